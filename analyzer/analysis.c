@@ -1,0 +1,646 @@
+/*
+ * analysis.c - the streaming pipeline behind analysis.h.
+ *
+ *   capture_set ──frames──▶ decoder ──UDP──▶ SIP?  ─▶ sipframe ─▶ sipmsg ─▶ dialogs
+ *                                   │        └ RTP/RTCP ─▶ streams (by SDP endpoint)
+ *                                   ├─TCP──▶ tcp_reasm (SIP, WebSocket, TLS count)
+ *                                   └─SCTP─▶ DATA chunk ─▶ sipframe ─▶ ...
+ *
+ * Media attribution: every SDP body registers its media endpoints (c= and
+ * m= port, and the RTCP port) in a table pointing to the dialog.  A UDP
+ * packet that is not SIP and is sent to (or, for symmetric RTP, from) an
+ * announced endpoint starts a stream of that dialog, keyed by source,
+ * destination and SSRC as Wireshark's RTP streams are.  Packets matching no
+ * endpoint go through the RTP header heuristic and are kept as unannounced
+ * streams, reported apart.  Endpoints and streams die with their dialog.
+ *
+ * Housekeeping (expiry of dialogs, TCP flows, fragments, idle streams) runs
+ * once per second of capture time, so the cost per packet stays constant.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analysis.h"
+#include "caps.h"
+#include "decode.h"
+#include "htab.h"
+#include "sipframe.h"
+#include "sipmsg.h"
+#include "tcpreasm.h"
+
+/* An announced media endpoint: where a dialog expects RTP or RTCP. */
+struct media_ep {
+	struct hnode node;
+	struct ep addr;
+	struct dialog *d;
+	struct media_ep *next_of_dialog;
+	uint32_t clock_rate;
+	char codec[32];
+	bool rtcp;
+};
+
+/* A stream in the table: the public record plus linkage. */
+struct stream_rec {
+	struct rtp_stream s;      /* first member: a stream_rec is its rtp_stream */
+	struct hnode node;
+	struct dialog *owner;     /* NULL: unannounced */
+	struct stream_rec *lru_prev, *lru_next; /* unannounced only */
+	bool confirmed;           /* unannounced: passed the consistency check */
+};
+
+struct analysis {
+	struct analysis_cb cb;
+	struct capture_set *cs;
+	struct decoder *dec;
+	struct tcp_reasm *tcp;
+	struct dialog_table *dialogs;
+	struct htab eps;          /* struct media_ep by address */
+	struct htab streams;      /* struct stream_rec by src, dst, ssrc */
+	struct stream_rec *orphan_head, *orphan_tail;
+	size_t nstreams;
+	struct analysis_capstats *stats; /* one per file */
+	size_t nstats;
+	int64_t now_ns;
+	int64_t last_housekeeping_s;
+	uint64_t packets;
+	size_t peak_dialogs, peak_streams, peak_dialog_bytes;
+	struct anomalies *cur_an; /* anomalies of the file being read */
+	uint32_t cur_cap;
+};
+
+/* ---- media endpoints ------------------------------------------------ */
+
+static uint64_t
+ep_key_hash(const struct ep *e)
+{
+	return ep_hash(e);
+}
+
+static int
+ep_match(const struct hnode *n, const void *key)
+{
+	const struct media_ep *m = HTAB_ENTRY(n, struct media_ep, node);
+
+	return ep_eq(&m->addr, (const struct ep *)key);
+}
+
+static struct media_ep *
+ep_lookup(struct analysis *a, const struct ep *e)
+{
+	struct hnode *n = htab_find(&a->eps, ep_key_hash(e), ep_match, e);
+
+	return n ? HTAB_ENTRY(n, struct media_ep, node) : NULL;
+}
+
+static void
+ep_unlink_from_dialog(struct media_ep *m)
+{
+	struct media_ep **pp = (struct media_ep **)&m->d->media_eps;
+
+	for (; *pp; pp = &(*pp)->next_of_dialog)
+		if (*pp == m) {
+			*pp = m->next_of_dialog;
+			return;
+		}
+}
+
+/* Announces addr for dialog d; the newest announcement of an address wins. */
+static void
+ep_announce(struct analysis *a, struct dialog *d, const struct ep *addr,
+    const struct sdp_media *sm, bool rtcp)
+{
+	struct media_ep *m;
+
+	if (addr->family == 0 || addr->port == 0)
+		return;
+	m = ep_lookup(a, addr);
+	if (m != NULL) {
+		if (m->d == d)
+			return;
+		ep_unlink_from_dialog(m);
+	} else {
+		if (a->eps.n >= CAP_SDP_ENDPOINTS)
+			return;
+		m = calloc(1, sizeof(*m));
+		if (m == NULL)
+			return;
+		m->addr = *addr;
+		htab_add(&a->eps, &m->node, ep_key_hash(addr));
+	}
+	m->d = d;
+	m->rtcp = rtcp;
+	m->clock_rate = sm->clock_rate;
+	snprintf(m->codec, sizeof(m->codec), "%s", sm->codec);
+	m->next_of_dialog = d->media_eps;
+	d->media_eps = m;
+}
+
+static void
+announce_sdp(struct analysis *a, struct dialog *d, const struct sdp *sdp)
+{
+	for (int i = 0; i < sdp->nmedia; i++) {
+		const struct sdp_media *sm = &sdp->media[i];
+		struct ep rtcp;
+
+		if (!sm->has_conn || sm->port == 0)
+			continue;
+		ep_announce(a, d, &sm->conn, sm, false);
+		if (sm->has_rtcp) {
+			rtcp = sm->rtcp;
+		} else {
+			rtcp = sm->conn;
+			rtcp.port = (uint16_t)(sm->port + 1);
+		}
+		ep_announce(a, d, &rtcp, sm, true);
+	}
+}
+
+static void
+forget_dialog_eps(struct analysis *a, struct dialog *d)
+{
+	struct media_ep *m = d->media_eps, *next;
+
+	for (; m != NULL; m = next) {
+		next = m->next_of_dialog;
+		htab_del(&a->eps, &m->node);
+		free(m);
+	}
+	d->media_eps = NULL;
+}
+
+/* ---- streams -------------------------------------------------------- */
+
+struct stream_key {
+	const struct ep *src, *dst;
+	uint32_t ssrc;
+};
+
+static uint64_t
+stream_hash(const struct ep *src, const struct ep *dst, uint32_t ssrc)
+{
+	uint64_t h = ep_hash(src) * 31 + ep_hash(dst);
+
+	return h ^ ((uint64_t)ssrc * 0x9e3779b97f4a7c15ULL);
+}
+
+static int
+stream_match(const struct hnode *n, const void *key)
+{
+	const struct stream_rec *r = HTAB_ENTRY(n, struct stream_rec, node);
+	const struct stream_key *k = key;
+
+	return r->s.ssrc == k->ssrc && ep_eq(&r->s.src, k->src) &&
+	    ep_eq(&r->s.dst, k->dst);
+}
+
+static struct stream_rec *
+stream_find(struct analysis *a, const struct ep *src, const struct ep *dst,
+    uint32_t ssrc)
+{
+	struct stream_key k = { src, dst, ssrc };
+	struct hnode *n = htab_find(&a->streams, stream_hash(src, dst, ssrc),
+	    stream_match, &k);
+
+	return n ? HTAB_ENTRY(n, struct stream_rec, node) : NULL;
+}
+
+static void
+orphan_unlink(struct analysis *a, struct stream_rec *r)
+{
+	if (r->lru_prev)
+		r->lru_prev->lru_next = r->lru_next;
+	else if (a->orphan_head == r)
+		a->orphan_head = r->lru_next;
+	if (r->lru_next)
+		r->lru_next->lru_prev = r->lru_prev;
+	else if (a->orphan_tail == r)
+		a->orphan_tail = r->lru_prev;
+	r->lru_prev = r->lru_next = NULL;
+}
+
+static void
+orphan_append(struct analysis *a, struct stream_rec *r)
+{
+	r->lru_next = NULL;
+	r->lru_prev = a->orphan_tail;
+	if (a->orphan_tail)
+		a->orphan_tail->lru_next = r;
+	else
+		a->orphan_head = r;
+	a->orphan_tail = r;
+}
+
+/*
+ * Unannounced flows are only reported once they look like a real stream:
+ * enough packets of one SSRC, mostly in sequence.  This keeps the
+ * heuristic from turning random UDP into "RTP".
+ */
+#define ORPHAN_MIN_PACKETS 8
+
+static void
+orphan_release(struct analysis *a, struct stream_rec *r)
+{
+	orphan_unlink(a, r);
+	htab_del(&a->streams, &r->node);
+	a->nstreams--;
+	if (r->s.packets >= ORPHAN_MIN_PACKETS &&
+	    r->s.lost + r->s.seq_jumps * 4 < r->s.packets) {
+		if (r->s.src.family != 0 && a->stats != NULL)
+			a->stats[a->cur_cap].rtp_unannounced++;
+		if (a->cb.on_stream)
+			a->cb.on_stream(a->cb.user, &r->s);
+	}
+	free(r);
+}
+
+static struct stream_rec *
+stream_new(struct analysis *a, const struct pkt *p, uint32_t ssrc,
+    struct dialog *owner, const struct media_ep *m)
+{
+	struct stream_rec *r;
+
+	if (a->nstreams >= CAP_STREAMS) {
+		anomaly_add(a->cur_an, ANOMALY_STREAM_TABLE_FULL);
+		return NULL;
+	}
+	if (owner != NULL && owner->nstreams >= CAP_DIALOG_STREAMS)
+		owner = NULL;
+	r = calloc(1, sizeof(*r));
+	if (r == NULL)
+		return NULL;
+	rtp_stream_init(&r->s, &p->src, &p->dst, ssrc);
+	if (m != NULL) {
+		r->s.clock_rate = m->clock_rate;
+		snprintf(r->s.codec, sizeof(r->s.codec), "%s", m->codec);
+	}
+	r->owner = owner;
+	htab_add(&a->streams, &r->node, stream_hash(&p->src, &p->dst, ssrc));
+	a->nstreams++;
+	if (a->nstreams > a->peak_streams)
+		a->peak_streams = a->nstreams;
+	if (owner != NULL) {
+		owner->streams[owner->nstreams++] = &r->s;
+		a->stats[owner->cap_idx].rtp_streams++;
+	} else {
+		orphan_append(a, r);
+	}
+	return r;
+}
+
+/* The endpoint a media packet belongs to: its destination, else its source. */
+static struct media_ep *
+media_owner(struct analysis *a, const struct pkt *p)
+{
+	struct media_ep *m = ep_lookup(a, &p->dst);
+
+	return m ? m : ep_lookup(a, &p->src);
+}
+
+static void
+handle_rtcp(struct analysis *a, const struct pkt *p, uint32_t ssrc,
+    uint8_t first_pt)
+{
+	struct media_ep *m = media_owner(a, p);
+	struct ep s = p->src, d = p->dst;
+	struct stream_rec *r;
+
+	a->stats[a->cur_cap].rtcp_packets++;
+	/* RTCP from port n+1 belongs to the RTP stream sent from port n. */
+	if (s.port > 0 && d.port > 0) {
+		s.port--;
+		d.port--;
+		r = stream_find(a, &s, &d, ssrc);
+		if (r != NULL) {
+			rtp_stream_add_rtcp(&r->s, first_pt);
+			if (r->owner)
+				dialog_table_touch(a->dialogs, r->owner, p->ts_ns);
+			return;
+		}
+	}
+	if (m != NULL) {
+		m->d->rtcp_packets++;
+		dialog_table_touch(a->dialogs, m->d, p->ts_ns);
+	}
+}
+
+static void
+handle_media(struct analysis *a, const struct pkt *p)
+{
+	struct rtp_hdr h;
+	struct stream_rec *r;
+	uint32_t ssrc;
+	uint8_t pt;
+
+	if (p->len >= 2 && p->payload[1] >= 200 && p->payload[1] <= 204) {
+		if (rtcp_looks_like(p->payload, p->len, &ssrc, &pt))
+			handle_rtcp(a, p, ssrc, pt);
+		return;
+	}
+	if (rtp_parse(p->payload, p->len, &h) != 0)
+		return;
+	r = stream_find(a, &p->src, &p->dst, h.ssrc);
+	if (r == NULL) {
+		struct media_ep *m = media_owner(a, p);
+
+		if (m == NULL && !rtp_looks_like(p->payload, p->len))
+			return;
+		r = stream_new(a, p, h.ssrc, m ? m->d : NULL, m);
+		if (r == NULL)
+			return;
+	}
+	rtp_stream_add(&r->s, &h, p->ts_ns, p->frame);
+	a->stats[a->cur_cap].rtp_packets++;
+	if (r->owner != NULL) {
+		dialog_table_touch(a->dialogs, r->owner, p->ts_ns);
+	} else {
+		orphan_unlink(a, r);
+		orphan_append(a, r);
+	}
+}
+
+static void
+expire_orphans(struct analysis *a, int64_t now_ns, bool all)
+{
+	while (a->orphan_head != NULL &&
+	    (all || now_ns - a->orphan_head->s.last_ns > CAP_STREAM_IDLE_NS))
+		orphan_release(a, a->orphan_head);
+}
+
+/* ---- SIP ------------------------------------------------------------ */
+
+static void
+handle_sip(struct analysis *a, const struct pkt *p, uint64_t first_frame,
+    const uint8_t *msg, size_t len, uint8_t transport)
+{
+	struct analysis_capstats *st = &a->stats[a->cur_cap];
+	struct sipmsg *m;
+	struct dialog *d;
+	bool retrans;
+	struct pkt q = *p;
+
+	m = sipmsg_parse(msg, len, a->cur_an);
+	if (m == NULL)
+		return;
+	st->sip_messages++;
+	switch (transport) {
+	case PKT_TCP:
+		st->sip_tcp++;
+		break;
+	case PKT_SCTP:
+		st->sip_sctp++;
+		break;
+	case DMSG_WS:
+		st->sip_ws++;
+		break;
+	default:
+		st->sip_udp++;
+		break;
+	}
+	q.l4 = transport;
+	d = dialog_table_add(a->dialogs, m, &q, first_frame, a->cur_an,
+	    &retrans);
+	if (d == NULL)
+		return;
+	if (retrans) {
+		st->sip_retrans++;
+		return;
+	}
+	/* m is now owned by d; its SDP announces media. */
+	if (d->nmsgs > 0 && d->msgs[d->nmsgs - 1].m->sdp != NULL &&
+	    d->msgs[d->nmsgs - 1].frame == p->frame)
+		announce_sdp(a, d, d->msgs[d->nmsgs - 1].m->sdp);
+	size_t nd = dialog_table_count(a->dialogs);
+	size_t nb = dialog_table_bytes(a->dialogs);
+	if (nd > a->peak_dialogs)
+		a->peak_dialogs = nd;
+	if (nb > a->peak_dialog_bytes)
+		a->peak_dialog_bytes = nb;
+}
+
+/* Datagram transports: UDP payloads and SCTP DATA chunks. */
+static void
+handle_datagram(struct analysis *a, const struct pkt *p, uint8_t transport)
+{
+	size_t msg_len, body_off, off = 0;
+
+	/* CRLF keepalives (RFC 5626 §3.5.1) and STUN are not SIP messages. */
+	while (off < p->len && (p->payload[off] == '\r' ||
+	    p->payload[off] == '\n'))
+		off++;
+	if (off > 0 && off == p->len) {
+		a->stats[a->cur_cap].keepalives++;
+		return;
+	}
+	if (!sipframe_looks_like_sip(p->payload + off, p->len - off)) {
+		if (transport == PKT_UDP)
+			handle_media(a, p);
+		return;
+	}
+	if (sipframe_datagram(p->payload + off, p->len - off, &msg_len,
+	    &body_off, a->cur_an) != SIPFRAME_OK)
+		return;
+	handle_sip(a, p, p->frame, p->payload + off, msg_len, transport);
+}
+
+static void
+on_tcp_msg(void *user, const struct pkt *p, uint64_t first_frame,
+    const uint8_t *msg, size_t len, struct anomalies *an)
+{
+	struct analysis *a = user;
+
+	(void)an;
+	handle_sip(a, p, first_frame, msg, len, PKT_TCP);
+}
+
+static void
+on_pkt(void *user, const struct pkt *p, struct anomalies *an)
+{
+	struct analysis *a = user;
+	struct analysis_capstats *st = &a->stats[a->cur_cap];
+
+	(void)an;
+	switch (p->l4) {
+	case PKT_UDP:
+		st->udp++;
+		handle_datagram(a, p, PKT_UDP);
+		break;
+	case PKT_SCTP:
+		st->sctp++;
+		handle_datagram(a, p, PKT_SCTP);
+		break;
+	case PKT_TCP:
+		st->tcp++;
+		tcp_reasm_segment(a->tcp, p, a->cur_an);
+		break;
+	default:
+		break;
+	}
+}
+
+/* ---- dialogs leaving ------------------------------------------------ */
+
+static void
+on_dialog_done(void *user, struct dialog *d)
+{
+	struct analysis *a = user;
+
+	forget_dialog_eps(a, d);
+	if (d->cap_idx < a->nstats)
+		a->stats[d->cap_idx].dialogs++;
+	for (int i = 0; i < d->nstreams; i++) {
+		struct stream_rec *r = (struct stream_rec *)(void *)d->streams[i];
+
+		htab_del(&a->streams, &r->node);
+		a->nstreams--;
+		r->owner = NULL;
+	}
+	if (a->cb.on_dialog)
+		a->cb.on_dialog(a->cb.user, d);
+}
+
+/* ---- life cycle ----------------------------------------------------- */
+
+struct analysis *
+analysis_new(const struct analysis_cb *cb)
+{
+	struct analysis *a = calloc(1, sizeof(*a));
+
+	if (a == NULL)
+		return NULL;
+	if (cb)
+		a->cb = *cb;
+	sipmsg_global_init();
+	a->cs = capture_set_new();
+	a->dec = decoder_new(on_pkt, a);
+	a->tcp = tcp_reasm_new(on_tcp_msg, a);
+	a->dialogs = dialog_table_new(on_dialog_done, a);
+	if (a->cs == NULL || a->dec == NULL || a->tcp == NULL ||
+	    a->dialogs == NULL || htab_init(&a->eps, 1024) != 0 ||
+	    htab_init(&a->streams, 1024) != 0) {
+		analysis_free(a);
+		return NULL;
+	}
+	return a;
+}
+
+void
+analysis_free(struct analysis *a)
+{
+	if (a == NULL)
+		return;
+	if (a->dialogs) {
+		/* Drop without reporting. */
+		a->cb.on_dialog = NULL;
+		a->cb.on_stream = NULL;
+		dialog_table_free(a->dialogs);
+	}
+	while (a->orphan_head)
+		orphan_release(a, a->orphan_head);
+	if (a->tcp)
+		tcp_reasm_free(a->tcp);
+	if (a->dec)
+		decoder_free(a->dec);
+	if (a->cs)
+		capture_set_free(a->cs);
+	htab_fini(&a->eps);
+	htab_fini(&a->streams);
+	free(a->stats);
+	free(a);
+}
+
+int
+analysis_add_file(struct analysis *a, const char *path, char *err,
+    size_t errlen)
+{
+	struct analysis_capstats *ns;
+
+	if (capture_set_add(a->cs, path, err, errlen) != 0)
+		return -1;
+	ns = realloc(a->stats, capture_set_count(a->cs) * sizeof(*ns));
+	if (ns == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	a->stats = ns;
+	memset(&a->stats[capture_set_count(a->cs) - 1], 0, sizeof(*ns));
+	a->nstats = capture_set_count(a->cs);
+	return 0;
+}
+
+static void
+housekeeping(struct analysis *a, int64_t now_ns)
+{
+	dialog_table_expire(a->dialogs, now_ns);
+	tcp_reasm_expire(a->tcp, now_ns, a->cur_an);
+	decoder_expire(a->dec, now_ns, a->cur_an);
+	expire_orphans(a, now_ns, false);
+}
+
+#define PROGRESS_EVERY 65536
+
+int
+analysis_run(struct analysis *a)
+{
+	struct capture_frame f;
+
+	while (capture_set_next(a->cs, &f) == 1) {
+		struct capture_info *ci = capture_set_info(a->cs, f.cap_idx);
+		int64_t sec = f.ts_ns / CAP_NS_PER_SEC;
+
+		a->cur_cap = f.cap_idx;
+		a->cur_an = &ci->an;
+		if (f.ts_ns > a->now_ns)
+			a->now_ns = f.ts_ns;
+		decoder_frame(a->dec, f.linktype, f.cap_idx, f.frame, f.ts_ns,
+		    f.data, f.caplen, f.wirelen, a->cur_an);
+		if (sec != a->last_housekeeping_s) {
+			a->last_housekeeping_s = sec;
+			housekeeping(a, a->now_ns);
+		}
+		if (++a->packets % PROGRESS_EVERY == 0 && a->cb.on_progress) {
+			uint64_t done, total;
+
+			capture_set_progress(a->cs, &done, &total);
+			a->cb.on_progress(a->cb.user, done, total, a->packets);
+		}
+	}
+	/* End of input: everything still open is reported as it stands. */
+	expire_orphans(a, a->now_ns, true);
+	dialog_table_free(a->dialogs);
+	a->dialogs = dialog_table_new(on_dialog_done, a);
+	if (a->cb.on_progress) {
+		uint64_t done, total;
+
+		capture_set_progress(a->cs, &done, &total);
+		a->cb.on_progress(a->cb.user, total, total, a->packets);
+	}
+	return 0;
+}
+
+size_t
+analysis_capture_count(const struct analysis *a)
+{
+	return a->nstats;
+}
+
+const struct capture_info *
+analysis_capture_info(struct analysis *a, size_t idx)
+{
+	return idx < a->nstats ? capture_set_info(a->cs, idx) : NULL;
+}
+
+const struct analysis_capstats *
+analysis_capture_stats(const struct analysis *a, size_t idx)
+{
+	return idx < a->nstats ? &a->stats[idx] : NULL;
+}
+
+void
+analysis_peaks(const struct analysis *a, size_t *dialogs, size_t *streams,
+    size_t *dialog_bytes)
+{
+	*dialogs = a->peak_dialogs;
+	*streams = a->peak_streams;
+	*dialog_bytes = a->peak_dialog_bytes;
+}

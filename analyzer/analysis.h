@@ -1,0 +1,81 @@
+/*
+ * analysis.h - the analyzer as a library: captures in, dialogs and RTP
+ * streams out, streaming.
+ *
+ * analysis_run() reads the capture files in time order and drives the
+ * pipeline: decode (link, tunnels, IP, fragments) -> UDP / TCP reassembly /
+ * SCTP -> SIP framing and parsing -> dialogs; SDP bodies announce media
+ * endpoints, and UDP packets to or from them become RTP streams of that
+ * dialog (others are matched by RTP header heuristics as unannounced
+ * streams).  Each dialog is handed to the on_dialog callback as soon as it
+ * is over (see dialog.c for when), with its streams, and freed after the
+ * callback returns; memory is bounded by what is in flight.
+ *
+ * No printing, no exit(): errors come back as return values and text.
+ */
+#ifndef SIPALG_ANALYSIS_H
+#define SIPALG_ANALYSIS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "anomaly.h"
+#include "capture.h"
+#include "dialog.h"
+#include "rtp.h"
+
+/* Per-capture figures besides the anomalies (capture_info.an). */
+struct analysis_capstats {
+	uint64_t sip_messages;    /* every SIP message parsed, retransmissions included */
+	uint64_t sip_retrans;
+	uint64_t sip_udp, sip_tcp, sip_ws, sip_sctp;
+	uint64_t keepalives;      /* CRLF keepalives (RFC 5626) */
+	uint64_t dialogs;         /* dialogs that started in this capture */
+	uint64_t rtp_streams;     /* streams linked to dialogs by SDP */
+	uint64_t rtp_unannounced; /* streams found by the RTP heuristic */
+	uint64_t rtp_packets, rtcp_packets;
+	uint64_t udp, tcp, sctp;  /* transport payloads decoded */
+};
+
+struct analysis_cb {
+	/* A dialog is over; d and its streams are freed after return. */
+	void (*on_dialog)(void *user, const struct dialog *d);
+	/* An RTP stream no SDP announced, once idle or at the end. */
+	void (*on_stream)(void *user, const struct rtp_stream *s);
+	/* Every n packets: bytes done of total, for a progress line. */
+	void (*on_progress)(void *user, uint64_t done, uint64_t total,
+	    uint64_t packets);
+	void *user;
+};
+
+struct analysis;
+
+/* Returns NULL on OOM. */
+struct analysis *analysis_new(const struct analysis_cb *cb);
+/* Frees everything; dialogs still in flight are NOT reported (call
+ * analysis_run to the end first). */
+void analysis_free(struct analysis *a);
+
+/* Adds a capture file.  Returns 0, or -1 with a reason in err. */
+int analysis_add_file(struct analysis *a, const char *path, char *err,
+    size_t errlen);
+
+/*
+ * Reads every file to the end, calling the callbacks as dialogs finish,
+ * then reports everything still in flight.  Returns 0.
+ */
+int analysis_run(struct analysis *a);
+
+/* Files added, and their information and figures (borrowed). */
+size_t analysis_capture_count(const struct analysis *a);
+const struct capture_info *analysis_capture_info(struct analysis *a,
+    size_t idx);
+const struct analysis_capstats *analysis_capture_stats(
+    const struct analysis *a, size_t idx);
+
+/* Peak dialogs and streams in flight, for the benchmark and tests. */
+void analysis_peaks(const struct analysis *a, size_t *dialogs,
+    size_t *streams, size_t *dialog_bytes);
+
+#endif /* SIPALG_ANALYSIS_H */

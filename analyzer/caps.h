@@ -1,0 +1,82 @@
+/*
+ * caps.h - every hard limit of the analyzer, in one place.
+ *
+ * Captures come from strangers' networks.  Each structure that grows with
+ * the input is bounded here; code that hits a cap records the matching
+ * anomaly (anomaly.h) and drops the excess instead of allocating more.
+ * Nothing is ever allocated from a count a packet claims: sizes below are
+ * the ceiling, and allocation follows the bytes really seen.
+ *
+ * Time values are in nanoseconds of capture time (CAP_*_NS).
+ */
+#ifndef SIPALG_CAPS_H
+#define SIPALG_CAPS_H
+
+#define CAP_NS_PER_SEC 1000000000LL
+
+/* Capture ingest. */
+#define CAP_SNAPLEN            262144  /* largest frame we look at */
+#define CAP_FILES              64      /* capture files in one run */
+
+/* Encapsulation: VLAN tags, tunnels (IP-in-IP, GRE, ERSPAN) nested. */
+#define CAP_VLAN_DEPTH         4
+#define CAP_ENCAP_DEPTH        6
+#define CAP_IPV6_EXT_HEADERS   16
+
+/* IP fragment reassembly. */
+#define CAP_FRAG_DATAGRAMS     1024    /* datagrams pending at once */
+#define CAP_FRAG_PER_DATAGRAM  64      /* fragments of one datagram */
+#define CAP_FRAG_DATAGRAM_BYTES 65535  /* reassembled size */
+#define CAP_FRAG_TIMEOUT_NS    (30 * CAP_NS_PER_SEC)
+
+/* TCP reassembly (SIP over TCP and WebSocket). */
+#define CAP_TCP_FLOWS          8192    /* half-connections tracked */
+#define CAP_TCP_FLOW_BYTES     (128 * 1024) /* unframed bytes per direction */
+#define CAP_TCP_OOO_SEGMENTS   64      /* out-of-order segments held */
+#define CAP_TCP_IDLE_NS        (600 * CAP_NS_PER_SEC)
+
+/* SIP and SDP. */
+#define CAP_SIP_MSG_BYTES      65535   /* one SIP message, headers + body */
+#define CAP_SIP_LINE_BYTES     8192    /* one header line */
+#define CAP_SIP_STR_BYTES      1024    /* one extracted field we keep */
+#define CAP_SIP_VIAS           8       /* Via values kept per message */
+#define CAP_SIP_CONTACTS       8       /* Contact values kept per message */
+#define CAP_SDP_MEDIA          16      /* m= lines kept per body */
+#define CAP_SDP_PAYLOADS       32      /* payload types kept per m= line */
+#define CAP_SDP_CANDIDATES     16      /* ICE candidates kept per m= line */
+
+/* Dialogs and transactions. */
+#define CAP_DIALOGS            100000  /* dialogs in flight */
+/*
+ * Heap held by all dialogs in flight (parsed messages and raw bytes).  Past
+ * it the least recently active dialogs are reported early (marked evicted,
+ * DIALOG_TABLE_FULL counted), so memory stays bounded whatever the capture.
+ */
+#define CAP_DIALOG_TOTAL_BYTES (32 * 1024 * 1024)
+#define CAP_DIALOG_MESSAGES    512     /* messages kept per dialog */
+#define CAP_DIALOG_BYTES       (4 * 1024 * 1024) /* raw bytes kept per dialog */
+#define CAP_DIALOG_TRANSACTIONS 128
+#define CAP_DIALOG_SDPS        16      /* offer/answer bodies kept per dialog */
+#define CAP_DIALOG_STREAMS     16      /* media streams linked to a dialog */
+
+/*
+ * A dialog is reported and freed once it has been quiet this long after
+ * its end (BYE answered, final failure, CANCEL), so late retransmissions
+ * and trailing RTP are still attributed to it.  Dialogs that never end are
+ * reported after CAP_DIALOG_IDLE_NS of silence.
+ */
+#define CAP_DIALOG_LINGER_NS   (40 * CAP_NS_PER_SEC)
+#define CAP_DIALOG_IDLE_NS     (3600 * CAP_NS_PER_SEC)
+#define CAP_NONCALL_IDLE_NS    (64 * CAP_NS_PER_SEC)
+#define CAP_REGISTER_IDLE_NS   (7200 * CAP_NS_PER_SEC)
+
+/* RTP. */
+#define CAP_STREAMS            100000  /* RTP/RTCP flows in flight */
+#define CAP_STREAM_IDLE_NS     (120 * CAP_NS_PER_SEC)
+#define CAP_RTP_RATE_SECONDS_STRIP 600 /* seconds of per-second packet-rate strip kept */
+#define CAP_SDP_ENDPOINTS      200000  /* announced media endpoints */
+
+/* Output. */
+#define CAP_ESCAPED_FIELD      4096    /* an escaped field printed in text */
+
+#endif /* SIPALG_CAPS_H */

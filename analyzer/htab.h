@@ -1,0 +1,48 @@
+/*
+ * htab.h - an intrusive chained hash table.
+ *
+ * Records embed a struct hnode and are linked in by their 64-bit hash; the
+ * caller compares keys in its own match callback, so one table type serves
+ * dialogs (by Call-ID), RTP streams (by flow and SSRC) and media endpoints.
+ * The table grows by doubling when the load passes 1; it never owns the
+ * records.  Not thread-safe.
+ */
+#ifndef SIPALG_HTAB_H
+#define SIPALG_HTAB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct hnode {
+	struct hnode *next;
+	uint64_t hash;
+};
+
+struct htab {
+	struct hnode **b;
+	size_t nb;       /* buckets, a power of two */
+	size_t n;        /* records linked */
+};
+
+/* Returns 0, or -1 on OOM (table empty and unusable). */
+int htab_init(struct htab *h, size_t initial);
+/* Frees the buckets only; records are the caller's. */
+void htab_fini(struct htab *h);
+/* Links node with hash (it must not be linked already).  Never fails: when
+ * growing is impossible the chains just get longer. */
+void htab_add(struct htab *h, struct hnode *node, uint64_t hash);
+/* Unlinks node; no-op when absent. */
+void htab_del(struct htab *h, struct hnode *node);
+/* First node with this hash for which match(node, key) is non-zero. */
+struct hnode *htab_find(const struct htab *h, uint64_t hash,
+    int (*match)(const struct hnode *, const void *), const void *key);
+
+/* FNV-1a 64 over bytes, chainable through seed (start with HTAB_SEED). */
+#define HTAB_SEED 14695981039346656037ULL
+uint64_t htab_hash(const void *p, size_t len, uint64_t seed);
+
+/* Container-of for records embedding a struct hnode. */
+#define HTAB_ENTRY(ptr, type, member) \
+	((type *)(void *)((char *)(ptr) - offsetof(type, member)))
+
+#endif /* SIPALG_HTAB_H */

@@ -1,0 +1,53 @@
+/*
+ * netaddr.h - transport endpoints (IPv4/IPv6 address + port).
+ *
+ * A plain record used everywhere an address appears: packet source and
+ * destination, Via sent-by, Contact, SDP c=/m=.  Addresses are kept in
+ * network byte order in ip[]; for IPv4 only ip[0..3] are used and the rest
+ * is zero, so memcmp over the whole struct compares endpoints.
+ */
+#ifndef SIPALG_NETADDR_H
+#define SIPALG_NETADDR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define NETADDR_STRLEN 56 /* "[ipv6]:port" plus NUL */
+
+struct ep {
+	uint8_t family;     /* 0 = none, 4 or 6 */
+	uint8_t pad;
+	uint16_t port;      /* host order; 0 = none */
+	uint8_t ip[16];
+};
+
+/* Zeroes e (family 0). */
+void ep_clear(struct ep *e);
+/* Same family, address and port. */
+bool ep_eq(const struct ep *a, const struct ep *b);
+/* Same family and address; ports ignored. */
+bool ep_same_ip(const struct ep *a, const struct ep *b);
+/* A 64-bit hash of the endpoint. */
+uint64_t ep_hash(const struct ep *e);
+/*
+ * Parses an IP literal (dotted IPv4, or IPv6 with or without brackets) of
+ * exactly len bytes into e, keeping e->port.  Returns 0, or -1 when the text
+ * is not an IP literal (e.g. a host name); e is unchanged then.
+ */
+int ep_parse_ip(struct ep *e, const char *s, size_t len);
+/* Formats the address only ("10.0.0.2", "2001:db8::1") into buf. */
+const char *ep_ip_str(const struct ep *e, char *buf, size_t n);
+/*
+ * Formats "10.0.0.2:5060" or "[2001:db8::1]:5060" ("-" when family 0; the
+ * address alone when port is 0).  Truncates to n-1 bytes; returns buf.
+ */
+const char *ep_str(const struct ep *e, char *buf, size_t n);
+/*
+ * True for addresses that do not route on the Internet: RFC 1918, RFC 6598
+ * (CGN 100.64/10), loopback, link-local, IPv6 ULA fc00::/7 and fe80::/10.
+ * An IPv4-mapped IPv6 address (::ffff:a.b.c.d) is judged by its IPv4 part.
+ */
+bool ep_is_private(const struct ep *e);
+
+#endif /* SIPALG_NETADDR_H */

@@ -1,0 +1,469 @@
+/*
+ * report.c - text, JSON and CSV renderings of dialogs, streams and
+ * capture summaries (report.h).
+ *
+ * Text is for people: one block per dialog in the order dialogs finish
+ * (the analysis streams; see analysis.h), then the capture summary with
+ * anomalies.  JSON is the contract other tools build on:
+ *   { "tool", "version", "dialogs": [...], "unannounced_streams": [...],
+ *     "captures": [ { "file", "packets", "sip_messages", "anomalies": {} } ] }
+ * CSV is one row per dialog.
+ */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "config.h"
+#include "report.h"
+#include "text.h"
+
+struct report {
+	FILE *f;
+	struct report_opts o;
+	uint64_t ndialogs, nstreams;
+};
+
+struct report *
+report_new(FILE *f, const struct report_opts *o)
+{
+	struct report *r = calloc(1, sizeof(*r));
+
+	if (r == NULL)
+		return NULL;
+	r->f = f;
+	r->o = *o;
+	return r;
+}
+
+void
+report_free(struct report *r)
+{
+	free(r);
+}
+
+const char *
+report_time(int64_t ns, char *buf, size_t n)
+{
+	time_t t = (time_t)(ns / CAP_NS_PER_SEC);
+	struct tm tm;
+
+	if (ns <= 0 || gmtime_r(&t, &tm) == NULL) {
+		snprintf(buf, n, "-");
+		return buf;
+	}
+	snprintf(buf, n, "%04d-%02d-%02d %02d:%02d:%02d.%06ld",
+	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+	    tm.tm_min, tm.tm_sec, (long)((ns % CAP_NS_PER_SEC) / 1000));
+	return buf;
+}
+
+static void
+json_time(FILE *f, int64_t ns)
+{
+	char b[64];
+
+	if (ns <= 0) {
+		fputs("null", f);
+		return;
+	}
+	report_time(ns, b, sizeof(b));
+	b[10] = 'T';
+	fprintf(f, "\"%sZ\"", b);
+}
+
+static void
+json_str(FILE *f, const char *s)
+{
+	fputc('"', f);
+	text_fput_escaped(f, s, strlen(s), TEXT_ESC_JSON);
+	fputc('"', f);
+}
+
+static void
+plain(FILE *f, const char *s)
+{
+	text_fput_escaped(f, s, strlen(s), TEXT_ESC_PLAIN);
+}
+
+static void
+csv_cell(FILE *f, const char *s)
+{
+	fputc('"', f);
+	text_fput_escaped(f, s, strlen(s), TEXT_ESC_CSV);
+	fputc('"', f);
+}
+
+static double
+secs(int64_t ns)
+{
+	return (double)ns / 1e9;
+}
+
+/* Addresses the caller uses: its signalling source and its SDP c=. */
+static bool
+is_caller_ip(const struct dialog *d, const struct ep *ip)
+{
+	const struct ep *caller;
+
+	if (d->nmsgs == 0)
+		return false;
+	caller = &d->msgs[0].src;
+	if (ep_same_ip(caller, ip))
+		return true;
+	for (size_t i = 0; i < d->nmsgs; i++) {
+		const struct dmsg *m = &d->msgs[i];
+
+		if (!ep_same_ip(&m->src, caller) || m->m->sdp == NULL)
+			continue;
+		for (int k = 0; k < m->m->sdp->nmedia; k++)
+			if (ep_same_ip(&m->m->sdp->media[k].conn, ip))
+				return true;
+	}
+	return false;
+}
+
+int
+report_stream_dir(const struct dialog *d, const struct rtp_stream *s)
+{
+	if (is_caller_ip(d, &s->src))
+		return 1;
+	if (is_caller_ip(d, &s->dst))
+		return -1;
+	return 0;
+}
+
+static void
+dir_packets(const struct dialog *d, uint64_t *fwd, uint64_t *rev)
+{
+	*fwd = *rev = 0;
+	for (int i = 0; i < d->nstreams; i++) {
+		if (report_stream_dir(d, d->streams[i]) >= 0)
+			*fwd += d->streams[i]->packets;
+		else
+			*rev += d->streams[i]->packets;
+	}
+}
+
+static void
+json_stream(FILE *f, const struct rtp_stream *s)
+{
+	char a[NETADDR_STRLEN], b[NETADDR_STRLEN];
+
+	fprintf(f, "{\"src\":\"%s\",\"dst\":\"%s\",\"ssrc\":\"0x%08" PRIx32
+	    "\",\"payload_type\":%d,\"codec\":",
+	    ep_str(&s->src, a, sizeof(a)), ep_str(&s->dst, b, sizeof(b)),
+	    s->ssrc, s->pt);
+	json_str(f, s->codec);
+	fprintf(f, ",\"packets\":%" PRIu64 ",\"bytes\":%" PRIu64
+	    ",\"expected\":%" PRIu64 ",\"lost\":%" PRIu64 ",\"duplicated\":%"
+	    PRIu64 ",\"out_of_order\":%" PRIu64 ",\"jitter_ms\":%.3f"
+	    ",\"max_gap_ms\":%.3f,\"pps\":%.2f,\"rtcp_sr\":%" PRIu64
+	    ",\"rtcp_rr\":%" PRIu64 ",\"first\":",
+	    s->packets, s->bytes, rtp_stream_expected(s), s->lost, s->dup,
+	    s->ooo, rtp_stream_jitter_ms(s), (double)s->max_gap_ns / 1e6,
+	    rtp_stream_pps(s), s->rtcp_sr, s->rtcp_rr);
+	json_time(f, s->first_ns);
+	fputs(",\"last\":", f);
+	json_time(f, s->last_ns);
+	fputc('}', f);
+}
+
+static void
+json_dialog(struct report *r, const struct dialog *d)
+{
+	FILE *f = r->f;
+	uint64_t fwd, rev;
+	int64_t setup = dialog_setup_ns(d);
+
+	dir_packets(d, &fwd, &rev);
+	fprintf(f, "%s\n{\"id\":%" PRIu64 ",\"call_id\":", r->ndialogs ? "," : "",
+	    d->id);
+	json_str(f, d->call_id);
+	fprintf(f, ",\"kind\":\"%s\",\"from\":", dialog_kind_name(d->kind));
+	json_str(f, d->from);
+	fputs(",\"to\":", f);
+	json_str(f, d->to);
+	fprintf(f, ",\"state\":\"%s\",\"final_status\":%d,\"start\":",
+	    dialog_state_name(d->state), d->final_status);
+	json_time(f, d->start_ns);
+	fputs(",\"answer\":", f);
+	json_time(f, d->answer_ns);
+	fputs(",\"end\":", f);
+	json_time(f, d->end_ns);
+	fprintf(f, ",\"setup_time\":");
+	if (setup >= 0)
+		fprintf(f, "%.3f", secs(setup));
+	else
+		fputs("null", f);
+	fprintf(f, ",\"duration\":%.3f,\"messages\":%zu,\"retransmissions\":%"
+	    PRIu64 ",\"forks\":%d,\"capture\":%" PRIu32
+	    ",\"evicted\":%s,\"rtp_packets_fwd\":%" PRIu64
+	    ",\"rtp_packets_rev\":%" PRIu64 ",\"streams\":[",
+	    secs(dialog_duration_ns(d)), d->nmsgs + d->dropped_msgs,
+	    d->retrans_total, d->nforks, d->cap_idx,
+	    d->evicted ? "true" : "false", fwd, rev);
+	for (int i = 0; i < d->nstreams; i++) {
+		if (i)
+			fputc(',', f);
+		json_stream(f, d->streams[i]);
+	}
+	fputc(']', f);
+	if (r->o.messages) {
+		fputs(",\"message_list\":[", f);
+		for (size_t i = 0; i < d->nmsgs; i++) {
+			const struct dmsg *m = &d->msgs[i];
+			char a[NETADDR_STRLEN], b[NETADDR_STRLEN], l[128];
+
+			fprintf(f, "%s{\"frame\":%" PRIu64 ",\"time\":",
+			    i ? "," : "", m->frame);
+			json_time(f, m->ts_ns);
+			fprintf(f, ",\"src\":\"%s\",\"dst\":\"%s\",\"label\":",
+			    ep_str(&m->src, a, sizeof(a)),
+			    ep_str(&m->dst, b, sizeof(b)));
+			json_str(f, sipmsg_label(m->m, l, sizeof(l)));
+			fprintf(f, ",\"retransmissions\":%" PRIu32 "}",
+			    m->retrans);
+		}
+		fputc(']', f);
+	}
+	fputc('}', f);
+}
+
+static void
+text_dialog(struct report *r, const struct dialog *d)
+{
+	FILE *f = r->f;
+	char t[64], a[NETADDR_STRLEN], b[NETADDR_STRLEN];
+	uint64_t fwd, rev;
+
+	dir_packets(d, &fwd, &rev);
+	fprintf(f, "#%-5" PRIu64 " %s  %-9s %-10s %7.1fs  %3zu msgs", d->id,
+	    report_time(d->start_ns, t, sizeof(t)), dialog_kind_name(d->kind),
+	    dialog_state_name(d->state), secs(dialog_duration_ns(d)),
+	    d->nmsgs + d->dropped_msgs);
+	if (d->retrans_total)
+		fprintf(f, " (+%" PRIu64 " retrans)", d->retrans_total);
+	if (d->kind == DIALOG_CALL)
+		fprintf(f, "  rtp %" PRIu64 "/%" PRIu64, fwd, rev);
+	fputs("\n       ", f);
+	plain(f, d->from);
+	fputs(" -> ", f);
+	plain(f, d->to);
+	fputs("\n       Call-ID: ", f);
+	plain(f, d->call_id);
+	fputc('\n', f);
+	for (int i = 0; i < d->nstreams; i++) {
+		const struct rtp_stream *s = d->streams[i];
+
+		fprintf(f, "       RTP %s -> %s ssrc 0x%08" PRIx32 " %s %"
+		    PRIu64 " pkts, lost %" PRIu64 ", jitter %.1f ms, max gap %.0f ms\n",
+		    ep_str(&s->src, a, sizeof(a)), ep_str(&s->dst, b, sizeof(b)),
+		    s->ssrc, s->codec[0] ? s->codec : "?", s->packets, s->lost,
+		    rtp_stream_jitter_ms(s), (double)s->max_gap_ns / 1e6);
+	}
+	if (r->o.messages) {
+		for (size_t i = 0; i < d->nmsgs; i++) {
+			const struct dmsg *m = &d->msgs[i];
+			char l[128];
+
+			fprintf(f, "         %6" PRIu64 " %s %s -> %s ", m->frame,
+			    report_time(m->ts_ns, t, sizeof(t)),
+			    ep_str(&m->src, a, sizeof(a)),
+			    ep_str(&m->dst, b, sizeof(b)));
+			plain(f, sipmsg_label(m->m, l, sizeof(l)));
+			if (m->retrans)
+				fprintf(f, " (x%" PRIu32 ")", m->retrans + 1);
+			fputc('\n', f);
+		}
+	}
+}
+
+static void
+csv_dialog(struct report *r, const struct dialog *d)
+{
+	FILE *f = r->f;
+	char t[64];
+	uint64_t fwd, rev;
+
+	dir_packets(d, &fwd, &rev);
+	fprintf(f, "%" PRIu64 ",", d->id);
+	csv_cell(f, report_time(d->start_ns, t, sizeof(t)));
+	fprintf(f, ",%s,%s,", dialog_kind_name(d->kind),
+	    dialog_state_name(d->state));
+	csv_cell(f, d->from);
+	fputc(',', f);
+	csv_cell(f, d->to);
+	fputc(',', f);
+	csv_cell(f, d->call_id);
+	fprintf(f, ",%.3f,%zu,%" PRIu64 ",%d,%" PRIu64 ",%" PRIu64 "\n",
+	    secs(dialog_duration_ns(d)), d->nmsgs + d->dropped_msgs,
+	    d->retrans_total, d->nstreams, fwd, rev);
+}
+
+void
+report_begin(struct report *r)
+{
+	switch (r->o.format) {
+	case REPORT_JSON:
+		fprintf(r->f, "{\"tool\":\"sipalg-analyze\",\"version\":\"%s\","
+		    "\n\"dialogs\":[", PACKAGE_VERSION);
+		break;
+	case REPORT_CSV:
+		fputs("id,start,kind,state,from,to,call_id,duration,messages,"
+		    "retransmissions,streams,rtp_packets_fwd,rtp_packets_rev\n",
+		    r->f);
+		break;
+	default:
+		fputs("DIALOGS (in the order they ended)\n", r->f);
+		break;
+	}
+}
+
+void
+report_dialog(struct report *r, const struct dialog *d)
+{
+	if (r->o.only_calls && d->kind != DIALOG_CALL)
+		return;
+	switch (r->o.format) {
+	case REPORT_JSON:
+		json_dialog(r, d);
+		break;
+	case REPORT_CSV:
+		csv_dialog(r, d);
+		break;
+	default:
+		text_dialog(r, d);
+		break;
+	}
+	r->ndialogs++;
+}
+
+void
+report_stream(struct report *r, const struct rtp_stream *s)
+{
+	char a[NETADDR_STRLEN], b[NETADDR_STRLEN];
+
+	switch (r->o.format) {
+	case REPORT_JSON:
+		/* Unannounced streams are collected in the end section by the
+		 * front-end; here they go inline in a second array. */
+		if (r->nstreams == 0)
+			fputs("],\n\"unannounced_streams\":[", r->f);
+		else
+			fputc(',', r->f);
+		json_stream(r->f, s);
+		break;
+	case REPORT_CSV:
+		break;
+	default:
+		if (r->nstreams == 0)
+			fputs("\nRTP STREAMS NO SDP ANNOUNCED\n", r->f);
+		fprintf(r->f, "       RTP %s -> %s ssrc 0x%08" PRIx32 " pt %d %"
+		    PRIu64 " pkts, lost %" PRIu64 ", jitter %.1f ms\n",
+		    ep_str(&s->src, a, sizeof(a)), ep_str(&s->dst, b, sizeof(b)),
+		    s->ssrc, s->pt, s->packets, s->lost,
+		    rtp_stream_jitter_ms(s));
+		break;
+	}
+	r->nstreams++;
+}
+
+static void
+json_capture(FILE *f, const struct capture_info *ci,
+    const struct analysis_capstats *st)
+{
+	bool first = true;
+
+	fputs("{\"file\":", f);
+	json_str(f, ci->path);
+	fprintf(f, ",\"size\":%" PRIu64 ",\"link\":", ci->size);
+	json_str(f, ci->linkname ? ci->linkname : "");
+	fprintf(f, ",\"packets\":%" PRIu64 ",\"first\":", ci->packets);
+	json_time(f, ci->first_ns);
+	fputs(",\"last\":", f);
+	json_time(f, ci->last_ns);
+	fprintf(f, ",\"sip_messages\":%" PRIu64 ",\"sip_retransmissions\":%"
+	    PRIu64 ",\"sip_udp\":%" PRIu64 ",\"sip_tcp\":%" PRIu64
+	    ",\"sip_websocket\":%" PRIu64 ",\"sip_sctp\":%" PRIu64
+	    ",\"keepalives\":%" PRIu64 ",\"dialogs\":%" PRIu64
+	    ",\"rtp_streams\":%" PRIu64 ",\"rtp_unannounced\":%" PRIu64
+	    ",\"rtp_packets\":%" PRIu64 ",\"rtcp_packets\":%" PRIu64
+	    ",\"anomalies\":{",
+	    st->sip_messages, st->sip_retrans, st->sip_udp, st->sip_tcp,
+	    st->sip_ws, st->sip_sctp, st->keepalives, st->dialogs,
+	    st->rtp_streams, st->rtp_unannounced, st->rtp_packets,
+	    st->rtcp_packets);
+	for (int i = 0; i < ANOMALY_COUNT; i++) {
+		if (ci->an.n[i] == 0)
+			continue;
+		fprintf(f, "%s\"%s\":%" PRIu64, first ? "" : ",",
+		    anomaly_name((enum anomaly_id)i), ci->an.n[i]);
+		first = false;
+	}
+	fputs("}}", f);
+}
+
+static void
+text_capture(FILE *f, const struct capture_info *ci,
+    const struct analysis_capstats *st)
+{
+	char t1[64], t2[64];
+
+	fputs("\nCAPTURE ", f);
+	plain(f, ci->path);
+	fprintf(f, "\n  link %s, %" PRIu64 " packets, %s .. %s\n",
+	    ci->linkname ? ci->linkname : "?", ci->packets,
+	    report_time(ci->first_ns, t1, sizeof(t1)),
+	    report_time(ci->last_ns, t2, sizeof(t2)));
+	fprintf(f, "  SIP messages %" PRIu64 " (%" PRIu64 " retransmissions; "
+	    "UDP %" PRIu64 ", TCP %" PRIu64 ", WebSocket %" PRIu64 ", SCTP %"
+	    PRIu64 "), dialogs %" PRIu64 "\n", st->sip_messages,
+	    st->sip_retrans, st->sip_udp, st->sip_tcp, st->sip_ws,
+	    st->sip_sctp, st->dialogs);
+	fprintf(f, "  RTP streams %" PRIu64 " announced by SDP, %" PRIu64
+	    " unannounced; %" PRIu64 " RTP and %" PRIu64 " RTCP packets\n",
+	    st->rtp_streams, st->rtp_unannounced, st->rtp_packets,
+	    st->rtcp_packets);
+	if (anomaly_total(&ci->an) == 0) {
+		fputs("  anomalies: none\n", f);
+		return;
+	}
+	fputs("  anomalies:\n", f);
+	for (int i = 0; i < ANOMALY_COUNT; i++)
+		if (ci->an.n[i] != 0)
+			fprintf(f, "    %-24s %8" PRIu64 "  %s\n",
+			    anomaly_name((enum anomaly_id)i), ci->an.n[i],
+			    anomaly_desc((enum anomaly_id)i));
+}
+
+void
+report_end(struct report *r, struct analysis *a)
+{
+	size_t n = analysis_capture_count(a);
+
+	switch (r->o.format) {
+	case REPORT_JSON:
+		if (r->nstreams == 0)
+			fputs("],\n\"unannounced_streams\":[", r->f);
+		fputs("],\n\"captures\":[", r->f);
+		for (size_t i = 0; i < n; i++) {
+			if (i)
+				fputc(',', r->f);
+			json_capture(r->f, analysis_capture_info(a, i),
+			    analysis_capture_stats(a, i));
+		}
+		fputs("]}\n", r->f);
+		break;
+	case REPORT_CSV:
+		break;
+	default:
+		if (r->ndialogs == 0)
+			fputs("  (none)\n", r->f);
+		for (size_t i = 0; i < n; i++)
+			text_capture(r->f, analysis_capture_info(a, i),
+			    analysis_capture_stats(a, i));
+		break;
+	}
+	fflush(r->f);
+}

@@ -1,0 +1,50 @@
+/*
+ * report.h - writing analysis results as text, JSON or CSV to a FILE.
+ *
+ * The library never prints on its own: the front-ends pass the stream.
+ * Every string that came from a packet is escaped for its target (text.h),
+ * so terminal escape sequences in SIP headers are shown, not executed, and
+ * JSON output is always valid.
+ *
+ * A report is written incrementally: report_begin, then report_dialog for
+ * each dialog as the analysis hands it over, report_stream for each
+ * unannounced RTP stream, and report_end with the capture summaries.
+ */
+#ifndef SIPALG_REPORT_H
+#define SIPALG_REPORT_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "analysis.h"
+#include "dialog.h"
+#include "rtp.h"
+
+enum report_format { REPORT_TEXT, REPORT_JSON, REPORT_CSV };
+
+struct report_opts {
+	enum report_format format;
+	bool messages;            /* list each dialog's messages */
+	bool only_calls;          /* skip REGISTER/OPTIONS/... dialogs */
+};
+
+struct report;
+
+/* Returns NULL on OOM.  f stays the caller's. */
+struct report *report_new(FILE *f, const struct report_opts *o);
+void report_free(struct report *r);
+
+void report_begin(struct report *r);
+void report_dialog(struct report *r, const struct dialog *d);
+void report_stream(struct report *r, const struct rtp_stream *s);
+/* Capture summaries (files, packets, SIP messages, anomalies) and close. */
+void report_end(struct report *r, struct analysis *a);
+
+/* Formats ns since the epoch as "2026-11-22 10:00:00.123456" (UTC). */
+const char *report_time(int64_t ns, char *buf, size_t n);
+
+/* Which direction a stream runs in its dialog: 1 caller->callee, -1
+ * callee->caller, 0 unknown. */
+int report_stream_dir(const struct dialog *d, const struct rtp_stream *s);
+
+#endif /* SIPALG_REPORT_H */

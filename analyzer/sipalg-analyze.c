@@ -1,0 +1,182 @@
+/*
+ * sipalg-analyze.c - the command-line front-end of the analyzer.
+ *
+ * Reads capture files, runs the analysis library over them and prints a
+ * call list (text, JSON or CSV) on stdout.  All analysis lives in the
+ * library; this file only parses options, shows progress and maps results
+ * to exit codes:
+ *   0  analysed, nothing to report     2  usage error
+ *   1  findings reported               3  an input could not be read
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "analysis.h"
+#include "report.h"
+
+#define PROG "sipalg-analyze"
+
+static const struct option longopts[] = {
+	{ "format", required_argument, NULL, 'f' },
+	{ "messages", no_argument, NULL, 'm' },
+	{ "calls", no_argument, NULL, 'c' },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ NULL, 0, NULL, 0 }
+};
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+	    "Usage: " PROG " [options] FILE...\n"
+	    "Analyse pcap/pcapng captures of SIP and RTP: reassemble dialogs\n"
+	    "(UDP, TCP, WebSocket, SCTP, IP fragments, tunnels) and their RTP\n"
+	    "streams, and print a call list.\n"
+	    "\n"
+	    "  -f, --format FMT   text (default), json or csv\n"
+	    "  -m, --messages     list every message of each dialog\n"
+	    "  -c, --calls        only INVITE dialogs (no REGISTER, OPTIONS ...)\n"
+	    "  -q, --quiet        no progress line on stderr\n"
+	    "  -h, --help         this help\n"
+	    "  -V, --version      version\n"
+	    "\n"
+	    "Several files are merged by time.  Dialogs are printed as they end\n"
+	    "while the capture streams past.  Exit status: 0 done, 2 usage\n"
+	    "error, 3 a file could not be read (the others are still analysed).\n");
+}
+
+struct run {
+	struct report *rep;
+	int progress;             /* show a progress line */
+	struct timespec t0;
+	int progress_shown;
+};
+
+static void
+on_dialog(void *user, const struct dialog *d)
+{
+	struct run *r = user;
+
+	report_dialog(r->rep, d);
+}
+
+static void
+on_stream(void *user, const struct rtp_stream *s)
+{
+	struct run *r = user;
+
+	report_stream(r->rep, s);
+}
+
+static void
+on_progress(void *user, uint64_t done, uint64_t total, uint64_t packets)
+{
+	struct run *r = user;
+	struct timespec now;
+	double el;
+
+	if (!r->progress)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	el = (double)(now.tv_sec - r->t0.tv_sec) +
+	    (double)(now.tv_nsec - r->t0.tv_nsec) / 1e9;
+	fprintf(stderr, "\r" PROG ": %" PRIu64 " of %" PRIu64 " MB, %" PRIu64
+	    " packets, %.0f packets/s   ", done >> 20, total >> 20, packets,
+	    el > 0 ? (double)packets / el : 0.0);
+	r->progress_shown = 1;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct report_opts ro = { REPORT_TEXT, false, false };
+	struct analysis_cb cb = { on_dialog, on_stream, on_progress, NULL };
+	struct run run = { NULL, 1, { 0, 0 }, 0 };
+	struct analysis *a;
+	int c, status = 0, opened = 0;
+
+	while ((c = getopt_long(argc, argv, "f:mcqhV", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'f':
+			if (strcmp(optarg, "text") == 0)
+				ro.format = REPORT_TEXT;
+			else if (strcmp(optarg, "json") == 0)
+				ro.format = REPORT_JSON;
+			else if (strcmp(optarg, "csv") == 0)
+				ro.format = REPORT_CSV;
+			else {
+				fprintf(stderr, PROG ": unknown format '%s' "
+				    "(text, json or csv)\n", optarg);
+				return 2;
+			}
+			break;
+		case 'm':
+			ro.messages = true;
+			break;
+		case 'c':
+			ro.only_calls = true;
+			break;
+		case 'q':
+			run.progress = 0;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'V':
+			printf(PROG " " PACKAGE_VERSION "\n");
+			return 0;
+		default:
+			fprintf(stderr, "Try '" PROG " --help'.\n");
+			return 2;
+		}
+	}
+	if (optind >= argc) {
+		fprintf(stderr, PROG ": no capture file given\n"
+		    "Try '" PROG " --help'.\n");
+		return 2;
+	}
+	if (!isatty(STDERR_FILENO))
+		run.progress = 0;
+
+	cb.user = &run;
+	a = analysis_new(&cb);
+	run.rep = report_new(stdout, &ro);
+	if (a == NULL || run.rep == NULL) {
+		fprintf(stderr, PROG ": out of memory\n");
+		return 3;
+	}
+	for (int i = optind; i < argc; i++) {
+		char err[512];
+
+		if (analysis_add_file(a, argv[i], err, sizeof(err)) != 0) {
+			fprintf(stderr, PROG ": %s: %s\n", argv[i], err);
+			status = 3;
+			continue;
+		}
+		opened++;
+	}
+	if (opened > 0) {
+		clock_gettime(CLOCK_MONOTONIC, &run.t0);
+		report_begin(run.rep);
+		analysis_run(a);
+		if (run.progress_shown)
+			fputs("\r\033[K", stderr);
+		report_end(run.rep, a);
+	}
+	report_free(run.rep);
+	analysis_free(a);
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		fprintf(stderr, PROG ": writing output: %s\n", strerror(errno));
+		return 3;
+	}
+	return status;
+}

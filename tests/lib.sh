@@ -1,0 +1,52 @@
+# tests/lib.sh - shared helpers for the shell tests (sourced).
+#
+# Every test script gets top_srcdir and top_builddir from `make check`
+# (AM_TESTS_ENVIRONMENT) and falls back to the current directory when run
+# by hand.  Exit codes follow automake: 0 pass, 1 fail, 77 skip.
+top_srcdir=${top_srcdir:-$(pwd)}
+top_builddir=${top_builddir:-$(pwd)}
+ANALYZE="$top_builddir/sipalg-analyze"
+SHARED="$top_srcdir/../shared"
+CORPUS="$SHARED/corpus"
+fails=0
+checks=0
+
+fail() {
+	echo "FAIL: $*" >&2
+	fails=$((fails + 1))
+}
+
+ok() {
+	checks=$((checks + 1))
+}
+
+# check DESCRIPTION EXPECTED ACTUAL
+check() {
+	checks=$((checks + 1))
+	if [ "$2" != "$3" ]; then
+		echo "FAIL: $1: expected '$2', got '$3'" >&2
+		fails=$((fails + 1))
+	fi
+}
+
+skip_without_corpus() {
+	if [ ! -d "$CORPUS" ]; then
+		echo "SKIP: $CORPUS not found (clone ../shared beside the checkout to run this)"
+		exit 77
+	fi
+}
+
+# jq-free JSON field access through python3's json module.
+json_get() {
+	python3 -c 'import json,sys
+d=json.load(open(sys.argv[1]))
+for k in sys.argv[2].split("."):
+    d = d[int(k)] if isinstance(d, list) else d.get(k)
+    if d is None: break
+print(d if d is not None else "")' "$1" "$2"
+}
+
+finish() {
+	echo "$checks checks, $fails failed"
+	[ "$fails" -eq 0 ]
+}

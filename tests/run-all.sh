@@ -1,0 +1,31 @@
+#!/bin/sh
+# tests/run-all.sh - the whole test suite, as README.md and CI run it:
+# an ordinary build with `make check`, then a separate ASan+UBSan build
+# (--enable-sanitizers) running the same `make check`.
+set -eu
+cd "$(dirname "$0")/.."
+src=$(pwd)
+jobs=$(nproc 2>/dev/null || echo 2)
+[ -x configure ] || autoreconf -fi
+
+run() {
+	dir=$1
+	shift
+	mkdir -p "$dir"
+	(cd "$dir" && "$src/configure" -q "$@" && make -s -j"$jobs" &&
+	    make -s -j"$jobs" check) || {
+		for log in "$dir"/tests/*.log "$dir"/tests/unit/*.log; do
+			[ -f "$log" ] || continue
+			grep -q '^FAIL\|^ERROR' "${log%.log}.trs" 2>/dev/null &&
+			    { echo "==== $log"; tail -n 60 "$log"; }
+		done
+		return 1
+	}
+	cat "$dir"/test-suite.log | sed -n '1,12p'
+}
+
+echo "== build and make check"
+run build
+echo "== sanitizer build (ASan+UBSan) and make check"
+ASAN_OPTIONS=detect_leaks=1 run build-san --enable-sanitizers
+echo "run-all: all test suites passed"

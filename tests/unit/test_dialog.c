@@ -1,0 +1,268 @@
+/*
+ * test_dialog.c - grouping, retransmissions, call states and expiry of the
+ * dialog table (dialog.h), with SIP messages written out in full.
+ */
+#include <CUnit/Basic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dialog.h"
+#include "sipmsg.h"
+
+#define SEC 1000000000LL
+
+struct seen {
+	int n;
+	enum dialog_state state[8];
+	int64_t duration[8];
+	uint64_t retrans[8];
+	size_t nmsgs[8];
+	int nforks[8];
+	bool evicted[8];
+};
+
+static void
+done(void *user, struct dialog *d)
+{
+	struct seen *s = user;
+
+	if (s->n < 8) {
+		s->state[s->n] = d->state;
+		s->duration[s->n] = dialog_duration_ns(d);
+		s->retrans[s->n] = d->retrans_total;
+		s->nmsgs[s->n] = d->nmsgs;
+		s->nforks[s->n] = d->nforks;
+		s->evicted[s->n] = d->evicted;
+	}
+	s->n++;
+}
+
+static struct pkt
+mkpkt(int from_caller, int64_t t)
+{
+	struct pkt p;
+
+	memset(&p, 0, sizeof(p));
+	p.l4 = PKT_UDP;
+	p.ts_ns = t;
+	p.frame = (uint64_t)(t / SEC) + 1;
+	p.src.family = p.dst.family = 4;
+	p.src.ip[0] = p.dst.ip[0] = 10;
+	p.src.ip[3] = from_caller ? 2 : 3;
+	p.dst.ip[3] = from_caller ? 3 : 2;
+	p.src.port = p.dst.port = 5060;
+	return p;
+}
+
+/* A request or response of the test call; cseq/method/status vary. */
+static struct sipmsg *
+msg(const char *callid, const char *first_line, int cseq,
+    const char *cseq_method, const char *to_tag, const char *branch)
+{
+	char buf[2048];
+	int n = snprintf(buf, sizeof(buf),
+	    "%s\r\n"
+	    "Via: SIP/2.0/UDP 10.0.0.2:5060;branch=%s\r\n"
+	    "From: <sip:alice@10.0.0.2>;tag=ft1\r\n"
+	    "To: <sip:bob@10.0.0.3>%s%s\r\n"
+	    "Call-ID: %s\r\n"
+	    "CSeq: %d %s\r\n"
+	    "Content-Length: 0\r\n\r\n",
+	    first_line, branch, to_tag[0] ? ";tag=" : "", to_tag, callid,
+	    cseq, cseq_method);
+	struct sipmsg *m = sipmsg_parse((const uint8_t *)buf, (size_t)n, NULL);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+	return m;
+}
+
+static struct dialog *
+add(struct dialog_table *t, struct sipmsg *m, int from_caller, int64_t ts,
+    bool *rt)
+{
+	struct pkt p = mkpkt(from_caller, ts);
+
+	return dialog_table_add(t, m, &p, 0, NULL, rt);
+}
+
+#define INV "INVITE sip:bob@10.0.0.3 SIP/2.0"
+#define BYE "BYE sip:bob@10.0.0.3 SIP/2.0"
+#define ACK "ACK sip:bob@10.0.0.3 SIP/2.0"
+#define CAN "CANCEL sip:bob@10.0.0.3 SIP/2.0"
+
+static void
+test_completed_call_with_retransmissions(void)
+{
+	struct seen s = { 0 };
+	struct dialog_table *t = dialog_table_new(done, &s);
+	struct dialog *d;
+	bool rt;
+
+	d = add(t, msg("c1", INV, 1, "INVITE", "", "z9hG4bK1"), 1, 0, &rt);
+	CU_ASSERT_FALSE(rt);
+	CU_ASSERT_EQUAL(d->state, DIALOG_SETUP);
+	/* INVITE retransmitted after T1. */
+	add(t, msg("c1", INV, 1, "INVITE", "", "z9hG4bK1"), 1, SEC / 2, &rt);
+	CU_ASSERT_TRUE(rt);
+	add(t, msg("c1", "SIP/2.0 180 Ringing", 1, "INVITE", "tt", "z9hG4bK1"),
+	    0, 1 * SEC, &rt);
+	CU_ASSERT_EQUAL(d->state, DIALOG_RINGING);
+	add(t, msg("c1", "SIP/2.0 200 OK", 1, "INVITE", "tt", "z9hG4bK1"), 0,
+	    3 * SEC, &rt);
+	CU_ASSERT_EQUAL(d->state, DIALOG_INCALL);
+	/* 200 OK retransmitted twice: folded into the first copy. */
+	add(t, msg("c1", "SIP/2.0 200 OK", 1, "INVITE", "tt", "z9hG4bK1"), 0,
+	    3 * SEC + SEC / 2, &rt);
+	CU_ASSERT_TRUE(rt);
+	add(t, msg("c1", "SIP/2.0 200 OK", 1, "INVITE", "tt", "z9hG4bK1"), 0,
+	    4 * SEC + SEC / 2, &rt);
+	CU_ASSERT_EQUAL(d->msgs[2].retrans, 2);
+	CU_ASSERT_EQUAL(d->msgs[2].retrans_ns[0], 3 * SEC + SEC / 2);
+	add(t, msg("c1", ACK, 1, "ACK", "tt", "z9hG4bK2"), 1, 5 * SEC, &rt);
+	add(t, msg("c1", BYE, 2, "BYE", "tt", "z9hG4bK3"), 1, 13 * SEC, &rt);
+	CU_ASSERT_EQUAL(d->state, DIALOG_COMPLETED);
+	add(t, msg("c1", "SIP/2.0 200 OK", 2, "BYE", "tt", "z9hG4bK3"), 0,
+	    13 * SEC + 1, &rt);
+	CU_ASSERT_FALSE(rt);
+	CU_ASSERT_EQUAL(dialog_table_count(t), 1);
+
+	/* Lingers after the end, then is reported and freed. */
+	dialog_table_expire(t, 20 * SEC);
+	CU_ASSERT_EQUAL(s.n, 0);
+	dialog_table_expire(t, 13 * SEC + CAP_DIALOG_LINGER_NS + SEC);
+	CU_ASSERT_EQUAL(s.n, 1);
+	CU_ASSERT_EQUAL(s.state[0], DIALOG_COMPLETED);
+	CU_ASSERT_EQUAL(s.duration[0], 10 * SEC);
+	CU_ASSERT_EQUAL(s.retrans[0], 3);
+	CU_ASSERT_EQUAL(s.nmsgs[0], 6);
+	CU_ASSERT_EQUAL(s.nforks[0], 1);
+	CU_ASSERT_EQUAL(dialog_table_count(t), 0);
+	dialog_table_free(t);
+}
+
+static void
+test_final_states(void)
+{
+	struct seen s = { 0 };
+	struct dialog_table *t = dialog_table_new(done, &s);
+	bool rt;
+
+	/* Busy. */
+	add(t, msg("b", INV, 1, "INVITE", "", "br1"), 1, 0, &rt);
+	add(t, msg("b", "SIP/2.0 486 Busy Here", 1, "INVITE", "x", "br1"), 0,
+	    SEC, &rt);
+	/* Cancelled by CANCEL, then 487. */
+	add(t, msg("c", INV, 1, "INVITE", "", "br2"), 1, 0, &rt);
+	add(t, msg("c", CAN, 1, "CANCEL", "", "br2"), 1, SEC, &rt);
+	add(t, msg("c", "SIP/2.0 487 Request Terminated", 1, "INVITE", "y",
+	    "br2"), 0, SEC, &rt);
+	/* Challenge then success with a higher CSeq: not rejected. */
+	add(t, msg("a", INV, 1, "INVITE", "", "br3"), 1, 0, &rt);
+	add(t, msg("a", "SIP/2.0 407 Proxy Authentication Required", 1,
+	    "INVITE", "z", "br3"), 0, SEC / 10, &rt);
+	struct dialog *d = add(t, msg("a", INV, 2, "INVITE", "", "br4"), 1,
+	    SEC / 5, &rt);
+	CU_ASSERT_EQUAL(d->state, DIALOG_SETUP);
+	add(t, msg("a", "SIP/2.0 503 Service Unavailable", 2, "INVITE", "z",
+	    "br4"), 0, SEC, &rt);
+	CU_ASSERT_EQUAL(d->state, DIALOG_FAILED);
+	/* Diverted. */
+	add(t, msg("d", INV, 1, "INVITE", "", "br5"), 1, 0, &rt);
+	add(t, msg("d", "SIP/2.0 302 Moved", 1, "INVITE", "w", "br5"), 0, SEC,
+	    &rt);
+	/* Rejected. */
+	add(t, msg("r", INV, 1, "INVITE", "", "br6"), 1, 0, &rt);
+	add(t, msg("r", "SIP/2.0 404 Not Found", 1, "INVITE", "v", "br6"), 0,
+	    SEC, &rt);
+	dialog_table_free(t);
+	CU_ASSERT_EQUAL(s.n, 5);
+	/* Emitted in list order: all ended at t=1 s; order of activity. */
+	int busy = 0, canc = 0, fail = 0, div = 0, rej = 0;
+	for (int i = 0; i < 5; i++) {
+		busy += s.state[i] == DIALOG_BUSY;
+		canc += s.state[i] == DIALOG_CANCELLED;
+		fail += s.state[i] == DIALOG_FAILED;
+		div += s.state[i] == DIALOG_DIVERTED;
+		rej += s.state[i] == DIALOG_REJECTED;
+	}
+	CU_ASSERT_EQUAL(busy, 1);
+	CU_ASSERT_EQUAL(canc, 1);
+	CU_ASSERT_EQUAL(fail, 1);
+	CU_ASSERT_EQUAL(div, 1);
+	CU_ASSERT_EQUAL(rej, 1);
+}
+
+static void
+test_forks_and_proxy_legs(void)
+{
+	struct seen s = { 0 };
+	struct dialog_table *t = dialog_table_new(done, &s);
+	struct dialog *d;
+	bool rt;
+
+	d = add(t, msg("f", INV, 1, "INVITE", "", "b1"), 1, 0, &rt);
+	add(t, msg("f", "SIP/2.0 180 Ringing", 1, "INVITE", "t1", "b1"), 0,
+	    SEC, &rt);
+	add(t, msg("f", "SIP/2.0 180 Ringing", 1, "INVITE", "t2", "b1"), 0,
+	    SEC, &rt);
+	CU_ASSERT_FALSE(rt);
+	CU_ASSERT_EQUAL(d->nforks, 2);
+	/* The same request in the other direction (a proxy's second leg) is a
+	 * new message, not a retransmission. */
+	add(t, msg("f", INV, 1, "INVITE", "", "b1"), 0, SEC, &rt);
+	CU_ASSERT_FALSE(rt);
+	CU_ASSERT_EQUAL(d->nmsgs, 4);
+	dialog_table_free(t);
+	CU_ASSERT_EQUAL(s.n, 1);
+}
+
+static void
+test_byte_budget_evicts(void)
+{
+	struct seen s = { 0 };
+	struct dialog_table *t = dialog_table_new(done, &s);
+	struct anomalies an;
+	char cid[32];
+	bool rt;
+	int i;
+
+	memset(&an, 0, sizeof(an));
+	/* Far more registrations than the budget allows stay bounded. */
+	for (i = 0; i < 20000; i++) {
+		struct pkt p = mkpkt(1, i);
+
+		snprintf(cid, sizeof(cid), "reg-%d", i);
+		dialog_table_add(t, msg(cid, "REGISTER sip:10.0.0.3 SIP/2.0", 1,
+		    "REGISTER", "", "zz"), &p, 0, &an, &rt);
+		CU_ASSERT_TRUE_FATAL(dialog_table_bytes(t) <=
+		    CAP_DIALOG_TOTAL_BYTES);
+	}
+	CU_ASSERT_TRUE(an.n[ANOMALY_DIALOG_TABLE_FULL] > 0);
+	CU_ASSERT_EQUAL((uint64_t)s.n, an.n[ANOMALY_DIALOG_TABLE_FULL]);
+	CU_ASSERT_TRUE(s.evicted[0]);
+	dialog_table_free(t);
+	CU_ASSERT_EQUAL(s.n, 20000);
+}
+
+int
+main(void)
+{
+	CU_pSuite s;
+	unsigned fails;
+
+	sipmsg_global_init();
+	if (CU_initialize_registry() != CUE_SUCCESS)
+		return 1;
+	s = CU_add_suite("dialog", NULL, NULL);
+	CU_add_test(s, "completed call with retransmissions",
+	    test_completed_call_with_retransmissions);
+	CU_add_test(s, "final states", test_final_states);
+	CU_add_test(s, "forks and proxy legs", test_forks_and_proxy_legs);
+	CU_add_test(s, "byte budget evicts", test_byte_budget_evicts);
+	CU_basic_set_mode(CU_BRM_VERBOSE);
+	CU_basic_run_tests();
+	fails = CU_get_number_of_failures();
+	CU_cleanup_registry();
+	return fails != 0;
+}
