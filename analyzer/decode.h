@@ -8,8 +8,10 @@
  * (frag.h).  Tunnels: IP-in-IP (4in4, 6in4, 4in6, 6in6), GRE (with
  * checksum/key/sequence, Ethernet bridging 0x6558, PPP 0x880b and plain
  * IP payloads) and ERSPAN types I, II and III.  Transport: UDP, TCP and
- * SCTP DATA chunks are emitted; ICMP errors are recognised and, when they
- * quote a SIP datagram, counted as ANOMALY_ICMP_QUOTED_SIP, never emitted.
+ * SCTP user messages (a DATA chunk with B and E set, or pieces B..E with
+ * consecutive TSNs put together) are emitted; ICMP errors are recognised
+ * and, when they quote a SIP datagram, counted as ANOMALY_ICMP_QUOTED_SIP,
+ * never emitted.
  *
  * Lengths: the captured length and the length each header claims are kept
  * apart; the smaller is used and a claim beyond the data is an anomaly.
@@ -44,7 +46,13 @@ void decoder_frame(struct decoder *d, int linktype, uint32_t cap_idx,
 /* Drops fragment state older than the timeout (FRAG_TIMEOUT anomalies). */
 void decoder_expire(struct decoder *d, int64_t now_ns, struct anomalies *an);
 
-/* Counters for the capture summary. */
+/*
+ * Counters for the capture summary: frames given to decoder_frame(); ip =
+ * IP headers decoded (a tunnelled frame counts each layer); udp, tcp =
+ * valid UDP/TCP headers (pure ACKs included, though not emitted); sctp =
+ * SCTP packets; icmp = ICMP/ICMPv6 messages; reassembled = IP datagrams
+ * completed from more than one fragment.
+ */
 struct decoder_stats {
 	uint64_t frames, ip, udp, tcp, sctp, icmp, reassembled;
 };

@@ -1,0 +1,168 @@
+/*
+ * netaddr.c - transport endpoints: compare, hash, parse and format
+ * (netaddr.h).
+ *
+ * Text comes from SIP headers and SDP bodies, so ep_parse_ip() never trusts
+ * a terminator: it copies at most INET6_ADDRSTRLEN bytes into a local
+ * buffer, refuses embedded NULs and lets inet_pton(3) judge the literal
+ * (RFC 3986 section 3.2.2 brackets are accepted around IPv6).  Zone ids
+ * ("fe80::1%eth0") are not IP literals for inet_pton and are refused.
+ *
+ * An IPv4-mapped IPv6 address (::ffff:a.b.c.d, RFC 4291 section 2.5.5.2)
+ * is kept as family 6 exactly as written, so formatting gives back what was
+ * parsed; ep_is_private() judges it by the IPv4 address it carries.
+ */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "netaddr.h"
+
+void
+ep_clear(struct ep *e)
+{
+	memset(e, 0, sizeof(*e));
+}
+
+bool
+ep_same_ip(const struct ep *a, const struct ep *b)
+{
+	size_t n = a->family == 4 ? 4 : 16;
+
+	return a->family == b->family && memcmp(a->ip, b->ip, n) == 0;
+}
+
+bool
+ep_eq(const struct ep *a, const struct ep *b)
+{
+	return a->port == b->port && ep_same_ip(a, b);
+}
+
+/*
+ * FNV-1a over the bytes that matter, then a final avalanche (the
+ * splitmix64 finaliser) so that the low bits used by power-of-two tables
+ * depend on every input byte.
+ */
+uint64_t
+ep_hash(const struct ep *e)
+{
+	uint64_t h = 1469598103934665603ULL;
+	size_t n = e->family == 4 ? 4 : 16;
+
+	h = (h ^ e->family) * 1099511628211ULL;
+	h = (h ^ (e->port & 0xff)) * 1099511628211ULL;
+	h = (h ^ (e->port >> 8)) * 1099511628211ULL;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ e->ip[i]) * 1099511628211ULL;
+	h ^= h >> 30;
+	h *= 0xbf58476d1ce4e5b9ULL;
+	h ^= h >> 27;
+	h *= 0x94d049bb133111ebULL;
+	h ^= h >> 31;
+	return h;
+}
+
+int
+ep_parse_ip(struct ep *e, const char *s, size_t len)
+{
+	char buf[INET6_ADDRSTRLEN + 1];
+	uint8_t a[16];
+	int bracketed = 0;
+
+	if (s == NULL)
+		return -1;
+	if (len >= 2 && s[0] == '[' && s[len - 1] == ']') {
+		s++;
+		len -= 2;
+		bracketed = 1;
+	}
+	if (len == 0 || len >= sizeof(buf) || memchr(s, '\0', len) != NULL)
+		return -1;
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+	/* Dotted IPv4 only without brackets; brackets mean IPv6. */
+	if (!bracketed && memchr(buf, ':', len) == NULL) {
+		if (inet_pton(AF_INET, buf, a) != 1)
+			return -1;
+		e->family = 4;
+		e->pad = 0;
+		memset(e->ip, 0, sizeof(e->ip));
+		memcpy(e->ip, a, 4);
+		return 0;
+	}
+	if (inet_pton(AF_INET6, buf, a) != 1)
+		return -1;
+	e->family = 6;
+	e->pad = 0;
+	memcpy(e->ip, a, 16);
+	return 0;
+}
+
+const char *
+ep_ip_str(const struct ep *e, char *buf, size_t n)
+{
+	char tmp[INET6_ADDRSTRLEN];
+	const char *r = NULL;
+
+	if (n == 0)
+		return buf;
+	if (e->family == 4)
+		r = inet_ntop(AF_INET, e->ip, tmp, sizeof(tmp));
+	else if (e->family == 6)
+		r = inet_ntop(AF_INET6, e->ip, tmp, sizeof(tmp));
+	snprintf(buf, n, "%s", r != NULL ? r : "-");
+	return buf;
+}
+
+const char *
+ep_str(const struct ep *e, char *buf, size_t n)
+{
+	char ip[INET6_ADDRSTRLEN];
+
+	if (n == 0)
+		return buf;
+	if (e->family != 4 && e->family != 6) {
+		snprintf(buf, n, "-");
+		return buf;
+	}
+	ep_ip_str(e, ip, sizeof(ip));
+	if (e->port == 0)
+		snprintf(buf, n, "%s", ip);
+	else if (e->family == 6)
+		snprintf(buf, n, "[%s]:%u", ip, (unsigned)e->port);
+	else
+		snprintf(buf, n, "%s:%u", ip, (unsigned)e->port);
+	return buf;
+}
+
+static bool
+v4_private(const uint8_t *a)
+{
+	return a[0] == 10 ||                                /* RFC 1918 */
+	    (a[0] == 172 && (a[1] & 0xf0) == 16) ||         /* RFC 1918 */
+	    (a[0] == 192 && a[1] == 168) ||                 /* RFC 1918 */
+	    (a[0] == 100 && (a[1] & 0xc0) == 64) ||         /* RFC 6598 */
+	    a[0] == 127 ||                                  /* loopback */
+	    (a[0] == 169 && a[1] == 254);                   /* link-local */
+}
+
+bool
+ep_is_private(const struct ep *e)
+{
+	static const uint8_t loop6[16] = { [15] = 1 };
+	static const uint8_t mapped[12] = { [10] = 0xff, [11] = 0xff };
+
+	if (e->family == 4)
+		return v4_private(e->ip);
+	if (e->family != 6)
+		return false;
+	if (memcmp(e->ip, loop6, 16) == 0)
+		return true;
+	if ((e->ip[0] & 0xfe) == 0xfc)                      /* fc00::/7 */
+		return true;
+	if (e->ip[0] == 0xfe && (e->ip[1] & 0xc0) == 0x80)  /* fe80::/10 */
+		return true;
+	if (memcmp(e->ip, mapped, 12) == 0)                 /* ::ffff:a.b.c.d */
+		return v4_private(e->ip + 12);
+	return false;
+}

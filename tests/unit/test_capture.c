@@ -1,0 +1,534 @@
+/*
+ * test_capture.c - CUnit tests for capture.c.
+ *
+ * Small pcap files are written into a temporary directory with libpcap's
+ * own writer (pcap_open_dead + pcap_dump_open), then read back, merged,
+ * chopped at chosen bytes and corrupted to check the merge order, the
+ * nanosecond timestamps, the anomalies of truncated and damaged files and
+ * the reasons given for files that cannot be opened.  Files from the
+ * shared corpus are used when /work/shared/corpus is present and skipped
+ * (with a message) otherwise.
+ */
+#include <CUnit/Basic.h>
+#include <pcap/pcap.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "caps.h"
+#include "capture.h"
+
+#define CORPUS "/work/shared/corpus/"
+
+static char dir[] = "/tmp/sipalg-test-capture-XXXXXX";
+
+struct rec {
+	int64_t ts_ns;
+	uint32_t caplen, len;
+	uint8_t fill;
+};
+
+static const char *
+tmp(const char *name)
+{
+	static char path[4][256];
+	static int i;
+
+	i = (i + 1) % 4;
+	snprintf(path[i], sizeof(path[i]), "%s/%s", dir, name);
+	return path[i];
+}
+
+/* Writes a pcap file of n records; data bytes are fill, fill+1, ... */
+static void
+write_pcap(const char *path, int link, int nano, const struct rec *r,
+    size_t n)
+{
+	pcap_t *p = pcap_open_dead_with_tstamp_precision(link, 262144,
+	    nano ? PCAP_TSTAMP_PRECISION_NANO : PCAP_TSTAMP_PRECISION_MICRO);
+	pcap_dumper_t *d;
+	static uint8_t data[4096];
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+	d = pcap_dump_open(p, path);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+	for (size_t i = 0; i < n; i++) {
+		struct pcap_pkthdr h;
+
+		memset(&h, 0, sizeof(h));
+		h.ts.tv_sec = r[i].ts_ns / CAP_NS_PER_SEC;
+		h.ts.tv_usec = (r[i].ts_ns % CAP_NS_PER_SEC) / (nano ? 1 : 1000);
+		h.caplen = r[i].caplen;
+		h.len = r[i].len;
+		for (uint32_t j = 0; j < r[i].caplen && j < sizeof(data); j++)
+			data[j] = (uint8_t)(r[i].fill + j);
+		pcap_dump((u_char *)d, &h, data);
+	}
+	pcap_dump_close(d);
+	pcap_close(p);
+}
+
+static void
+write_bytes(const char *path, const void *b, size_t n)
+{
+	FILE *f = fopen(path, "wb");
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	if (n > 0)
+		CU_ASSERT_EQUAL(fwrite(b, 1, n, f), n);
+	fclose(f);
+}
+
+static long
+file_size(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 ? (long)st.st_size : -1;
+}
+
+static void
+test_single_file(void)
+{
+	static const struct rec r[] = {
+		{ 1000000000123456789LL, 60, 60, 1 },
+		{ 1000000000123456790LL, 100, 100, 2 },
+		{ 1000000001000000000LL, 42, 42, 3 },
+	};
+	const char *p = tmp("one.pcap");
+	struct capture_set *cs = capture_set_new();
+	struct capture_frame fr;
+	struct capture_info *ci;
+	char err[128];
+	uint64_t done, total;
+
+	write_pcap(p, 1, 1, r, 3);
+	CU_ASSERT_EQUAL_FATAL(capture_set_add(cs, p, err, sizeof(err)), 0);
+	CU_ASSERT_STRING_EQUAL(err, "");
+	CU_ASSERT_EQUAL(capture_set_count(cs), 1);
+	ci = capture_set_info(cs, 0);
+	CU_ASSERT_EQUAL(ci->linktype, 1);
+	CU_ASSERT_STRING_EQUAL(ci->linkname, "EN10MB");
+	CU_ASSERT_STRING_EQUAL(ci->path, p);
+	CU_ASSERT_EQUAL(ci->size, (uint64_t)file_size(p));
+	for (int i = 0; i < 3; i++) {
+		CU_ASSERT_EQUAL_FATAL(capture_set_next(cs, &fr), 1);
+		CU_ASSERT_EQUAL(fr.cap_idx, 0);
+		CU_ASSERT_EQUAL(fr.frame, (uint64_t)i + 1);
+		CU_ASSERT_EQUAL(fr.ts_ns, r[i].ts_ns);
+		CU_ASSERT_EQUAL(fr.caplen, r[i].caplen);
+		CU_ASSERT_EQUAL(fr.wirelen, r[i].len);
+		CU_ASSERT_EQUAL(fr.linktype, 1);
+		CU_ASSERT_EQUAL(fr.data[0], r[i].fill);
+		CU_ASSERT_EQUAL(fr.data[fr.caplen - 1],
+		    (uint8_t)(r[i].fill + fr.caplen - 1));
+	}
+	CU_ASSERT_EQUAL(capture_set_next(cs, &fr), 0);
+	CU_ASSERT_EQUAL(capture_set_next(cs, &fr), 0);
+	CU_ASSERT_EQUAL(ci->packets, 3);
+	CU_ASSERT_EQUAL(ci->first_ns, r[0].ts_ns);
+	CU_ASSERT_EQUAL(ci->last_ns, r[2].ts_ns);
+	CU_ASSERT_TRUE(ci->done);
+	CU_ASSERT_STRING_EQUAL(ci->err, "");
+	CU_ASSERT_EQUAL(anomaly_total(&ci->an), 0);
+	capture_set_progress(cs, &done, &total);
+	CU_ASSERT_EQUAL(done, total);
+	CU_ASSERT_EQUAL(total, (uint64_t)file_size(p));
+	capture_set_free(cs);
+}
+
+static void
+test_merge(void)
+{
+	static const struct rec a[] = {
+		{ 10, 20, 20, 0x10 }, { 30, 20, 20, 0x11 }, { 50, 20, 20, 0x12 },
+	};
+	static const struct rec b[] = {
+		{ 5, 20, 20, 0x20 }, { 30, 20, 20, 0x21 }, { 40, 20, 20, 0x22 },
+		{ 60, 20, 20, 0x23 },
+	};
+	/* Expected order: b0 a0 a1 b1 (tie: lower index first) b2 a2 b3. */
+	static const uint8_t want[] = { 0x20, 0x10, 0x11, 0x21, 0x22, 0x12,
+	    0x23 };
+	static const uint64_t wantframe[] = { 1, 1, 2, 2, 3, 3, 4 };
+	struct capture_set *cs = capture_set_new();
+	struct capture_frame fr;
+
+	write_pcap(tmp("a.pcap"), 1, 1, a, 3);
+	write_pcap(tmp("b.pcap"), 1, 1, b, 4);
+	CU_ASSERT_EQUAL_FATAL(capture_set_add(cs, tmp("a.pcap"), NULL, 0), 0);
+	CU_ASSERT_EQUAL_FATAL(capture_set_add(cs, tmp("b.pcap"), NULL, 0), 0);
+	for (size_t i = 0; i < sizeof(want); i++) {
+		CU_ASSERT_EQUAL_FATAL(capture_set_next(cs, &fr), 1);
+		CU_ASSERT_EQUAL(fr.data[0], want[i]);
+		CU_ASSERT_EQUAL(fr.cap_idx, (want[i] >> 4) == 1 ? 0u : 1u);
+		CU_ASSERT_EQUAL(fr.frame, wantframe[i]);
+	}
+	CU_ASSERT_EQUAL(capture_set_info(cs, 1)->first_ns, 5);
+	CU_ASSERT_EQUAL(capture_set_info(cs, 1)->last_ns, 60);
+	CU_ASSERT_EQUAL(capture_set_next(cs, &fr), 0);
+	capture_set_free(cs);
+
+	/* Microsecond precision is scaled, not taken as nanoseconds. */
+	{
+		static const struct rec m[] = { { 1500000123456000LL, 10, 10, 1 } };
+
+		cs = capture_set_new();
+		write_pcap(tmp("micro.pcap"), 1, 0, m, 1);
+		CU_ASSERT_EQUAL_FATAL(capture_set_add(cs, tmp("micro.pcap"),
+		    NULL, 0), 0);
+		CU_ASSERT_EQUAL_FATAL(capture_set_next(cs, &fr), 1);
+		CU_ASSERT_EQUAL(fr.ts_ns, 1500000123456000LL);
+		capture_set_free(cs);
+	}
+}
+
+static void
+test_frame_stays_valid_across_files(void)
+{
+	static const struct rec a[] = { { 1, 200, 200, 0x40 }, { 4, 200, 200, 0x41 } };
+	static const struct rec b[] = { { 2, 300, 300, 0x50 }, { 3, 300, 300, 0x51 } };
+	struct capture_set *cs = capture_set_new();
+	struct capture_frame f1, f2;
+
+	write_pcap(tmp("va.pcap"), 1, 1, a, 2);
+	write_pcap(tmp("vb.pcap"), 1, 1, b, 2);
+	CU_ASSERT_EQUAL_FATAL(capture_set_add(cs, tmp("va.pcap"), NULL, 0), 0);
+	CU_ASSERT_EQUAL_FATAL(capture_set_add(cs, tmp("vb.pcap"), NULL, 0), 0);
+	CU_ASSERT_EQUAL_FATAL(capture_set_next(cs, &f1), 1);
+	CU_ASSERT_EQUAL(f1.data[0], 0x40);
+	CU_ASSERT_EQUAL(f1.data[199], (uint8_t)(0x40 + 199));
+	CU_ASSERT_EQUAL_FATAL(capture_set_next(cs, &f2), 1);
+	CU_ASSERT_EQUAL(f2.data[0], 0x50);
+	CU_ASSERT_EQUAL(f2.data[299], (uint8_t)(0x50 + 299));
+	CU_ASSERT_EQUAL_FATAL(capture_set_next(cs, &f2), 1);
+	CU_ASSERT_EQUAL(f2.data[0], 0x51);
+	CU_ASSERT_EQUAL_FATAL(capture_set_next(cs, &f2), 1);
+	CU_ASSERT_EQUAL(f2.data[0], 0x41);
+	CU_ASSERT_EQUAL(capture_set_next(cs, &f2), 0);
+	capture_set_free(cs);
+}
+
+/* Copies the first n bytes of src to dst. */
+static void
+chop(const char *src, const char *dst, long n)
+{
+	static uint8_t b[1 << 16];
+	FILE *f = fopen(src, "rb");
+	size_t got;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	got = fread(b, 1, sizeof(b), f);
+	fclose(f);
+	CU_ASSERT_FATAL((long)got >= n);
+	write_bytes(dst, b, (size_t)n);
+}
+
+static void
+test_truncated_file(void)
+{
+	static const struct rec r[] = {
+		{ 1, 100, 100, 1 }, { 2, 100, 100, 2 }, { 3, 100, 100, 3 },
+	};
+	const char *full = tmp("full.pcap");
+	/* 24-byte file header, records of 16 + 100 bytes. */
+	static const long cuts[] = { 24 + 116 * 2 + 50, 24 + 116 * 2 + 8 };
+
+	write_pcap(full, 1, 1, r, 3);
+	CU_ASSERT_EQUAL_FATAL(file_size(full), 24 + 116 * 3);
+	for (size_t i = 0; i < 2; i++) {
+		struct capture_set *cs = capture_set_new();
+		struct capture_frame fr;
+		struct capture_info *ci;
+		int n = 0;
+
+		chop(full, tmp("cut.pcap"), cuts[i]);
+		CU_ASSERT_EQUAL_FATAL(capture_set_add(cs, tmp("cut.pcap"), NULL,
+		    0), 0);
+		while (capture_set_next(cs, &fr) == 1)
+			n++;
+		ci = capture_set_info(cs, 0);
+		CU_ASSERT_EQUAL(n, 2);
+		CU_ASSERT_EQUAL(ci->packets, 2);
+		CU_ASSERT_EQUAL(ci->an.n[ANOMALY_PCAP_TRUNCATED], 1);
+		CU_ASSERT_EQUAL(anomaly_total(&ci->an), 1);
+		CU_ASSERT_TRUE(ci->done);
+		CU_ASSERT_PTR_NOT_NULL(strstr(ci->err, "truncated"));
+		CU_ASSERT_PTR_NOT_NULL(strstr(ci->err, "after frame 2"));
+		capture_set_free(cs);
+	}
+	/* Every chop length: either a clean open error or a clean read. */
+	for (long n = 0; n < file_size(full); n++) {
+		struct capture_set *cs = capture_set_new();
+		struct capture_frame fr;
+		char err[128];
+		int frames = 0;
+
+		chop(full, tmp("cut.pcap"), n);
+		if (capture_set_add(cs, tmp("cut.pcap"), err, sizeof(err)) < 0) {
+			CU_ASSERT(n < 24);
+			CU_ASSERT_STRING_EQUAL(err, n == 0 ? "file is empty" :
+			    "truncated file header");
+		} else {
+			struct capture_info *ci = capture_set_info(cs, 0);
+
+			while (capture_set_next(cs, &fr) == 1)
+				frames++;
+			CU_ASSERT_EQUAL(frames, (n - 24) / 116);
+			CU_ASSERT_EQUAL(ci->an.n[ANOMALY_PCAP_TRUNCATED],
+			    (n - 24) % 116 != 0 ? 1u : 0u);
+		}
+		capture_set_free(cs);
+	}
+}
+
+static void
+test_read_error(void)
+{
+	static const struct rec r[] = { { 1, 50, 50, 1 }, { 2, 50, 50, 2 } };
+	static uint8_t b[4096];
+	FILE *f;
+	size_t n;
+	struct capture_set *cs = capture_set_new();
+	struct capture_frame fr;
+	struct capture_info *ci;
+	int frames = 0;
+
+	write_pcap(tmp("bad.pcap"), 1, 1, r, 2);
+	f = fopen(tmp("bad.pcap"), "rb");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	n = fread(b, 1, sizeof(b), f);
+	fclose(f);
+	/* Second record's caplen: an absurd 0x7fffffff (little endian). */
+	b[24 + 66 + 8] = 0xff;
+	b[24 + 66 + 9] = 0xff;
+	b[24 + 66 + 10] = 0xff;
+	b[24 + 66 + 11] = 0x7f;
+	write_bytes(tmp("bad.pcap"), b, n);
+	CU_ASSERT_EQUAL_FATAL(capture_set_add(cs, tmp("bad.pcap"), NULL, 0), 0);
+	while (capture_set_next(cs, &fr) == 1)
+		frames++;
+	ci = capture_set_info(cs, 0);
+	CU_ASSERT_EQUAL(frames, 1);
+	CU_ASSERT_EQUAL(ci->an.n[ANOMALY_PCAP_READ_ERROR], 1);
+	CU_ASSERT_EQUAL(ci->an.n[ANOMALY_PCAP_TRUNCATED], 0);
+	CU_ASSERT_NOT_EQUAL(ci->err[0], '\0');
+	capture_set_free(cs);
+}
+
+static void
+test_caplen_short(void)
+{
+	static const struct rec r[] = {
+		{ 1, 64, 1500, 1 }, { 2, 100, 100, 2 }, { 3, 64, 65, 3 },
+	};
+	struct capture_set *cs = capture_set_new();
+	struct capture_frame fr;
+
+	write_pcap(tmp("snap.pcap"), 1, 1, r, 3);
+	CU_ASSERT_EQUAL_FATAL(capture_set_add(cs, tmp("snap.pcap"), NULL, 0), 0);
+	CU_ASSERT_EQUAL_FATAL(capture_set_next(cs, &fr), 1);
+	CU_ASSERT_EQUAL(fr.caplen, 64);
+	CU_ASSERT_EQUAL(fr.wirelen, 1500);
+	while (capture_set_next(cs, &fr) == 1)
+		;
+	CU_ASSERT_EQUAL(capture_set_info(cs, 0)->an.n[ANOMALY_CAPLEN_SHORT], 2);
+	capture_set_free(cs);
+}
+
+static void
+expect_open_error(const char *path, const char *want)
+{
+	struct capture_set *cs = capture_set_new();
+	char err[200];
+
+	CU_ASSERT_EQUAL(capture_set_add(cs, path, err, sizeof(err)), -1);
+	if (strcmp(err, want) != 0)
+		fprintf(stderr, "%s: got '%s', want '%s'\n", path, err, want);
+	CU_ASSERT_STRING_EQUAL(err, want);
+	CU_ASSERT_EQUAL(capture_set_count(cs), 0);
+	capture_set_free(cs);
+}
+
+static void
+test_open_errors(void)
+{
+	static const uint8_t magic_only[10] = { 0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4,
+	    0 };
+	static const uint8_t junk[64] = "this is not a capture file at all";
+	static const uint8_t gz[32] = { 0x1f, 0x8b, 8, 0 };
+	static const uint8_t netmon[32] = "GMBU\x00\x02";
+	static const uint8_t ng_short[12] = { 0x0a, 0x0d, 0x0d, 0x0a, 0x1c, 0,
+	    0, 0, 0x4d, 0x3c, 0x2b, 0x1a };
+
+	expect_open_error(tmp("does-not-exist.pcap"),
+	    "No such file or directory");
+	expect_open_error(dir, "Is a directory");
+	write_bytes(tmp("empty.pcap"), "", 0);
+	expect_open_error(tmp("empty.pcap"), "file is empty");
+	write_bytes(tmp("short.pcap"), magic_only, sizeof(magic_only));
+	expect_open_error(tmp("short.pcap"), "truncated file header");
+	write_bytes(tmp("ng.pcapng"), ng_short, sizeof(ng_short));
+	expect_open_error(tmp("ng.pcapng"), "truncated file header");
+	write_bytes(tmp("junk.pcap"), junk, sizeof(junk));
+	expect_open_error(tmp("junk.pcap"),
+	    "not a pcap or pcapng file (unknown magic)");
+	write_bytes(tmp("x.pcap.gz"), gz, sizeof(gz));
+	expect_open_error(tmp("x.pcap.gz"),
+	    "not a pcap or pcapng file (gzip-compressed; decompress it first)");
+	write_bytes(tmp("netmon.cap"), netmon, sizeof(netmon));
+	expect_open_error(tmp("netmon.cap"), "not a pcap or pcapng file "
+	    "(Microsoft Network Monitor 2.x capture; convert it with editcap "
+	    "-F pcap)");
+	/* A NULL or zero-length err buffer is allowed. */
+	{
+		struct capture_set *cs = capture_set_new();
+
+		CU_ASSERT_EQUAL(capture_set_add(cs, tmp("junk.pcap"), NULL, 0),
+		    -1);
+		capture_set_free(cs);
+	}
+}
+
+static void
+test_too_many_files(void)
+{
+	static const struct rec r[] = { { 1, 10, 10, 1 } };
+	struct capture_set *cs = capture_set_new();
+	char err[128];
+
+	write_pcap(tmp("small.pcap"), 1, 1, r, 1);
+	for (int i = 0; i < CAP_FILES; i++)
+		CU_ASSERT_EQUAL(capture_set_add(cs, tmp("small.pcap"), err,
+		    sizeof(err)), 0);
+	CU_ASSERT_EQUAL(capture_set_add(cs, tmp("small.pcap"), err,
+	    sizeof(err)), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "too many"));
+	CU_ASSERT_EQUAL(capture_set_count(cs), CAP_FILES);
+	CU_ASSERT_PTR_NULL(capture_set_info(cs, CAP_FILES));
+	{
+		struct capture_frame fr;
+		int n = 0;
+
+		while (capture_set_next(cs, &fr) == 1) {
+			CU_ASSERT_EQUAL(fr.cap_idx, (uint32_t)n);
+			n++;
+		}
+		CU_ASSERT_EQUAL(n, CAP_FILES);
+	}
+	capture_set_free(cs);
+}
+
+static int
+corpus_present(void)
+{
+	if (access(CORPUS, R_OK) == 0)
+		return 1;
+	printf("\n    SKIP: %s absent ", CORPUS);
+	return 0;
+}
+
+static void
+test_corpus_netmon(void)
+{
+	if (!corpus_present())
+		return;
+	expect_open_error(CORPUS "NormB_sipnab__c07-sip-r2.cap",
+	    "not a pcap or pcapng file (Microsoft Network Monitor 2.x capture; "
+	    "convert it with editcap -F pcap)");
+}
+
+static void
+test_corpus_pcapng(void)
+{
+	struct capture_set *cs;
+	struct capture_frame fr;
+	struct capture_info *ci;
+	uint64_t n = 0, done, total;
+	int64_t prev = 0;
+	int sorted = 1;
+
+	if (!corpus_present())
+		return;
+	cs = capture_set_new();
+	CU_ASSERT_EQUAL_FATAL(capture_set_add(cs,
+	    CORPUS "NormB_sipnab__sipp-branch-scenario.pcapng", NULL, 0), 0);
+	ci = capture_set_info(cs, 0);
+	CU_ASSERT_EQUAL(ci->linktype, 1);
+	while (capture_set_next(cs, &fr) == 1) {
+		if (fr.ts_ns < prev)
+			sorted = 0;
+		prev = fr.ts_ns;
+		n++;
+		if (n == 1000) {
+			capture_set_progress(cs, &done, &total);
+			CU_ASSERT(done > 0 && done < total);
+		}
+	}
+	CU_ASSERT_EQUAL(n, 8989);
+	CU_ASSERT_TRUE(sorted);
+	CU_ASSERT_EQUAL(anomaly_total(&ci->an), 0);
+	capture_set_progress(cs, &done, &total);
+	CU_ASSERT_EQUAL(done, total);
+	capture_set_free(cs);
+}
+
+static void
+cleanup(void)
+{
+	static const char *names[] = { "one.pcap", "a.pcap", "b.pcap",
+	    "micro.pcap", "va.pcap", "vb.pcap", "full.pcap", "cut.pcap",
+	    "bad.pcap", "snap.pcap", "empty.pcap", "short.pcap", "ng.pcapng",
+	    "junk.pcap", "x.pcap.gz", "netmon.cap", "small.pcap" };
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		unlink(tmp(names[i]));
+	rmdir(dir);
+}
+
+int
+main(void)
+{
+	CU_pSuite s;
+	unsigned fails;
+	struct {
+		const char *name;
+		void (*fn)(void);
+	} tests[] = {
+		{ "single file", test_single_file },
+		{ "merge by time", test_merge },
+		{ "frames stay valid", test_frame_stays_valid_across_files },
+		{ "truncated file", test_truncated_file },
+		{ "read error", test_read_error },
+		{ "caplen short", test_caplen_short },
+		{ "open errors", test_open_errors },
+		{ "too many files", test_too_many_files },
+		{ "corpus netmon", test_corpus_netmon },
+		{ "corpus pcapng", test_corpus_pcapng },
+	};
+
+	if (mkdtemp(dir) == NULL) {
+		perror("mkdtemp");
+		return 2;
+	}
+	if (CU_initialize_registry() != CUE_SUCCESS)
+		return 2;
+	s = CU_add_suite("capture", NULL, NULL);
+	if (s == NULL) {
+		CU_cleanup_registry();
+		return 2;
+	}
+	for (size_t i = 0; i < sizeof(tests) / sizeof(tests[0]); i++)
+		if (CU_add_test(s, tests[i].name, tests[i].fn) == NULL) {
+			CU_cleanup_registry();
+			return 2;
+		}
+	CU_basic_set_mode(CU_BRM_VERBOSE);
+	CU_basic_run_tests();
+	fails = CU_get_number_of_failures();
+	CU_cleanup_registry();
+	cleanup();
+	return fails != 0;
+}

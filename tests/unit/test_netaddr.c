@@ -1,0 +1,181 @@
+/*
+ * test_netaddr.c - CUnit tests for netaddr.c: parsing IP literals from
+ * untrusted text, formatting, comparison, hashing and the private-address
+ * ranges.
+ */
+#include <CUnit/Basic.h>
+#include <string.h>
+
+#include "netaddr.h"
+
+static struct ep
+mk(const char *s, uint16_t port)
+{
+	struct ep e;
+
+	ep_clear(&e);
+	e.port = port;
+	CU_ASSERT_EQUAL_FATAL(ep_parse_ip(&e, s, strlen(s)), 0);
+	return e;
+}
+
+static void
+test_parse_v4(void)
+{
+	struct ep e = mk("10.0.0.2", 5060);
+	static const uint8_t want[16] = { 10, 0, 0, 2 };
+
+	CU_ASSERT_EQUAL(e.family, 4);
+	CU_ASSERT_EQUAL(e.port, 5060);
+	CU_ASSERT_EQUAL(memcmp(e.ip, want, 16), 0);
+}
+
+static void
+test_parse_v6(void)
+{
+	struct ep e = mk("[2001:db8::1]", 0);
+	struct ep f = mk("2001:db8::1", 0);
+
+	CU_ASSERT_EQUAL(e.family, 6);
+	CU_ASSERT_EQUAL(e.ip[0], 0x20);
+	CU_ASSERT_EQUAL(e.ip[1], 0x01);
+	CU_ASSERT_EQUAL(e.ip[15], 1);
+	CU_ASSERT_TRUE(ep_eq(&e, &f));
+}
+
+static void
+test_parse_bad(void)
+{
+	static const char *bad[] = { "", "host.example.com", "10.0.0", "1.2.3.256",
+	    "10.0.0.1 ", "[10.0.0.1]", "fe80::1%eth0", "[2001:db8::1", "::g",
+	    "[]", "10.0.0.1:5060" };
+	struct ep e;
+
+	ep_clear(&e);
+	e.port = 77;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		CU_ASSERT_EQUAL(ep_parse_ip(&e, bad[i], strlen(bad[i])), -1);
+		CU_ASSERT_EQUAL(e.family, 0);
+		CU_ASSERT_EQUAL(e.port, 77);
+	}
+	/* Embedded NUL and overlong input. */
+	CU_ASSERT_EQUAL(ep_parse_ip(&e, "10.0\0.0.1", 9), -1);
+	{
+		char big[200];
+
+		memset(big, '1', sizeof(big));
+		CU_ASSERT_EQUAL(ep_parse_ip(&e, big, sizeof(big)), -1);
+	}
+	CU_ASSERT_EQUAL(ep_parse_ip(&e, NULL, 0), -1);
+	/* Length bounds the read: no terminator needed. */
+	CU_ASSERT_EQUAL(ep_parse_ip(&e, "192.168.1.1XXXX", 11), 0);
+	CU_ASSERT_EQUAL(e.ip[3], 1);
+}
+
+static void
+test_format(void)
+{
+	char b[NETADDR_STRLEN];
+	struct ep e = mk("10.0.0.2", 5060);
+	struct ep f = mk("2001:db8::1", 5061);
+	struct ep z;
+
+	CU_ASSERT_STRING_EQUAL(ep_str(&e, b, sizeof(b)), "10.0.0.2:5060");
+	CU_ASSERT_STRING_EQUAL(ep_ip_str(&e, b, sizeof(b)), "10.0.0.2");
+	CU_ASSERT_STRING_EQUAL(ep_str(&f, b, sizeof(b)), "[2001:db8::1]:5061");
+	CU_ASSERT_STRING_EQUAL(ep_ip_str(&f, b, sizeof(b)), "2001:db8::1");
+	f.port = 0;
+	CU_ASSERT_STRING_EQUAL(ep_str(&f, b, sizeof(b)), "2001:db8::1");
+	ep_clear(&z);
+	CU_ASSERT_STRING_EQUAL(ep_str(&z, b, sizeof(b)), "-");
+	CU_ASSERT_STRING_EQUAL(ep_ip_str(&z, b, sizeof(b)), "-");
+	/* Truncation keeps a terminated string. */
+	CU_ASSERT_STRING_EQUAL(ep_str(&e, b, 5), "10.0");
+	/* Longest form fits NETADDR_STRLEN. */
+	{
+		struct ep l = mk("ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255",
+		    65535);
+
+		ep_str(&l, b, sizeof(b));
+		CU_ASSERT_EQUAL(b[0], '[');
+		CU_ASSERT_PTR_NOT_NULL(strstr(b, "]:65535"));
+	}
+}
+
+static void
+test_compare_hash(void)
+{
+	struct ep a = mk("10.0.0.2", 5060), b = mk("10.0.0.2", 5062);
+	struct ep c = mk("10.0.0.3", 5060), d = mk("10.0.0.2", 5060);
+
+	CU_ASSERT_TRUE(ep_same_ip(&a, &b));
+	CU_ASSERT_FALSE(ep_eq(&a, &b));
+	CU_ASSERT_FALSE(ep_same_ip(&a, &c));
+	CU_ASSERT_TRUE(ep_eq(&a, &d));
+	CU_ASSERT_EQUAL(ep_hash(&a), ep_hash(&d));
+	CU_ASSERT_NOT_EQUAL(ep_hash(&a), ep_hash(&b));
+	CU_ASSERT_NOT_EQUAL(ep_hash(&a), ep_hash(&c));
+	/* v4 vs v6 with the same leading bytes differ. */
+	{
+		struct ep v6 = mk("a00:2::", 5060);
+
+		CU_ASSERT_FALSE(ep_same_ip(&a, &v6));
+		CU_ASSERT_NOT_EQUAL(ep_hash(&a), ep_hash(&v6));
+	}
+}
+
+static void
+test_private(void)
+{
+	static const char *priv[] = { "10.1.2.3", "172.16.0.1", "172.31.255.255",
+	    "192.168.1.1", "100.64.0.1", "100.127.255.255", "127.0.0.1",
+	    "169.254.10.1", "::1", "fc00::1", "fd17:625c::1", "fe80::1",
+	    "febf::1", "::ffff:192.168.1.1" };
+	static const char *pub[] = { "8.8.8.8", "172.15.255.255", "172.32.0.1",
+	    "192.169.0.1", "100.63.255.255", "100.128.0.1", "169.253.1.1",
+	    "2001:db8::1", "fec0::1", "::ffff:8.8.8.8", "::2", "11.0.0.1" };
+	struct ep z;
+
+	for (size_t i = 0; i < sizeof(priv) / sizeof(priv[0]); i++) {
+		struct ep e = mk(priv[i], 0);
+
+		if (!ep_is_private(&e))
+			fprintf(stderr, "expected private: %s\n", priv[i]);
+		CU_ASSERT_TRUE(ep_is_private(&e));
+	}
+	for (size_t i = 0; i < sizeof(pub) / sizeof(pub[0]); i++) {
+		struct ep e = mk(pub[i], 0);
+
+		if (ep_is_private(&e))
+			fprintf(stderr, "expected public: %s\n", pub[i]);
+		CU_ASSERT_FALSE(ep_is_private(&e));
+	}
+	ep_clear(&z);
+	CU_ASSERT_FALSE(ep_is_private(&z));
+}
+
+int
+main(void)
+{
+	CU_pSuite s;
+	unsigned fails;
+
+	if (CU_initialize_registry() != CUE_SUCCESS)
+		return 2;
+	s = CU_add_suite("netaddr", NULL, NULL);
+	if (s == NULL ||
+	    CU_add_test(s, "parse v4", test_parse_v4) == NULL ||
+	    CU_add_test(s, "parse v6", test_parse_v6) == NULL ||
+	    CU_add_test(s, "parse bad", test_parse_bad) == NULL ||
+	    CU_add_test(s, "format", test_format) == NULL ||
+	    CU_add_test(s, "compare and hash", test_compare_hash) == NULL ||
+	    CU_add_test(s, "private ranges", test_private) == NULL) {
+		CU_cleanup_registry();
+		return 2;
+	}
+	CU_basic_set_mode(CU_BRM_VERBOSE);
+	CU_basic_run_tests();
+	fails = CU_get_number_of_failures();
+	CU_cleanup_registry();
+	return fails != 0;
+}
