@@ -15,6 +15,12 @@
 
 enum pkt_l4 { PKT_UDP = 17, PKT_TCP = 6, PKT_SCTP = 132 };
 
+/*
+ * Not an IP protocol: set by tcp_reasm on the pkt it hands up with a
+ * message that arrived inside WebSocket frames (RFC 7118).
+ */
+#define PKT_WS 0x80
+
 /* TCP flag bits as on the wire. */
 #define PKT_TCP_FIN 0x01
 #define PKT_TCP_SYN 0x02

@@ -35,7 +35,7 @@ struct tcp_reasm;
  * valid only during the call.  Over plain TCP msg is exactly one message
  * as framed by sipframe_stream(); over WebSocket it is one whole
  * WebSocket message that passed sipframe_looks_like_sip() (frame it with
- * sipframe_datagram() as for UDP).
+ * sipframe_datagram() as for UDP) and p->l4 is PKT_WS.
  */
 typedef void (*tcp_msg_fn)(void *user, const struct pkt *p,
     uint64_t first_frame, const uint8_t *msg, size_t len,

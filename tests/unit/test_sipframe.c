@@ -1,0 +1,509 @@
+/*
+ * test_sipframe.c - CUnit tests for SIP recognition and framing
+ * (analyzer/sipframe.c): start lines, stream framing with Content-Length
+ * in all its spellings, datagram framing, header look-up, caps, and
+ * truncation at every length.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <CUnit/Basic.h>
+
+#include "anomaly.h"
+#include "caps.h"
+#include "sipframe.h"
+
+#define S(lit) ((const uint8_t *)(lit)), (sizeof(lit) - 1)
+
+static const char invite[] =
+    "INVITE sip:bob@example.com SIP/2.0\r\n"
+    "Via: SIP/2.0/TCP 10.0.0.1:5060;branch=z9hG4bK1\r\n"
+    "Call-ID: abc@10.0.0.1\r\n"
+    "CSeq: 1 INVITE\r\n"
+    "Content-Length: 5\r\n"
+    "\r\n"
+    "v=0\r\n";
+
+static void
+test_recognise_requests(void)
+{
+	CU_ASSERT_TRUE(sipframe_looks_like_sip(S(invite)));
+	CU_ASSERT_TRUE(sipframe_looks_like_sip(S("REGISTER sips:example.com SIP/2.0\r\n")));
+	CU_ASSERT_TRUE(sipframe_looks_like_sip(S("MESSAGE tel:+15551234 SIP/2.0\n")));
+	CU_ASSERT_TRUE(sipframe_looks_like_sip(S("FOO-BAR.x urn:service:sos sip/2.0\r\n")));
+	CU_ASSERT_TRUE(sipframe_looks_like_sip(S("OPTIONS sip:a SIP/2.0\r\n")));
+	CU_ASSERT_TRUE(sipframe_looks_like_sip(S("SUBSCRIBE sip:a@b SIP/2.0\r\n")));
+	/* The line must be complete and end right after the version. */
+	CU_ASSERT_FALSE(sipframe_looks_like_sip(S("INVITE sip:a SIP/2.0")));
+	CU_ASSERT_FALSE(sipframe_looks_like_sip(S("INVITE sip:a SIP/2.0 \r\n")));
+	CU_ASSERT_FALSE(sipframe_looks_like_sip(S("INVITE sip:a SIP/2.1\r\n")));
+	CU_ASSERT_FALSE(sipframe_looks_like_sip(S("INVITE sip:a SIP/2.0\rX")));
+	/* URI needs a scheme and something after it. */
+	CU_ASSERT_FALSE(sipframe_looks_like_sip(S("INVITE bob SIP/2.0\r\n")));
+	CU_ASSERT_FALSE(sipframe_looks_like_sip(S("INVITE sip: SIP/2.0\r\n")));
+	CU_ASSERT_FALSE(sipframe_looks_like_sip(S("INVITE 1sip:a SIP/2.0\r\n")));
+	CU_ASSERT_FALSE(sipframe_looks_like_sip(S("INVITE  sip:a SIP/2.0\r\n")));
+	CU_ASSERT_FALSE(sipframe_looks_like_sip(S("GET / HTTP/1.1\r\n")));
+	CU_ASSERT_FALSE(sipframe_looks_like_sip(S("GET ws://x/ HTTP/1.1\r\n")));
+	/* Method of 32 token characters is fine, 33 is not. */
+	CU_ASSERT_TRUE(sipframe_looks_like_sip(S(
+	    "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA sip:a SIP/2.0\r\n")));
+	CU_ASSERT_FALSE(sipframe_looks_like_sip(S(
+	    "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA sip:a SIP/2.0\r\n")));
+	CU_ASSERT_FALSE(sipframe_looks_like_sip(S("INV(TE sip:a SIP/2.0\r\n")));
+}
+
+static void
+test_recognise_responses(void)
+{
+	CU_ASSERT_TRUE(sipframe_looks_like_sip(S("SIP/2.0 200 OK\r\n")));
+	CU_ASSERT_TRUE(sipframe_looks_like_sip(S("SIP/2.0 100 ")));
+	CU_ASSERT_TRUE(sipframe_looks_like_sip(S("sip/2.0 486 Busy Here\r\n")));
+	CU_ASSERT_FALSE(sipframe_looks_like_sip(S("SIP/2.0 20 OK\r\n")));
+	CU_ASSERT_FALSE(sipframe_looks_like_sip(S("SIP/2.0 2000 OK\r\n")));
+	CU_ASSERT_FALSE(sipframe_looks_like_sip(S("SIP/2.0 200")));
+	CU_ASSERT_FALSE(sipframe_looks_like_sip(S("SIP/1.0 200 OK\r\n")));
+	CU_ASSERT_FALSE(sipframe_looks_like_sip(S("HTTP/1.1 200 OK\r\n")));
+	CU_ASSERT_FALSE(sipframe_looks_like_sip(NULL, 10));
+	CU_ASSERT_FALSE(sipframe_looks_like_sip(S("")));
+}
+
+static void
+test_reject_rtp_and_garbage(void)
+{
+	static const uint8_t rtp[] = {
+		0x80, 0x00, 0x12, 0x34, 0x00, 0x00, 0x00, 0xa0,
+		0xde, 0xad, 0xbe, 0xef, 0xff, 0xff, 0xff, 0xff,
+	};
+	static const uint8_t stun[] = {
+		0x00, 0x01, 0x00, 0x00, 0x21, 0x12, 0xa4, 0x42,
+	};
+	uint8_t junk[256];
+
+	CU_ASSERT_FALSE(sipframe_looks_like_sip(rtp, sizeof(rtp)));
+	CU_ASSERT_EQUAL(sipframe_start(rtp, sizeof(rtp)), SIPFRAME_ERROR);
+	CU_ASSERT_FALSE(sipframe_looks_like_sip(stun, sizeof(stun)));
+	CU_ASSERT_FALSE(sipframe_looks_like_sip(S("\r\n\r\n")));
+	CU_ASSERT_FALSE(sipframe_looks_like_sip(S("hello world\r\n")));
+	for (size_t i = 0; i < sizeof(junk); i++)
+		junk[i] = (uint8_t)(i * 37 + 11);
+	for (size_t i = 0; i <= sizeof(junk); i++)
+		CU_ASSERT_FALSE(sipframe_looks_like_sip(junk, i));
+}
+
+/* Every proper prefix of a start line is INCOMPLETE, never OK. */
+static void
+test_start_prefixes(void)
+{
+	const char *lines[] = {
+		"INVITE sip:bob@example.com SIP/2.0\r\n",
+		"SIP/2.0 180 Ringing\r\n",
+		"BYE tel:+1 sip/2.0\n",
+	};
+
+	for (size_t l = 0; l < sizeof(lines) / sizeof(lines[0]); l++) {
+		const uint8_t *p = (const uint8_t *)lines[l];
+		size_t n = strlen(lines[l]);
+
+		for (size_t i = 1; i < n; i++) {
+			enum sipframe_rc rc = sipframe_start(p, i);
+
+			/* Status lines are whole after "SIP/2.0 NNN ". */
+			if (p[0] == 'S' && i >= 12) {
+				CU_ASSERT_EQUAL(rc, SIPFRAME_OK);
+			} else {
+				CU_ASSERT_EQUAL(rc, SIPFRAME_INCOMPLETE);
+			}
+		}
+		CU_ASSERT_EQUAL(sipframe_start(p, n), SIPFRAME_OK);
+	}
+}
+
+static void
+test_stream_basic(void)
+{
+	struct anomalies an = { { 0 } };
+	size_t sk = 99, ml = 99;
+
+	CU_ASSERT_EQUAL(sipframe_stream(S(invite), &sk, &ml, &an), SIPFRAME_OK);
+	CU_ASSERT_EQUAL(sk, 0);
+	CU_ASSERT_EQUAL(ml, sizeof(invite) - 1);
+	CU_ASSERT_EQUAL(anomaly_total(&an), 0);
+}
+
+static void
+test_stream_two_messages(void)
+{
+	static const char two[] =
+	    "SIP/2.0 100 Trying\r\nl: 0\r\n\r\n"
+	    "SIP/2.0 200 OK\r\nContent-Length: 2\r\n\r\nab";
+	struct anomalies an = { { 0 } };
+	size_t sk, ml;
+	const uint8_t *p = (const uint8_t *)two;
+
+	CU_ASSERT_EQUAL(sipframe_stream(p, sizeof(two) - 1, &sk, &ml, &an),
+	    SIPFRAME_OK);
+	CU_ASSERT_EQUAL(ml, 28);
+	CU_ASSERT_EQUAL(sipframe_stream(p + 28, sizeof(two) - 29, &sk, &ml,
+	    &an), SIPFRAME_OK);
+	CU_ASSERT_EQUAL(sk, 0);
+	CU_ASSERT_EQUAL(ml, sizeof(two) - 29);
+	CU_ASSERT_EQUAL(anomaly_total(&an), 0);
+}
+
+static void
+test_stream_content_length_forms(void)
+{
+	struct anomalies an = { { 0 } };
+	size_t sk, ml;
+
+	/* Compact form, lower case, blank before the colon. */
+	CU_ASSERT_EQUAL(sipframe_stream(S(
+	    "OPTIONS sip:a SIP/2.0\r\nl : 3\r\n\r\nxyzEXTRA"), &sk, &ml, &an),
+	    SIPFRAME_OK);
+	CU_ASSERT_EQUAL(ml, 35);
+	CU_ASSERT_EQUAL(sipframe_stream(S(
+	    "OPTIONS sip:a SIP/2.0\r\nCONTENT-length:\t3 \r\n\r\nxyz"), &sk,
+	    &ml, &an), SIPFRAME_OK);
+	CU_ASSERT_EQUAL(ml, 48);
+	CU_ASSERT_EQUAL(sipframe_stream(S(
+	    "OPTIONS sip:a SIP/2.0\r\nL: 3\r\n\r\nxyz"), &sk, &ml, &an),
+	    SIPFRAME_OK);
+	CU_ASSERT_EQUAL(ml, 34);
+	/* "Length:" or "lx:" are other headers. */
+	CU_ASSERT_EQUAL(sipframe_stream(S(
+	    "OPTIONS sip:a SIP/2.0\r\nlx: 3\r\n\r\nxyz"), &sk, &ml, &an),
+	    SIPFRAME_OK);
+	CU_ASSERT_EQUAL(ml, 32);
+	/* Bare LF line ends. */
+	CU_ASSERT_EQUAL(sipframe_stream(S(
+	    "OPTIONS sip:a SIP/2.0\nl: 1\n\nz"), &sk, &ml, &an), SIPFRAME_OK);
+	CU_ASSERT_EQUAL(ml, 29);
+	CU_ASSERT_EQUAL(anomaly_total(&an), 0);
+}
+
+static void
+test_stream_missing_cl(void)
+{
+	struct anomalies an = { { 0 } };
+	size_t sk, ml;
+
+	CU_ASSERT_EQUAL(sipframe_stream(S(
+	    "BYE sip:a SIP/2.0\r\nCall-ID: x\r\n\r\nBYE sip:b SIP/2.0\r\n"),
+	    &sk, &ml, &an), SIPFRAME_OK);
+	CU_ASSERT_EQUAL(ml, 33);
+	CU_ASSERT_EQUAL(anomaly_total(&an), 0);
+}
+
+static void
+test_stream_cl_invalid(void)
+{
+	struct anomalies an = { { 0 } };
+	size_t sk, ml;
+
+	CU_ASSERT_EQUAL(sipframe_stream(S(
+	    "BYE sip:a SIP/2.0\r\nContent-Length: 12abc\r\n\r\n"), &sk, &ml,
+	    &an), SIPFRAME_ERROR);
+	CU_ASSERT_EQUAL(an.n[ANOMALY_SIP_CL_INVALID], 1);
+	CU_ASSERT_EQUAL(sipframe_stream(S(
+	    "BYE sip:a SIP/2.0\r\nContent-Length: -1\r\n\r\n"), &sk, &ml,
+	    &an), SIPFRAME_ERROR);
+	CU_ASSERT_EQUAL(sipframe_stream(S(
+	    "BYE sip:a SIP/2.0\r\nContent-Length:\r\n\r\n"), &sk, &ml,
+	    &an), SIPFRAME_ERROR);
+	CU_ASSERT_EQUAL(an.n[ANOMALY_SIP_CL_INVALID], 3);
+	/* Beyond the cap, and beyond 64 bits. */
+	CU_ASSERT_EQUAL(sipframe_stream(S(
+	    "BYE sip:a SIP/2.0\r\nContent-Length: 65536\r\n\r\n"), &sk, &ml,
+	    &an), SIPFRAME_ERROR);
+	CU_ASSERT_EQUAL(sipframe_stream(S(
+	    "BYE sip:a SIP/2.0\r\nl: 99999999999999999999999\r\n\r\n"), &sk,
+	    &ml, &an), SIPFRAME_ERROR);
+	CU_ASSERT_EQUAL(an.n[ANOMALY_SIP_TOO_LARGE], 2);
+	CU_ASSERT_EQUAL(an.n[ANOMALY_SIP_CL_INVALID], 3);
+}
+
+static void
+test_stream_keepalives(void)
+{
+	struct anomalies an = { { 0 } };
+	size_t sk, ml;
+
+	CU_ASSERT_EQUAL(sipframe_stream(S("\r\n\r\n"), &sk, &ml, &an),
+	    SIPFRAME_INCOMPLETE);
+	CU_ASSERT_EQUAL(sk, 4);
+	CU_ASSERT_EQUAL(ml, 0);
+	CU_ASSERT_EQUAL(sipframe_stream(S(
+	    "\r\n\r\n\nSIP/2.0 200 OK\r\nl:0\r\n\r\n"), &sk, &ml, &an),
+	    SIPFRAME_OK);
+	CU_ASSERT_EQUAL(sk, 5);
+	CU_ASSERT_EQUAL(ml, 23);
+	CU_ASSERT_EQUAL(anomaly_total(&an), 0);
+}
+
+/* Every prefix of a message is INCOMPLETE, without anomalies. */
+static void
+test_stream_truncations(void)
+{
+	struct anomalies an = { { 0 } };
+	size_t sk, ml, n = sizeof(invite) - 1, hdr;
+	const uint8_t *p = (const uint8_t *)invite;
+
+	hdr = (size_t)((const uint8_t *)strstr(invite, "\r\n\r\n") - p) + 4;
+	for (size_t i = 0; i < n; i++) {
+		uint8_t *copy = malloc(i + 1);
+
+		memcpy(copy, p, i);
+		CU_ASSERT_EQUAL(sipframe_stream(copy, i, &sk, &ml, &an),
+		    SIPFRAME_INCOMPLETE);
+		/* Once the header block is complete the length is known. */
+		CU_ASSERT_EQUAL(ml, i >= hdr ? n : 0);
+		free(copy);
+	}
+	CU_ASSERT_EQUAL(anomaly_total(&an), 0);
+}
+
+static void
+test_stream_not_sip(void)
+{
+	struct anomalies an = { { 0 } };
+	size_t sk, ml;
+
+	CU_ASSERT_EQUAL(sipframe_stream(S("HELLO\r\n\r\n"), &sk, &ml, &an),
+	    SIPFRAME_ERROR);
+	CU_ASSERT_EQUAL(anomaly_total(&an), 0);
+}
+
+static void
+test_stream_line_too_long(void)
+{
+	struct anomalies an = { { 0 } };
+	size_t sk, ml, n, pre;
+	uint8_t *m;
+	static const char start[] = "INVITE sip:a SIP/2.0\r\nX-Long: ";
+
+	pre = sizeof(start) - 1;
+	n = pre + CAP_SIP_LINE_BYTES + 100;
+	m = malloc(n);
+	memcpy(m, start, pre);
+	memset(m + pre, 'a', n - pre);
+	CU_ASSERT_EQUAL(sipframe_stream(m, n, &sk, &ml, &an), SIPFRAME_ERROR);
+	CU_ASSERT_EQUAL(an.n[ANOMALY_SIP_LINE_TOO_LONG], 1);
+	/* Ended, but still longer than the cap. */
+	m[n - 2] = '\r';
+	m[n - 1] = '\n';
+	CU_ASSERT_EQUAL(sipframe_stream(m, n, &sk, &ml, &an), SIPFRAME_ERROR);
+	CU_ASSERT_EQUAL(an.n[ANOMALY_SIP_LINE_TOO_LONG], 2);
+	/* A line of exactly the cap is fine (INCOMPLETE: no empty line). */
+	n = pre + (CAP_SIP_LINE_BYTES - (pre - 22)) + 2;
+	m[n - 2] = '\r';
+	m[n - 1] = '\n';
+	CU_ASSERT_EQUAL(sipframe_stream(m, n, &sk, &ml, &an),
+	    SIPFRAME_INCOMPLETE);
+	CU_ASSERT_EQUAL(an.n[ANOMALY_SIP_LINE_TOO_LONG], 2);
+	/* A start line longer than the cap. */
+	memcpy(m, "INVITE sip:", 11);
+	memset(m + 11, 'b', CAP_SIP_LINE_BYTES + 10);
+	CU_ASSERT_EQUAL(sipframe_stream(m, CAP_SIP_LINE_BYTES + 21, &sk, &ml,
+	    &an), SIPFRAME_ERROR);
+	CU_ASSERT_EQUAL(an.n[ANOMALY_SIP_LINE_TOO_LONG], 3);
+	free(m);
+}
+
+static void
+test_stream_too_large(void)
+{
+	struct anomalies an = { { 0 } };
+	size_t sk, ml, n = 0, cap = CAP_SIP_MSG_BYTES + 4096;
+	uint8_t *m = malloc(cap);
+	static const char start[] = "INVITE sip:a SIP/2.0\r\n";
+	static const char line[] = "X-Filler: 0123456789abcdef\r\n";
+
+	memcpy(m, start, sizeof(start) - 1);
+	n = sizeof(start) - 1;
+	while (n + sizeof(line) - 1 <= cap) {
+		memcpy(m + n, line, sizeof(line) - 1);
+		n += sizeof(line) - 1;
+	}
+	CU_ASSERT_EQUAL(sipframe_stream(m, n, &sk, &ml, &an), SIPFRAME_ERROR);
+	CU_ASSERT_EQUAL(an.n[ANOMALY_SIP_TOO_LARGE], 1);
+	/* Below the cap it is merely incomplete. */
+	CU_ASSERT_EQUAL(sipframe_stream(m, 60000, &sk, &ml, &an),
+	    SIPFRAME_INCOMPLETE);
+	CU_ASSERT_EQUAL(an.n[ANOMALY_SIP_TOO_LARGE], 1);
+	/* Headers fine, body makes it too large. */
+	CU_ASSERT_EQUAL(sipframe_stream(S(
+	    "BYE sip:a SIP/2.0\r\nl: 65530\r\n\r\n"), &sk, &ml, &an),
+	    SIPFRAME_ERROR);
+	CU_ASSERT_EQUAL(an.n[ANOMALY_SIP_TOO_LARGE], 2);
+	free(m);
+}
+
+static void
+test_datagram(void)
+{
+	struct anomalies an = { { 0 } };
+	size_t ml, bo;
+
+	/* Missing Content-Length: body runs to the end (RFC 3261 18.3). */
+	CU_ASSERT_EQUAL(sipframe_datagram(S(
+	    "MESSAGE sip:a SIP/2.0\r\nCall-ID: 1\r\n\r\nhello"), &ml, &bo, &an),
+	    SIPFRAME_OK);
+	CU_ASSERT_EQUAL(ml, 42);
+	CU_ASSERT_EQUAL(bo, 37);
+	CU_ASSERT_EQUAL(anomaly_total(&an), 0);
+
+	/* Exact. */
+	CU_ASSERT_EQUAL(sipframe_datagram(S(
+	    "MESSAGE sip:a SIP/2.0\r\nl: 5\r\n\r\nhello"), &ml, &bo, &an),
+	    SIPFRAME_OK);
+	CU_ASSERT_EQUAL(ml, 36);
+	CU_ASSERT_EQUAL(bo, 31);
+
+	/* No body at all. */
+	CU_ASSERT_EQUAL(sipframe_datagram(S(
+	    "SIP/2.0 200 OK\r\nl: 0\r\n\r\n"), &ml, &bo, &an), SIPFRAME_OK);
+	CU_ASSERT_EQUAL(ml, 24);
+	CU_ASSERT_EQUAL(bo, 24);
+	CU_ASSERT_EQUAL(anomaly_total(&an), 0);
+
+	/* Claims more than carried: cut at the data end. */
+	CU_ASSERT_EQUAL(sipframe_datagram(S(
+	    "MESSAGE sip:a SIP/2.0\r\nl: 500\r\n\r\nhello"), &ml, &bo, &an),
+	    SIPFRAME_OK);
+	CU_ASSERT_EQUAL(ml, 38);
+	CU_ASSERT_EQUAL(an.n[ANOMALY_SIP_CL_BEYOND_DATA], 1);
+
+	/* Claims fewer: extra bytes ignored and counted. */
+	CU_ASSERT_EQUAL(sipframe_datagram(S(
+	    "MESSAGE sip:a SIP/2.0\r\nl: 2\r\n\r\nhello"), &ml, &bo, &an),
+	    SIPFRAME_OK);
+	CU_ASSERT_EQUAL(ml, 33);
+	CU_ASSERT_EQUAL(an.n[ANOMALY_SIP_CL_SHORT], 1);
+
+	/* ... unless the surplus is only padding. */
+	CU_ASSERT_EQUAL(sipframe_datagram(S(
+	    "MESSAGE sip:a SIP/2.0\r\nl: 5\r\n\r\nhello\r\n\0\0"), &ml, &bo,
+	    &an), SIPFRAME_OK);
+	CU_ASSERT_EQUAL(ml, 36);
+	CU_ASSERT_EQUAL(an.n[ANOMALY_SIP_CL_SHORT], 1);
+
+	/* Not a number: counted, body to the end, still OK. */
+	CU_ASSERT_EQUAL(sipframe_datagram(S(
+	    "MESSAGE sip:a SIP/2.0\r\nl: five\r\n\r\nhello"), &ml, &bo, &an),
+	    SIPFRAME_OK);
+	CU_ASSERT_EQUAL(ml, 39);
+	CU_ASSERT_EQUAL(bo, 34);
+	CU_ASSERT_EQUAL(an.n[ANOMALY_SIP_CL_INVALID], 1);
+
+	/* No empty line. */
+	CU_ASSERT_EQUAL(sipframe_datagram(S(
+	    "MESSAGE sip:a SIP/2.0\r\nl: 0\r\n"), &ml, &bo, &an),
+	    SIPFRAME_ERROR);
+	CU_ASSERT_EQUAL(an.n[ANOMALY_SIP_UNPARSEABLE], 1);
+
+	/* Not SIP: no anomaly. */
+	CU_ASSERT_EQUAL(sipframe_datagram(S("\x80\x00\x01\x02"), &ml, &bo, &an),
+	    SIPFRAME_ERROR);
+	CU_ASSERT_EQUAL(an.n[ANOMALY_SIP_UNPARSEABLE], 1);
+	CU_ASSERT_EQUAL(anomaly_total(&an), 4);
+}
+
+/* Truncated datagrams never crash and never claim beyond the data. */
+static void
+test_datagram_truncations(void)
+{
+	struct anomalies an = { { 0 } };
+	size_t ml, bo, n = sizeof(invite) - 1;
+
+	for (size_t i = 0; i <= n; i++) {
+		uint8_t *copy = malloc(i + 1);
+		enum sipframe_rc rc;
+
+		memcpy(copy, invite, i);
+		rc = sipframe_datagram(copy, i, &ml, &bo, &an);
+		if (rc == SIPFRAME_OK) {
+			CU_ASSERT(ml <= i);
+			CU_ASSERT(bo <= ml);
+		}
+		free(copy);
+	}
+	/* Whole: exact, no anomaly added by it. */
+	memset(&an, 0, sizeof(an));
+	CU_ASSERT_EQUAL(sipframe_datagram(S(invite), &ml, &bo, &an),
+	    SIPFRAME_OK);
+	CU_ASSERT_EQUAL(ml, n);
+	CU_ASSERT_EQUAL(anomaly_total(&an), 0);
+}
+
+static void
+test_header_lookup(void)
+{
+	static const char m[] =
+	    "INVITE sip:Call-ID:x@y SIP/2.0\r\n"
+	    "via : SIP/2.0/UDP h\r\n"
+	    "i:   abc@host  \r\n"
+	    " folded: no\r\n"
+	    "Content-Type: application/sdp\r\n"
+	    "\r\n"
+	    "Subject: in the body\r\n";
+	const uint8_t *v;
+	size_t vl, n = sizeof(m) - 1;
+	const uint8_t *p = (const uint8_t *)m;
+
+	CU_ASSERT_TRUE(sipframe_header(p, n, "Call-ID", 'i', &v, &vl));
+	CU_ASSERT_EQUAL(vl, 8);
+	CU_ASSERT_EQUAL(memcmp(v, "abc@host", 8), 0);
+	CU_ASSERT_TRUE(sipframe_header(p, n, "VIA", 'v', &v, &vl));
+	CU_ASSERT_EQUAL(vl, 13);
+	CU_ASSERT_TRUE(sipframe_header(p, n, "content-type", 'c', &v, &vl));
+	CU_ASSERT_EQUAL(vl, 15);
+	CU_ASSERT_FALSE(sipframe_header(p, n, "Subject", 's', &v, &vl));
+	CU_ASSERT_FALSE(sipframe_header(p, n, "folded", 0, &v, &vl));
+	CU_ASSERT_FALSE(sipframe_header(p, n, "Call", 0, &v, &vl));
+	/* Bounded: a block cut inside the Call-ID line. */
+	CU_ASSERT_TRUE(sipframe_header(p, 53 + 6, "Call-ID", 'i', &v, &vl));
+	CU_ASSERT_EQUAL(vl, 1);
+	for (size_t i = 0; i <= n; i++)
+		(void)sipframe_header(p, i, "Content-Type", 'c', &v, &vl);
+	CU_ASSERT_FALSE(sipframe_header(p, 0, "Via", 'v', &v, &vl));
+}
+
+int
+main(void)
+{
+	CU_pSuite s;
+
+	if (CU_initialize_registry() != CUE_SUCCESS)
+		return 1;
+	s = CU_add_suite("sipframe", NULL, NULL);
+	if (s == NULL ||
+	    !CU_add_test(s, "recognise requests", test_recognise_requests) ||
+	    !CU_add_test(s, "recognise responses", test_recognise_responses) ||
+	    !CU_add_test(s, "reject RTP and garbage", test_reject_rtp_and_garbage) ||
+	    !CU_add_test(s, "start line prefixes", test_start_prefixes) ||
+	    !CU_add_test(s, "stream basic", test_stream_basic) ||
+	    !CU_add_test(s, "stream two messages", test_stream_two_messages) ||
+	    !CU_add_test(s, "stream Content-Length forms", test_stream_content_length_forms) ||
+	    !CU_add_test(s, "stream missing CL", test_stream_missing_cl) ||
+	    !CU_add_test(s, "stream CL invalid", test_stream_cl_invalid) ||
+	    !CU_add_test(s, "stream keepalives", test_stream_keepalives) ||
+	    !CU_add_test(s, "stream truncations", test_stream_truncations) ||
+	    !CU_add_test(s, "stream not SIP", test_stream_not_sip) ||
+	    !CU_add_test(s, "stream line too long", test_stream_line_too_long) ||
+	    !CU_add_test(s, "stream too large", test_stream_too_large) ||
+	    !CU_add_test(s, "datagram", test_datagram) ||
+	    !CU_add_test(s, "datagram truncations", test_datagram_truncations) ||
+	    !CU_add_test(s, "header lookup", test_header_lookup)) {
+		CU_cleanup_registry();
+		return 1;
+	}
+	CU_basic_set_mode(CU_BRM_VERBOSE);
+	CU_basic_run_tests();
+	{
+		unsigned f = CU_get_number_of_failures();
+
+		CU_cleanup_registry();
+		return f != 0;
+	}
+}
