@@ -1,0 +1,498 @@
+/*
+ * test_sdp.c - CUnit tests for the bounded SDP parser (analyzer/sdp.c).
+ *
+ * SDP is text, so inputs are written as C string literals (byte arrays
+ * with explicit lengths; no NUL terminator is ever relied on by the code
+ * under test): session vs media c=, several m= lines, port 0, a=rtcp with
+ * and without an address, ICE candidates, i= lines, directions, hold with
+ * c=0.0.0.0, host names, IPv6, caps, malformed lines and truncation of a
+ * whole body at every length.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <CUnit/Basic.h>
+
+#include "sdp.h"
+
+#define PARSE(str, s, an) \
+	sdp_parse((const uint8_t *)(str), sizeof(str) - 1, (s), (an))
+
+static const char *
+epstr(const struct ep *e)
+{
+	static char buf[NETADDR_STRLEN];
+
+	return ep_str(e, buf, sizeof(buf));
+}
+
+static const char full_body[] =
+    "v=0\r\n"
+    "o=alice 2890844526 2890844527 IN IP4 10.0.0.2\r\n"
+    "s=-\r\n"
+    "i=nat-trace 203.0.113.9\r\n"
+    "c=IN IP4 10.0.0.2\r\n"
+    "t=0 0\r\n"
+    "a=sendonly\r\n"
+    "m=audio 49170 RTP/AVP 0 8 101\r\n"
+    "a=rtpmap:101 telephone-event/8000\r\n"
+    "a=ptime:20\r\n"
+    "a=rtcp:49171\r\n"
+    "m=video 51372 RTP/AVP 96\r\n"
+    "c=IN IP4 192.168.1.5\r\n"
+    "a=rtpmap:96 H264/90000\r\n"
+    "a=rtcp:53020 IN IP4 198.51.100.1\r\n"
+    "a=recvonly\r\n";
+
+static void
+test_full(void)
+{
+	struct sdp s;
+	struct anomalies an = { { 0 } };
+
+	CU_ASSERT_EQUAL_FATAL(PARSE(full_body, &s, &an), 0);
+	CU_ASSERT_EQUAL(anomaly_total(&an), 0);
+	CU_ASSERT_STRING_EQUAL(s.o_user, "alice");
+	CU_ASSERT_STRING_EQUAL(s.o_sess_id, "2890844526");
+	CU_ASSERT_EQUAL(s.o_version, 2890844527ULL);
+	CU_ASSERT_STRING_EQUAL(s.origin_text, "10.0.0.2");
+	CU_ASSERT_EQUAL(s.origin.family, 4);
+	CU_ASSERT_EQUAL(s.origin.port, 0);
+	CU_ASSERT_TRUE(s.has_conn);
+	CU_ASSERT_STRING_EQUAL(s.conn_text, "10.0.0.2");
+	CU_ASSERT_STRING_EQUAL(epstr(&s.conn), "10.0.0.2");
+	CU_ASSERT_TRUE(s.has_i);
+	CU_ASSERT_STRING_EQUAL(s.i_line, "nat-trace 203.0.113.9");
+	CU_ASSERT_EQUAL(s.dir, SDP_SENDONLY);
+	CU_ASSERT_EQUAL_FATAL(s.nmedia, 2);
+
+	/* audio: session c=, session direction, static codec of PT 0 */
+	CU_ASSERT_STRING_EQUAL(s.media[0].media, "audio");
+	CU_ASSERT_EQUAL(s.media[0].port, 49170);
+	CU_ASSERT_EQUAL(s.media[0].nports, 1);
+	CU_ASSERT_STRING_EQUAL(s.media[0].proto, "RTP/AVP");
+	CU_ASSERT_EQUAL(s.media[0].npayloads, 3);
+	CU_ASSERT_EQUAL(s.media[0].payloads[0], 0);
+	CU_ASSERT_EQUAL(s.media[0].payloads[1], 8);
+	CU_ASSERT_EQUAL(s.media[0].payloads[2], 101);
+	CU_ASSERT_TRUE(s.media[0].has_conn);
+	CU_ASSERT_FALSE(s.media[0].conn_is_media);
+	CU_ASSERT_STRING_EQUAL(s.media[0].conn_text, "10.0.0.2");
+	CU_ASSERT_STRING_EQUAL(epstr(&s.media[0].conn), "10.0.0.2:49170");
+	CU_ASSERT_TRUE(s.media[0].has_rtcp);
+	CU_ASSERT_STRING_EQUAL(epstr(&s.media[0].rtcp), "10.0.0.2:49171");
+	CU_ASSERT_EQUAL(s.media[0].dir, SDP_SENDONLY);
+	CU_ASSERT_STRING_EQUAL(s.media[0].codec, "PCMU");
+	CU_ASSERT_EQUAL(s.media[0].clock_rate, 8000);
+	CU_ASSERT_EQUAL(s.media[0].ptime_ms, 20);
+	CU_ASSERT_EQUAL(s.media[0].ncand, 0);
+
+	/* video: media c= wins, media direction wins, rtpmap codec */
+	CU_ASSERT_STRING_EQUAL(s.media[1].media, "video");
+	CU_ASSERT_TRUE(s.media[1].conn_is_media);
+	CU_ASSERT_STRING_EQUAL(s.media[1].conn_text, "192.168.1.5");
+	CU_ASSERT_STRING_EQUAL(epstr(&s.media[1].conn), "192.168.1.5:51372");
+	CU_ASSERT_STRING_EQUAL(epstr(&s.media[1].rtcp), "198.51.100.1:53020");
+	CU_ASSERT_EQUAL(s.media[1].dir, SDP_RECVONLY);
+	CU_ASSERT_STRING_EQUAL(s.media[1].codec, "H264");
+	CU_ASSERT_EQUAL(s.media[1].clock_rate, 90000);
+	CU_ASSERT_EQUAL(s.media[1].ptime_ms, 0);
+}
+
+static void
+test_port0_lf_and_defaults(void)
+{
+	static const char body[] =
+	    "\n\nv=0\n"
+	    "o=- 1 1 IN IP4 10.1.1.1\n"
+	    "m=audio 0 RTP/AVP 18\n"
+	    "m=audio 4000/2 RTP/AVP 96\n"
+	    "a=rtpmap:96 opus/48000/2\n";
+	struct sdp s;
+	struct anomalies an = { { 0 } };
+
+	CU_ASSERT_EQUAL_FATAL(PARSE(body, &s, &an), 0);
+	CU_ASSERT_EQUAL(anomaly_total(&an), 0);
+	CU_ASSERT_FALSE(s.has_conn);
+	CU_ASSERT_EQUAL(s.dir, SDP_SENDRECV);
+	CU_ASSERT_EQUAL_FATAL(s.nmedia, 2);
+	CU_ASSERT_EQUAL(s.media[0].port, 0);
+	CU_ASSERT_FALSE(s.media[0].has_conn);
+	CU_ASSERT_EQUAL(s.media[0].conn.family, 0);
+	CU_ASSERT_EQUAL(s.media[0].dir, SDP_SENDRECV);
+	CU_ASSERT_STRING_EQUAL(s.media[0].codec, "G729");
+	CU_ASSERT_EQUAL(s.media[1].port, 4000);
+	CU_ASSERT_EQUAL(s.media[1].nports, 2);
+	CU_ASSERT_STRING_EQUAL(s.media[1].codec, "opus");
+	CU_ASSERT_EQUAL(s.media[1].clock_rate, 48000);
+	CU_ASSERT_FALSE(s.media[1].has_rtcp);
+}
+
+static void
+test_static_table(void)
+{
+	static const struct {
+		const char *body;
+		const char *codec;
+		uint32_t rate;
+	} cases[] = {
+		{ "v=0\r\nm=audio 1 RTP/AVP 8\r\n", "PCMA", 8000 },
+		{ "v=0\r\nm=audio 1 RTP/AVP 9\r\n", "G722", 8000 },
+		{ "v=0\r\nm=audio 1 RTP/AVP 3\r\n", "GSM", 8000 },
+		{ "v=0\r\nm=audio 1 RTP/AVP 4\r\n", "G723", 8000 },
+		{ "v=0\r\nm=audio 1 RTP/AVP 13\r\n", "CN", 8000 },
+		{ "v=0\r\nm=audio 1 RTP/AVP 97\r\n", "", 0 },
+		/* an rtpmap of a later payload does not name the first */
+		{ "v=0\r\nm=audio 1 RTP/AVP 0 97\r\na=rtpmap:97 iLBC/8000\r\n",
+		  "PCMU", 8000 },
+		/* an rtpmap for a static type overrides the table */
+		{ "v=0\r\nm=audio 1 RTP/AVP 9\r\na=rtpmap:9 G722/16000\r\n",
+		  "G722", 16000 },
+		{ "v=0\r\nm=image 0 udptl t38\r\n", "t38", 0 },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct sdp s;
+		struct anomalies an = { { 0 } };
+
+		CU_ASSERT_EQUAL_FATAL(sdp_parse((const uint8_t *)cases[i].body,
+		    strlen(cases[i].body), &s, &an), 0);
+		CU_ASSERT_EQUAL(anomaly_total(&an), 0);
+		CU_ASSERT_EQUAL_FATAL(s.nmedia, 1);
+		CU_ASSERT_STRING_EQUAL(s.media[0].codec, cases[i].codec);
+		CU_ASSERT_EQUAL(s.media[0].clock_rate, cases[i].rate);
+	}
+}
+
+static void
+test_ice(void)
+{
+	static const char body[] =
+	    "v=0\r\n"
+	    "o=- 1 2 IN IP6 2001:db8::1\r\n"
+	    "c=IN IP6 2001:db8::1\r\n"
+	    "m=audio 9000 UDP/TLS/RTP/SAVPF 111\r\n"
+	    "a=rtcp:9001 IN IP6 2001:db8::2\r\n"
+	    "a=candidate:1 1 udp 2130706431 192.168.1.10 9000 typ host\r\n"
+	    "a=candidate:2 1 udp 1694498815 203.0.113.5 61000 typ srflx "
+	    "raddr 192.168.1.10 rport 9000\r\n"
+	    "a=candidate:3 1 udp 1 2001:db8::9 3478 typ relay\r\n"
+	    "a=candidate:4 1 udp 1 abc.local 5000 typ host\r\n";
+	struct sdp s;
+	struct anomalies an = { { 0 } };
+	const struct sdp_media *m;
+
+	CU_ASSERT_EQUAL_FATAL(PARSE(body, &s, &an), 0);
+	CU_ASSERT_EQUAL(anomaly_total(&an), 0);
+	CU_ASSERT_EQUAL(s.origin.family, 6);
+	CU_ASSERT_EQUAL_FATAL(s.nmedia, 1);
+	m = &s.media[0];
+	CU_ASSERT_STRING_EQUAL(epstr(&m->conn), "[2001:db8::1]:9000");
+	CU_ASSERT_STRING_EQUAL(epstr(&m->rtcp), "[2001:db8::2]:9001");
+	CU_ASSERT_STRING_EQUAL(m->codec, "");
+	CU_ASSERT_EQUAL_FATAL(m->ncand, 4);
+	CU_ASSERT_STRING_EQUAL(epstr(&m->cand[0].addr), "192.168.1.10:9000");
+	CU_ASSERT_STRING_EQUAL(m->cand[0].type, "host");
+	CU_ASSERT_STRING_EQUAL(epstr(&m->cand[1].addr), "203.0.113.5:61000");
+	CU_ASSERT_STRING_EQUAL(m->cand[1].type, "srflx");
+	CU_ASSERT_STRING_EQUAL(epstr(&m->cand[2].addr),
+	    "[2001:db8::9]:3478");
+	CU_ASSERT_STRING_EQUAL(m->cand[2].type, "relay");
+	CU_ASSERT_EQUAL(m->cand[3].addr.family, 0);
+	CU_ASSERT_EQUAL(m->cand[3].addr.port, 5000);
+}
+
+static void
+test_hold_and_hosts(void)
+{
+	static const char body[] =
+	    "v=0\r\n"
+	    "o=- 1 1 IN IP4 pbx.example.com\r\n"
+	    "c=IN IP4 0.0.0.0\r\n"
+	    "a=inactive\r\n"
+	    "m=audio 5004 RTP/AVP 0\r\n"
+	    "a=sendonly\r\n"
+	    "m=audio 5006 RTP/AVP 0\r\n"
+	    "c=IN IP4 media.example.com\r\n"
+	    "m=audio 5008 RTP/AVP 0\r\n"
+	    "c=IN IP4 224.2.1.1/127/3\r\n";
+	struct sdp s;
+	struct anomalies an = { { 0 } };
+
+	CU_ASSERT_EQUAL_FATAL(PARSE(body, &s, &an), 0);
+	CU_ASSERT_EQUAL(anomaly_total(&an), 0);
+	CU_ASSERT_STRING_EQUAL(s.origin_text, "pbx.example.com");
+	CU_ASSERT_EQUAL(s.origin.family, 0);
+	CU_ASSERT_STRING_EQUAL(epstr(&s.conn), "0.0.0.0");
+	CU_ASSERT_EQUAL(s.dir, SDP_INACTIVE);
+	CU_ASSERT_EQUAL_FATAL(s.nmedia, 3);
+	CU_ASSERT_EQUAL(s.media[0].dir, SDP_SENDONLY);
+	CU_ASSERT_STRING_EQUAL(epstr(&s.media[0].conn), "0.0.0.0:5004");
+	CU_ASSERT_EQUAL(s.media[1].dir, SDP_INACTIVE);
+	CU_ASSERT_TRUE(s.media[1].has_conn);
+	CU_ASSERT_TRUE(s.media[1].conn_is_media);
+	CU_ASSERT_STRING_EQUAL(s.media[1].conn_text, "media.example.com");
+	CU_ASSERT_EQUAL(s.media[1].conn.family, 0);
+	CU_ASSERT_EQUAL(s.media[1].conn.port, 5006);
+	CU_ASSERT_STRING_EQUAL(s.media[2].conn_text, "224.2.1.1");
+	CU_ASSERT_STRING_EQUAL(epstr(&s.media[2].conn), "224.2.1.1:5008");
+}
+
+static void
+test_i_media_level(void)
+{
+	static const char body[] =
+	    "v=0\r\nm=audio 1 RTP/AVP 0\r\ni=media title\r\n";
+	static const char body2[] = "v=0\r\ni=first\r\ni=second\r\n";
+	struct sdp s;
+
+	CU_ASSERT_EQUAL_FATAL(PARSE(body, &s, NULL), 0);
+	CU_ASSERT_TRUE(s.has_i);
+	CU_ASSERT_STRING_EQUAL(s.i_line, "");
+	CU_ASSERT_EQUAL_FATAL(PARSE(body2, &s, NULL), 0);
+	CU_ASSERT_STRING_EQUAL(s.i_line, "first");
+}
+
+static void
+test_not_sdp(void)
+{
+	struct sdp s;
+	struct anomalies an = { { 0 } };
+
+	CU_ASSERT_EQUAL(PARSE("", &s, &an), -1);
+	CU_ASSERT_EQUAL(PARSE("\r\n\r\n", &s, &an), -1);
+	CU_ASSERT_EQUAL(PARSE("o=- 1 1 IN IP4 1.2.3.4\r\nv=0\r\n", &s, &an),
+	    -1);
+	CU_ASSERT_EQUAL(PARSE("SIP/2.0 200 OK\r\n", &s, &an), -1);
+	CU_ASSERT_EQUAL(PARSE("v", &s, &an), -1);
+	CU_ASSERT_EQUAL(PARSE("v=0", &s, &an), 0);
+	CU_ASSERT_EQUAL(s.nmedia, 0);
+	CU_ASSERT_EQUAL(anomaly_total(&an), 0);
+}
+
+static void
+test_malformed(void)
+{
+	static const char *bad[] = {
+		"v=0\r\nthis is not sdp\r\n",
+		"v=0\r\n=x\r\n",
+		"v=0\r\no=a b\r\n",
+		"v=0\r\no=a 1 notanumber IN IP4 1.2.3.4\r\n",
+		"v=0\r\nc=IN IP4\r\n",
+		"v=0\r\nc=XX IP4 1.2.3.4\r\n",
+		"v=0\r\nm=audio\r\n",
+		"v=0\r\nm=audio port RTP/AVP 0\r\n",
+		"v=0\r\nm=audio 70000 RTP/AVP 0\r\n",
+		"v=0\r\nm=audio 1/0 RTP/AVP 0\r\n",
+		"v=0\r\nm=audio 1 RTP/AVP 0\r\na=rtcp:x\r\n",
+		"v=0\r\nm=audio 1 RTP/AVP 0\r\na=rtcp:5 IN\r\n",
+		"v=0\r\nm=audio 1 RTP/AVP 0\r\na=rtpmap:0 PCMU\r\n",
+		"v=0\r\nm=audio 1 RTP/AVP 0\r\na=rtpmap:0 PCMU/x\r\n",
+		"v=0\r\nm=audio 1 RTP/AVP 0\r\na=ptime:abc\r\n",
+		"v=0\r\nm=audio 1 RTP/AVP 0\r\na=candidate:1 1 udp 1 h\r\n",
+		("v=0\r\nm=audio 1 RTP/AVP 0\r\n"
+		    "a=candidate:1 1 udp 1 1.2.3.4 5 type host\r\n"),
+	};
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct sdp s;
+		struct anomalies an = { { 0 } };
+
+		CU_ASSERT_EQUAL(sdp_parse((const uint8_t *)bad[i],
+		    strlen(bad[i]), &s, &an), 0);
+		CU_ASSERT_EQUAL(an.n[ANOMALY_SDP_UNPARSEABLE], 1);
+		CU_ASSERT_EQUAL(anomaly_total(&an), 1);
+	}
+	/* Counted once per body, however many lines are bad. */
+	{
+		static const char many[] = "v=0\r\nxx\r\nyy\r\nc=\r\n";
+		struct sdp s;
+		struct anomalies an = { { 0 } };
+
+		CU_ASSERT_EQUAL(PARSE(many, &s, &an), 0);
+		CU_ASSERT_EQUAL(an.n[ANOMALY_SDP_UNPARSEABLE], 1);
+	}
+	/* Unknown lines and attributes are ignored, not malformed. */
+	{
+		static const char unk[] =
+		    "v=0\r\nz=0 0\r\nk=prompt\r\nm=audio 1 RTP/AVP 0\r\n"
+		    "a=fmtp:0 x\r\na=foo\r\nb=AS:64\r\n";
+		struct sdp s;
+		struct anomalies an = { { 0 } };
+
+		CU_ASSERT_EQUAL(PARSE(unk, &s, &an), 0);
+		CU_ASSERT_EQUAL(anomaly_total(&an), 0);
+		CU_ASSERT_EQUAL(s.nmedia, 1);
+	}
+}
+
+static void
+test_caps(void)
+{
+	char body[8192];
+	size_t o = 0;
+	struct sdp s;
+	struct anomalies an = { { 0 } };
+
+	o += (size_t)snprintf(body + o, sizeof(body) - o, "v=0\r\n");
+	for (int i = 0; i < CAP_SDP_MEDIA + 3; i++)
+		o += (size_t)snprintf(body + o, sizeof(body) - o,
+		    "m=audio %d RTP/AVP 0\r\na=sendonly\r\n", 1000 + i);
+	CU_ASSERT_EQUAL_FATAL(sdp_parse((const uint8_t *)body, o, &s, &an), 0);
+	CU_ASSERT_EQUAL(s.nmedia, CAP_SDP_MEDIA);
+	CU_ASSERT_EQUAL(an.n[ANOMALY_SDP_TOO_MANY_MEDIA], 1);
+	CU_ASSERT_EQUAL(s.media[CAP_SDP_MEDIA - 1].port,
+	    1000 + CAP_SDP_MEDIA - 1);
+	/* Lines of dropped m= sections do not leak into the session. */
+	CU_ASSERT_EQUAL(s.dir, SDP_SENDRECV);
+
+	o = (size_t)snprintf(body, sizeof(body), "v=0\r\nm=audio 1 RTP/AVP");
+	for (int i = 0; i < CAP_SDP_PAYLOADS + 5; i++)
+		o += (size_t)snprintf(body + o, sizeof(body) - o, " %d",
+		    i % 128);
+	o += (size_t)snprintf(body + o, sizeof(body) - o, "\r\n");
+	memset(&an, 0, sizeof(an));
+	CU_ASSERT_EQUAL_FATAL(sdp_parse((const uint8_t *)body, o, &s, &an), 0);
+	CU_ASSERT_EQUAL(s.media[0].npayloads, CAP_SDP_PAYLOADS);
+	CU_ASSERT_EQUAL(an.n[ANOMALY_SDP_TOO_MANY_MEDIA], 1);
+
+	o = (size_t)snprintf(body, sizeof(body), "v=0\r\nm=audio 1 RTP/AVP 0\r\n");
+	for (int i = 0; i < CAP_SDP_CANDIDATES + 2; i++)
+		o += (size_t)snprintf(body + o, sizeof(body) - o,
+		    "a=candidate:%d 1 udp 1 10.0.0.%d %d typ host\r\n", i, i,
+		    2000 + i);
+	memset(&an, 0, sizeof(an));
+	CU_ASSERT_EQUAL_FATAL(sdp_parse((const uint8_t *)body, o, &s, &an), 0);
+	CU_ASSERT_EQUAL(s.media[0].ncand, CAP_SDP_CANDIDATES);
+	CU_ASSERT_EQUAL(an.n[ANOMALY_SDP_TOO_MANY_MEDIA], 1);
+
+	/* A line over CAP_SIP_LINE_BYTES is malformed, not kept. */
+	{
+		size_t n = 5 + CAP_SIP_LINE_BYTES + 10;
+		uint8_t *big = malloc(n + 40);
+
+		CU_ASSERT_PTR_NOT_NULL_FATAL(big);
+		memcpy(big, "v=0\r\n", 5);
+		big[5] = 'i';
+		big[6] = '=';
+		memset(big + 7, 'A', n - 7);
+		memcpy(big + n, "\r\nm=audio 1 RTP/AVP 0\r\n", 23);
+		memset(&an, 0, sizeof(an));
+		CU_ASSERT_EQUAL(sdp_parse(big, n + 23, &s, &an), 0);
+		CU_ASSERT_EQUAL(an.n[ANOMALY_SDP_UNPARSEABLE], 1);
+		CU_ASSERT_FALSE(s.has_i);
+		CU_ASSERT_EQUAL(s.nmedia, 1);
+		free(big);
+	}
+}
+
+/*
+ * Every prefix of a full body parses without reading past its end (run
+ * under ASan/valgrind: each prefix is a fresh heap copy, so an overread
+ * is caught), never yields more than the full body, and a cut inside the
+ * first m= line before its proto field is counted as malformed.
+ */
+static void
+test_truncation_loop(void)
+{
+	size_t full = sizeof(full_body) - 1;
+	const char *mline = strstr(full_body, "m=audio");
+	size_t m_off = (size_t)(mline - full_body);
+	size_t proto_off = (size_t)(strstr(mline, "RTP/AVP") - full_body);
+
+	for (size_t len = 0; len <= full; len++) {
+		uint8_t *copy = malloc(len + 1);
+		struct sdp s;
+		struct anomalies an = { { 0 } };
+		int rc;
+
+		CU_ASSERT_PTR_NOT_NULL_FATAL(copy);
+		memcpy(copy, full_body, len);
+		rc = sdp_parse(copy, len, &s, &an);
+		if (len < 2) {
+			CU_ASSERT_EQUAL(rc, -1);
+		} else {
+			CU_ASSERT_EQUAL(rc, 0);
+			CU_ASSERT(s.nmedia <= 2);
+		}
+		if (len > m_off + 1 && len < proto_off)
+			CU_ASSERT_EQUAL(an.n[ANOMALY_SDP_UNPARSEABLE], 1);
+		if (len == full)
+			CU_ASSERT_EQUAL(anomaly_total(&an), 0);
+		free(copy);
+	}
+}
+
+static void
+test_dir_helpers(void)
+{
+	CU_ASSERT_STRING_EQUAL(sdp_dir_name(SDP_SENDRECV), "sendrecv");
+	CU_ASSERT_STRING_EQUAL(sdp_dir_name(SDP_SENDONLY), "sendonly");
+	CU_ASSERT_STRING_EQUAL(sdp_dir_name(SDP_RECVONLY), "recvonly");
+	CU_ASSERT_STRING_EQUAL(sdp_dir_name(SDP_INACTIVE), "inactive");
+	CU_ASSERT_STRING_EQUAL(sdp_dir_name((enum sdp_dir)42), "unknown");
+	CU_ASSERT_TRUE(sdp_dir_sends(SDP_SENDRECV));
+	CU_ASSERT_TRUE(sdp_dir_sends(SDP_SENDONLY));
+	CU_ASSERT_FALSE(sdp_dir_sends(SDP_RECVONLY));
+	CU_ASSERT_FALSE(sdp_dir_sends(SDP_INACTIVE));
+	CU_ASSERT_TRUE(sdp_dir_receives(SDP_SENDRECV));
+	CU_ASSERT_FALSE(sdp_dir_receives(SDP_SENDONLY));
+	CU_ASSERT_TRUE(sdp_dir_receives(SDP_RECVONLY));
+	CU_ASSERT_FALSE(sdp_dir_receives(SDP_INACTIVE));
+}
+
+/* Control bytes and NUL inside values are kept (NUL as '?'), no crash. */
+static void
+test_binary_bytes(void)
+{
+	static const uint8_t body[] = {
+		'v', '=', '0', '\r', '\n',
+		'i', '=', 'a', 0x00, 0x1b, '[', '2', 'J', 0xff, '\r', '\n',
+		'o', '=', 'u', 0x00, ' ', '1', ' ', '1', ' ', 'I', 'N', ' ',
+		'I', 'P', '4', ' ', '1', '.', '2', '.', '3', '.', '4', '\n',
+		'm', '=', 'a', 'u', 'd', 'i', 'o', ' ', '9', ' ', 'R', 'T',
+		'P', '/', 'A', 'V', 'P', ' ', '0', '\r', '\r', '\n',
+	};
+	struct sdp s;
+	struct anomalies an = { { 0 } };
+
+	CU_ASSERT_EQUAL_FATAL(sdp_parse(body, sizeof(body), &s, &an), 0);
+	CU_ASSERT_EQUAL(memcmp(s.i_line, "a?\x1b[2J\xff", 7), 0);
+	CU_ASSERT_STRING_EQUAL(s.o_user, "u?");
+	CU_ASSERT_STRING_EQUAL(epstr(&s.origin), "1.2.3.4");
+	CU_ASSERT_EQUAL(s.nmedia, 1);
+}
+
+int
+main(void)
+{
+	CU_pSuite su;
+
+	if (CU_initialize_registry() != CUE_SUCCESS)
+		return 1;
+	su = CU_add_suite("sdp", NULL, NULL);
+	if (su == NULL ||
+	    CU_add_test(su, "full body", test_full) == NULL ||
+	    CU_add_test(su, "port 0, LF, defaults", test_port0_lf_and_defaults) == NULL ||
+	    CU_add_test(su, "static payload table", test_static_table) == NULL ||
+	    CU_add_test(su, "ICE candidates, IPv6", test_ice) == NULL ||
+	    CU_add_test(su, "hold, host names, multicast", test_hold_and_hosts) == NULL ||
+	    CU_add_test(su, "i= lines", test_i_media_level) == NULL ||
+	    CU_add_test(su, "not SDP", test_not_sdp) == NULL ||
+	    CU_add_test(su, "malformed lines", test_malformed) == NULL ||
+	    CU_add_test(su, "caps", test_caps) == NULL ||
+	    CU_add_test(su, "truncation loop", test_truncation_loop) == NULL ||
+	    CU_add_test(su, "direction helpers", test_dir_helpers) == NULL ||
+	    CU_add_test(su, "binary bytes", test_binary_bytes) == NULL) {
+		CU_cleanup_registry();
+		return 1;
+	}
+	CU_basic_set_mode(CU_BRM_VERBOSE);
+	CU_basic_run_tests();
+	{
+		unsigned int fails = CU_get_number_of_failures();
+
+		CU_cleanup_registry();
+		return fails != 0;
+	}
+}
