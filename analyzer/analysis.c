@@ -17,6 +17,7 @@
  * Housekeeping (expiry of dialogs, TCP flows, fragments, idle streams) runs
  * once per second of capture time, so the cost per packet stays constant.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -448,8 +449,16 @@ on_tcp_msg(void *user, const struct pkt *p, uint64_t first_frame,
     const uint8_t *msg, size_t len, struct anomalies *an)
 {
 	struct analysis *a = user;
+	size_t msg_len, body_off;
 
 	(void)an;
+	if (p->l4 == PKT_WS) {
+		/* One WebSocket message carries one SIP message (RFC 7118 §5). */
+		if (sipframe_datagram(msg, len, &msg_len, &body_off,
+		    a->cur_an) == SIPFRAME_OK)
+			handle_sip(a, p, first_frame, msg, msg_len, DMSG_WS);
+		return;
+	}
 	handle_sip(a, p, first_frame, msg, len, PKT_TCP);
 }
 
@@ -605,7 +614,9 @@ analysis_run(struct analysis *a)
 			a->cb.on_progress(a->cb.user, done, total, a->packets);
 		}
 	}
-	/* End of input: everything still open is reported as it stands. */
+	/* End of input: flush what TCP still holds, then report everything
+	 * still open as it stands. */
+	tcp_reasm_expire(a->tcp, INT64_MAX, a->cur_an);
 	expire_orphans(a, a->now_ns, true);
 	dialog_table_free(a->dialogs);
 	a->dialogs = dialog_table_new(on_dialog_done, a);

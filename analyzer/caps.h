@@ -41,9 +41,9 @@
 #define CAP_SIP_STR_BYTES      1024    /* one extracted field we keep */
 #define CAP_SIP_VIAS           8       /* Via values kept per message */
 #define CAP_SIP_CONTACTS       8       /* Contact values kept per message */
-#define CAP_SDP_MEDIA          16      /* m= lines kept per body */
-#define CAP_SDP_PAYLOADS       32      /* payload types kept per m= line */
-#define CAP_SDP_CANDIDATES     16      /* ICE candidates kept per m= line */
+#define CAP_SDP_MEDIA          8       /* m= lines kept per body */
+#define CAP_SDP_PAYLOADS       16      /* payload types kept per m= line */
+#define CAP_SDP_CANDIDATES     8       /* ICE candidates kept per m= line */
 
 /* Dialogs and transactions. */
 #define CAP_DIALOGS            100000  /* dialogs in flight */
@@ -68,7 +68,7 @@
 #define CAP_DIALOG_LINGER_NS   (40 * CAP_NS_PER_SEC)
 #define CAP_DIALOG_IDLE_NS     (3600 * CAP_NS_PER_SEC)
 #define CAP_NONCALL_IDLE_NS    (64 * CAP_NS_PER_SEC)
-#define CAP_REGISTER_IDLE_NS   (7200 * CAP_NS_PER_SEC)
+#define CAP_REGISTER_IDLE_NS   (3700 * CAP_NS_PER_SEC) /* an hour's refresh, and a bit */
 
 /* RTP. */
 #define CAP_STREAMS            100000  /* RTP/RTCP flows in flight */

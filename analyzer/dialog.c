@@ -16,9 +16,11 @@
  *              CAP_DIALOG_LINGER_NS of quiet, so late retransmissions and
  *              trailing RTP are still attributed;
  *   ACTIVE   - calls and subscriptions in progress: CAP_DIALOG_IDLE_NS;
- *   REGISTER - registrations and other non-call requests: refreshes of one
- *              registration stay together for CAP_REGISTER_IDLE_NS, other
- *              requests for CAP_NONCALL_IDLE_NS.
+ *   REGISTER - registrations: refreshes of one binding (same Call-ID,
+ *              RFC 3261 §10.2.4) stay together until CAP_REGISTER_IDLE_NS
+ *              of quiet, so a failing refresh is seen beside the good ones;
+ *   NONCALL  - OPTIONS, MESSAGE ... awaiting their final response:
+ *              CAP_NONCALL_IDLE_NS (then they end like calls).
  * A global byte budget (CAP_DIALOG_TOTAL_BYTES) evicts the least recently
  * active dialogs early when a capture holds more than that in flight.
  */
@@ -275,8 +277,11 @@ enforce_budget(struct dialog_table *t, const struct dialog *keep,
 		}
 		if (victim == NULL)
 			return;
-		victim->evicted = true;
-		anomaly_add(an, ANOMALY_DIALOG_TABLE_FULL);
+		/* A dialog that is over only leaves its linger early. */
+		if (victim->lru != LRU_ENDED) {
+			victim->evicted = true;
+			anomaly_add(an, ANOMALY_DIALOG_TABLE_FULL);
+		}
 		dialog_release(t, victim);
 	}
 }
@@ -408,6 +413,10 @@ update_call_state(struct dialog *d, const struct sipmsg *m, int64_t ts)
 	if (m->status > 100 && m->status < 300)
 		count_fork(d, m);
 	if (answered)
+		return;
+	/* After the caller's CANCEL the final answer (487, or a 408/480 from a
+	 * proxy that raced it) does not change what happened to the call. */
+	if (d->state == DIALOG_CANCELLED && m->status >= 300)
 		return;
 	if (m->status >= 180 && m->status < 200) {
 		if (d->state == DIALOG_SETUP)

@@ -71,7 +71,7 @@ struct dmsg {
 };
 
 /* Transport value for messages carried over WebSocket. */
-#define DMSG_WS 0x80
+#define DMSG_WS PKT_WS
 
 struct dialog {
 	struct hnode node;        /* dialog table linkage (private) */

@@ -20,6 +20,7 @@
 
 struct report {
 	FILE *f;
+	FILE *sf;                 /* unannounced streams, spooled until the end */
 	struct report_opts o;
 	uint64_t ndialogs, nstreams;
 };
@@ -39,6 +40,8 @@ report_new(FILE *f, const struct report_opts *o)
 void
 report_free(struct report *r)
 {
+	if (r != NULL && r->sf != NULL)
+		fclose(r->sf);
 	free(r);
 }
 
@@ -344,22 +347,23 @@ report_stream(struct report *r, const struct rtp_stream *s)
 {
 	char a[NETADDR_STRLEN], b[NETADDR_STRLEN];
 
+	/*
+	 * Unannounced streams end while dialogs are still being written, so
+	 * they are spooled to a temporary file (bounded memory) and copied
+	 * into their own section by report_end.
+	 */
+	if (r->o.format == REPORT_CSV)
+		return;
+	if (r->sf == NULL && (r->sf = tmpfile()) == NULL)
+		return;
 	switch (r->o.format) {
 	case REPORT_JSON:
-		/* Unannounced streams are collected in the end section by the
-		 * front-end; here they go inline in a second array. */
-		if (r->nstreams == 0)
-			fputs("],\n\"unannounced_streams\":[", r->f);
-		else
-			fputc(',', r->f);
-		json_stream(r->f, s);
-		break;
-	case REPORT_CSV:
+		if (r->nstreams > 0)
+			fputc(',', r->sf);
+		json_stream(r->sf, s);
 		break;
 	default:
-		if (r->nstreams == 0)
-			fputs("\nRTP STREAMS NO SDP ANNOUNCED\n", r->f);
-		fprintf(r->f, "       RTP %s -> %s ssrc 0x%08" PRIx32 " pt %d %"
+		fprintf(r->sf, "       RTP %s -> %s ssrc 0x%08" PRIx32 " pt %d %"
 		    PRIu64 " pkts, lost %" PRIu64 ", jitter %.1f ms\n",
 		    ep_str(&s->src, a, sizeof(a)), ep_str(&s->dst, b, sizeof(b)),
 		    s->ssrc, s->pt, s->packets, s->lost,
@@ -437,6 +441,19 @@ text_capture(FILE *f, const struct capture_info *ci,
 			    anomaly_desc((enum anomaly_id)i));
 }
 
+static void
+copy_spool(struct report *r)
+{
+	char buf[8192];
+	size_t n;
+
+	if (r->sf == NULL)
+		return;
+	rewind(r->sf);
+	while ((n = fread(buf, 1, sizeof(buf), r->sf)) > 0)
+		fwrite(buf, 1, n, r->f);
+}
+
 void
 report_end(struct report *r, struct analysis *a)
 {
@@ -444,8 +461,8 @@ report_end(struct report *r, struct analysis *a)
 
 	switch (r->o.format) {
 	case REPORT_JSON:
-		if (r->nstreams == 0)
-			fputs("],\n\"unannounced_streams\":[", r->f);
+		fputs("],\n\"unannounced_streams\":[", r->f);
+		copy_spool(r);
 		fputs("],\n\"captures\":[", r->f);
 		for (size_t i = 0; i < n; i++) {
 			if (i)
@@ -460,6 +477,10 @@ report_end(struct report *r, struct analysis *a)
 	default:
 		if (r->ndialogs == 0)
 			fputs("  (none)\n", r->f);
+		if (r->nstreams > 0) {
+			fputs("\nRTP STREAMS NO SDP ANNOUNCED\n", r->f);
+			copy_spool(r);
+		}
 		for (size_t i = 0; i < n; i++)
 			text_capture(r->f, analysis_capture_info(a, i),
 			    analysis_capture_stats(a, i));

@@ -16,9 +16,16 @@ for f in "$dir"/*; do
 	b=$(basename "$f")
 	# SIP over TCP on 6060 needs a decode-as, as the corpus README says.
 	da="-d tcp.port==6060,sip"
-	msgs=$(tshark -r "$f" $da -Y sip -T fields -E separator=, \
-	    -e sip.Request-Line -e sip.Status-Line 2>/dev/null |
-	    awk -F, '{ for (i = 1; i <= NF; i++) if ($i != "") n++ } END { print n + 0 }')
+	# JSON keeps multi-valued fields apart (reason phrases may hold commas).
+	msgs=$(tshark -r "$f" $da -Y sip -T json -e sip.Request-Line \
+	    -e sip.Status-Line 2>/dev/null | python3 -c '
+import json, sys
+try:
+    pk = json.load(sys.stdin)
+except ValueError:
+    pk = []
+print(sum(len(p["_source"]["layers"].get("sip.Request-Line", [])) +
+          len(p["_source"]["layers"].get("sip.Status-Line", [])) for p in pk))')
 	cids=$(tshark -r "$f" $da -Y sip -T fields -e sip.Call-ID 2>/dev/null |
 	    tr ',' '\n' | sed '/^$/d' | sort -u | wc -l)
 	rtp=$(tshark -r "$f" $da -q -z rtp,streams 2>/dev/null |

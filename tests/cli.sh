@@ -1,0 +1,88 @@
+#!/bin/sh
+# tests/cli.sh - the sipalg-analyze command line: options, exit codes,
+# error messages, formats, multi-file merging and output escaping.
+. "${top_srcdir:-.}/tests/lib.sh"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+# --help and --version go to stdout and exit 0.
+"$ANALYZE" --help >"$tmp/help" 2>&1
+check "--help exit" 0 $?
+grep -q -- '--format' "$tmp/help" || fail "--help does not list --format"
+"$ANALYZE" --version >"$tmp/v"
+check "--version exit" 0 $?
+grep -q '^sipalg-analyze [0-9]' "$tmp/v" || fail "--version output: $(cat "$tmp/v")"
+
+# Misuse: a hint on stderr and exit 2.
+"$ANALYZE" >/dev/null 2>"$tmp/e"
+check "no file exit" 2 $?
+grep -q "Try 'sipalg-analyze --help'" "$tmp/e" || fail "no hint: $(cat "$tmp/e")"
+"$ANALYZE" --bogus x >/dev/null 2>"$tmp/e"
+check "unknown option exit" 2 $?
+"$ANALYZE" --format xml x >/dev/null 2>"$tmp/e"
+check "bad format exit" 2 $?
+grep -q "unknown format 'xml'" "$tmp/e" || fail "bad format message: $(cat "$tmp/e")"
+
+# Unreadable inputs: "sipalg-analyze: FILE: reason", exit 3.
+"$ANALYZE" -q "$tmp/missing.pcap" >/dev/null 2>"$tmp/e"
+check "missing file exit" 3 $?
+grep -q "^sipalg-analyze: $tmp/missing.pcap: No such file or directory" "$tmp/e" ||
+    fail "missing file message: $(cat "$tmp/e")"
+printf 'this is not a capture at all' >"$tmp/text.pcap"
+"$ANALYZE" -q "$tmp/text.pcap" >/dev/null 2>"$tmp/e"
+check "not a pcap exit" 3 $?
+grep -q "^sipalg-analyze: $tmp/text.pcap: not a pcap or pcapng file" "$tmp/e" ||
+    fail "bad magic message: $(cat "$tmp/e")"
+: >"$tmp/empty.pcap"
+"$ANALYZE" -q "$tmp/empty.pcap" >/dev/null 2>"$tmp/e"
+check "empty file exit" 3 $?
+grep -q "empty" "$tmp/e" || fail "empty file message: $(cat "$tmp/e")"
+
+# A capture built here: one INVITE whose From display name and Call-ID
+# carry a terminal escape sequence, followed by a record cut short.
+python3 - "$tmp/esc.pcap" "$tmp/trunc.pcap" <<'PY'
+import struct, sys
+sip = (b"INVITE sip:bob@192.0.2.2 SIP/2.0\r\n"
+       b"Via: SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKx1\r\n"
+       b"From: \"\x1b[2Jevil\" <sip:alice@192.0.2.1>;tag=a1\r\n"
+       b"To: <sip:bob@192.0.2.2>\r\n"
+       b"Call-ID: esc-\x1b[2J1@192.0.2.1\r\nCSeq: 1 INVITE\r\n"
+       b"Content-Length: 0\r\n\r\n")
+def ip_udp(payload):
+    udp = struct.pack("!HHHH", 5060, 5060, 8 + len(payload), 0) + payload
+    hdr = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), 1, 0, 64, 17, 0,
+                      bytes([192, 0, 2, 1]), bytes([192, 0, 2, 2]))
+    return b"\x00" * 12 + b"\x08\x00" + hdr + udp
+frame = ip_udp(sip)
+gh = struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1)
+rec = struct.pack("<IIII", 1700000000, 0, len(frame), len(frame)) + frame
+open(sys.argv[1], "wb").write(gh + rec)
+open(sys.argv[2], "wb").write(gh + rec + rec[:30])
+PY
+"$ANALYZE" -q "$tmp/esc.pcap" >"$tmp/out" 2>&1
+check "escape capture exit" 0 $?
+if grep -q "$(printf '\033')" "$tmp/out"; then
+	fail "raw ESC byte reached the text output"
+fi
+grep -q 'Call-ID: esc-\\x1b\[2J1@192.0.2.1' "$tmp/out" || fail "escaped Call-ID not shown"
+"$ANALYZE" -q -f json -m "$tmp/esc.pcap" >"$tmp/out.json"
+python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$tmp/out.json" ||
+    fail "JSON with an escape sequence is not valid"
+"$ANALYZE" -q -f csv "$tmp/esc.pcap" >"$tmp/out.csv"
+check "csv rows" 2 "$(wc -l <"$tmp/out.csv")"
+grep -q '"esc-\\x1b\[2J1@192.0.2.1"' "$tmp/out.csv" || fail "csv Call-ID cell"
+
+# A truncated last record is an anomaly, not an error: exit 0.
+"$ANALYZE" -q -f json "$tmp/trunc.pcap" >"$tmp/t.json" 2>"$tmp/e"
+check "truncated capture exit" 0 $?
+check "truncated anomaly" 1 "$(json_get "$tmp/t.json" captures.0.anomalies.pcap_truncated)"
+check "truncated capture still has its message" 1 \
+    "$(json_get "$tmp/t.json" captures.0.sip_messages)"
+
+# Two files in one run: both listed, merged; one unreadable file among
+# readable ones gives exit 3 but the others are analysed.
+"$ANALYZE" -q -f json "$tmp/esc.pcap" "$tmp/missing.pcap" "$tmp/trunc.pcap" \
+    >"$tmp/m.json" 2>"$tmp/e"
+check "mixed files exit" 3 $?
+check "captures listed" 2 "$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["captures"]))' "$tmp/m.json")"
+finish
