@@ -17,6 +17,7 @@
  * Housekeeping (expiry of dialogs, TCP flows, fragments, idle streams) runs
  * once per second of capture time, so the cost per packet stays constant.
  */
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +26,7 @@
 #include "analysis.h"
 #include "caps.h"
 #include "decode.h"
+#include "detect.h"
 #include "htab.h"
 #include "sipframe.h"
 #include "sipmsg.h"
@@ -56,6 +58,7 @@ struct analysis {
 	struct decoder *dec;
 	struct tcp_reasm *tcp;
 	struct dialog_table *dialogs;
+	struct detect *det;
 	struct htab eps;          /* struct media_ep by address */
 	struct htab streams;      /* struct stream_rec by src, dst, ssrc */
 	struct stream_rec *orphan_head, *orphan_tail;
@@ -67,6 +70,7 @@ struct analysis {
 	uint64_t packets;
 	size_t peak_dialogs, peak_streams, peak_dialog_bytes;
 	struct anomalies *cur_an; /* anomalies of the file being read */
+	volatile sig_atomic_t stop; /* set by analysis_stop(), maybe from a signal */
 	uint32_t cur_cap;
 };
 
@@ -489,7 +493,7 @@ on_pkt(void *user, const struct pkt *p, struct anomalies *an)
 
 /* ---- dialogs leaving ------------------------------------------------ */
 
-static void
+static bool
 on_dialog_done(void *user, struct dialog *d)
 {
 	struct analysis *a = user;
@@ -497,6 +501,7 @@ on_dialog_done(void *user, struct dialog *d)
 	forget_dialog_eps(a, d);
 	if (d->cap_idx < a->nstats)
 		a->stats[d->cap_idx].dialogs++;
+	detect_dialog(a->det, d);
 	for (int i = 0; i < d->nstreams; i++) {
 		struct stream_rec *r = (struct stream_rec *)(void *)d->streams[i];
 
@@ -504,8 +509,7 @@ on_dialog_done(void *user, struct dialog *d)
 		a->nstreams--;
 		r->owner = NULL;
 	}
-	if (a->cb.on_dialog)
-		a->cb.on_dialog(a->cb.user, d);
+	return a->cb.on_dialog ? a->cb.on_dialog(a->cb.user, d) : false;
 }
 
 /* ---- life cycle ----------------------------------------------------- */
@@ -524,7 +528,8 @@ analysis_new(const struct analysis_cb *cb)
 	a->dec = decoder_new(on_pkt, a);
 	a->tcp = tcp_reasm_new(on_tcp_msg, a);
 	a->dialogs = dialog_table_new(on_dialog_done, a);
-	if (a->cs == NULL || a->dec == NULL || a->tcp == NULL ||
+	a->det = detect_new();
+	if (a->det == NULL || a->cs == NULL || a->dec == NULL || a->tcp == NULL ||
 	    a->dialogs == NULL || htab_init(&a->eps, 1024) != 0 ||
 	    htab_init(&a->streams, 1024) != 0) {
 		analysis_free(a);
@@ -554,6 +559,7 @@ analysis_free(struct analysis *a)
 		capture_set_free(a->cs);
 	htab_fini(&a->eps);
 	htab_fini(&a->streams);
+	detect_free(a->det);
 	free(a->stats);
 	free(a);
 }
@@ -593,7 +599,7 @@ analysis_run(struct analysis *a)
 {
 	struct capture_frame f;
 
-	while (capture_set_next(a->cs, &f) == 1) {
+	while (!a->stop && capture_set_next(a->cs, &f) == 1) {
 		struct capture_info *ci = capture_set_info(a->cs, f.cap_idx);
 		int64_t sec = f.ts_ns / CAP_NS_PER_SEC;
 
@@ -614,6 +620,8 @@ analysis_run(struct analysis *a)
 			a->cb.on_progress(a->cb.user, done, total, a->packets);
 		}
 	}
+	if (a->stop)
+		return 1;
 	/* End of input: flush what TCP still holds, then report everything
 	 * still open as it stands. */
 	tcp_reasm_expire(a->tcp, INT64_MAX, a->cur_an);
@@ -627,6 +635,12 @@ analysis_run(struct analysis *a)
 		a->cb.on_progress(a->cb.user, total, total, a->packets);
 	}
 	return 0;
+}
+
+void
+analysis_stop(struct analysis *a)
+{
+	a->stop = 1;
 }
 
 size_t
@@ -645,6 +659,12 @@ const struct analysis_capstats *
 analysis_capture_stats(const struct analysis *a, size_t idx)
 {
 	return idx < a->nstats ? &a->stats[idx] : NULL;
+}
+
+const struct detect *
+analysis_detect(const struct analysis *a)
+{
+	return a->det;
 }
 
 void

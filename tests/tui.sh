@@ -1,0 +1,288 @@
+#!/bin/sh
+# tests/tui.sh - sipalg-browse end to end: drive it in a detached tmux
+# (80x24, then resized to 120x40) with send-keys and assert on the screen
+# text from capture-pane.  The main capture is written here (one call with
+# a retransmitted 200 OK, an escape sequence in a header and RTP both
+# ways, plus a REGISTER), so the test always runs where tmux exists; the
+# public corpus and samples/linux-alg add checks when present.
+# Skips (77) without tmux.  Uses its own tmux socket, killed at exit.
+. "${top_srcdir:-.}/tests/lib.sh"
+BROWSE="$top_builddir/sipalg-browse"
+
+if ! command -v tmux >/dev/null 2>&1; then
+	echo "SKIP: tmux not found (apt-get install tmux to run the TUI tests)"
+	exit 77
+fi
+if ! command -v python3 >/dev/null 2>&1; then
+	echo "SKIP: python3 not found (needed to write the test capture)"
+	exit 77
+fi
+
+tmp=$(mktemp -d)
+SOCK="sipalg-test-$$"
+T="tmux -L $SOCK -f /dev/null"
+trap '$T kill-server 2>/dev/null; rm -rf "$tmp"' EXIT INT TERM
+
+# ---- command line, no terminal needed ----
+"$BROWSE" --help >"$tmp/help" 2>&1
+check "--help exit" 0 $?
+grep -q -- '--ascii' "$tmp/help" || fail "--help does not list --ascii"
+"$BROWSE" >/dev/null 2>"$tmp/e"
+check "no file exit" 2 $?
+"$BROWSE" --columns start,bogus x >/dev/null 2>"$tmp/e"
+check "bad column exit" 2 $?
+grep -q "unknown column 'bogus'" "$tmp/e" || fail "bad column message: $(cat "$tmp/e")"
+"$BROWSE" "$tmp/missing.pcap" >/dev/null 2>"$tmp/e"
+check "missing file exit" 3 $?
+grep -q "^sipalg-browse: $tmp/missing.pcap: No such file" "$tmp/e" ||
+    fail "missing file message: $(cat "$tmp/e")"
+
+# ---- the capture ----
+python3 - "$tmp/call.pcap" <<'PY'
+import struct, sys
+A, B, R = "192.0.2.10", "192.0.2.20", "192.0.2.30"
+def ip(s): return bytes(int(x) for x in s.split("."))
+def frame(src, sp, dst, dp, payload):
+    udp = struct.pack("!HHHH", sp, dp, 8 + len(payload), 0) + payload
+    hdr = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), 1, 0, 64, 17,
+                      0, ip(src), ip(dst))
+    return b"\x00" * 12 + b"\x08\x00" + hdr + udp
+def sdp(addr, port):
+    return ("v=0\r\no=- 1 1 IN IP4 %s\r\ns=-\r\nc=IN IP4 %s\r\nt=0 0\r\n"
+            "m=audio %d RTP/AVP 0\r\n" % (addr, addr, port)).encode()
+def sip(first, cseq, to_tag="", body=b"", extra=b""):
+    h = (first + "\r\n"
+         "Via: SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bK" + cseq.split()[1] + cseq.split()[0] + "\r\n"
+         "From: <sip:alice@192.0.2.10>;tag=fa\r\n"
+         "To: <sip:bob@192.0.2.20>" + to_tag + "\r\n"
+         "Call-ID: tui-call-1@192.0.2.10\r\n"
+         "CSeq: " + cseq + "\r\n"
+         "Contact: <sip:alice@192.0.2.10:5060>\r\n").encode() + extra
+    if body:
+        h += b"Content-Type: application/sdp\r\n"
+    return h + b"Content-Length: %d\r\n\r\n" % len(body) + body
+pk = []
+t = 1700000000.0
+pk.append((t, frame(A, 5060, B, 5060, sip("INVITE sip:bob@192.0.2.20 SIP/2.0",
+    "1 INVITE", body=sdp(A, 4000), extra=b"User-Agent: evil\x1b[31mred\r\n"))))
+pk.append((t + 0.1, frame(B, 5060, A, 5060, sip("SIP/2.0 180 Ringing", "1 INVITE", ";tag=tb"))))
+for i in range(3):
+    pk.append((t + 1 + i * 0.5, frame(B, 5060, A, 5060,
+        sip("SIP/2.0 200 OK", "1 INVITE", ";tag=tb", sdp(B, 5000)))))
+pk.append((t + 2.2, frame(A, 5060, B, 5060, sip("ACK sip:bob@192.0.2.20 SIP/2.0", "1 ACK", ";tag=tb"))))
+for i in range(50):
+    for (s, sp, d, dp, ssrc) in ((A, 4000, B, 5000, 0x1111), (B, 5000, A, 4000, 0x2222)):
+        rtp = struct.pack("!BBHII", 0x80, 0, i, i * 160, ssrc) + b"\xff" * 160
+        pk.append((t + 2.3 + i * 0.02, frame(s, sp, d, dp, rtp)))
+pk.append((t + 4, frame(A, 5060, B, 5060, sip("BYE sip:bob@192.0.2.20 SIP/2.0", "2 BYE", ";tag=tb"))))
+pk.append((t + 4.1, frame(B, 5060, A, 5060, sip("SIP/2.0 200 OK", "2 BYE", ";tag=tb"))))
+reg = (b"REGISTER sip:192.0.2.20 SIP/2.0\r\nVia: SIP/2.0/UDP 192.0.2.30:5060;branch=z9hG4bKr1\r\n"
+       b"From: <sip:carol@192.0.2.20>;tag=fr\r\nTo: <sip:carol@192.0.2.20>\r\n"
+       b"Call-ID: tui-reg-2\r\nCSeq: 1 REGISTER\r\nContact: <sip:carol@192.0.2.30>\r\n"
+       b"Content-Length: 0\r\n\r\n")
+pk.append((t + 0.5, frame(R, 5060, B, 5060, reg)))
+pk.sort(key=lambda p: p[0])
+out = struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1)
+for ts, f in pk:
+    sec = int(ts); usec = int(round((ts - sec) * 1e6))
+    out += struct.pack("<IIII", sec, usec, len(f), len(f)) + f
+open(sys.argv[1], "wb").write(out)
+PY
+
+screen() {
+	$T capture-pane -p -t b 2>/dev/null
+}
+
+# wait_for TEXT: until the screen shows TEXT (fixed string), 10 s at most.
+wait_for() {
+	i=0
+	while [ $i -lt 100 ]; do
+		if screen | grep -qF -- "$1"; then
+			ok
+			return 0
+		fi
+		sleep 0.1
+		i=$((i + 1))
+	done
+	fail "screen never showed '$1'; screen was:"
+	screen >&2
+	return 1
+}
+
+# expect TEXT / expect_not TEXT: on the screen now.
+expect() {
+	sleep 0.3
+	if screen | grep -qF -- "$1"; then ok; else
+		fail "screen does not show '$1'; screen was:"
+		screen >&2
+	fi
+}
+expect_not() {
+	sleep 0.3
+	if screen | grep -qF -- "$1"; then
+		fail "screen still shows '$1'"
+		screen >&2
+	else ok; fi
+}
+keys() {
+	$T send-keys -t b "$@"
+}
+
+start() {
+	$T kill-session -t b 2>/dev/null
+	$T new-session -d -s b -x 80 -y 24 \
+	    "cd '$tmp' && TERM=screen LANG=C.UTF-8 LC_ALL=C.UTF-8 $*; sleep 30"
+}
+
+# ---- call list ----
+start "'$BROWSE' '$tmp/call.pcap'"
+wait_for "2 dialogs (2 shown)"
+expect "tui-call-1@"
+expect "tui-reg-2"
+expect "completed"
+expect "setup"
+expect "Start^"
+expect "Enter ladder"
+
+# help lists the keys of this screen and the global ones
+keys '?'
+expect "Keys of this screen (Call list)"
+expect "mark / unmark the current dialog"
+expect "save the marked / current dialogs"
+expect "Up Down j k"
+keys q
+expect "Start^"
+
+# text filter hides the call; x clears it
+keys / ; sleep 0.2; keys -l 'tui-reg'; keys Enter
+wait_for "(1 shown)"
+expect_not "tui-call-1@"
+expect "filter: text 'tui-reg'"
+keys x
+wait_for "(2 shown)"
+# only calls
+keys c
+wait_for "(1 shown)"
+expect_not "tui-reg-2"
+expect "tui-call-1@"
+# state filter
+keys c t ; sleep 0.2; keys -l 'setup'; keys Enter
+wait_for "(1 shown)"
+expect "tui-reg-2"
+keys x
+wait_for "(2 shown)"
+# sort by Msgs descending: press its column number twice (7)
+keys 7 7
+sleep 0.3
+first=$(screen | sed -n 3p)
+case "$first" in *tui-call-1*) ok ;; *) fail "msgs-desc sort: first row is '$first'" ;; esac
+keys 1
+sleep 0.3
+first=$(screen | sed -n 3p)
+case "$first" in *tui-call-1*) ok ;; *) fail "start sort: first row is '$first'" ;; esac
+
+# ---- ladder ----
+keys g Enter
+wait_for "192.0.2.10:5060"
+expect "192.0.2.20:5060"
+# INVITE from the left column to the right one; 200 OK back, 3 copies
+if screen | grep -F ' INVITE ' | grep -q ' INVITE ─*>│'; then ok; else
+	fail "no left-to-right INVITE arrow"; screen >&2; fi
+if screen | grep -F '200 OK x3' | grep -q '│<─* 200 OK x3 '; then ok; else
+	fail "no right-to-left '200 OK x3' arrow"; screen >&2; fi
+expect "180 Ringing"
+expect "RTP PCMU 50p"
+expect "BYE"
+# the selected INVITE's raw text below, with the escape sequence escaped
+expect "Call-ID: tui-call-1@192.0.2.10"
+expect 'User-Agent: evil\x1b[31mred'
+# compare the INVITE (marked) with the 180
+keys Space j d
+wait_for "Compare"
+if screen | grep -F 'INVITE sip:bob' | grep -qF 'SIP/2.0 180 Ringing'; then ok; else
+	fail "compare screen does not show INVITE and 180 side by side"; screen >&2; fi
+keys q
+# RTP panel: both directions with counts and a rate strip
+keys r
+wait_for "caller->callee"
+expect "callee->caller"
+expect "pkts 50  lost 0"
+expect "█"
+keys q
+# symptoms panel opens on the same dialogs
+keys p
+wait_for "Dialog 1"
+keys q q
+wait_for "Start^"
+
+# ---- resize ----
+$T resize-window -t b -x 120 -y 40 2>/dev/null || $T resize-pane -t b -x 120 -y 40
+wait_for "tui-call-1@192.0.2.10"
+keys Enter
+wait_for "192.0.2.10:5060"
+# at 120 columns the message text sits beside the ladder
+if screen | grep -F ' INVITE ' | grep -qF 'INVITE sip:bob@192.0.2.20 SIP/2.0'; then ok; else
+	fail "message text not beside the ladder at 120 columns"; screen >&2; fi
+keys q
+
+# ---- CSV and pcap ----
+keys e ; sleep 0.2; keys Enter
+wait_for "exported 2 dialogs to sipalg-calls.csv"
+check "csv lines" 3 "$(wc -l <"$tmp/sipalg-calls.csv" | tr -d ' ')"
+grep -q '^id,start,kind,state,from,to,call_id,' "$tmp/sipalg-calls.csv" || fail "csv header"
+grep -q ',call,completed,.*"tui-call-1@192.0.2.10",3.000,6,2,2,100,0,' "$tmp/sipalg-calls.csv" ||
+    fail "csv call row: $(cat "$tmp/sipalg-calls.csv")"
+grep -q ',register,setup,.*"tui-reg-2",' "$tmp/sipalg-calls.csv" || fail "csv register row"
+# sort by start: the call is first; save it alone
+keys g w ; sleep 0.2; keys Enter
+wait_for "saved 1 dialog(s)"
+if [ -x "$ANALYZE" ]; then
+	"$ANALYZE" -q -f csv "$tmp/sipalg-selected.pcap" >"$tmp/re.csv" 2>&1
+	grep -q 'tui-call-1@192.0.2.10' "$tmp/re.csv" || fail "saved pcap lost the call: $(cat "$tmp/re.csv")"
+	grep -q 'tui-reg-2' "$tmp/re.csv" && fail "saved pcap holds the REGISTER too"
+	"$ANALYZE" -q "$tmp/sipalg-selected.pcap" >"$tmp/re.txt" 2>&1
+	grep -q 'SIP messages 8 (2 retransmissions' "$tmp/re.txt" || fail "saved pcap messages: $(cat "$tmp/re.txt")"
+	grep -q '2 announced by SDP, 0 unannounced; 100 RTP' "$tmp/re.txt" || fail "saved pcap RTP: $(cat "$tmp/re.txt")"
+fi
+
+# q quits the program (the pane then runs the trailing sleep)
+keys q
+sleep 0.5
+if pgrep -f "sipalg-browse $tmp/call.pcap" >/dev/null 2>&1; then
+	fail "q did not quit"
+fi
+
+# ---- ASCII mode and monochrome ----
+start "'$BROWSE' --ascii --no-color '$tmp/call.pcap'"
+wait_for "2 dialogs"
+keys Enter
+wait_for "192.0.2.10:5060"
+if screen | grep -q '|-* INVITE -*>|'; then ok; else
+	fail "no ASCII INVITE arrow"; screen >&2; fi
+expect_not "│"
+keys q q
+
+# ---- public corpus (skipped when ../shared is absent) ----
+if [ -f "$CORPUS/NormB_sipnab__SIP_CALL_RTP_G711" ]; then
+	start "'$BROWSE' '$CORPUS/NormB_sipnab__SIP_CALL_RTP_G711'"
+	wait_for "4 dialogs (4 shown)"
+	expect "12013223@20"
+	keys Enter
+	wait_for "200.57.7.195:5060"
+	expect "200 Ok"
+	expect "RTP PCMA 548p"
+	keys q q
+else
+	echo "note: $CORPUS absent, corpus screens not checked"
+fi
+
+# ---- samples/linux-alg, when the captures exist ----
+for f in "$top_srcdir"/samples/linux-alg/*.pcap; do
+	[ -f "$f" ] || continue
+	start "'$BROWSE' '$f'"
+	wait_for " dialogs ("
+	keys Enter q q
+	break
+done
+
+finish

@@ -1,0 +1,793 @@
+/*
+ * test_tui_view.c - the browser's view logic (tui/view.c) and exports
+ * (tui/export.c): call-list cells, layout, sort and filter, the ladder,
+ * message lines and comparison, sparklines, CSV, and saving a dialog to a
+ * pcap that the analyzer reads back to the same dialog.
+ *
+ * Dialogs are built by hand from SIP messages written here byte by byte
+ * (sipmsg_parse), and the pcap test writes its own capture file.
+ */
+#include <CUnit/Basic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "analysis.h"
+#include "detect.h"
+#include "export.h"
+#include "sipmsg.h"
+#include "view.h"
+
+static const char invite_txt[] =
+    "INVITE sip:bob@10.0.0.2 SIP/2.0\r\n"
+    "Via: SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bKa1\r\n"
+    "From: <sip:alice@10.0.0.1>;tag=f1\r\n"
+    "To: <sip:bob@10.0.0.2>\r\n"
+    "Call-ID: call-1@10.0.0.1\r\n"
+    "CSeq: 1 INVITE\r\n"
+    "Contact: <sip:alice@10.0.0.1:5060>\r\n"
+    "User-Agent: PhoneX/1.0\r\n"
+    "Content-Length: 0\r\n\r\n";
+
+static const char ok_txt[] =
+    "SIP/2.0 200 OK\r\n"
+    "Via: SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bKa1\r\n"
+    "From: <sip:alice@10.0.0.1>;tag=f1\r\n"
+    "To: <sip:bob@10.0.0.2>;tag=t1\r\n"
+    "Call-ID: call-1@10.0.0.1\r\n"
+    "CSeq: 1 INVITE\r\n"
+    "Contact: <sip:bob@203.0.113.9:5060>\r\n"
+    "Content-Length: 0\r\n\r\n";
+
+static const char reg_txt[] =
+    "REGISTER sip:10.0.0.2 SIP/2.0\r\n"
+    "Via: SIP/2.0/UDP 10.0.0.3:5060;branch=z9hG4bKr1\r\n"
+    "From: <sip:carol@10.0.0.2>;tag=r1\r\n"
+    "To: <sip:carol@10.0.0.2>\r\n"
+    "Call-ID: reg-9\r\n"
+    "CSeq: 1 REGISTER\r\n"
+    "Content-Length: 0\r\n\r\n";
+
+static struct ep
+mkep(const char *ip, uint16_t port)
+{
+	struct ep e;
+
+	ep_clear(&e);
+	e.port = port;
+	CU_ASSERT_FATAL(ep_parse_ip(&e, ip, strlen(ip)) == 0);
+	return e;
+}
+
+static void
+add_msg(struct dialog *d, const char *txt, const char *src, uint16_t sp,
+    const char *dst, uint16_t dp, int64_t ts, uint64_t frame)
+{
+	struct dmsg *m;
+
+	d->msgs = realloc(d->msgs, (d->nmsgs + 1) * sizeof(*d->msgs));
+	CU_ASSERT_FATAL(d->msgs != NULL);
+	m = &d->msgs[d->nmsgs++];
+	memset(m, 0, sizeof(*m));
+	m->m = sipmsg_parse((const uint8_t *)txt, strlen(txt), NULL);
+	CU_ASSERT_FATAL(m->m != NULL);
+	m->src = mkep(src, sp);
+	m->dst = mkep(dst, dp);
+	m->ts_ns = ts;
+	m->frame = frame;
+	m->first_frame = frame;
+	m->transport = PKT_UDP;
+}
+
+static struct dialog *
+mk_dialog(uint64_t id, const char *callid, const char *from, const char *to,
+    enum dialog_kind kind, enum dialog_state st, int64_t start)
+{
+	struct dialog *d = calloc(1, sizeof(*d));
+
+	CU_ASSERT_FATAL(d != NULL);
+	d->id = id;
+	d->kind = kind;
+	d->state = st;
+	snprintf(d->call_id, sizeof(d->call_id), "%s", callid);
+	snprintf(d->from, sizeof(d->from), "%s", from);
+	snprintf(d->to, sizeof(d->to), "%s", to);
+	snprintf(d->first_method, sizeof(d->first_method), "%s",
+	    kind == DIALOG_CALL ? "INVITE" : "REGISTER");
+	d->start_ns = start;
+	return d;
+}
+
+#define T0 (1700000000LL * CAP_NS_PER_SEC)
+
+/* A call: INVITE, 200 OK seen 7 times, and one RTP stream. */
+static struct dialog *
+mk_call(void)
+{
+	struct dialog *d = mk_dialog(1, "call-1@10.0.0.1", "alice@10.0.0.1",
+	    "bob@10.0.0.2", DIALOG_CALL, DIALOG_INCALL, T0);
+	struct rtp_stream *s = calloc(1, sizeof(*s));
+
+	add_msg(d, invite_txt, "10.0.0.1", 5060, "10.0.0.2", 5060, T0, 1);
+	add_msg(d, ok_txt, "10.0.0.2", 5060, "10.0.0.1", 5060,
+	    T0 + 100000000, 2);
+	d->msgs[1].retrans = 6;
+	d->msgs[1].retrans_frame[0] = 5;
+	d->msgs[1].retrans_frame[5] = 9;
+	d->answer_ns = T0 + 100000000;
+	d->end_ns = T0 + 10 * CAP_NS_PER_SEC + 100000000;
+	CU_ASSERT_FATAL(s != NULL);
+	s->src = mkep("10.0.0.1", 4000);
+	s->dst = mkep("10.0.0.2", 5000);
+	s->packets = 500;
+	s->lost = 3;
+	s->first_ns = T0 + 200000000;
+	s->last_ns = T0 + 10 * CAP_NS_PER_SEC;
+	s->first_frame = 10;
+	s->last_frame = 600;
+	snprintf(s->codec, sizeof(s->codec), "PCMU");
+	d->streams[d->nstreams++] = s;
+	return d;
+}
+
+static struct dialog *
+mk_reg(void)
+{
+	struct dialog *d = mk_dialog(2, "reg-9", "carol@10.0.0.2",
+	    "carol@10.0.0.2", DIALOG_REGISTER, DIALOG_COMPLETED,
+	    T0 - CAP_NS_PER_SEC);
+
+	add_msg(d, reg_txt, "10.0.0.3", 5060, "10.0.0.2", 5060,
+	    T0 - CAP_NS_PER_SEC, 3);
+	return d;
+}
+
+static void
+add_finding(struct dialog *d, const char *id)
+{
+	if (d->findings == NULL)
+		d->findings = calloc(1, sizeof(*d->findings));
+	CU_ASSERT_FATAL(d->findings != NULL);
+	d->findings->f[d->findings->n].id = id;
+	d->findings->n++;
+}
+
+/* ---- call list ---- */
+
+static void
+test_columns_parse(void)
+{
+	enum view_col c[VCOL_COUNT];
+	char err[100];
+
+	CU_ASSERT_EQUAL(view_columns_parse(VIEW_DEFAULT_COLUMNS, c, VCOL_COUNT,
+	    err, sizeof(err)), 8);
+	CU_ASSERT_EQUAL(c[0], VCOL_START);
+	CU_ASSERT_EQUAL(c[3], VCOL_CALLID);
+	CU_ASSERT_EQUAL(c[7], VCOL_SYMPTOMS);
+	CU_ASSERT_EQUAL(view_columns_parse("callid,kind", c, VCOL_COUNT, err,
+	    sizeof(err)), 2);
+	CU_ASSERT_EQUAL(c[1], VCOL_KIND);
+	CU_ASSERT_EQUAL(view_columns_parse("start,bogus", c, VCOL_COUNT, err,
+	    sizeof(err)), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "bogus"));
+	CU_ASSERT_EQUAL(view_columns_parse("from,from", c, VCOL_COUNT, err,
+	    sizeof(err)), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "twice"));
+	CU_ASSERT_EQUAL(view_columns_parse("", c, VCOL_COUNT, err,
+	    sizeof(err)), -1);
+}
+
+static void
+test_cells_escape(void)
+{
+	struct dialog *d = mk_call();
+	char buf[300];
+
+	snprintf(d->call_id, sizeof(d->call_id), "evil\x1b[2Jid");
+	view_cell(d, VCOL_CALLID, buf, sizeof(buf));
+	CU_ASSERT_PTR_NULL(strchr(buf, 0x1b));
+	CU_ASSERT_STRING_EQUAL(buf, "evil\\x1b[2Jid");
+	CU_ASSERT_STRING_EQUAL(view_cell(d, VCOL_STATE, buf, sizeof(buf)),
+	    "in call");
+	CU_ASSERT_STRING_EQUAL(view_cell(d, VCOL_DURATION, buf, sizeof(buf)),
+	    "10.0s");
+	CU_ASSERT_STRING_EQUAL(view_cell(d, VCOL_MSGS, buf, sizeof(buf)), "2");
+	CU_ASSERT_STRING_EQUAL(view_cell(d, VCOL_START, buf, sizeof(buf)),
+	    "22:13:20.000");
+	CU_ASSERT_STRING_EQUAL(view_cell(d, VCOL_SYMPTOMS, buf, sizeof(buf)),
+	    "");
+	add_finding(d, "one_way_audio");
+	add_finding(d, "alg_rewrite_evidence");
+	CU_ASSERT_STRING_EQUAL(view_cell(d, VCOL_SYMPTOMS, buf, sizeof(buf)),
+	    "1WAY ALG");
+	d->answer_ns = 0;
+	CU_ASSERT_STRING_EQUAL(view_cell(d, VCOL_DURATION, buf, sizeof(buf)),
+	    "-");
+	dialog_free(d);
+}
+
+static void
+test_layout_rows(void)
+{
+	enum view_col c[VCOL_COUNT];
+	int n, w[VCOL_COUNT], total;
+	char err[100], row[512], head[512];
+	struct dialog *d = mk_call();
+
+	n = view_columns_parse(VIEW_DEFAULT_COLUMNS, c, VCOL_COUNT, err,
+	    sizeof(err));
+	for (int width = 71; width <= 200; width += 7) {
+		total = view_layout(c, n, width, w);
+		CU_ASSERT(total <= width);
+		CU_ASSERT(total >= width - 2 || width > 150);
+		CU_ASSERT_EQUAL(w[0], 12);
+		view_row_text(d, c, n, w, row, sizeof(row));
+		CU_ASSERT_EQUAL((int)strlen(row), total);
+		view_header_text(c, n, w, head, sizeof(head));
+		CU_ASSERT_EQUAL((int)strlen(head), total);
+	}
+	total = view_layout(c, n, 78, w);
+	view_row_text(d, c, n, w, row, sizeof(row));
+	CU_ASSERT_PTR_NOT_NULL(strstr(row, "22:13:20.000 alice@"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(row, "in call"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(row, "call-1@"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(row, "10.0s    2"));
+	/* Tiny buffers truncate, never overflow. */
+	view_row_text(d, c, n, w, row, 10);
+	CU_ASSERT(strlen(row) < 10);
+	dialog_free(d);
+}
+
+static void
+test_sort(void)
+{
+	struct dialog *a = mk_call(), *b = mk_reg();
+	struct dialog *v[2] = { a, b };
+
+	view_sort(v, 2, VCOL_START, false);
+	CU_ASSERT_PTR_EQUAL(v[0], b);
+	view_sort(v, 2, VCOL_START, true);
+	CU_ASSERT_PTR_EQUAL(v[0], a);
+	view_sort(v, 2, VCOL_MSGS, false);
+	CU_ASSERT_PTR_EQUAL(v[0], b);
+	view_sort(v, 2, VCOL_CALLID, false);
+	CU_ASSERT_PTR_EQUAL(v[0], a);        /* "call-1" < "reg-9" */
+	view_sort(v, 2, VCOL_STATE, true);
+	CU_ASSERT_PTR_EQUAL(v[0], b);        /* completed > in call */
+	add_finding(b, "registration_failure");
+	view_sort(v, 2, VCOL_SYMPTOMS, true);
+	CU_ASSERT_PTR_EQUAL(v[0], b);
+	/* Equal keys fall back to the id. */
+	b->start_ns = a->start_ns;
+	view_sort(v, 2, VCOL_START, false);
+	CU_ASSERT_PTR_EQUAL(v[0], a);
+	dialog_free(a);
+	dialog_free(b);
+}
+
+static void
+test_filter(void)
+{
+	struct dialog *a = mk_call(), *b = mk_reg();
+	struct view_filter f;
+	char desc[200];
+
+	view_filter_init(&f);
+	CU_ASSERT_FALSE(view_filter_active(&f));
+	CU_ASSERT_TRUE(view_filter_match(&f, a));
+	CU_ASSERT_TRUE(view_filter_match(&f, b));
+	/* Text: From/To/Call-ID, and any message's raw bytes. */
+	snprintf(f.text, sizeof(f.text), "phonex");
+	CU_ASSERT_TRUE(view_filter_match(&f, a));
+	CU_ASSERT_FALSE(view_filter_match(&f, b));
+	snprintf(f.text, sizeof(f.text), "CAROL");
+	CU_ASSERT_FALSE(view_filter_match(&f, a));
+	CU_ASSERT_TRUE(view_filter_match(&f, b));
+	snprintf(f.text, sizeof(f.text), "in call");
+	CU_ASSERT_TRUE(view_filter_match(&f, a));
+	f.text[0] = '\0';
+	snprintf(f.method, sizeof(f.method), "register");
+	CU_ASSERT_FALSE(view_filter_match(&f, a));
+	CU_ASSERT_TRUE(view_filter_match(&f, b));
+	f.method[0] = '\0';
+	f.only_calls = true;
+	CU_ASSERT_TRUE(view_filter_match(&f, a));
+	CU_ASSERT_FALSE(view_filter_match(&f, b));
+	f.only_calls = false;
+	f.state = view_state_parse("incall");
+	CU_ASSERT_EQUAL(f.state, DIALOG_INCALL);
+	CU_ASSERT_TRUE(view_filter_match(&f, a));
+	CU_ASSERT_FALSE(view_filter_match(&f, b));
+	CU_ASSERT_EQUAL(view_state_parse("In Call"), DIALOG_INCALL);
+	CU_ASSERT_EQUAL(view_state_parse("rejected"), DIALOG_REJECTED);
+	CU_ASSERT_EQUAL(view_state_parse("in"), -1);
+	CU_ASSERT_EQUAL(view_state_parse("bogus"), -1);
+	f.state = -1;
+	snprintf(f.symptom, sizeof(f.symptom), "any");
+	CU_ASSERT_FALSE(view_filter_match(&f, a));
+	add_finding(a, "one_way_audio");
+	CU_ASSERT_TRUE(view_filter_match(&f, a));
+	snprintf(f.symptom, sizeof(f.symptom), "1way");
+	CU_ASSERT_TRUE(view_filter_match(&f, a));
+	snprintf(f.symptom, sizeof(f.symptom), "one_way_audio");
+	CU_ASSERT_TRUE(view_filter_match(&f, a));
+	snprintf(f.symptom, sizeof(f.symptom), "no_audio");
+	CU_ASSERT_FALSE(view_filter_match(&f, a));
+	f.only_calls = true;
+	view_filter_describe(&f, desc, sizeof(desc));
+	CU_ASSERT_STRING_EQUAL(desc, "symptom no_audio, calls only");
+	dialog_free(a);
+	dialog_free(b);
+}
+
+/* ---- ladder ---- */
+
+static void
+test_ladder(void)
+{
+	struct dialog *a = mk_call(), *b = mk_reg();
+	const struct dialog *v[2] = { a, b };
+	struct ladder l;
+	struct ladder_geom g;
+	char line[2048];
+	char *inv, *arrow;
+
+	CU_ASSERT_EQUAL_FATAL(view_ladder_build(&l, v, 2), 0);
+	/* 10.0.0.1:5060, 10.0.0.2:5060, 10.0.0.3:5060; RTP joins by IP. */
+	CU_ASSERT_EQUAL(l.ncols, 3);
+	CU_ASSERT_STRING_EQUAL(l.cols[0].name, "10.0.0.1:5060");
+	CU_ASSERT_STRING_EQUAL(l.cols[1].name, "10.0.0.2:5060");
+	CU_ASSERT_EQUAL_FATAL(l.nrows, 4);
+	/* Time order across dialogs: REGISTER first. */
+	CU_ASSERT_STRING_EQUAL(l.rows[0].label, "REGISTER");
+	CU_ASSERT_STRING_EQUAL(l.rows[1].label, "INVITE");
+	CU_ASSERT_STRING_EQUAL(l.rows[2].label, "200 OK x7");
+	CU_ASSERT_EQUAL(l.rows[3].kind, LADDER_RTP);
+	CU_ASSERT_STRING_EQUAL(l.rows[3].label, "RTP PCMU 500p lost 3");
+	CU_ASSERT_EQUAL(l.rows[3].from, 0);
+	CU_ASSERT_EQUAL(l.rows[3].to, 1);
+
+	view_ladder_geom(&l, 80, &g);
+	CU_ASSERT(g.total <= 80);
+	view_ladder_header(&l, &g, 0, 80, false, line, sizeof(line));
+	CU_ASSERT_PTR_NOT_NULL(strstr(line, "10.0.0.1:5060"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(line, "10.0.0.3:5060"));
+	view_ladder_line(&l, 1, &g, 0, 80, false, line, sizeof(line));
+	CU_ASSERT_PTR_NOT_NULL(strstr(line, "22:13:20.000"));
+	inv = strstr(line, " INVITE ");
+	arrow = strchr(line, '>');
+	CU_ASSERT_PTR_NOT_NULL_FATAL(inv);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(arrow);
+	CU_ASSERT(arrow > inv);              /* left to right */
+	CU_ASSERT_PTR_NULL(strchr(line, '<'));
+	view_ladder_line(&l, 2, &g, 0, 80, false, line, sizeof(line));
+	CU_ASSERT_PTR_NOT_NULL(strstr(line, "|<-"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(line, "200 OK x7"));
+	view_ladder_line(&l, 3, &g, 0, 80, false, line, sizeof(line));
+	CU_ASSERT_PTR_NOT_NULL(strstr(line, "RTP PCMU"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(line, "|. RTP PCMU"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(line, ">|"));
+	/* UTF-8 line drawing. */
+	view_ladder_line(&l, 1, &g, 0, 80, true, line, sizeof(line));
+	CU_ASSERT_PTR_NOT_NULL(strstr(line, "\xe2\x94\x82\xe2\x94\x80"));
+	/* Horizontal scroll: the time column scrolls away. */
+	view_ladder_line(&l, 1, &g, 13, 80, false, line, sizeof(line));
+	CU_ASSERT_PTR_NULL(strstr(line, "22:13"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(line, "INVITE"));
+	/* Narrow screens: the diagram is wider than the screen. */
+	view_ladder_geom(&l, 40, &g);
+	CU_ASSERT(g.total > 40);
+	view_ladder_line(&l, 1, &g, 0, 40, false, line, sizeof(line));
+	CU_ASSERT_EQUAL(strlen(line), 40);
+	/* Out of range rows are empty. */
+	view_ladder_line(&l, 99, &g, 0, 40, false, line, sizeof(line));
+	CU_ASSERT_STRING_EQUAL(line, "");
+
+	/* Frames: the message, a retransmission, a media frame. */
+	CU_ASSERT_EQUAL(view_ladder_find_frame(&l, 0, 1), 1);
+	CU_ASSERT_EQUAL(view_ladder_find_frame(&l, 0, 9), 2);
+	CU_ASSERT_EQUAL(view_ladder_find_frame(&l, 0, 3), 0);
+	CU_ASSERT_EQUAL(view_ladder_find_frame(&l, 0, 300), 3);
+	CU_ASSERT_EQUAL(view_ladder_find_frame(&l, 0, 7000), -1);
+	CU_ASSERT_EQUAL(view_ladder_find_frame(&l, 1, 1), -1);
+	view_ladder_free(&l);
+	CU_ASSERT_EQUAL(view_ladder_build(&l, v, 0), 0);
+	CU_ASSERT_EQUAL(l.nrows, 0);
+	view_ladder_free(&l);
+	dialog_free(a);
+	dialog_free(b);
+}
+
+/* ---- lines and comparison ---- */
+
+static void
+test_lines(void)
+{
+	struct view_lines l;
+	static const char raw[] = "A: 1\r\nB: \x1b]0;x\x07\r\n\r\nbody";
+
+	CU_ASSERT_EQUAL_FATAL(view_lines_split(&l, raw, sizeof(raw) - 1), 0);
+	CU_ASSERT_EQUAL_FATAL(l.n, 4);
+	CU_ASSERT_STRING_EQUAL(l.v[0], "A: 1");
+	CU_ASSERT_STRING_EQUAL(l.v[1], "B: \\x1b]0;x\\x07");
+	CU_ASSERT_STRING_EQUAL(l.v[2], "");
+	CU_ASSERT_STRING_EQUAL(l.v[3], "body");
+	view_lines_free(&l);
+	CU_ASSERT_EQUAL(view_lines_split(&l, "", 0), 0);
+	CU_ASSERT_EQUAL(l.n, 0);
+	view_lines_free(&l);
+}
+
+static void
+test_diff(void)
+{
+	struct view_lines a, b;
+	struct diff_row *r;
+	size_t n, nd = 0;
+	static const char x[] = "INVITE\nVia: 1\nContact: <sip:10.0.0.1>\n"
+	    "CSeq: 1\nc=IN IP4 10.0.0.1";
+	static const char y[] = "INVITE\nVia: 1\nContact: <sip:203.0.113.9>\n"
+	    "CSeq: 1\nX-New: 1\nc=IN IP4 10.0.0.1";
+
+	view_lines_split(&a, x, sizeof(x) - 1);
+	view_lines_split(&b, x, sizeof(x) - 1);
+	CU_ASSERT_EQUAL_FATAL(view_diff(&a, &b, &r, &n), 0);
+	CU_ASSERT_EQUAL(n, 5);
+	for (size_t i = 0; i < n; i++)
+		CU_ASSERT_FALSE(r[i].differ);
+	free(r);
+	view_lines_free(&b);
+
+	view_lines_split(&b, y, sizeof(y) - 1);
+	CU_ASSERT_EQUAL_FATAL(view_diff(&a, &b, &r, &n), 0);
+	CU_ASSERT_EQUAL_FATAL(n, 6);
+	for (size_t i = 0; i < n; i++)
+		nd += r[i].differ;
+	CU_ASSERT_EQUAL(nd, 2);
+	/* The rewritten Contact lines sit side by side. */
+	CU_ASSERT_TRUE(r[2].differ);
+	CU_ASSERT_EQUAL(r[2].a, 2);
+	CU_ASSERT_EQUAL(r[2].b, 2);
+	CU_ASSERT_FALSE(r[3].differ);
+	/* The added header has no left line. */
+	CU_ASSERT_TRUE(r[4].differ);
+	CU_ASSERT_EQUAL(r[4].a, -1);
+	CU_ASSERT_EQUAL(r[4].b, 4);
+	CU_ASSERT_FALSE(r[5].differ);
+	CU_ASSERT_EQUAL(r[5].a, 4);
+	free(r);
+	view_lines_free(&a);
+	view_lines_free(&b);
+}
+
+static void
+test_diff_long(void)
+{
+	struct view_lines a, b;
+	struct diff_row *r;
+	size_t n, nd = 0;
+	size_t cnt = VIEW_DIFF_LINES + 50;
+	char *txt = malloc(cnt * 16), *p = txt;
+
+	for (size_t i = 0; i < cnt; i++)
+		p += sprintf(p, "line %zu\n", i);
+	view_lines_split(&a, txt, (size_t)(p - txt));
+	txt[(size_t)(p - txt) - 3] = 'X';      /* change the last line */
+	view_lines_split(&b, txt, (size_t)(p - txt));
+	CU_ASSERT_EQUAL_FATAL(view_diff(&a, &b, &r, &n), 0);
+	CU_ASSERT_EQUAL(n, cnt);
+	for (size_t i = 0; i < n; i++)
+		nd += r[i].differ;
+	CU_ASSERT_EQUAL(nd, 1);
+	CU_ASSERT_TRUE(r[n - 1].differ);
+	free(r);
+	free(txt);
+	view_lines_free(&a);
+	view_lines_free(&b);
+}
+
+/* ---- sparkline ---- */
+
+static void
+test_sparkline(void)
+{
+	uint16_t r[6] = { 50, 50, 0, 25, 50, 0 };
+	char buf[200];
+
+	view_sparkline(r, 6, 10, false, buf, sizeof(buf));
+	CU_ASSERT_STRING_EQUAL(buf, "@@ =@ ");
+	view_sparkline(r, 6, 3, false, buf, sizeof(buf));
+	/* Means of pairs: 50, 12.5, 25. */
+	CU_ASSERT_STRING_EQUAL(buf, "@:=");
+	view_sparkline(r, 6, 10, true, buf, sizeof(buf));
+	CU_ASSERT_STRING_EQUAL(buf, "\xe2\x96\x88\xe2\x96\x88 \xe2\x96\x84"
+	    "\xe2\x96\x88 ");
+	view_sparkline(r, 0, 10, false, buf, sizeof(buf));
+	CU_ASSERT_STRING_EQUAL(buf, "");
+	view_sparkline(r, 6, 10, false, buf, 3);
+	CU_ASSERT_STRING_EQUAL(buf, "@@");
+}
+
+/* ---- CSV ---- */
+
+static void
+test_csv(void)
+{
+	struct dialog *a = mk_call(), *b = mk_reg();
+	const struct dialog *v[2] = { a, b };
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+
+	snprintf(a->from, sizeof(a->from), "al\"ice\x1b");
+	add_finding(a, "one_way_audio");
+	CU_ASSERT_EQUAL(export_csv(f, v, 2), 0);
+	fclose(f);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "id,start,kind,state,from,to,"
+	    "call_id,"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "\n1,2023-11-14 22:13:20.000000,"
+	    "call,in call,\"al\"\"ice\\x1b\",\"bob@10.0.0.2\","
+	    "\"call-1@10.0.0.1\",10.000,2,0,1,500,3,\"one_way_audio\"\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "\n2,2023-11-14 22:13:19.000000,"
+	    "register,completed,"));
+	CU_ASSERT_PTR_NULL(strchr(out, 0x1b));
+	free(out);
+	dialog_free(a);
+	dialog_free(b);
+}
+
+/* ---- pcap save ---- */
+
+static void
+put16(FILE *f, uint16_t v)
+{
+	fputc(v & 0xff, f);
+	fputc(v >> 8, f);
+}
+
+static void
+put32(FILE *f, uint32_t v)
+{
+	put16(f, (uint16_t)(v & 0xffff));
+	put16(f, (uint16_t)(v >> 16));
+}
+
+/* One Ethernet/IPv4/UDP frame, microsecond pcap record. */
+static void
+put_udp(FILE *f, uint32_t sec, uint32_t usec, const uint8_t src[4],
+    uint16_t sp, const uint8_t dst[4], uint16_t dp, const void *pl,
+    size_t plen)
+{
+	uint8_t h[42];
+	size_t ulen = 8 + plen, iplen = 20 + ulen;
+
+	memset(h, 0, sizeof(h));
+	h[12] = 0x08;
+	h[14] = 0x45;
+	h[16] = (uint8_t)(iplen >> 8);
+	h[17] = (uint8_t)iplen;
+	h[22] = 64;
+	h[23] = 17;
+	memcpy(h + 26, src, 4);
+	memcpy(h + 30, dst, 4);
+	h[34] = (uint8_t)(sp >> 8);
+	h[35] = (uint8_t)sp;
+	h[36] = (uint8_t)(dp >> 8);
+	h[37] = (uint8_t)dp;
+	h[38] = (uint8_t)(ulen >> 8);
+	h[39] = (uint8_t)ulen;
+	put32(f, sec);
+	put32(f, usec);
+	put32(f, (uint32_t)(42 + plen));
+	put32(f, (uint32_t)(42 + plen));
+	fwrite(h, 1, sizeof(h), f);
+	fwrite(pl, 1, plen, f);
+}
+
+static const char sdp_invite[] =
+    "INVITE sip:bob@10.0.0.2 SIP/2.0\r\n"
+    "Via: SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bKs1\r\n"
+    "From: <sip:alice@10.0.0.1>;tag=f1\r\n"
+    "To: <sip:bob@10.0.0.2>\r\n"
+    "Call-ID: save-1@10.0.0.1\r\n"
+    "CSeq: 1 INVITE\r\n"
+    "Contact: <sip:alice@10.0.0.1:5060>\r\n"
+    "Content-Type: application/sdp\r\n"
+    "Content-Length: 78\r\n\r\n"
+    "v=0\r\no=- 1 1 IN IP4 10.0.0.1\r\ns=-\r\nc=IN IP4 10.0.0.1\r\n"
+    "m=audio 4000 RTP/AVP 0\r\n";
+
+static const char other_sip[] =
+    "OPTIONS sip:x@10.0.0.9 SIP/2.0\r\n"
+    "Via: SIP/2.0/UDP 10.0.0.8:5060;branch=z9hG4bKo1\r\n"
+    "From: <sip:y@10.0.0.8>;tag=o1\r\n"
+    "To: <sip:x@10.0.0.9>\r\n"
+    "Call-ID: other-7\r\n"
+    "CSeq: 1 OPTIONS\r\n"
+    "Content-Length: 0\r\n\r\n";
+
+static const char sdp_ok[] =
+    "SIP/2.0 200 OK\r\n"
+    "Via: SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bKs1\r\n"
+    "From: <sip:alice@10.0.0.1>;tag=f1\r\n"
+    "To: <sip:bob@10.0.0.2>;tag=t1\r\n"
+    "Call-ID: save-1@10.0.0.1\r\n"
+    "CSeq: 1 INVITE\r\n"
+    "Contact: <sip:bob@10.0.0.2:5060>\r\n"
+    "Content-Type: application/sdp\r\n"
+    "Content-Length: 78\r\n\r\n"
+    "v=0\r\no=- 2 2 IN IP4 10.0.0.2\r\ns=-\r\nc=IN IP4 10.0.0.2\r\n"
+    "m=audio 5000 RTP/AVP 0\r\n";
+
+struct kept {
+	struct dialog *d[8];
+	int n;
+};
+
+static bool
+keep(void *user, struct dialog *d)
+{
+	struct kept *k = user;
+
+	if (k->n == 8)
+		return false;
+	k->d[k->n++] = d;
+	return true;
+}
+
+static void
+analyse(const char *path, struct kept *k)
+{
+	struct analysis_cb cb = { 0 };
+	struct analysis *an;
+	char err[200];
+
+	memset(k, 0, sizeof(*k));
+	cb.on_dialog = keep;
+	cb.user = k;
+	an = analysis_new(&cb);
+	CU_ASSERT_FATAL(an != NULL);
+	CU_ASSERT_EQUAL_FATAL(analysis_add_file(an, path, err, sizeof(err)), 0);
+	analysis_run(an);
+	analysis_free(an);
+}
+
+static struct dialog *
+find_call(struct kept *k, const char *cid)
+{
+	for (int i = 0; i < k->n; i++)
+		if (strcmp(k->d[i]->call_id, cid) == 0)
+			return k->d[i];
+	return NULL;
+}
+
+static void
+test_pcap_save(void)
+{
+	static const uint8_t A[4] = { 10, 0, 0, 1 }, B[4] = { 10, 0, 0, 2 },
+	    C[4] = { 10, 0, 0, 8 }, D[4] = { 10, 0, 0, 9 };
+	char in[64], out[64], err[200];
+	struct kept k1, k2;
+	struct dialog *d, *d2;
+	const struct dialog *sel[1];
+	uint64_t written, skipped;
+	const char *paths[1];
+	FILE *f;
+	int fd;
+
+	snprintf(in, sizeof(in), "/tmp/test_tui_in_XXXXXX");
+	fd = mkstemp(in);
+	CU_ASSERT_FATAL(fd >= 0);
+	f = fdopen(fd, "wb");
+	put32(f, 0xa1b2c3d4);
+	put16(f, 2);
+	put16(f, 4);
+	put32(f, 0);
+	put32(f, 0);
+	put32(f, 65535);
+	put32(f, 1);
+	put_udp(f, 1700000000, 0, A, 5060, B, 5060, sdp_invite,
+	    sizeof(sdp_invite) - 1);                             /* 1 */
+	put_udp(f, 1700000000, 1000, C, 5060, D, 5060, other_sip,
+	    sizeof(other_sip) - 1);                              /* 2 */
+	put_udp(f, 1700000000, 50000, B, 5060, A, 5060, sdp_ok,
+	    sizeof(sdp_ok) - 1);                                 /* 3 */
+	put_udp(f, 1700000000, 60000, B, 5060, A, 5060, sdp_ok,
+	    sizeof(sdp_ok) - 1);                                 /* 4: retrans */
+	for (int i = 0; i < 5; i++) {                            /* 5..14 */
+		uint8_t rtp[172] = { 0x80, 0x00 };
+
+		rtp[3] = (uint8_t)i;
+		rtp[7] = (uint8_t)(i * 160);
+		rtp[8] = 0x11;
+		put_udp(f, 1700000000, 100000 + 20000 * (uint32_t)i, A, 4000, B,
+		    5000, rtp, sizeof(rtp));
+		put_udp(f, 1700000000, 101000 + 20000 * (uint32_t)i, C, 1234, D,
+		    5678, "unrelated", 9);
+	}
+	fclose(f);
+
+	analyse(in, &k1);
+	d = find_call(&k1, "save-1@10.0.0.1");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+	CU_ASSERT_EQUAL(d->nmsgs, 2);
+	CU_ASSERT_EQUAL(d->retrans_total, 1);
+	CU_ASSERT_EQUAL_FATAL(d->nstreams, 1);
+	CU_ASSERT_EQUAL(d->streams[0]->packets, 5);
+
+	snprintf(out, sizeof(out), "/tmp/test_tui_out_XXXXXX");
+	fd = mkstemp(out);
+	CU_ASSERT_FATAL(fd >= 0);
+	close(fd);
+	paths[0] = in;
+	sel[0] = d;
+	CU_ASSERT_EQUAL_FATAL(export_pcap(paths, 1, sel, 1, out, &written,
+	    &skipped, err, sizeof(err)), 0);
+	/* INVITE, 200 OK and its retransmission, 5 RTP; not the others. */
+	CU_ASSERT_EQUAL(written, 8);
+	CU_ASSERT_EQUAL(skipped, 0);
+
+	analyse(out, &k2);
+	CU_ASSERT_EQUAL(k2.n, 1);
+	d2 = find_call(&k2, "save-1@10.0.0.1");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(d2);
+	CU_ASSERT_EQUAL(d2->nmsgs, d->nmsgs);
+	CU_ASSERT_EQUAL(d2->retrans_total, d->retrans_total);
+	CU_ASSERT_EQUAL(d2->state, d->state);
+	CU_ASSERT_EQUAL(d2->start_ns, d->start_ns);
+	CU_ASSERT_EQUAL_FATAL(d2->nstreams, 1);
+	CU_ASSERT_EQUAL(d2->streams[0]->packets, 5);
+
+	/* Errors name the file. */
+	paths[0] = "/nonexistent/x.pcap";
+	CU_ASSERT_EQUAL(export_pcap(paths, 1, sel, 1, out, &written,
+	    &skipped, err, sizeof(err)), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "/nonexistent/x.pcap"));
+	paths[0] = in;
+	CU_ASSERT_EQUAL(export_pcap(paths, 1, sel, 1, "/nonexistent/o.pcap",
+	    &written, &skipped, err, sizeof(err)), -1);
+	CU_ASSERT_EQUAL(export_pcap(paths, 0, sel, 1, out, &written,
+	    &skipped, err, sizeof(err)), -1);
+
+	for (int i = 0; i < k1.n; i++)
+		dialog_free(k1.d[i]);
+	for (int i = 0; i < k2.n; i++)
+		dialog_free(k2.d[i]);
+	unlink(in);
+	unlink(out);
+}
+
+int
+main(void)
+{
+	CU_pSuite s;
+	int fails;
+
+	sipmsg_global_init();
+	if (CU_initialize_registry() != CUE_SUCCESS)
+		return 1;
+	s = CU_add_suite("tui_view", NULL, NULL);
+	if (s == NULL ||
+	    !CU_add_test(s, "columns_parse", test_columns_parse) ||
+	    !CU_add_test(s, "cells_escape", test_cells_escape) ||
+	    !CU_add_test(s, "layout_rows", test_layout_rows) ||
+	    !CU_add_test(s, "sort", test_sort) ||
+	    !CU_add_test(s, "filter", test_filter) ||
+	    !CU_add_test(s, "ladder", test_ladder) ||
+	    !CU_add_test(s, "lines", test_lines) ||
+	    !CU_add_test(s, "diff", test_diff) ||
+	    !CU_add_test(s, "diff_long", test_diff_long) ||
+	    !CU_add_test(s, "sparkline", test_sparkline) ||
+	    !CU_add_test(s, "csv", test_csv) ||
+	    !CU_add_test(s, "pcap_save", test_pcap_save)) {
+		CU_cleanup_registry();
+		return 1;
+	}
+	CU_basic_set_mode(CU_BRM_VERBOSE);
+	CU_basic_run_tests();
+	fails = (int)CU_get_number_of_failures();
+	CU_cleanup_registry();
+	return fails != 0;
+}

@@ -1,0 +1,319 @@
+/*
+ * calls.c - the call list panel: one row per dialog with the configured
+ * columns, sorting, filters, marks, and the actions that open the other
+ * panels or write files.
+ *
+ * The rows are the app's filtered and sorted array (app_refilter); this
+ * file only draws them and maps keys to changes of the filter and sort.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "detect.h"
+#include "export.h"
+#include "ui.h"
+
+static const struct keyhelp calls_help[] = {
+	{ "Enter", "ladder of the marked dialogs (or the current one)" },
+	{ "Space", "mark / unmark the current dialog" },
+	{ "a  u", "mark every shown dialog / clear the marks" },
+	{ "< >", "sort by the previous / next column" },
+	{ "1..9", "sort by column N; again: reverse" },
+	{ "S", "reverse the sort order" },
+	{ "/", "filter: text in From, To, Call-ID, state or any message" },
+	{ "m", "filter: dialogs with a request of this method" },
+	{ "t", "filter: dialog state (setup, ringing, in call, ...)" },
+	{ "y", "filter: symptom id or badge (any = with findings)" },
+	{ "c", "only calls (INVITE dialogs) on / off" },
+	{ "x", "clear every filter" },
+	{ "p", "symptoms of the marked / current dialogs" },
+	{ "r", "RTP streams of the marked / current dialogs" },
+	{ "w", "save the marked / current dialogs (SIP + RTP) to a pcap" },
+	{ "e", "export the shown call list to CSV" },
+	{ "q Esc", "quit" },
+	{ NULL, NULL }
+};
+
+static void
+calls_draw(struct panel *p, struct app *a, int y0, int h, int w)
+{
+	int cw[VCOL_COUNT];
+	char line[2048], head[1024];
+	int body = h - 1;
+
+	(void)p;
+	view_layout(a->cols, a->ncols, w - 2, cw);
+	view_header_text(a->cols, a->ncols, cw, head, sizeof(head));
+	/* Mark the sort column in the header. */
+	{
+		size_t x = 2;
+
+		for (int i = 0; i < a->ncols; i++) {
+			if (a->cols[i] == a->sort) {
+				size_t tl = strlen(view_cols[a->cols[i]].title);
+
+				if (view_cols[a->cols[i]].right)
+					x += (size_t)cw[i] - tl;
+				if (x - 2 + tl < strlen(head) && tl < (size_t)cw[i])
+					head[x - 2 + tl] = a->desc ? 'v' : '^';
+				break;
+			}
+			x += (size_t)cw[i] + 1;
+		}
+	}
+	snprintf(line, sizeof(line), "  %s", head);
+	ui_put(y0, 0, line, w, ui_attr(a, UC_HEADER) | A_BOLD, true);
+	if (a->nrows == 0) {
+		ui_put(y0 + 2, 2, a->nall == 0 ? "No dialogs yet." :
+		    "No dialog matches the filter (x clears it).", w - 2,
+		    ui_attr(a, UC_NORMAL), false);
+	}
+	ui_scroll(a->cur, &a->top, body);
+	for (int i = 0; i < body; i++) {
+		size_t k = a->top + (size_t)i;
+		const struct dialog *d;
+		int attr;
+
+		if (k >= a->nrows)
+			break;
+		d = a->rows[k];
+		view_row_text(d, a->cols, a->ncols, cw, line + 2,
+		    sizeof(line) - 2);
+		line[0] = app_marked(a, d) ? '*' : ' ';
+		line[1] = ' ';
+		attr = k == a->cur ? ui_attr(a, UC_SELECT) :
+		    app_marked(a, d) ? ui_attr(a, UC_MARK) :
+		    d->findings != NULL && d->findings->n > 0 ?
+		    ui_attr(a, UC_BADGE) : ui_attr(a, UC_NORMAL);
+		ui_put(y0 + 1 + i, 0, line, w, attr, true);
+	}
+	{
+		char f[300], s[360];
+
+		view_filter_describe(&a->filt, f, sizeof(f));
+		if (f[0] != '\0') {
+			snprintf(s, sizeof(s), " filter: %s ", f);
+			ui_put(y0 + h - 1, 0, s, w, ui_attr(a, UC_MARK), false);
+		}
+	}
+}
+
+static void
+set_sort(struct app *a, enum view_col c)
+{
+	if (a->sort == c)
+		a->desc = !a->desc;
+	else {
+		a->sort = c;
+		a->desc = false;
+	}
+	app_refilter(a);
+}
+
+static int
+col_index(const struct app *a)
+{
+	for (int i = 0; i < a->ncols; i++)
+		if (a->cols[i] == a->sort)
+			return i;
+	return -1;
+}
+
+static void
+save_pcap(struct app *a)
+{
+	char name[256] = "sipalg-selected.pcap", err[300];
+	const struct dialog **sel;
+	uint64_t written, skipped;
+	size_t n;
+	bool finished;
+
+	pthread_mutex_lock(&a->ld.mu);
+	finished = a->ld.finished;
+	pthread_mutex_unlock(&a->ld.mu);
+	if (!finished) {
+		ui_status(a, "still loading: save when the capture is read");
+		return;
+	}
+	n = app_selection(a, &sel);
+	if (n == 0) {
+		ui_status(a, "no dialog to save");
+		return;
+	}
+	if (ui_prompt(a, "Save pcap as: ", name, sizeof(name)) &&
+	    name[0] != '\0') {
+		if (export_pcap(a->ld.paths, a->ld.npaths, sel, n, name,
+		    &written, &skipped, err, sizeof(err)) < 0)
+			ui_status(a, "cannot save: %s", err);
+		else
+			ui_status(a, "saved %zu dialog(s), %llu frames to %s%s", n,
+			    (unsigned long long)written, name,
+			    skipped ? " (frames of another link type skipped)" :
+			    "");
+	}
+	free(sel);
+}
+
+static void
+save_csv(struct app *a)
+{
+	char name[256] = "sipalg-calls.csv";
+	FILE *f;
+
+	if (!ui_prompt(a, "Export CSV as: ", name, sizeof(name)) ||
+	    name[0] == '\0')
+		return;
+	f = fopen(name, "w");
+	if (f == NULL) {
+		ui_status(a, "cannot write %s: %s", name, strerror(errno));
+		return;
+	}
+	if (export_csv(f, (const struct dialog *const *)a->rows, a->nrows) < 0 ||
+	    fclose(f) != 0)
+		ui_status(a, "cannot write %s: %s", name, strerror(errno));
+	else
+		ui_status(a, "exported %zu dialogs to %s", a->nrows, name);
+}
+
+static int
+calls_key(struct panel *p, struct app *a, int ch)
+{
+	const struct dialog **sel;
+	char buf[128];
+	size_t n;
+	int i;
+
+	(void)p;
+	if (ui_move(ch, &a->cur, a->nrows, LINES - 4))
+		return PK_HANDLED;
+	switch (ch) {
+	case '\n': case '\r': case KEY_ENTER:
+		n = app_selection(a, &sel);
+		if (n > 0)
+			ui_push(a, ladder_panel_new(sel, n, -1, -1));
+		free(sel);
+		return PK_HANDLED;
+	case ' ':
+		if (a->cur < a->nrows) {
+			app_mark(a, a->rows[a->cur],
+			    !app_marked(a, a->rows[a->cur]));
+			if (a->cur + 1 < a->nrows)
+				a->cur++;
+		}
+		return PK_HANDLED;
+	case 'a':
+		for (size_t k = 0; k < a->nrows; k++)
+			app_mark(a, a->rows[k], true);
+		return PK_HANDLED;
+	case 'u':
+		for (size_t k = 0; k < a->nall; k++)
+			app_mark(a, a->all[k], false);
+		return PK_HANDLED;
+	case '<': case '>':
+		i = col_index(a);
+		i = ch == '>' ? (i + 1) % a->ncols :
+		    (i <= 0 ? a->ncols - 1 : i - 1);
+		a->sort = a->cols[i];
+		a->desc = false;
+		app_refilter(a);
+		return PK_HANDLED;
+	case 'S':
+		a->desc = !a->desc;
+		app_refilter(a);
+		return PK_HANDLED;
+	case '/':
+		snprintf(buf, sizeof(buf), "%s", a->filt.text);
+		if (ui_prompt(a, "Filter text: ", buf, sizeof(buf))) {
+			snprintf(a->filt.text, sizeof(a->filt.text), "%s", buf);
+			app_refilter(a);
+		}
+		return PK_HANDLED;
+	case 'm':
+		snprintf(buf, sizeof(buf), "%s", a->filt.method);
+		if (ui_prompt(a, "Method (INVITE, REGISTER ...): ", buf,
+		    sizeof(buf))) {
+			snprintf(a->filt.method, sizeof(a->filt.method), "%.*s",
+			    (int)sizeof(a->filt.method) - 1, buf);
+			app_refilter(a);
+		}
+		return PK_HANDLED;
+	case 't':
+		buf[0] = '\0';
+		if (ui_prompt(a, "State (setup, ringing, in call, completed, "
+		    "cancelled, rejected, busy, diverted, failed): ", buf,
+		    sizeof(buf))) {
+			if (buf[0] == '\0')
+				a->filt.state = -1;
+			else if ((i = view_state_parse(buf)) < 0) {
+				ui_status(a, "unknown state '%.40s'", buf);
+				return PK_HANDLED;
+			} else
+				a->filt.state = i;
+			app_refilter(a);
+		}
+		return PK_HANDLED;
+	case 'y':
+		snprintf(buf, sizeof(buf), "%s", a->filt.symptom);
+		if (ui_prompt(a, "Symptom id or badge (any = with findings): ",
+		    buf, sizeof(buf))) {
+			snprintf(a->filt.symptom, sizeof(a->filt.symptom), "%.*s",
+			    (int)sizeof(a->filt.symptom) - 1, buf);
+			app_refilter(a);
+		}
+		return PK_HANDLED;
+	case 'c':
+		a->filt.only_calls = !a->filt.only_calls;
+		app_refilter(a);
+		return PK_HANDLED;
+	case 'x':
+		view_filter_init(&a->filt);
+		app_refilter(a);
+		return PK_HANDLED;
+	case 'p': case 'r':
+		n = app_selection(a, &sel);
+		if (n > 0)
+			ui_push(a, ch == 'p' ? symptoms_panel_new(sel, n) :
+			    rtpview_panel_new(sel, n));
+		free(sel);
+		return PK_HANDLED;
+	case 'w':
+		save_pcap(a);
+		return PK_HANDLED;
+	case 'e':
+		save_csv(a);
+		return PK_HANDLED;
+	case 'q': case 'Q': case 27:
+		a->quit = true;
+		return PK_HANDLED;
+	default:
+		if (ch >= '1' && ch <= '9' && ch - '1' < a->ncols) {
+			set_sort(a, a->cols[ch - '1']);
+			return PK_HANDLED;
+		}
+	}
+	return PK_UNHANDLED;
+}
+
+static void
+calls_destroy(struct panel *p)
+{
+	free(p);
+}
+
+static const struct panel_ops calls_ops = {
+	"Call list",
+	"Enter ladder  Spc mark  </> sort  / filter  c calls  p symptoms  "
+	"r RTP  w pcap  e CSV  ? help  q quit",
+	calls_help, calls_draw, calls_key, calls_destroy
+};
+
+struct panel *
+calls_panel_new(void)
+{
+	struct panel *p = calloc(1, sizeof(*p));
+
+	if (p != NULL)
+		p->ops = &calls_ops;
+	return p;
+}

@@ -1,0 +1,159 @@
+/*
+ * ui.h - the curses side of sipalg-browse: the application context, the
+ * loader that fills the call list while the capture is read, and the
+ * panel vtable every screen implements (as sngrep's ui_panel: draw,
+ * handle a key, list its keys for the help screen).
+ *
+ * Panels sit on a stack: the call list at the bottom, then a ladder, a
+ * message, a comparison, the symptoms or the RTP streams; q or Esc pops
+ * one.  Row 0 of the screen is the title and progress line, the last row
+ * the footer with the panel's keys; panels draw in between.  Only the UI
+ * thread calls curses.
+ */
+#ifndef SIPALG_TUI_UI_H
+#define SIPALG_TUI_UI_H
+
+#include <curses.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "analysis.h"
+#include "view.h"
+
+/* ---- loading ---- */
+
+struct loader;
+
+/*
+ * Where dialogs come from.  Today only pcap files (analysis.h); a stored
+ * analysis (--db) or an inside/outside pair would be further sources with
+ * the same two calls.  run() executes on the loader thread and hands each
+ * dialog to loader_add(); it must not touch curses.
+ */
+struct source_ops {
+	const char *name;
+	void (*run)(struct loader *ld);
+	void (*free)(struct loader *ld);
+};
+
+struct loader {
+	pthread_mutex_t mu;
+	struct dialog **v;        /* dialogs in the order they arrived */
+	size_t n, cap;
+	uint64_t done, total, packets; /* progress */
+	uint64_t dropped;         /* dialogs lost to OOM */
+	bool finished;
+	const struct source_ops *src;
+	void *src_ctx;            /* the source's state (struct analysis ...) */
+	const char *const *paths; /* capture files, for saving */
+	size_t npaths;
+	pthread_t thread;
+	bool started;
+};
+
+/* Opens the pcap files as the source.  Returns 0, or -1 with a message
+ * naming the file in err. */
+int loader_open_pcaps(struct loader *ld, const char *const *paths,
+    size_t npaths, char *err, size_t errlen);
+int loader_start(struct loader *ld);
+/* Called from the source on the loader thread; takes ownership of d. */
+bool loader_add(struct loader *ld, struct dialog *d);
+
+/* ---- panels ---- */
+
+struct app;
+struct panel;
+
+struct keyhelp {
+	const char *key, *what;
+};
+
+enum { PK_UNHANDLED, PK_HANDLED, PK_CLOSE };
+
+struct panel_ops {
+	const char *name;
+	const char *footer;       /* short key list for the footer line */
+	const struct keyhelp *help; /* every key, NULL-terminated */
+	void (*draw)(struct panel *p, struct app *a, int y0, int h, int w);
+	int (*key)(struct panel *p, struct app *a, int ch);
+	void (*destroy)(struct panel *p);
+};
+
+struct panel {
+	const struct panel_ops *ops;
+	void *priv;
+};
+
+enum ui_color {
+	UC_NORMAL, UC_HEADER, UC_SELECT, UC_REQUEST, UC_OK, UC_ERROR,
+	UC_RTP, UC_DIFF, UC_BADGE, UC_FOOTER, UC_MARK, UC_COUNT
+};
+
+#define UI_STACK 16
+
+struct app {
+	struct loader ld;
+	bool utf8, color;
+	enum view_col cols[VCOL_COUNT];
+	int ncols;
+
+	/* the call list */
+	struct dialog **all;      /* snapshot of the loader's dialogs */
+	size_t nall;
+	struct dialog **rows;     /* filtered and sorted */
+	size_t nrows, cur, top;
+	bool *marks;              /* by dialog id */
+	size_t nmarks;
+	struct view_filter filt;
+	enum view_col sort;
+	bool desc;
+
+	struct panel *stack[UI_STACK];
+	int depth;
+	char status[256];         /* one-shot message on the title line */
+	bool quit;
+};
+
+/* Attribute for a colour role (bold/reverse when there are no colours). */
+int ui_attr(const struct app *a, enum ui_color c);
+/* Draws s at (y, x) clipped to w columns with attr; pads to w when pad. */
+void ui_put(int y, int x, const char *s, int w, int attr, bool pad);
+/* Prints a message on the title line until the next key. */
+void ui_status(struct app *a, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Asks for a line of text on the footer line; false when cancelled. */
+bool ui_prompt(struct app *a, const char *question, char *buf, size_t n);
+/* Pushes p (takes ownership; destroyed when the stack is full). */
+void ui_push(struct app *a, struct panel *p);
+void ui_pop(struct app *a);
+
+/* Marks. */
+bool app_marked(const struct app *a, const struct dialog *d);
+void app_mark(struct app *a, const struct dialog *d, bool on);
+/* Re-applies filter and sort, keeping the current dialog selected. */
+void app_refilter(struct app *a);
+/* The dialogs an action applies to: the marked ones, else the current
+ * one.  Returns how many (caller frees *out), 0 when none. */
+size_t app_selection(struct app *a, const struct dialog ***out);
+
+/* Panels (each file's constructor). */
+struct panel *calls_panel_new(void);
+/* ds is copied.  sel: the row to select first, -1 the first message. */
+struct panel *ladder_panel_new(const struct dialog *const *ds, size_t n,
+    long sel_cap, long sel_frame);
+struct panel *msgview_panel_new(const struct dialog *d, size_t msg);
+struct panel *diff_panel_new(const struct dialog *da, size_t ma,
+    const struct dialog *db, size_t mb);
+struct panel *symptoms_panel_new(const struct dialog *const *ds, size_t n);
+struct panel *rtpview_panel_new(const struct dialog *const *ds, size_t n);
+struct panel *help_panel_new(const struct panel *under);
+
+/* Shared key movement: applies up/down/page/home/end to *cur within n
+ * rows of which h are visible; true when ch was one of those. */
+bool ui_move(int ch, size_t *cur, size_t n, int h);
+/* Keeps *top so that cur is visible in h rows. */
+void ui_scroll(size_t cur, size_t *top, int h);
+
+#endif /* SIPALG_TUI_UI_H */

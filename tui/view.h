@@ -1,0 +1,199 @@
+/*
+ * view.h - what sipalg-browse draws, computed without curses.
+ *
+ * Every panel of the browser asks this module what to show: the cells of
+ * the call list and their column widths, the order and the filter, the
+ * ladder diagram (columns, one row per message or RTP stream, each row as
+ * a ready line of text), a message's raw text split into escaped lines,
+ * the side-by-side comparison of two messages, and the per-second
+ * packet-rate sparkline of a stream.  The curses layer (browse.c and the
+ * panels) only places these strings on the screen and colours them, so
+ * everything here is unit-tested (tests/unit/test_tui_view.c).
+ *
+ * Strings that came from packets are always passed through text_escape()
+ * before they land in a line: a SIP header can carry terminal escape
+ * sequences, and those must be shown, not executed.  Lines are UTF-8; in
+ * UTF-8 mode the ladder uses box-drawing characters, each one column wide,
+ * otherwise plain ASCII.  Every function that writes into buf truncates to
+ * n-1 bytes and NUL-terminates.
+ */
+#ifndef SIPALG_TUI_VIEW_H
+#define SIPALG_TUI_VIEW_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dialog.h"
+#include "rtp.h"
+
+/* ---- call list ---- */
+
+enum view_col {
+	VCOL_START, VCOL_FROM, VCOL_TO, VCOL_CALLID, VCOL_STATE,
+	VCOL_DURATION, VCOL_MSGS, VCOL_SYMPTOMS, VCOL_KIND, VCOL_COUNT
+};
+
+struct view_colspec {
+	const char *name;         /* for --columns: "start", "from" ... */
+	const char *title;        /* header text */
+	int minw, maxw;           /* width bounds; maxw 0 = takes the rest */
+	bool right;               /* right-aligned (numbers) */
+};
+
+extern const struct view_colspec view_cols[VCOL_COUNT];
+
+/* The default column set. */
+#define VIEW_DEFAULT_COLUMNS "start,from,to,callid,state,duration,msgs,symptoms"
+
+/*
+ * Parses a comma-separated list of column names into cols (at most max).
+ * Returns how many, or -1 with a reason in err (unknown name, empty list,
+ * duplicate).
+ */
+int view_columns_parse(const char *list, enum view_col *cols, int max,
+    char *err, size_t errlen);
+
+/* The text of one cell, escaped; returns buf. */
+const char *view_cell(const struct dialog *d, enum view_col c, char *buf,
+    size_t n);
+
+/* Short badge for a finding id ("1WAY" for one_way_audio ...). */
+const char *view_badge(const char *finding_id);
+
+/*
+ * Widths for the columns in cols so that they fit width (one space
+ * between columns).  Columns with maxw 0 share what is left.  Returns the
+ * total width used.
+ */
+int view_layout(const enum view_col *cols, int ncols, int width, int *w);
+
+/* One row of the call list (cells padded/truncated to w[]); returns buf. */
+char *view_row_text(const struct dialog *d, const enum view_col *cols,
+    int ncols, const int *w, char *buf, size_t n);
+/* The header line for the same layout. */
+char *view_header_text(const enum view_col *cols, int ncols, const int *w,
+    char *buf, size_t n);
+
+/* Compares two dialogs on a column (ties broken by dialog id). */
+int view_cmp(const struct dialog *a, const struct dialog *b, enum view_col c);
+/* Sorts v[0..n) on c, descending when desc. */
+void view_sort(struct dialog **v, size_t n, enum view_col c, bool desc);
+
+struct view_filter {
+	char text[128];           /* case-insensitive substring of From, To,
+	                           * Call-ID, state or any message's raw text */
+	char method[32];          /* a request method some message carries */
+	int state;                /* enum dialog_state, -1 any */
+	char symptom[48];         /* a finding id (or badge), "any" any finding */
+	bool only_calls;          /* INVITE dialogs only */
+};
+
+void view_filter_init(struct view_filter *f);
+bool view_filter_active(const struct view_filter *f);
+bool view_filter_match(const struct view_filter *f, const struct dialog *d);
+/* A dialog state by name ("in call", "incall", "rejected"); -1 unknown. */
+int view_state_parse(const char *s);
+/* A short description of the active filter for the status line. */
+char *view_filter_describe(const struct view_filter *f, char *buf, size_t n);
+
+/* ---- ladder ---- */
+
+enum ladder_kind { LADDER_MSG, LADDER_RTP };
+
+struct ladder_row {
+	enum ladder_kind kind;
+	int64_t ts_ns;
+	int from, to;             /* column indexes */
+	const struct dialog *d;
+	size_t idx;               /* message or stream index in d */
+	uint32_t cap_idx;
+	uint64_t frame;
+	bool request;
+	char label[96];           /* escaped: "INVITE", "200 OK x7", "RTP ..." */
+};
+
+struct ladder_col {
+	struct ep ep;             /* port 0 when the column is an IP only */
+	char name[NETADDR_STRLEN];
+};
+
+struct ladder {
+	struct ladder_col *cols;
+	int ncols;
+	struct ladder_row *rows;
+	size_t nrows;
+};
+
+/*
+ * Builds the ladder of the dialogs ds[0..nd): one column per SIP address
+ * (IP and port) in order of appearance, media endpoints on the column of
+ * the same IP when there is one, rows in time order.  Returns 0, or -1 on
+ * OOM (l is then empty).  Free with view_ladder_free.
+ */
+int view_ladder_build(struct ladder *l, const struct dialog *const *ds,
+    size_t nd);
+void view_ladder_free(struct ladder *l);
+
+/* The row of a frame (a message's frame, first TCP frame or one of its
+ * retransmissions); -1 when none. */
+long view_ladder_find_frame(const struct ladder *l, uint32_t cap_idx,
+    uint64_t frame);
+
+struct ladder_geom {
+	int timew;                /* time column width */
+	int colw;                 /* distance between column centres */
+	int total;                /* full width of the diagram */
+};
+
+/* Geometry for a screen width (the diagram may be wider: scroll). */
+void view_ladder_geom(const struct ladder *l, int width,
+    struct ladder_geom *g);
+/* Header (column names) and one row, from x offset xoff, width columns. */
+char *view_ladder_header(const struct ladder *l, const struct ladder_geom *g,
+    int xoff, int width, bool utf8, char *buf, size_t n);
+char *view_ladder_line(const struct ladder *l, size_t row,
+    const struct ladder_geom *g, int xoff, int width, bool utf8, char *buf,
+    size_t n);
+
+/* ---- message text and comparison ---- */
+
+struct view_lines {
+	char **v;                 /* escaped lines, owned */
+	size_t n;
+};
+
+/* Splits raw[0..len) at LF (dropping CR) and escapes each line.  Returns
+ * 0 or -1 on OOM. */
+int view_lines_split(struct view_lines *out, const char *raw, size_t len);
+void view_lines_free(struct view_lines *l);
+
+struct diff_row {
+	long a, b;                /* line in each side, -1 none */
+	bool differ;
+};
+
+/*
+ * Aligns two messages line by line (longest common subsequence of whole
+ * lines; at most VIEW_DIFF_LINES each, the rest compared pairwise) and
+ * pairs removed and added lines that sit together as changed rows.
+ * Returns 0 with *rows (caller frees) or -1 on OOM.
+ */
+#define VIEW_DIFF_LINES 400
+int view_diff(const struct view_lines *a, const struct view_lines *b,
+    struct diff_row **rows, size_t *nrows);
+
+/* ---- RTP ---- */
+
+/*
+ * Sparkline of a packet-rate strip in width cells: slots are grouped when
+ * there are more than width (the mean of each group), scaled to the
+ * strip's maximum; an empty slot is a blank so silence shows as a hole.
+ */
+char *view_sparkline(const uint16_t *rate, uint32_t nrate, int width,
+    bool utf8, char *buf, size_t n);
+
+/* Time as "HH:MM:SS.mmm" (UTC). */
+const char *view_clock(int64_t ns, char *buf, size_t n);
+
+#endif /* SIPALG_TUI_VIEW_H */
