@@ -1,0 +1,59 @@
+#!/bin/bash
+#
+# gen-samples.sh: run every testbed scenario with the kernel SIP ALG on and
+# off (run-testbed.sh) and write, per run, into one folder:
+#   <scenario>-alg-<on|off>-inside.pcap    router lan0
+#   <scenario>-alg-<on|off>-outside.pcap   router wan0
+#   <scenario>-alg-<on|off>.log            what the runner did (command,
+#                                          kernel, sysctls, SIPp exit codes)
+#   <scenario>-alg-<on|off>.facts          facts.sh on the two captures
+#
+# Usage: gen-samples.sh [--only SCENARIO[,SCENARIO...]] [DIR]
+#   DIR defaults to a new temporary folder (printed at the end).
+# Needs root (network namespaces); exits 77 (skip) when a tool is missing.
+# Takes about 3 minutes: the ACK-loss and unanswered-INVITE runs last ~35 s.
+#
+
+set -euo pipefail
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+ONLY=
+DIR=
+
+while [ $# -gt 0 ]; do
+	case $1 in
+	--only) [ $# -ge 2 ] || { echo "--only needs an argument" >&2; exit 2; }
+		ONLY=$(echo "$2" | tr ',' ' '); shift 2 ;;
+	-h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-*) echo "${0##*/}: unknown option $1" >&2; exit 2 ;;
+	*) DIR=$1; shift ;;
+	esac
+done
+
+[ "$(id -u)" = 0 ] || { echo "${0##*/}: SKIP: must run as root" >&2; exit 77; }
+for t in ip nft tcpdump sipp tshark; do
+	command -v "$t" >/dev/null 2>&1 || { echo "${0##*/}: SKIP: $t not installed" >&2; exit 77; }
+done
+
+[ -n "$DIR" ] || DIR=$(mktemp -d /tmp/sipalg-linux-alg.XXXXXX)
+mkdir -p "$DIR"
+
+scenarios=${ONLY:-$("$HERE/run-testbed.sh" --list)}
+fail=0
+for s in $scenarios; do
+	for alg in on off; do
+		name=$s-alg-$alg
+		echo "== $name" >&2
+		rc=0
+		"$HERE/run-testbed.sh" --scenario "$s" --alg "$alg" --out "$DIR" || rc=$?
+		if [ $rc -eq 77 ]; then exit 77; fi
+		if [ $rc -ne 0 ]; then
+			echo "${0##*/}: $name: run-testbed.sh failed ($rc)" >&2
+			fail=1
+			continue
+		fi
+		"$HERE/facts.sh" "$DIR/$name-inside.pcap" "$DIR/$name-outside.pcap" >"$DIR/$name.facts"
+	done
+done
+echo "${0##*/}: results in $DIR" >&2
+exit $fail
