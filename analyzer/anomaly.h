@@ -46,6 +46,7 @@
 	X(FRAG_TOO_BIG, "frag_too_big", "reassembled datagram larger than the cap") \
 	X(FRAG_TIMEOUT, "frag_timeout", "fragmented datagram never completed") \
 	X(FRAG_TABLE_FULL, "frag_table_full", "too many datagrams pending reassembly") \
+	X(FRAG_INCONSISTENT, "frag_inconsistent", "fragment contradicts the datagram's known end") \
 	/* transport */                                                         \
 	X(UDP_TRUNCATED, "udp_truncated", "UDP header cut short") \
 	X(UDP_BAD_LEN, "udp_bad_len", "UDP length below 8 or beyond the IP payload") \
@@ -57,6 +58,8 @@
 	X(TCP_GAP, "tcp_gap", "bytes missing from a TCP stream (not captured)") \
 	X(SCTP_TRUNCATED, "sctp_truncated", "SCTP header or chunk cut short") \
 	X(SCTP_BAD_CHUNK, "sctp_bad_chunk", "SCTP chunk length invalid") \
+	X(SCTP_GAP, "sctp_gap", "piece of a fragmented SCTP message missing") \
+	X(TCP_PARTIAL_MESSAGE, "tcp_partial_message", "TCP stream ended inside a SIP message") \
 	X(WS_BAD_FRAME, "ws_bad_frame", "WebSocket frame invalid or cut short") \
 	X(TLS_UNDECRYPTABLE, "tls_undecryptable", "TLS record whose SIP cannot be decrypted") \
 	X(ICMP_QUOTED_SIP, "icmp_quoted_sip", "SIP quoted inside an ICMP error (not a message)") \
@@ -69,8 +72,11 @@
 	X(SIP_CL_BEYOND_DATA, "sip_cl_beyond_data", "Content-Length claims more bytes than the message carries") \
 	X(SIP_CL_SHORT, "sip_cl_short", "body longer than Content-Length (extra bytes ignored)") \
 	X(SIP_BAD_CSEQ, "sip_bad_cseq", "CSeq number or method invalid") \
+	X(SIP_CSEQ_METHOD_MISMATCH, "sip_cseq_method_mismatch", "CSeq method differs from the request method") \
+	X(SIP_VALUES_CAP, "sip_values_cap", "more Via or Contact values than kept") \
 	X(SDP_UNPARSEABLE, "sdp_unparseable", "SDP body line invalid") \
 	X(SDP_TOO_MANY_MEDIA, "sdp_too_many_media", "more m= lines than the cap") \
+	X(SDP_VALUES_CAP, "sdp_values_cap", "more payload types or ICE candidates than kept") \
 	/* state caps */                                                        \
 	X(DIALOG_TABLE_FULL, "dialog_table_full", "too many dialogs in flight") \
 	X(DIALOG_MESSAGES_CAP, "dialog_messages_cap", "dialog has more messages than kept") \

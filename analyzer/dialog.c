@@ -145,12 +145,23 @@ touch(struct dialog_table *t, struct dialog *d, int64_t now_ns)
 		d->last_ns = now_ns;
 	lru_unlink(t, d);
 	lru_append(t, d, lru_for(d));
+	d->lru_ns = d->last_ns;
 }
+
+/*
+ * Media keeps a dialog alive on every packet; moving it to the list tail
+ * each time would cost more than the rest of the RTP path.  The list order
+ * may lag last_ns by up to a second, so expiry can be up to a second late.
+ */
+#define TOUCH_GRANULARITY_NS CAP_NS_PER_SEC
 
 void
 dialog_table_touch(struct dialog_table *t, struct dialog *d, int64_t now_ns)
 {
-	touch(t, d, now_ns);
+	if (now_ns > d->last_ns)
+		d->last_ns = now_ns;
+	if (d->last_ns - d->lru_ns >= TOUCH_GRANULARITY_NS)
+		touch(t, d, now_ns);
 }
 
 static uint64_t
@@ -186,7 +197,7 @@ dialog_table_new(dialog_done_fn done, void *user)
 static size_t
 msg_bytes(const struct sipmsg *m)
 {
-	return sizeof(*m) + m->raw_len + 1 + (m->sdp ? sizeof(*m->sdp) : 0);
+	return sipmsg_mem_bytes(m);
 }
 
 static void
@@ -196,13 +207,23 @@ dialog_release(struct dialog_table *t, struct dialog *d)
 	lru_unlink(t, d);
 	t->count--;
 	t->bytes -= d->mem_bytes;
-	if (t->done)
-		t->done(t->user, d);
+	d->lru_prev = d->lru_next = NULL;
+	if (t->done && t->done(t->user, d))
+		return;
+	dialog_free(d);
+}
+
+void
+dialog_free(struct dialog *d)
+{
+	if (d == NULL)
+		return;
 	for (size_t i = 0; i < d->nmsgs; i++)
 		sipmsg_free(d->msgs[i].m);
 	free(d->msgs);
 	for (int i = 0; i < d->nstreams; i++)
 		free(d->streams[i]);
+	free(d->findings);
 	free(d);
 }
 

@@ -73,10 +73,13 @@ struct dmsg {
 /* Transport value for messages carried over WebSocket. */
 #define DMSG_WS PKT_WS
 
+struct findings;
+
 struct dialog {
 	struct hnode node;        /* dialog table linkage (private) */
 	struct dialog *lru_prev, *lru_next; /* private */
 	int lru;                  /* private: which expiry list */
+	int64_t lru_ns;           /* private: last_ns when last moved in it */
 
 	uint64_t id;              /* 1-based, in order of first message */
 	enum dialog_kind kind;
@@ -109,6 +112,7 @@ struct dialog {
 	uint64_t rtcp_packets;
 	bool evicted;             /* emitted early to respect the memory cap */
 	void *media_eps;          /* private to analysis.c: announced endpoints */
+	struct findings *findings; /* detector results (detect.h), owned; NULL none */
 	size_t mem_bytes;         /* private: approximate heap held */
 };
 
@@ -123,8 +127,16 @@ int64_t dialog_setup_ns(const struct dialog *d);
 /* The dialog table: creation, lookup by Call-ID, and expiry. */
 struct dialog_table;
 
-/* Called for each dialog leaving the table; it is freed after return. */
-typedef void (*dialog_done_fn)(void *user, struct dialog *d);
+/*
+ * Called for each dialog leaving the table.  Return false and the table
+ * frees it after the call; return true to keep it (the callee then owns
+ * it and frees it with dialog_free).
+ */
+typedef bool (*dialog_done_fn)(void *user, struct dialog *d);
+
+/* Frees a dialog that was kept by a dialog_done_fn, with its messages and
+ * streams.  NULL is a no-op. */
+void dialog_free(struct dialog *d);
 
 /* Returns NULL on OOM. */
 struct dialog_table *dialog_table_new(dialog_done_fn done, void *user);

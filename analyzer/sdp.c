@@ -22,14 +22,22 @@
  * We write our own parser instead of libosip2's sdp_message_parse so the
  * behaviour on hostile bodies is ours: every line is found with a bounded
  * memchr through struct cur, capped at CAP_SIP_LINE_BYTES, and every field
- * is copied into a fixed-size array.  Unknown line types and attributes are
- * ignored (RFC 8866 section 5 asks parsers to do so); a line that is not
- * "<letter>=" or whose known fields do not parse marks the body
- * SDP_UNPARSEABLE once, and the rest of the body is still used.  m= lines
- * beyond CAP_SDP_MEDIA count SDP_TOO_MANY_MEDIA and their lines are skipped;
- * payload types and candidates beyond their caps are dropped (counted as
- * SDP_TOO_MANY_MEDIA too until the table has names of their own).
+ * is copied into a fixed-size scratch array (struct sdp_state, on the
+ * stack), which caps it at the SDP_*_BYTES of sdp.h.  Unknown line types
+ * and attributes are ignored (RFC 8866 section 5 asks parsers to do so); a
+ * line that is not "<letter>=" or whose known fields do not parse marks
+ * the body SDP_UNPARSEABLE once, and the rest of the body is still used.
+ * m= lines beyond CAP_SDP_MEDIA count SDP_TOO_MANY_MEDIA and their lines
+ * are skipped; payload types and candidates beyond their caps are dropped
+ * and count SDP_VALUES_CAP (once per body each).
+ *
+ * Bodies stay in memory as long as their dialog, so the result is packed
+ * into one right-sized block: the struct sdp, then its media, candidate
+ * and payload arrays sized to the counts really seen, then the strings.
+ * The same packing code measures (arena without a base) and copies, so
+ * the size and the layout cannot disagree.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "cursor.h"
@@ -42,23 +50,77 @@ struct span {
 	size_t len;
 };
 
-/* Per-media facts only needed while parsing. */
+/*
+ * Per-media facts only needed while parsing, and the fixed-size buffers
+ * the media's strings and arrays point to until sdp_pack copies them.
+ */
 struct media_tmp {
 	bool dir_set;             /* direction attribute at media level */
 	bool rtcp_has_addr;
 	char rtcp_addr[64];       /* a=rtcp address as written */
 	bool codec_from_rtpmap;
+	char media[SDP_MEDIA_NAME_BYTES];
+	char proto[SDP_PROTO_BYTES];
+	char conn_text[SDP_ADDR_TEXT_BYTES];
+	char codec[SDP_CODEC_BYTES];
+	char cand_type[CAP_SDP_CANDIDATES][SDP_CAND_TYPE_BYTES];
+	int payloads[CAP_SDP_PAYLOADS];
+	struct sdp_candidate cand[CAP_SDP_CANDIDATES];
 };
 
+/* Parse scratch (a few KB, on the stack); s points into it. */
 struct sdp_state {
 	struct sdp *s;
+	struct sdp sdp;
+	struct sdp_media media[CAP_SDP_MEDIA];
 	struct media_tmp tmp[CAP_SDP_MEDIA];
+	char o_user[SDP_O_USER_BYTES];
+	char o_sess_id[SDP_O_SESS_ID_BYTES];
+	char origin_text[SDP_ADDR_TEXT_BYTES];
+	char conn_text[SDP_ADDR_TEXT_BYTES];
+	char i_line[SDP_I_LINE_BYTES];
 	int cur;                  /* media index, -1 at session level */
 	bool skipping;            /* inside an m= beyond the cap */
 	bool bad;                 /* a malformed line was seen */
 	bool too_many;            /* an m= line beyond CAP_SDP_MEDIA */
 	bool over_cap;            /* a payload/candidate cap was hit */
 };
+
+/*
+ * Bump allocator over one block.  Without a base it only measures: the
+ * offsets it hands out are those a real pass over a block of the final
+ * size would use.
+ */
+struct arena {
+	char *base;
+	size_t off;
+};
+
+static void *
+arena_take(struct arena *a, size_t n, size_t align)
+{
+	size_t o = (a->off + align - 1) / align * align;
+
+	a->off = o + n;
+	return a->base != NULL ? a->base + o : NULL;
+}
+
+/* Copies one of our own strings (NUL-terminated, below cap); "" shared. */
+static const char *
+arena_str(struct arena *a, const char *s, size_t cap)
+{
+	size_t n = s != NULL ? strnlen(s, cap - 1) : 0;
+	char *d;
+
+	if (n == 0)
+		return "";
+	d = arena_take(a, n + 1, 1);
+	if (d == NULL)
+		return "";
+	memcpy(d, s, n);
+	d[n] = '\0';
+	return d;
+}
 
 /*
  * Static payload types of RFC 3551 section 6 (and the historic ones still
@@ -159,8 +221,9 @@ parse_addr(struct span a, struct ep *e, char *text, size_t tn)
 
 /* o=<user> <sess-id> <sess-version> <nettype> <addrtype> <addr> */
 static bool
-parse_o(struct sdp *s, struct span v)
+parse_o(struct sdp_state *st, struct span v)
 {
+	struct sdp *s = st->s;
 	struct span user, id, ver, nt, at, addr;
 	uint64_t n;
 
@@ -168,12 +231,13 @@ parse_o(struct sdp *s, struct span v)
 	    !next_token(&v, &ver) || !next_token(&v, &nt) ||
 	    !next_token(&v, &at) || !next_token(&v, &addr))
 		return false;
-	text_copy(s->o_user, sizeof(s->o_user), user.p, user.len);
-	text_copy(s->o_sess_id, sizeof(s->o_sess_id), id.p, id.len);
+	text_copy(st->o_user, sizeof(st->o_user), user.p, user.len);
+	text_copy(st->o_sess_id, sizeof(st->o_sess_id), id.p, id.len);
 	if (span_uint(ver, UINT64_MAX, &n) != 0)
 		return false;
 	s->o_version = n;
-	parse_addr(addr, &s->origin, s->origin_text, sizeof(s->origin_text));
+	parse_addr(addr, &s->origin, st->origin_text,
+	    sizeof(st->origin_text));
 	return true;
 }
 
@@ -195,7 +259,8 @@ parse_c(struct span v, struct ep *e, char *text, size_t tn)
 
 /* m=<media> <port>[/<n>] <proto> <fmt> ... */
 static bool
-parse_m(struct sdp_state *st, struct sdp_media *m, struct span v)
+parse_m(struct sdp_state *st, struct sdp_media *m, struct media_tmp *t,
+    struct span v)
 {
 	struct span media, port, proto, fmt, count;
 	uint64_t n;
@@ -203,8 +268,8 @@ parse_m(struct sdp_state *st, struct sdp_media *m, struct span v)
 	if (!next_token(&v, &media) || !next_token(&v, &count) ||
 	    !next_token(&v, &proto))
 		return false;
-	text_copy(m->media, sizeof(m->media), media.p, media.len);
-	text_copy(m->proto, sizeof(m->proto), proto.p, proto.len);
+	text_copy(t->media, sizeof(t->media), media.p, media.len);
+	text_copy(t->proto, sizeof(t->proto), proto.p, proto.len);
 	m->nports = 1;
 	/* "<port>/<count>": split_at leaves the count in count. */
 	if (split_at(&count, '/', &port)) {
@@ -221,7 +286,7 @@ parse_m(struct sdp_state *st, struct sdp_media *m, struct span v)
 		if (span_uint(fmt, 127, &n) != 0) {
 			/* Non-RTP formats (udptl t38, "*"): name the first. */
 			if (m->npayloads == 0 && m->codec[0] == '\0')
-				text_copy(m->codec, sizeof(m->codec), fmt.p,
+				text_copy(t->codec, sizeof(t->codec), fmt.p,
 				    fmt.len);
 			continue;
 		}
@@ -278,7 +343,7 @@ parse_rtpmap(struct sdp_media *m, struct media_tmp *t, struct span v)
 		return false;
 	if (m->npayloads > 0 && m->payloads[0] == (int)n &&
 	    !t->codec_from_rtpmap) {
-		text_copy(m->codec, sizeof(m->codec), name.p, name.len);
+		text_copy(t->codec, sizeof(t->codec), name.p, name.len);
 		m->clock_rate = (uint32_t)rate;
 		t->codec_from_rtpmap = true;
 	}
@@ -290,7 +355,8 @@ parse_rtpmap(struct sdp_media *m, struct media_tmp *t, struct span v)
  * typ <type> [...]  (RFC 8839 section 5.1)
  */
 static bool
-parse_candidate(struct sdp_state *st, struct sdp_media *m, struct span v)
+parse_candidate(struct sdp_state *st, struct sdp_media *m,
+    struct media_tmp *t, struct span v)
 {
 	struct span fnd, comp, tr, prio, addr, port, typ, type;
 	struct sdp_candidate *c;
@@ -308,12 +374,15 @@ parse_candidate(struct sdp_state *st, struct sdp_media *m, struct span v)
 		st->over_cap = true;
 		return true;
 	}
-	c = &m->cand[m->ncand++];
+	c = &m->cand[m->ncand];
 	ep_clear(&c->addr);
 	/* mDNS (.local) candidates keep family 0. */
 	(void)ep_parse_ip(&c->addr, (const char *)addr.p, addr.len);
 	c->addr.port = (uint16_t)n;
-	text_copy(c->type, sizeof(c->type), type.p, type.len);
+	text_copy(t->cand_type[m->ncand], sizeof(t->cand_type[m->ncand]),
+	    type.p, type.len);
+	c->type = t->cand_type[m->ncand];
+	m->ncand++;
 	return true;
 }
 
@@ -366,7 +435,7 @@ parse_a(struct sdp_state *st, struct span v)
 	if (text_ieq(name.p, name.len, "rtpmap"))
 		return parse_rtpmap(m, t, val);
 	if (text_ieq(name.p, name.len, "candidate"))
-		return parse_candidate(st, m, val);
+		return parse_candidate(st, m, t, val);
 	if (text_ieq(name.p, name.len, "ptime")) {
 		struct span ip = val;
 
@@ -381,6 +450,21 @@ parse_a(struct sdp_state *st, struct span v)
 		return true;
 	}
 	return true;
+}
+
+/* Points a new media's strings and arrays at its scratch buffers. */
+static void
+media_init(struct sdp_state *st, int i)
+{
+	struct sdp_media *m = &st->media[i];
+	struct media_tmp *t = &st->tmp[i];
+
+	m->media = t->media;
+	m->proto = t->proto;
+	m->conn_text = t->conn_text;
+	m->codec = t->codec;
+	m->payloads = t->payloads;
+	m->cand = t->cand;
 }
 
 /* One "<type>=<value>" line (CR already stripped). */
@@ -411,21 +495,23 @@ parse_line(struct sdp_state *st, const uint8_t *p, size_t len)
 		}
 		st->skipping = false;
 		st->cur = s->nmedia++;
-		ok = parse_m(st, &s->media[st->cur], v);
+		media_init(st, st->cur);
+		ok = parse_m(st, &s->media[st->cur], &st->tmp[st->cur], v);
 	} else if (st->skipping) {
 		return;
 	} else if (type == 'o' && st->cur < 0) {
-		ok = parse_o(s, v);
+		ok = parse_o(st, v);
 	} else if (type == 'c') {
 		if (st->cur < 0) {
-			ok = parse_c(v, &s->conn, s->conn_text,
-			    sizeof(s->conn_text));
+			ok = parse_c(v, &s->conn, st->conn_text,
+			    sizeof(st->conn_text));
 			s->has_conn = ok;
 		} else {
 			struct sdp_media *m = &s->media[st->cur];
+			struct media_tmp *t = &st->tmp[st->cur];
 
-			ok = parse_c(v, &m->conn, m->conn_text,
-			    sizeof(m->conn_text));
+			ok = parse_c(v, &m->conn, t->conn_text,
+			    sizeof(t->conn_text));
 			m->has_conn = m->conn_is_media = ok;
 		}
 	} else if (type == 'i') {
@@ -433,7 +519,8 @@ parse_line(struct sdp_state *st, const uint8_t *p, size_t len)
 			struct span t = v;
 
 			text_trim(&t.p, &t.len);
-			text_copy(s->i_line, sizeof(s->i_line), t.p, t.len);
+			text_copy(st->i_line, sizeof(st->i_line), t.p,
+			    t.len);
 		}
 		s->has_i = true;
 	} else if (type == 'a') {
@@ -455,7 +542,7 @@ resolve_media(struct sdp_state *st)
 
 		if (!m->conn_is_media && s->has_conn) {
 			m->conn = s->conn;
-			memcpy(m->conn_text, s->conn_text, sizeof(m->conn_text));
+			m->conn_text = s->conn_text;   /* shared when packed */
 			m->has_conn = true;
 		}
 		/*
@@ -478,13 +565,13 @@ resolve_media(struct sdp_state *st)
 			m->rtcp.port = port;
 		}
 		if (!t->codec_from_rtpmap && m->npayloads > 0) {
-			m->codec[0] = '\0';
+			t->codec[0] = '\0';
 			m->clock_rate = 0;
 			for (size_t k = 0; k < sizeof(static_pt) /
 			    sizeof(static_pt[0]); k++) {
 				if (static_pt[k].pt != m->payloads[0])
 					continue;
-				text_copy(m->codec, sizeof(m->codec),
+				text_copy(t->codec, sizeof(t->codec),
 				    static_pt[k].name, strlen(static_pt[k].name));
 				m->clock_rate = static_pt[k].rate;
 				break;
@@ -494,23 +581,29 @@ resolve_media(struct sdp_state *st)
 }
 
 /*
- * Walks body[0..len) line by line.  The body must open with "v=" after
- * optional blank lines, else it is not SDP (-1, nothing counted: the
- * caller decides whether that is an anomaly).
+ * Walks body[0..len) line by line into the scratch st (st->s then points
+ * into st).  The body must open with "v=" after optional blank lines, else
+ * it is not SDP (-1, nothing counted: the caller decides whether that is
+ * an anomaly).
  */
-int
-sdp_parse(const uint8_t *body, size_t len, struct sdp *out,
+static int
+parse_body(struct sdp_state *st, const uint8_t *body, size_t len,
     struct anomalies *an)
 {
-	struct sdp_state st;
+	struct sdp *s = &st->sdp;
 	struct cur c;
 	bool first = true;
 
-	memset(out, 0, sizeof(*out));
-	memset(&st, 0, sizeof(st));
-	st.s = out;
-	st.cur = -1;
-	out->dir = SDP_SENDRECV;
+	memset(st, 0, sizeof(*st));
+	st->s = s;
+	st->cur = -1;
+	s->dir = SDP_SENDRECV;
+	s->o_user = st->o_user;
+	s->o_sess_id = st->o_sess_id;
+	s->origin_text = st->origin_text;
+	s->conn_text = st->conn_text;
+	s->i_line = st->i_line;
+	s->media = st->media;
 	cur_init(&c, body, len);
 	while (cur_left(&c) > 0) {
 		const uint8_t *p = cur_rest(&c);
@@ -530,19 +623,160 @@ sdp_parse(const uint8_t *body, size_t len, struct sdp *out,
 			continue;
 		}
 		if (ll > CAP_SIP_LINE_BYTES) {
-			st.bad = true;
+			st->bad = true;
 			continue;
 		}
-		parse_line(&st, p, ll);
+		parse_line(st, p, ll);
 	}
 	if (first)
 		return -1;
-	resolve_media(&st);
-	if (st.bad)
+	resolve_media(st);
+	if (st->bad)
 		anomaly_add(an, ANOMALY_SDP_UNPARSEABLE);
-	if (st.too_many || st.over_cap)
+	if (st->too_many)
 		anomaly_add(an, ANOMALY_SDP_TOO_MANY_MEDIA);
+	if (st->over_cap)
+		anomaly_add(an, ANOMALY_SDP_VALUES_CAP);
 	return 0;
+}
+
+static int
+clamp_count(int n, int cap)
+{
+	return n < 0 ? 0 : n > cap ? cap : n;
+}
+
+/*
+ * Lays src out in a: struct sdp, media[], every media's cand[] then
+ * payloads[] (pointer-aligned structs first, ints next, strings last, so
+ * alignment wastes nothing), then the strings.  With a measuring arena it
+ * returns NULL and only a->off is meaningful.  Empty arrays get one zeroed
+ * element (see sdp.h); a media c= text equal to the session one (by
+ * pointer) is stored once.
+ */
+static struct sdp *
+pack(struct arena *a, const struct sdp *src)
+{
+	static const struct sdp_media no_media;
+	struct sdp *dst = arena_take(a, sizeof(*dst), _Alignof(struct sdp));
+	int nm = clamp_count(src->nmedia, CAP_SDP_MEDIA);
+	int slots = nm > 0 ? nm : 1;
+	struct sdp_media *media = arena_take(a, (size_t)slots *
+	    sizeof(*media), _Alignof(struct sdp_media));
+	struct sdp_candidate *cand[CAP_SDP_MEDIA];
+	int *pl[CAP_SDP_MEDIA];
+	struct sdp d = *src;
+
+	for (int i = 0; i < slots; i++) {
+		const struct sdp_media *sm = i < nm ? &src->media[i] :
+		    &no_media;
+		int nc = clamp_count(sm->ncand, CAP_SDP_CANDIDATES);
+
+		cand[i] = arena_take(a, (size_t)(nc > 0 ? nc : 1) *
+		    sizeof(*cand[i]), _Alignof(struct sdp_candidate));
+	}
+	for (int i = 0; i < slots; i++) {
+		const struct sdp_media *sm = i < nm ? &src->media[i] :
+		    &no_media;
+		int np = clamp_count(sm->npayloads, CAP_SDP_PAYLOADS);
+
+		pl[i] = arena_take(a, (size_t)(np > 0 ? np : 1) *
+		    sizeof(*pl[i]), _Alignof(int));
+	}
+	d.o_user = arena_str(a, src->o_user, SDP_O_USER_BYTES);
+	d.o_sess_id = arena_str(a, src->o_sess_id, SDP_O_SESS_ID_BYTES);
+	d.origin_text = arena_str(a, src->origin_text, SDP_ADDR_TEXT_BYTES);
+	d.conn_text = arena_str(a, src->conn_text, SDP_ADDR_TEXT_BYTES);
+	d.i_line = arena_str(a, src->i_line, SDP_I_LINE_BYTES);
+	d.media = media;
+	d.nmedia = nm;
+	for (int i = 0; i < slots; i++) {
+		const struct sdp_media *sm = i < nm ? &src->media[i] :
+		    &no_media;
+		struct sdp_media m = *sm;
+		int np = clamp_count(sm->npayloads, CAP_SDP_PAYLOADS);
+		int nc = clamp_count(sm->ncand, CAP_SDP_CANDIDATES);
+
+		m.media = arena_str(a, sm->media, SDP_MEDIA_NAME_BYTES);
+		m.proto = arena_str(a, sm->proto, SDP_PROTO_BYTES);
+		m.conn_text = sm->conn_text == src->conn_text ? d.conn_text :
+		    arena_str(a, sm->conn_text, SDP_ADDR_TEXT_BYTES);
+		m.codec = arena_str(a, sm->codec, SDP_CODEC_BYTES);
+		m.payloads = pl[i];
+		m.npayloads = np;
+		m.cand = cand[i];
+		m.ncand = nc;
+		if (pl[i] != NULL) {
+			pl[i][0] = 0;
+			if (np > 0)
+				memcpy(pl[i], sm->payloads,
+				    (size_t)np * sizeof(*pl[i]));
+		}
+		if (cand[i] != NULL && nc == 0) {
+			memset(&cand[i][0], 0, sizeof(cand[i][0]));
+			cand[i][0].type = "";
+		}
+		for (int k = 0; k < nc; k++) {
+			struct sdp_candidate c = sm->cand[k];
+
+			c.type = arena_str(a, c.type, SDP_CAND_TYPE_BYTES);
+			if (cand[i] != NULL)
+				cand[i][k] = c;
+		}
+		if (media != NULL)
+			media[i] = m;
+	}
+	if (dst != NULL)
+		*dst = d;
+	return dst;
+}
+
+size_t
+sdp_pack_size(const struct sdp *s)
+{
+	struct arena a = { NULL, 0 };
+
+	(void)pack(&a, s);
+	return a.off;
+}
+
+struct sdp *
+sdp_pack(const struct sdp *s, void *buf, size_t n)
+{
+	struct arena a = { buf, 0 };
+
+	if (buf == NULL || n < sdp_pack_size(s))
+		return NULL;
+	return pack(&a, s);
+}
+
+/*
+ * Parses into a stack scratch of fixed arrays (the caps), then copies the
+ * result into one block of exactly the size it needs.
+ */
+int
+sdp_parse(const uint8_t *body, size_t len, struct sdp **out,
+    struct anomalies *an)
+{
+	struct sdp_state st;
+	size_t n;
+	void *buf;
+
+	*out = NULL;
+	if (parse_body(&st, body, len, an) != 0)
+		return -1;
+	n = sdp_pack_size(st.s);
+	buf = malloc(n);
+	if (buf == NULL)
+		return -2;
+	*out = sdp_pack(st.s, buf, n);
+	return 0;
+}
+
+void
+sdp_free(struct sdp *s)
+{
+	free(s);
 }
 
 const char *

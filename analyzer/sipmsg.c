@@ -37,6 +37,15 @@
  * our capped fields with text_copy and every libosip2 allocation is freed
  * before returning.
  *
+ * Memory: messages stay in memory for the life of their dialog (a
+ * registration can hold hundreds), so a parsed message is ONE right-sized
+ * block.  Fields are first extracted into a fixed-size scratch on the
+ * stack (struct msg_buf: one array per string field, at the caps of
+ * sipmsg.h, so truncation is that of a char array), then pack() copies
+ * the struct, the Via and Contact arrays sized to the values seen, the
+ * SDP (sdp_pack), the raw bytes and the non-empty strings into a block of
+ * exactly the size a measuring pass of the same pack() found.
+ *
  * Bodies: application/sdp is parsed with sdp_parse (sdp.c); inside
  * multipart/ bodies (RFC 2046 section 5.1) the first application/sdp part
  * is; message/sipfrag (RFC 3420, NOTIFY for REFER) yields the status code
@@ -44,10 +53,14 @@
  *
  * Limits: messages over CAP_SIP_MSG_BYTES are dropped (SIP_TOO_LARGE), as
  * are those with a line over CAP_SIP_LINE_BYTES (SIP_LINE_TOO_LONG); Via
- * and Contact values beyond CAP_SIP_VIAS / CAP_SIP_CONTACTS are not kept.
+ * and Contact values beyond CAP_SIP_VIAS / CAP_SIP_CONTACTS are not kept
+ * (SIP_VALUES_CAP, once per message).  A request whose CSeq method is not
+ * its method is kept and counted (SIP_CSEQ_METHOD_MISMATCH).
  */
 #include <pthread.h>
 #include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -58,6 +71,87 @@
 #include "cursor.h"
 #include "sipmsg.h"
 #include "text.h"
+
+/* Scratch for one Via's strings. */
+struct via_buf {
+	char transport[SIPMSG_TRANSPORT_BYTES];
+	char host[SIPMSG_HOST_BYTES];
+	char branch[SIPMSG_BRANCH_BYTES];
+	char received[SIPMSG_HOST_BYTES];
+	char maddr[SIPMSG_HOST_BYTES];
+};
+
+/*
+ * Extraction scratch (about 10 KB, on the stack): m's string fields and
+ * arrays point into it until pack() copies them into the message block.
+ * m.raw points at the caller's bytes meanwhile, m.sdp at a temporary
+ * sdp_parse result.
+ */
+struct msg_buf {
+	struct sipmsg m;
+	struct sipmsg_via via[CAP_SIP_VIAS];
+	struct via_buf vb[CAP_SIP_VIAS];
+	struct sipmsg_contact contact[CAP_SIP_CONTACTS];
+	char contact_uri[CAP_SIP_CONTACTS][SIPMSG_URI_BYTES];
+	char method[SIPMSG_METHOD_BYTES];
+	char reason[SIPMSG_REASON_BYTES];
+	char ruri[SIPMSG_URI_BYTES];
+	char call_id[SIPMSG_URI_BYTES];
+	char from_uri[SIPMSG_URI_BYTES];
+	char from_tag[SIPMSG_TAG_BYTES];
+	char from_display[SIPMSG_TAG_BYTES];
+	char to_uri[SIPMSG_URI_BYTES];
+	char to_tag[SIPMSG_TAG_BYTES];
+	char to_display[SIPMSG_TAG_BYTES];
+	char cseq_method[SIPMSG_METHOD_BYTES];
+	char record_route[SIPMSG_URI_BYTES];
+	char route[SIPMSG_URI_BYTES];
+	char user_agent[SIPMSG_TEXT_BYTES];
+	char pai[SIPMSG_URI_BYTES];
+	char rpid[SIPMSG_URI_BYTES];
+	char refer_to[SIPMSG_URI_BYTES];
+	char replaces[SIPMSG_URI_BYTES];
+	char event[SIPMSG_EVENT_BYTES];
+	char subscription_state[SIPMSG_EVENT_BYTES];
+	char content_type[SIPMSG_TEXT_BYTES];
+	char se_refresher[SIPMSG_REFRESHER_BYTES];
+};
+
+/*
+ * Bump allocator over one block.  Without a base it only measures: the
+ * offsets it hands out are those a real pass over a block of the final
+ * size would use.
+ */
+struct arena {
+	char *base;
+	size_t off;
+};
+
+static void *
+arena_take(struct arena *a, size_t n, size_t align)
+{
+	size_t o = (a->off + align - 1) / align * align;
+
+	a->off = o + n;
+	return a->base != NULL ? a->base + o : NULL;
+}
+
+/* Copies one of our own strings (NUL-terminated, below cap); "" shared. */
+static const char *
+arena_str(struct arena *a, const char *s, size_t cap)
+{
+	size_t n = s != NULL ? strnlen(s, cap - 1) : 0;
+	char *d;
+
+	if (n == 0)
+		return "";
+	d = arena_take(a, n + 1, 1);
+	if (d == NULL)
+		return "";
+	memcpy(d, s, n);
+	d[n] = '\0';
+	return d;
+}
 
 /* RFC 3261 section 7.3.3 and later RFCs' compact header names. */
 static const struct {
@@ -372,36 +466,42 @@ int_or(const uint8_t *p, size_t len, int def)
 }
 
 static void
-via_fill(struct sipmsg_via *d, osip_via_t *v)
+via_fill(struct sipmsg_via *d, struct via_buf *b, osip_via_t *v)
 {
 	osip_generic_param_t *p;
 	size_t i, hl = olen(v->host);
 
 	memset(d, 0, sizeof(*d));
-	ocopy(d->transport, sizeof(d->transport), v->protocol);
-	for (i = 0; d->transport[i] != '\0'; i++)
-		if (d->transport[i] >= 'a' && d->transport[i] <= 'z')
-			d->transport[i] = (char)(d->transport[i] - 32);
+	memset(b, 0, sizeof(*b));
+	d->transport = b->transport;
+	d->host = b->host;
+	d->branch = b->branch;
+	d->received = b->received;
+	d->maddr = b->maddr;
+	ocopy(b->transport, sizeof(b->transport), v->protocol);
+	for (i = 0; b->transport[i] != '\0'; i++)
+		if (b->transport[i] >= 'a' && b->transport[i] <= 'z')
+			b->transport[i] = (char)(b->transport[i] - 32);
 	/* libosip2 strips the brackets of an IPv6 sent-by; put them back. */
 	if (v->host != NULL && memchr(v->host, ':', hl) != NULL &&
-	    v->host[0] != '[' && hl + 3 <= sizeof(d->host)) {
-		d->host[0] = '[';
-		memcpy(d->host + 1, v->host, hl);
-		d->host[hl + 1] = ']';
-		d->host[hl + 2] = '\0';
+	    v->host[0] != '[' && hl + 3 <= sizeof(b->host)) {
+		b->host[0] = '[';
+		memcpy(b->host + 1, v->host, hl);
+		b->host[hl + 1] = ']';
+		b->host[hl + 2] = '\0';
 	} else {
-		ocopy(d->host, sizeof(d->host), v->host);
+		ocopy(b->host, sizeof(b->host), v->host);
 	}
 	ep_clear(&d->sent_by);
 	if (v->host != NULL && ep_parse_ip(&d->sent_by, v->host, hl) == 0)
 		d->sent_by.port = port_or(v->port,
-		    strcmp(d->transport, "TLS") == 0 ? 5061 : 5060);
+		    strcmp(b->transport, "TLS") == 0 ? 5061 : 5060);
 	if ((p = param_get(&v->via_params, "branch")) != NULL)
-		ocopy(d->branch, sizeof(d->branch), p->gvalue);
+		ocopy(b->branch, sizeof(b->branch), p->gvalue);
 	if ((p = param_get(&v->via_params, "received")) != NULL)
-		ocopy(d->received, sizeof(d->received), p->gvalue);
+		ocopy(b->received, sizeof(b->received), p->gvalue);
 	if ((p = param_get(&v->via_params, "maddr")) != NULL)
-		ocopy(d->maddr, sizeof(d->maddr), p->gvalue);
+		ocopy(b->maddr, sizeof(b->maddr), p->gvalue);
 	if ((p = param_get(&v->via_params, "rport")) != NULL) {
 		/* RFC 3581: a bare ";rport" asks for the port to be filled. */
 		d->rport = port_or(p->gvalue, 0);
@@ -411,12 +511,14 @@ via_fill(struct sipmsg_via *d, osip_via_t *v)
 }
 
 static void
-contact_fill(struct sipmsg_contact *d, osip_contact_t *c)
+contact_fill(struct sipmsg_contact *d, char *uri, size_t urin,
+    osip_contact_t *c)
 {
 	osip_generic_param_t *p;
 
 	memset(d, 0, sizeof(*d));
-	uri_copy(d->uri, sizeof(d->uri), c->url);
+	uri_copy(uri, urin, c->url);
+	d->uri = uri;
 	uri_ep(c->url, &d->addr);
 	d->expires = -1;
 	if ((p = param_get(&c->gen_params, "expires")) != NULL &&
@@ -589,23 +691,18 @@ multipart_sdp(const uint8_t *body, size_t len, const uint8_t *b, size_t blen,
 }
 
 /* Parses an SDP body into m->sdp; a body that is not SDP is counted. */
+/*
+ * Parses an SDP body into a temporary m->sdp (packed into the message
+ * block later); a body that is not SDP is counted.
+ */
 static void
 attach_sdp(struct sipmsg *m, const uint8_t *p, size_t len,
     struct anomalies *an)
 {
-	struct sdp *s;
-
-	if (len == 0)
+	if (len == 0 || m->sdp != NULL)
 		return;
-	s = malloc(sizeof(*s));
-	if (s == NULL)
-		return;
-	if (sdp_parse(p, len, s, an) != 0) {
+	if (sdp_parse(p, len, &m->sdp, an) == -1)
 		anomaly_add(an, ANOMALY_SDP_UNPARSEABLE);
-		free(s);
-		return;
-	}
-	m->sdp = s;
 }
 
 static void
@@ -690,8 +787,9 @@ replaces_from_refer_to(char *dst, size_t n, const char *rt)
 
 /* "1800;refresher=uac" (RFC 4028 section 4). */
 static void
-session_expires(struct sipmsg *m, const char *v)
+session_expires(struct msg_buf *b, const char *v)
 {
+	struct sipmsg *m = &b->m;
 	size_t len = olen(v);
 	const char *semi = memchr(v, ';', len);
 	size_t nl = semi != NULL ? (size_t)(semi - v) : len;
@@ -717,11 +815,11 @@ session_expires(struct sipmsg *m, const char *v)
 			text_trim(&val, &vl);
 			if (text_ieq(n, nn, "refresher")) {
 				if (text_ieq(val, vl, "uac"))
-					text_copy(m->se_refresher,
-					    sizeof(m->se_refresher), "uac", 3);
+					text_copy(b->se_refresher,
+					    sizeof(b->se_refresher), "uac", 3);
 				else if (text_ieq(val, vl, "uas"))
-					text_copy(m->se_refresher,
-					    sizeof(m->se_refresher), "uas", 3);
+					text_copy(b->se_refresher,
+					    sizeof(b->se_refresher), "uas", 3);
 			}
 		}
 		r = (const char *)end;
@@ -730,10 +828,12 @@ session_expires(struct sipmsg *m, const char *v)
 
 /* Extracts every field; returns the anomaly that rejects m, or -1. */
 static int
-extract(struct sipmsg *m, osip_message_t *om, size_t hdr_len,
+extract(struct msg_buf *b, osip_message_t *om, size_t hdr_len,
     struct anomalies *an)
 {
+	struct sipmsg *m = &b->m;
 	char tmp[CAP_SIP_STR_BYTES];
+	bool over_cap = false;
 	osip_generic_param_t *tag;
 	const uint8_t *v;
 	size_t vl;
@@ -747,61 +847,67 @@ extract(struct sipmsg *m, osip_message_t *om, size_t hdr_len,
 		size_t ll;
 		struct cur c;
 
-		ocopy(m->method, sizeof(m->method), om->sip_method);
+		ocopy(b->method, sizeof(b->method), om->sip_method);
 		/* Request-URI as written: between the first and last SP. */
 		cur_init(&c, m->raw, hdr_len);
 		if (next_line(&c, &line, &ll) &&
 		    (sp1 = memchr(line, ' ', ll)) != NULL) {
 			sp2 = memrchr(line, ' ', ll);
 			if (sp2 > sp1)
-				text_copy(m->ruri, sizeof(m->ruri), sp1 + 1,
+				text_copy(b->ruri, sizeof(b->ruri), sp1 + 1,
 				    (size_t)(sp2 - sp1 - 1));
 		}
 		uri_ep(om->req_uri, &m->ruri_addr);
 	} else {
 		m->status = om->status_code;
-		ocopy(m->reason, sizeof(m->reason), om->reason_phrase);
+		ocopy(b->reason, sizeof(b->reason), om->reason_phrase);
 	}
 
 	if (om->call_id == NULL || om->from == NULL || om->to == NULL ||
 	    om->cseq == NULL || !msg_hdr(m, "Call-ID", &v, &vl) || vl == 0)
 		return ANOMALY_SIP_MISSING_HEADER;
-	text_copy(m->call_id, sizeof(m->call_id), v, vl);
+	text_copy(b->call_id, sizeof(b->call_id), v, vl);
 
 	if (om->cseq->number == NULL || om->cseq->method == NULL ||
 	    text_parse_uint(om->cseq->number, olen(om->cseq->number),
 	    UINT32_MAX, &num) != 0 || olen(om->cseq->method) == 0)
 		return ANOMALY_SIP_BAD_CSEQ;
 	m->cseq = (uint32_t)num;
-	ocopy(m->cseq_method, sizeof(m->cseq_method), om->cseq->method);
+	ocopy(b->cseq_method, sizeof(b->cseq_method), om->cseq->method);
 	if (!m->is_request)
-		ocopy(m->method, sizeof(m->method), om->cseq->method);
+		ocopy(b->method, sizeof(b->method), om->cseq->method);
 	else if (strcmp(m->method, m->cseq_method) != 0)
 		/*
 		 * RFC 3261 section 8.1.1.5 wants them equal; the message is
 		 * still kept, since dropping it would hide the dialog.
 		 */
-		anomaly_add(an, ANOMALY_SIP_BAD_CSEQ);
+		anomaly_add(an, ANOMALY_SIP_CSEQ_METHOD_MISMATCH);
 
-	uri_copy(m->from_uri, sizeof(m->from_uri), om->from->url);
+	uri_copy(b->from_uri, sizeof(b->from_uri), om->from->url);
 	uri_ep(om->from->url, &m->from_addr);
-	display_copy(m->from_display, sizeof(m->from_display),
+	display_copy(b->from_display, sizeof(b->from_display),
 	    om->from->displayname);
 	if (osip_from_get_tag(om->from, &tag) >= 0 && tag != NULL)
-		ocopy(m->from_tag, sizeof(m->from_tag), tag->gvalue);
-	uri_copy(m->to_uri, sizeof(m->to_uri), om->to->url);
+		ocopy(b->from_tag, sizeof(b->from_tag), tag->gvalue);
+	uri_copy(b->to_uri, sizeof(b->to_uri), om->to->url);
 	uri_ep(om->to->url, &m->to_addr);
-	display_copy(m->to_display, sizeof(m->to_display),
+	display_copy(b->to_display, sizeof(b->to_display),
 	    om->to->displayname);
 	if (osip_to_get_tag(om->to, &tag) >= 0 && tag != NULL)
-		ocopy(m->to_tag, sizeof(m->to_tag), tag->gvalue);
+		ocopy(b->to_tag, sizeof(b->to_tag), tag->gvalue);
 
 	n = osip_list_size(&om->vias);
-	for (int i = 0; i < n && m->nvia < CAP_SIP_VIAS; i++) {
+	for (int i = 0; i < n; i++) {
 		osip_via_t *via = NULL;
 
-		if (osip_message_get_via(om, i, &via) >= 0 && via != NULL)
-			via_fill(&m->via[m->nvia++], via);
+		if (osip_message_get_via(om, i, &via) < 0 || via == NULL)
+			continue;
+		if (m->nvia >= CAP_SIP_VIAS) {
+			over_cap = true;
+			break;
+		}
+		via_fill(&b->via[m->nvia], &b->vb[m->nvia], via);
+		m->nvia++;
 	}
 	if (m->is_request && m->nvia == 0)
 		return ANOMALY_SIP_MISSING_HEADER;
@@ -818,30 +924,38 @@ extract(struct sipmsg *m, osip_message_t *om, size_t hdr_len,
 			m->contact_star = true;
 			continue;
 		}
-		if (m->ncontact < CAP_SIP_CONTACTS)
-			contact_fill(&m->contact[m->ncontact++], ct);
+		if (m->ncontact >= CAP_SIP_CONTACTS) {
+			over_cap = true;
+			continue;
+		}
+		contact_fill(&b->contact[m->ncontact],
+		    b->contact_uri[m->ncontact],
+		    sizeof(b->contact_uri[m->ncontact]), ct);
+		m->ncontact++;
 	}
+	if (over_cap)
+		anomaly_add(an, ANOMALY_SIP_VALUES_CAP);
 
 	m->nrecord_route = osip_list_size(&om->record_routes);
-	route_copy(m->record_route, sizeof(m->record_route),
+	route_copy(b->record_route, sizeof(b->record_route),
 	    &om->record_routes);
-	route_copy(m->route, sizeof(m->route), &om->routes);
+	route_copy(b->route, sizeof(b->route), &om->routes);
 
-	if (!opt_hdr(m, "User-Agent", m->user_agent,
-	    sizeof(m->user_agent)))
-		(void)opt_hdr(m, "Server", m->user_agent,
-		    sizeof(m->user_agent));
-	(void)opt_hdr(m, "P-Asserted-Identity", m->pai, sizeof(m->pai));
-	(void)opt_hdr(m, "Remote-Party-ID", m->rpid, sizeof(m->rpid));
-	(void)opt_hdr(m, "Refer-To", m->refer_to, sizeof(m->refer_to));
-	if (!opt_hdr(m, "Replaces", m->replaces, sizeof(m->replaces)))
-		replaces_from_refer_to(m->replaces, sizeof(m->replaces),
-		    m->refer_to);
-	(void)opt_hdr(m, "Event", m->event, sizeof(m->event));
-	(void)opt_hdr(m, "Subscription-State", m->subscription_state,
-	    sizeof(m->subscription_state));
+	if (!opt_hdr(m, "User-Agent", b->user_agent,
+	    sizeof(b->user_agent)))
+		(void)opt_hdr(m, "Server", b->user_agent,
+		    sizeof(b->user_agent));
+	(void)opt_hdr(m, "P-Asserted-Identity", b->pai, sizeof(b->pai));
+	(void)opt_hdr(m, "Remote-Party-ID", b->rpid, sizeof(b->rpid));
+	(void)opt_hdr(m, "Refer-To", b->refer_to, sizeof(b->refer_to));
+	if (!opt_hdr(m, "Replaces", b->replaces, sizeof(b->replaces)))
+		replaces_from_refer_to(b->replaces, sizeof(b->replaces),
+		    b->refer_to);
+	(void)opt_hdr(m, "Event", b->event, sizeof(b->event));
+	(void)opt_hdr(m, "Subscription-State", b->subscription_state,
+	    sizeof(b->subscription_state));
 	if (msg_hdr(m, "Content-Type", &v, &vl))
-		text_copy(m->content_type, sizeof(m->content_type), v, vl);
+		text_copy(b->content_type, sizeof(b->content_type), v, vl);
 
 	/* Framing (sipframe.c) counted any Content-Length anomaly already. */
 	m->content_length = -1;
@@ -853,7 +967,7 @@ extract(struct sipmsg *m, osip_message_t *om, size_t hdr_len,
 	    int_or((const uint8_t *)tmp, olen(tmp), -1) : -1;
 	m->session_expires = -1;
 	if (opt_hdr(m, "Session-Expires", tmp, sizeof(tmp)))
-		session_expires(m, tmp);
+		session_expires(b, tmp);
 	m->min_se = -1;
 	if (opt_hdr(m, "Min-SE", tmp, sizeof(tmp))) {
 		const char *semi = memchr(tmp, ';', olen(tmp));
@@ -864,15 +978,170 @@ extract(struct sipmsg *m, osip_message_t *om, size_t hdr_len,
 	return -1;
 }
 
+/* Points the scratch message's strings and arrays at b's buffers. */
+static void
+msg_buf_init(struct msg_buf *b, const uint8_t *msg, size_t len)
+{
+	struct sipmsg *m = &b->m;
+
+	memset(b, 0, sizeof(*b));
+	/* Read only while extracting; pack() stores the copy. */
+	m->raw = (char *)(uintptr_t)msg;
+	m->raw_len = len;
+	m->method = b->method;
+	m->reason = b->reason;
+	m->ruri = b->ruri;
+	m->call_id = b->call_id;
+	m->from_uri = b->from_uri;
+	m->from_tag = b->from_tag;
+	m->from_display = b->from_display;
+	m->to_uri = b->to_uri;
+	m->to_tag = b->to_tag;
+	m->to_display = b->to_display;
+	m->cseq_method = b->cseq_method;
+	m->via = b->via;
+	m->contact = b->contact;
+	m->record_route = b->record_route;
+	m->route = b->route;
+	m->user_agent = b->user_agent;
+	m->pai = b->pai;
+	m->rpid = b->rpid;
+	m->refer_to = b->refer_to;
+	m->replaces = b->replaces;
+	m->event = b->event;
+	m->subscription_state = b->subscription_state;
+	m->content_type = b->content_type;
+	m->se_refresher = b->se_refresher;
+}
+
+static int
+clamp_count(int n, int cap)
+{
+	return n < 0 ? 0 : n > cap ? cap : n;
+}
+
 /*
- * Copies msg, frames the header block, lets libosip2 parse it and reduces
- * the result.  Every failure path frees what was allocated and counts one
- * anomaly.
+ * Lays src out in a: the struct, via[], contact[] (each at least one
+ * element, zeroed when empty, see sipmsg.h), the SDP region (sdp_pack),
+ * the raw copy, then the non-empty strings.  With a measuring arena it
+ * returns NULL and only a->off is meaningful, which is how the block size
+ * is found.
+ */
+static struct sipmsg *
+pack(struct arena *a, const struct sipmsg *src)
+{
+	static const struct sipmsg_via no_via;
+	static const struct sipmsg_contact no_contact;
+	struct sipmsg *dst = arena_take(a, sizeof(*dst),
+	    _Alignof(struct sipmsg));
+	int nv = clamp_count(src->nvia, CAP_SIP_VIAS);
+	int nc = clamp_count(src->ncontact, CAP_SIP_CONTACTS);
+	struct sipmsg_via *via = arena_take(a, (size_t)(nv > 0 ? nv : 1) *
+	    sizeof(*via), _Alignof(struct sipmsg_via));
+	struct sipmsg_contact *ct = arena_take(a, (size_t)(nc > 0 ? nc : 1) *
+	    sizeof(*ct), _Alignof(struct sipmsg_contact));
+	struct sipmsg d = *src;
+	char *raw;
+
+	d.sdp = NULL;
+	if (src->sdp != NULL) {
+		size_t n = sdp_pack_size(src->sdp);
+		void *p = arena_take(a, n, _Alignof(max_align_t));
+
+		if (p != NULL)
+			d.sdp = sdp_pack(src->sdp, p, n);
+	}
+	raw = arena_take(a, src->raw_len + 1, 1);
+	if (raw != NULL) {
+		memcpy(raw, src->raw, src->raw_len);
+		raw[src->raw_len] = '\0';
+	}
+	d.raw = raw;
+	d.method = arena_str(a, src->method, SIPMSG_METHOD_BYTES);
+	d.reason = arena_str(a, src->reason, SIPMSG_REASON_BYTES);
+	d.ruri = arena_str(a, src->ruri, SIPMSG_URI_BYTES);
+	d.call_id = arena_str(a, src->call_id, SIPMSG_URI_BYTES);
+	d.from_uri = arena_str(a, src->from_uri, SIPMSG_URI_BYTES);
+	d.from_tag = arena_str(a, src->from_tag, SIPMSG_TAG_BYTES);
+	d.from_display = arena_str(a, src->from_display, SIPMSG_TAG_BYTES);
+	d.to_uri = arena_str(a, src->to_uri, SIPMSG_URI_BYTES);
+	d.to_tag = arena_str(a, src->to_tag, SIPMSG_TAG_BYTES);
+	d.to_display = arena_str(a, src->to_display, SIPMSG_TAG_BYTES);
+	/* Equal in nearly every message: stored once. */
+	d.cseq_method = strcmp(src->cseq_method, src->method) == 0 ?
+	    d.method : arena_str(a, src->cseq_method, SIPMSG_METHOD_BYTES);
+	d.record_route = arena_str(a, src->record_route, SIPMSG_URI_BYTES);
+	d.route = arena_str(a, src->route, SIPMSG_URI_BYTES);
+	d.user_agent = arena_str(a, src->user_agent, SIPMSG_TEXT_BYTES);
+	d.pai = arena_str(a, src->pai, SIPMSG_URI_BYTES);
+	d.rpid = arena_str(a, src->rpid, SIPMSG_URI_BYTES);
+	d.refer_to = arena_str(a, src->refer_to, SIPMSG_URI_BYTES);
+	d.replaces = arena_str(a, src->replaces, SIPMSG_URI_BYTES);
+	d.event = arena_str(a, src->event, SIPMSG_EVENT_BYTES);
+	d.subscription_state = arena_str(a, src->subscription_state,
+	    SIPMSG_EVENT_BYTES);
+	d.content_type = arena_str(a, src->content_type, SIPMSG_TEXT_BYTES);
+	d.se_refresher = arena_str(a, src->se_refresher,
+	    SIPMSG_REFRESHER_BYTES);
+	for (int i = 0; i < (nv > 0 ? nv : 1); i++) {
+		struct sipmsg_via v = i < nv ? src->via[i] : no_via;
+
+		v.transport = arena_str(a, v.transport,
+		    SIPMSG_TRANSPORT_BYTES);
+		v.host = arena_str(a, v.host, SIPMSG_HOST_BYTES);
+		v.branch = arena_str(a, v.branch, SIPMSG_BRANCH_BYTES);
+		v.received = arena_str(a, v.received, SIPMSG_HOST_BYTES);
+		v.maddr = arena_str(a, v.maddr, SIPMSG_HOST_BYTES);
+		if (via != NULL)
+			via[i] = v;
+	}
+	for (int i = 0; i < (nc > 0 ? nc : 1); i++) {
+		struct sipmsg_contact c = i < nc ? src->contact[i] : no_contact;
+
+		c.uri = arena_str(a, c.uri, SIPMSG_URI_BYTES);
+		if (ct != NULL)
+			ct[i] = c;
+	}
+	d.via = via;
+	d.nvia = nv;
+	d.contact = ct;
+	d.ncontact = nc;
+	d.mem_bytes = 0;
+	if (dst != NULL)
+		*dst = d;
+	return dst;
+}
+
+/* Copies the scratch message into its own right-sized block. */
+static struct sipmsg *
+pack_new(const struct sipmsg *src)
+{
+	struct arena a = { NULL, 0 };
+	struct sipmsg *m;
+	size_t n;
+
+	(void)pack(&a, src);
+	n = a.off;
+	a.base = malloc(n);
+	a.off = 0;
+	if (a.base == NULL)
+		return NULL;
+	m = pack(&a, src);
+	m->mem_bytes = n;
+	return m;
+}
+
+/*
+ * Frames the header block, lets libosip2 parse it, reduces the result into
+ * a stack scratch and packs that into the message's one block.  Every
+ * failure path frees what was allocated and counts one anomaly (none on
+ * out-of-memory).
  */
 struct sipmsg *
 sipmsg_parse(const uint8_t *msg, size_t len, struct anomalies *an)
 {
-	struct sipmsg *m;
+	struct msg_buf b;
+	struct sipmsg *m = &b.m, *out;
 	osip_message_t *om = NULL;
 	size_t hdr_len, olen_in;
 	char *in;
@@ -887,20 +1156,9 @@ sipmsg_parse(const uint8_t *msg, size_t len, struct anomalies *an)
 		return NULL;
 	}
 	sipmsg_global_init();
-	m = calloc(1, sizeof(*m));
-	if (m == NULL)
-		return NULL;
-	m->raw = malloc(len + 1);
-	if (m->raw == NULL) {
-		free(m);
-		return NULL;
-	}
-	memcpy(m->raw, msg, len);
-	m->raw[len] = '\0';
-	m->raw_len = len;
+	msg_buf_init(&b, msg, len);
 	if (frame_headers(msg, len, &hdr_len, &m->body_off) != 0) {
 		anomaly_add(an, ANOMALY_SIP_LINE_TOO_LONG);
-		sipmsg_free(m);
 		return NULL;
 	}
 	m->body_len = len - m->body_off;
@@ -908,7 +1166,6 @@ sipmsg_parse(const uint8_t *msg, size_t len, struct anomalies *an)
 	in = osip_input(msg, hdr_len, &olen_in);
 	if (in == NULL || osip_message_init(&om) != 0) {
 		free(in);
-		sipmsg_free(m);
 		return NULL;
 	}
 	rc = osip_message_parse(om, in, olen_in);
@@ -916,49 +1173,55 @@ sipmsg_parse(const uint8_t *msg, size_t len, struct anomalies *an)
 	if (rc != 0) {
 		osip_message_free(om);
 		anomaly_add(an, ANOMALY_SIP_UNPARSEABLE);
-		sipmsg_free(m);
 		return NULL;
 	}
-	rc = extract(m, om, hdr_len, an);
+	rc = extract(&b, om, hdr_len, an);
 	osip_message_free(om);
 	if (rc >= 0) {
 		anomaly_add(an, (enum anomaly_id)rc);
-		sipmsg_free(m);
 		return NULL;
 	}
 	parse_body(m, an);
-	return m;
+	out = pack_new(m);
+	sdp_free(m->sdp);
+	return out;
 }
 
+/* The SDP, raw copy and strings are all inside m's block. */
 void
 sipmsg_free(struct sipmsg *m)
 {
-	if (m == NULL)
-		return;
-	free(m->sdp);
-	free(m->raw);
 	free(m);
+}
+
+size_t
+sipmsg_mem_bytes(const struct sipmsg *m)
+{
+	return m != NULL ? m->mem_bytes : 0;
 }
 
 const char *
 sipmsg_label(const struct sipmsg *m, char *buf, size_t n)
 {
+	const char *reason = m->reason != NULL ? m->reason : "";
+	const char *method;
 	int w;
 
 	if (n == 0)
 		return buf;
 	if (m->is_request) {
-		text_escape(buf, n, m->method, strnlen(m->method,
-		    sizeof(m->method)));
+		method = m->method != NULL ? m->method : "";
+		text_escape(buf, n, method, strnlen(method,
+		    SIPMSG_METHOD_BYTES));
 		return buf;
 	}
 	w = snprintf(buf, n, "%d ", m->status);
 	if (w < 0 || (size_t)w >= n)
 		return buf;
-	text_escape(buf + w, n - (size_t)w, m->reason,
-	    strnlen(m->reason, sizeof(m->reason)));
+	text_escape(buf + w, n - (size_t)w, reason,
+	    strnlen(reason, SIPMSG_REASON_BYTES));
 	/* No reason phrase: drop the trailing blank. */
-	if (m->reason[0] == '\0')
+	if (reason[0] == '\0')
 		buf[w - 1] = '\0';
 	return buf;
 }

@@ -16,7 +16,17 @@
 #include "sdp.h"
 
 #define PARSE(str, s, an) \
-	sdp_parse((const uint8_t *)(str), sizeof(str) - 1, (s), (an))
+	reparse((const uint8_t *)(str), sizeof(str) - 1, (s), (an))
+
+/* sdp_parse into *s, freeing the result *s held before. */
+static int
+reparse(const uint8_t *body, size_t len, struct sdp **s,
+    struct anomalies *an)
+{
+	sdp_free(*s);
+	*s = NULL;
+	return sdp_parse(body, len, s, an);
+}
 
 static const char *
 epstr(const struct ep *e)
@@ -47,56 +57,57 @@ static const char full_body[] =
 static void
 test_full(void)
 {
-	struct sdp s;
+	struct sdp *s = NULL;
 	struct anomalies an = { { 0 } };
 
 	CU_ASSERT_EQUAL_FATAL(PARSE(full_body, &s, &an), 0);
 	CU_ASSERT_EQUAL(anomaly_total(&an), 0);
-	CU_ASSERT_STRING_EQUAL(s.o_user, "alice");
-	CU_ASSERT_STRING_EQUAL(s.o_sess_id, "2890844526");
-	CU_ASSERT_EQUAL(s.o_version, 2890844527ULL);
-	CU_ASSERT_STRING_EQUAL(s.origin_text, "10.0.0.2");
-	CU_ASSERT_EQUAL(s.origin.family, 4);
-	CU_ASSERT_EQUAL(s.origin.port, 0);
-	CU_ASSERT_TRUE(s.has_conn);
-	CU_ASSERT_STRING_EQUAL(s.conn_text, "10.0.0.2");
-	CU_ASSERT_STRING_EQUAL(epstr(&s.conn), "10.0.0.2");
-	CU_ASSERT_TRUE(s.has_i);
-	CU_ASSERT_STRING_EQUAL(s.i_line, "nat-trace 203.0.113.9");
-	CU_ASSERT_EQUAL(s.dir, SDP_SENDONLY);
-	CU_ASSERT_EQUAL_FATAL(s.nmedia, 2);
+	CU_ASSERT_STRING_EQUAL(s->o_user, "alice");
+	CU_ASSERT_STRING_EQUAL(s->o_sess_id, "2890844526");
+	CU_ASSERT_EQUAL(s->o_version, 2890844527ULL);
+	CU_ASSERT_STRING_EQUAL(s->origin_text, "10.0.0.2");
+	CU_ASSERT_EQUAL(s->origin.family, 4);
+	CU_ASSERT_EQUAL(s->origin.port, 0);
+	CU_ASSERT_TRUE(s->has_conn);
+	CU_ASSERT_STRING_EQUAL(s->conn_text, "10.0.0.2");
+	CU_ASSERT_STRING_EQUAL(epstr(&s->conn), "10.0.0.2");
+	CU_ASSERT_TRUE(s->has_i);
+	CU_ASSERT_STRING_EQUAL(s->i_line, "nat-trace 203.0.113.9");
+	CU_ASSERT_EQUAL(s->dir, SDP_SENDONLY);
+	CU_ASSERT_EQUAL_FATAL(s->nmedia, 2);
 
 	/* audio: session c=, session direction, static codec of PT 0 */
-	CU_ASSERT_STRING_EQUAL(s.media[0].media, "audio");
-	CU_ASSERT_EQUAL(s.media[0].port, 49170);
-	CU_ASSERT_EQUAL(s.media[0].nports, 1);
-	CU_ASSERT_STRING_EQUAL(s.media[0].proto, "RTP/AVP");
-	CU_ASSERT_EQUAL(s.media[0].npayloads, 3);
-	CU_ASSERT_EQUAL(s.media[0].payloads[0], 0);
-	CU_ASSERT_EQUAL(s.media[0].payloads[1], 8);
-	CU_ASSERT_EQUAL(s.media[0].payloads[2], 101);
-	CU_ASSERT_TRUE(s.media[0].has_conn);
-	CU_ASSERT_FALSE(s.media[0].conn_is_media);
-	CU_ASSERT_STRING_EQUAL(s.media[0].conn_text, "10.0.0.2");
-	CU_ASSERT_STRING_EQUAL(epstr(&s.media[0].conn), "10.0.0.2:49170");
-	CU_ASSERT_TRUE(s.media[0].has_rtcp);
-	CU_ASSERT_STRING_EQUAL(epstr(&s.media[0].rtcp), "10.0.0.2:49171");
-	CU_ASSERT_EQUAL(s.media[0].dir, SDP_SENDONLY);
-	CU_ASSERT_STRING_EQUAL(s.media[0].codec, "PCMU");
-	CU_ASSERT_EQUAL(s.media[0].clock_rate, 8000);
-	CU_ASSERT_EQUAL(s.media[0].ptime_ms, 20);
-	CU_ASSERT_EQUAL(s.media[0].ncand, 0);
+	CU_ASSERT_STRING_EQUAL(s->media[0].media, "audio");
+	CU_ASSERT_EQUAL(s->media[0].port, 49170);
+	CU_ASSERT_EQUAL(s->media[0].nports, 1);
+	CU_ASSERT_STRING_EQUAL(s->media[0].proto, "RTP/AVP");
+	CU_ASSERT_EQUAL(s->media[0].npayloads, 3);
+	CU_ASSERT_EQUAL(s->media[0].payloads[0], 0);
+	CU_ASSERT_EQUAL(s->media[0].payloads[1], 8);
+	CU_ASSERT_EQUAL(s->media[0].payloads[2], 101);
+	CU_ASSERT_TRUE(s->media[0].has_conn);
+	CU_ASSERT_FALSE(s->media[0].conn_is_media);
+	CU_ASSERT_STRING_EQUAL(s->media[0].conn_text, "10.0.0.2");
+	CU_ASSERT_STRING_EQUAL(epstr(&s->media[0].conn), "10.0.0.2:49170");
+	CU_ASSERT_TRUE(s->media[0].has_rtcp);
+	CU_ASSERT_STRING_EQUAL(epstr(&s->media[0].rtcp), "10.0.0.2:49171");
+	CU_ASSERT_EQUAL(s->media[0].dir, SDP_SENDONLY);
+	CU_ASSERT_STRING_EQUAL(s->media[0].codec, "PCMU");
+	CU_ASSERT_EQUAL(s->media[0].clock_rate, 8000);
+	CU_ASSERT_EQUAL(s->media[0].ptime_ms, 20);
+	CU_ASSERT_EQUAL(s->media[0].ncand, 0);
 
 	/* video: media c= wins, media direction wins, rtpmap codec */
-	CU_ASSERT_STRING_EQUAL(s.media[1].media, "video");
-	CU_ASSERT_TRUE(s.media[1].conn_is_media);
-	CU_ASSERT_STRING_EQUAL(s.media[1].conn_text, "192.168.1.5");
-	CU_ASSERT_STRING_EQUAL(epstr(&s.media[1].conn), "192.168.1.5:51372");
-	CU_ASSERT_STRING_EQUAL(epstr(&s.media[1].rtcp), "198.51.100.1:53020");
-	CU_ASSERT_EQUAL(s.media[1].dir, SDP_RECVONLY);
-	CU_ASSERT_STRING_EQUAL(s.media[1].codec, "H264");
-	CU_ASSERT_EQUAL(s.media[1].clock_rate, 90000);
-	CU_ASSERT_EQUAL(s.media[1].ptime_ms, 0);
+	CU_ASSERT_STRING_EQUAL(s->media[1].media, "video");
+	CU_ASSERT_TRUE(s->media[1].conn_is_media);
+	CU_ASSERT_STRING_EQUAL(s->media[1].conn_text, "192.168.1.5");
+	CU_ASSERT_STRING_EQUAL(epstr(&s->media[1].conn), "192.168.1.5:51372");
+	CU_ASSERT_STRING_EQUAL(epstr(&s->media[1].rtcp), "198.51.100.1:53020");
+	CU_ASSERT_EQUAL(s->media[1].dir, SDP_RECVONLY);
+	CU_ASSERT_STRING_EQUAL(s->media[1].codec, "H264");
+	CU_ASSERT_EQUAL(s->media[1].clock_rate, 90000);
+	CU_ASSERT_EQUAL(s->media[1].ptime_ms, 0);
+	sdp_free(s);
 }
 
 static void
@@ -108,24 +119,25 @@ test_port0_lf_and_defaults(void)
 	    "m=audio 0 RTP/AVP 18\n"
 	    "m=audio 4000/2 RTP/AVP 96\n"
 	    "a=rtpmap:96 opus/48000/2\n";
-	struct sdp s;
+	struct sdp *s = NULL;
 	struct anomalies an = { { 0 } };
 
 	CU_ASSERT_EQUAL_FATAL(PARSE(body, &s, &an), 0);
 	CU_ASSERT_EQUAL(anomaly_total(&an), 0);
-	CU_ASSERT_FALSE(s.has_conn);
-	CU_ASSERT_EQUAL(s.dir, SDP_SENDRECV);
-	CU_ASSERT_EQUAL_FATAL(s.nmedia, 2);
-	CU_ASSERT_EQUAL(s.media[0].port, 0);
-	CU_ASSERT_FALSE(s.media[0].has_conn);
-	CU_ASSERT_EQUAL(s.media[0].conn.family, 0);
-	CU_ASSERT_EQUAL(s.media[0].dir, SDP_SENDRECV);
-	CU_ASSERT_STRING_EQUAL(s.media[0].codec, "G729");
-	CU_ASSERT_EQUAL(s.media[1].port, 4000);
-	CU_ASSERT_EQUAL(s.media[1].nports, 2);
-	CU_ASSERT_STRING_EQUAL(s.media[1].codec, "opus");
-	CU_ASSERT_EQUAL(s.media[1].clock_rate, 48000);
-	CU_ASSERT_FALSE(s.media[1].has_rtcp);
+	CU_ASSERT_FALSE(s->has_conn);
+	CU_ASSERT_EQUAL(s->dir, SDP_SENDRECV);
+	CU_ASSERT_EQUAL_FATAL(s->nmedia, 2);
+	CU_ASSERT_EQUAL(s->media[0].port, 0);
+	CU_ASSERT_FALSE(s->media[0].has_conn);
+	CU_ASSERT_EQUAL(s->media[0].conn.family, 0);
+	CU_ASSERT_EQUAL(s->media[0].dir, SDP_SENDRECV);
+	CU_ASSERT_STRING_EQUAL(s->media[0].codec, "G729");
+	CU_ASSERT_EQUAL(s->media[1].port, 4000);
+	CU_ASSERT_EQUAL(s->media[1].nports, 2);
+	CU_ASSERT_STRING_EQUAL(s->media[1].codec, "opus");
+	CU_ASSERT_EQUAL(s->media[1].clock_rate, 48000);
+	CU_ASSERT_FALSE(s->media[1].has_rtcp);
+	sdp_free(s);
 }
 
 static void
@@ -152,15 +164,16 @@ test_static_table(void)
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		struct sdp s;
+		struct sdp *s = NULL;
 		struct anomalies an = { { 0 } };
 
-		CU_ASSERT_EQUAL_FATAL(sdp_parse((const uint8_t *)cases[i].body,
+		CU_ASSERT_EQUAL_FATAL(reparse((const uint8_t *)cases[i].body,
 		    strlen(cases[i].body), &s, &an), 0);
 		CU_ASSERT_EQUAL(anomaly_total(&an), 0);
-		CU_ASSERT_EQUAL_FATAL(s.nmedia, 1);
-		CU_ASSERT_STRING_EQUAL(s.media[0].codec, cases[i].codec);
-		CU_ASSERT_EQUAL(s.media[0].clock_rate, cases[i].rate);
+		CU_ASSERT_EQUAL_FATAL(s->nmedia, 1);
+		CU_ASSERT_STRING_EQUAL(s->media[0].codec, cases[i].codec);
+		CU_ASSERT_EQUAL(s->media[0].clock_rate, cases[i].rate);
+		sdp_free(s);
 	}
 }
 
@@ -178,15 +191,15 @@ test_ice(void)
 	    "raddr 192.168.1.10 rport 9000\r\n"
 	    "a=candidate:3 1 udp 1 2001:db8::9 3478 typ relay\r\n"
 	    "a=candidate:4 1 udp 1 abc.local 5000 typ host\r\n";
-	struct sdp s;
+	struct sdp *s = NULL;
 	struct anomalies an = { { 0 } };
 	const struct sdp_media *m;
 
 	CU_ASSERT_EQUAL_FATAL(PARSE(body, &s, &an), 0);
 	CU_ASSERT_EQUAL(anomaly_total(&an), 0);
-	CU_ASSERT_EQUAL(s.origin.family, 6);
-	CU_ASSERT_EQUAL_FATAL(s.nmedia, 1);
-	m = &s.media[0];
+	CU_ASSERT_EQUAL(s->origin.family, 6);
+	CU_ASSERT_EQUAL_FATAL(s->nmedia, 1);
+	m = &s->media[0];
 	CU_ASSERT_STRING_EQUAL(epstr(&m->conn), "[2001:db8::1]:9000");
 	CU_ASSERT_STRING_EQUAL(epstr(&m->rtcp), "[2001:db8::2]:9001");
 	CU_ASSERT_STRING_EQUAL(m->codec, "");
@@ -200,6 +213,7 @@ test_ice(void)
 	CU_ASSERT_STRING_EQUAL(m->cand[2].type, "relay");
 	CU_ASSERT_EQUAL(m->cand[3].addr.family, 0);
 	CU_ASSERT_EQUAL(m->cand[3].addr.port, 5000);
+	sdp_free(s);
 }
 
 static void
@@ -216,26 +230,27 @@ test_hold_and_hosts(void)
 	    "c=IN IP4 media.example.com\r\n"
 	    "m=audio 5008 RTP/AVP 0\r\n"
 	    "c=IN IP4 224.2.1.1/127/3\r\n";
-	struct sdp s;
+	struct sdp *s = NULL;
 	struct anomalies an = { { 0 } };
 
 	CU_ASSERT_EQUAL_FATAL(PARSE(body, &s, &an), 0);
 	CU_ASSERT_EQUAL(anomaly_total(&an), 0);
-	CU_ASSERT_STRING_EQUAL(s.origin_text, "pbx.example.com");
-	CU_ASSERT_EQUAL(s.origin.family, 0);
-	CU_ASSERT_STRING_EQUAL(epstr(&s.conn), "0.0.0.0");
-	CU_ASSERT_EQUAL(s.dir, SDP_INACTIVE);
-	CU_ASSERT_EQUAL_FATAL(s.nmedia, 3);
-	CU_ASSERT_EQUAL(s.media[0].dir, SDP_SENDONLY);
-	CU_ASSERT_STRING_EQUAL(epstr(&s.media[0].conn), "0.0.0.0:5004");
-	CU_ASSERT_EQUAL(s.media[1].dir, SDP_INACTIVE);
-	CU_ASSERT_TRUE(s.media[1].has_conn);
-	CU_ASSERT_TRUE(s.media[1].conn_is_media);
-	CU_ASSERT_STRING_EQUAL(s.media[1].conn_text, "media.example.com");
-	CU_ASSERT_EQUAL(s.media[1].conn.family, 0);
-	CU_ASSERT_EQUAL(s.media[1].conn.port, 5006);
-	CU_ASSERT_STRING_EQUAL(s.media[2].conn_text, "224.2.1.1");
-	CU_ASSERT_STRING_EQUAL(epstr(&s.media[2].conn), "224.2.1.1:5008");
+	CU_ASSERT_STRING_EQUAL(s->origin_text, "pbx.example.com");
+	CU_ASSERT_EQUAL(s->origin.family, 0);
+	CU_ASSERT_STRING_EQUAL(epstr(&s->conn), "0.0.0.0");
+	CU_ASSERT_EQUAL(s->dir, SDP_INACTIVE);
+	CU_ASSERT_EQUAL_FATAL(s->nmedia, 3);
+	CU_ASSERT_EQUAL(s->media[0].dir, SDP_SENDONLY);
+	CU_ASSERT_STRING_EQUAL(epstr(&s->media[0].conn), "0.0.0.0:5004");
+	CU_ASSERT_EQUAL(s->media[1].dir, SDP_INACTIVE);
+	CU_ASSERT_TRUE(s->media[1].has_conn);
+	CU_ASSERT_TRUE(s->media[1].conn_is_media);
+	CU_ASSERT_STRING_EQUAL(s->media[1].conn_text, "media.example.com");
+	CU_ASSERT_EQUAL(s->media[1].conn.family, 0);
+	CU_ASSERT_EQUAL(s->media[1].conn.port, 5006);
+	CU_ASSERT_STRING_EQUAL(s->media[2].conn_text, "224.2.1.1");
+	CU_ASSERT_STRING_EQUAL(epstr(&s->media[2].conn), "224.2.1.1:5008");
+	sdp_free(s);
 }
 
 static void
@@ -244,30 +259,43 @@ test_i_media_level(void)
 	static const char body[] =
 	    "v=0\r\nm=audio 1 RTP/AVP 0\r\ni=media title\r\n";
 	static const char body2[] = "v=0\r\ni=first\r\ni=second\r\n";
-	struct sdp s;
+	struct sdp *s = NULL;
 
 	CU_ASSERT_EQUAL_FATAL(PARSE(body, &s, NULL), 0);
-	CU_ASSERT_TRUE(s.has_i);
-	CU_ASSERT_STRING_EQUAL(s.i_line, "");
+	CU_ASSERT_TRUE(s->has_i);
+	CU_ASSERT_STRING_EQUAL(s->i_line, "");
 	CU_ASSERT_EQUAL_FATAL(PARSE(body2, &s, NULL), 0);
-	CU_ASSERT_STRING_EQUAL(s.i_line, "first");
+	CU_ASSERT_STRING_EQUAL(s->i_line, "first");
+	sdp_free(s);
 }
 
 static void
 test_not_sdp(void)
 {
-	struct sdp s;
+	struct sdp *s = NULL;
 	struct anomalies an = { { 0 } };
 
 	CU_ASSERT_EQUAL(PARSE("", &s, &an), -1);
+	CU_ASSERT_PTR_NULL(s);
 	CU_ASSERT_EQUAL(PARSE("\r\n\r\n", &s, &an), -1);
 	CU_ASSERT_EQUAL(PARSE("o=- 1 1 IN IP4 1.2.3.4\r\nv=0\r\n", &s, &an),
 	    -1);
 	CU_ASSERT_EQUAL(PARSE("SIP/2.0 200 OK\r\n", &s, &an), -1);
 	CU_ASSERT_EQUAL(PARSE("v", &s, &an), -1);
-	CU_ASSERT_EQUAL(PARSE("v=0", &s, &an), 0);
-	CU_ASSERT_EQUAL(s.nmedia, 0);
+	CU_ASSERT_PTR_NULL(s);
+	CU_ASSERT_EQUAL_FATAL(PARSE("v=0", &s, &an), 0);
+	CU_ASSERT_EQUAL(s->nmedia, 0);
+	/* Empty arrays still point to one zeroed element. */
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s->media);
+	CU_ASSERT_STRING_EQUAL(s->media[0].media, "");
+	CU_ASSERT_STRING_EQUAL(s->media[0].codec, "");
+	CU_ASSERT_EQUAL(s->media[0].port, 0);
+	CU_ASSERT_EQUAL(s->media[0].payloads[0], 0);
+	CU_ASSERT_STRING_EQUAL(s->media[0].cand[0].type, "");
+	CU_ASSERT_STRING_EQUAL(s->o_user, "");
+	CU_ASSERT_STRING_EQUAL(s->conn_text, "");
 	CU_ASSERT_EQUAL(anomaly_total(&an), 0);
+	sdp_free(s);
 }
 
 static void
@@ -295,34 +323,37 @@ test_malformed(void)
 	};
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		struct sdp s;
+		struct sdp *s = NULL;
 		struct anomalies an = { { 0 } };
 
-		CU_ASSERT_EQUAL(sdp_parse((const uint8_t *)bad[i],
+		CU_ASSERT_EQUAL(reparse((const uint8_t *)bad[i],
 		    strlen(bad[i]), &s, &an), 0);
 		CU_ASSERT_EQUAL(an.n[ANOMALY_SDP_UNPARSEABLE], 1);
 		CU_ASSERT_EQUAL(anomaly_total(&an), 1);
+		sdp_free(s);
 	}
 	/* Counted once per body, however many lines are bad. */
 	{
 		static const char many[] = "v=0\r\nxx\r\nyy\r\nc=\r\n";
-		struct sdp s;
+		struct sdp *s = NULL;
 		struct anomalies an = { { 0 } };
 
 		CU_ASSERT_EQUAL(PARSE(many, &s, &an), 0);
 		CU_ASSERT_EQUAL(an.n[ANOMALY_SDP_UNPARSEABLE], 1);
+		sdp_free(s);
 	}
 	/* Unknown lines and attributes are ignored, not malformed. */
 	{
 		static const char unk[] =
 		    "v=0\r\nz=0 0\r\nk=prompt\r\nm=audio 1 RTP/AVP 0\r\n"
 		    "a=fmtp:0 x\r\na=foo\r\nb=AS:64\r\n";
-		struct sdp s;
+		struct sdp *s = NULL;
 		struct anomalies an = { { 0 } };
 
 		CU_ASSERT_EQUAL(PARSE(unk, &s, &an), 0);
 		CU_ASSERT_EQUAL(anomaly_total(&an), 0);
-		CU_ASSERT_EQUAL(s.nmedia, 1);
+		CU_ASSERT_EQUAL(s->nmedia, 1);
+		sdp_free(s);
 	}
 }
 
@@ -331,20 +362,20 @@ test_caps(void)
 {
 	char body[8192];
 	size_t o = 0;
-	struct sdp s;
+	struct sdp *s = NULL;
 	struct anomalies an = { { 0 } };
 
 	o += (size_t)snprintf(body + o, sizeof(body) - o, "v=0\r\n");
 	for (int i = 0; i < CAP_SDP_MEDIA + 3; i++)
 		o += (size_t)snprintf(body + o, sizeof(body) - o,
 		    "m=audio %d RTP/AVP 0\r\na=sendonly\r\n", 1000 + i);
-	CU_ASSERT_EQUAL_FATAL(sdp_parse((const uint8_t *)body, o, &s, &an), 0);
-	CU_ASSERT_EQUAL(s.nmedia, CAP_SDP_MEDIA);
+	CU_ASSERT_EQUAL_FATAL(reparse((const uint8_t *)body, o, &s, &an), 0);
+	CU_ASSERT_EQUAL(s->nmedia, CAP_SDP_MEDIA);
 	CU_ASSERT_EQUAL(an.n[ANOMALY_SDP_TOO_MANY_MEDIA], 1);
-	CU_ASSERT_EQUAL(s.media[CAP_SDP_MEDIA - 1].port,
+	CU_ASSERT_EQUAL(s->media[CAP_SDP_MEDIA - 1].port,
 	    1000 + CAP_SDP_MEDIA - 1);
 	/* Lines of dropped m= sections do not leak into the session. */
-	CU_ASSERT_EQUAL(s.dir, SDP_SENDRECV);
+	CU_ASSERT_EQUAL(s->dir, SDP_SENDRECV);
 
 	o = (size_t)snprintf(body, sizeof(body), "v=0\r\nm=audio 1 RTP/AVP");
 	for (int i = 0; i < CAP_SDP_PAYLOADS + 5; i++)
@@ -352,9 +383,13 @@ test_caps(void)
 		    i % 128);
 	o += (size_t)snprintf(body + o, sizeof(body) - o, "\r\n");
 	memset(&an, 0, sizeof(an));
-	CU_ASSERT_EQUAL_FATAL(sdp_parse((const uint8_t *)body, o, &s, &an), 0);
-	CU_ASSERT_EQUAL(s.media[0].npayloads, CAP_SDP_PAYLOADS);
-	CU_ASSERT_EQUAL(an.n[ANOMALY_SDP_TOO_MANY_MEDIA], 1);
+	CU_ASSERT_EQUAL_FATAL(reparse((const uint8_t *)body, o, &s, &an), 0);
+	CU_ASSERT_EQUAL_FATAL(s->media[0].npayloads, CAP_SDP_PAYLOADS);
+	CU_ASSERT_EQUAL(s->media[0].payloads[CAP_SDP_PAYLOADS - 1],
+	    CAP_SDP_PAYLOADS - 1);
+	CU_ASSERT_EQUAL(an.n[ANOMALY_SDP_VALUES_CAP], 1);
+	CU_ASSERT_EQUAL(an.n[ANOMALY_SDP_TOO_MANY_MEDIA], 0);
+	CU_ASSERT_EQUAL(anomaly_total(&an), 1);
 
 	o = (size_t)snprintf(body, sizeof(body), "v=0\r\nm=audio 1 RTP/AVP 0\r\n");
 	for (int i = 0; i < CAP_SDP_CANDIDATES + 2; i++)
@@ -362,9 +397,28 @@ test_caps(void)
 		    "a=candidate:%d 1 udp 1 10.0.0.%d %d typ host\r\n", i, i,
 		    2000 + i);
 	memset(&an, 0, sizeof(an));
-	CU_ASSERT_EQUAL_FATAL(sdp_parse((const uint8_t *)body, o, &s, &an), 0);
-	CU_ASSERT_EQUAL(s.media[0].ncand, CAP_SDP_CANDIDATES);
-	CU_ASSERT_EQUAL(an.n[ANOMALY_SDP_TOO_MANY_MEDIA], 1);
+	CU_ASSERT_EQUAL_FATAL(reparse((const uint8_t *)body, o, &s, &an), 0);
+	CU_ASSERT_EQUAL_FATAL(s->media[0].ncand, CAP_SDP_CANDIDATES);
+	CU_ASSERT_EQUAL(s->media[0].cand[CAP_SDP_CANDIDATES - 1].addr.port,
+	    2000 + CAP_SDP_CANDIDATES - 1);
+	CU_ASSERT_EQUAL(an.n[ANOMALY_SDP_VALUES_CAP], 1);
+	CU_ASSERT_EQUAL(an.n[ANOMALY_SDP_TOO_MANY_MEDIA], 0);
+	CU_ASSERT_EQUAL(anomaly_total(&an), 1);
+
+	/* Exactly at the caps: nothing counted. */
+	o = (size_t)snprintf(body, sizeof(body), "v=0\r\nm=audio 1 RTP/AVP");
+	for (int i = 0; i < CAP_SDP_PAYLOADS; i++)
+		o += (size_t)snprintf(body + o, sizeof(body) - o, " %d", i);
+	o += (size_t)snprintf(body + o, sizeof(body) - o, "\r\n");
+	for (int i = 0; i < CAP_SDP_CANDIDATES; i++)
+		o += (size_t)snprintf(body + o, sizeof(body) - o,
+		    "a=candidate:%d 1 udp 1 10.0.0.%d %d typ host\r\n", i, i,
+		    2000 + i);
+	memset(&an, 0, sizeof(an));
+	CU_ASSERT_EQUAL_FATAL(reparse((const uint8_t *)body, o, &s, &an), 0);
+	CU_ASSERT_EQUAL(s->media[0].npayloads, CAP_SDP_PAYLOADS);
+	CU_ASSERT_EQUAL(s->media[0].ncand, CAP_SDP_CANDIDATES);
+	CU_ASSERT_EQUAL(anomaly_total(&an), 0);
 
 	/* A line over CAP_SIP_LINE_BYTES is malformed, not kept. */
 	{
@@ -378,12 +432,13 @@ test_caps(void)
 		memset(big + 7, 'A', n - 7);
 		memcpy(big + n, "\r\nm=audio 1 RTP/AVP 0\r\n", 23);
 		memset(&an, 0, sizeof(an));
-		CU_ASSERT_EQUAL(sdp_parse(big, n + 23, &s, &an), 0);
+		CU_ASSERT_EQUAL(reparse(big, n + 23, &s, &an), 0);
 		CU_ASSERT_EQUAL(an.n[ANOMALY_SDP_UNPARSEABLE], 1);
-		CU_ASSERT_FALSE(s.has_i);
-		CU_ASSERT_EQUAL(s.nmedia, 1);
+		CU_ASSERT_FALSE(s->has_i);
+		CU_ASSERT_EQUAL(s->nmedia, 1);
 		free(big);
 	}
+	sdp_free(s);
 }
 
 /*
@@ -402,23 +457,26 @@ test_truncation_loop(void)
 
 	for (size_t len = 0; len <= full; len++) {
 		uint8_t *copy = malloc(len + 1);
-		struct sdp s;
+		struct sdp *s = NULL;
 		struct anomalies an = { { 0 } };
 		int rc;
 
 		CU_ASSERT_PTR_NOT_NULL_FATAL(copy);
 		memcpy(copy, full_body, len);
-		rc = sdp_parse(copy, len, &s, &an);
+		rc = reparse(copy, len, &s, &an);
 		if (len < 2) {
 			CU_ASSERT_EQUAL(rc, -1);
 		} else {
 			CU_ASSERT_EQUAL(rc, 0);
-			CU_ASSERT(s.nmedia <= 2);
+			CU_ASSERT(s->nmedia <= 2);
 		}
 		if (len > m_off + 1 && len < proto_off)
 			CU_ASSERT_EQUAL(an.n[ANOMALY_SDP_UNPARSEABLE], 1);
 		if (len == full)
 			CU_ASSERT_EQUAL(anomaly_total(&an), 0);
+		if (rc != 0)
+			CU_ASSERT_PTR_NULL(s);
+		sdp_free(s);
 		free(copy);
 	}
 }
@@ -453,14 +511,138 @@ test_binary_bytes(void)
 		'm', '=', 'a', 'u', 'd', 'i', 'o', ' ', '9', ' ', 'R', 'T',
 		'P', '/', 'A', 'V', 'P', ' ', '0', '\r', '\r', '\n',
 	};
-	struct sdp s;
+	struct sdp *s = NULL;
 	struct anomalies an = { { 0 } };
 
-	CU_ASSERT_EQUAL_FATAL(sdp_parse(body, sizeof(body), &s, &an), 0);
-	CU_ASSERT_EQUAL(memcmp(s.i_line, "a?\x1b[2J\xff", 7), 0);
-	CU_ASSERT_STRING_EQUAL(s.o_user, "u?");
-	CU_ASSERT_STRING_EQUAL(epstr(&s.origin), "1.2.3.4");
-	CU_ASSERT_EQUAL(s.nmedia, 1);
+	CU_ASSERT_EQUAL_FATAL(reparse(body, sizeof(body), &s, &an), 0);
+	CU_ASSERT_EQUAL(memcmp(s->i_line, "a?\x1b[2J\xff", 7), 0);
+	CU_ASSERT_STRING_EQUAL(s->o_user, "u?");
+	CU_ASSERT_STRING_EQUAL(epstr(&s->origin), "1.2.3.4");
+	CU_ASSERT_EQUAL(s->nmedia, 1);
+	sdp_free(s);
+}
+
+/*
+ * Every string keeps exactly SDP_*_BYTES - 1 bytes of a longer value, as
+ * the fixed arrays did, and a value that fits is kept whole.
+ */
+static void
+test_string_caps(void)
+{
+	static const struct {
+		const char *prefix, *suffix;
+		size_t cap;
+		size_t field;
+	} cases[] = {
+		{ "v=0\r\no=", " 1 1 IN IP4 1.2.3.4\r\n", SDP_O_USER_BYTES, 0 },
+		{ "v=0\r\no=u ", " 1 IN IP4 1.2.3.4\r\n", SDP_O_SESS_ID_BYTES, 1 },
+		{ "v=0\r\no=u 1 1 IN IP4 ", "\r\n", SDP_ADDR_TEXT_BYTES, 2 },
+		{ "v=0\r\nc=IN IP4 ", "\r\n", SDP_ADDR_TEXT_BYTES, 3 },
+		{ "v=0\r\ni=", "\r\n", SDP_I_LINE_BYTES, 4 },
+		{ "v=0\r\nm=", " 1 RTP/AVP 0\r\n", SDP_MEDIA_NAME_BYTES, 5 },
+		{ "v=0\r\nm=audio 1 ", " 0\r\n", SDP_PROTO_BYTES, 6 },
+		{ "v=0\r\nm=audio 1 RTP/AVP 0\r\nc=IN IP4 ", "\r\n",
+		  SDP_ADDR_TEXT_BYTES, 7 },
+		{ "v=0\r\nm=audio 1 RTP/AVP 96\r\na=rtpmap:96 ", "/8000\r\n",
+		  SDP_CODEC_BYTES, 8 },
+		{ "v=0\r\nm=audio 1 RTP/AVP 0\r\n"
+		  "a=candidate:1 1 udp 1 1.2.3.4 5 typ ", "\r\n",
+		  SDP_CAND_TYPE_BYTES, 9 },
+	};
+	char body[1024], val[300];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		for (size_t vl = cases[i].cap - 2; vl <= cases[i].cap + 40;
+		    vl++) {
+			struct sdp *s = NULL;
+			const char *got = NULL;
+			int w;
+
+			for (size_t k = 0; k < vl; k++)
+				val[k] = (char)('a' + k % 26);
+			val[vl] = '\0';
+			w = snprintf(body, sizeof(body), "%s%s%s",
+			    cases[i].prefix, val, cases[i].suffix);
+			CU_ASSERT_EQUAL_FATAL(reparse((const uint8_t *)body,
+			    (size_t)w, &s, NULL), 0);
+			switch (cases[i].field) {
+			case 0: got = s->o_user; break;
+			case 1: got = s->o_sess_id; break;
+			case 2: got = s->origin_text; break;
+			case 3: got = s->conn_text; break;
+			case 4: got = s->i_line; break;
+			default:
+				CU_ASSERT_EQUAL_FATAL(s->nmedia, 1);
+				if (cases[i].field == 5)
+					got = s->media[0].media;
+				else if (cases[i].field == 6)
+					got = s->media[0].proto;
+				else if (cases[i].field == 7)
+					got = s->media[0].conn_text;
+				else if (cases[i].field == 8)
+					got = s->media[0].codec;
+				else if (s->media[0].ncand == 1)
+					got = s->media[0].cand[0].type;
+			}
+			CU_ASSERT_PTR_NOT_NULL_FATAL(got);
+			CU_ASSERT_EQUAL(strlen(got), vl < cases[i].cap ? vl :
+			    cases[i].cap - 1);
+			CU_ASSERT_EQUAL(strncmp(got, val, cases[i].cap - 1), 0);
+			sdp_free(s);
+		}
+	}
+}
+
+/*
+ * The result is one right-sized block: arrays sized to the counts seen,
+ * strings stored once, everything inside [s, s + sdp_pack_size(s)).  A
+ * packed copy equals the original and does not depend on it.
+ */
+static void
+test_pack(void)
+{
+	struct sdp *s = NULL, *c;
+	size_t n;
+	char *buf;
+	const char *lo, *hi;
+
+	CU_ASSERT_EQUAL_FATAL(PARSE(full_body, &s, NULL), 0);
+	n = sdp_pack_size(s);
+	lo = (const char *)s;
+	hi = lo + n;
+	/*
+	 * struct, two media, a zeroed candidate each, 3 + 1 payloads and
+	 * about 80 bytes of strings: far below the old fixed-size struct.
+	 */
+	CU_ASSERT(n >= sizeof(struct sdp) + 2 * sizeof(struct sdp_media) +
+	    4 * sizeof(int));
+	CU_ASSERT(n < 700);
+	CU_ASSERT((const char *)s->media >= lo && (const char *)s->media < hi);
+	CU_ASSERT(s->o_user >= lo && s->o_user < hi);
+	CU_ASSERT(s->media[1].codec >= lo && s->media[1].codec < hi);
+	CU_ASSERT((const char *)s->media[0].payloads >= lo &&
+	    (const char *)(s->media[0].payloads + 3) <= hi);
+	/* The session c= text is shared by the media that inherit it. */
+	CU_ASSERT_PTR_EQUAL(s->media[0].conn_text, s->conn_text);
+
+	buf = malloc(n);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(buf);
+	CU_ASSERT_PTR_NULL(sdp_pack(s, buf, n - 1));
+	c = sdp_pack(s, buf, n);
+	CU_ASSERT_PTR_EQUAL_FATAL(c, (struct sdp *)buf);
+	CU_ASSERT_EQUAL(sdp_pack_size(c), n);
+	sdp_free(s);
+	CU_ASSERT_STRING_EQUAL(c->o_user, "alice");
+	CU_ASSERT_STRING_EQUAL(c->i_line, "nat-trace 203.0.113.9");
+	CU_ASSERT_EQUAL_FATAL(c->nmedia, 2);
+	CU_ASSERT_EQUAL(c->media[0].npayloads, 3);
+	CU_ASSERT_EQUAL(c->media[0].payloads[2], 101);
+	CU_ASSERT_STRING_EQUAL(c->media[1].codec, "H264");
+	CU_ASSERT_STRING_EQUAL(c->media[1].conn_text, "192.168.1.5");
+	CU_ASSERT_STRING_EQUAL(epstr(&c->media[1].rtcp), "198.51.100.1:53020");
+	CU_ASSERT_EQUAL(c->media[1].ncand, 0);
+	CU_ASSERT_STRING_EQUAL(c->media[1].cand[0].type, "");
+	free(buf);
 }
 
 int
@@ -483,7 +665,9 @@ main(void)
 	    CU_add_test(su, "caps", test_caps) == NULL ||
 	    CU_add_test(su, "truncation loop", test_truncation_loop) == NULL ||
 	    CU_add_test(su, "direction helpers", test_dir_helpers) == NULL ||
-	    CU_add_test(su, "binary bytes", test_binary_bytes) == NULL) {
+	    CU_add_test(su, "binary bytes", test_binary_bytes) == NULL ||
+	    CU_add_test(su, "string caps", test_string_caps) == NULL ||
+	    CU_add_test(su, "one right-sized block", test_pack) == NULL) {
 		CU_cleanup_registry();
 		return 1;
 	}

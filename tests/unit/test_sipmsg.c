@@ -6,6 +6,8 @@
  * array.  Every parse goes through a fresh heap copy of exactly len bytes
  * so ASan/valgrind catch any read past the end.
  */
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -370,7 +372,40 @@ test_via_cap(void)
 	snprintf(last, sizeof(last), "10.0.0.%d", CAP_SIP_VIAS);
 	CU_ASSERT_STRING_EQUAL(m->via[CAP_SIP_VIAS - 1].host, last);
 	CU_ASSERT_EQUAL(m->ncontact, CAP_SIP_CONTACTS);
+	snprintf(last, sizeof(last), "sip:c%d@10.1.0.%d", CAP_SIP_CONTACTS - 1,
+	    CAP_SIP_CONTACTS);
+	CU_ASSERT_STRING_EQUAL(m->contact[CAP_SIP_CONTACTS - 1].uri, last);
+	/* Dropped values are counted, once per message. */
+	CU_ASSERT_EQUAL(an.n[ANOMALY_SIP_VALUES_CAP], 1);
+	CU_ASSERT_EQUAL(anomaly_total(&an), 1);
 	sipmsg_free(m);
+
+	/* Exactly at each cap, and over one cap only. */
+	for (int over = 0; over < 3; over++) {
+		int nv = CAP_SIP_VIAS + (over == 1), nc = CAP_SIP_CONTACTS +
+		    (over == 2);
+
+		o = (size_t)snprintf(msg, sizeof(msg),
+		    "OPTIONS sip:x@192.0.2.1 SIP/2.0\r\n");
+		for (int i = 0; i < nv; i++)
+			o += (size_t)snprintf(msg + o, sizeof(msg) - o,
+			    "Via: SIP/2.0/UDP 10.0.0.%d;branch=z%d\r\n", i + 1,
+			    i);
+		for (int i = 0; i < nc; i++)
+			o += (size_t)snprintf(msg + o, sizeof(msg) - o,
+			    "Contact: <sip:c%d@10.1.0.%d>\r\n", i, i + 1);
+		o += (size_t)snprintf(msg + o, sizeof(msg) - o,
+		    "From: <sip:a@b>;tag=1\r\nTo: <sip:x@y>\r\n"
+		    "Call-ID: cap\r\nCSeq: 1 OPTIONS\r\n\r\n");
+		RESET();
+		m = parse_n(msg, o);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+		CU_ASSERT_EQUAL(m->nvia, CAP_SIP_VIAS);
+		CU_ASSERT_EQUAL(m->ncontact, CAP_SIP_CONTACTS);
+		CU_ASSERT_EQUAL(an.n[ANOMALY_SIP_VALUES_CAP], over != 0);
+		CU_ASSERT_EQUAL(anomaly_total(&an), over != 0);
+		sipmsg_free(m);
+	}
 }
 
 static void
@@ -522,7 +557,9 @@ test_missing_and_bad(void)
 	    "From: <sip:a@b>;tag=1\r\nTo: <sip:b@c>\r\nCall-ID: x\r\n"
 	    "CSeq: 2 INVITE\r\n\r\n");
 	CU_ASSERT_PTR_NOT_NULL(m);
-	CU_ASSERT_EQUAL(an.n[ANOMALY_SIP_BAD_CSEQ], 1);
+	CU_ASSERT_EQUAL(an.n[ANOMALY_SIP_CSEQ_METHOD_MISMATCH], 1);
+	CU_ASSERT_EQUAL(an.n[ANOMALY_SIP_BAD_CSEQ], 0);
+	CU_ASSERT_EQUAL(anomaly_total(&an), 1);
 	if (m != NULL) {
 		CU_ASSERT_STRING_EQUAL(m->method, "BYE");
 		CU_ASSERT_STRING_EQUAL(m->cseq_method, "INVITE");
@@ -533,8 +570,21 @@ test_missing_and_bad(void)
 	m = parse_s(resp_novia);
 	CU_ASSERT_PTR_NOT_NULL(m);
 	CU_ASSERT_EQUAL(anomaly_total(&an), 0);
-	if (m != NULL)
+	if (m != NULL) {
 		CU_ASSERT_EQUAL(m->nvia, 0);
+		CU_ASSERT_EQUAL(m->ncontact, 0);
+		/* Empty arrays still read as empty values, as before. */
+		CU_ASSERT_PTR_NOT_NULL(m->via);
+		CU_ASSERT_PTR_NOT_NULL(m->contact);
+		if (m->via != NULL && m->contact != NULL) {
+			CU_ASSERT_STRING_EQUAL(m->via[0].branch, "");
+			CU_ASSERT_STRING_EQUAL(m->via[0].host, "");
+			CU_ASSERT_EQUAL(m->via[0].sent_by.family, 0);
+			CU_ASSERT_STRING_EQUAL(m->contact[0].uri, "");
+		}
+		CU_ASSERT_STRING_EQUAL(m->user_agent, "");
+		CU_ASSERT_STRING_EQUAL(m->se_refresher, "");
+	}
 	sipmsg_free(m);
 	/* Counting is optional. */
 	CU_ASSERT_PTR_NULL(sipmsg_parse((const uint8_t *)missing[0],
@@ -997,17 +1047,19 @@ test_label(void)
 
 	memset(&m, 0, sizeof(m));
 	m.status = 486;
-	snprintf(m.reason, sizeof(m.reason), "Busy\x1b[2J");
+	/* A hand-made message with NULL strings reads them as "". */
+	CU_ASSERT_STRING_EQUAL(sipmsg_label(&m, buf, sizeof(buf)), "486");
+	m.reason = "Busy\x1b[2J";
 	CU_ASSERT_STRING_EQUAL(sipmsg_label(&m, buf, sizeof(buf)),
 	    "486 Busy\\x1b[2J");
-	m.reason[0] = '\0';
+	m.reason = "";
 	CU_ASSERT_STRING_EQUAL(sipmsg_label(&m, buf, sizeof(buf)), "486");
-	snprintf(m.reason, sizeof(m.reason), "Ringing");
+	m.reason = "Ringing";
 	m.status = 180;
 	CU_ASSERT_STRING_EQUAL(sipmsg_label(&m, small, sizeof(small)),
 	    "180 ");
 	m.is_request = true;
-	snprintf(m.method, sizeof(m.method), "OPTIONS");
+	m.method = "OPTIONS";
 	CU_ASSERT_STRING_EQUAL(sipmsg_label(&m, small, sizeof(small)),
 	    "OPTI");
 }
@@ -1088,6 +1140,306 @@ test_header_lookup(void)
 	sipmsg_free(m);
 }
 
+/* True when [p, p + n) lies inside m's one block. */
+static bool
+in_block(const struct sipmsg *m, const void *p, size_t n)
+{
+	const char *lo = (const char *)m, *q = p;
+
+	return q >= lo && q + n <= lo + sipmsg_mem_bytes(m);
+}
+
+/*
+ * A typical softphone INVITE with a two-m-line SDP: the whole message
+ * (struct, Via and Contact arrays, SDP, raw copy, strings) is one block
+ * of under 2.5 KB plus the raw length.  Before the arena the struct alone
+ * was about 8.8 KB and the SDP 4.3 KB more.
+ */
+static void
+test_mem_cost(void)
+{
+	static const char hdrs[] =
+	    "INVITE sip:+15551234567@pbx.example.com;user=phone SIP/2.0\r\n"
+	    "Via: SIP/2.0/UDP 192.168.1.20:5060;branch=z9hG4bK-524287-1---"
+	    "7d3c1c2e9f4a5b6c;rport\r\n"
+	    "Max-Forwards: 70\r\n"
+	    "Contact: <sip:alice@192.168.1.20:5060;transport=UDP>\r\n"
+	    "To: <sip:+15551234567@pbx.example.com;user=phone>\r\n"
+	    "From: \"Alice Example\" <sip:alice@pbx.example.com>;"
+	    "tag=4f9c2a7e\r\n"
+	    "Call-ID: ZDk4NWQ1YjQ2MzRlYjBjZGQ3MzY4ZTk5ZmE0ZTc5MDI.\r\n"
+	    "CSeq: 2 INVITE\r\n"
+	    "Allow: INVITE, ACK, CANCEL, BYE, NOTIFY, REFER, MESSAGE, "
+	    "OPTIONS, INFO, SUBSCRIBE\r\n"
+	    "Content-Type: application/sdp\r\n"
+	    "Supported: replaces, norefersub, timer\r\n"
+	    "User-Agent: Z 5.6.1 v2.10.20.1\r\n"
+	    "Session-Expires: 1800;refresher=uac\r\n"
+	    "Allow-Events: presence, kpml, talk\r\n";
+	static const char body[] =
+	    "v=0\r\n"
+	    "o=Z 1700000000000 1 IN IP4 192.168.1.20\r\n"
+	    "s=Z\r\n"
+	    "c=IN IP4 192.168.1.20\r\n"
+	    "t=0 0\r\n"
+	    "m=audio 8000 RTP/AVP 106 9 98 101 0 8 3\r\n"
+	    "a=rtpmap:106 opus/48000/2\r\n"
+	    "a=fmtp:106 sprop-maxcapturerate=16000; minptime=20; useinbandfec=1\r\n"
+	    "a=rtpmap:98 telephone-event/48000\r\n"
+	    "a=fmtp:98 0-16\r\n"
+	    "a=rtpmap:101 telephone-event/8000\r\n"
+	    "a=fmtp:101 0-16\r\n"
+	    "a=sendrecv\r\n"
+	    "a=rtcp-mux\r\n"
+	    "m=video 8002 RTP/AVP 99\r\n"
+	    "a=rtpmap:99 H264/90000\r\n"
+	    "a=fmtp:99 profile-level-id=42801F\r\n"
+	    "a=sendrecv\r\n";
+	struct sipmsg *m;
+	size_t bytes;
+
+	RESET();
+	m = parse_hb(hdrs, body);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+	CU_ASSERT_EQUAL(anomaly_total(&an), 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(m->sdp);
+	CU_ASSERT_EQUAL_FATAL(m->sdp->nmedia, 2);
+	CU_ASSERT_EQUAL(m->sdp->media[0].npayloads, 7);
+	CU_ASSERT_STRING_EQUAL(m->sdp->media[0].codec, "opus");
+	CU_ASSERT_STRING_EQUAL(m->sdp->media[1].codec, "H264");
+	CU_ASSERT_STRING_EQUAL(m->sdp->media[1].conn_text, "192.168.1.20");
+	CU_ASSERT_STRING_EQUAL(m->user_agent, "Z 5.6.1 v2.10.20.1");
+	CU_ASSERT_STRING_EQUAL(m->cseq_method, "INVITE");
+	bytes = sipmsg_mem_bytes(m);
+	CU_ASSERT(bytes >= sizeof(*m) + m->raw_len + 1);
+	CU_ASSERT(bytes < 2500 + m->raw_len);
+	/* The struct itself is now small. */
+	CU_ASSERT(sizeof(struct sipmsg) < 512);
+	CU_ASSERT(sizeof(struct sdp) + 2 * sizeof(struct sdp_media) < 512);
+
+	/* Everything the message points to is inside its block. */
+	CU_ASSERT(in_block(m, m->raw, m->raw_len + 1));
+	CU_ASSERT(in_block(m, m->call_id, strlen(m->call_id) + 1));
+	CU_ASSERT(in_block(m, m->from_display, strlen(m->from_display) + 1));
+	CU_ASSERT(in_block(m, m->via, sizeof(*m->via)));
+	CU_ASSERT(in_block(m, m->via[0].branch, strlen(m->via[0].branch) + 1));
+	CU_ASSERT(in_block(m, m->contact, sizeof(*m->contact)));
+	CU_ASSERT(in_block(m, m->contact[0].uri, strlen(m->contact[0].uri) + 1));
+	CU_ASSERT(in_block(m, m->sdp, sizeof(*m->sdp)));
+	CU_ASSERT(in_block(m, m->sdp->media, 2 * sizeof(*m->sdp->media)));
+	CU_ASSERT(in_block(m, m->sdp->media[0].payloads, 7 * sizeof(int)));
+	CU_ASSERT(in_block(m, m->sdp->media[1].codec, 5));
+	CU_ASSERT(in_block(m, m->sdp->o_user, 2));
+	CU_ASSERT((uintptr_t)m->sdp % _Alignof(struct sdp) == 0);
+	sipmsg_free(m);
+
+	/* A short response without a body costs less still. */
+	m = parse_s("SIP/2.0 100 Trying\r\n"
+	    "Via: SIP/2.0/UDP 192.168.1.20:5060;branch=z9hG4bK-1;rport=5060\r\n"
+	    "From: <sip:a@b>;tag=1\r\nTo: <sip:x@y>\r\nCall-ID: t\r\n"
+	    "CSeq: 2 INVITE\r\nContent-Length: 0\r\n\r\n");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+	CU_ASSERT(sipmsg_mem_bytes(m) < 1024 + m->raw_len);
+	CU_ASSERT_PTR_NULL(m->sdp);
+	sipmsg_free(m);
+	CU_ASSERT_EQUAL(sipmsg_mem_bytes(NULL), 0);
+}
+
+enum sfield {
+	F_METHOD, F_REASON, F_RURI, F_CALL_ID, F_FROM_URI, F_FROM_TAG,
+	F_FROM_DISPLAY, F_TO_URI, F_TO_TAG, F_TO_DISPLAY, F_CSEQ_METHOD,
+	F_VIA_TRANSPORT, F_VIA_HOST, F_VIA_BRANCH, F_VIA_RECEIVED, F_VIA_MADDR,
+	F_CONTACT_URI, F_RECORD_ROUTE, F_ROUTE, F_USER_AGENT, F_PAI, F_RPID,
+	F_REFER_TO, F_REPLACES, F_EVENT, F_SUBSTATE, F_CONTENT_TYPE,
+};
+
+static const char *
+sfield_get(const struct sipmsg *m, enum sfield f)
+{
+	switch (f) {
+	case F_METHOD: return m->method;
+	case F_REASON: return m->reason;
+	case F_RURI: return m->ruri;
+	case F_CALL_ID: return m->call_id;
+	case F_FROM_URI: return m->from_uri;
+	case F_FROM_TAG: return m->from_tag;
+	case F_FROM_DISPLAY: return m->from_display;
+	case F_TO_URI: return m->to_uri;
+	case F_TO_TAG: return m->to_tag;
+	case F_TO_DISPLAY: return m->to_display;
+	case F_CSEQ_METHOD: return m->cseq_method;
+	case F_VIA_TRANSPORT: return m->via[0].transport;
+	case F_VIA_HOST: return m->via[0].host;
+	case F_VIA_BRANCH: return m->via[0].branch;
+	case F_VIA_RECEIVED: return m->via[0].received;
+	case F_VIA_MADDR: return m->via[0].maddr;
+	case F_CONTACT_URI: return m->contact[0].uri;
+	case F_RECORD_ROUTE: return m->record_route;
+	case F_ROUTE: return m->route;
+	case F_USER_AGENT: return m->user_agent;
+	case F_PAI: return m->pai;
+	case F_RPID: return m->rpid;
+	case F_REFER_TO: return m->refer_to;
+	case F_REPLACES: return m->replaces;
+	case F_EVENT: return m->event;
+	case F_SUBSTATE: return m->subscription_state;
+	case F_CONTENT_TYPE: return m->content_type;
+	}
+	return NULL;
+}
+
+/* Copies tmpl into out with each "%s" replaced by val; returns the length. */
+static int
+subst(char *out, size_t n, const char *tmpl, const char *val)
+{
+	size_t o = 0, vl = strlen(val);
+
+	for (const char *p = tmpl; *p != '\0'; p++) {
+		if (p[0] == '%' && p[1] == 's') {
+			if (o + vl >= n)
+				return -1;
+			memcpy(out + o, val, vl);
+			o += vl;
+			p++;
+			continue;
+		}
+		if (o + 1 >= n)
+			return -1;
+		out[o++] = *p;
+	}
+	out[o] = '\0';
+	return (int)o;
+}
+
+#define T_RL "OPTIONS sip:x@192.0.2.1 SIP/2.0\r\n"
+#define T_VIA "Via: SIP/2.0/UDP 1.2.3.4;branch=z9hG4bKx\r\n"
+#define T_FT "From: <sip:a@b>;tag=1\r\nTo: <sip:x@y>\r\n"
+#define T_ID "Call-ID: c\r\nCSeq: 1 OPTIONS\r\n"
+#define T_ALL T_RL T_VIA T_FT T_ID
+
+/*
+ * Every string field keeps exactly its old array size - 1 bytes of a
+ * longer value (the SIPMSG_*_BYTES of sipmsg.h), and a value that fits
+ * whole: values from cap - 2 to cap + 40 bytes, for every field.  The
+ * value is pre + letters + post, as the field shows it.
+ */
+static void
+test_string_caps(void)
+{
+	static const struct {
+		enum sfield f;
+		size_t cap;
+		const char *fmt;          /* each %s is the value */
+		const char *pre, *post;   /* fixed parts of the value */
+	} cases[] = {
+		{ F_METHOD, SIPMSG_METHOD_BYTES, "%s sip:x@192.0.2.1 SIP/2.0\r\n"
+		  T_VIA T_FT "Call-ID: c\r\nCSeq: 1 %s\r\n\r\n", "", "" },
+		{ F_CSEQ_METHOD, SIPMSG_METHOD_BYTES, "SIP/2.0 200 OK\r\n"
+		  T_VIA T_FT "Call-ID: c\r\nCSeq: 1 %s\r\n\r\n", "", "" },
+		{ F_REASON, SIPMSG_REASON_BYTES, "SIP/2.0 486 %s\r\n"
+		  T_VIA T_FT T_ID "\r\n", "", "" },
+		{ F_RURI, SIPMSG_URI_BYTES, "OPTIONS %s SIP/2.0\r\n"
+		  T_VIA T_FT T_ID "\r\n", "sip:", "" },
+		{ F_CALL_ID, SIPMSG_URI_BYTES, T_RL T_VIA T_FT
+		  "Call-ID: %s\r\nCSeq: 1 OPTIONS\r\n\r\n", "", "@h" },
+		{ F_FROM_URI, SIPMSG_URI_BYTES, T_RL T_VIA
+		  "From: <%s>;tag=1\r\nTo: <sip:x@y>\r\n" T_ID "\r\n",
+		  "sip:", "" },
+		{ F_FROM_TAG, SIPMSG_TAG_BYTES, T_RL T_VIA
+		  "From: <sip:a@b>;tag=%s\r\nTo: <sip:x@y>\r\n" T_ID "\r\n",
+		  "", "" },
+		{ F_FROM_DISPLAY, SIPMSG_TAG_BYTES, T_RL T_VIA
+		  "From: \"%s\" <sip:a@b>;tag=1\r\nTo: <sip:x@y>\r\n" T_ID
+		  "\r\n", "", "" },
+		{ F_TO_URI, SIPMSG_URI_BYTES, T_RL T_VIA
+		  "From: <sip:a@b>;tag=1\r\nTo: <%s>\r\n" T_ID "\r\n",
+		  "sip:", "" },
+		{ F_TO_TAG, SIPMSG_TAG_BYTES, T_RL T_VIA
+		  "From: <sip:a@b>;tag=1\r\nTo: <sip:x@y>;tag=%s\r\n" T_ID
+		  "\r\n", "", "" },
+		{ F_TO_DISPLAY, SIPMSG_TAG_BYTES, T_RL T_VIA
+		  "From: <sip:a@b>;tag=1\r\nTo: \"%s\" <sip:x@y>\r\n" T_ID
+		  "\r\n", "", "" },
+		{ F_VIA_TRANSPORT, SIPMSG_TRANSPORT_BYTES, T_RL
+		  "Via: SIP/2.0/%s 1.2.3.4;branch=z\r\n" T_FT T_ID "\r\n",
+		  "", "" },
+		{ F_VIA_HOST, SIPMSG_HOST_BYTES, T_RL
+		  "Via: SIP/2.0/UDP %s;branch=z\r\n" T_FT T_ID "\r\n",
+		  "", ".example" },
+		{ F_VIA_BRANCH, SIPMSG_BRANCH_BYTES, T_RL
+		  "Via: SIP/2.0/UDP 1.2.3.4;branch=%s\r\n" T_FT T_ID "\r\n",
+		  "z9hG4bK", "" },
+		{ F_VIA_RECEIVED, SIPMSG_HOST_BYTES, T_RL
+		  "Via: SIP/2.0/UDP 1.2.3.4;branch=z;received=%s\r\n" T_FT T_ID
+		  "\r\n", "", "" },
+		{ F_VIA_MADDR, SIPMSG_HOST_BYTES, T_RL
+		  "Via: SIP/2.0/UDP 1.2.3.4;maddr=%s;branch=z\r\n" T_FT T_ID
+		  "\r\n", "", "" },
+		{ F_CONTACT_URI, SIPMSG_URI_BYTES, T_ALL "Contact: <%s>\r\n\r\n",
+		  "sip:", "" },
+		{ F_RECORD_ROUTE, SIPMSG_URI_BYTES, T_ALL
+		  "Record-Route: %s\r\n\r\n", "<sip:", ";lr>" },
+		{ F_ROUTE, SIPMSG_URI_BYTES, T_ALL "Route: %s\r\n\r\n",
+		  "<sip:", ";lr>" },
+		{ F_USER_AGENT, SIPMSG_TEXT_BYTES, T_ALL
+		  "User-Agent: %s\r\n\r\n", "", "" },
+		{ F_PAI, SIPMSG_URI_BYTES, T_ALL
+		  "P-Asserted-Identity: %s\r\n\r\n", "<sip:", ">" },
+		{ F_RPID, SIPMSG_URI_BYTES, T_ALL
+		  "Remote-Party-ID: %s\r\n\r\n", "<sip:", ">" },
+		{ F_REFER_TO, SIPMSG_URI_BYTES, T_ALL "Refer-To: %s\r\n\r\n",
+		  "<sip:", ">" },
+		{ F_REPLACES, SIPMSG_URI_BYTES, T_ALL "Replaces: %s\r\n\r\n",
+		  "", ";to-tag=1;from-tag=2" },
+		{ F_EVENT, SIPMSG_EVENT_BYTES, T_ALL "Event: %s\r\n\r\n",
+		  "", "" },
+		{ F_SUBSTATE, SIPMSG_EVENT_BYTES, T_ALL
+		  "Subscription-State: %s\r\n\r\n", "active;expires=", "" },
+		{ F_CONTENT_TYPE, SIPMSG_TEXT_BYTES, T_ALL
+		  "Content-Type: %s\r\n\r\n", "application/", "" },
+	};
+	char msg[2048], val[400];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		size_t cap = cases[i].cap;
+
+		for (size_t vl = cap - 2; vl <= cap + 40; vl++) {
+			size_t pl = strlen(cases[i].pre);
+			size_t sl = strlen(cases[i].post);
+			struct sipmsg *m;
+			const char *got;
+			int w;
+
+			CU_ASSERT_FATAL(vl >= pl + sl + 1 && vl < sizeof(val));
+			memcpy(val, cases[i].pre, pl);
+			for (size_t k = pl; k < vl - sl; k++)
+				val[k] = (char)('A' + k % 26);
+			memcpy(val + vl - sl, cases[i].post, sl);
+			val[vl] = '\0';
+			w = subst(msg, sizeof(msg), cases[i].fmt, val);
+			CU_ASSERT_FATAL(w > 0 && (size_t)w < sizeof(msg));
+			RESET();
+			m = parse_n(msg, (size_t)w);
+			CU_ASSERT_PTR_NOT_NULL(m);
+			if (m == NULL) {
+				fprintf(stderr, "case %zu len %zu: no parse\n",
+				    i, vl);
+				continue;
+			}
+			got = sfield_get(m, cases[i].f);
+			CU_ASSERT_PTR_NOT_NULL_FATAL(got);
+			if (strlen(got) != (vl < cap ? vl : cap - 1) ||
+			    strncmp(got, val, cap - 1) != 0)
+				fprintf(stderr, "case %zu len %zu: got '%s'\n",
+				    i, vl, got);
+			CU_ASSERT_EQUAL(strlen(got), vl < cap ? vl : cap - 1);
+			CU_ASSERT_EQUAL(strncmp(got, val, cap - 1), 0);
+			CU_ASSERT(in_block(m, got, strlen(got) + 1));
+			sipmsg_free(m);
+		}
+	}
+}
+
 int
 main(void)
 {
@@ -1120,7 +1472,9 @@ main(void)
 	    CU_add_test(su, "truncation loop", test_truncation_loop) == NULL ||
 	    CU_add_test(su, "label", test_label) == NULL ||
 	    CU_add_test(su, "uri user@host", test_uri_userhost) == NULL ||
-	    CU_add_test(su, "header lookup", test_header_lookup) == NULL) {
+	    CU_add_test(su, "header lookup", test_header_lookup) == NULL ||
+	    CU_add_test(su, "memory cost", test_mem_cost) == NULL ||
+	    CU_add_test(su, "string caps", test_string_caps) == NULL) {
 		CU_cleanup_registry();
 		return 1;
 	}
