@@ -2,12 +2,17 @@
  * report.c - text, JSON and CSV renderings of dialogs, streams and
  * capture summaries (report.h).
  *
- * Text is for people: one block per dialog in the order dialogs finish
- * (the analysis streams; see analysis.h), then the capture summary with
- * anomalies.  JSON is the contract other tools build on:
- *   { "tool", "version", "dialogs": [...], "unannounced_streams": [...],
+ * Text is for people: the ALG verdict and how many calls show which
+ * symptom come first, then each affected call with its findings and
+ * evidence, then a summary of the dialogs without findings (in full with
+ * --all), unannounced streams and the capture summary with anomalies.
+ * Since the verdict is only known at the end, dialogs are spooled to
+ * temporary files as they finish (memory stays bounded).  JSON is the
+ * contract other tools build on:
+ *   { "tool", "version", "dialogs": [ {..., "symptoms": [...]} ],
+ *     "unannounced_streams": [...], "alg": { "verdict", "score", ... },
  *     "captures": [ { "file", "packets", "sip_messages", "anomalies": {} } ] }
- * CSV is one row per dialog.
+ * CSV is one row per dialog, with a symptoms column.
  */
 #include <inttypes.h>
 #include <stdlib.h>
@@ -18,11 +23,19 @@
 #include "report.h"
 #include "text.h"
 
+/* Dialogs without findings listed one line each before only counting. */
+#define REPORT_BRIEF_MAX 20
+
 struct report {
 	FILE *f;
 	FILE *sf;                 /* unannounced streams, spooled until the end */
+	FILE *af;                 /* text: affected calls, spooled */
+	FILE *uf;                 /* text: dialogs without findings, spooled */
 	struct report_opts o;
 	uint64_t ndialogs, nstreams;
+	uint64_t affected, unaffected;
+	uint64_t by_id[16];       /* affected dialogs per detector id */
+	uint64_t unaffected_kind[DIALOG_KIND_COUNT];
 };
 
 struct report *
@@ -40,9 +53,42 @@ report_new(FILE *f, const struct report_opts *o)
 void
 report_free(struct report *r)
 {
-	if (r != NULL && r->sf != NULL)
+	if (r == NULL)
+		return;
+	if (r->sf != NULL)
 		fclose(r->sf);
+	if (r->af != NULL)
+		fclose(r->af);
+	if (r->uf != NULL)
+		fclose(r->uf);
 	free(r);
+}
+
+uint64_t
+report_affected(const struct report *r)
+{
+	return r->affected;
+}
+
+bool
+report_finding_shown(const struct report *r, const struct finding *f)
+{
+	if (r->o.symptom != NULL && strcmp(r->o.symptom, f->id) != 0)
+		return false;
+	return f->confidence + 1e-9 >= r->o.min_confidence;
+}
+
+static int
+shown_findings(const struct report *r, const struct dialog *d)
+{
+	int n = 0;
+
+	if (d->findings == NULL)
+		return 0;
+	for (int i = 0; i < d->findings->n; i++)
+		if (report_finding_shown(r, &d->findings->f[i]))
+			n++;
+	return n;
 }
 
 const char *
@@ -173,6 +219,54 @@ json_stream(FILE *f, const struct rtp_stream *s)
 }
 
 static void
+json_evidence(FILE *f, const struct evidence *e)
+{
+	fprintf(f, "{\"capture\":%" PRIu32 ",\"frame\":", e->cap_idx);
+	if (e->frame)
+		fprintf(f, "%" PRIu64, e->frame);
+	else
+		fputs("null", f);
+	fputs(",\"time\":", f);
+	json_time(f, e->ts_ns);
+	fputs(",\"field\":", f);
+	json_str(f, e->field);
+	fputs(",\"value\":", f);
+	json_str(f, e->value);
+	fputc('}', f);
+}
+
+static void
+json_symptoms(struct report *r, const struct dialog *d)
+{
+	FILE *f = r->f;
+	bool first = true;
+
+	fputs(",\"symptoms\":[", f);
+	for (int i = 0; d->findings != NULL && i < d->findings->n; i++) {
+		const struct finding *x = &d->findings->f[i];
+
+		if (!report_finding_shown(r, x))
+			continue;
+		fprintf(f, "%s{\"id\":\"%s\",\"confidence\":%.2f,\"summary\":",
+		    first ? "" : ",", x->id, x->confidence);
+		json_str(f, x->summary);
+		fputs(",\"explanation\":", f);
+		json_str(f, x->explanation);
+		fputs(",\"remediation\":", f);
+		json_str(f, x->remediation);
+		fputs(",\"evidence\":[", f);
+		for (int k = 0; k < x->nev; k++) {
+			if (k)
+				fputc(',', f);
+			json_evidence(f, &x->ev[k]);
+		}
+		fputs("]}", f);
+		first = false;
+	}
+	fputc(']', f);
+}
+
+static void
 json_dialog(struct report *r, const struct dialog *d)
 {
 	FILE *f = r->f;
@@ -212,6 +306,7 @@ json_dialog(struct report *r, const struct dialog *d)
 		json_stream(f, d->streams[i]);
 	}
 	fputc(']', f);
+	json_symptoms(r, d);
 	if (r->o.messages) {
 		fputs(",\"message_list\":[", f);
 		for (size_t i = 0; i < d->nmsgs; i++) {
@@ -233,15 +328,76 @@ json_dialog(struct report *r, const struct dialog *d)
 	fputc('}', f);
 }
 
+/* Writes static prose wrapped at 76 columns, each line indented. */
 static void
-text_dialog(struct report *r, const struct dialog *d)
+wrap(FILE *f, const char *indent, const char *s)
 {
-	FILE *f = r->f;
+	size_t col = 0, ind = strlen(indent);
+
+	fputs(indent, f);
+	col = ind;
+	while (*s != '\0') {
+		size_t w = strcspn(s, " ");
+
+		if (col > ind && col + 1 + w > 76) {
+			fprintf(f, "\n%*s", (int)ind, "");
+			col = ind;
+		} else if (col > ind) {
+			fputc(' ', f);
+			col++;
+		}
+		fwrite(s, 1, w, f);
+		col += w;
+		s += w;
+		while (*s == ' ')
+			s++;
+	}
+	fputc('\n', f);
+}
+
+static void
+text_evidence(FILE *f, const struct evidence *e)
+{
+	char t[64];
+
+	if (e->frame)
+		fprintf(f, "         frame %-6" PRIu64 " ", e->frame);
+	else
+		fputs("         ", f);
+	if (e->ts_ns > 0)
+		fprintf(f, "%s  ", report_time(e->ts_ns, t, sizeof(t)) + 11);
+	plain(f, e->field);
+	fputs(": ", f);
+	plain(f, e->value);
+	fputc('\n', f);
+}
+
+static void
+text_findings(struct report *r, FILE *f, const struct dialog *d)
+{
+	for (int i = 0; d->findings != NULL && i < d->findings->n; i++) {
+		const struct finding *x = &d->findings->f[i];
+
+		if (!report_finding_shown(r, x))
+			continue;
+		fprintf(f, "     ! %s (confidence %.2f): ", x->id, x->confidence);
+		plain(f, x->summary);
+		fputc('\n', f);
+		wrap(f, "         why: ", x->explanation);
+		for (int k = 0; k < x->nev; k++)
+			text_evidence(f, &x->ev[k]);
+		wrap(f, "         fix: ", x->remediation);
+	}
+}
+
+static void
+text_dialog(struct report *r, FILE *f, const struct dialog *d)
+{
 	char t[64], a[NETADDR_STRLEN], b[NETADDR_STRLEN];
 	uint64_t fwd, rev;
 
 	dir_packets(d, &fwd, &rev);
-	fprintf(f, "#%-5" PRIu64 " %s  %-9s %-10s %7.1fs  %3zu msgs", d->id,
+	fprintf(f, "\n#%-5" PRIu64 " %s  %-9s %-10s %7.1fs  %3zu msgs", d->id,
 	    report_time(d->start_ns, t, sizeof(t)), dialog_kind_name(d->kind),
 	    dialog_state_name(d->state), secs(dialog_duration_ns(d)),
 	    d->nmsgs + d->dropped_msgs);
@@ -280,6 +436,21 @@ text_dialog(struct report *r, const struct dialog *d)
 			fputc('\n', f);
 		}
 	}
+	text_findings(r, f, d);
+}
+
+/* One line for a dialog without findings. */
+static void
+text_brief(FILE *f, const struct dialog *d)
+{
+	fprintf(f, "  #%-5" PRIu64 " %-9s %-10s ", d->id,
+	    dialog_kind_name(d->kind), dialog_state_name(d->state));
+	plain(f, d->from);
+	fputs(" -> ", f);
+	plain(f, d->to);
+	fputs("  Call-ID: ", f);
+	plain(f, d->call_id);
+	fputc('\n', f);
 }
 
 static void
@@ -299,9 +470,17 @@ csv_dialog(struct report *r, const struct dialog *d)
 	csv_cell(f, d->to);
 	fputc(',', f);
 	csv_cell(f, d->call_id);
-	fprintf(f, ",%.3f,%zu,%" PRIu64 ",%d,%" PRIu64 ",%" PRIu64 "\n",
+	fprintf(f, ",%.3f,%zu,%" PRIu64 ",%d,%" PRIu64 ",%" PRIu64 ",\"",
 	    secs(dialog_duration_ns(d)), d->nmsgs + d->dropped_msgs,
 	    d->retrans_total, d->nstreams, fwd, rev);
+	for (int i = 0, n = 0; d->findings != NULL && i < d->findings->n; i++) {
+		const struct finding *x = &d->findings->f[i];
+
+		if (!report_finding_shown(r, x))
+			continue;
+		fprintf(f, "%s%s:%.2f", n++ ? ";" : "", x->id, x->confidence);
+	}
+	fputs("\"\n", f);
 }
 
 void
@@ -314,20 +493,48 @@ report_begin(struct report *r)
 		break;
 	case REPORT_CSV:
 		fputs("id,start,kind,state,from,to,call_id,duration,messages,"
-		    "retransmissions,streams,rtp_packets_fwd,rtp_packets_rev\n",
-		    r->f);
+		    "retransmissions,streams,rtp_packets_fwd,rtp_packets_rev,"
+		    "symptoms\n", r->f);
 		break;
 	default:
-		fputs("DIALOGS (in the order they ended)\n", r->f);
+		/* Everything is written by report_end, verdict first. */
 		break;
+	}
+}
+
+static void
+count_findings(struct report *r, const struct dialog *d)
+{
+	bool seen[16] = { false };
+
+	for (int i = 0; d->findings != NULL && i < d->findings->n; i++) {
+		const struct finding *x = &d->findings->f[i];
+
+		if (!report_finding_shown(r, x))
+			continue;
+		for (int k = 0; k < 16 && detect_ids[k] != NULL; k++)
+			if (strcmp(detect_ids[k], x->id) == 0 && !seen[k]) {
+				seen[k] = true;
+				r->by_id[k]++;
+			}
 	}
 }
 
 void
 report_dialog(struct report *r, const struct dialog *d)
 {
+	bool affected;
+
 	if (r->o.only_calls && d->kind != DIALOG_CALL)
 		return;
+	affected = shown_findings(r, d) > 0;
+	if (affected) {
+		r->affected++;
+		count_findings(r, d);
+	} else {
+		r->unaffected++;
+		r->unaffected_kind[d->kind]++;
+	}
 	switch (r->o.format) {
 	case REPORT_JSON:
 		json_dialog(r, d);
@@ -336,7 +543,18 @@ report_dialog(struct report *r, const struct dialog *d)
 		csv_dialog(r, d);
 		break;
 	default:
-		text_dialog(r, d);
+		if (affected) {
+			if (r->af == NULL && (r->af = tmpfile()) == NULL)
+				break;
+			text_dialog(r, r->af, d);
+		} else if (r->o.all || r->unaffected <= REPORT_BRIEF_MAX) {
+			if (r->uf == NULL && (r->uf = tmpfile()) == NULL)
+				break;
+			if (r->o.all)
+				text_dialog(r, r->uf, d);
+			else
+				text_brief(r->uf, d);
+		}
 		break;
 	}
 	r->ndialogs++;
@@ -442,28 +660,127 @@ text_capture(FILE *f, const struct capture_info *ci,
 }
 
 static void
-copy_spool(struct report *r)
+copy_file(FILE *to, FILE *from)
 {
 	char buf[8192];
 	size_t n;
 
-	if (r->sf == NULL)
+	if (from == NULL)
 		return;
-	rewind(r->sf);
-	while ((n = fread(buf, 1, sizeof(buf), r->sf)) > 0)
-		fwrite(buf, 1, n, r->f);
+	rewind(from);
+	while ((n = fread(buf, 1, sizeof(buf), from)) > 0)
+		fwrite(buf, 1, n, to);
+}
+
+static void
+copy_spool(struct report *r)
+{
+	copy_file(r->f, r->sf);
+}
+
+static void
+json_alg(struct report *r, const struct detect_verdict *v)
+{
+	FILE *f = r->f;
+	bool first = true;
+
+	fprintf(f, "\"alg\":{\"verdict\":\"%s\",\"score\":%.2f,"
+	    "\"dialogs\":%" PRIu64 ",\"affected\":%" PRIu64
+	    ",\"by_symptom\":{", detect_alg_name(v->alg), v->score,
+	    r->ndialogs, r->affected);
+	for (int k = 0; k < 16 && detect_ids[k] != NULL; k++) {
+		if (r->by_id[k] == 0)
+			continue;
+		fprintf(f, "%s\"%s\":%" PRIu64, first ? "" : ",", detect_ids[k],
+		    r->by_id[k]);
+		first = false;
+	}
+	fputs("},\"evidence\":[", f);
+	for (int i = 0; i < v->nstrongest; i++) {
+		if (i)
+			fputc(',', f);
+		json_evidence(f, &v->strongest[i]);
+	}
+	fputs("]}", f);
+}
+
+static void
+text_verdict(struct report *r, const struct detect_verdict *v)
+{
+	FILE *f = r->f;
+
+	switch (v->alg) {
+	case DETECT_ALG_LIKELY:
+		fprintf(f, "SIP ALG: LIKELY present (score %.1f; 1.5 or more "
+		    "is likely)\n", v->score);
+		break;
+	case DETECT_ALG_UNLIKELY:
+		fprintf(f, "SIP ALG: unlikely (score %.1f): NATed addresses "
+		    "pass untranslated\n", v->score);
+		break;
+	default:
+		fprintf(f, "SIP ALG: unknown (score %.1f): the capture shows "
+		    "no fingerprint either way\n", v->score);
+		break;
+	}
+	if (v->nstrongest > 0) {
+		fputs("  strongest evidence:\n", f);
+		for (int i = 0; i < v->nstrongest; i++)
+			text_evidence(f, &v->strongest[i]);
+	}
+	fprintf(f, "Calls with findings: %" PRIu64 " of %" PRIu64 " dialogs",
+	    r->affected, r->ndialogs);
+	if (r->o.symptom != NULL || r->o.min_confidence > 0)
+		fputs(" (filtered)", f);
+	fputc('\n', f);
+	for (int k = 0; k < 16 && detect_ids[k] != NULL; k++)
+		if (r->by_id[k] > 0)
+			fprintf(f, "  %-26s %" PRIu64 "\n", detect_ids[k],
+			    r->by_id[k]);
+	if (r->affected > 0 || v->alg == DETECT_ALG_LIKELY)
+		fputs("To turn a router's SIP ALG off: sipalg-analyze --fix "
+		    "list, then --fix VENDOR\n", f);
+}
+
+static void
+text_dialogs(struct report *r)
+{
+	FILE *f = r->f;
+	bool first = true;
+
+	if (r->affected > 0) {
+		fputs("\nCALLS WITH FINDINGS (in the order they ended)\n", f);
+		copy_file(f, r->af);
+	}
+	fprintf(f, "\nDIALOGS WITHOUT FINDINGS: %" PRIu64, r->unaffected);
+	for (int k = 0; k < DIALOG_KIND_COUNT; k++)
+		if (r->unaffected_kind[k] > 0) {
+			fprintf(f, "%s%" PRIu64 " %s", first ? " (" : ", ",
+			    r->unaffected_kind[k],
+			    dialog_kind_name((enum dialog_kind)k));
+			first = false;
+		}
+	fputs(first ? "\n" : ")\n", f);
+	copy_file(f, r->uf);
+	if (!r->o.all && r->unaffected > REPORT_BRIEF_MAX)
+		fprintf(f, "  ... and %" PRIu64 " more; --all lists them\n",
+		    r->unaffected - REPORT_BRIEF_MAX);
 }
 
 void
 report_end(struct report *r, struct analysis *a)
 {
 	size_t n = analysis_capture_count(a);
+	struct detect_verdict v;
 
+	detect_verdict_get(analysis_detect(a), &v);
 	switch (r->o.format) {
 	case REPORT_JSON:
 		fputs("],\n\"unannounced_streams\":[", r->f);
 		copy_spool(r);
-		fputs("],\n\"captures\":[", r->f);
+		fputs("],\n", r->f);
+		json_alg(r, &v);
+		fputs(",\n\"captures\":[", r->f);
 		for (size_t i = 0; i < n; i++) {
 			if (i)
 				fputc(',', r->f);
@@ -475,8 +792,8 @@ report_end(struct report *r, struct analysis *a)
 	case REPORT_CSV:
 		break;
 	default:
-		if (r->ndialogs == 0)
-			fputs("  (none)\n", r->f);
+		text_verdict(r, &v);
+		text_dialogs(r);
 		if (r->nstreams > 0) {
 			fputs("\nRTP STREAMS NO SDP ANNOUNCED\n", r->f);
 			copy_spool(r);

@@ -7,8 +7,9 @@
  * JSON output is always valid.
  *
  * A report is written incrementally: report_begin, then report_dialog for
- * each dialog as the analysis hands it over, report_stream for each
- * unannounced RTP stream, and report_end with the capture summaries.
+ * each dialog as the analysis hands it over (with its findings, detect.h),
+ * report_stream for each unannounced RTP stream, and report_end with the
+ * ALG verdict and the capture summaries.
  */
 #ifndef SIPALG_REPORT_H
 #define SIPALG_REPORT_H
@@ -17,6 +18,7 @@
 #include <stdio.h>
 
 #include "analysis.h"
+#include "detect.h"
 #include "dialog.h"
 #include "rtp.h"
 
@@ -26,6 +28,9 @@ struct report_opts {
 	enum report_format format;
 	bool messages;            /* list each dialog's messages */
 	bool only_calls;          /* skip REGISTER/OPTIONS/... dialogs */
+	bool all;                 /* text: list dialogs without findings in full */
+	const char *symptom;      /* only findings with this id; NULL all */
+	double min_confidence;    /* only findings at or above this */
 };
 
 struct report;
@@ -37,8 +42,19 @@ void report_free(struct report *r);
 void report_begin(struct report *r);
 void report_dialog(struct report *r, const struct dialog *d);
 void report_stream(struct report *r, const struct rtp_stream *s);
-/* Capture summaries (files, packets, SIP messages, anomalies) and close. */
+/*
+ * Capture summaries (files, packets, SIP messages, anomalies) and close.
+ * Text reports are written here in full: the ALG verdict first, then the
+ * calls with findings, a summary of the others, streams and captures (the
+ * dialogs were spooled to a temporary file as they came).
+ */
 void report_end(struct report *r, struct analysis *a);
+
+/* Dialogs with at least one finding passing the filters, so far. */
+uint64_t report_affected(const struct report *r);
+
+/* True when finding f passes the --symptom / --min-confidence filters. */
+bool report_finding_shown(const struct report *r, const struct finding *f);
 
 /* Formats ns since the epoch as "2026-11-22 10:00:00.123456" (UTC). */
 const char *report_time(int64_t ns, char *buf, size_t n);

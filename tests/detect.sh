@@ -1,0 +1,161 @@
+#!/bin/sh
+# tests/detect.sh - the symptom detectors and ALG verdict on real captures,
+# and the command-line options that go with them.
+#
+# 1. ../shared/corpus: the findings must be exactly those listed in
+#    tests/data/corpus-findings.tsv (per capture and id, number of
+#    dialogs); any other capture must produce none (no false positive on
+#    clean calls).  Exit status 1 with findings, 0 without.
+# 2. samples/linux-alg (real kernel ALG captures, see its README.md): the
+#    findings expected for each scenario, and no other symptom; the
+#    verdict where the capture can show it.
+# 3. --fix, --symptom, --min-confidence, --all and their usage errors.
+. "${top_srcdir:-.}/tests/lib.sh"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+# Prints "id count" lines (dialogs per symptom id) and the verdict.
+summary() {
+	python3 - "$1" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+n = {}
+for dl in d["dialogs"]:
+    for i in sorted(set(s["id"] for s in dl["symptoms"])):
+        n[i] = n.get(i, 0) + 1
+        for s in dl["symptoms"]:
+            assert 0 <= s["confidence"] <= 1
+            assert s["summary"] and s["explanation"] and s["remediation"]
+            for e in s["evidence"]:
+                assert "field" in e and "value" in e and "frame" in e
+for i in sorted(n):
+    print(i, n[i])
+print("verdict", d["alg"]["verdict"])
+PY
+}
+
+# ---- 3. command line (no corpus needed) ----
+"$ANALYZE" --fix list >"$tmp/fix" 2>&1
+check "--fix list exit" 0 $?
+for v in cisco-ios cisco-asa cisco-pix fortinet sonicwall juniper mikrotik \
+    edgerouter unifi pfsense netgear tp-link linksys d-link zyxel arris att \
+    comcast verizon linux; do
+	grep -q "^  $v " "$tmp/fix" || fail "--fix list lacks $v"
+	"$ANALYZE" --fix "$v" >"$tmp/one" 2>&1
+	check "--fix $v exit" 0 $?
+	grep -q "UDP NAT timeouts of 150-300 s" "$tmp/one" || fail "--fix $v: no general advice"
+done
+"$ANALYZE" --fix ASA | grep -q "no inspect sip" || fail "--fix ASA (alias, any case)"
+"$ANALYZE" --fix opnsense | grep -q "Static Port" || fail "--fix opnsense"
+"$ANALYZE" --fix bogus >/dev/null 2>"$tmp/e"
+check "--fix unknown exit" 2 $?
+grep -q "unknown vendor 'bogus'" "$tmp/e" || fail "--fix unknown message"
+"$ANALYZE" --symptom nope x.pcap >/dev/null 2>"$tmp/e"
+check "--symptom unknown exit" 2 $?
+for bad in 2 -0.1 abc ''; do
+	"$ANALYZE" --min-confidence "$bad" x.pcap >/dev/null 2>"$tmp/e"
+	check "--min-confidence '$bad' exit" 2 $?
+done
+grep -q "a number from 0 to 1" "$tmp/e" || fail "--min-confidence message"
+"$ANALYZE" --help | grep -q -- "--min-confidence" || fail "--help lacks --min-confidence"
+
+# ---- 2. real Linux kernel ALG captures ----
+S="$top_srcdir/samples/linux-alg"
+if [ -f "$S/outbound-alg-on-outside.pcap" ]; then
+	# scenario alg side expected-ids (comma list, "-" none) verdict ("*" any)
+	while read -r sc alg side want verdict; do
+		case "$sc" in '#'*|'') continue ;; esac
+		if [ "$side" = both ]; then
+			files="$S/$sc-alg-$alg-inside.pcap $S/$sc-alg-$alg-outside.pcap"
+		else
+			files="$S/$sc-alg-$alg-$side.pcap"
+		fi
+		# shellcheck disable=SC2086
+		"$ANALYZE" -q -f json $files >"$tmp/s.json"
+		rc=$?
+		summary "$tmp/s.json" >"$tmp/s.txt" || { fail "$sc/$alg/$side: bad JSON"; continue; }
+		got=$(grep -v '^verdict' "$tmp/s.txt" | cut -d' ' -f1 | paste -sd, -)
+		[ -n "$got" ] || got=-
+		check "$sc alg $alg $side findings" "$want" "$got"
+		if [ "$want" = - ]; then check "$sc alg $alg $side exit" 0 $rc
+		else check "$sc alg $alg $side exit" 1 $rc; fi
+		[ "$verdict" = "*" ] || check "$sc alg $alg $side verdict" "$verdict" \
+		    "$(sed -n 's/^verdict //p' "$tmp/s.txt")"
+	done <<'EOF2'
+# ALG on: no symptom; the rewrite shows outside (Call-ID left private) and
+# definitively when inside and outside are read together.
+outbound on inside - unknown
+outbound on outside alg_rewrite_evidence likely
+outbound on both alg_rewrite_evidence likely
+inbound on inside - unknown
+inbound on outside - unknown
+inbound on both alg_rewrite_evidence likely
+tcp on outside alg_rewrite_evidence likely
+tcp on both alg_rewrite_evidence likely
+hold-resume on inside - unknown
+hold-resume on outside alg_rewrite_evidence likely
+register-idle-inbound on inside - unknown
+register-idle-inbound on outside alg_rewrite_evidence likely
+# ALG off: the symptoms, and private addresses left on the public side.
+outbound off inside one_way_audio *
+outbound off outside one_way_audio unlikely
+outbound off both one_way_audio unlikely
+inbound off inside ack_timeout_drop,one_way_audio *
+inbound off outside ack_timeout_drop,one_way_audio unlikely
+tcp off inside one_way_audio *
+tcp off outside one_way_audio unlikely
+hold-resume off inside one_way_audio *
+hold-resume off outside one_way_audio unlikely
+register-idle-inbound off inside - *
+register-idle-inbound off outside inbound_call_unanswered unlikely
+# Helper attached to 5060, signalling on 5080: behaves as ALG off.
+other-port on inside one_way_audio *
+other-port on outside one_way_audio unlikely
+other-port off outside one_way_audio unlikely
+EOF2
+	# The 32 s drop in detail: T1 estimated, BYE at 64*T1, text report.
+	"$ANALYZE" -q "$S/inbound-alg-off-outside.pcap" >"$tmp/t.txt"
+	check "text exit with findings" 1 $?
+	head -1 "$tmp/t.txt" | grep -q '^SIP ALG: unlikely' || fail "verdict is not first: $(head -1 "$tmp/t.txt")"
+	grep -q 'ack_timeout_drop (confidence 0.90)' "$tmp/t.txt" || fail "ack_timeout_drop line"
+	grep -q 'retransmitted 10 times' "$tmp/t.txt" || fail "retransmission count"
+	grep -q 'BYE: from the answering side at +3[12]\.' "$tmp/t.txt" || fail "BYE evidence"
+	grep -q -- '--fix' "$tmp/t.txt" || fail "report does not point to --fix"
+	# Filters.
+	"$ANALYZE" -q -f json --symptom ack_timeout_drop "$S/inbound-alg-off-outside.pcap" >"$tmp/f.json"
+	check "--symptom exit" 1 $?
+	check "--symptom keeps one id" "ack_timeout_drop 1" "$(summary "$tmp/f.json" | grep -v verdict)"
+	"$ANALYZE" -q -f json --min-confidence 0.95 "$S/inbound-alg-off-outside.pcap" >"$tmp/f.json"
+	check "--min-confidence exit when all filtered" 0 $?
+	"$ANALYZE" -q -f csv "$S/inbound-alg-off-outside.pcap" >"$tmp/f.csv"
+	head -1 "$tmp/f.csv" | grep -q ',symptoms$' || fail "csv header lacks symptoms"
+	grep -q '"ack_timeout_drop:0.90;one_way_audio:0.90"$' "$tmp/f.csv" || fail "csv symptoms cell"
+	"$ANALYZE" -q --all "$S/outbound-alg-on-inside.pcap" >"$tmp/a.txt"
+	check "--all exit without findings" 0 $?
+	grep -q 'RTP 10.0.0.2:6000 -> 198.51.100.2:6000' "$tmp/a.txt" || fail "--all lists the call in full"
+else
+	echo "note: samples/linux-alg not present, kernel ALG checks skipped"
+fi
+
+# ---- 1. corpus ----
+if [ ! -d "$CORPUS" ]; then
+	echo "SKIP: $CORPUS not found (clone ../shared beside the checkout to run the corpus part)"
+	finish
+	exit $?
+fi
+expected="$top_srcdir/tests/data/corpus-findings.tsv"
+tab=$(printf '\t')
+for f in "$CORPUS"/*; do
+	case "$f" in *.md) continue ;; esac
+	b=$(basename "$f")
+	"$ANALYZE" -q -f json "$f" >"$tmp/c.json" 2>/dev/null
+	rc=$?
+	[ $rc -eq 3 ] && continue
+	summary "$tmp/c.json" >"$tmp/sum" || { fail "$b: bad JSON"; continue; }
+	grep -v '^verdict' "$tmp/sum" >"$tmp/got"
+	grep -v '^#' "$expected" | awk -F"$tab" -v f="$b" '$1 == f && $3 > 0 { print $2, $3 }' |
+	    sort >"$tmp/want"
+	check "$b findings" "$(tr '\n' ';' <"$tmp/want")" "$(sort "$tmp/got" | tr '\n' ';')"
+	if [ -s "$tmp/want" ]; then check "$b exit" 1 $rc; else check "$b exit" 0 $rc; fi
+done
+finish
