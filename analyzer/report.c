@@ -771,9 +771,25 @@ void
 report_end(struct report *r, struct analysis *a)
 {
 	size_t n = analysis_capture_count(a);
+	struct report_capture *caps = calloc(n ? n : 1, sizeof(*caps));
+
+	if (caps == NULL)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		caps[i].info = analysis_capture_info(a, i);
+		caps[i].stats = analysis_capture_stats(a, i);
+	}
+	report_end_captures(r, caps, n, analysis_detect(a));
+	free(caps);
+}
+
+void
+report_end_captures(struct report *r, const struct report_capture *caps,
+    size_t n, const struct detect *dt)
+{
 	struct detect_verdict v;
 
-	detect_verdict_get(analysis_detect(a), &v);
+	detect_verdict_get(dt, &v);
 	switch (r->o.format) {
 	case REPORT_JSON:
 		fputs("],\n\"unannounced_streams\":[", r->f);
@@ -784,8 +800,7 @@ report_end(struct report *r, struct analysis *a)
 		for (size_t i = 0; i < n; i++) {
 			if (i)
 				fputc(',', r->f);
-			json_capture(r->f, analysis_capture_info(a, i),
-			    analysis_capture_stats(a, i));
+			json_capture(r->f, caps[i].info, caps[i].stats);
 		}
 		fputs("]}\n", r->f);
 		break;
@@ -799,8 +814,7 @@ report_end(struct report *r, struct analysis *a)
 			copy_spool(r);
 		}
 		for (size_t i = 0; i < n; i++)
-			text_capture(r->f, analysis_capture_info(a, i),
-			    analysis_capture_stats(a, i));
+			text_capture(r->f, caps[i].info, caps[i].stats);
 		break;
 	}
 	fflush(r->f);

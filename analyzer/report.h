@@ -50,6 +50,15 @@ void report_stream(struct report *r, const struct rtp_stream *s);
  */
 void report_end(struct report *r, struct analysis *a);
 
+/* The same from capture figures held elsewhere (the store). */
+struct detect;
+struct report_capture {
+	const struct capture_info *info;
+	const struct analysis_capstats *stats;
+};
+void report_end_captures(struct report *r, const struct report_capture *caps,
+    size_t n, const struct detect *dt);
+
 /* Dialogs with at least one finding passing the filters, so far. */
 uint64_t report_affected(const struct report *r);
 

@@ -25,7 +25,7 @@
 #include "store.h"
 #include "text.h"
 
-#define STORE_BATCH 256
+#define STORE_BATCH 64
 
 struct store {
 	sqlite3 *db;
@@ -68,13 +68,15 @@ const char *const store_schema_v1_sql =
     " retrans INTEGER, retrans_times BLOB, raw BLOB NOT NULL);"
     "CREATE TABLE streams("
     " id INTEGER PRIMARY KEY,"
-    " dialog_id INTEGER NOT NULL REFERENCES dialogs(id) ON DELETE CASCADE,"
+    " capture_id INTEGER NOT NULL REFERENCES captures(id) ON DELETE CASCADE,"
+    " dialog_id INTEGER REFERENCES dialogs(id) ON DELETE CASCADE,"
     " src TEXT, dst TEXT, ssrc INTEGER, pt INTEGER, codec TEXT,"
     " clock_rate INTEGER, packets INTEGER, bytes INTEGER, lost INTEGER,"
     " dup INTEGER, ooo INTEGER, seq_jumps INTEGER, jitter REAL,"
     " max_gap_ns INTEGER, first_ns INTEGER, last_ns INTEGER,"
     " first_frame INTEGER, last_frame INTEGER, rtcp_sr INTEGER,"
-    " rtcp_rr INTEGER, rate_bucket_sec INTEGER, rate BLOB);"
+    " rtcp_rr INTEGER, rate_bucket_sec INTEGER, rate BLOB,"
+    " rate_base_sec INTEGER, expected INTEGER);"
     "CREATE TABLE findings("
     " id INTEGER PRIMARY KEY,"
     " dialog_id INTEGER NOT NULL REFERENCES dialogs(id) ON DELETE CASCADE,"
@@ -88,6 +90,7 @@ const char *const store_schema_v1_sql =
     "CREATE INDEX dialogs_start ON dialogs(start_ns);"
     "CREATE INDEX messages_dialog ON messages(dialog_id);"
     "CREATE INDEX streams_dialog ON streams(dialog_id);"
+    "CREATE INDEX streams_capture ON streams(capture_id);"
     "CREATE INDEX findings_dialog ON findings(dialog_id);"
     "CREATE INDEX findings_detector ON findings(detector);"
     "CREATE INDEX evidence_finding ON evidence(finding_id);";
@@ -255,8 +258,9 @@ prepare(struct store *st)
 		  "INSERT INTO streams(dialog_id, src, dst, ssrc, pt, codec,"
 		  " clock_rate, packets, bytes, lost, dup, ooo, seq_jumps, jitter,"
 		  " max_gap_ns, first_ns, last_ns, first_frame, last_frame,"
-		  " rtcp_sr, rtcp_rr, rate_bucket_sec, rate)"
-		  " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)" },
+		  " rtcp_sr, rtcp_rr, rate_bucket_sec, rate, capture_id,"
+		  " rate_base_sec, expected)"
+		  " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)" },
 		{ offsetof(struct store, ins_finding),
 		  "INSERT INTO findings(dialog_id, detector, confidence, summary,"
 		  " explanation, remediation) VALUES (?,?,?,?,?,?)" },
@@ -472,8 +476,10 @@ put_message(struct store *st, int64_t did, const struct dmsg *m)
 	return step_reset(s);
 }
 
+/* did 0: a stream no SDP announced (no dialog). */
 static int
-put_stream(struct store *st, int64_t did, const struct rtp_stream *r)
+put_stream(struct store *st, int64_t cid, int64_t did,
+    const struct rtp_stream *r)
 {
 	sqlite3_stmt *s = st->ins_stream;
 	uint8_t rate[2 * CAP_RTP_RATE_SECONDS_STRIP];
@@ -484,7 +490,13 @@ put_stream(struct store *st, int64_t did, const struct rtp_stream *r)
 		rate[2 * i] = (uint8_t)r->rate[i];
 		rate[2 * i + 1] = (uint8_t)(r->rate[i] >> 8);
 	}
-	sqlite3_bind_int64(s, 1, did);
+	if (did > 0)
+		sqlite3_bind_int64(s, 1, did);
+	else
+		sqlite3_bind_null(s, 1);
+	sqlite3_bind_int64(s, 24, cid);
+	sqlite3_bind_int64(s, 25, r->rate_base_sec);
+	sqlite3_bind_int64(s, 26, (sqlite3_int64)rtp_stream_expected(r));
 	bind_ep(s, 2, &r->src);
 	bind_ep(s, 3, &r->dst);
 	sqlite3_bind_int64(s, 4, r->ssrc);
@@ -583,13 +595,22 @@ store_put_dialog(struct store *st, int64_t capture_id, const struct dialog *d)
 		if (put_message(st, did, &d->msgs[i]) != 0)
 			return -1;
 	for (int i = 0; i < d->nstreams; i++)
-		if (put_stream(st, did, d->streams[i]) != 0)
+		if (put_stream(st, capture_id, did, d->streams[i]) != 0)
 			return -1;
 	if (put_findings(st, did, d->findings) != 0)
 		return -1;
 	if (++st->pending >= STORE_BATCH)
 		return tx_commit(st);
 	return 0;
+}
+
+int
+store_put_stream(struct store *st, int64_t capture_id,
+    const struct rtp_stream *r)
+{
+	if (tx_begin(st) != 0)
+		return -1;
+	return put_stream(st, capture_id, 0, r);
 }
 
 int
@@ -757,21 +778,38 @@ read_messages(struct store *st, int64_t did, struct dialog *d)
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
+/*
+ * Streams of dialog did (d != NULL), or the unannounced streams of every
+ * complete capture, in the order they were stored, handed to on_stream one
+ * by one (d == NULL).
+ */
 static int
-read_streams(struct store *st, int64_t did, struct dialog *d)
+read_streams(struct store *st, int64_t did, int64_t cid, struct dialog *d,
+    void (*on_stream)(void *, const struct rtp_stream *), void *user)
 {
 	sqlite3_stmt *s;
 	int rc;
 
-	if (sqlite3_prepare_v2(st->db, "SELECT src, dst, ssrc, pt, codec,"
+	if (sqlite3_prepare_v2(st->db, d != NULL ?
+	    "SELECT src, dst, ssrc, pt, codec,"
 	    " clock_rate, packets, bytes, lost, dup, ooo, seq_jumps, jitter,"
 	    " max_gap_ns, first_ns, last_ns, first_frame, last_frame, rtcp_sr,"
-	    " rtcp_rr, rate_bucket_sec, rate FROM streams WHERE dialog_id = ?"
+	    " rtcp_rr, rate_bucket_sec, rate, rate_base_sec, expected"
+	    " FROM streams WHERE dialog_id = ?"
+	    " ORDER BY id" :
+	    "SELECT src, dst, ssrc, pt, codec,"
+	    " clock_rate, packets, bytes, lost, dup, ooo, seq_jumps, jitter,"
+	    " max_gap_ns, first_ns, last_ns, first_frame, last_frame, rtcp_sr,"
+	    " rtcp_rr, rate_bucket_sec, rate, rate_base_sec, expected"
+	    " FROM streams WHERE dialog_id IS NULL"
+	    " AND capture_id IN (SELECT id FROM captures WHERE complete = 1)"
 	    " ORDER BY id", -1, &s, NULL) != SQLITE_OK)
 		return -1;
-	sqlite3_bind_int64(s, 1, did);
+	(void)cid;
+	if (d != NULL)
+		sqlite3_bind_int64(s, 1, did);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW &&
-	    d->nstreams < CAP_DIALOG_STREAMS) {
+	    (d == NULL || d->nstreams < CAP_DIALOG_STREAMS)) {
 		struct rtp_stream *r = calloc(1, sizeof(*r));
 		const uint8_t *rate = sqlite3_column_blob(s, 21);
 		int nrate = sqlite3_column_bytes(s, 21) / 2;
@@ -805,7 +843,24 @@ read_streams(struct store *st, int64_t did, struct dialog *d)
 			r->rate[i] = (uint16_t)(rate[2 * i] | (rate[2 * i + 1] << 8));
 		r->nrate = (uint32_t)(nrate < CAP_RTP_RATE_SECONDS_STRIP ? nrate :
 		    CAP_RTP_RATE_SECONDS_STRIP);
-		d->streams[d->nstreams++] = r;
+		r->rate_base_sec = (uint32_t)sqlite3_column_int64(s, 22);
+		/*
+		 * The sequence tracker is not stored, only what it concluded:
+		 * the expected count comes back as the "prior epochs" part
+		 * with an empty current epoch (max_seq + 1 == base_seq).
+		 */
+		r->probation_done = true;
+		r->expected_prior = (uint64_t)sqlite3_column_int64(s, 23);
+		r->base_seq = 1;
+		r->max_seq = 0;
+		r->cycles = 0;
+		if (d != NULL) {
+			d->streams[d->nstreams++] = r;
+		} else {
+			if (on_stream)
+				on_stream(user, r);
+			free(r);
+		}
 	}
 	sqlite3_finalize(s);
 	return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : -1;
@@ -911,40 +966,46 @@ out:
 int
 store_read(struct store *st,
     void (*on_capture)(void *user, const struct store_capture *c),
-    bool (*on_dialog)(void *user, struct dialog *d), void *user,
+    bool (*on_dialog)(void *user, struct dialog *d),
+    void (*on_stream)(void *user, const struct rtp_stream *s), void *user,
     char *err, size_t errlen)
 {
 	static const char *const kinds[] = { "call", "register", "options",
 	    "subscribe", "message", "other" };
 	static const char *const states[] = { "setup", "ringing", "in call",
 	    "completed", "cancelled", "rejected", "busy", "diverted", "failed" };
-	sqlite3_stmt *c, *s, *a;
-	int rc;
+	sqlite3_stmt *c = NULL, *s = NULL, *a = NULL;
+	int64_t *ids = NULL;
+	size_t nids = 0;
+	int rc, ret = -1;
 
 	if (sqlite3_prepare_v2(st->db, "SELECT id, path, size, sha256, link,"
 	    " first_ns, last_ns, packets, sip_messages, sip_retrans, sip_udp,"
 	    " sip_tcp, sip_ws, sip_sctp, keepalives, dialogs, rtp_streams,"
 	    " rtp_unannounced, rtp_packets, rtcp_packets FROM captures"
-	    " WHERE complete = 1 ORDER BY id", -1, &c, NULL) != SQLITE_OK) {
-		seterr(err, errlen, "cannot read captures", st->db);
-		return -1;
-	}
-	if (sqlite3_prepare_v2(st->db, "SELECT id, seq, call_id, kind, state,"
-	    " from_uri, to_uri, from_tag, first_method, start_ns, ring_ns,"
-	    " answer_ns, end_ns, last_ns, initial_cseq, final_status, forks,"
-	    " retransmissions, dropped_messages, rtcp_packets, evicted"
-	    " FROM dialogs WHERE capture_id = ? ORDER BY id", -1, &s, NULL) !=
-	    SQLITE_OK ||
+	    " WHERE complete = 1 ORDER BY id", -1, &c, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(st->db, "SELECT d.id, d.seq, d.call_id, d.kind,"
+	    " d.state, d.from_uri, d.to_uri, d.from_tag, d.first_method,"
+	    " d.start_ns, d.ring_ns, d.answer_ns, d.end_ns, d.last_ns,"
+	    " d.initial_cseq, d.final_status, d.forks, d.retransmissions,"
+	    " d.dropped_messages, d.rtcp_packets, d.evicted, d.capture_id"
+	    " FROM dialogs d JOIN captures c ON c.id = d.capture_id"
+	    " WHERE c.complete = 1 ORDER BY d.id", -1, &s, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(st->db, "SELECT name, count FROM anomalies"
 	    " WHERE capture_id = ?", -1, &a, NULL) != SQLITE_OK) {
-		seterr(err, errlen, "cannot read dialogs", st->db);
-		sqlite3_finalize(c);
-		return -1;
+		seterr(err, errlen, "cannot read the database", st->db);
+		goto out;
 	}
+	/* Captures first, so a dialog's cap_idx is its capture's position. */
 	while ((rc = sqlite3_step(c)) == SQLITE_ROW) {
 		struct store_capture sc;
 		int64_t cid = sqlite3_column_int64(c, 0);
+		int64_t *nid = realloc(ids, (nids + 1) * sizeof(*ids));
 
+		if (nid == NULL)
+			goto out;
+		ids = nid;
+		ids[nids++] = cid;
 		memset(&sc, 0, sizeof(sc));
 		sc.id = cid;
 		sc.complete = true;
@@ -979,59 +1040,67 @@ store_read(struct store *st,
 		if (on_capture)
 			on_capture(user, &sc);
 		free(sc.info.path);
-
-		sqlite3_bind_int64(s, 1, cid);
-		while (sqlite3_step(s) == SQLITE_ROW) {
-			struct dialog *d = calloc(1, sizeof(*d));
-			int64_t did = sqlite3_column_int64(s, 0);
-
-			if (d == NULL)
-				break;
-			d->id = (uint64_t)sqlite3_column_int64(s, 1);
-			snprintf(d->call_id, sizeof(d->call_id), "%s", col_text(s, 2));
-			d->kind = (enum dialog_kind)lookup_name(kinds, 6,
-			    col_text(s, 3));
-			d->state = (enum dialog_state)lookup_name(states, 9,
-			    col_text(s, 4));
-			snprintf(d->from, sizeof(d->from), "%s", col_text(s, 5));
-			snprintf(d->to, sizeof(d->to), "%s", col_text(s, 6));
-			snprintf(d->from_tag, sizeof(d->from_tag), "%s",
-			    col_text(s, 7));
-			snprintf(d->first_method, sizeof(d->first_method), "%s",
-			    col_text(s, 8));
-			d->start_ns = sqlite3_column_int64(s, 9);
-			d->ring_ns = sqlite3_column_int64(s, 10);
-			d->answer_ns = sqlite3_column_int64(s, 11);
-			d->end_ns = sqlite3_column_int64(s, 12);
-			d->last_ns = sqlite3_column_int64(s, 13);
-			d->initial_cseq = (uint32_t)sqlite3_column_int64(s, 14);
-			d->final_status = sqlite3_column_int(s, 15);
-			d->nforks = sqlite3_column_int(s, 16);
-			d->retrans_total = (uint64_t)sqlite3_column_int64(s, 17);
-			d->dropped_msgs = (uint64_t)sqlite3_column_int64(s, 18);
-			d->rtcp_packets = (uint64_t)sqlite3_column_int64(s, 19);
-			d->evicted = sqlite3_column_int(s, 20) != 0;
-			if (read_messages(st, did, d) != 0 ||
-			    read_streams(st, did, d) != 0 ||
-			    read_findings(st, did, d) != 0) {
-				dialog_free(d);
-				seterr(err, errlen, "cannot read a dialog", st->db);
-				sqlite3_finalize(s);
-				sqlite3_finalize(a);
-				sqlite3_finalize(c);
-				return -1;
-			}
-			if (!on_dialog || !on_dialog(user, d))
-				dialog_free(d);
-		}
-		sqlite3_reset(s);
 	}
+	if (rc != SQLITE_DONE) {
+		seterr(err, errlen, "cannot read captures", st->db);
+		goto out;
+	}
+	/* Dialogs in the order they were stored, across captures. */
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct dialog *d = calloc(1, sizeof(*d));
+		int64_t did = sqlite3_column_int64(s, 0);
+		int64_t cid = sqlite3_column_int64(s, 21);
+
+		if (d == NULL)
+			goto out;
+		for (size_t i = 0; i < nids; i++)
+			if (ids[i] == cid)
+				d->cap_idx = (uint32_t)i;
+		d->id = (uint64_t)sqlite3_column_int64(s, 1);
+		snprintf(d->call_id, sizeof(d->call_id), "%s", col_text(s, 2));
+		d->kind = (enum dialog_kind)lookup_name(kinds, 6, col_text(s, 3));
+		d->state = (enum dialog_state)lookup_name(states, 9,
+		    col_text(s, 4));
+		snprintf(d->from, sizeof(d->from), "%s", col_text(s, 5));
+		snprintf(d->to, sizeof(d->to), "%s", col_text(s, 6));
+		snprintf(d->from_tag, sizeof(d->from_tag), "%s", col_text(s, 7));
+		snprintf(d->first_method, sizeof(d->first_method), "%s",
+		    col_text(s, 8));
+		d->start_ns = sqlite3_column_int64(s, 9);
+		d->ring_ns = sqlite3_column_int64(s, 10);
+		d->answer_ns = sqlite3_column_int64(s, 11);
+		d->end_ns = sqlite3_column_int64(s, 12);
+		d->last_ns = sqlite3_column_int64(s, 13);
+		d->initial_cseq = (uint32_t)sqlite3_column_int64(s, 14);
+		d->final_status = sqlite3_column_int(s, 15);
+		d->nforks = sqlite3_column_int(s, 16);
+		d->retrans_total = (uint64_t)sqlite3_column_int64(s, 17);
+		d->dropped_msgs = (uint64_t)sqlite3_column_int64(s, 18);
+		d->rtcp_packets = (uint64_t)sqlite3_column_int64(s, 19);
+		d->evicted = sqlite3_column_int(s, 20) != 0;
+		if (read_messages(st, did, d) != 0 ||
+		    read_streams(st, did, cid, d, NULL, NULL) != 0 ||
+		    read_findings(st, did, d) != 0) {
+			dialog_free(d);
+			seterr(err, errlen, "cannot read a dialog", st->db);
+			goto out;
+		}
+		if (!on_dialog || !on_dialog(user, d))
+			dialog_free(d);
+	}
+	if (rc != SQLITE_DONE) {
+		seterr(err, errlen, "cannot read dialogs", st->db);
+		goto out;
+	}
+	if (read_streams(st, 0, 0, NULL, on_stream, user) != 0) {
+		seterr(err, errlen, "cannot read streams", st->db);
+		goto out;
+	}
+	ret = 0;
+out:
 	sqlite3_finalize(s);
 	sqlite3_finalize(a);
 	sqlite3_finalize(c);
-	if (rc != SQLITE_DONE) {
-		seterr(err, errlen, "cannot read captures", st->db);
-		return -1;
-	}
-	return 0;
+	free(ids);
+	return ret;
 }

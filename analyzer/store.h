@@ -63,6 +63,10 @@ int64_t store_capture_begin(struct store *st, const char *path,
 int store_put_dialog(struct store *st, int64_t capture_id,
     const struct dialog *d);
 
+/* Adds an RTP stream no SDP announced (batched like dialogs). */
+int store_put_stream(struct store *st, int64_t capture_id,
+    const struct rtp_stream *s);
+
 /* Records the capture's figures and anomalies and marks it complete. */
 int store_capture_end(struct store *st, int64_t capture_id,
     const struct capture_info *ci, const struct analysis_capstats *cs);
@@ -78,15 +82,18 @@ struct store_capture {
 };
 
 /*
- * Calls fn for every complete capture (in import order), then, for each,
- * every dialog rebuilt from the database (messages re-parsed from their
- * raw bytes, streams and findings restored) in the order it was stored.
- * The dialog is freed after fn returns unless fn returns true (then the
- * callee owns it: dialog_free).  Returns 0, or -1 with err.
+ * For every complete capture in import order: on_capture, then each of its
+ * dialogs rebuilt from the database (messages re-parsed from their raw
+ * bytes, streams and findings restored; cap_idx = the capture's position
+ * in this listing) in the order they were stored, then its unannounced
+ * streams.  A dialog is freed after on_dialog returns unless it returns
+ * true (the callee then owns it: dialog_free).  Any callback may be NULL.
+ * Returns 0, or -1 with err.
  */
 int store_read(struct store *st,
     void (*on_capture)(void *user, const struct store_capture *c),
-    bool (*on_dialog)(void *user, struct dialog *d), void *user,
+    bool (*on_dialog)(void *user, struct dialog *d),
+    void (*on_stream)(void *user, const struct rtp_stream *s), void *user,
     char *err, size_t errlen);
 
 /* The first schema, kept so tests can build a version-1 database and

@@ -85,4 +85,16 @@ check "truncated capture still has its message" 1 \
     >"$tmp/m.json" 2>"$tmp/e"
 check "mixed files exit" 3 $?
 check "captures listed" 2 "$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["captures"]))' "$tmp/m.json")"
+# Inside/outside comparison through the command line.
+S="$top_srcdir/samples/linux-alg"
+"$ANALYZE" --inside "$S/outbound-alg-on-inside.pcap" \
+    --outside "$S/outbound-alg-on-outside.pcap" -f json >"$tmp/d.json"
+check "--inside/--outside exit" 0 $?
+check "profile of the kernel ALG" linux "$(json_get "$tmp/d.json" diff.profile.guess)"
+"$ANALYZE" --inside "$S/outbound-alg-on-inside.pcap" >/dev/null 2>"$tmp/e"
+check "--inside alone" 2 $?
+"$ANALYZE" --inside "$tmp/missing.pcap" --outside "$S/outbound-alg-on-outside.pcap" \
+    >"$tmp/d.out" 2>"$tmp/e"
+check "--inside unreadable" 3 $?
+check "nothing printed on error" 0 "$(wc -c <"$tmp/d.out")"
 finish

@@ -22,7 +22,7 @@ struct seen {
 	bool evicted[8];
 };
 
-static void
+static bool
 done(void *user, struct dialog *d)
 {
 	struct seen *s = user;
@@ -36,6 +36,7 @@ done(void *user, struct dialog *d)
 		s->evicted[s->n] = d->evicted;
 	}
 	s->n++;
+	return false;
 }
 
 static struct pkt

@@ -180,7 +180,7 @@ test_round_trip(void)
 	st = store_open(path("a.db"), false, err, sizeof(err));
 	CU_ASSERT_PTR_NOT_NULL_FATAL(st);
 	ncaps = 0;
-	CU_ASSERT_EQUAL(store_read(st, on_cap, keep, NULL, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(store_read(st, on_cap, keep, NULL, NULL, err, sizeof(err)), 0);
 	store_close(st);
 	CU_ASSERT_EQUAL(ncaps, 1);
 	CU_ASSERT_EQUAL(lastcap.info.packets, 99);
