@@ -285,4 +285,164 @@ for f in "$top_srcdir"/samples/linux-alg/*.pcap; do
 	break
 done
 
+# ---- command line of --db and pair mode ----
+grep -q -- '--db FILE.db' "$tmp/help" || fail "--help does not list --db"
+grep -q -- '--inside FILE' "$tmp/help" || fail "--help does not list --inside"
+"$BROWSE" --inside "$tmp/call.pcap" >/dev/null 2>"$tmp/e"
+check "--inside alone exit" 2 $?
+grep -q -- "--inside and --outside go together" "$tmp/e" || fail "--inside alone message: $(cat "$tmp/e")"
+"$BROWSE" --db "$tmp/x.db" "$tmp/call.pcap" >/dev/null 2>"$tmp/e"
+check "--db with files exit" 2 $?
+"$BROWSE" --inside "$tmp/missing.pcap" --outside "$tmp/call.pcap" >/dev/null 2>"$tmp/e"
+check "pair missing file exit" 3 $?
+grep -q "^sipalg-browse: $tmp/missing.pcap: No such file" "$tmp/e" ||
+    fail "pair missing file message: $(cat "$tmp/e")"
+
+# A database the browser must refuse, cleanly, before the screen starts.
+printf 'this is not an SQLite database at all, just text\n%.0s' 1 2 3 4 5 6 7 8 >"$tmp/garbage.db"
+"$BROWSE" --db "$tmp/garbage.db" >/dev/null 2>"$tmp/e"
+check "garbage db exit" 3 $?
+grep -q "^sipalg-browse: $tmp/garbage.db: .*not a database" "$tmp/e" ||
+    fail "garbage db message: $(cat "$tmp/e")"
+python3 - "$tmp/foreign.db" "$tmp/newer.db" <<'PY'
+import sqlite3, sys
+c = sqlite3.connect(sys.argv[1])
+c.execute("CREATE TABLE t(x)")
+c.commit()
+c = sqlite3.connect(sys.argv[2])
+c.execute("PRAGMA application_id = %d" % 0x53414c47)
+c.execute("PRAGMA user_version = 99")
+c.execute("CREATE TABLE captures(id INTEGER PRIMARY KEY)")
+c.commit()
+PY
+"$BROWSE" --db "$tmp/foreign.db" >/dev/null 2>"$tmp/e"
+check "foreign db exit" 3 $?
+grep -q "^sipalg-browse: $tmp/foreign.db: .*not a sipalg database" "$tmp/e" ||
+    fail "foreign db message: $(cat "$tmp/e")"
+"$BROWSE" --db "$tmp/newer.db" >/dev/null 2>"$tmp/e"
+check "newer db exit" 3 $?
+grep -q "^sipalg-browse: $tmp/newer.db: .*newer" "$tmp/e" ||
+    fail "newer db message: $(cat "$tmp/e")"
+"$BROWSE" --db "$tmp/none.db" >/dev/null 2>"$tmp/e"
+check "missing db exit" 3 $?
+[ -e "$tmp/none.db" ] && fail "--db created a missing database"
+
+# ---- --db: a stored analysis of a Linux ALG sample ----
+LA="$top_srcdir/samples/linux-alg"
+# mkdb OUT.db CAPTURE (exit 1 of sipalg-analyze only means findings)
+mkdb() {
+	"$ANALYZE" -q --db "$1" "$2" >/dev/null 2>"$tmp/mkdb.err"
+	[ $? -le 1 ] && [ -s "$1" ]
+}
+if [ -f "$LA/inbound-alg-off-outside.pcap" ] && [ -x "$ANALYZE" ]; then
+	cp "$LA/inbound-alg-off-outside.pcap" "$tmp/in-off.pcap"
+	cp "$LA/inbound-alg-off-outside.pcap" "$tmp/gone.pcap"
+	if mkdb "$tmp/store.db" "$tmp/in-off.pcap" &&
+	    mkdb "$tmp/gone.db" "$tmp/gone.pcap"; then
+		ok
+		rm -f "$tmp/gone.pcap"
+		start "'$BROWSE' --db '$tmp/store.db'"
+		wait_for "1 dialogs (1 shown)"
+		expect "1-20564@198"
+		expect "completed"
+		expect "ACK 1WAY"
+		keys Enter
+		wait_for "198.51.100.2:5060"
+		expect "198.51.100.1:5060"
+		if screen | grep -F ' INVITE ' | grep -q ' INVITE ─*>│'; then ok; else
+			fail "--db: no INVITE arrow in the ladder"; screen >&2; fi
+		expect "200 OK x11"
+		expect "RTP PCMA 150p"
+		expect "Call-ID: 1-20564@198.51.100.2"
+		keys p
+		wait_for "ack_timeout_drop"
+		keys q q
+		wait_for "Start^"
+		# Saving re-reads the original capture recorded in the database.
+		keys w ; sleep 0.2; keys Enter
+		wait_for "saved 1 dialog(s)"
+		if [ -x "$ANALYZE" ]; then
+			"$ANALYZE" -q -f csv "$tmp/sipalg-selected.pcap" >"$tmp/re.csv" 2>&1
+			grep -q '1-20564@198.51.100.2' "$tmp/re.csv" ||
+			    fail "--db: saved pcap lost the call: $(cat "$tmp/re.csv")"
+		fi
+		keys q
+		# The original capture is gone: the status line says so.
+		start "'$BROWSE' --db '$tmp/gone.db'"
+		wait_for "1 dialogs (1 shown)"
+		keys w ; sleep 0.2; keys C-u; keys -l 'gone-out.pcap'; keys Enter
+		wait_for "cannot save: original capture missing (No such file"
+		[ -e "$tmp/gone-out.pcap" ] && fail "--db: wrote a pcap without the capture"
+		keys q
+	else
+		fail "cannot write the test database: $(cat "$tmp/mkdb.err")"
+	fi
+else
+	echo "note: $LA or sipalg-analyze absent, --db screens not checked"
+fi
+
+# ---- pair mode: the Linux ALG on (outbound call) ----
+if [ -f "$LA/outbound-alg-on-inside.pcap" ]; then
+	start "'$BROWSE' --inside '$LA/outbound-alg-on-inside.pcap' --outside '$LA/outbound-alg-on-outside.pcap'"
+	wait_for "1 compared dialogs"
+	expect "1-19021@10.0.0.2"
+	expect "NAT-OK"
+	expect "Worst"
+	keys Enter
+	wait_for "worst: rewritten consistently"
+	if screen | grep -F -- '-> INVITE' | grep -q 'rewritten consistently  6 changes'; then ok; else
+		fail "pair view: INVITE not rewritten consistently"; screen >&2; fi
+	expect "<- 200 OK"
+	expect "inside  frame 1"
+	expect "Contact[0]: <sip:phone@{10.0.0.2 -> 198.51.100.1}:5060;transport=UDP>"
+	expect "SDP c=: c=IN IP4 {10.0.0.2 -> 198.51.100.1}"
+	# the two copies side by side
+	keys Enter
+	wait_for "inside frame 1"
+	expect "outside frame 1"
+	if screen | grep -F 'Contact: <sip:phone@10.0.0.2' | grep -qF 'Contact: <sip:phone@198.51.100.1'; then ok; else
+		fail "side by side: the two Contact lines are not on one row"; screen >&2; fi
+	keys q
+	# the 200 OK (4th pair) comes inbound
+	keys j j j
+	expect "198.51.100.2:5060 -> 10.0.0.2:5060"
+	# the summary: mappings and profile
+	keys s
+	wait_for "ALG profile: linux"
+	expect "decided by: Call-ID untouched"
+	expect "udp sip   10.0.0.2:5060 -> 198.51.100.1:5060"
+	expect "udp media 10.0.0.2:6000 -> 198.51.100.1:6000"
+	expect "contact_rewritten=3"
+	keys q q
+	# the outside ladder and symptoms from the normal analysis
+	keys l
+	wait_for "198.51.100.1:5060"
+	expect "RTP PCMA"
+	keys q c
+	wait_for "Start^"
+	keys q
+	wait_for "NAT-OK"
+	keys q
+fi
+
+# ---- pair mode: no ALG (inbound call): identical pairs ----
+if [ -f "$LA/inbound-alg-off-inside.pcap" ]; then
+	start "'$BROWSE' --inside '$LA/inbound-alg-off-inside.pcap' --outside '$LA/inbound-alg-off-outside.pcap'"
+	wait_for "1 compared dialogs"
+	expect "SAME"
+	expect "1-20564@198.51.100.2"
+	keys Enter
+	wait_for "worst: identical"
+	if screen | grep -F -- '<- INVITE' | grep -q 'identical'; then ok; else
+		fail "pair view: INVITE not identical"; screen >&2; fi
+	expect "16 pairs"
+	expect "SIP bytes identical"
+	expect "NAT only"
+	expect_not "rewritten"
+	keys s
+	wait_for "ALG profile: none"
+	expect "udp sip   10.0.0.2:5060 -> 198.51.100.1:5060"
+	keys q q q
+fi
+
 finish

@@ -12,8 +12,10 @@
  * without the lock.  Quitting during the load leaves the thread to die
  * with the process (the library has no cancel; see the man page).
  *
- * Sources: pcap files today (struct source_ops in ui.h); a stored analysis
- * or an inside/outside pair can be added as other sources.
+ * Sources (struct source_ops in ui.h): pcap files here; a stored analysis
+ * (--db) and an inside/outside pair (--inside/--outside) in sources.c.
+ * In pair mode the bottom panel is the list of compared dialogs
+ * (pairview.c) instead of the call list.
  *
  * Terminal: UTF-8 line drawing when the locale's codeset is UTF-8 (and not
  * --ascii), colours when has_colors() (and not --no-color), bold and
@@ -167,7 +169,7 @@ ui_attr(const struct app *a, enum ui_color c)
 	}
 }
 
-void
+int
 ui_put(int y, int x, const char *s, int w, int attr, bool pad)
 {
 	mbstate_t st;
@@ -204,6 +206,7 @@ ui_put(int y, int x, const char *s, int w, int attr, bool pad)
 		used++;
 	}
 	attroff(attr);
+	return used;
 }
 
 void
@@ -403,6 +406,16 @@ app_sync(struct app *a, bool *finished)
 			grew = true;
 		}
 	}
+	if (a->ld.ps != NULL && a->ld.ps->npd != a->npds) {
+		struct pair_dialog **v = realloc(a->pds, a->ld.ps->npd *
+		    sizeof(*v));
+
+		if (v != NULL) {
+			memcpy(v, a->ld.ps->pd, a->ld.ps->npd * sizeof(*v));
+			a->pds = v;
+			a->npds = a->ld.ps->npd;
+		}
+	}
 	pthread_mutex_unlock(&a->ld.mu);
 	if (grew)
 		app_refilter(a);
@@ -526,6 +539,10 @@ help_panel_new(const struct panel *under)
 	help_add(h, "  REG registration_failure  CLID caller_id_mismatch");
 	help_add(h, "  XFER transfer_failure  REFR session_refresh_failure");
 	help_add(h, "  HOLD media_lost_after_hold  ALG alg_rewrite_evidence");
+	help_add(h, "Pair badges (--inside/--outside: worst pair of the dialog)");
+	help_add(h, "  SAME identical   NAT-OK rewritten consistently   "
+	    "ALG! inconsistently");
+	help_add(h, "  DROP dropped by the router   INJ injected by the router");
 	return p;
 }
 
@@ -536,19 +553,34 @@ draw_title(struct app *a, bool finished)
 {
 	char t[512];
 	uint64_t done, total, packets, dropped;
+	const char *phase;
+	char err[sizeof(a->ld.err)];
 
 	pthread_mutex_lock(&a->ld.mu);
 	done = a->ld.done;
 	total = a->ld.total;
 	packets = a->ld.packets;
 	dropped = a->ld.dropped;
+	phase = a->ld.phase;
+	memcpy(err, a->ld.err, sizeof(err));
 	pthread_mutex_unlock(&a->ld.mu);
 	if (a->status[0] != '\0')
 		snprintf(t, sizeof(t), " %s", a->status);
+	else if (!finished && a->ld.st != NULL)
+		snprintf(t, sizeof(t), " " PROG "  %s  %llu of %llu dialogs",
+		    phase, (unsigned long long)done, (unsigned long long)total);
 	else if (!finished)
-		snprintf(t, sizeof(t), " " PROG "  loading %d%%  %llu packets  "
-		    "%zu dialogs", total ? (int)(done * 100 / total) : 0,
-		    (unsigned long long)packets, a->nall);
+		snprintf(t, sizeof(t), " " PROG "  %s %d%%  %llu packets  "
+		    "%zu dialogs", phase != NULL ? phase : "loading",
+		    total ? (int)(done * 100 / total) : 0,
+		    (unsigned long long)packets, a->pair_mode ? a->npds : a->nall);
+	else if (err[0] != '\0')
+		snprintf(t, sizeof(t), " " PROG "  %s", err);
+	else if (a->pair_mode)
+		snprintf(t, sizeof(t), " " PROG "  %zu compared dialogs  "
+		    "%zu analysed outside%s  %s", a->npds, a->nall,
+		    dropped ? "  some lost to OOM" : "",
+		    a->stack[a->depth - 1]->ops->name);
 	else
 		snprintf(t, sizeof(t), " " PROG "  %zu dialogs (%zu shown)%s  "
 		    "%s", a->nall, a->nrows, dropped ? "  some lost to OOM" : "",
@@ -594,6 +626,9 @@ static const struct option longopts[] = {
 	{ "ascii", no_argument, NULL, 'a' },
 	{ "no-color", no_argument, NULL, 'C' },
 	{ "columns", required_argument, NULL, 'c' },
+	{ "db", required_argument, NULL, 'd' },
+	{ "inside", required_argument, NULL, 'i' },
+	{ "outside", required_argument, NULL, 'o' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 }
@@ -604,9 +639,18 @@ usage(FILE *f)
 {
 	fprintf(f,
 	    "Usage: " PROG " [options] FILE...\n"
+	    "       " PROG " [options] --db FILE.db\n"
+	    "       " PROG " [options] --inside LAN.pcap --outside WAN.pcap\n"
 	    "Browse the SIP dialogs of pcap/pcapng captures: call list, ladder\n"
 	    "diagrams, messages, symptoms and RTP streams.\n"
 	    "\n"
+	    "  -d, --db FILE.db     browse the analyses stored in a database\n"
+	    "                       (sipalg-analyze --db); read only\n"
+	    "  -i, --inside FILE    pair mode: the capture on the LAN side of\n"
+	    "                       the router, with --outside\n"
+	    "  -o, --outside FILE   the capture on the WAN side: each message's\n"
+	    "                       two copies compared, the NAT mappings and the\n"
+	    "                       ALG profile guess\n"
 	    "  -a, --ascii          ASCII line drawing even in a UTF-8 locale\n"
 	    "  -C, --no-color       no colours (bold and reverse only)\n"
 	    "  -c, --columns LIST   call-list columns, comma separated, from\n"
@@ -625,11 +669,12 @@ main(int argc, char **argv)
 	struct app *a = &app;
 	char err[512];
 	const char *columns = VIEW_DEFAULT_COLUMNS;
+	const char *db = NULL, *inside = NULL, *outside = NULL;
 	bool ascii = false, finished = false;
 	int ch;
 
 	a->color = true;
-	while ((ch = getopt_long(argc, argv, "aCc:hV", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "aCc:d:hi:o:V", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'a':
 			ascii = true;
@@ -639,6 +684,15 @@ main(int argc, char **argv)
 			break;
 		case 'c':
 			columns = optarg;
+			break;
+		case 'd':
+			db = optarg;
+			break;
+		case 'i':
+			inside = optarg;
+			break;
+		case 'o':
+			outside = optarg;
 			break;
 		case 'h':
 			usage(stdout);
@@ -658,7 +712,23 @@ main(int argc, char **argv)
 		    err);
 		return 2;
 	}
-	if (optind >= argc) {
+	if ((inside != NULL) != (outside != NULL)) {
+		fprintf(stderr, PROG ": --inside and --outside go together\n"
+		    "Try '" PROG " --help'.\n");
+		return 2;
+	}
+	if ((db != NULL || inside != NULL) && optind < argc) {
+		fprintf(stderr, PROG ": capture files and --%s exclude each "
+		    "other\nTry '" PROG " --help'.\n", db != NULL ? "db" :
+		    "inside");
+		return 2;
+	}
+	if (db != NULL && inside != NULL) {
+		fprintf(stderr, PROG ": --db and --inside/--outside exclude each "
+		    "other\nTry '" PROG " --help'.\n");
+		return 2;
+	}
+	if (optind >= argc && db == NULL && inside == NULL) {
 		fprintf(stderr, PROG ": no capture file given\nTry '" PROG
 		    " --help'.\n");
 		return 2;
@@ -671,14 +741,26 @@ main(int argc, char **argv)
 	a->utf8 = !ascii && strcmp(nl_langinfo(CODESET), "UTF-8") == 0;
 	sipmsg_global_init();
 	pthread_mutex_init(&a->ld.mu, NULL);
-	if (loader_open_pcaps(&a->ld, (const char *const *)argv + optind,
+	if (db != NULL) {
+		if (loader_open_db(&a->ld, db, err, sizeof(err)) < 0) {
+			fprintf(stderr, PROG ": %s: %s\n", db, err);
+			return 3;
+		}
+	} else if (inside != NULL) {
+		if (loader_open_pair(&a->ld, inside, outside, err,
+		    sizeof(err)) < 0) {
+			fprintf(stderr, PROG ": %s\n", err);
+			return 3;
+		}
+		a->pair_mode = true;
+	} else if (loader_open_pcaps(&a->ld, (const char *const *)argv + optind,
 	    (size_t)(argc - optind), err, sizeof(err)) < 0) {
 		fprintf(stderr, PROG ": %s\n", err);
 		return 3;
 	}
 	view_filter_init(&a->filt);
 	a->sort = VCOL_START;
-	ui_push(a, calls_panel_new());
+	ui_push(a, a->pair_mode ? pairlist_panel_new() : calls_panel_new());
 	if (a->depth == 0 || loader_start(&a->ld) < 0) {
 		fprintf(stderr, PROG ": cannot start: %s\n", strerror(errno));
 		return 1;
@@ -733,8 +815,9 @@ main(int argc, char **argv)
 	pthread_join(a->ld.thread, NULL);
 	for (size_t i = 0; i < a->ld.n; i++)
 		dialog_free(a->ld.v[i]);
-	a->ld.src->free(&a->ld);
+	loader_fini(&a->ld);
 	free(a->ld.v);
+	free(a->pds);
 	free(a->all);
 	free(a->rows);
 	free(a->marks);

@@ -31,7 +31,7 @@ static const struct keyhelp calls_help[] = {
 	{ "r", "RTP streams of the marked / current dialogs" },
 	{ "w", "save the marked / current dialogs (SIP + RTP) to a pcap" },
 	{ "e", "export the shown call list to CSV" },
-	{ "q Esc", "quit" },
+	{ "q Esc", "quit (pair mode: back to the pair list)" },
 	{ NULL, NULL }
 };
 
@@ -143,8 +143,8 @@ save_pcap(struct app *a)
 	}
 	if (ui_prompt(a, "Save pcap as: ", name, sizeof(name)) &&
 	    name[0] != '\0') {
-		if (export_pcap(a->ld.paths, a->ld.npaths, sel, n, name,
-		    &written, &skipped, err, sizeof(err)) < 0)
+		if (loader_save(&a->ld, sel, n, name, &written, &skipped, err,
+		    sizeof(err)) < 0)
 			ui_status(a, "cannot save: %s", err);
 		else
 			ui_status(a, "saved %zu dialog(s), %llu frames to %s%s", n,
@@ -284,6 +284,9 @@ calls_key(struct panel *p, struct app *a, int ch)
 		save_csv(a);
 		return PK_HANDLED;
 	case 'q': case 'Q': case 27:
+		/* Opened from pair mode's list: back to it. */
+		if (a->depth > 1)
+			return PK_CLOSE;
 		a->quit = true;
 		return PK_HANDLED;
 	default:

@@ -107,6 +107,7 @@ msgview_panel_new(const struct dialog *d, size_t msg)
 struct dv {
 	const struct dialog *da, *db;
 	size_t ma, mb;
+	const char *na, *nb;      /* side names, "" none */
 	struct view_lines a, b;
 	struct diff_row *rows;
 	size_t nrows, top, ndiff;
@@ -119,6 +120,38 @@ static const struct keyhelp diff_help[] = {
 	{ NULL, NULL }
 };
 
+/*
+ * Draws line x in w columns with the part that differs from y
+ * highlighted (view_line_span); an empty difference (x is y with
+ * something added) marks the column where it starts.
+ */
+static void
+draw_span(struct app *a, int y, int x0, int w, const char *x, const char *o)
+{
+	size_t pre, suf, len = strlen(x);
+	char *tmp = strdup(x);
+	int used = 0;
+
+	if (tmp == NULL) {
+		ui_put(y, x0, x, w, ui_attr(a, UC_DIFF), true);
+		return;
+	}
+	view_line_span(x, o, &pre, &suf);
+	tmp[pre] = '\0';
+	used += ui_put(y, x0, tmp, w, ui_attr(a, UC_NORMAL), false);
+	memcpy(tmp, x + pre, len - pre - suf);
+	tmp[len - pre - suf] = '\0';
+	if (tmp[0] == '\0' && used < w)
+		used += ui_put(y, x0 + used, " ", 1, ui_attr(a, UC_DIFF), false);
+	else if (used < w)
+		used += ui_put(y, x0 + used, tmp, w - used, ui_attr(a, UC_DIFF),
+		    false);
+	if (used < w)
+		ui_put(y, x0 + used, x + len - suf, w - used,
+		    ui_attr(a, UC_NORMAL), true);
+	free(tmp);
+}
+
 static void
 diff_draw(struct panel *p, struct app *a, int y0, int h, int w)
 {
@@ -126,9 +159,11 @@ diff_draw(struct panel *p, struct app *a, int y0, int h, int w)
 	int half = (w - 1) / 2;
 	char t[300];
 
-	msg_title(s->da, s->ma, t, sizeof(t));
+	msg_title(s->da, s->ma, t + strlen(s->na), sizeof(t) - strlen(s->na));
+	memcpy(t, s->na, strlen(s->na));
 	ui_put(y0, 0, t, half, ui_attr(a, UC_HEADER), true);
-	msg_title(s->db, s->mb, t, sizeof(t));
+	msg_title(s->db, s->mb, t + strlen(s->nb), sizeof(t) - strlen(s->nb));
+	memcpy(t, s->nb, strlen(s->nb));
 	ui_put(y0, half + 1, t, w - half - 1, ui_attr(a, UC_HEADER), true);
 	for (int i = 0; i < h - 1; i++) {
 		size_t k = s->top + (size_t)i;
@@ -139,13 +174,21 @@ diff_draw(struct panel *p, struct app *a, int y0, int h, int w)
 			break;
 		r = &s->rows[k];
 		attr = r->differ ? ui_attr(a, UC_DIFF) : ui_attr(a, UC_NORMAL);
-		ui_put(y0 + 1 + i, 0, r->a >= 0 ? s->a.v[r->a] : "", half,
-		    attr, r->differ);
+		if (r->differ && r->a >= 0 && r->b >= 0) {
+			/* Changed line: highlight only what differs in it. */
+			draw_span(a, y0 + 1 + i, 0, half, s->a.v[r->a],
+			    s->b.v[r->b]);
+			draw_span(a, y0 + 1 + i, half + 1, w - half - 1,
+			    s->b.v[r->b], s->a.v[r->a]);
+		} else {
+			ui_put(y0 + 1 + i, 0, r->a >= 0 ? s->a.v[r->a] : "",
+			    half, attr, r->differ);
+			ui_put(y0 + 1 + i, half + 1, r->b >= 0 ?
+			    s->b.v[r->b] : "", w - half - 1, attr, r->differ);
+		}
 		ui_put(y0 + 1 + i, half, r->differ ? (a->utf8 ?
 		    "\xe2\x94\x83" : "!") : (a->utf8 ? "\xe2\x94\x82" : "|"), 1,
 		    ui_attr(a, UC_NORMAL), false);
-		ui_put(y0 + 1 + i, half + 1, r->b >= 0 ? s->b.v[r->b] : "",
-		    w - half - 1, attr, r->differ);
 	}
 	if (s->ndiff == 0 && h > 3)
 		ui_put(y0 + h - 1, 0, " the two messages are identical ", w,
@@ -192,6 +235,13 @@ struct panel *
 diff_panel_new(const struct dialog *da, size_t ma, const struct dialog *db,
     size_t mb)
 {
+	return diff_panel_new_sides(da, ma, db, mb, "", "");
+}
+
+struct panel *
+diff_panel_new_sides(const struct dialog *da, size_t ma,
+    const struct dialog *db, size_t mb, const char *na, const char *nb)
+{
 	struct panel *p = calloc(1, sizeof(*p));
 	struct dv *s = calloc(1, sizeof(*s));
 	const struct sipmsg *x = da->msgs[ma].m, *y = db->msgs[mb].m;
@@ -212,6 +262,8 @@ diff_panel_new(const struct dialog *da, size_t ma, const struct dialog *db,
 	s->db = db;
 	s->ma = ma;
 	s->mb = mb;
+	s->na = na;
+	s->nb = nb;
 	p->ops = &diff_ops;
 	p->priv = s;
 	return p;

@@ -20,6 +20,7 @@
 #include <stdint.h>
 
 #include "analysis.h"
+#include "pairs.h"
 #include "view.h"
 
 /* ---- loading ---- */
@@ -27,15 +28,44 @@
 struct loader;
 
 /*
- * Where dialogs come from.  Today only pcap files (analysis.h); a stored
- * analysis (--db) or an inside/outside pair would be further sources with
- * the same two calls.  run() executes on the loader thread and hands each
- * dialog to loader_add(); it must not touch curses.
+ * Where dialogs come from: pcap files (analysis.h), a stored analysis
+ * (--db, store.h: sources.c) or an inside/outside pair (--inside and
+ * --outside, diff.h: sources.c).  run() executes on the loader thread and
+ * hands each dialog to loader_add(); it must not touch curses.
  */
 struct source_ops {
 	const char *name;
 	void (*run)(struct loader *ld);
 	void (*free)(struct loader *ld);
+};
+
+struct store;
+struct pair_dialog;
+
+/* A capture of a stored analysis: where it was read from, and its hash
+ * so that saving can tell a file that changed since. */
+struct db_capture {
+	char *path;
+	char sha256[65];
+};
+
+/*
+ * Pair mode's state.  pd grows under the loader's mutex while the
+ * comparison runs (the UI copies it like the dialog array); summary is
+ * valid once have_summary is set.  The normal analysis of each side runs
+ * after the comparison: the outside's dialogs are the loader's dialogs
+ * (ladder, symptoms, the outside call list), the inside's are kept in in[]
+ * so that the two copies of a message can be shown side by side.
+ */
+struct pairset {
+	const char *path[2];      /* inside, outside */
+	struct pair_dialog **pd;
+	size_t npd, cap;
+	struct pair_summary *summary;
+	bool have_summary;
+	struct dialog **in;       /* the inside capture's dialogs */
+	size_t nin, incap;
+	void *an[2];              /* struct analysis of each side */
 };
 
 struct loader {
@@ -51,13 +81,42 @@ struct loader {
 	size_t npaths;
 	pthread_t thread;
 	bool started;
+	const char *phase;        /* what the loader is doing, NULL: reading */
+	char err[256];            /* a source error, shown when finished */
+	/* --db */
+	struct store *st;
+	const char *db_path;
+	struct db_capture *caps;  /* appended under mu */
+	size_t ncaps;
+	uint64_t next_id;
+	/* --inside/--outside */
+	struct pairset *ps;
 };
 
 /* Opens the pcap files as the source.  Returns 0, or -1 with a message
  * naming the file in err. */
 int loader_open_pcaps(struct loader *ld, const char *const *paths,
     size_t npaths, char *err, size_t errlen);
+/* Opens a stored analysis read-only as the source (store.h).  Returns 0,
+ * or -1 with the store's reason in err (foreign, corrupt, newer). */
+int loader_open_db(struct loader *ld, const char *path, char *err,
+    size_t errlen);
+/* Pair mode: checks both files open, prepares the comparison and the
+ * analysis of each side.  Returns 0, or -1 with "FILE: reason" in err. */
+int loader_open_pair(struct loader *ld, const char *inside,
+    const char *outside, char *err, size_t errlen);
 int loader_start(struct loader *ld);
+/* Frees what the source holds (after the thread ended). */
+void loader_fini(struct loader *ld);
+/*
+ * Saves the frames of ds[0..n) to the pcap out (export_pcap), re-reading
+ * the capture files they came from.  With --db that is the file recorded
+ * in the store, when it still exists and has the same SHA-256; otherwise
+ * -1 with a reason for the status line in err.
+ */
+int loader_save(struct loader *ld, const struct dialog *const *ds, size_t n,
+    const char *out, uint64_t *written, uint64_t *skipped, char *err,
+    size_t errlen);
 /* Called from the source on the loader thread; takes ownership of d. */
 bool loader_add(struct loader *ld, struct dialog *d);
 
@@ -114,12 +173,18 @@ struct app {
 	int depth;
 	char status[256];         /* one-shot message on the title line */
 	bool quit;
+
+	/* pair mode: the loader's pair dialogs, copied like all[] */
+	bool pair_mode;
+	struct pair_dialog **pds;
+	size_t npds;
 };
 
 /* Attribute for a colour role (bold/reverse when there are no colours). */
 int ui_attr(const struct app *a, enum ui_color c);
-/* Draws s at (y, x) clipped to w columns with attr; pads to w when pad. */
-void ui_put(int y, int x, const char *s, int w, int attr, bool pad);
+/* Draws s at (y, x) clipped to w columns with attr; pads to w when pad.
+ * Returns the columns drawn (padding included). */
+int ui_put(int y, int x, const char *s, int w, int attr, bool pad);
 /* Prints a message on the title line until the next key. */
 void ui_status(struct app *a, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
@@ -146,6 +211,14 @@ struct panel *ladder_panel_new(const struct dialog *const *ds, size_t n,
 struct panel *msgview_panel_new(const struct dialog *d, size_t msg);
 struct panel *diff_panel_new(const struct dialog *da, size_t ma,
     const struct dialog *db, size_t mb);
+/* The same with a word before each side's title ("inside", "outside"). */
+struct panel *diff_panel_new_sides(const struct dialog *da, size_t ma,
+    const struct dialog *db, size_t mb, const char *na, const char *nb);
+/* Pair mode (pairview.c): the list of compared dialogs, one dialog's
+ * pairs, and the mapping / profile summary. */
+struct panel *pairlist_panel_new(void);
+struct panel *pairview_panel_new(const struct pair_dialog *pd);
+struct panel *pairsum_panel_new(void);
 struct panel *symptoms_panel_new(const struct dialog *const *ds, size_t n);
 struct panel *rtpview_panel_new(const struct dialog *const *ds, size_t n);
 struct panel *help_panel_new(const struct panel *under);

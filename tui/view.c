@@ -934,6 +934,25 @@ emit_changes(struct diff_row *rows, size_t *k, long ad, long ae, long bd,
 	}
 }
 
+void
+view_line_span(const char *a, const char *b, size_t *pre, size_t *suf)
+{
+	size_t la = strlen(a), lb = strlen(b), m = la < lb ? la : lb;
+	size_t p = 0, s = 0;
+
+	while (p < m && a[p] == b[p])
+		p++;
+	/* Back to the start of a UTF-8 sequence (continuation: 10xxxxxx). */
+	while (p > 0 && p < m && ((unsigned char)a[p] & 0xc0) == 0x80)
+		p--;
+	while (s < m - p && a[la - 1 - s] == b[lb - 1 - s])
+		s++;
+	while (s > 0 && ((unsigned char)a[la - s] & 0xc0) == 0x80)
+		s--;
+	*pre = p;
+	*suf = s;
+}
+
 int
 view_diff(const struct view_lines *a, const struct view_lines *b,
     struct diff_row **rowsp, size_t *nrowsp)

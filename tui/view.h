@@ -183,6 +183,14 @@ struct diff_row {
 int view_diff(const struct view_lines *a, const struct view_lines *b,
     struct diff_row **rows, size_t *nrows);
 
+/*
+ * The part two differing lines share at each end, for highlighting only
+ * what changed inside a line: *pre bytes at the start and *suf at the end
+ * are equal, pre + suf <= the shorter length, and neither cuts a UTF-8
+ * sequence in two.
+ */
+void view_line_span(const char *a, const char *b, size_t *pre, size_t *suf);
+
 /* ---- RTP ---- */
 
 /*

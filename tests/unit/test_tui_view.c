@@ -2,7 +2,9 @@
  * test_tui_view.c - the browser's view logic (tui/view.c) and exports
  * (tui/export.c): call-list cells, layout, sort and filter, the ladder,
  * message lines and comparison, sparklines, CSV, and saving a dialog to a
- * pcap that the analyzer reads back to the same dialog.
+ * pcap that the analyzer reads back to the same dialog; pair mode's model
+ * and text (tui/pairs.c): deep copies of diff dialogs, worst class and
+ * badges, change lines, the summary's lines.
  *
  * Dialogs are built by hand from SIP messages written here byte by byte
  * (sipmsg_parse), and the pcap test writes its own capture file.
@@ -16,6 +18,7 @@
 #include "analysis.h"
 #include "detect.h"
 #include "export.h"
+#include "pairs.h"
 #include "sipmsg.h"
 #include "view.h"
 
@@ -759,6 +762,289 @@ test_pcap_save(void)
 	unlink(out);
 }
 
+
+/* ---- pair mode (tui/pairs.c) ---- */
+
+static void
+test_line_span(void)
+{
+	size_t p, s;
+
+	view_line_span("Contact: <sip:a@10.0.0.2:5060>",
+	    "Contact: <sip:a@198.51.100.1:5060>", &p, &s);
+	CU_ASSERT_EQUAL(p, strlen("Contact: <sip:a@1"));
+	CU_ASSERT_EQUAL(s, strlen(":5060>"));
+	/* Equal lines: everything is prefix, nothing counted twice. */
+	view_line_span("abc", "abc", &p, &s);
+	CU_ASSERT_EQUAL(p, 3);
+	CU_ASSERT_EQUAL(s, 0);
+	/* One is the other plus a tail. */
+	view_line_span("abc", "abcdef", &p, &s);
+	CU_ASSERT_EQUAL(p, 3);
+	CU_ASSERT_EQUAL(s, 0);
+	/* Overlap: "aXa" vs "a": the suffix may not reuse the prefix. */
+	view_line_span("aXa", "a", &p, &s);
+	CU_ASSERT_TRUE(p + s <= 1);
+	/* Never inside a UTF-8 sequence: é (c3 a9) vs è (c3 a8). */
+	view_line_span("x\xc3\xa9y", "x\xc3\xa8y", &p, &s);
+	CU_ASSERT_EQUAL(p, 1);
+	CU_ASSERT_EQUAL(s, 1);
+	view_line_span("", "", &p, &s);
+	CU_ASSERT_EQUAL(p + s, 0);
+}
+
+static void
+test_pair_worst(void)
+{
+	uint32_t c[DIFF_NCLASSES] = { 0 };
+
+	CU_ASSERT_EQUAL(pair_worst(c), DIFF_IDENTICAL);
+	c[DIFF_IDENTICAL] = 5;
+	CU_ASSERT_EQUAL(pair_worst(c), DIFF_IDENTICAL);
+	c[DIFF_CONSISTENT] = 1;
+	CU_ASSERT_EQUAL(pair_worst(c), DIFF_CONSISTENT);
+	c[DIFF_INJECTED] = 1;
+	CU_ASSERT_EQUAL(pair_worst(c), DIFF_INJECTED);
+	c[DIFF_INCONSISTENT] = 1;
+	CU_ASSERT_EQUAL(pair_worst(c), DIFF_INCONSISTENT);
+	c[DIFF_DROPPED] = 1;
+	CU_ASSERT_EQUAL(pair_worst(c), DIFF_DROPPED);
+	CU_ASSERT_STRING_EQUAL(pair_badge(DIFF_IDENTICAL), "SAME");
+	CU_ASSERT_STRING_EQUAL(pair_badge(DIFF_CONSISTENT), "NAT-OK");
+	CU_ASSERT_STRING_EQUAL(pair_badge(DIFF_INCONSISTENT), "ALG!");
+	CU_ASSERT_STRING_EQUAL(pair_badge(DIFF_DROPPED), "DROP");
+	CU_ASSERT_STRING_EQUAL(pair_badge(DIFF_INJECTED), "INJ");
+	CU_ASSERT_STRING_EQUAL(pair_badge((enum diff_class)99), "?");
+	CU_ASSERT_STRING_EQUAL(pair_class_text(DIFF_CONSISTENT),
+	    "rewritten consistently");
+	CU_ASSERT_STRING_EQUAL(pair_class_text((enum diff_class)-1), "unknown");
+}
+
+static struct diff_change
+mkchange(enum diff_change_kind k, bool expl, const char *f, const char *b,
+    const char *a)
+{
+	struct diff_change c;
+
+	memset(&c, 0, sizeof(c));
+	c.kind = k;
+	c.explained = expl;
+	snprintf(c.field, sizeof(c.field), "%s", f);
+	snprintf(c.before, sizeof(c.before), "%s", b);
+	snprintf(c.after, sizeof(c.after), "%s", a);
+	return c;
+}
+
+static void
+test_change_text(void)
+{
+	struct diff_change c;
+	char buf[512];
+
+	c = mkchange(DIFF_CHANGED, true, "Contact[0]",
+	    "<sip:phone@10.0.0.2:5060;transport=UDP>",
+	    "<sip:phone@198.51.100.1:5060;transport=UDP>");
+	CU_ASSERT_STRING_EQUAL(view_change_text(&c, buf, sizeof(buf)),
+	    "Contact[0]: <sip:phone@{10.0.0.2 -> 198.51.100.1}:5060;"
+	    "transport=UDP>");
+	/* Same address, other port: the port alone, never "{50 -> 60}60". */
+	c = mkchange(DIFF_CHANGED, true, "Via[0] sent-by", "10.0.0.2:5060",
+	    "10.0.0.2:6060");
+	CU_ASSERT_STRING_EQUAL(view_change_text(&c, buf, sizeof(buf)),
+	    "Via[0] sent-by: 10.0.0.2:{5060 -> 6060}");
+	/* Numbers sharing a digit are not split. */
+	c = mkchange(DIFF_CHANGED, true, "Content-Length", "135", "143");
+	CU_ASSERT_STRING_EQUAL(view_change_text(&c, buf, sizeof(buf)),
+	    "Content-Length: 135 -> 143");
+	/* Unexplained changes are marked. */
+	c = mkchange(DIFF_CHANGED, false, "SDP m[0] m=",
+	    "m=audio 6000 RTP/AVP 8", "m=audio 7000 RTP/AVP 8");
+	CU_ASSERT_STRING_EQUAL(view_change_text(&c, buf, sizeof(buf)),
+	    "! SDP m[0] m=: m=audio {6000 -> 7000} RTP/AVP 8");
+	c = mkchange(DIFF_ADDED, false, "SDP i=", "", "i=nat-trace");
+	CU_ASSERT_STRING_EQUAL(view_change_text(&c, buf, sizeof(buf)),
+	    "! SDP i=: + i=nat-trace");
+	c = mkchange(DIFF_REMOVED, true, "X-Foo[0]", "bar", "");
+	CU_ASSERT_STRING_EQUAL(view_change_text(&c, buf, sizeof(buf)),
+	    "X-Foo[0]: - bar");
+	/* Packet text is escaped: an escape sequence is shown, not sent. */
+	c = mkchange(DIFF_CHANGED, true, "User-Agent[0]", "a\x1b[31m",
+	    "b\x1b[31m");
+	view_change_text(&c, buf, sizeof(buf));
+	CU_ASSERT_PTR_NULL(strchr(buf, 0x1b));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\\x1b"));
+	/* Nothing in common. */
+	c = mkchange(DIFF_CHANGED, true, "L3/L4 src", "a", "b");
+	CU_ASSERT_STRING_EQUAL(view_change_text(&c, buf, sizeof(buf)),
+	    "L3/L4 src: a -> b");
+	/* Truncation is safe. */
+	c = mkchange(DIFF_CHANGED, true, "Contact[0]", "<sip:10.0.0.2>",
+	    "<sip:198.51.100.1>");
+	view_change_text(&c, buf, 8);
+	CU_ASSERT_EQUAL(strlen(buf), 7);
+}
+
+static void
+test_pair_dup(void)
+{
+	struct diff_change ch[2], ch2[2];
+	struct diff_pair pr[2];
+	struct diff_dialog dd;
+	struct pair_dialog *pd;
+	char buf[256];
+
+	memset(pr, 0, sizeof(pr));
+	memset(&dd, 0, sizeof(dd));
+	ch[0] = mkchange(DIFF_CHANGED, true, "Contact[0]", "<sip:10.0.0.2>",
+	    "<sip:198.51.100.1>");
+	ch[1] = mkchange(DIFF_CHANGED, true, "Content-Length", "1", "2");
+	pr[0].cls = DIFF_CONSISTENT;
+	pr[0].dir = DIFF_OUTBOUND;
+	snprintf(pr[0].label, sizeof(pr[0].label), "INVITE");
+	pr[0].cseq = 1;
+	pr[0].copy[0].present = pr[0].copy[1].present = true;
+	pr[0].copy[0].ts_ns = 1000;
+	pr[0].ch = ch;
+	pr[0].nch = 2;
+	pr[1].cls = DIFF_DROPPED;
+	pr[1].dir = DIFF_INBOUND;
+	snprintf(pr[1].label, sizeof(pr[1].label), "200 OK");
+	pr[1].cseq = 1;
+	pr[1].copy[1].present = true;
+	snprintf(dd.call_id, sizeof(dd.call_id), "c1@10.0.0.2");
+	dd.pairs = pr;
+	dd.npairs = 2;
+	dd.count[DIFF_CONSISTENT] = 1;
+	dd.count[DIFF_DROPPED] = 1;
+
+	ch2[0] = mkchange(DIFF_CHANGED, true, "L3/L4 dst", "a", "b");
+	ch2[1] = mkchange(DIFF_CHANGED, false, "Via[0] ;received", "a", "b");
+	pd = pair_dialog_dup(&dd);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(pd);
+	/* A deep copy: the diff frees its dialog after the callback. */
+	memset(ch, 0xa5, sizeof(ch));
+	memset(pr, 0xa5, sizeof(pr));
+	CU_ASSERT_EQUAL(pd->npairs, 2);
+	CU_ASSERT_EQUAL(pd->worst, DIFF_DROPPED);
+	CU_ASSERT_EQUAL(pd->start_ns, 1000);
+	CU_ASSERT_STRING_EQUAL(pd->call_id, "c1@10.0.0.2");
+	CU_ASSERT_EQUAL_FATAL(pd->pairs[0].nch, 2);
+	CU_ASSERT_STRING_EQUAL(pd->pairs[0].ch[1].field, "Content-Length");
+	CU_ASSERT_PTR_NULL(pd->pairs[1].ch);
+
+	view_pair_row(&pd->pairs[0], buf, sizeof(buf));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "-> INVITE"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "CSeq 1"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "rewritten consistently  2 changes"));
+	/* Only the packet addresses changed: NAT, no SIP change counted. */
+	{
+		struct diff_pair nat = pd->pairs[0];
+		struct diff_change l3 = mkchange(DIFF_CHANGED, true,
+		    "L3/L4 src", "10.0.0.2:5060", "198.51.100.1:5060");
+
+		nat.cls = DIFF_IDENTICAL;
+		nat.ch = &l3;
+		nat.nch = 1;
+		view_pair_row(&nat, buf, sizeof(buf));
+		CU_ASSERT_PTR_NOT_NULL(strstr(buf, "identical  NAT only"));
+		nat.ch = ch2;
+		nat.nch = 2;
+		view_pair_row(&nat, buf, sizeof(buf));
+		CU_ASSERT_PTR_NOT_NULL(strstr(buf, "identical  1 change"));
+	}
+	view_pair_row(&pd->pairs[1], buf, sizeof(buf));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "<- 200 OK"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "dropped"));
+	CU_ASSERT_PTR_NULL(strstr(buf, "change"));
+
+	view_pairlist_row(pd, 80, buf, sizeof(buf));
+	CU_ASSERT_EQUAL(strncmp(buf, "DROP   c1@10.0.0.2 ", 19), 0);
+	CU_ASSERT_EQUAL(strlen(buf), 80);
+	view_pairlist_header(80, buf, sizeof(buf));
+	CU_ASSERT_EQUAL(strncmp(buf, "Worst  Call-ID", 14), 0);
+	CU_ASSERT_EQUAL(strlen(buf), 80);
+	pair_dialog_free(pd);
+	pair_dialog_free(NULL);
+
+	/* No pairs at all. */
+	dd.pairs = NULL;
+	dd.npairs = 0;
+	memset(dd.count, 0, sizeof(dd.count));
+	pd = pair_dialog_dup(&dd);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(pd);
+	CU_ASSERT_EQUAL(pd->worst, DIFF_IDENTICAL);
+	CU_ASSERT_EQUAL(pd->start_ns, 0);
+	pair_dialog_free(pd);
+}
+
+static bool
+has_line(const struct view_lines *l, const char *needle)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (strstr(l->v[i], needle) != NULL)
+			return true;
+	return false;
+}
+
+static void
+test_pair_summary(void)
+{
+	struct pair_summary s;
+	struct view_lines l;
+	struct ep priv = mkep("10.0.0.2", 5060), pub = mkep("198.51.100.1",
+	    5060), rem = mkep("198.51.100.2", 5060);
+	struct diff *d;
+
+	/* From a real (empty) comparison with one mapping learnt by hand. */
+	d = diff_new(NULL, NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+	diff_learn_done(d);
+	diff_mapping_add(d, PKT_UDP, &priv, &pub, &rem, 1, false);
+	diff_finish(d);
+	CU_ASSERT_EQUAL_FATAL(pair_summary_fill(&s, d), 0);
+	diff_free(d);
+	CU_ASSERT_EQUAL(s.nmap, 1);
+	view_lines_init(&l);
+	CU_ASSERT_EQUAL_FATAL(view_pair_summary_lines(&l, &s), 0);
+	CU_ASSERT_TRUE(has_line(&l,
+	    "udp sip   10.0.0.2:5060 -> 198.51.100.1:5060  remote "
+	    "198.51.100.2:5060"));
+	CU_ASSERT_TRUE(has_line(&l, "NAT mappings (1)"));
+	CU_ASSERT_TRUE(has_line(&l, "features: none"));
+	view_lines_free(&l);
+	pair_summary_fini(&s);
+
+	/* By hand: profile, a long reason wrapped, features listed. */
+	memset(&s, 0, sizeof(s));
+	s.prof.id = DIFF_PROFILE_LINUX;
+	s.prof.name = "linux";
+	snprintf(s.prof.why, sizeof(s.prof.why), "Call-ID untouched; top Via "
+	    "only (7); m= port kept (1); a=rtcp/ICE untouched; and a few more "
+	    "words\x1b to wrap");
+	s.feat.contact_rewritten = 3;
+	s.feat.cl_fixed = 1;
+	s.beh.port_preserved = 1;
+	s.beh.endpoint_independent = -1;
+	s.sum.count[DIFF_CONSISTENT] = 7;
+	view_lines_init(&l);
+	CU_ASSERT_EQUAL_FATAL(view_pair_summary_lines(&l, &s), 0);
+	CU_ASSERT_STRING_EQUAL(l.v[0], "ALG profile: linux");
+	CU_ASSERT_EQUAL(strncmp(l.v[1], "  decided by: Call-ID untouched;", 32),
+	    0);
+	CU_ASSERT_TRUE(strlen(l.v[1]) <= 78);
+	CU_ASSERT_EQUAL(strncmp(l.v[2], "              ", 14), 0);
+	CU_ASSERT_TRUE(has_line(&l, "to wrap"));
+	CU_ASSERT_TRUE(has_line(&l, "\\x1b"));
+	CU_ASSERT_TRUE(has_line(&l, "contact_rewritten=3 cl_fixed=1"));
+	CU_ASSERT_FALSE(has_line(&l, "via_top_rewritten"));
+	CU_ASSERT_TRUE(has_line(&l, "port preserved: yes; same public endpoint "
+	    "for every destination: unknown"));
+	CU_ASSERT_TRUE(has_line(&l, "0 identical  7 consistent"));
+	for (size_t i = 0; i < l.n; i++)
+		CU_ASSERT_PTR_NULL(strchr(l.v[i], 0x1b));
+	view_lines_free(&l);
+}
+
 int
 main(void)
 {
@@ -781,7 +1067,12 @@ main(void)
 	    !CU_add_test(s, "diff_long", test_diff_long) ||
 	    !CU_add_test(s, "sparkline", test_sparkline) ||
 	    !CU_add_test(s, "csv", test_csv) ||
-	    !CU_add_test(s, "pcap_save", test_pcap_save)) {
+	    !CU_add_test(s, "pcap_save", test_pcap_save) ||
+	    !CU_add_test(s, "line_span", test_line_span) ||
+	    !CU_add_test(s, "pair_worst", test_pair_worst) ||
+	    !CU_add_test(s, "change_text", test_change_text) ||
+	    !CU_add_test(s, "pair_dup", test_pair_dup) ||
+	    !CU_add_test(s, "pair_summary", test_pair_summary)) {
 		CU_cleanup_registry();
 		return 1;
 	}

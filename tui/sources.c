@@ -1,0 +1,423 @@
+/*
+ * sources.c - the two other places sipalg-browse takes dialogs from,
+ * besides pcap files (browse.c): a stored analysis (--db, store.h) and an
+ * inside/outside capture pair (--inside/--outside, diff.h); and saving
+ * selected dialogs to a pcap whatever the source.
+ *
+ * --db: the store lists its captures, then rebuilds every dialog with its
+ * messages (re-parsed from the raw bytes it kept), streams and findings;
+ * a dialog's capture index is its capture row's position in that listing.
+ * Each capture row is one file, so the messages' indexes are aligned on
+ * the dialog's, and dialog ids are renumbered so that dialogs of
+ * different captures never share one (marks are kept by id).  The
+ * store keeps no RTP packets, so saving a pcap re-reads the original file
+ * recorded in the capture row, only when it is still there with the same
+ * SHA-256.
+ *
+ * Pair mode: the comparison (two passes over both files) runs first and
+ * each of its dialogs is deep-copied (pairs.h) as it completes, then the
+ * normal analysis of the inside and of the outside file, so that the
+ * ladder, symptoms and RTP panels work on the outside capture and a
+ * message's two copies can be shown side by side with their raw text.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "export.h"
+#include "sha256.h"
+#include "store.h"
+#include "ui.h"
+
+/* ---- --db ---- */
+
+static void
+db_on_capture(void *user, const struct store_capture *c)
+{
+	struct loader *ld = user;
+	struct db_capture *v;
+
+	pthread_mutex_lock(&ld->mu);
+	v = realloc(ld->caps, (ld->ncaps + 1) * sizeof(*v));
+	if (v != NULL) {
+		ld->caps = v;
+		v[ld->ncaps].path = strdup(c->info.path != NULL ?
+		    c->info.path : "");
+		snprintf(v[ld->ncaps].sha256, sizeof(v[ld->ncaps].sha256), "%s",
+		    c->sha256);
+		ld->ncaps++;
+	}
+	ld->total += c->stats.dialogs;
+	pthread_mutex_unlock(&ld->mu);
+}
+
+static bool
+db_on_dialog(void *user, struct dialog *d)
+{
+	struct loader *ld = user;
+	uint32_t cap = d->cap_idx;
+
+	/*
+	 * The store sets the dialog's capture index to its capture row's
+	 * position in the listing (ld->caps); the messages keep the index
+	 * of the analysis run that stored them, which is another numbering
+	 * when captures were imported separately: align them on the row.
+	 */
+	d->id = ++ld->next_id;
+	for (size_t i = 0; i < d->nmsgs; i++)
+		d->msgs[i].cap_idx = cap;
+	if (!loader_add(ld, d))
+		return false;
+	pthread_mutex_lock(&ld->mu);
+	ld->done++;
+	pthread_mutex_unlock(&ld->mu);
+	return true;
+}
+
+static void
+db_run(struct loader *ld)
+{
+	char err[256];
+
+	if (store_read(ld->st, db_on_capture, db_on_dialog, NULL, ld, err,
+	    sizeof(err)) < 0) {
+		pthread_mutex_lock(&ld->mu);
+		snprintf(ld->err, sizeof(ld->err), "reading the database: %.200s",
+		    err);
+		pthread_mutex_unlock(&ld->mu);
+	}
+}
+
+static void
+db_free(struct loader *ld)
+{
+	store_close(ld->st);
+	ld->st = NULL;
+	for (size_t i = 0; i < ld->ncaps; i++)
+		free(ld->caps[i].path);
+	free(ld->caps);
+	ld->caps = NULL;
+	ld->ncaps = 0;
+}
+
+static const struct source_ops db_source = { "db", db_run, db_free };
+
+int
+loader_open_db(struct loader *ld, const char *path, char *err, size_t errlen)
+{
+	ld->st = store_open(path, false, err, errlen);
+	if (ld->st == NULL)
+		return -1;
+	ld->src = &db_source;
+	ld->db_path = path;
+	ld->phase = "reading the database";
+	return 0;
+}
+
+/* ---- pair mode ---- */
+
+static void
+pair_on_dialog(void *user, const struct diff_dialog *dd)
+{
+	struct loader *ld = user;
+	struct pairset *ps = ld->ps;
+	struct pair_dialog *pd = pair_dialog_dup(dd);
+
+	if (pd == NULL) {
+		pthread_mutex_lock(&ld->mu);
+		ld->dropped++;
+		pthread_mutex_unlock(&ld->mu);
+		return;
+	}
+	pthread_mutex_lock(&ld->mu);
+	if (ps->npd == ps->cap) {
+		size_t nc = ps->cap ? ps->cap * 2 : 64;
+		struct pair_dialog **v = realloc(ps->pd, nc * sizeof(*v));
+
+		if (v == NULL) {
+			ld->dropped++;
+			pthread_mutex_unlock(&ld->mu);
+			pair_dialog_free(pd);
+			return;
+		}
+		ps->pd = v;
+		ps->cap = nc;
+	}
+	pd->id = ps->npd + 1;
+	ps->pd[ps->npd++] = pd;
+	pthread_mutex_unlock(&ld->mu);
+}
+
+static bool
+pair_on_inside(void *user, struct dialog *d)
+{
+	struct loader *ld = user;
+	struct pairset *ps = ld->ps;
+	bool kept = true;
+
+	pthread_mutex_lock(&ld->mu);
+	if (ps->nin == ps->incap) {
+		size_t nc = ps->incap ? ps->incap * 2 : 64;
+		struct dialog **v = realloc(ps->in, nc * sizeof(*v));
+
+		if (v == NULL)
+			kept = false;
+		else {
+			ps->in = v;
+			ps->incap = nc;
+		}
+	}
+	if (kept)
+		ps->in[ps->nin++] = d;
+	pthread_mutex_unlock(&ld->mu);
+	return kept;
+}
+
+static bool
+pair_on_outside(void *user, struct dialog *d)
+{
+	return loader_add(user, d);
+}
+
+static void
+pair_on_progress(void *user, uint64_t done, uint64_t total, uint64_t packets)
+{
+	struct loader *ld = user;
+
+	pthread_mutex_lock(&ld->mu);
+	ld->done = done;
+	ld->total = total;
+	ld->packets = packets;
+	pthread_mutex_unlock(&ld->mu);
+}
+
+static void
+set_phase(struct loader *ld, const char *phase)
+{
+	pthread_mutex_lock(&ld->mu);
+	ld->phase = phase;
+	ld->done = ld->total = ld->packets = 0;
+	pthread_mutex_unlock(&ld->mu);
+}
+
+static void
+pair_run(struct loader *ld)
+{
+	struct pairset *ps = ld->ps;
+	struct diff_cb cb = { 0 };
+	struct diff *d;
+	char err[256];
+
+	cb.on_dialog = pair_on_dialog;
+	cb.user = ld;
+	d = diff_new(NULL, &cb);
+	if (d == NULL) {
+		snprintf(err, sizeof(err), "out of memory");
+		goto fail;
+	}
+	if (diff_files(d, ps->path[0], ps->path[1], err, sizeof(err)) < 0) {
+		diff_free(d);
+		goto fail;
+	}
+	pthread_mutex_lock(&ld->mu);
+	if (pair_summary_fill(ps->summary, d) == 0)
+		ps->have_summary = true;
+	else
+		snprintf(ld->err, sizeof(ld->err), "out of memory for the "
+		    "mapping table");
+	pthread_mutex_unlock(&ld->mu);
+	diff_free(d);
+	set_phase(ld, "analysing the inside capture");
+	analysis_run(ps->an[0]);
+	set_phase(ld, "analysing the outside capture");
+	analysis_run(ps->an[1]);
+	set_phase(ld, NULL);
+	return;
+fail:
+	pthread_mutex_lock(&ld->mu);
+	snprintf(ld->err, sizeof(ld->err), "comparison: %.200s", err);
+	pthread_mutex_unlock(&ld->mu);
+}
+
+static void
+pair_free(struct loader *ld)
+{
+	struct pairset *ps = ld->ps;
+
+	if (ps == NULL)
+		return;
+	for (size_t i = 0; i < ps->npd; i++)
+		pair_dialog_free(ps->pd[i]);
+	free(ps->pd);
+	for (size_t i = 0; i < ps->nin; i++)
+		dialog_free(ps->in[i]);
+	free(ps->in);
+	for (int s = 0; s < 2; s++)
+		analysis_free(ps->an[s]);
+	if (ps->summary != NULL)
+		pair_summary_fini(ps->summary);
+	free(ps->summary);
+	free(ps);
+	ld->ps = NULL;
+}
+
+static const struct source_ops pair_source = { "pair", pair_run, pair_free };
+
+int
+loader_open_pair(struct loader *ld, const char *inside, const char *outside,
+    char *err, size_t errlen)
+{
+	struct pairset *ps = calloc(1, sizeof(*ps));
+	const char *path[2] = { inside, outside };
+
+	ld->ps = ps;
+	if (ps == NULL || (ps->summary = calloc(1, sizeof(*ps->summary))) ==
+	    NULL) {
+		snprintf(err, errlen, "out of memory");
+		pair_free(ld);
+		return -1;
+	}
+	for (int s = 0; s < 2; s++) {
+		struct analysis_cb cb = { 0 };
+		char e[200];
+
+		ps->path[s] = path[s];
+		cb.on_dialog = s == 0 ? pair_on_inside : pair_on_outside;
+		cb.on_progress = pair_on_progress;
+		cb.user = ld;
+		ps->an[s] = analysis_new(&cb);
+		if (ps->an[s] == NULL) {
+			snprintf(err, errlen, "out of memory");
+			pair_free(ld);
+			return -1;
+		}
+		if (analysis_add_file(ps->an[s], path[s], e, sizeof(e)) < 0) {
+			snprintf(err, errlen, "%s: %s", path[s], e);
+			pair_free(ld);
+			return -1;
+		}
+	}
+	/* The dialogs of the call list (and saving) are the outside's. */
+	ld->paths = &ps->path[1];
+	ld->npaths = 1;
+	ld->src = &pair_source;
+	ld->phase = "comparing inside and outside";
+	return 0;
+}
+
+void
+loader_fini(struct loader *ld)
+{
+	if (ld->src != NULL && ld->src->free != NULL)
+		ld->src->free(ld);
+}
+
+/* ---- saving ---- */
+
+static int
+db_save(struct loader *ld, const struct dialog *const *ds, size_t n,
+    const char *out, uint64_t *written, uint64_t *skipped, char *err,
+    size_t errlen)
+{
+	uint32_t cap = ds[0]->cap_idx;
+	const struct db_capture *c;
+	struct dialog **copy;
+	char sha[65], alt[4096];
+	const char *path;
+	int rc = -1;
+
+	for (size_t i = 1; i < n; i++)
+		if (ds[i]->cap_idx != cap) {
+			snprintf(err, errlen, "the dialogs come from different "
+			    "captures: save those of one capture at a time");
+			return -1;
+		}
+	if (cap >= ld->ncaps) {
+		snprintf(err, errlen, "the database names no capture file for "
+		    "this dialog");
+		return -1;
+	}
+	c = &ld->caps[cap];
+	path = c->path;
+	/* A relative path was relative to where the import ran: try here,
+	 * then beside the database. */
+	if (access(path, R_OK) != 0 && path[0] != '/' && ld->db_path != NULL) {
+		const char *sl = strrchr(ld->db_path, '/');
+
+		if (sl != NULL) {
+			snprintf(alt, sizeof(alt), "%.*s/%s",
+			    (int)(sl - ld->db_path), ld->db_path, path);
+			if (access(alt, R_OK) == 0)
+				path = alt;
+		}
+	}
+	if (access(path, R_OK) != 0) {
+		snprintf(err, errlen, "original capture missing (%s): %.200s; "
+		    "the database keeps no RTP or frames", strerror(errno),
+		    c->path);
+		return -1;
+	}
+	if (sha256_file(path, sha) < 0) {
+		snprintf(err, errlen, "%.200s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (strcmp(sha, c->sha256) != 0) {
+		snprintf(err, errlen, "%.200s has changed since it was stored "
+		    "(SHA-256 differs)", path);
+		return -1;
+	}
+	/*
+	 * export_pcap indexes paths by the messages' capture index: give it
+	 * this one file as index 0 through shallow copies of the dialogs
+	 * (their messages copied with the index rewritten, nothing else).
+	 */
+	copy = calloc(n, sizeof(*copy));
+	if (copy == NULL)
+		goto oom;
+	for (size_t i = 0; i < n; i++) {
+		copy[i] = malloc(sizeof(**copy));
+		if (copy[i] == NULL)
+			goto oom;
+		*copy[i] = *ds[i];
+		copy[i]->cap_idx = 0;
+		copy[i]->msgs = malloc((ds[i]->nmsgs ? ds[i]->nmsgs : 1) *
+		    sizeof(*copy[i]->msgs));
+		if (copy[i]->msgs == NULL)
+			goto oom;
+		memcpy(copy[i]->msgs, ds[i]->msgs, ds[i]->nmsgs *
+		    sizeof(*copy[i]->msgs));
+		for (size_t k = 0; k < ds[i]->nmsgs; k++)
+			copy[i]->msgs[k].cap_idx = 0;
+	}
+	rc = export_pcap(&path, 1, (const struct dialog *const *)copy, n, out,
+	    written, skipped, err, errlen);
+	goto done;
+oom:
+	snprintf(err, errlen, "out of memory");
+done:
+	for (size_t i = 0; copy != NULL && i < n; i++) {
+		if (copy[i] != NULL)
+			free(copy[i]->msgs);
+		free(copy[i]);
+	}
+	free(copy);
+	return rc;
+}
+
+int
+loader_save(struct loader *ld, const struct dialog *const *ds, size_t n,
+    const char *out, uint64_t *written, uint64_t *skipped, char *err,
+    size_t errlen)
+{
+	*written = *skipped = 0;
+	if (n == 0) {
+		snprintf(err, errlen, "no dialog to save");
+		return -1;
+	}
+	if (ld->src == &db_source)
+		return db_save(ld, ds, n, out, written, skipped, err, errlen);
+	return export_pcap(ld->paths, ld->npaths, ds, n, out, written, skipped,
+	    err, errlen);
+}
