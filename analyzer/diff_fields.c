@@ -424,6 +424,7 @@ static void
 field_name(char *dst, size_t n, const struct fval *f, bool sdp)
 {
 	char idx[16] = "";
+	int w;
 
 	if (!sdp) {
 		snprintf(dst, n, "%s[%d]", f->name, f->idx);
@@ -431,11 +432,15 @@ field_name(char *dst, size_t n, const struct fval *f, bool sdp)
 	}
 	if (f->idx > 0)
 		snprintf(idx, sizeof(idx), "[%d]", f->idx);
+	/* Names are short; a cut one is still a usable label, so the
+	 * truncation is deliberate (the result keeps -Wformat-truncation
+	 * from warning about it). */
 	if (f->section == 0)
-		snprintf(dst, n, "SDP %s%s", f->name, idx);
+		w = snprintf(dst, n, "SDP %s%s", f->name, idx);
 	else
-		snprintf(dst, n, "SDP m[%d] %s%s", f->section - 1, f->name,
+		w = snprintf(dst, n, "SDP m[%d] %s%s", f->section - 1, f->name,
 		    idx);
+	(void)w;
 }
 
 /* Via value: sent-by and the parameters, each compared on its own. */

@@ -1,0 +1,157 @@
+/*
+ * farend.h - what the parties outside the NAT know about the phone's
+ * dialogs, and where they therefore send their packets.
+ *
+ * The input capture is taken on the inside, so the outside parties'
+ * behaviour is modelled, not replayed: a far end answers to the Via of the
+ * request as it received it (RFC 3261 18.2.2, RFC 3581 rport), sends
+ * in-dialog requests to the phone's Contact (12.1.2), sends RTP to the SDP
+ * address it was given or, with symmetric RTP (RFC 4961, latching RFC
+ * 7362), back to where the phone's RTP came from, and a registrar reaches
+ * the phone at its registered Contact or at the REGISTER's source.  The
+ * same knowledge gives the outside bytes of the far end's messages: it
+ * echoes the values it received (Via, From, To, Call-ID, Request-URI).
+ */
+#ifndef SIPALG_SIM_FAREND_H
+#define SIPALG_SIM_FAREND_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "alg.h"
+#include "netaddr.h"
+#include "profile.h"
+
+#define FE_MAX_MEDIA 4
+#define FE_MAX_SUBS 24
+#define FE_MAX_TXN 16
+#define FE_MAX_FINDINGS 8
+
+enum fe_kind { FE_CALL, FE_REGISTER, FE_OTHER };
+
+struct fe_media {
+	char media[16];
+	struct ep phone_in;       /* phone's c=:m= as written inside */
+	struct ep phone_out;      /* as the far end learned it from the outside SDP */
+	struct ep far;            /* far end's c=:m= */
+	bool have_far;
+	struct ep phone_rtp_pub;  /* public source of the phone's RTP (for latching) */
+	bool phone_sent;
+	uint64_t out_pkts;        /* phone's RTP in the capture */
+	uint64_t in_pkts;         /* far end's RTP in the capture */
+	uint64_t in_delivered, in_lost;
+	int64_t first_out_ns, first_in_ns;
+	char in_lost_reason[200];
+	uint64_t in_lost_frame;
+	/* model probe of the far end's RTP when the capture shows none */
+	bool probed, probe_ok;
+	char probe_why[200];
+};
+
+/* A text substitution inside -> outside the far end applies when echoing. */
+struct fe_sub {
+	char field[24];
+	char in[96], out[96];
+};
+
+/* The outside view of one outbound request, for routing its responses. */
+struct fe_txn {
+	uint32_t cseq;
+	char method[16];
+	struct ep via_out;        /* top Via sent-by as sent outside (family 0: host name) */
+	bool rport;
+	struct ep src_pub;        /* public source of the request */
+	int64_t t_ns;
+};
+
+struct fe_finding {
+	char outcome[32];         /* outcome name (outcome.h) */
+	char detail[240];         /* the rule and the packet */
+	int64_t t_ns;
+	uint64_t frame;
+};
+
+struct fe_dialog {
+	char call_id[256];
+	char call_id_out[256];
+	enum fe_kind kind;
+	bool phone_uac;           /* the phone sent the first request */
+	char first_method[16];
+	struct ep phone_sig;      /* phone's inside signalling endpoint */
+	struct ep phone_pub;      /* its public binding, last outbound message */
+	struct ep peer;           /* far end's signalling endpoint */
+	uint8_t proto;
+	struct ep contact_out;    /* phone's Contact as the far end knows it */
+	bool has_contact_out;
+	bool has_rr;
+	struct fe_sub subs[FE_MAX_SUBS];
+	int nsubs;
+	struct fe_txn txn[FE_MAX_TXN];
+	int ntxn;
+	struct fe_media media[FE_MAX_MEDIA];
+	int nmedia;
+
+	int64_t t_first_ns, t_last_ns;
+	uint64_t first_frame;
+	/* call progress */
+	bool invite_lost;         /* the (first) INVITE never reached its destination */
+	bool gone;                /* never established: later packets cannot exist */
+	char invite_lost_why[200];
+	uint64_t invite_lost_frame;
+	int final_status;         /* final response to the first INVITE / REGISTER */
+	int64_t t_answer_ns;      /* 2xx sent or received */
+	uint64_t answer_frame;
+	bool answer_lost;         /* 2xx never reached the other side */
+	char answer_lost_why[200];
+	bool ack_seen;            /* ACK delivered (capture or model) */
+	bool ack_lost;
+	char ack_lost_why[200];
+	uint64_t ack_frame;
+	bool bye_seen;
+	int64_t t_bye_ns;
+	bool ack_predicted;       /* ACK delivery decided by the model at the 2xx */
+	int64_t media_check_ns;   /* when to probe the far end's RTP (0 = not due) */
+	int session_expires;      /* from INVITE/2xx, -1 none */
+	bool refreshed;           /* re-INVITE/UPDATE after the answer */
+	int64_t t_refresh_ns;
+	/* registration */
+	struct ep reg_contact_in, reg_contact_out, reg_src_pub, registrar;
+	bool reg_dropped;
+	char reg_why[200];
+	int reg_expires;
+	char note[200];           /* what the phone is shown (inbound rewrites) */
+	/* findings recorded during the replay */
+	struct fe_finding f[FE_MAX_FINDINGS];
+	int nf;
+};
+
+/* Adds a finding (kept once per outcome name). */
+void fe_finding_add(struct fe_dialog *d, const char *outcome, int64_t t_ns,
+    uint64_t frame, const char *detail);
+
+/* Records the ALG edits of an outbound message as echo substitutions. */
+void fe_learn_edits(struct fe_dialog *d, const struct alg_result *res);
+
+/*
+ * Where the far end sends a response to the phone's request cseq/method:
+ * the outside top Via (received = the request's public source address;
+ * port = the source port with rport and farend_rport, else the sent-by
+ * port).  Returns false when the request was never seen outside.
+ */
+bool fe_response_target(const struct sim_cfg *c, const struct fe_dialog *d,
+    uint32_t cseq, const char *method, struct ep *out);
+
+/*
+ * Builds the outside bytes of a far-end message seen inside: the echo
+ * substitutions, the top Via received=/rport= as the far end wrote them
+ * (response to a request from src_pub), and for requests the
+ * Request-URI/To host of target in place of the phone's inside endpoint.
+ * Returns a malloc'd copy (caller frees) in *out, or NULL when unchanged.
+ */
+void fe_outside_bytes(const struct fe_dialog *d, const uint8_t *msg,
+    size_t len, bool is_request, const struct ep *phone_in,
+    const struct ep *target, const struct ep *src_pub, uint8_t **out,
+    size_t *out_len);
+
+#endif /* SIPALG_SIM_FAREND_H */

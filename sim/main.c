@@ -1,0 +1,385 @@
+/*
+ * main.c - sipalg-sim, the command-line front-end of the ALG simulator.
+ *
+ * "What happens to these calls behind router X, with its ALG on or off,
+ * with these timeouts?"  Loads an inside capture once, builds one or more
+ * configurations (a profile, a config file, --set overrides; --compare,
+ * --profiles or --sweep for several), replays the capture under each
+ * (sim.c) and prints per-dialog predicted outcomes and a verdict (text or
+ * JSON).  Exit status: 0 done, 2 usage error, 3 a file could not be read
+ * or written.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "outcome.h"
+#include "profile.h"
+#include "sim.h"
+#include "sipmsg.h"
+#include "text.h"
+
+#define PROG "sipalg-sim"
+#define MAX_CONFIGS 16
+#define MAX_SETS 64
+
+#ifndef SIPALG_PROFILES_DIR
+#define SIPALG_PROFILES_DIR "/usr/local/share/sipalg/profiles"
+#endif
+#ifndef SIPALG_SRC_PROFILES_DIR
+#define SIPALG_SRC_PROFILES_DIR "sim/profiles"
+#endif
+
+enum {
+	OPT_PROFILE = 256, OPT_CONFIG, OPT_SET, OPT_LIST, OPT_SHOW, OPT_PUBLIC,
+	OPT_INSIDE, OPT_COMPARE, OPT_PROFILES, OPT_SWEEP, OPT_FORWARD
+};
+
+static const struct option longopts[] = {
+	{ "profile", required_argument, NULL, OPT_PROFILE },
+	{ "config", required_argument, NULL, OPT_CONFIG },
+	{ "set", required_argument, NULL, OPT_SET },
+	{ "list-profiles", no_argument, NULL, OPT_LIST },
+	{ "show-profile", required_argument, NULL, OPT_SHOW },
+	{ "public-ip", required_argument, NULL, OPT_PUBLIC },
+	{ "inside-net", required_argument, NULL, OPT_INSIDE },
+	{ "forward", required_argument, NULL, OPT_FORWARD },
+	{ "write", required_argument, NULL, 'w' },
+	{ "compare", no_argument, NULL, OPT_COMPARE },
+	{ "profiles", required_argument, NULL, OPT_PROFILES },
+	{ "sweep", required_argument, NULL, OPT_SWEEP },
+	{ "format", required_argument, NULL, 'f' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ NULL, 0, NULL, 0 }
+};
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+	    "Usage: " PROG " [options] CAPTURE\n"
+	    "Replay a capture taken on the phone side through a modelled NAT and\n"
+	    "SIP ALG, and predict what happens to each call and registration.\n"
+	    "\n"
+	    "  --profile NAME       ALG/NAT profile (default linux; see --list-profiles)\n"
+	    "  --config FILE        apply a profile file on top of --profile\n"
+	    "  --set KNOB=VALUE     override one knob (repeatable)\n"
+	    "  --list-profiles      list the profiles and exit\n"
+	    "  --show-profile NAME  print every knob of a profile and exit\n"
+	    "  --public-ip IP       the router's public IPv4 address (default: the\n"
+	    "                       one the capture shows, else 203.0.113.1)\n"
+	    "  --inside-net CIDR    inside network (repeatable; default RFC 1918)\n"
+	    "  --forward PROTO/PORT a port forward to the phone (udp/5060, tcp/5060)\n"
+	    "  -w, --write OUT      write the simulated outside view as a pcap\n"
+	    "  --compare            compare the ALG off with --profile\n"
+	    "  --profiles A,B,...   compare these profiles\n"
+	    "  --sweep KNOB=V1,V2   run --profile once per value of KNOB\n"
+	    "  -f, --format FMT     text (default) or json\n"
+	    "  -h, --help           this help\n"
+	    "  -V, --version        version\n"
+	    "\n"
+	    "With several configurations, -w writes the view of the one --profile\n"
+	    "names (--compare) or of the first one (--profiles, --sweep).\n"
+	    "Exit status: 0 done, 2 usage error, 3 a file could not be read or\n"
+	    "written.\n");
+}
+
+static int
+misuse(const char *msg, const char *arg)
+{
+	if (arg != NULL)
+		fprintf(stderr, PROG ": %s '%s'\n", msg, arg);
+	else
+		fprintf(stderr, PROG ": %s\n", msg);
+	fprintf(stderr, "Try '" PROG " --help' for more information.\n");
+	return 2;
+}
+
+static void
+list_cb(void *user, const char *name, const char *path)
+{
+	FILE *f;
+	char line[256];
+
+	(void)user;
+	printf("%-14s", name);
+	/* the first comment line of the file describes the profile */
+	if ((f = fopen(path, "r")) != NULL) {
+		if (fgets(line, sizeof(line), f) != NULL && line[0] == '#') {
+			line[strcspn(line, "\n")] = '\0';
+			printf(" %s", line + (line[1] == ' ' ? 2 : 1));
+		}
+		fclose(f);
+	}
+	printf("\n");
+}
+
+struct opts {
+	const char *profile;
+	const char *config;
+	const char *sets[MAX_SETS];
+	int nsets;
+	bool compare;
+	const char *profiles;
+	const char *sweep;
+	enum outcome_fmt fmt;
+};
+
+/* Builds one configuration: profile name, then config file, then sets. */
+static int
+build_cfg(struct sim_cfg *c, const char *profile, const struct opts *o,
+    const char *const *dirs, const char *extra_set)
+{
+	char err[2048];
+	int i;
+
+	if (profile_load(c, profile, dirs, err, sizeof(err)) != 0) {
+		fprintf(stderr, PROG ": %s\n", err);
+		return 2;
+	}
+	if (o->config != NULL && strcmp(profile, "off") != 0) {
+		if (profile_load_file(c, o->config, dirs, err, sizeof(err)) != 0) {
+			fprintf(stderr, PROG ": %s\n", err);
+			return 2;
+		}
+	}
+	for (i = 0; i < o->nsets; i++)
+		if (profile_set_arg(c, o->sets[i], err, sizeof(err)) != 0) {
+			fprintf(stderr, PROG ": --set: %s\n", err);
+			return 2;
+		}
+	if (extra_set != NULL) {
+		if (profile_set_arg(c, extra_set, err, sizeof(err)) != 0) {
+			fprintf(stderr, PROG ": --sweep: %s\n", err);
+			return 2;
+		}
+		snprintf(c->name, sizeof(c->name), "%.30s %.32s", profile, extra_set);
+	}
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct opts o;
+	struct sim_opts so;
+	struct sim_cfg *cfgs = NULL;
+	struct sim_result *res = NULL;
+	const struct sim_cfg *cp[MAX_CONFIGS];
+	const struct sim_result *rp[MAX_CONFIGS];
+	const char *dirs[4];
+	const char *env = getenv("SIPALG_PROFILES");
+	const char *show = NULL;
+	struct sim_capture *cap;
+	char err[512];
+	int c, rc = 0, ndirs = 0, write_idx = 0;
+	size_t n = 0, i;
+	bool list = false;
+
+	memset(&o, 0, sizeof(o));
+	memset(&so, 0, sizeof(so));
+	o.profile = "linux";
+	o.fmt = OUTCOME_TEXT;
+	if (env != NULL && *env != '\0')
+		dirs[ndirs++] = env;
+	dirs[ndirs++] = SIPALG_PROFILES_DIR;
+	dirs[ndirs++] = SIPALG_SRC_PROFILES_DIR;
+	dirs[ndirs] = NULL;
+
+	while ((c = getopt_long(argc, argv, "w:f:hV", longopts, NULL)) != -1) {
+		switch (c) {
+		case OPT_PROFILE:
+			o.profile = optarg;
+			break;
+		case OPT_CONFIG:
+			o.config = optarg;
+			break;
+		case OPT_SET:
+			if (o.nsets >= MAX_SETS)
+				return misuse("too many --set options", NULL);
+			if (strchr(optarg, '=') == NULL)
+				return misuse("--set needs KNOB=VALUE, not", optarg);
+			o.sets[o.nsets++] = optarg;
+			break;
+		case OPT_LIST:
+			list = true;
+			break;
+		case OPT_SHOW:
+			show = optarg;
+			break;
+		case OPT_PUBLIC:
+			ep_clear(&so.public_ip);
+			if (ep_parse_ip(&so.public_ip, optarg, strlen(optarg)) != 0 ||
+			    so.public_ip.family != 4)
+				return misuse("--public-ip needs an IPv4 address, not", optarg);
+			break;
+		case OPT_INSIDE:
+			if (so.ninside >= SIM_MAX_INSIDE_NETS)
+				return misuse("too many --inside-net options", NULL);
+			so.inside_nets[so.ninside++] = optarg;
+			break;
+		case OPT_FORWARD: {
+			uint64_t port;
+			uint8_t proto;
+
+			if (strncmp(optarg, "udp/", 4) == 0)
+				proto = 17;
+			else if (strncmp(optarg, "tcp/", 4) == 0)
+				proto = 6;
+			else
+				return misuse("--forward needs udp/PORT or tcp/PORT, not", optarg);
+			if (text_parse_uint(optarg + 4, strlen(optarg + 4), 65535, &port) != 0 ||
+			    port == 0)
+				return misuse("--forward port must be 1..65535:", optarg);
+			if (so.nfwd >= SIM_MAX_FORWARDS)
+				return misuse("too many --forward options", NULL);
+			so.fwd[so.nfwd].proto = proto;
+			so.fwd[so.nfwd].port = (uint16_t)port;
+			so.nfwd++;
+			break;
+		}
+		case 'w':
+			so.write_path = optarg;
+			break;
+		case OPT_COMPARE:
+			o.compare = true;
+			break;
+		case OPT_PROFILES:
+			o.profiles = optarg;
+			break;
+		case OPT_SWEEP:
+			o.sweep = optarg;
+			break;
+		case 'f':
+			if (strcmp(optarg, "text") == 0)
+				o.fmt = OUTCOME_TEXT;
+			else if (strcmp(optarg, "json") == 0)
+				o.fmt = OUTCOME_JSON;
+			else
+				return misuse("unknown format", optarg);
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'V':
+			printf(PROG " %s\n", PACKAGE_VERSION);
+			return 0;
+		default:
+			fprintf(stderr, "Try '" PROG " --help' for more information.\n");
+			return 2;
+		}
+	}
+	if (list) {
+		if (profile_list(dirs, list_cb, NULL) == 0) {
+			fprintf(stderr, PROG ": no profiles found (looked in %s and %s)\n",
+			    SIPALG_PROFILES_DIR, SIPALG_SRC_PROFILES_DIR);
+			return 3;
+		}
+		return 0;
+	}
+	if (show != NULL) {
+		struct sim_cfg sc;
+
+		if (build_cfg(&sc, show, &o, dirs, NULL) != 0)
+			return 2;
+		profile_print(&sc, stdout);
+		return 0;
+	}
+	if ((o.compare ? 1 : 0) + (o.profiles ? 1 : 0) + (o.sweep ? 1 : 0) > 1)
+		return misuse("--compare, --profiles and --sweep exclude each other", NULL);
+	if (optind + 1 != argc)
+		return misuse(optind >= argc ? "no capture given" :
+		    "exactly one capture, extra argument", optind < argc - 1 ?
+		    argv[optind + 1] : NULL);
+
+	if ((cfgs = calloc(MAX_CONFIGS, sizeof(*cfgs))) == NULL ||
+	    (res = calloc(MAX_CONFIGS, sizeof(*res))) == NULL) {
+		fprintf(stderr, PROG ": out of memory\n");
+		return 3;
+	}
+	if (o.compare) {
+		if ((rc = build_cfg(&cfgs[n++], "off", &o, dirs, NULL)) != 0 ||
+		    (rc = build_cfg(&cfgs[n++], o.profile, &o, dirs, NULL)) != 0)
+			goto out;
+		write_idx = 1;
+	} else if (o.profiles != NULL) {
+		char buf[512], *tok, *save = NULL;
+
+		snprintf(buf, sizeof(buf), "%s", o.profiles);
+		for (tok = strtok_r(buf, ",", &save); tok != NULL;
+		    tok = strtok_r(NULL, ",", &save)) {
+			if (n >= MAX_CONFIGS) {
+				rc = misuse("at most 16 configurations", NULL);
+				goto out;
+			}
+			if ((rc = build_cfg(&cfgs[n++], tok, &o, dirs, NULL)) != 0)
+				goto out;
+		}
+		if (n == 0) {
+			rc = misuse("--profiles needs a list of names", NULL);
+			goto out;
+		}
+	} else if (o.sweep != NULL) {
+		const char *eq = strchr(o.sweep, '=');
+		char name[64], vals[512], *tok, *save = NULL, set[640];
+
+		if (eq == NULL || eq == o.sweep || (size_t)(eq - o.sweep) >= sizeof(name)) {
+			rc = misuse("--sweep needs KNOB=V1,V2,..., not", o.sweep);
+			goto out;
+		}
+		memcpy(name, o.sweep, (size_t)(eq - o.sweep));
+		name[eq - o.sweep] = '\0';
+		snprintf(vals, sizeof(vals), "%s", eq + 1);
+		for (tok = strtok_r(vals, ",", &save); tok != NULL;
+		    tok = strtok_r(NULL, ",", &save)) {
+			if (n >= MAX_CONFIGS) {
+				rc = misuse("at most 16 sweep values", NULL);
+				goto out;
+			}
+			snprintf(set, sizeof(set), "%s=%s", name, tok);
+			if ((rc = build_cfg(&cfgs[n++], o.profile, &o, dirs, set)) != 0)
+				goto out;
+		}
+		if (n == 0) {
+			rc = misuse("--sweep needs at least one value:", o.sweep);
+			goto out;
+		}
+	} else {
+		if ((rc = build_cfg(&cfgs[n++], o.profile, &o, dirs, NULL)) != 0)
+			goto out;
+	}
+
+	sipmsg_global_init();
+	if ((cap = sim_capture_load(argv[optind], err, sizeof(err))) == NULL) {
+		fprintf(stderr, PROG ": %s\n", err);
+		rc = 3;
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		struct sim_opts run = so;
+
+		if ((int)i != write_idx)
+			run.write_path = NULL;
+		if (sim_run(&cfgs[i], cap, &run, &res[i], err, sizeof(err)) != 0) {
+			fprintf(stderr, PROG ": %s\n", err);
+			rc = 3;
+			sim_capture_free(cap);
+			goto out;
+		}
+		cp[i] = &cfgs[i];
+		rp[i] = &res[i];
+	}
+	outcome_report(stdout, o.fmt, argv[optind], cp, rp, n);
+	sim_capture_free(cap);
+	if (fflush(stdout) != 0)
+		rc = 3;
+out:
+	for (i = 0; i < n && res != NULL; i++)
+		sim_result_fini(&res[i]);
+	free(cfgs);
+	free(res);
+	return rc;
+}

@@ -1,0 +1,556 @@
+/*
+ * outcome.c - from replay facts to one predicted outcome per dialog, and
+ * the comparison reports.
+ *
+ * Order of judgement for a call (the first that applies wins; the others
+ * are listed under "also"):
+ *   1. the INVITE never arrives     inbound_call_unanswered / call_failed
+ *   2. the 2xx never reaches the caller (RFC 3261 13.3.1.4: the UAS
+ *      retransmits it and gives up at 64*T1)       ack_timeout_drop
+ *   3. a final error response                      call_failed
+ *   4. no answer in the capture                    incomplete
+ *   5. the caller's ACK (to the 2xx Contact) is lost       ack_timeout_drop
+ *   6. RTP: none either way = no_audio; one way = one_way_audio
+ *   7. Session-Expires tracking / max_call         session_timer_drop ...
+ *   8. a transfer finding                          transfer_failure
+ * The "direction" of one_way_audio names the direction that still works.
+ */
+#include <inttypes.h>
+#include <string.h>
+
+#include "caps.h"
+#include "outcome.h"
+#include "text.h"
+
+static const char *const names[OUT_COUNT] = {
+	"completed", "registered", "ack_timeout_drop", "one_way_audio",
+	"no_audio", "inbound_call_unanswered", "call_failed",
+	"registration_failure", "transfer_failure", "session_timer_drop",
+	"max_call_drop", "transaction_lost", "incomplete",
+};
+
+const char *
+outcome_name(enum outcome_id id)
+{
+	return (unsigned)id < OUT_COUNT ? names[id] : "unknown";
+}
+
+int
+outcome_ok(enum outcome_id id)
+{
+	return id == OUT_COMPLETED || id == OUT_REGISTERED;
+}
+
+static void
+also_add(struct outcome *o, const char *name)
+{
+	size_t l = strlen(o->also);
+
+	if (strstr(o->also, name) != NULL)
+		return;
+	snprintf(o->also + l, sizeof(o->also) - l, "%s%s", l ? "," : "", name);
+}
+
+/* Sets the outcome unless one is already chosen (then it goes to "also"). */
+static void
+pick(struct outcome *o, int *chosen, enum outcome_id id, int64_t t,
+    uint64_t frame, const char *detail)
+{
+	if (*chosen) {
+		if (o->id != id && !outcome_ok(id) && id != OUT_INCOMPLETE)
+			also_add(o, outcome_name(id));
+		return;
+	}
+	*chosen = 1;
+	o->id = id;
+	o->t_ns = t;
+	o->frame = frame;
+	text_copy(o->detail, sizeof(o->detail), detail, strlen(detail));
+}
+
+static void
+eval_media(const struct fe_dialog *d, struct outcome *o, int *chosen)
+{
+	const struct fe_media *m = NULL;
+	bool out_ok, in_ok;
+	char buf[400];
+	int k;
+
+	for (k = 0; k < d->nmedia; k++)
+		if (d->media[k].phone_in.family != 0 && d->media[k].phone_in.port != 0 &&
+		    (m == NULL || strcmp(d->media[k].media, "audio") == 0)) {
+			m = &d->media[k];
+			if (strcmp(m->media, "audio") == 0)
+				break;
+		}
+	if (m == NULL)
+		return;
+	out_ok = m->out_pkts > 0 &&
+	    !(m->have_far && ep_is_private(&m->far));
+	if (m->in_pkts > 0)
+		in_ok = m->in_delivered > 0;
+	else
+		in_ok = m->probed && m->probe_ok;
+	if (out_ok && in_ok)
+		return;
+	if (!out_ok && !in_ok) {
+		snprintf(buf, sizeof(buf), "no RTP reaches either side: %s; %s",
+		    m->out_pkts == 0 ? "the phone sent none" :
+		    "the far end announced a private address",
+		    m->in_pkts > 0 ? m->in_lost_reason :
+		    m->probe_why[0] ? m->probe_why : "the far end's RTP cannot come back");
+		pick(o, chosen, OUT_NO_AUDIO, d->t_answer_ns, m->in_lost_frame, buf);
+		return;
+	}
+	if (!in_ok) {
+		snprintf(buf, sizeof(buf), "the phone hears nothing: %s",
+		    m->in_pkts > 0 ? m->in_lost_reason :
+		    m->probe_why[0] ? m->probe_why : "the far end's RTP cannot come back");
+		if (!*chosen)
+			snprintf(o->direction, sizeof(o->direction), "phone_to_far_only");
+		pick(o, chosen, OUT_ONE_WAY_AUDIO, m->first_in_ns ? m->first_in_ns :
+		    d->t_answer_ns, m->in_lost_frame, buf);
+	} else {
+		snprintf(buf, sizeof(buf), "the far end hears nothing: %s",
+		    m->out_pkts == 0 ? "the phone sent no RTP" :
+		    "the far end announced a private address");
+		if (!*chosen)
+			snprintf(o->direction, sizeof(o->direction), "far_to_phone_only");
+		pick(o, chosen, OUT_ONE_WAY_AUDIO, d->t_answer_ns, 0, buf);
+	}
+}
+
+void
+outcome_eval(const struct sim_cfg *cfg, const struct sim_result *res,
+    const struct fe_dialog *d, struct outcome *o)
+{
+	int chosen = 0, i;
+	char buf[400];
+	int64_t end;
+
+	memset(o, 0, sizeof(*o));
+	o->id = OUT_COMPLETED;
+	if (d->kind == FE_REGISTER) {
+		if (d->reg_dropped)
+			pick(o, &chosen, OUT_REGISTRATION_FAILURE, d->t_last_ns,
+			    d->first_frame, d->reg_why);
+		else if (d->final_status >= 200 && d->final_status < 300)
+			pick(o, &chosen, OUT_REGISTERED, d->t_last_ns, 0,
+			    "200 OK reaches the phone");
+		else
+			pick(o, &chosen, OUT_INCOMPLETE, d->t_last_ns, 0,
+			    "no final answer to REGISTER in the capture");
+		return;
+	}
+	if (d->kind == FE_OTHER) {
+		for (i = 0; i < d->nf; i++)
+			if (strcmp(d->f[i].outcome, "transfer_failure") == 0)
+				pick(o, &chosen, OUT_TRANSFER_FAILURE, d->f[i].t_ns,
+				    d->f[i].frame, d->f[i].detail);
+		if (d->answer_lost)
+			pick(o, &chosen, OUT_TRANSACTION_LOST, d->t_answer_ns,
+			    d->answer_frame, d->answer_lost_why);
+		if (d->invite_lost)
+			pick(o, &chosen, OUT_TRANSACTION_LOST, d->t_first_ns,
+			    d->invite_lost_frame, d->invite_lost_why);
+		pick(o, &chosen, OUT_COMPLETED, d->t_last_ns, 0, "");
+		return;
+	}
+	/* calls */
+	if (d->invite_lost)
+		pick(o, &chosen, d->phone_uac ? OUT_CALL_FAILED :
+		    OUT_INBOUND_UNANSWERED, d->t_first_ns, d->invite_lost_frame,
+		    d->invite_lost_why);
+	if (d->answer_lost) {
+		snprintf(buf, sizeof(buf),
+		    "the 2xx never reaches the %s (%s): no ACK, the 2xx is retransmitted and the call dropped after 64*T1",
+		    d->phone_uac ? "phone" : "caller", d->answer_lost_why);
+		pick(o, &chosen, OUT_ACK_TIMEOUT_DROP, d->t_answer_ns + 64 * (CAP_NS_PER_SEC / 2),
+		    d->answer_frame, buf);
+	}
+	if (d->final_status >= 300) {
+		snprintf(buf, sizeof(buf), "final response %d", d->final_status);
+		pick(o, &chosen, OUT_CALL_FAILED, d->t_last_ns, 0, buf);
+	}
+	if (d->t_answer_ns == 0)
+		pick(o, &chosen, OUT_INCOMPLETE, d->t_last_ns, 0,
+		    "no answer in the capture");
+	if (!d->phone_uac && d->ack_lost && !d->ack_seen) {
+		snprintf(buf, sizeof(buf),
+		    "the caller's ACK is routed by the 2xx Contact and lost (%s): the phone retransmits its 2xx and gives up after 64*T1 = 32 s",
+		    d->ack_lost_why);
+		pick(o, &chosen, OUT_ACK_TIMEOUT_DROP, d->t_answer_ns + 64 * (CAP_NS_PER_SEC / 2),
+		    d->ack_frame ? d->ack_frame : d->answer_frame, buf);
+	}
+	if (d->t_answer_ns != 0)
+		eval_media(d, o, &chosen);
+	end = d->bye_seen ? d->t_bye_ns : res->last_ns;
+	if (cfg->alg && cfg->session_expires_tracking && d->session_expires > 0 &&
+	    d->t_answer_ns != 0 &&
+	    end - d->t_answer_ns > (int64_t)d->session_expires * CAP_NS_PER_SEC &&
+	    (!d->refreshed || d->t_refresh_ns - d->t_answer_ns >
+	    (int64_t)d->session_expires * CAP_NS_PER_SEC)) {
+		snprintf(buf, sizeof(buf),
+		    "no refresh within Session-Expires %d s: the ALG drops the dialog (session_expires_tracking)",
+		    d->session_expires);
+		pick(o, &chosen, OUT_SESSION_TIMER_DROP, d->t_answer_ns +
+		    (int64_t)d->session_expires * CAP_NS_PER_SEC, 0, buf);
+	}
+	if (cfg->alg && cfg->max_call > 0 && d->t_answer_ns != 0 &&
+	    end - d->t_answer_ns > (int64_t)cfg->max_call * CAP_NS_PER_SEC) {
+		snprintf(buf, sizeof(buf), "call longer than max_call %u s", cfg->max_call);
+		pick(o, &chosen, OUT_MAX_CALL_DROP, d->t_answer_ns +
+		    (int64_t)cfg->max_call * CAP_NS_PER_SEC, 0, buf);
+	}
+	for (i = 0; i < d->nf; i++)
+		if (strcmp(d->f[i].outcome, "transfer_failure") == 0)
+			pick(o, &chosen, OUT_TRANSFER_FAILURE, d->f[i].t_ns,
+			    d->f[i].frame, d->f[i].detail);
+	pick(o, &chosen, OUT_COMPLETED, d->t_last_ns, 0,
+	    d->ack_predicted ? "answered; the model delivers the ACK and RTP both ways" :
+	    "answered, ACKed, RTP both ways");
+}
+
+static void
+run_label(const struct sim_cfg *cfg, char *buf, size_t n)
+{
+	if (!cfg->alg && strcmp(cfg->name, "off") == 0)
+		snprintf(buf, n, "with the ALG off");
+	else
+		snprintf(buf, n, "with profile %s", cfg->name);
+}
+
+static const char *
+phrase(enum outcome_id id)
+{
+	switch (id) {
+	case OUT_ACK_TIMEOUT_DROP: return "drop at 32 s";
+	case OUT_ONE_WAY_AUDIO: return "have one-way audio";
+	case OUT_NO_AUDIO: return "have no audio";
+	case OUT_INBOUND_UNANSWERED: return "never reach the phone";
+	case OUT_CALL_FAILED: return "fail";
+	case OUT_TRANSFER_FAILURE: return "fail to transfer";
+	case OUT_SESSION_TIMER_DROP: return "drop at the session timer";
+	case OUT_MAX_CALL_DROP: return "are cut at max_call";
+	case OUT_INCOMPLETE: return "are unanswered in the capture";
+	default: return outcome_name(id);
+	}
+}
+
+void
+outcome_verdict(const struct sim_cfg *cfg, const struct sim_result *res,
+    char *buf, size_t n)
+{
+	unsigned cnt[OUT_COUNT], calls = 0, regs = 0, regok = 0;
+	size_t i, l;
+	struct outcome o;
+	int k;
+
+	memset(cnt, 0, sizeof(cnt));
+	for (i = 0; i < res->ndlg; i++) {
+		outcome_eval(cfg, res, &res->dlg[i], &o);
+		if (res->dlg[i].kind == FE_CALL) {
+			calls++;
+			cnt[o.id]++;
+		} else if (res->dlg[i].kind == FE_REGISTER) {
+			regs++;
+			if (o.id == OUT_REGISTERED)
+				regok++;
+		} else if (o.id == OUT_TRANSFER_FAILURE)
+			cnt[o.id]++;
+	}
+	run_label(cfg, buf, n);
+	l = strlen(buf);
+	if (calls > 0)
+		snprintf(buf + l, n - l, ", %u of %u call%s complete", cnt[OUT_COMPLETED],
+		    calls, calls == 1 ? "" : "s");
+	for (k = 0; k < OUT_COUNT; k++) {
+		l = strlen(buf);
+		if (k != OUT_COMPLETED && k != OUT_REGISTERED && cnt[k] > 0)
+			snprintf(buf + l, n - l, ", %u %s", cnt[k],
+			    phrase((enum outcome_id)k));
+	}
+	l = strlen(buf);
+	if (regs > 0)
+		snprintf(buf + l, n - l, ", %u of %u registration%s succeed%s", regok,
+		    regs, regs == 1 ? "" : "s", regs == 1 ? "s" : "");
+	if (calls == 0 && regs == 0) {
+		l = strlen(buf);
+		snprintf(buf + l, n - l, ", no calls or registrations in the capture");
+	}
+}
+
+static double
+rel(const struct sim_result *res, int64_t t)
+{
+	return t == 0 ? 0.0 : (double)(t - res->first_ns) / 1e9;
+}
+
+static const char *
+kind_name(const struct fe_dialog *d)
+{
+	return d->kind == FE_CALL ? "call" : d->kind == FE_REGISTER ?
+	    "registration" : "other";
+}
+
+static void
+jstr(FILE *f, const char *s)
+{
+	fputc('"', f);
+	text_fput_escaped(f, s, strlen(s), TEXT_ESC_JSON);
+	fputc('"', f);
+}
+
+static void
+tstr(FILE *f, const char *s, size_t max)
+{
+	size_t l = strlen(s);
+
+	text_fput_escaped(f, s, l < max ? l : max, TEXT_ESC_PLAIN);
+}
+
+#define MAX_TABLE_RUNS 16
+
+/* "outcome[:direction]" of the dialog call_id in one run, "-" if absent. */
+static void
+cell(const struct sim_cfg *cfg, const struct sim_result *r, const char *call_id,
+    char *buf, size_t n)
+{
+	struct outcome o;
+	size_t k;
+
+	for (k = 0; k < r->ndlg; k++)
+		if (strcmp(r->dlg[k].call_id, call_id) == 0) {
+			outcome_eval(cfg, r, &r->dlg[k], &o);
+			snprintf(buf, n, "%s%s%s", outcome_name(o.id),
+			    o.direction[0] ? ":" : "", o.direction);
+			return;
+		}
+	snprintf(buf, n, "-");
+}
+
+static void
+report_text(FILE *f, const char *capture, const struct sim_cfg *const *cfgs,
+    const struct sim_result *const *res, size_t n)
+{
+	char buf[512], a[NETADDR_STRLEN];
+	size_t i, j, k;
+	struct outcome o;
+
+	fprintf(f, "capture: ");
+	tstr(f, capture, 300);
+	fprintf(f, "\npublic address: %s\n", ep_ip_str(&res[0]->public_ip, a, sizeof(a)));
+	if (n == 1) {
+		const struct sim_result *r = res[0];
+
+		fprintf(f, "configuration: %s\n", cfgs[0]->name);
+		fprintf(f, "packets: %" PRIu64 " from the inside, %" PRIu64
+		    " from outside parties, %" PRIu64 " SIP messages rewritten",
+		    r->out_pkts, r->in_pkts, r->rewritten);
+		if (r->written > 0)
+			fprintf(f, ", %" PRIu64 " written to the outside pcap", r->written);
+		if (r->suppressed > 0)
+			fprintf(f, ", %" PRIu64 " that cannot happen (their dialog never started)",
+			    r->suppressed);
+		fprintf(f, "\n");
+		fprintf(f, "dropped: %" PRIu64 " by the ALG, %" PRIu64 " by the NAT, %"
+		    PRIu64 " sent by the far end where the router never sees them\n",
+		    r->alg_drops, r->nat_drops, r->farend_lost);
+		fprintf(f, "\ndialogs:\n");
+		for (i = 0; i < r->ndlg; i++) {
+			const struct fe_dialog *d = &r->dlg[i];
+
+			outcome_eval(cfgs[0], r, d, &o);
+			fprintf(f, "  %zu  %-12s %-8s %s  ", i + 1, kind_name(d),
+			    d->first_method, d->phone_uac ? "phone->out" : "out->phone");
+			tstr(f, d->call_id, 40);
+			fprintf(f, "\n     outcome: %s", outcome_name(o.id));
+			if (o.direction[0])
+				fprintf(f, " (%s)", o.direction);
+			if (o.t_ns != 0)
+				fprintf(f, " at +%.3f s", rel(r, o.t_ns));
+			if (o.frame != 0)
+				fprintf(f, ", frame %" PRIu64, o.frame);
+			fprintf(f, "\n");
+			if (o.detail[0]) {
+				fprintf(f, "     why: ");
+				tstr(f, o.detail, sizeof(o.detail));
+				fprintf(f, "\n");
+			}
+			if (o.also[0])
+				fprintf(f, "     also: %s\n", o.also);
+			if (d->note[0]) {
+				fprintf(f, "     note: ");
+				tstr(f, d->note, sizeof(d->note));
+				fprintf(f, "\n");
+			}
+		}
+		if (r->ndrops > 0) {
+			fprintf(f, "\ndrops (%" PRIu64 "):\n", r->drops_total);
+			for (i = 0; i < r->ndrops && i < 40; i++) {
+				const struct sim_drop *dr = &r->drops[i];
+
+				fprintf(f, "  frame %-6" PRIu64 " +%8.3f s  %-3s %-8s ",
+				    dr->frame, rel(r, dr->ts_ns), dr->outbound ? "out" : "in",
+				    dr->where);
+				tstr(f, dr->what, 20);
+				fprintf(f, ": ");
+				tstr(f, dr->reason, sizeof(dr->reason));
+				fprintf(f, "\n");
+			}
+			if (r->ndrops > 40)
+				fprintf(f, "  ... %zu more\n", r->ndrops - 40);
+		}
+		outcome_verdict(cfgs[0], r, buf, sizeof(buf));
+		fprintf(f, "\nverdict: %s.\n", buf);
+		return;
+	}
+	/* table: dialogs of the first run as rows; columns as wide as needed */
+	{
+		int w[MAX_TABLE_RUNS];
+
+		for (j = 0; j < n && j < MAX_TABLE_RUNS; j++) {
+			w[j] = (int)strlen(cfgs[j]->name);
+			for (i = 0; i < res[0]->ndlg; i++) {
+				cell(cfgs[j], res[j], res[0]->dlg[i].call_id, buf, sizeof(buf));
+				if ((int)strlen(buf) > w[j])
+					w[j] = (int)strlen(buf);
+			}
+		}
+		fprintf(f, "\n%-4s %-13s %-9s", "#", "kind", "method");
+		for (j = 0; j < n && j < MAX_TABLE_RUNS; j++)
+			fprintf(f, " %-*s", w[j], cfgs[j]->name);
+		fprintf(f, "\n");
+		for (i = 0; i < res[0]->ndlg; i++) {
+			const struct fe_dialog *d0 = &res[0]->dlg[i];
+
+			fprintf(f, "%-4zu %-13s %-9.9s", i + 1, kind_name(d0),
+			    d0->first_method);
+			for (j = 0; j < n && j < MAX_TABLE_RUNS; j++) {
+				cell(cfgs[j], res[j], d0->call_id, buf, sizeof(buf));
+				fprintf(f, " %-*s", w[j], buf);
+			}
+			fprintf(f, "\n");
+		}
+	}
+	fprintf(f, "\nwhy:\n");
+	for (i = 0; i < res[0]->ndlg; i++)
+		for (j = 0; j < n; j++) {
+			for (k = 0; k < res[j]->ndlg; k++) {
+				if (strcmp(res[j]->dlg[k].call_id, res[0]->dlg[i].call_id) != 0)
+					continue;
+				outcome_eval(cfgs[j], res[j], &res[j]->dlg[k], &o);
+				if (outcome_ok(o.id) || o.detail[0] == '\0')
+					continue;
+				fprintf(f, "  %zu %s: ", i + 1, cfgs[j]->name);
+				tstr(f, o.detail, sizeof(o.detail));
+				fprintf(f, "\n");
+			}
+		}
+	fprintf(f, "\nverdict: ");
+	for (j = 0; j < n; j++) {
+		outcome_verdict(cfgs[j], res[j], buf, sizeof(buf));
+		fprintf(f, "%s%s", j ? "; " : "", buf);
+	}
+	fprintf(f, ".\n");
+}
+
+static void
+report_json(FILE *f, const char *capture, const struct sim_cfg *const *cfgs,
+    const struct sim_result *const *res, size_t n)
+{
+	char buf[512], a[NETADDR_STRLEN];
+	size_t i, j, k;
+	struct outcome o;
+
+	fprintf(f, "{\"capture\":");
+	jstr(f, capture);
+	fprintf(f, ",\"public_ip\":");
+	jstr(f, ep_ip_str(&res[0]->public_ip, a, sizeof(a)));
+	fprintf(f, ",\"runs\":[");
+	for (j = 0; j < n; j++) {
+		const struct sim_result *r = res[j];
+
+		fprintf(f, "%s{\"config\":", j ? "," : "");
+		jstr(f, cfgs[j]->name);
+		fprintf(f, ",\"alg\":%s", cfgs[j]->alg ? "true" : "false");
+		fprintf(f, ",\"stats\":{\"inside_packets\":%" PRIu64
+		    ",\"outside_packets\":%" PRIu64 ",\"rewritten\":%" PRIu64
+		    ",\"written\":%" PRIu64 ",\"alg_drops\":%" PRIu64
+		    ",\"nat_drops\":%" PRIu64 ",\"farend_lost\":%" PRIu64 "}",
+		    r->out_pkts, r->in_pkts, r->rewritten, r->written, r->alg_drops,
+		    r->nat_drops, r->farend_lost);
+		fprintf(f, ",\"dialogs\":[");
+		for (i = 0; i < r->ndlg; i++) {
+			const struct fe_dialog *d = &r->dlg[i];
+
+			outcome_eval(cfgs[j], r, d, &o);
+			fprintf(f, "%s{\"call_id\":", i ? "," : "");
+			jstr(f, d->call_id);
+			fprintf(f, ",\"kind\":\"%s\",\"method\":", kind_name(d));
+			jstr(f, d->first_method);
+			fprintf(f, ",\"phone_role\":\"%s\",\"outcome\":\"%s\"",
+			    d->phone_uac ? "uac" : "uas", outcome_name(o.id));
+			fprintf(f, ",\"direction\":");
+			jstr(f, o.direction);
+			fprintf(f, ",\"time\":%.3f,\"frame\":%" PRIu64 ",\"detail\":",
+			    rel(r, o.t_ns), o.frame);
+			jstr(f, o.detail);
+			fprintf(f, ",\"also\":[");
+			{
+				const char *s = o.also;
+				int first = 1;
+
+				while (*s != '\0') {
+					size_t l = strcspn(s, ",");
+
+					fprintf(f, "%s\"%.*s\"", first ? "" : ",", (int)l, s);
+					first = 0;
+					s += l;
+					if (*s == ',')
+						s++;
+				}
+			}
+			fprintf(f, "],\"note\":");
+			jstr(f, d->note);
+			fprintf(f, "}");
+		}
+		fprintf(f, "],\"drops\":[");
+		for (k = 0; k < r->ndrops; k++) {
+			const struct sim_drop *dr = &r->drops[k];
+
+			fprintf(f, "%s{\"frame\":%" PRIu64 ",\"time\":%.3f,\"direction\":\"%s\","
+			    "\"where\":\"%s\",\"what\":", k ? "," : "", dr->frame,
+			    rel(r, dr->ts_ns), dr->outbound ? "out" : "in", dr->where);
+			jstr(f, dr->what);
+			fprintf(f, ",\"reason\":");
+			jstr(f, dr->reason);
+			fprintf(f, "}");
+		}
+		fprintf(f, "],\"drops_total\":%" PRIu64 ",\"verdict\":", r->drops_total);
+		outcome_verdict(cfgs[j], r, buf, sizeof(buf));
+		jstr(f, buf);
+		fprintf(f, "}");
+	}
+	fprintf(f, "],\"verdict\":\"");
+	for (j = 0; j < n; j++) {
+		outcome_verdict(cfgs[j], res[j], buf, sizeof(buf));
+		if (j)
+			fprintf(f, "; ");
+		text_fput_escaped(f, buf, strlen(buf), TEXT_ESC_JSON);
+	}
+	fprintf(f, "\"}\n");
+}
+
+void
+outcome_report(FILE *f, enum outcome_fmt fmt, const char *capture,
+    const struct sim_cfg *const *cfgs, const struct sim_result *const *res,
+    size_t n)
+{
+	if (n == 0)
+		return;
+	if (fmt == OUTCOME_JSON)
+		report_json(f, capture, cfgs, res, n);
+	else
+		report_text(f, capture, cfgs, res, n);
+}

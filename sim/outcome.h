@@ -1,0 +1,68 @@
+/*
+ * outcome.h - per-dialog predicted outcomes and the reports built on them.
+ *
+ * A replay (sim.h) leaves facts per dialog: which packets were lost where,
+ * what the model predicts for the packets the capture cannot show (the
+ * far end's ACK, its RTP).  outcome_eval() turns them into one outcome
+ * with the rule and the packet that caused it; the printers write a single
+ * run, or a table of dialogs x configurations with a verdict line, as text
+ * or JSON.
+ */
+#ifndef SIPALG_SIM_OUTCOME_H
+#define SIPALG_SIM_OUTCOME_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "farend.h"
+#include "profile.h"
+#include "sim.h"
+
+enum outcome_id {
+	OUT_COMPLETED,            /* call answered, ACKed, audio both ways */
+	OUT_REGISTERED,
+	OUT_ACK_TIMEOUT_DROP,     /* 2xx or its ACK lost: call dropped at 32 s */
+	OUT_ONE_WAY_AUDIO,
+	OUT_NO_AUDIO,
+	OUT_INBOUND_UNANSWERED,   /* inbound INVITE never reached the phone */
+	OUT_CALL_FAILED,          /* INVITE dropped, or a final error response */
+	OUT_REGISTRATION_FAILURE,
+	OUT_TRANSFER_FAILURE,
+	OUT_SESSION_TIMER_DROP,   /* ALG drops the dialog at Session-Expires */
+	OUT_MAX_CALL_DROP,        /* ALG cuts the call at max_call */
+	OUT_TRANSACTION_LOST,     /* a non-call transaction's response lost */
+	OUT_INCOMPLETE,           /* the capture ends before an answer */
+	OUT_COUNT
+};
+
+struct outcome {
+	enum outcome_id id;
+	char direction[48];       /* one_way_audio: which way still works */
+	char detail[400];         /* the rule, in words */
+	int64_t t_ns;             /* when it happens (capture time) */
+	uint64_t frame;           /* the inside frame that caused it, 0 if none */
+	char also[160];           /* other problems, comma-separated names */
+};
+
+const char *outcome_name(enum outcome_id id);
+/* True for outcomes that mean "worked". */
+int outcome_ok(enum outcome_id id);
+
+void outcome_eval(const struct sim_cfg *cfg, const struct sim_result *res,
+    const struct fe_dialog *d, struct outcome *out);
+
+/* One configuration's verdict ("with profile linux, 1 of 1 calls complete"). */
+void outcome_verdict(const struct sim_cfg *cfg, const struct sim_result *res,
+    char *buf, size_t n);
+
+enum outcome_fmt { OUTCOME_TEXT, OUTCOME_JSON };
+
+/*
+ * A table of dialogs x runs (n >= 1 results of the same capture).  One
+ * run also lists the drops.  cfgs[i] produced res[i].
+ */
+void outcome_report(FILE *f, enum outcome_fmt fmt, const char *capture,
+    const struct sim_cfg *const *cfgs, const struct sim_result *const *res,
+    size_t n);
+
+#endif /* SIPALG_SIM_OUTCOME_H */

@@ -1,0 +1,262 @@
+/*
+ * pcapw.c - a minimal pcap writer that builds Ethernet/IP/UDP|TCP frames.
+ *
+ *   pcap file header (24 bytes, nanosecond magic, LINKTYPE_ETHERNET)
+ *   per packet: record header (16 bytes) then the frame
+ *
+ *   +----------------+-------------------+-------------+---------+
+ *   | Ethernet 14 B  | IPv4 20 B / v6 40 | UDP 8/TCP 20| payload |
+ *   +----------------+-------------------+-------------+---------+
+ *
+ * Lengths come from the payload actually written; checksums are computed
+ * over the pseudo-header (RFC 768, 793, 8200 section 8.1).  Frames are
+ * assembled in a local buffer byte by byte (no struct overlays).  Written
+ * in host order with the matching magic, as libpcap itself does.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pcapw.h"
+#include "pkt.h"
+
+#define PCAPW_MAX_FRAME (14 + 40 + 20 + 65535)
+
+struct pcapw {
+	FILE *f;
+	int own;
+	int err;
+	uint16_t ip_id;
+	uint64_t count;
+	uint8_t buf[PCAPW_MAX_FRAME];
+};
+
+static void
+put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+static void
+put32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+}
+
+uint16_t
+pcapw_cksum(const uint8_t *p, size_t len, uint32_t sum)
+{
+	size_t i;
+
+	for (i = 0; i + 1 < len; i += 2)
+		sum += (uint32_t)((p[i] << 8) | p[i + 1]);
+	if (len & 1)
+		sum += (uint32_t)(p[len - 1] << 8);
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
+static int
+write_header(struct pcapw *w)
+{
+	struct {
+		uint32_t magic;
+		uint16_t vmaj, vmin;
+		int32_t zone;
+		uint32_t sigfigs, snaplen, linktype;
+	} h = { 0xa1b23c4d, 2, 4, 0, 0, 262144, 1 };
+
+	if (fwrite(&h, sizeof(h), 1, w->f) != 1)
+		w->err = 1;
+	return w->err ? -1 : 0;
+}
+
+struct pcapw *
+pcapw_fdopen(FILE *f)
+{
+	struct pcapw *w = calloc(1, sizeof(*w));
+
+	if (w == NULL)
+		return NULL;
+	w->f = f;
+	w->ip_id = 1;
+	write_header(w);
+	return w;
+}
+
+struct pcapw *
+pcapw_open(const char *path, char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "wb");
+	struct pcapw *w;
+
+	if (f == NULL) {
+		snprintf(err, errlen, "%s", strerror(errno));
+		return NULL;
+	}
+	if ((w = pcapw_fdopen(f)) == NULL) {
+		fclose(f);
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	w->own = 1;
+	return w;
+}
+
+/* Sum of the pseudo-header for proto and an upper-layer length. */
+static uint32_t
+pseudo_sum(const struct ep *src, const struct ep *dst, uint8_t proto,
+    size_t l4len)
+{
+	uint32_t sum = 0;
+	int n = src->family == 6 ? 16 : 4, i;
+
+	for (i = 0; i < n; i += 2) {
+		sum += (uint32_t)((src->ip[i] << 8) | src->ip[i + 1]);
+		sum += (uint32_t)((dst->ip[i] << 8) | dst->ip[i + 1]);
+	}
+	sum += proto;
+	sum += (uint32_t)(l4len & 0xffff);
+	sum += (uint32_t)(l4len >> 16);
+	return sum;
+}
+
+/* Builds Ethernet + IP headers for an l4len-byte upper layer; returns the
+ * offset of the upper layer, or 0 when too big. */
+static size_t
+ip_headers(struct pcapw *w, const struct ep *src, const struct ep *dst,
+    uint8_t proto, size_t l4len)
+{
+	static const uint8_t mac_dst[6] = { 0x02, 0, 0, 0, 0, 0x02 };
+	static const uint8_t mac_src[6] = { 0x02, 0, 0, 0, 0, 0x01 };
+	uint8_t *b = w->buf;
+
+	memcpy(b, mac_dst, 6);
+	memcpy(b + 6, mac_src, 6);
+	if (src->family == 6) {
+		if (l4len > 65535)
+			return 0;
+		put16(b + 12, 0x86dd);
+		b += 14;
+		put32(b, 0x60000000u);
+		put16(b + 4, (uint16_t)l4len);
+		b[6] = proto;
+		b[7] = 64;
+		memcpy(b + 8, src->ip, 16);
+		memcpy(b + 24, dst->ip, 16);
+		return 14 + 40;
+	}
+	if (l4len + 20 > 65535)
+		return 0;
+	put16(b + 12, 0x0800);
+	b += 14;
+	b[0] = 0x45;
+	b[1] = 0;
+	put16(b + 2, (uint16_t)(20 + l4len));
+	put16(b + 4, w->ip_id++);
+	put16(b + 6, 0x4000);       /* DF */
+	b[8] = 64;
+	b[9] = proto;
+	put16(b + 10, 0);
+	memcpy(b + 12, src->ip, 4);
+	memcpy(b + 16, dst->ip, 4);
+	put16(b + 10, pcapw_cksum(b, 20, 0));
+	return 14 + 20;
+}
+
+static int
+write_frame(struct pcapw *w, int64_t ts_ns, size_t len)
+{
+	uint32_t rec[4];
+
+	if (ts_ns < 0)
+		ts_ns = 0;
+	rec[0] = (uint32_t)(ts_ns / 1000000000LL);
+	rec[1] = (uint32_t)(ts_ns % 1000000000LL);
+	rec[2] = (uint32_t)len;
+	rec[3] = (uint32_t)len;
+	if (fwrite(rec, sizeof(rec), 1, w->f) != 1 ||
+	    fwrite(w->buf, len, 1, w->f) != 1) {
+		w->err = 1;
+		return -1;
+	}
+	w->count++;
+	return 0;
+}
+
+int
+pcapw_udp(struct pcapw *w, int64_t ts_ns, const struct ep *src,
+    const struct ep *dst, const uint8_t *payload, size_t len)
+{
+	size_t off, l4 = 8 + len;
+	uint8_t *u;
+	uint16_t ck;
+
+	if (src->family != dst->family || src->family == 0 ||
+	    (off = ip_headers(w, src, dst, 17, l4)) == 0)
+		return -1;
+	u = w->buf + off;
+	put16(u, src->port);
+	put16(u + 2, dst->port);
+	put16(u + 4, (uint16_t)l4);
+	put16(u + 6, 0);
+	if (len > 0)
+		memcpy(u + 8, payload, len);
+	ck = pcapw_cksum(u, l4, pseudo_sum(src, dst, 17, l4));
+	put16(u + 6, ck == 0 ? 0xffff : ck);
+	return write_frame(w, ts_ns, off + l4);
+}
+
+int
+pcapw_tcp(struct pcapw *w, int64_t ts_ns, const struct ep *src,
+    const struct ep *dst, uint32_t seq, uint32_t ack, uint8_t flags,
+    const uint8_t *payload, size_t len)
+{
+	size_t off, l4 = 20 + len;
+	uint8_t *t;
+
+	if (src->family != dst->family || src->family == 0 ||
+	    (off = ip_headers(w, src, dst, 6, l4)) == 0)
+		return -1;
+	t = w->buf + off;
+	put16(t, src->port);
+	put16(t + 2, dst->port);
+	put32(t + 4, seq);
+	put32(t + 8, (flags & PKT_TCP_ACK) ? ack : 0);
+	t[12] = 5 << 4;
+	t[13] = flags;
+	put16(t + 14, 65535);
+	put16(t + 16, 0);
+	put16(t + 18, 0);
+	if (len > 0)
+		memcpy(t + 20, payload, len);
+	put16(t + 16, pcapw_cksum(t, l4, pseudo_sum(src, dst, 6, l4)));
+	return write_frame(w, ts_ns, off + l4);
+}
+
+uint64_t
+pcapw_count(const struct pcapw *w)
+{
+	return w->count;
+}
+
+int
+pcapw_close(struct pcapw *w)
+{
+	int rc;
+
+	if (w == NULL)
+		return 0;
+	if (fflush(w->f) != 0)
+		w->err = 1;
+	if (w->own && fclose(w->f) != 0)
+		w->err = 1;
+	rc = w->err ? -1 : 0;
+	free(w);
+	return rc;
+}

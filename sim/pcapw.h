@@ -1,0 +1,47 @@
+/*
+ * pcapw.h - writing the simulated outside view as a classic pcap file.
+ *
+ * Nanosecond pcap (magic 0xa1b23c4d), Ethernet link type with fixed
+ * locally administered MAC addresses, IPv4 or IPv6, UDP or TCP.  Every
+ * length and checksum (IPv4 header, UDP and TCP over the pseudo-header) is
+ * computed here from the bytes written, so a payload that an ALG rewrote
+ * to another length still makes a valid packet.
+ */
+#ifndef SIPALG_SIM_PCAPW_H
+#define SIPALG_SIM_PCAPW_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "netaddr.h"
+
+struct pcapw;
+
+/* Opens path for writing (truncates).  Returns NULL with err on failure. */
+struct pcapw *pcapw_open(const char *path, char *err, size_t errlen);
+/* Writes to an open stream (not closed by pcapw_close). */
+struct pcapw *pcapw_fdopen(FILE *f);
+
+/*
+ * One UDP datagram src -> dst (same family).  Returns 0, or -1 when the
+ * packet would exceed 65535 bytes of IP or on a write error.
+ */
+int pcapw_udp(struct pcapw *w, int64_t ts_ns, const struct ep *src,
+    const struct ep *dst, const uint8_t *payload, size_t len);
+
+/* One TCP segment; flags as on the wire (PKT_TCP_*). */
+int pcapw_tcp(struct pcapw *w, int64_t ts_ns, const struct ep *src,
+    const struct ep *dst, uint32_t seq, uint32_t ack, uint8_t flags,
+    const uint8_t *payload, size_t len);
+
+/* Packets written so far. */
+uint64_t pcapw_count(const struct pcapw *w);
+
+/* Flushes and closes; returns 0, or -1 when a write failed at any point. */
+int pcapw_close(struct pcapw *w);
+
+/* The Internet checksum (RFC 1071) of p[0..len) added to sum. */
+uint16_t pcapw_cksum(const uint8_t *p, size_t len, uint32_t sum);
+
+#endif /* SIPALG_SIM_PCAPW_H */

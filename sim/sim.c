@@ -1,0 +1,1538 @@
+/*
+ * sim.c - the replay engine: inside capture -> NAT + ALG -> outside view,
+ * with the far-end model deciding where the outside parties send.
+ *
+ * For every packet of the inside capture, in time order:
+ *
+ *   phone -> outside   NAT binding (created or refreshed), then, when the
+ *                      flow is inspected SIP, the ALG (rewrite or drop);
+ *                      the result is written to the outside pcap from the
+ *                      public endpoint.  The outside bytes teach the far
+ *                      end the phone's Contact, Via and SDP.
+ *   outside -> phone   the far-end model says where this packet would
+ *                      really have been sent (Via/rport for responses,
+ *                      Contact for in-dialog requests, SDP or latched
+ *                      source for RTP, registered Contact or source for
+ *                      new requests); a private target never reaches the
+ *                      router (lost on the Internet); a public one is
+ *                      written to the outside pcap and then meets the
+ *                      NAT's bindings, filtering and pinholes, and the
+ *                      ALG's inbound checks.
+ *
+ * Events the capture cannot show (the ACK a far end would send to the
+ * 2xx Contact, RTP it would send to the announced address) are probed
+ * against the NAT state at the moment they would happen (nat_probe), so
+ * outcomes are predicted even when the recorded run lost those packets.
+ *
+ * IPv4 UDP and TCP are modelled; other packets are counted as not
+ * modelled.  TCP segments carrying several whole SIP messages are
+ * rewritten message by message; a segment holding part of a message
+ * passes untranslated (K2), and sequence numbers of later segments are
+ * shifted by the length changes (seqadj).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "alg.h"
+#include "capture.h"
+#include "caps.h"
+#include "decode.h"
+#include "farend.h"
+#include "nat.h"
+#include "pcapw.h"
+#include "pkt.h"
+#include "sim.h"
+#include "sipframe.h"
+#include "sipmsg.h"
+#include "text.h"
+
+#define SIM_MAX_PACKETS 2000000
+#define SIM_MAX_TCP_CONN 256
+#define T1_NS (CAP_NS_PER_SEC / 2)
+#define TIMER_B_NS (64 * T1_NS)
+
+/* ---- loading ---------------------------------------------------------- */
+
+static void
+on_pkt(void *user, const struct pkt *p, struct anomalies *an)
+{
+	struct sim_capture *c = user;
+	struct sim_pkt *sp;
+
+	(void)an;
+	if ((p->l4 != PKT_UDP && p->l4 != PKT_TCP) || p->src.family != 4 ||
+	    p->dst.family != 4 || p->encap_depth > 0) {
+		c->skipped++;
+		return;
+	}
+	if (c->n >= SIM_MAX_PACKETS) {
+		c->skipped++;
+		return;
+	}
+	if (c->n == c->cap) {
+		size_t nc = c->cap ? c->cap * 2 : 1024;
+		struct sim_pkt *np = realloc(c->p, nc * sizeof(*np));
+
+		if (np == NULL) {
+			c->skipped++;
+			return;
+		}
+		c->p = np;
+		c->cap = nc;
+	}
+	sp = &c->p[c->n];
+	memset(sp, 0, sizeof(*sp));
+	sp->ts_ns = p->ts_ns;
+	sp->frame = p->frame;
+	sp->l4 = p->l4;
+	sp->src = p->src;
+	sp->dst = p->dst;
+	sp->nfrags = p->nfrags;
+	sp->tcp_flags = p->tcp_flags;
+	sp->tcp_seq = p->tcp_seq;
+	sp->tcp_ack = p->tcp_ack;
+	if (p->len > 0) {
+		if ((sp->payload = malloc(p->len)) == NULL) {
+			c->skipped++;
+			return;
+		}
+		memcpy(sp->payload, p->payload, p->len);
+		sp->len = p->len;
+	}
+	c->n++;
+}
+
+/* A public address the capture itself shows for the router: received= in
+ * a response to the phone, or a public Request-URI host of an inbound
+ * request that is not its sender's. */
+static void
+infer_public(struct sim_capture *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->n; i++) {
+		const struct sim_pkt *p = &c->p[i];
+		struct sipmsg *m;
+		struct ep e;
+
+		if (p->len == 0 || !sipframe_looks_like_sip(p->payload, p->len) ||
+		    ep_is_private(&p->src) || !ep_is_private(&p->dst))
+			continue;
+		if ((m = sipmsg_parse(p->payload, p->len, NULL)) == NULL)
+			continue;
+		ep_clear(&e);
+		if (!m->is_request && m->nvia > 0 && m->via[0].received[0] != '\0' &&
+		    ep_parse_ip(&e, m->via[0].received, strlen(m->via[0].received)) == 0 &&
+		    !ep_is_private(&e)) {
+			c->implied_public = e;
+		} else if (m->is_request && m->ruri_addr.family == 4 &&
+		    !ep_is_private(&m->ruri_addr) &&
+		    !ep_same_ip(&m->ruri_addr, &p->src)) {
+			c->implied_public = m->ruri_addr;
+		}
+		sipmsg_free(m);
+		if (c->implied_public.family != 0) {
+			c->implied_public.port = 0;
+			return;
+		}
+	}
+}
+
+struct sim_capture *
+sim_capture_load(const char *path, char *err, size_t errlen)
+{
+	struct capture_set *cs = capture_set_new();
+	struct sim_capture *c = calloc(1, sizeof(*c));
+	struct decoder *d = NULL;
+	struct capture_frame f;
+	char e2[256];
+
+	if (cs == NULL || c == NULL ||
+	    (d = decoder_new(on_pkt, c)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	if (capture_set_add(cs, path, e2, sizeof(e2)) != 0) {
+		snprintf(err, errlen, "cannot read '%s': %s", path, e2);
+		goto fail;
+	}
+	while (capture_set_next(cs, &f)) {
+		c->frames++;
+		decoder_frame(d, f.linktype, f.cap_idx, f.frame, f.ts_ns, f.data,
+		    f.caplen, f.wirelen, &c->an);
+	}
+	{
+		struct capture_info *ci = capture_set_info(cs, 0);
+
+		if (ci != NULL && ci->err[0] != '\0' && c->frames == 0) {
+			snprintf(err, errlen, "cannot read '%s': %s", path, ci->err);
+			goto fail;
+		}
+	}
+	decoder_free(d);
+	capture_set_free(cs);
+	infer_public(c);
+	return c;
+fail:
+	decoder_free(d);
+	capture_set_free(cs);
+	sim_capture_free(c);
+	return NULL;
+}
+
+void
+sim_capture_free(struct sim_capture *c)
+{
+	size_t i;
+
+	if (c == NULL)
+		return;
+	for (i = 0; i < c->n; i++)
+		free(c->p[i].payload);
+	free(c->p);
+	free(c);
+}
+
+/* Bounded copy of a C string (truncates). */
+static void
+scopy(char *dst, size_t n, const char *src)
+{
+	text_copy(dst, n, src, strlen(src));
+}
+
+/* ---- run state -------------------------------------------------------- */
+
+struct tcp_conn {
+	struct ep phone, remote;
+	int64_t d_out;            /* outside - inside bytes, phone -> remote */
+	int64_t d_in;             /* outside - inside bytes, remote -> phone */
+};
+
+struct run {
+	const struct sim_cfg *cfg;
+	struct nat *nat;
+	struct pcapw *w;
+	struct sim_result *res;
+	int64_t now;
+	struct tcp_conn tcp[SIM_MAX_TCP_CONN];
+	int ntcp;
+	size_t dcap;
+};
+
+static void
+add_drop(struct run *r, const struct sim_pkt *p, bool outbound,
+    const char *what, const char *where, const char *reason)
+{
+	struct sim_drop *d;
+
+	r->res->drops_total++;
+	if (r->res->ndrops >= SIM_MAX_DROPS)
+		return;
+	d = &r->res->drops[r->res->ndrops++];
+	d->frame = p->frame;
+	d->ts_ns = p->ts_ns;
+	d->outbound = outbound;
+	snprintf(d->what, sizeof(d->what), "%s", what);
+	snprintf(d->where, sizeof(d->where), "%s", where);
+	snprintf(d->reason, sizeof(d->reason), "%s", reason);
+}
+
+static struct fe_dialog *
+dialog_find(struct run *r, const char *call_id, bool create,
+    const struct sim_pkt *p)
+{
+	size_t i;
+	struct fe_dialog *d;
+
+	for (i = 0; i < r->res->ndlg; i++)
+		if (strcmp(r->res->dlg[i].call_id, call_id) == 0)
+			return &r->res->dlg[i];
+	if (!create || r->res->ndlg >= SIM_MAX_DIALOGS)
+		return NULL;
+	if (r->res->ndlg == r->dcap) {
+		size_t nc = r->dcap ? r->dcap * 2 : 16;
+		struct fe_dialog *nd = realloc(r->res->dlg, nc * sizeof(*nd));
+
+		if (nd == NULL)
+			return NULL;
+		r->res->dlg = nd;
+		r->dcap = nc;
+	}
+	d = &r->res->dlg[r->res->ndlg++];
+	memset(d, 0, sizeof(*d));
+	snprintf(d->call_id, sizeof(d->call_id), "%s", call_id);
+	d->kind = FE_OTHER;
+	d->session_expires = -1;
+	d->reg_expires = -1;
+	d->t_first_ns = p->ts_ns;
+	d->first_frame = p->frame;
+	return d;
+}
+
+static bool
+port_listed(const uint16_t *ports, int n, uint16_t p)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (ports[i] == p)
+			return true;
+	return false;
+}
+
+/* The ALG looks at this flow (K3: only listed ports; TCP optional). */
+static bool
+inspected(const struct sim_cfg *c, const struct sim_pkt *p)
+{
+	if (!c->alg)
+		return false;
+	if (p->l4 == PKT_UDP)
+		return port_listed(c->inspect_udp, c->ninspect_udp, p->dst.port) ||
+		    port_listed(c->inspect_udp, c->ninspect_udp, p->src.port);
+	return c->inspect_tcp &&
+	    (port_listed(c->inspect_tcp_ports, c->ninspect_tcp, p->dst.port) ||
+	    port_listed(c->inspect_tcp_ports, c->ninspect_tcp, p->src.port));
+}
+
+static struct tcp_conn *
+tcp_conn(struct run *r, const struct ep *phone, const struct ep *remote)
+{
+	int i;
+
+	for (i = 0; i < r->ntcp; i++)
+		if (ep_eq(&r->tcp[i].phone, phone) && ep_eq(&r->tcp[i].remote, remote))
+			return &r->tcp[i];
+	if (r->ntcp >= SIM_MAX_TCP_CONN)
+		return NULL;
+	memset(&r->tcp[r->ntcp], 0, sizeof(r->tcp[0]));
+	r->tcp[r->ntcp].phone = *phone;
+	r->tcp[r->ntcp].remote = *remote;
+	return &r->tcp[r->ntcp++];
+}
+
+static void
+write_out(struct run *r, const struct sim_pkt *p, const struct ep *src,
+    const struct ep *dst, const uint8_t *b, size_t len, bool outbound,
+    int64_t delta_before)
+{
+	if (r->w == NULL)
+		return;
+	if (p->l4 == PKT_UDP) {
+		if (pcapw_udp(r->w, p->ts_ns, src, dst, b, len) == 0)
+			r->res->written++;
+	} else {
+		struct tcp_conn *tc = outbound ? tcp_conn(r, &p->src, &p->dst) :
+		    tcp_conn(r, &p->dst, &p->src);
+		uint32_t seq = p->tcp_seq, ack = p->tcp_ack;
+
+		if (tc != NULL) {
+			seq += (uint32_t)delta_before;
+			ack += (uint32_t)(outbound ? tc->d_in : tc->d_out);
+		}
+		if (pcapw_tcp(r->w, p->ts_ns, src, dst, seq, ack,
+		    p->tcp_flags, b, len) == 0)
+			r->res->written++;
+	}
+}
+
+/* ---- media ------------------------------------------------------------ */
+
+struct media_ctx {
+	struct run *r;
+	int64_t t;
+};
+
+static uint16_t
+media_cb(void *user, const struct ep *inside)
+{
+	struct media_ctx *mc = user;
+
+	if (mc->r->cfg->mport_policy == MPORT_KEEP_PRIVATE)
+		return inside->port;
+	return nat_reserve_media(mc->r->nat, inside, inside->port,
+	    mc->r->cfg->mport_policy, mc->t);
+}
+
+static struct fe_media *
+media_for(struct fe_dialog *d, int idx)
+{
+	if (idx >= FE_MAX_MEDIA)
+		return NULL;
+	while (d->nmedia <= idx) {
+		memset(&d->media[d->nmedia], 0, sizeof(d->media[0]));
+		d->nmedia++;
+	}
+	return &d->media[idx];
+}
+
+/* The dialog and media line a phone media endpoint belongs to (newest). */
+static struct fe_media *
+media_by_phone(struct run *r, const struct ep *e, struct fe_dialog **dout)
+{
+	size_t i;
+	int k;
+
+	for (i = r->res->ndlg; i-- > 0;) {
+		struct fe_dialog *d = &r->res->dlg[i];
+
+		for (k = 0; k < d->nmedia; k++)
+			if (d->media[k].phone_in.family != 0 &&
+			    ep_eq(&d->media[k].phone_in, e)) {
+				*dout = d;
+				return &d->media[k];
+			}
+	}
+	return NULL;
+}
+
+/* Where the far end sends RTP for this media line now. */
+static bool
+rtp_target(const struct run *r, const struct fe_media *m, struct ep *t)
+{
+	if (r->cfg->farend_symmetric_rtp && m->phone_sent) {
+		*t = m->phone_rtp_pub;
+		return true;
+	}
+	if (m->phone_out.family == 0)
+		return false;
+	*t = m->phone_out;
+	return true;
+}
+
+/* Decides whether a far-end packet to target reaches the phone at want. */
+static bool
+deliver(struct run *r, uint8_t proto, const struct ep *src,
+    const struct ep *target, const struct ep *want, int64_t t, bool probe,
+    char *why, size_t n)
+{
+	struct nat_result nr;
+	char a[NETADDR_STRLEN], b[NETADDR_STRLEN];
+
+	if (!ep_same_ip(target, nat_public(r->nat))) {
+		snprintf(why, n, "far end sends to %s%s, which never reaches the router",
+		    ep_str(target, a, sizeof(a)),
+		    ep_is_private(target) ? " (private address)" : "");
+		return false;
+	}
+	if (probe)
+		nat_probe(r->nat, proto, src, target, t, &nr);
+	else
+		nat_inbound(r->nat, proto, src, target, t, &nr);
+	if (nr.verdict == NAT_EXPIRED) {
+		snprintf(why, n, "binding %s expired: idle %.1f s > %u s timeout",
+		    ep_str(target, a, sizeof(a)), (double)nr.idle_ns / 1e9,
+		    nr.timeout_s);
+		return false;
+	}
+	if (nr.verdict != NAT_PASS) {
+		snprintf(why, n, "NAT drops packet from %s to %s: %s",
+		    ep_str(src, b, sizeof(b)), ep_str(target, a, sizeof(a)),
+		    nat_verdict_name(nr.verdict));
+		return false;
+	}
+	if (want != NULL && !ep_eq(&nr.inside, want)) {
+		char c2[NETADDR_STRLEN];
+
+		snprintf(why, n, "NAT forwards %s to %s, but the phone listens at %s",
+		    ep_str(target, a, sizeof(a)), ep_str(&nr.inside, b, sizeof(b)),
+		    ep_str(want, c2, sizeof(c2)));
+		return false;
+	}
+	return true;
+}
+
+/* Probes the far end's RTP for a dialog whose capture shows none. */
+static void
+media_probe(struct run *r, struct fe_dialog *d)
+{
+	int k;
+	struct ep t;
+
+	for (k = 0; k < d->nmedia; k++) {
+		struct fe_media *m = &d->media[k];
+
+		if (m->probed || m->phone_in.family == 0 || m->phone_in.port == 0)
+			continue;
+		m->probed = true;
+		if (!rtp_target(r, m, &t)) {
+			snprintf(m->probe_why, sizeof(m->probe_why),
+			    "far end has no address to send RTP to");
+			continue;
+		}
+		m->probe_ok = deliver(r, PKT_UDP, m->have_far ? &m->far : &d->peer,
+		    &t, &m->phone_in, d->media_check_ns, true, m->probe_why,
+		    sizeof(m->probe_why));
+	}
+	d->media_check_ns = 0;
+}
+
+static void
+due_probes(struct run *r, int64_t now)
+{
+	size_t i;
+
+	for (i = 0; i < r->res->ndlg; i++) {
+		struct fe_dialog *d = &r->res->dlg[i];
+
+		if (d->media_check_ns != 0 && d->media_check_ns <= now)
+			media_probe(r, d);
+	}
+}
+
+/*
+ * True when a message of d cannot exist in this run: the dialog never got
+ * started (its INVITE lost, its REGISTER dropped), so only the initiator's
+ * retransmissions of that request (and CANCEL) are real.
+ */
+static bool
+suppressed(const struct fe_dialog *d, const struct sipmsg *m, bool from_phone)
+{
+	if (d == NULL || !d->gone || m == NULL)
+		return false;
+	if (m->is_request && from_phone == d->phone_uac &&
+	    (strcmp(m->method, d->first_method) == 0 ||
+	    strcmp(m->method, "CANCEL") == 0))
+		return false;
+	return true;
+}
+
+/* ---- SIP model -------------------------------------------------------- */
+
+static void
+learn_sdp(struct fe_dialog *d, const struct sipmsg *in, const struct sipmsg *out,
+    bool from_phone, int64_t t)
+{
+	int k;
+
+	if (in == NULL || in->sdp == NULL)
+		return;
+	for (k = 0; k < in->sdp->nmedia && k < FE_MAX_MEDIA; k++) {
+		struct fe_media *m = media_for(d, k);
+		const struct sdp_media *sm = &in->sdp->media[k];
+
+		if (m == NULL)
+			break;
+		snprintf(m->media, sizeof(m->media), "%s", sm->media);
+		if (from_phone) {
+			struct ep pin = sm->conn, pout;
+
+			pin.port = sm->port;
+			ep_clear(&pout);
+			if (out != NULL && out->sdp != NULL && k < out->sdp->nmedia) {
+				pout = out->sdp->media[k].conn;
+				pout.port = out->sdp->media[k].port;
+			}
+			if (!ep_eq(&pin, &m->phone_in) || !ep_eq(&pout, &m->phone_out)) {
+				/* a new address: probe the far end's RTP again */
+				m->phone_in = pin;
+				m->phone_out = pout;
+				if (m->probed) {
+					m->probed = false;
+					d->media_check_ns = t + CAP_NS_PER_SEC / 10;
+				}
+			}
+		} else {
+			m->far = sm->conn;
+			m->far.port = sm->port;
+			m->have_far = sm->conn.family != 0 && sm->port != 0;
+		}
+	}
+}
+
+static bool
+is_invite_like(const char *m)
+{
+	return strcmp(m, "INVITE") == 0 || strcmp(m, "UPDATE") == 0;
+}
+
+static void
+model_outbound(struct run *r, struct fe_dialog *d, const struct sim_pkt *p,
+    const struct sipmsg *mi, const struct sipmsg *mo, const struct ep *pub,
+    const struct alg_result *ar)
+{
+	char why[240], a[NETADDR_STRLEN];
+
+	d->phone_sig = p->src;
+	d->phone_pub = *pub;
+	d->peer = p->dst;
+	d->proto = p->l4;
+	d->t_last_ns = p->ts_ns;
+	if (ar != NULL)
+		fe_learn_edits(d, ar);
+	if (mo != NULL && d->call_id_out[0] == '\0')
+		snprintf(d->call_id_out, sizeof(d->call_id_out), "%s", mo->call_id);
+	if (mi->session_expires > 0)
+		d->session_expires = mi->session_expires;
+	if (mi->is_request) {
+		if (d->first_method[0] == '\0') {
+			d->phone_uac = true;
+			snprintf(d->first_method, sizeof(d->first_method), "%s", mi->method);
+			d->kind = strcmp(mi->method, "INVITE") == 0 ? FE_CALL :
+			    strcmp(mi->method, "REGISTER") == 0 ? FE_REGISTER : FE_OTHER;
+		}
+		if (d->ntxn < FE_MAX_TXN || d->ntxn > 0) {
+			struct fe_txn *t;
+
+			if (d->ntxn == FE_MAX_TXN) {
+				memmove(&d->txn[0], &d->txn[1], sizeof(d->txn[0]) *
+				    (FE_MAX_TXN - 1));
+				d->ntxn--;
+			}
+			t = &d->txn[d->ntxn++];
+			memset(t, 0, sizeof(*t));
+			t->cseq = mi->cseq;
+			snprintf(t->method, sizeof(t->method), "%s", mi->method);
+			if (mo != NULL && mo->nvia > 0) {
+				t->via_out = mo->via[0].sent_by;
+				t->rport = mo->via[0].rport != 0;
+			}
+			t->src_pub = *pub;
+			t->t_ns = p->ts_ns;
+		}
+		if (strcmp(mi->method, "INVITE") == 0 || strcmp(mi->method, "UPDATE") == 0 ||
+		    strcmp(mi->method, "SUBSCRIBE") == 0 || strcmp(mi->method, "REFER") == 0) {
+			if (mo != NULL && mo->ncontact > 0 && mo->contact[0].addr.family != 0) {
+				d->contact_out = mo->contact[0].addr;
+				d->has_contact_out = true;
+			}
+		}
+		if (is_invite_like(mi->method) && d->t_answer_ns != 0 &&
+		    d->kind == FE_CALL) {
+			d->refreshed = true;
+			d->t_refresh_ns = p->ts_ns;
+		}
+		if (strcmp(mi->method, "REGISTER") == 0 && mo != NULL) {
+			if (mi->ncontact > 0)
+				d->reg_contact_in = mi->contact[0].addr;
+			if (mo->ncontact > 0)
+				d->reg_contact_out = mo->contact[0].addr;
+			d->reg_src_pub = *pub;
+			d->registrar = p->dst;
+			d->reg_expires = mi->ncontact > 0 && mi->contact[0].expires >= 0 ?
+			    mi->contact[0].expires : mi->expires;
+		}
+		if (strcmp(mi->method, "BYE") == 0) {
+			d->bye_seen = true;
+			d->t_bye_ns = p->ts_ns;
+		}
+		if (strcmp(mi->method, "REFER") == 0 && mo != NULL) {
+			struct ep e;
+			const char *rt = mo->refer_to, *at = strchr(rt, '@');
+
+			/* Refer-To is never rewritten by Linux (1.2): a private host leaks. */
+			ep_clear(&e);
+			if (at != NULL) {
+				size_t hl = strcspn(at + 1, ":;>?");
+
+				if (ep_parse_ip(&e, at + 1, hl) == 0 && ep_is_private(&e)) {
+					snprintf(why, sizeof(why),
+					    "REFER leaves with Refer-To host %s (private, not rewritten): the transfer target is unreachable",
+					    ep_ip_str(&e, a, sizeof(a)));
+					fe_finding_add(d, "transfer_failure", p->ts_ns, p->frame, why);
+				}
+			}
+		}
+		if (mi->replaces[0] != '\0' && r->cfg->alg && r->cfg->rewrite_call_id) {
+			fe_finding_add(d, "transfer_failure", p->ts_ns, p->frame,
+			    "INVITE with Replaces: the ALG rewrites Call-IDs (rewrite_call_id), so Replaces names a dialog the far end does not know (481)");
+		}
+	} else {
+		if (d->first_method[0] == '\0') {
+			snprintf(d->first_method, sizeof(d->first_method), "%s", mi->cseq_method);
+			d->kind = strcmp(mi->cseq_method, "INVITE") == 0 ? FE_CALL : FE_OTHER;
+		}
+		if (strcmp(mi->cseq_method, "INVITE") == 0 && mi->status >= 200 &&
+		    mi->status < 300) {
+			if (mo != NULL && mo->ncontact > 0 && mo->contact[0].addr.family != 0) {
+				d->contact_out = mo->contact[0].addr;
+				d->has_contact_out = true;
+			}
+			d->has_rr = mi->nrecord_route > 0;
+			if (d->t_answer_ns == 0) {
+				struct ep want = mi->ncontact > 0 ? mi->contact[0].addr : p->src;
+
+				d->t_answer_ns = p->ts_ns;
+				d->answer_frame = p->frame;
+				d->final_status = mi->status;
+				/*
+				 * The caller's ACK goes to this 2xx's Contact (RFC 3261
+				 * 13.2.2.4, 12.1.2): decide now whether it can come back.
+				 */
+				d->ack_predicted = true;
+				if (!d->has_contact_out) {
+					d->ack_lost = false;
+				} else if (!deliver(r, p->l4, &p->dst, &d->contact_out, &want,
+				    p->ts_ns + CAP_NS_PER_SEC / 100, true, d->ack_lost_why,
+				    sizeof(d->ack_lost_why))) {
+					d->ack_lost = true;
+				}
+				d->media_check_ns = p->ts_ns + CAP_NS_PER_SEC / 10;
+			}
+		} else if (strcmp(mi->cseq_method, "INVITE") == 0 && mi->status >= 300 &&
+		    d->final_status == 0)
+			d->final_status = mi->status;
+	}
+	learn_sdp(d, mi, mo, true, p->ts_ns);
+}
+
+static void
+model_inbound(struct run *r, struct fe_dialog *d, const struct sim_pkt *p,
+    const struct sipmsg *mi, bool delivered, const char *why,
+    const struct ep *target)
+{
+	char buf[300];
+
+	(void)target;
+	d->t_last_ns = p->ts_ns;
+	if (d->peer.family == 0)
+		d->peer = p->src;
+	if (d->proto == 0)
+		d->proto = p->l4;
+	if (d->phone_sig.family == 0)
+		d->phone_sig = p->dst;
+	if (mi->session_expires > 0)
+		d->session_expires = mi->session_expires;
+	if (mi->is_request) {
+		if (d->first_method[0] == '\0') {
+			d->phone_uac = false;
+			snprintf(d->first_method, sizeof(d->first_method), "%s", mi->method);
+			d->kind = strcmp(mi->method, "INVITE") == 0 ? FE_CALL :
+			    strcmp(mi->method, "REGISTER") == 0 ? FE_REGISTER : FE_OTHER;
+			if (!delivered) {
+				d->invite_lost = true;
+				d->gone = d->kind == FE_CALL;
+				scopy(d->invite_lost_why, sizeof(d->invite_lost_why), why);
+				d->invite_lost_frame = p->frame;
+			}
+		} else if (strcmp(mi->method, "INVITE") == 0 && !d->phone_uac &&
+		    d->t_answer_ns == 0 && d->invite_lost && delivered) {
+			/* a retransmission got through after all */
+			d->invite_lost = false;
+			d->gone = false;
+		}
+		if (strcmp(mi->method, "ACK") == 0) {
+			if (delivered) {
+				d->ack_seen = true;
+				d->ack_lost = false;
+				d->ack_frame = p->frame;
+			} else if (!d->ack_seen) {
+				d->ack_lost = true;
+				scopy(d->ack_lost_why, sizeof(d->ack_lost_why), why);
+				d->ack_frame = p->frame;
+			}
+			d->ack_predicted = false;
+		}
+		if (is_invite_like(mi->method) && d->t_answer_ns != 0) {
+			d->refreshed = true;
+			d->t_refresh_ns = p->ts_ns;
+		}
+		if (strcmp(mi->method, "BYE") == 0) {
+			d->bye_seen = true;
+			d->t_bye_ns = p->ts_ns;
+		}
+		if (strcmp(mi->method, "NOTIFY") == 0 && mi->sipfrag_status >= 300) {
+			snprintf(buf, sizeof(buf), "NOTIFY reports the transfer failed (sipfrag %d)",
+			    mi->sipfrag_status);
+			fe_finding_add(d, "transfer_failure", p->ts_ns, p->frame, buf);
+		}
+		learn_sdp(d, mi, NULL, false, p->ts_ns);
+		return;
+	}
+	/* responses to the phone's requests */
+	if (strcmp(mi->cseq_method, "INVITE") == 0 && d->phone_uac) {
+		if (mi->status >= 200 && mi->status < 300) {
+			if (d->t_answer_ns == 0) {
+				d->t_answer_ns = p->ts_ns;
+				d->answer_frame = p->frame;
+				d->final_status = mi->status;
+				d->media_check_ns = p->ts_ns + CAP_NS_PER_SEC / 10;
+			}
+			if (!delivered && !d->ack_seen) {
+				if (!d->answer_lost) {
+					d->answer_lost = true;
+					scopy(d->answer_lost_why, sizeof(d->answer_lost_why), why);
+				}
+			} else if (delivered) {
+				d->answer_lost = false;
+				d->ack_seen = true;
+			}
+		} else if (mi->status >= 300 && d->final_status == 0)
+			d->final_status = mi->status;
+	}
+	if (d->kind == FE_OTHER && d->phone_uac && mi->status >= 200 &&
+	    strcmp(mi->cseq_method, d->first_method) == 0) {
+		if (d->final_status == 0) {
+			d->final_status = mi->status;
+			d->t_answer_ns = p->ts_ns;
+			d->answer_frame = p->frame;
+		}
+		if (!delivered && !d->answer_lost && d->final_status == mi->status) {
+			d->answer_lost = true;
+			scopy(d->answer_lost_why, sizeof(d->answer_lost_why), why);
+		} else if (delivered)
+			d->answer_lost = false;
+	}
+	if (strcmp(mi->cseq_method, "REGISTER") == 0 && mi->status >= 200) {
+		d->final_status = mi->status;
+		if (mi->status < 300) {
+			if (!delivered) {
+				d->reg_dropped = true;
+				snprintf(d->reg_why, sizeof(d->reg_why),
+				    "200 OK to REGISTER lost: %.170s", why);
+			} else {
+				d->reg_dropped = false;
+				d->reg_why[0] = '\0';
+				if (r->cfg->alg && r->cfg->register_pinhole &&
+				    d->reg_contact_out.family == 4 &&
+				    ep_same_ip(&d->reg_contact_out, nat_public(r->nat)) &&
+				    d->reg_expires != 0) {
+					int ex = mi->ncontact > 0 && mi->contact[0].expires >= 0 ?
+					    mi->contact[0].expires :
+					    mi->expires >= 0 ? mi->expires : d->reg_expires;
+
+					/* K2: a permanent expectation, live for the Contact expiry. */
+					nat_add_pinhole(r->nat, p->l4, &d->reg_contact_out,
+					    &d->reg_contact_in,
+					    r->cfg->pinhole_src == SRC_PEER ? &d->registrar : NULL,
+					    p->ts_ns + (int64_t)(ex > 0 ? ex : 3600) * CAP_NS_PER_SEC,
+					    true);
+				}
+				if (r->cfg->farend_nat_keepalive > 0 &&
+				    (!ep_eq(&d->reg_contact_out, &d->reg_src_pub)))
+					nat_keepalive(r->nat, p->l4, &d->phone_sig,
+					    r->cfg->farend_nat_keepalive, p->ts_ns);
+			}
+		} else if (mi->status != 401 && mi->status != 407) {
+			d->reg_dropped = true;
+			snprintf(d->reg_why, sizeof(d->reg_why),
+			    "registrar answered %d", mi->status);
+		}
+	}
+	learn_sdp(d, mi, NULL, false, p->ts_ns);
+}
+
+static void
+close_media(struct run *r, struct fe_dialog *d)
+{
+	int k;
+
+	for (k = 0; k < d->nmedia; k++)
+		if (d->media[k].phone_in.family != 0)
+			nat_close_pinholes(r->nat, &d->media[k].phone_in);
+}
+
+/*
+ * A message from the phone that never reaches the far end (dropped by the
+ * ALG, or discarded by the far end): what it means for its dialog.
+ */
+static void
+outbound_lost(struct fe_dialog *d, const struct sipmsg *mi,
+    const struct sim_pkt *p, const char *why)
+{
+	if (d == NULL || mi == NULL)
+		return;
+	d->phone_sig = p->src;
+	d->peer = p->dst;
+	d->proto = p->l4;
+	d->t_last_ns = p->ts_ns;
+	if (d->first_method[0] == '\0') {
+		d->phone_uac = mi->is_request;
+		snprintf(d->first_method, sizeof(d->first_method), "%s",
+		    mi->is_request ? mi->method : mi->cseq_method);
+		d->kind = strcmp(d->first_method, "INVITE") == 0 ? FE_CALL :
+		    strcmp(d->first_method, "REGISTER") == 0 ? FE_REGISTER : FE_OTHER;
+	}
+	if (mi->is_request && strcmp(mi->method, "REGISTER") == 0) {
+		d->reg_dropped = true;
+		d->gone = d->final_status == 0;
+		scopy(d->reg_why, sizeof(d->reg_why), why);
+	} else if (mi->is_request && strcmp(mi->method, "INVITE") == 0 &&
+	    d->phone_uac && d->t_answer_ns == 0) {
+		d->invite_lost = true;
+		d->gone = true;
+		scopy(d->invite_lost_why, sizeof(d->invite_lost_why), why);
+		d->invite_lost_frame = p->frame;
+	} else if (!mi->is_request && strcmp(mi->cseq_method, "INVITE") == 0 &&
+	    mi->status >= 200 && mi->status < 300) {
+		if (d->t_answer_ns == 0) {
+			d->t_answer_ns = p->ts_ns;
+			d->answer_frame = p->frame;
+		}
+		d->answer_lost = true;
+		scopy(d->answer_lost_why, sizeof(d->answer_lost_why), why);
+	} else if (mi->is_request && strcmp(mi->method, "REFER") == 0) {
+		fe_finding_add(d, "transfer_failure", p->ts_ns, p->frame, why);
+	} else if (mi->is_request && d->kind == FE_OTHER && d->phone_uac &&
+	    strcmp(mi->method, d->first_method) == 0 && d->final_status == 0) {
+		/* OPTIONS, SUBSCRIBE, MESSAGE ...: the transaction is lost */
+		d->invite_lost = true;
+		scopy(d->invite_lost_why, sizeof(d->invite_lost_why), why);
+		d->invite_lost_frame = p->frame;
+	}
+}
+
+/*
+ * Whether the far end can take a message whose Content-Length the ALG
+ * left wrong: over UDP a Content-Length beyond the datagram makes it
+ * discard the message (RFC 3261 18.3); over TCP any mismatch misframes
+ * the stream.  A shorter Content-Length over UDP just cuts the body (the
+ * far end then parses the cut SDP).  Returns true with why set when lost.
+ */
+static bool
+farend_discards(const struct sim_pkt *p, const uint8_t *b, size_t len,
+    char *why, size_t n)
+{
+	struct anomalies an;
+	size_t ml, bo;
+
+	memset(&an, 0, sizeof(an));
+	if (sipframe_datagram(b, len, &ml, &bo, &an) != SIPFRAME_OK)
+		return false;
+	if (an.n[ANOMALY_SIP_CL_BEYOND_DATA] > 0) {
+		snprintf(why, n, "the ALG left Content-Length larger than the message: the far end discards it (RFC 3261 18.3)");
+		return true;
+	}
+	if (p->l4 == PKT_TCP && an.n[ANOMALY_SIP_CL_SHORT] > 0) {
+		snprintf(why, n, "the ALG left Content-Length shorter than the body: the far end misframes the TCP stream");
+		return true;
+	}
+	return false;
+}
+
+/* One outbound SIP message; appends the outside bytes to o. */
+static void
+sip_outbound(struct run *r, const struct sim_pkt *p, const uint8_t *msg,
+    size_t len, const struct ep *pub, bool insp, uint8_t **ob, size_t *ol,
+    size_t *ocap)
+{
+	struct sipmsg *mi = sipmsg_parse(msg, len, NULL), *mo = NULL;
+	struct alg_result ar;
+	struct fe_dialog *d = NULL;
+	const uint8_t *outb = msg;
+	size_t outl = len;
+	char label[64], why[300];
+	bool have_ar = false, discarded = false;
+
+	if (mi != NULL) {
+		d = dialog_find(r, mi->call_id, true, p);
+		sipmsg_label(mi, label, sizeof(label));
+	} else
+		snprintf(label, sizeof(label), "SIP");
+	if (suppressed(d, mi, true)) {
+		r->res->suppressed++;
+		sipmsg_free(mi);
+		return;
+	}
+	if (insp) {
+		struct media_ctx mc = { r, p->ts_ns };
+		struct alg_flow fl;
+
+		fl.outbound = true;
+		fl.match = p->src;
+		fl.repl = *pub;
+		if (p->l4 == PKT_UDP && p->nfrags > 1 &&
+		    r->cfg->udp_fragments == FRAG_DROP) {
+			snprintf(why, sizeof(why),
+			    "%s arrived in %u IP fragments and the ALG drops fragmented SIP (udp_fragments=drop)",
+			    label, p->nfrags);
+			goto dropped;
+		}
+		alg_process(r->cfg, msg, len, &fl, media_cb, &mc, &ar);
+		have_ar = true;
+		if (ar.action == ALG_DROP) {
+			snprintf(why, sizeof(why), "ALG drops %.60s: %.220s", label, ar.reason);
+			alg_result_fini(&ar);
+			goto dropped;
+		}
+		if (ar.action == ALG_REWRITTEN) {
+			outb = ar.out;
+			outl = ar.out_len;
+			r->res->rewritten++;
+			if (ar.cl_wrong && farend_discards(p, outb, outl, why, sizeof(why)))
+				discarded = true;
+		}
+		if (d != NULL) {
+			int k;
+
+			/* keep_private trusts the NAT to keep the port: no expectation */
+			for (k = 0; r->cfg->mport_policy != MPORT_KEEP_PRIVATE &&
+			    k < ar.nmedia; k++) {
+				struct ep rtcp_o = ar.media[k].outside, rtcp_i = ar.media[k].inside;
+				const struct ep *allow = r->cfg->media_src == SRC_PEER ?
+				    &p->dst : NULL;
+				int64_t exp = p->ts_ns + (int64_t)r->cfg->expect_timeout *
+				    CAP_NS_PER_SEC;
+
+				nat_add_pinhole(r->nat, PKT_UDP, &ar.media[k].outside,
+				    &ar.media[k].inside, allow, exp, false);
+				rtcp_o.port++;
+				rtcp_i.port++;
+				nat_add_pinhole(r->nat, PKT_UDP, &rtcp_o, &rtcp_i, allow, exp,
+				    false);
+			}
+		}
+	}
+	if (discarded) {
+		r->res->farend_lost++;
+		add_drop(r, p, true, label, "far-end", why);
+		outbound_lost(d, mi, p, why);
+	} else if (mi != NULL && d != NULL) {
+		mo = outb == msg ? NULL : sipmsg_parse(outb, outl, NULL);
+		model_outbound(r, d, p, mi, mo != NULL ? mo : mi, pub,
+		    have_ar ? &ar : NULL);
+		if (mi->is_request && strcmp(mi->method, "BYE") == 0)
+			close_media(r, d);
+	}
+	/* append */
+	if (*ol + outl > *ocap) {
+		size_t nc = (*ol + outl) * 2;
+		uint8_t *nb = realloc(*ob, nc);
+
+		if (nb != NULL) {
+			*ob = nb;
+			*ocap = nc;
+		}
+	}
+	if (*ol + outl <= *ocap) {
+		memcpy(*ob + *ol, outb, outl);
+		*ol += outl;
+	}
+	if (have_ar)
+		alg_result_fini(&ar);
+	sipmsg_free(mo);
+	sipmsg_free(mi);
+	return;
+dropped:
+	r->res->alg_drops++;
+	add_drop(r, p, true, label, "alg", why);
+	outbound_lost(d, mi, p, why);
+	sipmsg_free(mi);
+}
+
+/* ---- packets ---------------------------------------------------------- */
+
+/*
+ * Splits a TCP payload into whole SIP messages.  Returns the count (at most
+ * max), or -1 when the segment does not consist of whole messages.
+ */
+static int
+tcp_split(const uint8_t *p, size_t len, size_t *off, size_t *ln, int max)
+{
+	size_t at = 0, skipped, ml;
+	int n = 0;
+
+	while (at < len) {
+		if (n >= max || sipframe_stream(p + at, len - at, &skipped, &ml,
+		    NULL) != SIPFRAME_OK)
+			return -1;
+		off[n] = at + skipped;
+		ln[n] = ml;
+		n++;
+		at += skipped + ml;
+	}
+	return n;
+}
+
+static void
+outbound(struct run *r, const struct sim_pkt *p)
+{
+	bool is_sip = p->len > 0 && sipframe_looks_like_sip(p->payload, p->len);
+	bool insp = is_sip && inspected(r->cfg, p);
+	bool fresh = false;
+	struct ep pub;
+
+	r->res->out_pkts++;
+	if (is_sip && !r->cfg->consistent_nat && p->l4 == PKT_UDP) {
+		/* S1: without consistent NAT each new request gets a new port. */
+		struct sipmsg *m = sipmsg_parse(p->payload, p->len, NULL);
+
+		if (m != NULL && m->is_request && strcmp(m->method, "ACK") != 0) {
+			struct fe_dialog *d = dialog_find(r, m->call_id, false, p);
+			int k;
+
+			fresh = true;
+			for (k = 0; d != NULL && k < d->ntxn; k++)
+				if (d->txn[k].cseq == m->cseq &&
+				    strcmp(d->txn[k].method, m->method) == 0)
+					fresh = false;   /* a retransmission */
+		}
+		sipmsg_free(m);
+	}
+	if (nat_outbound(r->nat, p->l4, &p->src, &p->dst, p->ts_ns,
+	    is_sip && insp, fresh, &pub) != 0) {
+		r->res->nat_drops++;
+		add_drop(r, p, true, is_sip ? "SIP" : "UDP", "nat",
+		    "no public port left (NAT table full)");
+		return;
+	}
+	if (is_sip) {
+		uint8_t *ob = NULL;
+		size_t ol = 0, ocap = 0;
+		size_t off[32], ln[32];
+		int n, k;
+		int64_t delta_before = 0;
+		struct tcp_conn *tc = NULL;
+
+		if (p->l4 == PKT_TCP) {
+			tc = tcp_conn(r, &p->src, &p->dst);
+			delta_before = tc != NULL ? tc->d_out : 0;
+			n = tcp_split(p->payload, p->len, off, ln, 32);
+			if (n < 0) {
+				/* K2: a message split across segments passes un-NATed. */
+				write_out(r, p, &pub, &p->dst, p->payload, p->len, true,
+				    delta_before);
+				return;
+			}
+		} else {
+			size_t body;
+
+			if (sipframe_datagram(p->payload, p->len, &ln[0], &body, NULL) !=
+			    SIPFRAME_OK)
+				ln[0] = p->len;
+			off[0] = 0;
+			n = 1;
+		}
+		for (k = 0; k < n; k++)
+			sip_outbound(r, p, p->payload + off[k], ln[k], &pub, insp, &ob,
+			    &ol, &ocap);
+		if (n == 0 || ol > 0) {
+			if (p->l4 == PKT_UDP && ol < p->len && n == 1 && ln[0] < p->len) {
+				/* keep trailing bytes after the message (padding) */
+				uint8_t *nb = realloc(ob, ol + (p->len - ln[0]));
+
+				if (nb != NULL) {
+					ob = nb;
+					memcpy(ob + ol, p->payload + ln[0], p->len - ln[0]);
+					ol += p->len - ln[0];
+				}
+			}
+			write_out(r, p, &pub, &p->dst, ob, ol, true, delta_before);
+			if (tc != NULL)
+				tc->d_out += (int64_t)ol - (int64_t)p->len;
+		} else if (p->l4 == PKT_TCP && tc != NULL) {
+			/* every message dropped: the bytes vanish from the stream */
+			tc->d_out -= (int64_t)p->len;
+		}
+		free(ob);
+		return;
+	}
+	/* media and anything else */
+	if (p->l4 == PKT_UDP) {
+		struct fe_dialog *d;
+		struct fe_media *m = media_by_phone(r, &p->src, &d);
+
+		if (m != NULL && d->gone) {
+			r->res->suppressed++;
+			return;
+		}
+		if (m != NULL) {
+			m->out_pkts++;
+			if (!m->phone_sent) {
+				m->phone_sent = true;
+				m->first_out_ns = p->ts_ns;
+				if (r->cfg->farend_symmetric_rtp && m->in_pkts == 0) {
+					/* the far end latches onto this source: probe again */
+					m->probed = false;
+					d->media_check_ns = p->ts_ns + CAP_NS_PER_SEC / 50;
+				}
+			}
+			m->phone_rtp_pub = pub;
+		}
+	}
+	write_out(r, p, &pub, &p->dst, p->payload, p->len, true,
+	    p->l4 == PKT_TCP && tcp_conn(r, &p->src, &p->dst) != NULL ?
+	    tcp_conn(r, &p->src, &p->dst)->d_out : 0);
+}
+
+/* Where the far end sends this message (see farend.h). */
+static void
+sip_target(struct run *r, const struct sim_pkt *p, const struct sipmsg *m,
+    struct fe_dialog *d, struct ep *target, bool *retarget)
+{
+	size_t i;
+
+	*retarget = false;
+	if (p->l4 == PKT_TCP) {
+		/* RFC 3261 18.2.2: over TCP the answer uses the connection. */
+		if (!nat_lookup_out(r->nat, p->l4, &p->dst, &p->src, p->ts_ns, target)) {
+			*target = *nat_public(r->nat);
+			target->port = p->dst.port;
+		}
+		return;
+	}
+	if (!m->is_request) {
+		if (d != NULL && fe_response_target(r->cfg, d, m->cseq,
+		    m->cseq_method, target))
+			return;
+	} else if (d != NULL && m->to_tag[0] != '\0' && d->has_contact_out) {
+		*target = d->contact_out;
+		return;
+	} else if (m->to_tag[0] == '\0') {
+		/* a new request: the registrar's idea of the phone, if any */
+		for (i = r->res->ndlg; i-- > 0;) {
+			const struct fe_dialog *g = &r->res->dlg[i];
+
+			if (g->kind != FE_REGISTER || g->reg_contact_in.family == 0 ||
+			    !ep_same_ip(&g->reg_contact_in, &p->dst) ||
+			    g->final_status < 200 || g->final_status >= 300)
+				continue;
+			*target = r->cfg->registrar_target == REG_TARGET_SOURCE ?
+			    g->reg_src_pub : g->reg_contact_out;
+			*retarget = true;
+			return;
+		}
+		*retarget = true;
+	}
+	if (!nat_lookup_out(r->nat, p->l4, &p->dst, &p->src, p->ts_ns, target)) {
+		/* no binding: the far end used the public address and the same port
+		 * (a port forward, or a binding made before the capture) */
+		*target = *nat_public(r->nat);
+		target->port = p->dst.port;
+	}
+}
+
+static void
+inbound_sip(struct run *r, const struct sim_pkt *p, const uint8_t *msg,
+    size_t len, uint8_t **ob, size_t *ol, size_t *ocap, bool *any_pass,
+    struct ep *seg_target)
+{
+	struct sipmsg *m = sipmsg_parse(msg, len, NULL);
+	struct fe_dialog *d = NULL;
+	struct ep target, src_pub;
+	bool retarget = false, ok;
+	char why[300], label[64];
+	uint8_t *outb = NULL;
+	size_t outl = 0;
+	const uint8_t *wb = msg;
+	size_t wl = len;
+
+	ep_clear(&src_pub);
+	if (m == NULL) {
+		/* unparseable: goes to the flow's binding, bytes as they are */
+		if (!nat_lookup_out(r->nat, p->l4, &p->dst, &p->src, p->ts_ns, &target)) {
+			target = *nat_public(r->nat);
+			target.port = p->dst.port;
+		}
+		snprintf(label, sizeof(label), "SIP");
+	} else {
+		d = dialog_find(r, m->call_id, true, p);
+		if (suppressed(d, m, false)) {
+			r->res->suppressed++;
+			sipmsg_free(m);
+			return;
+		}
+		sipmsg_label(m, label, sizeof(label));
+		sip_target(r, p, m, d, &target, &retarget);
+		if (!m->is_request && d != NULL) {
+			int k;
+
+			for (k = d->ntxn - 1; k >= 0; k--)
+				if (d->txn[k].cseq == m->cseq &&
+				    strcmp(d->txn[k].method, m->cseq_method) == 0) {
+					src_pub = d->txn[k].src_pub;
+					break;
+				}
+		}
+		if (d != NULL) {
+			fe_outside_bytes(d, msg, len, m->is_request, &p->dst,
+			    retarget ? &target : NULL, src_pub.family ? &src_pub : NULL,
+			    &outb, &outl);
+			if (outb != NULL) {
+				wb = outb;
+				wl = outl;
+			}
+		}
+	}
+	*seg_target = target;
+	ok = deliver(r, p->l4, &p->src, &target, &p->dst, p->ts_ns, true, why,
+	    sizeof(why));
+	if (ep_same_ip(&target, nat_public(r->nat))) {
+		/* it is on the wire outside, whatever the NAT does next */
+		if (*ol + wl > *ocap) {
+			size_t nc = (*ol + wl) * 2;
+			uint8_t *nb = realloc(*ob, nc);
+
+			if (nb != NULL) {
+				*ob = nb;
+				*ocap = nc;
+			}
+		}
+		if (*ol + wl <= *ocap) {
+			memcpy(*ob + *ol, wb, wl);
+			*ol += wl;
+		}
+	}
+	if (ok) {
+		struct nat_result nr;
+
+		nat_inbound(r->nat, p->l4, &p->src, &target, p->ts_ns, &nr);
+		if (inspected(r->cfg, p)) {
+			struct alg_result ar;
+			struct alg_flow fl;
+
+			fl.outbound = false;
+			fl.match = target;
+			fl.repl = p->dst;
+			alg_process(r->cfg, wb, wl, &fl, NULL, NULL, &ar);
+			if (ar.action == ALG_REWRITTEN && d != NULL && d->note[0] == '\0') {
+				int k;
+
+				/* K1: restored received/rport hide the NAT from the phone */
+				for (k = 0; k < ar.nedits; k++)
+					if (strncmp(ar.edits[k].field, "Via ", 4) == 0) {
+						snprintf(d->note, sizeof(d->note),
+						    "the ALG restores %s=%s in responses: the phone cannot learn its public address (rewrite_via_params)",
+						    ar.edits[k].field + 4, ar.edits[k].after);
+						break;
+					}
+			}
+			if (ar.action == ALG_DROP) {
+				ok = false;
+				snprintf(why, sizeof(why), "ALG drops %.40s on the way in: %.180s",
+				    label, ar.reason);
+				r->res->alg_drops++;
+				add_drop(r, p, false, label, "alg", why);
+			}
+			alg_result_fini(&ar);
+		}
+		if (ok)
+			*any_pass = true;
+	} else {
+		if (ep_same_ip(&target, nat_public(r->nat))) {
+			r->res->nat_drops++;
+			add_drop(r, p, false, label, "nat", why);
+		} else {
+			r->res->farend_lost++;
+			add_drop(r, p, false, label, "far-end", why);
+		}
+	}
+	if (m != NULL && d != NULL) {
+		model_inbound(r, d, p, m, ok, why, &target);
+		if (m->is_request && strcmp(m->method, "BYE") == 0)
+			close_media(r, d);
+		if (!m->is_request && strcmp(m->cseq_method, "INVITE") == 0 &&
+		    m->status >= 300)
+			close_media(r, d);
+	}
+	free(outb);
+	sipmsg_free(m);
+}
+
+static void
+inbound(struct run *r, const struct sim_pkt *p)
+{
+	bool is_sip = p->len > 0 && sipframe_looks_like_sip(p->payload, p->len);
+	struct ep target;
+	char why[240];
+	bool ok;
+
+	r->res->in_pkts++;
+	if (is_sip) {
+		uint8_t *ob = NULL;
+		size_t ol = 0, ocap = 0, off[32], ln[32];
+		int n, k;
+		bool any_pass = false;
+		struct tcp_conn *tc = p->l4 == PKT_TCP ?
+		    tcp_conn(r, &p->dst, &p->src) : NULL;
+		int64_t delta_before = tc != NULL ? tc->d_in : 0;
+		struct ep seg_target;
+
+		ep_clear(&seg_target);
+		if (p->l4 == PKT_TCP) {
+			n = tcp_split(p->payload, p->len, off, ln, 32);
+			if (n < 0) {
+				off[0] = 0;
+				ln[0] = p->len;
+				n = 1;
+			}
+		} else {
+			size_t body;
+
+			if (sipframe_datagram(p->payload, p->len, &ln[0], &body, NULL) !=
+			    SIPFRAME_OK)
+				ln[0] = p->len;
+			off[0] = 0;
+			n = 1;
+		}
+		for (k = 0; k < n; k++)
+			inbound_sip(r, p, p->payload + off[k], ln[k], &ob, &ol, &ocap,
+			    &any_pass, &seg_target);
+		if (ol > 0)
+			write_out(r, p, &p->src, &seg_target, ob, ol, false, delta_before);
+		if (tc != NULL)
+			tc->d_in += (int64_t)ol - (int64_t)p->len;
+		free(ob);
+		return;
+	}
+	if (p->l4 == PKT_UDP) {
+		struct fe_dialog *d;
+		struct fe_media *m = media_by_phone(r, &p->dst, &d);
+
+		if (m != NULL && d->gone) {
+			r->res->suppressed++;
+			return;
+		}
+		if (m != NULL) {
+			if (!rtp_target(r, m, &target)) {
+				if (!nat_lookup_out(r->nat, p->l4, &p->dst, &p->src,
+				    p->ts_ns, &target)) {
+					target = *nat_public(r->nat);
+					target.port = p->dst.port;
+				}
+			}
+			m->in_pkts++;
+			if (m->first_in_ns == 0)
+				m->first_in_ns = p->ts_ns;
+			ok = deliver(r, PKT_UDP, &p->src, &target, &p->dst, p->ts_ns,
+			    false, why, sizeof(why));
+			if (ok)
+				m->in_delivered++;
+			else {
+				m->in_lost++;
+				if (m->in_lost_reason[0] == '\0') {
+					scopy(m->in_lost_reason, sizeof(m->in_lost_reason), why);
+					m->in_lost_frame = p->frame;
+				}
+			}
+			if (ep_same_ip(&target, nat_public(r->nat)))
+				write_out(r, p, &p->src, &target, p->payload, p->len,
+				    false, 0);
+			if (!ok) {
+				if (ep_same_ip(&target, nat_public(r->nat)))
+					r->res->nat_drops++;
+				else
+					r->res->farend_lost++;
+				/* one line per stream and reason: the first packet */
+				if (m->in_lost == 1)
+					add_drop(r, p, false, "RTP", ep_same_ip(&target,
+					    nat_public(r->nat)) ? "nat" : "far-end", why);
+				else
+					r->res->drops_total++;
+			}
+			return;
+		}
+	}
+	/* other traffic: back to the binding of its flow */
+	if (!nat_lookup_out(r->nat, p->l4, &p->dst, &p->src, p->ts_ns, &target)) {
+		target = *nat_public(r->nat);
+		target.port = p->dst.port;
+	}
+	ok = deliver(r, p->l4, &p->src, &target, &p->dst, p->ts_ns, false, why,
+	    sizeof(why));
+	write_out(r, p, &p->src, &target, p->payload, p->len, false,
+	    p->l4 == PKT_TCP && tcp_conn(r, &p->dst, &p->src) != NULL ?
+	    tcp_conn(r, &p->dst, &p->src)->d_in : 0);
+	if (!ok) {
+		r->res->nat_drops++;
+		add_drop(r, p, false, p->l4 == PKT_TCP ? "TCP" : "UDP", "nat", why);
+	}
+}
+
+int
+sim_run(const struct sim_cfg *cfg, const struct sim_capture *cap,
+    const struct sim_opts *o, struct sim_result *res, char *err,
+    size_t errlen)
+{
+	struct run *r = calloc(1, sizeof(*r));
+	struct ep pub;
+	size_t i;
+	int k;
+
+	memset(res, 0, sizeof(*res));
+	if (r == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	snprintf(res->cfg_name, sizeof(res->cfg_name), "%s", cfg->name);
+	pub = o->public_ip;
+	if (pub.family == 0)
+		pub = cap->implied_public;
+	if (pub.family == 0) {
+		ep_clear(&pub);
+		ep_parse_ip(&pub, "203.0.113.1", 11);
+	}
+	pub.port = 0;
+	res->public_ip = pub;
+	r->cfg = cfg;
+	r->res = res;
+	if ((r->nat = nat_new(cfg, &pub)) == NULL) {
+		free(r);
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	for (k = 0; k < o->ninside; k++)
+		if (nat_add_inside_net(r->nat, o->inside_nets[k]) != 0) {
+			snprintf(err, errlen, "bad inside network '%s'", o->inside_nets[k]);
+			goto fail;
+		}
+	if (o->write_path != NULL &&
+	    (r->w = pcapw_open(o->write_path, err, errlen)) == NULL) {
+		char e2[200];
+
+		snprintf(e2, sizeof(e2), "%s", err);
+		snprintf(err, errlen, "cannot write '%s': %s", o->write_path, e2);
+		goto fail;
+	}
+	/* Port forwards go to the inside endpoint the capture shows on that port. */
+	for (k = 0; k < o->nfwd; k++) {
+		for (i = 0; i < cap->n; i++) {
+			const struct sim_pkt *p = &cap->p[i];
+
+			if (p->l4 == o->fwd[k].proto && nat_is_inside(r->nat, &p->dst) &&
+			    p->dst.port == o->fwd[k].port) {
+				nat_add_forward(r->nat, p->l4, o->fwd[k].port, &p->dst);
+				break;
+			}
+			if (p->l4 == o->fwd[k].proto && nat_is_inside(r->nat, &p->src) &&
+			    p->src.port == o->fwd[k].port) {
+				nat_add_forward(r->nat, p->l4, o->fwd[k].port, &p->src);
+				break;
+			}
+		}
+	}
+	for (i = 0; i < cap->n; i++) {
+		const struct sim_pkt *p = &cap->p[i];
+		bool si = nat_is_inside(r->nat, &p->src);
+		bool di = nat_is_inside(r->nat, &p->dst);
+
+		if (res->first_ns == 0)
+			res->first_ns = p->ts_ns;
+		res->last_ns = p->ts_ns;
+		due_probes(r, p->ts_ns);
+		r->now = p->ts_ns;
+		if (si && !di)
+			outbound(r, p);
+		else if (!si && di)
+			inbound(r, p);
+		else
+			res->not_modelled++;
+	}
+	due_probes(r, INT64_MAX);
+	res->not_modelled += cap->skipped;
+	if (r->w != NULL && pcapw_close(r->w) != 0) {
+		r->w = NULL;
+		snprintf(err, errlen, "cannot write '%s': write error", o->write_path);
+		nat_free(r->nat);
+		free(r);
+		return -1;
+	}
+	nat_free(r->nat);
+	free(r);
+	return 0;
+fail:
+	pcapw_close(r->w);
+	nat_free(r->nat);
+	free(r);
+	free(res->dlg);
+	res->dlg = NULL;
+	return -1;
+}
+
+void
+sim_result_fini(struct sim_result *res)
+{
+	free(res->dlg);
+	res->dlg = NULL;
+	res->ndlg = 0;
+}

@@ -1,0 +1,101 @@
+/*
+ * sim.h - replaying an inside capture through the modelled NAT + ALG.
+ *
+ * A capture taken on the phone side is loaded once (sim_capture_load) and
+ * replayed under any number of configurations (sim_run): packets from the
+ * inside go through the NAT and the ALG to the outside; packets from
+ * outside parties are re-targeted by the far-end model (farend.h) and come
+ * back through the bindings and pinholes as they exist at that moment.
+ * Each run yields the outside view (optionally a pcap), the drops with
+ * their reasons, and per dialog the facts outcome.c turns into a predicted
+ * outcome.
+ */
+#ifndef SIPALG_SIM_SIM_H
+#define SIPALG_SIM_SIM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "anomaly.h"
+#include "farend.h"
+#include "netaddr.h"
+#include "profile.h"
+
+#define SIM_MAX_DROPS 512
+#define SIM_MAX_DIALOGS 4096
+#define SIM_MAX_INSIDE_NETS 16
+#define SIM_MAX_FORWARDS 8
+
+struct sim_pkt {
+	int64_t ts_ns;
+	uint64_t frame;
+	uint8_t l4;               /* 17 or 6 */
+	struct ep src, dst;
+	uint8_t *payload;
+	size_t len;
+	uint16_t nfrags;
+	uint8_t tcp_flags;
+	uint32_t tcp_seq, tcp_ack;
+};
+
+struct sim_capture {
+	struct sim_pkt *p;
+	size_t n, cap;
+	uint64_t frames;
+	uint64_t skipped;         /* packets not modelled (IPv6, SCTP) */
+	struct anomalies an;
+	struct ep implied_public; /* public address the capture shows, family 0 if none */
+};
+
+/*
+ * Loads path.  Returns NULL with err ("cannot read 'x': reason") on
+ * failure.  The capture is held in memory (payloads copied).
+ */
+struct sim_capture *sim_capture_load(const char *path, char *err,
+    size_t errlen);
+void sim_capture_free(struct sim_capture *c);
+
+struct sim_opts {
+	struct ep public_ip;      /* family 0: implied by the capture, else 203.0.113.1 */
+	const char *inside_nets[SIM_MAX_INSIDE_NETS];
+	int ninside;
+	struct { uint8_t proto; uint16_t port; } fwd[SIM_MAX_FORWARDS];
+	int nfwd;
+	const char *write_path;   /* outside pcap, NULL for none */
+};
+
+/* One packet that did not make it, and why. */
+struct sim_drop {
+	uint64_t frame;
+	int64_t ts_ns;
+	bool outbound;
+	char what[48];            /* "INVITE", "200 OK", "RTP", "UDP" */
+	char where[16];           /* "alg", "nat", "far-end" */
+	char reason[240];
+};
+
+struct sim_result {
+	char cfg_name[64];
+	struct ep public_ip;
+	struct fe_dialog *dlg;    /* ndlg dialogs in order of first packet */
+	size_t ndlg;
+	struct sim_drop drops[SIM_MAX_DROPS];
+	size_t ndrops;            /* recorded (at most SIM_MAX_DROPS) */
+	uint64_t drops_total;
+	uint64_t out_pkts, in_pkts, written, rewritten, alg_drops, nat_drops,
+	    farend_lost, not_modelled;
+	uint64_t suppressed;      /* packets that cannot exist (their dialog never started) */
+	int64_t first_ns, last_ns;
+};
+
+/*
+ * Replays cap under cfg.  Returns 0, or -1 with err (pcap not writable,
+ * out of memory).  res is owned by the caller (sim_result_fini).
+ */
+int sim_run(const struct sim_cfg *cfg, const struct sim_capture *cap,
+    const struct sim_opts *o, struct sim_result *res, char *err,
+    size_t errlen);
+void sim_result_fini(struct sim_result *res);
+
+#endif /* SIPALG_SIM_SIM_H */

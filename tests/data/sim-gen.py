@@ -1,0 +1,211 @@
+#!/usr/bin/env python3
+"""sim-gen.py - inside (phone side) captures for the sipalg-sim tests.
+
+Writes classic pcaps (Ethernet, IPv4, UDP with valid checksums) of the
+testbed topology: phone 10.0.0.2 behind a NAT, server 198.51.100.2.  Each
+scenario is what the phone side of the router sees when the calls work
+(so the simulator has every packet to move and must *predict* the
+failures from its model):
+
+  outbound   phone calls server: INVITE/100/200/ACK, 3 s RTP both ways, BYE/200
+  inbound    server calls phone (port 5060): INVITE/180/200/ACK, RTP, BYE/200
+  register   REGISTER/200 then, IDLE seconds later, the server INVITEs the
+             phone (INVITE/180/200/ACK/BYE)
+  refer      outbound call, then the phone sends REFER with a private Refer-To
+  multipart  outbound INVITE whose body is multipart/mixed (SDP + text)
+  fragmented outbound call whose INVITE (> 1500 bytes) leaves in IP fragments
+
+Usage: sim-gen.py SCENARIO OUT.pcap [IDLE]
+"""
+import struct
+import sys
+
+PHONE = "10.0.0.2"
+SERVER = "198.51.100.2"
+T0 = 1700000000.0
+
+
+def ip2b(a):
+    return bytes(int(x) for x in a.split("."))
+
+
+def csum(b):
+    if len(b) % 2:
+        b += b"\0"
+    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
+    while s >> 16:
+        s = (s & 0xFFFF) + (s >> 16)
+    return (~s) & 0xFFFF
+
+
+class Pcap:
+    def __init__(self, path):
+        self.f = open(path, "wb")
+        self.f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))
+        self.ipid = 1
+
+    def udp(self, t, src, sport, dst, dport, payload):
+        ulen = 8 + len(payload)
+        pseudo = ip2b(src) + ip2b(dst) + struct.pack("!BBH", 0, 17, ulen)
+        uh = struct.pack("!HHHH", sport, dport, ulen, 0)
+        ck = csum(pseudo + uh + payload) or 0xFFFF
+        uh = struct.pack("!HHHH", sport, dport, ulen, ck)
+        iph = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + ulen, self.ipid, 0x4000,
+                          64, 17, 0, ip2b(src), ip2b(dst))
+        iph = iph[:10] + struct.pack("!H", csum(iph)) + iph[12:]
+        self.ipid += 1
+        frame = b"\x02\0\0\0\0\x01\x02\0\0\0\0\x02\x08\x00" + iph + uh + payload
+        sec = int(t)
+        usec = int(round((t - sec) * 1e6))
+        self.f.write(struct.pack("<IIII", sec, usec, len(frame), len(frame)))
+        self.f.write(frame)
+
+    def udp_frag(self, t, src, sport, dst, dport, payload, mtu=1500):
+        """One UDP datagram cut into IPv4 fragments of at most mtu bytes."""
+        ulen = 8 + len(payload)
+        pseudo = ip2b(src) + ip2b(dst) + struct.pack("!BBH", 0, 17, ulen)
+        uh = struct.pack("!HHHH", sport, dport, ulen, 0)
+        ck = csum(pseudo + uh + payload) or 0xFFFF
+        data = struct.pack("!HHHH", sport, dport, ulen, ck) + payload
+        step = (mtu - 20) // 8 * 8
+        off = 0
+        while off < len(data):
+            chunk = data[off:off + step]
+            more = 0x2000 if off + step < len(data) else 0
+            iph = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(chunk), self.ipid,
+                              more | (off // 8), 64, 17, 0, ip2b(src), ip2b(dst))
+            iph = iph[:10] + struct.pack("!H", csum(iph)) + iph[12:]
+            frame = b"\x02\0\0\0\0\x01\x02\0\0\0\0\x02\x08\x00" + iph + chunk
+            sec = int(t)
+            usec = int(round((t - sec) * 1e6))
+            self.f.write(struct.pack("<IIII", sec, usec, len(frame), len(frame)))
+            self.f.write(frame)
+            off += step
+        self.ipid += 1
+
+    def close(self):
+        self.f.close()
+
+
+def sdp(ip, port, user):
+    return ("v=0\r\no=%s 1 1 IN IP4 %s\r\ns=-\r\nc=IN IP4 %s\r\nt=0 0\r\n"
+            "m=audio %d RTP/AVP 8\r\na=rtpmap:8 PCMA/8000\r\na=ptime:20\r\n"
+            "a=sendrecv\r\n" % (user, ip, ip, port)).encode()
+
+
+def msg(first, headers, body=b"", ctype="application/sdp"):
+    h = first + "\r\n" + "".join(x + "\r\n" for x in headers)
+    if body:
+        h += "Content-Type: %s\r\n" % ctype
+    h += "Content-Length: %d\r\n\r\n" % len(body)
+    return h.encode() + body
+
+
+def rtp(seq, ts, ssrc):
+    return struct.pack("!BBHII", 0x80, 8, seq & 0xFFFF, ts & 0xFFFFFFFF, ssrc) + b"\xd5" * 160
+
+
+def call(p, t, caller, cport, callee, kport, cid, cmedia, kmedia, extra=None,
+         body_override=None, ctype="application/sdp"):
+    """A complete call from caller to callee; returns the end time."""
+    ctag = "c%s" % cid[:6]
+    ktag = "k%s" % cid[:6]
+    via = "Via: SIP/2.0/UDP %s:%d;branch=z9hG4bK-%s-1;rport" % (caller, cport, cid[:8])
+    frm = "From: <sip:caller@%s:%d>;tag=%s" % (caller, cport, ctag)
+    to = "To: <sip:callee@%s:%d>" % (callee, kport)
+    contact_c = "Contact: <sip:caller@%s:%d;transport=UDP>" % (caller, cport)
+    contact_k = "Contact: <sip:callee@%s:%d;transport=UDP>" % (callee, kport)
+    body = body_override if body_override is not None else sdp(caller, cmedia, "caller")
+    inv = msg("INVITE sip:callee@%s:%d SIP/2.0" % (callee, kport),
+              [via, frm, to, "Call-ID: %s" % cid, "CSeq: 1 INVITE", contact_c,
+               "Max-Forwards: 70"], body, ctype)
+    if len(inv) > 1472:
+        p.udp_frag(t, caller, cport, callee, kport, inv)
+    else:
+        p.udp(t, caller, cport, callee, kport, inv)
+    # the callee answers with received/rport (RFC 3581), as an inside
+    # capture behind a restoring ALG shows them: the caller's own values
+    rvia = via.replace(";rport", ";received=%s;rport=%d" % (caller, cport))
+    resp_h = [rvia, frm, to + ";tag=" + ktag, "Call-ID: %s" % cid, "CSeq: 1 INVITE"]
+    p.udp(t + 0.01, callee, kport, caller, cport,
+          msg("SIP/2.0 180 Ringing", resp_h + [contact_k]))
+    p.udp(t + 0.5, callee, kport, caller, cport,
+          msg("SIP/2.0 200 OK", resp_h + [contact_k], sdp(callee, kmedia, "callee")))
+    ackvia = "Via: SIP/2.0/UDP %s:%d;branch=z9hG4bK-%s-2;rport" % (caller, cport, cid[:8])
+    p.udp(t + 0.51, caller, cport, callee, kport,
+          msg("ACK sip:callee@%s:%d;transport=UDP SIP/2.0" % (callee, kport),
+              [ackvia, frm, to + ";tag=" + ktag, "Call-ID: %s" % cid, "CSeq: 1 ACK",
+               contact_c, "Max-Forwards: 70"]))
+    # 3 s of RTP both ways, 20 ms apart
+    for i in range(150):
+        tt = t + 0.6 + i * 0.02
+        p.udp(tt, caller, cmedia, callee, kmedia, rtp(i, i * 160, 0x1111))
+        p.udp(tt + 0.001, callee, kmedia, caller, cmedia, rtp(i, i * 160, 0x2222))
+    te = t + 3.8
+    if extra:
+        te = extra(p, te, via, frm, to + ";tag=" + ktag, cid, contact_c)
+    byevia = "Via: SIP/2.0/UDP %s:%d;branch=z9hG4bK-%s-3;rport" % (caller, cport, cid[:8])
+    byeh = [byevia, frm, to + ";tag=" + ktag, "Call-ID: %s" % cid, "CSeq: 2 BYE"]
+    p.udp(te, caller, cport, callee, kport,
+          msg("BYE sip:callee@%s:%d;transport=UDP SIP/2.0" % (callee, kport),
+              byeh + [contact_c, "Max-Forwards: 70"]))
+    p.udp(te + 0.01, callee, kport, caller, cport, msg("SIP/2.0 200 OK", byeh))
+    return te + 0.02
+
+
+def main():
+    if len(sys.argv) < 3:
+        sys.stderr.write(__doc__)
+        sys.exit(2)
+    scen, out = sys.argv[1], sys.argv[2]
+    idle = float(sys.argv[3]) if len(sys.argv) > 3 else 10.0
+    p = Pcap(out)
+    if scen == "outbound":
+        call(p, T0, PHONE, 5060, SERVER, 5060, "out1-abcdef", 6000, 6002)
+    elif scen == "inbound":
+        call(p, T0, SERVER, 5060, PHONE, 5060, "in1-abcdefg", 6002, 6000)
+    elif scen == "register":
+        cid = "reg1-abcdef"
+        via = "Via: SIP/2.0/UDP %s:5060;branch=z9hG4bK-reg-1;rport" % PHONE
+        hdr = [via, "From: <sip:phone@%s>;tag=r1" % SERVER,
+               "To: <sip:phone@%s>" % SERVER, "Call-ID: %s" % cid, "CSeq: 1 REGISTER"]
+        p.udp(T0, PHONE, 5060, SERVER, 5060,
+              msg("REGISTER sip:%s SIP/2.0" % SERVER,
+                  hdr + ["Contact: <sip:phone@%s>" % PHONE, "Expires: 3600",
+                         "Max-Forwards: 70"]))
+        p.udp(T0 + 0.01, SERVER, 5060, PHONE, 5060,
+              msg("SIP/2.0 200 OK", hdr[:2] + [hdr[2] + ";tag=s1"] + hdr[3:] +
+                  ["Contact: <sip:phone@%s:5060>;expires=3600" % PHONE]))
+        call(p, T0 + 0.02 + idle, SERVER, 5060, PHONE, 5060, "in2-abcdefg", 6002, 6000)
+    elif scen == "refer":
+        def refer(p, t, via, frm, to, cid, contact):
+            rv = via.replace("-1;", "-9;")
+            h = [rv, frm, to, "Call-ID: %s" % cid, "CSeq: 5 REFER"]
+            p.udp(t, PHONE, 5060, SERVER, 5060,
+                  msg("REFER sip:callee@%s:5060 SIP/2.0" % SERVER,
+                      h + [contact, "Refer-To: <sip:third@10.0.0.3:5060>",
+                           "Max-Forwards: 70"]))
+            p.udp(t + 0.01, SERVER, 5060, PHONE, 5060, msg("SIP/2.0 202 Accepted", h))
+            return t + 0.1
+        call(p, T0, PHONE, 5060, SERVER, 5060, "ref1-abcdef", 6000, 6002, extra=refer)
+    elif scen == "fragmented":
+        # an INVITE over the MTU (3261 18.1.1 says TCP; phones still send it)
+        sd = sdp(PHONE, 6000, "caller") + b"".join(
+            b"a=fmtp:%d padding-to-exceed-the-mtu-%s\r\n" % (i, b"x" * 40)
+            for i in range(96, 120))
+        call(p, T0, PHONE, 5060, SERVER, 5060, "frag1-abcdef", 6000, 6002,
+             body_override=sd)
+    elif scen == "multipart":
+        sd = sdp(PHONE, 6000, "caller")
+        body = (b"--b1\r\nContent-Type: application/sdp\r\n\r\n" + sd +
+                b"\r\n--b1\r\nContent-Type: text/plain\r\n\r\nhello\r\n--b1--\r\n")
+        call(p, T0, PHONE, 5060, SERVER, 5060, "mp1-abcdef", 6000, 6002,
+             body_override=body, ctype="multipart/mixed;boundary=b1")
+    else:
+        sys.stderr.write("unknown scenario %s\n" % scen)
+        sys.exit(2)
+    p.close()
+
+
+if __name__ == "__main__":
+    main()

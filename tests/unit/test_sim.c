@@ -1,0 +1,1269 @@
+/*
+ * test_sim.c - unit tests of the ALG simulator: the NAT model (mapping and
+ * filtering types, timeouts, port preservation, pinholes, forwards), each
+ * ALG knob's rewrite on messages built byte by byte, Content-Length
+ * handling, the profile parser and its errors, the pcap writer's
+ * checksums, the far-end model, and whole replays of small captures.
+ */
+#include <CUnit/Basic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "alg.h"
+#include "caps.h"
+#include "farend.h"
+#include "nat.h"
+#include "outcome.h"
+#include "pcapw.h"
+#include "pkt.h"
+#include "profile.h"
+#include "sim.h"
+#include "sipmsg.h"
+
+#define S (CAP_NS_PER_SEC)
+
+static struct ep
+E(const char *ip, uint16_t port)
+{
+	struct ep e;
+
+	ep_clear(&e);
+	ep_parse_ip(&e, ip, strlen(ip));
+	e.port = port;
+	return e;
+}
+
+static struct sim_cfg cfg;
+
+static void
+linux_cfg(void)
+{
+	profile_defaults(&cfg);
+}
+
+static void
+set(const char *arg)
+{
+	char err[2048];
+
+	CU_ASSERT_EQUAL_FATAL(profile_set_arg(&cfg, arg, err, sizeof(err)), 0);
+}
+
+/* ---- NAT ------------------------------------------------------------- */
+
+static void
+test_nat_port_preservation(void)
+{
+	struct ep pub = E("198.51.100.1", 0), p1, p2, p3;
+	struct ep a = E("10.0.0.2", 5060), b = E("10.0.0.3", 5060);
+	struct ep srv = E("198.51.100.2", 5060);
+	struct nat *n;
+
+	linux_cfg();
+	n = nat_new(&cfg, &pub);
+	CU_ASSERT_FATAL(n != NULL);
+	CU_ASSERT_EQUAL(nat_outbound(n, 17, &a, &srv, 0, false, false, &p1), 0);
+	CU_ASSERT_EQUAL(p1.port, 5060);
+	CU_ASSERT(ep_same_ip(&p1, &pub));
+	/* a second phone on the same port cannot have 5060 */
+	CU_ASSERT_EQUAL(nat_outbound(n, 17, &b, &srv, S, false, false, &p2), 0);
+	CU_ASSERT_NOT_EQUAL(p2.port, 5060);
+	/* the first one keeps its binding */
+	CU_ASSERT_EQUAL(nat_outbound(n, 17, &a, &srv, 2 * S, false, false, &p3), 0);
+	CU_ASSERT_EQUAL(p3.port, 5060);
+	nat_free(n);
+
+	set("port_preservation=false");
+	n = nat_new(&cfg, &pub);
+	CU_ASSERT_EQUAL(nat_outbound(n, 17, &a, &srv, 0, false, false, &p1), 0);
+	CU_ASSERT_NOT_EQUAL(p1.port, 5060);
+	nat_free(n);
+}
+
+static void
+test_nat_mapping_kinds(void)
+{
+	struct ep pub = E("198.51.100.1", 0), p1, p2;
+	struct ep a = E("10.0.0.2", 4000);
+	struct ep r1 = E("198.51.100.2", 5060), r2 = E("192.0.2.9", 5060);
+	struct nat *n;
+
+	linux_cfg();
+	set("port_preservation=false");
+	set("nat_mapping=eim");
+	n = nat_new(&cfg, &pub);
+	nat_outbound(n, 17, &a, &r1, 0, false, false, &p1);
+	nat_outbound(n, 17, &a, &r2, S, false, false, &p2);
+	CU_ASSERT_EQUAL(p1.port, p2.port);          /* RFC 4787 EIM */
+	nat_free(n);
+
+	set("nat_mapping=apdm");
+	n = nat_new(&cfg, &pub);
+	nat_outbound(n, 17, &a, &r1, 0, false, false, &p1);
+	nat_outbound(n, 17, &a, &r2, S, false, false, &p2);
+	CU_ASSERT_NOT_EQUAL(p1.port, p2.port);      /* new mapping per remote */
+	nat_free(n);
+
+	set("nat_mapping=adm");
+	n = nat_new(&cfg, &pub);
+	r2 = E("198.51.100.2", 5080);               /* same address, other port */
+	nat_outbound(n, 17, &a, &r1, 0, false, false, &p1);
+	nat_outbound(n, 17, &a, &r2, S, false, false, &p2);
+	CU_ASSERT_EQUAL(p1.port, p2.port);
+	nat_free(n);
+
+	/* consistent_nat = false: a "fresh" request gets a new port */
+	linux_cfg();
+	set("nat_mapping=eim");
+	n = nat_new(&cfg, &pub);
+	nat_outbound(n, 17, &a, &r1, 0, false, false, &p1);
+	nat_outbound(n, 17, &a, &r1, S, false, true, &p2);
+	CU_ASSERT_NOT_EQUAL(p1.port, p2.port);
+	nat_free(n);
+}
+
+static void
+test_nat_filtering(void)
+{
+	struct ep pub = E("198.51.100.1", 0), p;
+	struct ep a = E("10.0.0.2", 5060);
+	struct ep srv = E("198.51.100.2", 5060), srv_other_port = E("198.51.100.2", 5070);
+	struct ep other = E("192.0.2.7", 5060);
+	struct nat_result r;
+	struct nat *n;
+
+	linux_cfg();                                /* apdf */
+	n = nat_new(&cfg, &pub);
+	nat_outbound(n, 17, &a, &srv, 0, false, false, &p);
+	nat_inbound(n, 17, &srv, &p, S, &r);
+	CU_ASSERT_EQUAL(r.verdict, NAT_PASS);
+	CU_ASSERT(ep_eq(&r.inside, &a));
+	nat_probe(n, 17, &srv_other_port, &p, S, &r);
+	CU_ASSERT_EQUAL(r.verdict, NAT_FILTERED);
+	nat_probe(n, 17, &other, &p, S, &r);
+	CU_ASSERT_EQUAL(r.verdict, NAT_FILTERED);
+	nat_free(n);
+
+	set("nat_filtering=adf");
+	n = nat_new(&cfg, &pub);
+	nat_outbound(n, 17, &a, &srv, 0, false, false, &p);
+	nat_probe(n, 17, &srv_other_port, &p, S, &r);
+	CU_ASSERT_EQUAL(r.verdict, NAT_PASS);
+	nat_probe(n, 17, &other, &p, S, &r);
+	CU_ASSERT_EQUAL(r.verdict, NAT_FILTERED);
+	nat_free(n);
+
+	set("nat_filtering=eif");
+	n = nat_new(&cfg, &pub);
+	nat_outbound(n, 17, &a, &srv, 0, false, false, &p);
+	nat_probe(n, 17, &other, &p, S, &r);
+	CU_ASSERT_EQUAL(r.verdict, NAT_PASS);
+	/* wrong public address, unknown port */
+	{
+		struct ep elsewhere = E("203.0.113.9", 5060), nope = p;
+
+		nat_probe(n, 17, &other, &elsewhere, S, &r);
+		CU_ASSERT_EQUAL(r.verdict, NAT_NOT_PUBLIC);
+		nope.port = 1234;
+		nat_probe(n, 17, &other, &nope, S, &r);
+		CU_ASSERT_EQUAL(r.verdict, NAT_NO_BINDING);
+	}
+	nat_free(n);
+}
+
+static void
+test_nat_timeouts(void)
+{
+	struct ep pub = E("198.51.100.1", 0), p;
+	struct ep a = E("10.0.0.2", 5060), srv = E("198.51.100.2", 5060);
+	struct nat_result r;
+	struct nat *n;
+
+	linux_cfg();
+	/* unreplied: 30 s */
+	n = nat_new(&cfg, &pub);
+	nat_outbound(n, 17, &a, &srv, 0, false, false, &p);
+	nat_probe(n, 17, &srv, &p, 29 * S, &r);
+	CU_ASSERT_EQUAL(r.verdict, NAT_PASS);
+	nat_probe(n, 17, &srv, &p, 31 * S, &r);
+	CU_ASSERT_EQUAL(r.verdict, NAT_EXPIRED);
+	CU_ASSERT_EQUAL(r.timeout_s, 30);
+	nat_free(n);
+
+	/* replied within 1 s only: the 2-second rule keeps 30 s */
+	n = nat_new(&cfg, &pub);
+	nat_outbound(n, 17, &a, &srv, 0, false, false, &p);
+	nat_inbound(n, 17, &srv, &p, S / 2, &r);
+	nat_probe(n, 17, &srv, &p, S / 2 + 31 * S, &r);
+	CU_ASSERT_EQUAL(r.verdict, NAT_EXPIRED);
+	nat_free(n);
+	/* legacy: no 2-second rule, 180 s once replied */
+	set("udp_stream_2s_rule=false");
+	set("udp_stream_timeout=180");
+	n = nat_new(&cfg, &pub);
+	nat_outbound(n, 17, &a, &srv, 0, false, false, &p);
+	nat_inbound(n, 17, &srv, &p, S / 2, &r);
+	nat_probe(n, 17, &srv, &p, S / 2 + 179 * S, &r);
+	CU_ASSERT_EQUAL(r.verdict, NAT_PASS);
+	nat_probe(n, 17, &srv, &p, S / 2 + 181 * S, &r);
+	CU_ASSERT_EQUAL(r.verdict, NAT_EXPIRED);
+	nat_free(n);
+
+	/* stream active beyond 2 s: 120 s */
+	linux_cfg();
+	n = nat_new(&cfg, &pub);
+	nat_outbound(n, 17, &a, &srv, 0, false, false, &p);
+	nat_inbound(n, 17, &srv, &p, 3 * S, &r);
+	nat_probe(n, 17, &srv, &p, 3 * S + 119 * S, &r);
+	CU_ASSERT_EQUAL(r.verdict, NAT_PASS);
+	nat_free(n);
+
+	/* inspected signalling with the ALG: sip_timeout (3600 s) */
+	n = nat_new(&cfg, &pub);
+	nat_outbound(n, 17, &a, &srv, 0, true, false, &p);
+	nat_probe(n, 17, &srv, &p, 3000 * S, &r);
+	CU_ASSERT_EQUAL(r.verdict, NAT_PASS);
+	nat_free(n);
+	set("alg=false");
+	n = nat_new(&cfg, &pub);
+	nat_outbound(n, 17, &a, &srv, 0, true, false, &p);
+	nat_probe(n, 17, &srv, &p, 40 * S, &r);
+	CU_ASSERT_EQUAL(r.verdict, NAT_EXPIRED);
+	/* registrar keepalives every 20 s keep it */
+	nat_keepalive(n, 17, &a, 20, S);
+	nat_probe(n, 17, &srv, &p, 300 * S, &r);
+	CU_ASSERT_EQUAL(r.verdict, NAT_PASS);
+	nat_free(n);
+	/* keepalives rarer than the timeout do not */
+	n = nat_new(&cfg, &pub);
+	nat_outbound(n, 17, &a, &srv, 0, true, false, &p);
+	nat_keepalive(n, 17, &a, 60, S);
+	nat_probe(n, 17, &srv, &p, 45 * S, &r);
+	CU_ASSERT_EQUAL(r.verdict, NAT_EXPIRED);
+	nat_free(n);
+	/* TCP */
+	linux_cfg();
+	set("tcp_timeout=100");
+	n = nat_new(&cfg, &pub);
+	nat_outbound(n, 6, &a, &srv, 0, false, false, &p);
+	nat_probe(n, 6, &srv, &p, 99 * S, &r);
+	CU_ASSERT_EQUAL(r.verdict, NAT_PASS);
+	nat_probe(n, 6, &srv, &p, 101 * S, &r);
+	CU_ASSERT_EQUAL(r.verdict, NAT_EXPIRED);
+	nat_probe(n, 17, &srv, &p, 1 * S, &r);      /* other protocol */
+	CU_ASSERT_EQUAL(r.verdict, NAT_NO_BINDING);
+	nat_free(n);
+}
+
+static void
+test_nat_pinholes(void)
+{
+	struct ep pub = E("198.51.100.1", 0), pp;
+	struct ep media = E("10.0.0.2", 6000), srv = E("198.51.100.2", 6002);
+	struct ep other = E("192.0.2.1", 6002);
+	struct nat_result r;
+	struct nat *n;
+	uint16_t port;
+
+	linux_cfg();
+	n = nat_new(&cfg, &pub);
+	port = nat_reserve_media(n, &media, 6000, MPORT_KEEP_UNLESS_BUSY, 0);
+	CU_ASSERT_EQUAL(port, 6000);
+	pp = pub;
+	pp.port = port;
+	CU_ASSERT_EQUAL(nat_add_pinhole(n, 17, &pp, &media, &srv, 180 * S, false), 0);
+	nat_probe(n, 17, &other, &pp, S, &r);
+	CU_ASSERT_EQUAL(r.verdict, NAT_PINHOLE_SRC);   /* sip_direct_media */
+	nat_probe(n, 17, &srv, &pp, 181 * S, &r);
+	CU_ASSERT_NOT_EQUAL(r.verdict, NAT_PASS);      /* expired */
+	nat_inbound(n, 17, &srv, &pp, S, &r);
+	CU_ASSERT_EQUAL(r.verdict, NAT_PASS);
+	CU_ASSERT_EQUAL(r.via, NAT_VIA_PINHOLE_MEDIA);
+	CU_ASSERT(ep_eq(&r.inside, &media));
+	/* a second phone wanting 6000 gets 6002 (+2) */
+	{
+		struct ep media2 = E("10.0.0.3", 6000);
+
+		CU_ASSERT_EQUAL(nat_reserve_media(n, &media2, 6000,
+		    MPORT_KEEP_UNLESS_BUSY, 2 * S), 6002);
+	}
+	/* the RTCP pinhole of the first stream does not block its own re-INVITE */
+	pp.port = 6001;
+	nat_add_pinhole(n, 17, &pp, &(struct ep){ 4, 0, 6001, { 10, 0, 0, 2 } },
+	    &srv, 180 * S, false);
+	CU_ASSERT_EQUAL(nat_reserve_media(n, &media, 6000,
+	    MPORT_KEEP_UNLESS_BUSY, 3 * S), 6000);
+	nat_close_pinholes(n, &media);
+	nat_free(n);
+
+	/* registration pinhole, any source, and a forward */
+	n = nat_new(&cfg, &pub);
+	pp = pub;
+	pp.port = 5062;
+	nat_add_pinhole(n, 17, &pp, &(struct ep){ 4, 0, 5060, { 10, 0, 0, 2 } },
+	    NULL, 0, true);
+	nat_inbound(n, 17, &other, &pp, 100 * S, &r);
+	CU_ASSERT_EQUAL(r.verdict, NAT_PASS);
+	CU_ASSERT_EQUAL(r.via, NAT_VIA_PINHOLE_REGISTER);
+	pp.port = 5080;
+	nat_add_forward(n, 17, 5080, &(struct ep){ 4, 0, 5080, { 10, 0, 0, 2 } });
+	nat_inbound(n, 17, &other, &pp, 100 * S, &r);
+	CU_ASSERT_EQUAL(r.verdict, NAT_PASS);
+	CU_ASSERT_EQUAL(r.via, NAT_VIA_FORWARD);
+	nat_free(n);
+}
+
+static void
+test_nat_inside_nets(void)
+{
+	struct ep pub = E("198.51.100.1", 0);
+	struct ep a = E("10.1.2.3", 0), b = E("100.64.1.1", 0), c = E("172.31.0.1", 0);
+	struct nat *n;
+
+	linux_cfg();
+	n = nat_new(&cfg, &pub);
+	CU_ASSERT(nat_is_inside(n, &a));
+	CU_ASSERT(nat_is_inside(n, &c));
+	CU_ASSERT(!nat_is_inside(n, &b));
+	CU_ASSERT(!nat_is_inside(n, &pub));
+	CU_ASSERT_EQUAL(nat_add_inside_net(n, "100.64.0.0/10"), 0);
+	CU_ASSERT(nat_is_inside(n, &b));
+	CU_ASSERT(!nat_is_inside(n, &a));           /* explicit list replaces RFC 1918 */
+	CU_ASSERT_EQUAL(nat_add_inside_net(n, "100.64.0.0/33"), -1);
+	CU_ASSERT_EQUAL(nat_add_inside_net(n, "host/8"), -1);
+	CU_ASSERT_EQUAL(nat_add_inside_net(n, "10.0.0.0/"), -1);
+	CU_ASSERT_EQUAL(nat_add_inside_net(n, "10.0.0.0/x"), -1);
+	nat_free(n);
+}
+
+/* ---- ALG -------------------------------------------------------------- */
+
+static const char INVITE[] =
+    "INVITE sip:bob@198.51.100.2:5060 SIP/2.0\r\n"
+    "Via: SIP/2.0/UDP 10.0.0.2:5060;branch=z9hG4bK1;rport\r\n"
+    "Via: SIP/2.0/UDP 10.0.0.2:5060;branch=z9hG4bK0\r\n"
+    "From: <sip:alice@10.0.0.2:5060>;tag=a\r\n"
+    "To: <sip:bob@198.51.100.2:5060>\r\n"
+    "Call-ID: abc@10.0.0.2\r\n"
+    "CSeq: 1 INVITE\r\n"
+    "Contact: <sip:alice@10.0.0.2:5060>, <sip:alice@10.0.0.2:5070>\r\n"
+    "Record-Route: <sip:10.0.0.2:5060;lr>\r\n"
+    "X-Private: 10.0.0.2\r\n"
+    "Content-Type: application/sdp\r\n"
+    "Content-Length: 182\r\n"
+    "\r\n"
+    "v=0\r\n"
+    "o=alice 1 1 IN IP4 10.0.0.2\r\n"
+    "s=-\r\n"
+    "c=IN IP4 10.0.0.2\r\n"
+    "t=0 0\r\n"
+    "m=audio 6000 RTP/AVP 8\r\n"
+    "a=rtcp:6001\r\n"
+    "a=candidate:1 1 UDP 2130706431 10.0.0.2 6000 typ host\r\n"
+    "m=video 6010 RTP/AVP 96\r\n";
+
+static uint16_t busy_port;
+
+static uint16_t
+media_fn(void *user, const struct ep *in)
+{
+	(void)user;
+	return in->port == busy_port ? (uint16_t)(in->port + 2) : in->port;
+}
+
+/* Runs the INVITE above outbound from 10.0.0.2:5060 to 198.51.100.1:5060. */
+static void
+run(const char *msg, size_t len, struct alg_result *res, uint16_t srcport,
+    uint16_t pubport)
+{
+	struct alg_flow fl;
+
+	fl.outbound = true;
+	fl.match = E("10.0.0.2", srcport);
+	fl.repl = E("198.51.100.1", pubport);
+	alg_process(&cfg, (const uint8_t *)msg, len, &fl, media_fn, NULL, res);
+}
+
+/* The rewritten text (or the input) as a C string in buf. */
+static const char *
+text(const struct alg_result *res, const char *in, char *buf, size_t n)
+{
+	if (res->action == ALG_REWRITTEN)
+		snprintf(buf, n, "%.*s", (int)res->out_len, res->out);
+	else
+		snprintf(buf, n, "%s", in);
+	return buf;
+}
+
+static size_t
+body_len(const char *m)
+{
+	const char *b = strstr(m, "\r\n\r\n");
+
+	return b ? strlen(b + 4) : 0;
+}
+
+static long
+cl_of(const char *m)
+{
+	const char *c = strstr(m, "Content-Length: ");
+
+	return c ? strtol(c + 16, NULL, 10) : -1;
+}
+
+static void
+test_alg_linux_invite(void)
+{
+	struct alg_result res;
+	char out[4096];
+
+	linux_cfg();
+	CU_ASSERT_EQUAL(body_len(INVITE), 182);
+	busy_port = 0;
+	run(INVITE, sizeof(INVITE) - 1, &res, 5060, 5060);
+	CU_ASSERT_EQUAL_FATAL(res.action, ALG_REWRITTEN);
+	text(&res, INVITE, out, sizeof(out));
+	/* R-URI is the server: untouched */
+	CU_ASSERT(strstr(out, "INVITE sip:bob@198.51.100.2:5060 SIP/2.0\r\n") != NULL);
+	/* top Via only */
+	CU_ASSERT(strstr(out, "Via: SIP/2.0/UDP 198.51.100.1:5060;branch=z9hG4bK1;rport\r\n") != NULL);
+	CU_ASSERT(strstr(out, "Via: SIP/2.0/UDP 10.0.0.2:5060;branch=z9hG4bK0\r\n") != NULL);
+	CU_ASSERT(strstr(out, "From: <sip:alice@198.51.100.1:5060>;tag=a\r\n") != NULL);
+	CU_ASSERT(strstr(out, "To: <sip:bob@198.51.100.2:5060>\r\n") != NULL);
+	/* Contact: each value on exact match; :5070 stays */
+	CU_ASSERT(strstr(out, "Contact: <sip:alice@198.51.100.1:5060>, <sip:alice@10.0.0.2:5070>\r\n") != NULL);
+	/* never rewritten by Linux */
+	CU_ASSERT(strstr(out, "Call-ID: abc@10.0.0.2\r\n") != NULL);
+	CU_ASSERT(strstr(out, "Record-Route: <sip:10.0.0.2:5060;lr>\r\n") != NULL);
+	CU_ASSERT(strstr(out, "X-Private: 10.0.0.2\r\n") != NULL);
+	/* SDP */
+	CU_ASSERT(strstr(out, "o=alice 1 1 IN IP4 198.51.100.1\r\n") != NULL);
+	CU_ASSERT(strstr(out, "c=IN IP4 198.51.100.1\r\n") != NULL);
+	CU_ASSERT(strstr(out, "m=audio 6000 RTP/AVP 8\r\n") != NULL);
+	CU_ASSERT(strstr(out, "a=rtcp:6001\r\n") != NULL);
+	CU_ASSERT(strstr(out, "a=candidate:1 1 UDP 2130706431 10.0.0.2 6000 typ host\r\n") != NULL);
+	CU_ASSERT_EQUAL(res.nmedia, 2);
+	CU_ASSERT_EQUAL(res.media[0].outside.port, 6000);
+	/* Content-Length = body from v= (bare SDP: right) */
+	CU_ASSERT_EQUAL(cl_of(out), (long)body_len(out));
+	CU_ASSERT(res.cl_changed);
+	CU_ASSERT(!res.cl_wrong);
+	alg_result_fini(&res);
+
+	/* source port 5062: Contact :5060 no longer matches (require_port_match) */
+	run(INVITE, sizeof(INVITE) - 1, &res, 5062, 40000);
+	text(&res, INVITE, out, sizeof(out));
+	CU_ASSERT(strstr(out, "Contact: <sip:alice@10.0.0.2:5060>") != NULL);
+	CU_ASSERT(strstr(out, "Via: SIP/2.0/UDP 10.0.0.2:5060;branch=z9hG4bK1") != NULL);
+	alg_result_fini(&res);
+	/* ... and without it the address is replaced, the port kept */
+	set("require_port_match=false");
+	run(INVITE, sizeof(INVITE) - 1, &res, 5062, 40000);
+	text(&res, INVITE, out, sizeof(out));
+	CU_ASSERT(strstr(out, "Contact: <sip:alice@198.51.100.1:5060>, <sip:alice@198.51.100.1:5070>") != NULL);
+	alg_result_fini(&res);
+}
+
+static void
+test_alg_header_knobs(void)
+{
+	struct alg_result res;
+	char out[4096];
+
+	linux_cfg();
+	busy_port = 0;
+	set("rewrite_via=all");
+	set("rewrite_call_id=true");
+	set("rewrite_route_rr=true");
+	set("rewrite_contact=first");
+	set("strip_unknown_headers=true");
+	run(INVITE, sizeof(INVITE) - 1, &res, 5060, 5060);
+	text(&res, INVITE, out, sizeof(out));
+	CU_ASSERT(strstr(out, "Via: SIP/2.0/UDP 198.51.100.1:5060;branch=z9hG4bK0\r\n") != NULL);
+	CU_ASSERT(strstr(out, "Call-ID: abc@198.51.100.1\r\n") != NULL);
+	CU_ASSERT(strstr(out, "Record-Route: <sip:198.51.100.1:5060;lr>\r\n") != NULL);
+	CU_ASSERT(strstr(out, "Contact: <sip:alice@198.51.100.1:5060>, <sip:alice@10.0.0.2:5070>\r\n") != NULL);
+	CU_ASSERT(strstr(out, "X-Private") == NULL);
+	alg_result_fini(&res);
+
+	linux_cfg();
+	set("rewrite_via=off");
+	set("rewrite_contact=off");
+	set("rewrite_from_to=off");
+	run(INVITE, sizeof(INVITE) - 1, &res, 5060, 5060);
+	text(&res, INVITE, out, sizeof(out));
+	CU_ASSERT(strstr(out, "Via: SIP/2.0/UDP 10.0.0.2:5060;branch=z9hG4bK1") != NULL);
+	CU_ASSERT(strstr(out, "From: <sip:alice@10.0.0.2:5060>") != NULL);
+	CU_ASSERT(strstr(out, "Contact: <sip:alice@10.0.0.2:5060>") != NULL);
+	alg_result_fini(&res);
+
+	/* rewrite_from_to=always: address match whatever the port */
+	linux_cfg();
+	set("rewrite_from_to=always");
+	run(INVITE, sizeof(INVITE) - 1, &res, 5062, 40000);
+	text(&res, INVITE, out, sizeof(out));
+	CU_ASSERT(strstr(out, "From: <sip:alice@198.51.100.1:5060>;tag=a") != NULL);
+	alg_result_fini(&res);
+}
+
+static void
+test_alg_ruri_and_inbound(void)
+{
+	static const char req[] =
+	    "BYE sip:alice@198.51.100.1:5060 SIP/2.0\r\n"
+	    "Via: SIP/2.0/UDP 198.51.100.2:5060;branch=z9hG4bKb\r\n"
+	    "From: <sip:bob@198.51.100.2>;tag=b\r\n"
+	    "To: <sip:alice@198.51.100.1>;tag=a\r\n"
+	    "Call-ID: x\r\nCSeq: 2 BYE\r\nContent-Length: 0\r\n\r\n";
+	static const char resp[] =
+	    "SIP/2.0 200 OK\r\n"
+	    "Via: SIP/2.0/UDP 198.51.100.1:5060;branch=z9hG4bK1;received=198.51.100.1;rport=5060\r\n"
+	    "From: <sip:alice@198.51.100.1:5060>;tag=a\r\n"
+	    "To: <sip:bob@198.51.100.2>;tag=b\r\n"
+	    "Call-ID: x\r\nCSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n";
+	struct alg_flow fl;
+	struct alg_result res;
+	char out[2048];
+
+	linux_cfg();
+	fl.outbound = false;
+	fl.match = E("198.51.100.1", 5060);
+	fl.repl = E("10.0.0.2", 5060);
+	alg_process(&cfg, (const uint8_t *)req, sizeof(req) - 1, &fl, NULL, NULL, &res);
+	text(&res, req, out, sizeof(out));
+	CU_ASSERT(strstr(out, "BYE sip:alice@10.0.0.2:5060 SIP/2.0\r\n") != NULL);
+	CU_ASSERT(strstr(out, "To: <sip:alice@10.0.0.2>;tag=a") != NULL);
+	alg_result_fini(&res);
+	/* rewrite_ruri=off */
+	set("rewrite_ruri=off");
+	alg_process(&cfg, (const uint8_t *)req, sizeof(req) - 1, &fl, NULL, NULL, &res);
+	text(&res, req, out, sizeof(out));
+	CU_ASSERT(strstr(out, "BYE sip:alice@198.51.100.1:5060 SIP/2.0\r\n") != NULL);
+	alg_result_fini(&res);
+
+	/* inbound response: Via sent-by, received= and rport= restored (K1) */
+	linux_cfg();
+	alg_process(&cfg, (const uint8_t *)resp, sizeof(resp) - 1, &fl, NULL, NULL, &res);
+	text(&res, resp, out, sizeof(out));
+	CU_ASSERT(strstr(out, "Via: SIP/2.0/UDP 10.0.0.2:5060;branch=z9hG4bK1;received=10.0.0.2;rport=5060\r\n") != NULL);
+	alg_result_fini(&res);
+	set("rewrite_via_params=none");
+	alg_process(&cfg, (const uint8_t *)resp, sizeof(resp) - 1, &fl, NULL, NULL, &res);
+	text(&res, resp, out, sizeof(out));
+	CU_ASSERT(strstr(out, ";received=198.51.100.1;rport=5060\r\n") != NULL);
+	alg_result_fini(&res);
+	/* rport restored when the mapped port differs */
+	set("rewrite_via_params=rport");
+	fl.match = E("198.51.100.1", 5060);
+	fl.repl = E("10.0.0.2", 5062);
+	alg_process(&cfg, (const uint8_t *)resp, sizeof(resp) - 1, &fl, NULL, NULL, &res);
+	text(&res, resp, out, sizeof(out));
+	CU_ASSERT(strstr(out, ";received=198.51.100.1;rport=5062\r\n") != NULL);
+	alg_result_fini(&res);
+
+	/* contact_fixup=false: no Contact rewrite on inbound with Record-Route */
+	{
+		static const char m2[] =
+		    "SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP 198.51.100.2;branch=z9hG4bKx\r\n"
+		    "Record-Route: <sip:198.51.100.2;lr>\r\n"
+		    "Contact: <sip:alice@198.51.100.1:5060>\r\n"
+		    "From: <sip:a@x>;tag=1\r\nTo: <sip:b@y>;tag=2\r\n"
+		    "Call-ID: y\r\nCSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n";
+
+		linux_cfg();
+		fl.repl = E("10.0.0.2", 5060);
+		alg_process(&cfg, (const uint8_t *)m2, sizeof(m2) - 1, &fl, NULL, NULL, &res);
+		text(&res, m2, out, sizeof(out));
+		CU_ASSERT(strstr(out, "Contact: <sip:alice@10.0.0.2:5060>") != NULL);
+		alg_result_fini(&res);
+		set("contact_fixup=false");
+		alg_process(&cfg, (const uint8_t *)m2, sizeof(m2) - 1, &fl, NULL, NULL, &res);
+		text(&res, m2, out, sizeof(out));
+		CU_ASSERT(strstr(out, "Contact: <sip:alice@198.51.100.1:5060>") != NULL);
+		alg_result_fini(&res);
+	}
+}
+
+static void
+test_alg_sdp_knobs(void)
+{
+	struct alg_result res;
+	char out[4096];
+
+	linux_cfg();
+	busy_port = 6000;                            /* the pair is busy: +2 */
+	run(INVITE, sizeof(INVITE) - 1, &res, 5060, 5060);
+	text(&res, INVITE, out, sizeof(out));
+	CU_ASSERT(strstr(out, "m=audio 6002 RTP/AVP 8\r\n") != NULL);
+	CU_ASSERT_EQUAL(res.media[0].outside.port, 6002);
+	CU_ASSERT_EQUAL(cl_of(out), (long)body_len(out));
+	alg_result_fini(&res);
+
+	busy_port = 0;
+	set("rewrite_a_rtcp=true");
+	set("rewrite_ice=true");
+	set("sdp_add_i_line=true");
+	set("sdp_max_media=1");
+	run(INVITE, sizeof(INVITE) - 1, &res, 5060, 5060);
+	text(&res, INVITE, out, sizeof(out));
+	CU_ASSERT(strstr(out, "a=rtcp:6001\r\n") != NULL);
+	CU_ASSERT(strstr(out, "a=candidate:1 1 UDP 2130706431 198.51.100.1 6000 typ host\r\n") != NULL);
+	CU_ASSERT(strstr(out, "s=-\r\ni=10.0.0.2\r\n") != NULL);
+	CU_ASSERT_EQUAL(res.nmedia, 1);              /* video beyond sdp_max_media */
+	alg_result_fini(&res);
+
+	linux_cfg();
+	set("rewrite_o_line=false");
+	run(INVITE, sizeof(INVITE) - 1, &res, 5060, 5060);
+	text(&res, INVITE, out, sizeof(out));
+	CU_ASSERT(strstr(out, "o=alice 1 1 IN IP4 10.0.0.2\r\n") != NULL);
+	CU_ASSERT(strstr(out, "c=IN IP4 198.51.100.1\r\n") != NULL);
+	alg_result_fini(&res);
+
+	linux_cfg();
+	set("sdp_fixup=false");
+	run(INVITE, sizeof(INVITE) - 1, &res, 5060, 5060);
+	text(&res, INVITE, out, sizeof(out));
+	CU_ASSERT(strstr(out, "c=IN IP4 10.0.0.2\r\n") != NULL);
+	CU_ASSERT(!res.sdp_rewritten);
+	CU_ASSERT_EQUAL(cl_of(out), 182);            /* body untouched: CL untouched */
+	alg_result_fini(&res);
+
+	/* c= not the signalling source: Linux leaves it; double translation without */
+	{
+		char m[4096], *p;
+
+		linux_cfg();
+		snprintf(m, sizeof(m), "%s", INVITE);
+		p = strstr(m, "c=IN IP4 10.0.0.2");
+		memcpy(p, "c=IN IP4 10.0.0.9", 17);
+		run(m, strlen(m), &res, 5060, 5060);
+		text(&res, m, out, sizeof(out));
+		CU_ASSERT(strstr(out, "c=IN IP4 10.0.0.9\r\n") != NULL);
+		CU_ASSERT_EQUAL(res.nmedia, 0);
+		alg_result_fini(&res);
+		set("sdp_requires_src_match=false");
+		run(m, strlen(m), &res, 5060, 5060);
+		text(&res, m, out, sizeof(out));
+		CU_ASSERT(strstr(out, "c=IN IP4 198.51.100.1\r\n") != NULL);
+		alg_result_fini(&res);
+	}
+}
+
+static void
+test_alg_content_length(void)
+{
+	static const char hdr[] =
+	    "INVITE sip:b@198.51.100.2 SIP/2.0\r\n"
+	    "Via: SIP/2.0/UDP 10.0.0.2:5060;branch=z9hG4bKm\r\n"
+	    "From: <sip:a@10.0.0.2>;tag=1\r\nTo: <sip:b@198.51.100.2>\r\n"
+	    "Call-ID: m\r\nCSeq: 1 INVITE\r\n"
+	    "Content-Type: multipart/mixed;boundary=bb\r\n"
+	    "Content-Length: %zu\r\n\r\n%s";
+	static const char body[] =
+	    "--bb\r\nContent-Type: application/sdp\r\n\r\n"
+	    "v=0\r\no=a 1 1 IN IP4 10.0.0.2\r\ns=-\r\nc=IN IP4 10.0.0.2\r\nt=0 0\r\n"
+	    "m=audio 6000 RTP/AVP 0\r\n\r\n--bb--\r\n";
+	char m[2048], out[4096];
+	struct alg_result res;
+	size_t vpos = (size_t)(strstr(body, "v=0") - body);
+
+	snprintf(m, sizeof(m), hdr, strlen(body), body);
+	linux_cfg();
+	busy_port = 0;
+	run(m, strlen(m), &res, 5060, 5060);
+	text(&res, m, out, sizeof(out));
+	/* K1: message end - start of v= : short by the multipart preamble */
+	CU_ASSERT_EQUAL(cl_of(out), (long)(body_len(out) - vpos));
+	CU_ASSERT(res.cl_wrong);
+	alg_result_fini(&res);
+	set("content_length=exact");
+	run(m, strlen(m), &res, 5060, 5060);
+	text(&res, m, out, sizeof(out));
+	CU_ASSERT_EQUAL(cl_of(out), (long)body_len(out));
+	CU_ASSERT(!res.cl_wrong);
+	alg_result_fini(&res);
+	set("content_length=none");
+	run(m, strlen(m), &res, 5060, 5060);
+	text(&res, m, out, sizeof(out));
+	CU_ASSERT_EQUAL(cl_of(out), (long)strlen(body));
+	CU_ASSERT(res.cl_wrong);                     /* body grew, CL did not */
+	CU_ASSERT(!res.cl_changed);
+	alg_result_fini(&res);
+}
+
+static void
+test_alg_drops(void)
+{
+	struct alg_result res;
+	char m[4096], *p;
+
+	/* m= port below 1024: Linux drop rule */
+	linux_cfg();
+	snprintf(m, sizeof(m), "%s", INVITE);
+	p = strstr(m, "m=audio 6000");
+	memcpy(p, "m=audio 0080", 12);
+	run(m, strlen(m), &res, 5060, 5060);
+	CU_ASSERT_EQUAL(res.action, ALG_DROP);
+	CU_ASSERT(strstr(res.reason, "below 1024") != NULL);
+	alg_result_fini(&res);
+	set("drop_on_parse_error=false");
+	run(m, strlen(m), &res, 5060, 5060);
+	CU_ASSERT_EQUAL(res.action, ALG_PASS);
+	alg_result_fini(&res);
+
+	linux_cfg();
+	set("max_line_length=40");
+	run(INVITE, sizeof(INVITE) - 1, &res, 5060, 5060);
+	CU_ASSERT_EQUAL(res.action, ALG_DROP);
+	CU_ASSERT(strstr(res.reason, "max_line_length") != NULL);
+	alg_result_fini(&res);
+	linux_cfg();
+	set("max_ruri_len=10");
+	run(INVITE, sizeof(INVITE) - 1, &res, 5060, 5060);
+	CU_ASSERT_EQUAL(res.action, ALG_DROP);
+	alg_result_fini(&res);
+	linux_cfg();
+	set("block_unknown_methods=true");
+	{
+		static const char foo[] = "FOO sip:x@198.51.100.2 SIP/2.0\r\n"
+		    "Via: SIP/2.0/UDP 10.0.0.2:5060;branch=z9hG4bKf\r\nCall-ID: f\r\n"
+		    "CSeq: 1 FOO\r\nFrom: <sip:a@b>;tag=1\r\nTo: <sip:c@d>\r\n"
+		    "Content-Length: 0\r\n\r\n";
+
+		run(foo, sizeof(foo) - 1, &res, 5060, 5060);
+		CU_ASSERT_EQUAL(res.action, ALG_DROP);
+		alg_result_fini(&res);
+		run(INVITE, sizeof(INVITE) - 1, &res, 5060, 5060);
+		CU_ASSERT_NOT_EQUAL(res.action, ALG_DROP);
+		alg_result_fini(&res);
+	}
+	linux_cfg();
+	set("register_requires_contact_port=true");
+	{
+		static const char reg[] = "REGISTER sip:198.51.100.2 SIP/2.0\r\n"
+		    "Via: SIP/2.0/UDP 10.0.0.2:5060;branch=z9hG4bKr\r\nCall-ID: r\r\n"
+		    "CSeq: 1 REGISTER\r\nFrom: <sip:a@b>;tag=1\r\nTo: <sip:a@b>\r\n"
+		    "Contact: <sip:a@10.0.0.2>\r\nContent-Length: 0\r\n\r\n";
+		static const char reg2[] = "REGISTER sip:198.51.100.2 SIP/2.0\r\n"
+		    "Via: SIP/2.0/UDP 10.0.0.2:5060;branch=z9hG4bKr\r\nCall-ID: r\r\n"
+		    "CSeq: 1 REGISTER\r\nFrom: <sip:a@b>;tag=1\r\nTo: <sip:a@b>\r\n"
+		    "Contact: <sip:a@10.0.0.2:5060>\r\nContent-Length: 0\r\n\r\n";
+
+		run(reg, sizeof(reg) - 1, &res, 5060, 5060);
+		CU_ASSERT_EQUAL(res.action, ALG_DROP);
+		alg_result_fini(&res);
+		run(reg2, sizeof(reg2) - 1, &res, 5060, 5060);
+		CU_ASSERT_EQUAL(res.action, ALG_REWRITTEN);
+		alg_result_fini(&res);
+		/* without the knob, the port-less Contact matches as :5060 */
+		set("register_requires_contact_port=false");
+		run(reg, sizeof(reg) - 1, &res, 5060, 5060);
+		CU_ASSERT_EQUAL(res.action, ALG_REWRITTEN);
+		CU_ASSERT(res.out != NULL && strstr((char *)res.out, "Contact: <sip:a@198.51.100.1>") != NULL);
+		alg_result_fini(&res);
+	}
+}
+
+/* Every prefix of the INVITE: no crash, no read past the end (ASan). */
+static void
+test_alg_truncations(void)
+{
+	struct alg_result res;
+	size_t n;
+	uint8_t *copy;
+
+	linux_cfg();
+	for (n = 0; n <= sizeof(INVITE) - 1; n++) {
+		copy = malloc(n ? n : 1);
+		memcpy(copy, INVITE, n);
+		run((const char *)copy, n, &res, 5060, 5060);
+		CU_ASSERT(res.action != ALG_REWRITTEN || res.out_len > 0);
+		alg_result_fini(&res);
+		free(copy);
+	}
+	/* garbage */
+	{
+		uint8_t junk[512];
+		size_t i;
+
+		for (i = 0; i < sizeof(junk); i++)
+			junk[i] = (uint8_t)(i * 37 + 11);
+		run((const char *)junk, sizeof(junk), &res, 5060, 5060);
+		CU_ASSERT_EQUAL(res.action, ALG_DROP);
+		alg_result_fini(&res);
+	}
+}
+
+/* ---- profiles --------------------------------------------------------- */
+
+static void
+test_profile_errors(void)
+{
+	char err[2048], buf[64];
+	struct sim_cfg c;
+	const char *dirs[] = { SIPALG_SRC_PROFILES_DIR, NULL };
+	FILE *f;
+	char path[] = "/tmp/test_sim_prof_XXXXXX";
+	int fd;
+
+	profile_defaults(&c);
+	CU_ASSERT_EQUAL(profile_set(&c, "nosuch", "1", err, sizeof(err)), -1);
+	CU_ASSERT(strstr(err, "valid knobs: nat_mapping") != NULL);
+	CU_ASSERT(strstr(err, "farend_nat_keepalive") != NULL);
+	CU_ASSERT_EQUAL(profile_set(&c, "alg", "maybe", err, sizeof(err)), -1);
+	CU_ASSERT(strstr(err, "true or false") != NULL);
+	CU_ASSERT_EQUAL(profile_set(&c, "udp_timeout", "0", err, sizeof(err)), -1);
+	CU_ASSERT_EQUAL(profile_set(&c, "udp_timeout", "86401", err, sizeof(err)), -1);
+	CU_ASSERT_EQUAL(profile_set(&c, "udp_timeout", "-5", err, sizeof(err)), -1);
+	CU_ASSERT_EQUAL(profile_set(&c, "udp_timeout", "", err, sizeof(err)), -1);
+	CU_ASSERT_EQUAL(profile_set(&c, "nat_mapping", "xyz", err, sizeof(err)), -1);
+	CU_ASSERT(strstr(err, "eim, adm, apdm") != NULL);
+	CU_ASSERT_EQUAL(profile_set(&c, "rewrite_via_params", "received,bogus", err, sizeof(err)), -1);
+	CU_ASSERT_EQUAL(profile_set(&c, "inspect_ports", "udp/0", err, sizeof(err)), -1);
+	CU_ASSERT_EQUAL(profile_set(&c, "inspect_ports", "sctp/5060", err, sizeof(err)), -1);
+	CU_ASSERT_EQUAL(profile_set_arg(&c, "noequals", err, sizeof(err)), -1);
+	CU_ASSERT_EQUAL(profile_set_arg(&c, "=5", err, sizeof(err)), -1);
+	CU_ASSERT_EQUAL(c.udp_timeout, 30);          /* unchanged by failures */
+	CU_ASSERT_EQUAL(profile_set(&c, "inspect_ports", "udp/5060,udp/5080,tcp/5061", err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(c.ninspect_udp, 2);
+	CU_ASSERT_EQUAL(c.inspect_tcp_ports[0], 5061);
+	CU_ASSERT_STRING_EQUAL(profile_get(&c, "inspect_ports", buf, sizeof(buf)),
+	    "udp/5060,udp/5080,tcp/5061");
+	CU_ASSERT_EQUAL(profile_set(&c, "rewrite_via_params", "rport,maddr", err, sizeof(err)), 0);
+	CU_ASSERT_STRING_EQUAL(profile_get(&c, "rewrite_via_params", buf, sizeof(buf)), "rport,maddr");
+	CU_ASSERT_PTR_NULL(profile_get(&c, "nosuch", buf, sizeof(buf)));
+
+	/* file errors carry file:line */
+	fd = mkstemp(path);
+	CU_ASSERT_FATAL(fd >= 0);
+	f = fdopen(fd, "w");
+	fprintf(f, "# comment\n\nudp_timeout = 45   # trailing\nalg = nope\n");
+	fclose(f);
+	CU_ASSERT_EQUAL(profile_load_file(&c, path, dirs, err, sizeof(err)), -1);
+	CU_ASSERT(strstr(err, ":4: bad value 'nope' for knob alg") != NULL);
+	CU_ASSERT_EQUAL(c.udp_timeout, 45);
+	f = fopen(path, "w");
+	fprintf(f, "include nosuchprofile\n");
+	fclose(f);
+	CU_ASSERT_EQUAL(profile_load_file(&c, path, dirs, err, sizeof(err)), -1);
+	CU_ASSERT(strstr(err, ":1: unknown profile 'nosuchprofile'") != NULL);
+	f = fopen(path, "w");
+	fprintf(f, "include ../etc/passwd\n");
+	fclose(f);
+	CU_ASSERT_EQUAL(profile_load_file(&c, path, dirs, err, sizeof(err)), -1);
+	CU_ASSERT(strstr(err, "bad profile name") != NULL);
+	unlink(path);
+	CU_ASSERT_EQUAL(profile_load_file(&c, "/nonexistent/x.conf", dirs, err, sizeof(err)), -1);
+	CU_ASSERT(strstr(err, "No such file") != NULL);
+}
+
+static void
+test_profile_shipped(void)
+{
+	static const char *const names[] = { "off", "linux", "linux-legacy",
+		"consumer", "fortigate", "juniper", "sonicwall", "cisco-asa" };
+	const char *dirs[] = { SIPALG_SRC_PROFILES_DIR, NULL };
+	struct sim_cfg c, d;
+	char err[2048];
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		CU_ASSERT_EQUAL(profile_load(&c, names[i], dirs, err, sizeof(err)), 0);
+		CU_ASSERT_STRING_EQUAL(c.name, names[i]);
+	}
+	/* linux.conf equals the built-in defaults */
+	profile_load(&c, "linux", dirs, err, sizeof(err));
+	profile_defaults(&d);
+	CU_ASSERT_EQUAL(memcmp(&c, &d, sizeof(c)), 0);
+	profile_load(&c, "off", dirs, err, sizeof(err));
+	CU_ASSERT(!c.alg);
+	profile_load(&c, "sonicwall", dirs, err, sizeof(err));
+	CU_ASSERT(!c.consistent_nat);
+	CU_ASSERT_EQUAL(c.udp_fragments, FRAG_DROP);
+	profile_load(&c, "fortigate", dirs, err, sizeof(err));
+	CU_ASSERT(c.sdp_add_i_line);
+	CU_ASSERT(c.rewrite_call_id);
+	CU_ASSERT_EQUAL(profile_list(dirs, NULL, NULL), 8);
+}
+
+/* ---- pcap writer ------------------------------------------------------ */
+
+static void
+test_pcapw_checksums(void)
+{
+	FILE *f = tmpfile();
+	struct pcapw *w;
+	struct ep a = E("198.51.100.1", 5060), b = E("198.51.100.2", 5060);
+	uint8_t buf[2048];
+	size_t n;
+	const uint8_t pl[] = "hello, odd length";
+	uint32_t sum;
+	size_t i;
+
+	CU_ASSERT_FATAL(f != NULL);
+	w = pcapw_fdopen(f);
+	CU_ASSERT_EQUAL(pcapw_udp(w, 5 * S + 7, &a, &b, pl, sizeof(pl) - 1), 0);
+	CU_ASSERT_EQUAL(pcapw_tcp(w, 6 * S, &a, &b, 1000, 2000,
+	    PKT_TCP_ACK | PKT_TCP_PSH, pl, sizeof(pl) - 1), 0);
+	CU_ASSERT_EQUAL(pcapw_count(w), 2);
+	CU_ASSERT_EQUAL(pcapw_close(w), 0);
+	rewind(f);
+	n = fread(buf, 1, sizeof(buf), f);
+	fclose(f);
+	CU_ASSERT_EQUAL(n, 24 + 16 + 14 + 20 + 8 + 17 + 16 + 14 + 20 + 20 + 17);
+	/* nanosecond magic, Ethernet */
+	CU_ASSERT_EQUAL(buf[0] | buf[1] << 8 | buf[2] << 16 | (uint32_t)buf[3] << 24, 0xa1b23c4du);
+	/* record 1: ts 5 s + 7 ns */
+	CU_ASSERT_EQUAL(buf[24], 5);
+	CU_ASSERT_EQUAL(buf[28], 7);
+	/* IPv4 header checksum verifies to 0 */
+	CU_ASSERT_EQUAL(pcapw_cksum(buf + 40 + 14, 20, 0), 0);
+	CU_ASSERT_EQUAL(buf[40 + 14 + 2] << 8 | buf[40 + 14 + 3], 20 + 8 + 17);
+	/* UDP checksum over the pseudo-header verifies to 0 */
+	sum = 0;
+	for (i = 0; i < 8; i += 2)
+		sum += (uint32_t)(buf[40 + 14 + 12 + i] << 8 | buf[40 + 14 + 12 + i + 1]);
+	sum += 17 + 8 + 17;
+	CU_ASSERT_EQUAL(pcapw_cksum(buf + 40 + 14 + 20, 8 + 17, sum), 0);
+	/* TCP: seq, ack, checksum */
+	{
+		const uint8_t *ip = buf + 40 + 14 + 20 + 8 + 17 + 16 + 14;
+		const uint8_t *t = ip + 20;
+
+		CU_ASSERT_EQUAL(pcapw_cksum(ip, 20, 0), 0);
+		CU_ASSERT_EQUAL((uint32_t)t[4] << 24 | t[5] << 16 | t[6] << 8 | t[7], 1000);
+		CU_ASSERT_EQUAL((uint32_t)t[8] << 24 | t[9] << 16 | t[10] << 8 | t[11], 2000);
+		sum = 0;
+		for (i = 0; i < 8; i += 2)
+			sum += (uint32_t)(ip[12 + i] << 8 | ip[12 + i + 1]);
+		sum += 6 + 20 + 17;
+		CU_ASSERT_EQUAL(pcapw_cksum(t, 20 + 17, sum), 0);
+	}
+	/* family mismatch refused */
+	f = tmpfile();
+	w = pcapw_fdopen(f);
+	{
+		struct ep v6 = E("2001:db8::1", 5060);
+
+		CU_ASSERT_EQUAL(pcapw_udp(w, 0, &a, &v6, pl, 3), -1);
+	}
+	pcapw_close(w);
+	fclose(f);
+}
+
+/* ---- far end ---------------------------------------------------------- */
+
+static void
+test_farend(void)
+{
+	struct fe_dialog d;
+	struct alg_result ar;
+	struct ep t;
+	static const char resp[] =
+	    "SIP/2.0 200 OK\r\n"
+	    "Via: SIP/2.0/UDP 10.0.0.2:5060;branch=z9hG4bK1;rport=5060;received=10.0.0.2\r\n"
+	    "From: <sip:alice@10.0.0.2:5060>;tag=a\r\n"
+	    "To: <sip:bob@198.51.100.2>;tag=b\r\n"
+	    "Call-ID: c1\r\nCSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n";
+	static const char inv[] =
+	    "INVITE sip:alice@10.0.0.2:5060 SIP/2.0\r\n"
+	    "Via: SIP/2.0/UDP 198.51.100.2:5060;branch=z9hG4bKs\r\n"
+	    "From: <sip:bob@198.51.100.2>;tag=b\r\n"
+	    "To: <sip:alice@10.0.0.2:5060>\r\n"
+	    "Call-ID: c2\r\nCSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n";
+	uint8_t *out;
+	size_t ol;
+	struct ep src_pub = E("198.51.100.1", 40000);
+	char buf[1024];
+
+	linux_cfg();
+	memset(&d, 0, sizeof(d));
+	snprintf(d.call_id, sizeof(d.call_id), "c1");
+	d.ntxn = 1;
+	d.txn[0].cseq = 1;
+	snprintf(d.txn[0].method, sizeof(d.txn[0].method), "INVITE");
+	d.txn[0].via_out = E("198.51.100.1", 5060);
+	d.txn[0].rport = true;
+	d.txn[0].src_pub = src_pub;
+	CU_ASSERT(fe_response_target(&cfg, &d, 1, "INVITE", &t));
+	CU_ASSERT_EQUAL(t.port, 40000);              /* rport: the source port */
+	set("farend_rport=false");
+	CU_ASSERT(fe_response_target(&cfg, &d, 1, "INVITE", &t));
+	CU_ASSERT_EQUAL(t.port, 5060);               /* the sent-by port */
+	CU_ASSERT(ep_same_ip(&t, &src_pub));         /* received = source address */
+	CU_ASSERT(!fe_response_target(&cfg, &d, 2, "BYE", &t));
+
+	/* echo: the ALG's edits of Via/From come back in the response */
+	memset(&ar, 0, sizeof(ar));
+	ar.nedits = 2;
+	snprintf(ar.edits[0].field, sizeof(ar.edits[0].field), "Via");
+	snprintf(ar.edits[0].before, sizeof(ar.edits[0].before), "10.0.0.2:5060");
+	snprintf(ar.edits[0].after, sizeof(ar.edits[0].after), "198.51.100.1:5060");
+	snprintf(ar.edits[1].field, sizeof(ar.edits[1].field), "From");
+	snprintf(ar.edits[1].before, sizeof(ar.edits[1].before), "10.0.0.2:5060");
+	snprintf(ar.edits[1].after, sizeof(ar.edits[1].after), "198.51.100.1:5060");
+	fe_learn_edits(&d, &ar);
+	fe_learn_edits(&d, &ar);                     /* idempotent */
+	CU_ASSERT_EQUAL(d.nsubs, 2);
+	fe_outside_bytes(&d, (const uint8_t *)resp, sizeof(resp) - 1, false,
+	    NULL, NULL, &src_pub, &out, &ol);
+	CU_ASSERT_FATAL(out != NULL);
+	snprintf(buf, sizeof(buf), "%.*s", (int)ol, out);
+	CU_ASSERT(strstr(buf, "Via: SIP/2.0/UDP 198.51.100.1:5060;branch=z9hG4bK1;rport=40000;received=198.51.100.1\r\n") != NULL);
+	CU_ASSERT(strstr(buf, "From: <sip:alice@198.51.100.1:5060>;tag=a") != NULL);
+	free(out);
+
+	/* a new request to the phone: R-URI and To name the public target */
+	memset(&d, 0, sizeof(d));
+	{
+		struct ep phone = E("10.0.0.2", 5060), target = E("198.51.100.1", 5062);
+
+		fe_outside_bytes(&d, (const uint8_t *)inv, sizeof(inv) - 1, true,
+		    &phone, &target, NULL, &out, &ol);
+		CU_ASSERT_FATAL(out != NULL);
+		snprintf(buf, sizeof(buf), "%.*s", (int)ol, out);
+		CU_ASSERT(strstr(buf, "INVITE sip:alice@198.51.100.1:5062 SIP/2.0\r\n") != NULL);
+		CU_ASSERT(strstr(buf, "To: <sip:alice@198.51.100.1:5062>\r\n") != NULL);
+		CU_ASSERT(strstr(buf, "Via: SIP/2.0/UDP 198.51.100.2:5060;branch=z9hG4bKs\r\n") != NULL);
+		free(out);
+	}
+	/* nothing to change: NULL */
+	fe_outside_bytes(&d, (const uint8_t *)inv, sizeof(inv) - 1, true,
+	    NULL, NULL, NULL, &out, &ol);
+	CU_ASSERT_PTR_NULL(out);
+	/* findings are kept once per name */
+	fe_finding_add(&d, "transfer_failure", 1, 2, "x");
+	fe_finding_add(&d, "transfer_failure", 3, 4, "y");
+	CU_ASSERT_EQUAL(d.nf, 1);
+}
+
+/* ---- whole replays ------------------------------------------------------ */
+
+struct wr {
+	struct pcapw *w;
+	int64_t t;
+};
+
+static void
+udp(struct wr *w, double dt, const char *src, uint16_t sp, const char *dst,
+    uint16_t dp, const char *payload, size_t len)
+{
+	struct ep a = E(src, sp), b = E(dst, dp);
+
+	w->t += (int64_t)(dt * 1e9);
+	pcapw_udp(w->w, w->t, &a, &b, (const uint8_t *)payload, len);
+}
+
+static const char *
+sip(char *buf, size_t n, const char *first, const char *via_host, int cseq,
+    const char *method, const char *tag_to, const char *contact, int sdp_port,
+    const char *sdp_ip)
+{
+	char body[512] = "";
+
+	if (sdp_port > 0)
+		snprintf(body, sizeof(body),
+		    "v=0\r\no=u 1 1 IN IP4 %s\r\ns=-\r\nc=IN IP4 %s\r\nt=0 0\r\n"
+		    "m=audio %d RTP/AVP 0\r\n", sdp_ip, sdp_ip, sdp_port);
+	snprintf(buf, n, "%s\r\nVia: SIP/2.0/UDP %s;branch=z9hG4bK%d%s;rport\r\n"
+	    "From: <sip:a@10.0.0.2>;tag=f\r\nTo: <sip:b@198.51.100.2>%s%s\r\n"
+	    "Call-ID: call-1\r\nCSeq: %d %s\r\nContact: <sip:%s>\r\n%s"
+	    "Content-Length: %zu\r\n\r\n%s", first, via_host, cseq, method,
+	    tag_to ? ";tag=" : "", tag_to ? tag_to : "", cseq, method, contact,
+	    body[0] ? "Content-Type: application/sdp\r\n" : "", strlen(body), body);
+	return buf;
+}
+
+/* An outbound call: INVITE/200/ACK, RTP both ways, BYE/200. */
+static void
+write_call(const char *path, bool with_inbound_rtp)
+{
+	FILE *f = fopen(path, "wb");
+	struct wr w = { pcapw_fdopen(f), 1000 * S };
+	char m[2048], rtp[172];
+	int i;
+
+	memset(rtp, 0xd5, sizeof(rtp));
+	rtp[0] = (char)0x80;
+	rtp[1] = 0;
+	sip(m, sizeof(m), "INVITE sip:b@198.51.100.2 SIP/2.0", "10.0.0.2:5060", 1,
+	    "INVITE", NULL, "a@10.0.0.2:5060", 6000, "10.0.0.2");
+	udp(&w, 0, "10.0.0.2", 5060, "198.51.100.2", 5060, m, strlen(m));
+	sip(m, sizeof(m), "SIP/2.0 200 OK", "10.0.0.2:5060", 1, "INVITE", "t",
+	    "b@198.51.100.2:5060", 7000, "198.51.100.2");
+	udp(&w, 0.1, "198.51.100.2", 5060, "10.0.0.2", 5060, m, strlen(m));
+	sip(m, sizeof(m), "ACK sip:b@198.51.100.2:5060 SIP/2.0", "10.0.0.2:5060", 1,
+	    "ACK", "t", "a@10.0.0.2:5060", 0, "");
+	udp(&w, 0.01, "10.0.0.2", 5060, "198.51.100.2", 5060, m, strlen(m));
+	for (i = 0; i < 100; i++) {
+		rtp[3] = (char)i;
+		udp(&w, 0.02, "10.0.0.2", 6000, "198.51.100.2", 7000, rtp, sizeof(rtp));
+		if (with_inbound_rtp)
+			udp(&w, 0.001, "198.51.100.2", 7000, "10.0.0.2", 6000, rtp, sizeof(rtp));
+	}
+	sip(m, sizeof(m), "BYE sip:b@198.51.100.2:5060 SIP/2.0", "10.0.0.2:5060", 2,
+	    "BYE", "t", "a@10.0.0.2:5060", 0, "");
+	udp(&w, 0.1, "10.0.0.2", 5060, "198.51.100.2", 5060, m, strlen(m));
+	sip(m, sizeof(m), "SIP/2.0 200 OK", "10.0.0.2:5060", 2, "BYE", "t",
+	    "b@198.51.100.2:5060", 0, "");
+	udp(&w, 0.01, "198.51.100.2", 5060, "10.0.0.2", 5060, m, strlen(m));
+	pcapw_close(w.w);
+	fclose(f);
+}
+
+static enum outcome_id
+replay(const char *path, const char *profile, const char *extra,
+    struct sim_result *res, const char *out)
+{
+	const char *dirs[] = { SIPALG_SRC_PROFILES_DIR, NULL };
+	struct sim_capture *cap;
+	struct sim_opts o;
+	struct outcome oc;
+	char err[512];
+
+	CU_ASSERT_FATAL(profile_load(&cfg, profile, dirs, err, sizeof(err)) == 0);
+	if (extra != NULL)
+		set(extra);
+	cap = sim_capture_load(path, err, sizeof(err));
+	CU_ASSERT_FATAL(cap != NULL);
+	memset(&o, 0, sizeof(o));
+	o.write_path = out;
+	CU_ASSERT_FATAL(sim_run(&cfg, cap, &o, res, err, sizeof(err)) == 0);
+	sim_capture_free(cap);
+	CU_ASSERT_FATAL(res->ndlg >= 1);
+	outcome_eval(&cfg, res, &res->dlg[0], &oc);
+	return oc.id;
+}
+
+static void
+test_replay_outcomes(void)
+{
+	char path[] = "/tmp/test_sim_cap_XXXXXX", outp[] = "/tmp/test_sim_out_XXXXXX";
+	struct sim_result res;
+	int fd = mkstemp(path), fd2 = mkstemp(outp);
+	char verdict[512];
+
+	CU_ASSERT_FATAL(fd >= 0 && fd2 >= 0);
+	close(fd);
+	close(fd2);
+	write_call(path, true);
+	/* implied public address: none in this capture, the default is used */
+	CU_ASSERT_EQUAL(replay(path, "off", NULL, &res, NULL), OUT_ONE_WAY_AUDIO);
+	CU_ASSERT(res.farend_lost >= 100);
+	{
+		char a[64];
+
+		CU_ASSERT_STRING_EQUAL(ep_ip_str(&res.public_ip, a, sizeof(a)), "203.0.113.1");
+	}
+	outcome_verdict(&cfg, &res, verdict, sizeof(verdict));
+	CU_ASSERT_STRING_EQUAL(verdict,
+	    "with the ALG off, 0 of 1 call complete, 1 have one-way audio");
+	sim_result_fini(&res);
+	CU_ASSERT_EQUAL(replay(path, "linux", NULL, &res, outp), OUT_COMPLETED);
+	CU_ASSERT(res.rewritten >= 3);
+	CU_ASSERT(res.written > 200);
+	sim_result_fini(&res);
+	/* the outside capture reads back: every packet from the public address */
+	{
+		char err[256];
+		struct sim_capture *c = sim_capture_load(outp, err, sizeof(err));
+		struct ep pub = E("203.0.113.1", 0);
+		size_t i, fromphone = 0;
+
+		CU_ASSERT_FATAL(c != NULL);
+		CU_ASSERT_EQUAL(c->an.n[ANOMALY_UDP_BAD_LEN], 0);
+		for (i = 0; i < c->n; i++) {
+			CU_ASSERT(!ep_is_private(&c->p[i].src));
+			CU_ASSERT(!ep_is_private(&c->p[i].dst));
+			if (ep_same_ip(&c->p[i].src, &pub))
+				fromphone++;
+		}
+		CU_ASSERT(fromphone > 100);
+		sim_capture_free(c);
+	}
+	/* the capture lost the far end's RTP: the model still predicts it */
+	write_call(path, false);
+	CU_ASSERT_EQUAL(replay(path, "linux", NULL, &res, NULL), OUT_COMPLETED);
+	sim_result_fini(&res);
+	CU_ASSERT_EQUAL(replay(path, "off", NULL, &res, NULL), OUT_ONE_WAY_AUDIO);
+	sim_result_fini(&res);
+	/* latching far end rescues ALG off */
+	CU_ASSERT_EQUAL(replay(path, "off", "farend_symmetric_rtp=true", &res, NULL),
+	    OUT_COMPLETED);
+	sim_result_fini(&res);
+	/* media from another address than the signalling peer */
+	CU_ASSERT_EQUAL(replay(path, "linux", "media_src=signalling_peer", &res, NULL),
+	    OUT_COMPLETED);
+	sim_result_fini(&res);
+	/* an ALG that drops the INVITE */
+	CU_ASSERT_EQUAL(replay(path, "linux", "max_ruri_len=5", &res, NULL),
+	    OUT_CALL_FAILED);
+	CU_ASSERT(res.alg_drops >= 1);
+	CU_ASSERT(res.suppressed > 0);               /* the rest cannot happen */
+	sim_result_fini(&res);
+	/* session timer: Juniper-like tracking with no Session-Expires: no effect */
+	CU_ASSERT_EQUAL(replay(path, "juniper", NULL, &res, NULL), OUT_COMPLETED);
+	sim_result_fini(&res);
+	/* max_call shorter than the call */
+	CU_ASSERT_EQUAL(replay(path, "linux", "max_call=1", &res, NULL),
+	    OUT_MAX_CALL_DROP);
+	sim_result_fini(&res);
+	unlink(path);
+	unlink(outp);
+}
+
+/* An unreadable capture is an error with the file named. */
+static void
+test_replay_errors(void)
+{
+	char err[512];
+
+	CU_ASSERT_PTR_NULL(sim_capture_load("/nonexistent.pcap", err, sizeof(err)));
+	CU_ASSERT(strstr(err, "cannot read '/nonexistent.pcap'") != NULL);
+}
+
+int
+main(void)
+{
+	CU_pSuite s;
+
+	sipmsg_global_init();
+	if (CU_initialize_registry() != CUE_SUCCESS)
+		return 1;
+	s = CU_add_suite("nat", NULL, NULL);
+	CU_add_test(s, "port preservation", test_nat_port_preservation);
+	CU_add_test(s, "mapping kinds", test_nat_mapping_kinds);
+	CU_add_test(s, "filtering", test_nat_filtering);
+	CU_add_test(s, "timeouts", test_nat_timeouts);
+	CU_add_test(s, "pinholes and forwards", test_nat_pinholes);
+	CU_add_test(s, "inside networks", test_nat_inside_nets);
+	s = CU_add_suite("alg", NULL, NULL);
+	CU_add_test(s, "linux invite", test_alg_linux_invite);
+	CU_add_test(s, "header knobs", test_alg_header_knobs);
+	CU_add_test(s, "request-uri and inbound", test_alg_ruri_and_inbound);
+	CU_add_test(s, "sdp knobs", test_alg_sdp_knobs);
+	CU_add_test(s, "content-length", test_alg_content_length);
+	CU_add_test(s, "drops", test_alg_drops);
+	CU_add_test(s, "truncations", test_alg_truncations);
+	s = CU_add_suite("profile", NULL, NULL);
+	CU_add_test(s, "errors", test_profile_errors);
+	CU_add_test(s, "shipped profiles", test_profile_shipped);
+	s = CU_add_suite("pcapw", NULL, NULL);
+	CU_add_test(s, "checksums", test_pcapw_checksums);
+	s = CU_add_suite("farend", NULL, NULL);
+	CU_add_test(s, "routing and echo", test_farend);
+	s = CU_add_suite("replay", NULL, NULL);
+	CU_add_test(s, "outcomes", test_replay_outcomes);
+	CU_add_test(s, "errors", test_replay_errors);
+	CU_basic_set_mode(CU_BRM_VERBOSE);
+	CU_basic_run_tests();
+	{
+		int fails = (int)CU_get_number_of_failures();
+
+		CU_cleanup_registry();
+		return fails != 0 || CU_get_error() != CUE_SUCCESS;
+	}
+}
