@@ -40,6 +40,9 @@
 /* How often (in frames) the file offset is sampled for progress. */
 #define PROGRESS_EVERY 256
 
+/* Latest second a frame may claim (2^62 ns, see cfile_fill). */
+#define TS_MAX_SEC ((INT64_C(1) << 62) / CAP_NS_PER_SEC)
+
 struct cfile {
 	struct capture_info info;
 	pcap_t *pc;                 /* NULL once the file is done */
@@ -134,7 +137,7 @@ cfile_fill(struct cfile *f)
 	struct pcap_pkthdr *h;
 	const u_char *data;
 	int r;
-	int64_t ts;
+	int64_t ts, sec;
 	uint32_t caplen;
 
 	f->has = 0;
@@ -162,7 +165,19 @@ cfile_fill(struct cfile *f)
 		caplen = CAP_SNAPLEN;
 	if (caplen < h->len)
 		anomaly_add(&f->info.an, ANOMALY_CAPLEN_SHORT);
-	ts = (int64_t)h->ts.tv_sec * CAP_NS_PER_SEC +
+	/*
+	 * pcapng timestamps are 64-bit counts in any unit, so tv_sec can be
+	 * far past what int64 nanoseconds hold (found by fuzz_capture: a
+	 * signed overflow).  Clamp seconds to [0, TS_MAX_SEC]: 2^62 ns, the
+	 * year 2116, leaves room for every difference and every timeout
+	 * added to a capture time downstream.
+	 */
+	sec = (int64_t)h->ts.tv_sec;
+	if (sec < 0)
+		sec = 0;
+	else if (sec > TS_MAX_SEC)
+		sec = TS_MAX_SEC;
+	ts = sec * CAP_NS_PER_SEC +
 	    (int64_t)h->ts.tv_usec * (f->nano ? 1 : 1000);
 	if (f->info.packets == 1 || ts < f->info.first_ns)
 		f->info.first_ns = ts;

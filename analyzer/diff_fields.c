@@ -432,15 +432,14 @@ field_name(char *dst, size_t n, const struct fval *f, bool sdp)
 	}
 	if (f->idx > 0)
 		snprintf(idx, sizeof(idx), "[%d]", f->idx);
-	/* Names are short; a cut one is still a usable label, so the
-	 * truncation is deliberate (the result keeps -Wformat-truncation
-	 * from warning about it). */
 	if (f->section == 0)
 		w = snprintf(dst, n, "SDP %s%s", f->name, idx);
 	else
 		w = snprintf(dst, n, "SDP m[%d] %s%s", f->section - 1, f->name,
 		    idx);
-	(void)w;
+	/* Names are short; a cut one is still a usable label, marked so. */
+	if (w > 0 && (size_t)w >= n && n > 1)
+		dst[n - 2] = '~';
 }
 
 /* Via value: sent-by and the parameters, each compared on its own. */

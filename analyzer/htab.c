@@ -12,6 +12,8 @@ htab_init(struct htab *h, size_t initial)
 
 	while (nb < initial)
 		nb <<= 1;
+	/* Buckets are pointers: sizeof(struct hnode *) is meant. */
+	/* NOLINTNEXTLINE(bugprone-sizeof-expression) */
 	h->b = calloc(nb, sizeof(*h->b));
 	h->nb = h->b ? nb : 0;
 	h->n = 0;
@@ -30,6 +32,7 @@ static void
 grow(struct htab *h)
 {
 	size_t nb = h->nb * 2;
+	/* NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers */
 	struct hnode **b = calloc(nb, sizeof(*b));
 
 	if (b == NULL)

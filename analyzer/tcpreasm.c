@@ -333,6 +333,13 @@ buf_append(struct dir *d, const uint8_t *data, size_t n,
 
 	if (b == NULL)
 		return -1;
+	/*
+	 * Nothing to add: return before memcpy, whose destination is still
+	 * NULL on a fresh buffer (NULL + 0 and memcpy(NULL, ..., 0) are
+	 * undefined; found by clang-tidy's NonNullParamChecker).
+	 */
+	if (n == 0)
+		return 0;
 	if (n > CAP_TCP_FLOW_BYTES - b->len) {
 		anomaly_add(an, ANOMALY_TCP_BUFFER_FULL);
 		b->len = b->need = b->scan = b->line_start = 0;

@@ -7,6 +7,11 @@ cd "$(dirname "$0")/.."
 src=$(pwd)
 jobs=$(nproc 2>/dev/null || echo 2)
 [ -x configure ] || autoreconf -fi
+# Out-of-tree builds need a source tree that is not configured in place.
+if [ -f config.status ]; then
+	echo "run-all: the source tree was configured in place; make distclean first"
+	make -s distclean
+fi
 
 run() {
 	dir=$1
