@@ -62,7 +62,7 @@ struct analysis {
 	struct htab eps;          /* struct media_ep by address */
 	struct htab streams;      /* struct stream_rec by src, dst, ssrc */
 	struct stream_rec *orphan_head, *orphan_tail;
-	size_t nstreams;
+	size_t nstreams, norphans;
 	struct analysis_capstats *stats; /* one per file */
 	size_t nstats;
 	int64_t now_ns;
@@ -213,6 +213,8 @@ stream_find(struct analysis *a, const struct ep *src, const struct ep *dst,
 static void
 orphan_unlink(struct analysis *a, struct stream_rec *r)
 {
+	if (r->lru_prev != NULL || r->lru_next != NULL || a->orphan_head == r)
+		a->norphans--;
 	if (r->lru_prev)
 		r->lru_prev->lru_next = r->lru_next;
 	else if (a->orphan_head == r)
@@ -227,6 +229,7 @@ orphan_unlink(struct analysis *a, struct stream_rec *r)
 static void
 orphan_append(struct analysis *a, struct stream_rec *r)
 {
+	a->norphans++;
 	r->lru_next = NULL;
 	r->lru_prev = a->orphan_tail;
 	if (a->orphan_tail)
@@ -271,6 +274,11 @@ stream_new(struct analysis *a, const struct pkt *p, uint32_t ssrc,
 	}
 	if (owner != NULL && owner->nstreams >= CAP_DIALOG_STREAMS)
 		owner = NULL;
+	if (owner == NULL && a->norphans >= CAP_UNANNOUNCED_STREAMS) {
+		/* Make room: the least recently active stray stream goes. */
+		anomaly_add(a->cur_an, ANOMALY_STREAM_TABLE_FULL);
+		orphan_release(a, a->orphan_head);
+	}
 	r = calloc(1, sizeof(*r));
 	if (r == NULL)
 		return NULL;
@@ -423,18 +431,35 @@ handle_sip(struct analysis *a, const struct pkt *p, uint64_t first_frame,
 		a->peak_dialog_bytes = nb;
 }
 
+/* Blank or NUL keepalives longer than this are not taken for keepalives. */
+#define KEEPALIVE_MAX 16
+
 /* Datagram transports: UDP payloads and SCTP DATA chunks. */
 static void
 handle_datagram(struct analysis *a, const struct pkt *p, uint8_t transport)
 {
 	size_t msg_len, body_off, off = 0;
 
-	/* CRLF keepalives (RFC 5626 §3.5.1) and STUN are not SIP messages. */
+	/*
+	 * Keepalives are not SIP messages: CRLF (RFC 5626 §3.5.1), and the
+	 * short runs of blanks or NUL bytes many phones send instead (e.g.
+	 * four NULs, or five spaces in irontec_sngrep__aaa.pcap).
+	 */
 	while (off < p->len && (p->payload[off] == '\r' ||
 	    p->payload[off] == '\n'))
 		off++;
+	if (off == 0 && p->len > 0 && p->len <= KEEPALIVE_MAX) {
+		size_t k = 0;
+
+		while (k < p->len && (p->payload[k] == ' ' ||
+		    p->payload[k] == '\t' || p->payload[k] == '\0'))
+			k++;
+		if (k == p->len)
+			off = k;
+	}
 	if (off > 0 && off == p->len) {
 		a->stats[a->cur_cap].keepalives++;
+		detect_keepalive(a->det, &p->src, &p->dst, p->ts_ns);
 		return;
 	}
 	if (!sipframe_looks_like_sip(p->payload + off, p->len - off)) {

@@ -71,7 +71,14 @@
 #define CAP_REGISTER_IDLE_NS   (3700 * CAP_NS_PER_SEC) /* an hour's refresh, and a bit */
 
 /* RTP. */
-#define CAP_STREAMS            100000  /* RTP/RTCP flows in flight */
+/*
+ * RTP streams in flight (about 1.6 KB each, most of it the rate strip):
+ * 20000 bound them to ~32 MB.  Streams no SDP announced are capped apart
+ * and the least recently active one is reported early to make room, so a
+ * flood of stray SSRCs cannot crowd out the calls' own streams.
+ */
+#define CAP_STREAMS            20000
+#define CAP_UNANNOUNCED_STREAMS 4096
 #define CAP_STREAM_IDLE_NS     (120 * CAP_NS_PER_SEC)
 #define CAP_RTP_RATE_SECONDS_STRIP 600 /* seconds of per-second packet-rate strip kept */
 #define CAP_SDP_ENDPOINTS      200000  /* announced media endpoints */

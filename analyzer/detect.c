@@ -87,6 +87,8 @@ detect_dialog(struct detect *dt, struct dialog *d)
 	d->findings = NULL;
 	dt->dialogs++;
 	fs.n = 0;
+	/* What the phones sent in this dialog, before any detector asks. */
+	detect_binding_feed(dt, d);
 	for (size_t i = 0; i < sizeof(detectors) / sizeof(detectors[0]); i++)
 		detectors[i](dt, d, &fs);
 	for (int i = 0; i < d->nstreams; i++)
@@ -117,6 +119,7 @@ detect_verdict_get(const struct detect *dt, struct detect_verdict *v)
 	memset(v, 0, sizeof(*v));
 	v->dialogs = dt->dialogs;
 	v->affected = dt->affected;
+	v->bindings_dropped = dt->bindings_dropped;
 	for (int k = 0; k < DET_COUNT && k < 16; k++)
 		v->by_id[k] = dt->by_id[k];
 	for (int k = 0; k < HIT_KIND_COUNT; k++) {

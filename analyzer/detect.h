@@ -25,6 +25,14 @@
 
 #define DETECT_MAX_EVIDENCE 12
 #define DETECT_MAX_FINDINGS 12
+/*
+ * Phone bindings followed across dialogs (REGISTER source and registrar,
+ * keepalives), and unanswered inbound INVITEs waiting for the REGISTER
+ * dialog of their binding.  Fixed tables: when full, new entries are not
+ * recorded (counted in the verdict's bindings_dropped), nothing grows.
+ */
+#define DETECT_MAX_BINDINGS 512
+#define DETECT_MAX_PENDING 64
 
 struct evidence {
 	uint32_t cap_idx;
@@ -58,6 +66,7 @@ struct detect_verdict {
 	int nstrongest;
 	uint64_t dialogs, affected;            /* dialogs seen / with findings */
 	uint64_t by_id[16];                    /* per detector id index */
+	uint64_t bindings_dropped;             /* binding/pending tables full */
 };
 
 struct detect;
@@ -68,6 +77,16 @@ void detect_free(struct detect *dt);
 
 /* Runs every detector on d; sets d->findings (NULL when none). */
 void detect_dialog(struct detect *dt, struct dialog *d);
+
+/*
+ * A keepalive datagram (CRLF, RFC 5626 3.5.1; or a STUN binding request on
+ * a SIP flow) from src to dst at ts_ns: refreshes the phone's binding
+ * (src, dst) and counts as a keepalive for registration_failure.  Called
+ * by the analysis as packets arrive (before the dialogs around it are
+ * reported).  Never allocates; a full binding table drops it.
+ */
+void detect_keepalive(struct detect *dt, const struct ep *src,
+    const struct ep *dst, int64_t ts_ns);
 
 /* The capture-level verdict over the dialogs seen so far. */
 void detect_verdict_get(const struct detect *dt, struct detect_verdict *v);

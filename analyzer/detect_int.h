@@ -64,6 +64,47 @@ struct detect_aor {
 	bool used;
 };
 
+/*
+ * A phone's binding as the capture shows it: the phone's address:port
+ * (source of its REGISTERs, keepalives and requests) and the peer it
+ * talks to (the registrar for a REGISTER), i.e. one NAT 5-tuple.  When
+ * the phone sent is kept as spans of activity: packets less than
+ * BINDING_MERGE_NS apart fall in one span, so "the last packet before t"
+ * is exact whenever the phone was silent for longer than that (the
+ * smallest NAT timeout preset is 30 s) and otherwise known to be shorter.
+ * The oldest span is dropped when BINDING_SPANS are used.
+ */
+#define BINDING_SPANS 16
+#define BINDING_MERGE_NS (20 * DETECT_NS)
+
+struct detect_span {
+	int64_t from_ns, to_ns;   /* first and last packet of the span */
+	uint32_t cap_idx;
+	uint64_t frame;           /* frame of the last packet (0 unknown) */
+	const char *what;         /* "REGISTER", "keepalive" ... (static) */
+};
+
+struct detect_binding {
+	struct ep phone, peer;
+	bool used;
+	bool registered;          /* a REGISTER went from phone to peer */
+	uint64_t keepalives;      /* CRLF/STUN datagrams and OPTIONS pings */
+	int64_t first_ka_ns;
+	struct detect_span span[BINDING_SPANS];
+	int nspan;
+};
+
+/* An unanswered inbound INVITE whose binding was not known yet. */
+struct detect_pending {
+	bool used;
+	struct ep phone, caller;  /* INVITE destination and source */
+	int64_t ts_ns;
+	uint32_t cap_idx;
+	uint64_t frame;
+	uint32_t retrans;
+	char call_id[64];
+};
+
 struct detect {
 	uint64_t dialogs, affected;
 	uint64_t by_id[DET_COUNT];
@@ -72,6 +113,10 @@ struct detect {
 	uint64_t rtp_dialogs;     /* dialogs that carried RTP */
 	struct detect_aor aors[DETECT_AORS];
 	unsigned aor_next;        /* replacement cursor when full */
+	struct detect_binding bindings[DETECT_MAX_BINDINGS];
+	unsigned nbindings;
+	struct detect_pending pending[DETECT_MAX_PENDING];
+	uint64_t bindings_dropped; /* binding or pending entries not kept */
 };
 
 typedef void (*detect_fn)(struct detect *dt, const struct dialog *d,
@@ -103,6 +148,41 @@ void detect_ev_at(struct finding *f, uint32_t cap_idx, uint64_t frame,
     __attribute__((format(printf, 6, 7)));
 /* Records one ALG (or no-ALG) fingerprint for the verdict. */
 void detect_hit(struct detect *dt, enum alg_hit k, const struct evidence *ev);
+
+/*
+ * Bindings (detect_binding.c).  _get finds the binding (phone, peer), or
+ * creates it when create is set and the table has room (NULL otherwise:
+ * counted in bindings_dropped).  _tx records a packet the phone sent on
+ * it.  _last_tx tells when the phone last sent before t: returns 1 with
+ * *gap_ns exact and *sp the span that ended then, 0 when it was sending
+ * less than BINDING_MERGE_NS before t (gap below that), -1 when nothing
+ * is known before t.  _feed records the phone-side packets of a finished
+ * dialog (REGISTERs create bindings, OPTIONS pings count as keepalives,
+ * other messages refresh bindings already known).
+ */
+struct detect_binding *detect_binding_get(struct detect *dt,
+    const struct ep *phone, const struct ep *peer, bool create);
+void detect_binding_tx(struct detect_binding *b, int64_t ts_ns,
+    uint32_t cap_idx, uint64_t frame, const char *what);
+int detect_binding_last_tx(const struct detect_binding *b, int64_t t,
+    int64_t *gap_ns, const struct detect_span **sp);
+void detect_binding_feed(struct detect *dt, const struct dialog *d);
+/* Keepalives seen from phone to any peer. */
+uint64_t detect_binding_keepalives(const struct detect *dt,
+    const struct ep *phone);
+/* The registered binding of phone (to any registrar), NULL none. */
+struct detect_binding *detect_binding_registered(struct detect *dt,
+    const struct ep *phone);
+
+/*
+ * NAT UDP timeout presets (ALG-REFERENCE.md section 2): the largest
+ * preset gap_ns exceeds, NULL when none; the text names every preset
+ * exceeded ("30 s Linux conntrack and 60 s consumer-router UDP
+ * timeout").  *secs gets the largest exceeded.
+ */
+const char *detect_nat_preset(int64_t gap_ns, int *secs);
+/* Same for media pinholes: 120 s conntrack stream / Juniper, 300 s ZyXEL. */
+const char *detect_media_preset(int64_t gap_ns, int *secs);
 
 /* True when m was sent by the caller side (the initial request's sender). */
 bool detect_from_caller(const struct dialog *d, const struct dmsg *m);

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "detect.h"
+#include "detect_int.h"
 #include "dialog.h"
 #include "sipmsg.h"
 
@@ -20,11 +21,17 @@
 #define MS 1000000LL
 #define T0 (1700000000LL * SEC)
 
-/* What the done callback saw: detector results of the last dialog. */
+/* What the done callback saw: detector results of the last dialog, and
+ * of every dialog by Call-ID (the first SEEN_ALL). */
+#define SEEN_ALL 8
 struct seen {
 	struct detect *dt;
 	struct findings f;
 	int n;
+	struct {
+		char cid[64];
+		struct findings f;
+	} all[SEEN_ALL];
 };
 
 static bool
@@ -36,6 +43,11 @@ done(void *user, struct dialog *d)
 	memset(&s->f, 0, sizeof(s->f));
 	if (d->findings != NULL)
 		s->f = *d->findings;
+	if (s->n < SEEN_ALL) {
+		snprintf(s->all[s->n].cid, sizeof(s->all[s->n].cid), "%.63s",
+		    d->call_id);
+		s->all[s->n].f = s->f;
+	}
 	s->n++;
 	return false;
 }
@@ -63,6 +75,16 @@ tb_finish(struct tb *b)
 {
 	dialog_table_free(b->t);
 	b->t = NULL;
+}
+
+/* Reports what is in flight, then starts a new table on the same detector
+ * state (dialogs reported in this order, whatever their kind). */
+static void
+tb_next(struct tb *b)
+{
+	dialog_table_free(b->t);
+	b->t = dialog_table_new(done, &b->s);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(b->t);
 }
 
 static void
@@ -168,6 +190,38 @@ count(const struct tb *b, const char *id)
 		if (strcmp(b->s.f.f[i].id, id) == 0)
 			n++;
 	return n;
+}
+
+/* The findings of the dialog with this Call-ID (empty when not seen). */
+static const struct findings *
+of(const struct tb *b, const char *cid)
+{
+	static const struct findings none;
+
+	for (int i = 0; i < b->s.n && i < SEEN_ALL; i++)
+		if (strcmp(b->s.all[i].cid, cid) == 0)
+			return &b->s.all[i].f;
+	return &none;
+}
+
+static const struct finding *
+find_in(const struct findings *fs, const char *id, const char *in_summary)
+{
+	for (int i = 0; i < fs->n; i++)
+		if (strcmp(fs->f[i].id, id) == 0 && (in_summary == NULL ||
+		    strstr(fs->f[i].summary, in_summary) != NULL))
+			return &fs->f[i];
+	return NULL;
+}
+
+/* The evidence of f with this field, NULL none. */
+static const struct evidence *
+ev_of(const struct finding *f, const char *field)
+{
+	for (int i = 0; f != NULL && i < f->nev; i++)
+		if (strcmp(f->ev[i].field, field) == 0)
+			return &f->ev[i];
+	return NULL;
 }
 
 static const struct finding *
@@ -854,6 +908,567 @@ test_verdict_names(void)
 	detect_free(dt);
 }
 
+/* ---- the phone's binding: idle gap, registrar, keepalives -------- */
+
+#define NAT "198.51.100.1"      /* the phone's public address (outside view) */
+#define OTHER "203.0.113.9"     /* a caller that is not the registrar */
+
+/* REGISTER seen outside: NAT:5060 -> SV, Contact private, 200 granting
+ * expires (0: no Expires in the 200). */
+static void
+reg_out(struct tb *b, int64_t t, const char *cid, int cseq, int expires)
+{
+	tb_add(b, t, NAT, 5060, SV, 5060, -1,
+	    "REGISTER sip:" SV " SIP/2.0\n"
+	    "Via: SIP/2.0/UDP " PH ":5060;branch=z9hG4bKo%s%d\n"
+	    "From: <sip:phone@" SV ">;tag=r1\nTo: <sip:phone@" SV ">\n"
+	    "Call-ID: %s\nCSeq: %d REGISTER\n"
+	    "Contact: <sip:phone@" PH ":5060>\n\n", cid, cseq, cid, cseq);
+	tb_add(b, t + 20 * MS, SV, 5060, NAT, 5060, -1,
+	    "SIP/2.0 200 OK\n"
+	    "Via: SIP/2.0/UDP " PH ":5060;branch=z9hG4bKo%s%d\n"
+	    "From: <sip:phone@" SV ">;tag=r1\n"
+	    "To: <sip:phone@" SV ">;tag=x\n"
+	    "Call-ID: %s\nCSeq: %d REGISTER\n"
+	    "Contact: <sip:phone@" PH ":5060>;expires=%d\n\n", cid, cseq, cid,
+	    cseq, expires);
+}
+
+/* An INVITE from src to the phone's public binding at t, sent 1 + n
+ * times on Timer A, never answered. */
+static void
+inbound_invite(struct tb *b, int64_t t, const char *src, const char *cid,
+    int n)
+{
+	char body[512];
+	int64_t gap = SEC / 2;
+
+	snprintf(body, sizeof(body), sdp_fmt, src, src, 7000, "sendrecv");
+	for (int i = 0; i <= n; i++) {
+		tb_add(b, t, src, 5060, NAT, 5060, -1,
+		    "INVITE sip:phone@" NAT ":5060 SIP/2.0\n"
+		    "Via: SIP/2.0/UDP %s:5060;branch=z9hG4bKin%s\n"
+		    "From: <sip:server@%s>;tag=sv1\nTo: <sip:phone@" NAT ">\n"
+		    "Call-ID: %s\nCSeq: 1 INVITE\nContact: <sip:server@%s>\n"
+		    "Content-Type: application/sdp\n\n%s", src, cid, src, cid,
+		    src, body);
+		t += gap;
+		gap *= 2;
+	}
+}
+
+/*
+ * The INVITE's dialog is reported before the registration (as at the end
+ * of a capture): the gap is reported on the registration dialog.
+ */
+static void
+gap_pending(double gap_s, double want_conf, const char *want_sum)
+{
+	struct tb b;
+	const struct finding *f;
+	const struct evidence *e;
+
+	tb_init(&b);
+	reg_out(&b, T0, "gp-reg", 1, 3600);
+	inbound_invite(&b, T0 + (int64_t)(gap_s * 1e9), SV, "gp-inv", 5);
+	tb_finish(&b);
+	CU_ASSERT_EQUAL(b.s.n, 2);
+	CU_ASSERT_STRING_EQUAL(b.s.all[0].cid, "gp-inv");
+	/* The call's own finding, from its retransmissions. */
+	f = find_in(of(&b, "gp-inv"), "inbound_call_unanswered", NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	CU_ASSERT_DOUBLE_EQUAL(f->confidence, 0.6, 1e-9);
+	/* The binding's finding, with the gap. */
+	f = find_in(of(&b, "gp-reg"), "inbound_call_unanswered", NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	CU_ASSERT_DOUBLE_EQUAL(f->confidence, want_conf, 1e-9);
+	CU_ASSERT_PTR_NOT_NULL(strstr(f->summary, want_sum));
+	e = ev_of(f, "binding idle gap");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(e);
+	CU_ASSERT_EQUAL(e->frame, 1);      /* the REGISTER */
+	CU_ASSERT_EQUAL(e->ts_ns, T0);
+	e = ev_of(f, "INVITE");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(e);
+	CU_ASSERT_EQUAL(e->frame, 3);
+	CU_ASSERT_PTR_NULL(ev_of(f, "INVITE source vs registrar"));
+	tb_free(&b);
+}
+
+static void
+test_inbound_gap_pending(void)
+{
+	/* Below every preset: the gap is shown, the confidence not raised. */
+	gap_pending(10.3, 0.6, "silent 10.3 s on its binding");
+	/* 30 s exactly is not beyond the 30 s conntrack timeout. */
+	gap_pending(30.0, 0.6, "silent 30.0 s on its binding");
+	gap_pending(30.5, 0.7, "(beyond the 30 s Linux conntrack UDP timeout)");
+	gap_pending(60.0, 0.7, "(beyond the 30 s Linux conntrack UDP timeout)");
+	gap_pending(60.5, 0.75, "30 s Linux conntrack and 60 s consumer-router");
+	gap_pending(181, 0.8, "180 s FortiGate");
+}
+
+/*
+ * The registration reported first (it ended before): the INVITE's own
+ * finding carries the gap; a keepalive in between shortens it.
+ */
+static void
+test_inbound_gap_known(void)
+{
+	struct tb b;
+	const struct finding *f;
+	const struct evidence *e;
+	struct ep ph = mkep(NAT, 5060), sv = mkep(SV, 5060);
+
+	tb_init(&b);
+	reg_out(&b, T0, "gk-reg", 1, 3600);
+	tb_next(&b);
+	inbound_invite(&b, T0 + 45 * SEC, SV, "gk-inv", 3);
+	tb_finish(&b);
+	f = find_in(of(&b, "gk-inv"), "inbound_call_unanswered", NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	CU_ASSERT_DOUBLE_EQUAL(f->confidence, 0.7, 1e-9);
+	CU_ASSERT_PTR_NOT_NULL(strstr(f->summary, "silent 45.0 s"));
+	e = ev_of(f, "binding idle gap");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(e);
+	CU_ASSERT_PTR_NOT_NULL(strstr(e->value, "45.0 s since the phone's "
+	    "last packet on " NAT ":5060 -> " SV ":5060 (REGISTER), beyond "
+	    "the 30 s Linux conntrack"));
+	tb_free(&b);
+
+	/* A CRLF keepalive 25 s after the REGISTER: gap 20 s, not flagged. */
+	tb_init(&b);
+	reg_out(&b, T0, "gk-reg", 1, 3600);
+	tb_next(&b);
+	detect_keepalive(b.s.dt, &ph, &sv, T0 + 25 * SEC);
+	inbound_invite(&b, T0 + 45 * SEC, SV, "gk-inv", 3);
+	tb_finish(&b);
+	f = find_in(of(&b, "gk-inv"), "inbound_call_unanswered", NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	CU_ASSERT_DOUBLE_EQUAL(f->confidence, 0.6, 1e-9);
+	e = ev_of(f, "binding idle gap");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(e);
+	CU_ASSERT_EQUAL(e->ts_ns, T0 + 25 * SEC);
+	CU_ASSERT_PTR_NOT_NULL(strstr(e->value, "20.0 s since"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(e->value, "(keepalive)"));
+	tb_free(&b);
+
+	/* Keepalives every 15 s right up to the INVITE: "under 20 s". */
+	tb_init(&b);
+	reg_out(&b, T0, "gk-reg", 1, 3600);
+	tb_next(&b);
+	for (int i = 1; i <= 20; i++)
+		detect_keepalive(b.s.dt, &ph, &sv, T0 + i * 15 * SEC);
+	inbound_invite(&b, T0 + 100 * SEC, SV, "gk-inv", 3);
+	tb_finish(&b);
+	f = find_in(of(&b, "gk-inv"), "inbound_call_unanswered", NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	CU_ASSERT_DOUBLE_EQUAL(f->confidence, 0.6, 1e-9);
+	e = ev_of(f, "binding idle gap");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(e);
+	CU_ASSERT_PTR_NOT_NULL(strstr(e->value, "under 20 s"));
+	tb_free(&b);
+
+	/* Answered after a long gap: no finding at all. */
+	tb_init(&b);
+	reg_out(&b, T0, "gk-reg", 1, 3600);
+	tb_next(&b);
+	inbound_invite(&b, T0 + 300 * SEC, SV, "gk-inv", 0);
+	tb_add(&b, T0 + 300 * SEC + 50 * MS, NAT, 5060, SV, 5060, -1,
+	    "SIP/2.0 180 Ringing\n"
+	    "Via: SIP/2.0/UDP " SV ":5060;branch=z9hG4bKingk-inv\n"
+	    "From: <sip:server@" SV ">;tag=sv1\nTo: <sip:phone@" NAT ">;tag=p\n"
+	    "Call-ID: gk-inv\nCSeq: 1 INVITE\n\n");
+	tb_finish(&b);
+	CU_ASSERT_EQUAL(of(&b, "gk-inv")->n, 0);
+	tb_free(&b);
+}
+
+/* An INVITE from another address than the registrar. */
+static void
+test_inbound_not_registrar(void)
+{
+	struct tb b;
+	const struct finding *f;
+	const struct evidence *e;
+
+	/* Registration known first: on the INVITE. */
+	tb_init(&b);
+	reg_out(&b, T0, "nr-reg", 1, 3600);
+	tb_next(&b);
+	inbound_invite(&b, T0 + 5 * SEC, OTHER, "nr-inv", 3);
+	tb_finish(&b);
+	f = find_in(of(&b, "nr-inv"), "inbound_call_unanswered", NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	CU_ASSERT_DOUBLE_EQUAL(f->confidence, 0.7, 1e-9);
+	CU_ASSERT_PTR_NOT_NULL(strstr(f->summary, "not the registrar "
+	    SV ":5060") == NULL ? strstr(f->summary, "another address than "
+	    "the registrar " SV ":5060") : NULL);
+	e = ev_of(f, "INVITE source vs registrar");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(e);
+	CU_ASSERT_PTR_NOT_NULL(strstr(e->value, "INVITE from " OTHER ":5060"));
+	tb_free(&b);
+
+	/* Registration reported after: on the registration. */
+	tb_init(&b);
+	reg_out(&b, T0, "nr-reg", 1, 3600);
+	inbound_invite(&b, T0 + 5 * SEC, OTHER, "nr-inv", 3);
+	tb_finish(&b);
+	f = find_in(of(&b, "nr-reg"), "inbound_call_unanswered", NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	CU_ASSERT_DOUBLE_EQUAL(f->confidence, 0.7, 1e-9);
+	CU_ASSERT_PTR_NOT_NULL(ev_of(f, "INVITE source vs registrar"));
+	tb_free(&b);
+
+	/* From the registrar, 5 s after the REGISTER: no source evidence. */
+	tb_init(&b);
+	reg_out(&b, T0, "nr-reg", 1, 3600);
+	tb_next(&b);
+	inbound_invite(&b, T0 + 5 * SEC, SV, "nr-inv", 3);
+	tb_finish(&b);
+	f = find_in(of(&b, "nr-inv"), "inbound_call_unanswered", NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	CU_ASSERT_DOUBLE_EQUAL(f->confidence, 0.6, 1e-9);
+	CU_ASSERT_PTR_NULL(ev_of(f, "INVITE source vs registrar"));
+	tb_free(&b);
+
+	/* An INVITE to another phone: the pending entry stays unresolved
+	 * and the registration gets nothing. */
+	tb_init(&b);
+	reg_out(&b, T0, "nr-reg", 1, 20);
+	tb_add(&b, T0 + 10 * SEC, SV, 5060, "198.51.100.7", 5060, -1,
+	    "INVITE sip:x@198.51.100.7 SIP/2.0\n"
+	    "Via: SIP/2.0/UDP " SV ":5060;branch=z9hG4bKo1\n"
+	    "From: <sip:server@" SV ">;tag=sv1\nTo: <sip:x@198.51.100.7>\n"
+	    "Call-ID: nr-x\nCSeq: 1 INVITE\nContact: <sip:server@" SV ">\n\n");
+	tb_finish(&b);
+	CU_ASSERT_EQUAL(of(&b, "nr-reg")->n, 0);
+	tb_free(&b);
+}
+
+/* Tables in struct detect stay bounded. */
+static void
+test_binding_bounds(void)
+{
+	struct detect *dt = detect_new();
+	struct detect_verdict v;
+	struct detect_binding *bd;
+	struct ep ph = mkep(NAT, 5060), sv = mkep(SV, 5060);
+	int64_t gap;
+	const struct detect_span *sp;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(dt);
+	for (int i = 0; i < DETECT_MAX_BINDINGS + 100; i++) {
+		struct ep e = ph;
+
+		e.port = (uint16_t)(1024 + i);
+		detect_keepalive(dt, &e, &sv, T0);
+	}
+	detect_verdict_get(dt, &v);
+	CU_ASSERT_EQUAL(v.bindings_dropped, 100);
+	CU_ASSERT_EQUAL(dt->nbindings, DETECT_MAX_BINDINGS);
+	/* A full table records nothing new, and nothing old is disturbed. */
+	detect_keepalive(dt, &ph, &sv, T0);
+	CU_ASSERT_PTR_NULL(detect_binding_get(dt, &ph, &sv, false));
+	detect_free(dt);
+
+	/* Spans: merged under 20 s, at most BINDING_SPANS, oldest dropped. */
+	dt = detect_new();
+	CU_ASSERT_PTR_NOT_NULL_FATAL(dt);
+	for (int i = 0; i < 100; i++)
+		detect_keepalive(dt, &ph, &sv, T0 + i * 10 * SEC);
+	bd = detect_binding_get(dt, &ph, &sv, false);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(bd);
+	CU_ASSERT_EQUAL(bd->nspan, 1);
+	CU_ASSERT_EQUAL(bd->keepalives, 100);
+	CU_ASSERT_EQUAL(detect_binding_last_tx(bd, T0 + 500 * SEC, &gap, &sp), 0);
+	CU_ASSERT_EQUAL(detect_binding_last_tx(bd, T0 + 1000 * SEC, &gap, &sp), 1);
+	CU_ASSERT_EQUAL(gap, 10 * SEC);
+	CU_ASSERT_EQUAL(detect_binding_last_tx(bd, T0, &gap, &sp), -1);
+	for (int i = 0; i < 50; i++)
+		detect_keepalive(dt, &ph, &sv, T0 + 2000 * SEC + i * 21 * SEC);
+	CU_ASSERT_EQUAL(bd->nspan, BINDING_SPANS);
+	CU_ASSERT_EQUAL(bd->span[BINDING_SPANS - 1].to_ns,
+	    T0 + 2000 * SEC + 49 * 21 * SEC);
+	for (int i = 1; i < bd->nspan; i++)
+		CU_ASSERT(bd->span[i].from_ns > bd->span[i - 1].to_ns +
+		    BINDING_MERGE_NS);
+	/* Full, and older than every span kept: dropped, not inserted. */
+	detect_keepalive(dt, &ph, &sv, T0 - 1000 * SEC);
+	CU_ASSERT_EQUAL(bd->nspan, BINDING_SPANS);
+	CU_ASSERT(bd->span[0].from_ns > T0);
+	/* Out of order: a packet between two spans joins them. */
+	CU_ASSERT_EQUAL(detect_binding_last_tx(bd, T0 + 2000 * SEC +
+	    48 * 21 * SEC + 10 * SEC, &gap, &sp), 1);
+	CU_ASSERT_EQUAL(gap, 10 * SEC);
+	detect_keepalive(dt, &ph, &sv, T0 + 2000 * SEC + 48 * 21 * SEC + 10 * SEC);
+	CU_ASSERT_EQUAL(bd->nspan, BINDING_SPANS - 1);
+	CU_ASSERT_EQUAL(detect_binding_last_tx(bd, T0 + 2000 * SEC +
+	    48 * 21 * SEC + 15 * SEC, &gap, &sp), 0);
+	/* Not full: an older packet gets a span of its own, first. */
+	detect_keepalive(dt, &ph, &sv, T0 - 1000 * SEC);
+	CU_ASSERT_EQUAL(bd->nspan, BINDING_SPANS);
+	CU_ASSERT_EQUAL(bd->span[0].from_ns, T0 - 1000 * SEC);
+	detect_free(dt);
+
+	/* Pending INVITEs: at most DETECT_MAX_PENDING, the rest counted. */
+	{
+		struct tb b;
+		char cid[32];
+
+		tb_init(&b);
+		for (int i = 0; i < DETECT_MAX_PENDING + 3; i++) {
+			snprintf(cid, sizeof(cid), "pend%d", i);
+			inbound_invite(&b, T0 + i * SEC, SV, cid, 2);
+		}
+		tb_finish(&b);
+		detect_verdict_get(b.s.dt, &v);
+		CU_ASSERT_EQUAL(v.bindings_dropped, 3);
+		tb_free(&b);
+	}
+}
+
+/* registration_failure: refresh interval against NAT timeouts. */
+static void
+refresh_case(int expires, int second_after_s, bool keepalive,
+    double want_conf, const char *want_sum)
+{
+	struct tb b;
+	const struct finding *f;
+	struct ep ph = mkep(NAT, 5060), sv = mkep(SV, 5060);
+
+	tb_init(&b);
+	reg_out(&b, T0, "rf", 1, expires);
+	if (second_after_s > 0)
+		reg_out(&b, T0 + second_after_s * SEC, "rf", 2, expires);
+	if (keepalive)
+		detect_keepalive(b.s.dt, &ph, &sv, T0 + 10 * SEC);
+	tb_finish(&b);
+	f = find_in(of(&b, "rf"), "registration_failure", "keepalive");
+	if (want_conf < 0) {
+		CU_ASSERT_PTR_NULL(f);
+	} else {
+		CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+		CU_ASSERT_DOUBLE_EQUAL(f->confidence, want_conf, 1e-9);
+		CU_ASSERT_PTR_NOT_NULL(strstr(f->summary, want_sum));
+		CU_ASSERT_PTR_NOT_NULL(ev_of(f, "NAT"));
+		CU_ASSERT_PTR_NOT_NULL(ev_of(f, "keepalives"));
+		CU_ASSERT_PTR_NOT_NULL(ev_of(f, second_after_s > 0 ?
+		    "refresh interval" : "expires granted"));
+	}
+	tb_free(&b);
+}
+
+static void
+test_registration_refresh(void)
+{
+	struct tb b;
+
+	refresh_case(30, 0, false, -1, NULL);
+	refresh_case(31, 0, false, 0.4, "granted a registration of 31 s");
+	refresh_case(60, 0, false, 0.4, "30 s Linux conntrack UDP timeout");
+	refresh_case(61, 0, false, 0.5, "60 s consumer-router");
+	refresh_case(3600, 0, false, 0.5, "180 s FortiGate");
+	refresh_case(3600, 0, true, -1, NULL);
+	/* Two refreshes: the interval counts, not the granted expiry. */
+	refresh_case(3600, 25, false, -1, NULL);
+	refresh_case(3600, 45, false, 0.4, "only every 45 s");
+	refresh_case(3600, 45, true, -1, NULL);
+
+	/* Inside view (private source): not judged, the box may keep it. */
+	tb_init(&b);
+	reg(&b, T0, 1, 5060, true, 200, "OK");
+	tb_finish(&b);
+	CU_ASSERT_EQUAL(b.s.f.n, 0);
+	tb_free(&b);
+
+	/* A phone with a public address of its own: no NAT, silent. */
+	tb_init(&b);
+	tb_add(&b, T0, NAT, 5060, SV, 5060, -1,
+	    "REGISTER sip:" SV " SIP/2.0\n"
+	    "Via: SIP/2.0/UDP " NAT ":5060;branch=z9hG4bKpub\n"
+	    "From: <sip:phone@" SV ">;tag=r1\nTo: <sip:phone@" SV ">\n"
+	    "Call-ID: pub\nCSeq: 1 REGISTER\nExpires: 3600\n"
+	    "Contact: <sip:phone@" NAT ":5060>\n\n");
+	tb_add(&b, T0 + 20 * MS, SV, 5060, NAT, 5060, -1,
+	    "SIP/2.0 200 OK\n"
+	    "Via: SIP/2.0/UDP " NAT ":5060;branch=z9hG4bKpub\n"
+	    "From: <sip:phone@" SV ">;tag=r1\nTo: <sip:phone@" SV ">;tag=x\n"
+	    "Call-ID: pub\nCSeq: 1 REGISTER\nExpires: 3600\n\n");
+	tb_finish(&b);
+	CU_ASSERT_EQUAL(b.s.f.n, 0);
+	tb_free(&b);
+
+	/* Public Via and Contact, but the registrar saw another address. */
+	tb_init(&b);
+	tb_add(&b, T0, NAT, 5060, SV, 5060, -1,
+	    "REGISTER sip:" SV " SIP/2.0\n"
+	    "Via: SIP/2.0/UDP 192.0.2.50:5060;branch=z9hG4bKrc\n"
+	    "From: <sip:phone@" SV ">;tag=r1\nTo: <sip:phone@" SV ">\n"
+	    "Call-ID: rc\nCSeq: 1 REGISTER\nExpires: 600\n"
+	    "Contact: <sip:phone@192.0.2.50:5060>\n\n");
+	tb_add(&b, T0 + 20 * MS, SV, 5060, NAT, 5060, -1,
+	    "SIP/2.0 200 OK\n"
+	    "Via: SIP/2.0/UDP 192.0.2.50:5060;branch=z9hG4bKrc;received=" NAT "\n"
+	    "From: <sip:phone@" SV ">;tag=r1\nTo: <sip:phone@" SV ">;tag=x\n"
+	    "Call-ID: rc\nCSeq: 1 REGISTER\nExpires: 600\n\n");
+	tb_finish(&b);
+	CU_ASSERT_EQUAL(count(&b, "registration_failure"), 1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(get(&b, "registration_failure")->ev[0].value,
+	    "the registrar saw it from " NAT));
+	tb_free(&b);
+}
+
+/* ---- media_lost_after_hold: the long-silence variant --------------- */
+
+/*
+ * Call answered at T0 + 1 s; caller->callee RTP for fwd_s seconds,
+ * callee->caller for rev_s seconds, then optionally again from
+ * resume_at_s for 10 s on resume_port; BYE at bye_s.
+ */
+static void
+silence_call(struct tb *b, const char *cid, int fwd_s, int rev_s,
+    int resume_at_s, uint16_t resume_port, int bye_s)
+{
+	invite(b, T0, cid, PH, "sendrecv");
+	ok200(b, T0 + SEC, cid, "sendrecv", "");
+	inreq(b, T0 + SEC + 10 * MS, "ACK", 1, true, cid, "ack");
+	tb_stream(b, "198.51.100.1", 6000, SV, 7000, T0 + SEC, fwd_s * 50, 50);
+	tb_stream(b, SV, 7000, PH, 6000, T0 + SEC, rev_s * 50, 50);
+	if (resume_at_s > 0)
+		tb_stream(b, SV, resume_port, PH, 6000,
+		    T0 + (int64_t)resume_at_s * SEC, 500, 50);
+	inreq(b, T0 + (int64_t)bye_s * SEC, "BYE", 2, true, cid, "bye");
+}
+
+static void
+test_media_long_silence(void)
+{
+	struct tb b;
+	const struct finding *f;
+
+	/* Callee stops at 11 s, caller sends to 200 s: 190 s of silence. */
+	tb_init(&b);
+	silence_call(&b, "ls1", 199, 10, 0, 0, 200);
+	tb_finish(&b);
+	CU_ASSERT_EQUAL(count(&b, "media_lost_after_hold"), 1);
+	f = get(&b, "media_lost_after_hold");
+	CU_ASSERT_DOUBLE_EQUAL(f->confidence, 0.6, 1e-9);
+	CU_ASSERT_PTR_NOT_NULL(strstr(f->summary, "callee->caller stopped"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(f->summary, "120 s conntrack stream"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(f->summary, "never came back"));
+	CU_ASSERT_PTR_NOT_NULL(ev_of(f, "last RTP packet"));
+	CU_ASSERT_PTR_NOT_NULL(ev_of(f, "call still up"));
+	CU_ASSERT_EQUAL(count(&b, "one_way_audio"), 0);
+	tb_free(&b);
+
+	/* 119 s of silence: below the 120 s preset. */
+	tb_init(&b);
+	silence_call(&b, "ls2", 129, 10, 0, 0, 130);
+	tb_finish(&b);
+	CU_ASSERT_EQUAL(count(&b, "media_lost_after_hold"), 0);
+	tb_free(&b);
+
+	/* 121 s: flagged. */
+	tb_init(&b);
+	silence_call(&b, "ls3", 131, 10, 0, 0, 132);
+	tb_finish(&b);
+	CU_ASSERT_EQUAL(count(&b, "media_lost_after_hold"), 1);
+	tb_free(&b);
+
+	/* Beyond 300 s: ZyXEL too, 0.7. */
+	tb_init(&b);
+	silence_call(&b, "ls4", 349, 10, 0, 0, 350);
+	tb_finish(&b);
+	f = get(&b, "media_lost_after_hold");
+	CU_ASSERT_DOUBLE_EQUAL(f->confidence, 0.7, 1e-9);
+	CU_ASSERT_PTR_NOT_NULL(strstr(f->summary, "300 s ZyXEL"));
+	tb_free(&b);
+
+	/* Back after 150 s on a new port: flagged as such. */
+	tb_init(&b);
+	silence_call(&b, "ls5", 200, 10, 161, 7002, 200);
+	tb_finish(&b);
+	CU_ASSERT_EQUAL(count(&b, "media_lost_after_hold"), 1);
+	f = get(&b, "media_lost_after_hold");
+	CU_ASSERT_PTR_NOT_NULL(strstr(f->summary, "came back only on new ports"));
+	CU_ASSERT_PTR_NOT_NULL(ev_of(f, "RTP resumed on new ports"));
+	tb_free(&b);
+
+	/* Back after 150 s on the same ports: not lost, silent. */
+	tb_init(&b);
+	silence_call(&b, "ls6", 200, 10, 161, 7000, 200);
+	tb_finish(&b);
+	CU_ASSERT_EQUAL(count(&b, "media_lost_after_hold"), 0);
+	tb_free(&b);
+
+	/* The other direction stopped too: nothing kept flowing. */
+	tb_init(&b);
+	silence_call(&b, "ls7", 10, 10, 0, 0, 200);
+	tb_finish(&b);
+	CU_ASSERT_EQUAL(count(&b, "media_lost_after_hold"), 0);
+	tb_free(&b);
+
+	/* Hung up at 20 s: the call did not stay up. */
+	tb_init(&b);
+	silence_call(&b, "ls8", 19, 10, 0, 0, 20);
+	tb_finish(&b);
+	CU_ASSERT_EQUAL(count(&b, "media_lost_after_hold"), 0);
+	tb_free(&b);
+}
+
+/* one_way_audio: a direction starting 1 s late is not one-way audio. */
+static void
+test_one_way_late_start(void)
+{
+	struct tb b;
+
+	/* 3 s of audio (as in the lab calls), the callee's starting 1 s
+	 * late (ring-back / early media asymmetry). */
+	tb_init(&b);
+	invite(&b, T0, "late1", SV, "sendrecv");
+	ok200(&b, T0 + SEC, "late1", "sendrecv", "");
+	inreq(&b, T0 + SEC + 10 * MS, "ACK", 1, true, "late1", "ack");
+	tb_stream(&b, SV, 6000, SV, 7000, T0 + SEC, 150, 50);
+	tb_stream(&b, SV, 7000, SV, 6000, T0 + 2 * SEC, 100, 50);
+	inreq(&b, T0 + 4200 * MS, "BYE", 2, true, "late1", "bye");
+	tb_finish(&b);
+	/* (alg_rewrite_evidence: these calls carry a public c= beside the
+	 * phone's private Via, as the hold tests do.) */
+	CU_ASSERT_EQUAL(count(&b, "one_way_audio"), 0);
+	CU_ASSERT_EQUAL(count(&b, "no_audio"), 0);
+	CU_ASSERT_EQUAL(count(&b, "media_lost_after_hold"), 0);
+	tb_free(&b);
+
+	/* The same over 10 s. */
+	tb_init(&b);
+	invite(&b, T0, "late2", SV, "sendrecv");
+	ok200(&b, T0 + SEC, "late2", "sendrecv", "");
+	inreq(&b, T0 + SEC + 10 * MS, "ACK", 1, true, "late2", "ack");
+	tb_stream(&b, SV, 6000, SV, 7000, T0 + SEC, 500, 50);
+	tb_stream(&b, SV, 7000, SV, 6000, T0 + 2 * SEC, 450, 50);
+	inreq(&b, T0 + 11200 * MS, "BYE", 2, true, "late2", "bye");
+	tb_finish(&b);
+	CU_ASSERT_EQUAL(count(&b, "one_way_audio"), 0);
+	CU_ASSERT_EQUAL(count(&b, "no_audio"), 0);
+	tb_free(&b);
+
+	/* Control: the late direction never starts: flagged, and the
+	 * summary states the threshold. */
+	tb_init(&b);
+	invite(&b, T0, "late3", SV, "sendrecv");
+	ok200(&b, T0 + SEC, "late3", "sendrecv", "");
+	inreq(&b, T0 + SEC + 10 * MS, "ACK", 1, true, "late3", "ack");
+	tb_stream(&b, SV, 6000, SV, 7000, T0 + SEC, 150, 50);
+	inreq(&b, T0 + 4200 * MS, "BYE", 2, true, "late3", "bye");
+	tb_finish(&b);
+	CU_ASSERT_EQUAL(count(&b, "one_way_audio"), 1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(get(&b, "one_way_audio")->summary,
+	    "flagged at >= 80 % vs < 5 % over >= 2 s"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(get(&b, "one_way_audio")->explanation,
+	    "at least 2 s"));
+	tb_free(&b);
+}
+
 int
 main(void)
 {
@@ -878,7 +1493,14 @@ main(void)
 	    !CU_add_test(s, "session refresh", test_session_refresh) ||
 	    !CU_add_test(s, "transfer, caller id", test_transfer_and_callerid) ||
 	    !CU_add_test(s, "media lost after hold", test_media_lost_after_hold) ||
-	    !CU_add_test(s, "verdict names", test_verdict_names)) {
+	    !CU_add_test(s, "verdict names", test_verdict_names) ||
+	    !CU_add_test(s, "inbound: gap on the registration", test_inbound_gap_pending) ||
+	    !CU_add_test(s, "inbound: gap on the call", test_inbound_gap_known) ||
+	    !CU_add_test(s, "inbound: not the registrar", test_inbound_not_registrar) ||
+	    !CU_add_test(s, "binding tables bounded", test_binding_bounds) ||
+	    !CU_add_test(s, "registration refresh vs NAT", test_registration_refresh) ||
+	    !CU_add_test(s, "media lost after long silence", test_media_long_silence) ||
+	    !CU_add_test(s, "one-way audio, late start", test_one_way_late_start)) {
 		CU_cleanup_registry();
 		return 1;
 	}
