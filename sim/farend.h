@@ -117,6 +117,7 @@ struct fe_dialog {
 	int64_t t_refresh_ns;
 	/* registration */
 	struct ep reg_contact_in, reg_contact_out, reg_src_pub, registrar;
+	bool reg_contact_rewritten; /* the ALG rewrote the REGISTER's Contact */
 	bool reg_dropped;
 	char reg_why[200];
 	int reg_expires;

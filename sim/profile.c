@@ -46,6 +46,8 @@ static const char *const e_mport[] = { "keep_unless_busy", "random",
 	"keep_private", NULL };
 static const char *const e_cl[] = { "recompute_from_v", "exact", "none", NULL };
 static const char *const e_frag[] = { "reassemble", "drop", NULL };
+static const char *const e_tcpsplit[] = { "pass_untranslated", "reassemble",
+	"drop", NULL };
 static const char *const e_src[] = { "signalling_peer", "any", NULL };
 static const char *const e_pinsrc[] = { "registrar", "any", NULL };
 static const char *const e_regt[] = { "contact", "source", NULL };
@@ -127,6 +129,8 @@ static const struct knob knobs[] = {
 	  "drop requests with a longer Request-URI (0 = no limit)" },
 	{ "udp_fragments", K_ENUM, OFF(udp_fragments), 0, 0, e_frag,
 	  "fragmented SIP datagrams: reassemble (pass) or drop" },
+	{ "tcp_split_msgs", K_ENUM, OFF(tcp_split_msgs), 0, 0, e_tcpsplit,
+	  "SIP message split across TCP segments: pass un-NATed, reassemble and rewrite, or drop (stalls)" },
 	{ "register_pinhole", K_BOOL, OFF(register_pinhole), 0, 0, NULL,
 	  "a 2xx to REGISTER opens a pinhole to the Contact for its expiry" },
 	{ "pinhole_src", K_ENUM, OFF(pinhole_src), 0, 0, e_pinsrc,
@@ -137,6 +141,8 @@ static const struct knob knobs[] = {
 	  "drop a dialog not refreshed within Session-Expires" },
 	{ "register_requires_contact_port", K_BOOL, OFF(register_requires_contact_port), 0, 0, NULL,
 	  "drop REGISTER whose Contact has no port" },
+	{ "reg_hides_nat", K_BOOL, OFF(reg_hides_nat), 0, 0, NULL,
+	  "a REGISTER with ALG-rewritten Contact looks un-NATed: registrar sends no keepalives" },
 	/* far-end model */
 	{ "farend_symmetric_rtp", K_BOOL, OFF(farend_symmetric_rtp), 0, 0, NULL,
 	  "far end sends RTP back to where the phone's RTP came from (latching)" },
@@ -145,7 +151,7 @@ static const struct knob knobs[] = {
 	{ "registrar_target", K_ENUM, OFF(registrar_target), 0, 0, e_regt,
 	  "registrar reaches the phone at its Contact or at the REGISTER source" },
 	{ "farend_nat_keepalive", K_UINT, OFF(farend_nat_keepalive), 0, 3600, NULL,
-	  "seconds between registrar keepalives when it sees NAT (0 = none)" },
+	  "seconds between registrar keepalives when it sees NAT (0 = none; see reg_hides_nat)" },
 };
 
 #define NKNOBS (sizeof(knobs) / sizeof(knobs[0]))
@@ -197,11 +203,13 @@ profile_defaults(struct sim_cfg *c)
 	c->max_line_length = 0;
 	c->max_ruri_len = 0;
 	c->udp_fragments = FRAG_REASSEMBLE;
+	c->tcp_split_msgs = TCPSPLIT_PASS;     /* K2 */
 	c->register_pinhole = true;
 	c->pinhole_src = SRC_PEER;        /* K2 sip_direct_signalling */
 	c->media_src = SRC_PEER;          /* K2 sip_direct_media */
 	c->session_expires_tracking = false;
 	c->register_requires_contact_port = false;
+	c->reg_hides_nat = true;          /* V1; Linux too (inferred from K1) */
 	c->farend_symmetric_rtp = false;
 	c->farend_rport = true;
 	c->registrar_target = REG_TARGET_CONTACT;

@@ -32,6 +32,8 @@ enum rw_fromto { RW_FROMTO_OFF, RW_FROMTO_FIRST, RW_FROMTO_ALWAYS };
 enum mport_policy { MPORT_KEEP_UNLESS_BUSY, MPORT_RANDOM, MPORT_KEEP_PRIVATE };
 enum cl_policy { CL_RECOMPUTE_FROM_V, CL_EXACT, CL_NONE };
 enum frag_policy { FRAG_REASSEMBLE, FRAG_DROP };
+/* A SIP message split across TCP segments (ALG-REFERENCE 1.2, K2). */
+enum tcp_split_policy { TCPSPLIT_PASS, TCPSPLIT_REASSEMBLE, TCPSPLIT_DROP };
 enum src_policy { SRC_PEER, SRC_ANY };
 enum reg_target { REG_TARGET_CONTACT, REG_TARGET_SOURCE };
 
@@ -89,17 +91,21 @@ struct sim_cfg {
 	uint32_t max_line_length; /* 0 = no limit */
 	uint32_t max_ruri_len;    /* 0 = no limit */
 	int udp_fragments;
+	int tcp_split_msgs;       /* enum tcp_split_policy */
 	bool register_pinhole;
 	int pinhole_src;          /* enum src_policy */
 	int media_src;            /* enum src_policy */
 	bool session_expires_tracking;
 	bool register_requires_contact_port;
+	bool reg_hides_nat;       /* a REGISTER whose Contact the ALG rewrote looks un-NATed to the registrar */
 
 	/* far-end model */
 	bool farend_symmetric_rtp;
 	bool farend_rport;
 	int registrar_target;     /* enum reg_target */
-	uint32_t farend_nat_keepalive; /* s between registrar keepalives when it detects NAT; 0 = none */
+	uint32_t farend_nat_keepalive; /* s between registrar keepalives when it detects NAT; 0 = none
+	                           * (detection: Contact differs from the REGISTER source, unless the
+	                           * ALG rewrote the Contact and reg_hides_nat is true) */
 };
 
 /* Linux defaults (profile "linux" without its file). */

@@ -27,8 +27,11 @@
  * IPv4 UDP and TCP are modelled; other packets are counted as not
  * modelled.  TCP segments carrying several whole SIP messages are
  * rewritten message by message; a segment holding part of a message
- * passes untranslated (K2), and sequence numbers of later segments are
- * shifted by the length changes (seqadj).
+ * passes untranslated (K2), or is held until the message is whole and then
+ * rewritten, or is dropped and stalls the connection (tcp_split_msgs, see
+ * split_outbound); sequence numbers of later segments are shifted by the
+ * length changes (seqadj).  Split messages from the outside pass as they
+ * are in every mode (the inbound rewrite only restores Via parameters).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -207,7 +210,15 @@ struct tcp_conn {
 	struct ep phone, remote;
 	int64_t d_out;            /* outside - inside bytes, phone -> remote */
 	int64_t d_in;             /* outside - inside bytes, remote -> phone */
+	/* tcp_split_msgs = reassemble or drop: phone -> remote bytes held */
+	uint8_t *pend;            /* from the start of an unfinished message */
+	size_t pend_len;
+	uint32_t pend_seq;        /* inside sequence number of pend[0] */
+	bool stalled;             /* drop: a split message was dropped */
 };
+
+/* Bytes the ALG holds for one unfinished message before it gives up. */
+#define SIM_TCP_PEND_MAX 65536
 
 struct run {
 	const struct sim_cfg *cfg;
@@ -552,6 +563,7 @@ model_outbound(struct run *r, struct fe_dialog *d, const struct sim_pkt *p,
     const struct alg_result *ar)
 {
 	char why[240], a[NETADDR_STRLEN];
+	int k;
 
 	d->phone_sig = p->src;
 	d->phone_pub = *pub;
@@ -609,6 +621,10 @@ model_outbound(struct run *r, struct fe_dialog *d, const struct sim_pkt *p,
 				d->reg_contact_out = mo->contact[0].addr;
 			d->reg_src_pub = *pub;
 			d->registrar = p->dst;
+			d->reg_contact_rewritten = false;
+			for (k = 0; ar != NULL && k < ar->nedits; k++)
+				if (strcmp(ar->edits[k].field, "Contact") == 0)
+					d->reg_contact_rewritten = true;
 			d->reg_expires = mi->ncontact > 0 && mi->contact[0].expires >= 0 ?
 			    mi->contact[0].expires : mi->expires;
 		}
@@ -674,6 +690,22 @@ model_outbound(struct run *r, struct fe_dialog *d, const struct sim_pkt *p,
 			d->final_status = mi->status;
 	}
 	learn_sdp(d, mi, mo, true, p->ts_ns);
+}
+
+/*
+ * Whether the registrar's NAT test (P2 nat_uac_test: Contact against the
+ * packet source) finds the phone behind NAT, so that it sends keepalives
+ * every farend_nat_keepalive seconds.  A Contact the ALG rewrote to the
+ * public address passes that test (V1: reg_hides_nat) unless the ALG is
+ * modelled as leaving a trace (reg_hides_nat=false).  Without a rewrite the
+ * test is the plain comparison: a private or foreign Contact is NAT.
+ */
+static bool
+registrar_sees_nat(const struct sim_cfg *cfg, const struct fe_dialog *d)
+{
+	if (d->reg_contact_rewritten)
+		return !cfg->reg_hides_nat;
+	return !ep_eq(&d->reg_contact_out, &d->reg_src_pub);
 }
 
 static void
@@ -799,9 +831,13 @@ model_inbound(struct run *r, struct fe_dialog *d, const struct sim_pkt *p,
 					    true);
 				}
 				if (r->cfg->farend_nat_keepalive > 0 &&
-				    (!ep_eq(&d->reg_contact_out, &d->reg_src_pub)))
+				    registrar_sees_nat(r->cfg, d))
 					nat_keepalive(r->nat, p->l4, &d->phone_sig,
 					    r->cfg->farend_nat_keepalive, p->ts_ns);
+				else if (r->cfg->farend_nat_keepalive > 0 &&
+				    d->note[0] == '\0')
+					snprintf(d->note, sizeof(d->note),
+					    "the ALG's REGISTER rewrite hides the NAT (reg_hides_nat): the registrar sends no keepalives");
 			}
 		} else if (mi->status != 401 && mi->status != 407) {
 			d->reg_dropped = true;
@@ -1034,6 +1070,137 @@ tcp_split(const uint8_t *p, size_t len, size_t *off, size_t *ln, int max)
 	return n;
 }
 
+/*
+ * Frames the whole SIP messages at the start of a held TCP byte stream.
+ * Returns their count (at most max) with *used the bytes they span, or -1
+ * when the bytes are not SIP (not framable: Content-Length missing, a cap
+ * hit).  A trailing unfinished message is left for later segments.
+ */
+static int
+tcp_frame(const uint8_t *p, size_t len, size_t *off, size_t *ln, int max,
+    size_t *used)
+{
+	size_t at = 0, skipped, ml;
+	enum sipframe_rc rc;
+	int n = 0;
+
+	while (at < len && n < max) {
+		rc = sipframe_stream(p + at, len - at, &skipped, &ml, NULL);
+		if (rc == SIPFRAME_INCOMPLETE)
+			break;
+		if (rc != SIPFRAME_OK)
+			return -1;
+		off[n] = at + skipped;
+		ln[n] = ml;
+		n++;
+		at += skipped + ml;
+	}
+	*used = at;
+	return n;
+}
+
+/* Writes the held bytes as they are (the ALG gives up on them). */
+static void
+pend_flush_raw(struct run *r, const struct sim_pkt *p, struct tcp_conn *tc,
+    const struct ep *pub)
+{
+	struct sim_pkt q = *p;
+
+	q.tcp_seq = tc->pend_seq;
+	write_out(r, &q, pub, &p->dst, tc->pend, tc->pend_len, true, tc->d_out);
+	tc->pend_len = 0;
+}
+
+/*
+ * tcp_split_msgs = reassemble or drop, for an inspected phone -> remote
+ * TCP segment that starts, continues or follows a split SIP message.
+ *
+ *   reassemble  the ALG holds the segments until the message is whole,
+ *               rewrites it like any other and sends the result as one
+ *               segment at the sequence number of the first held byte
+ *               (shifted by earlier length changes); later segments are
+ *               shifted by this message's change too (seqadj).
+ *   drop        the segment is dropped; the phone's retransmissions are
+ *               dropped alike, so the remote never gets these bytes and
+ *               every later byte of the connection waits behind them: the
+ *               connection stalls.  Each message in the held bytes is lost
+ *               for its dialog (an INVITE: call_failed).
+ */
+static void
+split_outbound(struct run *r, const struct sim_pkt *p, struct tcp_conn *tc,
+    const struct ep *pub)
+{
+	size_t off[32], ln[32], used = 0;
+	uint8_t *ob = NULL, *np;
+	size_t ol = 0, ocap = 0;
+	char why[240];
+	int n, k;
+
+	if (tc->pend_len == 0)
+		tc->pend_seq = p->tcp_seq;
+	if (tc->pend_len + p->len > SIM_TCP_PEND_MAX &&
+	    r->cfg->tcp_split_msgs == TCPSPLIT_DROP) {
+		tc->pend_len = 0;     /* stalled anyway: forget what was held */
+		tc->pend_seq = p->tcp_seq;
+	} else if (tc->pend_len + p->len > SIM_TCP_PEND_MAX) {
+		/* the ALG gives up: everything held passes as it is */
+		pend_flush_raw(r, p, tc, pub);
+		tc->pend_seq = p->tcp_seq;
+		if (p->len > SIM_TCP_PEND_MAX) {
+			write_out(r, p, pub, &p->dst, p->payload, p->len, true,
+			    tc->d_out);
+			return;
+		}
+	}
+	if ((np = realloc(tc->pend, tc->pend_len + p->len)) == NULL) {
+		write_out(r, p, pub, &p->dst, p->payload, p->len, true, tc->d_out);
+		return;
+	}
+	tc->pend = np;
+	memcpy(tc->pend + tc->pend_len, p->payload, p->len);
+	tc->pend_len += p->len;
+	n = tcp_frame(tc->pend, tc->pend_len, off, ln, 32, &used);
+	if (r->cfg->tcp_split_msgs == TCPSPLIT_DROP) {
+		r->res->alg_drops++;
+		add_drop(r, p, true, "TCP", "alg", tc->stalled ?
+		    "connection stalled: the remote still waits for the bytes of the dropped split SIP message" :
+		    "SIP message split across TCP segments: the ALG drops the segment (tcp_split_msgs=drop), then its retransmissions: the connection stalls");
+		tc->stalled = true;
+		snprintf(why, sizeof(why),
+		    "the ALG dropped a SIP message split across TCP segments (tcp_split_msgs=drop): the TCP connection stalls and this message never arrives");
+		for (k = 0; k < n; k++) {
+			struct sipmsg *mi = sipmsg_parse(tc->pend + off[k], ln[k], NULL);
+			struct fe_dialog *d = mi != NULL ?
+			    dialog_find(r, mi->call_id, true, p) : NULL;
+
+			if (d != NULL && !suppressed(d, mi, true))
+				outbound_lost(d, mi, p, why);
+			sipmsg_free(mi);
+		}
+	} else if (n < 0) {
+		/* not framable SIP (no Content-Length): passes un-NATed (K2) */
+		pend_flush_raw(r, p, tc, pub);
+		return;
+	} else if (n > 0) {
+		struct sim_pkt q = *p;
+		int64_t before = tc->d_out;
+
+		for (k = 0; k < n; k++)
+			sip_outbound(r, p, tc->pend + off[k], ln[k], pub, true, &ob,
+			    &ol, &ocap);
+		q.tcp_seq = tc->pend_seq;
+		if (ol > 0)
+			write_out(r, &q, pub, &p->dst, ob, ol, true, before);
+		tc->d_out += (int64_t)ol - (int64_t)used;
+		free(ob);
+	}
+	if (n < 0)
+		used = tc->pend_len;
+	memmove(tc->pend, tc->pend + used, tc->pend_len - used);
+	tc->pend_len -= used;
+	tc->pend_seq += (uint32_t)used;
+}
+
 static void
 outbound(struct run *r, const struct sim_pkt *p)
 {
@@ -1065,6 +1232,22 @@ outbound(struct run *r, const struct sim_pkt *p)
 		add_drop(r, p, true, is_sip ? "SIP" : "UDP", "nat",
 		    "no public port left (NAT table full)");
 		return;
+	}
+	if (p->l4 == PKT_TCP && p->len > 0 &&
+	    r->cfg->tcp_split_msgs != TCPSPLIT_PASS && r->cfg->alg &&
+	    r->cfg->inspect_tcp &&
+	    (port_listed(r->cfg->inspect_tcp_ports, r->cfg->ninspect_tcp, p->dst.port) ||
+	    port_listed(r->cfg->inspect_tcp_ports, r->cfg->ninspect_tcp, p->src.port))) {
+		struct tcp_conn *tc = tcp_conn(r, &p->src, &p->dst);
+		size_t off[32], ln[32], used;
+		int n = is_sip ? tcp_frame(p->payload, p->len, off, ln, 32, &used) : -1;
+
+		/* a continuation does not look like SIP: held bytes decide */
+		if (tc != NULL && (tc->pend_len > 0 || tc->stalled ||
+		    (is_sip && n >= 0 && used < p->len))) {
+			split_outbound(r, p, tc, &pub);
+			return;
+		}
 	}
 	if (is_sip) {
 		uint8_t *ob = NULL;
@@ -1509,6 +1692,8 @@ sim_run(const struct sim_cfg *cfg, const struct sim_capture *cap,
 			res->not_modelled++;
 	}
 	due_probes(r, INT64_MAX);
+	for (k = 0; k < r->ntcp; k++)
+		free(r->tcp[k].pend);
 	res->not_modelled += cap->skipped;
 	if (r->w != NULL && pcapw_close(r->w) != 0) {
 		r->w = NULL;

@@ -120,6 +120,10 @@ check "register linux" completed "$(outcome "$tmp/register.pcap" 1 $R)"
 check "register off" inbound_call_unanswered "$(outcome "$tmp/register.pcap" 1 $R --profile off)"
 check "register off, registrar keepalives (INVITE gets in, ACK to private Contact)" ack_timeout_drop \
     "$(outcome "$tmp/register.pcap" 1 $R --profile off --set farend_nat_keepalive=4)"
+check "register consumer, reg_hides_nat=true (no registrar keepalives)" inbound_call_unanswered \
+    "$(outcome "$tmp/register.pcap" 1 $R --profile consumer --set farend_nat_keepalive=4 --set reg_hides_nat=true)"
+check "register consumer, reg_hides_nat=false (keepalives hold the binding)" completed \
+    "$(outcome "$tmp/register.pcap" 1 $R --profile consumer --set farend_nat_keepalive=4 --set reg_hides_nat=false)"
 check "register linux, pinhole only (sip_timeout=0)" completed \
     "$(outcome "$tmp/register.pcap" 1 $R --set sip_timeout=0 --set registrar_target=contact)"
 check "register linux, no pinhole, sip_timeout=0" inbound_call_unanswered \

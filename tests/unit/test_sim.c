@@ -1215,6 +1215,261 @@ test_replay_outcomes(void)
 	unlink(outp);
 }
 
+/* ---- tcp_split_msgs --------------------------------------------------- */
+
+static void
+tcp(struct wr *w, double dt, const char *src, uint16_t sp, const char *dst,
+    uint16_t dp, uint32_t seq, uint32_t ack, const char *payload, size_t len)
+{
+	struct ep a = E(src, sp), b = E(dst, dp);
+
+	w->t += (int64_t)(dt * 1e9);
+	pcapw_tcp(w->w, w->t, &a, &b, seq, ack, 0x18, (const uint8_t *)payload,
+	    len);
+}
+
+/*
+ * An outbound call over TCP whose INVITE is split in two segments (the
+ * SDP body in the second), then 200 OK, ACK (whole segments), RTP both
+ * ways.  Inside sequence numbers: phone from 1000, remote from 5000.
+ */
+static size_t
+write_tcp_split_call(const char *path)
+{
+	FILE *f = fopen(path, "wb");
+	struct wr w = { pcapw_fdopen(f), 1000 * S };
+	char inv[2048], ok[2048], ack[1024], rtp[172], *v;
+	size_t il, cut, okl, al;
+	int i;
+
+	memset(rtp, 0xd5, sizeof(rtp));
+	rtp[0] = (char)0x80;
+	rtp[1] = 0;
+	sip(inv, sizeof(inv), "INVITE sip:b@198.51.100.2 SIP/2.0", "10.0.0.2:5060",
+	    1, "INVITE", NULL, "a@10.0.0.2:5060", 6000, "10.0.0.2");
+	for (v = inv; (v = strstr(v, "UDP")) != NULL;)
+		memcpy(v, "TCP", 3);
+	il = strlen(inv);
+	cut = (size_t)(strstr(inv, "v=0") - inv);
+	sip(ok, sizeof(ok), "SIP/2.0 200 OK", "10.0.0.2:5060", 1, "INVITE", "t",
+	    "b@198.51.100.2:5060", 7000, "198.51.100.2");
+	okl = strlen(ok);
+	sip(ack, sizeof(ack), "ACK sip:b@198.51.100.2:5060 SIP/2.0", "10.0.0.2:5060",
+	    1, "ACK", "t", "a@10.0.0.2:5060", 0, "");
+	al = strlen(ack);
+	tcp(&w, 0, "10.0.0.2", 5060, "198.51.100.2", 5060, 1000, 5000, inv, cut);
+	tcp(&w, 0.01, "10.0.0.2", 5060, "198.51.100.2", 5060,
+	    1000 + (uint32_t)cut, 5000, inv + cut, il - cut);
+	tcp(&w, 0.1, "198.51.100.2", 5060, "10.0.0.2", 5060, 5000,
+	    1000 + (uint32_t)il, ok, okl);
+	tcp(&w, 0.01, "10.0.0.2", 5060, "198.51.100.2", 5060,
+	    1000 + (uint32_t)il, 5000 + (uint32_t)okl, ack, al);
+	for (i = 0; i < 50; i++) {
+		rtp[3] = (char)i;
+		udp(&w, 0.02, "10.0.0.2", 6000, "198.51.100.2", 7000, rtp, sizeof(rtp));
+		udp(&w, 0.001, "198.51.100.2", 7000, "10.0.0.2", 6000, rtp, sizeof(rtp));
+	}
+	pcapw_close(w.w);
+	fclose(f);
+	return il;
+}
+
+/* True when the bytes hold the string (bounded search). */
+static bool
+has(const uint8_t *b, size_t len, const char *s)
+{
+	return memmem(b, len, s, strlen(s)) != NULL;
+}
+
+static void
+test_tcp_split(void)
+{
+	char path[] = "/tmp/test_sim_tcp_XXXXXX", outp[] = "/tmp/test_sim_tout_XXXXXX";
+	struct sim_result res;
+	struct sim_capture *c;
+	int fd = mkstemp(path), fd2 = mkstemp(outp);
+	char err[256];
+	size_t il, i, segs;
+	bool leak, invite_whole;
+	int64_t delta = 0;
+
+	CU_ASSERT_FATAL(fd >= 0 && fd2 >= 0);
+	close(fd);
+	close(fd2);
+	il = write_tcp_split_call(path);
+
+	/* pass_untranslated (K2): both pieces leave with the private address */
+	(void)replay(path, "linux", NULL, &res, outp);
+	CU_ASSERT_EQUAL(res.alg_drops, 0);
+	sim_result_fini(&res);
+	c = sim_capture_load(outp, err, sizeof(err));
+	CU_ASSERT_FATAL(c != NULL);
+	for (i = 0, leak = false, segs = 0; i < c->n; i++)
+		if (c->p[i].l4 == 6 && c->p[i].dst.port == 5060 && c->p[i].len > 0) {
+			segs++;
+			leak |= has(c->p[i].payload, c->p[i].len, "c=IN IP4 10.0.0.2");
+		}
+	CU_ASSERT(leak);
+	CU_ASSERT(segs >= 2);
+	sim_capture_free(c);
+
+	/* reassemble: one rewritten INVITE segment, later seq shifted (seqadj) */
+	CU_ASSERT_EQUAL(replay(path, "linux", "tcp_split_msgs=reassemble", &res,
+	    outp), OUT_COMPLETED);
+	CU_ASSERT(res.rewritten >= 2);
+	sim_result_fini(&res);
+	c = sim_capture_load(outp, err, sizeof(err));
+	CU_ASSERT_FATAL(c != NULL);
+	CU_ASSERT_EQUAL(c->an.n[ANOMALY_UDP_BAD_LEN], 0);
+	for (i = 0, leak = false, segs = 0, invite_whole = false; i < c->n; i++) {
+		const struct sim_pkt *p = &c->p[i];
+
+		if (p->l4 != 6 || p->dst.port != 5060 || p->len == 0)
+			continue;
+		segs++;
+		leak |= has(p->payload, p->len, "10.0.0.2");
+		if (has(p->payload, p->len, "INVITE sip:") &&
+		    has(p->payload, p->len, "c=IN IP4 203.0.113.1")) {
+			invite_whole = true;
+			CU_ASSERT_EQUAL(p->tcp_seq, 1000);
+			delta = (int64_t)p->len - (int64_t)il;
+		}
+		if (has(p->payload, p->len, "ACK sip:"))
+			CU_ASSERT_EQUAL(p->tcp_seq, (uint32_t)(1000 + il + delta));
+	}
+	CU_ASSERT(invite_whole);
+	CU_ASSERT(!leak);
+	CU_ASSERT(delta != 0);                     /* 203.0.113.1 is longer */
+	CU_ASSERT(segs >= 2);
+	/* the remote's ACK number acknowledges the rewritten length */
+	for (i = 0; i < c->n; i++)
+		if (c->p[i].l4 == 6 && c->p[i].src.port == 5060 &&
+		    has(c->p[i].payload, c->p[i].len, "SIP/2.0 200 OK"))
+			CU_ASSERT_EQUAL(c->p[i].tcp_ack, (uint32_t)(1000 + il + delta));
+	sim_capture_free(c);
+
+	/* drop: the INVITE never arrives, the connection stalls */
+	CU_ASSERT_EQUAL(replay(path, "linux", "tcp_split_msgs=drop", &res, outp),
+	    OUT_CALL_FAILED);
+	CU_ASSERT(res.alg_drops >= 3);             /* both pieces and the ACK */
+	CU_ASSERT(res.ndrops >= 1 && strstr(res.drops[0].reason, "stalls") != NULL);
+	sim_result_fini(&res);
+	c = sim_capture_load(outp, err, sizeof(err));
+	CU_ASSERT_FATAL(c != NULL);
+	for (i = 0, segs = 0; i < c->n; i++)
+		if (c->p[i].l4 == 6 && c->p[i].dst.port == 5060 && c->p[i].len > 0)
+			segs++;
+	CU_ASSERT_EQUAL(segs, 0);
+	sim_capture_free(c);
+
+	/* not inspected (SonicWall: TCP opt-in): the knob does not apply */
+	CU_ASSERT_EQUAL(replay(path, "linux",
+	    "tcp_split_msgs=drop", &res, NULL), OUT_CALL_FAILED);
+	sim_result_fini(&res);
+	(void)replay(path, "sonicwall", "tcp_split_msgs=drop", &res, NULL);
+	CU_ASSERT_EQUAL(res.alg_drops, 0);
+	sim_result_fini(&res);
+	unlink(path);
+	unlink(outp);
+}
+
+/* ---- reg_hides_nat --------------------------------------------------- */
+
+/* REGISTER (Contact :5060 from 5060), 200 OK, then 20 s idle and an inbound INVITE. */
+static void
+write_register_then_call(const char *path)
+{
+	FILE *f = fopen(path, "wb");
+	struct wr w = { pcapw_fdopen(f), 1000 * S };
+	char m[2048];
+	const char *reg =
+	    "REGISTER sip:198.51.100.2 SIP/2.0\r\n"
+	    "Via: SIP/2.0/UDP 10.0.0.2:5060;branch=z9hG4bKr1;rport\r\n"
+	    "From: <sip:a@198.51.100.2>;tag=r\r\nTo: <sip:a@198.51.100.2>\r\n"
+	    "Call-ID: reg-1\r\nCSeq: 1 REGISTER\r\n"
+	    "Contact: <sip:a@10.0.0.2:5060>\r\nExpires: 3600\r\n"
+	    "Content-Length: 0\r\n\r\n";
+	const char *rok =
+	    "SIP/2.0 200 OK\r\n"
+	    "Via: SIP/2.0/UDP 10.0.0.2:5060;branch=z9hG4bKr1;rport\r\n"
+	    "From: <sip:a@198.51.100.2>;tag=r\r\nTo: <sip:a@198.51.100.2>;tag=s\r\n"
+	    "Call-ID: reg-1\r\nCSeq: 1 REGISTER\r\n"
+	    "Contact: <sip:a@10.0.0.2:5060>;expires=3600\r\n"
+	    "Content-Length: 0\r\n\r\n";
+
+	udp(&w, 0, "10.0.0.2", 5060, "198.51.100.2", 5060, reg, strlen(reg));
+	udp(&w, 0.01, "198.51.100.2", 5060, "10.0.0.2", 5060, rok, strlen(rok));
+	snprintf(m, sizeof(m),
+	    "INVITE sip:a@10.0.0.2:5060 SIP/2.0\r\n"
+	    "Via: SIP/2.0/UDP 198.51.100.2:5060;branch=z9hG4bKi1\r\n"
+	    "From: <sip:b@198.51.100.2>;tag=b\r\nTo: <sip:a@198.51.100.2>\r\n"
+	    "Call-ID: in-1\r\nCSeq: 1 INVITE\r\n"
+	    "Contact: <sip:b@198.51.100.2:5060>\r\nContent-Length: 0\r\n\r\n");
+	udp(&w, 20, "198.51.100.2", 5060, "10.0.0.2", 5060, m, strlen(m));
+	pcapw_close(w.w);
+	fclose(f);
+}
+
+static enum outcome_id
+replay_dlg(const char *path, const char *profile, const char *const *extra,
+    size_t idx)
+{
+	const char *dirs[] = { SIPALG_SRC_PROFILES_DIR, NULL };
+	struct sim_capture *cap;
+	struct sim_result res;
+	struct sim_opts o;
+	struct outcome oc;
+	char err[512];
+	enum outcome_id id = OUT_COMPLETED;
+
+	CU_ASSERT_FATAL(profile_load(&cfg, profile, dirs, err, sizeof(err)) == 0);
+	for (; extra != NULL && *extra != NULL; extra++)
+		set(*extra);
+	cap = sim_capture_load(path, err, sizeof(err));
+	CU_ASSERT_FATAL(cap != NULL);
+	memset(&o, 0, sizeof(o));
+	CU_ASSERT_FATAL(sim_run(&cfg, cap, &o, &res, err, sizeof(err)) == 0);
+	sim_capture_free(cap);
+	CU_ASSERT(res.ndlg > idx);
+	if (res.ndlg > idx) {
+		outcome_eval(&cfg, &res, &res.dlg[idx], &oc);
+		id = oc.id;
+	}
+	sim_result_fini(&res);
+	return id;
+}
+
+static void
+test_reg_hides_nat(void)
+{
+	char path[] = "/tmp/test_sim_reg_XXXXXX";
+	int fd = mkstemp(path);
+	const char *hide[] = { "udp_timeout=5", "registrar_target=source",
+	    "farend_nat_keepalive=4", "reg_hides_nat=true", NULL };
+	const char *show[] = { "udp_timeout=5", "registrar_target=source",
+	    "farend_nat_keepalive=4", "reg_hides_nat=false", NULL };
+	const char *nopings[] = { "udp_timeout=5", "registrar_target=source",
+	    "farend_nat_keepalive=0", "reg_hides_nat=false", NULL };
+	const char *off[] = { "udp_timeout=5", "registrar_target=source",
+	    "farend_nat_keepalive=4", NULL };
+
+	CU_ASSERT_FATAL(fd >= 0);
+	close(fd);
+	write_register_then_call(path);
+	/* consumer: 5 s bindings, no signalling timer, no REGISTER pinhole */
+	CU_ASSERT_EQUAL(replay_dlg(path, "consumer", hide, 1),
+	    OUT_INBOUND_UNANSWERED);
+	CU_ASSERT_NOT_EQUAL(replay_dlg(path, "consumer", show, 1),
+	    OUT_INBOUND_UNANSWERED);
+	/* the registrar that never pings: the knob cannot help */
+	CU_ASSERT_EQUAL(replay_dlg(path, "consumer", nopings, 1),
+	    OUT_INBOUND_UNANSWERED);
+	/* ALG off: the private Contact shows NAT, the pings keep the binding */
+	CU_ASSERT_NOT_EQUAL(replay_dlg(path, "off", off, 1),
+	    OUT_INBOUND_UNANSWERED);
+	unlink(path);
+}
+
 /* An unreadable capture is an error with the file named. */
 static void
 test_replay_errors(void)
@@ -1258,6 +1513,8 @@ main(void)
 	s = CU_add_suite("replay", NULL, NULL);
 	CU_add_test(s, "outcomes", test_replay_outcomes);
 	CU_add_test(s, "errors", test_replay_errors);
+	CU_add_test(s, "tcp_split_msgs", test_tcp_split);
+	CU_add_test(s, "reg_hides_nat", test_reg_hides_nat);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
 	{
