@@ -59,8 +59,9 @@ check "replaced copy has its dialog" 1 "$(sql "$db" 'SELECT count(*) FROM dialog
 "$ANALYZE" -q --db "$db" "$S/outbound-alg-off-outside.pcap" >/dev/null
 check "captures accumulate" 2 "$(sql "$db" 'SELECT count(*) FROM captures WHERE complete = 1')"
 # An example query from the manual: calls with one-way audio per site.
-check "query by symptom and site" "$tmp/|1 $top_srcdir/samples/linux-alg/|1" \
-    "$(sql "$db" "SELECT c.site, count(*) FROM findings f JOIN dialogs d ON d.id = f.dialog_id JOIN captures c ON c.id = d.capture_id WHERE f.detector = 'one_way_audio' GROUP BY c.site ORDER BY c.site" | tr '\n' ' ' | sed 's/ $//')"
+check "query by symptom and site" \
+    "$(printf '%s\n' "$tmp/|1" "$top_srcdir/samples/linux-alg/|1" | LC_ALL=C sort | tr '\n' ' ')" \
+    "$(sql "$db" "SELECT c.site, count(*) FROM findings f JOIN dialogs d ON d.id = f.dialog_id JOIN captures c ON c.id = d.capture_id WHERE f.detector = 'one_way_audio' GROUP BY c.site" | LC_ALL=C sort | tr '\n' ' ')"
 
 # Interrupted imports: SIGINT (clean stop) and SIGKILL (no chance).
 if [ -x "$GEN" ]; then
