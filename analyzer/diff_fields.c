@@ -738,7 +738,8 @@ diff_fields_compare(const struct diff *d, struct diff_pair *pr,
 	if (a->ns > 0 || b->ns > 0) {
 		compare_list(d, pr, a->sv, a->ns, b->sv, b->ns, true, 0, &fl);
 	} else if (a->body_len != b->body_len ||
-	    memcmp(a->body, b->body, a->body_len) != 0) {
+	    (a->body_len > 0 &&	/* body is NULL when there is none */
+	    memcmp(a->body, b->body, a->body_len) != 0)) {
 		add_change(pr, DIFF_CHANGED, false, "Body", a->body,
 		    a->body_len, b->body, b->body_len);
 	}

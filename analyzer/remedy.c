@@ -171,6 +171,7 @@ word_in(const char *list, const char *name)
 		if (w == n && strncasecmp(list, name, n) == 0)
 			return true;
 		list += w;
+		/* cppcheck-suppress nullPointerRedundantCheck ; list+w: not NULL */
 		while (*list == ' ')
 			list++;
 	}

@@ -134,7 +134,14 @@ void sipmsg_free(struct sipmsg *m);
  */
 size_t sipmsg_mem_bytes(const struct sipmsg *m);
 
-/* "INVITE" or "200 OK"-style short label into buf. */
+/*
+ * "INVITE" or "200 OK"-style short label into buf (n bytes, always
+ * NUL-terminated when n > 0); returns buf.  The method or reason phrase
+ * is copied raw, NUL-free and capped at SIPMSG_METHOD_BYTES or
+ * SIPMSG_REASON_BYTES and at n: it is packet text and may hold control
+ * bytes, so callers must escape it (text_escape, text_fput_escaped)
+ * before printing, exactly once, as for every other packet string.
+ */
 const char *sipmsg_label(const struct sipmsg *m, char *buf, size_t n);
 /* The user@host part of a URI without scheme and parameters, into buf. */
 const char *sipmsg_uri_userhost(const char *uri, char *buf, size_t n);

@@ -52,6 +52,10 @@ if fmt == "json":
         sys.exit("json: Call-ID escape lost: %r" % ids)
     if len(j["dialogs"]) != 3:
         sys.exit("json: expected 3 dialogs, got %d" % len(j["dialogs"]))
+    # The 488's label decodes back to the raw reason phrase (one escape).
+    labels = [m["label"] for d in j["dialogs"] for m in d["message_list"]]
+    if not any(l.startswith("488 Not\x1b[5m Here") for l in labels):
+        sys.exit("json: 488 label not escaped exactly once: %r" % labels)
 else:
     if "Call-ID" not in text and "esc" not in text:
         sys.exit("%s: the dialogs are missing" % fmt)
@@ -60,5 +64,16 @@ done
 # The text form shows the escape visibly.
 grep -q 'esc\\x1b\[2J0\\x07@x' "$tmp/out.text" ||
     fail "text: escaped Call-ID not shown: $(grep -i call-id "$tmp/out.text" | head -3)"
+# A reason phrase (488 Not ESC[5m Here) is escaped exactly once: the label
+# shows \x1b[5m (text) or \u001b[5m (JSON), never a doubled \\x1b.
+grep -q '488 Not\\x1b\[5m Here' "$tmp/out.text" ||
+    fail "text: 488 label not shown once-escaped: $(grep '488 ' "$tmp/out.text" | head -1)"
+grep -q '488 Not\\u001b\[5m Here' "$tmp/out.json" ||
+    fail "json: 488 label not shown once-escaped"
+for fmt in text json; do
+	if grep -q '\\\\x1b' "$tmp/out.$fmt"; then
+		fail "$fmt: doubly escaped: $(grep -o '.\{10\}\\\\x1b.\{10\}' "$tmp/out.$fmt" | head -1)"
+	fi
+done
 
 finish

@@ -53,9 +53,23 @@ done
 rm -f "$out/lib/libsipalg-fuzz.a"
 ar rcs "$out/lib/libsipalg-fuzz.a" $objs
 
+# fuzz_sim also links the simulator's ALG (sim/alg.c, and sim/profile.c
+# for the defaults), built into OUTDIR/lib/sim as the library is.
+mkdir -p "$out/lib/sim"
+simobjs=
+for c in "$src"/sim/alg.c "$src"/sim/profile.c; do
+	b=$(basename "$c" .c)
+	o="$out/lib/sim/$b.o"
+	simobjs="$simobjs $o"
+	echo "  CC(fuzz) sim/$b.c"
+	$cc $cflags -fsanitize=fuzzer-no-link $incs -I"$src/sim" -c "$c" -o "$o"
+done
+
 for t in "$src"/tests/fuzz/fuzz_*.c; do
 	b=$(basename "$t" .c)
+	extra=
+	[ "$b" = fuzz_sim ] && extra="-I$src/sim $simobjs"
 	echo "  CCLD(fuzz) $b"
-	$cc $cflags -fsanitize=fuzzer $incs "$t" "$out/lib/libsipalg-fuzz.a" \
-	    $libs -o "$out/$b"
+	$cc $cflags -fsanitize=fuzzer $incs $extra "$t" \
+	    "$out/lib/libsipalg-fuzz.a" $libs -o "$out/$b"
 done

@@ -1049,9 +1049,10 @@ test_label(void)
 	m.status = 486;
 	/* A hand-made message with NULL strings reads them as "". */
 	CU_ASSERT_STRING_EQUAL(sipmsg_label(&m, buf, sizeof(buf)), "486");
+	/* Raw: the printers escape (once); see sipmsg.h. */
 	m.reason = "Busy\x1b[2J";
 	CU_ASSERT_STRING_EQUAL(sipmsg_label(&m, buf, sizeof(buf)),
-	    "486 Busy\\x1b[2J");
+	    "486 Busy\x1b[2J");
 	m.reason = "";
 	CU_ASSERT_STRING_EQUAL(sipmsg_label(&m, buf, sizeof(buf)), "486");
 	m.reason = "Ringing";
