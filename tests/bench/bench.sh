@@ -19,6 +19,7 @@ calls=${BENCH_CALLS:-1000}
 conc=${BENCH_CONCURRENCY:-200}
 dir=${BENCH_DIR:-$(mktemp -d)}
 keep=${BENCH_DIR:+1}
+mkdir -p "$dir"
 cleanup() { [ -n "$keep" ] || rm -rf "$dir"; }
 trap cleanup EXIT
 
@@ -26,11 +27,11 @@ gen="$top_builddir/tests/bench/gen-load"
 floor="$top_builddir/tests/bench/floor"
 analyze="$top_builddir/sipalg-analyze"
 
-# measure CMD...: prints "seconds maxrss_kb" of one run.  Exit status 1
+# measure CMD...: prints "elapsed_s maxrss_kb user_s sys_s" of one run.  Exit status 1
 # is sipalg-analyze's "findings reported", not a failure.
 measure() {
 	rc=0
-	/usr/bin/time -f '%e %M' -o "$dir/time" "$@" >/dev/null 2>"$dir/err" || rc=$?
+	/usr/bin/time -f '%e %M %U %S' -o "$dir/time" "$@" >/dev/null 2>"$dir/err" || rc=$?
 	if [ "$rc" -gt 1 ]; then
 		echo "bench: $* failed (exit $rc):" >&2
 		cat "$dir/err" >&2
@@ -53,15 +54,16 @@ echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -
 cat "$dir/load.pcap" >/dev/null
 
 set -- $(measure "$floor" "$dir/load.pcap")
-ft=$1 fm=$2
+ft=$1 fm=$2 fc=$(echo "$3 $4" | awk '{print $1 + $2}')
 set -- $(measure "$analyze" --quiet --format json "$dir/load.pcap")
-at=$1 am=$2
-printf '%-28s %8s s %8s MB\n' "libpcap read floor" "$ft" "$(echo "$fm" | awk '{printf "%.1f", $1/1024}')"
-printf '%-28s %8s s %8s MB\n' "sipalg-analyze" "$at" "$(echo "$am" | awk '{printf "%.1f", $1/1024}')"
+at=$1 am=$2 ac=$(echo "$3 $4" | awk '{print $1 + $2}')
+printf '%-28s %8s %8s %8s\n' "" "elapsed" "CPU" "peak RSS"
+printf '%-28s %8s s %6s s %5s MB\n' "libpcap read floor" "$ft" "$fc" "$(echo "$fm" | awk '{printf "%.1f", $1/1024}')"
+printf '%-28s %8s s %6s s %5s MB\n' "sipalg-analyze" "$at" "$ac" "$(echo "$am" | awk '{printf "%.1f", $1/1024}')"
 if command -v tshark >/dev/null 2>&1; then
 	set -- $(measure tshark -r "$dir/load.pcap" -q -z sip,stat -z rtp,streams)
-	tt=$1 tm=$2
-	printf '%-28s %8s s %8s MB\n' "tshark sip,stat rtp,streams" "$tt" "$(echo "$tm" | awk '{printf "%.1f", $1/1024}')"
+	tt=$1 tm=$2 tc=$(echo "$3 $4" | awk '{print $1 + $2}')
+	printf '%-28s %8s s %6s s %5s MB\n' "tshark sip,stat rtp,streams" "$tt" "$tc" "$(echo "$tm" | awk '{printf "%.1f", $1/1024}')"
 else
 	tt=""
 	echo "tshark: not installed, no comparison"
@@ -69,10 +71,10 @@ fi
 cat "$dir/load4.pcap" >/dev/null
 set -- $(measure "$analyze" --quiet --format json "$dir/load4.pcap")
 a4t=$1 a4m=$2
-printf '%-28s %8s s %8s MB\n' "sipalg-analyze, 4x longer" "$a4t" "$(echo "$a4m" | awk '{printf "%.1f", $1/1024}')"
+printf '%-28s %8s s %6s s %5s MB\n' "sipalg-analyze, 4x longer" "$a4t" "-" "$(echo "$a4m" | awk '{printf "%.1f", $1/1024}')"
 
 echo "ratios:"
-awk -v a="$at" -v f="$ft" 'BEGIN { printf "  analyze / floor        %.2fx  (target <= 3)\n", (f > 0 ? a / f : 0) }'
-[ -n "$tt" ] && awk -v a="$at" -v t="$tt" 'BEGIN { printf "  tshark / analyze       %.1fx  (target >= 20)\n", (a > 0 ? t / a : 0) }'
+awk -v a="$at" -v f="$ft" -v ac="$ac" -v fc="$fc" 'BEGIN { printf "  analyze / floor        %.2fx elapsed, %.2fx CPU  (target <= 3)\n", (f > 0 ? a / f : 0), (fc > 0 ? ac / fc : 0) }'
+[ -n "$tt" ] && awk -v a="$at" -v t="$tt" -v ac="$ac" -v tc="$tc" 'BEGIN { printf "  tshark / analyze       %.1fx elapsed, %.1fx CPU  (target >= 20)\n", (a > 0 ? t / a : 0), (ac > 0 ? tc / ac : 0) }'
 awk -v m="$am" 'BEGIN { printf "  analyze peak RSS       %.1f MB (target < 64)\n", m / 1024 }'
 awk -v m="$am" -v m4="$a4m" 'BEGIN { printf "  RSS 4x longer / 1x     %.2f (target <= 1.10)\n", (m > 0 ? m4 / m : 0) }'
