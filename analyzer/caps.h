@@ -83,6 +83,30 @@
 #define CAP_RTP_RATE_SECONDS_STRIP 600 /* seconds of per-second packet-rate strip kept */
 #define CAP_SDP_ENDPOINTS      200000  /* announced media endpoints */
 
+/*
+ * Symptom detectors (detect.h): findings and evidence kept per dialog;
+ * phone bindings and unanswered INVITEs remembered across dialogs.
+ */
+#define DETECT_MAX_EVIDENCE 12
+#define DETECT_MAX_FINDINGS 12
+#define DETECT_MAX_BINDINGS 512
+#define DETECT_MAX_PENDING 64
+
+/* Inside/outside comparison (diff.h). */
+#define DIFF_WINDOW_NS          CAP_NS_PER_SEC /* default pairing window after the offset */
+#define DIFF_OFFSET_SAMPLES     4096    /* SIP keys per side used to estimate the offset */
+#define DIFF_ADDRS              1024    /* distinct L3 addresses remembered per side */
+#define DIFF_SIP_PENDING        65536   /* SIP messages waiting for a partner, both sides */
+#define DIFF_RTP_PENDING        2048    /* RTP packets waiting for a partner, per stream */
+#define DIFF_STREAMS            CAP_STREAMS /* RTP streams (SSRC, direction) tracked */
+#define DIFF_MAPPINGS           4096    /* NAT mapping rows */
+#define DIFF_DIALOG_PAIRS       CAP_DIALOG_MESSAGES /* pairs kept per dialog */
+#define DIFF_PAIR_CHANGES       128     /* changes kept per pair */
+#define DIFF_VALUE_BYTES        256     /* one before/after value kept (truncated) */
+#define DIFF_MSG_VALUES         256     /* header values / SDP lines compared per message */
+#define DIFF_TOTAL_BYTES        CAP_DIALOG_TOTAL_BYTES /* heap of dialogs in flight */
+#define DIFF_DIALOG_QUIET_NS    CAP_DIALOG_LINGER_NS /* quiet time before a dialog is handed out */
+
 /* Output. */
 #define CAP_ESCAPED_FIELD      4096    /* an escaped field printed in text */
 

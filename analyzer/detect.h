@@ -21,18 +21,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "caps.h"
 #include "dialog.h"
 
-#define DETECT_MAX_EVIDENCE 12
-#define DETECT_MAX_FINDINGS 12
 /*
  * Phone bindings followed across dialogs (REGISTER source and registrar,
  * keepalives), and unanswered inbound INVITEs waiting for the REGISTER
- * dialog of their binding.  Fixed tables: when full, new entries are not
- * recorded (counted in the verdict's bindings_dropped), nothing grows.
+ * dialog of their binding, live in fixed tables (DETECT_MAX_BINDINGS,
+ * DETECT_MAX_PENDING in caps.h): when full, new entries are not recorded
+ * (counted in the verdict's bindings_dropped), nothing grows.
  */
-#define DETECT_MAX_BINDINGS 512
-#define DETECT_MAX_PENDING 64
 
 struct evidence {
 	uint32_t cap_idx;

@@ -48,24 +48,11 @@
 #include "pkt.h"
 
 /*
- * Diff-specific caps (the general ones are in caps.h).  Hitting one counts
- * an anomaly on the side being read (DIALOG_TABLE_FULL for SIP state,
- * STREAM_TABLE_FULL for RTP state; see the report for wished-for names)
- * and drops or reports early, never grows.
+ * The comparison's caps (DIFF_*) are in caps.h with the others.  Hitting
+ * one counts an anomaly on the side being read (DIALOG_TABLE_FULL for SIP
+ * state, STREAM_TABLE_FULL for RTP state) and drops or reports early,
+ * never grows.
  */
-#define DIFF_WINDOW_NS          CAP_NS_PER_SEC /* default pairing window after the offset */
-#define DIFF_OFFSET_SAMPLES     4096    /* SIP keys per side used to estimate the offset */
-#define DIFF_ADDRS              1024    /* distinct L3 addresses remembered per side */
-#define DIFF_SIP_PENDING        65536   /* SIP messages waiting for a partner, both sides */
-#define DIFF_RTP_PENDING        2048    /* RTP packets waiting for a partner, per stream */
-#define DIFF_STREAMS            CAP_STREAMS /* RTP streams (SSRC, direction) tracked */
-#define DIFF_MAPPINGS           4096    /* NAT mapping rows */
-#define DIFF_DIALOG_PAIRS       CAP_DIALOG_MESSAGES /* pairs kept per dialog */
-#define DIFF_PAIR_CHANGES       128     /* changes kept per pair */
-#define DIFF_VALUE_BYTES        256     /* one before/after value kept (truncated) */
-#define DIFF_MSG_VALUES         256     /* header values / SDP lines compared per message */
-#define DIFF_TOTAL_BYTES        CAP_DIALOG_TOTAL_BYTES /* heap of dialogs in flight */
-#define DIFF_DIALOG_QUIET_NS    CAP_DIALOG_LINGER_NS /* quiet time before a dialog is handed out */
 
 enum diff_side { DIFF_INSIDE = 0, DIFF_OUTSIDE = 1 };
 
