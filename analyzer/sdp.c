@@ -40,6 +40,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "arena.h"
 #include "cursor.h"
 #include "sdp.h"
 #include "text.h"
@@ -85,42 +86,6 @@ struct sdp_state {
 	bool too_many;            /* an m= line beyond CAP_SDP_MEDIA */
 	bool over_cap;            /* a payload/candidate cap was hit */
 };
-
-/*
- * Bump allocator over one block.  Without a base it only measures: the
- * offsets it hands out are those a real pass over a block of the final
- * size would use.
- */
-struct arena {
-	char *base;
-	size_t off;
-};
-
-static void *
-arena_take(struct arena *a, size_t n, size_t align)
-{
-	size_t o = (a->off + align - 1) / align * align;
-
-	a->off = o + n;
-	return a->base != NULL ? a->base + o : NULL;
-}
-
-/* Copies one of our own strings (NUL-terminated, below cap); "" shared. */
-static const char *
-arena_str(struct arena *a, const char *s, size_t cap)
-{
-	size_t n = s != NULL ? strnlen(s, cap - 1) : 0;
-	char *d;
-
-	if (n == 0)
-		return "";
-	d = arena_take(a, n + 1, 1);
-	if (d == NULL)
-		return "";
-	memcpy(d, s, n);
-	d[n] = '\0';
-	return d;
-}
 
 /*
  * Static payload types of RFC 3551 section 6 (and the historic ones still

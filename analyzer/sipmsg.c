@@ -68,6 +68,7 @@
 #include <osipparser2/osip_parser.h>
 #include <osipparser2/osip_port.h>
 
+#include "arena.h"
 #include "cursor.h"
 #include "sipmsg.h"
 #include "text.h"
@@ -116,42 +117,6 @@ struct msg_buf {
 	char content_type[SIPMSG_TEXT_BYTES];
 	char se_refresher[SIPMSG_REFRESHER_BYTES];
 };
-
-/*
- * Bump allocator over one block.  Without a base it only measures: the
- * offsets it hands out are those a real pass over a block of the final
- * size would use.
- */
-struct arena {
-	char *base;
-	size_t off;
-};
-
-static void *
-arena_take(struct arena *a, size_t n, size_t align)
-{
-	size_t o = (a->off + align - 1) / align * align;
-
-	a->off = o + n;
-	return a->base != NULL ? a->base + o : NULL;
-}
-
-/* Copies one of our own strings (NUL-terminated, below cap); "" shared. */
-static const char *
-arena_str(struct arena *a, const char *s, size_t cap)
-{
-	size_t n = s != NULL ? strnlen(s, cap - 1) : 0;
-	char *d;
-
-	if (n == 0)
-		return "";
-	d = arena_take(a, n + 1, 1);
-	if (d == NULL)
-		return "";
-	memcpy(d, s, n);
-	d[n] = '\0';
-	return d;
-}
 
 /* RFC 3261 section 7.3.3 and later RFCs' compact header names. */
 static const struct {

@@ -1,0 +1,52 @@
+/*
+ * arena.h - a two-pass bump allocator for packing a parsed record, with
+ * its strings and arrays, into one right-sized block.
+ *
+ * The first pass runs with base == NULL and only measures: the offsets it
+ * hands out are those a real pass over a block of the final size uses.
+ * The caller then allocates a->off bytes and runs the same copy code again
+ * with base set, so size and layout cannot disagree.  sipmsg.c and sdp.c
+ * pack their results this way (one free() releases a whole message).
+ */
+#ifndef SIPALG_ARENA_H
+#define SIPALG_ARENA_H
+
+#include <stddef.h>
+#include <string.h>
+
+struct arena {
+	char *base;   /* NULL: measuring pass */
+	size_t off;   /* bytes handed out so far */
+};
+
+/* n bytes aligned to align; NULL in the measuring pass. */
+static inline void *
+arena_take(struct arena *a, size_t n, size_t align)
+{
+	size_t o = (a->off + align - 1) / align * align;
+
+	a->off = o + n;
+	return a->base != NULL ? a->base + o : NULL;
+}
+
+/*
+ * Copies a NUL-terminated string of our own (at most cap - 1 bytes kept);
+ * the empty string is the shared "" and costs nothing.
+ */
+static inline const char *
+arena_str(struct arena *a, const char *s, size_t cap)
+{
+	size_t n = s != NULL ? strnlen(s, cap - 1) : 0;
+	char *d;
+
+	if (n == 0)
+		return "";
+	d = arena_take(a, n + 1, 1);
+	if (d == NULL)
+		return "";
+	memcpy(d, s, n);
+	d[n] = '\0';
+	return d;
+}
+
+#endif /* SIPALG_ARENA_H */
