@@ -39,14 +39,15 @@
 
 /* ---- the pcap source ---- */
 
-static bool
-pcap_on_dialog(void *user, struct dialog *d)
+bool
+loader_on_dialog(void *user, struct dialog *d)
 {
 	return loader_add(user, d);
 }
 
-static void
-pcap_on_progress(void *user, uint64_t done, uint64_t total, uint64_t packets)
+void
+loader_on_progress(void *user, uint64_t done, uint64_t total,
+    uint64_t packets)
 {
 	struct loader *ld = user;
 
@@ -80,8 +81,8 @@ loader_open_pcaps(struct loader *ld, const char *const *paths, size_t npaths,
 	struct analysis_cb cb = { 0 };
 	struct analysis *an;
 
-	cb.on_dialog = pcap_on_dialog;
-	cb.on_progress = pcap_on_progress;
+	cb.on_dialog = loader_on_dialog;
+	cb.on_progress = loader_on_progress;
 	cb.user = ld;
 	an = analysis_new(&cb);
 	if (an == NULL) {

@@ -175,24 +175,6 @@ pair_on_inside(void *user, struct dialog *d)
 	return kept;
 }
 
-static bool
-pair_on_outside(void *user, struct dialog *d)
-{
-	return loader_add(user, d);
-}
-
-static void
-pair_on_progress(void *user, uint64_t done, uint64_t total, uint64_t packets)
-{
-	struct loader *ld = user;
-
-	pthread_mutex_lock(&ld->mu);
-	ld->done = done;
-	ld->total = total;
-	ld->packets = packets;
-	pthread_mutex_unlock(&ld->mu);
-}
-
 static void
 set_phase(struct loader *ld, const char *phase)
 {
@@ -284,8 +266,8 @@ loader_open_pair(struct loader *ld, const char *inside, const char *outside,
 		char e[200];
 
 		ps->path[s] = path[s];
-		cb.on_dialog = s == 0 ? pair_on_inside : pair_on_outside;
-		cb.on_progress = pair_on_progress;
+		cb.on_dialog = s == 0 ? pair_on_inside : loader_on_dialog;
+		cb.on_progress = loader_on_progress;
 		cb.user = ld;
 		ps->an[s] = analysis_new(&cb);
 		if (ps->an[s] == NULL) {

@@ -119,6 +119,10 @@ int loader_save(struct loader *ld, const struct dialog *const *ds, size_t n,
     size_t errlen);
 /* Called from the source on the loader thread; takes ownership of d. */
 bool loader_add(struct loader *ld, struct dialog *d);
+/* analysis_cb callbacks shared by the sources (user = the loader). */
+bool loader_on_dialog(void *user, struct dialog *d);
+void loader_on_progress(void *user, uint64_t done, uint64_t total,
+    uint64_t packets);
 
 /* ---- panels ---- */
 
