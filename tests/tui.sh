@@ -22,6 +22,10 @@ tmp=$(mktemp -d)
 SOCK="sipalg-test-$$"
 T="tmux -L $SOCK -f /dev/null"
 trap '$T kill-server 2>/dev/null; rm -rf "$tmp"' EXIT INT TERM
+# A session that lives for the whole test: start() kills and recreates the
+# browser's session, and a server left without sessions exits, racing the
+# next new-session (seen as "no server running" under load).
+$T new-session -d -s keep "sleep 3600"
 
 # ---- command line, no terminal needed ----
 "$BROWSE" --help >"$tmp/help" 2>&1
