@@ -1049,28 +1049,6 @@ dropped:
 /* ---- packets ---------------------------------------------------------- */
 
 /*
- * Splits a TCP payload into whole SIP messages.  Returns the count (at most
- * max), or -1 when the segment does not consist of whole messages.
- */
-static int
-tcp_split(const uint8_t *p, size_t len, size_t *off, size_t *ln, int max)
-{
-	size_t at = 0, skipped, ml;
-	int n = 0;
-
-	while (at < len) {
-		if (n >= max || sipframe_stream(p + at, len - at, &skipped, &ml,
-		    NULL) != SIPFRAME_OK)
-			return -1;
-		off[n] = at + skipped;
-		ln[n] = ml;
-		n++;
-		at += skipped + ml;
-	}
-	return n;
-}
-
-/*
  * Frames the whole SIP messages at the start of a held TCP byte stream.
  * Returns their count (at most max) with *used the bytes they span, or -1
  * when the bytes are not SIP (not framable: Content-Length missing, a cap
@@ -1097,6 +1075,19 @@ tcp_frame(const uint8_t *p, size_t len, size_t *off, size_t *ln, int max,
 	}
 	*used = at;
 	return n;
+}
+
+/*
+ * Splits a TCP payload into whole SIP messages.  Returns the count (at most
+ * max), or -1 when the segment does not consist of whole messages.
+ */
+static int
+tcp_split(const uint8_t *p, size_t len, size_t *off, size_t *ln, int max)
+{
+	size_t used;
+	int n = tcp_frame(p, len, off, ln, max, &used);
+
+	return n >= 0 && used == len ? n : -1;
 }
 
 /* Writes the held bytes as they are (the ALG gives up on them). */
