@@ -519,6 +519,10 @@ rw_sdp(struct rw *r, struct sb *o, const uint8_t *s, size_t sl,
 	struct sdp *sd = NULL;
 	bool proc[CAP_SDP_MEDIA];
 	uint16_t pub_port[CAP_SDP_MEDIA];
+	char rip[CAP_SDP_MEDIA][48];   /* replacement c= address per m= line */
+	const char *sess_rip = r->repl_ip; /* o= and session c= */
+	struct ep from[CAP_SDP_MEDIA];  /* inbound: the public c= replaced */
+	struct ep sess_from;
 	bool any = false;
 	int i, mi = -1;
 	size_t li = 0, le, ll, start = o->len;
@@ -534,6 +538,11 @@ rw_sdp(struct rw *r, struct sb *o, const uint8_t *s, size_t sl,
 	}
 	memset(proc, 0, sizeof(proc));
 	memset(pub_port, 0, sizeof(pub_port));
+	memset(rip, 0, sizeof(rip));
+	memset(from, 0, sizeof(from));
+	ep_clear(&sess_from);
+	if (!r->fl->outbound)
+		sess_rip = NULL;
 	for (i = 0; i < sd->nmedia && i < CAP_SDP_MEDIA; i++) {
 		const struct sdp_media *m = &sd->media[i];
 
@@ -548,11 +557,41 @@ rw_sdp(struct rw *r, struct sb *o, const uint8_t *s, size_t sl,
 			sdp_free(sd);
 			return -1;
 		}
-		if (!r->fl->outbound || !c->sdp_fixup || (uint32_t)i >= c->sdp_max_media)
+		if (!c->sdp_fixup || (uint32_t)i >= c->sdp_max_media)
 			continue;
+		if (!r->fl->outbound) {
+			/*
+			 * K2 "direct RTP": an inbound SDP announcing the public
+			 * side of another inside endpoint's media pinhole is
+			 * rewritten back to that endpoint's private address and
+			 * port, so the two phones behind this NAT talk on the LAN.
+			 * With sip_direct_media (sdp_requires_src_match) the SDP is
+			 * only looked at when c= is the sender's own address.
+			 */
+			struct ep pub = m->conn, in;
+
+			pub.port = m->port;
+			if (!c->lan_media_shortcut || r->fl->shortcut == NULL ||
+			    (c->sdp_requires_src_match &&
+			    !ep_same_ip(&m->conn, &r->fl->peer)) ||
+			    !r->fl->shortcut(r->fl->shortcut_user, &pub, &in) ||
+			    ep_same_ip(&in, &r->fl->repl))
+				continue;
+			proc[i] = true;
+			pub_port[i] = in.port;
+			ip_text(&in, rip[i], sizeof(rip[i]), false);
+			from[i] = m->conn;
+			if (sess_rip == NULL) {
+				sess_rip = rip[i];
+				sess_from = m->conn;
+			}
+			any = true;
+			continue;
+		}
 		if (c->sdp_requires_src_match && !ep_same_ip(&m->conn, &r->fl->match))
 			continue;
 		proc[i] = true;
+		snprintf(rip[i], sizeof(rip[i]), "%s", r->repl_ip);
 		pub_port[i] = m->port;
 		if (media_fn != NULL) {
 			pub_port[i] = media_fn(user, &m->conn);
@@ -599,12 +638,12 @@ rw_sdp(struct rw *r, struct sb *o, const uint8_t *s, size_t sl,
 					a--;
 				ep_clear(&e);
 				if (a > 0 && ep_parse_ip(&e, (const char *)l + a, cl - a) == 0 &&
-				    !ep_same_ip(&e, &r->fl->repl)) {
+				    (!r->fl->outbound || !ep_same_ip(&e, &r->fl->repl))) {
 					sb_put(o, l, a);
-					sb_puts(o, r->repl_ip);
+					sb_puts(o, sess_rip);
 					sb_put(o, l + cl, ll - cl);
-					add_edit(r, "o=", l + a, cl - a, r->repl_ip,
-					    strlen(r->repl_ip));
+					add_edit(r, "o=", l + a, cl - a, sess_rip,
+					    strlen(sess_rip));
 					*changed = true;
 					li = le;
 					continue;
@@ -614,19 +653,20 @@ rw_sdp(struct rw *r, struct sb *o, const uint8_t *s, size_t sl,
 			    ((mi < 0 && any) || (mi >= 0 && mi < CAP_SDP_MEDIA && proc[mi]))) {
 				size_t a = cl;
 				struct ep e;
+				const char *to = mi < 0 ? sess_rip : rip[mi];
 
 				while (a > 0 && l[a - 1] != ' ')
 					a--;
 				ep_clear(&e);
 				if (a > 0 && ep_parse_ip(&e, (const char *)l + a, cl - a) == 0 &&
-				    !ep_same_ip(&e, &r->fl->repl) &&
+				    (r->fl->outbound ? !ep_same_ip(&e, &r->fl->repl) &&
 				    (!c->sdp_requires_src_match ||
-				    ep_same_ip(&e, &r->fl->match))) {
+				    ep_same_ip(&e, &r->fl->match)) :
+				    ep_same_ip(&e, mi < 0 ? &sess_from : &from[mi]))) {
 					sb_put(o, l, a);
-					sb_puts(o, r->repl_ip);
+					sb_puts(o, to);
 					sb_put(o, l + cl, ll - cl);
-					add_edit(r, "c=", l + a, cl - a, r->repl_ip,
-					    strlen(r->repl_ip));
+					add_edit(r, "c=", l + a, cl - a, to, strlen(to));
 					*changed = true;
 					li = le;
 					continue;
@@ -655,7 +695,7 @@ rw_sdp(struct rw *r, struct sb *o, const uint8_t *s, size_t sl,
 					continue;
 				}
 			}
-			if (c->rewrite_a_rtcp && cl > 7 && text_iprefix(l, cl, "a=rtcp:") &&
+			if (r->fl->outbound && c->rewrite_a_rtcp && cl > 7 && text_iprefix(l, cl, "a=rtcp:") &&
 			    mi >= 0 && mi < CAP_SDP_MEDIA && proc[mi]) {
 				/* a=rtcp:PORT [IN IP4 addr] -> public port + 1, NAT address */
 				size_t p1 = 7;
@@ -681,7 +721,7 @@ rw_sdp(struct rw *r, struct sb *o, const uint8_t *s, size_t sl,
 				li = le;
 				continue;
 			}
-			if (c->rewrite_ice && cl > 12 && text_iprefix(l, cl, "a=candidate:") &&
+			if (r->fl->outbound && c->rewrite_ice && cl > 12 && text_iprefix(l, cl, "a=candidate:") &&
 			    mi >= 0 && mi < CAP_SDP_MEDIA && proc[mi]) {
 				/* fields: foundation comp transport prio addr port typ type */
 				size_t f[8], k = 0, j = 12;
@@ -721,7 +761,7 @@ rw_sdp(struct rw *r, struct sb *o, const uint8_t *s, size_t sl,
 				}
 			}
 			sb_put(o, l, ll);
-			if (c->sdp_add_i_line && any && mi < 0 && cl >= 2 &&
+			if (r->fl->outbound && c->sdp_add_i_line && any && mi < 0 && cl >= 2 &&
 			    l[0] == 's' && l[1] == '=') {
 				/* F2/F3 nat-trace: the original address as session i=. */
 				snprintf(buf, sizeof(buf), "i=%s", r->match_ip);

@@ -30,10 +30,24 @@
  * repl (its public endpoint).  Inbound (to the inside): match is the
  * public endpoint the packet was sent to and repl the inside one.
  */
+/*
+ * Inside endpoint of the media pinhole another connection holds on public
+ * endpoint pub (an SDP c= address and m= port), for the LAN shortcut of an
+ * inbound SDP.  Returns false when there is none.
+ */
+typedef bool (*alg_shortcut_fn)(void *user, const struct ep *pub,
+    struct ep *inside);
+
 struct alg_flow {
 	bool outbound;
 	struct ep match;
 	struct ep repl;
+	/* inbound only: the sender's signalling endpoint (sdp_requires_src_match
+	 * compares the SDP c= with it), and the pinhole lookup behind the
+	 * lan_media_shortcut knob (NULL: no shortcut).  Zero them otherwise. */
+	struct ep peer;
+	alg_shortcut_fn shortcut;
+	void *shortcut_user;
 };
 
 /*

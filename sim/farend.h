@@ -44,6 +44,10 @@ struct fe_media {
 	int64_t first_out_ns, first_in_ns;
 	char in_lost_reason[200];
 	uint64_t in_lost_frame;
+	/* the phone's RTP to another phone behind the same router (LAN) */
+	uint64_t lan_pkts, lan_delivered;
+	char lan_why[200];        /* why the first lost one did not arrive */
+	uint64_t lan_frame;
 	/* model probe of the far end's RTP when the capture shows none */
 	bool probed, probe_ok;
 	char probe_why[200];
@@ -78,6 +82,7 @@ struct fe_dialog {
 	enum fe_kind kind;
 	bool phone_uac;           /* the phone sent the first request */
 	char first_method[16];
+	struct ep phone_ip;       /* the inside host of this leg (with call_id, the key) */
 	struct ep phone_sig;      /* phone's inside signalling endpoint */
 	struct ep phone_pub;      /* its public binding, last outbound message */
 	struct ep peer;           /* far end's signalling endpoint */

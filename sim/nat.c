@@ -645,6 +645,24 @@ nat_add_pinhole(struct nat *n, uint8_t proto, const struct ep *pub,
 	return 0;
 }
 
+bool
+nat_media_pinhole(const struct nat *n, const struct ep *pub, int64_t t,
+    struct ep *inside)
+{
+	int k;
+
+	for (k = 0; k < NAT_MAX_PINHOLES; k++) {
+		const struct pinhole *p = &n->ph[k];
+
+		if (p->used && !p->is_register && p->proto == 17 &&
+		    ep_eq(&p->pub, pub) && (p->expires_ns == 0 || t <= p->expires_ns)) {
+			*inside = p->inside;
+			return true;
+		}
+	}
+	return false;
+}
+
 void
 nat_close_pinholes(struct nat *n, const struct ep *inside)
 {

@@ -122,6 +122,15 @@ uint16_t nat_reserve_media(struct nat *n, const struct ep *in, uint16_t want,
 int nat_add_pinhole(struct nat *n, uint8_t proto, const struct ep *pub,
     const struct ep *inside, const struct ep *allowed, int64_t expires_ns,
     bool is_register);
+/*
+ * The inside endpoint of a live media pinhole (not a registration one) on
+ * public endpoint pub at t: what the ALG's "direct RTP" lookup finds (K2:
+ * an expectation of another connection for the address:port an SDP
+ * announces).  Returns false when there is none.
+ */
+bool nat_media_pinhole(const struct nat *n, const struct ep *pub, int64_t t,
+    struct ep *inside);
+
 /* Closes media pinholes leading to inside ep (BYE, non-2xx). */
 void nat_close_pinholes(struct nat *n, const struct ep *inside);
 

@@ -73,7 +73,7 @@ eval_media(const struct fe_dialog *d, struct outcome *o, int *chosen)
 {
 	const struct fe_media *m = NULL;
 	bool out_ok, in_ok;
-	char buf[400];
+	char buf[460];
 	int k;
 
 	for (k = 0; k < d->nmedia; k++)
@@ -85,8 +85,9 @@ eval_media(const struct fe_dialog *d, struct outcome *o, int *chosen)
 		}
 	if (m == NULL)
 		return;
-	out_ok = m->out_pkts > 0 &&
-	    !(m->have_far && ep_is_private(&m->far));
+	/* RTP to another phone behind the router counts when it arrived */
+	out_ok = m->out_pkts > 0 && (m->lan_pkts > 0 ? m->lan_delivered > 0 :
+	    !(m->have_far && ep_is_private(&m->far)));
 	if (m->in_pkts > 0)
 		in_ok = m->in_delivered > 0;
 	else
@@ -96,6 +97,7 @@ eval_media(const struct fe_dialog *d, struct outcome *o, int *chosen)
 	if (!out_ok && !in_ok) {
 		snprintf(buf, sizeof(buf), "no RTP reaches either side: %s; %s",
 		    m->out_pkts == 0 ? "the phone sent none" :
+		    m->lan_pkts > 0 ? m->lan_why :
 		    "the far end announced a private address",
 		    m->in_pkts > 0 ? m->in_lost_reason :
 		    m->probe_why[0] ? m->probe_why : "the far end's RTP cannot come back");
@@ -113,10 +115,12 @@ eval_media(const struct fe_dialog *d, struct outcome *o, int *chosen)
 	} else {
 		snprintf(buf, sizeof(buf), "the far end hears nothing: %s",
 		    m->out_pkts == 0 ? "the phone sent no RTP" :
+		    m->lan_pkts > 0 ? m->lan_why :
 		    "the far end announced a private address");
 		if (!*chosen)
 			snprintf(o->direction, sizeof(o->direction), "far_to_phone_only");
-		pick(o, chosen, OUT_ONE_WAY_AUDIO, d->t_answer_ns, 0, buf);
+		pick(o, chosen, OUT_ONE_WAY_AUDIO, d->t_answer_ns,
+		    m->lan_pkts > 0 ? m->lan_frame : 0, buf);
 	}
 }
 
@@ -311,16 +315,24 @@ tstr(FILE *f, const char *s, size_t max)
 
 #define MAX_TABLE_RUNS 16
 
-/* "outcome[:direction]" of the dialog call_id in one run, "-" if absent. */
+/* The same leg in another run: one Call-ID, the same inside phone. */
+static bool
+same_leg(const struct fe_dialog *a, const struct fe_dialog *b)
+{
+	return strcmp(a->call_id, b->call_id) == 0 &&
+	    ep_same_ip(&a->phone_ip, &b->phone_ip);
+}
+
+/* "outcome[:direction]" of the leg d0 in one run, "-" if absent. */
 static void
-cell(const struct sim_cfg *cfg, const struct sim_result *r, const char *call_id,
-    char *buf, size_t n)
+cell(const struct sim_cfg *cfg, const struct sim_result *r,
+    const struct fe_dialog *d0, char *buf, size_t n)
 {
 	struct outcome o;
 	size_t k;
 
 	for (k = 0; k < r->ndlg; k++)
-		if (strcmp(r->dlg[k].call_id, call_id) == 0) {
+		if (same_leg(&r->dlg[k], d0)) {
 			outcome_eval(cfg, r, &r->dlg[k], &o);
 			snprintf(buf, n, "%s%s%s", outcome_name(o.id),
 			    o.direction[0] ? ":" : "", o.direction);
@@ -364,6 +376,7 @@ report_text(FILE *f, const char *capture, const struct sim_cfg *const *cfgs,
 			fprintf(f, "  %zu  %-12s %-8s %s  ", i + 1, kind_name(d),
 			    d->first_method, d->phone_uac ? "phone->out" : "out->phone");
 			tstr(f, d->call_id, 40);
+			fprintf(f, "  phone %s", ep_ip_str(&d->phone_ip, a, sizeof(a)));
 			fprintf(f, "\n     outcome: %s", outcome_name(o.id));
 			if (o.direction[0])
 				fprintf(f, " (%s)", o.direction);
@@ -412,7 +425,7 @@ report_text(FILE *f, const char *capture, const struct sim_cfg *const *cfgs,
 		for (j = 0; j < n && j < MAX_TABLE_RUNS; j++) {
 			w[j] = (int)strlen(cfgs[j]->name);
 			for (i = 0; i < res[0]->ndlg; i++) {
-				cell(cfgs[j], res[j], res[0]->dlg[i].call_id, buf, sizeof(buf));
+				cell(cfgs[j], res[j], &res[0]->dlg[i], buf, sizeof(buf));
 				if ((int)strlen(buf) > w[j])
 					w[j] = (int)strlen(buf);
 			}
@@ -427,7 +440,7 @@ report_text(FILE *f, const char *capture, const struct sim_cfg *const *cfgs,
 			fprintf(f, "%-4zu %-13s %-9.9s", i + 1, kind_name(d0),
 			    d0->first_method);
 			for (j = 0; j < n && j < MAX_TABLE_RUNS; j++) {
-				cell(cfgs[j], res[j], d0->call_id, buf, sizeof(buf));
+				cell(cfgs[j], res[j], d0, buf, sizeof(buf));
 				fprintf(f, " %-*s", w[j], buf);
 			}
 			fprintf(f, "\n");
@@ -437,7 +450,7 @@ report_text(FILE *f, const char *capture, const struct sim_cfg *const *cfgs,
 	for (i = 0; i < res[0]->ndlg; i++)
 		for (j = 0; j < n; j++) {
 			for (k = 0; k < res[j]->ndlg; k++) {
-				if (strcmp(res[j]->dlg[k].call_id, res[0]->dlg[i].call_id) != 0)
+				if (!same_leg(&res[j]->dlg[k], &res[0]->dlg[i]))
 					continue;
 				outcome_eval(cfgs[j], res[j], &res[j]->dlg[k], &o);
 				if (outcome_ok(o.id) || o.detail[0] == '\0')
@@ -487,6 +500,7 @@ report_json(FILE *f, const char *capture, const struct sim_cfg *const *cfgs,
 			outcome_eval(cfgs[j], r, d, &o);
 			fprintf(f, "%s{\"call_id\":", i ? "," : "");
 			jstr(f, d->call_id);
+			fprintf(f, ",\"phone\":\"%s\"", ep_ip_str(&d->phone_ip, a, sizeof(a)));
 			fprintf(f, ",\"kind\":\"%s\",\"method\":", kind_name(d));
 			jstr(f, d->first_method);
 			fprintf(f, ",\"phone_role\":\"%s\",\"outcome\":\"%s\"",

@@ -72,6 +72,8 @@ static const struct knob knobs[] = {
 	  "stream timeout only once the flow is still active 2 s after its first packet" },
 	{ "tcp_timeout", K_UINT, OFF(tcp_timeout), 1, 864000, NULL,
 	  "seconds an established TCP binding lives" },
+	{ "nat_hairpin", K_BOOL, OFF(nat_hairpin), 0, 0, NULL,
+	  "a packet from the LAN to the public address is looped back in through the mappings" },
 	/* ALG */
 	{ "alg", K_BOOL, OFF(alg), 0, 0, NULL, "the SIP ALG is attached" },
 	{ "inspect_ports", K_PORTS, 0, 0, 0, NULL,
@@ -143,6 +145,8 @@ static const struct knob knobs[] = {
 	  "drop REGISTER whose Contact has no port" },
 	{ "reg_hides_nat", K_BOOL, OFF(reg_hides_nat), 0, 0, NULL,
 	  "a REGISTER with ALG-rewritten Contact looks un-NATed: registrar sends no keepalives" },
+	{ "lan_media_shortcut", K_BOOL, OFF(lan_media_shortcut), 0, 0, NULL,
+	  "inbound SDP naming another inside phone's public media is rewritten to its private address" },
 	/* far-end model */
 	{ "farend_symmetric_rtp", K_BOOL, OFF(farend_symmetric_rtp), 0, 0, NULL,
 	  "far end sends RTP back to where the phone's RTP came from (latching)" },
@@ -170,6 +174,7 @@ profile_defaults(struct sim_cfg *c)
 	c->udp_stream_timeout = 120;      /* K5 */
 	c->udp_stream_2s_rule = true;     /* K5 */
 	c->tcp_timeout = 432000;          /* nf_conntrack_tcp_timeout_established */
+	c->nat_hairpin = false;           /* masquerade alone: a LAN packet to the public address is local input */
 	c->alg = true;
 	c->inspect_udp[0] = 5060;
 	c->ninspect_udp = 1;
@@ -210,6 +215,7 @@ profile_defaults(struct sim_cfg *c)
 	c->session_expires_tracking = false;
 	c->register_requires_contact_port = false;
 	c->reg_hides_nat = true;          /* V1; Linux too (inferred from K1) */
+	c->lan_media_shortcut = true;     /* K2 direct RTP */
 	c->farend_symmetric_rtp = false;
 	c->farend_rport = true;
 	c->registrar_target = REG_TARGET_CONTACT;

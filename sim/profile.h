@@ -56,6 +56,7 @@ struct sim_cfg {
 	uint32_t udp_stream_timeout; /* s, UDP seen both ways */
 	bool udp_stream_2s_rule;  /* stream timeout only if still active 2 s after the first packet */
 	uint32_t tcp_timeout;     /* s, established TCP */
+	bool nat_hairpin;         /* a LAN packet to the public address is looped back (RFC 4787 REQ-9) */
 
 	/* ALG */
 	bool alg;
@@ -98,6 +99,7 @@ struct sim_cfg {
 	bool session_expires_tracking;
 	bool register_requires_contact_port;
 	bool reg_hides_nat;       /* a REGISTER whose Contact the ALG rewrote looks un-NATed to the registrar */
+	bool lan_media_shortcut;  /* inbound SDP naming another inside phone's public media goes back to its private addr (K2) */
 
 	/* far-end model */
 	bool farend_symmetric_rtp;

@@ -229,6 +229,7 @@ struct run {
 	struct tcp_conn tcp[SIM_MAX_TCP_CONN];
 	int ntcp;
 	size_t dcap;
+	struct sim_cfg relay_cfg; /* relay_sdp's rewrite: SDP only */
 };
 
 static void
@@ -249,15 +250,23 @@ add_drop(struct run *r, const struct sim_pkt *p, bool outbound,
 	snprintf(d->reason, sizeof(d->reason), "%s", reason);
 }
 
+/*
+ * The dialog of call_id on the phone side of p.  Two phones behind the
+ * router in one call through a proxy share the Call-ID: each is its own
+ * leg, keyed by its inside host.
+ */
 static struct fe_dialog *
 dialog_find(struct run *r, const char *call_id, bool create,
     const struct sim_pkt *p)
 {
 	size_t i;
 	struct fe_dialog *d;
+	struct ep host = nat_is_inside(r->nat, &p->src) ? p->src : p->dst;
 
+	host.port = 0;
 	for (i = 0; i < r->res->ndlg; i++)
-		if (strcmp(r->res->dlg[i].call_id, call_id) == 0)
+		if (strcmp(r->res->dlg[i].call_id, call_id) == 0 &&
+		    ep_same_ip(&r->res->dlg[i].phone_ip, &host))
 			return &r->res->dlg[i];
 	if (!create || r->res->ndlg >= SIM_MAX_DIALOGS)
 		return NULL;
@@ -273,6 +282,7 @@ dialog_find(struct run *r, const char *call_id, bool create,
 	d = &r->res->dlg[r->res->ndlg++];
 	memset(d, 0, sizeof(*d));
 	snprintf(d->call_id, sizeof(d->call_id), "%s", call_id);
+	d->phone_ip = host;
 	d->kind = FE_OTHER;
 	d->session_expires = -1;
 	d->reg_expires = -1;
@@ -377,9 +387,14 @@ media_for(struct fe_dialog *d, int idx)
 	return &d->media[idx];
 }
 
-/* The dialog and media line a phone media endpoint belongs to (newest). */
+/*
+ * The dialog and media line (newest) whose phone media endpoint is e: as
+ * the phone wrote it inside (outside false), or as the far end learnt it
+ * from the outside SDP (outside true: a hairpin target).
+ */
 static struct fe_media *
-media_by_phone(struct run *r, const struct ep *e, struct fe_dialog **dout)
+media_find(struct run *r, const struct ep *e, bool outside,
+    struct fe_dialog **dout)
 {
 	size_t i;
 	int k;
@@ -387,14 +402,147 @@ media_by_phone(struct run *r, const struct ep *e, struct fe_dialog **dout)
 	for (i = r->res->ndlg; i-- > 0;) {
 		struct fe_dialog *d = &r->res->dlg[i];
 
-		for (k = 0; k < d->nmedia; k++)
-			if (d->media[k].phone_in.family != 0 &&
-			    ep_eq(&d->media[k].phone_in, e)) {
+		for (k = 0; k < d->nmedia; k++) {
+			const struct ep *m = outside ? &d->media[k].phone_out :
+			    &d->media[k].phone_in;
+
+			if (m->family != 0 && ep_eq(m, e)) {
 				*dout = d;
 				return &d->media[k];
 			}
+		}
 	}
 	return NULL;
+}
+
+static struct fe_media *
+media_by_phone(struct run *r, const struct ep *e, struct fe_dialog **dout)
+{
+	return media_find(r, e, false, dout);
+}
+
+/*
+ * A media line of a phone other than host whose SDP said e inside and
+ * something else outside (the ALG rewrote it), newest first.
+ */
+static const struct fe_media *
+media_relayed(const struct run *r, const struct ep *host, const struct ep *e)
+{
+	size_t i;
+	int k;
+
+	for (i = r->res->ndlg; i-- > 0;) {
+		const struct fe_dialog *d = &r->res->dlg[i];
+
+		if (ep_same_ip(&d->phone_ip, host))
+			continue;
+		for (k = 0; k < d->nmedia; k++) {
+			const struct fe_media *m = &d->media[k];
+
+			if (m->phone_out.family != 0 && ep_eq(&m->phone_in, e) &&
+			    !ep_eq(&m->phone_in, &m->phone_out))
+				return m;
+		}
+	}
+	return NULL;
+}
+
+struct relay_ctx {
+	const struct run *r;
+	struct ep host;
+};
+
+static uint16_t
+relay_port(void *user, const struct ep *in)
+{
+	const struct relay_ctx *rc = user;
+	const struct fe_media *m = media_relayed(rc->r, &rc->host, in);
+
+	return m != NULL ? m->phone_out.port : in->port;
+}
+
+/* The SDP-only rewrite relay_sdp runs: no header is touched. */
+static void
+relay_cfg_init(struct sim_cfg *c, const struct sim_cfg *run_cfg)
+{
+	profile_defaults(c);
+	c->rewrite_ruri = RW_RURI_OFF;
+	c->rewrite_via = RW_VIA_OFF;
+	c->rewrite_via_params = 0;
+	c->rewrite_contact = RW_CONTACT_OFF;
+	c->rewrite_from_to = RW_FROMTO_OFF;
+	c->rewrite_call_id = false;
+	c->rewrite_route_rr = false;
+	c->sdp_fixup = true;
+	c->sdp_requires_src_match = true;
+	c->rewrite_o_line = run_cfg->alg && run_cfg->rewrite_o_line;
+	c->sdp_max_media = CAP_SDP_MEDIA;
+	c->content_length = CL_EXACT;
+	c->drop_on_parse_error = false;
+}
+
+/*
+ * A far end that relays the SDP of another phone behind this router (a
+ * proxy forwarding the other leg's offer or answer without anchoring its
+ * media) passes on what it received: that phone's media as the ALG wrote
+ * it on the way out, not the private values the capture shows.  The
+ * rewrite is the ALG's own SDP code run as that relay (c=/o= address and
+ * m= ports of the other phone replaced, nothing else, Content-Length
+ * exact).  Returns true with ar holding the new bytes (alg_result_fini).
+ */
+static bool
+relay_sdp(struct run *r, const struct fe_dialog *d, const struct sipmsg *m,
+    const uint8_t *msg, size_t len, struct alg_result *ar)
+{
+	struct relay_ctx rc;
+	struct alg_flow fl;
+	const struct fe_media *o = NULL;
+	int k;
+
+	if (m->sdp == NULL)
+		return false;
+	for (k = 0; k < m->sdp->nmedia && o == NULL; k++)
+		o = media_relayed(r, &d->phone_ip, &m->sdp->media[k].conn);
+	if (o == NULL)
+		return false;
+	rc.r = r;
+	rc.host = d->phone_ip;
+	memset(&fl, 0, sizeof(fl));
+	fl.outbound = true;
+	fl.match = o->phone_in;
+	fl.repl = o->phone_out;
+	alg_process(&r->relay_cfg, msg, len, &fl, relay_port, &rc, ar);
+	if (ar->action == ALG_REWRITTEN)
+		return true;
+	alg_result_fini(ar);
+	return false;
+}
+
+/* The ALG's "direct RTP" lookup (alg_shortcut_fn): a live media pinhole. */
+static bool
+shortcut_cb(void *user, const struct ep *pub, struct ep *inside)
+{
+	const struct run *r = user;
+
+	return nat_media_pinhole(r->nat, pub, r->now, inside);
+}
+
+/* Counts an RTP packet p towards the phone of media line m. */
+static void
+media_in(struct fe_media *m, const struct sim_pkt *p, bool ok, const char *why)
+{
+	m->in_pkts++;
+	if (m->first_in_ns == 0)
+		m->first_in_ns = p->ts_ns;
+	if (ok)
+		m->in_delivered++;
+	else {
+		m->in_lost++;
+		if (m->in_lost_reason[0] == '\0') {
+			scopy(m->in_lost_reason, sizeof(m->in_lost_reason), why);
+			m->in_lost_frame = p->frame;
+		}
+	}
 }
 
 /* Where the far end sends RTP for this media line now. */
@@ -708,10 +856,16 @@ registrar_sees_nat(const struct sim_cfg *cfg, const struct fe_dialog *d)
 	return !ep_eq(&d->reg_contact_out, &d->reg_src_pub);
 }
 
+/*
+ * The model's view of a far-end message mi (as the capture shows it) that
+ * was delivered to the phone or not; seen is the same message as the
+ * phone got it (the far end's outside bytes after the ALG), which is where
+ * the far end's media address is learnt.
+ */
 static void
 model_inbound(struct run *r, struct fe_dialog *d, const struct sim_pkt *p,
-    const struct sipmsg *mi, bool delivered, const char *why,
-    const struct ep *target)
+    const struct sipmsg *mi, const struct sipmsg *seen, bool delivered,
+    const char *why, const struct ep *target)
 {
 	char buf[300];
 
@@ -768,7 +922,7 @@ model_inbound(struct run *r, struct fe_dialog *d, const struct sim_pkt *p,
 			    mi->sipfrag_status);
 			fe_finding_add(d, "transfer_failure", p->ts_ns, p->frame, buf);
 		}
-		learn_sdp(d, mi, NULL, false, p->ts_ns);
+		learn_sdp(d, seen, NULL, false, p->ts_ns);
 		return;
 	}
 	/* responses to the phone's requests */
@@ -845,7 +999,7 @@ model_inbound(struct run *r, struct fe_dialog *d, const struct sim_pkt *p,
 			    "registrar answered %d", mi->status);
 		}
 	}
-	learn_sdp(d, mi, NULL, false, p->ts_ns);
+	learn_sdp(d, seen, NULL, false, p->ts_ns);
 }
 
 static void
@@ -964,6 +1118,7 @@ sip_outbound(struct run *r, const struct sim_pkt *p, const uint8_t *msg,
 		struct media_ctx mc = { r, p->ts_ns };
 		struct alg_flow fl;
 
+		memset(&fl, 0, sizeof(fl));
 		fl.outbound = true;
 		fl.match = p->src;
 		fl.repl = *pub;
@@ -1319,6 +1474,24 @@ outbound(struct run *r, const struct sim_pkt *p)
 	    tcp_conn(r, &p->src, &p->dst)->d_out : 0);
 }
 
+/* Says on the dialog that the ALG turned the far end's SDP into another
+ * inside phone's private media address (lan_media_shortcut). */
+static void
+shortcut_note(struct fe_dialog *d, const struct alg_result *ar)
+{
+	int k;
+
+	if (d->note[0] != '\0')
+		return;
+	for (k = 0; k < ar->nedits; k++)
+		if (strcmp(ar->edits[k].field, "c=") == 0) {
+			snprintf(d->note, sizeof(d->note),
+			    "the ALG rewrites the far end's SDP c=%s to %s, another phone behind this router (lan_media_shortcut): media stays on the LAN",
+			    ar->edits[k].before, ar->edits[k].after);
+			return;
+		}
+}
+
 /* Where the far end sends this message (see farend.h). */
 static void
 sip_target(struct run *r, const struct sim_pkt *p, const struct sipmsg *m,
@@ -1371,7 +1544,7 @@ inbound_sip(struct run *r, const struct sim_pkt *p, const uint8_t *msg,
     size_t len, uint8_t **ob, size_t *ol, size_t *ocap, bool *any_pass,
     struct ep *seg_target)
 {
-	struct sipmsg *m = sipmsg_parse(msg, len, NULL);
+	struct sipmsg *m = sipmsg_parse(msg, len, NULL), *seen = NULL;
 	struct fe_dialog *d = NULL;
 	struct ep target, src_pub;
 	bool retarget = false, ok;
@@ -1409,10 +1582,20 @@ inbound_sip(struct run *r, const struct sim_pkt *p, const uint8_t *msg,
 				}
 		}
 		if (d != NULL) {
+			struct alg_result rr;
+
 			fe_outside_bytes(d, msg, len, m->is_request, &p->dst,
 			    retarget ? &target : NULL, src_pub.family ? &src_pub : NULL,
 			    &outb, &outl);
 			if (outb != NULL) {
+				wb = outb;
+				wl = outl;
+			}
+			if (relay_sdp(r, d, m, wb, wl, &rr)) {
+				free(outb);
+				outb = rr.out;
+				outl = rr.out_len;
+				rr.out = NULL;
 				wb = outb;
 				wl = outl;
 			}
@@ -1445,10 +1628,20 @@ inbound_sip(struct run *r, const struct sim_pkt *p, const uint8_t *msg,
 			struct alg_result ar;
 			struct alg_flow fl;
 
+			memset(&fl, 0, sizeof(fl));
 			fl.outbound = false;
 			fl.match = target;
 			fl.repl = p->dst;
+			fl.peer = p->src;
+			fl.shortcut = shortcut_cb;
+			fl.shortcut_user = r;
 			alg_process(r->cfg, wb, wl, &fl, NULL, NULL, &ar);
+			if (ar.action == ALG_REWRITTEN && ar.sdp_rewritten && m != NULL) {
+				/* the phone learns the far end's media from these bytes */
+				seen = sipmsg_parse(ar.out, ar.out_len, NULL);
+				if (d != NULL)
+					shortcut_note(d, &ar);
+			}
 			if (ar.action == ALG_REWRITTEN && d != NULL && d->note[0] == '\0') {
 				int k;
 
@@ -1481,8 +1674,10 @@ inbound_sip(struct run *r, const struct sim_pkt *p, const uint8_t *msg,
 			add_drop(r, p, false, label, "far-end", why);
 		}
 	}
+	if (seen == NULL && m != NULL && wb != msg && m->sdp != NULL)
+		seen = sipmsg_parse(wb, wl, NULL);
 	if (m != NULL && d != NULL) {
-		model_inbound(r, d, p, m, ok, why, &target);
+		model_inbound(r, d, p, m, seen != NULL ? seen : m, ok, why, &target);
 		if (m->is_request && strcmp(m->method, "BYE") == 0)
 			close_media(r, d);
 		if (!m->is_request && strcmp(m->cseq_method, "INVITE") == 0 &&
@@ -1490,6 +1685,7 @@ inbound_sip(struct run *r, const struct sim_pkt *p, const uint8_t *msg,
 			close_media(r, d);
 	}
 	free(outb);
+	sipmsg_free(seen);
 	sipmsg_free(m);
 }
 
@@ -1555,20 +1751,9 @@ inbound(struct run *r, const struct sim_pkt *p)
 					target.port = p->dst.port;
 				}
 			}
-			m->in_pkts++;
-			if (m->first_in_ns == 0)
-				m->first_in_ns = p->ts_ns;
 			ok = deliver(r, PKT_UDP, &p->src, &target, &p->dst, p->ts_ns,
 			    false, why, sizeof(why));
-			if (ok)
-				m->in_delivered++;
-			else {
-				m->in_lost++;
-				if (m->in_lost_reason[0] == '\0') {
-					scopy(m->in_lost_reason, sizeof(m->in_lost_reason), why);
-					m->in_lost_frame = p->frame;
-				}
-			}
+			media_in(m, p, ok, why);
 			if (ep_same_ip(&target, nat_public(r->nat)))
 				write_out(r, p, &p->src, &target, p->payload, p->len,
 				    false, 0);
@@ -1603,6 +1788,91 @@ inbound(struct run *r, const struct sim_pkt *p)
 	}
 }
 
+/*
+ * RTP between two phones behind the router: the capture shows it inside
+ * to inside (or to the router's public address).  In the run the sender
+ * sends where its SDP told it (the far media address it learnt): an inside
+ * address stays on the LAN and arrives; the public address needs the
+ * router to loop the packet back (nat_hairpin) through its mappings and
+ * pinholes, filtering included; neither crosses the outside wire.  A
+ * public far end elsewhere (a media relay) makes it an ordinary outbound
+ * packet to that address.
+ */
+static void
+lan_media(struct run *r, const struct sim_pkt *p)
+{
+	struct fe_dialog *ds, *dr = NULL;
+	struct fe_media *ms, *mr = NULL;
+	struct ep target;
+	char why[200], a[NETADDR_STRLEN];
+	bool ok = true;
+
+	if (p->l4 != PKT_UDP ||
+	    (p->len > 0 && sipframe_looks_like_sip(p->payload, p->len)) ||
+	    (ms = media_by_phone(r, &p->src, &ds)) == NULL) {
+		r->res->not_modelled++;
+		return;
+	}
+	if (ds->gone) {
+		r->res->suppressed++;
+		return;
+	}
+	target = ms->have_far ? ms->far : p->dst;
+	if (!nat_is_inside(r->nat, &target) &&
+	    !ep_same_ip(&target, nat_public(r->nat))) {
+		struct sim_pkt q = *p;
+
+		q.dst = target;
+		outbound(r, &q);
+		return;
+	}
+	r->res->out_pkts++;
+	ms->out_pkts++;
+	if (!ms->phone_sent) {
+		ms->phone_sent = true;
+		ms->first_out_ns = p->ts_ns;
+	}
+	ms->lan_pkts++;
+	why[0] = '\0';
+	if (nat_is_inside(r->nat, &target)) {
+		mr = media_by_phone(r, &target, &dr);
+	} else if (!r->cfg->nat_hairpin) {
+		mr = media_find(r, &target, true, &dr);
+		ok = false;
+		snprintf(why, sizeof(why),
+		    "RTP to %s, the router's own public address, is not looped back to the LAN (nat_hairpin=false)",
+		    ep_str(&target, a, sizeof(a)));
+	} else {
+		struct ep src_pub;
+
+		mr = media_find(r, &target, true, &dr);
+		if (nat_outbound(r->nat, PKT_UDP, &p->src, &target, p->ts_ns, false,
+		    false, &src_pub) != 0) {
+			ok = false;
+			snprintf(why, sizeof(why), "no public port left (NAT table full)");
+		} else
+			ok = deliver(r, PKT_UDP, &src_pub, &target,
+			    mr != NULL ? &mr->phone_in : NULL, p->ts_ns, false, why,
+			    sizeof(why));
+	}
+	if (ok) {
+		ms->lan_delivered++;
+		r->res->lan_pkts++;
+	} else if (ms->lan_why[0] == '\0') {
+		scopy(ms->lan_why, sizeof(ms->lan_why), why);
+		ms->lan_frame = p->frame;
+	}
+	if (mr != NULL)
+		media_in(mr, p, ok, why);
+	if (!ok) {
+		r->res->nat_drops++;
+		if (ms->lan_pkts - ms->lan_delivered == 1)
+			add_drop(r, p, true, "RTP", "nat", why);
+		else
+			r->res->drops_total++;
+	}
+}
+
 int
 sim_run(const struct sim_cfg *cfg, const struct sim_capture *cap,
     const struct sim_opts *o, struct sim_result *res, char *err,
@@ -1630,6 +1900,7 @@ sim_run(const struct sim_cfg *cfg, const struct sim_capture *cap,
 	res->public_ip = pub;
 	r->cfg = cfg;
 	r->res = res;
+	relay_cfg_init(&r->relay_cfg, cfg);
 	if ((r->nat = nat_new(cfg, &pub)) == NULL) {
 		free(r);
 		snprintf(err, errlen, "out of memory");
@@ -1675,9 +1946,11 @@ sim_run(const struct sim_cfg *cfg, const struct sim_capture *cap,
 		res->last_ns = p->ts_ns;
 		due_probes(r, p->ts_ns);
 		r->now = p->ts_ns;
-		if (si && !di)
+		if (si && (di || ep_same_ip(&p->dst, nat_public(r->nat))))
+			lan_media(r, p);
+		else if (si)
 			outbound(r, p);
-		else if (!si && di)
+		else if (di)
 			inbound(r, p);
 		else
 			res->not_modelled++;

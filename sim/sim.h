@@ -86,6 +86,7 @@ struct sim_result {
 	uint64_t out_pkts, in_pkts, written, rewritten, alg_drops, nat_drops,
 	    farend_lost, not_modelled;
 	uint64_t suppressed;      /* packets that cannot exist (their dialog never started) */
+	uint64_t lan_pkts;        /* RTP between phones that stayed inside (LAN or hairpin) */
 	int64_t first_ns, last_ns;
 };
 

@@ -90,7 +90,7 @@ check "bad config exit" 2 $?
 grep -q "bad.conf:2: expected 'knob = value'" "$tmp/e" || fail "config error: $(cat "$tmp/e")"
 
 # ---- synthetic captures ------------------------------------------------------
-for s in outbound inbound register refer multipart fragmented; do
+for s in outbound inbound register refer multipart fragmented lan; do
 	python3 "$GEN" $s "$tmp/$s.pcap" || fail "sim-gen $s"
 done
 P="--public-ip 198.51.100.1"
@@ -146,6 +146,56 @@ check "fragmented INVITE, sonicwall" call_failed \
     "$(outcome "$tmp/fragmented.pcap" 0 $P --profile sonicwall)"
 check "refer linux" transfer_failure "$(outcome "$tmp/refer.pcap" 0 $P)"
 check "refer juniper blocks nothing known" transfer_failure "$(outcome "$tmp/refer.pcap" 0 $P --profile juniper)"
+
+# Two phones behind the router, one call through a proxy that relays SDP
+# (dialogs: 0 B's registration, 1 A's leg, 2 B's leg; RTP phone to phone).
+L="$tmp/lan.pcap"
+legs() { echo "$(outcome "$L" 1 $P "$@") $(json_get "$tmp/o.json" runs.0.dialogs.2.outcome)"; }
+# ALG off: each phone gets the other's private address; RTP stays on the
+# LAN (B's leg then loses the proxy's ACK to its private Contact)
+check "lan off" "completed ack_timeout_drop" "$(legs --profile off --set registrar_target=source)"
+# Linux default (sip_direct_media=1): the relayed c= is not the proxy's
+# address, so no shortcut; RTP to the public address is not looped back
+check "lan linux" "no_audio no_audio" "$(legs)"
+case $(json_get "$tmp/o.json" runs.0.dialogs.2.detail) in
+*"198.51.100.1:6000, the router's own public address, is not looped back"*"nat_hairpin=false"*) ok ;;
+*) fail "lan linux detail: $(json_get "$tmp/o.json" runs.0.dialogs.2.detail)" ;;
+esac
+# sip_direct_media=0: the K2 shortcut gives each phone the other's
+# private media address
+check "lan linux direct_media=0" "completed completed" \
+    "$(legs --set sdp_requires_src_match=false)"
+case $(json_get "$tmp/o.json" runs.0.dialogs.2.note) in
+*"SDP c=198.51.100.1 to 10.0.0.2"*"lan_media_shortcut"*) ok ;;
+*) fail "lan shortcut note: $(json_get "$tmp/o.json" runs.0.dialogs.2.note)" ;;
+esac
+check "lan shortcut off" "no_audio no_audio" \
+    "$(legs --set sdp_requires_src_match=false --set lan_media_shortcut=false)"
+check "lan shortcut off, hairpin" "completed completed" \
+    "$(legs --set sdp_requires_src_match=false --set lan_media_shortcut=false --set nat_hairpin=true)"
+check "lan consumer (hairpin)" "completed completed" "$(legs --profile consumer)"
+# The outside view: the proxy's INVITE carries A's public media (the relay
+# passes on what the ALG wrote), and no phone-to-phone RTP goes out.
+"$SIM" $P --set sdp_requires_src_match=false -w "$tmp/lan-out.pcap" "$L" >/dev/null
+check "lan -w exit" 0 $?
+python3 - "$tmp/lan-out.pcap" <<'PY' || fail "lan outside view"
+import struct, sys
+data = open(sys.argv[1], "rb").read()
+off, sdp_c, rtp = 24, [], 0
+while off + 16 <= len(data):
+    incl = struct.unpack("<I", data[off + 8:off + 12])[0]
+    pkt = data[off + 16:off + 16 + incl]
+    off += 16 + incl
+    ip = pkt[14:]
+    sport, dport = struct.unpack("!HH", ip[20:24])
+    pl = ip[28:]
+    if pl.startswith(b"INVITE sip:b@"):
+        sdp_c += [l for l in pl.split(b"\r\n") if l.startswith(b"c=")]
+    elif sport in (6000, 6100) or dport in (6000, 6100):
+        rtp += 1
+assert sdp_c == [b"c=IN IP4 198.51.100.1"] * 2, sdp_c
+assert rtp == 0, rtp
+PY
 
 # rewrite_via_params: the phone is told its private address back.
 "$SIM" $P -f json "$tmp/outbound.pcap" >"$tmp/n.json"

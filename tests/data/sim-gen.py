@@ -14,6 +14,10 @@ failures from its model):
   refer      outbound call, then the phone sends REFER with a private Refer-To
   multipart  outbound INVITE whose body is multipart/mixed (SDP + text)
   fragmented outbound call whose INVITE (> 1500 bytes) leaves in IP fragments
+  lan        two phones behind the router, 10.0.0.2 calls 10.0.0.3 through
+             the server as a record-routing proxy that relays SDP without
+             anchoring media: B registers, A's INVITE/ACK/BYE go through
+             the proxy, 3 s of RTP flow directly between the phones
 
 Usage: sim-gen.py SCENARIO OUT.pcap [IDLE]
 """
@@ -21,6 +25,7 @@ import struct
 import sys
 
 PHONE = "10.0.0.2"
+PHONE_B = "10.0.0.3"
 SERVER = "198.51.100.2"
 T0 = 1700000000.0
 
@@ -153,6 +158,69 @@ def call(p, t, caller, cport, callee, kport, cid, cmedia, kmedia, extra=None,
     return te + 0.02
 
 
+def lan_call(p, t):
+    """A calls B through the proxy; media directly between the phones."""
+    a, b, px = PHONE, PHONE_B, SERVER
+    # B registers first (the proxy learns where B is)
+    rvia = "Via: SIP/2.0/UDP %s:5062;branch=z9hG4bK-regb-1;rport" % b
+    rh = [rvia, "From: <sip:b@%s>;tag=rb" % px, "To: <sip:b@%s>" % px,
+          "Call-ID: lanreg-b", "CSeq: 1 REGISTER"]
+    p.udp(t, b, 5062, px, 5060,
+          msg("REGISTER sip:%s SIP/2.0" % px,
+              rh + ["Contact: <sip:b@%s:5062>" % b, "Expires: 3600",
+                    "Max-Forwards: 70"]))
+    p.udp(t + 0.01, px, 5060, b, 5062,
+          msg("SIP/2.0 200 OK", rh[:1] + [rh[1], rh[2] + ";tag=s1"] + rh[3:] +
+              ["Contact: <sip:b@%s:5062>;expires=3600" % b]))
+    t += 1.0
+    cid = "lan1-abcdef"
+    va = "Via: SIP/2.0/UDP %s:5060;branch=z9hG4bK-lana-1;rport" % a
+    vp = "Via: SIP/2.0/UDP %s:5060;branch=z9hG4bK-lanp-1" % px
+    frm = "From: <sip:a@%s>;tag=ta" % px
+    to = "To: <sip:b@%s>" % px
+    rr = "Record-Route: <sip:%s:5060;lr>" % px
+    ca = "Contact: <sip:a@%s:5060>" % a
+    cb = "Contact: <sip:b@%s:5062>" % b
+    offer = sdp(a, 6000, "a")
+    answer = sdp(b, 6100, "b")
+    inv_h = [frm, to, "Call-ID: %s" % cid, "CSeq: 1 INVITE"]
+    p.udp(t, a, 5060, px, 5060,
+          msg("INVITE sip:b@%s SIP/2.0" % px, [va] + inv_h + [ca, "Max-Forwards: 70"], offer))
+    va_r = va.replace(";rport", ";received=%s;rport=5060" % a)
+    p.udp(t + 0.005, px, 5060, a, 5060, msg("SIP/2.0 100 Trying", [va_r] + inv_h))
+    p.udp(t + 0.01, px, 5060, b, 5062,
+          msg("INVITE sip:b@%s:5062 SIP/2.0" % b,
+              [vp, va_r] + inv_h + [rr, ca, "Max-Forwards: 69"], offer))
+    tot = to + ";tag=tb"
+    rh = [frm, tot, "Call-ID: %s" % cid, "CSeq: 1 INVITE", rr, cb]
+    p.udp(t + 0.02, b, 5062, px, 5060, msg("SIP/2.0 180 Ringing", [vp, va_r] + rh))
+    p.udp(t + 0.025, px, 5060, a, 5060, msg("SIP/2.0 180 Ringing", [va_r] + rh))
+    p.udp(t + 0.5, b, 5062, px, 5060, msg("SIP/2.0 200 OK", [vp, va_r] + rh, answer))
+    p.udp(t + 0.505, px, 5060, a, 5060, msg("SIP/2.0 200 OK", [va_r] + rh, answer))
+    # ACK and BYE follow the Record-Route through the proxy
+    def indialog(tt, method, cseq, n):
+        v1 = "Via: SIP/2.0/UDP %s:5060;branch=z9hG4bK-lana-%d;rport" % (a, n)
+        v2 = "Via: SIP/2.0/UDP %s:5060;branch=z9hG4bK-lanp-%d" % (px, n)
+        h = [frm, tot, "Call-ID: %s" % cid, "CSeq: %d %s" % (cseq, method)]
+        p.udp(tt, a, 5060, px, 5060,
+              msg("%s sip:b@%s:5062 SIP/2.0" % (method, b),
+                  [v1] + h + ["Route: <sip:%s:5060;lr>" % px, ca, "Max-Forwards: 70"]))
+        p.udp(tt + 0.005, px, 5060, b, 5062,
+              msg("%s sip:b@%s:5062 SIP/2.0" % (method, b),
+                  [v2, v1.replace(";rport", ";received=%s;rport=5060" % a)] + h +
+                  [ca, "Max-Forwards: 69"]))
+        if method != "ACK":
+            v1r = v1.replace(";rport", ";received=%s;rport=5060" % a)
+            p.udp(tt + 0.01, b, 5062, px, 5060, msg("SIP/2.0 200 OK", [v2, v1r] + h))
+            p.udp(tt + 0.015, px, 5060, a, 5060, msg("SIP/2.0 200 OK", [v1r] + h))
+    indialog(t + 0.51, "ACK", 1, 2)
+    for i in range(150):
+        tt = t + 0.6 + i * 0.02
+        p.udp(tt, a, 6000, b, 6100, rtp(i, i * 160, 0x1111))
+        p.udp(tt + 0.001, b, 6100, a, 6000, rtp(i, i * 160, 0x2222))
+    indialog(t + 3.8, "BYE", 2, 3)
+
+
 def main():
     if len(sys.argv) < 3:
         sys.stderr.write(__doc__)
@@ -201,6 +269,8 @@ def main():
                 b"\r\n--b1\r\nContent-Type: text/plain\r\n\r\nhello\r\n--b1--\r\n")
         call(p, T0, PHONE, 5060, SERVER, 5060, "mp1-abcdef", 6000, 6002,
              body_override=body, ctype="multipart/mixed;boundary=b1")
+    elif scen == "lan":
+        lan_call(p, T0)
     else:
         sys.stderr.write("unknown scenario %s\n" % scen)
         sys.exit(2)

@@ -18,6 +18,10 @@
  *          bit 5    the knob word sets every ALG knob (else the Linux
  *                   defaults of profile_defaults, knob word ignored)
  *
+ * Inbound messages get a LAN-shortcut lookup that claims every IPv4 media
+ * endpoint for another inside phone, so the shortcut rewrite runs whenever
+ * lan_media_shortcut is on.
+ *
  * Each knob takes the knob word modulo its number of values (then the
  * word is divided by it), so every word is a valid configuration and
  * every value of every ALG knob is reachable.  A short input reads the
@@ -117,6 +121,7 @@ knobs(struct sim_cfg *c, uint64_t w)
 	c->max_line_length = line_len[pick(&w, 7)];
 	c->max_ruri_len = ruri_len[pick(&w, 5)];
 	c->register_requires_contact_port = pick(&w, 2);
+	c->lan_media_shortcut = pick(&w, 2);
 }
 
 static void
@@ -126,6 +131,18 @@ set_ep(struct ep *e, const char *ip, uint16_t port)
 	if (ep_parse_ip(e, ip, strlen(ip)) != 0)
 		abort();
 	e->port = port;
+}
+
+/* The LAN-shortcut lookup: every public IPv4 media endpoint belongs to
+ * another phone, 10.0.0.3 on the next port pair. */
+static bool
+shortcut(void *user, const struct ep *pub, struct ep *inside)
+{
+	(void)user;
+	if (pub->family != 4)
+		return false;
+	set_ep(inside, "10.0.0.3", (uint16_t)(pub->port + 2));
+	return true;
 }
 
 /* NUL within the array, as every char[] of alg_result must be. */
@@ -197,7 +214,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	mi = (hdr[0] >> 1) & 3;
 	set_ep(&in, maps[mi].in_ip, maps[mi].in_port);
 	set_ep(&pub, maps[mi].pub_ip, maps[mi].pub_port);
+	memset(&fl, 0, sizeof(fl));
+	memset(&back, 0, sizeof(back));
 	fl.outbound = (hdr[0] & 1) == 0;
+	fl.peer = pub;
+	fl.shortcut = shortcut;
 	fl.match = fl.outbound ? in : pub;
 	fl.repl = fl.outbound ? pub : in;
 
@@ -216,6 +237,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		/* The other way: the rewritten bytes translated back. */
 		back.outbound = !fl.outbound;
+		back.peer = fl.peer;
+		back.shortcut = shortcut;
 		back.match = fl.repl;
 		back.repl = fl.match;
 		alg_process(&cfg, res.out, res.out_len, &back, NULL, NULL,

@@ -380,6 +380,7 @@ run(const char *msg, size_t len, struct alg_result *res, uint16_t srcport,
 {
 	struct alg_flow fl;
 
+	memset(&fl, 0, sizeof(fl));
 	fl.outbound = true;
 	fl.match = E("10.0.0.2", srcport);
 	fl.repl = E("198.51.100.1", pubport);
@@ -528,6 +529,7 @@ test_alg_ruri_and_inbound(void)
 	char out[2048];
 
 	linux_cfg();
+	memset(&fl, 0, sizeof(fl));
 	fl.outbound = false;
 	fl.match = E("198.51.100.1", 5060);
 	fl.repl = E("10.0.0.2", 5060);
@@ -1470,6 +1472,125 @@ test_reg_hides_nat(void)
 	unlink(path);
 }
 
+/* ---- lan_media_shortcut --------------------------------------------- */
+
+/* Lookup for the shortcut: 198.51.100.1:6000 is phone 10.0.0.2's media
+ * (public port 6000 <- private 6010); with claim_self the pinhole belongs
+ * to the destination phone 10.0.0.3 itself. */
+static bool claim_self;
+
+static bool
+lookup_pinhole(void *user, const struct ep *pub, struct ep *inside)
+{
+	struct ep a = E("198.51.100.1", 6000), b = E("198.51.100.2", 6000);
+
+	(void)user;
+	if (!ep_eq(pub, &a) && !ep_eq(pub, &b))
+		return false;
+	*inside = E(claim_self ? "10.0.0.3" : "10.0.0.2", 6010);
+	return true;
+}
+
+static void
+shortcut_run(const char *msg, const char *peer, bool with_lookup,
+    struct alg_result *res, char *out, size_t n)
+{
+	struct alg_flow fl;
+
+	memset(&fl, 0, sizeof(fl));
+	fl.outbound = false;
+	fl.match = E("198.51.100.1", 5062);
+	fl.repl = E("10.0.0.3", 5062);
+	fl.peer = E(peer, 5060);
+	fl.shortcut = with_lookup ? lookup_pinhole : NULL;
+	alg_process(&cfg, (const uint8_t *)msg, strlen(msg), &fl, NULL, NULL, res);
+	text(res, msg, out, n);
+}
+
+/* The proxy's INVITE to phone 10.0.0.3 (public 198.51.100.1:5062). */
+static void
+lan_invite(char *buf, size_t n, const char *sdp)
+{
+	snprintf(buf, n,
+	    "INVITE sip:b@198.51.100.1:5062 SIP/2.0\r\n"
+	    "Via: SIP/2.0/UDP 198.51.100.2:5060;branch=z9hG4bKp\r\n"
+	    "From: <sip:a@198.51.100.2>;tag=a\r\nTo: <sip:b@198.51.100.2>\r\n"
+	    "Call-ID: lan\r\nCSeq: 1 INVITE\r\n"
+	    "Content-Type: application/sdp\r\nContent-Length: %zu\r\n\r\n%s",
+	    strlen(sdp), sdp);
+}
+
+static void
+test_lan_shortcut(void)
+{
+	static const char sdp_pub[] =
+	    "v=0\r\no=a 1 1 IN IP4 198.51.100.1\r\ns=-\r\n"
+	    "c=IN IP4 198.51.100.1\r\nt=0 0\r\nm=audio 6000 RTP/AVP 8\r\n";
+	static const char sdp_peer[] =
+	    "v=0\r\no=a 1 1 IN IP4 198.51.100.2\r\ns=-\r\n"
+	    "c=IN IP4 198.51.100.2\r\nt=0 0\r\nm=audio 6000 RTP/AVP 8\r\n";
+	char inv[1024], inv2[1024], out[2048], want[64];
+	struct alg_result res;
+	const char *body;
+
+	lan_invite(inv, sizeof(inv), sdp_pub);
+	lan_invite(inv2, sizeof(inv2), sdp_peer);
+
+	/* sip_direct_media=0: the public media of phone 10.0.0.2 goes back to
+	 * its private address and port (K2 direct RTP) */
+	linux_cfg();
+	set("sdp_requires_src_match=false");
+	claim_self = false;
+	shortcut_run(inv, "198.51.100.2", true, &res, out, sizeof(out));
+	CU_ASSERT_EQUAL(res.action, ALG_REWRITTEN);
+	CU_ASSERT(res.sdp_rewritten);
+	CU_ASSERT(strstr(out, "c=IN IP4 10.0.0.2\r\n") != NULL);
+	CU_ASSERT(strstr(out, "o=a 1 1 IN IP4 10.0.0.2\r\n") != NULL);
+	CU_ASSERT(strstr(out, "m=audio 6010 RTP/AVP 8\r\n") != NULL);
+	/* headers are not the shortcut's business: the Request-URI is NATed */
+	CU_ASSERT(strstr(out, "INVITE sip:b@10.0.0.3:5062 SIP/2.0\r\n") != NULL);
+	body = strstr(out, "\r\n\r\n");
+	CU_ASSERT_FATAL(body != NULL);
+	snprintf(want, sizeof(want), "Content-Length: %zu\r\n", strlen(body + 4));
+	CU_ASSERT(strstr(out, want) != NULL);
+	alg_result_fini(&res);
+
+	/* the knob off, no lookup, or the pinhole is the phone's own: no SDP
+	 * rewrite */
+	set("lan_media_shortcut=false");
+	shortcut_run(inv, "198.51.100.2", true, &res, out, sizeof(out));
+	CU_ASSERT(!res.sdp_rewritten);
+	CU_ASSERT(strstr(out, "c=IN IP4 198.51.100.1\r\n") != NULL);
+	alg_result_fini(&res);
+	set("lan_media_shortcut=true");
+	shortcut_run(inv, "198.51.100.2", false, &res, out, sizeof(out));
+	CU_ASSERT(!res.sdp_rewritten);
+	alg_result_fini(&res);
+	claim_self = true;
+	shortcut_run(inv, "198.51.100.2", true, &res, out, sizeof(out));
+	CU_ASSERT(!res.sdp_rewritten);
+	CU_ASSERT(strstr(out, "m=audio 6000 RTP/AVP 8\r\n") != NULL);
+	alg_result_fini(&res);
+	claim_self = false;
+
+	/* sip_direct_media=1 (Linux default): only a c= equal to the sender */
+	linux_cfg();
+	shortcut_run(inv, "198.51.100.2", true, &res, out, sizeof(out));
+	CU_ASSERT(!res.sdp_rewritten);
+	CU_ASSERT(strstr(out, "c=IN IP4 198.51.100.1\r\n") != NULL);
+	alg_result_fini(&res);
+	shortcut_run(inv2, "198.51.100.2", true, &res, out, sizeof(out));
+	CU_ASSERT(res.sdp_rewritten);
+	CU_ASSERT(strstr(out, "c=IN IP4 10.0.0.2\r\n") != NULL);
+	CU_ASSERT(strstr(out, "m=audio 6010 RTP/AVP 8\r\n") != NULL);
+	alg_result_fini(&res);
+	/* sdp_fixup=false turns every SDP rewrite off, this one too */
+	set("sdp_fixup=false");
+	shortcut_run(inv2, "198.51.100.2", true, &res, out, sizeof(out));
+	CU_ASSERT(!res.sdp_rewritten);
+	alg_result_fini(&res);
+}
+
 /* An unreadable capture is an error with the file named. */
 static void
 test_replay_errors(void)
@@ -1503,6 +1624,7 @@ main(void)
 	CU_add_test(s, "content-length", test_alg_content_length);
 	CU_add_test(s, "drops", test_alg_drops);
 	CU_add_test(s, "truncations", test_alg_truncations);
+	CU_add_test(s, "lan_media_shortcut", test_lan_shortcut);
 	s = CU_add_suite("profile", NULL, NULL);
 	CU_add_test(s, "errors", test_profile_errors);
 	CU_add_test(s, "shipped profiles", test_profile_shipped);
