@@ -46,8 +46,10 @@ struct fe_media {
 	uint64_t in_lost_frame;
 	/* the phone's RTP to another phone behind the same router (LAN) */
 	uint64_t lan_pkts, lan_delivered;
-	char lan_why[200];        /* why the first lost one did not arrive */
+	char lan_why[200];        /* why the first lost one (or the probe) failed */
 	uint64_t lan_frame;
+	bool lan_probed;          /* the far end is another phone: both ways probed */
+	bool lan_out_ok;          /* probe of this phone's RTP to it */
 	/* model probe of the far end's RTP when the capture shows none */
 	bool probed, probe_ok;
 	char probe_why[200];

@@ -663,6 +663,27 @@ nat_media_pinhole(const struct nat *n, const struct ep *pub, int64_t t,
 	return false;
 }
 
+bool
+nat_pinhole_clash(const struct nat *n, const struct ep *pub,
+    const struct ep *allowed, const struct ep *inside, int64_t t)
+{
+	bool any = allowed == NULL || allowed->family == 0;
+	int k;
+
+	for (k = 0; k < NAT_MAX_PINHOLES; k++) {
+		const struct pinhole *p = &n->ph[k];
+
+		if (!p->used || p->is_register || p->proto != 17 ||
+		    !ep_eq(&p->pub, pub) || ep_same_ip(&p->inside, inside) ||
+		    (p->expires_ns != 0 && t > p->expires_ns))
+			continue;
+		if (any ? p->allowed.family == 0 :
+		    p->allowed.family != 0 && ep_same_ip(&p->allowed, allowed))
+			return true;
+	}
+	return false;
+}
+
 void
 nat_close_pinholes(struct nat *n, const struct ep *inside)
 {

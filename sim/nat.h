@@ -131,6 +131,16 @@ int nat_add_pinhole(struct nat *n, uint8_t proto, const struct ep *pub,
 bool nat_media_pinhole(const struct nat *n, const struct ep *pub, int64_t t,
     struct ep *inside);
 
+/*
+ * True when a live media pinhole on public endpoint pub, open to the same
+ * source as allowed (NULL or family 0: anyone), leads to another inside
+ * host than inside's: the Linux expectation of another connection that
+ * makes a new one with the same tuple fail (nf_ct_expect_related returns
+ * -EALREADY, nf_nat_sip gives up: "all ports in use for SDP media").
+ */
+bool nat_pinhole_clash(const struct nat *n, const struct ep *pub,
+    const struct ep *allowed, const struct ep *inside, int64_t t);
+
 /* Closes media pinholes leading to inside ep (BYE, non-2xx). */
 void nat_close_pinholes(struct nat *n, const struct ep *inside);
 

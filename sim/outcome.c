@@ -73,6 +73,7 @@ eval_media(const struct fe_dialog *d, struct outcome *o, int *chosen)
 {
 	const struct fe_media *m = NULL;
 	bool out_ok, in_ok;
+	const char *out_why;
 	char buf[460];
 	int k;
 
@@ -92,13 +93,22 @@ eval_media(const struct fe_dialog *d, struct outcome *o, int *chosen)
 		in_ok = m->in_delivered > 0;
 	else
 		in_ok = m->probed && m->probe_ok;
+	/*
+	 * A call with another phone behind the router whose RTP the capture
+	 * does not show (it stays on the LAN, out of the capture point's
+	 * sight): the probes along the LAN path decide.
+	 */
+	out_why = m->out_pkts == 0 ? "the phone sent no RTP" :
+	    m->lan_pkts > 0 ? m->lan_why : "the far end announced a private address";
+	if (m->lan_probed && m->lan_pkts == 0 && m->in_pkts == 0) {
+		out_ok = m->lan_out_ok;
+		out_why = m->lan_why;
+	}
 	if (out_ok && in_ok)
 		return;
 	if (!out_ok && !in_ok) {
 		snprintf(buf, sizeof(buf), "no RTP reaches either side: %s; %s",
-		    m->out_pkts == 0 ? "the phone sent none" :
-		    m->lan_pkts > 0 ? m->lan_why :
-		    "the far end announced a private address",
+		    out_why,
 		    m->in_pkts > 0 ? m->in_lost_reason :
 		    m->probe_why[0] ? m->probe_why : "the far end's RTP cannot come back");
 		pick(o, chosen, OUT_NO_AUDIO, d->t_answer_ns, m->in_lost_frame, buf);
@@ -113,10 +123,7 @@ eval_media(const struct fe_dialog *d, struct outcome *o, int *chosen)
 		pick(o, chosen, OUT_ONE_WAY_AUDIO, m->first_in_ns ? m->first_in_ns :
 		    d->t_answer_ns, m->in_lost_frame, buf);
 	} else {
-		snprintf(buf, sizeof(buf), "the far end hears nothing: %s",
-		    m->out_pkts == 0 ? "the phone sent no RTP" :
-		    m->lan_pkts > 0 ? m->lan_why :
-		    "the far end announced a private address");
+		snprintf(buf, sizeof(buf), "the far end hears nothing: %s", out_why);
 		if (!*chosen)
 			snprintf(o->direction, sizeof(o->direction), "far_to_phone_only");
 		pick(o, chosen, OUT_ONE_WAY_AUDIO, d->t_answer_ns,

@@ -51,6 +51,7 @@ static const char *const e_tcpsplit[] = { "pass_untranslated", "reassemble",
 static const char *const e_src[] = { "signalling_peer", "any", NULL };
 static const char *const e_pinsrc[] = { "registrar", "any", NULL };
 static const char *const e_regt[] = { "contact", "source", NULL };
+static const char *const e_clash[] = { "next_pair", "drop", NULL };
 
 #define OFF(f) offsetof(struct sim_cfg, f)
 
@@ -115,6 +116,8 @@ static const struct knob knobs[] = {
 	  "m= lines handled; later ones untouched" },
 	{ "mport_policy", K_ENUM, OFF(mport_policy), 0, 0, e_mport,
 	  "public media port: keep unless busy (+2), random, or keep the private one in m=" },
+	{ "mport_clash", K_ENUM, OFF(mport_clash), 0, 0, e_clash,
+	  "public media port held by another call's pinhole for the same peer: try the next pair, or drop the message" },
 	{ "content_length", K_ENUM, OFF(content_length), 0, 0, e_cl,
 	  "Content-Length after an SDP rewrite" },
 	{ "sdp_add_i_line", K_BOOL, OFF(sdp_add_i_line), 0, 0, NULL,
@@ -154,6 +157,8 @@ static const struct knob knobs[] = {
 	  "far end honours ;rport (responses to the source port)" },
 	{ "registrar_target", K_ENUM, OFF(registrar_target), 0, 0, e_regt,
 	  "registrar reaches the phone at its Contact or at the REGISTER source" },
+	{ "farend_dialog_target", K_ENUM, OFF(farend_dialog_target), 0, 0, e_regt,
+	  "far end sends in-dialog requests to the phone's Contact, or to the source its messages came from (NAT-aware proxy)" },
 	{ "farend_nat_keepalive", K_UINT, OFF(farend_nat_keepalive), 0, 3600, NULL,
 	  "seconds between registrar keepalives when it sees NAT (0 = none; see reg_hides_nat)" },
 };
@@ -200,6 +205,7 @@ profile_defaults(struct sim_cfg *c)
 	c->rewrite_ice = false;
 	c->sdp_max_media = 3;
 	c->mport_policy = MPORT_KEEP_UNLESS_BUSY;
+	c->mport_clash = MCLASH_DROP;     /* nf_ct_expect_related -EALREADY (samples/linux-alg lan-proxy-sameport) */
 	c->content_length = CL_RECOMPUTE_FROM_V;
 	c->sdp_add_i_line = false;
 	c->strip_unknown_headers = false;
@@ -219,6 +225,7 @@ profile_defaults(struct sim_cfg *c)
 	c->farend_symmetric_rtp = false;
 	c->farend_rport = true;
 	c->registrar_target = REG_TARGET_CONTACT;
+	c->farend_dialog_target = REG_TARGET_CONTACT;
 	c->farend_nat_keepalive = 0;
 }
 

@@ -36,6 +36,9 @@ enum frag_policy { FRAG_REASSEMBLE, FRAG_DROP };
 enum tcp_split_policy { TCPSPLIT_PASS, TCPSPLIT_REASSEMBLE, TCPSPLIT_DROP };
 enum src_policy { SRC_PEER, SRC_ANY };
 enum reg_target { REG_TARGET_CONTACT, REG_TARGET_SOURCE };
+/* What the ALG does when the public media port it wants is held by another
+ * call's pinhole for the same peer (see mport_clash in profile.c). */
+enum mport_clash { MCLASH_NEXT_PAIR, MCLASH_DROP };
 
 /* Via parameters restored on inbound responses (bit set). */
 #define VIA_PARAM_RECEIVED 0x1
@@ -84,6 +87,7 @@ struct sim_cfg {
 	bool rewrite_ice;
 	uint32_t sdp_max_media;
 	int mport_policy;
+	int mport_clash;          /* enum mport_clash */
 	int content_length;
 	bool sdp_add_i_line;
 	bool strip_unknown_headers;
@@ -105,6 +109,7 @@ struct sim_cfg {
 	bool farend_symmetric_rtp;
 	bool farend_rport;
 	int registrar_target;     /* enum reg_target */
+	int farend_dialog_target; /* enum reg_target: in-dialog requests to the Contact or the phone's source */
 	uint32_t farend_nat_keepalive; /* s between registrar keepalives when it detects NAT; 0 = none
 	                           * (detection: Contact differs from the REGISTER source, unless the
 	                           * ALG rewrote the Contact and reg_hides_nat is true) */

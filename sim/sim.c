@@ -230,6 +230,7 @@ struct run {
 	int ntcp;
 	size_t dcap;
 	struct sim_cfg relay_cfg; /* relay_sdp's rewrite: SDP only */
+	struct ep cap_public;     /* the capture's own router address, if it shows one */
 };
 
 static void
@@ -362,15 +363,24 @@ write_out(struct run *r, const struct sim_pkt *p, const struct ep *src,
 struct media_ctx {
 	struct run *r;
 	int64_t t;
+	struct ep peer;           /* the signalling peer the SDP goes to */
 };
 
 static uint16_t
 media_cb(void *user, const struct ep *inside)
 {
 	struct media_ctx *mc = user;
+	const struct sim_cfg *c = mc->r->cfg;
+	struct ep want = *nat_public(mc->r->nat);
 
-	if (mc->r->cfg->mport_policy == MPORT_KEEP_PRIVATE)
+	if (c->mport_policy == MPORT_KEEP_PRIVATE)
 		return inside->port;
+	want.port = inside->port;
+	if (c->mport_policy == MPORT_KEEP_UNLESS_BUSY &&
+	    c->mport_clash == MCLASH_DROP &&
+	    nat_pinhole_clash(mc->r->nat, &want,
+	    c->media_src == SRC_PEER ? &mc->peer : NULL, inside, mc->t))
+		return 0;   /* the message is a mangle failure (dropped) */
 	return nat_reserve_media(mc->r->nat, inside, inside->port,
 	    mc->r->cfg->mport_policy, mc->t);
 }
@@ -422,8 +432,10 @@ media_by_phone(struct run *r, const struct ep *e, struct fe_dialog **dout)
 }
 
 /*
- * A media line of a phone other than host whose SDP said e inside and
- * something else outside (the ALG rewrote it), newest first.
+ * The media line of a phone other than host that an SDP naming e speaks
+ * of: e is its c=:m= as the phone wrote it, or as the real router of the
+ * capture let it out (that router's public address, the port kept),
+ * and the run's outside form differs from e.  Newest first.
  */
 static const struct fe_media *
 media_relayed(const struct run *r, const struct ep *host, const struct ep *e)
@@ -439,8 +451,11 @@ media_relayed(const struct run *r, const struct ep *host, const struct ep *e)
 		for (k = 0; k < d->nmedia; k++) {
 			const struct fe_media *m = &d->media[k];
 
-			if (m->phone_out.family != 0 && ep_eq(&m->phone_in, e) &&
-			    !ep_eq(&m->phone_in, &m->phone_out))
+			if (m->phone_out.family == 0 || ep_eq(&m->phone_out, e))
+				continue;
+			if (ep_eq(&m->phone_in, e) ||
+			    (r->cap_public.family != 0 && ep_same_ip(&r->cap_public, e) &&
+			    e->port == m->phone_in.port))
 				return m;
 		}
 	}
@@ -475,7 +490,7 @@ relay_cfg_init(struct sim_cfg *c, const struct sim_cfg *run_cfg)
 	c->rewrite_route_rr = false;
 	c->sdp_fixup = true;
 	c->sdp_requires_src_match = true;
-	c->rewrite_o_line = run_cfg->alg && run_cfg->rewrite_o_line;
+	c->rewrite_o_line = !run_cfg->alg || run_cfg->rewrite_o_line;
 	c->sdp_max_media = CAP_SDP_MEDIA;
 	c->content_length = CL_EXACT;
 	c->drop_on_parse_error = false;
@@ -497,19 +512,22 @@ relay_sdp(struct run *r, const struct fe_dialog *d, const struct sipmsg *m,
 	struct relay_ctx rc;
 	struct alg_flow fl;
 	const struct fe_media *o = NULL;
+	const struct ep *seen = NULL;
 	int k;
 
 	if (m->sdp == NULL)
 		return false;
-	for (k = 0; k < m->sdp->nmedia && o == NULL; k++)
-		o = media_relayed(r, &d->phone_ip, &m->sdp->media[k].conn);
+	for (k = 0; k < m->sdp->nmedia && o == NULL; k++) {
+		seen = &m->sdp->media[k].conn;
+		o = media_relayed(r, &d->phone_ip, seen);
+	}
 	if (o == NULL)
 		return false;
 	rc.r = r;
 	rc.host = d->phone_ip;
 	memset(&fl, 0, sizeof(fl));
 	fl.outbound = true;
-	fl.match = o->phone_in;
+	fl.match = *seen;
 	fl.repl = o->phone_out;
 	alg_process(&r->relay_cfg, msg, len, &fl, relay_port, &rc, ar);
 	if (ar->action == ALG_REWRITTEN)
@@ -601,7 +619,66 @@ deliver(struct run *r, uint8_t proto, const struct ep *src,
 	return true;
 }
 
-/* Probes the far end's RTP for a dialog whose capture shows none. */
+/*
+ * RTP from inside endpoint src to target, another phone behind the router
+ * (want: where that phone listens): an inside target is reached on the
+ * LAN; the router's public address only when the router loops the packet
+ * back (nat_hairpin), through its mappings and pinholes like any inbound
+ * packet.  probe: decide without changing the NAT.
+ */
+static bool
+lan_path(struct run *r, const struct ep *src, const struct ep *target,
+    const struct ep *want, int64_t t, bool probe, char *why, size_t n)
+{
+	struct ep src_pub;
+	char a[NETADDR_STRLEN];
+
+	if (nat_is_inside(r->nat, target))
+		return true;
+	if (!r->cfg->nat_hairpin) {
+		snprintf(why, n,
+		    "RTP to %s, the router's own public address, is not looped back to the LAN (nat_hairpin=false)",
+		    ep_str(target, a, sizeof(a)));
+		return false;
+	}
+	if (probe) {
+		if (!nat_lookup_out(r->nat, PKT_UDP, src, target, t, &src_pub)) {
+			src_pub = *nat_public(r->nat);
+			src_pub.port = src->port;
+		}
+	} else if (nat_outbound(r->nat, PKT_UDP, src, target, t, false, false,
+	    &src_pub) != 0) {
+		snprintf(why, n, "no public port left (NAT table full)");
+		return false;
+	}
+	return deliver(r, PKT_UDP, &src_pub, target, want, t, probe, why, n);
+}
+
+/* The media line of another phone of this capture that m's far address
+ * names (its private address, or its public one for a hairpin). */
+static struct fe_media *
+lan_partner(struct run *r, const struct fe_dialog *d, const struct fe_media *m)
+{
+	struct fe_dialog *pd;
+	struct fe_media *pm = NULL;
+
+	if (!m->have_far)
+		return NULL;
+	if (nat_is_inside(r->nat, &m->far))
+		pm = media_find(r, &m->far, false, &pd);
+	else if (ep_same_ip(&m->far, nat_public(r->nat)))
+		pm = media_find(r, &m->far, true, &pd);
+	if (pm == NULL || ep_same_ip(&pd->phone_ip, &d->phone_ip))
+		return NULL;
+	return pm;
+}
+
+/*
+ * Probes the far end's RTP for a dialog whose capture shows none.  When
+ * the far end is another phone behind the router (a LAN call) both
+ * directions are probed along lan_path: RTP between the phones may never
+ * pass the capture point.
+ */
 static void
 media_probe(struct run *r, struct fe_dialog *d)
 {
@@ -609,11 +686,21 @@ media_probe(struct run *r, struct fe_dialog *d)
 	struct ep t;
 
 	for (k = 0; k < d->nmedia; k++) {
-		struct fe_media *m = &d->media[k];
+		struct fe_media *m = &d->media[k], *pm;
 
 		if (m->probed || m->phone_in.family == 0 || m->phone_in.port == 0)
 			continue;
 		m->probed = true;
+		if ((pm = lan_partner(r, d, m)) != NULL) {
+			m->lan_probed = true;
+			m->probe_ok = lan_path(r, &pm->phone_in,
+			    pm->have_far ? &pm->far : &m->phone_out, &m->phone_in,
+			    d->media_check_ns, true, m->probe_why, sizeof(m->probe_why));
+			m->lan_out_ok = lan_path(r, &m->phone_in, &m->far,
+			    &pm->phone_in, d->media_check_ns, true, m->lan_why,
+			    sizeof(m->lan_why));
+			continue;
+		}
 		if (!rtp_target(r, m, &t)) {
 			snprintf(m->probe_why, sizeof(m->probe_why),
 			    "far end has no address to send RTP to");
@@ -703,6 +790,26 @@ static bool
 is_invite_like(const char *m)
 {
 	return strcmp(m, "INVITE") == 0 || strcmp(m, "UPDATE") == 0;
+}
+
+/*
+ * Where the far end sends an in-dialog request of d: the phone's Contact
+ * as it learnt it (RFC 3261 12.2.1.1), or, with farend_dialog_target =
+ * source, the public source of the phone's last message (a NAT-aware
+ * proxy).  False when it knows neither.
+ */
+static bool
+dialog_target(const struct run *r, const struct fe_dialog *d, struct ep *t)
+{
+	if (r->cfg->farend_dialog_target == REG_TARGET_SOURCE &&
+	    d->phone_pub.family != 0) {
+		*t = d->phone_pub;
+		return true;
+	}
+	if (!d->has_contact_out)
+		return false;
+	*t = d->contact_out;
+	return true;
 }
 
 static void
@@ -815,6 +922,7 @@ model_outbound(struct run *r, struct fe_dialog *d, const struct sim_pkt *p,
 			d->has_rr = mi->nrecord_route > 0;
 			if (d->t_answer_ns == 0) {
 				struct ep want = mi->ncontact > 0 ? mi->contact[0].addr : p->src;
+				struct ep ackt;
 
 				d->t_answer_ns = p->ts_ns;
 				d->answer_frame = p->frame;
@@ -824,9 +932,9 @@ model_outbound(struct run *r, struct fe_dialog *d, const struct sim_pkt *p,
 				 * 13.2.2.4, 12.1.2): decide now whether it can come back.
 				 */
 				d->ack_predicted = true;
-				if (!d->has_contact_out) {
+				if (!dialog_target(r, d, &ackt)) {
 					d->ack_lost = false;
-				} else if (!deliver(r, p->l4, &p->dst, &d->contact_out, &want,
+				} else if (!deliver(r, p->l4, &p->dst, &ackt, &want,
 				    p->ts_ns + CAP_NS_PER_SEC / 100, true, d->ack_lost_why,
 				    sizeof(d->ack_lost_why))) {
 					d->ack_lost = true;
@@ -1115,7 +1223,7 @@ sip_outbound(struct run *r, const struct sim_pkt *p, const uint8_t *msg,
 		return;
 	}
 	if (insp) {
-		struct media_ctx mc = { r, p->ts_ns };
+		struct media_ctx mc = { r, p->ts_ns, p->dst };
 		struct alg_flow fl;
 
 		memset(&fl, 0, sizeof(fl));
@@ -1512,8 +1620,7 @@ sip_target(struct run *r, const struct sim_pkt *p, const struct sipmsg *m,
 		if (d != NULL && fe_response_target(r->cfg, d, m->cseq,
 		    m->cseq_method, target))
 			return;
-	} else if (d != NULL && m->to_tag[0] != '\0' && d->has_contact_out) {
-		*target = d->contact_out;
+	} else if (d != NULL && m->to_tag[0] != '\0' && dialog_target(r, d, target)) {
 		return;
 	} else if (m->to_tag[0] == '\0') {
 		/* a new request: the registrar's idea of the phone, if any */
@@ -1804,7 +1911,7 @@ lan_media(struct run *r, const struct sim_pkt *p)
 	struct fe_dialog *ds, *dr = NULL;
 	struct fe_media *ms, *mr = NULL;
 	struct ep target;
-	char why[200], a[NETADDR_STRLEN];
+	char why[200];
 	bool ok = true;
 
 	if (p->l4 != PKT_UDP ||
@@ -1834,27 +1941,10 @@ lan_media(struct run *r, const struct sim_pkt *p)
 	}
 	ms->lan_pkts++;
 	why[0] = '\0';
-	if (nat_is_inside(r->nat, &target)) {
-		mr = media_by_phone(r, &target, &dr);
-	} else if (!r->cfg->nat_hairpin) {
-		mr = media_find(r, &target, true, &dr);
-		ok = false;
-		snprintf(why, sizeof(why),
-		    "RTP to %s, the router's own public address, is not looped back to the LAN (nat_hairpin=false)",
-		    ep_str(&target, a, sizeof(a)));
-	} else {
-		struct ep src_pub;
-
-		mr = media_find(r, &target, true, &dr);
-		if (nat_outbound(r->nat, PKT_UDP, &p->src, &target, p->ts_ns, false,
-		    false, &src_pub) != 0) {
-			ok = false;
-			snprintf(why, sizeof(why), "no public port left (NAT table full)");
-		} else
-			ok = deliver(r, PKT_UDP, &src_pub, &target,
-			    mr != NULL ? &mr->phone_in : NULL, p->ts_ns, false, why,
-			    sizeof(why));
-	}
+	mr = nat_is_inside(r->nat, &target) ? media_by_phone(r, &target, &dr) :
+	    media_find(r, &target, true, &dr);
+	ok = lan_path(r, &p->src, &target, mr != NULL ? &mr->phone_in : NULL,
+	    p->ts_ns, false, why, sizeof(why));
 	if (ok) {
 		ms->lan_delivered++;
 		r->res->lan_pkts++;
@@ -1901,6 +1991,7 @@ sim_run(const struct sim_cfg *cfg, const struct sim_capture *cap,
 	r->cfg = cfg;
 	r->res = res;
 	relay_cfg_init(&r->relay_cfg, cfg);
+	r->cap_public = cap->implied_public.family != 0 ? cap->implied_public : pub;
 	if ((r->nat = nat_new(cfg, &pub)) == NULL) {
 		free(r);
 		snprintf(err, errlen, "out of memory");

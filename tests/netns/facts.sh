@@ -40,6 +40,12 @@
 #   V_rtp_to_phone_on_hold  RTP to the phone between the 200 OKs of the
 #                         re-INVITEs with CSeq 2 and 3 (hold-resume only)
 #   V_icmp_unreach        ICMP destination-unreachable messages
+#   V_invite_to_b_c       SDP c= of the first INVITE to port 5062 (phone B
+#                         of lan-proxy; none elsewhere)
+#   V_200_to_a_c          SDP c= of the first 200 OK to an INVITE that the
+#                         server (relay) sends to port 5060 (to phone A)
+#   V_rtp_to_wan_ip       RTP from an inside address to the router's own
+#                         WAN address 198.51.100.1 (a hairpin attempt)
 #
 
 set -euo pipefail
@@ -173,6 +179,21 @@ facts_for() {
 		print V "_rtp_to_phone_on_hold=" ((hs != "" && he != "") ? onhold : "none")
 		print V "_icmp_unreach=" icmp
 	}'
+
+	# Two phones (lan-proxy): the SDP each one was given, and RTP that
+	# one sent to the router's public address.
+	local b a w
+	b=$(tshark -n -r "$pcap" -Y 'sip.Method == "INVITE" && udp.dstport == 5062' \
+	    -T fields -E occurrence=f -e sdp.connection_info.address \
+	    2> >(grep -v '^Running as user' >&2) | head -n 1)
+	a=$(tshark -n -r "$pcap" -Y 'sip.Status-Code == 200 && sip.CSeq.method == "INVITE" && ip.src == 198.51.100.2 && udp.dstport == 5060' \
+	    -T fields -E occurrence=f -e sdp.connection_info.address \
+	    2> >(grep -v '^Running as user' >&2) | head -n 1)
+	w=$(tshark -n -r "$pcap" -Y 'udp && !sip && !icmp && ip.dst == 198.51.100.1 && ip.src == 10.0.0.0/8' \
+	    -T fields -e frame.number 2> >(grep -v '^Running as user' >&2) | wc -l)
+	echo "${view}_invite_to_b_c=${b:-none}"
+	echo "${view}_200_to_a_c=${a:-none}"
+	echo "${view}_rtp_to_wan_ip=$w"
 }
 
 {

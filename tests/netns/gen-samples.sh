@@ -7,11 +7,13 @@
 #   <scenario>-alg-<on|off>.log            what the runner did (command,
 #                                          kernel, sysctls, SIPp exit codes)
 #   <scenario>-alg-<on|off>.facts          facts.sh on the two captures
+# and for lan-proxy also lan-proxy-dm0-alg-on (sip_direct_media=0) and
+# lan-proxy-sameport-alg-on (both phones offer RTP port 6000).
 #
 # Usage: gen-samples.sh [--only SCENARIO[,SCENARIO...]] [DIR]
 #   DIR defaults to a new temporary folder (printed at the end).
 # Needs root (network namespaces); exits 77 (skip) when a tool is missing.
-# Takes about 3 minutes: the ACK-loss and unanswered-INVITE runs last ~35 s.
+# Takes about 5 minutes: the ACK-loss and unanswered-INVITE runs last ~35 s.
 #
 
 set -euo pipefail
@@ -24,7 +26,7 @@ while [ $# -gt 0 ]; do
 	case $1 in
 	--only) [ $# -ge 2 ] || { echo "--only needs an argument" >&2; exit 2; }
 		ONLY=$(echo "$2" | tr ',' ' '); shift 2 ;;
-	-h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	-*) echo "${0##*/}: unknown option $1" >&2; exit 2 ;;
 	*) DIR=$1; shift ;;
 	esac
@@ -40,20 +42,30 @@ mkdir -p "$DIR"
 
 scenarios=${ONLY:-$("$HERE/run-testbed.sh" --list)}
 fail=0
+# run NAME ARGS...: one testbed run and its facts.
+run() {
+	local name=$1 rc=0
+	shift
+	echo "== $name" >&2
+	"$HERE/run-testbed.sh" "$@" --out "$DIR" || rc=$?
+	if [ $rc -eq 77 ]; then exit 77; fi
+	if [ $rc -ne 0 ]; then
+		echo "${0##*/}: $name: run-testbed.sh failed ($rc)" >&2
+		fail=1
+		return
+	fi
+	"$HERE/facts.sh" "$DIR/$name-inside.pcap" "$DIR/$name-outside.pcap" >"$DIR/$name.facts"
+}
 for s in $scenarios; do
 	for alg in on off; do
-		name=$s-alg-$alg
-		echo "== $name" >&2
-		rc=0
-		"$HERE/run-testbed.sh" --scenario "$s" --alg "$alg" --out "$DIR" || rc=$?
-		if [ $rc -eq 77 ]; then exit 77; fi
-		if [ $rc -ne 0 ]; then
-			echo "${0##*/}: $name: run-testbed.sh failed ($rc)" >&2
-			fail=1
-			continue
-		fi
-		"$HERE/facts.sh" "$DIR/$name-inside.pcap" "$DIR/$name-outside.pcap" >"$DIR/$name.facts"
+		run "$s-alg-$alg" --scenario "$s" --alg "$alg"
 	done
+	if [ "$s" = lan-proxy ]; then
+		# the kernel's LAN shortcut (sip_direct_media=0), and both phones
+		# offering the same RTP port (the second SDP is dropped)
+		run lan-proxy-dm0-alg-on --scenario lan-proxy --alg on --direct-media 0
+		run lan-proxy-sameport-alg-on --scenario lan-proxy --alg on --b-rtp-port 6000
+	fi
 done
 echo "${0##*/}: results in $DIR" >&2
 exit $fail

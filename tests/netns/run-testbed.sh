@@ -36,7 +36,7 @@ set -euo pipefail
 PROG=${0##*/}
 HERE=$(cd "$(dirname "$0")" && pwd)
 SCN_DIR=$HERE/scenarios
-SCENARIOS="outbound inbound register-idle-inbound tcp hold-resume other-port"
+SCENARIOS="outbound inbound register-idle-inbound tcp hold-resume other-port lan-proxy"
 
 usage() {
 	cat <<EOF
@@ -61,6 +61,14 @@ Scenarios:
                          recvonly and stops its RTP), re-INVITE a=sendrecv.
   other-port             like outbound, but signalling on port 5080, which
                          the helper does not watch.
+  lan-proxy              two phones behind the router (10.0.0.2 = A and
+                         10.0.0.3:5062 = B, one namespace) and a relaying
+                         registrar outside (relay.py, no media anchoring):
+                         B registers, A calls B through the relay (ACK and
+                         BYE too), each sends RTP to the SDP it was given.
+                         With --direct-media 0 the kernel's LAN shortcut
+                         gives each phone the other's private address and
+                         RTP stays in the phone namespace (not on lan0).
 
 Options:
   --scenario NAME        one of the above (required)
@@ -75,6 +83,12 @@ Options:
                          REGISTER and the INVITE (default: udp-timeout + 5)
   --forward on|off       dnat udp/tcp 5060 on wan0 to 10.0.0.2 (default: on
                          for inbound, off otherwise)
+  --direct-media 0|1     set the kernel's nf_conntrack_sip sip_direct_media
+                         (a global module parameter) for the run and put
+                         it back afterwards; 0 adds "-dm0" to the names
+  --b-rtp-port N         lan-proxy: phone B's RTP port (default 6100; A uses
+                         6000; 6000 makes both phones offer the same port,
+                         and "-sameport" is added to the names)
   --keep                 keep the work directory (SIPp logs, message traces,
                          nft ruleset) and print its path; namespaces are
                          always deleted
@@ -99,6 +113,10 @@ UDP_STREAM_TIMEOUT=
 IDLE=
 FORWARD=auto
 KEEP=0
+DIRECT_MEDIA=
+B_RTP_PORT=6100
+DM_PARAM=/sys/module/nf_conntrack_sip/parameters/sip_direct_media
+DM_SAVED=
 
 need_arg() { [ $# -ge 2 ] || { echo "$PROG: $1 needs an argument" >&2; usage >&2; exit 2; }; }
 while [ $# -gt 0 ]; do
@@ -111,6 +129,8 @@ while [ $# -gt 0 ]; do
 	--idle) need_arg "$@"; IDLE=$2; shift 2 ;;
 	--forward) need_arg "$@"; FORWARD=$2; shift 2 ;;
 	--keep) KEEP=1; shift ;;
+	--direct-media) need_arg "$@"; DIRECT_MEDIA=$2; shift 2 ;;
+	--b-rtp-port) need_arg "$@"; B_RTP_PORT=$2; shift 2 ;;
 	--list) echo "$SCENARIOS" | tr ' ' '\n'; exit 0 ;;
 	-h|--help) usage; exit 0 ;;
 	*) echo "$PROG: unknown argument: $1" >&2; usage >&2; exit 2 ;;
@@ -121,7 +141,8 @@ done
 case " $SCENARIOS " in *" $SCENARIO "*) ;; *) echo "$PROG: unknown scenario: $SCENARIO" >&2; exit 2 ;; esac
 case $ALG in on|off) ;; *) echo "$PROG: --alg must be on or off" >&2; exit 2 ;; esac
 case $FORWARD in on|off|auto) ;; *) echo "$PROG: --forward must be on or off" >&2; exit 2 ;; esac
-for v in "$UDP_TIMEOUT" "$UDP_STREAM_TIMEOUT" "$IDLE"; do
+case $DIRECT_MEDIA in ''|0|1) ;; *) echo "$PROG: --direct-media must be 0 or 1" >&2; exit 2 ;; esac
+for v in "$UDP_TIMEOUT" "$UDP_STREAM_TIMEOUT" "$IDLE" "$B_RTP_PORT"; do
 	case $v in ''|*[!0-9]*) [ -z "$v" ] || { echo "$PROG: timeouts must be whole seconds" >&2; exit 2; } ;; esac
 done
 
@@ -133,6 +154,12 @@ done
 ip netns list >/dev/null 2>&1 || skip "ip netns not usable"
 SIPP_VERSION=$(sipp -v 2>&1 || true)
 case $SIPP_VERSION in *RTPSTREAM*) ;; *) skip "sipp built without RTPSTREAM (rtp_stream)" ;; esac
+if [ "$SCENARIO" = lan-proxy ]; then
+	command -v python3 >/dev/null 2>&1 || skip "python3 not installed (relay.py)"
+fi
+if [ -n "$DIRECT_MEDIA" ]; then
+	[ -w "$DM_PARAM" ] || skip "$DM_PARAM not writable"
+fi
 
 if [ "$FORWARD" = auto ]; then
 	if [ "$SCENARIO" = inbound ]; then FORWARD=on; else FORWARD=off; fi
@@ -142,10 +169,17 @@ if [ "$SCENARIO" = register-idle-inbound ] && [ -z "$UDP_TIMEOUT" ]; then
 fi
 
 NAME=$SCENARIO-alg-$ALG
+if [ "$SCENARIO" = lan-proxy ]; then
+	base=$SCENARIO
+	[ "$B_RTP_PORT" = 6000 ] && base=$base-sameport
+	[ "$DIRECT_MEDIA" = 0 ] && base=$base-dm0
+	NAME=$base-alg-$ALG
+fi
 NS_P=sipalg-phone-$$
 NS_R=sipalg-nat-$$
 NS_S=sipalg-srv-$$
 PHONE=10.0.0.2
+PHONE_B=10.0.0.3
 LAN_GW=10.0.0.1
 WAN_IP=198.51.100.1
 SERVER=198.51.100.2
@@ -178,6 +212,10 @@ cleanup() {
 	for ns in "${NS_MADE[@]}"; do
 		ip netns del "$ns" 2>/dev/null || true
 	done
+	if [ -n "$DM_SAVED" ]; then
+		echo "$DM_SAVED" >"$DM_PARAM" 2>/dev/null ||
+		    log "could not restore $DM_PARAM to $DM_SAVED"
+	fi
 	if [ "$KEEP" = 1 ]; then
 		log "work directory kept: $WORK"
 	else
@@ -213,6 +251,7 @@ build_topology() {
 	ip link add wan0 netns "$NS_R" type veth peer name eth0 netns "$NS_S"
 
 	nsx "$NS_P" ip addr add $PHONE/24 dev eth0
+	[ "$SCENARIO" = lan-proxy ] && nsx "$NS_P" ip addr add $PHONE_B/24 dev eth0
 	nsx "$NS_P" ip link set eth0 up
 	nsx "$NS_P" ip route add default via $LAN_GW
 
@@ -373,11 +412,11 @@ make_audio() {
 	head -c 24000 /dev/zero | tr '\0' '\325' >"$WORK/audio.pcma"
 }
 
-# sipp_args ROLE-NAME LOCAL-IP: common SIPp options. Message traces and
+# sipp_common ROLE-NAME LOCAL-IP [PORT]: common SIPp options. Message traces and
 # error logs land in WORK (kept with --keep).
 sipp_common() {
-	local tag=$1 ip=$2
-	echo -nostdin -m 1 -t $TRANSPORT -i "$ip" -mi "$ip" -p "$SIP_PORT" \
+	local tag=$1 ip=$2 port=${3:-$SIP_PORT}
+	echo -nostdin -m 1 -t $TRANSPORT -i "$ip" -mi "$ip" -p "$port" \
 	    -trace_msg -message_file "$WORK/$tag-messages.log" \
 	    -trace_err -error_file "$WORK/$tag-errors.log" \
 	    -trace_logs -log_file "$WORK/$tag-actions.log" \
@@ -449,6 +488,38 @@ play() {
 		run_pair "$NS_P" $PHONE uas-call.xml phone \
 		    "$NS_S" $SERVER uac-call.xml server "$binding"
 		;;
+	lan-proxy)
+		# The relay outside, B registering through the router, B waiting
+		# for the call, A calling B through the relay.  A's ACK and BYE go
+		# to the relay as well (uac-call.xml without its setdest lines).
+		start_bg "$WORK/relay.out" "$NS_S" python3 "$HERE/relay.py" $SERVER 5060 120
+		local relay_pid=$LAST_PID b_pid rc
+		wait_listen "$NS_S" udp 5060
+		# shellcheck disable=SC2046
+		start_bg "$WORK/b-reg.out" "$NS_P" sipp $(sipp_common b-reg $PHONE_B 5062) \
+		    -sf "$SCN_DIR/uac-register.xml" -key user b "$SERVER:5060"
+		rc=0
+		wait_pid "$LAST_PID" 30 || rc=$?
+		note "b_uac_register_exit=$rc"
+		# shellcheck disable=SC2046
+		start_bg "$WORK/b-uas.out" "$NS_P" sipp $(sipp_common b-uas $PHONE_B 5062) \
+		    -mp "$B_RTP_PORT" -sf "$SCN_DIR/uas-call.xml" -key user b
+		b_pid=$LAST_PID
+		wait_listen "$NS_P" udp 5062
+		sed '/<setdest /d' "$SCN_DIR/uac-call.xml" >"$WORK/uac-call-relay.xml"
+		# shellcheck disable=SC2046
+		start_bg "$WORK/a-uac.out" "$NS_P" sipp $(sipp_common a-uac $PHONE) \
+		    -sf "$WORK/uac-call-relay.xml" -key user a -key peer b "$SERVER:5060"
+		rc=0
+		wait_pid "$LAST_PID" 130 || rc=$?
+		note "a_uac_call_exit=$rc"
+		rc=0
+		wait_pid "$b_pid" 10 || rc=$?
+		note "b_uas_call_exit=$rc"
+		kill -TERM "$relay_pid" 2>/dev/null || true
+		wait "$relay_pid" 2>/dev/null || true
+		sed 's/^/relay: /' "$WORK/relay.out" >>"$RUNLOG" 2>/dev/null || true
+		;;
 	esac
 }
 
@@ -456,6 +527,11 @@ play() {
 
 build_topology
 set_timeouts
+if [ -n "$DIRECT_MEDIA" ]; then
+	DM_SAVED=$(cat "$DM_PARAM")
+	echo "$DIRECT_MEDIA" >"$DM_PARAM" || die "cannot write $DM_PARAM"
+fi
+note "sip_direct_media=$(cat "$DM_PARAM" 2>/dev/null || echo unknown)"
 ruleset >"$WORK/ruleset.nft"
 nsx "$NS_R" nft -f "$WORK/ruleset.nft" || die "nft ruleset rejected (see $WORK/ruleset.nft)"
 make_audio
@@ -465,7 +541,10 @@ note "alg=$ALG"
 note "forward=$FORWARD"
 note "kernel=$(uname -r)"
 note "sipp=$(echo "$SIPP_VERSION" | sed -n 's/^ *\(SIPp v[^ ]*\).*$/\1/p' | head -n 1)"
-note "command=$PROG --scenario $SCENARIO --alg $ALG${UDP_TIMEOUT:+ --udp-timeout $UDP_TIMEOUT}${UDP_STREAM_TIMEOUT:+ --udp-stream-timeout $UDP_STREAM_TIMEOUT}${IDLE:+ --idle $IDLE}"
+note "b_rtp_port=$B_RTP_PORT"
+B_OPT=
+[ "$SCENARIO" = lan-proxy ] && [ "$B_RTP_PORT" != 6100 ] && B_OPT=" --b-rtp-port $B_RTP_PORT"
+note "command=$PROG --scenario $SCENARIO --alg $ALG${DIRECT_MEDIA:+ --direct-media $DIRECT_MEDIA}$B_OPT${UDP_TIMEOUT:+ --udp-timeout $UDP_TIMEOUT}${UDP_STREAM_TIMEOUT:+ --udp-stream-timeout $UDP_STREAM_TIMEOUT}${IDLE:+ --idle $IDLE}"
 
 start_capture
 play

@@ -274,6 +274,23 @@ test_nat_pinholes(void)
 	pp = pub;
 	pp.port = port;
 	CU_ASSERT_EQUAL(nat_add_pinhole(n, 17, &pp, &media, &srv, 180 * S, false), 0);
+	/* the pinhole on 6000 clashes for another phone and the same peer
+	 * (Linux: -EALREADY), not for another peer, the same phone, an open
+	 * pinhole or another port; the media lookup finds it (until a packet uses it) */
+	{
+		struct ep media2 = E("10.0.0.3", 6000), w = E("198.51.100.1", 6000);
+		struct ep w2 = E("198.51.100.1", 6002), in;
+
+		CU_ASSERT(nat_pinhole_clash(n, &w, &srv, &media2, 2 * S));
+		CU_ASSERT(!nat_pinhole_clash(n, &w, &other, &media2, 2 * S));
+		CU_ASSERT(!nat_pinhole_clash(n, &w, &srv, &media, 2 * S));
+		CU_ASSERT(!nat_pinhole_clash(n, &w, NULL, &media2, 2 * S));
+		CU_ASSERT(!nat_pinhole_clash(n, &w2, &srv, &media2, 2 * S));
+		CU_ASSERT(!nat_pinhole_clash(n, &w, &srv, &media2, 181 * S));
+		CU_ASSERT(nat_media_pinhole(n, &w, 2 * S, &in));
+		CU_ASSERT(ep_eq(&in, &media));
+		CU_ASSERT(!nat_media_pinhole(n, &w2, 2 * S, &in));
+	}
 	nat_probe(n, 17, &other, &pp, S, &r);
 	CU_ASSERT_EQUAL(r.verdict, NAT_PINHOLE_SRC);   /* sip_direct_media */
 	nat_probe(n, 17, &srv, &pp, 181 * S, &r);
