@@ -184,9 +184,7 @@ struct stream_key {
 static uint64_t
 stream_hash(const struct ep *src, const struct ep *dst, uint32_t ssrc)
 {
-	uint64_t h = ep_hash(src) * 31 + ep_hash(dst);
-
-	return h ^ ((uint64_t)ssrc * 0x9e3779b97f4a7c15ULL);
+	return ep_pair_hash(src, dst, ssrc);
 }
 
 static int

@@ -37,8 +37,12 @@
 #include "caps.h"
 #include "capture.h"
 
-/* How often (in frames) the file offset is sampled for progress. */
-#define PROGRESS_EVERY 256
+/*
+ * The stdio buffer libpcap reads through.  glibc ignores the size given to
+ * setvbuf() without a buffer (it keeps st_blksize, 4 KB: one read(2) per
+ * 4 KB), so the buffer is ours.
+ */
+#define IOBUF_BYTES (1 << 18)
 
 /* Latest second a frame may claim (2^62 ns, see cfile_fill). */
 #define TS_MAX_SEC ((INT64_C(1) << 62) / CAP_NS_PER_SEC)
@@ -47,6 +51,7 @@ struct cfile {
 	struct capture_info info;
 	pcap_t *pc;                 /* NULL once the file is done */
 	FILE *fp;                   /* owned by pc */
+	char *iobuf;                /* fp's buffer, freed after fp is closed */
 	int nano;                   /* timestamps are in nanoseconds */
 	int has;                    /* fr holds a frame not yet handed out */
 	struct capture_frame fr;
@@ -73,8 +78,10 @@ cfile_close(struct cfile *f)
 {
 	if (f->pc != NULL)
 		pcap_close(f->pc);      /* also closes f->fp */
+	free(f->iobuf);
 	f->pc = NULL;
 	f->fp = NULL;
+	f->iobuf = NULL;
 	f->has = 0;
 	f->info.done = 1;
 }
@@ -104,6 +111,22 @@ capture_set_info(struct capture_set *cs, size_t idx)
 	return idx < cs->n ? &cs->f[idx]->info : NULL;
 }
 
+/*
+ * How far reading got in f: the stream's offset while the file is open,
+ * else where it ended.  ftello() costs a system call, so it is asked here,
+ * when a progress figure is wanted, and not every few frames.
+ */
+static uint64_t
+cfile_offset(const struct cfile *f)
+{
+	off_t o;
+
+	if (f->fp == NULL)
+		return f->info.bytes_read;
+	o = ftello(f->fp);
+	return o >= 0 ? (uint64_t)o : f->info.bytes_read;
+}
+
 void
 capture_set_progress(const struct capture_set *cs, uint64_t *done,
     uint64_t *total)
@@ -111,23 +134,11 @@ capture_set_progress(const struct capture_set *cs, uint64_t *done,
 	uint64_t d = 0, t = 0;
 
 	for (size_t i = 0; i < cs->n; i++) {
-		d += cs->f[i]->info.bytes_read;
+		d += cfile_offset(cs->f[i]);
 		t += cs->f[i]->info.size;
 	}
 	*done = d;
 	*total = t;
-}
-
-static void
-sample_offset(struct cfile *f)
-{
-	off_t o;
-
-	if (f->fp == NULL)
-		return;
-	o = ftello(f->fp);
-	if (o >= 0)
-		f->info.bytes_read = (uint64_t)o;
 }
 
 /* Reads the next frame of f into f->fr; ends the file at EOF or error. */
@@ -153,7 +164,7 @@ cfile_fill(struct cfile *f)
 			snprintf(f->info.err, sizeof(f->info.err),
 			    "%s (after frame %llu)", e,
 			    (unsigned long long)f->info.packets);
-			sample_offset(f);
+			f->info.bytes_read = cfile_offset(f);
 		} else
 			f->info.bytes_read = f->info.size;
 		cfile_close(f);
@@ -183,11 +194,9 @@ cfile_fill(struct cfile *f)
 		f->info.first_ns = ts;
 	if (f->info.packets == 1 || ts > f->info.last_ns)
 		f->info.last_ns = ts;
-	if (f->info.packets % PROGRESS_EVERY == 0)
-		sample_offset(f);
 	f->fr.frame = f->info.packets;
 	f->fr.ts_ns = ts;
-	f->fr.linktype = pcap_datalink(f->pc);
+	f->fr.linktype = f->info.linktype; /* pcap_datalink(), see the top */
 	f->fr.data = data;
 	f->fr.caplen = caplen;
 	f->fr.wirelen = h->len;
@@ -244,6 +253,7 @@ capture_set_add(struct capture_set *cs, const char *path, char *err,
 	FILE *fp;
 	pcap_t *pc;
 	const char *name;
+	char *iobuf;
 
 	if (err != NULL && errlen > 0)
 		err[0] = '\0';
@@ -276,25 +286,33 @@ capture_set_add(struct capture_set *cs, const char *path, char *err,
 		fclose(fp);
 		return -1;
 	}
-	/* A large stdio buffer: fewer read calls on multi-GB captures. */
-	setvbuf(fp, NULL, _IOFBF, 1 << 20);
+	/*
+	 * A large stdio buffer: fewer read calls on multi-GB captures.
+	 * Without memory for it stdio's own small buffer does.
+	 */
+	iobuf = malloc(IOBUF_BYTES);
+	if (iobuf != NULL)
+		setvbuf(fp, iobuf, _IOFBF, IOBUF_BYTES);
 	ebuf[0] = '\0';
 	pc = pcap_fopen_offline_with_tstamp_precision(fp,
 	    PCAP_TSTAMP_PRECISION_NANO, ebuf);
 	if (pc == NULL) {
 		open_reason(fp, ebuf, err, errlen);
 		fclose(fp);
+		free(iobuf);
 		return -1;
 	}
 	f = calloc(1, sizeof(*f));
 	if (f == NULL || (f->info.path = strdup(path)) == NULL) {
 		free(f);
 		pcap_close(pc);
+		free(iobuf);
 		snprintf(err, errlen, "%s", strerror(ENOMEM));
 		return -1;
 	}
 	f->pc = pc;
 	f->fp = fp;
+	f->iobuf = iobuf;
 	f->nano = pcap_get_tstamp_precision(pc) == PCAP_TSTAMP_PRECISION_NANO;
 	f->info.size = S_ISREG(st.st_mode) ? (uint64_t)st.st_size : 0;
 	f->info.linktype = pcap_datalink(pc);

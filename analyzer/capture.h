@@ -25,7 +25,8 @@ struct capture_info {
 	int linktype;           /* DLT_* of the file (pcapng: of its first interface) */
 	const char *linkname;   /* libpcap's name for it */
 	uint64_t packets;       /* frames read so far */
-	uint64_t bytes_read;    /* approximate file offset reached */
+	uint64_t bytes_read;    /* file offset reached, set when the file ends
+	                         * (capture_set_progress() asks open files) */
 	int64_t first_ns, last_ns; /* 0 until a frame was read */
 	struct anomalies an;    /* anomalies found while reading and decoding */
 	int done;               /* no more frames */

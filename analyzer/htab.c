@@ -84,20 +84,6 @@ htab_del(struct htab *h, struct hnode *node)
 	}
 }
 
-struct hnode *
-htab_find(const struct htab *h, uint64_t hash,
-    int (*match)(const struct hnode *, const void *), const void *key)
-{
-	struct hnode *n;
-
-	if (h->nb == 0)
-		return NULL;
-	for (n = h->b[hash & (h->nb - 1)]; n != NULL; n = n->next)
-		if (n->hash == hash && match(n, key))
-			return n;
-	return NULL;
-}
-
 uint64_t
 htab_hash(const void *vp, size_t len, uint64_t seed)
 {

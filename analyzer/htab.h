@@ -33,9 +33,24 @@ void htab_fini(struct htab *h);
 void htab_add(struct htab *h, struct hnode *node, uint64_t hash);
 /* Unlinks node; no-op when absent. */
 void htab_del(struct htab *h, struct hnode *node);
-/* First node with this hash for which match(node, key) is non-zero. */
-struct hnode *htab_find(const struct htab *h, uint64_t hash,
-    int (*match)(const struct hnode *, const void *), const void *key);
+/*
+ * First node with this hash for which match(node, key) is non-zero, NULL
+ * when none.  Inline, so that a match function the caller names is
+ * inlined too: the RTP stream table looks up once per packet.
+ */
+static inline struct hnode *
+htab_find(const struct htab *h, uint64_t hash,
+    int (*match)(const struct hnode *, const void *), const void *key)
+{
+	struct hnode *n;
+
+	if (h->nb == 0)
+		return NULL;
+	for (n = h->b[hash & (h->nb - 1)]; n != NULL; n = n->next)
+		if (n->hash == hash && match(n, key))
+			return n;
+	return NULL;
+}
 
 /* FNV-1a 64 over bytes, chainable through seed (start with HTAB_SEED). */
 #define HTAB_SEED 14695981039346656037ULL

@@ -1,6 +1,6 @@
 /*
- * netaddr.c - transport endpoints: compare, hash, parse and format
- * (netaddr.h).
+ * netaddr.c - transport endpoints: hash, parse and format (netaddr.h;
+ * the comparisons are inline there).
  *
  * Text comes from SIP headers and SDP bodies, so ep_parse_ip() never trusts
  * a terminator: it copies at most INET6_ADDRSTRLEN bytes into a local
@@ -24,20 +24,6 @@ ep_clear(struct ep *e)
 	memset(e, 0, sizeof(*e));
 }
 
-bool
-ep_same_ip(const struct ep *a, const struct ep *b)
-{
-	size_t n = a->family == 4 ? 4 : 16;
-
-	return a->family == b->family && memcmp(a->ip, b->ip, n) == 0;
-}
-
-bool
-ep_eq(const struct ep *a, const struct ep *b)
-{
-	return a->port == b->port && ep_same_ip(a, b);
-}
-
 /* The splitmix64 finaliser: every input bit reaches the low bits. */
 static uint64_t
 mix64(uint64_t x)
@@ -51,25 +37,60 @@ mix64(uint64_t x)
 }
 
 /*
- * Whole 64-bit words of the address mixed in, not byte by byte: this runs
- * twice per RTP packet (the stream table's key).  Only the bytes ep_eq
- * compares count (4 for IPv4), so equal endpoints hash equal whatever the
- * unused bytes hold.
+ * The bytes of e's address that ep_eq compares, as two words: an IPv4
+ * address in *a (and 0 in *b), else the 16 bytes.  Equal endpoints give
+ * equal words whatever the unused bytes hold.
  */
-uint64_t
-ep_hash(const struct ep *e)
+static void
+addr_words(const struct ep *e, uint64_t *a, uint64_t *b)
 {
-	uint64_t a = 0, b = 0;
 	uint32_t v4;
 
 	if (e->family == 4) {
 		memcpy(&v4, e->ip, 4);
-		a = v4;
-	} else {
-		memcpy(&a, e->ip, 8);
-		memcpy(&b, e->ip + 8, 8);
+		*a = v4;
+		*b = 0;
+		return;
 	}
+	memcpy(a, e->ip, 8);
+	memcpy(b, e->ip + 8, 8);
+}
+
+/* Whole 64-bit words of the address mixed in, not byte by byte. */
+uint64_t
+ep_hash(const struct ep *e)
+{
+	uint64_t a, b;
+
+	addr_words(e, &a, &b);
 	return mix64(mix64(((uint64_t)e->family << 16 | e->port) ^ a) ^ b);
+}
+
+/* An address in one word: IPv4 as it is, 16 bytes folded. */
+static uint64_t
+addr_word(const struct ep *e)
+{
+	uint64_t a, b;
+
+	addr_words(e, &a, &b);
+	return e->family == 4 ? a : mix64(a) ^ b;
+}
+
+/*
+ * Runs once per RTP packet (the stream table's key).  For two IPv4
+ * endpoints, the addresses fill one word and ports plus tag another; the
+ * second is spread over all 64 bits by an odd multiplier (a bijection), so
+ * one mix64 round does where two ep_hash() take four.
+ */
+uint64_t
+ep_pair_hash(const struct ep *a, const struct ep *b, uint32_t tag)
+{
+	uint64_t wa = addr_word(a);
+	uint64_t addrs = (wa << 32 | wa >> 32) ^ addr_word(b);
+	uint64_t ports = (uint64_t)a->port << 48 | (uint64_t)b->port << 32 |
+	    tag;
+
+	return mix64(addrs ^ ports * 0x9e3779b97f4a7c15ULL);
 }
 
 int

@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #define NETADDR_STRLEN 56 /* "[ipv6]:port" plus NUL */
 
@@ -24,12 +25,36 @@ struct ep {
 
 /* Zeroes e (family 0). */
 void ep_clear(struct ep *e);
+
+/*
+ * Same family and address; ports ignored.  Only ip[0..3] count for IPv4.
+ * Inline (with ep_eq), as the RTP stream table compares two endpoints per
+ * packet.
+ */
+static inline bool
+ep_same_ip(const struct ep *a, const struct ep *b)
+{
+	if (a->family != b->family)
+		return false;
+	return a->family == 4 ? memcmp(a->ip, b->ip, 4) == 0 :
+	    memcmp(a->ip, b->ip, 16) == 0;
+}
+
 /* Same family, address and port. */
-bool ep_eq(const struct ep *a, const struct ep *b);
-/* Same family and address; ports ignored. */
-bool ep_same_ip(const struct ep *a, const struct ep *b);
-/* A 64-bit hash of the endpoint. */
+static inline bool
+ep_eq(const struct ep *a, const struct ep *b)
+{
+	return a->port == b->port && ep_same_ip(a, b);
+}
+
+/* A 64-bit hash of the endpoint; endpoints ep_eq() calls equal hash equal. */
 uint64_t ep_hash(const struct ep *e);
+/*
+ * A 64-bit hash of an ordered pair of endpoints and a 32-bit tag (a flow
+ * and its SSRC), cheaper than combining two ep_hash(): pairs equal
+ * endpoint by endpoint under ep_eq(), with equal tags, hash equal.
+ */
+uint64_t ep_pair_hash(const struct ep *a, const struct ep *b, uint32_t tag);
 /*
  * Parses an IP literal (dotted IPv4, or IPv6 with or without brackets) of
  * exactly len bytes into e, keeping e->port.  Returns 0, or -1 when the text

@@ -421,7 +421,9 @@ rate_add(struct rtp_stream *s, int64_t ts_ns)
 		rel = 0;	/* capture clock stepped back: first slot */
 	if (s->rate_bucket_sec == 0)
 		s->rate_bucket_sec = 1;
-	slot = (uint64_t)rel / s->rate_bucket_sec;
+	/* Per packet: skip the 64-bit division while slots are seconds. */
+	slot = s->rate_bucket_sec == 1 ? (uint64_t)rel :
+	    (uint64_t)rel / s->rate_bucket_sec;
 	while (slot >= CAP_RTP_RATE_SECONDS_STRIP) {
 		if (s->rate_bucket_sec > UINT32_MAX / 2)
 			return;	/* beyond 2^31 s per slot: not a stream */

@@ -31,11 +31,11 @@
  * Every other header (Content-Type, Content-Length, User-Agent, Refer-To,
  * Event, Session-Expires, ...) is read from the raw block by a bounded,
  * case-insensitive scan under its full and compact names (RFC 3261
- * section 7.3.3, and r, o, x, k, ... from later RFCs); the first
- * occurrence wins and folded continuation lines are not joined.  Strings
- * from libosip2 are its own NUL-terminated copies; they are copied into
- * our capped fields with text_copy and every libosip2 allocation is freed
- * before returning.
+ * section 7.3.3, and r, o, x, k, ... from later RFCs), one pass for all
+ * the headers a message needs; the first occurrence wins and folded
+ * continuation lines are not joined.  Strings from libosip2 are its own
+ * NUL-terminated copies; they are copied into our capped fields with
+ * text_copy and every libosip2 allocation is freed before returning.
  *
  * Memory: messages stay in memory for the life of their dialog (a
  * registration can hold hundreds), so a parsed message is ONE right-sized
@@ -237,6 +237,38 @@ frame_headers(const uint8_t *p, size_t len, size_t *hdr_len,
 }
 
 /*
+ * Steps to the next header line of the block c walks, stopping at the
+ * first empty line: sets the trimmed name and value of "name: value".
+ * Folded continuation lines (leading SP or HTAB) and lines without ':'
+ * are skipped.  Returns false at the empty line or the end of the block.
+ */
+static bool
+next_header(struct cur *c, const uint8_t **name, size_t *nl,
+    const uint8_t **val, size_t *vlen)
+{
+	const uint8_t *line, *colon;
+	size_t ll;
+
+	while (next_line(c, &line, &ll)) {
+		if (ll == 0)
+			return false;
+		if (line[0] == ' ' || line[0] == '\t')
+			continue;
+		colon = memchr(line, ':', ll);
+		if (colon == NULL)
+			continue;
+		*name = line;
+		*nl = (size_t)(colon - line);
+		text_trim(name, nl);
+		*val = colon + 1;
+		*vlen = (size_t)(line + ll - *val);
+		text_trim(val, vlen);
+		return true;
+	}
+	return false;
+}
+
+/*
  * Looks up a header by full name or compact letter (0: none) in the block
  * p[0..len), stopping at the first empty line.  skip_first skips the start
  * line (SIP messages; not MIME part headers).  Sets the trimmed value of
@@ -247,44 +279,119 @@ hdr_find(const uint8_t *p, size_t len, bool skip_first, const char *name,
     char cname, const uint8_t **val, size_t *vlen)
 {
 	struct cur c;
-	const uint8_t *line, *colon, *n;
-	size_t ll, nl;
-	bool first = skip_first;
+	const uint8_t *line, *n, *v;
+	size_t ll, nl, vl;
 
 	cur_init(&c, p, len);
-	while (next_line(&c, &line, &ll)) {
-		if (first) {
-			first = false;
-			continue;
-		}
-		if (ll == 0)
-			break;
-		if (line[0] == ' ' || line[0] == '\t')
-			continue;
-		colon = memchr(line, ':', ll);
-		if (colon == NULL)
-			continue;
-		n = line;
-		nl = (size_t)(colon - line);
-		text_trim(&n, &nl);
+	if (skip_first && !next_line(&c, &line, &ll))
+		return false;
+	while (next_header(&c, &n, &nl, &v, &vl)) {
 		if (!text_ieq(n, nl, name) && !(cname != 0 && nl == 1 &&
 		    (n[0] | 0x20) == cname))
 			continue;
-		*val = colon + 1;
-		*vlen = (size_t)(line + ll - *val);
-		text_trim(val, vlen);
+		*val = v;
+		*vlen = vl;
 		return true;
 	}
 	return false;
 }
 
-/* hdr_find on the message's own header block. */
+/*
+ * The headers extract() and parse_body() read from the raw block.  They
+ * are found in one pass over it (hdr_index_build) rather than one
+ * hdr_find() scan each: with fourteen names those scans were a third of
+ * the cost of a message.  The result is the same as hdr_find() with the
+ * name's compact letter: first occurrence, full or compact name.
+ */
+enum hx {
+	HX_CALL_ID, HX_USER_AGENT, HX_SERVER, HX_PAI, HX_RPID, HX_REFER_TO,
+	HX_REPLACES, HX_EVENT, HX_SUBSCRIPTION_STATE, HX_CONTENT_TYPE,
+	HX_CONTENT_LENGTH, HX_EXPIRES, HX_SESSION_EXPIRES, HX_MIN_SE,
+	HX_COUNT
+};
+
+/* A header name with its length, for tables compared against every line. */
+struct hname {
+	const char *name;
+	size_t len;
+};
+
+#define HNAME(s) { s, sizeof(s) - 1 }
+
+/* n[0..nl) is the header name h (any case); the length is tested first. */
 static bool
-msg_hdr(const struct sipmsg *m, const char *name, const uint8_t **val,
+hname_is(const uint8_t *n, size_t nl, const struct hname *h)
+{
+	return nl == h->len && text_ieq(n, nl, h->name);
+}
+
+static const struct hname hx_names[HX_COUNT] = {
+	[HX_CALL_ID] = HNAME("Call-ID"),
+	[HX_USER_AGENT] = HNAME("User-Agent"),
+	[HX_SERVER] = HNAME("Server"),
+	[HX_PAI] = HNAME("P-Asserted-Identity"),
+	[HX_RPID] = HNAME("Remote-Party-ID"),
+	[HX_REFER_TO] = HNAME("Refer-To"),
+	[HX_REPLACES] = HNAME("Replaces"),
+	[HX_EVENT] = HNAME("Event"),
+	[HX_SUBSCRIPTION_STATE] = HNAME("Subscription-State"),
+	[HX_CONTENT_TYPE] = HNAME("Content-Type"),
+	[HX_CONTENT_LENGTH] = HNAME("Content-Length"),
+	[HX_EXPIRES] = HNAME("Expires"),
+	[HX_SESSION_EXPIRES] = HNAME("Session-Expires"),
+	[HX_MIN_SE] = HNAME("Min-SE"),
+};
+
+/* First value of each hx_names[] header; val NULL when absent. */
+struct hdr_index {
+	const uint8_t *val[HX_COUNT];
+	size_t len[HX_COUNT];
+};
+
+/*
+ * Fills x from the header block p[0..len) of a SIP message (start line
+ * skipped).  A one-letter name stands for its full name (full_of), so "i"
+ * finds Call-ID exactly as hdr_find() with compact letter 'i' does.
+ */
+static void
+hdr_index_build(struct hdr_index *x, const uint8_t *p, size_t len)
+{
+	struct cur c;
+	const uint8_t *line, *n, *v;
+	size_t ll, nl, vl;
+	const char *full;
+
+	memset(x, 0, sizeof(*x));
+	cur_init(&c, p, len);
+	if (!next_line(&c, &line, &ll))
+		return;
+	while (next_header(&c, &n, &nl, &v, &vl)) {
+		/* full_of's names are our literals, not packet data. */
+		if (nl == 1 && (full = full_of((char)n[0])) != NULL) {
+			n = (const uint8_t *)full;
+			nl = strlen(full);
+		}
+		for (int i = 0; i < HX_COUNT; i++) {
+			if (x->val[i] != NULL ||
+			    !hname_is(n, nl, &hx_names[i]))
+				continue;
+			x->val[i] = v;
+			x->len[i] = vl;
+			break;
+		}
+	}
+}
+
+/* The first value of header id, false when the message has none. */
+static bool
+hx_get(const struct hdr_index *x, enum hx id, const uint8_t **val,
     size_t *vlen)
 {
-	return hdr_find((const uint8_t *)m->raw, m->body_off, true, name,
-	    compact_of(name), val, vlen);
+	if (x->val[id] == NULL)
+		return false;
+	*val = x->val[id];
+	*vlen = x->len[id];
+	return true;
 }
 
 /*
@@ -296,9 +403,11 @@ msg_hdr(const struct sipmsg *m, const char *name, const uint8_t **val,
 static bool
 osip_wants(const uint8_t *line, size_t ll)
 {
-	static const char *const keep[] = {
-		"Via", "v", "From", "f", "To", "t", "Call-ID", "i", "CSeq",
-		"Contact", "m", "Record-Route", "Route",
+	static const struct hname keep[] = {
+		HNAME("Via"), HNAME("v"), HNAME("From"), HNAME("f"),
+		HNAME("To"), HNAME("t"), HNAME("Call-ID"), HNAME("i"),
+		HNAME("CSeq"), HNAME("Contact"), HNAME("m"),
+		HNAME("Record-Route"), HNAME("Route"),
 	};
 	const uint8_t *colon = memchr(line, ':', ll);
 	const uint8_t *n = line;
@@ -309,7 +418,7 @@ osip_wants(const uint8_t *line, size_t ll)
 	nl = (size_t)(colon - line);
 	text_trim(&n, &nl);
 	for (size_t i = 0; i < sizeof(keep) / sizeof(keep[0]); i++)
-		if (text_ieq(n, nl, keep[i]))
+		if (hname_is(n, nl, &keep[i]))
 			return true;
 	return false;
 }
@@ -510,12 +619,12 @@ route_copy(char *dst, size_t n, osip_list_t *l)
 
 /* An optional header's first value (full or compact name), "" if none. */
 static bool
-opt_hdr(const struct sipmsg *m, const char *name, char *dst, size_t n)
+opt_hdr(const struct hdr_index *x, enum hx id, char *dst, size_t n)
 {
 	const uint8_t *v;
 	size_t vl;
 
-	if (msg_hdr(m, name, &v, &vl)) {
+	if (hx_get(x, id, &v, &vl)) {
 		text_copy(dst, n, v, vl);
 		return true;
 	}
@@ -673,14 +782,14 @@ attach_sdp(struct sipmsg *m, const uint8_t *p, size_t len,
 }
 
 static void
-parse_body(struct sipmsg *m, struct anomalies *an)
+parse_body(struct sipmsg *m, const struct hdr_index *x, struct anomalies *an)
 {
 	const uint8_t *body = (const uint8_t *)m->raw + m->body_off;
 	const uint8_t *ct, *b, *part;
 	size_t ctl, blen, plen;
 	uint64_t code;
 
-	if (m->body_len == 0 || !msg_hdr(m, "Content-Type", &ct, &ctl))
+	if (m->body_len == 0 || !hx_get(x, HX_CONTENT_TYPE, &ct, &ctl))
 		return;
 	if (ct_is(ct, ctl, "application/sdp")) {
 		attach_sdp(m, body, m->body_len, an);
@@ -793,10 +902,13 @@ session_expires(struct msg_buf *b, const char *v)
 	}
 }
 
-/* Extracts every field; returns the anomaly that rejects m, or -1. */
+/*
+ * Extracts every field, the raw headers from x; returns the anomaly that
+ * rejects m, or -1.
+ */
 static int
-extract(struct msg_buf *b, osip_message_t *om, size_t hdr_len,
-    struct anomalies *an)
+extract(struct msg_buf *b, const struct hdr_index *x, osip_message_t *om,
+    size_t hdr_len, struct anomalies *an)
 {
 	struct sipmsg *m = &b->m;
 	char tmp[CAP_SIP_STR_BYTES];
@@ -831,7 +943,7 @@ extract(struct msg_buf *b, osip_message_t *om, size_t hdr_len,
 	}
 
 	if (om->call_id == NULL || om->from == NULL || om->to == NULL ||
-	    om->cseq == NULL || !msg_hdr(m, "Call-ID", &v, &vl) || vl == 0)
+	    om->cseq == NULL || !hx_get(x, HX_CALL_ID, &v, &vl) || vl == 0)
 		return ANOMALY_SIP_MISSING_HEADER;
 	text_copy(b->call_id, sizeof(b->call_id), v, vl);
 
@@ -908,35 +1020,35 @@ extract(struct msg_buf *b, osip_message_t *om, size_t hdr_len,
 	    &om->record_routes);
 	route_copy(b->route, sizeof(b->route), &om->routes);
 
-	if (!opt_hdr(m, "User-Agent", b->user_agent,
+	if (!opt_hdr(x, HX_USER_AGENT, b->user_agent,
 	    sizeof(b->user_agent)))
-		(void)opt_hdr(m, "Server", b->user_agent,
+		(void)opt_hdr(x, HX_SERVER, b->user_agent,
 		    sizeof(b->user_agent));
-	(void)opt_hdr(m, "P-Asserted-Identity", b->pai, sizeof(b->pai));
-	(void)opt_hdr(m, "Remote-Party-ID", b->rpid, sizeof(b->rpid));
-	(void)opt_hdr(m, "Refer-To", b->refer_to, sizeof(b->refer_to));
-	if (!opt_hdr(m, "Replaces", b->replaces, sizeof(b->replaces)))
+	(void)opt_hdr(x, HX_PAI, b->pai, sizeof(b->pai));
+	(void)opt_hdr(x, HX_RPID, b->rpid, sizeof(b->rpid));
+	(void)opt_hdr(x, HX_REFER_TO, b->refer_to, sizeof(b->refer_to));
+	if (!opt_hdr(x, HX_REPLACES, b->replaces, sizeof(b->replaces)))
 		replaces_from_refer_to(b->replaces, sizeof(b->replaces),
 		    b->refer_to);
-	(void)opt_hdr(m, "Event", b->event, sizeof(b->event));
-	(void)opt_hdr(m, "Subscription-State", b->subscription_state,
+	(void)opt_hdr(x, HX_EVENT, b->event, sizeof(b->event));
+	(void)opt_hdr(x, HX_SUBSCRIPTION_STATE, b->subscription_state,
 	    sizeof(b->subscription_state));
-	if (msg_hdr(m, "Content-Type", &v, &vl))
+	if (hx_get(x, HX_CONTENT_TYPE, &v, &vl))
 		text_copy(b->content_type, sizeof(b->content_type), v, vl);
 
 	/* Framing (sipframe.c) counted any Content-Length anomaly already. */
 	m->content_length = -1;
-	if (msg_hdr(m, "Content-Length", &v, &vl) &&
+	if (hx_get(x, HX_CONTENT_LENGTH, &v, &vl) &&
 	    text_parse_uint(v, vl, INT64_MAX, &num) == 0)
 		m->content_length = (int64_t)num;
 
-	m->expires = opt_hdr(m, "Expires", tmp, sizeof(tmp)) ?
+	m->expires = opt_hdr(x, HX_EXPIRES, tmp, sizeof(tmp)) ?
 	    int_or((const uint8_t *)tmp, olen(tmp), -1) : -1;
 	m->session_expires = -1;
-	if (opt_hdr(m, "Session-Expires", tmp, sizeof(tmp)))
+	if (opt_hdr(x, HX_SESSION_EXPIRES, tmp, sizeof(tmp)))
 		session_expires(b, tmp);
 	m->min_se = -1;
-	if (opt_hdr(m, "Min-SE", tmp, sizeof(tmp))) {
+	if (opt_hdr(x, HX_MIN_SE, tmp, sizeof(tmp))) {
 		const char *semi = memchr(tmp, ';', olen(tmp));
 
 		m->min_se = int_or((const uint8_t *)tmp, semi != NULL ?
@@ -1108,6 +1220,7 @@ struct sipmsg *
 sipmsg_parse(const uint8_t *msg, size_t len, struct anomalies *an)
 {
 	struct msg_buf b;
+	struct hdr_index hx;
 	struct sipmsg *m = &b.m, *out;
 	osip_message_t *om = NULL;
 	size_t hdr_len, olen_in;
@@ -1142,13 +1255,14 @@ sipmsg_parse(const uint8_t *msg, size_t len, struct anomalies *an)
 		anomaly_add(an, ANOMALY_SIP_UNPARSEABLE);
 		return NULL;
 	}
-	rc = extract(&b, om, hdr_len, an);
+	hdr_index_build(&hx, msg, m->body_off);
+	rc = extract(&b, &hx, om, hdr_len, an);
 	osip_message_free(om);
 	if (rc >= 0) {
 		anomaly_add(an, (enum anomaly_id)rc);
 		return NULL;
 	}
-	parse_body(m, an);
+	parse_body(m, &hx, an);
 	out = pack_new(m);
 	sdp_free(m->sdp);
 	return out;

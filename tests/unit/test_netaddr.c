@@ -124,6 +124,34 @@ test_compare_hash(void)
 	}
 }
 
+/* ep_pair_hash: the stream table's key (src, dst, SSRC). */
+static void
+test_pair_hash(void)
+{
+	struct ep a = mk("10.0.0.2", 5060), b = mk("203.0.113.7", 20000);
+	struct ep a2 = a, v6 = mk("2001:db8::7", 20000), v6b = v6;
+	uint64_t h = ep_pair_hash(&a, &b, 0x1234);
+
+	/* Bytes ep_eq() ignores (pad, ip[4..15] of IPv4) do not count. */
+	a2.pad = 9;
+	a2.ip[9] = 0x55;
+	CU_ASSERT_TRUE(ep_eq(&a, &a2));
+	CU_ASSERT_EQUAL(ep_pair_hash(&a2, &b, 0x1234), h);
+	v6b.pad = 3;
+	CU_ASSERT_EQUAL(ep_pair_hash(&a, &v6b, 7), ep_pair_hash(&a, &v6, 7));
+	/* Order, tag, ports and addresses all count. */
+	CU_ASSERT_NOT_EQUAL(ep_pair_hash(&b, &a, 0x1234), h);
+	CU_ASSERT_NOT_EQUAL(ep_pair_hash(&a, &b, 0x1235), h);
+	b.port++;
+	CU_ASSERT_NOT_EQUAL(ep_pair_hash(&a, &b, 0x1234), h);
+	b.port--;
+	b.ip[3]++;
+	CU_ASSERT_NOT_EQUAL(ep_pair_hash(&a, &b, 0x1234), h);
+	v6b.ip[15]++;
+	CU_ASSERT_NOT_EQUAL(ep_pair_hash(&a, &v6b, 7),
+	    ep_pair_hash(&a, &v6, 7));
+}
+
 static void
 test_private(void)
 {
@@ -169,6 +197,7 @@ main(void)
 	    CU_add_test(s, "parse bad", test_parse_bad) == NULL ||
 	    CU_add_test(s, "format", test_format) == NULL ||
 	    CU_add_test(s, "compare and hash", test_compare_hash) == NULL ||
+	    CU_add_test(s, "pair hash", test_pair_hash) == NULL ||
 	    CU_add_test(s, "private ranges", test_private) == NULL) {
 		CU_cleanup_registry();
 		return 2;

@@ -1141,6 +1141,73 @@ test_header_lookup(void)
 	sipmsg_free(m);
 }
 
+/*
+ * The headers sipmsg_parse reads from the raw block (found in one pass):
+ * first occurrence wins whether full or compact, in any case; folded
+ * lines are not joined; the body is not searched.
+ */
+static void
+test_indexed_headers(void)
+{
+	static const char hdrs[] =
+	    "SUBSCRIBE sip:b@192.0.2.1 SIP/2.0\r\n"
+	    "Via: SIP/2.0/UDP 1.2.3.4;branch=z9hG4bKix\r\n"
+	    "From: <sip:a@b>;tag=1\r\nTo: <sip:b@c>\r\n"
+	    "I: first-id\r\n"
+	    "CSeq: 1 SUBSCRIBE\r\n"
+	    "O: presence\r\n"
+	    "Event: dialog\r\n"
+	    "  folded\r\n"
+	    "Server: srv\r\n"
+	    "user-agent: ua1\r\n"
+	    "Expires: 60\r\n"
+	    "expires: 30\r\n"
+	    "X: 90;refresher=uac\r\n"
+	    "Session-Expires: 1800\r\n"
+	    "MIN-SE:  90 \r\n"
+	    "Content-Type: text/plain\r\n"
+	    "c: application/sdp\r\n"
+	    "Subscription-State: active;expires=60\r\n"
+	    "Remote-Party-ID:\r\n";
+	static const char resp[] =
+	    "SIP/2.0 200 OK\r\n"
+	    "Via: SIP/2.0/UDP 1.2.3.4;branch=z9hG4bKiy\r\n"
+	    "From: <sip:a@b>;tag=1\r\nTo: <sip:b@c>;tag=2\r\n"
+	    "Call-ID: resp-id\r\n"
+	    "CSeq: 1 SUBSCRIBE\r\n"
+	    "Server: srv2\r\n";
+	struct sipmsg *m;
+
+	RESET();
+	m = parse_hb(hdrs, "Refer-To: <sip:x@y>\r\nEvent: body\r\n");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+	CU_ASSERT_STRING_EQUAL(m->call_id, "first-id");
+	CU_ASSERT_STRING_EQUAL(m->event, "presence");
+	CU_ASSERT_STRING_EQUAL(m->user_agent, "ua1");
+	CU_ASSERT_EQUAL(m->expires, 60);
+	CU_ASSERT_EQUAL(m->session_expires, 90);
+	CU_ASSERT_STRING_EQUAL(m->se_refresher, "uac");
+	CU_ASSERT_EQUAL(m->min_se, 90);
+	CU_ASSERT_STRING_EQUAL(m->content_type, "text/plain");
+	CU_ASSERT_PTR_NULL(m->sdp);
+	CU_ASSERT_STRING_EQUAL(m->subscription_state, "active;expires=60");
+	CU_ASSERT_STRING_EQUAL(m->rpid, "");
+	CU_ASSERT_STRING_EQUAL(m->refer_to, "");
+	CU_ASSERT_STRING_EQUAL(m->pai, "");
+	CU_ASSERT(m->content_length > 0);
+	sipmsg_free(m);
+
+	RESET();
+	m = parse_hb(resp, "");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+	CU_ASSERT_STRING_EQUAL(m->call_id, "resp-id");
+	CU_ASSERT_STRING_EQUAL(m->user_agent, "srv2");
+	CU_ASSERT_EQUAL(m->content_length, 0);
+	CU_ASSERT_EQUAL(m->expires, -1);
+	CU_ASSERT_STRING_EQUAL(m->event, "");
+	sipmsg_free(m);
+}
+
 /* True when [p, p + n) lies inside m's one block. */
 static bool
 in_block(const struct sipmsg *m, const void *p, size_t n)
@@ -1474,6 +1541,7 @@ main(void)
 	    CU_add_test(su, "label", test_label) == NULL ||
 	    CU_add_test(su, "uri user@host", test_uri_userhost) == NULL ||
 	    CU_add_test(su, "header lookup", test_header_lookup) == NULL ||
+	    CU_add_test(su, "indexed headers", test_indexed_headers) == NULL ||
 	    CU_add_test(su, "memory cost", test_mem_cost) == NULL ||
 	    CU_add_test(su, "string caps", test_string_caps) == NULL) {
 		CU_cleanup_registry();
