@@ -489,6 +489,30 @@ on_tcp_msg(void *user, const struct pkt *p, uint64_t first_frame,
 	handle_sip(a, p, first_frame, msg, len, PKT_TCP);
 }
 
+/*
+ * An ICMP destination unreachable quoting a UDP datagram: when the quoted
+ * flow is an RTP stream of a dialog whose SDP announced its destination,
+ * the stream was refused on the way (a closed port, or a router that
+ * does not loop packets to its own public address back in).
+ */
+static void
+handle_icmp_unreach(struct analysis *a, const struct pkt *p)
+{
+	struct media_ep *m = ep_lookup(a, &p->dst);
+
+	if (m == NULL)
+		return;
+	for (int i = 0; i < m->d->nstreams; i++) {
+		struct rtp_stream *s = m->d->streams[i];
+
+		if (ep_eq(&s->src, &p->src) && ep_eq(&s->dst, &p->dst)) {
+			rtp_stream_refused(s, &p->reporter, p->ts_ns,
+			    (int64_t)p->frame);
+			return;
+		}
+	}
+}
+
 static void
 on_pkt(void *user, const struct pkt *p, struct anomalies *an)
 {
@@ -508,6 +532,9 @@ on_pkt(void *user, const struct pkt *p, struct anomalies *an)
 	case PKT_TCP:
 		st->tcp++;
 		tcp_reasm_segment(a->tcp, p, a->cur_an);
+		break;
+	case PKT_ICMP_UNREACH:
+		handle_icmp_unreach(a, p);
 		break;
 	default:
 		break;

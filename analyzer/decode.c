@@ -87,7 +87,9 @@
  * packet is SCTP_BAD_CHUNK, beyond the captured bytes SCTP_TRUNCATED, and
  * the walk stops.  ICMP errors
  * (v4 types 3, 11, 12; v6 types 1-4) quoting a UDP datagram whose payload
- * starts like SIP count ICMP_QUOTED_SIP and are never emitted.
+ * starts like SIP count ICMP_QUOTED_SIP and are never emitted; a
+ * destination unreachable (v4 type 3, v6 type 1) quoting any other UDP
+ * datagram is emitted as PKT_ICMP_UNREACH (see pkt.h), no payload.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -481,14 +483,42 @@ dec_sctp(struct dctx *x, struct l3 *l, struct cur *c)
 	}
 }
 
-/* Counts ICMP_QUOTED_SIP when a quoted UDP datagram carries SIP. */
+/*
+ * The UDP datagram an ICMP error quotes (q: its IP source and destination,
+ * ports still to read from c).  A quoted SIP message counts
+ * ICMP_QUOTED_SIP and is never taken as SIP; any other refused datagram
+ * (unreach: a destination-unreachable error) goes up as PKT_ICMP_UNREACH,
+ * so that RTP refused with "port unreachable" can be told from RTP that
+ * arrived.
+ */
 static void
-quoted_udp(struct dctx *x, struct cur *c)
+quoted_udp(struct dctx *x, const struct l3 *outer, struct l3 *q,
+    bool unreach, struct cur *c)
 {
 	const uint8_t *u = cur_take(c, 8);
+	static const struct pkt zero;
+	struct pkt p = zero;
 
-	if (u != NULL && looks_sip(cur_rest(c), cur_left(c)))
+	if (u == NULL)
+		return;
+	if (looks_sip(cur_rest(c), cur_left(c))) {
 		anomaly_add(x->an, ANOMALY_ICMP_QUOTED_SIP);
+		return;
+	}
+	if (!unreach || x->d->emit == NULL)
+		return;
+	p.cap_idx = x->cap_idx;
+	p.frame = x->frame;
+	p.ts_ns = x->ts_ns;
+	p.l4 = PKT_ICMP_UNREACH;
+	p.src = q->src;
+	p.dst = q->dst;
+	p.src.port = be16(u);
+	p.dst.port = be16(u + 2);
+	p.reporter = outer->src;
+	p.nfrags = 1;
+	p.encap_depth = (uint8_t)x->depth;
+	x->d->emit(x->d->user, &p, x->an);
 }
 
 /*
@@ -496,10 +526,11 @@ quoted_udp(struct dctx *x, struct cur *c)
  * offending IP header and at least 8 bytes of its payload.
  */
 static void
-dec_icmp4(struct dctx *x, struct cur *c)
+dec_icmp4(struct dctx *x, const struct l3 *l, struct cur *c)
 {
 	const uint8_t *h = cur_take(c, 8), *q;
 	size_t qhlen;
+	struct l3 ql;
 
 	x->d->st.icmp++;
 	if (h == NULL || (h[0] != 3 && h[0] != 11 && h[0] != 12))
@@ -508,17 +539,22 @@ dec_icmp4(struct dctx *x, struct cur *c)
 	if (q == NULL || (q[0] >> 4) != 4 || q[9] != 17)
 		return;
 	qhlen = (size_t)(q[0] & 0x0f) * 4;
+	memset(&ql, 0, sizeof(ql));
+	ql.src.family = ql.dst.family = 4;
+	memcpy(ql.src.ip, q + 12, 4);
+	memcpy(ql.dst.ip, q + 16, 4);
 	if (qhlen < 20 || !cur_skip(c, qhlen))
 		return;
-	quoted_udp(x, c);
+	quoted_udp(x, l, &ql, h[0] == 3, c);
 }
 
 /* ICMPv6 error (RFC 4443 section 3): the same with an IPv6 header. */
 static void
-dec_icmp6(struct dctx *x, struct cur *c)
+dec_icmp6(struct dctx *x, const struct l3 *l, struct cur *c)
 {
 	const uint8_t *h = cur_take(c, 8), *q;
 	uint8_t nh;
+	struct l3 ql;
 
 	x->d->st.icmp++;
 	if (h == NULL || h[0] < 1 || h[0] > 4)
@@ -526,6 +562,10 @@ dec_icmp6(struct dctx *x, struct cur *c)
 	q = cur_take(c, 40);
 	if (q == NULL || (q[0] >> 4) != 6)
 		return;
+	memset(&ql, 0, sizeof(ql));
+	ql.src.family = ql.dst.family = 6;
+	memcpy(ql.src.ip, q + 8, 16);
+	memcpy(ql.dst.ip, q + 24, 16);
 	nh = q[6];
 	for (int n = 0; n < CAP_IPV6_EXT_HEADERS &&
 	    (nh == 0 || nh == 43 || nh == 60); n++) {
@@ -536,7 +576,7 @@ dec_icmp6(struct dctx *x, struct cur *c)
 		nh = e[0];
 	}
 	if (nh == 17)
-		quoted_udp(x, c);
+		quoted_udp(x, l, &ql, h[0] == 1, c);
 }
 
 /* Ethernet after a tunnel header or at the link layer. */
@@ -684,11 +724,11 @@ dec_l4(struct dctx *x, struct l3 *l, uint8_t proto, struct cur *c)
 		return;
 	case 1:
 		if (l->src.family == 4)
-			dec_icmp4(x, c);
+			dec_icmp4(x, l, c);
 		return;
 	case 58:
 		if (l->src.family == 6)
-			dec_icmp6(x, c);
+			dec_icmp6(x, l, c);
 		return;
 	case 4:
 	case 41:

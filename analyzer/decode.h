@@ -11,7 +11,8 @@
  * SCTP user messages (a DATA chunk with B and E set, or pieces B..E with
  * consecutive TSNs put together) are emitted; ICMP errors are recognised
  * and, when they quote a SIP datagram, counted as ANOMALY_ICMP_QUOTED_SIP,
- * never emitted.
+ * never emitted; a destination unreachable quoting another UDP datagram
+ * is emitted as PKT_ICMP_UNREACH (pkt.h) with no payload.
  *
  * Lengths: the captured length and the length each header claims are kept
  * apart; the smaller is used and a claim beyond the data is an anomaly.

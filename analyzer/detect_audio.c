@@ -38,6 +38,13 @@
 #include "detect_int.h"
 
 #define MIN_WINDOW_NS (2 * DETECT_NS)
+/* A stream is refused when ICMP destination unreachable errors came back
+ * for it at least this often, from its start (the first within
+ * REFUSED_EDGE_NS of its first packet) to its end (the last within
+ * REFUSED_EDGE_NS of its last): a port that opened late, or closed at
+ * hangup while the last packets were on the way, does not count. */
+#define REFUSED_MIN_ICMP 2
+#define REFUSED_EDGE_NS (2 * DETECT_NS)
 #define MIN_LIVE_PACKETS 50
 #define LIVE_RATIO 0.80
 #define DEAD_RATIO 0.05
@@ -201,6 +208,40 @@ linux_drop_rule(const struct dialog *d, struct findings *fs)
 	}
 }
 
+/* True when s was refused from start to end (see REFUSED_MIN_ICMP). */
+static bool
+refused(const struct rtp_stream *s)
+{
+	return s->icmp_unreach >= REFUSED_MIN_ICMP &&
+	    s->icmp_first_ns <= s->first_ns + REFUSED_EDGE_NS &&
+	    s->icmp_last_ns >= s->last_ns - REFUSED_EDGE_NS;
+}
+
+/* Streams in d that ICMP destination unreachable errors refused. */
+static void
+refused_ev(const struct dialog *d, struct finding *f)
+{
+	char a[NETADDR_STRLEN], b[NETADDR_STRLEN], c[NETADDR_STRLEN];
+
+	for (int i = 0; i < d->nstreams; i++) {
+		const struct rtp_stream *s = d->streams[i];
+
+		if (!refused(s))
+			continue;
+		ep_ip_str(&s->icmp_from, c, sizeof(c));
+		detect_ev_at(f, d->cap_idx, (uint64_t)s->icmp_first_frame,
+		    s->icmp_first_ns, "RTP refused",
+		    "%s -> %s: %lu packets, %lu ICMP destination unreachable "
+		    "from %s%s", ep_str(&s->src, a, sizeof(a)),
+		    ep_str(&s->dst, b, sizeof(b)), (unsigned long)s->packets,
+		    (unsigned long)s->icmp_unreach, c,
+		    ep_same_ip(&s->icmp_from, &s->dst) ?
+		    " (the destination itself: nothing listens there; a "
+		    "router's own public address when it does not loop "
+		    "packets back)" : "");
+	}
+}
+
 /* Streams in d that go to an address no SDP of the receiver announced. */
 static void
 unannounced_dst_ev(const struct dialog *d, struct finding *f)
@@ -330,7 +371,8 @@ detect_audio(struct detect *dt, const struct dialog *d, struct findings *fs)
 		int dir = detect_stream_dir(d, s);
 		double p = 0;
 
-		for (int k = 0; k < nopen; k++)
+		/* refused on the way: sent, never received */
+		for (int k = 0; k < nopen && !refused(s); k++)
 			p += detect_stream_packets_between(s, open[k][0],
 			    open[k][1]);
 
@@ -372,6 +414,7 @@ detect_audio(struct detect *dt, const struct dialog *d, struct findings *fs)
 		    ep_is_private(&rxm->conn) ? " (private)" : "",
 		    ep_str(&dead->rx_sdp->src, a, sizeof(a)));
 		source_ev(d, k == 0 ? 1 : -1, txm, f);
+		refused_ev(d, f);
 		unannounced_dst_ev(d, f);
 		return;
 	}
@@ -389,6 +432,7 @@ detect_audio(struct detect *dt, const struct dialog *d, struct findings *fs)
 		if (!any_media)
 			detect_ev(f, NULL, "RTP", "none for this call, while "
 			    "other calls in the capture carry RTP");
+		refused_ev(d, f);
 		unannounced_dst_ev(d, f);
 	}
 }

@@ -1101,6 +1101,8 @@ on_pkt(void *user, const struct pkt *p, struct anomalies *an)
 	struct dside *s = user;
 
 	(void)an;
+	if (p->l4 == PKT_ICMP_UNREACH)
+		return;   /* a refusal, not traffic either side carried */
 	if (s->pass == 1) {
 		addr_learn(s->d, s->side, &p->src, s->an);
 		addr_learn(s->d, s->side, &p->dst, s->an);

@@ -21,6 +21,14 @@ enum pkt_l4 { PKT_UDP = 17, PKT_TCP = 6, PKT_SCTP = 132 };
  */
 #define PKT_WS 0x80
 
+/*
+ * Not an IP protocol: an ICMP destination unreachable (ICMPv6 type 1)
+ * quoting a UDP datagram that is not SIP.  src, dst and their ports are
+ * the quoted datagram's (the packet that was refused), reporter is who
+ * sent the ICMP; payload is NULL and len 0.
+ */
+#define PKT_ICMP_UNREACH 0x81
+
 /* TCP flag bits as on the wire. */
 #define PKT_TCP_FIN 0x01
 #define PKT_TCP_SYN 0x02
@@ -42,6 +50,7 @@ struct pkt {
 	uint8_t tcp_flags;     /* TCP only */
 	uint32_t tcp_seq;      /* TCP only */
 	uint32_t tcp_ack;      /* TCP only */
+	struct ep reporter;    /* PKT_ICMP_UNREACH only: the ICMP's source */
 };
 
 #endif /* SIPALG_PKT_H */

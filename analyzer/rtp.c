@@ -545,3 +545,17 @@ rtp_stream_pps(const struct rtp_stream *s)
 		return 0.0;
 	return (double)(s->packets - 1) * 1e9 / (double)d;
 }
+
+void
+rtp_stream_refused(struct rtp_stream *s, const struct ep *from, int64_t ts_ns,
+    int64_t frame)
+{
+	if (s->icmp_unreach == 0) {
+		s->icmp_first_ns = ts_ns;
+		s->icmp_first_frame = frame;
+		s->icmp_from = *from;
+	}
+	s->icmp_last_ns = ts_ns;
+	if (s->icmp_unreach < UINT32_MAX)
+		s->icmp_unreach++;
+}

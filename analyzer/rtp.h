@@ -96,6 +96,13 @@ struct rtp_stream {
 	uint16_t rate[CAP_RTP_RATE_SECONDS_STRIP];
 	uint32_t nrate;           /* slots filled (seconds when bucket is 1) */
 	uint32_t rate_bucket_sec; /* seconds per rate[] slot: 1, 2, 4, ... */
+	/*
+	 * ICMP destination unreachable errors quoting this flow (the
+	 * receiver's host or the router refused it; see rtp_stream_refused).
+	 */
+	uint32_t icmp_unreach;
+	int64_t icmp_first_ns, icmp_first_frame, icmp_last_ns;
+	struct ep icmp_from;      /* who sent the first one */
 
 	/* sequence tracking state (private to rtp.c) */
 	uint32_t base_seq, max_seq, cycles, bad_seq, received_in_seq;
@@ -106,6 +113,13 @@ struct rtp_stream {
 	uint64_t lost_prior;      /* lost in epochs before a restart */
 	uint8_t seen_bits[128];   /* recent sequence numbers, for duplicates */
 };
+
+/*
+ * Records an ICMP destination unreachable quoting one of s's packets,
+ * sent by from at ts_ns in frame.  Bounded: the count saturates.
+ */
+void rtp_stream_refused(struct rtp_stream *s, const struct ep *from,
+    int64_t ts_ns, int64_t frame);
 
 /* Starts a stream for this flow and SSRC. */
 void rtp_stream_init(struct rtp_stream *s, const struct ep *src,

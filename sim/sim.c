@@ -64,6 +64,8 @@ on_pkt(void *user, const struct pkt *p, struct anomalies *an)
 	struct sim_pkt *sp;
 
 	(void)an;
+	if (p->l4 == PKT_ICMP_UNREACH)
+		return;   /* the router's own answers are the model's to make */
 	if ((p->l4 != PKT_UDP && p->l4 != PKT_TCP) || p->src.family != 4 ||
 	    p->dst.family != 4 || p->encap_depth > 0) {
 		c->skipped++;

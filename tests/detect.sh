@@ -119,13 +119,14 @@ other-port off outside one_way_audio unlikely
 # Two phones behind the router through a relaying registrar: the rewrite
 # shows outside; B's registration with a private Contact is a risk with
 # the ALG off; the 200 OK the kernel dropped (both phones on RTP port
-# 6000) is a 32 s drop seen from the phone side.  The inside view of the
-# ALG-on run (RTP both ways to the router's own address, answered by ICMP
-# port unreachable) is not reported yet: see the closing note.
+# 6000) is a 32 s drop seen from the phone side.  Inside, RTP sent to the
+# router's own address and refused with ICMP port unreachable from start
+# to end counts as never received: no audio.
+lan-proxy on inside no_audio *
 lan-proxy on outside alg_rewrite_evidence likely
 lan-proxy off outside registration_failure unlikely
 lan-proxy-dm0 on outside alg_rewrite_evidence likely
-lan-proxy-sameport on inside ack_timeout_drop,one_way_audio *
+lan-proxy-sameport on inside ack_timeout_drop,no_audio *
 EOF2
 	# The 32 s drop in detail: T1 estimated, BYE at 64*T1, text report.
 	"$ANALYZE" -q "$S/inbound-alg-off-outside.pcap" >"$tmp/t.txt"
@@ -159,6 +160,10 @@ EOF2
 	"$ANALYZE" -q -f csv "$S/inbound-alg-off-outside.pcap" >"$tmp/f.csv"
 	head -1 "$tmp/f.csv" | grep -q ',symptoms$' || fail "csv header lacks symptoms"
 	grep -q '"ack_timeout_drop:0.90;one_way_audio:0.90"$' "$tmp/f.csv" || fail "csv symptoms cell"
+	"$ANALYZE" -q "$S/lan-proxy-alg-on-inside.pcap" >"$tmp/l.txt"
+	check "lan-proxy inside exit" 1 $?
+	grep -q 'RTP refused: 10.0.0.3:6100 -> 198.51.100.1:6000: 150 packets, [0-9]* ICMP destination unreachable from 198.51.100.1 (the destination itself' "$tmp/l.txt" ||
+	    fail "lan-proxy: refused RTP evidence"
 	"$ANALYZE" -q --all "$S/outbound-alg-on-inside.pcap" >"$tmp/a.txt"
 	check "--all exit without findings" 0 $?
 	grep -q 'RTP 10.0.0.2:6000 -> 198.51.100.2:6000' "$tmp/a.txt" || fail "--all lists the call in full"

@@ -37,7 +37,7 @@ on_pkt(void *user, const struct pkt *p, struct anomalies *a)
 	if (got.n >= GOT_MAX)
 		return;
 	got.p[got.n] = *p;
-	if (p->len <= sizeof(got.data[0]))
+	if (p->len > 0 && p->len <= sizeof(got.data[0]))
 		memcpy(got.data[got.n], p->payload, p->len);
 	got.p[got.n].payload = got.data[got.n];
 	got.n++;
@@ -1247,19 +1247,35 @@ test_icmp_quoted_sip(void)
 	f.b[34] = 8;
 	run(1, f.b, f.n, f.n, 0);
 	CU_ASSERT_EQUAL(an.n[ANOMALY_ICMP_QUOTED_SIP], 1);
-	/* Nor is a quoted datagram that is not SIP. */
+	CU_ASSERT_EQUAL(got.n, 0);
+	/* Nor is a quoted datagram that is not SIP: that one goes up as a
+	 * refusal of its flow, with the quoted endpoints and the reporter. */
 	f.b[34] = 3;
 	memcpy(f.b + 14 + 20 + 8 + 28, "GET / HTTP/1.1", 14);
 	run(1, f.b, f.n, f.n, 0);
 	CU_ASSERT_EQUAL(an.n[ANOMALY_ICMP_QUOTED_SIP], 1);
+	CU_ASSERT_EQUAL_FATAL(got.n, 1);
+	CU_ASSERT_EQUAL(got.p[0].l4, PKT_ICMP_UNREACH);
+	CU_ASSERT_EQUAL(got.p[0].len, 0);
+	CU_ASSERT_EQUAL(memcmp(got.p[0].reporter.ip, B4, 4), 0);
+	CU_ASSERT_EQUAL(memcmp(got.p[0].src.ip, A4, 4), 0);
+	CU_ASSERT_EQUAL(memcmp(got.p[0].dst.ip, B4, 4), 0);
+	CU_ASSERT_EQUAL(got.p[0].src.port, 5060);
+	CU_ASSERT_EQUAL(got.p[0].dst.port, 5062);
+	/* A time exceeded (type 11) quoting the same is not a refusal. */
+	f.b[34] = 11;
+	run(1, f.b, f.n, f.n, 0);
+	CU_ASSERT_EQUAL(got.n, 1);
+	f.b[34] = 3;
 	{
 		struct decoder_stats st;
 
 		decoder_stats_get(dec, &st);
-		CU_ASSERT_EQUAL(st.icmp, 3);
+		CU_ASSERT_EQUAL(st.icmp, 4);
 		CU_ASSERT_EQUAL(st.udp, 0);
 	}
 	/* ICMPv6 destination unreachable quoting a SIP response. */
+	got.n = 0;
 	f.n = 0;
 	o = ip6(&f, 58, B6, A6);
 	put32(&f, 0x01040000);

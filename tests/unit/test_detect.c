@@ -533,6 +533,62 @@ test_no_audio(void)
 	tb_free(&b);
 }
 
+/*
+ * RTP refused on the way: ICMP destination unreachable errors for a
+ * stream from its start to its end make it count as never received; a
+ * couple at the end only (the port closed at hangup) do not.
+ */
+static void
+test_refused_rtp(void)
+{
+	struct tb b;
+	const struct finding *f;
+	struct ep rep = mkep(SV, 0);
+
+	/* two-way RTP, the reverse refused throughout: one-way audio */
+	tb_init(&b);
+	call_with_media(&b, "rf1", "sendrecv", "sendrecv", 500, 500, SV);
+	for (int i = 0; i < 10; i++)
+		rtp_stream_refused(b.d->streams[1], &rep, T0 + SEC + i * SEC,
+		    (int64_t)i);
+	tb_finish(&b);
+	CU_ASSERT_EQUAL(count(&b, "one_way_audio"), 1);
+	f = get(&b, "one_way_audio");
+	CU_ASSERT_FATAL(f != NULL);
+	{
+		bool ev = false;
+
+		for (int i = 0; i < f->nev; i++)
+			if (strcmp(f->ev[i].field, "RTP refused") == 0 &&
+			    strstr(f->ev[i].value, "10 ICMP destination unreachable from " SV) != NULL)
+				ev = true;
+		CU_ASSERT(ev);
+	}
+	tb_free(&b);
+
+	/* both refused: no audio */
+	tb_init(&b);
+	call_with_media(&b, "rf2", "sendrecv", "sendrecv", 500, 500, SV);
+	for (int k = 0; k < 2; k++)
+		for (int i = 0; i < 10; i++)
+			rtp_stream_refused(b.d->streams[k], &rep,
+			    T0 + SEC + i * SEC, (int64_t)i);
+	tb_finish(&b);
+	CU_ASSERT_EQUAL(count(&b, "no_audio"), 1);
+	CU_ASSERT_EQUAL(count(&b, "one_way_audio"), 0);
+	tb_free(&b);
+
+	/* two refusals at the end only, or one alone: still two-way audio */
+	tb_init(&b);
+	call_with_media(&b, "rf3", "sendrecv", "sendrecv", 500, 500, SV);
+	rtp_stream_refused(b.d->streams[1], &rep, T0 + 11 * SEC, 498);
+	rtp_stream_refused(b.d->streams[1], &rep, T0 + 11 * SEC, 499);
+	rtp_stream_refused(b.d->streams[0], &rep, T0 + SEC, 1);
+	tb_finish(&b);
+	CU_ASSERT_EQUAL(b.s.f.n, 0);
+	tb_free(&b);
+}
+
 /* ---- ringing_after_answer / inbound_call_unanswered ------------- */
 
 static void
@@ -1485,6 +1541,7 @@ main(void)
 	    !CU_add_test(s, "one-way audio", test_one_way_audio) ||
 	    !CU_add_test(s, "audio, silent cases", test_audio_silent) ||
 	    !CU_add_test(s, "no audio", test_no_audio) ||
+	    !CU_add_test(s, "refused RTP", test_refused_rtp) ||
 	    !CU_add_test(s, "ringing after answer", test_ringing_after_answer) ||
 	    !CU_add_test(s, "inbound unanswered", test_inbound_unanswered) ||
 	    !CU_add_test(s, "registration", test_registration) ||
