@@ -217,30 +217,40 @@ be32(const uint8_t *p)
 	    ((uint32_t)p[2] << 8) | p[3];
 }
 
+/*
+ * The fields of a pkt every emitted kind shares: p is zeroed by copying a
+ * zero record (this runs per packet, and both a memset and an initialiser
+ * compiled to a slow "rep stos").
+ */
+static void
+pkt_base(const struct dctx *x, const struct l3 *l, uint8_t l4, uint16_t sport,
+    uint16_t dport, struct pkt *p)
+{
+	static const struct pkt zero;
+
+	*p = zero;
+	p->cap_idx = x->cap_idx;
+	p->frame = x->frame;
+	p->ts_ns = x->ts_ns;
+	p->l4 = l4;
+	p->src = l->src;
+	p->dst = l->dst;
+	p->src.port = sport;
+	p->dst.port = dport;
+	p->ip_len = l->ip_len;
+	p->nfrags = x->nfrags > 0 ? x->nfrags : 1;
+	p->encap_depth = (uint8_t)x->depth;
+}
+
 static void
 emit(struct dctx *x, const struct l3 *l, uint8_t l4, uint16_t sport,
     uint16_t dport, const uint8_t *payload, size_t len)
 {
-	/*
-	 * Zeroed by copying a zero record: this runs per packet, and both a
-	 * memset and an initialiser compiled to a slow "rep stos".
-	 */
-	static const struct pkt zero;
-	struct pkt p = zero;
+	struct pkt p;
 
-	p.cap_idx = x->cap_idx;
-	p.frame = x->frame;
-	p.ts_ns = x->ts_ns;
-	p.l4 = l4;
-	p.src = l->src;
-	p.dst = l->dst;
-	p.src.port = sport;
-	p.dst.port = dport;
+	pkt_base(x, l, l4, sport, dport, &p);
 	p.payload = payload;
 	p.len = len;
-	p.ip_len = l->ip_len;
-	p.nfrags = x->nfrags > 0 ? x->nfrags : 1;
-	p.encap_depth = (uint8_t)x->depth;
 	if (x->d->emit != NULL)
 		x->d->emit(x->d->user, &p, x->an);
 }
@@ -496,8 +506,7 @@ quoted_udp(struct dctx *x, const struct l3 *outer, struct l3 *q,
     bool unreach, struct cur *c)
 {
 	const uint8_t *u = cur_take(c, 8);
-	static const struct pkt zero;
-	struct pkt p = zero;
+	struct pkt p;
 
 	if (u == NULL)
 		return;
@@ -507,17 +516,8 @@ quoted_udp(struct dctx *x, const struct l3 *outer, struct l3 *q,
 	}
 	if (!unreach || x->d->emit == NULL)
 		return;
-	p.cap_idx = x->cap_idx;
-	p.frame = x->frame;
-	p.ts_ns = x->ts_ns;
-	p.l4 = PKT_ICMP_UNREACH;
-	p.src = q->src;
-	p.dst = q->dst;
-	p.src.port = be16(u);
-	p.dst.port = be16(u + 2);
+	pkt_base(x, q, PKT_ICMP_UNREACH, be16(u), be16(u + 2), &p);
 	p.reporter = outer->src;
-	p.nfrags = 1;
-	p.encap_depth = (uint8_t)x->depth;
 	x->d->emit(x->d->user, &p, x->an);
 }
 
