@@ -24,13 +24,13 @@
 #include <string.h>
 
 #include "analysis.h"
-#include "caps.h"
-#include "decode.h"
-#include "detect.h"
-#include "htab.h"
-#include "sipframe.h"
-#include "sipmsg.h"
-#include "tcpreasm.h"
+#include "base/caps.h"
+#include "ingest/decode.h"
+#include "detect/detect.h"
+#include "base/htab.h"
+#include "ingest/sipframe.h"
+#include "sip/sipmsg.h"
+#include "ingest/tcpreasm.h"
 
 /* An announced media endpoint: where a dialog expects RTP or RTCP. */
 struct media_ep {

@@ -21,10 +21,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "anomaly.h"
-#include "capture.h"
-#include "dialog.h"
-#include "rtp.h"
+#include "base/anomaly.h"
+#include "ingest/capture.h"
+#include "sip/dialog.h"
+#include "sip/rtp.h"
 
 /* Per-capture figures besides the anomalies (capture_info.an). */
 struct analysis_capstats {

@@ -30,10 +30,10 @@
 #include <string.h>
 
 #include "alg.h"
-#include "caps.h"
-#include "sdp.h"
-#include "sipframe.h"
-#include "text.h"
+#include "base/caps.h"
+#include "sip/sdp.h"
+#include "ingest/sipframe.h"
+#include "base/text.h"
 
 #define SB_MAX (CAP_SIP_MSG_BYTES + 8192)
 

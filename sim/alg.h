@@ -18,7 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "netaddr.h"
+#include "base/netaddr.h"
 #include "profile.h"
 
 #define ALG_MAX_EDITS 32

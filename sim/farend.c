@@ -18,10 +18,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "caps.h"
+#include "base/caps.h"
 #include "farend.h"
-#include "sipframe.h"
-#include "text.h"
+#include "ingest/sipframe.h"
+#include "base/text.h"
 
 struct obuf {
 	uint8_t *p;

@@ -20,7 +20,7 @@
 #include <stdint.h>
 
 #include "alg.h"
-#include "netaddr.h"
+#include "base/netaddr.h"
 #include "profile.h"
 
 #define FE_MAX_MEDIA 4

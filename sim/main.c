@@ -18,8 +18,8 @@
 #include "outcome.h"
 #include "profile.h"
 #include "sim.h"
-#include "sipmsg.h"
-#include "text.h"
+#include "sip/sipmsg.h"
+#include "base/text.h"
 
 #define PROG "sipalg-sim"
 #define MAX_CONFIGS 16

@@ -23,7 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "caps.h"
+#include "base/caps.h"
 #include "nat.h"
 
 struct remote_set {

@@ -22,7 +22,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "netaddr.h"
+#include "base/netaddr.h"
 #include "profile.h"
 
 #define NAT_MAX_MAPPINGS 4096

@@ -18,9 +18,9 @@
 #include <inttypes.h>
 #include <string.h>
 
-#include "caps.h"
+#include "base/caps.h"
 #include "outcome.h"
-#include "text.h"
+#include "base/text.h"
 
 static const char *const names[OUT_COUNT] = {
 	"completed", "registered", "ack_timeout_drop", "one_way_audio",

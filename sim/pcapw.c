@@ -18,7 +18,7 @@
 #include <string.h>
 
 #include "pcapw.h"
-#include "pkt.h"
+#include "ingest/pkt.h"
 
 #define PCAPW_MAX_FRAME (14 + 40 + 20 + 65535)
 

@@ -14,7 +14,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "netaddr.h"
+#include "base/netaddr.h"
 
 struct pcapw;
 

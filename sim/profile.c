@@ -19,7 +19,7 @@
 #include <string.h>
 
 #include "profile.h"
-#include "text.h"
+#include "base/text.h"
 
 #define PROFILE_LINE_MAX 1024
 #define PROFILE_INCLUDE_DEPTH 4

@@ -38,17 +38,17 @@
 #include <string.h>
 
 #include "alg.h"
-#include "capture.h"
-#include "caps.h"
-#include "decode.h"
+#include "ingest/capture.h"
+#include "base/caps.h"
+#include "ingest/decode.h"
 #include "farend.h"
 #include "nat.h"
 #include "pcapw.h"
-#include "pkt.h"
+#include "ingest/pkt.h"
 #include "sim.h"
-#include "sipframe.h"
-#include "sipmsg.h"
-#include "text.h"
+#include "ingest/sipframe.h"
+#include "sip/sipmsg.h"
+#include "base/text.h"
 
 #define SIM_MAX_PACKETS 2000000
 #define SIM_MAX_TCP_CONN 256

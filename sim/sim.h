@@ -17,9 +17,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "anomaly.h"
+#include "base/anomaly.h"
 #include "farend.h"
-#include "netaddr.h"
+#include "base/netaddr.h"
 #include "profile.h"
 
 #define SIM_MAX_DROPS 512

@@ -11,8 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "diff.h"
-#include "text.h"
+#include "diff/diff.h"
+#include "base/text.h"
 
 static int
 usage(void)

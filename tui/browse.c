@@ -32,7 +32,7 @@
 #include <wchar.h>
 
 #include "config.h"
-#include "sipmsg.h"
+#include "sip/sipmsg.h"
 #include "ui.h"
 
 #define PROG "sipalg-browse"

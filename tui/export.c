@@ -16,12 +16,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "capture.h"
-#include "decode.h"
-#include "detect.h"
+#include "ingest/capture.h"
+#include "ingest/decode.h"
+#include "detect/detect.h"
 #include "export.h"
-#include "report.h"
-#include "text.h"
+#include "output/report.h"
+#include "base/text.h"
 #include "view.h"
 
 static void

@@ -11,7 +11,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "dialog.h"
+#include "sip/dialog.h"
 
 /*
  * Writes a header line and one row per dialog of ds[0..n) to f: id, start

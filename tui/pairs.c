@@ -16,7 +16,7 @@
 #include <string.h>
 
 #include "pairs.h"
-#include "text.h"
+#include "base/text.h"
 
 /* ---- copies ---- */
 

@@ -21,7 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "diff.h"
+#include "diff/diff.h"
 #include "view.h"
 
 /* A diff dialog as the browser keeps it (deep copy). */

@@ -13,8 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "report.h"
-#include "text.h"
+#include "output/report.h"
+#include "base/text.h"
 #include "ui.h"
 
 struct rv {

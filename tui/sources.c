@@ -27,8 +27,8 @@
 #include <unistd.h>
 
 #include "export.h"
-#include "sha256.h"
-#include "store.h"
+#include "base/sha256.h"
+#include "store/store.h"
 #include "ui.h"
 
 /* ---- --db ---- */

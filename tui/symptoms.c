@@ -11,8 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "detect.h"
-#include "text.h"
+#include "detect/detect.h"
+#include "base/text.h"
 #include "ui.h"
 
 enum sl_kind { SL_TITLE, SL_TEXT, SL_EVIDENCE, SL_HEAD };

@@ -26,8 +26,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "detect.h"
-#include "text.h"
+#include "detect/detect.h"
+#include "base/text.h"
 #include "view.h"
 
 const struct view_colspec view_cols[VCOL_COUNT] = {

@@ -24,8 +24,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "dialog.h"
-#include "rtp.h"
+#include "sip/dialog.h"
+#include "sip/rtp.h"
 
 /* ---- call list ---- */
 

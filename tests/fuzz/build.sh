@@ -28,7 +28,7 @@ mkdir -p "$out/lib"
 # an object is rebuilt when its source or any header is newer.
 objs=
 n=0
-for c in "$src"/analyzer/*.c; do
+for c in "$src"/analyzer/*.c "$src"/analyzer/*/*.c; do
 	b=$(basename "$c" .c)
 	[ "$b" = sipalg-analyze ] && continue
 	o="$out/lib/$b.o"

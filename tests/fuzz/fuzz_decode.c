@@ -18,8 +18,8 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "caps.h"
-#include "decode.h"
+#include "base/caps.h"
+#include "ingest/decode.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -21,8 +21,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "caps.h"
-#include "rtp.h"
+#include "base/caps.h"
+#include "sip/rtp.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -41,10 +41,10 @@
 #include <string.h>
 
 #include "alg.h"
-#include "anomaly.h"
-#include "caps.h"
+#include "base/anomaly.h"
+#include "base/caps.h"
 #include "profile.h"
-#include "sipmsg.h"
+#include "sip/sipmsg.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -13,8 +13,8 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "sipframe.h"
-#include "sipmsg.h"
+#include "ingest/sipframe.h"
+#include "sip/sipmsg.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -24,8 +24,8 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "caps.h"
-#include "tcpreasm.h"
+#include "base/caps.h"
+#include "ingest/tcpreasm.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

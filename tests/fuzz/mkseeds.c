@@ -15,11 +15,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "capture.h"
-#include "decode.h"
-#include "htab.h"
-#include "rtp.h"
-#include "sipframe.h"
+#include "ingest/capture.h"
+#include "ingest/decode.h"
+#include "base/htab.h"
+#include "sip/rtp.h"
+#include "ingest/sipframe.h"
 
 #define PER_CAPTURE 12
 #define RTP_RUN 24

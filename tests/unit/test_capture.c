@@ -17,8 +17,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "caps.h"
-#include "capture.h"
+#include "base/caps.h"
+#include "ingest/capture.h"
 
 #define CORPUS "/work/shared/corpus/"
 

@@ -12,8 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "caps.h"
-#include "decode.h"
+#include "base/caps.h"
+#include "ingest/decode.h"
 
 /* ---- collecting what the decoder emits ---- */
 

@@ -12,10 +12,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "detect.h"
-#include "detect_int.h"
-#include "dialog.h"
-#include "sipmsg.h"
+#include "detect/detect.h"
+#include "detect/detect_int.h"
+#include "sip/dialog.h"
+#include "sip/sipmsg.h"
 
 #define SEC 1000000000LL
 #define MS 1000000LL

@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dialog.h"
-#include "sipmsg.h"
+#include "sip/dialog.h"
+#include "sip/sipmsg.h"
 
 #define SEC 1000000000LL
 

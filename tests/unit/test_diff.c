@@ -19,7 +19,7 @@
 
 #include <CUnit/Basic.h>
 
-#include "diff.h"
+#include "diff/diff.h"
 
 #define SEC 1000000000LL
 #define T0 (1700000000LL * SEC)

@@ -6,8 +6,8 @@
 #include <CUnit/Basic.h>
 #include <string.h>
 
-#include "caps.h"
-#include "frag.h"
+#include "base/caps.h"
+#include "ingest/frag.h"
 
 static uint8_t pattern[70000];
 

@@ -6,7 +6,7 @@
 #include <CUnit/Basic.h>
 #include <string.h>
 
-#include "netaddr.h"
+#include "base/netaddr.h"
 
 static struct ep
 mk(const char *s, uint16_t port)

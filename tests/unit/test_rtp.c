@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "rtp.h"
+#include "sip/rtp.h"
 
 #define MS (1000000LL)
 #define SEC (1000000000LL)

@@ -13,7 +13,7 @@
 
 #include <CUnit/Basic.h>
 
-#include "sdp.h"
+#include "sip/sdp.h"
 
 #define PARSE(str, s, an) \
 	reparse((const uint8_t *)(str), sizeof(str) - 1, (s), (an))

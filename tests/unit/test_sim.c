@@ -12,15 +12,15 @@
 #include <unistd.h>
 
 #include "alg.h"
-#include "caps.h"
+#include "base/caps.h"
 #include "farend.h"
 #include "nat.h"
 #include "outcome.h"
 #include "pcapw.h"
-#include "pkt.h"
+#include "ingest/pkt.h"
 #include "profile.h"
 #include "sim.h"
-#include "sipmsg.h"
+#include "sip/sipmsg.h"
 
 #define S (CAP_NS_PER_SEC)
 

@@ -9,9 +9,9 @@
 
 #include <CUnit/Basic.h>
 
-#include "anomaly.h"
-#include "caps.h"
-#include "sipframe.h"
+#include "base/anomaly.h"
+#include "base/caps.h"
+#include "ingest/sipframe.h"
 
 #define S(lit) ((const uint8_t *)(lit)), (sizeof(lit) - 1)
 

@@ -14,7 +14,7 @@
 
 #include <CUnit/Basic.h>
 
-#include "sipmsg.h"
+#include "sip/sipmsg.h"
 
 static struct anomalies an;
 

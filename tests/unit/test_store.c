@@ -11,9 +11,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "detect.h"
-#include "sha256.h"
-#include "store.h"
+#include "detect/detect.h"
+#include "base/sha256.h"
+#include "store/store.h"
 
 #define SEC 1000000000LL
 

@@ -10,10 +10,10 @@
 
 #include <CUnit/Basic.h>
 
-#include "anomaly.h"
-#include "caps.h"
-#include "pkt.h"
-#include "tcpreasm.h"
+#include "base/anomaly.h"
+#include "base/caps.h"
+#include "ingest/pkt.h"
+#include "ingest/tcpreasm.h"
 
 #define MAXMSG 64
 

@@ -16,10 +16,10 @@
 #include <unistd.h>
 
 #include "analysis.h"
-#include "detect.h"
+#include "detect/detect.h"
 #include "export.h"
 #include "pairs.h"
-#include "sipmsg.h"
+#include "sip/sipmsg.h"
 #include "view.h"
 
 static const char invite_txt[] =

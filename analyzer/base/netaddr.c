@@ -1,0 +1,199 @@
+/*
+ * netaddr.c - transport endpoints: hash, parse and format (netaddr.h;
+ * the comparisons are inline there).
+ *
+ * Text comes from SIP headers and SDP bodies, so ep_parse_ip() never trusts
+ * a terminator: it copies at most INET6_ADDRSTRLEN bytes into a local
+ * buffer, refuses embedded NULs and lets inet_pton(3) judge the literal
+ * (RFC 3986 section 3.2.2 brackets are accepted around IPv6).  Zone ids
+ * ("fe80::1%eth0") are not IP literals for inet_pton and are refused.
+ *
+ * An IPv4-mapped IPv6 address (::ffff:a.b.c.d, RFC 4291 section 2.5.5.2)
+ * is kept as family 6 exactly as written, so formatting gives back what was
+ * parsed; ep_is_private() judges it by the IPv4 address it carries.
+ */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "base/netaddr.h"
+
+void
+ep_clear(struct ep *e)
+{
+	memset(e, 0, sizeof(*e));
+}
+
+/* The splitmix64 finaliser: every input bit reaches the low bits. */
+static uint64_t
+mix64(uint64_t x)
+{
+	x ^= x >> 30;
+	x *= 0xbf58476d1ce4e5b9ULL;
+	x ^= x >> 27;
+	x *= 0x94d049bb133111ebULL;
+	x ^= x >> 31;
+	return x;
+}
+
+/*
+ * The bytes of e's address that ep_eq compares, as two words: an IPv4
+ * address in *a (and 0 in *b), else the 16 bytes.  Equal endpoints give
+ * equal words whatever the unused bytes hold.
+ */
+static void
+addr_words(const struct ep *e, uint64_t *a, uint64_t *b)
+{
+	uint32_t v4;
+
+	if (e->family == 4) {
+		memcpy(&v4, e->ip, 4);
+		*a = v4;
+		*b = 0;
+		return;
+	}
+	memcpy(a, e->ip, 8);
+	memcpy(b, e->ip + 8, 8);
+}
+
+/* Whole 64-bit words of the address mixed in, not byte by byte. */
+uint64_t
+ep_hash(const struct ep *e)
+{
+	uint64_t a, b;
+
+	addr_words(e, &a, &b);
+	return mix64(mix64(((uint64_t)e->family << 16 | e->port) ^ a) ^ b);
+}
+
+/* An address in one word: IPv4 as it is, 16 bytes folded. */
+static uint64_t
+addr_word(const struct ep *e)
+{
+	uint64_t a, b;
+
+	addr_words(e, &a, &b);
+	return e->family == 4 ? a : mix64(a) ^ b;
+}
+
+/*
+ * Runs once per RTP packet (the stream table's key).  For two IPv4
+ * endpoints, the addresses fill one word and ports plus tag another; the
+ * second is spread over all 64 bits by an odd multiplier (a bijection), so
+ * one mix64 round does where two ep_hash() take four.
+ */
+uint64_t
+ep_pair_hash(const struct ep *a, const struct ep *b, uint32_t tag)
+{
+	uint64_t wa = addr_word(a);
+	uint64_t addrs = (wa << 32 | wa >> 32) ^ addr_word(b);
+	uint64_t ports = (uint64_t)a->port << 48 | (uint64_t)b->port << 32 |
+	    tag;
+
+	return mix64(addrs ^ ports * 0x9e3779b97f4a7c15ULL);
+}
+
+int
+ep_parse_ip(struct ep *e, const char *s, size_t len)
+{
+	char buf[INET6_ADDRSTRLEN + 1];
+	uint8_t a[16];
+	int bracketed = 0;
+
+	if (s == NULL)
+		return -1;
+	if (len >= 2 && s[0] == '[' && s[len - 1] == ']') {
+		s++;
+		len -= 2;
+		bracketed = 1;
+	}
+	if (len == 0 || len >= sizeof(buf) || memchr(s, '\0', len) != NULL)
+		return -1;
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+	/* Dotted IPv4 only without brackets; brackets mean IPv6. */
+	if (!bracketed && memchr(buf, ':', len) == NULL) {
+		if (inet_pton(AF_INET, buf, a) != 1)
+			return -1;
+		e->family = 4;
+		e->pad = 0;
+		memset(e->ip, 0, sizeof(e->ip));
+		memcpy(e->ip, a, 4);
+		return 0;
+	}
+	if (inet_pton(AF_INET6, buf, a) != 1)
+		return -1;
+	e->family = 6;
+	e->pad = 0;
+	memcpy(e->ip, a, 16);
+	return 0;
+}
+
+const char *
+ep_ip_str(const struct ep *e, char *buf, size_t n)
+{
+	char tmp[INET6_ADDRSTRLEN];
+	const char *r = NULL;
+
+	if (n == 0)
+		return buf;
+	if (e->family == 4)
+		r = inet_ntop(AF_INET, e->ip, tmp, sizeof(tmp));
+	else if (e->family == 6)
+		r = inet_ntop(AF_INET6, e->ip, tmp, sizeof(tmp));
+	snprintf(buf, n, "%s", r != NULL ? r : "-");
+	return buf;
+}
+
+const char *
+ep_str(const struct ep *e, char *buf, size_t n)
+{
+	char ip[INET6_ADDRSTRLEN];
+
+	if (n == 0)
+		return buf;
+	if (e->family != 4 && e->family != 6) {
+		snprintf(buf, n, "-");
+		return buf;
+	}
+	ep_ip_str(e, ip, sizeof(ip));
+	if (e->port == 0)
+		snprintf(buf, n, "%s", ip);
+	else if (e->family == 6)
+		snprintf(buf, n, "[%s]:%u", ip, (unsigned)e->port);
+	else
+		snprintf(buf, n, "%s:%u", ip, (unsigned)e->port);
+	return buf;
+}
+
+static bool
+v4_private(const uint8_t *a)
+{
+	return a[0] == 10 ||                                /* RFC 1918 */
+	    (a[0] == 172 && (a[1] & 0xf0) == 16) ||         /* RFC 1918 */
+	    (a[0] == 192 && a[1] == 168) ||                 /* RFC 1918 */
+	    (a[0] == 100 && (a[1] & 0xc0) == 64) ||         /* RFC 6598 */
+	    a[0] == 127 ||                                  /* loopback */
+	    (a[0] == 169 && a[1] == 254);                   /* link-local */
+}
+
+bool
+ep_is_private(const struct ep *e)
+{
+	static const uint8_t loop6[16] = { [15] = 1 };
+	static const uint8_t mapped[12] = { [10] = 0xff, [11] = 0xff };
+
+	if (e->family == 4)
+		return v4_private(e->ip);
+	if (e->family != 6)
+		return false;
+	if (memcmp(e->ip, loop6, 16) == 0)
+		return true;
+	if ((e->ip[0] & 0xfe) == 0xfc)                      /* fc00::/7 */
+		return true;
+	if (e->ip[0] == 0xfe && (e->ip[1] & 0xc0) == 0x80)  /* fe80::/10 */
+		return true;
+	if (memcmp(e->ip, mapped, 12) == 0)                 /* ::ffff:a.b.c.d */
+		return v4_private(e->ip + 12);
+	return false;
+}

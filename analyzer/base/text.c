@@ -1,0 +1,228 @@
+/*
+ * text.c - bounded text helpers (text.h).
+ */
+#include <string.h>
+
+#include "base/text.h"
+
+int
+text_parse_uint(const void *vp, size_t len, uint64_t max, uint64_t *out)
+{
+	const uint8_t *p = vp;
+	size_t i = 0, digits = 0;
+	uint64_t v = 0;
+
+	while (i < len && (p[i] == ' ' || p[i] == '\t'))
+		i++;
+	for (; i < len && p[i] >= '0' && p[i] <= '9'; i++, digits++) {
+		unsigned d = (unsigned)(p[i] - '0');
+
+		if (v > (max - d) / 10)
+			return -1;
+		v = v * 10 + d;
+	}
+	while (i < len && (p[i] == ' ' || p[i] == '\t'))
+		i++;
+	if (digits == 0 || i != len)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int
+lower(int c)
+{
+	return (c >= 'A' && c <= 'Z') ? c + 32 : c;
+}
+
+bool
+text_ieq(const void *vp, size_t len, const char *s)
+{
+	const uint8_t *p = vp;
+	size_t n = strlen(s);
+
+	if (n != len)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (lower(p[i]) != lower((unsigned char)s[i]))
+			return false;
+	return true;
+}
+
+bool
+text_iprefix(const void *vp, size_t len, const char *prefix)
+{
+	size_t n = strlen(prefix);
+
+	return len >= n && text_ieq(vp, n, prefix);
+}
+
+const void *
+text_find(const void *hay, size_t hlen, const void *needle, size_t nlen)
+{
+	if (nlen == 0 || hay == NULL || hlen < nlen)
+		return NULL;
+	return memmem(hay, hlen, needle, nlen);
+}
+
+void
+text_trim(const uint8_t **p, size_t *len)
+{
+	while (*len > 0 && (**p == ' ' || **p == '\t')) {
+		(*p)++;
+		(*len)--;
+	}
+	while (*len > 0 && ((*p)[*len - 1] == ' ' || (*p)[*len - 1] == '\t'))
+		(*len)--;
+}
+
+char *
+text_copy(char *dst, size_t n, const void *vp, size_t len)
+{
+	const uint8_t *p = vp;
+	size_t i;
+
+	if (n == 0)
+		return dst;
+	if (len > n - 1)
+		len = n - 1;
+	for (i = 0; i < len; i++)
+		dst[i] = p[i] == 0 ? '?' : (char)p[i];
+	dst[i] = '\0';
+	return dst;
+}
+
+/* Length of the valid UTF-8 sequence at p (1-4), or 0 when invalid. */
+static size_t
+utf8_len(const uint8_t *p, size_t len)
+{
+	size_t n;
+	uint32_t cp;
+
+	if (p[0] < 0x80)
+		return 1;
+	if ((p[0] & 0xe0) == 0xc0) {
+		n = 2;
+		cp = p[0] & 0x1f;
+	} else if ((p[0] & 0xf0) == 0xe0) {
+		n = 3;
+		cp = p[0] & 0x0f;
+	} else if ((p[0] & 0xf8) == 0xf0) {
+		n = 4;
+		cp = p[0] & 0x07;
+	} else {
+		return 0;
+	}
+	if (len < n)
+		return 0;
+	for (size_t i = 1; i < n; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (p[i] & 0x3f);
+	}
+	/* Overlong forms, surrogates and beyond U+10FFFF are invalid. */
+	if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) ||
+	    (n == 4 && cp < 0x10000) || cp > 0x10ffff ||
+	    (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return n;
+}
+
+void
+text_fput_escaped(FILE *f, const void *vp, size_t len, enum text_esc esc)
+{
+	const uint8_t *p = vp;
+	size_t i = 0;
+
+	while (i < len) {
+		uint8_t c = p[i];
+		size_t run = 0;
+
+		/* Copy the longest run of bytes that need no escaping at once. */
+		while (i + run < len) {
+			uint8_t d = p[i + run];
+
+			if (d < 0x20 || d == 0x7f || d >= 0x80 ||
+			    (esc == TEXT_ESC_JSON && (d == '"' || d == '\\')) ||
+			    (esc == TEXT_ESC_CSV && d == '"') ||
+			    (esc == TEXT_ESC_PLAIN && d == '\\'))
+				break;
+			run++;
+		}
+		if (run > 0) {
+			fwrite(p + i, 1, run, f);
+			i += run;
+			continue;
+		}
+		if (c >= 0x80) {
+			size_t n = utf8_len(p + i, len - i);
+
+			if (n > 1) {
+				fwrite(p + i, 1, n, f);
+				i += n;
+				continue;
+			}
+			if (esc == TEXT_ESC_JSON)
+				fputs("\\ufffd", f);
+			else
+				fprintf(f, "\\x%02x", c);
+			i++;
+			continue;
+		}
+		switch (esc) {
+		case TEXT_ESC_JSON:
+			if (c == '"')
+				fputs("\\\"", f);
+			else if (c == '\\')
+				fputs("\\\\", f);
+			else if (c == '\n')
+				fputs("\\n", f);
+			else if (c == '\r')
+				fputs("\\r", f);
+			else if (c == '\t')
+				fputs("\\t", f);
+			else
+				fprintf(f, "\\u%04x", c);
+			break;
+		case TEXT_ESC_CSV:
+			if (c == '"')
+				fputs("\"\"", f);
+			else
+				fprintf(f, "\\x%02x", c);
+			break;
+		default:
+			if (c == '\\')
+				fputs("\\\\", f);
+			else
+				fprintf(f, "\\x%02x", c);
+			break;
+		}
+		i++;
+	}
+}
+
+char *
+text_escape(char *dst, size_t n, const void *vp, size_t len)
+{
+	const uint8_t *p = vp;
+	size_t o = 0;
+
+	if (n == 0)
+		return dst;
+	for (size_t i = 0; i < len; i++) {
+		uint8_t c = p[i];
+
+		if (c >= 0x20 && c < 0x7f && c != '\\') {
+			if (o + 1 >= n)
+				break;
+			dst[o++] = (char)c;
+		} else {
+			if (o + 4 >= n)
+				break;
+			snprintf(dst + o, n - o, "\\x%02x", c);
+			o += 4;
+		}
+	}
+	dst[o] = '\0';
+	return dst;
+}

@@ -1,0 +1,488 @@
+/*
+ * detect.c - runs the symptom detectors on each finished dialog and keeps
+ * the capture-level ALG verdict (detect.h); shared helpers for the
+ * detector modules (detect_int.h).
+ *
+ * Each detector is a module of its own (detect_<name>.c) with a top
+ * paragraph giving the mechanism, the RFC sections and its thresholds;
+ * ALG-REFERENCE.md sections 3 and 4 are the catalogue they follow.  This
+ * file only dispatches, stores findings on the dialog (one allocation per
+ * dialog with findings, freed by dialog_free) and scores the ALG
+ * fingerprints the detectors report with detect_hit().
+ *
+ * Verdict: each fingerprint kind counts once, with a weight: one message
+ * seen inside and outside (captures of both sides analysed together) with
+ * Contact/c= translated from the inside source to the outside source 2.0
+ * (section 4, definitive); Via received= restored to the phone's own
+ * private address 2.0 (impossible without a rewriting box); public Via/Contact/c= beside a private Call-ID, a=rtcp
+ * or i= 1.5 (section 4.1); Content-Length not matching the body 1.0
+ * (4.2); m= port not the RTP port, or only private ICE host candidates
+ * under a public c=, 0.5 each.  "likely" at a score of 1.5 or more.  A
+ * NATed phone's private address left in Contact/SDP of a packet from a
+ * public source counts 1.0 against, received= showing the public address
+ * in an inside capture 0.5; "unlikely" when those reach 1.0 and the ALG
+ * score stays under 1.0; otherwise "unknown".
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "detect/detect_int.h"
+#include "base/text.h"
+
+const char *const detect_ids[] = {
+	"ack_timeout_drop", "one_way_audio", "no_audio",
+	"ringing_after_answer", "inbound_call_unanswered",
+	"registration_failure", "caller_id_mismatch", "transfer_failure",
+	"session_refresh_failure", "media_lost_after_hold",
+	"alg_rewrite_evidence", NULL
+};
+
+/* One entry per module; one_way_audio and no_audio share a module. */
+static const detect_fn detectors[] = {
+	detect_ack_timeout_drop,
+	detect_audio,
+	detect_ringing_after_answer,
+	detect_inbound_call_unanswered,
+	detect_registration_failure,
+	detect_caller_id_mismatch,
+	detect_transfer_failure,
+	detect_session_refresh_failure,
+	detect_media_lost_after_hold,
+	detect_alg_rewrite_evidence,
+};
+
+static const double hit_weight[HIT_KIND_COUNT] = {
+	[HIT_RECEIVED_RESTORED] = 2.0,
+	[HIT_PRIVATE_RESIDUE] = 1.5,
+	[HIT_CONTENT_LENGTH] = 1.0,
+	[HIT_MPORT_MISMATCH] = 0.5,
+	[HIT_ICE_RESIDUE] = 0.5,
+	[HIT_PAIR_REWRITTEN] = 2.0,
+	[HIT_NOALG_PRIVATE_LEAK] = 1.0,
+	[HIT_NOALG_RECEIVED_PUBLIC] = 0.5,
+};
+
+#define VERDICT_LIKELY 1.5
+#define VERDICT_AGAINST 1.0
+
+struct detect *
+detect_new(void)
+{
+	return calloc(1, sizeof(struct detect));
+}
+
+void
+detect_free(struct detect *dt)
+{
+	free(dt);
+}
+
+void
+detect_dialog(struct detect *dt, struct dialog *d)
+{
+	struct findings fs;
+	bool seen[DET_COUNT] = { false };
+
+	d->findings = NULL;
+	dt->dialogs++;
+	fs.n = 0;
+	/* What the phones sent in this dialog, before any detector asks. */
+	detect_binding_feed(dt, d);
+	for (size_t i = 0; i < sizeof(detectors) / sizeof(detectors[0]); i++)
+		detectors[i](dt, d, &fs);
+	for (int i = 0; i < d->nstreams; i++)
+		if (d->streams[i]->packets > 0) {
+			dt->rtp_dialogs++;
+			break;
+		}
+	if (fs.n == 0)
+		return;
+	dt->affected++;
+	for (int i = 0; i < fs.n; i++)
+		for (int k = 0; k < DET_COUNT; k++)
+			if (strcmp(fs.f[i].id, detect_ids[k]) == 0 && !seen[k]) {
+				seen[k] = true;
+				dt->by_id[k]++;
+			}
+	d->findings = malloc(sizeof(fs));
+	if (d->findings != NULL)
+		memcpy(d->findings, &fs, sizeof(fs));
+}
+
+void
+detect_verdict_get(const struct detect *dt, struct detect_verdict *v)
+{
+	double alg = 0, against = 0;
+	int order[HIT_KIND_COUNT], n = 0;
+
+	memset(v, 0, sizeof(*v));
+	v->dialogs = dt->dialogs;
+	v->affected = dt->affected;
+	v->bindings_dropped = dt->bindings_dropped;
+	for (int k = 0; k < DET_COUNT && k < 16; k++)
+		v->by_id[k] = dt->by_id[k];
+	for (int k = 0; k < HIT_KIND_COUNT; k++) {
+		if (dt->hits[k] == 0)
+			continue;
+		if (k < HIT_ALG_COUNT)
+			alg += hit_weight[k];
+		else
+			against += hit_weight[k];
+	}
+	if (alg >= VERDICT_LIKELY)
+		v->alg = DETECT_ALG_LIKELY;
+	else if (against >= VERDICT_AGAINST && alg < VERDICT_AGAINST)
+		v->alg = DETECT_ALG_UNLIKELY;
+	else
+		v->alg = DETECT_ALG_UNKNOWN;
+	v->score = alg;
+	/* Strongest first: the side of the verdict, by weight. */
+	for (int k = 0; k < HIT_KIND_COUNT; k++) {
+		bool for_alg = k < HIT_ALG_COUNT;
+
+		if (dt->hits[k] == 0)
+			continue;
+		if (v->alg == DETECT_ALG_UNLIKELY && for_alg)
+			continue;
+		if (v->alg == DETECT_ALG_LIKELY && !for_alg)
+			continue;
+		order[n++] = k;
+	}
+	for (int i = 1; i < n; i++)
+		for (int j = i; j > 0 && hit_weight[order[j]] >
+		    hit_weight[order[j - 1]]; j--) {
+			int t = order[j];
+
+			order[j] = order[j - 1];
+			order[j - 1] = t;
+		}
+	for (int i = 0; i < n && v->nstrongest < 4; i++)
+		v->strongest[v->nstrongest++] = dt->hit_ev[order[i]];
+}
+
+const char *
+detect_alg_name(enum detect_alg a)
+{
+	switch (a) {
+	case DETECT_ALG_LIKELY:
+		return "likely";
+	case DETECT_ALG_UNLIKELY:
+		return "unlikely";
+	default:
+		return "unknown";
+	}
+}
+
+/* ---- helpers for the modules ---------------------------------------- */
+
+struct finding *
+detect_finding_add(struct findings *fs, enum detect_id id, double confidence,
+    const char *expl, const char *rem, const char *fmt, ...)
+{
+	struct finding *f;
+	va_list ap;
+
+	if (fs->n >= DETECT_MAX_FINDINGS)
+		return NULL;
+	f = &fs->f[fs->n++];
+	memset(f, 0, sizeof(*f));
+	f->id = detect_ids[id];
+	f->confidence = confidence < 0 ? 0 : confidence > 1 ? 1 : confidence;
+	f->explanation = expl;
+	f->remediation = rem;
+	va_start(ap, fmt);
+	/* NOLINTNEXTLINE(clang-analyzer-valist.Uninitialized): va_start above */
+	vsnprintf(f->summary, sizeof(f->summary), fmt, ap);
+	va_end(ap);
+	return f;
+}
+
+static void
+ev_vadd(struct finding *f, uint32_t cap_idx, uint64_t frame, int64_t ts,
+    const char *field, const char *fmt, va_list ap)
+{
+	struct evidence *e;
+
+	if (f == NULL || f->nev >= DETECT_MAX_EVIDENCE)
+		return;
+	e = &f->ev[f->nev++];
+	e->cap_idx = cap_idx;
+	e->frame = frame;
+	e->ts_ns = ts;
+	snprintf(e->field, sizeof(e->field), "%s", field);
+	/* NOLINTNEXTLINE(clang-analyzer-valist.Uninitialized): the caller's va_start */
+	vsnprintf(e->value, sizeof(e->value), fmt, ap);
+}
+
+void
+detect_ev(struct finding *f, const struct dmsg *m, const char *field,
+    const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	ev_vadd(f, m ? m->cap_idx : 0, m ? m->frame : 0, m ? m->ts_ns : 0,
+	    field, fmt, ap);
+	va_end(ap);
+}
+
+void
+detect_ev_at(struct finding *f, uint32_t cap_idx, uint64_t frame,
+    int64_t ts_ns, const char *field, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	ev_vadd(f, cap_idx, frame, ts_ns, field, fmt, ap);
+	va_end(ap);
+}
+
+void
+detect_hit(struct detect *dt, enum alg_hit k, const struct evidence *ev)
+{
+	if (k >= HIT_KIND_COUNT)
+		return;
+	if (dt->hits[k]++ == 0 && ev != NULL)
+		dt->hit_ev[k] = *ev;
+}
+
+bool
+detect_from_caller(const struct dialog *d, const struct dmsg *m)
+{
+	bool caller_tag;
+
+	if (d->nmsgs == 0)
+		return false;
+	if (d->from_tag[0] != '\0' && m->m->from_tag[0] != '\0') {
+		caller_tag = strcmp(m->m->from_tag, d->from_tag) == 0;
+		/* Requests carry the sender's tag in From; responses the
+		 * requester's. */
+		return m->m->is_request ? caller_tag : !caller_tag;
+	}
+	if (ep_eq(&m->src, &d->msgs[0].src))
+		return true;
+	if (ep_eq(&m->dst, &d->msgs[0].src))
+		return false;
+	return m->m->is_request;
+}
+
+const struct dmsg *
+detect_last_sdp(const struct dialog *d, bool caller)
+{
+	for (size_t i = d->nmsgs; i-- > 0;)
+		if (d->msgs[i].m->sdp != NULL &&
+		    detect_from_caller(d, &d->msgs[i]) == caller)
+			return &d->msgs[i];
+	return NULL;
+}
+
+const struct dmsg *
+detect_initial(const struct dialog *d)
+{
+	if (d->kind != DIALOG_CALL)
+		return NULL;
+	for (size_t i = 0; i < d->nmsgs; i++) {
+		const struct sipmsg *m = d->msgs[i].m;
+
+		if (m->is_request && strcmp(m->method, "INVITE") == 0 &&
+		    m->to_tag[0] == '\0')
+			return &d->msgs[i];
+	}
+	return NULL;
+}
+
+const struct dmsg *
+detect_answer(const struct dialog *d)
+{
+	for (size_t i = 0; i < d->nmsgs; i++) {
+		const struct sipmsg *m = d->msgs[i].m;
+
+		if (!m->is_request && m->status >= 200 && m->status < 300 &&
+		    strcmp(m->cseq_method, "INVITE") == 0 &&
+		    d->msgs[i].ts_ns == d->answer_ns)
+			return &d->msgs[i];
+	}
+	for (size_t i = 0; i < d->nmsgs; i++) {
+		const struct sipmsg *m = d->msgs[i].m;
+
+		if (!m->is_request && m->status >= 200 && m->status < 300 &&
+		    strcmp(m->cseq_method, "INVITE") == 0)
+			return &d->msgs[i];
+	}
+	return NULL;
+}
+
+const struct sdp_media *
+detect_audio_media(const struct sdp *s)
+{
+	if (s == NULL)
+		return NULL;
+	for (int i = 0; i < s->nmedia; i++)
+		if (strcmp(s->media[i].media, "audio") == 0)
+			return &s->media[i];
+	return NULL;
+}
+
+bool
+detect_ep_unspecified(const struct ep *e)
+{
+	static const uint8_t zero[16];
+
+	return e->family != 0 && memcmp(e->ip, zero, sizeof(zero)) == 0;
+}
+
+/* Does an SDP from this side announce exactly (ip, port) / ip? */
+static int
+side_announces(const struct dialog *d, bool caller, const struct ep *e)
+{
+	int best = 0;
+
+	for (size_t i = 0; i < d->nmsgs; i++) {
+		const struct sdp *s = d->msgs[i].m->sdp;
+
+		if (s == NULL || detect_from_caller(d, &d->msgs[i]) != caller)
+			continue;
+		for (int k = 0; k < s->nmedia; k++) {
+			if (!s->media[k].has_conn)
+				continue;
+			if (ep_eq(&s->media[k].conn, e))
+				return 2;
+			if (ep_same_ip(&s->media[k].conn, e))
+				best = 1;
+		}
+	}
+	return best;
+}
+
+static bool
+side_signals_from(const struct dialog *d, bool caller, const struct ep *e)
+{
+	for (size_t i = 0; i < d->nmsgs; i++)
+		if (detect_from_caller(d, &d->msgs[i]) == caller &&
+		    ep_same_ip(&d->msgs[i].src, e))
+			return true;
+	return false;
+}
+
+int
+detect_stream_dir(const struct dialog *d, const struct rtp_stream *s)
+{
+	int sc = side_announces(d, true, &s->src);
+	int se = side_announces(d, false, &s->src);
+	int dc = side_announces(d, true, &s->dst);
+	int de = side_announces(d, false, &s->dst);
+
+	/* Exact endpoint matches first: the receiver's announced port. */
+	if (de == 2 && dc != 2)
+		return 1;
+	if (dc == 2 && de != 2)
+		return -1;
+	if (sc == 2 && se != 2)
+		return 1;
+	if (se == 2 && sc != 2)
+		return -1;
+	if (sc > se || de > dc)
+		return 1;
+	if (se > sc || dc > de)
+		return -1;
+	if (side_signals_from(d, true, &s->src) &&
+	    !side_signals_from(d, false, &s->src))
+		return 1;
+	if (side_signals_from(d, false, &s->src) &&
+	    !side_signals_from(d, true, &s->src))
+		return -1;
+	if (side_signals_from(d, false, &s->dst))
+		return 1;
+	if (side_signals_from(d, true, &s->dst))
+		return -1;
+	return 0;
+}
+
+double
+detect_stream_packets_between(const struct rtp_stream *s, int64_t from_ns,
+    int64_t to_ns)
+{
+	double sum = 0;
+	int64_t w = (int64_t)(s->rate_bucket_sec ? s->rate_bucket_sec : 1) *
+	    DETECT_NS;
+
+	if (s->packets == 0 || to_ns <= from_ns)
+		return 0;
+	for (uint32_t i = 0; i < s->nrate && i < CAP_RTP_RATE_SECONDS_STRIP;
+	    i++) {
+		int64_t a = (int64_t)s->rate_base_sec * DETECT_NS +
+		    (int64_t)i * w;
+		int64_t b = a + w;
+		int64_t lo = a > from_ns ? a : from_ns;
+		int64_t hi = b < to_ns ? b : to_ns;
+
+		if (hi > lo)
+			sum += (double)s->rate[i] * (double)(hi - lo) /
+			    (double)w;
+	}
+	return sum;
+}
+
+int
+detect_uri_ip(const char *uri, struct ep *e)
+{
+	const char *p = uri, *at, *end;
+	size_t n = strlen(uri);
+
+	/* Display name and angle brackets: take what is inside <...>. */
+	const char *lt = memchr(p, '<', n);
+	if (lt != NULL) {
+		p = lt + 1;
+		n = strlen(p);
+		const char *gt = memchr(p, '>', n);
+		if (gt != NULL)
+			n = (size_t)(gt - p);
+	}
+	if (n >= 4 && strncasecmp(p, "sip:", 4) == 0) {
+		p += 4;
+		n -= 4;
+	} else if (n >= 5 && strncasecmp(p, "sips:", 5) == 0) {
+		p += 5;
+		n -= 5;
+	} else if (n >= 4 && strncasecmp(p, "tel:", 4) == 0) {
+		return -1;
+	}
+	at = memchr(p, '@', n);
+	if (at != NULL) {
+		n -= (size_t)(at + 1 - p);
+		p = at + 1;
+	}
+	end = p;
+	if (n > 0 && *p == '[') {
+		const char *rb = memchr(p, ']', n);
+
+		if (rb == NULL)
+			return -1;
+		end = rb + 1;
+	} else {
+		while ((size_t)(end - p) < n && *end != ':' && *end != ';' &&
+		    *end != '>' && *end != '?' && *end != ' ')
+			end++;
+	}
+	ep_clear(e);
+	return ep_parse_ip(e, p, (size_t)(end - p));
+}
+
+int
+detect_callid_ip(const char *callid, struct ep *e)
+{
+	const char *at = strrchr(callid, '@');
+	size_t n;
+
+	if (at == NULL)
+		return -1;
+	at++;
+	n = strlen(at);
+	if (n > 0 && at[0] == '[' && at[n - 1] == ']') {
+		at++;
+		n -= 2;
+	}
+	ep_clear(e);
+	return ep_parse_ip(e, at, n);
+}

@@ -1,0 +1,96 @@
+/*
+ * detect.h - ALG symptom detectors: per dialog findings with evidence,
+ * and a capture-level verdict on whether an ALG is present.
+ *
+ * Detectors run on each dialog when it is over (analysis.c calls
+ * detect_dialog before handing the dialog out), with the dialog's messages
+ * (retransmission times included) and RTP streams.  State that spans
+ * dialogs (registration bindings per AOR, the last outbound packet per
+ * phone binding, the ALG evidence score) lives in struct detect.
+ * Findings are attached to the dialog (d->findings) and freed with it.
+ *
+ * Stable finding ids: ack_timeout_drop, one_way_audio, no_audio,
+ * ringing_after_answer, inbound_call_unanswered, registration_failure,
+ * caller_id_mismatch, transfer_failure, session_refresh_failure,
+ * media_lost_after_hold, alg_rewrite_evidence.
+ */
+#ifndef SIPALG_DETECT_H
+#define SIPALG_DETECT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/caps.h"
+#include "sip/dialog.h"
+
+/*
+ * Phone bindings followed across dialogs (REGISTER source and registrar,
+ * keepalives), and unanswered inbound INVITEs waiting for the REGISTER
+ * dialog of their binding, live in fixed tables (DETECT_MAX_BINDINGS,
+ * DETECT_MAX_PENDING in caps.h): when full, new entries are not recorded
+ * (counted in the verdict's bindings_dropped), nothing grows.
+ */
+
+struct evidence {
+	uint32_t cap_idx;
+	uint64_t frame;           /* 0 when not tied to one packet */
+	int64_t ts_ns;
+	char field[48];           /* "Contact", "c=", "200 OK retransmission" ... */
+	char value[256];          /* what was seen (raw packet text, unescaped) */
+};
+
+struct finding {
+	const char *id;           /* stable id, static string */
+	double confidence;        /* 0..1 */
+	char summary[256];        /* one line */
+	const char *explanation;  /* the mechanism, static text */
+	const char *remediation;  /* what to change, static text */
+	struct evidence ev[DETECT_MAX_EVIDENCE];
+	int nev;
+};
+
+struct findings {
+	struct finding f[DETECT_MAX_FINDINGS];
+	int n;
+};
+
+enum detect_alg { DETECT_ALG_UNKNOWN, DETECT_ALG_LIKELY, DETECT_ALG_UNLIKELY };
+
+struct detect_verdict {
+	enum detect_alg alg;
+	double score;
+	struct evidence strongest[4];
+	int nstrongest;
+	uint64_t dialogs, affected;            /* dialogs seen / with findings */
+	uint64_t by_id[16];                    /* per detector id index */
+	uint64_t bindings_dropped;             /* binding/pending tables full */
+};
+
+struct detect;
+
+/* Returns NULL on OOM. */
+struct detect *detect_new(void);
+void detect_free(struct detect *dt);
+
+/* Runs every detector on d; sets d->findings (NULL when none). */
+void detect_dialog(struct detect *dt, struct dialog *d);
+
+/*
+ * A keepalive datagram (CRLF, RFC 5626 3.5.1; or a STUN binding request on
+ * a SIP flow) from src to dst at ts_ns: refreshes the phone's binding
+ * (src, dst) and counts as a keepalive for registration_failure.  Called
+ * by the analysis as packets arrive (before the dialogs around it are
+ * reported).  Never allocates; a full binding table drops it.
+ */
+void detect_keepalive(struct detect *dt, const struct ep *src,
+    const struct ep *dst, int64_t ts_ns);
+
+/* The capture-level verdict over the dialogs seen so far. */
+void detect_verdict_get(const struct detect *dt, struct detect_verdict *v);
+
+/* Names of the detector ids, index-aligned with by_id[]; NULL-terminated. */
+extern const char *const detect_ids[];
+const char *detect_alg_name(enum detect_alg a);
+
+#endif /* SIPALG_DETECT_H */

@@ -1,0 +1,252 @@
+/*
+ * detect_ack.c - ack_timeout_drop: the call that drops after ~32 s because
+ * the ACK for the 2xx never reaches the UAS.
+ *
+ * RFC 3261 §13.3.1.4: the UAS core retransmits a 2xx to INVITE at T1,
+ * doubling up to T2 (0.5, 1, 2, 4, 4, ... s gaps with the defaults), until
+ * the ACK arrives; with no ACK after 64*T1 (32 s) it ends the dialog with a
+ * BYE.  The ACK follows the 2xx Contact (and the Record-Route set, §12.1.2),
+ * so a Contact left private (no ALG) or rewritten to the wrong port sends
+ * it nowhere.  In the capture:
+ *   - one 2xx retransmitted >= 6 times with gaps matching T1 doubling
+ *     capped at T2 (each gap within 35 % or 0.25 s; one miss allowed),
+ *     T1 estimated from the first gap (0.1 .. 2 s);
+ *   - no ACK with that CSeq sent to the 2xx's source address, or >= 4
+ *     retransmissions still after it (it did not get through);
+ *   - then a BYE from the UAS at 64*T1 +- 1.5 s (confidence 0.9), or
+ *     retransmissions that stop near 64*T1 (0.8), else capture end (0.7).
+ *   3 to 5 such retransmissions count only with the BYE at 64*T1 (0.6).
+ * The caller-side view is the same pattern: the far end's 2xx retransmits
+ * arrive while our ACK goes to another address (evidence says where).
+ * Reliable transports do not show 2xx retransmissions on the wire; there
+ * only "no ACK at all, BYE from the UAS at 32 +- 1.5 s after the 2xx"
+ * counts, at 0.5.  A UDP call with no retransmission and no ACK is not
+ * flagged: the capture more likely missed the ACK.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "detect/detect_int.h"
+
+#define MIN_RETRANS 6
+#define MIN_RETRANS_WITH_BYE 3
+#define BYE_TOL_NS (1500 * 1000000LL)
+
+static const char explanation[] =
+    "The UAS retransmits its 2xx to INVITE (T1 doubling up to T2, RFC 3261 "
+    "13.3.1.4) until the caller's ACK arrives, and hangs up with a BYE "
+    "after 64*T1 (32 s) without one.  The caller sends the ACK to the 2xx "
+    "Contact: when a NAT box leaves that Contact private (no ALG) or an "
+    "ALG rewrites it to an address or port that does not lead back, the "
+    "ACK never arrives and every call drops at about 32 seconds.";
+static const char rem[] =
+    "Make the 2xx Contact reachable: disable the router's SIP ALG and let "
+    "the phone or PBX handle NAT itself (rport, STUN, or a fixed external "
+    "address/port forward on the PBX), or fix the ALG so it rewrites "
+    "Contact consistently.  On the server side, NAT handling (e.g. "
+    "Kamailio fix_nated_contact, Asterisk nat=force_rport,comedia) routes "
+    "the ACK to the packet source.  See --fix VENDOR.";
+
+static bool
+gap_ok(int64_t gap, int64_t want)
+{
+	int64_t tol = want * 35 / 100;
+
+	if (tol < 250000000LL)
+		tol = 250000000LL;
+	return gap >= want - tol && gap <= want + tol;
+}
+
+/* Counts retransmission gaps matching T1 doubling capped at T2. */
+static int
+pattern_matches(const struct dmsg *r, int64_t *t1_out)
+{
+	int n = r->retrans < DIALOG_RETRANS_KEPT ? (int)r->retrans :
+	    DIALOG_RETRANS_KEPT;
+	int64_t t1, prev = r->ts_ns;
+	int ok = 0;
+
+	*t1_out = 0;
+	if (n < 1)
+		return 0;
+	t1 = r->retrans_ns[0] - r->ts_ns;
+	if (t1 < DETECT_NS / 10 || t1 > 2 * DETECT_NS)
+		return 0;
+	*t1_out = t1;
+	for (int i = 0; i < n; i++) {
+		int64_t gap = r->retrans_ns[i] - prev, want = t1;
+
+		for (int k = 0; k < i && want < 4 * DETECT_NS; k++)
+			want *= 2;
+		if (want > 4 * DETECT_NS && want > 8 * t1)
+			want = 4 * DETECT_NS > 8 * t1 ? 4 * DETECT_NS : 8 * t1;
+		if (gap_ok(gap, want) ||
+		    (want > 4 * DETECT_NS && gap_ok(gap, 4 * DETECT_NS)))
+			ok++;
+		prev = r->retrans_ns[i];
+	}
+	return ok;
+}
+
+static const struct dmsg *
+find_ack(const struct dialog *d, const struct dmsg *r)
+{
+	for (size_t i = 0; i < d->nmsgs; i++) {
+		const struct sipmsg *m = d->msgs[i].m;
+
+		if (m->is_request && strcmp(m->method, "ACK") == 0 &&
+		    m->cseq == r->m->cseq)
+			return &d->msgs[i];
+	}
+	return NULL;
+}
+
+/* The BYE sent by the side that sent r, after r. */
+static const struct dmsg *
+find_uas_bye(const struct dialog *d, const struct dmsg *r)
+{
+	bool uas_caller = detect_from_caller(d, r);
+
+	for (size_t i = 0; i < d->nmsgs; i++) {
+		const struct dmsg *m = &d->msgs[i];
+
+		if (m->ts_ns >= r->ts_ns && m->m->is_request &&
+		    strcmp(m->m->method, "BYE") == 0 &&
+		    detect_from_caller(d, m) == uas_caller)
+			return m;
+	}
+	return NULL;
+}
+
+static void
+add_common_ev(struct finding *f, const struct dmsg *r)
+{
+	char a[NETADDR_STRLEN], b[NETADDR_STRLEN];
+
+	detect_ev(f, r, "2xx to INVITE", "%d %s from %s to %s", r->m->status,
+	    r->m->reason, ep_str(&r->src, a, sizeof(a)),
+	    ep_str(&r->dst, b, sizeof(b)));
+	if (r->m->ncontact > 0)
+		detect_ev(f, r, "Contact", "%s", r->m->contact[0].uri);
+	if (r->m->record_route[0] != '\0')
+		detect_ev(f, r, "Record-Route", "%s", r->m->record_route);
+}
+
+static void
+check_reliable(const struct dialog *d, const struct dmsg *r,
+    struct findings *fs)
+{
+	const struct dmsg *bye;
+	struct finding *f;
+	int64_t dt;
+
+	if (find_ack(d, r) != NULL)
+		return;
+	for (size_t i = 0; i < d->nmsgs; i++)
+		if (d->msgs[i].m->is_request &&
+		    strcmp(d->msgs[i].m->method, "ACK") == 0)
+			return;
+	bye = find_uas_bye(d, r);
+	if (bye == NULL)
+		return;
+	dt = bye->ts_ns - r->ts_ns;
+	if (dt < 32 * DETECT_NS - BYE_TOL_NS || dt > 32 * DETECT_NS + BYE_TOL_NS)
+		return;
+	f = detect_finding_add(fs, DET_ACK_TIMEOUT_DROP, 0.5, explanation, rem,
+	    "no ACK for the %d answer; the answering side hung up %.1f s "
+	    "later (64*T1 = 32 s ACK timeout)", r->m->status,
+	    (double)dt / 1e9);
+	add_common_ev(f, r);
+	detect_ev(f, NULL, "ACK", "none seen for CSeq %u (reliable transport: "
+	    "no 2xx retransmissions expected on the wire)", r->m->cseq);
+	detect_ev(f, bye, "BYE", "from the answering side at +%.3f s",
+	    (double)dt / 1e9);
+}
+
+void
+detect_ack_timeout_drop(struct detect *dt, const struct dialog *d,
+    struct findings *fs)
+{
+	(void)dt;
+	if (d->kind != DIALOG_CALL)
+		return;
+	for (size_t i = 0; i < d->nmsgs; i++) {
+		const struct dmsg *r = &d->msgs[i], *ack, *bye;
+		const struct sipmsg *m = r->m;
+		struct finding *f;
+		int64_t t1, last, since;
+		int n, ok, after_ack = 0;
+		bool ack_through, bye_on_time = false;
+		double conf;
+		char a[NETADDR_STRLEN], buf[256];
+		size_t off = 0;
+
+		if (m->is_request || m->status < 200 || m->status >= 300 ||
+		    strcmp(m->cseq_method, "INVITE") != 0)
+			continue;
+		if ((r->transport & 0x7f) != PKT_UDP) {
+			check_reliable(d, r, fs);
+			continue;
+		}
+		n = r->retrans < DIALOG_RETRANS_KEPT ? (int)r->retrans :
+		    DIALOG_RETRANS_KEPT;
+		if (n < MIN_RETRANS_WITH_BYE)
+			continue;
+		ok = pattern_matches(r, &t1);
+		if (ok < n - 1)
+			continue;
+		ack = find_ack(d, r);
+		ack_through = ack != NULL && ep_same_ip(&ack->dst, &r->src);
+		if (ack_through)
+			for (int k = 0; k < n; k++)
+				if (r->retrans_ns[k] > ack->ts_ns + DETECT_NS / 2)
+					after_ack++;
+		if (ack_through && after_ack < 4)
+			continue;
+		bye = find_uas_bye(d, r);
+		if (bye != NULL) {
+			since = bye->ts_ns - r->ts_ns;
+			bye_on_time = since >= 64 * t1 - BYE_TOL_NS &&
+			    since <= 64 * t1 + BYE_TOL_NS;
+		}
+		if ((int)r->retrans < MIN_RETRANS && !bye_on_time)
+			continue;
+		last = r->retrans_ns[n - 1];
+		if (bye_on_time)
+			conf = (int)r->retrans < MIN_RETRANS ? 0.6 : 0.9;
+		else if (r->retrans <= DIALOG_RETRANS_KEPT &&
+		    last - r->ts_ns >= 64 * t1 - 4 * DETECT_NS - BYE_TOL_NS &&
+		    last - r->ts_ns <= 64 * t1 + BYE_TOL_NS)
+			conf = 0.8;
+		else
+			conf = 0.7;
+		f = detect_finding_add(fs, DET_ACK_TIMEOUT_DROP, conf, explanation, rem,
+		    "%d answer retransmitted %u times with no ACK getting "
+		    "through (T1 %.0f ms)%s", m->status, r->retrans,
+		    (double)t1 / 1e6, bye_on_time ?
+		    "; BYE at 64*T1: the call drops at ~32 s" : "");
+		add_common_ev(f, r);
+		for (int k = 0; k < n && off < sizeof(buf) - 16; k++)
+			off += (size_t)snprintf(buf + off, sizeof(buf) - off,
+			    "%s+%.2f", k ? " " : "",
+			    (double)(r->retrans_ns[k] - r->ts_ns) / 1e9);
+		detect_ev_at(f, r->cap_idx, r->retrans_frame[0],
+		    r->retrans_ns[0], "2xx retransmissions", "%u at %s s",
+		    r->retrans, buf);
+		if (ack == NULL)
+			detect_ev(f, NULL, "ACK", "none seen for CSeq %u",
+			    m->cseq);
+		else if (!ack_through)
+			detect_ev(f, ack, "ACK", "sent to %s, not to the 2xx "
+			    "source", ep_str(&ack->dst, a, sizeof(a)));
+		else
+			detect_ev(f, ack, "ACK", "seen, but %d retransmissions "
+			    "followed it: it did not reach the UAS", after_ack);
+		if (bye != NULL)
+			detect_ev(f, bye, "BYE", "from the answering side at "
+			    "+%.3f s (64*T1 = %.1f s)",
+			    (double)(bye->ts_ns - r->ts_ns) / 1e9,
+			    (double)(64 * t1) / 1e9);
+	}
+}

@@ -1,0 +1,438 @@
+/*
+ * detect_audio.c - one_way_audio and no_audio: per call and direction, the
+ * RTP packet rate against the rate the SDP implies.
+ *
+ * Each side's SDP (RFC 3264 offer/answer; RFC 8866 c=, m=, a=ptime) says
+ * where it wants media.  Behind NAT without a working ALG (or with one
+ * that rewrites wrongly) the address in c=/m= is not where the packets
+ * must go, and the peer's RTP is lost (RFC 4961 symmetric RTP and RFC 7362
+ * latching are the usual cures).  In the capture, over the answered part
+ * of the call (answer to BYE or the last packet, narrowed to the span
+ * that carried RTP in either direction when there was any, and cut at the
+ * first SDP that restricts audio: sendonly/recvonly/inactive, c=0.0.0.0
+ * or port 0, so negotiated one-way calls such as the FreeSWITCH sip-rtp-*
+ * samples and holds stay silent), with the SDPs in force before it:
+ *   expected = window * 1000 / ptime (a=ptime of the sender, else of the
+ *   receiver, else 20 ms: 50 pps; G.723 30 ms);
+ *   one_way_audio: one direction >= 80 % of expected (and >= 50
+ *     packets), the other < 5 %, over a window of >= 2 s.  This is NOT
+ *     the catalogue's 5 s minimum (ALG-REFERENCE.md section 3): the
+ *     real-kernel lab calls carry only 3 s of audio, and 100 packets
+ *     against none is no less clear.  The price is that a direction
+ *     starting late is judged on a short window too; the ratios keep
+ *     that quiet (a direction 1 s late in a 3 s call still carries
+ *     ~66 %, far above 5 %), and the summary states the threshold;
+ *   no_audio: both < 5 % over >= 2 s, when the call carries some RTP or
+ *     RTCP, or this capture showed RTP on an earlier call (a capture of
+ *     signalling only says nothing about media); and, at any rate, an
+ *     audio m= with a port below 1024 or no c= (Linux nf_nat_sip drops
+ *     such a message).
+ * Evidence: packets per direction, the silent direction's announced
+ * address (private or not), where the live direction's RTP really comes
+ * from when that is not the sender's c=, and streams sent to addresses no
+ * SDP announced.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "detect/detect_int.h"
+
+#define MIN_WINDOW_NS (2 * DETECT_NS)
+/* A stream is refused when ICMP destination unreachable errors came back
+ * for it at least this often, from its start (the first within
+ * REFUSED_EDGE_NS of its first packet) to its end (the last within
+ * REFUSED_EDGE_NS of its last): a port that opened late, or closed at
+ * hangup while the last packets were on the way, does not count. */
+#define REFUSED_MIN_ICMP 2
+#define REFUSED_EDGE_NS (2 * DETECT_NS)
+#define MIN_LIVE_PACKETS 50
+#define LIVE_RATIO 0.80
+#define DEAD_RATIO 0.05
+
+static const char expl_oneway[] =
+    "Each side's SDP (c= address, m= port) says where it wants to receive "
+    "RTP.  Behind NAT the phone's own SDP holds its private address; "
+    "unless something translates it (an ALG, STUN on the phone, or a "
+    "server that latches onto where media really comes from), the far "
+    "end sends its audio to an address that does not route back, and only "
+    "one direction is heard.  An ALG that rewrites c= but not the port, or "
+    "closes its media pinhole, has the same effect.  Flagged when one "
+    "direction carries at least 80 % of the packets its ptime implies "
+    "and the other less than 5 %, over at least 2 s of the answered "
+    "call (the ALG catalogue asks for 5 s; 2 s is used so that calls "
+    "with a few seconds of audio are judged too).";
+static const char rem_oneway[] =
+    "Turn the SIP ALG off and use one NAT traversal method end to end: "
+    "symmetric RTP / comedia (media latching) on the server or SBC, STUN "
+    "or a configured external address on the phone/PBX, or an SBC.  Keep "
+    "the RTP port range forwarded (or pinholes open) where the PBX sits "
+    "behind NAT, and set UDP timeouts of 150-300 s.  See --fix VENDOR.";
+static const char expl_noaudio[] =
+    "Neither direction carries media although both SDPs ask for it: both "
+    "announced addresses are unreachable (private addresses on both sides "
+    "of a NAT, or an ALG that rewrote them wrongly), the media was "
+    "blocked by a firewall, or the SDP itself was dropped.  The Linux ALG "
+    "drops any message whose audio m= port is below 1024 or that has no "
+    "c= line.";
+static const char rem_noaudio[] =
+    "Check that the SDP addresses are public (or reachable) on each leg, "
+    "disable the SIP ALG, open or forward the RTP port range, and let the "
+    "server/SBC latch media (comedia).  See --fix VENDOR.";
+
+struct dirinfo {
+	double pkts, expected, ratio;
+	double pps;
+	const struct dmsg *rx_sdp;     /* the receiver's SDP */
+	const struct dmsg *tx_sdp;     /* the sender's SDP */
+};
+
+static double
+pps_for(const struct sdp_media *tx, const struct sdp_media *rx)
+{
+	int ptime = 0;
+
+	if (tx != NULL && tx->ptime_ms > 0)
+		ptime = tx->ptime_ms;
+	else if (rx != NULL && rx->ptime_ms > 0)
+		ptime = rx->ptime_ms;
+	else if (tx != NULL && strcasecmp(tx->codec, "G723") == 0)
+		ptime = 30;
+	if (ptime < 5 || ptime > 200)
+		ptime = 20;
+	return 1000.0 / ptime;
+}
+
+static bool
+usable(const struct sdp *s)
+{
+	const struct sdp_media *sm = detect_audio_media(s);
+
+	return sm != NULL && sm->dir == SDP_SENDRECV && sm->port != 0 &&
+	    sm->has_conn && !detect_ep_unspecified(&sm->conn);
+}
+
+#define MAX_INTERVALS 16
+
+/*
+ * Spans of [start, end) during which the latest SDP of each side asks for
+ * media both ways (before a hold and after the resume).  Returns how many
+ * were written to out.
+ */
+static int
+open_intervals(const struct dialog *d, int64_t start, int64_t end,
+    int64_t out[][2])
+{
+	bool cu = false, eu = false, was_open = false;
+	int64_t from = 0;
+	int n = 0;
+
+	for (size_t i = 0; i <= d->nmsgs && n < MAX_INTERVALS; i++) {
+		const struct dmsg *m = i < d->nmsgs ? &d->msgs[i] : NULL;
+		int64_t t = m ? m->ts_ns : end;
+		bool now_open;
+
+		if (m != NULL && m->m->sdp == NULL)
+			continue;
+		if (m != NULL) {
+			if (detect_from_caller(d, m))
+				cu = usable(m->m->sdp);
+			else
+				eu = usable(m->m->sdp);
+		}
+		now_open = m != NULL && cu && eu;
+		if (was_open && !now_open) {
+			int64_t a = from > start ? from : start;
+			int64_t b = t < end ? t : end;
+
+			if (b > a) {
+				out[n][0] = a;
+				out[n][1] = b;
+				n++;
+			}
+		}
+		if (!was_open && now_open)
+			from = t;
+		was_open = now_open;
+	}
+	return n;
+}
+
+/* Time of the first SDP in the dialog that stops or restricts audio
+ * (hold, sendonly, port 0 ...), 0 when none: media is judged before it. */
+static int64_t
+restricted(const struct dialog *d)
+{
+	for (size_t i = 0; i < d->nmsgs; i++) {
+		const struct sdp *s = d->msgs[i].m->sdp;
+
+		if (s == NULL)
+			continue;
+		for (int k = 0; k < s->nmedia; k++) {
+			const struct sdp_media *sm = &s->media[k];
+
+			if (strcmp(sm->media, "audio") != 0)
+				continue;
+			if (sm->dir != SDP_SENDRECV || sm->port == 0 ||
+			    !sm->has_conn || detect_ep_unspecified(&sm->conn))
+				return d->msgs[i].ts_ns > 0 ? d->msgs[i].ts_ns : 1;
+		}
+	}
+	return 0;
+}
+
+static void
+linux_drop_rule(const struct dialog *d, struct findings *fs)
+{
+	for (size_t i = 0; i < d->nmsgs; i++) {
+		const struct dmsg *m = &d->msgs[i];
+		const struct sdp *s = m->m->sdp;
+		struct finding *f;
+
+		if (s == NULL)
+			continue;
+		for (int k = 0; k < s->nmedia; k++) {
+			const struct sdp_media *sm = &s->media[k];
+
+			if (strcmp(sm->media, "audio") != 0 || sm->port == 0)
+				continue;
+			if (sm->port >= 1024 && sm->has_conn)
+				continue;
+			f = detect_finding_add(fs, DET_NO_AUDIO, 0.4,
+			    expl_noaudio, rem_noaudio,
+			    "SDP that a Linux-style ALG drops: audio %s",
+			    sm->has_conn ? "m= port below 1024" : "without c=");
+			detect_ev(f, m, "m=", "audio %u %s", sm->port,
+			    sm->proto);
+			return;
+		}
+	}
+}
+
+/* True when s was refused from start to end (see REFUSED_MIN_ICMP). */
+static bool
+refused(const struct rtp_stream *s)
+{
+	return s->icmp_unreach >= REFUSED_MIN_ICMP &&
+	    s->icmp_first_ns <= s->first_ns + REFUSED_EDGE_NS &&
+	    s->icmp_last_ns >= s->last_ns - REFUSED_EDGE_NS;
+}
+
+/* Streams in d that ICMP destination unreachable errors refused. */
+static void
+refused_ev(const struct dialog *d, struct finding *f)
+{
+	char a[NETADDR_STRLEN], b[NETADDR_STRLEN], c[NETADDR_STRLEN];
+
+	for (int i = 0; i < d->nstreams; i++) {
+		const struct rtp_stream *s = d->streams[i];
+
+		if (!refused(s))
+			continue;
+		ep_ip_str(&s->icmp_from, c, sizeof(c));
+		detect_ev_at(f, d->cap_idx, (uint64_t)s->icmp_first_frame,
+		    s->icmp_first_ns, "RTP refused",
+		    "%s -> %s: %lu packets, %lu ICMP destination unreachable "
+		    "from %s%s", ep_str(&s->src, a, sizeof(a)),
+		    ep_str(&s->dst, b, sizeof(b)), (unsigned long)s->packets,
+		    (unsigned long)s->icmp_unreach, c,
+		    ep_same_ip(&s->icmp_from, &s->dst) ?
+		    " (the destination itself: nothing listens there; a "
+		    "router's own public address when it does not loop "
+		    "packets back)" : "");
+	}
+}
+
+/* Streams in d that go to an address no SDP of the receiver announced. */
+static void
+unannounced_dst_ev(const struct dialog *d, struct finding *f)
+{
+	char a[NETADDR_STRLEN], b[NETADDR_STRLEN];
+
+	for (int i = 0; i < d->nstreams; i++) {
+		const struct rtp_stream *s = d->streams[i];
+		bool announced = false;
+
+		for (size_t k = 0; k < d->nmsgs && !announced; k++) {
+			const struct sdp *sd = d->msgs[k].m->sdp;
+
+			for (int j = 0; sd != NULL && j < sd->nmedia; j++)
+				if (ep_eq(&sd->media[j].conn, &s->dst))
+					announced = true;
+		}
+		if (!announced)
+			detect_ev_at(f, d->cap_idx, (uint64_t)s->first_frame,
+			    s->first_ns, "RTP to unannounced address",
+			    "%s -> %s, %lu packets",
+			    ep_str(&s->src, a, sizeof(a)),
+			    ep_str(&s->dst, b, sizeof(b)),
+			    (unsigned long)s->packets);
+	}
+}
+
+/* Where a live direction's RTP comes from vs the sender's SDP c=. */
+static void
+source_ev(const struct dialog *d, int dir, const struct sdp_media *tx,
+    struct finding *f)
+{
+	char a[NETADDR_STRLEN], b[NETADDR_STRLEN];
+
+	if (tx == NULL)
+		return;
+	for (int i = 0; i < d->nstreams; i++) {
+		const struct rtp_stream *s = d->streams[i];
+
+		if (detect_stream_dir(d, s) != dir || s->packets == 0)
+			continue;
+		if (!ep_same_ip(&s->src, &tx->conn))
+			detect_ev_at(f, d->cap_idx, (uint64_t)s->first_frame,
+			    s->first_ns, "RTP source vs c=",
+			    "RTP comes from %s, SDP announced %s",
+			    ep_str(&s->src, a, sizeof(a)),
+			    ep_str(&tx->conn, b, sizeof(b)));
+		return;
+	}
+}
+
+void
+detect_audio(struct detect *dt, const struct dialog *d, struct findings *fs)
+{
+	const struct dmsg *csdp, *esdp;
+	int64_t hold, open[MAX_INTERVALS][2];
+	int nopen;
+	const struct sdp_media *cm, *em;
+	struct dirinfo di[2];          /* 0: caller->callee, 1: reverse */
+	int64_t start, end, first = 0, last = 0;
+	double w;
+	bool any_media = d->rtcp_packets > 0;
+	struct finding *f;
+	char a[NETADDR_STRLEN];
+
+	if (d->kind != DIALOG_CALL)
+		return;
+	linux_drop_rule(d, fs);
+	if (d->answer_ns == 0)
+		return;
+	hold = restricted(d);
+	/* The SDPs in force before any hold: the last of each side before it. */
+	csdp = esdp = NULL;
+	for (size_t i = 0; i < d->nmsgs; i++) {
+		const struct dmsg *m = &d->msgs[i];
+
+		if (m->m->sdp == NULL || (hold != 0 && m->ts_ns >= hold))
+			continue;
+		if (detect_from_caller(d, m))
+			csdp = m;
+		else
+			esdp = m;
+	}
+	cm = csdp ? detect_audio_media(csdp->m->sdp) : NULL;
+	em = esdp ? detect_audio_media(esdp->m->sdp) : NULL;
+	if (cm == NULL || em == NULL)
+		return;
+	start = d->answer_ns;
+	end = d->end_ns > start ? d->end_ns : d->last_ns;
+	for (int i = 0; i < d->nstreams; i++) {
+		const struct rtp_stream *s = d->streams[i];
+
+		if (s->packets == 0)
+			continue;
+		any_media = true;
+		if (first == 0 || s->first_ns < first)
+			first = s->first_ns;
+		if (s->last_ns > last)
+			last = s->last_ns;
+	}
+	/*
+	 * The window is the part of the call that carried media at all
+	 * (a player that sends 3 s of audio in a 30 s call is not one-way
+	 * for the other 27 s), or the whole call when there was none.
+	 */
+	if (first != 0) {
+		if (first > start)
+			start = first;
+		if (last < end)
+			end = last;
+	}
+	nopen = open_intervals(d, start, end, open);
+	w = 0;
+	for (int k = 0; k < nopen; k++)
+		w += (double)(open[k][1] - open[k][0]) / 1e9;
+	if (w * 1e9 < (double)MIN_WINDOW_NS)
+		return;
+	memset(di, 0, sizeof(di));
+	di[0].tx_sdp = csdp;
+	di[0].rx_sdp = esdp;
+	di[1].tx_sdp = esdp;
+	di[1].rx_sdp = csdp;
+	di[0].pps = pps_for(cm, em);
+	di[1].pps = pps_for(em, cm);
+	for (int i = 0; i < d->nstreams; i++) {
+		const struct rtp_stream *s = d->streams[i];
+		int dir = detect_stream_dir(d, s);
+		double p = 0;
+
+		/* refused on the way: sent, never received */
+		for (int k = 0; k < nopen && !refused(s); k++)
+			p += detect_stream_packets_between(s, open[k][0],
+			    open[k][1]);
+
+		if (dir > 0)
+			di[0].pkts += p;
+		else if (dir < 0)
+			di[1].pkts += p;
+	}
+	for (int k = 0; k < 2; k++) {
+		di[k].expected = w * di[k].pps;
+		di[k].ratio = di[k].pkts / di[k].expected;
+	}
+	for (int k = 0; k < 2; k++) {
+		struct dirinfo *live = &di[k], *dead = &di[1 - k];
+		const struct sdp_media *rxm, *txm;
+
+		if (live->ratio < LIVE_RATIO || dead->ratio >= DEAD_RATIO ||
+		    live->pkts < MIN_LIVE_PACKETS)
+			continue;
+		rxm = detect_audio_media(dead->rx_sdp->m->sdp);
+		txm = detect_audio_media(live->tx_sdp->m->sdp);
+		f = detect_finding_add(fs, DET_ONE_WAY_AUDIO,
+		    ep_is_private(&rxm->conn) &&
+		    !ep_is_private(&dead->rx_sdp->src) ? 0.9 : 0.8,
+		    expl_oneway, rem_oneway,
+		    "one-way audio: %s -> %s carries %.0f %% of the expected "
+		    "RTP, the reverse %.0f %% over %.1f s (flagged at >= 80 %% "
+		    "vs < 5 %% over >= 2 s)",
+		    k == 0 ? "caller" : "callee", k == 0 ? "callee" : "caller",
+		    live->ratio * 100, dead->ratio * 100, w);
+		detect_ev(f, NULL, k == 0 ? "RTP caller->callee" :
+		    "RTP callee->caller", "%.0f packets, %.0f expected "
+		    "(%.1f pps)", live->pkts, live->expected, live->pps);
+		detect_ev(f, NULL, k == 0 ? "RTP callee->caller" :
+		    "RTP caller->callee", "%.0f packets, %.0f expected "
+		    "(%.1f pps)", dead->pkts, dead->expected, dead->pps);
+		detect_ev(f, dead->rx_sdp, "c= of the silent receiver",
+		    "%s%s, signalling from %s", rxm->conn_text,
+		    ep_is_private(&rxm->conn) ? " (private)" : "",
+		    ep_str(&dead->rx_sdp->src, a, sizeof(a)));
+		source_ev(d, k == 0 ? 1 : -1, txm, f);
+		refused_ev(d, f);
+		unannounced_dst_ev(d, f);
+		return;
+	}
+	if (di[0].ratio < DEAD_RATIO && di[1].ratio < DEAD_RATIO &&
+	    (any_media || dt->rtp_dialogs > 0)) {
+		f = detect_finding_add(fs, DET_NO_AUDIO, any_media ? 0.7 : 0.5,
+		    expl_noaudio, rem_noaudio,
+		    "no audio: %.0f and %.0f RTP packets where %.0f each were "
+		    "expected over %.1f s", di[0].pkts, di[1].pkts,
+		    di[0].expected, w);
+		detect_ev(f, csdp, "caller c=", "%s:%u%s", cm->conn_text,
+		    cm->port, ep_is_private(&cm->conn) ? " (private)" : "");
+		detect_ev(f, esdp, "callee c=", "%s:%u%s", em->conn_text,
+		    em->port, ep_is_private(&em->conn) ? " (private)" : "");
+		if (!any_media)
+			detect_ev(f, NULL, "RTP", "none for this call, while "
+			    "other calls in the capture carry RTP");
+		refused_ev(d, f);
+		unannounced_dst_ev(d, f);
+	}
+}

@@ -1,0 +1,276 @@
+/*
+ * detect_inbound.c - inbound_call_unanswered: an INVITE that gets no
+ * response at all (the phone does not ring; the caller goes to voicemail).
+ *
+ * An unsolicited INVITE reaches a NATed phone only through a live binding
+ * or pinhole; an ALG pinhole restricted to the registrar
+ * (sip_direct_signalling) or an expired binding drops it silently, and
+ * the caller's Timer A retransmits it at 0.5, 1, 2, 4 ... s (RFC 3261
+ * §17.1.1.2) until Timer B (32 s) or a CANCEL.  A UDP INVITE over 1300
+ * bytes (§18.1.1) is fragmented and fragments are what ALGs and firewalls
+ * drop (SonicWall, FortiGate NP7).  Flagged, only when nothing answered
+ * the INVITE (no 1xx, no final response):
+ *   - the INVITE retransmitted >= 2 times (confidence 0.6);
+ *   - a UDP INVITE carried in IP fragments, or larger than 1300 bytes
+ *     and retransmitted (0.7); one big INVITE sent once may just be at
+ *     the end of the capture.
+ * Requests with no SDP and no Contact (scanners) are ignored.
+ *
+ * The phone's binding (detect_binding.c): the time since the phone last
+ * sent on the 5-tuple the INVITE comes in on (or, failing that, on its
+ * registration flow) is the idle gap g of ALG-REFERENCE.md section 3.
+ * It is printed whenever known; g beyond a NAT UDP timeout preset (30 s
+ * Linux conntrack, 60 s consumer routers, 180 s FortiGate; section 2)
+ * raises the confidence to 0.7 / 0.75 / 0.8 and the summary names the
+ * preset.  An INVITE from another address than the registrar the phone
+ * registered with is what a Linux-style pinhole (sip_direct_signalling)
+ * refuses: 0.7.  Dialogs are reported out of time order (a registration
+ * only after an hour of quiet or at the end of the capture), so when the
+ * binding is not known yet when the INVITE's dialog ends, the INVITE is
+ * kept pending (DETECT_MAX_PENDING) and the gap is reported, as an
+ * inbound_call_unanswered finding on the registration dialog, once the
+ * REGISTERs of that binding are seen.  The gap counts what was seen by
+ * then: packets of dialogs still in flight cannot shorten it.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "detect/detect_int.h"
+
+#define MIN_RETRANS 2
+#define BIG_INVITE 1300
+
+static const char explanation[] =
+    "Nothing answered this INVITE, not even 100 Trying: it never reached "
+    "the phone.  Behind NAT an incoming call needs a live binding; it is "
+    "lost when the NAT/ALG binding expired (UDP timeouts of 30-60 s on "
+    "consumer routers, 30 s Linux conntrack) because the phone sent "
+    "nothing for longer than that, when the ALG only admits INVITEs from "
+    "the registrar, or when a large UDP INVITE is fragmented and the "
+    "fragments are dropped.";
+static const char rem[] =
+    "Disable the SIP ALG (see --fix VENDOR), raise the router's UDP "
+    "timeout to 150-300 s or register/keepalive more often than the NAT "
+    "timeout (CRLF or OPTIONS keepalives), and avoid fragmentation: SIP "
+    "over TCP/TLS, or fewer codecs in the SDP.";
+
+/* What the bindings say about an INVITE from caller to phone at t. */
+struct gapinfo {
+	int known;                     /* detect_binding_last_tx result */
+	int64_t gap;
+	const struct detect_span *sp;
+	const struct detect_binding *b;
+	const struct detect_binding *reg; /* registered, other source */
+	const char *preset;
+	int preset_s;
+};
+
+static void
+gap_lookup(struct detect *dt, const struct ep *phone, const struct ep *caller,
+    int64_t t, struct gapinfo *g)
+{
+	struct detect_binding *b5, *reg;
+
+	memset(g, 0, sizeof(*g));
+	g->known = -1;
+	b5 = detect_binding_get(dt, phone, caller, false);
+	reg = detect_binding_registered(dt, phone);
+	if (reg != NULL && !ep_same_ip(&reg->peer, caller) && b5 == NULL)
+		g->reg = reg;
+	g->b = b5 != NULL ? b5 : reg;
+	if (g->b == NULL)
+		return;
+	g->known = detect_binding_last_tx(g->b, t, &g->gap, &g->sp);
+	if (g->known == 1)
+		g->preset = detect_nat_preset(g->gap, &g->preset_s);
+}
+
+static double
+gap_confidence(const struct gapinfo *g, double conf)
+{
+	double c = 0;
+
+	if (g->preset_s >= 180)
+		c = 0.8;
+	else if (g->preset_s >= 60)
+		c = 0.75;
+	else if (g->preset_s >= 30)
+		c = 0.7;
+	if (g->reg != NULL && c < 0.7)
+		c = 0.7;
+	return c > conf ? c : conf;
+}
+
+/* Appends ", silent 45.0 s on its binding (beyond ...)" and the like. */
+static void
+gap_summary(const struct gapinfo *g, char *buf, size_t n)
+{
+	char a[NETADDR_STRLEN];
+	int k = 0;
+
+	buf[0] = '\0';
+	if (g->known == 1)
+		k = snprintf(buf, n, "; the phone had been silent %.1f s on "
+		    "its binding%s%s%s", (double)g->gap / 1e9,
+		    g->preset ? " (beyond " : "",
+		    g->preset ? g->preset : "", g->preset ? ")" : "");
+	if (k < 0 || (size_t)k >= n)
+		return;
+	if (g->reg != NULL)
+		snprintf(buf + k, n - (size_t)k, "; it came from another "
+		    "address than the registrar %s",
+		    ep_str(&g->reg->peer, a, sizeof(a)));
+}
+
+static void
+gap_evidence(struct finding *f, const struct gapinfo *g,
+    const struct ep *caller)
+{
+	char a[NETADDR_STRLEN], b[NETADDR_STRLEN], c[NETADDR_STRLEN];
+	const struct detect_span *sp = g->sp;
+
+	if (g->b == NULL || f == NULL)
+		return;
+	ep_str(&g->b->phone, a, sizeof(a));
+	ep_str(&g->b->peer, b, sizeof(b));
+	if (g->known == 1 && g->preset)
+		detect_ev_at(f, sp->cap_idx, sp->frame, sp->to_ns,
+		    "binding idle gap", "%.1f s since the phone's last packet "
+		    "on %s -> %s (%s), beyond %s",
+		    (double)g->gap / 1e9, a, b, sp->what, g->preset);
+	else if (g->known == 1)
+		detect_ev_at(f, sp->cap_idx, sp->frame, sp->to_ns,
+		    "binding idle gap", "%.1f s since the phone's last packet "
+		    "on %s -> %s (%s); below the 30 s conntrack and 60 s "
+		    "consumer presets, so only a shorter NAT timeout closes "
+		    "it", (double)g->gap / 1e9, a, b, sp->what);
+	else if (g->known == 0)
+		detect_ev_at(f, sp->cap_idx, sp->frame, sp->to_ns,
+		    "binding idle gap", "under %.0f s: the phone was sending "
+		    "on %s -> %s (%s) around then",
+		    (double)BINDING_MERGE_NS / 1e9, a, b, sp->what);
+	if (g->reg != NULL)
+		detect_ev_at(f, 0, 0, 0, "INVITE source vs registrar",
+		    "INVITE from %s, the phone registered %s with %s; a "
+		    "Linux-style ALG pinhole (sip_direct_signalling) admits "
+		    "only the registrar", ep_str(caller, a, sizeof(a)),
+		    ep_str(&g->reg->phone, b, sizeof(b)),
+		    ep_str(&g->reg->peer, c, sizeof(c)));
+}
+
+static void
+pending_add(struct detect *dt, const struct dmsg *inv)
+{
+	for (int i = 0; i < DETECT_MAX_PENDING; i++) {
+		struct detect_pending *p = &dt->pending[i];
+
+		if (p->used)
+			continue;
+		memset(p, 0, sizeof(*p));
+		p->used = true;
+		p->phone = inv->dst;
+		p->caller = inv->src;
+		p->ts_ns = inv->ts_ns;
+		p->cap_idx = inv->cap_idx;
+		p->frame = inv->frame;
+		p->retrans = inv->retrans;
+		snprintf(p->call_id, sizeof(p->call_id), "%s",
+		    inv->m->call_id);
+		return;
+	}
+	dt->bindings_dropped++;
+}
+
+/* A registration dialog: report the pending INVITEs to its bindings. */
+static void
+resolve(struct detect *dt, const struct dialog *d, struct findings *fs)
+{
+	for (int i = 0; i < DETECT_MAX_PENDING; i++) {
+		struct detect_pending *p = &dt->pending[i];
+		struct gapinfo g;
+		struct finding *f;
+		char sum[200], a[NETADDR_STRLEN];
+		bool mine = false;
+
+		if (!p->used)
+			continue;
+		for (size_t k = 0; k < d->nmsgs && !mine; k++)
+			mine = d->msgs[k].m->is_request &&
+			    strcmp(d->msgs[k].m->method, "REGISTER") == 0 &&
+			    ep_eq(&d->msgs[k].src, &p->phone);
+		if (!mine)
+			continue;
+		p->used = false;
+		gap_lookup(dt, &p->phone, &p->caller, p->ts_ns, &g);
+		if (g.known < 0)
+			continue;  /* registered only after the INVITE */
+		gap_summary(&g, sum, sizeof(sum));
+		f = detect_finding_add(fs, DET_INBOUND_CALL_UNANSWERED,
+		    gap_confidence(&g, 0.6), explanation, rem,
+		    "an incoming INVITE to this binding (%s) got no response%s",
+		    ep_str(&p->phone, a, sizeof(a)), sum);
+		detect_ev_at(f, p->cap_idx, p->frame, p->ts_ns, "INVITE",
+		    "Call-ID %s, %u retransmission(s), no response",
+		    p->call_id, p->retrans);
+		gap_evidence(f, &g, &p->caller);
+	}
+}
+
+void
+detect_inbound_call_unanswered(struct detect *dt, const struct dialog *d,
+    struct findings *fs)
+{
+	const struct dmsg *inv = detect_initial(d), *cancel = NULL;
+	bool big, frag;
+	uint32_t size;
+	struct finding *f;
+	struct gapinfo g;
+	char sum[200];
+	double conf;
+
+	if (d->kind == DIALOG_REGISTER) {
+		resolve(dt, d, fs);
+		return;
+	}
+	if (inv == NULL || (inv->m->sdp == NULL && inv->m->ncontact == 0))
+		return;
+	for (size_t i = 0; i < d->nmsgs; i++) {
+		const struct dmsg *m = &d->msgs[i];
+
+		if (!m->m->is_request && m->m->cseq == inv->m->cseq &&
+		    strcmp(m->m->cseq_method, "INVITE") == 0)
+			return;
+		if (cancel == NULL && m->m->is_request &&
+		    strcmp(m->m->method, "CANCEL") == 0)
+			cancel = m;
+	}
+	size = inv->ip_len > inv->m->raw_len ? inv->ip_len :
+	    (uint32_t)inv->m->raw_len;
+	frag = inv->nfrags > 1;
+	big = (inv->transport & 0x7f) == PKT_UDP && (frag ||
+	    (inv->m->raw_len > BIG_INVITE && inv->retrans >= 1));
+	if (inv->retrans < MIN_RETRANS && !big)
+		return;
+	if (big)
+		conf = 0.7;
+	else
+		conf = 0.6;
+	gap_lookup(dt, &inv->dst, &inv->src, inv->ts_ns, &g);
+	if (g.b == NULL)
+		pending_add(dt, inv);
+	conf = gap_confidence(&g, conf);
+	gap_summary(&g, sum, sizeof(sum));
+	f = detect_finding_add(fs, DET_INBOUND_CALL_UNANSWERED, conf, explanation, rem,
+	    "INVITE %s got no response at all%s%s",
+	    inv->retrans ? "retransmitted" : "sent once",
+	    big ? (frag ? "; it was IP-fragmented" :
+	    "; it is larger than 1300 bytes over UDP") : "", sum);
+	detect_ev(f, inv, "INVITE", "%u retransmission(s), %u bytes%s",
+	    inv->retrans, size, frag ? ", in IP fragments" : "");
+	if (frag)
+		detect_ev(f, inv, "IP fragments", "%u", inv->nfrags);
+	if (cancel != NULL)
+		detect_ev(f, cancel, "CANCEL", "at +%.3f s",
+		    (double)(cancel->ts_ns - inv->ts_ns) / 1e9);
+	gap_evidence(f, &g, &inv->src);
+}

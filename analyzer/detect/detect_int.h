@@ -1,0 +1,214 @@
+/*
+ * detect_int.h - what the detector modules (detect_*.c) share with
+ * detect.c: the detector state, helpers to add findings and evidence, and
+ * small views of a dialog (who sent a message, which SDP each side sent,
+ * which way an RTP stream runs).  Not for callers of the library: they use
+ * detect.h.
+ *
+ * Every detector has the same shape: it reads one finished dialog and may
+ * append findings to fs (detect_finding_add returns NULL once
+ * DETECT_MAX_FINDINGS are used; detectors just stop then).  State that
+ * spans dialogs lives in struct detect.  Detectors never allocate.
+ */
+#ifndef SIPALG_DETECT_INT_H
+#define SIPALG_DETECT_INT_H
+
+#include <stdarg.h>
+
+#include "detect/detect.h"
+
+#define DETECT_NS 1000000000LL
+
+/* Indexes into detect_ids[] and detect_verdict.by_id[]. */
+enum detect_id {
+	DET_ACK_TIMEOUT_DROP,
+	DET_ONE_WAY_AUDIO,
+	DET_NO_AUDIO,
+	DET_RINGING_AFTER_ANSWER,
+	DET_INBOUND_CALL_UNANSWERED,
+	DET_REGISTRATION_FAILURE,
+	DET_CALLER_ID_MISMATCH,
+	DET_TRANSFER_FAILURE,
+	DET_SESSION_REFRESH_FAILURE,
+	DET_MEDIA_LOST_AFTER_HOLD,
+	DET_ALG_REWRITE_EVIDENCE,
+	DET_COUNT
+};
+
+/*
+ * Fingerprints of the ALG itself (ALG-REFERENCE.md section 4) and of its
+ * absence, collected over the whole capture for the verdict.  Each kind
+ * counts once in the score however often it is seen.
+ */
+enum alg_hit {
+	HIT_RECEIVED_RESTORED,    /* response Via received= = own private IP */
+	HIT_PRIVATE_RESIDUE,      /* public Via/Contact/c= beside private Call-ID, a=rtcp, i= */
+	HIT_CONTENT_LENGTH,       /* Content-Length does not match the body */
+	HIT_MPORT_MISMATCH,       /* public c= right, m= port not the RTP port */
+	HIT_ICE_RESIDUE,          /* c= public, only private host candidates */
+	HIT_PAIR_REWRITTEN,       /* inside and outside copies differ as NAT would */
+	HIT_ALG_COUNT,
+	/* Against an ALG: a NATed UA's private address left on the public side. */
+	HIT_NOALG_PRIVATE_LEAK = HIT_ALG_COUNT,
+	HIT_NOALG_RECEIVED_PUBLIC, /* inside: received= shows the public NAT address */
+	HIT_KIND_COUNT
+};
+
+/* Registration bindings followed across Call-IDs (per AOR). */
+#define DETECT_AORS 256
+
+struct detect_aor {
+	char aor[256];
+	struct ep contact;        /* last Contact of a 2xx-answered REGISTER */
+	int64_t last_ns;
+	bool used;
+};
+
+/*
+ * A phone's binding as the capture shows it: the phone's address:port
+ * (source of its REGISTERs, keepalives and requests) and the peer it
+ * talks to (the registrar for a REGISTER), i.e. one NAT 5-tuple.  When
+ * the phone sent is kept as spans of activity: packets less than
+ * BINDING_MERGE_NS apart fall in one span, so "the last packet before t"
+ * is exact whenever the phone was silent for longer than that (the
+ * smallest NAT timeout preset is 30 s) and otherwise known to be shorter.
+ * The oldest span is dropped when BINDING_SPANS are used.
+ */
+#define BINDING_SPANS 16
+#define BINDING_MERGE_NS (20 * DETECT_NS)
+
+struct detect_span {
+	int64_t from_ns, to_ns;   /* first and last packet of the span */
+	uint32_t cap_idx;
+	uint64_t frame;           /* frame of the last packet (0 unknown) */
+	const char *what;         /* "REGISTER", "keepalive" ... (static) */
+};
+
+struct detect_binding {
+	struct ep phone, peer;
+	bool used;
+	bool registered;          /* a REGISTER went from phone to peer */
+	uint64_t keepalives;      /* CRLF/STUN datagrams and OPTIONS pings */
+	int64_t first_ka_ns;
+	struct detect_span span[BINDING_SPANS];
+	int nspan;
+};
+
+/* An unanswered inbound INVITE whose binding was not known yet. */
+struct detect_pending {
+	bool used;
+	struct ep phone, caller;  /* INVITE destination and source */
+	int64_t ts_ns;
+	uint32_t cap_idx;
+	uint64_t frame;
+	uint32_t retrans;
+	char call_id[64];
+};
+
+struct detect {
+	uint64_t dialogs, affected;
+	uint64_t by_id[DET_COUNT];
+	uint64_t hits[HIT_KIND_COUNT];
+	struct evidence hit_ev[HIT_KIND_COUNT]; /* first occurrence of each */
+	uint64_t rtp_dialogs;     /* dialogs that carried RTP */
+	struct detect_aor aors[DETECT_AORS];
+	unsigned aor_next;        /* replacement cursor when full */
+	struct detect_binding bindings[DETECT_MAX_BINDINGS];
+	unsigned nbindings;
+	struct detect_pending pending[DETECT_MAX_PENDING];
+	uint64_t bindings_dropped; /* binding or pending entries not kept */
+};
+
+typedef void (*detect_fn)(struct detect *dt, const struct dialog *d,
+    struct findings *fs);
+
+void detect_ack_timeout_drop(struct detect *, const struct dialog *, struct findings *);
+void detect_audio(struct detect *, const struct dialog *, struct findings *);
+void detect_ringing_after_answer(struct detect *, const struct dialog *, struct findings *);
+void detect_inbound_call_unanswered(struct detect *, const struct dialog *, struct findings *);
+void detect_registration_failure(struct detect *, const struct dialog *, struct findings *);
+void detect_caller_id_mismatch(struct detect *, const struct dialog *, struct findings *);
+void detect_transfer_failure(struct detect *, const struct dialog *, struct findings *);
+void detect_session_refresh_failure(struct detect *, const struct dialog *, struct findings *);
+void detect_media_lost_after_hold(struct detect *, const struct dialog *, struct findings *);
+void detect_alg_rewrite_evidence(struct detect *, const struct dialog *, struct findings *);
+
+/*
+ * Appends a finding with a printf-style summary.  Returns NULL when fs is
+ * full.  expl and rem must be static strings.
+ */
+struct finding *detect_finding_add(struct findings *fs, enum detect_id id,
+    double confidence, const char *expl, const char *rem,
+    const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+/* Appends evidence tied to message m (may be NULL: then ts/frame given). */
+void detect_ev(struct finding *f, const struct dmsg *m, const char *field,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+void detect_ev_at(struct finding *f, uint32_t cap_idx, uint64_t frame,
+    int64_t ts_ns, const char *field, const char *fmt, ...)
+    __attribute__((format(printf, 6, 7)));
+/* Records one ALG (or no-ALG) fingerprint for the verdict. */
+void detect_hit(struct detect *dt, enum alg_hit k, const struct evidence *ev);
+
+/*
+ * Bindings (detect_binding.c).  _get finds the binding (phone, peer), or
+ * creates it when create is set and the table has room (NULL otherwise:
+ * counted in bindings_dropped).  _tx records a packet the phone sent on
+ * it.  _last_tx tells when the phone last sent before t: returns 1 with
+ * *gap_ns exact and *sp the span that ended then, 0 when it was sending
+ * less than BINDING_MERGE_NS before t (gap below that), -1 when nothing
+ * is known before t.  _feed records the phone-side packets of a finished
+ * dialog (REGISTERs create bindings, OPTIONS pings count as keepalives,
+ * other messages refresh bindings already known).
+ */
+struct detect_binding *detect_binding_get(struct detect *dt,
+    const struct ep *phone, const struct ep *peer, bool create);
+void detect_binding_tx(struct detect_binding *b, int64_t ts_ns,
+    uint32_t cap_idx, uint64_t frame, const char *what);
+int detect_binding_last_tx(const struct detect_binding *b, int64_t t,
+    int64_t *gap_ns, const struct detect_span **sp);
+void detect_binding_feed(struct detect *dt, const struct dialog *d);
+/* Keepalives seen from phone to any peer. */
+uint64_t detect_binding_keepalives(const struct detect *dt,
+    const struct ep *phone);
+/* The registered binding of phone (to any registrar), NULL none. */
+struct detect_binding *detect_binding_registered(struct detect *dt,
+    const struct ep *phone);
+
+/*
+ * NAT UDP timeout presets (ALG-REFERENCE.md section 2): the largest
+ * preset gap_ns exceeds, NULL when none; the text names every preset
+ * exceeded ("30 s Linux conntrack and 60 s consumer-router UDP
+ * timeout").  *secs gets the largest exceeded.
+ */
+const char *detect_nat_preset(int64_t gap_ns, int *secs);
+/* Same for media pinholes: 120 s conntrack stream / Juniper, 300 s ZyXEL. */
+const char *detect_media_preset(int64_t gap_ns, int *secs);
+
+/* True when m was sent by the caller side (the initial request's sender). */
+bool detect_from_caller(const struct dialog *d, const struct dmsg *m);
+/* Last message with SDP sent by the caller (or callee) side, NULL none. */
+const struct dmsg *detect_last_sdp(const struct dialog *d, bool caller);
+/* The initial INVITE (first request of the dialog), NULL if not a call. */
+const struct dmsg *detect_initial(const struct dialog *d);
+/* First 2xx answering the initial INVITE, NULL none. */
+const struct dmsg *detect_answer(const struct dialog *d);
+/* First audio m= line of an SDP with a usable port, NULL none. */
+const struct sdp_media *detect_audio_media(const struct sdp *s);
+/*
+ * Direction of stream s in d: 1 caller->callee, -1 callee->caller, 0
+ * unknown.  Judged by SDP endpoints first, then addresses.
+ */
+int detect_stream_dir(const struct dialog *d, const struct rtp_stream *s);
+/* Packets of s between [from_ns, to_ns) from its rate strip (approximate
+ * to one strip slot). */
+double detect_stream_packets_between(const struct rtp_stream *s,
+    int64_t from_ns, int64_t to_ns);
+/* Parses the host part of a SIP URI (sip:user@host:port;...) as an IP
+ * literal into e.  Returns 0, -1 when the host is a name or absent. */
+int detect_uri_ip(const char *uri, struct ep *e);
+/* The IP literal after '@' in a Call-ID, or -1. */
+int detect_callid_ip(const char *callid, struct ep *e);
+/* True when e is an IPv4/IPv6 unspecified address (c=0.0.0.0, hold). */
+bool detect_ep_unspecified(const struct ep *e);
+
+#endif /* SIPALG_DETECT_INT_H */

@@ -1,0 +1,189 @@
+/*
+ * remedy.c - how to disable the SIP ALG, per vendor (remedy.h).
+ *
+ * Sources: the vendors' manuals and knowledge-base articles named in
+ * ALG-REFERENCE.md section 0 (Cisco ASA SIP inspection, Fortinet
+ * session-helper/voip profile, SonicWall VoIP settings, Juniper security
+ * alg), and the providers' router pages collected there (V1, P3).  Only
+ * commands known to exist are given; where a vendor has no CLI the web
+ * menu is named, and where there is no switch at all the answer is
+ * bridge mode behind a router that can be configured.
+ */
+#include <stdbool.h>
+#include <strings.h>
+#include <string.h>
+
+#include "detect/remedy.h"
+
+const struct remedy remedy_table[] = {
+	{ "cisco-ios", "ios cisco", "Cisco IOS router (NAT)",
+	  "  configure terminal\n"
+	  "   no ip nat service sip udp port 5060\n"
+	  "   no ip nat service sip tcp port 5060\n"
+	  "  end\n"
+	  "  write memory\n" },
+	{ "cisco-asa", "asa", "Cisco ASA (SIP inspection)",
+	  "  configure terminal\n"
+	  "   policy-map global_policy\n"
+	  "    class inspection_default\n"
+	  "     no inspect sip\n"
+	  "  end\n"
+	  "  write memory\n"
+	  "  (use the policy-map and class names of your configuration;\n"
+	  "   'show running-config policy-map' lists them)\n" },
+	{ "cisco-pix", "pix", "Cisco PIX",
+	  "  PIX 6.x:\n"
+	  "    configure terminal\n"
+	  "    no fixup protocol sip 5060\n"
+	  "    no fixup protocol sip udp 5060\n"
+	  "    write memory\n"
+	  "  PIX 7.x and later: as Cisco ASA (no inspect sip).\n" },
+	{ "fortinet", "fortigate fortios", "Fortinet FortiGate (FortiOS)",
+	  "  config system settings\n"
+	  "      set default-voip-alg-mode kernel-helper-based\n"
+	  "      set sip-helper disable\n"
+	  "      set sip-nat-trace disable\n"
+	  "  end\n"
+	  "  config system session-helper\n"
+	  "      show                 (note the entry number of 'sip')\n"
+	  "      delete <that number>\n"
+	  "  end\n"
+	  "  Then clear the existing sessions (diagnose sys session clear, or\n"
+	  "  reboot).  In a VDOM configuration run the settings part in each\n"
+	  "  VDOM.  Firewall policies carrying a VoIP profile keep the\n"
+	  "  proxy-based ALG: remove the profile from those policies.\n" },
+	{ "sonicwall", "sonicos", "SonicWall (SonicOS)",
+	  "  In the web UI under VoIP > Settings (SonicOS 7: Network >\n"
+	  "  VoIP > Settings), clear 'Enable SIP Transformations' and accept.\n"
+	  "  On the same page turn 'Enable consistent NAT' on: it keeps one\n"
+	  "  public port per phone, which registrations need.\n" },
+	{ "juniper", "junos srx screenos", "Juniper SRX (Junos) / ScreenOS",
+	  "  Junos:\n"
+	  "    configure\n"
+	  "    set security alg sip disable\n"
+	  "    commit\n"
+	  "  ScreenOS:\n"
+	  "    unset alg sip enable\n"
+	  "    save\n" },
+	{ "mikrotik", "routeros", "MikroTik RouterOS",
+	  "  /ip firewall service-port disable sip\n"
+	  "  (the change applies to new connections; remove old ones with\n"
+	  "   /ip firewall connection remove [find] or reboot)\n" },
+	{ "edgerouter", "ubiquiti edgeos", "Ubiquiti EdgeRouter (EdgeOS)",
+	  "  configure\n"
+	  "  set system conntrack modules sip disable\n"
+	  "  commit ; save\n" },
+	{ "unifi", "usg udm", "Ubiquiti UniFi (USG, UDM)",
+	  "  USG: the gateway takes EdgeOS settings from config.gateway.json on\n"
+	  "  the controller:\n"
+	  "    {\"system\": {\"conntrack\": {\"modules\": {\"sip\":\n"
+	  "        {\"disable\": \"''\"}}}}}\n"
+	  "  then force a provision of the USG.\n"
+	  "  UDM/UniFi OS: in the UniFi Network application look in the\n"
+	  "  gateway's advanced/firewall settings for the SIP ALG or conntrack\n"
+	  "  helper switch (its place changes between versions) and turn it\n"
+	  "  off.\n" },
+	{ "pfsense", "opnsense", "pfSense / OPNsense",
+	  "  There is no SIP ALG by default (uninstall the siproxd package if\n"
+	  "  it was added).  The problem is usually outbound NAT changing the\n"
+	  "  source port: in the web UI under Firewall > NAT > Outbound choose\n"
+	  "  Hybrid mode and add a rule for the phones or PBX (source their\n"
+	  "  addresses) with 'Static Port' checked.  Under System > Advanced >\n"
+	  "  Firewall & NAT, 'Conservative' optimisation lengthens UDP state\n"
+	  "  timeouts.\n" },
+	{ "netgear", NULL, "Netgear",
+	  "  In the web UI under Advanced > Setup > WAN Setup, check 'Disable\n"
+	  "  SIP ALG' and apply; restart the router and the phones.\n" },
+	{ "tp-link", "tplink", "TP-Link",
+	  "  In the web UI under Advanced > NAT Forwarding > ALG, clear\n"
+	  "  'Enable SIP ALG' and save.  Some models have no switch: then use\n"
+	  "  bridge/access-point mode behind another router.\n" },
+	{ "linksys", NULL, "Linksys",
+	  "  In the web UI under Administration (Management / Advanced\n"
+	  "  Features on older models; Connectivity > Administration on Smart\n"
+	  "  Wi-Fi models) clear 'SIP ALG' and save.\n" },
+	{ "d-link", "dlink", "D-Link",
+	  "  In the web UI under Advanced > Firewall Settings (or Advanced\n"
+	  "  Network) find 'Application Level Gateway (ALG) Configuration' and\n"
+	  "  clear SIP; save and reboot.\n" },
+	{ "zyxel", NULL, "ZyXEL",
+	  "  ZyWALL/USG (ZLD): in the web UI under Configuration > Network >\n"
+	  "  ALG, clear 'Enable SIP ALG' (and 'Enable SIP Transformations').\n"
+	  "  ZyNOS routers: in the web UI under Advanced > ALG, clear SIP ALG.\n" },
+	{ "arris", "surfboard", "Arris / SURFboard gateways",
+	  "  Most firmware offers no SIP ALG switch.  Where the web UI has\n"
+	  "  Firewall or Advanced > Options, look for 'SIP ALG' and clear it;\n"
+	  "  otherwise put the gateway in bridge mode (ask the ISP if needed)\n"
+	  "  and use a router whose ALG can be turned off.\n" },
+	{ "att", "at&t 2wire bgw", "AT&T / 2Wire / BGW gateways",
+	  "  BGW210/BGW320: in the web UI under Firewall > Advanced, turn 'SIP\n"
+	  "  ALG' off and save.  2Wire and older gateways have no switch: use\n"
+	  "  IP Passthrough (Firewall > IP Passthrough) to a router of your own\n"
+	  "  and disable the ALG there.\n" },
+	{ "comcast", "xfinity", "Comcast / Xfinity gateways",
+	  "  The gateway offers no documented SIP ALG switch.  Put it in\n"
+	  "  bridge mode (admin page: Gateway > At a Glance > Bridge Mode, or\n"
+	  "  ask Xfinity) and use a router of your own with the ALG off.\n" },
+	{ "verizon", "fios", "Verizon (Fios) routers",
+	  "  Look in the web UI under Advanced (firewall / security settings)\n"
+	  "  for a SIP ALG switch and turn it off.  Where there is none, use a\n"
+	  "  router of your own behind the ONT (or bridge the Verizon router)\n"
+	  "  with the ALG off.\n" },
+	{ "linux", "netfilter iptables nftables openwrt", "Linux netfilter "
+	  "(nf_conntrack_sip / nf_nat_sip)",
+	  "  Remove the helper assignment: nftables 'ct helper set \"sip...\"'\n"
+	  "  rules, or iptables '-j CT --helper sip' rules in the raw table.\n"
+	  "  Unload and blacklist the modules:\n"
+	  "    modprobe -r nf_nat_sip nf_conntrack_sip\n"
+	  "    printf 'blacklist nf_nat_sip\\nblacklist nf_conntrack_sip\\n' \\\n"
+	  "        > /etc/modprobe.d/no-sip-alg.conf\n"
+	  "  OpenWrt: opkg remove kmod-nf-nathelper-extra (or remove its\n"
+	  "  helper rules).  UDP timeouts (seconds):\n"
+	  "    sysctl -w net.netfilter.nf_conntrack_udp_timeout=60\n"
+	  "    sysctl -w net.netfilter.nf_conntrack_udp_timeout_stream=180\n" },
+};
+
+const size_t remedy_count = sizeof(remedy_table) / sizeof(remedy_table[0]);
+
+const char remedy_general[] =
+    "Whatever the equipment:\n"
+    "  - Turn the SIP ALG (SIP helper, SIP inspection, SIP passthrough)\n"
+    "    off and handle NAT in one place only: the phone/PBX (rport,\n"
+    "    STUN, a configured external address) or the server/SBC (NAT\n"
+    "    detection, symmetric RTP / comedia media latching).\n"
+    "  - Set UDP NAT timeouts of 150-300 s, or keep bindings alive more\n"
+    "    often than the timeout (registration interval, CRLF/OPTIONS\n"
+    "    keepalives, RFC 5626 outbound).\n"
+    "  - Use consistent NAT with endpoint-independent mapping and\n"
+    "    filtering (RFC 4787), so a phone keeps one public port.\n"
+    "  - Where the ALG cannot be disabled, put that box in bridge mode\n"
+    "    and use a router that can; or use SIP over TLS (port 5061), which\n"
+    "    ALGs cannot read.\n";
+
+static bool
+word_in(const char *list, const char *name)
+{
+	size_t n = strlen(name);
+
+	while (list != NULL && *list != '\0') {
+		size_t w = strcspn(list, " ");
+
+		if (w == n && strncasecmp(list, name, n) == 0)
+			return true;
+		list += w;
+		/* cppcheck-suppress nullPointerRedundantCheck ; list+w: not NULL */
+		while (*list == ' ')
+			list++;
+	}
+	return false;
+}
+
+const struct remedy *
+remedy_find(const char *name)
+{
+	for (size_t i = 0; i < remedy_count; i++)
+		if (strcasecmp(remedy_table[i].key, name) == 0 ||
+		    word_in(remedy_table[i].aliases, name))
+			return &remedy_table[i];
+	return NULL;
+}

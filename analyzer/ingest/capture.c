@@ -1,0 +1,348 @@
+/*
+ * capture.c - capture files read through libpcap, merged by time
+ * (capture.h).
+ *
+ * libpcap reads both pcap and pcapng; files are opened with nanosecond
+ * precision so ts.tv_usec of every header holds nanoseconds.  We fopen the
+ * file ourselves and hand the stream to pcap_fopen_offline_with_tstamp_
+ * precision(): open errors then come straight from errno, fstat() gives
+ * the size, and ftello() on the same stream tells how far reading got.
+ *
+ * Merging: each file keeps exactly one frame buffered, the one
+ * pcap_next_ex() returned last.  capture_set_next() hands out the earliest
+ * buffered frame and only on the following call reads the next frame of
+ * that same file.  libpcap's buffer for a handle is reused only by the next
+ * read on that handle, so the frame handed out stays valid without a copy
+ * and the buffered frames of the other files are never touched: memory does
+ * not depend on the number or size of the files.
+ *
+ * Errors after the open are anomalies of the file, which then ends (the
+ * others go on): libpcap's "truncated dump file ..." (a record cut short by
+ * the end of the file) is PCAP_TRUNCATED, anything else PCAP_READ_ERROR;
+ * libpcap's text is kept in capture_info.err.  A frame captured shorter than
+ * it was on the wire counts CAPLEN_SHORT, and a frame longer than
+ * CAP_SNAPLEN is cut there (also CAPLEN_SHORT).
+ *
+ * pcapng with several interfaces: libpcap 1.10 refuses files whose
+ * interfaces have different link types, so pcap_datalink() is the link
+ * type of every frame of a file.
+ */
+#include <errno.h>
+#include <pcap/pcap.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "base/caps.h"
+#include "ingest/capture.h"
+
+/*
+ * The stdio buffer libpcap reads through.  glibc ignores the size given to
+ * setvbuf() without a buffer (it keeps st_blksize, 4 KB: one read(2) per
+ * 4 KB), so the buffer is ours.
+ */
+#define IOBUF_BYTES (1 << 18)
+
+/* Latest second a frame may claim (2^62 ns, see cfile_fill). */
+#define TS_MAX_SEC ((INT64_C(1) << 62) / CAP_NS_PER_SEC)
+
+struct cfile {
+	struct capture_info info;
+	pcap_t *pc;                 /* NULL once the file is done */
+	FILE *fp;                   /* owned by pc */
+	char *iobuf;                /* fp's buffer, freed after fp is closed */
+	int nano;                   /* timestamps are in nanoseconds */
+	int has;                    /* fr holds a frame not yet handed out */
+	struct capture_frame fr;
+};
+
+struct capture_set {
+	struct cfile *f[CAP_FILES];
+	size_t n;
+	int last;                   /* file to read from before the next pick */
+};
+
+struct capture_set *
+capture_set_new(void)
+{
+	struct capture_set *cs = calloc(1, sizeof(*cs));
+
+	if (cs != NULL)
+		cs->last = -1;
+	return cs;
+}
+
+static void
+cfile_close(struct cfile *f)
+{
+	if (f->pc != NULL)
+		pcap_close(f->pc);      /* also closes f->fp */
+	free(f->iobuf);
+	f->pc = NULL;
+	f->fp = NULL;
+	f->iobuf = NULL;
+	f->has = 0;
+	f->info.done = 1;
+}
+
+void
+capture_set_free(struct capture_set *cs)
+{
+	if (cs == NULL)
+		return;
+	for (size_t i = 0; i < cs->n; i++) {
+		cfile_close(cs->f[i]);
+		free(cs->f[i]->info.path);
+		free(cs->f[i]);
+	}
+	free(cs);
+}
+
+size_t
+capture_set_count(const struct capture_set *cs)
+{
+	return cs->n;
+}
+
+struct capture_info *
+capture_set_info(struct capture_set *cs, size_t idx)
+{
+	return idx < cs->n ? &cs->f[idx]->info : NULL;
+}
+
+/*
+ * How far reading got in f: the stream's offset while the file is open,
+ * else where it ended.  ftello() costs a system call, so it is asked here,
+ * when a progress figure is wanted, and not every few frames.
+ */
+static uint64_t
+cfile_offset(const struct cfile *f)
+{
+	off_t o;
+
+	if (f->fp == NULL)
+		return f->info.bytes_read;
+	o = ftello(f->fp);
+	return o >= 0 ? (uint64_t)o : f->info.bytes_read;
+}
+
+void
+capture_set_progress(const struct capture_set *cs, uint64_t *done,
+    uint64_t *total)
+{
+	uint64_t d = 0, t = 0;
+
+	for (size_t i = 0; i < cs->n; i++) {
+		d += cfile_offset(cs->f[i]);
+		t += cs->f[i]->info.size;
+	}
+	*done = d;
+	*total = t;
+}
+
+/* Reads the next frame of f into f->fr; ends the file at EOF or error. */
+static void
+cfile_fill(struct cfile *f)
+{
+	struct pcap_pkthdr *h;
+	const u_char *data;
+	int r;
+	int64_t ts, sec;
+	uint32_t caplen;
+
+	f->has = 0;
+	if (f->pc == NULL)
+		return;
+	r = pcap_next_ex(f->pc, &h, &data);
+	if (r != 1) {
+		if (r == PCAP_ERROR) {
+			const char *e = pcap_geterr(f->pc);
+
+			anomaly_add(&f->info.an, strstr(e, "truncated") != NULL ?
+			    ANOMALY_PCAP_TRUNCATED : ANOMALY_PCAP_READ_ERROR);
+			snprintf(f->info.err, sizeof(f->info.err),
+			    "%s (after frame %llu)", e,
+			    (unsigned long long)f->info.packets);
+			f->info.bytes_read = cfile_offset(f);
+		} else
+			f->info.bytes_read = f->info.size;
+		cfile_close(f);
+		return;
+	}
+	f->info.packets++;
+	caplen = h->caplen;
+	if (caplen > CAP_SNAPLEN)
+		caplen = CAP_SNAPLEN;
+	if (caplen < h->len)
+		anomaly_add(&f->info.an, ANOMALY_CAPLEN_SHORT);
+	/*
+	 * pcapng timestamps are 64-bit counts in any unit, so tv_sec can be
+	 * far past what int64 nanoseconds hold (found by fuzz_capture: a
+	 * signed overflow).  Clamp seconds to [0, TS_MAX_SEC]: 2^62 ns, the
+	 * year 2116, leaves room for every difference and every timeout
+	 * added to a capture time downstream.
+	 */
+	sec = (int64_t)h->ts.tv_sec;
+	if (sec < 0)
+		sec = 0;
+	else if (sec > TS_MAX_SEC)
+		sec = TS_MAX_SEC;
+	ts = sec * CAP_NS_PER_SEC +
+	    (int64_t)h->ts.tv_usec * (f->nano ? 1 : 1000);
+	if (f->info.packets == 1 || ts < f->info.first_ns)
+		f->info.first_ns = ts;
+	if (f->info.packets == 1 || ts > f->info.last_ns)
+		f->info.last_ns = ts;
+	f->fr.frame = f->info.packets;
+	f->fr.ts_ns = ts;
+	f->fr.linktype = f->info.linktype; /* pcap_datalink(), see the top */
+	f->fr.data = data;
+	f->fr.caplen = caplen;
+	f->fr.wirelen = h->len;
+	f->has = 1;
+}
+
+/*
+ * Turns libpcap's open error into a reason for people.  fp is rewound to
+ * look at the magic of files libpcap does not know.
+ */
+static void
+open_reason(FILE *fp, const char *pcap_err, char *err, size_t errlen)
+{
+	uint8_t m[8];
+	size_t got;
+
+	if (strstr(pcap_err, "unknown file format") != NULL) {
+		rewind(fp);
+		got = fread(m, 1, sizeof(m), fp);
+		if (got >= 4 && memcmp(m, "GMBU", 4) == 0)
+			snprintf(err, errlen, "not a pcap or pcapng file "
+			    "(Microsoft Network Monitor 2.x capture; convert "
+			    "it with editcap -F pcap)");
+		else if (got >= 4 && memcmp(m, "RTSS", 4) == 0)
+			snprintf(err, errlen, "not a pcap or pcapng file "
+			    "(Microsoft Network Monitor 1.x capture; convert "
+			    "it with editcap -F pcap)");
+		else if (got >= 8 && memcmp(m, "snoop\0\0\0", 8) == 0)
+			snprintf(err, errlen, "not a pcap or pcapng file "
+			    "(Solaris snoop capture; convert it with editcap "
+			    "-F pcap)");
+		else if (got >= 2 && m[0] == 0x1f && m[1] == 0x8b)
+			snprintf(err, errlen, "not a pcap or pcapng file "
+			    "(gzip-compressed; decompress it first)");
+		else
+			snprintf(err, errlen,
+			    "not a pcap or pcapng file (unknown magic)");
+	} else if (strstr(pcap_err, "only got 0") != NULL &&
+	    strstr(pcap_err, "file header") != NULL)
+		snprintf(err, errlen, "file is empty");
+	else if (strstr(pcap_err, "truncated") != NULL)
+		snprintf(err, errlen, "truncated file header");
+	else
+		snprintf(err, errlen, "%s", pcap_err);
+}
+
+int
+capture_set_add(struct capture_set *cs, const char *path, char *err,
+    size_t errlen)
+{
+	char ebuf[PCAP_ERRBUF_SIZE];
+	struct stat st;
+	struct cfile *f;
+	FILE *fp;
+	pcap_t *pc;
+	const char *name;
+	char *iobuf;
+
+	if (err != NULL && errlen > 0)
+		err[0] = '\0';
+	else {
+		err = ebuf;     /* the caller does not want the reason */
+		errlen = sizeof(ebuf);
+	}
+	if (cs->n >= CAP_FILES) {
+		snprintf(err, errlen, "too many capture files (at most %d)",
+		    CAP_FILES);
+		return -1;
+	}
+	fp = fopen(path, "rb");
+	if (fp == NULL) {
+		snprintf(err, errlen, "%s", strerror(errno));
+		return -1;
+	}
+	if (fstat(fileno(fp), &st) != 0) {
+		snprintf(err, errlen, "%s", strerror(errno));
+		fclose(fp);
+		return -1;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		snprintf(err, errlen, "%s", strerror(EISDIR));
+		fclose(fp);
+		return -1;
+	}
+	if (S_ISREG(st.st_mode) && st.st_size == 0) {
+		snprintf(err, errlen, "file is empty");
+		fclose(fp);
+		return -1;
+	}
+	/*
+	 * A large stdio buffer: fewer read calls on multi-GB captures.
+	 * Without memory for it stdio's own small buffer does.
+	 */
+	iobuf = malloc(IOBUF_BYTES);
+	if (iobuf != NULL)
+		setvbuf(fp, iobuf, _IOFBF, IOBUF_BYTES);
+	ebuf[0] = '\0';
+	pc = pcap_fopen_offline_with_tstamp_precision(fp,
+	    PCAP_TSTAMP_PRECISION_NANO, ebuf);
+	if (pc == NULL) {
+		open_reason(fp, ebuf, err, errlen);
+		fclose(fp);
+		free(iobuf);
+		return -1;
+	}
+	f = calloc(1, sizeof(*f));
+	if (f == NULL || (f->info.path = strdup(path)) == NULL) {
+		free(f);
+		pcap_close(pc);
+		free(iobuf);
+		snprintf(err, errlen, "%s", strerror(ENOMEM));
+		return -1;
+	}
+	f->pc = pc;
+	f->fp = fp;
+	f->iobuf = iobuf;
+	f->nano = pcap_get_tstamp_precision(pc) == PCAP_TSTAMP_PRECISION_NANO;
+	f->info.size = S_ISREG(st.st_mode) ? (uint64_t)st.st_size : 0;
+	f->info.linktype = pcap_datalink(pc);
+	name = pcap_datalink_val_to_name(f->info.linktype);
+	f->info.linkname = name != NULL ? name : "unknown";
+	f->fr.cap_idx = (uint32_t)cs->n;
+	cs->f[cs->n++] = f;
+	cfile_fill(f);
+	return 0;
+}
+
+int
+capture_set_next(struct capture_set *cs, struct capture_frame *out)
+{
+	int best = -1;
+
+	if (cs->last >= 0) {
+		cfile_fill(cs->f[cs->last]);
+		cs->last = -1;
+	}
+	for (size_t i = 0; i < cs->n; i++) {
+		const struct cfile *f = cs->f[i];
+
+		if (f->has && (best < 0 || f->fr.ts_ns < cs->f[best]->fr.ts_ns))
+			best = (int)i;
+	}
+	if (best < 0)
+		return 0;
+	*out = cs->f[best]->fr;
+	cs->f[best]->has = 0;
+	cs->last = best;
+	return 1;
+}

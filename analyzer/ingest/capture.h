@@ -1,0 +1,72 @@
+/*
+ * capture.h - reading capture files through libpcap, several merged by time.
+ *
+ * pcap and pcapng, nanosecond timestamps kept (files are opened with
+ * PCAP_TSTAMP_PRECISION_NANO).  Files are read strictly as a stream: one
+ * frame buffered per file, the earliest of them handed out next, so memory
+ * does not depend on file size.  Errors inside a file after it was opened
+ * (truncated record, read error) become anomalies of that file and end it;
+ * the other files go on.
+ */
+#ifndef SIPALG_CAPTURE_H
+#define SIPALG_CAPTURE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/anomaly.h"
+
+struct capture_set;
+
+/* What is known about one file; owned by the set, valid until freed. */
+struct capture_info {
+	char *path;
+	uint64_t size;          /* file size in bytes (0 if not a regular file) */
+	int linktype;           /* DLT_* of the file (pcapng: of its first interface) */
+	const char *linkname;   /* libpcap's name for it */
+	uint64_t packets;       /* frames read so far */
+	uint64_t bytes_read;    /* file offset reached, set when the file ends
+	                         * (capture_set_progress() asks open files) */
+	int64_t first_ns, last_ns; /* 0 until a frame was read */
+	struct anomalies an;    /* anomalies found while reading and decoding */
+	int done;               /* no more frames */
+	char err[160];          /* why reading stopped early; "" at a clean end */
+};
+
+/* One frame; data valid until the next capture_set_next() call. */
+struct capture_frame {
+	uint32_t cap_idx;
+	uint64_t frame;         /* 1-based within its file */
+	int64_t ts_ns;
+	int linktype;
+	const uint8_t *data;
+	uint32_t caplen;        /* bytes at data */
+	uint32_t wirelen;       /* length on the wire */
+};
+
+/* Returns NULL on OOM. */
+struct capture_set *capture_set_new(void);
+void capture_set_free(struct capture_set *cs);
+
+/*
+ * Opens path and adds it to the set.  Returns 0, or -1 with a reason for
+ * people in err ("not a pcap or pcapng file", "No such file or directory")
+ * and the set unchanged.
+ */
+int capture_set_add(struct capture_set *cs, const char *path, char *err,
+    size_t errlen);
+
+/*
+ * Next frame in time order across the files (ties: lower file index
+ * first).  Returns 1 with *out filled, 0 when every file is exhausted.
+ */
+int capture_set_next(struct capture_set *cs, struct capture_frame *out);
+
+size_t capture_set_count(const struct capture_set *cs);
+/* Borrowed; idx < capture_set_count(). */
+struct capture_info *capture_set_info(struct capture_set *cs, size_t idx);
+/* Sum of file sizes and of bytes read, for a progress line. */
+void capture_set_progress(const struct capture_set *cs, uint64_t *done,
+    uint64_t *total);
+
+#endif /* SIPALG_CAPTURE_H */

@@ -1,0 +1,56 @@
+/*
+ * pkt.h - one decoded transport payload, as the decoder hands it up.
+ *
+ * The decoder (decode.c) peels link layer, tunnels and IP (reassembling
+ * fragments) and emits one struct pkt per UDP datagram, per TCP segment
+ * and per SCTP DATA chunk (payload = the chunk's user data).  payload points into the frame (or into a reassembly buffer)
+ * and is valid only for the duration of the callback.
+ */
+#ifndef SIPALG_PKT_H
+#define SIPALG_PKT_H
+
+#include <stdint.h>
+
+#include "base/netaddr.h"
+
+enum pkt_l4 { PKT_UDP = 17, PKT_TCP = 6, PKT_SCTP = 132 };
+
+/*
+ * Not an IP protocol: set by tcp_reasm on the pkt it hands up with a
+ * message that arrived inside WebSocket frames (RFC 7118).
+ */
+#define PKT_WS 0x80
+
+/*
+ * Not an IP protocol: an ICMP destination unreachable (ICMPv6 type 1)
+ * quoting a UDP datagram that is not SIP.  src, dst and their ports are
+ * the quoted datagram's (the packet that was refused), reporter is who
+ * sent the ICMP; payload is NULL and len 0.
+ */
+#define PKT_ICMP_UNREACH 0x81
+
+/* TCP flag bits as on the wire. */
+#define PKT_TCP_FIN 0x01
+#define PKT_TCP_SYN 0x02
+#define PKT_TCP_RST 0x04
+#define PKT_TCP_PSH 0x08
+#define PKT_TCP_ACK 0x10
+
+struct pkt {
+	uint32_t cap_idx;      /* which capture file (0-based) */
+	uint64_t frame;        /* 1-based frame number within that file */
+	int64_t ts_ns;         /* capture time, ns since the epoch */
+	uint8_t l4;            /* enum pkt_l4 */
+	struct ep src, dst;    /* addresses and ports of the innermost IP */
+	const uint8_t *payload;/* UDP data, TCP data, or SCTP DATA chunk user data */
+	size_t len;            /* bytes at payload (captured, clamped to the claimed length) */
+	uint32_t ip_len;       /* IP datagram length on the wire (after reassembly) */
+	uint16_t nfrags;       /* >1 when reassembled from IP fragments */
+	uint8_t encap_depth;   /* tunnels peeled (IP-in-IP, GRE, ERSPAN) */
+	uint8_t tcp_flags;     /* TCP only */
+	uint32_t tcp_seq;      /* TCP only */
+	uint32_t tcp_ack;      /* TCP only */
+	struct ep reporter;    /* PKT_ICMP_UNREACH only: the ICMP's source */
+};
+
+#endif /* SIPALG_PKT_H */

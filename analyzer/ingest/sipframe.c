@@ -1,0 +1,426 @@
+/*
+ * sipframe.c - recognising SIP by content and cutting bytes into messages
+ * (sipframe.h).
+ *
+ * Recognition must be cheap: it runs on every UDP datagram and most of
+ * those are RTP, whose first byte (version 2: 0x80-0xbf) is never a token
+ * character, so the usual answer costs one table look-up.  A request line
+ * is RFC 3261 §25.1 Request-Line reduced to what a recogniser needs:
+ *
+ *	Method SP scheme ":" 1*uri-char SP "SIP/2.0" CRLF
+ *	  |         |
+ *	  |         ALPHA *( ALPHA / DIGIT / "+" / "-" / "." )  (RFC 3986)
+ *	  1*32 token characters
+ *
+ * and a status line is "SIP/2.0" SP 3DIGIT SP.  "SIP/2.0" is matched
+ * without regard to case (ABNF literals are case-insensitive).
+ *
+ * Framing follows RFC 3261 §18.3: the header block ends at the first empty
+ * line (CRLF CRLF; a bare LF is tolerated as §7.5 suggests), the body is
+ * Content-Length bytes ("l" in compact form, §20.14).  On streams the
+ * length is mandatory in practice and a missing one means no body; in
+ * datagrams a missing one means the body runs to the end of the datagram.
+ * Lines are found with length-bounded memchr(), capped at
+ * CAP_SIP_LINE_BYTES, and a message at CAP_SIP_MSG_BYTES: hitting a cap
+ * counts the anomaly and gives up on the message.  Folded header lines
+ * (§7.3.1) are not joined; a folded Content-Length is not seen.
+ */
+#include <string.h>
+
+#include "base/caps.h"
+#include "ingest/sipframe.h"
+#include "base/text.h"
+
+/* Internal answers of start_line(). */
+#define START_YES	1
+#define START_MORE	0
+#define START_NO	(-1)
+#define START_LONG	(-2)	/* plausible start line beyond the line cap */
+
+#define METHOD_MAX	32
+#define SCHEME_MAX	32
+
+/* RFC 3261 §25.1 token characters. */
+static int
+is_token(uint8_t c)
+{
+	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9'))
+		return 1;
+	switch (c) {
+	case '-': case '.': case '!': case '%': case '*':
+	case '_': case '+': case '`': case '\'': case '~':
+		return 1;
+	}
+	return 0;
+}
+
+static int
+is_alpha(uint8_t c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+static int
+lower(uint8_t c)
+{
+	return (c >= 'A' && c <= 'Z') ? c + 32 : c;
+}
+
+/*
+ * Compares p[0..len) with as much of the literal lit as is available.
+ * Returns 1 when all of lit matched, 0 when the data ran out first while
+ * matching, -1 on a mismatch.
+ */
+static int
+match_prefix(const uint8_t *p, size_t len, const char *lit)
+{
+	size_t i;
+
+	for (i = 0; lit[i] != '\0'; i++) {
+		if (i >= len)
+			return 0;
+		if (lower(p[i]) != lower((uint8_t)lit[i]))
+			return -1;
+	}
+	return 1;
+}
+
+static int
+status_line(const uint8_t *p, size_t len)
+{
+	size_t i;
+	int m = match_prefix(p, len, "SIP/2.0 ");
+
+	if (m <= 0)
+		return m == 0 ? START_MORE : START_NO;
+	for (i = 8; i < 11; i++) {
+		if (i >= len)
+			return START_MORE;
+		if (p[i] < '0' || p[i] > '9')
+			return START_NO;
+	}
+	if (i >= len)
+		return START_MORE;
+	return p[i] == ' ' ? START_YES : START_NO;
+}
+
+static int
+request_line(const uint8_t *p, size_t len)
+{
+	size_t i = 0, u, lim;
+	int m;
+
+	while (i < len && i <= METHOD_MAX && is_token(p[i]))
+		i++;
+	if (i == 0 || i > METHOD_MAX)
+		return START_NO;
+	if (i == len)
+		return START_MORE;
+	if (p[i++] != ' ')
+		return START_NO;
+
+	/* URI scheme. */
+	if (i == len)
+		return START_MORE;
+	if (!is_alpha(p[i]))
+		return START_NO;
+	for (u = i; i < len && i - u <= SCHEME_MAX &&
+	    (is_alpha(p[i]) || (p[i] >= '0' && p[i] <= '9') ||
+	    p[i] == '+' || p[i] == '-' || p[i] == '.'); i++)
+		;
+	if (i == len)
+		return START_MORE;
+	if (p[i++] != ':' || i - u > SCHEME_MAX + 1)
+		return START_NO;
+
+	/* Rest of the URI: no blanks, no control bytes. */
+	u = i;
+	lim = len < CAP_SIP_LINE_BYTES ? len : CAP_SIP_LINE_BYTES;
+	while (i < lim && p[i] > ' ' && p[i] != 0x7f)
+		i++;
+	if (i >= CAP_SIP_LINE_BYTES)
+		return START_LONG;
+	if (i == len)
+		return START_MORE;
+	if (p[i] != ' ' || i == u)
+		return START_NO;
+	i++;
+
+	m = match_prefix(p + i, len - i, "SIP/2.0");
+	if (m <= 0)
+		return m == 0 ? START_MORE : START_NO;
+	i += 7;
+	if (i == len)
+		return START_MORE;
+	if (p[i] == '\n')
+		return START_YES;
+	if (p[i] != '\r')
+		return START_NO;
+	if (i + 1 == len)
+		return START_MORE;
+	return p[i + 1] == '\n' ? START_YES : START_NO;
+}
+
+static int
+start_line(const uint8_t *p, size_t len)
+{
+	int r;
+
+	if (p == NULL || len == 0)
+		return START_MORE;
+	/* One byte decides for RTP, DNS, STUN and most binary traffic. */
+	if (!is_token(p[0]))
+		return START_NO;
+	if (p[0] == 'S' || p[0] == 's') {
+		r = status_line(p, len);
+		if (r != START_NO)
+			return r;
+	}
+	return request_line(p, len);
+}
+
+bool
+sipframe_looks_like_sip(const uint8_t *p, size_t len)
+{
+	return p != NULL && len > 0 && start_line(p, len) == START_YES;
+}
+
+enum sipframe_rc
+sipframe_start(const uint8_t *p, size_t len)
+{
+	switch (start_line(p, len)) {
+	case START_YES:
+		return SIPFRAME_OK;
+	case START_MORE:
+		return SIPFRAME_INCOMPLETE;
+	default:
+		return SIPFRAME_ERROR;
+	}
+}
+
+/*
+ * Finds the end of the header block of p[0..len), which starts with a
+ * non-empty line.  OK sets *hdr_len (the empty line included);
+ * INCOMPLETE when the data ends first; ERROR when a cap is hit (counted).
+ */
+static enum sipframe_rc
+header_end(const uint8_t *p, size_t len, size_t *hdr_len,
+    struct anomalies *an)
+{
+	size_t pos = 0;
+
+	for (;;) {
+		size_t left = len - pos, w, k, content;
+		const uint8_t *nl;
+
+		w = left < CAP_SIP_LINE_BYTES + 2 ? left :
+		    CAP_SIP_LINE_BYTES + 2;
+		nl = w > 0 ? memchr(p + pos, '\n', w) : NULL;
+		if (nl == NULL) {
+			if (left >= CAP_SIP_LINE_BYTES + 2) {
+				anomaly_add(an, ANOMALY_SIP_LINE_TOO_LONG);
+				return SIPFRAME_ERROR;
+			}
+			if (len > CAP_SIP_MSG_BYTES) {
+				anomaly_add(an, ANOMALY_SIP_TOO_LARGE);
+				return SIPFRAME_ERROR;
+			}
+			return SIPFRAME_INCOMPLETE;
+		}
+		k = (size_t)(nl - (p + pos));
+		content = (k > 0 && p[pos + k - 1] == '\r') ? k - 1 : k;
+		if (content > CAP_SIP_LINE_BYTES) {
+			anomaly_add(an, ANOMALY_SIP_LINE_TOO_LONG);
+			return SIPFRAME_ERROR;
+		}
+		pos += k + 1;
+		/* The first line is a checked start line, never empty. */
+		if (content == 0) {
+			*hdr_len = pos;
+			return SIPFRAME_OK;
+		}
+		if (pos > CAP_SIP_MSG_BYTES) {
+			anomaly_add(an, ANOMALY_SIP_TOO_LARGE);
+			return SIPFRAME_ERROR;
+		}
+	}
+}
+
+/*
+ * Content-Length of a header block: 0 with *cl set, 1 when absent,
+ * -1 when not a number.  A number too large for 64 bits is UINT64_MAX.
+ */
+static int
+content_length(const uint8_t *p, size_t hdr_len, uint64_t *cl)
+{
+	const uint8_t *v;
+	size_t vlen, i, digits = 0;
+
+	if (!sipframe_header(p, hdr_len, "Content-Length", 'l', &v, &vlen))
+		return 1;
+	for (i = 0; i < vlen; i++) {
+		if (v[i] >= '0' && v[i] <= '9')
+			digits++;
+		else
+			return -1;
+	}
+	if (digits == 0)
+		return -1;
+	if (text_parse_uint(v, vlen, UINT64_MAX, cl) != 0)
+		*cl = UINT64_MAX;
+	return 0;
+}
+
+enum sipframe_rc
+sipframe_stream(const uint8_t *p, size_t len, size_t *skipped,
+    size_t *msg_len, struct anomalies *an)
+{
+	size_t i = 0, n, hdr_len;
+	uint64_t cl = 0;
+	enum sipframe_rc rc;
+
+	*msg_len = 0;
+	while (i < len && (p[i] == '\r' || p[i] == '\n'))
+		i++;
+	*skipped = i;
+	if (i == len)
+		return SIPFRAME_INCOMPLETE;
+	p += i;
+	n = len - i;
+
+	switch (start_line(p, n)) {
+	case START_YES:
+		break;
+	case START_MORE:
+		return SIPFRAME_INCOMPLETE;
+	case START_LONG:
+		anomaly_add(an, ANOMALY_SIP_LINE_TOO_LONG);
+		return SIPFRAME_ERROR;
+	default:
+		return SIPFRAME_ERROR;
+	}
+
+	rc = header_end(p, n, &hdr_len, an);
+	if (rc != SIPFRAME_OK)
+		return rc;
+	switch (content_length(p, hdr_len, &cl)) {
+	case 1:
+		cl = 0;
+		break;
+	case -1:
+		anomaly_add(an, ANOMALY_SIP_CL_INVALID);
+		return SIPFRAME_ERROR;
+	}
+	if (cl > CAP_SIP_MSG_BYTES || hdr_len + cl > CAP_SIP_MSG_BYTES) {
+		anomaly_add(an, ANOMALY_SIP_TOO_LARGE);
+		return SIPFRAME_ERROR;
+	}
+	*msg_len = hdr_len + (size_t)cl;
+	return n >= *msg_len ? SIPFRAME_OK : SIPFRAME_INCOMPLETE;
+}
+
+enum sipframe_rc
+sipframe_datagram(const uint8_t *p, size_t len, size_t *msg_len,
+    size_t *body_off, struct anomalies *an)
+{
+	size_t hdr_len, end, i;
+	uint64_t cl = 0;
+
+	*msg_len = 0;
+	*body_off = 0;
+	switch (start_line(p, len)) {
+	case START_YES:
+		break;
+	case START_LONG:
+		anomaly_add(an, ANOMALY_SIP_LINE_TOO_LONG);
+		return SIPFRAME_ERROR;
+	default:
+		return SIPFRAME_ERROR;
+	}
+	if (len > CAP_SIP_MSG_BYTES) {
+		anomaly_add(an, ANOMALY_SIP_TOO_LARGE);
+		return SIPFRAME_ERROR;
+	}
+	switch (header_end(p, len, &hdr_len, an)) {
+	case SIPFRAME_OK:
+		break;
+	case SIPFRAME_INCOMPLETE:
+		anomaly_add(an, ANOMALY_SIP_UNPARSEABLE);
+		return SIPFRAME_ERROR;
+	case SIPFRAME_ERROR:
+		return SIPFRAME_ERROR;
+	}
+
+	*body_off = hdr_len;
+	switch (content_length(p, hdr_len, &cl)) {
+	case 1:
+		/* RFC 3261 §18.3: on UDP the body runs to the datagram end. */
+		*msg_len = len;
+		return SIPFRAME_OK;
+	case -1:
+		anomaly_add(an, ANOMALY_SIP_CL_INVALID);
+		*msg_len = len;
+		return SIPFRAME_OK;
+	}
+	if (cl > len - hdr_len) {
+		anomaly_add(an, ANOMALY_SIP_CL_BEYOND_DATA);
+		*msg_len = len;
+		return SIPFRAME_OK;
+	}
+	end = hdr_len + (size_t)cl;
+	*msg_len = end;
+	/* Trailing CRLF or NUL padding is common and harmless. */
+	for (i = end; i < len; i++)
+		if (p[i] != '\r' && p[i] != '\n' && p[i] != '\0')
+			break;
+	if (i < len)
+		anomaly_add(an, ANOMALY_SIP_CL_SHORT);
+	return SIPFRAME_OK;
+}
+
+bool
+sipframe_header(const uint8_t *p, size_t hdr_len, const char *name,
+    char cname, const uint8_t **val, size_t *vlen)
+{
+	const uint8_t *nl, *line, *colon, *v;
+	size_t pos, llen, nlen, n;
+
+	if (p == NULL || name == NULL)
+		return false;
+	/* Skip the start line. */
+	nl = memchr(p, '\n', hdr_len);
+	if (nl == NULL)
+		return false;
+	pos = (size_t)(nl - p) + 1;
+
+	while (pos < hdr_len) {
+		line = p + pos;
+		nl = memchr(line, '\n', hdr_len - pos);
+		llen = nl != NULL ? (size_t)(nl - line) : hdr_len - pos;
+		pos += llen + 1;
+		if (llen > 0 && line[llen - 1] == '\r')
+			llen--;
+		if (llen == 0)
+			break;		/* end of the header block */
+		if (line[0] == ' ' || line[0] == '\t')
+			continue;	/* folded continuation */
+		colon = memchr(line, ':', llen);
+		if (colon == NULL)
+			continue;
+		nlen = (size_t)(colon - line);
+		while (nlen > 0 && (line[nlen - 1] == ' ' ||
+		    line[nlen - 1] == '\t'))
+			nlen--;
+		if (!text_ieq(line, nlen, name) && !(cname != 0 && nlen == 1 &&
+		    lower(line[0]) == lower((uint8_t)cname)))
+			continue;
+		v = colon + 1;
+		n = llen - (size_t)(v - line);
+		text_trim(&v, &n);
+		*val = v;
+		*vlen = n;
+		return true;
+	}
+	return false;
+}

@@ -1,0 +1,75 @@
+/*
+ * report.h - writing analysis results as text, JSON or CSV to a FILE.
+ *
+ * The library never prints on its own: the front-ends pass the stream.
+ * Every string that came from a packet is escaped for its target (text.h),
+ * so terminal escape sequences in SIP headers are shown, not executed, and
+ * JSON output is always valid.
+ *
+ * A report is written incrementally: report_begin, then report_dialog for
+ * each dialog as the analysis hands it over (with its findings, detect.h),
+ * report_stream for each unannounced RTP stream, and report_end with the
+ * ALG verdict and the capture summaries.
+ */
+#ifndef SIPALG_REPORT_H
+#define SIPALG_REPORT_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "analysis.h"
+#include "detect/detect.h"
+#include "sip/dialog.h"
+#include "sip/rtp.h"
+
+enum report_format { REPORT_TEXT, REPORT_JSON, REPORT_CSV };
+
+struct report_opts {
+	enum report_format format;
+	bool messages;            /* list each dialog's messages */
+	bool only_calls;          /* skip REGISTER/OPTIONS/... dialogs */
+	bool all;                 /* text: list dialogs without findings in full */
+	const char *symptom;      /* only findings with this id; NULL all */
+	double min_confidence;    /* only findings at or above this */
+};
+
+struct report;
+
+/* Returns NULL on OOM.  f stays the caller's. */
+struct report *report_new(FILE *f, const struct report_opts *o);
+void report_free(struct report *r);
+
+void report_begin(struct report *r);
+void report_dialog(struct report *r, const struct dialog *d);
+void report_stream(struct report *r, const struct rtp_stream *s);
+/*
+ * Capture summaries (files, packets, SIP messages, anomalies) and close.
+ * Text reports are written here in full: the ALG verdict first, then the
+ * calls with findings, a summary of the others, streams and captures (the
+ * dialogs were spooled to a temporary file as they came).
+ */
+void report_end(struct report *r, struct analysis *a);
+
+/* The same from capture figures held elsewhere (the store). */
+struct detect;
+struct report_capture {
+	const struct capture_info *info;
+	const struct analysis_capstats *stats;
+};
+void report_end_captures(struct report *r, const struct report_capture *caps,
+    size_t n, const struct detect *dt);
+
+/* Dialogs with at least one finding passing the filters, so far. */
+uint64_t report_affected(const struct report *r);
+
+/* True when finding f passes the --symptom / --min-confidence filters. */
+bool report_finding_shown(const struct report *r, const struct finding *f);
+
+/* Formats ns since the epoch as "2026-11-22 10:00:00.123456" (UTC). */
+const char *report_time(int64_t ns, char *buf, size_t n);
+
+/* Which direction a stream runs in its dialog: 1 caller->callee, -1
+ * callee->caller, 0 unknown. */
+int report_stream_dir(const struct dialog *d, const struct rtp_stream *s);
+
+#endif /* SIPALG_REPORT_H */

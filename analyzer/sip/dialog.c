@@ -1,0 +1,592 @@
+/*
+ * dialog.c - grouping SIP messages into dialogs, folding retransmissions,
+ * tracking call state, and reporting dialogs as soon as they are over.
+ *
+ * Messages are grouped by Call-ID (RFC 3261 §8.1.1.4): the INVITE dialog
+ * with its in-dialog requests, or all refreshes of a registration.  A
+ * message is a retransmission of an earlier one in the same group when
+ * direction, top Via branch, CSeq number and method, To tag and method or
+ * status all agree (§17.1.1.3, §17.2.3): it is counted and timed on the
+ * first copy, not stored again.  Keeping the direction in the key matters
+ * behind a proxy, where the same request legitimately crosses twice.
+ *
+ * Memory is bounded by the dialogs in flight.  Every dialog sits on one of
+ * three expiry lists ordered by last activity:
+ *   ENDED    - call over (BYE, final failure, CANCEL): reported after
+ *              CAP_DIALOG_LINGER_NS of quiet, so late retransmissions and
+ *              trailing RTP are still attributed;
+ *   ACTIVE   - calls and subscriptions in progress: CAP_DIALOG_IDLE_NS;
+ *   REGISTER - registrations: refreshes of one binding (same Call-ID,
+ *              RFC 3261 §10.2.4) stay together until CAP_REGISTER_IDLE_NS
+ *              of quiet, so a failing refresh is seen beside the good ones;
+ *   NONCALL  - OPTIONS, MESSAGE ... awaiting their final response:
+ *              CAP_NONCALL_IDLE_NS (then they end like calls).
+ * A global byte budget (CAP_DIALOG_TOTAL_BYTES) evicts the least recently
+ * active dialogs early when a capture holds more than that in flight.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "sip/dialog.h"
+#include "base/text.h"
+
+enum { LRU_ENDED, LRU_ACTIVE, LRU_REGISTER, LRU_NONCALL, LRU_COUNT };
+
+static const int64_t lru_timeout[LRU_COUNT] = {
+	CAP_DIALOG_LINGER_NS, CAP_DIALOG_IDLE_NS, CAP_REGISTER_IDLE_NS,
+	CAP_NONCALL_IDLE_NS,
+};
+
+struct lru {
+	struct dialog *head, *tail; /* head = least recently active */
+};
+
+struct dialog_table {
+	struct htab byid;
+	struct lru lists[LRU_COUNT];
+	size_t count;
+	size_t bytes;
+	uint64_t next_id;
+	dialog_done_fn done;
+	void *user;
+};
+
+static const char *const kind_names[DIALOG_KIND_COUNT] = {
+	"call", "register", "options", "subscribe", "message", "other",
+};
+
+static const char *const state_names[DIALOG_STATE_COUNT] = {
+	"setup", "ringing", "in call", "completed", "cancelled", "rejected",
+	"busy", "diverted", "failed",
+};
+
+const char *
+dialog_kind_name(enum dialog_kind k)
+{
+	return (unsigned)k < DIALOG_KIND_COUNT ? kind_names[k] : "?";
+}
+
+const char *
+dialog_state_name(enum dialog_state s)
+{
+	return (unsigned)s < DIALOG_STATE_COUNT ? state_names[s] : "?";
+}
+
+int64_t
+dialog_duration_ns(const struct dialog *d)
+{
+	int64_t end;
+
+	if (d->answer_ns == 0)
+		return 0;
+	end = d->end_ns != 0 ? d->end_ns : d->last_ns;
+	return end > d->answer_ns ? end - d->answer_ns : 0;
+}
+
+int64_t
+dialog_setup_ns(const struct dialog *d)
+{
+	int64_t t = d->ring_ns != 0 ? d->ring_ns : d->answer_ns;
+
+	return t != 0 ? t - d->start_ns : -1;
+}
+
+static void
+lru_unlink(struct dialog_table *t, struct dialog *d)
+{
+	struct lru *l = &t->lists[d->lru];
+
+	if (d->lru_prev)
+		d->lru_prev->lru_next = d->lru_next;
+	else
+		l->head = d->lru_next;
+	if (d->lru_next)
+		d->lru_next->lru_prev = d->lru_prev;
+	else
+		l->tail = d->lru_prev;
+	d->lru_prev = d->lru_next = NULL;
+}
+
+static void
+lru_append(struct dialog_table *t, struct dialog *d, int which)
+{
+	struct lru *l = &t->lists[which];
+
+	d->lru = which;
+	d->lru_next = NULL;
+	d->lru_prev = l->tail;
+	if (l->tail)
+		l->tail->lru_next = d;
+	else
+		l->head = d;
+	l->tail = d;
+}
+
+/* Which expiry list a dialog belongs on now. */
+static int
+lru_for(const struct dialog *d)
+{
+	switch (d->kind) {
+	case DIALOG_CALL:
+		return d->end_ns != 0 ? LRU_ENDED : LRU_ACTIVE;
+	case DIALOG_SUBSCRIBE:
+		return LRU_ACTIVE;
+	case DIALOG_REGISTER:
+		return LRU_REGISTER;
+	default:
+		return d->end_ns != 0 ? LRU_ENDED : LRU_NONCALL;
+	}
+}
+
+static void
+touch(struct dialog_table *t, struct dialog *d, int64_t now_ns)
+{
+	if (now_ns > d->last_ns)
+		d->last_ns = now_ns;
+	lru_unlink(t, d);
+	lru_append(t, d, lru_for(d));
+	d->lru_ns = d->last_ns;
+}
+
+/*
+ * Media keeps a dialog alive on every packet; moving it to the list tail
+ * each time would cost more than the rest of the RTP path.  The list order
+ * may lag last_ns by up to a second, so expiry can be up to a second late.
+ */
+#define TOUCH_GRANULARITY_NS CAP_NS_PER_SEC
+
+void
+dialog_table_touch(struct dialog_table *t, struct dialog *d, int64_t now_ns)
+{
+	if (now_ns > d->last_ns)
+		d->last_ns = now_ns;
+	if (d->last_ns - d->lru_ns >= TOUCH_GRANULARITY_NS)
+		touch(t, d, now_ns);
+}
+
+static uint64_t
+callid_hash(const char *cid)
+{
+	return htab_hash(cid, strlen(cid), HTAB_SEED);
+}
+
+static int
+callid_match(const struct hnode *n, const void *key)
+{
+	const struct dialog *d = HTAB_ENTRY(n, struct dialog, node);
+
+	return strcmp(d->call_id, (const char *)key) == 0;
+}
+
+struct dialog_table *
+dialog_table_new(dialog_done_fn done, void *user)
+{
+	struct dialog_table *t = calloc(1, sizeof(*t));
+
+	if (t == NULL)
+		return NULL;
+	if (htab_init(&t->byid, 1024) != 0) {
+		free(t);
+		return NULL;
+	}
+	t->done = done;
+	t->user = user;
+	return t;
+}
+
+static size_t
+msg_bytes(const struct sipmsg *m)
+{
+	return sipmsg_mem_bytes(m);
+}
+
+static void
+dialog_release(struct dialog_table *t, struct dialog *d)
+{
+	htab_del(&t->byid, &d->node);
+	lru_unlink(t, d);
+	t->count--;
+	t->bytes -= d->mem_bytes;
+	d->lru_prev = d->lru_next = NULL;
+	if (t->done && t->done(t->user, d))
+		return;
+	dialog_free(d);
+}
+
+void
+dialog_free(struct dialog *d)
+{
+	if (d == NULL)
+		return;
+	for (size_t i = 0; i < d->nmsgs; i++)
+		sipmsg_free(d->msgs[i].m);
+	free(d->msgs);
+	for (int i = 0; i < d->nstreams; i++)
+		free(d->streams[i]);
+	free(d->findings);
+	free(d);
+}
+
+void
+dialog_table_free(struct dialog_table *t)
+{
+	if (t == NULL)
+		return;
+	/* Report what is left in order of first appearance per list. */
+	for (int l = 0; l < LRU_COUNT; l++)
+		while (t->lists[l].head)
+			dialog_release(t, t->lists[l].head);
+	htab_fini(&t->byid);
+	free(t);
+}
+
+void
+dialog_table_expire(struct dialog_table *t, int64_t now_ns)
+{
+	for (int l = 0; l < LRU_COUNT; l++) {
+		struct dialog *d;
+
+		while ((d = t->lists[l].head) != NULL &&
+		    now_ns - d->last_ns > lru_timeout[l])
+			dialog_release(t, d);
+	}
+}
+
+size_t
+dialog_table_count(const struct dialog_table *t)
+{
+	return t->count;
+}
+
+size_t
+dialog_table_bytes(const struct dialog_table *t)
+{
+	return t->bytes;
+}
+
+void
+dialog_table_foreach(struct dialog_table *t,
+    void (*fn)(void *user, struct dialog *d), void *user)
+{
+	for (int l = 0; l < LRU_COUNT; l++) {
+		struct dialog *d = t->lists[l].head, *next;
+
+		for (; d != NULL; d = next) {
+			next = d->lru_next;
+			fn(user, d);
+		}
+	}
+}
+
+/* Evicts least recently active dialogs until the byte budget holds. */
+static void
+enforce_budget(struct dialog_table *t, const struct dialog *keep,
+    struct anomalies *an)
+{
+	static const int order[] = { LRU_ENDED, LRU_NONCALL, LRU_REGISTER,
+	    LRU_ACTIVE };
+
+	while (t->bytes > CAP_DIALOG_TOTAL_BYTES || t->count > CAP_DIALOGS) {
+		struct dialog *victim = NULL;
+
+		for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
+			victim = t->lists[order[i]].head;
+			if (victim == keep)
+				victim = victim->lru_next;
+			if (victim)
+				break;
+		}
+		if (victim == NULL)
+			return;
+		/* A dialog that is over only leaves its linger early. */
+		if (victim->lru != LRU_ENDED) {
+			victim->evicted = true;
+			anomaly_add(an, ANOMALY_DIALOG_TABLE_FULL);
+		}
+		dialog_release(t, victim);
+	}
+}
+
+static enum dialog_kind
+kind_of(const char *method)
+{
+	if (strcmp(method, "INVITE") == 0 || strcmp(method, "ACK") == 0 ||
+	    strcmp(method, "BYE") == 0 || strcmp(method, "CANCEL") == 0 ||
+	    strcmp(method, "PRACK") == 0 || strcmp(method, "UPDATE") == 0)
+		return DIALOG_CALL;
+	if (strcmp(method, "REGISTER") == 0)
+		return DIALOG_REGISTER;
+	if (strcmp(method, "OPTIONS") == 0)
+		return DIALOG_OPTIONS;
+	if (strcmp(method, "SUBSCRIBE") == 0 || strcmp(method, "NOTIFY") == 0 ||
+	    strcmp(method, "PUBLISH") == 0)
+		return DIALOG_SUBSCRIBE;
+	if (strcmp(method, "MESSAGE") == 0)
+		return DIALOG_MESSAGE;
+	return DIALOG_OTHER;
+}
+
+static struct dialog *
+dialog_create(struct dialog_table *t, const struct sipmsg *m,
+    const struct pkt *p)
+{
+	struct dialog *d = calloc(1, sizeof(*d));
+	const char *method = m->is_request ? m->method : m->cseq_method;
+
+	if (d == NULL)
+		return NULL;
+	d->id = ++t->next_id;
+	d->kind = kind_of(method);
+	d->state = DIALOG_SETUP;
+	snprintf(d->call_id, sizeof(d->call_id), "%s", m->call_id);
+	sipmsg_uri_userhost(m->from_uri, d->from, sizeof(d->from));
+	sipmsg_uri_userhost(m->to_uri, d->to, sizeof(d->to));
+	snprintf(d->from_tag, sizeof(d->from_tag), "%s", m->from_tag);
+	snprintf(d->first_method, sizeof(d->first_method), "%s", method);
+	d->cap_idx = p->cap_idx;
+	d->start_ns = d->last_ns = p->ts_ns;
+	d->initial_cseq = m->cseq;
+	d->mem_bytes = sizeof(*d);
+	htab_add(&t->byid, &d->node, callid_hash(d->call_id));
+	lru_append(t, d, lru_for(d));
+	t->count++;
+	t->bytes += d->mem_bytes;
+	return d;
+}
+
+static const char *
+top_branch(const struct sipmsg *m)
+{
+	return m->nvia > 0 ? m->via[0].branch : "";
+}
+
+static bool
+same_transaction_copy(const struct dmsg *a, const struct sipmsg *m,
+    const struct pkt *p)
+{
+	const struct sipmsg *o = a->m;
+
+	return o->is_request == m->is_request && o->cseq == m->cseq &&
+	    o->status == m->status &&
+	    strcmp(o->method, m->method) == 0 &&
+	    strcmp(o->cseq_method, m->cseq_method) == 0 &&
+	    strcmp(top_branch(o), top_branch(m)) == 0 &&
+	    strcmp(o->to_tag, m->to_tag) == 0 &&
+	    ep_eq(&a->src, &p->src) && ep_eq(&a->dst, &p->dst);
+}
+
+/* How far back to look for the original of a retransmission. */
+#define RETRANS_WINDOW 64
+
+static struct dmsg *
+find_original(struct dialog *d, const struct sipmsg *m, const struct pkt *p)
+{
+	size_t lo = d->nmsgs > RETRANS_WINDOW ? d->nmsgs - RETRANS_WINDOW : 0;
+
+	for (size_t i = d->nmsgs; i-- > lo;)
+		if (same_transaction_copy(&d->msgs[i], m, p))
+			return &d->msgs[i];
+	return NULL;
+}
+
+/* Distinct To tags in 1xx-2xx answers to the initial request. */
+static void
+count_fork(struct dialog *d, const struct sipmsg *m)
+{
+	if (m->to_tag[0] == '\0')
+		return;
+	for (size_t i = 0; i < d->nmsgs; i++) {
+		const struct sipmsg *o = d->msgs[i].m;
+
+		if (!o->is_request && o->cseq == d->initial_cseq &&
+		    strcmp(o->to_tag, m->to_tag) == 0)
+			return;
+	}
+	d->nforks++;
+}
+
+static void
+update_call_state(struct dialog *d, const struct sipmsg *m, int64_t ts)
+{
+	bool answered = d->answer_ns != 0;
+
+	if (m->is_request) {
+		if (strcmp(m->method, "INVITE") == 0 && m->to_tag[0] == '\0' &&
+		    !answered && m->cseq > d->initial_cseq) {
+			/* A new initial INVITE after a 401/407 challenge. */
+			d->initial_cseq = m->cseq;
+			d->state = DIALOG_SETUP;
+			d->end_ns = 0;
+			d->final_status = 0;
+		} else if (strcmp(m->method, "CANCEL") == 0 && !answered) {
+			d->state = DIALOG_CANCELLED;
+			if (d->end_ns == 0)
+				d->end_ns = ts;
+		} else if (strcmp(m->method, "BYE") == 0) {
+			d->state = answered ? DIALOG_COMPLETED : DIALOG_CANCELLED;
+			if (d->end_ns == 0 || answered)
+				d->end_ns = ts;
+		}
+		return;
+	}
+	if (strcmp(m->cseq_method, "INVITE") != 0 || m->cseq != d->initial_cseq)
+		return;
+	if (m->status > 100 && m->status < 300)
+		count_fork(d, m);
+	if (answered)
+		return;
+	/* After the caller's CANCEL the final answer (487, or a 408/480 from a
+	 * proxy that raced it) does not change what happened to the call. */
+	if (d->state == DIALOG_CANCELLED && m->status >= 300)
+		return;
+	if (m->status >= 180 && m->status < 200) {
+		if (d->state == DIALOG_SETUP)
+			d->state = DIALOG_RINGING;
+		if (d->ring_ns == 0)
+			d->ring_ns = ts;
+	} else if (m->status >= 200 && m->status < 300) {
+		d->answer_ns = ts;
+		d->state = DIALOG_INCALL;
+		d->final_status = m->status;
+		d->end_ns = 0;
+	} else if (m->status >= 300) {
+		if (m->status == 401 || m->status == 407)
+			return;
+		d->final_status = m->status;
+		d->end_ns = ts;
+		if (m->status < 400)
+			d->state = DIALOG_DIVERTED;
+		else if (m->status == 486 || m->status == 600)
+			d->state = DIALOG_BUSY;
+		else if (m->status == 487)
+			d->state = DIALOG_CANCELLED;
+		else if (m->status < 500 || m->status == 603)
+			d->state = DIALOG_REJECTED;
+		else
+			d->state = DIALOG_FAILED;
+	}
+}
+
+static void
+update_other_state(struct dialog *d, const struct sipmsg *m, int64_t ts)
+{
+	if (m->is_request) {
+		/* A refresh (new CSeq of the dialog's own method) starts over. */
+		if (strcmp(m->method, d->first_method) == 0 &&
+		    m->cseq != d->initial_cseq) {
+			d->initial_cseq = m->cseq;
+			if (d->state != DIALOG_COMPLETED)
+				d->state = DIALOG_SETUP;
+			d->end_ns = 0;
+		}
+		return;
+	}
+	if (m->cseq != d->initial_cseq || m->status < 200)
+		return;
+	if (m->status == 401 || m->status == 407)
+		return;
+	d->final_status = m->status;
+	if (d->kind != DIALOG_SUBSCRIBE && d->kind != DIALOG_REGISTER)
+		d->end_ns = ts;
+	if (m->status < 300)
+		d->state = DIALOG_COMPLETED;
+	else if (m->status < 400)
+		d->state = DIALOG_DIVERTED;
+	else if (m->status == 486 || m->status == 600)
+		d->state = DIALOG_BUSY;
+	else if (m->status < 500 || m->status == 603)
+		d->state = DIALOG_REJECTED;
+	else
+		d->state = DIALOG_FAILED;
+}
+
+static bool
+store_msg(struct dialog_table *t, struct dialog *d, struct sipmsg *m,
+    const struct pkt *p, uint64_t first_frame, struct anomalies *an)
+{
+	struct dmsg *dm;
+	size_t bytes = msg_bytes(m);
+
+	if (d->nmsgs >= CAP_DIALOG_MESSAGES ||
+	    d->raw_bytes + m->raw_len > CAP_DIALOG_BYTES) {
+		anomaly_add(an, ANOMALY_DIALOG_MESSAGES_CAP);
+		d->dropped_msgs++;
+		return false;
+	}
+	if (d->nmsgs == d->msgs_cap) {
+		size_t ncap = d->msgs_cap ? d->msgs_cap * 2 : 8;
+		struct dmsg *nm = realloc(d->msgs, ncap * sizeof(*nm));
+
+		if (nm == NULL)
+			return false;
+		d->msgs = nm;
+		d->mem_bytes += (ncap - d->msgs_cap) * sizeof(*nm);
+		t->bytes += (ncap - d->msgs_cap) * sizeof(*nm);
+		d->msgs_cap = ncap;
+	}
+	dm = &d->msgs[d->nmsgs++];
+	memset(dm, 0, sizeof(*dm));
+	dm->cap_idx = p->cap_idx;
+	dm->frame = p->frame;
+	dm->first_frame = first_frame ? first_frame : p->frame;
+	dm->ts_ns = p->ts_ns;
+	dm->src = p->src;
+	dm->dst = p->dst;
+	dm->transport = p->l4;
+	dm->nfrags = p->nfrags;
+	dm->ip_len = p->ip_len;
+	dm->m = m;
+	d->raw_bytes += m->raw_len;
+	d->mem_bytes += bytes;
+	t->bytes += bytes;
+	return true;
+}
+
+struct dialog *
+dialog_table_add(struct dialog_table *t, struct sipmsg *m,
+    const struct pkt *p, uint64_t first_frame, struct anomalies *an,
+    bool *is_retrans)
+{
+	struct hnode *n;
+	struct dialog *d;
+	struct dmsg *orig;
+
+	*is_retrans = false;
+	n = htab_find(&t->byid, callid_hash(m->call_id), callid_match,
+	    m->call_id);
+	if (n != NULL) {
+		d = HTAB_ENTRY(n, struct dialog, node);
+	} else {
+		if (!m->is_request)
+			anomaly_add(an, ANOMALY_ORPHAN_RESPONSE);
+		d = dialog_create(t, m, p);
+		if (d == NULL) {
+			sipmsg_free(m);
+			return NULL;
+		}
+	}
+
+	orig = find_original(d, m, p);
+	if (orig != NULL) {
+		if (orig->retrans < DIALOG_RETRANS_KEPT) {
+			orig->retrans_ns[orig->retrans] = p->ts_ns;
+			orig->retrans_frame[orig->retrans] = p->frame;
+		}
+		orig->retrans++;
+		d->retrans_total++;
+		*is_retrans = true;
+		sipmsg_free(m);
+		touch(t, d, p->ts_ns);
+		return d;
+	}
+
+	if (d->kind == DIALOG_CALL)
+		update_call_state(d, m, p->ts_ns);
+	else
+		update_other_state(d, m, p->ts_ns);
+	if (!store_msg(t, d, m, p, first_frame, an))
+		sipmsg_free(m);
+	touch(t, d, p->ts_ns);
+	enforce_budget(t, d, an);
+	return d;
+}

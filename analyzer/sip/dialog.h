@@ -1,0 +1,171 @@
+/*
+ * dialog.h - SIP calls and other dialogs, their transactions, state and
+ * media, as the analyzer hands them to reports, detectors and the store.
+ *
+ * A struct dialog groups every message that shares a Call-ID (as sngrep and
+ * Wireshark's VoIP calls do): the INVITE dialog with its re-INVITEs, REFER
+ * and NOTIFYs, or all refreshes of one registration.  Distinct To tags in
+ * responses to the initial request (forked early dialogs, RFC 3261 §12.1)
+ * are counted in nforks.  Retransmissions are recognised per transaction
+ * (top Via branch, CSeq, method or status, To tag, direction) and recorded
+ * on the first copy (retrans_ns[]) instead of being new messages.
+ *
+ * A dialog is a plain record: read it freely while it is handed to you
+ * (callbacks in analysis.h); the dialog table (dialog_table_*) owns it.
+ */
+#ifndef SIPALG_DIALOG_H
+#define SIPALG_DIALOG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/anomaly.h"
+#include "base/caps.h"
+#include "base/htab.h"
+#include "base/netaddr.h"
+#include "ingest/pkt.h"
+#include "sip/rtp.h"
+#include "sip/sipmsg.h"
+
+enum dialog_kind {
+	DIALOG_CALL,        /* INVITE */
+	DIALOG_REGISTER,
+	DIALOG_OPTIONS,
+	DIALOG_SUBSCRIBE,   /* SUBSCRIBE / NOTIFY / PUBLISH */
+	DIALOG_MESSAGE,
+	DIALOG_OTHER,       /* out-of-dialog REFER, INFO, orphan responses ... */
+	DIALOG_KIND_COUNT
+};
+
+/* Call states, as sngrep shows them. */
+enum dialog_state {
+	DIALOG_SETUP,       /* request sent, no final answer */
+	DIALOG_RINGING,     /* 18x seen */
+	DIALOG_INCALL,      /* 2xx to the initial INVITE */
+	DIALOG_COMPLETED,   /* BYE after answer; for non-calls: 2xx */
+	DIALOG_CANCELLED,   /* CANCEL or 487 before answer */
+	DIALOG_REJECTED,    /* 4xx (not 401/407/486/487), 603 */
+	DIALOG_BUSY,        /* 486, 600 */
+	DIALOG_DIVERTED,    /* 3xx */
+	DIALOG_FAILED,      /* 5xx/6xx final response */
+	DIALOG_STATE_COUNT
+};
+
+#define DIALOG_RETRANS_KEPT 16
+
+/* One captured message (first copy); retransmissions are folded in. */
+struct dmsg {
+	uint32_t cap_idx;
+	uint64_t frame;
+	uint64_t first_frame;     /* TCP: frame that held the first byte */
+	int64_t ts_ns;
+	struct ep src, dst;
+	uint8_t transport;        /* PKT_UDP, PKT_TCP, PKT_SCTP; 0x80 | ... for WebSocket */
+	uint16_t nfrags;          /* >1 when carried in IP fragments */
+	uint32_t ip_len;          /* IP datagram size */
+	struct sipmsg *m;         /* owned */
+	uint32_t retrans;         /* retransmissions seen after this copy */
+	int64_t retrans_ns[DIALOG_RETRANS_KEPT]; /* times of the first ones */
+	uint64_t retrans_frame[DIALOG_RETRANS_KEPT];
+};
+
+/* Transport value for messages carried over WebSocket. */
+#define DMSG_WS PKT_WS
+
+struct findings;
+
+struct dialog {
+	struct hnode node;        /* dialog table linkage (private) */
+	struct dialog *lru_prev, *lru_next; /* private */
+	int lru;                  /* private: which expiry list */
+	int64_t lru_ns;           /* private: last_ns when last moved in it */
+
+	uint64_t id;              /* 1-based, in order of first message */
+	enum dialog_kind kind;
+	enum dialog_state state;
+	char call_id[256];
+	char from[256], to[256];  /* user@host of the initial request */
+	char from_tag[128];
+	char first_method[32];
+	uint32_t cap_idx;         /* capture of the first message */
+
+	int64_t start_ns;         /* first message */
+	int64_t ring_ns;          /* first 18x, 0 none */
+	int64_t answer_ns;        /* first 2xx to the initial INVITE, 0 none */
+	int64_t end_ns;           /* BYE, final failure or CANCEL, 0 none */
+	int64_t last_ns;          /* latest packet (SIP or media) */
+	uint32_t initial_cseq;
+	int final_status;         /* final status of the initial request, 0 none */
+	int nforks;               /* distinct To tags answering the initial request */
+
+	struct dmsg *msgs;        /* unique messages in capture order */
+	size_t nmsgs, msgs_cap;
+	uint64_t retrans_total;
+	uint64_t dropped_msgs;    /* beyond CAP_DIALOG_MESSAGES */
+	size_t raw_bytes;         /* raw bytes kept */
+
+	/* RTP streams attributed to this dialog (owned by the dialog once it
+	 * is emitted; see analysis.c). */
+	struct rtp_stream *streams[CAP_DIALOG_STREAMS];
+	int nstreams;
+	uint64_t rtcp_packets;
+	bool evicted;             /* emitted early to respect the memory cap */
+	void *media_eps;          /* private to analysis.c: announced endpoints */
+	struct findings *findings; /* detector results (detect.h), owned; NULL none */
+	size_t mem_bytes;         /* private: approximate heap held */
+};
+
+const char *dialog_kind_name(enum dialog_kind k);
+const char *dialog_state_name(enum dialog_state s);
+
+/* Call duration: from answer to end (or last packet), 0 when unanswered. */
+int64_t dialog_duration_ns(const struct dialog *d);
+/* Setup time: from the first INVITE to the first 18x/2xx, -1 none. */
+int64_t dialog_setup_ns(const struct dialog *d);
+
+/* The dialog table: creation, lookup by Call-ID, and expiry. */
+struct dialog_table;
+
+/*
+ * Called for each dialog leaving the table.  Return false and the table
+ * frees it after the call; return true to keep it (the callee then owns
+ * it and frees it with dialog_free).
+ */
+typedef bool (*dialog_done_fn)(void *user, struct dialog *d);
+
+/* Frees a dialog that was kept by a dialog_done_fn, with its messages and
+ * streams.  NULL is a no-op. */
+void dialog_free(struct dialog *d);
+
+/* Returns NULL on OOM. */
+struct dialog_table *dialog_table_new(dialog_done_fn done, void *user);
+/* Emits (done) and frees every remaining dialog, then the table. */
+void dialog_table_free(struct dialog_table *t);
+
+/*
+ * Adds one parsed SIP message seen at p.  Takes ownership of m in every
+ * case (it is freed when it is a retransmission or cannot be stored).
+ * Returns the dialog it went to, or NULL when dropped (anomaly counted).
+ * *is_retrans tells whether it was a retransmission.
+ */
+struct dialog *dialog_table_add(struct dialog_table *t, struct sipmsg *m,
+    const struct pkt *p, uint64_t first_frame, struct anomalies *an,
+    bool *is_retrans);
+
+/* Marks activity (media) on d at now_ns, keeping it alive. */
+void dialog_table_touch(struct dialog_table *t, struct dialog *d,
+    int64_t now_ns);
+
+/* Emits and frees dialogs whose time has come at capture time now_ns. */
+void dialog_table_expire(struct dialog_table *t, int64_t now_ns);
+
+/* Dialogs in flight, and approximate bytes they hold. */
+size_t dialog_table_bytes(const struct dialog_table *t);
+size_t dialog_table_count(const struct dialog_table *t);
+
+/* Iterates over dialogs in flight (for the analysis' stream bookkeeping). */
+void dialog_table_foreach(struct dialog_table *t,
+    void (*fn)(void *user, struct dialog *d), void *user);
+
+#endif /* SIPALG_DIALOG_H */

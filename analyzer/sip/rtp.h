@@ -1,0 +1,149 @@
+/*
+ * rtp.h - RTP and RTCP recognition and per-stream statistics.
+ *
+ * A stream is one SSRC on one (src, dst) flow.  Statistics follow RFC 3550:
+ * extended highest sequence with wrap-around (A.1), expected and lost
+ * (A.3; never negative: duplicates counted apart), duplicates and
+ * out-of-order packets, interarrival jitter (A.8, in timestamp units and
+ * reported in ms using the payload's clock rate), max inter-arrival gap,
+ * and a packet-rate strip (CAP_RTP_RATE_SECONDS_STRIP slots) so a stream
+ * that stops half way shows it.  A slot covers rate_bucket_sec seconds
+ * (1 at first); when a stream outlives the strip, adjacent slots are merged
+ * pairwise and the width doubles, so the strip always spans the whole
+ * stream.  RTCP SR/RR/SDES/BYE packets (PT 200-204,
+ * compound) are recognised and counted on the stream of their SSRC.
+ */
+#ifndef SIPALG_RTP_H
+#define SIPALG_RTP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/anomaly.h"
+#include "base/caps.h"
+#include "base/netaddr.h"
+
+/* Parsed fixed RTP header. */
+struct rtp_hdr {
+	uint8_t version, padding, extension, csrc_count, marker, pt;
+	uint16_t seq;
+	uint32_t ts;
+	uint32_t ssrc;
+	size_t header_len;        /* fixed + CSRC + extension */
+	size_t payload_len;       /* minus padding */
+};
+
+/*
+ * Parses an RTP header; returns 0, or -1 when the bytes cannot be RTP
+ * (version != 2, too short, CSRC/extension/padding beyond the data, a
+ * padding count of 0, or marker set with payload type 72-79: the second
+ * byte is then 200-207, an RTCP packet type, RFC 5761 section 4).
+ * h is written only on success.
+ */
+int rtp_parse(const uint8_t *p, size_t len, struct rtp_hdr *h);
+
+/*
+ * True when p is a plausible RTCP compound packet: every sub-packet has
+ * version 2 and a type in 192-223, the first one a type in 200-207 (SR, RR,
+ * SDES, BYE, APP, RTPFB, PSFB, XR) and an SSRC, padding only on the last,
+ * SR/RR long enough for their report blocks, and the sub-packet lengths
+ * ((length + 1) * 4 bytes each) add up to len exactly.  On true, *ssrc gets
+ * the first sender SSRC and *first_pt the first packet type (either
+ * pointer may be NULL).
+ */
+bool rtcp_looks_like(const uint8_t *p, size_t len, uint32_t *ssrc,
+    uint8_t *first_pt);
+
+/*
+ * Heuristic for UDP flows no SDP announced: RTP header valid, payload type
+ * a static audio/video type or dynamic 96-127, payload not empty.  Cheap:
+ * no allocation, a few byte reads.  The port test (even destination port
+ * >= 1024) and "not SIP" are the caller's; a SIP message cannot pass
+ * anyway, as its first byte is ASCII and RTP version 2 needs 0x80-0xbf.
+ * Stricter checks happen per flow (rtp_stream confirms after consecutive
+ * packets with the same SSRC and increasing sequence).
+ */
+bool rtp_looks_like(const uint8_t *p, size_t len);
+
+/* Clock rate of a static payload type (RFC 3551), 0 when unknown. */
+uint32_t rtp_static_clock(int pt);
+/* Name of a static payload type ("PCMU"), NULL when unknown. */
+const char *rtp_static_name(int pt);
+
+struct rtp_stream {
+	struct ep src, dst;
+	uint32_t ssrc;
+	int pt;                   /* payload type of the first packet */
+	uint32_t clock_rate;      /* from SDP or the static table; 8000 default */
+	char codec[32];
+	uint64_t packets, bytes;  /* RTP packets and payload bytes */
+	int64_t first_ns, last_ns;
+	int64_t first_frame, last_frame;
+	uint64_t lost;            /* expected - received, clamped at 0 */
+	uint64_t dup;             /* same sequence seen again */
+	uint64_t ooo;             /* arrived after a higher sequence */
+	uint64_t seq_jumps;       /* large sequence discontinuities (restarts) */
+	int64_t max_gap_ns;       /* largest inter-arrival gap */
+	double jitter;            /* RFC 3550 A.8, in timestamp units */
+	uint64_t rtcp_sr, rtcp_rr, rtcp_other;
+	uint32_t rate_base_sec;   /* epoch second of rate[0] */
+	/*
+	 * Packets per slot; slot i covers seconds [i * rate_bucket_sec,
+	 * (i + 1) * rate_bucket_sec) after rate_base_sec.  Counts saturate
+	 * at 65535.  Divide by rate_bucket_sec for packets per second.
+	 */
+	uint16_t rate[CAP_RTP_RATE_SECONDS_STRIP];
+	uint32_t nrate;           /* slots filled (seconds when bucket is 1) */
+	uint32_t rate_bucket_sec; /* seconds per rate[] slot: 1, 2, 4, ... */
+	/*
+	 * ICMP destination unreachable errors quoting this flow (the
+	 * receiver's host or the router refused it; see rtp_stream_refused).
+	 */
+	uint32_t icmp_unreach;
+	int64_t icmp_first_ns, icmp_first_frame, icmp_last_ns;
+	struct ep icmp_from;      /* who sent the first one */
+
+	/* sequence tracking state (private to rtp.c) */
+	uint32_t base_seq, max_seq, cycles, bad_seq, received_in_seq;
+	int64_t last_transit;
+	bool probation_done;      /* set by the first packet (no probation) */
+	bool have_transit;        /* last_transit valid (reset on restart) */
+	uint64_t expected_prior;  /* expected in epochs before a restart */
+	uint64_t lost_prior;      /* lost in epochs before a restart */
+	uint8_t seen_bits[128];   /* recent sequence numbers, for duplicates */
+};
+
+/*
+ * Records an ICMP destination unreachable quoting one of s's packets,
+ * sent by from at ts_ns in frame.  Bounded: the count saturates.
+ */
+void rtp_stream_refused(struct rtp_stream *s, const struct ep *from,
+    int64_t ts_ns, int64_t frame);
+
+/* Starts a stream for this flow and SSRC. */
+void rtp_stream_init(struct rtp_stream *s, const struct ep *src,
+    const struct ep *dst, uint32_t ssrc);
+
+/*
+ * Accounts one RTP packet (already parsed into h) arriving at ts_ns.
+ * Returns 0, or -1 when h->ssrc differs from the stream's.
+ */
+int rtp_stream_add(struct rtp_stream *s, const struct rtp_hdr *h,
+    int64_t ts_ns, uint64_t frame);
+
+/* Accounts one RTCP packet for this stream. */
+void rtp_stream_add_rtcp(struct rtp_stream *s, uint8_t first_pt);
+
+/*
+ * Jitter in milliseconds, and expected packet count (A.3; summed over the
+ * epochs a sequence restart separates).
+ */
+double rtp_stream_jitter_ms(const struct rtp_stream *s);
+uint64_t rtp_stream_expected(const struct rtp_stream *s);
+/* Mean packets per second between first and last packet:
+ * (packets - 1) / (last - first); 0 with fewer than 2 packets or no
+ * elapsed time. */
+double rtp_stream_pps(const struct rtp_stream *s);
+
+#endif /* SIPALG_RTP_H */

@@ -1,0 +1,779 @@
+/*
+ * sdp.c - a bounded, line-by-line SDP parser (RFC 8866, formerly 4566)
+ * for the fields NAT and SIP ALGs rewrite.
+ *
+ * An SDP body is a sequence of "<type>=<value>" lines ending in CRLF (bare
+ * LF tolerated).  Lines before the first m= describe the session; each m=
+ * opens a media description whose lines override the session ones:
+ *
+ *	v=0
+ *	o=<user> <sess-id> <sess-version> IN IP4 <addr>      origin
+ *	s=<name>
+ *	i=<text>                  session information (Fortinet nat-trace)
+ *	c=IN IP4 <addr>[/ttl[/n]] session connection (default for media)
+ *	a=sendrecv                session direction (RFC 3264 section 5.1)
+ *	m=<media> <port>[/<n>] <proto> <fmt> ...
+ *	c=IN IP4 <addr>           media connection (wins over the session one)
+ *	a=rtpmap:<pt> <name>/<rate>[/<channels>]
+ *	a=rtcp:<port> [IN IP4 <addr>]                        (RFC 3605)
+ *	a=candidate:<fnd> <comp> <transport> <prio> <addr> <port> typ <type> ...
+ *	                                                     (RFC 8445/8839)
+ *
+ * We write our own parser instead of libosip2's sdp_message_parse so the
+ * behaviour on hostile bodies is ours: every line is found with a bounded
+ * memchr through struct cur, capped at CAP_SIP_LINE_BYTES, and every field
+ * is copied into a fixed-size scratch array (struct sdp_state, on the
+ * stack), which caps it at the SDP_*_BYTES of sdp.h.  Unknown line types
+ * and attributes are ignored (RFC 8866 section 5 asks parsers to do so); a
+ * line that is not "<letter>=" or whose known fields do not parse marks
+ * the body SDP_UNPARSEABLE once, and the rest of the body is still used.
+ * m= lines beyond CAP_SDP_MEDIA count SDP_TOO_MANY_MEDIA and their lines
+ * are skipped; payload types and candidates beyond their caps are dropped
+ * and count SDP_VALUES_CAP (once per body each).
+ *
+ * Bodies stay in memory as long as their dialog, so the result is packed
+ * into one right-sized block: the struct sdp, then its media, candidate
+ * and payload arrays sized to the counts really seen, then the strings.
+ * The same packing code measures (arena without a base) and copies, so
+ * the size and the layout cannot disagree.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/arena.h"
+#include "base/cursor.h"
+#include "sip/sdp.h"
+#include "base/text.h"
+
+/* A span of bytes inside the body; never NUL-terminated. */
+struct span {
+	const uint8_t *p;
+	size_t len;
+};
+
+/*
+ * Per-media facts only needed while parsing, and the fixed-size buffers
+ * the media's strings and arrays point to until sdp_pack copies them.
+ */
+struct media_tmp {
+	bool dir_set;             /* direction attribute at media level */
+	bool rtcp_has_addr;
+	char rtcp_addr[64];       /* a=rtcp address as written */
+	bool codec_from_rtpmap;
+	char media[SDP_MEDIA_NAME_BYTES];
+	char proto[SDP_PROTO_BYTES];
+	char conn_text[SDP_ADDR_TEXT_BYTES];
+	char codec[SDP_CODEC_BYTES];
+	char cand_type[CAP_SDP_CANDIDATES][SDP_CAND_TYPE_BYTES];
+	int payloads[CAP_SDP_PAYLOADS];
+	struct sdp_candidate cand[CAP_SDP_CANDIDATES];
+};
+
+/* Parse scratch (a few KB, on the stack); s points into it. */
+struct sdp_state {
+	struct sdp *s;
+	struct sdp sdp;
+	struct sdp_media media[CAP_SDP_MEDIA];
+	struct media_tmp tmp[CAP_SDP_MEDIA];
+	char o_user[SDP_O_USER_BYTES];
+	char o_sess_id[SDP_O_SESS_ID_BYTES];
+	char origin_text[SDP_ADDR_TEXT_BYTES];
+	char conn_text[SDP_ADDR_TEXT_BYTES];
+	char i_line[SDP_I_LINE_BYTES];
+	int cur;                  /* media index, -1 at session level */
+	bool skipping;            /* inside an m= beyond the cap */
+	bool bad;                 /* a malformed line was seen */
+	bool too_many;            /* an m= line beyond CAP_SDP_MEDIA */
+	bool over_cap;            /* a payload/candidate cap was hit */
+};
+
+/*
+ * Static payload types of RFC 3551 section 6 (and the historic ones still
+ * seen in captures).  G.722 is listed at 8000 Hz on purpose: RFC 3551
+ * section 4.5.2 keeps its RTP clock at 8000 for compatibility although it
+ * samples at 16 kHz.
+ */
+/* NOLINTNEXTLINE(clang-analyzer-optin.performance.Padding): small table */
+static const struct {
+	int pt;
+	const char *name;
+	uint32_t rate;
+} static_pt[] = {
+	{ 0, "PCMU", 8000 },
+	{ 3, "GSM", 8000 },
+	{ 4, "G723", 8000 },
+	{ 5, "DVI4", 8000 },
+	{ 6, "DVI4", 16000 },
+	{ 7, "LPC", 8000 },
+	{ 8, "PCMA", 8000 },
+	{ 9, "G722", 8000 },
+	{ 10, "L16", 44100 },
+	{ 11, "L16", 44100 },
+	{ 12, "QCELP", 8000 },
+	{ 13, "CN", 8000 },
+	{ 14, "MPA", 90000 },
+	{ 15, "G728", 8000 },
+	{ 16, "DVI4", 11025 },
+	{ 17, "DVI4", 22050 },
+	{ 18, "G729", 8000 },
+	{ 25, "CelB", 90000 },
+	{ 26, "JPEG", 90000 },
+	{ 28, "nv", 90000 },
+	{ 31, "H261", 90000 },
+	{ 32, "MPV", 90000 },
+	{ 33, "MP2T", 90000 },
+	{ 34, "H263", 90000 },
+};
+
+/* Splits the next blank-separated token off *s; false when none is left. */
+static bool
+next_token(struct span *s, struct span *tok)
+{
+	size_t i = 0, start;
+
+	while (i < s->len && (s->p[i] == ' ' || s->p[i] == '\t'))
+		i++;
+	if (i == s->len) {
+		s->p += s->len;
+		s->len = 0;
+		return false;
+	}
+	start = i;
+	while (i < s->len && s->p[i] != ' ' && s->p[i] != '\t')
+		i++;
+	tok->p = s->p + start;
+	tok->len = i - start;
+	s->p += i;
+	s->len -= i;
+	return true;
+}
+
+/* Splits *s at the first c: *head gets the part before, *s the rest. */
+static bool
+split_at(struct span *s, uint8_t c, struct span *head)
+{
+	const uint8_t *q = s->len > 0 ? memchr(s->p, c, s->len) : NULL;
+
+	if (q == NULL)
+		return false;
+	head->p = s->p;
+	head->len = (size_t)(q - s->p);
+	s->len -= head->len + 1;
+	s->p = q + 1;
+	return true;
+}
+
+static int
+span_uint(struct span t, uint64_t max, uint64_t *out)
+{
+	return text_parse_uint(t.p, t.len, max, out);
+}
+
+/*
+ * Parses "<addr>[/ttl[/n]]" (the slash suffixes are multicast only) into
+ * e and its text; host names leave e at family 0.
+ */
+static void
+parse_addr(struct span a, struct ep *e, char *text, size_t tn)
+{
+	const uint8_t *sl = a.len > 0 ? memchr(a.p, '/', a.len) : NULL;
+
+	if (sl != NULL)
+		a.len = (size_t)(sl - a.p);
+	text_copy(text, tn, a.p, a.len);
+	ep_clear(e);
+	(void)ep_parse_ip(e, (const char *)a.p, a.len);
+}
+
+/* o=<user> <sess-id> <sess-version> <nettype> <addrtype> <addr> */
+static bool
+parse_o(struct sdp_state *st, struct span v)
+{
+	struct sdp *s = st->s;
+	struct span user, id, ver, nt, at, addr;
+	uint64_t n;
+
+	if (!next_token(&v, &user) || !next_token(&v, &id) ||
+	    !next_token(&v, &ver) || !next_token(&v, &nt) ||
+	    !next_token(&v, &at) || !next_token(&v, &addr))
+		return false;
+	text_copy(st->o_user, sizeof(st->o_user), user.p, user.len);
+	text_copy(st->o_sess_id, sizeof(st->o_sess_id), id.p, id.len);
+	if (span_uint(ver, UINT64_MAX, &n) != 0)
+		return false;
+	s->o_version = n;
+	parse_addr(addr, &s->origin, st->origin_text,
+	    sizeof(st->origin_text));
+	return true;
+}
+
+/* c=<nettype> <addrtype> <addr>[/ttl[/n]] */
+static bool
+parse_c(struct span v, struct ep *e, char *text, size_t tn)
+{
+	struct span nt, at, addr, extra;
+
+	if (!next_token(&v, &nt) || !next_token(&v, &at) ||
+	    !next_token(&v, &addr) || next_token(&v, &extra))
+		return false;
+	if (!text_ieq(nt.p, nt.len, "IN") ||
+	    (!text_ieq(at.p, at.len, "IP4") && !text_ieq(at.p, at.len, "IP6")))
+		return false;
+	parse_addr(addr, e, text, tn);
+	return true;
+}
+
+/* m=<media> <port>[/<n>] <proto> <fmt> ... */
+static bool
+parse_m(struct sdp_state *st, struct sdp_media *m, struct media_tmp *t,
+    struct span v)
+{
+	struct span media, port, proto, fmt, count;
+	uint64_t n;
+
+	if (!next_token(&v, &media) || !next_token(&v, &count) ||
+	    !next_token(&v, &proto))
+		return false;
+	text_copy(t->media, sizeof(t->media), media.p, media.len);
+	text_copy(t->proto, sizeof(t->proto), proto.p, proto.len);
+	m->nports = 1;
+	/* "<port>/<count>": split_at leaves the count in count. */
+	if (split_at(&count, '/', &port)) {
+		if (span_uint(count, 65535, &n) != 0 || n == 0)
+			return false;
+		m->nports = (uint16_t)n;
+	} else {
+		port = count;
+	}
+	if (span_uint(port, 65535, &n) != 0)
+		return false;
+	m->port = (uint16_t)n;
+	while (next_token(&v, &fmt)) {
+		if (span_uint(fmt, 127, &n) != 0) {
+			/* Non-RTP formats (udptl t38, "*"): name the first. */
+			if (m->npayloads == 0 && m->codec[0] == '\0')
+				text_copy(t->codec, sizeof(t->codec), fmt.p,
+				    fmt.len);
+			continue;
+		}
+		if (m->npayloads >= CAP_SDP_PAYLOADS) {
+			st->over_cap = true;
+			continue;
+		}
+		m->payloads[m->npayloads++] = (int)n;
+	}
+	return true;
+}
+
+/* rtcp:<port> [IN IP4 <addr>] (RFC 3605 section 2.1) */
+static bool
+parse_rtcp(struct sdp_media *m, struct media_tmp *t, struct span v)
+{
+	struct span port, nt, at, addr;
+	uint64_t n;
+
+	if (!next_token(&v, &port) || span_uint(port, 65535, &n) != 0)
+		return false;
+	m->has_rtcp = true;
+	m->rtcp.port = (uint16_t)n;
+	if (next_token(&v, &nt)) {
+		if (!next_token(&v, &at) || !next_token(&v, &addr))
+			return false;
+		t->rtcp_has_addr = true;
+		if (addr.len > 0 && memchr(addr.p, '/', addr.len) != NULL)
+			addr.len = (size_t)((const uint8_t *)memchr(addr.p,
+			    '/', addr.len) - addr.p);
+		text_copy(t->rtcp_addr, sizeof(t->rtcp_addr), addr.p,
+		    addr.len);
+	}
+	return true;
+}
+
+/* rtpmap:<pt> <name>/<rate>[/<channels>] */
+static bool
+parse_rtpmap(struct sdp_media *m, struct media_tmp *t, struct span v)
+{
+	struct span pt, enc, name;
+	uint64_t n, rate;
+
+	if (!next_token(&v, &pt) || !next_token(&v, &enc) ||
+	    span_uint(pt, 127, &n) != 0)
+		return false;
+	if (!split_at(&enc, '/', &name) || name.len == 0)
+		return false;
+	/* enc now holds "<rate>[/<channels>]". */
+	if (enc.len > 0 && memchr(enc.p, '/', enc.len) != NULL)
+		enc.len = (size_t)((const uint8_t *)memchr(enc.p, '/',
+		    enc.len) - enc.p);
+	if (span_uint(enc, UINT32_MAX, &rate) != 0)
+		return false;
+	if (m->npayloads > 0 && m->payloads[0] == (int)n &&
+	    !t->codec_from_rtpmap) {
+		text_copy(t->codec, sizeof(t->codec), name.p, name.len);
+		m->clock_rate = (uint32_t)rate;
+		t->codec_from_rtpmap = true;
+	}
+	return true;
+}
+
+/*
+ * candidate:<foundation> <component> <transport> <priority> <addr> <port>
+ * typ <type> [...]  (RFC 8839 section 5.1)
+ */
+static bool
+parse_candidate(struct sdp_state *st, struct sdp_media *m,
+    struct media_tmp *t, struct span v)
+{
+	struct span fnd, comp, tr, prio, addr, port, typ, type;
+	struct sdp_candidate *c;
+	uint64_t n;
+
+	if (!next_token(&v, &fnd) || !next_token(&v, &comp) ||
+	    !next_token(&v, &tr) || !next_token(&v, &prio) ||
+	    !next_token(&v, &addr) || !next_token(&v, &port) ||
+	    !next_token(&v, &typ) || !next_token(&v, &type))
+		return false;
+	if (!text_ieq(typ.p, typ.len, "typ") ||
+	    span_uint(port, 65535, &n) != 0)
+		return false;
+	if (m->ncand >= CAP_SDP_CANDIDATES) {
+		st->over_cap = true;
+		return true;
+	}
+	c = &m->cand[m->ncand];
+	ep_clear(&c->addr);
+	/* mDNS (.local) candidates keep family 0. */
+	(void)ep_parse_ip(&c->addr, (const char *)addr.p, addr.len);
+	c->addr.port = (uint16_t)n;
+	text_copy(t->cand_type[m->ncand], sizeof(t->cand_type[m->ncand]),
+	    type.p, type.len);
+	c->type = t->cand_type[m->ncand];
+	m->ncand++;
+	return true;
+}
+
+static bool
+parse_dir(struct span name, enum sdp_dir *d)
+{
+	if (text_ieq(name.p, name.len, "sendrecv"))
+		*d = SDP_SENDRECV;
+	else if (text_ieq(name.p, name.len, "sendonly"))
+		*d = SDP_SENDONLY;
+	else if (text_ieq(name.p, name.len, "recvonly"))
+		*d = SDP_RECVONLY;
+	else if (text_ieq(name.p, name.len, "inactive"))
+		*d = SDP_INACTIVE;
+	else
+		return false;
+	return true;
+}
+
+/* a=<name>[:<value>] */
+static bool
+parse_a(struct sdp_state *st, struct span v)
+{
+	struct sdp *s = st->s;
+	struct sdp_media *m = st->cur >= 0 ? &s->media[st->cur] : NULL;
+	struct media_tmp *t = st->cur >= 0 ? &st->tmp[st->cur] : NULL;
+	struct span name, val = v;
+	enum sdp_dir d;
+	uint64_t n;
+
+	if (!split_at(&val, ':', &name)) {
+		name = v;
+		val.p = v.p + v.len;
+		val.len = 0;
+	}
+	text_trim(&name.p, &name.len);
+	if (parse_dir(name, &d)) {
+		if (m != NULL) {
+			m->dir = d;
+			t->dir_set = true;
+		} else {
+			s->dir = d;
+		}
+		return true;
+	}
+	if (m == NULL)
+		return true;      /* other session-level attributes: unused */
+	if (text_ieq(name.p, name.len, "rtcp"))
+		return parse_rtcp(m, t, val);
+	if (text_ieq(name.p, name.len, "rtpmap"))
+		return parse_rtpmap(m, t, val);
+	if (text_ieq(name.p, name.len, "candidate"))
+		return parse_candidate(st, m, t, val);
+	if (text_ieq(name.p, name.len, "ptime")) {
+		struct span ip = val;
+
+		/* Some agents write "20.0"; keep the integer part. */
+		text_trim(&ip.p, &ip.len);
+		if (ip.len > 0 && memchr(ip.p, '.', ip.len) != NULL)
+			ip.len = (size_t)((const uint8_t *)memchr(ip.p, '.',
+			    ip.len) - ip.p);
+		if (span_uint(ip, 100000, &n) != 0)
+			return false;
+		m->ptime_ms = (int)n;
+		return true;
+	}
+	return true;
+}
+
+/* Points a new media's strings and arrays at its scratch buffers. */
+static void
+media_init(struct sdp_state *st, int i)
+{
+	struct sdp_media *m = &st->media[i];
+	struct media_tmp *t = &st->tmp[i];
+
+	m->media = t->media;
+	m->proto = t->proto;
+	m->conn_text = t->conn_text;
+	m->codec = t->codec;
+	m->payloads = t->payloads;
+	m->cand = t->cand;
+}
+
+/* One "<type>=<value>" line (CR already stripped). */
+static void
+parse_line(struct sdp_state *st, const uint8_t *p, size_t len)
+{
+	struct sdp *s = st->s;
+	struct span v;
+	uint8_t type;
+	bool ok = true;
+
+	if (len == 0)
+		return;           /* stray blank lines are tolerated */
+	if (len < 2 || p[1] != '=' ||
+	    !((p[0] >= 'a' && p[0] <= 'z') || (p[0] >= 'A' && p[0] <= 'Z'))) {
+		st->bad = true;
+		return;
+	}
+	type = p[0];
+	v.p = p + 2;
+	v.len = len - 2;
+	if (type == 'm') {
+		if (s->nmedia >= CAP_SDP_MEDIA) {
+			/* Counted once per body by sdp_parse. */
+			st->too_many = true;
+			st->skipping = true;
+			return;
+		}
+		st->skipping = false;
+		st->cur = s->nmedia++;
+		media_init(st, st->cur);
+		ok = parse_m(st, &s->media[st->cur], &st->tmp[st->cur], v);
+	} else if (st->skipping) {
+		return;
+	} else if (type == 'o' && st->cur < 0) {
+		ok = parse_o(st, v);
+	} else if (type == 'c') {
+		if (st->cur < 0) {
+			ok = parse_c(v, &s->conn, st->conn_text,
+			    sizeof(st->conn_text));
+			s->has_conn = ok;
+		} else {
+			struct sdp_media *m = &s->media[st->cur];
+			struct media_tmp *t = &st->tmp[st->cur];
+
+			ok = parse_c(v, &m->conn, t->conn_text,
+			    sizeof(t->conn_text));
+			m->has_conn = m->conn_is_media = ok;
+		}
+	} else if (type == 'i') {
+		if (st->cur < 0 && !s->has_i) {
+			struct span t = v;
+
+			text_trim(&t.p, &t.len);
+			text_copy(st->i_line, sizeof(st->i_line), t.p,
+			    t.len);
+		}
+		s->has_i = true;
+	} else if (type == 'a') {
+		ok = parse_a(st, v);
+	}
+	if (!ok)
+		st->bad = true;
+}
+
+/* Fills the effective per-media values once every line has been seen. */
+static void
+resolve_media(struct sdp_state *st)
+{
+	struct sdp *s = st->s;
+
+	for (int i = 0; i < s->nmedia; i++) {
+		struct sdp_media *m = &s->media[i];
+		struct media_tmp *t = &st->tmp[i];
+
+		if (!m->conn_is_media && s->has_conn) {
+			m->conn = s->conn;
+			m->conn_text = s->conn_text;   /* shared when packed */
+			m->has_conn = true;
+		}
+		/*
+		 * c=0.0.0.0 (RFC 2543 hold) keeps the direction as written;
+		 * callers treat a 0.0.0.0 connection as inactive.
+		 */
+		m->conn.port = m->port;
+		if (!t->dir_set)
+			m->dir = s->dir;
+		if (m->has_rtcp) {
+			uint16_t port = m->rtcp.port;
+
+			if (t->rtcp_has_addr) {
+				ep_clear(&m->rtcp);
+				(void)ep_parse_ip(&m->rtcp, t->rtcp_addr,
+				    strnlen(t->rtcp_addr, sizeof(t->rtcp_addr)));
+			} else {
+				m->rtcp = m->conn;
+			}
+			m->rtcp.port = port;
+		}
+		if (!t->codec_from_rtpmap && m->npayloads > 0) {
+			t->codec[0] = '\0';
+			m->clock_rate = 0;
+			for (size_t k = 0; k < sizeof(static_pt) /
+			    sizeof(static_pt[0]); k++) {
+				if (static_pt[k].pt != m->payloads[0])
+					continue;
+				text_copy(t->codec, sizeof(t->codec),
+				    static_pt[k].name, strlen(static_pt[k].name));
+				m->clock_rate = static_pt[k].rate;
+				break;
+			}
+		}
+	}
+}
+
+/*
+ * Walks body[0..len) line by line into the scratch st (st->s then points
+ * into st).  The body must open with "v=" after optional blank lines, else
+ * it is not SDP (-1, nothing counted: the caller decides whether that is
+ * an anomaly).
+ */
+static int
+parse_body(struct sdp_state *st, const uint8_t *body, size_t len,
+    struct anomalies *an)
+{
+	struct sdp *s = &st->sdp;
+	struct cur c;
+	bool first = true;
+
+	memset(st, 0, sizeof(*st));
+	st->s = s;
+	st->cur = -1;
+	s->dir = SDP_SENDRECV;
+	s->o_user = st->o_user;
+	s->o_sess_id = st->o_sess_id;
+	s->origin_text = st->origin_text;
+	s->conn_text = st->conn_text;
+	s->i_line = st->i_line;
+	s->media = st->media;
+	cur_init(&c, body, len);
+	while (cur_left(&c) > 0) {
+		const uint8_t *p = cur_rest(&c);
+		size_t left = cur_left(&c);
+		const uint8_t *nl = memchr(p, '\n', left);
+		size_t ll = nl != NULL ? (size_t)(nl - p) : left;
+
+		(void)cur_skip(&c, nl != NULL ? ll + 1 : ll);
+		if (ll > 0 && p[ll - 1] == '\r')
+			ll--;
+		if (first) {
+			if (ll == 0)
+				continue;
+			if (ll < 2 || p[0] != 'v' || p[1] != '=')
+				return -1;
+			first = false;
+			continue;
+		}
+		if (ll > CAP_SIP_LINE_BYTES) {
+			st->bad = true;
+			continue;
+		}
+		parse_line(st, p, ll);
+	}
+	if (first)
+		return -1;
+	resolve_media(st);
+	if (st->bad)
+		anomaly_add(an, ANOMALY_SDP_UNPARSEABLE);
+	if (st->too_many)
+		anomaly_add(an, ANOMALY_SDP_TOO_MANY_MEDIA);
+	if (st->over_cap)
+		anomaly_add(an, ANOMALY_SDP_VALUES_CAP);
+	return 0;
+}
+
+static int
+clamp_count(int n, int cap)
+{
+	return n < 0 ? 0 : n > cap ? cap : n;
+}
+
+/*
+ * Lays src out in a: struct sdp, media[], every media's cand[] then
+ * payloads[] (pointer-aligned structs first, ints next, strings last, so
+ * alignment wastes nothing), then the strings.  With a measuring arena it
+ * returns NULL and only a->off is meaningful.  Empty arrays get one zeroed
+ * element (see sdp.h); a media c= text equal to the session one (by
+ * pointer) is stored once.
+ */
+static struct sdp *
+pack(struct arena *a, const struct sdp *src)
+{
+	static const struct sdp_media no_media;
+	struct sdp *dst = arena_take(a, sizeof(*dst), _Alignof(struct sdp));
+	int nm = clamp_count(src->nmedia, CAP_SDP_MEDIA);
+	int slots = nm > 0 ? nm : 1;
+	struct sdp_media *media = arena_take(a, (size_t)slots *
+	    sizeof(*media), _Alignof(struct sdp_media));
+	struct sdp_candidate *cand[CAP_SDP_MEDIA];
+	int *pl[CAP_SDP_MEDIA];
+	struct sdp d = *src;
+
+	for (int i = 0; i < slots; i++) {
+		const struct sdp_media *sm = i < nm ? &src->media[i] :
+		    &no_media;
+		int nc = clamp_count(sm->ncand, CAP_SDP_CANDIDATES);
+
+		cand[i] = arena_take(a, (size_t)(nc > 0 ? nc : 1) *
+		    sizeof(*cand[i]), _Alignof(struct sdp_candidate));
+	}
+	for (int i = 0; i < slots; i++) {
+		const struct sdp_media *sm = i < nm ? &src->media[i] :
+		    &no_media;
+		int np = clamp_count(sm->npayloads, CAP_SDP_PAYLOADS);
+
+		pl[i] = arena_take(a, (size_t)(np > 0 ? np : 1) *
+		    sizeof(*pl[i]), _Alignof(int));
+	}
+	d.o_user = arena_str(a, src->o_user, SDP_O_USER_BYTES);
+	d.o_sess_id = arena_str(a, src->o_sess_id, SDP_O_SESS_ID_BYTES);
+	d.origin_text = arena_str(a, src->origin_text, SDP_ADDR_TEXT_BYTES);
+	d.conn_text = arena_str(a, src->conn_text, SDP_ADDR_TEXT_BYTES);
+	d.i_line = arena_str(a, src->i_line, SDP_I_LINE_BYTES);
+	d.media = media;
+	d.nmedia = nm;
+	for (int i = 0; i < slots; i++) {
+		const struct sdp_media *sm = i < nm ? &src->media[i] :
+		    &no_media;
+		struct sdp_media m = *sm;
+		int np = clamp_count(sm->npayloads, CAP_SDP_PAYLOADS);
+		int nc = clamp_count(sm->ncand, CAP_SDP_CANDIDATES);
+
+		m.media = arena_str(a, sm->media, SDP_MEDIA_NAME_BYTES);
+		m.proto = arena_str(a, sm->proto, SDP_PROTO_BYTES);
+		m.conn_text = sm->conn_text == src->conn_text ? d.conn_text :
+		    arena_str(a, sm->conn_text, SDP_ADDR_TEXT_BYTES);
+		m.codec = arena_str(a, sm->codec, SDP_CODEC_BYTES);
+		m.payloads = pl[i];
+		m.npayloads = np;
+		m.cand = cand[i];
+		m.ncand = nc;
+		if (pl[i] != NULL) {
+			pl[i][0] = 0;
+			if (np > 0)
+				memcpy(pl[i], sm->payloads,
+				    (size_t)np * sizeof(*pl[i]));
+		}
+		if (cand[i] != NULL && nc == 0) {
+			memset(&cand[i][0], 0, sizeof(cand[i][0]));
+			cand[i][0].type = "";
+		}
+		for (int k = 0; k < nc; k++) {
+			struct sdp_candidate c = sm->cand[k];
+
+			c.type = arena_str(a, c.type, SDP_CAND_TYPE_BYTES);
+			if (cand[i] != NULL)
+				cand[i][k] = c;
+		}
+		if (media != NULL)
+			media[i] = m;
+	}
+	if (dst != NULL)
+		*dst = d;
+	return dst;
+}
+
+size_t
+sdp_pack_size(const struct sdp *s)
+{
+	struct arena a = { NULL, 0 };
+
+	(void)pack(&a, s);
+	return a.off;
+}
+
+struct sdp *
+sdp_pack(const struct sdp *s, void *buf, size_t n)
+{
+	struct arena a = { buf, 0 };
+
+	if (buf == NULL || n < sdp_pack_size(s))
+		return NULL;
+	return pack(&a, s);
+}
+
+/*
+ * Parses into a stack scratch of fixed arrays (the caps), then copies the
+ * result into one block of exactly the size it needs.
+ */
+int
+sdp_parse(const uint8_t *body, size_t len, struct sdp **out,
+    struct anomalies *an)
+{
+	struct sdp_state st;
+	size_t n;
+	void *buf;
+
+	*out = NULL;
+	if (parse_body(&st, body, len, an) != 0)
+		return -1;
+	n = sdp_pack_size(st.s);
+	buf = malloc(n);
+	if (buf == NULL)
+		return -2;
+	*out = sdp_pack(st.s, buf, n);
+	if (*out == NULL) {
+		/* Cannot happen (n is sdp_pack_size), but buf must not leak. */
+		free(buf);
+		return -2;
+	}
+	return 0;
+}
+
+void
+sdp_free(struct sdp *s)
+{
+	free(s);
+}
+
+const char *
+sdp_dir_name(enum sdp_dir d)
+{
+	switch (d) {
+	case SDP_SENDRECV:
+		return "sendrecv";
+	case SDP_SENDONLY:
+		return "sendonly";
+	case SDP_RECVONLY:
+		return "recvonly";
+	case SDP_INACTIVE:
+		return "inactive";
+	}
+	return "unknown";
+}
+
+bool
+sdp_dir_sends(enum sdp_dir d)
+{
+	return d == SDP_SENDRECV || d == SDP_SENDONLY;
+}
+
+bool
+sdp_dir_receives(enum sdp_dir d)
+{
+	return d == SDP_SENDRECV || d == SDP_RECVONLY;
+}

@@ -1,0 +1,155 @@
+/*
+ * sipmsg.h - one SIP message, parsed with libosip2, reduced to the fields
+ * the analyzer and the detectors use, with its raw bytes kept for display.
+ *
+ * The raw bytes are copied (message ownership is the caller's); strings
+ * are NUL-terminated copies capped at the SIPMSG_*_BYTES sizes below, ""
+ * when absent, never NULL.  Header names are matched case-insensitively
+ * and in compact form (i, f, t, v, m, l, c, k, s, e, o, r, b, u) as
+ * libosip2 does;
+ * multi-valued headers (Via, Contact) keep up to the caps in caps.h
+ * (SIP_VALUES_CAP counts a message that had more).  A parsed message is
+ * one right-sized allocation: a typical INVITE with SDP costs its raw
+ * length plus about 1.5 KB (sipmsg_mem_bytes).
+ */
+#ifndef SIPALG_SIPMSG_H
+#define SIPALG_SIPMSG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/anomaly.h"
+#include "base/caps.h"
+#include "base/netaddr.h"
+#include "sip/sdp.h"
+
+/*
+ * Each string field below used to be a fixed char array; it is now a
+ * pointer into the message's one allocation, with the same cap: at most
+ * SIPMSG_*_BYTES - 1 bytes are kept, the rest of a longer value is cut
+ * exactly as before.  The constants are those old array sizes.
+ */
+#define SIPMSG_TRANSPORT_BYTES   8
+#define SIPMSG_HOST_BYTES        64    /* Via sent-by host, received, maddr */
+#define SIPMSG_BRANCH_BYTES      128
+#define SIPMSG_URI_BYTES         256   /* URIs, Call-ID, route-like headers */
+#define SIPMSG_METHOD_BYTES      32
+#define SIPMSG_REASON_BYTES      64
+#define SIPMSG_TAG_BYTES         128   /* tags and display names */
+#define SIPMSG_TEXT_BYTES        128   /* User-Agent, Content-Type */
+#define SIPMSG_EVENT_BYTES       64    /* Event, Subscription-State */
+#define SIPMSG_REFRESHER_BYTES   8
+
+struct sipmsg_via {
+	const char *transport;    /* UDP, TCP, TLS, SCTP, WS, WSS */
+	const char *host;         /* sent-by host as written */
+	struct ep sent_by;        /* parsed when host is an IP literal (port 5060 default) */
+	const char *branch;
+	const char *received;     /* received= value, "" when absent */
+	int rport;                /* rport=N value; 0 absent, -1 present without value */
+	const char *maddr;
+};
+
+struct sipmsg_contact {
+	const char *uri;
+	struct ep addr;           /* host:port when the host is an IP literal */
+	int expires;              /* ;expires= value, -1 absent */
+};
+
+/*
+ * Memory: the struct, its Via and Contact arrays, the SDP (struct sdp, its
+ * media, payload and candidate arrays), the raw copy and every string live
+ * in ONE malloc'd block, freed by sipmsg_free; nothing in it may be freed
+ * or reallocated on its own.  Strings are NUL-terminated and never NULL
+ * ("" when absent, possibly a shared static).  Arrays hold exactly the
+ * values seen (count <= the cap in caps.h); when a count is 0 the pointer
+ * still points to one zeroed element (strings ""), so an unchecked [0]
+ * reads empty values, as with the old fixed arrays.
+ */
+struct sipmsg {
+	/* Raw bytes exactly as captured (len raw_len, NUL-terminated copy). */
+	char *raw;
+	size_t raw_len;
+	size_t body_off;          /* offset of the body in raw */
+	size_t body_len;
+
+	bool is_request;
+	const char *method;       /* request method, or CSeq method for responses */
+	int status;               /* response status code, 0 for requests */
+	const char *reason;
+	const char *ruri;         /* Request-URI */
+	struct ep ruri_addr;      /* when its host is an IP literal */
+
+	const char *call_id;
+	const char *from_uri, *from_tag, *from_display;
+	const char *to_uri, *to_tag, *to_display;
+	struct ep from_addr, to_addr; /* when the URI hosts are IP literals */
+	uint32_t cseq;
+	const char *cseq_method;
+
+	struct sipmsg_via *via;   /* nvia values, at most CAP_SIP_VIAS */
+	int nvia;
+	struct sipmsg_contact *contact; /* at most CAP_SIP_CONTACTS */
+	int ncontact;
+	bool contact_star;
+
+	const char *record_route; /* first Record-Route value */
+	int nrecord_route;
+	const char *route;
+	const char *user_agent;   /* User-Agent or Server */
+	const char *pai;          /* P-Asserted-Identity */
+	const char *rpid;         /* Remote-Party-ID */
+	const char *refer_to;
+	const char *replaces;
+	const char *event;
+	const char *subscription_state;
+	const char *content_type;
+	int64_t content_length;   /* declared, -1 when absent */
+	int expires;              /* Expires header, -1 absent */
+	int session_expires;      /* Session-Expires delta, -1 absent */
+	const char *se_refresher; /* "uac", "uas" or "" */
+	int min_se;               /* -1 absent */
+
+	struct sdp *sdp;          /* parsed SDP body (in the block), NULL when none */
+	/* message/sipfrag status line in a NOTIFY body (e.g. 200), 0 if none */
+	int sipfrag_status;
+
+	size_t mem_bytes;         /* size of the block (sipmsg_mem_bytes) */
+};
+
+/*
+ * Parses msg[0..len) (one framed message) into a new sipmsg.  Returns NULL
+ * when the bytes do not parse as SIP or a mandatory header (Call-ID, CSeq,
+ * From, To, Via for requests) is missing; the anomaly is counted (none
+ * when out of memory).  The caller owns the result, one block freed by
+ * sipmsg_free; fields must not be freed or reassigned on their own.
+ */
+struct sipmsg *sipmsg_parse(const uint8_t *msg, size_t len,
+    struct anomalies *an);
+void sipmsg_free(struct sipmsg *m);
+/*
+ * Heap bytes m holds (its one block: struct, arrays, SDP, raw copy and
+ * strings), as charged against CAP_DIALOG_TOTAL_BYTES.
+ */
+size_t sipmsg_mem_bytes(const struct sipmsg *m);
+
+/*
+ * "INVITE" or "200 OK"-style short label into buf (n bytes, always
+ * NUL-terminated when n > 0); returns buf.  The method or reason phrase
+ * is copied raw, NUL-free and capped at SIPMSG_METHOD_BYTES or
+ * SIPMSG_REASON_BYTES and at n: it is packet text and may hold control
+ * bytes, so callers must escape it (text_escape, text_fput_escaped)
+ * before printing, exactly once, as for every other packet string.
+ */
+const char *sipmsg_label(const struct sipmsg *m, char *buf, size_t n);
+/* The user@host part of a URI without scheme and parameters, into buf. */
+const char *sipmsg_uri_userhost(const char *uri, char *buf, size_t n);
+/* Looks up any header by name in the raw message (first value); "" if none. */
+const char *sipmsg_header(const struct sipmsg *m, const char *name,
+    char *buf, size_t n);
+
+/* Call libosip2's one-time initialisation (parser tables); idempotent. */
+void sipmsg_global_init(void);
+
+#endif /* SIPALG_SIPMSG_H */
