@@ -38,9 +38,8 @@
 #include <string.h>
 
 #include "alg.h"
-#include "ingest/capture.h"
 #include "base/caps.h"
-#include "ingest/decode.h"
+#include "ingest/ingest.h"
 #include "farend.h"
 #include "nat.h"
 #include "pcapw.h"
@@ -63,9 +62,9 @@ on_pkt(void *user, const struct pkt *p, struct anomalies *an)
 	struct sim_capture *c = user;
 	struct sim_pkt *sp;
 
+	/* ICMP refusals (on_unreach) are the router's own answers: the
+	 * model's to make, not replayed. */
 	(void)an;
-	if (p->l4 == PKT_ICMP_UNREACH)
-		return;   /* the router's own answers are the model's to make */
 	if ((p->l4 != PKT_UDP && p->l4 != PKT_TCP) || p->src.family != 4 ||
 	    p->dst.family != 4 || p->encap_depth > 0) {
 		c->skipped++;
@@ -144,44 +143,45 @@ infer_public(struct sim_capture *c)
 	}
 }
 
+/*
+ * The loader is an ingest stage without TCP reassembly: the ALG model
+ * looks at each TCP segment as the wire carried it (a SIP message split
+ * over segments is treated differently by the kernel's ALG than one that
+ * is whole), so the segments are kept as they are and framed per segment
+ * at replay time (sipframe_messages()).
+ */
 struct sim_capture *
 sim_capture_load(const char *path, char *err, size_t errlen)
 {
-	struct capture_set *cs = capture_set_new();
 	struct sim_capture *c = calloc(1, sizeof(*c));
-	struct decoder *d = NULL;
-	struct capture_frame f;
+	struct ingest_opts io = { .tcp_segments_only = true };
+	struct ingest_cb cb = { on_pkt, NULL, NULL, NULL, NULL, c };
+	struct ingest *in = NULL;
 	char e2[256];
 
-	if (cs == NULL || c == NULL ||
-	    (d = decoder_new(on_pkt, c)) == NULL) {
+	if (c == NULL || (in = ingest_new(&io, &cb)) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
-	if (capture_set_add(cs, path, e2, sizeof(e2)) != 0) {
+	if (ingest_add_file(in, path, e2, sizeof(e2)) != 0) {
 		snprintf(err, errlen, "cannot read '%s': %s", path, e2);
 		goto fail;
 	}
-	while (capture_set_next(cs, &f)) {
+	while (ingest_next(in, &c->an) == 1)
 		c->frames++;
-		decoder_frame(d, f.linktype, f.cap_idx, f.frame, f.ts_ns, f.data,
-		    f.caplen, f.wirelen, &c->an);
-	}
 	{
-		struct capture_info *ci = capture_set_info(cs, 0);
+		struct capture_info *ci = capture_set_info(ingest_captures(in), 0);
 
 		if (ci != NULL && ci->err[0] != '\0' && c->frames == 0) {
 			snprintf(err, errlen, "cannot read '%s': %s", path, ci->err);
 			goto fail;
 		}
 	}
-	decoder_free(d);
-	capture_set_free(cs);
+	ingest_free(in);
 	infer_public(c);
 	return c;
 fail:
-	decoder_free(d);
-	capture_set_free(cs);
+	ingest_free(in);
 	sim_capture_free(c);
 	return NULL;
 }
