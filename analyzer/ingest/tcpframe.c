@@ -403,7 +403,9 @@ ws_msg_append(struct sbuf *b, const uint8_t *p, size_t n)
 
 	if (n > CAP_SIP_MSG_BYTES - b->mlen)
 		return -1;
-	if (b->mlen + n > b->mcap) {
+	if (n == 0)
+		return 0;	/* b->msg may still be NULL: no memcpy */
+	if (b->msg == NULL || b->mlen + n > b->mcap) {
 		ncap = b->mcap ? b->mcap : BUF_MIN;
 		while (ncap < b->mlen + n)
 			ncap *= 2;
@@ -685,6 +687,8 @@ app_data(void *user, void *app, bool from_start, const uint8_t *data,
 	struct dir *d = app;
 	size_t seg_off;
 
+	if (n == 0)
+		return TCP_APP_OK;	/* never from the stream (n > 0) */
 	if (d->cls == DC_TLS) {
 		tls_walk(d, data, n, an);
 		return d->cls == DC_IGNORED ? TCP_APP_IGNORE : TCP_APP_OK;
