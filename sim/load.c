@@ -133,7 +133,7 @@ sim_capture_load(const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "cannot read '%s': %s", path, e2);
 		goto fail;
 	}
-	while (ingest_next(in, &c->an) == 1)
+	while (ingest_next(in, &c->an) != NULL)
 		c->frames++;
 	{
 		struct capture_info *ci = capture_set_info(ingest_captures(in), 0);

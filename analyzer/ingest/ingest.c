@@ -64,6 +64,9 @@ is_stun(const uint8_t *p, size_t len)
 	uint16_t type, mlen;
 	uint32_t cookie;
 
+	/* RTP and RTCP (version 2: 0x80-0xbf) fail on the first byte. */
+	if (len < 20 || (p[0] & 0xc0) != 0)
+		return false;
 	cur_init(&c, p, len);
 	type = cur_be16(&c);
 	mlen = cur_be16(&c);
@@ -80,6 +83,16 @@ datagram(struct ingest *in, const struct pkt *p, struct anomalies *an)
 	struct sipframe_msg m;
 	size_t off = 0, msg_len, body_off;
 
+	/*
+	 * Most datagrams are RTP or RTCP, whose first byte (version 2:
+	 * 0x80-0xbf) is none of CR, LF, a blank, a SIP token character or
+	 * a STUN type: media at once (the rules below would say the same).
+	 */
+	if (p->len > 0 && p->payload[0] >= 0x80) {
+		if (p->l4 == PKT_UDP && in->cb.on_media != NULL)
+			in->cb.on_media(in->cb.user, p, an);
+		return;
+	}
 	while (off < p->len && (p->payload[off] == '\r' ||
 	    p->payload[off] == '\n'))
 		off++;
@@ -126,23 +139,26 @@ datagram(struct ingest *in, const struct pkt *p, struct anomalies *an)
 void
 ingest_packet(struct ingest *in, const struct pkt *p, struct anomalies *an)
 {
-	if (p->l4 == PKT_ICMP_UNREACH) {
-		if (in->cb.on_unreach != NULL)
-			in->cb.on_unreach(in->cb.user, p, an);
-		return;
-	}
-	if (in->cb.on_packet != NULL)
-		in->cb.on_packet(in->cb.user, p, an);
 	switch (p->l4) {
 	case PKT_UDP:
 	case PKT_SCTP:
+		if (in->cb.on_packet != NULL)
+			in->cb.on_packet(in->cb.user, p, an);
 		if (in->datagrams)
 			datagram(in, p, an);
 		break;
 	case PKT_TCP:
+		if (in->cb.on_packet != NULL)
+			in->cb.on_packet(in->cb.user, p, an);
 		tcp_framer_segment(in->tcp, p, an);
 		break;
+	case PKT_ICMP_UNREACH:
+		if (in->cb.on_unreach != NULL)
+			in->cb.on_unreach(in->cb.user, p, an);
+		break;
 	default:
+		if (in->cb.on_packet != NULL)
+			in->cb.on_packet(in->cb.user, p, an);
 		break;
 	}
 }
@@ -234,18 +250,20 @@ ingest_peek(struct ingest *in)
 	return in->have ? &in->f : NULL;
 }
 
-int
+const struct capture_frame *
 ingest_next(struct ingest *in, struct anomalies *an)
 {
-	const struct capture_frame *f = ingest_peek(in);
+	const struct capture_frame *f = &in->f;
 
-	if (f == NULL)
-		return 0;
+	if (!in->have && ingest_peek(in) == NULL)
+		return NULL;
 	/* f stays valid until the next capture_set_next(). */
 	in->have = false;
+	if (an == NULL)
+		an = &capture_set_info(in->cs, f->cap_idx)->an;
 	decoder_frame(in->dec, f->linktype, f->cap_idx, f->frame, f->ts_ns,
 	    f->data, f->caplen, f->wirelen, an);
-	return 1;
+	return f;
 }
 
 void

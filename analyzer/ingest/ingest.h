@@ -92,18 +92,21 @@ struct capture_set *ingest_captures(struct ingest *in);
 
 /*
  * The frame ingest_next() will process (reading it from the files when
- * needed), or NULL when every file is exhausted.  Valid until the
- * ingest_next() after it.
+ * needed), or NULL when every file is exhausted.  Peeking again returns
+ * the same frame; it stays valid until the call after the ingest_next()
+ * that runs it.
  */
 const struct capture_frame *ingest_peek(struct ingest *in);
 
 /*
- * Runs the peeked frame through the stage, calling the callbacks for what
- * it carries.  Returns 1, or 0 when there was no frame left.  Reading
- * anomalies stay in the file's capture_info; decoding and framing ones go
- * to an (may be NULL).
+ * Runs the next frame (the peeked one, if any) through the stage, calling
+ * the callbacks for what it carries.  Returns that frame (valid until the
+ * next ingest_peek() or ingest_next()), or NULL when there was none left.
+ * Decoding and framing anomalies go to an, or with an NULL to the
+ * frame's file's capture_info, where reading anomalies always go.
  */
-int ingest_next(struct ingest *in, struct anomalies *an);
+const struct capture_frame *ingest_next(struct ingest *in,
+    struct anomalies *an);
 
 /*
  * Runs one decoded packet through the stage, as if the decoder had

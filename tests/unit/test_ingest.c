@@ -282,8 +282,10 @@ test_keepalive_rules(void)
 	/* Over SCTP only SIP and CRLF/blank keepalives mean anything. */
 	CU_ASSERT_EQUAL(ka_kind(in, PKT_SCTP, stun, sizeof(stun)), NOTHING);
 	CU_ASSERT_EQUAL(ka_kind(in, PKT_SCTP, rtp, sizeof(rtp)), NOTHING);
-	/* RTP and an empty datagram are media. */
+	/* RTP, any first byte from 0x80 on, and an empty datagram: media. */
 	CU_ASSERT_EQUAL(ka_kind(in, PKT_UDP, rtp, sizeof(rtp)), MEDIA);
+	CU_ASSERT_EQUAL(ka_kind(in, PKT_UDP, S("\xff\r\n")), MEDIA);
+	CU_ASSERT_EQUAL(ka_kind(in, PKT_SCTP, S("\xff\r\n")), NOTHING);
 	CU_ASSERT_EQUAL(ka_kind(in, PKT_UDP, rtp, 0), MEDIA);
 	CU_ASSERT_EQUAL(anomaly_total(&an), 0);
 	ingest_free(in);
@@ -487,7 +489,7 @@ test_files(void)
 	CU_ASSERT_EQUAL(f->ts_ns, 1 * CAP_NS_PER_SEC);
 	CU_ASSERT_PTR_EQUAL(ingest_peek(in), f);	/* peeking reads once */
 	CU_ASSERT_EQUAL(nev, 0);
-	CU_ASSERT_EQUAL(ingest_next(in, &an), 1);
+	CU_ASSERT_PTR_EQUAL(ingest_next(in, &an), f);	/* the frame it ran */
 	CU_ASSERT_EQUAL_FATAL(nev, 2);
 	CU_ASSERT_EQUAL(ev[1].kind, EV_SIP);
 	CU_ASSERT_EQUAL(ev[1].cap_idx, 0);
@@ -495,15 +497,18 @@ test_files(void)
 	f = ingest_peek(in);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
 	CU_ASSERT_EQUAL(f->cap_idx, 1);
-	CU_ASSERT_EQUAL(ingest_next(in, &an), 1);
+	CU_ASSERT_PTR_NOT_NULL(ingest_next(in, &an));
 	CU_ASSERT_EQUAL(ev[3].kind, EV_SIP);
 	CU_ASSERT_EQUAL(ev[3].cap_idx, 1);
 	CU_ASSERT_STRING_EQUAL(ev[3].text, b[0].payload);
-	CU_ASSERT_EQUAL(ingest_next(in, &an), 1);
+	/* Without a peek, and with the file's own anomalies (NULL). */
+	f = ingest_next(in, NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	CU_ASSERT_EQUAL(f->ts_ns, 3 * CAP_NS_PER_SEC);
 	CU_ASSERT_EQUAL(ev[5].kind, EV_KEEPALIVE);
 	CU_ASSERT_EQUAL(ev[5].frame, 2);
 	CU_ASSERT_PTR_NULL(ingest_peek(in));
-	CU_ASSERT_EQUAL(ingest_next(in, &an), 0);
+	CU_ASSERT_PTR_NULL(ingest_next(in, &an));
 	CU_ASSERT_EQUAL(nev, 6);
 	CU_ASSERT_EQUAL(anomaly_total(&an), 0);
 	ingest_free(in);
@@ -524,7 +529,7 @@ test_fragments(void)
 	write_pcap(tmp("f.pcap"), f, 1);
 	CU_ASSERT_EQUAL_FATAL(ingest_add_file(in, tmp("f.pcap"), err,
 	    sizeof(err)), 0);
-	while (ingest_next(in, &an) == 1)
+	while (ingest_next(in, &an) != NULL)
 		;
 	CU_ASSERT_EQUAL(nev, 0);
 	ingest_flush(in, &an);
