@@ -27,6 +27,7 @@
  * With tcp_segments_only nothing of this runs for TCP: the segments go to
  * on_packet as carried and no further.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -139,6 +140,8 @@ datagram(struct ingest *in, const struct pkt *p, struct anomalies *an)
 void
 ingest_packet(struct ingest *in, const struct pkt *p, struct anomalies *an)
 {
+	if (in == NULL)
+		return;
 	switch (p->l4) {
 	case PKT_UDP:
 	case PKT_SCTP:
@@ -233,6 +236,10 @@ int
 ingest_add_file(struct ingest *in, const char *path, char *err,
     size_t errlen)
 {
+	if (in == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
 	return capture_set_add(in->cs, path, err, errlen);
 }
 
@@ -245,6 +252,8 @@ ingest_captures(struct ingest *in)
 const struct capture_frame *
 ingest_peek(struct ingest *in)
 {
+	if (in == NULL)
+		return NULL;
 	if (!in->have)
 		in->have = capture_set_next(in->cs, &in->f) == 1;
 	return in->have ? &in->f : NULL;
@@ -253,10 +262,11 @@ ingest_peek(struct ingest *in)
 const struct capture_frame *
 ingest_next(struct ingest *in, struct anomalies *an)
 {
-	const struct capture_frame *f = &in->f;
+	const struct capture_frame *f;
 
-	if (!in->have && ingest_peek(in) == NULL)
+	if (in == NULL || (!in->have && ingest_peek(in) == NULL))
 		return NULL;
+	f = &in->f;
 	/* f stays valid until the next capture_set_next(). */
 	in->have = false;
 	if (an == NULL)
@@ -269,6 +279,8 @@ ingest_next(struct ingest *in, struct anomalies *an)
 void
 ingest_expire(struct ingest *in, int64_t now_ns, struct anomalies *an)
 {
+	if (in == NULL)
+		return;
 	tcp_framer_expire(in->tcp, now_ns, an);
 	decoder_expire(in->dec, now_ns, an);
 }
@@ -276,11 +288,13 @@ ingest_expire(struct ingest *in, int64_t now_ns, struct anomalies *an)
 void
 ingest_flush(struct ingest *in, struct anomalies *an)
 {
+	if (in == NULL)
+		return;
 	tcp_framer_expire(in->tcp, INT64_MAX, an);
 }
 
 size_t
 ingest_tcp_flows(const struct ingest *in)
 {
-	return tcp_framer_flows(in->tcp);
+	return in != NULL ? tcp_framer_flows(in->tcp) : 0;
 }

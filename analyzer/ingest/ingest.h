@@ -23,7 +23,9 @@
  *
  * A callback left NULL costs nothing; the events of one packet come in the
  * order above.  Every pointer an event carries is valid only during the
- * call.  Anomalies go to the struct anomalies given with the input.
+ * call.  Anomalies go to the struct anomalies given with the input.  A
+ * NULL stage (ingest_new() out of memory) takes input and does nothing;
+ * adding a file to it fails with "out of memory".
  */
 #ifndef SIPALG_INGEST_H
 #define SIPALG_INGEST_H

@@ -396,6 +396,23 @@ test_unreach_and_null(void)
 	ingest_flush(in, &an);
 	CU_ASSERT_EQUAL(nev, 0);
 	ingest_free(in);
+
+	/* A stage that could not be made takes input and does nothing. */
+	{
+		char err[64] = "";
+
+		feed(NULL, PKT_UDP, S(invite));
+		CU_ASSERT_EQUAL(ingest_add_file(NULL, "x.pcap", err,
+		    sizeof(err)), -1);
+		CU_ASSERT_STRING_EQUAL(err, "out of memory");
+		CU_ASSERT_PTR_NULL(ingest_peek(NULL));
+		CU_ASSERT_PTR_NULL(ingest_next(NULL, &an));
+		ingest_expire(NULL, 0, &an);
+		ingest_flush(NULL, &an);
+		CU_ASSERT_EQUAL(ingest_tcp_flows(NULL), 0);
+		ingest_free(NULL);
+		CU_ASSERT_EQUAL(nev, 0);
+	}
 }
 
 /* ---- capture files ---- */
