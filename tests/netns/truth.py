@@ -518,6 +518,13 @@ def private_leak(c, seg):
     return False
 
 
+def hairpin(c):
+    """Both SDPs, as the public side sees them, name the router's own
+    public address: two phones behind the same NAT (lan-proxy)."""
+    o, a = public_view(c)
+    return bool(o and a and o[0] == WAN and a[0] == WAN)
+
+
 def ok_seen(c, segs):
     """2xx responses to the INVITE in this file."""
     return sum(1 for s in segs for p, f in c["msgs"].get(s, [])
@@ -623,8 +630,13 @@ def draft(run):
                 r = phys[c["id"]]
                 o = r["audio"]
                 oks = ok_seen(c, segs)
+                pub_only = "inside" not in segs and hairpin(c)
                 if o in ("one_way_audio", "no_audio"):
-                    if vis and oks:
+                    if pub_only:
+                        ids.append("?" + o)
+                        why.append("%s physically, but both SDPs name the router's public address: the "
+                                   "phones' media would not cross this segment either way" % o)
+                    elif vis and oks:
                         ids.append(o)
                         why.append("%s physically (%s dead)" % (o, ", ".join(r["dead"])))
                     elif oks:
@@ -677,6 +689,12 @@ def draft(run):
                     continue
                 m = media_of(run, c, seg, run.seg_file[seg])
                 lan = phys[c["id"]]["lan_media"]
+                if seg != "inside" and hairpin(c):
+                    for d in ("caller>callee", "callee>caller"):
+                        yield (fk, c["id"], "media:%s@%s" % (d, seg), "not_observable",
+                               "both SDPs name the router's own public address: two phones behind it, "
+                               "whose RTP never crosses this segment, working or not")
+                    continue
                 for d in ("caller>callee", "callee>caller"):
                     st = direction_state(run, c, seg, d, m[d], m) if vis else "not_observable"
                     if lan and not m[d]:
