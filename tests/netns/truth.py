@@ -50,6 +50,7 @@ import re
 import statistics
 import sys
 
+sys.dont_write_bytecode = True          # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import pcapread  # noqa: E402
 
