@@ -41,12 +41,18 @@ dialog's "streams" entry, "direction" ("caller>callee" or
 may fold "absent" into "not_observable", which is then accepted) and
 "ptime_ms" (number). Until they exist these lines count as not checked.
 
+With --sim, each run's inside capture is also replayed by sipalg-sim under
+the run's profile (linux with the ALG on, off without; the run's port
+forward, timeouts and sip_direct_media from its .log) and each call's
+predicted outcome compared with what really happened (issue 21); with
+--cross, the cross-predictions of tests/data/truth-sim-cross.tsv too.
+
 Known mismatches (tests/data/truth-known.tsv: file, call, what, expected,
 got, reason): exit 1 on a mismatch not listed there, and on a listed one
 that no longer occurs (the list only shrinks). --write-known rewrites the
 list from the current mismatches, keeping the reasons already written.
 
-Usage: truth_score.py --analyze PATH --samples DIR --corpus DIR
+Usage: truth_score.py --analyze PATH [--sim PATH [--cross TSV]] --samples DIR --corpus DIR
                       --corpus-findings TSV --known TSV [--write-known]
 Python 3 standard library only.
 """
@@ -89,6 +95,7 @@ class Score:
         self.ids = {}           # id -> [tp, fp, fn]
         self.verdict = {}       # class -> [tp, fp, fn]
         self.other = {}         # what -> [match, mismatch, not checked]
+        self.sim = {}           # predicted outcome -> [tp, fp, fn]
         self.mismatches = []    # (file, call, what, expected, got)
 
     def count(self, table, key, i):
@@ -118,6 +125,18 @@ class Score:
             self.count(self.verdict, got, 1)
             self.count(self.verdict, ok[0], 2)
             self.mismatches.append((label, "*", "verdict", want, got))
+
+    def outcome(self, label, call, want, got, none="-"):
+        """One call's predicted outcomes (a set: a Call-ID may hold several
+        legs) against what really happened."""
+        want = "registered" if want == "register" else want
+        if want in got:
+            self.count(self.sim, want, 0)
+            return
+        self.count(self.sim, want, 2)
+        for g in got or {"-"}:
+            self.count(self.sim, g, 1)
+        self.mismatches.append((label, call, "outcome", want, ",".join(sorted(got)) or none))
 
     def plain(self, label, call, what, want, got, kind):
         if got is None:
@@ -217,6 +236,103 @@ def score_kernel(a, sc, cache):
                     sc.symptoms(label, call, "symptoms", set(), got["symptoms"])
 
 
+def sim_options(samples, run):
+    """sipalg-sim options that describe one testbed run (its .log), as
+    tests/sim.sh derives them for the first 16 runs."""
+    log = {}
+    relay = False
+    for line in open(os.path.join(samples, run + ".log"), errors="replace"):
+        k, _, v = line.rstrip("\n").partition("=")
+        log.setdefault(k, v)
+        relay |= line.startswith("relay: ")
+    o = ["--public-ip", "198.51.100.1"]
+    if log.get("router_nf_conntrack_udp_timeout"):
+        o += ["--set", "udp_timeout=" + log["router_nf_conntrack_udp_timeout"]]
+    if log.get("router_nf_conntrack_udp_timeout_stream"):
+        o += ["--set", "udp_stream_timeout=" + log["router_nf_conntrack_udp_timeout_stream"]]
+    if log.get("forward") == "on":
+        o += ["--forward", "udp/5060", "--forward", "tcp/5060"]
+    if "register_binding" in log or log.get("scenario") == "register":
+        o += ["--set", "registrar_target=source"]
+    if relay:
+        o += ["--set", "registrar_target=source", "--set", "farend_dialog_target=source"]
+    if log.get("sip_direct_media") == "0":
+        o += ["--set", "sdp_requires_src_match=false"]
+    return log.get("alg", "on"), o
+
+
+def score_sim(a, sc, cache):
+    """Each run's inside capture replayed by sipalg-sim under the profile
+    of the run (linux with the ALG on, off without): the predicted outcome
+    of each call must be what really happened (the run's outcome lines)."""
+    if not a.sim or not os.access(a.sim, os.X_OK):
+        print("truth: sipalg-sim not built: simulator not scored")
+        return
+    for tp in sorted(glob.glob(os.path.join(a.samples, "*.truth"))):
+        run = os.path.basename(tp)[:-len(".truth")]
+        inside = file_args(a.samples, run, "inside")
+        if not inside:
+            continue
+        alg, opts = sim_options(a.samples, run)
+        prof = "linux" if alg == "on" else "off"
+        key = ("sim", run)
+        if key not in cache:
+            r = subprocess.run([a.sim, "-f", "json", "--profile", prof] + opts + inside,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            try:
+                cache[key] = json.loads(r.stdout.decode("utf-8", "replace"))["runs"][0]["dialogs"]
+            except (ValueError, KeyError, IndexError):
+                cache[key] = []
+        pred = {}
+        for d in cache[key]:
+            pred.setdefault(d.get("call_id"), set()).add(d.get("outcome"))
+        rows = read_truth(tp)
+        # only what the inside capture holds can be replayed
+        inside_calls = {r[1] for r in rows if r[0] == "inside"}
+        for f, call, what, want in rows:
+            if f != "run" or what != "outcome" or call not in inside_calls:
+                continue
+            sc.outcome("%s (sim %s, inside)" % (run, prof), call, want, pred.get(call, set()))
+
+
+def score_cross(a, sc, cache):
+    """Cross-predictions (tests/data/truth-sim-cross.tsv): a run where
+    the traffic got through, replayed under another profile and knobs,
+    must predict what the kernel did in the twin run that has them. Calls
+    are matched by order (the two runs have different Call-IDs)."""
+    if not a.cross or not os.path.exists(a.cross) or not a.sim or not os.access(a.sim, os.X_OK):
+        return
+    for line in open(a.cross):
+        if line.startswith("#") or not line.strip():
+            continue
+        src, prof, opts, twin = line.rstrip("\n").split("\t")[:4]
+        inside = file_args(a.samples, src, "inside")
+        _, base = sim_options(a.samples, twin)
+        args = ["-f", "json", "--profile", prof] + base + (opts.split() if opts != "-" else []) + inside
+        r = subprocess.run([a.sim] + args, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        try:
+            dl = json.loads(r.stdout.decode("utf-8", "replace"))["runs"][0]["dialogs"]
+        except (ValueError, KeyError, IndexError):
+            dl = []
+        got = []
+        for d in dl:
+            if not got or got[-1][0] != d.get("call_id"):
+                got.append((d.get("call_id"), set()))
+            got[-1][1].add(d.get("outcome"))
+        want = [w for f, c, what, w in read_truth(os.path.join(a.samples, twin + ".truth"))
+                if f == "run" and what == "outcome"]
+        src_rows = read_truth(os.path.join(a.samples, src + ".truth"))
+        src_calls = [c for f, c, what, w in src_rows if f == "run" and what == "outcome"]
+        inside_calls = {c for f, c, what, w in src_rows if f == "inside"}
+        for i, (c, w) in enumerate(zip(src_calls, want)):
+            if c not in inside_calls:
+                continue
+            err = r.stderr.decode("utf-8", "replace").strip().split("\n")[0]
+            sc.outcome("%s (sim %s%s, inside) -> %s" % (src, prof, "" if opts == "-" else " " + opts, twin),
+                       c, w, next((o for cid, o in got if cid == c), set()),
+                       "error: " + err if r.returncode > 1 else "-")
+
+
 def score_corpus(a, sc, cache):
     if not os.path.isdir(a.corpus):
         print("truth: %s absent: corpus findings not scored" % a.corpus)
@@ -267,6 +383,11 @@ def report(sc):
         tp, fp, fn = sc.verdict.get(v, [0, 0, 0])
         print("%-26s %5d %5d %5d %9s %6s" % ((v, tp, fp, fn) + pr(tp, fp, fn)))
     print()
+    print("%-26s %5s %5s %5s %9s %6s" % ("simulator outcome", "TP", "FP", "FN", "precision", "recall"))
+    for k in sorted(sc.sim):
+        tp, fp, fn = sc.sim[k]
+        print("%-26s %5d %5d %5d %9s %6s" % ((k, tp, fp, fn) + pr(tp, fp, fn)))
+    print()
     print("%-26s %9s %9s %12s" % ("other expectations", "match", "mismatch", "not checked"))
     for k in sorted(sc.other):
         print("%-26s %9d %9d %12d" % ((k,) + tuple(sc.other[k])))
@@ -279,6 +400,8 @@ def report(sc):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--analyze", required=True)
+    ap.add_argument("--sim")
+    ap.add_argument("--cross")
     ap.add_argument("--samples", required=True)
     ap.add_argument("--corpus", required=True)
     ap.add_argument("--corpus-findings", required=True)
@@ -288,6 +411,8 @@ def main():
     sc = Score()
     cache = {}
     score_kernel(a, sc, cache)
+    score_sim(a, sc, cache)
+    score_cross(a, sc, cache)
     score_corpus(a, sc, cache)
     report(sc)
     known = {}
@@ -349,6 +474,21 @@ def reason(m):
         return "16.1: verdict from the wrong evidence"
     if what in ("rewrites", "dropped"):
         return "inside/outside comparison differs from the measured facts"
+    if "(sim" in label:
+        if got.startswith("error:"):
+            return "21: the knob this cross-prediction needs does not exist yet"
+        why = {"oversize": "21.1: MTU after rewriting", "overlap": "21.2: pinholes belong to the flow",
+               "register": "21.3: REGISTER pinhole rule", "farmedia": "21.4/sip_direct_media: media from another address",
+               "stun": "21.5: a phone that writes its public address (the far end's early RTP takes its port)",
+               "tcp-split": "21.6: dialog through a split TCP message",
+               "latch": "21 honest predictions: a far end that latches is not inferred",
+               "natproxy": "21: far end's RTP first (port taken) not modelled",
+               "b2bua": "21: far end's RTP first (port taken) not modelled",
+               "spiral": "21: far end's RTP first (port taken) not modelled"}
+        for k, v in why.items():
+            if k in run:
+                return v
+        return "21: the simulator predicts another outcome than the kernel gave"
     if what != "symptoms":
         return "15: per-direction media state / ptime"
     w = set(want.split(","))
