@@ -19,20 +19,44 @@
 #include <string.h>
 
 #include "base/caps.h"
+#include "detect/symptom.h"
 #include "outcome.h"
 #include "base/text.h"
 
-static const char *const names[OUT_COUNT] = {
-	"completed", "registered", "ack_timeout_drop", "one_way_audio",
-	"no_audio", "inbound_call_unanswered", "call_failed",
-	"registration_failure", "transfer_failure", "session_timer_drop",
-	"max_call_drop", "transaction_lost", "incomplete",
+/*
+ * An outcome that is also an analyzer symptom takes its name from the
+ * symptom catalogue (symptom.h), so a prediction and a finding about the
+ * same call use the same word; the others are the simulator's own.
+ */
+static const struct {
+	int symptom;              /* enum symptom_id, or -1 */
+	const char *name;         /* when not a symptom */
+} names[] = {
+	[OUT_COMPLETED] = { -1, "completed" },
+	[OUT_REGISTERED] = { -1, "registered" },
+	[OUT_ACK_TIMEOUT_DROP] = { SYMPTOM_ACK_TIMEOUT_DROP, NULL },
+	[OUT_ONE_WAY_AUDIO] = { SYMPTOM_ONE_WAY_AUDIO, NULL },
+	[OUT_NO_AUDIO] = { SYMPTOM_NO_AUDIO, NULL },
+	[OUT_INBOUND_UNANSWERED] = { SYMPTOM_INBOUND_CALL_UNANSWERED, NULL },
+	[OUT_CALL_FAILED] = { -1, "call_failed" },
+	[OUT_REGISTRATION_FAILURE] = { SYMPTOM_REGISTRATION_FAILURE, NULL },
+	[OUT_TRANSFER_FAILURE] = { SYMPTOM_TRANSFER_FAILURE, NULL },
+	[OUT_SESSION_TIMER_DROP] = { -1, "session_timer_drop" },
+	[OUT_MAX_CALL_DROP] = { -1, "max_call_drop" },
+	[OUT_TRANSACTION_LOST] = { -1, "transaction_lost" },
+	[OUT_INCOMPLETE] = { -1, "incomplete" },
 };
+_Static_assert(sizeof(names) / sizeof(names[0]) == OUT_COUNT,
+    "one name per outcome");
 
 const char *
 outcome_name(enum outcome_id id)
 {
-	return (unsigned)id < OUT_COUNT ? names[id] : "unknown";
+	if ((unsigned)id >= OUT_COUNT)
+		return "unknown";
+	if (names[id].symptom >= 0)
+		return symptom_name((enum symptom_id)names[id].symptom);
+	return names[id].name;
 }
 
 int
@@ -155,7 +179,8 @@ outcome_eval(const struct sim_cfg *cfg, const struct sim_result *res,
 	}
 	if (d->kind == FE_OTHER) {
 		for (i = 0; i < d->nf; i++)
-			if (strcmp(d->f[i].outcome, "transfer_failure") == 0)
+			if (strcmp(d->f[i].outcome,
+			    outcome_name(OUT_TRANSFER_FAILURE)) == 0)
 				pick(o, &chosen, OUT_TRANSFER_FAILURE, d->f[i].t_ns,
 				    d->f[i].frame, d->f[i].detail);
 		if (d->answer_lost)
@@ -214,7 +239,8 @@ outcome_eval(const struct sim_cfg *cfg, const struct sim_result *res,
 		    (int64_t)cfg->max_call * CAP_NS_PER_SEC, 0, buf);
 	}
 	for (i = 0; i < d->nf; i++)
-		if (strcmp(d->f[i].outcome, "transfer_failure") == 0)
+		if (strcmp(d->f[i].outcome,
+		    outcome_name(OUT_TRANSFER_FAILURE)) == 0)
 			pick(o, &chosen, OUT_TRANSFER_FAILURE, d->f[i].t_ns,
 			    d->f[i].frame, d->f[i].detail);
 	pick(o, &chosen, OUT_COMPLETED, d->t_last_ns, 0,

@@ -27,6 +27,7 @@
 #include <time.h>
 
 #include "detect/detect.h"
+#include "detect/symptom.h"
 #include "base/text.h"
 #include "view.h"
 
@@ -137,29 +138,12 @@ view_clock(int64_t ns, char *buf, size_t n)
 	return buf;
 }
 
-static const struct {
-	const char *id, *badge;
-} badges[] = {
-	{ "ack_timeout_drop", "ACK" },
-	{ "one_way_audio", "1WAY" },
-	{ "no_audio", "NOAUD" },
-	{ "ringing_after_answer", "RING" },
-	{ "inbound_call_unanswered", "INB" },
-	{ "registration_failure", "REG" },
-	{ "caller_id_mismatch", "CLID" },
-	{ "transfer_failure", "XFER" },
-	{ "session_refresh_failure", "REFR" },
-	{ "media_lost_after_hold", "HOLD" },
-	{ "alg_rewrite_evidence", "ALG" },
-};
-
 const char *
 view_badge(const char *id)
 {
-	for (size_t i = 0; i < sizeof(badges) / sizeof(badges[0]); i++)
-		if (strcmp(badges[i].id, id) == 0)
-			return badges[i].badge;
-	return "?";
+	int s = symptom_lookup(id);
+
+	return s < 0 ? "?" : symptom_badge((enum symptom_id)s);
 }
 
 const char *

@@ -56,6 +56,28 @@ static const struct option longopts[] = {
 	{ NULL, 0, NULL, 0 }
 };
 
+/* "Symptom ids: a, b, ...", wrapped at 72 columns, from the catalogue. */
+static void
+usage_symptoms(FILE *f)
+{
+	int col = fprintf(f, "Symptom ids:");
+
+	for (int i = 0; i < SYMPTOM_COUNT; i++) {
+		const char *id = symptom_name((enum symptom_id)i);
+		int w = (int)strlen(id) + 1;
+
+		if (col + 1 + w > 72) {
+			fputc('\n', f);
+			col = 0;
+		} else {
+			fputc(' ', f);
+			col++;
+		}
+		col += fprintf(f, "%s%c", id, i + 1 < SYMPTOM_COUNT ? ',' : '.');
+	}
+	fputc('\n', f);
+}
+
 static void
 usage(FILE *f)
 {
@@ -90,11 +112,9 @@ usage(FILE *f)
 	    "  -q, --quiet             no progress line on stderr\n"
 	    "  -h, --help              this help\n"
 	    "  -V, --version           version\n"
-	    "\n"
-	    "Symptom ids: ack_timeout_drop, one_way_audio, no_audio,\n"
-	    "ringing_after_answer, inbound_call_unanswered, registration_failure,\n"
-	    "caller_id_mismatch, transfer_failure, session_refresh_failure,\n"
-	    "media_lost_after_hold, alg_rewrite_evidence.\n"
+	    "\n");
+	usage_symptoms(f);
+	fprintf(f,
 	    "\n"
 	    "Several files are merged by time.  Exit status: 0 no finding,\n"
 	    "1 findings reported, 2 usage error, 3 a file or database could\n"
@@ -134,15 +154,6 @@ fix(const char *name)
 	printf("Turning the SIP ALG off: %s\n\n%s\n%s", r->name, r->steps,
 	    remedy_general);
 	return 0;
-}
-
-static bool
-known_symptom(const char *id)
-{
-	for (int i = 0; detect_ids[i] != NULL; i++)
-		if (strcmp(detect_ids[i], id) == 0)
-			return true;
-	return false;
 }
 
 static bool
@@ -364,7 +375,7 @@ main(int argc, char **argv)
 			ro.all = true;
 			break;
 		case 's':
-			if (!known_symptom(optarg)) {
+			if (symptom_lookup(optarg) < 0) {
 				fprintf(stderr, PROG ": unknown symptom '%s' "
 				    "(see --help for the ids)\n", optarg);
 				return 2;

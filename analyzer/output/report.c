@@ -34,7 +34,7 @@ struct report {
 	struct report_opts o;
 	uint64_t ndialogs, nstreams;
 	uint64_t affected, unaffected;
-	uint64_t by_id[16];       /* affected dialogs per detector id */
+	uint64_t by_id[SYMPTOM_COUNT]; /* affected dialogs per symptom */
 	uint64_t unaffected_kind[DIALOG_KIND_COUNT];
 };
 
@@ -505,18 +505,19 @@ report_begin(struct report *r)
 static void
 count_findings(struct report *r, const struct dialog *d)
 {
-	bool seen[16] = { false };
+	bool seen[SYMPTOM_COUNT] = { false };
 
 	for (int i = 0; d->findings != NULL && i < d->findings->n; i++) {
 		const struct finding *x = &d->findings->f[i];
+		int k;
 
 		if (!report_finding_shown(r, x))
 			continue;
-		for (int k = 0; k < 16 && detect_ids[k] != NULL; k++)
-			if (strcmp(detect_ids[k], x->id) == 0 && !seen[k]) {
-				seen[k] = true;
-				r->by_id[k]++;
-			}
+		k = symptom_lookup(x->id);
+		if (k >= 0 && !seen[k]) {
+			seen[k] = true;
+			r->by_id[k]++;
+		}
 	}
 }
 
@@ -688,11 +689,11 @@ json_alg(struct report *r, const struct detect_verdict *v)
 	    "\"dialogs\":%" PRIu64 ",\"affected\":%" PRIu64
 	    ",\"by_symptom\":{", detect_alg_name(v->alg), v->score,
 	    r->ndialogs, r->affected);
-	for (int k = 0; k < 16 && detect_ids[k] != NULL; k++) {
+	for (int k = 0; k < SYMPTOM_COUNT; k++) {
 		if (r->by_id[k] == 0)
 			continue;
-		fprintf(f, "%s\"%s\":%" PRIu64, first ? "" : ",", detect_ids[k],
-		    r->by_id[k]);
+		fprintf(f, "%s\"%s\":%" PRIu64, first ? "" : ",",
+		    symptom_name((enum symptom_id)k), r->by_id[k]);
 		first = false;
 	}
 	fputs("},\"evidence\":[", f);
@@ -733,10 +734,10 @@ text_verdict(struct report *r, const struct detect_verdict *v)
 	if (r->o.symptom != NULL || r->o.min_confidence > 0)
 		fputs(" (filtered)", f);
 	fputc('\n', f);
-	for (int k = 0; k < 16 && detect_ids[k] != NULL; k++)
+	for (int k = 0; k < SYMPTOM_COUNT; k++)
 		if (r->by_id[k] > 0)
-			fprintf(f, "  %-26s %" PRIu64 "\n", detect_ids[k],
-			    r->by_id[k]);
+			fprintf(f, "  %-*s %" PRIu64 "\n", SYMPTOM_ID_MAX,
+			    symptom_name((enum symptom_id)k), r->by_id[k]);
 	if (r->affected > 0 || v->alg == DETECT_ALG_LIKELY)
 		fputs("To turn a router's SIP ALG off: sipalg-analyze --fix "
 		    "list, then --fix VENDOR\n", f);
