@@ -257,8 +257,12 @@ report_from_db(struct run *run, const char *db)
 		rc[i].info = &stored_caps.caps[i].info;
 		rc[i].stats = &stored_caps.caps[i].stats;
 	}
-	if (rc != NULL)
-		report_end_captures(run->rep, rc, stored_caps.n, run->dt);
+	if (rc != NULL) {
+		struct report_summary sum = { rc, stored_caps.n, { 0 } };
+
+		detect_verdict_get(run->dt, &sum.verdict);
+		report_end(run->rep, &sum);
+	}
 	free(rc);
 	for (size_t i = 0; i < stored_caps.n; i++)
 		free(stored_caps.caps[i].info.path);
@@ -268,6 +272,25 @@ report_from_db(struct run *run, const char *db)
 	if (status == 0 && report_affected(run->rep) > 0)
 		status = 1;
 	return status;
+}
+
+/* The report's summary of an analysis run: its captures and verdict. */
+static void
+end_report(struct report *rep, struct analysis *a)
+{
+	size_t n = analysis_capture_count(a);
+	struct report_capture *caps = calloc(n ? n : 1, sizeof(*caps));
+	struct report_summary sum = { caps, n, { 0 } };
+
+	if (caps == NULL)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		caps[i].info = analysis_capture_info(a, i);
+		caps[i].stats = analysis_capture_stats(a, i);
+	}
+	detect_verdict_get(analysis_detect(a), &sum.verdict);
+	report_end(rep, &sum);
+	free(caps);
 }
 
 /* ---- signals: stop cleanly, leave the store consistent ---- */
@@ -541,7 +564,7 @@ main(int argc, char **argv)
 			free(run.cap_ids);
 			return 130;
 		}
-		report_end(run.rep, a);
+		end_report(run.rep, a);
 		for (int i = 0; run.st != NULL && i < opened; i++)
 			if (store_capture_end(run.st, run.cap_ids[i],
 			    analysis_capture_info(a, (size_t)i),
