@@ -22,7 +22,7 @@
 #include "export.h"
 #include "output/report.h"
 #include "base/text.h"
-#include "view.h"
+#include "present/view.h"
 
 static void
 csv_str(FILE *f, const char *s)

@@ -1,6 +1,7 @@
 /*
- * test_tui_view.c - the browser's view logic (tui/view.c) and exports
- * (tui/export.c): call-list cells, layout, sort and filter, the ladder,
+ * test_tui_view.c - the presentation model the browser draws
+ * (analyzer/present/view.h) and its exports (tui/export.c): call-list
+ * cells, layout, sort and filter, the ladder,
  * message lines and comparison, sparklines, CSV, and saving a dialog to a
  * pcap that the analyzer reads back to the same dialog; pair mode's model
  * and text (tui/pairs.c): deep copies of diff dialogs, worst class and
@@ -19,8 +20,8 @@
 #include "detect/detect.h"
 #include "export.h"
 #include "pairs.h"
+#include "present/view.h"
 #include "sip/sipmsg.h"
-#include "view.h"
 
 static const char invite_txt[] =
     "INVITE sip:bob@10.0.0.2 SIP/2.0\r\n"
