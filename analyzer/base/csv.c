@@ -1,8 +1,17 @@
 /*
  * csv.c - the CSV writer (csv.h).  RFC 4180 quoting: a quoted cell may
  * hold commas, and a quote is doubled.
+ *
+ * Formula injection (OWASP, "CSV Injection"): a spreadsheet runs a cell
+ * that starts with =, +, - or @ as a formula (=HYPERLINK(...) in a From
+ * header becomes a link; DDE payloads run programs), and a leading tab or
+ * carriage return hides such a start.  A text cell starting with one of
+ * them gets a ' in front, which spreadsheets take as "this is text".
+ * Only text cells: numbers are written by csv_u64/int/fixed unquoted and
+ * untouched, so -1.250 stays a number.
  */
 #include <inttypes.h>
+#include <stdbool.h>
 #include <string.h>
 
 #include "base/csv.h"
@@ -47,9 +56,19 @@ csv_text_begin(struct csv *c)
 	c->cell = 0;
 }
 
+/* True when a cell starting with byte b would be read as a formula. */
+static bool
+formula_start(uint8_t b)
+{
+	return b == '=' || b == '+' || b == '-' || b == '@' || b == '\t' ||
+	    b == '\r';
+}
+
 void
 csv_text_add(struct csv *c, const void *s, size_t len)
 {
+	if (c->cell == 0 && len > 0 && formula_start(*(const uint8_t *)s))
+		fputc('\'', c->f);
 	text_fput_escaped(c->f, s, len, TEXT_ESC_CSV);
 	c->cell += len;
 }

@@ -6,9 +6,12 @@
  * row.  What a cell holds decides how it is written:
  *   csv_text    text that came from a packet (From, To, Call-ID ...):
  *               always quoted, quotes doubled, control bytes and invalid
- *               UTF-8 escaped as \xNN (text_fput_escaped);
- *   csv_quoted  text the program made (a time, a list of symptom ids),
- *               quoted and escaped the same way;
+ *               UTF-8 escaped as \xNN (text_fput_escaped), and a cell
+ *               starting with =, +, -, @, tab or CR (a spreadsheet
+ *               formula) prefixed with ' so it is read as text;
+ *   csv_quoted  text the program made from a fixed vocabulary (a time,
+ *               or "-" for none), quoted and escaped the same way, never
+ *               a formula;
  *   csv_bare    a token the program made that needs no quotes (a state
  *               name, a time), written as is;
  *   csv_u64, csv_int, csv_fixed   numbers, unquoted.

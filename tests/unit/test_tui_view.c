@@ -538,6 +538,20 @@ test_csv(void)
 	    "register,completed,"));
 	CU_ASSERT_PTR_NULL(strchr(out, 0x1b));
 	free(out);
+
+	/* A From user that a spreadsheet would run (OWASP CSV injection):
+	 * the cell gets a ' in front; the numbers beside it do not. */
+	snprintf(a->from, sizeof(a->from), "=HYPERLINK(\"http://evil/x\","
+	    "\"click\")");
+	snprintf(b->call_id, sizeof(b->call_id), "-1@x");
+	f = open_memstream(&out, &len);
+	CU_ASSERT_EQUAL(export_csv(f, v, 2), 0);
+	fclose(f);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "\n1,2023-11-14 22:13:20.000000,"
+	    "call,in call,\"'=HYPERLINK(\"\"http://evil/x\"\",\"\"click\"\")\","
+	    "\"bob@10.0.0.2\""));
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, ",\"'-1@x\","));
+	free(out);
 	dialog_free(a);
 	dialog_free(b);
 }

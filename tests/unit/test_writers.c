@@ -2,7 +2,8 @@
  * test_writers.c - the JSON writer (json.h) and the CSV writer (csv.h):
  * nesting and commas, both layout styles and the breaks that keep each
  * document's bytes, escaping of packet text, the two spellings of "no
- * value", a fragment written elsewhere and copied in, and CSV quoting.
+ * value", a fragment written elsewhere and copied in, CSV quoting and
+ * the neutralising of cells a spreadsheet would run as formulas.
  * Every case compares the exact bytes written to a memory stream.
  */
 #include <CUnit/Basic.h>
@@ -228,6 +229,48 @@ test_csv(void)
 	    "\"a;\"\"b\",\"\"\n");
 }
 
+/*
+ * Formula injection: a text cell starting with =, +, -, @, tab or CR gets
+ * a ' in front (also when written in parts, and only at its start);
+ * numbers and program-made cells are never touched.
+ */
+static void
+test_csv_formula(void)
+{
+	struct mem m;
+	struct csv c;
+
+	mem_open(&m);
+	csv_init(&c, m.f);
+	csv_text(&c, "=HYPERLINK(\"http://evil/x\",\"click\")");
+	csv_text(&c, "+15551234567@example.com");
+	csv_text(&c, "-2+3");
+	csv_text(&c, "@SUM(1+1)");
+	csv_text(&c, "\t=1");
+	csv_text(&c, "\r=1");
+	csv_text(&c, "a=1");
+	csv_row_end(&c);
+	csv_text_begin(&c);
+	csv_text_add(&c, "", 0);
+	csv_text_add(&c, "=x", 2);
+	csv_text_add(&c, "=y", 2);
+	csv_text_end(&c);
+	csv_text_begin(&c);
+	csv_text_add(&c, "ok", 2);
+	csv_text_add(&c, "-y", 2);
+	csv_text_end(&c);
+	csv_fixed(&c, -1.5, 3);
+	csv_int(&c, -7);
+	csv_quoted(&c, "-");
+	csv_bare(&c, "-");
+	csv_row_end(&c);
+	mem_check(&m,
+	    "\"'=HYPERLINK(\"\"http://evil/x\"\",\"\"click\"\")\","
+	    "\"'+15551234567@example.com\",\"'-2+3\",\"'@SUM(1+1)\","
+	    "\"'\\x09=1\",\"'\\x0d=1\",\"a=1\"\n"
+	    "\"'=x=y\",\"ok-y\",-1.500,-7,\"-\",-\n");
+}
+
 int
 main(void)
 {
@@ -243,7 +286,8 @@ main(void)
 	    !CU_add_test(s, "json escaping", test_json_escaping) ||
 	    !CU_add_test(s, "json null and 0", test_json_none) ||
 	    !CU_add_test(s, "json fragment", test_json_fragment) ||
-	    !CU_add_test(s, "csv", test_csv)) {
+	    !CU_add_test(s, "csv", test_csv) ||
+	    !CU_add_test(s, "csv formula injection", test_csv_formula)) {
 		CU_cleanup_registry();
 		return 1;
 	}
