@@ -36,7 +36,7 @@
  * first row: later rows are skipped by detect_dialog.
  */
 static const detect_fn detectors[SYMPTOM_COUNT] = {
-#define DETECT_FN(e, id, badge, fn, title) [SYMPTOM_##e] = fn,
+#define DETECT_FN(e, id, badge, fn, title) [SYMPTOM_##e] = (fn),
 	SYMPTOM_TABLE(DETECT_FN)
 #undef DETECT_FN
 };

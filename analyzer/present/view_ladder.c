@@ -242,7 +242,7 @@ col_x(const struct ladder_geom *g, int c)
 static void
 put_ascii(uint32_t *cp, int total, int x, const char *s, int maxw)
 {
-	for (int i = 0; s[i] != '\0' && i < maxw && x + i < total; i++)
+	for (int i = 0; i < maxw && s[i] != '\0' && x + i < total; i++)
 		if (x + i >= 0)
 			cp[x + i] = (unsigned char)s[i];
 }

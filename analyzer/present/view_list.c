@@ -219,10 +219,13 @@ put_cell(char *buf, size_t n, size_t o, const char *s, int w, bool right)
 	pad = w - (int)len;
 	if (o + (size_t)w + 1 >= n)
 		return o;
+	/* Cells are placed side by side; view_row_text terminates the line. */
 	if (right) {
 		memset(buf + o, ' ', (size_t)pad);
+		/* NOLINTNEXTLINE(bugprone-not-null-terminated-result) */
 		memcpy(buf + o + pad, s, len);
 	} else {
+		/* NOLINTNEXTLINE(bugprone-not-null-terminated-result) */
 		memcpy(buf + o, s, len);
 		memset(buf + o + len, ' ', (size_t)pad);
 	}
@@ -333,7 +336,7 @@ msort(struct dialog **v, struct dialog **tmp, size_t n, enum view_col c,
 		tmp[k++] = v[i++];
 	while (j < n)
 		tmp[k++] = v[j++];
-	memcpy(v, tmp, n * sizeof(*v));
+	memcpy(v, tmp, n * sizeof(struct dialog *));
 }
 
 void
@@ -343,7 +346,7 @@ view_sort(struct dialog **v, size_t n, enum view_col c, bool desc)
 
 	if (n < 2)
 		return;
-	tmp = malloc(n * sizeof(*tmp));
+	tmp = malloc(n * sizeof(struct dialog *));
 	if (tmp == NULL)
 		return; /* unsorted beats crashed */
 	msort(v, tmp, n, c, desc);
