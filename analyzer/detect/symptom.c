@@ -53,12 +53,3 @@ symptom_lookup(const char *id)
 			return i;
 	return -1;
 }
-
-int
-symptom_lookup_badge(const char *badge)
-{
-	for (int i = 0; badge != NULL && i < SYMPTOM_COUNT; i++)
-		if (strcmp(rows[i].badge, badge) == 0)
-			return i;
-	return -1;
-}

@@ -72,7 +72,5 @@ const char *symptom_badge(enum symptom_id s);
 const char *symptom_title(enum symptom_id s);
 /* The row of an id (exact, case-sensitive), or -1. */
 int symptom_lookup(const char *id);
-/* The row of a badge (case-sensitive), or -1. */
-int symptom_lookup_badge(const char *badge);
 
 #endif /* SIPALG_SYMPTOM_H */

@@ -117,7 +117,6 @@ test_table(void)
 			    isdigit((unsigned char)*p));
 		CU_ASSERT(strlen(symptom_title((enum symptom_id)i)) > 0);
 		CU_ASSERT_EQUAL(symptom_lookup(id), i);
-		CU_ASSERT_EQUAL(symptom_lookup_badge(badge), i);
 		for (int k = 0; k < i; k++) {
 			CU_ASSERT_STRING_NOT_EQUAL(id,
 			    symptom_name((enum symptom_id)k));
@@ -134,7 +133,6 @@ test_table(void)
 	CU_ASSERT_EQUAL(symptom_lookup("one_way"), -1);
 	CU_ASSERT_EQUAL(symptom_lookup("ONE_WAY_AUDIO"), -1);
 	CU_ASSERT_EQUAL(symptom_lookup(NULL), -1);
-	CU_ASSERT_EQUAL(symptom_lookup_badge("1way"), -1);
 }
 
 static void
