@@ -14,8 +14,12 @@
 #include <string.h>
 
 #include "base/caps.h"
+#include "detect/symptom.h"
 #include "media.h"
 #include "model.h"
+
+/* The outcome a failed transfer predicts: the analyzer's symptom id. */
+#define XFER_FAILED symptom_name(SYMPTOM_TRANSFER_FAILURE)
 
 /*
  * True when a message of d cannot exist in this run: the dialog never got
@@ -191,12 +195,13 @@ model_outbound(struct run *r, struct fe_dialog *d, const struct sim_pkt *p,
 					snprintf(why, sizeof(why),
 					    "REFER leaves with Refer-To host %s (private, not rewritten): the transfer target is unreachable",
 					    ep_ip_str(&e, a, sizeof(a)));
-					fe_finding_add(d, "transfer_failure", p->ts_ns, p->frame, why);
+					fe_finding_add(d, XFER_FAILED, p->ts_ns,
+					    p->frame, why);
 				}
 			}
 		}
 		if (mi->replaces[0] != '\0' && r->cfg->alg && r->cfg->rewrite_call_id) {
-			fe_finding_add(d, "transfer_failure", p->ts_ns, p->frame,
+			fe_finding_add(d, XFER_FAILED, p->ts_ns, p->frame,
 			    "INVITE with Replaces: the ALG rewrites Call-IDs (rewrite_call_id), so Replaces names a dialog the far end does not know (481)");
 		}
 	} else {
@@ -321,7 +326,7 @@ model_inbound(struct run *r, struct fe_dialog *d, const struct sim_pkt *p,
 		if (strcmp(mi->method, "NOTIFY") == 0 && mi->sipfrag_status >= 300) {
 			snprintf(buf, sizeof(buf), "NOTIFY reports the transfer failed (sipfrag %d)",
 			    mi->sipfrag_status);
-			fe_finding_add(d, "transfer_failure", p->ts_ns, p->frame, buf);
+			fe_finding_add(d, XFER_FAILED, p->ts_ns, p->frame, buf);
 		}
 		learn_sdp(d, seen, NULL, false, p->ts_ns);
 		return;
@@ -455,7 +460,7 @@ model_outbound_lost(struct fe_dialog *d, const struct sipmsg *mi,
 		d->answer_lost = true;
 		run_copy(d->answer_lost_why, sizeof(d->answer_lost_why), why);
 	} else if (mi->is_request && strcmp(mi->method, "REFER") == 0) {
-		fe_finding_add(d, "transfer_failure", p->ts_ns, p->frame, why);
+		fe_finding_add(d, XFER_FAILED, p->ts_ns, p->frame, why);
 	} else if (mi->is_request && d->kind == FE_OTHER && d->phone_uac &&
 	    strcmp(mi->method, d->first_method) == 0 && d->final_status == 0) {
 		/* OPTIONS, SUBSCRIBE, MESSAGE ...: the transaction is lost */

@@ -19,20 +19,45 @@
 #include <string.h>
 
 #include "base/caps.h"
+#include "base/json.h"
+#include "detect/symptom.h"
 #include "outcome.h"
 #include "base/text.h"
 
-static const char *const names[OUT_COUNT] = {
-	"completed", "registered", "ack_timeout_drop", "one_way_audio",
-	"no_audio", "inbound_call_unanswered", "call_failed",
-	"registration_failure", "transfer_failure", "session_timer_drop",
-	"max_call_drop", "transaction_lost", "incomplete",
+/*
+ * An outcome that is also an analyzer symptom takes its name from the
+ * symptom catalogue (symptom.h), so a prediction and a finding about the
+ * same call use the same word; the others are the simulator's own.
+ */
+static const struct {
+	int symptom;              /* enum symptom_id, or -1 */
+	const char *name;         /* when not a symptom */
+} names[] = {
+	[OUT_COMPLETED] = { -1, "completed" },
+	[OUT_REGISTERED] = { -1, "registered" },
+	[OUT_ACK_TIMEOUT_DROP] = { SYMPTOM_ACK_TIMEOUT_DROP, NULL },
+	[OUT_ONE_WAY_AUDIO] = { SYMPTOM_ONE_WAY_AUDIO, NULL },
+	[OUT_NO_AUDIO] = { SYMPTOM_NO_AUDIO, NULL },
+	[OUT_INBOUND_UNANSWERED] = { SYMPTOM_INBOUND_CALL_UNANSWERED, NULL },
+	[OUT_CALL_FAILED] = { -1, "call_failed" },
+	[OUT_REGISTRATION_FAILURE] = { SYMPTOM_REGISTRATION_FAILURE, NULL },
+	[OUT_TRANSFER_FAILURE] = { SYMPTOM_TRANSFER_FAILURE, NULL },
+	[OUT_SESSION_TIMER_DROP] = { -1, "session_timer_drop" },
+	[OUT_MAX_CALL_DROP] = { -1, "max_call_drop" },
+	[OUT_TRANSACTION_LOST] = { -1, "transaction_lost" },
+	[OUT_INCOMPLETE] = { -1, "incomplete" },
 };
+_Static_assert(sizeof(names) / sizeof(names[0]) == OUT_COUNT,
+    "one name per outcome");
 
 const char *
 outcome_name(enum outcome_id id)
 {
-	return (unsigned)id < OUT_COUNT ? names[id] : "unknown";
+	if ((unsigned)id >= OUT_COUNT)
+		return "unknown";
+	if (names[id].symptom >= 0)
+		return symptom_name((enum symptom_id)names[id].symptom);
+	return names[id].name;
 }
 
 int
@@ -155,7 +180,8 @@ outcome_eval(const struct sim_cfg *cfg, const struct sim_result *res,
 	}
 	if (d->kind == FE_OTHER) {
 		for (i = 0; i < d->nf; i++)
-			if (strcmp(d->f[i].outcome, "transfer_failure") == 0)
+			if (strcmp(d->f[i].outcome,
+			    outcome_name(OUT_TRANSFER_FAILURE)) == 0)
 				pick(o, &chosen, OUT_TRANSFER_FAILURE, d->f[i].t_ns,
 				    d->f[i].frame, d->f[i].detail);
 		if (d->answer_lost)
@@ -214,7 +240,8 @@ outcome_eval(const struct sim_cfg *cfg, const struct sim_result *res,
 		    (int64_t)cfg->max_call * CAP_NS_PER_SEC, 0, buf);
 	}
 	for (i = 0; i < d->nf; i++)
-		if (strcmp(d->f[i].outcome, "transfer_failure") == 0)
+		if (strcmp(d->f[i].outcome,
+		    outcome_name(OUT_TRANSFER_FAILURE)) == 0)
 			pick(o, &chosen, OUT_TRANSFER_FAILURE, d->f[i].t_ns,
 			    d->f[i].frame, d->f[i].detail);
 	pick(o, &chosen, OUT_COMPLETED, d->t_last_ns, 0,
@@ -302,14 +329,6 @@ kind_name(const struct fe_dialog *d)
 {
 	return d->kind == FE_CALL ? "call" : d->kind == FE_REGISTER ?
 	    "registration" : "other";
-}
-
-static void
-jstr(FILE *f, const char *s)
-{
-	fputc('"', f);
-	text_fput_escaped(f, s, strlen(s), TEXT_ESC_JSON);
-	fputc('"', f);
 }
 
 static void
@@ -475,92 +494,149 @@ report_text(FILE *f, const char *capture, const struct sim_cfg *const *cfgs,
 	fprintf(f, ".\n");
 }
 
+/* One dialog's predicted outcome (JSON).  "no frame" is 0 here. */
+static void
+json_dialog(struct json *j, const struct sim_cfg *cfg,
+    const struct sim_result *r, const struct fe_dialog *d)
+{
+	char a[NETADDR_STRLEN];
+	struct outcome o;
+	const char *p;
+
+	outcome_eval(cfg, r, d, &o);
+	json_obj_begin(j);
+	json_key(j, "call_id");
+	json_str(j, d->call_id);
+	json_key(j, "phone");
+	json_str(j, ep_ip_str(&d->phone_ip, a, sizeof(a)));
+	json_key(j, "kind");
+	json_str(j, kind_name(d));
+	json_key(j, "method");
+	json_str(j, d->first_method);
+	json_key(j, "phone_role");
+	json_str(j, d->phone_uac ? "uac" : "uas");
+	json_key(j, "outcome");
+	json_str(j, outcome_name(o.id));
+	json_key(j, "direction");
+	json_str(j, o.direction);
+	json_key(j, "time");
+	json_fixed(j, rel(r, o.t_ns), 3);
+	json_key(j, "frame");
+	json_u64(j, o.frame);
+	json_key(j, "detail");
+	json_str(j, o.detail);
+	json_key(j, "also");
+	json_arr_begin(j);
+	for (p = o.also; *p != '\0';) {
+		size_t l = strcspn(p, ",");
+
+		json_strn(j, p, l);
+		p += l;
+		if (*p == ',')
+			p++;
+	}
+	json_arr_end(j);
+	json_key(j, "note");
+	json_str(j, d->note);
+	json_obj_end(j);
+}
+
+static void
+json_run(struct json *j, const struct sim_cfg *cfg,
+    const struct sim_result *r)
+{
+	static const char *const stat_names[] = {
+		"inside_packets", "outside_packets", "rewritten", "written",
+		"alg_drops", "nat_drops", "farend_lost"
+	};
+	const uint64_t stats[] = {
+		r->out_pkts, r->in_pkts, r->rewritten, r->written,
+		r->alg_drops, r->nat_drops, r->farend_lost
+	};
+	char buf[512];
+
+	_Static_assert(sizeof(stat_names) / sizeof(stat_names[0]) ==
+	    sizeof(stats) / sizeof(stats[0]), "one name per figure");
+	json_obj_begin(j);
+	json_key(j, "config");
+	json_str(j, cfg->name);
+	json_key(j, "alg");
+	json_bool(j, cfg->alg);
+	json_key(j, "stats");
+	json_obj_begin(j);
+	for (size_t i = 0; i < sizeof(stats) / sizeof(stats[0]); i++) {
+		json_key(j, stat_names[i]);
+		json_u64(j, stats[i]);
+	}
+	json_obj_end(j);
+	json_key(j, "dialogs");
+	json_arr_begin(j);
+	for (size_t i = 0; i < r->ndlg; i++)
+		json_dialog(j, cfg, r, &r->dlg[i]);
+	json_arr_end(j);
+	json_key(j, "drops");
+	json_arr_begin(j);
+	for (size_t k = 0; k < r->ndrops; k++) {
+		const struct sim_drop *dr = &r->drops[k];
+
+		json_obj_begin(j);
+		json_key(j, "frame");
+		json_u64(j, dr->frame);
+		json_key(j, "time");
+		json_fixed(j, rel(r, dr->ts_ns), 3);
+		json_key(j, "direction");
+		json_str(j, dr->outbound ? "out" : "in");
+		json_key(j, "where");
+		json_str(j, dr->where);
+		json_key(j, "what");
+		json_str(j, dr->what);
+		json_key(j, "reason");
+		json_str(j, dr->reason);
+		json_obj_end(j);
+	}
+	json_arr_end(j);
+	json_key(j, "drops_total");
+	json_u64(j, r->drops_total);
+	json_key(j, "verdict");
+	outcome_verdict(cfg, r, buf, sizeof(buf));
+	json_str(j, buf);
+	json_obj_end(j);
+}
+
+/*
+ * The runs as one JSON document (compact, with the project's writer,
+ * json.h): capture, public address, one object per run, and the
+ * verdicts of every run joined in one string.
+ */
 static void
 report_json(FILE *f, const char *capture, const struct sim_cfg *const *cfgs,
     const struct sim_result *const *res, size_t n)
 {
 	char buf[512], a[NETADDR_STRLEN];
-	size_t i, j, k;
-	struct outcome o;
+	struct json j;
 
-	fprintf(f, "{\"capture\":");
-	jstr(f, capture);
-	fprintf(f, ",\"public_ip\":");
-	jstr(f, ep_ip_str(&res[0]->public_ip, a, sizeof(a)));
-	fprintf(f, ",\"runs\":[");
-	for (j = 0; j < n; j++) {
-		const struct sim_result *r = res[j];
-
-		fprintf(f, "%s{\"config\":", j ? "," : "");
-		jstr(f, cfgs[j]->name);
-		fprintf(f, ",\"alg\":%s", cfgs[j]->alg ? "true" : "false");
-		fprintf(f, ",\"stats\":{\"inside_packets\":%" PRIu64
-		    ",\"outside_packets\":%" PRIu64 ",\"rewritten\":%" PRIu64
-		    ",\"written\":%" PRIu64 ",\"alg_drops\":%" PRIu64
-		    ",\"nat_drops\":%" PRIu64 ",\"farend_lost\":%" PRIu64 "}",
-		    r->out_pkts, r->in_pkts, r->rewritten, r->written, r->alg_drops,
-		    r->nat_drops, r->farend_lost);
-		fprintf(f, ",\"dialogs\":[");
-		for (i = 0; i < r->ndlg; i++) {
-			const struct fe_dialog *d = &r->dlg[i];
-
-			outcome_eval(cfgs[j], r, d, &o);
-			fprintf(f, "%s{\"call_id\":", i ? "," : "");
-			jstr(f, d->call_id);
-			fprintf(f, ",\"phone\":\"%s\"", ep_ip_str(&d->phone_ip, a, sizeof(a)));
-			fprintf(f, ",\"kind\":\"%s\",\"method\":", kind_name(d));
-			jstr(f, d->first_method);
-			fprintf(f, ",\"phone_role\":\"%s\",\"outcome\":\"%s\"",
-			    d->phone_uac ? "uac" : "uas", outcome_name(o.id));
-			fprintf(f, ",\"direction\":");
-			jstr(f, o.direction);
-			fprintf(f, ",\"time\":%.3f,\"frame\":%" PRIu64 ",\"detail\":",
-			    rel(r, o.t_ns), o.frame);
-			jstr(f, o.detail);
-			fprintf(f, ",\"also\":[");
-			{
-				const char *s = o.also;
-				int first = 1;
-
-				while (*s != '\0') {
-					size_t l = strcspn(s, ",");
-
-					fprintf(f, "%s\"%.*s\"", first ? "" : ",", (int)l, s);
-					first = 0;
-					s += l;
-					if (*s == ',')
-						s++;
-				}
-			}
-			fprintf(f, "],\"note\":");
-			jstr(f, d->note);
-			fprintf(f, "}");
-		}
-		fprintf(f, "],\"drops\":[");
-		for (k = 0; k < r->ndrops; k++) {
-			const struct sim_drop *dr = &r->drops[k];
-
-			fprintf(f, "%s{\"frame\":%" PRIu64 ",\"time\":%.3f,\"direction\":\"%s\","
-			    "\"where\":\"%s\",\"what\":", k ? "," : "", dr->frame,
-			    rel(r, dr->ts_ns), dr->outbound ? "out" : "in", dr->where);
-			jstr(f, dr->what);
-			fprintf(f, ",\"reason\":");
-			jstr(f, dr->reason);
-			fprintf(f, "}");
-		}
-		fprintf(f, "],\"drops_total\":%" PRIu64 ",\"verdict\":", r->drops_total);
-		outcome_verdict(cfgs[j], r, buf, sizeof(buf));
-		jstr(f, buf);
-		fprintf(f, "}");
+	json_init(&j, f, JSON_COMPACT);
+	json_obj_begin(&j);
+	json_key(&j, "capture");
+	json_str(&j, capture);
+	json_key(&j, "public_ip");
+	json_str(&j, ep_ip_str(&res[0]->public_ip, a, sizeof(a)));
+	json_key(&j, "runs");
+	json_arr_begin(&j);
+	for (size_t i = 0; i < n; i++)
+		json_run(&j, cfgs[i], res[i]);
+	json_arr_end(&j);
+	json_key(&j, "verdict");
+	json_str_begin(&j);
+	for (size_t i = 0; i < n; i++) {
+		outcome_verdict(cfgs[i], res[i], buf, sizeof(buf));
+		if (i)
+			json_str_add(&j, "; ", 2);
+		json_str_add(&j, buf, strlen(buf));
 	}
-	fprintf(f, "],\"verdict\":\"");
-	for (j = 0; j < n; j++) {
-		outcome_verdict(cfgs[j], res[j], buf, sizeof(buf));
-		if (j)
-			fprintf(f, "; ");
-		text_fput_escaped(f, buf, strlen(buf), TEXT_ESC_JSON);
-	}
-	fprintf(f, "\"}\n");
+	json_str_end(&j);
+	json_obj_end(&j);
+	json_end(&j);
 }
 
 void

@@ -449,4 +449,20 @@ if [ -f "$LA/inbound-alg-off-inside.pcap" ]; then
 	keys q q q
 fi
 
+# ---- CSV export: cells a spreadsheet would run are neutralised ----
+GEN="$top_builddir/tests/adversarial/gen"
+if [ -x "$GEN" ] && "$GEN" formula >"$tmp/formula.pcap"; then
+	start "'$BROWSE' '$tmp/formula.pcap'"
+	wait_for "3 dialogs (3 shown)"
+	keys e ; sleep 0.2; keys Enter
+	wait_for "exported 3 dialogs to sipalg-calls.csv"
+	grep -qF ",\"'=HYPERLINK(\"\"http://evil/x\"\",\"\"click\"\")\"," "$tmp/sipalg-calls.csv" ||
+	    fail "export: formula Call-ID not neutralised: $(cat "$tmp/sipalg-calls.csv")"
+	grep -qF ",\"'+15551234567@10.0.7.2\",\"'-2+3@x\"," "$tmp/sipalg-calls.csv" ||
+	    fail "export: + and - cells not neutralised: $(cat "$tmp/sipalg-calls.csv")"
+	keys q
+else
+	echo "note: $GEN absent, formula export not checked"
+fi
+
 finish

@@ -32,6 +32,7 @@
 #include <wchar.h>
 
 #include "config.h"
+#include "detect/symptom.h"
 #include "sip/sipmsg.h"
 #include "ui.h"
 
@@ -535,11 +536,13 @@ help_panel_new(const struct panel *under)
 	    "retransmissions)");
 	help_add(h, "  dotted arrows = RTP streams: codec, packets, loss");
 	help_add(h, "Symptom badges");
-	help_add(h, "  ACK ack_timeout_drop   1WAY one_way_audio  NOAUD no_audio");
-	help_add(h, "  RING ringing_after_answer  INB inbound_call_unanswered");
-	help_add(h, "  REG registration_failure  CLID caller_id_mismatch");
-	help_add(h, "  XFER transfer_failure  REFR session_refresh_failure");
-	help_add(h, "  HOLD media_lost_after_hold  ALG alg_rewrite_evidence");
+	for (int i = 0; i < SYMPTOM_COUNT; i++) {
+		snprintf(line, sizeof(line), "  %-*s %-*s %s", SYMPTOM_BADGE_MAX,
+		    symptom_badge((enum symptom_id)i), SYMPTOM_ID_MAX,
+		    symptom_name((enum symptom_id)i),
+		    symptom_title((enum symptom_id)i));
+		help_add(h, line);
+	}
 	help_add(h, "Pair badges (--inside/--outside: worst pair of the dialog)");
 	help_add(h, "  SAME identical   NAT-OK rewritten consistently   "
 	    "ALG! inconsistently");

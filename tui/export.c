@@ -16,29 +16,30 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ingest/capture.h"
-#include "ingest/decode.h"
+#include "base/csv.h"
 #include "detect/detect.h"
 #include "export.h"
+#include "ingest/capture.h"
+#include "ingest/decode.h"
 #include "output/report.h"
-#include "base/text.h"
-#include "view.h"
 
-static void
-csv_str(FILE *f, const char *s)
-{
-	fputc('"', f);
-	text_fput_escaped(f, s, strlen(s), TEXT_ESC_CSV);
-	fputc('"', f);
-}
-
+/*
+ * The call list as CSV, through the project's CSV writer (csv.h): packet
+ * text (From, To, Call-ID, stored symptom ids) in text cells.
+ */
 int
 export_csv(FILE *f, const struct dialog *const *ds, size_t n)
 {
+	static const char *const cols[] = {
+		"id", "start", "kind", "state", "from", "to", "call_id",
+		"duration_s", "messages", "retransmissions", "rtp_streams",
+		"rtp_packets", "rtp_lost", "symptoms"
+	};
+	struct csv c;
 	char t[64];
 
-	fputs("id,start,kind,state,from,to,call_id,duration_s,messages,"
-	    "retransmissions,rtp_streams,rtp_packets,rtp_lost,symptoms\n", f);
+	csv_init(&c, f);
+	csv_header(&c, cols, sizeof(cols) / sizeof(cols[0]));
 	for (size_t i = 0; i < n; i++) {
 		const struct dialog *d = ds[i];
 		uint64_t pk = 0, lost = 0;
@@ -47,21 +48,30 @@ export_csv(FILE *f, const struct dialog *const *ds, size_t n)
 			pk += d->streams[j]->packets;
 			lost += d->streams[j]->lost;
 		}
-		fprintf(f, "%" PRIu64 ",%s,%s,%s,", d->id,
-		    report_time(d->start_ns, t, sizeof(t)),
-		    dialog_kind_name(d->kind), dialog_state_name(d->state));
-		csv_str(f, d->from);
-		fputc(',', f);
-		csv_str(f, d->to);
-		fputc(',', f);
-		csv_str(f, d->call_id);
-		fprintf(f, ",%.3f,%zu,%" PRIu64 ",%d,%" PRIu64 ",%" PRIu64 ",\"",
-		    (double)dialog_duration_ns(d) / 1e9, d->nmsgs,
-		    d->retrans_total, d->nstreams, pk, lost);
-		for (int j = 0; d->findings != NULL && j < d->findings->n; j++)
-			fprintf(f, "%s%s", j ? " " : "",
-			    d->findings->f[j].id ? d->findings->f[j].id : "?");
-		fputs("\"\n", f);
+		csv_u64(&c, d->id);
+		csv_bare(&c, report_time(d->start_ns, t, sizeof(t)));
+		csv_bare(&c, dialog_kind_name(d->kind));
+		csv_bare(&c, dialog_state_name(d->state));
+		csv_text(&c, d->from);
+		csv_text(&c, d->to);
+		csv_text(&c, d->call_id);
+		csv_fixed(&c, (double)dialog_duration_ns(d) / 1e9, 3);
+		csv_u64(&c, d->nmsgs);
+		csv_u64(&c, d->retrans_total);
+		csv_int(&c, d->nstreams);
+		csv_u64(&c, pk);
+		csv_u64(&c, lost);
+		csv_text_begin(&c);
+		for (int j = 0; d->findings != NULL && j < d->findings->n; j++) {
+			const char *id = d->findings->f[j].id ?
+			    d->findings->f[j].id : "?";
+
+			if (j)
+				csv_text_add(&c, " ", 1);
+			csv_text_add(&c, id, strlen(id));
+		}
+		csv_text_end(&c);
+		csv_row_end(&c);
 	}
 	return ferror(f) ? -1 : 0;
 }

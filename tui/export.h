@@ -16,9 +16,10 @@
 /*
  * Writes a header line and one row per dialog of ds[0..n) to f: id, start
  * (UTC), kind, state, from, to, call_id, duration_s, messages,
- * retransmissions, rtp_streams, rtp_packets, rtp_lost, symptoms.  Every
- * packet string is escaped and quoted (text_fput_escaped, CSV).  Returns
- * 0, or -1 when f reports a write error.
+ * retransmissions, rtp_streams, rtp_packets, rtp_lost, symptoms, with
+ * the CSV writer of `sipalg-analyze -f csv` (csv.h): every packet string
+ * is a text cell, escaped and quoted.  Returns 0, or -1 when f reports a
+ * write error.
  */
 int export_csv(FILE *f, const struct dialog *const *ds, size_t n);
 

@@ -279,27 +279,6 @@ pair_summary_fini(struct pair_summary *s)
 	s->nmap = 0;
 }
 
-void
-view_lines_init(struct view_lines *l)
-{
-	l->v = NULL;
-	l->n = 0;
-}
-
-int
-view_lines_add(struct view_lines *l, const char *s)
-{
-	char **v = realloc(l->v, (l->n + 1) * sizeof(*v));
-
-	if (v == NULL)
-		return -1;
-	l->v = v;
-	if ((l->v[l->n] = strdup(s)) == NULL)
-		return -1;
-	l->n++;
-	return 0;
-}
-
 /*
  * Adds text after head, wrapped at spaces to SUMMARY_WIDTH columns, the
  * continuation lines indented like the first.

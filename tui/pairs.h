@@ -22,7 +22,7 @@
 #include <stdint.h>
 
 #include "diff/diff.h"
-#include "view.h"
+#include "present/view.h"
 
 /* A diff dialog as the browser keeps it (deep copy). */
 struct pair_dialog {
@@ -100,9 +100,5 @@ void pair_summary_fini(struct pair_summary *s);
  */
 int view_pair_summary_lines(struct view_lines *out,
     const struct pair_summary *s);
-
-/* An empty line list, and appending one (copied, escaped by the caller). */
-void view_lines_init(struct view_lines *l);
-int view_lines_add(struct view_lines *l, const char *s);
 
 #endif /* SIPALG_TUI_PAIRS_H */

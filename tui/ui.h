@@ -21,7 +21,7 @@
 
 #include "analysis.h"
 #include "pairs.h"
-#include "view.h"
+#include "present/view.h"
 
 /* ---- loading ---- */
 

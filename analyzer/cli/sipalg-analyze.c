@@ -56,6 +56,28 @@ static const struct option longopts[] = {
 	{ NULL, 0, NULL, 0 }
 };
 
+/* "Symptom ids: a, b, ...", wrapped at 72 columns, from the catalogue. */
+static void
+usage_symptoms(FILE *f)
+{
+	int col = fprintf(f, "Symptom ids:");
+
+	for (int i = 0; i < SYMPTOM_COUNT; i++) {
+		const char *id = symptom_name((enum symptom_id)i);
+		int w = (int)strlen(id) + 1;
+
+		if (col + 1 + w > 72) {
+			fputc('\n', f);
+			col = 0;
+		} else {
+			fputc(' ', f);
+			col++;
+		}
+		col += fprintf(f, "%s%c", id, i + 1 < SYMPTOM_COUNT ? ',' : '.');
+	}
+	fputc('\n', f);
+}
+
 static void
 usage(FILE *f)
 {
@@ -90,11 +112,9 @@ usage(FILE *f)
 	    "  -q, --quiet             no progress line on stderr\n"
 	    "  -h, --help              this help\n"
 	    "  -V, --version           version\n"
-	    "\n"
-	    "Symptom ids: ack_timeout_drop, one_way_audio, no_audio,\n"
-	    "ringing_after_answer, inbound_call_unanswered, registration_failure,\n"
-	    "caller_id_mismatch, transfer_failure, session_refresh_failure,\n"
-	    "media_lost_after_hold, alg_rewrite_evidence.\n"
+	    "\n");
+	usage_symptoms(f);
+	fprintf(f,
 	    "\n"
 	    "Several files are merged by time.  Exit status: 0 no finding,\n"
 	    "1 findings reported, 2 usage error, 3 a file or database could\n"
@@ -134,15 +154,6 @@ fix(const char *name)
 	printf("Turning the SIP ALG off: %s\n\n%s\n%s", r->name, r->steps,
 	    remedy_general);
 	return 0;
-}
-
-static bool
-known_symptom(const char *id)
-{
-	for (int i = 0; detect_ids[i] != NULL; i++)
-		if (strcmp(detect_ids[i], id) == 0)
-			return true;
-	return false;
 }
 
 static bool
@@ -246,8 +257,12 @@ report_from_db(struct run *run, const char *db)
 		rc[i].info = &stored_caps.caps[i].info;
 		rc[i].stats = &stored_caps.caps[i].stats;
 	}
-	if (rc != NULL)
-		report_end_captures(run->rep, rc, stored_caps.n, run->dt);
+	if (rc != NULL) {
+		struct report_summary sum = { rc, stored_caps.n, { 0 } };
+
+		detect_verdict_get(run->dt, &sum.verdict);
+		report_end(run->rep, &sum);
+	}
 	free(rc);
 	for (size_t i = 0; i < stored_caps.n; i++)
 		free(stored_caps.caps[i].info.path);
@@ -257,6 +272,25 @@ report_from_db(struct run *run, const char *db)
 	if (status == 0 && report_affected(run->rep) > 0)
 		status = 1;
 	return status;
+}
+
+/* The report's summary of an analysis run: its captures and verdict. */
+static void
+end_report(struct report *rep, struct analysis *a)
+{
+	size_t n = analysis_capture_count(a);
+	struct report_capture *caps = calloc(n ? n : 1, sizeof(*caps));
+	struct report_summary sum = { caps, n, { 0 } };
+
+	if (caps == NULL)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		caps[i].info = analysis_capture_info(a, i);
+		caps[i].stats = analysis_capture_stats(a, i);
+	}
+	detect_verdict_get(analysis_detect(a), &sum.verdict);
+	report_end(rep, &sum);
+	free(caps);
 }
 
 /* ---- signals: stop cleanly, leave the store consistent ---- */
@@ -364,7 +398,7 @@ main(int argc, char **argv)
 			ro.all = true;
 			break;
 		case 's':
-			if (!known_symptom(optarg)) {
+			if (symptom_lookup(optarg) < 0) {
 				fprintf(stderr, PROG ": unknown symptom '%s' "
 				    "(see --help for the ids)\n", optarg);
 				return 2;
@@ -530,7 +564,7 @@ main(int argc, char **argv)
 			free(run.cap_ids);
 			return 130;
 		}
-		report_end(run.rep, a);
+		end_report(run.rep, a);
 		for (int i = 0; run.st != NULL && i < opened; i++)
 			if (store_capture_end(run.st, run.cap_ids[i],
 			    analysis_capture_info(a, (size_t)i),

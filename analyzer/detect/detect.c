@@ -30,26 +30,15 @@
 #include "detect/detect_int.h"
 #include "base/text.h"
 
-const char *const detect_ids[] = {
-	"ack_timeout_drop", "one_way_audio", "no_audio",
-	"ringing_after_answer", "inbound_call_unanswered",
-	"registration_failure", "caller_id_mismatch", "transfer_failure",
-	"session_refresh_failure", "media_lost_after_hold",
-	"alg_rewrite_evidence", NULL
-};
-
-/* One entry per module; one_way_audio and no_audio share a module. */
-static const detect_fn detectors[] = {
-	detect_ack_timeout_drop,
-	detect_audio,
-	detect_ringing_after_answer,
-	detect_inbound_call_unanswered,
-	detect_registration_failure,
-	detect_caller_id_mismatch,
-	detect_transfer_failure,
-	detect_session_refresh_failure,
-	detect_media_lost_after_hold,
-	detect_alg_rewrite_evidence,
+/*
+ * The detectors in catalogue order.  A function named by several rows
+ * (one_way_audio and no_audio share detect_audio) runs once, at its
+ * first row: later rows are skipped by detect_dialog.
+ */
+static const detect_fn detectors[SYMPTOM_COUNT] = {
+#define DETECT_FN(e, id, badge, fn, title) [SYMPTOM_##e] = (fn),
+	SYMPTOM_TABLE(DETECT_FN)
+#undef DETECT_FN
 };
 
 static const double hit_weight[HIT_KIND_COUNT] = {
@@ -62,6 +51,10 @@ static const double hit_weight[HIT_KIND_COUNT] = {
 	[HIT_NOALG_PRIVATE_LEAK] = 1.0,
 	[HIT_NOALG_RECEIVED_PUBLIC] = 0.5,
 };
+
+/* detect_verdict_get copies the counters whole. */
+_Static_assert(sizeof(((struct detect_verdict *)0)->by_id) ==
+    sizeof(((struct detect *)0)->by_id), "by_id sizes differ");
 
 #define VERDICT_LIKELY 1.5
 #define VERDICT_AGAINST 1.0
@@ -82,15 +75,21 @@ void
 detect_dialog(struct detect *dt, struct dialog *d)
 {
 	struct findings fs;
-	bool seen[DET_COUNT] = { false };
+	bool seen[SYMPTOM_COUNT] = { false };
 
 	d->findings = NULL;
 	dt->dialogs++;
 	fs.n = 0;
 	/* What the phones sent in this dialog, before any detector asks. */
 	detect_binding_feed(dt, d);
-	for (size_t i = 0; i < sizeof(detectors) / sizeof(detectors[0]); i++)
-		detectors[i](dt, d, &fs);
+	for (int i = 0; i < SYMPTOM_COUNT; i++) {
+		bool ran = false;
+
+		for (int k = 0; k < i && !ran; k++)
+			ran = detectors[k] == detectors[i];
+		if (!ran)
+			detectors[i](dt, d, &fs);
+	}
 	for (int i = 0; i < d->nstreams; i++)
 		if (d->streams[i]->packets > 0) {
 			dt->rtp_dialogs++;
@@ -99,12 +98,14 @@ detect_dialog(struct detect *dt, struct dialog *d)
 	if (fs.n == 0)
 		return;
 	dt->affected++;
-	for (int i = 0; i < fs.n; i++)
-		for (int k = 0; k < DET_COUNT; k++)
-			if (strcmp(fs.f[i].id, detect_ids[k]) == 0 && !seen[k]) {
-				seen[k] = true;
-				dt->by_id[k]++;
-			}
+	for (int i = 0; i < fs.n; i++) {
+		int k = symptom_lookup(fs.f[i].id);
+
+		if (k >= 0 && !seen[k]) {
+			seen[k] = true;
+			dt->by_id[k]++;
+		}
+	}
 	d->findings = malloc(sizeof(fs));
 	if (d->findings != NULL)
 		memcpy(d->findings, &fs, sizeof(fs));
@@ -120,8 +121,7 @@ detect_verdict_get(const struct detect *dt, struct detect_verdict *v)
 	v->dialogs = dt->dialogs;
 	v->affected = dt->affected;
 	v->bindings_dropped = dt->bindings_dropped;
-	for (int k = 0; k < DET_COUNT && k < 16; k++)
-		v->by_id[k] = dt->by_id[k];
+	memcpy(v->by_id, dt->by_id, sizeof(v->by_id));
 	for (int k = 0; k < HIT_KIND_COUNT; k++) {
 		if (dt->hits[k] == 0)
 			continue;
@@ -177,7 +177,7 @@ detect_alg_name(enum detect_alg a)
 /* ---- helpers for the modules ---------------------------------------- */
 
 struct finding *
-detect_finding_add(struct findings *fs, enum detect_id id, double confidence,
+detect_finding_add(struct findings *fs, enum symptom_id id, double confidence,
     const char *expl, const char *rem, const char *fmt, ...)
 {
 	struct finding *f;
@@ -187,7 +187,7 @@ detect_finding_add(struct findings *fs, enum detect_id id, double confidence,
 		return NULL;
 	f = &fs->f[fs->n++];
 	memset(f, 0, sizeof(*f));
-	f->id = detect_ids[id];
+	f->id = symptom_name(id);
 	f->confidence = confidence < 0 ? 0 : confidence > 1 ? 1 : confidence;
 	f->explanation = expl;
 	f->remediation = rem;

@@ -9,10 +9,8 @@
  * phone binding, the ALG evidence score) lives in struct detect.
  * Findings are attached to the dialog (d->findings) and freed with it.
  *
- * Stable finding ids: ack_timeout_drop, one_way_audio, no_audio,
- * ringing_after_answer, inbound_call_unanswered, registration_failure,
- * caller_id_mismatch, transfer_failure, session_refresh_failure,
- * media_lost_after_hold, alg_rewrite_evidence.
+ * The symptoms, their stable ids and which detector finds each are the
+ * catalogue in symptom.h.
  */
 #ifndef SIPALG_DETECT_H
 #define SIPALG_DETECT_H
@@ -22,6 +20,7 @@
 #include <stdint.h>
 
 #include "base/caps.h"
+#include "detect/symptom.h"
 #include "sip/dialog.h"
 
 /*
@@ -41,7 +40,8 @@ struct evidence {
 };
 
 struct finding {
-	const char *id;           /* stable id, static string */
+	const char *id;           /* stable id (symptom_name()); static,
+	                           * or owned by whoever read it back */
 	double confidence;        /* 0..1 */
 	char summary[256];        /* one line */
 	const char *explanation;  /* the mechanism, static text */
@@ -63,7 +63,7 @@ struct detect_verdict {
 	struct evidence strongest[4];
 	int nstrongest;
 	uint64_t dialogs, affected;            /* dialogs seen / with findings */
-	uint64_t by_id[16];                    /* per detector id index */
+	uint64_t by_id[SYMPTOM_COUNT];         /* dialogs per symptom_id */
 	uint64_t bindings_dropped;             /* binding/pending tables full */
 };
 
@@ -89,8 +89,6 @@ void detect_keepalive(struct detect *dt, const struct ep *src,
 /* The capture-level verdict over the dialogs seen so far. */
 void detect_verdict_get(const struct detect *dt, struct detect_verdict *v);
 
-/* Names of the detector ids, index-aligned with by_id[]; NULL-terminated. */
-extern const char *const detect_ids[];
 const char *detect_alg_name(enum detect_alg a);
 
 #endif /* SIPALG_DETECT_H */

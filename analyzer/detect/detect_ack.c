@@ -153,7 +153,7 @@ check_reliable(const struct dialog *d, const struct dmsg *r,
 	dt = bye->ts_ns - r->ts_ns;
 	if (dt < 32 * DETECT_NS - BYE_TOL_NS || dt > 32 * DETECT_NS + BYE_TOL_NS)
 		return;
-	f = detect_finding_add(fs, DET_ACK_TIMEOUT_DROP, 0.5, explanation, rem,
+	f = detect_finding_add(fs, SYMPTOM_ACK_TIMEOUT_DROP, 0.5, explanation, rem,
 	    "no ACK for the %d answer; the answering side hung up %.1f s "
 	    "later (64*T1 = 32 s ACK timeout)", r->m->status,
 	    (double)dt / 1e9);
@@ -221,7 +221,7 @@ detect_ack_timeout_drop(struct detect *dt, const struct dialog *d,
 			conf = 0.8;
 		else
 			conf = 0.7;
-		f = detect_finding_add(fs, DET_ACK_TIMEOUT_DROP, conf, explanation, rem,
+		f = detect_finding_add(fs, SYMPTOM_ACK_TIMEOUT_DROP, conf, explanation, rem,
 		    "%d answer retransmitted %u times with no ACK getting "
 		    "through (T1 %.0f ms)%s", m->status, r->retrans,
 		    (double)t1 / 1e6, bye_on_time ?

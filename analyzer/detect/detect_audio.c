@@ -197,7 +197,7 @@ linux_drop_rule(const struct dialog *d, struct findings *fs)
 				continue;
 			if (sm->port >= 1024 && sm->has_conn)
 				continue;
-			f = detect_finding_add(fs, DET_NO_AUDIO, 0.4,
+			f = detect_finding_add(fs, SYMPTOM_NO_AUDIO, 0.4,
 			    expl_noaudio, rem_noaudio,
 			    "SDP that a Linux-style ALG drops: audio %s",
 			    sm->has_conn ? "m= port below 1024" : "without c=");
@@ -394,7 +394,7 @@ detect_audio(struct detect *dt, const struct dialog *d, struct findings *fs)
 			continue;
 		rxm = detect_audio_media(dead->rx_sdp->m->sdp);
 		txm = detect_audio_media(live->tx_sdp->m->sdp);
-		f = detect_finding_add(fs, DET_ONE_WAY_AUDIO,
+		f = detect_finding_add(fs, SYMPTOM_ONE_WAY_AUDIO,
 		    ep_is_private(&rxm->conn) &&
 		    !ep_is_private(&dead->rx_sdp->src) ? 0.9 : 0.8,
 		    expl_oneway, rem_oneway,
@@ -420,7 +420,7 @@ detect_audio(struct detect *dt, const struct dialog *d, struct findings *fs)
 	}
 	if (di[0].ratio < DEAD_RATIO && di[1].ratio < DEAD_RATIO &&
 	    (any_media || dt->rtp_dialogs > 0)) {
-		f = detect_finding_add(fs, DET_NO_AUDIO, any_media ? 0.7 : 0.5,
+		f = detect_finding_add(fs, SYMPTOM_NO_AUDIO, any_media ? 0.7 : 0.5,
 		    expl_noaudio, rem_noaudio,
 		    "no audio: %.0f and %.0f RTP packets where %.0f each were "
 		    "expected over %.1f s", di[0].pkts, di[1].pkts,

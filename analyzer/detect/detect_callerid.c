@@ -36,7 +36,7 @@ check(const struct dmsg *m, const char *name, const char *val,
 		return;
 	if (ep_is_private(&fh) == ep_is_private(&h))
 		return;
-	f = detect_finding_add(fs, DET_CALLER_ID_MISMATCH, 0.4, explanation, rem,
+	f = detect_finding_add(fs, SYMPTOM_CALLER_ID_MISMATCH, 0.4, explanation, rem,
 	    "From host is %s but %s host is %s",
 	    ep_is_private(&fh) ? "private" : "public", name,
 	    ep_is_private(&h) ? "private" : "public");

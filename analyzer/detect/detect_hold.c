@@ -157,7 +157,7 @@ long_silence(const struct dialog *d, struct findings *fs)
 			if (other < FLOWING_RATIO * want)
 				continue;
 			preset = detect_media_preset(s_ns, &ps);
-			f = detect_finding_add(fs, DET_MEDIA_LOST_AFTER_HOLD,
+			f = detect_finding_add(fs, SYMPTOM_MEDIA_LOST_AFTER_HOLD,
 			    ps >= 300 ? 0.7 : 0.6, expl_silence, rem,
 			    "RTP %s stopped for %.0f s (beyond %s) while the "
 			    "other direction kept flowing, and %s",
@@ -241,7 +241,7 @@ detect_media_lost_after_hold(struct detect *dt, const struct dialog *d,
 		if (pk[k] < 0.8 * exp || pk[1 - k] >= 0.05 * exp ||
 		    before[1 - k] < 1)
 			continue;
-		f = detect_finding_add(fs, DET_MEDIA_LOST_AFTER_HOLD,
+		f = detect_finding_add(fs, SYMPTOM_MEDIA_LOST_AFTER_HOLD,
 		    resume->ts_ns - hold->ts_ns > 30 * DETECT_NS ? 0.8 : 0.7,
 		    explanation, rem, "after hold (%.0f s) and resume, RTP %s flows "
 		    "but %s is silent", (double)(resume->ts_ns - hold->ts_ns) /

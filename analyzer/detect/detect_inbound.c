@@ -205,7 +205,7 @@ resolve(struct detect *dt, const struct dialog *d, struct findings *fs)
 		if (g.known < 0)
 			continue;  /* registered only after the INVITE */
 		gap_summary(&g, sum, sizeof(sum));
-		f = detect_finding_add(fs, DET_INBOUND_CALL_UNANSWERED,
+		f = detect_finding_add(fs, SYMPTOM_INBOUND_CALL_UNANSWERED,
 		    gap_confidence(&g, 0.6), explanation, rem,
 		    "an incoming INVITE to this binding (%s) got no response%s",
 		    ep_str(&p->phone, a, sizeof(a)), sum);
@@ -260,7 +260,7 @@ detect_inbound_call_unanswered(struct detect *dt, const struct dialog *d,
 		pending_add(dt, inv);
 	conf = gap_confidence(&g, conf);
 	gap_summary(&g, sum, sizeof(sum));
-	f = detect_finding_add(fs, DET_INBOUND_CALL_UNANSWERED, conf, explanation, rem,
+	f = detect_finding_add(fs, SYMPTOM_INBOUND_CALL_UNANSWERED, conf, explanation, rem,
 	    "INVITE %s got no response at all%s%s",
 	    inv->retrans ? "retransmitted" : "sent once",
 	    big ? (frag ? "; it was IP-fragmented" :

@@ -19,22 +19,6 @@
 
 #define DETECT_NS 1000000000LL
 
-/* Indexes into detect_ids[] and detect_verdict.by_id[]. */
-enum detect_id {
-	DET_ACK_TIMEOUT_DROP,
-	DET_ONE_WAY_AUDIO,
-	DET_NO_AUDIO,
-	DET_RINGING_AFTER_ANSWER,
-	DET_INBOUND_CALL_UNANSWERED,
-	DET_REGISTRATION_FAILURE,
-	DET_CALLER_ID_MISMATCH,
-	DET_TRANSFER_FAILURE,
-	DET_SESSION_REFRESH_FAILURE,
-	DET_MEDIA_LOST_AFTER_HOLD,
-	DET_ALG_REWRITE_EVIDENCE,
-	DET_COUNT
-};
-
 /*
  * Fingerprints of the ALG itself (ALG-REFERENCE.md section 4) and of its
  * absence, collected over the whole capture for the verdict.  Each kind
@@ -109,7 +93,7 @@ struct detect_pending {
 
 struct detect {
 	uint64_t dialogs, affected;
-	uint64_t by_id[DET_COUNT];
+	uint64_t by_id[SYMPTOM_COUNT];
 	uint64_t hits[HIT_KIND_COUNT];
 	struct evidence hit_ev[HIT_KIND_COUNT]; /* first occurrence of each */
 	uint64_t rtp_dialogs;     /* dialogs that carried RTP */
@@ -124,22 +108,17 @@ struct detect {
 typedef void (*detect_fn)(struct detect *dt, const struct dialog *d,
     struct findings *fs);
 
-void detect_ack_timeout_drop(struct detect *, const struct dialog *, struct findings *);
-void detect_audio(struct detect *, const struct dialog *, struct findings *);
-void detect_ringing_after_answer(struct detect *, const struct dialog *, struct findings *);
-void detect_inbound_call_unanswered(struct detect *, const struct dialog *, struct findings *);
-void detect_registration_failure(struct detect *, const struct dialog *, struct findings *);
-void detect_caller_id_mismatch(struct detect *, const struct dialog *, struct findings *);
-void detect_transfer_failure(struct detect *, const struct dialog *, struct findings *);
-void detect_session_refresh_failure(struct detect *, const struct dialog *, struct findings *);
-void detect_media_lost_after_hold(struct detect *, const struct dialog *, struct findings *);
-void detect_alg_rewrite_evidence(struct detect *, const struct dialog *, struct findings *);
+/* The detectors, one per row of SYMPTOM_TABLE (symptom.h). */
+#define DETECT_PROTO(e, id, badge, fn, title) \
+	void fn(struct detect *, const struct dialog *, struct findings *);
+SYMPTOM_TABLE(DETECT_PROTO)
+#undef DETECT_PROTO
 
 /*
  * Appends a finding with a printf-style summary.  Returns NULL when fs is
  * full.  expl and rem must be static strings.
  */
-struct finding *detect_finding_add(struct findings *fs, enum detect_id id,
+struct finding *detect_finding_add(struct findings *fs, enum symptom_id id,
     double confidence, const char *expl, const char *rem,
     const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 /* Appends evidence tied to message m (may be NULL: then ts/frame given). */

@@ -109,7 +109,7 @@ detect_session_refresh_failure(struct detect *dt, const struct dialog *d,
 		    bye->ts_ns <= expiry + TOL_NS);
 	}
 	if (late && (bye_at_expiry || (bye == NULL && end > expiry + TOL_NS))) {
-		f = detect_finding_add(fs, DET_SESSION_REFRESH_FAILURE,
+		f = detect_finding_add(fs, SYMPTOM_SESSION_REFRESH_FAILURE,
 		    bye_at_expiry ? 0.7 : 0.3, explanation, rem,
 		    "Session-Expires %lld s negotiated, no refresh by half of "
 		    "it%s", (long long)(se / DETECT_NS), bye_at_expiry ?
@@ -125,7 +125,7 @@ detect_session_refresh_failure(struct detect *dt, const struct dialog *d,
 			    (double)(bye->ts_ns - d->answer_ns) / 1e9);
 	}
 	if (norsp != NULL) {
-		f = detect_finding_add(fs, DET_SESSION_REFRESH_FAILURE, 0.5,
+		f = detect_finding_add(fs, SYMPTOM_SESSION_REFRESH_FAILURE, 0.5,
 		    explanation, rem, "session refresh %s got no final response",
 		    norsp->m->method);
 		detect_ev(f, norsp, "refresh", "%s CSeq %u, %u retransmissions",

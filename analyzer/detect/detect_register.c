@@ -249,7 +249,7 @@ refresh_check(struct detect *dt, const struct dialog *d, struct findings *fs)
 		why = natted(first, okfirst, nb, sizeof(nb));
 		if (why == NULL)
 			continue;
-		f = detect_finding_add(fs, DET_REGISTRATION_FAILURE,
+		f = detect_finding_add(fs, SYMPTOM_REGISTRATION_FAILURE,
 		    ps > 30 ? 0.5 : 0.4, expl_refresh, rem,
 		    "NATed phone %s %d s with no keepalive: beyond %s", n == 1 ? "is granted a registration of" :
 		    "refreshes its registration only every",
@@ -316,28 +316,28 @@ detect_registration_failure(struct detect *dt, const struct dialog *d,
 		}
 	}
 	if (rejected >= 2) {
-		f = detect_finding_add(fs, DET_REGISTRATION_FAILURE, 0.6,
+		f = detect_finding_add(fs, SYMPTOM_REGISTRATION_FAILURE, 0.6,
 		    expl_auth, rem, "REGISTER with credentials challenged "
 		    "again %d times", rejected);
 		detect_ev(f, rej, "challenge", "%d %s to a REGISTER with "
 		    "credentials", rej->m->status, rej->m->reason);
 	}
 	if (forbidden != NULL) {
-		f = detect_finding_add(fs, DET_REGISTRATION_FAILURE, 0.5,
+		f = detect_finding_add(fs, SYMPTOM_REGISTRATION_FAILURE, 0.5,
 		    expl_auth, rem, "REGISTER with credentials refused: %d %s",
 		    forbidden->m->status, forbidden->m->reason);
 		detect_ev(f, forbidden, "final response", "%d %s",
 		    forbidden->m->status, forbidden->m->reason);
 	}
 	if (lost != NULL) {
-		f = detect_finding_add(fs, DET_REGISTRATION_FAILURE, 0.6,
+		f = detect_finding_add(fs, SYMPTOM_REGISTRATION_FAILURE, 0.6,
 		    expl_timeout, rem, "REGISTER retransmitted %u times with "
 		    "no response", lost->retrans);
 		detect_ev(f, lost, "REGISTER", "to %s, %u retransmissions",
 		    ep_str(&lost->dst, a, sizeof(a)), lost->retrans);
 	}
 	if (churn != NULL) {
-		f = detect_finding_add(fs, DET_REGISTRATION_FAILURE, 0.6,
+		f = detect_finding_add(fs, SYMPTOM_REGISTRATION_FAILURE, 0.6,
 		    expl_churn, rem, "Contact port changes between refreshes "
 		    "of one binding");
 		detect_ev(f, first_c, "Contact", "%s (from %s)",
@@ -355,7 +355,7 @@ detect_registration_failure(struct detect *dt, const struct dialog *d,
 		    ep_same_ip(&ao->contact, c) && ao->contact.port != c->port &&
 		    first_c != NULL && first_c->ts_ns - ao->last_ns <
 		    3600 * DETECT_NS && first_c->ts_ns >= ao->last_ns) {
-			f = detect_finding_add(fs, DET_REGISTRATION_FAILURE, 0.4,
+			f = detect_finding_add(fs, SYMPTOM_REGISTRATION_FAILURE, 0.4,
 			    expl_churn, rem, "Contact port of %s changed from "
 			    "%u to %u since the previous registration",
 			    d->to, ao->contact.port, c->port);

@@ -60,7 +60,7 @@ static struct finding *
 acc_get(struct acc *ac, double conf)
 {
 	if (ac->f == NULL)
-		ac->f = detect_finding_add(ac->fs, DET_ALG_REWRITE_EVIDENCE,
+		ac->f = detect_finding_add(ac->fs, SYMPTOM_ALG_REWRITE_EVIDENCE,
 		    conf, explanation, rem, "messages show signs of rewriting by a "
 		    "SIP ALG");
 	if (ac->f != NULL && conf > ac->f->confidence)

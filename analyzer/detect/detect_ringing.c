@@ -66,7 +66,7 @@ detect_ringing_after_answer(struct detect *dt, const struct dialog *d,
 	if (late == 0 && cancel == NULL)
 		return;
 	conf = late > 0 && cancel != NULL ? 0.8 : cancel != NULL ? 0.7 : 0.6;
-	f = detect_finding_add(fs, DET_RINGING_AFTER_ANSWER, conf, explanation, rem,
+	f = detect_finding_add(fs, SYMPTOM_RINGING_AFTER_ANSWER, conf, explanation, rem,
 	    "callee answered (%d) but the caller %s", ans->m->status,
 	    cancel != NULL ? "cancelled afterwards" :
 	    "kept retransmitting the INVITE");

@@ -46,7 +46,7 @@ detect_transfer_failure(struct detect *dt, const struct dialog *d,
 			    !ep_is_private(&m->src) &&
 			    detect_uri_ip(m->m->refer_to, &e) == 0 &&
 			    ep_is_private(&e)) {
-				f = detect_finding_add(fs, DET_TRANSFER_FAILURE,
+				f = detect_finding_add(fs, SYMPTOM_TRANSFER_FAILURE,
 				    0.5, explanation, rem, "REFER from a public "
 				    "address names a private transfer target");
 				detect_ev(f, m, "Refer-To", "%s", m->m->refer_to);
@@ -60,7 +60,7 @@ detect_transfer_failure(struct detect *dt, const struct dialog *d,
 		} else if (accepted && m->m->is_request &&
 		    strcmp(m->m->method, "NOTIFY") == 0 &&
 		    m->m->sipfrag_status >= 300) {
-			f = detect_finding_add(fs, DET_TRANSFER_FAILURE, 0.6,
+			f = detect_finding_add(fs, SYMPTOM_TRANSFER_FAILURE, 0.6,
 			    explanation, rem, "transfer accepted but reported as "
 			    "failed: NOTIFY sipfrag %d", m->m->sipfrag_status);
 			detect_ev(f, refer, "REFER", "Refer-To %s",
@@ -72,7 +72,7 @@ detect_transfer_failure(struct detect *dt, const struct dialog *d,
 	}
 	if (inv != NULL && inv->m->replaces[0] != '\0' &&
 	    d->final_status == 481) {
-		f = detect_finding_add(fs, DET_TRANSFER_FAILURE, 0.6, explanation, rem,
+		f = detect_finding_add(fs, SYMPTOM_TRANSFER_FAILURE, 0.6, explanation, rem,
 		    "INVITE with Replaces answered 481: the replaced dialog "
 		    "is unknown to the far end");
 		detect_ev(f, inv, "Replaces", "%s", inv->m->replaces);

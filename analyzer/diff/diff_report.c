@@ -6,21 +6,24 @@
  * one line per message copy pair and one "field: before -> after" line per
  * change, then RTP streams, the NAT mapping table and its behaviour, the
  * profile guess and the counts.  JSON: one document {"diff": {...}} whose
- * "dialogs" array is written as dialogs complete, so memory stays bounded.
- * Every string that came from a packet goes through text_fput_escaped().
+ * "dialogs" array is written as dialogs complete, so memory stays bounded;
+ * it is written with the project's JSON writer (json.h), spaced, one
+ * dialog, pair and change per line.  Every string that came from a packet
+ * is escaped (text_fput_escaped() directly or through the writer).
  */
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include "diff/diff.h"
+#include "base/json.h"
 #include "base/text.h"
+#include "diff/diff.h"
 
 struct diff_writer {
 	FILE *f;
 	struct diff_opts o;
-	int ndialogs;
+	struct json j;            /* DIFF_JSON */
 };
 
 struct diff_writer *
@@ -33,6 +36,7 @@ diff_writer_new(FILE *out, const struct diff_opts *o)
 	w->f = out;
 	if (o)
 		w->o = *o;
+	json_init(&w->j, out, JSON_SPACED);
 	return w;
 }
 
@@ -57,23 +61,35 @@ tstr(int64_t ns, char *buf, size_t n)
 	return buf;
 }
 
+/* An endpoint as a string, null when unknown. */
 static void
-jstr(FILE *f, const char *s)
-{
-	fputc('"', f);
-	text_fput_escaped(f, s, strlen(s), TEXT_ESC_JSON);
-	fputc('"', f);
-}
-
-static void
-jep(FILE *f, const struct ep *e)
+jep(struct json *j, const char *key, const struct ep *e)
 {
 	char b[NETADDR_STRLEN];
 
+	json_key(j, key);
 	if (e->family == 0)
-		fputs("null", f);
+		json_null(j);
 	else
-		jstr(f, ep_str(e, b, sizeof(b)));
+		json_str(j, ep_str(e, b, sizeof(b)));
+}
+
+/* A key on a line of its own (after the comma), indented by ind. */
+static void
+jkey_nl(struct json *j, const char *ind, const char *key)
+{
+	json_break(j, ind);
+	json_key(j, key);
+}
+
+/* true/false, or null when unknown (v < 0). */
+static void
+jtri(struct json *j, int v)
+{
+	if (v < 0)
+		json_null(j);
+	else
+		json_bool(j, v != 0);
 }
 
 static void
@@ -106,15 +122,28 @@ on_begin(void *user, const struct diff *d)
 	const struct diff_summary *s = diff_summary_get(d);
 
 	if (w->o.format == DIFF_JSON) {
-		fputs("{\"diff\": {\n  \"inside\": {\"path\": ", w->f);
-		jstr(w->f, s->path[0]);
-		fputs("},\n  \"outside\": {\"path\": ", w->f);
-		jstr(w->f, s->path[1]);
-		fprintf(w->f, "},\n  \"clock_offset_ns\": %" PRId64
-		    ",\n  \"offset_samples\": %zu,\n  \"offset_forced\": %s,\n"
-		    "  \"window_ns\": %" PRId64 ",\n  \"dialogs\": [",
-		    s->offset_ns, s->offset_samples,
-		    s->offset_forced ? "true" : "false", s->window_ns);
+		struct json *j = &w->j;
+
+		json_obj_begin(j);
+		json_key(j, "diff");
+		json_obj_begin(j);
+		for (int side = 0; side < 2; side++) {
+			jkey_nl(j, "\n  ", side ? "outside" : "inside");
+			json_obj_begin(j);
+			json_key(j, "path");
+			json_str(j, s->path[side]);
+			json_obj_end(j);
+		}
+		jkey_nl(j, "\n  ", "clock_offset_ns");
+		json_i64(j, s->offset_ns);
+		jkey_nl(j, "\n  ", "offset_samples");
+		json_u64(j, s->offset_samples);
+		jkey_nl(j, "\n  ", "offset_forced");
+		json_bool(j, s->offset_forced);
+		jkey_nl(j, "\n  ", "window_ns");
+		json_i64(j, s->window_ns);
+		jkey_nl(j, "\n  ", "dialogs");
+		json_arr_begin(j);
 		return;
 	}
 	fputs("sipalg inside/outside comparison\n  inside:  ", w->f);
@@ -189,58 +218,82 @@ text_pair(struct diff_writer *w, const struct diff_pair *p)
 }
 
 static void
-json_copy(FILE *f, const struct diff_copy *c)
+json_copy(struct json *j, const struct diff_copy *c)
 {
 	if (!c->present) {
-		fputs("null", f);
+		json_null(j);
 		return;
 	}
-	fprintf(f, "{\"ts_ns\": %" PRId64 ", \"frame\": %" PRIu64
-	    ", \"src\": ", c->ts_ns, c->frame);
-	jep(f, &c->src);
-	fputs(", \"dst\": ", f);
-	jep(f, &c->dst);
-	fprintf(f, ", \"len\": %" PRIu32 ", \"content_length\": %" PRId64
-	    ", \"body_bytes\": %" PRId64 ", \"cl_stale\": %s}", c->len,
-	    c->cl_declared, c->body_bytes, c->cl_stale ? "true" : "false");
+	json_obj_begin(j);
+	json_key(j, "ts_ns");
+	json_i64(j, c->ts_ns);
+	json_key(j, "frame");
+	json_u64(j, c->frame);
+	jep(j, "src", &c->src);
+	jep(j, "dst", &c->dst);
+	json_key(j, "len");
+	json_u64(j, c->len);
+	json_key(j, "content_length");
+	json_i64(j, c->cl_declared);
+	json_key(j, "body_bytes");
+	json_i64(j, c->body_bytes);
+	json_key(j, "cl_stale");
+	json_bool(j, c->cl_stale);
+	json_obj_end(j);
 }
 
 static void
-json_pair(FILE *f, const struct diff_pair *p, bool first)
+json_pair(struct json *j, const struct diff_pair *p)
 {
-	fprintf(f, "%s\n      {\"class\": \"%s\", \"dir\": \"%s\", "
-	    "\"transport\": \"%s\", \"label\": ", first ? "" : ",",
-	    diff_class_name(p->cls), diff_dir_name(p->dir), l4name(p->l4));
-	jstr(f, p->label);
-	fprintf(f, ", \"cseq\": %" PRIu32 ", \"call_id_inside\": ", p->cseq);
-	jstr(f, p->call_id[0]);
-	fputs(", \"call_id_outside\": ", f);
-	jstr(f, p->call_id[1]);
-	fputs(", \"reason\": ", f);
-	jstr(f, p->reason);
-	fputs(", \"private_leak\": ", f);
-	jstr(f, p->private_leak);
-	fputs(",\n       \"inside\": ", f);
-	json_copy(f, &p->copy[0]);
-	fputs(",\n       \"outside\": ", f);
-	json_copy(f, &p->copy[1]);
-	fprintf(f, ",\n       \"unexplained\": %d, \"changes_truncated\": %s, "
-	    "\"changes\": [", p->nunexplained,
-	    p->changes_truncated ? "true" : "false");
+	json_break(j, "\n      ");
+	json_obj_begin(j);
+	json_key(j, "class");
+	json_str(j, diff_class_name(p->cls));
+	json_key(j, "dir");
+	json_str(j, diff_dir_name(p->dir));
+	json_key(j, "transport");
+	json_str(j, l4name(p->l4));
+	json_key(j, "label");
+	json_str(j, p->label);
+	json_key(j, "cseq");
+	json_u64(j, p->cseq);
+	json_key(j, "call_id_inside");
+	json_str(j, p->call_id[0]);
+	json_key(j, "call_id_outside");
+	json_str(j, p->call_id[1]);
+	json_key(j, "reason");
+	json_str(j, p->reason);
+	json_key(j, "private_leak");
+	json_str(j, p->private_leak);
+	jkey_nl(j, "\n       ", "inside");
+	json_copy(j, &p->copy[0]);
+	jkey_nl(j, "\n       ", "outside");
+	json_copy(j, &p->copy[1]);
+	jkey_nl(j, "\n       ", "unexplained");
+	json_int(j, p->nunexplained);
+	json_key(j, "changes_truncated");
+	json_bool(j, p->changes_truncated);
+	json_key(j, "changes");
+	json_arr_begin(j);
 	for (int i = 0; i < p->nch; i++) {
 		const struct diff_change *c = &p->ch[i];
 
-		fprintf(f, "%s\n         {\"field\": ", i ? "," : "");
-		jstr(f, c->field);
-		fprintf(f, ", \"kind\": \"%s\", \"before\": ",
-		    diff_change_kind_name(c->kind));
-		jstr(f, c->before);
-		fputs(", \"after\": ", f);
-		jstr(f, c->after);
-		fprintf(f, ", \"explained\": %s}",
-		    c->explained ? "true" : "false");
+		json_break(j, "\n         ");
+		json_obj_begin(j);
+		json_key(j, "field");
+		json_str(j, c->field);
+		json_key(j, "kind");
+		json_str(j, diff_change_kind_name(c->kind));
+		json_key(j, "before");
+		json_str(j, c->before);
+		json_key(j, "after");
+		json_str(j, c->after);
+		json_key(j, "explained");
+		json_bool(j, c->explained);
+		json_obj_end(j);
 	}
-	fputs(p->nch ? "]}" : "]}", f);
+	json_arr_end(j);
+	json_obj_end(j);
 }
 
 static void
@@ -250,17 +303,27 @@ on_dialog(void *user, const struct diff_dialog *dd)
 	FILE *f = w->f;
 
 	if (w->o.format == DIFF_JSON) {
-		fprintf(f, "%s\n    {\"call_id\": ", w->ndialogs ? "," : "");
-		jstr(f, dd->call_id);
-		fputs(", \"counts\": {", f);
-		for (int c = 0; c < DIFF_NCLASSES; c++)
-			fprintf(f, "%s\"%s\": %" PRIu32, c ? ", " : "",
-			    diff_class_name((enum diff_class)c), dd->count[c]);
-		fprintf(f, "}, \"pairs_truncated\": %s, \"pairs\": [",
-		    dd->pairs_truncated ? "true" : "false");
+		struct json *j = &w->j;
+
+		json_break(j, "\n    ");
+		json_obj_begin(j);
+		json_key(j, "call_id");
+		json_str(j, dd->call_id);
+		json_key(j, "counts");
+		json_obj_begin(j);
+		for (int c = 0; c < DIFF_NCLASSES; c++) {
+			json_key(j, diff_class_name((enum diff_class)c));
+			json_u64(j, dd->count[c]);
+		}
+		json_obj_end(j);
+		json_key(j, "pairs_truncated");
+		json_bool(j, dd->pairs_truncated);
+		json_key(j, "pairs");
+		json_arr_begin(j);
 		for (int i = 0; i < dd->npairs; i++)
-			json_pair(f, &dd->pairs[i], i == 0);
-		fputs("]}", f);
+			json_pair(j, &dd->pairs[i]);
+		json_arr_end(j);
+		json_obj_end(j);
 	} else {
 		fputs("\ndialog ", f);
 		tput(f, dd->call_id);
@@ -275,7 +338,6 @@ on_dialog(void *user, const struct diff_dialog *dd)
 		if (dd->pairs_truncated)
 			fputs("  (more pairs not kept)\n", f);
 	}
-	w->ndialogs++;
 }
 
 void
@@ -378,101 +440,158 @@ text_end(struct diff_writer *w, const struct diff *d)
 	}
 }
 
+/* Anomaly counters that are not zero, as an object. */
 static void
-json_end(struct diff_writer *w, const struct diff *d)
+json_anomalies(struct json *j, const struct anomalies *an)
 {
-	FILE *f = w->f;
+	json_obj_begin(j);
+	for (int k = 0; k < ANOMALY_COUNT; k++)
+		if (an->n[k]) {
+			json_key(j, anomaly_name((enum anomaly_id)k));
+			json_u64(j, an->n[k]);
+		}
+	json_obj_end(j);
+}
+
+static void
+json_tail(struct diff_writer *w, const struct diff *d)
+{
+	struct json *j = &w->j;
 	const struct diff_summary *s = diff_summary_get(d);
 	const struct diff_features *ft = diff_features_get(d);
 	struct diff_nat_behaviour nb;
 	struct diff_profile pr;
-	int n;
 
-	fputs("\n  ],\n  \"rtp\": [", f);
+	json_break(j, "\n  ");
+	json_arr_end(j);
+	jkey_nl(j, "\n  ", "rtp");
+	json_arr_begin(j);
 	for (size_t i = 0; i < diff_stream_count(d); i++) {
 		const struct diff_stream *st = diff_stream_get(d, i);
 
-		fprintf(f, "%s\n    {\"ssrc\": %" PRIu32 ", \"dir\": \"%s\", "
-		    "\"inside\": {\"src\": ", i ? "," : "", st->ssrc,
-		    diff_dir_name(st->dir));
-		jep(f, &st->in_src);
-		fputs(", \"dst\": ", f);
-		jep(f, &st->in_dst);
-		fputs("}, \"outside\": {\"src\": ", f);
-		jep(f, &st->out_src);
-		fputs(", \"dst\": ", f);
-		jep(f, &st->out_dst);
-		fprintf(f, "}, \"packets_inside\": %" PRIu64
-		    ", \"packets_outside\": %" PRIu64 ", \"paired\": %" PRIu64
-		    ", \"dropped\": %" PRIu64 ", \"injected\": %" PRIu64
-		    ", \"first_ns\": %" PRId64 ", \"last_ns\": %" PRId64 "}",
-		    st->pkts[0], st->pkts[1], st->paired, st->dropped,
-		    st->injected, st->first_ns, st->last_ns);
+		json_break(j, "\n    ");
+		json_obj_begin(j);
+		json_key(j, "ssrc");
+		json_u64(j, st->ssrc);
+		json_key(j, "dir");
+		json_str(j, diff_dir_name(st->dir));
+		json_key(j, "inside");
+		json_obj_begin(j);
+		jep(j, "src", &st->in_src);
+		jep(j, "dst", &st->in_dst);
+		json_obj_end(j);
+		json_key(j, "outside");
+		json_obj_begin(j);
+		jep(j, "src", &st->out_src);
+		jep(j, "dst", &st->out_dst);
+		json_obj_end(j);
+		json_key(j, "packets_inside");
+		json_u64(j, st->pkts[0]);
+		json_key(j, "packets_outside");
+		json_u64(j, st->pkts[1]);
+		json_key(j, "paired");
+		json_u64(j, st->paired);
+		json_key(j, "dropped");
+		json_u64(j, st->dropped);
+		json_key(j, "injected");
+		json_u64(j, st->injected);
+		json_key(j, "first_ns");
+		json_i64(j, st->first_ns);
+		json_key(j, "last_ns");
+		json_i64(j, st->last_ns);
+		json_obj_end(j);
 	}
-	fputs("\n  ],\n  \"mappings\": [", f);
+	json_break(j, "\n  ");
+	json_arr_end(j);
+	jkey_nl(j, "\n  ", "mappings");
+	json_arr_begin(j);
 	for (size_t i = 0; i < diff_mapping_count(d); i++) {
 		const struct diff_mapping *m = diff_mapping_get(d, i);
 
-		fprintf(f, "%s\n    {\"transport\": \"%s\", \"kind\": \"%s\", "
-		    "\"private\": ", i ? "," : "", l4name(m->l4),
-		    m->media ? "media" : "sip");
-		jep(f, &m->priv);
-		fputs(", \"public\": ", f);
-		jep(f, &m->pub);
-		fputs(", \"remote\": ", f);
-		jep(f, &m->remote);
-		fprintf(f, ", \"first_ns\": %" PRId64 ", \"last_ns\": %" PRId64
-		    ", \"uses\": %" PRIu64 "}", m->first_ns, m->last_ns,
-		    m->uses);
+		json_break(j, "\n    ");
+		json_obj_begin(j);
+		json_key(j, "transport");
+		json_str(j, l4name(m->l4));
+		json_key(j, "kind");
+		json_str(j, m->media ? "media" : "sip");
+		jep(j, "private", &m->priv);
+		jep(j, "public", &m->pub);
+		jep(j, "remote", &m->remote);
+		json_key(j, "first_ns");
+		json_i64(j, m->first_ns);
+		json_key(j, "last_ns");
+		json_i64(j, m->last_ns);
+		json_key(j, "uses");
+		json_u64(j, m->uses);
+		json_obj_end(j);
 	}
+	json_break(j, "\n  ");
+	json_arr_end(j);
 	diff_nat_behaviour_get(d, &nb);
-	fprintf(f, "\n  ],\n  \"nat_behaviour\": {\"rows\": %zu, "
-	    "\"port_preserved\": %s, \"endpoint_independent\": %s},\n",
-	    nb.rows, nb.port_preserved < 0 ? "null" :
-	    nb.port_preserved ? "true" : "false",
-	    nb.endpoint_independent < 0 ? "null" :
-	    nb.endpoint_independent ? "true" : "false");
-	fputs("  \"features\": {", f);
-	n = 0;
-#define JF(x) fprintf(f, "%s\"" #x "\": %" PRIu64, n++ ? ", " : "", ft->x);
+	jkey_nl(j, "\n  ", "nat_behaviour");
+	json_obj_begin(j);
+	json_key(j, "rows");
+	json_u64(j, nb.rows);
+	json_key(j, "port_preserved");
+	jtri(j, nb.port_preserved);
+	json_key(j, "endpoint_independent");
+	jtri(j, nb.endpoint_independent);
+	json_obj_end(j);
+	jkey_nl(j, "\n  ", "features");
+	json_obj_begin(j);
+#define JF(x) json_key(j, #x); json_u64(j, ft->x);
 	FEATURES(JF)
 #undef JF
+	json_obj_end(j);
 	diff_profile_get(d, &pr);
-	fputs("},\n  \"profile\": {\"guess\": ", f);
-	jstr(f, pr.name);
-	fputs(", \"why\": ", f);
-	jstr(f, pr.why);
-	fprintf(f, "},\n  \"summary\": {\"sip_inside\": %" PRIu64
-	    ", \"sip_outside\": %" PRIu64 ", \"rtp_inside\": %" PRIu64
-	    ", \"rtp_outside\": %" PRIu64 ", \"dialogs\": %" PRIu64,
-	    s->sip[0], s->sip[1], s->rtp[0], s->rtp[1], s->dialogs);
-	for (int k = 0; k < DIFF_NCLASSES; k++)
-		fprintf(f, ", \"%s\": %" PRIu64,
-		    diff_class_name((enum diff_class)k), s->count[k]);
-	fprintf(f, ", \"rtp_paired\": %" PRIu64 ", \"rtp_dropped\": %" PRIu64
-	    ", \"rtp_injected\": %" PRIu64 "},\n  \"anomalies\": {",
-	    s->rtp_paired, s->rtp_dropped, s->rtp_injected);
-	for (int side = 0; side < 2; side++) {
-		const struct anomalies *an = diff_anomalies(d,
-		    (enum diff_side)side);
-
-		n = 0;
-		fprintf(f, "%s\"%s\": {", side ? ", " : "",
-		    side ? "outside" : "inside");
-		for (int k = 0; k < ANOMALY_COUNT; k++)
-			if (an->n[k])
-				fprintf(f, "%s\"%s\": %" PRIu64, n++ ? ", " : "",
-				    anomaly_name((enum anomaly_id)k), an->n[k]);
-		fputc('}', f);
+	jkey_nl(j, "\n  ", "profile");
+	json_obj_begin(j);
+	json_key(j, "guess");
+	json_str(j, pr.name);
+	json_key(j, "why");
+	json_str(j, pr.why);
+	json_obj_end(j);
+	jkey_nl(j, "\n  ", "summary");
+	json_obj_begin(j);
+	json_key(j, "sip_inside");
+	json_u64(j, s->sip[0]);
+	json_key(j, "sip_outside");
+	json_u64(j, s->sip[1]);
+	json_key(j, "rtp_inside");
+	json_u64(j, s->rtp[0]);
+	json_key(j, "rtp_outside");
+	json_u64(j, s->rtp[1]);
+	json_key(j, "dialogs");
+	json_u64(j, s->dialogs);
+	for (int k = 0; k < DIFF_NCLASSES; k++) {
+		json_key(j, diff_class_name((enum diff_class)k));
+		json_u64(j, s->count[k]);
 	}
-	fputs("}\n}}\n", f);
+	json_key(j, "rtp_paired");
+	json_u64(j, s->rtp_paired);
+	json_key(j, "rtp_dropped");
+	json_u64(j, s->rtp_dropped);
+	json_key(j, "rtp_injected");
+	json_u64(j, s->rtp_injected);
+	json_obj_end(j);
+	jkey_nl(j, "\n  ", "anomalies");
+	json_obj_begin(j);
+	json_key(j, "inside");
+	json_anomalies(j, diff_anomalies(d, DIFF_INSIDE));
+	json_key(j, "outside");
+	json_anomalies(j, diff_anomalies(d, DIFF_OUTSIDE));
+	json_obj_end(j);
+	json_break(j, "\n");
+	json_obj_end(j);
+	json_obj_end(j);
+	json_end(j);
 }
 
 void
 diff_writer_end(struct diff_writer *w, const struct diff *d)
 {
 	if (w->o.format == DIFF_JSON)
-		json_end(w, d);
+		json_tail(w, d);
 	else
 		text_end(w, d);
 }

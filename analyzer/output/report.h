@@ -2,14 +2,21 @@
  * report.h - writing analysis results as text, JSON or CSV to a FILE.
  *
  * The library never prints on its own: the front-ends pass the stream.
- * Every string that came from a packet is escaped for its target (text.h),
- * so terminal escape sequences in SIP headers are shown, not executed, and
- * JSON output is always valid.
+ * Every string that came from a packet is escaped for its target, so
+ * terminal escape sequences in SIP headers are shown, not executed, JSON
+ * output is always valid and no CSV cell is a spreadsheet formula.
  *
  * A report is written incrementally: report_begin, then report_dialog for
  * each dialog as the analysis hands it over (with its findings, detect.h),
  * report_stream for each unannounced RTP stream, and report_end with the
- * ALG verdict and the capture summaries.
+ * summary of the run: the captures read and the ALG verdict.  The report
+ * sees only this plain model (dialogs, streams, findings, capture
+ * figures, verdict), never the analysis that produced it, so a report
+ * from the store is written the same way as one from captures.
+ *
+ * One interface, one file per format (report_text.c, report_json.c,
+ * report_csv.c; report_int.h is what they share): a new format is one
+ * more file and one more enum value.
  */
 #ifndef SIPALG_REPORT_H
 #define SIPALG_REPORT_H
@@ -17,8 +24,8 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-#include "analysis.h"
 #include "detect/detect.h"
+#include "ingest/capture.h"
 #include "sip/dialog.h"
 #include "sip/rtp.h"
 
@@ -33,6 +40,20 @@ struct report_opts {
 	double min_confidence;    /* only findings at or above this */
 };
 
+/* One capture's figures (analysis.h defines struct analysis_capstats). */
+struct analysis_capstats;
+struct report_capture {
+	const struct capture_info *info;
+	const struct analysis_capstats *stats;
+};
+
+/* What report_end needs to know about the whole run. */
+struct report_summary {
+	const struct report_capture *caps;
+	size_t ncaps;
+	struct detect_verdict verdict;
+};
+
 struct report;
 
 /* Returns NULL on OOM.  f stays the caller's. */
@@ -43,21 +64,12 @@ void report_begin(struct report *r);
 void report_dialog(struct report *r, const struct dialog *d);
 void report_stream(struct report *r, const struct rtp_stream *s);
 /*
- * Capture summaries (files, packets, SIP messages, anomalies) and close.
- * Text reports are written here in full: the ALG verdict first, then the
- * calls with findings, a summary of the others, streams and captures (the
- * dialogs were spooled to a temporary file as they came).
+ * The verdict and the capture summaries, and close.  Text reports are
+ * written here in full: the ALG verdict first, then the calls with
+ * findings, a summary of the others, streams and captures (the dialogs
+ * were spooled to temporary files as they came).
  */
-void report_end(struct report *r, struct analysis *a);
-
-/* The same from capture figures held elsewhere (the store). */
-struct detect;
-struct report_capture {
-	const struct capture_info *info;
-	const struct analysis_capstats *stats;
-};
-void report_end_captures(struct report *r, const struct report_capture *caps,
-    size_t n, const struct detect *dt);
+void report_end(struct report *r, const struct report_summary *s);
 
 /* Dialogs with at least one finding passing the filters, so far. */
 uint64_t report_affected(const struct report *r);

@@ -22,6 +22,8 @@
  *	               SSRC, then 120000 unannounced SSRCs: stream_table_full
  *	escapes        SIP with ESC/CSI sequences, NUL bytes, C1 controls and
  *	               invalid UTF-8 in the headers the reports print
+ *	formula        calls whose From user, To user and Call-ID start like
+ *	               spreadsheet formulas (=HYPERLINK(...), +, -)
  *
  * The pcap is written by hand (microsecond, Ethernet, little-endian) so
  * the generator needs no library; checksums are left 0 (not checked).
@@ -495,6 +497,49 @@ escapes(void)
 	}
 }
 
+/*
+ * CSV formula injection: three INVITEs, each answered 486, whose From
+ * user, To user and Call-ID start with =, + or - (the From user's
+ * quotes come out %-encoded by the URI parser; the Call-ID's stay).  The
+ * reports print them in text cells; -f csv and the browser's export
+ * must neutralise them.
+ */
+static void
+formula(void)
+{
+	static const struct {
+		const char *from, *to, *cid;
+	} c[] = {
+		{ "=HYPERLINK(\"http://evil/x\",\"click\")", "bob", "f1@x" },
+		{ "alice", "+15551234567", "-2+3@x" },
+		{ "carol", "dave", "=HYPERLINK(\"http://evil/x\",\"click\")" },
+	};
+	uint32_t a = IP(10, 0, 7, 1), b = IP(10, 0, 7, 2);
+
+	for (int k = 0; k < 3; k++) {
+		char m[1500];
+		int r;
+
+		r = snprintf(m, sizeof(m), "INVITE sip:%s@10.0.7.2 SIP/2.0\r\n"
+		    "Via: SIP/2.0/UDP 10.0.7.1:5060;branch=z9hG4bKfx%d\r\n"
+		    "From: <sip:%s@10.0.7.1>;tag=f%d\r\n"
+		    "To: <sip:%s@10.0.7.2>\r\nCall-ID: %s\r\n"
+		    "CSeq: 1 INVITE\r\nContact: <sip:a@10.0.7.1>\r\n"
+		    "Content-Length: 0\r\n\r\n", c[k].to, k, c[k].from, k,
+		    c[k].to, c[k].cid);
+		udp(a, 5060, b, 5060, m, (size_t)r);
+		now_us += 1000;
+		r = snprintf(m, sizeof(m), "SIP/2.0 486 Busy Here\r\n"
+		    "Via: SIP/2.0/UDP 10.0.7.1:5060;branch=z9hG4bKfx%d\r\n"
+		    "From: <sip:%s@10.0.7.1>;tag=f%d\r\n"
+		    "To: <sip:%s@10.0.7.2>;tag=t%d\r\nCall-ID: %s\r\n"
+		    "CSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n", k,
+		    c[k].from, k, c[k].to, k, c[k].cid);
+		udp(b, 5060, a, 5060, m, (size_t)r);
+		now_us += 1000;
+	}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -516,9 +561,11 @@ main(int argc, char **argv)
 		rtp();
 	else if (strcmp(s, "escapes") == 0)
 		escapes();
+	else if (strcmp(s, "formula") == 0)
+		formula();
 	else {
 		fprintf(stderr, "usage: gen callids|frags|tcp-noframe|"
-		    "bighdr-tcp|bighdr-udp|rtp|escapes [N]\n");
+		    "bighdr-tcp|bighdr-udp|rtp|escapes|formula [N]\n");
 		return 2;
 	}
 	if (fflush(stdout) != 0)

@@ -1,6 +1,7 @@
 /*
- * test_tui_view.c - the browser's view logic (tui/view.c) and exports
- * (tui/export.c): call-list cells, layout, sort and filter, the ladder,
+ * test_tui_view.c - the presentation model the browser draws
+ * (analyzer/present/view.h) and its exports (tui/export.c): call-list
+ * cells, layout, sort and filter, the ladder,
  * message lines and comparison, sparklines, CSV, and saving a dialog to a
  * pcap that the analyzer reads back to the same dialog; pair mode's model
  * and text (tui/pairs.c): deep copies of diff dialogs, worst class and
@@ -19,8 +20,8 @@
 #include "detect/detect.h"
 #include "export.h"
 #include "pairs.h"
+#include "present/view.h"
 #include "sip/sipmsg.h"
-#include "view.h"
 
 static const char invite_txt[] =
     "INVITE sip:bob@10.0.0.2 SIP/2.0\r\n"
@@ -536,6 +537,20 @@ test_csv(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(out, "\n2,2023-11-14 22:13:19.000000,"
 	    "register,completed,"));
 	CU_ASSERT_PTR_NULL(strchr(out, 0x1b));
+	free(out);
+
+	/* A From user that a spreadsheet would run (OWASP CSV injection):
+	 * the cell gets a ' in front; the numbers beside it do not. */
+	snprintf(a->from, sizeof(a->from), "=HYPERLINK(\"http://evil/x\","
+	    "\"click\")");
+	snprintf(b->call_id, sizeof(b->call_id), "-1@x");
+	f = open_memstream(&out, &len);
+	CU_ASSERT_EQUAL(export_csv(f, v, 2), 0);
+	fclose(f);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "\n1,2023-11-14 22:13:20.000000,"
+	    "call,in call,\"'=HYPERLINK(\"\"http://evil/x\"\",\"\"click\"\")\","
+	    "\"bob@10.0.0.2\""));
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, ",\"'-1@x\","));
 	free(out);
 	dialog_free(a);
 	dialog_free(b);

@@ -1,14 +1,16 @@
 /*
- * view.h - what sipalg-browse draws, computed without curses.
+ * view.h - the presentation model: what a dialog looks like on a screen
+ * or a page, computed without curses.
  *
- * Every panel of the browser asks this module what to show: the cells of
- * the call list and their column widths, the order and the filter, the
- * ladder diagram (columns, one row per message or RTP stream, each row as
- * a ready line of text), a message's raw text split into escaped lines,
- * the side-by-side comparison of two messages, and the per-second
- * packet-rate sparkline of a stream.  The curses layer (browse.c and the
- * panels) only places these strings on the screen and colours them, so
- * everything here is unit-tested (tests/unit/test_tui_view.c).
+ * sipalg-browse asks this module what to show in every panel: the cells
+ * of the call list and their column widths (the symptom badges come from
+ * the catalogue, symptom.h), the order and the filter, the ladder diagram
+ * (columns, one row per message or RTP stream, each row as a ready line
+ * of text), a message's raw text split into escaped lines, the
+ * side-by-side comparison of two messages, and the per-second
+ * packet-rate sparkline of a stream.  The curses layer only places these
+ * strings on the screen and colours them; a report writer (an HTML page,
+ * say) can draw the same rows.  Unit-tested in tests/unit/test_tui_view.c.
  *
  * Strings that came from packets are always passed through text_escape()
  * before they land in a line: a SIP header can carry terminal escape
@@ -16,9 +18,13 @@
  * UTF-8 mode the ladder uses box-drawing characters, each one column wide,
  * otherwise plain ASCII.  Every function that writes into buf truncates to
  * n-1 bytes and NUL-terminates.
+ *
+ * Files: view_list.c (call list), view_ladder.c (ladder), view_text.c
+ * (message lines and comparison), view_draw.c (UTF-8 lines, sparkline,
+ * clock).
  */
-#ifndef SIPALG_TUI_VIEW_H
-#define SIPALG_TUI_VIEW_H
+#ifndef SIPALG_VIEW_H
+#define SIPALG_VIEW_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -167,6 +173,10 @@ struct view_lines {
  * 0 or -1 on OOM. */
 int view_lines_split(struct view_lines *out, const char *raw, size_t len);
 void view_lines_free(struct view_lines *l);
+/* An empty line list, and appending one (copied; the caller escapes it).
+ * view_lines_add returns 0 or -1 on OOM (the list is unchanged). */
+void view_lines_init(struct view_lines *l);
+int view_lines_add(struct view_lines *l, const char *s);
 
 struct diff_row {
 	long a, b;                /* line in each side, -1 none */
@@ -204,4 +214,4 @@ char *view_sparkline(const uint16_t *rate, uint32_t nrate, int width,
 /* Time as "HH:MM:SS.mmm" (UTC). */
 const char *view_clock(int64_t ns, char *buf, size_t n);
 
-#endif /* SIPALG_TUI_VIEW_H */
+#endif /* SIPALG_VIEW_H */

@@ -1,0 +1,131 @@
+/*
+ * csv.c - the CSV writer (csv.h).  RFC 4180 quoting: a quoted cell may
+ * hold commas, and a quote is doubled.
+ *
+ * Formula injection (OWASP, "CSV Injection"): a spreadsheet runs a cell
+ * that starts with =, +, - or @ as a formula (=HYPERLINK(...) in a From
+ * header becomes a link; DDE payloads run programs), and a leading tab or
+ * carriage return hides such a start.  A text cell starting with one of
+ * them gets a ' in front, which spreadsheets take as "this is text".
+ * Only text cells: numbers are written by csv_u64/int/fixed unquoted and
+ * untouched, so -1.250 stays a number.
+ */
+#include <inttypes.h>
+#include <stdbool.h>
+#include <string.h>
+
+#include "base/csv.h"
+#include "base/text.h"
+
+void
+csv_init(struct csv *c, FILE *f)
+{
+	c->f = f;
+	c->col = 0;
+	c->cell = 0;
+}
+
+static void
+sep(struct csv *c)
+{
+	if (c->col++ > 0)
+		fputc(',', c->f);
+}
+
+void
+csv_header(struct csv *c, const char *const *names, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		csv_bare(c, names[i]);
+	csv_row_end(c);
+}
+
+static void
+quoted(struct csv *c, const char *s)
+{
+	fputc('"', c->f);
+	text_fput_escaped(c->f, s, strlen(s), TEXT_ESC_CSV);
+	fputc('"', c->f);
+}
+
+void
+csv_text_begin(struct csv *c)
+{
+	sep(c);
+	fputc('"', c->f);
+	c->cell = 0;
+}
+
+/* True when a cell starting with byte b would be read as a formula. */
+static bool
+formula_start(uint8_t b)
+{
+	return b == '=' || b == '+' || b == '-' || b == '@' || b == '\t' ||
+	    b == '\r';
+}
+
+void
+csv_text_add(struct csv *c, const void *s, size_t len)
+{
+	if (c->cell == 0 && len > 0 && formula_start(*(const uint8_t *)s))
+		fputc('\'', c->f);
+	text_fput_escaped(c->f, s, len, TEXT_ESC_CSV);
+	c->cell += len;
+}
+
+void
+csv_text_end(struct csv *c)
+{
+	fputc('"', c->f);
+}
+
+void
+csv_text(struct csv *c, const char *s)
+{
+	csv_text_begin(c);
+	csv_text_add(c, s, strlen(s));
+	csv_text_end(c);
+}
+
+void
+csv_quoted(struct csv *c, const char *s)
+{
+	sep(c);
+	quoted(c, s);
+}
+
+void
+csv_bare(struct csv *c, const char *s)
+{
+	sep(c);
+	fputs(s, c->f);
+}
+
+void
+csv_u64(struct csv *c, uint64_t v)
+{
+	sep(c);
+	fprintf(c->f, "%" PRIu64, v);
+}
+
+void
+csv_int(struct csv *c, int v)
+{
+	sep(c);
+	fprintf(c->f, "%d", v);
+}
+
+void
+csv_fixed(struct csv *c, double v, int decimals)
+{
+	sep(c);
+	fprintf(c->f, "%.*f", decimals, v);
+}
+
+int
+csv_row_end(struct csv *c)
+{
+	fputc('\n', c->f);
+	c->col = 0;
+	return ferror(c->f) ? -1 : 0;
+}

@@ -1,0 +1,95 @@
+/*
+ * json.h - the one JSON writer: nesting, commas, escaping and null, for
+ * every JSON the project writes (the analysis report, the inside/outside
+ * comparison, the simulator's predictions).
+ *
+ * The writer streams to a FILE and keeps only the nesting state (at most
+ * JSON_MAX_DEPTH levels), so a document of any size costs no memory.
+ * Callers say what comes next (a key, a value, the start or end of an
+ * object or array) and the writer puts the commas and the key separator
+ * between them.  Every string goes through text_fput_escaped(): control
+ * bytes become \u00NN, invalid UTF-8 becomes U+FFFD, so the output is
+ * always valid JSON in valid UTF-8, whatever the packets held.
+ *
+ * Layout is the caller's choice, so each document keeps its established
+ * bytes: a style (":" and "," or ": " and ", "), and json_break(), which
+ * puts a newline and an indent before the next item (after its comma) or
+ * before a closing bracket.
+ *
+ * "No value" has two spellings today: json_u64_or_null() writes 0 as
+ * null (the report's and the comparison's frames), json_u64() writes it
+ * as 0 (the simulator's frames).  Both exist so the outputs stay as they
+ * are until one spelling is chosen for all.
+ */
+#ifndef SIPALG_JSON_H
+#define SIPALG_JSON_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define JSON_MAX_DEPTH 16
+
+enum json_style {
+	JSON_COMPACT,             /* {"a":1,"b":[1,2]} */
+	JSON_SPACED               /* {"a": 1, "b": [1, 2]} */
+};
+
+/* Plain record; json_init fills it.  Fields are the writer's. */
+struct json {
+	FILE *f;
+	enum json_style style;
+	int depth;
+	bool nonempty[JSON_MAX_DEPTH + 1]; /* a value written at that level */
+	bool after_key;           /* a key was written, its value is next */
+	const char *brk;          /* whitespace due before the next token */
+	bool too_deep;            /* nesting beyond JSON_MAX_DEPTH: ignored */
+};
+
+/* A writer on f at the top level.  f stays the caller's. */
+void json_init(struct json *j, FILE *f, enum json_style style);
+/*
+ * A writer for the elements of an array whose brackets another writer
+ * writes (a spool file copied inside it later): values are separated by
+ * commas as inside that array.
+ */
+void json_init_fragment(struct json *j, FILE *f, enum json_style style);
+
+void json_obj_begin(struct json *j);
+void json_obj_end(struct json *j);
+void json_arr_begin(struct json *j);
+void json_arr_end(struct json *j);
+
+/* A key inside an object; its value is the next call. */
+void json_key(struct json *j, const char *key);
+
+/* Strings (escaped); s NULL writes null. */
+void json_str(struct json *j, const char *s);
+void json_strn(struct json *j, const void *s, size_t len);
+/* A string written in parts: _begin, any number of _add, _end. */
+void json_str_begin(struct json *j);
+void json_str_add(struct json *j, const void *s, size_t len);
+void json_str_end(struct json *j);
+
+void json_null(struct json *j);
+void json_bool(struct json *j, bool v);
+void json_int(struct json *j, int v);
+void json_u64(struct json *j, uint64_t v);
+void json_i64(struct json *j, int64_t v);
+/* v, or null when v is 0 ("none", e.g. no frame). */
+void json_u64_or_null(struct json *j, uint64_t v);
+/* v with a fixed number of decimals ("%.3f"); null when not finite. */
+void json_fixed(struct json *j, double v, int decimals);
+
+/*
+ * Whitespace (a newline and an indent, say) written before the next item
+ * or closing bracket, after the comma that item needs.
+ */
+void json_break(struct json *j, const char *ws);
+
+/* Ends the document with a newline.  Returns 0, or -1 when f has had a
+ * write error. */
+int json_end(struct json *j);
+
+#endif /* SIPALG_JSON_H */

@@ -1,0 +1,102 @@
+/*
+ * report_csv.c - the report as CSV (report.h): one row per dialog,
+ * written as the dialog ends, with a symptoms column
+ * ("id:confidence;id:confidence").  Cells go through the project's CSV
+ * writer (csv.h): packet text is quoted and escaped.  Streams and the
+ * capture summaries have no place in it.
+ */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/csv.h"
+#include "output/report_int.h"
+
+static int
+csv_fmt_init(struct report *r)
+{
+	struct csv *c = malloc(sizeof(*c));
+
+	if (c == NULL)
+		return -1;
+	csv_init(c, r->f);
+	r->fmt = c;
+	return 0;
+}
+
+static void
+csv_fmt_fini(struct report *r)
+{
+	free(r->fmt);
+}
+
+static void
+csv_begin(struct report *r)
+{
+	static const char *const cols[] = {
+		"id", "start", "kind", "state", "from", "to", "call_id",
+		"duration", "messages", "retransmissions", "streams",
+		"rtp_packets_fwd", "rtp_packets_rev", "symptoms"
+	};
+
+	csv_header(r->fmt, cols, sizeof(cols) / sizeof(cols[0]));
+}
+
+static void
+csv_on_dialog(struct report *r, const struct dialog *d, bool affected)
+{
+	struct csv *c = r->fmt;
+	char t[64];
+	uint64_t fwd, rev;
+	int n = 0;
+
+	(void)affected;
+	report_dir_packets(d, &fwd, &rev);
+	csv_u64(c, d->id);
+	csv_quoted(c, report_time(d->start_ns, t, sizeof(t)));
+	csv_bare(c, dialog_kind_name(d->kind));
+	csv_bare(c, dialog_state_name(d->state));
+	csv_text(c, d->from);
+	csv_text(c, d->to);
+	csv_text(c, d->call_id);
+	csv_fixed(c, report_secs(dialog_duration_ns(d)), 3);
+	csv_u64(c, d->nmsgs + d->dropped_msgs);
+	csv_u64(c, d->retrans_total);
+	csv_int(c, d->nstreams);
+	csv_u64(c, fwd);
+	csv_u64(c, rev);
+	csv_text_begin(c);
+	for (int i = 0; d->findings != NULL && i < d->findings->n; i++) {
+		const struct finding *x = &d->findings->f[i];
+		char conf[16];
+
+		if (!report_finding_shown(r, x))
+			continue;
+		if (n++ > 0)
+			csv_text_add(c, ";", 1);
+		csv_text_add(c, x->id, strlen(x->id));
+		snprintf(conf, sizeof(conf), ":%.2f", x->confidence);
+		csv_text_add(c, conf, strlen(conf));
+	}
+	csv_text_end(c);
+	csv_row_end(c);
+}
+
+static void
+csv_stream(struct report *r, const struct rtp_stream *s)
+{
+	(void)r;
+	(void)s;
+}
+
+static void
+csv_end(struct report *r, const struct report_summary *s)
+{
+	(void)r;
+	(void)s;
+}
+
+const struct report_ops report_csv_ops = {
+	csv_fmt_init, csv_fmt_fini, csv_begin, csv_on_dialog, csv_stream,
+	csv_end
+};

@@ -1,0 +1,53 @@
+/*
+ * report_int.h - what the report formats (report_text.c, report_json.c,
+ * report_csv.c) share with report.c.  Not for callers: they use
+ * report.h.
+ *
+ * report.c keeps what every format needs (the options, the filters, the
+ * counts of affected dialogs per symptom) and calls the format's
+ * operations; each format keeps its own state (spool files, a writer)
+ * behind r->fmt.
+ */
+#ifndef SIPALG_REPORT_INT_H
+#define SIPALG_REPORT_INT_H
+
+#include "output/report.h"
+
+struct report_ops {
+	/* Allocates the format's state in r->fmt; -1 on OOM. */
+	int (*init)(struct report *r);
+	void (*fini)(struct report *r);
+	void (*begin)(struct report *r);
+	/* affected: the dialog has a finding that passes the filters. */
+	void (*dialog)(struct report *r, const struct dialog *d, bool affected);
+	void (*stream)(struct report *r, const struct rtp_stream *s);
+	void (*end)(struct report *r, const struct report_summary *s);
+};
+
+extern const struct report_ops report_text_ops;
+extern const struct report_ops report_json_ops;
+extern const struct report_ops report_csv_ops;
+
+struct report {
+	FILE *f;
+	const struct report_ops *ops;
+	void *fmt;                /* the format's state */
+	struct report_opts o;
+	uint64_t ndialogs;        /* dialogs written (after --calls) */
+	uint64_t affected, unaffected;
+	uint64_t by_id[SYMPTOM_COUNT]; /* affected dialogs per symptom */
+	uint64_t unaffected_kind[DIALOG_KIND_COUNT];
+};
+
+/* RTP packets of d's streams caller->callee (or unknown) and back. */
+void report_dir_packets(const struct dialog *d, uint64_t *fwd, uint64_t *rev);
+/* Appends the whole of a spool file (may be NULL) to f. */
+void report_copy_spool(FILE *f, FILE *spool);
+
+static inline double
+report_secs(int64_t ns)
+{
+	return (double)ns / 1e9;
+}
+
+#endif /* SIPALG_REPORT_INT_H */

@@ -1,0 +1,382 @@
+/*
+ * report_json.c - the report as one JSON document (report.h), the
+ * contract other tools build on:
+ *   { "tool", "version", "dialogs": [ {..., "symptoms": [...]} ],
+ *     "unannounced_streams": [...], "alg": { "verdict", "score", ... },
+ *     "captures": [ { "file", "packets", "sip_messages", "anomalies": {} } ] }
+ * Dialogs are written as they end; unannounced streams end in between,
+ * so they are spooled to a temporary file and copied into their array at
+ * the end.  Written with the project's JSON writer (json.h), compact,
+ * one dialog per line; "no frame" and "no time" are null.
+ */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analysis.h"
+#include "base/json.h"
+#include "config.h"
+#include "output/report_int.h"
+
+struct json_state {
+	struct json j;            /* on r->f */
+	FILE *sf;                 /* unannounced streams, spooled */
+	struct json sj;           /* on sf: elements of that array */
+};
+
+/* An ISO 8601 UTC time, or null for none. */
+static void
+json_time(struct json *j, int64_t ns)
+{
+	char b[64];
+
+	if (ns <= 0) {
+		json_null(j);
+		return;
+	}
+	report_time(ns, b, sizeof(b));
+	b[10] = 'T';
+	strncat(b, "Z", sizeof(b) - strlen(b) - 1);
+	json_str(j, b);
+}
+
+static void
+json_stream(struct json *j, const struct rtp_stream *s)
+{
+	char a[NETADDR_STRLEN], ssrc[16];
+
+	json_obj_begin(j);
+	json_key(j, "src");
+	json_str(j, ep_str(&s->src, a, sizeof(a)));
+	json_key(j, "dst");
+	json_str(j, ep_str(&s->dst, a, sizeof(a)));
+	snprintf(ssrc, sizeof(ssrc), "0x%08" PRIx32, s->ssrc);
+	json_key(j, "ssrc");
+	json_str(j, ssrc);
+	json_key(j, "payload_type");
+	json_int(j, s->pt);
+	json_key(j, "codec");
+	json_str(j, s->codec);
+	json_key(j, "packets");
+	json_u64(j, s->packets);
+	json_key(j, "bytes");
+	json_u64(j, s->bytes);
+	json_key(j, "expected");
+	json_u64(j, rtp_stream_expected(s));
+	json_key(j, "lost");
+	json_u64(j, s->lost);
+	json_key(j, "duplicated");
+	json_u64(j, s->dup);
+	json_key(j, "out_of_order");
+	json_u64(j, s->ooo);
+	json_key(j, "jitter_ms");
+	json_fixed(j, rtp_stream_jitter_ms(s), 3);
+	json_key(j, "max_gap_ms");
+	json_fixed(j, (double)s->max_gap_ns / 1e6, 3);
+	json_key(j, "pps");
+	json_fixed(j, rtp_stream_pps(s), 2);
+	json_key(j, "rtcp_sr");
+	json_u64(j, s->rtcp_sr);
+	json_key(j, "rtcp_rr");
+	json_u64(j, s->rtcp_rr);
+	json_key(j, "first");
+	json_time(j, s->first_ns);
+	json_key(j, "last");
+	json_time(j, s->last_ns);
+	json_obj_end(j);
+}
+
+static void
+json_evidence(struct json *j, const struct evidence *e)
+{
+	json_obj_begin(j);
+	json_key(j, "capture");
+	json_u64(j, e->cap_idx);
+	json_key(j, "frame");
+	json_u64_or_null(j, e->frame);
+	json_key(j, "time");
+	json_time(j, e->ts_ns);
+	json_key(j, "field");
+	json_str(j, e->field);
+	json_key(j, "value");
+	json_str(j, e->value);
+	json_obj_end(j);
+}
+
+static void
+json_symptoms(struct report *r, struct json *j, const struct dialog *d)
+{
+	json_key(j, "symptoms");
+	json_arr_begin(j);
+	for (int i = 0; d->findings != NULL && i < d->findings->n; i++) {
+		const struct finding *x = &d->findings->f[i];
+
+		if (!report_finding_shown(r, x))
+			continue;
+		json_obj_begin(j);
+		json_key(j, "id");
+		json_str(j, x->id);
+		json_key(j, "confidence");
+		json_fixed(j, x->confidence, 2);
+		json_key(j, "summary");
+		json_str(j, x->summary);
+		json_key(j, "explanation");
+		json_str(j, x->explanation);
+		json_key(j, "remediation");
+		json_str(j, x->remediation);
+		json_key(j, "evidence");
+		json_arr_begin(j);
+		for (int k = 0; k < x->nev; k++)
+			json_evidence(j, &x->ev[k]);
+		json_arr_end(j);
+		json_obj_end(j);
+	}
+	json_arr_end(j);
+}
+
+static void
+json_messages(struct json *j, const struct dialog *d)
+{
+	char a[NETADDR_STRLEN], l[128];
+
+	json_key(j, "message_list");
+	json_arr_begin(j);
+	for (size_t i = 0; i < d->nmsgs; i++) {
+		const struct dmsg *m = &d->msgs[i];
+
+		json_obj_begin(j);
+		json_key(j, "frame");
+		json_u64(j, m->frame);
+		json_key(j, "time");
+		json_time(j, m->ts_ns);
+		json_key(j, "src");
+		json_str(j, ep_str(&m->src, a, sizeof(a)));
+		json_key(j, "dst");
+		json_str(j, ep_str(&m->dst, a, sizeof(a)));
+		json_key(j, "label");
+		json_str(j, sipmsg_label(m->m, l, sizeof(l)));
+		json_key(j, "retransmissions");
+		json_u64(j, m->retrans);
+		json_obj_end(j);
+	}
+	json_arr_end(j);
+}
+
+static void
+json_on_dialog(struct report *r, const struct dialog *d, bool affected)
+{
+	struct json *j = &((struct json_state *)r->fmt)->j;
+	uint64_t fwd, rev;
+	int64_t setup = dialog_setup_ns(d);
+
+	(void)affected;
+	report_dir_packets(d, &fwd, &rev);
+	json_break(j, "\n");
+	json_obj_begin(j);
+	json_key(j, "id");
+	json_u64(j, d->id);
+	json_key(j, "call_id");
+	json_str(j, d->call_id);
+	json_key(j, "kind");
+	json_str(j, dialog_kind_name(d->kind));
+	json_key(j, "from");
+	json_str(j, d->from);
+	json_key(j, "to");
+	json_str(j, d->to);
+	json_key(j, "state");
+	json_str(j, dialog_state_name(d->state));
+	json_key(j, "final_status");
+	json_int(j, d->final_status);
+	json_key(j, "start");
+	json_time(j, d->start_ns);
+	json_key(j, "answer");
+	json_time(j, d->answer_ns);
+	json_key(j, "end");
+	json_time(j, d->end_ns);
+	json_key(j, "setup_time");
+	if (setup >= 0)
+		json_fixed(j, report_secs(setup), 3);
+	else
+		json_null(j);
+	json_key(j, "duration");
+	json_fixed(j, report_secs(dialog_duration_ns(d)), 3);
+	json_key(j, "messages");
+	json_u64(j, d->nmsgs + d->dropped_msgs);
+	json_key(j, "retransmissions");
+	json_u64(j, d->retrans_total);
+	json_key(j, "forks");
+	json_int(j, d->nforks);
+	json_key(j, "capture");
+	json_u64(j, d->cap_idx);
+	json_key(j, "evicted");
+	json_bool(j, d->evicted);
+	json_key(j, "rtp_packets_fwd");
+	json_u64(j, fwd);
+	json_key(j, "rtp_packets_rev");
+	json_u64(j, rev);
+	json_key(j, "streams");
+	json_arr_begin(j);
+	for (int i = 0; i < d->nstreams; i++)
+		json_stream(j, d->streams[i]);
+	json_arr_end(j);
+	json_symptoms(r, j, d);
+	if (r->o.messages)
+		json_messages(j, d);
+	json_obj_end(j);
+}
+
+static void
+json_on_stream(struct report *r, const struct rtp_stream *s)
+{
+	struct json_state *js = r->fmt;
+
+	if (js->sf == NULL) {
+		if ((js->sf = tmpfile()) == NULL)
+			return;
+		json_init_fragment(&js->sj, js->sf, JSON_COMPACT);
+	}
+	json_stream(&js->sj, s);
+}
+
+static void
+json_capture(struct json *j, const struct capture_info *ci,
+    const struct analysis_capstats *st)
+{
+	static const char *const names[] = {
+		"sip_messages", "sip_retransmissions", "sip_udp", "sip_tcp",
+		"sip_websocket", "sip_sctp", "keepalives", "dialogs",
+		"rtp_streams", "rtp_unannounced", "rtp_packets", "rtcp_packets"
+	};
+	const uint64_t v[] = {
+		st->sip_messages, st->sip_retrans, st->sip_udp, st->sip_tcp,
+		st->sip_ws, st->sip_sctp, st->keepalives, st->dialogs,
+		st->rtp_streams, st->rtp_unannounced, st->rtp_packets,
+		st->rtcp_packets
+	};
+
+	_Static_assert(sizeof(names) / sizeof(names[0]) ==
+	    sizeof(v) / sizeof(v[0]), "one name per capture figure");
+	json_obj_begin(j);
+	json_key(j, "file");
+	json_str(j, ci->path);
+	json_key(j, "size");
+	json_u64(j, ci->size);
+	json_key(j, "link");
+	json_str(j, ci->linkname ? ci->linkname : "");
+	json_key(j, "packets");
+	json_u64(j, ci->packets);
+	json_key(j, "first");
+	json_time(j, ci->first_ns);
+	json_key(j, "last");
+	json_time(j, ci->last_ns);
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		json_key(j, names[i]);
+		json_u64(j, v[i]);
+	}
+	json_key(j, "anomalies");
+	json_obj_begin(j);
+	for (int i = 0; i < ANOMALY_COUNT; i++) {
+		if (ci->an.n[i] == 0)
+			continue;
+		json_key(j, anomaly_name((enum anomaly_id)i));
+		json_u64(j, ci->an.n[i]);
+	}
+	json_obj_end(j);
+	json_obj_end(j);
+}
+
+static void
+json_alg(struct report *r, struct json *j, const struct detect_verdict *v)
+{
+	json_obj_begin(j);
+	json_key(j, "verdict");
+	json_str(j, detect_alg_name(v->alg));
+	json_key(j, "score");
+	json_fixed(j, v->score, 2);
+	json_key(j, "dialogs");
+	json_u64(j, r->ndialogs);
+	json_key(j, "affected");
+	json_u64(j, r->affected);
+	json_key(j, "by_symptom");
+	json_obj_begin(j);
+	for (int k = 0; k < SYMPTOM_COUNT; k++) {
+		if (r->by_id[k] == 0)
+			continue;
+		json_key(j, symptom_name((enum symptom_id)k));
+		json_u64(j, r->by_id[k]);
+	}
+	json_obj_end(j);
+	json_key(j, "evidence");
+	json_arr_begin(j);
+	for (int i = 0; i < v->nstrongest; i++)
+		json_evidence(j, &v->strongest[i]);
+	json_arr_end(j);
+	json_obj_end(j);
+}
+
+static int
+json_fmt_init(struct report *r)
+{
+	struct json_state *js = calloc(1, sizeof(*js));
+
+	if (js == NULL)
+		return -1;
+	json_init(&js->j, r->f, JSON_COMPACT);
+	r->fmt = js;
+	return 0;
+}
+
+static void
+json_fmt_fini(struct report *r)
+{
+	struct json_state *js = r->fmt;
+
+	if (js->sf != NULL)
+		fclose(js->sf);
+	free(js);
+}
+
+static void
+json_begin(struct report *r)
+{
+	struct json *j = &((struct json_state *)r->fmt)->j;
+
+	json_obj_begin(j);
+	json_key(j, "tool");
+	json_str(j, "sipalg-analyze");
+	json_key(j, "version");
+	json_str(j, PACKAGE_VERSION);
+	json_break(j, "\n");
+	json_key(j, "dialogs");
+	json_arr_begin(j);
+}
+
+static void
+json_end_report(struct report *r, const struct report_summary *s)
+{
+	struct json_state *js = r->fmt;
+	struct json *j = &js->j;
+
+	json_arr_end(j);
+	json_break(j, "\n");
+	json_key(j, "unannounced_streams");
+	json_arr_begin(j);
+	report_copy_spool(r->f, js->sf);
+	json_arr_end(j);
+	json_break(j, "\n");
+	json_key(j, "alg");
+	json_alg(r, j, &s->verdict);
+	json_break(j, "\n");
+	json_key(j, "captures");
+	json_arr_begin(j);
+	for (size_t i = 0; i < s->ncaps; i++)
+		json_capture(j, s->caps[i].info, s->caps[i].stats);
+	json_arr_end(j);
+	json_obj_end(j);
+	json_end(j);
+}
+
+const struct report_ops report_json_ops = {
+	json_fmt_init, json_fmt_fini, json_begin, json_on_dialog,
+	json_on_stream, json_end_report
+};

@@ -1,0 +1,343 @@
+/*
+ * report_text.c - the report for people (report.h).
+ *
+ * The ALG verdict and how many calls show which symptom come first, then
+ * each affected call with its findings and evidence, then a summary of
+ * the dialogs without findings (in full with --all), unannounced streams
+ * and the capture summary with anomalies.  Since the verdict is only
+ * known at the end, dialogs and streams are spooled to temporary files as
+ * they finish (memory stays bounded).  Packet text is escaped
+ * (TEXT_ESC_PLAIN) so nothing in it reaches the terminal as a control.
+ */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analysis.h"
+#include "base/text.h"
+#include "output/report_int.h"
+
+/* Dialogs without findings listed one line each before only counting. */
+#define REPORT_BRIEF_MAX 20
+
+struct text_state {
+	FILE *sf;                 /* unannounced streams, spooled */
+	FILE *af;                 /* affected calls, spooled */
+	FILE *uf;                 /* dialogs without findings, spooled */
+	uint64_t nstreams;
+};
+
+static void
+plain(FILE *f, const char *s)
+{
+	text_fput_escaped(f, s, strlen(s), TEXT_ESC_PLAIN);
+}
+
+/* Writes static prose wrapped at 76 columns, each line indented. */
+static void
+wrap(FILE *f, const char *indent, const char *s)
+{
+	size_t col = 0, ind = strlen(indent);
+
+	fputs(indent, f);
+	col = ind;
+	while (*s != '\0') {
+		size_t w = strcspn(s, " ");
+
+		if (col > ind && col + 1 + w > 76) {
+			fprintf(f, "\n%*s", (int)ind, "");
+			col = ind;
+		} else if (col > ind) {
+			fputc(' ', f);
+			col++;
+		}
+		fwrite(s, 1, w, f);
+		col += w;
+		s += w;
+		while (*s == ' ')
+			s++;
+	}
+	fputc('\n', f);
+}
+
+static void
+text_evidence(FILE *f, const struct evidence *e)
+{
+	char t[64];
+
+	if (e->frame)
+		fprintf(f, "         frame %-6" PRIu64 " ", e->frame);
+	else
+		fputs("         ", f);
+	if (e->ts_ns > 0)
+		fprintf(f, "%s  ", report_time(e->ts_ns, t, sizeof(t)) + 11);
+	plain(f, e->field);
+	fputs(": ", f);
+	plain(f, e->value);
+	fputc('\n', f);
+}
+
+static void
+text_findings(struct report *r, FILE *f, const struct dialog *d)
+{
+	for (int i = 0; d->findings != NULL && i < d->findings->n; i++) {
+		const struct finding *x = &d->findings->f[i];
+
+		if (!report_finding_shown(r, x))
+			continue;
+		fprintf(f, "     ! %s (confidence %.2f): ", x->id, x->confidence);
+		plain(f, x->summary);
+		fputc('\n', f);
+		wrap(f, "         why: ", x->explanation);
+		for (int k = 0; k < x->nev; k++)
+			text_evidence(f, &x->ev[k]);
+		wrap(f, "         fix: ", x->remediation);
+	}
+}
+
+static void
+text_dialog(struct report *r, FILE *f, const struct dialog *d)
+{
+	char t[64], a[NETADDR_STRLEN], b[NETADDR_STRLEN];
+	uint64_t fwd, rev;
+
+	report_dir_packets(d, &fwd, &rev);
+	fprintf(f, "\n#%-5" PRIu64 " %s  %-9s %-10s %7.1fs  %3zu msgs", d->id,
+	    report_time(d->start_ns, t, sizeof(t)), dialog_kind_name(d->kind),
+	    dialog_state_name(d->state), report_secs(dialog_duration_ns(d)),
+	    d->nmsgs + d->dropped_msgs);
+	if (d->retrans_total)
+		fprintf(f, " (+%" PRIu64 " retrans)", d->retrans_total);
+	if (d->kind == DIALOG_CALL)
+		fprintf(f, "  rtp %" PRIu64 "/%" PRIu64, fwd, rev);
+	fputs("\n       ", f);
+	plain(f, d->from);
+	fputs(" -> ", f);
+	plain(f, d->to);
+	fputs("\n       Call-ID: ", f);
+	plain(f, d->call_id);
+	fputc('\n', f);
+	for (int i = 0; i < d->nstreams; i++) {
+		const struct rtp_stream *s = d->streams[i];
+
+		fprintf(f, "       RTP %s -> %s ssrc 0x%08" PRIx32 " %s %"
+		    PRIu64 " pkts, lost %" PRIu64 ", jitter %.1f ms, max gap %.0f ms\n",
+		    ep_str(&s->src, a, sizeof(a)), ep_str(&s->dst, b, sizeof(b)),
+		    s->ssrc, s->codec[0] ? s->codec : "?", s->packets, s->lost,
+		    rtp_stream_jitter_ms(s), (double)s->max_gap_ns / 1e6);
+	}
+	if (r->o.messages) {
+		for (size_t i = 0; i < d->nmsgs; i++) {
+			const struct dmsg *m = &d->msgs[i];
+			char l[128];
+
+			fprintf(f, "         %6" PRIu64 " %s %s -> %s ", m->frame,
+			    report_time(m->ts_ns, t, sizeof(t)),
+			    ep_str(&m->src, a, sizeof(a)),
+			    ep_str(&m->dst, b, sizeof(b)));
+			plain(f, sipmsg_label(m->m, l, sizeof(l)));
+			if (m->retrans)
+				fprintf(f, " (x%" PRIu32 ")", m->retrans + 1);
+			fputc('\n', f);
+		}
+	}
+	text_findings(r, f, d);
+}
+
+/* One line for a dialog without findings. */
+static void
+text_brief(FILE *f, const struct dialog *d)
+{
+	fprintf(f, "  #%-5" PRIu64 " %-9s %-10s ", d->id,
+	    dialog_kind_name(d->kind), dialog_state_name(d->state));
+	plain(f, d->from);
+	fputs(" -> ", f);
+	plain(f, d->to);
+	fputs("  Call-ID: ", f);
+	plain(f, d->call_id);
+	fputc('\n', f);
+}
+
+static int
+text_init(struct report *r)
+{
+	r->fmt = calloc(1, sizeof(struct text_state));
+	return r->fmt != NULL ? 0 : -1;
+}
+
+static void
+text_fini(struct report *r)
+{
+	struct text_state *ts = r->fmt;
+
+	if (ts->sf != NULL)
+		fclose(ts->sf);
+	if (ts->af != NULL)
+		fclose(ts->af);
+	if (ts->uf != NULL)
+		fclose(ts->uf);
+	free(ts);
+}
+
+static void
+text_begin(struct report *r)
+{
+	/* Everything is written by text_end, verdict first. */
+	(void)r;
+}
+
+static void
+text_on_dialog(struct report *r, const struct dialog *d, bool affected)
+{
+	struct text_state *ts = r->fmt;
+
+	if (affected) {
+		if (ts->af == NULL && (ts->af = tmpfile()) == NULL)
+			return;
+		text_dialog(r, ts->af, d);
+	} else if (r->o.all || r->unaffected <= REPORT_BRIEF_MAX) {
+		if (ts->uf == NULL && (ts->uf = tmpfile()) == NULL)
+			return;
+		if (r->o.all)
+			text_dialog(r, ts->uf, d);
+		else
+			text_brief(ts->uf, d);
+	}
+}
+
+/*
+ * Unannounced streams end while dialogs are still being written, so
+ * they are spooled to a temporary file (bounded memory) and copied into
+ * their own section by text_end.
+ */
+static void
+text_stream(struct report *r, const struct rtp_stream *s)
+{
+	struct text_state *ts = r->fmt;
+	char a[NETADDR_STRLEN], b[NETADDR_STRLEN];
+
+	if (ts->sf == NULL && (ts->sf = tmpfile()) == NULL)
+		return;
+	fprintf(ts->sf, "       RTP %s -> %s ssrc 0x%08" PRIx32 " pt %d %"
+	    PRIu64 " pkts, lost %" PRIu64 ", jitter %.1f ms\n",
+	    ep_str(&s->src, a, sizeof(a)), ep_str(&s->dst, b, sizeof(b)),
+	    s->ssrc, s->pt, s->packets, s->lost, rtp_stream_jitter_ms(s));
+	ts->nstreams++;
+}
+
+static void
+text_capture(FILE *f, const struct capture_info *ci,
+    const struct analysis_capstats *st)
+{
+	char t1[64], t2[64];
+
+	fputs("\nCAPTURE ", f);
+	plain(f, ci->path);
+	fprintf(f, "\n  link %s, %" PRIu64 " packets, %s .. %s\n",
+	    ci->linkname ? ci->linkname : "?", ci->packets,
+	    report_time(ci->first_ns, t1, sizeof(t1)),
+	    report_time(ci->last_ns, t2, sizeof(t2)));
+	fprintf(f, "  SIP messages %" PRIu64 " (%" PRIu64 " retransmissions; "
+	    "UDP %" PRIu64 ", TCP %" PRIu64 ", WebSocket %" PRIu64 ", SCTP %"
+	    PRIu64 "), dialogs %" PRIu64 "\n", st->sip_messages,
+	    st->sip_retrans, st->sip_udp, st->sip_tcp, st->sip_ws,
+	    st->sip_sctp, st->dialogs);
+	fprintf(f, "  RTP streams %" PRIu64 " announced by SDP, %" PRIu64
+	    " unannounced; %" PRIu64 " RTP and %" PRIu64 " RTCP packets\n",
+	    st->rtp_streams, st->rtp_unannounced, st->rtp_packets,
+	    st->rtcp_packets);
+	if (anomaly_total(&ci->an) == 0) {
+		fputs("  anomalies: none\n", f);
+		return;
+	}
+	fputs("  anomalies:\n", f);
+	for (int i = 0; i < ANOMALY_COUNT; i++)
+		if (ci->an.n[i] != 0)
+			fprintf(f, "    %-24s %8" PRIu64 "  %s\n",
+			    anomaly_name((enum anomaly_id)i), ci->an.n[i],
+			    anomaly_desc((enum anomaly_id)i));
+}
+
+static void
+text_verdict(struct report *r, const struct detect_verdict *v)
+{
+	FILE *f = r->f;
+
+	switch (v->alg) {
+	case DETECT_ALG_LIKELY:
+		fprintf(f, "SIP ALG: LIKELY present (score %.1f; 1.5 or more "
+		    "is likely)\n", v->score);
+		break;
+	case DETECT_ALG_UNLIKELY:
+		fprintf(f, "SIP ALG: unlikely (score %.1f): NATed addresses "
+		    "pass untranslated\n", v->score);
+		break;
+	default:
+		fprintf(f, "SIP ALG: unknown (score %.1f): the capture shows "
+		    "no fingerprint either way\n", v->score);
+		break;
+	}
+	if (v->nstrongest > 0) {
+		fputs("  strongest evidence:\n", f);
+		for (int i = 0; i < v->nstrongest; i++)
+			text_evidence(f, &v->strongest[i]);
+	}
+	fprintf(f, "Calls with findings: %" PRIu64 " of %" PRIu64 " dialogs",
+	    r->affected, r->ndialogs);
+	if (r->o.symptom != NULL || r->o.min_confidence > 0)
+		fputs(" (filtered)", f);
+	fputc('\n', f);
+	for (int k = 0; k < SYMPTOM_COUNT; k++)
+		if (r->by_id[k] > 0)
+			fprintf(f, "  %-*s %" PRIu64 "\n", SYMPTOM_ID_MAX,
+			    symptom_name((enum symptom_id)k), r->by_id[k]);
+	if (r->affected > 0 || v->alg == DETECT_ALG_LIKELY)
+		fputs("To turn a router's SIP ALG off: sipalg-analyze --fix "
+		    "list, then --fix VENDOR\n", f);
+}
+
+static void
+text_dialogs(struct report *r)
+{
+	struct text_state *ts = r->fmt;
+	FILE *f = r->f;
+	bool first = true;
+
+	if (r->affected > 0) {
+		fputs("\nCALLS WITH FINDINGS (in the order they ended)\n", f);
+		report_copy_spool(f, ts->af);
+	}
+	fprintf(f, "\nDIALOGS WITHOUT FINDINGS: %" PRIu64, r->unaffected);
+	for (int k = 0; k < DIALOG_KIND_COUNT; k++)
+		if (r->unaffected_kind[k] > 0) {
+			fprintf(f, "%s%" PRIu64 " %s", first ? " (" : ", ",
+			    r->unaffected_kind[k],
+			    dialog_kind_name((enum dialog_kind)k));
+			first = false;
+		}
+	fputs(first ? "\n" : ")\n", f);
+	report_copy_spool(f, ts->uf);
+	if (!r->o.all && r->unaffected > REPORT_BRIEF_MAX)
+		fprintf(f, "  ... and %" PRIu64 " more; --all lists them\n",
+		    r->unaffected - REPORT_BRIEF_MAX);
+}
+
+static void
+text_end(struct report *r, const struct report_summary *s)
+{
+	struct text_state *ts = r->fmt;
+
+	text_verdict(r, &s->verdict);
+	text_dialogs(r);
+	if (ts->nstreams > 0) {
+		fputs("\nRTP STREAMS NO SDP ANNOUNCED\n", r->f);
+		report_copy_spool(r->f, ts->sf);
+	}
+	for (size_t i = 0; i < s->ncaps; i++)
+		text_capture(r->f, s->caps[i].info, s->caps[i].stats);
+}
+
+const struct report_ops report_text_ops = {
+	text_init, text_fini, text_begin, text_on_dialog, text_stream,
+	text_end
+};

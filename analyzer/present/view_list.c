@@ -1,0 +1,479 @@
+/*
+ * view_list.c - the call list of the presentation model (view.h): column
+ * specs, the text of each cell (the symptom badges from the catalogue,
+ * symptom.h), column layout, row and header lines, sorting and filtering.
+ *
+ * Everything that came from a packet is escaped with text_escape() before
+ * it lands in a cell, which leaves only printable ASCII, so a cell's
+ * width is its byte count and column arithmetic stays exact.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/text.h"
+#include "detect/detect.h"
+#include "detect/symptom.h"
+#include "present/view.h"
+
+const struct view_colspec view_cols[VCOL_COUNT] = {
+	[VCOL_START] =    { "start", "Start", 12, 12, false },
+	[VCOL_FROM] =     { "from", "From", 8, 0, false },
+	[VCOL_TO] =       { "to", "To", 8, 0, false },
+	[VCOL_CALLID] =   { "callid", "Call-ID", 8, 0, false },
+	[VCOL_STATE] =    { "state", "State", 9, 9, false },
+	[VCOL_DURATION] = { "duration", "Dur", 7, 7, true },
+	[VCOL_MSGS] =     { "msgs", "Msgs", 4, 4, true },
+	[VCOL_SYMPTOMS] = { "symptoms", "Symptoms", 8, 24, false },
+	[VCOL_KIND] =     { "kind", "Kind", 9, 9, false },
+};
+
+static int
+lower(int c)
+{
+	return (c >= 'A' && c <= 'Z') ? c + 32 : c;
+}
+
+/* Case-insensitive bounded substring search. */
+static bool
+ci_contains(const char *hay, size_t hlen, const char *needle)
+{
+	size_t nlen = strlen(needle);
+
+	if (nlen == 0)
+		return true;
+	if (hay == NULL || hlen < nlen)
+		return false;
+	for (size_t i = 0; i + nlen <= hlen; i++) {
+		size_t j = 0;
+
+		while (j < nlen && lower((unsigned char)hay[i + j]) ==
+		    lower((unsigned char)needle[j]))
+			j++;
+		if (j == nlen)
+			return true;
+	}
+	return false;
+}
+
+static bool
+ci_eq(const char *a, const char *b)
+{
+	while (*a != '\0' && *b != '\0') {
+		if (lower((unsigned char)*a) != lower((unsigned char)*b))
+			return false;
+		a++, b++;
+	}
+	return *a == *b;
+}
+
+int
+view_columns_parse(const char *list, enum view_col *cols, int max,
+    char *err, size_t errlen)
+{
+	int n = 0;
+	const char *p = list;
+
+	while (*p != '\0') {
+		const char *e = strchr(p, ',');
+		size_t len = e != NULL ? (size_t)(e - p) : strlen(p);
+		int found = -1;
+
+		for (int c = 0; c < VCOL_COUNT; c++)
+			if (strlen(view_cols[c].name) == len &&
+			    memcmp(view_cols[c].name, p, len) == 0)
+				found = c;
+		if (found < 0) {
+			snprintf(err, errlen, "unknown column '%.*s'",
+			    (int)(len > 40 ? 40 : len), p);
+			return -1;
+		}
+		for (int i = 0; i < n; i++)
+			if (cols[i] == (enum view_col)found) {
+				snprintf(err, errlen, "column '%s' given twice",
+				    view_cols[found].name);
+				return -1;
+			}
+		if (n == max) {
+			snprintf(err, errlen, "too many columns");
+			return -1;
+		}
+		cols[n++] = (enum view_col)found;
+		p += len;
+		if (*p == ',')
+			p++;
+	}
+	if (n == 0)
+		snprintf(err, errlen, "no columns given");
+	return n > 0 ? n : -1;
+}
+
+const char *
+view_badge(const char *id)
+{
+	int s = symptom_lookup(id);
+
+	return s < 0 ? "?" : symptom_badge((enum symptom_id)s);
+}
+
+const char *
+view_cell(const struct dialog *d, enum view_col c, char *buf, size_t n)
+{
+	int64_t dur;
+	size_t o;
+
+	if (n == 0)
+		return buf;
+	buf[0] = '\0';
+	switch (c) {
+	case VCOL_START:
+		return view_clock(d->start_ns, buf, n);
+	case VCOL_FROM:
+		return text_escape(buf, n, d->from, strlen(d->from));
+	case VCOL_TO:
+		return text_escape(buf, n, d->to, strlen(d->to));
+	case VCOL_CALLID:
+		return text_escape(buf, n, d->call_id, strlen(d->call_id));
+	case VCOL_STATE:
+		snprintf(buf, n, "%s", dialog_state_name(d->state));
+		break;
+	case VCOL_DURATION:
+		dur = dialog_duration_ns(d);
+		if (d->answer_ns == 0)
+			snprintf(buf, n, "-");
+		else
+			snprintf(buf, n, "%.1fs", (double)dur / 1e9);
+		break;
+	case VCOL_MSGS:
+		snprintf(buf, n, "%zu", d->nmsgs);
+		break;
+	case VCOL_SYMPTOMS:
+		o = 0;
+		for (int i = 0; d->findings != NULL && i < d->findings->n; i++) {
+			const struct finding *f = &d->findings->f[i];
+			const char *b = f->id != NULL ? view_badge(f->id) : "?";
+			int w = snprintf(buf + o, n - o, "%s%s", o ? " " : "", b);
+
+			if (w < 0 || (size_t)w >= n - o)
+				break;
+			o += (size_t)w;
+		}
+		break;
+	case VCOL_KIND:
+		snprintf(buf, n, "%s", dialog_kind_name(d->kind));
+		break;
+	default:
+		break;
+	}
+	return buf;
+}
+
+int
+view_layout(const enum view_col *cols, int ncols, int width, int *w)
+{
+	int used = ncols > 0 ? ncols - 1 : 0, nflex = 0, left, total = 0;
+
+	for (int i = 0; i < ncols; i++) {
+		w[i] = view_cols[cols[i]].minw;
+		used += w[i];
+		if (view_cols[cols[i]].maxw == 0)
+			nflex++;
+	}
+	left = width - used;
+	/* Flexible columns (names, Call-ID) share the room first ... */
+	for (int i = 0; i < ncols && left > 0 && nflex > 0; i++) {
+		if (view_cols[cols[i]].maxw != 0)
+			continue;
+		int add = left / nflex;
+
+		w[i] += add;
+		left -= add;
+		nflex--;
+	}
+	/* ... then bounded ones grow to their maximum. */
+	for (int i = 0; i < ncols && left > 0; i++) {
+		int room = view_cols[cols[i]].maxw - w[i];
+
+		if (room > 0) {
+			int add = room < left ? room : left;
+
+			w[i] += add;
+			left -= add;
+		}
+	}
+	for (int i = 0; i < ncols; i++)
+		total += w[i];
+	return total + (ncols > 0 ? ncols - 1 : 0);
+}
+
+/* Appends s padded or cut to exactly w columns. */
+static size_t
+put_cell(char *buf, size_t n, size_t o, const char *s, int w, bool right)
+{
+	size_t len = strlen(s);
+	int pad;
+
+	if (len > (size_t)w)
+		len = (size_t)w;
+	pad = w - (int)len;
+	if (o + (size_t)w + 1 >= n)
+		return o;
+	/* Cells are placed side by side; view_row_text terminates the line. */
+	if (right) {
+		memset(buf + o, ' ', (size_t)pad);
+		/* NOLINTNEXTLINE(bugprone-not-null-terminated-result) */
+		memcpy(buf + o + pad, s, len);
+	} else {
+		/* NOLINTNEXTLINE(bugprone-not-null-terminated-result) */
+		memcpy(buf + o, s, len);
+		memset(buf + o + len, ' ', (size_t)pad);
+	}
+	return o + (size_t)w;
+}
+
+char *
+view_row_text(const struct dialog *d, const enum view_col *cols, int ncols,
+    const int *w, char *buf, size_t n)
+{
+	char cell[512];
+	size_t o = 0;
+
+	for (int i = 0; i < ncols; i++) {
+		if (i > 0 && o + 2 < n)
+			buf[o++] = ' ';
+		view_cell(d, cols[i], cell, sizeof(cell));
+		o = put_cell(buf, n, o, cell, w[i], view_cols[cols[i]].right);
+	}
+	buf[o < n ? o : n - 1] = '\0';
+	return buf;
+}
+
+char *
+view_header_text(const enum view_col *cols, int ncols, const int *w,
+    char *buf, size_t n)
+{
+	size_t o = 0;
+
+	for (int i = 0; i < ncols; i++) {
+		if (i > 0 && o + 2 < n)
+			buf[o++] = ' ';
+		o = put_cell(buf, n, o, view_cols[cols[i]].title, w[i],
+		    view_cols[cols[i]].right);
+	}
+	buf[o < n ? o : n - 1] = '\0';
+	return buf;
+}
+
+static int
+cmp_i64(int64_t a, int64_t b)
+{
+	return a < b ? -1 : a > b;
+}
+
+int
+view_cmp(const struct dialog *a, const struct dialog *b, enum view_col c)
+{
+	char x[512], y[512];
+	int r = 0;
+
+	switch (c) {
+	case VCOL_START:
+		r = cmp_i64(a->start_ns, b->start_ns);
+		break;
+	case VCOL_DURATION:
+		r = cmp_i64(dialog_duration_ns(a), dialog_duration_ns(b));
+		break;
+	case VCOL_MSGS:
+		r = cmp_i64((int64_t)a->nmsgs, (int64_t)b->nmsgs);
+		break;
+	case VCOL_STATE:
+		r = cmp_i64(a->state, b->state);
+		break;
+	case VCOL_KIND:
+		r = cmp_i64(a->kind, b->kind);
+		break;
+	case VCOL_SYMPTOMS:
+		/* Most findings first when ascending is reversed; by count. */
+		r = cmp_i64(a->findings ? a->findings->n : 0,
+		    b->findings ? b->findings->n : 0);
+		if (r == 0) {
+			view_cell(a, c, x, sizeof(x));
+			view_cell(b, c, y, sizeof(y));
+			r = strcmp(x, y);
+		}
+		break;
+	default:
+		view_cell(a, c, x, sizeof(x));
+		view_cell(b, c, y, sizeof(y));
+		r = strcmp(x, y);
+		break;
+	}
+	if (r == 0)
+		r = a->id < b->id ? -1 : a->id > b->id;
+	return r;
+}
+
+/* qsort has no user pointer in C11: merge sort with the column passed. */
+static void
+msort(struct dialog **v, struct dialog **tmp, size_t n, enum view_col c,
+    bool desc)
+{
+	size_t h = n / 2, i = 0, j = h, k = 0;
+
+	if (n < 2)
+		return;
+	msort(v, tmp, h, c, desc);
+	msort(v + h, tmp, n - h, c, desc);
+	while (i < h && j < n) {
+		int r = view_cmp(v[i], v[j], c);
+
+		if (desc)
+			r = -r;
+		tmp[k++] = r <= 0 ? v[i++] : v[j++];
+	}
+	while (i < h)
+		tmp[k++] = v[i++];
+	while (j < n)
+		tmp[k++] = v[j++];
+	memcpy(v, tmp, n * sizeof(struct dialog *));
+}
+
+void
+view_sort(struct dialog **v, size_t n, enum view_col c, bool desc)
+{
+	struct dialog **tmp;
+
+	if (n < 2)
+		return;
+	tmp = malloc(n * sizeof(struct dialog *));
+	if (tmp == NULL)
+		return; /* unsorted beats crashed */
+	msort(v, tmp, n, c, desc);
+	free(tmp);
+}
+
+void
+view_filter_init(struct view_filter *f)
+{
+	memset(f, 0, sizeof(*f));
+	f->state = -1;
+}
+
+bool
+view_filter_active(const struct view_filter *f)
+{
+	return f->text[0] != '\0' || f->method[0] != '\0' || f->state >= 0 ||
+	    f->symptom[0] != '\0' || f->only_calls;
+}
+
+int
+view_state_parse(const char *s)
+{
+	for (int st = 0; st < DIALOG_STATE_COUNT; st++) {
+		const char *name = dialog_state_name((enum dialog_state)st);
+		const char *p = name, *q = s;
+
+		/* "in call" matches "incall" and "In Call". */
+		for (;;) {
+			while (*p == ' ')
+				p++;
+			while (*q == ' ' || *q == '_' || *q == '-')
+				q++;
+			if (*p == '\0' || *q == '\0' ||
+			    lower((unsigned char)*p) != lower((unsigned char)*q))
+				break;
+			p++, q++;
+		}
+		if (*p == '\0' && *q == '\0')
+			return st;
+	}
+	return -1;
+}
+
+static bool
+match_symptom(const struct view_filter *f, const struct dialog *d)
+{
+	if (d->findings == NULL || d->findings->n == 0)
+		return false;
+	if (ci_eq(f->symptom, "any"))
+		return true;
+	for (int i = 0; i < d->findings->n; i++) {
+		const char *id = d->findings->f[i].id;
+
+		if (id != NULL && (ci_eq(f->symptom, id) ||
+		    ci_eq(f->symptom, view_badge(id))))
+			return true;
+	}
+	return false;
+}
+
+bool
+view_filter_match(const struct view_filter *f, const struct dialog *d)
+{
+	if (f->only_calls && d->kind != DIALOG_CALL)
+		return false;
+	if (f->state >= 0 && (int)d->state != f->state)
+		return false;
+	if (f->symptom[0] != '\0' && !match_symptom(f, d))
+		return false;
+	if (f->method[0] != '\0') {
+		bool hit = ci_eq(f->method, d->first_method);
+
+		for (size_t i = 0; !hit && i < d->nmsgs; i++) {
+			const struct sipmsg *m = d->msgs[i].m;
+
+			hit = m != NULL && m->is_request &&
+			    ci_eq(f->method, m->method);
+		}
+		if (!hit)
+			return false;
+	}
+	if (f->text[0] != '\0') {
+		const char *st = dialog_state_name(d->state);
+
+		if (ci_contains(d->from, strlen(d->from), f->text) ||
+		    ci_contains(d->to, strlen(d->to), f->text) ||
+		    ci_contains(d->call_id, strlen(d->call_id), f->text) ||
+		    ci_contains(st, strlen(st), f->text))
+			return true;
+		for (size_t i = 0; i < d->nmsgs; i++) {
+			const struct sipmsg *m = d->msgs[i].m;
+
+			if (m != NULL && ci_contains(m->raw, m->raw_len, f->text))
+				return true;
+		}
+		return false;
+	}
+	return true;
+}
+
+char *
+view_filter_describe(const struct view_filter *f, char *buf, size_t n)
+{
+	char t[200];
+	size_t o = 0;
+
+	buf[0] = '\0';
+#define ADD(...) do { \
+		int w_ = snprintf(buf + o, n - o, __VA_ARGS__); \
+		if (w_ > 0 && (size_t)w_ < n - o) \
+			o += (size_t)w_; \
+	} while (0)
+	if (f->text[0] != '\0')
+		ADD("%stext '%s'", o ? ", " : "",
+		    text_escape(t, sizeof(t), f->text, strlen(f->text)));
+	if (f->method[0] != '\0')
+		ADD("%smethod %s", o ? ", " : "",
+		    text_escape(t, sizeof(t), f->method, strlen(f->method)));
+	if (f->state >= 0)
+		ADD("%sstate %s", o ? ", " : "",
+		    dialog_state_name((enum dialog_state)f->state));
+	if (f->symptom[0] != '\0')
+		ADD("%ssymptom %s", o ? ", " : "",
+		    text_escape(t, sizeof(t), f->symptom, strlen(f->symptom)));
+	if (f->only_calls)
+		ADD("%scalls only", o ? ", " : "");
+#undef ADD
+	return buf;
+}

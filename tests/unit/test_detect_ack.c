@@ -1,0 +1,162 @@
+/*
+ * test_detect_ack.c - ack_timeout_drop (analyzer/detect/detect_ack.c) on dialogs
+ * built with the detector test bench (detect_fixture.h).
+ *
+ * ack_timeout_drop: the UAS's 2xx retransmitted on T1/T2 with no ACK
+ * and a BYE at 64*T1, at the edges of its thresholds, and the normal
+ * hangups around 32 s that must stay silent.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "detect_fixture.h"
+
+/* The phone answers an incoming call: server INVITE, phone 200 x(1+n). */
+static void
+uas_call(struct tb *b, const char *cid, int nretrans, bool ack, double bye_at,
+    int64_t t1)
+{
+	char body[512];
+	int64_t t = T0, gap = t1, rt = T0 + SEC;
+
+	snprintf(body, sizeof(body), SDP_FMT, SV, SV, 7000, "sendrecv");
+	tb_add(b, t, SV, 5060, PH, 5060, -1,
+	    "INVITE sip:phone@" PH " SIP/2.0\n"
+	    "Via: SIP/2.0/UDP " SV ":5060;branch=z9hG4bKi%s\n"
+	    "From: <sip:server@" SV ">;tag=sv1\nTo: <sip:phone@" PH ">\n"
+	    "Call-ID: %s\nCSeq: 1 INVITE\nContact: <sip:server@" SV ">\n"
+	    "Content-Type: application/sdp\n\n%s", cid, cid, body);
+	snprintf(body, sizeof(body), SDP_FMT, PH, PH, 6000, "sendrecv");
+	for (int i = 0; i <= nretrans; i++) {
+		bool r = tb_add(b, rt, PH, 5060, SV, 5060, -1,
+		    "SIP/2.0 200 OK\n"
+		    "Via: SIP/2.0/UDP " SV ":5060;branch=z9hG4bKi%s\n"
+		    "From: <sip:server@" SV ">;tag=sv1\n"
+		    "To: <sip:phone@" PH ">;tag=ph1\n"
+		    "Call-ID: %s\nCSeq: 1 INVITE\n"
+		    "Contact: <sip:phone@" PH ":5060>\n"
+		    "Content-Type: application/sdp\n\n%s", cid, cid, body);
+		CU_ASSERT_EQUAL(r, i > 0);
+		rt += gap;
+		gap = gap * 2 > 4 * SEC ? 4 * SEC : gap * 2; /* T2 */
+	}
+	if (ack)
+		tb_add(b, T0 + SEC + 50 * MS, SV, 5060, PH, 5060, -1,
+		    "ACK sip:phone@" PH " SIP/2.0\n"
+		    "Via: SIP/2.0/UDP " SV ":5060;branch=z9hG4bKack\n"
+		    "From: <sip:server@" SV ">;tag=sv1\n"
+		    "To: <sip:phone@" PH ">;tag=ph1\n"
+		    "Call-ID: %s\nCSeq: 1 ACK\n\n", cid);
+	if (bye_at > 0)
+		tb_add(b, T0 + SEC + (int64_t)(bye_at * 1e9), PH, 5060, SV, 5060,
+		    -1, "BYE sip:server@" SV " SIP/2.0\n"
+		    "Via: SIP/2.0/UDP " PH ":5060;branch=z9hG4bKbye\n"
+		    "From: <sip:phone@" PH ">;tag=ph1\n"
+		    "To: <sip:server@" SV ">;tag=sv1\n"
+		    "Call-ID: %s\nCSeq: 2 BYE\n\n", cid);
+}
+
+static void
+test_ack_timeout_full_pattern(void)
+{
+	struct tb b;
+	const struct finding *f;
+
+	tb_init(&b);
+	uas_call(&b, "ack1", 10, false, 32.0, SEC / 2);
+	tb_finish(&b);
+	CU_ASSERT_EQUAL(count(&b, "ack_timeout_drop"), 1);
+	f = get(&b, "ack_timeout_drop");
+	CU_ASSERT(f->confidence >= 0.89);
+	CU_ASSERT(f->nev >= 4);
+	CU_ASSERT_PTR_NOT_NULL(strstr(f->summary, "10 times"));
+	tb_free(&b);
+}
+
+static void
+test_ack_timeout_edges(void)
+{
+	struct tb b;
+
+	/* Exactly 6 retransmissions, BYE at 64*T1 + 1.4 s: flagged. */
+	tb_init(&b);
+	uas_call(&b, "ack2", 6, false, 33.4, SEC / 2);
+	tb_finish(&b);
+	CU_ASSERT_EQUAL(count(&b, "ack_timeout_drop"), 1);
+	tb_free(&b);
+
+	/* BYE at 64*T1 + 1.6 s with 6 retransmissions: still flagged, with
+	 * less confidence (no BYE on time). */
+	tb_init(&b);
+	uas_call(&b, "ack3", 6, false, 33.6, SEC / 2);
+	tb_finish(&b);
+	CU_ASSERT_EQUAL(count(&b, "ack_timeout_drop"), 1);
+	CU_ASSERT(get(&b, "ack_timeout_drop")->confidence < 0.85);
+	CU_ASSERT(get(&b, "ack_timeout_drop")->confidence > 0);
+	tb_free(&b);
+
+	/* 3 retransmissions and no BYE: too few. */
+	tb_init(&b);
+	uas_call(&b, "ack4", 3, false, 0, SEC / 2);
+	tb_finish(&b);
+	CU_ASSERT_EQUAL(count(&b, "ack_timeout_drop"), 0);
+	tb_free(&b);
+
+	/* 3 retransmissions and the BYE exactly at 64*T1: flagged at 0.6. */
+	tb_init(&b);
+	uas_call(&b, "ack5", 3, false, 32.0, SEC / 2);
+	tb_finish(&b);
+	CU_ASSERT_EQUAL(count(&b, "ack_timeout_drop"), 1);
+	CU_ASSERT(get(&b, "ack_timeout_drop")->confidence < 0.65);
+	CU_ASSERT(get(&b, "ack_timeout_drop")->confidence > 0);
+	tb_free(&b);
+
+	/* T1 estimated from the first gap: T1 = 1 s, BYE at 64 s. */
+	tb_init(&b);
+	uas_call(&b, "ack6", 8, false, 64.0, SEC);
+	tb_finish(&b);
+	CU_ASSERT_EQUAL(count(&b, "ack_timeout_drop"), 1);
+	CU_ASSERT(get(&b, "ack_timeout_drop")->confidence >= 0.89);
+	tb_free(&b);
+}
+
+static void
+test_ack_timeout_silent(void)
+{
+	struct tb b;
+
+	/* Normal hangup at 31 s: ACK arrived, no retransmissions. */
+	tb_init(&b);
+	uas_call(&b, "ok1", 0, true, 31.0, SEC / 2);
+	tb_finish(&b);
+	CU_ASSERT_EQUAL(b.s.f.n, 0);
+	tb_free(&b);
+
+	/* Hangup at 32 s without ACK in the capture, no retransmissions:
+	 * the capture missed the ACK; not flagged. */
+	tb_init(&b);
+	uas_call(&b, "ok2", 0, false, 32.0, SEC / 2);
+	tb_finish(&b);
+	CU_ASSERT_EQUAL(count(&b, "ack_timeout_drop"), 0);
+	tb_free(&b);
+
+	/* Two retransmissions crossing the ACK: normal. */
+	tb_init(&b);
+	uas_call(&b, "ok3", 2, true, 31.0, SEC / 2);
+	tb_finish(&b);
+	CU_ASSERT_EQUAL(count(&b, "ack_timeout_drop"), 0);
+	tb_free(&b);
+}
+
+int
+main(void)
+{
+	static const struct detect_test tests[] = {
+		{ "ack timeout, full pattern", test_ack_timeout_full_pattern },
+		{ "ack timeout, threshold edges", test_ack_timeout_edges },
+		{ "ack timeout, silent cases", test_ack_timeout_silent },
+		{ NULL, NULL }
+	};
+
+	return detect_test_main("detect_ack", tests);
+}

@@ -1,0 +1,231 @@
+/*
+ * test_detect_audio.c - one_way_audio and no_audio (analyzer/detect/detect_audio.c) on dialogs
+ * built with the detector test bench (detect_fixture.h).
+ *
+ * one_way_audio and no_audio: RTP per direction against the rate the
+ * SDP implies, refused RTP (ICMP), media directions asked for by the
+ * SDP, and a direction that starts late.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "detect_fixture.h"
+
+static void
+call_with_media(struct tb *b, const char *cid, const char *dir_c,
+    const char *dir_e, int fwd, int rev, const char *phone_c)
+{
+	invite(b, T0, cid, phone_c, dir_c);
+	ok200(b, T0 + SEC, cid, dir_e, "");
+	inreq(b, T0 + SEC + 10 * MS, "ACK", 1, true, cid, "ack");
+	if (fwd > 0)
+		tb_stream(b, "198.51.100.1", 6000, SV, 7000, T0 + SEC, fwd, 50);
+	if (rev > 0)
+		tb_stream(b, SV, 7000, phone_c, 6000, T0 + SEC, rev, 50);
+	inreq(b, T0 + SEC + 11 * SEC, "BYE", 2, true, cid, "bye");
+}
+
+static void
+test_one_way_audio(void)
+{
+	struct tb b;
+	const struct finding *f;
+
+	/* 10 s call, caller->callee 500 packets, reverse none. */
+	tb_init(&b);
+	call_with_media(&b, "ow1", "sendrecv", "sendrecv", 500, 0, PH);
+	tb_finish(&b);
+	CU_ASSERT_EQUAL(count(&b, "one_way_audio"), 1);
+	f = get(&b, "one_way_audio");
+	CU_ASSERT(f->confidence >= 0.79); /* inside view: 0.8 */
+	CU_ASSERT_EQUAL(count(&b, "no_audio"), 0);
+	tb_free(&b);
+
+	/* Reverse carries 4 % (20 of 500): still one-way. */
+	tb_init(&b);
+	call_with_media(&b, "ow2", "sendrecv", "sendrecv", 500, 20, PH);
+	tb_finish(&b);
+	CU_ASSERT_EQUAL(count(&b, "one_way_audio"), 1);
+	tb_free(&b);
+
+	/* Reverse carries 6 % (30): not one-way. */
+	tb_init(&b);
+	call_with_media(&b, "ow3", "sendrecv", "sendrecv", 500, 30, PH);
+	tb_finish(&b);
+	CU_ASSERT_EQUAL(count(&b, "one_way_audio"), 0);
+	tb_free(&b);
+}
+
+static void
+test_audio_silent(void)
+{
+	struct tb b;
+
+	/* Clean call, two-way audio. */
+	tb_init(&b);
+	call_with_media(&b, "cl1", "sendrecv", "sendrecv", 500, 500, SV);
+	tb_finish(&b);
+	CU_ASSERT_EQUAL(b.s.f.n, 0);
+	tb_free(&b);
+
+	/* One-way by design: the caller offers sendonly. */
+	tb_init(&b);
+	call_with_media(&b, "cl2", "sendonly", "recvonly", 500, 0, PH);
+	tb_finish(&b);
+	CU_ASSERT_EQUAL(count(&b, "one_way_audio"), 0);
+	CU_ASSERT_EQUAL(count(&b, "no_audio"), 0);
+	tb_free(&b);
+}
+
+static void
+test_no_audio(void)
+{
+	struct tb b;
+
+	/* A few packets then nothing either way over a 10 s call. */
+	tb_init(&b);
+	invite(&b, T0, "na1", PH, "sendrecv");
+	ok200(&b, T0 + SEC, "na1", "sendrecv", "");
+	tb_stream(&b, "198.51.100.1", 6000, SV, 7000, T0 + SEC, 5, 50);
+	tb_stream(&b, SV, 7000, PH, 6000, T0 + SEC, 5, 50);
+	/* Make the window 10 s long: a late packet each way. */
+	tb_stream(&b, "198.51.100.1", 6000, SV, 7000, T0 + 11 * SEC, 2, 50);
+	inreq(&b, T0 + 11 * SEC + SEC / 2, "BYE", 2, true, "na1", "bye");
+	tb_finish(&b);
+	CU_ASSERT_EQUAL(count(&b, "no_audio"), 1);
+	CU_ASSERT_EQUAL(count(&b, "one_way_audio"), 0);
+	tb_free(&b);
+
+	/* Signalling-only call (no RTP anywhere in the capture): silent. */
+	tb_init(&b);
+	invite(&b, T0, "na2", PH, "sendrecv");
+	ok200(&b, T0 + SEC, "na2", "sendrecv", "");
+	inreq(&b, T0 + 20 * SEC, "BYE", 2, true, "na2", "bye");
+	tb_finish(&b);
+	CU_ASSERT_EQUAL(b.s.f.n, 0);
+	tb_free(&b);
+}
+
+/*
+ * RTP refused on the way: ICMP destination unreachable errors for a
+ * stream from its start to its end make it count as never received; a
+ * couple at the end only (the port closed at hangup) do not.
+ */
+static void
+test_refused_rtp(void)
+{
+	struct tb b;
+	const struct finding *f;
+	struct ep rep = mkep(SV, 0);
+
+	/* two-way RTP, the reverse refused throughout: one-way audio */
+	tb_init(&b);
+	call_with_media(&b, "rf1", "sendrecv", "sendrecv", 500, 500, SV);
+	for (int i = 0; i < 10; i++)
+		rtp_stream_refused(b.d->streams[1], &rep, T0 + SEC + i * SEC,
+		    (int64_t)i);
+	tb_finish(&b);
+	CU_ASSERT_EQUAL(count(&b, "one_way_audio"), 1);
+	f = get(&b, "one_way_audio");
+	CU_ASSERT_FATAL(f != NULL);
+	{
+		bool ev = false;
+
+		for (int i = 0; i < f->nev; i++)
+			if (strcmp(f->ev[i].field, "RTP refused") == 0 &&
+			    strstr(f->ev[i].value, "10 ICMP destination unreachable from " SV) != NULL)
+				ev = true;
+		CU_ASSERT(ev);
+	}
+	tb_free(&b);
+
+	/* both refused: no audio */
+	tb_init(&b);
+	call_with_media(&b, "rf2", "sendrecv", "sendrecv", 500, 500, SV);
+	for (int k = 0; k < 2; k++)
+		for (int i = 0; i < 10; i++)
+			rtp_stream_refused(b.d->streams[k], &rep,
+			    T0 + SEC + i * SEC, (int64_t)i);
+	tb_finish(&b);
+	CU_ASSERT_EQUAL(count(&b, "no_audio"), 1);
+	CU_ASSERT_EQUAL(count(&b, "one_way_audio"), 0);
+	tb_free(&b);
+
+	/* two refusals at the end only, or one alone: still two-way audio */
+	tb_init(&b);
+	call_with_media(&b, "rf3", "sendrecv", "sendrecv", 500, 500, SV);
+	rtp_stream_refused(b.d->streams[1], &rep, T0 + 11 * SEC, 498);
+	rtp_stream_refused(b.d->streams[1], &rep, T0 + 11 * SEC, 499);
+	rtp_stream_refused(b.d->streams[0], &rep, T0 + SEC, 1);
+	tb_finish(&b);
+	CU_ASSERT_EQUAL(b.s.f.n, 0);
+	tb_free(&b);
+}
+
+/* one_way_audio: a direction starting 1 s late is not one-way audio. */
+static void
+test_one_way_late_start(void)
+{
+	struct tb b;
+
+	/* 3 s of audio (as in the lab calls), the callee's starting 1 s
+	 * late (ring-back / early media asymmetry). */
+	tb_init(&b);
+	invite(&b, T0, "late1", SV, "sendrecv");
+	ok200(&b, T0 + SEC, "late1", "sendrecv", "");
+	inreq(&b, T0 + SEC + 10 * MS, "ACK", 1, true, "late1", "ack");
+	tb_stream(&b, SV, 6000, SV, 7000, T0 + SEC, 150, 50);
+	tb_stream(&b, SV, 7000, SV, 6000, T0 + 2 * SEC, 100, 50);
+	inreq(&b, T0 + 4200 * MS, "BYE", 2, true, "late1", "bye");
+	tb_finish(&b);
+	/* (alg_rewrite_evidence: these calls carry a public c= beside the
+	 * phone's private Via, as the hold tests do.) */
+	CU_ASSERT_EQUAL(count(&b, "one_way_audio"), 0);
+	CU_ASSERT_EQUAL(count(&b, "no_audio"), 0);
+	CU_ASSERT_EQUAL(count(&b, "media_lost_after_hold"), 0);
+	tb_free(&b);
+
+	/* The same over 10 s. */
+	tb_init(&b);
+	invite(&b, T0, "late2", SV, "sendrecv");
+	ok200(&b, T0 + SEC, "late2", "sendrecv", "");
+	inreq(&b, T0 + SEC + 10 * MS, "ACK", 1, true, "late2", "ack");
+	tb_stream(&b, SV, 6000, SV, 7000, T0 + SEC, 500, 50);
+	tb_stream(&b, SV, 7000, SV, 6000, T0 + 2 * SEC, 450, 50);
+	inreq(&b, T0 + 11200 * MS, "BYE", 2, true, "late2", "bye");
+	tb_finish(&b);
+	CU_ASSERT_EQUAL(count(&b, "one_way_audio"), 0);
+	CU_ASSERT_EQUAL(count(&b, "no_audio"), 0);
+	tb_free(&b);
+
+	/* Control: the late direction never starts: flagged, and the
+	 * summary states the threshold. */
+	tb_init(&b);
+	invite(&b, T0, "late3", SV, "sendrecv");
+	ok200(&b, T0 + SEC, "late3", "sendrecv", "");
+	inreq(&b, T0 + SEC + 10 * MS, "ACK", 1, true, "late3", "ack");
+	tb_stream(&b, SV, 6000, SV, 7000, T0 + SEC, 150, 50);
+	inreq(&b, T0 + 4200 * MS, "BYE", 2, true, "late3", "bye");
+	tb_finish(&b);
+	CU_ASSERT_EQUAL(count(&b, "one_way_audio"), 1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(get(&b, "one_way_audio")->summary,
+	    "flagged at >= 80 % vs < 5 % over >= 2 s"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(get(&b, "one_way_audio")->explanation,
+	    "at least 2 s"));
+	tb_free(&b);
+}
+
+int
+main(void)
+{
+	static const struct detect_test tests[] = {
+		{ "one-way audio", test_one_way_audio },
+		{ "audio, silent cases", test_audio_silent },
+		{ "no audio", test_no_audio },
+		{ "refused RTP", test_refused_rtp },
+		{ "one-way audio, late start", test_one_way_late_start },
+		{ NULL, NULL }
+	};
+
+	return detect_test_main("detect_audio", tests);
+}

@@ -1,0 +1,252 @@
+/*
+ * test_detect_inbound.c - inbound_call_unanswered (analyzer/detect/detect_inbound.c) on dialogs
+ * built with the detector test bench (detect_fixture.h).
+ *
+ * inbound_call_unanswered: INVITEs nothing answered, the phone's idle
+ * binding before them (reported on the call or on the registration,
+ * whichever dialog ends last) and INVITEs from another address than the
+ * registrar.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "detect_fixture.h"
+
+static void
+test_inbound_unanswered(void)
+{
+	struct tb b;
+
+	/* Timer A: 0, 0.5, 1.5 s, no response. */
+	tb_init(&b);
+	invite(&b, T0, "iu1", SV, "sendrecv");
+	invite(&b, T0 + SEC / 2, "iu1", SV, "sendrecv");
+	invite(&b, T0 + 3 * SEC / 2, "iu1", SV, "sendrecv");
+	tb_finish(&b);
+	CU_ASSERT_EQUAL(count(&b, "inbound_call_unanswered"), 1);
+	tb_free(&b);
+
+	/* One retransmission only: below the threshold. */
+	tb_init(&b);
+	invite(&b, T0, "iu2", SV, "sendrecv");
+	invite(&b, T0 + SEC / 2, "iu2", SV, "sendrecv");
+	tb_finish(&b);
+	CU_ASSERT_EQUAL(count(&b, "inbound_call_unanswered"), 0);
+	tb_free(&b);
+
+	/* Retransmitted but answered 100 Trying: silent. */
+	tb_init(&b);
+	invite(&b, T0, "iu3", SV, "sendrecv");
+	invite(&b, T0 + SEC / 2, "iu3", SV, "sendrecv");
+	invite(&b, T0 + 3 * SEC / 2, "iu3", SV, "sendrecv");
+	tb_add(&b, T0 + 2 * SEC, SV, 5060, PH, 5060, -1,
+	    "SIP/2.0 100 Trying\n"
+	    "Via: SIP/2.0/UDP " PH ":5060;branch=z9hG4bKinviu3\n"
+	    "From: <sip:phone@" PH ">;tag=ph1\nTo: <sip:server@" SV ">\n"
+	    "Call-ID: iu3\nCSeq: 1 INVITE\n\n");
+	tb_finish(&b);
+	CU_ASSERT_EQUAL(count(&b, "inbound_call_unanswered"), 0);
+	tb_free(&b);
+}
+
+/*
+ * The INVITE's dialog is reported before the registration (as at the end
+ * of a capture): the gap is reported on the registration dialog.
+ */
+static void
+gap_pending(double gap_s, double want_conf, const char *want_sum)
+{
+	struct tb b;
+	const struct finding *f;
+	const struct evidence *e;
+
+	tb_init(&b);
+	reg_out(&b, T0, "gp-reg", 1, 3600);
+	inbound_invite(&b, T0 + (int64_t)(gap_s * 1e9), SV, "gp-inv", 5);
+	tb_finish(&b);
+	CU_ASSERT_EQUAL(b.s.n, 2);
+	CU_ASSERT_STRING_EQUAL(b.s.all[0].cid, "gp-inv");
+	/* The call's own finding, from its retransmissions. */
+	f = find_in(of(&b, "gp-inv"), "inbound_call_unanswered", NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	CU_ASSERT_DOUBLE_EQUAL(f->confidence, 0.6, 1e-9);
+	/* The binding's finding, with the gap. */
+	f = find_in(of(&b, "gp-reg"), "inbound_call_unanswered", NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	CU_ASSERT_DOUBLE_EQUAL(f->confidence, want_conf, 1e-9);
+	CU_ASSERT_PTR_NOT_NULL(strstr(f->summary, want_sum));
+	e = ev_of(f, "binding idle gap");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(e);
+	CU_ASSERT_EQUAL(e->frame, 1);      /* the REGISTER */
+	CU_ASSERT_EQUAL(e->ts_ns, T0);
+	e = ev_of(f, "INVITE");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(e);
+	CU_ASSERT_EQUAL(e->frame, 3);
+	CU_ASSERT_PTR_NULL(ev_of(f, "INVITE source vs registrar"));
+	tb_free(&b);
+}
+
+static void
+test_inbound_gap_pending(void)
+{
+	/* Below every preset: the gap is shown, the confidence not raised. */
+	gap_pending(10.3, 0.6, "silent 10.3 s on its binding");
+	/* 30 s exactly is not beyond the 30 s conntrack timeout. */
+	gap_pending(30.0, 0.6, "silent 30.0 s on its binding");
+	gap_pending(30.5, 0.7, "(beyond the 30 s Linux conntrack UDP timeout)");
+	gap_pending(60.0, 0.7, "(beyond the 30 s Linux conntrack UDP timeout)");
+	gap_pending(60.5, 0.75, "30 s Linux conntrack and 60 s consumer-router");
+	gap_pending(181, 0.8, "180 s FortiGate");
+}
+
+/*
+ * The registration reported first (it ended before): the INVITE's own
+ * finding carries the gap; a keepalive in between shortens it.
+ */
+static void
+test_inbound_gap_known(void)
+{
+	struct tb b;
+	const struct finding *f;
+	const struct evidence *e;
+	struct ep ph = mkep(NAT, 5060), sv = mkep(SV, 5060);
+
+	tb_init(&b);
+	reg_out(&b, T0, "gk-reg", 1, 3600);
+	tb_next(&b);
+	inbound_invite(&b, T0 + 45 * SEC, SV, "gk-inv", 3);
+	tb_finish(&b);
+	f = find_in(of(&b, "gk-inv"), "inbound_call_unanswered", NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	CU_ASSERT_DOUBLE_EQUAL(f->confidence, 0.7, 1e-9);
+	CU_ASSERT_PTR_NOT_NULL(strstr(f->summary, "silent 45.0 s"));
+	e = ev_of(f, "binding idle gap");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(e);
+	CU_ASSERT_PTR_NOT_NULL(strstr(e->value, "45.0 s since the phone's "
+	    "last packet on " NAT ":5060 -> " SV ":5060 (REGISTER), beyond "
+	    "the 30 s Linux conntrack"));
+	tb_free(&b);
+
+	/* A CRLF keepalive 25 s after the REGISTER: gap 20 s, not flagged. */
+	tb_init(&b);
+	reg_out(&b, T0, "gk-reg", 1, 3600);
+	tb_next(&b);
+	detect_keepalive(b.s.dt, &ph, &sv, T0 + 25 * SEC);
+	inbound_invite(&b, T0 + 45 * SEC, SV, "gk-inv", 3);
+	tb_finish(&b);
+	f = find_in(of(&b, "gk-inv"), "inbound_call_unanswered", NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	CU_ASSERT_DOUBLE_EQUAL(f->confidence, 0.6, 1e-9);
+	e = ev_of(f, "binding idle gap");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(e);
+	CU_ASSERT_EQUAL(e->ts_ns, T0 + 25 * SEC);
+	CU_ASSERT_PTR_NOT_NULL(strstr(e->value, "20.0 s since"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(e->value, "(keepalive)"));
+	tb_free(&b);
+
+	/* Keepalives every 15 s right up to the INVITE: "under 20 s". */
+	tb_init(&b);
+	reg_out(&b, T0, "gk-reg", 1, 3600);
+	tb_next(&b);
+	for (int i = 1; i <= 20; i++)
+		detect_keepalive(b.s.dt, &ph, &sv, T0 + i * 15 * SEC);
+	inbound_invite(&b, T0 + 100 * SEC, SV, "gk-inv", 3);
+	tb_finish(&b);
+	f = find_in(of(&b, "gk-inv"), "inbound_call_unanswered", NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	CU_ASSERT_DOUBLE_EQUAL(f->confidence, 0.6, 1e-9);
+	e = ev_of(f, "binding idle gap");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(e);
+	CU_ASSERT_PTR_NOT_NULL(strstr(e->value, "under 20 s"));
+	tb_free(&b);
+
+	/* Answered after a long gap: no finding at all. */
+	tb_init(&b);
+	reg_out(&b, T0, "gk-reg", 1, 3600);
+	tb_next(&b);
+	inbound_invite(&b, T0 + 300 * SEC, SV, "gk-inv", 0);
+	tb_add(&b, T0 + 300 * SEC + 50 * MS, NAT, 5060, SV, 5060, -1,
+	    "SIP/2.0 180 Ringing\n"
+	    "Via: SIP/2.0/UDP " SV ":5060;branch=z9hG4bKingk-inv\n"
+	    "From: <sip:server@" SV ">;tag=sv1\nTo: <sip:phone@" NAT ">;tag=p\n"
+	    "Call-ID: gk-inv\nCSeq: 1 INVITE\n\n");
+	tb_finish(&b);
+	CU_ASSERT_EQUAL(of(&b, "gk-inv")->n, 0);
+	tb_free(&b);
+}
+
+/* An INVITE from another address than the registrar. */
+static void
+test_inbound_not_registrar(void)
+{
+	struct tb b;
+	const struct finding *f;
+	const struct evidence *e;
+
+	/* Registration known first: on the INVITE. */
+	tb_init(&b);
+	reg_out(&b, T0, "nr-reg", 1, 3600);
+	tb_next(&b);
+	inbound_invite(&b, T0 + 5 * SEC, OTHER, "nr-inv", 3);
+	tb_finish(&b);
+	f = find_in(of(&b, "nr-inv"), "inbound_call_unanswered", NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	CU_ASSERT_DOUBLE_EQUAL(f->confidence, 0.7, 1e-9);
+	CU_ASSERT_PTR_NOT_NULL(strstr(f->summary, "not the registrar "
+	    SV ":5060") == NULL ? strstr(f->summary, "another address than "
+	    "the registrar " SV ":5060") : NULL);
+	e = ev_of(f, "INVITE source vs registrar");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(e);
+	CU_ASSERT_PTR_NOT_NULL(strstr(e->value, "INVITE from " OTHER ":5060"));
+	tb_free(&b);
+
+	/* Registration reported after: on the registration. */
+	tb_init(&b);
+	reg_out(&b, T0, "nr-reg", 1, 3600);
+	inbound_invite(&b, T0 + 5 * SEC, OTHER, "nr-inv", 3);
+	tb_finish(&b);
+	f = find_in(of(&b, "nr-reg"), "inbound_call_unanswered", NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	CU_ASSERT_DOUBLE_EQUAL(f->confidence, 0.7, 1e-9);
+	CU_ASSERT_PTR_NOT_NULL(ev_of(f, "INVITE source vs registrar"));
+	tb_free(&b);
+
+	/* From the registrar, 5 s after the REGISTER: no source evidence. */
+	tb_init(&b);
+	reg_out(&b, T0, "nr-reg", 1, 3600);
+	tb_next(&b);
+	inbound_invite(&b, T0 + 5 * SEC, SV, "nr-inv", 3);
+	tb_finish(&b);
+	f = find_in(of(&b, "nr-inv"), "inbound_call_unanswered", NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	CU_ASSERT_DOUBLE_EQUAL(f->confidence, 0.6, 1e-9);
+	CU_ASSERT_PTR_NULL(ev_of(f, "INVITE source vs registrar"));
+	tb_free(&b);
+
+	/* An INVITE to another phone: the pending entry stays unresolved
+	 * and the registration gets nothing. */
+	tb_init(&b);
+	reg_out(&b, T0, "nr-reg", 1, 20);
+	tb_add(&b, T0 + 10 * SEC, SV, 5060, "198.51.100.7", 5060, -1,
+	    "INVITE sip:x@198.51.100.7 SIP/2.0\n"
+	    "Via: SIP/2.0/UDP " SV ":5060;branch=z9hG4bKo1\n"
+	    "From: <sip:server@" SV ">;tag=sv1\nTo: <sip:x@198.51.100.7>\n"
+	    "Call-ID: nr-x\nCSeq: 1 INVITE\nContact: <sip:server@" SV ">\n\n");
+	tb_finish(&b);
+	CU_ASSERT_EQUAL(of(&b, "nr-reg")->n, 0);
+	tb_free(&b);
+}
+
+int
+main(void)
+{
+	static const struct detect_test tests[] = {
+		{ "inbound unanswered", test_inbound_unanswered },
+		{ "inbound: gap on the registration", test_inbound_gap_pending },
+		{ "inbound: gap on the call", test_inbound_gap_known },
+		{ "inbound: not the registrar", test_inbound_not_registrar },
+		{ NULL, NULL }
+	};
+
+	return detect_test_main("detect_inbound", tests);
+}

@@ -1,0 +1,299 @@
+/*
+ * test_writers.c - the JSON writer (json.h) and the CSV writer (csv.h):
+ * nesting and commas, both layout styles and the breaks that keep each
+ * document's bytes, escaping of packet text, the two spellings of "no
+ * value", a fragment written elsewhere and copied in, CSV quoting and
+ * the neutralising of cells a spreadsheet would run as formulas.
+ * Every case compares the exact bytes written to a memory stream.
+ */
+#include <CUnit/Basic.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/csv.h"
+#include "base/json.h"
+
+/* A memory stream and what it holds once closed. */
+struct mem {
+	FILE *f;
+	char *buf;
+	size_t len;
+};
+
+static void
+mem_open(struct mem *m)
+{
+	m->buf = NULL;
+	m->len = 0;
+	m->f = open_memstream(&m->buf, &m->len);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(m->f);
+}
+
+/* Closes the stream, compares with want, frees. */
+static void
+mem_check(struct mem *m, const char *want)
+{
+	fclose(m->f);
+	CU_ASSERT_STRING_EQUAL(m->buf, want);
+	if (strcmp(m->buf, want) != 0)
+		fprintf(stderr, "\n got: %s\nwant: %s\n", m->buf, want);
+	free(m->buf);
+}
+
+static void
+test_json_compact(void)
+{
+	struct mem m;
+	struct json j;
+
+	mem_open(&m);
+	json_init(&j, m.f, JSON_COMPACT);
+	json_obj_begin(&j);
+	json_key(&j, "a");
+	json_int(&j, -1);
+	json_key(&j, "list");
+	json_arr_begin(&j);
+	json_u64(&j, 18446744073709551615ULL);
+	json_i64(&j, -9);
+	json_bool(&j, true);
+	json_null(&j);
+	json_arr_begin(&j);
+	json_arr_end(&j);
+	json_obj_begin(&j);
+	json_obj_end(&j);
+	json_arr_end(&j);
+	json_key(&j, "s");
+	json_str(&j, NULL);
+	json_key(&j, "x");
+	json_fixed(&j, 2.0 / 3, 3);
+	json_obj_end(&j);
+	CU_ASSERT_EQUAL(json_end(&j), 0);
+	mem_check(&m, "{\"a\":-1,\"list\":[18446744073709551615,-9,true,"
+	    "null,[],{}],\"s\":null,\"x\":0.667}\n");
+}
+
+static void
+test_json_spaced_breaks(void)
+{
+	struct mem m;
+	struct json j;
+
+	mem_open(&m);
+	json_init(&j, m.f, JSON_SPACED);
+	json_obj_begin(&j);
+	json_key(&j, "d");
+	json_obj_begin(&j);
+	json_break(&j, "\n  ");
+	json_key(&j, "in");
+	json_obj_begin(&j);
+	json_key(&j, "p");
+	json_str(&j, "x");
+	json_key(&j, "q");
+	json_int(&j, 1);
+	json_obj_end(&j);
+	json_break(&j, "\n  ");
+	json_key(&j, "items");
+	json_arr_begin(&j);
+	for (int i = 0; i < 2; i++) {
+		json_break(&j, "\n    ");
+		json_int(&j, i);
+	}
+	json_break(&j, "\n  ");
+	json_arr_end(&j);
+	json_break(&j, "\n  ");
+	json_key(&j, "empty");
+	json_arr_begin(&j);
+	json_break(&j, "\n  ");
+	json_arr_end(&j);
+	json_break(&j, "\n");
+	json_obj_end(&j);
+	json_obj_end(&j);
+	json_end(&j);
+	mem_check(&m, "{\"d\": {\n  \"in\": {\"p\": \"x\", \"q\": 1},\n"
+	    "  \"items\": [\n    0,\n    1\n  ],\n  \"empty\": [\n  ]\n}}\n");
+}
+
+static void
+test_json_escaping(void)
+{
+	struct mem m;
+	struct json j;
+
+	mem_open(&m);
+	json_init(&j, m.f, JSON_COMPACT);
+	json_arr_begin(&j);
+	/* ESC, a quote, a backslash, a tab, invalid UTF-8, valid UTF-8 */
+	json_str(&j, "a\x1b[2J\"\\\t\xff\xc3\xa9");
+	json_strn(&j, "n\0l", 3);
+	json_str_begin(&j);
+	json_str_add(&j, "one", 3);
+	json_str_add(&j, "; ", 2);
+	json_str_add(&j, "\x07two", 4);
+	json_str_end(&j);
+	json_arr_end(&j);
+	json_end(&j);
+	mem_check(&m, "[\"a\\u001b[2J\\\"\\\\\\t\\ufffd\xc3\xa9\","
+	    "\"n\\u0000l\",\"one; \\u0007two\"]\n");
+
+	/* Keys are escaped too. */
+	mem_open(&m);
+	json_init(&j, m.f, JSON_COMPACT);
+	json_obj_begin(&j);
+	json_key(&j, "k\"\n");
+	json_int(&j, 0);
+	json_obj_end(&j);
+	json_end(&j);
+	mem_check(&m, "{\"k\\\"\\n\":0}\n");
+}
+
+static void
+test_json_none(void)
+{
+	struct mem m;
+	struct json j;
+
+	mem_open(&m);
+	json_init(&j, m.f, JSON_COMPACT);
+	json_arr_begin(&j);
+	json_u64_or_null(&j, 0);
+	json_u64_or_null(&j, 7);
+	json_u64(&j, 0);
+	json_fixed(&j, NAN, 2);
+	json_fixed(&j, INFINITY, 2);
+	json_fixed(&j, -0.5, 2);
+	json_arr_end(&j);
+	json_end(&j);
+	mem_check(&m, "[null,7,0,null,null,-0.50]\n");
+}
+
+/* A spool of array elements, written by its own writer and copied in. */
+static void
+test_json_fragment(void)
+{
+	struct mem m, sp;
+	struct json j, s;
+
+	mem_open(&sp);
+	json_init_fragment(&s, sp.f, JSON_COMPACT);
+	for (int i = 0; i < 3; i++) {
+		json_obj_begin(&s);
+		json_key(&s, "i");
+		json_int(&s, i);
+		json_obj_end(&s);
+	}
+	fclose(sp.f);
+	mem_open(&m);
+	json_init(&j, m.f, JSON_COMPACT);
+	json_obj_begin(&j);
+	json_key(&j, "spooled");
+	json_arr_begin(&j);
+	fputs(sp.buf, m.f);
+	json_arr_end(&j);
+	json_key(&j, "after");
+	json_int(&j, 1);
+	json_obj_end(&j);
+	json_end(&j);
+	free(sp.buf);
+	mem_check(&m, "{\"spooled\":[{\"i\":0},{\"i\":1},{\"i\":2}],"
+	    "\"after\":1}\n");
+}
+
+static void
+test_csv(void)
+{
+	struct mem m;
+	struct csv c;
+	static const char *const head[] = { "id", "name", "n" };
+
+	mem_open(&m);
+	csv_init(&c, m.f);
+	csv_header(&c, head, 3);
+	csv_u64(&c, 1);
+	csv_text(&c, "al\"ice, \x1b[31m");
+	csv_bare(&c, "in call");
+	csv_quoted(&c, "2023-11-14 22:13:20.000000");
+	csv_fixed(&c, -1.25, 3);
+	csv_int(&c, -3);
+	CU_ASSERT_EQUAL(csv_row_end(&c), 0);
+	csv_text_begin(&c);
+	csv_text_add(&c, "a", 1);
+	csv_text_add(&c, ";\"b", 3);
+	csv_text_end(&c);
+	csv_text(&c, "");
+	csv_row_end(&c);
+	mem_check(&m, "id,name,n\n"
+	    "1,\"al\"\"ice, \\x1b[31m\",in call,\"2023-11-14 22:13:20.000000\","
+	    "-1.250,-3\n"
+	    "\"a;\"\"b\",\"\"\n");
+}
+
+/*
+ * Formula injection: a text cell starting with =, +, -, @, tab or CR gets
+ * a ' in front (also when written in parts, and only at its start);
+ * numbers and program-made cells are never touched.
+ */
+static void
+test_csv_formula(void)
+{
+	struct mem m;
+	struct csv c;
+
+	mem_open(&m);
+	csv_init(&c, m.f);
+	csv_text(&c, "=HYPERLINK(\"http://evil/x\",\"click\")");
+	csv_text(&c, "+15551234567@example.com");
+	csv_text(&c, "-2+3");
+	csv_text(&c, "@SUM(1+1)");
+	csv_text(&c, "\t=1");
+	csv_text(&c, "\r=1");
+	csv_text(&c, "a=1");
+	csv_row_end(&c);
+	csv_text_begin(&c);
+	csv_text_add(&c, "", 0);
+	csv_text_add(&c, "=x", 2);
+	csv_text_add(&c, "=y", 2);
+	csv_text_end(&c);
+	csv_text_begin(&c);
+	csv_text_add(&c, "ok", 2);
+	csv_text_add(&c, "-y", 2);
+	csv_text_end(&c);
+	csv_fixed(&c, -1.5, 3);
+	csv_int(&c, -7);
+	csv_quoted(&c, "-");
+	csv_bare(&c, "-");
+	csv_row_end(&c);
+	mem_check(&m,
+	    "\"'=HYPERLINK(\"\"http://evil/x\"\",\"\"click\"\")\","
+	    "\"'+15551234567@example.com\",\"'-2+3\",\"'@SUM(1+1)\","
+	    "\"'\\x09=1\",\"'\\x0d=1\",\"a=1\"\n"
+	    "\"'=x=y\",\"ok-y\",-1.500,-7,\"-\",-\n");
+}
+
+int
+main(void)
+{
+	CU_pSuite s;
+	unsigned nf;
+
+	if (CU_initialize_registry() != CUE_SUCCESS)
+		return 1;
+	s = CU_add_suite("writers", NULL, NULL);
+	if (s == NULL ||
+	    !CU_add_test(s, "json compact", test_json_compact) ||
+	    !CU_add_test(s, "json spaced, breaks", test_json_spaced_breaks) ||
+	    !CU_add_test(s, "json escaping", test_json_escaping) ||
+	    !CU_add_test(s, "json null and 0", test_json_none) ||
+	    !CU_add_test(s, "json fragment", test_json_fragment) ||
+	    !CU_add_test(s, "csv", test_csv) ||
+	    !CU_add_test(s, "csv formula injection", test_csv_formula)) {
+		CU_cleanup_registry();
+		return 1;
+	}
+	CU_basic_set_mode(CU_BRM_VERBOSE);
+	CU_basic_run_tests();
+	nf = CU_get_number_of_failures();
+	CU_cleanup_registry();
+	return nf != 0;
+}
