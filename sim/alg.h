@@ -19,7 +19,7 @@
 #include <stdint.h>
 
 #include "base/netaddr.h"
-#include "profile.h"
+#include "alg/profile.h"
 
 #define ALG_MAX_EDITS 32
 #define ALG_MAX_MEDIA 8

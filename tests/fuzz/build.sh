@@ -53,11 +53,11 @@ done
 rm -f "$out/lib/libsipalg-fuzz.a"
 ar rcs "$out/lib/libsipalg-fuzz.a" $objs
 
-# fuzz_sim also links the simulator's ALG (sim/alg.c, and sim/profile.c
-# for the defaults), built into OUTDIR/lib/sim as the library is.
+# fuzz_sim also links the simulator's ALG (sim/alg.c), built into
+# OUTDIR/lib/sim as the library is.
 mkdir -p "$out/lib/sim"
 simobjs=
-for c in "$src"/sim/alg.c "$src"/sim/profile.c; do
+for c in "$src"/sim/alg.c; do
 	b=$(basename "$c" .c)
 	o="$out/lib/sim/$b.o"
 	simobjs="$simobjs $o"

@@ -1,7 +1,13 @@
 /*
- * profile.h - the simulator's knobs: NAT behaviour, ALG behaviour and the
- * far-end model, with their types, ranges and defaults, and the readable
- * profile files that set them.
+ * profile.h - the knobs that describe a router (NAT behaviour, ALG
+ * behaviour) and the far end, with their types, ranges and defaults, and
+ * the readable profile files that set them: each vendor's ALG is one file
+ * in sim/profiles/, installed in $(pkgdatadir)/profiles.
+ *
+ * Two users read the same files: sipalg-sim emulates a profile (sim/),
+ * and the inside/outside comparison scores every profile against the
+ * rewrites it saw (diff/diff_profile.c).  The struct keeps the name
+ * sim_cfg it had when only the simulator used it.
  *
  * One struct sim_cfg holds every knob.  The knob table (profile.c) names
  * each one, its type (bool, unsigned range, enum, list) and the field it
@@ -14,8 +20,8 @@
  * are skipped; "include NAME" first applies another profile.  Defaults are
  * the Linux nf_conntrack_sip/nf_nat_sip behaviour (ALG-REFERENCE section 1).
  */
-#ifndef SIPALG_SIM_PROFILE_H
-#define SIPALG_SIM_PROFILE_H
+#ifndef SIPALG_ALG_PROFILE_H
+#define SIPALG_ALG_PROFILE_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -158,10 +164,22 @@ size_t profile_nknobs(void);
 const char *profile_knob_name(size_t i);
 
 /*
+ * The profile search path: $SIPALG_PROFILES when set and not empty, the
+ * installed directory, then the source tree's sim/profiles (so programs
+ * run from the build tree find the files).  Fills dirs[0..n-1] and a
+ * NULL after them (n >= 4 holds them all); returns how many.  The
+ * strings are the environment's and constants: do not free them.
+ */
+size_t profile_search_path(const char **dirs, size_t n);
+
+/* The installed profile directory, for messages. */
+const char *profile_installed_dir(void);
+
+/*
  * Lists the profile names found in dirs (sorted, deduplicated) through cb.
  * Returns how many.
  */
 size_t profile_list(const char *const *dirs,
     void (*cb)(void *user, const char *name, const char *path), void *user);
 
-#endif /* SIPALG_SIM_PROFILE_H */
+#endif /* SIPALG_ALG_PROFILE_H */

@@ -1,5 +1,6 @@
 /*
- * profile.c - the knob table and the profile file parser.
+ * profile.c - the knob table, the profile file parser and the profile
+ * search path.
  *
  * Every knob the simulator honours is one row below: its name, its type
  * and where it lives in struct sim_cfg.  Parsing, --set, --show-profile and
@@ -18,8 +19,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "profile.h"
+#include "alg/profile.h"
 #include "base/text.h"
+
+#ifndef SIPALG_PROFILES_DIR
+#define SIPALG_PROFILES_DIR "/usr/local/share/sipalg/profiles"
+#endif
+#ifndef SIPALG_SRC_PROFILES_DIR
+#define SIPALG_SRC_PROFILES_DIR "sim/profiles"
+#endif
 
 #define PROFILE_LINE_MAX 1024
 #define PROFILE_INCLUDE_DEPTH 4
@@ -642,6 +650,31 @@ profile_load(struct sim_cfg *c, const char *name, const char *const *dirs,
 		return -1;
 	snprintf(c->name, sizeof(c->name), "%s", name);
 	return 0;
+}
+
+size_t
+profile_search_path(const char **dirs, size_t n)
+{
+	const char *env = getenv("SIPALG_PROFILES");
+	const char *cand[3];
+	size_t nc = 0, k = 0;
+
+	if (env != NULL && *env != '\0')
+		cand[nc++] = env;
+	cand[nc++] = SIPALG_PROFILES_DIR;
+	cand[nc++] = SIPALG_SRC_PROFILES_DIR;
+	if (n == 0)
+		return 0;
+	for (size_t i = 0; i < nc && k + 1 < n; i++)
+		dirs[k++] = cand[i];
+	dirs[k] = NULL;
+	return k;
+}
+
+const char *
+profile_installed_dir(void)
+{
+	return SIPALG_PROFILES_DIR;
 }
 
 size_t
