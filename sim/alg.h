@@ -95,7 +95,4 @@ void alg_process(const struct sim_cfg *cfg, const uint8_t *msg, size_t len,
     struct alg_result *res);
 void alg_result_fini(struct alg_result *res);
 
-/* True for methods of RFC 3261 and its common extensions. */
-bool alg_method_known(const uint8_t *m, size_t len);
-
 #endif /* SIPALG_SIM_ALG_H */
