@@ -510,18 +510,6 @@ drop(struct alg_result *res, const char *why)
 
 /* ---- SDP: one rewriter per line type ---------------------------------- */
 
-/* Offset of the "v=" line in the body, or (size_t)-1. */
-static size_t
-sdp_start(const uint8_t *b, size_t bl)
-{
-	const uint8_t *p;
-
-	if (bl >= 2 && b[0] == 'v' && b[1] == '=')
-		return 0;
-	p = text_find(b, bl, "\nv=", 3);
-	return p ? (size_t)(p - b) + 1 : (size_t)-1;
-}
-
 static bool
 media_handled_type(const char *m)
 {
@@ -1163,7 +1151,7 @@ alg_process(const struct sim_cfg *cfg, const uint8_t *msg, size_t len,
 	/* body */
 	if (m.body_off < len) {
 		const uint8_t *bd = msg + m.body_off;
-		size_t bl = len - m.body_off, so = sdp_start(bd, bl);
+		size_t bl = len - m.body_off, so = algrule_sdp_start(bd, bl);
 
 		if (so != (size_t)-1) {
 			sb_put(&b, bd, so);

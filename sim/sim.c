@@ -38,6 +38,7 @@
 #include <string.h>
 
 #include "alg.h"
+#include "alg/algrule.h"
 #include "ingest/capture.h"
 #include "base/caps.h"
 #include "ingest/decode.h"
@@ -294,29 +295,11 @@ dialog_find(struct run *r, const char *call_id, bool create,
 	return d;
 }
 
-static bool
-port_listed(const uint16_t *ports, int n, uint16_t p)
-{
-	int i;
-
-	for (i = 0; i < n; i++)
-		if (ports[i] == p)
-			return true;
-	return false;
-}
-
 /* The ALG looks at this flow (K3: only listed ports; TCP optional). */
 static bool
 inspected(const struct sim_cfg *c, const struct sim_pkt *p)
 {
-	if (!c->alg)
-		return false;
-	if (p->l4 == PKT_UDP)
-		return port_listed(c->inspect_udp, c->ninspect_udp, p->dst.port) ||
-		    port_listed(c->inspect_udp, c->ninspect_udp, p->src.port);
-	return c->inspect_tcp &&
-	    (port_listed(c->inspect_tcp_ports, c->ninspect_tcp, p->dst.port) ||
-	    port_listed(c->inspect_tcp_ports, c->ninspect_tcp, p->src.port));
+	return algrule_inspects(c, p->l4, p->dst.port, p->src.port);
 }
 
 static struct tcp_conn *
@@ -1490,10 +1473,8 @@ outbound(struct run *r, const struct sim_pkt *p)
 		return;
 	}
 	if (p->l4 == PKT_TCP && p->len > 0 &&
-	    r->cfg->tcp_split_msgs != TCPSPLIT_PASS && r->cfg->alg &&
-	    r->cfg->inspect_tcp &&
-	    (port_listed(r->cfg->inspect_tcp_ports, r->cfg->ninspect_tcp, p->dst.port) ||
-	    port_listed(r->cfg->inspect_tcp_ports, r->cfg->ninspect_tcp, p->src.port))) {
+	    r->cfg->tcp_split_msgs != TCPSPLIT_PASS &&
+	    algrule_inspects(r->cfg, PKT_TCP, p->dst.port, p->src.port)) {
 		struct tcp_conn *tc = tcp_conn(r, &p->src, &p->dst);
 		size_t off[32], ln[32], used;
 		int n = is_sip ? tcp_frame(p->payload, p->len, off, ln, 32, &used) : -1;

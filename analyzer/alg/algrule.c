@@ -19,6 +19,7 @@
 
 #include "alg/algrule.h"
 #include "base/text.h"
+#include "ingest/pkt.h"
 
 /* One header an ALG rule looks at. */
 static const struct {
@@ -98,6 +99,28 @@ algrule_get(const struct sim_cfg *c, enum algrule_field f, bool has_rr,
 	case ALGRULE_NFIELDS:
 		break;
 	}
+}
+
+static bool
+port_listed(const uint16_t *ports, int n, uint16_t p)
+{
+	for (int i = 0; i < n; i++)
+		if (ports[i] == p)
+			return true;
+	return false;
+}
+
+bool
+algrule_inspects(const struct sim_cfg *c, uint8_t l4, uint16_t a, uint16_t b)
+{
+	if (!c->alg)
+		return false;
+	if (l4 == PKT_UDP)
+		return port_listed(c->inspect_udp, c->ninspect_udp, a) ||
+		    port_listed(c->inspect_udp, c->ninspect_udp, b);
+	return l4 == PKT_TCP && c->inspect_tcp &&
+	    (port_listed(c->inspect_tcp_ports, c->ninspect_tcp, a) ||
+	    port_listed(c->inspect_tcp_ports, c->ninspect_tcp, b));
 }
 
 const char *
@@ -264,4 +287,15 @@ algrule_contact_has_port(const uint8_t *v, size_t vl)
 		hs = (size_t)(rb - v) + 1;
 	}
 	return memchr(v + hs, ':', e - hs) != NULL;
+}
+
+size_t
+algrule_sdp_start(const uint8_t *b, size_t bl)
+{
+	const uint8_t *p;
+
+	if (bl >= 2 && b[0] == 'v' && b[1] == '=')
+		return 0;
+	p = text_find(b, bl, "\nv=", 3);
+	return p ? (size_t)(p - b) + 1 : (size_t)-1;
 }

@@ -69,6 +69,15 @@ struct algrule {
 void algrule_get(const struct sim_cfg *c, enum algrule_field f, bool has_rr,
     struct algrule *r);
 
+/*
+ * Does profile c's ALG inspect a SIP flow of transport l4 (PKT_UDP,
+ * PKT_TCP) between ports a and b?  The ALG must be on and one of the two
+ * ports listed in inspect_ports for that transport (TCP also needs
+ * inspect_tcp).
+ */
+bool algrule_inspects(const struct sim_cfg *c, uint8_t l4, uint16_t a,
+    uint16_t b);
+
 /* The knob that governs field f ("rewrite_contact"), for messages. */
 const char *algrule_knob(enum algrule_field f);
 
@@ -116,5 +125,9 @@ bool algrule_hostport(const uint8_t *v, size_t vl, size_t *hl, size_t *pl,
 /* True when the first URI of a Contact value names a port, or the value
  * is "*" (what register_requires_contact_port checks). */
 bool algrule_contact_has_port(const uint8_t *v, size_t vl);
+
+/* Offset of the SDP ("v=" at a line start) in the body b[0..bl), or
+ * (size_t)-1: where an ALG starts rewriting and counting from. */
+size_t algrule_sdp_start(const uint8_t *b, size_t bl);
 
 #endif /* SIPALG_ALG_ALGRULE_H */

@@ -440,7 +440,18 @@ json_end(struct diff_writer *w, const struct diff *d)
 	diff_profile_get(d, &pr);
 	fputs("},\n  \"profile\": {\"guess\": ", f);
 	jstr(f, pr.name);
-	fputs(", \"why\": ", f);
+	fprintf(f, ", \"match\": \"%s\", \"tied\": [", diff_profile_match_name(pr.id));
+	for (const char *t = pr.tied; *t != '\0';) {
+		size_t l = strcspn(t, " ");
+
+		fprintf(f, "%s\"", t == pr.tied ? "" : ", ");
+		text_fput_escaped(f, t, l, TEXT_ESC_JSON);
+		fputc('"', f);
+		t += l;
+		t += strspn(t, " ");
+	}
+	fprintf(f, "], \"profiles\": %u, \"observations\": %u, \"why\": ",
+	    pr.nprofiles, pr.nobs);
 	jstr(f, pr.why);
 	fprintf(f, "},\n  \"summary\": {\"sip_inside\": %" PRIu64
 	    ", \"sip_outside\": %" PRIu64 ", \"rtp_inside\": %" PRIu64
