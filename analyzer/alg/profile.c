@@ -516,7 +516,7 @@ profile_get(const struct sim_cfg *c, const char *name, char *buf, size_t n)
 void
 profile_print(const struct sim_cfg *c, FILE *f)
 {
-	char buf[128];
+	char buf[PROFILE_VALUE_MAX];
 	size_t i;
 
 	fprintf(f, "# profile %s\n", c->name);

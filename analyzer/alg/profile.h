@@ -155,7 +155,13 @@ int profile_load(struct sim_cfg *c, const char *name,
 /* Writes every knob as "knob = value" lines (a loadable profile). */
 void profile_print(const struct sim_cfg *c, FILE *f);
 
-/* Value of one knob as text into buf; NULL for an unknown knob. */
+/*
+ * Value of one knob as text into buf; NULL for an unknown knob.  A buffer
+ * of PROFILE_VALUE_MAX holds every value whole (the longest is
+ * inspect_ports with 2 x SIM_MAX_INSPECT_PORTS five-digit ports); a
+ * shorter one cuts it.
+ */
+#define PROFILE_VALUE_MAX 256
 const char *profile_get(const struct sim_cfg *c, const char *name,
     char *buf, size_t n);
 
