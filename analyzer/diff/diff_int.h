@@ -164,6 +164,14 @@ void diff_evidence_pair(struct diff_evidence *ev, const struct diff_pair *pr,
 void diff_evidence_single(struct diff_evidence *ev,
     const struct diff_pair *pr, const uint8_t *raw, size_t len);
 
+/*
+ * The guess from evidence ev of a comparison with paired pairs, scoring
+ * the profile files of dirs (NULL: profile_search_path()); what
+ * diff_profile_get does with a struct diff's.  p is fully overwritten.
+ */
+void diff_profile_guess(const struct diff_evidence *ev, uint64_t paired,
+    const char *const *dirs, struct diff_profile *p);
+
 /* ---- diff.c's state, for diff_profile.c ----------------------------- */
 
 const struct diff_evidence *diff_evidence_get(const struct diff *d);

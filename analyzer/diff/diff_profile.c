@@ -732,7 +732,7 @@ knob_diff(const struct sim_cfg *a, const struct sim_cfg *b, char *buf,
 	buf[0] = '\0';
 	for (size_t i = 0; i < profile_nknobs(); i++) {
 		const char *k = profile_knob_name(i);
-		char va[160], vb[160];
+		char va[PROFILE_VALUE_MAX], vb[PROFILE_VALUE_MAX];
 
 		if (profile_get(a, k, va, sizeof(va)) == NULL ||
 		    profile_get(b, k, vb, sizeof(vb)) == NULL ||
@@ -764,7 +764,7 @@ count_nondefault(const struct sim_cfg *c)
 	profile_defaults(&def);
 	for (size_t i = 0; i < profile_nknobs(); i++) {
 		const char *k = profile_knob_name(i);
-		char va[160], vb[160];
+		char va[PROFILE_VALUE_MAX], vb[PROFILE_VALUE_MAX];
 
 		if (profile_get(c, k, va, sizeof(va)) != NULL &&
 		    profile_get(&def, k, vb, sizeof(vb)) != NULL &&
@@ -1077,12 +1077,9 @@ verdict(struct score *s, struct diff_profile *out, struct why *w)
 }
 
 void
-diff_profile_get(const struct diff *d, struct diff_profile *p)
+diff_profile_guess(const struct diff_evidence *ev, uint64_t paired,
+    const char *const *dirs, struct diff_profile *p)
 {
-	const struct diff_summary *sum = diff_summary_get(d);
-	uint64_t paired = sum->count[DIFF_IDENTICAL] +
-	    sum->count[DIFF_CONSISTENT] + sum->count[DIFF_INCONSISTENT];
-	const char *const *dirs = diff_profile_dirs(d);
 	const char *def[4];
 	struct why w;
 	struct score s;
@@ -1104,7 +1101,7 @@ diff_profile_get(const struct diff *d, struct diff_profile *p)
 		profile_search_path(def, sizeof(def) / sizeof(def[0]));
 		dirs = def;
 	}
-	s.ev = diff_evidence_get(d);
+	s.ev = ev;
 	s.p = calloc(DIFF_PROFILES, sizeof(*s.p));
 	s.o = calloc(DIFF_PROFILE_OBS, sizeof(*s.o));
 	if (s.p == NULL || s.o == NULL) {
@@ -1133,4 +1130,14 @@ diff_profile_get(const struct diff *d, struct diff_profile *p)
 out:
 	free(s.p);
 	free(s.o);
+}
+
+void
+diff_profile_get(const struct diff *d, struct diff_profile *p)
+{
+	const struct diff_summary *sum = diff_summary_get(d);
+
+	diff_profile_guess(diff_evidence_get(d), sum->count[DIFF_IDENTICAL] +
+	    sum->count[DIFF_CONSISTENT] + sum->count[DIFF_INCONSISTENT],
+	    diff_profile_dirs(d), p);
 }
