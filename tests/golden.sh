@@ -69,7 +69,7 @@ file() {
 }
 
 captures() {
-	ls samples/linux-alg/*.pcap tests/data/*.pcap
+	ls samples/linux-alg/*.pcap samples/linux-alg/*.pcapng tests/data/*.pcap
 	ls tests/fuzz/corpus/capture/* 2>/dev/null
 	[ $have_corpus = 1 ] && ls "$corpus"/* | grep -v '/README.md$'
 }

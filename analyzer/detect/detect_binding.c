@@ -25,6 +25,7 @@
  * phone seen on both sides of a NAT (inside and outside captures read
  * together) has two bindings, one per capture point.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "detect/detect_int.h"
@@ -56,6 +57,13 @@ detect_binding_get(struct detect *dt, const struct ep *phone,
 	return b;
 }
 
+/* Copies what (truncated to fit) into the span. */
+static void
+span_what(struct detect_span *s, const char *what)
+{
+	snprintf(s->what, sizeof(s->what), "%s", what);
+}
+
 void
 detect_binding_tx(struct detect_binding *b, int64_t ts, uint32_t cap_idx,
     uint64_t frame, const char *what)
@@ -77,7 +85,7 @@ detect_binding_tx(struct detect_binding *b, int64_t ts, uint32_t cap_idx,
 			s->to_ns = ts;
 			s->cap_idx = cap_idx;
 			s->frame = frame;
-			s->what = what;
+			span_what(s, what);
 		}
 		/* The span may now reach the next one. */
 		while (i + 1 < b->nspan && s->to_ns + BINDING_MERGE_NS >=
@@ -88,7 +96,7 @@ detect_binding_tx(struct detect_binding *b, int64_t ts, uint32_t cap_idx,
 				s->to_ns = n->to_ns;
 				s->cap_idx = n->cap_idx;
 				s->frame = n->frame;
-				s->what = n->what;
+				memcpy(s->what, n->what, sizeof(s->what));
 			}
 			memmove(n, n + 1, (size_t)(b->nspan - i - 2) *
 			    sizeof(*n));
@@ -113,7 +121,7 @@ detect_binding_tx(struct detect_binding *b, int64_t ts, uint32_t cap_idx,
 	s->from_ns = s->to_ns = ts;
 	s->cap_idx = cap_idx;
 	s->frame = frame;
-	s->what = what;
+	span_what(s, what);
 	b->nspan++;
 }
 

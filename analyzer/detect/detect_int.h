@@ -81,7 +81,9 @@ struct detect_span {
 	int64_t from_ns, to_ns;   /* first and last packet of the span */
 	uint32_t cap_idx;
 	uint64_t frame;           /* frame of the last packet (0 unknown) */
-	const char *what;         /* "REGISTER", "keepalive" ... (static) */
+	char what[32];            /* "REGISTER", "keepalive", a method ...
+	                           * (a copy: the message it names may be
+	                           * freed before a later dialog cites it) */
 };
 
 struct detect_binding {

@@ -25,6 +25,12 @@
 # Facts are re-derived from the pcaps with facts.sh, never read from a
 # .facts file, so the check also holds for captures made elsewhere.
 #
+# The runs of the widened testbed (runs.tsv, testbed.py) have no .expect:
+# truth.py check compares the physical lines of their committed RUN.truth
+# (each call's outcome, each direction's media state on each segment, the
+# packetisation, the SIP the router dropped) with the re-measured captures,
+# matching calls by order (a regenerated run has new Call-IDs).
+#
 # Exit: 0 all expectations met, 1 a mismatch or a missing capture, 77 skip.
 #
 
@@ -133,6 +139,15 @@ fi
 
 fail=0
 n=0
+for t in "$SAMPLES"/*.truth; do
+	name=$(basename "$t" .truth)
+	[ -e "$SAMPLES/$name.expect" ] && continue
+	n=$((n + 1))
+	if ! ls "$DIR/$name"-*.pcap >/dev/null 2>&1; then
+		echo "FAIL $name: captures missing in $DIR"; fail=1; continue
+	fi
+	python3 "$HERE/truth.py" check "$t" "$DIR" "$name" || fail=1
+done
 for exp in "$SAMPLES"/*.expect; do
 	[ -e "$exp" ] || { echo "$PROG: no .expect files in $SAMPLES" >&2; exit 1; }
 	name=$(basename "$exp" .expect)

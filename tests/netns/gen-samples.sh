@@ -8,12 +8,17 @@
 #                                          kernel, sysctls, SIPp exit codes)
 #   <scenario>-alg-<on|off>.facts          facts.sh on the two captures
 # and for lan-proxy also lan-proxy-dm0-alg-on (sip_direct_media=0) and
-# lan-proxy-sameport-alg-on (both phones offer RTP port 6000).
+# lan-proxy-sameport-alg-on (both phones offer RTP port 6000);
+# then every run of the widened testbed listed in runs.tsv (testbed.py:
+# more capture points, see samples/linux-alg/README.md), each with its
+# captures, its .log and RUN.facts (truth.py facts).
 #
-# Usage: gen-samples.sh [--only SCENARIO[,SCENARIO...]] [DIR]
-#   DIR defaults to a new temporary folder (printed at the end).
+# Usage: gen-samples.sh [--only NAME[,NAME...]] [DIR]
+#   NAME is a run-testbed.sh scenario (both ALG settings) or a run of
+#   runs.tsv. DIR defaults to a new temporary folder (printed at the end).
 # Needs root (network namespaces); exits 77 (skip) when a tool is missing.
-# Takes about 5 minutes: the ACK-loss and unanswered-INVITE runs last ~35 s.
+# Takes about 20 minutes: every run builds and removes five namespaces;
+# the ACK-loss, oversize and unanswered-INVITE runs last ~35 s.
 #
 
 set -euo pipefail
@@ -26,21 +31,33 @@ while [ $# -gt 0 ]; do
 	case $1 in
 	--only) [ $# -ge 2 ] || { echo "--only needs an argument" >&2; exit 2; }
 		ONLY=$(echo "$2" | tr ',' ' '); shift 2 ;;
-	-h|--help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	-*) echo "${0##*/}: unknown option $1" >&2; exit 2 ;;
 	*) DIR=$1; shift ;;
 	esac
 done
 
 [ "$(id -u)" = 0 ] || { echo "${0##*/}: SKIP: must run as root" >&2; exit 77; }
-for t in ip nft tcpdump sipp tshark; do
+for t in ip nft tcpdump sipp tshark dumpcap mergecap python3; do
 	command -v "$t" >/dev/null 2>&1 || { echo "${0##*/}: SKIP: $t not installed" >&2; exit 77; }
 done
 
 [ -n "$DIR" ] || DIR=$(mktemp -d /tmp/sipalg-linux-alg.XXXXXX)
 mkdir -p "$DIR"
 
-scenarios=${ONLY:-$("$HERE/run-testbed.sh" --list)}
+old=$("$HERE/run-testbed.sh" --list)
+new=$(python3 "$HERE/testbed.py" --list | cut -f1)
+if [ -n "$ONLY" ]; then
+	scenarios= wide=
+	for n in $ONLY; do
+		if echo "$old" | grep -qx -- "$n"; then scenarios="$scenarios $n"
+		elif echo "$new" | grep -qx -- "$n"; then wide="$wide $n"
+		else echo "${0##*/}: unknown scenario or run: $n" >&2; exit 2
+		fi
+	done
+else
+	scenarios=$old wide=$new
+fi
 fail=0
 # run NAME ARGS...: one testbed run and its facts.
 run() {
@@ -66,6 +83,19 @@ for s in $scenarios; do
 		run lan-proxy-dm0-alg-on --scenario lan-proxy --alg on --direct-media 0
 		run lan-proxy-sameport-alg-on --scenario lan-proxy --alg on --b-rtp-port 6000
 	fi
+done
+# The widened testbed (testbed.py), one run at a time.
+for r in $wide; do
+	echo "== $r" >&2
+	rc=0
+	python3 "$HERE/testbed.py" --run "$r" --out "$DIR" || rc=$?
+	if [ $rc -eq 77 ]; then exit 77; fi
+	if [ $rc -ne 0 ]; then
+		echo "${0##*/}: $r: testbed.py failed ($rc)" >&2
+		fail=1
+		continue
+	fi
+	python3 "$HERE/truth.py" facts "$DIR" "$r" >"$DIR/$r.facts"
 done
 echo "${0##*/}: results in $DIR" >&2
 exit $fail

@@ -302,26 +302,12 @@ ruleset() {
 		iifname \"wan0\" udp dport 5060 dnat to $PHONE
 		iifname \"wan0\" tcp dport 5060 dnat to $PHONE"
 	fi
-	cat <<EOF
-table ip sipalg {$helper_objs
-	chain prerouting_helper {
-		type filter hook prerouting priority filter; policy accept;$helper_rules
-	}
-	chain prerouting_dnat {
-		type nat hook prerouting priority dstnat; policy accept;$fwd_rules
-	}
-	chain forward_filter {
-		type filter hook forward priority filter; policy drop;
-		ct state established,related accept
-		ct status dnat accept
-		iifname "lan0" oifname "wan0" accept
-	}
-	chain postrouting_nat {
-		type nat hook postrouting priority srcnat; policy accept;
-		oifname "wan0" masquerade
-	}
-}
-EOF
+	local t
+	t=$(cat "$HERE/ruleset.nft.in")
+	t=${t//@HELPER_OBJS@/$helper_objs}
+	t=${t//@HELPER_RULES@/$helper_rules}
+	t=${t//@FWD_RULES@/$fwd_rules}
+	printf '%s\n' "$t"
 }
 
 # ---- processes ------------------------------------------------------------
