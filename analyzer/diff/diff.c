@@ -821,7 +821,7 @@ carried_body(const uint8_t *data, size_t data_len, size_t body_off,
 
 static void
 handle_sip(struct dside *s, const struct pkt *p, const uint8_t *msg,
-    size_t msg_len, size_t data_len, size_t body_off, uint8_t l4)
+    size_t msg_len, size_t data_len, size_t body_off, uint8_t l4, bool split)
 {
 	struct diff *d = s->d;
 	struct sipmsg *m;
@@ -864,6 +864,7 @@ handle_sip(struct dside *s, const struct pkt *p, const uint8_t *msg,
 	e->copy.dst = p->dst;
 	e->copy.len = (uint32_t)data_len;
 	e->copy.nfrags = p->nfrags;
+	e->copy.split = split;
 	e->copy.cl_declared = m->content_length;
 	e->copy.body_bytes = carried_body(msg, data_len, body_off,
 	    m->content_length);
@@ -1053,7 +1054,8 @@ on_sip(void *user, const struct sipframe_msg *m, struct anomalies *an)
 
 	(void)an;
 	handle_sip(s, m->p, m->msg, m->len,
-	    m->p->l4 == PKT_WS ? m->len : m->carried, m->body_off, m->p->l4);
+	    m->p->l4 == PKT_WS ? m->len : m->carried, m->body_off, m->p->l4,
+	    m->p->l4 == PKT_TCP && m->first_frame != m->p->frame);
 }
 
 static void

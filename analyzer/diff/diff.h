@@ -102,6 +102,7 @@ struct diff_copy {
 	bool cl_stale;            /* declared != carried */
 	uint32_t len;             /* SIP message bytes */
 	uint16_t nfrags;          /* >1: the datagram came in IP fragments */
+	bool split;               /* TCP: the message spanned several segments */
 };
 
 struct diff_pair {

@@ -19,7 +19,8 @@
  * the scanners of alg/algrule.c, the ones sipalg-sim's ALG rewrites with.
  *
  * Counts are kept per flow (transport and ports of the inside copy, as an
- * ALG decides what it inspects) and direction, bounded by the caps
+ * ALG decides what it inspects; TCP messages that spanned several
+ * segments apart, as an ALG handles them by their own rule) and direction, bounded by the caps
  * DIFF_PROFILE_* (caps.h): what does not fit is counted, not kept.
  */
 #include <stdio.h>
@@ -57,17 +58,21 @@ count(struct xlat *x, enum diff_cell cell, int cond, bool rewritten)
 		(*n)++;
 }
 
-/* The flow of a copy: transport and its two ports, lower first. */
+/*
+ * The flow of a copy: transport and its two ports, lower first, and
+ * whether the message spanned several TCP segments (an ALG treats those
+ * by its own rule, tcp_split_msgs).
+ */
 static struct diff_ev_flow *
 flow_get(struct diff_evidence *ev, uint8_t l4, const struct diff_copy *c,
-    int *idx)
+    bool split, int *idx)
 {
 	uint16_t a = c->src.port, b = c->dst.port;
 	uint16_t lo = a < b ? a : b, hi = a < b ? b : a;
 
 	for (size_t i = 0; i < ev->nflows; i++)
 		if (ev->flow[i].l4 == l4 && ev->flow[i].port[0] == lo &&
-		    ev->flow[i].port[1] == hi) {
+		    ev->flow[i].port[1] == hi && ev->flow[i].split == split) {
 			*idx = (int)i;
 			return &ev->flow[i];
 		}
@@ -79,6 +84,7 @@ flow_get(struct diff_evidence *ev, uint8_t l4, const struct diff_copy *c,
 	ev->flow[ev->nflows].l4 = l4;
 	ev->flow[ev->nflows].port[0] = lo;
 	ev->flow[ev->nflows].port[1] = hi;
+	ev->flow[ev->nflows].split = split;
 	return &ev->flow[ev->nflows++];
 }
 
@@ -581,9 +587,11 @@ diff_evidence_pair(struct diff_evidence *ev, const struct diff_pair *pr,
 	x.r = pr->dir == DIFF_OUTBOUND ? pr->copy[DIFF_OUTSIDE].src :
 	    pr->copy[DIFF_INSIDE].dst;
 	x.sender = pr->copy[is].src;
-	if ((x.fl = flow_get(ev, pr->l4, &pr->copy[DIFF_INSIDE], &fi)) == NULL)
+	if ((x.fl = flow_get(ev, pr->l4, &pr->copy[DIFF_INSIDE],
+	    pr->l4 == PKT_TCP && pr->copy[is].split, &fi)) == NULL)
 		return;
 	ps = &x.fl->pass[pr->dir];
+	inc32(&ps->messages);
 	max32(&ps->max_line, f.max_line);
 	if (f.is_req) {
 		max32(&ps->max_ruri, f.ruri_len);
@@ -623,7 +631,8 @@ diff_evidence_single(struct diff_evidence *ev, const struct diff_pair *pr,
 		return;
 	facts_get(raw, len, pr->dir, &f);
 	/* kept whatever it trips: the scoring asks each profile's rules */
-	if (flow_get(ev, pr->l4, &pr->copy[side], &fi) == NULL)
+	if (flow_get(ev, pr->l4, &pr->copy[side],
+	    pr->l4 == PKT_TCP && pr->copy[side].split, &fi) == NULL)
 		return;
 	if (ev->ndrops >= DIFF_PROFILE_DROPS) {
 		ev->drops_over++;
@@ -634,6 +643,7 @@ diff_evidence_single(struct diff_evidence *ev, const struct diff_pair *pr,
 	dr->dir = (uint8_t)pr->dir;
 	dr->flow = (uint8_t)fi;
 	dr->l4 = pr->l4;
+	dr->split = pr->l4 == PKT_TCP && pr->copy[side].split;
 	dr->unknown_method = f.unknown_method;
 	dr->reg_noport = f.reg_noport;
 	dr->nfrags = pr->l4 == PKT_UDP ? pr->copy[side].nfrags : 0;

@@ -106,6 +106,7 @@ enum diff_cell {
 
 /* Messages that pass or not by an ALG's drop rules. */
 struct diff_ev_pass {
+	uint32_t messages;        /* messages passed */
 	uint32_t max_line;        /* longest start/header line passed */
 	uint32_t max_ruri;        /* longest Request-URI passed */
 	uint32_t unknown_method;  /* requests with an unknown method passed */
@@ -116,6 +117,7 @@ struct diff_ev_pass {
 struct diff_ev_flow {
 	uint8_t l4;
 	uint16_t port[2];         /* the inside copy's ports, lower first */
+	bool split;               /* TCP messages that spanned several segments */
 	uint32_t n[2][DIFF_NCELLS][DIFF_CONDS][2]; /* [dir][cell][cond][left, rewritten] */
 	struct diff_ev_pass pass[2];
 };
@@ -123,6 +125,7 @@ struct diff_ev_flow {
 /* A message the router did not forward, with what ALG rules it trips. */
 struct diff_ev_drop {
 	uint8_t dir, flow, l4;
+	bool split;               /* TCP: spanned several segments */
 	bool unknown_method, reg_noport;
 	uint16_t nfrags;
 	uint32_t max_line, ruri_len;

@@ -273,6 +273,7 @@ enum obs_kind {
 	OBS_PASS_RURI,            /* forwarded: a Request-URI of value bytes */
 	OBS_PASS_REG,             /* forwarded: REGISTER, Contact without a port */
 	OBS_PASS_FRAG,            /* forwarded: SIP in IP fragments */
+	OBS_PASS_SPLIT,           /* forwarded: SIP split across TCP segments */
 	OBS_DROP,                 /* dropped: drop[value] */
 	OBS_NAT_PORT,             /* a phone port's first request: public port kept or not */
 	OBS_NAT_CONSISTENT        /* new requests of one phone port: one public port or not */
@@ -296,11 +297,25 @@ struct score {
 	uint64_t obs_over;
 };
 
-/* Does profile c's ALG inspect the flow (as sim.c decides)? */
+/*
+ * Does profile c's ALG rewrite the messages of the flow (as sipalg-sim
+ * decides)?  A message split across TCP segments is rewritten only when
+ * the ALG reassembles it (tcp_split_msgs): the kernel passes it
+ * untranslated (K2).
+ */
 static bool
 inspects(const struct sim_cfg *c, const struct diff_ev_flow *f)
 {
-	return algrule_inspects(c, f->l4, f->port[0], f->port[1]);
+	return algrule_inspects(c, f->l4, f->port[0], f->port[1]) &&
+	    (!f->split || c->tcp_split_msgs == TCPSPLIT_REASSEMBLE);
+}
+
+/* Does profile c's ALG drop the split TCP messages of the flow? */
+static bool
+drops_split(const struct sim_cfg *c, const struct diff_ev_flow *f)
+{
+	return f->split && algrule_inspects(c, f->l4, f->port[0], f->port[1]) &&
+	    c->tcp_split_msgs == TCPSPLIT_DROP;
 }
 
 static enum verdict
@@ -364,14 +379,18 @@ drops_ruri(const struct sim_cfg *c, uint32_t len)
 }
 
 static bool
-drop_explained(const struct sim_cfg *c, bool insp, const struct diff_ev_drop *dr)
+drop_explained(const struct sim_cfg *c, const struct diff_ev_flow *f,
+    const struct diff_ev_drop *dr)
 {
-	return insp && ((dr->unknown_method && c->block_unknown_methods) ||
+	bool insp = inspects(c, f);
+
+	return drops_split(c, f) ||
+	    (insp && ((dr->unknown_method && c->block_unknown_methods) ||
 	    drops_line(c, dr->max_line) || drops_ruri(c, dr->ruri_len) ||
 	    (dr->reg_noport && dr->dir == DIFF_OUTBOUND &&
 	    c->register_requires_contact_port) ||
 	    (dr->l4 == PKT_UDP && dr->nfrags > 1 &&
-	    c->udp_fragments == FRAG_DROP));
+	    c->udp_fragments == FRAG_DROP)));
 }
 
 static void
@@ -408,6 +427,9 @@ pass_obs(struct score *s, int dir, int fi, enum obs_kind kind,
 		case OBS_PASS_FRAG:
 			drops = insp && f->l4 == PKT_UDP &&
 			    c->udp_fragments == FRAG_DROP;
+			break;
+		case OBS_PASS_SPLIT:
+			drops = drops_split(c, f);
 			break;
 		default:
 			break;
@@ -504,6 +526,9 @@ build_obs(struct score *s)
 			pass_obs(s, dir, (int)fi, OBS_PASS_RURI, ps->max_ruri);
 			pass_obs(s, dir, (int)fi, OBS_PASS_REG, ps->reg_noport);
 			pass_obs(s, dir, (int)fi, OBS_PASS_FRAG, ps->frags);
+			if (f->split)
+				pass_obs(s, dir, (int)fi, OBS_PASS_SPLIT,
+				    ps->messages);
 		}
 	}
 	for (size_t k = 0; k < ev->ndrops; k++) {
@@ -515,9 +540,8 @@ build_obs(struct score *s)
 		o.flow = dr->flow;
 		o.value = (uint32_t)k;
 		for (size_t i = 0; i < s->np; i++)
-			o.v[i] = drop_explained(&s->p[i].c,
-			    inspects(&s->p[i].c, &ev->flow[dr->flow]), dr) ?
-			    V_AGREE : V_DISAGREE;
+			o.v[i] = drop_explained(&s->p[i].c, &ev->flow[dr->flow],
+			    dr) ? V_AGREE : V_DISAGREE;
 		obs_keep(s, &o, V_AGREE);
 	}
 	nat_obs(s);
@@ -563,10 +587,11 @@ static void
 flow_name(const struct diff_ev_flow *f, char *buf, size_t n)
 {
 	if (f->port[0] == f->port[1])
-		snprintf(buf, n, "%s/%u", l4_name(f->l4), f->port[0]);
+		snprintf(buf, n, "%s/%u%s", l4_name(f->l4), f->port[0],
+		    f->split ? " split" : "");
 	else
-		snprintf(buf, n, "%s/%u+%u", l4_name(f->l4), f->port[0],
-		    f->port[1]);
+		snprintf(buf, n, "%s/%u+%u%s", l4_name(f->l4), f->port[0],
+		    f->port[1], f->split ? " split" : "");
 }
 
 static void
@@ -653,6 +678,10 @@ obs_label(const struct score *s, const struct obs *o, char *buf, size_t n)
 	case OBS_PASS_FRAG:
 		snprintf(buf, n, "%s SIP in IP fragments forwarded (%u)%s", dir,
 		    o->value, fl);
+		return;
+	case OBS_PASS_SPLIT:
+		snprintf(buf, n, "%s SIP split across TCP segments forwarded (%u)%s",
+		    dir, o->value, fl);
 		return;
 	case OBS_DROP: {
 		const struct diff_ev_drop *dr = &s->ev->drop[o->value];
@@ -891,14 +920,19 @@ why_uninspected(const struct score *s, struct why *w)
 {
 	for (size_t fi = 0; fi < s->ev->nflows; fi++) {
 		bool any = false;
-		char f[32], t[96];
+		char f[32], t[160];
 
 		for (size_t i = 0; i < s->np; i++)
 			any |= inspects(&s->p[i].c, &s->ev->flow[fi]);
 		if (any)
 			continue;
 		flow_name(&s->ev->flow[fi], f, sizeof(f));
-		snprintf(t, sizeof(t), "; SIP on %s, which no profile's ALG inspects", f);
+		if (s->ev->flow[fi].split)
+			snprintf(t, sizeof(t), "; SIP split across TCP segments "
+			    "(%s), which every profile's ALG passes untranslated", f);
+		else
+			snprintf(t, sizeof(t),
+			    "; SIP on %s, which no profile's ALG inspects", f);
 		why_add(w, t);
 	}
 }

@@ -17,7 +17,8 @@
  *          bits 2-3 the pair's endpoints (table eps[]: the kernel
  *                   testbed, a changed port, another IPv4 pair, IPv6)
  *          bit 4    a NAT mapping table is given (else d = NULL)
- *          bit 5    the ingress copy came in IP fragments
+ *          bit 5    the ingress copy came in IP fragments (UDP) or
+ *                   several segments (TCP)
  *          bit 6    the copy is dropped (no egress): the single path
  *          bit 7    the profile files are scored on the evidence
  *
@@ -132,6 +133,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	pr.copy[pr.dir == DIFF_OUTBOUND ? DIFF_INSIDE : DIFF_OUTSIDE].nfrags =
 	    (hdr[0] & 0x20) ? 3 : 1;
+	pr.copy[pr.dir == DIFF_OUTBOUND ? DIFF_INSIDE : DIFF_OUTSIDE].split =
+	    (hdr[0] & 0x20) && pr.l4 == PKT_TCP;
 	if (hdr[0] & 0x10) {
 		if ((d = diff_new(NULL, NULL)) == NULL)
 			abort();
