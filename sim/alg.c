@@ -19,6 +19,13 @@
  * rewrite everything that has the IP whatever the port, hide the Call-ID,
  * translate Route/Record-Route, add i=, strip headers, drop by size.
  *
+ * Which header is which field, and what each profile does to each field,
+ * is the library's (alg/algrule.h), shared with the inside/outside diff
+ * that recognises profiles; here is one rewriter per field (rewriters[])
+ * and one per SDP line type (sdp_rows[]).  A message goes through four
+ * steps: the drop rules (drop_rules), the start line and the headers,
+ * the SDP body, then the Content-Length (finish).
+ *
  * The message is copied span by span into a new buffer; a message that
  * does not frame (no end of headers, a line over the cap) is a parse
  * error.  No byte outside msg[0..len) is read; no text is assumed to be
@@ -30,6 +37,7 @@
 #include <string.h>
 
 #include "alg.h"
+#include "alg/algrule.h"
 #include "base/caps.h"
 #include "sip/sdp.h"
 #include "ingest/sipframe.h"
@@ -76,12 +84,27 @@ sb_puts(struct sb *b, const char *s)
 	sb_put(b, s, strlen(s));
 }
 
+/* One message going through the ALG. */
 struct rw {
 	const struct sim_cfg *c;
 	const struct alg_flow *fl;
 	struct alg_result *res;
 	char repl_ip[48];
 	char match_ip[48];
+	bool has_rr;              /* the message carries Record-Route */
+	bool seen_via;            /* a Via value was met: the next is not the top one */
+	bool cl_present;          /* the first Content-Length, its value, and */
+	uint64_t cl_value;        /* where that value sits in the new headers */
+	size_t cl_val_at, cl_orig_len;
+};
+
+/* Where the parts of the message are (drop_rules finds them). */
+struct mframe {
+	size_t hdr_end;           /* first byte of the empty line */
+	size_t body_off;
+	size_t sl_end;            /* past the start line's LF */
+	bool is_req;
+	const uint8_t *sp1, *sp2; /* the request line's two blanks */
 };
 
 static void
@@ -98,19 +121,6 @@ add_edit(struct rw *r, const char *field, const void *before, size_t bl,
 	text_copy(e->after, sizeof(e->after), after, al);
 }
 
-static bool
-is_uri_end(uint8_t ch)
-{
-	return ch == '>' || ch == ';' || ch == '?' || ch == ',' || ch == ' ' ||
-	    ch == '\t' || ch == '"' || ch == '\r' || ch == '\n';
-}
-
-static bool
-is_alnum(uint8_t ch)
-{
-	return (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'z') ||
-	    (ch >= 'A' && ch <= 'Z');
-}
 
 /* Address text of e, IPv6 in brackets (as in URIs and Via). */
 static void
@@ -124,46 +134,6 @@ ip_text(const struct ep *e, char *buf, size_t n, bool bracket6)
 		snprintf(buf, n, "[%.45s]", t);
 	else
 		snprintf(buf, n, "%s", t);
-}
-
-/*
- * Parses "host[:port]" at v[0..vl): sets *hl (host bytes, brackets
- * included), *pl (bytes of ":port", 0 when absent) and *e.  Returns false
- * when the host is not an IP literal or the port is not a number.
- */
-static bool
-parse_hostport(const uint8_t *v, size_t vl, size_t *hl, size_t *pl,
-    struct ep *e)
-{
-	size_t h = 0, p;
-	uint64_t port = 5060;
-	const uint8_t *rb;
-
-	ep_clear(e);
-	if (vl > 0 && v[0] == '[') {
-		if ((rb = memchr(v, ']', vl)) == NULL)
-			return false;
-		h = (size_t)(rb - v) + 1;
-		if (ep_parse_ip(e, (const char *)v + 1, h - 2) != 0)
-			return false;
-	} else {
-		while (h < vl && v[h] != ':')
-			h++;
-		if (h == 0 || ep_parse_ip(e, (const char *)v, h) != 0)
-			return false;
-	}
-	p = 0;
-	if (h < vl && v[h] == ':') {
-		p = 1;
-		while (h + p < vl && v[h + p] >= '0' && v[h + p] <= '9')
-			p++;
-		if (p == 1 || text_parse_uint(v + h + 1, p - 1, 65535, &port) != 0)
-			return false;
-	}
-	e->port = (uint16_t)port;
-	*hl = h;
-	*pl = p;
-	return true;
 }
 
 /*
@@ -201,49 +171,32 @@ static int
 rw_uris(struct rw *r, struct sb *o, const uint8_t *v, size_t vl, int max,
     bool portmatch, const char *field)
 {
-	size_t i = 0, us, ue, hs, hl, pl, k;
+	struct algrule_uri u;
+	size_t i = 0, hl, pl;
 	int seen = 0, n = 0;
 	struct ep e;
 	char after[96];
 	size_t mark;
 
-	while (i < vl) {
-		const uint8_t *s = text_find(v + i, vl - i, "sip:", 4);
-
-		if (s == NULL)
-			s = text_find(v + i, vl - i, "SIP:", 4);
-		if (s == NULL || seen >= max)
-			break;
-		us = (size_t)(s - v) + 4;
-		if (s > v && is_alnum(s[-1])) {
-			sb_put(o, v + i, us - i);
-			i = us;
-			continue;
-		}
+	while (seen < max && algrule_uri_find(v, vl, i, &u)) {
 		seen++;
-		ue = us;
-		while (ue < vl && !is_uri_end(v[ue]))
-			ue++;
-		hs = us;
-		for (k = us; k < ue; k++)
-			if (v[k] == '@')
-				hs = k + 1;
-		if (parse_hostport(v + hs, ue - hs, &hl, &pl, &e) &&
+		if (algrule_hostport(v + u.host, u.end - u.host, &hl, &pl, &e) &&
 		    ep_matches(r, &e, portmatch)) {
-			sb_put(o, v + i, hs - i);
+			sb_put(o, v + i, u.host - i);
 			mark = o->len;
-			put_repl(r, o, v + hs, hl, pl, portmatch);
+			put_repl(r, o, v + u.host, hl, pl, portmatch);
 			if (!o->err)
 				text_copy(after, sizeof(after), o->p + mark,
 				    o->len - mark);
 			else
 				after[0] = '\0';
-			add_edit(r, field, v + hs, hl + pl, after, strlen(after));
+			add_edit(r, field, v + u.host, hl + pl, after,
+			    strlen(after));
 			n++;
-			i = hs + hl + pl;
+			i = u.host + hl + pl;
 		} else {
-			sb_put(o, v + i, ue - i);
-			i = ue;
+			sb_put(o, v + i, u.end - i);
+			i = u.end;
 		}
 	}
 	sb_put(o, v + i, vl - i);
@@ -276,6 +229,53 @@ value_end(const uint8_t *v, size_t vl, size_t i)
 }
 
 /*
+ * Restores one Via parameter v[ps..pe) ("name=value", the '=' at eq) on an
+ * inbound response when params allows it and the value is the flow's
+ * public address (received, maddr) or port (rport).  Writes v[i..pe) and
+ * returns true, or writes nothing and returns false.
+ */
+static bool
+rw_via_param(struct rw *r, struct sb *o, const uint8_t *v, size_t i,
+    size_t ps, size_t eq, size_t pe, unsigned params)
+{
+	static const struct {
+		unsigned bit;
+		const char *name, *edit;
+		bool is_port;
+	} vp[] = {
+		{ VIA_PARAM_RECEIVED, "received", "Via received", false },
+		{ VIA_PARAM_MADDR, "maddr", "Via maddr", false },
+		{ VIA_PARAM_RPORT, "rport", "Via rport", true },
+	};
+	const uint8_t *val = v + eq + 1;
+	size_t vlen = pe - eq - 1;
+	char rep[64];
+
+	for (size_t k = 0; k < sizeof(vp) / sizeof(vp[0]); k++) {
+		struct ep pe2;
+		uint64_t port;
+
+		if (!(params & vp[k].bit) || !text_ieq(v + ps, eq - ps, vp[k].name))
+			continue;
+		ep_clear(&pe2);
+		if (vp[k].is_port ? text_parse_uint(val, vlen, 65535, &port) != 0 ||
+		    port != r->fl->match.port :
+		    ep_parse_ip(&pe2, (const char *)val, vlen) != 0 ||
+		    !ep_same_ip(&pe2, &r->fl->match))
+			continue;
+		sb_put(o, v + i, eq + 1 - i);
+		if (vp[k].is_port)
+			snprintf(rep, sizeof(rep), "%u", r->fl->repl.port);
+		else
+			ip_text(&r->fl->repl, rep, sizeof(rep), false);
+		sb_puts(o, rep);
+		add_edit(r, vp[k].edit, val, vlen, rep, strlen(rep));
+		return true;
+	}
+	return false;
+}
+
+/*
  * One Via value "SIP/2.0/UDP host:port;params": the sent-by when sentby,
  * and on inbound responses the restored parameters (K1).
  */
@@ -302,7 +302,7 @@ rw_via_value(struct rw *r, struct sb *o, const uint8_t *v, size_t vl,
 	while (he < vl && v[he] != ';' && v[he] != ',' && v[he] != ' ' &&
 	    v[he] != '\t')
 		he++;
-	if (sentby && parse_hostport(v + hs, he - hs, &hl, &pl, &e) &&
+	if (sentby && algrule_hostport(v + hs, he - hs, &hl, &pl, &e) &&
 	    hl + pl == he - hs && ep_matches(r, &e, true)) {
 		char after[96];
 		size_t mark;
@@ -330,104 +330,152 @@ rw_via_value(struct rw *r, struct sb *o, const uint8_t *v, size_t vl,
 		eq = ps;
 		while (eq < pe && v[eq] != '=')
 			eq++;
-		if (eq < pe && params != 0) {
-			const uint8_t *val = v + eq + 1;
-			size_t vlen = pe - eq - 1;
-			uint64_t port;
-			struct ep pe2;
-			char rep[64];
-
-			ep_clear(&pe2);
-			if ((params & VIA_PARAM_RECEIVED) &&
-			    text_ieq(v + ps, eq - ps, "received") &&
-			    ep_parse_ip(&pe2, (const char *)val, vlen) == 0 &&
-			    ep_same_ip(&pe2, &r->fl->match)) {
-				sb_put(o, v + i, eq + 1 - i);
-				ip_text(&r->fl->repl, rep, sizeof(rep), false);
-				sb_puts(o, rep);
-				add_edit(r, "Via received", val, vlen, rep, strlen(rep));
-				i = pe;
-				continue;
-			}
-			if ((params & VIA_PARAM_MADDR) &&
-			    text_ieq(v + ps, eq - ps, "maddr") &&
-			    ep_parse_ip(&pe2, (const char *)val, vlen) == 0 &&
-			    ep_same_ip(&pe2, &r->fl->match)) {
-				sb_put(o, v + i, eq + 1 - i);
-				ip_text(&r->fl->repl, rep, sizeof(rep), false);
-				sb_puts(o, rep);
-				add_edit(r, "Via maddr", val, vlen, rep, strlen(rep));
-				i = pe;
-				continue;
-			}
-			if ((params & VIA_PARAM_RPORT) &&
-			    text_ieq(v + ps, eq - ps, "rport") &&
-			    text_parse_uint(val, vlen, 65535, &port) == 0 &&
-			    port == r->fl->match.port) {
-				sb_put(o, v + i, eq + 1 - i);
-				snprintf(rep, sizeof(rep), "%u", r->fl->repl.port);
-				sb_puts(o, rep);
-				add_edit(r, "Via rport", val, vlen, rep, strlen(rep));
-				i = pe;
-				continue;
-			}
+		if (eq < pe && params != 0 &&
+		    rw_via_param(r, o, v, i, ps, eq, pe, params)) {
+			i = pe;
+			continue;
 		}
 		sb_put(o, v + i, pe - i);
 		i = pe;
 	}
 }
 
-static const char *const known_methods[] = {
-	"INVITE", "ACK", "BYE", "CANCEL", "OPTIONS", "REGISTER", "PRACK",
-	"SUBSCRIBE", "NOTIFY", "PUBLISH", "INFO", "REFER", "MESSAGE", "UPDATE",
-	NULL
+/* ---- headers: one rewriter per field ---------------------------------- */
+
+/*
+ * One header line of the message: p[0..ll) with its line end, the value
+ * at p[vs..ve) (after the colon, up to the line end).
+ */
+struct hline {
+	const uint8_t *p;
+	size_t ll, vs, ve;
 };
 
-bool
-alg_method_known(const uint8_t *m, size_t len)
-{
-	int i;
+/*
+ * A field's rewriter: writes header line l to h, its value rewritten by
+ * rule, and returns true when the line changed.
+ */
+typedef bool (*rewriter_fn)(struct rw *r, struct sb *h, const struct hline *l,
+    const struct algrule *rule, enum algrule_field f);
 
-	for (i = 0; known_methods[i] != NULL; i++)
-		if (len == strlen(known_methods[i]) &&
-		    memcmp(m, known_methods[i], len) == 0)
-			return true;
+/* Via: each value, the top one (or all) translated; inbound params restored. */
+static bool
+rw_via(struct rw *r, struct sb *h, const struct hline *l,
+    const struct algrule *rule, enum algrule_field f)
+{
+	const uint8_t *v = l->p + l->vs;
+	size_t j = 0, vend, vl = l->ve - l->vs, mark = h->len;
+
+	(void)f;
+	sb_put(h, l->p, l->vs);
+	while (j <= vl) {
+		bool first = !r->seen_via;
+
+		vend = value_end(v, vl, j);
+		rw_via_value(r, h, v + j, vend - j, first || rule->all_values,
+		    first && !r->fl->outbound ? rule->via_params : 0);
+		r->seen_via = true;
+		if (vend < vl)
+			sb_put(h, v + vend, 1);
+		j = vend + 1;
+	}
+	sb_put(h, l->p + l->ve, l->ll - l->ve);
+	return !h->err && (h->len - mark != l->ll ||
+	    memcmp(h->p + mark, l->p, l->ll) != 0);
+}
+
+/* Contact, From, To, Route, Record-Route: the sip: URIs of the value. */
+static bool
+rw_uri_header(struct rw *r, struct sb *h, const struct hline *l,
+    const struct algrule *rule, enum algrule_field f)
+{
+	static const char *const edit_name[ALGRULE_NFIELDS] = {
+		[ALGRULE_CONTACT] = "Contact", [ALGRULE_FROM] = "From",
+		[ALGRULE_TO] = "To", [ALGRULE_ROUTE] = "Route",
+		[ALGRULE_RECORD_ROUTE] = "Record-Route",
+	};
+	int n;
+
+	sb_put(h, l->p, l->vs);
+	n = rw_uris(r, h, l->p + l->vs, l->ve - l->vs, rule->max_uris,
+	    rule->port_match, edit_name[f]);
+	sb_put(h, l->p + l->ve, l->ll - l->ve);
+	return n > 0;
+}
+
+/* Call-ID hiding (J1/F1): the address text is replaced wherever it is. */
+static bool
+rw_call_id(struct rw *r, struct sb *h, const struct hline *l,
+    const struct algrule *rule, enum algrule_field f)
+{
+	const uint8_t *v = l->p + l->vs, *hit;
+	size_t ml = strlen(r->match_ip), j = 0, vl = l->ve - l->vs;
+	bool any = false;
+
+	(void)rule;
+	(void)f;
+	sb_put(h, l->p, l->vs);
+	while (ml > 0 && j < vl &&
+	    (hit = text_find(v + j, vl - j, r->match_ip, ml)) != NULL) {
+		size_t at = (size_t)(hit - v);
+		char rip[48];
+
+		/* whole address only: no digit on either side */
+		if ((at > 0 && v[at - 1] >= '0' && v[at - 1] <= '9') ||
+		    (at + ml < vl && v[at + ml] >= '0' && v[at + ml] <= '9')) {
+			sb_put(h, v + j, at + ml - j);
+			j = at + ml;
+			continue;
+		}
+		ip_text(&r->fl->repl, rip, sizeof(rip), false);
+		sb_put(h, v + j, at - j);
+		sb_puts(h, rip);
+		j = at + ml;
+		any = true;
+	}
+	sb_put(h, v + j, vl - j);
+	sb_put(h, l->p + l->ve, l->ll - l->ve);
+	if (any)
+		add_edit(r, "Call-ID", v, vl, "(address replaced)", 18);
+	return any;
+}
+
+/*
+ * Content-Length: copied, its value's place in h noted for finish() (only
+ * an SDP change rewrites it, K1).
+ */
+static bool
+rw_content_length(struct rw *r, struct sb *h, const struct hline *l,
+    const struct algrule *rule, enum algrule_field f)
+{
+	const uint8_t *cv = l->p + l->vs;
+	size_t cvl = l->ve - l->vs;
+
+	(void)rule;
+	(void)f;
+	text_trim(&cv, &cvl);
+	r->cl_present = true;
+	if (text_parse_uint(cv, cvl, 0xffffffffu, &r->cl_value) != 0)
+		r->cl_value = (uint64_t)-1;
+	sb_put(h, l->p, (size_t)(cv - l->p));
+	r->cl_val_at = h->len;
+	r->cl_orig_len = cvl;
+	sb_put(h, cv, cvl);
+	sb_put(h, cv + cvl, l->ll - (size_t)(cv + cvl - l->p));
 	return false;
 }
 
-/* Headers a stripping ALG keeps (RFC 3261 section 20 and common extensions). */
-static const char *const known_headers[] = {
-	"via", "v", "from", "f", "to", "t", "call-id", "i", "cseq", "contact",
-	"m", "max-forwards", "content-length", "l", "content-type", "c",
-	"route", "record-route", "expires", "allow", "supported", "k",
-	"require", "user-agent", "server", "accept", "subject", "s", "event",
-	"o", "refer-to", "r", "referred-by", "b", "replaces", "session-expires",
-	"x", "min-se", "min-expires", "proxy-require", "unsupported",
-	"allow-events", "u", "subscription-state", "www-authenticate",
-	"authorization", "proxy-authenticate", "proxy-authorization",
-	"warning", "date", "timestamp", "organization", "priority",
-	"retry-after", "content-encoding", "e", "content-disposition",
-	"accept-encoding", "accept-language", "alert-info", "call-info",
-	"in-reply-to", "error-info", "mime-version", "reply-to", "rseq", "rack",
-	NULL
+/* The rewriter of each field (the Request-URI is the start line's). */
+static const rewriter_fn rewriters[ALGRULE_NFIELDS] = {
+	[ALGRULE_VIA] = rw_via,
+	[ALGRULE_CONTACT] = rw_uri_header,
+	[ALGRULE_FROM] = rw_uri_header,
+	[ALGRULE_TO] = rw_uri_header,
+	[ALGRULE_CALL_ID] = rw_call_id,
+	[ALGRULE_ROUTE] = rw_uri_header,
+	[ALGRULE_RECORD_ROUTE] = rw_uri_header,
+	[ALGRULE_CONTENT_LENGTH] = rw_content_length,
 };
-
-static bool
-header_known(const uint8_t *n, size_t nl)
-{
-	int i;
-
-	for (i = 0; known_headers[i] != NULL; i++)
-		if (text_ieq(n, nl, known_headers[i]))
-			return true;
-	return false;
-}
-
-static bool
-hdr_is(const uint8_t *n, size_t nl, const char *name, const char *compact)
-{
-	return text_ieq(n, nl, name) || (compact != NULL && text_ieq(n, nl, compact));
-}
 
 /* Finds the end of the header block: sets *hdr_end (first byte of the
  * empty line) and *body_off.  Returns false when there is none. */
@@ -453,35 +501,6 @@ find_header_end(const uint8_t *m, size_t len, size_t *hdr_end, size_t *body_off)
 	return false;
 }
 
-/* True when the first URI of a Contact value names a port (C1). */
-static bool
-contact_has_port(const uint8_t *v, size_t vl)
-{
-	const uint8_t *s = text_find(v, vl, "sip:", 4);
-	size_t i, e, hs;
-
-	if (s == NULL)
-		s = text_find(v, vl, "sips:", 5);
-	if (s == NULL)
-		return vl == 1 && v[0] == '*';
-	i = (size_t)(s - v) + (s[3] == ':' ? 4 : 5);
-	e = i;
-	while (e < vl && !is_uri_end(v[e]))
-		e++;
-	hs = i;
-	for (; i < e; i++)
-		if (v[i] == '@')
-			hs = i + 1;
-	if (hs < e && v[hs] == '[') {
-		const uint8_t *rb = memchr(v + hs, ']', e - hs);
-
-		if (rb == NULL)
-			return false;
-		hs = (size_t)(rb - v) + 1;
-	}
-	return memchr(v + hs, ':', e - hs) != NULL;
-}
-
 static void
 drop(struct alg_result *res, const char *why)
 {
@@ -489,17 +508,7 @@ drop(struct alg_result *res, const char *why)
 	snprintf(res->reason, sizeof(res->reason), "%s", why);
 }
 
-/* Offset of the "v=" line in the body, or (size_t)-1. */
-static size_t
-sdp_start(const uint8_t *b, size_t bl)
-{
-	const uint8_t *p;
-
-	if (bl >= 2 && b[0] == 'v' && b[1] == '=')
-		return 0;
-	p = text_find(b, bl, "\nv=", 3);
-	return p ? (size_t)(p - b) + 1 : (size_t)-1;
-}
+/* ---- SDP: one rewriter per line type ---------------------------------- */
 
 static bool
 media_handled_type(const char *m)
@@ -508,43 +517,37 @@ media_handled_type(const char *m)
 	    strcmp(m, "image") == 0;
 }
 
-/*
- * Rewrites the SDP at body[so..bl) into o (the bytes before so are copied
- * by the caller).  Returns 0, or -1 on a mangle failure (reason set).
- */
-static int
-rw_sdp(struct rw *r, struct sb *o, const uint8_t *s, size_t sl,
-    alg_media_fn media_fn, void *user, bool *changed, size_t *v_out)
-{
-	struct sdp *sd = NULL;
-	bool proc[CAP_SDP_MEDIA];
+/* What the ALG decided for one SDP, and where the line loop is. */
+struct sdpx {
+	struct rw *r;
+	struct sb *o;
+	const struct sdp *sd;
+	bool proc[CAP_SDP_MEDIA];       /* media section handled */
 	uint16_t pub_port[CAP_SDP_MEDIA];
-	char rip[CAP_SDP_MEDIA][48];   /* replacement c= address per m= line */
-	const char *sess_rip = r->repl_ip; /* o= and session c= */
+	char rip[CAP_SDP_MEDIA][48];    /* replacement c= address per m= line */
+	const char *sess_rip;           /* o= and session c= */
 	struct ep from[CAP_SDP_MEDIA];  /* inbound: the public c= replaced */
 	struct ep sess_from;
-	bool any = false;
-	int i, mi = -1;
-	size_t li = 0, le, ll, start = o->len;
-	char buf[128];
-	const struct sim_cfg *c = r->c;
+	bool any;                       /* some media section handled */
+	int mi;                         /* current media section, -1 session */
+	bool changed;
+};
 
-	*changed = false;
-	*v_out = start;
-	if (sdp_parse(s, sl, &sd, NULL) != 0 || sd == NULL) {
-		snprintf(r->res->reason, sizeof(r->res->reason),
-		    "SDP does not parse");
-		return -1;
-	}
-	memset(proc, 0, sizeof(proc));
-	memset(pub_port, 0, sizeof(pub_port));
-	memset(rip, 0, sizeof(rip));
-	memset(from, 0, sizeof(from));
-	ep_clear(&sess_from);
-	if (!r->fl->outbound)
-		sess_rip = NULL;
-	for (i = 0; i < sd->nmedia && i < CAP_SDP_MEDIA; i++) {
-		const struct sdp_media *m = &sd->media[i];
+/*
+ * Decides, media section by media section, what the ALG does (K2 drop
+ * rule, sdp_fixup, sdp_max_media, the outbound translation and its
+ * public port, the inbound LAN shortcut).  Returns 0, or -1 on a mangle
+ * failure (reason set).
+ */
+static int
+sdp_plan(struct sdpx *x, alg_media_fn media_fn, void *user)
+{
+	struct rw *r = x->r;
+	const struct sim_cfg *c = r->c;
+	int i;
+
+	for (i = 0; i < x->sd->nmedia && i < CAP_SDP_MEDIA; i++) {
+		const struct sdp_media *m = &x->sd->media[i];
 
 		if (!media_handled_type(m->media) || m->port == 0)
 			continue;
@@ -554,7 +557,6 @@ rw_sdp(struct rw *r, struct sb *o, const uint8_t *s, size_t sl,
 			    "SDP m=%s port %u %s (Linux drop rule)", m->media,
 			    m->port, m->port < 1024 ? "below 1024" :
 			    "without an IP-literal c=");
-			sdp_free(sd);
 			return -1;
 		}
 		if (!c->sdp_fixup || (uint32_t)i >= c->sdp_max_media)
@@ -577,206 +579,328 @@ rw_sdp(struct rw *r, struct sb *o, const uint8_t *s, size_t sl,
 			    !r->fl->shortcut(r->fl->shortcut_user, &pub, &in) ||
 			    ep_same_ip(&in, &r->fl->repl))
 				continue;
-			proc[i] = true;
-			pub_port[i] = in.port;
-			ip_text(&in, rip[i], sizeof(rip[i]), false);
-			from[i] = m->conn;
-			if (sess_rip == NULL) {
-				sess_rip = rip[i];
-				sess_from = m->conn;
+			x->proc[i] = true;
+			x->pub_port[i] = in.port;
+			ip_text(&in, x->rip[i], sizeof(x->rip[i]), false);
+			x->from[i] = m->conn;
+			if (x->sess_rip == NULL) {
+				x->sess_rip = x->rip[i];
+				x->sess_from = m->conn;
 			}
-			any = true;
+			x->any = true;
 			continue;
 		}
 		if (c->sdp_requires_src_match && !ep_same_ip(&m->conn, &r->fl->match))
 			continue;
-		proc[i] = true;
-		snprintf(rip[i], sizeof(rip[i]), "%s", r->repl_ip);
-		pub_port[i] = m->port;
+		x->proc[i] = true;
+		snprintf(x->rip[i], sizeof(x->rip[i]), "%s", r->repl_ip);
+		x->pub_port[i] = m->port;
 		if (media_fn != NULL) {
-			pub_port[i] = media_fn(user, &m->conn);
-			if (pub_port[i] == 0) {
+			x->pub_port[i] = media_fn(user, &m->conn);
+			if (x->pub_port[i] == 0) {
 				snprintf(r->res->reason, sizeof(r->res->reason),
 				    "no free public port pair for m=%s %u",
 				    m->media, m->port);
-				sdp_free(sd);
 				return -1;
 			}
 		}
-		any = true;
+		x->any = true;
 		if (r->res->nmedia < ALG_MAX_MEDIA) {
 			struct alg_media *am = &r->res->media[r->res->nmedia++];
 
 			snprintf(am->media, sizeof(am->media), "%s", m->media);
 			am->inside = m->conn;
 			am->outside = r->fl->repl;
-			am->outside.port = pub_port[i];
+			am->outside.port = x->pub_port[i];
 		}
 	}
-	/* Line by line: copy or rewrite. */
+	return 0;
+}
+
+/* True when media section x->mi exists and is handled. */
+static bool
+sdp_cur(const struct sdpx *x)
+{
+	return x->mi >= 0 && x->mi < CAP_SDP_MEDIA && x->proc[x->mi];
+}
+
+/* Offset of the last blank-separated token of l[0..cl). */
+static size_t
+last_token(const uint8_t *l, size_t cl)
+{
+	size_t a = cl;
+
+	while (a > 0 && l[a - 1] != ' ')
+		a--;
+	return a;
+}
+
+/* Writes l[0..a) + to + the line end l[cl..ll), and notes the edit. */
+static void
+sdp_replace_tail(struct sdpx *x, const char *edit, const uint8_t *l,
+    size_t a, size_t cl, size_t ll, const char *to)
+{
+	sb_put(x->o, l, a);
+	sb_puts(x->o, to);
+	sb_put(x->o, l + cl, ll - cl);
+	add_edit(x->r, edit, l + a, cl - a, to, strlen(to));
+	x->changed = true;
+}
+
+/*
+ * The SDP line rewriters: l[0..cl) is the line without its end, l[0..ll)
+ * with it.  Each writes the line and returns true, or writes nothing and
+ * returns false (the line is then copied as it is).
+ */
+
+/* o=: the origin address -> the session replacement (rewrite_o_line). */
+static bool
+sdp_o(struct sdpx *x, const uint8_t *l, size_t cl, size_t ll)
+{
+	const struct alg_flow *fl = x->r->fl;
+	size_t a = last_token(l, cl);
+	struct ep e;
+
+	if (!x->any || !x->r->c->rewrite_o_line)
+		return false;
+	ep_clear(&e);
+	if (a == 0 || ep_parse_ip(&e, (const char *)l + a, cl - a) != 0 ||
+	    (fl->outbound && ep_same_ip(&e, &fl->repl)))
+		return false;
+	sdp_replace_tail(x, "o=", l, a, cl, ll, x->sess_rip);
+	return true;
+}
+
+/* c=: session (when any section is handled) or a handled section's. */
+static bool
+sdp_c(struct sdpx *x, const uint8_t *l, size_t cl, size_t ll)
+{
+	const struct alg_flow *fl = x->r->fl;
+	size_t a = last_token(l, cl);
+	struct ep e;
+	bool ok;
+
+	if (!((x->mi < 0 && x->any) || sdp_cur(x)))
+		return false;
+	ep_clear(&e);
+	if (a == 0 || ep_parse_ip(&e, (const char *)l + a, cl - a) != 0)
+		return false;
+	if (fl->outbound)
+		ok = !ep_same_ip(&e, &fl->repl) &&
+		    (!x->r->c->sdp_requires_src_match ||
+		    ep_same_ip(&e, &fl->match));
+	else
+		ok = ep_same_ip(&e, x->mi < 0 ? &x->sess_from : &x->from[x->mi]);
+	if (!ok)
+		return false;
+	sdp_replace_tail(x, "c=", l, a, cl, ll,
+	    x->mi < 0 ? x->sess_rip : x->rip[x->mi]);
+	return true;
+}
+
+/* m=: the port, when the public one differs ("m=audio PORT[/n] ..."). */
+static bool
+sdp_m(struct sdpx *x, const uint8_t *l, size_t cl, size_t ll)
+{
+	size_t p0 = 2, p1;
+	char buf[16];
+
+	if (x->mi >= CAP_SDP_MEDIA || !x->proc[x->mi] ||
+	    x->pub_port[x->mi] == x->sd->media[x->mi].port)
+		return false;
+	while (p0 < cl && l[p0] != ' ')
+		p0++;
+	p0++;
+	p1 = p0;
+	while (p1 < cl && l[p1] >= '0' && l[p1] <= '9')
+		p1++;
+	if (p0 >= cl || p1 <= p0)
+		return false;
+	sb_put(x->o, l, p0);
+	snprintf(buf, sizeof(buf), "%u", x->pub_port[x->mi]);
+	sb_puts(x->o, buf);
+	sb_put(x->o, l + p1, ll - p1);
+	add_edit(x->r, "m=", l + p0, p1 - p0, buf, strlen(buf));
+	x->changed = true;
+	return true;
+}
+
+/* a=rtcp:PORT [IN IP4 addr] -> public port + 1, NAT address (rewrite_a_rtcp). */
+static bool
+sdp_rtcp(struct sdpx *x, const uint8_t *l, size_t cl, size_t ll)
+{
+	struct rw *r = x->r;
+	size_t p1 = 7;
+	char buf[32];
+
+	if (!r->fl->outbound || !r->c->rewrite_a_rtcp || !sdp_cur(x))
+		return false;
+	while (p1 < cl && l[p1] >= '0' && l[p1] <= '9')
+		p1++;
+	snprintf(buf, sizeof(buf), "a=rtcp:%u", x->pub_port[x->mi] + 1);
+	sb_puts(x->o, buf);
+	if (p1 < cl) {
+		size_t a = cl;
+
+		while (a > p1 && l[a - 1] != ' ')
+			a--;
+		sb_put(x->o, l + p1, a - p1);
+		if (a > p1)
+			sb_puts(x->o, r->repl_ip);
+		else
+			sb_put(x->o, l + p1, cl - p1);
+	}
+	sb_put(x->o, l + cl, ll - cl);
+	add_edit(r, "a=rtcp", l, cl, buf, strlen(buf));
+	x->changed = true;
+	return true;
+}
+
+/* a=candidate host address and port -> public (rewrite_ice). */
+static bool
+sdp_ice(struct sdpx *x, const uint8_t *l, size_t cl, size_t ll)
+{
+	struct rw *r = x->r;
+	/* fields: foundation comp transport prio addr port typ type */
+	size_t f[8], k = 0, j = 12, ae, pe;
+	struct ep e;
+	char buf[16];
+
+	if (!r->fl->outbound || !r->c->rewrite_ice || !sdp_cur(x))
+		return false;
+	while (j < cl && k < 8) {
+		while (j < cl && l[j] == ' ')
+			j++;
+		f[k++] = j;
+		while (j < cl && l[j] != ' ')
+			j++;
+	}
+	if (k < 6)
+		return false;
+	ae = f[5] - 1;
+	while (ae > f[4] && l[ae - 1] == ' ')
+		ae--;
+	ep_clear(&e);
+	if (ep_parse_ip(&e, (const char *)l + f[4], ae - f[4]) != 0 ||
+	    !ep_same_ip(&e, &r->fl->match))
+		return false;
+	pe = f[5];
+	while (pe < cl && l[pe] != ' ')
+		pe++;
+	sb_put(x->o, l, f[4]);
+	sb_puts(x->o, r->repl_ip);
+	snprintf(buf, sizeof(buf), " %u", x->pub_port[x->mi] +
+	    (l[f[1]] == '2' ? 1 : 0));
+	sb_puts(x->o, buf);
+	sb_put(x->o, l + pe, ll - pe);
+	add_edit(r, "a=candidate", l + f[4], ae - f[4], r->repl_ip,
+	    strlen(r->repl_ip));
+	x->changed = true;
+	return true;
+}
+
+/* s=: copied, then the original address as session i= (F2/F3 nat-trace). */
+static bool
+sdp_s(struct sdpx *x, const uint8_t *l, size_t cl, size_t ll)
+{
+	struct rw *r = x->r;
+	char buf[64];
+
+	if (!r->fl->outbound || !r->c->sdp_add_i_line || !x->any || x->mi >= 0)
+		return false;
+	sb_put(x->o, l, ll);
+	snprintf(buf, sizeof(buf), "i=%s", r->match_ip);
+	sb_puts(x->o, buf);
+	sb_put(x->o, l + cl, ll - cl);
+	add_edit(r, "i=", "", 0, buf, strlen(buf));
+	x->changed = true;
+	return true;
+}
+
+/*
+ * One row per SDP line type: the line's start (a= attributes compared
+ * without case, as RFC 8866 names are), the shortest line it applies to,
+ * and its rewriter.
+ */
+static const struct {
+	const char *prefix;
+	bool icase;
+	size_t min_len;
+	bool (*rw)(struct sdpx *x, const uint8_t *l, size_t cl, size_t ll);
+} sdp_rows[] = {
+	{ "o=", false, 2, sdp_o },
+	{ "c=", false, 2, sdp_c },
+	{ "m=", false, 2, sdp_m },
+	{ "a=rtcp:", true, 8, sdp_rtcp },
+	{ "a=candidate:", true, 13, sdp_ice },
+	{ "s=", false, 2, sdp_s },
+};
+
+/*
+ * Rewrites the SDP at s[0..sl) into o (the bytes before it are copied by
+ * the caller).  Returns 0, or -1 on a mangle failure (reason set).
+ */
+static int
+rw_sdp(struct rw *r, struct sb *o, const uint8_t *s, size_t sl,
+    alg_media_fn media_fn, void *user, bool *changed, size_t *v_out)
+{
+	struct sdp *sd = NULL;
+	struct sdpx xs, *x = &xs;
+	size_t li = 0;
+	int rc = 0;
+
+	*changed = false;
+	*v_out = o->len;
+	if (sdp_parse(s, sl, &sd, NULL) != 0 || sd == NULL) {
+		snprintf(r->res->reason, sizeof(r->res->reason),
+		    "SDP does not parse");
+		return -1;
+	}
+	memset(x, 0, sizeof(*x));
+	x->r = r;
+	x->o = o;
+	x->sd = sd;
+	x->mi = -1;
+	x->sess_rip = r->fl->outbound ? r->repl_ip : NULL;
+	ep_clear(&x->sess_from);
+	if (sdp_plan(x, media_fn, user) != 0) {
+		rc = -1;
+		goto out;
+	}
+	/* Line by line: a row's rewriter, or a copy. */
 	while (li < sl) {
 		const uint8_t *nl = memchr(s + li, '\n', sl - li);
 		const uint8_t *l = s + li;
+		size_t le = nl ? (size_t)(nl - s) + 1 : sl, ll = le - li;
+		size_t cl = ll;
+		bool done = false;
 
-		le = nl ? (size_t)(nl - s) + 1 : sl;
-		ll = le - li;
-		/* content length of the line without CR LF */
-		{
-			size_t cl = ll;
+		/* the line without CR LF */
+		while (cl > 0 && (l[cl - 1] == '\n' || l[cl - 1] == '\r'))
+			cl--;
+		if (cl >= 2 && l[0] == 'm' && l[1] == '=')
+			x->mi++;
+		for (size_t k = 0; k < sizeof(sdp_rows) / sizeof(sdp_rows[0]); k++) {
+			size_t pl = strlen(sdp_rows[k].prefix);
 
-			while (cl > 0 && (l[cl - 1] == '\n' || l[cl - 1] == '\r'))
-				cl--;
-			if (cl >= 2 && l[0] == 'm' && l[1] == '=')
-				mi++;
-			if (any && cl >= 2 && l[0] == 'o' && l[1] == '=' &&
-			    c->rewrite_o_line) {
-				/* address is the last token */
-				size_t a = cl;
-				struct ep e;
-
-				while (a > 0 && l[a - 1] != ' ')
-					a--;
-				ep_clear(&e);
-				if (a > 0 && ep_parse_ip(&e, (const char *)l + a, cl - a) == 0 &&
-				    (!r->fl->outbound || !ep_same_ip(&e, &r->fl->repl))) {
-					sb_put(o, l, a);
-					sb_puts(o, sess_rip);
-					sb_put(o, l + cl, ll - cl);
-					add_edit(r, "o=", l + a, cl - a, sess_rip,
-					    strlen(sess_rip));
-					*changed = true;
-					li = le;
-					continue;
-				}
-			}
-			if (cl >= 2 && l[0] == 'c' && l[1] == '=' &&
-			    ((mi < 0 && any) || (mi >= 0 && mi < CAP_SDP_MEDIA && proc[mi]))) {
-				size_t a = cl;
-				struct ep e;
-				const char *to = mi < 0 ? sess_rip : rip[mi];
-
-				while (a > 0 && l[a - 1] != ' ')
-					a--;
-				ep_clear(&e);
-				if (a > 0 && ep_parse_ip(&e, (const char *)l + a, cl - a) == 0 &&
-				    (r->fl->outbound ? !ep_same_ip(&e, &r->fl->repl) &&
-				    (!c->sdp_requires_src_match ||
-				    ep_same_ip(&e, &r->fl->match)) :
-				    ep_same_ip(&e, mi < 0 ? &sess_from : &from[mi]))) {
-					sb_put(o, l, a);
-					sb_puts(o, to);
-					sb_put(o, l + cl, ll - cl);
-					add_edit(r, "c=", l + a, cl - a, to, strlen(to));
-					*changed = true;
-					li = le;
-					continue;
-				}
-			}
-			if (cl >= 2 && l[0] == 'm' && l[1] == '=' &&
-			    mi < CAP_SDP_MEDIA && proc[mi] &&
-			    pub_port[mi] != sd->media[mi].port) {
-				/* "m=audio PORT[/n] ..." */
-				size_t p0 = 2, p1;
-
-				while (p0 < cl && l[p0] != ' ')
-					p0++;
-				p0++;
-				p1 = p0;
-				while (p1 < cl && l[p1] >= '0' && l[p1] <= '9')
-					p1++;
-				if (p0 < cl && p1 > p0) {
-					sb_put(o, l, p0);
-					snprintf(buf, sizeof(buf), "%u", pub_port[mi]);
-					sb_puts(o, buf);
-					sb_put(o, l + p1, ll - p1);
-					add_edit(r, "m=", l + p0, p1 - p0, buf, strlen(buf));
-					*changed = true;
-					li = le;
-					continue;
-				}
-			}
-			if (r->fl->outbound && c->rewrite_a_rtcp && cl > 7 && text_iprefix(l, cl, "a=rtcp:") &&
-			    mi >= 0 && mi < CAP_SDP_MEDIA && proc[mi]) {
-				/* a=rtcp:PORT [IN IP4 addr] -> public port + 1, NAT address */
-				size_t p1 = 7;
-
-				while (p1 < cl && l[p1] >= '0' && l[p1] <= '9')
-					p1++;
-				snprintf(buf, sizeof(buf), "a=rtcp:%u", pub_port[mi] + 1);
-				sb_puts(o, buf);
-				if (p1 < cl) {
-					size_t a = cl;
-
-					while (a > p1 && l[a - 1] != ' ')
-						a--;
-					sb_put(o, l + p1, a - p1);
-					if (a > p1)
-						sb_puts(o, r->repl_ip);
-					else
-						sb_put(o, l + p1, cl - p1);
-				}
-				sb_put(o, l + cl, ll - cl);
-				add_edit(r, "a=rtcp", l, cl, buf, strlen(buf));
-				*changed = true;
-				li = le;
+			if (cl < sdp_rows[k].min_len || (sdp_rows[k].icase ?
+			    !text_iprefix(l, cl, sdp_rows[k].prefix) :
+			    memcmp(l, sdp_rows[k].prefix, pl) != 0))
 				continue;
-			}
-			if (r->fl->outbound && c->rewrite_ice && cl > 12 && text_iprefix(l, cl, "a=candidate:") &&
-			    mi >= 0 && mi < CAP_SDP_MEDIA && proc[mi]) {
-				/* fields: foundation comp transport prio addr port typ type */
-				size_t f[8], k = 0, j = 12;
-				struct ep e;
-
-				while (j < cl && k < 8) {
-					while (j < cl && l[j] == ' ')
-						j++;
-					f[k++] = j;
-					while (j < cl && l[j] != ' ')
-						j++;
-				}
-				ep_clear(&e);
-				if (k >= 6) {
-					size_t ae = f[5] - 1;
-
-					while (ae > f[4] && l[ae - 1] == ' ')
-						ae--;
-					if (ep_parse_ip(&e, (const char *)l + f[4], ae - f[4]) == 0 &&
-					    ep_same_ip(&e, &r->fl->match)) {
-						size_t pe = f[5];
-
-						while (pe < cl && l[pe] != ' ')
-							pe++;
-						sb_put(o, l, f[4]);
-						sb_puts(o, r->repl_ip);
-						snprintf(buf, sizeof(buf), " %u", pub_port[mi] +
-						    (l[f[1]] == '2' ? 1 : 0));
-						sb_puts(o, buf);
-						sb_put(o, l + pe, ll - pe);
-						add_edit(r, "a=candidate", l + f[4], ae - f[4],
-						    r->repl_ip, strlen(r->repl_ip));
-						*changed = true;
-						li = le;
-						continue;
-					}
-				}
-			}
-			sb_put(o, l, ll);
-			if (r->fl->outbound && c->sdp_add_i_line && any && mi < 0 && cl >= 2 &&
-			    l[0] == 's' && l[1] == '=') {
-				/* F2/F3 nat-trace: the original address as session i=. */
-				snprintf(buf, sizeof(buf), "i=%s", r->match_ip);
-				sb_puts(o, buf);
-				sb_put(o, l + cl, ll - cl);
-				add_edit(r, "i=", "", 0, buf, strlen(buf));
-				*changed = true;
-			}
+			done = sdp_rows[k].rw(x, l, cl, ll);
+			break;
 		}
+		if (!done)
+			sb_put(o, l, ll);
 		li = le;
 	}
+	*changed = x->changed;
+out:
 	sdp_free(sd);
-	*v_out = start;
-	return 0;
+	return rc;
 }
+
+/* ---- the message ------------------------------------------------------ */
 
 void
 alg_result_fini(struct alg_result *res)
@@ -785,89 +909,73 @@ alg_result_fini(struct alg_result *res)
 	res->out = NULL;
 }
 
-void
-alg_process(const struct sim_cfg *cfg, const uint8_t *msg, size_t len,
-    const struct alg_flow *fl, alg_media_fn media_fn, void *user,
-    struct alg_result *res)
+/*
+ * The rules that drop a message before any rewrite: framing, the request
+ * line, unknown methods, Request-URI and line lengths, a REGISTER Contact
+ * without a port.  Sets r->has_rr.  Returns true when res is final (a
+ * drop, or a parse error passed untranslated).
+ */
+static bool
+drop_rules(struct rw *r, const uint8_t *msg, size_t len, struct mframe *m)
 {
-	struct rw r;
-	struct sb h = { 0 }, b = { 0 };
-	size_t hdr_end, body_off, i, le, ll, cl_val_at = (size_t)-1;
-	size_t cl_orig_len = 0, sl_end;
-	bool is_req, has_rr = false, seen_via = false, changed = false;
-	bool sdp_changed = false;
-	const uint8_t *sp1, *sp2;
-	uint64_t cl_value = 0;
-	bool cl_present = false;
-	int from_done = 0, to_done = 0;
-	size_t v_out = (size_t)-1;
+	const struct sim_cfg *cfg = r->c;
+	struct alg_result *res = r->res;
+	char why[120];
+	size_t i, le;
 
-	memset(res, 0, sizeof(*res));
-	res->action = ALG_PASS;
-	memset(&r, 0, sizeof(r));
-	r.c = cfg;
-	r.fl = fl;
-	r.res = res;
-	ip_text(&fl->repl, r.repl_ip, sizeof(r.repl_ip), true);
-	ip_text(&fl->match, r.match_ip, sizeof(r.match_ip), false);
-
-	if (!find_header_end(msg, len, &hdr_end, &body_off)) {
+	if (!find_header_end(msg, len, &m->hdr_end, &m->body_off)) {
 		if (cfg->drop_on_parse_error)
 			drop(res, "parse error: no end of headers or a line over the cap (drop_on_parse_error)");
 		else
 			snprintf(res->reason, sizeof(res->reason),
 			    "parse error, passed untranslated");
-		return;
+		return true;
 	}
-	/* start line */
 	{
-		const uint8_t *nl = memchr(msg, '\n', hdr_end + 1 <= len ? hdr_end + 1 : len);
+		const uint8_t *nl = memchr(msg, '\n',
+		    m->hdr_end + 1 <= len ? m->hdr_end + 1 : len);
 
-		sl_end = nl ? (size_t)(nl - msg) + 1 : hdr_end;
+		m->sl_end = nl ? (size_t)(nl - msg) + 1 : m->hdr_end;
 	}
-	is_req = !text_iprefix(msg, sl_end, "SIP/");
-	sp1 = memchr(msg, ' ', sl_end);
-	sp2 = sp1 ? memchr(sp1 + 1, ' ', sl_end - (size_t)(sp1 + 1 - msg)) : NULL;
-	if (is_req && (sp1 == NULL || sp2 == NULL)) {
+	m->is_req = !text_iprefix(msg, m->sl_end, "SIP/");
+	m->sp1 = memchr(msg, ' ', m->sl_end);
+	m->sp2 = m->sp1 ? memchr(m->sp1 + 1, ' ',
+	    m->sl_end - (size_t)(m->sp1 + 1 - msg)) : NULL;
+	if (m->is_req && (m->sp1 == NULL || m->sp2 == NULL)) {
 		if (cfg->drop_on_parse_error)
 			drop(res, "parse error: bad request line (drop_on_parse_error)");
-		return;
+		return true;
 	}
-	if (is_req && cfg->block_unknown_methods &&
-	    !alg_method_known(msg, (size_t)(sp1 - msg))) {
-		char why[120];
-
+	if (m->is_req && cfg->block_unknown_methods &&
+	    !algrule_method_known(msg, (size_t)(m->sp1 - msg))) {
 		snprintf(why, sizeof(why), "unknown method %.*s (block_unknown_methods)",
-		    (int)((size_t)(sp1 - msg) < 32 ? (size_t)(sp1 - msg) : 32), msg);
+		    (int)((size_t)(m->sp1 - msg) < 32 ? (size_t)(m->sp1 - msg) : 32),
+		    msg);
 		drop(res, why);
-		return;
+		return true;
 	}
-	if (is_req && cfg->max_ruri_len > 0 &&
-	    (size_t)(sp2 - sp1 - 1) > cfg->max_ruri_len) {
-		char why[120];
-
+	if (m->is_req && cfg->max_ruri_len > 0 &&
+	    (size_t)(m->sp2 - m->sp1 - 1) > cfg->max_ruri_len) {
 		snprintf(why, sizeof(why), "Request-URI of %zu bytes > %u (max_ruri_len)",
-		    (size_t)(sp2 - sp1 - 1), cfg->max_ruri_len);
+		    (size_t)(m->sp2 - m->sp1 - 1), cfg->max_ruri_len);
 		drop(res, why);
-		return;
+		return true;
 	}
 	/* pre-scan: line lengths, Record-Route */
-	for (i = 0; i < hdr_end; i = le) {
-		const uint8_t *nl = memchr(msg + i, '\n', hdr_end - i);
+	for (i = 0; i < m->hdr_end; i = le) {
+		const uint8_t *nl = memchr(msg + i, '\n', m->hdr_end - i);
 		const uint8_t *colon;
 		size_t line;
 
-		le = nl ? (size_t)(nl - msg) + 1 : hdr_end;
+		le = nl ? (size_t)(nl - msg) + 1 : m->hdr_end;
 		line = le - i;
 		while (line > 0 && (msg[i + line - 1] == '\n' || msg[i + line - 1] == '\r'))
 			line--;
 		if (cfg->max_line_length > 0 && line > cfg->max_line_length) {
-			char why[120];
-
 			snprintf(why, sizeof(why), "header line of %zu bytes > %u (max_line_length)",
 			    line, cfg->max_line_length);
 			drop(res, why);
-			return;
+			return true;
 		}
 		colon = memchr(msg + i, ':', line);
 		if (colon != NULL) {
@@ -876,180 +984,174 @@ alg_process(const struct sim_cfg *cfg, const uint8_t *msg, size_t len,
 
 			text_trim(&n, &nlen);
 			if (text_ieq(n, nlen, "record-route"))
-				has_rr = true;
+				r->has_rr = true;
 		}
 	}
-	if (is_req && fl->outbound && cfg->register_requires_contact_port &&
-	    text_iprefix(msg, sl_end, "REGISTER ")) {
+	if (m->is_req && r->fl->outbound && cfg->register_requires_contact_port &&
+	    text_iprefix(msg, m->sl_end, "REGISTER ")) {
 		/* C1: PAT needs the Contact port. */
 		const uint8_t *v;
 		size_t vl;
 
-		if (sipframe_header(msg, hdr_end, "Contact", 'm', &v, &vl) &&
-		    !contact_has_port(v, vl)) {
+		if (sipframe_header(msg, m->hdr_end, "Contact", 'm', &v, &vl) &&
+		    !algrule_contact_has_port(v, vl)) {
 			drop(res, "REGISTER Contact without a port (register_requires_contact_port)");
-			return;
+			return true;
 		}
 	}
-	/* start line */
-	if (is_req && cfg->rewrite_ruri != RW_RURI_OFF) {
-		size_t a = (size_t)(sp1 - msg) + 1, e = (size_t)(sp2 - msg);
+	return false;
+}
 
-		sb_put(&h, msg, a);
-		if (rw_uris(&r, &h, msg + a, e - a, 1,
-		    cfg->rewrite_ruri == RW_RURI_MATCH, "Request-URI") > 0)
+/*
+ * The start line and every header line into h, each header through its
+ * field's rewriter when the profile's rule is on.  Returns true when
+ * something changed.
+ */
+static bool
+rw_headers(struct rw *r, const uint8_t *msg, const struct mframe *m,
+    struct sb *h)
+{
+	const struct sim_cfg *cfg = r->c;
+	bool changed = false, done[ALGRULE_NFIELDS] = { false };
+	struct algrule rule;
+	size_t i, le;
+
+	algrule_get(cfg, ALGRULE_RURI, r->has_rr, &rule);
+	if (m->is_req && rule.on) {
+		size_t a = (size_t)(m->sp1 - msg) + 1, e = (size_t)(m->sp2 - msg);
+
+		sb_put(h, msg, a);
+		if (rw_uris(r, h, msg + a, e - a, rule.max_uris,
+		    rule.port_match, "Request-URI") > 0)
 			changed = true;
-		sb_put(&h, msg + e, sl_end - e);
+		sb_put(h, msg + e, m->sl_end - e);
 	} else
-		sb_put(&h, msg, sl_end);
-	/* headers */
-	for (i = sl_end; i < hdr_end; i = le) {
-		const uint8_t *nl = memchr(msg + i, '\n', hdr_end - i);
-		const uint8_t *colon, *n, *v;
-		size_t nlen, vs, ve, line;
+		sb_put(h, msg, m->sl_end);
+	for (i = m->sl_end; i < m->hdr_end; i = le) {
+		const uint8_t *nl = memchr(msg + i, '\n', m->hdr_end - i);
+		const uint8_t *colon, *n;
+		struct hline hl;
+		size_t nlen;
+		int f;
 
-		le = nl ? (size_t)(nl - msg) + 1 : hdr_end;
-		ll = le - i;
-		line = ll;
-		while (line > 0 && (msg[i + line - 1] == '\n' || msg[i + line - 1] == '\r'))
-			line--;
-		colon = memchr(msg + i, ':', line);
+		le = nl ? (size_t)(nl - msg) + 1 : m->hdr_end;
+		hl.p = msg + i;
+		hl.ll = le - i;
+		hl.ve = hl.ll;
+		while (hl.ve > 0 && (hl.p[hl.ve - 1] == '\n' || hl.p[hl.ve - 1] == '\r'))
+			hl.ve--;
+		colon = memchr(hl.p, ':', hl.ve);
 		if (colon == NULL || msg[i] == ' ' || msg[i] == '\t') {
-			sb_put(&h, msg + i, ll);
+			sb_put(h, hl.p, hl.ll);
 			continue;
 		}
-		n = msg + i;
+		n = hl.p;
 		nlen = (size_t)(colon - n);
 		text_trim(&n, &nlen);
-		vs = (size_t)(colon - msg) + 1;
-		ve = i + line;
-		v = msg + vs;
-		if (cfg->strip_unknown_headers && !header_known(n, nlen)) {
-			add_edit(&r, "stripped", n, nlen, "", 0);
+		hl.vs = (size_t)(colon - hl.p) + 1;
+		if (cfg->strip_unknown_headers && !algrule_header_known(n, nlen)) {
+			add_edit(r, "stripped", n, nlen, "", 0);
 			changed = true;
 			continue;
 		}
-		if (hdr_is(n, nlen, "via", "v") && cfg->rewrite_via != RW_VIA_OFF) {
-			size_t j = 0, vend, vl2 = ve - vs;
-			size_t mark = h.len;
-
-			sb_put(&h, msg + i, vs - i);
-			while (j <= vl2) {
-				bool first = !seen_via;
-
-				vend = value_end(v, vl2, j);
-				rw_via_value(&r, &h, v + j, vend - j,
-				    first || cfg->rewrite_via == RW_VIA_ALL,
-				    first && !fl->outbound ? cfg->rewrite_via_params : 0);
-				seen_via = true;
-				if (vend < vl2)
-					sb_put(&h, v + vend, 1);
-				j = vend + 1;
-			}
-			sb_put(&h, msg + ve, le - ve);
-			if (!h.err && (h.len - mark != ll ||
-			    memcmp(h.p + mark, msg + i, ll) != 0))
-				changed = true;
-			continue;
-		}
-		if (hdr_is(n, nlen, "via", "v"))
-			seen_via = true;
-		if (hdr_is(n, nlen, "contact", "m") &&
-		    cfg->rewrite_contact != RW_CONTACT_OFF &&
-		    !(has_rr && !cfg->contact_fixup)) {
-			sb_put(&h, msg + i, vs - i);
-			if (rw_uris(&r, &h, v, ve - vs,
-			    cfg->rewrite_contact == RW_CONTACT_FIRST ? 1 : 64,
-			    cfg->require_port_match, "Contact") > 0)
-				changed = true;
-			sb_put(&h, msg + ve, le - ve);
-			continue;
-		}
-		if ((hdr_is(n, nlen, "from", "f") && !from_done) ||
-		    (hdr_is(n, nlen, "to", "t") && !to_done)) {
-			bool isfrom = hdr_is(n, nlen, "from", "f");
-
-			if (isfrom)
-				from_done = 1;
-			else
-				to_done = 1;
-			if (cfg->rewrite_from_to != RW_FROMTO_OFF) {
-				sb_put(&h, msg + i, vs - i);
-				if (rw_uris(&r, &h, v, ve - vs, 1,
-				    cfg->rewrite_from_to == RW_FROMTO_FIRST &&
-				    cfg->require_port_match,
-				    isfrom ? "From" : "To") > 0)
+		f = algrule_header(n, nlen);
+		if (f >= 0 && rewriters[f] != NULL && !done[f]) {
+			algrule_get(cfg, (enum algrule_field)f, r->has_rr, &rule);
+			if (rule.first_header)
+				done[f] = true;
+			if (rule.on) {
+				if (rewriters[f](r, h, &hl, &rule,
+				    (enum algrule_field)f))
 					changed = true;
-				sb_put(&h, msg + ve, le - ve);
 				continue;
 			}
 		}
-		if (hdr_is(n, nlen, "call-id", "i") && cfg->rewrite_call_id) {
-			/* Call-ID hiding (J1/F1): the address text is replaced. */
-			const uint8_t *hit;
-			size_t ml = strlen(r.match_ip), j = 0, vl2 = ve - vs;
-			bool any = false;
-
-			sb_put(&h, msg + i, vs - i);
-			while (ml > 0 && j < vl2 &&
-			    (hit = text_find(v + j, vl2 - j, r.match_ip, ml)) != NULL) {
-				size_t at = (size_t)(hit - v);
-				char rip[48];
-
-				/* whole address only: no digit on either side */
-				if ((at > 0 && v[at - 1] >= '0' && v[at - 1] <= '9') ||
-				    (at + ml < vl2 && v[at + ml] >= '0' && v[at + ml] <= '9')) {
-					sb_put(&h, v + j, at + ml - j);
-					j = at + ml;
-					continue;
-				}
-				ip_text(&fl->repl, rip, sizeof(rip), false);
-				sb_put(&h, v + j, at - j);
-				sb_puts(&h, rip);
-				j = at + ml;
-				any = true;
-			}
-			sb_put(&h, v + j, vl2 - j);
-			sb_put(&h, msg + ve, le - ve);
-			if (any) {
-				add_edit(&r, "Call-ID", v, vl2, "(address replaced)", 18);
-				changed = true;
-			}
-			continue;
-		}
-		if ((hdr_is(n, nlen, "route", NULL) ||
-		    hdr_is(n, nlen, "record-route", NULL)) && cfg->rewrite_route_rr) {
-			sb_put(&h, msg + i, vs - i);
-			if (rw_uris(&r, &h, v, ve - vs, 64, cfg->require_port_match,
-			    hdr_is(n, nlen, "route", NULL) ? "Route" : "Record-Route") > 0)
-				changed = true;
-			sb_put(&h, msg + ve, le - ve);
-			continue;
-		}
-		if (hdr_is(n, nlen, "content-length", "l") && !cl_present) {
-			const uint8_t *cv = v;
-			size_t cvl = ve - vs;
-
-			text_trim(&cv, &cvl);
-			cl_present = true;
-			if (text_parse_uint(cv, cvl, 0xffffffffu, &cl_value) != 0)
-				cl_value = (uint64_t)-1;
-			sb_put(&h, msg + i, (size_t)(cv - msg) - i);
-			cl_val_at = h.len;
-			cl_orig_len = cvl;
-			sb_put(&h, cv, cvl);
-			sb_put(&h, cv + cvl, le - (size_t)(cv + cvl - msg));
-			continue;
-		}
-		sb_put(&h, msg + i, ll);
+		if (f == ALGRULE_VIA)
+			r->seen_via = true;
+		sb_put(h, hl.p, hl.ll);
 	}
 	/* the empty line */
-	sb_put(&h, msg + hdr_end, body_off - hdr_end);
+	sb_put(h, msg + m->hdr_end, m->body_off - m->hdr_end);
+	return changed;
+}
+
+/*
+ * Joins headers and body into res->out, the Content-Length rewritten per
+ * the content_length knob when the SDP changed (K1).
+ */
+static void
+finish(struct rw *r, struct sb *h, struct sb *b, bool sdp_changed,
+    size_t v_out)
+{
+	const struct sim_cfg *cfg = r->c;
+	struct alg_result *res = r->res;
+	struct sb out = { 0 };
+	char clbuf[24];
+	uint64_t newcl = r->cl_value;
+
+	if (sdp_changed && r->cl_val_at != (size_t)-1) {
+		if (cfg->content_length == CL_RECOMPUTE_FROM_V)
+			newcl = b->len - v_out;
+		else if (cfg->content_length == CL_EXACT)
+			newcl = b->len;
+	}
+	if (r->cl_val_at != (size_t)-1 && newcl != r->cl_value) {
+		char before[24];
+
+		snprintf(clbuf, sizeof(clbuf), "%llu", (unsigned long long)newcl);
+		sb_put(&out, h->p, r->cl_val_at);
+		sb_puts(&out, clbuf);
+		sb_put(&out, h->p + r->cl_val_at + r->cl_orig_len,
+		    h->len - r->cl_val_at - r->cl_orig_len);
+		res->cl_changed = true;
+		snprintf(before, sizeof(before), "%llu",
+		    (unsigned long long)r->cl_value);
+		add_edit(r, "Content-Length", before, strlen(before), clbuf,
+		    strlen(clbuf));
+	} else
+		sb_put(&out, h->p, h->len);
+	sb_put(&out, b->p, b->len);
+	if (out.err) {
+		free(out.p);
+		drop(res, "rewritten message over the size cap");
+		return;
+	}
+	res->cl_wrong = r->cl_present && newcl != b->len;
+	res->action = ALG_REWRITTEN;
+	res->out = out.p;
+	res->out_len = out.len;
+}
+
+void
+alg_process(const struct sim_cfg *cfg, const uint8_t *msg, size_t len,
+    const struct alg_flow *fl, alg_media_fn media_fn, void *user,
+    struct alg_result *res)
+{
+	struct rw r;
+	struct mframe m;
+	struct sb h = { 0 }, b = { 0 };
+	bool changed, sdp_changed = false;
+	size_t v_out = (size_t)-1;
+
+	memset(res, 0, sizeof(*res));
+	res->action = ALG_PASS;
+	memset(&r, 0, sizeof(r));
+	memset(&m, 0, sizeof(m));
+	r.c = cfg;
+	r.fl = fl;
+	r.res = res;
+	r.cl_val_at = (size_t)-1;
+	ip_text(&fl->repl, r.repl_ip, sizeof(r.repl_ip), true);
+	ip_text(&fl->match, r.match_ip, sizeof(r.match_ip), false);
+
+	if (drop_rules(&r, msg, len, &m))
+		return;
+	changed = rw_headers(&r, msg, &m, &h);
 
 	/* body */
-	if (body_off < len) {
-		const uint8_t *bd = msg + body_off;
-		size_t bl = len - body_off, so = sdp_start(bd, bl);
+	if (m.body_off < len) {
+		const uint8_t *bd = msg + m.body_off;
+		size_t bl = len - m.body_off, so = algrule_sdp_start(bd, bl);
 
 		if (so != (size_t)-1) {
 			sb_put(&b, bd, so);
@@ -1086,49 +1188,10 @@ alg_process(const struct sim_cfg *cfg, const uint8_t *msg, size_t len,
 		free(h.p);
 		free(b.p);
 		/* media stay reported: the pinholes open even without a rewrite */
-		res->cl_wrong = cl_present && cl_value != len - body_off;
+		res->cl_wrong = r.cl_present && r.cl_value != len - m.body_off;
 		return;
 	}
-	/* Content-Length (K1): only an SDP change touches it. */
-	{
-		struct sb out = { 0 };
-		char clbuf[24];
-		uint64_t newcl = cl_value;
-
-		if (sdp_changed && cl_val_at != (size_t)-1) {
-			if (cfg->content_length == CL_RECOMPUTE_FROM_V)
-				newcl = b.len - v_out;
-			else if (cfg->content_length == CL_EXACT)
-				newcl = b.len;
-		}
-		if (cl_val_at != (size_t)-1 && newcl != cl_value) {
-			snprintf(clbuf, sizeof(clbuf), "%llu", (unsigned long long)newcl);
-			sb_put(&out, h.p, cl_val_at);
-			sb_puts(&out, clbuf);
-			sb_put(&out, h.p + cl_val_at + cl_orig_len,
-			    h.len - cl_val_at - cl_orig_len);
-			res->cl_changed = true;
-			{
-				char before[24];
-
-				snprintf(before, sizeof(before), "%llu",
-				    (unsigned long long)cl_value);
-				add_edit(&r, "Content-Length", before, strlen(before),
-				    clbuf, strlen(clbuf));
-			}
-		} else
-			sb_put(&out, h.p, h.len);
-		sb_put(&out, b.p, b.len);
-		free(h.p);
-		free(b.p);
-		if (out.err) {
-			free(out.p);
-			drop(res, "rewritten message over the size cap");
-			return;
-		}
-		res->cl_wrong = cl_present && newcl != b.len;
-		res->action = ALG_REWRITTEN;
-		res->out = out.p;
-		res->out_len = out.len;
-	}
+	finish(&r, &h, &b, sdp_changed, v_out);
+	free(h.p);
+	free(b.p);
 }

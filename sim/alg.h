@@ -19,7 +19,7 @@
 #include <stdint.h>
 
 #include "base/netaddr.h"
-#include "profile.h"
+#include "alg/profile.h"
 
 #define ALG_MAX_EDITS 32
 #define ALG_MAX_MEDIA 8
@@ -94,8 +94,5 @@ void alg_process(const struct sim_cfg *cfg, const uint8_t *msg, size_t len,
     const struct alg_flow *fl, alg_media_fn media_fn, void *user,
     struct alg_result *res);
 void alg_result_fini(struct alg_result *res);
-
-/* True for methods of RFC 3261 and its common extensions. */
-bool alg_method_known(const uint8_t *m, size_t len);
 
 #endif /* SIPALG_SIM_ALG_H */

@@ -56,6 +56,13 @@ ob_put(struct obuf *b, const void *p, size_t n)
 	b->len += n;
 }
 
+/* The bytes of b: never NULL, an empty buffer is "" (callers index them). */
+static const uint8_t *
+ob_data(const struct obuf *b)
+{
+	return b->p != NULL ? b->p : (const uint8_t *)"";
+}
+
 void
 fe_finding_add(struct fe_dialog *d, const char *outcome, int64_t t_ns,
     uint64_t frame, const char *detail)
@@ -179,7 +186,7 @@ subst_fields(const struct fe_dialog *d, struct obuf *o, const uint8_t *v,
 		if (fields[k] == NULL)
 			continue;
 		b2.len = 0;
-		if (subst(&b2, a.p, a.len, d->subs[i].in, d->subs[i].out)) {
+		if (subst(&b2, ob_data(&a), a.len, d->subs[i].in, d->subs[i].out)) {
 			struct obuf t = a;
 
 			a = b2;
@@ -259,7 +266,7 @@ retarget(struct obuf *o, const uint8_t *v, size_t vl, const struct ep *phone_in,
 	if (t.err) {
 		ob_put(o, v, vl);
 	} else
-		subst(o, t.p, t.len, a2, b2);
+		subst(o, ob_data(&t), t.len, a2, b2);
 	free(t.p);
 }
 
@@ -320,7 +327,7 @@ fe_outside_bytes(const struct fe_dialog *d, const uint8_t *msg, size_t len,
 					if (t.err)
 						ob_put(&o, msg + a, e - a);
 					else if (target != NULL && phone_in != NULL)
-						retarget(&o, t.p, t.len, phone_in, target);
+						retarget(&o, ob_data(&t), t.len, phone_in, target);
 					else
 						ob_put(&o, t.p, t.len);
 					free(t.p);
@@ -354,7 +361,7 @@ fe_outside_bytes(const struct fe_dialog *d, const uint8_t *msg, size_t len,
 				if (t.err)
 					ob_put(&o, msg + vs, i + line - vs);
 				else
-					via_params(&o, t.p, t.len, src_pub);
+					via_params(&o, ob_data(&t), t.len, src_pub);
 				free(t.p);
 				ob_put(&o, msg + i + line, le - i - line);
 				i = le;
@@ -371,7 +378,7 @@ fe_outside_bytes(const struct fe_dialog *d, const uint8_t *msg, size_t len,
 			if (t.err)
 				ob_put(&o, msg + vs, i + line - vs);
 			else if (is_to && is_request && target != NULL && phone_in != NULL)
-				retarget(&o, t.p, t.len, phone_in, target);
+				retarget(&o, ob_data(&t), t.len, phone_in, target);
 			else
 				ob_put(&o, t.p, t.len);
 			free(t.p);
@@ -408,7 +415,8 @@ fe_outside_bytes(const struct fe_dialog *d, const uint8_t *msg, size_t len,
 		ob_put(&o, msg + i, le - i);
 		i = le;
 	}
-	if (o.err || (o.len == len && memcmp(o.p, msg, len) == 0)) {
+	/* unchanged (an empty message has no bytes to compare: o.p is NULL) */
+	if (o.err || (o.len == len && (len == 0 || memcmp(o.p, msg, len) == 0))) {
 		free(o.p);
 		return;
 	}

@@ -21,7 +21,7 @@
 
 #include "alg.h"
 #include "base/netaddr.h"
-#include "profile.h"
+#include "alg/profile.h"
 
 #define FE_MAX_MEDIA 4
 #define FE_MAX_SUBS 24

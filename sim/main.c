@@ -16,7 +16,7 @@
 
 #include "config.h"
 #include "outcome.h"
-#include "profile.h"
+#include "alg/profile.h"
 #include "sim.h"
 #include "sip/sipmsg.h"
 #include "base/text.h"
@@ -24,13 +24,6 @@
 #define PROG "sipalg-sim"
 #define MAX_CONFIGS 16
 #define MAX_SETS 64
-
-#ifndef SIPALG_PROFILES_DIR
-#define SIPALG_PROFILES_DIR "/usr/local/share/sipalg/profiles"
-#endif
-#ifndef SIPALG_SRC_PROFILES_DIR
-#define SIPALG_SRC_PROFILES_DIR "sim/profiles"
-#endif
 
 enum {
 	OPT_PROFILE = 256, OPT_CONFIG, OPT_SET, OPT_LIST, OPT_SHOW, OPT_PUBLIC,
@@ -171,11 +164,11 @@ main(int argc, char **argv)
 	const struct sim_cfg *cp[MAX_CONFIGS];
 	const struct sim_result *rp[MAX_CONFIGS];
 	const char *dirs[4];
-	const char *env = getenv("SIPALG_PROFILES");
 	const char *show = NULL;
 	struct sim_capture *cap;
 	char err[512];
-	int c, rc = 0, ndirs = 0, write_idx = 0;
+	int c, rc = 0, write_idx = 0;
+	size_t ndirs;
 	size_t n = 0, i;
 	bool list = false;
 
@@ -183,11 +176,7 @@ main(int argc, char **argv)
 	memset(&so, 0, sizeof(so));
 	o.profile = "linux";
 	o.fmt = OUTCOME_TEXT;
-	if (env != NULL && *env != '\0')
-		dirs[ndirs++] = env;
-	dirs[ndirs++] = SIPALG_PROFILES_DIR;
-	dirs[ndirs++] = SIPALG_SRC_PROFILES_DIR;
-	dirs[ndirs] = NULL;
+	ndirs = profile_search_path(dirs, sizeof(dirs) / sizeof(dirs[0]));
 
 	while ((c = getopt_long(argc, argv, "w:f:hV", longopts, NULL)) != -1) {
 		switch (c) {
@@ -274,8 +263,9 @@ main(int argc, char **argv)
 	}
 	if (list) {
 		if (profile_list(dirs, list_cb, NULL) == 0) {
+			/* the last two are the installed and source directories */
 			fprintf(stderr, PROG ": no profiles found (looked in %s and %s)\n",
-			    SIPALG_PROFILES_DIR, SIPALG_SRC_PROFILES_DIR);
+			    dirs[ndirs - 2], dirs[ndirs - 1]);
 			return 3;
 		}
 		return 0;

@@ -23,7 +23,7 @@
 #include <stdint.h>
 
 #include "base/netaddr.h"
-#include "profile.h"
+#include "alg/profile.h"
 
 #define NAT_MAX_MAPPINGS 4096
 #define NAT_MAX_REMOTES 8     /* remotes remembered per binding for filtering */

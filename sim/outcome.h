@@ -15,7 +15,7 @@
 #include <stdio.h>
 
 #include "farend.h"
-#include "profile.h"
+#include "alg/profile.h"
 #include "sim.h"
 
 enum outcome_id {

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alg/algrule.h"
 #include "base/text.h"
 #include "ingest/pkt.h"
 #include "run.h"
@@ -81,29 +82,11 @@ run_dialog(struct run *r, const char *call_id, bool create,
 	return d;
 }
 
-static bool
-port_listed(const uint16_t *ports, int n, uint16_t p)
-{
-	int i;
-
-	for (i = 0; i < n; i++)
-		if (ports[i] == p)
-			return true;
-	return false;
-}
-
 /* The ALG looks at this flow (K3: only listed ports; TCP optional). */
 bool
 run_inspected(const struct sim_cfg *c, const struct sim_pkt *p)
 {
-	if (!c->alg)
-		return false;
-	if (p->l4 == PKT_UDP)
-		return port_listed(c->inspect_udp, c->ninspect_udp, p->dst.port) ||
-		    port_listed(c->inspect_udp, c->ninspect_udp, p->src.port);
-	return c->inspect_tcp &&
-	    (port_listed(c->inspect_tcp_ports, c->ninspect_tcp, p->dst.port) ||
-	    port_listed(c->inspect_tcp_ports, c->ninspect_tcp, p->src.port));
+	return algrule_inspects(c, p->l4, p->dst.port, p->src.port);
 }
 
 struct tcp_conn *

@@ -20,7 +20,7 @@
 #include "farend.h"
 #include "nat.h"
 #include "pcapw.h"
-#include "profile.h"
+#include "alg/profile.h"
 #include "sim.h"
 
 #define SIM_MAX_TCP_CONN 256

@@ -20,7 +20,7 @@
 #include "base/anomaly.h"
 #include "farend.h"
 #include "base/netaddr.h"
-#include "profile.h"
+#include "alg/profile.h"
 
 #define SIM_MAX_DROPS 512
 #define SIM_MAX_DIALOGS 4096

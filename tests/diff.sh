@@ -61,7 +61,8 @@ jcheck $J 'ch(pairs()[0], "Via[0] sent-by")["after"] == "198.51.100.1:5060"' "Vi
 jcheck $J 'ch(pairs()[0], "SDP c=")["explained"] and ch(pairs()[0], "SDP m[0] m=") is None' "c= rewritten, m= kept"
 jcheck $J 'ch(pairs()[0], "SDP m[0] a=rtcp") is None' "a=rtcp untouched"
 jcheck $J 'ch(pairs()[1], "Via[0] ;received")["after"] == "10.0.0.2"' "received restored"
-jcheck $J 'd["profile"]["guess"] == "linux"' "profile linux"
+jcheck $J 'd["profile"]["guess"] == "linux" and d["profile"]["match"] == "tie" and d["profile"]["tied"] == ["linux-legacy"]' "profile linux (tied with linux-legacy)"
+jcheck $J 'd["profile"]["profiles"] == 8 and "received= the public address: restored (4) [not consumer" in d["profile"]["why"]' "profile: restored received= rules out consumer"
 jcheck $J 'd["features"]["via_params_restored"] == 4 and d["features"]["sdp_private_residue"] == 1' "features"
 jcheck $J 'd["summary"]["rtp_paired"] == 200 and d["summary"]["rtp_dropped"] == 0' "rtp paired"
 jcheck $J 'd["nat_behaviour"]["port_preserved"] and d["nat_behaviour"]["endpoint_independent"]' "nat behaviour"
@@ -74,7 +75,7 @@ run none "$DATA/diff-none-inside.pcap" "$DATA/diff-none-outside.pcap"
 J=$tmp/none.json
 jcheck $J 'len(pairs("identical")) == 7 and len(pairs()) == 7' "all identical"
 jcheck $J 'all(c["field"].startswith("L3/L4") for p in pairs() for c in p["changes"])' "only L3/L4 changes"
-jcheck $J 'd["profile"]["guess"] == "none"' "profile none"
+jcheck $J 'd["profile"]["guess"] == "off" and d["profile"]["match"] == "match"' "profile off"
 
 # ---- synthetic: broken ALG ----
 run brk "$DATA/diff-broken-inside.pcap" "$DATA/diff-broken-outside.pcap"
@@ -86,6 +87,11 @@ jcheck $J '[p["label"] for p in pairs("injected")] == ["OPTIONS"]' "OPTIONS inje
 jcheck $J 'd["summary"]["rtp_dropped"] == 5 and d["summary"]["rtp_injected"] == 0' "5 RTP lost"
 jcheck $J '[s["dropped"] for s in d["rtp"] if s["dir"] == "inbound"] == [5]' "inbound stream lost 5"
 grep -q 'not explained by the NAT mapping' "$tmp/brk.txt" || fail "text: unexplained marker"
+# Linux-like but with a stale Content-Length: no profile explains both
+# the restored received= (consumer restores nothing) and the stale length
+# (only consumer leaves it).
+jcheck $J 'd["profile"]["guess"] == "no clear match" and {"linux", "consumer"} <= set(d["profile"]["tied"])' "profile: no clear match"
+jcheck $J '"linux fails outbound Content-Length (SDP length changed): left stale (1)" in d["profile"]["why"]' "profile: why linux fails"
 
 # ---- real Linux kernel ALG pairs ----
 if [ ! -f "$ALG/outbound-alg-on-inside.pcap" ]; then
@@ -100,9 +106,14 @@ for s in outbound inbound tcp hold-resume register-idle-inbound other-port; do
 		J=$tmp/$s-$a.json
 		jcheck $J 'abs(d["clock_offset_ns"]) < 100000000' "$s-$a offset small"
 		jcheck $J 'not pairs("rewritten_inconsistent") and not pairs("injected")' "$s-$a nothing inconsistent or injected"
+		if [ $s = other-port ]; then
+			# A port the helper does not watch: no profile's ALG
+			# inspects it either, so they all tie; no ALG is named.
+			jcheck $J 'd["profile"]["guess"] == "off" and d["profile"]["match"] == "tie" and len(d["profile"]["tied"]) >= 6 and "SIP on udp/5080, which no profile" in d["profile"]["why"]' "$s-$a profile off, tie"
+		fi
 		if [ $a = off ] || [ $s = other-port ]; then
 			# No helper (or a port it does not watch): NAT only.
-			jcheck $J 'd["profile"]["guess"] == "none" and not pairs("rewritten_consistent")' "$s-$a profile none"
+			jcheck $J 'd["profile"]["guess"] == "off" and not pairs("rewritten_consistent")' "$s-$a profile off"
 			jcheck $J 'all(c["field"].startswith("L3/L4") for p in pairs() for c in p["changes"])' "$s-$a only L3/L4 changes"
 		else
 			jcheck $J 'd["profile"]["guess"] == "linux"' "$s-$a profile linux"

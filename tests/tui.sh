@@ -413,7 +413,7 @@ if [ -f "$LA/outbound-alg-on-inside.pcap" ]; then
 	# the summary: mappings and profile
 	keys s
 	wait_for "ALG profile: linux"
-	expect "decided by: Call-ID untouched"
+	expect "decided by: explains all 13 observations, as does"
 	expect "udp sip   10.0.0.2:5060 -> 198.51.100.1:5060"
 	expect "udp media 10.0.0.2:6000 -> 198.51.100.1:6000"
 	expect "contact_rewritten=3"
@@ -444,7 +444,7 @@ if [ -f "$LA/inbound-alg-off-inside.pcap" ]; then
 	expect "NAT only"
 	expect_not "rewritten"
 	keys s
-	wait_for "ALG profile: none"
+	wait_for "ALG profile: off"
 	expect "udp sip   10.0.0.2:5060 -> 198.51.100.1:5060"
 	keys q q q
 fi

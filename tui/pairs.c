@@ -344,7 +344,7 @@ view_pair_summary_lines(struct view_lines *out, const struct pair_summary *s)
 	int r = 0;
 
 	snprintf(line, sizeof(line), "ALG profile: %s",
-	    s->prof.name != NULL ? s->prof.name : "unknown");
+	    s->prof.name[0] != '\0' ? s->prof.name : "unknown");
 	r |= view_lines_add(out, line);
 	text_escape(why, sizeof(why), s->prof.why, strnlen(s->prof.why,
 	    sizeof(s->prof.why)));

@@ -106,6 +106,13 @@
 #define DIFF_MSG_VALUES         256     /* header values / SDP lines compared per message */
 #define DIFF_TOTAL_BYTES        CAP_DIALOG_TOTAL_BYTES /* heap of dialogs in flight */
 #define DIFF_DIALOG_QUIET_NS    CAP_DIALOG_LINGER_NS /* quiet time before a dialog is handed out */
+/* The ALG profile guess (diff_profile.c): beyond a cap the evidence is
+ * not kept (counted in the guess's why), never grown. */
+#define DIFF_PROFILE_FLOWS      8       /* SIP flows (transport, ports) evidence is kept for */
+#define DIFF_PROFILE_DROPS      32      /* dropped messages kept with the rules they trigger */
+#define DIFF_PROFILE_SOURCES    32      /* phone endpoints followed across new requests (NAT) */
+#define DIFF_PROFILES           32      /* profile files scored */
+#define DIFF_PROFILE_OBS        512     /* observations scored */
 
 /* Output. */
 #define CAP_ESCAPED_FIELD      4096    /* an escaped field printed in text */

@@ -1,6 +1,7 @@
 /*
  * diff.c - pairing the inside and outside copies of SIP messages and RTP
- * packets, the NAT mapping table and the ALG profile guess (diff.h).
+ * packets, and the NAT mapping table (diff.h); every pair is also handed
+ * to the ALG profile guess's evidence (diff_profile.c).
  *
  * Two captures of one router, LAN side and WAN side:
  *
@@ -38,6 +39,7 @@
 #include "base/htab.h"
 #include "base/text.h"
 #include "diff/diff.h"
+#include "diff/diff_int.h"
 #include "ingest/ingest.h"
 #include "sip/rtp.h"
 #include "sip/sipmsg.h"
@@ -144,6 +146,7 @@ struct diff {
 
 	struct diff_summary sum;
 	struct diff_features feat;
+	struct diff_evidence ev;      /* for the profile guess */
 	char *path[2];
 };
 
@@ -619,6 +622,8 @@ make_pair(struct diff *d, struct sipent *in, struct sipent *out)
 	    pr.private_leak, sizeof(pr.private_leak)) > 0)
 		d->feat.private_leaks++;
 
+	diff_evidence_pair(&d->ev, &pr, ing->raw, ing->raw_len, egr->raw,
+	    egr->raw_len);
 	if (ing->raw_len == egr->raw_len &&
 	    memcmp(ing->raw, egr->raw, ing->raw_len) == 0) {
 		pr.cls = DIFF_IDENTICAL;
@@ -683,6 +688,7 @@ make_single(struct diff *d, struct sipent *e)
 		    e->side == DIFF_INSIDE ? "inside" : "outside",
 		    e->side == DIFF_INSIDE ? "outside" : "inside");
 	}
+	diff_evidence_single(&d->ev, &pr, e->raw, e->raw_len);
 	dialog_add_pair(d, e->cid_user, e->call_id, &pr, d->now_ns);
 }
 
@@ -815,7 +821,7 @@ carried_body(const uint8_t *data, size_t data_len, size_t body_off,
 
 static void
 handle_sip(struct dside *s, const struct pkt *p, const uint8_t *msg,
-    size_t msg_len, size_t data_len, size_t body_off, uint8_t l4)
+    size_t msg_len, size_t data_len, size_t body_off, uint8_t l4, bool split)
 {
 	struct diff *d = s->d;
 	struct sipmsg *m;
@@ -857,6 +863,8 @@ handle_sip(struct dside *s, const struct pkt *p, const uint8_t *msg,
 	e->copy.src = p->src;
 	e->copy.dst = p->dst;
 	e->copy.len = (uint32_t)data_len;
+	e->copy.nfrags = p->nfrags;
+	e->copy.split = split;
 	e->copy.cl_declared = m->content_length;
 	e->copy.body_bytes = carried_body(msg, data_len, body_off,
 	    m->content_length);
@@ -1046,7 +1054,8 @@ on_sip(void *user, const struct sipframe_msg *m, struct anomalies *an)
 
 	(void)an;
 	handle_sip(s, m->p, m->msg, m->len,
-	    m->p->l4 == PKT_WS ? m->len : m->carried, m->body_off, m->p->l4);
+	    m->p->l4 == PKT_WS ? m->len : m->carried, m->body_off, m->p->l4,
+	    m->p->l4 == PKT_TCP && m->first_frame != m->p->frame);
 }
 
 static void
@@ -1498,84 +1507,14 @@ diff_anomalies(const struct diff *d, enum diff_side side)
 	return &d->an[side];
 }
 
-/*
- * Section 4 step 4 of ALG-REFERENCE.md: Fortinet adds an i= nat-trace
- * line; Juniper and Fortinet rewrite the Call-ID; Linux rewrites Via (top
- * only), Contact and SDP o=/c=, restores received/rport in inbound
- * responses and leaves Call-ID, a=rtcp and ICE alone.
- */
-void
-diff_profile_get(const struct diff *d, struct diff_profile *p)
+const struct diff_evidence *
+diff_evidence_get(const struct diff *d)
 {
-	const struct diff_features *f = &d->feat;
-	uint64_t paired = d->sum.count[DIFF_IDENTICAL] +
-	    d->sum.count[DIFF_CONSISTENT] + d->sum.count[DIFF_INCONSISTENT];
-	size_t n = 0;
+	return &d->ev;
+}
 
-	memset(p, 0, sizeof(*p));
-#define WHY(...) do { \
-	if (n < sizeof(p->why)) \
-		n += (size_t)snprintf(p->why + n, sizeof(p->why) - n, \
-		    __VA_ARGS__); \
-} while (0)
-	if (paired == 0) {
-		p->id = DIFF_PROFILE_UNKNOWN;
-		p->name = "unknown";
-		WHY("no SIP message seen on both sides");
-	} else if (f->payload_rewrites == 0) {
-		p->id = DIFF_PROFILE_NONE;
-		p->name = "none";
-		WHY("no SIP or SDP field changed in %llu pairs: only L3/L4 (NAT) changes",
-		    (unsigned long long)paired);
-	} else if (f->sdp_i_added > 0) {
-		p->id = DIFF_PROFILE_FORTINET;
-		p->name = "fortinet";
-		WHY("SDP i= line added (%llu)", (unsigned long long)f->sdp_i_added);
-		if (f->call_id_rewritten)
-			WHY("; Call-ID rewritten (%llu)",
-			    (unsigned long long)f->call_id_rewritten);
-	} else if (f->call_id_rewritten > 0) {
-		p->id = DIFF_PROFILE_JUNIPER;
-		p->name = "juniper";
-		WHY("Call-ID rewritten (%llu), no i= line",
-		    (unsigned long long)f->call_id_rewritten);
-	} else if (f->via_params_restored > 0 ||
-	    (f->sdp_rtcp_rewritten == 0 && f->route_rewritten == 0 &&
-	    f->via_lower_rewritten == 0 &&
-	    (f->via_top_rewritten > 0 || f->sdp_c_rewritten > 0))) {
-		p->id = DIFF_PROFILE_LINUX;
-		p->name = "linux";
-		WHY("Call-ID untouched");
-		if (f->via_params_restored)
-			WHY("; Via received/rport restored in %llu inbound",
-			    (unsigned long long)f->via_params_restored);
-		if (f->via_top_rewritten && !f->via_lower_rewritten)
-			WHY("; top Via only (%llu)",
-			    (unsigned long long)f->via_top_rewritten);
-		if (f->sdp_m_port_kept)
-			WHY("; m= port kept (%llu)",
-			    (unsigned long long)f->sdp_m_port_kept);
-		if (f->sdp_m_port_changed)
-			WHY("; m= port moved (%llu)",
-			    (unsigned long long)f->sdp_m_port_changed);
-		if (!f->sdp_rtcp_rewritten)
-			WHY("; a=rtcp/ICE untouched");
-		if (f->sdp_private_residue)
-			WHY(" (%llu with a private address left)",
-			    (unsigned long long)f->sdp_private_residue);
-	} else {
-		p->id = DIFF_PROFILE_CONSUMER;
-		p->name = "consumer";
-		WHY("rewrites without the Linux residue");
-		if (f->sdp_rtcp_rewritten)
-			WHY("; a=rtcp/ICE rewritten (%llu)",
-			    (unsigned long long)f->sdp_rtcp_rewritten);
-		if (f->route_rewritten)
-			WHY("; Route/Record-Route rewritten (%llu)",
-			    (unsigned long long)f->route_rewritten);
-		if (f->via_lower_rewritten)
-			WHY("; lower Via rewritten (%llu)",
-			    (unsigned long long)f->via_lower_rewritten);
-	}
-#undef WHY
+const char *const *
+diff_profile_dirs(const struct diff *d)
+{
+	return d->o.profile_dirs;
 }

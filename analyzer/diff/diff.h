@@ -24,8 +24,11 @@
  * explain, or a stale Content-Length), dropped (ingress copy only) or
  * injected (egress copy only).  The NAT mapping table, its behaviour
  * (port preservation, same public endpoint for every destination) and a
- * guess of the ALG profile (Linux nf_nat_sip, Fortinet-like, Juniper-like,
- * consumer, none) with the features that decided it come at the end.
+ * guess of the ALG profile come at the end: every profile file
+ * (sim/profiles/NAME.conf, the ones sipalg-sim emulates) is scored against
+ * what the router did to each field that held the translated address,
+ * and the guess names the profile that explains it, with the
+ * observations that rule the others out (diff_profile_get).
  *
  * Memory: unpaired messages live at most one window; pairs are grouped per
  * dialog (Call-ID) and handed out once the dialog has been quiet for
@@ -98,6 +101,8 @@ struct diff_copy {
 	int64_t body_bytes;       /* body bytes really carried */
 	bool cl_stale;            /* declared != carried */
 	uint32_t len;             /* SIP message bytes */
+	uint16_t nfrags;          /* >1: the datagram came in IP fragments */
+	bool split;               /* TCP: the message spanned several segments */
 };
 
 struct diff_pair {
@@ -156,16 +161,18 @@ struct diff_nat_behaviour {
 	size_t rows;
 };
 
+/* How well the best profile explains the capture. */
 enum diff_profile_id {
-	DIFF_PROFILE_UNKNOWN,       /* nothing paired */
-	DIFF_PROFILE_NONE,          /* no SIP changes: no ALG, only L3/L4 NAT */
-	DIFF_PROFILE_LINUX,         /* nf_nat_sip */
-	DIFF_PROFILE_FORTINET,
-	DIFF_PROFILE_JUNIPER,
-	DIFF_PROFILE_CONSUMER       /* rewrites not matching the others */
+	DIFF_PROFILE_UNKNOWN,       /* nothing paired, or no profile files */
+	DIFF_PROFILE_MATCH,         /* one profile explains every observation */
+	DIFF_PROFILE_TIE,           /* several do: the capture cannot tell them apart */
+	DIFF_PROFILE_CLOSEST,       /* none does; one is clearly the closest */
+	DIFF_PROFILE_UNCLEAR        /* none does and the closest are close: "no clear match" */
 };
 
-/* Counters of ALG features over all pairs; the profile is decided from them. */
+/* Counters of ALG features over all pairs, for people (the profile guess
+ * has its own finer evidence: which field held the address, on which
+ * port, and whether it was rewritten or left). */
 struct diff_features {
 	uint64_t payload_rewrites;      /* pairs with any SIP/SDP change */
 	uint64_t via_top_rewritten;     /* Via[0] sent-by changed */
@@ -189,10 +196,20 @@ struct diff_features {
 	uint64_t private_leaks;         /* outbound pairs whose outside copy has a private Contact/Via/c=/o= */
 };
 
+/*
+ * The profile guess.  name: the profile that explains the capture (a
+ * profile file's name), "unknown" or "no clear match".  tied: the other
+ * profiles that explain it as well (TIE) or, for UNCLEAR, the closest
+ * candidates; space separated, "" when none.  why: for people, the
+ * observations that decided it and the profiles each rules out.
+ */
 struct diff_profile {
 	enum diff_profile_id id;
-	const char *name;               /* "linux", "fortinet", ... (static) */
-	char why[256];                  /* the features that decided it, for people */
+	char name[48];
+	char tied[256];
+	char why[1024];
+	unsigned nprofiles;             /* profile files scored */
+	unsigned nobs;                  /* observations they were scored on */
 };
 
 struct diff_summary {
@@ -217,6 +234,9 @@ struct diff_opts {
 	bool offset_given;              /* use offset_ns instead of estimating */
 	int64_t offset_ns;
 	bool only_changes;              /* text: skip identical pairs in dialog lists */
+	/* Directories searched for the ALG profiles (NULL-terminated, kept
+	 * by the caller); NULL: profile_search_path(). */
+	const char *const *profile_dirs;
 };
 
 struct diff;
@@ -288,6 +308,15 @@ const struct diff_mapping *diff_mapping_get(const struct diff *d, size_t i);
 void diff_nat_behaviour_get(const struct diff *d,
     struct diff_nat_behaviour *b);
 const struct diff_features *diff_features_get(const struct diff *d);
+/*
+ * The profile guess (diff_profile.c): reads every profile file of the
+ * search path and scores it against the evidence of the pairs.  Only
+ * behaviour a profile's knobs distinguish counts: a field is evidence
+ * when it held the translated address (the phone's private one outbound,
+ * the router's public one inbound) and was rewritten or left, and a
+ * profile is ruled out by an observation only when it predicts the
+ * opposite.  p is fully overwritten.
+ */
 void diff_profile_get(const struct diff *d, struct diff_profile *p);
 /* Anomalies of one side (capture reading, decoding, diff caps). */
 const struct anomalies *diff_anomalies(const struct diff *d,
@@ -328,6 +357,7 @@ bool diff_mapping_explains(const struct diff *d, enum diff_dir dir,
     bool new_has_ip);
 
 /* Names for output. */
+const char *diff_profile_match_name(enum diff_profile_id id);
 const char *diff_class_name(enum diff_class c);
 const char *diff_dir_name(enum diff_dir dir);
 const char *diff_change_kind_name(enum diff_change_kind k);

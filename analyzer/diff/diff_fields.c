@@ -34,29 +34,8 @@
 #include <string.h>
 
 #include "diff/diff.h"
+#include "diff/diff_int.h"
 #include "base/text.h"
-
-struct fval {
-	char name[40];            /* canonical header name, or SDP key */
-	int section;              /* SDP: 0 session, k media section k-1 */
-	int idx;                  /* occurrence of (section, name) */
-	const uint8_t *v;
-	size_t vlen;
-	bool used;
-	bool changed;             /* egress value differs from its partner */
-};
-
-struct mview {
-	const uint8_t *start;
-	size_t start_len;
-	bool is_request;
-	struct fval hv[DIFF_MSG_VALUES];
-	int nh;
-	struct fval sv[DIFF_MSG_VALUES];
-	int ns;
-	const uint8_t *body;
-	size_t body_len;
-};
 
 /* Per-pair feature flags, summed into diff_features afterwards. */
 struct pflags {
@@ -139,13 +118,19 @@ add_header(struct mview *mv, const char *name, const uint8_t *v, size_t vlen)
 	int angle = 0;
 	bool quote = false;
 
+	int first = mv->nh;
+
 	if (!multi_valued(name)) {
 		add_val(mv->hv, &mv->nh, 0, name, v, vlen);
+		if (mv->nh > first)
+			mv->hv[first].line_first = true;
 		return;
 	}
 	for (size_t i = 0; i <= vlen; i++) {
 		if (i == vlen || (v[i] == ',' && angle == 0 && !quote)) {
 			add_val(mv->hv, &mv->nh, 0, name, v + s, i - s);
+			if (s == 0 && mv->nh > first)
+				mv->hv[first].line_first = true;
 			s = i + 1;
 			continue;
 		}
@@ -204,8 +189,8 @@ view_sdp(struct mview *mv)
 	}
 }
 
-static void
-view(struct mview *mv, const uint8_t *raw, size_t len)
+void
+diff_view(struct mview *mv, const uint8_t *raw, size_t len)
 {
 	const uint8_t *p = raw, *end = raw + len, *next;
 	struct fval *last = NULL;
@@ -443,16 +428,8 @@ field_name(char *dst, size_t n, const struct fval *f, bool sdp)
 }
 
 /* Via value: sent-by and the parameters, each compared on its own. */
-struct via_parts {
-	const uint8_t *proto, *sent_by;
-	size_t proto_len, sent_by_len;
-	const uint8_t *pn[16], *pv[16];
-	size_t pnl[16], pvl[16];
-	int np;
-};
-
-static void
-via_split(const uint8_t *v, size_t len, struct via_parts *vp)
+void
+diff_via_split(const uint8_t *v, size_t len, struct via_parts *vp)
 {
 	const uint8_t *semi = memchr(v, ';', len);
 	size_t head = semi ? (size_t)(semi - v) : len;
@@ -502,8 +479,8 @@ compare_via(const struct diff *d, struct diff_pair *pr, int idx,
 	bool used[16] = { false };
 	char field[48];
 
-	via_split(a->v, a->vlen, &va);
-	via_split(b->v, b->vlen, &vb);
+	diff_via_split(a->v, a->vlen, &va);
+	diff_via_split(b->v, b->vlen, &vb);
 	if (va.proto_len != vb.proto_len ||
 	    memcmp(va.proto, vb.proto, va.proto_len) != 0) {
 		snprintf(field, sizeof(field), "Via[%d] protocol", idx);
@@ -711,8 +688,8 @@ diff_fields_compare(const struct diff *d, struct diff_pair *pr,
 		free(b);
 		return;
 	}
-	view(a, ing, ing_len);
-	view(b, egr, egr_len);
+	diff_view(a, ing, ing_len);
+	diff_view(b, egr, egr_len);
 	if (a->is_request && b->is_request) {
 		const uint8_t *ua, *ub;
 		size_t ula, ulb;
@@ -787,7 +764,7 @@ diff_private_fields(const uint8_t *raw, size_t len, char *out, size_t n)
 		out[0] = '\0';
 	if (mv == NULL)
 		return 0;
-	view(mv, raw, len);
+	diff_view(mv, raw, len);
 	for (int i = 0; i < mv->nh + mv->ns; i++) {
 		bool sdp = i >= mv->nh;
 		const struct fval *f = sdp ? &mv->sv[i - mv->nh] : &mv->hv[i];
@@ -803,7 +780,7 @@ diff_private_fields(const uint8_t *raw, size_t len, char *out, size_t n)
 				continue;
 			struct via_parts vp;
 
-			via_split(f->v, f->vlen, &vp);
+			diff_via_split(f->v, f->vlen, &vp);
 			v = vp.sent_by;
 			vl = vp.sent_by_len;
 		}

@@ -548,6 +548,22 @@ json_tail(struct diff_writer *w, const struct diff *d)
 	json_obj_begin(j);
 	json_key(j, "guess");
 	json_str(j, pr.name);
+	json_key(j, "match");
+	json_str(j, diff_profile_match_name(pr.id));
+	json_key(j, "tied");
+	json_arr_begin(j);
+	for (const char *t = pr.tied; *t != '\0';) {
+		size_t l = strcspn(t, " ");
+
+		json_strn(j, t, l);
+		t += l;
+		t += strspn(t, " ");
+	}
+	json_arr_end(j);
+	json_key(j, "profiles");
+	json_u64(j, pr.nprofiles);
+	json_key(j, "observations");
+	json_u64(j, pr.nobs);
 	json_key(j, "why");
 	json_str(j, pr.why);
 	json_obj_end(j);

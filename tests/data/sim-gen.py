@@ -18,6 +18,13 @@ failures from its model):
              the server as a record-routing proxy that relays SDP without
              anchoring media: B registers, A's INVITE/ACK/BYE go through
              the proxy, 3 s of RTP flow directly between the phones
+  knobs      requests only (no answers), each meant to show one knob of the
+             ALG profiles in the outside view (tests/profiles.sh): REGISTER
+             with a portless Contact, a 300-byte Request-URI, an unknown
+             method, a 1,100-byte header line, an INVITE whose Call-ID,
+             Record-Route, Contact (on another port), o=, c=, a=rtcp and a
+             second c= (another LAN host) carry private addresses, and a
+             MESSAGE in IP fragments
 
 Usage: sim-gen.py SCENARIO OUT.pcap [IDLE]
 """
@@ -221,6 +228,49 @@ def lan_call(p, t):
     indialog(t + 3.8, "BYE", 2, 3)
 
 
+def knobs(p, t):
+    """Requests from 10.0.0.2:5060, one per distinguishing ALG knob."""
+    def req(i, first, extra, body=b"", ctype="application/sdp"):
+        h = ["Via: SIP/2.0/UDP %s:5060;branch=z9hG4bK-knob-%d;rport" % (PHONE, i),
+             "From: <sip:phone@%s:5060>;tag=k%d" % (PHONE, i),
+             "To: <sip:peer@%s>" % SERVER,
+             "Call-ID: knob-%d@%s" % (i, PHONE),
+             "CSeq: %d %s" % (i, first.split(" ")[0]),
+             "Max-Forwards: 70"] + extra
+        return msg(first, h, body, ctype)
+
+    contact = "Contact: <sip:phone@%s:5060>" % PHONE
+    # register_requires_contact_port: the Contact names no port
+    p.udp(t, PHONE, 5060, SERVER, 5060,
+          req(1, "REGISTER sip:%s SIP/2.0" % SERVER,
+              ["Contact: <sip:phone@%s>" % PHONE, "Expires: 3600"]))
+    # max_ruri_len: a 300-byte Request-URI
+    p.udp(t + 1, PHONE, 5060, SERVER, 5060,
+          req(2, "OPTIONS sip:%s@%s SIP/2.0" % ("u" * 280, SERVER), [contact]))
+    # block_unknown_methods
+    p.udp(t + 2, PHONE, 5060, SERVER, 5060,
+          req(3, "FROB sip:peer@%s SIP/2.0" % SERVER, [contact]))
+    # max_line_length: a 1,100-byte header line
+    p.udp(t + 3, PHONE, 5060, SERVER, 5060,
+          req(4, "MESSAGE sip:peer@%s SIP/2.0" % SERVER,
+              [contact, "Subject: " + "s" * 1091], b"hi", "text/plain"))
+    # the rewrite knobs: Call-ID, Record-Route, Contact on another port,
+    # o=, c=, a=rtcp, a second c= of another LAN host, i= and
+    # Content-Length after the SDP grows
+    sd = ("v=0\r\no=phone 1 1 IN IP4 %s\r\ns=-\r\nc=IN IP4 %s\r\nt=0 0\r\n"
+          "m=audio 6000 RTP/AVP 8\r\na=rtcp:6001 IN IP4 %s\r\n"
+          "a=sendrecv\r\nm=video 6002 RTP/AVP 96\r\nc=IN IP4 10.0.0.9\r\n"
+          "a=rtpmap:96 H264/90000\r\n" % (PHONE, PHONE, PHONE)).encode()
+    p.udp(t + 4, PHONE, 5060, SERVER, 5060,
+          req(5, "INVITE sip:peer@%s SIP/2.0" % SERVER,
+              ["Record-Route: <sip:%s:5060;lr>" % PHONE,
+               "Contact: <sip:phone@%s:5062>" % PHONE], sd))
+    # udp_fragments: a MESSAGE over the MTU
+    p.udp_frag(t + 5, PHONE, 5060, SERVER, 5060,
+               req(6, "MESSAGE sip:peer@%s SIP/2.0" % SERVER, [contact],
+                   b"x" * 2000 + b"\r\n", "text/plain"))
+
+
 def main():
     if len(sys.argv) < 3:
         sys.stderr.write(__doc__)
@@ -271,6 +321,8 @@ def main():
              body_override=body, ctype="multipart/mixed;boundary=b1")
     elif scen == "lan":
         lan_call(p, T0)
+    elif scen == "knobs":
+        knobs(p, T0)
     else:
         sys.stderr.write("unknown scenario %s\n" % scen)
         sys.exit(2)

@@ -20,6 +20,8 @@ cc=${FUZZ_CC:-clang}
 jobs=${FUZZ_JOBS:-2}
 san="-fsanitize=address,undefined -fno-sanitize-recover=undefined"
 cflags="-std=c11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer $san ${FUZZ_CFLAGS:-}"
+# the profile files the library reads (fuzz_diff, fuzz_profile)
+profdir="-DSIPALG_SRC_PROFILES_DIR=\"$src/sim/profiles\""
 incs="-I$src/analyzer -I$cfgdir $(pkg-config --cflags libpcap libosip2 sqlite3)"
 libs="$(pkg-config --libs libpcap libosip2 sqlite3) -lpthread -lm"
 
@@ -39,7 +41,7 @@ for c in "$src"/analyzer/*.c "$src"/analyzer/*/*.c; do
 	fi
 	echo "  CC(fuzz) $b.c"
 	rm -f "$o"
-	$cc $cflags -fsanitize=fuzzer-no-link $incs -c "$c" -o "$o" &
+	$cc $cflags -fsanitize=fuzzer-no-link $incs "$profdir" -c "$c" -o "$o" &
 	n=$((n + 1))
 	if [ "$n" -ge "$jobs" ]; then
 		wait
@@ -53,11 +55,12 @@ done
 rm -f "$out/lib/libsipalg-fuzz.a"
 ar rcs "$out/lib/libsipalg-fuzz.a" $objs
 
-# fuzz_sim also links the simulator's ALG (sim/alg.c, and sim/profile.c
-# for the defaults), built into OUTDIR/lib/sim as the library is.
+# fuzz_sim and fuzz_farend also link the simulator's ALG (sim/alg.c) and
+# far-end model (sim/farend.c), built into OUTDIR/lib/sim as the library
+# is.
 mkdir -p "$out/lib/sim"
 simobjs=
-for c in "$src"/sim/alg.c "$src"/sim/profile.c; do
+for c in "$src"/sim/alg.c "$src"/sim/farend.c; do
 	b=$(basename "$c" .c)
 	o="$out/lib/sim/$b.o"
 	simobjs="$simobjs $o"
@@ -68,7 +71,9 @@ done
 for t in "$src"/tests/fuzz/fuzz_*.c; do
 	b=$(basename "$t" .c)
 	extra=
-	[ "$b" = fuzz_sim ] && extra="-I$src/sim $simobjs"
+	case $b in
+	fuzz_sim|fuzz_farend) extra="-I$src/sim $simobjs" ;;
+	esac
 	echo "  CCLD(fuzz) $b"
 	$cc $cflags -fsanitize=fuzzer $incs $extra "$t" \
 	    "$out/lib/libsipalg-fuzz.a" $libs -o "$out/$b"

@@ -43,7 +43,7 @@
 #include "alg.h"
 #include "base/anomaly.h"
 #include "base/caps.h"
-#include "profile.h"
+#include "alg/profile.h"
 #include "sip/sipmsg.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

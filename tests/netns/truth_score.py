@@ -193,7 +193,8 @@ def score_kernel(a, sc, cache):
                 for _, call, what, want in mine:
                     if what == "rewrites":
                         g = js.get("profile", {}).get("guess")
-                        got = None if g is None else ("no" if g == "none" else "yes")
+                        # the profile guess names "off" (no ALG at work)
+                        got = None if g is None else ("no" if g in ("none", "off") else "yes")
                         sc.plain(label, call, what, want, got, "diff rewrites")
                     elif what == "dropped":
                         x = dl.get(call)

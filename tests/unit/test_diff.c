@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <CUnit/Basic.h>
 
@@ -342,9 +343,17 @@ test_consistent_linux(void)
 	diff_nat_behaviour_get(d, &nb);
 	CU_ASSERT_EQUAL(nb.port_preserved, 1);
 	CU_ASSERT_EQUAL(nb.endpoint_independent, 1);
+	/* Every profile file is scored: linux explains it, tied with
+	 * linux-legacy (only timers differ); the restored received= rules
+	 * out consumer, the untouched Call-ID juniper and fortigate. */
 	diff_profile_get(d, &pr);
-	CU_ASSERT_EQUAL(pr.id, DIFF_PROFILE_LINUX);
-	CU_ASSERT_PTR_NOT_NULL(strstr(pr.why, "restored"));
+	CU_ASSERT_EQUAL(pr.id, DIFF_PROFILE_TIE);
+	CU_ASSERT_STRING_EQUAL(pr.name, "linux");
+	CU_ASSERT_STRING_EQUAL(pr.tied, "linux-legacy");
+	CU_ASSERT_PTR_NOT_NULL(strstr(pr.why, "received= the public address: restored (1) [not"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(pr.why, "consumer"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(pr.why, "Call-ID holding the private address: left (1) [not"));
+	CU_ASSERT_EQUAL(pr.nprofiles, 8);
 	CU_ASSERT_EQUAL(diff_features_get(d)->sdp_private_residue, 1);
 	CU_ASSERT_EQUAL(diff_features_get(d)->sdp_m_port_kept, 1);
 	CU_ASSERT_EQUAL(diff_summary_get(d)->count[DIFF_CONSISTENT], 2);
@@ -371,7 +380,9 @@ test_nat_only(void)
 	CU_ASSERT(field_at(&r.p[0], "L3/L4 src") >= 0);
 	CU_ASSERT_EQUAL(r.p[0].nch, 1);
 	diff_profile_get(d, &pr);
-	CU_ASSERT_EQUAL(pr.id, DIFF_PROFILE_NONE);
+	CU_ASSERT_EQUAL(pr.id, DIFF_PROFILE_MATCH);
+	CU_ASSERT_STRING_EQUAL(pr.name, "off");
+	CU_ASSERT_PTR_NOT_NULL(strstr(pr.why, "top Via with the private address: left (1)"));
 	CU_ASSERT_EQUAL(diff_features_get(d)->payload_rewrites, 0);
 	diff_free(d);
 	tc_free(&tc);
@@ -585,8 +596,11 @@ test_callid_profiles(void)
 	q = find_pair(&r, "INVITE", DIFF_CONSISTENT);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(q);
 	CU_ASSERT((k = field_at(q, "Call-ID[0]")) >= 0 && q->explained[k]);
+	/* Call-ID hiding without i=: juniper alone */
 	diff_profile_get(d, &pr);
-	CU_ASSERT_EQUAL(pr.id, DIFF_PROFILE_JUNIPER);
+	CU_ASSERT_EQUAL(pr.id, DIFF_PROFILE_MATCH);
+	CU_ASSERT_STRING_EQUAL(pr.name, "juniper");
+	CU_ASSERT_PTR_NOT_NULL(strstr(pr.why, "SDP i= line (c= rewritten): not added (1) [not fortigate]"));
 	diff_free(d);
 	tc_free(&tc);
 
@@ -612,9 +626,142 @@ test_callid_profiles(void)
 	CU_ASSERT_PTR_NOT_NULL_FATAL(q);
 	CU_ASSERT((k = field_at(q, "SDP i=")) >= 0 && !q->explained[k]);
 	diff_profile_get(d, &pr);
-	CU_ASSERT_EQUAL(pr.id, DIFF_PROFILE_FORTINET);
+	CU_ASSERT_EQUAL(pr.id, DIFF_PROFILE_MATCH);
+	CU_ASSERT_STRING_EQUAL(pr.name, "fortigate");
 	diff_free(d);
 	tc_free(&tc);
+}
+
+/* ---- the profile guess on profile files of our own ------------------ */
+
+static char pdir[64];
+
+static void
+write_profile(const char *name, const char *text)
+{
+	char path[128];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s.conf", pdir, name);
+	f = fopen(path, "w");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static void
+remove_profiles(void)
+{
+	static const char *const names[] = { "plain", "hider", "anyport",
+	    "none", NULL };
+	char path[128];
+
+	for (int i = 0; names[i] != NULL; i++) {
+		snprintf(path, sizeof(path), "%s/%s.conf", pdir, names[i]);
+		remove(path);
+	}
+	rmdir(pdir);
+}
+
+/* One outbound INVITE pair, egress copy out, ingress copy in. */
+static void
+guess(const char *out, const char *in, const char *const *dirs,
+    struct diff_profile *pr)
+{
+	struct tcase tc = { .n = 0 };
+	struct diff_opts o;
+	struct results r;
+	struct diff *d;
+
+	memset(&o, 0, sizeof(o));
+	o.profile_dirs = dirs;
+	call(&tc, 0, out, in, NULL, NULL);
+	d = run(&tc, &o, &r);
+	diff_profile_get(d, pr);
+	diff_free(d);
+	tc_free(&tc);
+}
+
+static void
+test_profile_files(void)
+{
+	const char *dirs[] = { pdir, NULL };
+	const char *nowhere[] = { "/nonexistent/sipalg-profiles", NULL };
+	char a[2048], b[2048], *rt;
+	struct diff_profile pr;
+
+	snprintf(pdir, sizeof(pdir), "/tmp/sipalg-test-diff-XXXXXX");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(pdir));
+	/* A new vendor is one file: three of them, the built-in defaults
+	 * (nf_nat_sip) changed by one knob each. */
+	write_profile("plain", "# the defaults\nalg = true\n");
+	write_profile("hider", "rewrite_call_id = true\n");
+	write_profile("anyport", "require_port_match = false\n");
+
+	/* Contact on the flow's port, Call-ID with the address left: the
+	 * port knob shows nothing, so plain and anyport tie; plain is named
+	 * (fewer knobs away from the defaults). */
+	invite(a, sizeof(a), PH, PH ":5060", PH, 0, PH, "");
+	invite(b, sizeof(b), PUB, PUB ":5060", PUB, 4, PH, "");
+	guess(b, a, dirs, &pr);
+	CU_ASSERT_EQUAL(pr.id, DIFF_PROFILE_TIE);
+	CU_ASSERT_STRING_EQUAL(pr.name, "plain");
+	CU_ASSERT_STRING_EQUAL(pr.tied, "anyport");
+	CU_ASSERT_EQUAL(pr.nprofiles, 3);
+	CU_ASSERT_PTR_NOT_NULL(strstr(pr.why, "anyport (differs in require_port_match)"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(pr.why,
+	    "outbound Call-ID holding the private address: left (1) [not hider]"));
+
+	/* The same with the Contact on another port, left: now the capture
+	 * shows the port knob and plain alone explains it. */
+	invite(a, sizeof(a), PH, PH ":5062", PH, 0, PH, "");
+	invite(b, sizeof(b), PUB, PH ":5062", PUB, 4, PH, "");
+	guess(b, a, dirs, &pr);
+	CU_ASSERT_EQUAL(pr.id, DIFF_PROFILE_MATCH);
+	CU_ASSERT_STRING_EQUAL(pr.name, "plain");
+	CU_ASSERT_STRING_EQUAL(pr.tied, "");
+	CU_ASSERT_PTR_NOT_NULL(strstr(pr.why,
+	    "outbound Contact with the private address on another port: left (1) [not anyport]"));
+
+	/* a=rtcp rewritten too, which none of them does: hider fails that,
+	 * plain and anyport that and the Call-ID; one apart is not clear. */
+	invite(a, sizeof(a), PH, PH ":5060", PH, 0, PH, "");
+	invite(b, sizeof(b), PUB, PUB ":5060", PUB, 8, PUB, "");
+	rt = strstr(b, "a=rtcp:40001 IN IP4 10.0.0.2");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(rt);
+	memcpy(rt, "a=rtcp:40001 IN IP4 198.51.100.1\r\n", 35);
+	rt[35] = '\0';
+	guess(b, a, dirs, &pr);
+	CU_ASSERT_EQUAL(pr.id, DIFF_PROFILE_UNCLEAR);
+	CU_ASSERT_STRING_EQUAL(pr.name, "no clear match");
+	CU_ASSERT_STRING_EQUAL(pr.tied, "hider plain anyport");
+	CU_ASSERT_PTR_NOT_NULL(strstr(pr.why, "hider fails outbound SDP a=rtcp"));
+
+	/* With an ALG-less profile instead of hider: plain fails one (the
+	 * a=rtcp), none three (Via, Contact, c=): plain is the closest. */
+	remove_profiles();
+	CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(strcpy(pdir,
+	    "/tmp/sipalg-test-diff-XXXXXX")));
+	write_profile("plain", "alg = true\n");
+	write_profile("none", "alg = false\n");
+	invite(b, sizeof(b), PUB, PUB ":5060", PUB, 8, PH, "");
+	rt = strstr(b, "a=rtcp:40001 IN IP4 10.0.0.2");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(rt);
+	memcpy(rt, "a=rtcp:40001 IN IP4 198.51.100.1\r\n", 35);
+	rt[35] = '\0';
+	guess(b, a, dirs, &pr);
+	CU_ASSERT_EQUAL(pr.id, DIFF_PROFILE_CLOSEST);
+	CU_ASSERT_STRING_EQUAL(pr.name, "plain");
+	CU_ASSERT_PTR_NOT_NULL(strstr(pr.why, "closest: explains"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(pr.why, "fails: outbound SDP a=rtcp"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(pr.why, "[not none]"));
+	remove_profiles();
+
+	/* No profile files: nothing to name. */
+	guess(b, a, nowhere, &pr);
+	CU_ASSERT_EQUAL(pr.id, DIFF_PROFILE_UNKNOWN);
+	CU_ASSERT_STRING_EQUAL(pr.name, "unknown");
+	CU_ASSERT_PTR_NOT_NULL(strstr(pr.why, "no ALG profile files found"));
 }
 
 static void
@@ -872,6 +1019,8 @@ main(void)
 	    !CU_add_test(s, "clock offset", test_offset) ||
 	    !CU_add_test(s, "Call-ID rewriting and profiles",
 	    test_callid_profiles) ||
+	    !CU_add_test(s, "profile guess on profile files",
+	    test_profile_files) ||
 	    !CU_add_test(s, "RTP pairing", test_rtp) ||
 	    !CU_add_test(s, "quiet dialogs handed out", test_quiet_dialog) ||
 	    !CU_add_test(s, "mapping rules", test_mapping_rules) ||

@@ -18,7 +18,7 @@
 #include "outcome.h"
 #include "pcapw.h"
 #include "ingest/pkt.h"
-#include "profile.h"
+#include "alg/profile.h"
 #include "sim.h"
 #include "sip/sipmsg.h"
 

@@ -1031,8 +1031,8 @@ test_pair_summary(void)
 
 	/* By hand: profile, a long reason wrapped, features listed. */
 	memset(&s, 0, sizeof(s));
-	s.prof.id = DIFF_PROFILE_LINUX;
-	s.prof.name = "linux";
+	s.prof.id = DIFF_PROFILE_MATCH;
+	snprintf(s.prof.name, sizeof(s.prof.name), "linux");
 	snprintf(s.prof.why, sizeof(s.prof.why), "Call-ID untouched; top Via "
 	    "only (7); m= port kept (1); a=rtcp/ICE untouched; and a few more "
 	    "words\x1b to wrap");

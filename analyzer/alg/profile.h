@@ -1,0 +1,191 @@
+/*
+ * profile.h - the knobs that describe a router (NAT behaviour, ALG
+ * behaviour) and the far end, with their types, ranges and defaults, and
+ * the readable profile files that set them: each vendor's ALG is one file
+ * in sim/profiles/, installed in $(pkgdatadir)/profiles.
+ *
+ * Two users read the same files: sipalg-sim emulates a profile (sim/),
+ * and the inside/outside comparison scores every profile against the
+ * rewrites it saw (diff/diff_profile.c).  The struct keeps the name
+ * sim_cfg it had when only the simulator used it.
+ *
+ * One struct sim_cfg holds every knob.  The knob table (profile.c) names
+ * each one, its type (bool, unsigned range, enum, list) and the field it
+ * sets, so the profile parser, --set, --show-profile and the error message
+ * that lists the valid knobs and values all come from the same place.  A
+ * knob that is not in the table is rejected: nothing is accepted and then
+ * silently ignored.
+ *
+ * Profile files are "knob = value" lines; '#' starts a comment; blank lines
+ * are skipped; "include NAME" first applies another profile.  Defaults are
+ * the Linux nf_conntrack_sip/nf_nat_sip behaviour (ALG-REFERENCE section 1).
+ */
+#ifndef SIPALG_ALG_PROFILE_H
+#define SIPALG_ALG_PROFILE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+enum nat_map_kind { NAT_EIM, NAT_ADM, NAT_APDM };      /* RFC 4787 4.1 */
+enum nat_filter_kind { NAT_EIF, NAT_ADF, NAT_APDF };   /* RFC 4787 5 */
+
+enum rw_ruri { RW_RURI_OFF, RW_RURI_MATCH, RW_RURI_IP };
+enum rw_via { RW_VIA_OFF, RW_VIA_TOP, RW_VIA_ALL };
+enum rw_contact { RW_CONTACT_OFF, RW_CONTACT_FIRST, RW_CONTACT_ALL };
+enum rw_fromto { RW_FROMTO_OFF, RW_FROMTO_FIRST, RW_FROMTO_ALWAYS };
+enum mport_policy { MPORT_KEEP_UNLESS_BUSY, MPORT_RANDOM, MPORT_KEEP_PRIVATE };
+enum cl_policy { CL_RECOMPUTE_FROM_V, CL_EXACT, CL_NONE };
+enum frag_policy { FRAG_REASSEMBLE, FRAG_DROP };
+/* A SIP message split across TCP segments (ALG-REFERENCE 1.2, K2). */
+enum tcp_split_policy { TCPSPLIT_PASS, TCPSPLIT_REASSEMBLE, TCPSPLIT_DROP };
+enum src_policy { SRC_PEER, SRC_ANY };
+enum reg_target { REG_TARGET_CONTACT, REG_TARGET_SOURCE };
+/* What the ALG does when the public media port it wants is held by another
+ * call's pinhole for the same peer (see mport_clash in profile.c). */
+enum mport_clash { MCLASH_NEXT_PAIR, MCLASH_DROP };
+
+/* Via parameters restored on inbound responses (bit set). */
+#define VIA_PARAM_RECEIVED 0x1
+#define VIA_PARAM_RPORT    0x2
+#define VIA_PARAM_MADDR    0x4
+
+#define SIM_MAX_INSPECT_PORTS 8
+
+struct sim_cfg {
+	char name[64];            /* profile name, for reports */
+
+	/* NAT (RFC 4787) */
+	int nat_mapping;          /* enum nat_map_kind */
+	int nat_filtering;        /* enum nat_filter_kind */
+	bool port_preservation;
+	bool consistent_nat;
+	uint32_t udp_timeout;     /* s, unreplied UDP binding */
+	uint32_t udp_stream_timeout; /* s, UDP seen both ways */
+	bool udp_stream_2s_rule;  /* stream timeout only if still active 2 s after the first packet */
+	uint32_t tcp_timeout;     /* s, established TCP */
+	bool nat_hairpin;         /* a LAN packet to the public address is looped back (RFC 4787 REQ-9) */
+
+	/* ALG */
+	bool alg;
+	uint16_t inspect_udp[SIM_MAX_INSPECT_PORTS];
+	int ninspect_udp;
+	uint16_t inspect_tcp_ports[SIM_MAX_INSPECT_PORTS];
+	int ninspect_tcp;
+	bool inspect_tcp;
+	uint32_t sip_timeout;     /* s, signalling binding while inspected; 0 = plain UDP timeouts */
+	uint32_t expect_timeout;  /* s, unused media/registration pinholes */
+	uint32_t max_call;        /* s, dialog torn down after this; 0 = none */
+	int rewrite_ruri;
+	int rewrite_via;
+	unsigned rewrite_via_params;
+	int rewrite_contact;
+	bool require_port_match;
+	int rewrite_from_to;
+	bool rewrite_call_id;
+	bool rewrite_route_rr;
+	bool contact_fixup;
+	bool sdp_fixup;
+	bool sdp_requires_src_match;
+	bool rewrite_o_line;
+	bool rewrite_a_rtcp;
+	bool rewrite_ice;
+	uint32_t sdp_max_media;
+	int mport_policy;
+	int mport_clash;          /* enum mport_clash */
+	int content_length;
+	bool sdp_add_i_line;
+	bool strip_unknown_headers;
+	bool drop_on_parse_error;
+	bool block_unknown_methods;
+	uint32_t max_line_length; /* 0 = no limit */
+	uint32_t max_ruri_len;    /* 0 = no limit */
+	int udp_fragments;
+	int tcp_split_msgs;       /* enum tcp_split_policy */
+	bool register_pinhole;
+	int pinhole_src;          /* enum src_policy */
+	int media_src;            /* enum src_policy */
+	bool session_expires_tracking;
+	bool register_requires_contact_port;
+	bool reg_hides_nat;       /* a REGISTER whose Contact the ALG rewrote looks un-NATed to the registrar */
+	bool lan_media_shortcut;  /* inbound SDP naming another inside phone's public media goes back to its private addr (K2) */
+
+	/* far-end model */
+	bool farend_symmetric_rtp;
+	bool farend_rport;
+	int registrar_target;     /* enum reg_target */
+	int farend_dialog_target; /* enum reg_target: in-dialog requests to the Contact or the phone's source */
+	uint32_t farend_nat_keepalive; /* s between registrar keepalives when it detects NAT; 0 = none
+	                           * (detection: Contact differs from the REGISTER source, unless the
+	                           * ALG rewrote the Contact and reg_hides_nat is true) */
+};
+
+/* Linux defaults (profile "linux" without its file). */
+void profile_defaults(struct sim_cfg *c);
+
+/*
+ * Sets knob name to value (both C strings).  Returns 0, or -1 with err
+ * naming the problem and listing the valid knobs (unknown name) or the
+ * valid values / range (bad value); c is unchanged then.
+ */
+int profile_set(struct sim_cfg *c, const char *name, const char *value,
+    char *err, size_t errlen);
+
+/* Applies "knob=value"; same contract as profile_set. */
+int profile_set_arg(struct sim_cfg *c, const char *arg, char *err,
+    size_t errlen);
+
+/*
+ * Reads a profile file onto c.  dirs (NULL-terminated) is the search path
+ * for "include NAME".  Returns 0, or -1 with err = "FILE:LINE: reason"; c
+ * may be partly updated then (callers discard it).
+ */
+int profile_load_file(struct sim_cfg *c, const char *path,
+    const char *const *dirs, char *err, size_t errlen);
+
+/*
+ * Loads profile NAME (file NAME.conf in the first of dirs holding it) onto
+ * defaults.  NAME must be letters, digits, '-' and '_'.  Returns 0 or -1
+ * with err.
+ */
+int profile_load(struct sim_cfg *c, const char *name,
+    const char *const *dirs, char *err, size_t errlen);
+
+/* Writes every knob as "knob = value" lines (a loadable profile). */
+void profile_print(const struct sim_cfg *c, FILE *f);
+
+/*
+ * Value of one knob as text into buf; NULL for an unknown knob.  A buffer
+ * of PROFILE_VALUE_MAX holds every value whole (the longest is
+ * inspect_ports with 2 x SIM_MAX_INSPECT_PORTS five-digit ports); a
+ * shorter one cuts it.
+ */
+#define PROFILE_VALUE_MAX 256
+const char *profile_get(const struct sim_cfg *c, const char *name,
+    char *buf, size_t n);
+
+/* Number of knobs and the name of the i-th one. */
+size_t profile_nknobs(void);
+const char *profile_knob_name(size_t i);
+
+/*
+ * The profile search path: $SIPALG_PROFILES when set and not empty, the
+ * installed directory, then the source tree's sim/profiles (so programs
+ * run from the build tree find the files).  Fills dirs[0..n-1] and a
+ * NULL after them (n >= 4 holds them all); returns how many.  The
+ * strings are the environment's and constants: do not free them.
+ */
+size_t profile_search_path(const char **dirs, size_t n);
+
+/* The installed profile directory, for messages. */
+const char *profile_installed_dir(void);
+
+/*
+ * Lists the profile names found in dirs (sorted, deduplicated) through cb.
+ * Returns how many.
+ */
+size_t profile_list(const char *const *dirs,
+    void (*cb)(void *user, const char *name, const char *path), void *user);
+
+#endif /* SIPALG_ALG_PROFILE_H */
