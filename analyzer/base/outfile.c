@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <limits.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -163,4 +164,63 @@ outfile_close(FILE *f)
 	if (fclose(f) != 0 && e == 0)
 		e = errno != 0 ? errno : EIO;
 	return e;
+}
+
+/* fopencookie's write: all of buf, or 0 with the errno kept. */
+static ssize_t
+stream_write(void *cookie, const char *buf, size_t n)
+{
+	struct outfile_stream *s = cookie;
+	size_t done = 0;
+
+	while (done < n) {
+		ssize_t w = write(s->fd, buf + done, n - done);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0) {
+			if (s->err == 0)
+				s->err = errno != 0 ? errno : EIO;
+			return 0;
+		}
+		done += (size_t)w;
+	}
+	return (ssize_t)n;
+}
+
+FILE *
+outfile_stream_open(struct outfile_stream *s, int fd)
+{
+	cookie_io_functions_t io = { NULL, stream_write, NULL, NULL };
+	FILE *f;
+
+	s->fd = fd;
+	s->err = 0;
+	f = fopencookie(s, "w", io);
+	if (f != NULL)
+		setvbuf(f, NULL, _IOFBF, 1 << 16);
+	return f;
+}
+
+int
+outfile_stream_close(FILE *f, struct outfile_stream *s)
+{
+	int e = outfile_close(f);
+
+	return s->err != 0 ? s->err : e;
+}
+
+int
+outfile_main(int (*fn)(int, char **), int argc, char **argv, int *werr)
+{
+	struct outfile_stream os;
+	FILE *out = outfile_stream_open(&os, STDOUT_FILENO);
+	int status;
+
+	if (out != NULL)
+		stdout = out;
+	status = fn(argc, argv);
+	*werr = out != NULL ? outfile_stream_close(out, &os) :
+	    outfile_close(stdout);
+	return status;
 }

@@ -12,9 +12,13 @@
  * of that name as it was.  Names that are not regular files (/dev/null,
  * /dev/stdout, a FIFO) are written directly: there is nothing to replace.
  *
- * outfile_close() is the check every program runs on its standard output
- * before exiting: buffered output is only known to be written once the
- * flush succeeded.
+ * Standard output is checked before a program exits: buffered output is
+ * only known written once every flush succeeded.  stdio keeps an error
+ * flag but not its errno, and library code may flush (and meet the
+ * error) long before the end, so a program writes its standard output
+ * through outfile_stream_open(), which remembers the first error's
+ * errno: "writing output: No space left on device", not "Input/output
+ * error".
  */
 #ifndef SIPALG_OUTFILE_H
 #define SIPALG_OUTFILE_H
@@ -63,5 +67,31 @@ void outfile_abort(struct outfile *o);
  * can say "writing output: No space left on device" and exit non-zero.
  */
 int outfile_close(FILE *f);
+
+/* The state of a stream from outfile_stream_open (the caller's storage). */
+struct outfile_stream {
+	int fd;
+	int err;                  /* errno of the first failed write, or 0 */
+};
+
+/*
+ * A fully buffered stream writing to descriptor fd that records the
+ * first write error in s->err (s must outlive the stream).  A program
+ * assigns it to stdout at start.  Returns NULL when it cannot be made
+ * (the caller keeps the plain stream).
+ */
+FILE *outfile_stream_open(struct outfile_stream *s, int fd);
+
+/* Flushes and closes f, opened on s.  Returns 0 or the first errno. */
+int outfile_stream_close(FILE *f, struct outfile_stream *s);
+
+/*
+ * For a program's main(): runs fn(argc, argv) with stdout writing
+ * through an outfile_stream, then flushes and closes it.  Returns fn's
+ * status; *werr is 0, or the errno of the first write to standard output
+ * that failed (the program then reports it and exits non-zero).
+ */
+int outfile_main(int (*fn)(int, char **), int argc, char **argv,
+    int *werr);
 
 #endif /* SIPALG_OUTFILE_H */

@@ -753,8 +753,7 @@ analyze(int argc, char **argv)
 int
 main(int argc, char **argv)
 {
-	int status = analyze(argc, argv);
-	int e = outfile_close(stdout);
+	int e, status = outfile_main(analyze, argc, argv, &e);
 
 	if (e != 0) {
 		warn("writing output: %s", strerror(e));

@@ -7,6 +7,7 @@
  */
 #include <CUnit/Basic.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -170,6 +171,39 @@ test_close(void)
 	CU_ASSERT_EQUAL(outfile_close(f), 0);
 }
 
+/*
+ * A flush in the middle (a report writer's) meets the error first: plain
+ * stdio then knows only that something failed; the stream keeps ENOSPC.
+ */
+static void
+test_stream(void)
+{
+	struct outfile_stream s;
+	int fd = open("/dev/full", O_WRONLY);
+	FILE *f, *g;
+
+	CU_ASSERT_FATAL(fd >= 0);
+	f = outfile_stream_open(&s, fd);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	fputs("report\n", f);
+	CU_ASSERT_NOT_EQUAL(fflush(f), 0);
+	errno = 0;
+	CU_ASSERT_EQUAL(outfile_stream_close(f, &s), ENOSPC);
+	/* The same with plain stdio: the errno is gone. */
+	g = fdopen(fd, "w");
+	fputs("report\n", g);
+	CU_ASSERT_NOT_EQUAL(fflush(g), 0);
+	errno = 0;
+	CU_ASSERT_EQUAL(outfile_close(g), EIO);
+	/* Written in full when it fits. */
+	fd = open("/dev/null", O_WRONLY);
+	f = outfile_stream_open(&s, fd);
+	for (int i = 0; i < 100000; i++)
+		fputs("a line of a long report\n", f);
+	CU_ASSERT_EQUAL(outfile_stream_close(f, &s), 0);
+	close(fd);
+}
+
 int
 main(void)
 {
@@ -186,6 +220,7 @@ main(void)
 	CU_add_test(s, "same file", test_same);
 	CU_add_test(s, "replace", test_replace);
 	CU_add_test(s, "close", test_close);
+	CU_add_test(s, "stream", test_stream);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
 	fails = CU_get_number_of_failures();
