@@ -29,9 +29,11 @@ read_line(const char *path, char *buf, size_t n)
 }
 
 /*
- * Start time of pid in clock ticks after boot, or -1.  The second field
- * of /proc/PID/stat is the command name in parentheses and may hold
- * spaces and parentheses itself: fields are counted after the last ')'.
+ * Start time of pid in clock ticks after boot, or -1 (also for a process
+ * that has exited but was not reaped yet: state Z or X).  The second
+ * field of /proc/PID/stat is the command name in parentheses and may
+ * hold spaces and parentheses itself: fields are counted after the last
+ * ')'.
  */
 static int64_t
 start_time(int64_t pid)
@@ -42,7 +44,7 @@ start_time(int64_t pid)
 	snprintf(path, sizeof(path), "/proc/%lld/stat", (long long)pid);
 	read_line(path, buf, sizeof(buf));
 	p = strrchr(buf, ')');
-	if (p == NULL)
+	if (p == NULL || p[1] != ' ' || p[2] == 'Z' || p[2] == 'X')
 		return -1;
 	/* After ")": field 3 (state) ... field 22 (starttime). */
 	for (int field = 2; field < 22 && p != NULL; field++)

@@ -21,6 +21,7 @@
 
 #include "detect/detect.h"
 #include "base/sha256.h"
+#include "store/owner.h"
 #include "store/store.h"
 
 #define SEC 1000000000LL
@@ -557,6 +558,70 @@ test_stale_claims(void)
 	    STORE_CLAIMED);
 	store_close(a);
 	store_close(b);
+
+	/*
+	 * Another live process on this host (a child that reports who it
+	 * is, then waits): busy while it runs; once it has exited, even
+	 * before its parent reaps it (a zombie), its claim is stale.
+	 */
+	{
+		struct owner o;
+		int up[2], down[2];
+		char c = 0, stat_path[64], st_line[256];
+		FILE *f;
+
+		CU_ASSERT_EQUAL_FATAL(pipe(up), 0);
+		CU_ASSERT_EQUAL_FATAL(pipe(down), 0);
+		child = fork();
+		if (child == 0) {
+			close(down[1]);   /* so that the parent's close ends read */
+			owner_self(&o);
+			if (write(up[1], &o, sizeof(o)) != (ssize_t)sizeof(o))
+				_exit(1);
+			if (read(down[0], &c, 1) < 0)
+				_exit(1);
+			_exit(0);
+		}
+		CU_ASSERT_EQUAL_FATAL(read(up[0], &o, sizeof(o)),
+		    (ssize_t)sizeof(o));
+		CU_ASSERT_EQUAL(o.pid, (int64_t)child);
+		CU_ASSERT_TRUE(o.start >= 0);
+		CU_ASSERT_EQUAL(owner_check(&o), OWNER_ALIVE);
+		a = store_open(db, true, err, sizeof(err));
+		b = store_open(db, true, err, sizeof(err));
+		CU_ASSERT_EQUAL_FATAL(claim(a, "zz", false, &ia, err,
+		    sizeof(err)), STORE_CLAIMED);
+		snprintf(sql, sizeof(sql), "UPDATE captures SET owner_pid = %lld,"
+		    " owner_start = %lld, owner_token = 'child' WHERE sha256 = 'zz'",
+		    (long long)o.pid, (long long)o.start);
+		sql_exec(db, sql);
+		CU_ASSERT_EQUAL(claim(b, "zz", false, &ib, err, sizeof(err)),
+		    STORE_BUSY);
+		close(down[1]);         /* the child exits, unreaped */
+		snprintf(stat_path, sizeof(stat_path), "/proc/%d/stat",
+		    (int)child);
+		for (int i = 0; i < 500; i++) {
+			st_line[0] = '\0';
+			if ((f = fopen(stat_path, "r")) != NULL) {
+				if (fgets(st_line, sizeof(st_line), f) == NULL)
+					st_line[0] = '\0';
+				fclose(f);
+			}
+			if (strstr(st_line, ") Z ") != NULL)
+				break;
+			usleep(10000);
+		}
+		CU_ASSERT_PTR_NOT_NULL(strstr(st_line, ") Z "));
+		CU_ASSERT_EQUAL(owner_check(&o), OWNER_DEAD);
+		CU_ASSERT_EQUAL(claim(b, "zz", false, &ib, err, sizeof(err)),
+		    STORE_CLAIMED);
+		waitpid(child, NULL, 0);
+		close(up[0]);
+		close(up[1]);
+		close(down[0]);
+		store_close(a);
+		store_close(b);
+	}
 
 	/* Another host: alive while its heartbeat is fresh. */
 	b = store_open(db, true, err, sizeof(err));
