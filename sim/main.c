@@ -8,20 +8,31 @@
  * (sim.c) and prints per-dialog predicted outcomes and a verdict (text or
  * JSON).  Exit status: 0 done, 2 usage error, 3 a file could not be read
  * or written.
+ *
+ * Inputs are never overwritten: -w naming the capture or the --config
+ * file (the same file under any name) is refused, and the pcap is
+ * written beside its name and renamed into place when complete
+ * (outfile.h).  Standard output is checked at exit; messages on stderr
+ * are escaped.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "config.h"
 #include "outcome.h"
 #include "alg/profile.h"
 #include "sim.h"
 #include "sip/sipmsg.h"
+#include "base/outfile.h"
 #include "base/text.h"
 
 #define PROG "sipalg-sim"
+/* An error line on stderr, escaped: "sipalg-sim: ...". */
+#define warn(...) text_fwarn(stderr, PROG, __VA_ARGS__)
 #define MAX_CONFIGS 16
 #define MAX_SETS 64
 
@@ -84,9 +95,9 @@ static int
 misuse(const char *msg, const char *arg)
 {
 	if (arg != NULL)
-		fprintf(stderr, PROG ": %s '%s'\n", msg, arg);
+		warn("%s '%s'", msg, arg);
 	else
-		fprintf(stderr, PROG ": %s\n", msg);
+		warn("%s", msg);
 	fprintf(stderr, "Try '" PROG " --help' for more information.\n");
 	return 2;
 }
@@ -102,8 +113,11 @@ list_cb(void *user, const char *name, const char *path)
 	/* the first comment line of the file describes the profile */
 	if ((f = fopen(path, "r")) != NULL) {
 		if (fgets(line, sizeof(line), f) != NULL && line[0] == '#') {
+			const char *d = line + (line[1] == ' ' ? 2 : 1);
+
 			line[strcspn(line, "\n")] = '\0';
-			printf(" %s", line + (line[1] == ' ' ? 2 : 1));
+			putchar(' ');
+			text_fput_escaped(stdout, d, strlen(d), TEXT_ESC_PLAIN);
 		}
 		fclose(f);
 	}
@@ -130,23 +144,23 @@ build_cfg(struct sim_cfg *c, const char *profile, const struct opts *o,
 	int i;
 
 	if (profile_load(c, profile, dirs, err, sizeof(err)) != 0) {
-		fprintf(stderr, PROG ": %s\n", err);
+		warn("%s", err);
 		return 2;
 	}
 	if (o->config != NULL && strcmp(profile, "off") != 0) {
 		if (profile_load_file(c, o->config, dirs, err, sizeof(err)) != 0) {
-			fprintf(stderr, PROG ": %s\n", err);
+			warn("%s", err);
 			return 2;
 		}
 	}
 	for (i = 0; i < o->nsets; i++)
 		if (profile_set_arg(c, o->sets[i], err, sizeof(err)) != 0) {
-			fprintf(stderr, PROG ": --set: %s\n", err);
+			warn("--set: %s", err);
 			return 2;
 		}
 	if (extra_set != NULL) {
 		if (profile_set_arg(c, extra_set, err, sizeof(err)) != 0) {
-			fprintf(stderr, PROG ": --sweep: %s\n", err);
+			warn("--sweep: %s", err);
 			return 2;
 		}
 		snprintf(c->name, sizeof(c->name), "%.30s %.32s", profile, extra_set);
@@ -154,8 +168,26 @@ build_cfg(struct sim_cfg *c, const char *profile, const struct opts *o,
 	return 0;
 }
 
-int
-main(int argc, char **argv)
+/*
+ * A --config file is read once per configuration built (twice with
+ * --compare, once per profile with --profiles): it must be a regular
+ * file.  A folder would read as an empty profile, a FIFO as empty the
+ * second time.  A missing file is left to the loader's message.
+ */
+static int
+check_config(const char *path)
+{
+	struct stat sb;
+
+	if (path == NULL || stat(path, &sb) != 0 || S_ISREG(sb.st_mode))
+		return 0;
+	return misuse(S_ISDIR(sb.st_mode) ? "--config: a folder, not a profile "
+	    "file:" : "--config: not a regular file (profile files are read "
+	    "once per configuration):", path);
+}
+
+static int
+sim_main(int argc, char **argv)
 {
 	struct opts o;
 	struct sim_opts so;
@@ -261,10 +293,12 @@ main(int argc, char **argv)
 			return 2;
 		}
 	}
+	if ((rc = check_config(o.config)) != 0)
+		return rc;
 	if (list) {
 		if (profile_list(dirs, list_cb, NULL) == 0) {
 			/* the last two are the installed and source directories */
-			fprintf(stderr, PROG ": no profiles found (looked in %s and %s)\n",
+			warn("no profiles found (looked in %s and %s)",
 			    dirs[ndirs - 2], dirs[ndirs - 1]);
 			return 3;
 		}
@@ -284,10 +318,18 @@ main(int argc, char **argv)
 		return misuse(optind >= argc ? "no capture given" :
 		    "exactly one capture, extra argument", optind < argc - 1 ?
 		    argv[optind + 1] : NULL);
+	/* -w never replaces an input, under whatever name. */
+	if (outfile_same(so.write_path, argv[optind]))
+		return misuse("-w names the capture being read (the same file); "
+		    "nothing written:", so.write_path);
+	if (outfile_same(so.write_path, o.config))
+		return misuse("-w names the --config file (the same file); "
+		    "nothing written:", so.write_path);
 
 	if ((cfgs = calloc(MAX_CONFIGS, sizeof(*cfgs))) == NULL ||
 	    (res = calloc(MAX_CONFIGS, sizeof(*res))) == NULL) {
-		fprintf(stderr, PROG ": out of memory\n");
+		warn("out of memory");
+		free(cfgs);
 		return 3;
 	}
 	if (o.compare) {
@@ -344,7 +386,7 @@ main(int argc, char **argv)
 
 	sipmsg_global_init();
 	if ((cap = sim_capture_load(argv[optind], err, sizeof(err))) == NULL) {
-		fprintf(stderr, PROG ": %s\n", err);
+		warn("%s", err);
 		rc = 3;
 		goto out;
 	}
@@ -354,7 +396,7 @@ main(int argc, char **argv)
 		if ((int)i != write_idx)
 			run.write_path = NULL;
 		if (sim_run(&cfgs[i], cap, &run, &res[i], err, sizeof(err)) != 0) {
-			fprintf(stderr, PROG ": %s\n", err);
+			warn("%s", err);
 			rc = 3;
 			sim_capture_free(cap);
 			goto out;
@@ -364,12 +406,23 @@ main(int argc, char **argv)
 	}
 	outcome_report(stdout, o.fmt, argv[optind], cp, rp, n);
 	sim_capture_free(cap);
-	if (fflush(stdout) != 0)
-		rc = 3;
 out:
 	for (i = 0; i < n && res != NULL; i++)
 		sim_result_fini(&res[i]);
 	free(cfgs);
 	free(res);
 	return rc;
+}
+
+/* Standard output is only known written once its flush succeeded. */
+int
+main(int argc, char **argv)
+{
+	int e, status = outfile_main(sim_main, argc, argv, &e);
+
+	if (e != 0) {
+		warn("writing output: %s", strerror(e));
+		return 3;
+	}
+	return status;
 }

@@ -12,12 +12,18 @@
  * over the pseudo-header (RFC 768, 793, 8200 section 8.1).  Frames are
  * assembled in a local buffer byte by byte (no struct overlays).  Written
  * in host order with the matching magic, as libpcap itself does.
+ *
+ * pcapw_open() writes to a temporary file beside the name and
+ * pcapw_close() renames it into place only when every write succeeded
+ * (outfile.h): a failed or interrupted run never leaves a truncated pcap
+ * under the name, nor destroys the file that was there.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "pcapw.h"
+#include "base/outfile.h"
 #include "ingest/pkt.h"
 
 #define PCAPW_MAX_FRAME (14 + 40 + 20 + 65535)
@@ -26,6 +32,7 @@ struct pcapw {
 	FILE *f;
 	int own;
 	int err;
+	struct outfile out;       /* when own: the file being replaced */
 	uint16_t ip_id;
 	uint64_t count;
 	uint8_t buf[PCAPW_MAX_FRAME];
@@ -92,19 +99,25 @@ pcapw_fdopen(FILE *f)
 struct pcapw *
 pcapw_open(const char *path, char *err, size_t errlen)
 {
-	FILE *f = fopen(path, "wb");
+	struct outfile out;
 	struct pcapw *w;
+	FILE *f;
 
-	if (f == NULL) {
+	if (outfile_begin(&out, path, err, errlen) != 0)
+		return NULL;
+	if ((f = fopen(out.write_path, "wb")) == NULL) {
 		snprintf(err, errlen, "%s", strerror(errno));
+		outfile_abort(&out);
 		return NULL;
 	}
 	if ((w = pcapw_fdopen(f)) == NULL) {
 		fclose(f);
+		outfile_abort(&out);
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
 	w->own = 1;
+	w->out = out;
 	return w;
 }
 
@@ -254,8 +267,16 @@ pcapw_close(struct pcapw *w)
 		return 0;
 	if (fflush(w->f) != 0)
 		w->err = 1;
-	if (w->own && fclose(w->f) != 0)
-		w->err = 1;
+	if (w->own) {
+		char e[200];
+
+		if (fclose(w->f) != 0)
+			w->err = 1;
+		if (w->err)
+			outfile_abort(&w->out);
+		else if (outfile_commit(&w->out, e, sizeof(e)) != 0)
+			w->err = 1;
+	}
 	rc = w->err ? -1 : 0;
 	free(w);
 	return rc;

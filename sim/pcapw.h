@@ -18,7 +18,12 @@
 
 struct pcapw;
 
-/* Opens path for writing (truncates).  Returns NULL with err on failure. */
+/*
+ * Opens path for writing: the pcap goes to a temporary file beside it
+ * and replaces path at pcapw_close, when complete (path itself when it is
+ * not a regular file, e.g. /dev/stdout).  Returns NULL with err on
+ * failure.
+ */
 struct pcapw *pcapw_open(const char *path, char *err, size_t errlen);
 /* Writes to an open stream (not closed by pcapw_close). */
 struct pcapw *pcapw_fdopen(FILE *f);
@@ -38,7 +43,11 @@ int pcapw_tcp(struct pcapw *w, int64_t ts_ns, const struct ep *src,
 /* Packets written so far. */
 uint64_t pcapw_count(const struct pcapw *w);
 
-/* Flushes and closes; returns 0, or -1 when a write failed at any point. */
+/*
+ * Flushes and closes; a file from pcapw_open is renamed into place, or
+ * removed when a write failed.  Returns 0, or -1 when a write failed at
+ * any point (path then untouched).
+ */
 int pcapw_close(struct pcapw *w);
 
 /* The Internet checksum (RFC 1071) of p[0..len) added to sum. */

@@ -1,21 +1,62 @@
 #!/bin/sh
 # tests/store.sh - sipalg-analyze --db: round trip (capture -> database ->
 # report equals capture -> report), duplicate detection and --replace,
-# captures accumulating, a run interrupted by SIGINT and one killed with
-# SIGKILL mid-import (the database stays consistent, the capture is marked
-# incomplete and replaced by the next import), and databases that are not
-# ours, corrupt or newer (clear error, file untouched).
+# captures accumulating; nothing stored is ever lost or half-shown:
+# imports stopped by SIGTERM/SIGINT (nothing of the run kept) and by
+# SIGKILL (hidden, taken over by the next import), --replace stopped both
+# ways (the old copy stays whole), two imports of one file at once (one
+# claims it, the other stores nothing), a real full filesystem (the real
+# reason, nothing shown, not a duplicate afterwards); a copy on read-only
+# media (a read-only bind mount as root, a read-only folder otherwise);
+# a FIFO as --db refused; standard input and FIFOs as captures read once;
+# databases that are not ours, corrupt or newer (clear error, untouched).
 . "${top_srcdir:-.}/tests/lib.sh"
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+mounts=""
+cleanup() {
+	for m in $mounts; do umount "$m" 2>/dev/null; done
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
 S="$top_srcdir/samples/linux-alg"
 GEN="$top_builddir/tests/bench/gen-load"
 
 sql() {
 	python3 -c 'import sqlite3, sys
-c = sqlite3.connect("file:" + sys.argv[1] + "?mode=ro", uri=True)
+c = sqlite3.connect("file:" + sys.argv[1] + "?mode=ro", uri=True, timeout=30)
 for row in c.execute(sys.argv[2]):
     print("|".join(str(x) for x in row))' "$1" "$2"
+}
+
+# What --report shows: "captures|dialogs" of the JSON report.
+reported() {
+	"$ANALYZE" --db "$1" --report -f json >"$tmp/rep.json" 2>"$tmp/rep.err"
+	python3 -c 'import json, sys
+j = json.load(open(sys.argv[1]))
+print("%d|%d" % (len(j["captures"]), sum(c["dialogs"] for c in j["captures"])))' "$tmp/rep.json"
+}
+
+# pause DB PID BYTES: waits until importer PID's write-ahead log has
+# grown past BYTES (its claim is about 10 kB, a batch of dialogs about
+# 300 kB), then stops it (SIGSTOP) where it is, whatever the load of the
+# machine.  Returns 1 when the importer ended first.
+pause() {
+	i=0
+	while [ $i -lt 6000 ]; do
+		kill -0 "$2" 2>/dev/null || return 1
+		s=$(stat -c %s "$1-wal" 2>/dev/null || echo 0)
+		[ "$s" -gt "$3" ] && break
+		sleep 0.01
+		i=$((i + 1))
+	done
+	kill -STOP "$2"
+}
+
+# strike PID SIG: a paused importer gets SIG, and runs on to handle it.
+strike() {
+	kill -"$2" "$1"
+	kill -CONT "$1" 2>/dev/null
 }
 
 # Round trip, text and JSON, one run with several captures.
@@ -42,6 +83,10 @@ for fmt in text json; do
 done
 check "captures stored" "$#" "$(sql "$tmp/rt-json.db" 'SELECT count(*) FROM captures WHERE complete = 1')"
 check "raw bytes kept" 0 "$(sql "$tmp/rt-json.db" 'SELECT count(*) FROM messages WHERE length(raw) = 0')"
+# A writer leaves the file in rollback-journal mode, no -wal or -shm.
+check "journal mode after import" delete "$(sql "$tmp/rt-json.db" 'PRAGMA journal_mode')"
+[ -e "$tmp/rt-json.db-wal" ] && fail "a -wal file stayed after the import"
+[ -e "$tmp/rt-json.db-shm" ] && fail "a -shm file stayed after the import"
 
 # The same file again: detected by hash, skipped; --replace re-imports.
 db="$tmp/acc.db"
@@ -55,45 +100,217 @@ check "duplicate not stored twice" 1 "$(sql "$db" 'SELECT count(*) FROM captures
 check "replace keeps one copy" 1 "$(sql "$db" 'SELECT count(*) FROM captures')"
 check "--replace re-imported it" "$tmp/renamed.pcap" "$(sql "$db" 'SELECT path FROM captures')"
 check "replaced copy has its dialog" 1 "$(sql "$db" 'SELECT count(*) FROM dialogs')"
+# The same file twice in one run is stored once.
+"$ANALYZE" -q --db "$tmp/twice.db" "$S/outbound-alg-off-outside.pcap" \
+    "$S/outbound-alg-off-outside.pcap" >/dev/null 2>"$tmp/err"
+check "same file twice: stored once" "1|1" "$(sql "$tmp/twice.db" 'SELECT count(*), sum(complete) FROM captures')"
+grep -q "given twice (same SHA-256 as an earlier file of this run), skipped" "$tmp/err" ||
+    fail "same file twice: message: $(cat "$tmp/err")"
 # Another capture accumulates.
 "$ANALYZE" -q --db "$db" "$S/outbound-alg-off-outside.pcap" >/dev/null
 check "captures accumulate" 2 "$(sql "$db" 'SELECT count(*) FROM captures WHERE complete = 1')"
 # An example query from the manual: calls with one-way audio per site.
 check "query by symptom and site" \
     "$(printf '%s\n' "$tmp/|1" "$top_srcdir/samples/linux-alg/|1" | LC_ALL=C sort | tr '\n' ' ')" \
-    "$(sql "$db" "SELECT c.site, count(*) FROM findings f JOIN dialogs d ON d.id = f.dialog_id JOIN captures c ON c.id = d.capture_id WHERE f.detector = 'one_way_audio' GROUP BY c.site" | LC_ALL=C sort | tr '\n' ' ')"
+    "$(sql "$db" "SELECT c.site, count(*) FROM findings f JOIN dialogs d ON d.id = f.dialog_id JOIN captures c ON c.id = d.capture_id WHERE f.detector = 'one_way_audio' AND c.complete = 1 GROUP BY c.site" | LC_ALL=C sort | tr '\n' ' ')"
 
-# Interrupted imports: SIGINT (clean stop) and SIGKILL (no chance).
-if [ -x "$GEN" ]; then
-	"$GEN" --calls 15000 --concurrency 50 --duration 1 --seed 3 \
-	    -w "$tmp/big.pcap" 2>/dev/null
-	for sig in INT KILL; do
-		idb="$tmp/int-$sig.db"
-		"$ANALYZE" -q --db "$idb" "$tmp/big.pcap" >/dev/null 2>"$tmp/err" &
-		pid=$!
-		# Wait until some dialogs are committed, then strike.
-		for i in $(seq 1 100); do
-			n=$(sql "$idb" 'SELECT count(*) FROM dialogs' 2>/dev/null || echo 0)
-			[ "${n:-0}" -gt 0 ] && break
-			sleep 0.1
-		done
-		kill -$sig $pid
-		wait $pid 2>/dev/null
-		rc=$?
-		[ $sig = INT ] && check "SIGINT exit" 130 $rc
-		[ $sig = INT ] && { grep -q "interrupted" "$tmp/err" || fail "no interruption message"; }
-		check "$sig: database intact" ok "$(sql "$idb" 'PRAGMA integrity_check')"
-		check "$sig: capture marked incomplete" 0 "$(sql "$idb" 'SELECT complete FROM captures')"
-		[ "$(sql "$idb" 'SELECT count(*) FROM dialogs')" -gt 0 ] || fail "$sig: nothing committed before the stop"
-		# The report skips it; the next import replaces it.
-		"$ANALYZE" --db "$idb" --report -f json >"$tmp/r.json"
-		check "$sig: incomplete capture not reported" 0 "$(json_get "$tmp/r.json" captures | python3 -c 'import sys; print(len(eval(sys.stdin.read())))')"
-	done
-	"$ANALYZE" -q --db "$tmp/int-KILL.db" "$tmp/big.pcap" >/dev/null
-	check "re-import after kill completes" "1|1" "$(sql "$tmp/int-KILL.db" 'SELECT count(*), min(complete) FROM captures')"
-else
-	echo "SKIP: interruption tests need tests/bench/gen-load"
+# ---- a FIFO as --db: refused at once, never opened ----
+mkfifo "$tmp/fifo.db"
+timeout 20 "$ANALYZE" -q --db "$tmp/fifo.db" "$S/inbound-alg-off-outside.pcap" >/dev/null 2>"$tmp/err"
+check "FIFO --db exit" 3 $?
+grep -q "^sipalg-analyze: $tmp/fifo.db: not a regular file (a FIFO)" "$tmp/err" ||
+    fail "FIFO --db message: $(cat "$tmp/err")"
+timeout 20 "$ANALYZE" --db "$tmp/fifo.db" --report >/dev/null 2>"$tmp/err"
+check "FIFO --db --report exit" 3 $?
+grep -q "not a regular file (a FIFO)" "$tmp/err" || fail "FIFO --report message: $(cat "$tmp/err")"
+
+# ---- captures that can be read only once: stdin, a FIFO ----
+cap="$S/outbound-alg-on-outside.pcap"
+want_sha=$(sha256sum "$cap" | cut -d' ' -f1)
+"$ANALYZE" -q -f json /dev/stdin <"$cap" >"$tmp/plain.json"
+rc=$?
+cat "$cap" | "$ANALYZE" -q -f json --db "$tmp/stdin.db" /dev/stdin >"$tmp/pipe.json" 2>"$tmp/err"
+check "stdin import exit" $rc $?
+grep -q "empty" "$tmp/err" && fail "stdin import: $(cat "$tmp/err")"
+cmp -s "$tmp/plain.json" "$tmp/pipe.json" || fail "stdin import: report differs from reading the file"
+check "stdin import stored by the file's hash" "$want_sha|1|/dev/stdin" \
+    "$(sql "$tmp/stdin.db" 'SELECT sha256, complete, path FROM captures')"
+check "stdin import: dialogs" "$(json_get "$tmp/plain.json" captures.0.dialogs)" \
+    "$(sql "$tmp/stdin.db" 'SELECT count(*) FROM dialogs')"
+"$ANALYZE" -q --db "$tmp/stdin.db" "$cap" >/dev/null 2>"$tmp/err"
+grep -q "already in" "$tmp/err" || fail "the file after its stdin import: not a duplicate: $(cat "$tmp/err")"
+mkfifo "$tmp/in.fifo"
+cat "$cap" >"$tmp/in.fifo" &
+timeout 30 "$ANALYZE" -q --db "$tmp/fifo-in.db" "$tmp/in.fifo" >/dev/null 2>"$tmp/err"
+check "FIFO capture import exit" 1 $?
+wait
+check "FIFO capture stored by its hash" "$want_sha|1" "$(sql "$tmp/fifo-in.db" 'SELECT sha256, complete FROM captures')"
+
+# ---- interrupted imports ----
+if [ ! -x "$GEN" ]; then
+	echo "SKIP: interruption, concurrency and full-disk tests need tests/bench/gen-load"
+	finish
+	exit $?
 fi
+N=8000
+"$GEN" --calls $N --concurrency 50 --duration 0.1 --seed 3 \
+    -w "$tmp/big.pcap" 2>/dev/null
+UNFINISHED='SELECT count(*) FROM dialogs d JOIN captures c ON c.id = d.capture_id WHERE c.complete = 0'
+
+# interrupt DB SIG [OPTION]: imports big.pcap into DB, stops the import
+# once it committed rows, sends SIG; the exit status in $rc, stderr in err.
+interrupt() {
+	"$ANALYZE" -q --db "$1" $3 "$tmp/big.pcap" >/dev/null 2>"$tmp/err" &
+	pid=$!
+	pause "$1" $pid 300000 || fail "$2 $3: the import ended before the signal"
+	[ "$(sql "$1" "$UNFINISHED")" -gt 0 ] || fail "$2 $3: nothing committed before the signal"
+	strike $pid $2
+	wait $pid
+	rc=$?
+}
+ALL='SELECT count(*), min(complete), (SELECT count(*) FROM dialogs) FROM captures'
+
+# SIGTERM and SIGINT: a clean stop gives the run's claim up.
+for sig in TERM INT; do
+	idb="$tmp/int-$sig.db"
+	interrupt "$idb" $sig
+	check "$sig exit" 130 $rc
+	grep -q "interrupted" "$tmp/err" || fail "$sig: no interruption message"
+	grep -q "nothing of this run's unfinished captures was stored" "$tmp/err" ||
+	    fail "$sig: message: $(cat "$tmp/err")"
+	check "$sig: database intact" ok "$(sql "$idb" 'PRAGMA integrity_check')"
+	check "$sig: nothing of the run kept" "0|0" \
+	    "$(sql "$idb" 'SELECT (SELECT count(*) FROM captures), (SELECT count(*) FROM dialogs)')"
+done
+
+# SIGKILL: no chance to clean up.  The rows stay, hidden; the report
+# skips them; the next import takes the dead importer's claim over.
+idb="$tmp/int-KILL.db"
+interrupt "$idb" KILL
+check "KILL: database intact" ok "$(sql "$idb" 'PRAGMA integrity_check')"
+check "KILL: capture left unfinished" 0 "$(sql "$idb" 'SELECT complete FROM captures')"
+check "KILL: not reported" "0|0" "$(reported "$idb")"
+"$ANALYZE" -q --db "$idb" "$tmp/big.pcap" >/dev/null 2>"$tmp/err"
+grep -q "already in" "$tmp/err" && fail "KILL: the killed import was taken for a duplicate"
+check "re-import after kill completes" "1|1|$N" "$(sql "$idb" "$ALL")"
+
+# ---- --replace interrupted: the old copy stays whole ----
+for sig in TERM KILL; do
+	rdb="$tmp/replace-$sig.db"
+	cp "$idb" "$rdb"
+	interrupt "$rdb" $sig --replace
+	check "replace $sig: old copy still reported" "1|$N" "$(reported "$rdb")"
+	check "replace $sig: old copy intact" "1|$N" \
+	    "$(sql "$rdb" "SELECT count(*), (SELECT count(*) FROM dialogs d JOIN captures c ON c.id = d.capture_id WHERE c.complete = 1) FROM captures WHERE complete = 1")"
+	"$ANALYZE" -q --db "$rdb" --replace "$tmp/big.pcap" >/dev/null 2>"$tmp/err"
+	check "replace $sig: the next --replace completes" "1|1|$N" "$(sql "$rdb" "$ALL")"
+done
+
+# ---- the same capture imported twice at once ----
+cdb="$tmp/conc.db"
+"$ANALYZE" -q --db "$cdb" "$tmp/big.pcap" >/dev/null 2>"$tmp/err1" &
+p1=$!
+# The first one paused mid-import (alive, holding its claim).
+pause "$cdb" $p1 300000 || fail "concurrent: the first import ended too soon"
+"$ANALYZE" -q --db "$cdb" "$tmp/big.pcap" >/dev/null 2>"$tmp/err2"
+check "concurrent: the second import's exit" 3 $?
+kill -CONT $p1
+grep -q "big.pcap: being imported by another process (pid $p1 on " "$tmp/err2" ||
+    fail "concurrent: message: $(cat "$tmp/err2")"
+wait $p1
+check "concurrent: the first import's exit" 0 $?
+check "concurrent: one copy, all its dialogs once" "1|1|$N" "$(sql "$cdb" "$ALL")"
+# Started together: whichever claims first imports, the other stores
+# nothing (busy, or a duplicate if the first was already done).
+cdb="$tmp/conc2.db"
+"$ANALYZE" -q --db "$cdb" "$tmp/big.pcap" >/dev/null 2>"$tmp/err1" &
+p1=$!
+"$ANALYZE" -q --db "$cdb" "$tmp/big.pcap" >/dev/null 2>"$tmp/err2" &
+p2=$!
+wait $p1
+wait $p2
+check "concurrent start: one copy, all its dialogs once" "1|1|$N" "$(sql "$cdb" "$ALL")"
+check "concurrent start: one loser" 1 \
+    "$(cat "$tmp/err1" "$tmp/err2" | grep -c 'being imported by another process\|already in')"
+
+# ---- a full filesystem (a 2 MB tmpfs; root only) ----
+full="$tmp/full"
+mkdir "$full"
+if [ "$(id -u)" = 0 ] && mount -t tmpfs -o size=2m sipalg-test "$full" 2>/dev/null; then
+	mounts="$full $mounts"
+	"$ANALYZE" -q --db "$full/x.db" "$tmp/big.pcap" >/dev/null 2>"$tmp/err"
+	check "full disk: exit" 3 $?
+	grep -q "^sipalg-analyze: $full/x.db: writing failed: .*database or disk is full" "$tmp/err" ||
+	    fail "full disk: the real reason: $(cat "$tmp/err")"
+	grep -q "not an error" "$tmp/err" && fail "full disk: 'not an error'"
+	check "full disk: nothing complete" 0 "$(sql "$full/x.db" 'SELECT count(*) FROM captures WHERE complete = 1')"
+	check "full disk: nothing reported" "0|0" "$(reported "$full/x.db")"
+	# Room again: the same file is not a duplicate, and all of it lands.
+	mount -o remount,size=200m "$full"
+	"$ANALYZE" -q --db "$full/x.db" "$tmp/big.pcap" >/dev/null 2>"$tmp/err"
+	check "full disk: re-import exit" 0 $?
+	grep -q "already in" "$tmp/err" && fail "full disk: the failed import was taken for a duplicate"
+	check "full disk: re-import complete" "1|1|$N" "$(sql "$full/x.db" "$ALL")"
+	umount "$full" && mounts=""
+else
+	echo "SKIP: full-filesystem test (needs root to mount a small tmpfs; the unit test covers an SQLite-level failure)"
+fi
+
+# ---- a copy on read-only media ----
+# A database in rollback-journal mode (as writers leave it), and one left
+# in WAL mode (as a killed writer leaves it), each read through a
+# read-only bind mount (root) or from a read-only folder (others; root
+# ignores folder permissions).  Either way SQLite cannot create FILE-shm.
+rosrc="$tmp/rosrc"
+ro="$tmp/ro"
+mkdir "$rosrc" "$ro"
+cp "$tmp/rt-json.db" "$rosrc/delete.db"
+cp "$tmp/rt-json.db" "$rosrc/wal.db"
+python3 -c 'import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); c.execute("PRAGMA journal_mode = WAL"); c.close()' "$rosrc/wal.db"
+check "copy left in WAL mode" wal "$(sql "$rosrc/wal.db" 'PRAGMA journal_mode')"
+# A copy taken while a writer had a commit in its log: FILE and FILE-wal.
+cp "$tmp/rt-json.db" "$tmp/pend.db"
+python3 - "$tmp/pend.db" "$rosrc/pend.db" <<'PY'
+import shutil, sqlite3, sys
+c = sqlite3.connect(sys.argv[1], isolation_level=None)
+c.execute("PRAGMA journal_mode = WAL")
+c.execute("PRAGMA wal_autocheckpoint = 0")
+c.execute("PRAGMA foreign_keys = ON")
+c.execute("DELETE FROM captures WHERE id = (SELECT max(id) FROM captures)")
+shutil.copy(sys.argv[1], sys.argv[2])
+shutil.copy(sys.argv[1] + "-wal", sys.argv[2] + "-wal")
+c.close()
+PY
+"$ANALYZE" --db "$tmp/rt-json.db" --report -f json >"$tmp/ro-want.json" 2>/dev/null
+romode=""
+if [ "$(id -u)" = 0 ] && mount --bind "$rosrc" "$ro" 2>/dev/null; then
+	mounts="$ro $mounts"
+	if mount -o remount,bind,ro "$ro" 2>/dev/null && ! touch "$ro/probe" 2>/dev/null; then
+		romode="read-only bind mount"
+	fi
+elif [ "$(id -u)" != 0 ]; then
+	rmdir "$ro"
+	ro="$rosrc"
+	chmod a-w "$ro"
+	touch "$ro/probe" 2>/dev/null || romode="read-only folder"
+	trap 'chmod -R u+w "$tmp"; cleanup' EXIT
+fi
+if [ -n "$romode" ]; then
+	for f in delete wal; do
+		"$ANALYZE" --db "$ro/$f.db" --report -f json >"$tmp/ro.json" 2>"$tmp/err"
+		check "$romode, $f mode: --report exit" 1 $?
+		cmp -s "$tmp/ro-want.json" "$tmp/ro.json" ||
+		    fail "$romode, $f mode: report differs: $(head -c 300 "$tmp/err")"
+	done
+	# A log not merged cannot be read from there (SQLite would need to
+	# create FILE-shm): refused with the reason, not read without it.
+	"$ANALYZE" --db "$ro/pend.db" --report >/dev/null 2>"$tmp/err"
+	check "$romode, unmerged log: exit" 3 $?
+	grep -q "write-ahead log not merged yet" "$tmp/err" || fail "unmerged log message: $(cat "$tmp/err")"
+else
+	echo "SKIP: read-only media test (no read-only mount possible here; test_store reads a WAL copy whose -shm cannot be created)"
+fi
+[ -n "$mounts" ] && { umount "$ro" 2>/dev/null; mounts=""; }
 
 # Databases that are not ours, corrupt, or newer: refused, untouched.
 python3 - "$tmp" <<'PY'
@@ -114,7 +331,6 @@ for kind in foreign newer corrupt; do
 	check "$kind db untouched" "$before" "$(sha256sum "$f")"
 	[ -e "$f-wal" ] && fail "$kind: a WAL file appeared"
 done
-grep -q "not a sipalg database" "$tmp/err" || true
 "$ANALYZE" -q --db "$tmp/newer.db" "$S/inbound-alg-off-outside.pcap" 2>&1 >/dev/null | grep -q "newer than this program" || fail "newer schema message"
 "$ANALYZE" -q --db "$tmp/foreign.db" "$S/inbound-alg-off-outside.pcap" 2>&1 >/dev/null | grep -q "not a sipalg database" || fail "foreign database message"
 

@@ -21,7 +21,7 @@ fi
 tmp=$(mktemp -d)
 SOCK="sipalg-test-$$"
 T="tmux -L $SOCK -f /dev/null"
-trap '$T kill-server 2>/dev/null; rm -rf "$tmp"' EXIT INT TERM
+trap '$T kill-server 2>/dev/null; umount "$tmp/ro" 2>/dev/null; chmod -R u+w "$tmp" 2>/dev/null; rm -rf "$tmp"' EXIT INT TERM
 # A session that lives for the whole test: start() kills and recreates the
 # browser's session, and a server left without sessions exits, racing the
 # next new-session (seen as "no server running" under load).
@@ -249,6 +249,20 @@ if [ -x "$ANALYZE" ]; then
 	grep -q '2 announced by SDP, 0 unannounced; 100 RTP' "$tmp/re.txt" || fail "saved pcap RTP: $(cat "$tmp/re.txt")"
 fi
 
+# Saving never writes over a capture being browsed (the same file under
+# any name): refused on the status line, the capture unchanged.
+want=$(sha256sum <"$tmp/call.pcap")
+ln -s call.pcap "$tmp/call-link.pcap"
+keys w ; sleep 0.2; keys C-u; keys -l 'call.pcap'; keys Enter
+wait_for "cannot save: call.pcap is a capture being browsed"
+keys w ; sleep 0.2; keys C-u; keys -l 'call-link.pcap'; keys Enter
+wait_for "cannot save: call-link.pcap is a capture being browsed"
+keys e ; sleep 0.2; keys C-u; keys -l 'call.pcap'; keys Enter
+wait_for "cannot write call.pcap: it is a capture being browsed"
+check "browsed capture unchanged by w and e" "$want" "$(sha256sum <"$tmp/call.pcap")"
+[ -L "$tmp/call-link.pcap" ] || fail "the symlink to the browsed capture was replaced"
+ls -a "$tmp" | grep -q '\.tmp-' && fail "a temporary file was left behind"
+
 # q quits the program (the pane then runs the trailing sleep)
 keys q
 sleep 0.5
@@ -370,6 +384,15 @@ if [ -f "$LA/inbound-alg-off-outside.pcap" ] && [ -x "$ANALYZE" ]; then
 			grep -q '1-20564@198.51.100.2' "$tmp/re.csv" ||
 			    fail "--db: saved pcap lost the call: $(cat "$tmp/re.csv")"
 		fi
+		# Not over the database, nor over the capture it records.
+		dbsum=$(sha256sum <"$tmp/store.db")
+		capsum=$(sha256sum <"$tmp/in-off.pcap")
+		keys w ; sleep 0.2; keys C-u; keys -l 'store.db'; keys Enter
+		wait_for "cannot save: store.db is the database being browsed"
+		keys w ; sleep 0.2; keys C-u; keys -l 'in-off.pcap'; keys Enter
+		wait_for "cannot save: in-off.pcap is a capture the database records"
+		check "--db: database unchanged" "$dbsum" "$(sha256sum <"$tmp/store.db")"
+		check "--db: recorded capture unchanged" "$capsum" "$(sha256sum <"$tmp/in-off.pcap")"
 		keys q
 		# The original capture is gone: the status line says so.
 		start "'$BROWSE' --db '$tmp/gone.db'"
@@ -383,6 +406,37 @@ if [ -f "$LA/inbound-alg-off-outside.pcap" ] && [ -x "$ANALYZE" ]; then
 	fi
 else
 	echo "note: $LA or sipalg-analyze absent, --db screens not checked"
+fi
+
+# ---- --db on read-only media ----
+# A copy left in WAL mode (as a killed importer leaves it) in a folder
+# mounted read-only (root), or made read-only (others): SQLite cannot
+# create its -shm there; the browser still reads it.
+if [ -s "$tmp/store.db" ]; then
+	mkdir "$tmp/rosrc" "$tmp/ro"
+	cp "$tmp/store.db" "$tmp/rosrc/wal.db"
+	python3 -c 'import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); c.execute("PRAGMA journal_mode = WAL"); c.close()' "$tmp/rosrc/wal.db"
+	rodir=""
+	if [ "$(id -u)" = 0 ] && mount --bind "$tmp/rosrc" "$tmp/ro" 2>/dev/null; then
+		if mount -o remount,bind,ro "$tmp/ro" 2>/dev/null; then
+			rodir="$tmp/ro"
+		else
+			umount "$tmp/ro"
+		fi
+	elif [ "$(id -u)" != 0 ]; then
+		chmod a-w "$tmp/rosrc" && rodir="$tmp/rosrc"
+	fi
+	if [ -n "$rodir" ]; then
+		start "'$BROWSE' --db '$rodir/wal.db'"
+		wait_for "1 dialogs (1 shown)"
+		expect "1-20564@198"
+		keys q
+		sleep 0.3
+		[ "$rodir" = "$tmp/ro" ] && umount "$tmp/ro"
+		chmod u+w "$tmp/rosrc"
+	else
+		echo "note: no read-only folder possible here, --db on read-only media not checked"
+	fi
 fi
 
 # ---- pair mode: the Linux ALG on (outbound call) ----

@@ -34,6 +34,8 @@
 #include "config.h"
 #include "detect/symptom.h"
 #include "sip/sipmsg.h"
+#include "base/outfile.h"
+#include "base/text.h"
 #include "ui.h"
 
 #define PROG "sipalg-browse"
@@ -666,6 +668,18 @@ usage(FILE *f)
 	    "Several files are merged by time.  Press ? inside for the keys.\n");
 }
 
+/* --help and --version: 0, or 3 when standard output took no text. */
+static int
+stdout_written(void)
+{
+	int e = outfile_close(stdout);
+
+	if (e == 0)
+		return 0;
+	text_fwarn(stderr, PROG, "writing output: %s", strerror(e));
+	return 3;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -700,10 +714,10 @@ main(int argc, char **argv)
 			break;
 		case 'h':
 			usage(stdout);
-			return 0;
+			return stdout_written();
 		case 'V':
 			printf(PROG " %s\n", PACKAGE_VERSION);
-			return 0;
+			return stdout_written();
 		default:
 			fprintf(stderr, "Try '" PROG " --help'.\n");
 			return 2;
@@ -712,8 +726,8 @@ main(int argc, char **argv)
 	a->ncols = view_columns_parse(columns, a->cols, VCOL_COUNT, err,
 	    sizeof(err));
 	if (a->ncols < 0) {
-		fprintf(stderr, PROG ": --columns: %s\nTry '" PROG " --help'.\n",
-		    err);
+		text_fwarn(stderr, PROG, "--columns: %s", err);
+		fprintf(stderr, "Try '" PROG " --help'.\n");
 		return 2;
 	}
 	if ((inside != NULL) != (outside != NULL)) {
@@ -746,20 +760,21 @@ main(int argc, char **argv)
 	sipmsg_global_init();
 	pthread_mutex_init(&a->ld.mu, NULL);
 	if (db != NULL) {
+		/* File names and reasons escaped (text_fwarn). */
 		if (loader_open_db(&a->ld, db, err, sizeof(err)) < 0) {
-			fprintf(stderr, PROG ": %s: %s\n", db, err);
+			text_fwarn(stderr, PROG, "%s: %s", db, err);
 			return 3;
 		}
 	} else if (inside != NULL) {
 		if (loader_open_pair(&a->ld, inside, outside, err,
 		    sizeof(err)) < 0) {
-			fprintf(stderr, PROG ": %s\n", err);
+			text_fwarn(stderr, PROG, "%s", err);
 			return 3;
 		}
 		a->pair_mode = true;
 	} else if (loader_open_pcaps(&a->ld, (const char *const *)argv + optind,
 	    (size_t)(argc - optind), err, sizeof(err)) < 0) {
-		fprintf(stderr, PROG ": %s\n", err);
+		text_fwarn(stderr, PROG, "%s", err);
 		return 3;
 	}
 	view_filter_init(&a->filt);

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/outfile.h"
 #include "detect/detect.h"
 #include "export.h"
 #include "ui.h"
@@ -158,20 +159,42 @@ save_pcap(struct app *a)
 static void
 save_csv(struct app *a)
 {
-	char name[256] = "sipalg-calls.csv";
+	char name[256] = "sipalg-calls.csv", e[256];
+	struct outfile of;
+	const char *what;
 	FILE *f;
+	int rc;
 
 	if (!ui_prompt(a, "Export CSV as: ", name, sizeof(name)) ||
 	    name[0] == '\0')
 		return;
-	f = fopen(name, "w");
-	if (f == NULL) {
-		ui_status(a, "cannot write %s: %s", name, strerror(errno));
+	/* Never over a file being browsed; written beside, then renamed. */
+	if ((what = loader_is_input(&a->ld, name)) != NULL) {
+		ui_status(a, "cannot write %s: it is %s (the same file); choose "
+		    "another name", name, what);
 		return;
 	}
-	if (export_csv(f, (const struct dialog *const *)a->rows, a->nrows) < 0 ||
-	    fclose(f) != 0)
+	if (outfile_begin(&of, name, e, sizeof(e)) != 0) {
+		ui_status(a, "cannot write %s: %s", name, e);
+		return;
+	}
+	f = fopen(of.write_path, "w");
+	if (f == NULL) {
 		ui_status(a, "cannot write %s: %s", name, strerror(errno));
+		outfile_abort(&of);
+		return;
+	}
+	rc = export_csv(f, (const struct dialog *const *)a->rows, a->nrows);
+	if (fclose(f) != 0)
+		rc = -1;
+	if (rc < 0) {
+		snprintf(e, sizeof(e), "%s", strerror(errno));
+		outfile_abort(&of);
+	} else if (outfile_commit(&of, e, sizeof(e)) != 0) {
+		rc = -1;
+	}
+	if (rc < 0)
+		ui_status(a, "cannot write %s: %s", name, e);
 	else
 		ui_status(a, "exported %zu dialogs to %s", a->nrows, name);
 }

@@ -12,7 +12,8 @@
  * different captures never share one (marks are kept by id).  The
  * store keeps no RTP packets, so saving a pcap re-reads the original file
  * recorded in the capture row, only when it is still there with the same
- * SHA-256.
+ * SHA-256.  Saving never writes over a file being browsed, and writes
+ * beside the name, renaming into place when complete (outfile.h).
  *
  * Pair mode: the comparison (two passes over both files) runs first and
  * each of its dialogs is deep-copied (pairs.h) as it completes, then the
@@ -27,6 +28,7 @@
 #include <unistd.h>
 
 #include "export.h"
+#include "base/outfile.h"
 #include "base/sha256.h"
 #include "store/store.h"
 #include "ui.h"
@@ -388,18 +390,60 @@ done:
 	return rc;
 }
 
+const char *
+loader_is_input(const struct loader *ld, const char *path)
+{
+	for (size_t i = 0; i < ld->npaths; i++)
+		if (outfile_same(path, ld->paths[i]))
+			return "a capture being browsed";
+	for (int i = 0; ld->ps != NULL && i < 2; i++)
+		if (outfile_same(path, ld->ps->path[i]))
+			return "a capture being browsed";
+	if (outfile_same(path, ld->db_path))
+		return "the database being browsed";
+	for (size_t i = 0; i < ld->ncaps; i++)
+		if (outfile_same(path, ld->caps[i].path))
+			return "a capture the database records";
+	return NULL;
+}
+
 int
 loader_save(struct loader *ld, const struct dialog *const *ds, size_t n,
     const char *out, uint64_t *written, uint64_t *skipped, char *err,
     size_t errlen)
 {
+	struct outfile of;
+	const char *what;
+	char e[256];
+	int rc;
+
 	*written = *skipped = 0;
 	if (n == 0) {
 		snprintf(err, errlen, "no dialog to save");
 		return -1;
 	}
+	if ((what = loader_is_input(ld, out)) != NULL) {
+		snprintf(err, errlen, "%.200s is %s (the same file): choose "
+		    "another name", out, what);
+		return -1;
+	}
+	if (outfile_begin(&of, out, e, sizeof(e)) != 0) {
+		snprintf(err, errlen, "%.200s: %s", out, e);
+		return -1;
+	}
 	if (ld->src == &db_source)
-		return db_save(ld, ds, n, out, written, skipped, err, errlen);
-	return export_pcap(ld->paths, ld->npaths, ds, n, out, written, skipped,
-	    err, errlen);
+		rc = db_save(ld, ds, n, of.write_path, written, skipped, err,
+		    errlen);
+	else
+		rc = export_pcap(ld->paths, ld->npaths, ds, n, of.write_path,
+		    written, skipped, err, errlen);
+	if (rc < 0) {
+		outfile_abort(&of);
+		return -1;
+	}
+	if (outfile_commit(&of, e, sizeof(e)) != 0) {
+		snprintf(err, errlen, "%.200s: %s", out, e);
+		return -1;
+	}
+	return rc;
 }

@@ -112,11 +112,20 @@ void loader_fini(struct loader *ld);
  * Saves the frames of ds[0..n) to the pcap out (export_pcap), re-reading
  * the capture files they came from.  With --db that is the file recorded
  * in the store, when it still exists and has the same SHA-256; otherwise
- * -1 with a reason for the status line in err.
+ * -1 with a reason for the status line in err.  An out that is one of
+ * the files being browsed is refused (loader_is_input); the pcap is
+ * written beside out and renamed into place when complete (outfile.h).
  */
 int loader_save(struct loader *ld, const struct dialog *const *ds, size_t n,
     const char *out, uint64_t *written, uint64_t *skipped, char *err,
     size_t errlen);
+/*
+ * Whether writing path would overwrite a file this browser reads: a
+ * capture, the other side of a pair, the database or a capture it
+ * records (the same file under any name).  Returns what it is ("the
+ * capture", "the database" ...), or NULL.
+ */
+const char *loader_is_input(const struct loader *ld, const char *path);
 /* Called from the source on the loader thread; takes ownership of d. */
 bool loader_add(struct loader *ld, struct dialog *d);
 /* analysis_cb callbacks shared by the sources (user = the loader). */

@@ -1,6 +1,16 @@
 /*
  * text.c - bounded text helpers (text.h).
+ *
+ * The escaper keeps valid UTF-8 readable but lets no character through
+ * that a terminal or a spreadsheet acts on: C0 controls and DEL, C1
+ * controls (U+0080..U+009F, which 8-bit terminals take as ESC [ and
+ * friends), the Unicode bidi controls (Bidi_Control: U+061C, U+200E,
+ * U+200F, U+202A..U+202E, U+2066..U+2069, which reorder what is shown,
+ * the "Trojan Source" trick) and the line and paragraph separators
+ * U+2028/U+2029 (which start a new line without being LF).
  */
+#include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "base/text.h"
@@ -17,7 +27,8 @@ text_parse_uint(const void *vp, size_t len, uint64_t max, uint64_t *out)
 	for (; i < len && p[i] >= '0' && p[i] <= '9'; i++, digits++) {
 		unsigned d = (unsigned)(p[i] - '0');
 
-		if (v > (max - d) / 10)
+		/* d > max first: max - d must not wrap (max 8, digit 9). */
+		if (d > max || v > (max - d) / 10)
 			return -1;
 		v = v * 10 + d;
 	}
@@ -92,13 +103,17 @@ text_copy(char *dst, size_t n, const void *vp, size_t len)
 	return dst;
 }
 
-/* Length of the valid UTF-8 sequence at p (1-4), or 0 when invalid. */
+/*
+ * Length of the valid UTF-8 sequence at p (1-4), or 0 when invalid; the
+ * code point in *cpo.
+ */
 static size_t
-utf8_len(const uint8_t *p, size_t len)
+utf8_len(const uint8_t *p, size_t len, uint32_t *cpo)
 {
 	size_t n;
 	uint32_t cp;
 
+	*cpo = p[0];
 	if (p[0] < 0x80)
 		return 1;
 	if ((p[0] & 0xe0) == 0xc0) {
@@ -125,7 +140,16 @@ utf8_len(const uint8_t *p, size_t len)
 	    (n == 4 && cp < 0x10000) || cp > 0x10ffff ||
 	    (cp >= 0xd800 && cp <= 0xdfff))
 		return 0;
+	*cpo = cp;
 	return n;
+}
+
+bool
+text_is_control(uint32_t cp)
+{
+	return cp < 0x20 || (cp >= 0x7f && cp <= 0x9f) || cp == 0x061c ||
+	    cp == 0x200e || cp == 0x200f || (cp >= 0x2028 && cp <= 0x202e) ||
+	    (cp >= 0x2066 && cp <= 0x2069);
 }
 
 void
@@ -155,8 +179,15 @@ text_fput_escaped(FILE *f, const void *vp, size_t len, enum text_esc esc)
 			continue;
 		}
 		if (c >= 0x80) {
-			size_t n = utf8_len(p + i, len - i);
+			uint32_t cp;
+			size_t n = utf8_len(p + i, len - i, &cp);
 
+			if (n > 1 && text_is_control(cp)) {
+				/* The character, named: the same in every target. */
+				fprintf(f, "\\u%04x", (unsigned)cp);
+				i += n;
+				continue;
+			}
 			if (n > 1) {
 				fwrite(p + i, 1, n, f);
 				i += n;
@@ -225,4 +256,31 @@ text_escape(char *dst, size_t n, const void *vp, size_t len)
 	}
 	dst[o] = '\0';
 	return dst;
+}
+
+void
+text_fwarn(FILE *f, const char *prog, const char *fmt, ...)
+{
+	char buf[1024], *m = buf;
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if ((size_t)n >= sizeof(buf) && (m = malloc((size_t)n + 1)) != NULL) {
+		va_start(ap, fmt);
+		vsnprintf(m, (size_t)n + 1, fmt, ap);
+		va_end(ap);
+	} else if (m == NULL) {
+		m = buf;
+		n = (int)strlen(buf);
+	}
+	fprintf(f, "%s: ", prog);
+	text_fput_escaped(f, m, (size_t)n, TEXT_ESC_PLAIN);
+	fputc('\n', f);
+	if (m != buf)
+		free(m);
 }

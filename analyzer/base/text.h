@@ -17,7 +17,8 @@
 /*
  * Parses a decimal integer from exactly len bytes (leading/trailing blanks
  * allowed, no sign).  Returns 0 with *out set, or -1 when there are no
- * digits, a non-digit, or the value exceeds max.
+ * digits, a non-digit, or the value exceeds max (any max, 0 included:
+ * nothing wraps).
  */
 int text_parse_uint(const void *p, size_t len, uint64_t max, uint64_t *out);
 
@@ -41,13 +42,33 @@ char *text_copy(char *dst, size_t n, const void *p, size_t len);
 enum text_esc { TEXT_ESC_PLAIN, TEXT_ESC_JSON, TEXT_ESC_CSV };
 
 /*
+ * Whether code point cp is a character a terminal or a viewer acts on
+ * rather than shows: C0, DEL, C1 (U+0080..U+009F), the bidi controls
+ * (U+061C, U+200E, U+200F, U+202A..U+202E, U+2066..U+2069) and the line
+ * and paragraph separators (U+2028, U+2029).
+ */
+bool text_is_control(uint32_t cp);
+
+/*
  * Writes p[0..len) to f escaped for the target: control bytes and DEL as
  * \xNN (plain) or \u00NN (JSON, with \" \\ \n \r \t), quotes doubled for
  * CSV (the caller writes the surrounding quotes).  Bytes >= 0x80 are
  * passed through only when they form valid UTF-8, else escaped as \xNN
  * (plain/CSV) or U+FFFD (JSON) so JSON output is always valid UTF-8.
+ * Valid UTF-8 that encodes a control above U+007F (text_is_control) is
+ * written as \uNNNN in every target (JSON readers get the character
+ * back; a terminal or a spreadsheet sees six plain characters).
  */
 void text_fput_escaped(FILE *f, const void *p, size_t len, enum text_esc esc);
+
+/*
+ * Writes "prog: MESSAGE\n" to f, the message formatted as printf does and
+ * escaped as plain text (text_fput_escaped), so a file name or an error
+ * text carrying control characters reaches the terminal inert.  For the
+ * front ends' error lines; the message should not end in a newline.
+ */
+void text_fwarn(FILE *f, const char *prog, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 /* Escapes into a buffer (plain mode, truncated to n-1); returns dst. */
 char *text_escape(char *dst, size_t n, const void *p, size_t len);

@@ -10,19 +10,32 @@
  *   1  findings reported               3  an input could not be read
  * (3 wins over 1 when both apply); 130 when interrupted by SIGINT/SIGTERM.
  *
- * With --db the analysis is also written to an SQLite store (store.h): a
- * capture already stored is skipped unless --replace; a run interrupted
- * by a signal leaves its capture marked incomplete.  --report prints the
- * report from the store, re-running the detectors on the stored dialogs.
- * --inside/--outside compare two captures of the same traffic (diff.h).
+ * With --db the analysis is also written to an SQLite store (store.h):
+ * each capture is claimed by its SHA-256 before it is read (a capture
+ * already stored is skipped unless --replace; one another process is
+ * importing is skipped with exit 3), and becomes visible only once all
+ * its rows are written; a write error or a signal gives this run's
+ * claims up, earlier copies untouched.  A capture that cannot be read
+ * twice (standard input, a pipe) is hashed while it is copied to an
+ * unlinked temporary file, which the analysis reads.  --report prints
+ * the report from the store, re-running the detectors on the stored
+ * dialogs.  --inside/--outside compare two captures of the same traffic
+ * (diff.h).
+ *
+ * Standard output is checked when the program ends: a write error (a
+ * full disk) is "sipalg-analyze: writing output: REASON" and exit 3.
+ * Messages on stderr are escaped (text_fwarn): file names and errors may
+ * carry control characters.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -32,10 +45,14 @@
 #include "diff/diff.h"
 #include "detect/remedy.h"
 #include "output/report.h"
+#include "base/outfile.h"
 #include "base/sha256.h"
+#include "base/text.h"
 #include "store/store.h"
 
 #define PROG "sipalg-analyze"
+/* An error line on stderr, escaped: "sipalg-analyze: ...". */
+#define warn(...) text_fwarn(stderr, PROG, __VA_ARGS__)
 
 static const struct option longopts[] = {
 	{ "format", required_argument, NULL, 'f' },
@@ -103,7 +120,8 @@ usage(FILE *f)
 	    "      --db FILE.db        also store the analysis in an SQLite\n"
 	    "                          database (created if missing); with no\n"
 	    "                          capture and --report, report from it\n"
-	    "      --replace           re-import captures already stored\n"
+	    "      --replace           re-import captures already stored (the\n"
+	    "                          old copy stays until the new is complete)\n"
 	    "      --report            print the report from --db\n"
 	    "      --inside FILE       capture on the LAN side of the router ...\n"
 	    "      --outside FILE      ... and on its WAN side: show what the\n"
@@ -118,7 +136,8 @@ usage(FILE *f)
 	    "\n"
 	    "Several files are merged by time.  Exit status: 0 no finding,\n"
 	    "1 findings reported, 2 usage error, 3 a file or database could\n"
-	    "not be read (the other files are still analysed), 130 interrupted.\n");
+	    "not be read or written, or a capture is being imported by another\n"
+	    "process (the other files are still analysed), 130 interrupted.\n");
 }
 
 struct run {
@@ -147,8 +166,7 @@ fix(const char *name)
 	}
 	r = remedy_find(name);
 	if (r == NULL) {
-		fprintf(stderr, PROG ": unknown vendor '%s' (--fix list shows "
-		    "them)\n", name);
+		warn("unknown vendor '%s' (--fix list shows them)", name);
 		return 2;
 	}
 	printf("Turning the SIP ALG off: %s\n\n%s\n%s", r->name, r->steps,
@@ -161,11 +179,13 @@ on_dialog(void *user, struct dialog *d)
 {
 	struct run *r = user;
 
-	if (r->st != NULL && !r->store_failed &&
-	    store_put_dialog(r->st, r->cap_ids[d->cap_idx], d) != 0)
-		r->store_failed = 1;
 	report_dialog(r->rep, d);
-	return false;
+	if (r->st == NULL || r->store_failed)
+		return false;
+	/* The store takes the dialog and frees it once written. */
+	if (store_put_dialog(r->st, r->cap_ids[d->cap_idx], d) != 0)
+		r->store_failed = 1;
+	return true;
 }
 
 static void
@@ -236,19 +256,19 @@ report_from_db(struct run *run, const char *db)
 	int status = 0;
 
 	if (st == NULL) {
-		fprintf(stderr, PROG ": %s: %s\n", db, err);
+		warn("%s: %s", db, err);
 		return 3;
 	}
 	run->dt = detect_new();
 	if (run->dt == NULL) {
 		store_close(st);
-		fprintf(stderr, PROG ": out of memory\n");
+		warn("out of memory");
 		return 3;
 	}
 	report_begin(run->rep);
 	if (store_read(st, on_stored_capture, on_stored_dialog, on_stream, run,
 	    err, sizeof(err)) != 0) {
-		fprintf(stderr, PROG ": %s: %s\n", db, err);
+		warn("%s: %s", db, err);
 		status = 3;
 	}
 	rc = calloc(stored_caps.n ? stored_caps.n : 1, sizeof(*rc));
@@ -326,13 +346,13 @@ compare(const char *inside, const char *outside, enum report_format fmt)
 	char err[512];
 
 	if (fmt == REPORT_CSV) {
-		fprintf(stderr, PROG ": --inside/--outside: text or json only\n");
+		warn("--inside/--outside: text or json only");
 		return 2;
 	}
 	memset(&o, 0, sizeof(o));
 	o.format = fmt == REPORT_JSON ? DIFF_JSON : DIFF_TEXT;
 	if (diff_run(inside, outside, &o, stdout, err, sizeof(err)) != 0) {
-		fprintf(stderr, PROG ": %s\n", err);
+		warn("%s", err);
 		return 3;
 	}
 	return 0;
@@ -345,6 +365,9 @@ on_progress(void *user, uint64_t done, uint64_t total, uint64_t packets)
 	struct timespec now;
 	double el;
 
+	/* A long import keeps its claims fresh (store.h). */
+	if (r->st != NULL && !r->store_failed && store_tick(r->st) != 0)
+		r->store_failed = 1;
 	if (!r->progress)
 		return;
 	clock_gettime(CLOCK_MONOTONIC, &now);
@@ -356,8 +379,171 @@ on_progress(void *user, uint64_t done, uint64_t total, uint64_t packets)
 	r->progress_shown = 1;
 }
 
-int
-main(int argc, char **argv)
+/* ---- --db: reading each capture once, giving claims up ---- */
+
+static int
+write_all(int fd, const uint8_t *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = write(fd, p, n);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return -1;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/* The descriptor a name stands for (/dev/stdin, /dev/fd/N,
+ * /proc/self/fd/N), or -1. */
+static int
+fd_name(const char *name)
+{
+	uint64_t n;
+	const char *p = NULL;
+
+	if (strcmp(name, "/dev/stdin") == 0)
+		return STDIN_FILENO;
+	if (strncmp(name, "/dev/fd/", 8) == 0)
+		p = name + 8;
+	else if (strncmp(name, "/proc/self/fd/", 14) == 0)
+		p = name + 14;
+	if (p == NULL || text_parse_uint(p, strlen(p), 65535, &n) != 0)
+		return -1;
+	return (int)n;
+}
+
+/*
+ * The SHA-256 of the capture named name, and the name the analysis should
+ * open.  A regular file is hashed and read again by the analysis.  Any
+ * other file (standard input, a pipe, a FIFO, a terminal) can be read
+ * only once: it is copied into an unlinked temporary file ($TMPDIR, else
+ * /tmp) while hashed, and the analysis reads the copy.  When name is a
+ * file descriptor's (/dev/stdin, /dev/fd/N, /proc/self/fd/N) the copy
+ * takes that descriptor's place, so the report names the input as given;
+ * otherwise the analysis opens "/dev/fd/K" (written into alias).  Returns
+ * the name to open, or NULL with a reason in err.
+ */
+static const char *
+hash_input(const char *name, char sha[65], uint64_t *size, char *alias,
+    size_t aliaslen, char *err, size_t errlen)
+{
+	const char *tmpdir = getenv("TMPDIR");
+	struct sha256 h;
+	struct stat sb;
+	char tpl[4096];
+	uint8_t d[32], *buf;
+	int in, out, fdno = -1;
+	ssize_t r;
+
+	if (stat(name, &sb) != 0) {
+		snprintf(err, errlen, "%s", strerror(errno));
+		return NULL;
+	}
+	if (S_ISDIR(sb.st_mode)) {
+		snprintf(err, errlen, "%s", strerror(EISDIR));
+		return NULL;
+	}
+	if (S_ISREG(sb.st_mode)) {
+		if (sha256_file(name, sha) != 0) {
+			snprintf(err, errlen, "%s", strerror(errno));
+			return NULL;
+		}
+		*size = (uint64_t)sb.st_size;
+		return name;
+	}
+	if (tmpdir == NULL || *tmpdir == '\0')
+		tmpdir = "/tmp";
+	snprintf(tpl, sizeof(tpl), "%s/sipalg-input-XXXXXX", tmpdir);
+	if ((in = open(name, O_RDONLY | O_CLOEXEC)) < 0) {
+		snprintf(err, errlen, "%s", strerror(errno));
+		return NULL;
+	}
+	if ((buf = malloc(1 << 16)) == NULL || (out = mkstemp(tpl)) < 0) {
+		snprintf(err, errlen, "cannot copy it to a temporary file in %s "
+		    "(it can be read only once, and --db reads it twice): %s",
+		    tmpdir, strerror(buf == NULL ? ENOMEM : errno));
+		free(buf);
+		close(in);
+		return NULL;
+	}
+	(void)unlink(tpl);
+	sha256_init(&h);
+	*size = 0;
+	while ((r = read(in, buf, 1 << 16)) != 0) {
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			snprintf(err, errlen, "%s", strerror(errno));
+			goto fail;
+		}
+		sha256_update(&h, buf, (size_t)r);
+		*size += (uint64_t)r;
+		if (write_all(out, buf, (size_t)r) != 0) {
+			snprintf(err, errlen, "cannot copy it to a temporary file "
+			    "in %s: %s", tmpdir, strerror(errno));
+			goto fail;
+		}
+	}
+	free(buf);
+	close(in);
+	sha256_final(&h, d);
+	for (int i = 0; i < 32; i++)
+		snprintf(sha + 2 * i, 3, "%02x", d[i]);
+	fdno = fd_name(name);
+	if (fdno >= 0 && fdno != out) {
+		if (dup2(out, fdno) < 0) {
+			snprintf(err, errlen, "%s", strerror(errno));
+			close(out);
+			return NULL;
+		}
+		close(out);
+		out = fdno;
+	}
+	(void)lseek(out, 0, SEEK_SET);
+	if (fdno >= 0)
+		return name;
+	snprintf(alias, aliaslen, "/dev/fd/%d", out);
+	return alias;
+fail:
+	free(buf);
+	close(in);
+	close(out);
+	return NULL;
+}
+
+/*
+ * Ends a --db run that stores nothing more (a signal, a write error):
+ * this run's claims and the rows under them go, copies stored before
+ * stay, and the message says which.  Frees the run; returns status.
+ */
+static int
+store_give_up(struct run *run, const char *db, struct analysis *a,
+    int status)
+{
+	char err[512];
+
+	if (run->st != NULL) {
+		if (store_abort(run->st, err, sizeof(err)) == 0)
+			warn("%s: nothing of this run's unfinished captures was "
+			    "stored; copies stored before are kept", db);
+		else
+			warn("%s: cannot remove this run's unfinished rows (%s): "
+			    "they stay hidden, and the next import of the same "
+			    "files replaces them", db, err);
+		store_close(run->st);
+		free(run->cap_ids);
+	}
+	report_free(run->rep);
+	analysis_free(a);
+	return status;
+}
+
+static int
+analyze(int argc, char **argv)
 {
 	struct report_opts ro = { REPORT_TEXT, false, false, false, NULL, 0 };
 	struct analysis_cb cb = { on_dialog, on_stream, on_progress, NULL };
@@ -383,8 +569,8 @@ main(int argc, char **argv)
 			else if (strcmp(optarg, "csv") == 0)
 				ro.format = REPORT_CSV;
 			else {
-				fprintf(stderr, PROG ": unknown format '%s' "
-				    "(text, json or csv)\n", optarg);
+				warn("unknown format '%s' (text, json or csv)",
+				    optarg);
 				return 2;
 			}
 			break;
@@ -399,8 +585,8 @@ main(int argc, char **argv)
 			break;
 		case 's':
 			if (symptom_lookup(optarg) < 0) {
-				fprintf(stderr, PROG ": unknown symptom '%s' "
-				    "(see --help for the ids)\n", optarg);
+				warn("unknown symptom '%s' (see --help for the "
+				    "ids)", optarg);
 				return 2;
 			}
 			ro.symptom = optarg;
@@ -411,8 +597,8 @@ main(int argc, char **argv)
 			if (errno != 0 || end == optarg || *end != '\0' ||
 			    !(ro.min_confidence >= 0 &&
 			    ro.min_confidence <= 1)) {
-				fprintf(stderr, PROG ": --min-confidence '%s': "
-				    "a number from 0 to 1\n", optarg);
+				warn("--min-confidence '%s': a number from 0 to 1",
+				    optarg);
 				return 2;
 			}
 			break;
@@ -491,7 +677,7 @@ main(int argc, char **argv)
 		cb.on_stream = on_stream_store;
 		run.st = store_open(db, true, err, sizeof(err));
 		if (run.st == NULL) {
-			fprintf(stderr, PROG ": %s: %s\n", db, err);
+			warn("%s: %s", db, err);
 			return 3;
 		}
 		run.cap_ids = calloc((size_t)(argc - optind), sizeof(int64_t));
@@ -503,80 +689,87 @@ main(int argc, char **argv)
 	a = analysis_new(&cb);
 	run.rep = report_new(stdout, &ro);
 	if (a == NULL || run.rep == NULL) {
-		fprintf(stderr, PROG ": out of memory\n");
+		warn("out of memory");
 		return 3;
 	}
-	for (int i = optind; i < argc; i++) {
-		char err[512], sha[65];
+	/* From the first claim on, a signal gives this run's claims up. */
+	catch_signals();
+	for (int i = optind; i < argc && !interrupted; i++) {
+		char err[512], sha[65], alias[32];
+		const char *name = argv[i];
+		uint64_t size = 0;
+		int64_t id = -1;
 
 		if (run.st != NULL) {
-			if (sha256_file(argv[i], sha) != 0) {
-				fprintf(stderr, PROG ": %s: %s\n", argv[i],
-				    strerror(errno));
+			name = hash_input(argv[i], sha, &size, alias, sizeof(alias),
+			    err, sizeof(err));
+			if (name == NULL) {
+				warn("%s: %s", argv[i], err);
 				status = 3;
 				continue;
 			}
-			if (!replace &&
-			    store_has_capture(run.st, sha) == STORE_COMPLETE) {
-				fprintf(stderr, PROG ": %s: already in %s (same "
-				    "SHA-256), skipped; --replace imports it "
-				    "again\n", argv[i], db);
+			switch (store_capture_claim(run.st, argv[i], sha, size,
+			    replace, &id, err, sizeof(err))) {
+			case STORE_CLAIMED:
+				break;
+			case STORE_DUPLICATE:
+				warn("%s: already in %s (same SHA-256), skipped; "
+				    "--replace imports it again", argv[i], db);
 				continue;
+			case STORE_REPEATED:
+				warn("%s: given twice (same SHA-256 as an earlier "
+				    "file of this run), skipped", argv[i]);
+				continue;
+			case STORE_BUSY:
+				warn("%s: %s; skipped, nothing of it stored by this "
+				    "run", argv[i], err);
+				status = 3;
+				continue;
+			default:
+				warn("%s: %s", db, err);
+				return store_give_up(&run, db, a, 3);
 			}
 		}
-		if (analysis_add_file(a, argv[i], err, sizeof(err)) != 0) {
-			fprintf(stderr, PROG ": %s: %s\n", argv[i], err);
+		if (analysis_add_file(a, name, err, sizeof(err)) != 0) {
+			warn("%s: %s", argv[i], err);
 			status = 3;
+			if (id > 0 && store_capture_abort(run.st, id) != 0) {
+				warn("%s: %s", db, store_errmsg(run.st));
+				return store_give_up(&run, db, a, 3);
+			}
 			continue;
 		}
-		if (run.st != NULL) {
-			const struct capture_info *ci =
-			    analysis_capture_info(a, (size_t)opened);
-
-			run.cap_ids[opened] = store_capture_begin(run.st, argv[i],
-			    sha, ci->size, err, sizeof(err));
-			if (run.cap_ids[opened] < 0) {
-				fprintf(stderr, PROG ": %s: %s\n", db, err);
-				store_close(run.st);
-				return 3;
-			}
-		}
+		if (run.st != NULL)
+			run.cap_ids[opened] = id;
 		opened++;
 	}
-	if (opened > 0) {
+	if (opened > 0 && !interrupted) {
 		clock_gettime(CLOCK_MONOTONIC, &run.t0);
 		report_begin(run.rep);
 		running = a;
-		catch_signals();
 		analysis_run(a);
 		running = NULL;
 		if (run.progress_shown)
 			fputs("\r\033[K", stderr);
-		if (interrupted) {
-			/* Pending dialogs are committed; the captures stay
-			 * marked incomplete and are replaced by the next import. */
-			fprintf(stderr, PROG ": interrupted%s\n", run.st ?
-			    "; the database keeps this run's captures marked "
-			    "incomplete" : "");
-			store_close(run.st);
-			report_free(run.rep);
-			analysis_free(a);
-			free(run.cap_ids);
-			return 130;
-		}
+	}
+	if (interrupted) {
+		warn("interrupted");
+		return store_give_up(&run, db, a, 130);
+	}
+	if (opened > 0) {
 		end_report(run.rep, a);
-		for (int i = 0; run.st != NULL && i < opened; i++)
+		for (int i = 0; run.st != NULL && !run.store_failed && i < opened;
+		    i++)
 			if (store_capture_end(run.st, run.cap_ids[i],
 			    analysis_capture_info(a, (size_t)i),
 			    analysis_capture_stats(a, (size_t)i)) != 0)
 				run.store_failed = 1;
 	}
+	if (run.st != NULL && run.store_failed) {
+		warn("%s: writing failed: %s", db, store_errmsg(run.st));
+		return store_give_up(&run, db, a, 3);
+	}
 	if (run.st != NULL) {
-		if (run.store_failed) {
-			fprintf(stderr, PROG ": %s: writing failed: %s\n", db,
-			    store_errmsg(run.st));
-			status = 3;
-		}
 		store_close(run.st);
 		free(run.cap_ids);
 	}
@@ -584,8 +777,20 @@ main(int argc, char **argv)
 		status = 1;
 	report_free(run.rep);
 	analysis_free(a);
-	if (fflush(stdout) != 0 || ferror(stdout)) {
-		fprintf(stderr, PROG ": writing output: %s\n", strerror(errno));
+	return status;
+}
+
+/*
+ * Standard output is written through stdio buffers: only its flush at the
+ * end says whether everything reached the file, pipe or disk.
+ */
+int
+main(int argc, char **argv)
+{
+	int e, status = outfile_main(analyze, argc, argv, &e);
+
+	if (e != 0) {
+		warn("writing output: %s", strerror(e));
 		return 3;
 	}
 	return status;

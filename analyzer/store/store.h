@@ -7,15 +7,48 @@
  * SHA-256 of its bytes: importing the same file again is detected and
  * skipped unless replaced.
  *
- * Consistency: a capture row is committed first with complete = 0, its
- * dialogs are written in batched transactions (WAL mode), and complete is
- * set to 1 in the last transaction.  A run that is interrupted or killed
- * leaves a capture marked incomplete, never half-written without a mark;
- * incomplete captures are replaced by the next import of the same file.
+ * Nothing stored is lost, and nothing half-written is ever shown:
  *
- * Safety: a database that is not ours (application_id), is corrupt, or has
+ *   claim    An import first claims its capture: a capture row with
+ *            complete = 0, naming its importer (owner.h) and a random
+ *            token, committed on its own.  At most one claim per SHA-256
+ *            exists (a unique index), so of two importers of one file
+ *            the second finds the first's claim and stores nothing
+ *            (STORE_BUSY).  A claim whose importer is dead (killed, host
+ *            rebooted; or silent for STORE_CLAIM_STALE_SEC when liveness
+ *            cannot be checked) is stale: the next import of the file
+ *            removes it, with its rows, and claims afresh.
+ *   rows     Dialogs, messages, streams and findings are written under
+ *            the claimed row in transactions of STORE_BATCH dialogs, so
+ *            memory and the write-ahead log stay bounded whatever the
+ *            capture's size, and the write lock is held only while a
+ *            batch is written.  Every batch first checks that this
+ *            handle still holds its claims (and refreshes their
+ *            heartbeat).
+ *   swap     store_capture_end() writes the figures, deletes an earlier
+ *            complete copy of the same file (--replace) and sets
+ *            complete = 1, in one transaction: readers see the old copy
+ *            or the new one, never neither and never both.
+ *   failure  The first write error rolls back the open batch and is kept
+ *            (store_errmsg); store_abort() then deletes the claims and
+ *            what was committed under them.  When even that fails (a full
+ *            disk), the rows stay incomplete and invisible, and the next
+ *            import of the file takes the dead claim over.
+ *
+ * Readers (store_read, the report, the browser) see complete captures
+ * only.  The same model maps onto a server database: claim = INSERT under
+ * the partial unique index, batches and swap = transactions, liveness =
+ * a session lock instead of the pid check; only store.c's "SQLite"
+ * section and owner.c know the backend.
+ *
+ * Files: a database that is not ours (application_id), is corrupt, or has
  * a newer schema (user_version) is refused with a clear error and never
- * modified.  Older schemas are migrated forward in one transaction.
+ * modified; so is a path that is not a regular file (a FIFO would block
+ * the open forever).  Older schemas are migrated forward in one
+ * transaction.  Writers use WAL mode and put the database back in
+ * rollback-journal mode when they close last, so a copy on read-only
+ * media opens read-only; a database left in WAL mode by a killed writer
+ * is read there as immutable when it has no unmerged log.
  */
 #ifndef SIPALG_STORE_H
 #define SIPALG_STORE_H
@@ -30,46 +63,97 @@
 
 /* 'SALG' */
 #define STORE_APPLICATION_ID 0x53414c47
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3
+/* Dialogs per write transaction. */
+#define STORE_BATCH 64
+/* A claim whose owner cannot be checked is stale after this silence. */
+#define STORE_CLAIM_STALE_SEC 600
+/* An importer refreshes its claims' heartbeat at least this often. */
+#define STORE_HEARTBEAT_SEC 60
 
 struct store;
 
 /*
- * Opens (and when writable creates or migrates) the database at path.
- * Returns NULL with a reason in err ("not a sipalg database", "database
- * schema 7 is newer than this program's 2", "file is not a database").
+ * Opens (and when writable creates or migrates) the database at path;
+ * a read-only handle never modifies the database.  Returns NULL with a
+ * reason in err ("not a sipalg database", "database schema 7 is newer
+ * than this program's 3", "file is not a database", "not a regular file
+ * (a FIFO)").
  */
 struct store *store_open(const char *path, bool writable, char *err,
     size_t errlen);
-/* Commits what is pending and closes.  NULL is a no-op. */
+/*
+ * Closes.  Claims not ended are given up as by store_abort().  A writer
+ * that is the last connection puts the file back in rollback-journal
+ * mode.  NULL is a no-op.
+ */
 void store_close(struct store *st);
 
 enum store_have { STORE_ABSENT, STORE_COMPLETE, STORE_INCOMPLETE };
-/* Whether a capture with this SHA-256 is already stored. */
+/* Whether a complete copy with this SHA-256 is stored, else whether an
+ * import of it is claimed (live or not). */
 enum store_have store_has_capture(struct store *st, const char *sha256);
 
-/*
- * Starts importing a capture: removes any earlier copy with the same hash
- * (the caller decided to replace it), inserts the capture row with
- * complete = 0 and commits.  Returns its id (> 0), or -1 with err.
- */
-int64_t store_capture_begin(struct store *st, const char *path,
-    const char *sha256, uint64_t size, char *err, size_t errlen);
+enum store_claim {
+	STORE_CLAIMED,       /* *id is ours until store_capture_end/abort */
+	STORE_DUPLICATE,     /* a complete copy exists and replace is false */
+	STORE_REPEATED,      /* this handle already claimed the same file */
+	STORE_BUSY,          /* a live import of it runs; err says whose */
+	STORE_ERROR          /* err says why */
+};
 
 /*
- * Adds one finished dialog of capture capture_id (batched; committed every
- * few hundred dialogs and at store_capture_end).  Returns 0 or -1.
+ * Claims the capture with this SHA-256 for import (see the top of this
+ * file), removing a stale claim first.  With replace, a complete copy
+ * stays until store_capture_end() swaps the new one in.  Commits what is
+ * pending first.
+ */
+enum store_claim store_capture_claim(struct store *st, const char *path,
+    const char *sha256, uint64_t size, bool replace, int64_t *capture_id,
+    char *err, size_t errlen);
+
+/*
+ * Adds one finished dialog of claimed capture capture_id, and takes
+ * ownership of it (freed with dialog_free once written, or on error).
+ * Dialogs wait in memory and are written STORE_BATCH at a time, each
+ * batch in one short transaction (and the rest by store_capture_end).
+ * Returns 0, or -1 after a write error: the batch is rolled back, the
+ * error is kept for store_errmsg(), and every later write fails too.
  */
 int store_put_dialog(struct store *st, int64_t capture_id,
-    const struct dialog *d);
+    struct dialog *d);
 
-/* Adds an RTP stream no SDP announced (batched like dialogs). */
+/* Adds (a copy of) an RTP stream no SDP announced, batched likewise. */
 int store_put_stream(struct store *st, int64_t capture_id,
     const struct rtp_stream *s);
 
-/* Records the capture's figures and anomalies and marks it complete. */
+/*
+ * For a long import: writes the waiting rows and refreshes the claims'
+ * heartbeat when it is older than STORE_HEARTBEAT_SEC.  Cheap to call
+ * often.  Returns 0 or -1 (as store_put_dialog).
+ */
+int store_tick(struct store *st);
+
+/*
+ * Records the capture's figures and anomalies, deletes an earlier complete
+ * copy of the same file and marks this one complete, with the pending
+ * batch, in one transaction.  Returns 0 or -1 (as store_put_dialog).
+ */
 int store_capture_end(struct store *st, int64_t capture_id,
     const struct capture_info *ci, const struct analysis_capstats *cs);
+
+/* Gives up one claim before any of its rows was written (the capture
+ * could not be opened).  Returns 0 or -1. */
+int store_capture_abort(struct store *st, int64_t capture_id);
+
+/*
+ * Gives up every claim of this handle: the open batch is rolled back and
+ * the claimed rows, with everything committed under them, are deleted.
+ * Earlier complete copies are untouched.  Returns 0, or -1 when the
+ * deletion failed (err says why): the rows then stay incomplete, never
+ * shown, and are taken over by the next import once this process ended.
+ */
+int store_abort(struct store *st, char *err, size_t errlen);
 
 /* One stored capture, as the report needs it. */
 struct store_capture {
@@ -96,11 +180,16 @@ int store_read(struct store *st,
     void (*on_stream)(void *user, const struct rtp_stream *s), void *user,
     char *err, size_t errlen);
 
-/* The first schema, kept so tests can build a version-1 database and
- * check the forward migration. */
-extern const char *const store_schema_v1_sql;
+/*
+ * The SQL that takes a database from schema version - 1 to version (1:
+ * creates the first schema), for tests that build an old database and
+ * check the migration; NULL outside 1..STORE_SCHEMA_VERSION.  Version 3
+ * rebuilds a table: run it with foreign keys off (PRAGMA foreign_keys).
+ */
+const char *store_schema_step(int version);
 
-/* Last SQLite error text, for messages. */
+/* The first write error of this handle ("what: SQLite's reason"), else
+ * the last SQLite error text. */
 const char *store_errmsg(struct store *st);
 
 #endif /* SIPALG_STORE_H */

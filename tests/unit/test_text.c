@@ -29,6 +29,35 @@ test_parse_uint(void)
 	CU_ASSERT_EQUAL(text_parse_uint("18446744073709551615", 20,
 	    UINT64_MAX, &v), 0);
 	CU_ASSERT_EQUAL(v, UINT64_MAX);
+	/*
+	 * A digit above a small max must not wrap max - digit: 9 with max
+	 * 8 (sdp_max_media), any digit with max 0, and a last digit that
+	 * would need max - d below zero.
+	 */
+	CU_ASSERT_EQUAL(text_parse_uint("9", 1, 8, &v), -1);
+	CU_ASSERT_EQUAL(text_parse_uint("8", 1, 8, &v), 0);
+	CU_ASSERT_EQUAL(v, 8);
+	for (unsigned max = 0; max < 10; max++)
+		for (unsigned d = 0; d < 10; d++) {
+			char b[2] = { (char)('0' + d), 0 };
+
+			CU_ASSERT_EQUAL(text_parse_uint(b, 1, max, &v),
+			    d <= max ? 0 : -1);
+		}
+	CU_ASSERT_EQUAL(text_parse_uint("0", 1, 0, &v), 0);
+	CU_ASSERT_EQUAL(text_parse_uint("19", 2, 15, &v), -1);
+	CU_ASSERT_EQUAL(text_parse_uint("15", 2, 15, &v), 0);
+	/* Every value around every max from 0 to 300 agrees with arithmetic. */
+	for (unsigned max = 0; max <= 300; max++)
+		for (unsigned x = 0; x <= 1000; x += (x < 320 ? 1 : 97)) {
+			char b[8];
+			int n = snprintf(b, sizeof(b), "%u", x);
+
+			CU_ASSERT_EQUAL(text_parse_uint(b, (size_t)n, max, &v),
+			    x <= max ? 0 : -1);
+			if (x <= max)
+				CU_ASSERT_EQUAL(v, x);
+		}
 	/* Only len bytes are read: the digit after is ignored. */
 	CU_ASSERT_EQUAL(text_parse_uint("129", 2, 100, &v), 0);
 	CU_ASSERT_EQUAL(v, 12);
@@ -76,6 +105,78 @@ test_escape(void)
 	CU_ASSERT_STRING_EQUAL(escaped("a\0b", 3, TEXT_ESC_PLAIN), "a\\x00b");
 }
 
+/*
+ * Controls above U+007F in valid UTF-8: C1 (CSI U+009B, NEL U+0085), the
+ * bidi controls and the line separators, in every target, escaped by
+ * their code point; their neighbours pass.
+ */
+static void
+test_escape_unicode_controls(void)
+{
+	static const struct {
+		const char *utf8;
+		const char *want;
+	} c[] = {
+		{ "\xc2\x80", "\\u0080" }, { "\xc2\x85", "\\u0085" },
+		{ "\xc2\x9b", "\\u009b" }, { "\xc2\x9f", "\\u009f" },
+		{ "\xd8\x9c", "\\u061c" },
+		{ "\xe2\x80\x8e", "\\u200e" }, { "\xe2\x80\x8f", "\\u200f" },
+		{ "\xe2\x80\xa8", "\\u2028" }, { "\xe2\x80\xa9", "\\u2029" },
+		{ "\xe2\x80\xaa", "\\u202a" }, { "\xe2\x80\xae", "\\u202e" },
+		{ "\xe2\x81\xa6", "\\u2066" }, { "\xe2\x81\xa9", "\\u2069" },
+	};
+	static const enum text_esc all[] = { TEXT_ESC_PLAIN, TEXT_ESC_CSV,
+	    TEXT_ESC_JSON };
+
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++)
+		for (size_t k = 0; k < 3; k++) {
+			char in[16], want[32];
+
+			snprintf(in, sizeof(in), "a%sb", c[i].utf8);
+			snprintf(want, sizeof(want), "a%sb", c[i].want);
+			CU_ASSERT_STRING_EQUAL(escaped(in, strlen(in), all[k]),
+			    want);
+		}
+	/* Printable neighbours stay as they are. */
+	CU_ASSERT_STRING_EQUAL(escaped("\xc2\xa0", 2, TEXT_ESC_PLAIN),
+	    "\xc2\xa0");                                /* U+00A0 */
+	CU_ASSERT_STRING_EQUAL(escaped("\xe2\x80\x90", 3, TEXT_ESC_CSV),
+	    "\xe2\x80\x90");                            /* U+2010 */
+	CU_ASSERT_STRING_EQUAL(escaped("\xe2\x81\xaa", 3, TEXT_ESC_PLAIN),
+	    "\xe2\x81\xaa");                            /* U+206A */
+	CU_ASSERT_TRUE(text_is_control(0x1b));
+	CU_ASSERT_TRUE(text_is_control(0x7f));
+	CU_ASSERT_FALSE(text_is_control(0xa0));
+	CU_ASSERT_FALSE(text_is_control(0x2027));
+	CU_ASSERT_FALSE(text_is_control(0x202f));
+	CU_ASSERT_FALSE(text_is_control(0x2065));
+	CU_ASSERT_FALSE(text_is_control(0x206a));
+}
+
+/* Error lines: the whole message escaped once, prefixed, one line. */
+static void
+test_fwarn(void)
+{
+	static char buf[4096];
+	char longname[3000];
+	FILE *f = fmemopen(buf, sizeof(buf), "w");
+
+	text_fwarn(f, "prog", "%s: %s", "evil\033]0;title\007.pcap",
+	    "no \xe2\x80\xae such");
+	fclose(f);
+	CU_ASSERT_STRING_EQUAL(buf,
+	    "prog: evil\\x1b]0;title\\x07.pcap: no \\u202e such\n");
+	/* Longer than the stack buffer: still whole. */
+	memset(longname, 'x', sizeof(longname) - 2);
+	longname[sizeof(longname) - 2] = '\033';
+	longname[sizeof(longname) - 1] = '\0';
+	f = fmemopen(buf, sizeof(buf), "w");
+	text_fwarn(f, "p", "%s", longname);
+	fclose(f);
+	CU_ASSERT_EQUAL(strlen(buf), 3 + sizeof(longname) - 2 + 4 + 1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "xx\\x1b\n"));
+}
+
 static void
 test_copy_escape_buf(void)
 {
@@ -102,6 +203,8 @@ main(void)
 	CU_add_test(s, "parse_uint", test_parse_uint);
 	CU_add_test(s, "ieq", test_ieq);
 	CU_add_test(s, "escape", test_escape);
+	CU_add_test(s, "escape unicode controls", test_escape_unicode_controls);
+	CU_add_test(s, "fwarn", test_fwarn);
 	CU_add_test(s, "copy_escape_buf", test_copy_escape_buf);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
