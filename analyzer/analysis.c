@@ -385,13 +385,14 @@ handle_sip(struct analysis *a, const struct pkt *p, uint64_t first_frame,
     const uint8_t *msg, size_t len, uint8_t transport)
 {
 	struct analysis_capstats *st = &a->stats[a->cur_cap];
-	struct sipmsg *m;
 	struct dialog *d;
-	bool retrans;
+	enum dialog_take took;
 	struct pkt q = *p;
 
-	m = sipmsg_parse(msg, len, a->cur_an);
-	if (m == NULL)
+	q.l4 = transport;
+	took = dialog_table_take(a->dialogs, msg, len, &q, first_frame,
+	    a->cur_an, &d);
+	if (took == DIALOG_TAKE_UNPARSED)
 		return;
 	st->sip_messages++;
 	switch (transport) {
@@ -408,12 +409,9 @@ handle_sip(struct analysis *a, const struct pkt *p, uint64_t first_frame,
 		st->sip_udp++;
 		break;
 	}
-	q.l4 = transport;
-	d = dialog_table_add(a->dialogs, m, &q, first_frame, a->cur_an,
-	    &retrans);
 	if (d == NULL)
 		return;
-	if (retrans) {
+	if (took == DIALOG_TAKE_RETRANS) {
 		st->sip_retrans++;
 		return;
 	}

@@ -23,6 +23,22 @@
  *              CAP_NONCALL_IDLE_NS (then they end like calls).
  * A global byte budget (CAP_DIALOG_TOTAL_BYTES) evicts the least recently
  * active dialogs early when a capture holds more than that in flight.
+ *
+ * Cost (dialog_table_take).  Every stored message is also indexed by a
+ * hash of its raw bytes, so a retransmission -- the same bytes again --
+ * is recognised before it is parsed; and a message that is parsed gets
+ * the newest messages of its Call-ID as priors (sipmsg_parse_with), so
+ * libosip2 only reads the header lines that dialog has not shown yet.
+ * The raw index is a direct-mapped array of (hash, dialog) slots kept at
+ * most half full: a collision only costs a parse, never a wrong fold,
+ * since a hit is confirmed by comparing the bytes.
+ *
+ * Message blocks (one malloc each, sipmsg.h) of dialogs the table frees
+ * itself are kept for the next messages in lists by size class, up to
+ * POOL_IDLE_BYTES: the newest block of a class is reused first, while
+ * still in cache, and malloc's search through blocks of every size is
+ * skipped.  Pooled blocks are plain malloc blocks of their class's size,
+ * so a dialog a done callback kept is freed with dialog_free anywhere.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +57,21 @@ struct lru {
 	struct dialog *head, *tail; /* head = least recently active */
 };
 
+/* Message block pool: classes of POOL_STEP bytes up to POOL_CLASSES steps. */
+#define POOL_STEP 256
+#define POOL_CLASSES 32
+#define POOL_IDLE_BYTES (2 * 1024 * 1024)
+
+struct pool_blk {
+	struct pool_blk *next;
+};
+
+/* A stored message's raw-bytes hash and its dialog; d NULL: empty. */
+struct raw_slot {
+	uint64_t hash;
+	struct dialog *d;
+};
+
 struct dialog_table {
 	struct htab byid;
 	struct lru lists[LRU_COUNT];
@@ -49,6 +80,12 @@ struct dialog_table {
 	uint64_t next_id;
 	dialog_done_fn done;
 	void *user;
+	struct raw_slot *raw;     /* nraw slots (a power of two), or NULL */
+	size_t nraw;
+	size_t nstored;           /* messages stored in dialogs in flight */
+	struct dialog *hint;      /* the dialog prior_msgs() found, if any */
+	struct pool_blk *pool[POOL_CLASSES]; /* [c]: blocks of c * POOL_STEP */
+	size_t pool_bytes;
 };
 
 static const char *const kind_names[DIALOG_KIND_COUNT] = {
@@ -167,7 +204,93 @@ dialog_table_touch(struct dialog_table *t, struct dialog *d, int64_t now_ns)
 static uint64_t
 callid_hash(const char *cid)
 {
-	return htab_hash(cid, strlen(cid), HTAB_SEED);
+	return htab_hash_words(cid, strlen(cid));
+}
+
+/* ---- raw-bytes index ------------------------------------------------ */
+
+#define RAW_SLOTS_MIN 1024
+
+static void
+raw_put(struct dialog_table *t, uint64_t hash, struct dialog *d)
+{
+	struct raw_slot *s;
+
+	if (t->raw == NULL)
+		return;
+	s = &t->raw[hash & (t->nraw - 1)];
+	s->hash = hash;
+	s->d = d;
+}
+
+/*
+ * Keeps the index at most half full: doubles it and re-enters every
+ * stored message.  On OOM the old index stays (more collisions, more
+ * parsing, same results).
+ */
+static void
+raw_grow(struct dialog_table *t)
+{
+	size_t n = t->nraw ? t->nraw * 2 : RAW_SLOTS_MIN;
+	struct raw_slot *r;
+
+	if (n > SIZE_MAX / sizeof(*r))
+		return;
+	r = calloc(n, sizeof(*r));
+	if (r == NULL)
+		return;
+	free(t->raw);
+	t->raw = r;
+	t->nraw = n;
+	for (int l = 0; l < LRU_COUNT; l++)
+		for (struct dialog *d = t->lists[l].head; d != NULL;
+		    d = d->lru_next)
+			for (size_t i = 0; i < d->nmsgs; i++)
+				raw_put(t, d->msgs[i].raw_hash, d);
+}
+
+static void
+raw_forget(struct dialog_table *t, const struct dialog *d)
+{
+	for (size_t i = 0; i < d->nmsgs; i++) {
+		struct raw_slot *s;
+
+		if (t->raw == NULL)
+			break;
+		s = &t->raw[d->msgs[i].raw_hash & (t->nraw - 1)];
+		if (s->d == d && s->hash == d->msgs[i].raw_hash)
+			s->d = NULL;
+	}
+	t->nstored -= d->nmsgs;
+}
+
+/*
+ * The stored message whose raw bytes are msg[0..len) (hash h) and that
+ * parsed with no anomaly, with its dialog; NULL when none is indexed.
+ */
+static const struct sipmsg *
+raw_find(struct dialog_table *t, const uint8_t *msg, size_t len, uint64_t h,
+    struct dialog **dp)
+{
+	const struct raw_slot *s;
+	struct dialog *d;
+
+	if (t->raw == NULL)
+		return NULL;
+	s = &t->raw[h & (t->nraw - 1)];
+	if (s->d == NULL || s->hash != h)
+		return NULL;
+	d = s->d;
+	for (size_t i = d->nmsgs; i-- > 0;) {
+		const struct sipmsg *m = d->msgs[i].m;
+
+		if (d->msgs[i].raw_hash == h && m->raw_len == len &&
+		    m->quiet && memcmp(m->raw, msg, len) == 0) {
+			*dp = d;
+			return m;
+		}
+	}
+	return NULL;
 }
 
 static int
@@ -176,6 +299,70 @@ callid_match(const struct hnode *n, const void *key)
 	const struct dialog *d = HTAB_ENTRY(n, struct dialog, node);
 
 	return strcmp(d->call_id, (const char *)key) == 0;
+}
+
+static struct dialog *
+find_by_callid(struct dialog_table *t, const char *cid)
+{
+	struct hnode *n = htab_find(&t->byid, callid_hash(cid), callid_match,
+	    cid);
+
+	return n != NULL ? HTAB_ENTRY(n, struct dialog, node) : NULL;
+}
+
+/* ---- message block pool -------------------------------------------- */
+
+/* sipmsg_lend.alloc: a pooled block of n bytes' class, or a new one. */
+static void *
+pool_alloc(void *user, size_t n, size_t *cap)
+{
+	struct dialog_table *t = user;
+	size_t c = (n + POOL_STEP - 1) / POOL_STEP;
+	struct pool_blk *b;
+
+	if (c >= POOL_CLASSES) {
+		*cap = n;
+		return malloc(n);
+	}
+	*cap = c * POOL_STEP;
+	if ((b = t->pool[c]) != NULL) {
+		t->pool[c] = b->next;
+		t->pool_bytes -= *cap;
+		return b;
+	}
+	return malloc(*cap);
+}
+
+/* Frees m, keeping its block for reuse when it is a pool-sized one. */
+static void
+pool_free_msg(struct dialog_table *t, struct sipmsg *m)
+{
+	size_t cap = m != NULL ? m->block_bytes : 0;
+	size_t c = cap / POOL_STEP;
+	struct pool_blk *b;
+
+	if (m == NULL || cap % POOL_STEP != 0 || c == 0 ||
+	    c >= POOL_CLASSES || t->pool_bytes + cap > POOL_IDLE_BYTES) {
+		sipmsg_free(m);
+		return;
+	}
+	b = (struct pool_blk *)(void *)m;
+	b->next = t->pool[c];
+	t->pool[c] = b;
+	t->pool_bytes += cap;
+}
+
+static void
+pool_fini(struct dialog_table *t)
+{
+	for (size_t c = 0; c < POOL_CLASSES; c++)
+		while (t->pool[c] != NULL) {
+			struct pool_blk *b = t->pool[c];
+
+			t->pool[c] = b->next;
+			free(b);
+		}
+	t->pool_bytes = 0;
 }
 
 struct dialog_table *
@@ -205,11 +392,18 @@ dialog_release(struct dialog_table *t, struct dialog *d)
 {
 	htab_del(&t->byid, &d->node);
 	lru_unlink(t, d);
+	raw_forget(t, d);
+	if (t->hint == d)
+		t->hint = NULL;
 	t->count--;
 	t->bytes -= d->mem_bytes;
 	d->lru_prev = d->lru_next = NULL;
 	if (t->done && t->done(t->user, d))
 		return;
+	/* dialog_free, with the message blocks kept for reuse. */
+	for (size_t i = 0; i < d->nmsgs; i++)
+		pool_free_msg(t, d->msgs[i].m);
+	d->nmsgs = 0;
 	dialog_free(d);
 }
 
@@ -237,6 +431,8 @@ dialog_table_free(struct dialog_table *t)
 		while (t->lists[l].head)
 			dialog_release(t, t->lists[l].head);
 	htab_fini(&t->byid);
+	free(t->raw);
+	pool_fini(t);
 	free(t);
 }
 
@@ -326,6 +522,16 @@ kind_of(const char *method)
 	return DIALOG_OTHER;
 }
 
+/* snprintf(dst, n, "%s", src) without the format machinery. */
+static void
+str_copy(char *dst, size_t n, const char *src)
+{
+	size_t l = strnlen(src, n - 1);
+
+	memcpy(dst, src, l);
+	dst[l] = '\0';
+}
+
 static struct dialog *
 dialog_create(struct dialog_table *t, const struct sipmsg *m,
     const struct pkt *p)
@@ -338,11 +544,11 @@ dialog_create(struct dialog_table *t, const struct sipmsg *m,
 	d->id = ++t->next_id;
 	d->kind = kind_of(method);
 	d->state = DIALOG_SETUP;
-	snprintf(d->call_id, sizeof(d->call_id), "%s", m->call_id);
+	str_copy(d->call_id, sizeof(d->call_id), m->call_id);
 	sipmsg_uri_userhost(m->from_uri, d->from, sizeof(d->from));
 	sipmsg_uri_userhost(m->to_uri, d->to, sizeof(d->to));
-	snprintf(d->from_tag, sizeof(d->from_tag), "%s", m->from_tag);
-	snprintf(d->first_method, sizeof(d->first_method), "%s", method);
+	str_copy(d->from_tag, sizeof(d->from_tag), m->from_tag);
+	str_copy(d->first_method, sizeof(d->first_method), method);
 	d->cap_idx = p->cap_idx;
 	d->start_ns = d->last_ns = p->ts_ns;
 	d->initial_cseq = m->cseq;
@@ -364,8 +570,13 @@ static bool
 same_transaction_copy(const struct dmsg *a, const struct sipmsg *m,
     const struct pkt *p)
 {
-	const struct sipmsg *o = a->m;
+	const struct sipmsg *o;
 
+	/* The dmsg's copies first: most messages differ there. */
+	if (a->key_request != m->is_request || a->key_cseq != m->cseq ||
+	    a->key_status != m->status)
+		return false;
+	o = a->m;
 	return o->is_request == m->is_request && o->cseq == m->cseq &&
 	    o->status == m->status &&
 	    strcmp(o->method, m->method) == 0 &&
@@ -396,10 +607,10 @@ count_fork(struct dialog *d, const struct sipmsg *m)
 	if (m->to_tag[0] == '\0')
 		return;
 	for (size_t i = 0; i < d->nmsgs; i++) {
-		const struct sipmsg *o = d->msgs[i].m;
+		const struct dmsg *dm = &d->msgs[i];
 
-		if (!o->is_request && o->cseq == d->initial_cseq &&
-		    strcmp(o->to_tag, m->to_tag) == 0)
+		if (!dm->key_request && dm->key_cseq == d->initial_cseq &&
+		    strcmp(dm->m->to_tag, m->to_tag) == 0)
 			return;
 	}
 	d->nforks++;
@@ -502,7 +713,8 @@ update_other_state(struct dialog *d, const struct sipmsg *m, int64_t ts)
 
 static bool
 store_msg(struct dialog_table *t, struct dialog *d, struct sipmsg *m,
-    const struct pkt *p, uint64_t first_frame, struct anomalies *an)
+    const struct pkt *p, uint64_t first_frame, uint64_t raw_hash,
+    struct anomalies *an)
 {
 	struct dmsg *dm;
 	size_t bytes = msg_bytes(m);
@@ -536,47 +748,62 @@ store_msg(struct dialog_table *t, struct dialog *d, struct sipmsg *m,
 	dm->nfrags = p->nfrags;
 	dm->ip_len = p->ip_len;
 	dm->m = m;
+	dm->raw_hash = raw_hash;
+	dm->key_cseq = m->cseq;
+	dm->key_status = m->status;
+	dm->key_request = m->is_request;
+	if (++t->nstored * 2 > t->nraw)
+		raw_grow(t);
+	raw_put(t, raw_hash, d);
 	d->raw_bytes += m->raw_len;
 	d->mem_bytes += bytes;
 	t->bytes += bytes;
 	return true;
 }
 
-struct dialog *
-dialog_table_add(struct dialog_table *t, struct sipmsg *m,
-    const struct pkt *p, uint64_t first_frame, struct anomalies *an,
-    bool *is_retrans)
+/* Folds a retransmission into orig, the first copy, in dialog d. */
+static void
+fold_retrans(struct dialog_table *t, struct dialog *d, struct dmsg *orig,
+    const struct pkt *p)
 {
-	struct hnode *n;
-	struct dialog *d;
+	if (orig->retrans < DIALOG_RETRANS_KEPT) {
+		orig->retrans_ns[orig->retrans] = p->ts_ns;
+		orig->retrans_frame[orig->retrans] = p->frame;
+	}
+	orig->retrans++;
+	d->retrans_total++;
+	touch(t, d, p->ts_ns);
+}
+
+/*
+ * dialog_table_add with the raw hash of m known, and d the dialog of
+ * m->call_id when the caller has it (NULL: looked up).
+ */
+static struct dialog *
+add_msg(struct dialog_table *t, struct sipmsg *m, const struct pkt *p,
+    uint64_t first_frame, uint64_t raw_hash, struct dialog *d,
+    struct anomalies *an, bool *is_retrans)
+{
 	struct dmsg *orig;
 
 	*is_retrans = false;
-	n = htab_find(&t->byid, callid_hash(m->call_id), callid_match,
-	    m->call_id);
-	if (n != NULL) {
-		d = HTAB_ENTRY(n, struct dialog, node);
-	} else {
+	if (d == NULL)
+		d = find_by_callid(t, m->call_id);
+	if (d == NULL) {
 		if (!m->is_request)
 			anomaly_add(an, ANOMALY_ORPHAN_RESPONSE);
 		d = dialog_create(t, m, p);
 		if (d == NULL) {
-			sipmsg_free(m);
+			pool_free_msg(t, m);
 			return NULL;
 		}
 	}
 
 	orig = find_original(d, m, p);
 	if (orig != NULL) {
-		if (orig->retrans < DIALOG_RETRANS_KEPT) {
-			orig->retrans_ns[orig->retrans] = p->ts_ns;
-			orig->retrans_frame[orig->retrans] = p->frame;
-		}
-		orig->retrans++;
-		d->retrans_total++;
+		fold_retrans(t, d, orig, p);
 		*is_retrans = true;
-		sipmsg_free(m);
-		touch(t, d, p->ts_ns);
+		pool_free_msg(t, m);
 		return d;
 	}
 
@@ -584,9 +811,78 @@ dialog_table_add(struct dialog_table *t, struct sipmsg *m,
 		update_call_state(d, m, p->ts_ns);
 	else
 		update_other_state(d, m, p->ts_ns);
-	if (!store_msg(t, d, m, p, first_frame, an))
-		sipmsg_free(m);
+	if (!store_msg(t, d, m, p, first_frame, raw_hash, an))
+		pool_free_msg(t, m);
 	touch(t, d, p->ts_ns);
 	enforce_budget(t, d, an);
 	return d;
+}
+
+struct dialog *
+dialog_table_add(struct dialog_table *t, struct sipmsg *m,
+    const struct pkt *p, uint64_t first_frame, struct anomalies *an,
+    bool *is_retrans)
+{
+	return add_msg(t, m, p, first_frame,
+	    htab_hash_words(m->raw, m->raw_len), NULL, an, is_retrans);
+}
+
+/*
+ * sipmsg_lend.prior for dialog_table_take: the newest messages of the
+ * dialog of call_id, which is remembered (t->hint) for the add that
+ * follows the parse.
+ */
+static size_t
+prior_msgs(void *user, const char *call_id, const struct sipmsg **out,
+    size_t max)
+{
+	struct dialog_table *t = user;
+	struct dialog *d = find_by_callid(t, call_id);
+	size_t n = 0;
+
+	t->hint = d;
+	for (size_t i = d != NULL ? d->nmsgs : 0; i-- > 0 && n < max;)
+		out[n++] = d->msgs[i].m;
+	return n;
+}
+
+enum dialog_take
+dialog_table_take(struct dialog_table *t, const uint8_t *msg, size_t len,
+    const struct pkt *p, uint64_t first_frame, struct anomalies *an,
+    struct dialog **dp)
+{
+	const struct sipmsg_lend lend = { prior_msgs, pool_alloc, t };
+	uint64_t h = htab_hash_words(msg, len);
+	const struct sipmsg *same;
+	struct dialog *d = NULL, *hint;
+	struct dmsg *orig;
+	struct sipmsg *m;
+	bool retrans;
+
+	*dp = NULL;
+	/*
+	 * The same bytes as a stored message parse into the same sipmsg,
+	 * so find_original() with that message is what dialog_table_add
+	 * would do with the new copy; only when it finds the original is
+	 * the parse skipped.
+	 */
+	same = raw_find(t, msg, len, h, &d);
+	if (same != NULL && (orig = find_original(d, same, p)) != NULL) {
+		fold_retrans(t, d, orig, p);
+		*dp = d;
+		return DIALOG_TAKE_RETRANS;
+	}
+	t->hint = NULL;
+	m = sipmsg_parse_with(msg, len, &lend, an);
+	hint = t->hint;
+	t->hint = NULL;
+	if (m == NULL)
+		return DIALOG_TAKE_UNPARSED;
+	if (hint != NULL && strcmp(hint->call_id, m->call_id) != 0)
+		hint = NULL;
+	d = add_msg(t, m, p, first_frame, h, hint, an, &retrans);
+	*dp = d;
+	if (d == NULL)
+		return DIALOG_TAKE_DROPPED;
+	return retrans ? DIALOG_TAKE_RETRANS : DIALOG_TAKE_NEW;
 }
