@@ -56,25 +56,26 @@ enum dialog_state {
 
 /* One captured message (first copy); retransmissions are folded in. */
 struct dmsg {
-	uint32_t cap_idx;
-	uint64_t frame;
-	uint64_t first_frame;     /* TCP: frame that held the first byte */
-	int64_t ts_ns;
-	struct ep src, dst;
-	uint8_t transport;        /* PKT_UDP, PKT_TCP, PKT_SCTP; 0x80 | ... for WebSocket */
-	uint16_t nfrags;          /* >1 when carried in IP fragments */
-	uint32_t ip_len;          /* IP datagram size */
 	struct sipmsg *m;         /* owned */
-	uint32_t retrans;         /* retransmissions seen after this copy */
 	/*
 	 * Private to the dialog table: m's raw-bytes hash (htab_hash_words)
-	 * and the fields that tell transactions apart first, kept here so
-	 * that looking through a dialog's messages does not read each one.
+	 * and the fields that tell transactions apart first, kept here (with
+	 * src and dst, in the first cache line) so that looking through a
+	 * dialog's messages does not read each one.
 	 */
 	uint64_t raw_hash;
 	uint32_t key_cseq;
 	int key_status;
 	bool key_request;
+	struct ep src, dst;
+	uint32_t cap_idx;
+	uint64_t frame;
+	uint64_t first_frame;     /* TCP: frame that held the first byte */
+	int64_t ts_ns;
+	uint8_t transport;        /* PKT_UDP, PKT_TCP, PKT_SCTP; 0x80 | ... for WebSocket */
+	uint16_t nfrags;          /* >1 when carried in IP fragments */
+	uint32_t ip_len;          /* IP datagram size */
+	uint32_t retrans;         /* retransmissions seen after this copy */
 	int64_t retrans_ns[DIALOG_RETRANS_KEPT]; /* times of the first ones */
 	uint64_t retrans_frame[DIALOG_RETRANS_KEPT];
 };

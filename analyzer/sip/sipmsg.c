@@ -199,21 +199,35 @@ static char *
 sa_put(struct msg_buf *b, const void *p, size_t len, size_t cap)
 {
 	size_t room;
-	char *d = sa_begin(b, cap, &room);
+	char *d = sa_begin(b, cap, &room), *z;
 
 	if (len > room)
 		len = room;
 	if (len == 0)
 		return (char *)(uintptr_t)"";
-	text_copy(d, len + 1, p, len);
+	memcpy(d, p, len);
+	for (z = memchr(d, 0, len); z != NULL;
+	    z = memchr(z + 1, 0, len - (size_t)(z + 1 - d)))
+		*z = '?';
 	return (char *)(uintptr_t)sa_end(b, len);
 }
 
-/* A NUL-terminated string (libosip2's or ours; NULL is ""), capped. */
+/*
+ * A NUL-terminated string (libosip2's or ours; NULL is ""), capped: no
+ * NUL inside to replace.
+ */
 static const char *
 sa_str(struct msg_buf *b, const char *s, size_t cap)
 {
-	return s != NULL ? sa_put(b, s, strnlen(s, cap - 1), cap) : "";
+	size_t room, len;
+	char *d;
+
+	if (s == NULL)
+		return "";
+	d = sa_begin(b, cap, &room);
+	len = strnlen(s, room);
+	memcpy(d, s, len);
+	return sa_end(b, len);
 }
 
 /*
@@ -358,41 +372,68 @@ enum ok {
 #define MEMO_COUNT SIPMSG_MEMO_HEADERS
 _Static_assert(OK_CONTACT + 1 == MEMO_COUNT, "memo headers come first");
 
-/* Header names with their roles: hx index and/or libosip2 kind. */
+/* The header names classify() knows, with their roles. */
+enum kh {
+	KH_VIA, KH_FROM, KH_TO, KH_CALL_ID, KH_CSEQ, KH_CONTACT,
+	KH_RECORD_ROUTE, KH_ROUTE, KH_USER_AGENT, KH_SERVER, KH_PAI, KH_RPID,
+	KH_REFER_TO, KH_REPLACES, KH_EVENT, KH_SUBSCRIPTION_STATE,
+	KH_CONTENT_TYPE, KH_CONTENT_LENGTH, KH_EXPIRES, KH_SESSION_EXPIRES,
+	KH_MIN_SE, KH_COUNT
+};
+
 static const struct {
 	struct hname n;
 	signed char hx;   /* enum hx, -1 none */
 	signed char ok;   /* enum ok, OK_NONE none */
-} known_headers[] = {
-	{ HNAME("Via"), -1, OK_VIA },
-	{ HNAME("From"), -1, OK_FROM },
-	{ HNAME("To"), -1, OK_TO },
-	{ HNAME("Call-ID"), HX_CALL_ID, OK_CALL_ID },
-	{ HNAME("CSeq"), -1, OK_CSEQ },
-	{ HNAME("Contact"), -1, OK_CONTACT },
-	{ HNAME("Record-Route"), -1, OK_RECORD_ROUTE },
-	{ HNAME("Route"), -1, OK_ROUTE },
-	{ HNAME("User-Agent"), HX_USER_AGENT, OK_NONE },
-	{ HNAME("Server"), HX_SERVER, OK_NONE },
-	{ HNAME("P-Asserted-Identity"), HX_PAI, OK_NONE },
-	{ HNAME("Remote-Party-ID"), HX_RPID, OK_NONE },
-	{ HNAME("Refer-To"), HX_REFER_TO, OK_NONE },
-	{ HNAME("Replaces"), HX_REPLACES, OK_NONE },
-	{ HNAME("Event"), HX_EVENT, OK_NONE },
-	{ HNAME("Subscription-State"), HX_SUBSCRIPTION_STATE, OK_NONE },
-	{ HNAME("Content-Type"), HX_CONTENT_TYPE, OK_NONE },
-	{ HNAME("Content-Length"), HX_CONTENT_LENGTH, OK_NONE },
-	{ HNAME("Expires"), HX_EXPIRES, OK_NONE },
-	{ HNAME("Session-Expires"), HX_SESSION_EXPIRES, OK_NONE },
-	{ HNAME("Min-SE"), HX_MIN_SE, OK_NONE },
+} known_headers[KH_COUNT] = {
+	[KH_VIA] = { HNAME("Via"), -1, OK_VIA },
+	[KH_FROM] = { HNAME("From"), -1, OK_FROM },
+	[KH_TO] = { HNAME("To"), -1, OK_TO },
+	[KH_CALL_ID] = { HNAME("Call-ID"), HX_CALL_ID, OK_CALL_ID },
+	[KH_CSEQ] = { HNAME("CSeq"), -1, OK_CSEQ },
+	[KH_CONTACT] = { HNAME("Contact"), -1, OK_CONTACT },
+	[KH_RECORD_ROUTE] = { HNAME("Record-Route"), -1, OK_RECORD_ROUTE },
+	[KH_ROUTE] = { HNAME("Route"), -1, OK_ROUTE },
+	[KH_USER_AGENT] = { HNAME("User-Agent"), HX_USER_AGENT, OK_NONE },
+	[KH_SERVER] = { HNAME("Server"), HX_SERVER, OK_NONE },
+	[KH_PAI] = { HNAME("P-Asserted-Identity"), HX_PAI, OK_NONE },
+	[KH_RPID] = { HNAME("Remote-Party-ID"), HX_RPID, OK_NONE },
+	[KH_REFER_TO] = { HNAME("Refer-To"), HX_REFER_TO, OK_NONE },
+	[KH_REPLACES] = { HNAME("Replaces"), HX_REPLACES, OK_NONE },
+	[KH_EVENT] = { HNAME("Event"), HX_EVENT, OK_NONE },
+	[KH_SUBSCRIPTION_STATE] = { HNAME("Subscription-State"),
+	    HX_SUBSCRIPTION_STATE, OK_NONE },
+	[KH_CONTENT_TYPE] = { HNAME("Content-Type"), HX_CONTENT_TYPE, OK_NONE },
+	[KH_CONTENT_LENGTH] = { HNAME("Content-Length"), HX_CONTENT_LENGTH,
+	    OK_NONE },
+	[KH_EXPIRES] = { HNAME("Expires"), HX_EXPIRES, OK_NONE },
+	[KH_SESSION_EXPIRES] = { HNAME("Session-Expires"), HX_SESSION_EXPIRES,
+	    OK_NONE },
+	[KH_MIN_SE] = { HNAME("Min-SE"), HX_MIN_SE, OK_NONE },
 };
 
 /*
- * The roles of header name n[0..nl) (trimmed).  libosip2 is given the
- * compact forms of its headers (v, f, t, i, m); the index looks a
- * one-letter name up under its full name (full_of), so "i" finds Call-ID
- * and "c" Content-Type.
+ * known_headers by the first letter of their names, plus one (0 ends a
+ * list): classify() compares a line's name with these only, not with
+ * all of them.  Every name above must be in the list of its letter.
  */
+#define KH_PER_LETTER 6
+static const unsigned char kh_by_letter[26][KH_PER_LETTER] = {
+	['c' - 'a'] = { KH_CALL_ID + 1, KH_CSEQ + 1, KH_CONTACT + 1,
+	    KH_CONTENT_TYPE + 1, KH_CONTENT_LENGTH + 1 },
+	['e' - 'a'] = { KH_EVENT + 1, KH_EXPIRES + 1 },
+	['f' - 'a'] = { KH_FROM + 1 },
+	['m' - 'a'] = { KH_MIN_SE + 1 },
+	['p' - 'a'] = { KH_PAI + 1 },
+	['r' - 'a'] = { KH_RECORD_ROUTE + 1, KH_ROUTE + 1, KH_RPID + 1,
+	    KH_REFER_TO + 1, KH_REPLACES + 1 },
+	['s' - 'a'] = { KH_SERVER + 1, KH_SUBSCRIPTION_STATE + 1,
+	    KH_SESSION_EXPIRES + 1 },
+	['t' - 'a'] = { KH_TO + 1 },
+	['u' - 'a'] = { KH_USER_AGENT + 1 },
+	['v' - 'a'] = { KH_VIA + 1 },
+};
+
 /*
  * n[0..nl) is h in any case, as hname_is() but cheaper: the names in our
  * tables are ASCII letters and '-' only, and for a letter, setting bit
@@ -412,9 +453,31 @@ name_is(const uint8_t *n, size_t nl, const struct hname *h)
 	return true;
 }
 
+/* The known_headers entry named n[0..nl) (any case), -1 none. */
+static int
+known_header(const uint8_t *n, size_t nl)
+{
+	unsigned l = (unsigned)((n[0] | 0x20) - 'a');
+
+	if (nl == 0 || l >= 26)
+		return -1;
+	for (int i = 0; i < KH_PER_LETTER && kh_by_letter[l][i] != 0; i++)
+		if (name_is(n, nl, &known_headers[kh_by_letter[l][i] - 1].n))
+			return kh_by_letter[l][i] - 1;
+	return -1;
+}
+
+/*
+ * The roles of header name n[0..nl) (trimmed).  libosip2 is given the
+ * compact forms of its headers (v, f, t, i, m); the index looks a
+ * one-letter name up under its full name (full_of), so "i" finds Call-ID
+ * and "c" Content-Type.
+ */
 static void
 classify(const uint8_t *n, size_t nl, int *hx, int *ok)
 {
+	int k;
+
 	*hx = -1;
 	*ok = OK_NONE;
 	if (nl == 1) {
@@ -428,26 +491,16 @@ classify(const uint8_t *n, size_t nl, int *hx, int *ok)
 		case 'm': *ok = OK_CONTACT; break;
 		default: break;
 		}
-		if (full == NULL)
-			return;
 		/* full_of's names are our literals, not packet data. */
-		n = (const uint8_t *)full;
-		nl = strlen(full);
-		for (size_t i = 0; i < sizeof(known_headers) /
-		    sizeof(known_headers[0]); i++)
-			if (name_is(n, nl, &known_headers[i].n)) {
-				*hx = known_headers[i].hx;
-				return;
-			}
+		if (full != NULL && (k = known_header((const uint8_t *)full,
+		    strlen(full))) >= 0)
+			*hx = known_headers[k].hx;
 		return;
 	}
-	for (size_t i = 0; i < sizeof(known_headers) /
-	    sizeof(known_headers[0]); i++)
-		if (name_is(n, nl, &known_headers[i].n)) {
-			*hx = known_headers[i].hx;
-			*ok = known_headers[i].ok;
-			return;
-		}
+	if ((k = known_header(n, nl)) >= 0) {
+		*hx = known_headers[k].hx;
+		*ok = known_headers[k].ok;
+	}
 }
 
 /* A memo header's line: where it is in the message and in the copy. */

@@ -6,6 +6,7 @@
  * array.  Every parse goes through a fresh heap copy of exactly len bytes
  * so ASan/valgrind catch any read past the end.
  */
+#include <ctype.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -1508,6 +1509,89 @@ test_string_caps(void)
 	}
 }
 
+/* Every header name the parser knows, in any case, is found. */
+static void
+test_known_names(void)
+{
+	static const char msg[] =
+	    "NOTIFY sip:b@192.0.2.1 SIP/2.0\r\n"
+	    "Via: SIP/2.0/UDP 1.2.3.4;branch=z9hG4bKkn\r\n"
+	    "From: <sip:a@b>;tag=1\r\n"
+	    "To: <sip:b@c>;tag=2\r\n"
+	    "Call-ID: kn-id\r\n"
+	    "CSeq: 4 NOTIFY\r\n"
+	    "Contact: <sip:a@1.2.3.4>\r\n"
+	    "Record-Route: <sip:rr@p1;lr>\r\n"
+	    "Route: <sip:r@p2;lr>\r\n"
+	    "User-Agent: ua\r\n"
+	    "P-Asserted-Identity: <sip:pai@x>\r\n"
+	    "Remote-Party-ID: <sip:rpid@x>\r\n"
+	    "Refer-To: <sip:rt@x>\r\n"
+	    "Replaces: rp;to-tag=1;from-tag=2\r\n"
+	    "Event: refer\r\n"
+	    "Subscription-State: active\r\n"
+	    "Content-Type: message/sipfrag\r\n"
+	    "Expires: 33\r\n"
+	    "Session-Expires: 44\r\n"
+	    "Min-SE: 55\r\n"
+	    "Content-Length: 14\r\n\r\n"
+	    "SIP/2.0 200 OK";
+	char buf[sizeof(msg)];
+
+	for (int form = 0; form < 3; form++) {
+		struct sipmsg *m;
+		size_t body = strstr(msg, "\r\n\r\n") - msg;
+
+		memcpy(buf, msg, sizeof(msg));
+		/* Names only: the start line, values and body stay. */
+		for (char *l = strstr(buf, "\r\n") + 2; l < buf + body;
+		    l = strstr(l, "\r\n") + 2)
+			for (char *c = l; *c != ':'; c++)
+				*c = form == 0 ? *c : form == 1 ?
+				    (char)toupper((unsigned char)*c) :
+				    (char)tolower((unsigned char)*c);
+		RESET();
+		m = parse_n(buf, sizeof(msg) - 1);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+		CU_ASSERT_EQUAL(m->nvia, 1);
+		CU_ASSERT_STRING_EQUAL(m->from_tag, "1");
+		CU_ASSERT_STRING_EQUAL(m->to_tag, "2");
+		CU_ASSERT_STRING_EQUAL(m->call_id, "kn-id");
+		CU_ASSERT_EQUAL(m->cseq, 4);
+		CU_ASSERT_EQUAL(m->ncontact, 1);
+		CU_ASSERT_EQUAL(m->nrecord_route, 1);
+		CU_ASSERT(strstr(m->record_route, "rr@p1") != NULL);
+		CU_ASSERT(strstr(m->route, "r@p2") != NULL);
+		CU_ASSERT_STRING_EQUAL(m->user_agent, "ua");
+		CU_ASSERT_STRING_EQUAL(m->pai, "<sip:pai@x>");
+		CU_ASSERT_STRING_EQUAL(m->rpid, "<sip:rpid@x>");
+		CU_ASSERT_STRING_EQUAL(m->refer_to, "<sip:rt@x>");
+		CU_ASSERT_STRING_EQUAL(m->replaces, "rp;to-tag=1;from-tag=2");
+		CU_ASSERT_STRING_EQUAL(m->event, "refer");
+		CU_ASSERT_STRING_EQUAL(m->subscription_state, "active");
+		CU_ASSERT_STRING_EQUAL(m->content_type, "message/sipfrag");
+		CU_ASSERT_EQUAL(m->content_length, 14);
+		CU_ASSERT_EQUAL(m->sipfrag_status, 200);
+		CU_ASSERT_EQUAL(m->expires, 33);
+		CU_ASSERT_EQUAL(m->session_expires, 44);
+		CU_ASSERT_EQUAL(m->min_se, 55);
+		CU_ASSERT_EQUAL(anomaly_total(&an), 0);
+		sipmsg_free(m);
+	}
+	/* Server stands in for a missing User-Agent, in any case too. */
+	RESET();
+	{
+		struct sipmsg *m = parse_s("SIP/2.0 200 OK\r\n"
+		    "Via: SIP/2.0/UDP 1.2.3.4;branch=z9hG4bKkn\r\n"
+		    "From: <sip:a@b>;tag=1\r\nTo: <sip:b@c>;tag=2\r\n"
+		    "Call-ID: kn-id\r\nCSeq: 4 NOTIFY\r\nSERVER: srv\r\n\r\n");
+
+		CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+		CU_ASSERT_STRING_EQUAL(m->user_agent, "srv");
+		sipmsg_free(m);
+	}
+}
+
 /* ---- parsing with earlier messages (sipmsg_parse_with) -------------- */
 
 struct priors {
@@ -1970,6 +2054,7 @@ main(void)
 	    CU_add_test(su, "indexed headers", test_indexed_headers) == NULL ||
 	    CU_add_test(su, "memory cost", test_mem_cost) == NULL ||
 	    CU_add_test(su, "string caps", test_string_caps) == NULL ||
+	    CU_add_test(su, "known header names", test_known_names) == NULL ||
 	    CU_add_test(su, "with priors: a dialog", test_with_dialog) == NULL ||
 	    CU_add_test(su, "with priors: reuse", test_with_reuses) == NULL ||
 	    CU_add_test(su, "with priors: variants", test_with_variants) == NULL ||
