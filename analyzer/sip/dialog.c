@@ -33,12 +33,14 @@
  * most half full: a collision only costs a parse, never a wrong fold,
  * since a hit is confirmed by comparing the bytes.
  *
- * Message blocks (one malloc each, sipmsg.h) of dialogs the table frees
- * itself are kept for the next messages in lists by size class, up to
- * POOL_IDLE_BYTES: the newest block of a class is reused first, while
- * still in cache, and malloc's search through blocks of every size is
- * skipped.  Pooled blocks are plain malloc blocks of their class's size,
- * so a dialog a done callback kept is freed with dialog_free anywhere.
+ * The blocks of dialogs the table frees itself (the dialog, its message
+ * array, each message's one block, sipmsg.h) are kept for the next ones
+ * in lists by size class, up to POOL_IDLE_BYTES: the newest block of a
+ * class is reused first, while still in cache, and malloc's search
+ * through free blocks of every size (1 to 8 KB: beyond its fast caches)
+ * is skipped.  Pooled blocks are plain malloc blocks of their class's
+ * size, so a dialog a done callback kept is freed with dialog_free
+ * anywhere, by any thread.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -315,44 +317,70 @@ find_by_callid(struct dialog_table *t, const char *cid)
 
 /* ---- message block pool -------------------------------------------- */
 
-/* sipmsg_lend.alloc: a pooled block of n bytes' class, or a new one. */
-static void *
-pool_alloc(void *user, size_t n, size_t *cap)
+/* What pool_get(n) hands out: n rounded up to its class (or n). */
+static size_t
+pool_cap(size_t n)
 {
-	struct dialog_table *t = user;
 	size_t c = (n + POOL_STEP - 1) / POOL_STEP;
-	struct pool_blk *b;
 
-	if (c >= POOL_CLASSES) {
-		*cap = n;
-		return malloc(n);
-	}
-	*cap = c * POOL_STEP;
-	if ((b = t->pool[c]) != NULL) {
-		t->pool[c] = b->next;
-		t->pool_bytes -= *cap;
-		return b;
-	}
-	return malloc(*cap);
+	return c > 0 && c < POOL_CLASSES ? c * POOL_STEP : n;
 }
 
-/* Frees m, keeping its block for reuse when it is a pool-sized one. */
-static void
-pool_free_msg(struct dialog_table *t, struct sipmsg *m)
+/*
+ * A block of pool_cap(n) bytes: the newest pooled one of its class, or a
+ * new one (malloc).  NULL on OOM.
+ */
+static void *
+pool_get(struct dialog_table *t, size_t n)
 {
-	size_t cap = m != NULL ? m->block_bytes : 0;
-	size_t c = cap / POOL_STEP;
+	size_t cap = pool_cap(n), c = cap / POOL_STEP;
 	struct pool_blk *b;
 
-	if (m == NULL || cap % POOL_STEP != 0 || c == 0 ||
-	    c >= POOL_CLASSES || t->pool_bytes + cap > POOL_IDLE_BYTES) {
-		sipmsg_free(m);
+	if (cap % POOL_STEP == 0 && c > 0 && c < POOL_CLASSES &&
+	    (b = t->pool[c]) != NULL) {
+		t->pool[c] = b->next;
+		t->pool_bytes -= cap;
+		return b;
+	}
+	return malloc(cap);
+}
+
+/*
+ * Takes back p, a malloc'd block of cap bytes: kept for reuse when cap
+ * is a class size and the pool has room, else freed.  NULL is a no-op.
+ */
+static void
+pool_put(struct dialog_table *t, void *p, size_t cap)
+{
+	size_t c = cap / POOL_STEP;
+	struct pool_blk *b = p;
+
+	if (p == NULL)
+		return;
+	if (cap % POOL_STEP != 0 || c == 0 || c >= POOL_CLASSES ||
+	    t->pool_bytes + cap > POOL_IDLE_BYTES) {
+		free(p);
 		return;
 	}
-	b = (struct pool_blk *)(void *)m;
 	b->next = t->pool[c];
 	t->pool[c] = b;
 	t->pool_bytes += cap;
+}
+
+/* sipmsg_lend.alloc: message blocks from the pool. */
+static void *
+pool_alloc(void *user, size_t n, size_t *cap)
+{
+	*cap = pool_cap(n);
+	return pool_get(user, n);
+}
+
+/* Frees m, keeping its block for reuse (sipmsg_free's free() else). */
+static void
+pool_free_msg(struct dialog_table *t, struct sipmsg *m)
+{
+	if (m != NULL)
+		pool_put(t, m, m->block_bytes);
 }
 
 static void
@@ -428,11 +456,16 @@ dialog_release(struct dialog_table *t, struct dialog *d)
 	prefetch_dialog(d);
 	if (t->done && t->done(t->user, d))
 		return;
-	/* dialog_free, with the message blocks kept for reuse. */
+	/* dialog_free, with the blocks kept for reuse. */
 	for (size_t i = 0; i < d->nmsgs; i++)
 		pool_free_msg(t, d->msgs[i].m);
-	d->nmsgs = 0;
-	dialog_free(d);
+	pool_put(t, d->msgs, pool_cap(d->msgs_cap * sizeof(*d->msgs)));
+	d->nmsgs = d->msgs_cap = 0;
+	d->msgs = NULL;
+	for (int i = 0; i < d->nstreams; i++)
+		free(d->streams[i]);
+	free(d->findings);
+	pool_put(t, d, pool_cap(sizeof(*d)));
 }
 
 void
@@ -564,11 +597,12 @@ static struct dialog *
 dialog_create(struct dialog_table *t, const struct sipmsg *m,
     const struct pkt *p)
 {
-	struct dialog *d = calloc(1, sizeof(*d));
+	struct dialog *d = pool_get(t, sizeof(*d));
 	const char *method = m->is_request ? m->method : m->cseq_method;
 
 	if (d == NULL)
 		return NULL;
+	memset(d, 0, sizeof(*d));
 	d->id = ++t->next_id;
 	d->kind = kind_of(method);
 	d->state = DIALOG_SETUP;
@@ -755,10 +789,14 @@ store_msg(struct dialog_table *t, struct dialog *d, struct sipmsg *m,
 	}
 	if (d->nmsgs == d->msgs_cap) {
 		size_t ncap = d->msgs_cap ? d->msgs_cap * 2 : 8;
-		struct dmsg *nm = realloc(d->msgs, ncap * sizeof(*nm));
+		/* From the pool (dialog_release gives it back). */
+		struct dmsg *nm = pool_get(t, ncap * sizeof(*nm));
 
 		if (nm == NULL)
 			return false;
+		if (d->nmsgs > 0)
+			memcpy(nm, d->msgs, d->nmsgs * sizeof(*nm));
+		pool_put(t, d->msgs, pool_cap(d->msgs_cap * sizeof(*nm)));
 		d->msgs = nm;
 		d->mem_bytes += (ncap - d->msgs_cap) * sizeof(*nm);
 		t->bytes += (ncap - d->msgs_cap) * sizeof(*nm);

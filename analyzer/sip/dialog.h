@@ -88,9 +88,11 @@ struct findings;
 struct dialog {
 	/*
 	 * The fields every message of the dialog reads or writes come first,
-	 * in a few cache lines; the long strings after them.
+	 * in a few cache lines (the Call-ID's first bytes beside the hash
+	 * the lookup compares first); the other strings after them.
 	 */
 	struct hnode node;        /* dialog table linkage (private) */
+	char call_id[256];        /* the key: compared right after node.hash */
 	struct dialog *lru_prev, *lru_next; /* private */
 	int lru;                  /* private: which expiry list */
 	int64_t lru_ns;           /* private: last_ns when last moved in it */
@@ -117,7 +119,6 @@ struct dialog {
 	size_t mem_bytes;         /* private: approximate heap held */
 	void *media_eps;          /* private to analysis.c: announced endpoints */
 
-	char call_id[256];
 	char first_method[32];
 	char from[256], to[256];  /* user@host of the initial request */
 	char from_tag[128];
