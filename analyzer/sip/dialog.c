@@ -216,6 +216,24 @@ callid_hash(const char *cid)
 
 #define RAW_SLOTS_MIN 1024
 
+/*
+ * The raw index's hash of a message: its length, its first RAW_HASH_HEAD
+ * bytes (start line, Via branch, usually From tag and Call-ID) and its
+ * last RAW_HASH_TAIL.  Messages that differ elsewhere only share a slot:
+ * a hit is always confirmed by comparing all the bytes.
+ */
+#define RAW_HASH_HEAD 256
+#define RAW_HASH_TAIL 64
+
+static uint64_t
+raw_hash(const uint8_t *msg, size_t len)
+{
+	if (len <= RAW_HASH_HEAD + RAW_HASH_TAIL)
+		return htab_hash_words(msg, len);
+	return htab_hash_words(msg, RAW_HASH_HEAD) ^ htab_mix64(len ^
+	    htab_hash_words(msg + len - RAW_HASH_TAIL, RAW_HASH_TAIL));
+}
+
 static void
 raw_put(struct dialog_table *t, uint64_t hash, struct dialog *d)
 {
@@ -890,7 +908,8 @@ dialog_table_add(struct dialog_table *t, struct sipmsg *m,
     bool *is_retrans)
 {
 	return add_msg(t, m, p, first_frame,
-	    htab_hash_words(m->raw, m->raw_len), NULL, an, is_retrans);
+	    raw_hash((const uint8_t *)m->raw, m->raw_len), NULL, an,
+	    is_retrans);
 }
 
 /*
@@ -931,7 +950,7 @@ dialog_table_take(struct dialog_table *t, const uint8_t *msg, size_t len,
     struct dialog **dp)
 {
 	const struct sipmsg_lend lend = { prior_msgs, pool_alloc, t };
-	uint64_t h = htab_hash_words(msg, len);
+	uint64_t h = raw_hash(msg, len);
 	const struct sipmsg *same;
 	struct dialog *d = NULL, *hint;
 	struct dmsg *orig;

@@ -58,10 +58,10 @@ enum dialog_state {
 struct dmsg {
 	struct sipmsg *m;         /* owned */
 	/*
-	 * Private to the dialog table: m's raw-bytes hash (htab_hash_words)
-	 * and the fields that tell transactions apart first, kept here (with
-	 * src and dst, in the first cache line) so that looking through a
-	 * dialog's messages does not read each one.
+	 * Private to the dialog table: a hash of m's raw bytes (raw_hash()
+	 * in dialog.c) and the fields that tell transactions apart first,
+	 * kept here (with src and dst, in the first cache line) so that
+	 * looking through a dialog's messages does not read each one.
 	 */
 	uint64_t raw_hash;
 	uint32_t key_cseq;
