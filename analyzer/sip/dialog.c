@@ -24,14 +24,15 @@
  * A global byte budget (CAP_DIALOG_TOTAL_BYTES) evicts the least recently
  * active dialogs early when a capture holds more than that in flight.
  *
- * Cost (dialog_table_take).  Every stored message is also indexed by a
- * hash of its raw bytes, so a retransmission -- the same bytes again --
- * is recognised before it is parsed; and a message that is parsed gets
- * the newest messages of its Call-ID as priors (sipmsg_parse_with), so
- * libosip2 only reads the header lines that dialog has not shown yet.
- * The raw index is a direct-mapped array of (hash, dialog) slots kept at
- * most half full: a collision only costs a parse, never a wrong fold,
- * since a hit is confirmed by comparing the bytes.
+ * Cost (dialog_table_take).  A message is parsed with sipmsg_parse_with,
+ * which, once its header walk has found the Call-ID and before libosip2
+ * sees anything, asks the table for that dialog's messages (prior_msgs).
+ * A retransmission -- the same bytes again -- is recognised there among
+ * the dialog's messages by a hash of their raw bytes (kept in each dmsg,
+ * confirmed by comparing the bytes) and the parse stops: the copy is
+ * folded in unparsed.  Any other message gets the dialog's newest
+ * messages as priors, so libosip2 only reads the header lines that
+ * dialog has not shown yet.
  *
  * The blocks of dialogs the table frees itself (the dialog, its message
  * array, each message's one block, sipmsg.h) are kept for the next ones
@@ -71,12 +72,6 @@ struct pool_blk {
 	struct pool_blk *next;
 };
 
-/* A stored message's raw-bytes hash and its dialog; d NULL: empty. */
-struct raw_slot {
-	uint64_t hash;
-	struct dialog *d;
-};
-
 struct dialog_table {
 	struct htab byid;
 	struct lru lists[LRU_COUNT];
@@ -85,10 +80,13 @@ struct dialog_table {
 	uint64_t next_id;
 	dialog_done_fn done;
 	void *user;
-	struct raw_slot *raw;     /* nraw slots (a power of two), or NULL */
-	size_t nraw;
-	size_t nstored;           /* messages stored in dialogs in flight */
-	struct dialog *hint;      /* the dialog prior_msgs() found, if any */
+	/* The message dialog_table_take() is taking, for prior_msgs(). */
+	const uint8_t *take_msg;
+	size_t take_len;
+	uint64_t take_hash;
+	const struct pkt *take_pkt;
+	struct dialog *hint;      /* its dialog, once prior_msgs() found it */
+	struct dmsg *known;       /* the original it repeats, if any */
 	struct pool_blk *pool[POOL_CLASSES]; /* [c]: blocks of c * POOL_STEP */
 	size_t pool_bytes;
 };
@@ -212,110 +210,6 @@ callid_hash(const char *cid)
 	return htab_hash_words(cid, strlen(cid));
 }
 
-/* ---- raw-bytes index ------------------------------------------------ */
-
-#define RAW_SLOTS_MIN 1024
-
-/*
- * The raw index's hash of a message: its length, its first RAW_HASH_HEAD
- * bytes (start line, Via branch, usually From tag and Call-ID) and its
- * last RAW_HASH_TAIL.  Messages that differ elsewhere only share a slot:
- * a hit is always confirmed by comparing all the bytes.
- */
-#define RAW_HASH_HEAD 256
-#define RAW_HASH_TAIL 64
-
-static uint64_t
-raw_hash(const uint8_t *msg, size_t len)
-{
-	if (len <= RAW_HASH_HEAD + RAW_HASH_TAIL)
-		return htab_hash_words(msg, len);
-	return htab_hash_words(msg, RAW_HASH_HEAD) ^ htab_mix64(len ^
-	    htab_hash_words(msg + len - RAW_HASH_TAIL, RAW_HASH_TAIL));
-}
-
-static void
-raw_put(struct dialog_table *t, uint64_t hash, struct dialog *d)
-{
-	struct raw_slot *s;
-
-	if (t->raw == NULL)
-		return;
-	s = &t->raw[hash & (t->nraw - 1)];
-	s->hash = hash;
-	s->d = d;
-}
-
-/*
- * Keeps the index at most half full: doubles it and re-enters every
- * stored message.  On OOM the old index stays (more collisions, more
- * parsing, same results).
- */
-static void
-raw_grow(struct dialog_table *t)
-{
-	size_t n = t->nraw ? t->nraw * 2 : RAW_SLOTS_MIN;
-	struct raw_slot *r;
-
-	if (n > SIZE_MAX / sizeof(*r))
-		return;
-	r = calloc(n, sizeof(*r));
-	if (r == NULL)
-		return;
-	free(t->raw);
-	t->raw = r;
-	t->nraw = n;
-	for (int l = 0; l < LRU_COUNT; l++)
-		for (struct dialog *d = t->lists[l].head; d != NULL;
-		    d = d->lru_next)
-			for (size_t i = 0; i < d->nmsgs; i++)
-				raw_put(t, d->msgs[i].raw_hash, d);
-}
-
-static void
-raw_forget(struct dialog_table *t, const struct dialog *d)
-{
-	for (size_t i = 0; i < d->nmsgs; i++) {
-		struct raw_slot *s;
-
-		if (t->raw == NULL)
-			break;
-		s = &t->raw[d->msgs[i].raw_hash & (t->nraw - 1)];
-		if (s->d == d && s->hash == d->msgs[i].raw_hash)
-			s->d = NULL;
-	}
-	t->nstored -= d->nmsgs;
-}
-
-/*
- * The stored message whose raw bytes are msg[0..len) (hash h) and that
- * parsed with no anomaly, with its dialog; NULL when none is indexed.
- */
-static const struct sipmsg *
-raw_find(struct dialog_table *t, const uint8_t *msg, size_t len, uint64_t h,
-    struct dialog **dp)
-{
-	const struct raw_slot *s;
-	struct dialog *d;
-
-	if (t->raw == NULL)
-		return NULL;
-	s = &t->raw[h & (t->nraw - 1)];
-	if (s->d == NULL || s->hash != h)
-		return NULL;
-	d = s->d;
-	for (size_t i = d->nmsgs; i-- > 0;) {
-		const struct sipmsg *m = d->msgs[i].m;
-
-		if (d->msgs[i].raw_hash == h && m->raw_len == len &&
-		    m->quiet && memcmp(m->raw, msg, len) == 0) {
-			*dp = d;
-			return m;
-		}
-	}
-	return NULL;
-}
-
 static int
 callid_match(const struct hnode *n, const void *key)
 {
@@ -331,6 +225,48 @@ find_by_callid(struct dialog_table *t, const char *cid)
 	    cid);
 
 	return n != NULL ? HTAB_ENTRY(n, struct dialog, node) : NULL;
+}
+
+/* ---- raw bytes ------------------------------------------------------ */
+
+/*
+ * The hash of a message's raw bytes kept in its dmsg: its length, its
+ * first RAW_HASH_HEAD bytes (start line, Via branch, usually From tag
+ * and Call-ID) and its last RAW_HASH_TAIL.  Messages that differ
+ * elsewhere only share a hash: a match is always confirmed by comparing
+ * all the bytes.
+ */
+#define RAW_HASH_HEAD 256
+#define RAW_HASH_TAIL 64
+
+static uint64_t
+raw_hash(const uint8_t *msg, size_t len)
+{
+	if (len <= RAW_HASH_HEAD + RAW_HASH_TAIL)
+		return htab_hash_words(msg, len);
+	return htab_hash_words(msg, RAW_HASH_HEAD) ^ htab_mix64(len ^
+	    htab_hash_words(msg + len - RAW_HASH_TAIL, RAW_HASH_TAIL));
+}
+
+/*
+ * The message of d whose raw bytes are msg[0..len) (hash h) and that
+ * parsed with no anomaly, newest first; NULL when none.
+ */
+static const struct sipmsg *
+same_bytes(const struct dialog *d, const uint8_t *msg, size_t len,
+    uint64_t h)
+{
+	for (size_t i = d->nmsgs; i-- > 0;) {
+		const struct sipmsg *m;
+
+		if (d->msgs[i].raw_hash != h)
+			continue;
+		m = d->msgs[i].m;
+		if (m->raw_len == len && m->quiet &&
+		    memcmp(m->raw, msg, len) == 0)
+			return m;
+	}
+	return NULL;
 }
 
 /* ---- message block pool -------------------------------------------- */
@@ -465,7 +401,6 @@ dialog_release(struct dialog_table *t, struct dialog *d)
 {
 	htab_del(&t->byid, &d->node);
 	lru_unlink(t, d);
-	raw_forget(t, d);
 	if (t->hint == d)
 		t->hint = NULL;
 	t->count--;
@@ -510,7 +445,6 @@ dialog_table_free(struct dialog_table *t)
 		while (t->lists[l].head)
 			dialog_release(t, t->lists[l].head);
 	htab_fini(&t->byid);
-	free(t->raw);
 	pool_fini(t);
 	free(t);
 }
@@ -836,9 +770,6 @@ store_msg(struct dialog_table *t, struct dialog *d, struct sipmsg *m,
 	dm->key_cseq = m->cseq;
 	dm->key_status = m->status;
 	dm->key_request = m->is_request;
-	if (++t->nstored * 2 > t->nraw)
-		raw_grow(t);
-	raw_put(t, raw_hash, d);
 	d->raw_bytes += m->raw_len;
 	d->mem_bytes += bytes;
 	t->bytes += bytes;
@@ -930,9 +861,21 @@ prior_msgs(void *user, const char *call_id, const struct sipmsg **out,
 {
 	struct dialog_table *t = user;
 	struct dialog *d = find_by_callid(t, call_id);
+	const struct sipmsg *same;
 	size_t n = 0;
 
 	t->hint = d;
+	/*
+	 * The same bytes as a stored message parse into the same sipmsg,
+	 * so find_original() with that message is what dialog_table_add
+	 * would do with the new copy; only when it finds the original is
+	 * the parse stopped.
+	 */
+	if (d != NULL && t->take_msg != NULL &&
+	    (same = same_bytes(d, t->take_msg, t->take_len,
+	    t->take_hash)) != NULL &&
+	    (t->known = find_original(d, same, t->take_pkt)) != NULL)
+		return SIPMSG_PRIOR_STOP;
 	if (max > PRIORS)
 		max = PRIORS;
 	for (size_t i = d != NULL ? d->nmsgs : 0; i-- > 0 && n < max;) {
@@ -951,29 +894,29 @@ dialog_table_take(struct dialog_table *t, const uint8_t *msg, size_t len,
 {
 	const struct sipmsg_lend lend = { prior_msgs, pool_alloc, t };
 	uint64_t h = raw_hash(msg, len);
-	const struct sipmsg *same;
-	struct dialog *d = NULL, *hint;
-	struct dmsg *orig;
+	struct dialog *d, *hint;
+	struct dmsg *known;
 	struct sipmsg *m;
 	bool retrans;
 
 	*dp = NULL;
-	/*
-	 * The same bytes as a stored message parse into the same sipmsg,
-	 * so find_original() with that message is what dialog_table_add
-	 * would do with the new copy; only when it finds the original is
-	 * the parse skipped.
-	 */
-	same = raw_find(t, msg, len, h, &d);
-	if (same != NULL && (orig = find_original(d, same, p)) != NULL) {
-		fold_retrans(t, d, orig, p);
-		*dp = d;
-		return DIALOG_TAKE_RETRANS;
-	}
+	t->take_msg = msg;
+	t->take_len = len;
+	t->take_hash = h;
+	t->take_pkt = p;
 	t->hint = NULL;
+	t->known = NULL;
 	m = sipmsg_parse_with(msg, len, &lend, an);
 	hint = t->hint;
+	known = t->known;
+	t->take_msg = NULL;
 	t->hint = NULL;
+	t->known = NULL;
+	if (m == NULL && known != NULL) {
+		fold_retrans(t, hint, known, p);
+		*dp = hint;
+		return DIALOG_TAKE_RETRANS;
+	}
 	if (m == NULL)
 		return DIALOG_TAKE_UNPARSED;
 	if (hint != NULL && strcmp(hint->call_id, m->call_id) != 0)

@@ -1572,20 +1572,23 @@ osip_hook_free(void *p)
 #define PARSE_SCRATCH_BYTES (16 * 1024)
 
 /*
- * For each memo header that occurred once on one line, an earlier message
- * of the same Call-ID (from prior()) that carried the very same line: its
- * results are those libosip2 would give again, since a header's parse
- * depends on its own line only and that message was accepted with it.
- * Via and Contact are reused only when that line gave fewer values than
- * the cap (so no SIP_VALUES_CAP is owed).
+ * Asks lend->prior for earlier messages of call_id; false when it stops
+ * the parse.  For each memo header that occurred once on one line, use[]
+ * gets an earlier message that carried the very same line: its results
+ * are those libosip2 would give again, since a header's parse depends on
+ * its own line only and that message was accepted with it.  Via and
+ * Contact are reused only when that line gave fewer values than the cap
+ * (so no SIP_VALUES_CAP is owed).
  */
-static void
+static bool
 memo_find(struct walk *w, const char *call_id,
     const struct sipmsg_lend *lend, const struct sipmsg *use[MEMO_COUNT])
 {
 	const struct sipmsg *pm[SIPMSG_PRIOR_MAX];
 	size_t np = lend->prior(lend->user, call_id, pm, SIPMSG_PRIOR_MAX);
 
+	if (np == SIPMSG_PRIOR_STOP)
+		return false;
 	if (np > SIPMSG_PRIOR_MAX)
 		np = SIPMSG_PRIOR_MAX;
 	for (int k = 0; k < MEMO_COUNT; k++) {
@@ -1608,6 +1611,7 @@ memo_find(struct walk *w, const char *call_id,
 			break;
 		}
 	}
+	return true;
 }
 
 /*
@@ -1648,8 +1652,9 @@ parse_in(struct scratch *s, bool own, const uint8_t *msg, size_t len,
 	 */
 	if (hx_get(&w.hx, HX_CALL_ID, &v, &vl) && vl > 0) {
 		m->call_id = sa_put(&b, v, vl, SIPMSG_URI_BYTES);
-		if (lend != NULL && lend->prior != NULL && !w.has_cr)
-			memo_find(&w, m->call_id, lend, use);
+		if (lend != NULL && lend->prior != NULL && !w.has_cr &&
+		    !memo_find(&w, m->call_id, lend, use))
+			return NULL;  /* the caller knows it: nothing counted */
 	}
 	in_drop(&w, use);
 

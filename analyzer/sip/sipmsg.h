@@ -43,6 +43,7 @@
 
 #define SIPMSG_MEMO_HEADERS      6     /* see memo_off below */
 #define SIPMSG_PRIOR_MAX         8     /* earlier messages one parse consults */
+#define SIPMSG_PRIOR_STOP        ((size_t)-1) /* see struct sipmsg_lend */
 
 struct sipmsg_via {
 	const char *transport;    /* UDP, TCP, TLS, SCTP, WS, WSS */
@@ -150,7 +151,12 @@ struct sipmsg *sipmsg_parse(const uint8_t *msg, size_t len,
  *         messages of call_id (NUL-terminated, exactly as
  *         sipmsg.call_id holds it), most useful first, and returns how
  *         many.  They must come from sipmsg_parse or sipmsg_parse_with
- *         and stay alive until the parse returns.
+ *         and stay alive until the parse returns.  Returning
+ *         SIPMSG_PRIOR_STOP instead stops the parse (the caller knows
+ *         this message already, e.g. as a retransmission): it returns
+ *         NULL having counted nothing.  prior is called at most once,
+ *         before libosip2 sees the message, and only for a message with
+ *         a Call-ID whose lines can be reused (no CR inside a line).
  *  alloc  the message's block: at least n bytes, *cap set to what it
  *         holds (>= n); NULL on OOM.  It must be memory free() releases,
  *         since sipmsg_free() does (NULL: malloc).
