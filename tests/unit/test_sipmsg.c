@@ -1710,8 +1710,9 @@ check_with(const void *msg, size_t len, const struct sipmsg *const *pri,
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(copy);
 	memcpy(copy, msg, len);
-	memcpy(pr.m, pri, (npri < SIPMSG_PRIOR_MAX ? npri :
-	    SIPMSG_PRIOR_MAX) * sizeof(*pri));
+	if (npri > 0)
+		memcpy(pr.m, pri, (npri < SIPMSG_PRIOR_MAX ? npri :
+		    SIPMSG_PRIOR_MAX) * sizeof(*pri));
 	memset(&a1, 0, sizeof(a1));
 	memset(&a2, 0, sizeof(a2));
 	x = sipmsg_parse(copy, len, &a1);
