@@ -1,10 +1,11 @@
 /*
  * analysis.c - the streaming pipeline behind analysis.h.
  *
- *   capture_set ──frames──▶ decoder ──UDP──▶ SIP?  ─▶ sipframe ─▶ sipmsg ─▶ dialogs
- *                                   │        └ RTP/RTCP ─▶ streams (by SDP endpoint)
- *                                   ├─TCP──▶ tcp_reasm (SIP, WebSocket, TLS count)
- *                                   └─SCTP─▶ DATA chunk ─▶ sipframe ─▶ ...
+ *   ingest (ingest.h) ─on_sip───────▶ sipmsg ─▶ dialogs ─▶ detectors
+ *     capture, decode,  ─on_media─────▶ RTP/RTCP ─▶ streams (by SDP endpoint)
+ *     TCP, framing      ─on_keepalive─▶ count, binding detector
+ *                       ─on_unreach───▶ refused RTP
+ *                       ─on_packet────▶ transport counts
  *
  * Media attribution: every SDP body registers its media endpoints (c= and
  * m= port, and the RTCP port) in a table pointing to the dialog.  A UDP
@@ -25,12 +26,10 @@
 
 #include "analysis.h"
 #include "base/caps.h"
-#include "ingest/decode.h"
-#include "detect/detect.h"
 #include "base/htab.h"
-#include "ingest/sipframe.h"
+#include "detect/detect.h"
+#include "ingest/ingest.h"
 #include "sip/sipmsg.h"
-#include "ingest/tcpreasm.h"
 
 /* An announced media endpoint: where a dialog expects RTP or RTCP. */
 struct media_ep {
@@ -54,9 +53,7 @@ struct stream_rec {
 
 struct analysis {
 	struct analysis_cb cb;
-	struct capture_set *cs;
-	struct decoder *dec;
-	struct tcp_reasm *tcp;
+	struct ingest *ing;
 	struct dialog_table *dialogs;
 	struct detect *det;
 	struct htab eps;          /* struct media_ep by address */
@@ -381,21 +378,21 @@ expire_orphans(struct analysis *a, int64_t now_ns, bool all)
 /* ---- SIP ------------------------------------------------------------ */
 
 static void
-handle_sip(struct analysis *a, const struct pkt *p, uint64_t first_frame,
-    const uint8_t *msg, size_t len, uint8_t transport)
+on_sip(void *user, const struct sipframe_msg *fm, struct anomalies *an)
 {
+	struct analysis *a = user;
 	struct analysis_capstats *st = &a->stats[a->cur_cap];
+	const struct pkt *p = fm->p;
 	struct dialog *d;
 	enum dialog_take took;
-	struct pkt q = *p;
 
-	q.l4 = transport;
-	took = dialog_table_take(a->dialogs, msg, len, &q, first_frame,
-	    a->cur_an, &d);
+	(void)an;
+	took = dialog_table_take(a->dialogs, fm->msg, fm->len, p,
+	    fm->first_frame, a->cur_an, &d);
 	if (took == DIALOG_TAKE_UNPARSED)
 		return;
 	st->sip_messages++;
-	switch (transport) {
+	switch (p->l4) {
 	case PKT_TCP:
 		st->sip_tcp++;
 		break;
@@ -415,7 +412,7 @@ handle_sip(struct analysis *a, const struct pkt *p, uint64_t first_frame,
 		st->sip_retrans++;
 		return;
 	}
-	/* m is now owned by d; its SDP announces media. */
+	/* The new message is d's last; its SDP announces media. */
 	if (d->nmsgs > 0 && d->msgs[d->nmsgs - 1].m->sdp != NULL &&
 	    d->msgs[d->nmsgs - 1].frame == p->frame)
 		announce_sdp(a, d, d->msgs[d->nmsgs - 1].m->sdp);
@@ -427,64 +424,31 @@ handle_sip(struct analysis *a, const struct pkt *p, uint64_t first_frame,
 		a->peak_dialog_bytes = nb;
 }
 
-/* Blank or NUL keepalives longer than this are not taken for keepalives. */
-#define KEEPALIVE_MAX 16
-
-/* Datagram transports: UDP payloads and SCTP DATA chunks. */
+/*
+ * The capture summary's keepalives are those of datagrams, CRLF or
+ * blanks, as they have always been counted; the binding detector sees the
+ * same ones.  CRLFs between messages of a TCP stream and STUN messages
+ * are not counted (deliberately: counting them would change every report
+ * and the binding detector's UDP timing; a later change may).
+ */
 static void
-handle_datagram(struct analysis *a, const struct pkt *p, uint8_t transport)
+on_keepalive(void *user, const struct pkt *p, enum ingest_keepalive kind,
+    struct anomalies *an)
 {
-	size_t msg_len, body_off, off = 0;
+	struct analysis *a = user;
 
-	/*
-	 * Keepalives are not SIP messages: CRLF (RFC 5626 §3.5.1), and the
-	 * short runs of blanks or NUL bytes many phones send instead (e.g.
-	 * four NULs, or five spaces in irontec_sngrep__aaa.pcap).
-	 */
-	while (off < p->len && (p->payload[off] == '\r' ||
-	    p->payload[off] == '\n'))
-		off++;
-	if (off == 0 && p->len > 0 && p->len <= KEEPALIVE_MAX) {
-		size_t k = 0;
-
-		while (k < p->len && (p->payload[k] == ' ' ||
-		    p->payload[k] == '\t' || p->payload[k] == '\0'))
-			k++;
-		if (k == p->len)
-			off = k;
-	}
-	if (off > 0 && off == p->len) {
-		a->stats[a->cur_cap].keepalives++;
-		detect_keepalive(a->det, &p->src, &p->dst, p->ts_ns);
+	(void)an;
+	if (kind == INGEST_KA_STUN || p->l4 == PKT_TCP)
 		return;
-	}
-	if (!sipframe_looks_like_sip(p->payload + off, p->len - off)) {
-		if (transport == PKT_UDP)
-			handle_media(a, p);
-		return;
-	}
-	if (sipframe_datagram(p->payload + off, p->len - off, &msg_len,
-	    &body_off, a->cur_an) != SIPFRAME_OK)
-		return;
-	handle_sip(a, p, p->frame, p->payload + off, msg_len, transport);
+	a->stats[a->cur_cap].keepalives++;
+	detect_keepalive(a->det, &p->src, &p->dst, p->ts_ns);
 }
 
 static void
-on_tcp_msg(void *user, const struct pkt *p, uint64_t first_frame,
-    const uint8_t *msg, size_t len, struct anomalies *an)
+on_media(void *user, const struct pkt *p, struct anomalies *an)
 {
-	struct analysis *a = user;
-	size_t msg_len, body_off;
-
 	(void)an;
-	if (p->l4 == PKT_WS) {
-		/* One WebSocket message carries one SIP message (RFC 7118 §5). */
-		if (sipframe_datagram(msg, len, &msg_len, &body_off,
-		    a->cur_an) == SIPFRAME_OK)
-			handle_sip(a, p, first_frame, msg, msg_len, DMSG_WS);
-		return;
-	}
-	handle_sip(a, p, first_frame, msg, len, PKT_TCP);
+	handle_media(user, p);
 }
 
 /*
@@ -511,8 +475,9 @@ handle_icmp_unreach(struct analysis *a, const struct pkt *p)
 	}
 }
 
+/* Transport payloads decoded, by protocol. */
 static void
-on_pkt(void *user, const struct pkt *p, struct anomalies *an)
+on_packet(void *user, const struct pkt *p, struct anomalies *an)
 {
 	struct analysis *a = user;
 	struct analysis_capstats *st = &a->stats[a->cur_cap];
@@ -521,22 +486,23 @@ on_pkt(void *user, const struct pkt *p, struct anomalies *an)
 	switch (p->l4) {
 	case PKT_UDP:
 		st->udp++;
-		handle_datagram(a, p, PKT_UDP);
 		break;
 	case PKT_SCTP:
 		st->sctp++;
-		handle_datagram(a, p, PKT_SCTP);
 		break;
 	case PKT_TCP:
 		st->tcp++;
-		tcp_reasm_segment(a->tcp, p, a->cur_an);
-		break;
-	case PKT_ICMP_UNREACH:
-		handle_icmp_unreach(a, p);
 		break;
 	default:
 		break;
 	}
+}
+
+static void
+on_unreach(void *user, const struct pkt *p, struct anomalies *an)
+{
+	(void)an;
+	handle_icmp_unreach(user, p);
 }
 
 /* ---- dialogs leaving ------------------------------------------------ */
@@ -566,18 +532,20 @@ struct analysis *
 analysis_new(const struct analysis_cb *cb)
 {
 	struct analysis *a = calloc(1, sizeof(*a));
+	struct ingest_cb icb = {
+		on_packet, on_sip, on_media, on_keepalive, on_unreach, NULL
+	};
 
 	if (a == NULL)
 		return NULL;
+	icb.user = a;
 	if (cb)
 		a->cb = *cb;
 	sipmsg_global_init();
-	a->cs = capture_set_new();
-	a->dec = decoder_new(on_pkt, a);
-	a->tcp = tcp_reasm_new(on_tcp_msg, a);
+	a->ing = ingest_new(NULL, &icb);
 	a->dialogs = dialog_table_new(on_dialog_done, a);
 	a->det = detect_new();
-	if (a->det == NULL || a->cs == NULL || a->dec == NULL || a->tcp == NULL ||
+	if (a->det == NULL || a->ing == NULL ||
 	    a->dialogs == NULL || htab_init(&a->eps, 1024) != 0 ||
 	    htab_init(&a->streams, 1024) != 0) {
 		analysis_free(a);
@@ -599,12 +567,7 @@ analysis_free(struct analysis *a)
 	}
 	while (a->orphan_head)
 		orphan_release(a, a->orphan_head);
-	if (a->tcp)
-		tcp_reasm_free(a->tcp);
-	if (a->dec)
-		decoder_free(a->dec);
-	if (a->cs)
-		capture_set_free(a->cs);
+	ingest_free(a->ing);
 	htab_fini(&a->eps);
 	htab_fini(&a->streams);
 	detect_free(a->det);
@@ -616,18 +579,19 @@ int
 analysis_add_file(struct analysis *a, const char *path, char *err,
     size_t errlen)
 {
+	struct capture_set *cs = ingest_captures(a->ing);
 	struct analysis_capstats *ns;
 
-	if (capture_set_add(a->cs, path, err, errlen) != 0)
+	if (ingest_add_file(a->ing, path, err, errlen) != 0)
 		return -1;
-	ns = realloc(a->stats, capture_set_count(a->cs) * sizeof(*ns));
+	ns = realloc(a->stats, capture_set_count(cs) * sizeof(*ns));
 	if (ns == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
 	a->stats = ns;
-	memset(&a->stats[capture_set_count(a->cs) - 1], 0, sizeof(*ns));
-	a->nstats = capture_set_count(a->cs);
+	memset(&a->stats[capture_set_count(cs) - 1], 0, sizeof(*ns));
+	a->nstats = capture_set_count(cs);
 	return 0;
 }
 
@@ -635,8 +599,7 @@ static void
 housekeeping(struct analysis *a, int64_t now_ns)
 {
 	dialog_table_expire(a->dialogs, now_ns);
-	tcp_reasm_expire(a->tcp, now_ns, a->cur_an);
-	decoder_expire(a->dec, now_ns, a->cur_an);
+	ingest_expire(a->ing, now_ns, a->cur_an);
 	expire_orphans(a, now_ns, false);
 }
 
@@ -645,18 +608,18 @@ housekeeping(struct analysis *a, int64_t now_ns)
 int
 analysis_run(struct analysis *a)
 {
-	struct capture_frame f;
+	struct capture_set *cs = ingest_captures(a->ing);
+	const struct capture_frame *f;
 
-	while (!a->stop && capture_set_next(a->cs, &f) == 1) {
-		struct capture_info *ci = capture_set_info(a->cs, f.cap_idx);
-		int64_t sec = f.ts_ns / CAP_NS_PER_SEC;
+	while (!a->stop && (f = ingest_peek(a->ing)) != NULL) {
+		struct capture_info *ci = capture_set_info(cs, f->cap_idx);
+		int64_t sec = f->ts_ns / CAP_NS_PER_SEC;
 
-		a->cur_cap = f.cap_idx;
+		a->cur_cap = f->cap_idx;
 		a->cur_an = &ci->an;
-		if (f.ts_ns > a->now_ns)
-			a->now_ns = f.ts_ns;
-		decoder_frame(a->dec, f.linktype, f.cap_idx, f.frame, f.ts_ns,
-		    f.data, f.caplen, f.wirelen, a->cur_an);
+		if (f->ts_ns > a->now_ns)
+			a->now_ns = f->ts_ns;
+		ingest_next(a->ing, a->cur_an);
 		if (sec != a->last_housekeeping_s) {
 			a->last_housekeeping_s = sec;
 			housekeeping(a, a->now_ns);
@@ -664,7 +627,7 @@ analysis_run(struct analysis *a)
 		if (++a->packets % PROGRESS_EVERY == 0 && a->cb.on_progress) {
 			uint64_t done, total;
 
-			capture_set_progress(a->cs, &done, &total);
+			capture_set_progress(cs, &done, &total);
 			a->cb.on_progress(a->cb.user, done, total, a->packets);
 		}
 	}
@@ -672,14 +635,14 @@ analysis_run(struct analysis *a)
 		return 1;
 	/* End of input: flush what TCP still holds, then report everything
 	 * still open as it stands. */
-	tcp_reasm_expire(a->tcp, INT64_MAX, a->cur_an);
+	ingest_flush(a->ing, a->cur_an);
 	expire_orphans(a, a->now_ns, true);
 	dialog_table_free(a->dialogs);
 	a->dialogs = dialog_table_new(on_dialog_done, a);
 	if (a->cb.on_progress) {
 		uint64_t done, total;
 
-		capture_set_progress(a->cs, &done, &total);
+		capture_set_progress(cs, &done, &total);
 		a->cb.on_progress(a->cb.user, total, total, a->packets);
 	}
 	return 0;
@@ -700,7 +663,8 @@ analysis_capture_count(const struct analysis *a)
 const struct capture_info *
 analysis_capture_info(struct analysis *a, size_t idx)
 {
-	return idx < a->nstats ? capture_set_info(a->cs, idx) : NULL;
+	return idx < a->nstats ? capture_set_info(ingest_captures(a->ing), idx) :
+	    NULL;
 }
 
 const struct analysis_capstats *

@@ -3,8 +3,8 @@
  * streams out, streaming.
  *
  * analysis_run() reads the capture files in time order and drives the
- * pipeline: decode (link, tunnels, IP, fragments) -> UDP / TCP reassembly /
- * SCTP -> SIP framing and parsing -> dialogs; SDP bodies announce media
+ * pipeline: the ingest stage (ingest.h: capture, decode, TCP reassembly,
+ * SIP framing) -> SIP parsing -> dialogs; SDP bodies announce media
  * endpoints, and UDP packets to or from them become RTP streams of that
  * dialog (others are matched by RTP header heuristics as unannounced
  * streams).  Each dialog is handed to the on_dialog callback as soon as it

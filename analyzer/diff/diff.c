@@ -4,9 +4,9 @@
  *
  * Two captures of one router, LAN side and WAN side:
  *
- *   inside.pcap ─▶ capture_set ─▶ decoder ─▶ SIP / RTP ─┐
- *                                                        ├─▶ pending ─▶ pairs ─▶ dialogs ─▶ callback
- *   outside.pcap ─▶ capture_set ─▶ decoder ─▶ SIP / RTP ─┘   (1 window)            (quiet 40 s)
+ *   inside.pcap ─▶ ingest ─▶ on_sip / on_media ─┐
+ *                                                ├─▶ pending ─▶ pairs ─▶ dialogs ─▶ callback
+ *   outside.pcap ─▶ ingest ─▶ on_sip / on_media ─┘   (1 window)            (quiet 40 s)
  *
  * Pass 1 reads both files for two facts: the clock offset, the median of
  * outside - inside time over SIP messages whose key (Call-ID user part,
@@ -35,17 +35,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ingest/capture.h"
-#include "ingest/decode.h"
-#include "diff/diff.h"
 #include "base/htab.h"
-#include "sip/rtp.h"
-#include "ingest/sipframe.h"
-#include "sip/sipmsg.h"
-#include "ingest/tcpreasm.h"
 #include "base/text.h"
+#include "diff/diff.h"
+#include "ingest/ingest.h"
+#include "sip/rtp.h"
+#include "sip/sipmsg.h"
 
-#define DMSG_WS PKT_WS
 #define HOUSEKEEPING_NS (100 * 1000 * 1000LL)
 
 /* A SIP message waiting for its copy on the other side. */
@@ -120,8 +116,7 @@ struct diff {
 	struct diff_cb cb;
 	int64_t window;
 	struct dside sides[2];
-	struct decoder *dec[2];
-	struct tcp_reasm *tcp[2];
+	struct ingest *ing[2];        /* one stage per side, fresh for each pass */
 	struct anomalies an[2];
 
 	/* pass 1 */
@@ -1035,94 +1030,62 @@ handle_rtp(struct dside *s, const struct pkt *p)
 	st->npend++;
 }
 
-/* ---- transport dispatch --------------------------------------------- */
+/* ---- what each side's ingest stage finds ----------------------------- */
 
+/*
+ * The copy keeps every byte carried, so that a stale Content-Length
+ * shows; the message (Content-Length honoured) goes to the parser.  Over
+ * TCP the stream is framed by Content-Length, so the two agree.  Over
+ * WebSocket only the framed message is kept, as it always was here
+ * (the bytes after it in the WebSocket message are not compared).
+ */
 static void
-handle_datagram(struct dside *s, const struct pkt *p, uint8_t l4)
-{
-	size_t msg_len, body_off, off = 0;
-
-	while (off < p->len && (p->payload[off] == '\r' ||
-	    p->payload[off] == '\n'))
-		off++;
-	if (off == p->len)
-		return;
-	if (!sipframe_looks_like_sip(p->payload + off, p->len - off)) {
-		if (l4 == PKT_UDP)
-			handle_rtp(s, p);
-		return;
-	}
-	if (sipframe_datagram(p->payload + off, p->len - off, &msg_len,
-	    &body_off, s->an) != SIPFRAME_OK)
-		return;
-	/* The copy keeps every byte carried, so a stale Content-Length
-	 * shows; msg_len (honouring it) goes to the parser. */
-	handle_sip(s, p, p->payload + off, msg_len, p->len - off, body_off,
-	    l4);
-}
-
-static void
-on_tcp_msg(void *user, const struct pkt *p, uint64_t first_frame,
-    const uint8_t *msg, size_t len, struct anomalies *an)
-{
-	struct dside *s = user;
-	size_t msg_len, body_off;
-
-	(void)first_frame;
-	(void)an;
-	if (sipframe_datagram(msg, len, &msg_len, &body_off, s->an) !=
-	    SIPFRAME_OK)
-		return;
-	if (p->l4 == PKT_WS)
-		handle_sip(s, p, msg, msg_len, msg_len, body_off, DMSG_WS);
-	else
-		handle_sip(s, p, msg, len, len, body_off, PKT_TCP);
-}
-
-static void
-side_pkt(struct dside *s, const struct pkt *p)
-{
-	switch (p->l4) {
-	case PKT_UDP:
-	case PKT_SCTP:
-		handle_datagram(s, p, p->l4);
-		break;
-	case PKT_TCP:
-		tcp_reasm_segment(s->d->tcp[s->side], p, s->an);
-		break;
-	default:
-		break;
-	}
-}
-
-static void
-on_pkt(void *user, const struct pkt *p, struct anomalies *an)
+on_sip(void *user, const struct sipframe_msg *m, struct anomalies *an)
 {
 	struct dside *s = user;
 
 	(void)an;
-	if (p->l4 == PKT_ICMP_UNREACH)
-		return;   /* a refusal, not traffic either side carried */
+	handle_sip(s, m->p, m->msg, m->len,
+	    m->p->l4 == PKT_WS ? m->len : m->carried, m->body_off, m->p->l4);
+}
+
+static void
+on_media(void *user, const struct pkt *p, struct anomalies *an)
+{
+	(void)an;
+	handle_rtp(user, p);
+}
+
+/* Pass 1 learns which addresses each side shows (ICMP refusals aside). */
+static void
+on_packet(void *user, const struct pkt *p, struct anomalies *an)
+{
+	struct dside *s = user;
+
+	(void)an;
 	if (s->pass == 1) {
 		addr_learn(s->d, s->side, &p->src, s->an);
 		addr_learn(s->d, s->side, &p->dst, s->an);
 	}
-	side_pkt(s, p);
 }
 
 /* ---- life cycle ----------------------------------------------------- */
 
+/*
+ * Fresh ingest stages, one per side.  Keepalives and ICMP refusals are
+ * nothing to a comparison of copies: no callback for them.
+ */
 static int
 make_readers(struct diff *d)
 {
 	for (int i = 0; i < 2; i++) {
-		if (d->dec[i])
-			decoder_free(d->dec[i]);
-		if (d->tcp[i])
-			tcp_reasm_free(d->tcp[i]);
-		d->dec[i] = decoder_new(on_pkt, &d->sides[i]);
-		d->tcp[i] = tcp_reasm_new(on_tcp_msg, &d->sides[i]);
-		if (d->dec[i] == NULL || d->tcp[i] == NULL)
+		struct ingest_cb cb = {
+			on_packet, on_sip, on_media, NULL, NULL, &d->sides[i]
+		};
+
+		ingest_free(d->ing[i]);
+		d->ing[i] = ingest_new(NULL, &cb);
+		if (d->ing[i] == NULL)
 			return -1;
 	}
 	return 0;
@@ -1223,10 +1186,7 @@ diff_free(struct diff *d)
 	for (int i = 0; i < 2; i++) {
 		free(d->samples[i]);
 		free_chain_table(&d->addrs[i], offsetof(struct addrnode, node));
-		if (d->dec[i])
-			decoder_free(d->dec[i]);
-		if (d->tcp[i])
-			tcp_reasm_free(d->tcp[i]);
+		ingest_free(d->ing[i]);
 		free(d->path[i]);
 	}
 	free(d);
@@ -1242,7 +1202,7 @@ diff_learn(struct diff *d, enum diff_side side, const struct pkt *p,
 
 	s->pass = 1;
 	s->an = an;
-	on_pkt(s, p, an);
+	ingest_packet(d->ing[side], p, an);
 }
 
 static int
@@ -1316,7 +1276,7 @@ diff_learn_done(struct diff *d)
 		return;
 	d->learnt = true;
 	for (int i = 0; i < 2; i++) {
-		tcp_reasm_expire(d->tcp[i], INT64_MAX, d->sides[i].an);
+		ingest_flush(d->ing[i], d->sides[i].an);
 		d->sides[i].pass = 2;
 		d->sides[i].an = &d->an[i];
 	}
@@ -1369,7 +1329,7 @@ diff_feed(struct diff *d, enum diff_side side, const struct pkt *p,
 	adj = side == DIFF_OUTSIDE ? p->ts_ns - d->sum.offset_ns : p->ts_ns;
 	if (adj > d->now_ns)
 		d->now_ns = adj;
-	side_pkt(s, p);
+	ingest_packet(d->ing[side], p, an);
 	if (d->now_ns - d->last_hk_ns >= HOUSEKEEPING_NS) {
 		d->last_hk_ns = d->now_ns;
 		housekeeping(d, false);
@@ -1384,7 +1344,7 @@ diff_finish(struct diff *d)
 	if (!d->learnt)
 		diff_learn_done(d);
 	for (int i = 0; i < 2; i++)
-		tcp_reasm_expire(d->tcp[i], INT64_MAX, d->sides[i].an);
+		ingest_flush(d->ing[i], d->sides[i].an);
 	housekeeping(d, true);
 	for (size_t i = 0; i < d->nstreams; i++) {
 		const struct diff_stream *s = &d->stream_list[i]->s;
@@ -1398,92 +1358,65 @@ diff_finish(struct diff *d)
 
 /* ---- files ---------------------------------------------------------- */
 
-struct reader {
-	struct capture_set *cs;
-	struct capture_frame f;
-	bool have;
-};
-
-static void
-reader_next(struct reader *r)
-{
-	r->have = capture_set_next(r->cs, &r->f) == 1;
-}
-
+/* Gives each side's stage its file; on failure both start afresh. */
 static int
-open_pair(struct reader r[2], const char *paths[2], char *err,
-    size_t errlen)
+open_pair(struct diff *d, const char *paths[2], char *err, size_t errlen)
 {
 	char e[200];
 
 	for (int i = 0; i < 2; i++) {
-		r[i].have = false;
-		if ((r[i].cs = capture_set_new()) == NULL) {
-			snprintf(err, errlen, "out of memory");
-			return -1;
-		}
-		if (capture_set_add(r[i].cs, paths[i], e, sizeof(e)) != 0) {
+		if (ingest_add_file(d->ing[i], paths[i], e, sizeof(e)) != 0) {
 			snprintf(err, errlen, "'%s': %s", paths[i], e);
+			make_readers(d);
 			return -1;
 		}
-		reader_next(&r[i]);
 	}
 	return 0;
 }
 
+/*
+ * Runs both files through their stages, merged by time (the outside
+ * corrected by the offset once it is known).  In pass 2 the TCP and
+ * fragment state of each side expires by the time of that side's frame
+ * at hand: the one just processed, or the next one waiting.
+ */
 static void
-close_pair(struct reader r[2])
+pass_files(struct diff *d, int pass, struct anomalies *an[2])
 {
-	for (int i = 0; i < 2; i++)
-		if (r[i].cs)
-			capture_set_free(r[i].cs);
-}
-
-static void
-pass_files(struct diff *d, struct reader r[2], int pass,
-    struct anomalies *an[2])
-{
-	while (r[0].have || r[1].have) {
+	for (;;) {
+		const struct capture_frame *f[2];
+		int64_t ts, adj;
 		int i;
 
-		if (!r[0].have)
+		f[0] = ingest_peek(d->ing[0]);
+		f[1] = ingest_peek(d->ing[1]);
+		if (f[0] == NULL && f[1] == NULL)
+			break;
+		if (f[0] == NULL)
 			i = 1;
-		else if (!r[1].have)
+		else if (f[1] == NULL)
 			i = 0;
 		else
-			i = r[1].f.ts_ns - d->sum.offset_ns < r[0].f.ts_ns;
+			i = f[1]->ts_ns - d->sum.offset_ns < f[0]->ts_ns;
+		ts = f[i]->ts_ns;
+		d->sides[i].pass = pass;
+		d->sides[i].an = an[i];
 		if (pass == 1) {
-			d->sides[i].pass = 1;
-			d->sides[i].an = an[i];
-			decoder_frame(d->dec[i], r[i].f.linktype, (uint32_t)i,
-			    r[i].f.frame, r[i].f.ts_ns, r[i].f.data,
-			    r[i].f.caplen, r[i].f.wirelen, an[i]);
-		} else {
-			int64_t adj = i == DIFF_OUTSIDE ?
-			    r[i].f.ts_ns - d->sum.offset_ns : r[i].f.ts_ns;
-
-			d->sides[i].pass = 2;
-			d->sides[i].an = an[i];
-			d->sum.frames[i]++;
-			if (adj > d->now_ns)
-				d->now_ns = adj;
-			decoder_frame(d->dec[i], r[i].f.linktype, (uint32_t)i,
-			    r[i].f.frame, r[i].f.ts_ns, r[i].f.data,
-			    r[i].f.caplen, r[i].f.wirelen, an[i]);
-			if (d->now_ns - d->last_hk_ns >= HOUSEKEEPING_NS) {
-				d->last_hk_ns = d->now_ns;
-				housekeeping(d, false);
-				for (int k = 0; k < 2; k++) {
-					tcp_reasm_expire(d->tcp[k],
-					    r[k].have ? r[k].f.ts_ns : INT64_MAX,
-					    an[k]);
-					decoder_expire(d->dec[k],
-					    r[k].have ? r[k].f.ts_ns : INT64_MAX,
-					    an[k]);
-				}
-			}
+			ingest_next(d->ing[i], an[i]);
+			continue;
 		}
-		reader_next(&r[i]);
+		adj = i == DIFF_OUTSIDE ? ts - d->sum.offset_ns : ts;
+		d->sum.frames[i]++;
+		if (adj > d->now_ns)
+			d->now_ns = adj;
+		ingest_next(d->ing[i], an[i]);
+		if (d->now_ns - d->last_hk_ns >= HOUSEKEEPING_NS) {
+			d->last_hk_ns = d->now_ns;
+			housekeeping(d, false);
+			for (int k = 0; k < 2; k++)
+				ingest_expire(d->ing[k], k == i ? ts :
+				    f[k] != NULL ? f[k]->ts_ns : INT64_MAX, an[k]);
+		}
 	}
 }
 
@@ -1492,16 +1425,12 @@ diff_files(struct diff *d, const char *inside_path, const char *outside_path,
     char *err, size_t errlen)
 {
 	const char *paths[2] = { inside_path, outside_path };
-	struct reader r[2];
 	struct anomalies scratch[2];
 	struct anomalies *an[2];
 
-	memset(r, 0, sizeof(r));
 	memset(scratch, 0, sizeof(scratch));
-	if (open_pair(r, paths, err, errlen) != 0) {
-		close_pair(r);
+	if (open_pair(d, paths, err, errlen) != 0)
 		return -1;
-	}
 	for (int i = 0; i < 2; i++) {
 		free(d->path[i]);
 		d->path[i] = strdup(paths[i]);
@@ -1510,23 +1439,21 @@ diff_files(struct diff *d, const char *inside_path, const char *outside_path,
 	/* Pass 1 merges by raw time: the offset is not known yet. */
 	an[0] = &scratch[0];
 	an[1] = &scratch[1];
-	pass_files(d, r, 1, an);
-	close_pair(r);
+	pass_files(d, 1, an);
+	/* Fresh stages for pass 2 (diff_learn_done makes them). */
 	diff_learn_done(d);
 
-	memset(r, 0, sizeof(r));
-	if (open_pair(r, paths, err, errlen) != 0) {
-		close_pair(r);
+	if (open_pair(d, paths, err, errlen) != 0)
 		return -1;
-	}
 	if (d->cb.on_begin)
 		d->cb.on_begin(d->cb.user, d);
 	an[0] = &d->an[0];
 	an[1] = &d->an[1];
-	pass_files(d, r, 2, an);
+	pass_files(d, 2, an);
 	/* Reading anomalies (truncated files) live in the capture info. */
 	for (int i = 0; i < 2; i++) {
-		const struct capture_info *ci = capture_set_info(r[i].cs, 0);
+		const struct capture_info *ci =
+		    capture_set_info(ingest_captures(d->ing[i]), 0);
 
 		for (int k = 0; k < ANOMALY_COUNT; k++)
 			if (k == ANOMALY_PCAP_TRUNCATED ||
@@ -1535,7 +1462,6 @@ diff_files(struct diff *d, const char *inside_path, const char *outside_path,
 			    k == ANOMALY_LINK_UNSUPPORTED)
 				d->an[i].n[k] += ci->an.n[k];
 	}
-	close_pair(r);
 	diff_finish(d);
 	return 0;
 }

@@ -87,7 +87,8 @@
  * packet is SCTP_BAD_CHUNK, beyond the captured bytes SCTP_TRUNCATED, and
  * the walk stops.  ICMP errors
  * (v4 types 3, 11, 12; v6 types 1-4) quoting a UDP datagram whose payload
- * starts like SIP count ICMP_QUOTED_SIP and are never emitted; a
+ * starts like SIP (sipframe_starts_like_sip(): the quote may be cut
+ * anywhere) count ICMP_QUOTED_SIP and are never emitted; a
  * destination unreachable (v4 type 3, v6 type 1) quoting any other UDP
  * datagram is emitted as PKT_ICMP_UNREACH (see pkt.h), no payload.
  */
@@ -98,7 +99,7 @@
 #include "base/cursor.h"
 #include "ingest/decode.h"
 #include "ingest/frag.h"
-#include "base/text.h"
+#include "ingest/sipframe.h"
 
 /* Link types as pcap_datalink() reports them (see the paragraph above). */
 enum {
@@ -253,28 +254,6 @@ emit(struct dctx *x, const struct l3 *l, uint8_t l4, uint16_t sport,
 	p.len = len;
 	if (x->d->emit != NULL)
 		x->d->emit(x->d->user, &p, x->an);
-}
-
-/*
- * True when a datagram payload starts like a SIP message: a status line
- * "SIP/2.0 " or a request line "METHOD sip:", "METHOD sips:" or
- * "METHOD tel:" (RFC 3261 section 7.1, RFC 3966).
- */
-static int
-looks_sip(const uint8_t *p, size_t n)
-{
-	size_t i = 0;
-
-	if (n >= 8 && memcmp(p, "SIP/2.0 ", 8) == 0)
-		return 1;
-	while (i < n && i < 32 && p[i] >= 'A' && p[i] <= 'Z')
-		i++;
-	if (i == 0 || i >= n || p[i] != ' ')
-		return 0;
-	i++;
-	return text_iprefix(p + i, n - i, "sip:") ||
-	    text_iprefix(p + i, n - i, "sips:") ||
-	    text_iprefix(p + i, n - i, "tel:");
 }
 
 /* UDP, RFC 768.  c holds min(claimed, captured) IP payload bytes. */
@@ -510,7 +489,8 @@ quoted_udp(struct dctx *x, const struct l3 *outer, struct l3 *q,
 
 	if (u == NULL)
 		return;
-	if (looks_sip(cur_rest(c), cur_left(c))) {
+	/* The quote may be cut anywhere: a beginning of SIP is enough. */
+	if (sipframe_starts_like_sip(cur_rest(c), cur_left(c))) {
 		anomaly_add(x->an, ANOMALY_ICMP_QUOTED_SIP);
 		return;
 	}

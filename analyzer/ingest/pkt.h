@@ -3,8 +3,9 @@
  *
  * The decoder (decode.c) peels link layer, tunnels and IP (reassembling
  * fragments) and emits one struct pkt per UDP datagram, per TCP segment
- * and per SCTP DATA chunk (payload = the chunk's user data).  payload points into the frame (or into a reassembly buffer)
- * and is valid only for the duration of the callback.
+ * and per SCTP user message (payload = the DATA chunks' user data).
+ * payload points into the frame (or into a reassembly buffer) and is
+ * valid only for the duration of the callback.
  */
 #ifndef SIPALG_PKT_H
 #define SIPALG_PKT_H
@@ -16,8 +17,8 @@
 enum pkt_l4 { PKT_UDP = 17, PKT_TCP = 6, PKT_SCTP = 132 };
 
 /*
- * Not an IP protocol: set by tcp_reasm on the pkt it hands up with a
- * message that arrived inside WebSocket frames (RFC 7118).
+ * Not an IP protocol: set by the TCP framer (tcpframe.h) on the pkt it
+ * hands up with a message that arrived inside WebSocket frames (RFC 7118).
  */
 #define PKT_WS 0x80
 

@@ -186,6 +186,12 @@ sipframe_looks_like_sip(const uint8_t *p, size_t len)
 	return p != NULL && len > 0 && start_line(p, len) == START_YES;
 }
 
+bool
+sipframe_starts_like_sip(const uint8_t *p, size_t len)
+{
+	return p != NULL && len > 0 && start_line(p, len) != START_NO;
+}
+
 enum sipframe_rc
 sipframe_start(const uint8_t *p, size_t len)
 {
@@ -273,17 +279,17 @@ content_length(const uint8_t *p, size_t hdr_len, uint64_t *cl)
 }
 
 enum sipframe_rc
-sipframe_stream(const uint8_t *p, size_t len, size_t *skipped,
-    size_t *msg_len, struct anomalies *an)
+sipframe_stream_span(const uint8_t *p, size_t len, struct sipframe_span *sp,
+    struct anomalies *an)
 {
 	size_t i = 0, n, hdr_len;
 	uint64_t cl = 0;
 	enum sipframe_rc rc;
 
-	*msg_len = 0;
+	sp->len = sp->hdr_len = 0;
 	while (i < len && (p[i] == '\r' || p[i] == '\n'))
 		i++;
-	*skipped = i;
+	sp->off = i;
 	if (i == len)
 		return SIPFRAME_INCOMPLETE;
 	p += i;
@@ -316,8 +322,47 @@ sipframe_stream(const uint8_t *p, size_t len, size_t *skipped,
 		anomaly_add(an, ANOMALY_SIP_TOO_LARGE);
 		return SIPFRAME_ERROR;
 	}
-	*msg_len = hdr_len + (size_t)cl;
-	return n >= *msg_len ? SIPFRAME_OK : SIPFRAME_INCOMPLETE;
+	sp->len = hdr_len + (size_t)cl;
+	sp->hdr_len = hdr_len;
+	return n >= sp->len ? SIPFRAME_OK : SIPFRAME_INCOMPLETE;
+}
+
+enum sipframe_rc
+sipframe_stream(const uint8_t *p, size_t len, size_t *skipped,
+    size_t *msg_len, struct anomalies *an)
+{
+	struct sipframe_span sp;
+	enum sipframe_rc rc = sipframe_stream_span(p, len, &sp, an);
+
+	*skipped = sp.off;
+	*msg_len = sp.len;
+	return rc;
+}
+
+int
+sipframe_messages(const uint8_t *p, size_t len, struct sipframe_span *out,
+    int max, size_t *used, struct anomalies *an)
+{
+	size_t at = 0;
+	int n = 0;
+
+	while (at < len && n < max) {
+		struct sipframe_span sp;
+		enum sipframe_rc rc = sipframe_stream_span(p + at, len - at, &sp,
+		    an);
+
+		if (rc == SIPFRAME_INCOMPLETE)
+			break;
+		if (rc != SIPFRAME_OK)
+			return -1;
+		out[n].off = at + sp.off;
+		out[n].len = sp.len;
+		out[n].hdr_len = sp.hdr_len;
+		n++;
+		at += sp.off + sp.len;
+	}
+	*used = at;
+	return n;
 }
 
 enum sipframe_rc

@@ -18,9 +18,20 @@
 #include <stdint.h>
 
 #include "base/anomaly.h"
+#include "ingest/pkt.h"
 
-/* True when p starts with a SIP request or status line. */
+/*
+ * The project's one SIP recogniser (the grammar above).  True when p
+ * starts with a whole SIP request or status line.
+ */
 bool sipframe_looks_like_sip(const uint8_t *p, size_t len);
+
+/*
+ * The same grammar for bytes that may have been cut short (a datagram an
+ * ICMP error quotes): true when p[0..len) is a whole SIP start line or a
+ * valid beginning of one, len > 0.
+ */
+bool sipframe_starts_like_sip(const uint8_t *p, size_t len);
 
 enum sipframe_rc {
 	SIPFRAME_OK,          /* *msg_len bytes are one whole message */
@@ -51,6 +62,36 @@ enum sipframe_rc sipframe_start(const uint8_t *p, size_t len);
 enum sipframe_rc sipframe_stream(const uint8_t *p, size_t len,
     size_t *skipped, size_t *msg_len, struct anomalies *an);
 
+/* Where one message lies in a byte stream. */
+struct sipframe_span {
+	size_t off;      /* its start line (after CRLF keepalives) */
+	size_t len;      /* the whole message, body included */
+	size_t hdr_len;  /* its header block, the empty line included */
+};
+
+/*
+ * sipframe_stream() that also tells the header block's length: on OK
+ * sp->off, sp->len and sp->hdr_len are *skipped, *msg_len and the body's
+ * offset in the message; on INCOMPLETE sp->off and sp->len are as
+ * sipframe_stream() sets them.
+ */
+enum sipframe_rc sipframe_stream_span(const uint8_t *p, size_t len,
+    struct sipframe_span *sp, struct anomalies *an);
+
+/*
+ * Frames the whole messages at the start of p[0..len) with
+ * sipframe_stream(), keeping nothing between calls: what a middlebox does
+ * that looks at each TCP segment (or at the bytes it holds back) on its
+ * own, as the kernel's SIP ALG does.  Returns the number found (at most
+ * max) with out[i].off relative to p and *used the bytes they span,
+ * leading CRLFs included; a trailing unfinished message is left out.
+ * Returns -1 when bytes before the end are not framable SIP (no start
+ * line, a bad Content-Length, a cap hit; anomalies counted as
+ * sipframe_stream() counts them).
+ */
+int sipframe_messages(const uint8_t *p, size_t len, struct sipframe_span *out,
+    int max, size_t *used, struct anomalies *an);
+
 /*
  * Frames a message in a datagram (UDP, SCTP chunk, WebSocket message).
  * Sets *msg_len to the message length honouring Content-Length: a
@@ -76,5 +117,24 @@ bool sipframe_header(const uint8_t *p, size_t hdr_len, const char *name,
     char cname, const uint8_t **val, size_t *vlen);
 
 /* Integers in headers are parsed with text_parse_uint() (text.h). */
+
+/*
+ * One framed SIP message and where it came from: what the TCP framer
+ * delivers (tcpframe.h) and the ingest stage's on_sip event carries
+ * (ingest.h).  Everything it points to is valid only during the call.
+ */
+struct sipframe_msg {
+	const struct pkt *p;      /* the datagram, or the TCP segment that
+	                           * completed the message; p->l4 is the
+	                           * transport: PKT_UDP, PKT_TCP, PKT_SCTP or
+	                           * PKT_WS (frame, time, addresses, nfrags) */
+	uint64_t first_frame;     /* frame holding the message's first byte */
+	const uint8_t *msg;       /* the message, Content-Length honoured */
+	size_t len;
+	size_t body_off;          /* the body's offset in msg (len if none) */
+	size_t carried;           /* bytes carried from msg on: len, or more
+	                           * in a datagram or WebSocket message
+	                           * (padding, a body beyond Content-Length) */
+};
 
 #endif /* SIPALG_SIPFRAME_H */

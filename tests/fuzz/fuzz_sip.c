@@ -3,7 +3,7 @@
  *
  * The input is one transport payload.  It goes through both framers, as
  * UDP (sipframe_datagram) and as a byte stream (sipframe_stream, message
- * after message as tcp_reasm would cut it), and every framed message is
+ * after message as the TCP framer would cut it), and every framed message is
  * parsed with sipmsg_parse() and read back through the accessors the
  * reports use (label, user@host of each URI, raw header lookup).  The
  * parsed strings are walked to their NUL so ASan sees any string that

@@ -1,6 +1,7 @@
 /*
- * fuzz_tcp.c - libFuzzer target: TCP stream reassembly (tcp_reasm) with
- * SIP framing, WebSocket frames and TLS record walking behind it.
+ * fuzz_tcp.c - libFuzzer target: TCP stream reassembly (tcpstream.c)
+ * with the framers above it (tcpframe.c: SIP framing, WebSocket frames
+ * and TLS record walking).
  *
  * The input is a list of segments, each a 4-byte control header followed
  * by its payload:
@@ -25,23 +26,30 @@
 #include <string.h>
 
 #include "base/caps.h"
-#include "ingest/tcpreasm.h"
+#include "ingest/tcpframe.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static volatile size_t sink;
 
 static void
-on_msg(void *user, const struct pkt *p, uint64_t first_frame,
-    const uint8_t *msg, size_t len, struct anomalies *an)
+on_msg(void *user, const struct sipframe_msg *m, struct anomalies *an)
 {
 	size_t s = 0;
 
 	(void)user;
 	(void)an;
-	for (size_t i = 0; i < len; i++)
-		s += msg[i];
-	sink += s + p->len + (size_t)first_frame;
+	for (size_t i = 0; i < m->carried; i++)
+		s += m->msg[i];
+	sink += s + m->p->len + m->len + m->body_off + (size_t)m->first_frame;
+}
+
+static void
+on_keepalive(void *user, const struct pkt *p, size_t n, struct anomalies *an)
+{
+	(void)user;
+	(void)an;
+	sink += n + p->len;
 }
 
 static void
@@ -63,7 +71,8 @@ set_ep(struct ep *e, int v6, uint8_t last, uint16_t port)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct tcp_reasm *tr = tcp_reasm_new(on_msg, NULL);
+	struct tcp_framer_cb cb = { on_msg, on_keepalive, NULL };
+	struct tcp_framer *tr = tcp_framer_new(&cb);
 	struct anomalies an;
 	uint32_t next[3] = { 1000, 5000, 9000 };
 	int64_t now = 1000 * CAP_NS_PER_SEC;
@@ -124,15 +133,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		p.payload = data + off;
 		p.len = len;
 		p.ip_len = (uint32_t)(len + 40);
-		tcp_reasm_segment(tr, &p, &an);
+		tcp_framer_segment(tr, &p, &an);
 		/* A SYN takes one sequence number; data follows it. */
 		next[flow] = seq + (uint32_t)len + ((flags & 0x02) ? 1 : 0);
 		off += len;
 		if (ctl & 0x40)
-			tcp_reasm_expire(tr, now, &an);
+			tcp_framer_expire(tr, now, &an);
 	}
-	sink += tcp_reasm_flows(tr);
-	tcp_reasm_expire(tr, INT64_MAX, &an);
-	tcp_reasm_free(tr);
+	sink += tcp_framer_flows(tr);
+	tcp_framer_expire(tr, INT64_MAX, &an);
+	tcp_framer_free(tr);
 	return 0;
 }

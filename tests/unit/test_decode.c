@@ -1293,6 +1293,57 @@ test_icmp_quoted_sip(void)
 	truncations(229, &f);
 }
 
+/*
+ * An ICMP error quoting a UDP datagram with `quote` as its payload
+ * (an IPv4 frame from B4 about A4:5060 -> B4:5062).
+ */
+static void
+icmp_quote(struct buf *f, const char *quote)
+{
+	size_t o, q;
+
+	f->n = 0;
+	eth(f, 0x0800);
+	o = ip4(f, 1, B4, A4, 5, 0, 0);
+	put32(f, 0x0303abcd);       /* port unreachable */
+	put32(f, 0);
+	q = ip4(f, 17, A4, B4, 1, 0, 0);
+	udp(f, 5060, 5062, quote, strlen(quote));
+	ip4_end(f, q);
+	ip4_end(f, o);
+}
+
+/*
+ * Routers quote as little as 8 bytes of the datagram (RFC 792): a quote
+ * cut inside the start line is still SIP (the recogniser of sipframe.c,
+ * on a beginning); no payload at all cannot be told and is a refusal.
+ */
+static void
+test_icmp_quote_cut(void)
+{
+	struct buf f = { .n = 0 };
+
+	reset();
+	icmp_quote(&f, "INVITE sip:bo");
+	run(1, f.b, f.n, f.n, 0);
+	CU_ASSERT_EQUAL(an.n[ANOMALY_ICMP_QUOTED_SIP], 1);
+	CU_ASSERT_EQUAL(got.n, 0);
+	icmp_quote(&f, "SIP/2.0 1");
+	run(1, f.b, f.n, f.n, 0);
+	CU_ASSERT_EQUAL(an.n[ANOMALY_ICMP_QUOTED_SIP], 2);
+	CU_ASSERT_EQUAL(got.n, 0);
+	/* Not a beginning of SIP: a refusal of the flow. */
+	icmp_quote(&f, "INVITE sip:bob@b SIP/1.0");
+	run(1, f.b, f.n, f.n, 0);
+	icmp_quote(&f, "");
+	run(1, f.b, f.n, f.n, 0);
+	CU_ASSERT_EQUAL(an.n[ANOMALY_ICMP_QUOTED_SIP], 2);
+	CU_ASSERT_EQUAL_FATAL(got.n, 2);
+	CU_ASSERT_EQUAL(got.p[0].l4, PKT_ICMP_UNREACH);
+	CU_ASSERT_EQUAL(got.p[1].l4, PKT_ICMP_UNREACH);
+	CU_ASSERT_EQUAL(got.p[1].dst.port, 5062);
+}
+
 /* ---- robustness ---- */
 
 static void
@@ -1357,6 +1408,7 @@ main(void)
 		{ "udp bad length", test_udp_bad_len },
 		{ "ip lengths", test_ip_lengths },
 		{ "icmp quoted sip", test_icmp_quoted_sip },
+		{ "icmp quote cut short", test_icmp_quote_cut },
 		{ "random bytes", test_random_bytes },
 	};
 

@@ -1,7 +1,8 @@
 /*
  * test_sipframe.c - CUnit tests for SIP recognition and framing
- * (analyzer/sipframe.c): start lines, stream framing with Content-Length
- * in all its spellings, datagram framing, header look-up, caps, and
+ * (analyzer/ingest/sipframe.c): start lines (whole and cut short), stream
+ * framing with Content-Length in all its spellings, a run of messages
+ * framed without state, datagram framing, header look-up, caps, and
  * truncation at every length.
  */
 #include <stdlib.h>
@@ -117,6 +118,67 @@ test_start_prefixes(void)
 		}
 		CU_ASSERT_EQUAL(sipframe_start(p, n), SIPFRAME_OK);
 	}
+}
+
+/* Bytes cut short: a start line, or a valid beginning of one, is SIP. */
+static void
+test_starts_like_sip(void)
+{
+	const uint8_t *p = (const uint8_t *)invite;
+
+	for (size_t i = 1; i < sizeof(invite); i++)
+		CU_ASSERT_TRUE(sipframe_starts_like_sip(p, i));
+	CU_ASSERT_TRUE(sipframe_starts_like_sip(S("SIP/2.0 2")));
+	CU_ASSERT_TRUE(sipframe_starts_like_sip(S("O")));
+	CU_ASSERT_FALSE(sipframe_starts_like_sip(S("")));
+	CU_ASSERT_FALSE(sipframe_starts_like_sip(NULL, 4));
+	CU_ASSERT_FALSE(sipframe_starts_like_sip(S("\x80\x00\x12\x34")));
+	CU_ASSERT_FALSE(sipframe_starts_like_sip(S("INVITE sip:a SIP/1")));
+	CU_ASSERT_FALSE(sipframe_starts_like_sip(S("SIP/2.0 2x")));
+	CU_ASSERT_FALSE(sipframe_starts_like_sip(S("GET / HTTP/1.1")));
+	CU_ASSERT_FALSE(sipframe_starts_like_sip(S("\r\nINVITE")));
+}
+
+/* The span form tells where the body starts; messages() frames a run. */
+static void
+test_stream_span_and_messages(void)
+{
+	static const char two[] =
+	    "\r\nSIP/2.0 100 Trying\r\nl: 0\r\n\r\n"
+	    "SIP/2.0 200 OK\r\nContent-Length: 2\r\n\r\nab"
+	    "BYE sip:a SIP/2.0\r\n";
+	const uint8_t *p = (const uint8_t *)two;
+	size_t n = sizeof(two) - 1, used = 99;
+	struct anomalies an = { { 0 } };
+	struct sipframe_span sp[4];
+
+	CU_ASSERT_EQUAL(sipframe_stream_span(S(invite), &sp[0], &an),
+	    SIPFRAME_OK);
+	CU_ASSERT_EQUAL(sp[0].off, 0);
+	CU_ASSERT_EQUAL(sp[0].len, sizeof(invite) - 1);
+	CU_ASSERT_EQUAL(sp[0].hdr_len, sizeof(invite) - 1 - 5);
+	/* Two whole messages after a CRLF, then the start of a third. */
+	CU_ASSERT_EQUAL(sipframe_messages(p, n, sp, 4, &used, &an), 2);
+	CU_ASSERT_EQUAL(sp[0].off, 2);
+	CU_ASSERT_EQUAL(sp[0].len, 28);
+	CU_ASSERT_EQUAL(sp[0].hdr_len, 28);
+	CU_ASSERT_EQUAL(sp[1].off, 30);
+	CU_ASSERT_EQUAL(sp[1].hdr_len, 37);
+	CU_ASSERT_EQUAL(sp[1].len, 39);
+	CU_ASSERT_EQUAL(used, 69);
+	/* At most max messages. */
+	CU_ASSERT_EQUAL(sipframe_messages(p, n, sp, 1, &used, &an), 1);
+	CU_ASSERT_EQUAL(used, 30);
+	/* Bytes that are not SIP before the end: -1. */
+	CU_ASSERT_EQUAL(sipframe_messages(S("SIP/2.0 200 OK\r\nl: 0\r\n\r\n"
+	    "hello\r\n"), sp, 4, &used, &an), -1);
+	CU_ASSERT_EQUAL(anomaly_total(&an), 0);
+	CU_ASSERT_EQUAL(sipframe_messages(S("SIP/2.0 200 OK\r\nl: x\r\n\r\n"),
+	    sp, 4, &used, &an), -1);
+	CU_ASSERT_EQUAL(an.n[ANOMALY_SIP_CL_INVALID], 1);
+	/* Nothing whole yet: 0, nothing used. */
+	CU_ASSERT_EQUAL(sipframe_messages(p, 20, sp, 4, &used, &an), 0);
+	CU_ASSERT_EQUAL(used, 0);
 }
 
 static void
@@ -482,6 +544,8 @@ main(void)
 	    !CU_add_test(s, "recognise responses", test_recognise_responses) ||
 	    !CU_add_test(s, "reject RTP and garbage", test_reject_rtp_and_garbage) ||
 	    !CU_add_test(s, "start line prefixes", test_start_prefixes) ||
+	    !CU_add_test(s, "starts like SIP", test_starts_like_sip) ||
+	    !CU_add_test(s, "stream span, messages", test_stream_span_and_messages) ||
 	    !CU_add_test(s, "stream basic", test_stream_basic) ||
 	    !CU_add_test(s, "stream two messages", test_stream_two_messages) ||
 	    !CU_add_test(s, "stream Content-Length forms", test_stream_content_length_forms) ||

@@ -1,26 +1,14 @@
 /*
- * tcpreasm.c - TCP stream reassembly for SIP, SIP over WebSocket and TLS
- * accounting (tcpreasm.h).
+ * tcpframe.c - the application layer above TCP stream reassembly: SIP,
+ * SIP over WebSocket and TLS accounting (tcpframe.h).
  *
  * SIP over TCP (RFC 3261 §18.3) is a byte stream: a segment may hold
- * several messages, a message may span several segments, and captures
- * lose, repeat and reorder segments.  Each direction of a connection (a
- * "half-connection") is tracked on its own, keyed by (source, destination)
- * in a chained hash table of at most CAP_TCP_FLOWS entries.
- *
- * Sequence space (RFC 793 §3.3) is 32 bits and wraps; positions are
- * compared with signed 32-bit differences against next_seq, the next byte
- * expected.  The first byte's number comes from the SYN (seq + 1) or, when
- * the capture starts mid-connection, from the first data segment.
- *
- *	 seq - next_seq < 0   bytes already seen: trimmed (retransmission)
- *	 seq - next_seq = 0   appended, then held segments are drained
- *	 seq - next_seq > 0   held, sorted, until the gap fills
- *
- * When GAP_PATIENCE later segments pile up (or at FIN or expiry) the
- * missing bytes were not captured: TCP_GAP is counted, the partial message
- * is dropped and the SIP framer resynchronises at the next line start where
- * a SIP start line is found.
+ * several messages, and a message may span several segments.  tcpstream.c
+ * puts the bytes of each direction in order and hands them here (struct
+ * tcp_stream_ops); this file decides what they are and cuts them into
+ * messages.  Each direction keeps a small struct app inside the stream's
+ * direction, and a byte buffer (struct sbuf) only while it frames SIP,
+ * HTTP or WebSocket.
  *
  * A direction is classified by its first bytes:
  *   - SIP start line or CRLF keepalive: framed with sipframe_stream();
@@ -31,7 +19,11 @@
  *     5 header bytes are kept between segments;
  *   - anything else: ignored; the direction keeps only its small struct.
  * Captures that start mid-connection get GAP_PROBES segments to show a SIP
- * start line at a line start before the direction is ignored.
+ * start line at a line start before the direction is ignored.  After a
+ * gap the SIP framer drops the partial message and resynchronises at the
+ * next line start where a SIP start line is found; an unclassified
+ * direction starts over as mid-connection; the others cannot find their
+ * place again and are ignored.
  *
  * WebSocket frame (RFC 6455 §5.2), read with the bounded cursor:
  *
@@ -51,32 +43,31 @@
  *	+-------------------------------- - - - - - - - - - - - - - - - +
  *
  * Text and binary messages (continuations joined, control frames
- * skipped) that look like SIP are delivered whole, as a datagram would be
- * (RFC 7118 §5: one SIP message per WebSocket message).  Payloads over
- * CAP_SIP_MSG_BYTES are WS_BAD_FRAME and skipped without being buffered;
- * compressed frames (RSV bits, permessage-deflate) cannot be read and are
- * WS_BAD_FRAME too.
+ * skipped) that look like SIP are framed as a datagram would be and
+ * delivered (RFC 7118 §5: one SIP message per WebSocket message).
+ * Payloads over CAP_SIP_MSG_BYTES are WS_BAD_FRAME and skipped without
+ * being buffered; compressed frames (RSV bits, permessage-deflate) cannot
+ * be read and are WS_BAD_FRAME too.
  *
  * Limits: unframed bytes per direction are capped at CAP_TCP_FLOW_BYTES
- * (TCP_BUFFER_FULL: the buffer is dropped and the framer resynchronises);
- * held segments at CAP_TCP_OOO_SEGMENTS (TCP_OOO_FULL: the segment is
- * dropped).  first_frame is exact when every message starts in a segment
- * processed after the previous message ended, which is always the case
- * without errors; after a resynchronisation inside old bytes it may name
- * a later frame.  A partial message left at FIN or expiry is dropped
- * without an anomaly.
+ * (TCP_BUFFER_FULL: the buffer is dropped and the framer resynchronises).
+ * first_frame is exact when every message starts in a segment processed
+ * after the previous message ended, which is always the case without
+ * errors; after a resynchronisation inside old bytes it may name a later
+ * frame.  A partial message left at FIN or expiry is dropped without an
+ * anomaly.
  */
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "base/caps.h"
 #include "base/cursor.h"
-#include "ingest/sipframe.h"
-#include "ingest/tcpreasm.h"
 #include "base/text.h"
+#include "ingest/sipframe.h"
+#include "ingest/tcpframe.h"
+#include "ingest/tcpstream.h"
 
-#define TABLE_BUCKETS	16384		/* power of two, > CAP_TCP_FLOWS */
-#define GAP_PATIENCE	16		/* held segments before a gap is declared */
 #define GAP_PROBES	8		/* mid-stream segments tried for SIP */
 #define BUF_MIN		2048
 
@@ -86,17 +77,7 @@ enum dir_class {
 	DC_HTTP,	/* HTTP header block, maybe a WebSocket upgrade */
 	DC_WS,
 	DC_TLS,
-	DC_IGNORED,
-	DC_CLOSED	/* FIN or RST seen: swallow until forgotten */
-};
-
-/* A segment held until the bytes before it arrive. */
-struct seg {
-	struct seg *next;
-	uint32_t seq;
-	size_t len;
-	struct pkt meta;	/* payload points at data */
-	uint8_t data[];
+	DC_IGNORED	/* given up on: the stream is told so */
 };
 
 /* Bytes received in order but not framed yet; only for SIP/HTTP/WS. */
@@ -116,111 +97,24 @@ struct sbuf {
 	uint64_t skip;		/* payload bytes of an over-cap frame to skip */
 };
 
+/*
+ * The application state of one direction, kept inside the stream's
+ * direction (tcp_stream_ops.app_size) and zeroed by it on every restart:
+ * all zero is a fresh, unclassified direction.
+ */
 struct dir {
-	struct dir *hnext;
-	struct dir *prev, *next;	/* least recently used first */
-	struct ep src, dst;
-	uint32_t bucket;
-	int64_t last_ns;
-	uint32_t next_seq;
-	uint32_t isn;		/* sequence number of the SYN */
-	uint8_t seq_known, syn_seen, cls, resync;
+	uint8_t cls, resync;
 	uint8_t probes;
 	uint8_t tls_hlen;
 	uint8_t tls_hdr[5];
 	uint32_t tls_left;	/* record body bytes still to skip */
-	uint16_t nseg;
-	struct seg *segs;	/* held segments, sorted by sequence */
 	struct sbuf *b;
 };
 
-struct tcp_reasm {
-	tcp_msg_fn fn;
-	void *user;
-	struct dir *table[TABLE_BUCKETS];
-	struct dir *lru_head, *lru_tail;
-	size_t ndirs;
+struct tcp_framer {
+	struct tcp_framer_cb cb;
+	struct tcp_stream *ts;
 };
-
-static void dir_data(struct tcp_reasm *, struct dir *, const uint8_t *,
-    size_t, const struct pkt *, struct anomalies *);
-
-/* ---- flow table ---- */
-
-static uint32_t
-ep_mix(uint32_t h, const struct ep *e)
-{
-	/* FNV-1a over the fields that make an endpoint. */
-	h = (h ^ e->family) * 16777619u;
-	h = (h ^ (e->port & 0xff)) * 16777619u;
-	h = (h ^ (e->port >> 8)) * 16777619u;
-	for (size_t i = 0; i < sizeof(e->ip); i++)
-		h = (h ^ e->ip[i]) * 16777619u;
-	return h;
-}
-
-static uint32_t
-key_bucket(const struct ep *src, const struct ep *dst)
-{
-	return ep_mix(ep_mix(2166136261u, src), dst) & (TABLE_BUCKETS - 1);
-}
-
-static int
-ep_same(const struct ep *a, const struct ep *b)
-{
-	return a->family == b->family && a->port == b->port &&
-	    memcmp(a->ip, b->ip, sizeof(a->ip)) == 0;
-}
-
-static struct dir *
-dir_find(struct tcp_reasm *tr, const struct ep *src, const struct ep *dst)
-{
-	struct dir *d;
-
-	for (d = tr->table[key_bucket(src, dst)]; d != NULL; d = d->hnext)
-		if (ep_same(&d->src, src) && ep_same(&d->dst, dst))
-			return d;
-	return NULL;
-}
-
-static void
-lru_unlink(struct tcp_reasm *tr, struct dir *d)
-{
-	if (d->prev != NULL)
-		d->prev->next = d->next;
-	else
-		tr->lru_head = d->next;
-	if (d->next != NULL)
-		d->next->prev = d->prev;
-	else
-		tr->lru_tail = d->prev;
-	d->prev = d->next = NULL;
-}
-
-static void
-lru_append(struct tcp_reasm *tr, struct dir *d)
-{
-	d->prev = tr->lru_tail;
-	d->next = NULL;
-	if (tr->lru_tail != NULL)
-		tr->lru_tail->next = d;
-	else
-		tr->lru_head = d;
-	tr->lru_tail = d;
-}
-
-static void
-segs_free(struct dir *d)
-{
-	struct seg *s, *n;
-
-	for (s = d->segs; s != NULL; s = n) {
-		n = s->next;
-		free(s);
-	}
-	d->segs = NULL;
-	d->nseg = 0;
-}
 
 static void
 buf_free(struct dir *d)
@@ -233,79 +127,12 @@ buf_free(struct dir *d)
 	}
 }
 
-/* Back to a fresh direction (keys and list links kept). */
-static void
-dir_reset(struct dir *d)
-{
-	segs_free(d);
-	buf_free(d);
-	d->seq_known = d->syn_seen = d->resync = d->probes = 0;
-	d->cls = DC_UNKNOWN;
-	d->tls_hlen = 0;
-	d->tls_left = 0;
-	d->next_seq = 0;
-}
-
-/* Drops all state; the struct stays until expiry so late copies are eaten. */
-static void
-dir_close(struct dir *d)
-{
-	segs_free(d);
-	buf_free(d);
-	d->cls = DC_CLOSED;
-}
-
-/* Stops looking at a direction; it costs only its struct from now on. */
+/* Stops looking at a direction: the stream ignores it from now on. */
 static void
 dir_ignore(struct dir *d)
 {
-	segs_free(d);
 	buf_free(d);
 	d->cls = DC_IGNORED;
-}
-
-static void
-dir_remove(struct tcp_reasm *tr, struct dir *d)
-{
-	struct dir **pp;
-
-	for (pp = &tr->table[d->bucket]; *pp != NULL; pp = &(*pp)->hnext) {
-		if (*pp == d) {
-			*pp = d->hnext;
-			break;
-		}
-	}
-	lru_unlink(tr, d);
-	segs_free(d);
-	buf_free(d);
-	free(d);
-	tr->ndirs--;
-}
-
-static struct dir *
-dir_new(struct tcp_reasm *tr, const struct pkt *p, struct anomalies *an)
-{
-	struct dir *d;
-
-	/* A closed connection waiting for expiry may make room. */
-	if (tr->ndirs >= CAP_TCP_FLOWS && tr->lru_head != NULL &&
-	    tr->lru_head->cls == DC_CLOSED)
-		dir_remove(tr, tr->lru_head);
-	if (tr->ndirs >= CAP_TCP_FLOWS) {
-		anomaly_add(an, ANOMALY_TCP_FLOW_TABLE_FULL);
-		return NULL;
-	}
-	d = calloc(1, sizeof(*d));
-	if (d == NULL)
-		return NULL;
-	d->src = p->src;
-	d->dst = p->dst;
-	d->bucket = key_bucket(&p->src, &p->dst);
-	d->hnext = tr->table[d->bucket];
-	tr->table[d->bucket] = d;
-	lru_append(tr, d);
-	tr->ndirs++;
-	return d;
 }
 
 /* ---- unframed byte buffer ---- */
@@ -474,12 +301,13 @@ sip_skip_line(struct dir *d, size_t *off, size_t seg_off, uint64_t frame)
 }
 
 static void
-sip_process(struct tcp_reasm *tr, struct dir *d, const struct pkt *p,
+sip_process(struct tcp_framer *fr, struct dir *d, const struct pkt *p,
     size_t seg_off, struct anomalies *an)
 {
 	struct sbuf *b = d->b;
-	size_t off = 0, skipped, mlen, avail, pos;
+	size_t off = 0, avail, pos;
 	const uint8_t *q;
+	struct sipframe_span sp;
 	enum sipframe_rc rc;
 
 	for (;;) {
@@ -502,6 +330,8 @@ sip_process(struct tcp_reasm *tr, struct dir *d, const struct pkt *p,
 			for (pos = 0; pos < avail &&
 			    (q[pos] == '\r' || q[pos] == '\n'); pos++)
 				;
+			if (fr->cb.on_keepalive != NULL)
+				fr->cb.on_keepalive(fr->cb.user, p, pos, an);
 			sip_advance(b, &off, pos, seg_off, p->frame);
 			continue;
 		}
@@ -534,14 +364,17 @@ sip_process(struct tcp_reasm *tr, struct dir *d, const struct pkt *p,
 			    avail - b->line_start <= CAP_SIP_LINE_BYTES + 1)
 				break;
 		}
-		rc = sipframe_stream(q, avail, &skipped, &mlen, an);
+		rc = sipframe_stream_span(q, avail, &sp, an);
 		if (rc == SIPFRAME_OK) {
-			tr->fn(tr->user, p, b->head_frame, q + skipped, mlen, an);
-			sip_advance(b, &off, skipped + mlen, seg_off, p->frame);
+			struct sipframe_msg m = { p, b->head_frame, q + sp.off,
+			    sp.len, sp.hdr_len, sp.len };
+
+			fr->cb.on_msg(fr->cb.user, &m, an);
+			sip_advance(b, &off, sp.off + sp.len, seg_off, p->frame);
 			continue;
 		}
 		if (rc == SIPFRAME_INCOMPLETE) {
-			b->need = mlen;
+			b->need = sp.len;
 			break;
 		}
 		/* A cap or a bad Content-Length: find the next message. */
@@ -570,7 +403,9 @@ ws_msg_append(struct sbuf *b, const uint8_t *p, size_t n)
 
 	if (n > CAP_SIP_MSG_BYTES - b->mlen)
 		return -1;
-	if (b->mlen + n > b->mcap) {
+	if (n == 0)
+		return 0;	/* b->msg may still be NULL: no memcpy */
+	if (b->msg == NULL || b->mlen + n > b->mcap) {
 		ncap = b->mcap ? b->mcap : BUF_MIN;
 		while (ncap < b->mlen + n)
 			ncap *= 2;
@@ -586,19 +421,29 @@ ws_msg_append(struct sbuf *b, const uint8_t *p, size_t n)
 }
 
 static void
-ws_deliver(struct tcp_reasm *tr, const struct pkt *p, uint64_t first,
+ws_deliver(struct tcp_framer *fr, const struct pkt *p, uint64_t first,
     const uint8_t *m, size_t n, struct anomalies *an)
 {
 	struct pkt q = *p;
+	struct sipframe_msg sm;
+	size_t msg_len, body_off;
 
+	if (!sipframe_looks_like_sip(m, n) || sipframe_datagram(m, n, &msg_len,
+	    &body_off, an) != SIPFRAME_OK)
+		return;
 	/* Tell the consumer these bytes came in WebSocket frames. */
 	q.l4 = PKT_WS;
-	if (sipframe_looks_like_sip(m, n))
-		tr->fn(tr->user, &q, first, m, n, an);
+	sm.p = &q;
+	sm.first_frame = first;
+	sm.msg = m;
+	sm.len = msg_len;
+	sm.body_off = body_off;
+	sm.carried = n;
+	fr->cb.on_msg(fr->cb.user, &sm, an);
 }
 
 static void
-ws_process(struct tcp_reasm *tr, struct dir *d, const struct pkt *p,
+ws_process(struct tcp_framer *fr, struct dir *d, const struct pkt *p,
     size_t seg_off, struct anomalies *an)
 {
 	struct sbuf *b = d->b;
@@ -681,13 +526,13 @@ ws_process(struct tcp_reasm *tr, struct dir *d, const struct pkt *p,
 			if (op != 0)
 				b->msg_first = first;
 			if (fin && !b->in_msg) {
-				ws_deliver(tr, p, first, pay, (size_t)plen, an);
+				ws_deliver(fr, p, first, pay, (size_t)plen, an);
 			} else if (ws_msg_append(b, pay, (size_t)plen) != 0) {
 				anomaly_add(an, ANOMALY_WS_BAD_FRAME);
 				b->in_msg = 0;
 				b->mlen = 0;
 			} else if (fin) {
-				ws_deliver(tr, p, b->msg_first, b->msg, b->mlen,
+				ws_deliver(fr, p, b->msg_first, b->msg, b->mlen,
 				    an);
 				b->in_msg = 0;
 				b->mlen = 0;
@@ -705,7 +550,7 @@ ws_process(struct tcp_reasm *tr, struct dir *d, const struct pkt *p,
  * b: decide between WebSocket and ignoring the direction.
  */
 static void
-http_process(struct tcp_reasm *tr, struct dir *d, const struct pkt *p,
+http_process(struct tcp_framer *fr, struct dir *d, const struct pkt *p,
     size_t seg_off, struct anomalies *an)
 {
 	struct sbuf *b = d->b;
@@ -733,7 +578,7 @@ http_process(struct tcp_reasm *tr, struct dir *d, const struct pkt *p,
 	d->cls = DC_WS;
 	buf_consume(b, hdr_len, seg_off, p->frame);
 	seg_off = seg_off > hdr_len ? seg_off - hdr_len : 0;
-	ws_process(tr, d, p, seg_off, an);
+	ws_process(fr, d, p, seg_off, an);
 }
 
 /* ---- TLS ---- */
@@ -777,7 +622,7 @@ tls_walk(struct dir *d, const uint8_t *data, size_t n, struct anomalies *an)
  * with d->cls still DC_UNKNOWN when more bytes are needed.
  */
 static void
-classify(struct dir *d, struct anomalies *an)
+classify(struct dir *d, bool from_start, struct anomalies *an)
 {
 	struct sbuf *b = d->b;
 	const uint8_t *q = b->p;
@@ -813,7 +658,7 @@ classify(struct dir *d, struct anomalies *an)
 		d->cls = DC_HTTP;
 		return;
 	}
-	if (!d->syn_seen && d->probes < GAP_PROBES) {
+	if (!from_start && d->probes < GAP_PROBES) {
 		/*
 		 * Mid-connection capture: the first bytes seen may be the
 		 * middle of a message.  Look for a start line further on.
@@ -831,24 +676,22 @@ classify(struct dir *d, struct anomalies *an)
 	dir_ignore(d);
 }
 
-/* ---- placing bytes ---- */
+/* ---- the stream's application layer (tcp_stream_ops) ---- */
 
 /* In-order bytes of one segment (meta p) for direction d. */
-static void
-dir_data(struct tcp_reasm *tr, struct dir *d, const uint8_t *data, size_t n,
-    const struct pkt *p, struct anomalies *an)
+static enum tcp_app_rc
+app_data(void *user, void *app, bool from_start, const uint8_t *data,
+    size_t n, const struct pkt *p, struct anomalies *an)
 {
+	struct tcp_framer *fr = user;
+	struct dir *d = app;
 	size_t seg_off;
 
-	switch (d->cls) {
-	case DC_TLS:
+	if (n == 0)
+		return TCP_APP_OK;	/* never from the stream (n > 0) */
+	if (d->cls == DC_TLS) {
 		tls_walk(d, data, n, an);
-		return;
-	case DC_IGNORED:
-	case DC_CLOSED:
-		return;
-	default:
-		break;
+		return d->cls == DC_IGNORED ? TCP_APP_IGNORE : TCP_APP_OK;
 	}
 	seg_off = d->b != NULL ? d->b->len : 0;
 	if (buf_append(d, data, n, p, an) != 0) {
@@ -856,265 +699,114 @@ dir_data(struct tcp_reasm *tr, struct dir *d, const uint8_t *data, size_t n,
 			d->resync = 1;
 			/* Resynchronise inside the new bytes if they fit. */
 			if (buf_append(d, data, n, p, an) != 0)
-				return;
+				return TCP_APP_OK;
 			seg_off = 0;
 		} else {
 			dir_ignore(d);
-			return;
+			return TCP_APP_IGNORE;
 		}
 	}
 	if (d->cls == DC_UNKNOWN) {
-		classify(d, an);
+		classify(d, from_start, an);
 		if (d->cls == DC_UNKNOWN || d->cls == DC_IGNORED ||
 		    d->cls == DC_TLS)
-			return;
+			return d->cls == DC_IGNORED ? TCP_APP_IGNORE : TCP_APP_OK;
 	}
 	switch (d->cls) {
 	case DC_SIP:
-		sip_process(tr, d, p, seg_off, an);
+		sip_process(fr, d, p, seg_off, an);
 		break;
 	case DC_HTTP:
-		http_process(tr, d, p, seg_off, an);
+		http_process(fr, d, p, seg_off, an);
 		break;
 	case DC_WS:
-		ws_process(tr, d, p, seg_off, an);
+		ws_process(fr, d, p, seg_off, an);
 		break;
 	}
+	return d->cls == DC_IGNORED ? TCP_APP_IGNORE : TCP_APP_OK;
 }
 
-/* Held segments that now start at or before next_seq go in. */
-static void
-drain(struct tcp_reasm *tr, struct dir *d, struct anomalies *an)
+/* The bytes before the next held segment will not come. */
+static enum tcp_gap_rc
+app_gap(void *user, void *app, struct anomalies *an)
 {
-	struct seg *s;
-	int32_t diff;
-	size_t trim;
+	struct dir *d = app;
 
-	while ((s = d->segs) != NULL) {
-		diff = (int32_t)(s->seq - d->next_seq);
-		if (diff > 0)
-			break;
-		d->segs = s->next;
-		d->nseg--;
-		trim = (size_t)-(int64_t)diff;
-		if (trim < s->len) {
-			d->next_seq += (uint32_t)(s->len - trim);
-			s->meta.payload = s->data + trim;
-			s->meta.len = s->len - trim;
-			dir_data(tr, d, s->data + trim, s->len - trim, &s->meta,
-			    an);
-		}
-		free(s);
-		if (d->cls == DC_IGNORED || d->cls == DC_CLOSED) {
-			segs_free(d);
-			return;
-		}
-	}
-}
-
-/* The bytes before the first held segment will not come: skip them. */
-static void
-gap_skip(struct tcp_reasm *tr, struct dir *d, struct anomalies *an)
-{
-	if (d->segs == NULL)
-		return;
-	anomaly_add(an, ANOMALY_TCP_GAP);
-	d->next_seq = d->segs->seq;
+	(void)user;
+	(void)an;
 	switch (d->cls) {
 	case DC_SIP:
 		if (d->b != NULL)
 			d->b->len = d->b->need = d->b->scan =
 			    d->b->line_start = 0;
 		d->resync = 1;
-		break;
+		return TCP_GAP_RESYNC;
 	case DC_UNKNOWN:
 		if (d->b != NULL)
 			d->b->len = 0;
-		d->syn_seen = 0;	/* classify as if mid-stream */
-		break;
+		return TCP_GAP_RESTART;	/* classify as if mid-stream */
 	default:
 		/* WebSocket, TLS and HTTP cannot find their place again. */
 		dir_ignore(d);
-		return;
+		return TCP_GAP_IGNORE;
 	}
-	drain(tr, d, an);
 }
 
 static void
-seg_hold(struct tcp_reasm *tr, struct dir *d, uint32_t seq,
-    const uint8_t *data, size_t n, const struct pkt *p, struct anomalies *an)
+app_release(void *user, void *app)
 {
-	struct seg **pp, *s;
-	int32_t rel = (int32_t)(seq - d->next_seq);
-
-	for (pp = &d->segs; *pp != NULL; pp = &(*pp)->next) {
-		int32_t r = (int32_t)((*pp)->seq - d->next_seq);
-
-		if (r == rel && (*pp)->len >= n)
-			return;		/* a copy of a held segment */
-		if (r > rel)
-			break;
-	}
-	if (d->nseg >= CAP_TCP_OOO_SEGMENTS) {
-		anomaly_add(an, ANOMALY_TCP_OOO_FULL);
-		return;
-	}
-	s = malloc(sizeof(*s) + n);
-	if (s == NULL)
-		return;
-	s->seq = seq;
-	s->len = n;
-	s->meta = *p;
-	s->meta.payload = s->data;
-	s->meta.len = n;
-	memcpy(s->data, data, n);
-	s->next = *pp;
-	*pp = s;
-	d->nseg++;
-	if (d->nseg > GAP_PATIENCE)
-		gap_skip(tr, d, an);
+	(void)user;
+	buf_free(app);
 }
 
-/* Declares every remaining gap and frames what can be framed. */
-static void
-dir_flush(struct tcp_reasm *tr, struct dir *d, struct anomalies *an)
+static const struct tcp_stream_ops framer_ops = {
+	sizeof(struct dir), app_data, app_gap, app_release
+};
+
+/* ---- life cycle ---- */
+
+struct tcp_framer *
+tcp_framer_new(const struct tcp_framer_cb *cb)
 {
-	while (d->segs != NULL && d->cls != DC_IGNORED && d->cls != DC_CLOSED)
-		gap_skip(tr, d, an);
+	struct tcp_framer *fr = calloc(1, sizeof(*fr));
+
+	if (fr == NULL)
+		return NULL;
+	fr->cb = *cb;
+	fr->ts = tcp_stream_new(&framer_ops, fr);
+	if (fr->ts == NULL) {
+		free(fr);
+		return NULL;
+	}
+	return fr;
 }
 
 void
-tcp_reasm_segment(struct tcp_reasm *tr, const struct pkt *p,
+tcp_framer_free(struct tcp_framer *fr)
+{
+	if (fr == NULL)
+		return;
+	tcp_stream_free(fr->ts);
+	free(fr);
+}
+
+void
+tcp_framer_segment(struct tcp_framer *fr, const struct pkt *p,
     struct anomalies *an)
 {
-	struct dir *d, *r;
-	uint32_t seq;
-	const uint8_t *data = p->payload;
-	size_t n = p->payload != NULL ? p->len : 0;
-	int32_t diff;
-	size_t trim;
-
-	if (tr == NULL || p->l4 != PKT_TCP)
-		return;
-	d = dir_find(tr, &p->src, &p->dst);
-	if (p->tcp_flags & PKT_TCP_RST) {
-		/* The connection is gone; what is unframed will never be. */
-		if (d != NULL)
-			dir_close(d);
-		r = dir_find(tr, &p->dst, &p->src);
-		if (r != NULL)
-			dir_close(r);
-		return;
-	}
-	if (d == NULL) {
-		if (!(p->tcp_flags & PKT_TCP_SYN) && n == 0)
-			return;		/* a bare ACK or FIN: nothing to track */
-		d = dir_new(tr, p, an);
-		if (d == NULL)
-			return;
-	} else {
-		lru_unlink(tr, d);
-		lru_append(tr, d);
-	}
-	d->last_ns = p->ts_ns;
-
-	seq = p->tcp_seq;
-	if (p->tcp_flags & PKT_TCP_SYN) {
-		/* A SYN other than a copy of ours opens a new connection. */
-		if (d->cls == DC_CLOSED || (d->syn_seen && seq != d->isn) ||
-		    (!d->syn_seen && d->seq_known))
-			dir_reset(d);
-		if (!d->seq_known) {
-			d->isn = seq;
-			d->next_seq = seq + 1;
-			d->seq_known = 1;
-			d->syn_seen = 1;
-		}
-		seq++;
-	}
-	if (d->cls == DC_CLOSED)
-		return;
-	if (d->cls == DC_IGNORED) {
-		if (p->tcp_flags & PKT_TCP_FIN)
-			dir_close(d);
-		return;
-	}
-
-	if (n > 0) {
-		if (!d->seq_known) {
-			d->next_seq = seq;
-			d->seq_known = 1;
-		}
-		diff = (int32_t)(seq - d->next_seq);
-		if (diff < 0) {
-			trim = (size_t)-(int64_t)diff;
-			if (trim >= n) {
-				n = 0;		/* all seen before */
-			} else {
-				data += trim;
-				n -= trim;
-				diff = 0;
-			}
-		}
-		if (n > 0 && diff > 0) {
-			seg_hold(tr, d, seq, data, n, p, an);
-		} else if (n > 0) {
-			d->next_seq += (uint32_t)n;
-			dir_data(tr, d, data, n, p, an);
-			drain(tr, d, an);
-		}
-	}
-	if ((p->tcp_flags & PKT_TCP_FIN) && d->cls != DC_CLOSED) {
-		dir_flush(tr, d, an);
-		dir_close(d);
-	}
-}
-
-struct tcp_reasm *
-tcp_reasm_new(tcp_msg_fn fn, void *user)
-{
-	struct tcp_reasm *tr = calloc(1, sizeof(*tr));
-
-	if (tr == NULL)
-		return NULL;
-	tr->fn = fn;
-	tr->user = user;
-	return tr;
+	if (fr != NULL)
+		tcp_stream_segment(fr->ts, p, an);
 }
 
 void
-tcp_reasm_free(struct tcp_reasm *tr)
+tcp_framer_expire(struct tcp_framer *fr, int64_t now_ns, struct anomalies *an)
 {
-	if (tr == NULL)
-		return;
-	while (tr->lru_head != NULL)
-		dir_remove(tr, tr->lru_head);
-	free(tr);
-}
-
-void
-tcp_reasm_expire(struct tcp_reasm *tr, int64_t now_ns, struct anomalies *an)
-{
-	struct dir *d, *n;
-
-	if (tr == NULL)
-		return;
-	for (d = tr->lru_head; d != NULL; d = n) {
-		n = d->next;
-		if (d->cls != DC_CLOSED && (now_ns <= d->last_ns ||
-		    (uint64_t)now_ns - (uint64_t)d->last_ns <=
-		    (uint64_t)CAP_TCP_IDLE_NS))
-			continue;
-		if (d->cls != DC_CLOSED)
-			dir_flush(tr, d, an);
-		/* Flushing delivers through the callback but never frees. */
-		n = d->next;
-		dir_remove(tr, d);
-	}
+	if (fr != NULL)
+		tcp_stream_expire(fr->ts, now_ns, an);
 }
 
 size_t
-tcp_reasm_flows(const struct tcp_reasm *tr)
+tcp_framer_flows(const struct tcp_framer *fr)
 {
-	return tr != NULL ? tr->ndirs : 0;
+	return fr != NULL ? tcp_stream_flows(fr->ts) : 0;
 }

@@ -1,9 +1,11 @@
 /*
- * test_tcpreasm.c - CUnit tests for TCP reassembly (analyzer/tcpreasm.c):
+ * test_tcpframe.c - CUnit tests for the TCP framers over stream
+ * reassembly (analyzer/ingest/tcpframe.c on tcpstream.c), end to end:
  * framing across and within segments, reordering, retransmission,
  * sequence wrap, gaps and resynchronisation, caps, non-SIP, TLS and
  * WebSocket streams, FIN/RST and expiry.  Segments are struct pkt values
- * built here; no capture file is needed.
+ * built here; no capture file is needed.  The stream alone is tested in
+ * test_tcpstream.c.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -13,7 +15,7 @@
 #include "base/anomaly.h"
 #include "base/caps.h"
 #include "ingest/pkt.h"
-#include "ingest/tcpreasm.h"
+#include "ingest/tcpframe.h"
 
 #define MAXMSG 64
 
@@ -21,42 +23,59 @@ struct got {
 	size_t n;
 	uint64_t first[MAXMSG], frame[MAXMSG];
 	uint16_t sport[MAXMSG];
-	size_t len[MAXMSG];
-	uint8_t *msg[MAXMSG];
+	size_t len[MAXMSG], carried[MAXMSG], body_off[MAXMSG];
+	uint8_t l4[MAXMSG];
+	uint8_t *msg[MAXMSG];     /* the carried bytes */
+	size_t nka, ka_bytes;     /* keepalive CRLFs reported */
 };
 
 static struct got got;
 static struct anomalies an;
-static struct tcp_reasm *tr;
+static struct tcp_framer *tr;
 static uint64_t frameno;
 
 static void
-on_msg(void *user, const struct pkt *p, uint64_t first_frame,
-    const uint8_t *msg, size_t len, struct anomalies *a)
+on_msg(void *user, const struct sipframe_msg *m, struct anomalies *a)
 {
 	struct got *g = user;
 
 	(void)a;
 	if (g->n < MAXMSG) {
-		g->first[g->n] = first_frame;
-		g->frame[g->n] = p->frame;
-		g->sport[g->n] = p->src.port;
-		g->len[g->n] = len;
-		g->msg[g->n] = malloc(len ? len : 1);
-		memcpy(g->msg[g->n], msg, len);
+		g->first[g->n] = m->first_frame;
+		g->frame[g->n] = m->p->frame;
+		g->sport[g->n] = m->p->src.port;
+		g->l4[g->n] = m->p->l4;
+		g->len[g->n] = m->len;
+		g->carried[g->n] = m->carried;
+		g->body_off[g->n] = m->body_off;
+		g->msg[g->n] = malloc(m->carried ? m->carried : 1);
+		memcpy(g->msg[g->n], m->msg, m->carried);
 	}
 	g->n++;
 }
 
 static void
+on_keepalive(void *user, const struct pkt *p, size_t n, struct anomalies *a)
+{
+	struct got *g = user;
+
+	(void)p;
+	(void)a;
+	g->nka++;
+	g->ka_bytes += n;
+}
+
+static void
 reset(void)
 {
+	struct tcp_framer_cb cb = { on_msg, on_keepalive, &got };
+
 	for (size_t i = 0; i < got.n && i < MAXMSG; i++)
 		free(got.msg[i]);
 	memset(&got, 0, sizeof(got));
 	memset(&an, 0, sizeof(an));
-	tcp_reasm_free(tr);
-	tr = tcp_reasm_new(on_msg, &got);
+	tcp_framer_free(tr);
+	tr = tcp_framer_new(&cb);
 	frameno = 0;
 }
 
@@ -80,7 +99,7 @@ seg(int dir, uint32_t seq, uint8_t flags, const void *data, size_t len)
 	p.len = len;
 	p.tcp_flags = flags | PKT_TCP_ACK;
 	p.tcp_seq = seq;
-	tcp_reasm_segment(tr, &p, &an);
+	tcp_framer_segment(tr, &p, &an);
 }
 
 static int
@@ -125,13 +144,51 @@ test_two_in_one_segment(void)
 	CU_ASSERT_TRUE(got_is(1, m2));
 	CU_ASSERT_EQUAL(got.first[0], 2);
 	CU_ASSERT_EQUAL(got.first[1], 2);
+	/* Plain TCP: carried is the message; the body follows the headers. */
+	CU_ASSERT_EQUAL(got.l4[0], PKT_TCP);
+	CU_ASSERT_EQUAL(got.carried[0], L(m1));
+	CU_ASSERT_EQUAL(got.body_off[0], L(m1) - 10);
+	CU_ASSERT_EQUAL(got.body_off[1], L(m2));
 	CU_ASSERT_EQUAL(anomaly_total(&an), 0);
 	/* The other direction is independent. */
 	seg(1, 77, PKT_TCP_PSH, r1, L(r1));
 	CU_ASSERT_EQUAL(got.n, 3);
 	CU_ASSERT_TRUE(got_is(2, r1));
 	CU_ASSERT_EQUAL(got.sport[2], 6060);
-	CU_ASSERT_EQUAL(tcp_reasm_flows(tr), 2);
+	CU_ASSERT_EQUAL(tcp_framer_flows(tr), 2);
+}
+
+/* CRLFs between messages are keepalives, reported and never framed. */
+static void
+test_keepalives(void)
+{
+	char buf[512];
+
+	reset();
+	seg(0, 0, PKT_TCP_SYN, NULL, 0);
+	seg(0, 1, 0, "\r\n\r\n", 4);		/* RFC 5626 ping first */
+	CU_ASSERT_EQUAL(got.n, 0);
+	CU_ASSERT_EQUAL(got.nka, 1);
+	CU_ASSERT_EQUAL(got.ka_bytes, 4);
+	memcpy(buf, m1, L(m1));
+	memcpy(buf + L(m1), "\r\n", 2);
+	seg(0, 5, 0, buf, L(m1) + 2);
+	CU_ASSERT_EQUAL(got.n, 1);
+	CU_ASSERT_TRUE(got_is(0, m1));
+	CU_ASSERT_EQUAL(got.nka, 2);
+	CU_ASSERT_EQUAL(got.ka_bytes, 6);
+	/* A CR and its LF in two segments: two reports, one byte each. */
+	seg(0, 7 + (uint32_t)L(m1), 0, "\r", 1);
+	seg(0, 8 + (uint32_t)L(m1), 0, "\n", 1);
+	CU_ASSERT_EQUAL(got.nka, 4);
+	CU_ASSERT_EQUAL(got.ka_bytes, 8);
+	/* CRLFs inside a message (its body) are not keepalives. */
+	seg(0, 9 + (uint32_t)L(m1), 0, m1, L(m1) - 4);
+	seg(0, 9 + (uint32_t)L(m1) * 2 - 4, 0, m1 + L(m1) - 4, 4);
+	CU_ASSERT_EQUAL(got.n, 2);
+	CU_ASSERT_TRUE(got_is(1, m1));
+	CU_ASSERT_EQUAL(got.nka, 4);
+	CU_ASSERT_EQUAL(anomaly_total(&an), 0);
 }
 
 static void
@@ -300,8 +357,8 @@ test_gap_at_fin(void)
 	/* Late data on a closed direction is swallowed. */
 	seg(0, 41, 0, m1 + 40, L(m1) - 40);
 	CU_ASSERT_EQUAL(got.n, 1);
-	tcp_reasm_expire(tr, 0, &an);
-	CU_ASSERT_EQUAL(tcp_reasm_flows(tr), 0);
+	tcp_framer_expire(tr, 0, &an);
+	CU_ASSERT_EQUAL(tcp_framer_flows(tr), 0);
 }
 
 /* Captured mid-connection: the first bytes are the end of a message. */
@@ -395,7 +452,7 @@ test_not_sip(void)
 	seg(1, 1, 0, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", 38);
 	CU_ASSERT_EQUAL(got.n, 0);
 	CU_ASSERT_EQUAL(anomaly_total(&an), 0);
-	CU_ASSERT_EQUAL(tcp_reasm_flows(tr), 2);
+	CU_ASSERT_EQUAL(tcp_framer_flows(tr), 2);
 	/* A plain HTTP GET without Upgrade is ignored as well. */
 	reset();
 	seg(0, 1, 0, "GET /x HTTP/1.1\r\nHost: a\r\n\r\n", 28);
@@ -521,9 +578,19 @@ test_websocket(void)
 	for (size_t i = 0; i < n; i++)
 		seg(0, s + (uint32_t)i, 0, buf + i, 1);
 	s += (uint32_t)n;
+	/*
+	 * The whole WebSocket message is carried; the SIP message in it is
+	 * framed as a datagram: the 33 header bytes and 254 of the 267
+	 * body bytes (a NUL, then 'z's), SIP_CL_SHORT.
+	 */
 	CU_ASSERT_EQUAL(got.n, 3);
-	CU_ASSERT_EQUAL(got.len[2], sizeof(big));
+	CU_ASSERT_EQUAL(got.l4[2], PKT_WS);
+	CU_ASSERT_EQUAL(got.carried[2], sizeof(big));
+	CU_ASSERT_EQUAL(got.len[2], 33 + 254);
+	CU_ASSERT_EQUAL(got.body_off[2], 33);
 	CU_ASSERT_EQUAL(memcmp(got.msg[2], big, sizeof(big)), 0);
+	CU_ASSERT_EQUAL(an.n[ANOMALY_SIP_CL_SHORT], 1);
+	memset(&an, 0, sizeof(an));
 
 	/* The server side: 101 then an unmasked response. */
 	memcpy(buf, resp, L(resp));
@@ -600,9 +667,9 @@ test_rst_and_expire(void)
 	seg(1, 1, PKT_TCP_RST, NULL, 0);	/* the peer resets */
 	seg(0, 51, 0, m1 + 50, L(m1) - 50);
 	CU_ASSERT_EQUAL(got.n, 0);
-	CU_ASSERT_EQUAL(tcp_reasm_flows(tr), 1);
-	tcp_reasm_expire(tr, 0, &an);
-	CU_ASSERT_EQUAL(tcp_reasm_flows(tr), 0);
+	CU_ASSERT_EQUAL(tcp_framer_flows(tr), 1);
+	tcp_framer_expire(tr, 0, &an);
+	CU_ASSERT_EQUAL(tcp_framer_flows(tr), 0);
 	/* Same ports, new connection. */
 	seg(0, 900, PKT_TCP_SYN, NULL, 0);
 	seg(0, 901, 0, m2, L(m2));
@@ -612,11 +679,11 @@ test_rst_and_expire(void)
 	reset();
 	seg(0, 1, 0, m1, 50);
 	seg(1, 1, 0, r1, L(r1));
-	CU_ASSERT_EQUAL(tcp_reasm_flows(tr), 2);
-	tcp_reasm_expire(tr, 2000000 + CAP_TCP_IDLE_NS, &an);
-	CU_ASSERT_EQUAL(tcp_reasm_flows(tr), 1);
-	tcp_reasm_expire(tr, 2000001 + CAP_TCP_IDLE_NS, &an);
-	CU_ASSERT_EQUAL(tcp_reasm_flows(tr), 0);
+	CU_ASSERT_EQUAL(tcp_framer_flows(tr), 2);
+	tcp_framer_expire(tr, 2000000 + CAP_TCP_IDLE_NS, &an);
+	CU_ASSERT_EQUAL(tcp_framer_flows(tr), 1);
+	tcp_framer_expire(tr, 2000001 + CAP_TCP_IDLE_NS, &an);
+	CU_ASSERT_EQUAL(tcp_framer_flows(tr), 0);
 	CU_ASSERT_EQUAL(anomaly_total(&an), 0);
 
 	/* FIN delivers what was framed, then the direction is closed. */
@@ -627,9 +694,9 @@ test_rst_and_expire(void)
 	CU_ASSERT_EQUAL(got.n, 1);
 	/* Bare ACKs create nothing. */
 	seg(1, 1, 0, NULL, 0);
-	CU_ASSERT_EQUAL(tcp_reasm_flows(tr), 1);
-	tcp_reasm_expire(tr, 0, &an);
-	CU_ASSERT_EQUAL(tcp_reasm_flows(tr), 0);
+	CU_ASSERT_EQUAL(tcp_framer_flows(tr), 1);
+	tcp_framer_expire(tr, 0, &an);
+	CU_ASSERT_EQUAL(tcp_framer_flows(tr), 0);
 }
 
 static void
@@ -648,9 +715,9 @@ test_table_full(void)
 		p.src.ip[2] = (uint8_t)(i >> 8);
 		p.src.ip[3] = (uint8_t)i;
 		p.src.port = (uint16_t)(1024 + (i >> 16));
-		tcp_reasm_segment(tr, &p, &an);
+		tcp_framer_segment(tr, &p, &an);
 	}
-	CU_ASSERT_EQUAL(tcp_reasm_flows(tr), CAP_TCP_FLOWS);
+	CU_ASSERT_EQUAL(tcp_framer_flows(tr), CAP_TCP_FLOWS);
 	CU_ASSERT_EQUAL(an.n[ANOMALY_TCP_FLOW_TABLE_FULL], 1);
 }
 
@@ -691,8 +758,8 @@ test_random_segments(void)
 				    + (uint32_t)off, 0, buf + off, len);
 			}
 		}
-		tcp_reasm_expire(tr, INT64_MAX, &an);
-		CU_ASSERT_EQUAL(tcp_reasm_flows(tr), 0);
+		tcp_framer_expire(tr, INT64_MAX, &an);
+		CU_ASSERT_EQUAL(tcp_framer_flows(tr), 0);
 		for (size_t i = 0; i < got.n && i < MAXMSG; i++)
 			CU_ASSERT(got.len[i] > 0 && (got.msg[i][0] == 'I' ||
 			    got.msg[i][0] == 'B' || got.msg[i][0] < 0x80));
@@ -707,9 +774,10 @@ main(void)
 
 	if (CU_initialize_registry() != CUE_SUCCESS)
 		return 1;
-	s = CU_add_suite("tcpreasm", NULL, NULL);
+	s = CU_add_suite("tcpframe", NULL, NULL);
 	if (s == NULL ||
 	    !CU_add_test(s, "two messages in one segment", test_two_in_one_segment) ||
+	    !CU_add_test(s, "CRLF keepalives", test_keepalives) ||
 	    !CU_add_test(s, "one message in three segments", test_split_three_segments) ||
 	    !CU_add_test(s, "split at every offset", test_split_everywhere) ||
 	    !CU_add_test(s, "byte by byte", test_byte_by_byte) ||
@@ -737,6 +805,6 @@ main(void)
 	f = CU_get_number_of_failures();
 	CU_cleanup_registry();
 	reset();
-	tcp_reasm_free(tr);
+	tcp_framer_free(tr);
 	return f != 0;
 }

@@ -1,0 +1,339 @@
+/*
+ * inbound.c - outside -> phone (inbound.h).
+ *
+ * The far-end model says where this packet would really have been sent
+ * (farend.h: Via/rport for responses, Contact for in-dialog requests,
+ * SDP or latched source for RTP, registered Contact or source for new
+ * requests; over TCP the connection).  A private target never reaches
+ * the router (lost on the Internet); a public one is written to the
+ * outside pcap and then meets the NAT's bindings, filtering and pinholes,
+ * and the ALG's inbound checks.  A TCP segment is framed on its own
+ * (sipframe_messages()); one that is not whole messages passes as it is,
+ * in every tcp_split_msgs mode (the inbound rewrite only restores Via
+ * parameters).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ingest/pkt.h"
+#include "ingest/sipframe.h"
+#include "inbound.h"
+#include "media.h"
+#include "model.h"
+
+/* Says on the dialog that the ALG turned the far end's SDP into another
+ * inside phone's private media address (lan_media_shortcut). */
+static void
+shortcut_note(struct fe_dialog *d, const struct alg_result *ar)
+{
+	int k;
+
+	if (d->note[0] != '\0')
+		return;
+	for (k = 0; k < ar->nedits; k++)
+		if (strcmp(ar->edits[k].field, "c=") == 0) {
+			snprintf(d->note, sizeof(d->note),
+			    "the ALG rewrites the far end's SDP c=%s to %s, another phone behind this router (lan_media_shortcut): media stays on the LAN",
+			    ar->edits[k].before, ar->edits[k].after);
+			return;
+		}
+}
+
+/* Where the far end sends this message (see farend.h). */
+static void
+sip_target(struct run *r, const struct sim_pkt *p, const struct sipmsg *m,
+    struct fe_dialog *d, struct ep *target, bool *retarget)
+{
+	size_t i;
+
+	*retarget = false;
+	if (p->l4 == PKT_TCP) {
+		/* RFC 3261 18.2.2: over TCP the answer uses the connection. */
+		if (!nat_lookup_out(r->nat, p->l4, &p->dst, &p->src, p->ts_ns, target)) {
+			*target = *nat_public(r->nat);
+			target->port = p->dst.port;
+		}
+		return;
+	}
+	if (!m->is_request) {
+		if (d != NULL && fe_response_target(r->cfg, d, m->cseq,
+		    m->cseq_method, target))
+			return;
+	} else if (d != NULL && m->to_tag[0] != '\0' &&
+	    model_dialog_target(r, d, target)) {
+		return;
+	} else if (m->to_tag[0] == '\0') {
+		/* a new request: the registrar's idea of the phone, if any */
+		for (i = r->res->ndlg; i-- > 0;) {
+			const struct fe_dialog *g = &r->res->dlg[i];
+
+			if (g->kind != FE_REGISTER || g->reg_contact_in.family == 0 ||
+			    !ep_same_ip(&g->reg_contact_in, &p->dst) ||
+			    g->final_status < 200 || g->final_status >= 300)
+				continue;
+			*target = r->cfg->registrar_target == REG_TARGET_SOURCE ?
+			    g->reg_src_pub : g->reg_contact_out;
+			*retarget = true;
+			return;
+		}
+		*retarget = true;
+	}
+	if (!nat_lookup_out(r->nat, p->l4, &p->dst, &p->src, p->ts_ns, target)) {
+		/* no binding: the far end used the public address and the same port
+		 * (a port forward, or a binding made before the capture) */
+		*target = *nat_public(r->nat);
+		target->port = p->dst.port;
+	}
+}
+
+static void
+inbound_sip(struct run *r, const struct sim_pkt *p, const uint8_t *msg,
+    size_t len, uint8_t **ob, size_t *ol, size_t *ocap, bool *any_pass,
+    struct ep *seg_target)
+{
+	struct sipmsg *m = sipmsg_parse(msg, len, NULL), *seen = NULL;
+	struct fe_dialog *d = NULL;
+	struct ep target, src_pub;
+	bool retarget = false, ok;
+	char why[300], label[64];
+	uint8_t *outb = NULL;
+	size_t outl = 0;
+	const uint8_t *wb = msg;
+	size_t wl = len;
+
+	ep_clear(&src_pub);
+	if (m == NULL) {
+		/* unparseable: goes to the flow's binding, bytes as they are */
+		if (!nat_lookup_out(r->nat, p->l4, &p->dst, &p->src, p->ts_ns, &target)) {
+			target = *nat_public(r->nat);
+			target.port = p->dst.port;
+		}
+		snprintf(label, sizeof(label), "SIP");
+	} else {
+		d = run_dialog(r, m->call_id, true, p);
+		if (model_suppressed(d, m, false)) {
+			r->res->suppressed++;
+			sipmsg_free(m);
+			return;
+		}
+		sipmsg_label(m, label, sizeof(label));
+		sip_target(r, p, m, d, &target, &retarget);
+		if (!m->is_request && d != NULL) {
+			int k;
+
+			for (k = d->ntxn - 1; k >= 0; k--)
+				if (d->txn[k].cseq == m->cseq &&
+				    strcmp(d->txn[k].method, m->cseq_method) == 0) {
+					src_pub = d->txn[k].src_pub;
+					break;
+				}
+		}
+		if (d != NULL) {
+			struct alg_result rr;
+
+			fe_outside_bytes(d, msg, len, m->is_request, &p->dst,
+			    retarget ? &target : NULL, src_pub.family ? &src_pub : NULL,
+			    &outb, &outl);
+			if (outb != NULL) {
+				wb = outb;
+				wl = outl;
+			}
+			if (media_relay_sdp(r, d, m, wb, wl, &rr)) {
+				free(outb);
+				outb = rr.out;
+				outl = rr.out_len;
+				rr.out = NULL;
+				wb = outb;
+				wl = outl;
+			}
+		}
+	}
+	*seg_target = target;
+	ok = run_deliver(r, p->l4, &p->src, &target, &p->dst, p->ts_ns, true, why,
+	    sizeof(why));
+	if (ep_same_ip(&target, nat_public(r->nat))) {
+		/* it is on the wire outside, whatever the NAT does next */
+		if (*ol + wl > *ocap) {
+			size_t nc = (*ol + wl) * 2;
+			uint8_t *nb = realloc(*ob, nc);
+
+			if (nb != NULL) {
+				*ob = nb;
+				*ocap = nc;
+			}
+		}
+		if (*ol + wl <= *ocap) {
+			memcpy(*ob + *ol, wb, wl);
+			*ol += wl;
+		}
+	}
+	if (ok) {
+		struct nat_result nr;
+
+		nat_inbound(r->nat, p->l4, &p->src, &target, p->ts_ns, &nr);
+		if (run_inspected(r->cfg, p)) {
+			struct alg_result ar;
+			struct alg_flow fl;
+
+			memset(&fl, 0, sizeof(fl));
+			fl.outbound = false;
+			fl.match = target;
+			fl.repl = p->dst;
+			fl.peer = p->src;
+			fl.shortcut = media_shortcut;
+			fl.shortcut_user = r;
+			alg_process(r->cfg, wb, wl, &fl, NULL, NULL, &ar);
+			if (ar.action == ALG_REWRITTEN && ar.sdp_rewritten && m != NULL) {
+				/* the phone learns the far end's media from these bytes */
+				seen = sipmsg_parse(ar.out, ar.out_len, NULL);
+				if (d != NULL)
+					shortcut_note(d, &ar);
+			}
+			if (ar.action == ALG_REWRITTEN && d != NULL && d->note[0] == '\0') {
+				int k;
+
+				/* K1: restored received/rport hide the NAT from the phone */
+				for (k = 0; k < ar.nedits; k++)
+					if (strncmp(ar.edits[k].field, "Via ", 4) == 0) {
+						snprintf(d->note, sizeof(d->note),
+						    "the ALG restores %s=%s in responses: the phone cannot learn its public address (rewrite_via_params)",
+						    ar.edits[k].field + 4, ar.edits[k].after);
+						break;
+					}
+			}
+			if (ar.action == ALG_DROP) {
+				ok = false;
+				snprintf(why, sizeof(why), "ALG drops %.40s on the way in: %.180s",
+				    label, ar.reason);
+				r->res->alg_drops++;
+				run_drop(r, p, false, label, "alg", why);
+			}
+			alg_result_fini(&ar);
+		}
+		if (ok)
+			*any_pass = true;
+	} else {
+		if (ep_same_ip(&target, nat_public(r->nat))) {
+			r->res->nat_drops++;
+			run_drop(r, p, false, label, "nat", why);
+		} else {
+			r->res->farend_lost++;
+			run_drop(r, p, false, label, "far-end", why);
+		}
+	}
+	if (seen == NULL && m != NULL && wb != msg && m->sdp != NULL)
+		seen = sipmsg_parse(wb, wl, NULL);
+	if (m != NULL && d != NULL) {
+		model_inbound(r, d, p, m, seen != NULL ? seen : m, ok, why, &target);
+		if (m->is_request && strcmp(m->method, "BYE") == 0)
+			model_close_media(r, d);
+		if (!m->is_request && strcmp(m->cseq_method, "INVITE") == 0 &&
+		    m->status >= 300)
+			model_close_media(r, d);
+	}
+	free(outb);
+	sipmsg_free(seen);
+	sipmsg_free(m);
+}
+
+void
+inbound_packet(struct run *r, const struct sim_pkt *p)
+{
+	bool is_sip = p->len > 0 && sipframe_looks_like_sip(p->payload, p->len);
+	struct ep target;
+	char why[240];
+	bool ok;
+
+	r->res->in_pkts++;
+	if (is_sip) {
+		uint8_t *ob = NULL;
+		size_t ol = 0, ocap = 0;
+		struct sipframe_span sp[32];
+		int n, k;
+		bool any_pass = false;
+		struct tcp_conn *tc = p->l4 == PKT_TCP ?
+		    run_tcp_conn(r, &p->dst, &p->src) : NULL;
+		int64_t delta_before = tc != NULL ? tc->d_in : 0;
+		struct ep seg_target;
+
+		ep_clear(&seg_target);
+		if (p->l4 == PKT_TCP) {
+			n = run_tcp_split(p->payload, p->len, sp, 32);
+			if (n < 0) {
+				sp[0].off = 0;
+				sp[0].len = p->len;
+				n = 1;
+			}
+		} else {
+			size_t body;
+
+			if (sipframe_datagram(p->payload, p->len, &sp[0].len,
+			    &body, NULL) != SIPFRAME_OK)
+				sp[0].len = p->len;
+			sp[0].off = 0;
+			n = 1;
+		}
+		for (k = 0; k < n; k++)
+			inbound_sip(r, p, p->payload + sp[k].off, sp[k].len,
+			    &ob, &ol, &ocap, &any_pass, &seg_target);
+		if (ol > 0)
+			run_write(r, p, &p->src, &seg_target, ob, ol, false,
+			    delta_before);
+		if (tc != NULL)
+			tc->d_in += (int64_t)ol - (int64_t)p->len;
+		free(ob);
+		return;
+	}
+	if (p->l4 == PKT_UDP) {
+		struct fe_dialog *d;
+		struct fe_media *m = media_by_phone(r, &p->dst, &d);
+
+		if (m != NULL && d->gone) {
+			r->res->suppressed++;
+			return;
+		}
+		if (m != NULL) {
+			if (!media_rtp_target(r, m, &target)) {
+				if (!nat_lookup_out(r->nat, p->l4, &p->dst, &p->src,
+				    p->ts_ns, &target)) {
+					target = *nat_public(r->nat);
+					target.port = p->dst.port;
+				}
+			}
+			ok = run_deliver(r, PKT_UDP, &p->src, &target, &p->dst, p->ts_ns,
+			    false, why, sizeof(why));
+			media_in(m, p, ok, why);
+			if (ep_same_ip(&target, nat_public(r->nat)))
+				run_write(r, p, &p->src, &target, p->payload, p->len,
+				    false, 0);
+			if (!ok) {
+				if (ep_same_ip(&target, nat_public(r->nat)))
+					r->res->nat_drops++;
+				else
+					r->res->farend_lost++;
+				/* one line per stream and reason: the first packet */
+				if (m->in_lost == 1)
+					run_drop(r, p, false, "RTP", ep_same_ip(&target,
+					    nat_public(r->nat)) ? "nat" : "far-end", why);
+				else
+					r->res->drops_total++;
+			}
+			return;
+		}
+	}
+	/* other traffic: back to the binding of its flow */
+	if (!nat_lookup_out(r->nat, p->l4, &p->dst, &p->src, p->ts_ns, &target)) {
+		target = *nat_public(r->nat);
+		target.port = p->dst.port;
+	}
+	ok = run_deliver(r, p->l4, &p->src, &target, &p->dst, p->ts_ns, false, why,
+	    sizeof(why));
+	run_write(r, p, &p->src, &target, p->payload, p->len, false,
+	    p->l4 == PKT_TCP && run_tcp_conn(r, &p->dst, &p->src) != NULL ?
+	    run_tcp_conn(r, &p->dst, &p->src)->d_in : 0);
+	if (!ok) {
+		r->res->nat_drops++;
+		run_drop(r, p, false, p->l4 == PKT_TCP ? "TCP" : "UDP", "nat", why);
+	}
+}

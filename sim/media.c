@@ -1,0 +1,305 @@
+/*
+ * media.c - the media side of a replay (media.h).
+ *
+ * Each dialog of the far-end model has media lines: where the phone
+ * listens inside (phone_in), what the far end learnt from the outside SDP
+ * (phone_out), the far end's own address (far).  The ALG picks the
+ * public media port (media_port, the mport_policy knobs); a far end that
+ * relays another inside phone's SDP passes on that phone's outside
+ * values (media_relay_sdp).  RTP the capture does not show is probed
+ * against the NAT at the moment it would flow (media_due_probes), along
+ * the LAN or the hairpin when the far end is another phone behind the
+ * router.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "base/caps.h"
+#include "ingest/pkt.h"
+#include "media.h"
+#include "nat.h"
+
+uint16_t
+media_port(void *user, const struct ep *inside)
+{
+	struct media_ctx *mc = user;
+	const struct sim_cfg *c = mc->r->cfg;
+	struct ep want = *nat_public(mc->r->nat);
+
+	if (c->mport_policy == MPORT_KEEP_PRIVATE)
+		return inside->port;
+	want.port = inside->port;
+	if (c->mport_policy == MPORT_KEEP_UNLESS_BUSY &&
+	    c->mport_clash == MCLASH_DROP &&
+	    nat_pinhole_clash(mc->r->nat, &want,
+	    c->media_src == SRC_PEER ? &mc->peer : NULL, inside, mc->t))
+		return 0;   /* the message is a mangle failure (dropped) */
+	return nat_reserve_media(mc->r->nat, inside, inside->port,
+	    mc->r->cfg->mport_policy, mc->t);
+}
+
+struct fe_media *
+media_line(struct fe_dialog *d, int idx)
+{
+	if (idx >= FE_MAX_MEDIA)
+		return NULL;
+	while (d->nmedia <= idx) {
+		memset(&d->media[d->nmedia], 0, sizeof(d->media[0]));
+		d->nmedia++;
+	}
+	return &d->media[idx];
+}
+
+/*
+ * The dialog and media line (newest) whose phone media endpoint is e: as
+ * the phone wrote it inside (outside false), or as the far end learnt it
+ * from the outside SDP (outside true: a hairpin target).
+ */
+struct fe_media *
+media_find(struct run *r, const struct ep *e, bool outside,
+    struct fe_dialog **dout)
+{
+	size_t i;
+	int k;
+
+	for (i = r->res->ndlg; i-- > 0;) {
+		struct fe_dialog *d = &r->res->dlg[i];
+
+		for (k = 0; k < d->nmedia; k++) {
+			const struct ep *m = outside ? &d->media[k].phone_out :
+			    &d->media[k].phone_in;
+
+			if (m->family != 0 && ep_eq(m, e)) {
+				*dout = d;
+				return &d->media[k];
+			}
+		}
+	}
+	return NULL;
+}
+
+struct fe_media *
+media_by_phone(struct run *r, const struct ep *e, struct fe_dialog **dout)
+{
+	return media_find(r, e, false, dout);
+}
+
+/*
+ * The media line of a phone other than host that an SDP naming e speaks
+ * of: e is its c=:m= as the phone wrote it, or as the real router of the
+ * capture let it out (that router's public address, the port kept),
+ * and the run's outside form differs from e.  Newest first.
+ */
+static const struct fe_media *
+media_relayed(const struct run *r, const struct ep *host, const struct ep *e)
+{
+	size_t i;
+	int k;
+
+	for (i = r->res->ndlg; i-- > 0;) {
+		const struct fe_dialog *d = &r->res->dlg[i];
+
+		if (ep_same_ip(&d->phone_ip, host))
+			continue;
+		for (k = 0; k < d->nmedia; k++) {
+			const struct fe_media *m = &d->media[k];
+
+			if (m->phone_out.family == 0 || ep_eq(&m->phone_out, e))
+				continue;
+			if (ep_eq(&m->phone_in, e) ||
+			    (r->cap_public.family != 0 && ep_same_ip(&r->cap_public, e) &&
+			    e->port == m->phone_in.port))
+				return m;
+		}
+	}
+	return NULL;
+}
+
+struct relay_ctx {
+	const struct run *r;
+	struct ep host;
+};
+
+static uint16_t
+relay_port(void *user, const struct ep *in)
+{
+	const struct relay_ctx *rc = user;
+	const struct fe_media *m = media_relayed(rc->r, &rc->host, in);
+
+	return m != NULL ? m->phone_out.port : in->port;
+}
+
+/* The SDP-only rewrite media_relay_sdp runs: no header is touched. */
+void
+media_relay_init(struct sim_cfg *c, const struct sim_cfg *run_cfg)
+{
+	profile_defaults(c);
+	c->rewrite_ruri = RW_RURI_OFF;
+	c->rewrite_via = RW_VIA_OFF;
+	c->rewrite_via_params = 0;
+	c->rewrite_contact = RW_CONTACT_OFF;
+	c->rewrite_from_to = RW_FROMTO_OFF;
+	c->rewrite_call_id = false;
+	c->rewrite_route_rr = false;
+	c->sdp_fixup = true;
+	c->sdp_requires_src_match = true;
+	c->rewrite_o_line = !run_cfg->alg || run_cfg->rewrite_o_line;
+	c->sdp_max_media = CAP_SDP_MEDIA;
+	c->content_length = CL_EXACT;
+	c->drop_on_parse_error = false;
+}
+
+/*
+ * A far end that relays the SDP of another phone behind this router (a
+ * proxy forwarding the other leg's offer or answer without anchoring its
+ * media) passes on what it received: that phone's media as the ALG wrote
+ * it on the way out, not the private values the capture shows.  The
+ * rewrite is the ALG's own SDP code run as that relay (c=/o= address and
+ * m= ports of the other phone replaced, nothing else, Content-Length
+ * exact).  Returns true with ar holding the new bytes (alg_result_fini).
+ */
+bool
+media_relay_sdp(struct run *r, const struct fe_dialog *d,
+    const struct sipmsg *m, const uint8_t *msg, size_t len,
+    struct alg_result *ar)
+{
+	struct relay_ctx rc;
+	struct alg_flow fl;
+	const struct fe_media *o = NULL;
+	const struct ep *seen = NULL;
+	int k;
+
+	if (m->sdp == NULL)
+		return false;
+	for (k = 0; k < m->sdp->nmedia && o == NULL; k++) {
+		seen = &m->sdp->media[k].conn;
+		o = media_relayed(r, &d->phone_ip, seen);
+	}
+	if (o == NULL)
+		return false;
+	rc.r = r;
+	rc.host = d->phone_ip;
+	memset(&fl, 0, sizeof(fl));
+	fl.outbound = true;
+	fl.match = *seen;
+	fl.repl = o->phone_out;
+	alg_process(&r->relay_cfg, msg, len, &fl, relay_port, &rc, ar);
+	if (ar->action == ALG_REWRITTEN)
+		return true;
+	alg_result_fini(ar);
+	return false;
+}
+
+/* The ALG's "direct RTP" lookup (alg_shortcut_fn): a live media pinhole. */
+bool
+media_shortcut(void *user, const struct ep *pub, struct ep *inside)
+{
+	const struct run *r = user;
+
+	return nat_media_pinhole(r->nat, pub, r->now, inside);
+}
+
+/* Counts an RTP packet p towards the phone of media line m. */
+void
+media_in(struct fe_media *m, const struct sim_pkt *p, bool ok, const char *why)
+{
+	m->in_pkts++;
+	if (m->first_in_ns == 0)
+		m->first_in_ns = p->ts_ns;
+	if (ok)
+		m->in_delivered++;
+	else {
+		m->in_lost++;
+		if (m->in_lost_reason[0] == '\0') {
+			run_copy(m->in_lost_reason, sizeof(m->in_lost_reason),
+			    why);
+			m->in_lost_frame = p->frame;
+		}
+	}
+}
+
+/* Where the far end sends RTP for this media line now. */
+bool
+media_rtp_target(const struct run *r, const struct fe_media *m, struct ep *t)
+{
+	if (r->cfg->farend_symmetric_rtp && m->phone_sent) {
+		*t = m->phone_rtp_pub;
+		return true;
+	}
+	if (m->phone_out.family == 0)
+		return false;
+	*t = m->phone_out;
+	return true;
+}
+
+/* The media line of another phone of this capture that m's far address
+ * names (its private address, or its public one for a hairpin). */
+static struct fe_media *
+lan_partner(struct run *r, const struct fe_dialog *d, const struct fe_media *m)
+{
+	struct fe_dialog *pd;
+	struct fe_media *pm = NULL;
+
+	if (!m->have_far)
+		return NULL;
+	if (nat_is_inside(r->nat, &m->far))
+		pm = media_find(r, &m->far, false, &pd);
+	else if (ep_same_ip(&m->far, nat_public(r->nat)))
+		pm = media_find(r, &m->far, true, &pd);
+	if (pm == NULL || ep_same_ip(&pd->phone_ip, &d->phone_ip))
+		return NULL;
+	return pm;
+}
+
+/*
+ * Probes the far end's RTP for a dialog whose capture shows none.  When
+ * the far end is another phone behind the router (a LAN call) both
+ * directions are probed along run_lan_path: RTP between the phones may never
+ * pass the capture point.
+ */
+static void
+media_probe(struct run *r, struct fe_dialog *d)
+{
+	int k;
+	struct ep t;
+
+	for (k = 0; k < d->nmedia; k++) {
+		struct fe_media *m = &d->media[k], *pm;
+
+		if (m->probed || m->phone_in.family == 0 || m->phone_in.port == 0)
+			continue;
+		m->probed = true;
+		if ((pm = lan_partner(r, d, m)) != NULL) {
+			m->lan_probed = true;
+			m->probe_ok = run_lan_path(r, &pm->phone_in,
+			    pm->have_far ? &pm->far : &m->phone_out, &m->phone_in,
+			    d->media_check_ns, true, m->probe_why, sizeof(m->probe_why));
+			m->lan_out_ok = run_lan_path(r, &m->phone_in, &m->far,
+			    &pm->phone_in, d->media_check_ns, true, m->lan_why,
+			    sizeof(m->lan_why));
+			continue;
+		}
+		if (!media_rtp_target(r, m, &t)) {
+			snprintf(m->probe_why, sizeof(m->probe_why),
+			    "far end has no address to send RTP to");
+			continue;
+		}
+		m->probe_ok = run_deliver(r, PKT_UDP, m->have_far ? &m->far : &d->peer,
+		    &t, &m->phone_in, d->media_check_ns, true, m->probe_why,
+		    sizeof(m->probe_why));
+	}
+	d->media_check_ns = 0;
+}
+
+void
+media_due_probes(struct run *r, int64_t now)
+{
+	size_t i;
+
+	for (i = 0; i < r->res->ndlg; i++) {
+		struct fe_dialog *d = &r->res->dlg[i];
+
+		if (d->media_check_ns != 0 && d->media_check_ns <= now)
+			media_probe(r, d);
+	}
+}

@@ -1,0 +1,398 @@
+/*
+ * outbound.c - phone -> outside (outbound.h).
+ *
+ * The NAT binding is created or refreshed (a new port per request without
+ * consistent NAT, S1); when the flow is inspected SIP the ALG rewrites
+ * or drops each message; the result leaves from the public endpoint into
+ * the outside pcap, and the far-end model learns the phone's Contact, Via
+ * and SDP from those outside bytes.
+ *
+ * TCP: the kernel's ALG looks at each segment on its own, so each is
+ * framed on its own (sipframe_messages()); a segment of whole messages is
+ * rewritten message by message, one holding part of a message passes
+ * untranslated (K2), or with tcp_split_msgs is held until the message is
+ * whole and then rewritten, or dropped, stalling the connection
+ * (split_outbound).  Sequence numbers of later segments are shifted by
+ * the length changes (seqadj, struct tcp_conn).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/caps.h"
+#include "ingest/pkt.h"
+#include "ingest/sipframe.h"
+#include "media.h"
+#include "model.h"
+#include "outbound.h"
+
+/*
+ * Whether the far end can take a message whose Content-Length the ALG
+ * left wrong: over UDP a Content-Length beyond the datagram makes it
+ * discard the message (RFC 3261 18.3); over TCP any mismatch misframes
+ * the stream.  A shorter Content-Length over UDP just cuts the body (the
+ * far end then parses the cut SDP).  Returns true with why set when lost.
+ */
+static bool
+farend_discards(const struct sim_pkt *p, const uint8_t *b, size_t len,
+    char *why, size_t n)
+{
+	struct anomalies an;
+	size_t ml, bo;
+
+	memset(&an, 0, sizeof(an));
+	if (sipframe_datagram(b, len, &ml, &bo, &an) != SIPFRAME_OK)
+		return false;
+	if (an.n[ANOMALY_SIP_CL_BEYOND_DATA] > 0) {
+		snprintf(why, n, "the ALG left Content-Length larger than the message: the far end discards it (RFC 3261 18.3)");
+		return true;
+	}
+	if (p->l4 == PKT_TCP && an.n[ANOMALY_SIP_CL_SHORT] > 0) {
+		snprintf(why, n, "the ALG left Content-Length shorter than the body: the far end misframes the TCP stream");
+		return true;
+	}
+	return false;
+}
+
+/* One outbound SIP message; appends the outside bytes to o. */
+static void
+sip_outbound(struct run *r, const struct sim_pkt *p, const uint8_t *msg,
+    size_t len, const struct ep *pub, bool insp, uint8_t **ob, size_t *ol,
+    size_t *ocap)
+{
+	struct sipmsg *mi = sipmsg_parse(msg, len, NULL), *mo = NULL;
+	struct alg_result ar;
+	struct fe_dialog *d = NULL;
+	const uint8_t *outb = msg;
+	size_t outl = len;
+	char label[64], why[300];
+	bool have_ar = false, discarded = false;
+
+	if (mi != NULL) {
+		d = run_dialog(r, mi->call_id, true, p);
+		sipmsg_label(mi, label, sizeof(label));
+	} else
+		snprintf(label, sizeof(label), "SIP");
+	if (model_suppressed(d, mi, true)) {
+		r->res->suppressed++;
+		sipmsg_free(mi);
+		return;
+	}
+	if (insp) {
+		struct media_ctx mc = { r, p->ts_ns, p->dst };
+		struct alg_flow fl;
+
+		memset(&fl, 0, sizeof(fl));
+		fl.outbound = true;
+		fl.match = p->src;
+		fl.repl = *pub;
+		if (p->l4 == PKT_UDP && p->nfrags > 1 &&
+		    r->cfg->udp_fragments == FRAG_DROP) {
+			snprintf(why, sizeof(why),
+			    "%s arrived in %u IP fragments and the ALG drops fragmented SIP (udp_fragments=drop)",
+			    label, p->nfrags);
+			goto dropped;
+		}
+		alg_process(r->cfg, msg, len, &fl, media_port, &mc, &ar);
+		have_ar = true;
+		if (ar.action == ALG_DROP) {
+			snprintf(why, sizeof(why), "ALG drops %.60s: %.220s", label, ar.reason);
+			alg_result_fini(&ar);
+			goto dropped;
+		}
+		if (ar.action == ALG_REWRITTEN) {
+			outb = ar.out;
+			outl = ar.out_len;
+			r->res->rewritten++;
+			if (ar.cl_wrong && farend_discards(p, outb, outl, why, sizeof(why)))
+				discarded = true;
+		}
+		if (d != NULL) {
+			int k;
+
+			/* keep_private trusts the NAT to keep the port: no expectation */
+			for (k = 0; r->cfg->mport_policy != MPORT_KEEP_PRIVATE &&
+			    k < ar.nmedia; k++) {
+				struct ep rtcp_o = ar.media[k].outside, rtcp_i = ar.media[k].inside;
+				const struct ep *allow = r->cfg->media_src == SRC_PEER ?
+				    &p->dst : NULL;
+				int64_t exp = p->ts_ns + (int64_t)r->cfg->expect_timeout *
+				    CAP_NS_PER_SEC;
+
+				nat_add_pinhole(r->nat, PKT_UDP, &ar.media[k].outside,
+				    &ar.media[k].inside, allow, exp, false);
+				rtcp_o.port++;
+				rtcp_i.port++;
+				nat_add_pinhole(r->nat, PKT_UDP, &rtcp_o, &rtcp_i, allow, exp,
+				    false);
+			}
+		}
+	}
+	if (discarded) {
+		r->res->farend_lost++;
+		run_drop(r, p, true, label, "far-end", why);
+		model_outbound_lost(d, mi, p, why);
+	} else if (mi != NULL && d != NULL) {
+		mo = outb == msg ? NULL : sipmsg_parse(outb, outl, NULL);
+		model_outbound(r, d, p, mi, mo != NULL ? mo : mi, pub,
+		    have_ar ? &ar : NULL);
+		if (mi->is_request && strcmp(mi->method, "BYE") == 0)
+			model_close_media(r, d);
+	}
+	/* append */
+	if (*ol + outl > *ocap) {
+		size_t nc = (*ol + outl) * 2;
+		uint8_t *nb = realloc(*ob, nc);
+
+		if (nb != NULL) {
+			*ob = nb;
+			*ocap = nc;
+		}
+	}
+	if (*ol + outl <= *ocap) {
+		memcpy(*ob + *ol, outb, outl);
+		*ol += outl;
+	}
+	if (have_ar)
+		alg_result_fini(&ar);
+	sipmsg_free(mo);
+	sipmsg_free(mi);
+	return;
+dropped:
+	r->res->alg_drops++;
+	run_drop(r, p, true, label, "alg", why);
+	model_outbound_lost(d, mi, p, why);
+	sipmsg_free(mi);
+}
+
+/* Writes the held bytes as they are (the ALG gives up on them). */
+static void
+pend_flush_raw(struct run *r, const struct sim_pkt *p, struct tcp_conn *tc,
+    const struct ep *pub)
+{
+	struct sim_pkt q = *p;
+
+	q.tcp_seq = tc->pend_seq;
+	run_write(r, &q, pub, &p->dst, tc->pend, tc->pend_len, true, tc->d_out);
+	tc->pend_len = 0;
+}
+
+/*
+ * tcp_split_msgs = reassemble or drop, for an inspected phone -> remote
+ * TCP segment that starts, continues or follows a split SIP message.
+ *
+ *   reassemble  the ALG holds the segments until the message is whole,
+ *               rewrites it like any other and sends the result as one
+ *               segment at the sequence number of the first held byte
+ *               (shifted by earlier length changes); later segments are
+ *               shifted by this message's change too (seqadj).
+ *   drop        the segment is dropped; the phone's retransmissions are
+ *               dropped alike, so the remote never gets these bytes and
+ *               every later byte of the connection waits behind them: the
+ *               connection stalls.  Each message in the held bytes is lost
+ *               for its dialog (an INVITE: call_failed).
+ */
+static void
+split_outbound(struct run *r, const struct sim_pkt *p, struct tcp_conn *tc,
+    const struct ep *pub)
+{
+	struct sipframe_span sp[32];
+	size_t used = 0;
+	uint8_t *ob = NULL, *np;
+	size_t ol = 0, ocap = 0;
+	char why[240];
+	int n, k;
+
+	if (tc->pend_len == 0)
+		tc->pend_seq = p->tcp_seq;
+	if (tc->pend_len + p->len > SIM_TCP_PEND_MAX &&
+	    r->cfg->tcp_split_msgs == TCPSPLIT_DROP) {
+		tc->pend_len = 0;     /* stalled anyway: forget what was held */
+		tc->pend_seq = p->tcp_seq;
+	} else if (tc->pend_len + p->len > SIM_TCP_PEND_MAX) {
+		/* the ALG gives up: everything held passes as it is */
+		pend_flush_raw(r, p, tc, pub);
+		tc->pend_seq = p->tcp_seq;
+		if (p->len > SIM_TCP_PEND_MAX) {
+			run_write(r, p, pub, &p->dst, p->payload, p->len, true,
+			    tc->d_out);
+			return;
+		}
+	}
+	if ((np = realloc(tc->pend, tc->pend_len + p->len)) == NULL) {
+		run_write(r, p, pub, &p->dst, p->payload, p->len, true, tc->d_out);
+		return;
+	}
+	tc->pend = np;
+	memcpy(tc->pend + tc->pend_len, p->payload, p->len);
+	tc->pend_len += p->len;
+	n = sipframe_messages(tc->pend, tc->pend_len, sp, 32, &used, NULL);
+	if (r->cfg->tcp_split_msgs == TCPSPLIT_DROP) {
+		r->res->alg_drops++;
+		run_drop(r, p, true, "TCP", "alg", tc->stalled ?
+		    "connection stalled: the remote still waits for the bytes of the dropped split SIP message" :
+		    "SIP message split across TCP segments: the ALG drops the segment (tcp_split_msgs=drop), then its retransmissions: the connection stalls");
+		tc->stalled = true;
+		snprintf(why, sizeof(why),
+		    "the ALG dropped a SIP message split across TCP segments (tcp_split_msgs=drop): the TCP connection stalls and this message never arrives");
+		for (k = 0; k < n; k++) {
+			struct sipmsg *mi = sipmsg_parse(tc->pend + sp[k].off,
+			    sp[k].len, NULL);
+			struct fe_dialog *d = mi != NULL ?
+			    run_dialog(r, mi->call_id, true, p) : NULL;
+
+			if (d != NULL && !model_suppressed(d, mi, true))
+				model_outbound_lost(d, mi, p, why);
+			sipmsg_free(mi);
+		}
+	} else if (n < 0) {
+		/* not framable SIP (no Content-Length): passes un-NATed (K2) */
+		pend_flush_raw(r, p, tc, pub);
+		return;
+	} else if (n > 0) {
+		struct sim_pkt q = *p;
+		int64_t before = tc->d_out;
+
+		for (k = 0; k < n; k++)
+			sip_outbound(r, p, tc->pend + sp[k].off, sp[k].len, pub,
+			    true, &ob, &ol, &ocap);
+		q.tcp_seq = tc->pend_seq;
+		if (ol > 0)
+			run_write(r, &q, pub, &p->dst, ob, ol, true, before);
+		tc->d_out += (int64_t)ol - (int64_t)used;
+		free(ob);
+	}
+	if (n < 0)
+		used = tc->pend_len;
+	memmove(tc->pend, tc->pend + used, tc->pend_len - used);
+	tc->pend_len -= used;
+	tc->pend_seq += (uint32_t)used;
+}
+
+void
+outbound_packet(struct run *r, const struct sim_pkt *p)
+{
+	bool is_sip = p->len > 0 && sipframe_looks_like_sip(p->payload, p->len);
+	bool insp = is_sip && run_inspected(r->cfg, p);
+	bool fresh = false;
+	struct ep pub;
+
+	r->res->out_pkts++;
+	if (is_sip && !r->cfg->consistent_nat && p->l4 == PKT_UDP) {
+		/* S1: without consistent NAT each new request gets a new port. */
+		struct sipmsg *m = sipmsg_parse(p->payload, p->len, NULL);
+
+		if (m != NULL && m->is_request && strcmp(m->method, "ACK") != 0) {
+			struct fe_dialog *d = run_dialog(r, m->call_id, false, p);
+			int k;
+
+			fresh = true;
+			for (k = 0; d != NULL && k < d->ntxn; k++)
+				if (d->txn[k].cseq == m->cseq &&
+				    strcmp(d->txn[k].method, m->method) == 0)
+					fresh = false;   /* a retransmission */
+		}
+		sipmsg_free(m);
+	}
+	if (nat_outbound(r->nat, p->l4, &p->src, &p->dst, p->ts_ns,
+	    is_sip && insp, fresh, &pub) != 0) {
+		r->res->nat_drops++;
+		run_drop(r, p, true, is_sip ? "SIP" : "UDP", "nat",
+		    "no public port left (NAT table full)");
+		return;
+	}
+	if (p->l4 == PKT_TCP && p->len > 0 &&
+	    r->cfg->tcp_split_msgs != TCPSPLIT_PASS && run_inspected(r->cfg, p)) {
+		struct tcp_conn *tc = run_tcp_conn(r, &p->src, &p->dst);
+		struct sipframe_span sp[32];
+		size_t used;
+		int n = is_sip ? sipframe_messages(p->payload, p->len, sp, 32,
+		    &used, NULL) : -1;
+
+		/* a continuation does not look like SIP: held bytes decide */
+		if (tc != NULL && (tc->pend_len > 0 || tc->stalled ||
+		    (is_sip && n >= 0 && used < p->len))) {
+			split_outbound(r, p, tc, &pub);
+			return;
+		}
+	}
+	if (is_sip) {
+		uint8_t *ob = NULL;
+		size_t ol = 0, ocap = 0;
+		struct sipframe_span sp[32];
+		int n, k;
+		int64_t delta_before = 0;
+		struct tcp_conn *tc = NULL;
+
+		if (p->l4 == PKT_TCP) {
+			tc = run_tcp_conn(r, &p->src, &p->dst);
+			delta_before = tc != NULL ? tc->d_out : 0;
+			n = run_tcp_split(p->payload, p->len, sp, 32);
+			if (n < 0) {
+				/* K2: a message split across segments passes un-NATed. */
+				run_write(r, p, &pub, &p->dst, p->payload, p->len, true,
+				    delta_before);
+				return;
+			}
+		} else {
+			size_t body;
+
+			if (sipframe_datagram(p->payload, p->len, &sp[0].len,
+			    &body, NULL) != SIPFRAME_OK)
+				sp[0].len = p->len;
+			sp[0].off = 0;
+			n = 1;
+		}
+		for (k = 0; k < n; k++)
+			sip_outbound(r, p, p->payload + sp[k].off, sp[k].len,
+			    &pub, insp, &ob, &ol, &ocap);
+		if (n == 0 || ol > 0) {
+			if (p->l4 == PKT_UDP && ol < p->len && n == 1 &&
+			    sp[0].len < p->len) {
+				/* keep trailing bytes after the message (padding) */
+				uint8_t *nb = realloc(ob, ol + (p->len - sp[0].len));
+
+				if (nb != NULL) {
+					ob = nb;
+					memcpy(ob + ol, p->payload + sp[0].len,
+					    p->len - sp[0].len);
+					ol += p->len - sp[0].len;
+				}
+			}
+			run_write(r, p, &pub, &p->dst, ob, ol, true, delta_before);
+			if (tc != NULL)
+				tc->d_out += (int64_t)ol - (int64_t)p->len;
+		} else if (p->l4 == PKT_TCP && tc != NULL) {
+			/* every message dropped: the bytes vanish from the stream */
+			tc->d_out -= (int64_t)p->len;
+		}
+		free(ob);
+		return;
+	}
+	/* media and anything else */
+	if (p->l4 == PKT_UDP) {
+		struct fe_dialog *d;
+		struct fe_media *m = media_by_phone(r, &p->src, &d);
+
+		if (m != NULL && d->gone) {
+			r->res->suppressed++;
+			return;
+		}
+		if (m != NULL) {
+			m->out_pkts++;
+			if (!m->phone_sent) {
+				m->phone_sent = true;
+				m->first_out_ns = p->ts_ns;
+				if (r->cfg->farend_symmetric_rtp && m->in_pkts == 0) {
+					/* the far end latches onto this source: probe again */
+					m->probed = false;
+					d->media_check_ns = p->ts_ns + CAP_NS_PER_SEC / 50;
+				}
+			}
+			m->phone_rtp_pub = pub;
+		}
+	}
+	run_write(r, p, &pub, &p->dst, p->payload, p->len, true,
+	    p->l4 == PKT_TCP && run_tcp_conn(r, &p->src, &p->dst) != NULL ?
+	    run_tcp_conn(r, &p->src, &p->dst)->d_out : 0);
+}

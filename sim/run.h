@@ -1,0 +1,110 @@
+/*
+ * run.h - the state of one replay (sim_run) and what every part of it
+ * uses: the drop list, the dialog table, the ALG's inspection rule, the
+ * TCP connections' byte shifts, the outside pcap, and the path of a
+ * packet through the router (run_deliver, run_lan_path).
+ *
+ * Internal to the simulator: sim.c (the engine), load.c, media.c,
+ * model.c, outbound.c and inbound.c.  Lowest layer of them: it uses none
+ * of the others.
+ */
+#ifndef SIPALG_SIM_RUN_H
+#define SIPALG_SIM_RUN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/netaddr.h"
+#include "ingest/sipframe.h"
+#include "farend.h"
+#include "nat.h"
+#include "pcapw.h"
+#include "profile.h"
+#include "sim.h"
+
+#define SIM_MAX_TCP_CONN 256
+
+struct tcp_conn {
+	struct ep phone, remote;
+	int64_t d_out;            /* outside - inside bytes, phone -> remote */
+	int64_t d_in;             /* outside - inside bytes, remote -> phone */
+	/* tcp_split_msgs = reassemble or drop: phone -> remote bytes held */
+	uint8_t *pend;            /* from the start of an unfinished message */
+	size_t pend_len;
+	uint32_t pend_seq;        /* inside sequence number of pend[0] */
+	bool stalled;             /* drop: a split message was dropped */
+};
+
+/* Bytes the ALG holds for one unfinished message before it gives up. */
+#define SIM_TCP_PEND_MAX 65536
+
+struct run {
+	const struct sim_cfg *cfg;
+	struct nat *nat;
+	struct pcapw *w;
+	struct sim_result *res;
+	int64_t now;
+	struct tcp_conn tcp[SIM_MAX_TCP_CONN];
+	int ntcp;
+	size_t dcap;
+	struct sim_cfg relay_cfg; /* media_relay_sdp's rewrite: SDP only */
+	struct ep cap_public;     /* the capture's own router address, if it shows one */
+};
+
+/* Bounded copy of a C string (truncates). */
+void run_copy(char *dst, size_t n, const char *src);
+
+/* Records a packet that did not make it (at most SIM_MAX_DROPS kept). */
+void run_drop(struct run *r, const struct sim_pkt *p, bool outbound,
+    const char *what, const char *where, const char *reason);
+
+/*
+ * The dialog of call_id on the phone side of p; created when asked and
+ * there is room (NULL otherwise).
+ */
+struct fe_dialog *run_dialog(struct run *r, const char *call_id,
+    bool create, const struct sim_pkt *p);
+
+/* The ALG looks at this flow (K3: only listed ports; TCP optional). */
+bool run_inspected(const struct sim_cfg *c, const struct sim_pkt *p);
+
+/* The TCP connection phone <-> remote; NULL when the table is full. */
+struct tcp_conn *run_tcp_conn(struct run *r, const struct ep *phone,
+    const struct ep *remote);
+
+/*
+ * Writes b as p would leave on the outside, from src to dst (TCP:
+ * sequence numbers shifted by delta_before and the other direction's
+ * shift).
+ */
+void run_write(struct run *r, const struct sim_pkt *p, const struct ep *src,
+    const struct ep *dst, const uint8_t *b, size_t len, bool outbound,
+    int64_t delta_before);
+
+/*
+ * The SIP messages of one TCP segment as the kernel's ALG sees them: the
+ * segment framed on its own (sipframe_messages()).  Returns their count
+ * (at most max), or -1 when the segment is not whole messages.
+ */
+int run_tcp_split(const uint8_t *p, size_t len, struct sipframe_span *sp,
+    int max);
+
+/*
+ * Whether a far-end packet from src to target reaches the phone at want
+ * (NULL: anywhere inside).  probe: decide without changing the NAT.
+ * False with the reason in why.
+ */
+bool run_deliver(struct run *r, uint8_t proto, const struct ep *src,
+    const struct ep *target, const struct ep *want, int64_t t, bool probe,
+    char *why, size_t n);
+
+/*
+ * RTP from inside endpoint src to target, another phone behind the
+ * router (want: where it listens): on the LAN, or looped back by the
+ * router (nat_hairpin).  False with the reason in why.
+ */
+bool run_lan_path(struct run *r, const struct ep *src, const struct ep *target,
+    const struct ep *want, int64_t t, bool probe, char *why, size_t n);
+
+#endif /* SIPALG_SIM_RUN_H */
