@@ -383,13 +383,13 @@ on_sip(void *user, const struct sipframe_msg *fm, struct anomalies *an)
 	struct analysis *a = user;
 	struct analysis_capstats *st = &a->stats[a->cur_cap];
 	const struct pkt *p = fm->p;
-	struct sipmsg *m;
 	struct dialog *d;
-	bool retrans;
+	enum dialog_take took;
 
 	(void)an;
-	m = sipmsg_parse(fm->msg, fm->len, a->cur_an);
-	if (m == NULL)
+	took = dialog_table_take(a->dialogs, fm->msg, fm->len, p,
+	    fm->first_frame, a->cur_an, &d);
+	if (took == DIALOG_TAKE_UNPARSED)
 		return;
 	st->sip_messages++;
 	switch (p->l4) {
@@ -406,15 +406,13 @@ on_sip(void *user, const struct sipframe_msg *fm, struct anomalies *an)
 		st->sip_udp++;
 		break;
 	}
-	d = dialog_table_add(a->dialogs, m, p, fm->first_frame, a->cur_an,
-	    &retrans);
 	if (d == NULL)
 		return;
-	if (retrans) {
+	if (took == DIALOG_TAKE_RETRANS) {
 		st->sip_retrans++;
 		return;
 	}
-	/* m is now owned by d; its SDP announces media. */
+	/* The new message is d's last; its SDP announces media. */
 	if (d->nmsgs > 0 && d->msgs[d->nmsgs - 1].m->sdp != NULL &&
 	    d->msgs[d->nmsgs - 1].frame == p->frame)
 		announce_sdp(a, d, d->msgs[d->nmsgs - 1].m->sdp);

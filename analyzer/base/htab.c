@@ -1,7 +1,9 @@
 /*
  * htab.c - intrusive chained hash table (htab.h).
  */
+#include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "base/htab.h"
 
@@ -95,4 +97,23 @@ htab_hash(const void *vp, size_t len, uint64_t seed)
 		h *= 1099511628211ULL;
 	}
 	return h;
+}
+
+uint64_t
+htab_hash_words(const void *vp, size_t len)
+{
+	const unsigned char *p = vp;
+	uint64_t h = 0x9e3779b97f4a7c15ULL ^ (uint64_t)len, w;
+
+	for (; len >= 8; p += 8, len -= 8) {
+		memcpy(&w, p, 8);
+		h = (h ^ w) * 0x87c37b91114253d5ULL;
+		h ^= h >> 31;
+	}
+	if (len > 0) {
+		w = 0;
+		memcpy(&w, p, len);
+		h = (h ^ w) * 0x87c37b91114253d5ULL;
+	}
+	return htab_mix64(h);
 }

@@ -16,24 +16,13 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/htab.h"
 #include "base/netaddr.h"
 
 void
 ep_clear(struct ep *e)
 {
 	memset(e, 0, sizeof(*e));
-}
-
-/* The splitmix64 finaliser: every input bit reaches the low bits. */
-static uint64_t
-mix64(uint64_t x)
-{
-	x ^= x >> 30;
-	x *= 0xbf58476d1ce4e5b9ULL;
-	x ^= x >> 27;
-	x *= 0x94d049bb133111ebULL;
-	x ^= x >> 31;
-	return x;
 }
 
 /*
@@ -63,7 +52,8 @@ ep_hash(const struct ep *e)
 	uint64_t a, b;
 
 	addr_words(e, &a, &b);
-	return mix64(mix64(((uint64_t)e->family << 16 | e->port) ^ a) ^ b);
+	return htab_mix64(htab_mix64(((uint64_t)e->family << 16 | e->port) ^
+	    a) ^ b);
 }
 
 /* An address in one word: IPv4 as it is, 16 bytes folded. */
@@ -73,7 +63,7 @@ addr_word(const struct ep *e)
 	uint64_t a, b;
 
 	addr_words(e, &a, &b);
-	return e->family == 4 ? a : mix64(a) ^ b;
+	return e->family == 4 ? a : htab_mix64(a) ^ b;
 }
 
 /*
@@ -90,7 +80,7 @@ ep_pair_hash(const struct ep *a, const struct ep *b, uint32_t tag)
 	uint64_t ports = (uint64_t)a->port << 48 | (uint64_t)b->port << 32 |
 	    tag;
 
-	return mix64(addrs ^ ports * 0x9e3779b97f4a7c15ULL);
+	return htab_mix64(addrs ^ ports * 0x9e3779b97f4a7c15ULL);
 }
 
 int

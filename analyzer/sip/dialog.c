@@ -23,6 +23,25 @@
  *              CAP_NONCALL_IDLE_NS (then they end like calls).
  * A global byte budget (CAP_DIALOG_TOTAL_BYTES) evicts the least recently
  * active dialogs early when a capture holds more than that in flight.
+ *
+ * Cost (dialog_table_take).  A message is parsed with sipmsg_parse_with,
+ * which, once its header walk has found the Call-ID and before libosip2
+ * sees anything, asks the table for that dialog's messages (prior_msgs).
+ * A retransmission -- the same bytes again -- is recognised there among
+ * the dialog's messages by a hash of their raw bytes (kept in each dmsg,
+ * confirmed by comparing the bytes) and the parse stops: the copy is
+ * folded in unparsed.  Any other message gets the dialog's newest
+ * messages as priors, so libosip2 only reads the header lines that
+ * dialog has not shown yet.
+ *
+ * The blocks of dialogs the table frees itself (the dialog, its message
+ * array, each message's one block, sipmsg.h) are kept for the next ones
+ * in lists by size class, up to POOL_IDLE_BYTES: the newest block of a
+ * class is reused first, while still in cache, and malloc's search
+ * through free blocks of every size (1 to 8 KB: beyond its fast caches)
+ * is skipped.  Pooled blocks are plain malloc blocks of their class's
+ * size, so a dialog a done callback kept is freed with dialog_free
+ * anywhere, by any thread.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +60,18 @@ struct lru {
 	struct dialog *head, *tail; /* head = least recently active */
 };
 
+/* Message block pool: classes of POOL_STEP bytes up to POOL_CLASSES steps. */
+/* Bytes of each message block prefetch_dialog() asks for. */
+#define PREFETCH_MSG_BYTES 1024
+
+#define POOL_STEP 256
+#define POOL_CLASSES 32
+#define POOL_IDLE_BYTES (2 * 1024 * 1024)
+
+struct pool_blk {
+	struct pool_blk *next;
+};
+
 struct dialog_table {
 	struct htab byid;
 	struct lru lists[LRU_COUNT];
@@ -49,6 +80,15 @@ struct dialog_table {
 	uint64_t next_id;
 	dialog_done_fn done;
 	void *user;
+	/* The message dialog_table_take() is taking, for prior_msgs(). */
+	const uint8_t *take_msg;
+	size_t take_len;
+	uint64_t take_hash;
+	const struct pkt *take_pkt;
+	struct dialog *hint;      /* its dialog, once prior_msgs() found it */
+	struct dmsg *known;       /* the original it repeats, if any */
+	struct pool_blk *pool[POOL_CLASSES]; /* [c]: blocks of c * POOL_STEP */
+	size_t pool_bytes;
 };
 
 static const char *const kind_names[DIALOG_KIND_COUNT] = {
@@ -167,7 +207,7 @@ dialog_table_touch(struct dialog_table *t, struct dialog *d, int64_t now_ns)
 static uint64_t
 callid_hash(const char *cid)
 {
-	return htab_hash(cid, strlen(cid), HTAB_SEED);
+	return htab_hash_words(cid, strlen(cid));
 }
 
 static int
@@ -176,6 +216,138 @@ callid_match(const struct hnode *n, const void *key)
 	const struct dialog *d = HTAB_ENTRY(n, struct dialog, node);
 
 	return strcmp(d->call_id, (const char *)key) == 0;
+}
+
+static struct dialog *
+find_by_callid(struct dialog_table *t, const char *cid)
+{
+	struct hnode *n = htab_find(&t->byid, callid_hash(cid), callid_match,
+	    cid);
+
+	return n != NULL ? HTAB_ENTRY(n, struct dialog, node) : NULL;
+}
+
+/* ---- raw bytes ------------------------------------------------------ */
+
+/*
+ * The hash of a message's raw bytes kept in its dmsg: its length, its
+ * first RAW_HASH_HEAD bytes (start line, Via branch, usually From tag
+ * and Call-ID) and its last RAW_HASH_TAIL.  Messages that differ
+ * elsewhere only share a hash: a match is always confirmed by comparing
+ * all the bytes.
+ */
+#define RAW_HASH_HEAD 256
+#define RAW_HASH_TAIL 64
+
+static uint64_t
+raw_hash(const uint8_t *msg, size_t len)
+{
+	if (len <= RAW_HASH_HEAD + RAW_HASH_TAIL)
+		return htab_hash_words(msg, len);
+	return htab_hash_words(msg, RAW_HASH_HEAD) ^ htab_mix64(len ^
+	    htab_hash_words(msg + len - RAW_HASH_TAIL, RAW_HASH_TAIL));
+}
+
+/*
+ * The message of d whose raw bytes are msg[0..len) (hash h) and that
+ * parsed with no anomaly, newest first; NULL when none.
+ */
+static const struct sipmsg *
+same_bytes(const struct dialog *d, const uint8_t *msg, size_t len,
+    uint64_t h)
+{
+	for (size_t i = d->nmsgs; i-- > 0;) {
+		const struct sipmsg *m;
+
+		if (d->msgs[i].raw_hash != h)
+			continue;
+		m = d->msgs[i].m;
+		if (m->raw_len == len && m->quiet &&
+		    memcmp(m->raw, msg, len) == 0)
+			return m;
+	}
+	return NULL;
+}
+
+/* ---- message block pool -------------------------------------------- */
+
+/* What pool_get(n) hands out: n rounded up to its class (or n). */
+static size_t
+pool_cap(size_t n)
+{
+	size_t c = (n + POOL_STEP - 1) / POOL_STEP;
+
+	return c > 0 && c < POOL_CLASSES ? c * POOL_STEP : n;
+}
+
+/*
+ * A block of pool_cap(n) bytes: the newest pooled one of its class, or a
+ * new one (malloc).  NULL on OOM.
+ */
+static void *
+pool_get(struct dialog_table *t, size_t n)
+{
+	size_t cap = pool_cap(n), c = cap / POOL_STEP;
+	struct pool_blk *b;
+
+	if (cap % POOL_STEP == 0 && c > 0 && c < POOL_CLASSES &&
+	    (b = t->pool[c]) != NULL) {
+		t->pool[c] = b->next;
+		t->pool_bytes -= cap;
+		return b;
+	}
+	return malloc(cap);
+}
+
+/*
+ * Takes back p, a malloc'd block of cap bytes: kept for reuse when cap
+ * is a class size and the pool has room, else freed.  NULL is a no-op.
+ */
+static void
+pool_put(struct dialog_table *t, void *p, size_t cap)
+{
+	size_t c = cap / POOL_STEP;
+	struct pool_blk *b = p;
+
+	if (p == NULL)
+		return;
+	if (cap % POOL_STEP != 0 || c == 0 || c >= POOL_CLASSES ||
+	    t->pool_bytes + cap > POOL_IDLE_BYTES) {
+		free(p);
+		return;
+	}
+	b->next = t->pool[c];
+	t->pool[c] = b;
+	t->pool_bytes += cap;
+}
+
+/* sipmsg_lend.alloc: message blocks from the pool. */
+static void *
+pool_alloc(void *user, size_t n, size_t *cap)
+{
+	*cap = pool_cap(n);
+	return pool_get(user, n);
+}
+
+/* Frees m, keeping its block for reuse (sipmsg_free's free() else). */
+static void
+pool_free_msg(struct dialog_table *t, struct sipmsg *m)
+{
+	if (m != NULL)
+		pool_put(t, m, m->block_bytes);
+}
+
+static void
+pool_fini(struct dialog_table *t)
+{
+	for (size_t c = 0; c < POOL_CLASSES; c++)
+		while (t->pool[c] != NULL) {
+			struct pool_blk *b = t->pool[c];
+
+			t->pool[c] = b->next;
+			free(b);
+		}
+	t->pool_bytes = 0;
 }
 
 struct dialog_table *
@@ -200,17 +372,53 @@ msg_bytes(const struct sipmsg *m)
 	return sipmsg_mem_bytes(m);
 }
 
+/*
+ * Asks for the memory a dialog's report reads -- its message array and
+ * the first lines of each message block -- all at once.  A dialog leaves
+ * the table long after it was last touched, so that memory is cold; read
+ * in turn by the detectors, each line would cost a full memory round trip
+ * one after the other, while these requests overlap.
+ */
+static void
+prefetch_dialog(const struct dialog *d)
+{
+	const char *a = (const char *)d->msgs;
+	size_t n = d->nmsgs * sizeof(*d->msgs);
+
+	for (size_t o = 0; o < n; o += 64)
+		__builtin_prefetch(a + o);
+	for (size_t i = 0; i < d->nmsgs; i++) {
+		const char *m = (const char *)d->msgs[i].m;
+		size_t mb = d->msgs[i].m->mem_bytes;
+
+		for (size_t o = 0; o < mb && o < PREFETCH_MSG_BYTES; o += 64)
+			__builtin_prefetch(m + o);
+	}
+}
+
 static void
 dialog_release(struct dialog_table *t, struct dialog *d)
 {
 	htab_del(&t->byid, &d->node);
 	lru_unlink(t, d);
+	if (t->hint == d)
+		t->hint = NULL;
 	t->count--;
 	t->bytes -= d->mem_bytes;
 	d->lru_prev = d->lru_next = NULL;
+	prefetch_dialog(d);
 	if (t->done && t->done(t->user, d))
 		return;
-	dialog_free(d);
+	/* dialog_free, with the blocks kept for reuse. */
+	for (size_t i = 0; i < d->nmsgs; i++)
+		pool_free_msg(t, d->msgs[i].m);
+	pool_put(t, d->msgs, pool_cap(d->msgs_cap * sizeof(*d->msgs)));
+	d->nmsgs = d->msgs_cap = 0;
+	d->msgs = NULL;
+	for (int i = 0; i < d->nstreams; i++)
+		free(d->streams[i]);
+	free(d->findings);
+	pool_put(t, d, pool_cap(sizeof(*d)));
 }
 
 void
@@ -237,6 +445,7 @@ dialog_table_free(struct dialog_table *t)
 		while (t->lists[l].head)
 			dialog_release(t, t->lists[l].head);
 	htab_fini(&t->byid);
+	pool_fini(t);
 	free(t);
 }
 
@@ -326,23 +535,34 @@ kind_of(const char *method)
 	return DIALOG_OTHER;
 }
 
+/* snprintf(dst, n, "%s", src) without the format machinery. */
+static void
+str_copy(char *dst, size_t n, const char *src)
+{
+	size_t l = strnlen(src, n - 1);
+
+	memcpy(dst, src, l);
+	dst[l] = '\0';
+}
+
 static struct dialog *
 dialog_create(struct dialog_table *t, const struct sipmsg *m,
     const struct pkt *p)
 {
-	struct dialog *d = calloc(1, sizeof(*d));
+	struct dialog *d = pool_get(t, sizeof(*d));
 	const char *method = m->is_request ? m->method : m->cseq_method;
 
 	if (d == NULL)
 		return NULL;
+	memset(d, 0, sizeof(*d));
 	d->id = ++t->next_id;
 	d->kind = kind_of(method);
 	d->state = DIALOG_SETUP;
-	snprintf(d->call_id, sizeof(d->call_id), "%s", m->call_id);
+	str_copy(d->call_id, sizeof(d->call_id), m->call_id);
 	sipmsg_uri_userhost(m->from_uri, d->from, sizeof(d->from));
 	sipmsg_uri_userhost(m->to_uri, d->to, sizeof(d->to));
-	snprintf(d->from_tag, sizeof(d->from_tag), "%s", m->from_tag);
-	snprintf(d->first_method, sizeof(d->first_method), "%s", method);
+	str_copy(d->from_tag, sizeof(d->from_tag), m->from_tag);
+	str_copy(d->first_method, sizeof(d->first_method), method);
 	d->cap_idx = p->cap_idx;
 	d->start_ns = d->last_ns = p->ts_ns;
 	d->initial_cseq = m->cseq;
@@ -364,8 +584,13 @@ static bool
 same_transaction_copy(const struct dmsg *a, const struct sipmsg *m,
     const struct pkt *p)
 {
-	const struct sipmsg *o = a->m;
+	const struct sipmsg *o;
 
+	/* The dmsg's copies first: most messages differ there. */
+	if (a->key_request != m->is_request || a->key_cseq != m->cseq ||
+	    a->key_status != m->status)
+		return false;
+	o = a->m;
 	return o->is_request == m->is_request && o->cseq == m->cseq &&
 	    o->status == m->status &&
 	    strcmp(o->method, m->method) == 0 &&
@@ -396,10 +621,10 @@ count_fork(struct dialog *d, const struct sipmsg *m)
 	if (m->to_tag[0] == '\0')
 		return;
 	for (size_t i = 0; i < d->nmsgs; i++) {
-		const struct sipmsg *o = d->msgs[i].m;
+		const struct dmsg *dm = &d->msgs[i];
 
-		if (!o->is_request && o->cseq == d->initial_cseq &&
-		    strcmp(o->to_tag, m->to_tag) == 0)
+		if (!dm->key_request && dm->key_cseq == d->initial_cseq &&
+		    strcmp(dm->m->to_tag, m->to_tag) == 0)
 			return;
 	}
 	d->nforks++;
@@ -502,7 +727,8 @@ update_other_state(struct dialog *d, const struct sipmsg *m, int64_t ts)
 
 static bool
 store_msg(struct dialog_table *t, struct dialog *d, struct sipmsg *m,
-    const struct pkt *p, uint64_t first_frame, struct anomalies *an)
+    const struct pkt *p, uint64_t first_frame, uint64_t raw_hash,
+    struct anomalies *an)
 {
 	struct dmsg *dm;
 	size_t bytes = msg_bytes(m);
@@ -515,10 +741,14 @@ store_msg(struct dialog_table *t, struct dialog *d, struct sipmsg *m,
 	}
 	if (d->nmsgs == d->msgs_cap) {
 		size_t ncap = d->msgs_cap ? d->msgs_cap * 2 : 8;
-		struct dmsg *nm = realloc(d->msgs, ncap * sizeof(*nm));
+		/* From the pool (dialog_release gives it back). */
+		struct dmsg *nm = pool_get(t, ncap * sizeof(*nm));
 
 		if (nm == NULL)
 			return false;
+		if (d->nmsgs > 0)
+			memcpy(nm, d->msgs, d->nmsgs * sizeof(*nm));
+		pool_put(t, d->msgs, pool_cap(d->msgs_cap * sizeof(*nm)));
 		d->msgs = nm;
 		d->mem_bytes += (ncap - d->msgs_cap) * sizeof(*nm);
 		t->bytes += (ncap - d->msgs_cap) * sizeof(*nm);
@@ -536,47 +766,59 @@ store_msg(struct dialog_table *t, struct dialog *d, struct sipmsg *m,
 	dm->nfrags = p->nfrags;
 	dm->ip_len = p->ip_len;
 	dm->m = m;
+	dm->raw_hash = raw_hash;
+	dm->key_cseq = m->cseq;
+	dm->key_status = m->status;
+	dm->key_request = m->is_request;
 	d->raw_bytes += m->raw_len;
 	d->mem_bytes += bytes;
 	t->bytes += bytes;
 	return true;
 }
 
-struct dialog *
-dialog_table_add(struct dialog_table *t, struct sipmsg *m,
-    const struct pkt *p, uint64_t first_frame, struct anomalies *an,
-    bool *is_retrans)
+/* Folds a retransmission into orig, the first copy, in dialog d. */
+static void
+fold_retrans(struct dialog_table *t, struct dialog *d, struct dmsg *orig,
+    const struct pkt *p)
 {
-	struct hnode *n;
-	struct dialog *d;
+	if (orig->retrans < DIALOG_RETRANS_KEPT) {
+		orig->retrans_ns[orig->retrans] = p->ts_ns;
+		orig->retrans_frame[orig->retrans] = p->frame;
+	}
+	orig->retrans++;
+	d->retrans_total++;
+	touch(t, d, p->ts_ns);
+}
+
+/*
+ * dialog_table_add with the raw hash of m known, and d the dialog of
+ * m->call_id when the caller has it (NULL: looked up).
+ */
+static struct dialog *
+add_msg(struct dialog_table *t, struct sipmsg *m, const struct pkt *p,
+    uint64_t first_frame, uint64_t raw_hash, struct dialog *d,
+    struct anomalies *an, bool *is_retrans)
+{
 	struct dmsg *orig;
 
 	*is_retrans = false;
-	n = htab_find(&t->byid, callid_hash(m->call_id), callid_match,
-	    m->call_id);
-	if (n != NULL) {
-		d = HTAB_ENTRY(n, struct dialog, node);
-	} else {
+	if (d == NULL)
+		d = find_by_callid(t, m->call_id);
+	if (d == NULL) {
 		if (!m->is_request)
 			anomaly_add(an, ANOMALY_ORPHAN_RESPONSE);
 		d = dialog_create(t, m, p);
 		if (d == NULL) {
-			sipmsg_free(m);
+			pool_free_msg(t, m);
 			return NULL;
 		}
 	}
 
 	orig = find_original(d, m, p);
 	if (orig != NULL) {
-		if (orig->retrans < DIALOG_RETRANS_KEPT) {
-			orig->retrans_ns[orig->retrans] = p->ts_ns;
-			orig->retrans_frame[orig->retrans] = p->frame;
-		}
-		orig->retrans++;
-		d->retrans_total++;
+		fold_retrans(t, d, orig, p);
 		*is_retrans = true;
-		sipmsg_free(m);
-		touch(t, d, p->ts_ns);
+		pool_free_msg(t, m);
 		return d;
 	}
 
@@ -584,9 +826,104 @@ dialog_table_add(struct dialog_table *t, struct sipmsg *m,
 		update_call_state(d, m, p->ts_ns);
 	else
 		update_other_state(d, m, p->ts_ns);
-	if (!store_msg(t, d, m, p, first_frame, an))
-		sipmsg_free(m);
+	if (!store_msg(t, d, m, p, first_frame, raw_hash, an))
+		pool_free_msg(t, m);
 	touch(t, d, p->ts_ns);
 	enforce_budget(t, d, an);
 	return d;
+}
+
+struct dialog *
+dialog_table_add(struct dialog_table *t, struct sipmsg *m,
+    const struct pkt *p, uint64_t first_frame, struct anomalies *an,
+    bool *is_retrans)
+{
+	return add_msg(t, m, p, first_frame,
+	    raw_hash((const uint8_t *)m->raw, m->raw_len), NULL, an,
+	    is_retrans);
+}
+
+/*
+ * The newest messages of a dialog answer for nearly every line that
+ * repeats (a response repeats its request's Via, From, To; the next
+ * request its From and To); older ones would mostly cost cache misses.
+ */
+#define PRIORS 4
+
+/*
+ * sipmsg_lend.prior for dialog_table_take: the newest messages of the
+ * dialog of call_id, which is remembered (t->hint) for the add that
+ * follows the parse.
+ */
+static size_t
+prior_msgs(void *user, const char *call_id, const struct sipmsg **out,
+    size_t max)
+{
+	struct dialog_table *t = user;
+	struct dialog *d = find_by_callid(t, call_id);
+	const struct sipmsg *same;
+	size_t n = 0;
+
+	t->hint = d;
+	/*
+	 * The same bytes as a stored message parse into the same sipmsg,
+	 * so find_original() with that message is what dialog_table_add
+	 * would do with the new copy; only when it finds the original is
+	 * the parse stopped.
+	 */
+	if (d != NULL && t->take_msg != NULL &&
+	    (same = same_bytes(d, t->take_msg, t->take_len,
+	    t->take_hash)) != NULL &&
+	    (t->known = find_original(d, same, t->take_pkt)) != NULL)
+		return SIPMSG_PRIOR_STOP;
+	if (max > PRIORS)
+		max = PRIORS;
+	for (size_t i = d != NULL ? d->nmsgs : 0; i-- > 0 && n < max;) {
+		out[n] = d->msgs[i].m;
+		/* Their first lines (raw, memo spans) are read next. */
+		__builtin_prefetch(out[n]);
+		n++;
+	}
+	return n;
+}
+
+enum dialog_take
+dialog_table_take(struct dialog_table *t, const uint8_t *msg, size_t len,
+    const struct pkt *p, uint64_t first_frame, struct anomalies *an,
+    struct dialog **dp)
+{
+	const struct sipmsg_lend lend = { prior_msgs, pool_alloc, t };
+	uint64_t h = raw_hash(msg, len);
+	struct dialog *d, *hint;
+	struct dmsg *known;
+	struct sipmsg *m;
+	bool retrans;
+
+	*dp = NULL;
+	t->take_msg = msg;
+	t->take_len = len;
+	t->take_hash = h;
+	t->take_pkt = p;
+	t->hint = NULL;
+	t->known = NULL;
+	m = sipmsg_parse_with(msg, len, &lend, an);
+	hint = t->hint;
+	known = t->known;
+	t->take_msg = NULL;
+	t->hint = NULL;
+	t->known = NULL;
+	if (m == NULL && known != NULL) {
+		fold_retrans(t, hint, known, p);
+		*dp = hint;
+		return DIALOG_TAKE_RETRANS;
+	}
+	if (m == NULL)
+		return DIALOG_TAKE_UNPARSED;
+	if (hint != NULL && strcmp(hint->call_id, m->call_id) != 0)
+		hint = NULL;
+	d = add_msg(t, m, p, first_frame, h, hint, an, &retrans);
+	*dp = d;
+	if (d == NULL)
+		return DIALOG_TAKE_DROPPED;
+	return retrans ? DIALOG_TAKE_RETRANS : DIALOG_TAKE_NEW;
 }

@@ -56,15 +56,25 @@ enum dialog_state {
 
 /* One captured message (first copy); retransmissions are folded in. */
 struct dmsg {
+	struct sipmsg *m;         /* owned */
+	/*
+	 * Private to the dialog table: a hash of m's raw bytes (raw_hash()
+	 * in dialog.c) and the fields that tell transactions apart first,
+	 * kept here (with src and dst, in the first cache line) so that
+	 * looking through a dialog's messages does not read each one.
+	 */
+	uint64_t raw_hash;
+	uint32_t key_cseq;
+	int key_status;
+	bool key_request;
+	struct ep src, dst;
 	uint32_t cap_idx;
 	uint64_t frame;
 	uint64_t first_frame;     /* TCP: frame that held the first byte */
 	int64_t ts_ns;
-	struct ep src, dst;
 	uint8_t transport;        /* PKT_UDP, PKT_TCP, PKT_SCTP; 0x80 | ... for WebSocket */
 	uint16_t nfrags;          /* >1 when carried in IP fragments */
 	uint32_t ip_len;          /* IP datagram size */
-	struct sipmsg *m;         /* owned */
 	uint32_t retrans;         /* retransmissions seen after this copy */
 	int64_t retrans_ns[DIALOG_RETRANS_KEPT]; /* times of the first ones */
 	uint64_t retrans_frame[DIALOG_RETRANS_KEPT];
@@ -76,7 +86,13 @@ struct dmsg {
 struct findings;
 
 struct dialog {
+	/*
+	 * The fields every message of the dialog reads or writes come first,
+	 * in a few cache lines (the Call-ID's first bytes beside the hash
+	 * the lookup compares first); the other strings after them.
+	 */
 	struct hnode node;        /* dialog table linkage (private) */
+	char call_id[256];        /* the key: compared right after node.hash */
 	struct dialog *lru_prev, *lru_next; /* private */
 	int lru;                  /* private: which expiry list */
 	int64_t lru_ns;           /* private: last_ns when last moved in it */
@@ -84,10 +100,6 @@ struct dialog {
 	uint64_t id;              /* 1-based, in order of first message */
 	enum dialog_kind kind;
 	enum dialog_state state;
-	char call_id[256];
-	char from[256], to[256];  /* user@host of the initial request */
-	char from_tag[128];
-	char first_method[32];
 	uint32_t cap_idx;         /* capture of the first message */
 
 	int64_t start_ns;         /* first message */
@@ -104,6 +116,12 @@ struct dialog {
 	uint64_t retrans_total;
 	uint64_t dropped_msgs;    /* beyond CAP_DIALOG_MESSAGES */
 	size_t raw_bytes;         /* raw bytes kept */
+	size_t mem_bytes;         /* private: approximate heap held */
+	void *media_eps;          /* private to analysis.c: announced endpoints */
+
+	char first_method[32];
+	char from[256], to[256];  /* user@host of the initial request */
+	char from_tag[128];
 
 	/* RTP streams attributed to this dialog (owned by the dialog once it
 	 * is emitted; see analysis.c). */
@@ -111,9 +129,7 @@ struct dialog {
 	int nstreams;
 	uint64_t rtcp_packets;
 	bool evicted;             /* emitted early to respect the memory cap */
-	void *media_eps;          /* private to analysis.c: announced endpoints */
 	struct findings *findings; /* detector results (detect.h), owned; NULL none */
-	size_t mem_bytes;         /* private: approximate heap held */
 };
 
 const char *dialog_kind_name(enum dialog_kind k);
@@ -152,6 +168,35 @@ void dialog_table_free(struct dialog_table *t);
 struct dialog *dialog_table_add(struct dialog_table *t, struct sipmsg *m,
     const struct pkt *p, uint64_t first_frame, struct anomalies *an,
     bool *is_retrans);
+
+/* What dialog_table_take did with a message. */
+enum dialog_take {
+	DIALOG_TAKE_UNPARSED,  /* not SIP (sipmsg_parse refused it, anomaly counted) */
+	DIALOG_TAKE_DROPPED,   /* parsed, but not stored (anomaly counted) */
+	DIALOG_TAKE_NEW,       /* a new message of *d */
+	DIALOG_TAKE_RETRANS,   /* a retransmission, folded into *d */
+};
+
+/*
+ * Parses the framed SIP message msg[0..len) seen at p and adds it: the
+ * same as sipmsg_parse followed by dialog_table_add, with the same
+ * result and anomalies, only cheaper.
+ *
+ *  - A message that is byte for byte one already stored in a dialog in
+ *    flight (a retransmission, RFC 3261 section 17) is recognised by
+ *    its raw bytes and folded in without being parsed, when parsing it
+ *    would have given that very fold: the copy parsed with no anomaly
+ *    and dialog_table_add would pick the same original.
+ *  - Otherwise it is parsed with sipmsg_parse_with, leaning on the
+ *    latest messages of its Call-ID, so the header lines they share are
+ *    not handed to libosip2 again.
+ *
+ * Sets *d to the dialog (NULL when unparsed or dropped).  msg is the
+ * caller's; the table keeps its own copy.
+ */
+enum dialog_take dialog_table_take(struct dialog_table *t,
+    const uint8_t *msg, size_t len, const struct pkt *p,
+    uint64_t first_frame, struct anomalies *an, struct dialog **d);
 
 /* Marks activity (media) on d at now_ns, keeping it alive. */
 void dialog_table_touch(struct dialog_table *t, struct dialog *d,

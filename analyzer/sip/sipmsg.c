@@ -13,10 +13,10 @@
  *	                                             empty line (CRLF or LF)
  *	v=0 ...                                      body
  *
- * The split between header block and body is ours, not libosip2's: we find
- * the first empty line with a bounded memchr walk (each line capped at
- * CAP_SIP_LINE_BYTES), so body_off/body_len are exact byte offsets in the
- * captured message.
+ * One walk over the header block does all our line work: it finds the
+ * first empty line (each line capped at CAP_SIP_LINE_BYTES), so
+ * body_off/body_len are exact byte offsets in the captured message; it
+ * indexes the headers we read ourselves; and it builds libosip2's input.
  *
  * libosip2 parses the start line and the structured headers we take from
  * it (Via, From, To, Call-ID, CSeq, Contact, Record-Route, Route, in full
@@ -29,22 +29,27 @@
  * sipframe.c's.  A message libosip2 still rejects is SIP_UNPARSEABLE.
  *
  * Every other header (Content-Type, Content-Length, User-Agent, Refer-To,
- * Event, Session-Expires, ...) is read from the raw block by a bounded,
- * case-insensitive scan under its full and compact names (RFC 3261
- * section 7.3.3, and r, o, x, k, ... from later RFCs), one pass for all
- * the headers a message needs; the first occurrence wins and folded
- * continuation lines are not joined.  Strings from libosip2 are its own
- * NUL-terminated copies; they are copied into our capped fields with
- * text_copy and every libosip2 allocation is freed before returning.
+ * Event, Session-Expires, ...) is read from the raw block through the
+ * walk's index, under its full and compact names (RFC 3261 section
+ * 7.3.3, and r, o, x, k, ... from later RFCs); the first occurrence wins
+ * and folded continuation lines are not joined.
+ *
+ * Cost.  libosip2 allocates a hundred small blocks per message; they come
+ * from a scratch (base/scratch.h) on the stack through libosip2's
+ * allocator hooks and are dropped together, without osip_message_free
+ * (see osip_scratch below).  And most header lines of a message repeat
+ * an earlier message of its dialog byte for byte (From, To and Call-ID
+ * in every message, the Via of a request in each of its responses):
+ * sipmsg_parse_with() takes such a line's results from that earlier
+ * message instead of handing the line to libosip2 again (memo_find()).
  *
  * Memory: messages stay in memory for the life of their dialog (a
  * registration can hold hundreds), so a parsed message is ONE right-sized
- * block.  Fields are first extracted into a fixed-size scratch on the
- * stack (struct msg_buf: one array per string field, at the caps of
- * sipmsg.h, so truncation is that of a char array), then pack() copies
- * the struct, the Via and Contact arrays sized to the values seen, the
- * SDP (sdp_pack), the raw bytes and the non-empty strings into a block of
- * exactly the size a measuring pass of the same pack() found.
+ * block.  Fields are first extracted into a scratch on the stack (struct
+ * msg_buf): the strings, cut at the caps of sipmsg.h, are put back to
+ * back in its area; then pack_new() copies the struct, the Via and
+ * Contact arrays sized to the values seen, the SDP (sdp_pack), the raw
+ * bytes and the area into a block of exactly the size they need.
  *
  * Bodies: application/sdp is parsed with sdp_parse (sdp.c); inside
  * multipart/ bodies (RFC 2046 section 5.1) the first application/sdp part
@@ -68,54 +73,35 @@
 #include <osipparser2/osip_parser.h>
 #include <osipparser2/osip_port.h>
 
-#include "base/arena.h"
+#include "base/scratch.h"
 #include "base/cursor.h"
 #include "sip/sipmsg.h"
 #include "base/text.h"
 
-/* Scratch for one Via's strings. */
-struct via_buf {
-	char transport[SIPMSG_TRANSPORT_BYTES];
-	char host[SIPMSG_HOST_BYTES];
-	char branch[SIPMSG_BRANCH_BYTES];
-	char received[SIPMSG_HOST_BYTES];
-	char maddr[SIPMSG_HOST_BYTES];
-};
+/*
+ * Room for every string field at its cap (the SIPMSG_*_BYTES of sipmsg.h,
+ * each with its NUL): what one message can need, whatever it holds.
+ */
+#define STR_AREA_BYTES (2 * SIPMSG_METHOD_BYTES + SIPMSG_REASON_BYTES + \
+	12 * SIPMSG_URI_BYTES + 4 * SIPMSG_TAG_BYTES + \
+	2 * SIPMSG_TEXT_BYTES + 2 * SIPMSG_EVENT_BYTES + \
+	SIPMSG_REFRESHER_BYTES + CAP_SIP_VIAS * (SIPMSG_TRANSPORT_BYTES + \
+	3 * SIPMSG_HOST_BYTES + SIPMSG_BRANCH_BYTES) + \
+	CAP_SIP_CONTACTS * SIPMSG_URI_BYTES)
 
 /*
- * Extraction scratch (about 10 KB, on the stack): m's string fields and
- * arrays point into it until pack() copies them into the message block.
- * m.raw points at the caller's bytes meanwhile, m.sdp at a temporary
- * sdp_parse result.
+ * Extraction scratch (about 10 KB, on the stack, never cleared as a
+ * whole): m's string fields point into area, where each string is put
+ * once, back to back, so that pack() copies all of them with one memcpy;
+ * its arrays are via[] and contact[].  m.raw points at the caller's bytes
+ * meanwhile, m.sdp at a temporary sdp_parse result.
  */
 struct msg_buf {
 	struct sipmsg m;
 	struct sipmsg_via via[CAP_SIP_VIAS];
-	struct via_buf vb[CAP_SIP_VIAS];
 	struct sipmsg_contact contact[CAP_SIP_CONTACTS];
-	char contact_uri[CAP_SIP_CONTACTS][SIPMSG_URI_BYTES];
-	char method[SIPMSG_METHOD_BYTES];
-	char reason[SIPMSG_REASON_BYTES];
-	char ruri[SIPMSG_URI_BYTES];
-	char call_id[SIPMSG_URI_BYTES];
-	char from_uri[SIPMSG_URI_BYTES];
-	char from_tag[SIPMSG_TAG_BYTES];
-	char from_display[SIPMSG_TAG_BYTES];
-	char to_uri[SIPMSG_URI_BYTES];
-	char to_tag[SIPMSG_TAG_BYTES];
-	char to_display[SIPMSG_TAG_BYTES];
-	char cseq_method[SIPMSG_METHOD_BYTES];
-	char record_route[SIPMSG_URI_BYTES];
-	char route[SIPMSG_URI_BYTES];
-	char user_agent[SIPMSG_TEXT_BYTES];
-	char pai[SIPMSG_URI_BYTES];
-	char rpid[SIPMSG_URI_BYTES];
-	char refer_to[SIPMSG_URI_BYTES];
-	char replaces[SIPMSG_URI_BYTES];
-	char event[SIPMSG_EVENT_BYTES];
-	char subscription_state[SIPMSG_EVENT_BYTES];
-	char content_type[SIPMSG_TEXT_BYTES];
-	char se_refresher[SIPMSG_REFRESHER_BYTES];
+	size_t used;              /* bytes of area taken */
+	char area[STR_AREA_BYTES];
 };
 
 /* RFC 3261 section 7.3.3 and later RFCs' compact header names. */
@@ -176,11 +162,72 @@ olen(const char *s)
 	return s != NULL ? strnlen(s, CAP_SIP_MSG_BYTES) : 0;
 }
 
-/* Copies a libosip2 string (NULL allowed) into a capped field. */
-static void
-ocopy(char *dst, size_t n, const char *s)
+/*
+ * Starts a string of at most cap - 1 bytes in b's area: returns where to
+ * write and sets *room to the bytes that may be written (its NUL not
+ * counted); sa_end() closes it.  An area too full for more (it cannot
+ * be, see STR_AREA_BYTES) gives room 0.
+ */
+static char *
+sa_begin(struct msg_buf *b, size_t cap, size_t *room)
 {
-	text_copy(dst, n, s != NULL ? s : "", olen(s));
+	size_t left = sizeof(b->area) - b->used;
+
+	*room = cap == 0 || left == 0 ? 0 : (cap - 1 < left - 1 ?
+	    cap - 1 : left - 1);
+	return b->area + b->used;
+}
+
+/* Closes the string sa_begin() started, len bytes long; "" when empty. */
+static const char *
+sa_end(struct msg_buf *b, size_t len)
+{
+	char *s = b->area + b->used;
+
+	if (len == 0)
+		return "";
+	s[len] = '\0';
+	b->used += len + 1;
+	return s;
+}
+
+/*
+ * Puts p[0..len) in b's area as a string field of cap bytes: cut at
+ * cap - 1, NUL bytes as '?' (text_copy's rule).  "" when empty.
+ */
+static char *
+sa_put(struct msg_buf *b, const void *p, size_t len, size_t cap)
+{
+	size_t room;
+	char *d = sa_begin(b, cap, &room), *z;
+
+	if (len > room)
+		len = room;
+	if (len == 0)
+		return (char *)(uintptr_t)"";
+	memcpy(d, p, len);
+	for (z = memchr(d, 0, len); z != NULL;
+	    z = memchr(z + 1, 0, len - (size_t)(z + 1 - d)))
+		*z = '?';
+	return (char *)(uintptr_t)sa_end(b, len);
+}
+
+/*
+ * A NUL-terminated string (libosip2's or ours; NULL is ""), capped: no
+ * NUL inside to replace.
+ */
+static const char *
+sa_str(struct msg_buf *b, const char *s, size_t cap)
+{
+	size_t room, len;
+	char *d;
+
+	if (s == NULL)
+		return "";
+	d = sa_begin(b, cap, &room);
+	len = strnlen(s, room);
+	memcpy(d, s, len);
+	return sa_end(b, len);
 }
 
 /*
@@ -205,35 +252,6 @@ next_line(struct cur *c, const uint8_t **line, size_t *ll)
 	*line = p;
 	*ll = n;
 	return true;
-}
-
-/*
- * Finds the empty line closing the header block of p[0..len).  Sets
- * *hdr_len (start line and headers with their line ends) and *body_off
- * (first byte after the empty line; len when there is none).  Returns -1
- * when a line exceeds CAP_SIP_LINE_BYTES.
- */
-static int
-frame_headers(const uint8_t *p, size_t len, size_t *hdr_len,
-    size_t *body_off)
-{
-	struct cur c;
-	const uint8_t *line;
-	size_t ll, start = 0;
-
-	cur_init(&c, p, len);
-	while (start = c.off, next_line(&c, &line, &ll)) {
-		if (ll > CAP_SIP_LINE_BYTES)
-			return -1;
-		if (ll == 0 && start > 0) {
-			*hdr_len = start;
-			*body_off = c.off;
-			return 0;
-		}
-	}
-	*hdr_len = len;
-	*body_off = len;
-	return 0;
 }
 
 /*
@@ -298,7 +316,7 @@ hdr_find(const uint8_t *p, size_t len, bool skip_first, const char *name,
 
 /*
  * The headers extract() and parse_body() read from the raw block.  They
- * are found in one pass over it (hdr_index_build) rather than one
+ * are found in the one walk over it (walk_headers) rather than one
  * hdr_find() scan each: with fourteen names those scans were a third of
  * the cost of a message.  The result is the same as hdr_find() with the
  * name's compact letter: first occurrence, full or compact name.
@@ -318,69 +336,11 @@ struct hname {
 
 #define HNAME(s) { s, sizeof(s) - 1 }
 
-/* n[0..nl) is the header name h (any case); the length is tested first. */
-static bool
-hname_is(const uint8_t *n, size_t nl, const struct hname *h)
-{
-	return nl == h->len && text_ieq(n, nl, h->name);
-}
-
-static const struct hname hx_names[HX_COUNT] = {
-	[HX_CALL_ID] = HNAME("Call-ID"),
-	[HX_USER_AGENT] = HNAME("User-Agent"),
-	[HX_SERVER] = HNAME("Server"),
-	[HX_PAI] = HNAME("P-Asserted-Identity"),
-	[HX_RPID] = HNAME("Remote-Party-ID"),
-	[HX_REFER_TO] = HNAME("Refer-To"),
-	[HX_REPLACES] = HNAME("Replaces"),
-	[HX_EVENT] = HNAME("Event"),
-	[HX_SUBSCRIPTION_STATE] = HNAME("Subscription-State"),
-	[HX_CONTENT_TYPE] = HNAME("Content-Type"),
-	[HX_CONTENT_LENGTH] = HNAME("Content-Length"),
-	[HX_EXPIRES] = HNAME("Expires"),
-	[HX_SESSION_EXPIRES] = HNAME("Session-Expires"),
-	[HX_MIN_SE] = HNAME("Min-SE"),
-};
-
-/* First value of each hx_names[] header; val NULL when absent. */
+/* First value of each enum hx header; val NULL when absent. */
 struct hdr_index {
 	const uint8_t *val[HX_COUNT];
 	size_t len[HX_COUNT];
 };
-
-/*
- * Fills x from the header block p[0..len) of a SIP message (start line
- * skipped).  A one-letter name stands for its full name (full_of), so "i"
- * finds Call-ID exactly as hdr_find() with compact letter 'i' does.
- */
-static void
-hdr_index_build(struct hdr_index *x, const uint8_t *p, size_t len)
-{
-	struct cur c;
-	const uint8_t *line, *n, *v;
-	size_t ll, nl, vl;
-	const char *full;
-
-	memset(x, 0, sizeof(*x));
-	cur_init(&c, p, len);
-	if (!next_line(&c, &line, &ll))
-		return;
-	while (next_header(&c, &n, &nl, &v, &vl)) {
-		/* full_of's names are our literals, not packet data. */
-		if (nl == 1 && (full = full_of((char)n[0])) != NULL) {
-			n = (const uint8_t *)full;
-			nl = strlen(full);
-		}
-		for (int i = 0; i < HX_COUNT; i++) {
-			if (x->val[i] != NULL ||
-			    !hname_is(n, nl, &hx_names[i]))
-				continue;
-			x->val[i] = v;
-			x->len[i] = vl;
-			break;
-		}
-	}
-}
 
 /* The first value of header id, false when the message has none. */
 static bool
@@ -398,70 +358,336 @@ hx_get(const struct hdr_index *x, enum hx id, const uint8_t **val,
  * The headers libosip2 is asked to parse: the ones we take from its
  * structures.  Everything else is read from the raw block, so a malformed
  * header we do not use (a second Content-Type, a broken WWW-Authenticate)
- * cannot make libosip2 reject the whole message.
+ * cannot make libosip2 reject the whole message.  The first six are
+ * "memo" headers (MEMO_COUNT): when such a header occurs once, on one
+ * line, and an earlier message of the same Call-ID carried the very same
+ * line, that message's results are taken instead of asking libosip2 again
+ * (see struct memo_use).
+ */
+enum ok {
+	OK_VIA, OK_FROM, OK_TO, OK_CALL_ID, OK_CSEQ, OK_CONTACT,
+	OK_RECORD_ROUTE, OK_ROUTE, OK_COUNT, OK_NONE = -1
+};
+
+#define MEMO_COUNT SIPMSG_MEMO_HEADERS
+_Static_assert(OK_CONTACT + 1 == MEMO_COUNT, "memo headers come first");
+
+/* The header names classify() knows, with their roles. */
+enum kh {
+	KH_VIA, KH_FROM, KH_TO, KH_CALL_ID, KH_CSEQ, KH_CONTACT,
+	KH_RECORD_ROUTE, KH_ROUTE, KH_USER_AGENT, KH_SERVER, KH_PAI, KH_RPID,
+	KH_REFER_TO, KH_REPLACES, KH_EVENT, KH_SUBSCRIPTION_STATE,
+	KH_CONTENT_TYPE, KH_CONTENT_LENGTH, KH_EXPIRES, KH_SESSION_EXPIRES,
+	KH_MIN_SE, KH_COUNT
+};
+
+static const struct {
+	struct hname n;
+	signed char hx;   /* enum hx, -1 none */
+	signed char ok;   /* enum ok, OK_NONE none */
+} known_headers[KH_COUNT] = {
+	[KH_VIA] = { HNAME("Via"), -1, OK_VIA },
+	[KH_FROM] = { HNAME("From"), -1, OK_FROM },
+	[KH_TO] = { HNAME("To"), -1, OK_TO },
+	[KH_CALL_ID] = { HNAME("Call-ID"), HX_CALL_ID, OK_CALL_ID },
+	[KH_CSEQ] = { HNAME("CSeq"), -1, OK_CSEQ },
+	[KH_CONTACT] = { HNAME("Contact"), -1, OK_CONTACT },
+	[KH_RECORD_ROUTE] = { HNAME("Record-Route"), -1, OK_RECORD_ROUTE },
+	[KH_ROUTE] = { HNAME("Route"), -1, OK_ROUTE },
+	[KH_USER_AGENT] = { HNAME("User-Agent"), HX_USER_AGENT, OK_NONE },
+	[KH_SERVER] = { HNAME("Server"), HX_SERVER, OK_NONE },
+	[KH_PAI] = { HNAME("P-Asserted-Identity"), HX_PAI, OK_NONE },
+	[KH_RPID] = { HNAME("Remote-Party-ID"), HX_RPID, OK_NONE },
+	[KH_REFER_TO] = { HNAME("Refer-To"), HX_REFER_TO, OK_NONE },
+	[KH_REPLACES] = { HNAME("Replaces"), HX_REPLACES, OK_NONE },
+	[KH_EVENT] = { HNAME("Event"), HX_EVENT, OK_NONE },
+	[KH_SUBSCRIPTION_STATE] = { HNAME("Subscription-State"),
+	    HX_SUBSCRIPTION_STATE, OK_NONE },
+	[KH_CONTENT_TYPE] = { HNAME("Content-Type"), HX_CONTENT_TYPE, OK_NONE },
+	[KH_CONTENT_LENGTH] = { HNAME("Content-Length"), HX_CONTENT_LENGTH,
+	    OK_NONE },
+	[KH_EXPIRES] = { HNAME("Expires"), HX_EXPIRES, OK_NONE },
+	[KH_SESSION_EXPIRES] = { HNAME("Session-Expires"), HX_SESSION_EXPIRES,
+	    OK_NONE },
+	[KH_MIN_SE] = { HNAME("Min-SE"), HX_MIN_SE, OK_NONE },
+};
+
+/*
+ * known_headers by the first letter of their names, plus one (0 ends a
+ * list): classify() compares a line's name with these only, not with
+ * all of them.  Every name above must be in the list of its letter.
+ */
+#define KH_PER_LETTER 6
+static const unsigned char kh_by_letter[26][KH_PER_LETTER] = {
+	['c' - 'a'] = { KH_CALL_ID + 1, KH_CSEQ + 1, KH_CONTACT + 1,
+	    KH_CONTENT_TYPE + 1, KH_CONTENT_LENGTH + 1 },
+	['e' - 'a'] = { KH_EVENT + 1, KH_EXPIRES + 1 },
+	['f' - 'a'] = { KH_FROM + 1 },
+	['m' - 'a'] = { KH_MIN_SE + 1 },
+	['p' - 'a'] = { KH_PAI + 1 },
+	['r' - 'a'] = { KH_RECORD_ROUTE + 1, KH_ROUTE + 1, KH_RPID + 1,
+	    KH_REFER_TO + 1, KH_REPLACES + 1 },
+	['s' - 'a'] = { KH_SERVER + 1, KH_SUBSCRIPTION_STATE + 1,
+	    KH_SESSION_EXPIRES + 1 },
+	['t' - 'a'] = { KH_TO + 1 },
+	['u' - 'a'] = { KH_USER_AGENT + 1 },
+	['v' - 'a'] = { KH_VIA + 1 },
+};
+
+/*
+ * n[0..nl) is h in any case, as hname_is() but cheaper: the names in our
+ * tables are ASCII letters and '-' only, and for a letter, setting bit
+ * 0x20 maps exactly its two cases (and no other byte) to the lowercase.
  */
 static bool
-osip_wants(const uint8_t *line, size_t ll)
+name_is(const uint8_t *n, size_t nl, const struct hname *h)
 {
-	static const struct hname keep[] = {
-		HNAME("Via"), HNAME("v"), HNAME("From"), HNAME("f"),
-		HNAME("To"), HNAME("t"), HNAME("Call-ID"), HNAME("i"),
-		HNAME("CSeq"), HNAME("Contact"), HNAME("m"),
-		HNAME("Record-Route"), HNAME("Route"),
-	};
-	const uint8_t *colon = memchr(line, ':', ll);
-	const uint8_t *n = line;
-	size_t nl;
+	if (nl != h->len || (n[0] | 0x20) != ((uint8_t)h->name[0] | 0x20))
+		return false;
+	for (size_t i = 1; i < nl; i++) {
+		uint8_t b = (uint8_t)h->name[i];
 
-	if (colon == NULL)
-		return true;      /* let libosip2 judge a line without ':' */
-	nl = (size_t)(colon - line);
-	text_trim(&n, &nl);
-	for (size_t i = 0; i < sizeof(keep) / sizeof(keep[0]); i++)
-		if (hname_is(n, nl, &keep[i]))
-			return true;
-	return false;
+		if (b == '-' ? n[i] != '-' : (n[i] | 0x20) != (b | 0x20))
+			return false;
+	}
+	return true;
+}
+
+/* The known_headers entry named n[0..nl) (any case), -1 none. */
+static int
+known_header(const uint8_t *n, size_t nl)
+{
+	unsigned l = (unsigned)((n[0] | 0x20) - 'a');
+
+	if (nl == 0 || l >= 26)
+		return -1;
+	for (int i = 0; i < KH_PER_LETTER && kh_by_letter[l][i] != 0; i++)
+		if (name_is(n, nl, &known_headers[kh_by_letter[l][i] - 1].n))
+			return kh_by_letter[l][i] - 1;
+	return -1;
 }
 
 /*
- * The copy handed to libosip2: the start line and the headers osip_wants()
- * (with their folded continuations), each CRLF-terminated, NUL bytes as
- * '?', and the closing empty line.  A terminated line grows by at most one
- * byte per byte consumed (a bare "\n" becomes CRLF), the unterminated last
- * line by two, then CRLF and NUL: 2 * hdr_len + 5 bounds the output.
+ * The roles of header name n[0..nl) (trimmed).  libosip2 is given the
+ * compact forms of its headers (v, f, t, i, m); the index looks a
+ * one-letter name up under its full name (full_of), so "i" finds Call-ID
+ * and "c" Content-Type.
  */
-static char *
-osip_input(const uint8_t *p, size_t hdr_len, size_t *outlen)
+static void
+classify(const uint8_t *n, size_t nl, int *hx, int *ok)
+{
+	int k;
+
+	*hx = -1;
+	*ok = OK_NONE;
+	if (nl == 1) {
+		const char *full = full_of((char)n[0]);
+
+		switch (n[0] | 0x20) {
+		case 'v': *ok = OK_VIA; break;
+		case 'f': *ok = OK_FROM; break;
+		case 't': *ok = OK_TO; break;
+		case 'i': *ok = OK_CALL_ID; break;
+		case 'm': *ok = OK_CONTACT; break;
+		default: break;
+		}
+		/* full_of's names are our literals, not packet data. */
+		if (full != NULL && (k = known_header((const uint8_t *)full,
+		    strlen(full))) >= 0)
+			*hx = known_headers[k].hx;
+		return;
+	}
+	if ((k = known_header(n, nl)) >= 0) {
+		*hx = known_headers[k].hx;
+		*ok = known_headers[k].ok;
+	}
+}
+
+/* A memo header's line: where it is in the message and in the copy. */
+struct memo_line {
+	const uint8_t *line;
+	size_t ll;
+	size_t in_off;   /* its place in the libosip2 copy (ll + 2 bytes) */
+	int count;       /* lines of this header in the message */
+	bool usable;     /* once, on one line (no folded continuation) */
+};
+
+/*
+ * One walk over the header block of msg[0..len): frames it, indexes the
+ * headers we read ourselves, and builds the copy handed to libosip2.
+ */
+struct walk {
+	size_t hdr_len;   /* start line and headers with their line ends */
+	size_t body_off;  /* first byte after the empty line; len if none */
+	bool too_long;    /* a line over CAP_SIP_LINE_BYTES */
+	bool has_cr;      /* a CR inside a line of the copy */
+	struct hdr_index hx;
+	struct memo_line memo[MEMO_COUNT];
+	char *in;         /* the libosip2 copy, NUL-terminated */
+	size_t inlen;
+};
+
+/*
+ * Appends one line to the libosip2 copy: CRLF-terminated, NUL as '?'.
+ * A CR left inside a line is noted: libosip2 ends a header there, and
+ * its header block at a line starting with one.
+ */
+static void
+in_line(struct walk *w, const uint8_t *line, size_t ll)
+{
+	char *o = w->in + w->inlen;
+	size_t i = 0;
+
+	/*
+	 * Eight bytes at a time while none is NUL or CR (the usual case);
+	 * the byte loop below handles the rest.  A byte of x is zero exactly
+	 * when its top bit is set in (x - 0x01..) & ~x & 0x80.. (the classic
+	 * test; borrows only run from a zero byte upwards).
+	 */
+	for (; i + 8 <= ll; i += 8) {
+		const uint64_t lo = 0x0101010101010101ULL;
+		const uint64_t hi = 0x8080808080808080ULL;
+		uint64_t x, y;
+
+		memcpy(&x, line + i, 8);
+		y = x ^ (lo * '\r');
+		if ((((x - lo) & ~x) | ((y - lo) & ~y)) & hi)
+			break;
+		memcpy(o + i, &x, 8);
+	}
+	for (; i < ll; i++) {
+		uint8_t c = line[i];
+
+		if (c == '\r')
+			w->has_cr = true;
+		o[i] = c == 0 ? '?' : (char)c;
+	}
+	o[ll] = '\r';
+	o[ll + 1] = '\n';
+	w->inlen += ll + 2;
+}
+
+/*
+ * The walk.  The block ends at the first empty line after the start line
+ * (RFC 3261 section 7.5); every line before it, the start line included,
+ * must be at most CAP_SIP_LINE_BYTES (too_long otherwise, and nothing
+ * else is meaningful).  The index skips the start line, folded
+ * continuation lines (leading SP or HTAB, not joined) and lines without
+ * ':', and keeps the trimmed value of each header's first occurrence.
+ * The libosip2 copy holds the start line, the headers libosip2 parses
+ * (enum ok) with their continuation lines, and every line without ':'
+ * (for libosip2 to judge), in their order; w->memo notes where each memo
+ * header's line went, for in_drop().  A terminated line grows by at most
+ * one byte per byte consumed (a bare "\n" becomes CRLF), the unterminated
+ * last line by two, then CRLF and NUL: 2 * len + 5 bounds the copy.
+ */
+static int
+walk_headers(struct walk *w, struct scratch *s, const uint8_t *msg,
+    size_t len)
 {
 	struct cur c;
 	const uint8_t *line;
-	size_t ll, o = 0;
-	bool dropping = false, first = true;
-	char *buf = malloc(2 * hdr_len + 5);
+	size_t ll, start;
+	bool first = true, dropping = false;
+	struct memo_line *last = NULL;  /* memo line just before */
 
-	if (buf == NULL)
-		return NULL;
-	cur_init(&c, p, hdr_len);
-	while (next_line(&c, &line, &ll)) {
-		if (!first && ll > 0 && (line[0] == ' ' || line[0] == '\t')) {
-			if (dropping)
-				continue;
-		} else {
-			dropping = !first && !osip_wants(line, ll);
-			if (dropping)
-				continue;
+	memset(w, 0, sizeof(*w));
+	w->in = scratch_alloc(s, 2 * len + 5);
+	if (w->in == NULL)
+		return -1;
+	w->hdr_len = w->body_off = len;
+	cur_init(&c, msg, len);
+	while (start = c.off, next_line(&c, &line, &ll)) {
+		const uint8_t *colon, *n, *v;
+		size_t nl, vl;
+		int hx, ok;
+
+		if (ll > CAP_SIP_LINE_BYTES) {
+			w->too_long = true;
+			return 0;
 		}
-		first = false;
-		for (size_t i = 0; i < ll; i++)
-			buf[o++] = line[i] == 0 ? '?' : (char)line[i];
-		buf[o++] = '\r';
-		buf[o++] = '\n';
+		if (ll == 0 && start > 0) {
+			w->hdr_len = start;
+			w->body_off = c.off;
+			break;
+		}
+		if (first) {
+			first = false;
+			in_line(w, line, ll);
+			continue;
+		}
+		if (line[0] == ' ' || line[0] == '\t') {
+			/* A folded line: its header cannot be reused. */
+			if (last != NULL)
+				last->usable = false;
+			if (!dropping)
+				in_line(w, line, ll);
+			continue;
+		}
+		last = NULL;
+		colon = memchr(line, ':', ll);
+		if (colon == NULL) {
+			dropping = false;
+			in_line(w, line, ll);
+			continue;
+		}
+		n = line;
+		nl = (size_t)(colon - line);
+		text_trim(&n, &nl);
+		classify(n, nl, &hx, &ok);
+		if (hx >= 0 && w->hx.val[hx] == NULL) {
+			v = colon + 1;
+			vl = (size_t)(line + ll - v);
+			text_trim(&v, &vl);
+			w->hx.val[hx] = v;
+			w->hx.len[hx] = vl;
+		}
+		dropping = ok == OK_NONE;
+		if (dropping)
+			continue;
+		if (ok < MEMO_COUNT) {
+			struct memo_line *ml = &w->memo[ok];
+
+			ml->usable = ++ml->count == 1;
+			ml->line = line;
+			ml->ll = ll;
+			ml->in_off = w->inlen;
+			last = ml;
+		}
+		in_line(w, line, ll);
 	}
-	buf[o++] = '\r';
-	buf[o++] = '\n';
-	buf[o] = '\0';
-	*outlen = o;
-	return buf;
+	return 0;
+}
+
+/*
+ * Takes the lines of the memo headers an earlier message answers for
+ * (use[k] set) out of the libosip2 copy, which then is exactly the copy
+ * those lines were never in, and closes it (empty line and NUL).
+ */
+static void
+in_drop(struct walk *w, const struct sipmsg *const use[MEMO_COUNT])
+{
+	size_t o = 0, from = 0;
+
+	for (;;) {
+		const struct memo_line *next = NULL;
+
+		/* The next line to drop, in the order of the copy. */
+		for (int k = 0; k < MEMO_COUNT; k++)
+			if (use[k] != NULL && w->memo[k].in_off >= from &&
+			    (next == NULL || w->memo[k].in_off < next->in_off))
+				next = &w->memo[k];
+		if (next == NULL)
+			break;
+		memmove(w->in + o, w->in + from, next->in_off - from);
+		o += next->in_off - from;
+		from = next->in_off + next->ll + 2;
+	}
+	memmove(w->in + o, w->in + from, w->inlen - from);
+	w->inlen = o + w->inlen - from;
+	w->in[w->inlen++] = '\r';
+	w->in[w->inlen++] = '\n';
+	w->in[w->inlen] = '\0';
 }
 
 /* A generic parameter by name (its gvalue is NULL when valueless). */
@@ -506,21 +732,23 @@ uri_ep(const osip_uri_t *u, struct ep *e)
 		e->port = port_or(u->port, def);
 }
 
-static void
-uri_copy(char *dst, size_t n, const osip_uri_t *u)
+/* A URI as libosip2 writes it back, as a string field of cap bytes. */
+static const char *
+uri_put(struct msg_buf *b, const osip_uri_t *u, size_t cap)
 {
 	char *s = NULL;
+	const char *r;
 
-	dst[0] = '\0';
 	if (u == NULL || osip_uri_to_str(u, &s) != 0 || s == NULL)
-		return;
-	ocopy(dst, n, s);
+		return "";
+	r = sa_str(b, s, cap);
 	osip_free(s);
+	return r;
 }
 
 /* Display name without its surrounding quotes. */
-static void
-display_copy(char *dst, size_t n, const char *s)
+static const char *
+display_put(struct msg_buf *b, const char *s, size_t cap)
 {
 	size_t len = olen(s);
 
@@ -528,7 +756,7 @@ display_copy(char *dst, size_t n, const char *s)
 		s++;
 		len -= 2;
 	}
-	text_copy(dst, n, s != NULL ? s : "", len);
+	return s != NULL ? sa_put(b, s, len, cap) : "";
 }
 
 static int
@@ -542,42 +770,41 @@ int_or(const uint8_t *p, size_t len, int def)
 }
 
 static void
-via_fill(struct sipmsg_via *d, struct via_buf *b, osip_via_t *v)
+via_fill(struct sipmsg_via *d, struct msg_buf *b, osip_via_t *v)
 {
 	osip_generic_param_t *p;
-	size_t i, hl = olen(v->host);
+	size_t hl = olen(v->host), room;
+	char *t;
 
 	memset(d, 0, sizeof(*d));
-	memset(b, 0, sizeof(*b));
-	d->transport = b->transport;
-	d->host = b->host;
-	d->branch = b->branch;
-	d->received = b->received;
-	d->maddr = b->maddr;
-	ocopy(b->transport, sizeof(b->transport), v->protocol);
-	for (i = 0; b->transport[i] != '\0'; i++)
-		if (b->transport[i] >= 'a' && b->transport[i] <= 'z')
-			b->transport[i] = (char)(b->transport[i] - 32);
+	d->transport = t = sa_put(b, v->protocol != NULL ? v->protocol : "",
+	    olen(v->protocol), SIPMSG_TRANSPORT_BYTES);
+	for (; *t != '\0'; t++)
+		if (*t >= 'a' && *t <= 'z')
+			*t = (char)(*t - 32);
 	/* libosip2 strips the brackets of an IPv6 sent-by; put them back. */
 	if (v->host != NULL && memchr(v->host, ':', hl) != NULL &&
-	    v->host[0] != '[' && hl + 3 <= sizeof(b->host)) {
-		b->host[0] = '[';
-		memcpy(b->host + 1, v->host, hl);
-		b->host[hl + 1] = ']';
-		b->host[hl + 2] = '\0';
+	    v->host[0] != '[' && hl + 3 <= SIPMSG_HOST_BYTES &&
+	    (t = sa_begin(b, SIPMSG_HOST_BYTES, &room)) != NULL &&
+	    hl + 2 <= room) {
+		t[0] = '[';
+		memcpy(t + 1, v->host, hl);
+		t[hl + 1] = ']';
+		d->host = sa_end(b, hl + 2);
 	} else {
-		ocopy(b->host, sizeof(b->host), v->host);
+		d->host = sa_str(b, v->host, SIPMSG_HOST_BYTES);
 	}
+	d->branch = d->received = d->maddr = "";
 	ep_clear(&d->sent_by);
 	if (v->host != NULL && ep_parse_ip(&d->sent_by, v->host, hl) == 0)
 		d->sent_by.port = port_or(v->port,
-		    strcmp(b->transport, "TLS") == 0 ? 5061 : 5060);
+		    strcmp(d->transport, "TLS") == 0 ? 5061 : 5060);
 	if ((p = param_get(&v->via_params, "branch")) != NULL)
-		ocopy(b->branch, sizeof(b->branch), p->gvalue);
+		d->branch = sa_str(b, p->gvalue, SIPMSG_BRANCH_BYTES);
 	if ((p = param_get(&v->via_params, "received")) != NULL)
-		ocopy(b->received, sizeof(b->received), p->gvalue);
+		d->received = sa_str(b, p->gvalue, SIPMSG_HOST_BYTES);
 	if ((p = param_get(&v->via_params, "maddr")) != NULL)
-		ocopy(b->maddr, sizeof(b->maddr), p->gvalue);
+		d->maddr = sa_str(b, p->gvalue, SIPMSG_HOST_BYTES);
 	if ((p = param_get(&v->via_params, "rport")) != NULL) {
 		/* RFC 3581: a bare ";rport" asks for the port to be filled. */
 		d->rport = port_or(p->gvalue, 0);
@@ -587,14 +814,12 @@ via_fill(struct sipmsg_via *d, struct via_buf *b, osip_via_t *v)
 }
 
 static void
-contact_fill(struct sipmsg_contact *d, char *uri, size_t urin,
-    osip_contact_t *c)
+contact_fill(struct sipmsg_contact *d, struct msg_buf *b, osip_contact_t *c)
 {
 	osip_generic_param_t *p;
 
 	memset(d, 0, sizeof(*d));
-	uri_copy(uri, urin, c->url);
-	d->uri = uri;
+	d->uri = uri_put(b, c->url, SIPMSG_URI_BYTES);
 	uri_ep(c->url, &d->addr);
 	d->expires = -1;
 	if ((p = param_get(&c->gen_params, "expires")) != NULL &&
@@ -604,20 +829,32 @@ contact_fill(struct sipmsg_contact *d, char *uri, size_t urin,
 }
 
 /* First Record-Route / Route value, re-serialised by libosip2. */
-static void
-route_copy(char *dst, size_t n, osip_list_t *l)
+static const char *
+route_put(struct msg_buf *b, osip_list_t *l)
 {
 	osip_from_t *r = osip_list_get(l, 0);
 	char *s = NULL;
+	const char *d;
 
-	dst[0] = '\0';
 	if (r == NULL || osip_from_to_str(r, &s) != 0 || s == NULL)
-		return;
-	ocopy(dst, n, s);
+		return "";
+	d = sa_str(b, s, SIPMSG_URI_BYTES);
 	osip_free(s);
+	return d;
 }
 
 /* An optional header's first value (full or compact name), "" if none. */
+static const char *
+opt_put(struct msg_buf *b, const struct hdr_index *x, enum hx id,
+    size_t cap)
+{
+	const uint8_t *v;
+	size_t vl;
+
+	return hx_get(x, id, &v, &vl) ? sa_put(b, v, vl, cap) : "";
+}
+
+/* An optional header's first value into dst (n bytes), "" if none. */
 static bool
 opt_hdr(const struct hdr_index *x, enum hx id, char *dst, size_t n)
 {
@@ -775,10 +1012,15 @@ static void
 attach_sdp(struct sipmsg *m, const uint8_t *p, size_t len,
     struct anomalies *an)
 {
+	uint64_t before;
+
 	if (len == 0 || m->sdp != NULL)
 		return;
+	before = m->quiet ? anomaly_total(an) : 0;
 	if (sdp_parse(p, len, &m->sdp, an) == -1)
 		anomaly_add(an, ANOMALY_SDP_UNPARSEABLE);
+	if (m->quiet && anomaly_total(an) != before)
+		m->quiet = false;
 }
 
 static void
@@ -823,16 +1065,16 @@ hexval(uint8_t c)
  * The Replaces embedded in a Refer-To URI (RFC 3891 section 3:
  * <sip:bob@b?Replaces=id%40h%3Bto-tag%3D1%3Bfrom-tag%3D2>), %-decoded.
  */
-static void
-replaces_from_refer_to(char *dst, size_t n, const char *rt)
+static const char *
+replaces_from_refer_to(struct msg_buf *b, const char *rt)
 {
-	size_t len = olen(rt), i, o = 0;
+	size_t len = olen(rt), i, o = 0, room;
 	const char *q = memchr(rt, '?', len);
 	const char *s;
+	char *dst;
 
-	dst[0] = '\0';
 	if (q == NULL)
-		return;
+		return "";
 	len -= (size_t)(q - rt);
 	for (s = q; s != NULL; ) {
 		size_t left = len - (size_t)(s - q);
@@ -842,10 +1084,11 @@ replaces_from_refer_to(char *dst, size_t n, const char *rt)
 		s = memchr(s + 1, '&', left - 1);
 	}
 	if (s == NULL)
-		return;
+		return "";
 	s += 10;
 	len -= (size_t)(s - q);
-	for (i = 0; i < len && o + 1 < n; i++) {
+	dst = sa_begin(b, SIPMSG_URI_BYTES, &room);
+	for (i = 0; i < len && o < room; i++) {
 		uint8_t c = (uint8_t)s[i];
 
 		if (c == '&' || c == '>')
@@ -858,7 +1101,7 @@ replaces_from_refer_to(char *dst, size_t n, const char *rt)
 		}
 		dst[o++] = c == 0 ? '?' : (char)c;
 	}
-	dst[o] = '\0';
+	return sa_end(b, o);
 }
 
 /* "1800;refresher=uac" (RFC 4028 section 4). */
@@ -869,7 +1112,7 @@ session_expires(struct msg_buf *b, const char *v)
 	size_t len = olen(v);
 	const char *semi = memchr(v, ';', len);
 	size_t nl = semi != NULL ? (size_t)(semi - v) : len;
-	const char *r;
+	const char *r, *refresher = "";
 
 	m->session_expires = int_or((const uint8_t *)v, nl, -1);
 	if (semi == NULL)
@@ -891,15 +1134,48 @@ session_expires(struct msg_buf *b, const char *v)
 			text_trim(&val, &vl);
 			if (text_ieq(n, nn, "refresher")) {
 				if (text_ieq(val, vl, "uac"))
-					text_copy(b->se_refresher,
-					    sizeof(b->se_refresher), "uac", 3);
+					refresher = "uac";
 				else if (text_ieq(val, vl, "uas"))
-					text_copy(b->se_refresher,
-					    sizeof(b->se_refresher), "uas", 3);
+					refresher = "uas";
 			}
 		}
 		r = (const char *)end;
 	}
+	/* The last refresher= wins; put once. */
+	m->se_refresher = sa_str(b, refresher, SIPMSG_REFRESHER_BYTES);
+}
+
+/*
+ * From (to false) or To: URI, display name, tag and address, taken from
+ * u, an earlier message with the same line, or else as libosip2 parsed
+ * it (f).
+ */
+static void
+party_put(struct msg_buf *b, bool to, const struct sipmsg *u,
+    osip_from_t *f)
+{
+	struct sipmsg *m = &b->m;
+	const char **uri = to ? &m->to_uri : &m->from_uri;
+	const char **display = to ? &m->to_display : &m->from_display;
+	const char **tag = to ? &m->to_tag : &m->from_tag;
+	struct ep *addr = to ? &m->to_addr : &m->from_addr;
+	osip_generic_param_t *t;
+
+	if (u != NULL) {
+		*uri = sa_str(b, to ? u->to_uri : u->from_uri,
+		    SIPMSG_URI_BYTES);
+		*display = sa_str(b, to ? u->to_display : u->from_display,
+		    SIPMSG_TAG_BYTES);
+		*tag = sa_str(b, to ? u->to_tag : u->from_tag,
+		    SIPMSG_TAG_BYTES);
+		*addr = to ? u->to_addr : u->from_addr;
+		return;
+	}
+	*uri = uri_put(b, f->url, SIPMSG_URI_BYTES);
+	uri_ep(f->url, addr);
+	*display = display_put(b, f->displayname, SIPMSG_TAG_BYTES);
+	*tag = osip_from_get_tag(f, &t) >= 0 && t != NULL ?
+	    sa_str(b, t->gvalue, SIPMSG_TAG_BYTES) : "";
 }
 
 /*
@@ -908,12 +1184,13 @@ session_expires(struct msg_buf *b, const char *v)
  */
 static int
 extract(struct msg_buf *b, const struct hdr_index *x, osip_message_t *om,
-    size_t hdr_len, struct anomalies *an)
+    size_t hdr_len, const struct sipmsg *const use[MEMO_COUNT],
+    struct anomalies *an)
 {
 	struct sipmsg *m = &b->m;
 	char tmp[CAP_SIP_STR_BYTES];
 	bool over_cap = false;
-	osip_generic_param_t *tag;
+	const char *cm;
 	const uint8_t *v;
 	size_t vl;
 	uint64_t num;
@@ -926,56 +1203,78 @@ extract(struct msg_buf *b, const struct hdr_index *x, osip_message_t *om,
 		size_t ll;
 		struct cur c;
 
-		ocopy(b->method, sizeof(b->method), om->sip_method);
+		m->method = sa_str(b, om->sip_method, SIPMSG_METHOD_BYTES);
 		/* Request-URI as written: between the first and last SP. */
 		cur_init(&c, m->raw, hdr_len);
 		if (next_line(&c, &line, &ll) &&
 		    (sp1 = memchr(line, ' ', ll)) != NULL) {
 			sp2 = memrchr(line, ' ', ll);
 			if (sp2 > sp1)
-				text_copy(b->ruri, sizeof(b->ruri), sp1 + 1,
-				    (size_t)(sp2 - sp1 - 1));
+				m->ruri = sa_put(b, sp1 + 1,
+				    (size_t)(sp2 - sp1 - 1), SIPMSG_URI_BYTES);
 		}
 		uri_ep(om->req_uri, &m->ruri_addr);
 	} else {
 		m->status = om->status_code;
-		ocopy(b->reason, sizeof(b->reason), om->reason_phrase);
+		m->reason = sa_str(b, om->reason_phrase, SIPMSG_REASON_BYTES);
 	}
 
-	if (om->call_id == NULL || om->from == NULL || om->to == NULL ||
-	    om->cseq == NULL || !hx_get(x, HX_CALL_ID, &v, &vl) || vl == 0)
+	if ((use[OK_CALL_ID] == NULL && om->call_id == NULL) ||
+	    (use[OK_FROM] == NULL && om->from == NULL) ||
+	    (use[OK_TO] == NULL && om->to == NULL) ||
+	    (use[OK_CSEQ] == NULL && om->cseq == NULL) ||
+	    m->call_id[0] == '\0')  /* parse_in() put the raw Call-ID */
 		return ANOMALY_SIP_MISSING_HEADER;
-	text_copy(b->call_id, sizeof(b->call_id), v, vl);
 
-	if (om->cseq->number == NULL || om->cseq->method == NULL ||
-	    text_parse_uint(om->cseq->number, olen(om->cseq->number),
-	    UINT32_MAX, &num) != 0 || olen(om->cseq->method) == 0)
-		return ANOMALY_SIP_BAD_CSEQ;
-	m->cseq = (uint32_t)num;
-	ocopy(b->cseq_method, sizeof(b->cseq_method), om->cseq->method);
+	if (use[OK_CSEQ] != NULL) {
+		m->cseq = use[OK_CSEQ]->cseq;
+		cm = use[OK_CSEQ]->cseq_method;
+	} else {
+		if (om->cseq->number == NULL || om->cseq->method == NULL ||
+		    text_parse_uint(om->cseq->number,
+		    olen(om->cseq->number), UINT32_MAX, &num) != 0 ||
+		    olen(om->cseq->method) == 0)
+			return ANOMALY_SIP_BAD_CSEQ;
+		m->cseq = (uint32_t)num;
+		cm = om->cseq->method;
+	}
+	/* Equal in nearly every message: stored once. */
+	m->cseq_method = m->is_request &&
+	    strncmp(cm, m->method, SIPMSG_METHOD_BYTES - 1) == 0 ?
+	    m->method : sa_str(b, cm, SIPMSG_METHOD_BYTES);
 	if (!m->is_request)
-		ocopy(b->method, sizeof(b->method), om->cseq->method);
-	else if (strcmp(m->method, m->cseq_method) != 0)
+		m->method = m->cseq_method;  /* same cap, same copy */
+	else if (strcmp(m->method, m->cseq_method) != 0) {
 		/*
 		 * RFC 3261 section 8.1.1.5 wants them equal; the message is
 		 * still kept, since dropping it would hide the dialog.
 		 */
 		anomaly_add(an, ANOMALY_SIP_CSEQ_METHOD_MISMATCH);
+		m->quiet = false;
+	}
 
-	uri_copy(b->from_uri, sizeof(b->from_uri), om->from->url);
-	uri_ep(om->from->url, &m->from_addr);
-	display_copy(b->from_display, sizeof(b->from_display),
-	    om->from->displayname);
-	if (osip_from_get_tag(om->from, &tag) >= 0 && tag != NULL)
-		ocopy(b->from_tag, sizeof(b->from_tag), tag->gvalue);
-	uri_copy(b->to_uri, sizeof(b->to_uri), om->to->url);
-	uri_ep(om->to->url, &m->to_addr);
-	display_copy(b->to_display, sizeof(b->to_display),
-	    om->to->displayname);
-	if (osip_to_get_tag(om->to, &tag) >= 0 && tag != NULL)
-		ocopy(b->to_tag, sizeof(b->to_tag), tag->gvalue);
+	party_put(b, false, use[OK_FROM], om->from);
+	party_put(b, true, use[OK_TO], om->to);
 
-	n = osip_list_size(&om->vias);
+	if (use[OK_VIA] != NULL) {
+		/* Its one Via line gave fewer values than the cap. */
+		const struct sipmsg *u = use[OK_VIA];
+
+		m->nvia = u->nvia;
+		for (int i = 0; i < m->nvia; i++) {
+			struct sipmsg_via *d = &b->via[i];
+
+			*d = u->via[i];
+			d->transport = sa_str(b, d->transport,
+			    SIPMSG_TRANSPORT_BYTES);
+			d->host = sa_str(b, d->host, SIPMSG_HOST_BYTES);
+			d->branch = sa_str(b, d->branch, SIPMSG_BRANCH_BYTES);
+			d->received = sa_str(b, d->received,
+			    SIPMSG_HOST_BYTES);
+			d->maddr = sa_str(b, d->maddr, SIPMSG_HOST_BYTES);
+		}
+	}
+	n = use[OK_VIA] != NULL ? 0 : osip_list_size(&om->vias);
 	for (int i = 0; i < n; i++) {
 		osip_via_t *via = NULL;
 
@@ -985,13 +1284,25 @@ extract(struct msg_buf *b, const struct hdr_index *x, osip_message_t *om,
 			over_cap = true;
 			break;
 		}
-		via_fill(&b->via[m->nvia], &b->vb[m->nvia], via);
+		via_fill(&b->via[m->nvia], b, via);
 		m->nvia++;
 	}
 	if (m->is_request && m->nvia == 0)
 		return ANOMALY_SIP_MISSING_HEADER;
 
-	n = osip_list_size(&om->contacts);
+	if (use[OK_CONTACT] != NULL) {
+		/* Its one Contact line gave fewer values than the cap. */
+		const struct sipmsg *u = use[OK_CONTACT];
+
+		m->ncontact = u->ncontact;
+		m->contact_star = u->contact_star;
+		for (int i = 0; i < m->ncontact; i++) {
+			b->contact[i] = u->contact[i];
+			b->contact[i].uri = sa_str(b, u->contact[i].uri,
+			    SIPMSG_URI_BYTES);
+		}
+	}
+	n = use[OK_CONTACT] != NULL ? 0 : osip_list_size(&om->contacts);
 	for (int i = 0; i < n; i++) {
 		osip_contact_t *ct = NULL;
 
@@ -1007,34 +1318,31 @@ extract(struct msg_buf *b, const struct hdr_index *x, osip_message_t *om,
 			over_cap = true;
 			continue;
 		}
-		contact_fill(&b->contact[m->ncontact],
-		    b->contact_uri[m->ncontact],
-		    sizeof(b->contact_uri[m->ncontact]), ct);
+		contact_fill(&b->contact[m->ncontact], b, ct);
 		m->ncontact++;
 	}
-	if (over_cap)
+	if (over_cap) {
 		anomaly_add(an, ANOMALY_SIP_VALUES_CAP);
+		m->quiet = false;
+	}
 
 	m->nrecord_route = osip_list_size(&om->record_routes);
-	route_copy(b->record_route, sizeof(b->record_route),
-	    &om->record_routes);
-	route_copy(b->route, sizeof(b->route), &om->routes);
+	m->record_route = route_put(b, &om->record_routes);
+	m->route = route_put(b, &om->routes);
 
-	if (!opt_hdr(x, HX_USER_AGENT, b->user_agent,
-	    sizeof(b->user_agent)))
-		(void)opt_hdr(x, HX_SERVER, b->user_agent,
-		    sizeof(b->user_agent));
-	(void)opt_hdr(x, HX_PAI, b->pai, sizeof(b->pai));
-	(void)opt_hdr(x, HX_RPID, b->rpid, sizeof(b->rpid));
-	(void)opt_hdr(x, HX_REFER_TO, b->refer_to, sizeof(b->refer_to));
-	if (!opt_hdr(x, HX_REPLACES, b->replaces, sizeof(b->replaces)))
-		replaces_from_refer_to(b->replaces, sizeof(b->replaces),
-		    b->refer_to);
-	(void)opt_hdr(x, HX_EVENT, b->event, sizeof(b->event));
-	(void)opt_hdr(x, HX_SUBSCRIPTION_STATE, b->subscription_state,
-	    sizeof(b->subscription_state));
-	if (hx_get(x, HX_CONTENT_TYPE, &v, &vl))
-		text_copy(b->content_type, sizeof(b->content_type), v, vl);
+	m->user_agent = hx_get(x, HX_USER_AGENT, &v, &vl) ?
+	    opt_put(b, x, HX_USER_AGENT, SIPMSG_TEXT_BYTES) :
+	    opt_put(b, x, HX_SERVER, SIPMSG_TEXT_BYTES);
+	m->pai = opt_put(b, x, HX_PAI, SIPMSG_URI_BYTES);
+	m->rpid = opt_put(b, x, HX_RPID, SIPMSG_URI_BYTES);
+	m->refer_to = opt_put(b, x, HX_REFER_TO, SIPMSG_URI_BYTES);
+	m->replaces = hx_get(x, HX_REPLACES, &v, &vl) ?
+	    opt_put(b, x, HX_REPLACES, SIPMSG_URI_BYTES) :
+	    replaces_from_refer_to(b, m->refer_to);
+	m->event = opt_put(b, x, HX_EVENT, SIPMSG_EVENT_BYTES);
+	m->subscription_state = opt_put(b, x, HX_SUBSCRIPTION_STATE,
+	    SIPMSG_EVENT_BYTES);
+	m->content_type = opt_put(b, x, HX_CONTENT_TYPE, SIPMSG_TEXT_BYTES);
 
 	/* Framing (sipframe.c) counted any Content-Length anomaly already. */
 	m->content_length = -1;
@@ -1057,40 +1365,26 @@ extract(struct msg_buf *b, const struct hdr_index *x, osip_message_t *om,
 	return -1;
 }
 
-/* Points the scratch message's strings and arrays at b's buffers. */
+/* Starts the scratch message: no strings yet (all ""), empty area. */
 static void
 msg_buf_init(struct msg_buf *b, const uint8_t *msg, size_t len)
 {
 	struct sipmsg *m = &b->m;
 
-	memset(b, 0, sizeof(*b));
+	memset(m, 0, sizeof(*m));
+	b->used = 0;
 	/* Read only while extracting; pack() stores the copy. */
 	m->raw = (char *)(uintptr_t)msg;
 	m->raw_len = len;
-	m->method = b->method;
-	m->reason = b->reason;
-	m->ruri = b->ruri;
-	m->call_id = b->call_id;
-	m->from_uri = b->from_uri;
-	m->from_tag = b->from_tag;
-	m->from_display = b->from_display;
-	m->to_uri = b->to_uri;
-	m->to_tag = b->to_tag;
-	m->to_display = b->to_display;
-	m->cseq_method = b->cseq_method;
+	m->method = m->reason = m->ruri = m->call_id = "";
+	m->from_uri = m->from_tag = m->from_display = "";
+	m->to_uri = m->to_tag = m->to_display = "";
+	m->cseq_method = m->record_route = m->route = "";
+	m->user_agent = m->pai = m->rpid = m->refer_to = "";
+	m->replaces = m->event = m->subscription_state = "";
+	m->content_type = m->se_refresher = "";
 	m->via = b->via;
 	m->contact = b->contact;
-	m->record_route = b->record_route;
-	m->route = b->route;
-	m->user_agent = b->user_agent;
-	m->pai = b->pai;
-	m->rpid = b->rpid;
-	m->refer_to = b->refer_to;
-	m->replaces = b->replaces;
-	m->event = b->event;
-	m->subscription_state = b->subscription_state;
-	m->content_type = b->content_type;
-	m->se_refresher = b->se_refresher;
 }
 
 static int
@@ -1099,133 +1393,307 @@ clamp_count(int n, int cap)
 	return n < 0 ? 0 : n > cap ? cap : n;
 }
 
+/* Reserves n bytes aligned to align at *off; returns their offset. */
+static size_t
+lay(size_t *off, size_t n, size_t align)
+{
+	size_t o = (*off + align - 1) / align * align;
+
+	*off = o + n;
+	return o;
+}
+
 /*
- * Lays src out in a: the struct, via[], contact[] (each at least one
- * element, zeroed when empty, see sipmsg.h), the SDP region (sdp_pack),
- * the raw copy, then the non-empty strings.  With a measuring arena it
- * returns NULL and only a->off is meaningful, which is how the block size
- * is found.
+ * Where p -- a string of b's area, or a static "" -- points once the area
+ * is copied to area.
+ */
+static const char *
+reloc(const struct msg_buf *b, const char *p, char *area)
+{
+	uintptr_t x = (uintptr_t)p, lo = (uintptr_t)b->area;
+
+	return x - lo < b->used ? area + (x - lo) : p;
+}
+
+/*
+ * Copies the scratch message into its own right-sized block: the
+ * struct, via[], contact[] (each at least one element, zeroed with ""
+ * strings when empty, see sipmsg.h), the SDP region (sdp_pack), the raw
+ * copy, then the area -- every non-empty string, each once (the block
+ * is the size the old string-by-string packing gave).
  */
 static struct sipmsg *
-pack(struct arena *a, const struct sipmsg *src)
+pack_new(const struct msg_buf *b, const struct sipmsg_lend *lend)
 {
-	static const struct sipmsg_via no_via;
-	static const struct sipmsg_contact no_contact;
-	struct sipmsg *dst = arena_take(a, sizeof(*dst),
-	    _Alignof(struct sipmsg));
+	static const struct sipmsg_via no_via = {
+		.transport = "", .host = "", .branch = "", .received = "",
+		.maddr = "",
+	};
+	static const struct sipmsg_contact no_contact = { .uri = "" };
+	const struct sipmsg *src = &b->m;
 	int nv = clamp_count(src->nvia, CAP_SIP_VIAS);
 	int nc = clamp_count(src->ncontact, CAP_SIP_CONTACTS);
-	struct sipmsg_via *via = arena_take(a, (size_t)(nv > 0 ? nv : 1) *
-	    sizeof(*via), _Alignof(struct sipmsg_via));
-	struct sipmsg_contact *ct = arena_take(a, (size_t)(nc > 0 ? nc : 1) *
-	    sizeof(*ct), _Alignof(struct sipmsg_contact));
-	struct sipmsg d = *src;
-	char *raw;
+	size_t sdp_n = src->sdp != NULL ? sdp_pack_size(src->sdp) : 0;
+	size_t n = 0, o_via, o_ct, o_sdp = 0, o_raw, o_area, cap;
+	struct sipmsg_via *via;
+	struct sipmsg_contact *ct;
+	struct sipmsg *d;
+	char *blk, *area;
 
-	d.sdp = NULL;
-	if (src->sdp != NULL) {
-		size_t n = sdp_pack_size(src->sdp);
-		void *p = arena_take(a, n, _Alignof(max_align_t));
-
-		if (p != NULL)
-			d.sdp = sdp_pack(src->sdp, p, n);
-	}
-	raw = arena_take(a, src->raw_len + 1, 1);
-	if (raw != NULL) {
-		memcpy(raw, src->raw, src->raw_len);
-		raw[src->raw_len] = '\0';
-	}
-	d.raw = raw;
-	d.method = arena_str(a, src->method, SIPMSG_METHOD_BYTES);
-	d.reason = arena_str(a, src->reason, SIPMSG_REASON_BYTES);
-	d.ruri = arena_str(a, src->ruri, SIPMSG_URI_BYTES);
-	d.call_id = arena_str(a, src->call_id, SIPMSG_URI_BYTES);
-	d.from_uri = arena_str(a, src->from_uri, SIPMSG_URI_BYTES);
-	d.from_tag = arena_str(a, src->from_tag, SIPMSG_TAG_BYTES);
-	d.from_display = arena_str(a, src->from_display, SIPMSG_TAG_BYTES);
-	d.to_uri = arena_str(a, src->to_uri, SIPMSG_URI_BYTES);
-	d.to_tag = arena_str(a, src->to_tag, SIPMSG_TAG_BYTES);
-	d.to_display = arena_str(a, src->to_display, SIPMSG_TAG_BYTES);
-	/* Equal in nearly every message: stored once. */
-	d.cseq_method = strcmp(src->cseq_method, src->method) == 0 ?
-	    d.method : arena_str(a, src->cseq_method, SIPMSG_METHOD_BYTES);
-	d.record_route = arena_str(a, src->record_route, SIPMSG_URI_BYTES);
-	d.route = arena_str(a, src->route, SIPMSG_URI_BYTES);
-	d.user_agent = arena_str(a, src->user_agent, SIPMSG_TEXT_BYTES);
-	d.pai = arena_str(a, src->pai, SIPMSG_URI_BYTES);
-	d.rpid = arena_str(a, src->rpid, SIPMSG_URI_BYTES);
-	d.refer_to = arena_str(a, src->refer_to, SIPMSG_URI_BYTES);
-	d.replaces = arena_str(a, src->replaces, SIPMSG_URI_BYTES);
-	d.event = arena_str(a, src->event, SIPMSG_EVENT_BYTES);
-	d.subscription_state = arena_str(a, src->subscription_state,
-	    SIPMSG_EVENT_BYTES);
-	d.content_type = arena_str(a, src->content_type, SIPMSG_TEXT_BYTES);
-	d.se_refresher = arena_str(a, src->se_refresher,
-	    SIPMSG_REFRESHER_BYTES);
+	(void)lay(&n, sizeof(*d), _Alignof(struct sipmsg));
+	o_via = lay(&n, (size_t)(nv > 0 ? nv : 1) * sizeof(*via),
+	    _Alignof(struct sipmsg_via));
+	o_ct = lay(&n, (size_t)(nc > 0 ? nc : 1) * sizeof(*ct),
+	    _Alignof(struct sipmsg_contact));
+	if (src->sdp != NULL)
+		o_sdp = lay(&n, sdp_n, _Alignof(max_align_t));
+	o_raw = lay(&n, src->raw_len + 1, 1);
+	o_area = lay(&n, b->used, 1);
+	cap = n;
+	blk = lend != NULL && lend->alloc != NULL ?
+	    lend->alloc(lend->user, n, &cap) : malloc(n);
+	if (blk == NULL)
+		return NULL;
+	d = (struct sipmsg *)(void *)blk;
+	via = (struct sipmsg_via *)(void *)(blk + o_via);
+	ct = (struct sipmsg_contact *)(void *)(blk + o_ct);
+	area = blk + o_area;
+	*d = *src;
+	d->sdp = src->sdp != NULL ? sdp_pack(src->sdp, blk + o_sdp, sdp_n) :
+	    NULL;
+	d->raw = blk + o_raw;
+	memcpy(d->raw, src->raw, src->raw_len);
+	d->raw[src->raw_len] = '\0';
+	memcpy(area, b->area, b->used);
+	d->method = reloc(b, src->method, area);
+	d->reason = reloc(b, src->reason, area);
+	d->ruri = reloc(b, src->ruri, area);
+	d->call_id = reloc(b, src->call_id, area);
+	d->from_uri = reloc(b, src->from_uri, area);
+	d->from_tag = reloc(b, src->from_tag, area);
+	d->from_display = reloc(b, src->from_display, area);
+	d->to_uri = reloc(b, src->to_uri, area);
+	d->to_tag = reloc(b, src->to_tag, area);
+	d->to_display = reloc(b, src->to_display, area);
+	d->cseq_method = reloc(b, src->cseq_method, area);
+	d->record_route = reloc(b, src->record_route, area);
+	d->route = reloc(b, src->route, area);
+	d->user_agent = reloc(b, src->user_agent, area);
+	d->pai = reloc(b, src->pai, area);
+	d->rpid = reloc(b, src->rpid, area);
+	d->refer_to = reloc(b, src->refer_to, area);
+	d->replaces = reloc(b, src->replaces, area);
+	d->event = reloc(b, src->event, area);
+	d->subscription_state = reloc(b, src->subscription_state, area);
+	d->content_type = reloc(b, src->content_type, area);
+	d->se_refresher = reloc(b, src->se_refresher, area);
 	for (int i = 0; i < (nv > 0 ? nv : 1); i++) {
 		struct sipmsg_via v = i < nv ? src->via[i] : no_via;
 
-		v.transport = arena_str(a, v.transport,
-		    SIPMSG_TRANSPORT_BYTES);
-		v.host = arena_str(a, v.host, SIPMSG_HOST_BYTES);
-		v.branch = arena_str(a, v.branch, SIPMSG_BRANCH_BYTES);
-		v.received = arena_str(a, v.received, SIPMSG_HOST_BYTES);
-		v.maddr = arena_str(a, v.maddr, SIPMSG_HOST_BYTES);
-		if (via != NULL)
-			via[i] = v;
+		v.transport = reloc(b, v.transport, area);
+		v.host = reloc(b, v.host, area);
+		v.branch = reloc(b, v.branch, area);
+		v.received = reloc(b, v.received, area);
+		v.maddr = reloc(b, v.maddr, area);
+		via[i] = v;
 	}
 	for (int i = 0; i < (nc > 0 ? nc : 1); i++) {
 		struct sipmsg_contact c = i < nc ? src->contact[i] : no_contact;
 
-		c.uri = arena_str(a, c.uri, SIPMSG_URI_BYTES);
-		if (ct != NULL)
-			ct[i] = c;
+		c.uri = reloc(b, c.uri, area);
+		ct[i] = c;
 	}
-	d.via = via;
-	d.nvia = nv;
-	d.contact = ct;
-	d.ncontact = nc;
-	d.mem_bytes = 0;
-	if (dst != NULL)
-		*dst = d;
-	return dst;
-}
-
-/* Copies the scratch message into its own right-sized block. */
-static struct sipmsg *
-pack_new(const struct sipmsg *src)
-{
-	struct arena a = { NULL, 0 };
-	struct sipmsg *m;
-	size_t n;
-
-	(void)pack(&a, src);
-	n = a.off;
-	a.base = malloc(n);
-	a.off = 0;
-	if (a.base == NULL)
-		return NULL;
-	m = pack(&a, src);
-	m->mem_bytes = n;
-	return m;
+	d->via = via;
+	d->nvia = nv;
+	d->contact = ct;
+	d->ncontact = nc;
+	d->mem_bytes = n;
+	d->block_bytes = cap;
+	return d;
 }
 
 /*
- * Frames the header block, lets libosip2 parse it, reduces the result into
- * a stack scratch and packs that into the message's one block.  Every
- * failure path frees what was allocated and counts one anomaly (none on
- * out-of-memory).
+ * libosip2's allocations while it parses one message.  libosip2 takes its
+ * allocator from three process-global function pointers (osip_malloc_func
+ * and friends, osip_port.h); global_init_once() points them at the hooks
+ * below, once per process.  The hooks serve from the scratch that the
+ * calling thread's sipmsg_parse() has made current, and fall through to
+ * malloc/realloc/free when none is -- outside a parse, in any other
+ * thread, or for any other libosip2 user in the process, which therefore
+ * sees libosip2's default behaviour.
+ *
+ * The current scratch is thread-local and set only for the length of one
+ * sipmsg_parse() call (saved and restored around it), so the library
+ * keeps no state between calls: two analyses in one process, in one
+ * thread or several, never share it.  While it is set, everything
+ * libosip2 builds comes from the scratch, and the whole tree is dropped
+ * by one scratch_fini() instead of osip_message_free() walking it; a
+ * block libosip2 frees in between stays allocated until then.  A pointer
+ * the scratch did not hand out (none is expected) is freed normally.
+ *
+ * Should the process replace libosip2's allocators after ours were
+ * installed, sipmsg_parse() notices (osip_malloc_func is no longer ours)
+ * and frees the tree with osip_message_free() as before.
  */
-struct sipmsg *
-sipmsg_parse(const uint8_t *msg, size_t len, struct anomalies *an)
+static _Thread_local struct scratch *osip_scratch;
+
+static void *
+osip_hook_malloc(size_t n)
+{
+	struct scratch *s = osip_scratch;
+
+	return s != NULL ? scratch_alloc(s, n) : malloc(n);
+}
+
+static void *
+osip_hook_realloc(void *p, size_t n)
+{
+	struct scratch *s = osip_scratch;
+
+	if (s != NULL && (p == NULL || scratch_owns(s, p)))
+		return scratch_realloc(s, p, n);
+	return realloc(p, n);
+}
+
+static void
+osip_hook_free(void *p)
+{
+	struct scratch *s = osip_scratch;
+
+	if (s == NULL || !scratch_owns(s, p))
+		free(p);
+}
+
+/*
+ * The stack buffer of a parse's scratch: libosip2's tree of a typical
+ * message (a few KB) and our copy of its header block fit, so most
+ * messages cost no heap allocation until the final block.
+ */
+#define PARSE_SCRATCH_BYTES (16 * 1024)
+
+/*
+ * Asks lend->prior for earlier messages of call_id; false when it stops
+ * the parse.  For each memo header that occurred once on one line, use[]
+ * gets an earlier message that carried the very same line: its results
+ * are those libosip2 would give again, since a header's parse depends on
+ * its own line only and that message was accepted with it.  Via and
+ * Contact are reused only when that line gave fewer values than the cap
+ * (so no SIP_VALUES_CAP is owed).
+ */
+static bool
+memo_find(struct walk *w, const char *call_id,
+    const struct sipmsg_lend *lend, const struct sipmsg *use[MEMO_COUNT])
+{
+	const struct sipmsg *pm[SIPMSG_PRIOR_MAX];
+	size_t np = lend->prior(lend->user, call_id, pm, SIPMSG_PRIOR_MAX);
+
+	if (np == SIPMSG_PRIOR_STOP)
+		return false;
+	if (np > SIPMSG_PRIOR_MAX)
+		np = SIPMSG_PRIOR_MAX;
+	for (int k = 0; k < MEMO_COUNT; k++) {
+		const struct memo_line *ml = &w->memo[k];
+
+		if (!ml->usable)
+			continue;
+		for (size_t i = 0; i < np; i++) {
+			const struct sipmsg *p = pm[i];
+
+			if (p->memo_len[k] != ml->ll ||
+			    memcmp(p->raw + p->memo_off[k], ml->line,
+			    ml->ll) != 0)
+				continue;
+			if ((k == OK_VIA && p->nvia >= CAP_SIP_VIAS) ||
+			    (k == OK_CONTACT &&
+			    p->ncontact >= CAP_SIP_CONTACTS))
+				continue;
+			use[k] = p;
+			break;
+		}
+	}
+	return true;
+}
+
+/*
+ * Walks the header block, lets libosip2 parse what no earlier message
+ * answers for, reduces the result into a stack scratch and packs that
+ * into the message's one block.  Every failure path counts one anomaly
+ * (none on out-of-memory); what libosip2 allocated goes with the scratch
+ * s (or with osip_message_free when the scratch is not libosip2's
+ * allocator, own false).
+ */
+static struct sipmsg *
+parse_in(struct scratch *s, bool own, const uint8_t *msg, size_t len,
+    const struct sipmsg_lend *lend, struct anomalies *an)
 {
 	struct msg_buf b;
-	struct hdr_index hx;
+	struct walk w;
+	const struct sipmsg *use[MEMO_COUNT] = { NULL };
 	struct sipmsg *m = &b.m, *out;
 	osip_message_t *om = NULL;
-	size_t hdr_len, olen_in;
-	char *in;
+	const uint8_t *v;
+	size_t vl;
 	int rc;
+
+	msg_buf_init(&b, msg, len);
+	/* Cleared by every anomaly counted from here on (none: quiet). */
+	m->quiet = an != NULL;
+	if (walk_headers(&w, s, msg, len) != 0)
+		return NULL;
+	if (w.too_long) {
+		anomaly_add(an, ANOMALY_SIP_LINE_TOO_LONG);
+		return NULL;
+	}
+	m->body_off = w.body_off;
+	m->body_len = len - m->body_off;
+	/*
+	 * A CR inside a line makes where libosip2 ends a header, or its
+	 * header block, depend on the lines around: then it reads all.
+	 */
+	if (hx_get(&w.hx, HX_CALL_ID, &v, &vl) && vl > 0) {
+		m->call_id = sa_put(&b, v, vl, SIPMSG_URI_BYTES);
+		if (lend != NULL && lend->prior != NULL && !w.has_cr &&
+		    !memo_find(&w, m->call_id, lend, use))
+			return NULL;  /* the caller knows it: nothing counted */
+	}
+	in_drop(&w, use);
+
+	if (osip_message_init(&om) != 0)
+		return NULL;
+	rc = osip_message_parse(om, w.in, w.inlen);
+	if (rc != 0) {
+		if (!own)
+			osip_message_free(om);
+		anomaly_add(an, ANOMALY_SIP_UNPARSEABLE);
+		return NULL;
+	}
+	rc = extract(&b, &w.hx, om, w.hdr_len, use, an);
+	if (!own)
+		osip_message_free(om);
+	if (rc >= 0) {
+		anomaly_add(an, (enum anomaly_id)rc);
+		return NULL;
+	}
+	parse_body(m, &w.hx, an);
+	for (int k = 0; k < MEMO_COUNT; k++)
+		if (w.memo[k].usable && !w.has_cr) {
+			/* Both fit: len <= CAP_SIP_MSG_BYTES (65535). */
+			m->memo_off[k] = (uint16_t)(w.memo[k].line - msg);
+			m->memo_len[k] = (uint16_t)w.memo[k].ll;
+		}
+	out = pack_new(&b, lend);
+	sdp_free(m->sdp);
+	return out;
+}
+
+struct sipmsg *
+sipmsg_parse_with(const uint8_t *msg, size_t len,
+    const struct sipmsg_lend *lend, struct anomalies *an)
+{
+	_Alignas(SCRATCH_ALIGN) char buf[PARSE_SCRATCH_BYTES];
+	struct scratch s, *saved;
+	struct sipmsg *out;
+	bool own;
 
 	if (len > CAP_SIP_MSG_BYTES) {
 		anomaly_add(an, ANOMALY_SIP_TOO_LARGE);
@@ -1236,36 +1704,23 @@ sipmsg_parse(const uint8_t *msg, size_t len, struct anomalies *an)
 		return NULL;
 	}
 	sipmsg_global_init();
-	msg_buf_init(&b, msg, len);
-	if (frame_headers(msg, len, &hdr_len, &m->body_off) != 0) {
-		anomaly_add(an, ANOMALY_SIP_LINE_TOO_LONG);
-		return NULL;
-	}
-	m->body_len = len - m->body_off;
-
-	in = osip_input(msg, hdr_len, &olen_in);
-	if (in == NULL || osip_message_init(&om) != 0) {
-		free(in);
-		return NULL;
-	}
-	rc = osip_message_parse(om, in, olen_in);
-	free(in);
-	if (rc != 0) {
-		osip_message_free(om);
-		anomaly_add(an, ANOMALY_SIP_UNPARSEABLE);
-		return NULL;
-	}
-	hdr_index_build(&hx, msg, m->body_off);
-	rc = extract(&b, &hx, om, hdr_len, an);
-	osip_message_free(om);
-	if (rc >= 0) {
-		anomaly_add(an, (enum anomaly_id)rc);
-		return NULL;
-	}
-	parse_body(m, &hx, an);
-	out = pack_new(m);
-	sdp_free(m->sdp);
+	scratch_init(&s, buf, sizeof(buf));
+	own = osip_malloc_func == osip_hook_malloc &&
+	    osip_realloc_func == osip_hook_realloc &&
+	    osip_free_func == osip_hook_free;
+	saved = osip_scratch;
+	if (own)
+		osip_scratch = &s;
+	out = parse_in(&s, own, msg, len, lend, an);
+	osip_scratch = saved;
+	scratch_fini(&s);
 	return out;
+}
+
+struct sipmsg *
+sipmsg_parse(const uint8_t *msg, size_t len, struct anomalies *an)
+{
+	return sipmsg_parse_with(msg, len, NULL, an);
 }
 
 /* The SDP, raw copy and strings are all inside m's block. */
@@ -1401,6 +1856,8 @@ static void
 global_init_once(void)
 {
 	parser_init();
+	osip_set_allocators(osip_hook_malloc, osip_hook_realloc,
+	    osip_hook_free);
 	osip_trace_initialize_func(END_TRACE_LEVEL, osip_silent);
 	for (int l = TRACE_LEVEL0; l < END_TRACE_LEVEL; l++)
 		osip_trace_disable_level((osip_trace_level_t)l);

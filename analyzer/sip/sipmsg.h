@@ -41,6 +41,10 @@
 #define SIPMSG_EVENT_BYTES       64    /* Event, Subscription-State */
 #define SIPMSG_REFRESHER_BYTES   8
 
+#define SIPMSG_MEMO_HEADERS      6     /* see memo_off below */
+#define SIPMSG_PRIOR_MAX         8     /* earlier messages one parse consults */
+#define SIPMSG_PRIOR_STOP        ((size_t)-1) /* see struct sipmsg_lend */
+
 struct sipmsg_via {
 	const char *transport;    /* UDP, TCP, TLS, SCTP, WS, WSS */
 	const char *host;         /* sent-by host as written */
@@ -73,6 +77,18 @@ struct sipmsg {
 	size_t raw_len;
 	size_t body_off;          /* offset of the body in raw */
 	size_t body_len;
+	/*
+	 * Private to sipmsg.c.  memo_off/memo_len locate in raw the line of
+	 * each header libosip2 answered for (Via, From, To, Call-ID, CSeq,
+	 * Contact) when it occurred once, on one line (length 0: it did
+	 * not), so that sipmsg_parse_with() can reuse this message's results
+	 * for the same line.  quiet: parsing raw again counts no anomaly
+	 * (false when the parse had no counters to tell).  Beside raw, so
+	 * that comparing a line costs no extra cache line.
+	 */
+	uint16_t memo_off[SIPMSG_MEMO_HEADERS];
+	uint16_t memo_len[SIPMSG_MEMO_HEADERS];
+	bool quiet;
 
 	bool is_request;
 	const char *method;       /* request method, or CSeq method for responses */
@@ -116,6 +132,7 @@ struct sipmsg {
 	int sipfrag_status;
 
 	size_t mem_bytes;         /* size of the block (sipmsg_mem_bytes) */
+	size_t block_bytes;       /* what the block holds (>= mem_bytes) */
 };
 
 /*
@@ -127,6 +144,42 @@ struct sipmsg {
  */
 struct sipmsg *sipmsg_parse(const uint8_t *msg, size_t len,
     struct anomalies *an);
+/*
+ * What a caller lends sipmsg_parse_with (every member may be NULL):
+ *
+ *  prior  earlier messages of a Call-ID: fills out[] with up to max
+ *         messages of call_id (NUL-terminated, exactly as
+ *         sipmsg.call_id holds it), most useful first, and returns how
+ *         many.  They must come from sipmsg_parse or sipmsg_parse_with
+ *         and stay alive until the parse returns.  Returning
+ *         SIPMSG_PRIOR_STOP instead stops the parse (the caller knows
+ *         this message already, e.g. as a retransmission): it returns
+ *         NULL having counted nothing.  prior is called at most once,
+ *         before libosip2 sees the message, and only for a message with
+ *         a Call-ID whose lines can be reused (no CR inside a line).
+ *  alloc  the message's block: at least n bytes, *cap set to what it
+ *         holds (>= n); NULL on OOM.  It must be memory free() releases,
+ *         since sipmsg_free() does (NULL: malloc).
+ */
+struct sipmsg_lend {
+	size_t (*prior)(void *user, const char *call_id,
+	    const struct sipmsg **out, size_t max);
+	void *(*alloc)(void *user, size_t n, size_t *cap);
+	void *user;
+};
+
+/*
+ * sipmsg_parse, with help: a header line (Via, From, To, Call-ID, CSeq,
+ * Contact occurring once) that one of the prior messages carried byte
+ * for byte is not given to libosip2 again; that message's results are
+ * taken.  The result, anomalies included, is exactly sipmsg_parse's,
+ * whatever prior returns; only the cost differs.  Inside a dialog most
+ * lines repeat (From, To, Call-ID in every message, Via in each
+ * response), so most of libosip2's work is skipped.  lend may be NULL
+ * (then this is sipmsg_parse).
+ */
+struct sipmsg *sipmsg_parse_with(const uint8_t *msg, size_t len,
+    const struct sipmsg_lend *lend, struct anomalies *an);
 void sipmsg_free(struct sipmsg *m);
 /*
  * Heap bytes m holds (its one block: struct, arrays, SDP, raw copy and

@@ -1,22 +1,39 @@
 #!/bin/sh
 # tests/bench/bench.sh - the throughput and memory benchmark (`make bench`).
 #
-# Generates a synthetic load capture (gen-load: N concurrent calls with
-# G.711 RTP both ways at 50 packets/s, a share with one-way audio and a
-# share with lost ACKs), then measures on the same capture, in the same
-# run: sipalg-analyze (full analysis with detectors, JSON to /dev/null),
-# the libpcap read floor, and tshark (-z sip,stat -z rtp,streams) when
-# installed; prints times, peak RSS and the ratios.  Then it repeats the
-# analyzer on a capture four times longer at the same concurrency to show
-# that memory follows the calls in flight, not the file size.
+# Two synthetic captures from gen-load, measured in the same run:
 #
-# Environment: BENCH_PACKETS (default 2000000), BENCH_CALLS (1000),
-# BENCH_CONCURRENCY (200), BENCH_DIR (temporary folder, removed after).
+#   rtp   RTP-heavy: N concurrent calls with G.711 RTP both ways at 50
+#         packets/s, a share with one-way audio and a share with lost ACKs
+#         (what a capture on a phone's or router's link holds);
+#   sig   signalling only: many calls, no RTP, 8 % of them with lost ACKs
+#         and ten 200 OK retransmissions (what an operator captures on a
+#         proxy or SBC with a `port 5060` filter).
+#
+# For each: the libpcap read floor, sipalg-analyze (full analysis with
+# detectors, JSON to /dev/null), tshark and sngrep when installed; elapsed
+# time, CPU time (user + system) and peak RSS; the ratios; the CPU per SIP
+# message; and the analyzer again on a capture four times longer at the
+# same concurrency, to show that memory follows the calls in flight, not
+# the file size.  A benchmark prints figures: nothing here passes or fails
+# on a time.  Compare CPU times when the machine is busy (see uptime).
+#
+# Environment:
+#   BENCH_PACKETS (rtp, default 2000000), BENCH_CALLS (1000),
+#   BENCH_CONCURRENCY (200);
+#   BENCH_SIG_CALLS (40000), BENCH_SIG_CONCURRENCY (2000);
+#   BENCH_SHAPES (default "rtp sig");
+#   BENCH_MILLION=1 adds a 1,000,000-call signalling capture, streamed from
+#   gen-load through a pipe (never on disk), for its peak RSS;
+#   BENCH_DIR (temporary folder, removed after unless given).
 set -eu
 top_builddir=${top_builddir:-$(pwd)}
 packets=${BENCH_PACKETS:-2000000}
 calls=${BENCH_CALLS:-1000}
 conc=${BENCH_CONCURRENCY:-200}
+sig_calls=${BENCH_SIG_CALLS:-40000}
+sig_conc=${BENCH_SIG_CONCURRENCY:-2000}
+shapes=${BENCH_SHAPES:-rtp sig}
 dir=${BENCH_DIR:-$(mktemp -d)}
 keep=${BENCH_DIR:+1}
 mkdir -p "$dir"
@@ -27,54 +44,118 @@ gen="$top_builddir/tests/bench/gen-load"
 floor="$top_builddir/tests/bench/floor"
 analyze="$top_builddir/sipalg-analyze"
 
-# measure CMD...: prints "elapsed_s maxrss_kb user_s sys_s" of one run.  Exit status 1
-# is sipalg-analyze's "findings reported", not a failure.
+# measure CMD...: "elapsed_s cpu_s maxrss_kb" of one run.  Exit status 1 is
+# sipalg-analyze's "findings reported", not a failure.
 measure() {
 	rc=0
-	/usr/bin/time -f '%e %M %U %S' -o "$dir/time" "$@" >/dev/null 2>"$dir/err" || rc=$?
+	/usr/bin/time -f '%e %U %S %M' -o "$dir/time" "$@" >/dev/null \
+	    2>"$dir/err" </dev/null || rc=$?
 	if [ "$rc" -gt 1 ]; then
 		echo "bench: $* failed (exit $rc):" >&2
 		cat "$dir/err" >&2
 		exit 1
 	fi
-	tail -n 1 "$dir/time"
+	tail -n 1 "$dir/time" | awk '{ printf "%s %.2f %s\n", $1, $2 + $3, $4 }'
 }
 
-echo "Generating $packets packets, $calls calls, $conc concurrent ..."
-"$gen" --packets "$packets" --calls "$calls" --concurrency "$conc" \
-    --one-way 5 --lost-ack 5 --seed 1 -w "$dir/load.pcap" 2>&1
-"$gen" --packets $((packets * 4)) --calls $((calls * 4)) \
-    --concurrency "$conc" --one-way 5 --lost-ack 5 --seed 2 \
-    -w "$dir/load4.pcap" 2>&1
-size=$(stat -c %s "$dir/load.pcap")
-echo "capture: $(numfmt --to=iec "$size") ($size bytes)"
-echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')"
+# row LABEL "elapsed cpu rss": one line of the table.
+row() {
+	echo "$2" | awk -v l="$1" '{ printf "  %-38s %8.2f s %8.2f s %8.1f MB\n",
+	    l, $1, $2, $3 / 1024 }'
+}
 
-# Warm the page cache so every tool reads from memory.
-cat "$dir/load.pcap" >/dev/null
+# gen OUT ARGS...: writes a capture, prints its SIP message count.
+gen() {
+	out=$1
+	shift
+	"$gen" "$@" -w "$out" 2>"$dir/gen.err" || { cat "$dir/gen.err" >&2; exit 1; }
+	sed -n 's/.*packets (\([0-9]*\) SIP.*/\1/p' "$dir/gen.err"
+}
 
-set -- $(measure "$floor" "$dir/load.pcap")
-ft=$1 fm=$2 fc=$(echo "$3 $4" | awk '{print $1 + $2}')
-set -- $(measure "$analyze" --quiet --format json "$dir/load.pcap")
-at=$1 am=$2 ac=$(echo "$3 $4" | awk '{print $1 + $2}')
-printf '%-28s %8s %8s %8s\n' "" "elapsed" "CPU" "peak RSS"
-printf '%-28s %8s s %6s s %5s MB\n' "libpcap read floor" "$ft" "$fc" "$(echo "$fm" | awk '{printf "%.1f", $1/1024}')"
-printf '%-28s %8s s %6s s %5s MB\n' "sipalg-analyze" "$at" "$ac" "$(echo "$am" | awk '{printf "%.1f", $1/1024}')"
-if command -v tshark >/dev/null 2>&1; then
-	set -- $(measure tshark -r "$dir/load.pcap" -q -z sip,stat -z rtp,streams)
-	tt=$1 tm=$2 tc=$(echo "$3 $4" | awk '{print $1 + $2}')
-	printf '%-28s %8s s %6s s %5s MB\n' "tshark sip,stat rtp,streams" "$tt" "$tc" "$(echo "$tm" | awk '{printf "%.1f", $1/1024}')"
-else
-	tt=""
-	echo "tshark: not installed, no comparison"
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), load$(uptime | sed 's/.*load average//')"
+have_tshark=$(command -v tshark >/dev/null 2>&1 && echo 1 || true)
+have_sngrep=$(command -v sngrep >/dev/null 2>&1 && echo 1 || true)
+
+for shape in $shapes; do
+	case $shape in
+	rtp)
+		title="RTP-heavy: $calls calls, $conc concurrent, G.711 both ways, 5 % one-way, 5 % lost ACKs"
+		n1=$(gen "$dir/$shape.pcap" --packets "$packets" --calls "$calls" \
+		    --concurrency "$conc" --one-way 5 --lost-ack 5 --seed 1)
+		n4=$(gen "$dir/$shape-4x.pcap" --packets $((packets * 4)) \
+		    --calls $((calls * 4)) --concurrency "$conc" --one-way 5 \
+		    --lost-ack 5 --seed 2)
+		tshark_z="-z sip,stat -z rtp,streams"
+		floor_target=1.3
+		;;
+	sig)
+		title="signalling only: $sig_calls calls, $sig_conc concurrent, no RTP, 8 % lost ACKs"
+		n1=$(gen "$dir/$shape.pcap" --no-rtp --calls "$sig_calls" \
+		    --concurrency "$sig_conc" --lost-ack 8 --seed 1)
+		n4=$(gen "$dir/$shape-4x.pcap" --no-rtp --calls $((sig_calls * 4)) \
+		    --concurrency "$sig_conc" --lost-ack 8 --seed 2)
+		tshark_z="-z sip,stat"
+		floor_target=
+		;;
+	*)
+		echo "bench: unknown shape '$shape' (rtp, sig)" >&2
+		exit 2
+		;;
+	esac
+	f="$dir/$shape.pcap"
+	size=$(stat -c %s "$f")
+	pkts=$("$floor" "$f" | cut -d' ' -f1)
+	echo
+	echo "$title"
+	echo "  capture: $(numfmt --to=iec "$size") ($pkts packets, $n1 SIP messages)"
+	printf '  %-38s %10s %10s %11s\n' "" "elapsed" "CPU" "peak RSS"
+	# Warm the page cache so every tool reads from memory.
+	cat "$f" >/dev/null
+	fl=$(measure "$floor" "$f")
+	an=$(measure "$analyze" --quiet --format json "$f")
+	row "libpcap read floor" "$fl"
+	row "sipalg-analyze --format json" "$an"
+	ts=
+	if [ -n "$have_tshark" ]; then
+		# shellcheck disable=SC2086
+		ts=$(measure tshark -r "$f" -q $tshark_z)
+		row "tshark -q $tshark_z" "$ts"
+	fi
+	sg=
+	if [ -n "$have_sngrep" ]; then
+		sg=$(measure sngrep -N -q -I "$f")
+		row "sngrep -N -q -I" "$sg"
+	fi
+	cat "$dir/$shape-4x.pcap" >/dev/null
+	a4=$(measure "$analyze" --quiet --format json "$dir/$shape-4x.pcap")
+	row "sipalg-analyze, 4x longer" "$a4"
+	echo "  ratios:"
+	echo "$an $fl $n1 $a4 $n4 ${floor_target:-0}" | awk '{
+		printf "    analyze / floor      %6.2fx elapsed %6.2fx CPU%s\n",
+		    ($4 > 0 ? $1 / $4 : 0), ($5 > 0 ? $2 / $5 : 0),
+		    ($12 > 0 ? sprintf("  (target <= %s)", $12) : "")
+		printf "    CPU per SIP message  %6.2f us (4x longer: %.2f us)\n",
+		    ($7 > 0 ? $2 * 1e6 / $7 : 0), ($11 > 0 ? $9 * 1e6 / $11 : 0)
+		printf "    peak RSS             %6.1f MB (target < 64), 4x longer / 1x %.2f (target <= 1.10)\n",
+		    $3 / 1024, ($3 > 0 ? $10 / $3 : 0) }'
+	[ -z "$ts" ] || echo "$an $ts" | awk '{
+		printf "    tshark / analyze     %6.1fx elapsed %6.1fx CPU\n",
+		    ($1 > 0 ? $4 / $1 : 0), ($2 > 0 ? $5 / $2 : 0) }'
+	[ -z "$sg" ] || echo "$an $sg" | awk '{
+		printf "    sngrep / analyze     %6.1fx elapsed %6.1fx CPU\n",
+		    ($1 > 0 ? $4 / $1 : 0), ($2 > 0 ? $5 / $2 : 0) }'
+	rm -f "$dir/$shape.pcap" "$dir/$shape-4x.pcap"
+done
+
+if [ "${BENCH_MILLION:-}" = 1 ]; then
+	echo
+	echo "signalling only, 1,000,000 calls, $sig_conc concurrent, streamed through a pipe:"
+	"$gen" --no-rtp --calls 1000000 --concurrency "$sig_conc" --lost-ack 8 \
+	    --seed 3 -w - 2>"$dir/gen.err" |
+	    /usr/bin/time -f '%e %U %S %M' -o "$dir/time" \
+	    "$analyze" --quiet --format json /dev/stdin >/dev/null || [ $? -eq 1 ]
+	n=$(sed -n 's/.*packets (\([0-9]*\) SIP.*/\1/p' "$dir/gen.err")
+	tail -n 1 "$dir/time" | awk -v n="$n" '{
+		printf "  sipalg-analyze: %d SIP messages, %.2f s CPU (%.2f us each), peak RSS %.1f MB\n",
+		    n, $2 + $3, (n > 0 ? ($2 + $3) * 1e6 / n : 0), $4 / 1024 }'
 fi
-cat "$dir/load4.pcap" >/dev/null
-set -- $(measure "$analyze" --quiet --format json "$dir/load4.pcap")
-a4t=$1 a4m=$2
-printf '%-28s %8s s %6s s %5s MB\n' "sipalg-analyze, 4x longer" "$a4t" "-" "$(echo "$a4m" | awk '{printf "%.1f", $1/1024}')"
-
-echo "ratios:"
-awk -v a="$at" -v f="$ft" -v ac="$ac" -v fc="$fc" 'BEGIN { printf "  analyze / floor        %.2fx elapsed, %.2fx CPU  (target <= 3)\n", (f > 0 ? a / f : 0), (fc > 0 ? ac / fc : 0) }'
-[ -n "$tt" ] && awk -v a="$at" -v t="$tt" -v ac="$ac" -v tc="$tc" 'BEGIN { printf "  tshark / analyze       %.1fx elapsed, %.1fx CPU  (target >= 20)\n", (a > 0 ? t / a : 0), (ac > 0 ? tc / ac : 0) }'
-awk -v m="$am" 'BEGIN { printf "  analyze peak RSS       %.1f MB (target < 64)\n", m / 1024 }'
-awk -v m="$am" -v m4="$a4m" 'BEGIN { printf "  RSS 4x longer / 1x     %.2f (target <= 1.10)\n", (m > 0 ? m4 / m : 0) }'

@@ -4,7 +4,8 @@
  *
  * Usage:
  *   gen-load -w OUT.pcap [--calls N] [--concurrency C] [--duration S]
- *       [--packets P] [--one-way PCT] [--lost-ack PCT] [--seed N]
+ *       [--packets P] [--one-way PCT] [--lost-ack PCT] [--no-rtp]
+ *       [--seed N]
  *
  * Build:
  *   gcc -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror -o /tmp/gen-load \
@@ -27,6 +28,11 @@
  *                   about P packets.  Default talk time: 30 s.
  *   --concurrency C calls start every (mean call length / C) seconds, so
  *                   about C calls are in flight in the steady state.
+ *   --no-rtp        signalling only: the same calls and SIP messages (SDP
+ *                   included), but no RTP packet, as a capture filtered on
+ *                   the SIP port of a proxy or SBC is.  The talk time
+ *                   still spaces the BYE from the 200 OK (--packets is
+ *                   then refused: it counts RTP).
  *
  * Packets leave in timestamp order across all calls: active calls sit in
  * a min-heap keyed by their next packet time, and a call is created only
@@ -100,6 +106,7 @@ struct gen {
 	/* options */
 	uint32_t calls, concurrency;
 	double duration, one_way, lost_ack;
+	bool no_rtp;
 	int64_t dur_ns;			/* duration, whole ms */
 	uint64_t packets_target;
 	uint64_t seed;
@@ -609,7 +616,7 @@ call_new(struct gen *g, uint32_t i, int64_t t0)
 	for (int d = 0; d < 2; d++) {
 		struct rtp_dir *r = &c->dir[d];
 
-		r->on = d == 0 || !one_way;
+		r->on = !g->no_rtp && (d == 0 || !one_way);
 		r->first = true;
 		r->next = ans + (d == 0 ? 30 : 10) * MS +
 		    (int64_t)(rnd(g) % 1000) * 1000;
@@ -713,6 +720,7 @@ usage(FILE *f)
 	    "  -p, --packets P        target total packets (1..10^12)\n"
 	    "  -o, --one-way PCT      %% of calls without server RTP (0..100, default 0)\n"
 	    "  -a, --lost-ack PCT     %% of calls without ACK (0..100, default 0)\n"
+	    "  -S, --no-rtp           signalling only: no RTP packets\n"
 	    "  -s, --seed N           random seed (default 1)\n"
 	    "  -h, --help             this help\n");
 }
@@ -761,6 +769,7 @@ main(int argc, char **argv)
 		{ "packets", required_argument, NULL, 'p' },
 		{ "one-way", required_argument, NULL, 'o' },
 		{ "lost-ack", required_argument, NULL, 'a' },
+		{ "no-rtp", no_argument, NULL, 'S' },
 		{ "seed", required_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
@@ -775,7 +784,7 @@ main(int argc, char **argv)
 	g->concurrency = 200;
 	g->duration = 30.0;
 	g->seed = 1;
-	while ((ch = getopt_long(argc, argv, "w:n:c:d:p:o:a:s:h", opts,
+	while ((ch = getopt_long(argc, argv, "w:n:c:d:p:o:a:Ss:h", opts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case 'w':
@@ -803,6 +812,9 @@ main(int argc, char **argv)
 		case 'a':
 			g->lost_ack = num_opt("lost-ack", optarg, 0, 100);
 			break;
+		case 'S':
+			g->no_rtp = true;
+			break;
 		case 's':
 			g->seed = int_opt("seed", optarg, 0, UINT64_MAX);
 			break;
@@ -818,6 +830,11 @@ main(int argc, char **argv)
 		fprintf(stderr, PROG ": %s; try '" PROG " --help'.\n",
 		    g->out == NULL ? "-w OUT.pcap is required" :
 		    "unexpected argument");
+		return 2;
+	}
+	if (g->packets_target && g->no_rtp) {
+		fprintf(stderr, PROG ": --packets counts RTP; with --no-rtp "
+		    "give --calls and --duration\n");
 		return 2;
 	}
 	if (g->packets_target && !have_duration) {

@@ -6,6 +6,7 @@
  * array.  Every parse goes through a fresh heap copy of exactly len bytes
  * so ASan/valgrind catch any read past the end.
  */
+#include <ctype.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -1508,6 +1509,551 @@ test_string_caps(void)
 	}
 }
 
+/* Every header name the parser knows, in any case, is found. */
+static void
+test_known_names(void)
+{
+	static const char msg[] =
+	    "NOTIFY sip:b@192.0.2.1 SIP/2.0\r\n"
+	    "Via: SIP/2.0/UDP 1.2.3.4;branch=z9hG4bKkn\r\n"
+	    "From: <sip:a@b>;tag=1\r\n"
+	    "To: <sip:b@c>;tag=2\r\n"
+	    "Call-ID: kn-id\r\n"
+	    "CSeq: 4 NOTIFY\r\n"
+	    "Contact: <sip:a@1.2.3.4>\r\n"
+	    "Record-Route: <sip:rr@p1;lr>\r\n"
+	    "Route: <sip:r@p2;lr>\r\n"
+	    "User-Agent: ua\r\n"
+	    "P-Asserted-Identity: <sip:pai@x>\r\n"
+	    "Remote-Party-ID: <sip:rpid@x>\r\n"
+	    "Refer-To: <sip:rt@x>\r\n"
+	    "Replaces: rp;to-tag=1;from-tag=2\r\n"
+	    "Event: refer\r\n"
+	    "Subscription-State: active\r\n"
+	    "Content-Type: message/sipfrag\r\n"
+	    "Expires: 33\r\n"
+	    "Session-Expires: 44\r\n"
+	    "Min-SE: 55\r\n"
+	    "Content-Length: 14\r\n\r\n"
+	    "SIP/2.0 200 OK";
+	char buf[sizeof(msg)];
+
+	for (int form = 0; form < 3; form++) {
+		struct sipmsg *m;
+		size_t body = strstr(msg, "\r\n\r\n") - msg;
+
+		memcpy(buf, msg, sizeof(msg));
+		/* Names only: the start line, values and body stay. */
+		for (char *l = strstr(buf, "\r\n") + 2; l < buf + body;
+		    l = strstr(l, "\r\n") + 2)
+			for (char *c = l; *c != ':'; c++)
+				*c = form == 0 ? *c : form == 1 ?
+				    (char)toupper((unsigned char)*c) :
+				    (char)tolower((unsigned char)*c);
+		RESET();
+		m = parse_n(buf, sizeof(msg) - 1);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+		CU_ASSERT_EQUAL(m->nvia, 1);
+		CU_ASSERT_STRING_EQUAL(m->from_tag, "1");
+		CU_ASSERT_STRING_EQUAL(m->to_tag, "2");
+		CU_ASSERT_STRING_EQUAL(m->call_id, "kn-id");
+		CU_ASSERT_EQUAL(m->cseq, 4);
+		CU_ASSERT_EQUAL(m->ncontact, 1);
+		CU_ASSERT_EQUAL(m->nrecord_route, 1);
+		CU_ASSERT(strstr(m->record_route, "rr@p1") != NULL);
+		CU_ASSERT(strstr(m->route, "r@p2") != NULL);
+		CU_ASSERT_STRING_EQUAL(m->user_agent, "ua");
+		CU_ASSERT_STRING_EQUAL(m->pai, "<sip:pai@x>");
+		CU_ASSERT_STRING_EQUAL(m->rpid, "<sip:rpid@x>");
+		CU_ASSERT_STRING_EQUAL(m->refer_to, "<sip:rt@x>");
+		CU_ASSERT_STRING_EQUAL(m->replaces, "rp;to-tag=1;from-tag=2");
+		CU_ASSERT_STRING_EQUAL(m->event, "refer");
+		CU_ASSERT_STRING_EQUAL(m->subscription_state, "active");
+		CU_ASSERT_STRING_EQUAL(m->content_type, "message/sipfrag");
+		CU_ASSERT_EQUAL(m->content_length, 14);
+		CU_ASSERT_EQUAL(m->sipfrag_status, 200);
+		CU_ASSERT_EQUAL(m->expires, 33);
+		CU_ASSERT_EQUAL(m->session_expires, 44);
+		CU_ASSERT_EQUAL(m->min_se, 55);
+		CU_ASSERT_EQUAL(anomaly_total(&an), 0);
+		sipmsg_free(m);
+	}
+	/* Server stands in for a missing User-Agent, in any case too. */
+	RESET();
+	{
+		struct sipmsg *m = parse_s("SIP/2.0 200 OK\r\n"
+		    "Via: SIP/2.0/UDP 1.2.3.4;branch=z9hG4bKkn\r\n"
+		    "From: <sip:a@b>;tag=1\r\nTo: <sip:b@c>;tag=2\r\n"
+		    "Call-ID: kn-id\r\nCSeq: 4 NOTIFY\r\nSERVER: srv\r\n\r\n");
+
+		CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+		CU_ASSERT_STRING_EQUAL(m->user_agent, "srv");
+		sipmsg_free(m);
+	}
+}
+
+/* ---- parsing with earlier messages (sipmsg_parse_with) -------------- */
+
+struct priors {
+	const struct sipmsg *m[SIPMSG_PRIOR_MAX];
+	size_t n;
+	size_t asked;
+};
+
+static size_t
+give_priors(void *user, const char *call_id, const struct sipmsg **out,
+    size_t max)
+{
+	struct priors *p = user;
+	size_t n = p->n < max ? p->n : max;
+
+	(void)call_id;
+	p->asked++;
+	memcpy(out, p->m, n * sizeof(*out));
+	return n;
+}
+
+#define SAME_STR(f) do { if (strcmp(a->f, b->f) != 0) { \
+	fprintf(stderr, "%s: " #f " '%s' != '%s'\n", what, a->f, b->f); \
+	return false; } } while (0)
+#define SAME_VAL(f) do { if (a->f != b->f) { \
+	fprintf(stderr, "%s: " #f " differs\n", what); \
+	return false; } } while (0)
+#define SAME_EP(f) do { if (memcmp(&a->f, &b->f, sizeof(a->f)) != 0) { \
+	fprintf(stderr, "%s: " #f " differs\n", what); \
+	return false; } } while (0)
+
+/* Every field of two parses of the same bytes, the block size included. */
+static bool
+same_msg(const struct sipmsg *a, const struct sipmsg *b, const char *what)
+{
+	SAME_VAL(raw_len);
+	if (memcmp(a->raw, b->raw, a->raw_len + 1) != 0)
+		return false;
+	SAME_VAL(body_off);
+	SAME_VAL(body_len);
+	SAME_VAL(is_request);
+	SAME_STR(method);
+	SAME_VAL(status);
+	SAME_STR(reason);
+	SAME_STR(ruri);
+	SAME_EP(ruri_addr);
+	SAME_STR(call_id);
+	SAME_STR(from_uri);
+	SAME_STR(from_tag);
+	SAME_STR(from_display);
+	SAME_STR(to_uri);
+	SAME_STR(to_tag);
+	SAME_STR(to_display);
+	SAME_EP(from_addr);
+	SAME_EP(to_addr);
+	SAME_VAL(cseq);
+	SAME_STR(cseq_method);
+	SAME_VAL(nvia);
+	for (int i = 0; i < a->nvia; i++) {
+		SAME_STR(via[i].transport);
+		SAME_STR(via[i].host);
+		SAME_EP(via[i].sent_by);
+		SAME_STR(via[i].branch);
+		SAME_STR(via[i].received);
+		SAME_VAL(via[i].rport);
+		SAME_STR(via[i].maddr);
+	}
+	SAME_VAL(ncontact);
+	for (int i = 0; i < a->ncontact; i++) {
+		SAME_STR(contact[i].uri);
+		SAME_EP(contact[i].addr);
+		SAME_VAL(contact[i].expires);
+	}
+	SAME_VAL(contact_star);
+	SAME_STR(record_route);
+	SAME_VAL(nrecord_route);
+	SAME_STR(route);
+	SAME_STR(user_agent);
+	SAME_STR(pai);
+	SAME_STR(rpid);
+	SAME_STR(refer_to);
+	SAME_STR(replaces);
+	SAME_STR(event);
+	SAME_STR(subscription_state);
+	SAME_STR(content_type);
+	SAME_VAL(content_length);
+	SAME_VAL(expires);
+	SAME_VAL(session_expires);
+	SAME_STR(se_refresher);
+	SAME_VAL(min_se);
+	if ((a->sdp == NULL) != (b->sdp == NULL)) {
+		fprintf(stderr, "%s: sdp differs\n", what);
+		return false;
+	}
+	if (a->sdp != NULL)
+		SAME_VAL(sdp->nmedia);
+	SAME_VAL(sipfrag_status);
+	SAME_VAL(quiet);
+	SAME_VAL(mem_bytes);
+	return true;
+}
+
+/*
+ * msg[0..len) parsed with priors pri[0..npri) gives what it gives without
+ * them: the same fields, the same anomalies, or the same refusal.
+ */
+static void
+check_with(const void *msg, size_t len, const struct sipmsg *const *pri,
+    size_t npri, const char *what)
+{
+	struct anomalies a1, a2;
+	struct priors pr = { .n = npri };
+	struct sipmsg_lend lend = { give_priors, NULL, &pr };
+	uint8_t *copy = malloc(len > 0 ? len : 1);
+	struct sipmsg *x, *y;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(copy);
+	memcpy(copy, msg, len);
+	if (npri > 0)
+		memcpy(pr.m, pri, (npri < SIPMSG_PRIOR_MAX ? npri :
+		    SIPMSG_PRIOR_MAX) * sizeof(*pri));
+	memset(&a1, 0, sizeof(a1));
+	memset(&a2, 0, sizeof(a2));
+	x = sipmsg_parse(copy, len, &a1);
+	y = sipmsg_parse_with(copy, len, &lend, &a2);
+	CU_ASSERT_EQUAL(x == NULL, y == NULL);
+	if (memcmp(&a1, &a2, sizeof(a1)) != 0) {
+		fprintf(stderr, "%s: anomalies differ\n", what);
+		CU_FAIL("anomalies differ");
+	}
+	if (x != NULL && y != NULL)
+		CU_ASSERT(same_msg(x, y, what));
+	sipmsg_free(x);
+	sipmsg_free(y);
+	free(copy);
+}
+
+/* One call, each message parsed with the earlier ones as priors. */
+static void
+test_with_dialog(void)
+{
+	static const char *const msgs[] = {
+	    "INVITE sip:bob@198.51.100.7 SIP/2.0\r\n"
+	    "Via: SIP/2.0/UDP 10.0.0.2:5060;branch=z9hG4bKa1;rport\r\n"
+	    "From: \"Alice\" <sip:alice@10.0.0.2>;tag=f1\r\n"
+	    "To: <sip:bob@198.51.100.7>\r\n"
+	    "Call-ID: memo-1@10.0.0.2\r\n"
+	    "CSeq: 1 INVITE\r\n"
+	    "Contact: <sip:alice@10.0.0.2:5060>;expires=60\r\n"
+	    "Content-Length: 0\r\n\r\n",
+	    "SIP/2.0 100 Trying\r\n"
+	    "Via: SIP/2.0/UDP 10.0.0.2:5060;branch=z9hG4bKa1;rport=5060;"
+	    "received=192.0.2.1\r\n"
+	    "From: \"Alice\" <sip:alice@10.0.0.2>;tag=f1\r\n"
+	    "To: <sip:bob@198.51.100.7>\r\n"
+	    "Call-ID: memo-1@10.0.0.2\r\n"
+	    "CSeq: 1 INVITE\r\n"
+	    "Content-Length: 0\r\n\r\n",
+	    "SIP/2.0 180 Ringing\r\n"
+	    "Via: SIP/2.0/UDP 10.0.0.2:5060;branch=z9hG4bKa1;rport=5060;"
+	    "received=192.0.2.1\r\n"
+	    "From: \"Alice\" <sip:alice@10.0.0.2>;tag=f1\r\n"
+	    "To: <sip:bob@198.51.100.7>;tag=t9\r\n"
+	    "Call-ID: memo-1@10.0.0.2\r\n"
+	    "CSeq: 1 INVITE\r\n"
+	    "Contact: <sip:bob@198.51.100.7>\r\n"
+	    "Content-Length: 0\r\n\r\n",
+	    "SIP/2.0 200 OK\r\n"
+	    "Via: SIP/2.0/UDP 10.0.0.2:5060;branch=z9hG4bKa1;rport=5060;"
+	    "received=192.0.2.1\r\n"
+	    "From: \"Alice\" <sip:alice@10.0.0.2>;tag=f1\r\n"
+	    "To: <sip:bob@198.51.100.7>;tag=t9\r\n"
+	    "Call-ID: memo-1@10.0.0.2\r\n"
+	    "CSeq: 1 INVITE\r\n"
+	    "Contact: <sip:bob@198.51.100.7>\r\n"
+	    "Content-Length: 0\r\n\r\n",
+	    "ACK sip:bob@198.51.100.7 SIP/2.0\r\n"
+	    "v: SIP/2.0/UDP 10.0.0.2:5060;branch=z9hG4bKa2\r\n"
+	    "f: \"Alice\" <sip:alice@10.0.0.2>;tag=f1\r\n"
+	    "To: <sip:bob@198.51.100.7>;tag=t9\r\n"
+	    "i: memo-1@10.0.0.2\r\n"
+	    "CSeq: 1 ACK\r\n"
+	    "Content-Length: 0\r\n\r\n",
+	    "BYE sip:alice@10.0.0.2:5060 SIP/2.0\r\n"
+	    "Via: SIP/2.0/UDP 198.51.100.7;branch=z9hG4bKb1\r\n"
+	    "From: <sip:bob@198.51.100.7>;tag=t9\r\n"
+	    "To: \"Alice\" <sip:alice@10.0.0.2>;tag=f1\r\n"
+	    "Call-ID: memo-1@10.0.0.2\r\n"
+	    "CSeq: 7 BYE\r\n"
+	    "Content-Length: 0\r\n\r\n",
+	};
+	const struct sipmsg *done[8];
+	size_t n = 0;
+
+	for (size_t i = 0; i < sizeof(msgs) / sizeof(msgs[0]); i++) {
+		const struct sipmsg *pri[8];
+		char what[32];
+
+		for (size_t k = 0; k < n; k++)
+			pri[k] = done[n - 1 - k];
+		snprintf(what, sizeof(what), "dialog message %zu", i);
+		check_with(msgs[i], strlen(msgs[i]), pri, n, what);
+		done[n] = parse_s(msgs[i]);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(done[n]);
+		n++;
+	}
+	for (size_t k = 0; k < n; k++)
+		sipmsg_free((struct sipmsg *)(uintptr_t)done[k]);
+}
+
+/*
+ * The results of an earlier message really are taken for a line it
+ * shares: its (doctored) From URI comes back; a line differing by one
+ * byte is parsed again.
+ */
+static void
+test_with_reuses(void)
+{
+	static const char a[] =
+	    "INVITE sip:bob@198.51.100.7 SIP/2.0\r\n"
+	    "Via: SIP/2.0/UDP 10.0.0.2:5060;branch=z9hG4bKr1\r\n"
+	    "From: <sip:alice@10.0.0.2>;tag=f1\r\n"
+	    "To: <sip:bob@198.51.100.7>\r\n"
+	    "Call-ID: reuse@10.0.0.2\r\n"
+	    "CSeq: 1 INVITE\r\n\r\n";
+	static const char b[] =
+	    "ACK sip:bob@198.51.100.7 SIP/2.0\r\n"
+	    "Via: SIP/2.0/UDP 10.0.0.2:5060;branch=z9hG4bKr2\r\n"
+	    "From: <sip:alice@10.0.0.2>;tag=f1\r\n"
+	    "To: <sip:bob@198.51.100.7>\r\n"
+	    "Call-ID: reuse@10.0.0.2\r\n"
+	    "CSeq: 1 ACK\r\n\r\n";
+	static const char c[] =
+	    "ACK sip:bob@198.51.100.7 SIP/2.0\r\n"
+	    "Via: SIP/2.0/UDP 10.0.0.2:5060;branch=z9hG4bKr2\r\n"
+	    "From: <sip:alice@10.0.0.2>;tag=f2\r\n"
+	    "To: <sip:bob@198.51.100.7>\r\n"
+	    "Call-ID: reuse@10.0.0.2\r\n"
+	    "CSeq: 1 ACK\r\n\r\n";
+	struct sipmsg *p = parse_s(a), *m;
+	struct priors pr = { .n = 1 };
+	struct sipmsg_lend lend = { give_priors, NULL, &pr };
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+	CU_ASSERT_STRING_EQUAL(p->from_uri, "sip:alice@10.0.0.2");
+	((char *)(uintptr_t)p->from_uri)[4] = 'X';
+	pr.m[0] = p;
+	m = sipmsg_parse_with((const uint8_t *)b, strlen(b), &lend, NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+	CU_ASSERT_EQUAL(pr.asked, 1);
+	CU_ASSERT_STRING_EQUAL(m->from_uri, "sip:Xlice@10.0.0.2");
+	CU_ASSERT_STRING_EQUAL(m->from_tag, "f1");
+	CU_ASSERT_STRING_EQUAL(m->via[0].branch, "z9hG4bKr2");
+	CU_ASSERT_STRING_EQUAL(m->cseq_method, "ACK");
+	sipmsg_free(m);
+	m = sipmsg_parse_with((const uint8_t *)c, strlen(c), &lend, NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+	CU_ASSERT_STRING_EQUAL(m->from_uri, "sip:alice@10.0.0.2");
+	CU_ASSERT_STRING_EQUAL(m->from_tag, "f2");
+	sipmsg_free(m);
+	sipmsg_free(p);
+}
+
+static size_t
+stop_priors(void *user, const char *call_id, const struct sipmsg **out,
+    size_t max)
+{
+	int *asked = user;
+
+	(void)out;
+	(void)max;
+	CU_ASSERT_STRING_EQUAL(call_id, "stop@10.0.0.2");
+	(*asked)++;
+	return SIPMSG_PRIOR_STOP;
+}
+
+/* A prior callback that knows the message stops the parse, uncounted. */
+static void
+test_with_stop(void)
+{
+	static const char ok[] =
+	    "OPTIONS sip:bob@198.51.100.7 SIP/2.0\r\n"
+	    "Via: SIP/2.0/UDP 10.0.0.2:5060;branch=z9hG4bKs\r\n"
+	    "From: <sip:alice@10.0.0.2>;tag=f\r\nTo: <sip:bob@198.51.100.7>\r\n"
+	    "Call-ID: stop@10.0.0.2\r\nCSeq: 1 INVITE\r\n\r\n";
+	int asked = 0;
+	struct sipmsg_lend lend = { stop_priors, NULL, &asked };
+	struct anomalies a;
+
+	memset(&a, 0, sizeof(a));
+	/* Parsed alone it counts a CSeq method mismatch; stopped, nothing. */
+	CU_ASSERT_PTR_NULL(sipmsg_parse_with((const uint8_t *)ok, strlen(ok),
+	    &lend, &a));
+	CU_ASSERT_EQUAL(asked, 1);
+	CU_ASSERT_EQUAL(anomaly_total(&a), 0);
+	check_with(ok, strlen(ok), NULL, 0, "no priors");
+}
+
+/*
+ * Lines whose reuse could go wrong: folded, repeated (in either order),
+ * compact, over the Via or Contact cap, CR inside a line (where libosip2
+ * cuts headers), NUL bytes, Contact "*", lines without ':', a broken
+ * header.  Every variant is parsed with every other as prior, and the
+ * result must be the parse without priors.
+ */
+static void
+test_with_variants(void)
+{
+	static const char base[] =
+	    "REGISTER sip:198.51.100.7 SIP/2.0\r\n"
+	    "%s"
+	    "Call-ID: var@10.0.0.2\r\n"
+	    "CSeq: 3 REGISTER\r\n"
+	    "Content-Length: 0\r\n\r\n";
+	static const char *const parts[] = {
+	    "Via: SIP/2.0/UDP 10.0.0.2;branch=z9hG4bKv\r\n"
+	    "From: <sip:alice@10.0.0.2>;tag=f\r\nTo: <sip:alice@10.0.0.2>\r\n"
+	    "Contact: <sip:alice@10.0.0.2>\r\n",
+	    "Via: SIP/2.0/UDP 10.0.0.2;branch=z9hG4bKv\r\n"
+	    "From: <sip:alice@10.0.0.2>;\r\n tag=f\r\nTo: <sip:alice@10.0.0.2>\r\n"
+	    "Contact: <sip:alice@10.0.0.2>\r\n",
+	    "Via: SIP/2.0/UDP 10.0.0.2;branch=z9hG4bKv\r\n"
+	    "Via: SIP/2.0/UDP 10.0.0.9;branch=z9hG4bKw\r\n"
+	    "From: <sip:alice@10.0.0.2>;tag=f\r\nTo: <sip:alice@10.0.0.2>\r\n"
+	    "Contact: <sip:alice@10.0.0.2>\r\n",
+	    "v: SIP/2.0/UDP 10.0.0.2;branch=z9hG4bKv\r\n"
+	    "f: <sip:alice@10.0.0.2>;tag=f\r\nt: <sip:alice@10.0.0.2>\r\n"
+	    "m: *\r\n",
+	    "Via: SIP/2.0/UDP a;branch=1,SIP/2.0/UDP b,SIP/2.0/UDP c,"
+	    "SIP/2.0/UDP d,SIP/2.0/UDP e,SIP/2.0/UDP f,SIP/2.0/UDP g,"
+	    "SIP/2.0/UDP h,SIP/2.0/UDP i\r\n"
+	    "From: <sip:alice@10.0.0.2>;tag=f\r\nTo: <sip:alice@10.0.0.2>\r\n"
+	    "Contact: <sip:alice@10.0.0.2>\r\n",
+	    "Via: SIP/2.0/UDP 10.0.0.2;branch=z9hG4bKv\r\n"
+	    "From: <sip:alice@10.0.0.2>;tag=f\r\nTo: <sip:alice@10.0.0.2>\r\n"
+	    "Contact: <sip:a@1>,<sip:b@2>,<sip:c@3>,<sip:d@4>,<sip:e@5>,"
+	    "<sip:f@6>,<sip:g@7>,<sip:h@8>,<sip:i@9>\r\n",
+	    "Via: SIP/2.0/UDP 10.0.0.9;branch=z9hG4bKw\r\n"
+	    "Via: SIP/2.0/UDP 10.0.0.2;branch=z9hG4bKv\r\n"
+	    "From: <sip:alice@10.0.0.2>;tag=f\r\nTo: <sip:alice@10.0.0.2>\r\n"
+	    "Contact: <sip:bob@10.0.0.3>\r\n"
+	    "Contact: <sip:alice@10.0.0.2>\r\n",
+	    "Via: SIP/2.0/UDP 10.0.0.2;branch=z9hG4bKv\r\n"
+	    "X-Odd: a\rb\r\n"
+	    "From: <sip:alice@10.0.0.2>;tag=f\r\nTo: <sip:alice@10.0.0.2>\r\n"
+	    "Contact: <sip:alice@10.0.0.2>\r\n",
+	    "Via: SIP/2.0/UDP 10.0.0.2;branch=z9hG4bKv\r\n"
+	    "\rv\r\n"
+	    "From: <sip:alice@10.0.0.2>;tag=f\r\nTo: <sip:alice@10.0.0.2>\r\n"
+	    "Contact: <sip:alice@10.0.0.2>\r\n",
+	    "Via: SIP/2.0/UDP 10.0.0.2;branch=z9hG4bKv\r\n"
+	    "From: <sip:alice@10.0.0.2>;tag=f\r\nTo: <sip:alice@10.0.0.2>\r\n"
+	    "Contact: <sip:alice@10.0.0.2>\r\nno colon here\r\n",
+	    "Via: SIP/2.0/UDP 10.0.0.2;branch=z9hG4bKv\r\n"
+	    "From: <sip:alice@10.0.0.2>;tag=f\r\nTo: <sip:alice@10.0.0.2>\r\n"
+	    "Contact: <sip:alice@10.0.0.2>\r\nFrom: <sip:eve@10.0.0.6>\r\n",
+	    "Via: SIP/2.0/UDP 10.0.0.2;branch=z9hG4bKv\r\n"
+	    "From: <sip:alice@10.0.0.2>;tag=f\r\nTo: <sip:alice@10.0.0.2>\r\n"
+	    "Contact: <sip:alice@10.0.0.2\r\n",
+	    "Via: SIP/2.0/UDP 10.0.0.2;branch=z9hG4bKv\r\n"
+	    "From: <sip:alice@10.0.0.2>;tag=f\r\nTo: <sip:alice@10.0.0.2>\r\n",
+	    "Via: SIP/2.0/UDP 10.0.0.2;branch=z9hG4bKv\r\n"
+	    "To: <sip:alice@10.0.0.2>\r\nContact: <sip:alice@10.0.0.2>\r\n",
+	};
+	enum { NP = sizeof(parts) / sizeof(parts[0]) };
+	char buf[NP][1024];
+	size_t len[NP];
+	struct sipmsg *pm[NP + 1];
+
+	for (size_t i = 0; i < NP; i++) {
+		len[i] = (size_t)snprintf(buf[i], sizeof(buf[i]), base, parts[i]);
+		pm[i] = parse_n(buf[i], len[i]);
+	}
+	for (size_t i = 0; i < NP; i++)
+		for (size_t j = 0; j < NP; j++) {
+			const struct sipmsg *pri[1] = { pm[j] };
+			char what[32];
+
+			if (pm[j] == NULL)
+				continue;
+			snprintf(what, sizeof(what), "variant %zu after %zu",
+			    i, j);
+			check_with(buf[i], len[i], pri, 1, what);
+		}
+	/* NUL inside the From line: same bytes again, and after variant 0. */
+	{
+		char nul[1024];
+		size_t n = len[0];
+		char *f;
+		const struct sipmsg *pri[2];
+
+		memcpy(nul, buf[0], n);
+		f = strstr(nul, "alice@10.0.0.2>;tag=f");
+		CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+		f[1] = '\0';
+		pm[NP] = parse_n(nul, n);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(pm[NP]);
+		pri[0] = pm[NP];
+		pri[1] = pm[0];
+		check_with(nul, n, pri, 2, "NUL in From");
+		check_with(buf[0], len[0], pri, 2, "after NUL in From");
+		sipmsg_free(pm[NP]);
+	}
+	for (size_t i = 0; i < NP; i++)
+		sipmsg_free(pm[i]);
+}
+
+/*
+ * Every input of the SIP fuzz corpus (233 oddities found by libFuzzer),
+ * parsed once alone and then again with that parse as prior (all of
+ * its lines reusable) and with the previous input's parse as prior.
+ */
+static void
+test_with_corpus(void)
+{
+	const char *top = getenv("top_srcdir");
+	char dir[4096], path[4600];
+	struct sipmsg *prev = NULL;
+	size_t files = 0;
+	FILE *ls;
+
+	if (top == NULL)  /* make check sets it; by hand, from build/ */
+		top = "..";
+	snprintf(dir, sizeof(dir), "%s/tests/fuzz/corpus/sip", top);
+	snprintf(path, sizeof(path), "ls '%s' 2>/dev/null", dir);
+	ls = popen(path, "r");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ls);
+	while (fgets(path, sizeof(path), ls) != NULL) {
+		char file[8800];
+		static uint8_t data[70000];
+		struct sipmsg *m;
+		size_t n;
+		FILE *f;
+
+		path[strcspn(path, "\n")] = '\0';
+		snprintf(file, sizeof(file), "%s/%s", dir, path);
+		if ((f = fopen(file, "rb")) == NULL)
+			continue;
+		n = fread(data, 1, sizeof(data), f);
+		fclose(f);
+		files++;
+		m = parse_n(data, n);
+		if (m != NULL) {
+			const struct sipmsg *pri[1] = { m };
+
+			check_with(data, n, pri, 1, path);
+		}
+		if (prev != NULL) {
+			const struct sipmsg *pri[1] = { prev };
+
+			check_with(data, n, pri, 1, path);
+		}
+		if (m != NULL) {
+			sipmsg_free(prev);
+			prev = m;
+		}
+	}
+	pclose(ls);
+	sipmsg_free(prev);
+	CU_ASSERT(files > 100);
+}
+
 int
 main(void)
 {
@@ -1543,7 +2089,13 @@ main(void)
 	    CU_add_test(su, "header lookup", test_header_lookup) == NULL ||
 	    CU_add_test(su, "indexed headers", test_indexed_headers) == NULL ||
 	    CU_add_test(su, "memory cost", test_mem_cost) == NULL ||
-	    CU_add_test(su, "string caps", test_string_caps) == NULL) {
+	    CU_add_test(su, "string caps", test_string_caps) == NULL ||
+	    CU_add_test(su, "known header names", test_known_names) == NULL ||
+	    CU_add_test(su, "with priors: a dialog", test_with_dialog) == NULL ||
+	    CU_add_test(su, "with priors: reuse", test_with_reuses) == NULL ||
+	    CU_add_test(su, "with priors: stop", test_with_stop) == NULL ||
+	    CU_add_test(su, "with priors: variants", test_with_variants) == NULL ||
+	    CU_add_test(su, "with priors: fuzz corpus", test_with_corpus) == NULL) {
 		CU_cleanup_registry();
 		return 1;
 	}
