@@ -45,6 +45,33 @@ for v in cisco-ios cisco-asa cisco-pix fortinet sonicwall juniper mikrotik \
 	check "--fix $v exit" 0 $?
 	grep -q "UDP NAT timeouts of 150-300 s" "$tmp/one" || fail "--fix $v: no general advice"
 done
+# Vendors added for issue 19 (9): each key and alias must resolve to its
+# own row, named in the first line, and be listed by --fix list.
+while IFS='|' read -r key name aliases; do
+	grep -q "^  $key  *$name\$" "$tmp/fix" || fail "--fix list lacks $key ($name)"
+	for v in $key $aliases; do
+		"$ANALYZE" --fix "$v" >"$tmp/one" 2>&1
+		check "--fix $v exit" 0 $?
+		head -n 1 "$tmp/one" | grep -qxF "Turning the SIP ALG off: $name" ||
+		    fail "--fix $v: $(head -n 1 "$tmp/one")"
+	done
+done <<'EOF'
+draytek|DrayTek Vigor|vigor DrayTek
+fritzbox|AVM FRITZ!Box|fritz fritz!box avm FritzBox
+sophos-utm|Sophos UTM (SG, Astaro)|astaro
+watchguard|WatchGuard Firebox (Fireware)|firebox fireware
+paloalto|Palo Alto Networks (PAN-OS)|palo pan-os panos PAN-OS
+asus|ASUS (ASUSWRT)|asuswrt rt-ax
+zyxel-atp|Zyxel ATP / USG FLEX|atp usgflex usg-flex zld uos
+EOF
+"$ANALYZE" --fix vigor | grep -q "NAT > ALG" || fail "--fix vigor: no menu"
+"$ANALYZE" --fix zyxel | head -n 1 | grep -qxF "Turning the SIP ALG off: ZyXEL" ||
+    fail "--fix zyxel no longer the ZyWALL/ZyNOS row"
+for bad in sophos meraki huawei fritzbox2; do
+	"$ANALYZE" --fix "$bad" >/dev/null 2>"$tmp/e"
+	check "--fix $bad (unknown) exit" 2 $?
+	grep -q "unknown vendor '$bad'" "$tmp/e" || fail "--fix $bad message"
+done
 "$ANALYZE" --fix ASA | grep -q "no inspect sip" || fail "--fix ASA (alias, any case)"
 "$ANALYZE" --fix opnsense | grep -q "Static Port" || fail "--fix opnsense"
 "$ANALYZE" --fix bogus >/dev/null 2>"$tmp/e"

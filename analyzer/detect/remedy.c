@@ -4,10 +4,16 @@
  * Sources: the vendors' manuals and knowledge-base articles named in
  * ALG-REFERENCE.md section 0 (Cisco ASA SIP inspection, Fortinet
  * session-helper/voip profile, SonicWall VoIP settings, Juniper security
- * alg), and the providers' router pages collected there (V1, P3).  Only
- * commands known to exist are given; where a vendor has no CLI the web
- * menu is named, and where there is no switch at all the answer is
- * bridge mode behind a router that can be configured.
+ * alg), and the providers' router pages collected there (V1, P3).  The
+ * rows after linux each cite their own document in a comment above the
+ * row: DrayTek's SIP ALG knowledge-base guide, AVM's FRITZ!Box help,
+ * the Sophos UTM administration guide, WatchGuard's Fireware help,
+ * Palo Alto Networks' PAN-OS Application Override page, Zyxel's ATP
+ * user's guide and USG FLEX H help, and (ASUS's own page not found) a
+ * VoIP provider's ASUS guide.  Only commands known to exist are given;
+ * where a vendor has no CLI the web menu is named, and where there is no
+ * switch at all the answer is bridge mode behind a router that can be
+ * configured.
  */
 #include <stdbool.h>
 #include <strings.h>
@@ -141,6 +147,67 @@ const struct remedy remedy_table[] = {
 	  "  helper rules).  UDP timeouts (seconds):\n"
 	  "    sysctl -w net.netfilter.nf_conntrack_udp_timeout=60\n"
 	  "    sysctl -w net.netfilter.nf_conntrack_udp_timeout_stream=180\n" },
+	/* DrayTek UK knowledge base, "SIP ALG usage on DrayTek Routers",
+	 * https://www.draytek.co.uk/support/guides/kb-sip-alg */
+	{ "draytek", "vigor", "DrayTek Vigor",
+	  "  The SIP ALG is off by default; it is turned on in the web UI under\n"
+	  "  NAT > ALG.  To turn it off there, clear the SIP option ('Enable\n"
+	  "  ALG' on the SIP line) and click OK.  If the provider uses another\n"
+	  "  port, the ALG watches the 'Listen Port' given on that line.\n" },
+	/* AVM FRITZ!Box help, "Sicherheitsdiagnose Internet: SIP",
+	 * http://service.avm.de/help/de/FRITZ-Box-Fon-WLAN-7490/014/hilfe_port_sip */
+	{ "fritzbox", "fritz fritz!box avm", "AVM FRITZ!Box",
+	  "  AVM documents no SIP ALG switch.  The FRITZ!Box is a SIP client\n"
+	  "  itself: its port 5060 is open once Internet telephone numbers are\n"
+	  "  set up (Telefonie > Eigene Rufnummern) and assigned to devices\n"
+	  "  (Telefonie > Telefoniegeraete).  Either register the phones with\n"
+	  "  the FRITZ!Box as IP telephones and let it register with the\n"
+	  "  provider, or do not set up on the box the numbers that a PBX or\n"
+	  "  phones behind it register directly.\n" },
+	/* Sophos UTM administration guide, "Network Protection > VoIP > SIP",
+	 * https://docs.sophos.com/nsg/sophos-utm/utm/9.720/help/en-us/Content/utm/utmAdminGuide/NetProtVoIPSIP.htm */
+	{ "sophos-utm", "astaro", "Sophos UTM (SG, Astaro)",
+	  "  In WebAdmin under Network Protection > VoIP, SIP tab, click the\n"
+	  "  'SIP protocol support' toggle so that it is off.  With\n"
+	  "  it off the SIP connection-tracking helper no longer follows the\n"
+	  "  calls: allow SIP and the phones' RTP ports with firewall rules.\n" },
+	/* WatchGuard Fireware help, "About the SIP-ALG",
+	 * https://www.watchguard.com/help/docs/help-center/en-US/Content/en-US/Fireware/proxies/sip/sip_proxy_about_c.html
+	 * and "SIP-ALG: General Settings",
+	 * https://www.watchguard.com/help/docs/help-center/en-US/Content/en-US/Fireware/proxies/sip/sip_proxy_general_c.html */
+	{ "watchguard", "firebox fireware", "WatchGuard Firebox (Fireware)",
+	  "  There is no default SIP-ALG policy: the ALG acts only where a\n"
+	  "  SIP-ALG proxy policy was added.  In Fireware Web UI or Policy\n"
+	  "  Manager find that policy and disable or remove it (let SIP through\n"
+	  "  with a packet-filter policy instead).  Where it must stay, clear\n"
+	  "  'Enable topology hiding' in the SIP-ALG action's General settings:\n"
+	  "  that is the option which rewrites SIP and SDP headers.\n" },
+	/* Palo Alto Networks, PAN-OS administration, "Application Override",
+	 * https://docs.paloaltonetworks.com/content/techdocs/en_US/network-security/security-policy/administration/objects/applications/application-override-panorama.html */
+	{ "paloalto", "palo pan-os panos", "Palo Alto Networks (PAN-OS)",
+	  "  Add an Application Override policy rule (Policies > Application\n"
+	  "  Override) that matches the SIP traffic of the phones or PBX\n"
+	  "  (zones, addresses, protocol UDP or TCP, port 5060) and gives it a\n"
+	  "  custom application; that traffic then gets stateful layer 4\n"
+	  "  inspection instead of the sip App-ID and its ALG.  Allow the custom\n"
+	  "  application in a Security policy rule.\n" },
+	/* ASUS's own page was not found; VoiceTel support, "Disable SIP ALG on
+	 * ASUS routers", https://voicetel.com/support/voice/firewall/asus/ */
+	{ "asus", "asuswrt rt-ax", "ASUS (ASUSWRT)",
+	  "  ASUS calls the SIP ALG 'SIP Passthrough'.  In the web UI under\n"
+	  "  Advanced Settings > WAN, NAT Passthrough tab, set 'SIP\n"
+	  "  Passthrough' to Disable, click Apply, and reboot the router\n"
+	  "  (Administration > System) to clear the SIP sessions it holds.\n" },
+	/* Zyxel ZyWALL ATP700 User's Guide, chapter 14 ALG (Configuration >
+	 * Network > ALG), https://www.manualowl.com/m/ZyXEL/ZyWALL-ATP700/Manual/588007?page=387
+	 * and USG FLEX 500H (uOS 1.32) help, "ALG",
+	 * https://webhelp.zyxel.com/wohView/help_docs/USG%20FLEX%20500H_V1.32_ABZH/uOS1.32/h_ALG.html */
+	{ "zyxel-atp", "atp usgflex usg-flex zld uos", "Zyxel ATP / USG FLEX",
+	  "  ATP and USG FLEX on ZLD: in the web UI under Configuration >\n"
+	  "  Network > ALG, clear 'Enable SIP ALG' (and 'Enable SIP\n"
+	  "  Transformations' where the page shows it) and click Apply.\n"
+	  "  USG FLEX H (uOS): its ALG page covers FTP only; there is no SIP\n"
+	  "  ALG to turn off.\n" },
 };
 
 const size_t remedy_count = sizeof(remedy_table) / sizeof(remedy_table[0]);
