@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "output/report_int.h"
+#include "sip/quality.h"
 
 struct report *
 report_new(FILE *f, const struct report_opts *o)
@@ -136,6 +137,22 @@ report_dir_packets(const struct dialog *d, uint64_t *fwd, uint64_t *rev)
 			*fwd += d->streams[i]->packets;
 		else
 			*rev += d->streams[i]->packets;
+	}
+}
+
+void
+report_dir_mos(const struct dialog *d, double *fwd, double *rev)
+{
+	*fwd = *rev = -1;
+	for (int i = 0; i < d->nstreams; i++) {
+		struct quality q;
+		double *m;
+
+		if (quality_stream(d->streams[i], &q) != 0)
+			continue;
+		m = report_stream_dir(d, d->streams[i]) >= 0 ? fwd : rev;
+		if (*m < 0 || q.mos < *m)
+			*m = q.mos;
 	}
 }
 
