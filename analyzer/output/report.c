@@ -4,8 +4,9 @@
  *
  * Text is for people (report_text.c): the verdict first, so the dialogs
  * are spooled until the end.  JSON is the contract other tools build on
- * (report_json.c).  CSV is one row per dialog (report_csv.c).  A dialog
- * counts as affected when one of its findings passes --symptom and
+ * (report_json.c).  CSV is one row per dialog (report_csv.c).  HTML is
+ * the page to hand over, with ladders and RTP plots (report_html.c).
+ * A dialog counts as affected when one of its findings passes --symptom and
  * --min-confidence; only those findings are written.
  */
 #include <inttypes.h>
@@ -31,6 +32,9 @@ report_new(FILE *f, const struct report_opts *o)
 		break;
 	case REPORT_CSV:
 		r->ops = &report_csv_ops;
+		break;
+	case REPORT_HTML:
+		r->ops = &report_html_ops;
 		break;
 	default:
 		r->ops = &report_text_ops;

@@ -27,6 +27,7 @@ struct report_ops {
 extern const struct report_ops report_text_ops;
 extern const struct report_ops report_json_ops;
 extern const struct report_ops report_csv_ops;
+extern const struct report_ops report_html_ops;
 
 struct report {
 	FILE *f;

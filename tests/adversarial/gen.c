@@ -24,6 +24,11 @@
  *	               invalid UTF-8 in the headers the reports print
  *	formula        calls whose From user, To user and Call-ID start like
  *	               spreadsheet formulas (=HYPERLINK(...), +, -)
+ *	hostile        three answered calls with audio one way only, whose
+ *	               From display names, Call-IDs, 180 reason phrases and
+ *	               SDP codec names carry HTML and script (<script>,
+ *	               "><svg onload=...>, ' and &): the HTML report must
+ *	               show them as text
  *
  * The pcap is written by hand (microsecond, Ethernet, little-endian) so
  * the generator needs no library; checksums are left 0 (not checked).
@@ -540,6 +545,91 @@ formula(void)
 	}
 }
 
+/*
+ * Markup in every field a report may print: each call is INVITE (SDP),
+ * 180 with a hostile reason phrase, 200 (SDP with a hostile rtpmap name
+ * on the second call), ACK, 5 s of RTP caller to callee only (one-way
+ * audio), BYE, 200.
+ */
+static void
+hostile(void)
+{
+	static const struct {
+		const char *display, *cid, *reason, *codec;
+	} c[] = {
+		{ "<script>alert(1)</script>", "<script>alert(1)</script>@h",
+		  "Ringing <script>alert(11)</script>", "PCMU" },
+		{ "\\\"><svg onload=alert(2)>", "\"><svg/onload=alert(2)>@h",
+		  "Ringing \"><svg onload=alert(12)>", "<b>x</b>" },
+		{ "'><img src=x onerror=alert(3)>&amp;",
+		  "'><img/src=x/onerror=alert(3)>&amp;@h",
+		  "Ringing '><img src=x onerror=alert(13)>", "PCMU" },
+	};
+	uint32_t a = IP(10, 0, 8, 1), b = IP(10, 0, 8, 2);
+#define hdr "Via: SIP/2.0/UDP 10.0.8.1:5060;branch=z9hG4bKh%d%s\r\n" \
+	"From: \"%s\" <sip:alice@10.0.8.1>;tag=h%d\r\n" \
+	"To: <sip:bob@10.0.8.2>%s\r\nCall-ID: %s\r\nCSeq: %d %s\r\n"
+
+	for (int k = 0; k < 3; k++) {
+		char m[3000], sdp[400];
+		uint16_t ap = (uint16_t)(40000 + 2 * k), bp = (uint16_t)(50000 + 2 * k);
+		int n, sl;
+
+		sl = snprintf(sdp, sizeof(sdp), "v=0\r\no=- 1 1 IN IP4 10.0.8.1\r\n"
+		    "s=-\r\nc=IN IP4 10.0.8.1\r\nt=0 0\r\nm=audio %u RTP/AVP 0\r\n"
+		    "a=rtpmap:0 PCMU/8000\r\n", ap);
+		n = snprintf(m, sizeof(m), "INVITE sip:bob@10.0.8.2 SIP/2.0\r\n");
+		n += snprintf(m + n, sizeof(m) - n, hdr, k, "", c[k].display, k,
+		    "", c[k].cid, 1, "INVITE");
+		n += snprintf(m + n, sizeof(m) - n, "Contact: <sip:alice@10.0.8.1>"
+		    "\r\nContent-Type: application/sdp\r\nContent-Length: %d"
+		    "\r\n\r\n%s", sl, sdp);
+		udp(a, 5060, b, 5060, m, (size_t)n);
+		now_us += 20000;
+		n = snprintf(m, sizeof(m), "SIP/2.0 180 %s\r\n", c[k].reason);
+		n += snprintf(m + n, sizeof(m) - n, hdr, k, "", c[k].display, k,
+		    ";tag=t1", c[k].cid, 1, "INVITE");
+		n += snprintf(m + n, sizeof(m) - n, "Content-Length: 0\r\n\r\n");
+		udp(b, 5060, a, 5060, m, (size_t)n);
+		now_us += 500000;
+		sl = snprintf(sdp, sizeof(sdp), "v=0\r\no=- 2 2 IN IP4 10.0.8.2\r\n"
+		    "s=-\r\nc=IN IP4 10.0.8.2\r\nt=0 0\r\nm=audio %u RTP/AVP 0\r\n"
+		    "a=rtpmap:0 %s/8000\r\n", bp, c[k].codec);
+		n = snprintf(m, sizeof(m), "SIP/2.0 200 OK\r\n");
+		n += snprintf(m + n, sizeof(m) - n, hdr, k, "", c[k].display, k,
+		    ";tag=t1", c[k].cid, 1, "INVITE");
+		n += snprintf(m + n, sizeof(m) - n, "Contact: <sip:bob@10.0.8.2>"
+		    "\r\nContent-Type: application/sdp\r\nContent-Length: %d"
+		    "\r\n\r\n%s", sl, sdp);
+		udp(b, 5060, a, 5060, m, (size_t)n);
+		now_us += 20000;
+		n = snprintf(m, sizeof(m), "ACK sip:bob@10.0.8.2 SIP/2.0\r\n");
+		n += snprintf(m + n, sizeof(m) - n, hdr, k, "a", c[k].display, k,
+		    ";tag=t1", c[k].cid, 1, "ACK");
+		n += snprintf(m + n, sizeof(m) - n, "Content-Length: 0\r\n\r\n");
+		udp(a, 5060, b, 5060, m, (size_t)n);
+		for (int i = 0; i < 250; i++) {
+			now_us += 20000;
+			rtp_pkt(a, ap, b, bp, (uint16_t)(100 + i),
+			    (uint32_t)(160 * i), 0x4000 + (uint32_t)k, 160);
+		}
+		now_us += 20000;
+		n = snprintf(m, sizeof(m), "BYE sip:bob@10.0.8.2 SIP/2.0\r\n");
+		n += snprintf(m + n, sizeof(m) - n, hdr, k, "b", c[k].display, k,
+		    ";tag=t1", c[k].cid, 2, "BYE");
+		n += snprintf(m + n, sizeof(m) - n, "Content-Length: 0\r\n\r\n");
+		udp(a, 5060, b, 5060, m, (size_t)n);
+		now_us += 20000;
+		n = snprintf(m, sizeof(m), "SIP/2.0 200 OK\r\n");
+		n += snprintf(m + n, sizeof(m) - n, hdr, k, "b", c[k].display, k,
+		    ";tag=t1", c[k].cid, 2, "BYE");
+		n += snprintf(m + n, sizeof(m) - n, "Content-Length: 0\r\n\r\n");
+		udp(b, 5060, a, 5060, m, (size_t)n);
+		now_us += 1000000;
+	}
+#undef hdr
+}
+
 int
 main(int argc, char **argv)
 {
@@ -563,9 +653,11 @@ main(int argc, char **argv)
 		escapes();
 	else if (strcmp(s, "formula") == 0)
 		formula();
+	else if (strcmp(s, "hostile") == 0)
+		hostile();
 	else {
 		fprintf(stderr, "usage: gen callids|frags|tcp-noframe|"
-		    "bighdr-tcp|bighdr-udp|rtp|escapes|formula [N]\n");
+		    "bighdr-tcp|bighdr-udp|rtp|escapes|formula|hostile [N]\n");
 		return 2;
 	}
 	if (fflush(stdout) != 0)
