@@ -546,6 +546,35 @@ formula(void)
 }
 
 /*
+ * One message of a hostile call: start line, the dialog's headers (From
+ * with display name disp, Call-ID cid, To tag when totag), CSeq, and
+ * the SDP body when sdp is not NULL; sent from s to d.
+ */
+static void
+hostile_msg(uint32_t s, uint32_t d, const char *start, int k,
+    const char *branch, const char *disp, const char *totag,
+    const char *cid, int cseq, const char *method, const char *sdp)
+{
+	char m[3000];
+	int n;
+
+	n = snprintf(m, sizeof(m), "%s\r\nVia: SIP/2.0/UDP 10.0.8.1:5060;"
+	    "branch=z9hG4bKh%d%s\r\nFrom: \"%s\" <sip:alice@10.0.8.1>;"
+	    "tag=h%d\r\nTo: <sip:bob@10.0.8.2>%s\r\nCall-ID: %s\r\n"
+	    "CSeq: %d %s\r\n", start, k, branch, disp, k, totag, cid, cseq,
+	    method);
+	if (sdp != NULL)
+		n += snprintf(m + n, sizeof(m) - (size_t)n, "Contact: <sip:x@"
+		    "10.0.8.%d>\r\nContent-Type: application/sdp\r\n"
+		    "Content-Length: %zu\r\n\r\n%s", s == IP(10, 0, 8, 1) ?
+		    1 : 2, strlen(sdp), sdp);
+	else
+		n += snprintf(m + n, sizeof(m) - (size_t)n,
+		    "Content-Length: 0\r\n\r\n");
+	udp(s, 5060, d, 5060, m, (size_t)n);
+}
+
+/*
  * Markup in every field a report may print: each call is INVITE (SDP),
  * 180 with a hostile reason phrase, 200 (SDP with a hostile rtpmap name
  * on the second call), ACK, 5 s of RTP caller to callee only (one-way
@@ -558,76 +587,51 @@ hostile(void)
 		const char *display, *cid, *reason, *codec;
 	} c[] = {
 		{ "<script>alert(1)</script>", "<script>alert(1)</script>@h",
-		  "Ringing <script>alert(11)</script>", "PCMU" },
+		  "SIP/2.0 180 Ringing <script>alert(11)</script>", "PCMU" },
 		{ "\\\"><svg onload=alert(2)>", "\"><svg/onload=alert(2)>@h",
-		  "Ringing \"><svg onload=alert(12)>", "<b>x</b>" },
+		  "SIP/2.0 180 Ringing \"><svg onload=alert(12)>", "<b>x</b>" },
 		{ "'><img src=x onerror=alert(3)>&amp;",
 		  "'><img/src=x/onerror=alert(3)>&amp;@h",
-		  "Ringing '><img src=x onerror=alert(13)>", "PCMU" },
+		  "SIP/2.0 180 Ringing '><img src=x onerror=alert(13)>", "PCMU" },
 	};
 	uint32_t a = IP(10, 0, 8, 1), b = IP(10, 0, 8, 2);
-#define hdr "Via: SIP/2.0/UDP 10.0.8.1:5060;branch=z9hG4bKh%d%s\r\n" \
-	"From: \"%s\" <sip:alice@10.0.8.1>;tag=h%d\r\n" \
-	"To: <sip:bob@10.0.8.2>%s\r\nCall-ID: %s\r\nCSeq: %d %s\r\n"
 
 	for (int k = 0; k < 3; k++) {
-		char m[3000], sdp[400];
-		uint16_t ap = (uint16_t)(40000 + 2 * k), bp = (uint16_t)(50000 + 2 * k);
-		int n, sl;
+		const char *disp = c[k].display, *cid = c[k].cid;
+		uint16_t ap = (uint16_t)(40000 + 2 * k);
+		uint16_t bp = (uint16_t)(50000 + 2 * k);
+		char sdp[400];
 
-		sl = snprintf(sdp, sizeof(sdp), "v=0\r\no=- 1 1 IN IP4 10.0.8.1\r\n"
+		snprintf(sdp, sizeof(sdp), "v=0\r\no=- 1 1 IN IP4 10.0.8.1\r\n"
 		    "s=-\r\nc=IN IP4 10.0.8.1\r\nt=0 0\r\nm=audio %u RTP/AVP 0\r\n"
 		    "a=rtpmap:0 PCMU/8000\r\n", ap);
-		n = snprintf(m, sizeof(m), "INVITE sip:bob@10.0.8.2 SIP/2.0\r\n");
-		n += snprintf(m + n, sizeof(m) - n, hdr, k, "", c[k].display, k,
-		    "", c[k].cid, 1, "INVITE");
-		n += snprintf(m + n, sizeof(m) - n, "Contact: <sip:alice@10.0.8.1>"
-		    "\r\nContent-Type: application/sdp\r\nContent-Length: %d"
-		    "\r\n\r\n%s", sl, sdp);
-		udp(a, 5060, b, 5060, m, (size_t)n);
+		hostile_msg(a, b, "INVITE sip:bob@10.0.8.2 SIP/2.0", k, "", disp,
+		    "", cid, 1, "INVITE", sdp);
 		now_us += 20000;
-		n = snprintf(m, sizeof(m), "SIP/2.0 180 %s\r\n", c[k].reason);
-		n += snprintf(m + n, sizeof(m) - n, hdr, k, "", c[k].display, k,
-		    ";tag=t1", c[k].cid, 1, "INVITE");
-		n += snprintf(m + n, sizeof(m) - n, "Content-Length: 0\r\n\r\n");
-		udp(b, 5060, a, 5060, m, (size_t)n);
+		hostile_msg(b, a, c[k].reason, k, "", disp, ";tag=t1", cid, 1,
+		    "INVITE", NULL);
 		now_us += 500000;
-		sl = snprintf(sdp, sizeof(sdp), "v=0\r\no=- 2 2 IN IP4 10.0.8.2\r\n"
+		snprintf(sdp, sizeof(sdp), "v=0\r\no=- 2 2 IN IP4 10.0.8.2\r\n"
 		    "s=-\r\nc=IN IP4 10.0.8.2\r\nt=0 0\r\nm=audio %u RTP/AVP 0\r\n"
 		    "a=rtpmap:0 %s/8000\r\n", bp, c[k].codec);
-		n = snprintf(m, sizeof(m), "SIP/2.0 200 OK\r\n");
-		n += snprintf(m + n, sizeof(m) - n, hdr, k, "", c[k].display, k,
-		    ";tag=t1", c[k].cid, 1, "INVITE");
-		n += snprintf(m + n, sizeof(m) - n, "Contact: <sip:bob@10.0.8.2>"
-		    "\r\nContent-Type: application/sdp\r\nContent-Length: %d"
-		    "\r\n\r\n%s", sl, sdp);
-		udp(b, 5060, a, 5060, m, (size_t)n);
+		hostile_msg(b, a, "SIP/2.0 200 OK", k, "", disp, ";tag=t1", cid,
+		    1, "INVITE", sdp);
 		now_us += 20000;
-		n = snprintf(m, sizeof(m), "ACK sip:bob@10.0.8.2 SIP/2.0\r\n");
-		n += snprintf(m + n, sizeof(m) - n, hdr, k, "a", c[k].display, k,
-		    ";tag=t1", c[k].cid, 1, "ACK");
-		n += snprintf(m + n, sizeof(m) - n, "Content-Length: 0\r\n\r\n");
-		udp(a, 5060, b, 5060, m, (size_t)n);
+		hostile_msg(a, b, "ACK sip:bob@10.0.8.2 SIP/2.0", k, "a", disp,
+		    ";tag=t1", cid, 1, "ACK", NULL);
 		for (int i = 0; i < 250; i++) {
 			now_us += 20000;
 			rtp_pkt(a, ap, b, bp, (uint16_t)(100 + i),
 			    (uint32_t)(160 * i), 0x4000 + (uint32_t)k, 160);
 		}
 		now_us += 20000;
-		n = snprintf(m, sizeof(m), "BYE sip:bob@10.0.8.2 SIP/2.0\r\n");
-		n += snprintf(m + n, sizeof(m) - n, hdr, k, "b", c[k].display, k,
-		    ";tag=t1", c[k].cid, 2, "BYE");
-		n += snprintf(m + n, sizeof(m) - n, "Content-Length: 0\r\n\r\n");
-		udp(a, 5060, b, 5060, m, (size_t)n);
+		hostile_msg(a, b, "BYE sip:bob@10.0.8.2 SIP/2.0", k, "b", disp,
+		    ";tag=t1", cid, 2, "BYE", NULL);
 		now_us += 20000;
-		n = snprintf(m, sizeof(m), "SIP/2.0 200 OK\r\n");
-		n += snprintf(m + n, sizeof(m) - n, hdr, k, "b", c[k].display, k,
-		    ";tag=t1", c[k].cid, 2, "BYE");
-		n += snprintf(m + n, sizeof(m) - n, "Content-Length: 0\r\n\r\n");
-		udp(b, 5060, a, 5060, m, (size_t)n);
+		hostile_msg(b, a, "SIP/2.0 200 OK", k, "b", disp, ";tag=t1", cid,
+		    2, "BYE", NULL);
 		now_us += 1000000;
 	}
-#undef hdr
 }
 
 int
