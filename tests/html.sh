@@ -12,6 +12,8 @@
 #     "><svg onload=...>, ' and & in display names, Call-IDs, reason
 #     phrases and an SDP codec name),
 #   - a report from the store (--db FILE --report --html),
+#   - the inside/outside comparison (--inside --outside --html: pairs,
+#     changes with the rewritten part highlighted, NAT mappings, guess),
 # then --fix VENDOR's steps in the page, --html refusing to overwrite a
 # capture, and, when Debian's chromium is installed, the page in real
 # headless Chromium: --dump-dom shows the cards and ladders, and
@@ -79,6 +81,17 @@ cmp -s "$tmp/only.html" "$tmp/oneway.html" ||
 case $? in 0|1) ok ;; *) fail "--db --report --html failed" ;; esac
 "$PY" "$top_srcdir/tests/html/check.py" "$tmp/db.html" "$tmp/db.json" \
     --gap 32 >"$tmp/db.check" 2>&1 || fail "db: $(cat "$tmp/db.check")"
+
+# Pair mode: the comparison page against the JSON comparison.
+"$ANALYZE" --inside "$S/outbound-alg-on-inside.pcap" \
+    --outside "$S/outbound-alg-on-outside.pcap" -f json \
+    --html "$tmp/pair.html" >"$tmp/pair.json"
+check "--inside/--outside --html: exit" 0 $?
+"$PY" "$top_srcdir/tests/html/check.py" --pair "$tmp/pair.html" \
+    "$tmp/pair.json" >"$tmp/pair.check" 2>&1 ||
+    fail "pair: $(cat "$tmp/pair.check")"
+grep -q '1<del>0.0.0.2</del>:5060' "$tmp/pair.html" ||
+    fail "pair: the rewritten part of an address is not highlighted"
 
 # --fix VENDOR puts that vendor's steps in the page; unknown vendor: 2.
 "$ANALYZE" -q --fix fortigate --html "$tmp/fix.html" \

@@ -120,7 +120,8 @@ usage(FILE *f)
 	    "                          equipment; --fix list lists the vendors\n"
 	    "                          (with --html: put those steps in the page)\n"
 	    "      --html FILE         also write the report as one self-contained\n"
-	    "                          HTML page (ladders, RTP plots, MOS) to FILE;\n"
+	    "                          HTML page (ladders, RTP plots, MOS; with\n"
+	    "                          --inside/--outside the comparison) to FILE;\n"
 	    "                          nothing on stdout unless --format is given\n"
 	    "      --db FILE.db        also store the analysis in an SQLite\n"
 	    "                          database (created if missing); with no\n"
@@ -359,11 +360,19 @@ catch_signals(void)
 	sigaction(SIGTERM, &sa, NULL);
 }
 
+/*
+ * --inside/--outside: the comparison on stdout (unless only --html was
+ * asked for), and with --html as a page written through outfile (the
+ * captures are then read once more).
+ */
 static int
-compare(const char *inside, const char *outside, enum report_format fmt)
+compare(const char *inside, const char *outside, enum report_format fmt,
+    bool to_stdout, const char *html)
 {
 	struct diff_opts o;
+	struct outfile of;
 	char err[512];
+	FILE *hf;
 
 	if (fmt == REPORT_CSV) {
 		warn("--inside/--outside: text or json only");
@@ -371,8 +380,40 @@ compare(const char *inside, const char *outside, enum report_format fmt)
 	}
 	memset(&o, 0, sizeof(o));
 	o.format = fmt == REPORT_JSON ? DIFF_JSON : DIFF_TEXT;
-	if (diff_run(inside, outside, &o, stdout, err, sizeof(err)) != 0) {
+	if (to_stdout &&
+	    diff_run(inside, outside, &o, stdout, err, sizeof(err)) != 0) {
 		warn("%s", err);
+		return 3;
+	}
+	if (html == NULL)
+		return 0;
+	if (outfile_same(html, inside) || outfile_same(html, outside)) {
+		warn("--html %s: that is one of the captures", html);
+		return 3;
+	}
+	if (outfile_begin(&of, html, err, sizeof(err)) != 0) {
+		warn("--html %s: %s", html, err);
+		return 3;
+	}
+	if ((hf = fopen(of.write_path, "w")) == NULL) {
+		warn("--html %s: %s", html, strerror(errno));
+		outfile_abort(&of);
+		return 3;
+	}
+	o.format = DIFF_HTML;
+	if (diff_run(inside, outside, &o, hf, err, sizeof(err)) != 0) {
+		warn("%s", err);
+		fclose(hf);
+		outfile_abort(&of);
+		return 3;
+	}
+	if ((ferror(hf) | fclose(hf)) != 0) {
+		warn("--html %s: writing failed", html);
+		outfile_abort(&of);
+		return 3;
+	}
+	if (outfile_commit(&of, err, sizeof(err)) != 0) {
+		warn("--html %s: %s", html, err);
 		return 3;
 	}
 	return 0;
@@ -752,12 +793,8 @@ analyze(int argc, char **argv)
 			    "capture and no --db\nTry '" PROG " --help'.\n");
 			return 2;
 		}
-		if (html != NULL) {
-			fprintf(stderr, PROG ": --html with --inside/--outside is "
-			    "not supported yet\nTry '" PROG " --help'.\n");
-			return 2;
-		}
-		return compare(inside, outside, ro.format);
+		return compare(inside, outside, ro.format,
+		    html == NULL || format_given, html);
 	}
 	if (from_db) {
 		if (db == NULL || optind < argc) {

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "base/outfile.h"
 #include "output/report_int.h"
 #include "sip/quality.h"
 
@@ -163,14 +164,7 @@ report_dir_mos(const struct dialog *d, double *fwd, double *rev)
 void
 report_copy_spool(FILE *to, FILE *from)
 {
-	char buf[8192];
-	size_t n;
-
-	if (from == NULL)
-		return;
-	rewind(from);
-	while ((n = fread(buf, 1, sizeof(buf), from)) > 0)
-		fwrite(buf, 1, n, to);
+	outfile_copy_spool(to, from);
 }
 
 void

@@ -3,6 +3,7 @@ the JSON report of the same input (tests/html.sh runs it with Debian's
 /usr/bin/python3, which has html5lib).
 
     check.py REPORT.html REPORT.json [--gap SECONDS] [--hostile]
+    check.py --pair PAGE.html COMPARISON.json
 
 - well-formed: html5lib's strict parser finds no parse error;
 - self-contained: no src attribute, every href a #fragment that exists,
@@ -17,6 +18,10 @@ the JSON report of the same input (tests/html.sh runs it with Debian's
 - with --gap S: some card's ladder shows a break of about S seconds;
 - with --hostile: the page text holds every Call-ID of the JSON report
   exactly as sent (escaped, not interpreted).
+With --pair (an --inside/--outside page): the same safety checks with no
+script at all, then one dialog section per compared dialog, one row per
+message pair, one row per changed field, one per NAT mapping and the
+profile guess named as in the JSON comparison.
 """
 import json
 import re
@@ -36,16 +41,10 @@ def cls(e):
     return (e.get("class") or "").split()
 
 
-def main():
-    path, jpath = sys.argv[1], sys.argv[2]
-    gap = None
-    hostile = "--hostile" in sys.argv
-    if "--gap" in sys.argv:
-        gap = float(sys.argv[sys.argv.index("--gap") + 1])
+def parse_safe(path, want_scripts):
+    """Parses path strictly and checks it is self-contained and inert."""
     raw = open(path, "rb").read()
     text = raw.decode("utf-8")
-    report = json.load(open(jpath))
-
     parser = html5lib.HTMLParser(strict=True, namespaceHTMLElements=True)
     try:
         doc = parser.parse(raw)
@@ -77,8 +76,8 @@ def main():
             if k == "href":
                 if not v.startswith("#") or v[1:] not in ids:
                     fail("href %r is not a fragment of this page" % v)
-    if scripts != 1:
-        fail("%d <script> elements, expected the report's one" % scripts)
+    if scripts != want_scripts:
+        fail("%d <script> elements, expected %d" % (scripts, want_scripts))
     for m in re.finditer(r"https?://[^\s\"'<>)]*", text):
         if m.group(0) != "http://www.w3.org/2000/svg":
             fail("external URL %r" % m.group(0))
@@ -87,6 +86,42 @@ def main():
             fail("url(%s)" % m.group(1))
     if "@import" in text:
         fail("@import in the page")
+    return doc
+
+
+def by_class(doc, tag, c):
+    return [e for e in doc.iter(NS + tag) if c in cls(e)]
+
+
+def pair_main(path, jpath):
+    doc = parse_safe(path, 0)
+    d = json.load(open(jpath))["diff"]
+    pairs = [p for x in d["dialogs"] for p in x["pairs"]]
+    changes = [c for p in pairs for c in p["changes"]]
+    for what, tag, c, want in (("dialogs", "section", "dialog", len(d["dialogs"])),
+                               ("pairs", "tr", "pair", len(pairs)),
+                               ("changes", "tr", "change", len(changes)),
+                               ("mappings", "tr", "mapping", len(d["mappings"]))):
+        got = len(by_class(doc, tag, c))
+        if got != want:
+            fail("%s: %d %s in the page, %d in the JSON" % (path, got, what, want))
+    guess = "".join(list(doc.iter(NS + "section"))[0].itertext())
+    if d["profile"]["guess"] not in guess:
+        fail("profile guess %r not shown first" % d["profile"]["guess"])
+    print("ok: %s: %d pairs, %d changes" % (path, len(pairs), len(changes)))
+
+
+def main():
+    if sys.argv[1] == "--pair":
+        pair_main(sys.argv[2], sys.argv[3])
+        return
+    path, jpath = sys.argv[1], sys.argv[2]
+    gap = None
+    hostile = "--hostile" in sys.argv
+    if "--gap" in sys.argv:
+        gap = float(sys.argv[sys.argv.index("--gap") + 1])
+    report = json.load(open(jpath))
+    doc = parse_safe(path, 1)
 
     cards = [e for e in doc.iter(NS + "article") if "card" in cls(e)]
     dialogs = {d["id"]: d for d in report["dialogs"]}
