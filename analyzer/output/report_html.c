@@ -58,6 +58,8 @@ struct html_state {
 	FILE *uf;                 /* table rows of dialogs without findings */
 	FILE *sf;                 /* unannounced streams */
 	uint64_t nstreams, nrows;
+	uint64_t ncards;          /* cards written: their ids (dialog ids
+	                           * may repeat in a report from the store) */
 };
 
 /* Text from a packet (or anywhere), escaped for element text and
@@ -87,6 +89,7 @@ static const char css[] =
 "h1{font-size:1.5em;margin:.2em 0}h2{border-bottom:1px solid var(--line);"
 "padding-bottom:.2em;margin-top:1.6em}\n"
 "code,pre,.mono{font-family:ui-monospace,monospace;font-size:12px}\n"
+"code{word-break:break-all}\n"
 "pre{white-space:pre-wrap;background:var(--card);padding:.6em;"
 "border:1px solid var(--line)}\n"
 ".verdict{border:2px solid var(--line);padding:.6em 1em;background:var(--card)}\n"
@@ -239,7 +242,8 @@ ladder_break(FILE *f, int y, int w, int64_t gap)
 }
 
 static void
-ladder_msg(FILE *f, const struct ladder *l, size_t i, int y, int64_t prev)
+ladder_msg(FILE *f, const struct ladder *l, size_t i, int y, int64_t prev,
+    uint64_t card)
 {
 	const struct ladder_row *r = &l->rows[i];
 	const struct dmsg *dm = &r->d->msgs[r->idx];
@@ -269,12 +273,12 @@ ladder_msg(FILE *f, const struct ladder *l, size_t i, int y, int64_t prev)
 	fputs("</title>", f);
 	if (a == b) {
 		fprintf(f, "<path d=\"M%d %d h30 v8 h-26\" marker-end=\"url(#a%"
-		    PRIu64 "%c)\"/>", a, y - 6, r->d->id, req ? 'f' : 'r');
+		    PRIu64 "%c)\"/>", a, y - 6, card, req ? 'f' : 'r');
 		fprintf(f, "<text class=\"l\" x=\"%d\" y=\"%d\">", a + 34, y);
 	} else {
 		fprintf(f, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" "
 		    "marker-end=\"url(#a%" PRIu64 "%c)\"/>", a, y,
-		    b + (b > a ? -2 : 2), y, r->d->id, req ? 'f' : 'r');
+		    b + (b > a ? -2 : 2), y, card, req ? 'f' : 'r');
 		fprintf(f, "<text class=\"l\" x=\"%d\" y=\"%d\" "
 		    "text-anchor=\"middle\">", (a + b) / 2, y - 4);
 	}
@@ -366,7 +370,7 @@ ladder_bars(FILE *f, const struct dialog *d, const struct ladder *l,
  * the same row (npin counts them per row). */
 static void
 ladder_pins(struct report *r, FILE *f, const struct dialog *d,
-    const struct ladder *l, const int *rowy, int *npin)
+    const struct ladder *l, const int *rowy, int *npin, uint64_t card)
 {
 	for (int k = 0; d->findings != NULL && k < d->findings->n; k++) {
 		const struct finding *fi = &d->findings->f[k];
@@ -387,7 +391,7 @@ ladder_pins(struct report *r, FILE *f, const struct dialog *d,
 			last = row;
 			x = HTML_TIMEW - 10 - 18 * npin[row]++;
 			fprintf(f, "<a class=\"pin\" href=\"#f%" PRIu64 "-%d\">"
-			    "<title>", d->id, k);
+			    "<title>", card, k);
 			h(f, view_badge(fi->id));
 			fputs(": ", f);
 			hn(f, fi->summary, sizeof(fi->summary));
@@ -399,7 +403,7 @@ ladder_pins(struct report *r, FILE *f, const struct dialog *d,
 }
 
 static void
-html_ladder(struct report *r, FILE *f, const struct dialog *d)
+html_ladder(struct report *r, FILE *f, const struct dialog *d, uint64_t card)
 {
 	struct ladder l;
 	struct axis ax;
@@ -452,7 +456,7 @@ html_ladder(struct report *r, FILE *f, const struct dialog *d)
 	    "viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" markerWidth=\"8\" "
 	    "markerHeight=\"8\" orient=\"auto-start-reverse\"><path "
 	    "class=\"arrowr\" d=\"M0 0L10 5L0 10z\"/></marker></defs>\n",
-	    w, hgt, w, hgt, d->id, d->id, d->id);
+	    w, hgt, w, hgt, d->id, card, card);
 	for (int c = 0; c < l.ncols; c++) {
 		fprintf(f, "<line class=\"lane\" x1=\"%d\" y1=\"%d\" x2=\"%d\" "
 		    "y2=\"%d\"/><text x=\"%d\" y=\"16\" text-anchor=\"middle\">",
@@ -465,7 +469,7 @@ html_ladder(struct report *r, FILE *f, const struct dialog *d)
 			ladder_break(f, rowy[i] - HTML_ROW_H - HTML_BREAK_H + 6,
 			    w, l.rows[i].ts_ns - l.rows[i - 1].ts_ns);
 		if (l.rows[i].kind == LADDER_MSG) {
-			ladder_msg(f, &l, i, rowy[i], prev);
+			ladder_msg(f, &l, i, rowy[i], prev, card);
 			prev = l.rows[i].ts_ns;
 		} else {
 			ladder_rtp(f, &l, i, rowy[i]);
@@ -475,7 +479,7 @@ html_ladder(struct report *r, FILE *f, const struct dialog *d)
 		ladder_break(f, ax.y[ax.n - 1] - HTML_ROW_H - HTML_BREAK_H + 6,
 		    w, end - ax.t[l.nrows - 1]);
 	ladder_bars(f, d, &l, &ax);
-	ladder_pins(r, f, d, &l, rowy, npin);
+	ladder_pins(r, f, d, &l, rowy, npin, card);
 	fputs("</svg></div>\n", f);
 out:
 	free(ax.t);
@@ -631,12 +635,13 @@ html_streams(FILE *f, const struct dialog *d)
 }
 
 static void
-html_card(struct report *r, FILE *f, const struct dialog *d)
+html_card(struct report *r, FILE *f, const struct dialog *d, uint64_t card)
 {
 	char t[64];
 
-	fprintf(f, "<article class=\"card\" id=\"call%" PRIu64 "\">\n<h3>#%"
-	    PRIu64 " ", d->id, d->id);
+	fprintf(f, "<article class=\"card\" id=\"c%" PRIu64 "\" "
+	    "data-dialog=\"%" PRIu64 "\">\n<h3>#%" PRIu64 " ", card, d->id,
+	    d->id);
 	for (int k = 0; d->findings != NULL && k < d->findings->n; k++)
 		if (report_finding_shown(r, &d->findings->f[k])) {
 			fputs("<span class=\"badge\">", f);
@@ -662,7 +667,7 @@ html_card(struct report *r, FILE *f, const struct dialog *d)
 		if (!report_finding_shown(r, x))
 			continue;
 		fprintf(f, "<section class=\"finding\" id=\"f%" PRIu64 "-%d\">"
-		    "<h4>%d. <span class=\"badge\">", d->id, k, k + 1);
+		    "<h4>%d. <span class=\"badge\">", card, k, k + 1);
 		h(f, view_badge(x->id));
 		fputs("</span> <code>", f);
 		h(f, x->id);
@@ -686,7 +691,7 @@ html_card(struct report *r, FILE *f, const struct dialog *d)
 		fputs("</p></section>\n", f);
 	}
 	fputs("<details open><summary>Ladder</summary>\n", f);
-	html_ladder(r, f, d);
+	html_ladder(r, f, d, card);
 	fputs("</details>\n", f);
 	html_streams(f, d);
 	fputs("</article>\n", f);
@@ -754,7 +759,7 @@ html_on_dialog(struct report *r, const struct dialog *d, bool affected)
 	if (affected) {
 		if (hs->af == NULL && (hs->af = tmpfile()) == NULL)
 			return;
-		html_card(r, hs->af, d);
+		html_card(r, hs->af, d, ++hs->ncards);
 	} else if (hs->nrows < HTML_TABLE_MAX) {
 		if (hs->uf == NULL && (hs->uf = tmpfile()) == NULL)
 			return;

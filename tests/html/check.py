@@ -130,7 +130,7 @@ def main():
         fail("%d cards for %d dialogs with findings" % (len(cards), len(affected)))
     gaps = []
     for c in cards:
-        did = int(c.get("id")[4:])
+        did = int(c.get("data-dialog"))
         d = dialogs[did]
         ladders = [s for s in c.iter(SVG + "svg") if "ladder" in cls(s)]
         if len(ladders) != 1:
