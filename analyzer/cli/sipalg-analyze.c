@@ -62,6 +62,7 @@ static const struct option longopts[] = {
 	{ "symptom", required_argument, NULL, 's' },
 	{ "min-confidence", required_argument, NULL, 'C' },
 	{ "fix", required_argument, NULL, 'F' },
+	{ "html", required_argument, NULL, 'H' },
 	{ "db", required_argument, NULL, 'D' },
 	{ "replace", no_argument, NULL, 'R' },
 	{ "report", no_argument, NULL, 'P' },
@@ -118,6 +119,11 @@ usage(FILE *f)
 	    "  -C, --min-confidence X  only findings with confidence >= X (0-1)\n"
 	    "      --fix VENDOR        how to turn the SIP ALG off on VENDOR's\n"
 	    "                          equipment; --fix list lists the vendors\n"
+	    "                          (with --html: put those steps in the page)\n"
+	    "      --html FILE         also write the report as one self-contained\n"
+	    "                          HTML page (ladders, RTP plots, MOS; with\n"
+	    "                          --inside/--outside the comparison) to FILE;\n"
+	    "                          nothing on stdout unless --format is given\n"
 	    "      --db FILE.db        also store the analysis in an SQLite\n"
 	    "                          database (created if missing); with no\n"
 	    "                          capture and --report, report from it\n"
@@ -143,6 +149,9 @@ usage(FILE *f)
 
 struct run {
 	struct report *rep;
+	struct report *html;      /* --html, NULL otherwise */
+	FILE *hf;                 /* its file, written via hout */
+	struct outfile hout;
 	struct store *st;         /* --db, NULL otherwise */
 	int64_t *cap_ids;         /* store id per opened capture */
 	struct detect *dt;        /* --report: detectors re-run on stored dialogs */
@@ -181,6 +190,8 @@ on_dialog(void *user, struct dialog *d)
 	struct run *r = user;
 
 	report_dialog(r->rep, d);
+	if (r->html != NULL)
+		report_dialog(r->html, d);
 	if (r->st == NULL || r->store_failed)
 		return false;
 	/* The store takes the dialog and frees it once written. */
@@ -195,6 +206,8 @@ on_stream(void *user, const struct rtp_stream *s)
 	struct run *r = user;
 
 	report_stream(r->rep, s);
+	if (r->html != NULL)
+		report_stream(r->html, s);
 }
 
 /* Unannounced streams are stored under the first opened capture: the
@@ -207,7 +220,7 @@ on_stream_store(void *user, const struct rtp_stream *s)
 	if (r->st != NULL && !r->store_failed &&
 	    store_put_stream(r->st, r->cap_ids[0], s) != 0)
 		r->store_failed = 1;
-	report_stream(r->rep, s);
+	on_stream(user, s);
 }
 
 /* ---- --report: the report from the store ---- */
@@ -245,6 +258,8 @@ on_stored_dialog(void *user, struct dialog *d)
 	d->findings = NULL;
 	detect_dialog(r->dt, d);
 	report_dialog(r->rep, d);
+	if (r->html != NULL)
+		report_dialog(r->html, d);
 	return false;
 }
 
@@ -267,6 +282,8 @@ report_from_db(struct run *run, const char *db)
 		return 3;
 	}
 	report_begin(run->rep);
+	if (run->html != NULL)
+		report_begin(run->html);
 	if (store_read(st, on_stored_capture, on_stored_dialog, on_stream, run,
 	    err, sizeof(err)) != 0) {
 		warn("%s: %s", db, err);
@@ -283,6 +300,8 @@ report_from_db(struct run *run, const char *db)
 
 		detect_verdict_get(run->dt, &sum.verdict);
 		report_end(run->rep, &sum);
+		if (run->html != NULL)
+			report_end(run->html, &sum);
 	}
 	free(rc);
 	for (size_t i = 0; i < stored_caps.n; i++)
@@ -297,7 +316,7 @@ report_from_db(struct run *run, const char *db)
 
 /* The report's summary of an analysis run: its captures and verdict. */
 static void
-end_report(struct report *rep, struct analysis *a)
+end_report(struct report *rep, struct report *html, struct analysis *a)
 {
 	size_t n = analysis_capture_count(a);
 	struct report_capture *caps = calloc(n ? n : 1, sizeof(*caps));
@@ -311,6 +330,8 @@ end_report(struct report *rep, struct analysis *a)
 	}
 	detect_verdict_get(analysis_detect(a), &sum.verdict);
 	report_end(rep, &sum);
+	if (html != NULL)
+		report_end(html, &sum);
 	free(caps);
 }
 
@@ -340,11 +361,19 @@ catch_signals(void)
 	sigaction(SIGTERM, &sa, NULL);
 }
 
+/*
+ * --inside/--outside: the comparison on stdout (unless only --html was
+ * asked for), and with --html as a page written through outfile (the
+ * captures are then read once more).
+ */
 static int
-compare(const char *inside, const char *outside, enum report_format fmt)
+compare(const char *inside, const char *outside, enum report_format fmt,
+    bool to_stdout, const char *html)
 {
 	struct diff_opts o;
+	struct outfile of;
 	char err[512];
+	FILE *hf;
 
 	if (fmt == REPORT_CSV) {
 		warn("--inside/--outside: text or json only");
@@ -352,8 +381,40 @@ compare(const char *inside, const char *outside, enum report_format fmt)
 	}
 	memset(&o, 0, sizeof(o));
 	o.format = fmt == REPORT_JSON ? DIFF_JSON : DIFF_TEXT;
-	if (diff_run(inside, outside, &o, stdout, err, sizeof(err)) != 0) {
+	if (to_stdout &&
+	    diff_run(inside, outside, &o, stdout, err, sizeof(err)) != 0) {
 		warn("%s", err);
+		return 3;
+	}
+	if (html == NULL)
+		return 0;
+	if (outfile_same(html, inside) || outfile_same(html, outside)) {
+		warn("--html %s: that is one of the captures", html);
+		return 3;
+	}
+	if (outfile_begin(&of, html, err, sizeof(err)) != 0) {
+		warn("--html %s: %s", html, err);
+		return 3;
+	}
+	if ((hf = fopen(of.write_path, "w")) == NULL) {
+		warn("--html %s: %s", html, strerror(errno));
+		outfile_abort(&of);
+		return 3;
+	}
+	o.format = DIFF_HTML;
+	if (diff_run(inside, outside, &o, hf, err, sizeof(err)) != 0) {
+		warn("%s", err);
+		fclose(hf);
+		outfile_abort(&of);
+		return 3;
+	}
+	if ((ferror(hf) | fclose(hf)) != 0) {
+		warn("--html %s: writing failed", html);
+		outfile_abort(&of);
+		return 3;
+	}
+	if (outfile_commit(&of, err, sizeof(err)) != 0) {
+		warn("--html %s: %s", html, err);
 		return 3;
 	}
 	return 0;
@@ -574,6 +635,20 @@ fail:
 	return NULL;
 }
 
+static int html_close(struct run *run, const char *path, bool ok);
+
+/* Where the stdout report goes when only --html was asked for.  Kept
+ * open (and reachable) to the end. */
+static FILE *
+devnull(void)
+{
+	static FILE *f;
+
+	if (f == NULL)
+		f = fopen("/dev/null", "w");
+	return f != NULL ? f : stdout;
+}
+
 /*
  * Ends a --db run that stores nothing more (a signal, a write error):
  * this run's claims and the rows under them go, copies stored before
@@ -596,23 +671,85 @@ store_give_up(struct run *run, const char *db, struct analysis *a,
 		store_close(run->st);
 		free(run->cap_ids);
 	}
+	html_close(run, "", false);
 	report_free(run->rep);
 	analysis_free(a);
 	return status;
 }
 
+/*
+ * --html FILE: a second report, written to a temporary beside FILE and
+ * renamed over it only when complete (outfile.h); FILE may not be one
+ * of the captures.  Returns 0, or 3 after saying why.
+ */
+static int
+html_open(struct run *run, const char *path, const struct report_opts *o,
+    char **inputs, int ninputs)
+{
+	struct report_opts ho = *o;
+	char err[512];
+
+	for (int i = 0; i < ninputs; i++)
+		if (outfile_same(path, inputs[i])) {
+			warn("--html %s: that is one of the captures", path);
+			return 3;
+		}
+	ho.format = REPORT_HTML;
+	if (outfile_begin(&run->hout, path, err, sizeof(err)) != 0) {
+		warn("--html %s: %s", path, err);
+		return 3;
+	}
+	run->hf = fopen(run->hout.write_path, "w");
+	if (run->hf == NULL || (run->html = report_new(run->hf, &ho)) == NULL) {
+		warn("--html %s: %s", path, strerror(errno));
+		if (run->hf != NULL)
+			fclose(run->hf);
+		run->hf = NULL;
+		outfile_abort(&run->hout);
+		return 3;
+	}
+	return 0;
+}
+
+/* Closes the --html page: committed when ok and fully written, else the
+ * temporary is removed.  Returns 0, or 3 after saying why. */
+static int
+html_close(struct run *run, const char *path, bool ok)
+{
+	char err[512];
+	int bad;
+
+	if (run->html == NULL)
+		return 0;
+	report_free(run->html);
+	run->html = NULL;
+	bad = ferror(run->hf) | fclose(run->hf);
+	run->hf = NULL;
+	if (!ok || bad) {
+		outfile_abort(&run->hout);
+		if (ok)
+			warn("--html %s: writing failed", path);
+		return ok ? 3 : 0;
+	}
+	if (outfile_commit(&run->hout, err, sizeof(err)) != 0) {
+		warn("--html %s: %s", path, err);
+		return 3;
+	}
+	return 0;
+}
+
 static int
 analyze(int argc, char **argv)
 {
-	struct report_opts ro = { REPORT_TEXT, false, false, false, NULL, 0 };
+	struct report_opts ro = { REPORT_TEXT, false, false, false, NULL, 0, NULL };
 	struct analysis_cb cb = { on_dialog, on_stream, on_progress, NULL };
 	struct run run;
 	struct analysis *a;
 	int c, status = 0, opened = 0;
 	const char *fix_vendor = NULL;
 	char *end;
-	const char *db = NULL, *inside = NULL, *outside = NULL;
-	bool replace = false, from_db = false;
+	const char *db = NULL, *inside = NULL, *outside = NULL, *html = NULL;
+	bool replace = false, from_db = false, format_given = false;
 
 	memset(&run, 0, sizeof(run));
 	run.progress = 1;
@@ -621,6 +758,7 @@ analyze(int argc, char **argv)
 	    NULL)) != -1) {
 		switch (c) {
 		case 'f':
+			format_given = true;
 			if (strcmp(optarg, "text") == 0)
 				ro.format = REPORT_TEXT;
 			else if (strcmp(optarg, "json") == 0)
@@ -664,6 +802,9 @@ analyze(int argc, char **argv)
 		case 'F':
 			fix_vendor = optarg;
 			break;
+		case 'H':
+			html = optarg;
+			break;
 		case 'D':
 			db = optarg;
 			break;
@@ -693,8 +834,13 @@ analyze(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (fix_vendor != NULL)
+	if (fix_vendor != NULL && html == NULL)
 		return fix(fix_vendor);
+	if (fix_vendor != NULL && remedy_find(fix_vendor) == NULL) {
+		warn("unknown vendor '%s' (--fix list shows them)", fix_vendor);
+		return 2;
+	}
+	ro.fix_vendor = fix_vendor;
 	if ((inside == NULL) != (outside == NULL)) {
 		fprintf(stderr, PROG ": --inside and --outside go together\n"
 		    "Try '" PROG " --help'.\n");
@@ -706,7 +852,8 @@ analyze(int argc, char **argv)
 			    "capture and no --db\nTry '" PROG " --help'.\n");
 			return 2;
 		}
-		return compare(inside, outside, ro.format);
+		return compare(inside, outside, ro.format,
+		    html == NULL || format_given, html);
 	}
 	if (from_db) {
 		if (db == NULL || optind < argc) {
@@ -714,11 +861,18 @@ analyze(int argc, char **argv)
 			    "file\nTry '" PROG " --help'.\n");
 			return 2;
 		}
-		run.rep = report_new(stdout, &ro);
+		run.rep = report_new(html != NULL && !format_given ?
+		    devnull() : stdout, &ro);
 		if (run.rep == NULL)
 			return 3;
+		if (html != NULL && html_open(&run, html, &ro, NULL, 0) != 0) {
+			report_free(run.rep);
+			return 3;
+		}
 		c = report_from_db(&run, db);
 		report_free(run.rep);
+		if (html_close(&run, html, c != 3) != 0)
+			c = 3;
 		return c;
 	}
 	if (optind >= argc) {
@@ -746,9 +900,16 @@ analyze(int argc, char **argv)
 		}
 	}
 	a = analysis_new(&cb);
-	run.rep = report_new(stdout, &ro);
+	run.rep = report_new(html != NULL && !format_given ? devnull() : stdout,
+	    &ro);
 	if (a == NULL || run.rep == NULL) {
 		warn("out of memory");
+		return 3;
+	}
+	if (html != NULL && html_open(&run, html, &ro, argv + optind,
+	    argc - optind) != 0) {
+		report_free(run.rep);
+		analysis_free(a);
 		return 3;
 	}
 	/* From the first claim on, a signal gives this run's claims up. */
@@ -817,7 +978,7 @@ analyze(int argc, char **argv)
 		return store_give_up(&run, db, a, 130);
 	}
 	if (opened > 0) {
-		end_report(run.rep, a);
+		end_report(run.rep, run.html, a);
 		for (int i = 0; run.st != NULL && !run.store_failed && i < opened;
 		    i++)
 			if (store_capture_end(run.st, run.cap_ids[i],
@@ -825,6 +986,8 @@ analyze(int argc, char **argv)
 			    analysis_capture_stats(a, (size_t)i)) != 0)
 				run.store_failed = 1;
 	}
+	if (html_close(&run, html, opened > 0) != 0)
+		status = 3;
 	if (run.st != NULL && run.store_failed) {
 		warn("%s: writing failed: %s", db, store_errmsg(run.st));
 		return store_give_up(&run, db, a, 3);

@@ -1,7 +1,8 @@
 /*
  * report_csv.c - the report as CSV (report.h): one row per dialog,
  * written as the dialog ends, with a symptoms column
- * ("id:confidence;id:confidence").  Cells go through the project's CSV
+ * ("id:confidence;id:confidence") and the lowest MOS of each
+ * direction's streams (quality.h; empty when none is rated).  Cells go through the project's CSV
  * writer (csv.h): packet text is quoted and escaped.  Streams and the
  * capture summaries have no place in it.
  */
@@ -36,7 +37,8 @@ csv_begin(struct report *r)
 	static const char *const cols[] = {
 		"id", "start", "kind", "state", "from", "to", "call_id",
 		"duration", "messages", "retransmissions", "streams",
-		"rtp_packets_fwd", "rtp_packets_rev", "symptoms"
+		"rtp_packets_fwd", "rtp_packets_rev", "symptoms",
+		"mos_fwd", "mos_rev"
 	};
 
 	csv_header(r->fmt, cols, sizeof(cols) / sizeof(cols[0]));
@@ -48,6 +50,7 @@ csv_on_dialog(struct report *r, const struct dialog *d, bool affected)
 	struct csv *c = r->fmt;
 	char t[64];
 	uint64_t fwd, rev;
+	double mos_fwd, mos_rev;
 	int n = 0;
 
 	(void)affected;
@@ -79,6 +82,15 @@ csv_on_dialog(struct report *r, const struct dialog *d, bool affected)
 		csv_text_add(c, conf, strlen(conf));
 	}
 	csv_text_end(c);
+	report_dir_mos(d, &mos_fwd, &mos_rev);
+	if (mos_fwd >= 0)
+		csv_fixed(c, mos_fwd, 2);
+	else
+		csv_bare(c, "");
+	if (mos_rev >= 0)
+		csv_fixed(c, mos_rev, 2);
+	else
+		csv_bare(c, "");
 	csv_row_end(c);
 }
 

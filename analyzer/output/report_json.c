@@ -17,6 +17,7 @@
 #include "base/json.h"
 #include "config.h"
 #include "output/report_int.h"
+#include "sip/quality.h"
 
 struct json_state {
 	struct json j;            /* on r->f */
@@ -38,6 +39,38 @@ json_time(struct json *j, int64_t ns)
 	b[10] = 'T';
 	strncat(b, "Z", sizeof(b) - strlen(b) - 1);
 	json_str(j, b);
+}
+
+/* The E-model rating of a stream (quality.h), null when not rated. */
+static void
+json_quality(struct json *j, const struct rtp_stream *s)
+{
+	struct quality q;
+
+	if (quality_stream(s, &q) != 0) {
+		json_null(j);
+		return;
+	}
+	json_obj_begin(j);
+	json_key(j, "r_factor");
+	json_fixed(j, q.r, 1);
+	json_key(j, "mos");
+	json_fixed(j, q.mos, 2);
+	json_key(j, "loss_percent");
+	json_fixed(j, q.ppl, 2);
+	json_key(j, "burst_ratio");
+	json_fixed(j, q.burst_r, 2);
+	json_key(j, "packetisation_ms");
+	json_fixed(j, q.ptime_ms, 1);
+	json_key(j, "assumed_delay_ms");
+	json_fixed(j, q.delay_ms, 1);
+	json_key(j, "ie");
+	json_fixed(j, q.codec->ie, 1);
+	json_key(j, "bpl");
+	json_fixed(j, q.codec->bpl, 1);
+	json_key(j, "ie_eff");
+	json_fixed(j, q.ie_eff, 2);
+	json_obj_end(j);
 }
 
 static void
@@ -83,6 +116,8 @@ json_stream(struct json *j, const struct rtp_stream *s)
 	json_time(j, s->first_ns);
 	json_key(j, "last");
 	json_time(j, s->last_ns);
+	json_key(j, "quality");
+	json_quality(j, s);
 	json_obj_end(j);
 }
 

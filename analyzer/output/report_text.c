@@ -16,6 +16,7 @@
 #include "analysis.h"
 #include "base/text.h"
 #include "output/report_int.h"
+#include "sip/quality.h"
 
 /* Dialogs without findings listed one line each before only counting. */
 #define REPORT_BRIEF_MAX 20
@@ -119,12 +120,16 @@ text_dialog(struct report *r, FILE *f, const struct dialog *d)
 	fputc('\n', f);
 	for (int i = 0; i < d->nstreams; i++) {
 		const struct rtp_stream *s = d->streams[i];
+		struct quality q;
 
 		fprintf(f, "       RTP %s -> %s ssrc 0x%08" PRIx32 " %s %"
-		    PRIu64 " pkts, lost %" PRIu64 ", jitter %.1f ms, max gap %.0f ms\n",
+		    PRIu64 " pkts, lost %" PRIu64 ", jitter %.1f ms, max gap %.0f ms",
 		    ep_str(&s->src, a, sizeof(a)), ep_str(&s->dst, b, sizeof(b)),
 		    s->ssrc, s->codec[0] ? s->codec : "?", s->packets, s->lost,
 		    rtp_stream_jitter_ms(s), (double)s->max_gap_ns / 1e6);
+		if (quality_stream(s, &q) == 0)
+			fprintf(f, ", MOS %.2f (R %.1f)", q.mos, q.r);
+		fputc('\n', f);
 	}
 	if (r->o.messages) {
 		for (size_t i = 0; i < d->nmsgs; i++) {

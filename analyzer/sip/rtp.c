@@ -349,6 +349,8 @@ update_seq(struct rtp_stream *s, uint16_t seq)
 		s->max_seq = seq;
 		seen_clear_range(s, max_ext, max_ext + udelta);
 		seen_set(s, max_ext + udelta);
+		if (udelta > 1)
+			s->loss_runs++;
 		s->received_in_seq++;
 		return SEQ_NEW;
 	}

@@ -84,6 +84,9 @@ struct rtp_stream {
 	uint64_t dup;             /* same sequence seen again */
 	uint64_t ooo;             /* arrived after a higher sequence */
 	uint64_t seq_jumps;       /* large sequence discontinuities (restarts) */
+	uint64_t loss_runs;       /* forward sequence gaps (bursts of loss), for
+	                           * the burst ratio (quality.h); late packets
+	                           * filling a gap do not undo it */
 	int64_t max_gap_ns;       /* largest inter-arrival gap */
 	double jitter;            /* RFC 3550 A.8, in timestamp units */
 	uint64_t rtcp_sr, rtcp_rr, rtcp_other;
