@@ -415,6 +415,8 @@ model_close_media(struct run *r, struct fe_dialog *d)
 {
 	int k;
 
+	if (r->cfg->pinhole_scope == PINHOLE_FLOW)
+		return;         /* the flow's flush did it (run_alg_flush) */
 	for (k = 0; k < d->nmedia; k++)
 		if (d->media[k].phone_in.family != 0)
 			nat_close_pinholes(r->nat, &d->media[k].phone_in);
