@@ -251,6 +251,8 @@ def sim_options(samples, run):
         o += ["--set", "udp_timeout=" + log["router_nf_conntrack_udp_timeout"]]
     if log.get("router_nf_conntrack_udp_timeout_stream"):
         o += ["--set", "udp_stream_timeout=" + log["router_nf_conntrack_udp_timeout_stream"]]
+    if log.get("wan_mtu"):
+        o += ["--set", "outside_mtu=" + log["wan_mtu"]]
     if log.get("forward") == "on":
         o += ["--forward", "udp/5060", "--forward", "tcp/5060"]
     if "register_binding" in log or log.get("scenario") == "register":
@@ -258,7 +260,9 @@ def sim_options(samples, run):
     if relay:
         o += ["--set", "registrar_target=source", "--set", "farend_dialog_target=source"]
     if log.get("sip_direct_media") == "0":
-        o += ["--set", "sdp_requires_src_match=false"]
+        # the one kernel parameter is two knobs: the SDP check and the
+        # expectation's source (nf_conntrack_sip.c sip_direct_media)
+        o += ["--set", "sdp_requires_src_match=false", "--set", "media_src=any"]
     return log.get("alg", "on"), o
 
 
