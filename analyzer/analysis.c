@@ -426,10 +426,10 @@ on_sip(void *user, const struct sipframe_msg *fm, struct anomalies *an)
 
 /*
  * The capture summary's keepalives are those of datagrams, CRLF or
- * blanks, as they have always been counted; the binding detector sees the
- * same ones.  CRLFs between messages of a TCP stream and STUN messages
- * are not counted (deliberately: counting them would change every report
- * and the binding detector's UDP timing; a later change may).
+ * blanks, as they have always been counted.  The binding detector sees
+ * every kind (RFC 5626 3.5.1 CRLF on UDP and between messages on TCP,
+ * 3.5.2 STUN): a STUN message refreshes a binding only on a flow already
+ * known as a phone's (STUN on media ports is ICE, not a SIP keepalive).
  */
 static void
 on_keepalive(void *user, const struct pkt *p, enum ingest_keepalive kind,
@@ -438,9 +438,12 @@ on_keepalive(void *user, const struct pkt *p, enum ingest_keepalive kind,
 	struct analysis *a = user;
 
 	(void)an;
-	if (kind == INGEST_KA_STUN || p->l4 == PKT_TCP)
+	if (kind == INGEST_KA_STUN) {
+		detect_keepalive_known(a->det, &p->src, &p->dst, p->ts_ns);
 		return;
-	a->stats[a->cur_cap].keepalives++;
+	}
+	if (p->l4 != PKT_TCP)
+		a->stats[a->cur_cap].keepalives++;
 	detect_keepalive(a->det, &p->src, &p->dst, p->ts_ns);
 }
 

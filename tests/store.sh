@@ -142,7 +142,7 @@ grep -q "already in" "$tmp/err" || fail "the file after its stdin import: not a 
 mkfifo "$tmp/in.fifo"
 cat "$cap" >"$tmp/in.fifo" &
 timeout 30 "$ANALYZE" -q --db "$tmp/fifo-in.db" "$tmp/in.fifo" >/dev/null 2>"$tmp/err"
-check "FIFO capture import exit" 1 $?
+check "FIFO capture import exit equals reading the file" $rc $?
 wait
 check "FIFO capture stored by its hash" "$want_sha|1" "$(sql "$tmp/fifo-in.db" 'SELECT sha256, complete FROM captures')"
 

@@ -236,8 +236,12 @@ static void
 on_stored_capture(void *user, const struct store_capture *c)
 {
 	struct store_capture *nc;
+	struct run *r = user;
 
-	(void)user;
+	/* The store keeps how many keepalives a capture had, not whose:
+	 * the binding detector is told so (detect.h). */
+	detect_keepalives_unattributed(r->dt, (uint32_t)stored_caps.n,
+	    c->stats.keepalives);
 	nc = realloc(stored_caps.caps, (stored_caps.n + 1) * sizeof(*nc));
 	if (nc == NULL)
 		return;

@@ -254,3 +254,107 @@ remedy_find(const char *name)
 			return &remedy_table[i];
 	return NULL;
 }
+
+/*
+ * No-ALG texts per symptom (remedy_no_alg).  The first sentence of each
+ * says why an ALG is not the cause, so the rest reads the same for both
+ * cases.
+ */
+#define NO_NAT_WHY \
+    "No NAT boundary is shown on this path (both ends in one private " \
+    "network, or both on public addresses), so no SIP ALG explains this.  "
+#define NAT_NO_ALG_WHY \
+    "The phone's private addresses cross the NAT untranslated here: no " \
+    "SIP ALG rewrote these messages, so it is not the cause.  "
+
+struct no_alg_row {
+	enum symptom_id id;
+	const char *expl_nonat, *expl_noalg, *rem;
+};
+
+#define NO_ALG_ROW(id, cause, fix) \
+	{ id, NO_NAT_WHY cause, NAT_NO_ALG_WHY cause, fix }
+
+static const struct no_alg_row no_alg_rows[] = {
+	NO_ALG_ROW(SYMPTOM_ACK_TIMEOUT_DROP,
+	    "The 2xx or its ACK is lost on the way: the 2xx Contact (or a "
+	    "Record-Route) names an address the other side cannot reach, or "
+	    "a firewall drops the ACK.",
+	    "Check that each side's Contact is reachable from the other (the "
+	    "phone's own NAT settings: rport, STUN or an external address; "
+	    "the server's NAT handling or SBC), and the firewall rules for "
+	    "SIP between the two."),
+	NO_ALG_ROW(SYMPTOM_ONE_WAY_AUDIO,
+	    "RTP in one direction goes to an address or port that does not "
+	    "reach the receiver: a private c= the far end cannot route to, a "
+	    "far end that does not latch onto where media really comes from, "
+	    "or a firewall blocking the RTP ports.",
+	    "Use one NAT traversal method end to end: STUN or a configured "
+	    "external address on the phone/PBX, or symmetric RTP / comedia "
+	    "(media latching) on the server or SBC; open or forward the RTP "
+	    "port range where a firewall sits."),
+	NO_ALG_ROW(SYMPTOM_NO_AUDIO,
+	    "RTP reaches neither side: both SDPs name addresses the other "
+	    "cannot reach, or a firewall blocks the RTP ports both ways.",
+	    "Check the c= and m= each side announces against where its RTP "
+	    "really comes from; use STUN or an external address on the "
+	    "phones, or media latching on the server; open the RTP ports."),
+	NO_ALG_ROW(SYMPTOM_RINGING_AFTER_ANSWER,
+	    "The callee's 2xx never reached the caller: it was sent to a Via "
+	    "or Contact the caller cannot be reached at, or a firewall drops "
+	    "it.",
+	    "Check the caller's Via (rport) and Contact and the firewall "
+	    "rules for responses; on the server, send responses back to the "
+	    "source address and port (rport)."),
+	NO_ALG_ROW(SYMPTOM_INBOUND_CALL_UNANSWERED,
+	    "The incoming INVITE never reached the phone: its binding expired "
+	    "while the phone was silent, a firewall admits only the "
+	    "registrar, or a large UDP INVITE was fragmented and dropped.",
+	    "Keep the binding alive more often than the NAT/firewall timeout "
+	    "(CRLF, STUN or OPTIONS keepalives, shorter registration), raise "
+	    "the UDP timeout to 150-300 s, and avoid fragmentation (SIP over "
+	    "TCP/TLS, fewer codecs)."),
+	NO_ALG_ROW(SYMPTOM_REGISTRATION_FAILURE,
+	    "The registration is refused, lost or churns: wrong credentials, "
+	    "a blocked path to the registrar, or a NAT mapping that changes "
+	    "between refreshes.",
+	    "Check the credentials and the path to the registrar; register "
+	    "or send keepalives (CRLF, STUN, OPTIONS) more often than the NAT "
+	    "UDP timeout, and use consistent (endpoint-independent) NAT."),
+	NO_ALG_ROW(SYMPTOM_TRANSFER_FAILURE,
+	    "The transfer target or the replaced dialog is unknown or "
+	    "unreachable for the far end (a private address in Refer-To, a "
+	    "Call-ID the far end does not know, a transfer the server does "
+	    "not allow).",
+	    "Let the PBX perform the transfer, use domain names instead of IP "
+	    "literals in URIs, and check the server's transfer policy."),
+	NO_ALG_ROW(SYMPTOM_SESSION_REFRESH_FAILURE,
+	    "The session-timer refresh (re-INVITE or UPDATE) was not sent or "
+	    "not answered: a side that does not refresh, or a path that drops "
+	    "in-dialog requests.",
+	    "Check which side must refresh (refresher=) and that in-dialog "
+	    "requests reach the other side's Contact."),
+	NO_ALG_ROW(SYMPTOM_MEDIA_LOST_AFTER_HOLD,
+	    "Audio stopped after hold or a long silence: a media pinhole or "
+	    "NAT mapping timed out while no RTP flowed, or the resume SDP "
+	    "names an unreachable address.",
+	    "Raise the UDP timeout for media (150-300 s), let the phone send "
+	    "RTP or comfort noise during hold, or use media latching on the "
+	    "server."),
+};
+
+int
+remedy_no_alg(enum symptom_id s, enum remedy_case c, const char **expl,
+    const char **rem)
+{
+	for (size_t i = 0; i < sizeof(no_alg_rows) / sizeof(no_alg_rows[0]);
+	    i++) {
+		if (no_alg_rows[i].id != s)
+			continue;
+		*expl = c == REMEDY_NO_NAT ? no_alg_rows[i].expl_nonat :
+		    no_alg_rows[i].expl_noalg;
+		*rem = no_alg_rows[i].rem;
+		return 0;
+	}
+	return -1;
+}

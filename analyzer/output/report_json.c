@@ -139,12 +139,13 @@ json_evidence(struct json *j, const struct evidence *e)
 }
 
 static void
-json_symptoms(struct report *r, struct json *j, const struct dialog *d)
+json_finding_list(struct report *r, struct json *j, const char *key,
+    const struct finding *xs, int n)
 {
-	json_key(j, "symptoms");
+	json_key(j, key);
 	json_arr_begin(j);
-	for (int i = 0; d->findings != NULL && i < d->findings->n; i++) {
-		const struct finding *x = &d->findings->f[i];
+	for (int i = 0; i < n; i++) {
+		const struct finding *x = &xs[i];
 
 		if (!report_finding_shown(r, x))
 			continue;
@@ -167,6 +168,17 @@ json_symptoms(struct report *r, struct json *j, const struct dialog *d)
 		json_obj_end(j);
 	}
 	json_arr_end(j);
+}
+
+/* "symptoms" (observed, counted) and "advisories" (risks, not counted). */
+static void
+json_symptoms(struct report *r, struct json *j, const struct dialog *d)
+{
+	const struct findings *fs = d->findings;
+
+	json_finding_list(r, j, "symptoms", fs ? fs->f : NULL, fs ? fs->n : 0);
+	json_finding_list(r, j, "advisories", fs ? fs->adv : NULL,
+	    fs ? fs->nadv : 0);
 }
 
 static void
@@ -328,6 +340,29 @@ json_alg(struct report *r, struct json *j, const struct detect_verdict *v)
 	json_str(j, detect_alg_name(v->alg));
 	json_key(j, "score");
 	json_fixed(j, v->score, 2);
+	json_key(j, "nat");
+	json_bool(j, v->nat);
+	json_key(j, "devices");
+	json_arr_begin(j);
+	for (int i = 0; i < v->ndevices; i++) {
+		char a[NETADDR_STRLEN];
+		const struct detect_device_verdict *dv = &v->devices[i];
+
+		json_obj_begin(j);
+		json_key(j, "device");
+		if (dv->key.family)
+			json_str(j, ep_str(&dv->key, a, sizeof(a)));
+		else
+			json_null(j);
+		json_key(j, "verdict");
+		json_str(j, detect_alg_name(dv->alg));
+		json_key(j, "for");
+		json_fixed(j, dv->score, 2);
+		json_key(j, "against");
+		json_fixed(j, dv->against, 2);
+		json_obj_end(j);
+	}
+	json_arr_end(j);
 	json_key(j, "dialogs");
 	json_u64(j, r->ndialogs);
 	json_key(j, "affected");

@@ -78,22 +78,29 @@ text_evidence(FILE *f, const struct evidence *e)
 	fputc('\n', f);
 }
 
+/* One finding (mark "!") or advisory (mark "~ advisory"). */
+static void
+text_finding(FILE *f, const char *mark, const struct finding *x)
+{
+	fprintf(f, "     %s %s (confidence %.2f): ", mark, x->id, x->confidence);
+	plain(f, x->summary);
+	fputc('\n', f);
+	wrap(f, "         why: ", x->explanation);
+	for (int k = 0; k < x->nev; k++)
+		text_evidence(f, &x->ev[k]);
+	wrap(f, "         fix: ", x->remediation);
+}
+
 static void
 text_findings(struct report *r, FILE *f, const struct dialog *d)
 {
-	for (int i = 0; d->findings != NULL && i < d->findings->n; i++) {
-		const struct finding *x = &d->findings->f[i];
-
-		if (!report_finding_shown(r, x))
-			continue;
-		fprintf(f, "     ! %s (confidence %.2f): ", x->id, x->confidence);
-		plain(f, x->summary);
-		fputc('\n', f);
-		wrap(f, "         why: ", x->explanation);
-		for (int k = 0; k < x->nev; k++)
-			text_evidence(f, &x->ev[k]);
-		wrap(f, "         fix: ", x->remediation);
-	}
+	for (int i = 0; d->findings != NULL && i < d->findings->n; i++)
+		if (report_finding_shown(r, &d->findings->f[i]))
+			text_finding(f, "!", &d->findings->f[i]);
+	/* Advisories: risks seen, not failures; not counted. */
+	for (int i = 0; d->findings != NULL && i < d->findings->nadv; i++)
+		if (report_finding_shown(r, &d->findings->adv[i]))
+			text_finding(f, "~ advisory", &d->findings->adv[i]);
 }
 
 static void
@@ -196,14 +203,17 @@ text_on_dialog(struct report *r, const struct dialog *d, bool affected)
 {
 	struct text_state *ts = r->fmt;
 
+	/* A dialog with advisories only is listed in full, never counted. */
+	bool adv = d->findings != NULL && d->findings->nadv > 0;
+
 	if (affected) {
 		if (ts->af == NULL && (ts->af = tmpfile()) == NULL)
 			return;
 		text_dialog(r, ts->af, d);
-	} else if (r->o.all || r->unaffected <= REPORT_BRIEF_MAX) {
+	} else if (r->o.all || adv || r->unaffected <= REPORT_BRIEF_MAX) {
 		if (ts->uf == NULL && (ts->uf = tmpfile()) == NULL)
 			return;
-		if (r->o.all)
+		if (r->o.all || adv)
 			text_dialog(r, ts->uf, d);
 		else
 			text_brief(ts->uf, d);
@@ -270,17 +280,30 @@ text_verdict(struct report *r, const struct detect_verdict *v)
 
 	switch (v->alg) {
 	case DETECT_ALG_LIKELY:
-		fprintf(f, "SIP ALG: LIKELY present (score %.1f; 1.5 or more "
-		    "is likely)\n", v->score);
+		fprintf(f, "SIP ALG: LIKELY present (score %.1f): a field "
+		    "translated across the NAT boundary\n", v->score);
 		break;
 	case DETECT_ALG_UNLIKELY:
 		fprintf(f, "SIP ALG: unlikely (score %.1f): NATed addresses "
 		    "pass untranslated\n", v->score);
 		break;
 	default:
-		fprintf(f, "SIP ALG: unknown (score %.1f): the capture shows "
-		    "no fingerprint either way\n", v->score);
+		if (!v->nat)
+			fprintf(f, "SIP ALG: unknown (score %.1f): no NAT "
+			    "boundary in the capture, so no ALG to blame\n",
+			    v->score);
+		else
+			fprintf(f, "SIP ALG: unknown (score %.1f): the capture "
+			    "shows no translated field\n", v->score);
 		break;
+	}
+	for (int i = 0; i < v->ndevices; i++) {
+		char a[NETADDR_STRLEN];
+		const struct detect_device_verdict *dv = &v->devices[i];
+
+		fprintf(f, "  device %s: %s (for %.1f, against %.1f)\n",
+		    dv->key.family ? ep_str(&dv->key, a, sizeof(a)) : "?",
+		    detect_alg_name(dv->alg), dv->score, dv->against);
 	}
 	if (v->nstrongest > 0) {
 		fputs("  strongest evidence:\n", f);
@@ -296,7 +319,9 @@ text_verdict(struct report *r, const struct detect_verdict *v)
 		if (r->by_id[k] > 0)
 			fprintf(f, "  %-*s %" PRIu64 "\n", SYMPTOM_ID_MAX,
 			    symptom_name((enum symptom_id)k), r->by_id[k]);
-	if (r->affected > 0 || v->alg == DETECT_ALG_LIKELY)
+	/* No NAT shown, or NAT without an ALG: nothing to turn off. */
+	if (v->alg == DETECT_ALG_LIKELY || (r->affected > 0 && v->nat &&
+	    v->alg != DETECT_ALG_UNLIKELY))
 		fputs("To turn a router's SIP ALG off: sipalg-analyze --fix "
 		    "list, then --fix VENDOR\n", f);
 }

@@ -173,6 +173,16 @@ find_in(const struct findings *fs, const char *id, const char *in_summary)
 	return NULL;
 }
 
+const struct finding *
+adv_in(const struct findings *fs, const char *id, const char *in_summary)
+{
+	for (int i = 0; i < fs->nadv; i++)
+		if (strcmp(fs->adv[i].id, id) == 0 && (in_summary == NULL ||
+		    strstr(fs->adv[i].summary, in_summary) != NULL))
+			return &fs->adv[i];
+	return NULL;
+}
+
 const struct evidence *
 ev_of(const struct finding *f, const char *field)
 {

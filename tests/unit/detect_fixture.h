@@ -85,6 +85,9 @@ const struct findings *of(const struct tb *b, const char *cid);
 /* A finding with this id whose summary holds in_summary (NULL: any). */
 const struct finding *find_in(const struct findings *fs, const char *id,
     const char *in_summary);
+/* The same among the advisories (fs->adv). */
+const struct finding *adv_in(const struct findings *fs, const char *id,
+    const char *in_summary);
 /* The evidence of f with this field, NULL none. */
 const struct evidence *ev_of(const struct finding *f, const char *field);
 
