@@ -1,36 +1,62 @@
 /*
- * detect_audio.c - one_way_audio and no_audio: per call and direction, the
- * RTP packet rate against the rate the SDP implies.
+ * detect_audio.c - one_way_audio and no_audio, and the media vantage
+ * model behind them: per call, direction and segment, what the capture
+ * shows of the audio.
  *
- * Each side's SDP (RFC 3264 offer/answer; RFC 8866 c=, m=, a=ptime) says
- * where it wants media.  Behind NAT without a working ALG (or with one
- * that rewrites wrongly) the address in c=/m= is not where the packets
- * must go, and the peer's RTP is lost (RFC 4961 symmetric RTP and RFC 7362
- * latching are the usual cures).  In the capture, over the answered part
- * of the call (answer to BYE or the last packet, narrowed to the span
- * that carried RTP in either direction when there was any, and cut at the
- * first SDP that restricts audio: sendonly/recvonly/inactive, c=0.0.0.0
- * or port 0, so negotiated one-way calls such as the FreeSWITCH sip-rtp-*
- * samples and holds stay silent), with the SDPs in force before it:
- *   expected = window * 1000 / ptime (a=ptime of the sender, else of the
- *   receiver, else 20 ms: 50 pps; G.723 30 ms);
- *   one_way_audio: one direction >= 80 % of expected (and >= 50
- *     packets), the other < 5 %, over a window of >= 2 s.  This is NOT
- *     the catalogue's 5 s minimum (ALG-REFERENCE.md section 3): the
- *     real-kernel lab calls carry only 3 s of audio, and 100 packets
- *     against none is no less clear.  The price is that a direction
- *     starting late is judged on a short window too; the ratios keep
- *     that quiet (a direction 1 s late in a 3 s call still carries
- *     ~66 %, far above 5 %), and the summary states the threshold;
- *   no_audio: both < 5 % over >= 2 s, when the call carries some RTP or
- *     RTCP, or this capture showed RTP on an earlier call (a capture of
- *     signalling only says nothing about media); and, at any rate, an
- *     audio m= with a port below 1024 or no c= (Linux nf_nat_sip drops
- *     such a message).
- * Evidence: packets per direction, the silent direction's announced
- * address (private or not), where the live direction's RTP really comes
- * from when that is not the sender's c=, and streams sent to addresses no
- * SDP announced.
+ * Each side's SDP (RFC 3264 offer/answer; RFC 8866 c=, m=) says where it
+ * wants media.  Behind NAT without a working ALG (or with one that
+ * rewrites wrongly) the address in c=/m= is not where the packets must
+ * go, and the peer's RTP is lost (RFC 4961 symmetric RTP and RFC 7362
+ * latching are the usual cures).
+ *
+ * Vantage.  Each stream is placed on a segment from the addresses on the
+ * wire: inside the NAT when its source is private (a private source never
+ * crosses a NAT) or its private destination is seen sending from that
+ * address in this capture; outside (the router's WAN port, a server's or
+ * a far end's link, which a capture cannot tell apart) otherwise.  On its
+ * segment a stream is delivered when it goes where the receiver is seen
+ * using there (the source of the receiver's own RTP on that segment, else
+ * its SDP port at its SDP or signalling address, never a private address
+ * on the public side; an SDP a proxy relayed is not the receiver's own),
+ * and undeliverable otherwise, or when a router on the way refused it
+ * with ICMP from start to end.  A refusal from the destination itself
+ * (port unreachable) means the host was reached: delivered, and shown.
+ * detect_media_legs sums this per direction and segment, with "absent"
+ * for a direction missing where the call's other media is seen and
+ * "not_observable" where none is.
+ *
+ * Verdicts, over the answered part of the call (answer to BYE or the
+ * last packet, narrowed to the span that carried RTP in either direction
+ * when there was any, and cut at the first SDP that restricts audio:
+ * sendonly/recvonly/inactive, c=0.0.0.0 or port 0, so negotiated one-way
+ * calls such as the FreeSWITCH sip-rtp-* samples and holds stay silent):
+ * a direction's count is its delivered audio packets (not comfort noise
+ * or telephone events) on the receiver's side of the NAT (or the other
+ * side when the capture shows no media there), its audio time that count
+ * times its packet time as measured from the RTP timestamps (rtp.h), else
+ * as the SDPs imply (a=ptime of the sender, of the receiver, 20 ms; G.723
+ * 30 ms): a=ptime is only the receiver's wish and senders ignore it.
+ *   one_way_audio: one direction carries >= MIN_LIVE_AUDIO_S of audio,
+ *     the other less than 5 % of its audio time, over a window of
+ *     >= 2 s.  This is NOT the catalogue's 5 s minimum
+ *     (ALG-REFERENCE.md section 3): the real-kernel lab calls carry only
+ *     3 s of audio, and 150 packets against none is no less clear.  A
+ *     direction starting 1 s late in a 3 s call still carries ~66 % of
+ *     the other's audio, far above 5 %;
+ *   no_audio: both below 5 % of what their packet time implies over
+ *     >= 2 s, when the call carries some RTP or RTCP, or this capture
+ *     showed RTP on an earlier call (a capture of signalling only says
+ *     nothing about media); and, at any rate, an audio m= with a port
+ *     below 1024 or no c= (Linux nf_nat_sip drops such a message).
+ * Evidence: delivered audio packets per direction and the measured ptime
+ * (the stream figures printed beside the finding), the silent direction's
+ * announced address (private or not), where the live direction's RTP
+ * really comes from when that is not the sender's c=, refused streams
+ * and streams sent to addresses no SDP announced.
+ *
+ * Limits: a segment is a side of one NAT; behind two NATs the inner one
+ * is not told apart.  The media a capture filter removed is not told
+ * from media that was never sent unless the call shows none at all.
  */
 #include <stdio.h>
 #include <string.h>
@@ -45,7 +71,9 @@
  * hangup while the last packets were on the way, does not count. */
 #define REFUSED_MIN_ICMP 2
 #define REFUSED_EDGE_NS (2 * DETECT_NS)
-#define MIN_LIVE_PACKETS 50
+/* The live direction must carry at least this much audio (50 packets of
+ * 20 ms, 17 of 60 ms): packets times the measured packet time. */
+#define MIN_LIVE_AUDIO_S 1.0
 #define DEAD_RATIO 0.05
 
 static const char expl_oneway[] =
@@ -56,8 +84,8 @@ static const char expl_oneway[] =
     "end sends its audio to an address that does not route back, and only "
     "one direction is heard.  An ALG that rewrites c= but not the port, or "
     "closes its media pinhole, has the same effect.  Flagged when, over at "
-    "least 2 s of the answered call, one direction delivers at least 50 "
-    "audio packets and the other less than 5 % of its audio time "
+    "least 2 s of the answered call, one direction delivers at least 1 s "
+    "of audio and the other less than 5 % of that "
     "(packets times the packet time measured from the RTP timestamps); "
     "packets sent to an address the receiver does not use there (a "
     "private address on the public side) are not delivered.  The ALG "
@@ -371,7 +399,7 @@ stream_state(const struct dialog *d, const struct rtp_stream *s)
 		const struct rtp_stream *r = d->streams[i];
 
 		if (r->dir != -s->dir || r->segment != s->segment ||
-		    r->audio_packets == 0)
+		    rtp_stream_audio(r) == 0)
 			continue;
 		have_rev = true;
 		if (ep_eq(&r->src, &s->dst))
@@ -464,15 +492,17 @@ detect_media_legs(const struct dialog *d, struct detect_media_leg *out,
 			for (int i = 0; i < d->nstreams; i++) {
 				const struct rtp_stream *s = d->streams[i];
 
+				uint64_t au = rtp_stream_audio(s);
+
 				if (s->dir != dir || (int)s->segment != seg ||
-				    s->audio_packets == 0)
+				    au == 0)
 					continue;
 				if (s->state == RTP_STATE_DELIVERED)
-					ok += s->audio_packets;
+					ok += au;
 				else
-					bad += s->audio_packets;
-				if (s->audio_packets > best) {
-					best = s->audio_packets;
+					bad += au;
+				if (au > best) {
+					best = au;
 					l->ptime_ms = rtp_stream_ptime_ms(s);
 				}
 			}
@@ -515,9 +545,9 @@ dir_pps(const struct dialog *d, int dir, const struct sdp_media *tx,
 		const struct rtp_stream *s = d->streams[i];
 		int p = rtp_stream_ptime_ms(s);
 
-		if (s->dir == dir && s->audio_packets > best && p >= 5 &&
+		if (s->dir == dir && rtp_stream_audio(s) > best && p >= 5 &&
 		    p <= 200) {
-			best = s->audio_packets;
+			best = rtp_stream_audio(s);
 			*ptime = p;
 		}
 	}
@@ -617,7 +647,7 @@ detect_audio(struct detect *dt, const struct dialog *d, struct findings *fs)
 		if (s->packets == 0)
 			continue;
 		seg_media[s->segment] = true;
-		if (s->dir == 0 || s->audio_packets == 0)
+		if (s->dir == 0 || rtp_stream_audio(s) == 0)
 			continue;
 		/* Exact when a window holds the whole stream (so the figures
 		 * quoted equal the stream's own), else from the rate strip. */
@@ -630,7 +660,7 @@ detect_audio(struct detect *dt, const struct dialog *d, struct findings *fs)
 			p += detect_stream_packets_between(s, open[j][0],
 			    open[j][1]);
 		}
-		p = (double)(uint64_t)(p * (double)s->audio_packets /
+		p = (double)(uint64_t)(p * (double)rtp_stream_audio(s) /
 		    (double)s->packets + 0.5);
 		if (s->state == RTP_STATE_DELIVERED)
 			seg_pk[k][s->segment] += p;
@@ -652,13 +682,13 @@ detect_audio(struct detect *dt, const struct dialog *d, struct findings *fs)
 	 * One direction dead relative to the other: it carries less than
 	 * 5 % of the other's audio time (packets times packet time, so a
 	 * 60 ms sender against a 20 ms one is compared fairly), while the
-	 * other carries at least MIN_LIVE_PACKETS.
+	 * other carries at least MIN_LIVE_AUDIO_S of audio.
 	 */
 	for (int k = 0; k < 2; k++) {
 		struct dirinfo *live = &di[k], *dead = &di[1 - k];
 		const struct sdp_media *rxm, *txm;
 
-		if (live->pkts < MIN_LIVE_PACKETS ||
+		if (live->pkts / live->pps < MIN_LIVE_AUDIO_S ||
 		    dead->pkts / dead->pps >= DEAD_RATIO * live->pkts / live->pps)
 			continue;
 		rxm = detect_audio_media(dead->rx_sdp->m->sdp);
@@ -678,10 +708,15 @@ detect_audio(struct detect *dt, const struct dialog *d, struct findings *fs)
 		    "ptime %d ms%s", live->pkts,
 		    ptime[k] ? ptime[k] : (int)(1000 / live->pps + 0.5),
 		    ptime[k] ? " (measured)" : " (from SDP)");
-		detect_ev(f, NULL, k == 0 ? "RTP callee->caller" :
-		    "RTP caller->callee", "%.0f audio packets delivered%s",
-		    dead->pkts, und[1 - k] > 0 ?
-		    ", the rest sent where the receiver does not listen" : "");
+		if (und[1 - k] > 0)
+			detect_ev(f, NULL, k == 0 ? "RTP callee->caller" :
+			    "RTP caller->callee", "%.0f audio packets "
+			    "delivered, %.0f sent to an address the receiver "
+			    "does not use", dead->pkts, und[1 - k]);
+		else
+			detect_ev(f, NULL, k == 0 ? "RTP callee->caller" :
+			    "RTP caller->callee", "%.0f audio packets "
+			    "delivered", dead->pkts);
 		detect_ev(f, dead->rx_sdp, "c= of the silent receiver",
 		    "%s%s, signalling from %s", rxm->conn_text,
 		    ep_is_private(&rxm->conn) ? " (private)" : "",

@@ -36,10 +36,35 @@ csv_begin(struct report *r)
 	static const char *const cols[] = {
 		"id", "start", "kind", "state", "from", "to", "call_id",
 		"duration", "messages", "retransmissions", "streams",
-		"rtp_packets_fwd", "rtp_packets_rev", "symptoms"
+		"rtp_packets_fwd", "rtp_packets_rev", "media", "symptoms"
 	};
 
 	csv_header(r->fmt, cols, sizeof(cols) / sizeof(cols[0]));
+}
+
+/* "caller>callee@inside=delivered/160/20ms;..." per direction and segment. */
+static void
+csv_media(struct csv *c, const struct dialog *d)
+{
+	struct detect_media_leg leg[4];
+	int n = d->kind == DIALOG_CALL ? detect_media_legs(d, leg, 4) : 0;
+
+	csv_text_begin(c);
+	for (int i = 0; i < n; i++) {
+		char b[96];
+		int l = snprintf(b, sizeof(b), "%s%s@%s=%s/%" PRIu64,
+		    i ? ";" : "", leg[i].dir > 0 ? "caller>callee" :
+		    "callee>caller", rtp_segment_name(leg[i].segment),
+		    leg[i].state, leg[i].packets);
+
+		if (leg[i].ptime_ms > 0 && l > 0 && (size_t)l < sizeof(b))
+			l += snprintf(b + l, sizeof(b) - (size_t)l, "/%dms",
+			    leg[i].ptime_ms);
+		if (l > 0)
+			csv_text_add(c, b, (size_t)l < sizeof(b) ? (size_t)l :
+			    sizeof(b) - 1);
+	}
+	csv_text_end(c);
 }
 
 static void
@@ -65,6 +90,7 @@ csv_on_dialog(struct report *r, const struct dialog *d, bool affected)
 	csv_int(c, d->nstreams);
 	csv_u64(c, fwd);
 	csv_u64(c, rev);
+	csv_media(c, d);
 	csv_text_begin(c);
 	for (int i = 0; d->findings != NULL && i < d->findings->n; i++) {
 		const struct finding *x = &d->findings->f[i];

@@ -401,6 +401,26 @@ rtp_stream_gap_ms(const struct rtp_stream *s)
 	return hist_median(s->gap_hist);
 }
 
+void
+rtp_stream_restore_ptime(struct rtp_stream *s, int ptime_ms, int gap_ms)
+{
+	memset(s->step_hist, 0, sizeof(s->step_hist));
+	memset(s->gap_hist, 0, sizeof(s->gap_hist));
+	if (ptime_ms > 0 && ptime_ms < RTP_PTIME_SLOTS)
+		s->step_hist[ptime_ms] = 1;
+	if (gap_ms > 0 && gap_ms < RTP_PTIME_SLOTS)
+		s->gap_hist[gap_ms] = 1;
+}
+
+uint64_t
+rtp_stream_audio(const struct rtp_stream *s)
+{
+	if (s->audio_packets == 0 && s->cn_packets == 0 &&
+	    s->event_packets == 0)
+		return s->packets;
+	return s->audio_packets;
+}
+
 /* Bit for extended sequence ext in the duplicate map. */
 static bool
 seen_get(const struct rtp_stream *s, uint32_t ext)

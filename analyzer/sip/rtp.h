@@ -211,4 +211,17 @@ double rtp_stream_pps(const struct rtp_stream *s);
 int rtp_stream_ptime_ms(const struct rtp_stream *s);
 int rtp_stream_gap_ms(const struct rtp_stream *s);
 
+/*
+ * For a stream read back from a store, which keeps the two medians and
+ * not the histograms: afterwards rtp_stream_ptime_ms and
+ * rtp_stream_gap_ms return ptime_ms and gap_ms (0 or out of range:
+ * not measured).
+ */
+void rtp_stream_restore_ptime(struct rtp_stream *s, int ptime_ms,
+    int gap_ms);
+
+/* Audio packets of s; all its packets for a stream that has no payload
+ * kinds recorded (read from a store written before they were). */
+uint64_t rtp_stream_audio(const struct rtp_stream *s);
+
 #endif /* SIPALG_RTP_H */
