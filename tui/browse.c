@@ -29,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <wchar.h>
 
 #include "config.h"
@@ -776,6 +777,19 @@ main(int argc, char **argv)
 	    (size_t)(argc - optind), err, sizeof(err)) < 0) {
 		text_fwarn(stderr, PROG, "%s", err);
 		return 3;
+	}
+	/*
+	 * Interactive only: without a terminal on both sides curses would
+	 * spin on a closed input or write its escapes into a pipe.  Checked
+	 * after the sources opened, so that a bad file is named first.
+	 */
+	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
+		fprintf(stderr, PROG ": standard %s is not a terminal: the "
+		    "browser is interactive (for a report on a pipe or file "
+		    "use sipalg-analyze)\n", !isatty(STDIN_FILENO) ? "input" :
+		    "output");
+		loader_fini(&a->ld);
+		return 2;
 	}
 	view_filter_init(&a->filt);
 	a->sort = VCOL_START;
