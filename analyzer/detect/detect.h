@@ -139,4 +139,29 @@ void detect_verdict_get(const struct detect *dt, struct detect_verdict *v);
 
 const char *detect_alg_name(enum detect_alg a);
 
+/*
+ * One direction of a call's audio on one segment (issue 15.2): what the
+ * capture shows of it there.  state is "delivered" (sent to where the
+ * receiver is seen using on that segment), "undeliverable" (sent to an
+ * address it does not use there: a private address on the public side),
+ * "absent" (the segment carries this call's media, none of this
+ * direction) or "not_observable" (no media of this call on it).
+ */
+struct detect_media_leg {
+	int dir;                  /* 1 caller->callee, -1 callee->caller */
+	enum rtp_segment segment;
+	const char *state;        /* static string */
+	uint64_t packets;         /* audio packets of that direction there */
+	int ptime_ms;             /* measured, 0 when not measured */
+};
+
+/*
+ * The legs of call d, one per direction and segment the call was seen
+ * on (at most 4), written to out (room for max); returns how many.  Uses
+ * the streams' direction, segment and state that detect_dialog set: call
+ * it on a dialog the detectors have judged.
+ */
+int detect_media_legs(const struct dialog *d, struct detect_media_leg *out,
+    int max);
+
 #endif /* SIPALG_DETECT_H */

@@ -236,6 +236,15 @@ const struct sdp_media *detect_audio_media(const struct sdp *s);
 int detect_stream_dir(const struct dialog *d, const struct rtp_stream *s);
 /* Packets of s between [from_ns, to_ns) from its rate strip (approximate
  * to one strip slot). */
+/*
+ * Media vantage (detect_audio.c).  detect_media_classify sets each
+ * stream's direction, segment (inside or outside the NAT, from the
+ * addresses the capture shows) and delivery state; detect_media_legs
+ * then writes at most max legs, one per direction and segment the call
+ * was seen on, and returns how many (defined in detect.h).
+ */
+void detect_media_classify(const struct dialog *d);
+
 double detect_stream_packets_between(const struct rtp_stream *s,
     int64_t from_ns, int64_t to_ns);
 /* Parses the host part of a SIP URI (sip:user@host:port;...) as an IP

@@ -2,9 +2,9 @@
  * report_csv.c - the report as CSV (report.h): one row per dialog,
  * written as the dialog ends, with a symptoms column
  * ("id:confidence;id:confidence"), an advisories column (risks, same
- * form, not counted) and the lowest MOS of each direction's streams
- * (quality.h; empty when none is rated).  Cells go through the project's CSV
- * writer (csv.h): packet text is quoted and escaped.  Streams and the
+ * form, not counted), the lowest MOS of each direction's streams
+ * (quality.h; empty when none is rated) and the call's media legs
+ * (detect_media_legs()).  Cells go through the project's CSV writer (csv.h): packet text is quoted and escaped.  Streams and the
  * capture summaries have no place in it.
  */
 #include <inttypes.h>
@@ -39,7 +39,7 @@ csv_begin(struct report *r)
 		"id", "start", "kind", "state", "from", "to", "call_id",
 		"duration", "messages", "retransmissions", "streams",
 		"rtp_packets_fwd", "rtp_packets_rev", "symptoms", "advisories",
-		"mos_fwd", "mos_rev"
+		"mos_fwd", "mos_rev", "media"
 	};
 
 	csv_header(r->fmt, cols, sizeof(cols) / sizeof(cols[0]));
@@ -63,6 +63,31 @@ csv_ids(struct report *r, struct csv *c, const struct finding *xs, int nx)
 		csv_text_add(c, x->id, strlen(x->id));
 		snprintf(conf, sizeof(conf), ":%.2f", x->confidence);
 		csv_text_add(c, conf, strlen(conf));
+	}
+	csv_text_end(c);
+}
+
+/* "caller>callee@inside=delivered/160/20ms;..." per direction and segment. */
+static void
+csv_media(struct csv *c, const struct dialog *d)
+{
+	struct detect_media_leg leg[4];
+	int n = d->kind == DIALOG_CALL ? detect_media_legs(d, leg, 4) : 0;
+
+	csv_text_begin(c);
+	for (int i = 0; i < n; i++) {
+		char b[96];
+		int l = snprintf(b, sizeof(b), "%s%s@%s=%s/%" PRIu64,
+		    i ? ";" : "", leg[i].dir > 0 ? "caller>callee" :
+		    "callee>caller", rtp_segment_name(leg[i].segment),
+		    leg[i].state, leg[i].packets);
+
+		if (leg[i].ptime_ms > 0 && l > 0 && (size_t)l < sizeof(b))
+			l += snprintf(b + l, sizeof(b) - (size_t)l, "/%dms",
+			    leg[i].ptime_ms);
+		if (l > 0)
+			csv_text_add(c, b, (size_t)l < sizeof(b) ? (size_t)l :
+			    sizeof(b) - 1);
 	}
 	csv_text_end(c);
 }
@@ -103,6 +128,7 @@ csv_on_dialog(struct report *r, const struct dialog *d, bool affected)
 		csv_fixed(c, mos_rev, 2);
 	else
 		csv_bare(c, "");
+	csv_media(c, d);
 	csv_row_end(c);
 }
 

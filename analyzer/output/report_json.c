@@ -108,6 +108,30 @@ json_stream(struct json *j, const struct rtp_stream *s)
 	json_fixed(j, (double)s->max_gap_ns / 1e6, 3);
 	json_key(j, "pps");
 	json_fixed(j, rtp_stream_pps(s), 2);
+	json_key(j, "audio_packets");
+	json_u64(j, s->audio_packets);
+	json_key(j, "cn_packets");
+	json_u64(j, s->cn_packets);
+	json_key(j, "event_packets");
+	json_u64(j, s->event_packets);
+	if (rtp_stream_ptime_ms(s) > 0) {
+		json_key(j, "ptime_ms");
+		json_int(j, rtp_stream_ptime_ms(s));
+		json_key(j, "interarrival_ms");
+		json_int(j, rtp_stream_gap_ms(s));
+	}
+	if (s->dir != 0) {
+		json_key(j, "direction");
+		json_str(j, s->dir > 0 ? "caller>callee" : "callee>caller");
+	}
+	if (rtp_segment_name(s->segment) != NULL) {
+		json_key(j, "segment");
+		json_str(j, rtp_segment_name(s->segment));
+	}
+	if (rtp_state_name(s->state) != NULL) {
+		json_key(j, "state");
+		json_str(j, rtp_state_name(s->state));
+	}
 	json_key(j, "rtcp_sr");
 	json_u64(j, s->rtcp_sr);
 	json_key(j, "rtcp_rr");
@@ -119,6 +143,37 @@ json_stream(struct json *j, const struct rtp_stream *s)
 	json_key(j, "quality");
 	json_quality(j, s);
 	json_obj_end(j);
+}
+
+/* Per direction and segment, what the capture shows of a call's audio. */
+static void
+json_media(struct json *j, const struct dialog *d)
+{
+	struct detect_media_leg leg[4];
+	int n;
+
+	if (d->kind != DIALOG_CALL)
+		return;
+	n = detect_media_legs(d, leg, 4);
+	json_key(j, "media");
+	json_arr_begin(j);
+	for (int i = 0; i < n; i++) {
+		json_obj_begin(j);
+		json_key(j, "direction");
+		json_str(j, leg[i].dir > 0 ? "caller>callee" : "callee>caller");
+		json_key(j, "segment");
+		json_str(j, rtp_segment_name(leg[i].segment));
+		json_key(j, "state");
+		json_str(j, leg[i].state);
+		json_key(j, "audio_packets");
+		json_u64(j, leg[i].packets);
+		if (leg[i].ptime_ms > 0) {
+			json_key(j, "ptime_ms");
+			json_int(j, leg[i].ptime_ms);
+		}
+		json_obj_end(j);
+	}
+	json_arr_end(j);
 }
 
 static void
@@ -266,6 +321,7 @@ json_on_dialog(struct report *r, const struct dialog *d, bool affected)
 	for (int i = 0; i < d->nstreams; i++)
 		json_stream(j, d->streams[i]);
 	json_arr_end(j);
+	json_media(j, d);
 	json_symptoms(r, j, d);
 	if (r->o.messages)
 		json_messages(j, d);

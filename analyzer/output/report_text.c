@@ -103,6 +103,31 @@ text_findings(struct report *r, FILE *f, const struct dialog *d)
 			text_finding(f, "~ advisory", &d->findings->adv[i]);
 }
 
+/*
+ * The call's audio per direction and segment:
+ *   media caller>callee inside delivered 160 pkts ptime 20 ms; ...
+ */
+static void
+text_media(FILE *f, const struct dialog *d)
+{
+	struct detect_media_leg leg[4];
+	int n;
+
+	if (d->kind != DIALOG_CALL || (n = detect_media_legs(d, leg, 4)) == 0)
+		return;
+	fputs("       media", f);
+	for (int i = 0; i < n; i++) {
+		fprintf(f, "%s %s %s %s", i ? ";" : "",
+		    leg[i].dir > 0 ? "caller>callee" : "callee>caller",
+		    rtp_segment_name(leg[i].segment), leg[i].state);
+		if (leg[i].packets)
+			fprintf(f, " %" PRIu64 " pkts", leg[i].packets);
+		if (leg[i].ptime_ms > 0)
+			fprintf(f, " ptime %d ms", leg[i].ptime_ms);
+	}
+	fputc('\n', f);
+}
+
 static void
 text_dialog(struct report *r, FILE *f, const struct dialog *d)
 {
@@ -136,8 +161,19 @@ text_dialog(struct report *r, FILE *f, const struct dialog *d)
 		    rtp_stream_jitter_ms(s), (double)s->max_gap_ns / 1e6);
 		if (quality_stream(s, &q) == 0)
 			fprintf(f, ", MOS %.2f (R %.1f)", q.mos, q.r);
+		if (s->cn_packets || s->event_packets)
+			fprintf(f, ", %" PRIu64 " audio %" PRIu64 " cn %"
+			    PRIu64 " events", s->audio_packets, s->cn_packets,
+			    s->event_packets);
+		if (rtp_stream_ptime_ms(s) > 0)
+			fprintf(f, ", ptime %d ms", rtp_stream_ptime_ms(s));
+		if (rtp_state_name(s->state) != NULL)
+			fprintf(f, ", %s %s %s", s->dir > 0 ? "caller>callee" :
+			    "callee>caller", rtp_segment_name(s->segment),
+			    rtp_state_name(s->state));
 		fputc('\n', f);
 	}
+	text_media(f, d);
 	if (r->o.messages) {
 		for (size_t i = 0; i < d->nmsgs; i++) {
 			const struct dmsg *m = &d->msgs[i];

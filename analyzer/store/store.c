@@ -9,6 +9,9 @@
  *      among claims (two partial indexes, so a replacement is written
  *      beside the copy it replaces), the claim's owner and heartbeat,
  *      and capture ids never reused (AUTOINCREMENT)
+ *   4  streams: the payload kinds (audio, comfort noise, telephone
+ *      events) and the measured packetisation (ptime and inter-arrival
+ *      medians, ms) the media detectors judge by (issue 15)
  * Migrations run forward in one transaction each; a newer schema than
  * STORE_SCHEMA_VERSION is refused before anything is written.
  *
@@ -191,6 +194,16 @@ static const char *const migrate_v3 =
     " WHERE complete = 0;"
     "CREATE INDEX captures_site ON captures(site);";
 
+/* v3 -> v4: the streams' payload kinds and measured packetisation.
+ * Older rows read NULL (0): the detectors then count every packet as
+ * audio and take the packet time from the SDP, as before. */
+static const char *const migrate_v4 =
+    "ALTER TABLE streams ADD COLUMN audio_packets INTEGER;"
+    "ALTER TABLE streams ADD COLUMN cn_packets INTEGER;"
+    "ALTER TABLE streams ADD COLUMN event_packets INTEGER;"
+    "ALTER TABLE streams ADD COLUMN ptime_ms INTEGER;"
+    "ALTER TABLE streams ADD COLUMN gap_ms INTEGER;";
+
 const char *
 store_schema_step(int version)
 {
@@ -201,6 +214,8 @@ store_schema_step(int version)
 		return migrate_v2;
 	case 3:
 		return migrate_v3;
+	case 4:
+		return migrate_v4;
 	default:
 		return NULL;
 	}
@@ -455,8 +470,10 @@ prepare(struct store *st)
 		  " clock_rate, packets, bytes, lost, dup, ooo, seq_jumps, jitter,"
 		  " max_gap_ns, first_ns, last_ns, first_frame, last_frame,"
 		  " rtcp_sr, rtcp_rr, rate_bucket_sec, rate, capture_id,"
-		  " rate_base_sec, expected)"
-		  " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)" },
+		  " rate_base_sec, expected, audio_packets, cn_packets,"
+		  " event_packets, ptime_ms, gap_ms)"
+		  " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,"
+		  "?,?,?,?,?)" },
 		{ offsetof(struct store, ins_finding),
 		  "INSERT INTO findings(dialog_id, detector, confidence, summary,"
 		  " explanation, remediation) VALUES (?,?,?,?,?,?)" },
@@ -1031,6 +1048,11 @@ put_stream(struct store *st, int64_t cid, int64_t did,
 	sqlite3_bind_int64(s, 21, (sqlite3_int64)r->rtcp_rr);
 	sqlite3_bind_int64(s, 22, r->rate_bucket_sec);
 	sqlite3_bind_blob(s, 23, rate, (int)(2 * n), SQLITE_STATIC);
+	sqlite3_bind_int64(s, 27, (sqlite3_int64)r->audio_packets);
+	sqlite3_bind_int64(s, 28, (sqlite3_int64)r->cn_packets);
+	sqlite3_bind_int64(s, 29, (sqlite3_int64)r->event_packets);
+	sqlite3_bind_int(s, 30, rtp_stream_ptime_ms(r));
+	sqlite3_bind_int(s, 31, rtp_stream_gap_ms(r));
 	return step_reset(st, s, "cannot store a stream");
 }
 
@@ -1354,12 +1376,14 @@ static const char *const readq_sql[] = {
 	"SELECT src, dst, ssrc, pt, codec,"
 	" clock_rate, packets, bytes, lost, dup, ooo, seq_jumps, jitter,"
 	" max_gap_ns, first_ns, last_ns, first_frame, last_frame, rtcp_sr,"
-	" rtcp_rr, rate_bucket_sec, rate, rate_base_sec, expected"
+	" rtcp_rr, rate_bucket_sec, rate, rate_base_sec, expected,"
+	" audio_packets, cn_packets, event_packets, ptime_ms, gap_ms"
 	" FROM streams WHERE dialog_id = ? ORDER BY id",
 	"SELECT src, dst, ssrc, pt, codec,"
 	" clock_rate, packets, bytes, lost, dup, ooo, seq_jumps, jitter,"
 	" max_gap_ns, first_ns, last_ns, first_frame, last_frame, rtcp_sr,"
-	" rtcp_rr, rate_bucket_sec, rate, rate_base_sec, expected"
+	" rtcp_rr, rate_bucket_sec, rate, rate_base_sec, expected,"
+	" audio_packets, cn_packets, event_packets, ptime_ms, gap_ms"
 	" FROM streams WHERE dialog_id IS NULL"
 	" AND capture_id IN (SELECT id FROM captures WHERE complete = 1)"
 	" ORDER BY id",
@@ -1508,6 +1532,11 @@ read_streams(sqlite3_stmt *s, int64_t did, struct dialog *d,
 		 */
 		r->probation_done = true;
 		r->expected_prior = (uint64_t)sqlite3_column_int64(s, 23);
+		r->audio_packets = (uint64_t)sqlite3_column_int64(s, 24);
+		r->cn_packets = (uint64_t)sqlite3_column_int64(s, 25);
+		r->event_packets = (uint64_t)sqlite3_column_int64(s, 26);
+		rtp_stream_restore_ptime(r, sqlite3_column_int(s, 27),
+		    sqlite3_column_int(s, 28));
 		r->base_seq = 1;
 		r->max_seq = 0;
 		r->cycles = 0;

@@ -74,6 +74,11 @@ bool tb_add(struct tb *b, int64_t t, const char *src, uint16_t sport,
 /* An RTP stream of n packets from first at pps, attached to b->d. */
 void tb_stream(struct tb *b, const char *src, uint16_t sport,
     const char *dst, uint16_t dport, int64_t first, int n, int pps);
+/* The same with packets of ptime ms each (RTP timestamp step and arrival
+ * alike, 8 kHz) and an SSRC of its own; returns the stream. */
+struct rtp_stream *tb_stream_ptime(struct tb *b, const char *src,
+    uint16_t sport, const char *dst, uint16_t dport, int64_t first, int n,
+    int ptime);
 
 /* Findings of the last dialog with this id. */
 int count(const struct tb *b, const char *id);
