@@ -37,6 +37,7 @@
 #include "sip/sipmsg.h"
 #include "base/outfile.h"
 #include "base/text.h"
+#include "source/source.h"
 #include "ui.h"
 
 #define PROG "sipalg-browse"
@@ -65,13 +66,13 @@ loader_on_progress(void *user, uint64_t done, uint64_t total,
 static void
 pcap_run(struct loader *ld)
 {
-	analysis_run(ld->src_ctx);
+	(void)source_run(ld->src_ctx, NULL, 0);
 }
 
 static void
 pcap_free(struct loader *ld)
 {
-	analysis_free(ld->src_ctx);
+	source_free(ld->src_ctx);
 }
 
 static const struct source_ops pcap_source = {
@@ -82,28 +83,15 @@ int
 loader_open_pcaps(struct loader *ld, const char *const *paths, size_t npaths,
     char *err, size_t errlen)
 {
-	struct analysis_cb cb = { 0 };
-	struct analysis *an;
+	struct source_cb cb = { 0 };
 
 	cb.on_dialog = loader_on_dialog;
 	cb.on_progress = loader_on_progress;
 	cb.user = ld;
-	an = analysis_new(&cb);
-	if (an == NULL) {
-		snprintf(err, errlen, "out of memory");
+	ld->src_ctx = source_open_files(paths, npaths, &cb, err, errlen);
+	if (ld->src_ctx == NULL)
 		return -1;
-	}
-	for (size_t i = 0; i < npaths; i++) {
-		char e[200];
-
-		if (analysis_add_file(an, paths[i], e, sizeof(e)) < 0) {
-			snprintf(err, errlen, "%s: %s", paths[i], e);
-			analysis_free(an);
-			return -1;
-		}
-	}
 	ld->src = &pcap_source;
-	ld->src_ctx = an;
 	ld->paths = paths;
 	ld->npaths = npaths;
 	return 0;
@@ -573,7 +561,7 @@ draw_title(struct app *a, bool finished)
 	pthread_mutex_unlock(&a->ld.mu);
 	if (a->status[0] != '\0')
 		snprintf(t, sizeof(t), " %s", a->status);
-	else if (!finished && a->ld.st != NULL)
+	else if (!finished && a->ld.is_db)
 		snprintf(t, sizeof(t), " " PROG "  %s  %llu of %llu dialogs",
 		    phase, (unsigned long long)done, (unsigned long long)total);
 	else if (!finished)

@@ -28,9 +28,9 @@
 struct loader;
 
 /*
- * Where dialogs come from: pcap files (analysis.h), a stored analysis
- * (--db, store.h: sources.c) or an inside/outside pair (--inside and
- * --outside, diff.h: sources.c).  run() executes on the loader thread and
+ * Where dialogs come from: pcap files or a stored analysis (--db), both
+ * through the library's source (source.h: browse.c, sources.c), or an
+ * inside/outside pair (--inside and --outside, diff.h: sources.c).  run() executes on the loader thread and
  * hands each dialog to loader_add(); it must not touch curses.
  */
 struct source_ops {
@@ -39,7 +39,6 @@ struct source_ops {
 	void (*free)(struct loader *ld);
 };
 
-struct store;
 struct pair_dialog;
 
 /* A capture of a stored analysis: where it was read from, and its hash
@@ -84,7 +83,7 @@ struct loader {
 	const char *phase;        /* what the loader is doing, NULL: reading */
 	char err[256];            /* a source error, shown when finished */
 	/* --db */
-	struct store *st;
+	bool is_db;
 	const char *db_path;
 	struct db_capture *caps;  /* appended under mu */
 	size_t ncaps;
