@@ -186,6 +186,14 @@ struct app {
 	char status[256];         /* one-shot message on the title line */
 	bool quit;
 
+	/*
+	 * ladder_panel_new, for the panels the ladder itself opens (the
+	 * symptoms' jump to an evidence frame): set by main(), so that no
+	 * two panel files use each other (tests/layers.sh).
+	 */
+	struct panel *(*ladder_new)(const struct dialog *const *ds, size_t n,
+	    long sel_cap, long sel_frame);
+
 	/* pair mode: the loader's pair dialogs, copied like all[] */
 	bool pair_mode;
 	struct pair_dialog **pds;
@@ -234,6 +242,8 @@ struct panel *pairsum_panel_new(void);
 struct panel *symptoms_panel_new(const struct dialog *const *ds, size_t n);
 struct panel *rtpview_panel_new(const struct dialog *const *ds, size_t n);
 struct panel *help_panel_new(const struct panel *under);
+/* True when p is a help panel. */
+bool help_panel_is(const struct panel *p);
 
 /* Shared key movement: applies up/down/page/home/end to *cur within n
  * rows of which h are visible; true when ch was one of those. */

@@ -40,7 +40,7 @@ struct report_opts {
 	double min_confidence;    /* only findings at or above this */
 };
 
-/* One capture's figures (analysis.h defines struct analysis_capstats). */
+/* One capture's figures (sip/capstats.h defines struct analysis_capstats). */
 struct analysis_capstats;
 struct report_capture {
 	const struct capture_info *info;
