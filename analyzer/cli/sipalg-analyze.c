@@ -373,11 +373,11 @@ fd_name(const char *name)
  * a verdict of "unknown" is not mistaken for a clean bill.
  */
 static void
-warn_inputs(struct analysis *a)
+warn_inputs(struct source *a)
 {
-	for (size_t i = 0; i < analysis_capture_count(a); i++) {
-		const struct capture_info *ci = analysis_capture_info(a, i);
-		const struct analysis_capstats *cs = analysis_capture_stats(a, i);
+	for (size_t i = 0; i < source_capture_count(a); i++) {
+		const struct capture_info *ci = source_capture_info(a, i);
+		const struct analysis_capstats *cs = source_capture_stats(a, i);
 		unsigned long long pk = (unsigned long long)ci->packets;
 		uint64_t refused;
 
