@@ -18,9 +18,9 @@
  * claims up, earlier copies untouched.  A capture that cannot be read
  * twice (standard input, a pipe) is hashed while it is copied to an
  * unlinked temporary file, which the analysis reads.  --report prints
- * the report from the store, re-running the detectors on the stored
- * dialogs.  --inside/--outside compare two captures of the same traffic
- * (diff.h).
+ * the report from the store with the findings stored (source.h: the
+ * browser reads a database the same way).  --inside/--outside compare
+ * two captures of the same traffic (diff.h).
  *
  * Standard output is checked when the program ends: a write error (a
  * full disk) is "sipalg-analyze: writing output: REASON" and exit 3.
@@ -40,7 +40,7 @@
 #include <unistd.h>
 
 #include "config.h"
-#include "analysis.h"
+#include "source/source.h"
 #include "detect/detect.h"
 #include "diff/diff.h"
 #include "detect/remedy.h"
@@ -154,7 +154,6 @@ struct run {
 	struct outfile hout;
 	struct store *st;         /* --db, NULL otherwise */
 	int64_t *cap_ids;         /* store id per opened capture */
-	struct detect *dt;        /* --report: detectors re-run on stored dialogs */
 	int store_failed;
 	int progress;             /* show a progress line */
 	struct timespec t0;
@@ -223,125 +222,67 @@ on_stream_store(void *user, const struct rtp_stream *s)
 	on_stream(user, s);
 }
 
-/* ---- --report: the report from the store ---- */
-
-struct stored {
-	struct store_capture *caps;
-	size_t n;
-};
-
-static struct stored stored_caps;
-
+/* The report's summary of a source: its captures and verdict. */
 static void
-on_stored_capture(void *user, const struct store_capture *c)
+end_report(struct report *rep, struct report *html, struct source *src)
 {
-	struct store_capture *nc;
-	struct run *r = user;
-
-	/* The store keeps how many keepalives a capture had, not whose:
-	 * the binding detector is told so (detect.h). */
-	detect_keepalives_unattributed(r->dt, (uint32_t)stored_caps.n,
-	    c->stats.keepalives);
-	nc = realloc(stored_caps.caps, (stored_caps.n + 1) * sizeof(*nc));
-	if (nc == NULL)
-		return;
-	stored_caps.caps = nc;
-	nc[stored_caps.n] = *c;
-	nc[stored_caps.n].info.path = strdup(c->info.path ? c->info.path : "");
-	stored_caps.n++;
-}
-
-static bool
-on_stored_dialog(void *user, struct dialog *d)
-{
-	struct run *r = user;
-
-	/* The detectors run again in stored order, so cross-dialog state
-	 * (registrations, the verdict) builds up as in the original run. */
-	free(d->findings);
-	d->findings = NULL;
-	detect_dialog(r->dt, d);
-	report_dialog(r->rep, d);
-	if (r->html != NULL)
-		report_dialog(r->html, d);
-	return false;
-}
-
-static int
-report_from_db(struct run *run, const char *db)
-{
-	char err[512];
-	struct store *st = store_open(db, false, err, sizeof(err));
-	struct report_capture *rc;
-	int status = 0;
-
-	if (st == NULL) {
-		warn("%s: %s", db, err);
-		return 3;
-	}
-	run->dt = detect_new();
-	if (run->dt == NULL) {
-		store_close(st);
-		warn("out of memory");
-		return 3;
-	}
-	report_begin(run->rep);
-	if (run->html != NULL)
-		report_begin(run->html);
-	if (store_read(st, on_stored_capture, on_stored_dialog, on_stream, run,
-	    err, sizeof(err)) != 0) {
-		warn("%s: %s", db, err);
-		status = 3;
-	}
-	rc = calloc(stored_caps.n ? stored_caps.n : 1, sizeof(*rc));
-	for (size_t i = 0; rc != NULL && i < stored_caps.n; i++) {
-		stored_caps.caps[i].info.linkname = stored_caps.caps[i].link;
-		rc[i].info = &stored_caps.caps[i].info;
-		rc[i].stats = &stored_caps.caps[i].stats;
-	}
-	if (rc != NULL) {
-		struct report_summary sum = { rc, stored_caps.n, { 0 } };
-
-		detect_verdict_get(run->dt, &sum.verdict);
-		report_end(run->rep, &sum);
-		if (run->html != NULL)
-			report_end(run->html, &sum);
-	}
-	free(rc);
-	for (size_t i = 0; i < stored_caps.n; i++)
-		free(stored_caps.caps[i].info.path);
-	free(stored_caps.caps);
-	detect_free(run->dt);
-	store_close(st);
-	if (status == 0 && report_affected(run->rep) > 0)
-		status = 1;
-	return status;
-}
-
-/* The report's summary of an analysis run: its captures and verdict. */
-static void
-end_report(struct report *rep, struct report *html, struct analysis *a)
-{
-	size_t n = analysis_capture_count(a);
+	size_t n = source_capture_count(src);
 	struct report_capture *caps = calloc(n ? n : 1, sizeof(*caps));
 	struct report_summary sum = { caps, n, { 0 } };
 
 	if (caps == NULL)
 		return;
 	for (size_t i = 0; i < n; i++) {
-		caps[i].info = analysis_capture_info(a, i);
-		caps[i].stats = analysis_capture_stats(a, i);
+		caps[i].info = source_capture_info(src, i);
+		caps[i].stats = source_capture_stats(src, i);
 	}
-	detect_verdict_get(analysis_detect(a), &sum.verdict);
+	source_verdict_get(src, &sum.verdict);
 	report_end(rep, &sum);
 	if (html != NULL)
 		report_end(html, &sum);
 	free(caps);
 }
 
+/* ---- --report: the report from the store ---- */
+
+/*
+ * The stored analysis through the library's source (source.h), as the
+ * browser reads it: the dialogs with the findings stored with them, the
+ * verdict counted over those.
+ */
+static int
+report_from_db(struct run *run, const char *db)
+{
+	char err[512];
+	struct source_cb cb = { 0 };
+	struct source *src;
+	int status = 0;
+
+	cb.on_dialog = on_dialog;
+	cb.on_stream = on_stream;
+	cb.user = run;
+	src = source_open_db(db, &cb, err, sizeof(err));
+	if (src == NULL) {
+		warn("%s: %s", db, err);
+		return 3;
+	}
+	report_begin(run->rep);
+	if (run->html != NULL)
+		report_begin(run->html);
+	if (source_run(src, err, sizeof(err)) != 0) {
+		warn("%s: %s", db, err);
+		status = 3;
+	}
+	end_report(run->rep, run->html, src);
+	source_free(src);
+	if (status == 0 && report_affected(run->rep) > 0)
+		status = 1;
+	return status;
+}
+
 /* ---- signals: stop cleanly, leave the store consistent ---- */
 
-static struct analysis *running;
+static struct source *running;
 static volatile sig_atomic_t interrupted;
 
 static void
@@ -350,7 +291,7 @@ on_signal(int sig)
 	(void)sig;
 	interrupted = 1;
 	if (running != NULL)
-		analysis_stop(running);
+		source_stop(running);
 }
 
 static void
@@ -489,11 +430,11 @@ fd_name(const char *name)
  * a verdict of "unknown" is not mistaken for a clean bill.
  */
 static void
-warn_inputs(struct analysis *a)
+warn_inputs(struct source *a)
 {
-	for (size_t i = 0; i < analysis_capture_count(a); i++) {
-		const struct capture_info *ci = analysis_capture_info(a, i);
-		const struct analysis_capstats *cs = analysis_capture_stats(a, i);
+	for (size_t i = 0; i < source_capture_count(a); i++) {
+		const struct capture_info *ci = source_capture_info(a, i);
+		const struct analysis_capstats *cs = source_capture_stats(a, i);
 		unsigned long long pk = (unsigned long long)ci->packets;
 		uint64_t refused;
 
@@ -659,7 +600,7 @@ devnull(void)
  * stay, and the message says which.  Frees the run; returns status.
  */
 static int
-store_give_up(struct run *run, const char *db, struct analysis *a,
+store_give_up(struct run *run, const char *db, struct source *a,
     int status)
 {
 	char err[512];
@@ -677,7 +618,7 @@ store_give_up(struct run *run, const char *db, struct analysis *a,
 	}
 	html_close(run, "", false);
 	report_free(run->rep);
-	analysis_free(a);
+	source_free(a);
 	return status;
 }
 
@@ -746,9 +687,9 @@ static int
 analyze(int argc, char **argv)
 {
 	struct report_opts ro = { REPORT_TEXT, false, false, false, NULL, 0, NULL };
-	struct analysis_cb cb = { on_dialog, on_stream, on_progress, NULL };
+	struct source_cb cb = { NULL, on_dialog, on_stream, on_progress, NULL };
 	struct run run;
-	struct analysis *a;
+	struct source *a;
 	int c, status = 0, opened = 0;
 	const char *fix_vendor = NULL;
 	char *end;
@@ -903,7 +844,7 @@ analyze(int argc, char **argv)
 			return 3;
 		}
 	}
-	a = analysis_new(&cb);
+	a = source_open_files(NULL, 0, &cb, NULL, 0);
 	run.rep = report_new(html != NULL && !format_given ? devnull() : stdout,
 	    &ro);
 	if (a == NULL || run.rep == NULL) {
@@ -954,7 +895,7 @@ analyze(int argc, char **argv)
 				return store_give_up(&run, db, a, 3);
 			}
 		}
-		if (analysis_add_file(a, name, err, sizeof(err)) != 0) {
+		if (source_add_file(a, name, err, sizeof(err)) != 0) {
 			warn("%s: %s", argv[i], err);
 			status = 3;
 			if (id > 0 && store_capture_abort(run.st, id) != 0) {
@@ -971,7 +912,7 @@ analyze(int argc, char **argv)
 		clock_gettime(CLOCK_MONOTONIC, &run.t0);
 		report_begin(run.rep);
 		running = a;
-		analysis_run(a);
+		(void)source_run(a, NULL, 0);
 		running = NULL;
 		if (run.progress_shown)
 			fputs("\r\033[K", stderr);
@@ -986,8 +927,8 @@ analyze(int argc, char **argv)
 		for (int i = 0; run.st != NULL && !run.store_failed && i < opened;
 		    i++)
 			if (store_capture_end(run.st, run.cap_ids[i],
-			    analysis_capture_info(a, (size_t)i),
-			    analysis_capture_stats(a, (size_t)i)) != 0)
+			    source_capture_info(a, (size_t)i),
+			    source_capture_stats(a, (size_t)i)) != 0)
 				run.store_failed = 1;
 	}
 	if (html_close(&run, html, opened > 0) != 0)
@@ -1003,7 +944,7 @@ analyze(int argc, char **argv)
 	if (status == 0 && report_affected(run.rep) > 0)
 		status = 1;
 	report_free(run.rep);
-	analysis_free(a);
+	source_free(a);
 	return status;
 }
 

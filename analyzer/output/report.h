@@ -41,7 +41,7 @@ struct report_opts {
 	const char *fix_vendor;   /* HTML: --fix VENDOR's steps; NULL: list */
 };
 
-/* One capture's figures (analysis.h defines struct analysis_capstats). */
+/* One capture's figures (sip/capstats.h defines struct analysis_capstats). */
 struct analysis_capstats;
 struct report_capture {
 	const struct capture_info *info;

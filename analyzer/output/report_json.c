@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "analysis.h"
+#include "sip/capstats.h"
 #include "base/json.h"
 #include "config.h"
 #include "output/report_int.h"

@@ -57,7 +57,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "analysis.h"
+#include "sip/capstats.h"
 #include "ingest/capture.h"
 #include "sip/dialog.h"
 
