@@ -854,7 +854,7 @@ analyze(int argc, char **argv)
 	if (html != NULL && html_open(&run, html, &ro, argv + optind,
 	    argc - optind) != 0) {
 		report_free(run.rep);
-		analysis_free(a);
+		source_free(a);
 		return 3;
 	}
 	/* From the first claim on, a signal gives this run's claims up. */

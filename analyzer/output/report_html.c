@@ -37,7 +37,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "analysis.h"
+#include "sip/capstats.h"
 #include "base/text.h"
 #include "config.h"
 #include "detect/remedy.h"

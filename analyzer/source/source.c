@@ -126,24 +126,41 @@ db_on_capture(void *user, const struct store_capture *c)
 		return;
 	}
 	k->info.linkname = k->link;
+	/* The store keeps how many keepalives a capture had, not whose:
+	 * the binding detector is told so (detect.h). */
+	detect_keepalives_unattributed(s->dt, (uint32_t)s->ncaps,
+	    c->stats.keepalives);
 	s->caps[s->ncaps++] = k;
 	if (s->cb.on_capture != NULL)
 		s->cb.on_capture(s->cb.user, c);
 }
 
 /*
- * A stored dialog: the detectors run for the verdict's score only (their findings dropped, the stored ones
- * put back), the counts taken from the stored findings.
+ * A stored dialog: the detectors run for the verdict's score and for the
+ * advisories, which the store does not keep (their findings dropped, the
+ * stored ones put back), the counts taken from the stored findings.
  */
 static bool
 db_on_dialog(void *user, struct dialog *d)
 {
 	struct source *s = user;
-	struct findings *stored = d->findings;
+	struct findings *stored = d->findings, *fresh;
 	bool seen[SYMPTOM_COUNT] = { false };
 
 	detect_dialog(s->dt, d);
-	free(d->findings);
+	fresh = d->findings;
+	if (fresh != NULL && fresh->nadv > 0) {
+		if (stored == NULL) {
+			stored = fresh;         /* advisories only */
+			stored->n = 0;
+			fresh = NULL;
+		} else {
+			memcpy(stored->adv, fresh->adv,
+			    (size_t)fresh->nadv * sizeof(fresh->adv[0]));
+			stored->nadv = fresh->nadv;
+		}
+	}
+	free(fresh);
 	d->findings = stored;
 	s->dialogs++;
 	if (stored != NULL && stored->n > 0) {
