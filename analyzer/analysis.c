@@ -29,6 +29,7 @@
 #include "analysis.h"
 #include "base/caps.h"
 #include "base/htab.h"
+#include "base/text.h"
 #include "detect/detect.h"
 #include "ingest/ingest.h"
 #include "sip/sipmsg.h"
@@ -138,7 +139,8 @@ ep_announce(struct analysis *a, struct dialog *d, const struct ep *addr,
 	m->rtcp = rtcp;
 	m->clock_rate = sm->clock_rate;
 	m->event_pt = sm->event_pt;
-	snprintf(m->codec, sizeof(m->codec), "%s", sm->codec);
+	text_copy(m->codec, sizeof(m->codec), sm->codec,
+	    strnlen(sm->codec, sizeof(m->codec) - 1));
 	m->next_of_dialog = d->media_eps;
 	d->media_eps = m;
 }

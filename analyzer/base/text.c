@@ -152,6 +152,40 @@ text_is_control(uint32_t cp)
 	    (cp >= 0x2066 && cp <= 0x2069);
 }
 
+/*
+ * How many bytes from p need no escaping for esc: printable ASCII (0x20
+ * to 0x7e) but the target's own specials.  One loop per target, so the
+ * test per byte is a few compares.
+ */
+static size_t
+plain_run(const uint8_t *p, size_t len, enum text_esc esc)
+{
+	size_t r = 0;
+
+	switch (esc) {
+	case TEXT_ESC_JSON:
+		while (r < len && p[r] >= 0x20 && p[r] < 0x7f && p[r] != '"' &&
+		    p[r] != '\\')
+			r++;
+		break;
+	case TEXT_ESC_CSV:
+		while (r < len && p[r] >= 0x20 && p[r] < 0x7f && p[r] != '"')
+			r++;
+		break;
+	case TEXT_ESC_HTML:
+		while (r < len && p[r] >= 0x20 && p[r] < 0x7f &&
+		    p[r] != '\\' && p[r] != '&' && p[r] != '<' &&
+		    p[r] != '>' && p[r] != '"' && p[r] != '\'')
+			r++;
+		break;
+	default:
+		while (r < len && p[r] >= 0x20 && p[r] < 0x7f && p[r] != '\\')
+			r++;
+		break;
+	}
+	return r;
+}
+
 void
 text_fput_escaped(FILE *f, const void *vp, size_t len, enum text_esc esc)
 {
@@ -163,18 +197,7 @@ text_fput_escaped(FILE *f, const void *vp, size_t len, enum text_esc esc)
 		size_t run = 0;
 
 		/* Copy the longest run of bytes that need no escaping at once. */
-		while (i + run < len) {
-			uint8_t d = p[i + run];
-
-			if (d < 0x20 || d == 0x7f || d >= 0x80 ||
-			    (esc == TEXT_ESC_JSON && (d == '"' || d == '\\')) ||
-			    (esc == TEXT_ESC_CSV && d == '"') ||
-			    ((esc == TEXT_ESC_PLAIN || esc == TEXT_ESC_HTML) &&
-			    d == '\\') || (esc == TEXT_ESC_HTML && (d == '&' ||
-			    d == '<' || d == '>' || d == '"' || d == '\'')))
-				break;
-			run++;
-		}
+		run = plain_run(p + i, len - i, esc);
 		if (run > 0) {
 			fwrite(p + i, 1, run, f);
 			i += run;
