@@ -678,6 +678,196 @@ memo_find(struct walk *w, const char *call_id,
 }
 
 /*
+ * The prescan.  Inside a dialog most messages, once the lines an earlier
+ * message answers for are dropped, leave libosip2 only their start line,
+ * a Via and a CSeq (a 100 Trying, an ACK, a BYE and its 200): then the
+ * whole message walk of osip_message_parse() (its copy, LWS pass, line
+ * and name search, comma split, sscanf) costs more than the parse
+ * itself.  For such a message fast_fill() builds libosip2's structures
+ * itself, and only from lines whose shape leaves no doubt about what
+ * osip_message_parse() would do with them (printable ASCII, no comma,
+ * a start line of exactly "SIP/2.0 NNN reason" or "METHOD URI SIP/2.0"):
+ * the Via, CSeq and Request-URI are still parsed by libosip2's own
+ * osip_via_parse(), osip_cseq_parse() and osip_uri_parse(), on the
+ * very strings its message walk would hand them.  Anything else, or any
+ * of those parsers refusing, goes to osip_message_parse() as before, so
+ * results and refusals are libosip2's in both paths (test_sipmsg.c
+ * compares the two on every variant it makes).
+ */
+
+/* p[0..n) as a string from libosip2's allocator (the parse's scratch). */
+static char *
+ostrndup(const void *p, size_t n)
+{
+	char *s = osip_malloc(n + 1);
+
+	if (s != NULL) {
+		memcpy(s, p, n);
+		s[n] = '\0';
+	}
+	return s;
+}
+
+/*
+ * The value of a memo header's one line as libosip2's header walk would
+ * pass it to the header's parser (after the first ':', SP and HTAB
+ * trimmed), when that leaves no doubt: not empty, printable ASCII only,
+ * no comma (where libosip2 could split values).
+ */
+static bool
+fast_value(const struct memo_line *ml, const uint8_t **v, size_t *vl)
+{
+	const uint8_t *colon = memchr(ml->line, ':', ml->ll);
+
+	if (colon == NULL)
+		return false;
+	*v = colon + 1;
+	*vl = (size_t)(ml->line + ml->ll - *v);
+	text_trim(v, vl);
+	if (*vl == 0)
+		return false;
+	for (size_t i = 0; i < *vl; i++)
+		if ((*v)[i] < 0x20 || (*v)[i] > 0x7e || (*v)[i] == ',')
+			return false;
+	return true;
+}
+
+static bool
+is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+/* The length of the start line in w's copy (its first CR ends it). */
+static size_t
+first_line_len(const struct walk *w)
+{
+	const char *cr = memchr(w->in, '\r', w->inlen);
+
+	return cr != NULL ? (size_t)(cr - w->in) : 0;
+}
+
+/*
+ * The start line in[0..sl) (from the libosip2 copy) into om, as
+ * osip_message_parse() would put it: "SIP/2.0 NNN reason" (NNN 100-699,
+ * a reason of one byte or more) or "METHOD SP Request-URI SP SIP/2.0"
+ * (a method of letters, a URI of three or more printable bytes without
+ * SP, given to osip_uri_parse).  -1 for any other shape or a refusal.
+ */
+static int
+fast_start_line(osip_message_t *om, const char *in, size_t sl)
+{
+	size_t ml = 0, ul;
+	const char *uri;
+	char *u;
+
+	if (sl >= 4 && memcmp(in, "SIP/", 4) == 0) {
+		if (sl < 13 || memcmp(in, "SIP/2.0 ", 8) != 0 ||
+		    in[8] < '1' || in[8] > '6' || !is_digit(in[9]) ||
+		    !is_digit(in[10]) || in[11] != ' ')
+			return -1;
+		om->status_code = (in[8] - '0') * 100 + (in[9] - '0') * 10 +
+		    (in[10] - '0');
+		om->sip_version = ostrndup(in, 7);
+		om->reason_phrase = ostrndup(in + 12, sl - 12);
+		return om->sip_version != NULL && om->reason_phrase != NULL ?
+		    0 : -1;
+	}
+	while (ml < sl && ((in[ml] >= 'A' && in[ml] <= 'Z') ||
+	    (in[ml] >= 'a' && in[ml] <= 'z')))
+		ml++;
+	if (ml == 0 || ml >= sl || in[ml] != ' ' || sl < ml + 1 + 3 + 8 ||
+	    memcmp(in + sl - 8, " SIP/2.0", 8) != 0)
+		return -1;
+	uri = in + ml + 1;
+	ul = sl - 8 - (ml + 1);
+	for (size_t i = 0; i < ul; i++)
+		if (uri[i] <= 0x20 || uri[i] > 0x7e)
+			return -1;
+	om->status_code = 0;
+	om->sip_method = ostrndup(in, ml);
+	om->sip_version = ostrndup(in + sl - 7, 7);
+	u = ostrndup(uri, ul);
+	if (om->sip_method == NULL || om->sip_version == NULL || u == NULL ||
+	    osip_uri_init(&om->req_uri) != 0 ||
+	    osip_uri_parse(om->req_uri, u) != 0)
+		return -1;
+	return 0;
+}
+
+/*
+ * Fills om for a message whose copy (w->in, memo lines dropped) holds
+ * only its start line, a Via and a CSeq, From, To and Call-ID taken from
+ * earlier messages (use[]).  Returns 0 when om is what
+ * osip_message_parse(w->in) would have made of it; 1 when the message
+ * is not of that kind (om untouched); -1 when it was, but a line was not
+ * (om partly filled: start afresh).
+ */
+static int
+fast_fill(osip_message_t *om, const struct walk *w,
+    const struct sipmsg *const use[MEMO_COUNT])
+{
+	const struct memo_line *via = &w->memo[OK_VIA];
+	const struct memo_line *cseq = &w->memo[OK_CSEQ];
+	const uint8_t *vv = NULL, *cv = NULL;
+	size_t vvl = 0, cvl = 0;
+	char *s;
+
+	if (w->extra || w->has_cr || use[OK_FROM] == NULL ||
+	    use[OK_TO] == NULL || use[OK_CALL_ID] == NULL ||
+	    (use[OK_CONTACT] == NULL && w->memo[OK_CONTACT].count != 0))
+		return 1;
+	/* The Via and CSeq lines: each taken, absent, or one clean line. */
+	if (use[OK_VIA] == NULL && via->count != 0 &&
+	    (!via->usable || !fast_value(via, &vv, &vvl)))
+		return 1;
+	if (use[OK_CSEQ] == NULL && cseq->count != 0 &&
+	    (!cseq->usable || !fast_value(cseq, &cv, &cvl)))
+		return 1;
+	if (fast_start_line(om, w->in, first_line_len(w)) != 0)
+		return -1;
+	if (vv != NULL) {
+		osip_via_t *v = NULL;
+
+		if ((s = ostrndup(vv, vvl)) == NULL ||
+		    osip_via_init(&v) != 0 || osip_via_parse(v, s) != 0 ||
+		    osip_list_add(&om->vias, v, -1) < 0)
+			return -1;
+	}
+	if (cv != NULL && ((s = ostrndup(cv, cvl)) == NULL ||
+	    osip_cseq_init(&om->cseq) != 0 ||
+	    osip_cseq_parse(om->cseq, s) != 0))
+		return -1;
+	return 0;
+}
+
+/*
+ * Whether libosip2 reads the start line in[0..sl) (the first line of the
+ * copy) without looking past its end.  Its start line parser searches
+ * the spaces with strchr() over the whole copy: a status line without a
+ * reason phrase ("SIP/2.0 200") takes its reason from the next line with
+ * a space, and a request line with one space its URI; an empty first
+ * line is skipped.  What it reads then depends on the lines around, so
+ * such a message is not parsed with an earlier message's lines taken
+ * out: it is parsed whole, as sipmsg_parse() parses it.
+ */
+static bool
+start_line_contained(const char *in, size_t sl)
+{
+	const char *sp1 = sl > 0 ? memchr(in, ' ', sl) : NULL;
+	size_t o;
+
+	if (sp1 == NULL)
+		return false;
+	o = (size_t)(sp1 - in) + 1;
+	if (sl >= 4 && memcmp(in, "SIP/", 4) == 0)
+		/* A digit first: sscanf("%d") cannot skip to the next line. */
+		return o < sl && is_digit(in[o]) &&
+		    memchr(in + o, ' ', sl - o) != NULL;
+	return o + 1 < sl && memchr(in + o + 1, ' ', sl - o - 1) != NULL;
+}
+
+/*
  * Walks the header block, lets libosip2 parse what no earlier message
  * answers for, reduces the result into a stack scratch and packs that
  * into the message's one block.  Every failure path counts one anomaly
@@ -716,6 +906,7 @@ parse_in(struct scratch *s, bool own, const uint8_t *msg, size_t len,
 	if (hx_get(&w.hx, HX_CALL_ID, &v, &vl) && vl > 0) {
 		m->call_id = sa_put(&b, v, vl, SIPMSG_URI_BYTES);
 		if (lend != NULL && lend->prior != NULL && !w.has_cr &&
+		    start_line_contained(w.in, first_line_len(&w)) &&
 		    !memo_find(&w, m->call_id, lend, use))
 			return NULL;  /* the caller knows it: nothing counted */
 	}
@@ -723,7 +914,12 @@ parse_in(struct scratch *s, bool own, const uint8_t *msg, size_t len,
 
 	if (osip_message_init(&om) != 0)
 		return NULL;
-	rc = osip_message_parse(om, w.in, w.inlen);
+	/* The prescan only with the scratch: a half-filled om is dropped. */
+	rc = own ? fast_fill(om, &w, use) : 1;
+	if (rc < 0 && osip_message_init(&om) != 0)
+		return NULL;
+	if (rc != 0)
+		rc = osip_message_parse(om, w.in, w.inlen);
 	if (rc != 0) {
 		if (!own)
 			osip_message_free(om);

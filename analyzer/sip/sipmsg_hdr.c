@@ -385,14 +385,17 @@ walk_headers(struct walk *w, struct scratch *s, const uint8_t *msg,
 			/* A folded line: its header cannot be reused. */
 			if (last != NULL)
 				last->usable = false;
-			if (!dropping)
+			if (!dropping) {
+				w->extra = true;
 				in_line(w, line, ll);
+			}
 			continue;
 		}
 		last = NULL;
 		colon = memchr(line, ':', ll);
 		if (colon == NULL) {
 			dropping = false;
+			w->extra = true;
 			in_line(w, line, ll);
 			continue;
 		}
@@ -418,6 +421,8 @@ walk_headers(struct walk *w, struct scratch *s, const uint8_t *msg,
 			ml->ll = ll;
 			ml->in_off = w->inlen;
 			last = ml;
+		} else {
+			w->extra = true;
 		}
 		in_line(w, line, ll);
 	}

@@ -121,6 +121,8 @@ struct walk {
 	size_t body_off;  /* first byte after the empty line; len if none */
 	bool too_long;    /* a line over CAP_SIP_LINE_BYTES */
 	bool has_cr;      /* a CR inside a line of the copy */
+	bool extra;       /* the copy holds a line other than the start line
+	                     and the memo headers' own single lines */
 	struct hdr_index hx;
 	struct memo_line memo[MEMO_COUNT];
 	char *in;         /* the libosip2 copy, NUL-terminated */

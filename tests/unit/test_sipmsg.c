@@ -2000,6 +2000,122 @@ test_with_variants(void)
 }
 
 /*
+ * The prescan (fast_fill in sipmsg.c): a message left with only its
+ * start line, Via and CSeq once From, To and Call-ID come from a prior.
+ * Every start line, Via and CSeq below -- plain, odd and broken -- in
+ * every combination, and random mutations of them, must parse exactly
+ * as sipmsg_parse() parses them alone: same fields, same anomalies, same
+ * refusals, whichever path the message took.
+ */
+static void
+test_with_prescan(void)
+{
+	static const char common[] =
+	    "From: <sip:alice@10.0.0.2>;tag=f1\r\n"
+	    "To: <sip:bob@198.51.100.7>;tag=t1\r\n"
+	    "Call-ID: pre@10.0.0.2\r\n"
+	    "Content-Length: 0\r\n\r\n";
+	static const char *const starts[] = {
+	    "SIP/2.0 100 Trying", "SIP/2.0 200 OK", "SIP/2.0 486 Busy Here",
+	    "SIP/2.0 699 x", "SIP/2.0 000 Zero", "SIP/2.0 700 Big",
+	    "SIP/2.0 200 ", "SIP/2.0 200", "SIP/2.0 2000 OK",
+	    "SIP/2.0  200 OK", "SIP/3.0 200 OK", "sip/2.0 200 OK",
+	    "SIP/2.0 20x OK", "SIP/2.0 200\tOK", "SIP/2.0 200 \xc3\xa9t\xc3\xa9",
+	    "SIP/2.0 200 a  b ", "SIP/2.0 180 Ringing",
+	    "BYE sip:alice@10.0.0.2:5060 SIP/2.0",
+	    "ACK sip:bob@198.51.100.7 SIP/2.0",
+	    "ACK sips:bob@[2001:db8::1]:5061;transport=tls SIP/2.0",
+	    "INFO tel:+12345 SIP/2.0", "BYE sip:a SIP/2.0", "BYE s: SIP/2.0",
+	    "BYE ab SIP/2.0", "BYE sip:alice@10.0.0.2:0 SIP/2.0",
+	    "BYE sip:alice@10.0.0.2:99999 SIP/2.0",
+	    "BYE  sip:alice@10.0.0.2 SIP/2.0",
+	    "BYE sip:alice@10.0.0.2  SIP/2.0",
+	    "BYE sip:alice@10.0.0.2 SIP/2.0 ",
+	    "BYE sip:alice@10.0.0.2 SIP/2.1",
+	    "BYE sip:alice@10.0.0.2 sip/2.0",
+	    "BYE sip:al ice@10.0.0.2 SIP/2.0",
+	    "B-YE sip:alice@10.0.0.2 SIP/2.0",
+	    "bye sip:alice@10.0.0.2 SIP/2.0", "BYE :@ SIP/2.0",
+	    "BYE sip:@ SIP/2.0", "BYE <sip:a@b> SIP/2.0",
+	    "BYE sip:a%41@b SIP/2.0", "BYE", "",
+	};
+	static const char *const vias[] = {
+	    "Via: SIP/2.0/UDP 10.0.0.2:5060;branch=z9hG4bK1;rport\r\n",
+	    "Via: SIP/2.0/UDP 10.0.0.2:5060;branch=z9hG4bK1;rport=5060;"
+	    "received=192.0.2.1\r\n",
+	    "v:SIP/2.0/TCP host.example;branch=1\r\n",
+	    "VIA:  SIP/2.0/udp 10.0.0.2 ; branch = z9 ; rport \t\r\n",
+	    "Via: SIP/2.0/TLS 10.0.0.2;maddr=239.0.0.1;branch=1\r\n",
+	    "Via: SIP/2.0/UDP [2001:db8::1]:5060;branch=1\r\n",
+	    "Via: SIP/2.0/UDP 10.0.0.2 (comment);branch=1\r\n",
+	    "Via: SIP/2.0/UDP 10.0.0.2;branch=1;\r\n",
+	    "Via: SIP/2.0/UDP 10.0.0.2;;branch=1\r\n",
+	    "Via: SIP/2.0/UDP 10.0.0.2;branch=\r\n",
+	    "Via: SIP/2.0/UDP 10.0.0.2;branch=\"a;b\"\r\n",
+	    "Via: SIP/2.0/UDP 10.0.0.2:;branch=1\r\n",
+	    "Via: SIP/2.0/UDP 10.0.0.2:99999999999;branch=1\r\n",
+	    "Via: SIP/2.0/UDP a,SIP/2.0/UDP b\r\n",
+	    "Via: SIP/2.0 10.0.0.2\r\n", "Via: garbage\r\n", "Via:\r\n",
+	    "Via: \r\n", "Via: SIP/2.0/UDP  10.0.0.2\r\n", "",
+	    "Via: SIP/2.0/UDP a\r\nVia: SIP/2.0/UDP b\r\n",
+	    "Via: SIP/2.0/UDP a;\r\n branch=1\r\n",
+	};
+	static const char *const cseqs[] = {
+	    "CSeq: 1 INVITE\r\n", "CSeq: 2 BYE\r\n", "CSeq: 1 ACK\r\n",
+	    "CSeq:7 BYE\r\n", "CSeq: 4294967295 BYE\r\n",
+	    "CSeq: 4294967296 BYE\r\n", "CSeq: 1  BYE\r\n",
+	    "CSeq: 1 BYE x\r\n", "CSeq: x BYE\r\n", "CSeq: 1\r\n",
+	    "CSeq: BYE\r\n", "CSeq:\r\n", "CSeq: 1 BYE,2 BYE\r\n",
+	    "CSeq: 01 bye\r\n", "", "CSeq: 1 BYE\r\nCSeq: 2 BYE\r\n",
+	};
+	static const char invite[] =
+	    "INVITE sip:bob@198.51.100.7 SIP/2.0\r\n"
+	    "Via: SIP/2.0/UDP 10.0.0.2:5060;branch=z9hG4bK0\r\n"
+	    "From: <sip:alice@10.0.0.2>;tag=f1\r\n"
+	    "To: <sip:bob@198.51.100.7>;tag=t1\r\n"
+	    "Call-ID: pre@10.0.0.2\r\n"
+	    "CSeq: 1 INVITE\r\n"
+	    "Content-Length: 0\r\n\r\n";
+	static const char pool[] = " ;:,\"\t\r\n[<=a0/.@\x80\x01";
+	struct sipmsg *p = parse_s(invite);
+	const struct sipmsg *pri[1] = { p };
+	char buf[1024], what[64];
+	uint32_t seed = 17;
+	size_t n;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+	for (size_t i = 0; i < sizeof(starts) / sizeof(starts[0]); i++)
+		for (size_t j = 0; j < sizeof(vias) / sizeof(vias[0]); j++)
+			for (size_t k = 0; k < sizeof(cseqs) / sizeof(cseqs[0]);
+			    k++) {
+				n = (size_t)snprintf(buf, sizeof(buf),
+				    "%s\r\n%s%s%s", starts[i], vias[j],
+				    cseqs[k], common);
+				snprintf(what, sizeof(what),
+				    "prescan %zu/%zu/%zu", i, j, k);
+				check_with(buf, n, pri, 1, what);
+			}
+	/* Up to three random bytes changed before the shared lines. */
+	for (int it = 0; it < 6000; it++) {
+		size_t head;
+
+		n = (size_t)snprintf(buf, sizeof(buf), "%s\r\n%s%s",
+		    starts[it % 2 ? 1 : 17], vias[it % 3 ? 1 : 0],
+		    cseqs[it % 5 ? 1 : 2]);
+		head = n;
+		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s", common);
+		for (int c = 0; c <= it % 3; c++) {
+			seed = seed * 1103515245u + 12345u;
+			buf[(seed >> 8) % head] =
+			    pool[(seed >> 20) % (sizeof(pool) - 1)];
+		}
+		snprintf(what, sizeof(what), "prescan mutation %d", it);
+		check_with(buf, n, pri, 1, what);
+	}
+	sipmsg_free(p);
+}
+
+/*
  * Every input of the SIP fuzz corpus (233 oddities found by libFuzzer),
  * parsed once alone and then again with that parse as prior (all of
  * its lines reusable) and with the previous input's parse as prior.
@@ -2095,6 +2211,7 @@ main(void)
 	    CU_add_test(su, "with priors: reuse", test_with_reuses) == NULL ||
 	    CU_add_test(su, "with priors: stop", test_with_stop) == NULL ||
 	    CU_add_test(su, "with priors: variants", test_with_variants) == NULL ||
+	    CU_add_test(su, "with priors: prescan", test_with_prescan) == NULL ||
 	    CU_add_test(su, "with priors: fuzz corpus", test_with_corpus) == NULL) {
 		CU_cleanup_registry();
 		return 1;
