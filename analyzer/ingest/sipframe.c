@@ -450,6 +450,11 @@ sipframe_header(const uint8_t *p, size_t hdr_len, const char *name,
 			break;		/* end of the header block */
 		if (line[0] == ' ' || line[0] == '\t')
 			continue;	/* folded continuation */
+		/* Neither name can match a line starting otherwise. */
+		if (name[0] != '\0' &&
+		    lower(line[0]) != lower((uint8_t)name[0]) &&
+		    (cname == 0 || lower(line[0]) != lower((uint8_t)cname)))
+			continue;
 		colon = memchr(line, ':', llen);
 		if (colon == NULL)
 			continue;
