@@ -6,7 +6,9 @@
  * and the calls per symptom; one card per call with findings (summary,
  * evidence with frame numbers, explanation, remediation, the ladder as
  * SVG with the findings pinned to the frames they cite, and an RTP plot
- * per stream direction with its E-model MOS, quality.h); the dialogs
+ * per stream direction with its hold spans shaded, measured packetisation
+ * and E-model R and MOS, quality.h; the media legs per direction and
+ * segment with their state, view_media.c); the dialogs
  * without findings as a table; unannounced streams; capture facts and
  * anomalies; how to turn the ALG off (--fix VENDOR, else the vendor
  * list).
@@ -456,6 +458,7 @@ out:
 #define PLOT_X0 44
 #define PLOT_Y0 10
 #define PLOT_Y1 92
+#define PLOT_HOLDS 8                /* hold spans shaded per plot */
 
 static void
 html_plot(FILE *f, const struct dialog *d, const struct rtp_stream *s,
@@ -502,6 +505,32 @@ html_plot(FILE *f, const struct dialog *d, const struct rtp_stream *s,
 		    "y2=\"%d\"><title>mean rate %.1f/s</title></line>", PLOT_X0,
 		    yn, PLOT_W - 6, yn, nominal);
 	}
+	/* The call's hold spans, shaded: no audio expected there. */
+	{
+		int64_t hs[PLOT_HOLDS][2];
+		int nh = view_hold_spans(d, hs, PLOT_HOLDS);
+		double xs = (double)(PLOT_W - 6 - PLOT_X0) / span;
+
+		for (int i = 0; i < nh; i++) {
+			double a = (double)(hs[i][0] - t0) / 1e9;
+			double e = (double)(hs[i][1] - t0) / 1e9;
+
+			if (a < 0)
+				a = 0;
+			if (e > span)
+				e = span;
+			if (e <= a)
+				continue;
+			fprintf(f, "<g class=\"holdspan\"><title>on hold from "
+			    "+%.1f s to +%.1f s</title><rect class=\"hold\" "
+			    "x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\"/>"
+			    "<text class=\"hold\" x=\"%d\" y=\"%d\">hold</text>"
+			    "</g>", a, e, PLOT_X0 + (int)(a * xs), PLOT_Y0,
+			    (int)((e - a) * xs) > 1 ? (int)((e - a) * xs) : 1,
+			    PLOT_Y1 - PLOT_Y0, PLOT_X0 + (int)(a * xs) + 2,
+			    PLOT_Y0 + 10);
+		}
+	}
 	fprintf(f, "<polyline class=\"plot%s\" points=\"", dir >= 0 ? "" : " r");
 	/* From the dialog's start at 0, each slot a step, back to 0. */
 	{
@@ -531,7 +560,8 @@ html_plot(FILE *f, const struct dialog *d, const struct rtp_stream *s,
 	    (double)rtp_stream_expected(s) : 0.0, rtp_stream_jitter_ms(s),
 	    (double)s->max_gap_ns / 1e6);
 	if (rated)
-		fprintf(f, ", MOS %.2f", q.mos);
+		fprintf(f, ", ptime %.0f ms, R %.1f, MOS %.2f", q.ptime_ms, q.r,
+		    q.mos);
 	fputs("</text></svg>\n", f);
 }
 
@@ -547,6 +577,16 @@ html_streams(FILE *f, const struct dialog *d)
 		    " packets%s; callee \u2192 caller: %s%" PRIu64 " packets%s</p>\n",
 		    fwd ? "" : "<span class=\"dead\">", fwd, fwd ? "" : "</span>",
 		    rev ? "" : "<span class=\"dead\">", rev, rev ? "" : "</span>");
+	}
+	if (d->kind == DIALOG_CALL) {
+		char legs[512];
+
+		if (view_media_legs(d, legs, sizeof(legs))[0] != '\0') {
+			fputs("<p class=\"legs\">Media legs (direction, segment, "
+			    "state): ", f);
+			html_esc(f, legs);
+			fputs("</p>\n", f);
+		}
 	}
 	if (d->nstreams == 0)
 		return;
