@@ -88,7 +88,8 @@ void view_sort(struct dialog **v, size_t n, enum view_col c, bool desc);
 
 struct view_filter {
 	char text[128];           /* case-insensitive substring of From, To,
-	                           * Call-ID, state or any message's raw text */
+	                           * Call-ID, state, a finding's id, badge or
+	                           * summary, or any message's raw text */
 	char method[32];          /* a request method some message carries */
 	int state;                /* enum dialog_state, -1 any */
 	char symptom[48];         /* a finding id (or badge), "any" any finding */

@@ -373,6 +373,25 @@ test_filter(void)
 	CU_ASSERT_TRUE(view_filter_match(&f, b));
 	snprintf(f.text, sizeof(f.text), "in call");
 	CU_ASSERT_TRUE(view_filter_match(&f, a));
+	/* Symptoms: a finding's id, badge or summary. */
+	{
+		struct dialog *c = mk_call();
+
+		snprintf(f.text, sizeof(f.text), "one_way");
+		CU_ASSERT_FALSE(view_filter_match(&f, c));
+		add_finding(c, "one_way_audio");
+		snprintf(c->findings->f[0].summary,
+		    sizeof(c->findings->f[0].summary),
+		    "callee's audio never arrives");
+		CU_ASSERT_TRUE(view_filter_match(&f, c));
+		CU_ASSERT_FALSE(view_filter_match(&f, b));
+		snprintf(f.text, sizeof(f.text), "%s",
+		    view_badge("one_way_audio"));
+		CU_ASSERT_TRUE(view_filter_match(&f, c));
+		snprintf(f.text, sizeof(f.text), "NEVER ARRIVES");
+		CU_ASSERT_TRUE(view_filter_match(&f, c));
+		dialog_free(c);
+	}
 	f.text[0] = '\0';
 	snprintf(f.method, sizeof(f.method), "register");
 	CU_ASSERT_FALSE(view_filter_match(&f, a));
