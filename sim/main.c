@@ -24,6 +24,7 @@
 
 #include "config.h"
 #include "outcome.h"
+#include "outcome_html.h"
 #include "alg/profile.h"
 #include "sim.h"
 #include "sip/sipmsg.h"
@@ -38,7 +39,7 @@
 
 enum {
 	OPT_PROFILE = 256, OPT_CONFIG, OPT_SET, OPT_LIST, OPT_SHOW, OPT_PUBLIC,
-	OPT_INSIDE, OPT_COMPARE, OPT_PROFILES, OPT_SWEEP, OPT_FORWARD
+	OPT_INSIDE, OPT_COMPARE, OPT_PROFILES, OPT_SWEEP, OPT_FORWARD, OPT_HTML
 };
 
 static const struct option longopts[] = {
@@ -55,6 +56,7 @@ static const struct option longopts[] = {
 	{ "profiles", required_argument, NULL, OPT_PROFILES },
 	{ "sweep", required_argument, NULL, OPT_SWEEP },
 	{ "format", required_argument, NULL, 'f' },
+	{ "html", required_argument, NULL, OPT_HTML },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 }
@@ -82,6 +84,8 @@ usage(FILE *f)
 	    "  --profiles A,B,...   compare these profiles\n"
 	    "  --sweep KNOB=V1,V2   run --profile once per value of KNOB\n"
 	    "  -f, --format FMT     text (default) or json\n"
+	    "      --html FILE      also write the predictions as an HTML page (alone:\n"
+	    "                       nothing on standard output unless -f is given)\n"
 	    "  -h, --help           this help\n"
 	    "  -V, --version        version\n"
 	    "\n"
@@ -133,6 +137,8 @@ struct opts {
 	const char *profiles;
 	const char *sweep;
 	enum outcome_fmt fmt;
+	bool fmt_given;
+	const char *html;         /* --html FILE (outcome_html.h) */
 };
 
 /* Builds one configuration: profile name, then config file, then sets. */
@@ -274,7 +280,11 @@ sim_main(int argc, char **argv)
 		case OPT_SWEEP:
 			o.sweep = optarg;
 			break;
+		case OPT_HTML:
+			o.html = optarg;
+			break;
 		case 'f':
+			o.fmt_given = true;
 			if (strcmp(optarg, "text") == 0)
 				o.fmt = OUTCOME_TEXT;
 			else if (strcmp(optarg, "json") == 0)
@@ -322,6 +332,9 @@ sim_main(int argc, char **argv)
 	if (outfile_same(so.write_path, argv[optind]))
 		return misuse("-w names the capture being read (the same file); "
 		    "nothing written:", so.write_path);
+	if (outfile_same(o.html, argv[optind]) || outfile_same(o.html, o.config))
+		return misuse("--html names an input (the same file); nothing "
+		    "written:", o.html);
 	if (outfile_same(so.write_path, o.config))
 		return misuse("-w names the --config file (the same file); "
 		    "nothing written:", so.write_path);
@@ -404,7 +417,13 @@ sim_main(int argc, char **argv)
 		cp[i] = &cfgs[i];
 		rp[i] = &res[i];
 	}
-	outcome_report(stdout, o.fmt, argv[optind], cp, rp, n);
+	if (o.html == NULL || o.fmt_given)
+		outcome_report(stdout, o.fmt, argv[optind], cp, rp, n);
+	if (o.html != NULL && outcome_html_write(o.html, argv[optind], cp, rp,
+	    n, err, sizeof(err)) != 0) {
+		warn("%s", err);
+		rc = 3;
+	}
 	sim_capture_free(cap);
 out:
 	for (i = 0; i < n && res != NULL; i++)

@@ -22,7 +22,7 @@ static const struct keyhelp calls_help[] = {
 	{ "< >", "sort by the previous / next column" },
 	{ "1..9", "sort by column N; again: reverse" },
 	{ "S", "reverse the sort order" },
-	{ "/", "filter: text in From, To, Call-ID, state or any message" },
+	{ "/", "filter: text in From, To, Call-ID, state, symptoms or any message" },
 	{ "m", "filter: dialogs with a request of this method" },
 	{ "t", "filter: dialog state (setup, ringing, in call, ...)" },
 	{ "y", "filter: symptom id or badge (any = with findings)" },
@@ -329,8 +329,8 @@ calls_destroy(struct panel *p)
 
 static const struct panel_ops calls_ops = {
 	"Call list",
-	"Enter ladder  Spc mark  </> sort  / filter  c calls  p symptoms  "
-	"r RTP  w pcap  e CSV  ? help  q quit",
+	"Enter ladder  Spc mark  </> sort  / search  y symptom  c calls  "
+	"p symptoms  r RTP  w pcap  e CSV  ? help  q quit",
 	calls_help, calls_draw, calls_key, calls_destroy
 };
 

@@ -3,6 +3,9 @@
  * dialogs (view_ladder_*), the selected message's raw text beside it
  * (120 columns and more) or below it, and the keys that open a message,
  * compare two messages or show the dialogs' symptoms and streams.
+ * Each row shows its time, the time since the row before and '*' where a
+ * finding cites its frame (view.h: the pins); the selected row's title
+ * names that finding's badge.
  */
 #include <inttypes.h>
 #include <stdlib.h>
@@ -10,6 +13,7 @@
 
 #include "output/report.h"
 #include "base/text.h"
+#include "detect/detect.h"
 #include "ui.h"
 
 struct lad {
@@ -122,6 +126,14 @@ draw_msg_title(struct app *a, struct lad *s, int y, int x, int w)
 		    s->mark >= 0 ? "  [marked for d]" : "");
 	} else
 		snprintf(t, sizeof(t), " RTP stream");
+	/* The '*' of the row: which finding cites it (p: all of them). */
+	if (r->pin > 0 && r->d->findings != NULL && r->pin <= r->d->findings->n) {
+		size_t o = strlen(t);
+
+		snprintf(t + o, sizeof(t) - o, "  * %s cites it%s",
+		    view_badge(r->d->findings->f[r->pin - 1].id),
+		    r->npins > 1 ? " (and more: p)" : "");
+	}
 	ui_put(y, x, t, w, ui_attr(a, UC_HEADER), true);
 }
 

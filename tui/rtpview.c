@@ -1,12 +1,16 @@
 /*
  * rtpview.c - the RTP panel: every stream of the selected dialogs, per
- * direction, with packets, loss, jitter, max gap and a per-second
+ * direction, with packets, loss, jitter, max gap, the measured
+ * packetisation, the G.107 R-factor and MOS (quality.h), and a per-second
  * packet-rate sparkline (view_sparkline over rtp_stream.rate[]) so that
  * one-way audio or media stopping half way is visible at a glance.
  *
- * Three lines per stream:
+ * Each dialog's heading is followed by its packets each way and its
+ * media legs (direction x segment x state, view_media.c).  Lines per
+ * stream:
  *   caller->callee  10.0.0.1:4000 -> 10.0.0.2:5000  PCMU  ssrc 0x...
  *     pkts 1500  lost 0 (0.0%)  jitter 0.4 ms  max gap 20 ms  50 pps
+ *     ptime 20 ms  R 93.2  MOS 4.41   (or: MOS n/a, codec not rated)
  *     |################    ####|  1 s/cell
  */
 #include <inttypes.h>
@@ -15,6 +19,7 @@
 
 #include "output/report.h"
 #include "base/text.h"
+#include "sip/quality.h"
 #include "ui.h"
 
 struct rv {
@@ -51,6 +56,17 @@ rtpview_draw(struct panel *p, struct app *a, int y0, int h, int w)
 		snprintf(buf, sizeof(buf), "Dialog %" PRIu64 "  Call-ID %s  "
 		    "%d stream(s)", d->id, cid, d->nstreams);
 		EMIT(buf, ui_attr(a, UC_HEADER));
+		if (d->kind == DIALOG_CALL) {
+			char m[400];
+
+			snprintf(buf, sizeof(buf), "  %s", view_rtp_dirs(d, m,
+			    sizeof(m)));
+			EMIT(buf, ui_attr(a, UC_NORMAL));
+			if (view_media_legs(d, m, sizeof(m))[0] != '\0') {
+				snprintf(buf, sizeof(buf), "  media: %s", m);
+				EMIT(buf, ui_attr(a, UC_NORMAL));
+			}
+		}
 		if (d->nstreams == 0)
 			EMIT("  No RTP stream in this dialog.", ui_attr(a, UC_NORMAL));
 		for (int j = 0; j < d->nstreams; j++) {
@@ -77,6 +93,22 @@ rtpview_draw(struct panel *p, struct app *a, int y0, int h, int w)
 			    rtp_stream_pps(st));
 			EMIT(buf, st->lost > 0 ? ui_attr(a, UC_ERROR) :
 			    ui_attr(a, UC_NORMAL));
+			{
+				struct quality q;
+
+				if (quality_stream(st, &q) == 0) {
+					snprintf(buf, sizeof(buf), "  ptime %.0f ms  "
+					    "R %.1f  MOS %.2f  (G.107, delay assumed "
+					    "%.0f ms)", q.ptime_ms, q.r, q.mos,
+					    q.delay_ms);
+					/* below R 70 G.109 says many
+					 * users are dissatisfied */
+					EMIT(buf, q.r < 70 ? ui_attr(a, UC_ERROR) :
+					    ui_attr(a, UC_NORMAL));
+				} else
+					EMIT("  MOS n/a: codec not rated by G.113 "
+					    "Appendix I", ui_attr(a, UC_NORMAL));
+			}
 			if (sw < 8)
 				sw = 8;
 			view_sparkline(st->rate, st->nrate, sw, a->utf8, spark,

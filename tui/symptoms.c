@@ -1,7 +1,9 @@
 /*
  * symptoms.c - the symptom panel: each finding of the selected dialogs
  * (detect.h) with its summary, the mechanism that explains it, the
- * evidence (frame, field, value as captured) and the remediation.
+ * evidence (frame, field, value as captured) and the remediation.  A
+ * call's heading is followed by its RTP packets each way and its media
+ * legs per direction and segment with their state (view_media.c).
  *
  * Enter on an evidence line opens the ladder of that dialog with the
  * evidence's frame selected.  The lines are rebuilt when the width
@@ -120,6 +122,15 @@ build(struct sym *s, int width)
 		snprintf(buf, sizeof(buf), "Dialog %" PRIu64 "  %s  Call-ID %s",
 		    d->id, dialog_state_name(d->state), cid);
 		add(s, SL_HEAD, buf, d, 0, 0);
+		if (d->kind == DIALOG_CALL) {
+			char m[400];
+
+			snprintf(buf, sizeof(buf), "  %s", view_rtp_dirs(d, m,
+			    sizeof(m)));
+			add(s, SL_TEXT, buf, NULL, 0, 0);
+			if (view_media_legs(d, m, sizeof(m))[0] != '\0')
+				add_wrapped(s, "  media: ", m, width);
+		}
 		if (fs == NULL || fs->n == 0) {
 			add(s, SL_TEXT, "  No symptoms found in this dialog.",
 			    NULL, 0, 0);

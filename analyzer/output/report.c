@@ -16,6 +16,7 @@
 
 #include "base/outfile.h"
 #include "output/report_int.h"
+#include "present/view.h"
 #include "sip/quality.h"
 
 struct report *
@@ -134,49 +135,18 @@ report_time(int64_t ns, char *buf, size_t n)
 	return buf;
 }
 
-/* Addresses the caller uses: its signalling source and its SDP c=. */
-static bool
-is_caller_ip(const struct dialog *d, const struct ep *ip)
-{
-	const struct ep *caller;
-
-	if (d->nmsgs == 0)
-		return false;
-	caller = &d->msgs[0].src;
-	if (ep_same_ip(caller, ip))
-		return true;
-	for (size_t i = 0; i < d->nmsgs; i++) {
-		const struct dmsg *m = &d->msgs[i];
-
-		if (!ep_same_ip(&m->src, caller) || m->m->sdp == NULL)
-			continue;
-		for (int k = 0; k < m->m->sdp->nmedia; k++)
-			if (ep_same_ip(&m->m->sdp->media[k].conn, ip))
-				return true;
-	}
-	return false;
-}
-
+/* The direction rule lives in the presentation model, so a figure in a
+ * report and on the browser's screen name the same way (view_media.c). */
 int
 report_stream_dir(const struct dialog *d, const struct rtp_stream *s)
 {
-	if (is_caller_ip(d, &s->src))
-		return 1;
-	if (is_caller_ip(d, &s->dst))
-		return -1;
-	return 0;
+	return view_stream_dir(d, s);
 }
 
 void
 report_dir_packets(const struct dialog *d, uint64_t *fwd, uint64_t *rev)
 {
-	*fwd = *rev = 0;
-	for (int i = 0; i < d->nstreams; i++) {
-		if (report_stream_dir(d, d->streams[i]) >= 0)
-			*fwd += d->streams[i]->packets;
-		else
-			*rev += d->streams[i]->packets;
-	}
+	view_dir_packets(d, fwd, rev);
 }
 
 void

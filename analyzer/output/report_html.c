@@ -6,7 +6,9 @@
  * and the calls per symptom; one card per call with findings (summary,
  * evidence with frame numbers, explanation, remediation, the ladder as
  * SVG with the findings pinned to the frames they cite, and an RTP plot
- * per stream direction with its E-model MOS, quality.h); the dialogs
+ * per stream direction with its hold spans shaded, measured packetisation
+ * and E-model R and MOS, quality.h; the media legs per direction and
+ * segment with their state, view_media.c); the dialogs
  * without findings as a table; unannounced streams; capture facts and
  * anomalies; how to turn the ALG off (--fix VENDOR, else the vendor
  * list).
@@ -15,7 +17,8 @@
  * (links are #fragments), readable with JavaScript off (a few lines of
  * script sort the table and filter the cards when it is on), light and
  * dark (prefers-color-scheme), print CSS.  Every string that came from a
- * packet goes through text_fput_escaped(TEXT_ESC_HTML): controls shown as
+ * packet goes through html_esc() (base/html.h: the page frame and style
+ * sheet every HTML writer shares): controls shown as
  * \xNN, & < > " ' as character references, safe in element text and in
  * quoted attributes alike.
  *
@@ -38,6 +41,7 @@
 #include <string.h>
 
 #include "sip/capstats.h"
+#include "base/html.h"
 #include "base/text.h"
 #include "config.h"
 #include "detect/remedy.h"
@@ -62,52 +66,11 @@ struct html_state {
 	                           * may repeat in a report from the store) */
 };
 
-/* Text from a packet (or anywhere), escaped for element text and
- * quoted attributes. */
-static void
-h(FILE *f, const char *s)
-{
-	text_fput_escaped(f, s, strlen(s), TEXT_ESC_HTML);
-}
-
-static void
-hn(FILE *f, const char *s, size_t max)
-{
-	text_fput_escaped(f, s, strnlen(s, max), TEXT_ESC_HTML);
-}
-
+/* The report's own rules, on html_css_base (base/html.h). */
 static const char css[] =
-":root{--bg:#fff;--fg:#1b1f24;--mut:#59636e;--card:#f6f8fa;--line:#d0d7de;"
-"--bad:#c62828;--warn:#b26a00;--ok:#2e7d32;--req:#0b5cad;--rsp:#6a1b9a;"
-"--fwd:#1e88e5;--rev:#e65100;--pin:#c62828}\n"
-"@media (prefers-color-scheme:dark){:root{--bg:#0d1117;--fg:#e6edf3;"
-"--mut:#9198a1;--card:#161b22;--line:#30363d;--bad:#ff7b72;--warn:#e3b341;"
-"--ok:#56d364;--req:#79c0ff;--rsp:#d2a8ff;--fwd:#58a6ff;--rev:#ffa657;"
-"--pin:#ff7b72}}\n"
-"body{font:14px/1.45 system-ui,sans-serif;background:var(--bg);"
-"color:var(--fg);margin:0 auto;max-width:1200px;padding:1em}\n"
-"h1{font-size:1.5em;margin:.2em 0}h2{border-bottom:1px solid var(--line);"
-"padding-bottom:.2em;margin-top:1.6em}\n"
-"code,pre,.mono{font-family:ui-monospace,monospace;font-size:12px}\n"
-"code{word-break:break-all}\n"
-"pre{white-space:pre-wrap;background:var(--card);padding:.6em;"
-"border:1px solid var(--line)}\n"
-".verdict{border:2px solid var(--line);padding:.6em 1em;background:var(--card)}\n"
-".verdict.likely{border-color:var(--bad)}.verdict.unlikely{border-color:var(--ok)}\n"
-".verdict h2{border:0;margin:.2em 0}\n"
-".card{border:1px solid var(--line);background:var(--card);margin:1em 0;"
-"padding:.4em 1em;content-visibility:auto;contain-intrinsic-size:auto 900px}\n"
-".card h3{margin:.3em 0}.meta{color:var(--mut)}\n"
-".badge{display:inline-block;font:bold 11px ui-monospace,monospace;"
-"padding:1px 5px;border-radius:3px;background:var(--bad);color:var(--bg)}\n"
 ".finding{border-left:4px solid var(--bad);padding:.1em .8em;margin:.8em 0}\n"
 ".finding h4{margin:.2em 0}.why,.fix{margin:.3em 0}.fix{color:var(--ok)}\n"
-"table{border-collapse:collapse;margin:.4em 0}\n"
-"td,th{border:1px solid var(--line);padding:2px 6px;text-align:left;"
-"vertical-align:top}\n"
-"th{background:var(--card)}td.n{text-align:right}\n"
 ".ev td{font-family:ui-monospace,monospace;font-size:12px}\n"
-".scroll{overflow-x:auto}\n"
 "svg{background:var(--bg);border:1px solid var(--line)}\n"
 "svg text{fill:var(--fg);font:11px ui-monospace,monospace}\n"
 "svg .lane{stroke:var(--line);stroke-width:2}\n"
@@ -124,13 +87,12 @@ static const char css[] =
 "svg .plot{fill:none;stroke:var(--fwd);stroke-width:1.5}\n"
 "svg .plot.r{stroke:var(--rev)}svg .nom{stroke:var(--mut);"
 "stroke-dasharray:3 3}\n"
+"svg .hold{fill:var(--warn);opacity:.18}svg text.hold{fill:var(--warn);"
+"opacity:1}\n"
 "svg .axis{stroke:var(--line);fill:none}\n"
 ".arrowf{fill:var(--req)}.arrowr{fill:var(--rsp)}\n"
-".dead{color:var(--bad);font-weight:bold}\n"
 "#filter{display:none}.js #filter{display:inline}\n"
-"@media print{body{max-width:none;font-size:11px}.card{break-inside:avoid}"
-"details>*{display:block}#filter,.noprint{display:none}"
-"svg{border-color:#999}}\n";
+"@media print{#filter{display:none}svg{border-color:#999}}\n";
 
 /* Sorting the table, filtering the cards: optional comfort only. */
 static const char script[] =
@@ -151,7 +113,7 @@ html_time(FILE *f, int64_t ns)
 {
 	char t[64];
 
-	h(f, report_time(ns, t, sizeof(t)));
+	html_esc(f, report_time(ns, t, sizeof(t)));
 }
 
 static void
@@ -164,11 +126,11 @@ html_evidence_row(FILE *f, const struct evidence *e)
 		fprintf(f, "%" PRIu64, e->frame);
 	fputs("</td><td>", f);
 	if (e->ts_ns > 0)
-		h(f, view_clock(e->ts_ns, t, sizeof(t)));
+		html_esc(f, view_clock(e->ts_ns, t, sizeof(t)));
 	fputs("</td><td>", f);
-	hn(f, e->field, sizeof(e->field));
+	html_escn(f, e->field, sizeof(e->field));
 	fputs("</td><td>", f);
-	hn(f, e->value, sizeof(e->value));
+	html_escn(f, e->value, sizeof(e->value));
 	fputs("</td></tr>\n", f);
 }
 
@@ -219,15 +181,15 @@ sdp_title(FILE *f, const struct sipmsg *m)
 		const struct sdp_media *md = &m->sdp->media[k];
 
 		fputs("\nSDP m=", f);
-		h(f, md->media ? md->media : "?");
+		html_esc(f, md->media ? md->media : "?");
 		fprintf(f, " %u ", (unsigned)md->port);
-		h(f, md->codec ? md->codec : "");
+		html_esc(f, md->codec ? md->codec : "");
 		if (md->has_conn) {
 			fputs(" c=", f);
-			h(f, ep_str(&md->conn, a, sizeof(a)));
+			html_esc(f, ep_str(&md->conn, a, sizeof(a)));
 		}
 		fputc(' ', f);
-		h(f, sdp_dir_name(md->dir));
+		html_esc(f, sdp_dir_name(md->dir));
 	}
 }
 
@@ -254,13 +216,13 @@ ladder_msg(FILE *f, const struct ladder *l, size_t i, int y, int64_t prev,
 	fprintf(f, "<g class=\"m %s%s\" data-frame=\"%" PRIu64 "\"><title>"
 	    "frame %" PRIu64 " ", req ? "req" : "rsp", dm->retrans ? " rt" : "",
 	    dm->frame, dm->frame);
-	h(f, view_clock(dm->ts_ns, t, sizeof(t)));
+	html_esc(f, view_clock(dm->ts_ns, t, sizeof(t)));
 	fputc(' ', f);
-	h(f, l->cols[r->from].name);
+	html_esc(f, l->cols[r->from].name);
 	fputs(" \u2192 ", f);
-	h(f, l->cols[r->to].name);
+	html_esc(f, l->cols[r->to].name);
 	fputs(": ", f);
-	h(f, dm->m != NULL ? sipmsg_label(dm->m, lab, sizeof(lab)) : "?");
+	html_esc(f, dm->m != NULL ? sipmsg_label(dm->m, lab, sizeof(lab)) : "?");
 	if (dm->retrans) {
 		fprintf(f, "\nretransmitted %" PRIu32 " times at", dm->retrans);
 		for (uint32_t k = 0; k < dm->retrans && k < DIALOG_RETRANS_KEPT;
@@ -282,12 +244,12 @@ ladder_msg(FILE *f, const struct ladder *l, size_t i, int y, int64_t prev,
 		fprintf(f, "<text class=\"l\" x=\"%d\" y=\"%d\" "
 		    "text-anchor=\"middle\">", (a + b) / 2, y - 4);
 	}
-	h(f, dm->m != NULL ? sipmsg_label(dm->m, lab, sizeof(lab)) : "?");
+	html_esc(f, dm->m != NULL ? sipmsg_label(dm->m, lab, sizeof(lab)) : "?");
 	if (dm->retrans)
 		fprintf(f, " \u00d7%" PRIu32, dm->retrans + 1);
 	fputs("</text>", f);
 	fprintf(f, "<text class=\"t\" x=\"4\" y=\"%d\">", y);
-	h(f, view_clock(dm->ts_ns, t, sizeof(t)));
+	html_esc(f, view_clock(dm->ts_ns, t, sizeof(t)));
 	if (prev > 0)
 		fprintf(f, " +%.3f", (double)(dm->ts_ns - prev) / 1e9);
 	fputs("</text></g>\n", f);
@@ -302,14 +264,14 @@ ladder_rtp(FILE *f, const struct ladder *l, size_t i, int y)
 	int xa = lane_x(r->from), xb = lane_x(r->to);
 
 	fprintf(f, "<g class=\"rtp\"><title>RTP ");
-	h(f, ep_str(&s->src, a, sizeof(a)));
+	html_esc(f, ep_str(&s->src, a, sizeof(a)));
 	fputs(" \u2192 ", f);
-	h(f, ep_str(&s->dst, b, sizeof(b)));
+	html_esc(f, ep_str(&s->dst, b, sizeof(b)));
 	fprintf(f, " ssrc 0x%08" PRIx32 ": %" PRIu64 " packets, lost %" PRIu64
 	    "</title><line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\"/>"
 	    "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">RTP ",
 	    s->ssrc, s->packets, s->lost, xa, y, xb, y, (xa + xb) / 2, y - 4);
-	hn(f, s->codec, sizeof(s->codec));
+	html_escn(f, s->codec, sizeof(s->codec));
 	fprintf(f, " %" PRIu64 "p</text></g>\n", s->packets);
 }
 
@@ -392,9 +354,9 @@ ladder_pins(struct report *r, FILE *f, const struct dialog *d,
 			x = HTML_TIMEW - 10 - 18 * npin[row]++;
 			fprintf(f, "<a class=\"pin\" href=\"#f%" PRIu64 "-%d\">"
 			    "<title>", card, k);
-			h(f, view_badge(fi->id));
+			html_esc(f, view_badge(fi->id));
 			fputs(": ", f);
-			hn(f, fi->summary, sizeof(fi->summary));
+			html_escn(f, fi->summary, sizeof(fi->summary));
 			fprintf(f, "</title><circle cx=\"%d\" cy=\"%d\" r=\"8\"/>"
 			    "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">%d"
 			    "</text></a>\n", x, rowy[row] - 4, x, rowy[row], k + 1);
@@ -461,7 +423,7 @@ html_ladder(struct report *r, FILE *f, const struct dialog *d, uint64_t card)
 		fprintf(f, "<line class=\"lane\" x1=\"%d\" y1=\"%d\" x2=\"%d\" "
 		    "y2=\"%d\"/><text x=\"%d\" y=\"16\" text-anchor=\"middle\">",
 		    lane_x(c), HTML_TOP - 10, lane_x(c), hgt - 4, lane_x(c));
-		h(f, l.cols[c].name);
+		html_esc(f, l.cols[c].name);
 		fputs("</text>\n", f);
 	}
 	for (size_t i = 0; i < l.nrows; i++) {
@@ -496,6 +458,7 @@ out:
 #define PLOT_X0 44
 #define PLOT_Y0 10
 #define PLOT_Y1 92
+#define PLOT_HOLDS 8                /* hold spans shaded per plot */
 
 static void
 html_plot(FILE *f, const struct dialog *d, const struct rtp_stream *s,
@@ -542,6 +505,32 @@ html_plot(FILE *f, const struct dialog *d, const struct rtp_stream *s,
 		    "y2=\"%d\"><title>mean rate %.1f/s</title></line>", PLOT_X0,
 		    yn, PLOT_W - 6, yn, nominal);
 	}
+	/* The call's hold spans, shaded: no audio expected there. */
+	{
+		int64_t hs[PLOT_HOLDS][2];
+		int nh = view_hold_spans(d, hs, PLOT_HOLDS);
+		double xs = (double)(PLOT_W - 6 - PLOT_X0) / span;
+
+		for (int i = 0; i < nh; i++) {
+			double a = (double)(hs[i][0] - t0) / 1e9;
+			double e = (double)(hs[i][1] - t0) / 1e9;
+
+			if (a < 0)
+				a = 0;
+			if (e > span)
+				e = span;
+			if (e <= a)
+				continue;
+			fprintf(f, "<g class=\"holdspan\"><title>on hold from "
+			    "+%.1f s to +%.1f s</title><rect class=\"hold\" "
+			    "x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\"/>"
+			    "<text class=\"hold\" x=\"%d\" y=\"%d\">hold</text>"
+			    "</g>", a, e, PLOT_X0 + (int)(a * xs), PLOT_Y0,
+			    (int)((e - a) * xs) > 1 ? (int)((e - a) * xs) : 1,
+			    PLOT_Y1 - PLOT_Y0, PLOT_X0 + (int)(a * xs) + 2,
+			    PLOT_Y0 + 10);
+		}
+	}
 	fprintf(f, "<polyline class=\"plot%s\" points=\"", dir >= 0 ? "" : " r");
 	/* From the dialog's start at 0, each slot a step, back to 0. */
 	{
@@ -571,7 +560,8 @@ html_plot(FILE *f, const struct dialog *d, const struct rtp_stream *s,
 	    (double)rtp_stream_expected(s) : 0.0, rtp_stream_jitter_ms(s),
 	    (double)s->max_gap_ns / 1e6);
 	if (rated)
-		fprintf(f, ", MOS %.2f", q.mos);
+		fprintf(f, ", ptime %.0f ms, R %.1f, MOS %.2f", q.ptime_ms, q.r,
+		    q.mos);
 	fputs("</text></svg>\n", f);
 }
 
@@ -588,6 +578,16 @@ html_streams(FILE *f, const struct dialog *d)
 		    fwd ? "" : "<span class=\"dead\">", fwd, fwd ? "" : "</span>",
 		    rev ? "" : "<span class=\"dead\">", rev, rev ? "" : "</span>");
 	}
+	if (d->kind == DIALOG_CALL) {
+		char legs[512];
+
+		if (view_media_legs(d, legs, sizeof(legs))[0] != '\0') {
+			fputs("<p class=\"legs\">Media legs (direction, segment, "
+			    "state): ", f);
+			html_esc(f, legs);
+			fputs("</p>\n", f);
+		}
+	}
 	if (d->nstreams == 0)
 		return;
 	fputs("<table class=\"streams\"><thead><tr><th>direction</th>"
@@ -601,12 +601,12 @@ html_streams(FILE *f, const struct dialog *d)
 
 		fprintf(f, "<tr class=\"stream\"><td>%s</td><td>", dir > 0 ?
 		    "caller \u2192 callee" : dir < 0 ? "callee \u2192 caller" : "?");
-		h(f, ep_str(&s->src, a, sizeof(a)));
+		html_esc(f, ep_str(&s->src, a, sizeof(a)));
 		fputs("</td><td>", f);
-		h(f, ep_str(&s->dst, b, sizeof(b)));
+		html_esc(f, ep_str(&s->dst, b, sizeof(b)));
 		fprintf(f, "</td><td class=\"mono\">0x%08" PRIx32 "</td><td>",
 		    s->ssrc);
-		hn(f, s->codec[0] ? s->codec : "?", sizeof(s->codec));
+		html_escn(f, s->codec[0] ? s->codec : "?", sizeof(s->codec));
 		fprintf(f, "</td><td class=\"n\">%" PRIu64 "</td><td class=\"n\">%"
 		    PRIu64 "</td><td class=\"n\">%.1f</td>", s->packets, s->lost,
 		    rtp_stream_jitter_ms(s));
@@ -625,9 +625,9 @@ html_streams(FILE *f, const struct dialog *d)
 		const struct rtp_stream *s = d->streams[i];
 
 		fputs("<p class=\"meta\">", f);
-		h(f, ep_str(&s->src, a, sizeof(a)));
+		html_esc(f, ep_str(&s->src, a, sizeof(a)));
 		fputs(" \u2192 ", f);
-		h(f, ep_str(&s->dst, b, sizeof(b)));
+		html_esc(f, ep_str(&s->dst, b, sizeof(b)));
 		fputs("</p>\n", f);
 		html_plot(f, d, s, report_stream_dir(d, s));
 	}
@@ -645,17 +645,17 @@ html_card(struct report *r, FILE *f, const struct dialog *d, uint64_t card)
 	for (int k = 0; d->findings != NULL && k < d->findings->n; k++)
 		if (report_finding_shown(r, &d->findings->f[k])) {
 			fputs("<span class=\"badge\">", f);
-			h(f, view_badge(d->findings->f[k].id));
+			html_esc(f, view_badge(d->findings->f[k].id));
 			fputs("</span> ", f);
 		}
-	h(f, d->from);
+	html_esc(f, d->from);
 	fputs(" \u2192 ", f);
-	h(f, d->to);
+	html_esc(f, d->to);
 	fputs("</h3>\n<p class=\"meta\">Call-ID <code>", f);
-	h(f, d->call_id);
+	html_esc(f, d->call_id);
 	fprintf(f, "</code> \u00b7 %s \u00b7 %s \u00b7 started ",
 	    dialog_kind_name(d->kind), dialog_state_name(d->state));
-	h(f, report_time(d->start_ns, t, sizeof(t)));
+	html_esc(f, report_time(d->start_ns, t, sizeof(t)));
 	fprintf(f, " \u00b7 %.1f s \u00b7 %" PRIu64 " messages", report_secs(
 	    dialog_duration_ns(d)), (uint64_t)d->nmsgs + d->dropped_msgs);
 	if (d->retrans_total)
@@ -668,13 +668,13 @@ html_card(struct report *r, FILE *f, const struct dialog *d, uint64_t card)
 			continue;
 		fprintf(f, "<section class=\"finding\" id=\"f%" PRIu64 "-%d\">"
 		    "<h4>%d. <span class=\"badge\">", card, k, k + 1);
-		h(f, view_badge(x->id));
+		html_esc(f, view_badge(x->id));
 		fputs("</span> <code>", f);
-		h(f, x->id);
+		html_esc(f, x->id);
 		fprintf(f, "</code> (confidence %.2f): ", x->confidence);
-		hn(f, x->summary, sizeof(x->summary));
+		html_escn(f, x->summary, sizeof(x->summary));
 		fputs("</h4>\n<p class=\"why\"><b>Why:</b> ", f);
-		h(f, x->explanation ? x->explanation : "");
+		html_esc(f, x->explanation ? x->explanation : "");
 		fputs("</p>\n", f);
 		if (x->nev > 0) {
 			fputs("<table class=\"ev\"><thead><tr><th>frame</th>"
@@ -685,7 +685,7 @@ html_card(struct report *r, FILE *f, const struct dialog *d, uint64_t card)
 			fputs("</tbody></table>\n", f);
 		}
 		fputs("<p class=\"fix\"><b>Fix:</b> ", f);
-		h(f, x->remediation ? x->remediation : "");
+		html_esc(f, x->remediation ? x->remediation : "");
 		if (r->o.fix_vendor != NULL)
 			fputs(" <a href=\"#fix\">Steps for your equipment</a>", f);
 		fputs("</p></section>\n", f);
@@ -705,14 +705,14 @@ html_row(FILE *f, const struct dialog *d)
 
 	report_dir_mos(d, &mf, &mr);
 	fprintf(f, "<tr><td class=\"n\">%" PRIu64 "</td><td>", d->id);
-	h(f, report_time(d->start_ns, t, sizeof(t)));
+	html_esc(f, report_time(d->start_ns, t, sizeof(t)));
 	fprintf(f, "</td><td>%s</td><td>%s</td><td>", dialog_kind_name(d->kind),
 	    dialog_state_name(d->state));
-	h(f, d->from);
+	html_esc(f, d->from);
 	fputs("</td><td>", f);
-	h(f, d->to);
+	html_esc(f, d->to);
 	fputs("</td><td>", f);
-	h(f, d->call_id);
+	html_esc(f, d->call_id);
 	fprintf(f, "</td><td class=\"n\">%.1f</td><td class=\"n\">%" PRIu64
 	    "</td><td class=\"n\">", report_secs(dialog_duration_ns(d)),
 	    (uint64_t)d->nmsgs + d->dropped_msgs);
@@ -781,9 +781,9 @@ html_stream(struct report *r, const struct rtp_stream *s)
 	if (hs->sf == NULL && (hs->sf = tmpfile()) == NULL)
 		return;
 	fputs("<tr><td>", hs->sf);
-	h(hs->sf, ep_str(&s->src, a, sizeof(a)));
+	html_esc(hs->sf, ep_str(&s->src, a, sizeof(a)));
 	fputs("</td><td>", hs->sf);
-	h(hs->sf, ep_str(&s->dst, b, sizeof(b)));
+	html_esc(hs->sf, ep_str(&s->dst, b, sizeof(b)));
 	fprintf(hs->sf, "</td><td class=\"mono\">0x%08" PRIx32 "</td><td "
 	    "class=\"n\">%d</td><td class=\"n\">%" PRIu64 "</td><td class=\"n\">%"
 	    PRIu64 "</td><td class=\"n\">%.1f</td></tr>\n", s->ssrc, s->pt,
@@ -849,9 +849,9 @@ html_capture(FILE *f, const struct capture_info *ci,
     const struct analysis_capstats *st)
 {
 	fputs("<h3>", f);
-	h(f, ci->path);
+	html_esc(f, ci->path);
 	fputs("</h3>\n<table><tbody><tr><th>link</th><td>", f);
-	h(f, ci->linkname ? ci->linkname : "?");
+	html_esc(f, ci->linkname ? ci->linkname : "?");
 	fprintf(f, "</td></tr><tr><th>packets</th><td>%" PRIu64 "</td></tr>"
 	    "<tr><th>first, last</th><td>", ci->packets);
 	html_time(f, ci->first_ns);
@@ -875,10 +875,10 @@ html_capture(FILE *f, const struct capture_info *ci,
 	for (int i = 0; i < ANOMALY_COUNT; i++)
 		if (ci->an.n[i] != 0) {
 			fputs("<tr><td><code>", f);
-			h(f, anomaly_name((enum anomaly_id)i));
+			html_esc(f, anomaly_name((enum anomaly_id)i));
 			fprintf(f, "</code></td><td class=\"n\">%" PRIu64
 			    "</td><td>", ci->an.n[i]);
-			h(f, anomaly_desc((enum anomaly_id)i));
+			html_esc(f, anomaly_desc((enum anomaly_id)i));
 			fputs("</td></tr>\n", f);
 		}
 	fputs("</tbody></table>\n", f);
@@ -894,9 +894,9 @@ html_fix(struct report *r)
 	fputs("<section id=\"fix\"><h2>Turning the SIP ALG off</h2>\n", f);
 	if (rem != NULL) {
 		fputs("<h3>", f);
-		h(f, rem->name);
+		html_esc(f, rem->name);
 		fputs("</h3>\n<pre>", f);
-		h(f, rem->steps);
+		html_esc(f, rem->steps);
 		fputs("</pre>\n", f);
 	} else {
 		fputs("<p>Steps for common equipment (name it with <code>--fix "
@@ -904,15 +904,15 @@ html_fix(struct report *r)
 		    f);
 		for (size_t i = 0; i < remedy_count; i++) {
 			fputs("<tr><td><code>", f);
-			h(f, remedy_table[i].key);
+			html_esc(f, remedy_table[i].key);
 			fputs("</code></td><td>", f);
-			h(f, remedy_table[i].name);
+			html_esc(f, remedy_table[i].name);
 			fputs("</td></tr>\n", f);
 		}
 		fputs("</tbody></table>\n", f);
 	}
 	fputs("<pre>", f);
-	h(f, remedy_general);
+	html_esc(f, remedy_general);
 	fputs("</pre></section>\n", f);
 }
 
@@ -922,19 +922,14 @@ html_end(struct report *r, const struct report_summary *s)
 	struct html_state *hs = r->fmt;
 	FILE *f = r->f;
 
-	fprintf(f, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta "
-	    "charset=\"utf-8\"><meta name=\"viewport\" content=\"width="
-	    "device-width, initial-scale=1\"><meta name=\"color-scheme\" "
-	    "content=\"light dark\"><title>SIP ALG report</title>\n"
-	    "<style>\n%s</style></head>\n<body>\n<header><h1>SIP ALG report"
-	    "</h1><p class=\"meta\">sipalg-analyze " PACKAGE_VERSION
-	    " \u00b7 ", css);
+	html_page_begin(f, "SIP ALG report", css, NULL);
+	fputs("<p class=\"meta\">sipalg-analyze " PACKAGE_VERSION " \u00b7 ", f);
 	for (size_t i = 0; i < s->ncaps; i++) {
 		if (i > 0)
 			fputs(", ", f);
-		h(f, s->caps[i].info->path);
+		html_esc(f, s->caps[i].info->path);
 	}
-	fputs("</p></header>\n", f);
+	fputs("</p>\n", f);
 	html_verdict(r, &s->verdict);
 	fprintf(f, "<section id=\"calls\"><h2>Calls with findings (%" PRIu64
 	    ")</h2>\n<input id=\"filter\" type=\"search\" placeholder=\"filter "
@@ -973,9 +968,9 @@ html_end(struct report *r, const struct report_summary *s)
 	fprintf(f, "<footer class=\"meta\"><p>MOS: ITU-T G.107 E-model with "
 	    "G.113 Appendix I codec values; delay assumed as one packet time "
 	    "plus a jitter buffer of 3\u00d7 the jitter (at least %.0f ms), "
-	    "network delay not seen from one capture point.</p></footer>\n"
-	    "<script>\n%s</script>\n</body></html>\n", QUALITY_JB_MIN_MS,
-	    script);
+	    "network delay not seen from one capture point.</p></footer>\n",
+	    QUALITY_JB_MIN_MS);
+	html_page_end(f, script);
 }
 
 const struct report_ops report_html_ops = {

@@ -20,8 +20,8 @@
  * n-1 bytes and NUL-terminates.
  *
  * Files: view_list.c (call list), view_ladder.c (ladder), view_text.c
- * (message lines and comparison), view_draw.c (UTF-8 lines, sparkline,
- * clock).
+ * (message lines and comparison), view_media.c (stream directions, media
+ * legs, hold spans), view_draw.c (UTF-8 lines, sparkline, clock).
  */
 #ifndef SIPALG_VIEW_H
 #define SIPALG_VIEW_H
@@ -88,7 +88,8 @@ void view_sort(struct dialog **v, size_t n, enum view_col c, bool desc);
 
 struct view_filter {
 	char text[128];           /* case-insensitive substring of From, To,
-	                           * Call-ID, state or any message's raw text */
+	                           * Call-ID, state, a finding's id, badge or
+	                           * summary, or any message's raw text */
 	char method[32];          /* a request method some message carries */
 	int state;                /* enum dialog_state, -1 any */
 	char symptom[48];         /* a finding id (or badge), "any" any finding */
@@ -117,6 +118,11 @@ struct ladder_row {
 	uint64_t frame;
 	bool request;
 	char label[96];           /* escaped: "INVITE", "200 OK x7", "RTP ..." */
+	int64_t delta_ns;         /* since the row before (0: the first) */
+	int pin;                  /* 1 + index in d->findings of the first
+	                           * finding whose evidence cites this row's
+	                           * frame; 0 none */
+	int npins;                /* how many findings cite it */
 };
 
 struct ladder_col {
@@ -134,7 +140,8 @@ struct ladder {
 /*
  * Builds the ladder of the dialogs ds[0..nd): one column per SIP address
  * (IP and port) in order of appearance, media endpoints on the column of
- * the same IP when there is one, rows in time order.  Returns 0, or -1 on
+ * the same IP when there is one, rows in time order, each with the time
+ * since the row before and the findings that cite its frame (pins).  Returns 0, or -1 on
  * OOM (l is then empty).  Free with view_ladder_free.
  */
 int view_ladder_build(struct ladder *l, const struct dialog *const *ds,
@@ -152,7 +159,11 @@ struct ladder_geom {
 	int total;                /* full width of the diagram */
 };
 
-/* Geometry for a screen width (the diagram may be wider: scroll). */
+/*
+ * Geometry for a screen width (the diagram may be wider: scroll).  The
+ * time column holds "HH:MM:SS.mmm +d.ddd" and a finding marker: '*'
+ * when a finding cites the row.
+ */
 void view_ladder_geom(const struct ladder *l, int width,
     struct ladder_geom *g);
 /* Header (column names) and one row, from x offset xoff, width columns. */
@@ -210,6 +221,31 @@ void view_line_span(const char *a, const char *b, size_t *pre, size_t *suf);
  */
 char *view_sparkline(const uint16_t *rate, uint32_t nrate, int width,
     bool utf8, char *buf, size_t n);
+
+/* ---- a call's media (view_media.c) ---- */
+
+/*
+ * The direction of s in call d: 1 caller -> callee (it leaves an address
+ * the caller uses: the first message's source or a c= the caller sent),
+ * -1 callee -> caller (it goes to one), 0 unknown.
+ */
+int view_stream_dir(const struct dialog *d, const struct rtp_stream *s);
+/* RTP packets each way (unknown direction counts as caller -> callee). */
+void view_dir_packets(const struct dialog *d, uint64_t *fwd, uint64_t *rev);
+/* "rtp caller>callee 0, callee>caller 150"; returns buf. */
+char *view_rtp_dirs(const struct dialog *d, char *buf, size_t n);
+/*
+ * The media legs of a judged call (detect_media_legs), as "caller>callee
+ * inside delivered 160 pkts ptime 20 ms; callee>caller outside
+ * undeliverable ..."; "" for no legs or not a call.  Returns buf.
+ */
+char *view_media_legs(const struct dialog *d, char *buf, size_t n);
+/*
+ * The spans [out[i][0], out[i][1]) during which call d was on hold (one
+ * side's latest SDP stops or restricts audio after it once flowed both
+ * ways), at most max; returns how many.
+ */
+int view_hold_spans(const struct dialog *d, int64_t out[][2], int max);
 
 /* Time as "HH:MM:SS.mmm" (UTC). */
 const char *view_clock(int64_t ns, char *buf, size_t n);

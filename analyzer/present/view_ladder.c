@@ -6,10 +6,14 @@
  * Layout (one row per message, as sngrep's call flow, compacted to one
  * line so a call fits on 24 lines):
  *
- *   time          10.0.0.1:5060      10.0.0.2:5060      10.0.0.3:8000
- *   10:00:00.000        |---- INVITE ----->|                  |
- *   10:00:00.100        |<--- 200 OK x3 ---|                  |
- *   10:00:00.300        |. RTP PCMU 50p ......................>|
+ *   time                   10.0.0.1:5060      10.0.0.2:5060    10.0.0.3:8000
+ *   10:00:00.000                |---- INVITE ----->|                  |
+ *   10:00:00.100 +0.100 *       |<--- 200 OK x3 ---|                  |
+ *   10:00:00.300 +0.200         |. RTP PCMU 50p ......................>|
+ *
+ * Each row carries the time since the row before, and '*' when a finding
+ * cites its frame (the pins: ladder_pin, the same rows the HTML report
+ * pins its numbered markers to).
  *
  * Lines are built as arrays of code points one screen column each, then
  * encoded as UTF-8 (view_encode); labels are escaped with text_escape()
@@ -21,6 +25,7 @@
 #include <string.h>
 
 #include "base/text.h"
+#include "detect/detect.h"
 #include "present/view_int.h"
 
 static int
@@ -71,6 +76,9 @@ row_cmp(const void *a, const void *b)
 		return x->r.ts_ns < y->r.ts_ns ? -1 : 1;
 	return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
+
+static void ladder_pin(struct ladder *l, const struct dialog *const *ds,
+    size_t nd);
 
 int
 view_ladder_build(struct ladder *l, const struct dialog *const *ds, size_t nd)
@@ -161,15 +169,68 @@ view_ladder_build(struct ladder *l, const struct dialog *const *ds, size_t nd)
 	l->rows = calloc(k ? k : 1, sizeof(*l->rows));
 	if (l->rows == NULL)
 		goto oom;
-	for (size_t i = 0; i < k; i++)
+	for (size_t i = 0; i < k; i++) {
 		l->rows[i] = tmp[i].r;
+		if (i > 0 && l->rows[i].ts_ns > l->rows[i - 1].ts_ns)
+			l->rows[i].delta_ns = l->rows[i].ts_ns -
+			    l->rows[i - 1].ts_ns;
+	}
 	l->nrows = k;
 	free(tmp);
+	ladder_pin(l, ds, nd);
 	return 0;
 oom:
 	free(tmp);
 	view_ladder_free(l);
 	return -1;
+}
+
+/* Pins: each finding on the rows whose frames its evidence cites. */
+static void
+ladder_pin(struct ladder *l, const struct dialog *const *ds, size_t nd)
+{
+	for (size_t i = 0; i < nd; i++) {
+		const struct findings *fs = ds[i]->findings;
+
+		for (int k = 0; fs != NULL && k < fs->n; k++) {
+			long last = -1;
+
+			for (int e = 0; e < fs->f[k].nev; e++) {
+				const struct evidence *ev = &fs->f[k].ev[e];
+				long row;
+
+				if (ev->frame == 0)
+					continue;
+				row = view_ladder_find_frame(l, ev->cap_idx,
+				    ev->frame);
+				/* a row of another dialog shown beside it is
+				 * not this finding's */
+				if (row < 0 || row == last ||
+				    l->rows[row].d != ds[i])
+					continue;
+				last = row;
+				if (l->rows[row].pin == 0)
+					l->rows[row].pin = k + 1;
+				l->rows[row].npins++;
+			}
+		}
+	}
+}
+
+/* "+0.020", "+32.004", "+312.5", "+4000": at most 7 columns. */
+static void
+delta_str(int64_t ns, char *buf, size_t n)
+{
+	double s = (double)ns / 1e9;
+
+	if (ns <= 0)
+		buf[0] = '\0';
+	else if (s < 100)
+		snprintf(buf, n, "+%.3f", s);
+	else if (s < 10000)
+		snprintf(buf, n, "+%.1f", s);
+	else
+		snprintf(buf, n, "+%.0f", s < 9999999 ? s : 9999999.0);
 }
 
 void
@@ -213,8 +274,8 @@ view_ladder_find_frame(const struct ladder *l, uint32_t cap_idx,
 	return -1;
 }
 
-#define LADDER_TIMEW 13
-#define LADDER_MINCOL 20
+#define LADDER_TIMEW 22          /* clock 12, delta 7, marker 1, 2 blanks */
+#define LADDER_MINCOL 18
 #define LADDER_MAXCOL 40
 
 void
@@ -298,8 +359,11 @@ view_ladder_line(const struct ladder *l, size_t row,
 	    (utf8 ? 0x2500 : '-');
 	for (int x = 0; x < g->total; x++)
 		cp[x] = ' ';
-	put_ascii(cp, g->total, 0, view_clock(r->ts_ns, t, sizeof(t)),
-	    g->timew - 1);
+	put_ascii(cp, g->total, 0, view_clock(r->ts_ns, t, sizeof(t)), 12);
+	delta_str(r->delta_ns, t, sizeof(t));
+	put_ascii(cp, g->total, 13, t, 7);
+	if (r->pin > 0 && g->timew > 21)
+		cp[20] = '*';
 	for (int c = 0; c < l->ncols; c++)
 		cp[col_x(g, c)] = vbar;
 	a = col_x(g, r->from);

@@ -437,6 +437,17 @@ view_filter_match(const struct view_filter *f, const struct dialog *d)
 		    ci_contains(d->call_id, strlen(d->call_id), f->text) ||
 		    ci_contains(st, strlen(st), f->text))
 			return true;
+		/* The findings too: id, badge and summary. */
+		for (int k = 0; d->findings != NULL && k < d->findings->n; k++) {
+			const struct finding *x = &d->findings->f[k];
+			const char *b = x->id != NULL ? view_badge(x->id) : "";
+
+			if ((x->id != NULL && ci_contains(x->id, strlen(x->id),
+			    f->text)) || ci_contains(b, strlen(b), f->text) ||
+			    ci_contains(x->summary, strnlen(x->summary,
+			    sizeof(x->summary)), f->text))
+				return true;
+		}
 		for (size_t i = 0; i < d->nmsgs; i++) {
 			const struct sipmsg *m = d->msgs[i].m;
 

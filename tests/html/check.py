@@ -4,6 +4,7 @@ the JSON report of the same input (tests/html.sh runs it with Debian's
 
     check.py REPORT.html REPORT.json [--gap SECONDS] [--hostile]
     check.py --pair PAGE.html COMPARISON.json
+    check.py --sim PAGE.html PREDICTIONS.json [--hostile]
 
 - well-formed: html5lib's strict parser finds no parse error;
 - self-contained: no src attribute, every href a #fragment that exists,
@@ -22,6 +23,12 @@ With --pair (an --inside/--outside page): the same safety checks with no
 script at all, then one dialog section per compared dialog, one row per
 message pair, one row per changed field, one per NAT mapping and the
 profile guess named as in the JSON comparison.
+With --sim (a sipalg-sim --html page): the same safety checks with no
+script, one verdict line per run, one row per dialog of the first run
+with one prediction cell per run, each naming the run's outcome for that
+dialog (from sipalg-sim -f json), its frame when it has one, and its rule
+as text; a row is marked "differs" exactly when the outcomes differ; one
+drop row per recorded drop.  With --hostile, every Call-ID is page text.
 """
 import json
 import re
@@ -111,7 +118,63 @@ def pair_main(path, jpath):
     print("ok: %s: %d pairs, %d changes" % (path, len(pairs), len(changes)))
 
 
+def sim_main(path, jpath, hostile):
+    doc = parse_safe(path, 0)
+    rep = json.load(open(jpath))
+    runs = rep["runs"]
+    verdicts = by_class(doc, "li", "run-verdict")
+    if len(verdicts) != len(runs):
+        fail("%d verdict lines for %d runs" % (len(verdicts), len(runs)))
+    for v, r in zip(verdicts, runs):
+        if "".join(v.itertext()) not in rep["verdict"]:
+            fail("verdict %r not the JSON's %r" % ("".join(v.itertext()),
+                                                  rep["verdict"]))
+    rows = by_class(doc, "tr", "dialog")
+    if len(rows) != len(runs[0]["dialogs"]):
+        fail("%d dialog rows, %d dialogs in the first run" %
+             (len(rows), len(runs[0]["dialogs"])))
+    for i, (row, d0) in enumerate(zip(rows, runs[0]["dialogs"])):
+        cells = [c for c in row.findall(NS + "td") if "pred" in cls(c)]
+        if len(cells) != len(runs):
+            fail("row %d: %d prediction cells for %d runs" %
+                 (i + 1, len(cells), len(runs)))
+        outs = []
+        for c, r in zip(cells, runs):
+            same = [d for d in r["dialogs"] if d["call_id"] == d0["call_id"]
+                    and d["phone"] == d0["phone"]]
+            text = "".join(c.itertext())
+            if not same:
+                outs.append(None)
+                continue
+            d = same[0]
+            outs.append((d["outcome"], d["direction"]))
+            badge = "".join(list(c.iter(NS + "span"))[0].itertext())
+            if badge != d["outcome"]:
+                fail("row %d, %s: badge %r, outcome %r" %
+                     (i + 1, r["config"], badge, d["outcome"]))
+            if d["frame"] and ("frame %d" % d["frame"]) not in text:
+                fail("row %d, %s: frame %d not shown" %
+                     (i + 1, r["config"], d["frame"]))
+            if d["detail"] and d["detail"] not in text:
+                fail("row %d, %s: rule not shown as text" % (i + 1, r["config"]))
+        differs = any(o != outs[0] for o in outs)
+        if differs != ("differs" in cls(row)):
+            fail("row %d: differs marked %s, outcomes %r" %
+                 (i + 1, "differs" in cls(row), outs))
+        if hostile and d0["call_id"] not in "".join(row.itertext()):
+            fail("row %d: Call-ID %r not shown as text" % (i + 1, d0["call_id"]))
+    drops = by_class(doc, "tr", "drop")
+    if len(drops) != sum(len(r["drops"]) for r in runs):
+        fail("%d drop rows, %d drops" % (len(drops),
+                                         sum(len(r["drops"]) for r in runs)))
+    print("ok: %s: %d dialogs x %d runs, %d drops" %
+          (path, len(rows), len(runs), len(drops)))
+
+
 def main():
+    if sys.argv[1] == "--sim":
+        sim_main(sys.argv[2], sys.argv[3], "--hostile" in sys.argv)
+        return
     if sys.argv[1] == "--pair":
         pair_main(sys.argv[2], sys.argv[3])
         return

@@ -13,6 +13,7 @@
 #include <CUnit/Basic.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <inttypes.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -157,6 +158,87 @@ add_finding(struct dialog *d, const char *id)
 	d->findings->n++;
 }
 
+/* ---- a call's media: hold spans, directions ---- */
+
+/* A message from (src) with an SDP body: audio at conn:port in dir. */
+static void
+add_sdp_msg(struct dialog *d, bool request, const char *src,
+    const char *dst, const char *conn, const char *dir, int64_t ts,
+    uint64_t frame)
+{
+	char body[256], msg[1024];
+
+	snprintf(body, sizeof(body), "v=0\r\no=- 1 1 IN IP4 %s\r\ns=-\r\n"
+	    "c=IN IP4 %s\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\r\na=%s\r\n",
+	    src, conn, dir);
+	snprintf(msg, sizeof(msg), "%s\r\nVia: SIP/2.0/UDP %s:5060;branch="
+	    "z9hG4bK%" PRIu64 "\r\nFrom: <sip:a@x>;tag=f1\r\nTo: <sip:b@x>"
+	    ";tag=t1\r\nCall-ID: hold-1\r\nCSeq: %" PRIu64 " INVITE\r\n"
+	    "Content-Type: application/sdp\r\nContent-Length: %zu\r\n\r\n%s",
+	    request ? "INVITE sip:b@x SIP/2.0" : "SIP/2.0 200 OK", src, frame,
+	    frame, strlen(body), body);
+	add_msg(d, msg, src, 5060, dst, 5060, ts, frame);
+}
+
+static void
+test_hold_spans(void)
+{
+	struct dialog *d = mk_dialog(7, "hold-1", "a@x", "b@x", DIALOG_CALL,
+	    DIALOG_INCALL, T0);
+	int64_t sp[4][2];
+	int n;
+
+	/* Offer and answer sendrecv; hold at +10 s (sendonly / recvonly);
+	 * resume at +20 s; hold again at +30 s with c=0.0.0.0 (RFC 2543)
+	 * until the end at +40 s. */
+	add_sdp_msg(d, true, "10.0.0.1", "10.0.0.2", "10.0.0.1", "sendrecv",
+	    T0, 1);
+	add_sdp_msg(d, false, "10.0.0.2", "10.0.0.1", "10.0.0.2", "sendrecv",
+	    T0 + CAP_NS_PER_SEC, 2);
+	CU_ASSERT_EQUAL(view_hold_spans(d, sp, 4), 0);
+	add_sdp_msg(d, true, "10.0.0.1", "10.0.0.2", "10.0.0.1", "sendonly",
+	    T0 + 10 * CAP_NS_PER_SEC, 3);
+	add_sdp_msg(d, false, "10.0.0.2", "10.0.0.1", "10.0.0.2", "recvonly",
+	    T0 + 10 * CAP_NS_PER_SEC + 1000, 4);
+	add_sdp_msg(d, true, "10.0.0.1", "10.0.0.2", "10.0.0.1", "sendrecv",
+	    T0 + 20 * CAP_NS_PER_SEC, 5);
+	add_sdp_msg(d, false, "10.0.0.2", "10.0.0.1", "10.0.0.2", "sendrecv",
+	    T0 + 20 * CAP_NS_PER_SEC + 1000, 6);
+	add_sdp_msg(d, true, "10.0.0.2", "10.0.0.1", "0.0.0.0", "sendrecv",
+	    T0 + 30 * CAP_NS_PER_SEC, 7);
+	d->last_ns = T0 + 40 * CAP_NS_PER_SEC;
+	CU_ASSERT_PTR_NOT_NULL_FATAL(d->msgs[0].m->sdp);
+	n = view_hold_spans(d, sp, 4);
+	CU_ASSERT_EQUAL_FATAL(n, 2);
+	CU_ASSERT_EQUAL(sp[0][0], T0 + 10 * CAP_NS_PER_SEC);
+	CU_ASSERT_EQUAL(sp[0][1], T0 + 20 * CAP_NS_PER_SEC + 1000);
+	CU_ASSERT_EQUAL(sp[1][0], T0 + 30 * CAP_NS_PER_SEC);
+	CU_ASSERT_EQUAL(sp[1][1], T0 + 40 * CAP_NS_PER_SEC);
+	/* Room for one: the first only. */
+	CU_ASSERT_EQUAL(view_hold_spans(d, sp, 1), 1);
+	dialog_free(d);
+}
+
+static void
+test_rtp_dirs(void)
+{
+	struct dialog *d = mk_call();
+	struct rtp_stream *r = calloc(1, sizeof(*r));
+	char buf[128];
+
+	CU_ASSERT_FATAL(r != NULL);
+	/* mk_call's stream leaves the caller; this one comes back. */
+	r->src = mkep("10.0.0.2", 5000);
+	r->dst = mkep("10.0.0.1", 4000);
+	r->packets = 150;
+	d->streams[d->nstreams++] = r;
+	CU_ASSERT_EQUAL(view_stream_dir(d, d->streams[0]), 1);
+	CU_ASSERT_EQUAL(view_stream_dir(d, r), -1);
+	CU_ASSERT_STRING_EQUAL(view_rtp_dirs(d, buf, sizeof(buf)),
+	    "rtp caller>callee 500, callee>caller 150");
+	dialog_free(d);
+}
+
 /* ---- call list ---- */
 
 static void
@@ -291,6 +373,25 @@ test_filter(void)
 	CU_ASSERT_TRUE(view_filter_match(&f, b));
 	snprintf(f.text, sizeof(f.text), "in call");
 	CU_ASSERT_TRUE(view_filter_match(&f, a));
+	/* Symptoms: a finding's id, badge or summary. */
+	{
+		struct dialog *c = mk_call();
+
+		snprintf(f.text, sizeof(f.text), "one_way");
+		CU_ASSERT_FALSE(view_filter_match(&f, c));
+		add_finding(c, "one_way_audio");
+		snprintf(c->findings->f[0].summary,
+		    sizeof(c->findings->f[0].summary),
+		    "callee's audio never arrives");
+		CU_ASSERT_TRUE(view_filter_match(&f, c));
+		CU_ASSERT_FALSE(view_filter_match(&f, b));
+		snprintf(f.text, sizeof(f.text), "%s",
+		    view_badge("one_way_audio"));
+		CU_ASSERT_TRUE(view_filter_match(&f, c));
+		snprintf(f.text, sizeof(f.text), "NEVER ARRIVES");
+		CU_ASSERT_TRUE(view_filter_match(&f, c));
+		dialog_free(c);
+	}
 	f.text[0] = '\0';
 	snprintf(f.method, sizeof(f.method), "register");
 	CU_ASSERT_FALSE(view_filter_match(&f, a));
@@ -338,7 +439,19 @@ test_ladder(void)
 	char line[2048];
 	char *inv, *arrow;
 
+	/* A finding citing the 200 OK's last retransmission (frame 9). */
+	add_finding(a, "ack_timeout_drop");
+	a->findings->f[0].ev[0].frame = 9;
+	a->findings->f[0].nev = 1;
 	CU_ASSERT_EQUAL_FATAL(view_ladder_build(&l, v, 2), 0);
+	/* Time since the row before; the pin on the cited row only. */
+	CU_ASSERT_EQUAL(l.rows[0].delta_ns, 0);
+	CU_ASSERT_EQUAL(l.rows[1].delta_ns, CAP_NS_PER_SEC);
+	CU_ASSERT_EQUAL(l.rows[2].delta_ns, 100000000);
+	CU_ASSERT_EQUAL(l.rows[2].pin, 1);
+	CU_ASSERT_EQUAL(l.rows[2].npins, 1);
+	CU_ASSERT_EQUAL(l.rows[1].pin, 0);
+	CU_ASSERT_EQUAL(l.rows[3].pin, 0);
 	/* 10.0.0.1:5060, 10.0.0.2:5060, 10.0.0.3:5060; RTP joins by IP. */
 	CU_ASSERT_EQUAL(l.ncols, 3);
 	CU_ASSERT_STRING_EQUAL(l.cols[0].name, "10.0.0.1:5060");
@@ -366,7 +479,9 @@ test_ladder(void)
 	CU_ASSERT_PTR_NOT_NULL_FATAL(arrow);
 	CU_ASSERT(arrow > inv);              /* left to right */
 	CU_ASSERT_PTR_NULL(strchr(line, '<'));
+	CU_ASSERT_PTR_NOT_NULL(strstr(line, "22:13:20.000 +1.000  "));
 	view_ladder_line(&l, 2, &g, 0, 80, false, line, sizeof(line));
+	CU_ASSERT_PTR_NOT_NULL(strstr(line, "22:13:20.100 +0.100 *"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(line, "|<-"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(line, "200 OK x7"));
 	view_ladder_line(&l, 3, &g, 0, 80, false, line, sizeof(line));
@@ -377,7 +492,7 @@ test_ladder(void)
 	view_ladder_line(&l, 1, &g, 0, 80, true, line, sizeof(line));
 	CU_ASSERT_PTR_NOT_NULL(strstr(line, "\xe2\x94\x82\xe2\x94\x80"));
 	/* Horizontal scroll: the time column scrolls away. */
-	view_ladder_line(&l, 1, &g, 13, 80, false, line, sizeof(line));
+	view_ladder_line(&l, 1, &g, 22, 80, false, line, sizeof(line));
 	CU_ASSERT_PTR_NULL(strstr(line, "22:13"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(line, "INVITE"));
 	/* Narrow screens: the diagram is wider than the screen. */
@@ -1087,7 +1202,9 @@ main(void)
 	    !CU_add_test(s, "pair_worst", test_pair_worst) ||
 	    !CU_add_test(s, "change_text", test_change_text) ||
 	    !CU_add_test(s, "pair_dup", test_pair_dup) ||
-	    !CU_add_test(s, "pair_summary", test_pair_summary)) {
+	    !CU_add_test(s, "pair_summary", test_pair_summary) ||
+	    !CU_add_test(s, "hold_spans", test_hold_spans) ||
+	    !CU_add_test(s, "rtp_dirs", test_rtp_dirs)) {
 		CU_cleanup_registry();
 		return 1;
 	}

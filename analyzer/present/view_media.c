@@ -1,0 +1,167 @@
+/*
+ * view_media.c - a call's media in words and spans, for every screen
+ * and page (view.h): which way each RTP stream runs, the packets each
+ * way ("rtp caller>callee 0, callee>caller 150"), the media legs per
+ * direction and segment with their state (issue 15: delivered,
+ * undeliverable, absent, not observable; detect_media_legs), and the
+ * intervals a call was on hold.
+ *
+ * Direction: a stream runs caller -> callee when it leaves an address
+ * the caller uses (the source of the dialog's first message, or a c= of
+ * an SDP the caller sent), callee -> caller when it goes to one.  The
+ * report writers (output/report.c) and the browser both ask here, so a
+ * figure printed in a text report and on the screen name the same way.
+ *
+ * Hold: the spans, after media first flowed both ways by the SDP (each
+ * side's latest SDP asks for audio sendrecv on a real address and port),
+ * during which one side's latest SDP stops or restricts it (sendonly,
+ * recvonly, inactive, port 0, c=0.0.0.0; RFC 3264 8.4), up to the SDP
+ * that resumes it or the dialog's end.  The same reading of the SDP as
+ * detect_audio.c's open intervals, which judge media only outside them.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "detect/detect.h"
+#include "present/view_int.h"
+
+static bool
+caller_ip(const struct dialog *d, const struct ep *ip)
+{
+	const struct ep *caller;
+
+	if (d->nmsgs == 0)
+		return false;
+	caller = &d->msgs[0].src;
+	if (ep_same_ip(caller, ip))
+		return true;
+	for (size_t i = 0; i < d->nmsgs; i++) {
+		const struct dmsg *m = &d->msgs[i];
+
+		if (!ep_same_ip(&m->src, caller) || m->m == NULL ||
+		    m->m->sdp == NULL)
+			continue;
+		for (int k = 0; k < m->m->sdp->nmedia; k++)
+			if (ep_same_ip(&m->m->sdp->media[k].conn, ip))
+				return true;
+	}
+	return false;
+}
+
+int
+view_stream_dir(const struct dialog *d, const struct rtp_stream *s)
+{
+	if (caller_ip(d, &s->src))
+		return 1;
+	if (caller_ip(d, &s->dst))
+		return -1;
+	return 0;
+}
+
+void
+view_dir_packets(const struct dialog *d, uint64_t *fwd, uint64_t *rev)
+{
+	*fwd = *rev = 0;
+	for (int i = 0; i < d->nstreams; i++) {
+		if (view_stream_dir(d, d->streams[i]) >= 0)
+			*fwd += d->streams[i]->packets;
+		else
+			*rev += d->streams[i]->packets;
+	}
+}
+
+char *
+view_rtp_dirs(const struct dialog *d, char *buf, size_t n)
+{
+	uint64_t fwd, rev;
+
+	view_dir_packets(d, &fwd, &rev);
+	snprintf(buf, n, "rtp caller>callee %" PRIu64 ", callee>caller %"
+	    PRIu64, fwd, rev);
+	return buf;
+}
+
+char *
+view_media_legs(const struct dialog *d, char *buf, size_t n)
+{
+	struct detect_media_leg leg[4];
+	int k;
+	size_t o = 0;
+
+	if (n == 0)
+		return buf;
+	buf[0] = '\0';
+	if (d->kind != DIALOG_CALL || (k = detect_media_legs(d, leg, 4)) == 0)
+		return buf;
+	for (int i = 0; i < k && o < n; i++) {
+		int w = snprintf(buf + o, n - o, "%s%s %s %s", i ? "; " : "",
+		    leg[i].dir > 0 ? "caller>callee" : "callee>caller",
+		    rtp_segment_name(leg[i].segment), leg[i].state);
+
+		o += w > 0 ? (size_t)w : 0;
+		if (o < n && leg[i].packets)
+			o += (size_t)snprintf(buf + o, n - o, " %" PRIu64 " pkts",
+			    leg[i].packets);
+		if (o < n && leg[i].ptime_ms > 0)
+			o += (size_t)snprintf(buf + o, n - o, " ptime %d ms",
+			    leg[i].ptime_ms);
+	}
+	return buf;
+}
+
+/* The SDP asks for audio both ways on a real address and port. */
+static bool
+audio_open(const struct sdp *s)
+{
+	static const uint8_t zero[16];
+
+	for (int i = 0; i < s->nmedia; i++) {
+		const struct sdp_media *sm = &s->media[i];
+
+		if (strcmp(sm->media, "audio") != 0)
+			continue;
+		return sm->dir == SDP_SENDRECV && sm->port != 0 &&
+		    sm->has_conn && !(sm->conn.family != 0 &&
+		    memcmp(sm->conn.ip, zero, sizeof(zero)) == 0);
+	}
+	return false;
+}
+
+int
+view_hold_spans(const struct dialog *d, int64_t out[][2], int max)
+{
+	bool side_open[2] = { false, false }, was_open = false, opened = false;
+	int64_t from = 0, end = d->last_ns;
+	int n = 0;
+
+	if (d->nmsgs == 0)
+		return 0;
+	for (size_t i = 0; i < d->nmsgs && n < max; i++) {
+		const struct dmsg *m = &d->msgs[i];
+		bool now;
+
+		if (m->m == NULL || m->m->sdp == NULL)
+			continue;
+		side_open[ep_eq(&m->src, &d->msgs[0].src) ? 0 : 1] =
+		    audio_open(m->m->sdp);
+		now = side_open[0] && side_open[1];
+		if (was_open && !now) {
+			from = m->ts_ns;
+		} else if (!was_open && now) {
+			if (opened && m->ts_ns > from) {
+				out[n][0] = from;
+				out[n][1] = m->ts_ns;
+				n++;
+			}
+			opened = true;
+		}
+		was_open = now;
+	}
+	if (opened && !was_open && n < max && end > from) {
+		out[n][0] = from;
+		out[n][1] = end;
+		n++;
+	}
+	return n;
+}
