@@ -1,5 +1,7 @@
 /*
- * store.h - the SQLite store: analyses of many captures kept queryable.
+ * store.h - the store: analyses of many captures kept queryable, in an
+ * SQLite file (the default: nothing to run) or a PostgreSQL database
+ * (one store for a team: many importers on many machines).
  *
  * One database accumulates captures (path, size, SHA-256, link type, time
  * span, packets, anomalies), their dialogs, messages (with raw bytes),
@@ -36,10 +38,24 @@
  *            import of the file takes the dead claim over.
  *
  * Readers (store_read, the report, the browser) see complete captures
- * only.  The same model maps onto a server database: claim = INSERT under
- * the partial unique index, batches and swap = transactions, liveness =
- * a session lock instead of the pid check; only store.c's "SQLite"
- * section and owner.c know the backend.
+ * only.  The same model runs on both backends (store_int.h): claim =
+ * INSERT under the partial unique index, batches and swap =
+ * transactions; an importer is alive when owner.c finds its process
+ * (SQLite: one host) or while its connection holds the claim's session
+ * lock (PostgreSQL: the server drops it with the connection, whoever
+ * and wherever the importer was).
+ *
+ * PostgreSQL: the target is a libpq URI (postgresql://user@host/db or
+ * postgres://...; PGPASSWORD, ~/.pgpass and PGSERVICE work as libpq
+ * documents).  Identity and schema version are rows of table
+ * sipalg_meta; a database whose schema has tables but no sipalg_meta is
+ * not ours and is left untouched.  A role that may only read can open
+ * the store read-only (reports, the browser); opening it for writing
+ * fails with the reason.  A connection lost mid-import rolls its open
+ * batch back on the server; what was committed stays an incomplete,
+ * invisible claim that the next import of the file takes over
+ * (store_lost tells the caller).  Messages never show a password
+ * (store_redact).
  *
  * Files: a database that is not ours (application_id), is corrupt, or has
  * a newer schema (user_version) is refused with a clear error and never
@@ -74,14 +90,36 @@
 struct store;
 
 /*
- * Opens (and when writable creates or migrates) the database at path;
- * a read-only handle never modifies the database.  Returns NULL with a
+ * Opens (and when writable creates or migrates) the database at path, or
+ * the PostgreSQL database a postgresql:// or postgres:// URI names; a
+ * read-only handle never modifies the database.  Returns NULL with a
  * reason in err ("not a sipalg database", "database schema 7 is newer
  * than this program's 3", "file is not a database", "not a regular file
- * (a FIFO)").
+ * (a FIFO)", "this sipalg-analyze was built without PostgreSQL ...").
  */
 struct store *store_open(const char *path, bool writable, char *err,
     size_t errlen);
+
+/* Whether target names a PostgreSQL database (a libpq URI). */
+bool store_is_uri(const char *target);
+
+/* target as messages may show it: a URI without its password (neither
+ * user:password@ nor password=...); a path as it is. */
+void store_redact(const char *target, char *out, size_t n);
+
+/* "SQLite" or "PostgreSQL". */
+const char *store_backend_name(const struct store *st);
+
+/* Whether the connection to the server was lost (never for SQLite):
+ * after a failed write, nothing of the open claims is visible. */
+bool store_lost(struct store *st);
+
+/*
+ * The site later claims of this handle are tagged with (--site): NULL or
+ * "" tags each capture with its folder, as before.  Returns -1 when the
+ * name is longer than 255 bytes.
+ */
+int store_set_site(struct store *st, const char *site);
 /*
  * Closes.  Claims not ended are given up as by store_abort().  A writer
  * that is the last connection puts the file back in rollback-journal
@@ -163,6 +201,15 @@ struct store_capture {
 	char sha256[65];
 	char link[64];              /* info.linkname points here */
 	bool complete;
+	char site[256];             /* --site NAME, else the folder */
+	char imported_at[32];       /* "2026-12-05T15:00:00Z" */
+};
+
+/* Which stored captures a read covers; NULL or zeroes: all. */
+struct store_filter {
+	int64_t capture_id;         /* > 0: only this capture */
+	const char *capture;        /* only captures with this path or name */
+	const char *site;           /* only captures of this site */
 };
 
 /*
@@ -181,6 +228,17 @@ int store_read(struct store *st,
     char *err, size_t errlen);
 
 /*
+ * store_read over the captures f selects: cap_idx counts within them,
+ * and only their dialogs and streams are read.  With on_dialog and
+ * on_stream both NULL, only the captures are listed (cheap).
+ */
+int store_read_filtered(struct store *st, const struct store_filter *f,
+    void (*on_capture)(void *user, const struct store_capture *c),
+    bool (*on_dialog)(void *user, struct dialog *d),
+    void (*on_stream)(void *user, const struct rtp_stream *s), void *user,
+    char *err, size_t errlen);
+
+/*
  * The SQL that takes a database from schema version - 1 to version (1:
  * creates the first schema), for tests that build an old database and
  * check the migration; NULL outside 1..STORE_SCHEMA_VERSION.  Version 3
@@ -188,8 +246,8 @@ int store_read(struct store *st,
  */
 const char *store_schema_step(int version);
 
-/* The first write error of this handle ("what: SQLite's reason"), else
- * the last SQLite error text. */
+/* The first write error of this handle ("what: the backend's reason"),
+ * else the backend's last error text. */
 const char *store_errmsg(struct store *st);
 
 #endif /* SIPALG_STORE_H */
