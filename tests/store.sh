@@ -1,6 +1,8 @@
 #!/bin/sh
 # tests/store.sh - sipalg-analyze --db: round trip (capture -> database ->
-# report equals capture -> report), duplicate detection and --replace,
+# report of that capture equals capture -> report, with -j and with
+# several files in one run), one report per stored capture and a verdict
+# per site, --capture and --site, duplicate detection and --replace,
 # captures accumulating; nothing stored is ever lost or half-shown:
 # imports stopped by SIGTERM/SIGINT (nothing of the run kept) and by
 # SIGKILL (hidden, taken over by the next import), --replace stopped both
@@ -59,7 +61,8 @@ strike() {
 	kill -CONT "$1" 2>/dev/null
 }
 
-# Round trip, text and JSON, one run with several captures.
+# Round trip, text and JSON: each file analysed on its own (-j), then
+# the report of each stored capture equals analysing that file.
 set -- "$S/inbound-alg-off-outside.pcap" "$S/outbound-alg-on-outside.pcap" \
     "$S/register-idle-inbound-alg-off-outside.pcap" "$S/tcp-alg-on-outside.pcap"
 if [ -d "$CORPUS" ]; then
@@ -67,21 +70,59 @@ if [ -d "$CORPUS" ]; then
 	    "$CORPUS/NormB_sipnab__SIP_CALL_RTP_G711"
 fi
 for fmt in text json; do
-	"$ANALYZE" -q -f $fmt "$@" >"$tmp/direct.$fmt"
-	rc=$?
-	"$ANALYZE" -q --db "$tmp/rt-$fmt.db" -f $fmt "$@" >"$tmp/import.$fmt"
-	check "$fmt: import exit equals plain run" $rc $?
-	cmp -s "$tmp/direct.$fmt" "$tmp/import.$fmt" || fail "$fmt: --db changed the report"
-	"$ANALYZE" --db "$tmp/rt-$fmt.db" --report -f $fmt >"$tmp/report.$fmt"
-	check "$fmt: --report exit" $rc $?
-	if cmp -s "$tmp/direct.$fmt" "$tmp/report.$fmt"; then
-		ok
-	else
-		fail "$fmt: report from the database differs from the capture's"
-		diff "$tmp/direct.$fmt" "$tmp/report.$fmt" | head -20 >&2
-	fi
+	: >"$tmp/direct.$fmt"
+	rc=0
+	for f in "$@"; do
+		"$ANALYZE" -q -f $fmt "$f" >>"$tmp/direct.$fmt"
+		r=$?
+		[ $r -gt $rc ] && rc=$r
+	done
+	"$ANALYZE" -q -j 3 --db "$tmp/rt-$fmt.db" -f $fmt "$@" >"$tmp/import.$fmt"
+	check "$fmt: -j import exit equals the worst plain run" $rc $?
+	cmp -s "$tmp/direct.$fmt" "$tmp/import.$fmt" || fail "$fmt: -j --db changed the reports or their order"
+	for f in "$@"; do
+		"$ANALYZE" -q -f $fmt "$f" >"$tmp/one.$fmt"
+		r=$?
+		"$ANALYZE" --db "$tmp/rt-$fmt.db" --report --capture "$(basename "$f")" -f $fmt >"$tmp/report.$fmt"
+		check "$fmt: --report --capture exit" $r $?
+		if cmp -s "$tmp/one.$fmt" "$tmp/report.$fmt"; then
+			ok
+		else
+			fail "$fmt: report of $(basename "$f") from the database differs from the capture's"
+			diff "$tmp/one.$fmt" "$tmp/report.$fmt" | head -20 >&2
+		fi
+	done
 done
-check "captures stored" "$#" "$(sql "$tmp/rt-json.db" 'SELECT count(*) FROM captures WHERE complete = 1')"
+# Several files in one run (merged by time) are stored one capture each:
+# the report of each numbers its calls from 1 and points into it.
+"$ANALYZE" -q --db "$tmp/merged.db" "$S/inbound-alg-off-outside.pcap" \
+    "$S/register-idle-inbound-alg-off-outside.pcap" >/dev/null
+"$ANALYZE" -q -f json "$S/register-idle-inbound-alg-off-outside.pcap" >"$tmp/one.json"
+"$ANALYZE" -f json --db "$tmp/merged.db" --report --capture register-idle-inbound-alg-off-outside.pcap >"$tmp/report.json"
+cmp -s "$tmp/one.json" "$tmp/report.json" || fail "merged run: the report of its second capture differs from analysing it alone"
+# Every capture: its own report and verdict, then one per site.
+"$ANALYZE" --db "$tmp/rt-json.db" --report -f json >"$tmp/all.json"
+check "one report per stored capture" "$#" "$(python3 -c 'import json, sys; print(len(json.load(open(sys.argv[1]))["reports"]))' "$tmp/all.json")"
+check "one verdict for the site of the samples" "$top_srcdir/samples/linux-alg/|4" \
+    "$(python3 -c 'import json, sys
+for s in json.load(open(sys.argv[1]))["sites"]:
+    if s["site"].endswith("samples/linux-alg/"): print("%s|%d" % (s["site"], s["captures"]))' "$tmp/all.json")"
+"$ANALYZE" --db "$tmp/rt-json.db" --report >"$tmp/all.txt"
+check "text: a section per capture" "$#" "$(grep -c '^==== capture [0-9]*: ' "$tmp/all.txt")"
+grep -q "^site $top_srcdir/samples/linux-alg/: SIP ALG likely (score 1.5), 4 captures, 5 of 5 dialogs with findings" "$tmp/all.txt" ||
+    fail "text: the site verdict: $(grep '^site' "$tmp/all.txt")"
+# --capture by id, --site as a tag and a filter.
+"$ANALYZE" -q --db "$tmp/rt-json.db" --site "lab 7" "$S/b2bua-alg-on-inside.pcap" >/dev/null
+"$ANALYZE" -q -f json "$S/b2bua-alg-on-inside.pcap" >"$tmp/one.json"
+"$ANALYZE" --db "$tmp/rt-json.db" --report --site "lab 7" -f json >"$tmp/report.json"
+cmp -s "$tmp/one.json" "$tmp/report.json" || fail "--site: the report of the site's one capture"
+id=$(sql "$tmp/rt-json.db" "SELECT id FROM captures WHERE site = 'lab 7'")
+"$ANALYZE" --db "$tmp/rt-json.db" --report --capture "$id" -f json >"$tmp/report.json"
+cmp -s "$tmp/one.json" "$tmp/report.json" || fail "--capture ID: the report of that capture"
+"$ANALYZE" --db "$tmp/rt-json.db" --report --capture nosuch.pcap >/dev/null 2>"$tmp/err"
+check "--capture with no match: exit" 3 $?
+grep -q "no stored capture matches --capture nosuch.pcap" "$tmp/err" || fail "--capture no match: $(cat "$tmp/err")"
+check "captures stored" "$(($# + 1))" "$(sql "$tmp/rt-json.db" 'SELECT count(*) FROM captures WHERE complete = 1')"
 check "raw bytes kept" 0 "$(sql "$tmp/rt-json.db" 'SELECT count(*) FROM messages WHERE length(raw) = 0')"
 # A writer leaves the file in rollback-journal mode, no -wal or -shm.
 check "journal mode after import" delete "$(sql "$tmp/rt-json.db" 'PRAGMA journal_mode')"
@@ -94,7 +135,8 @@ db="$tmp/acc.db"
 cp "$S/inbound-alg-off-outside.pcap" "$tmp/renamed.pcap"
 "$ANALYZE" -q --db "$db" "$tmp/renamed.pcap" >"$tmp/out" 2>"$tmp/err"
 check "duplicate exit" 0 $?
-grep -q "already in $db (same SHA-256), skipped" "$tmp/err" || fail "no duplicate message: $(cat "$tmp/err")"
+grep -q "already in $db (same SHA-256), skipped; its report: sipalg-analyze --db '$db' --report --capture 1; --replace imports it again" "$tmp/err" ||
+    fail "no duplicate message: $(cat "$tmp/err")"
 check "duplicate not stored twice" 1 "$(sql "$db" 'SELECT count(*) FROM captures')"
 "$ANALYZE" -q --db "$db" --replace "$tmp/renamed.pcap" >/dev/null 2>&1
 check "replace keeps one copy" 1 "$(sql "$db" 'SELECT count(*) FROM captures')"

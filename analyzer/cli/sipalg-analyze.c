@@ -36,6 +36,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -47,12 +48,20 @@
 #include "output/report.h"
 #include "base/outfile.h"
 #include "base/sha256.h"
+#include "base/json.h"
 #include "base/text.h"
 #include "store/store.h"
 
 #define PROG "sipalg-analyze"
+#ifdef HAVE_LIBPQ
+#define PG_NOTE ""
+#else
+#define PG_NOTE " (built without PostgreSQL: --db takes SQLite files only)"
+#endif
 /* An error line on stderr, escaped: "sipalg-analyze: ...". */
 #define warn(...) text_fwarn(stderr, PROG, __VA_ARGS__)
+
+enum { OPT_SITE = 256, OPT_CAPTURE };
 
 static const struct option longopts[] = {
 	{ "format", required_argument, NULL, 'f' },
@@ -65,6 +74,9 @@ static const struct option longopts[] = {
 	{ "db", required_argument, NULL, 'D' },
 	{ "replace", no_argument, NULL, 'R' },
 	{ "report", no_argument, NULL, 'P' },
+	{ "site", required_argument, NULL, OPT_SITE },
+	{ "capture", required_argument, NULL, OPT_CAPTURE },
+	{ "jobs", required_argument, NULL, 'j' },
 	{ "inside", required_argument, NULL, 'I' },
 	{ "outside", required_argument, NULL, 'O' },
 	{ "quiet", no_argument, NULL, 'q' },
@@ -100,8 +112,8 @@ usage(FILE *f)
 {
 	fprintf(f,
 	    "Usage: " PROG " [options] FILE...\n"
-	    "       " PROG " --db FILE.db [--replace] FILE...\n"
-	    "       " PROG " --db FILE.db --report\n"
+	    "       " PROG " --db DB [--replace] [--site NAME] [-j N] FILE...\n"
+	    "       " PROG " --db DB --report [--capture NAME|ID] [--site NAME]\n"
 	    "       " PROG " --inside LAN.pcap --outside WAN.pcap\n"
 	    "       " PROG " --fix VENDOR|list\n"
 	    "Analyse pcap/pcapng captures of SIP and RTP: reassemble dialogs\n"
@@ -117,12 +129,19 @@ usage(FILE *f)
 	    "  -C, --min-confidence X  only findings with confidence >= X (0-1)\n"
 	    "      --fix VENDOR        how to turn the SIP ALG off on VENDOR's\n"
 	    "                          equipment; --fix list lists the vendors\n"
-	    "      --db FILE.db        also store the analysis in an SQLite\n"
-	    "                          database (created if missing); with no\n"
-	    "                          capture and --report, report from it\n"
+	    "      --db DB             also store the analysis in DB: an SQLite\n"
+	    "                          file (created if missing) or a PostgreSQL\n"
+	    "                          URI (postgresql://user@host/dbname)\n"
 	    "      --replace           re-import captures already stored (the\n"
 	    "                          old copy stays until the new is complete)\n"
-	    "      --report            print the report from --db\n"
+	    "      --site NAME         tag the captures stored (default: their\n"
+	    "                          folder); with --report, only this site\n"
+	    "  -j, --jobs N            analyse N files at once, each on its own,\n"
+	    "                          in separate processes (reports in order)\n"
+	    "      --report            print the report from --db: one per stored\n"
+	    "                          capture, then a verdict per site\n"
+	    "      --capture NAME|ID   with --report, only this capture (its\n"
+	    "                          path, file name or id)\n"
 	    "      --inside FILE       capture on the LAN side of the router ...\n"
 	    "      --outside FILE      ... and on its WAN side: show what the\n"
 	    "                          router rewrote, dropped or added (text or\n"
@@ -134,7 +153,8 @@ usage(FILE *f)
 	usage_symptoms(f);
 	fprintf(f,
 	    "\n"
-	    "Several files are merged by time.  Exit status: 0 no finding,\n"
+	    "Several files are merged by time (with -j, each is analysed on its\n"
+	    "own).  Exit status: 0 no finding,\n"
 	    "1 findings reported, 2 usage error, 3 a file or database could\n"
 	    "not be read or written, or a capture is being imported by another\n"
 	    "process (the other files are still analysed), 130 interrupted.\n");
@@ -211,85 +231,277 @@ on_stream_store(void *user, const struct rtp_stream *s)
 
 /* ---- --report: the report from the store ---- */
 
+/* Stored captures as a read lists them. */
 struct stored {
 	struct store_capture *caps;
 	size_t n;
 };
 
-static struct stored stored_caps;
-
 static void
 on_stored_capture(void *user, const struct store_capture *c)
 {
+	struct stored *sc = user;
 	struct store_capture *nc;
 
-	(void)user;
-	nc = realloc(stored_caps.caps, (stored_caps.n + 1) * sizeof(*nc));
+	nc = realloc(sc->caps, (sc->n + 1) * sizeof(*nc));
 	if (nc == NULL)
 		return;
-	stored_caps.caps = nc;
-	nc[stored_caps.n] = *c;
-	nc[stored_caps.n].info.path = strdup(c->info.path ? c->info.path : "");
-	stored_caps.n++;
+	sc->caps = nc;
+	nc[sc->n] = *c;
+	nc[sc->n].info.path = strdup(c->info.path ? c->info.path : "");
+	sc->n++;
+}
+
+static void
+stored_free(struct stored *sc)
+{
+	for (size_t i = 0; i < sc->n; i++)
+		free(sc->caps[i].info.path);
+	free(sc->caps);
+	memset(sc, 0, sizeof(*sc));
+}
+
+/* One report's reading: the run, and the captures it covers. */
+struct dbread {
+	struct run *run;
+	struct stored caps;
+};
+
+static void
+on_read_capture(void *user, const struct store_capture *c)
+{
+	on_stored_capture(&((struct dbread *)user)->caps, c);
 }
 
 static bool
 on_stored_dialog(void *user, struct dialog *d)
 {
-	struct run *r = user;
+	struct run *r = ((struct dbread *)user)->run;
 
 	/* The detectors run again in stored order, so cross-dialog state
 	 * (registrations, the verdict) builds up as in the original run. */
 	free(d->findings);
 	d->findings = NULL;
 	detect_dialog(r->dt, d);
-	report_dialog(r->rep, d);
+	if (r->rep != NULL)
+		report_dialog(r->rep, d);
 	return false;
 }
 
-static int
-report_from_db(struct run *run, const char *db)
+static void
+on_stored_stream(void *user, const struct rtp_stream *s)
 {
-	char err[512];
-	struct store *st = store_open(db, false, err, sizeof(err));
+	struct run *r = ((struct dbread *)user)->run;
+
+	if (r->rep != NULL)
+		report_stream(r->rep, s);
+}
+
+/*
+ * Re-runs the detectors over the stored dialogs f selects; with rep,
+ * writes their report.  The verdict in *v.  Returns 0, or 3 with a
+ * message.
+ */
+static int
+stored_report(struct run *run, struct store *st, const char *dbname,
+    const struct store_filter *f, struct report *rep,
+    struct detect_verdict *v)
+{
+	struct dbread rd;
 	struct report_capture *rc;
+	char err[512];
 	int status = 0;
 
-	if (st == NULL) {
-		warn("%s: %s", db, err);
-		return 3;
-	}
-	run->dt = detect_new();
-	if (run->dt == NULL) {
-		store_close(st);
+	memset(&rd, 0, sizeof(rd));
+	rd.run = run;
+	run->rep = rep;
+	if ((run->dt = detect_new()) == NULL) {
 		warn("out of memory");
 		return 3;
 	}
-	report_begin(run->rep);
-	if (store_read(st, on_stored_capture, on_stored_dialog, on_stream, run,
-	    err, sizeof(err)) != 0) {
-		warn("%s: %s", db, err);
+	if (rep != NULL)
+		report_begin(rep);
+	if (store_read_filtered(st, f, on_read_capture, on_stored_dialog,
+	    on_stored_stream, &rd, err, sizeof(err)) != 0) {
+		warn("%s: %s", dbname, err);
 		status = 3;
 	}
-	rc = calloc(stored_caps.n ? stored_caps.n : 1, sizeof(*rc));
-	for (size_t i = 0; rc != NULL && i < stored_caps.n; i++) {
-		stored_caps.caps[i].info.linkname = stored_caps.caps[i].link;
-		rc[i].info = &stored_caps.caps[i].info;
-		rc[i].stats = &stored_caps.caps[i].stats;
+	detect_verdict_get(run->dt, v);
+	rc = calloc(rd.caps.n ? rd.caps.n : 1, sizeof(*rc));
+	for (size_t i = 0; rc != NULL && i < rd.caps.n; i++) {
+		rd.caps.caps[i].info.linkname = rd.caps.caps[i].link;
+		rc[i].info = &rd.caps.caps[i].info;
+		rc[i].stats = &rd.caps.caps[i].stats;
 	}
-	if (rc != NULL) {
-		struct report_summary sum = { rc, stored_caps.n, { 0 } };
+	if (rc != NULL && rep != NULL) {
+		struct report_summary sum = { rc, rd.caps.n, { 0 } };
 
-		detect_verdict_get(run->dt, &sum.verdict);
-		report_end(run->rep, &sum);
+		sum.verdict = *v;
+		report_end(rep, &sum);
 	}
 	free(rc);
-	for (size_t i = 0; i < stored_caps.n; i++)
-		free(stored_caps.caps[i].info.path);
-	free(stored_caps.caps);
+	stored_free(&rd.caps);
 	detect_free(run->dt);
+	run->dt = NULL;
+	return status;
+}
+
+/* The verdict of each site that groups several of the captures listed,
+ * over all their dialogs: text lines, or the "sites" array of JSON. */
+static int
+site_verdicts(struct run *run, struct store *st, const char *dbname,
+    const struct stored *all, enum report_format fmt, struct json *j)
+{
+	int status = 0;
+	bool any = false;
+
+	for (size_t i = 0; i < all->n; i++) {
+		const char *site = all->caps[i].site;
+		struct store_filter f = { 0, NULL, site };
+		struct detect_verdict v;
+		size_t n = 0, k;
+
+		for (k = 0; k < i && strcmp(all->caps[k].site, site) != 0; k++)
+			;
+		if (k < i)
+			continue;       /* this site was shown already */
+		for (k = i; k < all->n; k++)
+			n += strcmp(all->caps[k].site, site) == 0;
+		if (n < 2)
+			continue;
+		if (stored_report(run, st, dbname, &f, NULL, &v) != 0)
+			status = 3;
+		if (fmt == REPORT_JSON) {
+			json_obj_begin(j);
+			json_key(j, "site");
+			json_str(j, site);
+			json_key(j, "captures");
+			json_u64(j, n);
+			json_key(j, "alg");
+			json_str(j, detect_alg_name(v.alg));
+			json_key(j, "score");
+			json_fixed(j, v.score, 2);
+			json_key(j, "dialogs");
+			json_u64(j, v.dialogs);
+			json_key(j, "affected");
+			json_u64(j, v.affected);
+			json_obj_end(j);
+		} else if (fmt == REPORT_TEXT) {
+			if (!any)
+				printf("\n==== sites (all captures of each site "
+				    "together)\n");
+			fputs("site ", stdout);
+			text_fput_escaped(stdout, site[0] ? site : "(none)",
+			    strlen(site[0] ? site : "(none)"), TEXT_ESC_PLAIN);
+			printf(": SIP ALG %s (score %.1f), %zu captures, "
+			    "%" PRIu64 " of %" PRIu64 " dialogs with findings\n",
+			    detect_alg_name(v.alg), v.score, n, v.affected,
+			    v.dialogs);
+		}
+		any = true;
+	}
+	return status;
+}
+
+/*
+ * --report: one report per stored capture (its own verdict, its calls),
+ * in import order, then one verdict per site that groups several; a
+ * single capture (or none) gets the plain report, the same as analysing
+ * that file.  --capture and --site choose the captures.  JSON: the
+ * per-capture reports in "reports", the site verdicts in "sites".
+ */
+static int
+report_from_db(struct run *run, const char *db, const char *dbname,
+    const struct store_filter *f, const struct report_opts *ro)
+{
+	char err[512];
+	struct store *st = store_open(db, false, err, sizeof(err));
+	struct stored all;
+	struct detect_verdict v;
+	struct json j;
+	int status = 0;
+	uint64_t affected = 0;
+
+	memset(&all, 0, sizeof(all));
+	if (st == NULL) {
+		warn("%s: %s", dbname, err);
+		return 3;
+	}
+	if (store_read_filtered(st, f, on_stored_capture, NULL, NULL, &all,
+	    err, sizeof(err)) != 0) {
+		warn("%s: %s", dbname, err);
+		store_close(st);
+		return 3;
+	}
+	if (all.n == 0 && (f->capture != NULL || f->capture_id > 0 ||
+	    f->site != NULL)) {
+		char id[32] = "";
+
+		if (f->capture_id > 0)
+			snprintf(id, sizeof(id), "%" PRId64, f->capture_id);
+		warn("%s: no stored capture matches%s%s%s%s%s", dbname,
+		    f->capture != NULL || f->capture_id > 0 ? " --capture " : "",
+		    f->capture != NULL ? f->capture : "", id,
+		    f->site != NULL ? " --site " : "", f->site ? f->site : "");
+		stored_free(&all);
+		store_close(st);
+		return 3;
+	}
+	if (all.n <= 1) {
+		struct store_filter one = { all.n ? all.caps[0].id : 0, NULL,
+		    NULL };
+		struct report *rep = report_new(stdout, ro);
+
+		if (rep == NULL)
+			status = 3;
+		else
+			status = stored_report(run, st, dbname, &one, rep, &v);
+		affected = rep ? report_affected(rep) : 0;
+		report_free(rep);
+	} else {
+		if (ro->format == REPORT_JSON)
+			fputs("{\"reports\":[", stdout);
+		for (size_t i = 0; i < all.n; i++) {
+			struct store_capture *c = &all.caps[i];
+			struct store_filter one = { c->id, NULL, NULL };
+			struct report *rep;
+
+			if (ro->format == REPORT_TEXT) {
+				const char *site = c->site[0] ? c->site : "(none)";
+
+				printf("%s==== capture %" PRId64 ": ", i ? "\n" : "",
+				    c->id);
+				text_fput_escaped(stdout, c->info.path,
+				    strlen(c->info.path), TEXT_ESC_PLAIN);
+				fputs(" (site ", stdout);
+				text_fput_escaped(stdout, site, strlen(site),
+				    TEXT_ESC_PLAIN);
+				printf(", imported %s)\n\n", c->imported_at);
+			} else if (ro->format == REPORT_JSON && i > 0) {
+				fputc(',', stdout);
+			}
+			if ((rep = report_new(stdout, ro)) == NULL) {
+				status = 3;
+				break;
+			}
+			if (stored_report(run, st, dbname, &one, rep, &v) != 0)
+				status = 3;
+			affected += report_affected(rep);
+			report_free(rep);
+			fflush(stdout);
+		}
+		/* The site verdicts: elements of an array written here. */
+		if (ro->format == REPORT_JSON)
+			fputs("],\"sites\":[", stdout);
+		json_init_fragment(&j, stdout, JSON_COMPACT);
+		if (site_verdicts(run, st, dbname, &all, ro->format, &j) != 0)
+			status = 3;
+		if (ro->format == REPORT_JSON)
+			fputs("]}\n", stdout);
+	}
+	stored_free(&all);
 	store_close(st);
-	if (status == 0 && report_affected(run->rep) > 0)
+	if (status == 0 && affected > 0)
 		status = 1;
 	return status;
 }
@@ -515,25 +727,53 @@ fail:
 	return NULL;
 }
 
+/* What the command line asked for. */
+struct opts {
+	struct report_opts ro;
+	const char *db;           /* --db as given */
+	char dbname[1024];        /* --db as messages show it (no password) */
+	const char *site;         /* --site */
+	struct store_filter filter; /* --report: --capture, --site */
+	bool replace;
+	bool progress;
+	long jobs;                /* -j */
+};
+
 /*
- * Ends a --db run that stores nothing more (a signal, a write error):
- * this run's claims and the rows under them go, copies stored before
- * stay, and the message says which.  Frees the run; returns status.
+ * Ends a --db run that stores nothing more (a signal, a write error, a
+ * lost connection): this run's claims and the rows under them go (or,
+ * with the connection gone, stay hidden until the next import takes them
+ * over), copies stored before stay, and the message says which.  Frees
+ * the run; returns status.
  */
 static int
-store_give_up(struct run *run, const char *db, struct analysis *a,
-    int status)
+store_give_up(struct run *run, const struct opts *o, struct analysis *a,
+    char *const *files, int nfiles, int status)
 {
 	char err[512];
 
 	if (run->st != NULL) {
-		if (store_abort(run->st, err, sizeof(err)) == 0)
+		if (store_lost(run->st)) {
+			/* "connection lost during import of a.pcap, b.pcap" */
+			fprintf(stderr, PROG ": ");
+			text_fput_escaped(stderr, o->dbname, strlen(o->dbname),
+			    TEXT_ESC_PLAIN);
+			fputs(": connection lost during import of ", stderr);
+			for (int i = 0; i < nfiles; i++) {
+				if (i > 0)
+					fputs(", ", stderr);
+				text_fput_escaped(stderr, files[i], strlen(files[i]),
+				    TEXT_ESC_PLAIN);
+			}
+			fputs("; nothing of it was stored\n", stderr);
+		} else if (store_abort(run->st, err, sizeof(err)) == 0) {
 			warn("%s: nothing of this run's unfinished captures was "
-			    "stored; copies stored before are kept", db);
-		else
+			    "stored; copies stored before are kept", o->dbname);
+		} else {
 			warn("%s: cannot remove this run's unfinished rows (%s): "
 			    "they stay hidden, and the next import of the same "
-			    "files replaces them", db, err);
+			    "files replaces them", o->dbname, err);
+		}
 		store_close(run->st);
 		free(run->cap_ids);
 	}
@@ -542,134 +782,21 @@ store_give_up(struct run *run, const char *db, struct analysis *a,
 	return status;
 }
 
+/*
+ * Analyses files (merged by time) and, with --db, stores them: the
+ * report on stdout, the exit status returned.
+ */
 static int
-analyze(int argc, char **argv)
+run_files(const struct opts *o, char *const *files, int nfiles)
 {
-	struct report_opts ro = { REPORT_TEXT, false, false, false, NULL, 0 };
 	struct analysis_cb cb = { on_dialog, on_stream, on_progress, NULL };
 	struct run run;
 	struct analysis *a;
-	int c, status = 0, opened = 0;
-	const char *fix_vendor = NULL;
-	char *end;
-	const char *db = NULL, *inside = NULL, *outside = NULL;
-	bool replace = false, from_db = false;
+	int status = 0, opened = 0;
+	const char *db = o->db;
 
 	memset(&run, 0, sizeof(run));
-	run.progress = 1;
-
-	while ((c = getopt_long(argc, argv, "f:mcas:C:qhV", longopts,
-	    NULL)) != -1) {
-		switch (c) {
-		case 'f':
-			if (strcmp(optarg, "text") == 0)
-				ro.format = REPORT_TEXT;
-			else if (strcmp(optarg, "json") == 0)
-				ro.format = REPORT_JSON;
-			else if (strcmp(optarg, "csv") == 0)
-				ro.format = REPORT_CSV;
-			else {
-				warn("unknown format '%s' (text, json or csv)",
-				    optarg);
-				return 2;
-			}
-			break;
-		case 'm':
-			ro.messages = true;
-			break;
-		case 'c':
-			ro.only_calls = true;
-			break;
-		case 'a':
-			ro.all = true;
-			break;
-		case 's':
-			if (symptom_lookup(optarg) < 0) {
-				warn("unknown symptom '%s' (see --help for the "
-				    "ids)", optarg);
-				return 2;
-			}
-			ro.symptom = optarg;
-			break;
-		case 'C':
-			errno = 0;
-			ro.min_confidence = strtod(optarg, &end);
-			if (errno != 0 || end == optarg || *end != '\0' ||
-			    !(ro.min_confidence >= 0 &&
-			    ro.min_confidence <= 1)) {
-				warn("--min-confidence '%s': a number from 0 to 1",
-				    optarg);
-				return 2;
-			}
-			break;
-		case 'F':
-			fix_vendor = optarg;
-			break;
-		case 'D':
-			db = optarg;
-			break;
-		case 'R':
-			replace = true;
-			break;
-		case 'P':
-			from_db = true;
-			break;
-		case 'I':
-			inside = optarg;
-			break;
-		case 'O':
-			outside = optarg;
-			break;
-		case 'q':
-			run.progress = 0;
-			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		case 'V':
-			printf(PROG " " PACKAGE_VERSION "\n");
-			return 0;
-		default:
-			fprintf(stderr, "Try '" PROG " --help'.\n");
-			return 2;
-		}
-	}
-	if (fix_vendor != NULL)
-		return fix(fix_vendor);
-	if ((inside == NULL) != (outside == NULL)) {
-		fprintf(stderr, PROG ": --inside and --outside go together\n"
-		    "Try '" PROG " --help'.\n");
-		return 2;
-	}
-	if (inside != NULL) {
-		if (optind < argc || db != NULL) {
-			fprintf(stderr, PROG ": --inside/--outside take no other "
-			    "capture and no --db\nTry '" PROG " --help'.\n");
-			return 2;
-		}
-		return compare(inside, outside, ro.format);
-	}
-	if (from_db) {
-		if (db == NULL || optind < argc) {
-			fprintf(stderr, PROG ": --report needs --db and no capture "
-			    "file\nTry '" PROG " --help'.\n");
-			return 2;
-		}
-		run.rep = report_new(stdout, &ro);
-		if (run.rep == NULL)
-			return 3;
-		c = report_from_db(&run, db);
-		report_free(run.rep);
-		return c;
-	}
-	if (optind >= argc) {
-		fprintf(stderr, PROG ": no capture file given\n"
-		    "Try '" PROG " --help'.\n");
-		return 2;
-	}
-	if (!isatty(STDERR_FILENO))
-		run.progress = 0;
-
+	run.progress = o->progress && isatty(STDERR_FILENO);
 	cb.user = &run;
 	if (db != NULL) {
 		char err[512];
@@ -677,65 +804,70 @@ analyze(int argc, char **argv)
 		cb.on_stream = on_stream_store;
 		run.st = store_open(db, true, err, sizeof(err));
 		if (run.st == NULL) {
-			warn("%s: %s", db, err);
+			warn("%s: %s", o->dbname, err);
 			return 3;
 		}
-		run.cap_ids = calloc((size_t)(argc - optind), sizeof(int64_t));
+		(void)store_set_site(run.st, o->site);
+		run.cap_ids = calloc((size_t)nfiles, sizeof(int64_t));
 		if (run.cap_ids == NULL) {
 			store_close(run.st);
 			return 3;
 		}
 	}
 	a = analysis_new(&cb);
-	run.rep = report_new(stdout, &ro);
+	run.rep = report_new(stdout, &o->ro);
 	if (a == NULL || run.rep == NULL) {
 		warn("out of memory");
 		return 3;
 	}
 	/* From the first claim on, a signal gives this run's claims up. */
 	catch_signals();
-	for (int i = optind; i < argc && !interrupted; i++) {
+	for (int i = 0; i < nfiles && !interrupted; i++) {
 		char err[512], sha[65], alias[32];
-		const char *name = argv[i];
+		const char *name = files[i];
 		uint64_t size = 0;
 		int64_t id = -1;
 
 		if (run.st != NULL) {
-			name = hash_input(argv[i], sha, &size, alias, sizeof(alias),
+			name = hash_input(files[i], sha, &size, alias, sizeof(alias),
 			    err, sizeof(err));
 			if (name == NULL) {
-				warn("%s: %s", argv[i], err);
+				warn("%s: %s", files[i], err);
 				status = 3;
 				continue;
 			}
-			switch (store_capture_claim(run.st, argv[i], sha, size,
-			    replace, &id, err, sizeof(err))) {
+			switch (store_capture_claim(run.st, files[i], sha, size,
+			    o->replace, &id, err, sizeof(err))) {
 			case STORE_CLAIMED:
 				break;
 			case STORE_DUPLICATE:
-				warn("%s: already in %s (same SHA-256), skipped; "
-				    "--replace imports it again", argv[i], db);
+				warn("%s: already in %s (same SHA-256), skipped; its "
+				    "report: " PROG " --db '%s' --report --capture %"
+				    PRId64 "; --replace imports it again", files[i],
+				    o->dbname, o->dbname, id);
 				continue;
 			case STORE_REPEATED:
 				warn("%s: given twice (same SHA-256 as an earlier "
-				    "file of this run), skipped", argv[i]);
+				    "file of this run), skipped", files[i]);
 				continue;
 			case STORE_BUSY:
 				warn("%s: %s; skipped, nothing of it stored by this "
-				    "run", argv[i], err);
+				    "run", files[i], err);
 				status = 3;
 				continue;
 			default:
-				warn("%s: %s", db, err);
-				return store_give_up(&run, db, a, 3);
+				if (!store_lost(run.st))
+					warn("%s: %s", o->dbname, err);
+				return store_give_up(&run, o, a, files + i, 1, 3);
 			}
 		}
 		if (analysis_add_file(a, name, err, sizeof(err)) != 0) {
-			warn("%s: %s", argv[i], err);
+			warn("%s: %s", files[i], err);
 			status = 3;
 			if (id > 0 && store_capture_abort(run.st, id) != 0) {
-				warn("%s: %s", db, store_errmsg(run.st));
-				return store_give_up(&run, db, a, 3);
+				if (!store_lost(run.st))
+					warn("%s: %s", o->dbname, store_errmsg(run.st));
+				return store_give_up(&run, o, a, files + i, 1, 3);
 			}
 			continue;
 		}
@@ -754,7 +886,7 @@ analyze(int argc, char **argv)
 	}
 	if (interrupted) {
 		warn("interrupted");
-		return store_give_up(&run, db, a, 130);
+		return store_give_up(&run, o, a, files, nfiles, 130);
 	}
 	if (opened > 0) {
 		end_report(run.rep, a);
@@ -766,8 +898,10 @@ analyze(int argc, char **argv)
 				run.store_failed = 1;
 	}
 	if (run.st != NULL && run.store_failed) {
-		warn("%s: writing failed: %s", db, store_errmsg(run.st));
-		return store_give_up(&run, db, a, 3);
+		if (!store_lost(run.st))
+			warn("%s: writing failed: %s", o->dbname,
+			    store_errmsg(run.st));
+		return store_give_up(&run, o, a, files, nfiles, 3);
 	}
 	if (run.st != NULL) {
 		store_close(run.st);
@@ -778,6 +912,296 @@ analyze(int argc, char **argv)
 	report_free(run.rep);
 	analysis_free(a);
 	return status;
+}
+
+/* Combines two exit statuses: 130 (interrupted), then 3, then 1. */
+static int
+worse(int a, int b)
+{
+	static const int rank[] = { 130, 3, 2, 1, 0 };
+
+	for (size_t i = 0; i < sizeof(rank) / sizeof(rank[0]); i++)
+		if (a == rank[i] || b == rank[i])
+			return rank[i];
+	return a;
+}
+
+/* Copies an unlinked temporary file's content to stdout and closes it. */
+static void
+copy_out(FILE *f)
+{
+	char buf[65536];
+	size_t n;
+
+	fflush(f);
+	rewind(f);
+	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+		fwrite(buf, 1, n, stdout);
+	fclose(f);
+}
+
+/*
+ * -j N: each file analysed on its own (and stored, with --db) in a child
+ * process, N at a time; each child's report goes to a temporary file and
+ * is printed whole, in the order the files were given.  A signal stops
+ * the children (each gives its claims up) and waits for them.
+ */
+static int
+run_jobs(const struct opts *o, char *const *files, int nfiles)
+{
+	pid_t *pid = calloc((size_t)nfiles, sizeof(*pid));
+	FILE **out = calloc((size_t)nfiles, sizeof(*out));
+	int *rc = calloc((size_t)nfiles, sizeof(*rc));
+	int next = 0, shown = 0, running_n = 0, status = 0;
+
+	if (pid == NULL || out == NULL || rc == NULL) {
+		warn("out of memory");
+		free(pid);
+		free(out);
+		free(rc);
+		return 3;
+	}
+	catch_signals();
+	while (shown < nfiles) {
+		int wst;
+		pid_t p;
+
+		while (!interrupted && running_n < o->jobs && next < nfiles) {
+			if ((out[next] = tmpfile()) == NULL) {
+				warn("cannot create a temporary file: %s",
+				    strerror(errno));
+				interrupted = 1;
+				break;
+			}
+			/* Nothing of ours may be written twice by the child. */
+			fflush(stdout);
+			fflush(stderr);
+			if ((p = fork()) < 0) {
+				warn("cannot start a process: %s", strerror(errno));
+				fclose(out[next]);
+				out[next] = NULL;
+				interrupted = 1;
+				break;
+			}
+			if (p == 0) {
+				struct opts one = *o;
+
+				if (dup2(fileno(out[next]), STDOUT_FILENO) < 0)
+					_exit(3);
+				one.jobs = 1;
+				one.progress = false;
+				rc[next] = run_files(&one, files + next, 1);
+				fflush(stdout);
+				_exit(ferror(stdout) ? 3 : rc[next]);
+			}
+			pid[next++] = p;
+			running_n++;
+		}
+		if (running_n == 0)
+			break;
+		p = waitpid(-1, &wst, 0);
+		if (p < 0) {
+			if (errno == EINTR && interrupted) {
+				/* Passed on: each child stops and gives up. */
+				for (int i = 0; i < next; i++)
+					if (pid[i] > 0)
+						kill(pid[i], SIGTERM);
+				continue;
+			}
+			break;
+		}
+		for (int i = 0; i < next; i++) {
+			if (pid[i] != p)
+				continue;
+			pid[i] = 0;
+			rc[i] = WIFEXITED(wst) ? WEXITSTATUS(wst) : 3;
+			running_n--;
+		}
+		/* Reports in the order of the files. */
+		while (shown < next && pid[shown] == 0) {
+			if (out[shown] != NULL)
+				copy_out(out[shown]);
+			status = worse(status, rc[shown]);
+			shown++;
+		}
+	}
+	for (int i = shown; i < nfiles; i++)
+		if (out[i] != NULL)
+			fclose(out[i]);
+	if (interrupted)
+		status = 130;
+	free(pid);
+	free(out);
+	free(rc);
+	return status;
+}
+
+static int
+analyze(int argc, char **argv)
+{
+	struct opts o;
+	int c;
+	const char *fix_vendor = NULL, *capture = NULL;
+	char *end;
+	const char *inside = NULL, *outside = NULL;
+	bool from_db = false;
+
+	memset(&o, 0, sizeof(o));
+	o.ro.format = REPORT_TEXT;
+	o.progress = true;
+	o.jobs = 1;
+
+	while ((c = getopt_long(argc, argv, "f:mcas:C:j:qhV", longopts,
+	    NULL)) != -1) {
+		switch (c) {
+		case 'f':
+			if (strcmp(optarg, "text") == 0)
+				o.ro.format = REPORT_TEXT;
+			else if (strcmp(optarg, "json") == 0)
+				o.ro.format = REPORT_JSON;
+			else if (strcmp(optarg, "csv") == 0)
+				o.ro.format = REPORT_CSV;
+			else {
+				warn("unknown format '%s' (text, json or csv)",
+				    optarg);
+				return 2;
+			}
+			break;
+		case 'm':
+			o.ro.messages = true;
+			break;
+		case 'c':
+			o.ro.only_calls = true;
+			break;
+		case 'a':
+			o.ro.all = true;
+			break;
+		case 's':
+			if (symptom_lookup(optarg) < 0) {
+				warn("unknown symptom '%s' (see --help for the "
+				    "ids)", optarg);
+				return 2;
+			}
+			o.ro.symptom = optarg;
+			break;
+		case 'C':
+			errno = 0;
+			o.ro.min_confidence = strtod(optarg, &end);
+			if (errno != 0 || end == optarg || *end != '\0' ||
+			    !(o.ro.min_confidence >= 0 &&
+			    o.ro.min_confidence <= 1)) {
+				warn("--min-confidence '%s': a number from 0 to 1",
+				    optarg);
+				return 2;
+			}
+			break;
+		case 'j':
+			errno = 0;
+			o.jobs = strtol(optarg, &end, 10);
+			if (errno != 0 || end == optarg || *end != '\0' ||
+			    o.jobs < 1 || o.jobs > 256) {
+				warn("-j '%s': a number of processes from 1 to 256",
+				    optarg);
+				return 2;
+			}
+			break;
+		case 'F':
+			fix_vendor = optarg;
+			break;
+		case 'D':
+			o.db = optarg;
+			break;
+		case 'R':
+			o.replace = true;
+			break;
+		case 'P':
+			from_db = true;
+			break;
+		case OPT_SITE:
+			if (*optarg == '\0' || strlen(optarg) > 255) {
+				warn("--site '%s': a name of 1 to 255 bytes", optarg);
+				return 2;
+			}
+			o.site = optarg;
+			break;
+		case OPT_CAPTURE:
+			capture = optarg;
+			break;
+		case 'I':
+			inside = optarg;
+			break;
+		case 'O':
+			outside = optarg;
+			break;
+		case 'q':
+			o.progress = false;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'V':
+			printf(PROG " " PACKAGE_VERSION PG_NOTE "\n");
+			return 0;
+		default:
+			fprintf(stderr, "Try '" PROG " --help'.\n");
+			return 2;
+		}
+	}
+	if (fix_vendor != NULL)
+		return fix(fix_vendor);
+	if ((inside == NULL) != (outside == NULL)) {
+		fprintf(stderr, PROG ": --inside and --outside go together\n"
+		    "Try '" PROG " --help'.\n");
+		return 2;
+	}
+	if (o.db != NULL)
+		store_redact(o.db, o.dbname, sizeof(o.dbname));
+	if (inside != NULL) {
+		if (optind < argc || o.db != NULL) {
+			fprintf(stderr, PROG ": --inside/--outside take no other "
+			    "capture and no --db\nTry '" PROG " --help'.\n");
+			return 2;
+		}
+		return compare(inside, outside, o.ro.format);
+	}
+	if (capture != NULL && !from_db) {
+		fprintf(stderr, PROG ": --capture chooses what --report shows\n"
+		    "Try '" PROG " --help'.\n");
+		return 2;
+	}
+	if (from_db) {
+		struct run run;
+		uint64_t id;
+
+		if (o.db == NULL || optind < argc) {
+			fprintf(stderr, PROG ": --report needs --db and no capture "
+			    "file\nTry '" PROG " --help'.\n");
+			return 2;
+		}
+		/* --capture NAME|ID: a number is an id, anything else a path
+		 * or file name. */
+		if (capture != NULL && text_parse_uint(capture, strlen(capture),
+		    INT64_MAX, &id) == 0 && id > 0)
+			o.filter.capture_id = (int64_t)id;
+		else
+			o.filter.capture = capture;
+		o.filter.site = o.site;
+		memset(&run, 0, sizeof(run));
+		return report_from_db(&run, o.db, o.dbname, &o.filter, &o.ro);
+	}
+	if (optind >= argc) {
+		fprintf(stderr, PROG ": no capture file given\n"
+		    "Try '" PROG " --help'.\n");
+		return 2;
+	}
+	if (o.site != NULL && o.db == NULL) {
+		fprintf(stderr, PROG ": --site tags what --db stores, or chooses "
+		    "what --report shows\nTry '" PROG " --help'.\n");
+		return 2;
+	}
+	if (o.jobs > 1 && argc - optind > 1)
+		return run_jobs(&o, argv + optind, argc - optind);
+	return run_files(&o, argv + optind, argc - optind);
 }
 
 /*

@@ -455,20 +455,20 @@ run1(struct store *st, const char *sql, int64_t id, const char *text,
 }
 
 /*
- * What the store holds for sha: a complete copy (*complete), and a claim
+ * What the store holds for sha: a complete copy (*complete, its id), and a claim
  * that is ours (STORE_REPEATED), live (STORE_BUSY, err says whose) or
  * stale (*stale = its id).  Returns STORE_CLAIMED when nothing stands in
  * the way, STORE_ERROR on a read error.
  */
 static enum store_claim
-inspect(struct store *st, const char *sha, time_t now, bool *complete,
+inspect(struct store *st, const char *sha, time_t now, int64_t *complete,
     int64_t *stale, char *err, size_t errlen)
 {
 	struct db_stmt *s;
 	enum store_claim r = STORE_CLAIMED;
 	int rc;
 
-	*complete = false;
+	*complete = 0;
 	*stale = -1;
 	if ((s = db_prepare(st, "SELECT id, complete, owner_token,"
 	    " owner_host, owner_boot, owner_pid, owner_start, heartbeat,"
@@ -481,7 +481,7 @@ inspect(struct store *st, const char *sha, time_t now, bool *complete,
 		const char *since = db_col_text(s, 8);
 
 		if ((int)db_col_int64(s, 1) != 0) {
-			*complete = true;
+			*complete = db_col_int64(s, 0);
 		} else if (tok != NULL &&
 		    strcmp(tok, st->token) == 0) {
 			r = STORE_REPEATED;
@@ -510,8 +510,7 @@ store_capture_claim(struct store *st, const char *path, const char *sha,
 	time_t t = time(NULL);
 	struct tm tm;
 	const char *slash = strrchr(path, '/');
-	bool have_complete;
-	int64_t stale;
+	int64_t have_complete, stale;
 	enum store_claim r;
 
 	*capture_id = -1;
@@ -549,9 +548,10 @@ store_capture_claim(struct store *st, const char *path, const char *sha,
 	if (stale > 0 && run1(st, "DELETE FROM captures WHERE id = ? AND"
 	    " complete = 0", stale, NULL, "cannot remove a stale claim") < 0)
 		goto fail;
-	if (have_complete && !replace) {
+	if (have_complete > 0 && !replace) {
 		if (tx_commit(st) != 0)
 			goto fail;
+		*capture_id = have_complete;
 		return STORE_DUPLICATE;
 	}
 	if ((s = db_prepare(st, "INSERT INTO captures(path, size, sha256,"
@@ -1288,6 +1288,65 @@ out:
 	return 0;
 }
 
+/* The dialogs' numbers (seq) in capture cid, ascending, in *out. */
+static int
+capture_seqs(struct store *st, int64_t cid, int64_t **out, size_t *n)
+{
+	struct db_stmt *s = db_prepare(st, "SELECT seq FROM dialogs WHERE"
+	    " capture_id = ? ORDER BY seq");
+	size_t cap = 0;
+	enum db_step rc = DB_ERROR;
+
+	*out = NULL;
+	*n = 0;
+	if (s == NULL)
+		return -1;
+	db_bind_int64(s, 1, cid);
+	while ((rc = db_step(s)) == DB_ROW) {
+		if (*n == cap) {
+			size_t nc = cap ? 2 * cap : 64;
+			int64_t *v = realloc(*out, nc * sizeof(*v));
+
+			if (v == NULL) {
+				rc = DB_ERROR;
+				break;
+			}
+			*out = v;
+			cap = nc;
+		}
+		(*out)[(*n)++] = db_col_int64(s, 0);
+	}
+	db_finalize(s);
+	return rc == DB_DONE ? 0 : -1;
+}
+
+/*
+ * A dialog read for one capture: numbered by its rank among the
+ * capture's dialogs (1, 2 ... in the order the analysis met them, as if
+ * the file had been analysed alone), and its frame references pointing
+ * into that capture (its import may have read other files beside it).
+ */
+static void
+renumber(struct dialog *d, const int64_t *seqs, size_t n)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (seqs[mid] < (int64_t)d->id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	d->id = (uint64_t)lo + 1;
+	for (size_t i = 0; i < d->nmsgs; i++)
+		d->msgs[i].cap_idx = d->cap_idx;
+	for (int i = 0; d->findings != NULL && i < d->findings->n; i++)
+		for (int k = 0; k < d->findings->f[i].nev; k++)
+			d->findings->f[i].ev[k].cap_idx = d->cap_idx;
+}
+
 /*
  * Whether stored capture c passes filter f: by id (a number), by path or
  * file name (capture), and by site.
@@ -1324,8 +1383,8 @@ store_read_filtered(struct store *st, const struct store_filter *f,
 	    "completed", "cancelled", "rejected", "busy", "diverted", "failed" };
 	struct db_stmt *c = NULL, *s = NULL, *a = NULL;
 	struct readq q;
-	int64_t *ids = NULL;
-	size_t nids = 0;
+	int64_t *ids = NULL, *seqs = NULL;
+	size_t nids = 0, nseqs = 0;
 	int ret = -1;
 	enum db_step rc;
 	bool one = f != NULL && f->capture_id > 0, in_read = false;
@@ -1427,8 +1486,13 @@ store_read_filtered(struct store *st, const struct store_filter *f,
 	/* Only the captures asked for: their dialogs and streams. */
 	if (on_dialog == NULL && on_stream == NULL)
 		goto done;
-	if (one)
+	if (one) {
 		db_bind_int64(s, 1, f->capture_id);
+		if (capture_seqs(st, f->capture_id, &seqs, &nseqs) != 0) {
+			read_failed(st, err, errlen, "cannot read dialogs");
+			goto out;
+		}
+	}
 	/* Dialogs in the order they were stored, across captures. */
 	while ((rc = db_step(s)) == DB_ROW) {
 		struct dialog *d;
@@ -1472,6 +1536,8 @@ store_read_filtered(struct store *st, const struct store_filter *f,
 			read_failed(st, err, errlen, "cannot read a dialog");
 			goto out;
 		}
+		if (one)
+			renumber(d, seqs, nseqs);
 		if (!on_dialog || !on_dialog(user, d))
 			dialog_free(d);
 	}
@@ -1493,6 +1559,7 @@ out:
 	if (in_read)
 		(void)db_exec(st, st->be->end_read);
 	free(ids);
+	free(seqs);
 	return ret;
 }
 

@@ -134,7 +134,8 @@ enum store_have store_has_capture(struct store *st, const char *sha256);
 
 enum store_claim {
 	STORE_CLAIMED,       /* *id is ours until store_capture_end/abort */
-	STORE_DUPLICATE,     /* a complete copy exists and replace is false */
+	STORE_DUPLICATE,     /* a complete copy exists and replace is false
+	                        (*capture_id: its id) */
 	STORE_REPEATED,      /* this handle already claimed the same file */
 	STORE_BUSY,          /* a live import of it runs; err says whose */
 	STORE_ERROR          /* err says why */
@@ -229,8 +230,11 @@ int store_read(struct store *st,
 
 /*
  * store_read over the captures f selects: cap_idx counts within them,
- * and only their dialogs and streams are read.  With on_dialog and
- * on_stream both NULL, only the captures are listed (cheap).
+ * and only their dialogs and streams are read.  With f->capture_id, the
+ * dialogs are numbered 1, 2 ... within that capture (as if it had been
+ * analysed alone) and every frame reference points into it.  With
+ * on_dialog and on_stream both NULL, only the captures are listed
+ * (cheap).
  */
 int store_read_filtered(struct store *st, const struct store_filter *f,
     void (*on_capture)(void *user, const struct store_capture *c),
