@@ -39,6 +39,7 @@
 
 #include <libpq-fe.h>
 
+#include "base/text.h"
 #include "store/store_int.h"
 
 /* Advisory lock classes: claims of a SHA-256, live claims by id. */
@@ -58,6 +59,7 @@ struct pg_stmt {
 	PGresult *res;
 	int row, nrows;
 	bool ran;
+	char *fixed[STORE_MAX_PARAMS];  /* texts made valid UTF-8 */
 	uint8_t *blob[PG_MAX_COLS];     /* decoded BYTEA of the current row */
 	size_t bloblen[PG_MAX_COLS];
 };
@@ -204,11 +206,45 @@ pg_bind_double(struct db_stmt *x, int i, double v)
 	s->fmts[i - 1] = 0;
 }
 
+/*
+ * Text must be valid in the database's encoding (UTF-8), while a text
+ * field taken from a packet (a Call-ID, a From URI, evidence) may hold
+ * any bytes: an invalid byte becomes U+FFFD in the stored text (SQLite
+ * keeps it).  The message itself is stored as bytes in both.
+ */
 static void
 pg_bind_text(struct db_stmt *x, int i, const char *v)
 {
-	PS(x)->vals[i - 1] = v;
-	PS(x)->fmts[i - 1] = 0;
+	struct pg_stmt *s = PS(x);
+	size_t len = v != NULL ? strlen(v) : 0, k, o = 0;
+	uint32_t cp;
+	char *fixed;
+
+	s->vals[i - 1] = v;
+	s->fmts[i - 1] = 0;
+	for (k = 0; k < len; k += text_utf8_len((const uint8_t *)v + k,
+	    len - k, &cp))
+		if (text_utf8_len((const uint8_t *)v + k, len - k, &cp) == 0)
+			break;
+	if (k >= len || (fixed = malloc(3 * len + 1)) == NULL)
+		return;
+	for (k = 0; k < len;) {
+		size_t n = text_utf8_len((const uint8_t *)v + k, len - k, &cp);
+
+		if (n == 0) {
+			memcpy(fixed + o, "\xef\xbf\xbd", 3);
+			o += 3;
+			k++;
+		} else {
+			memcpy(fixed + o, v + k, n);
+			o += n;
+			k += n;
+		}
+	}
+	fixed[o] = '\0';
+	free(s->fixed[i - 1]);
+	s->fixed[i - 1] = fixed;
+	s->vals[i - 1] = fixed;
 }
 
 static void
@@ -265,6 +301,10 @@ pg_reset(struct db_stmt *x)
 	s->res = NULL;
 	s->ran = false;
 	s->nrows = s->row = 0;
+	for (int i = 0; i < STORE_MAX_PARAMS; i++) {
+		free(s->fixed[i]);
+		s->fixed[i] = NULL;
+	}
 	memset(s->vals, 0, sizeof(s->vals));
 	memset(s->lens, 0, sizeof(s->lens));
 	memset(s->fmts, 0, sizeof(s->fmts));
@@ -451,28 +491,29 @@ pg_owner(struct store *st, int64_t id, const struct owner *o)
 
 /*
  * Reads what the database holds: *version 0 and *empty when the current
- * schema has no table at all; -1 with err when it is not ours or newer.
+ * schema has no table at all; -1 with err when it is not ours (*foreign:
+ * tables but no sipalg_meta, which is also what a first import that is
+ * creating the schema at this moment looks like from outside its lock)
+ * or newer.
  */
 static int
-check_identity(struct store *st, int64_t *version, bool *empty, char *err,
-    size_t n)
+check_identity(struct store *st, int64_t *version, bool *empty,
+    bool *foreign, char *err, size_t n)
 {
 	char v[64], app[64];
 
 	*version = 0;
-	*empty = false;
-	if (pg_value(st, "SELECT to_regclass('sipalg_meta') IS NOT NULL",
-	    0, NULL, v, sizeof(v)) != 0)
+	*empty = *foreign = false;
+	if (pg_value(st, "SELECT CASE WHEN to_regclass('sipalg_meta') IS NULL"
+	    " THEN (SELECT count(*) FROM pg_catalog.pg_tables WHERE schemaname"
+	    " = current_schema()) ELSE -1 END", 0, NULL, v, sizeof(v)) != 0)
 		goto fail;
-	if (strcmp(v, "t") != 0) {
-		if (pg_value(st, "SELECT count(*) FROM pg_catalog.pg_tables"
-		    " WHERE schemaname = current_schema()", 0, NULL, v,
-		    sizeof(v)) != 0)
-			goto fail;
+	if (strcmp(v, "-1") != 0) {
 		if (strcmp(v, "0") == 0) {
 			*empty = true;
 			return 0;
 		}
+		*foreign = true;
 		snprintf(err, n, "not a sipalg database (its schema holds %s "
 		    "tables and no sipalg_meta); it was left untouched", v);
 		return -1;
@@ -501,7 +542,7 @@ create_or_migrate(struct store *st, char *err, size_t n)
 {
 	char sql[128];
 	int64_t version;
-	bool empty;
+	bool empty, foreign;
 
 	if (pg_exec(st, "BEGIN") != 0) {
 		snprintf(err, n, "cannot start a transaction: %s", st->lasterr);
@@ -513,7 +554,7 @@ create_or_migrate(struct store *st, char *err, size_t n)
 		snprintf(err, n, "cannot lock the database: %s", st->lasterr);
 		goto fail_quiet;
 	}
-	if (check_identity(st, &version, &empty, err, n) != 0)
+	if (check_identity(st, &version, &empty, &foreign, err, n) != 0)
 		goto fail_quiet;
 	for (int v = (int)version + 1; v <= STORE_SCHEMA_VERSION; v++)
 		if (pg_exec(st, store_sql_step(DIALECT_PG, v)) != 0)
@@ -541,7 +582,7 @@ pg_open(struct store *st, const char *uri, bool writable, char *err,
     size_t n)
 {
 	int64_t version = 0;
-	bool empty = false;
+	bool empty = false, foreign = false;
 	char v[16];
 
 	st->conn = PQconnectdb(uri);
@@ -563,7 +604,10 @@ pg_open(struct store *st, const char *uri, bool writable, char *err,
 		snprintf(err, n, "cannot configure the session: %s", st->lasterr);
 		return -1;
 	}
-	if (check_identity(st, &version, &empty, err, n) != 0)
+	/* A writer asks again under the lock (create_or_migrate): what looks
+	 * foreign may be a schema another importer is creating. */
+	if (check_identity(st, &version, &empty, &foreign, err, n) != 0 &&
+	    !(writable && foreign))
 		return -1;
 	if (!writable) {
 		if (empty) {
@@ -575,7 +619,7 @@ pg_open(struct store *st, const char *uri, bool writable, char *err,
 		/* Nothing this handle runs can write, whatever the role. */
 		return pg_exec(st, "SET default_transaction_read_only = on");
 	}
-	if ((empty || version < STORE_SCHEMA_VERSION) &&
+	if ((empty || foreign || version < STORE_SCHEMA_VERSION) &&
 	    create_or_migrate(st, err, n) != 0)
 		return -1;
 	/* A role that may only read: say so now, not at the first INSERT. */
