@@ -97,4 +97,37 @@ check "--inside alone" 2 $?
     >"$tmp/d.out" 2>"$tmp/e"
 check "--inside unreadable" 3 $?
 check "nothing printed on error" 0 "$(wc -c <"$tmp/d.out")"
+# "-" reads the capture from standard input, pcap and pcapng, as
+# tcpdump -r - does; the report equals the one of the file itself
+# (but for the name), and --db stores a pipe once (hashed while copied).
+for f in outbound-alg-on-inside.pcap capture-points-alg-off-inside-sip.pcapng; do
+	"$ANALYZE" -q -f json "$S/$f" >"$tmp/file.json" 2>/dev/null
+	cat "$S/$f" | "$ANALYZE" -q -f json - >"$tmp/pipe.json" 2>"$tmp/e"
+	rc=$?
+	[ -s "$tmp/e" ] && fail "stdin $f: stderr: $(cat "$tmp/e")"
+	check "stdin $f: same dialogs as the file" \
+	    "$(grep -o '"call_id":"[^"]*"' "$tmp/file.json" | sort | tr '\n' ' ')" \
+	    "$(grep -o '"call_id":"[^"]*"' "$tmp/pipe.json" | sort | tr '\n' ' ')"
+	[ "$rc" -le 1 ] || fail "stdin $f: exit $rc"
+done
+cat "$S/outbound-alg-on-inside.pcap" | "$ANALYZE" -q --db "$tmp/in.db" - >/dev/null 2>"$tmp/e"
+[ $? -le 1 ] || fail "--db from stdin: $(cat "$tmp/e")"
+"$ANALYZE" --db "$tmp/in.db" --report -f json >"$tmp/r.json" 2>/dev/null
+grep -q '"call_id"' "$tmp/r.json" || fail "--db from stdin stored no dialog"
+
+# A capture cut short is said on stderr (the report covers the part
+# read), and so is a capture without any SIP, with the likely reason.
+head -c 3000 "$S/outbound-alg-on-inside.pcap" >"$tmp/cut.pcap"
+"$ANALYZE" -q "$tmp/cut.pcap" >/dev/null 2>"$tmp/e"
+grep -q "^sipalg-analyze: $tmp/cut.pcap: truncated after packet [0-9]* (byte [0-9]* of 3000); results cover the part read" \
+    "$tmp/e" || fail "truncated capture warning: $(cat "$tmp/e")"
+"$ANALYZE" -q "$S/outbound-alg-on-inside.pcap" >/dev/null 2>"$tmp/e"
+[ -s "$tmp/e" ] && fail "a whole capture warned: $(cat "$tmp/e")"
+if command -v tshark >/dev/null 2>&1; then
+	tshark -r "$S/outbound-alg-on-inside.pcap" -Y 'not sip' \
+	    -w "$tmp/nosip.pcap" 2>/dev/null
+	"$ANALYZE" -q "$tmp/nosip.pcap" >/dev/null 2>"$tmp/e"
+	grep -q "^sipalg-analyze: $tmp/nosip.pcap: no SIP found, only RTP ([0-9]* packets): did a capture filter drop the signalling?" \
+	    "$tmp/e" || fail "no-SIP warning: $(cat "$tmp/e")"
+fi
 finish

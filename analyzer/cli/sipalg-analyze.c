@@ -120,6 +120,7 @@ usage(FILE *f)
 	    "(UDP, TCP, WebSocket, SCTP, IP fragments, tunnels) and their RTP\n"
 	    "streams, say whether a SIP ALG is at work, and show each call's\n"
 	    "symptoms (dropped at 32 s, one-way audio ...) with the evidence.\n"
+	    "FILE - is standard input (pcap or pcapng).\n"
 	    "\n"
 	    "  -f, --format FMT        text (default), json or csv\n"
 	    "  -m, --messages          list every message of each dialog shown\n"
@@ -617,7 +618,7 @@ fd_name(const char *name)
 	uint64_t n;
 	const char *p = NULL;
 
-	if (strcmp(name, "/dev/stdin") == 0)
+	if (strcmp(name, "/dev/stdin") == 0 || strcmp(name, "-") == 0)
 		return STDIN_FILENO;
 	if (strncmp(name, "/dev/fd/", 8) == 0)
 		p = name + 8;
@@ -626,6 +627,62 @@ fd_name(const char *name)
 	if (p == NULL || text_parse_uint(p, strlen(p), 65535, &n) != 0)
 		return -1;
 	return (int)n;
+}
+
+/*
+ * What a user must not miss on stderr, once the files are read: a file
+ * cut short (the results cover only the part read, as tshark warns) and a
+ * file in which no SIP was found at all, with the likely reason, so that
+ * a verdict of "unknown" is not mistaken for a clean bill.
+ */
+static void
+warn_inputs(struct analysis *a)
+{
+	for (size_t i = 0; i < analysis_capture_count(a); i++) {
+		const struct capture_info *ci = analysis_capture_info(a, i);
+		const struct analysis_capstats *cs = analysis_capture_stats(a, i);
+		unsigned long long pk = (unsigned long long)ci->packets;
+		uint64_t refused;
+
+		if (ci->err[0] != '\0') {
+			if (ci->an.n[ANOMALY_PCAP_TRUNCATED] > 0)
+				warn("%s: truncated after packet %llu (byte %llu "
+				    "of %llu); results cover the part read",
+				    ci->path, pk,
+				    (unsigned long long)ci->bytes_read,
+				    (unsigned long long)ci->size);
+			else
+				warn("%s: read error after packet %llu (%s); "
+				    "results cover the part read", ci->path, pk,
+				    ci->err);
+		}
+		if (cs->sip_messages > 0)
+			continue;
+		refused = ci->an.n[ANOMALY_SIP_UNPARSEABLE] +
+		    ci->an.n[ANOMALY_SIP_MISSING_HEADER] +
+		    ci->an.n[ANOMALY_SIP_TOO_LARGE] +
+		    ci->an.n[ANOMALY_SIP_LINE_TOO_LONG];
+		if (ci->packets == 0)
+			warn("%s: no packets", ci->path);
+		else if (refused > 0)
+			warn("%s: no usable SIP message: %llu looked like SIP but "
+			    "could not be read (see the anomalies)", ci->path,
+			    (unsigned long long)refused);
+		else if (ci->an.n[ANOMALY_TLS_UNDECRYPTABLE] > 0)
+			warn("%s: no SIP found in %llu packets: %llu TLS "
+			    "records (SIP over TLS, port 5061?) cannot be read "
+			    "without the keys; capture before the TLS endpoint "
+			    "or use UDP/TCP", ci->path, pk, (unsigned long long)
+			    ci->an.n[ANOMALY_TLS_UNDECRYPTABLE]);
+		else if (cs->rtp_packets > 0)
+			warn("%s: no SIP found, only RTP (%llu packets): did a "
+			    "capture filter drop the signalling?", ci->path,
+			    (unsigned long long)cs->rtp_packets);
+		else
+			warn("%s: no SIP found in %llu packets: a capture filter "
+			    "that dropped SIP, or SIP on a transport this tool "
+			    "does not read?", ci->path, pk);
+	}
 }
 
 /*
@@ -651,7 +708,8 @@ hash_input(const char *name, char sha[65], uint64_t *size, char *alias,
 	int in, out, fdno = -1;
 	ssize_t r;
 
-	if (stat(name, &sb) != 0) {
+	if (strcmp(name, "-") == 0 ? fstat(STDIN_FILENO, &sb) != 0 :
+	    stat(name, &sb) != 0) {
 		snprintf(err, errlen, "%s", strerror(errno));
 		return NULL;
 	}
@@ -659,7 +717,7 @@ hash_input(const char *name, char sha[65], uint64_t *size, char *alias,
 		snprintf(err, errlen, "%s", strerror(EISDIR));
 		return NULL;
 	}
-	if (S_ISREG(sb.st_mode)) {
+	if (S_ISREG(sb.st_mode) && strcmp(name, "-") != 0) {
 		if (sha256_file(name, sha) != 0) {
 			snprintf(err, errlen, "%s", strerror(errno));
 			return NULL;
@@ -670,7 +728,8 @@ hash_input(const char *name, char sha[65], uint64_t *size, char *alias,
 	if (tmpdir == NULL || *tmpdir == '\0')
 		tmpdir = "/tmp";
 	snprintf(tpl, sizeof(tpl), "%s/sipalg-input-XXXXXX", tmpdir);
-	if ((in = open(name, O_RDONLY | O_CLOEXEC)) < 0) {
+	if ((in = strcmp(name, "-") == 0 ? dup(STDIN_FILENO) :
+	    open(name, O_RDONLY | O_CLOEXEC)) < 0) {
 		snprintf(err, errlen, "%s", strerror(errno));
 		return NULL;
 	}
@@ -883,6 +942,7 @@ run_files(const struct opts *o, char *const *files, int nfiles)
 		running = NULL;
 		if (run.progress_shown)
 			fputs("\r\033[K", stderr);
+		warn_inputs(a);
 	}
 	if (interrupted) {
 		warn("interrupted");

@@ -33,6 +33,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "base/caps.h"
 #include "ingest/capture.h"
@@ -266,7 +267,15 @@ capture_set_add(struct capture_set *cs, const char *path, char *err,
 		    CAP_FILES);
 		return -1;
 	}
-	fp = fopen(path, "rb");
+	if (strcmp(path, "-") == 0) {
+		/* "-": standard input, read once, as tcpdump -r - does */
+		int fd = dup(STDIN_FILENO);
+
+		fp = fd >= 0 ? fdopen(fd, "rb") : NULL;
+		if (fp == NULL && fd >= 0)
+			close(fd);
+	} else
+		fp = fopen(path, "rb");
 	if (fp == NULL) {
 		snprintf(err, errlen, "%s", strerror(errno));
 		return -1;
