@@ -477,7 +477,7 @@ report_from_db(struct run *run, const char *db, const char *dbname,
 				fputs(" (site ", stdout);
 				text_fput_escaped(stdout, site, strlen(site),
 				    TEXT_ESC_PLAIN);
-				printf(", imported %s)\n\n", c->imported_at);
+				fputs(")\n\n", stdout);
 			} else if (ro->format == REPORT_JSON && i > 0) {
 				fputc(',', stdout);
 			}
