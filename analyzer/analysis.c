@@ -11,7 +11,9 @@
  * m= port, and the RTCP port) in a table pointing to the dialog.  A UDP
  * packet that is not SIP and is sent to (or, for symmetric RTP, from) an
  * announced endpoint starts a stream of that dialog, keyed by source,
- * destination and SSRC as Wireshark's RTP streams are.  Packets matching no
+ * destination and SSRC as Wireshark's RTP streams are; when a newer SDP
+ * announces the flow for another call, its packets start a stream of that
+ * call (a later call reusing ports and SSRC).  Packets matching no
  * endpoint go through the RTP header heuristic and are kept as unannounced
  * streams, reported apart.  Endpoints and streams die with their dialog.
  *
@@ -38,6 +40,7 @@ struct media_ep {
 	struct dialog *d;
 	struct media_ep *next_of_dialog;
 	uint32_t clock_rate;
+	int event_pt;             /* telephone-event PT of the SDP, 0 none */
 	char codec[32];
 	bool rtcp;
 };
@@ -49,6 +52,7 @@ struct stream_rec {
 	struct dialog *owner;     /* NULL: unannounced */
 	struct stream_rec *lru_prev, *lru_next; /* unannounced only */
 	bool confirmed;           /* unannounced: passed the consistency check */
+	bool detached;            /* out of the table: a later call took its flow */
 };
 
 struct analysis {
@@ -133,6 +137,7 @@ ep_announce(struct analysis *a, struct dialog *d, const struct ep *addr,
 	m->d = d;
 	m->rtcp = rtcp;
 	m->clock_rate = sm->clock_rate;
+	m->event_pt = sm->event_pt;
 	snprintf(m->codec, sizeof(m->codec), "%s", sm->codec);
 	m->next_of_dialog = d->media_eps;
 	d->media_eps = m;
@@ -280,6 +285,7 @@ stream_new(struct analysis *a, const struct pkt *p, uint32_t ssrc,
 	rtp_stream_init(&r->s, &p->src, &p->dst, ssrc);
 	if (m != NULL) {
 		r->s.clock_rate = m->clock_rate;
+		rtp_stream_set_event_pt(&r->s, m->event_pt);
 		snprintf(r->s.codec, sizeof(r->s.codec), "%s", m->codec);
 	}
 	r->owner = owner;
@@ -348,6 +354,22 @@ handle_media(struct analysis *a, const struct pkt *p)
 	if (rtp_parse(p->payload, p->len, &h) != 0)
 		return;
 	r = stream_find(a, &p->src, &p->dst, h.ssrc);
+	if (r != NULL && r->owner != NULL) {
+		struct media_ep *m = media_owner(a, p);
+
+		/*
+		 * A newer offer/answer announced this flow for another call
+		 * (phones with fixed ports and SSRCs, SIPp, two calls back to
+		 * back): from now on it is a stream of that call.  The old
+		 * stream stays with its call, out of the table.
+		 */
+		if (m != NULL && m->d != r->owner) {
+			htab_del(&a->streams, &r->node);
+			a->nstreams--;
+			r->detached = true;
+			r = NULL;
+		}
+	}
 	if (r == NULL) {
 		struct media_ep *m = media_owner(a, p);
 
@@ -426,10 +448,10 @@ on_sip(void *user, const struct sipframe_msg *fm, struct anomalies *an)
 
 /*
  * The capture summary's keepalives are those of datagrams, CRLF or
- * blanks, as they have always been counted; the binding detector sees the
- * same ones.  CRLFs between messages of a TCP stream and STUN messages
- * are not counted (deliberately: counting them would change every report
- * and the binding detector's UDP timing; a later change may).
+ * blanks, as they have always been counted.  The binding detector sees
+ * every kind (RFC 5626 3.5.1 CRLF on UDP and between messages on TCP,
+ * 3.5.2 STUN): a STUN message refreshes a binding only on a flow already
+ * known as a phone's (STUN on media ports is ICE, not a SIP keepalive).
  */
 static void
 on_keepalive(void *user, const struct pkt *p, enum ingest_keepalive kind,
@@ -438,9 +460,12 @@ on_keepalive(void *user, const struct pkt *p, enum ingest_keepalive kind,
 	struct analysis *a = user;
 
 	(void)an;
-	if (kind == INGEST_KA_STUN || p->l4 == PKT_TCP)
+	if (kind == INGEST_KA_STUN) {
+		detect_keepalive_known(a->det, &p->src, &p->dst, p->ts_ns);
 		return;
-	a->stats[a->cur_cap].keepalives++;
+	}
+	if (p->l4 != PKT_TCP)
+		a->stats[a->cur_cap].keepalives++;
 	detect_keepalive(a->det, &p->src, &p->dst, p->ts_ns);
 }
 
@@ -519,8 +544,10 @@ on_dialog_done(void *user, struct dialog *d)
 	for (int i = 0; i < d->nstreams; i++) {
 		struct stream_rec *r = (struct stream_rec *)(void *)d->streams[i];
 
-		htab_del(&a->streams, &r->node);
-		a->nstreams--;
+		if (!r->detached) {
+			htab_del(&a->streams, &r->node);
+			a->nstreams--;
+		}
 		r->owner = NULL;
 	}
 	return a->cb.on_dialog ? a->cb.on_dialog(a->cb.user, d) : false;

@@ -24,20 +24,9 @@
 #include "base/anomaly.h"
 #include "ingest/capture.h"
 #include "sip/dialog.h"
+#include "sip/capstats.h"
 #include "sip/rtp.h"
 
-/* Per-capture figures besides the anomalies (capture_info.an). */
-struct analysis_capstats {
-	uint64_t sip_messages;    /* every SIP message parsed, retransmissions included */
-	uint64_t sip_retrans;
-	uint64_t sip_udp, sip_tcp, sip_ws, sip_sctp;
-	uint64_t keepalives;      /* CRLF keepalives (RFC 5626) */
-	uint64_t dialogs;         /* dialogs that started in this capture */
-	uint64_t rtp_streams;     /* streams linked to dialogs by SDP */
-	uint64_t rtp_unannounced; /* streams found by the RTP heuristic */
-	uint64_t rtp_packets, rtcp_packets;
-	uint64_t udp, tcp, sctp;  /* transport payloads decoded */
-};
 
 struct analysis_cb {
 	/*

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/caps.h"
 #include "ingest/pkt.h"
 #include "ingest/sipframe.h"
 #include "inbound.h"
@@ -38,6 +39,40 @@ shortcut_note(struct fe_dialog *d, const struct alg_result *ar)
 			    ar->edits[k].before, ar->edits[k].after);
 			return;
 		}
+}
+
+/*
+ * The far end's SDP makes the ALG expect the phone's media towards each
+ * audio, video and image address it announces (RTP and RTCP): pinholes
+ * on the outward side that admit nothing from outside, but take the
+ * signalling flow's expectation slots (max_pinholes_per_flow), so they
+ * can evict the phone's own inbound ones (samples/linux-alg
+ * overlap-alg-on: the 200 OK of the first call evicts the second's).
+ */
+static void
+far_expectations(struct run *r, const struct sim_pkt *p, const struct sipmsg *m)
+{
+	struct nat_flow sf;
+	int k;
+	int64_t exp = p->ts_ns + (int64_t)r->cfg->expect_timeout * CAP_NS_PER_SEC;
+
+	if (!r->cfg->alg || r->cfg->pinhole_scope != PINHOLE_FLOW)
+		return;
+	run_sig_flow(p, false, &sf);
+	for (k = 0; k < m->sdp->nmedia && k < (int)r->cfg->sdp_max_media; k++) {
+		const struct sdp_media *sm = &m->sdp->media[k];
+		char cls = run_media_class(sm->media);
+		struct ep e = sm->conn;
+
+		if (cls == 0 || e.family == 0 || sm->port == 0)
+			continue;
+		e.port = sm->port;
+		nat_add_media_pinhole(r->nat, &sf, cls, true, &e, NULL, NULL,
+		    p->ts_ns, exp);
+		e.port++;
+		nat_add_media_pinhole(r->nat, &sf, cls, true, &e, NULL, NULL,
+		    p->ts_ns, exp);
+	}
 }
 
 /* Where the far end sends this message (see farend.h). */
@@ -183,7 +218,10 @@ inbound_sip(struct run *r, const struct sim_pkt *p, const uint8_t *msg,
 			fl.peer = p->src;
 			fl.shortcut = media_shortcut;
 			fl.shortcut_user = r;
+			run_alg_flush(r, p, false, m);
 			alg_process(r->cfg, wb, wl, &fl, NULL, NULL, &ar);
+			if (ar.action != ALG_DROP && m != NULL && m->sdp != NULL)
+				far_expectations(r, p, m);
 			if (ar.action == ALG_REWRITTEN && ar.sdp_rewritten && m != NULL) {
 				/* the phone learns the far end's media from these bytes */
 				seen = sipmsg_parse(ar.out, ar.out_len, NULL);

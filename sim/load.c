@@ -59,6 +59,9 @@ on_pkt(void *user, const struct pkt *p, struct anomalies *an)
 	sp->src = p->src;
 	sp->dst = p->dst;
 	sp->nfrags = p->nfrags;
+	sp->ip_df = p->ip_df != 0;
+	sp->ip_ttl = p->ip_ttl;
+	sp->ip_id = p->ip_id;
 	sp->tcp_flags = p->tcp_flags;
 	sp->tcp_seq = p->tcp_seq;
 	sp->tcp_ack = p->tcp_ack;

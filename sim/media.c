@@ -287,6 +287,17 @@ media_probe(struct run *r, struct fe_dialog *d)
 		m->probe_ok = run_deliver(r, PKT_UDP, m->have_far ? &m->far : &d->peer,
 		    &t, &m->phone_in, d->media_check_ns, true, m->probe_why,
 		    sizeof(m->probe_why));
+		if (!m->probe_ok) {
+			struct nat_result nr;
+			const struct ep *src = m->have_far ? &m->far : &d->peer;
+
+			/* the far end keeps sending: a refused packet leaves its
+			 * conntrack (unsolicited_tuple) */
+			nat_probe(r->nat, PKT_UDP, src, &t, d->media_check_ns, &nr);
+			if (nr.verdict != NAT_PASS)
+				nat_unsolicited(r->nat, PKT_UDP, src, &t,
+				    d->media_check_ns);
+		}
 	}
 	d->media_check_ns = 0;
 }

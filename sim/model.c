@@ -261,6 +261,32 @@ registrar_sees_nat(const struct sim_cfg *cfg, const struct fe_dialog *d)
 }
 
 /*
+ * Whether a 2xx to REGISTER keeps the ALG's registration expectation
+ * (register_contact_rule; nf_conntrack_sip.c process_register_response):
+ * one of its Contacts is the registered one (as the router let it out,
+ * or as it translated it back for the phone) with expires > 0, from the
+ * Contact's expires= or else the Expires header (0 when both are
+ * absent, as the kernel reads it).
+ */
+static bool
+reg_2xx_keeps(const struct fe_dialog *d, const struct sipmsg *mi)
+{
+	int k;
+
+	for (k = 0; k < mi->ncontact; k++) {
+		const struct sipmsg_contact *c = &mi->contact[k];
+		int ex = c->expires >= 0 ? c->expires :
+		    mi->expires >= 0 ? mi->expires : 0;
+
+		if (ex > 0 && c->addr.family != 0 &&
+		    (ep_eq(&c->addr, &d->reg_contact_out) ||
+		    ep_eq(&c->addr, &d->reg_contact_in)))
+			return true;
+	}
+	return false;
+}
+
+/*
  * The model's view of a far-end message mi (as the capture shows it) that
  * was delivered to the phone or not; seen is the same message as the
  * phone got it (the far end's outside bytes after the ALG), which is where
@@ -377,7 +403,14 @@ model_inbound(struct run *r, struct fe_dialog *d, const struct sim_pkt *p,
 			} else {
 				d->reg_dropped = false;
 				d->reg_why[0] = '\0';
-				if (r->cfg->alg && r->cfg->register_pinhole &&
+				bool keep = !r->cfg->register_contact_rule ||
+				    reg_2xx_keeps(d, mi);
+
+				if (r->cfg->alg && r->cfg->register_pinhole && !keep &&
+				    d->note[0] == '\0')
+					snprintf(d->note, sizeof(d->note),
+					    "the registrar's 2xx lists no Contact equal to the registered one with expires > 0: the ALG flushes the registration pinhole (register_contact_rule)");
+				if (r->cfg->alg && r->cfg->register_pinhole && keep &&
 				    d->reg_contact_out.family == 4 &&
 				    ep_same_ip(&d->reg_contact_out, nat_public(r->nat)) &&
 				    d->reg_expires != 0) {
@@ -415,6 +448,8 @@ model_close_media(struct run *r, struct fe_dialog *d)
 {
 	int k;
 
+	if (r->cfg->pinhole_scope == PINHOLE_FLOW)
+		return;         /* the flow's flush did it (run_alg_flush) */
 	for (k = 0; k < d->nmedia; k++)
 		if (d->media[k].phone_in.family != 0)
 			nat_close_pinholes(r->nat, &d->media[k].phone_in);

@@ -48,9 +48,26 @@ struct binding {
 struct pinhole {
 	bool used;
 	bool is_register;
+	bool outward;             /* an expectation for the far end's media: holds a slot, admits nothing inbound */
 	uint8_t proto;
+	char kind;                /* 'a' audio, 'v' video, 'i' image, 0 none (expectation class) */
 	struct ep pub, inside, allowed;
+	struct nat_flow flow;     /* the signalling flow that announced it (proto 0: none) */
 	int64_t expires_ns;
+	uint64_t born;            /* insertion order, for eviction of the oldest */
+};
+
+/*
+ * A conntrack entry made by an inbound packet that no mapping or pinhole
+ * admitted (Linux: the router's own INPUT path confirms it): it holds the
+ * tuple remote -> public port, so a later outbound flow to that remote
+ * cannot take that public port (nf_nat_used_tuple) and gets another one.
+ */
+struct ghost {
+	uint8_t proto;
+	uint16_t port;
+	struct ep remote;
+	int64_t last_ns;
 };
 
 struct fwd {
@@ -70,6 +87,8 @@ struct nat {
 	struct binding *b;
 	size_t nb;
 	struct pinhole ph[NAT_MAX_PINHOLES];
+	uint64_t ph_born;
+	struct ghost gh[NAT_MAX_GHOSTS];
 	struct fwd fw[NAT_MAX_FORWARDS];
 	int nfw;
 	struct cidr nets[NAT_MAX_INSIDE_NETS];
@@ -335,7 +354,7 @@ port_busy(const struct nat *n, uint8_t proto, uint16_t p, const struct ep *in,
 			return true;
 	}
 	for (k = 0; k < NAT_MAX_PINHOLES; k++)
-		if (n->ph[k].used && n->ph[k].proto == proto &&
+		if (n->ph[k].used && !n->ph[k].outward && n->ph[k].proto == proto &&
 		    n->ph[k].pub.port == p &&
 		    (in == NULL || !same_owner(&n->ph[k].inside, in)))
 			return true;
@@ -407,16 +426,83 @@ find_out(const struct nat *n, uint8_t proto, const struct ep *in,
 	return best;
 }
 
+static bool
+remote_known(const struct remote_set *rs, const struct ep *r)
+{
+	int i;
+
+	for (i = 0; i < rs->n; i++)
+		if (ep_eq(&rs->r[i], r))
+			return true;
+	return false;
+}
+
+static bool
+ghost_live(const struct nat *n, uint8_t proto, const struct ep *remote,
+    uint16_t port, int64_t t)
+{
+	int k;
+
+	for (k = 0; k < NAT_MAX_GHOSTS; k++) {
+		const struct ghost *g = &n->gh[k];
+
+		if (g->proto == proto && g->port == port &&
+		    ep_eq(&g->remote, remote) &&
+		    t - g->last_ns <= (int64_t)n->cfg->udp_timeout * CAP_NS_PER_SEC)
+			return true;
+	}
+	return false;
+}
+
+void
+nat_unsolicited(struct nat *n, uint8_t proto, const struct ep *remote,
+    const struct ep *pub, int64_t t)
+{
+	int k, slot = -1;
+
+	/*
+	 * Only a per-tuple NAT (conntrack's SNAT, APDM) can move one flow's
+	 * port: an endpoint-independent mapping keeps one public port for
+	 * every destination (RFC 4787 REQ-1).  A packet the router loops
+	 * back to itself (hairpin) is not modelled as leaving state: no run
+	 * shows it.
+	 */
+	if (!n->cfg->unsolicited_tuple || proto != 17 ||
+	    n->cfg->nat_mapping != NAT_APDM || !ep_same_ip(pub, &n->pub) ||
+	    ep_same_ip(remote, &n->pub))
+		return;
+	for (k = 0; k < NAT_MAX_GHOSTS; k++) {
+		struct ghost *g = &n->gh[k];
+
+		if (g->proto == proto && g->port == pub->port &&
+		    ep_eq(&g->remote, remote)) {
+			slot = k;
+			break;
+		}
+		if (slot < 0 || g->last_ns < n->gh[slot].last_ns)
+			slot = k;
+	}
+	n->gh[slot].proto = proto;
+	n->gh[slot].port = pub->port;
+	n->gh[slot].remote = *remote;
+	n->gh[slot].last_ns = t;
+}
+
 int
 nat_outbound(struct nat *n, uint8_t proto, const struct ep *in,
     const struct ep *remote, int64_t t, bool sig, bool fresh, struct ep *pub)
 {
 	struct binding *b = fresh ? NULL : find_out(n, proto, in, remote, t);
-	uint16_t port;
+	uint16_t port, want = n->cfg->port_preservation && !fresh ? in->port : 0;
 
+	/* A new flow whose reply tuple a ghost holds needs another port. */
+	if (b != NULL && !remote_known(&b->rs, remote) &&
+	    ghost_live(n, proto, remote, b->pub.port, t))
+		b = NULL;
 	if (b == NULL) {
-		port = alloc_port(n, proto, in,
-		    n->cfg->port_preservation && !fresh ? in->port : 0, false, t);
+		if (want != 0 && ghost_live(n, proto, remote, want, t))
+			want = 0;
+		port = alloc_port(n, proto, in, want, false, t);
 		if (port == 0 || (b = binding_new(n, t)) == NULL)
 			return -1;
 		b->proto = proto;
@@ -493,7 +579,8 @@ decide(const struct nat *n, uint8_t proto, const struct ep *remote,
 	for (k = 0; k < NAT_MAX_PINHOLES; k++) {
 		const struct pinhole *p = &n->ph[k];
 
-		if (!p->used || p->proto != proto || p->pub.port != pub->port ||
+		if (!p->used || p->outward || p->proto != proto ||
+		    p->pub.port != pub->port ||
 		    (p->expires_ns != 0 && t > p->expires_ns))
 			continue;
 		if (p->allowed.family != 0 && !ep_same_ip(&p->allowed, remote)) {
@@ -547,8 +634,11 @@ nat_inbound(struct nat *n, uint8_t proto, const struct ep *remote,
 	int ph, fw;
 
 	decide(n, proto, remote, pub, t, r, &b, &ph, &fw);
-	if (r->verdict != NAT_PASS)
+	if (r->verdict != NAT_PASS) {
+		if (r->verdict != NAT_NOT_PUBLIC && r->verdict != NAT_TABLE_FULL)
+			nat_unsolicited(n, proto, remote, pub, t);
 		return;
+	}
 	if (b == NULL) {
 		/* Pinhole or forward: a binding for this flow from now on. */
 		if ((b = binding_new(n, t)) == NULL) {
@@ -645,6 +735,95 @@ nat_add_pinhole(struct nat *n, uint8_t proto, const struct ep *pub,
 	return 0;
 }
 
+static bool
+flow_eq(const struct nat_flow *a, const struct nat_flow *b)
+{
+	return a->proto == b->proto && ep_eq(&a->in, &b->in) &&
+	    ep_eq(&a->remote, &b->remote);
+}
+
+int
+nat_add_media_pinhole(struct nat *n, const struct nat_flow *fl, char kind,
+    bool outward, const struct ep *pub, const struct ep *inside,
+    const struct ep *allowed, int64_t t, int64_t expires_ns)
+{
+	bool per_flow = n->cfg->pinhole_scope == PINHOLE_FLOW && fl != NULL &&
+	    fl->proto != 0;
+	uint32_t lim = n->cfg->max_pinholes_per_flow;
+	int k, slot = -1, freeslot = -1;
+
+	for (k = 0; k < NAT_MAX_PINHOLES; k++) {
+		struct pinhole *p = &n->ph[k];
+
+		if (p->used && p->expires_ns != 0 && t > p->expires_ns)
+			p->used = false;        /* expired: the slot is free */
+		if (p->used && !p->is_register && p->outward == outward &&
+		    p->proto == 17 && ep_eq(&p->pub, pub) &&
+		    (!outward || !per_flow || flow_eq(&p->flow, fl))) {
+			slot = k;               /* the same expectation again */
+			break;
+		}
+		if (!p->used && freeslot < 0)
+			freeslot = k;
+	}
+	if (slot < 0 && per_flow && lim > 0 && kind != 0) {
+		uint32_t cnt = 0;
+		int oldest = -1;
+
+		if (kind == 'i')
+			lim = lim / 2 > 0 ? lim / 2 : 1;
+		for (;;) {
+			cnt = 0;
+			oldest = -1;
+			for (k = 0; k < NAT_MAX_PINHOLES; k++) {
+				const struct pinhole *p = &n->ph[k];
+
+				if (!p->used || p->is_register || p->kind != kind ||
+				    !flow_eq(&p->flow, fl))
+					continue;
+				cnt++;
+				if (oldest < 0 || p->born < n->ph[oldest].born)
+					oldest = k;
+			}
+			if (cnt < lim || oldest < 0)
+				break;
+			n->ph[oldest].used = false;  /* evict_oldest_expect() */
+			if (freeslot < 0 || oldest < freeslot)
+				freeslot = oldest;
+		}
+	}
+	if (slot < 0)
+		slot = freeslot;
+	if (slot < 0)
+		return -1;
+	memset(&n->ph[slot], 0, sizeof(n->ph[slot]));
+	n->ph[slot].used = true;
+	n->ph[slot].outward = outward;
+	n->ph[slot].proto = 17;
+	n->ph[slot].kind = kind;
+	n->ph[slot].pub = *pub;
+	if (inside != NULL)
+		n->ph[slot].inside = *inside;
+	if (allowed != NULL)
+		n->ph[slot].allowed = *allowed;
+	if (fl != NULL)
+		n->ph[slot].flow = *fl;
+	n->ph[slot].expires_ns = expires_ns;
+	n->ph[slot].born = ++n->ph_born;
+	return 0;
+}
+
+void
+nat_flush_flow(struct nat *n, const struct nat_flow *fl)
+{
+	int k;
+
+	for (k = 0; k < NAT_MAX_PINHOLES; k++)
+		if (n->ph[k].used && !n->ph[k].is_register &&
+		    flow_eq(&n->ph[k].flow, fl))
+			n->ph[k].used = false;
+}
+
 bool
 nat_media_pinhole(const struct nat *n, const struct ep *pub, int64_t t,
     struct ep *inside)
@@ -654,7 +833,7 @@ nat_media_pinhole(const struct nat *n, const struct ep *pub, int64_t t,
 	for (k = 0; k < NAT_MAX_PINHOLES; k++) {
 		const struct pinhole *p = &n->ph[k];
 
-		if (p->used && !p->is_register && p->proto == 17 &&
+		if (p->used && !p->is_register && !p->outward && p->proto == 17 &&
 		    ep_eq(&p->pub, pub) && (p->expires_ns == 0 || t <= p->expires_ns)) {
 			*inside = p->inside;
 			return true;
@@ -673,7 +852,7 @@ nat_pinhole_clash(const struct nat *n, const struct ep *pub,
 	for (k = 0; k < NAT_MAX_PINHOLES; k++) {
 		const struct pinhole *p = &n->ph[k];
 
-		if (!p->used || p->is_register || p->proto != 17 ||
+		if (!p->used || p->is_register || p->outward || p->proto != 17 ||
 		    !ep_eq(&p->pub, pub) || ep_same_ip(&p->inside, inside) ||
 		    (p->expires_ns != 0 && t > p->expires_ns))
 			continue;
@@ -690,7 +869,7 @@ nat_close_pinholes(struct nat *n, const struct ep *inside)
 	int k;
 
 	for (k = 0; k < NAT_MAX_PINHOLES; k++)
-		if (n->ph[k].used && !n->ph[k].is_register &&
+		if (n->ph[k].used && !n->ph[k].is_register && !n->ph[k].outward &&
 		    ep_same_ip(&n->ph[k].inside, inside) &&
 		    (n->ph[k].inside.port & ~1) == (inside->port & ~1))
 			n->ph[k].used = false;

@@ -30,6 +30,13 @@
 #define NAT_MAX_PINHOLES 1024
 #define NAT_MAX_FORWARDS 16
 #define NAT_MAX_INSIDE_NETS 16
+#define NAT_MAX_GHOSTS 256    /* unsolicited inbound tuples remembered */
+
+/* A signalling flow: the conntrack the ALG's expectations belong to. */
+struct nat_flow {
+	uint8_t proto;
+	struct ep in, remote;     /* the phone's inside endpoint, the far end */
+};
 
 struct nat;
 
@@ -140,6 +147,37 @@ bool nat_media_pinhole(const struct nat *n, const struct ep *pub, int64_t t,
  */
 bool nat_pinhole_clash(const struct nat *n, const struct ep *pub,
     const struct ep *allowed, const struct ep *inside, int64_t t);
+
+/*
+ * A media expectation of signalling flow fl (NULL: none), class kind ('a'
+ * audio, 'v' video, 'i' image, 0 none): a pinhole on pub to inside from
+ * allowed, or with outward the slot the expectation for the far end's
+ * media (pub = its address) takes without admitting anything inbound.
+ * With pinhole_scope = flow, a flow holds at most max_pinholes_per_flow
+ * of one class (image half of it): the oldest is evicted first
+ * (nf_conntrack_expect.c evict_oldest_expect()).  The same expectation
+ * again replaces the old one.  Returns 0, or -1 when the table is full.
+ */
+int nat_add_media_pinhole(struct nat *n, const struct nat_flow *fl, char kind,
+    bool outward, const struct ep *pub, const struct ep *inside,
+    const struct ep *allowed, int64_t t, int64_t expires_ns);
+
+/*
+ * Every media expectation of signalling flow fl goes (pinhole_scope =
+ * flow: nf_conntrack_sip.c flush_expectations(ct, true) on INVITE, BYE,
+ * and a non-2xx final answer to the flow's INVITE).
+ */
+void nat_flush_flow(struct nat *n, const struct nat_flow *fl);
+
+/*
+ * An inbound packet from remote to pub that nothing admitted: with
+ * unsolicited_tuple its conntrack holds remote -> pub for udp_timeout
+ * seconds from its last packet, and an outbound flow to remote that
+ * would take that public port gets another one.  Called by nat_inbound
+ * on every refusal, and by the far-end model for packets it predicts.
+ */
+void nat_unsolicited(struct nat *n, uint8_t proto, const struct ep *remote,
+    const struct ep *pub, int64_t t);
 
 /* Closes media pinholes leading to inside ep (BYE, non-2xx). */
 void nat_close_pinholes(struct nat *n, const struct ep *inside);

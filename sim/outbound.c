@@ -93,6 +93,7 @@ sip_outbound(struct run *r, const struct sim_pkt *p, const uint8_t *msg,
 			    label, p->nfrags);
 			goto dropped;
 		}
+		run_alg_flush(r, p, true, mi);
 		alg_process(r->cfg, msg, len, &fl, media_port, &mc, &ar);
 		have_ar = true;
 		if (ar.action == ALG_DROP) {
@@ -119,14 +120,39 @@ sip_outbound(struct run *r, const struct sim_pkt *p, const uint8_t *msg,
 				int64_t exp = p->ts_ns + (int64_t)r->cfg->expect_timeout *
 				    CAP_NS_PER_SEC;
 
-				nat_add_pinhole(r->nat, PKT_UDP, &ar.media[k].outside,
-				    &ar.media[k].inside, allow, exp, false);
+				char cls = run_media_class(ar.media[k].media);
+				struct nat_flow sf;
+
+				run_sig_flow(p, true, &sf);
+				nat_add_media_pinhole(r->nat, &sf, cls, false,
+				    &ar.media[k].outside, &ar.media[k].inside, allow,
+				    p->ts_ns, exp);
 				rtcp_o.port++;
 				rtcp_i.port++;
-				nat_add_pinhole(r->nat, PKT_UDP, &rtcp_o, &rtcp_i, allow, exp,
-				    false);
+				nat_add_media_pinhole(r->nat, &sf, cls, false, &rtcp_o,
+				    &rtcp_i, allow, p->ts_ns, exp);
 			}
 		}
+	}
+	if (run_mtu_exceeded(r, p, outl + (p->len - len))) {
+		size_t ipl = 20 + 8 + outl + (p->len - len);
+
+		if (outl != len)
+			snprintf(why, sizeof(why),
+			    "%s grew to %zu bytes of IP in the ALG's rewrite (%zu sent): past the outside MTU %u with DF set, dropped with ICMP fragmentation needed (mtu %u) to the phone",
+			    label, ipl, ipl - outl + len, r->cfg->outside_mtu,
+			    r->cfg->outside_mtu);
+		else
+			snprintf(why, sizeof(why),
+			    "%s is %zu bytes of IP: past the outside MTU %u with DF set, dropped with ICMP fragmentation needed (mtu %u) to the phone",
+			    label, ipl, r->cfg->outside_mtu, r->cfg->outside_mtu);
+		r->res->nat_drops++;
+		run_drop(r, p, true, label, "mtu", why);
+		model_outbound_lost(d, mi, p, why);
+		if (have_ar)
+			alg_result_fini(&ar);
+		sipmsg_free(mi);
+		return;
 	}
 	if (discarded) {
 		r->res->farend_lost++;
@@ -269,6 +295,44 @@ split_outbound(struct run *r, const struct sim_pkt *p, struct tcp_conn *tc,
 	tc->pend_seq += (uint32_t)used;
 }
 
+/*
+ * A SIP message split over TCP segments passes the ALG untranslated
+ * (tcp_split_msgs = pass_untranslated), but it still reaches the far
+ * end, which reads the stream: the dialog goes on with the message as the
+ * phone wrote it (private Contact and SDP).  The segments are put
+ * together here for the far-end model only; the wire got them as they
+ * were.
+ */
+static void
+split_track(struct run *r, const struct sim_pkt *p, struct tcp_conn *tc,
+    const struct ep *pub)
+{
+	struct sipframe_span sp[32];
+	uint8_t *np, *ob = NULL;
+	size_t used = 0, ol = 0, ocap = 0;
+	int n, k;
+
+	if (tc->trk_len + p->len > SIM_TCP_PEND_MAX ||
+	    (np = realloc(tc->trk, tc->trk_len + p->len)) == NULL) {
+		tc->trk_len = 0;    /* past the cap: the model loses this message */
+		return;
+	}
+	tc->trk = np;
+	memcpy(tc->trk + tc->trk_len, p->payload, p->len);
+	tc->trk_len += p->len;
+	n = sipframe_messages(tc->trk, tc->trk_len, sp, 32, &used, NULL);
+	if (n < 0) {
+		tc->trk_len = 0;
+		return;
+	}
+	for (k = 0; k < n; k++)
+		sip_outbound(r, p, tc->trk + sp[k].off, sp[k].len, pub, false,
+		    &ob, &ol, &ocap);
+	free(ob);           /* the bytes already left as the segments were */
+	memmove(tc->trk, tc->trk + used, tc->trk_len - used);
+	tc->trk_len -= used;
+}
+
 void
 outbound_packet(struct run *r, const struct sim_pkt *p)
 {
@@ -332,6 +396,8 @@ outbound_packet(struct run *r, const struct sim_pkt *p)
 				/* K2: a message split across segments passes un-NATed. */
 				run_write(r, p, &pub, &p->dst, p->payload, p->len, true,
 				    delta_before);
+				if (tc != NULL)
+					split_track(r, p, tc, &pub);
 				return;
 			}
 		} else {
@@ -370,6 +436,12 @@ outbound_packet(struct run *r, const struct sim_pkt *p)
 		return;
 	}
 	/* media and anything else */
+	if (p->l4 == PKT_TCP && p->len > 0) {
+		struct tcp_conn *tc = run_tcp_conn(r, &p->src, &p->dst);
+
+		if (tc != NULL && tc->trk_len > 0)
+			split_track(r, p, tc, &pub);   /* the rest of a split message */
+	}
 	if (p->l4 == PKT_UDP) {
 		struct fe_dialog *d;
 		struct fe_media *m = media_by_phone(r, &p->src, &d);

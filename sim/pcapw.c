@@ -202,9 +202,11 @@ write_frame(struct pcapw *w, int64_t ts_ns, size_t len)
 	return 0;
 }
 
-int
-pcapw_udp(struct pcapw *w, int64_t ts_ns, const struct ep *src,
-    const struct ep *dst, const uint8_t *payload, size_t len)
+/* Builds one UDP datagram in w->buf; returns the frame length, 0 when
+ * it cannot be built. */
+static size_t
+build_udp(struct pcapw *w, const struct ep *src, const struct ep *dst,
+    const uint8_t *payload, size_t len)
 {
 	size_t off, l4 = 8 + len;
 	uint8_t *u;
@@ -212,7 +214,7 @@ pcapw_udp(struct pcapw *w, int64_t ts_ns, const struct ep *src,
 
 	if (src->family != dst->family || src->family == 0 ||
 	    (off = ip_headers(w, src, dst, 17, l4)) == 0)
-		return -1;
+		return 0;
 	u = w->buf + off;
 	put16(u, src->port);
 	put16(u + 2, dst->port);
@@ -222,7 +224,60 @@ pcapw_udp(struct pcapw *w, int64_t ts_ns, const struct ep *src,
 		memcpy(u + 8, payload, len);
 	ck = pcapw_cksum(u, l4, pseudo_sum(src, dst, 17, l4));
 	put16(u + 6, ck == 0 ? 0xffff : ck);
-	return write_frame(w, ts_ns, off + l4);
+	return off + l4;
+}
+
+int
+pcapw_udp(struct pcapw *w, int64_t ts_ns, const struct ep *src,
+    const struct ep *dst, const uint8_t *payload, size_t len)
+{
+	size_t n = build_udp(w, src, dst, payload, len);
+
+	return n == 0 ? -1 : write_frame(w, ts_ns, n);
+}
+
+/*
+ * RFC 791 fragmentation: the datagram built in w->buf is cut into pieces
+ * of at most mtu bytes of IP, each carrying a multiple of 8 bytes of the
+ * UDP datagram except the last, all with one identification, More
+ * Fragments on all but the last, DF clear.
+ */
+int
+pcapw_udp_frag(struct pcapw *w, int64_t ts_ns, const struct ep *src,
+    const struct ep *dst, const uint8_t *payload, size_t len, unsigned mtu)
+{
+	size_t n = build_udp(w, src, dst, payload, len), l4, chunk, done;
+	uint8_t *copy, hdr[20];
+	uint16_t id;
+	int rc = 0;
+
+	if (n == 0)
+		return -1;
+	if (src->family != 4 || mtu < 28 || n - 14 <= mtu)
+		return write_frame(w, ts_ns, n);
+	l4 = n - 14 - 20;
+	if ((copy = malloc(l4)) == NULL)
+		return -1;
+	memcpy(copy, w->buf + 14 + 20, l4);
+	memcpy(hdr, w->buf + 14, 20);
+	id = (uint16_t)(w->ip_id - 1);  /* the one ip_headers took */
+	chunk = ((size_t)mtu - 20) & ~(size_t)7;
+	for (done = 0; done < l4 && rc == 0; done += chunk) {
+		size_t part = l4 - done < chunk ? l4 - done : chunk;
+		uint8_t *b = w->buf + 14;
+
+		memcpy(b, hdr, 20);
+		put16(b + 2, (uint16_t)(20 + part));
+		put16(b + 4, id);
+		put16(b + 6, (uint16_t)((done / 8) |
+		    (done + part < l4 ? 0x2000 : 0)));
+		put16(b + 10, 0);
+		put16(b + 10, pcapw_cksum(b, 20, 0));
+		memcpy(b + 20, copy + done, part);
+		rc = write_frame(w, ts_ns, 14 + 20 + part);
+	}
+	free(copy);
+	return rc;
 }
 
 int

@@ -35,6 +35,14 @@ struct pcapw *pcapw_fdopen(FILE *f);
 int pcapw_udp(struct pcapw *w, int64_t ts_ns, const struct ep *src,
     const struct ep *dst, const uint8_t *payload, size_t len);
 
+/*
+ * The same datagram as pcapw_udp, IPv4 fragments of at most mtu bytes of
+ * IP each (DF clear) when it is longer: what a router that fragments
+ * puts on its outside link.  Same return values.
+ */
+int pcapw_udp_frag(struct pcapw *w, int64_t ts_ns, const struct ep *src,
+    const struct ep *dst, const uint8_t *payload, size_t len, unsigned mtu);
+
 /* One TCP segment; flags as on the wire (PKT_TCP_*). */
 int pcapw_tcp(struct pcapw *w, int64_t ts_ns, const struct ep *src,
     const struct ep *dst, uint32_t seq, uint32_t ack, uint8_t flags,

@@ -113,7 +113,10 @@ run_write(struct run *r, const struct sim_pkt *p, const struct ep *src,
 	if (r->w == NULL)
 		return;
 	if (p->l4 == PKT_UDP) {
-		if (pcapw_udp(r->w, p->ts_ns, src, dst, b, len) == 0)
+		/* the router fragments what passed run_mtu_exceeded */
+		if ((outbound ? pcapw_udp_frag(r->w, p->ts_ns, src, dst, b, len,
+		    r->cfg->outside_mtu) : pcapw_udp(r->w, p->ts_ns, src, dst, b,
+		    len)) == 0)
 			r->res->written++;
 	} else {
 		struct tcp_conn *tc = outbound ?
@@ -129,6 +132,52 @@ run_write(struct run *r, const struct sim_pkt *p, const struct ep *src,
 		    p->tcp_flags, b, len) == 0)
 			r->res->written++;
 	}
+}
+
+char
+run_media_class(const char *media)
+{
+	if (media == NULL)
+		return 0;
+	if (strcmp(media, "audio") == 0)
+		return 'a';
+	if (strcmp(media, "video") == 0)
+		return 'v';
+	if (strcmp(media, "image") == 0)
+		return 'i';
+	return 0;
+}
+
+void
+run_sig_flow(const struct sim_pkt *p, bool outbound, struct nat_flow *fl)
+{
+	memset(fl, 0, sizeof(*fl));
+	fl->proto = p->l4;
+	fl->in = outbound ? p->src : p->dst;
+	fl->remote = outbound ? p->dst : p->src;
+}
+
+void
+run_alg_flush(struct run *r, const struct sim_pkt *p, bool outbound,
+    const struct sipmsg *m)
+{
+	struct nat_flow fl;
+
+	if (m == NULL || !r->cfg->alg || r->cfg->pinhole_scope != PINHOLE_FLOW)
+		return;
+	if (m->is_request ? strcmp(m->method, "INVITE") != 0 &&
+	    strcmp(m->method, "BYE") != 0 :
+	    strcmp(m->cseq_method, "INVITE") != 0 || m->status < 300)
+		return;
+	run_sig_flow(p, outbound, &fl);
+	nat_flush_flow(r->nat, &fl);
+}
+
+bool
+run_mtu_exceeded(const struct run *r, const struct sim_pkt *p, size_t len)
+{
+	return p->l4 == PKT_UDP && p->src.family == 4 && p->ip_df &&
+	    p->nfrags <= 1 && 20 + 8 + len > r->cfg->outside_mtu;
 }
 
 int

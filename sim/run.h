@@ -22,6 +22,7 @@
 #include "pcapw.h"
 #include "alg/profile.h"
 #include "sim.h"
+#include "sip/sipmsg.h"
 
 #define SIM_MAX_TCP_CONN 256
 
@@ -34,6 +35,10 @@ struct tcp_conn {
 	size_t pend_len;
 	uint32_t pend_seq;        /* inside sequence number of pend[0] */
 	bool stalled;             /* drop: a split message was dropped */
+	/* pass_untranslated: the phone -> remote stream of a message split
+	 * over segments, reassembled for the far-end model only */
+	uint8_t *trk;
+	size_t trk_len;
 };
 
 /* Bytes the ALG holds for one unfinished message before it gives up. */
@@ -81,6 +86,35 @@ struct tcp_conn *run_tcp_conn(struct run *r, const struct ep *phone,
 void run_write(struct run *r, const struct sim_pkt *p, const struct ep *src,
     const struct ep *dst, const uint8_t *b, size_t len, bool outbound,
     int64_t delta_before);
+
+/* The expectation class of an m= media name ('a', 'v', 'i'; 0: none). */
+char run_media_class(const char *media);
+
+/* The signalling flow (conntrack) p travels on. */
+void run_sig_flow(const struct sim_pkt *p, bool outbound, struct nat_flow *fl);
+
+/*
+ * The ALG sees m on p's flow: with pinhole_scope = flow, an INVITE or BYE
+ * (either way) and a final answer >= 300 to an INVITE close every media
+ * pinhole of the flow, whichever dialog opened it (nf_conntrack_sip.c
+ * process_invite_request, process_bye_request, process_invite_response;
+ * the kernel's check that the answer's CSeq is the flow's last INVITE's
+ * is not modelled).
+ */
+void run_alg_flush(struct run *r, const struct sim_pkt *p, bool outbound,
+    const struct sipmsg *m);
+
+/*
+ * Whether p, leaving with len bytes of UDP payload, is too long for the
+ * outside link (outside_mtu) with DF set: the router drops it and answers
+ * the sender ICMP fragmentation needed (net/ipv4/ip_output.c
+ * ip_fragment(): IP_DF set -> icmp_send(ICMP_FRAG_NEEDED), kfree_skb).
+ * The ALG rewrites in POSTROUTING, after ip_forward()'s own MTU check, so
+ * it is the rewritten length that counts.  Without DF (and for a datagram
+ * the phone fragmented itself) run_write puts real fragments outside.
+ */
+bool run_mtu_exceeded(const struct run *r, const struct sim_pkt *p,
+    size_t len);
 
 /*
  * The SIP messages of one TCP segment as the kernel's ALG sees them: the

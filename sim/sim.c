@@ -202,8 +202,10 @@ sim_run(const struct sim_cfg *cfg, const struct sim_capture *cap,
 			res->not_modelled++;
 	}
 	media_due_probes(r, INT64_MAX);
-	for (k = 0; k < r->ntcp; k++)
+	for (k = 0; k < r->ntcp; k++) {
 		free(r->tcp[k].pend);
+		free(r->tcp[k].trk);
+	}
 	res->not_modelled += cap->skipped;
 	if (r->w != NULL && pcapw_close(r->w) != 0) {
 		r->w = NULL;

@@ -34,7 +34,10 @@ struct sim_pkt {
 	struct ep src, dst;
 	uint8_t *payload;
 	size_t len;
-	uint16_t nfrags;
+	uint16_t nfrags;          /* >1: the phone sent it in IP fragments */
+	bool ip_df;               /* IPv4 Don't Fragment set by the sender */
+	uint8_t ip_ttl;           /* as captured inside */
+	uint16_t ip_id;
 	uint8_t tcp_flags;
 	uint32_t tcp_seq, tcp_ack;
 };

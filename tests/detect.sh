@@ -45,6 +45,33 @@ for v in cisco-ios cisco-asa cisco-pix fortinet sonicwall juniper mikrotik \
 	check "--fix $v exit" 0 $?
 	grep -q "UDP NAT timeouts of 150-300 s" "$tmp/one" || fail "--fix $v: no general advice"
 done
+# Vendors added for issue 19 (9): each key and alias must resolve to its
+# own row, named in the first line, and be listed by --fix list.
+while IFS='|' read -r key name aliases; do
+	grep -q "^  $key  *$name\$" "$tmp/fix" || fail "--fix list lacks $key ($name)"
+	for v in $key $aliases; do
+		"$ANALYZE" --fix "$v" >"$tmp/one" 2>&1
+		check "--fix $v exit" 0 $?
+		head -n 1 "$tmp/one" | grep -qxF "Turning the SIP ALG off: $name" ||
+		    fail "--fix $v: $(head -n 1 "$tmp/one")"
+	done
+done <<'EOF'
+draytek|DrayTek Vigor|vigor DrayTek
+fritzbox|AVM FRITZ!Box|fritz fritz!box avm FritzBox
+sophos-utm|Sophos UTM (SG, Astaro)|astaro
+watchguard|WatchGuard Firebox (Fireware)|firebox fireware
+paloalto|Palo Alto Networks (PAN-OS)|palo pan-os panos PAN-OS
+asus|ASUS (ASUSWRT)|asuswrt rt-ax
+zyxel-atp|Zyxel ATP / USG FLEX|atp usgflex usg-flex zld uos
+EOF
+"$ANALYZE" --fix vigor | grep -q "NAT > ALG" || fail "--fix vigor: no menu"
+"$ANALYZE" --fix zyxel | head -n 1 | grep -qxF "Turning the SIP ALG off: ZyXEL" ||
+    fail "--fix zyxel no longer the ZyWALL/ZyNOS row"
+for bad in sophos meraki huawei fritzbox2; do
+	"$ANALYZE" --fix "$bad" >/dev/null 2>"$tmp/e"
+	check "--fix $bad (unknown) exit" 2 $?
+	grep -q "unknown vendor '$bad'" "$tmp/e" || fail "--fix $bad message"
+done
 "$ANALYZE" --fix ASA | grep -q "no inspect sip" || fail "--fix ASA (alias, any case)"
 "$ANALYZE" --fix opnsense | grep -q "Static Port" || fail "--fix opnsense"
 "$ANALYZE" --fix bogus >/dev/null 2>"$tmp/e"
@@ -82,20 +109,23 @@ if [ -f "$S/outbound-alg-on-outside.pcap" ]; then
 		[ "$verdict" = "*" ] || check "$sc alg $alg $side verdict" "$verdict" \
 		    "$(sed -n 's/^verdict //p' "$tmp/s.txt")"
 	done <<'EOF2'
-# ALG on: no symptom; the rewrite shows outside (Call-ID left private) and
-# definitively when inside and outside are read together.
+# ALG on: no symptom.  One side of the router alone shows every field
+# public and only the Call-ID private: a phone that writes its public
+# address itself leaves the same trace, and an opaque token is no
+# evidence by itself (issue 16.1), so unknown.  Inside and outside read
+# together show the translation: likely.
 outbound on inside - unknown
-outbound on outside alg_rewrite_evidence likely
+outbound on outside - unknown
 outbound on both alg_rewrite_evidence likely
 inbound on inside - unknown
 inbound on outside - unknown
 inbound on both alg_rewrite_evidence likely
-tcp on outside alg_rewrite_evidence likely
+tcp on outside - unknown
 tcp on both alg_rewrite_evidence likely
 hold-resume on inside - unknown
-hold-resume on outside alg_rewrite_evidence likely
+hold-resume on outside - unknown
 register-idle-inbound on inside - unknown
-register-idle-inbound on outside alg_rewrite_evidence likely
+register-idle-inbound on outside - unknown
 # ALG off: the symptoms, and private addresses left on the public side.
 outbound off inside one_way_audio *
 outbound off outside one_way_audio unlikely
@@ -107,26 +137,30 @@ tcp off outside one_way_audio unlikely
 hold-resume off inside one_way_audio *
 hold-resume off outside one_way_audio unlikely
 register-idle-inbound off inside - *
-# The INVITE is reported on the call, and again with the idle gap on the
-# registration (reported after it); the 3600 s registration of a phone
-# whose private Contact shows outside, with no keepalive, is a risk.
-register-idle-inbound off outside inbound_call_unanswered,registration_failure unlikely
-register-idle-inbound off both inbound_call_unanswered,registration_failure unlikely
+# The INVITE is one event, reported once, on the call; the 3600 s
+# registration of a phone whose private Contact shows outside, with no
+# keepalive, is a risk: an advisory (not listed here), citing the INVITE.
+register-idle-inbound off outside inbound_call_unanswered unlikely
+register-idle-inbound off both inbound_call_unanswered unlikely
 # Helper attached to 5060, signalling on 5080: behaves as ALG off.
 other-port on inside one_way_audio *
 other-port on outside one_way_audio unlikely
 other-port off outside one_way_audio unlikely
-# Two phones behind the router through a relaying registrar: the rewrite
-# shows outside; B's registration with a private Contact is a risk with
-# the ALG off; the 200 OK the kernel dropped (both phones on RTP port
-# 6000) is a 32 s drop seen from the phone side.  Inside, RTP sent to the
+# Two phones behind the router through a relaying registrar: outside
+# alone, the rewrite cannot be told from phones writing their public
+# address; inside, A's request leaves with its Via rewritten (the relayed
+# copy shows the same branch with the public sent-by); B's registration
+# with a private Contact is a risk with the ALG off (an advisory); the
+# 200 OK the kernel dropped (both phones on RTP port 6000) is a 32 s drop
+# seen from the phone side.  Inside, RTP sent to the
 # router's own address and refused with ICMP port unreachable from start
 # to end counts as never received: no audio.
-lan-proxy on inside no_audio *
-lan-proxy on outside alg_rewrite_evidence likely
-lan-proxy off outside registration_failure unlikely
-lan-proxy-dm0 on outside alg_rewrite_evidence likely
-lan-proxy-sameport on inside ack_timeout_drop,no_audio *
+lan-proxy on outside - unknown
+lan-proxy on inside alg_rewrite_evidence,no_audio likely
+lan-proxy off outside - unlikely
+lan-proxy-dm0 on outside - unknown
+lan-proxy-dm0 on inside alg_rewrite_evidence likely
+lan-proxy-sameport on inside ack_timeout_drop,alg_rewrite_evidence,no_audio likely
 EOF2
 	# The 32 s drop in detail: T1 estimated, BYE at 64*T1, text report.
 	"$ANALYZE" -q "$S/inbound-alg-off-outside.pcap" >"$tmp/t.txt"
@@ -135,7 +169,10 @@ EOF2
 	grep -q 'ack_timeout_drop (confidence 0.90)' "$tmp/t.txt" || fail "ack_timeout_drop line"
 	grep -q 'retransmitted 10 times' "$tmp/t.txt" || fail "retransmission count"
 	grep -q 'BYE: from the answering side at +3[12]\.' "$tmp/t.txt" || fail "BYE evidence"
-	grep -q -- '--fix' "$tmp/t.txt" || fail "report does not point to --fix"
+	# ALG unlikely (private addresses pass untranslated): no pointer to
+	# turning an ALG off, and no finding that says to.
+	grep -q -- '--fix' "$tmp/t.txt" && fail "ALG unlikely, yet the report points to --fix"
+	grep -q 'Disable the SIP ALG\|Turn the SIP ALG off' "$tmp/t.txt" && fail "ALG unlikely, yet a fix says to disable it"
 	# The phone's binding: idle gap before the unanswered INVITE (10.3 s
 	# in the lab, whose conntrack UDP timeout was 5 s: below both presets,
 	# and said so), and the registration that outlives any NAT timeout.
@@ -144,11 +181,13 @@ EOF2
 	grep -q 'binding idle gap: 10\.[0-9] s since the phone.s last packet on 198\.51\.100\.1:5060 -> 198\.51\.100\.2:5060 (REGISTER); below the 30 s conntrack and 60 s consumer presets' "$tmp/r.txt" ||
 	    fail "register-idle: idle gap evidence"
 	grep -q 'frame 1 .*binding idle gap' "$tmp/r.txt" || fail "register-idle: gap evidence names the REGISTER frame"
-	grep -q 'frame 3 .*INVITE: Call-ID 1-22596@198.51.100.2, 5 retransmission' "$tmp/r.txt" ||
-	    fail "register-idle: the unanswered INVITE on the binding"
-	grep -q 'silent 10\.[0-9] s on its binding$' "$tmp/r.txt" || fail "register-idle: gap in the summary"
-	grep -q 'NATed phone is granted a registration of 3600 s with no keepalive: beyond the 30 s Linux conntrack, 60 s consumer-router and 180 s FortiGate UDP timeouts' "$tmp/r.txt" ||
-	    fail "register-idle: refresh interval finding"
+	grep -q 'frame 3 .*observed: INVITE lost: Call-ID 1-22596@198.51.100.2 to this binding got no response (5 retransmission(s)); the phone had been silent 10\.[0-9] s on its binding' "$tmp/r.txt" ||
+	    fail "register-idle: the unanswered INVITE cited on the binding's advisory"
+	check "register-idle: one finding for the one lost INVITE" 1 \
+	    "$(grep -c '! inbound_call_unanswered' "$tmp/r.txt")"
+	grep -q '~ advisory registration_failure (confidence 0.50): risk: NATed phone is granted a registration of 3600 s with no keepalive: beyond the 30 s Linux conntrack, 60 s consumer-router and 180 s FortiGate UDP timeouts' "$tmp/r.txt" ||
+	    fail "register-idle: refresh interval advisory"
+	grep -q 'Disable the SIP ALG' "$tmp/r.txt" && fail "register-idle: ALG off and unlikely, yet told to disable it"
 	grep -q 'NAT: Contact 10.0.0.2:5060 (private) sent from 198.51.100.1:5060' "$tmp/r.txt" || fail "register-idle: NAT evidence"
 	grep -q 'keepalives: none from 198.51.100.1:5060' "$tmp/r.txt" || fail "register-idle: keepalive evidence"
 	# Filters.
@@ -158,8 +197,11 @@ EOF2
 	"$ANALYZE" -q -f json --min-confidence 0.95 "$S/inbound-alg-off-outside.pcap" >"$tmp/f.json"
 	check "--min-confidence exit when all filtered" 0 $?
 	"$ANALYZE" -q -f csv "$S/inbound-alg-off-outside.pcap" >"$tmp/f.csv"
-	head -1 "$tmp/f.csv" | grep -q ',symptoms$' || fail "csv header lacks symptoms"
-	grep -q '"ack_timeout_drop:0.90;one_way_audio:0.90"$' "$tmp/f.csv" || fail "csv symptoms cell"
+	# symptoms and advisories are columns 14 and 15 (MOS and media follow).
+	head -1 "$tmp/f.csv" | cut -d, -f14,15 | grep -qx 'symptoms,advisories' ||
+	    fail "csv header lacks symptoms, advisories"
+	grep -q ',"ack_timeout_drop:0.90;one_way_audio:0.90","",[0-9.]*,[0-9.]*,"[^"]*"$' \
+	    "$tmp/f.csv" || fail "csv symptoms cell"
 	"$ANALYZE" -q "$S/lan-proxy-alg-on-inside.pcap" >"$tmp/l.txt"
 	check "lan-proxy inside exit" 1 $?
 	grep -q 'RTP refused: 10.0.0.3:6100 -> 198.51.100.1:6000: 150 packets, [0-9]* ICMP destination unreachable from 198.51.100.1 (the destination itself' "$tmp/l.txt" ||

@@ -27,10 +27,13 @@ pg_skip_unless_available() {
 	fi
 }
 
-# Runs a command as the cluster's owner.
+# Runs a command as the cluster's owner, from the cluster's folder (the
+# server programs look up their own path from the current folder, which
+# "nobody" may not be allowed to enter: a clone in /root).
 pg_as() {
 	if [ "$(id -u)" = 0 ]; then
-		setpriv --reuid=nobody --regid=nogroup --clear-groups -- "$@"
+		(cd "${pgtmp:-/}" && setpriv --reuid=nobody --regid=nogroup \
+		    --clear-groups -- "$@")
 	else
 		"$@"
 	fi
@@ -39,6 +42,14 @@ pg_as() {
 pg_start() {
 	pgtmp=$(mktemp -d)
 	chmod 755 "$pgtmp"
+	# As root, the server runs as "nobody", which must reach the folder:
+	# a $TMPDIR inside a private home is not enough, /tmp is.
+	if [ "$(id -u)" = 0 ] && ! setpriv --reuid=nobody --regid=nogroup \
+	    --clear-groups -- test -x "$pgtmp"; then
+		rmdir "$pgtmp"
+		pgtmp=$(mktemp -d /tmp/sipalg-pg.XXXXXX)
+		chmod 755 "$pgtmp"
+	fi
 	mkdir "$pgtmp/data" "$pgtmp/sock"
 	printf '%s\n' "$PGPW" >"$pgtmp/pwfile"
 	[ "$(id -u)" = 0 ] && chown nobody "$pgtmp/data" "$pgtmp/sock" "$pgtmp/pwfile"

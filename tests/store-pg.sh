@@ -63,7 +63,10 @@ for q in ["SELECT path, size, sha256, link, first_ns, last_ns, packets, sip_mess
           "SELECT cap_idx, frame, ts_ns, src, dst, method, status, cseq, hex(raw), hex(retrans_times) FROM messages ORDER BY id",
           "SELECT src, dst, ssrc, codec, packets, jitter, hex(rate), expected FROM streams ORDER BY id",
           "SELECT detector, confidence, summary FROM findings ORDER BY id",
-          "SELECT cap_idx, frame, ts_ns, field, value FROM evidence ORDER BY rowid"]:
+          "SELECT cap_idx, frame, ts_ns, field, value FROM evidence ORDER BY rowid",
+          "SELECT detector, confidence, summary FROM advisories ORDER BY id",
+          "SELECT cap_idx, frame, ts_ns, field, value FROM advisory_evidence ORDER BY id",
+          "SELECT count(*) FROM captures WHERE advisories = 1"]:
     for r in c.execute(q):
         print("|".join("" if x is None else (repr(x) if isinstance(x, float) else str(x)) for x in r))
 PY
@@ -75,10 +78,14 @@ dump_pg() {
 	psql_q rt "SET extra_float_digits = 3; SELECT src, dst, ssrc, codec, packets, jitter, upper(encode(rate, 'hex')), expected FROM streams ORDER BY id"
 	psql_q rt "SET extra_float_digits = 3; SELECT detector, confidence, summary FROM findings ORDER BY id"
 	psql_q rt "SELECT cap_idx, frame, ts_ns, field, value FROM evidence ORDER BY rowid"
+	psql_q rt "SET extra_float_digits = 3; SELECT detector, confidence, summary FROM advisories ORDER BY id"
+	psql_q rt "SELECT cap_idx, frame, ts_ns, field, value FROM advisory_evidence ORDER BY id"
+	psql_q rt "SELECT count(*) FROM captures WHERE advisories = 1"
 }
 dump_sq >"$tmp/sq.dump"
 dump_pg >"$tmp/pg.dump"
 check "rows stored" "$(wc -l <"$tmp/sq.dump")" "$(wc -l <"$tmp/pg.dump")"
+[ "$(psql_q rt 'SELECT count(*) FROM advisories')" -gt 0 ] || fail "no advisory stored (the captures give some)"
 # Python prints 0.5 as 0.5 and PostgreSQL as 0.5: doubles compare as text.
 if cmp -s "$tmp/sq.dump" "$tmp/pg.dump"; then ok; else
 	fail "the stored rows differ between the backends"
@@ -252,6 +259,27 @@ check "password= parameter: exit" 3 $?
 cat "$tmp"/*.err "$tmp/err" | grep -q -- "$PGPW" && fail "a password was printed: $(grep -h -- "$PGPW" "$tmp"/*.err "$tmp/err" | head -2)"
 ok
 
+# ---- a store of the previous schema (4: no advisories) ----
+# The same rows as a version 4 program leaves them: readable as they are
+# (the advisories worked out again: the report is unchanged), and
+# migrated by the next import without loss.
+pg_newdb v4
+V=$(pg_uri v4)
+"$ANALYZE" -q -j 2 --db "$V" "$S/register-echo-alg-off-outside.pcap" \
+    "$S/register-idle-inbound-alg-off-outside.pcap" >/dev/null
+"$ANALYZE" -f json --db "$V" --report >"$tmp/v5.json"
+psql_q v4 "DROP TABLE advisory_evidence; DROP TABLE advisories; ALTER TABLE captures DROP COLUMN advisories; UPDATE sipalg_meta SET value = '4' WHERE name = 'schema_version'" >/dev/null
+"$ANALYZE" -f json --db "$V" --report >"$tmp/v4.json"
+check "schema 4: --report exit" 1 $?
+cmp -s "$tmp/v5.json" "$tmp/v4.json" || fail "schema 4: the report differs from the same rows in schema 5"
+check "schema 4: a report leaves it as it was" 4 "$(psql_q v4 "SELECT value FROM sipalg_meta WHERE name = 'schema_version'")"
+"$ANALYZE" -q --db "$V" "$S/outbound-alg-on-outside.pcap" >/dev/null
+check "schema 4: an import migrates it" "5|3|1" \
+    "$(psql_q v4 "SELECT (SELECT value FROM sipalg_meta WHERE name = 'schema_version'), (SELECT count(*) FROM captures), (SELECT count(*) FROM captures WHERE advisories = 1)")"
+"$ANALYZE" -f json --db "$V" --report --capture register-echo-alg-off-outside.pcap >"$tmp/report.json"
+"$ANALYZE" -q -f json "$S/register-echo-alg-off-outside.pcap" >"$tmp/one.json"
+cmp -s "$tmp/one.json" "$tmp/report.json" || fail "schema 4 migrated: a capture's report changed"
+
 # ---- databases that are not ours, or newer ----
 pg_newdb foreign
 psql_q foreign "CREATE TABLE t(x int); INSERT INTO t VALUES (1)" >/dev/null
@@ -265,6 +293,6 @@ for kind in foreign newer; do
 	check "$kind: report exit" 3 $?
 	check "$kind: untouched" "$before" "$(psql_q $kind "SELECT string_agg(tablename, ',' ORDER BY tablename) FROM pg_tables WHERE schemaname = 'public'")"
 done
-check "newer: message" 2 "$(grep -c "database schema 99 is newer than this program's 3; it was left untouched" "$tmp/err")"
+check "newer: message" 2 "$(grep -c "database schema 99 is newer than this program's 5; it was left untouched" "$tmp/err")"
 "$ANALYZE" --db "$(pg_uri foreign)" --report 2>&1 | grep -q "not a sipalg database" || fail "foreign: message"
 finish

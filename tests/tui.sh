@@ -138,6 +138,22 @@ start() {
 	    "cd '$tmp' && TERM=screen LANG=C.UTF-8 LC_ALL=C.UTF-8 $*; sleep 30"
 }
 
+# ---- no terminal: a clear error and exit 2, not a spin (issue 19) ----
+# Standard input not a terminal (stdout a file), then standard output not
+# a terminal while standard input is one (run inside tmux).
+timeout 10 "$BROWSE" "$tmp/call.pcap" </dev/null >"$tmp/o" 2>"$tmp/e"
+check "stdin not a terminal: exit" 2 $?
+grep -q "^sipalg-browse: standard input is not a terminal" "$tmp/e" ||
+    fail "stdin not a terminal: message: $(cat "$tmp/e")"
+[ -s "$tmp/o" ] && fail "stdin not a terminal: wrote to stdout: $(od -c "$tmp/o" | head -2)"
+start "timeout 10 '$BROWSE' '$tmp/call.pcap' >'$tmp/o2' 2>'$tmp/e2'; echo \"rc=\$?\" >'$tmp/rc2'"
+i=0
+while [ ! -s "$tmp/rc2" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+check "stdout not a terminal: exit" "rc=2" "$(cat "$tmp/rc2" 2>/dev/null)"
+grep -q "^sipalg-browse: standard output is not a terminal" "$tmp/e2" ||
+    fail "stdout not a terminal: message: $(cat "$tmp/e2" 2>/dev/null)"
+[ -s "$tmp/o2" ] && fail "stdout not a terminal: escapes written: $(od -c "$tmp/o2" | head -2)"
+
 # ---- call list ----
 start "'$BROWSE' '$tmp/call.pcap'"
 wait_for "2 dialogs (2 shown)"

@@ -1,6 +1,7 @@
 /*
  * browse.c - sipalg-browse, the interactive dialog browser: main(), the
- * loader thread, the panel stack and the shared drawing helpers.
+ * options, the terminal and the main loop (the loader thread is
+ * loader.c, the UI helpers ui.c, the help panel help.c).
  *
  * Loading: the analysis (analysis.h) reads a capture to the end in one
  * call, so it runs on a background thread; each finished dialog is kept
@@ -29,6 +30,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <wchar.h>
 
 #include "config.h"
@@ -36,361 +38,10 @@
 #include "sip/sipmsg.h"
 #include "base/outfile.h"
 #include "base/text.h"
+#include "source/source.h"
 #include "ui.h"
 
 #define PROG "sipalg-browse"
-
-/* ---- the pcap source ---- */
-
-bool
-loader_on_dialog(void *user, struct dialog *d)
-{
-	return loader_add(user, d);
-}
-
-void
-loader_on_progress(void *user, uint64_t done, uint64_t total,
-    uint64_t packets)
-{
-	struct loader *ld = user;
-
-	pthread_mutex_lock(&ld->mu);
-	ld->done = done;
-	ld->total = total;
-	ld->packets = packets;
-	pthread_mutex_unlock(&ld->mu);
-}
-
-static void
-pcap_run(struct loader *ld)
-{
-	analysis_run(ld->src_ctx);
-}
-
-static void
-pcap_free(struct loader *ld)
-{
-	analysis_free(ld->src_ctx);
-}
-
-static const struct source_ops pcap_source = {
-	"pcap", pcap_run, pcap_free
-};
-
-int
-loader_open_pcaps(struct loader *ld, const char *const *paths, size_t npaths,
-    char *err, size_t errlen)
-{
-	struct analysis_cb cb = { 0 };
-	struct analysis *an;
-
-	cb.on_dialog = loader_on_dialog;
-	cb.on_progress = loader_on_progress;
-	cb.user = ld;
-	an = analysis_new(&cb);
-	if (an == NULL) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
-	for (size_t i = 0; i < npaths; i++) {
-		char e[200];
-
-		if (analysis_add_file(an, paths[i], e, sizeof(e)) < 0) {
-			snprintf(err, errlen, "%s: %s", paths[i], e);
-			analysis_free(an);
-			return -1;
-		}
-	}
-	ld->src = &pcap_source;
-	ld->src_ctx = an;
-	ld->paths = paths;
-	ld->npaths = npaths;
-	return 0;
-}
-
-bool
-loader_add(struct loader *ld, struct dialog *d)
-{
-	bool kept = true;
-
-	pthread_mutex_lock(&ld->mu);
-	if (ld->n == ld->cap) {
-		size_t nc = ld->cap ? ld->cap * 2 : 256;
-		struct dialog **v = realloc(ld->v, nc * sizeof(*v));
-
-		if (v == NULL) {
-			ld->dropped++;
-			kept = false;
-		} else {
-			ld->v = v;
-			ld->cap = nc;
-		}
-	}
-	if (kept)
-		ld->v[ld->n++] = d;
-	pthread_mutex_unlock(&ld->mu);
-	return kept;
-}
-
-static void *
-loader_main(void *arg)
-{
-	struct loader *ld = arg;
-
-	ld->src->run(ld);
-	pthread_mutex_lock(&ld->mu);
-	ld->finished = true;
-	pthread_mutex_unlock(&ld->mu);
-	return NULL;
-}
-
-int
-loader_start(struct loader *ld)
-{
-	if (pthread_create(&ld->thread, NULL, loader_main, ld) != 0)
-		return -1;
-	ld->started = true;
-	return 0;
-}
-
-/* ---- drawing helpers ---- */
-
-int
-ui_attr(const struct app *a, enum ui_color c)
-{
-	if (a->color)
-		return c == UC_NORMAL ? A_NORMAL : (int)COLOR_PAIR(c) |
-		    (c == UC_DIFF || c == UC_BADGE || c == UC_MARK ? A_BOLD : 0);
-	switch (c) {
-	case UC_HEADER: case UC_FOOTER: case UC_SELECT:
-		return A_REVERSE;
-	case UC_DIFF:
-		return A_BOLD | A_UNDERLINE;
-	case UC_ERROR: case UC_BADGE: case UC_MARK:
-		return A_BOLD;
-	default:
-		return A_NORMAL;
-	}
-}
-
-int
-ui_put(int y, int x, const char *s, int w, int attr, bool pad)
-{
-	mbstate_t st;
-	size_t i = 0, len = strlen(s);
-	int used = 0;
-
-	memset(&st, 0, sizeof(st));
-	attron(attr);
-	move(y, x);
-	while (i < len && used < w) {
-		wchar_t wc;
-		size_t k = mbrtowc(&wc, s + i, len - i, &st);
-		int cw;
-
-		if (k == (size_t)-1 || k == (size_t)-2 || k == 0) {
-			/* Not in the locale's charset: show a placeholder. */
-			memset(&st, 0, sizeof(st));
-			addch('?');
-			used++;
-			i++;
-			continue;
-		}
-		cw = wcwidth(wc);
-		if (cw < 0)
-			cw = 1, wc = L'?';
-		if (used + cw > w)
-			break;
-		addnwstr(&wc, 1);
-		used += cw;
-		i += k;
-	}
-	while (pad && used < w) {
-		addch(' ');
-		used++;
-	}
-	attroff(attr);
-	return used;
-}
-
-void
-ui_status(struct app *a, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(a->status, sizeof(a->status), fmt, ap);
-	va_end(ap);
-}
-
-bool
-ui_prompt(struct app *a, const char *q, char *buf, size_t n)
-{
-	size_t len = strlen(buf);
-
-	curs_set(1);
-	for (;;) {
-		int ch, y = LINES - 1, qw = (int)strlen(q);
-
-		ui_put(y, 0, q, COLS, ui_attr(a, UC_FOOTER), true);
-		ui_put(y, qw, buf, COLS - qw - 1, ui_attr(a, UC_NORMAL), true);
-		move(y, qw + (int)len < COLS ? qw + (int)len : COLS - 1);
-		refresh();
-		ch = getch();
-		if (ch == ERR)
-			continue;
-		if (ch == '\n' || ch == '\r' || ch == KEY_ENTER) {
-			curs_set(0);
-			return true;
-		}
-		if (ch == 27) {
-			curs_set(0);
-			return false;
-		}
-		if ((ch == KEY_BACKSPACE || ch == 127 || ch == 8) && len > 0)
-			buf[--len] = '\0';
-		else if (ch == 21) /* ^U */
-			buf[len = 0] = '\0';
-		else if (ch >= 0x20 && ch < 0x7f && len + 1 < n) {
-			buf[len++] = (char)ch;
-			buf[len] = '\0';
-		}
-	}
-}
-
-void
-ui_push(struct app *a, struct panel *p)
-{
-	if (p == NULL) {
-		ui_status(a, "out of memory");
-		return;
-	}
-	if (a->depth == UI_STACK) {
-		ui_status(a, "too many screens open: press q to go back");
-		p->ops->destroy(p);
-		return;
-	}
-	a->stack[a->depth++] = p;
-}
-
-void
-ui_pop(struct app *a)
-{
-	struct panel *p;
-
-	if (a->depth == 0)
-		return;
-	p = a->stack[--a->depth];
-	p->ops->destroy(p);
-}
-
-bool
-ui_move(int ch, size_t *cur, size_t n, int h)
-{
-	size_t page = h > 1 ? (size_t)h - 1 : 1;
-
-	switch (ch) {
-	case KEY_UP: case 'k':
-		if (*cur > 0)
-			(*cur)--;
-		return true;
-	case KEY_DOWN: case 'j':
-		if (*cur + 1 < n)
-			(*cur)++;
-		return true;
-	case KEY_PPAGE: case 2: /* ^B */
-		*cur = *cur > page ? *cur - page : 0;
-		return true;
-	case KEY_NPAGE: case 6: /* ^F */
-		*cur = *cur + page < n ? *cur + page : (n ? n - 1 : 0);
-		return true;
-	case KEY_HOME: case 'g':
-		*cur = 0;
-		return true;
-	case KEY_END: case 'G':
-		*cur = n ? n - 1 : 0;
-		return true;
-	}
-	return false;
-}
-
-void
-ui_scroll(size_t cur, size_t *top, int h)
-{
-	if (h <= 0)
-		return;
-	if (cur < *top)
-		*top = cur;
-	else if (cur >= *top + (size_t)h)
-		*top = cur - (size_t)h + 1;
-}
-
-/* ---- the call list model ---- */
-
-bool
-app_marked(const struct app *a, const struct dialog *d)
-{
-	return d->id < a->nmarks && a->marks[d->id];
-}
-
-void
-app_mark(struct app *a, const struct dialog *d, bool on)
-{
-	if (d->id >= a->nmarks) {
-		size_t nn = d->id * 2 + 64;
-		bool *m = realloc(a->marks, nn * sizeof(*m));
-
-		if (m == NULL)
-			return;
-		memset(m + a->nmarks, 0, (nn - a->nmarks) * sizeof(*m));
-		a->marks = m;
-		a->nmarks = nn;
-	}
-	a->marks[d->id] = on;
-}
-
-void
-app_refilter(struct app *a)
-{
-	struct dialog *keep = a->cur < a->nrows ? a->rows[a->cur] : NULL;
-	struct dialog **r = realloc(a->rows, (a->nall ? a->nall : 1) *
-	    sizeof(*r));
-
-	if (r == NULL)
-		return;
-	a->rows = r;
-	a->nrows = 0;
-	for (size_t i = 0; i < a->nall; i++)
-		if (view_filter_match(&a->filt, a->all[i]))
-			a->rows[a->nrows++] = a->all[i];
-	view_sort(a->rows, a->nrows, a->sort, a->desc);
-	a->cur = 0;
-	for (size_t i = 0; keep != NULL && i < a->nrows; i++)
-		if (a->rows[i] == keep)
-			a->cur = i;
-}
-
-size_t
-app_selection(struct app *a, const struct dialog ***out)
-{
-	size_t n = 0;
-	const struct dialog **v = calloc(a->nrows ? a->nrows : 1, sizeof(*v));
-
-	*out = NULL;
-	if (v == NULL)
-		return 0;
-	for (size_t i = 0; i < a->nrows; i++)
-		if (app_marked(a, a->rows[i]))
-			v[n++] = a->rows[i];
-	if (n == 0 && a->cur < a->nrows)
-		v[n++] = a->rows[a->cur];
-	if (n == 0) {
-		free(v);
-		return 0;
-	}
-	*out = v;
-	return n;
-}
 
 /* Copies new dialogs from the loader; true when the list changed. */
 static bool
@@ -426,131 +77,6 @@ app_sync(struct app *a, bool *finished)
 	return grew;
 }
 
-/* ---- help ---- */
-
-static const struct keyhelp global_keys[] = {
-	{ "? F1", "this help" },
-	{ "q Esc", "back; quit from the call list" },
-	{ "Up Down j k", "move" },
-	{ "PgUp PgDn ^B ^F", "page" },
-	{ "g G Home End", "first / last" },
-	{ "^L", "redraw" },
-	{ NULL, NULL }
-};
-
-struct help {
-	const struct panel_ops *under;
-	size_t top;
-	char **lines;
-	size_t n;
-};
-
-static void
-help_add(struct help *h, const char *s)
-{
-	char **v = realloc(h->lines, (h->n + 1) * sizeof(*v));
-
-	if (v == NULL)
-		return;
-	h->lines = v;
-	if ((h->lines[h->n] = strdup(s)) != NULL)
-		h->n++;
-}
-
-static void
-help_keys(struct help *h, const struct keyhelp *k)
-{
-	char line[160];
-
-	for (; k != NULL && k->key != NULL; k++) {
-		snprintf(line, sizeof(line), "  %-18s %s", k->key, k->what);
-		help_add(h, line);
-	}
-}
-
-static void
-help_draw(struct panel *p, struct app *a, int y0, int hgt, int w)
-{
-	struct help *h = p->priv;
-
-	for (int i = 0; i < hgt; i++) {
-		size_t k = h->top + (size_t)i;
-
-		if (k < h->n)
-			ui_put(y0 + i, 0, h->lines[k], w,
-			    h->lines[k][0] != ' ' ? ui_attr(a, UC_HEADER) :
-			    ui_attr(a, UC_NORMAL), h->lines[k][0] != ' ');
-	}
-}
-
-static int
-help_key(struct panel *p, struct app *a, int ch)
-{
-	struct help *h = p->priv;
-
-	(void)a;
-	if (ui_move(ch, &h->top, h->n, LINES - 2))
-		return PK_HANDLED;
-	if (ch == '?' || ch == KEY_F(1))
-		return PK_CLOSE;
-	return PK_UNHANDLED;
-}
-
-static void
-help_destroy(struct panel *p)
-{
-	struct help *h = p->priv;
-
-	for (size_t i = 0; i < h->n; i++)
-		free(h->lines[i]);
-	free(h->lines);
-	free(h);
-	free(p);
-}
-
-static const struct panel_ops help_ops = {
-	"Help", "q/Esc back  Up/Down scroll", NULL, help_draw, help_key,
-	help_destroy
-};
-
-struct panel *
-help_panel_new(const struct panel *under)
-{
-	struct panel *p = calloc(1, sizeof(*p));
-	struct help *h = calloc(1, sizeof(*h));
-	char line[160];
-
-	if (p == NULL || h == NULL) {
-		free(p);
-		free(h);
-		return NULL;
-	}
-	p->ops = &help_ops;
-	p->priv = h;
-	snprintf(line, sizeof(line), "Keys of this screen (%s)",
-	    under->ops->name);
-	help_add(h, line);
-	help_keys(h, under->ops->help);
-	help_add(h, "Keys everywhere");
-	help_keys(h, global_keys);
-	help_add(h, "Ladder labels");
-	help_add(h, "  \"200 OK x3\" = the message was seen 3 times (2 "
-	    "retransmissions)");
-	help_add(h, "  dotted arrows = RTP streams: codec, packets, loss");
-	help_add(h, "Symptom badges");
-	for (int i = 0; i < SYMPTOM_COUNT; i++) {
-		snprintf(line, sizeof(line), "  %-*s %-*s %s", SYMPTOM_BADGE_MAX,
-		    symptom_badge((enum symptom_id)i), SYMPTOM_ID_MAX,
-		    symptom_name((enum symptom_id)i),
-		    symptom_title((enum symptom_id)i));
-		help_add(h, line);
-	}
-	help_add(h, "Pair badges (--inside/--outside: worst pair of the dialog)");
-	help_add(h, "  SAME identical   NAT-OK rewritten consistently   "
-	    "ALG! inconsistently");
-	help_add(h, "  DROP dropped by the router   INJ injected by the router");
-	return p;
-}
 
 /* ---- main loop ---- */
 
@@ -572,7 +98,7 @@ draw_title(struct app *a, bool finished)
 	pthread_mutex_unlock(&a->ld.mu);
 	if (a->status[0] != '\0')
 		snprintf(t, sizeof(t), " %s", a->status);
-	else if (!finished && a->ld.st != NULL)
+	else if (!finished && a->ld.is_db)
 		snprintf(t, sizeof(t), " " PROG "  %s  %llu of %llu dialogs",
 		    phase, (unsigned long long)done, (unsigned long long)total);
 	else if (!finished)
@@ -692,6 +218,7 @@ main(int argc, char **argv)
 	int ch;
 
 	a->color = true;
+	a->ladder_new = ladder_panel_new;
 	while ((ch = getopt_long(argc, argv, "aCc:d:hi:o:V", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'a':
@@ -777,6 +304,19 @@ main(int argc, char **argv)
 		text_fwarn(stderr, PROG, "%s", err);
 		return 3;
 	}
+	/*
+	 * Interactive only: without a terminal on both sides curses would
+	 * spin on a closed input or write its escapes into a pipe.  Checked
+	 * after the sources opened, so that a bad file is named first.
+	 */
+	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
+		fprintf(stderr, PROG ": standard %s is not a terminal: the "
+		    "browser is interactive (for a report on a pipe or file "
+		    "use sipalg-analyze)\n", !isatty(STDIN_FILENO) ? "input" :
+		    "output");
+		loader_fini(&a->ld);
+		return 2;
+	}
 	view_filter_init(&a->filt);
 	a->sort = VCOL_START;
 	ui_push(a, a->pair_mode ? pairlist_panel_new() : calls_panel_new());
@@ -813,7 +353,7 @@ main(int argc, char **argv)
 			clearok(curscr, TRUE);
 			continue;
 		}
-		if ((ch == '?' || ch == KEY_F(1)) && p->ops != &help_ops) {
+		if ((ch == '?' || ch == KEY_F(1)) && !help_panel_is(p)) {
 			ui_push(a, help_panel_new(p));
 			continue;
 		}

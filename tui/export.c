@@ -5,11 +5,12 @@
  * every message, the capture index and frame number it came from (and the
  * frames of its retransmissions); streams keep their endpoints and first
  * and last packet times.  Saving re-reads the source captures through the
- * same capture set (so frame numbers match the analysis exactly), writes
- * the frames whose numbers are wanted, and decodes the others just far
- * enough (decode.h) to recognise TCP segments of a wanted message and the
- * UDP packets of a wanted stream.  Nothing is kept in memory but the list
- * of wanted frames and stream windows.
+ * same ingest stage as the analysis (ingest.h, so frame numbers match the
+ * analysis exactly), writes the frames whose numbers are wanted, and
+ * takes every packet the stage decodes (on_packet only, TCP segments as
+ * the wire carried them: tcp_segments_only) to recognise TCP segments of
+ * a wanted message and the UDP packets of a wanted stream.  Nothing is
+ * kept in memory but the list of wanted frames and stream windows.
  */
 #include <inttypes.h>
 #include <pcap/pcap.h>
@@ -19,8 +20,7 @@
 #include "base/csv.h"
 #include "detect/detect.h"
 #include "export.h"
-#include "ingest/capture.h"
-#include "ingest/decode.h"
+#include "ingest/ingest.h"
 #include "output/report.h"
 
 /*
@@ -222,11 +222,12 @@ export_pcap(const char *const *paths, size_t npaths,
     uint64_t *written, uint64_t *skipped, char *err, size_t errlen)
 {
 	struct saver s;
-	struct capture_set *cs = NULL;
-	struct decoder *dec = NULL;
+	struct ingest_opts io = { .tcp_segments_only = true };
+	struct ingest_cb cb = { on_pkt, NULL, NULL, NULL, NULL, NULL };
+	struct ingest *in = NULL;
 	pcap_t *dead = NULL;
 	pcap_dumper_t *dump = NULL;
-	struct capture_frame f;
+	const struct capture_frame *f;
 	int linktype, rc = -1;
 
 	memset(&s, 0, sizeof(s));
@@ -242,21 +243,21 @@ export_pcap(const char *const *paths, size_t npaths,
 		}
 	if (s.nkeys > 1)
 		qsort(s.keys, s.nkeys, sizeof(*s.keys), fkey_cmp);
-	cs = capture_set_new();
-	dec = decoder_new(on_pkt, &s);
-	if (cs == NULL || dec == NULL) {
+	cb.user = &s;
+	in = ingest_new(&io, &cb);
+	if (in == NULL) {
 		snprintf(err, errlen, "out of memory");
 		goto out;
 	}
 	for (size_t i = 0; i < npaths; i++) {
 		char e[200];
 
-		if (capture_set_add(cs, paths[i], e, sizeof(e)) < 0) {
+		if (ingest_add_file(in, paths[i], e, sizeof(e)) < 0) {
 			snprintf(err, errlen, "%s: %s", paths[i], e);
 			goto out;
 		}
 	}
-	linktype = capture_set_info(cs, 0)->linktype;
+	linktype = capture_set_info(ingest_captures(in), 0)->linktype;
 	dead = pcap_open_dead_with_tstamp_precision(linktype, CAP_SNAPLEN,
 	    PCAP_TSTAMP_PRECISION_NANO);
 	if (dead == NULL) {
@@ -268,27 +269,29 @@ export_pcap(const char *const *paths, size_t npaths,
 		snprintf(err, errlen, "%s: %s", out, pcap_geterr(dead));
 		goto out;
 	}
-	while (capture_set_next(cs, &f) == 1) {
-		struct fkey k = { f.cap_idx, f.frame };
+	/*
+	 * A wanted frame is known by its number before the stage runs it;
+	 * any other is wanted when on_pkt recognises what it carries.
+	 */
+	while ((f = ingest_peek(in)) != NULL) {
+		struct fkey k = { f->cap_idx, f->frame };
 		struct pcap_pkthdr h;
 
 		s.hit = bsearch(&k, s.keys, s.nkeys, sizeof(k), fkey_cmp) != NULL;
-		if (!s.hit)
-			decoder_frame(dec, f.linktype, f.cap_idx, f.frame, f.ts_ns,
-			    f.data, f.caplen, f.wirelen, NULL);
-		if (!s.hit)
+		f = ingest_next(in, NULL);
+		if (f == NULL || !s.hit)
 			continue;
-		if (f.linktype != linktype) {
+		if (f->linktype != linktype) {
 			(*skipped)++;
 			continue;
 		}
 		memset(&h, 0, sizeof(h));
-		h.ts.tv_sec = (time_t)(f.ts_ns / CAP_NS_PER_SEC);
+		h.ts.tv_sec = (time_t)(f->ts_ns / CAP_NS_PER_SEC);
 		/* Nanosecond pcap: tv_usec carries nanoseconds. */
-		h.ts.tv_usec = (suseconds_t)(f.ts_ns % CAP_NS_PER_SEC);
-		h.caplen = f.caplen;
-		h.len = f.wirelen;
-		pcap_dump((u_char *)dump, &h, f.data);
+		h.ts.tv_usec = (suseconds_t)(f->ts_ns % CAP_NS_PER_SEC);
+		h.caplen = f->caplen;
+		h.len = f->wirelen;
+		pcap_dump((u_char *)dump, &h, f->data);
 		(*written)++;
 	}
 	if (pcap_dump_flush(dump) != 0) {
@@ -301,8 +304,7 @@ out:
 		pcap_dump_close(dump);
 	if (dead != NULL)
 		pcap_close(dead);
-	decoder_free(dec);
-	capture_set_free(cs);
+	ingest_free(in);
 	free(s.keys);
 	free(s.tr);
 	free(s.sw);

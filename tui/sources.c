@@ -4,12 +4,13 @@
  * inside/outside capture pair (--inside/--outside, diff.h); and saving
  * selected dialogs to a pcap whatever the source.
  *
- * --db: the store lists its captures, then rebuilds every dialog with its
- * messages (re-parsed from the raw bytes it kept), streams and findings;
- * a dialog's capture index is its capture row's position in that listing.
- * Each capture row is one file, so the messages' indexes are aligned on
- * the dialog's, and dialog ids are renumbered so that dialogs of
- * different captures never share one (marks are kept by id).  The
+ * --db: read through the library's source (source.h), as sipalg-analyze
+ * --report reads it: the store lists its captures, then rebuilds every
+ * dialog with its messages (re-parsed from the raw bytes it kept),
+ * streams and stored findings; a dialog's capture index is its capture
+ * row's position in that listing.  Dialog ids are renumbered so that
+ * dialogs of different captures never share one (marks are kept by id).
+ * The
  * store keeps no RTP packets, so saving a pcap re-reads the original file
  * recorded in the capture row, only when it is still there with the same
  * SHA-256.  Saving never writes over a file being browsed, and writes
@@ -30,7 +31,7 @@
 #include "export.h"
 #include "base/outfile.h"
 #include "base/sha256.h"
-#include "store/store.h"
+#include "source/source.h"
 #include "ui.h"
 
 /* ---- --db ---- */
@@ -59,17 +60,12 @@ static bool
 db_on_dialog(void *user, struct dialog *d)
 {
 	struct loader *ld = user;
-	uint32_t cap = d->cap_idx;
 
 	/*
-	 * The store sets the dialog's capture index to its capture row's
-	 * position in the listing (ld->caps); the messages keep the index
-	 * of the analysis run that stored them, which is another numbering
-	 * when captures were imported separately: align them on the row.
+	 * Dialog ids are renumbered so that dialogs of different captures
+	 * never share one (marks are kept by id).
 	 */
 	d->id = ++ld->next_id;
-	for (size_t i = 0; i < d->nmsgs; i++)
-		d->msgs[i].cap_idx = cap;
 	if (!loader_add(ld, d))
 		return false;
 	pthread_mutex_lock(&ld->mu);
@@ -83,8 +79,7 @@ db_run(struct loader *ld)
 {
 	char err[256];
 
-	if (store_read(ld->st, db_on_capture, db_on_dialog, NULL, ld, err,
-	    sizeof(err)) < 0) {
+	if (source_run(ld->src_ctx, err, sizeof(err)) < 0) {
 		pthread_mutex_lock(&ld->mu);
 		snprintf(ld->err, sizeof(ld->err), "reading the database: %.200s",
 		    err);
@@ -95,8 +90,8 @@ db_run(struct loader *ld)
 static void
 db_free(struct loader *ld)
 {
-	store_close(ld->st);
-	ld->st = NULL;
+	source_free(ld->src_ctx);
+	ld->src_ctx = NULL;
 	for (size_t i = 0; i < ld->ncaps; i++)
 		free(ld->caps[i].path);
 	free(ld->caps);
@@ -109,9 +104,15 @@ static const struct source_ops db_source = { "db", db_run, db_free };
 int
 loader_open_db(struct loader *ld, const char *path, char *err, size_t errlen)
 {
-	ld->st = store_open(path, false, err, errlen);
-	if (ld->st == NULL)
+	struct source_cb cb = { 0 };
+
+	cb.on_capture = db_on_capture;
+	cb.on_dialog = db_on_dialog;
+	cb.user = ld;
+	ld->src_ctx = source_open_db(path, &cb, err, errlen);
+	if (ld->src_ctx == NULL)
 		return -1;
+	ld->is_db = true;
 	ld->src = &db_source;
 	ld->db_path = path;
 	ld->phase = "reading the database";

@@ -204,7 +204,8 @@ symptoms_key(struct panel *p, struct app *a, int ch)
 			ui_status(a, "select an evidence line with a frame");
 			return PK_HANDLED;
 		}
-		ui_push(a, ladder_panel_new(&l->d, 1, (long)l->cap_idx,
+		/* Through the app: the ladder opens this panel too. */
+		ui_push(a, a->ladder_new(&l->d, 1, (long)l->cap_idx,
 		    (long)l->frame));
 		return PK_HANDLED;
 	}

@@ -28,9 +28,9 @@
 struct loader;
 
 /*
- * Where dialogs come from: pcap files (analysis.h), a stored analysis
- * (--db, store.h: sources.c) or an inside/outside pair (--inside and
- * --outside, diff.h: sources.c).  run() executes on the loader thread and
+ * Where dialogs come from: pcap files or a stored analysis (--db), both
+ * through the library's source (source.h: browse.c, sources.c), or an
+ * inside/outside pair (--inside and --outside, diff.h: sources.c).  run() executes on the loader thread and
  * hands each dialog to loader_add(); it must not touch curses.
  */
 struct source_ops {
@@ -39,7 +39,6 @@ struct source_ops {
 	void (*free)(struct loader *ld);
 };
 
-struct store;
 struct pair_dialog;
 
 /* A capture of a stored analysis: where it was read from, and its hash
@@ -84,7 +83,7 @@ struct loader {
 	const char *phase;        /* what the loader is doing, NULL: reading */
 	char err[256];            /* a source error, shown when finished */
 	/* --db */
-	struct store *st;
+	bool is_db;
 	const char *db_path;
 	struct db_capture *caps;  /* appended under mu */
 	size_t ncaps;
@@ -187,6 +186,14 @@ struct app {
 	char status[256];         /* one-shot message on the title line */
 	bool quit;
 
+	/*
+	 * ladder_panel_new, for the panels the ladder itself opens (the
+	 * symptoms' jump to an evidence frame): set by main(), so that no
+	 * two panel files use each other (tests/layers.sh).
+	 */
+	struct panel *(*ladder_new)(const struct dialog *const *ds, size_t n,
+	    long sel_cap, long sel_frame);
+
 	/* pair mode: the loader's pair dialogs, copied like all[] */
 	bool pair_mode;
 	struct pair_dialog **pds;
@@ -235,6 +242,8 @@ struct panel *pairsum_panel_new(void);
 struct panel *symptoms_panel_new(const struct dialog *const *ds, size_t n);
 struct panel *rtpview_panel_new(const struct dialog *const *ds, size_t n);
 struct panel *help_panel_new(const struct panel *under);
+/* True when p is a help panel. */
+bool help_panel_is(const struct panel *p);
 
 /* Shared key movement: applies up/down/page/home/end to *cur within n
  * rows of which h are visible; true when ch was one of those. */

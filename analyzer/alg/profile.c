@@ -60,6 +60,7 @@ static const char *const e_src[] = { "signalling_peer", "any", NULL };
 static const char *const e_pinsrc[] = { "registrar", "any", NULL };
 static const char *const e_regt[] = { "contact", "source", NULL };
 static const char *const e_clash[] = { "next_pair", "drop", NULL };
+static const char *const e_scope[] = { "flow", "dialog", NULL };
 
 #define OFF(f) offsetof(struct sim_cfg, f)
 
@@ -83,6 +84,10 @@ static const struct knob knobs[] = {
 	  "seconds an established TCP binding lives" },
 	{ "nat_hairpin", K_BOOL, OFF(nat_hairpin), 0, 0, NULL,
 	  "a packet from the LAN to the public address is looped back in through the mappings" },
+	{ "unsolicited_tuple", K_BOOL, OFF(unsolicited_tuple), 0, 0, NULL,
+	  "an inbound packet no mapping admitted leaves a conntrack holding sender -> public port, so a later outbound flow to that sender gets another public port" },
+	{ "outside_mtu", K_UINT, OFF(outside_mtu), 68, 65535, NULL,
+	  "IP bytes the outside link carries: a longer datagram with DF set is dropped with ICMP fragmentation needed to the sender, one without DF is fragmented" },
 	/* ALG */
 	{ "alg", K_BOOL, OFF(alg), 0, 0, NULL, "the SIP ALG is attached" },
 	{ "inspect_ports", K_PORTS, 0, 0, 0, NULL,
@@ -158,6 +163,12 @@ static const struct knob knobs[] = {
 	  "a REGISTER with ALG-rewritten Contact looks un-NATed: registrar sends no keepalives" },
 	{ "lan_media_shortcut", K_BOOL, OFF(lan_media_shortcut), 0, 0, NULL,
 	  "inbound SDP naming another inside phone's public media is rewritten to its private address" },
+	{ "pinhole_scope", K_ENUM, OFF(pinhole_scope), 0, 0, e_scope,
+	  "media pinholes belong to the signalling flow (every INVITE, BYE and non-2xx final answer to INVITE on it closes them all) or to the dialog" },
+	{ "max_pinholes_per_flow", K_UINT, OFF(max_pinholes_per_flow), 0, 1024, NULL,
+	  "media pinholes one signalling flow holds; the oldest is evicted (0 = no limit)" },
+	{ "register_contact_rule", K_BOOL, OFF(register_contact_rule), 0, 0, NULL,
+	  "the registration pinhole is kept only when the 2xx lists a Contact equal to the public address and port with expires > 0" },
 	/* far-end model */
 	{ "farend_symmetric_rtp", K_BOOL, OFF(farend_symmetric_rtp), 0, 0, NULL,
 	  "far end sends RTP back to where the phone's RTP came from (latching)" },
@@ -188,6 +199,8 @@ profile_defaults(struct sim_cfg *c)
 	c->udp_stream_2s_rule = true;     /* K5 */
 	c->tcp_timeout = 432000;          /* nf_conntrack_tcp_timeout_established */
 	c->nat_hairpin = false;           /* masquerade alone: a LAN packet to the public address is local input */
+	c->outside_mtu = 1500;            /* Ethernet */
+	c->unsolicited_tuple = true;      /* nf_conntrack confirms the router's own INPUT conntrack; nf_nat_used_tuple() then moves the clashing SNAT */
 	c->alg = true;
 	c->inspect_udp[0] = 5060;
 	c->ninspect_udp = 1;
@@ -230,6 +243,9 @@ profile_defaults(struct sim_cfg *c)
 	c->register_requires_contact_port = false;
 	c->reg_hides_nat = true;          /* V1; Linux too (inferred from K1) */
 	c->lan_media_shortcut = true;     /* K2 direct RTP */
+	c->pinhole_scope = PINHOLE_FLOW;  /* nf_conntrack_sip.c flush_expectations() on the master conntrack */
+	c->max_pinholes_per_flow = 4;     /* nf_conntrack_sip.c sip_exp_policy audio max_expected 2 * IP_CT_DIR_MAX */
+	c->register_contact_rule = true;  /* nf_conntrack_sip.c process_register_response() */
 	c->farend_symmetric_rtp = false;
 	c->farend_rport = true;
 	c->registrar_target = REG_TARGET_CONTACT;

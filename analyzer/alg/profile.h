@@ -45,6 +45,9 @@ enum reg_target { REG_TARGET_CONTACT, REG_TARGET_SOURCE };
 /* What the ALG does when the public media port it wants is held by another
  * call's pinhole for the same peer (see mport_clash in profile.c). */
 enum mport_clash { MCLASH_NEXT_PAIR, MCLASH_DROP };
+/* Who owns a media pinhole: the signalling flow it was announced on (the
+ * Linux expectation of the master conntrack) or the dialog. */
+enum pinhole_scope { PINHOLE_FLOW, PINHOLE_DIALOG };
 
 /* Via parameters restored on inbound responses (bit set). */
 #define VIA_PARAM_RECEIVED 0x1
@@ -66,6 +69,8 @@ struct sim_cfg {
 	bool udp_stream_2s_rule;  /* stream timeout only if still active 2 s after the first packet */
 	uint32_t tcp_timeout;     /* s, established TCP */
 	bool nat_hairpin;         /* a LAN packet to the public address is looped back (RFC 4787 REQ-9) */
+	uint32_t outside_mtu;     /* bytes of IP the outside link carries */
+	bool unsolicited_tuple;   /* a refused inbound packet's conntrack holds its tuple (Linux) */
 
 	/* ALG */
 	bool alg;
@@ -110,6 +115,9 @@ struct sim_cfg {
 	bool register_requires_contact_port;
 	bool reg_hides_nat;       /* a REGISTER whose Contact the ALG rewrote looks un-NATed to the registrar */
 	bool lan_media_shortcut;  /* inbound SDP naming another inside phone's public media goes back to its private addr (K2) */
+	int pinhole_scope;        /* enum pinhole_scope */
+	uint32_t max_pinholes_per_flow; /* media pinholes one signalling flow holds, oldest evicted; 0 = no limit */
+	bool register_contact_rule; /* registration pinhole kept only for a 2xx Contact = public addr:port, expires > 0 */
 
 	/* far-end model */
 	bool farend_symmetric_rtp;

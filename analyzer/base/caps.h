@@ -91,6 +91,8 @@
 #define DETECT_MAX_FINDINGS 12
 #define DETECT_MAX_BINDINGS 512
 #define DETECT_MAX_PENDING 64
+#define DETECT_MAX_DEVICES 64      /* devices the ALG verdict scores */
+#define DETECT_MAX_ADVISORIES 8    /* advisories per dialog */
 
 /* Inside/outside comparison (diff.h). */
 #define DIFF_WINDOW_NS          CAP_NS_PER_SEC /* default pairing window after the offset */

@@ -224,3 +224,16 @@ outfile_main(int (*fn)(int, char **), int argc, char **argv, int *werr)
 	    outfile_close(stdout);
 	return status;
 }
+
+void
+outfile_copy_spool(FILE *to, FILE *from)
+{
+	char buf[8192];
+	size_t n;
+
+	if (from == NULL)
+		return;
+	rewind(from);
+	while ((n = fread(buf, 1, sizeof(buf), from)) > 0)
+		fwrite(buf, 1, n, to);
+}

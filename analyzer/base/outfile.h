@@ -94,4 +94,10 @@ int outfile_stream_close(FILE *f, struct outfile_stream *s);
 int outfile_main(int (*fn)(int, char **), int argc, char **argv,
     int *werr);
 
+/*
+ * Appends the whole of a spool file (a tmpfile() holding part of an
+ * output written ahead; may be NULL) to to, from its start.
+ */
+void outfile_copy_spool(FILE *to, FILE *spool);
+
 #endif /* SIPALG_OUTFILE_H */

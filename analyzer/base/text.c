@@ -165,7 +165,9 @@ text_fput_escaped(FILE *f, const void *vp, size_t len, enum text_esc esc)
 			if (d < 0x20 || d == 0x7f || d >= 0x80 ||
 			    (esc == TEXT_ESC_JSON && (d == '"' || d == '\\')) ||
 			    (esc == TEXT_ESC_CSV && d == '"') ||
-			    (esc == TEXT_ESC_PLAIN && d == '\\'))
+			    ((esc == TEXT_ESC_PLAIN || esc == TEXT_ESC_HTML) &&
+			    d == '\\') || (esc == TEXT_ESC_HTML && (d == '&' ||
+			    d == '<' || d == '>' || d == '"' || d == '\'')))
 				break;
 			run++;
 		}
@@ -214,6 +216,22 @@ text_fput_escaped(FILE *f, const void *vp, size_t len, enum text_esc esc)
 		case TEXT_ESC_CSV:
 			if (c == '"')
 				fputs("\"\"", f);
+			else
+				fprintf(f, "\\x%02x", c);
+			break;
+		case TEXT_ESC_HTML:
+			if (c == '&')
+				fputs("&amp;", f);
+			else if (c == '<')
+				fputs("&lt;", f);
+			else if (c == '>')
+				fputs("&gt;", f);
+			else if (c == '"')
+				fputs("&quot;", f);
+			else if (c == '\'')
+				fputs("&#39;", f);
+			else if (c == '\\')
+				fputs("\\\\", f);
 			else
 				fprintf(f, "\\x%02x", c);
 			break;

@@ -46,7 +46,7 @@ char *text_copy(char *dst, size_t n, const void *p, size_t len);
  */
 size_t text_utf8_len(const uint8_t *p, size_t len, uint32_t *cpo);
 
-enum text_esc { TEXT_ESC_PLAIN, TEXT_ESC_JSON, TEXT_ESC_CSV };
+enum text_esc { TEXT_ESC_PLAIN, TEXT_ESC_JSON, TEXT_ESC_CSV, TEXT_ESC_HTML };
 
 /*
  * Whether code point cp is a character a terminal or a viewer acts on
@@ -59,7 +59,9 @@ bool text_is_control(uint32_t cp);
 /*
  * Writes p[0..len) to f escaped for the target: control bytes and DEL as
  * \xNN (plain) or \u00NN (JSON, with \" \\ \n \r \t), quotes doubled for
- * CSV (the caller writes the surrounding quotes).  Bytes >= 0x80 are
+ * CSV (the caller writes the surrounding quotes); for HTML, as plain text
+ * with & < > " ' written as character references, so the result is safe
+ * both as element text and inside a quoted attribute value.  Bytes >= 0x80 are
  * passed through only when they form valid UTF-8, else escaped as \xNN
  * (plain/CSV) or U+FFFD (JSON) so JSON output is always valid UTF-8.
  * Valid UTF-8 that encodes a control above U+007F (text_is_control) is

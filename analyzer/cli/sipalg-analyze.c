@@ -10,7 +10,8 @@
  *   1  findings reported               3  an input could not be read
  * (3 wins over 1 when both apply); 130 when interrupted by SIGINT/SIGTERM.
  *
- * With --db the analysis is also written to an SQLite store (store.h):
+ * With --db the analysis is also written to a store (store.h: an SQLite
+ * file or a PostgreSQL database, one front for both):
  * each capture is claimed by its SHA-256 before it is read (a capture
  * already stored is skipped unless --replace; one another process is
  * importing is skipped with exit 3), and becomes visible only once all
@@ -18,9 +19,11 @@
  * claims up, earlier copies untouched.  A capture that cannot be read
  * twice (standard input, a pipe) is hashed while it is copied to an
  * unlinked temporary file, which the analysis reads.  --report prints
- * the report from the store, re-running the detectors on the stored
- * dialogs.  --inside/--outside compare two captures of the same traffic
- * (diff.h).
+ * the report from the store with the findings stored (source.h: the
+ * browser reads a database the same way), one per stored capture, then
+ * a verdict per site.  --inside/--outside compare two captures of the
+ * same traffic (diff.h).  --html FILE also writes the report as one HTML
+ * page.
  *
  * Standard output is checked when the program ends: a write error (a
  * full disk) is "sipalg-analyze: writing output: REASON" and exit 3.
@@ -41,7 +44,7 @@
 #include <unistd.h>
 
 #include "config.h"
-#include "analysis.h"
+#include "source/source.h"
 #include "detect/detect.h"
 #include "diff/diff.h"
 #include "detect/remedy.h"
@@ -71,6 +74,7 @@ static const struct option longopts[] = {
 	{ "symptom", required_argument, NULL, 's' },
 	{ "min-confidence", required_argument, NULL, 'C' },
 	{ "fix", required_argument, NULL, 'F' },
+	{ "html", required_argument, NULL, 'H' },
 	{ "db", required_argument, NULL, 'D' },
 	{ "replace", no_argument, NULL, 'R' },
 	{ "report", no_argument, NULL, 'P' },
@@ -130,6 +134,13 @@ usage(FILE *f)
 	    "  -C, --min-confidence X  only findings with confidence >= X (0-1)\n"
 	    "      --fix VENDOR        how to turn the SIP ALG off on VENDOR's\n"
 	    "                          equipment; --fix list lists the vendors\n"
+	    "                          (with --html: put those steps in the page)\n"
+	    "      --html FILE         also write the report as one self-contained\n"
+	    "                          HTML page (ladders, RTP plots, MOS; with\n"
+	    "                          --inside/--outside the comparison) to FILE;\n"
+	    "                          nothing on stdout unless --format is given;\n"
+	    "                          with --report one page over every capture\n"
+	    "                          chosen (--capture, --site: a page of one)\n"
 	    "      --db DB             also store the analysis in DB: an SQLite\n"
 	    "                          file (created if missing) or a PostgreSQL\n"
 	    "                          URI (postgresql://user@host/dbname)\n"
@@ -161,11 +172,27 @@ usage(FILE *f)
 	    "process (the other files are still analysed), 130 interrupted.\n");
 }
 
+/* What the command line asked for. */
+struct opts {
+	struct report_opts ro;
+	const char *db;           /* --db as given */
+	char dbname[1024];        /* --db as messages show it (no password) */
+	const char *site;         /* --site */
+	const char *html;         /* --html */
+	bool format_given;        /* -f: a report on stdout beside --html */
+	struct store_filter filter; /* --report: --capture, --site */
+	bool replace;
+	bool progress;
+	long jobs;                /* -j */
+};
+
 struct run {
-	struct report *rep;
+	struct report *rep;       /* NULL: dialogs are only counted */
+	struct report *html;      /* --html, NULL otherwise */
+	FILE *hf;                 /* its file, written via hout */
+	struct outfile hout;
 	struct store *st;         /* --db, NULL otherwise */
 	int64_t *cap_ids;         /* store id per opened capture */
-	struct detect *dt;        /* --report: detectors re-run on stored dialogs */
 	int store_failed;
 	int progress;             /* show a progress line */
 	struct timespec t0;
@@ -200,7 +227,10 @@ on_dialog(void *user, struct dialog *d)
 {
 	struct run *r = user;
 
-	report_dialog(r->rep, d);
+	if (r->rep != NULL)
+		report_dialog(r->rep, d);
+	if (r->html != NULL)
+		report_dialog(r->html, d);
 	if (r->st == NULL || r->store_failed)
 		return false;
 	/* The store takes the dialog and frees it once written. */
@@ -214,7 +244,10 @@ on_stream(void *user, const struct rtp_stream *s)
 {
 	struct run *r = user;
 
-	report_stream(r->rep, s);
+	if (r->rep != NULL)
+		report_stream(r->rep, s);
+	if (r->html != NULL)
+		report_stream(r->html, s);
 }
 
 /* Unannounced streams are stored under the first opened capture: the
@@ -227,12 +260,38 @@ on_stream_store(void *user, const struct rtp_stream *s)
 	if (r->st != NULL && !r->store_failed &&
 	    store_put_stream(r->st, r->cap_ids[0], s) != 0)
 		r->store_failed = 1;
-	report_stream(r->rep, s);
+	on_stream(user, s);
+}
+
+/* The report's summary of a source: its captures and verdict, to rep
+ * and html (either may be NULL). */
+static void
+end_report(struct report *rep, struct report *html, struct source *src)
+{
+	size_t n = source_capture_count(src);
+	struct report_capture *caps;
+	struct report_summary sum = { NULL, n, { 0 } };
+
+	if (rep == NULL && html == NULL)
+		return;
+	if ((caps = calloc(n ? n : 1, sizeof(*caps))) == NULL)
+		return;
+	sum.caps = caps;
+	for (size_t i = 0; i < n; i++) {
+		caps[i].info = source_capture_info(src, i);
+		caps[i].stats = source_capture_stats(src, i);
+	}
+	source_verdict_get(src, &sum.verdict);
+	if (rep != NULL)
+		report_end(rep, &sum);
+	if (html != NULL)
+		report_end(html, &sum);
+	free(caps);
 }
 
 /* ---- --report: the report from the store ---- */
 
-/* Stored captures as a read lists them. */
+/* Stored captures as a listing gives them. */
 struct stored {
 	struct store_capture *caps;
 	size_t n;
@@ -262,96 +321,44 @@ stored_free(struct stored *sc)
 	memset(sc, 0, sizeof(*sc));
 }
 
-/* One report's reading: the run, and the captures it covers. */
-struct dbread {
-	struct run *run;
-	struct stored caps;
-};
-
-static void
-on_read_capture(void *user, const struct store_capture *c)
-{
-	on_stored_capture(&((struct dbread *)user)->caps, c);
-}
-
-static bool
-on_stored_dialog(void *user, struct dialog *d)
-{
-	struct run *r = ((struct dbread *)user)->run;
-
-	/* The detectors run again in stored order, so cross-dialog state
-	 * (registrations, the verdict) builds up as in the original run. */
-	free(d->findings);
-	d->findings = NULL;
-	detect_dialog(r->dt, d);
-	if (r->rep != NULL)
-		report_dialog(r->rep, d);
-	return false;
-}
-
-static void
-on_stored_stream(void *user, const struct rtp_stream *s)
-{
-	struct run *r = ((struct dbread *)user)->run;
-
-	if (r->rep != NULL)
-		report_stream(r->rep, s);
-}
-
 /*
- * Re-runs the detectors over the stored dialogs f selects; with rep,
- * writes their report.  The verdict in *v.  Returns 0, or 3 with a
- * message.
+ * One report over the stored captures f selects, read through the
+ * source as the browser reads them (source.h: the findings stored), to
+ * rep and html; both NULL: only the verdict, in *v.  Returns 0, or 3
+ * with a message.
  */
 static int
-stored_report(struct run *run, struct store *st, const char *dbname,
-    const struct store_filter *f, struct report *rep,
+stored_report(struct run *run, struct source *src, const char *dbname,
+    const struct store_filter *f, struct report *rep, struct report *html,
     struct detect_verdict *v)
 {
-	struct dbread rd;
-	struct report_capture *rc;
 	char err[512];
 	int status = 0;
 
-	memset(&rd, 0, sizeof(rd));
-	rd.run = run;
 	run->rep = rep;
-	if ((run->dt = detect_new()) == NULL) {
-		warn("out of memory");
-		return 3;
-	}
+	run->html = html;
+	(void)source_select(src, f);
 	if (rep != NULL)
 		report_begin(rep);
-	if (store_read_filtered(st, f, on_read_capture, on_stored_dialog,
-	    on_stored_stream, &rd, err, sizeof(err)) != 0) {
+	if (html != NULL)
+		report_begin(html);
+	if (source_run(src, err, sizeof(err)) != 0) {
 		warn("%s: %s", dbname, err);
 		status = 3;
 	}
-	detect_verdict_get(run->dt, v);
-	rc = calloc(rd.caps.n ? rd.caps.n : 1, sizeof(*rc));
-	for (size_t i = 0; rc != NULL && i < rd.caps.n; i++) {
-		rd.caps.caps[i].info.linkname = rd.caps.caps[i].link;
-		rc[i].info = &rd.caps.caps[i].info;
-		rc[i].stats = &rd.caps.caps[i].stats;
-	}
-	if (rc != NULL && rep != NULL) {
-		struct report_summary sum = { rc, rd.caps.n, { 0 } };
-
-		sum.verdict = *v;
-		report_end(rep, &sum);
-	}
-	free(rc);
-	stored_free(&rd.caps);
-	detect_free(run->dt);
-	run->dt = NULL;
+	source_verdict_get(src, v);
+	end_report(rep, html, src);
+	run->rep = NULL;
+	run->html = NULL;
 	return status;
 }
 
 /* The verdict of each site that groups several of the captures listed,
  * over all their dialogs: text lines, or the "sites" array of JSON. */
 static int
-site_verdicts(struct run *run, struct store *st, const char *dbname,
-    const struct stored *all, enum report_format fmt, struct json *j)
+site_verdicts(struct run *run, struct source *src, const char *dbname,
+    const struct stored *all, enum report_format fmt, FILE *out,
+    struct json *j)
 {
 	int status = 0;
 	bool any = false;
@@ -370,7 +377,7 @@ site_verdicts(struct run *run, struct store *st, const char *dbname,
 			n += strcmp(all->caps[k].site, site) == 0;
 		if (n < 2)
 			continue;
-		if (stored_report(run, st, dbname, &f, NULL, &v) != 0)
+		if (stored_report(run, src, dbname, &f, NULL, NULL, &v) != 0)
 			status = 3;
 		if (fmt == REPORT_JSON) {
 			json_obj_begin(j);
@@ -389,12 +396,12 @@ site_verdicts(struct run *run, struct store *st, const char *dbname,
 			json_obj_end(j);
 		} else if (fmt == REPORT_TEXT) {
 			if (!any)
-				printf("\n==== sites (all captures of each site "
-				    "together)\n");
-			fputs("site ", stdout);
-			text_fput_escaped(stdout, site[0] ? site : "(none)",
+				fprintf(out, "\n==== sites (all captures of each "
+				    "site together)\n");
+			fputs("site ", out);
+			text_fput_escaped(out, site[0] ? site : "(none)",
 			    strlen(site[0] ? site : "(none)"), TEXT_ESC_PLAIN);
-			printf(": SIP ALG %s (score %.1f), %zu captures, "
+			fprintf(out, ": SIP ALG %s (score %.1f), %zu captures, "
 			    "%" PRIu64 " of %" PRIu64 " dialogs with findings\n",
 			    detect_alg_name(v.alg), v.score, n, v.affected,
 			    v.dialogs);
@@ -404,131 +411,150 @@ site_verdicts(struct run *run, struct store *st, const char *dbname,
 	return status;
 }
 
+/* "--capture X --site Y" as the user gave them, for "no match". */
+static void
+warn_no_match(const char *dbname, const struct store_filter *f)
+{
+	char id[32] = "";
+
+	if (f->capture_id > 0)
+		snprintf(id, sizeof(id), "%" PRId64, f->capture_id);
+	warn("%s: no stored capture matches%s%s%s%s%s", dbname,
+	    f->capture != NULL || f->capture_id > 0 ? " --capture " : "",
+	    f->capture != NULL ? f->capture : "", id,
+	    f->site != NULL ? " --site " : "", f->site ? f->site : "");
+}
+
+static FILE *devnull(void);
+static int html_open(struct run *run, const char *path,
+    const struct report_opts *o, char *const *inputs, int ninputs);
+static int html_close(struct run *run, const char *path, bool ok);
+
 /*
  * --report: one report per stored capture (its own verdict, its calls),
  * in import order, then one verdict per site that groups several; a
  * single capture (or none) gets the plain report, the same as analysing
  * that file.  --capture and --site choose the captures.  JSON: the
  * per-capture reports in "reports", the site verdicts in "sites".
+ * --html: one page over every capture chosen.  The store is read through
+ * the source (source.h), whichever its backend.
  */
 static int
-report_from_db(struct run *run, const char *db, const char *dbname,
-    const struct store_filter *f, const struct report_opts *ro)
+report_from_db(struct run *run, const struct opts *o)
 {
-	char err[512];
-	struct store *st = store_open(db, false, err, sizeof(err));
+	const struct store_filter *f = &o->filter;
+	const char *dbname = o->dbname;
+	FILE *out = o->html != NULL && !o->format_given ? devnull() : stdout;
+	struct source_cb cb = { 0 };
+	struct source *src;
+	struct report *page;
 	struct stored all;
 	struct detect_verdict v;
 	struct json j;
+	char err[512];
 	int status = 0;
 	uint64_t affected = 0;
 
 	memset(&all, 0, sizeof(all));
-	if (st == NULL) {
+	cb.on_dialog = on_dialog;
+	cb.on_stream = on_stream;
+	cb.user = run;
+	if ((src = source_open_db(o->db, &cb, err, sizeof(err))) == NULL) {
 		warn("%s: %s", dbname, err);
 		return 3;
 	}
-	if (store_read_filtered(st, f, on_stored_capture, NULL, NULL, &all,
-	    err, sizeof(err)) != 0) {
+	if (source_list(src, f, on_stored_capture, &all, err,
+	    sizeof(err)) != 0) {
 		warn("%s: %s", dbname, err);
-		store_close(st);
+		source_free(src);
 		return 3;
 	}
 	if (all.n == 0 && (f->capture != NULL || f->capture_id > 0 ||
 	    f->site != NULL)) {
-		char id[32] = "";
-
-		if (f->capture_id > 0)
-			snprintf(id, sizeof(id), "%" PRId64, f->capture_id);
-		warn("%s: no stored capture matches%s%s%s%s%s", dbname,
-		    f->capture != NULL || f->capture_id > 0 ? " --capture " : "",
-		    f->capture != NULL ? f->capture : "", id,
-		    f->site != NULL ? " --site " : "", f->site ? f->site : "");
+		warn_no_match(dbname, f);
 		stored_free(&all);
-		store_close(st);
+		source_free(src);
 		return 3;
 	}
+	if (o->html != NULL && html_open(run, o->html, &o->ro, NULL, 0) != 0) {
+		stored_free(&all);
+		source_free(src);
+		return 3;
+	}
+	page = run->html;
+	run->html = NULL;
 	if (all.n <= 1) {
 		struct store_filter one = { all.n ? all.caps[0].id : 0, NULL,
 		    NULL };
-		struct report *rep = report_new(stdout, ro);
+		struct report *rep = report_new(out, &o->ro);
 
 		if (rep == NULL)
 			status = 3;
 		else
-			status = stored_report(run, st, dbname, &one, rep, &v);
+			status = stored_report(run, src, dbname, &one, rep, page,
+			    &v);
 		affected = rep ? report_affected(rep) : 0;
 		report_free(rep);
 	} else {
-		if (ro->format == REPORT_JSON)
-			fputs("{\"reports\":[", stdout);
+		if (o->ro.format == REPORT_JSON)
+			fputs("{\"reports\":[", out);
 		for (size_t i = 0; i < all.n; i++) {
 			struct store_capture *c = &all.caps[i];
 			struct store_filter one = { c->id, NULL, NULL };
 			struct report *rep;
 
-			if (ro->format == REPORT_TEXT) {
+			if (o->ro.format == REPORT_TEXT) {
 				const char *site = c->site[0] ? c->site : "(none)";
 
-				printf("%s==== capture %" PRId64 ": ", i ? "\n" : "",
-				    c->id);
-				text_fput_escaped(stdout, c->info.path,
+				fprintf(out, "%s==== capture %" PRId64 ": ",
+				    i ? "\n" : "", c->id);
+				text_fput_escaped(out, c->info.path,
 				    strlen(c->info.path), TEXT_ESC_PLAIN);
-				fputs(" (site ", stdout);
-				text_fput_escaped(stdout, site, strlen(site),
+				fputs(" (site ", out);
+				text_fput_escaped(out, site, strlen(site),
 				    TEXT_ESC_PLAIN);
-				fputs(")\n\n", stdout);
-			} else if (ro->format == REPORT_JSON && i > 0) {
-				fputc(',', stdout);
+				fputs(")\n\n", out);
+			} else if (o->ro.format == REPORT_JSON && i > 0) {
+				fputc(',', out);
 			}
-			if ((rep = report_new(stdout, ro)) == NULL) {
+			if ((rep = report_new(out, &o->ro)) == NULL) {
 				status = 3;
 				break;
 			}
-			if (stored_report(run, st, dbname, &one, rep, &v) != 0)
+			if (stored_report(run, src, dbname, &one, rep, NULL,
+			    &v) != 0)
 				status = 3;
 			affected += report_affected(rep);
 			report_free(rep);
-			fflush(stdout);
+			fflush(out);
 		}
 		/* The site verdicts: elements of an array written here. */
-		if (ro->format == REPORT_JSON)
-			fputs("],\"sites\":[", stdout);
-		json_init_fragment(&j, stdout, JSON_COMPACT);
-		if (site_verdicts(run, st, dbname, &all, ro->format, &j) != 0)
+		if (o->ro.format == REPORT_JSON)
+			fputs("],\"sites\":[", out);
+		json_init_fragment(&j, out, JSON_COMPACT);
+		if (site_verdicts(run, src, dbname, &all, o->ro.format, out,
+		    &j) != 0)
 			status = 3;
-		if (ro->format == REPORT_JSON)
-			fputs("]}\n", stdout);
+		if (o->ro.format == REPORT_JSON)
+			fputs("]}\n", out);
+		/* The page: every capture chosen, one verdict over them. */
+		if (page != NULL && stored_report(run, src, dbname, f, NULL,
+		    page, &v) != 0)
+			status = 3;
 	}
+	run->html = page;
+	if (html_close(run, o->html, status != 3) != 0)
+		status = 3;
 	stored_free(&all);
-	store_close(st);
+	source_free(src);
 	if (status == 0 && affected > 0)
 		status = 1;
 	return status;
 }
 
-/* The report's summary of an analysis run: its captures and verdict. */
-static void
-end_report(struct report *rep, struct analysis *a)
-{
-	size_t n = analysis_capture_count(a);
-	struct report_capture *caps = calloc(n ? n : 1, sizeof(*caps));
-	struct report_summary sum = { caps, n, { 0 } };
-
-	if (caps == NULL)
-		return;
-	for (size_t i = 0; i < n; i++) {
-		caps[i].info = analysis_capture_info(a, i);
-		caps[i].stats = analysis_capture_stats(a, i);
-	}
-	detect_verdict_get(analysis_detect(a), &sum.verdict);
-	report_end(rep, &sum);
-	free(caps);
-}
-
 /* ---- signals: stop cleanly, leave the store consistent ---- */
 
-static struct analysis *running;
+static struct source *running;
 static volatile sig_atomic_t interrupted;
 
 static void
@@ -537,7 +563,7 @@ on_signal(int sig)
 	(void)sig;
 	interrupted = 1;
 	if (running != NULL)
-		analysis_stop(running);
+		source_stop(running);
 }
 
 static void
@@ -552,11 +578,19 @@ catch_signals(void)
 	sigaction(SIGTERM, &sa, NULL);
 }
 
+/*
+ * --inside/--outside: the comparison on stdout (unless only --html was
+ * asked for), and with --html as a page written through outfile (the
+ * captures are then read once more).
+ */
 static int
-compare(const char *inside, const char *outside, enum report_format fmt)
+compare(const char *inside, const char *outside, enum report_format fmt,
+    bool to_stdout, const char *html)
 {
 	struct diff_opts o;
+	struct outfile of;
 	char err[512];
+	FILE *hf;
 
 	if (fmt == REPORT_CSV) {
 		warn("--inside/--outside: text or json only");
@@ -564,8 +598,40 @@ compare(const char *inside, const char *outside, enum report_format fmt)
 	}
 	memset(&o, 0, sizeof(o));
 	o.format = fmt == REPORT_JSON ? DIFF_JSON : DIFF_TEXT;
-	if (diff_run(inside, outside, &o, stdout, err, sizeof(err)) != 0) {
+	if (to_stdout &&
+	    diff_run(inside, outside, &o, stdout, err, sizeof(err)) != 0) {
 		warn("%s", err);
+		return 3;
+	}
+	if (html == NULL)
+		return 0;
+	if (outfile_same(html, inside) || outfile_same(html, outside)) {
+		warn("--html %s: that is one of the captures", html);
+		return 3;
+	}
+	if (outfile_begin(&of, html, err, sizeof(err)) != 0) {
+		warn("--html %s: %s", html, err);
+		return 3;
+	}
+	if ((hf = fopen(of.write_path, "w")) == NULL) {
+		warn("--html %s: %s", html, strerror(errno));
+		outfile_abort(&of);
+		return 3;
+	}
+	o.format = DIFF_HTML;
+	if (diff_run(inside, outside, &o, hf, err, sizeof(err)) != 0) {
+		warn("%s", err);
+		fclose(hf);
+		outfile_abort(&of);
+		return 3;
+	}
+	if ((ferror(hf) | fclose(hf)) != 0) {
+		warn("--html %s: writing failed", html);
+		outfile_abort(&of);
+		return 3;
+	}
+	if (outfile_commit(&of, err, sizeof(err)) != 0) {
+		warn("--html %s: %s", html, err);
 		return 3;
 	}
 	return 0;
@@ -636,11 +702,11 @@ fd_name(const char *name)
  * a verdict of "unknown" is not mistaken for a clean bill.
  */
 static void
-warn_inputs(struct analysis *a)
+warn_inputs(struct source *a)
 {
-	for (size_t i = 0; i < analysis_capture_count(a); i++) {
-		const struct capture_info *ci = analysis_capture_info(a, i);
-		const struct analysis_capstats *cs = analysis_capture_stats(a, i);
+	for (size_t i = 0; i < source_capture_count(a); i++) {
+		const struct capture_info *ci = source_capture_info(a, i);
+		const struct analysis_capstats *cs = source_capture_stats(a, i);
 		unsigned long long pk = (unsigned long long)ci->packets;
 		uint64_t refused;
 
@@ -786,17 +852,78 @@ fail:
 	return NULL;
 }
 
-/* What the command line asked for. */
-struct opts {
-	struct report_opts ro;
-	const char *db;           /* --db as given */
-	char dbname[1024];        /* --db as messages show it (no password) */
-	const char *site;         /* --site */
-	struct store_filter filter; /* --report: --capture, --site */
-	bool replace;
-	bool progress;
-	long jobs;                /* -j */
-};
+/* Where the stdout report goes when only --html was asked for.  Kept
+ * open (and reachable) to the end. */
+static FILE *
+devnull(void)
+{
+	static FILE *f;
+
+	if (f == NULL)
+		f = fopen("/dev/null", "w");
+	return f != NULL ? f : stdout;
+}
+
+/*
+ * --html FILE: a second report, written to a temporary beside FILE and
+ * renamed over it only when complete (outfile.h); FILE may not be one
+ * of the captures.  Returns 0, or 3 after saying why.
+ */
+static int
+html_open(struct run *run, const char *path, const struct report_opts *o,
+    char *const *inputs, int ninputs)
+{
+	struct report_opts ho = *o;
+	char err[512];
+
+	for (int i = 0; i < ninputs; i++)
+		if (outfile_same(path, inputs[i])) {
+			warn("--html %s: that is one of the captures", path);
+			return 3;
+		}
+	ho.format = REPORT_HTML;
+	if (outfile_begin(&run->hout, path, err, sizeof(err)) != 0) {
+		warn("--html %s: %s", path, err);
+		return 3;
+	}
+	run->hf = fopen(run->hout.write_path, "w");
+	if (run->hf == NULL || (run->html = report_new(run->hf, &ho)) == NULL) {
+		warn("--html %s: %s", path, strerror(errno));
+		if (run->hf != NULL)
+			fclose(run->hf);
+		run->hf = NULL;
+		outfile_abort(&run->hout);
+		return 3;
+	}
+	return 0;
+}
+
+/* Closes the --html page: committed when ok and fully written, else the
+ * temporary is removed.  Returns 0, or 3 after saying why. */
+static int
+html_close(struct run *run, const char *path, bool ok)
+{
+	char err[512];
+	int bad;
+
+	if (run->html == NULL)
+		return 0;
+	report_free(run->html);
+	run->html = NULL;
+	bad = ferror(run->hf) | fclose(run->hf);
+	run->hf = NULL;
+	if (!ok || bad) {
+		outfile_abort(&run->hout);
+		if (ok)
+			warn("--html %s: writing failed", path);
+		return ok ? 3 : 0;
+	}
+	if (outfile_commit(&run->hout, err, sizeof(err)) != 0) {
+		warn("--html %s: %s", path, err);
+		return 3;
+	}
+	return 0;
+}
 
 /*
  * Ends a --db run that stores nothing more (a signal, a write error, a
@@ -806,7 +933,7 @@ struct opts {
  * the run; returns status.
  */
 static int
-store_give_up(struct run *run, const struct opts *o, struct analysis *a,
+store_give_up(struct run *run, const struct opts *o, struct source *a,
     char *const *files, int nfiles, int status)
 {
 	char err[512];
@@ -836,8 +963,9 @@ store_give_up(struct run *run, const struct opts *o, struct analysis *a,
 		store_close(run->st);
 		free(run->cap_ids);
 	}
+	html_close(run, "", false);
 	report_free(run->rep);
-	analysis_free(a);
+	source_free(a);
 	return status;
 }
 
@@ -848,9 +976,9 @@ store_give_up(struct run *run, const struct opts *o, struct analysis *a,
 static int
 run_files(const struct opts *o, char *const *files, int nfiles)
 {
-	struct analysis_cb cb = { on_dialog, on_stream, on_progress, NULL };
+	struct source_cb cb = { NULL, on_dialog, on_stream, on_progress, NULL };
 	struct run run;
-	struct analysis *a;
+	struct source *a;
 	int status = 0, opened = 0;
 	const char *db = o->db;
 
@@ -873,10 +1001,17 @@ run_files(const struct opts *o, char *const *files, int nfiles)
 			return 3;
 		}
 	}
-	a = analysis_new(&cb);
-	run.rep = report_new(stdout, &o->ro);
+	a = source_open_files(NULL, 0, &cb, NULL, 0);
+	run.rep = report_new(o->html != NULL && !o->format_given ? devnull() :
+	    stdout, &o->ro);
 	if (a == NULL || run.rep == NULL) {
 		warn("out of memory");
+		return 3;
+	}
+	if (o->html != NULL && html_open(&run, o->html, &o->ro, files,
+	    nfiles) != 0) {
+		report_free(run.rep);
+		source_free(a);
 		return 3;
 	}
 	/* From the first claim on, a signal gives this run's claims up. */
@@ -920,7 +1055,7 @@ run_files(const struct opts *o, char *const *files, int nfiles)
 				return store_give_up(&run, o, a, files + i, 1, 3);
 			}
 		}
-		if (analysis_add_file(a, name, err, sizeof(err)) != 0) {
+		if (source_add_file(a, name, err, sizeof(err)) != 0) {
 			warn("%s: %s", files[i], err);
 			status = 3;
 			if (id > 0 && store_capture_abort(run.st, id) != 0) {
@@ -938,7 +1073,7 @@ run_files(const struct opts *o, char *const *files, int nfiles)
 		clock_gettime(CLOCK_MONOTONIC, &run.t0);
 		report_begin(run.rep);
 		running = a;
-		analysis_run(a);
+		(void)source_run(a, NULL, 0);
 		running = NULL;
 		if (run.progress_shown)
 			fputs("\r\033[K", stderr);
@@ -949,14 +1084,16 @@ run_files(const struct opts *o, char *const *files, int nfiles)
 		return store_give_up(&run, o, a, files, nfiles, 130);
 	}
 	if (opened > 0) {
-		end_report(run.rep, a);
+		end_report(run.rep, run.html, a);
 		for (int i = 0; run.st != NULL && !run.store_failed && i < opened;
 		    i++)
 			if (store_capture_end(run.st, run.cap_ids[i],
-			    analysis_capture_info(a, (size_t)i),
-			    analysis_capture_stats(a, (size_t)i)) != 0)
+			    source_capture_info(a, (size_t)i),
+			    source_capture_stats(a, (size_t)i)) != 0)
 				run.store_failed = 1;
 	}
+	if (html_close(&run, o->html, opened > 0) != 0)
+		status = 3;
 	if (run.st != NULL && run.store_failed) {
 		if (!store_lost(run.st))
 			warn("%s: writing failed: %s", o->dbname,
@@ -970,7 +1107,7 @@ run_files(const struct opts *o, char *const *files, int nfiles)
 	if (status == 0 && report_affected(run.rep) > 0)
 		status = 1;
 	report_free(run.rep);
-	analysis_free(a);
+	source_free(a);
 	return status;
 }
 
@@ -1115,6 +1252,7 @@ analyze(int argc, char **argv)
 	    NULL)) != -1) {
 		switch (c) {
 		case 'f':
+			o.format_given = true;
 			if (strcmp(optarg, "text") == 0)
 				o.ro.format = REPORT_TEXT;
 			else if (strcmp(optarg, "json") == 0)
@@ -1168,6 +1306,9 @@ analyze(int argc, char **argv)
 		case 'F':
 			fix_vendor = optarg;
 			break;
+		case 'H':
+			o.html = optarg;
+			break;
 		case 'D':
 			o.db = optarg;
 			break;
@@ -1207,8 +1348,13 @@ analyze(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (fix_vendor != NULL)
+	if (fix_vendor != NULL && o.html == NULL)
 		return fix(fix_vendor);
+	if (fix_vendor != NULL && remedy_find(fix_vendor) == NULL) {
+		warn("unknown vendor '%s' (--fix list shows them)", fix_vendor);
+		return 2;
+	}
+	o.ro.fix_vendor = fix_vendor;
 	if ((inside == NULL) != (outside == NULL)) {
 		fprintf(stderr, PROG ": --inside and --outside go together\n"
 		    "Try '" PROG " --help'.\n");
@@ -1222,7 +1368,8 @@ analyze(int argc, char **argv)
 			    "capture and no --db\nTry '" PROG " --help'.\n");
 			return 2;
 		}
-		return compare(inside, outside, o.ro.format);
+		return compare(inside, outside, o.ro.format,
+		    o.html == NULL || o.format_given, o.html);
 	}
 	if (capture != NULL && !from_db) {
 		fprintf(stderr, PROG ": --capture chooses what --report shows\n"
@@ -1247,7 +1394,7 @@ analyze(int argc, char **argv)
 			o.filter.capture = capture;
 		o.filter.site = o.site;
 		memset(&run, 0, sizeof(run));
-		return report_from_db(&run, o.db, o.dbname, &o.filter, &o.ro);
+		return report_from_db(&run, &o);
 	}
 	if (optind >= argc) {
 		fprintf(stderr, PROG ": no capture file given\n"
@@ -1257,6 +1404,12 @@ analyze(int argc, char **argv)
 	if (o.site != NULL && o.db == NULL) {
 		fprintf(stderr, PROG ": --site tags what --db stores, or chooses "
 		    "what --report shows\nTry '" PROG " --help'.\n");
+		return 2;
+	}
+	if (o.jobs > 1 && argc - optind > 1 && o.html != NULL) {
+		fprintf(stderr, PROG ": --html writes one page over the files "
+		    "analysed together; -j analyses them apart\nTry '" PROG
+		    " --help'.\n");
 		return 2;
 	}
 	if (o.jobs > 1 && argc - optind > 1)

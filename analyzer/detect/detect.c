@@ -28,6 +28,7 @@
 #include <string.h>
 
 #include "detect/detect_int.h"
+#include "detect/remedy.h"
 #include "base/text.h"
 
 /*
@@ -48,15 +49,31 @@ static const double hit_weight[HIT_KIND_COUNT] = {
 	[HIT_MPORT_MISMATCH] = 0.5,
 	[HIT_ICE_RESIDUE] = 0.5,
 	[HIT_PAIR_REWRITTEN] = 2.0,
+	[HIT_VIA_CHANGED] = 2.0,
+	[HIT_INCONSISTENT] = 2.0,
+	[HIT_ORIGIN_RESIDUE] = 1.0,
+	[HIT_OPAQUE_RESIDUE] = 0.5,
 	[HIT_NOALG_PRIVATE_LEAK] = 1.0,
 	[HIT_NOALG_RECEIVED_PUBLIC] = 0.5,
+};
+
+/*
+ * The kinds that show a field translated across a NAT boundary: the
+ * private address and the public one are both in the capture, in fields
+ * only a box on the path writes that way.
+ */
+static const bool hit_proof[HIT_KIND_COUNT] = {
+	[HIT_RECEIVED_RESTORED] = true,
+	[HIT_PRIVATE_RESIDUE] = true,
+	[HIT_PAIR_REWRITTEN] = true,
+	[HIT_VIA_CHANGED] = true,
+	[HIT_INCONSISTENT] = true,
 };
 
 /* detect_verdict_get copies the counters whole. */
 _Static_assert(sizeof(((struct detect_verdict *)0)->by_id) ==
     sizeof(((struct detect *)0)->by_id), "by_id sizes differ");
 
-#define VERDICT_LIKELY 1.5
 #define VERDICT_AGAINST 1.0
 
 struct detect *
@@ -71,6 +88,60 @@ detect_free(struct detect *dt)
 	free(dt);
 }
 
+/*
+ * A finding must not blame an ALG the capture does not show: with no NAT
+ * boundary in the dialog (both ends seen sending) nor in the dialogs
+ * reported before it, or with private
+ * addresses crossing the NAT untranslated (in this dialog, or in the
+ * capture so far with nothing translated anywhere: ALG unlikely),
+ * each finding's explanation and fix are the catalogue's no-ALG ones
+ * (remedy.h): what else explains the symptom.
+ */
+static void
+no_alg_advice(struct detect *dt, const struct dialog *d, struct findings *fs)
+{
+	bool nat = false, proof = false, any_proof = false, leak, both = false;
+	enum remedy_case c;
+
+	/* What the dialogs reported so far show (the same in a replay from
+	 * the store, which reports dialogs in this order too). */
+	for (size_t i = 0; i < d->nmsgs; i++) {
+		if (detect_msg_nat(&d->msgs[i], &leak))
+			nat = true;
+		dt->leak_seen = dt->leak_seen || leak;
+		both = both || ep_same_ip(&d->msgs[i].src, &d->msgs[0].dst);
+	}
+
+	for (int k = 0; k < HIT_ALG_COUNT; k++) {
+		proof = proof || (dt->dlg_hits[k] > 0 && hit_proof[k]);
+		any_proof = any_proof || (dt->hits[k] > 0 && hit_proof[k]);
+	}
+	nat = nat || proof;
+	dt->nat_seen = dt->nat_seen || nat;
+	if (proof)
+		return;
+	/* No NAT shown: only when both ends were seen sending (a phone that
+	 * never answered may sit behind a NAT this dialog cannot show). */
+	if (!nat && !dt->nat_seen && both)
+		c = REMEDY_NO_NAT;
+	else if (dt->dlg_hits[HIT_NOALG_PRIVATE_LEAK] > 0 ||
+	    (dt->leak_seen && !any_proof))
+		c = REMEDY_NAT_NO_ALG;
+	else
+		return;
+	/* Advisories' own texts name no ALG. */
+	for (int i = 0; i < fs->n; i++) {
+		struct finding *f = &fs->f[i];
+		const char *e, *r;
+		int k = symptom_lookup(f->id);
+
+		if (k < 0 || remedy_no_alg((enum symptom_id)k, c, &e, &r) != 0)
+			continue;
+		f->explanation = e;
+		f->remediation = r;
+	}
+}
+
 void
 detect_dialog(struct detect *dt, struct dialog *d)
 {
@@ -80,6 +151,8 @@ detect_dialog(struct detect *dt, struct dialog *d)
 	d->findings = NULL;
 	dt->dialogs++;
 	fs.n = 0;
+	fs.nadv = 0;
+	memset(dt->dlg_hits, 0, sizeof(dt->dlg_hits));
 	/* What the phones sent in this dialog, before any detector asks. */
 	detect_binding_feed(dt, d);
 	for (int i = 0; i < SYMPTOM_COUNT; i++) {
@@ -95,6 +168,12 @@ detect_dialog(struct detect *dt, struct dialog *d)
 			dt->rtp_dialogs++;
 			break;
 		}
+	no_alg_advice(dt, d, &fs);
+	if (fs.n == 0 && fs.nadv == 0)
+		return;
+	d->findings = malloc(sizeof(fs));
+	if (d->findings != NULL)
+		memcpy(d->findings, &fs, sizeof(fs));
 	if (fs.n == 0)
 		return;
 	dt->affected++;
@@ -106,38 +185,92 @@ detect_dialog(struct detect *dt, struct dialog *d)
 			dt->by_id[k]++;
 		}
 	}
-	d->findings = malloc(sizeof(fs));
-	if (d->findings != NULL)
-		memcpy(d->findings, &fs, sizeof(fs));
+}
+
+/* One device's verdict from its fingerprints. */
+static void
+device_score(const struct detect_device *dv, struct detect_device_verdict *o)
+{
+	bool proof = false;
+
+	memset(o, 0, sizeof(*o));
+	o->key = dv->key;
+	for (int k = 0; k < HIT_KIND_COUNT; k++) {
+		if (dv->hits[k] == 0)
+			continue;
+		if (k < HIT_ALG_COUNT)
+			o->score += hit_weight[k];
+		else
+			o->against += hit_weight[k];
+		proof = proof || hit_proof[k];
+	}
+	if (proof)
+		o->alg = DETECT_ALG_LIKELY;
+	else if (o->against >= VERDICT_AGAINST)
+		o->alg = DETECT_ALG_UNLIKELY;
+	else
+		o->alg = DETECT_ALG_UNKNOWN;
+}
+
+static int
+device_rank(const struct detect_device_verdict *d)
+{
+	return d->alg == DETECT_ALG_LIKELY ? 0 : d->alg == DETECT_ALG_UNLIKELY ?
+	    1 : 2;
 }
 
 void
 detect_verdict_get(const struct detect *dt, struct detect_verdict *v)
 {
-	double alg = 0, against = 0;
+	double alg = 0;
 	int order[HIT_KIND_COUNT], n = 0;
+	bool likely = false, against = false, open = false;
 
 	memset(v, 0, sizeof(*v));
 	v->dialogs = dt->dialogs;
 	v->affected = dt->affected;
 	v->bindings_dropped = dt->bindings_dropped;
+	v->nat = dt->nat_seen;
 	memcpy(v->by_id, dt->by_id, sizeof(v->by_id));
-	for (int k = 0; k < HIT_KIND_COUNT; k++) {
-		if (dt->hits[k] == 0)
-			continue;
-		if (k < HIT_ALG_COUNT)
+	for (int k = 0; k < HIT_ALG_COUNT; k++)
+		if (dt->hits[k] != 0)
 			alg += hit_weight[k];
-		else
-			against += hit_weight[k];
+	/*
+	 * Per device: proof makes it likely; supporting evidence with no
+	 * counter-evidence on the same device keeps the capture open
+	 * (unknown) rather than unlikely.
+	 */
+	for (unsigned i = 0; i < dt->ndevices; i++) {
+		struct detect_device_verdict dv;
+
+		device_score(&dt->devices[i], &dv);
+		likely = likely || dv.alg == DETECT_ALG_LIKELY;
+		against = against || dv.alg == DETECT_ALG_UNLIKELY;
+		open = open || (dv.alg == DETECT_ALG_UNKNOWN && dv.score >= 1.0);
+		/* Keep the strongest DETECT_VERDICT_DEVICES: likely first. */
+		int at = v->ndevices;
+		if (at == DETECT_VERDICT_DEVICES) {
+			if (device_rank(&dv) >= device_rank(&v->devices[at - 1]))
+				continue;
+			at--;
+		} else {
+			v->ndevices++;
+		}
+		while (at > 0 && device_rank(&dv) <
+		    device_rank(&v->devices[at - 1])) {
+			v->devices[at] = v->devices[at - 1];
+			at--;
+		}
+		v->devices[at] = dv;
 	}
-	if (alg >= VERDICT_LIKELY)
+	if (likely)
 		v->alg = DETECT_ALG_LIKELY;
-	else if (against >= VERDICT_AGAINST && alg < VERDICT_AGAINST)
+	else if (against && !open)
 		v->alg = DETECT_ALG_UNLIKELY;
 	else
 		v->alg = DETECT_ALG_UNKNOWN;
 	v->score = alg;
-	/* Strongest first: the side of the verdict, by weight. */
+	/* Strongest first: the side of the verdict, proof before support. */
 	for (int k = 0; k < HIT_KIND_COUNT; k++) {
 		bool for_alg = k < HIT_ALG_COUNT;
 
@@ -150,8 +283,10 @@ detect_verdict_get(const struct detect *dt, struct detect_verdict *v)
 		order[n++] = k;
 	}
 	for (int i = 1; i < n; i++)
-		for (int j = i; j > 0 && hit_weight[order[j]] >
-		    hit_weight[order[j - 1]]; j--) {
+		for (int j = i; j > 0 && (hit_proof[order[j]] >
+		    hit_proof[order[j - 1]] || (hit_proof[order[j]] ==
+		    hit_proof[order[j - 1]] && hit_weight[order[j]] >
+		    hit_weight[order[j - 1]])); j--) {
 			int t = order[j];
 
 			order[j] = order[j - 1];
@@ -176,6 +311,20 @@ detect_alg_name(enum detect_alg a)
 
 /* ---- helpers for the modules ---------------------------------------- */
 
+static struct finding *
+finding_vinit(struct finding *f, enum symptom_id id, double confidence,
+    const char *expl, const char *rem, const char *fmt, va_list ap)
+{
+	memset(f, 0, sizeof(*f));
+	f->id = symptom_name(id);
+	f->confidence = confidence < 0 ? 0 : confidence > 1 ? 1 : confidence;
+	f->explanation = expl;
+	f->remediation = rem;
+	/* NOLINTNEXTLINE(clang-analyzer-valist.Uninitialized): the caller's va_start */
+	vsnprintf(f->summary, sizeof(f->summary), fmt, ap);
+	return f;
+}
+
 struct finding *
 detect_finding_add(struct findings *fs, enum symptom_id id, double confidence,
     const char *expl, const char *rem, const char *fmt, ...)
@@ -185,15 +334,24 @@ detect_finding_add(struct findings *fs, enum symptom_id id, double confidence,
 
 	if (fs->n >= DETECT_MAX_FINDINGS)
 		return NULL;
-	f = &fs->f[fs->n++];
-	memset(f, 0, sizeof(*f));
-	f->id = symptom_name(id);
-	f->confidence = confidence < 0 ? 0 : confidence > 1 ? 1 : confidence;
-	f->explanation = expl;
-	f->remediation = rem;
 	va_start(ap, fmt);
-	/* NOLINTNEXTLINE(clang-analyzer-valist.Uninitialized): va_start above */
-	vsnprintf(f->summary, sizeof(f->summary), fmt, ap);
+	f = finding_vinit(&fs->f[fs->n++], id, confidence, expl, rem, fmt, ap);
+	va_end(ap);
+	return f;
+}
+
+struct finding *
+detect_advisory_add(struct findings *fs, enum symptom_id id,
+    double confidence, const char *expl, const char *rem, const char *fmt, ...)
+{
+	struct finding *f;
+	va_list ap;
+
+	if (fs->nadv >= DETECT_MAX_ADVISORIES)
+		return NULL;
+	va_start(ap, fmt);
+	f = finding_vinit(&fs->adv[fs->nadv++], id, confidence, expl, rem, fmt,
+	    ap);
 	va_end(ap);
 	return f;
 }
@@ -239,12 +397,30 @@ detect_ev_at(struct finding *f, uint32_t cap_idx, uint64_t frame,
 }
 
 void
-detect_hit(struct detect *dt, enum alg_hit k, const struct evidence *ev)
+detect_hit(struct detect *dt, enum alg_hit k, const struct evidence *ev,
+    const struct ep *dev)
 {
+	static const struct ep none;
+	struct detect_device *dv = NULL;
+
 	if (k >= HIT_KIND_COUNT)
 		return;
 	if (dt->hits[k]++ == 0 && ev != NULL)
 		dt->hit_ev[k] = *ev;
+	if (dev == NULL)
+		dev = &none;
+	for (unsigned i = 0; i < dt->ndevices && dv == NULL; i++)
+		if (ep_eq(&dt->devices[i].key, dev))
+			dv = &dt->devices[i];
+	if (dv == NULL && dt->ndevices < DETECT_MAX_DEVICES) {
+		dv = &dt->devices[dt->ndevices++];
+		memset(dv, 0, sizeof(*dv));
+		dv->key = *dev;
+	}
+	if (dv == NULL)
+		dv = &dt->devices[DETECT_MAX_DEVICES - 1];
+	dv->hits[k]++;
+	dt->dlg_hits[k]++;
 }
 
 bool
@@ -322,6 +498,55 @@ detect_audio_media(const struct sdp *s)
 		if (strcmp(s->media[i].media, "audio") == 0)
 			return &s->media[i];
 	return NULL;
+}
+
+bool
+detect_nat_private(const struct ep *e)
+{
+	static const uint8_t v6lo[16] = { [15] = 1 };
+
+	if (!ep_is_private(e))
+		return false;
+	if (e->family == 4 && e->ip[0] == 127)
+		return false;
+	return !(e->family == 6 && memcmp(e->ip, v6lo, 16) == 0);
+}
+
+static bool
+public_ep(const struct ep *e)
+{
+	return e->family != 0 && !ep_is_private(e);
+}
+
+bool
+detect_msg_nat(const struct dmsg *m, bool *leak)
+{
+	const struct sipmsg *s = m->m;
+	const struct sdp_media *am;
+	bool mine;
+
+	*leak = false;
+	if ((detect_nat_private(&m->src) && public_ep(&m->dst)) ||
+	    (detect_nat_private(&m->dst) && public_ep(&m->src)))
+		return true;
+	if (!public_ep(&m->src))
+		return false;
+	/* The phone's own message: not a registrar's list of bindings, not
+	 * a server's request to a registered private Contact. */
+	mine = !(!s->is_request && strcmp(s->cseq_method, "REGISTER") == 0) &&
+	    !(s->is_request && detect_nat_private(&s->ruri_addr));
+	if (s->ncontact > 0 && detect_nat_private(&s->contact[0].addr)) {
+		*leak = mine;
+		return true;
+	}
+	am = s->sdp ? detect_audio_media(s->sdp) : NULL;
+	if (am != NULL && am->has_conn && am->port != 0 &&
+	    detect_nat_private(&am->conn)) {
+		*leak = mine;
+		return true;
+	}
+	return s->is_request && s->nvia > 0 &&
+	    detect_nat_private(&s->via[s->nvia - 1].sent_by);
 }
 
 bool

@@ -50,16 +50,51 @@ struct finding {
 	int nev;
 };
 
+/*
+ * A dialog's findings: f[] the failures observed (counted in the verdict,
+ * the reports' counts and the exit status), adv[] advisories: risks seen
+ * in the dialog that have not (yet) caused a failure in the capture, in
+ * the same shape (id from the same catalogue, summary, evidence), never
+ * counted.  When the failure a risk leads to is observed, the risk is
+ * cited as evidence of that failure's finding instead.
+ */
 struct findings {
 	struct finding f[DETECT_MAX_FINDINGS];
 	int n;
+	struct finding adv[DETECT_MAX_ADVISORIES];
+	int nadv;
 };
 
 enum detect_alg { DETECT_ALG_UNKNOWN, DETECT_ALG_LIKELY, DETECT_ALG_UNLIKELY };
 
+/* How many devices a verdict lists (the strongest first). */
+#define DETECT_VERDICT_DEVICES 8
+
+/*
+ * One device's verdict: the address:port a NATed phone is seen at (its
+ * public mapping, or its private address in an inside capture), the
+ * weight of the fingerprints for an ALG and against one seen for it.
+ */
+struct detect_device_verdict {
+	struct ep key;
+	enum detect_alg alg;
+	double score, against;
+};
+
+/*
+ * The capture-level verdict: "likely" when some device shows a field
+ * translated across a NAT boundary (a proof kind, detect.c); "unlikely"
+ * when a device shows its private address crossing the NAT untranslated
+ * and no device shows an ALG; "unknown" otherwise.  nat: a NAT boundary
+ * is shown at all (a private address on a message to or from a public
+ * one); without it no finding may blame an ALG.
+ */
 struct detect_verdict {
 	enum detect_alg alg;
 	double score;
+	bool nat;
+	struct detect_device_verdict devices[DETECT_VERDICT_DEVICES];
+	int ndevices;
 	struct evidence strongest[4];
 	int nstrongest;
 	uint64_t dialogs, affected;            /* dialogs seen / with findings */
@@ -86,9 +121,47 @@ void detect_dialog(struct detect *dt, struct dialog *d);
 void detect_keepalive(struct detect *dt, const struct ep *src,
     const struct ep *dst, int64_t ts_ns);
 
+/* The same for a binding already known (a STUN message: on another flow
+ * it is an ICE check, not a keepalive). */
+void detect_keepalive_known(struct detect *dt, const struct ep *src,
+    const struct ep *dst, int64_t ts_ns);
+
+/*
+ * Capture cap_idx had n keepalives whose flows are not known (a report
+ * replayed from the store keeps only each capture's count): no phone of
+ * that capture is then judged to have sent none.
+ */
+void detect_keepalives_unattributed(struct detect *dt, uint32_t cap_idx,
+    uint64_t n);
+
 /* The capture-level verdict over the dialogs seen so far. */
 void detect_verdict_get(const struct detect *dt, struct detect_verdict *v);
 
 const char *detect_alg_name(enum detect_alg a);
+
+/*
+ * One direction of a call's audio on one segment (issue 15.2): what the
+ * capture shows of it there.  state is "delivered" (sent to where the
+ * receiver is seen using on that segment), "undeliverable" (sent to an
+ * address it does not use there: a private address on the public side),
+ * "absent" (the segment carries this call's media, none of this
+ * direction) or "not_observable" (no media of this call on it).
+ */
+struct detect_media_leg {
+	int dir;                  /* 1 caller->callee, -1 callee->caller */
+	enum rtp_segment segment;
+	const char *state;        /* static string */
+	uint64_t packets;         /* audio packets of that direction there */
+	int ptime_ms;             /* measured, 0 when not measured */
+};
+
+/*
+ * The legs of call d, one per direction and segment the call was seen
+ * on (at most 4), written to out (room for max); returns how many.  Uses
+ * the streams' direction, segment and state that detect_dialog set: call
+ * it on a dialog the detectors have judged.
+ */
+int detect_media_legs(const struct dialog *d, struct detect_media_leg *out,
+    int max);
 
 #endif /* SIPALG_DETECT_H */

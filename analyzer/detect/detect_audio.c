@@ -1,36 +1,62 @@
 /*
- * detect_audio.c - one_way_audio and no_audio: per call and direction, the
- * RTP packet rate against the rate the SDP implies.
+ * detect_audio.c - one_way_audio and no_audio, and the media vantage
+ * model behind them: per call, direction and segment, what the capture
+ * shows of the audio.
  *
- * Each side's SDP (RFC 3264 offer/answer; RFC 8866 c=, m=, a=ptime) says
- * where it wants media.  Behind NAT without a working ALG (or with one
- * that rewrites wrongly) the address in c=/m= is not where the packets
- * must go, and the peer's RTP is lost (RFC 4961 symmetric RTP and RFC 7362
- * latching are the usual cures).  In the capture, over the answered part
- * of the call (answer to BYE or the last packet, narrowed to the span
- * that carried RTP in either direction when there was any, and cut at the
- * first SDP that restricts audio: sendonly/recvonly/inactive, c=0.0.0.0
- * or port 0, so negotiated one-way calls such as the FreeSWITCH sip-rtp-*
- * samples and holds stay silent), with the SDPs in force before it:
- *   expected = window * 1000 / ptime (a=ptime of the sender, else of the
- *   receiver, else 20 ms: 50 pps; G.723 30 ms);
- *   one_way_audio: one direction >= 80 % of expected (and >= 50
- *     packets), the other < 5 %, over a window of >= 2 s.  This is NOT
- *     the catalogue's 5 s minimum (ALG-REFERENCE.md section 3): the
- *     real-kernel lab calls carry only 3 s of audio, and 100 packets
- *     against none is no less clear.  The price is that a direction
- *     starting late is judged on a short window too; the ratios keep
- *     that quiet (a direction 1 s late in a 3 s call still carries
- *     ~66 %, far above 5 %), and the summary states the threshold;
- *   no_audio: both < 5 % over >= 2 s, when the call carries some RTP or
- *     RTCP, or this capture showed RTP on an earlier call (a capture of
- *     signalling only says nothing about media); and, at any rate, an
- *     audio m= with a port below 1024 or no c= (Linux nf_nat_sip drops
- *     such a message).
- * Evidence: packets per direction, the silent direction's announced
- * address (private or not), where the live direction's RTP really comes
- * from when that is not the sender's c=, and streams sent to addresses no
- * SDP announced.
+ * Each side's SDP (RFC 3264 offer/answer; RFC 8866 c=, m=) says where it
+ * wants media.  Behind NAT without a working ALG (or with one that
+ * rewrites wrongly) the address in c=/m= is not where the packets must
+ * go, and the peer's RTP is lost (RFC 4961 symmetric RTP and RFC 7362
+ * latching are the usual cures).
+ *
+ * Vantage.  Each stream is placed on a segment from the addresses on the
+ * wire: inside the NAT when its source is private (a private source never
+ * crosses a NAT) or its private destination is seen sending from that
+ * address in this capture; outside (the router's WAN port, a server's or
+ * a far end's link, which a capture cannot tell apart) otherwise.  On its
+ * segment a stream is delivered when it goes where the receiver is seen
+ * using there (the source of the receiver's own RTP on that segment, else
+ * its SDP port at its SDP or signalling address, never a private address
+ * on the public side; an SDP a proxy relayed is not the receiver's own),
+ * and undeliverable otherwise, or when a router on the way refused it
+ * with ICMP from start to end.  A refusal from the destination itself
+ * (port unreachable) means the host was reached: delivered, and shown.
+ * detect_media_legs sums this per direction and segment, with "absent"
+ * for a direction missing where the call's other media is seen and
+ * "not_observable" where none is.
+ *
+ * Verdicts, over the answered part of the call (answer to BYE or the
+ * last packet, narrowed to the span that carried RTP in either direction
+ * when there was any, and cut at the first SDP that restricts audio:
+ * sendonly/recvonly/inactive, c=0.0.0.0 or port 0, so negotiated one-way
+ * calls such as the FreeSWITCH sip-rtp-* samples and holds stay silent):
+ * a direction's count is its delivered audio packets (not comfort noise
+ * or telephone events) on the receiver's side of the NAT (or the other
+ * side when the capture shows no media there), its audio time that count
+ * times its packet time as measured from the RTP timestamps (rtp.h), else
+ * as the SDPs imply (a=ptime of the sender, of the receiver, 20 ms; G.723
+ * 30 ms): a=ptime is only the receiver's wish and senders ignore it.
+ *   one_way_audio: one direction carries >= MIN_LIVE_AUDIO_S of audio,
+ *     the other less than 5 % of its audio time, over a window of
+ *     >= 2 s.  This is NOT the catalogue's 5 s minimum
+ *     (ALG-REFERENCE.md section 3): the real-kernel lab calls carry only
+ *     3 s of audio, and 150 packets against none is no less clear.  A
+ *     direction starting 1 s late in a 3 s call still carries ~66 % of
+ *     the other's audio, far above 5 %;
+ *   no_audio: both below 5 % of what their packet time implies over
+ *     >= 2 s, when the call carries some RTP or RTCP, or this capture
+ *     showed RTP on an earlier call (a capture of signalling only says
+ *     nothing about media); and, at any rate, an audio m= with a port
+ *     below 1024 or no c= (Linux nf_nat_sip drops such a message).
+ * Evidence: delivered audio packets per direction and the measured ptime
+ * (the stream figures printed beside the finding), the silent direction's
+ * announced address (private or not), where the live direction's RTP
+ * really comes from when that is not the sender's c=, refused streams
+ * and streams sent to addresses no SDP announced.
+ *
+ * Limits: a segment is a side of one NAT; behind two NATs the inner one
+ * is not told apart.  The media a capture filter removed is not told
+ * from media that was never sent unless the call shows none at all.
  */
 #include <stdio.h>
 #include <string.h>
@@ -45,8 +71,9 @@
  * hangup while the last packets were on the way, does not count. */
 #define REFUSED_MIN_ICMP 2
 #define REFUSED_EDGE_NS (2 * DETECT_NS)
-#define MIN_LIVE_PACKETS 50
-#define LIVE_RATIO 0.80
+/* The live direction must carry at least this much audio (50 packets of
+ * 20 ms, 17 of 60 ms): packets times the measured packet time. */
+#define MIN_LIVE_AUDIO_S 1.0
 #define DEAD_RATIO 0.05
 
 static const char expl_oneway[] =
@@ -56,11 +83,14 @@ static const char expl_oneway[] =
     "server that latches onto where media really comes from), the far "
     "end sends its audio to an address that does not route back, and only "
     "one direction is heard.  An ALG that rewrites c= but not the port, or "
-    "closes its media pinhole, has the same effect.  Flagged when one "
-    "direction carries at least 80 % of the packets its ptime implies "
-    "and the other less than 5 %, over at least 2 s of the answered "
-    "call (the ALG catalogue asks for 5 s; 2 s is used so that calls "
-    "with a few seconds of audio are judged too).";
+    "closes its media pinhole, has the same effect.  Flagged when, over at "
+    "least 2 s of the answered call, one direction delivers at least 1 s "
+    "of audio and the other less than 5 % of that "
+    "(packets times the packet time measured from the RTP timestamps); "
+    "packets sent to an address the receiver does not use there (a "
+    "private address on the public side) are not delivered.  The ALG "
+    "catalogue asks for 5 s; 2 s is used so that calls with a few "
+    "seconds of audio are judged too.";
 static const char rem_oneway[] =
     "Turn the SIP ALG off and use one NAT traversal method end to end: "
     "symmetric RTP / comedia (media latching) on the server or SBC, STUN "
@@ -293,6 +323,237 @@ source_ev(const struct dialog *d, int dir, const struct sdp_media *tx,
 	}
 }
 
+/* ---- vantage: segment and delivery of each stream ------------------ */
+
+/* True when some message or stream of d was sent from e's address: the
+ * host is seen on this capture's wire with that address as its own. */
+static bool
+source_seen(const struct dialog *d, const struct ep *e)
+{
+	for (size_t i = 0; i < d->nmsgs; i++)
+		if (ep_same_ip(&d->msgs[i].src, e))
+			return true;
+	for (int i = 0; i < d->nstreams; i++)
+		if (d->streams[i]->packets > 0 &&
+		    ep_same_ip(&d->streams[i]->src, e))
+			return true;
+	return false;
+}
+
+/*
+ * The side of the NAT a packet from src to dst was captured on.  A
+ * private source never leaves its own network through a NAT, so it was
+ * seen inside; a private destination is inside only when that host is
+ * seen sending from it here (on the public side it is an address the
+ * packet can never reach).  Everything else is outside: the public side,
+ * which a capture at the router's WAN port, at a server or at a far end
+ * all see alike.
+ */
+static enum rtp_segment
+seg_of(const struct dialog *d, const struct ep *src, const struct ep *dst)
+{
+	if (ep_is_private(src))
+		return RTP_SEG_INSIDE;
+	if (ep_is_private(dst) && source_seen(d, dst))
+		return RTP_SEG_INSIDE;
+	return RTP_SEG_OUTSIDE;
+}
+
+/*
+ * Delivery of stream s (direction dir) on its segment: to where its
+ * receiver is seen using there, i.e. the source of the receiver's own RTP
+ * on that segment; when the receiver sends none there, its SDP port at
+ * its SDP address or at the address it signals from on that segment,
+ * and never a private address on the public side.
+ */
+/*
+ * True when m is a later copy of an earlier message of d (the same
+ * request or response, relayed by a proxy seen in the same capture): its
+ * SDP is what the relay passed on, not what the sender itself wrote.
+ */
+static bool
+relayed_copy(const struct dialog *d, size_t idx)
+{
+	const struct sipmsg *m = d->msgs[idx].m;
+
+	for (size_t i = 0; i < idx; i++) {
+		const struct sipmsg *o = d->msgs[i].m;
+
+		if (o->is_request == m->is_request && o->status == m->status &&
+		    o->cseq == m->cseq && o->sdp != NULL &&
+		    o->cseq_method != NULL && m->cseq_method != NULL &&
+		    strcmp(o->cseq_method, m->cseq_method) == 0)
+			return true;
+	}
+	return false;
+}
+
+static enum rtp_state
+stream_state(const struct dialog *d, const struct rtp_stream *s)
+{
+	bool rx_caller = s->dir < 0, have_rev = false;
+
+	if (s->dir == 0)
+		return RTP_STATE_UNKNOWN;
+	for (int i = 0; i < d->nstreams; i++) {
+		const struct rtp_stream *r = d->streams[i];
+
+		if (r->dir != -s->dir || r->segment != s->segment ||
+		    rtp_stream_audio(r) == 0)
+			continue;
+		have_rev = true;
+		if (ep_eq(&r->src, &s->dst))
+			return RTP_STATE_DELIVERED;
+	}
+	if (have_rev)
+		return RTP_STATE_UNDELIVERABLE;
+	if (s->segment == RTP_SEG_OUTSIDE && ep_is_private(&s->dst))
+		return RTP_STATE_UNDELIVERABLE;
+	for (size_t i = 0; i < d->nmsgs; i++) {
+		const struct dmsg *m = &d->msgs[i];
+		const struct sdp_media *sm;
+
+		if (detect_from_caller(d, m) != rx_caller)
+			continue;
+		if (ep_same_ip(&m->src, &s->dst) &&
+		    seg_of(d, &m->src, &m->dst) == s->segment) {
+			/* signals from there: its SDP port decides */
+			for (size_t k = 0; k < d->nmsgs; k++) {
+				const struct dmsg *o = &d->msgs[k];
+
+				if (o->m->sdp == NULL ||
+				    detect_from_caller(d, o) != rx_caller)
+					continue;
+				sm = detect_audio_media(o->m->sdp);
+				if (sm != NULL && sm->port == s->dst.port)
+					return RTP_STATE_DELIVERED;
+			}
+		}
+		if (m->m->sdp == NULL || relayed_copy(d, i))
+			continue;
+		sm = detect_audio_media(m->m->sdp);
+		if (sm != NULL && ep_eq(&sm->conn, &s->dst))
+			return RTP_STATE_DELIVERED;
+	}
+	return RTP_STATE_UNDELIVERABLE;
+}
+
+void
+detect_media_classify(const struct dialog *d)
+{
+	for (int i = 0; i < d->nstreams; i++) {
+		struct rtp_stream *s = d->streams[i];
+
+		s->dir = detect_stream_dir(d, s);
+		s->segment = seg_of(d, &s->src, &s->dst);
+	}
+	/*
+	 * ICMP refusals from start to end (refused) sent by a router on the
+	 * way mean the packets never got there.  Sent by the destination
+	 * itself (port unreachable), they did reach the host the receiver
+	 * uses: delivered, with the refusal shown as evidence (refused_ev).
+	 */
+	for (int i = 0; i < d->nstreams; i++) {
+		struct rtp_stream *s = d->streams[i];
+
+		s->state = stream_state(d, s);
+		if (refused(s) && !ep_same_ip(&s->icmp_from, &s->dst))
+			s->state = RTP_STATE_UNDELIVERABLE;
+	}
+}
+
+int
+detect_media_legs(const struct dialog *d, struct detect_media_leg *out,
+    int max)
+{
+	bool seen[3] = { false, false, false }, media[3] = { false };
+	int n = 0;
+
+	for (size_t i = 0; i < d->nmsgs; i++)
+		seen[seg_of(d, &d->msgs[i].src, &d->msgs[i].dst)] = true;
+	for (int i = 0; i < d->nstreams; i++) {
+		const struct rtp_stream *s = d->streams[i];
+
+		if (s->segment == RTP_SEG_UNKNOWN || s->packets == 0)
+			continue;
+		seen[s->segment] = media[s->segment] = true;
+	}
+	for (int seg = RTP_SEG_INSIDE; seg <= RTP_SEG_OUTSIDE; seg++) {
+		for (int dir = 1; dir >= -1 && seen[seg]; dir -= 2) {
+			struct detect_media_leg *l;
+			uint64_t ok = 0, bad = 0, best = 0;
+
+			if (n >= max)
+				return n;
+			l = &out[n++];
+			memset(l, 0, sizeof(*l));
+			l->dir = dir;
+			l->segment = (enum rtp_segment)seg;
+			for (int i = 0; i < d->nstreams; i++) {
+				const struct rtp_stream *s = d->streams[i];
+
+				uint64_t au = rtp_stream_audio(s);
+
+				if (s->dir != dir || (int)s->segment != seg ||
+				    au == 0)
+					continue;
+				if (s->state == RTP_STATE_DELIVERED)
+					ok += au;
+				else
+					bad += au;
+				if (au > best) {
+					best = au;
+					l->ptime_ms = rtp_stream_ptime_ms(s);
+				}
+			}
+			l->packets = ok + bad;
+			if (ok + bad > 0)
+				l->state = ok >= bad ? "delivered" :
+				    "undeliverable";
+			else
+				l->state = media[seg] ? "absent" :
+				    "not_observable";
+		}
+	}
+	return n;
+}
+
+/* ---- the detector --------------------------------------------------- */
+
+/* True when the caller (or callee) side signals from a private address:
+ * it sits inside a NAT, so its media arrives on the inside segment. */
+static bool
+receiver_inside(const struct dialog *d, bool caller)
+{
+	for (size_t i = 0; i < d->nmsgs; i++)
+		if (detect_from_caller(d, &d->msgs[i]) == caller &&
+		    ep_is_private(&d->msgs[i].src))
+			return true;
+	return false;
+}
+
+/* Packets per second a direction's ptime implies: the measured one,
+ * else what the SDPs say (pps_for). */
+static double
+dir_pps(const struct dialog *d, int dir, const struct sdp_media *tx,
+    const struct sdp_media *rx, int *ptime)
+{
+	uint64_t best = 0;
+
+	*ptime = 0;
+	for (int i = 0; i < d->nstreams; i++) {
+		const struct rtp_stream *s = d->streams[i];
+		int p = rtp_stream_ptime_ms(s);
+
+		if (s->dir == dir && rtp_stream_audio(s) > best && p >= 5 &&
+		    p <= 200) {
+			best = rtp_stream_audio(s);
+			*ptime = p;
+		}
+	}
+	return *ptime ? 1000.0 / *ptime : pps_for(tx, rx);
+}
+
 void
 detect_audio(struct detect *dt, const struct dialog *d, struct findings *fs)
 {
@@ -302,13 +563,15 @@ detect_audio(struct detect *dt, const struct dialog *d, struct findings *fs)
 	const struct sdp_media *cm, *em;
 	struct dirinfo di[2];          /* 0: caller->callee, 1: reverse */
 	int64_t start, end, first = 0, last = 0;
-	double w;
-	bool any_media = d->rtcp_packets > 0;
+	double w, seg_pk[2][3], und[2];
+	bool any_media = d->rtcp_packets > 0, seg_media[3] = { false };
+	int ptime[2];
 	struct finding *f;
 	char a[NETADDR_STRLEN];
 
 	if (d->kind != DIALOG_CALL)
 		return;
+	detect_media_classify(d);
 	linux_drop_rule(d, fs);
 	if (d->answer_ns == 0)
 		return;
@@ -360,37 +623,73 @@ detect_audio(struct detect *dt, const struct dialog *d, struct findings *fs)
 	if (w * 1e9 < (double)MIN_WINDOW_NS)
 		return;
 	memset(di, 0, sizeof(di));
+	memset(seg_pk, 0, sizeof(seg_pk));
+	und[0] = und[1] = 0;
 	di[0].tx_sdp = csdp;
 	di[0].rx_sdp = esdp;
 	di[1].tx_sdp = esdp;
 	di[1].rx_sdp = csdp;
-	di[0].pps = pps_for(cm, em);
-	di[1].pps = pps_for(em, cm);
+	di[0].pps = dir_pps(d, 1, cm, em, &ptime[0]);
+	di[1].pps = dir_pps(d, -1, em, cm, &ptime[1]);
+	/*
+	 * Audio packets (not comfort noise or events) of each direction in
+	 * the window, per segment, delivered ones apart.  Packets cross the
+	 * segments from the sender's side to the receiver's: what a
+	 * direction delivers on the receiver's side of the NAT (or, when the
+	 * capture shows no media of the call there, on the other side) is
+	 * what reaches the receiver.
+	 */
 	for (int i = 0; i < d->nstreams; i++) {
 		const struct rtp_stream *s = d->streams[i];
-		int dir = detect_stream_dir(d, s);
+		int k = s->dir > 0 ? 0 : 1;
 		double p = 0;
 
-		/* refused on the way: sent, never received */
-		for (int k = 0; k < nopen && !refused(s); k++)
-			p += detect_stream_packets_between(s, open[k][0],
-			    open[k][1]);
-
-		if (dir > 0)
-			di[0].pkts += p;
-		else if (dir < 0)
-			di[1].pkts += p;
+		if (s->packets == 0)
+			continue;
+		seg_media[s->segment] = true;
+		if (s->dir == 0 || rtp_stream_audio(s) == 0)
+			continue;
+		/* Exact when a window holds the whole stream (so the figures
+		 * quoted equal the stream's own), else from the rate strip. */
+		for (int j = 0; j < nopen; j++) {
+			if (open[j][0] <= s->first_ns &&
+			    open[j][1] >= s->last_ns) {
+				p += (double)s->packets;
+				continue;
+			}
+			p += detect_stream_packets_between(s, open[j][0],
+			    open[j][1]);
+		}
+		p = (double)(uint64_t)(p * (double)rtp_stream_audio(s) /
+		    (double)s->packets + 0.5);
+		if (s->state == RTP_STATE_DELIVERED)
+			seg_pk[k][s->segment] += p;
+		else
+			und[k] += p;
 	}
 	for (int k = 0; k < 2; k++) {
+		int g = receiver_inside(d, k == 1) ? RTP_SEG_INSIDE :
+		    RTP_SEG_OUTSIDE;
+
+		if (!seg_media[g])
+			g = g == RTP_SEG_INSIDE ? RTP_SEG_OUTSIDE :
+			    RTP_SEG_INSIDE;
+		di[k].pkts = seg_pk[k][g];
 		di[k].expected = w * di[k].pps;
 		di[k].ratio = di[k].pkts / di[k].expected;
 	}
+	/*
+	 * One direction dead relative to the other: it carries less than
+	 * 5 % of the other's audio time (packets times packet time, so a
+	 * 60 ms sender against a 20 ms one is compared fairly), while the
+	 * other carries at least MIN_LIVE_AUDIO_S of audio.
+	 */
 	for (int k = 0; k < 2; k++) {
 		struct dirinfo *live = &di[k], *dead = &di[1 - k];
 		const struct sdp_media *rxm, *txm;
 
-		if (live->ratio < LIVE_RATIO || dead->ratio >= DEAD_RATIO ||
-		    live->pkts < MIN_LIVE_PACKETS)
+		if (live->pkts / live->pps < MIN_LIVE_AUDIO_S ||
+		    dead->pkts / dead->pps >= DEAD_RATIO * live->pkts / live->pps)
 			continue;
 		rxm = detect_audio_media(dead->rx_sdp->m->sdp);
 		txm = detect_audio_media(live->tx_sdp->m->sdp);
@@ -398,17 +697,26 @@ detect_audio(struct detect *dt, const struct dialog *d, struct findings *fs)
 		    ep_is_private(&rxm->conn) &&
 		    !ep_is_private(&dead->rx_sdp->src) ? 0.9 : 0.8,
 		    expl_oneway, rem_oneway,
-		    "one-way audio: %s -> %s carries %.0f %% of the expected "
-		    "RTP, the reverse %.0f %% over %.1f s (flagged at >= 80 %% "
-		    "vs < 5 %% over >= 2 s)",
+		    "one-way audio: %s -> %s delivered %.0f audio packets "
+		    "(%.1f s of audio), the reverse %.0f (%.1f s) over %.1f s "
+		    "(flagged below 5 %% of the other direction)",
 		    k == 0 ? "caller" : "callee", k == 0 ? "callee" : "caller",
-		    live->ratio * 100, dead->ratio * 100, w);
+		    live->pkts, live->pkts / live->pps, dead->pkts,
+		    dead->pkts / dead->pps, w);
 		detect_ev(f, NULL, k == 0 ? "RTP caller->callee" :
-		    "RTP callee->caller", "%.0f packets, %.0f expected "
-		    "(%.1f pps)", live->pkts, live->expected, live->pps);
-		detect_ev(f, NULL, k == 0 ? "RTP callee->caller" :
-		    "RTP caller->callee", "%.0f packets, %.0f expected "
-		    "(%.1f pps)", dead->pkts, dead->expected, dead->pps);
+		    "RTP callee->caller", "%.0f audio packets delivered, "
+		    "ptime %d ms%s", live->pkts,
+		    ptime[k] ? ptime[k] : (int)(1000 / live->pps + 0.5),
+		    ptime[k] ? " (measured)" : " (from SDP)");
+		if (und[1 - k] > 0)
+			detect_ev(f, NULL, k == 0 ? "RTP callee->caller" :
+			    "RTP caller->callee", "%.0f audio packets "
+			    "delivered, %.0f sent to an address the receiver "
+			    "does not use", dead->pkts, und[1 - k]);
+		else
+			detect_ev(f, NULL, k == 0 ? "RTP callee->caller" :
+			    "RTP caller->callee", "%.0f audio packets "
+			    "delivered", dead->pkts);
 		detect_ev(f, dead->rx_sdp, "c= of the silent receiver",
 		    "%s%s, signalling from %s", rxm->conn_text,
 		    ep_is_private(&rxm->conn) ? " (private)" : "",
@@ -422,13 +730,17 @@ detect_audio(struct detect *dt, const struct dialog *d, struct findings *fs)
 	    (any_media || dt->rtp_dialogs > 0)) {
 		f = detect_finding_add(fs, SYMPTOM_NO_AUDIO, any_media ? 0.7 : 0.5,
 		    expl_noaudio, rem_noaudio,
-		    "no audio: %.0f and %.0f RTP packets where %.0f each were "
-		    "expected over %.1f s", di[0].pkts, di[1].pkts,
-		    di[0].expected, w);
+		    "no audio: %.0f and %.0f audio packets delivered where "
+		    "%.0f and %.0f were expected over %.1f s", di[0].pkts,
+		    di[1].pkts, di[0].expected, di[1].expected, w);
 		detect_ev(f, csdp, "caller c=", "%s:%u%s", cm->conn_text,
 		    cm->port, ep_is_private(&cm->conn) ? " (private)" : "");
 		detect_ev(f, esdp, "callee c=", "%s:%u%s", em->conn_text,
 		    em->port, ep_is_private(&em->conn) ? " (private)" : "");
+		if (und[0] + und[1] > 0)
+			detect_ev(f, NULL, "RTP undeliverable",
+			    "%.0f packets sent where the receiver does not "
+			    "listen", und[0] + und[1]);
 		if (!any_media)
 			detect_ev(f, NULL, "RTP", "none for this call, while "
 			    "other calls in the capture carry RTP");

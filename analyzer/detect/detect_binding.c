@@ -148,9 +148,11 @@ detect_binding_last_tx(const struct detect_binding *b, int64_t t,
 }
 
 uint64_t
-detect_binding_keepalives(const struct detect *dt, const struct ep *phone)
+detect_binding_keepalives(const struct detect *dt, const struct ep *phone,
+    uint32_t cap_idx)
 {
-	uint64_t n = 0;
+	uint64_t n = cap_idx < 64 ? (dt->ka_caps >> cap_idx) & 1 :
+	    dt->ka_caps_high;
 
 	for (unsigned i = 0; i < dt->nbindings; i++)
 		if (ep_eq(&dt->bindings[i].phone, phone))
@@ -213,20 +215,46 @@ detect_binding_feed(struct detect *dt, const struct dialog *d)
 	}
 }
 
-void
-detect_keepalive(struct detect *dt, const struct ep *src,
-    const struct ep *dst, int64_t ts_ns)
+static void
+keepalive(struct detect *dt, const struct ep *src, const struct ep *dst,
+    int64_t ts_ns, bool create)
 {
 	struct detect_binding *b;
 
 	if (dt == NULL || src == NULL || dst == NULL)
 		return;
-	b = detect_binding_get(dt, src, dst, true);
+	b = detect_binding_get(dt, src, dst, create);
 	if (b == NULL)
 		return;
 	if (b->keepalives++ == 0)
 		b->first_ka_ns = ts_ns;
 	detect_binding_tx(b, ts_ns, 0, 0, "keepalive");
+}
+
+void
+detect_keepalives_unattributed(struct detect *dt, uint32_t cap_idx,
+    uint64_t n)
+{
+	if (dt == NULL || n == 0)
+		return;
+	if (cap_idx < 64)
+		dt->ka_caps |= (uint64_t)1 << cap_idx;
+	else
+		dt->ka_caps_high = true;
+}
+
+void
+detect_keepalive(struct detect *dt, const struct ep *src,
+    const struct ep *dst, int64_t ts_ns)
+{
+	keepalive(dt, src, dst, ts_ns, true);
+}
+
+void
+detect_keepalive_known(struct detect *dt, const struct ep *src,
+    const struct ep *dst, int64_t ts_ns)
+{
+	keepalive(dt, src, dst, ts_ns, false);
 }
 
 const char *

@@ -27,10 +27,11 @@
  * refuses: 0.7.  Dialogs are reported out of time order (a registration
  * only after an hour of quiet or at the end of the capture), so when the
  * binding is not known yet when the INVITE's dialog ends, the INVITE is
- * kept pending (DETECT_MAX_PENDING) and the gap is reported, as an
- * inbound_call_unanswered finding on the registration dialog, once the
- * REGISTERs of that binding are seen.  The gap counts what was seen by
- * then: packets of dialogs still in flight cannot shorten it.
+ * kept pending (DETECT_MAX_PENDING) and, once the REGISTERs of that
+ * binding are seen, the gap is cited on the registration's advisory
+ * (detect_pending_cite): the INVITE is one event, reported once, on its
+ * own dialog.  The gap counts what was seen by then: packets of dialogs
+ * still in flight cannot shorten it.
  */
 #include <stdio.h>
 #include <string.h>
@@ -49,10 +50,11 @@ static const char explanation[] =
     "the registrar, or when a large UDP INVITE is fragmented and the "
     "fragments are dropped.";
 static const char rem[] =
-    "Disable the SIP ALG (see --fix VENDOR), raise the router's UDP "
-    "timeout to 150-300 s or register/keepalive more often than the NAT "
-    "timeout (CRLF or OPTIONS keepalives), and avoid fragmentation: SIP "
-    "over TCP/TLS, or fewer codecs in the SDP.";
+    "Raise the router's UDP timeout to 150-300 s or register/keepalive "
+    "more often than the NAT timeout (CRLF, STUN or OPTIONS keepalives), "
+    "and avoid fragmentation: SIP over TCP/TLS, or fewer codecs in the "
+    "SDP.  Where the ALG verdict shows one at work, turn it off too (see "
+    "--fix VENDOR).";
 
 /* What the bindings say about an INVITE from caller to phone at t. */
 struct gapinfo {
@@ -181,15 +183,20 @@ pending_add(struct detect *dt, const struct dmsg *inv)
 	dt->bindings_dropped++;
 }
 
-/* A registration dialog: report the pending INVITEs to its bindings. */
-static void
-resolve(struct detect *dt, const struct dialog *d, struct findings *fs)
+/*
+ * A registration dialog d ends: the pending INVITEs to its bindings were
+ * already reported on their own dialogs (one finding per event); here
+ * they are cited on d's advisory adv (the risk that explains them, may be
+ * NULL) with the idle gap now known, and forgotten.
+ */
+void
+detect_pending_cite(struct detect *dt, const struct dialog *d,
+    struct finding *adv)
 {
 	for (int i = 0; i < DETECT_MAX_PENDING; i++) {
 		struct detect_pending *p = &dt->pending[i];
 		struct gapinfo g;
-		struct finding *f;
-		char sum[200], a[NETADDR_STRLEN];
+		char sum[200];
 		bool mine = false;
 
 		if (!p->used)
@@ -201,18 +208,17 @@ resolve(struct detect *dt, const struct dialog *d, struct findings *fs)
 		if (!mine)
 			continue;
 		p->used = false;
+		if (adv == NULL)
+			continue;
 		gap_lookup(dt, &p->phone, &p->caller, p->ts_ns, &g);
 		if (g.known < 0)
 			continue;  /* registered only after the INVITE */
 		gap_summary(&g, sum, sizeof(sum));
-		f = detect_finding_add(fs, SYMPTOM_INBOUND_CALL_UNANSWERED,
-		    gap_confidence(&g, 0.6), explanation, rem,
-		    "an incoming INVITE to this binding (%s) got no response%s",
-		    ep_str(&p->phone, a, sizeof(a)), sum);
-		detect_ev_at(f, p->cap_idx, p->frame, p->ts_ns, "INVITE",
-		    "Call-ID %s, %u retransmission(s), no response",
-		    p->call_id, p->retrans);
-		gap_evidence(f, &g, &p->caller);
+		detect_ev_at(adv, p->cap_idx, p->frame, p->ts_ns,
+		    "observed: INVITE lost", "Call-ID %s to this binding got no "
+		    "response (%u retransmission(s))%s; reported on its own "
+		    "dialog", p->call_id, p->retrans, sum);
+		gap_evidence(adv, &g, &p->caller);
 	}
 }
 
@@ -228,10 +234,8 @@ detect_inbound_call_unanswered(struct detect *dt, const struct dialog *d,
 	char sum[200];
 	double conf;
 
-	if (d->kind == DIALOG_REGISTER) {
-		resolve(dt, d, fs);
-		return;
-	}
+	if (d->kind == DIALOG_REGISTER)
+		return;  /* its pending INVITEs: detect_pending_cite */
 	if (inv == NULL || (inv->m->sdp == NULL && inv->m->ncontact == 0))
 		return;
 	for (size_t i = 0; i < d->nmsgs; i++) {
@@ -273,4 +277,11 @@ detect_inbound_call_unanswered(struct detect *dt, const struct dialog *d,
 		detect_ev(f, cancel, "CANCEL", "at +%.3f s",
 		    (double)(cancel->ts_ns - inv->ts_ns) / 1e9);
 	gap_evidence(f, &g, &inv->src);
+	/* The risk behind it, when the binding is known already. */
+	if (g.b != NULL && g.b->registered &&
+	    detect_binding_keepalives(dt, &g.b->phone, inv->cap_idx) == 0 &&
+	    g.known == 1 && g.preset != NULL)
+		detect_ev(f, NULL, "risk: no keepalive", "the phone registered "
+		    "on this binding and sent no keepalive (CRLF, STUN, "
+		    "OPTIONS) to hold it open");
 }

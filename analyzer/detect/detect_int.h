@@ -21,21 +21,46 @@
 
 /*
  * Fingerprints of the ALG itself (ALG-REFERENCE.md section 4) and of its
- * absence, collected over the whole capture for the verdict.  Each kind
- * counts once in the score however often it is seen.
+ * absence, collected for the verdict per device (struct detect_device).
+ * Each kind counts once per device however often it is seen.  "Proof"
+ * kinds show a translated field and the NAT boundary it crossed at once
+ * (hit_proof in detect.c); the others only support them: a private
+ * address in an opaque token (Call-ID) or in o=, a Content-Length off,
+ * a port off, private ICE host candidates, all of which a phone that
+ * writes its public address itself (STUN, an external-address setting)
+ * or a cloud PBX on private addresses leaves with no ALG on the path.
  */
 enum alg_hit {
 	HIT_RECEIVED_RESTORED,    /* response Via received= = own private IP */
-	HIT_PRIVATE_RESIDUE,      /* public Via/Contact/c= beside private Call-ID, a=rtcp, i= */
+	HIT_PRIVATE_RESIDUE,      /* public Via/Contact/c= beside private a=rtcp, i= */
 	HIT_CONTENT_LENGTH,       /* Content-Length does not match the body */
 	HIT_MPORT_MISMATCH,       /* public c= right, m= port not the RTP port */
 	HIT_ICE_RESIDUE,          /* c= public, only private host candidates */
 	HIT_PAIR_REWRITTEN,       /* inside and outside copies differ as NAT would */
+	HIT_VIA_CHANGED,          /* one Via branch seen with private and public sent-by */
+	HIT_INCONSISTENT,         /* one sender, one dialog: some messages translated, some not */
+	HIT_ORIGIN_RESIDUE,       /* public c= beside a private o= */
+	HIT_OPAQUE_RESIDUE,       /* public Via/Contact beside a private Call-ID */
 	HIT_ALG_COUNT,
 	/* Against an ALG: a NATed UA's private address left on the public side. */
 	HIT_NOALG_PRIVATE_LEAK = HIT_ALG_COUNT,
 	HIT_NOALG_RECEIVED_PUBLIC, /* inside: received= shows the public NAT address */
 	HIT_KIND_COUNT
+};
+
+/*
+ * One device as the verdict scores it: a NATed phone, keyed by the
+ * address:port it is seen at (its public mapping on the outside, its own
+ * private address inside), with the fingerprints seen for it and
+ * against it.  Counter-evidence (its private address left untranslated
+ * on the same mapping) cancels supporting evidence for that device, never
+ * a proof kind: one dialog with translated and untranslated messages is
+ * itself proof.  DETECT_MAX_DEVICES entries; when full, further devices
+ * share the last entry.
+ */
+struct detect_device {
+	struct ep key;
+	uint32_t hits[HIT_KIND_COUNT];
 };
 
 /* Registration bindings followed across Call-IDs (per AOR). */
@@ -96,6 +121,15 @@ struct detect {
 	uint64_t by_id[SYMPTOM_COUNT];
 	uint64_t hits[HIT_KIND_COUNT];
 	struct evidence hit_ev[HIT_KIND_COUNT]; /* first occurrence of each */
+	struct detect_device devices[DETECT_MAX_DEVICES];
+	unsigned ndevices;
+	uint32_t dlg_hits[HIT_KIND_COUNT]; /* hits of the dialog being run */
+	uint64_t ka_caps;          /* detect_keepalives_unattributed: bit per
+	                           * capture below 64 ... */
+	bool ka_caps_high;        /* ... and any capture from 64 on */
+	bool nat_seen;            /* a NAT boundary shown (detect_verdict.nat) */
+	bool leak_seen;           /* a private address untranslated across it,
+	                           * in the dialogs reported so far */
 	uint64_t rtp_dialogs;     /* dialogs that carried RTP */
 	struct detect_aor aors[DETECT_AORS];
 	unsigned aor_next;        /* replacement cursor when full */
@@ -121,14 +155,25 @@ SYMPTOM_TABLE(DETECT_PROTO)
 struct finding *detect_finding_add(struct findings *fs, enum symptom_id id,
     double confidence, const char *expl, const char *rem,
     const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+/*
+ * Appends an advisory (a risk, not an observed failure: fs->adv, never
+ * counted).  Returns NULL when fs->adv is full.
+ */
+struct finding *detect_advisory_add(struct findings *fs, enum symptom_id id,
+    double confidence, const char *expl, const char *rem,
+    const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 /* Appends evidence tied to message m (may be NULL: then ts/frame given). */
 void detect_ev(struct finding *f, const struct dmsg *m, const char *field,
     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 void detect_ev_at(struct finding *f, uint32_t cap_idx, uint64_t frame,
     int64_t ts_ns, const char *field, const char *fmt, ...)
     __attribute__((format(printf, 6, 7)));
-/* Records one ALG (or no-ALG) fingerprint for the verdict. */
-void detect_hit(struct detect *dt, enum alg_hit k, const struct evidence *ev);
+/*
+ * Records one ALG (or no-ALG) fingerprint for the verdict, for the device
+ * seen at dev (NULL: none known, scored on its own).
+ */
+void detect_hit(struct detect *dt, enum alg_hit k, const struct evidence *ev,
+    const struct ep *dev);
 
 /*
  * Bindings (detect_binding.c).  _get finds the binding (phone, peer), or
@@ -148,12 +193,21 @@ void detect_binding_tx(struct detect_binding *b, int64_t ts_ns,
 int detect_binding_last_tx(const struct detect_binding *b, int64_t t,
     int64_t *gap_ns, const struct detect_span **sp);
 void detect_binding_feed(struct detect *dt, const struct dialog *d);
-/* Keepalives seen from phone to any peer. */
+/* Keepalives seen from phone to any peer; with keepalives of unknown
+ * flows in capture cap_idx (detect_keepalives_unattributed), at least 1. */
 uint64_t detect_binding_keepalives(const struct detect *dt,
-    const struct ep *phone);
+    const struct ep *phone, uint32_t cap_idx);
 /* The registered binding of phone (to any registrar), NULL none. */
 struct detect_binding *detect_binding_registered(struct detect *dt,
     const struct ep *phone);
+
+/*
+ * Pending unanswered INVITEs to the bindings d registered: cited as
+ * evidence on adv (the registration's advisory; NULL: none) and
+ * forgotten (detect_inbound.c).
+ */
+void detect_pending_cite(struct detect *dt, const struct dialog *d,
+    struct finding *adv);
 
 /*
  * NAT UDP timeout presets (ALG-REFERENCE.md section 2): the largest
@@ -182,6 +236,15 @@ const struct sdp_media *detect_audio_media(const struct sdp *s);
 int detect_stream_dir(const struct dialog *d, const struct rtp_stream *s);
 /* Packets of s between [from_ns, to_ns) from its rate strip (approximate
  * to one strip slot). */
+/*
+ * Media vantage (detect_audio.c).  detect_media_classify sets each
+ * stream's direction, segment (inside or outside the NAT, from the
+ * addresses the capture shows) and delivery state; detect_media_legs
+ * then writes at most max legs, one per direction and segment the call
+ * was seen on, and returns how many (defined in detect.h).
+ */
+void detect_media_classify(const struct dialog *d);
+
 double detect_stream_packets_between(const struct rtp_stream *s,
     int64_t from_ns, int64_t to_ns);
 /* Parses the host part of a SIP URI (sip:user@host:port;...) as an IP
@@ -189,6 +252,16 @@ double detect_stream_packets_between(const struct rtp_stream *s,
 int detect_uri_ip(const char *uri, struct ep *e);
 /* The IP literal after '@' in a Call-ID, or -1. */
 int detect_callid_ip(const char *callid, struct ep *e);
+/* Private in the NAT sense: RFC 1918/6598/ULA, not loopback. */
+bool detect_nat_private(const struct ep *e);
+/*
+ * True when message m shows a NAT boundary: between a private and a
+ * public address, or from a public address carrying a private Contact,
+ * Via or c= (the phone's own address left behind the NAT).  *leak set
+ * when that is a NATed phone's private address left untranslated (not a
+ * registrar's 2xx, not a request to a registered private Contact).
+ */
+bool detect_msg_nat(const struct dmsg *m, bool *leak);
 /* True when e is an IPv4/IPv6 unspecified address (c=0.0.0.0, hold). */
 bool detect_ep_unspecified(const struct ep *e);
 

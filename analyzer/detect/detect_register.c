@@ -19,7 +19,9 @@
  * Expiry-zero REGISTERs (de-registration) are left out of the churn test.
  *
  * Refresh interval against NAT timeouts (RFC 5626 section 3.5, RFC 4787
- * REQ-5; ALG-REFERENCE.md sections 2 and 3): a NATed phone that sends
+ * REQ-5; ALG-REFERENCE.md sections 2 and 3), an advisory (a risk, not an
+ * observed failure: fs->adv, not counted; detect_inbound.c cites it when
+ * an incoming INVITE to the binding is seen lost): a NATed phone that sends
  * nothing between refreshes loses its UDP mapping after the NAT timeout
  * (30 s Linux conntrack for a flow that never became a stream, 30-60 s
  * consumer routers, 180 s FortiGate) and stops receiving calls until it
@@ -27,16 +29,16 @@
  * is the longest time between successive 2xx-answered REGISTERs, or, with
  * one such REGISTER, the expiry the 2xx grants (Contact expires=, else
  * Expires; the request's when the 2xx has none).  Flagged (0.4; 0.5 when r
- * exceeds 60 s) when r > 30 s, the capture shows the REGISTER after the
- * NAT (public source) with the phone's private address left in Contact or
- * Via, or a 2xx Via received= differing from the sent-by, and no
- * keepalive was seen from that address:port (CRLF datagrams reported by
- * the analysis, OPTIONS pings either way).  Inside captures (private
- * source) are left out: the box may keep the binding itself (the Linux
- * helper raises it to sip_timeout, 3600 s), and the analysis only
- * recognises CRLF keepalives, so a phone sending other keepalives (the
- * 5-space datagrams every 29 s in irontec_sngrep__aaa.pcap) would be
- * taken for a silent one.  Limit: the same blind spot remains outside.
+ * exceeds 60 s) when r > 30 s, the capture shows a NAT boundary (a
+ * REGISTER after the NAT, public source, with the phone's private address
+ * left in Contact or Via, or a 2xx Via received= differing from the
+ * sent-by; or, inside, a REGISTER from a private address to a public
+ * registrar) and no keepalive was seen from that address:port (CRLF or
+ * blank datagrams, CRLFs between messages on TCP, STUN binding requests
+ * on the SIP flow, all reported by the analysis; OPTIONS pings either
+ * way).  Inside, a box that keeps the binding itself (the Linux helper
+ * raises it to sip_timeout, 3600 s) makes the risk smaller: it is still
+ * an advisory, since the capture cannot show the box's timer.
  */
 #include <stdio.h>
 #include <string.h>
@@ -65,8 +67,13 @@ static const char expl_refresh[] =
     "the mapping the registrar knows expires long before the next "
     "refresh, and incoming calls sent to it are dropped (the phone does "
     "not ring) until the phone registers again.  Keepalives (CRLF or STUN, "
-    "RFC 5626) or shorter refreshes keep it open; an ALG that hides the "
-    "NAT from the registrar also stops the registrar from asking for them.";
+    "RFC 5626) or shorter refreshes keep it open.  This is a risk, not an "
+    "observed failure: a call lost to it is reported on its own dialog "
+    "and cited here.";
+static const char rem_refresh[] =
+    "Enable keepalives on the phone (CRLF, STUN or OPTIONS, RFC 5626 "
+    "outbound) or register more often than the NAT UDP timeout, or raise "
+    "the router's UDP timeout to 150-300 s.";
 static const char rem[] =
     "Disable the SIP ALG (see --fix VENDOR); set the router's UDP timeout "
     "to 150-300 s and enable consistent NAT / endpoint-independent "
@@ -155,9 +162,15 @@ natted(const struct dmsg *r, const struct dmsg *ok, char *buf, size_t n)
 	char a[NETADDR_STRLEN], b[NETADDR_STRLEN];
 	const struct ep *c = r->m->ncontact > 0 ? &r->m->contact[0].addr : NULL;
 
-	/* Outside views only: see the top comment. */
-	if (ep_is_private(&r->src))
-		return NULL;
+	/* Inside: a private phone registering with a public registrar. */
+	if (ep_is_private(&r->src)) {
+		if (r->dst.family == 0 || ep_is_private(&r->dst))
+			return NULL;
+		snprintf(buf, n, "sent from %s (private) to the public "
+		    "registrar %s", ep_str(&r->src, a, sizeof(a)),
+		    ep_str(&r->dst, b, sizeof(b)));
+		return buf;
+	}
 	if (c != NULL && c->family != 0 && ep_is_private(c)) {
 		snprintf(buf, n, "Contact %s (private) sent from %s",
 		    ep_str(c, a, sizeof(a)), ep_str(&r->src, b, sizeof(b)));
@@ -244,14 +257,14 @@ refresh_check(struct detect *dt, const struct dialog *d, struct findings *fs)
 		preset = detect_nat_preset(r_ns, &ps);
 		if (preset == NULL)
 			continue;
-		if (detect_binding_keepalives(dt, &first->src) > 0)
+		if (detect_binding_keepalives(dt, &first->src, first->cap_idx) > 0)
 			continue;
 		why = natted(first, okfirst, nb, sizeof(nb));
 		if (why == NULL)
 			continue;
-		f = detect_finding_add(fs, SYMPTOM_REGISTRATION_FAILURE,
-		    ps > 30 ? 0.5 : 0.4, expl_refresh, rem,
-		    "NATed phone %s %d s with no keepalive: beyond %s", n == 1 ? "is granted a registration of" :
+		f = detect_advisory_add(fs, SYMPTOM_REGISTRATION_FAILURE,
+		    ps > 30 ? 0.5 : 0.4, expl_refresh, rem_refresh,
+		    "risk: NATed phone %s %d s with no keepalive: beyond %s", n == 1 ? "is granted a registration of" :
 		    "refreshes its registration only every",
 		    (int)(r_ns / DETECT_NS), preset);
 		detect_ev(f, first, "NAT", "%s", why);
@@ -265,7 +278,7 @@ refresh_check(struct detect *dt, const struct dialog *d, struct findings *fs)
 			char a[NETADDR_STRLEN];
 
 			detect_ev(f, NULL, "keepalives", "none from %s (CRLF, "
-			    "OPTIONS)", ep_str(&first->src, a, sizeof(a)));
+			    "STUN, OPTIONS)", ep_str(&first->src, a, sizeof(a)));
 		}
 	}
 }
@@ -276,7 +289,7 @@ detect_registration_failure(struct detect *dt, const struct dialog *d,
 {
 	const struct dmsg *first_c = NULL, *prev_ok = NULL, *churn = NULL;
 	const struct dmsg *rej = NULL, *lost = NULL, *forbidden = NULL;
-	int rejected = 0;
+	int rejected = 0, nadv;
 	struct finding *f;
 	char a[NETADDR_STRLEN], b[NETADDR_STRLEN];
 
@@ -365,5 +378,7 @@ detect_registration_failure(struct detect *dt, const struct dialog *d,
 		ao->contact = *c;
 		ao->last_ns = prev_ok->ts_ns;
 	}
+	nadv = fs->nadv;
 	refresh_check(dt, d, fs);
+	detect_pending_cite(dt, d, fs->nadv > nadv ? &fs->adv[nadv] : NULL);
 }

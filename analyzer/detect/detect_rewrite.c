@@ -2,34 +2,46 @@
  * detect_rewrite.c - alg_rewrite_evidence: traces in the messages that a
  * box on the path rewrote them (ALG-REFERENCE.md section 4), and the
  * opposite trace, a NATed phone's private address left untranslated on
- * the public side.  Both feed the capture verdict (detect.c).
+ * the public side.  Both feed the capture verdict (detect.c), per device:
+ * the address:port the NATed phone is seen at.
  *
- * Linux nf_nat_sip rewrites the top Via, Contact, o= and c= but never the
- * Call-ID, a=rtcp, ICE candidates or i= (K1/K2); Fortinet adds the
- * original address as i=.  So, per message sent from a public address:
- *   - residue: Via sent-by, Contact or c= equal to the packet source
- *     while the a=rtcp address, o= address or an i= line holds a private
- *     IP (confidence 0.7), or the Call-ID host does, in a message from
- *     an out-of-dialog request with one Via and no private c=, when no
- *     leg of the dialog runs between two private hosts (0.5: a B2BUA
- *     may pass a Call-ID through);
- *   - ICE: c= equal to the public source, all candidates private host
- *     candidates (no srflx) (0.4).
- * Per message: Content-Length not the body size (the Linux helper
- * recomputes it from v=, wrong for multipart; a body cut mid-line means
- * the declared length is short), UDP only (0.6).
- * Per response from a public address: top Via received= equal to the
- * private sent-by address (only a box restoring the inside view writes
- * that: inside capture, 0.8).
- * Per RTP stream: the sender's c= is the public source address, but the
- * packets come from another port than its m= (0.4).
- * Inside and outside captures read together: one message (same CSeq,
- * method or status, top Via branch, within 1 s) whose Contact or c= is
- * the private sender inside and the public sender outside (0.9).
- * Against an ALG (verdict only, no finding): a request or response from a
- * public address whose Contact or c= is private; received= showing a
- * public address for a private sent-by.
+ * Proof (a field translated across a NAT boundary: the finding, and the
+ * verdict "likely"):
+ *   - one Via branch (RFC 3261 8.1.1.7: the sender writes it once, every
+ *     response and every proxied copy carries it unchanged, 8.2.6.2 and
+ *     16.6) seen with a private sent-by and a public one: inside, a
+ *     response whose Via no longer matches its request; a request seen
+ *     before and after the router (0.9);
+ *   - one dialog where the same public sender's requests carry its
+ *     public address in Contact or Via in some messages and a private
+ *     one in others, with no response having told it its public address
+ *     in between (a phone learning it from received=/rport does that):
+ *     an ALG that misses some messages, e.g. a SIP message split over
+ *     TCP segments (0.8);
+ *   - Via received= in a response from a public address equal to the
+ *     phone's private sent-by (0.8);
+ *   - inside and outside captures read together: one message (same CSeq,
+ *     method or status, top Via branch, within 1 s) whose Contact or c=
+ *     is the private sender inside and the public sender outside (0.9);
+ *   - a public c= (= packet source) beside a private a=rtcp or i= line
+ *     (Linux nf_nat_sip never rewrites a=rtcp, Fortinet adds i=) (0.7).
+ * Rewriting without the NAT shown: the Content-Length not matching the
+ * body (the Linux helper recomputes it from v=, wrong for multipart; a
+ * body cut mid-line means the declared length is short), UDP only (0.6).
+ * Support only (cited when one of the above makes a finding, never one
+ * on its own; ALG-REFERENCE 4.1 and issue 16.1): a private address in an
+ * opaque token (the Call-ID host) or in o= beside public fields; only
+ * private ICE host candidates under a public c=; an RTP stream from the
+ * public c= address but another port than its m=.  A STUN-aware phone, a
+ * PBX with an external-address setting or a cloud PBX on private VPC
+ * addresses leaves exactly these traces with no ALG on the path.
+ * Against an ALG (verdict only, no finding): a request or response from
+ * a public address whose Contact or c= is private; received= showing a
+ * public address for a private sent-by.  A registrar's 2xx listing
+ * bindings, and a server's request to a registered Contact, are the
+ * server's view of the phone, not the phone's message: never counted.
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -50,10 +62,15 @@ static const char rem[] =
     "equipment.  Then handle NAT at the phone/PBX (STUN, rport, outbound "
     "proxy) or on the server (NAT helper, SBC).";
 
+/* Supporting evidence kept until the dialog shows proof (at most). */
+#define SUPPORT_MAX 4
+
 struct acc {
 	struct finding *f;
 	struct findings *fs;
 	double conf;
+	struct evidence support[SUPPORT_MAX];
+	int nsupport;
 };
 
 static struct finding *
@@ -68,18 +85,7 @@ acc_get(struct acc *ac, double conf)
 	return ac->f;
 }
 
-/* Private in the NAT sense: RFC 1918/6598/ULA, not loopback. */
-static bool
-nat_private(const struct ep *e)
-{
-	static const uint8_t v6lo[16] = { [15] = 1 };
-
-	if (!ep_is_private(e))
-		return false;
-	if (e->family == 4 && e->ip[0] == 127)
-		return false;
-	return !(e->family == 6 && memcmp(e->ip, v6lo, 16) == 0);
-}
+#define nat_private detect_nat_private
 
 /* A message of d between two private hosts (an inside B2BUA leg). */
 static bool
@@ -89,6 +95,12 @@ private_leg(const struct dialog *d)
 		if (nat_private(&d->msgs[i].src) && nat_private(&d->msgs[i].dst))
 			return true;
 	return false;
+}
+
+static bool
+public_src(const struct dmsg *m)
+{
+	return m->src.family != 0 && !ep_is_private(&m->src);
 }
 
 /* No SDP, or its audio c= is not a private address. */
@@ -102,10 +114,45 @@ nat_private_sdp_free(const struct sipmsg *s)
 
 /* Copies evidence just added to f into the verdict as hit k. */
 static void
-hit_last(struct detect *dt, enum alg_hit k, const struct finding *f)
+hit_last(struct detect *dt, enum alg_hit k, const struct finding *f,
+    const struct ep *dev)
 {
 	if (f != NULL && f->nev > 0)
-		detect_hit(dt, k, &f->ev[f->nev - 1]);
+		detect_hit(dt, k, &f->ev[f->nev - 1], dev);
+	else
+		detect_hit(dt, k, NULL, dev);
+}
+
+/*
+ * Supporting evidence (kind k) tied to message m: counted for the
+ * verdict now, cited in the finding only if the dialog shows proof.
+ */
+static void
+support(struct detect *dt, struct acc *ac, enum alg_hit k,
+    const struct dmsg *m, const struct ep *dev, const char *field,
+    const char *fmt, ...) __attribute__((format(printf, 7, 8)));
+
+static void
+support(struct detect *dt, struct acc *ac, enum alg_hit k,
+    const struct dmsg *m, const struct ep *dev, const char *field,
+    const char *fmt, ...)
+{
+	struct evidence ev;
+	va_list ap;
+
+	memset(&ev, 0, sizeof(ev));
+	if (m != NULL) {
+		ev.cap_idx = m->cap_idx;
+		ev.frame = m->frame;
+		ev.ts_ns = m->ts_ns;
+	}
+	snprintf(ev.field, sizeof(ev.field), "%s", field);
+	va_start(ap, fmt);
+	vsnprintf(ev.value, sizeof(ev.value), fmt, ap);
+	va_end(ap);
+	detect_hit(dt, k, &ev, dev);
+	if (ac->nsupport < SUPPORT_MAX)
+		ac->support[ac->nsupport++] = ev;
 }
 
 /* First private IPv4/IPv6 literal in free text (an i= line), or -1. */
@@ -133,6 +180,15 @@ text_private_ip(const char *s, struct ep *e)
 	return -1;
 }
 
+/* A request to a private Request-URI host: a server's request to a
+ * registered Contact (or a relay passing one on). */
+static bool
+to_registered(const struct dmsg *m)
+{
+	return m->m->is_request && m->m->ruri_addr.family != 0 &&
+	    nat_private(&m->m->ruri_addr) && !ep_is_private(&m->src);
+}
+
 static void
 check_residue(struct detect *dt, const struct dialog *d, const struct dmsg *m,
     struct acc *ac)
@@ -147,7 +203,7 @@ check_residue(struct detect *dt, const struct dialog *d, const struct dmsg *m,
 	struct finding *f;
 	bool strong = true;
 
-	if (ep_is_private(&m->src) || m->src.family == 0)
+	if (ep_is_private(&m->src) || m->src.family == 0 || to_registered(m))
 		return;
 	pub_via = s->is_request && s->nvia > 0 &&
 	    ep_same_ip(&s->via[0].sent_by, &m->src);
@@ -165,6 +221,7 @@ check_residue(struct detect *dt, const struct dialog *d, const struct dmsg *m,
 	    nat_private(&s->sdp->origin)) {
 		what = "o=";
 		snprintf(val, sizeof(val), "%s", s->sdp->origin_text);
+		strong = false;
 	} else if (s->sdp != NULL && s->sdp->has_i &&
 	    text_private_ip(s->sdp->i_line, &e) == 0) {
 		what = "i=";
@@ -184,14 +241,20 @@ check_residue(struct detect *dt, const struct dialog *d, const struct dmsg *m,
 		snprintf(val, sizeof(val), "%s", s->call_id);
 		strong = false;
 	}
-	if (what != NULL) {
-		f = acc_get(ac, strong ? 0.7 : 0.5);
+	if (what != NULL && strong) {
+		f = acc_get(ac, 0.7);
 		detect_ev(f, m, pub_c ? "c=" : pub_contact ? "Contact" : "Via",
 		    "%s (public, = packet source %s)", pub_c ? am->conn_text :
 		    pub_contact ? s->contact[0].uri : s->via[0].host,
 		    ep_ip_str(&m->src, a, sizeof(a)));
 		detect_ev(f, m, what, "%s (private, left untranslated)", val);
-		hit_last(dt, HIT_PRIVATE_RESIDUE, f);
+		hit_last(dt, HIT_PRIVATE_RESIDUE, f, &m->src);
+	} else if (what != NULL) {
+		support(dt, ac, what[0] == 'o' ? HIT_ORIGIN_RESIDUE :
+		    HIT_OPAQUE_RESIDUE, m, &m->src, what, "%s (private, beside "
+		    "public %s %s; a phone writing its public address leaves "
+		    "it too)", val, pub_c ? "c=" : pub_contact ? "Contact" :
+		    "Via", ep_ip_str(&m->src, a, sizeof(a)));
 	}
 	if (am != NULL && pub_c && am->ncand > 0) {
 		bool all_host_private = true;
@@ -200,14 +263,11 @@ check_residue(struct detect *dt, const struct dialog *d, const struct dmsg *m,
 			if (strcmp(am->cand[k].type, "host") != 0 ||
 			    !ep_is_private(&am->cand[k].addr))
 				all_host_private = false;
-		if (all_host_private) {
-			f = acc_get(ac, 0.4);
-			detect_ev(f, m, "a=candidate", "only private host "
-			    "candidates (%s) under public c=%s",
-			    ep_str(&am->cand[0].addr, a, sizeof(a)),
-			    am->conn_text);
-			hit_last(dt, HIT_ICE_RESIDUE, f);
-		}
+		if (all_host_private)
+			support(dt, ac, HIT_ICE_RESIDUE, m, &m->src,
+			    "a=candidate", "only private host candidates (%s) "
+			    "under public c=%s", ep_str(&am->cand[0].addr, a,
+			    sizeof(a)), am->conn_text);
 	}
 }
 
@@ -230,7 +290,7 @@ check_content_length(struct detect *dt, const struct dmsg *m, struct acc *ac)
 	detect_ev(f, m, "Content-Length", "%lld declared, body %s %zu bytes",
 	    (long long)s->content_length, cut ? "cut mid-line at" : "is",
 	    s->body_len);
-	hit_last(dt, HIT_CONTENT_LENGTH, f);
+	hit_last(dt, HIT_CONTENT_LENGTH, f, &m->src);
 }
 
 static void
@@ -257,7 +317,7 @@ check_received(struct detect *dt, const struct dmsg *m, struct acc *ac)
 		detect_ev(f, m, "Via received=", "%s = the phone's own private "
 		    "sent-by %s, in a response from a public server",
 		    v->received, v->host);
-		hit_last(dt, HIT_RECEIVED_RESTORED, f);
+		hit_last(dt, HIT_RECEIVED_RESTORED, f, &m->dst);
 	} else if (!ep_is_private(&r)) {
 		memset(&ev, 0, sizeof(ev));
 		ev.cap_idx = m->cap_idx;
@@ -267,7 +327,7 @@ check_received(struct detect *dt, const struct dmsg *m, struct acc *ac)
 		snprintf(ev.value, sizeof(ev.value), "%s (public) for private "
 		    "sent-by %s: the server saw the NAT and nothing restored it",
 		    v->received, v->host);
-		detect_hit(dt, HIT_NOALG_RECEIVED_PUBLIC, &ev);
+		detect_hit(dt, HIT_NOALG_RECEIVED_PUBLIC, &ev, &m->dst);
 	}
 }
 
@@ -279,10 +339,14 @@ check_leak(struct detect *dt, const struct dmsg *m)
 	struct evidence ev;
 	char a[NETADDR_STRLEN];
 
-	/* A registrar lists the bindings it holds in its 2xx: not a leak. */
-	if (ep_is_private(&m->src) || m->src.family == 0 || dt->hits[
-	    HIT_NOALG_PRIVATE_LEAK] > 0 || (!s->is_request &&
-	    strcmp(s->cseq_method, "REGISTER") == 0))
+	/*
+	 * A registrar lists the bindings it holds in its 2xx, and a server's
+	 * request to a registered Contact carries what it was told: neither
+	 * is the phone's own message.  Once per dialog.
+	 */
+	if (ep_is_private(&m->src) || m->src.family == 0 ||
+	    dt->dlg_hits[HIT_NOALG_PRIVATE_LEAK] > 0 || (!s->is_request &&
+	    strcmp(s->cseq_method, "REGISTER") == 0) || to_registered(m))
 		return;
 	memset(&ev, 0, sizeof(ev));
 	ev.cap_idx = m->cap_idx;
@@ -303,7 +367,7 @@ check_leak(struct detect *dt, const struct dmsg *m)
 	} else {
 		return;
 	}
-	detect_hit(dt, HIT_NOALG_PRIVATE_LEAK, &ev);
+	detect_hit(dt, HIT_NOALG_PRIVATE_LEAK, &ev, &m->src);
 }
 
 static void
@@ -315,7 +379,6 @@ check_mport(struct detect *dt, const struct dialog *d, struct acc *ac)
 		const struct rtp_stream *st = d->streams[i];
 		bool ip_match = false, port_match = false;
 		const struct dmsg *sdpm = NULL;
-		struct finding *f;
 
 		if (st->packets < 10 || ep_is_private(&st->src))
 			continue;
@@ -335,13 +398,11 @@ check_mport(struct detect *dt, const struct dialog *d, struct acc *ac)
 		}
 		if (!ip_match || port_match)
 			continue;
-		f = acc_get(ac, 0.4);
-		detect_ev(f, sdpm, "m= port", "SDP announces %s with another "
-		    "port than the RTP really uses (%s)",
-		    detect_audio_media(sdpm->m->sdp) ?
+		support(dt, ac, HIT_MPORT_MISMATCH, sdpm, &sdpm->src, "m= port",
+		    "SDP announces %s with another port than the RTP really "
+		    "uses (%s)", detect_audio_media(sdpm->m->sdp) ?
 		    detect_audio_media(sdpm->m->sdp)->conn_text : "?",
 		    ep_str(&st->src, a, sizeof(a)));
-		hit_last(dt, HIT_MPORT_MISMATCH, f);
 		return;
 	}
 }
@@ -417,7 +478,165 @@ check_pairs(struct detect *dt, const struct dialog *d, struct acc *ac)
 			    ep_ip_str(&vi, a, sizeof(a)),
 			    (unsigned long)in->frame, in->cap_idx,
 			    ep_ip_str(&vo, b, sizeof(b)));
-			hit_last(dt, HIT_PAIR_REWRITTEN, f);
+			hit_last(dt, HIT_PAIR_REWRITTEN, f, &out->src);
+			return;
+		}
+	}
+}
+
+/* An RFC 3261 branch: unique per transaction, so safe to match on. */
+static bool
+rfc3261_branch(const char *b)
+{
+	return b != NULL && strncmp(b, "z9hG4bK", 7) == 0 && strlen(b) > 9;
+}
+
+/*
+ * One Via branch seen with a private sent-by and a public one.  The
+ * sender writes its Via once; responses copy it (RFC 3261 8.2.6.2, a
+ * server adds received=/rport= only) and proxies add their own above it
+ * (16.6), so its sent-by changes only where a box rewrote it in transit.
+ */
+static void
+check_via_branch(struct detect *dt, const struct dialog *d, struct acc *ac)
+{
+	char a[NETADDR_STRLEN], b[NETADDR_STRLEN];
+
+	for (size_t i = 0; i < d->nmsgs; i++) {
+		const struct sipmsg *x = d->msgs[i].m;
+
+		for (int vi = 0; vi < x->nvia; vi++) {
+			const struct sipmsg_via *v = &x->via[vi];
+
+			if (!rfc3261_branch(v->branch) || v->sent_by.family == 0)
+				continue;
+			for (size_t j = i + 1; j < d->nmsgs && j < i + 64; j++) {
+				const struct sipmsg *y = d->msgs[j].m;
+
+				for (int wi = 0; wi < y->nvia; wi++) {
+					const struct sipmsg_via *w = &y->via[wi];
+					const struct dmsg *pm, *um;
+					const struct sipmsg_via *pv, *uv;
+					struct finding *f;
+
+					if (w->sent_by.family == 0 ||
+					    strcmp(v->branch, w->branch) != 0 ||
+					    nat_private(&v->sent_by) ==
+					    nat_private(&w->sent_by) ||
+					    ep_is_private(&v->sent_by) !=
+					    nat_private(&v->sent_by) ||
+					    ep_is_private(&w->sent_by) !=
+					    nat_private(&w->sent_by))
+						continue;
+					/* pm/pv: the copy with the private sent-by. */
+					if (nat_private(&v->sent_by)) {
+						pm = &d->msgs[i]; pv = v;
+						um = &d->msgs[j]; uv = w;
+					} else {
+						pm = &d->msgs[j]; pv = w;
+						um = &d->msgs[i]; uv = v;
+					}
+					f = acc_get(ac, 0.9);
+					detect_ev(f, pm, "Via", "%s (private) in this %s",
+					    ep_str(&pv->sent_by, a, sizeof(a)),
+					    pm->m->is_request ? pm->m->method :
+					    "response");
+					detect_ev(f, um, "Via", "%s (public) in the %s "
+					    "of the same branch %.40s: a box on the "
+					    "path rewrote the Via",
+					    ep_str(&uv->sent_by, b, sizeof(b)),
+					    um->m->is_request ? um->m->method :
+					    "response", uv->branch);
+					hit_last(dt, HIT_VIA_CHANGED, f,
+					    &uv->sent_by);
+					return;
+				}
+			}
+		}
+	}
+}
+
+/*
+ * The address the sender of a request wrote for itself: Contact, else its
+ * Via.  Only requests with one Via: the originating UA sent them itself
+ * (a proxy adds its Via; a response may come through a proxy and carry
+ * another's Contact).  NULL otherwise.
+ */
+static const struct ep *
+own_addr(const struct sipmsg *s, const char **field)
+{
+	if (!s->is_request || s->nvia != 1)
+		return NULL;
+	if (s->ncontact > 0 && s->contact[0].addr.family != 0) {
+		*field = "Contact";
+		return &s->contact[0].addr;
+	}
+	if (s->is_request && s->nvia > 0 && s->via[0].sent_by.family != 0) {
+		*field = "Via";
+		return &s->via[0].sent_by;
+	}
+	return NULL;
+}
+
+/* Did a response before `before` tell `to` its public address ip? */
+static bool
+told_public(const struct dialog *d, size_t before, const struct ep *to)
+{
+	for (size_t k = 0; k < before; k++) {
+		const struct sipmsg *s = d->msgs[k].m;
+		struct ep r;
+
+		if (s->is_request || s->nvia < 1 || s->via[0].received[0] == 0 ||
+		    !ep_eq(&d->msgs[k].dst, to))
+			continue;
+		ep_clear(&r);
+		if (ep_parse_ip(&r, s->via[0].received,
+		    strlen(s->via[0].received)) == 0 && ep_same_ip(&r, to))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * One public sender in one dialog writing its public address in some
+ * requests and a private one in others: an ALG that translated some and
+ * missed others (a message split over TCP segments, a message larger
+ * than it parses).  A phone writes its own address the same way all
+ * along, unless a response told it the public one (received=).
+ */
+static void
+check_inconsistent(struct detect *dt, const struct dialog *d, struct acc *ac)
+{
+	char a[NETADDR_STRLEN], b[NETADDR_STRLEN];
+
+	for (size_t i = 0; i < d->nmsgs; i++) {
+		const struct dmsg *pm = &d->msgs[i];
+		const char *pf, *uf;
+		const struct ep *pa = own_addr(pm->m, &pf), *ua;
+
+		if (pa == NULL || !nat_private(pa) || !public_src(pm) ||
+		    to_registered(pm))
+			continue;
+		for (size_t j = 0; j < d->nmsgs; j++) {
+			const struct dmsg *um = &d->msgs[j];
+			struct finding *f;
+
+			if (j == i || !ep_eq(&um->src, &pm->src) ||
+			    to_registered(um))
+				continue;
+			ua = own_addr(um->m, &uf);
+			if (ua == NULL || !ep_same_ip(ua, &um->src))
+				continue;
+			if (j > i && told_public(d, j, &um->src))
+				continue;
+			f = acc_get(ac, 0.8);
+			detect_ev(f, pm, pf, "%s (private) sent from %s: not "
+			    "translated", ep_str(pa, a, sizeof(a)),
+			    ep_str(&pm->src, b, sizeof(b)));
+			detect_ev(f, um, uf, "%s (public, = packet source) from "
+			    "the same sender in the same dialog: translated",
+			    ep_str(ua, a, sizeof(a)));
+			hit_last(dt, HIT_INCONSISTENT, f, &pm->src);
 			return;
 		}
 	}
@@ -427,8 +646,10 @@ void
 detect_alg_rewrite_evidence(struct detect *dt, const struct dialog *d,
     struct findings *fs)
 {
-	struct acc ac = { NULL, fs, 0 };
+	struct acc ac;
 
+	memset(&ac, 0, sizeof(ac));
+	ac.fs = fs;
 	for (size_t i = 0; i < d->nmsgs; i++) {
 		const struct dmsg *m = &d->msgs[i];
 
@@ -442,4 +663,10 @@ detect_alg_rewrite_evidence(struct detect *dt, const struct dialog *d,
 	if (d->kind == DIALOG_CALL)
 		check_mport(dt, d, &ac);
 	check_pairs(dt, d, &ac);
+	check_via_branch(dt, d, &ac);
+	check_inconsistent(dt, d, &ac);
+	/* Supporting evidence only beside proof of rewriting. */
+	for (int i = 0; ac.f != NULL && i < ac.nsupport &&
+	    ac.f->nev < DETECT_MAX_EVIDENCE; i++)
+		ac.f->ev[ac.f->nev++] = ac.support[i];
 }

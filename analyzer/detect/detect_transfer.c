@@ -9,7 +9,10 @@
  *     status is >= 300 (confidence 0.6);
  *   - an INVITE carrying Replaces answered 481 (0.6);
  *   - a REFER from a public address whose Refer-To host is a private IP
- *     literal (0.5).
+ *     literal (0.5);
+ *   - a REFER rejected outright: a final response 300-699 to it (0.6),
+ *     but for 401/407 (a challenge: the REFER is sent again with
+ *     credentials) and 491 (request pending: tried again later).
  */
 #include <string.h>
 
@@ -57,6 +60,19 @@ detect_transfer_failure(struct detect *dt, const struct dialog *d,
 		    strcmp(m->m->cseq_method, "REFER") == 0 &&
 		    m->m->status >= 200 && m->m->status < 300) {
 			accepted = true;
+		} else if (refer != NULL && !m->m->is_request &&
+		    strcmp(m->m->cseq_method, "REFER") == 0 &&
+		    m->m->status >= 300 && m->m->status != 401 &&
+		    m->m->status != 407 && m->m->status != 491 &&
+		    m->m->cseq == refer->m->cseq) {
+			f = detect_finding_add(fs, SYMPTOM_TRANSFER_FAILURE, 0.6,
+			    explanation, rem, "REFER rejected: %d %s",
+			    m->m->status, m->m->reason);
+			detect_ev(f, refer, "REFER", "Refer-To %s",
+			    refer->m->refer_to);
+			detect_ev(f, m, "final response", "%d %s", m->m->status,
+			    m->m->reason);
+			refer = NULL;
 		} else if (accepted && m->m->is_request &&
 		    strcmp(m->m->method, "NOTIFY") == 0 &&
 		    m->m->sipfrag_status >= 300) {

@@ -4,10 +4,16 @@
  * Sources: the vendors' manuals and knowledge-base articles named in
  * ALG-REFERENCE.md section 0 (Cisco ASA SIP inspection, Fortinet
  * session-helper/voip profile, SonicWall VoIP settings, Juniper security
- * alg), and the providers' router pages collected there (V1, P3).  Only
- * commands known to exist are given; where a vendor has no CLI the web
- * menu is named, and where there is no switch at all the answer is
- * bridge mode behind a router that can be configured.
+ * alg), and the providers' router pages collected there (V1, P3).  The
+ * rows after linux each cite their own document in a comment above the
+ * row: DrayTek's SIP ALG knowledge-base guide, AVM's FRITZ!Box help,
+ * the Sophos UTM administration guide, WatchGuard's Fireware help,
+ * Palo Alto Networks' PAN-OS Application Override page, Zyxel's ATP
+ * user's guide and USG FLEX H help, and (ASUS's own page not found) a
+ * VoIP provider's ASUS guide.  Only commands known to exist are given;
+ * where a vendor has no CLI the web menu is named, and where there is no
+ * switch at all the answer is bridge mode behind a router that can be
+ * configured.
  */
 #include <stdbool.h>
 #include <strings.h>
@@ -141,6 +147,67 @@ const struct remedy remedy_table[] = {
 	  "  helper rules).  UDP timeouts (seconds):\n"
 	  "    sysctl -w net.netfilter.nf_conntrack_udp_timeout=60\n"
 	  "    sysctl -w net.netfilter.nf_conntrack_udp_timeout_stream=180\n" },
+	/* DrayTek UK knowledge base, "SIP ALG usage on DrayTek Routers",
+	 * https://www.draytek.co.uk/support/guides/kb-sip-alg */
+	{ "draytek", "vigor", "DrayTek Vigor",
+	  "  The SIP ALG is off by default; it is turned on in the web UI under\n"
+	  "  NAT > ALG.  To turn it off there, clear the SIP option ('Enable\n"
+	  "  ALG' on the SIP line) and click OK.  If the provider uses another\n"
+	  "  port, the ALG watches the 'Listen Port' given on that line.\n" },
+	/* AVM FRITZ!Box help, "Sicherheitsdiagnose Internet: SIP",
+	 * http://service.avm.de/help/de/FRITZ-Box-Fon-WLAN-7490/014/hilfe_port_sip */
+	{ "fritzbox", "fritz fritz!box avm", "AVM FRITZ!Box",
+	  "  AVM documents no SIP ALG switch.  The FRITZ!Box is a SIP client\n"
+	  "  itself: its port 5060 is open once Internet telephone numbers are\n"
+	  "  set up (Telefonie > Eigene Rufnummern) and assigned to devices\n"
+	  "  (Telefonie > Telefoniegeraete).  Either register the phones with\n"
+	  "  the FRITZ!Box as IP telephones and let it register with the\n"
+	  "  provider, or do not set up on the box the numbers that a PBX or\n"
+	  "  phones behind it register directly.\n" },
+	/* Sophos UTM administration guide, "Network Protection > VoIP > SIP",
+	 * https://docs.sophos.com/nsg/sophos-utm/utm/9.720/help/en-us/Content/utm/utmAdminGuide/NetProtVoIPSIP.htm */
+	{ "sophos-utm", "astaro", "Sophos UTM (SG, Astaro)",
+	  "  In WebAdmin under Network Protection > VoIP, SIP tab, click the\n"
+	  "  'SIP protocol support' toggle so that it is off.  With\n"
+	  "  it off the SIP connection-tracking helper no longer follows the\n"
+	  "  calls: allow SIP and the phones' RTP ports with firewall rules.\n" },
+	/* WatchGuard Fireware help, "About the SIP-ALG",
+	 * https://www.watchguard.com/help/docs/help-center/en-US/Content/en-US/Fireware/proxies/sip/sip_proxy_about_c.html
+	 * and "SIP-ALG: General Settings",
+	 * https://www.watchguard.com/help/docs/help-center/en-US/Content/en-US/Fireware/proxies/sip/sip_proxy_general_c.html */
+	{ "watchguard", "firebox fireware", "WatchGuard Firebox (Fireware)",
+	  "  There is no default SIP-ALG policy: the ALG acts only where a\n"
+	  "  SIP-ALG proxy policy was added.  In Fireware Web UI or Policy\n"
+	  "  Manager find that policy and disable or remove it (let SIP through\n"
+	  "  with a packet-filter policy instead).  Where it must stay, clear\n"
+	  "  'Enable topology hiding' in the SIP-ALG action's General settings:\n"
+	  "  that is the option which rewrites SIP and SDP headers.\n" },
+	/* Palo Alto Networks, PAN-OS administration, "Application Override",
+	 * https://docs.paloaltonetworks.com/content/techdocs/en_US/network-security/security-policy/administration/objects/applications/application-override-panorama.html */
+	{ "paloalto", "palo pan-os panos", "Palo Alto Networks (PAN-OS)",
+	  "  Add an Application Override policy rule (Policies > Application\n"
+	  "  Override) that matches the SIP traffic of the phones or PBX\n"
+	  "  (zones, addresses, protocol UDP or TCP, port 5060) and gives it a\n"
+	  "  custom application; that traffic then gets stateful layer 4\n"
+	  "  inspection instead of the sip App-ID and its ALG.  Allow the custom\n"
+	  "  application in a Security policy rule.\n" },
+	/* ASUS's own page was not found; VoiceTel support, "Disable SIP ALG on
+	 * ASUS routers", https://voicetel.com/support/voice/firewall/asus/ */
+	{ "asus", "asuswrt rt-ax", "ASUS (ASUSWRT)",
+	  "  ASUS calls the SIP ALG 'SIP Passthrough'.  In the web UI under\n"
+	  "  Advanced Settings > WAN, NAT Passthrough tab, set 'SIP\n"
+	  "  Passthrough' to Disable, click Apply, and reboot the router\n"
+	  "  (Administration > System) to clear the SIP sessions it holds.\n" },
+	/* Zyxel ZyWALL ATP700 User's Guide, chapter 14 ALG (Configuration >
+	 * Network > ALG), https://www.manualowl.com/m/ZyXEL/ZyWALL-ATP700/Manual/588007?page=387
+	 * and USG FLEX 500H (uOS 1.32) help, "ALG",
+	 * https://webhelp.zyxel.com/wohView/help_docs/USG%20FLEX%20500H_V1.32_ABZH/uOS1.32/h_ALG.html */
+	{ "zyxel-atp", "atp usgflex usg-flex zld uos", "Zyxel ATP / USG FLEX",
+	  "  ATP and USG FLEX on ZLD: in the web UI under Configuration >\n"
+	  "  Network > ALG, clear 'Enable SIP ALG' (and 'Enable SIP\n"
+	  "  Transformations' where the page shows it) and click Apply.\n"
+	  "  USG FLEX H (uOS): its ALG page covers FTP only; there is no SIP\n"
+	  "  ALG to turn off.\n" },
 };
 
 const size_t remedy_count = sizeof(remedy_table) / sizeof(remedy_table[0]);
@@ -186,4 +253,108 @@ remedy_find(const char *name)
 		    word_in(remedy_table[i].aliases, name))
 			return &remedy_table[i];
 	return NULL;
+}
+
+/*
+ * No-ALG texts per symptom (remedy_no_alg).  The first sentence of each
+ * says why an ALG is not the cause, so the rest reads the same for both
+ * cases.
+ */
+#define NO_NAT_WHY \
+    "No NAT boundary is shown on this path (both ends in one private " \
+    "network, or both on public addresses), so no SIP ALG explains this.  "
+#define NAT_NO_ALG_WHY \
+    "The phone's private addresses cross the NAT untranslated here: no " \
+    "SIP ALG rewrote these messages, so it is not the cause.  "
+
+struct no_alg_row {
+	enum symptom_id id;
+	const char *expl_nonat, *expl_noalg, *rem;
+};
+
+#define NO_ALG_ROW(id, cause, fix) \
+	{ id, NO_NAT_WHY cause, NAT_NO_ALG_WHY cause, fix }
+
+static const struct no_alg_row no_alg_rows[] = {
+	NO_ALG_ROW(SYMPTOM_ACK_TIMEOUT_DROP,
+	    "The 2xx or its ACK is lost on the way: the 2xx Contact (or a "
+	    "Record-Route) names an address the other side cannot reach, or "
+	    "a firewall drops the ACK.",
+	    "Check that each side's Contact is reachable from the other (the "
+	    "phone's own NAT settings: rport, STUN or an external address; "
+	    "the server's NAT handling or SBC), and the firewall rules for "
+	    "SIP between the two."),
+	NO_ALG_ROW(SYMPTOM_ONE_WAY_AUDIO,
+	    "RTP in one direction goes to an address or port that does not "
+	    "reach the receiver: a private c= the far end cannot route to, a "
+	    "far end that does not latch onto where media really comes from, "
+	    "or a firewall blocking the RTP ports.",
+	    "Use one NAT traversal method end to end: STUN or a configured "
+	    "external address on the phone/PBX, or symmetric RTP / comedia "
+	    "(media latching) on the server or SBC; open or forward the RTP "
+	    "port range where a firewall sits."),
+	NO_ALG_ROW(SYMPTOM_NO_AUDIO,
+	    "RTP reaches neither side: both SDPs name addresses the other "
+	    "cannot reach, or a firewall blocks the RTP ports both ways.",
+	    "Check the c= and m= each side announces against where its RTP "
+	    "really comes from; use STUN or an external address on the "
+	    "phones, or media latching on the server; open the RTP ports."),
+	NO_ALG_ROW(SYMPTOM_RINGING_AFTER_ANSWER,
+	    "The callee's 2xx never reached the caller: it was sent to a Via "
+	    "or Contact the caller cannot be reached at, or a firewall drops "
+	    "it.",
+	    "Check the caller's Via (rport) and Contact and the firewall "
+	    "rules for responses; on the server, send responses back to the "
+	    "source address and port (rport)."),
+	NO_ALG_ROW(SYMPTOM_INBOUND_CALL_UNANSWERED,
+	    "The incoming INVITE never reached the phone: its binding expired "
+	    "while the phone was silent, a firewall admits only the "
+	    "registrar, or a large UDP INVITE was fragmented and dropped.",
+	    "Keep the binding alive more often than the NAT/firewall timeout "
+	    "(CRLF, STUN or OPTIONS keepalives, shorter registration), raise "
+	    "the UDP timeout to 150-300 s, and avoid fragmentation (SIP over "
+	    "TCP/TLS, fewer codecs)."),
+	NO_ALG_ROW(SYMPTOM_REGISTRATION_FAILURE,
+	    "The registration is refused, lost or churns: wrong credentials, "
+	    "a blocked path to the registrar, or a NAT mapping that changes "
+	    "between refreshes.",
+	    "Check the credentials and the path to the registrar; register "
+	    "or send keepalives (CRLF, STUN, OPTIONS) more often than the NAT "
+	    "UDP timeout, and use consistent (endpoint-independent) NAT."),
+	NO_ALG_ROW(SYMPTOM_TRANSFER_FAILURE,
+	    "The transfer target or the replaced dialog is unknown or "
+	    "unreachable for the far end (a private address in Refer-To, a "
+	    "Call-ID the far end does not know, a transfer the server does "
+	    "not allow).",
+	    "Let the PBX perform the transfer, use domain names instead of IP "
+	    "literals in URIs, and check the server's transfer policy."),
+	NO_ALG_ROW(SYMPTOM_SESSION_REFRESH_FAILURE,
+	    "The session-timer refresh (re-INVITE or UPDATE) was not sent or "
+	    "not answered: a side that does not refresh, or a path that drops "
+	    "in-dialog requests.",
+	    "Check which side must refresh (refresher=) and that in-dialog "
+	    "requests reach the other side's Contact."),
+	NO_ALG_ROW(SYMPTOM_MEDIA_LOST_AFTER_HOLD,
+	    "Audio stopped after hold or a long silence: a media pinhole or "
+	    "NAT mapping timed out while no RTP flowed, or the resume SDP "
+	    "names an unreachable address.",
+	    "Raise the UDP timeout for media (150-300 s), let the phone send "
+	    "RTP or comfort noise during hold, or use media latching on the "
+	    "server."),
+};
+
+int
+remedy_no_alg(enum symptom_id s, enum remedy_case c, const char **expl,
+    const char **rem)
+{
+	for (size_t i = 0; i < sizeof(no_alg_rows) / sizeof(no_alg_rows[0]);
+	    i++) {
+		if (no_alg_rows[i].id != s)
+			continue;
+		*expl = c == REMEDY_NO_NAT ? no_alg_rows[i].expl_nonat :
+		    no_alg_rows[i].expl_noalg;
+		*rem = no_alg_rows[i].rem;
+		return 0;
+	}
+	return -1;
 }

@@ -12,6 +12,8 @@
 
 #include <stddef.h>
 
+#include "detect/symptom.h"
+
 struct remedy {
 	const char *key;          /* what --fix takes: "cisco-asa" */
 	const char *aliases;      /* other accepted keys, space separated */
@@ -28,5 +30,19 @@ const struct remedy *remedy_find(const char *name);
 
 /* Advice that holds whatever the equipment (multi-line text). */
 extern const char remedy_general[];
+
+/*
+ * When the capture does not show an ALG at work, a finding's explanation
+ * and fix must not blame one.  REMEDY_NO_NAT: no NAT boundary in the
+ * dialog (both ends in one private network, or both public);
+ * REMEDY_NAT_NO_ALG: NAT shown, and the phone's private addresses cross
+ * it untranslated (an ALG would have rewritten them).  Sets *expl and
+ * *rem to static text naming what else explains symptom s (the phone's
+ * own NAT settings, the server's media latching, a firewall) and returns
+ * 0; returns -1 when the symptom's catalogue text blames no ALG anyway.
+ */
+enum remedy_case { REMEDY_NO_NAT, REMEDY_NAT_NO_ALG };
+int remedy_no_alg(enum symptom_id s, enum remedy_case c, const char **expl,
+    const char **rem);
 
 #endif /* SIPALG_REMEDY_H */

@@ -226,7 +226,7 @@ struct diff_summary {
 	uint64_t dialogs;
 };
 
-enum diff_format { DIFF_TEXT, DIFF_JSON };
+enum diff_format { DIFF_TEXT, DIFF_JSON, DIFF_HTML };
 
 struct diff_opts {
 	enum diff_format format;        /* for diff_run() */

@@ -181,4 +181,16 @@ const struct diff_evidence *diff_evidence_get(const struct diff *d);
 /* The profile search path given in the options (NULL: the default). */
 const char *const *diff_profile_dirs(const struct diff *d);
 
+/* "udp", "tcp", "sctp", "ws" for a pair's or mapping's l4. */
+const char *diff_l4_name(uint8_t l4);
+
+/* The comparison as an HTML page (diff_html.c), for diff_report.c's
+ * writer: _new returns NULL on OOM; dialogs are spooled, the page is
+ * written whole by _end.  f stays the caller's. */
+struct diff_html;
+struct diff_html *diff_html_new(FILE *f, bool only_changes);
+void diff_html_free(struct diff_html *x);
+void diff_html_dialog(struct diff_html *x, const struct diff_dialog *dd);
+void diff_html_end(struct diff_html *x, const struct diff *d);
+
 #endif /* SIPALG_DIFF_INT_H */

@@ -1,5 +1,6 @@
 /*
- * diff_report.c - the inside/outside comparison as text or JSON, and
+ * diff_report.c - the inside/outside comparison as text or JSON (or
+ * HTML, written by diff_html.c), and
  * diff_run(), the entry point the sipalg-analyze front-end calls (diff.h).
  *
  * Text: a heading with the clock offset, then per dialog a compact list,
@@ -19,11 +20,13 @@
 #include "base/json.h"
 #include "base/text.h"
 #include "diff/diff.h"
+#include "diff/diff_int.h"
 
 struct diff_writer {
 	FILE *f;
 	struct diff_opts o;
 	struct json j;            /* DIFF_JSON */
+	struct diff_html *hx;     /* DIFF_HTML (diff_html.c) */
 };
 
 struct diff_writer *
@@ -37,12 +40,19 @@ diff_writer_new(FILE *out, const struct diff_opts *o)
 	if (o)
 		w->o = *o;
 	json_init(&w->j, out, JSON_SPACED);
+	if (w->o.format == DIFF_HTML &&
+	    (w->hx = diff_html_new(out, w->o.only_changes)) == NULL) {
+		free(w);
+		return NULL;
+	}
 	return w;
 }
 
 void
 diff_writer_free(struct diff_writer *w)
 {
+	if (w != NULL)
+		diff_html_free(w->hx);
 	free(w);
 }
 
@@ -98,8 +108,8 @@ tput(FILE *f, const char *s)
 	text_fput_escaped(f, s, strlen(s), TEXT_ESC_PLAIN);
 }
 
-static const char *
-l4name(uint8_t l4)
+const char *
+diff_l4_name(uint8_t l4)
 {
 	switch (l4) {
 	case 6:
@@ -121,6 +131,8 @@ on_begin(void *user, const struct diff *d)
 	struct diff_writer *w = user;
 	const struct diff_summary *s = diff_summary_get(d);
 
+	if (w->o.format == DIFF_HTML)
+		return;         /* written whole at the end */
 	if (w->o.format == DIFF_JSON) {
 		struct json *j = &w->j;
 
@@ -174,7 +186,7 @@ text_pair(struct diff_writer *w, const struct diff_pair *p)
 	fprintf(f, "  %s %-8s %s ", tstr(c->ts_ns, t, sizeof(t)),
 	    diff_dir_name(p->dir), p->dir == DIFF_OUTBOUND ? "->" : "<-");
 	tput(f, p->label);
-	fprintf(f, " (CSeq %" PRIu32 ", %s)  [%s]", p->cseq, l4name(p->l4),
+	fprintf(f, " (CSeq %" PRIu32 ", %s)  [%s]", p->cseq, diff_l4_name(p->l4),
 	    diff_class_name(p->cls));
 	for (int s = 0; s < 2; s++)
 		if (p->copy[s].present)
@@ -252,7 +264,7 @@ json_pair(struct json *j, const struct diff_pair *p)
 	json_key(j, "dir");
 	json_str(j, diff_dir_name(p->dir));
 	json_key(j, "transport");
-	json_str(j, l4name(p->l4));
+	json_str(j, diff_l4_name(p->l4));
 	json_key(j, "label");
 	json_str(j, p->label);
 	json_key(j, "cseq");
@@ -302,7 +314,9 @@ on_dialog(void *user, const struct diff_dialog *dd)
 	struct diff_writer *w = user;
 	FILE *f = w->f;
 
-	if (w->o.format == DIFF_JSON) {
+	if (w->o.format == DIFF_HTML) {
+		diff_html_dialog(w->hx, dd);
+	} else if (w->o.format == DIFF_JSON) {
 		struct json *j = &w->j;
 
 		json_break(j, "\n    ");
@@ -397,7 +411,7 @@ text_end(struct diff_writer *w, const struct diff *d)
 		const struct diff_mapping *m = diff_mapping_get(d, i);
 
 		fprintf(f, "  %s %-5s %s -> %s  remote %s  %s..%s  %" PRIu64
-		    " uses\n", l4name(m->l4), m->media ? "media" : "sip",
+		    " uses\n", diff_l4_name(m->l4), m->media ? "media" : "sip",
 		    ep_str(&m->priv, a, sizeof(a)),
 		    ep_str(&m->pub, b, sizeof(b)),
 		    ep_str(&m->remote, c, sizeof(c)),
@@ -511,7 +525,7 @@ json_tail(struct diff_writer *w, const struct diff *d)
 		json_break(j, "\n    ");
 		json_obj_begin(j);
 		json_key(j, "transport");
-		json_str(j, l4name(m->l4));
+		json_str(j, diff_l4_name(m->l4));
 		json_key(j, "kind");
 		json_str(j, m->media ? "media" : "sip");
 		jep(j, "private", &m->priv);
@@ -606,7 +620,9 @@ json_tail(struct diff_writer *w, const struct diff *d)
 void
 diff_writer_end(struct diff_writer *w, const struct diff *d)
 {
-	if (w->o.format == DIFF_JSON)
+	if (w->o.format == DIFF_HTML)
+		diff_html_end(w->hx, d);
+	else if (w->o.format == DIFF_JSON)
 		json_tail(w, d);
 	else
 		text_end(w, d);

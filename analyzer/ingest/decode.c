@@ -156,6 +156,8 @@ struct dctx {
 struct l3 {
 	struct ep src, dst;     /* ports filled by transport */
 	uint32_t ip_len;        /* datagram length on the wire */
+	uint8_t df, ttl;        /* IPv4 Don't Fragment bit; TTL or hop limit */
+	uint16_t id;            /* IPv4 identification */
 	size_t claimed;         /* payload bytes the IP header claims */
 };
 
@@ -239,6 +241,9 @@ pkt_base(const struct dctx *x, const struct l3 *l, uint8_t l4, uint16_t sport,
 	p->src.port = sport;
 	p->dst.port = dport;
 	p->ip_len = l->ip_len;
+	p->ip_df = l->df;
+	p->ip_ttl = l->ttl;
+	p->ip_id = l->id;
 	p->nfrags = x->nfrags > 0 ? x->nfrags : 1;
 	p->encap_depth = (uint8_t)x->depth;
 }
@@ -322,6 +327,9 @@ dec_tcp(struct dctx *x, struct l3 *l, struct cur *c)
 	p.payload = cur_rest(c);
 	p.len = have;
 	p.ip_len = l->ip_len;
+	p.ip_df = l->df;
+	p.ip_ttl = l->ttl;
+	p.ip_id = l->id;
 	p.nfrags = x->nfrags > 0 ? x->nfrags : 1;
 	p.encap_depth = (uint8_t)x->depth;
 	p.tcp_flags = flags;
@@ -792,6 +800,9 @@ dec_ip4(struct dctx *x, struct cur *c)
 	cur_init(&pc, h + hlen, have);
 
 	ff = be16(h + 6);
+	l.df = (ff & 0x4000) != 0;
+	l.ttl = h[8];
+	l.id = be16(h + 4);
 	if (ff & 0x3fff) {
 		struct frag_key k;
 		const uint8_t *out;
@@ -868,6 +879,7 @@ dec_ip6(struct dctx *x, struct cur *c)
 	memcpy(l.src.ip, h + 8, 16);
 	memcpy(l.dst.ip, h + 24, 16);
 	l.ip_len = (uint32_t)(40 + plen);
+	l.ttl = h[7];
 	l.claimed = plen;
 	cur_init(&pc, h + 40, have);
 

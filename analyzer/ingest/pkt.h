@@ -47,6 +47,9 @@ struct pkt {
 	size_t len;            /* bytes at payload (captured, clamped to the claimed length) */
 	uint32_t ip_len;       /* IP datagram length on the wire (after reassembly) */
 	uint16_t nfrags;       /* >1 when reassembled from IP fragments */
+	uint8_t ip_df;         /* IPv4 Don't Fragment bit of the (first) datagram */
+	uint8_t ip_ttl;        /* IPv4 TTL / IPv6 hop limit of the innermost IP */
+	uint16_t ip_id;        /* IPv4 identification of the innermost IP */
 	uint8_t encap_depth;   /* tunnels peeled (IP-in-IP, GRE, ERSPAN) */
 	uint8_t tcp_flags;     /* TCP only */
 	uint32_t tcp_seq;      /* TCP only */

@@ -4,8 +4,9 @@
  *
  * Text is for people (report_text.c): the verdict first, so the dialogs
  * are spooled until the end.  JSON is the contract other tools build on
- * (report_json.c).  CSV is one row per dialog (report_csv.c).  A dialog
- * counts as affected when one of its findings passes --symptom and
+ * (report_json.c).  CSV is one row per dialog (report_csv.c).  HTML is
+ * the page to hand over, with ladders and RTP plots (report_html.c).
+ * A dialog counts as affected when one of its findings passes --symptom and
  * --min-confidence; only those findings are written.
  */
 #include <inttypes.h>
@@ -13,7 +14,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "base/outfile.h"
 #include "output/report_int.h"
+#include "sip/quality.h"
 
 struct report *
 report_new(FILE *f, const struct report_opts *o)
@@ -30,6 +33,9 @@ report_new(FILE *f, const struct report_opts *o)
 		break;
 	case REPORT_CSV:
 		r->ops = &report_csv_ops;
+		break;
+	case REPORT_HTML:
+		r->ops = &report_html_ops;
 		break;
 	default:
 		r->ops = &report_text_ops;
@@ -140,16 +146,25 @@ report_dir_packets(const struct dialog *d, uint64_t *fwd, uint64_t *rev)
 }
 
 void
+report_dir_mos(const struct dialog *d, double *fwd, double *rev)
+{
+	*fwd = *rev = -1;
+	for (int i = 0; i < d->nstreams; i++) {
+		struct quality q;
+		double *m;
+
+		if (quality_stream(d->streams[i], &q) != 0)
+			continue;
+		m = report_stream_dir(d, d->streams[i]) >= 0 ? fwd : rev;
+		if (*m < 0 || q.mos < *m)
+			*m = q.mos;
+	}
+}
+
+void
 report_copy_spool(FILE *to, FILE *from)
 {
-	char buf[8192];
-	size_t n;
-
-	if (from == NULL)
-		return;
-	rewind(from);
-	while ((n = fread(buf, 1, sizeof(buf), from)) > 0)
-		fwrite(buf, 1, n, to);
+	outfile_copy_spool(to, from);
 }
 
 void

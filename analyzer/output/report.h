@@ -15,7 +15,7 @@
  * from the store is written the same way as one from captures.
  *
  * One interface, one file per format (report_text.c, report_json.c,
- * report_csv.c; report_int.h is what they share): a new format is one
+ * report_csv.c, report_html.c; report_int.h is what they share): a new format is one
  * more file and one more enum value.
  */
 #ifndef SIPALG_REPORT_H
@@ -29,7 +29,7 @@
 #include "sip/dialog.h"
 #include "sip/rtp.h"
 
-enum report_format { REPORT_TEXT, REPORT_JSON, REPORT_CSV };
+enum report_format { REPORT_TEXT, REPORT_JSON, REPORT_CSV, REPORT_HTML };
 
 struct report_opts {
 	enum report_format format;
@@ -38,9 +38,10 @@ struct report_opts {
 	bool all;                 /* text: list dialogs without findings in full */
 	const char *symptom;      /* only findings with this id; NULL all */
 	double min_confidence;    /* only findings at or above this */
+	const char *fix_vendor;   /* HTML: --fix VENDOR's steps; NULL: list */
 };
 
-/* One capture's figures (analysis.h defines struct analysis_capstats). */
+/* One capture's figures (sip/capstats.h defines struct analysis_capstats). */
 struct analysis_capstats;
 struct report_capture {
 	const struct capture_info *info;

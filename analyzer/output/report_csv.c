@@ -1,8 +1,10 @@
 /*
  * report_csv.c - the report as CSV (report.h): one row per dialog,
  * written as the dialog ends, with a symptoms column
- * ("id:confidence;id:confidence").  Cells go through the project's CSV
- * writer (csv.h): packet text is quoted and escaped.  Streams and the
+ * ("id:confidence;id:confidence"), an advisories column (risks, same
+ * form, not counted), the lowest MOS of each direction's streams
+ * (quality.h; empty when none is rated) and the call's media legs
+ * (detect_media_legs()).  Cells go through the project's CSV writer (csv.h): packet text is quoted and escaped.  Streams and the
  * capture summaries have no place in it.
  */
 #include <inttypes.h>
@@ -36,10 +38,58 @@ csv_begin(struct report *r)
 	static const char *const cols[] = {
 		"id", "start", "kind", "state", "from", "to", "call_id",
 		"duration", "messages", "retransmissions", "streams",
-		"rtp_packets_fwd", "rtp_packets_rev", "symptoms"
+		"rtp_packets_fwd", "rtp_packets_rev", "symptoms", "advisories",
+		"mos_fwd", "mos_rev", "media"
 	};
 
 	csv_header(r->fmt, cols, sizeof(cols) / sizeof(cols[0]));
+}
+
+/* One cell: "id:confidence;..." of the findings xs that are shown. */
+static void
+csv_ids(struct report *r, struct csv *c, const struct finding *xs, int nx)
+{
+	int n = 0;
+
+	csv_text_begin(c);
+	for (int i = 0; i < nx; i++) {
+		const struct finding *x = &xs[i];
+		char conf[16];
+
+		if (!report_finding_shown(r, x))
+			continue;
+		if (n++ > 0)
+			csv_text_add(c, ";", 1);
+		csv_text_add(c, x->id, strlen(x->id));
+		snprintf(conf, sizeof(conf), ":%.2f", x->confidence);
+		csv_text_add(c, conf, strlen(conf));
+	}
+	csv_text_end(c);
+}
+
+/* "caller>callee@inside=delivered/160/20ms;..." per direction and segment. */
+static void
+csv_media(struct csv *c, const struct dialog *d)
+{
+	struct detect_media_leg leg[4];
+	int n = d->kind == DIALOG_CALL ? detect_media_legs(d, leg, 4) : 0;
+
+	csv_text_begin(c);
+	for (int i = 0; i < n; i++) {
+		char b[96];
+		int l = snprintf(b, sizeof(b), "%s%s@%s=%s/%" PRIu64,
+		    i ? ";" : "", leg[i].dir > 0 ? "caller>callee" :
+		    "callee>caller", rtp_segment_name(leg[i].segment),
+		    leg[i].state, leg[i].packets);
+
+		if (leg[i].ptime_ms > 0 && l > 0 && (size_t)l < sizeof(b))
+			l += snprintf(b + l, sizeof(b) - (size_t)l, "/%dms",
+			    leg[i].ptime_ms);
+		if (l > 0)
+			csv_text_add(c, b, (size_t)l < sizeof(b) ? (size_t)l :
+			    sizeof(b) - 1);
+	}
+	csv_text_end(c);
 }
 
 static void
@@ -48,7 +98,7 @@ csv_on_dialog(struct report *r, const struct dialog *d, bool affected)
 	struct csv *c = r->fmt;
 	char t[64];
 	uint64_t fwd, rev;
-	int n = 0;
+	double mos_fwd, mos_rev;
 
 	(void)affected;
 	report_dir_packets(d, &fwd, &rev);
@@ -65,20 +115,20 @@ csv_on_dialog(struct report *r, const struct dialog *d, bool affected)
 	csv_int(c, d->nstreams);
 	csv_u64(c, fwd);
 	csv_u64(c, rev);
-	csv_text_begin(c);
-	for (int i = 0; d->findings != NULL && i < d->findings->n; i++) {
-		const struct finding *x = &d->findings->f[i];
-		char conf[16];
-
-		if (!report_finding_shown(r, x))
-			continue;
-		if (n++ > 0)
-			csv_text_add(c, ";", 1);
-		csv_text_add(c, x->id, strlen(x->id));
-		snprintf(conf, sizeof(conf), ":%.2f", x->confidence);
-		csv_text_add(c, conf, strlen(conf));
-	}
-	csv_text_end(c);
+	csv_ids(r, c, d->findings ? d->findings->f : NULL,
+	    d->findings ? d->findings->n : 0);
+	csv_ids(r, c, d->findings ? d->findings->adv : NULL,
+	    d->findings ? d->findings->nadv : 0);
+	report_dir_mos(d, &mos_fwd, &mos_rev);
+	if (mos_fwd >= 0)
+		csv_fixed(c, mos_fwd, 2);
+	else
+		csv_bare(c, "");
+	if (mos_rev >= 0)
+		csv_fixed(c, mos_rev, 2);
+	else
+		csv_bare(c, "");
+	csv_media(c, d);
 	csv_row_end(c);
 }
 

@@ -27,6 +27,7 @@ struct report_ops {
 extern const struct report_ops report_text_ops;
 extern const struct report_ops report_json_ops;
 extern const struct report_ops report_csv_ops;
+extern const struct report_ops report_html_ops;
 
 struct report {
 	FILE *f;
@@ -41,6 +42,9 @@ struct report {
 
 /* RTP packets of d's streams caller->callee (or unknown) and back. */
 void report_dir_packets(const struct dialog *d, uint64_t *fwd, uint64_t *rev);
+/* The lowest MOS (quality.h) among d's rated streams caller->callee (or
+ * unknown) and back; -1 when a direction has no rated stream. */
+void report_dir_mos(const struct dialog *d, double *fwd, double *rev);
 /* Appends the whole of a spool file (may be NULL) to f. */
 void report_copy_spool(FILE *f, FILE *spool);
 

@@ -13,10 +13,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "analysis.h"
+#include "sip/capstats.h"
 #include "base/json.h"
 #include "config.h"
 #include "output/report_int.h"
+#include "sip/quality.h"
 
 struct json_state {
 	struct json j;            /* on r->f */
@@ -38,6 +39,38 @@ json_time(struct json *j, int64_t ns)
 	b[10] = 'T';
 	strncat(b, "Z", sizeof(b) - strlen(b) - 1);
 	json_str(j, b);
+}
+
+/* The E-model rating of a stream (quality.h), null when not rated. */
+static void
+json_quality(struct json *j, const struct rtp_stream *s)
+{
+	struct quality q;
+
+	if (quality_stream(s, &q) != 0) {
+		json_null(j);
+		return;
+	}
+	json_obj_begin(j);
+	json_key(j, "r_factor");
+	json_fixed(j, q.r, 1);
+	json_key(j, "mos");
+	json_fixed(j, q.mos, 2);
+	json_key(j, "loss_percent");
+	json_fixed(j, q.ppl, 2);
+	json_key(j, "burst_ratio");
+	json_fixed(j, q.burst_r, 2);
+	json_key(j, "packetisation_ms");
+	json_fixed(j, q.ptime_ms, 1);
+	json_key(j, "assumed_delay_ms");
+	json_fixed(j, q.delay_ms, 1);
+	json_key(j, "ie");
+	json_fixed(j, q.codec->ie, 1);
+	json_key(j, "bpl");
+	json_fixed(j, q.codec->bpl, 1);
+	json_key(j, "ie_eff");
+	json_fixed(j, q.ie_eff, 2);
+	json_obj_end(j);
 }
 
 static void
@@ -75,6 +108,30 @@ json_stream(struct json *j, const struct rtp_stream *s)
 	json_fixed(j, (double)s->max_gap_ns / 1e6, 3);
 	json_key(j, "pps");
 	json_fixed(j, rtp_stream_pps(s), 2);
+	json_key(j, "audio_packets");
+	json_u64(j, s->audio_packets);
+	json_key(j, "cn_packets");
+	json_u64(j, s->cn_packets);
+	json_key(j, "event_packets");
+	json_u64(j, s->event_packets);
+	if (rtp_stream_ptime_ms(s) > 0) {
+		json_key(j, "ptime_ms");
+		json_int(j, rtp_stream_ptime_ms(s));
+		json_key(j, "interarrival_ms");
+		json_int(j, rtp_stream_gap_ms(s));
+	}
+	if (s->dir != 0) {
+		json_key(j, "direction");
+		json_str(j, s->dir > 0 ? "caller>callee" : "callee>caller");
+	}
+	if (rtp_segment_name(s->segment) != NULL) {
+		json_key(j, "segment");
+		json_str(j, rtp_segment_name(s->segment));
+	}
+	if (rtp_state_name(s->state) != NULL) {
+		json_key(j, "state");
+		json_str(j, rtp_state_name(s->state));
+	}
 	json_key(j, "rtcp_sr");
 	json_u64(j, s->rtcp_sr);
 	json_key(j, "rtcp_rr");
@@ -83,7 +140,40 @@ json_stream(struct json *j, const struct rtp_stream *s)
 	json_time(j, s->first_ns);
 	json_key(j, "last");
 	json_time(j, s->last_ns);
+	json_key(j, "quality");
+	json_quality(j, s);
 	json_obj_end(j);
+}
+
+/* Per direction and segment, what the capture shows of a call's audio. */
+static void
+json_media(struct json *j, const struct dialog *d)
+{
+	struct detect_media_leg leg[4];
+	int n;
+
+	if (d->kind != DIALOG_CALL)
+		return;
+	n = detect_media_legs(d, leg, 4);
+	json_key(j, "media");
+	json_arr_begin(j);
+	for (int i = 0; i < n; i++) {
+		json_obj_begin(j);
+		json_key(j, "direction");
+		json_str(j, leg[i].dir > 0 ? "caller>callee" : "callee>caller");
+		json_key(j, "segment");
+		json_str(j, rtp_segment_name(leg[i].segment));
+		json_key(j, "state");
+		json_str(j, leg[i].state);
+		json_key(j, "audio_packets");
+		json_u64(j, leg[i].packets);
+		if (leg[i].ptime_ms > 0) {
+			json_key(j, "ptime_ms");
+			json_int(j, leg[i].ptime_ms);
+		}
+		json_obj_end(j);
+	}
+	json_arr_end(j);
 }
 
 static void
@@ -104,12 +194,13 @@ json_evidence(struct json *j, const struct evidence *e)
 }
 
 static void
-json_symptoms(struct report *r, struct json *j, const struct dialog *d)
+json_finding_list(struct report *r, struct json *j, const char *key,
+    const struct finding *xs, int n)
 {
-	json_key(j, "symptoms");
+	json_key(j, key);
 	json_arr_begin(j);
-	for (int i = 0; d->findings != NULL && i < d->findings->n; i++) {
-		const struct finding *x = &d->findings->f[i];
+	for (int i = 0; i < n; i++) {
+		const struct finding *x = &xs[i];
 
 		if (!report_finding_shown(r, x))
 			continue;
@@ -132,6 +223,17 @@ json_symptoms(struct report *r, struct json *j, const struct dialog *d)
 		json_obj_end(j);
 	}
 	json_arr_end(j);
+}
+
+/* "symptoms" (observed, counted) and "advisories" (risks, not counted). */
+static void
+json_symptoms(struct report *r, struct json *j, const struct dialog *d)
+{
+	const struct findings *fs = d->findings;
+
+	json_finding_list(r, j, "symptoms", fs ? fs->f : NULL, fs ? fs->n : 0);
+	json_finding_list(r, j, "advisories", fs ? fs->adv : NULL,
+	    fs ? fs->nadv : 0);
 }
 
 static void
@@ -219,6 +321,7 @@ json_on_dialog(struct report *r, const struct dialog *d, bool affected)
 	for (int i = 0; i < d->nstreams; i++)
 		json_stream(j, d->streams[i]);
 	json_arr_end(j);
+	json_media(j, d);
 	json_symptoms(r, j, d);
 	if (r->o.messages)
 		json_messages(j, d);
@@ -293,6 +396,29 @@ json_alg(struct report *r, struct json *j, const struct detect_verdict *v)
 	json_str(j, detect_alg_name(v->alg));
 	json_key(j, "score");
 	json_fixed(j, v->score, 2);
+	json_key(j, "nat");
+	json_bool(j, v->nat);
+	json_key(j, "devices");
+	json_arr_begin(j);
+	for (int i = 0; i < v->ndevices; i++) {
+		char a[NETADDR_STRLEN];
+		const struct detect_device_verdict *dv = &v->devices[i];
+
+		json_obj_begin(j);
+		json_key(j, "device");
+		if (dv->key.family)
+			json_str(j, ep_str(&dv->key, a, sizeof(a)));
+		else
+			json_null(j);
+		json_key(j, "verdict");
+		json_str(j, detect_alg_name(dv->alg));
+		json_key(j, "for");
+		json_fixed(j, dv->score, 2);
+		json_key(j, "against");
+		json_fixed(j, dv->against, 2);
+		json_obj_end(j);
+	}
+	json_arr_end(j);
 	json_key(j, "dialogs");
 	json_u64(j, r->ndialogs);
 	json_key(j, "affected");

@@ -13,9 +13,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "analysis.h"
+#include "sip/capstats.h"
 #include "base/text.h"
 #include "output/report_int.h"
+#include "sip/quality.h"
 
 /* Dialogs without findings listed one line each before only counting. */
 #define REPORT_BRIEF_MAX 20
@@ -77,22 +78,54 @@ text_evidence(FILE *f, const struct evidence *e)
 	fputc('\n', f);
 }
 
+/* One finding (mark "!") or advisory (mark "~ advisory"). */
+static void
+text_finding(FILE *f, const char *mark, const struct finding *x)
+{
+	fprintf(f, "     %s %s (confidence %.2f): ", mark, x->id, x->confidence);
+	plain(f, x->summary);
+	fputc('\n', f);
+	wrap(f, "         why: ", x->explanation);
+	for (int k = 0; k < x->nev; k++)
+		text_evidence(f, &x->ev[k]);
+	wrap(f, "         fix: ", x->remediation);
+}
+
 static void
 text_findings(struct report *r, FILE *f, const struct dialog *d)
 {
-	for (int i = 0; d->findings != NULL && i < d->findings->n; i++) {
-		const struct finding *x = &d->findings->f[i];
+	for (int i = 0; d->findings != NULL && i < d->findings->n; i++)
+		if (report_finding_shown(r, &d->findings->f[i]))
+			text_finding(f, "!", &d->findings->f[i]);
+	/* Advisories: risks seen, not failures; not counted. */
+	for (int i = 0; d->findings != NULL && i < d->findings->nadv; i++)
+		if (report_finding_shown(r, &d->findings->adv[i]))
+			text_finding(f, "~ advisory", &d->findings->adv[i]);
+}
 
-		if (!report_finding_shown(r, x))
-			continue;
-		fprintf(f, "     ! %s (confidence %.2f): ", x->id, x->confidence);
-		plain(f, x->summary);
-		fputc('\n', f);
-		wrap(f, "         why: ", x->explanation);
-		for (int k = 0; k < x->nev; k++)
-			text_evidence(f, &x->ev[k]);
-		wrap(f, "         fix: ", x->remediation);
+/*
+ * The call's audio per direction and segment:
+ *   media caller>callee inside delivered 160 pkts ptime 20 ms; ...
+ */
+static void
+text_media(FILE *f, const struct dialog *d)
+{
+	struct detect_media_leg leg[4];
+	int n;
+
+	if (d->kind != DIALOG_CALL || (n = detect_media_legs(d, leg, 4)) == 0)
+		return;
+	fputs("       media", f);
+	for (int i = 0; i < n; i++) {
+		fprintf(f, "%s %s %s %s", i ? ";" : "",
+		    leg[i].dir > 0 ? "caller>callee" : "callee>caller",
+		    rtp_segment_name(leg[i].segment), leg[i].state);
+		if (leg[i].packets)
+			fprintf(f, " %" PRIu64 " pkts", leg[i].packets);
+		if (leg[i].ptime_ms > 0)
+			fprintf(f, " ptime %d ms", leg[i].ptime_ms);
 	}
+	fputc('\n', f);
 }
 
 static void
@@ -119,13 +152,28 @@ text_dialog(struct report *r, FILE *f, const struct dialog *d)
 	fputc('\n', f);
 	for (int i = 0; i < d->nstreams; i++) {
 		const struct rtp_stream *s = d->streams[i];
+		struct quality q;
 
 		fprintf(f, "       RTP %s -> %s ssrc 0x%08" PRIx32 " %s %"
-		    PRIu64 " pkts, lost %" PRIu64 ", jitter %.1f ms, max gap %.0f ms\n",
+		    PRIu64 " pkts, lost %" PRIu64 ", jitter %.1f ms, max gap %.0f ms",
 		    ep_str(&s->src, a, sizeof(a)), ep_str(&s->dst, b, sizeof(b)),
 		    s->ssrc, s->codec[0] ? s->codec : "?", s->packets, s->lost,
 		    rtp_stream_jitter_ms(s), (double)s->max_gap_ns / 1e6);
+		if (quality_stream(s, &q) == 0)
+			fprintf(f, ", MOS %.2f (R %.1f)", q.mos, q.r);
+		if (s->cn_packets || s->event_packets)
+			fprintf(f, ", %" PRIu64 " audio %" PRIu64 " cn %"
+			    PRIu64 " events", s->audio_packets, s->cn_packets,
+			    s->event_packets);
+		if (rtp_stream_ptime_ms(s) > 0)
+			fprintf(f, ", ptime %d ms", rtp_stream_ptime_ms(s));
+		if (rtp_state_name(s->state) != NULL)
+			fprintf(f, ", %s %s %s", s->dir > 0 ? "caller>callee" :
+			    "callee>caller", rtp_segment_name(s->segment),
+			    rtp_state_name(s->state));
+		fputc('\n', f);
 	}
+	text_media(f, d);
 	if (r->o.messages) {
 		for (size_t i = 0; i < d->nmsgs; i++) {
 			const struct dmsg *m = &d->msgs[i];
@@ -191,14 +239,17 @@ text_on_dialog(struct report *r, const struct dialog *d, bool affected)
 {
 	struct text_state *ts = r->fmt;
 
+	/* A dialog with advisories only is listed in full, never counted. */
+	bool adv = d->findings != NULL && d->findings->nadv > 0;
+
 	if (affected) {
 		if (ts->af == NULL && (ts->af = tmpfile()) == NULL)
 			return;
 		text_dialog(r, ts->af, d);
-	} else if (r->o.all || r->unaffected <= REPORT_BRIEF_MAX) {
+	} else if (r->o.all || adv || r->unaffected <= REPORT_BRIEF_MAX) {
 		if (ts->uf == NULL && (ts->uf = tmpfile()) == NULL)
 			return;
-		if (r->o.all)
+		if (r->o.all || adv)
 			text_dialog(r, ts->uf, d);
 		else
 			text_brief(ts->uf, d);
@@ -265,17 +316,30 @@ text_verdict(struct report *r, const struct detect_verdict *v)
 
 	switch (v->alg) {
 	case DETECT_ALG_LIKELY:
-		fprintf(f, "SIP ALG: LIKELY present (score %.1f; 1.5 or more "
-		    "is likely)\n", v->score);
+		fprintf(f, "SIP ALG: LIKELY present (score %.1f): a field "
+		    "translated across the NAT boundary\n", v->score);
 		break;
 	case DETECT_ALG_UNLIKELY:
 		fprintf(f, "SIP ALG: unlikely (score %.1f): NATed addresses "
 		    "pass untranslated\n", v->score);
 		break;
 	default:
-		fprintf(f, "SIP ALG: unknown (score %.1f): the capture shows "
-		    "no fingerprint either way\n", v->score);
+		if (!v->nat)
+			fprintf(f, "SIP ALG: unknown (score %.1f): no NAT "
+			    "boundary in the capture, so no ALG to blame\n",
+			    v->score);
+		else
+			fprintf(f, "SIP ALG: unknown (score %.1f): the capture "
+			    "shows no translated field\n", v->score);
 		break;
+	}
+	for (int i = 0; i < v->ndevices; i++) {
+		char a[NETADDR_STRLEN];
+		const struct detect_device_verdict *dv = &v->devices[i];
+
+		fprintf(f, "  device %s: %s (for %.1f, against %.1f)\n",
+		    dv->key.family ? ep_str(&dv->key, a, sizeof(a)) : "?",
+		    detect_alg_name(dv->alg), dv->score, dv->against);
 	}
 	if (v->nstrongest > 0) {
 		fputs("  strongest evidence:\n", f);
@@ -291,7 +355,9 @@ text_verdict(struct report *r, const struct detect_verdict *v)
 		if (r->by_id[k] > 0)
 			fprintf(f, "  %-*s %" PRIu64 "\n", SYMPTOM_ID_MAX,
 			    symptom_name((enum symptom_id)k), r->by_id[k]);
-	if (r->affected > 0 || v->alg == DETECT_ALG_LIKELY)
+	/* No NAT shown, or NAT without an ALG: nothing to turn off. */
+	if (v->alg == DETECT_ALG_LIKELY || (r->affected > 0 && v->nat &&
+	    v->alg != DETECT_ALG_UNLIKELY))
 		fputs("To turn a router's SIP ALG off: sipalg-analyze --fix "
 		    "list, then --fix VENDOR\n", f);
 }

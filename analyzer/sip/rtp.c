@@ -29,7 +29,14 @@
  *    and jitter keeps its value but restarts its transit reference (the
  *    RTP timestamp base usually changed too).
  *
- * Limits: the stream is a fixed-size record (about 1.5 KB) and
+ * Packetisation (rtp.h) is measured over consecutive audio packets only:
+ * a sequence step of 1 within one payload type, so a DTX gap (timestamp
+ * and arrival jump together) or a lost packet adds no sample; steps and
+ * gaps of RTP_PTIME_SLOTS ms or more count in the last slot.  Comfort
+ * noise (RFC 3389: PT 13; 19 as older gear uses it) and telephone events
+ * (RFC 4733) keep the SSRC's sequence but are not audio.
+ *
+ * Limits: the stream is a fixed-size record (about 2.5 KB) and
  * rtp_stream_add is O(1) with no allocation: clearing the duplicate map on
  * a forward jump touches at most 1024 bits, and folding the rate strip at
  * most CAP_RTP_RATE_SECONDS_STRIP slots per doubling (a doubling happens
@@ -263,6 +270,155 @@ rtp_stream_init(struct rtp_stream *s, const struct ep *src,
 	s->pt = -1;
 	s->rate_bucket_sec = 1;
 	s->bad_seq = RTP_SEQ_MOD + 1;	/* no pending jump */
+	s->audio_pt = -1;
+	s->event_pt = -1;
+}
+
+void
+rtp_stream_set_event_pt(struct rtp_stream *s, int pt)
+{
+	s->event_pt = pt > 0 && pt <= 127 ? pt : -1;
+}
+
+const char *
+rtp_segment_name(enum rtp_segment seg)
+{
+	switch (seg) {
+	case RTP_SEG_INSIDE:
+		return "inside";
+	case RTP_SEG_OUTSIDE:
+		return "outside";
+	default:
+		return NULL;
+	}
+}
+
+const char *
+rtp_state_name(enum rtp_state st)
+{
+	switch (st) {
+	case RTP_STATE_DELIVERED:
+		return "delivered";
+	case RTP_STATE_UNDELIVERABLE:
+		return "undeliverable";
+	default:
+		return NULL;
+	}
+}
+
+enum pt_kind { PT_AUDIO, PT_CN, PT_EVENT };
+
+/* What a packet of payload type pt with len payload bytes carries. */
+static enum pt_kind
+pt_kind(const struct rtp_stream *s, int pt, size_t len)
+{
+	if (pt == 13 || pt == 19)
+		return PT_CN;
+	if (pt == s->event_pt)
+		return PT_EVENT;
+	if (pt == s->audio_pt)
+		return PT_AUDIO;
+	/* RFC 4733 2.3: an event record is 4 bytes; a dynamic type other
+	 * than the audio one carrying exactly that is taken for events. */
+	if (pt >= 96 && s->event_pt < 0 && len == 4)
+		return PT_EVENT;
+	return PT_AUDIO;
+}
+
+static void
+hist_add(uint16_t *h, int64_t ms)
+{
+	size_t i = ms < 0 ? 0 : ms >= RTP_PTIME_SLOTS ? RTP_PTIME_SLOTS - 1 :
+	    (size_t)ms;
+
+	if (h[i] < UINT16_MAX)
+		h[i]++;
+}
+
+/* Median slot of a histogram of n samples; 0 when empty. */
+static int
+hist_median(const uint16_t *h)
+{
+	uint64_t n = 0, acc = 0;
+
+	for (size_t i = 0; i < RTP_PTIME_SLOTS; i++)
+		n += h[i];
+	if (n == 0)
+		return 0;
+	for (size_t i = 0; i < RTP_PTIME_SLOTS; i++) {
+		acc += h[i];
+		if (acc * 2 >= n)
+			return (int)i;
+	}
+	return RTP_PTIME_SLOTS - 1;
+}
+
+/* Accounts an audio packet's payload kind and packetisation sample. */
+static void
+audio_add(struct rtp_stream *s, const struct rtp_hdr *h, int64_t ts_ns)
+{
+	enum pt_kind k = pt_kind(s, h->pt, h->payload_len);
+
+	if (k == PT_CN) {
+		s->cn_packets++;
+		return;
+	}
+	if (k == PT_EVENT) {
+		s->event_packets++;
+		return;
+	}
+	if (s->audio_pt < 0)
+		s->audio_pt = h->pt;
+	s->audio_packets++;
+	if (s->have_last_audio &&
+	    (uint16_t)(h->seq - s->last_audio_seq) == 1) {
+		uint32_t clock = s->clock_rate ? s->clock_rate : 8000;
+		uint32_t step = h->ts - s->last_audio_ts;
+
+		/* Rounded to the nearest ms: 160 ticks at 8 kHz is 20. */
+		hist_add(s->step_hist,
+		    (int64_t)(((uint64_t)step * 1000 + clock / 2) / clock));
+		hist_add(s->gap_hist, (ts_ns - s->last_audio_ns +
+		    CAP_NS_PER_SEC / 2000) / (CAP_NS_PER_SEC / 1000));
+		if (s->nsteps < UINT32_MAX)
+			s->nsteps++;
+	}
+	s->have_last_audio = true;
+	s->last_audio_seq = h->seq;
+	s->last_audio_ts = h->ts;
+	s->last_audio_ns = ts_ns;
+}
+
+int
+rtp_stream_ptime_ms(const struct rtp_stream *s)
+{
+	return hist_median(s->step_hist);
+}
+
+int
+rtp_stream_gap_ms(const struct rtp_stream *s)
+{
+	return hist_median(s->gap_hist);
+}
+
+void
+rtp_stream_restore_ptime(struct rtp_stream *s, int ptime_ms, int gap_ms)
+{
+	memset(s->step_hist, 0, sizeof(s->step_hist));
+	memset(s->gap_hist, 0, sizeof(s->gap_hist));
+	if (ptime_ms > 0 && ptime_ms < RTP_PTIME_SLOTS)
+		s->step_hist[ptime_ms] = 1;
+	if (gap_ms > 0 && gap_ms < RTP_PTIME_SLOTS)
+		s->gap_hist[gap_ms] = 1;
+}
+
+uint64_t
+rtp_stream_audio(const struct rtp_stream *s)
+{
+	if (s->audio_packets == 0 && s->cn_packets == 0 &&
+	    s->event_packets == 0)
+		return s->packets;
+	return s->audio_packets;
 }
 
 /* Bit for extended sequence ext in the duplicate map. */
@@ -349,6 +505,8 @@ update_seq(struct rtp_stream *s, uint16_t seq)
 		s->max_seq = seq;
 		seen_clear_range(s, max_ext, max_ext + udelta);
 		seen_set(s, max_ext + udelta);
+		if (udelta > 1)
+			s->loss_runs++;
 		s->received_in_seq++;
 		return SEQ_NEW;
 	}
@@ -504,6 +662,8 @@ rtp_stream_add(struct rtp_stream *s, const struct rtp_hdr *h, int64_t ts_ns,
 		s->dup++;
 	else if (v == SEQ_NEW)
 		jitter_add(s, h->ts, ts_ns);
+	if (v == SEQ_NEW)
+		audio_add(s, h, ts_ns);
 	update_lost(s);
 	rate_add(s, ts_ns);
 	return 0;

@@ -12,6 +12,18 @@
  * pairwise and the width doubles, so the strip always spans the whole
  * stream.  RTCP SR/RR/SDES/BYE packets (PT 200-204,
  * compound) are recognised and counted on the stream of their SSRC.
+ *
+ * Packetisation is measured, not taken from SDP (a=ptime is only the
+ * receiver's wish, RFC 3264 section 5.1): between consecutive audio
+ * packets (sequence step 1) the RTP timestamp step over the clock rate,
+ * and the arrival gap, each kept in a histogram of whole milliseconds;
+ * the medians are the stream's ptime and inter-arrival.  Within one SSRC
+ * the payload types are told apart (RFC 3551, 3389, 4733): the audio
+ * payload type (the first packet that is neither comfort noise, PT 13 or
+ * 19, nor a telephone event), comfort noise, and telephone events (the
+ * payload type rtp_stream_set_event_pt names from SDP's rtpmap, else a
+ * dynamic type with a 4-byte payload, the RFC 4733 event record).  Only
+ * audio packets count towards packetisation and audio_packets.
  */
 #ifndef SIPALG_RTP_H
 #define SIPALG_RTP_H
@@ -66,6 +78,22 @@ bool rtcp_looks_like(const uint8_t *p, size_t len, uint32_t *ssrc,
  */
 bool rtp_looks_like(const uint8_t *p, size_t len);
 
+/* Milliseconds kept in the packetisation histograms (larger steps count
+ * in the last slot, so the median of a stream with DTX gaps is still its
+ * packet time). */
+#define RTP_PTIME_SLOTS 256
+
+/* Which side of a NAT a stream was seen on (set by the detectors). */
+enum rtp_segment { RTP_SEG_UNKNOWN = 0, RTP_SEG_INSIDE, RTP_SEG_OUTSIDE };
+/* Whether a stream went where its receiver is seen using (detectors). */
+enum rtp_state { RTP_STATE_UNKNOWN = 0, RTP_STATE_DELIVERED,
+	RTP_STATE_UNDELIVERABLE };
+
+/* "inside", "outside"; NULL for RTP_SEG_UNKNOWN. */
+const char *rtp_segment_name(enum rtp_segment seg);
+/* "delivered", "undeliverable"; NULL for RTP_STATE_UNKNOWN. */
+const char *rtp_state_name(enum rtp_state st);
+
 /* Clock rate of a static payload type (RFC 3551), 0 when unknown. */
 uint32_t rtp_static_clock(int pt);
 /* Name of a static payload type ("PCMU"), NULL when unknown. */
@@ -84,6 +112,9 @@ struct rtp_stream {
 	uint64_t dup;             /* same sequence seen again */
 	uint64_t ooo;             /* arrived after a higher sequence */
 	uint64_t seq_jumps;       /* large sequence discontinuities (restarts) */
+	uint64_t loss_runs;       /* forward sequence gaps (bursts of loss), for
+	                           * the burst ratio (quality.h); late packets
+	                           * filling a gap do not undo it */
 	int64_t max_gap_ns;       /* largest inter-arrival gap */
 	double jitter;            /* RFC 3550 A.8, in timestamp units */
 	uint64_t rtcp_sr, rtcp_rr, rtcp_other;
@@ -103,6 +134,28 @@ struct rtp_stream {
 	uint32_t icmp_unreach;
 	int64_t icmp_first_ns, icmp_first_frame, icmp_last_ns;
 	struct ep icmp_from;      /* who sent the first one */
+
+	/* Payload kinds within the SSRC and the measured packetisation. */
+	int audio_pt;             /* -1 until an audio packet is seen */
+	int event_pt;             /* telephone-event PT from SDP, -1 unknown */
+	uint64_t audio_packets, cn_packets, event_packets;
+	uint16_t step_hist[RTP_PTIME_SLOTS]; /* RTP timestamp step, ms */
+	uint16_t gap_hist[RTP_PTIME_SLOTS];  /* arrival gap, ms */
+	uint32_t nsteps;          /* samples in both histograms */
+	int64_t last_audio_ns;
+	uint32_t last_audio_ts;
+	uint16_t last_audio_seq;
+	bool have_last_audio;
+
+	/*
+	 * Set by the detectors once the call is judged (detect_audio):
+	 * direction in the call (1 caller->callee, -1 callee->caller, 0
+	 * unknown), the segment the capture saw it on and whether it went
+	 * where the receiver is seen using there.
+	 */
+	int dir;
+	enum rtp_segment segment;
+	enum rtp_state state;
 
 	/* sequence tracking state (private to rtp.c) */
 	uint32_t base_seq, max_seq, cycles, bad_seq, received_in_seq;
@@ -132,6 +185,12 @@ void rtp_stream_init(struct rtp_stream *s, const struct ep *src,
 int rtp_stream_add(struct rtp_stream *s, const struct rtp_hdr *h,
     int64_t ts_ns, uint64_t frame);
 
+/*
+ * Names the telephone-event payload type the SDP announced for this
+ * stream (RFC 4733 rtpmap "telephone-event"); 0 or -1: none known.
+ */
+void rtp_stream_set_event_pt(struct rtp_stream *s, int pt);
+
 /* Accounts one RTCP packet for this stream. */
 void rtp_stream_add_rtcp(struct rtp_stream *s, uint8_t first_pt);
 
@@ -145,5 +204,27 @@ uint64_t rtp_stream_expected(const struct rtp_stream *s);
  * (packets - 1) / (last - first); 0 with fewer than 2 packets or no
  * elapsed time. */
 double rtp_stream_pps(const struct rtp_stream *s);
+
+/*
+ * Measured packetisation: the median RTP timestamp step of consecutive
+ * audio packets in ms (the stream's ptime), and the median arrival gap
+ * between them in ms.  0 when fewer than 2 consecutive audio packets
+ * were seen.
+ */
+int rtp_stream_ptime_ms(const struct rtp_stream *s);
+int rtp_stream_gap_ms(const struct rtp_stream *s);
+
+/*
+ * For a stream read back from a store, which keeps the two medians and
+ * not the histograms: afterwards rtp_stream_ptime_ms and
+ * rtp_stream_gap_ms return ptime_ms and gap_ms (0 or out of range:
+ * not measured).
+ */
+void rtp_stream_restore_ptime(struct rtp_stream *s, int ptime_ms,
+    int gap_ms);
+
+/* Audio packets of s; all its packets for a stream that has no payload
+ * kinds recorded (read from a store written before they were). */
+uint64_t rtp_stream_audio(const struct rtp_stream *s);
 
 #endif /* SIPALG_RTP_H */

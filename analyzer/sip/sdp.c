@@ -307,6 +307,8 @@ parse_rtpmap(struct sdp_media *m, struct media_tmp *t, struct span v)
 		    enc.len) - enc.p);
 	if (span_uint(enc, UINT32_MAX, &rate) != 0)
 		return false;
+	if (n >= 96 && text_ieq(name.p, name.len, "telephone-event"))
+		m->event_pt = (int)n;
 	if (m->npayloads > 0 && m->payloads[0] == (int)n &&
 	    !t->codec_from_rtpmap) {
 		text_copy(t->codec, sizeof(t->codec), name.p, name.len);

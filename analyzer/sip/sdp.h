@@ -59,6 +59,7 @@ struct sdp_media {
 	const char *codec;        /* encoding name of the first payload ("PCMU") */
 	uint32_t clock_rate;      /* its clock rate (8000 when static PT 0/8) */
 	int ptime_ms;             /* a=ptime, 0 when absent */
+	int event_pt;             /* rtpmap telephone-event PT (RFC 4733), 0 none */
 	struct sdp_candidate *cand; /* ncand, at most CAP_SDP_CANDIDATES */
 	int ncand;
 };

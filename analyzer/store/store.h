@@ -5,7 +5,8 @@
  *
  * One database accumulates captures (path, size, SHA-256, link type, time
  * span, packets, anomalies), their dialogs, messages (with raw bytes),
- * RTP streams and findings with evidence.  A capture is identified by the
+ * RTP streams, findings and advisories with evidence.  A capture is
+ * identified by the
  * SHA-256 of its bytes: importing the same file again is detected and
  * skipped unless replaced.
  *
@@ -61,7 +62,9 @@
  * a newer schema (user_version) is refused with a clear error and never
  * modified; so is a path that is not a regular file (a FIFO would block
  * the open forever).  Older schemas are migrated forward in one
- * transaction.  Writers use WAL mode and put the database back in
+ * transaction when opened for writing; opened read-only, schema 4 is read
+ * as it is (STORE_READABLE_VERSION), older ones are refused with the
+ * advice to migrate them.  Writers use WAL mode and put the database back in
  * rollback-journal mode when they close last, so a copy on read-only
  * media opens read-only; a database left in WAL mode by a killed writer
  * is read there as immutable when it has no unmerged log.
@@ -73,13 +76,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "analysis.h"
+#include "sip/capstats.h"
 #include "ingest/capture.h"
 #include "sip/dialog.h"
 
 /* 'SALG' */
 #define STORE_APPLICATION_ID 0x53414c47
-#define STORE_SCHEMA_VERSION 3
+#define STORE_SCHEMA_VERSION 5
 /* Dialogs per write transaction. */
 #define STORE_BATCH 64
 /* A claim whose owner cannot be checked is stale after this silence. */
@@ -203,6 +206,8 @@ struct store_capture {
 	char link[64];              /* info.linkname points here */
 	bool complete;
 	char site[256];             /* --site NAME, else the folder */
+	bool advisories_stored;     /* its dialogs' advisories were stored
+	                             * (imported by schema 5 or later) */
 	char imported_at[32];       /* "2026-12-05T15:00:00Z" */
 };
 

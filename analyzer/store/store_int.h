@@ -29,7 +29,13 @@
 
 /* Captures one handle can hold claims on at once (CAP_FILES of a run). */
 #define STORE_MAX_CLAIMS 256
-/* Parameters of the widest statement (a stream: 26). */
+/*
+ * The oldest schema a read-only handle reads as it is (older ones must be
+ * migrated by opening them for writing): 4 lacks only the advisories,
+ * which are then worked out again (captures.advisories NULL).
+ */
+#define STORE_READABLE_VERSION 4
+/* Parameters of the widest statement (a stream: 31). */
 #define STORE_MAX_PARAMS 32
 
 enum db_step { DB_ROW, DB_DONE, DB_ERROR };
@@ -118,6 +124,8 @@ struct store {
 	void *conn;               /* sqlite3 * or PGconn * */
 	char name[1024];          /* the target as messages show it */
 	bool writable;
+	int version;              /* the schema as opened (read-only: may be
+	                           * older, down to STORE_READABLE_VERSION) */
 	bool in_tx;
 	bool failed;              /* a write failed: every later write fails */
 	struct dialog *qd[STORE_BATCH];     /* queued dialogs (owned) */
@@ -138,7 +146,7 @@ struct store {
 	bool dead;                /* the connection was lost */
 	int nstmts;               /* statements prepared (their names) */
 	struct db_stmt *ins_dialog, *ins_msg, *ins_stream, *ins_finding,
-	    *ins_evidence, *beat_stmt;
+	    *ins_evidence, *ins_advisory, *ins_adv_evidence, *beat_stmt;
 };
 
 /* ---- the statement interface, for store.c ---- */

@@ -616,12 +616,14 @@ pg_open(struct store *st, const char *uri, bool writable, char *err,
 		}
 		if (store_version_check(version, true, err, n) != 0)
 			return -1;
+		st->version = (int)version;
 		/* Nothing this handle runs can write, whatever the role. */
 		return pg_exec(st, "SET default_transaction_read_only = on");
 	}
 	if ((empty || foreign || version < STORE_SCHEMA_VERSION) &&
 	    create_or_migrate(st, err, n) != 0)
 		return -1;
+	st->version = STORE_SCHEMA_VERSION;
 	/* A role that may only read: say so now, not at the first INSERT. */
 	if (pg_value(st, "SELECT has_table_privilege('captures', 'INSERT,"
 	    " UPDATE, DELETE') AND has_table_privilege('dialogs', 'INSERT')"

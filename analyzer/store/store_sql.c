@@ -11,6 +11,14 @@
  *      among claims (two partial indexes, so a replacement is written
  *      beside the copy it replaces), the claim's owner and heartbeat,
  *      and capture ids never reused (AUTOINCREMENT)
+ *   4  streams: the payload kinds (audio, comfort noise, telephone
+ *      events) and the measured packetisation (ptime and inter-arrival
+ *      medians, ms) the media detectors judge by (issue 15)
+ *   5  advisories (risks seen that caused no failure: struct findings'
+ *      adv[]) and their evidence, in tables of the findings' shape, and
+ *      captures.advisories = 1 on captures imported with them stored;
+ *      captures of older versions keep NULL there and their advisories
+ *      are worked out again when read (source.h)
  *
  * The schema is written once, in SQLite's SQL, and PostgreSQL gets it
  * through the dialect table below: SQLite's INTEGER (64 bits) is BIGINT,
@@ -151,6 +159,33 @@ static const char *const migrate_v3_pg =
     " ADD COLUMN heartbeat INTEGER;"
     CAPTURES_V3_UNIQUE;
 
+/* v3 -> v4: the streams' payload kinds and measured packetisation.
+ * Older rows read NULL (0): the detectors then count every packet as
+ * audio and take the packet time from the SDP, as before. */
+static const char *const migrate_v4 =
+    "ALTER TABLE streams ADD COLUMN audio_packets INTEGER;"
+    "ALTER TABLE streams ADD COLUMN cn_packets INTEGER;"
+    "ALTER TABLE streams ADD COLUMN event_packets INTEGER;"
+    "ALTER TABLE streams ADD COLUMN ptime_ms INTEGER;"
+    "ALTER TABLE streams ADD COLUMN gap_ms INTEGER;";
+
+/* v4 -> v5: advisories, stored as findings are. */
+static const char *const migrate_v5 =
+    "CREATE TABLE advisories("
+    " id INTEGER PRIMARY KEY,"
+    " dialog_id INTEGER NOT NULL REFERENCES dialogs(id) ON DELETE CASCADE,"
+    " detector TEXT NOT NULL, confidence REAL, summary TEXT,"
+    " explanation TEXT, remediation TEXT);"
+    "CREATE TABLE advisory_evidence("
+    " id INTEGER PRIMARY KEY,"
+    " advisory_id INTEGER NOT NULL REFERENCES advisories(id)"
+    " ON DELETE CASCADE,"
+    " cap_idx INTEGER, frame INTEGER, ts_ns INTEGER, field TEXT, value TEXT);"
+    "CREATE INDEX advisories_dialog ON advisories(dialog_id);"
+    "CREATE INDEX advisory_evidence_advisory"
+    " ON advisory_evidence(advisory_id);"
+    "ALTER TABLE captures ADD COLUMN advisories INTEGER;";
+
 const char *
 store_sql_step(enum store_dialect d, int version)
 {
@@ -161,6 +196,10 @@ store_sql_step(enum store_dialect d, int version)
 		return migrate_v2;
 	case 3:
 		return d == DIALECT_PG ? migrate_v3_pg : migrate_v3;
+	case 4:
+		return migrate_v4;
+	case 5:
+		return migrate_v5;
 	default:
 		return NULL;
 	}
@@ -186,10 +225,10 @@ store_version_check(int64_t version, bool reading, char *err, size_t n)
 		    "untouched");
 		return -1;
 	}
-	if (reading && version < STORE_SCHEMA_VERSION) {
+	if (reading && version < STORE_READABLE_VERSION) {
 		snprintf(err, n, "database schema %" PRId64 " is older than "
 		    "%d: open it once for writing (--db with a capture) to "
-		    "migrate it", version, STORE_SCHEMA_VERSION);
+		    "migrate it", version, STORE_READABLE_VERSION);
 		return -1;
 	}
 	return 0;

@@ -468,6 +468,7 @@ sq_open(struct store *st, const char *path, bool writable, char *err,
 	} else if (store_version_check(version, true, err, errlen) != 0) {
 		return -1;
 	}
+	st->version = writable ? STORE_SCHEMA_VERSION : (int)version;
 	return 0;
 }
 

@@ -24,6 +24,11 @@
  *	               invalid UTF-8 in the headers the reports print
  *	formula        calls whose From user, To user and Call-ID start like
  *	               spreadsheet formulas (=HYPERLINK(...), +, -)
+ *	hostile        three answered calls with audio one way only, whose
+ *	               From display names, Call-IDs, 180 reason phrases and
+ *	               SDP codec names carry HTML and script (<script>,
+ *	               "><svg onload=...>, ' and &): the HTML report must
+ *	               show them as text
  *
  * The pcap is written by hand (microsecond, Ethernet, little-endian) so
  * the generator needs no library; checksums are left 0 (not checked).
@@ -540,6 +545,95 @@ formula(void)
 	}
 }
 
+/*
+ * One message of a hostile call: start line, the dialog's headers (From
+ * with display name disp, Call-ID cid, To tag when totag), CSeq, and
+ * the SDP body when sdp is not NULL; sent from s to d.
+ */
+static void
+hostile_msg(uint32_t s, uint32_t d, const char *start, int k,
+    const char *branch, const char *disp, const char *totag,
+    const char *cid, int cseq, const char *method, const char *sdp)
+{
+	char m[3000];
+	int n;
+
+	n = snprintf(m, sizeof(m), "%s\r\nVia: SIP/2.0/UDP 10.0.8.1:5060;"
+	    "branch=z9hG4bKh%d%s\r\nFrom: \"%s\" <sip:alice@10.0.8.1>;"
+	    "tag=h%d\r\nTo: <sip:bob@10.0.8.2>%s\r\nCall-ID: %s\r\n"
+	    "CSeq: %d %s\r\n", start, k, branch, disp, k, totag, cid, cseq,
+	    method);
+	if (sdp != NULL)
+		n += snprintf(m + n, sizeof(m) - (size_t)n, "Contact: <sip:x@"
+		    "10.0.8.%d>\r\nContent-Type: application/sdp\r\n"
+		    "Content-Length: %zu\r\n\r\n%s", s == IP(10, 0, 8, 1) ?
+		    1 : 2, strlen(sdp), sdp);
+	else
+		n += snprintf(m + n, sizeof(m) - (size_t)n,
+		    "Content-Length: 0\r\n\r\n");
+	udp(s, 5060, d, 5060, m, (size_t)n);
+}
+
+/*
+ * Markup in every field a report may print: each call is INVITE (SDP),
+ * 180 with a hostile reason phrase, 200 (SDP with a hostile rtpmap name
+ * on the second call), ACK, 5 s of RTP caller to callee only (one-way
+ * audio), BYE, 200.
+ */
+static void
+hostile(void)
+{
+	static const struct {
+		const char *display, *cid, *reason, *codec;
+	} c[] = {
+		{ "<script>alert(1)</script>", "<script>alert(1)</script>@h",
+		  "SIP/2.0 180 Ringing <script>alert(11)</script>", "PCMU" },
+		{ "\\\"><svg onload=alert(2)>", "\"><svg/onload=alert(2)>@h",
+		  "SIP/2.0 180 Ringing \"><svg onload=alert(12)>", "<b>x</b>" },
+		{ "'><img src=x onerror=alert(3)>&amp;",
+		  "'><img/src=x/onerror=alert(3)>&amp;@h",
+		  "SIP/2.0 180 Ringing '><img src=x onerror=alert(13)>", "PCMU" },
+	};
+	uint32_t a = IP(10, 0, 8, 1), b = IP(10, 0, 8, 2);
+
+	for (int k = 0; k < 3; k++) {
+		const char *disp = c[k].display, *cid = c[k].cid;
+		uint16_t ap = (uint16_t)(40000 + 2 * k);
+		uint16_t bp = (uint16_t)(50000 + 2 * k);
+		char sdp[400];
+
+		snprintf(sdp, sizeof(sdp), "v=0\r\no=- 1 1 IN IP4 10.0.8.1\r\n"
+		    "s=-\r\nc=IN IP4 10.0.8.1\r\nt=0 0\r\nm=audio %u RTP/AVP 0\r\n"
+		    "a=rtpmap:0 PCMU/8000\r\n", ap);
+		hostile_msg(a, b, "INVITE sip:bob@10.0.8.2 SIP/2.0", k, "", disp,
+		    "", cid, 1, "INVITE", sdp);
+		now_us += 20000;
+		hostile_msg(b, a, c[k].reason, k, "", disp, ";tag=t1", cid, 1,
+		    "INVITE", NULL);
+		now_us += 500000;
+		snprintf(sdp, sizeof(sdp), "v=0\r\no=- 2 2 IN IP4 10.0.8.2\r\n"
+		    "s=-\r\nc=IN IP4 10.0.8.2\r\nt=0 0\r\nm=audio %u RTP/AVP 0\r\n"
+		    "a=rtpmap:0 %s/8000\r\n", bp, c[k].codec);
+		hostile_msg(b, a, "SIP/2.0 200 OK", k, "", disp, ";tag=t1", cid,
+		    1, "INVITE", sdp);
+		now_us += 20000;
+		hostile_msg(a, b, "ACK sip:bob@10.0.8.2 SIP/2.0", k, "a", disp,
+		    ";tag=t1", cid, 1, "ACK", NULL);
+		for (int i = 0; i < 250; i++) {
+			now_us += 20000;
+			rtp_pkt(a, ap, b, bp, (uint16_t)(100 + i),
+			    (uint32_t)(160 * i), 0x4000 + (uint32_t)k, 160);
+		}
+		now_us += 20000;
+		hostile_msg(a, b, "BYE sip:bob@10.0.8.2 SIP/2.0", k, "b", disp,
+		    ";tag=t1", cid, 2, "BYE", NULL);
+		now_us += 20000;
+		hostile_msg(b, a, "SIP/2.0 200 OK", k, "b", disp, ";tag=t1", cid,
+		    2, "BYE", NULL);
+		now_us += 1000000;
+	}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -563,9 +657,11 @@ main(int argc, char **argv)
 		escapes();
 	else if (strcmp(s, "formula") == 0)
 		formula();
+	else if (strcmp(s, "hostile") == 0)
+		hostile();
 	else {
 		fprintf(stderr, "usage: gen callids|frags|tcp-noframe|"
-		    "bighdr-tcp|bighdr-udp|rtp|escapes|formula [N]\n");
+		    "bighdr-tcp|bighdr-udp|rtp|escapes|formula|hostile [N]\n");
 		return 2;
 	}
 	if (fflush(stdout) != 0)

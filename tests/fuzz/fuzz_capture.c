@@ -40,7 +40,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static FILE *devnull;
-	struct report_opts ro = { REPORT_TEXT, true, false, true, NULL, 0 };
+	struct report_opts ro = { REPORT_TEXT, true, false, true, NULL, 0, NULL };
 	struct analysis_cb cb = { on_dialog, on_stream, NULL, NULL };
 	struct analysis *a;
 	struct report *r;

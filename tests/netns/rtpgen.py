@@ -10,11 +10,15 @@ packet, and silence suppression (RFC 3389): a talkspurt of audio packets
 for the rest of the silence (DTX). The RTP timestamp keeps running
 through a silence, as RFC 3550 5.1 says, and the SSRC is fixed, so that
 back-to-back calls from one phone reuse port and SSRC as real phones and
-SIPp do. The addresses and ports written into the pcap do not matter:
+SIPp do. A DTMF digit (RFC 4733) replaces the audio for its duration with
+telephone-event packets (payload type 101, 4 bytes: event 1, volume 10,
+the duration so far; every packet of the digit carries the timestamp of
+its start, the last one with the E bit, sent three times), sequence
+numbers running on. The addresses and ports written into the pcap do not matter:
 play_pcap_audio replaces them.
 
 Usage: rtpgen.py OUT.pcap PTIME_MS SECONDS [--ssrc HEX] [--pt N]
-                 [--dtx TALK_MS,SILENCE_MS]
+                 [--dtx TALK_MS,SILENCE_MS] [--dtmf START_MS,LENGTH_MS]
 
 Python 3 standard library only.
 """
@@ -22,7 +26,7 @@ import argparse
 import struct
 
 
-def packets(ptime, seconds, pt, dtx):
+def packets(ptime, seconds, pt, dtx, dtmf=None):
     """(time, marker, payload type, timestamp, payload) for each packet."""
     step = 8 * ptime                       # 8 kHz clock: samples per packet
     total = int(round(seconds * 1000 / ptime))
@@ -31,6 +35,14 @@ def packets(ptime, seconds, pt, dtx):
     in_talk = True
     for i in range(total):
         t_ms = i * ptime
+        if dtmf and dtmf[0] <= t_ms < dtmf[0] + dtmf[1]:
+            start = dtmf[0] // ptime * step
+            dur = (t_ms - dtmf[0]) * 8 + step
+            last = t_ms + ptime >= dtmf[0] + dtmf[1]
+            ev = struct.pack("!BBH", 1, (0x80 if last else 0) | 10, dur)
+            for _ in range(3 if last else 1):
+                out.append((t_ms, 1 if t_ms == dtmf[0] else 0, 101, start, ev))
+            continue
         if dtx:
             phase = t_ms % (talk + silence)
             now_talk = phase < talk
@@ -71,9 +83,11 @@ def main():
     ap.add_argument("--ssrc", default="5ea1ab1e")
     ap.add_argument("--pt", type=int, default=8)
     ap.add_argument("--dtx", default=None, help="TALK_MS,SILENCE_MS")
+    ap.add_argument("--dtmf", default=None, help="START_MS,LENGTH_MS")
     a = ap.parse_args()
     dtx = tuple(int(x) for x in a.dtx.split(",")) if a.dtx else None
-    write(a.out, packets(a.ptime, a.seconds, a.pt, dtx), int(a.ssrc, 16))
+    dtmf = tuple(int(x) for x in a.dtmf.split(",")) if a.dtmf else None
+    write(a.out, packets(a.ptime, a.seconds, a.pt, dtx, dtmf), int(a.ssrc, 16))
 
 
 if __name__ == "__main__":

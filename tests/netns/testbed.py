@@ -379,6 +379,10 @@ class Testbed:
             attrs += ["a=fmtp:96 maxplaybackrate=16000;sprop-maxcapturerate=16000;"
                       "maxaveragebitrate=20000;useinbandfec=1",
                       "a=fmtp:110 0-16", "a=fmtp:18 annexb=no"]
+        if o.get("dtmf") and o.get("dtmf_side", "phone") == side:
+            # RFC 4733 telephone events beside the audio
+            fmt += " 101"
+            attrs += ["a=rtpmap:101 telephone-event/8000", "a=fmtp:101 0-16"]
         if pa != "none":
             attrs.append("a=ptime:%s" % pa)
         attrs.append("a=sendrecv")
@@ -395,8 +399,12 @@ class Testbed:
                 str(ptime), "%.3f" % (call_ms / 1000.0), "--ssrc", ssrc]
         if dtx:
             args += ["--dtx", dtx]
+        dtmf = o.get("dtmf") if o.get("dtmf_side", "phone") == side else None
+        if dtmf:
+            args += ["--dtmf", dtmf]
         self.sh(*args)
-        self.note("%s_rtp" % side, "ptime=%d%s ssrc=0x%s" % (ptime, " dtx=" + dtx if dtx else "", ssrc))
+        self.note("%s_rtp" % side, "ptime=%d%s%s ssrc=0x%s" % (ptime, " dtx=" + dtx if dtx else "",
+                                                             " dtmf=" + dtmf if dtmf else "", ssrc))
         return name
 
     def trace_events(self, tag, who):

@@ -28,18 +28,22 @@ Expectation files (one per run, TSV: file, call, what, expected, why):
                              has one, else counted "not checked"
             media:D@SEG      delivered|undeliverable|absent|not_observable
                              for direction D (caller>callee, callee>caller)
-                             on segment SEG; compared with the streams'
-                             "state" when the JSON has it (see FIELDS)
+                             on segment SEG; compared with the dialog's
+                             "media" leg of that direction and segment
+                             (server and far are the analyzer's outside)
             ptime:D          measured packetisation in ms; compared with
-                             the streams' "ptime_ms" when present
+                             the "ptime_ms" of the leg of that direction
+                             that carries the most audio packets
             rewrites, dropped  (file diff) the comparison's verdict and
                              per-call dropped SIP transmissions
-The JSON fields this expects, once issue 15 lands (FIELDS): in each
-dialog's "streams" entry, "direction" ("caller>callee" or
-"callee>caller"), "segment" ("inside", "outside", "server", "far") and
-"state" (one of the four words above; an analyzer that knows only three
-may fold "absent" into "not_observable", which is then accepted) and
-"ptime_ms" (number). Until they exist these lines count as not checked.
+The JSON fields this reads (issue 15): each dialog's "media" array, one
+leg per direction and segment the call was seen on, with "direction"
+("caller>callee" or "callee>caller"), "segment" ("inside" or "outside":
+the sides of the NAT a capture can tell apart; the router's WAN port, a
+server's and a far end's link are all outside), "state" (one of the four
+words above; "not_observable" is accepted for "absent") and "ptime_ms";
+the "streams" entries carry the same fields per stream. A fact with no
+such leg counts as not checked.
 
 With --sim, each run's inside capture is also replayed by sipalg-sim under
 the run's profile (linux with the ALG on, off without; the run's port
@@ -82,11 +86,13 @@ def by_call(js):
     """call_id -> {"symptoms": set, "advisories": set or None, "streams": []}"""
     out = {}
     for d in js.get("dialogs", []):
-        e = out.setdefault(d.get("call_id"), {"symptoms": set(), "advisories": None, "streams": []})
+        e = out.setdefault(d.get("call_id"), {"symptoms": set(), "advisories": None, "streams": [],
+                                               "media": []})
         e["symptoms"] |= {s["id"] for s in d.get("symptoms", [])}
         if "advisories" in d:
             e["advisories"] = (e["advisories"] or set()) | {s["id"] for s in d["advisories"]}
         e["streams"] += d.get("streams", [])
+        e["media"] += d.get("media", [])
     return out
 
 
@@ -171,11 +177,37 @@ def file_args(samples, run, fk):
     return None
 
 
-def stream_value(streams, d, seg, key):
-    for s in streams:
-        if s.get("direction") == d and (seg is None or s.get("segment") == seg) and key in s:
-            return str(s[key]) if key == "state" else "%g" % float(s[key])
+# The analyzer's segments are the sides of the NAT it can tell apart from
+# the addresses on the wire: "inside" and "outside". The router's WAN port,
+# the server's link and the far end's link are all the public side, and a
+# capture cannot tell them apart (the same packets, the same TTLs), so the
+# truth's server and far segments are compared with the analyzer's outside.
+SEGMENT = {"inside": "inside", "outside": "outside", "server": "outside", "far": "outside"}
+
+
+def media_value(got, d, seg):
+    """The state of direction d on segment seg: the dialog's "media" legs
+    (one per direction and segment) when the JSON has them, else the
+    first stream of that direction and segment that carries a state."""
+    for m in got.get("media", []):
+        if m.get("direction") == d and m.get("segment") == SEGMENT.get(seg, seg):
+            return m.get("state")
+    for s in got["streams"]:
+        if s.get("direction") == d and s.get("segment") == SEGMENT.get(seg, seg) and "state" in s:
+            return s["state"]
     return None
+
+
+def ptime_value(got, d):
+    """The measured ptime of direction d where it carries the most audio
+    packets (as the truth measures it), from "media" or the streams."""
+    best = None
+    for m in got.get("media", []) + got["streams"]:
+        if m.get("direction") == d and "ptime_ms" in m:
+            n = m.get("audio_packets", m.get("packets", 0))
+            if best is None or n > best[0]:
+                best = (n, "%g" % float(m["ptime_ms"]))
+    return best[1] if best else None
 
 
 def score_kernel(a, sc, cache):
@@ -215,7 +247,7 @@ def score_kernel(a, sc, cache):
                     sc.verdicts(label, want, js.get("alg", {}).get("verdict", "?"))
                     continue
                 listed.add(call)
-                got = calls.get(call, {"symptoms": set(), "advisories": None, "streams": []})
+                got = calls.get(call, {"symptoms": set(), "advisories": None, "streams": [], "media": []})
                 if what == "symptoms":
                     sc.symptoms(label, call, what, set() if want == "-" else set(want.split(",")),
                                 got["symptoms"])
@@ -227,10 +259,9 @@ def score_kernel(a, sc, cache):
                                     got["advisories"])
                 elif what.startswith("media:"):
                     d, _, seg = what[6:].partition("@")
-                    sc.plain(label, call, what, want, stream_value(got["streams"], d, seg, "state"), "media")
+                    sc.plain(label, call, what, want, media_value(got, d, seg), "media")
                 elif what.startswith("ptime:"):
-                    sc.plain(label, call, what, want, stream_value(got["streams"], what[6:], None, "ptime_ms"),
-                             "ptime")
+                    sc.plain(label, call, what, want, ptime_value(got, what[6:]), "ptime")
             # a call the expectations do not list must show nothing
             for call, got in calls.items():
                 if call not in listed and got["symptoms"]:
@@ -251,6 +282,8 @@ def sim_options(samples, run):
         o += ["--set", "udp_timeout=" + log["router_nf_conntrack_udp_timeout"]]
     if log.get("router_nf_conntrack_udp_timeout_stream"):
         o += ["--set", "udp_stream_timeout=" + log["router_nf_conntrack_udp_timeout_stream"]]
+    if log.get("wan_mtu"):
+        o += ["--set", "outside_mtu=" + log["wan_mtu"]]
     if log.get("forward") == "on":
         o += ["--forward", "udp/5060", "--forward", "tcp/5060"]
     if "register_binding" in log or log.get("scenario") == "register":
@@ -258,7 +291,9 @@ def sim_options(samples, run):
     if relay:
         o += ["--set", "registrar_target=source", "--set", "farend_dialog_target=source"]
     if log.get("sip_direct_media") == "0":
-        o += ["--set", "sdp_requires_src_match=false"]
+        # the one kernel parameter is two knobs: the SDP check and the
+        # expectation's source (nf_conntrack_sip.c sip_direct_media)
+        o += ["--set", "sdp_requires_src_match=false", "--set", "media_src=any"]
     return log.get("alg", "on"), o
 
 
@@ -392,9 +427,10 @@ def report(sc):
     print("%-26s %9s %9s %12s" % ("other expectations", "match", "mismatch", "not checked"))
     for k in sorted(sc.other):
         print("%-26s %9d %9d %12d" % ((k,) + tuple(sc.other[k])))
-    if "media" not in sc.other or sc.other["media"][2]:
-        print("(media states and ptime are checked once the JSON streams carry "
-              "\"direction\", \"segment\", \"state\" and \"ptime_ms\")")
+    for k in ("media", "ptime"):
+        if sc.other.get(k, [0, 0, 0])[2]:
+            print("(%d %s facts not checked: the JSON has no \"media\" leg or stream for that "
+                  "direction and segment)" % (sc.other[k][2], k))
     print()
 
 

@@ -120,25 +120,44 @@ tb_add(struct tb *b, int64_t t, const char *src, uint16_t sport,
 	return rt;
 }
 
-void
-tb_stream(struct tb *b, const char *src, uint16_t sport, const char *dst,
-    uint16_t dport, int64_t first, int n, int pps)
+/* n packets from first, gap_ns apart, timestamps step ticks apart. */
+static struct rtp_stream *
+stream_add(struct tb *b, const char *src, uint16_t sport, const char *dst,
+    uint16_t dport, uint32_t ssrc, int64_t first, int n, int64_t gap_ns,
+    uint32_t step)
 {
 	struct rtp_stream *s = calloc(1, sizeof(*s));
 	struct ep a = mkep(src, sport), c = mkep(dst, dport);
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(s);
-	rtp_stream_init(s, &a, &c, 0x1234);
+	rtp_stream_init(s, &a, &c, ssrc);
 	for (int i = 0; i < n; i++) {
 		struct rtp_hdr h = { 2, 0, 0, 0, 0, 8, (uint16_t)i,
-		    (uint32_t)i * 160, 0x1234, 12, 160 };
+		    (uint32_t)i * step, ssrc, 12, 160 };
 
-		rtp_stream_add(s, &h, first + (int64_t)i * SEC / pps,
+		rtp_stream_add(s, &h, first + (int64_t)i * gap_ns,
 		    (uint64_t)i);
 	}
 	CU_ASSERT_FATAL(b->d->nstreams < CAP_DIALOG_STREAMS);
 	b->d->streams[b->d->nstreams++] = s;
 	dialog_table_touch(b->t, b->d, s->last_ns);
+	return s;
+}
+
+void
+tb_stream(struct tb *b, const char *src, uint16_t sport, const char *dst,
+    uint16_t dport, int64_t first, int n, int pps)
+{
+	(void)stream_add(b, src, sport, dst, dport, 0x1234, first, n,
+	    SEC / pps, 160);
+}
+
+struct rtp_stream *
+tb_stream_ptime(struct tb *b, const char *src, uint16_t sport,
+    const char *dst, uint16_t dport, int64_t first, int n, int ptime)
+{
+	return stream_add(b, src, sport, dst, dport, 0x4321 + sport, first, n,
+	    (int64_t)ptime * MS, (uint32_t)ptime * 8);
 }
 
 int
@@ -170,6 +189,16 @@ find_in(const struct findings *fs, const char *id, const char *in_summary)
 		if (strcmp(fs->f[i].id, id) == 0 && (in_summary == NULL ||
 		    strstr(fs->f[i].summary, in_summary) != NULL))
 			return &fs->f[i];
+	return NULL;
+}
+
+const struct finding *
+adv_in(const struct findings *fs, const char *id, const char *in_summary)
+{
+	for (int i = 0; i < fs->nadv; i++)
+		if (strcmp(fs->adv[i].id, id) == 0 && (in_summary == NULL ||
+		    strstr(fs->adv[i].summary, in_summary) != NULL))
+			return &fs->adv[i];
 	return NULL;
 }
 

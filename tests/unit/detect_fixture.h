@@ -74,6 +74,11 @@ bool tb_add(struct tb *b, int64_t t, const char *src, uint16_t sport,
 /* An RTP stream of n packets from first at pps, attached to b->d. */
 void tb_stream(struct tb *b, const char *src, uint16_t sport,
     const char *dst, uint16_t dport, int64_t first, int n, int pps);
+/* The same with packets of ptime ms each (RTP timestamp step and arrival
+ * alike, 8 kHz) and an SSRC of its own; returns the stream. */
+struct rtp_stream *tb_stream_ptime(struct tb *b, const char *src,
+    uint16_t sport, const char *dst, uint16_t dport, int64_t first, int n,
+    int ptime);
 
 /* Findings of the last dialog with this id. */
 int count(const struct tb *b, const char *id);
@@ -84,6 +89,9 @@ const struct finding *get(const struct tb *b, const char *id);
 const struct findings *of(const struct tb *b, const char *cid);
 /* A finding with this id whose summary holds in_summary (NULL: any). */
 const struct finding *find_in(const struct findings *fs, const char *id,
+    const char *in_summary);
+/* The same among the advisories (fs->adv). */
+const struct finding *adv_in(const struct findings *fs, const char *id,
     const char *in_summary);
 /* The evidence of f with this field, NULL none. */
 const struct evidence *ev_of(const struct finding *f, const char *field);

@@ -2,9 +2,11 @@
  * test_detect_audio.c - one_way_audio and no_audio (analyzer/detect/detect_audio.c) on dialogs
  * built with the detector test bench (detect_fixture.h).
  *
- * one_way_audio and no_audio: RTP per direction against the rate the
- * SDP implies, refused RTP (ICMP), media directions asked for by the
- * SDP, and a direction that starts late.
+ * one_way_audio and no_audio: RTP per direction, each judged against the
+ * other, with the packet time measured from the RTP timestamps; refused
+ * RTP (ICMP), media directions asked for by the SDP, and a direction that
+ * starts late.  The phone's SDP names NAT (as an ALG writes it) where
+ * its RTP is seen coming from: the far end's RTP to it is delivered.
  */
 #include <stdio.h>
 #include <string.h>
@@ -63,7 +65,7 @@ test_audio_silent(void)
 
 	/* Clean call, two-way audio. */
 	tb_init(&b);
-	call_with_media(&b, "cl1", "sendrecv", "sendrecv", 500, 500, SV);
+	call_with_media(&b, "cl1", "sendrecv", "sendrecv", 500, 500, NAT);
 	tb_finish(&b);
 	CU_ASSERT_EQUAL(b.s.f.n, 0);
 	tb_free(&b);
@@ -116,11 +118,12 @@ test_refused_rtp(void)
 {
 	struct tb b;
 	const struct finding *f;
-	struct ep rep = mkep(SV, 0);
+	struct ep rep = mkep("203.0.113.9", 0);	/* a router on the way */
+	struct ep dst = mkep(NAT, 0);
 
 	/* two-way RTP, the reverse refused throughout: one-way audio */
 	tb_init(&b);
-	call_with_media(&b, "rf1", "sendrecv", "sendrecv", 500, 500, SV);
+	call_with_media(&b, "rf1", "sendrecv", "sendrecv", 500, 500, NAT);
 	for (int i = 0; i < 10; i++)
 		rtp_stream_refused(b.d->streams[1], &rep, T0 + SEC + i * SEC,
 		    (int64_t)i);
@@ -133,7 +136,7 @@ test_refused_rtp(void)
 
 		for (int i = 0; i < f->nev; i++)
 			if (strcmp(f->ev[i].field, "RTP refused") == 0 &&
-			    strstr(f->ev[i].value, "10 ICMP destination unreachable from " SV) != NULL)
+			    strstr(f->ev[i].value, "10 ICMP destination unreachable from 203.0.113.9") != NULL)
 				ev = true;
 		CU_ASSERT(ev);
 	}
@@ -141,7 +144,7 @@ test_refused_rtp(void)
 
 	/* both refused: no audio */
 	tb_init(&b);
-	call_with_media(&b, "rf2", "sendrecv", "sendrecv", 500, 500, SV);
+	call_with_media(&b, "rf2", "sendrecv", "sendrecv", 500, 500, NAT);
 	for (int k = 0; k < 2; k++)
 		for (int i = 0; i < 10; i++)
 			rtp_stream_refused(b.d->streams[k], &rep,
@@ -153,10 +156,22 @@ test_refused_rtp(void)
 
 	/* two refusals at the end only, or one alone: still two-way audio */
 	tb_init(&b);
-	call_with_media(&b, "rf3", "sendrecv", "sendrecv", 500, 500, SV);
+	call_with_media(&b, "rf3", "sendrecv", "sendrecv", 500, 500, NAT);
 	rtp_stream_refused(b.d->streams[1], &rep, T0 + 11 * SEC, 498);
 	rtp_stream_refused(b.d->streams[1], &rep, T0 + 11 * SEC, 499);
 	rtp_stream_refused(b.d->streams[0], &rep, T0 + SEC, 1);
+	tb_finish(&b);
+	CU_ASSERT_EQUAL(b.s.f.n, 0);
+	tb_free(&b);
+
+	/* refused throughout by the destination itself (port unreachable):
+	 * the packets reached the host the receiver uses, as in the kernel
+	 * runs overlap-alg-*: delivered, no finding */
+	tb_init(&b);
+	call_with_media(&b, "rf4", "sendrecv", "sendrecv", 500, 500, NAT);
+	for (int i = 0; i < 10; i++)
+		rtp_stream_refused(b.d->streams[1], &dst, T0 + SEC + i * SEC,
+		    (int64_t)i);
 	tb_finish(&b);
 	CU_ASSERT_EQUAL(b.s.f.n, 0);
 	tb_free(&b);
@@ -209,9 +224,126 @@ test_one_way_late_start(void)
 	tb_finish(&b);
 	CU_ASSERT_EQUAL(count(&b, "one_way_audio"), 1);
 	CU_ASSERT_PTR_NOT_NULL(strstr(get(&b, "one_way_audio")->summary,
-	    "flagged at >= 80 % vs < 5 % over >= 2 s"));
+	    "flagged below 5 % of the other direction"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(get(&b, "one_way_audio")->explanation,
 	    "at least 2 s"));
+	tb_free(&b);
+}
+
+/*
+ * Packetisation measured, not predicted: a 60 ms sender without a=ptime
+ * delivers a third of the packets a 20 ms one does and is alive; each
+ * direction's ptime is what its timestamps say.
+ */
+static void
+test_measured_ptime(void)
+{
+	struct tb b;
+
+	tb_init(&b);
+	invite(&b, T0, "pt1", NAT, "sendrecv");
+	ok200(&b, T0 + SEC, "pt1", "sendrecv", "");
+	inreq(&b, T0 + SEC + 10 * MS, "ACK", 1, true, "pt1", "ack");
+	tb_stream_ptime(&b, NAT, 6000, SV, 7000, T0 + SEC, 500, 20);
+	tb_stream_ptime(&b, SV, 7000, NAT, 6000, T0 + SEC, 167, 60);
+	inreq(&b, T0 + 11 * SEC, "BYE", 2, true, "pt1", "bye");
+	tb_finish(&b);
+	CU_ASSERT_EQUAL(count(&b, "one_way_audio"), 0);
+	CU_ASSERT_EQUAL(count(&b, "no_audio"), 0);
+	tb_free(&b);
+
+	/* 60 ms the other way round, the reverse dead: the finding quotes
+	 * the measured ptime and the packets the stream carries */
+	tb_init(&b);
+	invite(&b, T0, "pt2", NAT, "sendrecv");
+	ok200(&b, T0 + SEC, "pt2", "sendrecv", "");
+	inreq(&b, T0 + SEC + 10 * MS, "ACK", 1, true, "pt2", "ack");
+	tb_stream_ptime(&b, NAT, 6000, SV, 7000, T0 + SEC, 167, 60);
+	inreq(&b, T0 + 11 * SEC, "BYE", 2, true, "pt2", "bye");
+	tb_finish(&b);
+	CU_ASSERT_EQUAL_FATAL(count(&b, "one_way_audio"), 1);
+	{
+		const struct finding *f = get(&b, "one_way_audio");
+		bool ev = false;
+
+		for (int i = 0; i < f->nev; i++)
+			if (strstr(f->ev[i].value, "ptime 60 ms (measured)"))
+				ev = true;
+		CU_ASSERT(ev);
+		CU_ASSERT_PTR_NOT_NULL(strstr(f->summary, "delivered 167 "));
+	}
+	tb_free(&b);
+}
+
+/*
+ * Seen on the public side (a server's capture, the ALG off): the far
+ * end's RTP goes to the phone's private c=, which is on the wire here but
+ * undeliverable; the phone's RTP arrives from the NAT.  One-way audio,
+ * and the legs say so per segment.
+ */
+static void
+test_undeliverable(void)
+{
+	struct tb b;
+	struct detect_media_leg leg[4];
+	int n;
+
+	tb_init(&b);
+	tb_add(&b, T0, NAT, 5060, SV, 5060, -1,
+	    "INVITE sip:server@" SV " SIP/2.0\n"
+	    "Via: SIP/2.0/UDP " PH ":5060;branch=z9hG4bKu1\n"
+	    "From: <sip:phone@" PH ">;tag=ph1\nTo: <sip:server@" SV ">\n"
+	    "Call-ID: ud1\nCSeq: 1 INVITE\nContact: <sip:phone@" PH ":5060>\n"
+	    "Content-Type: application/sdp\n\n" SDP_FMT, PH, PH, 6000,
+	    "sendrecv");
+	tb_add(&b, T0 + SEC, SV, 5060, NAT, 5060, -1,
+	    "SIP/2.0 200 OK\n"
+	    "Via: SIP/2.0/UDP " PH ":5060;branch=z9hG4bKu1\n"
+	    "From: <sip:phone@" PH ">;tag=ph1\nTo: <sip:server@" SV ">;tag=s\n"
+	    "Call-ID: ud1\nCSeq: 1 INVITE\nContact: <sip:server@" SV ">\n"
+	    "Content-Type: application/sdp\n\n" SDP_FMT, SV, SV, 7000,
+	    "sendrecv");
+	tb_stream_ptime(&b, NAT, 6000, SV, 7000, T0 + SEC, 500, 20);
+	tb_stream_ptime(&b, SV, 7000, PH, 6000, T0 + SEC, 500, 20);
+	tb_add(&b, T0 + 11 * SEC, NAT, 5060, SV, 5060, -1,
+	    "BYE sip:server@" SV " SIP/2.0\n"
+	    "Via: SIP/2.0/UDP " PH ":5060;branch=z9hG4bKu2\n"
+	    "From: <sip:phone@" PH ">;tag=ph1\nTo: <sip:server@" SV ">;tag=s\n"
+	    "Call-ID: ud1\nCSeq: 2 BYE\n\n");
+	detect_media_classify(b.d);
+	n = detect_media_legs(b.d, leg, 4);
+	/* all on the public side: the private destination is not the
+	 * phone's own address here (the phone sends from NAT) */
+	CU_ASSERT_EQUAL_FATAL(n, 2);
+	CU_ASSERT_EQUAL(leg[0].dir, 1);
+	CU_ASSERT_EQUAL(leg[0].segment, RTP_SEG_OUTSIDE);
+	CU_ASSERT_STRING_EQUAL(leg[0].state, "delivered");
+	CU_ASSERT_EQUAL(leg[0].packets, 500);
+	CU_ASSERT_EQUAL(leg[0].ptime_ms, 20);
+	CU_ASSERT_EQUAL(leg[1].dir, -1);
+	CU_ASSERT_STRING_EQUAL(leg[1].state, "undeliverable");
+	CU_ASSERT_EQUAL(leg[1].packets, 500);
+	tb_finish(&b);
+	CU_ASSERT_EQUAL(count(&b, "one_way_audio"), 1);
+	CU_ASSERT_EQUAL(count(&b, "no_audio"), 0);
+	tb_free(&b);
+
+	/* the same call seen inside (the phone's own address on the wire):
+	 * the far end's RTP to the phone's private c= is delivered */
+	tb_init(&b);
+	invite(&b, T0, "ud2", PH, "sendrecv");
+	ok200(&b, T0 + SEC, "ud2", "sendrecv", "");
+	tb_stream_ptime(&b, PH, 6000, SV, 7000, T0 + SEC, 500, 20);
+	tb_stream_ptime(&b, SV, 7000, PH, 6000, T0 + SEC, 500, 20);
+	inreq(&b, T0 + 11 * SEC, "BYE", 2, true, "ud2", "bye");
+	detect_media_classify(b.d);
+	n = detect_media_legs(b.d, leg, 4);
+	CU_ASSERT_EQUAL_FATAL(n, 2);
+	CU_ASSERT_EQUAL(leg[0].segment, RTP_SEG_INSIDE);
+	CU_ASSERT_STRING_EQUAL(leg[0].state, "delivered");
+	CU_ASSERT_STRING_EQUAL(leg[1].state, "delivered");
+	tb_finish(&b);
+	CU_ASSERT_EQUAL(b.s.f.n, 0);
 	tb_free(&b);
 }
 
@@ -224,6 +356,8 @@ main(void)
 		{ "no audio", test_no_audio },
 		{ "refused RTP", test_refused_rtp },
 		{ "one-way audio, late start", test_one_way_late_start },
+		{ "measured packetisation", test_measured_ptime },
+		{ "undeliverable on the public side", test_undeliverable },
 		{ NULL, NULL }
 	};
 

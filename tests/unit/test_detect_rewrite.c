@@ -115,12 +115,217 @@ test_rewrite_content_length_and_received(void)
 	tb_free(&b);
 }
 
+/*
+ * A phone that writes its public address itself (STUN, an external
+ * address setting): everything public but the Call-ID host and o=.
+ * Opaque tokens are no evidence by themselves: no finding, and the
+ * verdict stays unknown.
+ */
+static void
+test_rewrite_opaque_only(void)
+{
+	struct tb b;
+	struct detect_verdict v;
+	char body[512];
+
+	tb_init(&b);
+	snprintf(body, sizeof(body), "v=0\no=- 1 1 IN IP4 10.0.0.2\ns=-\n"
+	    "c=IN IP4 " NAT "\nt=0 0\nm=audio 6000 RTP/AVP 8\n");
+	tb_add(&b, T0, NAT, 5060, SV, 5060, -1,
+	    "INVITE sip:server@" SV " SIP/2.0\n"
+	    "Via: SIP/2.0/UDP " NAT ":5060;branch=z9hG4bKstun1\n"
+	    "From: <sip:phone@" SV ">;tag=p\nTo: <sip:server@" SV ">\n"
+	    "Call-ID: 1a881451@10.0.0.2\nCSeq: 1 INVITE\n"
+	    "Contact: <sip:phone@" NAT ":5060>\n"
+	    "Content-Type: application/sdp\n\n%s", body);
+	tb_finish(&b);
+	CU_ASSERT_EQUAL(count(&b, "alg_rewrite_evidence"), 0);
+	detect_verdict_get(b.s.dt, &v);
+	CU_ASSERT_EQUAL(v.alg, DETECT_ALG_UNKNOWN);
+	tb_free(&b);
+}
+
+/*
+ * Inside capture: the phone wrote its public address in Via; the
+ * response comes back with the private one.  Only a box on the path
+ * changes a Via of one branch: proof, verdict likely, per device.
+ */
+static void
+test_rewrite_via_branch(void)
+{
+	struct tb b;
+	struct detect_verdict v;
+
+	tb_init(&b);
+	tb_add(&b, T0, PH, 5060, SV, 5060, -1,
+	    "OPTIONS sip:server@" SV " SIP/2.0\n"
+	    "Via: SIP/2.0/UDP " NAT ":5060;rport;branch=z9hG4bKvia1\n"
+	    "From: <sip:phone@" SV ">;tag=p\nTo: <sip:server@" SV ">\n"
+	    "Call-ID: vb1\nCSeq: 1 OPTIONS\n\n");
+	tb_add(&b, T0 + 10 * MS, SV, 5060, PH, 5060, -1,
+	    "SIP/2.0 200 OK\n"
+	    "Via: SIP/2.0/UDP " PH ":5060;rport;branch=z9hG4bKvia1\n"
+	    "From: <sip:phone@" SV ">;tag=p\nTo: <sip:server@" SV ">;tag=s\n"
+	    "Call-ID: vb1\nCSeq: 1 OPTIONS\n\n");
+	tb_finish(&b);
+	CU_ASSERT_EQUAL(count(&b, "alg_rewrite_evidence"), 1);
+	detect_verdict_get(b.s.dt, &v);
+	CU_ASSERT_EQUAL(v.alg, DETECT_ALG_LIKELY);
+	CU_ASSERT_TRUE(v.nat);
+	CU_ASSERT_TRUE(v.ndevices >= 1);
+	CU_ASSERT_EQUAL(v.devices[0].alg, DETECT_ALG_LIKELY);
+	tb_free(&b);
+
+	/* The same branch with the same sent-by: nothing. */
+	tb_init(&b);
+	tb_add(&b, T0, PH, 5060, SV, 5060, -1,
+	    "OPTIONS sip:server@" SV " SIP/2.0\n"
+	    "Via: SIP/2.0/UDP " PH ":5060;rport;branch=z9hG4bKvia2\n"
+	    "From: <sip:phone@" SV ">;tag=p\nTo: <sip:server@" SV ">\n"
+	    "Call-ID: vb2\nCSeq: 1 OPTIONS\n\n");
+	tb_add(&b, T0 + 10 * MS, SV, 5060, PH, 5060, -1,
+	    "SIP/2.0 200 OK\n"
+	    "Via: SIP/2.0/UDP " PH ":5060;rport=5060;branch=z9hG4bKvia2\n"
+	    "From: <sip:phone@" SV ">;tag=p\nTo: <sip:server@" SV ">;tag=s\n"
+	    "Call-ID: vb2\nCSeq: 1 OPTIONS\n\n");
+	tb_finish(&b);
+	CU_ASSERT_EQUAL(count(&b, "alg_rewrite_evidence"), 0);
+	detect_verdict_get(b.s.dt, &v);
+	CU_ASSERT_NOT_EQUAL(v.alg, DETECT_ALG_LIKELY);
+	tb_free(&b);
+}
+
+#define REQ(m, cseq, branch, host) \
+	m " sip:server@" SV " SIP/2.0\n" \
+	"Via: SIP/2.0/TCP " host ":5060;branch=" branch "\n" \
+	"From: <sip:phone@" SV ">;tag=p\nTo: <sip:server@" SV ">;tag=s\n" \
+	"Call-ID: inc1\nCSeq: " cseq "\n" \
+	"Contact: <sip:phone@" host ":5060;transport=tcp>\n\n"
+
+/*
+ * Outside view: the INVITE leaves untranslated (private Via/Contact, a
+ * message split over TCP segments the ALG did not parse), the ACK and
+ * BYE from the same sender translated: strong evidence.  The untranslated
+ * message is counter-evidence on the same device, which the proof
+ * outweighs.
+ */
+static void
+test_rewrite_inconsistent(void)
+{
+	struct tb b;
+	struct detect_verdict v;
+
+	tb_init(&b);
+	tb_add(&b, T0, NAT, 40000, SV, 5060, -1, REQ("INVITE", "1 INVITE",
+	    "z9hG4bKinv", PH));
+	tb_add(&b, T0 + 50 * MS, SV, 5060, NAT, 40000, -1,
+	    "SIP/2.0 200 OK\n"
+	    "Via: SIP/2.0/TCP " PH ":5060;branch=z9hG4bKinv\n"
+	    "From: <sip:phone@" SV ">;tag=p\nTo: <sip:server@" SV ">;tag=s\n"
+	    "Call-ID: inc1\nCSeq: 1 INVITE\n"
+	    "Contact: <sip:server@" SV ":5060>\n\n");
+	tb_add(&b, T0 + 60 * MS, NAT, 40000, SV, 5060, -1, REQ("ACK", "1 ACK",
+	    "z9hG4bKack", NAT));
+	tb_add(&b, T0 + 3 * SEC, NAT, 40000, SV, 5060, -1, REQ("BYE", "2 BYE",
+	    "z9hG4bKbye", NAT));
+	tb_finish(&b);
+	CU_ASSERT_EQUAL(count(&b, "alg_rewrite_evidence"), 1);
+	detect_verdict_get(b.s.dt, &v);
+	CU_ASSERT_EQUAL(v.alg, DETECT_ALG_LIKELY);
+	CU_ASSERT_TRUE(v.ndevices >= 1 && v.devices[0].against > 0);
+	tb_free(&b);
+
+	/* The same untranslated all along: ALG unlikely, no finding. */
+	tb_init(&b);
+	tb_add(&b, T0, NAT, 40000, SV, 5060, -1, REQ("INVITE", "1 INVITE",
+	    "z9hG4bKinv", PH));
+	tb_add(&b, T0 + 60 * MS, NAT, 40000, SV, 5060, -1, REQ("ACK", "1 ACK",
+	    "z9hG4bKack", PH));
+	tb_finish(&b);
+	CU_ASSERT_EQUAL(count(&b, "alg_rewrite_evidence"), 0);
+	detect_verdict_get(b.s.dt, &v);
+	CU_ASSERT_EQUAL(v.alg, DETECT_ALG_UNLIKELY);
+	tb_free(&b);
+}
+
+/*
+ * A proxy forwarding the phone's request (its own Via on top) and the
+ * callee's response from one address: another's Contact in each, no
+ * inconsistency of one sender.
+ */
+static void
+test_rewrite_proxy_not_inconsistent(void)
+{
+	struct tb b;
+
+	tb_init(&b);
+	tb_add(&b, T0, SV, 5070, OTHER, 5060, -1,
+	    "INVITE sip:callee@" OTHER " SIP/2.0\n"
+	    "Via: SIP/2.0/UDP " SV ":5070;branch=z9hG4bKprx\n"
+	    "Via: SIP/2.0/UDP " PH ":5060;received=" NAT ";branch=z9hG4bKph\n"
+	    "From: <sip:phone@" SV ">;tag=p\nTo: <sip:callee@" OTHER ">\n"
+	    "Call-ID: prx1\nCSeq: 1 INVITE\n"
+	    "Contact: <sip:phone@" PH ":5060>\n\n");
+	tb_add(&b, T0 + 10 * MS, SV, 5070, OTHER, 5060, -1,
+	    "INFO sip:callee@" OTHER " SIP/2.0\n"
+	    "Via: SIP/2.0/UDP " SV ":5070;branch=z9hG4bKprx2\n"
+	    "Via: SIP/2.0/UDP " PH ":5060;received=" NAT ";branch=z9hG4bKph2\n"
+	    "From: <sip:phone@" SV ">;tag=p\nTo: <sip:callee@" OTHER ">;tag=c\n"
+	    "Call-ID: prx1\nCSeq: 2 INFO\n"
+	    "Contact: <sip:server@" SV ":5070>\n\n");
+	tb_finish(&b);
+	CU_ASSERT_EQUAL(count(&b, "alg_rewrite_evidence"), 0);
+	tb_free(&b);
+}
+
+/*
+ * No NAT boundary (both ends public): a finding is still reported, but
+ * neither its explanation nor its fix blames an ALG.
+ */
+static void
+test_rewrite_no_nat_no_blame(void)
+{
+	struct tb b;
+	const struct finding *f;
+	struct detect_verdict v;
+
+	tb_init(&b);
+	for (int i = 0; i < 3; i++) {
+		tb_add(&b, T0 + i * SEC, OTHER, 5060, SV, 5060, -1,
+		    "REGISTER sip:" SV " SIP/2.0\n"
+		    "Via: SIP/2.0/UDP " OTHER ":5060;branch=z9hG4bKreg%d\n"
+		    "From: <sip:phone@" SV ">;tag=p\nTo: <sip:phone@" SV ">\n"
+		    "Call-ID: nonat1\nCSeq: %d REGISTER\n"
+		    "Contact: <sip:phone@" OTHER ":5060>\n%s\n", i, i + 1,
+		    i ? "Authorization: Digest username=\"p\", uri=\"sip:x\"\n" :
+		    "");
+		tb_add(&b, T0 + i * SEC + 20 * MS, SV, 5060, OTHER, 5060, -1,
+		    "SIP/2.0 401 Unauthorized\n"
+		    "Via: SIP/2.0/UDP " OTHER ":5060;branch=z9hG4bKreg%d\n"
+		    "From: <sip:phone@" SV ">;tag=p\nTo: <sip:phone@" SV ">;tag=s\n"
+		    "Call-ID: nonat1\nCSeq: %d REGISTER\n\n", i, i + 1);
+	}
+	tb_finish(&b);
+	f = get(&b, "registration_failure");
+	CU_ASSERT_FATAL(f->confidence > 0);
+	CU_ASSERT_PTR_NULL(strstr(f->remediation, "ALG"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(f->explanation, "No NAT boundary"));
+	detect_verdict_get(b.s.dt, &v);
+	CU_ASSERT_FALSE(v.nat);
+	tb_free(&b);
+}
+
 int
 main(void)
 {
 	static const struct detect_test tests[] = {
 		{ "rewrite residue", test_rewrite_residue },
 		{ "content-length, received=", test_rewrite_content_length_and_received },
+		{ "opaque tokens only", test_rewrite_opaque_only },
+		{ "Via branch rewritten", test_rewrite_via_branch },
+		{ "inconsistent rewriting", test_rewrite_inconsistent },
+		{ "proxy is not inconsistent", test_rewrite_proxy_not_inconsistent },
+		{ "no NAT, no ALG blame", test_rewrite_no_nat_no_blame },
 		{ NULL, NULL }
 	};
 

@@ -460,6 +460,75 @@ test_stream_perfect(void)
 	CU_ASSERT(sizeof(struct rtp_stream) <= 4096);
 }
 
+/*
+ * Packetisation measured from the stream: 60 ms frames (480 ticks at
+ * 8 kHz) whatever the SDP said, with a DTX gap (timestamp and arrival
+ * jump together), comfort noise (PT 13) and telephone events (a dynamic
+ * PT with 4-byte payloads, and one named from SDP) kept apart from the
+ * audio and out of the medians.
+ */
+static void
+test_stream_ptime(void)
+{
+	struct rtp_stream s;
+	struct rtp_hdr h;
+	uint16_t seq = 1;
+	uint32_t ts = 0;
+	int64_t t = T0;
+
+	rtp_stream_init(&s, NULL, NULL, 0x77);
+	CU_ASSERT_EQUAL(rtp_stream_ptime_ms(&s), 0);
+	for (int i = 0; i < 100; i++, seq++, ts += 480, t += 60 * MS) {
+		h = mk(seq, ts, 0x77);
+		CU_ASSERT_EQUAL(rtp_stream_add(&s, &h, t, seq), 0);
+	}
+	/* a 2 s silence: one comfort-noise packet, then audio again */
+	h = mk(seq++, ts, 0x77);
+	h.pt = 13;
+	h.payload_len = 1;
+	CU_ASSERT_EQUAL(rtp_stream_add(&s, &h, t, seq), 0);
+	ts += 16000;
+	t += 2 * SEC;
+	/* a DTMF digit: three event packets of 4 bytes, PT 101 */
+	for (int i = 0; i < 3; i++) {
+		h = mk(seq++, ts, 0x77);
+		h.pt = 101;
+		h.payload_len = 4;
+		CU_ASSERT_EQUAL(rtp_stream_add(&s, &h, t, seq), 0);
+		t += 50 * MS;
+	}
+	for (int i = 0; i < 50; i++, seq++, ts += 480, t += 60 * MS) {
+		h = mk(seq, ts, 0x77);
+		CU_ASSERT_EQUAL(rtp_stream_add(&s, &h, t + (i % 2) * MS, seq),
+		    0);
+	}
+	CU_ASSERT_EQUAL(s.packets, 154);
+	CU_ASSERT_EQUAL(s.audio_packets, 150);
+	CU_ASSERT_EQUAL(s.cn_packets, 1);
+	CU_ASSERT_EQUAL(s.event_packets, 3);
+	CU_ASSERT_EQUAL(s.audio_pt, 0);
+	CU_ASSERT_EQUAL(rtp_stream_ptime_ms(&s), 60);
+	CU_ASSERT(rtp_stream_gap_ms(&s) >= 59 && rtp_stream_gap_ms(&s) <= 61);
+
+	/* the SDP's telephone-event type counts as events at any size;
+	 * another dynamic type with a longer payload is audio */
+	rtp_stream_init(&s, NULL, NULL, 0x78);
+	rtp_stream_set_event_pt(&s, 97);
+	for (int i = 0; i < 10; i++) {
+		h = mk((uint16_t)i, (uint32_t)i * 160, 0x78);
+		h.pt = i < 5 ? 97 : 96;
+		h.payload_len = i < 5 ? 16 : 4;
+		CU_ASSERT_EQUAL(rtp_stream_add(&s, &h, T0 + i * 20 * MS,
+		    (uint64_t)i), 0);
+	}
+	CU_ASSERT_EQUAL(s.event_packets, 5);
+	CU_ASSERT_EQUAL(s.audio_packets, 5);
+	CU_ASSERT_EQUAL(s.audio_pt, 96);
+	CU_ASSERT_EQUAL(rtp_stream_ptime_ms(&s), 20);
+	CU_ASSERT_STRING_EQUAL(rtp_segment_name(RTP_SEG_INSIDE), "inside");
+	CU_ASSERT_PTR_NULL(rtp_state_name(RTP_STATE_UNKNOWN));
+}
+
 static void
 test_stream_ssrc_mismatch(void)
 {
@@ -845,6 +914,7 @@ main(void)
 	    !CU_add_test(st, "jump", test_stream_jump) ||
 	    !CU_add_test(st, "rate strip", test_stream_rate_strip) ||
 	    !CU_add_test(st, "rtcp", test_stream_rtcp) ||
+	    !CU_add_test(st, "packetisation", test_stream_ptime) ||
 	    !CU_add_test(st, "random", test_stream_random)) {
 		CU_cleanup_registry();
 		return CU_get_error() ? (int)CU_get_error() : 1;

@@ -855,7 +855,11 @@ test_migration_from_v2(void)
 	sqlite3_close(h);
 	st = store_open(db, true, err, sizeof(err));
 	CU_ASSERT_PTR_NOT_NULL_FATAL(st);
-	CU_ASSERT_EQUAL(q1(db, "PRAGMA user_version"), 3);
+	CU_ASSERT_EQUAL(q1(db, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
+	/* v4: the streams' packetisation columns exist */
+	CU_ASSERT_EQUAL(q1(db, "SELECT count(*) FROM pragma_table_info('streams')"
+	    " WHERE name IN ('audio_packets', 'cn_packets', 'event_packets',"
+	    " 'ptime_ms', 'gap_ms')"), 5);
 	CU_ASSERT_EQUAL(q1(db, "SELECT count(*) FROM captures"), 2);
 	CU_ASSERT_EQUAL(q1(db, "SELECT count(*) FROM dialogs"), 2);
 	CU_ASSERT_EQUAL(q1(db, "SELECT count(*) FROM messages"), 2);

@@ -103,6 +103,15 @@ test_escape(void)
 	    "\\ufffd\\ufffd");
 	/* NUL inside data. */
 	CU_ASSERT_STRING_EQUAL(escaped("a\0b", 3, TEXT_ESC_PLAIN), "a\\x00b");
+	/* HTML: markup becomes character references (safe in element text
+	 * and quoted attributes), controls are shown as in plain text. */
+	CU_ASSERT_STRING_EQUAL(escaped("<script>x</script>", 18, TEXT_ESC_HTML),
+	    "&lt;script&gt;x&lt;/script&gt;");
+	CU_ASSERT_STRING_EQUAL(escaped("\"><svg onload=a('&')>", 21,
+	    TEXT_ESC_HTML), "&quot;&gt;&lt;svg onload=a(&#39;&amp;&#39;)&gt;");
+	CU_ASSERT_STRING_EQUAL(escaped("a\033[1m\\\xff\xc3\xa9", 9,
+	    TEXT_ESC_HTML), "a\\x1b[1m\\\\\\xff\xc3\xa9");
+	CU_ASSERT_STRING_EQUAL(escaped("&amp;", 5, TEXT_ESC_HTML), "&amp;amp;");
 }
 
 /*
@@ -126,10 +135,10 @@ test_escape_unicode_controls(void)
 		{ "\xe2\x81\xa6", "\\u2066" }, { "\xe2\x81\xa9", "\\u2069" },
 	};
 	static const enum text_esc all[] = { TEXT_ESC_PLAIN, TEXT_ESC_CSV,
-	    TEXT_ESC_JSON };
+	    TEXT_ESC_JSON, TEXT_ESC_HTML };
 
 	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++)
-		for (size_t k = 0; k < 3; k++) {
+		for (size_t k = 0; k < sizeof(all) / sizeof(all[0]); k++) {
 			char in[16], want[32];
 
 			snprintf(in, sizeof(in), "a%sb", c[i].utf8);

@@ -1,0 +1,456 @@
+/*
+ * sipmsg_hdr.c - the one walk over a SIP message's header block
+ * (RFC 3261 section 7): it frames the block at the first empty line
+ * (each line capped at CAP_SIP_LINE_BYTES), indexes the headers the
+ * analyzer reads raw (enum hx, first occurrence, full or compact name)
+ * and builds the normalised copy handed to libosip2 (CRLF line ends, NUL
+ * bytes as '?', only the headers libosip2 parses: enum ok).  Also the
+ * table of compact header names (RFC 3261 section 7.3.3 and later RFCs)
+ * and hdr_find(), the line-by-line lookup used for MIME part headers and
+ * sipmsg_header().  Limits: folded continuation lines are not joined.
+ */
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <strings.h>
+
+#include "base/text.h"
+#include "sip/sipmsg_int.h"
+
+/* RFC 3261 section 7.3.3 and later RFCs' compact header names. */
+static const struct {
+	const char *name;
+	char c;
+} compact_names[] = {
+	{ "Accept-Contact", 'a' },
+	{ "Referred-By", 'b' },
+	{ "Content-Type", 'c' },
+	{ "Request-Disposition", 'd' },
+	{ "Content-Encoding", 'e' },
+	{ "From", 'f' },
+	{ "Call-ID", 'i' },
+	{ "Reject-Contact", 'j' },
+	{ "Supported", 'k' },
+	{ "Content-Length", 'l' },
+	{ "Contact", 'm' },
+	{ "Identity-Info", 'n' },
+	{ "Event", 'o' },
+	{ "Refer-To", 'r' },
+	{ "Subject", 's' },
+	{ "To", 't' },
+	{ "Allow-Events", 'u' },
+	{ "Via", 'v' },
+	{ "Session-Expires", 'x' },
+	{ "Identity", 'y' },
+};
+
+char
+hdr_compact_of(const char *name)
+{
+	for (size_t i = 0; i < sizeof(compact_names) /
+	    sizeof(compact_names[0]); i++)
+		/* Every .name is a literal; the analyzer assumes one NULL. */
+		/* NOLINTNEXTLINE(clang-analyzer-core.NonNullParamChecker) */
+		if (strcasecmp(compact_names[i].name, name) == 0)
+			return compact_names[i].c;
+	return 0;
+}
+
+const char *
+hdr_full_of(char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		c = (char)(c + 32);
+	for (size_t i = 0; i < sizeof(compact_names) /
+	    sizeof(compact_names[0]); i++)
+		if (compact_names[i].c == c)
+			return compact_names[i].name;
+	return NULL;
+}
+
+/*
+ * Takes the next line of c: *line and *ll are its content without CR/LF.
+ * Returns false at the end of the window.
+ */
+bool
+hdr_next_line(struct cur *c, const uint8_t **line, size_t *ll)
+{
+	const uint8_t *p = cur_rest(c);
+	size_t left = cur_left(c);
+	const uint8_t *nl;
+	size_t n;
+
+	if (left == 0)
+		return false;
+	nl = memchr(p, '\n', left);
+	n = nl != NULL ? (size_t)(nl - p) : left;
+	(void)cur_skip(c, nl != NULL ? n + 1 : n);
+	if (n > 0 && p[n - 1] == '\r')
+		n--;
+	*line = p;
+	*ll = n;
+	return true;
+}
+
+/*
+ * Steps to the next header line of the block c walks, stopping at the
+ * first empty line: sets the trimmed name and value of "name: value".
+ * Folded continuation lines (leading SP or HTAB) and lines without ':'
+ * are skipped.  Returns false at the empty line or the end of the block.
+ */
+static bool
+next_header(struct cur *c, const uint8_t **name, size_t *nl,
+    const uint8_t **val, size_t *vlen)
+{
+	const uint8_t *line, *colon;
+	size_t ll;
+
+	while (hdr_next_line(c, &line, &ll)) {
+		if (ll == 0)
+			return false;
+		if (line[0] == ' ' || line[0] == '\t')
+			continue;
+		colon = memchr(line, ':', ll);
+		if (colon == NULL)
+			continue;
+		*name = line;
+		*nl = (size_t)(colon - line);
+		text_trim(name, nl);
+		*val = colon + 1;
+		*vlen = (size_t)(line + ll - *val);
+		text_trim(val, vlen);
+		return true;
+	}
+	return false;
+}
+
+/*
+ * Looks up a header by full name or compact letter (0: none) in the block
+ * p[0..len), stopping at the first empty line.  skip_first skips the start
+ * line (SIP messages; not MIME part headers).  Sets the trimmed value of
+ * the first occurrence; folded continuation lines are not joined.
+ */
+bool
+hdr_find(const uint8_t *p, size_t len, bool skip_first, const char *name,
+    char cname, const uint8_t **val, size_t *vlen)
+{
+	struct cur c;
+	const uint8_t *line, *n, *v;
+	size_t ll, nl, vl;
+
+	cur_init(&c, p, len);
+	if (skip_first && !hdr_next_line(&c, &line, &ll))
+		return false;
+	while (next_header(&c, &n, &nl, &v, &vl)) {
+		if (!text_ieq(n, nl, name) && !(cname != 0 && nl == 1 &&
+		    (n[0] | 0x20) == cname))
+			continue;
+		*val = v;
+		*vlen = vl;
+		return true;
+	}
+	return false;
+}
+
+/* A header name with its length, for tables compared against every line. */
+struct hname {
+	const char *name;
+	size_t len;
+};
+
+#define HNAME(s) { s, sizeof(s) - 1 }
+
+
+/* The header names classify() knows, with their roles. */
+enum kh {
+	KH_VIA, KH_FROM, KH_TO, KH_CALL_ID, KH_CSEQ, KH_CONTACT,
+	KH_RECORD_ROUTE, KH_ROUTE, KH_USER_AGENT, KH_SERVER, KH_PAI, KH_RPID,
+	KH_REFER_TO, KH_REPLACES, KH_EVENT, KH_SUBSCRIPTION_STATE,
+	KH_CONTENT_TYPE, KH_CONTENT_LENGTH, KH_EXPIRES, KH_SESSION_EXPIRES,
+	KH_MIN_SE, KH_COUNT
+};
+
+static const struct {
+	struct hname n;
+	signed char hx;   /* enum hx, -1 none */
+	signed char ok;   /* enum ok, OK_NONE none */
+} known_headers[KH_COUNT] = {
+	[KH_VIA] = { HNAME("Via"), -1, OK_VIA },
+	[KH_FROM] = { HNAME("From"), -1, OK_FROM },
+	[KH_TO] = { HNAME("To"), -1, OK_TO },
+	[KH_CALL_ID] = { HNAME("Call-ID"), HX_CALL_ID, OK_CALL_ID },
+	[KH_CSEQ] = { HNAME("CSeq"), -1, OK_CSEQ },
+	[KH_CONTACT] = { HNAME("Contact"), -1, OK_CONTACT },
+	[KH_RECORD_ROUTE] = { HNAME("Record-Route"), -1, OK_RECORD_ROUTE },
+	[KH_ROUTE] = { HNAME("Route"), -1, OK_ROUTE },
+	[KH_USER_AGENT] = { HNAME("User-Agent"), HX_USER_AGENT, OK_NONE },
+	[KH_SERVER] = { HNAME("Server"), HX_SERVER, OK_NONE },
+	[KH_PAI] = { HNAME("P-Asserted-Identity"), HX_PAI, OK_NONE },
+	[KH_RPID] = { HNAME("Remote-Party-ID"), HX_RPID, OK_NONE },
+	[KH_REFER_TO] = { HNAME("Refer-To"), HX_REFER_TO, OK_NONE },
+	[KH_REPLACES] = { HNAME("Replaces"), HX_REPLACES, OK_NONE },
+	[KH_EVENT] = { HNAME("Event"), HX_EVENT, OK_NONE },
+	[KH_SUBSCRIPTION_STATE] = { HNAME("Subscription-State"),
+	    HX_SUBSCRIPTION_STATE, OK_NONE },
+	[KH_CONTENT_TYPE] = { HNAME("Content-Type"), HX_CONTENT_TYPE, OK_NONE },
+	[KH_CONTENT_LENGTH] = { HNAME("Content-Length"), HX_CONTENT_LENGTH,
+	    OK_NONE },
+	[KH_EXPIRES] = { HNAME("Expires"), HX_EXPIRES, OK_NONE },
+	[KH_SESSION_EXPIRES] = { HNAME("Session-Expires"), HX_SESSION_EXPIRES,
+	    OK_NONE },
+	[KH_MIN_SE] = { HNAME("Min-SE"), HX_MIN_SE, OK_NONE },
+};
+
+/*
+ * known_headers by the first letter of their names, plus one (0 ends a
+ * list): classify() compares a line's name with these only, not with
+ * all of them.  Every name above must be in the list of its letter.
+ */
+#define KH_PER_LETTER 6
+static const unsigned char kh_by_letter[26][KH_PER_LETTER] = {
+	['c' - 'a'] = { KH_CALL_ID + 1, KH_CSEQ + 1, KH_CONTACT + 1,
+	    KH_CONTENT_TYPE + 1, KH_CONTENT_LENGTH + 1 },
+	['e' - 'a'] = { KH_EVENT + 1, KH_EXPIRES + 1 },
+	['f' - 'a'] = { KH_FROM + 1 },
+	['m' - 'a'] = { KH_MIN_SE + 1 },
+	['p' - 'a'] = { KH_PAI + 1 },
+	['r' - 'a'] = { KH_RECORD_ROUTE + 1, KH_ROUTE + 1, KH_RPID + 1,
+	    KH_REFER_TO + 1, KH_REPLACES + 1 },
+	['s' - 'a'] = { KH_SERVER + 1, KH_SUBSCRIPTION_STATE + 1,
+	    KH_SESSION_EXPIRES + 1 },
+	['t' - 'a'] = { KH_TO + 1 },
+	['u' - 'a'] = { KH_USER_AGENT + 1 },
+	['v' - 'a'] = { KH_VIA + 1 },
+};
+
+/*
+ * n[0..nl) is h in any case, as hname_is() but cheaper: the names in our
+ * tables are ASCII letters and '-' only, and for a letter, setting bit
+ * 0x20 maps exactly its two cases (and no other byte) to the lowercase.
+ */
+static bool
+name_is(const uint8_t *n, size_t nl, const struct hname *h)
+{
+	if (nl != h->len || (n[0] | 0x20) != ((uint8_t)h->name[0] | 0x20))
+		return false;
+	for (size_t i = 1; i < nl; i++) {
+		uint8_t b = (uint8_t)h->name[i];
+
+		if (b == '-' ? n[i] != '-' : (n[i] | 0x20) != (b | 0x20))
+			return false;
+	}
+	return true;
+}
+
+/* The known_headers entry named n[0..nl) (any case), -1 none. */
+static int
+known_header(const uint8_t *n, size_t nl)
+{
+	unsigned l = (unsigned)((n[0] | 0x20) - 'a');
+
+	if (nl == 0 || l >= 26)
+		return -1;
+	for (int i = 0; i < KH_PER_LETTER && kh_by_letter[l][i] != 0; i++)
+		if (name_is(n, nl, &known_headers[kh_by_letter[l][i] - 1].n))
+			return kh_by_letter[l][i] - 1;
+	return -1;
+}
+
+/*
+ * The roles of header name n[0..nl) (trimmed).  libosip2 is given the
+ * compact forms of its headers (v, f, t, i, m); the index looks a
+ * one-letter name up under its full name (hdr_full_of), so "i" finds Call-ID
+ * and "c" Content-Type.
+ */
+static void
+classify(const uint8_t *n, size_t nl, int *hx, int *ok)
+{
+	int k;
+
+	*hx = -1;
+	*ok = OK_NONE;
+	if (nl == 1) {
+		const char *full = hdr_full_of((char)n[0]);
+
+		switch (n[0] | 0x20) {
+		case 'v': *ok = OK_VIA; break;
+		case 'f': *ok = OK_FROM; break;
+		case 't': *ok = OK_TO; break;
+		case 'i': *ok = OK_CALL_ID; break;
+		case 'm': *ok = OK_CONTACT; break;
+		default: break;
+		}
+		/* hdr_full_of's names are our literals, not packet data. */
+		if (full != NULL && (k = known_header((const uint8_t *)full,
+		    strlen(full))) >= 0)
+			*hx = known_headers[k].hx;
+		return;
+	}
+	if ((k = known_header(n, nl)) >= 0) {
+		*hx = known_headers[k].hx;
+		*ok = known_headers[k].ok;
+	}
+}
+
+/*
+ * Appends one line to the libosip2 copy: CRLF-terminated, NUL as '?'.
+ * A CR left inside a line is noted: libosip2 ends a header there, and
+ * its header block at a line starting with one.
+ */
+static void
+in_line(struct walk *w, const uint8_t *line, size_t ll)
+{
+	char *o = w->in + w->inlen;
+	size_t i = 0;
+
+	/*
+	 * Eight bytes at a time while none is NUL or CR (the usual case);
+	 * the byte loop below handles the rest.  A byte of x is zero exactly
+	 * when its top bit is set in (x - 0x01..) & ~x & 0x80.. (the classic
+	 * test; borrows only run from a zero byte upwards).
+	 */
+	for (; i + 8 <= ll; i += 8) {
+		const uint64_t lo = 0x0101010101010101ULL;
+		const uint64_t hi = 0x8080808080808080ULL;
+		uint64_t x, y;
+
+		memcpy(&x, line + i, 8);
+		y = x ^ (lo * '\r');
+		if ((((x - lo) & ~x) | ((y - lo) & ~y)) & hi)
+			break;
+		memcpy(o + i, &x, 8);
+	}
+	for (; i < ll; i++) {
+		uint8_t c = line[i];
+
+		if (c == '\r')
+			w->has_cr = true;
+		o[i] = c == 0 ? '?' : (char)c;
+	}
+	o[ll] = '\r';
+	o[ll + 1] = '\n';
+	w->inlen += ll + 2;
+}
+
+/*
+ * The walk.  The block ends at the first empty line after the start line
+ * (RFC 3261 section 7.5); every line before it, the start line included,
+ * must be at most CAP_SIP_LINE_BYTES (too_long otherwise, and nothing
+ * else is meaningful).  The index skips the start line, folded
+ * continuation lines (leading SP or HTAB, not joined) and lines without
+ * ':', and keeps the trimmed value of each header's first occurrence.
+ * The libosip2 copy holds the start line, the headers libosip2 parses
+ * (enum ok) with their continuation lines, and every line without ':'
+ * (for libosip2 to judge), in their order; w->memo notes where each memo
+ * header's line went, for walk_drop().  A terminated line grows by at most
+ * one byte per byte consumed (a bare "\n" becomes CRLF), the unterminated
+ * last line by two, then CRLF and NUL: 2 * len + 5 bounds the copy.
+ */
+int
+walk_headers(struct walk *w, struct scratch *s, const uint8_t *msg,
+    size_t len)
+{
+	struct cur c;
+	const uint8_t *line;
+	size_t ll, start;
+	bool first = true, dropping = false;
+	struct memo_line *last = NULL;  /* memo line just before */
+
+	memset(w, 0, sizeof(*w));
+	w->in = scratch_alloc(s, 2 * len + 5);
+	if (w->in == NULL)
+		return -1;
+	w->hdr_len = w->body_off = len;
+	cur_init(&c, msg, len);
+	while (start = c.off, hdr_next_line(&c, &line, &ll)) {
+		const uint8_t *colon, *n, *v;
+		size_t nl, vl;
+		int hx, ok;
+
+		if (ll > CAP_SIP_LINE_BYTES) {
+			w->too_long = true;
+			return 0;
+		}
+		if (ll == 0 && start > 0) {
+			w->hdr_len = start;
+			w->body_off = c.off;
+			break;
+		}
+		if (first) {
+			first = false;
+			in_line(w, line, ll);
+			continue;
+		}
+		if (line[0] == ' ' || line[0] == '\t') {
+			/* A folded line: its header cannot be reused. */
+			if (last != NULL)
+				last->usable = false;
+			if (!dropping)
+				in_line(w, line, ll);
+			continue;
+		}
+		last = NULL;
+		colon = memchr(line, ':', ll);
+		if (colon == NULL) {
+			dropping = false;
+			in_line(w, line, ll);
+			continue;
+		}
+		n = line;
+		nl = (size_t)(colon - line);
+		text_trim(&n, &nl);
+		classify(n, nl, &hx, &ok);
+		if (hx >= 0 && w->hx.val[hx] == NULL) {
+			v = colon + 1;
+			vl = (size_t)(line + ll - v);
+			text_trim(&v, &vl);
+			w->hx.val[hx] = v;
+			w->hx.len[hx] = vl;
+		}
+		dropping = ok == OK_NONE;
+		if (dropping)
+			continue;
+		if (ok < MEMO_COUNT) {
+			struct memo_line *ml = &w->memo[ok];
+
+			ml->usable = ++ml->count == 1;
+			ml->line = line;
+			ml->ll = ll;
+			ml->in_off = w->inlen;
+			last = ml;
+		}
+		in_line(w, line, ll);
+	}
+	return 0;
+}
+
+/*
+ * Takes the lines of the memo headers an earlier message answers for
+ * (use[k] set) out of the libosip2 copy, which then is exactly the copy
+ * those lines were never in, and closes it (empty line and NUL).
+ */
+void
+walk_drop(struct walk *w, const struct sipmsg *const use[MEMO_COUNT])
+{
+	size_t o = 0, from = 0;
+
+	for (;;) {
+		const struct memo_line *next = NULL;
+
+		/* The next line to drop, in the order of the copy. */
+		for (int k = 0; k < MEMO_COUNT; k++)
+			if (use[k] != NULL && w->memo[k].in_off >= from &&
+			    (next == NULL || w->memo[k].in_off < next->in_off))
+				next = &w->memo[k];
+		if (next == NULL)
+			break;
+		memmove(w->in + o, w->in + from, next->in_off - from);
+		o += next->in_off - from;
+		from = next->in_off + next->ll + 2;
+	}
+	memmove(w->in + o, w->in + from, w->inlen - from);
+	w->inlen = o + w->inlen - from;
+	w->in[w->inlen++] = '\r';
+	w->in[w->inlen++] = '\n';
+	w->in[w->inlen] = '\0';
+}

@@ -1,0 +1,206 @@
+/*
+ * sipmsg_int.h - what the files of one SIP message parse share (private
+ * to analyzer/sip/sipmsg*.c; the public contract is sipmsg.h).
+ *
+ * The parse is cut along its seams:
+ *
+ *	sipmsg_hdr.c   the one walk over the header block: framing at the
+ *	               empty line, the index of the headers we read raw,
+ *	               libosip2's copy of the rest, compact header names
+ *	sipmsg_body.c  the body: SDP, multipart/ parts, message/sipfrag
+ *	sipmsg_pack.c  the extraction scratch (struct msg_buf) and the
+ *	               packing of a message into one right-sized block
+ *	sipmsg.c       libosip2: its allocator hooks, the fields taken from
+ *	               its structures, the memo of earlier lines, the API
+ *
+ * Nothing here is seen outside analyzer/sip/.
+ */
+#ifndef SIPALG_SIP_SIPMSG_INT_H
+#define SIPALG_SIP_SIPMSG_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/anomaly.h"
+#include "base/cursor.h"
+#include "base/scratch.h"
+#include "sip/sipmsg.h"
+
+/*
+ * Room for every string field at its cap (the SIPMSG_*_BYTES of sipmsg.h,
+ * each with its NUL): what one message can need, whatever it holds.
+ */
+#define STR_AREA_BYTES (2 * SIPMSG_METHOD_BYTES + SIPMSG_REASON_BYTES + \
+	12 * SIPMSG_URI_BYTES + 4 * SIPMSG_TAG_BYTES + \
+	2 * SIPMSG_TEXT_BYTES + 2 * SIPMSG_EVENT_BYTES + \
+	SIPMSG_REFRESHER_BYTES + CAP_SIP_VIAS * (SIPMSG_TRANSPORT_BYTES + \
+	3 * SIPMSG_HOST_BYTES + SIPMSG_BRANCH_BYTES) + \
+	CAP_SIP_CONTACTS * SIPMSG_URI_BYTES)
+
+/*
+ * Extraction scratch (about 10 KB, on the stack, never cleared as a
+ * whole): m's string fields point into area, where each string is put
+ * once, back to back, so that msg_buf_pack() copies all of them with one memcpy;
+ * its arrays are via[] and contact[].  m.raw points at the caller's bytes
+ * meanwhile, m.sdp at a temporary sdp_parse result.
+ */
+struct msg_buf {
+	struct sipmsg m;
+	struct sipmsg_via via[CAP_SIP_VIAS];
+	struct sipmsg_contact contact[CAP_SIP_CONTACTS];
+	size_t used;              /* bytes of area taken */
+	char area[STR_AREA_BYTES];
+};
+
+/*
+ * The headers extract() and sipmsg_body_parse() read from the raw block.  They
+ * are found in the one walk over it (walk_headers) rather than one
+ * hdr_find() scan each: with fourteen names those scans were a third of
+ * the cost of a message.  The result is the same as hdr_find() with the
+ * name's compact letter: first occurrence, full or compact name.
+ */
+enum hx {
+	HX_CALL_ID, HX_USER_AGENT, HX_SERVER, HX_PAI, HX_RPID, HX_REFER_TO,
+	HX_REPLACES, HX_EVENT, HX_SUBSCRIPTION_STATE, HX_CONTENT_TYPE,
+	HX_CONTENT_LENGTH, HX_EXPIRES, HX_SESSION_EXPIRES, HX_MIN_SE,
+	HX_COUNT
+};
+
+/* First value of each enum hx header; val NULL when absent. */
+struct hdr_index {
+	const uint8_t *val[HX_COUNT];
+	size_t len[HX_COUNT];
+};
+
+/* The first value of header id, false when the message has none. */
+static inline bool
+hx_get(const struct hdr_index *x, enum hx id, const uint8_t **val,
+    size_t *vlen)
+{
+	if (x->val[id] == NULL)
+		return false;
+	*val = x->val[id];
+	*vlen = x->len[id];
+	return true;
+}
+
+/*
+ * The headers libosip2 is asked to parse: the ones we take from its
+ * structures.  Everything else is read from the raw block, so a malformed
+ * header we do not use (a second Content-Type, a broken WWW-Authenticate)
+ * cannot make libosip2 reject the whole message.  The first six are
+ * "memo" headers (MEMO_COUNT): when such a header occurs once, on one
+ * line, and an earlier message of the same Call-ID carried the very same
+ * line, that message's results are taken instead of asking libosip2 again
+ * (see struct memo_use).
+ */
+enum ok {
+	OK_VIA, OK_FROM, OK_TO, OK_CALL_ID, OK_CSEQ, OK_CONTACT,
+	OK_RECORD_ROUTE, OK_ROUTE, OK_COUNT, OK_NONE = -1
+};
+
+#define MEMO_COUNT SIPMSG_MEMO_HEADERS
+_Static_assert(OK_CONTACT + 1 == MEMO_COUNT, "memo headers come first");
+
+/* A memo header's line: where it is in the message and in the copy. */
+struct memo_line {
+	const uint8_t *line;
+	size_t ll;
+	size_t in_off;   /* its place in the libosip2 copy (ll + 2 bytes) */
+	int count;       /* lines of this header in the message */
+	bool usable;     /* once, on one line (no folded continuation) */
+};
+
+/*
+ * One walk over the header block of msg[0..len): frames it, indexes the
+ * headers we read ourselves, and builds the copy handed to libosip2.
+ */
+struct walk {
+	size_t hdr_len;   /* start line and headers with their line ends */
+	size_t body_off;  /* first byte after the empty line; len if none */
+	bool too_long;    /* a line over CAP_SIP_LINE_BYTES */
+	bool has_cr;      /* a CR inside a line of the copy */
+	struct hdr_index hx;
+	struct memo_line memo[MEMO_COUNT];
+	char *in;         /* the libosip2 copy, NUL-terminated */
+	size_t inlen;
+};
+
+/* ---- sipmsg_hdr.c: the header walk ---- */
+
+/* The compact letter of a full header name (any case), 0 when none. */
+char hdr_compact_of(const char *name);
+
+/* The full name of a compact letter (any case), NULL when none. */
+const char *hdr_full_of(char c);
+
+/*
+ * Takes the next line of c: *line and *ll are its content without CR/LF.
+ * Returns false at the end of the window.
+ */
+bool hdr_next_line(struct cur *c, const uint8_t **line, size_t *ll);
+
+/*
+ * Looks up a header by full name or compact letter (0: none) in the block
+ * p[0..len), stopping at the first empty line.  skip_first skips the start
+ * line (SIP messages; not MIME part headers).  Sets the trimmed value of
+ * the first occurrence; folded continuation lines are not joined.
+ */
+bool hdr_find(const uint8_t *p, size_t len, bool skip_first,
+    const char *name, char cname, const uint8_t **val, size_t *vlen);
+
+/*
+ * Walks the header block of msg[0..len) into w (see struct walk); the
+ * libosip2 copy comes from s.  Returns -1 when s is out of memory, else
+ * 0 (w->too_long tells a line over the cap).
+ */
+int walk_headers(struct walk *w, struct scratch *s, const uint8_t *msg,
+    size_t len);
+
+/*
+ * Takes the lines of the memo headers an earlier message answers for
+ * (use[k] set) out of the libosip2 copy and closes it (empty line, NUL).
+ */
+void walk_drop(struct walk *w, const struct sipmsg *const use[MEMO_COUNT]);
+
+/* ---- sipmsg_body.c ---- */
+
+/*
+ * Reads m's body by its Content-Type (from x): SDP into a temporary
+ * m->sdp, the first SDP part of a multipart body, a sipfrag's status.
+ * A body that is not what it claims is counted in an.
+ */
+void sipmsg_body_parse(struct sipmsg *m, const struct hdr_index *x,
+    struct anomalies *an);
+
+/* ---- sipmsg_pack.c: the string area and the packing ---- */
+
+/*
+ * Starts a string of at most cap - 1 bytes in b's area: returns where to
+ * write and sets *room to the bytes that may be written; sa_end() closes
+ * it, len bytes long ("" when empty).
+ */
+char *sa_begin(struct msg_buf *b, size_t cap, size_t *room);
+const char *sa_end(struct msg_buf *b, size_t len);
+
+/*
+ * Puts p[0..len) in b's area as a string field of cap bytes: cut at
+ * cap - 1, NUL bytes as '?'.  "" when empty.
+ */
+char *sa_put(struct msg_buf *b, const void *p, size_t len, size_t cap);
+
+/* A NUL-terminated string (NULL is ""), capped, into b's area. */
+const char *sa_str(struct msg_buf *b, const char *s, size_t cap);
+
+/* Starts the scratch message: no strings yet (all ""), empty area. */
+void msg_buf_init(struct msg_buf *b, const uint8_t *msg, size_t len);
+
+/*
+ * Copies the scratch message into its own right-sized block (from
+ * lend->alloc when set, else malloc).  NULL on out-of-memory.
+ */
+struct sipmsg *msg_buf_pack(const struct msg_buf *b,
+    const struct sipmsg_lend *lend);
+
+#endif

@@ -1,0 +1,318 @@
+/*
+ * source.c - capture files or a stored analysis as one source of dialogs
+ * (source.h).
+ *
+ * Files are the analysis (analysis.h) with the caller's callbacks.  A
+ * database is store_read() with two things added between the store
+ * and the caller: the captures are kept (for the report's summary) and
+ * the verdict is built beside the stored findings (source.h says how).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "source/source.h"
+
+struct source {
+	struct source_cb cb;
+	struct analysis *an;          /* files */
+	struct store *st;             /* database */
+	struct store_filter f;        /* database: source_select */
+	char f_capture[1024], f_site[256];
+	struct store_capture **caps;  /* database: each its own block */
+	size_t ncaps;
+	struct detect *dt;            /* database: the verdict's score */
+	uint64_t dialogs, affected;   /* database: over stored findings */
+	uint64_t by_id[SYMPTOM_COUNT];
+};
+
+static void
+set_err(char *err, size_t errlen, const char *what)
+{
+	if (errlen > 0)
+		snprintf(err, errlen, "%s", what);
+}
+
+struct source *
+source_open_files(const char *const *paths, size_t n,
+    const struct source_cb *cb, char *err, size_t errlen)
+{
+	struct source *s = calloc(1, sizeof(*s));
+	struct analysis_cb acb = { 0 };
+
+	if (s == NULL) {
+		set_err(err, errlen, "out of memory");
+		return NULL;
+	}
+	if (cb != NULL)
+		s->cb = *cb;
+	acb.on_dialog = s->cb.on_dialog;
+	acb.on_stream = s->cb.on_stream;
+	acb.on_progress = s->cb.on_progress;
+	acb.user = s->cb.user;
+	s->an = analysis_new(&acb);
+	if (s->an == NULL) {
+		set_err(err, errlen, "out of memory");
+		free(s);
+		return NULL;
+	}
+	for (size_t i = 0; i < n; i++) {
+		char e[200];
+
+		if (source_add_file(s, paths[i], e, sizeof(e)) < 0) {
+			if (errlen > 0)
+				snprintf(err, errlen, "%s: %s", paths[i], e);
+			source_free(s);
+			return NULL;
+		}
+	}
+	return s;
+}
+
+int
+source_add_file(struct source *s, const char *path, char *err,
+    size_t errlen)
+{
+	if (s->an == NULL) {
+		set_err(err, errlen, "a database source takes no capture file");
+		return -1;
+	}
+	return analysis_add_file(s->an, path, err, errlen) < 0 ? -1 : 0;
+}
+
+struct source *
+source_open_db(const char *path, const struct source_cb *cb, char *err,
+    size_t errlen)
+{
+	struct source *s = calloc(1, sizeof(*s));
+
+	if (s == NULL || (s->dt = detect_new()) == NULL) {
+		free(s);
+		set_err(err, errlen, "out of memory");
+		return NULL;
+	}
+	if (cb != NULL)
+		s->cb = *cb;
+	s->st = store_open(path, false, err, errlen);
+	if (s->st == NULL) {
+		source_free(s);
+		return NULL;
+	}
+	return s;
+}
+
+bool
+source_is_db(const struct source *s)
+{
+	return s != NULL && s->st != NULL;
+}
+
+/* A stored capture: kept (its path copied), then handed on. */
+static void
+db_on_capture(void *user, const struct store_capture *c)
+{
+	struct source *s = user;
+	struct store_capture **v, *k;
+
+	v = realloc(s->caps, (s->ncaps + 1) * sizeof(*v));
+	if (v == NULL)
+		return;
+	s->caps = v;
+	k = malloc(sizeof(*k));
+	if (k == NULL)
+		return;
+	*k = *c;
+	k->info.path = strdup(c->info.path != NULL ? c->info.path : "");
+	if (k->info.path == NULL) {
+		free(k);
+		return;
+	}
+	k->info.linkname = k->link;
+	/* The store keeps how many keepalives a capture had, not whose:
+	 * the binding detector is told so (detect.h). */
+	detect_keepalives_unattributed(s->dt, (uint32_t)s->ncaps,
+	    c->stats.keepalives);
+	s->caps[s->ncaps++] = k;
+	if (s->cb.on_capture != NULL)
+		s->cb.on_capture(s->cb.user, c);
+}
+
+/*
+ * A stored dialog: the detectors run for the verdict's score (their
+ * findings dropped, the stored ones put back), the counts taken from the
+ * stored findings.  The advisories are the stored ones too; a capture
+ * stored before the store kept them (schema 4) gets the detectors'.
+ */
+static bool
+db_on_dialog(void *user, struct dialog *d)
+{
+	struct source *s = user;
+	struct findings *stored = d->findings, *fresh;
+	bool seen[SYMPTOM_COUNT] = { false };
+	bool kept = d->cap_idx < s->ncaps &&
+	    s->caps[d->cap_idx]->advisories_stored;
+
+	detect_dialog(s->dt, d);
+	fresh = d->findings;
+	if (!kept && fresh != NULL && fresh->nadv > 0) {
+		if (stored == NULL) {
+			stored = fresh;         /* advisories only */
+			stored->n = 0;
+			fresh = NULL;
+		} else {
+			memcpy(stored->adv, fresh->adv,
+			    (size_t)fresh->nadv * sizeof(fresh->adv[0]));
+			stored->nadv = fresh->nadv;
+		}
+	}
+	free(fresh);
+	d->findings = stored;
+	s->dialogs++;
+	if (stored != NULL && stored->n > 0) {
+		s->affected++;
+		for (int i = 0; i < stored->n; i++) {
+			int k = symptom_lookup(stored->f[i].id);
+
+			if (k >= 0 && !seen[k]) {
+				seen[k] = true;
+				s->by_id[k]++;
+			}
+		}
+	}
+	return s->cb.on_dialog != NULL && s->cb.on_dialog(s->cb.user, d);
+}
+
+static void
+db_on_stream(void *user, const struct rtp_stream *st)
+{
+	struct source *s = user;
+
+	if (s->cb.on_stream != NULL)
+		s->cb.on_stream(s->cb.user, st);
+}
+
+int
+source_select(struct source *s, const struct store_filter *f)
+{
+	if (s->st == NULL)
+		return -1;
+	memset(&s->f, 0, sizeof(s->f));
+	if (f == NULL)
+		return 0;
+	s->f.capture_id = f->capture_id;
+	if (f->capture != NULL) {
+		snprintf(s->f_capture, sizeof(s->f_capture), "%s", f->capture);
+		s->f.capture = s->f_capture;
+	}
+	if (f->site != NULL) {
+		snprintf(s->f_site, sizeof(s->f_site), "%s", f->site);
+		s->f.site = s->f_site;
+	}
+	return 0;
+}
+
+int
+source_list(struct source *s, const struct store_filter *f,
+    void (*on_capture)(void *user, const struct store_capture *c),
+    void *user, char *err, size_t errlen)
+{
+	if (s->st == NULL) {
+		set_err(err, errlen, "a files source has no stored captures");
+		return -1;
+	}
+	return store_read_filtered(s->st, f, on_capture, NULL, NULL, user,
+	    err, errlen) != 0 ? -1 : 0;
+}
+
+/* A database run starts afresh: no capture listed, a new verdict. */
+static int
+db_restart(struct source *s)
+{
+	struct detect *dt = detect_new();
+
+	if (dt == NULL)
+		return -1;
+	detect_free(s->dt);
+	s->dt = dt;
+	for (size_t i = 0; i < s->ncaps; i++) {
+		free(s->caps[i]->info.path);
+		free(s->caps[i]);
+	}
+	s->ncaps = 0;
+	s->dialogs = s->affected = 0;
+	memset(s->by_id, 0, sizeof(s->by_id));
+	return 0;
+}
+
+int
+source_run(struct source *s, char *err, size_t errlen)
+{
+	if (s->an != NULL) {
+		analysis_run(s->an);
+		return 0;
+	}
+	if (db_restart(s) != 0) {
+		set_err(err, errlen, "out of memory");
+		return -1;
+	}
+	return store_read_filtered(s->st, &s->f, db_on_capture, db_on_dialog,
+	    db_on_stream, s, err, errlen) != 0 ? -1 : 0;
+}
+
+void
+source_stop(struct source *s)
+{
+	if (s != NULL && s->an != NULL)
+		analysis_stop(s->an);
+}
+
+size_t
+source_capture_count(const struct source *s)
+{
+	return s->an != NULL ? analysis_capture_count(s->an) : s->ncaps;
+}
+
+const struct capture_info *
+source_capture_info(struct source *s, size_t i)
+{
+	if (s->an != NULL)
+		return analysis_capture_info(s->an, i);
+	return i < s->ncaps ? &s->caps[i]->info : NULL;
+}
+
+const struct analysis_capstats *
+source_capture_stats(const struct source *s, size_t i)
+{
+	if (s->an != NULL)
+		return analysis_capture_stats(s->an, i);
+	return i < s->ncaps ? &s->caps[i]->stats : NULL;
+}
+
+void
+source_verdict_get(const struct source *s, struct detect_verdict *v)
+{
+	if (s->an != NULL) {
+		detect_verdict_get(analysis_detect(s->an), v);
+		return;
+	}
+	detect_verdict_get(s->dt, v);
+	v->dialogs = s->dialogs;
+	v->affected = s->affected;
+	memcpy(v->by_id, s->by_id, sizeof(v->by_id));
+}
+
+void
+source_free(struct source *s)
+{
+	if (s == NULL)
+		return;
+	analysis_free(s->an);
+	store_close(s->st);
+	for (size_t i = 0; i < s->ncaps; i++) {
+		free(s->caps[i]->info.path);
+		free(s->caps[i]);
+	}
+	free(s->caps);
+	detect_free(s->dt);
+	free(s);
+}

@@ -1,0 +1,166 @@
+#!/bin/sh
+# tests/html.sh - the HTML report (--html FILE, report_html.c).
+#
+# Renders the report of several captures and checks each with an HTML
+# parser (tests/html/check.py: well-formed, self-contained, the script is
+# the report's own, one card per call with findings, one arrow per
+# message, one RTP row and plot per stream, the 32 s gap drawn as a
+# break, packet text escaped):
+#   - the 32 s drop (lan-proxy-sameport-alg-on-inside: ack_timeout_drop),
+#   - a one-way call (b2bua-alg-on-inside: one_way_audio),
+#   - the hostile-names capture (tests/adversarial/gen hostile: <script>,
+#     "><svg onload=...>, ' and & in display names, Call-IDs, reason
+#     phrases and an SDP codec name),
+#   - a report from the store (--db FILE --report --html),
+#   - the inside/outside comparison (--inside --outside --html: pairs,
+#     changes with the rewritten part highlighted, NAT mappings, guess),
+# then --fix VENDOR's steps in the page, --html refusing to overwrite a
+# capture, and, when Debian's chromium is installed, the page in real
+# headless Chromium: --dump-dom shows the cards and ladders, and
+# --screenshot gives a PNG that is not blank.
+#
+# check.py needs html5lib, which Debian packages for /usr/bin/python3
+# (python3-html5lib), not for whatever python3 is first on PATH: without
+# it the test skips.
+. "${top_srcdir:-.}/tests/lib.sh"
+PY=/usr/bin/python3
+GEN="$top_builddir/tests/adversarial/gen"
+S="$top_srcdir/samples/linux-alg"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+if [ ! -x "$ANALYZE" ] || [ ! -x "$GEN" ]; then
+	echo "SKIP: $ANALYZE or $GEN not built"
+	exit 77
+fi
+if ! "$PY" -c 'import html5lib' 2>/dev/null; then
+	echo "SKIP: $PY has no html5lib (apt-get install python3-html5lib)"
+	exit 77
+fi
+"$GEN" hostile >"$tmp/hostile.pcap" || { echo "FAIL: gen hostile"; exit 1; }
+
+# render NAME CAPTURE [check.py options]
+render() {
+	name=$1 cap=$2
+	shift 2
+	"$ANALYZE" -q -f json -m --html "$tmp/$name.html" "$cap" \
+	    >"$tmp/$name.json" 2>"$tmp/$name.err"
+	rc=$?
+	case $rc in
+	0|1) ok ;;
+	*) fail "$name: exit $rc: $(cat "$tmp/$name.err")"; return ;;
+	esac
+	if "$PY" "$top_srcdir/tests/html/check.py" "$tmp/$name.html" \
+	    "$tmp/$name.json" "$@" >"$tmp/$name.check" 2>&1; then
+		ok
+	else
+		fail "$name: $(cat "$tmp/$name.check")"
+	fi
+}
+
+render drop "$S/lan-proxy-sameport-alg-on-inside.pcap" --gap 32
+render oneway "$S/b2bua-alg-on-inside.pcap"
+render hostile "$tmp/hostile.pcap" --hostile
+grep -q 'ack_timeout_drop' "$tmp/drop.html" || fail "drop: no ack_timeout_drop card"
+grep -q 'class="dead">0 packets' "$tmp/oneway.html" ||
+    fail "oneway: the dead direction is not marked"
+
+# Only --html: nothing on stdout, the exit status still says "findings".
+"$ANALYZE" -q --html "$tmp/only.html" "$S/b2bua-alg-on-inside.pcap" \
+    >"$tmp/only.out"
+check "--html alone: exit 1 (findings)" 1 $?
+check "--html alone: stdout empty" 0 "$(wc -c <"$tmp/only.out")"
+cmp -s "$tmp/only.html" "$tmp/oneway.html" ||
+    fail "--html alone and with -f json give different pages"
+
+# From the store: the same checks on the stored analysis.
+"$ANALYZE" -q --db "$tmp/s.db" "$S/lan-proxy-sameport-alg-on-inside.pcap" \
+    >/dev/null
+"$ANALYZE" -q --db "$tmp/s.db" --report -f json -m --html "$tmp/db.html" \
+    >"$tmp/db.json"
+case $? in 0|1) ok ;; *) fail "--db --report --html failed" ;; esac
+"$PY" "$top_srcdir/tests/html/check.py" "$tmp/db.html" "$tmp/db.json" \
+    --gap 32 >"$tmp/db.check" 2>&1 || fail "db: $(cat "$tmp/db.check")"
+
+# Pair mode: the comparison page against the JSON comparison.
+"$ANALYZE" --inside "$S/outbound-alg-on-inside.pcap" \
+    --outside "$S/outbound-alg-on-outside.pcap" -f json \
+    --html "$tmp/pair.html" >"$tmp/pair.json"
+check "--inside/--outside --html: exit" 0 $?
+"$PY" "$top_srcdir/tests/html/check.py" --pair "$tmp/pair.html" \
+    "$tmp/pair.json" >"$tmp/pair.check" 2>&1 ||
+    fail "pair: $(cat "$tmp/pair.check")"
+grep -q '1<del>0.0.0.2</del>:5060' "$tmp/pair.html" ||
+    fail "pair: the rewritten part of an address is not highlighted"
+
+# --fix VENDOR puts that vendor's steps in the page; unknown vendor: 2.
+"$ANALYZE" -q --fix fortigate --html "$tmp/fix.html" \
+    "$S/b2bua-alg-on-inside.pcap"
+grep -q 'set sip-helper disable' "$tmp/fix.html" &&
+    grep -q 'delete &lt;that number&gt;' "$tmp/fix.html" ||
+    fail "--fix fortigate: the steps are missing or unescaped"
+grep -q 'set sip-helper disable' "$tmp/only.html" &&
+    fail "without --fix the page holds one vendor's steps"
+"$ANALYZE" -q --fix nosuchvendor --html "$tmp/x.html" \
+    "$S/b2bua-alg-on-inside.pcap" 2>/dev/null
+check "--fix unknown with --html: exit 2" 2 $?
+
+# Never over a capture.
+cp "$S/b2bua-alg-on-inside.pcap" "$tmp/in.pcap"
+"$ANALYZE" -q --html "$tmp/in.pcap" "$tmp/in.pcap" 2>/dev/null
+check "--html onto the capture: exit 3" 3 $?
+cmp -s "$tmp/in.pcap" "$S/b2bua-alg-on-inside.pcap" || fail "capture overwritten"
+
+# Real Chromium, when installed.
+CHROMIUM=$(command -v chromium || command -v chromium-browser || true)
+if [ -n "$CHROMIUM" ]; then
+	for n in drop hostile; do
+		timeout 120 "$CHROMIUM" --headless --no-sandbox --disable-gpu \
+		    --user-data-dir="$tmp/chr" --dump-dom "file://$tmp/$n.html" \
+		    >"$tmp/$n.dom" 2>/dev/null
+		"$PY" - "$tmp/$n.dom" "$tmp/$n.json" <<'PYEOF' || fail "$n: chromium DOM"
+import json, sys, html5lib
+dom = html5lib.parse(open(sys.argv[1], "rb").read(), namespaceHTMLElements=False)
+rep = json.load(open(sys.argv[2]))
+cards = [e for e in dom.iter("article") if "card" in (e.get("class") or "")]
+want = sum(1 for d in rep["dialogs"] if d["symptoms"])
+if len(cards) != want:
+    sys.exit("chromium DOM: %d cards, expected %d" % (len(cards), want))
+if len([s for s in dom.iter() if str(s.tag).endswith("svg") and
+        "ladder" in (s.get("class") or "")]) != want:
+    sys.exit("chromium DOM: ladders missing")
+# The report's script ran (it marks the root) and nothing else did.
+if dom.get("class") != "js":
+    sys.exit("chromium DOM: the report's script did not run")
+if len(list(dom.iter("script"))) != 1:
+    sys.exit("chromium DOM: an extra script element")
+PYEOF
+		timeout 120 "$CHROMIUM" --headless --no-sandbox --disable-gpu \
+		    --user-data-dir="$tmp/chr" --window-size=1200,1400 \
+		    --screenshot="$tmp/$n.png" "file://$tmp/$n.html" \
+		    >/dev/null 2>&1
+		"$PY" - "$tmp/$n.png" <<'PYEOF' || fail "$n: screenshot"
+import struct, sys, zlib
+b = open(sys.argv[1], "rb").read()
+if b[:8] != b"\x89PNG\r\n\x1a\n":
+    sys.exit("not a PNG")
+i, idat, w, h = 8, b"", 0, 0
+while i < len(b):
+    n, t = struct.unpack(">I4s", b[i:i + 8])
+    if t == b"IHDR":
+        w, h = struct.unpack(">II", b[i + 8:i + 16])
+    if t == b"IDAT":
+        idat += b[i + 8:i + 8 + n]
+    i += 12 + n
+raw = zlib.decompress(idat)
+if w < 800 or h < 800:
+    sys.exit("screenshot %dx%d" % (w, h))
+# A blank page decodes to a handful of byte values; a drawn one to many.
+if len(set(raw)) < 64:
+    sys.exit("screenshot looks blank: %d distinct byte values" % len(set(raw)))
+PYEOF
+	done
+else
+	echo "note: chromium not installed; the browser checks were skipped"
+fi
+finish

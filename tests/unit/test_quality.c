@@ -1,0 +1,179 @@
+/*
+ * test_quality.c - CUnit tests for quality.c, against worked values of
+ * the standards it follows:
+ *  - G.107 Table 3 defaults give R = 93.2 (G.107 clause 7.7: "the
+ *    default values ... result in R = 93.2"), with Ro 94.77 and Is 1.41;
+ *  - G.107 Annex B maps R 93.2 to MOS 4.41, R 0 and below to 1 and R 100
+ *    and above to 4.5;
+ *  - Ie,eff (formula 7-29) with G.113 Appendix I values: G.729A (Ie 11,
+ *    Bpl 19.0) at 2 % random loss is 11 + 84 * 2 / 21 = 19.0; G.711 with
+ *    PLC (Ie 0, Bpl 25.1) at 0 % is 0;
+ *  - Idd (7-27) at Ta = 200 ms (X = 1) is 25 * (2^(1/6) - 3 (1 +
+ *    1/729)^(1/6) + 2) = 3.04, and 0 at Ta <= 100 ms;
+ *  - a stream: PCMU with no loss rates close to the defaults; loss in
+ *    bursts rates lower than the same loss spread out (BurstR > 1).
+ */
+#include <CUnit/Basic.h>
+#include <math.h>
+#include <string.h>
+
+#include "sip/quality.h"
+
+#define NEAR(a, b, eps) CU_ASSERT(fabs((a) - (b)) <= (eps))
+
+static void
+test_defaults(void)
+{
+	struct emodel e;
+	struct emodel_terms t;
+	double r;
+
+	quality_emodel_defaults(&e);
+	r = quality_emodel_r(&e, &t);
+	NEAR(r, 93.2, 0.05);
+	NEAR(t.ro, 94.77, 0.01);
+	NEAR(t.is, 1.41, 0.02);
+	NEAR(t.ie_eff, 0, 1e-9);
+	NEAR(quality_mos(r), 4.41, 0.005);
+}
+
+static void
+test_mos(void)
+{
+	CU_ASSERT_EQUAL(quality_mos(-5), 1.0);
+	CU_ASSERT_EQUAL(quality_mos(0), 1.0);
+	CU_ASSERT_EQUAL(quality_mos(100), 4.5);
+	CU_ASSERT_EQUAL(quality_mos(120), 4.5);
+	/* 1 + 1.75 + 50 * -10 * 50 * 7e-6 */
+	NEAR(quality_mos(50), 2.575, 1e-9);
+	/* Never below 1 (the polynomial dips under it below R 6.5), and
+	 * rising from there. */
+	for (int r = 0; r <= 100; r++)
+		CU_ASSERT(quality_mos(r) >= 1.0);
+	for (int r = 7; r < 100; r++)
+		CU_ASSERT(quality_mos(r + 1) > quality_mos(r));
+}
+
+static void
+test_ie_eff(void)
+{
+	const struct quality_codec *g729 = quality_codec_find("G729", -1);
+	const struct quality_codec *pcmu = quality_codec_find(NULL, 0);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(g729);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(pcmu);
+	CU_ASSERT_STRING_EQUAL(pcmu->name, "PCMU");
+	NEAR(quality_ie_eff(g729->ie, g729->bpl, 2, 1), 19.0, 1e-9);
+	NEAR(quality_ie_eff(pcmu->ie, pcmu->bpl, 0, 1), 0, 1e-9);
+	/* G.711 PLC at 1 %: 95 / 26.1 */
+	NEAR(quality_ie_eff(0, 25.1, 1, 1), 95.0 / 26.1, 1e-9);
+	/* Bursty loss hurts more than random loss of the same rate. */
+	CU_ASSERT(quality_ie_eff(0, 25.1, 5, 2) > quality_ie_eff(0, 25.1, 5, 1));
+	CU_ASSERT_PTR_NULL(quality_codec_find("opus", 111));
+	CU_ASSERT_PTR_NULL(quality_codec_find(NULL, 9)); /* G.722: wideband */
+	CU_ASSERT_PTR_NOT_NULL(quality_codec_find("pcma", 96));
+}
+
+static void
+test_delay(void)
+{
+	struct emodel e;
+	struct emodel_terms a, b;
+
+	quality_emodel_defaults(&e);
+	e.ta = 100;
+	quality_emodel_r(&e, &a);
+	e.ta = 200;
+	quality_emodel_r(&e, &b);
+	/* Only Idd changed (T and Tr stay 0). */
+	NEAR(b.id - a.id, 3.044, 0.002);
+	e.ta = 50;
+	quality_emodel_r(&e, &b);
+	NEAR(b.id, a.id, 1e-9);
+}
+
+/* A PCMU stream of n packets at 20 ms, with the sequence numbers that
+ * are missing listed in skip[]. */
+static void
+make_stream(struct rtp_stream *s, int n, const int *skip, int nskip)
+{
+	struct ep src, dst;
+	int k = 0;
+
+	memset(&src, 0, sizeof(src));
+	memset(&dst, 0, sizeof(dst));
+	rtp_stream_init(s, &src, &dst, 0x1234);
+	for (int i = 0; i < n; i++) {
+		struct rtp_hdr h;
+
+		if (k < nskip && skip[k] == i) {
+			k++;
+			continue;
+		}
+		memset(&h, 0, sizeof(h));
+		h.version = 2;
+		h.pt = 0;
+		h.seq = (uint16_t)(1000 + i);
+		h.ts = (uint32_t)(160 * i);
+		h.ssrc = 0x1234;
+		h.payload_len = 160;
+		rtp_stream_add(s, &h, 1000000000LL + (int64_t)i * 20000000LL,
+		    (uint64_t)i + 1);
+	}
+	snprintf(s->codec, sizeof(s->codec), "PCMU");
+}
+
+static void
+test_stream(void)
+{
+	static struct rtp_stream s;
+	struct quality q, spread, burst;
+	int sp[10], bu[10];
+
+	make_stream(&s, 500, NULL, 0);
+	CU_ASSERT_EQUAL_FATAL(quality_stream(&s, &q), 0);
+	NEAR(q.ppl, 0, 1e-9);
+	NEAR(q.ptime_ms, 20, 0.01);
+	NEAR(q.delay_ms, 20 + QUALITY_JB_MIN_MS, 0.01);
+	CU_ASSERT(q.r > 90 && q.r < 93.2);
+	CU_ASSERT(q.mos > 4.3 && q.mos < 4.41);
+
+	for (int i = 0; i < 10; i++) {
+		sp[i] = 40 + 40 * i;  /* ten single losses */
+		bu[i] = 200 + i;      /* one run of ten */
+	}
+	make_stream(&s, 500, sp, 10);
+	CU_ASSERT_EQUAL_FATAL(quality_stream(&s, &spread), 0);
+	make_stream(&s, 500, bu, 10);
+	CU_ASSERT_EQUAL_FATAL(quality_stream(&s, &burst), 0);
+	NEAR(spread.ppl, 2.0, 1e-9);
+	NEAR(burst.ppl, 2.0, 1e-9);
+	NEAR(spread.burst_r, 1.0, 0.05);
+	CU_ASSERT(burst.burst_r > 5);
+	CU_ASSERT(burst.mos < spread.mos);
+	CU_ASSERT(spread.mos < q.mos);
+
+	snprintf(s.codec, sizeof(s.codec), "opus");
+	CU_ASSERT_EQUAL(quality_stream(&s, &q), -1);
+}
+
+int
+main(void)
+{
+	CU_pSuite su;
+	unsigned fails;
+
+	if (CU_initialize_registry() != CUE_SUCCESS)
+		return 1;
+	su = CU_add_suite("quality", NULL, NULL);
+	CU_add_test(su, "G.107 defaults give R 93.2", test_defaults);
+	CU_add_test(su, "MOS from R (Annex B)", test_mos);
+	CU_add_test(su, "Ie,eff with G.113 App. I values", test_ie_eff);
+	CU_add_test(su, "delay impairment Idd", test_delay);
+	CU_add_test(su, "quality of a stream", test_stream);
+	CU_basic_set_mode(CU_BRM_VERBOSE);
+	CU_basic_run_tests();
+	fails = CU_get_number_of_failures();
+	CU_cleanup_registry();
+	return fails ? 1 : 0;
+}
