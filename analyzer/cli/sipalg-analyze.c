@@ -58,8 +58,10 @@
 #define PROG "sipalg-analyze"
 #ifdef HAVE_LIBPQ
 #define PG_NOTE ""
+#define PG_HELP ""
 #else
 #define PG_NOTE " (built without PostgreSQL: --db takes SQLite files only)"
+#define PG_HELP "\n                          (not in this build: configure found no libpq)"
 #endif
 /* An error line on stderr, escaped: "sipalg-analyze: ...". */
 #define warn(...) text_fwarn(stderr, PROG, __VA_ARGS__)
@@ -118,6 +120,7 @@ usage(FILE *f)
 	    "Usage: " PROG " [options] FILE...\n"
 	    "       " PROG " --db DB [--replace] [--site NAME] [-j N] FILE...\n"
 	    "       " PROG " --db DB --report [--capture NAME|ID] [--site NAME]\n"
+	    "       " PROG " --html FILE.html [--db DB [--report]] [FILE...]\n"
 	    "       " PROG " --inside LAN.pcap --outside WAN.pcap\n"
 	    "       " PROG " --fix VENDOR|list\n"
 	    "Analyse pcap/pcapng captures of SIP and RTP: reassemble dialogs\n"
@@ -140,18 +143,20 @@ usage(FILE *f)
 	    "                          --inside/--outside the comparison) to FILE;\n"
 	    "                          nothing on stdout unless --format is given;\n"
 	    "                          with --report one page over every capture\n"
-	    "                          chosen (--capture, --site: a page of one)\n"
+	    "                          chosen (--capture ID: a page of one)\n"
 	    "      --db DB             also store the analysis in DB: an SQLite\n"
 	    "                          file (created if missing) or a PostgreSQL\n"
-	    "                          URI (postgresql://user@host/dbname)\n"
+	    "                          URI (postgresql://user@host/dbname)" PG_HELP "\n"
 	    "      --replace           re-import captures already stored (the\n"
 	    "                          old copy stays until the new is complete)\n"
 	    "      --site NAME         tag the captures stored (default: their\n"
 	    "                          folder); with --report, only this site\n"
 	    "  -j, --jobs N            analyse N files at once, each on its own,\n"
-	    "                          in separate processes (reports in order)\n"
-	    "      --report            print the report from --db: one per stored\n"
-	    "                          capture, then a verdict per site\n"
+	    "                          in separate processes (reports in order;\n"
+	    "                          not with --html)\n"
+	    "      --report            print the report from --db, with the\n"
+	    "                          findings and advisories stored: one per\n"
+	    "                          stored capture, then a verdict per site\n"
 	    "      --capture NAME|ID   with --report, only this capture (its\n"
 	    "                          path, file name or id)\n"
 	    "      --inside FILE       capture on the LAN side of the router ...\n"
@@ -335,9 +340,13 @@ stored_report(struct run *run, struct source *src, const char *dbname,
 	char err[512];
 	int status = 0;
 
+	memset(v, 0, sizeof(*v));
+	if (source_select(src, f) != 0) {
+		warn("out of memory");
+		return 3;
+	}
 	run->rep = rep;
 	run->html = html;
-	(void)source_select(src, f);
 	if (rep != NULL)
 		report_begin(rep);
 	if (html != NULL)

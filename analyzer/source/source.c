@@ -18,7 +18,7 @@ struct source {
 	struct analysis *an;          /* files */
 	struct store *st;             /* database */
 	struct store_filter f;        /* database: source_select */
-	char f_capture[1024], f_site[256];
+	char *f_capture, *f_site;     /* its strings (owned) */
 	struct store_capture **caps;  /* database: each its own block */
 	size_t ncaps;
 	struct detect *dt;            /* database: the verdict's score */
@@ -194,20 +194,22 @@ db_on_stream(void *user, const struct rtp_stream *st)
 int
 source_select(struct source *s, const struct store_filter *f)
 {
+	char *capture = NULL, *site = NULL;
+
 	if (s->st == NULL)
 		return -1;
+	if (f != NULL && ((f->capture != NULL &&
+	    (capture = strdup(f->capture)) == NULL) ||
+	    (f->site != NULL && (site = strdup(f->site)) == NULL))) {
+		free(capture);
+		return -1;
+	}
+	free(s->f_capture);
+	free(s->f_site);
 	memset(&s->f, 0, sizeof(s->f));
-	if (f == NULL)
-		return 0;
-	s->f.capture_id = f->capture_id;
-	if (f->capture != NULL) {
-		snprintf(s->f_capture, sizeof(s->f_capture), "%s", f->capture);
-		s->f.capture = s->f_capture;
-	}
-	if (f->site != NULL) {
-		snprintf(s->f_site, sizeof(s->f_site), "%s", f->site);
-		s->f.site = s->f_site;
-	}
+	s->f.capture_id = f != NULL ? f->capture_id : 0;
+	s->f.capture = s->f_capture = capture;
+	s->f.site = s->f_site = site;
 	return 0;
 }
 
@@ -313,6 +315,8 @@ source_free(struct source *s)
 		free(s->caps[i]);
 	}
 	free(s->caps);
+	free(s->f_capture);
+	free(s->f_site);
 	detect_free(s->dt);
 	free(s);
 }

@@ -85,7 +85,8 @@ struct source *source_open_db(const char *path, const struct source_cb *cb,
  * afresh: the captures listed, the capture indexes (positions within the
  * selection) and the verdict cover that run's captures only, so one
  * source can give one report per capture or per site in turn.  Returns
- * 0, or -1 for a files source.
+ * 0, or -1 for a files source or out of memory (the selection as it
+ * was).
  */
 int source_select(struct source *s, const struct store_filter *f);
 
