@@ -103,12 +103,8 @@ text_copy(char *dst, size_t n, const void *vp, size_t len)
 	return dst;
 }
 
-/*
- * Length of the valid UTF-8 sequence at p (1-4), or 0 when invalid; the
- * code point in *cpo.
- */
-static size_t
-utf8_len(const uint8_t *p, size_t len, uint32_t *cpo)
+size_t
+text_utf8_len(const uint8_t *p, size_t len, uint32_t *cpo)
 {
 	size_t n;
 	uint32_t cp;
@@ -205,7 +201,7 @@ text_fput_escaped(FILE *f, const void *vp, size_t len, enum text_esc esc)
 		}
 		if (c >= 0x80) {
 			uint32_t cp;
-			size_t n = utf8_len(p + i, len - i, &cp);
+			size_t n = text_utf8_len(p + i, len - i, &cp);
 
 			if (n > 1 && text_is_control(cp)) {
 				/* The character, named: the same in every target. */

@@ -39,6 +39,13 @@ void text_trim(const uint8_t **p, size_t *len);
  */
 char *text_copy(char *dst, size_t n, const void *p, size_t len);
 
+/*
+ * Length of the valid UTF-8 sequence at p[0..len) (1-4; len > 0), or 0
+ * when invalid (overlong forms, surrogates, beyond U+10FFFF); the code
+ * point in *cpo.
+ */
+size_t text_utf8_len(const uint8_t *p, size_t len, uint32_t *cpo);
+
 enum text_esc { TEXT_ESC_PLAIN, TEXT_ESC_JSON, TEXT_ESC_CSV, TEXT_ESC_HTML };
 
 /*

@@ -17,6 +17,8 @@ struct source {
 	struct source_cb cb;
 	struct analysis *an;          /* files */
 	struct store *st;             /* database */
+	struct store_filter f;        /* database: source_select */
+	char *f_capture, *f_site;     /* its strings (owned) */
 	struct store_capture **caps;  /* database: each its own block */
 	size_t ncaps;
 	struct detect *dt;            /* database: the verdict's score */
@@ -136,9 +138,10 @@ db_on_capture(void *user, const struct store_capture *c)
 }
 
 /*
- * A stored dialog: the detectors run for the verdict's score and for the
- * advisories, which the store does not keep (their findings dropped, the
- * stored ones put back), the counts taken from the stored findings.
+ * A stored dialog: the detectors run for the verdict's score (their
+ * findings dropped, the stored ones put back), the counts taken from the
+ * stored findings.  The advisories are the stored ones too; a capture
+ * stored before the store kept them (schema 4) gets the detectors'.
  */
 static bool
 db_on_dialog(void *user, struct dialog *d)
@@ -146,10 +149,12 @@ db_on_dialog(void *user, struct dialog *d)
 	struct source *s = user;
 	struct findings *stored = d->findings, *fresh;
 	bool seen[SYMPTOM_COUNT] = { false };
+	bool kept = d->cap_idx < s->ncaps &&
+	    s->caps[d->cap_idx]->advisories_stored;
 
 	detect_dialog(s->dt, d);
 	fresh = d->findings;
-	if (fresh != NULL && fresh->nadv > 0) {
+	if (!kept && fresh != NULL && fresh->nadv > 0) {
 		if (stored == NULL) {
 			stored = fresh;         /* advisories only */
 			stored->n = 0;
@@ -187,14 +192,73 @@ db_on_stream(void *user, const struct rtp_stream *st)
 }
 
 int
+source_select(struct source *s, const struct store_filter *f)
+{
+	char *capture = NULL, *site = NULL;
+
+	if (s->st == NULL)
+		return -1;
+	if (f != NULL && ((f->capture != NULL &&
+	    (capture = strdup(f->capture)) == NULL) ||
+	    (f->site != NULL && (site = strdup(f->site)) == NULL))) {
+		free(capture);
+		return -1;
+	}
+	free(s->f_capture);
+	free(s->f_site);
+	memset(&s->f, 0, sizeof(s->f));
+	s->f.capture_id = f != NULL ? f->capture_id : 0;
+	s->f.capture = s->f_capture = capture;
+	s->f.site = s->f_site = site;
+	return 0;
+}
+
+int
+source_list(struct source *s, const struct store_filter *f,
+    void (*on_capture)(void *user, const struct store_capture *c),
+    void *user, char *err, size_t errlen)
+{
+	if (s->st == NULL) {
+		set_err(err, errlen, "a files source has no stored captures");
+		return -1;
+	}
+	return store_read_filtered(s->st, f, on_capture, NULL, NULL, user,
+	    err, errlen) != 0 ? -1 : 0;
+}
+
+/* A database run starts afresh: no capture listed, a new verdict. */
+static int
+db_restart(struct source *s)
+{
+	struct detect *dt = detect_new();
+
+	if (dt == NULL)
+		return -1;
+	detect_free(s->dt);
+	s->dt = dt;
+	for (size_t i = 0; i < s->ncaps; i++) {
+		free(s->caps[i]->info.path);
+		free(s->caps[i]);
+	}
+	s->ncaps = 0;
+	s->dialogs = s->affected = 0;
+	memset(s->by_id, 0, sizeof(s->by_id));
+	return 0;
+}
+
+int
 source_run(struct source *s, char *err, size_t errlen)
 {
 	if (s->an != NULL) {
 		analysis_run(s->an);
 		return 0;
 	}
-	return store_read(s->st, db_on_capture, db_on_dialog, db_on_stream, s,
-	    err, errlen) != 0 ? -1 : 0;
+	if (db_restart(s) != 0) {
+		set_err(err, errlen, "out of memory");
+		return -1;
+	}
+	return store_read_filtered(s->st, &s->f, db_on_capture, db_on_dialog,
+	    db_on_stream, s, err, errlen) != 0 ? -1 : 0;
 }
 
 void
@@ -251,6 +315,8 @@ source_free(struct source *s)
 		free(s->caps[i]);
 	}
 	free(s->caps);
+	free(s->f_capture);
+	free(s->f_site);
 	detect_free(s->dt);
 	free(s);
 }

@@ -8,9 +8,12 @@
  * detectors give now.
  *
  * Database: the dialogs come back as they were stored, WITH THEIR STORED
- * FINDINGS: what the user stored is what is shown, even when today's
- * detectors would say otherwise (a newer version, or cross-dialog facts
- * the store does not keep, such as keepalives).  The capture-level
+ * FINDINGS AND ADVISORIES: what the user stored is what is shown, even
+ * when today's detectors would say otherwise (a newer version, or
+ * cross-dialog facts the store does not keep, such as keepalives).  A
+ * capture stored before the store kept advisories (schema 4: its
+ * store_capture says advisories_stored false) gets the advisories
+ * today's detectors give for its stored dialogs instead.  The capture-level
  * verdict's counts (dialogs, affected, per symptom) are counted over those
  * stored findings.  Its ALG score and strongest evidence come from hits
  * the store does not keep: they are recomputed by running the detectors
@@ -75,6 +78,26 @@ int source_add_file(struct source *s, const char *path, char *err,
  */
 struct source *source_open_db(const char *path, const struct source_cb *cb,
     char *err, size_t errlen);
+
+/*
+ * Database: the stored captures the next source_run reads (store.h's
+ * filter, copied; NULL: all).  Every source_run of a database starts
+ * afresh: the captures listed, the capture indexes (positions within the
+ * selection) and the verdict cover that run's captures only, so one
+ * source can give one report per capture or per site in turn.  Returns
+ * 0, or -1 for a files source or out of memory (the selection as it
+ * was).
+ */
+int source_select(struct source *s, const struct store_filter *f);
+
+/*
+ * Database: calls on_capture for each stored capture f selects (NULL:
+ * all), in import order, without reading their dialogs.  Returns 0, or
+ * -1 with err.
+ */
+int source_list(struct source *s, const struct store_filter *f,
+    void (*on_capture)(void *user, const struct store_capture *c),
+    void *user, char *err, size_t errlen);
 
 /* True for a database source. */
 bool source_is_db(const struct source *s);

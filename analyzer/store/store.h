@@ -1,9 +1,12 @@
 /*
- * store.h - the SQLite store: analyses of many captures kept queryable.
+ * store.h - the store: analyses of many captures kept queryable, in an
+ * SQLite file (the default: nothing to run) or a PostgreSQL database
+ * (one store for a team: many importers on many machines).
  *
  * One database accumulates captures (path, size, SHA-256, link type, time
  * span, packets, anomalies), their dialogs, messages (with raw bytes),
- * RTP streams and findings with evidence.  A capture is identified by the
+ * RTP streams, findings and advisories with evidence.  A capture is
+ * identified by the
  * SHA-256 of its bytes: importing the same file again is detected and
  * skipped unless replaced.
  *
@@ -36,16 +39,32 @@
  *            import of the file takes the dead claim over.
  *
  * Readers (store_read, the report, the browser) see complete captures
- * only.  The same model maps onto a server database: claim = INSERT under
- * the partial unique index, batches and swap = transactions, liveness =
- * a session lock instead of the pid check; only store.c's "SQLite"
- * section and owner.c know the backend.
+ * only.  The same model runs on both backends (store_int.h): claim =
+ * INSERT under the partial unique index, batches and swap =
+ * transactions; an importer is alive when owner.c finds its process
+ * (SQLite: one host) or while its connection holds the claim's session
+ * lock (PostgreSQL: the server drops it with the connection, whoever
+ * and wherever the importer was).
+ *
+ * PostgreSQL: the target is a libpq URI (postgresql://user@host/db or
+ * postgres://...; PGPASSWORD, ~/.pgpass and PGSERVICE work as libpq
+ * documents).  Identity and schema version are rows of table
+ * sipalg_meta; a database whose schema has tables but no sipalg_meta is
+ * not ours and is left untouched.  A role that may only read can open
+ * the store read-only (reports, the browser); opening it for writing
+ * fails with the reason.  A connection lost mid-import rolls its open
+ * batch back on the server; what was committed stays an incomplete,
+ * invisible claim that the next import of the file takes over
+ * (store_lost tells the caller).  Messages never show a password
+ * (store_redact).
  *
  * Files: a database that is not ours (application_id), is corrupt, or has
  * a newer schema (user_version) is refused with a clear error and never
  * modified; so is a path that is not a regular file (a FIFO would block
  * the open forever).  Older schemas are migrated forward in one
- * transaction.  Writers use WAL mode and put the database back in
+ * transaction when opened for writing; opened read-only, schema 4 is read
+ * as it is (STORE_READABLE_VERSION), older ones are refused with the
+ * advice to migrate them.  Writers use WAL mode and put the database back in
  * rollback-journal mode when they close last, so a copy on read-only
  * media opens read-only; a database left in WAL mode by a killed writer
  * is read there as immutable when it has no unmerged log.
@@ -63,7 +82,7 @@
 
 /* 'SALG' */
 #define STORE_APPLICATION_ID 0x53414c47
-#define STORE_SCHEMA_VERSION 4
+#define STORE_SCHEMA_VERSION 5
 /* Dialogs per write transaction. */
 #define STORE_BATCH 64
 /* A claim whose owner cannot be checked is stale after this silence. */
@@ -74,14 +93,36 @@
 struct store;
 
 /*
- * Opens (and when writable creates or migrates) the database at path;
- * a read-only handle never modifies the database.  Returns NULL with a
+ * Opens (and when writable creates or migrates) the database at path, or
+ * the PostgreSQL database a postgresql:// or postgres:// URI names; a
+ * read-only handle never modifies the database.  Returns NULL with a
  * reason in err ("not a sipalg database", "database schema 7 is newer
  * than this program's 3", "file is not a database", "not a regular file
- * (a FIFO)").
+ * (a FIFO)", "this sipalg-analyze was built without PostgreSQL ...").
  */
 struct store *store_open(const char *path, bool writable, char *err,
     size_t errlen);
+
+/* Whether target names a PostgreSQL database (a libpq URI). */
+bool store_is_uri(const char *target);
+
+/* target as messages may show it: a URI without its password (neither
+ * user:password@ nor password=...); a path as it is. */
+void store_redact(const char *target, char *out, size_t n);
+
+/* "SQLite" or "PostgreSQL". */
+const char *store_backend_name(const struct store *st);
+
+/* Whether the connection to the server was lost (never for SQLite):
+ * after a failed write, nothing of the open claims is visible. */
+bool store_lost(struct store *st);
+
+/*
+ * The site later claims of this handle are tagged with (--site): NULL or
+ * "" tags each capture with its folder, as before.  Returns -1 when the
+ * name is longer than 255 bytes.
+ */
+int store_set_site(struct store *st, const char *site);
 /*
  * Closes.  Claims not ended are given up as by store_abort().  A writer
  * that is the last connection puts the file back in rollback-journal
@@ -96,7 +137,8 @@ enum store_have store_has_capture(struct store *st, const char *sha256);
 
 enum store_claim {
 	STORE_CLAIMED,       /* *id is ours until store_capture_end/abort */
-	STORE_DUPLICATE,     /* a complete copy exists and replace is false */
+	STORE_DUPLICATE,     /* a complete copy exists and replace is false
+	                        (*capture_id: its id) */
 	STORE_REPEATED,      /* this handle already claimed the same file */
 	STORE_BUSY,          /* a live import of it runs; err says whose */
 	STORE_ERROR          /* err says why */
@@ -163,6 +205,17 @@ struct store_capture {
 	char sha256[65];
 	char link[64];              /* info.linkname points here */
 	bool complete;
+	char site[256];             /* --site NAME, else the folder */
+	bool advisories_stored;     /* its dialogs' advisories were stored
+	                             * (imported by schema 5 or later) */
+	char imported_at[32];       /* "2026-12-05T15:00:00Z" */
+};
+
+/* Which stored captures a read covers; NULL or zeroes: all. */
+struct store_filter {
+	int64_t capture_id;         /* > 0: only this capture */
+	const char *capture;        /* only captures with this path or name */
+	const char *site;           /* only captures of this site */
 };
 
 /*
@@ -181,6 +234,20 @@ int store_read(struct store *st,
     char *err, size_t errlen);
 
 /*
+ * store_read over the captures f selects: cap_idx counts within them,
+ * and only their dialogs and streams are read.  With f->capture_id, the
+ * dialogs are numbered 1, 2 ... within that capture (as if it had been
+ * analysed alone) and every frame reference points into it.  With
+ * on_dialog and on_stream both NULL, only the captures are listed
+ * (cheap).
+ */
+int store_read_filtered(struct store *st, const struct store_filter *f,
+    void (*on_capture)(void *user, const struct store_capture *c),
+    bool (*on_dialog)(void *user, struct dialog *d),
+    void (*on_stream)(void *user, const struct rtp_stream *s), void *user,
+    char *err, size_t errlen);
+
+/*
  * The SQL that takes a database from schema version - 1 to version (1:
  * creates the first schema), for tests that build an old database and
  * check the migration; NULL outside 1..STORE_SCHEMA_VERSION.  Version 3
@@ -188,8 +255,8 @@ int store_read(struct store *st,
  */
 const char *store_schema_step(int version);
 
-/* The first write error of this handle ("what: SQLite's reason"), else
- * the last SQLite error text. */
+/* The first write error of this handle ("what: the backend's reason"),
+ * else the backend's last error text. */
 const char *store_errmsg(struct store *st);
 
 #endif /* SIPALG_STORE_H */
