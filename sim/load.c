@@ -1,57 +1,53 @@
 /*
- * load.c - loading an inside capture for the replay (sim_capture_load in
- * sim.h).
+ * load.c - the inside capture as a stream of packets for the replay
+ * (sim_capture_load, sim_capture_each in sim.h).
  *
  * The capture goes through the ingest stage (ingest.h) without TCP
  * reassembly: the ALG model looks at each TCP segment as the wire carried
  * it (a SIP message split over segments is treated differently by the
- * kernel's ALG than one that is whole), so segments are kept as they are
- * and framed per segment at replay time.  IPv4 UDP and TCP outside
- * tunnels are kept, payloads copied, at most SIM_MAX_PACKETS; anything
- * else is counted as not modelled.  The capture may show the router's
- * public address (infer_public), which a run then uses.
+ * kernel's ALG than one that is whole), so segments are handed on as
+ * they are and framed per segment at replay time.  IPv4 UDP and TCP
+ * outside tunnels are modelled; anything else is counted as not modelled.
+ *
+ * Nothing is held per packet: sim_capture_load reads the file once to
+ * learn what a run needs before its first packet (the router's public
+ * address the capture shows, infer_public; the frame count and the
+ * capture's anomalies), and every pass afterwards (sim_capture_each)
+ * reads it again, handing each packet over with its payload borrowed for
+ * the length of the call.  Memory is the ingest stage's (bounded by
+ * caps.h) whatever the file's size.  An input that cannot be read twice
+ * (standard input, a FIFO) is first copied to an unlinked temporary
+ * file.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "ingest/ingest.h"
 #include "ingest/sipframe.h"
 #include "sim.h"
 #include "sip/sipmsg.h"
 
-#define SIM_MAX_PACKETS 2000000
+/* One pass: what the caller wants per packet. */
+struct pass {
+	struct sim_capture *c;
+	sim_pkt_fn fn;
+	void *user;
+	uint64_t skipped;
+};
 
-static void
-on_pkt(void *user, const struct pkt *p, struct anomalies *an)
+/* The packet as the replay models it; false for one it does not. */
+static bool
+to_sim_pkt(const struct pkt *p, struct sim_pkt *sp)
 {
-	struct sim_capture *c = user;
-	struct sim_pkt *sp;
-
 	/* ICMP refusals (on_unreach) are the router's own answers: the
 	 * model's to make, not replayed. */
-	(void)an;
 	if ((p->l4 != PKT_UDP && p->l4 != PKT_TCP) || p->src.family != 4 ||
-	    p->dst.family != 4 || p->encap_depth > 0) {
-		c->skipped++;
-		return;
-	}
-	if (c->n >= SIM_MAX_PACKETS) {
-		c->skipped++;
-		return;
-	}
-	if (c->n == c->cap) {
-		size_t nc = c->cap ? c->cap * 2 : 1024;
-		struct sim_pkt *np = realloc(c->p, nc * sizeof(*np));
-
-		if (np == NULL) {
-			c->skipped++;
-			return;
-		}
-		c->p = np;
-		c->cap = nc;
-	}
-	sp = &c->p[c->n];
+	    p->dst.family != 4 || p->encap_depth > 0)
+		return false;
 	memset(sp, 0, sizeof(*sp));
 	sp->ts_ns = p->ts_ns;
 	sp->frame = p->frame;
@@ -65,105 +61,207 @@ on_pkt(void *user, const struct pkt *p, struct anomalies *an)
 	sp->tcp_flags = p->tcp_flags;
 	sp->tcp_seq = p->tcp_seq;
 	sp->tcp_ack = p->tcp_ack;
-	if (p->len > 0) {
-		if ((sp->payload = malloc(p->len)) == NULL) {
-			c->skipped++;
-			return;
-		}
-		memcpy(sp->payload, p->payload, p->len);
-		sp->len = p->len;
+	sp->payload = p->len > 0 ? p->payload : NULL;
+	sp->len = p->len;
+	return true;
+}
+
+static void
+on_pkt(void *user, const struct pkt *p, struct anomalies *an)
+{
+	struct pass *ps = user;
+	struct sim_pkt sp;
+
+	(void)an;
+	if (!to_sim_pkt(p, &sp)) {
+		ps->skipped++;
+		return;
 	}
-	c->n++;
+	ps->fn(ps->user, &sp);
+}
+
+/*
+ * Runs every packet of c's file through fn.  an: where the reading
+ * anomalies go (NULL: dropped, the first pass counted them).  Returns 0,
+ * or -1 with err.
+ */
+static int
+each(struct sim_capture *c, const char *shown, struct pass *ps,
+    struct anomalies *an, uint64_t *frames, char *err, size_t errlen)
+{
+	struct ingest_opts io = { .tcp_segments_only = true };
+	struct ingest_cb cb = { on_pkt, NULL, NULL, NULL, NULL, ps };
+	struct ingest *in;
+	struct anomalies scratch;
+	char e2[256];
+	uint64_t nf = 0;
+
+	if ((in = ingest_new(&io, &cb)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if (ingest_add_file(in, c->path, e2, sizeof(e2)) != 0) {
+		snprintf(err, errlen, "cannot read '%s': %s", shown, e2);
+		ingest_free(in);
+		return -1;
+	}
+	memset(&scratch, 0, sizeof(scratch));
+	while (ingest_next(in, an != NULL ? an : &scratch) != NULL)
+		nf++;
+	{
+		struct capture_info *ci = capture_set_info(ingest_captures(in), 0);
+
+		if (ci != NULL && ci->err[0] != '\0' && nf == 0) {
+			snprintf(err, errlen, "cannot read '%s': %s", shown, ci->err);
+			ingest_free(in);
+			return -1;
+		}
+		/* reading anomalies (truncation) go to the file's record */
+		if (ci != NULL && an != NULL)
+			for (int k = 0; k < ANOMALY_COUNT; k++)
+				an->n[k] += ci->an.n[k];
+	}
+	ingest_free(in);
+	if (frames != NULL)
+		*frames = nf;
+	return 0;
 }
 
 /* A public address the capture itself shows for the router: received= in
  * a response to the phone, or a public Request-URI host of an inbound
- * request that is not its sender's. */
+ * request that is not its sender's.  The first one found counts. */
 static void
-infer_public(struct sim_capture *c)
+infer_public(void *user, const struct sim_pkt *p)
 {
-	size_t i;
+	struct sim_capture *c = user;
+	struct sipmsg *m;
+	struct ep e;
 
-	for (i = 0; i < c->n; i++) {
-		const struct sim_pkt *p = &c->p[i];
-		struct sipmsg *m;
-		struct ep e;
-
-		if (p->len == 0 || !sipframe_looks_like_sip(p->payload, p->len) ||
-		    ep_is_private(&p->src) || !ep_is_private(&p->dst))
-			continue;
-		if ((m = sipmsg_parse(p->payload, p->len, NULL)) == NULL)
-			continue;
-		ep_clear(&e);
-		if (!m->is_request && m->nvia > 0 && m->via[0].received[0] != '\0' &&
-		    ep_parse_ip(&e, m->via[0].received, strlen(m->via[0].received)) == 0 &&
-		    !ep_is_private(&e)) {
-			c->implied_public = e;
-		} else if (m->is_request && m->ruri_addr.family == 4 &&
-		    !ep_is_private(&m->ruri_addr) &&
-		    !ep_same_ip(&m->ruri_addr, &p->src)) {
-			c->implied_public = m->ruri_addr;
-		}
-		sipmsg_free(m);
-		if (c->implied_public.family != 0) {
-			c->implied_public.port = 0;
-			return;
-		}
+	if (c->implied_public.family != 0 || p->len == 0 ||
+	    !sipframe_looks_like_sip(p->payload, p->len) ||
+	    ep_is_private(&p->src) || !ep_is_private(&p->dst))
+		return;
+	if ((m = sipmsg_parse(p->payload, p->len, NULL)) == NULL)
+		return;
+	ep_clear(&e);
+	if (!m->is_request && m->nvia > 0 && m->via[0].received[0] != '\0' &&
+	    ep_parse_ip(&e, m->via[0].received, strlen(m->via[0].received)) == 0 &&
+	    !ep_is_private(&e)) {
+		c->implied_public = e;
+	} else if (m->is_request && m->ruri_addr.family == 4 &&
+	    !ep_is_private(&m->ruri_addr) &&
+	    !ep_same_ip(&m->ruri_addr, &p->src)) {
+		c->implied_public = m->ruri_addr;
 	}
+	sipmsg_free(m);
+	c->implied_public.port = 0;
 }
 
 /*
- * The loader is an ingest stage without TCP reassembly: the ALG model
- * looks at each TCP segment as the wire carried it (a SIP message split
- * over segments is treated differently by the kernel's ALG than one that
- * is whole), so the segments are kept as they are and framed per segment
- * at replay time (sipframe_messages()).
+ * Standard input or a FIFO is read once: copy it to a temporary file
+ * (unlinked at once, reached through /dev/fd while open) so that every
+ * pass reads the same bytes.  Returns 0 or -1 with err.
  */
+static int
+spool(struct sim_capture *c, const char *path, char *err, size_t errlen)
+{
+	const char *dir = getenv("TMPDIR");
+	char tmpl[4096];
+	FILE *in = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+	FILE *out;
+	char buf[65536];
+	size_t n;
+	int fd;
+
+	if (in == NULL) {
+		snprintf(err, errlen, "cannot read '%s': %s", path, strerror(errno));
+		return -1;
+	}
+	snprintf(tmpl, sizeof(tmpl), "%s/sipalg-sim-XXXXXX",
+	    dir != NULL && dir[0] != '\0' ? dir : "/tmp");
+	if ((fd = mkstemp(tmpl)) < 0 || (out = fdopen(fd, "w+b")) == NULL) {
+		snprintf(err, errlen, "cannot read '%s': no temporary file to "
+		    "copy it to (%s)", path, strerror(errno));
+		if (fd >= 0) {
+			unlink(tmpl);
+			close(fd);
+		}
+		if (in != stdin)
+			fclose(in);
+		return -1;
+	}
+	unlink(tmpl);
+	while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
+		if (fwrite(buf, 1, n, out) != n)
+			break;
+	if (ferror(in) || fflush(out) != 0) {
+		snprintf(err, errlen, "cannot read '%s': copying it to a temporary "
+		    "file failed", path);
+		fclose(out);
+		if (in != stdin)
+			fclose(in);
+		return -1;
+	}
+	if (in != stdin)
+		fclose(in);
+	c->spool = out;
+	snprintf(c->path, sizeof(c->path), "/dev/fd/%d", fileno(out));
+	return 0;
+}
+
 struct sim_capture *
 sim_capture_load(const char *path, char *err, size_t errlen)
 {
 	struct sim_capture *c = calloc(1, sizeof(*c));
-	struct ingest_opts io = { .tcp_segments_only = true };
-	struct ingest_cb cb = { on_pkt, NULL, NULL, NULL, NULL, c };
-	struct ingest *in = NULL;
-	char e2[256];
+	struct stat sb;
+	struct pass ps;
 
-	if (c == NULL || (in = ingest_new(&io, &cb)) == NULL) {
+	if (c == NULL) {
 		snprintf(err, errlen, "out of memory");
-		goto fail;
+		return NULL;
 	}
-	if (ingest_add_file(in, path, e2, sizeof(e2)) != 0) {
-		snprintf(err, errlen, "cannot read '%s': %s", path, e2);
-		goto fail;
-	}
-	while (ingest_next(in, &c->an) != NULL)
-		c->frames++;
-	{
-		struct capture_info *ci = capture_set_info(ingest_captures(in), 0);
-
-		if (ci != NULL && ci->err[0] != '\0' && c->frames == 0) {
-			snprintf(err, errlen, "cannot read '%s': %s", path, ci->err);
+	snprintf(c->shown, sizeof(c->shown), "%s", path);
+	if (strcmp(path, "-") == 0 ||
+	    (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode) && !S_ISDIR(sb.st_mode))) {
+		if (spool(c, path, err, errlen) != 0)
 			goto fail;
-		}
-	}
-	ingest_free(in);
-	infer_public(c);
+	} else if (strlen(path) >= sizeof(c->path)) {
+		snprintf(err, errlen, "cannot read '%s': name too long", path);
+		goto fail;
+	} else
+		snprintf(c->path, sizeof(c->path), "%s", path);
+	memset(&ps, 0, sizeof(ps));
+	ps.c = c;
+	ps.fn = infer_public;
+	ps.user = c;
+	if (each(c, c->shown, &ps, &c->an, &c->frames, err, errlen) != 0)
+		goto fail;
+	c->skipped = ps.skipped;
 	return c;
 fail:
-	ingest_free(in);
 	sim_capture_free(c);
 	return NULL;
+}
+
+int
+sim_capture_each(const struct sim_capture *c, sim_pkt_fn fn, void *user,
+    char *err, size_t errlen)
+{
+	struct pass ps;
+
+	memset(&ps, 0, sizeof(ps));
+	ps.c = (struct sim_capture *)c;
+	ps.fn = fn;
+	ps.user = user;
+	return each(ps.c, c->shown, &ps, NULL, NULL, err, errlen);
 }
 
 void
 sim_capture_free(struct sim_capture *c)
 {
-	size_t i;
-
 	if (c == NULL)
 		return;
-	for (i = 0; i < c->n; i++)
-		free(c->p[i].payload);
-	free(c->p);
+	if (c->spool != NULL)
+		fclose(c->spool);
 	free(c);
 }

@@ -403,19 +403,23 @@ sim_main(int argc, char **argv)
 		rc = 3;
 		goto out;
 	}
-	for (i = 0; i < n; i++) {
-		struct sim_opts run = so;
+	{
+		struct sim_opts run[MAX_CONFIGS];
 
-		if ((int)i != write_idx)
-			run.write_path = NULL;
-		if (sim_run(&cfgs[i], cap, &run, &res[i], err, sizeof(err)) != 0) {
+		for (i = 0; i < n; i++) {
+			run[i] = so;
+			if ((int)i != write_idx)
+				run[i].write_path = NULL;
+			cp[i] = &cfgs[i];
+			rp[i] = &res[i];
+		}
+		/* every configuration in one pass over the capture */
+		if (sim_runs(cfgs, n, cap, run, res, err, sizeof(err)) != 0) {
 			warn("%s", err);
 			rc = 3;
 			sim_capture_free(cap);
 			goto out;
 		}
-		cp[i] = &cfgs[i];
-		rp[i] = &res[i];
 	}
 	if (o.html == NULL || o.fmt_given)
 		outcome_report(stdout, o.fmt, argv[optind], cp, rp, n);

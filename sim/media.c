@@ -12,9 +12,11 @@
  * router.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "base/caps.h"
+#include "base/htab.h"
 #include "ingest/pkt.h"
 #include "media.h"
 #include "nat.h"
@@ -55,27 +57,117 @@ media_line(struct fe_dialog *d, int idx)
  * the phone wrote it inside (outside false), or as the far end learnt it
  * from the outside SDP (outside true: a hairpin target).
  */
+static uint32_t
+mix_bucket(const struct ep *e, bool outside)
+{
+	return (uint32_t)(htab_mix64(ep_hash(e) + outside) & (RUN_DLG_BUCKETS - 1));
+}
+
+/*
+ * The index of media lines by phone endpoint catches up with the dialogs
+ * handed out since the last look (only those can have learnt an SDP):
+ * a line whose endpoint changed is indexed under the new one; entries
+ * under an old endpoint stay and are skipped when looked up.  Returns -1
+ * when the index cannot grow (the caller scans instead).
+ */
+static int
+mix_refresh(struct run *r)
+{
+	size_t j;
+	int k, o;
+
+	if (r->mhead == NULL) {
+		if ((r->mhead = malloc(RUN_DLG_BUCKETS * sizeof(*r->mhead))) == NULL)
+			return -1;
+		memset(r->mhead, 0xff, RUN_DLG_BUCKETS * sizeof(*r->mhead));
+	}
+	for (j = 0; j < r->ndirty; j++) {
+		uint32_t di = r->dirty[j];
+		const struct fe_dialog *d = &r->res->dlg[di];
+
+		for (k = 0; k < d->nmedia && k < FE_MAX_MEDIA; k++)
+			for (o = 0; o < 2; o++) {
+				const struct ep *m = o ? &d->media[k].phone_out :
+				    &d->media[k].phone_in;
+				uint32_t b;
+
+				if (ep_eq(m, &r->msnap[di][k][o]))
+					continue;
+				if (m->family != 0) {
+					if (r->nmix == r->mixcap) {
+						size_t nc = r->mixcap ? r->mixcap * 2 : 256;
+						struct run_mix *nm = realloc(r->mix,
+						    nc * sizeof(*nm));
+
+						if (nm == NULL)
+							return -1;
+						r->mix = nm;
+						r->mixcap = nc;
+					}
+					b = mix_bucket(m, o != 0);
+					r->mix[r->nmix].dlg = di;
+					r->mix[r->nmix].line = (uint8_t)k;
+					r->mix[r->nmix].outside = o != 0;
+					r->mix[r->nmix].next = r->mhead[b];
+					r->mhead[b] = (uint32_t)r->nmix++;
+				}
+				r->msnap[di][k][o] = *m;
+			}
+		r->isdirty[di] = 0;
+	}
+	r->ndirty = 0;
+	return 0;
+}
+
+/* Newest dialog first, its first line whose endpoint is e. */
 struct fe_media *
 media_find(struct run *r, const struct ep *e, bool outside,
     struct fe_dialog **dout)
 {
 	size_t i;
-	int k;
+	int k, bk = -1;
+	uint32_t x;
+	long bd = -1;
 
-	for (i = r->res->ndlg; i-- > 0;) {
-		struct fe_dialog *d = &r->res->dlg[i];
+	if (e->family == 0)
+		return NULL;
+	if (mix_refresh(r) != 0) {
+		for (i = r->res->ndlg; i-- > 0;) {
+			struct fe_dialog *d = &r->res->dlg[i];
 
-		for (k = 0; k < d->nmedia; k++) {
-			const struct ep *m = outside ? &d->media[k].phone_out :
-			    &d->media[k].phone_in;
+			for (k = 0; k < d->nmedia; k++) {
+				const struct ep *m = outside ? &d->media[k].phone_out :
+				    &d->media[k].phone_in;
 
-			if (m->family != 0 && ep_eq(m, e)) {
-				*dout = d;
-				return &d->media[k];
+				if (m->family != 0 && ep_eq(m, e)) {
+					*dout = d;
+					return &d->media[k];
+				}
 			}
 		}
+		return NULL;
 	}
-	return NULL;
+	for (x = r->mhead[mix_bucket(e, outside)]; x != UINT32_MAX;
+	    x = r->mix[x].next) {
+		const struct run_mix *mx = &r->mix[x];
+		const struct fe_dialog *d = &r->res->dlg[mx->dlg];
+		const struct ep *m;
+
+		if (mx->outside != outside || mx->line >= d->nmedia ||
+		    (long)mx->dlg < bd || ((long)mx->dlg == bd && mx->line >= bk))
+			continue;
+		m = outside ? &d->media[mx->line].phone_out :
+		    &d->media[mx->line].phone_in;
+		if (m->family != 0 && ep_eq(m, e)) {
+			bd = (long)mx->dlg;
+			bk = mx->line;
+		}
+	}
+	if (bd < 0)
+		return NULL;
+	run_dialog_handed(r, (size_t)bd);
+	*dout = &r->res->dlg[bd];
+	return &r->res->dlg[bd].media[bk];
 }
 
 struct fe_media *
@@ -302,15 +394,29 @@ media_probe(struct run *r, struct fe_dialog *d)
 	d->media_check_ns = 0;
 }
 
+/*
+ * Every probe due by now runs.  A probe is scheduled at least
+ * RUN_PROBE_MIN_DELAY_NS after the packet that schedules it, so until
+ * then none can be due that the last full look did not see.
+ */
 void
 media_due_probes(struct run *r, int64_t now)
 {
 	size_t i;
+	int64_t min = INT64_MAX;
 
+	/* (a packet earlier than the last look looks again) */
+	if (r->probe_scan != 0 && now < r->probe_min && now >= r->probe_scan &&
+	    now - r->probe_scan < RUN_PROBE_MIN_DELAY_NS)
+		return;
 	for (i = 0; i < r->res->ndlg; i++) {
 		struct fe_dialog *d = &r->res->dlg[i];
 
 		if (d->media_check_ns != 0 && d->media_check_ns <= now)
 			media_probe(r, d);
+		if (d->media_check_ns != 0 && d->media_check_ns < min)
+			min = d->media_check_ns;
 	}
+	r->probe_min = min;
+	r->probe_scan = now;
 }

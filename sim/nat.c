@@ -17,14 +17,27 @@
  * sip_timeout (K4: the helper refreshes the master conntrack to an hour).
  * TCP gets tcp_timeout.  Each packet either way refreshes.
  *
- * Tables are plain arrays bounded by NAT_MAX_*: a capture of one site has
- * a handful of phones, and linear scans keep the model easy to check.
+ * Tables are arrays bounded by caps.h (SIM_CAP_NAT_MAPPINGS,
+ * SIM_CAP_PINHOLES; hitting one counts a SIM_*_TABLE_FULL anomaly),
+ * indexed by hash chains of slot numbers: bindings by public port and by
+ * inside endpoint, pinholes by public port, signalling flow and inside
+ * media pair.  Where several entries match, the lowest slot wins, as a
+ * scan of the array in order would have it, and a new entry takes the
+ * lowest slot that is free (a binding: free or dead), so the decisions
+ * do not depend on the indexes.  A min tree over the bindings' death
+ * times finds that slot; a heap of expiry times ends pinholes that time
+ * out when a new media expectation is made.
  */
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/anomaly.h"
 #include "base/caps.h"
+#include "base/htab.h"
 #include "nat.h"
+
+#define NIL UINT32_MAX
+#define NAT_BUCKETS 16384          /* per index, a power of two */
 
 struct remote_set {
 	struct ep r[NAT_MAX_REMOTES];
@@ -43,6 +56,8 @@ struct binding {
 	int64_t first_ns, last_ns, reply_ns;
 	uint32_t keepalive_s;     /* registrar keepalives keep it alive */
 	int64_t keepalive_from;
+	uint32_t nx_pub, nx_in;   /* index chains (NIL: end) */
+	bool linked;
 };
 
 struct pinhole {
@@ -55,6 +70,20 @@ struct pinhole {
 	struct nat_flow flow;     /* the signalling flow that announced it (proto 0: none) */
 	int64_t expires_ns;
 	uint64_t born;            /* insertion order, for eviction of the oldest */
+	uint32_t nx_port, nx_flow, nx_in; /* index chains (NIL: end) */
+	bool linked;
+};
+
+/* One chained index over slot numbers. */
+struct idx {
+	uint32_t head[NAT_BUCKETS];
+};
+
+/* A pinhole's expiry, for the heap (stale when the slot changed since). */
+struct expiry {
+	int64_t at;
+	uint32_t slot;
+	uint64_t born;
 };
 
 /*
@@ -85,9 +114,17 @@ struct nat {
 	const struct sim_cfg *cfg;
 	struct ep pub;
 	struct binding *b;
-	size_t nb;
-	struct pinhole ph[NAT_MAX_PINHOLES];
+	size_t nb, bcap;
+	int64_t *death;           /* min tree over slots: when each binding dies */
+	struct idx *b_pub, *b_in;
+	struct pinhole *ph;
+	size_t nph, phcap;        /* slots in use so far, allocated */
+	uint64_t *ph_free;        /* bitmap of used pinhole slots */
+	struct idx *p_port, *p_flow, *p_in;
+	struct expiry *heap;
+	size_t nheap, heapcap;
 	uint64_t ph_born;
+	struct anomalies *an;
 	struct ghost gh[NAT_MAX_GHOSTS];
 	struct fwd fw[NAT_MAX_FORWARDS];
 	int nfw;
@@ -112,18 +149,357 @@ nat_verdict_name(enum nat_verdict v)
 	return "unknown";
 }
 
+/* ---- the indexes: chains of slot numbers ---- */
+
+static struct idx *
+idx_new(void)
+{
+	struct idx *x = malloc(sizeof(*x));
+
+	if (x != NULL)
+		memset(x->head, 0xff, sizeof(x->head));   /* NIL everywhere */
+	return x;
+}
+
+static uint32_t
+bucket(uint64_t h)
+{
+	return (uint32_t)(htab_mix64(h) & (NAT_BUCKETS - 1));
+}
+
+static uint64_t
+hash_port(uint8_t proto, uint16_t port)
+{
+	return ((uint64_t)proto << 16) | port;
+}
+
+static uint64_t
+hash_ep(uint8_t proto, const struct ep *e)
+{
+	return ep_hash(e) ^ ((uint64_t)proto << 56);
+}
+
+static uint64_t
+hash_flow(const struct nat_flow *f)
+{
+	return ep_hash(&f->in) * 31 + ep_hash(&f->remote) + f->proto;
+}
+
+/* The inside media pair of e: its address and port & ~1 (RTP and RTCP). */
+static uint64_t
+hash_pair(const struct ep *e)
+{
+	struct ep k = *e;
+
+	k.port &= (uint16_t)~1u;
+	return ep_hash(&k);
+}
+
+/* Unlinks slot from the chain at *head whose links are next[] (stride). */
+#define IDX_DEL(head, arr, field, slot) do {				\
+	uint32_t *pp_ = (head);						\
+	while (*pp_ != NIL && *pp_ != (slot))				\
+		pp_ = &(arr)[*pp_].field;				\
+	if (*pp_ == (slot))						\
+		*pp_ = (arr)[slot].field;				\
+} while (0)
+
+/* ---- bindings: indexes and the min tree of death times ---- */
+
+static int64_t binding_death(const struct nat *n, const struct binding *b);
+
+/* Tree leaves start at bcap (a power of two); node i = min(2i, 2i+1). */
+static void
+death_set(struct nat *n, size_t slot, int64_t v)
+{
+	size_t i = n->bcap + slot;
+
+	n->death[i] = v;
+	for (i >>= 1; i >= 1; i >>= 1) {
+		int64_t a = n->death[2 * i], b = n->death[2 * i + 1];
+
+		n->death[i] = a < b ? a : b;
+	}
+}
+
+/* Lowest slot below nb whose binding is free or dead at t; nb if none. */
+static size_t
+death_first(const struct nat *n, int64_t t)
+{
+	size_t i = 1;
+
+	if (n->nb == 0 || n->death[1] >= t)
+		return n->nb;
+	while (i < n->bcap)
+		i = n->death[2 * i] < t ? 2 * i : 2 * i + 1;
+	return i - n->bcap;
+}
+
+static void
+binding_touch(struct nat *n, const struct binding *b)
+{
+	death_set(n, (size_t)(b - n->b), binding_death(n, b));
+}
+
+static void
+binding_unlink(struct nat *n, size_t i)
+{
+	struct binding *b = &n->b[i];
+
+	if (!b->linked)
+		return;
+	IDX_DEL(&n->b_pub->head[bucket(hash_port(b->proto, b->pub.port))],
+	    n->b, nx_pub, (uint32_t)i);
+	IDX_DEL(&n->b_in->head[bucket(hash_ep(b->proto, &b->in))], n->b, nx_in,
+	    (uint32_t)i);
+	b->linked = false;
+}
+
+/* b's proto, pub and in are set: index it, and its death time. */
+static void
+binding_link(struct nat *n, struct binding *b)
+{
+	uint32_t i = (uint32_t)(b - n->b), *h;
+
+	h = &n->b_pub->head[bucket(hash_port(b->proto, b->pub.port))];
+	b->nx_pub = *h;
+	*h = i;
+	h = &n->b_in->head[bucket(hash_ep(b->proto, &b->in))];
+	b->nx_in = *h;
+	*h = i;
+	b->linked = true;
+	binding_touch(n, b);
+}
+
+static int
+binding_grow(struct nat *n)
+{
+	size_t nc = n->bcap * 2, i;
+	struct binding *nb;
+	int64_t *nd;
+
+	if (nc > SIM_CAP_NAT_MAPPINGS)
+		return -1;
+	if ((nb = realloc(n->b, nc * sizeof(*nb))) == NULL)
+		return -1;
+	n->b = nb;
+	memset(&n->b[n->bcap], 0, (nc - n->bcap) * sizeof(*nb));
+	if ((nd = malloc(2 * nc * sizeof(*nd))) == NULL)
+		return -1;
+	for (i = 0; i < nc; i++)
+		nd[nc + i] = i < n->nb ? n->death[n->bcap + i] : INT64_MAX;
+	for (i = nc - 1; i >= 1; i--)
+		nd[i] = nd[2 * i] < nd[2 * i + 1] ? nd[2 * i] : nd[2 * i + 1];
+	free(n->death);
+	n->death = nd;
+	n->bcap = nc;
+	return 0;
+}
+
+/* ---- pinholes: indexes, used bitmap, expiry heap ---- */
+
+static bool
+flow_eq(const struct nat_flow *a, const struct nat_flow *b)
+{
+	return a->proto == b->proto && ep_eq(&a->in, &b->in) &&
+	    ep_eq(&a->remote, &b->remote);
+}
+
+static void
+ph_unlink(struct nat *n, size_t k)
+{
+	struct pinhole *p = &n->ph[k];
+
+	if (!p->linked)
+		return;
+	IDX_DEL(&n->p_port->head[bucket(p->pub.port)], n->ph, nx_port,
+	    (uint32_t)k);
+	IDX_DEL(&n->p_flow->head[bucket(hash_flow(&p->flow))], n->ph, nx_flow,
+	    (uint32_t)k);
+	IDX_DEL(&n->p_in->head[bucket(hash_pair(&p->inside))], n->ph, nx_in,
+	    (uint32_t)k);
+	p->linked = false;
+}
+
+/* The slot is free again. */
+static void
+ph_release(struct nat *n, size_t k)
+{
+	ph_unlink(n, k);
+	n->ph[k].used = false;
+	n->ph_free[k / 64] &= ~(1ull << (k % 64));
+}
+
+static void
+heap_push(struct nat *n, int64_t at, uint32_t slot, uint64_t born)
+{
+	size_t i;
+
+	if (n->nheap == n->heapcap) {
+		size_t nc = n->heapcap ? n->heapcap * 2 : 256;
+		struct expiry *nh;
+
+		/* entries are never more than slots used plus stale ones:
+		 * past 4 per slot, rebuild from the live slots */
+		if (nc > 4 * (size_t)SIM_CAP_PINHOLES) {
+			size_t k;
+
+			n->nheap = 0;
+			for (k = 0; k < n->nph; k++)
+				if (n->ph[k].used && n->ph[k].expires_ns != 0 &&
+				    n->nheap < n->heapcap) {
+					n->heap[n->nheap].at = n->ph[k].expires_ns;
+					n->heap[n->nheap].slot = (uint32_t)k;
+					n->heap[n->nheap].born = n->ph[k].born;
+					for (i = n->nheap++; i > 0 &&
+					    n->heap[(i - 1) / 2].at > n->heap[i].at; i = (i - 1) / 2) {
+						struct expiry t = n->heap[i];
+
+						n->heap[i] = n->heap[(i - 1) / 2];
+						n->heap[(i - 1) / 2] = t;
+					}
+				}
+			if (n->nheap == n->heapcap)
+				return;
+		} else {
+			if ((nh = realloc(n->heap, nc * sizeof(*nh))) == NULL)
+				return;
+			n->heap = nh;
+			n->heapcap = nc;
+		}
+	}
+	i = n->nheap++;
+	n->heap[i].at = at;
+	n->heap[i].slot = slot;
+	n->heap[i].born = born;
+	while (i > 0 && n->heap[(i - 1) / 2].at > n->heap[i].at) {
+		struct expiry t = n->heap[i];
+
+		n->heap[i] = n->heap[(i - 1) / 2];
+		n->heap[(i - 1) / 2] = t;
+		i = (i - 1) / 2;
+	}
+}
+
+static void
+heap_pop(struct nat *n)
+{
+	size_t i = 0;
+
+	n->heap[0] = n->heap[--n->nheap];
+	for (;;) {
+		size_t l = 2 * i + 1, r = l + 1, m = i;
+
+		if (l < n->nheap && n->heap[l].at < n->heap[m].at)
+			m = l;
+		if (r < n->nheap && n->heap[r].at < n->heap[m].at)
+			m = r;
+		if (m == i)
+			break;
+		{
+			struct expiry t = n->heap[i];
+
+			n->heap[i] = n->heap[m];
+			n->heap[m] = t;
+		}
+		i = m;
+	}
+}
+
+/* Every pinhole expired at t is closed (its slot free). */
+static void
+ph_expire(struct nat *n, int64_t t)
+{
+	while (n->nheap > 0 && n->heap[0].at < t) {
+		struct expiry e = n->heap[0];
+		struct pinhole *p = &n->ph[e.slot];
+
+		heap_pop(n);
+		if (p->used && p->born == e.born && p->expires_ns == e.at)
+			ph_release(n, e.slot);
+	}
+}
+
+/* p's keys are set: index it (and its expiry). */
+static void
+ph_link(struct nat *n, size_t k)
+{
+	struct pinhole *p = &n->ph[k];
+	uint32_t *h;
+
+	ph_unlink(n, k);
+	h = &n->p_port->head[bucket(p->pub.port)];
+	p->nx_port = *h;
+	*h = (uint32_t)k;
+	h = &n->p_flow->head[bucket(hash_flow(&p->flow))];
+	p->nx_flow = *h;
+	*h = (uint32_t)k;
+	h = &n->p_in->head[bucket(hash_pair(&p->inside))];
+	p->nx_in = *h;
+	*h = (uint32_t)k;
+	p->linked = true;
+	p->used = true;
+	n->ph_free[k / 64] |= 1ull << (k % 64);
+	if (p->expires_ns != 0)
+		heap_push(n, p->expires_ns, (uint32_t)k, p->born);
+}
+
+/* Lowest unused pinhole slot (growing the table), or -1 when full. */
+static long
+ph_slot(struct nat *n)
+{
+	size_t w, k;
+
+	for (w = 0; w < SIM_CAP_PINHOLES / 64; w++)
+		if (n->ph_free[w] != ~0ull)
+			break;
+	if (w == SIM_CAP_PINHOLES / 64) {
+		anomaly_add(n->an, ANOMALY_SIM_PINHOLE_TABLE_FULL);
+		return -1;
+	}
+	k = w * 64 + (size_t)__builtin_ctzll(~n->ph_free[w]);
+	if (k >= n->phcap) {
+		size_t nc = n->phcap * 2;
+		struct pinhole *np = realloc(n->ph, nc * sizeof(*np));
+
+		if (np == NULL)
+			return -1;
+		memset(&np[n->phcap], 0, (nc - n->phcap) * sizeof(*np));
+		n->ph = np;
+		n->phcap = nc;
+	}
+	if (k >= n->nph)
+		n->nph = k + 1;
+	return (long)k;
+}
+
 struct nat *
 nat_new(const struct sim_cfg *cfg, const struct ep *pub)
 {
 	struct nat *n = calloc(1, sizeof(*n));
+	size_t i;
 
 	if (n == NULL)
 		return NULL;
-	n->b = calloc(NAT_MAX_MAPPINGS, sizeof(*n->b));
-	if (n->b == NULL) {
-		free(n);
+	n->bcap = 1024;
+	n->phcap = 256;
+	n->b = calloc(n->bcap, sizeof(*n->b));
+	n->death = malloc(2 * n->bcap * sizeof(*n->death));
+	n->ph = calloc(n->phcap, sizeof(*n->ph));
+	n->ph_free = calloc(SIM_CAP_PINHOLES / 64, sizeof(*n->ph_free));
+	n->b_pub = idx_new();
+	n->b_in = idx_new();
+	n->p_port = idx_new();
+	n->p_flow = idx_new();
+	n->p_in = idx_new();
+	if (n->b == NULL || n->death == NULL || n->ph == NULL ||
+	    n->ph_free == NULL || n->b_pub == NULL || n->b_in == NULL ||
+	    n->p_port == NULL || n->p_flow == NULL || n->p_in == NULL) {
+		nat_free(n);
 		return NULL;
 	}
+	for (i = 0; i < 2 * n->bcap; i++)
+		n->death[i] = INT64_MAX;
 	n->cfg = cfg;
 	n->pub = *pub;
 	n->pub.port = 0;
@@ -138,7 +514,22 @@ nat_free(struct nat *n)
 	if (n == NULL)
 		return;
 	free(n->b);
+	free(n->death);
+	free(n->ph);
+	free(n->ph_free);
+	free(n->b_pub);
+	free(n->b_in);
+	free(n->p_port);
+	free(n->p_flow);
+	free(n->p_in);
+	free(n->heap);
 	free(n);
+}
+
+void
+nat_set_anomalies(struct nat *n, struct anomalies *an)
+{
+	n->an = an;
 }
 
 const struct ep *
@@ -274,6 +665,22 @@ binding_alive(const struct nat *n, const struct binding *b, int64_t t)
 	return b->used && t - last <= (int64_t)to * CAP_NS_PER_SEC;
 }
 
+/*
+ * The first time at which b is dead (binding_alive false for every
+ * t > it): never while keepalives at most its timeout apart hold it.
+ */
+static int64_t
+binding_death(const struct nat *n, const struct binding *b)
+{
+	uint32_t to = binding_timeout(n, b);
+
+	if (!b->used)
+		return INT64_MIN;
+	if (b->keepalive_s > 0 && b->keepalive_s <= to)
+		return INT64_MAX;
+	return b->last_ns + (int64_t)to * CAP_NS_PER_SEC;
+}
+
 static bool
 remote_key_match(const struct nat *n, const struct binding *b,
     const struct ep *remote)
@@ -343,20 +750,21 @@ static bool
 port_busy(const struct nat *n, uint8_t proto, uint16_t p, const struct ep *in,
     int64_t t)
 {
-	size_t i;
+	uint32_t i;
 	int k;
 
-	for (i = 0; i < n->nb; i++) {
+	for (i = n->b_pub->head[bucket(hash_port(proto, p))]; i != NIL;
+	    i = n->b[i].nx_pub) {
 		const struct binding *b = &n->b[i];
 
 		if (b->used && b->proto == proto && b->pub.port == p &&
 		    (in == NULL || !same_owner(&b->in, in)) && binding_alive(n, b, t))
 			return true;
 	}
-	for (k = 0; k < NAT_MAX_PINHOLES; k++)
-		if (n->ph[k].used && !n->ph[k].outward && n->ph[k].proto == proto &&
-		    n->ph[k].pub.port == p &&
-		    (in == NULL || !same_owner(&n->ph[k].inside, in)))
+	for (i = n->p_port->head[bucket(p)]; i != NIL; i = n->ph[i].nx_port)
+		if (n->ph[i].used && !n->ph[i].outward && n->ph[i].proto == proto &&
+		    n->ph[i].pub.port == p &&
+		    (in == NULL || !same_owner(&n->ph[i].inside, in)))
 			return true;
 	for (k = 0; k < n->nfw; k++)
 		if (n->fw[k].proto == proto && n->fw[k].port == p &&
@@ -386,19 +794,21 @@ alloc_port(struct nat *n, uint8_t proto, const struct ep *in, uint16_t want,
 	return 0;
 }
 
+/* The lowest slot free or dead at t, cleared (the caller sets its keys
+ * and links it), or NULL when the table is full (counted). */
 static struct binding *
 binding_new(struct nat *n, int64_t t)
 {
-	size_t i;
+	size_t i = death_first(n, t);
 
-	for (i = 0; i < n->nb; i++)
-		if (!n->b[i].used || !binding_alive(n, &n->b[i], t))
-			break;
 	if (i == n->nb) {
-		if (n->nb >= NAT_MAX_MAPPINGS)
+		if (n->nb >= n->bcap && binding_grow(n) != 0) {
+			anomaly_add(n->an, ANOMALY_SIM_NAT_TABLE_FULL);
 			return NULL;
+		}
 		n->nb++;
 	}
+	binding_unlink(n, i);
 	memset(&n->b[i], 0, sizeof(n->b[i]));
 	n->b[i].used = true;
 	return &n->b[i];
@@ -408,10 +818,11 @@ static struct binding *
 find_out(const struct nat *n, uint8_t proto, const struct ep *in,
     const struct ep *remote, int64_t t)
 {
-	size_t i;
+	uint32_t i;
 	struct binding *best = NULL;
 
-	for (i = 0; i < n->nb; i++) {
+	for (i = n->b_in->head[bucket(hash_ep(proto, in))]; i != NIL;
+	    i = n->b[i].nx_in) {
 		struct binding *b = &n->b[i];
 
 		if (!b->used || b->proto != proto || !ep_eq(&b->in, in) ||
@@ -419,8 +830,10 @@ find_out(const struct nat *n, uint8_t proto, const struct ep *in,
 			continue;
 		if (remote != NULL && !b->media && !remote_key_match(n, b, remote))
 			continue;
-		/* The newest binding wins (consistent_nat = false churn). */
-		if (best == NULL || b->first_ns >= best->first_ns)
+		/* The newest binding wins (consistent_nat = false churn), the
+		 * later slot among equals. */
+		if (best == NULL || b->first_ns > best->first_ns ||
+		    (b->first_ns == best->first_ns && b > best))
 			best = b;
 	}
 	return best;
@@ -511,6 +924,7 @@ nat_outbound(struct nat *n, uint8_t proto, const struct ep *in,
 		b->pub.port = port;
 		b->key_remote = *remote;
 		b->first_ns = t;
+		binding_link(n, b);
 	}
 	if (sig)
 		b->sig = true;
@@ -518,6 +932,7 @@ nat_outbound(struct nat *n, uint8_t proto, const struct ep *in,
 		b->first_ns = t;
 	remote_add(&b->rs, remote);
 	b->last_ns = t;
+	binding_touch(n, b);
 	*pub = b->pub;
 	return 0;
 }
@@ -543,9 +958,11 @@ decide(const struct nat *n, uint8_t proto, const struct ep *remote,
     const struct ep *pub, int64_t t, struct nat_result *r,
     struct binding **bout, int *phout, int *fwout)
 {
-	size_t i;
+	uint32_t i;
 	int k;
 	const struct binding *dead = NULL;
+	struct binding *pass = NULL;
+	long phk = -1;
 	bool filtered = false, ph_src = false;
 
 	memset(r, 0, sizeof(*r));
@@ -556,13 +973,17 @@ decide(const struct nat *n, uint8_t proto, const struct ep *remote,
 		r->verdict = NAT_NOT_PUBLIC;
 		return;
 	}
-	for (i = 0; i < n->nb; i++) {
+	/* the lowest slot that passes, as a scan in slot order finds it */
+	for (i = n->b_pub->head[bucket(hash_port(proto, pub->port))]; i != NIL;
+	    i = n->b[i].nx_pub) {
 		struct binding *b = &n->b[i];
 
-		if (!b->used || b->proto != proto || b->pub.port != pub->port)
+		if (!b->used || b->proto != proto || b->pub.port != pub->port ||
+		    (pass != NULL && b > pass))
 			continue;
 		if (!binding_alive(n, b, t)) {
-			if (dead == NULL || b->last_ns > dead->last_ns)
+			if (dead == NULL || b->last_ns > dead->last_ns ||
+			    (b->last_ns == dead->last_ns && b < dead))
 				dead = b;
 			continue;
 		}
@@ -570,28 +991,38 @@ decide(const struct nat *n, uint8_t proto, const struct ep *remote,
 			filtered = true;
 			continue;
 		}
+		pass = b;
+	}
+	if (pass != NULL) {
 		r->verdict = NAT_PASS;
 		r->via = NAT_VIA_BINDING;
-		r->inside = b->in;
-		*bout = b;
+		r->inside = pass->in;
+		*bout = pass;
 		return;
 	}
-	for (k = 0; k < NAT_MAX_PINHOLES; k++) {
-		const struct pinhole *p = &n->ph[k];
+	for (i = n->p_port->head[bucket(pub->port)]; i != NIL;
+	    i = n->ph[i].nx_port) {
+		const struct pinhole *p = &n->ph[i];
 
 		if (!p->used || p->outward || p->proto != proto ||
 		    p->pub.port != pub->port ||
-		    (p->expires_ns != 0 && t > p->expires_ns))
+		    (p->expires_ns != 0 && t > p->expires_ns) ||
+		    (phk >= 0 && (long)i > phk))
 			continue;
 		if (p->allowed.family != 0 && !ep_same_ip(&p->allowed, remote)) {
 			ph_src = true;
 			continue;
 		}
+		phk = (long)i;
+	}
+	if (phk >= 0) {
+		const struct pinhole *p = &n->ph[phk];
+
 		r->verdict = NAT_PASS;
 		r->via = p->is_register ? NAT_VIA_PINHOLE_REGISTER :
 		    NAT_VIA_PINHOLE_MEDIA;
 		r->inside = p->inside;
-		*phout = k;
+		*phout = (int)phk;
 		return;
 	}
 	for (k = 0; k < n->nfw; k++)
@@ -652,14 +1083,16 @@ nat_inbound(struct nat *n, uint8_t proto, const struct ep *remote,
 		b->first_ns = t;
 		b->sig = ph >= 0 ? n->ph[ph].is_register : fw >= 0;
 		remote_add(&b->rs, remote);
+		binding_link(n, b);
 		/* A media expectation is used once (K2); a registration one stays. */
 		if (ph >= 0 && !n->ph[ph].is_register)
-			n->ph[ph].used = false;
+			ph_release(n, (size_t)ph);
 	}
 	b->replied = true;
 	if (b->reply_ns == 0)
 		b->reply_ns = t;
 	b->last_ns = t;
+	binding_touch(n, b);
 }
 
 uint16_t
@@ -699,6 +1132,7 @@ nat_reserve_media(struct nat *n, const struct ep *in, uint16_t want,
 	b->media = true;
 	b->first_ns = t;
 	b->last_ns = t;
+	binding_link(n, b);
 	return port;
 }
 
@@ -707,21 +1141,26 @@ nat_add_pinhole(struct nat *n, uint8_t proto, const struct ep *pub,
     const struct ep *inside, const struct ep *allowed, int64_t expires_ns,
     bool is_register)
 {
-	int k, freeslot = -1;
+	uint32_t i;
+	long freeslot = -1;
 
-	for (k = 0; k < NAT_MAX_PINHOLES; k++) {
-		struct pinhole *p = &n->ph[k];
+	for (i = n->p_port->head[bucket(pub->port)]; i != NIL;
+	    i = n->ph[i].nx_port) {
+		struct pinhole *p = &n->ph[i];
 
 		if (p->used && p->proto == proto && ep_eq(&p->pub, pub) &&
-		    p->is_register == is_register) {
-			freeslot = k;
-			break;
-		}
-		if (!p->used && freeslot < 0)
-			freeslot = k;
+		    p->is_register == is_register &&
+		    (freeslot < 0 || (long)i < freeslot))
+			freeslot = (long)i;
 	}
-	if (freeslot < 0)
-		return -1;
+	/* the lowest match, else the lowest free slot (as a scan would) */
+	if (freeslot < 0) {
+		long f = ph_slot(n);
+
+		if (f < 0)
+			return -1;
+		freeslot = f;
+	}
 	n->ph[freeslot].used = true;
 	n->ph[freeslot].is_register = is_register;
 	n->ph[freeslot].proto = proto;
@@ -732,14 +1171,8 @@ nat_add_pinhole(struct nat *n, uint8_t proto, const struct ep *pub,
 	else
 		ep_clear(&n->ph[freeslot].allowed);
 	n->ph[freeslot].expires_ns = expires_ns;
+	ph_link(n, (size_t)freeslot);
 	return 0;
-}
-
-static bool
-flow_eq(const struct nat_flow *a, const struct nat_flow *b)
-{
-	return a->proto == b->proto && ep_eq(&a->in, &b->in) &&
-	    ep_eq(&a->remote, &b->remote);
 }
 
 int
@@ -750,54 +1183,51 @@ nat_add_media_pinhole(struct nat *n, const struct nat_flow *fl, char kind,
 	bool per_flow = n->cfg->pinhole_scope == PINHOLE_FLOW && fl != NULL &&
 	    fl->proto != 0;
 	uint32_t lim = n->cfg->max_pinholes_per_flow;
-	int k, slot = -1, freeslot = -1;
+	uint32_t i;
+	long slot = -1;
 
-	for (k = 0; k < NAT_MAX_PINHOLES; k++) {
-		struct pinhole *p = &n->ph[k];
+	ph_expire(n, t);                /* expired: their slots are free */
+	for (i = n->p_port->head[bucket(pub->port)]; i != NIL;
+	    i = n->ph[i].nx_port) {
+		const struct pinhole *p = &n->ph[i];
 
-		if (p->used && p->expires_ns != 0 && t > p->expires_ns)
-			p->used = false;        /* expired: the slot is free */
 		if (p->used && !p->is_register && p->outward == outward &&
 		    p->proto == 17 && ep_eq(&p->pub, pub) &&
-		    (!outward || !per_flow || flow_eq(&p->flow, fl))) {
-			slot = k;               /* the same expectation again */
-			break;
-		}
-		if (!p->used && freeslot < 0)
-			freeslot = k;
+		    (!outward || !per_flow || flow_eq(&p->flow, fl)) &&
+		    (slot < 0 || (long)i < slot))
+			slot = (long)i;         /* the same expectation again */
 	}
 	if (slot < 0 && per_flow && lim > 0 && kind != 0) {
-		uint32_t cnt = 0;
-		int oldest = -1;
+		uint32_t cnt;
+		long oldest;
 
 		if (kind == 'i')
 			lim = lim / 2 > 0 ? lim / 2 : 1;
 		for (;;) {
 			cnt = 0;
 			oldest = -1;
-			for (k = 0; k < NAT_MAX_PINHOLES; k++) {
-				const struct pinhole *p = &n->ph[k];
+			for (i = n->p_flow->head[bucket(hash_flow(fl))]; i != NIL;
+			    i = n->ph[i].nx_flow) {
+				const struct pinhole *p = &n->ph[i];
 
 				if (!p->used || p->is_register || p->kind != kind ||
 				    !flow_eq(&p->flow, fl))
 					continue;
 				cnt++;
 				if (oldest < 0 || p->born < n->ph[oldest].born)
-					oldest = k;
+					oldest = (long)i;
 			}
 			if (cnt < lim || oldest < 0)
 				break;
-			n->ph[oldest].used = false;  /* evict_oldest_expect() */
-			if (freeslot < 0 || oldest < freeslot)
-				freeslot = oldest;
+			ph_release(n, (size_t)oldest);  /* evict_oldest_expect() */
 		}
 	}
 	if (slot < 0)
-		slot = freeslot;
+		slot = ph_slot(n);
 	if (slot < 0)
 		return -1;
+	ph_unlink(n, (size_t)slot);
 	memset(&n->ph[slot], 0, sizeof(n->ph[slot]));
-	n->ph[slot].used = true;
 	n->ph[slot].outward = outward;
 	n->ph[slot].proto = 17;
 	n->ph[slot].kind = kind;
@@ -810,36 +1240,43 @@ nat_add_media_pinhole(struct nat *n, const struct nat_flow *fl, char kind,
 		n->ph[slot].flow = *fl;
 	n->ph[slot].expires_ns = expires_ns;
 	n->ph[slot].born = ++n->ph_born;
+	ph_link(n, (size_t)slot);
 	return 0;
 }
 
 void
 nat_flush_flow(struct nat *n, const struct nat_flow *fl)
 {
-	int k;
+	uint32_t i, nx;
 
-	for (k = 0; k < NAT_MAX_PINHOLES; k++)
-		if (n->ph[k].used && !n->ph[k].is_register &&
-		    flow_eq(&n->ph[k].flow, fl))
-			n->ph[k].used = false;
+	for (i = n->p_flow->head[bucket(hash_flow(fl))]; i != NIL; i = nx) {
+		nx = n->ph[i].nx_flow;
+		if (n->ph[i].used && !n->ph[i].is_register &&
+		    flow_eq(&n->ph[i].flow, fl))
+			ph_release(n, i);
+	}
 }
 
 bool
 nat_media_pinhole(const struct nat *n, const struct ep *pub, int64_t t,
     struct ep *inside)
 {
-	int k;
+	uint32_t i;
+	long k = -1;
 
-	for (k = 0; k < NAT_MAX_PINHOLES; k++) {
-		const struct pinhole *p = &n->ph[k];
+	for (i = n->p_port->head[bucket(pub->port)]; i != NIL;
+	    i = n->ph[i].nx_port) {
+		const struct pinhole *p = &n->ph[i];
 
 		if (p->used && !p->is_register && !p->outward && p->proto == 17 &&
-		    ep_eq(&p->pub, pub) && (p->expires_ns == 0 || t <= p->expires_ns)) {
-			*inside = p->inside;
-			return true;
-		}
+		    ep_eq(&p->pub, pub) && (p->expires_ns == 0 || t <= p->expires_ns) &&
+		    (k < 0 || (long)i < k))
+			k = (long)i;
 	}
-	return false;
+	if (k < 0)
+		return false;
+	*inside = n->ph[k].inside;
+	return true;
 }
 
 bool
@@ -847,10 +1284,11 @@ nat_pinhole_clash(const struct nat *n, const struct ep *pub,
     const struct ep *allowed, const struct ep *inside, int64_t t)
 {
 	bool any = allowed == NULL || allowed->family == 0;
-	int k;
+	uint32_t i;
 
-	for (k = 0; k < NAT_MAX_PINHOLES; k++) {
-		const struct pinhole *p = &n->ph[k];
+	for (i = n->p_port->head[bucket(pub->port)]; i != NIL;
+	    i = n->ph[i].nx_port) {
+		const struct pinhole *p = &n->ph[i];
 
 		if (!p->used || p->is_register || p->outward || p->proto != 17 ||
 		    !ep_eq(&p->pub, pub) || ep_same_ip(&p->inside, inside) ||
@@ -866,22 +1304,25 @@ nat_pinhole_clash(const struct nat *n, const struct ep *pub,
 void
 nat_close_pinholes(struct nat *n, const struct ep *inside)
 {
-	int k;
+	uint32_t i, nx;
 
-	for (k = 0; k < NAT_MAX_PINHOLES; k++)
-		if (n->ph[k].used && !n->ph[k].is_register && !n->ph[k].outward &&
-		    ep_same_ip(&n->ph[k].inside, inside) &&
-		    (n->ph[k].inside.port & ~1) == (inside->port & ~1))
-			n->ph[k].used = false;
+	for (i = n->p_in->head[bucket(hash_pair(inside))]; i != NIL; i = nx) {
+		nx = n->ph[i].nx_in;
+		if (n->ph[i].used && !n->ph[i].is_register && !n->ph[i].outward &&
+		    ep_same_ip(&n->ph[i].inside, inside) &&
+		    (n->ph[i].inside.port & ~1) == (inside->port & ~1))
+			ph_release(n, i);
+	}
 }
 
 void
 nat_keepalive(struct nat *n, uint8_t proto, const struct ep *in,
     uint32_t period_s, int64_t t)
 {
-	size_t i;
+	uint32_t i;
 
-	for (i = 0; i < n->nb; i++) {
+	for (i = n->b_in->head[bucket(hash_ep(proto, in))]; i != NIL;
+	    i = n->b[i].nx_in) {
 		struct binding *b = &n->b[i];
 
 		if (b->used && b->proto == proto && ep_eq(&b->in, in) &&
@@ -889,6 +1330,7 @@ nat_keepalive(struct nat *n, uint8_t proto, const struct ep *in,
 			b->keepalive_s = period_s;
 			b->keepalive_from = t;
 			b->replied = true;
+			binding_touch(n, b);
 		}
 	}
 }

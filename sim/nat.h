@@ -12,8 +12,9 @@
  *
  * Time is capture time in nanoseconds; calls must come in time order
  * except nat_probe(), which has no side effects and may look ahead.
- * Everything is bounded by NAT_MAX_* (hitting a cap makes new bindings
- * fail, which the simulator reports as a drop).
+ * Everything is bounded by NAT_MAX_* here and SIM_CAP_* in caps.h
+ * (hitting one makes new bindings fail, which the simulator reports as a
+ * drop, and counts an anomaly).
  */
 #ifndef SIPALG_SIM_NAT_H
 #define SIPALG_SIM_NAT_H
@@ -25,9 +26,7 @@
 #include "base/netaddr.h"
 #include "alg/profile.h"
 
-#define NAT_MAX_MAPPINGS 4096
 #define NAT_MAX_REMOTES 8     /* remotes remembered per binding for filtering */
-#define NAT_MAX_PINHOLES 1024
 #define NAT_MAX_FORWARDS 16
 #define NAT_MAX_INSIDE_NETS 16
 #define NAT_MAX_GHOSTS 256    /* unsolicited inbound tuples remembered */
@@ -72,6 +71,9 @@ struct nat_result {
  */
 struct nat *nat_new(const struct sim_cfg *cfg, const struct ep *pub);
 void nat_free(struct nat *n);
+/* Where hitting a cap is counted (SIM_*_TABLE_FULL); NULL: nowhere. */
+struct anomalies;
+void nat_set_anomalies(struct nat *n, struct anomalies *an);
 
 /* Adds an inside network (CIDR); with none, RFC 1918 is used.  Returns 0
  * or -1 (bad text or too many). */

@@ -367,6 +367,43 @@ cell(const struct sim_cfg *cfg, const struct sim_result *r,
 	snprintf(buf, n, "-");
 }
 
+/*
+ * The anomalies of a run (the capture's, and the simulator's caps hit:
+ * SIM_*_TABLE_FULL), as the analyzer prints them; nothing when none.
+ */
+static void
+text_anomalies(FILE *f, const char *cfg, const struct sim_result *r)
+{
+	int k;
+
+	if (anomaly_total(&r->an) == 0)
+		return;
+	fprintf(f, "anomalies%s%s%s:\n", cfg ? " (" : "", cfg ? cfg : "",
+	    cfg ? ")" : "");
+	for (k = 0; k < ANOMALY_COUNT; k++)
+		if (r->an.n[k] != 0)
+			fprintf(f, "  %-24s %8" PRIu64 "  %s\n",
+			    anomaly_name((enum anomaly_id)k), r->an.n[k],
+			    anomaly_desc((enum anomaly_id)k));
+}
+
+static void
+json_anomalies(struct json *j, const struct sim_result *r)
+{
+	int k;
+
+	if (anomaly_total(&r->an) == 0)
+		return;
+	json_key(j, "anomalies");
+	json_obj_begin(j);
+	for (k = 0; k < ANOMALY_COUNT; k++)
+		if (r->an.n[k] != 0) {
+			json_key(j, anomaly_name((enum anomaly_id)k));
+			json_u64(j, r->an.n[k]);
+		}
+	json_obj_end(j);
+}
+
 static void
 report_text(FILE *f, const char *capture, const struct sim_cfg *const *cfgs,
     const struct sim_result *const *res, size_t n)
@@ -394,6 +431,7 @@ report_text(FILE *f, const char *capture, const struct sim_cfg *const *cfgs,
 		fprintf(f, "dropped: %" PRIu64 " by the ALG, %" PRIu64 " by the NAT, %"
 		    PRIu64 " sent by the far end where the router never sees them\n",
 		    r->alg_drops, r->nat_drops, r->farend_lost);
+		text_anomalies(f, NULL, r);
 		fprintf(f, "\ndialogs:\n");
 		for (i = 0; i < r->ndlg; i++) {
 			const struct fe_dialog *d = &r->dlg[i];
@@ -486,6 +524,8 @@ report_text(FILE *f, const char *capture, const struct sim_cfg *const *cfgs,
 				fprintf(f, "\n");
 			}
 		}
+	for (j = 0; j < n; j++)
+		text_anomalies(f, cfgs[j]->name, res[j]);
 	fprintf(f, "\nverdict: ");
 	for (j = 0; j < n; j++) {
 		outcome_verdict(cfgs[j], res[j], buf, sizeof(buf));
@@ -597,6 +637,7 @@ json_run(struct json *j, const struct sim_cfg *cfg,
 	json_arr_end(j);
 	json_key(j, "drops_total");
 	json_u64(j, r->drops_total);
+	json_anomalies(j, r);
 	json_key(j, "verdict");
 	outcome_verdict(cfg, r, buf, sizeof(buf));
 	json_str(j, buf);

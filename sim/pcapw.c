@@ -1,5 +1,6 @@
 /*
- * pcapw.c - a minimal pcap writer that builds Ethernet/IP/UDP|TCP frames.
+ * pcapw.c - builds Ethernet/IP/UDP|TCP frames and writes them with
+ * libpcap's dump interface (pcap_open_dead + pcap_dump_fopen, pcap_dump):
  *
  *   pcap file header (24 bytes, nanosecond magic, LINKTYPE_ETHERNET)
  *   per packet: record header (16 bytes) then the frame
@@ -10,8 +11,10 @@
  *
  * Lengths come from the payload actually written; checksums are computed
  * over the pseudo-header (RFC 768, 793, 8200 section 8.1).  Frames are
- * assembled in a local buffer byte by byte (no struct overlays).  Written
- * in host order with the matching magic, as libpcap itself does.
+ * assembled in a local buffer byte by byte (no struct overlays).  The
+ * file's headers are libpcap's (host order, the nanosecond magic of a
+ * dead handle opened with PCAP_TSTAMP_PRECISION_NANO, whose pcap_dump
+ * takes tv_usec as nanoseconds).
  *
  * pcapw_open() writes to a temporary file beside the name and
  * pcapw_close() renames it into place only when every write succeeded
@@ -22,6 +25,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <pcap/pcap.h>
+
 #include "pcapw.h"
 #include "base/outfile.h"
 #include "ingest/pkt.h"
@@ -30,10 +35,17 @@
 
 struct pcapw {
 	FILE *f;
+	pcap_t *dead;             /* the link type and precision, no capture */
+	pcap_dumper_t *d;         /* libpcap's writer on f */
 	int own;
 	int err;
 	struct outfile out;       /* when own: the file being replaced */
 	uint16_t ip_id;
+	/* pcapw_set_ip: the next packet's TTL, identification and DF */
+	bool ip_set;
+	uint8_t ip_ttl_next;
+	uint16_t ip_id_next;
+	bool ip_df_next;
 	uint64_t count;
 	uint8_t buf[PCAPW_MAX_FRAME];
 };
@@ -68,21 +80,6 @@ pcapw_cksum(const uint8_t *p, size_t len, uint32_t sum)
 	return (uint16_t)~sum;
 }
 
-static int
-write_header(struct pcapw *w)
-{
-	struct {
-		uint32_t magic;
-		uint16_t vmaj, vmin;
-		int32_t zone;
-		uint32_t sigfigs, snaplen, linktype;
-	} h = { 0xa1b23c4d, 2, 4, 0, 0, 262144, 1 };
-
-	if (fwrite(&h, sizeof(h), 1, w->f) != 1)
-		w->err = 1;
-	return w->err ? -1 : 0;
-}
-
 struct pcapw *
 pcapw_fdopen(FILE *f)
 {
@@ -92,7 +89,15 @@ pcapw_fdopen(FILE *f)
 		return NULL;
 	w->f = f;
 	w->ip_id = 1;
-	write_header(w);
+	/* pcap_dump_fopen writes the file header */
+	if ((w->dead = pcap_open_dead_with_tstamp_precision(DLT_EN10MB, 262144,
+	    PCAP_TSTAMP_PRECISION_NANO)) == NULL ||
+	    (w->d = pcap_dump_fopen(w->dead, f)) == NULL) {
+		if (w->dead != NULL)
+			pcap_close(w->dead);
+		free(w);
+		return NULL;
+	}
 	return w;
 }
 
@@ -152,6 +157,7 @@ ip_headers(struct pcapw *w, const struct ep *src, const struct ep *dst,
 	memcpy(b, mac_dst, 6);
 	memcpy(b + 6, mac_src, 6);
 	if (src->family == 6) {
+		w->ip_set = false;
 		if (l4len > 65535)
 			return 0;
 		put16(b + 12, 0x86dd);
@@ -171,9 +177,16 @@ ip_headers(struct pcapw *w, const struct ep *src, const struct ep *dst,
 	b[0] = 0x45;
 	b[1] = 0;
 	put16(b + 2, (uint16_t)(20 + l4len));
-	put16(b + 4, w->ip_id++);
-	put16(b + 6, 0x4000);       /* DF */
-	b[8] = 64;
+	if (w->ip_set) {
+		put16(b + 4, w->ip_id_next);
+		put16(b + 6, w->ip_df_next ? 0x4000 : 0);
+		b[8] = w->ip_ttl_next;
+		w->ip_set = false;
+	} else {
+		put16(b + 4, w->ip_id++);
+		put16(b + 6, 0x4000);       /* DF */
+		b[8] = 64;
+	}
 	b[9] = proto;
 	put16(b + 10, 0);
 	memcpy(b + 12, src->ip, 4);
@@ -182,19 +195,21 @@ ip_headers(struct pcapw *w, const struct ep *src, const struct ep *dst,
 	return 14 + 20;
 }
 
+/* pcap_dump reports nothing: a write error shows on the stream. */
 static int
 write_frame(struct pcapw *w, int64_t ts_ns, size_t len)
 {
-	uint32_t rec[4];
+	struct pcap_pkthdr h;
 
 	if (ts_ns < 0)
 		ts_ns = 0;
-	rec[0] = (uint32_t)(ts_ns / 1000000000LL);
-	rec[1] = (uint32_t)(ts_ns % 1000000000LL);
-	rec[2] = (uint32_t)len;
-	rec[3] = (uint32_t)len;
-	if (fwrite(rec, sizeof(rec), 1, w->f) != 1 ||
-	    fwrite(w->buf, len, 1, w->f) != 1) {
+	memset(&h, 0, sizeof(h));
+	h.ts.tv_sec = (time_t)(ts_ns / 1000000000LL);
+	h.ts.tv_usec = (suseconds_t)(ts_ns % 1000000000LL);   /* nanoseconds */
+	h.caplen = (bpf_u_int32)len;
+	h.len = (bpf_u_int32)len;
+	pcap_dump((u_char *)w->d, &h, w->buf);
+	if (ferror(w->f)) {
 		w->err = 1;
 		return -1;
 	}
@@ -260,7 +275,7 @@ pcapw_udp_frag(struct pcapw *w, int64_t ts_ns, const struct ep *src,
 		return -1;
 	memcpy(copy, w->buf + 14 + 20, l4);
 	memcpy(hdr, w->buf + 14, 20);
-	id = (uint16_t)(w->ip_id - 1);  /* the one ip_headers took */
+	id = (uint16_t)((hdr[4] << 8) | hdr[5]);   /* the one ip_headers wrote */
 	chunk = ((size_t)mtu - 20) & ~(size_t)7;
 	for (done = 0; done < l4 && rc == 0; done += chunk) {
 		size_t part = l4 - done < chunk ? l4 - done : chunk;
@@ -307,6 +322,15 @@ pcapw_tcp(struct pcapw *w, int64_t ts_ns, const struct ep *src,
 	return write_frame(w, ts_ns, off + l4);
 }
 
+void
+pcapw_set_ip(struct pcapw *w, uint8_t ttl, uint16_t id, bool df)
+{
+	w->ip_set = true;
+	w->ip_ttl_next = ttl;
+	w->ip_id_next = id;
+	w->ip_df_next = df;
+}
+
 uint64_t
 pcapw_count(const struct pcapw *w)
 {
@@ -320,8 +344,14 @@ pcapw_close(struct pcapw *w)
 
 	if (w == NULL)
 		return 0;
-	if (fflush(w->f) != 0)
+	if (pcap_dump_flush(w->d) != 0 || ferror(w->f))
 		w->err = 1;
+	/*
+	 * The dumper is the stream (libpcap's pcap_dump_close is its
+	 * fclose): closed below when ours, left open for pcapw_fdopen's
+	 * caller; fclose's own result counts.
+	 */
+	pcap_close(w->dead);
 	if (w->own) {
 		char e[200];
 

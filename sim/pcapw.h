@@ -1,7 +1,8 @@
 /*
  * pcapw.h - writing the simulated outside view as a classic pcap file.
  *
- * Nanosecond pcap (magic 0xa1b23c4d), Ethernet link type with fixed
+ * Nanosecond pcap (magic 0xa1b23c4d) written by libpcap's pcap_dump,
+ * Ethernet link type with fixed
  * locally administered MAC addresses, IPv4 or IPv6, UDP or TCP.  Every
  * length and checksum (IPv4 header, UDP and TCP over the pseudo-header) is
  * computed here from the bytes written, so a payload that an ALG rewrote
@@ -10,6 +11,7 @@
 #ifndef SIPALG_SIM_PCAPW_H
 #define SIPALG_SIM_PCAPW_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -25,7 +27,7 @@ struct pcapw;
  * failure.
  */
 struct pcapw *pcapw_open(const char *path, char *err, size_t errlen);
-/* Writes to an open stream (not closed by pcapw_close). */
+/* Writes to an open stream (not closed by pcapw_close); NULL on OOM. */
 struct pcapw *pcapw_fdopen(FILE *f);
 
 /*
@@ -47,6 +49,14 @@ int pcapw_udp_frag(struct pcapw *w, int64_t ts_ns, const struct ep *src,
 int pcapw_tcp(struct pcapw *w, int64_t ts_ns, const struct ep *src,
     const struct ep *dst, uint32_t seq, uint32_t ack, uint8_t flags,
     const uint8_t *payload, size_t len);
+
+/*
+ * The next packet written (all its fragments) gets this IPv4 TTL,
+ * identification and Don't Fragment bit instead of the writer's own
+ * (TTL 64, a counter, DF): what a router forwarding a packet keeps of it
+ * (RFC 1812 5.3.1: TTL one less; a NAT keeps the identification).
+ */
+void pcapw_set_ip(struct pcapw *w, uint8_t ttl, uint16_t id, bool df);
 
 /* Packets written so far. */
 uint64_t pcapw_count(const struct pcapw *w);

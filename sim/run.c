@@ -12,6 +12,8 @@
 #include <string.h>
 
 #include "alg/algrule.h"
+#include "base/caps.h"
+#include "base/htab.h"
 #include "base/text.h"
 #include "ingest/pkt.h"
 #include "run.h"
@@ -46,31 +48,81 @@ run_drop(struct run *r, const struct sim_pkt *p, bool outbound,
  * router in one call through a proxy share the Call-ID: each is its own
  * leg, keyed by its inside host.
  */
+static uint32_t
+dlg_bucket(const char *call_id, const struct ep *host)
+{
+	return (uint32_t)(htab_mix64(htab_hash(call_id, strlen(call_id),
+	    HTAB_SEED) ^ ep_hash(host)) & (RUN_DLG_BUCKETS - 1));
+}
+
+void
+run_dialog_handed(struct run *r, size_t i)
+{
+	if (r->isdirty[i])
+		return;
+	r->isdirty[i] = 1;
+	r->dirty[r->ndirty++] = (uint32_t)i;
+}
+
+static int
+dlg_grow(struct run *r)
+{
+	size_t nc = r->dcap ? r->dcap * 2 : 16;
+	struct fe_dialog *nd = realloc(r->res->dlg, nc * sizeof(*nd));
+	uint32_t *nn, *ndy;
+	uint8_t *nis;
+	struct ep (*ns)[FE_MAX_MEDIA][2];
+
+	if (nd == NULL)
+		return -1;
+	r->res->dlg = nd;
+	if ((nn = realloc(r->dnext, nc * sizeof(*nn))) == NULL)
+		return -1;
+	r->dnext = nn;
+	if ((ndy = realloc(r->dirty, nc * sizeof(*ndy))) == NULL)
+		return -1;
+	r->dirty = ndy;
+	if ((nis = realloc(r->isdirty, nc)) == NULL)
+		return -1;
+	r->isdirty = nis;
+	if ((ns = realloc(r->msnap, nc * sizeof(*ns))) == NULL)
+		return -1;
+	r->msnap = ns;
+	r->dcap = nc;
+	return 0;
+}
+
 struct fe_dialog *
 run_dialog(struct run *r, const char *call_id, bool create,
     const struct sim_pkt *p)
 {
-	size_t i;
+	uint32_t i, b;
 	struct fe_dialog *d;
 	struct ep host = nat_is_inside(r->nat, &p->src) ? p->src : p->dst;
 
 	host.port = 0;
-	for (i = 0; i < r->res->ndlg; i++)
-		if (strcmp(r->res->dlg[i].call_id, call_id) == 0 &&
-		    ep_same_ip(&r->res->dlg[i].phone_ip, &host))
-			return &r->res->dlg[i];
-	if (!create || r->res->ndlg >= SIM_MAX_DIALOGS)
-		return NULL;
-	if (r->res->ndlg == r->dcap) {
-		size_t nc = r->dcap ? r->dcap * 2 : 16;
-		struct fe_dialog *nd = realloc(r->res->dlg, nc * sizeof(*nd));
-
-		if (nd == NULL)
+	if (r->dhead == NULL) {
+		if ((r->dhead = malloc(RUN_DLG_BUCKETS * sizeof(*r->dhead))) == NULL)
 			return NULL;
-		r->res->dlg = nd;
-		r->dcap = nc;
+		memset(r->dhead, 0xff, RUN_DLG_BUCKETS * sizeof(*r->dhead));
 	}
-	d = &r->res->dlg[r->res->ndlg++];
+	b = dlg_bucket(call_id, &host);
+	for (i = r->dhead[b]; i != UINT32_MAX; i = r->dnext[i])
+		if (strcmp(r->res->dlg[i].call_id, call_id) == 0 &&
+		    ep_same_ip(&r->res->dlg[i].phone_ip, &host)) {
+			run_dialog_handed(r, i);
+			return &r->res->dlg[i];
+		}
+	if (!create)
+		return NULL;
+	if (r->res->ndlg >= SIM_CAP_DIALOGS) {
+		anomaly_add(&r->res->an, ANOMALY_SIM_DIALOG_TABLE_FULL);
+		return NULL;
+	}
+	if (r->res->ndlg == r->dcap && dlg_grow(r) != 0)
+		return NULL;
+	i = (uint32_t)r->res->ndlg++;
+	d = &r->res->dlg[i];
 	memset(d, 0, sizeof(*d));
 	snprintf(d->call_id, sizeof(d->call_id), "%s", call_id);
 	d->phone_ip = host;
@@ -79,7 +131,26 @@ run_dialog(struct run *r, const char *call_id, bool create,
 	d->reg_expires = -1;
 	d->t_first_ns = p->ts_ns;
 	d->first_frame = p->frame;
+	/* chained by the key as stored (a Call-ID is truncated to fit) */
+	b = dlg_bucket(d->call_id, &host);
+	r->dnext[i] = r->dhead[b];
+	r->dhead[b] = i;
+	memset(r->msnap[i], 0, sizeof(r->msnap[i]));
+	r->isdirty[i] = 0;
+	run_dialog_handed(r, i);
 	return d;
+}
+
+void
+run_index_free(struct run *r)
+{
+	free(r->dhead);
+	free(r->dnext);
+	free(r->mix);
+	free(r->mhead);
+	free(r->msnap);
+	free(r->dirty);
+	free(r->isdirty);
 }
 
 /* The ALG looks at this flow (K3: only listed ports; TCP optional). */
@@ -97,8 +168,10 @@ run_tcp_conn(struct run *r, const struct ep *phone, const struct ep *remote)
 	for (i = 0; i < r->ntcp; i++)
 		if (ep_eq(&r->tcp[i].phone, phone) && ep_eq(&r->tcp[i].remote, remote))
 			return &r->tcp[i];
-	if (r->ntcp >= SIM_MAX_TCP_CONN)
+	if (r->ntcp >= SIM_CAP_TCP_CONNS) {
+		anomaly_add(&r->res->an, ANOMALY_SIM_TCP_TABLE_FULL);
 		return NULL;
+	}
 	memset(&r->tcp[r->ntcp], 0, sizeof(r->tcp[0]));
 	r->tcp[r->ntcp].phone = *phone;
 	r->tcp[r->ntcp].remote = *remote;
@@ -112,6 +185,17 @@ run_write(struct run *r, const struct sim_pkt *p, const struct ep *src,
 {
 	if (r->w == NULL)
 		return;
+	/*
+	 * What the router keeps of the packet it forwards: the IP
+	 * identification and DF, the TTL one less (RFC 1812 5.3.1): the
+	 * phone's minus one outside, the far end's plus one (the inside
+	 * capture shows it after the router).  A packet the model made up
+	 * (TTL 0) gets the writer's own.
+	 */
+	if (p->ip_ttl > 0)
+		pcapw_set_ip(r->w, outbound ? (uint8_t)(p->ip_ttl - 1) :
+		    (uint8_t)(p->ip_ttl < 255 ? p->ip_ttl + 1 : 255), p->ip_id,
+		    p->ip_df);
 	if (p->l4 == PKT_UDP) {
 		/* the router fragments what passed run_mtu_exceeded */
 		if ((outbound ? pcapw_udp_frag(r->w, p->ts_ns, src, dst, b, len,

@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "base/caps.h"
 #include "base/netaddr.h"
 #include "ingest/sipframe.h"
 #include "farend.h"
@@ -24,7 +25,6 @@
 #include "sim.h"
 #include "sip/sipmsg.h"
 
-#define SIM_MAX_TCP_CONN 256
 
 struct tcp_conn {
 	struct ep phone, remote;
@@ -50,12 +50,57 @@ struct run {
 	struct pcapw *w;
 	struct sim_result *res;
 	int64_t now;
-	struct tcp_conn tcp[SIM_MAX_TCP_CONN];
+	struct tcp_conn tcp[SIM_CAP_TCP_CONNS];
 	int ntcp;
 	size_t dcap;
+	/* dialogs by (Call-ID, phone host): chains of dialog numbers */
+	uint32_t *dhead;          /* RUN_DLG_BUCKETS heads */
+	uint32_t *dnext;          /* per dialog (dcap) */
+	/*
+	 * Media lines by the phone's endpoint (inside and outside form):
+	 * entries (dialog, line) in chains, refreshed from the dialogs
+	 * handed out since the last lookup (media.c media_find).
+	 */
+	struct run_mix *mix;
+	size_t nmix, mixcap;
+	uint32_t *mhead;          /* RUN_DLG_BUCKETS heads */
+	struct ep (*msnap)[FE_MAX_MEDIA][2]; /* per dialog: endpoints indexed */
+	uint32_t *dirty;          /* dialogs handed out since the last refresh */
+	size_t ndirty;
+	uint8_t *isdirty;         /* per dialog */
+	/* probes: the earliest due at the last full look, and when that was */
+	int64_t probe_min, probe_scan;
 	struct sim_cfg relay_cfg; /* media_relay_sdp's rewrite: SDP only */
 	struct ep cap_public;     /* the capture's own router address, if it shows one */
+	bool fwd_found[SIM_MAX_FORWARDS]; /* port forward k has its inside endpoint */
 };
+
+#define RUN_DLG_BUCKETS 8192       /* a power of two */
+
+/*
+ * Whoever schedules a probe of the far end's media (fe_dialog
+ * media_check_ns) schedules it at least this long after the packet being
+ * replayed: media_due_probes looks at every dialog only this often.
+ */
+#define RUN_PROBE_MIN_DELAY_NS (CAP_NS_PER_SEC / 50)
+
+/* One media line in the index by phone endpoint. */
+struct run_mix {
+	uint32_t dlg, next;
+	uint8_t line;
+	bool outside;
+};
+
+/*
+ * Dialog i was handed out (its media lines may change): the index of
+ * media lines looks at it again (media_find).  run_dialog and media_find
+ * call it; whoever reaches a dialog another way and changes its media
+ * lines' phone endpoints must too.
+ */
+void run_dialog_handed(struct run *r, size_t i);
+
+/* Frees what the run's indexes hold. */
+void run_index_free(struct run *r);
 
 /* Bounded copy of a C string (truncates). */
 void run_copy(char *dst, size_t n, const char *src);

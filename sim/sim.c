@@ -118,20 +118,107 @@ lan_media(struct run *r, const struct sim_pkt *p)
 	}
 }
 
-int
-sim_run(const struct sim_cfg *cfg, const struct sim_capture *cap,
+/* One packet of the capture through one run. */
+static void
+run_step(struct run *r, const struct sim_pkt *p)
+{
+	struct sim_result *res = r->res;
+	bool si = nat_is_inside(r->nat, &p->src);
+	bool di = nat_is_inside(r->nat, &p->dst);
+
+	if (res->first_ns == 0)
+		res->first_ns = p->ts_ns;
+	res->last_ns = p->ts_ns;
+	media_due_probes(r, p->ts_ns);
+	r->now = p->ts_ns;
+	if (si && (di || ep_same_ip(&p->dst, nat_public(r->nat))))
+		lan_media(r, p);
+	else if (si)
+		outbound_packet(r, p);
+	else if (di)
+		inbound_packet(r, p);
+	else
+		res->not_modelled++;
+}
+
+/* The runs of one pass over the capture, in lockstep. */
+struct runs {
+	struct run **r;
+	const struct sim_opts *o;
+	size_t n;
+};
+
+/* Port forwards go to the inside endpoint the capture shows on that port
+ * (the first packet to or from it). */
+static void
+fwd_pkt(void *user, const struct sim_pkt *p)
+{
+	struct runs *rs = user;
+	size_t i;
+	int k;
+
+	for (i = 0; i < rs->n; i++) {
+		struct run *r = rs->r[i];
+
+		for (k = 0; k < rs->o[i].nfwd; k++) {
+			if (r->fwd_found[k])
+				continue;
+			if (p->l4 == rs->o[i].fwd[k].proto &&
+			    nat_is_inside(r->nat, &p->dst) &&
+			    p->dst.port == rs->o[i].fwd[k].port) {
+				nat_add_forward(r->nat, p->l4, rs->o[i].fwd[k].port, &p->dst);
+				r->fwd_found[k] = true;
+			} else if (p->l4 == rs->o[i].fwd[k].proto &&
+			    nat_is_inside(r->nat, &p->src) &&
+			    p->src.port == rs->o[i].fwd[k].port) {
+				nat_add_forward(r->nat, p->l4, rs->o[i].fwd[k].port, &p->src);
+				r->fwd_found[k] = true;
+			}
+		}
+	}
+}
+
+static void
+step_pkt(void *user, const struct sim_pkt *p)
+{
+	struct runs *rs = user;
+	size_t i;
+
+	for (i = 0; i < rs->n; i++)
+		run_step(rs->r[i], p);
+}
+
+static void
+run_free(struct run *r)
+{
+	int k;
+
+	if (r == NULL)
+		return;
+	for (k = 0; k < r->ntcp; k++) {
+		free(r->tcp[k].pend);
+		free(r->tcp[k].trk);
+	}
+	pcapw_close(r->w);
+	nat_free(r->nat);
+	run_index_free(r);
+	free(r);
+}
+
+/* A run of cfg ready for its first packet, or NULL with err. */
+static struct run *
+run_new(const struct sim_cfg *cfg, const struct sim_capture *cap,
     const struct sim_opts *o, struct sim_result *res, char *err,
     size_t errlen)
 {
 	struct run *r = calloc(1, sizeof(*r));
 	struct ep pub;
-	size_t i;
 	int k;
 
 	memset(res, 0, sizeof(*res));
 	if (r == NULL) {
 		snprintf(err, errlen, "out of memory");
-		return -1;
+		return NULL;
 	}
 	snprintf(res->cfg_name, sizeof(res->cfg_name), "%s", cfg->name);
 	pub = o->public_ip;
@@ -150,8 +237,9 @@ sim_run(const struct sim_cfg *cfg, const struct sim_capture *cap,
 	if ((r->nat = nat_new(cfg, &pub)) == NULL) {
 		free(r);
 		snprintf(err, errlen, "out of memory");
-		return -1;
+		return NULL;
 	}
+	nat_set_anomalies(r->nat, &res->an);
 	for (k = 0; k < o->ninside; k++)
 		if (nat_add_inside_net(r->nat, o->inside_nets[k]) != 0) {
 			snprintf(err, errlen, "bad inside network '%s'", o->inside_nets[k]);
@@ -165,65 +253,75 @@ sim_run(const struct sim_cfg *cfg, const struct sim_capture *cap,
 		snprintf(err, errlen, "cannot write '%s': %s", o->write_path, e2);
 		goto fail;
 	}
-	/* Port forwards go to the inside endpoint the capture shows on that port. */
-	for (k = 0; k < o->nfwd; k++) {
-		for (i = 0; i < cap->n; i++) {
-			const struct sim_pkt *p = &cap->p[i];
+	return r;
+fail:
+	run_free(r);
+	return NULL;
+}
 
-			if (p->l4 == o->fwd[k].proto && nat_is_inside(r->nat, &p->dst) &&
-			    p->dst.port == o->fwd[k].port) {
-				nat_add_forward(r->nat, p->l4, o->fwd[k].port, &p->dst);
-				break;
-			}
-			if (p->l4 == o->fwd[k].proto && nat_is_inside(r->nat, &p->src) &&
-			    p->src.port == o->fwd[k].port) {
-				nat_add_forward(r->nat, p->l4, o->fwd[k].port, &p->src);
-				break;
+int
+sim_runs(const struct sim_cfg *cfgs, size_t n, const struct sim_capture *cap,
+    const struct sim_opts *o, struct sim_result *res, char *err,
+    size_t errlen)
+{
+	struct runs rs;
+	size_t i;
+	int k, rc = -1;
+	bool forwards = false;
+
+	memset(&rs, 0, sizeof(rs));
+	rs.n = n;
+	rs.o = o;
+	if ((rs.r = calloc(n > 0 ? n : 1, sizeof(*rs.r))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		if ((rs.r[i] = run_new(&cfgs[i], cap, &o[i], &res[i], err,
+		    errlen)) == NULL)
+			goto out;
+		if (o[i].nfwd > 0)
+			forwards = true;
+	}
+	if (forwards && sim_capture_each(cap, fwd_pkt, &rs, err, errlen) != 0)
+		goto out;
+	if (sim_capture_each(cap, step_pkt, &rs, err, errlen) != 0)
+		goto out;
+	rc = 0;
+	for (i = 0; i < n; i++) {
+		struct run *r = rs.r[i];
+
+		media_due_probes(r, INT64_MAX);
+		res[i].not_modelled += cap->skipped;
+		for (k = 0; k < ANOMALY_COUNT; k++)
+			res[i].an.n[k] += cap->an.n[k];
+		if (r->w != NULL) {
+			int e = pcapw_close(r->w);
+
+			r->w = NULL;
+			if (e != 0 && rc == 0) {
+				snprintf(err, errlen, "cannot write '%s': write error",
+				    o[i].write_path);
+				rc = -1;
 			}
 		}
 	}
-	for (i = 0; i < cap->n; i++) {
-		const struct sim_pkt *p = &cap->p[i];
-		bool si = nat_is_inside(r->nat, &p->src);
-		bool di = nat_is_inside(r->nat, &p->dst);
+out:
+	for (i = 0; i < n; i++)
+		run_free(rs.r[i]);
+	free(rs.r);
+	if (rc != 0)
+		for (i = 0; i < n; i++)
+			sim_result_fini(&res[i]);
+	return rc;
+}
 
-		if (res->first_ns == 0)
-			res->first_ns = p->ts_ns;
-		res->last_ns = p->ts_ns;
-		media_due_probes(r, p->ts_ns);
-		r->now = p->ts_ns;
-		if (si && (di || ep_same_ip(&p->dst, nat_public(r->nat))))
-			lan_media(r, p);
-		else if (si)
-			outbound_packet(r, p);
-		else if (di)
-			inbound_packet(r, p);
-		else
-			res->not_modelled++;
-	}
-	media_due_probes(r, INT64_MAX);
-	for (k = 0; k < r->ntcp; k++) {
-		free(r->tcp[k].pend);
-		free(r->tcp[k].trk);
-	}
-	res->not_modelled += cap->skipped;
-	if (r->w != NULL && pcapw_close(r->w) != 0) {
-		r->w = NULL;
-		snprintf(err, errlen, "cannot write '%s': write error", o->write_path);
-		nat_free(r->nat);
-		free(r);
-		return -1;
-	}
-	nat_free(r->nat);
-	free(r);
-	return 0;
-fail:
-	pcapw_close(r->w);
-	nat_free(r->nat);
-	free(r);
-	free(res->dlg);
-	res->dlg = NULL;
-	return -1;
+int
+sim_run(const struct sim_cfg *cfg, const struct sim_capture *cap,
+    const struct sim_opts *o, struct sim_result *res, char *err,
+    size_t errlen)
+{
+	return sim_runs(cfg, 1, cap, o, res, err, errlen);
 }
 
 void

@@ -1,8 +1,9 @@
 /*
  * sim.h - replaying an inside capture through the modelled NAT + ALG.
  *
- * A capture taken on the phone side is loaded once (sim_capture_load) and
- * replayed under any number of configurations (sim_run): packets from the
+ * A capture taken on the phone side is read once (sim_capture_load) and
+ * replayed, streaming, under any number of configurations (sim_run,
+ * sim_runs: all in one more pass over the file): packets from the
  * inside go through the NAT and the ALG to the outside; packets from
  * outside parties are re-targeted by the far-end model (farend.h) and come
  * back through the bindings and pinholes as they exist at that moment.
@@ -16,6 +17,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "base/anomaly.h"
 #include "farend.h"
@@ -23,7 +25,6 @@
 #include "alg/profile.h"
 
 #define SIM_MAX_DROPS 512
-#define SIM_MAX_DIALOGS 4096
 #define SIM_MAX_INSIDE_NETS 16
 #define SIM_MAX_FORWARDS 8
 
@@ -32,7 +33,7 @@ struct sim_pkt {
 	uint64_t frame;
 	uint8_t l4;               /* 17 or 6 */
 	struct ep src, dst;
-	uint8_t *payload;
+	const uint8_t *payload;   /* borrowed: valid during the sim_pkt_fn call */
 	size_t len;
 	uint16_t nfrags;          /* >1: the phone sent it in IP fragments */
 	bool ip_df;               /* IPv4 Don't Fragment set by the sender */
@@ -42,22 +43,39 @@ struct sim_pkt {
 	uint32_t tcp_seq, tcp_ack;
 };
 
+/*
+ * An inside capture, read as a stream: what is known before the first
+ * packet of a run, and where to read the packets again.  Nothing per
+ * packet is held.
+ */
 struct sim_capture {
-	struct sim_pkt *p;
-	size_t n, cap;
+	char path[4096];          /* what each pass opens */
+	char shown[4096];         /* the name the user gave, for messages */
+	FILE *spool;              /* standard input or a FIFO, copied (or NULL) */
 	uint64_t frames;
 	uint64_t skipped;         /* packets not modelled (IPv6, SCTP) */
-	struct anomalies an;
+	struct anomalies an;      /* the capture's own (decode, truncation) */
 	struct ep implied_public; /* public address the capture shows, family 0 if none */
 };
 
 /*
- * Loads path.  Returns NULL with err ("cannot read 'x': reason") on
- * failure.  The capture is held in memory (payloads copied).
+ * Reads path once (standard input and FIFOs are copied to a temporary
+ * file first).  Returns NULL with err ("cannot read 'x': reason") on
+ * failure.
  */
 struct sim_capture *sim_capture_load(const char *path, char *err,
     size_t errlen);
 void sim_capture_free(struct sim_capture *c);
+
+/* Called for every modelled packet of a pass, in capture order. */
+typedef void (*sim_pkt_fn)(void *user, const struct sim_pkt *p);
+
+/*
+ * One more pass over c: fn for each modelled packet (its payload valid
+ * during the call only).  Returns 0, or -1 with err.
+ */
+int sim_capture_each(const struct sim_capture *c, sim_pkt_fn fn, void *user,
+    char *err, size_t errlen);
 
 struct sim_opts {
 	struct ep public_ip;      /* family 0: implied by the capture, else 203.0.113.1 */
@@ -91,6 +109,7 @@ struct sim_result {
 	uint64_t suppressed;      /* packets that cannot exist (their dialog never started) */
 	uint64_t lan_pkts;        /* RTP between phones that stayed inside (LAN or hairpin) */
 	int64_t first_ns, last_ns;
+	struct anomalies an;      /* the capture's, and the caps the run hit */
 };
 
 /*
@@ -100,6 +119,16 @@ struct sim_result {
 int sim_run(const struct sim_cfg *cfg, const struct sim_capture *cap,
     const struct sim_opts *o, struct sim_result *res, char *err,
     size_t errlen);
+
+/*
+ * Replays cap under n configurations in one pass over the capture (each
+ * run with its own options o[i] and result res[i]): the same results as
+ * n calls of sim_run, the file read once more (twice with port
+ * forwards).  Returns 0, or -1 with err and no result kept.
+ */
+int sim_runs(const struct sim_cfg *cfgs, size_t n,
+    const struct sim_capture *cap, const struct sim_opts *o,
+    struct sim_result *res, char *err, size_t errlen);
 void sim_result_fini(struct sim_result *res);
 
 #endif /* SIPALG_SIM_SIM_H */

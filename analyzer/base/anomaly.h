@@ -82,7 +82,12 @@
 	X(DIALOG_MESSAGES_CAP, "dialog_messages_cap", "dialog has more messages than kept") \
 	X(ORPHAN_RESPONSE, "orphan_response", "response to a request that was not captured") \
 	X(STREAM_TABLE_FULL, "stream_table_full", "too many RTP streams in flight") \
-	X(RTP_BAD_HEADER, "rtp_bad_header", "RTP-flow packet with an invalid header")
+	X(RTP_BAD_HEADER, "rtp_bad_header", "RTP-flow packet with an invalid header") \
+	/* the simulator's model (sipalg-sim), caps in caps.h SIM_CAP_* */      \
+	X(SIM_NAT_TABLE_FULL, "sim_nat_table_full", "modelled NAT: no room for another mapping (packet dropped as nat_table_full)") \
+	X(SIM_PINHOLE_TABLE_FULL, "sim_pinhole_table_full", "modelled ALG: no room for another pinhole (not opened)") \
+	X(SIM_DIALOG_TABLE_FULL, "sim_dialog_table_full", "more calls and registrations than the simulator tracks (later ones not predicted)") \
+	X(SIM_TCP_TABLE_FULL, "sim_tcp_table_full", "more TCP connections than the simulator tracks (sequence shifts not applied)")
 
 enum anomaly_id {
 #define ANOMALY_ENUM(e, name, desc) ANOMALY_##e,

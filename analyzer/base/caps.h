@@ -116,6 +116,18 @@
 #define DIFF_PROFILES           32      /* profile files scored */
 #define DIFF_PROFILE_OBS        512     /* observations scored */
 
+/*
+ * The simulator (sipalg-sim): it reads its capture as a stream, so its
+ * memory is these tables, per configuration replayed.  A mapping is
+ * about 250 bytes, a pinhole 120, a call about 14 KB (the far-end
+ * model's facts, reported at the end).  Hitting one is counted as a
+ * SIM_*_TABLE_FULL anomaly in the prediction.
+ */
+#define SIM_CAP_NAT_MAPPINGS   65536   /* NAT bindings alive at once */
+#define SIM_CAP_PINHOLES       16384   /* ALG expectations (media, REGISTER) */
+#define SIM_CAP_DIALOGS        4096    /* calls and registrations predicted */
+#define SIM_CAP_TCP_CONNS      256     /* TCP connections (sequence shifts) */
+
 /* Output. */
 #define CAP_ESCAPED_FIELD      4096    /* an escaped field printed in text */
 

@@ -29,6 +29,12 @@
  *	               SDP codec names carry HTML and script (<script>,
  *	               "><svg onload=...>, ' and &): the HTML report must
  *	               show them as text
+ *	simflood N     for sipalg-sim (tests/adversarial/sim.sh): N phones
+ *	               (10.x.y.z) each call one proxy, answered with SDP
+ *	               and ACKed, never hung up, with RTP both ways; after
+ *	               the calls, RTP of every call for as many rounds again
+ *	               (the file grows, the calls in flight do not):
+ *	               SIM_CAP_DIALOGS, SIM_CAP_NAT_MAPPINGS, SIM_CAP_PINHOLES
  *
  * The pcap is written by hand (microsecond, Ethernet, little-endian) so
  * the generator needs no library; checksums are left 0 (not checked).
@@ -634,6 +640,80 @@ hostile(void)
 	}
 }
 
+/* One call of the simulator flood: phone k (10.x.y.z) -> the proxy. */
+static void
+flood_call(unsigned long k, int part)
+{
+	uint32_t ph = IP(10, (k >> 16) & 0xff, (k >> 8) & 0xff, (k & 0xff) | 1);
+	uint32_t px = IP(198, 51, 100, 10), md = IP(198, 51, 100, 20);
+	uint16_t mport = (uint16_t)(30000 + 2 * (k % 10000));
+	uint16_t pport = (uint16_t)(10000 + 2 * (k % 25000));
+	char sdp[300], m[1200];
+	int n, sl;
+
+	if (part > 0) {           /* a round of RTP both ways */
+		rtp_pkt(ph, pport, md, mport, (uint16_t)part, (uint32_t)part * 160,
+		    (uint32_t)k, 20);
+		rtp_pkt(md, mport, ph, pport, (uint16_t)part, (uint32_t)part * 160,
+		    (uint32_t)k ^ 0x80000000u, 20);
+		return;
+	}
+	sl = snprintf(sdp, sizeof(sdp), "v=0\r\no=- %lu 1 IN IP4 10.%lu.%lu.%lu\r\n"
+	    "s=-\r\nc=IN IP4 10.%lu.%lu.%lu\r\nt=0 0\r\nm=audio %u RTP/AVP 0\r\n"
+	    "m=video %u RTP/AVP 96\r\n",
+	    k, (k >> 16) & 0xff, (k >> 8) & 0xff, (k & 0xff) | 1,
+	    (k >> 16) & 0xff, (k >> 8) & 0xff, (k & 0xff) | 1, pport,
+	    (unsigned)(pport ^ 0x8000u));
+	n = snprintf(m, sizeof(m), "INVITE sip:b@198.51.100.10 SIP/2.0\r\n"
+	    "Via: SIP/2.0/UDP 10.%lu.%lu.%lu:5060;branch=z9hG4bKf%lu\r\n"
+	    "From: <sip:p%lu@198.51.100.10>;tag=f%lu\r\nTo: <sip:b@198.51.100.10>\r\n"
+	    "Call-ID: flood-%lu@x\r\nCSeq: 1 INVITE\r\n"
+	    "Contact: <sip:p%lu@10.%lu.%lu.%lu:5060>\r\n"
+	    "Content-Type: application/sdp\r\nContent-Length: %d\r\n\r\n%s",
+	    (k >> 16) & 0xff, (k >> 8) & 0xff, (k & 0xff) | 1, k, k, k, k, k,
+	    (k >> 16) & 0xff, (k >> 8) & 0xff, (k & 0xff) | 1, sl, sdp);
+	udp(ph, 5060, px, 5060, m, (size_t)n);
+	sl = snprintf(sdp, sizeof(sdp), "v=0\r\no=- %lu 1 IN IP4 198.51.100.20\r\n"
+	    "s=-\r\nc=IN IP4 198.51.100.20\r\nt=0 0\r\nm=audio %u RTP/AVP 0\r\n",
+	    k, mport);
+	n = snprintf(m, sizeof(m), "SIP/2.0 200 OK\r\n"
+	    "Via: SIP/2.0/UDP 10.%lu.%lu.%lu:5060;branch=z9hG4bKf%lu\r\n"
+	    "From: <sip:p%lu@198.51.100.10>;tag=f%lu\r\n"
+	    "To: <sip:b@198.51.100.10>;tag=t%lu\r\n"
+	    "Call-ID: flood-%lu@x\r\nCSeq: 1 INVITE\r\n"
+	    "Contact: <sip:b@198.51.100.10:5060>\r\n"
+	    "Content-Type: application/sdp\r\nContent-Length: %d\r\n\r\n%s",
+	    (k >> 16) & 0xff, (k >> 8) & 0xff, (k & 0xff) | 1, k, k, k, k, k, sl,
+	    sdp);
+	udp(px, 5060, ph, 5060, m, (size_t)n);
+	n = snprintf(m, sizeof(m), "ACK sip:b@198.51.100.10:5060 SIP/2.0\r\n"
+	    "Via: SIP/2.0/UDP 10.%lu.%lu.%lu:5060;branch=z9hG4bKa%lu\r\n"
+	    "From: <sip:p%lu@198.51.100.10>;tag=f%lu\r\n"
+	    "To: <sip:b@198.51.100.10>;tag=t%lu\r\n"
+	    "Call-ID: flood-%lu@x\r\nCSeq: 1 ACK\r\nContent-Length: 0\r\n\r\n",
+	    (k >> 16) & 0xff, (k >> 8) & 0xff, (k & 0xff) | 1, k, k, k, k, k);
+	udp(ph, 5060, px, 5060, m, (size_t)n);
+}
+
+/*
+ * N calls 20 us apart (all in flight within the NAT's timeouts), then
+ * rounds of RTP for each call until the file holds ROUNDS x as many
+ * packets: memory must follow the calls, not the file.
+ */
+static void
+simflood(unsigned long n, unsigned long rounds)
+{
+	for (unsigned long k = 0; k < n; k++) {
+		flood_call(k, 0);
+		now_us += 20;
+	}
+	for (unsigned long r = 1; r <= rounds; r++)
+		for (unsigned long k = 0; k < n; k++) {
+			flood_call(k, (int)r);
+			now_us += 1;
+		}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -659,9 +739,12 @@ main(int argc, char **argv)
 		formula();
 	else if (strcmp(s, "hostile") == 0)
 		hostile();
+	else if (strcmp(s, "simflood") == 0)
+		simflood(n ? n : 40000, argc > 3 ? strtoul(argv[3], NULL, 10) : 4);
 	else {
 		fprintf(stderr, "usage: gen callids|frags|tcp-noframe|"
-		    "bighdr-tcp|bighdr-udp|rtp|escapes|formula|hostile [N]\n");
+		    "bighdr-tcp|bighdr-udp|rtp|escapes|formula|hostile [N]\n"
+		    "       gen simflood [N [ROUNDS]]\n");
 		return 2;
 	}
 	if (fflush(stdout) != 0)

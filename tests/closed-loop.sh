@@ -1,0 +1,33 @@
+#!/bin/sh
+# tests/closed-loop.sh - the simulator's closed loop (issue 21): does
+# sipalg-analyze, reading sipalg-sim's outside view (-w), find the
+# outcomes sipalg-sim predicted?  tests/closed_loop.py says how calls are
+# matched and when they agree.
+#
+#   tests/closed-loop.sh          make check: a fixed subset (12 kernel
+#                                 runs x profiles linux and off, about
+#                                 10 s)
+#   tests/closed-loop.sh --full   make closed-loop: every inside capture
+#                                 of samples/linux-alg x every profile
+#                                 (about 2 minutes on 2 busy cores)
+#
+# Fails when the agreements fall below tests/data/closed-loop-floor.tsv
+# (raise the floor there as the model gets better; never lower it to
+# pass).  -v lists every disagreement.
+. "${top_srcdir:-.}/tests/lib.sh"
+command -v python3 >/dev/null 2>&1 || { echo "SKIP: python3 needed"; exit 77; }
+SIM="$top_builddir/sipalg-sim"
+[ -x "$ANALYZE" ] && [ -x "$SIM" ] || { echo "SKIP: programs not built"; exit 77; }
+set=--subset
+v=
+for a in "$@"; do
+	case $a in
+	--full) set= ;;
+	-v) v=-v ;;
+	esac
+done
+# shellcheck disable=SC2086
+exec python3 "$top_srcdir/tests/closed_loop.py" --sim "$SIM" \
+    --analyze "$ANALYZE" --samples "$top_srcdir/samples/linux-alg" \
+    --profiles "$top_srcdir/sim/profiles" \
+    --floor "$top_srcdir/tests/data/closed-loop-floor.tsv" $set $v
