@@ -59,6 +59,7 @@ static const struct option longopts[] = {
 	{ "messages", no_argument, NULL, 'm' },
 	{ "calls", no_argument, NULL, 'c' },
 	{ "all", no_argument, NULL, 'a' },
+	{ "verbose", no_argument, NULL, 'v' },
 	{ "symptom", required_argument, NULL, 's' },
 	{ "min-confidence", required_argument, NULL, 'C' },
 	{ "fix", required_argument, NULL, 'F' },
@@ -115,6 +116,10 @@ usage(FILE *f)
 	    "  -m, --messages          list every message of each dialog shown\n"
 	    "  -c, --calls             only INVITE dialogs (no REGISTER, OPTIONS ...)\n"
 	    "  -a, --all               text: list dialogs without findings in full\n"
+	    "  -v, --verbose           text: each call with findings in full, the\n"
+	    "                          explanation and fix under every finding\n"
+	    "                          (default: grouped by symptom, each\n"
+	    "                          explained once, one line per call)\n"
 	    "  -s, --symptom ID        only findings with this id (see below)\n"
 	    "  -C, --min-confidence X  only findings with confidence >= X (0-1)\n"
 	    "      --fix VENDOR        how to turn the SIP ALG off on VENDOR's\n"
@@ -686,7 +691,8 @@ html_close(struct run *run, const char *path, bool ok)
 static int
 analyze(int argc, char **argv)
 {
-	struct report_opts ro = { REPORT_TEXT, false, false, false, NULL, 0, NULL };
+	struct report_opts ro = { REPORT_TEXT, false, false, false, NULL, 0, NULL,
+	    false };
 	struct source_cb cb = { NULL, on_dialog, on_stream, on_progress, NULL };
 	struct run run;
 	struct source *a;
@@ -699,7 +705,7 @@ analyze(int argc, char **argv)
 	memset(&run, 0, sizeof(run));
 	run.progress = 1;
 
-	while ((c = getopt_long(argc, argv, "f:mcas:C:qhV", longopts,
+	while ((c = getopt_long(argc, argv, "f:mcavs:C:qhV", longopts,
 	    NULL)) != -1) {
 		switch (c) {
 		case 'f':
@@ -724,6 +730,9 @@ analyze(int argc, char **argv)
 			break;
 		case 'a':
 			ro.all = true;
+			break;
+		case 'v':
+			ro.verbose = true;
 			break;
 		case 's':
 			if (symptom_lookup(optarg) < 0) {

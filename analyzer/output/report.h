@@ -39,6 +39,8 @@ struct report_opts {
 	const char *symptom;      /* only findings with this id; NULL all */
 	double min_confidence;    /* only findings at or above this */
 	const char *fix_vendor;   /* HTML: --fix VENDOR's steps; NULL: list */
+	bool verbose;             /* text: each call's findings in full, the
+	                           * mechanism and fix repeated per call */
 };
 
 /* One capture's figures (sip/capstats.h defines struct analysis_capstats). */
