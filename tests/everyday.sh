@@ -4,6 +4,11 @@
 #     grouped by symptom, one line per call with its evidence, the
 #     explanation and fix once per group; --verbose writes every call in
 #     full (explanation and fix under each finding);
+#   - --inside/--outside checks its inputs: swapped sides, captures that
+#     do not overlap in time or share no call are named (stderr, text,
+#     JSON input_problems) with the fix, exit 3; messages the router
+#     dropped or injected give exit 1, a clean pair 0; -f csv and --db
+#     are refused with the reason (exit 2);
 . "${top_srcdir:-.}/tests/lib.sh"
 GEN="$top_builddir/tests/bench/gen-load"
 tmp=$(mktemp -d)
@@ -52,5 +57,69 @@ if [ -x "$GEN" ]; then
 else
 	fail "gen-load not built ($GEN)"
 fi
+
+# ---- 19.4: the inputs of a comparison ----
+pair() { # NAME INSIDE OUTSIDE [ARGS]: $tmp/NAME.{txt,json,err}, $rc
+	n=$1 i=$2 o=$3
+	shift 3
+	"$ANALYZE" -q --inside "$i" --outside "$o" "$@" >"$tmp/$n.txt" 2>"$tmp/$n.err"
+	rc=$?
+	"$ANALYZE" -q -f json --inside "$i" --outside "$o" "$@" >"$tmp/$n.json" 2>/dev/null
+}
+problems() { python3 -c 'import json,sys
+print(" ".join(p["id"] for p in json.load(open(sys.argv[1]))["diff"]["input_problems"]))' "$1"; }
+I="$S/outbound-alg-on-inside.pcap"
+O="$S/outbound-alg-on-outside.pcap"
+pair ok "$I" "$O"
+check "pair ok: exit" 0 "$rc"
+check "pair ok: no problem" "" "$(problems "$tmp/ok.json")"
+check "pair ok: stderr" "" "$(cat "$tmp/ok.err")"
+pair swap "$O" "$I"
+check "pair swapped: exit" 3 "$rc"
+check "pair swapped: json" "sides_swapped" "$(problems "$tmp/swap.json")"
+grep -q "^sipalg-analyze: --inside $O --outside $I: the sides look swapped: .*; run again with --inside $I --outside $O\$" "$tmp/swap.err" ||
+    fail "pair swapped: stderr: $(cat "$tmp/swap.err")"
+grep -q "^  sides_swapped: the sides look swapped" "$tmp/swap.txt" || fail "pair swapped: not in the text report"
+# Every pair of the samples the right way round has no problem; swapped,
+# each one that NATs says so.
+for i in "$S"/*-inside.pcap; do
+	o=${i%-inside.pcap}-outside.pcap
+	[ -f "$o" ] || continue
+	"$ANALYZE" -q -f json --inside "$i" --outside "$o" >"$tmp/p.json" 2>/dev/null
+	check "pair $(basename "$i"): problems" "" "$(problems "$tmp/p.json")"
+	"$ANALYZE" -q -f json --inside "$o" --outside "$i" >"$tmp/p.json" 2>/dev/null
+	case $(problems "$tmp/p.json") in
+	*no_common_call* | *no_time_overlap*) fail "swapped $(basename "$i"): $(problems "$tmp/p.json")" ;;
+	esac
+done
+pair apart "$I" "$S/b2bua-alg-on-outside.pcap"
+check "pair apart: exit" 3 "$rc"
+check "pair apart: json" "no_time_overlap" "$(problems "$tmp/apart.json")"
+grep -q "the captures do not overlap in time.*; capture both sides during the same calls" "$tmp/apart.err" ||
+    fail "pair apart: stderr: $(cat "$tmp/apart.err")"
+if [ -x "$GEN" ]; then
+	"$GEN" -w "$tmp/a.pcap" --calls 4 --duration 2 --seed 1 2>/dev/null
+	"$GEN" -w "$tmp/b.pcap" --calls 4 --duration 2 --seed 2 2>/dev/null
+	pair other "$tmp/a.pcap" "$tmp/b.pcap"
+	check "pair other calls: exit" 3 "$rc"
+	check "pair other calls: json" "no_common_call" "$(problems "$tmp/other.json")"
+	grep -q "the captures share no call" "$tmp/other.err" || fail "pair other calls: stderr: $(cat "$tmp/other.err")"
+fi
+# The router dropped a message: exit 1 (and the summary says so).
+pair drop "$S/oversize-alg-on-inside.pcap" "$S/oversize-alg-on-outside.pcap"
+check "pair dropped: exit" 1 "$rc"
+check "pair dropped: no problem" "" "$(problems "$tmp/drop.json")"
+d=$(python3 -c 'import json,sys; s=json.load(open(sys.argv[1]))["diff"]["summary"]; print(s["dropped"] + s["injected"])' "$tmp/drop.json")
+[ "$d" -gt 0 ] || fail "pair dropped: summary counts no dropped message"
+"$ANALYZE" -q -f csv --inside "$I" --outside "$O" >"$tmp/o" 2>"$tmp/e"
+check "pair csv: exit" 2 $?
+check "pair csv: nothing on stdout" "" "$(cat "$tmp/o")"
+grep -q "^sipalg-analyze: --inside/--outside: no csv: .*use -f json" "$tmp/e" || fail "pair csv: message: $(cat "$tmp/e")"
+"$ANALYZE" -q --db "$tmp/x.db" --inside "$I" --outside "$O" >/dev/null 2>"$tmp/e"
+check "pair --db: exit" 2 $?
+grep -q "^sipalg-analyze: --inside/--outside take no --db: the store keeps analyses of single captures" "$tmp/e" || fail "pair --db: message: $(cat "$tmp/e")"
+[ -e "$tmp/x.db" ] && fail "pair --db: a database was created"
+"$ANALYZE" --help | grep -q "no csv: pairs of messages are not" || fail "--help: pair mode's csv refusal"
+grep -q "no csv" "$top_srcdir/man/sipalg-analyze.1" || fail "man page: pair mode's csv refusal"
 
 finish

@@ -138,7 +138,12 @@ usage(FILE *f)
 	    "      --inside FILE       capture on the LAN side of the router ...\n"
 	    "      --outside FILE      ... and on its WAN side: show what the\n"
 	    "                          router rewrote, dropped or added (text or\n"
-	    "                          json)\n"
+	    "                          json; no csv: pairs of messages are not\n"
+	    "                          rows; no --db: the store keeps single\n"
+	    "                          captures).  Swapped sides, captures that\n"
+	    "                          do not overlap in time or share no call\n"
+	    "                          are named on stderr with the fix: exit 3;\n"
+	    "                          messages dropped or injected: exit 1\n"
 	    "  -q, --quiet             no progress line on stderr\n"
 	    "  -h, --help              this help\n"
 	    "  -V, --version           version\n"
@@ -312,6 +317,23 @@ catch_signals(void)
 }
 
 /*
+ * The exit status of a comparison: 3 when the inputs cannot be compared
+ * as given (each problem said on stderr with its fix), 1 when the router
+ * dropped or injected SIP messages, else 0.
+ */
+static int
+compare_status(const char *inside, const char *outside,
+    const struct diff_result *res)
+{
+	for (int i = 0; i < res->nproblems; i++)
+		warn("--inside %s --outside %s: %s; %s", inside, outside,
+		    res->problems[i].text, res->problems[i].fix);
+	if (res->nproblems > 0)
+		return 3;
+	return res->dropped + res->injected > 0 ? 1 : 0;
+}
+
+/*
  * --inside/--outside: the comparison on stdout (unless only --html was
  * asked for), and with --html as a page written through outfile (the
  * captures are then read once more).
@@ -321,23 +343,26 @@ compare(const char *inside, const char *outside, enum report_format fmt,
     bool to_stdout, const char *html)
 {
 	struct diff_opts o;
+	struct diff_result res;
 	struct outfile of;
 	char err[512];
 	FILE *hf;
 
 	if (fmt == REPORT_CSV) {
-		warn("--inside/--outside: text or json only");
+		warn("--inside/--outside: no csv: a comparison is message "
+		    "pairs with their changed fields, not one row per dialog; "
+		    "use -f json (or text)");
 		return 2;
 	}
 	memset(&o, 0, sizeof(o));
 	o.format = fmt == REPORT_JSON ? DIFF_JSON : DIFF_TEXT;
-	if (to_stdout &&
-	    diff_run(inside, outside, &o, stdout, err, sizeof(err)) != 0) {
+	if (to_stdout && diff_run(inside, outside, &o, stdout, &res, err,
+	    sizeof(err)) != 0) {
 		warn("%s", err);
 		return 3;
 	}
 	if (html == NULL)
-		return 0;
+		return compare_status(inside, outside, &res);
 	if (outfile_same(html, inside) || outfile_same(html, outside)) {
 		warn("--html %s: that is one of the captures", html);
 		return 3;
@@ -352,7 +377,7 @@ compare(const char *inside, const char *outside, enum report_format fmt,
 		return 3;
 	}
 	o.format = DIFF_HTML;
-	if (diff_run(inside, outside, &o, hf, err, sizeof(err)) != 0) {
+	if (diff_run(inside, outside, &o, hf, &res, err, sizeof(err)) != 0) {
 		warn("%s", err);
 		fclose(hf);
 		outfile_abort(&of);
@@ -367,7 +392,7 @@ compare(const char *inside, const char *outside, enum report_format fmt,
 		warn("--html %s: %s", html, err);
 		return 3;
 	}
-	return 0;
+	return compare_status(inside, outside, &res);
 }
 
 static void
@@ -801,9 +826,16 @@ analyze(int argc, char **argv)
 		return 2;
 	}
 	if (inside != NULL) {
-		if (optind < argc || db != NULL) {
+		if (optind < argc) {
 			fprintf(stderr, PROG ": --inside/--outside take no other "
-			    "capture and no --db\nTry '" PROG " --help'.\n");
+			    "capture\nTry '" PROG " --help'.\n");
+			return 2;
+		}
+		if (db != NULL || from_db) {
+			fprintf(stderr, PROG ": --inside/--outside take no --db: "
+			    "the store keeps analyses of single captures, not "
+			    "comparisons (import each side on its own)\n"
+			    "Try '" PROG " --help'.\n");
 			return 2;
 		}
 		return compare(inside, outside, ro.format,

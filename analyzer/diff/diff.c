@@ -475,6 +475,8 @@ diff_files(struct diff *d, const char *inside_path, const char *outside_path,
 			    k == ANOMALY_CAPLEN_SHORT ||
 			    k == ANOMALY_LINK_UNSUPPORTED)
 				d->an[i].n[k] += ci->an.n[k];
+		d->sum.first_ns[i] = ci->first_ns;
+		d->sum.last_ns[i] = ci->last_ns;
 	}
 	diff_finish(d);
 	return 0;
