@@ -133,7 +133,7 @@ sim_capture_load(const char *path, char *err, size_t errlen)
 		goto fail;
 	}
 	if (ingest_add_file(in, path, e2, sizeof(e2)) != 0) {
-		snprintf(err, errlen, "cannot read '%s': %s", path, e2);
+		snprintf(err, errlen, "%s: %s", path, e2);
 		goto fail;
 	}
 	while (ingest_next(in, &c->an) != NULL)
@@ -142,7 +142,7 @@ sim_capture_load(const char *path, char *err, size_t errlen)
 		struct capture_info *ci = capture_set_info(ingest_captures(in), 0);
 
 		if (ci != NULL && ci->err[0] != '\0' && c->frames == 0) {
-			snprintf(err, errlen, "cannot read '%s': %s", path, ci->err);
+			snprintf(err, errlen, "%s: %s", path, ci->err);
 			goto fail;
 		}
 	}

@@ -162,7 +162,7 @@ sim_run(const struct sim_cfg *cfg, const struct sim_capture *cap,
 		char e2[200];
 
 		snprintf(e2, sizeof(e2), "%s", err);
-		snprintf(err, errlen, "cannot write '%s': %s", o->write_path, e2);
+		snprintf(err, errlen, "%s: cannot write: %s", o->write_path, e2);
 		goto fail;
 	}
 	/* Port forwards go to the inside endpoint the capture shows on that port. */
@@ -209,7 +209,7 @@ sim_run(const struct sim_cfg *cfg, const struct sim_capture *cap,
 	res->not_modelled += cap->skipped;
 	if (r->w != NULL && pcapw_close(r->w) != 0) {
 		r->w = NULL;
-		snprintf(err, errlen, "cannot write '%s': write error", o->write_path);
+		snprintf(err, errlen, "%s: cannot write: write error", o->write_path);
 		nat_free(r->nat);
 		free(r);
 		return -1;

@@ -9,6 +9,14 @@
 #     JSON input_problems) with the fix, exit 3; messages the router
 #     dropped or injected give exit 1, a clean pair 0; -f csv and --db
 #     are refused with the reason (exit 2);
+#   - one error format across the three programs for an input that cannot
+#     be read: "PROGRAM: FILE: problem" (missing, not a capture, a
+#     folder; the browser before it needs a terminal), and for an output
+#     that cannot be written;
+#   - in a run over several captures every frame reference names its file
+#     (text "frame inbound.pcap#4", JSON "file" beside each frame), in a
+#     run over one it stays a number;
+#   - JSON has null, never 0, for "no frame";
 . "${top_srcdir:-.}/tests/lib.sh"
 GEN="$top_builddir/tests/bench/gen-load"
 tmp=$(mktemp -d)
@@ -121,5 +129,79 @@ grep -q "^sipalg-analyze: --inside/--outside take no --db: the store keeps analy
 [ -e "$tmp/x.db" ] && fail "pair --db: a database was created"
 "$ANALYZE" --help | grep -q "no csv: pairs of messages are not" || fail "--help: pair mode's csv refusal"
 grep -q "no csv" "$top_srcdir/man/sipalg-analyze.1" || fail "man page: pair mode's csv refusal"
+
+# ---- 19.8: one error format ----
+echo hello >"$tmp/notpcap.txt"
+mkdir "$tmp/dir"
+for f in "$tmp/missing.pcap" "$tmp/notpcap.txt" "$tmp/dir"; do
+	for cmd in "sipalg-analyze -q" "sipalg-sim" "sipalg-browse" "sipalg-analyze -q --inside $f --outside"; do
+		prog=${cmd%% *}
+		# shellcheck disable=SC2086
+		"$top_builddir"/$cmd "$f" >/dev/null 2>"$tmp/e" </dev/null
+		rc=$?
+		check "$cmd $(basename "$f"): exit" 3 "$rc"
+		check "$cmd $(basename "$f"): one line" 1 "$(wc -l <"$tmp/e")"
+		grep -q "^$prog: $f: [a-zA-Z]" "$tmp/e" || fail "$cmd $(basename "$f"): not '$prog: FILE: problem': $(cat "$tmp/e")"
+	done
+done
+"$top_builddir/sipalg-sim" -w "$tmp/nodir/out.pcap" "$S/outbound-alg-on-inside.pcap" >/dev/null 2>"$tmp/e"
+check "sim -w into a missing folder: exit" 3 $?
+grep -q "^sipalg-sim: $tmp/nodir/out.pcap: [a-zA-Z]" "$tmp/e" || fail "sim -w missing folder: $(cat "$tmp/e")"
+"$ANALYZE" -q --html "$tmp/nodir/r.html" "$S/outbound-alg-on-inside.pcap" >/dev/null 2>"$tmp/e"
+check "analyze --html into a missing folder: exit" 3 $?
+grep -q "^sipalg-analyze: --html $tmp/nodir/r.html: [a-zA-Z]" "$tmp/e" || fail "--html missing folder: $(cat "$tmp/e")"
+
+# ---- 19.7: frame references name their file in multi-file runs ----
+A1="$S/inbound-alg-on-outside.pcap"
+A2="$S/outbound-alg-on-outside.pcap"
+"$ANALYZE" -q -a -m "$A1" "$A2" >"$tmp/m.txt" 2>/dev/null
+grep -Eq '^ +frame outbound-alg-on-outside\.pcap#[0-9]+ ' "$tmp/m.txt" || fail "multi text: no evidence frame with its file"
+grep -Eq '^ +inbound-alg-on-outside\.pcap#[0-9]+ [0-9-]+ ' "$tmp/m.txt" || fail "multi text: no message frame with its file"
+grep -Eq '^ +frame [0-9]+ ' "$tmp/m.txt" && fail "multi text: a bare frame number"
+"$ANALYZE" -q -a -m "$A2" >"$tmp/s.txt" 2>/dev/null
+grep -q 'pcap#' "$tmp/s.txt" && fail "single text: frame refs name a file"
+grep -Eq '^ +frame [0-9]+ ' "$tmp/s.txt" || fail "single text: no bare frame number"
+"$ANALYZE" -q -f json -m "$A1" "$A2" >"$tmp/m.json" 2>/dev/null
+python3 - "$tmp/m.json" <<'PY' || fail "multi json: a frame without its file"
+import json, sys
+d = json.load(open(sys.argv[1]))
+names = {"inbound-alg-on-outside.pcap", "outbound-alg-on-outside.pcap"}
+seen = 0
+def walk(o):
+    global seen
+    if isinstance(o, dict):
+        if "frame" in o and o["frame"] is not None:
+            assert o.get("file") in names, o
+            seen += 1
+        for v in o.values(): walk(v)
+    elif isinstance(o, list):
+        for v in o: walk(v)
+walk(d["dialogs"])
+assert seen > 10, seen
+PY
+
+# ---- 19.8: null, not 0, for "no frame" in every JSON ----
+nozero() { python3 - "$1" <<'PY'
+import json, sys
+bad = []
+def walk(o, path):
+    if isinstance(o, dict):
+        for k, v in o.items():
+            if k == "frame" and v == 0: bad.append(path + "." + k)
+            walk(v, path + "." + k)
+    elif isinstance(o, list):
+        for i, v in enumerate(o): walk(v, path + "[%d]" % i)
+walk(json.load(open(sys.argv[1])), "")
+if bad: print(" ".join(bad[:5])); sys.exit(1)
+PY
+}
+for f in "$S"/*-inside.pcap; do
+	o=${f%-inside.pcap}-outside.pcap
+	"$ANALYZE" -q -f json "$f" >"$tmp/j" 2>/dev/null
+	r=$(nozero "$tmp/j") || fail "json $(basename "$f"): frame 0 at $r"
+	[ -f "$o" ] || continue
+	"$ANALYZE" -q -f json --inside "$f" --outside "$o" >"$tmp/j" 2>/dev/null
+	r=$(nozero "$tmp/j") || fail "pair json $(basename "$f"): frame 0 at $r"
+done
 
 finish

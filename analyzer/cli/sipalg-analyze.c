@@ -947,7 +947,17 @@ analyze(int argc, char **argv)
 		}
 		if (run.st != NULL)
 			run.cap_ids[opened] = id;
+		/* argv[optind..] becomes the opened files, in cap_idx order. */
+		argv[optind + opened] = argv[i];
 		opened++;
+	}
+	/* The files' names as given, in cap_idx order, for frame refs. */
+	if (report_captures(run.rep, (const char *const *)argv + optind,
+	    (size_t)opened) != 0 || (run.html != NULL &&
+	    report_captures(run.html, (const char *const *)argv + optind,
+	    (size_t)opened) != 0)) {
+		warn("out of memory");
+		return store_give_up(&run, db, a, 3);
 	}
 	if (opened > 0 && !interrupted) {
 		clock_gettime(CLOCK_MONOTONIC, &run.t0);

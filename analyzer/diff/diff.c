@@ -380,7 +380,7 @@ open_pair(struct diff *d, const char *paths[2], char *err, size_t errlen)
 
 	for (int i = 0; i < 2; i++) {
 		if (ingest_add_file(d->ing[i], paths[i], e, sizeof(e)) != 0) {
-			snprintf(err, errlen, "'%s': %s", paths[i], e);
+			snprintf(err, errlen, "%s: %s", paths[i], e);
 			make_readers(d);
 			return -1;
 		}

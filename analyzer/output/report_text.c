@@ -91,10 +91,17 @@ text_evidence(struct report *r, FILE *f, const struct evidence *e)
 {
 	char t[64];
 
-	(void)r;
-	if (e->frame)
-		fprintf(f, "         frame %-6" PRIu64 " ", e->frame);
-	else
+	if (e->frame) {
+		char ref[REPORT_FRAME_REF];
+		size_t l;
+
+		report_frame_ref(r, e->cap_idx, e->frame, ref, sizeof(ref));
+		fputs("         frame ", f);
+		plain(f, ref);
+		for (l = strlen(ref); l < 6; l++)
+			fputc(' ', f);
+		fputc(' ', f);
+	} else
 		fputs("         ", f);
 	if (e->ts_ns > 0)
 		fprintf(f, "%s  ", report_time(e->ts_ns, t, sizeof(t)) + 11);
@@ -288,15 +295,19 @@ text_dialog_head(FILE *f, const struct dialog *d, const char *sep)
 }
 
 static void
-text_messages(FILE *f, const struct dialog *d)
+text_messages(struct report *r, FILE *f, const struct dialog *d)
 {
 	char t[64], a[NETADDR_STRLEN], b[NETADDR_STRLEN];
 
 	for (size_t i = 0; i < d->nmsgs; i++) {
 		const struct dmsg *m = &d->msgs[i];
-		char l[128];
+		char l[128], ref[REPORT_FRAME_REF];
 
-		fprintf(f, "         %6" PRIu64 " %s %s -> %s ", m->frame,
+		report_frame_ref(r, m->cap_idx, m->frame, ref, sizeof(ref));
+		fprintf(f, "         %*s", strlen(ref) < 6 ?
+		    (int)(6 - strlen(ref)) : 0, "");
+		plain(f, ref);
+		fprintf(f, " %s %s -> %s ",
 		    report_time(m->ts_ns, t, sizeof(t)),
 		    ep_str(&m->src, a, sizeof(a)),
 		    ep_str(&m->dst, b, sizeof(b)));
@@ -318,7 +329,7 @@ text_dialog_short(struct report *r, FILE *f, const struct dialog *d)
 	text_dialog_head(f, d, "  ");
 	text_symptom_ids(r, f, d);
 	if (r->o.messages)
-		text_messages(f, d);
+		text_messages(r, f, d);
 }
 
 /* A dialog in full: streams, media legs, messages (-m) and findings
@@ -354,7 +365,7 @@ text_dialog(struct report *r, FILE *f, const struct dialog *d)
 	}
 	text_media(f, d);
 	if (r->o.messages)
-		text_messages(f, d);
+		text_messages(r, f, d);
 	if (r->o.verbose)
 		text_findings(r, f, d);
 	else
