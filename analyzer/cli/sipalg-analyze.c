@@ -260,6 +260,60 @@ end_report(struct report *rep, struct report *html, struct source *src)
  * browser reads it: the dialogs with the findings stored with them, the
  * verdict counted over those.
  */
+struct capnames {
+	char **v;
+	size_t n;
+	int oom;
+};
+
+static void
+capnames_on_capture(void *user, const struct store_capture *c)
+{
+	struct capnames *cn = user;
+	char **v = realloc(cn->v, (cn->n + 1) * sizeof(*v));
+
+	if (v == NULL || (v[cn->n] = strdup(c->info.path != NULL ?
+	    c->info.path : "")) == NULL) {
+		if (v != NULL)
+			cn->v = v;
+		cn->oom = 1;
+		return;
+	}
+	cn->v = v;
+	cn->n++;
+}
+
+/*
+ * The stored captures' names, in cap_idx order, given to the reports
+ * for their frame references (report_captures), as a run over the files
+ * does.  The store lists a capture only just before its dialogs, so the
+ * listing is read once on its own first.  Returns 0, or -1.
+ */
+static int
+report_db_names(struct run *run, const char *db)
+{
+	struct source_cb cb = { 0 };
+	struct capnames cn = { NULL, 0, 0 };
+	struct source *src;
+	char err[256];
+	int rc = 0;
+
+	cb.on_capture = capnames_on_capture;
+	cb.user = &cn;
+	if ((src = source_open_db(db, &cb, err, sizeof(err))) == NULL)
+		return 0;       /* said by the read that follows */
+	(void)source_run(src, err, sizeof(err));
+	source_free(src);
+	if (cn.oom || report_captures(run->rep, (const char *const *)cn.v,
+	    cn.n) != 0 || (run->html != NULL && report_captures(run->html,
+	    (const char *const *)cn.v, cn.n) != 0))
+		rc = -1;
+	for (size_t i = 0; i < cn.n; i++)
+		free(cn.v[i]);
+	free(cn.v);
+	return rc;
+}
+
 static int
 report_from_db(struct run *run, const char *db)
 {
@@ -274,6 +328,11 @@ report_from_db(struct run *run, const char *db)
 	src = source_open_db(db, &cb, err, sizeof(err));
 	if (src == NULL) {
 		warn("%s: %s", db, err);
+		return 3;
+	}
+	if (report_db_names(run, db) != 0) {
+		warn("out of memory");
+		source_free(src);
 		return 3;
 	}
 	report_begin(run->rep);
