@@ -101,7 +101,7 @@ each(struct sim_capture *c, const char *shown, struct pass *ps,
 		return -1;
 	}
 	if (ingest_add_file(in, c->path, e2, sizeof(e2)) != 0) {
-		snprintf(err, errlen, "cannot read '%s': %s", shown, e2);
+		snprintf(err, errlen, "%s: %s", shown, e2);
 		ingest_free(in);
 		return -1;
 	}
@@ -112,7 +112,7 @@ each(struct sim_capture *c, const char *shown, struct pass *ps,
 		struct capture_info *ci = capture_set_info(ingest_captures(in), 0);
 
 		if (ci != NULL && ci->err[0] != '\0' && nf == 0) {
-			snprintf(err, errlen, "cannot read '%s': %s", shown, ci->err);
+			snprintf(err, errlen, "%s: %s", shown, ci->err);
 			ingest_free(in);
 			return -1;
 		}
@@ -174,13 +174,13 @@ spool(struct sim_capture *c, const char *path, char *err, size_t errlen)
 	int fd;
 
 	if (in == NULL) {
-		snprintf(err, errlen, "cannot read '%s': %s", path, strerror(errno));
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return -1;
 	}
 	snprintf(tmpl, sizeof(tmpl), "%s/sipalg-sim-XXXXXX",
 	    dir != NULL && dir[0] != '\0' ? dir : "/tmp");
 	if ((fd = mkstemp(tmpl)) < 0 || (out = fdopen(fd, "w+b")) == NULL) {
-		snprintf(err, errlen, "cannot read '%s': no temporary file to "
+		snprintf(err, errlen, "%s: no temporary file to "
 		    "copy it to (%s)", path, strerror(errno));
 		if (fd >= 0) {
 			unlink(tmpl);
@@ -195,7 +195,7 @@ spool(struct sim_capture *c, const char *path, char *err, size_t errlen)
 		if (fwrite(buf, 1, n, out) != n)
 			break;
 	if (ferror(in) || fflush(out) != 0) {
-		snprintf(err, errlen, "cannot read '%s': copying it to a temporary "
+		snprintf(err, errlen, "%s: copying it to a temporary "
 		    "file failed", path);
 		fclose(out);
 		if (in != stdin)
@@ -226,7 +226,7 @@ sim_capture_load(const char *path, char *err, size_t errlen)
 		if (spool(c, path, err, errlen) != 0)
 			goto fail;
 	} else if (strlen(path) >= sizeof(c->path)) {
-		snprintf(err, errlen, "cannot read '%s': name too long", path);
+		snprintf(err, errlen, "%s: name too long", path);
 		goto fail;
 	} else
 		snprintf(c->path, sizeof(c->path), "%s", path);

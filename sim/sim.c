@@ -250,7 +250,7 @@ run_new(const struct sim_cfg *cfg, const struct sim_capture *cap,
 		char e2[200];
 
 		snprintf(e2, sizeof(e2), "%s", err);
-		snprintf(err, errlen, "cannot write '%s': %s", o->write_path, e2);
+		snprintf(err, errlen, "%s: cannot write: %s", o->write_path, e2);
 		goto fail;
 	}
 	return r;
@@ -300,7 +300,7 @@ sim_runs(const struct sim_cfg *cfgs, size_t n, const struct sim_capture *cap,
 
 			r->w = NULL;
 			if (e != 0 && rc == 0) {
-				snprintf(err, errlen, "cannot write '%s': write error",
+				snprintf(err, errlen, "%s: cannot write: write error",
 				    o[i].write_path);
 				rc = -1;
 			}

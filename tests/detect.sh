@@ -63,11 +63,20 @@ watchguard|WatchGuard Firebox (Fireware)|firebox fireware
 paloalto|Palo Alto Networks (PAN-OS)|palo pan-os panos PAN-OS
 asus|ASUS (ASUSWRT)|asuswrt rt-ax
 zyxel-atp|Zyxel ATP / USG FLEX|atp usgflex usg-flex zld uos
+sophos-xg|Sophos Firewall (SFOS, XG/XGS)|sfos xgs sophos-firewall
+meraki|Cisco Meraki MX|cisco-meraki mx Meraki
+huawei-zte|Huawei / ZTE ISP routers and ONTs|huawei zte echolife hg8245 ont
+bt-vodafone|BT / Vodafone hubs|bt smarthub smart-hub vodafone
 EOF
+# Where the vendor documents no switch, the entry says so and gives no
+# invented steps.
+for v in meraki huawei-zte bt-vodafone sophos-xg; do
+	"$ANALYZE" --fix "$v" | grep -q "gives no" || fail "--fix $v: does not say that it gives no steps"
+done
 "$ANALYZE" --fix vigor | grep -q "NAT > ALG" || fail "--fix vigor: no menu"
 "$ANALYZE" --fix zyxel | head -n 1 | grep -qxF "Turning the SIP ALG off: ZyXEL" ||
     fail "--fix zyxel no longer the ZyWALL/ZyNOS row"
-for bad in sophos meraki huawei fritzbox2; do
+for bad in sophos meraki2 huawei2 fritzbox2; do
 	"$ANALYZE" --fix "$bad" >/dev/null 2>"$tmp/e"
 	check "--fix $bad (unknown) exit" 2 $?
 	grep -q "unknown vendor '$bad'" "$tmp/e" || fail "--fix $bad message"
@@ -163,8 +172,11 @@ lan-proxy-dm0 on inside alg_rewrite_evidence likely
 lan-proxy-sameport on inside ack_timeout_drop,alg_rewrite_evidence,no_audio likely
 EOF2
 	# The 32 s drop in detail: T1 estimated, BYE at 64*T1, text report.
-	"$ANALYZE" -q "$S/inbound-alg-off-outside.pcap" >"$tmp/t.txt"
+	"$ANALYZE" -q "$S/inbound-alg-off-outside.pcap" >"$tmp/g.txt"
 	check "text exit with findings" 1 $?
+	grep -q '^! ack_timeout_drop: 1 call - ' "$tmp/g.txt" || fail "grouped: ack_timeout_drop group"
+	"$ANALYZE" -q --verbose "$S/inbound-alg-off-outside.pcap" >"$tmp/t.txt"
+	check "verbose text exit with findings" 1 $?
 	head -1 "$tmp/t.txt" | grep -q '^SIP ALG: unlikely' || fail "verdict is not first: $(head -1 "$tmp/t.txt")"
 	grep -q 'ack_timeout_drop (confidence 0.90)' "$tmp/t.txt" || fail "ack_timeout_drop line"
 	grep -q 'retransmitted 10 times' "$tmp/t.txt" || fail "retransmission count"
@@ -176,7 +188,7 @@ EOF2
 	# The phone's binding: idle gap before the unanswered INVITE (10.3 s
 	# in the lab, whose conntrack UDP timeout was 5 s: below both presets,
 	# and said so), and the registration that outlives any NAT timeout.
-	"$ANALYZE" -q "$S/register-idle-inbound-alg-off-outside.pcap" >"$tmp/r.txt"
+	"$ANALYZE" -q --verbose "$S/register-idle-inbound-alg-off-outside.pcap" >"$tmp/r.txt"
 	check "register-idle text exit" 1 $?
 	grep -q 'binding idle gap: 10\.[0-9] s since the phone.s last packet on 198\.51\.100\.1:5060 -> 198\.51\.100\.2:5060 (REGISTER); below the 30 s conntrack and 60 s consumer presets' "$tmp/r.txt" ||
 	    fail "register-idle: idle gap evidence"

@@ -62,7 +62,8 @@ main(int argc, char **argv)
 	}
 	if (argc - i != 2)
 		return usage();
-	if (diff_run(argv[i], argv[i + 1], &o, stdout, err, sizeof(err)) != 0) {
+	if (diff_run(argv[i], argv[i + 1], &o, stdout, NULL, err,
+	    sizeof(err)) != 0) {
 		fprintf(stderr, "diff-driver: %s\n", err);
 		return 3;
 	}

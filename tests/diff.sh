@@ -47,7 +47,7 @@ run() { # NAME INSIDE OUTSIDE -> $tmp/NAME.json and .txt
 # ---- misuse and unreadable files: nothing on stdout, exit 3 ----
 "$DRIVER" "$tmp/missing.pcap" "$DATA/diff-linux-outside.pcap" >"$tmp/o" 2>"$tmp/e"
 check "missing file exit" 3 $?
-grep -q "missing.pcap'" "$tmp/e" || fail "missing file message: $(cat "$tmp/e")"
+grep -q "^diff-driver: $tmp/missing.pcap: " "$tmp/e" || fail "missing file message: $(cat "$tmp/e")"
 [ -s "$tmp/o" ] && fail "output written for a missing file"
 "$DRIVER" onlyone.pcap >/dev/null 2>&1
 check "one file exit" 2 $?

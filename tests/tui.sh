@@ -249,10 +249,17 @@ keys q
 keys e ; sleep 0.2; keys Enter
 wait_for "exported 2 dialogs to sipalg-calls.csv"
 check "csv lines" 3 "$(wc -l <"$tmp/sipalg-calls.csv" | tr -d ' ')"
-grep -q '^id,start,kind,state,from,to,call_id,' "$tmp/sipalg-calls.csv" || fail "csv header"
-grep -q ',call,completed,.*"tui-call-1@192.0.2.10",3.000,6,2,2,100,0,' "$tmp/sipalg-calls.csv" ||
+grep -q '^id,start,kind,state,from,to,call_id,.*,symptoms,advisories,mos_fwd,mos_rev,media$' "$tmp/sipalg-calls.csv" || fail "csv header"
+grep -q ',call,completed,.*"tui-call-1@192.0.2.10",3.000,6,2,2,50,50,"","",4.37,4.37,"caller>callee@outside=delivered/50/20ms;' "$tmp/sipalg-calls.csv" ||
     fail "csv call row: $(cat "$tmp/sipalg-calls.csv")"
 grep -q ',register,setup,.*"tui-reg-2",' "$tmp/sipalg-calls.csv" || fail "csv register row"
+# The export is `sipalg-analyze -f csv` of the same capture: same header,
+# same rows (the browser writes them in its list's order).
+if [ -x "$ANALYZE" ]; then
+	"$ANALYZE" -q -f csv "$tmp/call.pcap" >"$tmp/an.csv" 2>/dev/null
+	check "csv export header = sipalg-analyze -f csv" "$(head -1 "$tmp/an.csv")" "$(head -1 "$tmp/sipalg-calls.csv")"
+	check "csv export rows = sipalg-analyze -f csv" "$(tail -n +2 "$tmp/an.csv" | sort)" "$(tail -n +2 "$tmp/sipalg-calls.csv" | sort)"
+fi
 # sort by start: the call is first; save it alone
 keys g w ; sleep 0.2; keys Enter
 wait_for "saved 1 dialog(s)"

@@ -24,55 +24,27 @@
 #include "output/report.h"
 
 /*
- * The call list as CSV, through the project's CSV writer (csv.h): packet
- * text (From, To, Call-ID, stored symptom ids) in text cells.
+ * The call list as CSV: the report writer of `sipalg-analyze -f csv`
+ * (report_csv.c) itself, so the columns and cells are the same (the
+ * findings and advisories as the browser holds them, MOS per direction,
+ * media legs).
  */
 int
 export_csv(FILE *f, const struct dialog *const *ds, size_t n)
 {
-	static const char *const cols[] = {
-		"id", "start", "kind", "state", "from", "to", "call_id",
-		"duration_s", "messages", "retransmissions", "rtp_streams",
-		"rtp_packets", "rtp_lost", "symptoms"
-	};
-	struct csv c;
-	char t[64];
+	struct report_opts o = { REPORT_CSV, false, false, false, NULL, 0,
+	    NULL, false };
+	struct report_summary sum;
+	struct report *r = report_new(f, &o);
 
-	csv_init(&c, f);
-	csv_header(&c, cols, sizeof(cols) / sizeof(cols[0]));
-	for (size_t i = 0; i < n; i++) {
-		const struct dialog *d = ds[i];
-		uint64_t pk = 0, lost = 0;
-
-		for (int j = 0; j < d->nstreams; j++) {
-			pk += d->streams[j]->packets;
-			lost += d->streams[j]->lost;
-		}
-		csv_u64(&c, d->id);
-		csv_bare(&c, report_time(d->start_ns, t, sizeof(t)));
-		csv_bare(&c, dialog_kind_name(d->kind));
-		csv_bare(&c, dialog_state_name(d->state));
-		csv_text(&c, d->from);
-		csv_text(&c, d->to);
-		csv_text(&c, d->call_id);
-		csv_fixed(&c, (double)dialog_duration_ns(d) / 1e9, 3);
-		csv_u64(&c, d->nmsgs);
-		csv_u64(&c, d->retrans_total);
-		csv_int(&c, d->nstreams);
-		csv_u64(&c, pk);
-		csv_u64(&c, lost);
-		csv_text_begin(&c);
-		for (int j = 0; d->findings != NULL && j < d->findings->n; j++) {
-			const char *id = d->findings->f[j].id ?
-			    d->findings->f[j].id : "?";
-
-			if (j)
-				csv_text_add(&c, " ", 1);
-			csv_text_add(&c, id, strlen(id));
-		}
-		csv_text_end(&c);
-		csv_row_end(&c);
-	}
+	if (r == NULL)
+		return -1;
+	memset(&sum, 0, sizeof(sum));
+	report_begin(r);
+	for (size_t i = 0; i < n; i++)
+		report_dialog(r, ds[i]);
+	report_end(r, &sum);
+	report_free(r);
 	return ferror(f) ? -1 : 0;
 }
 

@@ -14,12 +14,11 @@
 #include "sip/dialog.h"
 
 /*
- * Writes a header line and one row per dialog of ds[0..n) to f: id, start
- * (UTC), kind, state, from, to, call_id, duration_s, messages,
- * retransmissions, rtp_streams, rtp_packets, rtp_lost, symptoms, with
- * the CSV writer of `sipalg-analyze -f csv` (csv.h): every packet string
- * is a text cell, escaped and quoted.  Returns 0, or -1 when f reports a
- * write error.
+ * Writes the dialogs ds[0..n) as `sipalg-analyze -f csv` does, through
+ * its writer (report.h): the same header and columns (id ... symptoms,
+ * advisories, mos_fwd, mos_rev, media), every packet string an escaped,
+ * quoted text cell.  Returns 0, or -1 on OOM or when f reports a write
+ * error.
  */
 int export_csv(FILE *f, const struct dialog *const *ds, size_t n);
 

@@ -16,9 +16,11 @@
  * SHA-256.  Saving never writes over a file being browsed, and writes
  * beside the name, renaming into place when complete (outfile.h).
  *
- * Pair mode: the comparison (two passes over both files) runs first and
- * each of its dialogs is deep-copied (pairs.h) as it completes, then the
- * normal analysis of the inside and of the outside file, so that the
+ * Pair mode: the comparison (two passes over both files, each through
+ * the ingest stage) runs first and each of its dialogs is deep-copied
+ * (pairs.h) as it completes, then the analysis of the inside and of the
+ * outside file, each through the library's files source (source.h) as
+ * pcap files and sipalg-analyze are read, so that the
  * ladder, symptoms and RTP panels work on the outside capture and a
  * message's two copies can be shown side by side with their raw text.
  */
@@ -215,9 +217,9 @@ pair_run(struct loader *ld)
 	pthread_mutex_unlock(&ld->mu);
 	diff_free(d);
 	set_phase(ld, "analysing the inside capture");
-	analysis_run(ps->an[0]);
+	(void)source_run(ps->an[0], NULL, 0);
 	set_phase(ld, "analysing the outside capture");
-	analysis_run(ps->an[1]);
+	(void)source_run(ps->an[1], NULL, 0);
 	set_phase(ld, NULL);
 	return;
 fail:
@@ -240,7 +242,7 @@ pair_free(struct loader *ld)
 		dialog_free(ps->in[i]);
 	free(ps->in);
 	for (int s = 0; s < 2; s++)
-		analysis_free(ps->an[s]);
+		source_free(ps->an[s]);
 	if (ps->summary != NULL)
 		pair_summary_fini(ps->summary);
 	free(ps->summary);
@@ -265,20 +267,20 @@ loader_open_pair(struct loader *ld, const char *inside, const char *outside,
 		return -1;
 	}
 	for (int s = 0; s < 2; s++) {
-		struct analysis_cb cb = { 0 };
+		struct source_cb cb = { 0 };
 		char e[200];
 
 		ps->path[s] = path[s];
 		cb.on_dialog = s == 0 ? pair_on_inside : loader_on_dialog;
 		cb.on_progress = loader_on_progress;
 		cb.user = ld;
-		ps->an[s] = analysis_new(&cb);
+		ps->an[s] = source_open_files(NULL, 0, &cb, e, sizeof(e));
 		if (ps->an[s] == NULL) {
 			snprintf(err, errlen, "out of memory");
 			pair_free(ld);
 			return -1;
 		}
-		if (analysis_add_file(ps->an[s], path[s], e, sizeof(e)) < 0) {
+		if (source_add_file(ps->an[s], path[s], e, sizeof(e)) < 0) {
 			snprintf(err, errlen, "%s: %s", path[s], e);
 			pair_free(ld);
 			return -1;

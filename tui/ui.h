@@ -64,7 +64,7 @@ struct pairset {
 	bool have_summary;
 	struct dialog **in;       /* the inside capture's dialogs */
 	size_t nin, incap;
-	void *an[2];              /* struct analysis of each side */
+	void *an[2];              /* struct source (files) of each side */
 };
 
 struct loader {

@@ -73,6 +73,7 @@ static const struct option longopts[] = {
 	{ "messages", no_argument, NULL, 'm' },
 	{ "calls", no_argument, NULL, 'c' },
 	{ "all", no_argument, NULL, 'a' },
+	{ "verbose", no_argument, NULL, 'v' },
 	{ "symptom", required_argument, NULL, 's' },
 	{ "min-confidence", required_argument, NULL, 'C' },
 	{ "fix", required_argument, NULL, 'F' },
@@ -133,6 +134,10 @@ usage(FILE *f)
 	    "  -m, --messages          list every message of each dialog shown\n"
 	    "  -c, --calls             only INVITE dialogs (no REGISTER, OPTIONS ...)\n"
 	    "  -a, --all               text: list dialogs without findings in full\n"
+	    "  -v, --verbose           text: each call with findings in full, the\n"
+	    "                          explanation and fix under every finding\n"
+	    "                          (default: grouped by symptom, each\n"
+	    "                          explained once, one line per call)\n"
 	    "  -s, --symptom ID        only findings with this id (see below)\n"
 	    "  -C, --min-confidence X  only findings with confidence >= X (0-1)\n"
 	    "      --fix VENDOR        how to turn the SIP ALG off on VENDOR's\n"
@@ -162,7 +167,12 @@ usage(FILE *f)
 	    "      --inside FILE       capture on the LAN side of the router ...\n"
 	    "      --outside FILE      ... and on its WAN side: show what the\n"
 	    "                          router rewrote, dropped or added (text or\n"
-	    "                          json)\n"
+	    "                          json; no csv: pairs of messages are not\n"
+	    "                          rows; no --db: the store keeps single\n"
+	    "                          captures).  Swapped sides, captures that\n"
+	    "                          do not overlap in time or share no call\n"
+	    "                          are named on stderr with the fix: exit 3;\n"
+	    "                          messages dropped or injected: exit 1\n"
 	    "  -q, --quiet             no progress line on stderr\n"
 	    "  -h, --help              this help\n"
 	    "  -V, --version           version\n"
@@ -198,6 +208,7 @@ struct run {
 	struct outfile hout;
 	struct store *st;         /* --db, NULL otherwise */
 	int64_t *cap_ids;         /* store id per opened capture */
+	const char **names;       /* name per opened capture, for frame refs */
 	int store_failed;
 	int progress;             /* show a progress line */
 	struct timespec t0;
@@ -588,6 +599,23 @@ catch_signals(void)
 }
 
 /*
+ * The exit status of a comparison: 3 when the inputs cannot be compared
+ * as given (each problem said on stderr with its fix), 1 when the router
+ * dropped or injected SIP messages, else 0.
+ */
+static int
+compare_status(const char *inside, const char *outside,
+    const struct diff_result *res)
+{
+	for (int i = 0; i < res->nproblems; i++)
+		warn("--inside %s --outside %s: %s; %s", inside, outside,
+		    res->problems[i].text, res->problems[i].fix);
+	if (res->nproblems > 0)
+		return 3;
+	return res->dropped + res->injected > 0 ? 1 : 0;
+}
+
+/*
  * --inside/--outside: the comparison on stdout (unless only --html was
  * asked for), and with --html as a page written through outfile (the
  * captures are then read once more).
@@ -597,23 +625,26 @@ compare(const char *inside, const char *outside, enum report_format fmt,
     bool to_stdout, const char *html)
 {
 	struct diff_opts o;
+	struct diff_result res;
 	struct outfile of;
 	char err[512];
 	FILE *hf;
 
 	if (fmt == REPORT_CSV) {
-		warn("--inside/--outside: text or json only");
+		warn("--inside/--outside: no csv: a comparison is message "
+		    "pairs with their changed fields, not one row per dialog; "
+		    "use -f json (or text)");
 		return 2;
 	}
 	memset(&o, 0, sizeof(o));
 	o.format = fmt == REPORT_JSON ? DIFF_JSON : DIFF_TEXT;
-	if (to_stdout &&
-	    diff_run(inside, outside, &o, stdout, err, sizeof(err)) != 0) {
+	if (to_stdout && diff_run(inside, outside, &o, stdout, &res, err,
+	    sizeof(err)) != 0) {
 		warn("%s", err);
 		return 3;
 	}
 	if (html == NULL)
-		return 0;
+		return compare_status(inside, outside, &res);
 	if (outfile_same(html, inside) || outfile_same(html, outside)) {
 		warn("--html %s: that is one of the captures", html);
 		return 3;
@@ -628,7 +659,7 @@ compare(const char *inside, const char *outside, enum report_format fmt,
 		return 3;
 	}
 	o.format = DIFF_HTML;
-	if (diff_run(inside, outside, &o, hf, err, sizeof(err)) != 0) {
+	if (diff_run(inside, outside, &o, hf, &res, err, sizeof(err)) != 0) {
 		warn("%s", err);
 		fclose(hf);
 		outfile_abort(&of);
@@ -643,7 +674,7 @@ compare(const char *inside, const char *outside, enum report_format fmt,
 		warn("--html %s: %s", html, err);
 		return 3;
 	}
-	return 0;
+	return compare_status(inside, outside, &res);
 }
 
 static void
@@ -947,6 +978,8 @@ store_give_up(struct run *run, const struct opts *o, struct source *a,
 {
 	char err[512];
 
+	free(run->names);
+	run->names = NULL;
 	if (run->st != NULL) {
 		if (store_lost(run->st)) {
 			/* "connection lost during import of a.pcap, b.pcap" */
@@ -1023,6 +1056,10 @@ run_files(const struct opts *o, char *const *files, int nfiles)
 		source_free(a);
 		return 3;
 	}
+	if ((run.names = calloc((size_t)nfiles, sizeof(*run.names))) == NULL) {
+		warn("out of memory");
+		return store_give_up(&run, o, a, files, 0, 3);
+	}
 	/* From the first claim on, a signal gives this run's claims up. */
 	catch_signals();
 	for (int i = 0; i < nfiles && !interrupted; i++) {
@@ -1076,8 +1113,19 @@ run_files(const struct opts *o, char *const *files, int nfiles)
 		}
 		if (run.st != NULL)
 			run.cap_ids[opened] = id;
+		/* names[] becomes the opened files, in cap_idx order. */
+		run.names[opened] = files[i];
 		opened++;
 	}
+	/* The files' names as given, in cap_idx order, for frame refs. */
+	if (opened > 0 && (report_captures(run.rep, run.names,
+	    (size_t)opened) != 0 || (run.html != NULL &&
+	    report_captures(run.html, run.names, (size_t)opened) != 0))) {
+		warn("out of memory");
+		return store_give_up(&run, o, a, files, nfiles, 3);
+	}
+	free(run.names);
+	run.names = NULL;
 	if (opened > 0 && !interrupted) {
 		clock_gettime(CLOCK_MONOTONIC, &run.t0);
 		report_begin(run.rep);
@@ -1257,7 +1305,7 @@ analyze(int argc, char **argv)
 	o.progress = true;
 	o.jobs = 1;
 
-	while ((c = getopt_long(argc, argv, "f:mcas:C:j:qhV", longopts,
+	while ((c = getopt_long(argc, argv, "f:mcavs:C:j:qhV", longopts,
 	    NULL)) != -1) {
 		switch (c) {
 		case 'f':
@@ -1282,6 +1330,9 @@ analyze(int argc, char **argv)
 			break;
 		case 'a':
 			o.ro.all = true;
+			break;
+		case 'v':
+			o.ro.verbose = true;
 			break;
 		case 's':
 			if (symptom_lookup(optarg) < 0) {
@@ -1372,9 +1423,16 @@ analyze(int argc, char **argv)
 	if (o.db != NULL)
 		store_redact(o.db, o.dbname, sizeof(o.dbname));
 	if (inside != NULL) {
-		if (optind < argc || o.db != NULL) {
+		if (optind < argc) {
 			fprintf(stderr, PROG ": --inside/--outside take no other "
-			    "capture and no --db\nTry '" PROG " --help'.\n");
+			    "capture\nTry '" PROG " --help'.\n");
+			return 2;
+		}
+		if (o.db != NULL || from_db) {
+			fprintf(stderr, PROG ": --inside/--outside take no --db: "
+			    "the store keeps analyses of single captures, not "
+			    "comparisons (import each side on its own)\n"
+			    "Try '" PROG " --help'.\n");
 			return 2;
 		}
 		return compare(inside, outside, o.ro.format,

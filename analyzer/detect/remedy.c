@@ -208,6 +208,54 @@ const struct remedy remedy_table[] = {
 	  "  Transformations' where the page shows it) and click Apply.\n"
 	  "  USG FLEX H (uOS): its ALG page covers FTP only; there is no SIP\n"
 	  "  ALG to turn off.\n" },
+	/* Sophos Firewall (SFOS, formerly XG) help, "VoIP",
+	 * https://docs.sophos.com/nsg/sophos-firewall/18.0/Help/en-us/webhelp/onlinehelp/nsg/sfos/concepts/FirewallVoIP.html
+	 * and the device console's "set" reference (advanced-firewall),
+	 * https://docs.sophos.com/nsg/sophos-firewall/20.0/help/en-us/webhelp/onlinehelp/CommandLineHelp/DeviceConsole/Set/index.html
+	 * The pages found do not name the switch of the SIP helper. */
+	{ "sophos-xg", "sfos xgs sophos-firewall", "Sophos Firewall (SFOS, XG/XGS)",
+	  "  Sophos documents that SFOS follows SIP with netfilter connection\n"
+	  "  tracking helpers (the SIP ALG) and that SIP needs a firewall rule\n"
+	  "  allowing the SIP service.  The firewall-wide helper settings are\n"
+	  "  in the device console (set advanced-firewall ...); the pages cited\n"
+	  "  in the source do not show the SIP helper's switch, so this entry\n"
+	  "  gives no command: see the device console reference of your SFOS\n"
+	  "  version, or Sophos support, for turning the SIP module off.\n" },
+	/* No Cisco Meraki documentation of a SIP ALG setting was found for
+	 * the MX (searched: documentation.meraki.com and the Meraki
+	 * dashboard API modules, e.g. cisco.meraki.meraki_mx_l7_firewall,
+	 * https://docs.ansible.com/ansible/2.6/collections/cisco/meraki/meraki_mx_l7_firewall_module.html,
+	 * which manages layer 3 and 7 rules only). */
+	{ "meraki", "cisco-meraki mx", "Cisco Meraki MX",
+	  "  No Meraki documentation of a SIP ALG switch was found: the\n"
+	  "  dashboard's firewall pages manage layer 3 and layer 7 rules, and\n"
+	  "  a rule that blocks SIP does not stop a translation.  This entry\n"
+	  "  gives no steps; ask Meraki support whether the MX rewrites SIP\n"
+	  "  on your firmware, and handle NAT on the phones/PBX or the server\n"
+	  "  as below (--inside/--outside captures show what the MX does).\n" },
+	/* Huawei EchoLife GPON terminal service manuals (HG8245/HG8247,
+	 * web page reference: Security, Forward Rules),
+	 * https://19216811.live/huawei-hg8247-manual/66 and
+	 * https://19216811.live/huawei-hg8245t-manual/60 (mirrors of Huawei's
+	 * manuals); nothing found for ZTE.  ISP firmware differs per ISP. */
+	{ "huawei-zte", "huawei zte echolife hg8245 ont", "Huawei / ZTE ISP routers and ONTs",
+	  "  The Huawei EchoLife service manuals found document the security\n"
+	  "  pages (IP and MAC filters, DoS, port forwarding) but no SIP ALG\n"
+	  "  switch, and nothing was found for ZTE; ISPs ship their own\n"
+	  "  firmware with menus of their own.  This entry gives no steps: ask\n"
+	  "  the ISP to turn the SIP ALG off, or to put the box in bridge mode\n"
+	  "  and use a router whose ALG can be turned off.\n" },
+	/* BT, "BT Cloud Phone: your guide to LAN best configuration
+	 * practices", section 3.1 "SIP ALG and SPI/DPI",
+	 * https://docslib.org/doc/3366799/bt-cloud-phone-your-guide-to-lan-best-configuration-practices
+	 * Nothing found from Vodafone. */
+	{ "bt-vodafone", "bt smarthub smart-hub vodafone", "BT / Vodafone hubs",
+	  "  BT's LAN guide for BT Cloud Phone asks for the SIP ALG (and SIP\n"
+	  "  deep packet inspection) to be off on the customer's equipment,\n"
+	  "  but documents no switch on the BT Smart Hub itself; nothing was\n"
+	  "  found from Vodafone.  This entry gives no steps: ask the provider\n"
+	  "  whether the hub rewrites SIP, or put a router whose ALG can be\n"
+	  "  turned off behind the hub (hub in bridge or DMZ mode).\n" },
 };
 
 const size_t remedy_count = sizeof(remedy_table) / sizeof(remedy_table[0]);

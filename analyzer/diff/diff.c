@@ -380,7 +380,7 @@ open_pair(struct diff *d, const char *paths[2], char *err, size_t errlen)
 
 	for (int i = 0; i < 2; i++) {
 		if (ingest_add_file(d->ing[i], paths[i], e, sizeof(e)) != 0) {
-			snprintf(err, errlen, "'%s': %s", paths[i], e);
+			snprintf(err, errlen, "%s: %s", paths[i], e);
 			make_readers(d);
 			return -1;
 		}
@@ -475,6 +475,8 @@ diff_files(struct diff *d, const char *inside_path, const char *outside_path,
 			    k == ANOMALY_CAPLEN_SHORT ||
 			    k == ANOMALY_LINK_UNSUPPORTED)
 				d->an[i].n[k] += ci->an.n[k];
+		d->sum.first_ns[i] = ci->first_ns;
+		d->sum.last_ns[i] = ci->last_ns;
 	}
 	diff_finish(d);
 	return 0;

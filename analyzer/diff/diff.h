@@ -224,6 +224,29 @@ struct diff_summary {
 	uint64_t count[DIFF_NCLASSES];  /* SIP pairs by class */
 	uint64_t rtp_paired, rtp_dropped, rtp_injected;
 	uint64_t dialogs;
+	int64_t first_ns[2], last_ns[2]; /* each side's first and last frame,
+	                                * its own clock; 0 when none */
+};
+
+/*
+ * Inputs that cannot be compared as given (diff_check.c), each with the
+ * likely fix: id "no_sip", "no_time_overlap", "no_common_call" or
+ * "sides_swapped"; text and fix are sentences for people (file names
+ * unescaped).
+ */
+#define DIFF_PROBLEMS_MAX 4
+struct diff_problem {
+	const char *id;
+	char text[256];
+	char fix[320];
+};
+
+/* What a front end's exit status follows: SIP messages the router
+ * dropped or injected, and the input problems. */
+struct diff_result {
+	uint64_t dropped, injected;
+	struct diff_problem problems[DIFF_PROBLEMS_MAX];
+	int nproblems;
 };
 
 enum diff_format { DIFF_TEXT, DIFF_JSON, DIFF_HTML };
@@ -267,7 +290,12 @@ struct diff_cb {
  * offset).  Memory is bounded (see the caps above) whatever the files.
  */
 int diff_run(const char *inside_path, const char *outside_path,
-    const struct diff_opts *o, FILE *out, char *err, size_t errlen);
+    const struct diff_opts *o, FILE *out, struct diff_result *res,
+    char *err, size_t errlen);
+/* res (may be NULL) gets diff_check's result on success. */
+
+/* Checks the inputs of a finished comparison (diff_files); fills r. */
+void diff_check(const struct diff *d, struct diff_result *r);
 
 /*
  * The same, as a library, for the TUI and the tests.  diff_new returns

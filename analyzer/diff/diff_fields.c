@@ -379,12 +379,30 @@ has_private(const uint8_t *p, size_t len)
 
 /* ---- changes -------------------------------------------------------- */
 
+struct diff_change *
+diff_change_push(struct diff_pair *pr, enum diff_change_kind kind,
+    bool explained, const char *field)
+{
+	struct diff_change *c, *nc;
+
+	nc = realloc(pr->ch, (size_t)(pr->nch + 1) * sizeof(*nc));
+	if (nc == NULL)
+		return NULL;
+	pr->ch = nc;
+	c = &pr->ch[pr->nch++];
+	memset(c, 0, sizeof(*c));
+	c->kind = kind;
+	c->explained = explained;
+	snprintf(c->field, sizeof(c->field), "%s", field);
+	return c;
+}
+
 static void
 add_change(struct diff_pair *pr, enum diff_change_kind kind, bool explained,
     const char *field, const uint8_t *a, size_t alen, const uint8_t *b,
     size_t blen)
 {
-	struct diff_change *c, *nc;
+	struct diff_change *c;
 
 	if (!explained)
 		pr->nunexplained++;
@@ -392,15 +410,8 @@ add_change(struct diff_pair *pr, enum diff_change_kind kind, bool explained,
 		pr->changes_truncated = true;
 		return;
 	}
-	nc = realloc(pr->ch, (size_t)(pr->nch + 1) * sizeof(*nc));
-	if (nc == NULL)
+	if ((c = diff_change_push(pr, kind, explained, field)) == NULL)
 		return;
-	pr->ch = nc;
-	c = &pr->ch[pr->nch++];
-	memset(c, 0, sizeof(*c));
-	c->kind = kind;
-	c->explained = explained;
-	snprintf(c->field, sizeof(c->field), "%s", field);
 	text_copy(c->before, sizeof(c->before), a, alen);
 	text_copy(c->after, sizeof(c->after), b, blen);
 }

@@ -50,6 +50,15 @@ struct mview {
  */
 void diff_view(struct mview *mv, const uint8_t *raw, size_t len);
 
+/*
+ * Appends a zeroed change (kind, explained, field name) to pr's list and
+ * returns it for the caller to fill in, or NULL on OOM (the list is then
+ * unchanged).  No cap: the caller checks DIFF_PAIR_CHANGES where it
+ * applies, and counts nunexplained (diff_fields.c).
+ */
+struct diff_change *diff_change_push(struct diff_pair *pr,
+    enum diff_change_kind kind, bool explained, const char *field);
+
 /* A Via value cut into its protocol, sent-by and parameters. */
 struct via_parts {
 	const uint8_t *proto, *sent_by;

@@ -202,19 +202,11 @@ static void
 pair_l3_change(struct diff_pair *pr, const char *field, const struct ep *a,
     const struct ep *b, bool explained)
 {
-	struct diff_change *c, *nc;
+	struct diff_change *c;
 
-	if (ep_eq(a, b))
+	if (ep_eq(a, b) ||
+	    (c = diff_change_push(pr, DIFF_CHANGED, explained, field)) == NULL)
 		return;
-	nc = realloc(pr->ch, (size_t)(pr->nch + 1) * sizeof(*nc));
-	if (nc == NULL)
-		return;
-	pr->ch = nc;
-	c = &pr->ch[pr->nch++];
-	memset(c, 0, sizeof(*c));
-	c->kind = DIFF_CHANGED;
-	c->explained = explained;
-	scopy(c->field, sizeof(c->field), field);
 	ep_str(a, c->before, sizeof(c->before));
 	ep_str(b, c->after, sizeof(c->after));
 	if (!explained)

@@ -380,6 +380,28 @@ tri(int v)
 	return v < 0 ? "unknown" : v ? "yes" : "no";
 }
 
+/* The inputs' problems (diff_check), when there are any. */
+static void
+text_problems(FILE *f, const struct diff *d)
+{
+	struct diff_result r;
+
+	diff_check(d, &r);
+	if (r.nproblems == 0)
+		return;
+	fputs("\nINPUT PROBLEMS: the comparison above may not mean what it "
+	    "seems\n", f);
+	for (int i = 0; i < r.nproblems; i++) {
+		fprintf(f, "  %s: ", r.problems[i].id);
+		text_fput_escaped(f, r.problems[i].text,
+		    strlen(r.problems[i].text), TEXT_ESC_PLAIN);
+		fputs("\n    fix: ", f);
+		text_fput_escaped(f, r.problems[i].fix,
+		    strlen(r.problems[i].fix), TEXT_ESC_PLAIN);
+		fputc('\n', f);
+	}
+}
+
 static void
 text_end(struct diff_writer *w, const struct diff *d)
 {
@@ -452,6 +474,7 @@ text_end(struct diff_writer *w, const struct diff *d)
 				    anomaly_name((enum anomaly_id)k), an->n[k]);
 		fputc('\n', f);
 	}
+	text_problems(f, d);
 }
 
 /* Anomaly counters that are not zero, as an object. */
@@ -475,6 +498,7 @@ json_tail(struct diff_writer *w, const struct diff *d)
 	const struct diff_features *ft = diff_features_get(d);
 	struct diff_nat_behaviour nb;
 	struct diff_profile pr;
+	struct diff_result res;
 
 	json_break(j, "\n  ");
 	json_arr_end(j);
@@ -604,6 +628,23 @@ json_tail(struct diff_writer *w, const struct diff *d)
 	json_key(j, "rtp_injected");
 	json_u64(j, s->rtp_injected);
 	json_obj_end(j);
+	diff_check(d, &res);
+	jkey_nl(j, "\n  ", "input_problems");
+	json_arr_begin(j);
+	for (int i = 0; i < res.nproblems; i++) {
+		json_break(j, "\n    ");
+		json_obj_begin(j);
+		json_key(j, "id");
+		json_str(j, res.problems[i].id);
+		json_key(j, "problem");
+		json_str(j, res.problems[i].text);
+		json_key(j, "fix");
+		json_str(j, res.problems[i].fix);
+		json_obj_end(j);
+	}
+	if (res.nproblems > 0)
+		json_break(j, "\n  ");
+	json_arr_end(j);
 	jkey_nl(j, "\n  ", "anomalies");
 	json_obj_begin(j);
 	json_key(j, "inside");
@@ -632,7 +673,8 @@ diff_writer_end(struct diff_writer *w, const struct diff *d)
 
 int
 diff_run(const char *inside_path, const char *outside_path,
-    const struct diff_opts *o, FILE *out, char *err, size_t errlen)
+    const struct diff_opts *o, FILE *out, struct diff_result *res,
+    char *err, size_t errlen)
 {
 	struct diff_writer *w;
 	struct diff_cb cb;
@@ -649,8 +691,11 @@ diff_run(const char *inside_path, const char *outside_path,
 	if ((d = diff_new(o, &cb)) == NULL)
 		snprintf(err, errlen, "out of memory");
 	else if ((rc = diff_files(d, inside_path, outside_path, err,
-	    errlen)) == 0)
+	    errlen)) == 0) {
 		diff_writer_end(w, d);
+		if (res != NULL)
+			diff_check(d, res);
+	}
 	diff_free(d);
 	diff_writer_free(w);
 	return rc;

@@ -55,7 +55,62 @@ report_free(struct report *r)
 	if (r == NULL)
 		return;
 	r->ops->fini(r);
+	for (size_t i = 0; i < r->ncapnames; i++)
+		free(r->capnames[i]);
+	free(r->capnames);
 	free(r);
+}
+
+static const char *
+base_name(const char *p)
+{
+	const char *s = strrchr(p, '/');
+
+	return s != NULL && s[1] != '\0' ? s + 1 : p;
+}
+
+int
+report_captures(struct report *r, const char *const *names, size_t n)
+{
+	if (n < 2)
+		return 0;
+	if ((r->capnames = calloc(n, sizeof(*r->capnames))) == NULL)
+		return -1;
+	r->ncapnames = n;
+	for (size_t i = 0; i < n; i++) {
+		const char *b = base_name(names[i]);
+		bool clash = false;
+
+		for (size_t k = 0; k < n && !clash; k++)
+			clash = k != i && strcmp(b, base_name(names[k])) == 0;
+		if ((r->capnames[i] = strdup(clash ? names[i] : b)) == NULL)
+			return -1;
+	}
+	return 0;
+}
+
+const char *
+report_capture_name(const struct report *r, uint32_t cap_idx)
+{
+	if (r->ncapnames < 2 || cap_idx >= r->ncapnames ||
+	    r->capnames[cap_idx] == NULL)
+		return NULL;
+	return r->capnames[cap_idx];
+}
+
+const char *
+report_frame_ref(const struct report *r, uint32_t cap_idx, uint64_t frame,
+    char *buf, size_t n)
+{
+	const char *name = report_capture_name(r, cap_idx);
+
+	if (frame == 0)
+		snprintf(buf, n, "-");
+	else if (name != NULL)
+		snprintf(buf, n, "%s#%" PRIu64, name, frame);
+	else
+		snprintf(buf, n, "%" PRIu64, frame);
+	return buf;
 }
 
 uint64_t

@@ -39,6 +39,8 @@ struct report_opts {
 	const char *symptom;      /* only findings with this id; NULL all */
 	double min_confidence;    /* only findings at or above this */
 	const char *fix_vendor;   /* HTML: --fix VENDOR's steps; NULL: list */
+	bool verbose;             /* text: each call's findings in full, the
+	                           * mechanism and fix repeated per call */
 };
 
 /* One capture's figures (sip/capstats.h defines struct analysis_capstats). */
@@ -60,6 +62,26 @@ struct report;
 /* Returns NULL on OOM.  f stays the caller's. */
 struct report *report_new(FILE *f, const struct report_opts *o);
 void report_free(struct report *r);
+
+/*
+ * The names of the captures of a run, in the order of their cap_idx
+ * (before report_begin; copied).  With more than one, every frame
+ * reference names its file: "inbound.pcap#4" (the file's base name, or
+ * the name as given when two captures share a base name).  Returns -1
+ * on OOM (frames then stay bare numbers).
+ */
+int report_captures(struct report *r, const char *const *names, size_t n);
+
+/*
+ * The one way a report names a frame: "4", or "inbound.pcap#4" in a run
+ * over several captures; "-" for no frame (0).  Returns buf.
+ */
+#define REPORT_FRAME_REF 320
+const char *report_frame_ref(const struct report *r, uint32_t cap_idx,
+    uint64_t frame, char *buf, size_t n);
+/* The file a frame of capture cap_idx is in, in a run over several
+ * captures; NULL in a run over one. */
+const char *report_capture_name(const struct report *r, uint32_t cap_idx);
 
 void report_begin(struct report *r);
 void report_dialog(struct report *r, const struct dialog *d);

@@ -38,6 +38,8 @@ struct report {
 	uint64_t affected, unaffected;
 	uint64_t by_id[SYMPTOM_COUNT]; /* affected dialogs per symptom */
 	uint64_t unaffected_kind[DIALOG_KIND_COUNT];
+	char **capnames;          /* report_captures; NULL: one capture */
+	size_t ncapnames;
 };
 
 /* RTP packets of d's streams caller->callee (or unknown) and back. */

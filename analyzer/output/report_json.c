@@ -176,12 +176,25 @@ json_media(struct json *j, const struct dialog *d)
 	json_arr_end(j);
 }
 
+/* In a run over several captures, the file beside each frame. */
 static void
-json_evidence(struct json *j, const struct evidence *e)
+json_file(struct report *r, struct json *j, uint32_t cap_idx)
+{
+	const char *name = report_capture_name(r, cap_idx);
+
+	if (name == NULL)
+		return;
+	json_key(j, "file");
+	json_str(j, name);
+}
+
+static void
+json_evidence(struct report *r, struct json *j, const struct evidence *e)
 {
 	json_obj_begin(j);
 	json_key(j, "capture");
 	json_u64(j, e->cap_idx);
+	json_file(r, j, e->cap_idx);
 	json_key(j, "frame");
 	json_u64_or_null(j, e->frame);
 	json_key(j, "time");
@@ -218,7 +231,7 @@ json_finding_list(struct report *r, struct json *j, const char *key,
 		json_key(j, "evidence");
 		json_arr_begin(j);
 		for (int k = 0; k < x->nev; k++)
-			json_evidence(j, &x->ev[k]);
+			json_evidence(r, j, &x->ev[k]);
 		json_arr_end(j);
 		json_obj_end(j);
 	}
@@ -237,7 +250,7 @@ json_symptoms(struct report *r, struct json *j, const struct dialog *d)
 }
 
 static void
-json_messages(struct json *j, const struct dialog *d)
+json_messages(struct report *r, struct json *j, const struct dialog *d)
 {
 	char a[NETADDR_STRLEN], l[128];
 
@@ -247,6 +260,7 @@ json_messages(struct json *j, const struct dialog *d)
 		const struct dmsg *m = &d->msgs[i];
 
 		json_obj_begin(j);
+		json_file(r, j, m->cap_idx);
 		json_key(j, "frame");
 		json_u64(j, m->frame);
 		json_key(j, "time");
@@ -324,7 +338,7 @@ json_on_dialog(struct report *r, const struct dialog *d, bool affected)
 	json_media(j, d);
 	json_symptoms(r, j, d);
 	if (r->o.messages)
-		json_messages(j, d);
+		json_messages(r, j, d);
 	json_obj_end(j);
 }
 
@@ -435,7 +449,7 @@ json_alg(struct report *r, struct json *j, const struct detect_verdict *v)
 	json_key(j, "evidence");
 	json_arr_begin(j);
 	for (int i = 0; i < v->nstrongest; i++)
-		json_evidence(j, &v->strongest[i]);
+		json_evidence(r, j, &v->strongest[i]);
 	json_arr_end(j);
 	json_obj_end(j);
 }

@@ -1,13 +1,19 @@
 /*
  * report_text.c - the report for people (report.h).
  *
- * The ALG verdict and how many calls show which symptom come first, then
- * each affected call with its findings and evidence, then a summary of
- * the dialogs without findings (in full with --all), unannounced streams
- * and the capture summary with anomalies.  Since the verdict is only
- * known at the end, dialogs and streams are spooled to temporary files as
- * they finish (memory stays bounded).  Packet text is escaped
- * (TEXT_ESC_PLAIN) so nothing in it reaches the terminal as a control.
+ * The ALG verdict and how many calls show which symptom come first.  Then
+ * the findings grouped by symptom: each mechanism is explained once, with
+ * its fix, followed by one line per call (its summary) and that call's
+ * evidence; then the calls with findings, one short entry each (with -m
+ * their messages); then a summary of the dialogs without findings (in
+ * full with --all), unannounced streams and the capture summary with
+ * anomalies.  With --verbose each call is written in full instead, every
+ * finding with its explanation and fix (the form before grouping).
+ * Since the verdict is only known at the end, dialogs, groups and
+ * streams are spooled to temporary files as they finish (memory stays
+ * bounded: one spool per group, and the groups are bounded by the
+ * catalogue).  Packet text is escaped (TEXT_ESC_PLAIN) so nothing in it
+ * reaches the terminal as a control.
  */
 #include <inttypes.h>
 #include <stdlib.h>
@@ -20,12 +26,31 @@
 
 /* Dialogs without findings listed one line each before only counting. */
 #define REPORT_BRIEF_MAX 20
+/*
+ * Groups of findings sharing a symptom, kind (finding or advisory) and
+ * texts.  The catalogue bounds them (a symptom has one explanation, or a
+ * few when the no-NAT or no-ALG variants replace it); a finding beyond
+ * the last group is written in full under "other findings".
+ */
+#define TEXT_GROUPS_MAX 64
+
+struct text_group {
+	char *id, *why, *fix;     /* copies: a stored finding's texts are
+	                           * the reader's */
+	int sym;                  /* catalogue index, -1 unknown id */
+	bool adv;
+	uint64_t n;               /* findings in the group */
+	FILE *spool;
+};
 
 struct text_state {
 	FILE *sf;                 /* unannounced streams, spooled */
 	FILE *af;                 /* affected calls, spooled */
 	FILE *uf;                 /* dialogs without findings, spooled */
+	FILE *of;                 /* findings beyond TEXT_GROUPS_MAX */
 	uint64_t nstreams;
+	struct text_group g[TEXT_GROUPS_MAX];
+	int ng;
 };
 
 static void
@@ -62,13 +87,21 @@ wrap(FILE *f, const char *indent, const char *s)
 }
 
 static void
-text_evidence(FILE *f, const struct evidence *e)
+text_evidence(struct report *r, FILE *f, const struct evidence *e)
 {
 	char t[64];
 
-	if (e->frame)
-		fprintf(f, "         frame %-6" PRIu64 " ", e->frame);
-	else
+	if (e->frame) {
+		char ref[REPORT_FRAME_REF];
+		size_t l;
+
+		report_frame_ref(r, e->cap_idx, e->frame, ref, sizeof(ref));
+		fputs("         frame ", f);
+		plain(f, ref);
+		for (l = strlen(ref); l < 6; l++)
+			fputc(' ', f);
+		fputc(' ', f);
+	} else
 		fputs("         ", f);
 	if (e->ts_ns > 0)
 		fprintf(f, "%s  ", report_time(e->ts_ns, t, sizeof(t)) + 11);
@@ -80,15 +113,118 @@ text_evidence(FILE *f, const struct evidence *e)
 
 /* One finding (mark "!") or advisory (mark "~ advisory"). */
 static void
-text_finding(FILE *f, const char *mark, const struct finding *x)
+text_finding(struct report *r, FILE *f, const char *mark,
+    const struct finding *x)
 {
 	fprintf(f, "     %s %s (confidence %.2f): ", mark, x->id, x->confidence);
 	plain(f, x->summary);
 	fputc('\n', f);
 	wrap(f, "         why: ", x->explanation);
 	for (int k = 0; k < x->nev; k++)
-		text_evidence(f, &x->ev[k]);
+		text_evidence(r, f, &x->ev[k]);
 	wrap(f, "         fix: ", x->remediation);
+}
+
+/*
+ * The group of finding x (created on first use), or NULL when the groups
+ * are full or out of memory.
+ */
+static struct text_group *
+text_group_get(struct text_state *ts, const struct finding *x, bool adv)
+{
+	struct text_group *g;
+	const char *why = x->explanation ? x->explanation : "";
+	const char *fix = x->remediation ? x->remediation : "";
+
+	for (int i = 0; i < ts->ng; i++) {
+		g = &ts->g[i];
+		if (g->adv == adv && strcmp(g->id, x->id) == 0 &&
+		    strcmp(g->why, why) == 0 && strcmp(g->fix, fix) == 0)
+			return g;
+	}
+	if (ts->ng == TEXT_GROUPS_MAX)
+		return NULL;
+	g = &ts->g[ts->ng];
+	memset(g, 0, sizeof(*g));
+	g->id = strdup(x->id);
+	g->why = strdup(why);
+	g->fix = strdup(fix);
+	g->spool = tmpfile();
+	if (g->id == NULL || g->why == NULL || g->fix == NULL ||
+	    g->spool == NULL) {
+		free(g->id);
+		free(g->why);
+		free(g->fix);
+		if (g->spool != NULL)
+			fclose(g->spool);
+		return NULL;
+	}
+	g->sym = symptom_lookup(x->id);
+	g->adv = adv;
+	ts->ng++;
+	return g;
+}
+
+/*
+ * One line for the call under its symptom's group, then the evidence:
+ *   #7     22:13:29.129000  0.80  one-way audio: caller -> callee ...
+ */
+static void
+text_group_add(struct report *r, const struct dialog *d,
+    const struct finding *x, bool adv)
+{
+	struct text_state *ts = r->fmt;
+	struct text_group *g = text_group_get(ts, x, adv);
+	char t[64];
+
+	if (g == NULL) {
+		if (ts->of == NULL && (ts->of = tmpfile()) == NULL)
+			return;
+		fprintf(ts->of, "\n#%-5" PRIu64 "\n", d->id);
+		text_finding(r, ts->of, adv ? "~ advisory" : "!", x);
+		return;
+	}
+	g->n++;
+	fprintf(g->spool, "  #%-5" PRIu64 " %s  %.2f  ", d->id,
+	    report_time(d->start_ns, t, sizeof(t)) + 11, x->confidence);
+	plain(g->spool, x->summary);
+	fputc('\n', g->spool);
+	for (int k = 0; k < x->nev; k++)
+		text_evidence(r, g->spool, &x->ev[k]);
+}
+
+/* Each shown finding and advisory of d into its group. */
+static void
+text_group_dialog(struct report *r, const struct dialog *d)
+{
+	for (int i = 0; d->findings != NULL && i < d->findings->n; i++)
+		if (report_finding_shown(r, &d->findings->f[i]))
+			text_group_add(r, d, &d->findings->f[i], false);
+	for (int i = 0; d->findings != NULL && i < d->findings->nadv; i++)
+		if (report_finding_shown(r, &d->findings->adv[i]))
+			text_group_add(r, d, &d->findings->adv[i], true);
+}
+
+/* The symptom ids of d's shown findings and advisories, on one line. */
+static void
+text_symptom_ids(struct report *r, FILE *f, const struct dialog *d)
+{
+	bool any = false;
+
+	for (int i = 0; d->findings != NULL && i < d->findings->n; i++)
+		if (report_finding_shown(r, &d->findings->f[i])) {
+			fputs(any ? "  ! " : "       ! ", f);
+			plain(f, d->findings->f[i].id);
+			any = true;
+		}
+	for (int i = 0; d->findings != NULL && i < d->findings->nadv; i++)
+		if (report_finding_shown(r, &d->findings->adv[i])) {
+			fputs(any ? "  ~ " : "       ~ ", f);
+			plain(f, d->findings->adv[i].id);
+			any = true;
+		}
+	if (any)
+		fputc('\n', f);
 }
 
 static void
@@ -96,11 +232,11 @@ text_findings(struct report *r, FILE *f, const struct dialog *d)
 {
 	for (int i = 0; d->findings != NULL && i < d->findings->n; i++)
 		if (report_finding_shown(r, &d->findings->f[i]))
-			text_finding(f, "!", &d->findings->f[i]);
+			text_finding(r, f, "!", &d->findings->f[i]);
 	/* Advisories: risks seen, not failures; not counted. */
 	for (int i = 0; d->findings != NULL && i < d->findings->nadv; i++)
 		if (report_finding_shown(r, &d->findings->adv[i]))
-			text_finding(f, "~ advisory", &d->findings->adv[i]);
+			text_finding(r, f, "~ advisory", &d->findings->adv[i]);
 }
 
 /*
@@ -128,10 +264,15 @@ text_media(FILE *f, const struct dialog *d)
 	fputc('\n', f);
 }
 
+/*
+ * The call's first lines, after a blank one: number, start, kind, state,
+ * length, messages, RTP packets; then who called whom, sep and the
+ * Call-ID.
+ */
 static void
-text_dialog(struct report *r, FILE *f, const struct dialog *d)
+text_dialog_head(FILE *f, const struct dialog *d, const char *sep)
 {
-	char t[64], a[NETADDR_STRLEN], b[NETADDR_STRLEN];
+	char t[64];
 	uint64_t fwd, rev;
 
 	report_dir_packets(d, &fwd, &rev);
@@ -147,9 +288,58 @@ text_dialog(struct report *r, FILE *f, const struct dialog *d)
 	plain(f, d->from);
 	fputs(" -> ", f);
 	plain(f, d->to);
-	fputs("\n       Call-ID: ", f);
+	fputs(sep, f);
+	fputs("Call-ID: ", f);
 	plain(f, d->call_id);
 	fputc('\n', f);
+}
+
+static void
+text_messages(struct report *r, FILE *f, const struct dialog *d)
+{
+	char t[64], a[NETADDR_STRLEN], b[NETADDR_STRLEN];
+
+	for (size_t i = 0; i < d->nmsgs; i++) {
+		const struct dmsg *m = &d->msgs[i];
+		char l[128], ref[REPORT_FRAME_REF];
+
+		report_frame_ref(r, m->cap_idx, m->frame, ref, sizeof(ref));
+		fprintf(f, "         %*s", strlen(ref) < 6 ?
+		    (int)(6 - strlen(ref)) : 0, "");
+		plain(f, ref);
+		fprintf(f, " %s %s -> %s ",
+		    report_time(m->ts_ns, t, sizeof(t)),
+		    ep_str(&m->src, a, sizeof(a)),
+		    ep_str(&m->dst, b, sizeof(b)));
+		plain(f, sipmsg_label(m->m, l, sizeof(l)));
+		if (m->retrans)
+			fprintf(f, " (x%" PRIu32 ")", m->retrans + 1);
+		fputc('\n', f);
+	}
+}
+
+/*
+ * A call with findings in the grouped form: its first line, who called
+ * whom with the Call-ID, the ids of its findings (~ advisories) and with
+ * -m its messages.  The findings themselves are in their groups.
+ */
+static void
+text_dialog_short(struct report *r, FILE *f, const struct dialog *d)
+{
+	text_dialog_head(f, d, "  ");
+	text_symptom_ids(r, f, d);
+	if (r->o.messages)
+		text_messages(r, f, d);
+}
+
+/* A dialog in full: streams, media legs, messages (-m) and findings
+ * with their explanation, evidence and fix. */
+static void
+text_dialog(struct report *r, FILE *f, const struct dialog *d)
+{
+	char a[NETADDR_STRLEN], b[NETADDR_STRLEN];
+
+	text_dialog_head(f, d, "\n       ");
 	for (int i = 0; i < d->nstreams; i++) {
 		const struct rtp_stream *s = d->streams[i];
 		struct quality q;
@@ -174,22 +364,12 @@ text_dialog(struct report *r, FILE *f, const struct dialog *d)
 		fputc('\n', f);
 	}
 	text_media(f, d);
-	if (r->o.messages) {
-		for (size_t i = 0; i < d->nmsgs; i++) {
-			const struct dmsg *m = &d->msgs[i];
-			char l[128];
-
-			fprintf(f, "         %6" PRIu64 " %s %s -> %s ", m->frame,
-			    report_time(m->ts_ns, t, sizeof(t)),
-			    ep_str(&m->src, a, sizeof(a)),
-			    ep_str(&m->dst, b, sizeof(b)));
-			plain(f, sipmsg_label(m->m, l, sizeof(l)));
-			if (m->retrans)
-				fprintf(f, " (x%" PRIu32 ")", m->retrans + 1);
-			fputc('\n', f);
-		}
-	}
-	text_findings(r, f, d);
+	if (r->o.messages)
+		text_messages(r, f, d);
+	if (r->o.verbose)
+		text_findings(r, f, d);
+	else
+		text_symptom_ids(r, f, d);
 }
 
 /* One line for a dialog without findings. */
@@ -224,6 +404,14 @@ text_fini(struct report *r)
 		fclose(ts->af);
 	if (ts->uf != NULL)
 		fclose(ts->uf);
+	if (ts->of != NULL)
+		fclose(ts->of);
+	for (int i = 0; i < ts->ng; i++) {
+		free(ts->g[i].id);
+		free(ts->g[i].why);
+		free(ts->g[i].fix);
+		fclose(ts->g[i].spool);
+	}
 	free(ts);
 }
 
@@ -242,15 +430,22 @@ text_on_dialog(struct report *r, const struct dialog *d, bool affected)
 	/* A dialog with advisories only is listed in full, never counted. */
 	bool adv = d->findings != NULL && d->findings->nadv > 0;
 
+	if (!r->o.verbose)
+		text_group_dialog(r, d);
 	if (affected) {
 		if (ts->af == NULL && (ts->af = tmpfile()) == NULL)
 			return;
-		text_dialog(r, ts->af, d);
+		if (r->o.verbose)
+			text_dialog(r, ts->af, d);
+		else
+			text_dialog_short(r, ts->af, d);
 	} else if (r->o.all || adv || r->unaffected <= REPORT_BRIEF_MAX) {
 		if (ts->uf == NULL && (ts->uf = tmpfile()) == NULL)
 			return;
-		if (r->o.all || adv)
+		if (r->o.all || (adv && r->o.verbose))
 			text_dialog(r, ts->uf, d);
+		else if (adv)
+			text_dialog_short(r, ts->uf, d);
 		else
 			text_brief(ts->uf, d);
 	}
@@ -344,7 +539,7 @@ text_verdict(struct report *r, const struct detect_verdict *v)
 	if (v->nstrongest > 0) {
 		fputs("  strongest evidence:\n", f);
 		for (int i = 0; i < v->nstrongest; i++)
-			text_evidence(f, &v->strongest[i]);
+			text_evidence(r, f, &v->strongest[i]);
 	}
 	fprintf(f, "Calls with findings: %" PRIu64 " of %" PRIu64 " dialogs",
 	    r->affected, r->ndialogs);
@@ -362,6 +557,55 @@ text_verdict(struct report *r, const struct detect_verdict *v)
 		    "list, then --fix VENDOR\n", f);
 }
 
+/* One group: its heading, the mechanism and the fix once, then a line
+ * per call with its evidence. */
+static void
+text_group(FILE *f, const struct text_group *g)
+{
+	fprintf(f, "\n%s", g->adv ? "~ advisory " : "! ");
+	plain(f, g->id);
+	fprintf(f, ": %" PRIu64 " %s", g->n, g->n == 1 ? "call" : "calls");
+	if (g->sym >= 0)
+		fprintf(f, " - %s", symptom_title((enum symptom_id)g->sym));
+	fputc('\n', f);
+	if (g->why[0] != '\0')
+		wrap(f, "    why: ", g->why);
+	if (g->fix[0] != '\0')
+		wrap(f, "    fix: ", g->fix);
+	report_copy_spool(f, g->spool);
+}
+
+/*
+ * The groups, findings before advisories, each in catalogue order (ids
+ * the catalogue does not know last), groups of one symptom in the order
+ * they were met.
+ */
+static void
+text_groups(struct report *r)
+{
+	struct text_state *ts = r->fmt;
+	FILE *f = r->f;
+
+	if (ts->ng == 0 && ts->of == NULL)
+		return;
+	fputs("\nFINDINGS BY SYMPTOM (each mechanism once, then one line per "
+	    "call and its\nevidence; --verbose: every call in full)\n", f);
+	for (int adv = 0; adv < 2; adv++)
+		for (int k = 0; k <= SYMPTOM_COUNT; k++)
+			for (int i = 0; i < ts->ng; i++) {
+				const struct text_group *g = &ts->g[i];
+
+				if (g->adv != (adv != 0) ||
+				    (g->sym >= 0 ? g->sym : SYMPTOM_COUNT) != k)
+					continue;
+				text_group(f, g);
+			}
+	if (ts->of != NULL) {
+		fputs("\nOTHER FINDINGS\n", f);
+		report_copy_spool(f, ts->of);
+	}
+}
+
 static void
 text_dialogs(struct report *r)
 {
@@ -369,6 +613,8 @@ text_dialogs(struct report *r)
 	FILE *f = r->f;
 	bool first = true;
 
+	if (!r->o.verbose)
+		text_groups(r);
 	if (r->affected > 0) {
 		fputs("\nCALLS WITH FINDINGS (in the order they ended)\n", f);
 		report_copy_spool(f, ts->af);

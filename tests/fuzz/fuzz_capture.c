@@ -40,7 +40,8 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static FILE *devnull;
-	struct report_opts ro = { REPORT_TEXT, true, false, true, NULL, 0, NULL };
+	struct report_opts ro = { REPORT_TEXT, true, false, true, NULL, 0, NULL,
+	    false };
 	struct analysis_cb cb = { on_dialog, on_stream, NULL, NULL };
 	struct analysis *a;
 	struct report *r;

@@ -644,12 +644,16 @@ test_csv(void)
 	add_finding(a, "one_way_audio");
 	CU_ASSERT_EQUAL(export_csv(f, v, 2), 0);
 	fclose(f);
+	/* The columns of `sipalg-analyze -f csv` (report_csv.c). */
 	CU_ASSERT_PTR_NOT_NULL(strstr(out, "id,start,kind,state,from,to,"
-	    "call_id,"));
-	CU_ASSERT_PTR_NOT_NULL(strstr(out, "\n1,2023-11-14 22:13:20.000000,"
+	    "call_id,duration,messages,retransmissions,streams,"
+	    "rtp_packets_fwd,rtp_packets_rev,symptoms,advisories,mos_fwd,"
+	    "mos_rev,media\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "\n1,\"2023-11-14 22:13:20.000000\","
 	    "call,in call,\"al\"\"ice\\x1b\",\"bob@10.0.0.2\","
-	    "\"call-1@10.0.0.1\",10.000,2,0,1,500,3,\"one_way_audio\"\n"));
-	CU_ASSERT_PTR_NOT_NULL(strstr(out, "\n2,2023-11-14 22:13:19.000000,"
+	    "\"call-1@10.0.0.1\",10.000,2,0,1,500,0,\"one_way_audio:0.00\","
+	    "\"\",4.37,,\""));
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "\n2,\"2023-11-14 22:13:19.000000\","
 	    "register,completed,"));
 	CU_ASSERT_PTR_NULL(strchr(out, 0x1b));
 	free(out);
@@ -662,7 +666,7 @@ test_csv(void)
 	f = open_memstream(&out, &len);
 	CU_ASSERT_EQUAL(export_csv(f, v, 2), 0);
 	fclose(f);
-	CU_ASSERT_PTR_NOT_NULL(strstr(out, "\n1,2023-11-14 22:13:20.000000,"
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "\n1,\"2023-11-14 22:13:20.000000\","
 	    "call,in call,\"'=HYPERLINK(\"\"http://evil/x\"\",\"\"click\"\")\","
 	    "\"bob@10.0.0.2\""));
 	CU_ASSERT_PTR_NOT_NULL(strstr(out, ",\"'-1@x\","));
