@@ -4,7 +4,7 @@
  *   ingest (ingest.h) ─on_sip───────▶ sipmsg ─▶ dialogs ─▶ detectors
  *     capture, decode,  ─on_media─────▶ RTP/RTCP ─▶ streams (by SDP endpoint)
  *     TCP, framing      ─on_keepalive─▶ count, binding detector
- *                       ─on_unreach───▶ refused RTP
+ *                       ─on_unreach───▶ refused RTP, SIP too big (oversize_drop)
  *                       ─on_packet────▶ transport counts
  *
  * Media attribution: every SDP body registers its media endpoints (c= and
@@ -528,8 +528,21 @@ on_packet(void *user, const struct pkt *p, struct anomalies *an)
 static void
 on_unreach(void *user, const struct pkt *p, struct anomalies *an)
 {
+	struct analysis *a = user;
+
 	(void)an;
-	handle_icmp_unreach(user, p);
+	if (p->l4 == PKT_ICMP_TOOBIG) {
+		struct detect_too_big_ev e = {
+			.cap_idx = p->cap_idx, .frame = p->frame,
+			.ts_ns = p->ts_ns, .src = p->src, .dst = p->dst,
+			.reporter = p->reporter, .quoted_len = p->ip_len,
+			.mtu = p->icmp_mtu, .df = p->ip_df != 0,
+		};
+
+		detect_too_big(a->det, &e);
+		return;
+	}
+	handle_icmp_unreach(a, p);
 }
 
 /* ---- dialogs leaving ------------------------------------------------ */

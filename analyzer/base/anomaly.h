@@ -68,6 +68,7 @@
 	X(SIP_TOO_LARGE, "sip_too_large", "SIP message larger than the cap") \
 	X(SIP_LINE_TOO_LONG, "sip_line_too_long", "SIP header line longer than the cap") \
 	X(SIP_MISSING_HEADER, "sip_missing_header", "SIP message without Call-ID, CSeq, From, To or Via") \
+	X(SIP_RAW_FALLBACK, "sip_raw_fallback", "SIP message the parser refused, kept from a tolerant scan") \
 	X(SIP_CL_INVALID, "sip_cl_invalid", "Content-Length not a number") \
 	X(SIP_CL_BEYOND_DATA, "sip_cl_beyond_data", "Content-Length claims more bytes than the message carries") \
 	X(SIP_CL_SHORT, "sip_cl_short", "body longer than Content-Length (extra bytes ignored)") \

@@ -134,6 +134,29 @@ void detect_keepalive_known(struct detect *dt, const struct ep *src,
 void detect_keepalives_unattributed(struct detect *dt, uint32_t cap_idx,
     uint64_t n);
 
+/*
+ * An ICMP "fragmentation needed" / ICMPv6 "packet too big" quoting a SIP
+ * datagram (ingest PKT_ICMP_TOOBIG): src and dst are the quoted
+ * datagram's, quoted_len its IP length as quoted, mtu the reported
+ * next-hop MTU (0 none), reporter the ICMP's source.
+ */
+struct detect_too_big_ev {
+	uint32_t cap_idx;
+	uint64_t frame;
+	int64_t ts_ns;
+	struct ep src, dst, reporter;
+	uint32_t quoted_len, mtu;
+	bool df;
+};
+
+/*
+ * Records e for oversize_drop (detect_oversize.c): called by the analysis
+ * as the error arrives, before the dialog of the refused message is
+ * judged.  Never allocates; DETECT_MAX_TOOBIG entries, the oldest
+ * replaced.
+ */
+void detect_too_big(struct detect *dt, const struct detect_too_big_ev *e);
+
 /* The capture-level verdict over the dialogs seen so far. */
 void detect_verdict_get(const struct detect *dt, struct detect_verdict *v);
 

@@ -238,6 +238,8 @@ detect_inbound_call_unanswered(struct detect *dt, const struct dialog *d,
 		return;  /* its pending INVITEs: detect_pending_cite */
 	if (inv == NULL || (inv->m->sdp == NULL && inv->m->ncontact == 0))
 		return;
+	if (detect_oversize_request(dt, d, NULL) != NULL)
+		return;  /* one event: oversize_drop says why */
 	for (size_t i = 0; i < d->nmsgs; i++) {
 		const struct dmsg *m = &d->msgs[i];
 

@@ -116,6 +116,14 @@ struct detect_pending {
 	char call_id[64];
 };
 
+/* ICMP too-big errors quoting SIP (detect_oversize.c): one per quoted
+ * flow and size, with how often and until when. */
+struct detect_toobig {
+	struct detect_too_big_ev ev;     /* the first */
+	uint32_t count;
+	int64_t last_ns;
+};
+
 struct detect {
 	uint64_t dialogs, affected;
 	uint64_t by_id[SYMPTOM_COUNT];
@@ -137,6 +145,8 @@ struct detect {
 	unsigned nbindings;
 	struct detect_pending pending[DETECT_MAX_PENDING];
 	uint64_t bindings_dropped; /* binding or pending entries not kept */
+	struct detect_toobig toobig[DETECT_MAX_TOOBIG];
+	unsigned ntoobig, toobig_next;
 };
 
 typedef void (*detect_fn)(struct detect *dt, const struct dialog *d,
@@ -218,6 +228,13 @@ void detect_pending_cite(struct detect *dt, const struct dialog *d,
 const char *detect_nat_preset(int64_t gap_ns, int *secs);
 /* Same for media pinholes: 120 s conntrack stream / Juniper, 300 s ZyXEL. */
 const char *detect_media_preset(int64_t gap_ns, int *secs);
+
+/*
+ * The UDP request of d that an ICMP too-big error refused and that got no
+ * final response (oversize_drop), NULL none; *t (may be NULL) the error.
+ */
+const struct dmsg *detect_oversize_request(const struct detect *dt,
+    const struct dialog *d, const struct detect_toobig **t);
 
 /* True when m was sent by the caller side (the initial request's sender). */
 bool detect_from_caller(const struct dialog *d, const struct dmsg *m);

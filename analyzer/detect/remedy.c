@@ -389,6 +389,13 @@ static const struct no_alg_row no_alg_rows[] = {
 	    "Raise the UDP timeout for media (150-300 s), let the phone send "
 	    "RTP or comfort noise during hold, or use media latching on the "
 	    "server."),
+	NO_ALG_ROW(SYMPTOM_OVERSIZE_DROP,
+	    "The message was larger than the next link's MTU with Don't "
+	    "Fragment set, and a router dropped it (a PPPoE or tunnel link "
+	    "with a lower MTU, a large SDP offer, long headers).",
+	    "Use SIP over TCP/TLS for large requests, offer fewer codecs and "
+	    "drop unneeded headers, or raise the MTU of the link that refused "
+	    "it."),
 };
 
 int

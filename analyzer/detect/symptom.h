@@ -45,7 +45,9 @@
 	X(MEDIA_LOST_AFTER_HOLD, "media_lost_after_hold", "HOLD",              \
 	    detect_media_lost_after_hold, "audio lost after hold or long silence")\
 	X(ALG_REWRITE_EVIDENCE, "alg_rewrite_evidence", "ALG",                 \
-	    detect_alg_rewrite_evidence, "traces of a SIP ALG rewriting messages")
+	    detect_alg_rewrite_evidence, "traces of a SIP ALG rewriting messages")\
+	X(OVERSIZE_DROP, "oversize_drop", "MTU",                               \
+	    detect_oversize_drop, "SIP dropped: too large for the path MTU")
 
 enum symptom_id {
 #define SYMPTOM_ENUM(e, id, badge, fn, title) SYMPTOM_##e,

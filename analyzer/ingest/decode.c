@@ -90,7 +90,10 @@
  * starts like SIP (sipframe_starts_like_sip(): the quote may be cut
  * anywhere) count ICMP_QUOTED_SIP and are never emitted; a
  * destination unreachable (v4 type 3, v6 type 1) quoting any other UDP
- * datagram is emitted as PKT_ICMP_UNREACH (see pkt.h), no payload.
+ * datagram is emitted as PKT_ICMP_UNREACH (see pkt.h), no payload; a
+ * "fragmentation needed" (v4 type 3 code 4) or "packet too big" (v6 type
+ * 2) quoting SIP is emitted as PKT_ICMP_TOOBIG with the reported MTU and
+ * the quoted bytes (the SIP a router could not forward whole).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -490,7 +493,7 @@ dec_sctp(struct dctx *x, struct l3 *l, struct cur *c)
  */
 static void
 quoted_udp(struct dctx *x, const struct l3 *outer, struct l3 *q,
-    bool unreach, struct cur *c)
+    bool unreach, bool toobig, uint32_t mtu, struct cur *c)
 {
 	const uint8_t *u = cur_take(c, 8);
 	struct pkt p;
@@ -500,6 +503,15 @@ quoted_udp(struct dctx *x, const struct l3 *outer, struct l3 *q,
 	/* The quote may be cut anywhere: a beginning of SIP is enough. */
 	if (sipframe_starts_like_sip(cur_rest(c), cur_left(c))) {
 		anomaly_add(x->an, ANOMALY_ICMP_QUOTED_SIP);
+		if (!toobig || x->d->emit == NULL)
+			return;
+		/* Too big for the path: goes up for oversize_drop. */
+		pkt_base(x, q, PKT_ICMP_TOOBIG, be16(u), be16(u + 2), &p);
+		p.reporter = outer->src;
+		p.icmp_mtu = mtu;
+		p.payload = cur_rest(c);
+		p.len = cur_left(c);
+		x->d->emit(x->d->user, &p, x->an);
 		return;
 	}
 	if (!unreach || x->d->emit == NULL)
@@ -531,9 +543,12 @@ dec_icmp4(struct dctx *x, const struct l3 *l, struct cur *c)
 	ql.src.family = ql.dst.family = 4;
 	memcpy(ql.src.ip, q + 12, 4);
 	memcpy(ql.dst.ip, q + 16, 4);
+	ql.ip_len = be16(q + 2);
+	ql.df = (q[6] & 0x40) != 0;
 	if (qhlen < 20 || !cur_skip(c, qhlen))
 		return;
-	quoted_udp(x, l, &ql, h[0] == 3, c);
+	quoted_udp(x, l, &ql, h[0] == 3, h[0] == 3 && h[1] == 4,
+	    be16(h + 6), c);
 }
 
 /* ICMPv6 error (RFC 4443 section 3): the same with an IPv6 header. */
@@ -554,6 +569,7 @@ dec_icmp6(struct dctx *x, const struct l3 *l, struct cur *c)
 	ql.src.family = ql.dst.family = 6;
 	memcpy(ql.src.ip, q + 8, 16);
 	memcpy(ql.dst.ip, q + 24, 16);
+	ql.ip_len = (uint32_t)be16(q + 4) + 40;
 	nh = q[6];
 	for (int n = 0; n < CAP_IPV6_EXT_HEADERS &&
 	    (nh == 0 || nh == 43 || nh == 60); n++) {
@@ -564,7 +580,8 @@ dec_icmp6(struct dctx *x, const struct l3 *l, struct cur *c)
 		nh = e[0];
 	}
 	if (nh == 17)
-		quoted_udp(x, l, &ql, h[0] == 1, c);
+		quoted_udp(x, l, &ql, h[0] == 1, h[0] == 2,
+		    ((uint32_t)be16(h + 4) << 16) | be16(h + 6), c);
 }
 
 /* Ethernet after a tunnel header or at the link layer. */

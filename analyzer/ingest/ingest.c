@@ -156,6 +156,7 @@ ingest_packet(struct ingest *in, const struct pkt *p, struct anomalies *an)
 		tcp_framer_segment(in->tcp, p, an);
 		break;
 	case PKT_ICMP_UNREACH:
+	case PKT_ICMP_TOOBIG:
 		if (in->cb.on_unreach != NULL)
 			in->cb.on_unreach(in->cb.user, p, an);
 		break;

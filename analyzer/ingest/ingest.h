@@ -19,7 +19,9 @@
  *                 blanks in a datagram, CRLFs between SIP messages of a
  *                 TCP stream, a STUN message in a UDP datagram
  *   on_unreach    an ICMP destination unreachable quoting a UDP datagram
- *                 that is not SIP (pkt.h PKT_ICMP_UNREACH)
+ *                 that is not SIP (pkt.h PKT_ICMP_UNREACH), or an ICMP
+ *                 fragmentation needed / packet too big quoting SIP
+ *                 (PKT_ICMP_TOOBIG): tell them apart by p->l4
  *
  * A callback left NULL costs nothing; the events of one packet come in the
  * order above.  Every pointer an event carries is valid only during the

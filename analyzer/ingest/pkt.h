@@ -30,6 +30,18 @@ enum pkt_l4 { PKT_UDP = 17, PKT_TCP = 6, PKT_SCTP = 132 };
  */
 #define PKT_ICMP_UNREACH 0x81
 
+/*
+ * Not an IP protocol: an ICMP "fragmentation needed" (type 3 code 4) or
+ * ICMPv6 "packet too big" (type 2) quoting a UDP datagram that starts
+ * like SIP: a SIP message dropped because it is larger than the path's
+ * MTU.  src, dst and ports are the quoted datagram's, ip_len its IP total
+ * length as quoted (what the router tried to forward), ip_df its DF bit,
+ * icmp_mtu the next-hop MTU the error reports (0 when not given),
+ * reporter who sent the ICMP; payload is the quoted SIP bytes (cut
+ * anywhere), never taken as a message.
+ */
+#define PKT_ICMP_TOOBIG 0x82
+
 /* TCP flag bits as on the wire. */
 #define PKT_TCP_FIN 0x01
 #define PKT_TCP_SYN 0x02
@@ -54,7 +66,8 @@ struct pkt {
 	uint8_t tcp_flags;     /* TCP only */
 	uint32_t tcp_seq;      /* TCP only */
 	uint32_t tcp_ack;      /* TCP only */
-	struct ep reporter;    /* PKT_ICMP_UNREACH only: the ICMP's source */
+	struct ep reporter;    /* PKT_ICMP_UNREACH/TOOBIG: the ICMP's source */
+	uint32_t icmp_mtu;     /* PKT_ICMP_TOOBIG only: next-hop MTU reported */
 };
 
 #endif /* SIPALG_PKT_H */

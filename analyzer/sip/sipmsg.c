@@ -72,6 +72,7 @@
 #include "base/cursor.h"
 #include "sip/sipmsg.h"
 #include "sip/sipmsg_int.h"
+#include "sip/sipraw.h"
 #include "base/text.h"
 
 /* Length of a libosip2-owned C string, bounded all the same. */
@@ -923,15 +924,16 @@ parse_in(struct scratch *s, bool own, const uint8_t *msg, size_t len,
 	if (rc != 0) {
 		if (!own)
 			osip_message_free(om);
-		anomaly_add(an, ANOMALY_SIP_UNPARSEABLE);
-		return NULL;
+		rc = ANOMALY_SIP_UNPARSEABLE;
+	} else {
+		rc = extract(&b, &w.hx, om, w.hdr_len, use, an);
+		if (!own)
+			osip_message_free(om);
 	}
-	rc = extract(&b, &w.hx, om, w.hdr_len, use, an);
-	if (!own)
-		osip_message_free(om);
 	if (rc >= 0) {
+		/* Refused: what a tolerant scan still reads (sipraw.h). */
 		anomaly_add(an, (enum anomaly_id)rc);
-		return NULL;
+		return sipraw_parse(msg, len, lend, an);
 	}
 	sipmsg_body_parse(m, &w.hx, an);
 	for (int k = 0; k < MEMO_COUNT; k++)

@@ -1344,6 +1344,66 @@ test_icmp_quote_cut(void)
 	CU_ASSERT_EQUAL(got.p[1].dst.port, 5062);
 }
 
+/*
+ * ICMP fragmentation needed (type 3 code 4) quoting SIP goes up as
+ * PKT_ICMP_TOOBIG, with the MTU, the quoted length and DF, and the SIP
+ * bytes quoted; ICMPv6 packet too big (type 2) the same.  The anomaly is
+ * counted as for any quoted SIP.
+ */
+static void
+test_icmp_too_big(void)
+{
+	struct buf f = { .n = 0 };
+	size_t o, q;
+
+	reset();
+	eth(&f, 0x0800);
+	o = ip4(&f, 1, B4, A4, 5, 0, 0);
+	put32(&f, 0x0304abcd);      /* fragmentation needed */
+	put32(&f, 1400);            /* unused, next-hop MTU */
+	q = ip4(&f, 17, A4, B4, 1, 0x4000, 0);
+	udp(&f, 5060, 5062, "INVITE sip:bob@b SIP/2.0\r\n", 26);
+	ip4_end(&f, q);
+	set16(&f, q + 2, 1407);     /* as the router saw it, before the cut */
+	ip4_end(&f, o);
+	run(1, f.b, f.n, f.n, 0);
+	CU_ASSERT_EQUAL(an.n[ANOMALY_ICMP_QUOTED_SIP], 1);
+	CU_ASSERT_EQUAL_FATAL(got.n, 1);
+	CU_ASSERT_EQUAL(got.p[0].l4, PKT_ICMP_TOOBIG);
+	CU_ASSERT_EQUAL(got.p[0].icmp_mtu, 1400);
+	CU_ASSERT_EQUAL(got.p[0].ip_len, 1407);
+	CU_ASSERT_EQUAL(got.p[0].ip_df, 1);
+	CU_ASSERT_EQUAL(memcmp(got.p[0].reporter.ip, B4, 4), 0);
+	CU_ASSERT_EQUAL(memcmp(got.p[0].src.ip, A4, 4), 0);
+	CU_ASSERT_EQUAL(got.p[0].src.port, 5060);
+	CU_ASSERT_EQUAL(got.p[0].dst.port, 5062);
+	CU_ASSERT_EQUAL(got.p[0].len, 26);
+	CU_ASSERT_EQUAL(memcmp(got.data[0], "INVITE", 6), 0);
+	/* Port unreachable quoting the same SIP: counted, not emitted. */
+	f.b[14 + 20 + 1] = 3;
+	run(1, f.b, f.n, f.n, 0);
+	CU_ASSERT_EQUAL(an.n[ANOMALY_ICMP_QUOTED_SIP], 2);
+	CU_ASSERT_EQUAL(got.n, 1);
+
+	/* ICMPv6 packet too big, MTU 1280. */
+	got.n = 0;
+	f.n = 0;
+	o = ip6(&f, 58, B6, A6);
+	put32(&f, 0x02000000);
+	put32(&f, 1280);
+	q = ip6(&f, 17, A6, B6);
+	udp(&f, 5060, 5062, "SIP/2.0 200 OK\r\n", 16);
+	ip6_end(&f, q);
+	ip6_end(&f, o);
+	run(229, f.b, f.n, f.n, 0);
+	CU_ASSERT_EQUAL(an.n[ANOMALY_ICMP_QUOTED_SIP], 3);
+	CU_ASSERT_EQUAL_FATAL(got.n, 1);
+	CU_ASSERT_EQUAL(got.p[0].l4, PKT_ICMP_TOOBIG);
+	CU_ASSERT_EQUAL(got.p[0].icmp_mtu, 1280);
+	CU_ASSERT_EQUAL(got.p[0].ip_len, 40 + 8 + 16);
+	truncations(229, &f);
+}
+
 /* ---- robustness ---- */
 
 static void
@@ -1408,6 +1468,7 @@ main(void)
 		{ "udp bad length", test_udp_bad_len },
 		{ "ip lengths", test_ip_lengths },
 		{ "icmp quoted sip", test_icmp_quoted_sip },
+		{ "icmp too big quoting sip", test_icmp_too_big },
 		{ "icmp quote cut short", test_icmp_quote_cut },
 		{ "random bytes", test_random_bytes },
 	};
