@@ -455,8 +455,13 @@ outbound_packet(struct run *r, const struct sim_pkt *p)
 			if (!m->phone_sent) {
 				m->phone_sent = true;
 				m->first_out_ns = p->ts_ns;
-				if (r->cfg->farend_symmetric_rtp && m->in_pkts == 0) {
-					/* the far end latches onto this source: probe again */
+				if (m->in_pkts == 0 && (r->cfg->farend_symmetric_rtp ||
+				    (m->probed && !m->probe_ok))) {
+					/*
+					 * The far end latches onto this source, or keeps
+					 * sending where it was refused: the phone's own RTP
+					 * may have opened that mapping now.  Probe again.
+					 */
 					m->probed = false;
 					d->media_check_ns = p->ts_ns + CAP_NS_PER_SEC / 50;
 				}

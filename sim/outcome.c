@@ -140,9 +140,25 @@ eval_media(const struct fe_dialog *d, struct outcome *o, int *chosen)
 		return;
 	}
 	if (!in_ok) {
-		snprintf(buf, sizeof(buf), "the phone hears nothing: %s",
+		char port[160];
+
+		/*
+		 * The far end keeps sending to the port it was told while the
+		 * phone's RTP left from another one (its port was not free: the
+		 * conntrack of the far end's earlier refused RTP holds it,
+		 * unsolicited_tuple; or no port preservation).
+		 */
+		port[0] = '\0';
+		if (m->phone_sent && m->phone_out.family != 0 &&
+		    ep_same_ip(&m->phone_out, &m->phone_rtp_pub) &&
+		    m->phone_out.port != m->phone_rtp_pub.port)
+			snprintf(port, sizeof(port),
+			    "; the phone's RTP leaves from public port %u, not the %u the far end sends to",
+			    m->phone_rtp_pub.port, m->phone_out.port);
+		snprintf(buf, sizeof(buf), "the phone hears nothing: %s%s",
 		    m->in_pkts > 0 ? m->in_lost_reason :
-		    m->probe_why[0] ? m->probe_why : "the far end's RTP cannot come back");
+		    m->probe_why[0] ? m->probe_why : "the far end's RTP cannot come back",
+		    port);
 		if (!*chosen)
 			snprintf(o->direction, sizeof(o->direction), "phone_to_far_only");
 		pick(o, chosen, OUT_ONE_WAY_AUDIO, m->first_in_ns ? m->first_in_ns :

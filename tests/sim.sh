@@ -331,6 +331,25 @@ expect tcp on off one_way_audio
 expect tcp off linux completed
 expect hold-resume off linux completed
 expect other-port off linux one_way_audio
+# A phone that writes its public address itself (issue 21.5): its media
+# line is its own address, its RTP opens the mapping; the far end's RTP
+# sent first was refused and its conntrack holds public port 6000, so the
+# phone's RTP leaves from another port: one-way, ALG on or off.  Without
+# that conntrack (unsolicited_tuple=false) the phone's RTP keeps 6000 and
+# the far end's RTP gets in from then on: completed.
+expect stun off off one_way_audio
+expect stun on linux one_way_audio
+expect stun off linux one_way_audio
+# shellcheck disable=SC2046
+check "stun-alg-off, unsolicited_tuple=false" "completed" \
+    "$(outcome "$GT/stun-alg-off-inside.pcap" 0 $(opts stun off) --profile off \
+    --set unsolicited_tuple=false)"
+# shellcheck disable=SC2046
+"$SIM" --profile linux $(opts stun off) "$GT/stun-alg-off-inside.pcap" >"$tmp/stun.txt" 2>&1
+grep -q "rewrites the responses' Via 198.51.100.1:5060 to 10.0.0.2:5060, which the phone never wrote" "$tmp/stun.txt" ||
+    fail "stun-alg-off under linux: the inbound Via rewrite of a public-address phone is not named"
+grep -q "leaves from public port [0-9]*, not the 6000" "$tmp/stun.txt" ||
+    fail "stun-alg-off under linux: the stolen media port is not named"
 # A stale Content-Length over TCP misframes the stream at the server.
 expect tcp on consumer call_failed
 # Two phones behind the router calling through a relaying registrar
