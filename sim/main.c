@@ -23,6 +23,7 @@
 #include <sys/stat.h>
 
 #include "config.h"
+#include "assume.h"
 #include "outcome.h"
 #include "alg/profile.h"
 #include "sim.h"
@@ -135,6 +136,20 @@ struct opts {
 	enum outcome_fmt fmt;
 };
 
+/* Whether a --set names knob (assume_apply's is_set). */
+static bool
+knob_is_set(void *user, const char *knob)
+{
+	const struct opts *o = user;
+	size_t l = strlen(knob);
+	int i;
+
+	for (i = 0; i < o->nsets; i++)
+		if (strncmp(o->sets[i], knob, l) == 0 && o->sets[i][l] == '=')
+			return true;
+	return false;
+}
+
 /* Builds one configuration: profile name, then config file, then sets. */
 static int
 build_cfg(struct sim_cfg *c, const char *profile, const struct opts *o,
@@ -198,6 +213,8 @@ sim_main(int argc, char **argv)
 	const char *dirs[4];
 	const char *show = NULL;
 	struct sim_capture *cap;
+	struct assume_ctx *actx = NULL;
+	struct sim_assume *as = NULL;
 	char err[512];
 	int c, rc = 0, write_idx = 0;
 	size_t ndirs;
@@ -390,6 +407,19 @@ sim_main(int argc, char **argv)
 		rc = 3;
 		goto out;
 	}
+	/* what the capture shows of the far end: a first look at every packet */
+	if ((actx = malloc(sizeof(*actx))) == NULL ||
+	    (as = calloc(n, sizeof(*as))) == NULL) {
+		warn("out of memory");
+		rc = 3;
+		sim_capture_free(cap);
+		goto out;
+	}
+	assume_init(actx);
+	for (i = 0; i < cap->n; i++)
+		assume_observe(actx, &cap->p[i]);
+	for (i = 0; i < n; i++)
+		assume_apply(actx, &cfgs[i], knob_is_set, &o, &as[i]);
 	for (i = 0; i < n; i++) {
 		struct sim_opts run = so;
 
@@ -404,13 +434,16 @@ sim_main(int argc, char **argv)
 		cp[i] = &cfgs[i];
 		rp[i] = &res[i];
 	}
-	outcome_report(stdout, o.fmt, argv[optind], cp, rp, n);
+	outcome_report(stdout, o.fmt, argv[optind], cp, rp, as,
+	    assume_outside_capture(actx), n);
 	sim_capture_free(cap);
 out:
 	for (i = 0; i < n && res != NULL; i++)
 		sim_result_fini(&res[i]);
 	free(cfgs);
 	free(res);
+	free(actx);
+	free(as);
 	return rc;
 }
 

@@ -383,9 +383,47 @@ cell(const struct sim_cfg *cfg, const struct sim_result *r,
 	snprintf(buf, n, "-");
 }
 
+/* What a capture taken outside a NAT is, and what to run instead. */
+static const char outside_text[] =
+    "this capture was taken outside a NAT: its SIP is only between public addresses, there is no private phone whose traffic a router would translate. "
+    "Run sipalg-analyze on it (alone, or with --inside/--outside beside a capture from the phone's side); "
+    "for a prediction, give sipalg-sim a capture taken on the phone's side of the router";
+
+static const char *const how_name[] = {
+	[ASSUME_PROFILE] = "profile", [ASSUME_SET] = "set",
+	[ASSUME_INFERRED] = "inferred",
+};
+
+/* The far-end assumptions of one run, one line each. */
+static void
+text_assumptions(FILE *f, const struct sim_cfg *cfg, const struct sim_assume *as,
+    const char *indent)
+{
+	int k;
+
+	for (k = 0; k < ASSUME_NKNOBS; k++) {
+		const struct assumption *a = &as->a[k];
+
+		fprintf(f, "%s%s=%s (", indent, a->knob, a->value);
+		if (a->how == ASSUME_INFERRED)
+			fprintf(f, "inferred from frame %" PRIu64, a->frame);
+		else if (a->how == ASSUME_SET)
+			fprintf(f, "--set");
+		else
+			fprintf(f, "profile %s", cfg->name);
+		fprintf(f, ")");
+		if (a->why[0] != '\0') {
+			fprintf(f, ": ");
+			tstr(f, a->why, sizeof(a->why));
+		}
+		fprintf(f, "\n");
+	}
+}
+
 static void
 report_text(FILE *f, const char *capture, const struct sim_cfg *const *cfgs,
-    const struct sim_result *const *res, size_t n)
+    const struct sim_result *const *res, const struct sim_assume *as,
+    bool outside, size_t n)
 {
 	char buf[512], a[NETADDR_STRLEN];
 	size_t i, j, k;
@@ -394,6 +432,10 @@ report_text(FILE *f, const char *capture, const struct sim_cfg *const *cfgs,
 	fprintf(f, "capture: ");
 	tstr(f, capture, 300);
 	fprintf(f, "\npublic address: %s\n", ep_ip_str(&res[0]->public_ip, a, sizeof(a)));
+	if (outside) {
+		fprintf(f, "\n%s.\n", outside_text);
+		return;
+	}
 	if (n == 1) {
 		const struct sim_result *r = res[0];
 
@@ -410,6 +452,10 @@ report_text(FILE *f, const char *capture, const struct sim_cfg *const *cfgs,
 		fprintf(f, "dropped: %" PRIu64 " by the ALG, %" PRIu64 " by the NAT, %"
 		    PRIu64 " sent by the far end where the router never sees them\n",
 		    r->alg_drops, r->nat_drops, r->farend_lost);
+		if (as != NULL) {
+			fprintf(f, "far end assumed:\n");
+			text_assumptions(f, cfgs[0], &as[0], "  ");
+		}
 		fprintf(f, "\ndialogs:\n");
 		for (i = 0; i < r->ndlg; i++) {
 			const struct fe_dialog *d = &r->dlg[i];
@@ -488,6 +534,11 @@ report_text(FILE *f, const char *capture, const struct sim_cfg *const *cfgs,
 			fprintf(f, "\n");
 		}
 	}
+	if (as != NULL)
+		for (j = 0; j < n; j++) {
+			fprintf(f, "\nfar end assumed by %s:\n", cfgs[j]->name);
+			text_assumptions(f, cfgs[j], &as[j], "  ");
+		}
 	fprintf(f, "\nwhy:\n");
 	for (i = 0; i < res[0]->ndlg; i++)
 		for (j = 0; j < n; j++) {
@@ -558,8 +609,34 @@ json_dialog(struct json *j, const struct sim_cfg *cfg,
 }
 
 static void
+json_assumptions(struct json *j, const struct sim_assume *as)
+{
+	int k;
+
+	json_key(j, "assumptions");
+	json_arr_begin(j);
+	for (k = 0; k < ASSUME_NKNOBS; k++) {
+		const struct assumption *a = &as->a[k];
+
+		json_obj_begin(j);
+		json_key(j, "knob");
+		json_str(j, a->knob);
+		json_key(j, "value");
+		json_str(j, a->value);
+		json_key(j, "source");
+		json_str(j, how_name[a->how]);
+		json_key(j, "frame");
+		json_u64(j, a->frame);
+		json_key(j, "why");
+		json_str(j, a->why);
+		json_obj_end(j);
+	}
+	json_arr_end(j);
+}
+
+static void
 json_run(struct json *j, const struct sim_cfg *cfg,
-    const struct sim_result *r)
+    const struct sim_result *r, const struct sim_assume *as)
 {
 	static const char *const stat_names[] = {
 		"inside_packets", "outside_packets", "rewritten", "written",
@@ -585,6 +662,8 @@ json_run(struct json *j, const struct sim_cfg *cfg,
 		json_u64(j, stats[i]);
 	}
 	json_obj_end(j);
+	if (as != NULL)
+		json_assumptions(j, as);
 	json_key(j, "dialogs");
 	json_arr_begin(j);
 	for (size_t i = 0; i < r->ndlg; i++)
@@ -626,7 +705,8 @@ json_run(struct json *j, const struct sim_cfg *cfg,
  */
 static void
 report_json(FILE *f, const char *capture, const struct sim_cfg *const *cfgs,
-    const struct sim_result *const *res, size_t n)
+    const struct sim_result *const *res, const struct sim_assume *as,
+    bool outside, size_t n)
 {
 	char buf[512], a[NETADDR_STRLEN];
 	struct json j;
@@ -637,12 +717,20 @@ report_json(FILE *f, const char *capture, const struct sim_cfg *const *cfgs,
 	json_str(&j, capture);
 	json_key(&j, "public_ip");
 	json_str(&j, ep_ip_str(&res[0]->public_ip, a, sizeof(a)));
+	json_key(&j, "capture_side");
+	json_str(&j, outside ? "outside" : "inside");
 	json_key(&j, "runs");
 	json_arr_begin(&j);
-	for (size_t i = 0; i < n; i++)
-		json_run(&j, cfgs[i], res[i]);
+	for (size_t i = 0; !outside && i < n; i++)
+		json_run(&j, cfgs[i], res[i], as != NULL ? &as[i] : NULL);
 	json_arr_end(&j);
 	json_key(&j, "verdict");
+	if (outside) {
+		json_str(&j, outside_text);
+		json_obj_end(&j);
+		json_end(&j);
+		return;
+	}
 	json_str_begin(&j);
 	for (size_t i = 0; i < n; i++) {
 		outcome_verdict(cfgs[i], res[i], buf, sizeof(buf));
@@ -658,12 +746,12 @@ report_json(FILE *f, const char *capture, const struct sim_cfg *const *cfgs,
 void
 outcome_report(FILE *f, enum outcome_fmt fmt, const char *capture,
     const struct sim_cfg *const *cfgs, const struct sim_result *const *res,
-    size_t n)
+    const struct sim_assume *as, bool outside, size_t n)
 {
 	if (n == 0)
 		return;
 	if (fmt == OUTCOME_JSON)
-		report_json(f, capture, cfgs, res, n);
+		report_json(f, capture, cfgs, res, as, outside, n);
 	else
-		report_text(f, capture, cfgs, res, n);
+		report_text(f, capture, cfgs, res, as, outside, n);
 }
