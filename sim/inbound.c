@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "base/caps.h"
+#include "bytes.h"
 #include "ingest/pkt.h"
 #include "ingest/sipframe.h"
 #include "inbound.h"
@@ -223,19 +224,7 @@ inbound_sip(struct run *r, const struct sim_pkt *p, const uint8_t *msg,
 	    sizeof(why));
 	if (ep_same_ip(&target, nat_public(r->nat))) {
 		/* it is on the wire outside, whatever the NAT does next */
-		if (*ol + wl > *ocap) {
-			size_t nc = (*ol + wl) * 2;
-			uint8_t *nb = realloc(*ob, nc);
-
-			if (nb != NULL) {
-				*ob = nb;
-				*ocap = nc;
-			}
-		}
-		if (*ol + wl <= *ocap) {
-			memcpy(*ob + *ol, wb, wl);
-			*ol += wl;
-		}
+		(void)bytes_append(ob, ol, ocap, wb, wl);
 	}
 	if (ok) {
 		struct nat_result nr;
