@@ -42,47 +42,7 @@
 #include "sip/sdp.h"
 #include "ingest/sipframe.h"
 #include "base/text.h"
-
-#define SB_MAX (CAP_SIP_MSG_BYTES + 8192)
-
-struct sb {
-	uint8_t *p;
-	size_t len, cap;
-	bool err;
-};
-
-static void
-sb_put(struct sb *b, const void *p, size_t n)
-{
-	uint8_t *np;
-	size_t nc;
-
-	if (b->err || n == 0)
-		return;
-	if (b->len + n > SB_MAX) {
-		b->err = true;
-		return;
-	}
-	if (b->len + n > b->cap) {
-		nc = b->cap ? b->cap * 2 : 1024;
-		while (nc < b->len + n)
-			nc *= 2;
-		if ((np = realloc(b->p, nc)) == NULL) {
-			b->err = true;
-			return;
-		}
-		b->p = np;
-		b->cap = nc;
-	}
-	memcpy(b->p + b->len, p, n);
-	b->len += n;
-}
-
-static void
-sb_puts(struct sb *b, const char *s)
-{
-	sb_put(b, s, strlen(s));
-}
+#include "bytes.h"
 
 /* One message going through the ALG. */
 struct rw {
@@ -142,19 +102,19 @@ ip_text(const struct ep *e, char *buf, size_t n, bool bracket6)
  * repl's is not 5060); without, only the address changes.
  */
 static void
-put_repl(struct rw *r, struct sb *o, const uint8_t *host, size_t hl,
+put_repl(struct rw *r, struct bytes *o, const uint8_t *host, size_t hl,
     size_t pl, bool portmatch)
 {
 	char buf[64];
 
-	sb_puts(o, r->repl_ip);
+	bytes_puts(o, r->repl_ip);
 	if (portmatch) {
 		if (pl > 0 || r->fl->repl.port != 5060) {
 			snprintf(buf, sizeof(buf), ":%u", r->fl->repl.port);
-			sb_puts(o, buf);
+			bytes_puts(o, buf);
 		}
 	} else
-		sb_put(o, host + hl, pl);
+		bytes_put(o, host + hl, pl);
 }
 
 static bool
@@ -168,7 +128,7 @@ ep_matches(const struct rw *r, const struct ep *e, bool portmatch)
  * URIs are examined (1 = "first only").  Returns how many were rewritten.
  */
 static int
-rw_uris(struct rw *r, struct sb *o, const uint8_t *v, size_t vl, int max,
+rw_uris(struct rw *r, struct bytes *o, const uint8_t *v, size_t vl, int max,
     bool portmatch, const char *field)
 {
 	struct algrule_uri u;
@@ -182,7 +142,7 @@ rw_uris(struct rw *r, struct sb *o, const uint8_t *v, size_t vl, int max,
 		seen++;
 		if (algrule_hostport(v + u.host, u.end - u.host, &hl, &pl, &e) &&
 		    ep_matches(r, &e, portmatch)) {
-			sb_put(o, v + i, u.host - i);
+			bytes_put(o, v + i, u.host - i);
 			mark = o->len;
 			put_repl(r, o, v + u.host, hl, pl, portmatch);
 			if (!o->err)
@@ -195,11 +155,11 @@ rw_uris(struct rw *r, struct sb *o, const uint8_t *v, size_t vl, int max,
 			n++;
 			i = u.host + hl + pl;
 		} else {
-			sb_put(o, v + i, u.end - i);
+			bytes_put(o, v + i, u.end - i);
 			i = u.end;
 		}
 	}
-	sb_put(o, v + i, vl - i);
+	bytes_put(o, v + i, vl - i);
 	return n;
 }
 
@@ -235,7 +195,7 @@ value_end(const uint8_t *v, size_t vl, size_t i)
  * returns true, or writes nothing and returns false.
  */
 static bool
-rw_via_param(struct rw *r, struct sb *o, const uint8_t *v, size_t i,
+rw_via_param(struct rw *r, struct bytes *o, const uint8_t *v, size_t i,
     size_t ps, size_t eq, size_t pe, unsigned params)
 {
 	static const struct {
@@ -263,12 +223,12 @@ rw_via_param(struct rw *r, struct sb *o, const uint8_t *v, size_t i,
 		    ep_parse_ip(&pe2, (const char *)val, vlen) != 0 ||
 		    !ep_same_ip(&pe2, &r->fl->match))
 			continue;
-		sb_put(o, v + i, eq + 1 - i);
+		bytes_put(o, v + i, eq + 1 - i);
 		if (vp[k].is_port)
 			snprintf(rep, sizeof(rep), "%u", r->fl->repl.port);
 		else
 			ip_text(&r->fl->repl, rep, sizeof(rep), false);
-		sb_puts(o, rep);
+		bytes_puts(o, rep);
 		add_edit(r, vp[k].edit, val, vlen, rep, strlen(rep));
 		return true;
 	}
@@ -280,7 +240,7 @@ rw_via_param(struct rw *r, struct sb *o, const uint8_t *v, size_t i,
  * and on inbound responses the restored parameters (K1).
  */
 static void
-rw_via_value(struct rw *r, struct sb *o, const uint8_t *v, size_t vl,
+rw_via_value(struct rw *r, struct bytes *o, const uint8_t *v, size_t vl,
     bool sentby, unsigned params)
 {
 	size_t i = 0, hs, hl, pl, he, ps, pe, eq;
@@ -307,19 +267,19 @@ rw_via_value(struct rw *r, struct sb *o, const uint8_t *v, size_t vl,
 		char after[96];
 		size_t mark;
 
-		sb_put(o, v, hs);
+		bytes_put(o, v, hs);
 		mark = o->len;
 		put_repl(r, o, v + hs, hl, pl, true);
 		text_copy(after, sizeof(after), o->err ? (const uint8_t *)"" :
 		    o->p + mark, o->err ? 0 : o->len - mark);
 		add_edit(r, "Via", v + hs, he - hs, after, strlen(after));
 	} else
-		sb_put(o, v, he);
+		bytes_put(o, v, he);
 	i = he;
 	/* parameters */
 	while (i < vl) {
 		if (v[i] != ';') {
-			sb_put(o, v + i, 1);
+			bytes_put(o, v + i, 1);
 			i++;
 			continue;
 		}
@@ -335,7 +295,7 @@ rw_via_value(struct rw *r, struct sb *o, const uint8_t *v, size_t vl,
 			i = pe;
 			continue;
 		}
-		sb_put(o, v + i, pe - i);
+		bytes_put(o, v + i, pe - i);
 		i = pe;
 	}
 }
@@ -355,19 +315,19 @@ struct hline {
  * A field's rewriter: writes header line l to h, its value rewritten by
  * rule, and returns true when the line changed.
  */
-typedef bool (*rewriter_fn)(struct rw *r, struct sb *h, const struct hline *l,
+typedef bool (*rewriter_fn)(struct rw *r, struct bytes *h, const struct hline *l,
     const struct algrule *rule, enum algrule_field f);
 
 /* Via: each value, the top one (or all) translated; inbound params restored. */
 static bool
-rw_via(struct rw *r, struct sb *h, const struct hline *l,
+rw_via(struct rw *r, struct bytes *h, const struct hline *l,
     const struct algrule *rule, enum algrule_field f)
 {
 	const uint8_t *v = l->p + l->vs;
 	size_t j = 0, vend, vl = l->ve - l->vs, mark = h->len;
 
 	(void)f;
-	sb_put(h, l->p, l->vs);
+	bytes_put(h, l->p, l->vs);
 	while (j <= vl) {
 		bool first = !r->seen_via;
 
@@ -376,17 +336,17 @@ rw_via(struct rw *r, struct sb *h, const struct hline *l,
 		    first && !r->fl->outbound ? rule->via_params : 0);
 		r->seen_via = true;
 		if (vend < vl)
-			sb_put(h, v + vend, 1);
+			bytes_put(h, v + vend, 1);
 		j = vend + 1;
 	}
-	sb_put(h, l->p + l->ve, l->ll - l->ve);
+	bytes_put(h, l->p + l->ve, l->ll - l->ve);
 	return !h->err && (h->len - mark != l->ll ||
 	    memcmp(h->p + mark, l->p, l->ll) != 0);
 }
 
 /* Contact, From, To, Route, Record-Route: the sip: URIs of the value. */
 static bool
-rw_uri_header(struct rw *r, struct sb *h, const struct hline *l,
+rw_uri_header(struct rw *r, struct bytes *h, const struct hline *l,
     const struct algrule *rule, enum algrule_field f)
 {
 	static const char *const edit_name[ALGRULE_NFIELDS] = {
@@ -396,16 +356,16 @@ rw_uri_header(struct rw *r, struct sb *h, const struct hline *l,
 	};
 	int n;
 
-	sb_put(h, l->p, l->vs);
+	bytes_put(h, l->p, l->vs);
 	n = rw_uris(r, h, l->p + l->vs, l->ve - l->vs, rule->max_uris,
 	    rule->port_match, edit_name[f]);
-	sb_put(h, l->p + l->ve, l->ll - l->ve);
+	bytes_put(h, l->p + l->ve, l->ll - l->ve);
 	return n > 0;
 }
 
 /* Call-ID hiding (J1/F1): the address text is replaced wherever it is. */
 static bool
-rw_call_id(struct rw *r, struct sb *h, const struct hline *l,
+rw_call_id(struct rw *r, struct bytes *h, const struct hline *l,
     const struct algrule *rule, enum algrule_field f)
 {
 	const uint8_t *v = l->p + l->vs, *hit;
@@ -414,7 +374,7 @@ rw_call_id(struct rw *r, struct sb *h, const struct hline *l,
 
 	(void)rule;
 	(void)f;
-	sb_put(h, l->p, l->vs);
+	bytes_put(h, l->p, l->vs);
 	while (ml > 0 && j < vl &&
 	    (hit = text_find(v + j, vl - j, r->match_ip, ml)) != NULL) {
 		size_t at = (size_t)(hit - v);
@@ -423,18 +383,18 @@ rw_call_id(struct rw *r, struct sb *h, const struct hline *l,
 		/* whole address only: no digit on either side */
 		if ((at > 0 && v[at - 1] >= '0' && v[at - 1] <= '9') ||
 		    (at + ml < vl && v[at + ml] >= '0' && v[at + ml] <= '9')) {
-			sb_put(h, v + j, at + ml - j);
+			bytes_put(h, v + j, at + ml - j);
 			j = at + ml;
 			continue;
 		}
 		ip_text(&r->fl->repl, rip, sizeof(rip), false);
-		sb_put(h, v + j, at - j);
-		sb_puts(h, rip);
+		bytes_put(h, v + j, at - j);
+		bytes_puts(h, rip);
 		j = at + ml;
 		any = true;
 	}
-	sb_put(h, v + j, vl - j);
-	sb_put(h, l->p + l->ve, l->ll - l->ve);
+	bytes_put(h, v + j, vl - j);
+	bytes_put(h, l->p + l->ve, l->ll - l->ve);
 	if (any)
 		add_edit(r, "Call-ID", v, vl, "(address replaced)", 18);
 	return any;
@@ -445,7 +405,7 @@ rw_call_id(struct rw *r, struct sb *h, const struct hline *l,
  * an SDP change rewrites it, K1).
  */
 static bool
-rw_content_length(struct rw *r, struct sb *h, const struct hline *l,
+rw_content_length(struct rw *r, struct bytes *h, const struct hline *l,
     const struct algrule *rule, enum algrule_field f)
 {
 	const uint8_t *cv = l->p + l->vs;
@@ -457,11 +417,11 @@ rw_content_length(struct rw *r, struct sb *h, const struct hline *l,
 	r->cl_present = true;
 	if (text_parse_uint(cv, cvl, 0xffffffffu, &r->cl_value) != 0)
 		r->cl_value = (uint64_t)-1;
-	sb_put(h, l->p, (size_t)(cv - l->p));
+	bytes_put(h, l->p, (size_t)(cv - l->p));
 	r->cl_val_at = h->len;
 	r->cl_orig_len = cvl;
-	sb_put(h, cv, cvl);
-	sb_put(h, cv + cvl, l->ll - (size_t)(cv + cvl - l->p));
+	bytes_put(h, cv, cvl);
+	bytes_put(h, cv + cvl, l->ll - (size_t)(cv + cvl - l->p));
 	return false;
 }
 
@@ -520,7 +480,7 @@ media_handled_type(const char *m)
 /* What the ALG decided for one SDP, and where the line loop is. */
 struct sdpx {
 	struct rw *r;
-	struct sb *o;
+	struct bytes *o;
 	const struct sdp *sd;
 	bool proc[CAP_SDP_MEDIA];       /* media section handled */
 	uint16_t pub_port[CAP_SDP_MEDIA];
@@ -640,9 +600,9 @@ static void
 sdp_replace_tail(struct sdpx *x, const char *edit, const uint8_t *l,
     size_t a, size_t cl, size_t ll, const char *to)
 {
-	sb_put(x->o, l, a);
-	sb_puts(x->o, to);
-	sb_put(x->o, l + cl, ll - cl);
+	bytes_put(x->o, l, a);
+	bytes_puts(x->o, to);
+	bytes_put(x->o, l + cl, ll - cl);
 	add_edit(x->r, edit, l + a, cl - a, to, strlen(to));
 	x->changed = true;
 }
@@ -716,10 +676,10 @@ sdp_m(struct sdpx *x, const uint8_t *l, size_t cl, size_t ll)
 		p1++;
 	if (p0 >= cl || p1 <= p0)
 		return false;
-	sb_put(x->o, l, p0);
+	bytes_put(x->o, l, p0);
 	snprintf(buf, sizeof(buf), "%u", x->pub_port[x->mi]);
-	sb_puts(x->o, buf);
-	sb_put(x->o, l + p1, ll - p1);
+	bytes_puts(x->o, buf);
+	bytes_put(x->o, l + p1, ll - p1);
 	add_edit(x->r, "m=", l + p0, p1 - p0, buf, strlen(buf));
 	x->changed = true;
 	return true;
@@ -738,19 +698,19 @@ sdp_rtcp(struct sdpx *x, const uint8_t *l, size_t cl, size_t ll)
 	while (p1 < cl && l[p1] >= '0' && l[p1] <= '9')
 		p1++;
 	snprintf(buf, sizeof(buf), "a=rtcp:%u", x->pub_port[x->mi] + 1);
-	sb_puts(x->o, buf);
+	bytes_puts(x->o, buf);
 	if (p1 < cl) {
 		size_t a = cl;
 
 		while (a > p1 && l[a - 1] != ' ')
 			a--;
-		sb_put(x->o, l + p1, a - p1);
+		bytes_put(x->o, l + p1, a - p1);
 		if (a > p1)
-			sb_puts(x->o, r->repl_ip);
+			bytes_puts(x->o, r->repl_ip);
 		else
-			sb_put(x->o, l + p1, cl - p1);
+			bytes_put(x->o, l + p1, cl - p1);
 	}
-	sb_put(x->o, l + cl, ll - cl);
+	bytes_put(x->o, l + cl, ll - cl);
 	add_edit(r, "a=rtcp", l, cl, buf, strlen(buf));
 	x->changed = true;
 	return true;
@@ -787,12 +747,12 @@ sdp_ice(struct sdpx *x, const uint8_t *l, size_t cl, size_t ll)
 	pe = f[5];
 	while (pe < cl && l[pe] != ' ')
 		pe++;
-	sb_put(x->o, l, f[4]);
-	sb_puts(x->o, r->repl_ip);
+	bytes_put(x->o, l, f[4]);
+	bytes_puts(x->o, r->repl_ip);
 	snprintf(buf, sizeof(buf), " %u", x->pub_port[x->mi] +
 	    (l[f[1]] == '2' ? 1 : 0));
-	sb_puts(x->o, buf);
-	sb_put(x->o, l + pe, ll - pe);
+	bytes_puts(x->o, buf);
+	bytes_put(x->o, l + pe, ll - pe);
 	add_edit(r, "a=candidate", l + f[4], ae - f[4], r->repl_ip,
 	    strlen(r->repl_ip));
 	x->changed = true;
@@ -808,10 +768,10 @@ sdp_s(struct sdpx *x, const uint8_t *l, size_t cl, size_t ll)
 
 	if (!r->fl->outbound || !r->c->sdp_add_i_line || !x->any || x->mi >= 0)
 		return false;
-	sb_put(x->o, l, ll);
+	bytes_put(x->o, l, ll);
 	snprintf(buf, sizeof(buf), "i=%s", r->match_ip);
-	sb_puts(x->o, buf);
-	sb_put(x->o, l + cl, ll - cl);
+	bytes_puts(x->o, buf);
+	bytes_put(x->o, l + cl, ll - cl);
 	add_edit(r, "i=", "", 0, buf, strlen(buf));
 	x->changed = true;
 	return true;
@@ -841,7 +801,7 @@ static const struct {
  * the caller).  Returns 0, or -1 on a mangle failure (reason set).
  */
 static int
-rw_sdp(struct rw *r, struct sb *o, const uint8_t *s, size_t sl,
+rw_sdp(struct rw *r, struct bytes *o, const uint8_t *s, size_t sl,
     alg_media_fn media_fn, void *user, bool *changed, size_t *v_out)
 {
 	struct sdp *sd = NULL;
@@ -891,7 +851,7 @@ rw_sdp(struct rw *r, struct sb *o, const uint8_t *s, size_t sl,
 			break;
 		}
 		if (!done)
-			sb_put(o, l, ll);
+			bytes_put(o, l, ll);
 		li = le;
 	}
 	*changed = x->changed;
@@ -1009,7 +969,7 @@ drop_rules(struct rw *r, const uint8_t *msg, size_t len, struct mframe *m)
  */
 static bool
 rw_headers(struct rw *r, const uint8_t *msg, const struct mframe *m,
-    struct sb *h)
+    struct bytes *h)
 {
 	const struct sim_cfg *cfg = r->c;
 	bool changed = false, done[ALGRULE_NFIELDS] = { false };
@@ -1020,13 +980,13 @@ rw_headers(struct rw *r, const uint8_t *msg, const struct mframe *m,
 	if (m->is_req && rule.on) {
 		size_t a = (size_t)(m->sp1 - msg) + 1, e = (size_t)(m->sp2 - msg);
 
-		sb_put(h, msg, a);
+		bytes_put(h, msg, a);
 		if (rw_uris(r, h, msg + a, e - a, rule.max_uris,
 		    rule.port_match, "Request-URI") > 0)
 			changed = true;
-		sb_put(h, msg + e, m->sl_end - e);
+		bytes_put(h, msg + e, m->sl_end - e);
 	} else
-		sb_put(h, msg, m->sl_end);
+		bytes_put(h, msg, m->sl_end);
 	for (i = m->sl_end; i < m->hdr_end; i = le) {
 		const uint8_t *nl = memchr(msg + i, '\n', m->hdr_end - i);
 		const uint8_t *colon, *n;
@@ -1042,7 +1002,7 @@ rw_headers(struct rw *r, const uint8_t *msg, const struct mframe *m,
 			hl.ve--;
 		colon = memchr(hl.p, ':', hl.ve);
 		if (colon == NULL || msg[i] == ' ' || msg[i] == '\t') {
-			sb_put(h, hl.p, hl.ll);
+			bytes_put(h, hl.p, hl.ll);
 			continue;
 		}
 		n = hl.p;
@@ -1068,10 +1028,10 @@ rw_headers(struct rw *r, const uint8_t *msg, const struct mframe *m,
 		}
 		if (f == ALGRULE_VIA)
 			r->seen_via = true;
-		sb_put(h, hl.p, hl.ll);
+		bytes_put(h, hl.p, hl.ll);
 	}
 	/* the empty line */
-	sb_put(h, msg + m->hdr_end, m->body_off - m->hdr_end);
+	bytes_put(h, msg + m->hdr_end, m->body_off - m->hdr_end);
 	return changed;
 }
 
@@ -1080,12 +1040,12 @@ rw_headers(struct rw *r, const uint8_t *msg, const struct mframe *m,
  * the content_length knob when the SDP changed (K1).
  */
 static void
-finish(struct rw *r, struct sb *h, struct sb *b, bool sdp_changed,
+finish(struct rw *r, struct bytes *h, struct bytes *b, bool sdp_changed,
     size_t v_out)
 {
 	const struct sim_cfg *cfg = r->c;
 	struct alg_result *res = r->res;
-	struct sb out = { 0 };
+	struct bytes out = { 0 };
 	char clbuf[24];
 	uint64_t newcl = r->cl_value;
 
@@ -1099,9 +1059,9 @@ finish(struct rw *r, struct sb *h, struct sb *b, bool sdp_changed,
 		char before[24];
 
 		snprintf(clbuf, sizeof(clbuf), "%llu", (unsigned long long)newcl);
-		sb_put(&out, h->p, r->cl_val_at);
-		sb_puts(&out, clbuf);
-		sb_put(&out, h->p + r->cl_val_at + r->cl_orig_len,
+		bytes_put(&out, h->p, r->cl_val_at);
+		bytes_puts(&out, clbuf);
+		bytes_put(&out, h->p + r->cl_val_at + r->cl_orig_len,
 		    h->len - r->cl_val_at - r->cl_orig_len);
 		res->cl_changed = true;
 		snprintf(before, sizeof(before), "%llu",
@@ -1109,8 +1069,8 @@ finish(struct rw *r, struct sb *h, struct sb *b, bool sdp_changed,
 		add_edit(r, "Content-Length", before, strlen(before), clbuf,
 		    strlen(clbuf));
 	} else
-		sb_put(&out, h->p, h->len);
-	sb_put(&out, b->p, b->len);
+		bytes_put(&out, h->p, h->len);
+	bytes_put(&out, b->p, b->len);
 	if (out.err) {
 		free(out.p);
 		drop(res, "rewritten message over the size cap");
@@ -1129,7 +1089,7 @@ alg_process(const struct sim_cfg *cfg, const uint8_t *msg, size_t len,
 {
 	struct rw r;
 	struct mframe m;
-	struct sb h = { 0 }, b = { 0 };
+	struct bytes h = { 0 }, b = { 0 };
 	bool changed, sdp_changed = false;
 	size_t v_out = (size_t)-1;
 
@@ -1154,7 +1114,7 @@ alg_process(const struct sim_cfg *cfg, const uint8_t *msg, size_t len,
 		size_t bl = len - m.body_off, so = algrule_sdp_start(bd, bl);
 
 		if (so != (size_t)-1) {
-			sb_put(&b, bd, so);
+			bytes_put(&b, bd, so);
 			if (rw_sdp(&r, &b, bd + so, bl - so, media_fn, user,
 			    &sdp_changed, &v_out) != 0) {
 				free(h.p);
@@ -1173,7 +1133,7 @@ alg_process(const struct sim_cfg *cfg, const uint8_t *msg, size_t len,
 				return;
 			}
 		} else
-			sb_put(&b, bd, bl);
+			bytes_put(&b, bd, bl);
 	}
 	if (h.err || b.err) {
 		free(h.p);

@@ -22,46 +22,7 @@
 #include "farend.h"
 #include "ingest/sipframe.h"
 #include "base/text.h"
-
-struct obuf {
-	uint8_t *p;
-	size_t len, cap;
-	bool err;
-};
-
-static void
-ob_put(struct obuf *b, const void *p, size_t n)
-{
-	uint8_t *np;
-	size_t nc;
-
-	if (b->err || n == 0)
-		return;
-	if (b->len + n > CAP_SIP_MSG_BYTES + 8192) {
-		b->err = true;
-		return;
-	}
-	if (b->len + n > b->cap) {
-		nc = b->cap ? b->cap * 2 : 1024;
-		while (nc < b->len + n)
-			nc *= 2;
-		if ((np = realloc(b->p, nc)) == NULL) {
-			b->err = true;
-			return;
-		}
-		b->p = np;
-		b->cap = nc;
-	}
-	memcpy(b->p + b->len, p, n);
-	b->len += n;
-}
-
-/* The bytes of b: never NULL, an empty buffer is "" (callers index them). */
-static const uint8_t *
-ob_data(const struct obuf *b)
-{
-	return b->p != NULL ? b->p : (const uint8_t *)"";
-}
+#include "bytes.h"
 
 void
 fe_finding_add(struct fe_dialog *d, const char *outcome, int64_t t_ns,
@@ -144,7 +105,7 @@ is_digit(uint8_t ch)
  * occurrence must not continue a number or address on either side).
  */
 static bool
-subst(struct obuf *o, const uint8_t *v, size_t vl, const char *in,
+subst(struct bytes *o, const uint8_t *v, size_t vl, const char *in,
     const char *outs)
 {
 	size_t il = strlen(in), j = 0, at;
@@ -157,28 +118,28 @@ subst(struct obuf *o, const uint8_t *v, size_t vl, const char *in,
 		if ((at > 0 && (is_digit(v[at - 1]) || v[at - 1] == '.')) ||
 		    (at + il < vl && (is_digit(v[at + il]) ||
 		    (v[at + il] == '.' && at + il + 1 < vl && is_digit(v[at + il + 1]))))) {
-			ob_put(o, v + j, at + il - j);
+			bytes_put(o, v + j, at + il - j);
 			j = at + il;
 			continue;
 		}
-		ob_put(o, v + j, at - j);
-		ob_put(o, outs, strlen(outs));
+		bytes_put(o, v + j, at - j);
+		bytes_put(o, outs, strlen(outs));
 		j = at + il;
 		any = true;
 	}
-	ob_put(o, v + j, vl - j);
+	bytes_put(o, v + j, vl - j);
 	return any;
 }
 
 /* Applies every substitution whose field is one of fields (NULL-terminated). */
 static void
-subst_fields(const struct fe_dialog *d, struct obuf *o, const uint8_t *v,
+subst_fields(const struct fe_dialog *d, struct bytes *o, const uint8_t *v,
     size_t vl, const char *const *fields)
 {
-	struct obuf a = { 0 }, b2 = { 0 };
+	struct bytes a = { 0 }, b2 = { 0 };
 	int i, k;
 
-	ob_put(&a, v, vl);
+	bytes_put(&a, v, vl);
 	for (i = 0; i < d->nsubs && !a.err; i++) {
 		for (k = 0; fields[k] != NULL; k++)
 			if (strcmp(d->subs[i].field, fields[k]) == 0)
@@ -186,24 +147,24 @@ subst_fields(const struct fe_dialog *d, struct obuf *o, const uint8_t *v,
 		if (fields[k] == NULL)
 			continue;
 		b2.len = 0;
-		if (subst(&b2, ob_data(&a), a.len, d->subs[i].in, d->subs[i].out)) {
-			struct obuf t = a;
+		if (subst(&b2, bytes_data(&a), a.len, d->subs[i].in, d->subs[i].out)) {
+			struct bytes t = a;
 
 			a = b2;
 			b2 = t;
 		}
 	}
 	if (a.err)
-		ob_put(o, v, vl);
+		bytes_put(o, v, vl);
 	else
-		ob_put(o, a.p, a.len);
+		bytes_put(o, a.p, a.len);
 	free(a.p);
 	free(b2.p);
 }
 
 /* Top Via: received=/rport= values as the far end writes them. */
 static void
-via_params(struct obuf *o, const uint8_t *v, size_t vl, const struct ep *src)
+via_params(struct bytes *o, const uint8_t *v, size_t vl, const struct ep *src)
 {
 	size_t i = 0, ps, pe, eq;
 	char buf[64];
@@ -211,7 +172,7 @@ via_params(struct obuf *o, const uint8_t *v, size_t vl, const struct ep *src)
 	/* stop at the first value's end (a comma) */
 	while (i < vl && v[i] != ';' && v[i] != ',')
 		i++;
-	ob_put(o, v, i);
+	bytes_put(o, v, i);
 	while (i < vl && v[i] == ';') {
 		ps = i + 1;
 		pe = ps;
@@ -222,19 +183,19 @@ via_params(struct obuf *o, const uint8_t *v, size_t vl, const struct ep *src)
 			eq++;
 		if (src != NULL && src->family != 0 && eq < pe &&
 		    text_ieq(v + ps, eq - ps, "received")) {
-			ob_put(o, v + i, eq + 1 - i);
+			bytes_put(o, v + i, eq + 1 - i);
 			ep_ip_str(src, buf, sizeof(buf));
-			ob_put(o, buf, strlen(buf));
+			bytes_put(o, buf, strlen(buf));
 		} else if (src != NULL && src->family != 0 && eq < pe &&
 		    text_ieq(v + ps, eq - ps, "rport")) {
-			ob_put(o, v + i, eq + 1 - i);
+			bytes_put(o, v + i, eq + 1 - i);
 			snprintf(buf, sizeof(buf), "%u", src->port);
-			ob_put(o, buf, strlen(buf));
+			bytes_put(o, buf, strlen(buf));
 		} else
-			ob_put(o, v + i, pe - i);
+			bytes_put(o, v + i, pe - i);
 		i = pe;
 	}
-	ob_put(o, v + i, vl - i);
+	bytes_put(o, v + i, vl - i);
 }
 
 static void
@@ -254,19 +215,19 @@ ep_texts(const struct ep *e, char *withport, size_t n1, char *ip, size_t n2)
 
 /* Replaces the phone's inside endpoint by target (ip:port first, then ip). */
 static void
-retarget(struct obuf *o, const uint8_t *v, size_t vl, const struct ep *phone_in,
+retarget(struct bytes *o, const uint8_t *v, size_t vl, const struct ep *phone_in,
     const struct ep *target)
 {
 	char a1[64], a2[64], b1[64], b2[64];
-	struct obuf t = { 0 };
+	struct bytes t = { 0 };
 
 	ep_texts(phone_in, a1, sizeof(a1), a2, sizeof(a2));
 	ep_texts(target, b1, sizeof(b1), b2, sizeof(b2));
 	subst(&t, v, vl, a1, b1);
 	if (t.err) {
-		ob_put(o, v, vl);
+		bytes_put(o, v, vl);
 	} else
-		subst(o, ob_data(&t), t.len, a2, b2);
+		subst(o, bytes_data(&t), t.len, a2, b2);
 	free(t.p);
 }
 
@@ -278,7 +239,7 @@ fe_outside_bytes(const struct fe_dialog *d, const uint8_t *msg, size_t len,
 	static const char *const f_ruri[] = { "Contact", "Request-URI", NULL };
 	static const char *const f_via[] = { "Via", NULL };
 	static const char *const f_fromto[] = { "From", "To", NULL };
-	struct obuf o = { 0 };
+	struct bytes o = { 0 };
 	size_t i = 0, le, line;
 	bool in_hdr = true, top_via_done = false, first = true;
 	bool is_register = false;
@@ -302,12 +263,12 @@ fe_outside_bytes(const struct fe_dialog *d, const uint8_t *msg, size_t len,
 		while (line > 0 && (msg[i + line - 1] == '\r' || msg[i + line - 1] == '\n'))
 			line--;
 		if (!in_hdr) {
-			ob_put(&o, msg + i, len - i);
+			bytes_put(&o, msg + i, len - i);
 			break;
 		}
 		if (line == 0) {
 			in_hdr = false;
-			ob_put(&o, msg + i, le - i);
+			bytes_put(&o, msg + i, le - i);
 			i = le;
 			continue;
 		}
@@ -320,29 +281,29 @@ fe_outside_bytes(const struct fe_dialog *d, const uint8_t *msg, size_t len,
 					size_t a = (size_t)(sp - msg) + 1;
 					const uint8_t *sp2 = memchr(msg + a, ' ', i + line - a);
 					size_t e = sp2 ? (size_t)(sp2 - msg) : i + line;
-					struct obuf t = { 0 };
+					struct bytes t = { 0 };
 
-					ob_put(&o, msg + i, a - i);
+					bytes_put(&o, msg + i, a - i);
 					subst_fields(d, &t, msg + a, e - a, f_ruri);
 					if (t.err)
-						ob_put(&o, msg + a, e - a);
+						bytes_put(&o, msg + a, e - a);
 					else if (target != NULL && phone_in != NULL)
-						retarget(&o, ob_data(&t), t.len, phone_in, target);
+						retarget(&o, bytes_data(&t), t.len, phone_in, target);
 					else
-						ob_put(&o, t.p, t.len);
+						bytes_put(&o, t.p, t.len);
 					free(t.p);
-					ob_put(&o, msg + e, le - e);
+					bytes_put(&o, msg + e, le - e);
 					i = le;
 					continue;
 				}
 			}
-			ob_put(&o, msg + i, le - i);
+			bytes_put(&o, msg + i, le - i);
 			i = le;
 			continue;
 		}
 		colon = memchr(msg + i, ':', line);
 		if (colon == NULL || msg[i] == ' ' || msg[i] == '\t') {
-			ob_put(&o, msg + i, le - i);
+			bytes_put(&o, msg + i, le - i);
 			i = le;
 			continue;
 		}
@@ -354,65 +315,65 @@ fe_outside_bytes(const struct fe_dialog *d, const uint8_t *msg, size_t len,
 		    !top_via_done) {
 			top_via_done = true;
 			if (!is_request) {
-				struct obuf t = { 0 };
+				struct bytes t = { 0 };
 
-				ob_put(&o, msg + i, vs - i);
+				bytes_put(&o, msg + i, vs - i);
 				subst_fields(d, &t, msg + vs, i + line - vs, f_via);
 				if (t.err)
-					ob_put(&o, msg + vs, i + line - vs);
+					bytes_put(&o, msg + vs, i + line - vs);
 				else
-					via_params(&o, ob_data(&t), t.len, src_pub);
+					via_params(&o, bytes_data(&t), t.len, src_pub);
 				free(t.p);
-				ob_put(&o, msg + i + line, le - i - line);
+				bytes_put(&o, msg + i + line, le - i - line);
 				i = le;
 				continue;
 			}
 		}
 		if (text_ieq(n, nlen, "from") || text_ieq(n, nlen, "f") ||
 		    text_ieq(n, nlen, "to") || text_ieq(n, nlen, "t")) {
-			struct obuf t = { 0 };
+			struct bytes t = { 0 };
 			bool is_to = text_ieq(n, nlen, "to") || text_ieq(n, nlen, "t");
 
-			ob_put(&o, msg + i, vs - i);
+			bytes_put(&o, msg + i, vs - i);
 			subst_fields(d, &t, msg + vs, i + line - vs, f_fromto);
 			if (t.err)
-				ob_put(&o, msg + vs, i + line - vs);
+				bytes_put(&o, msg + vs, i + line - vs);
 			else if (is_to && is_request && target != NULL && phone_in != NULL)
-				retarget(&o, ob_data(&t), t.len, phone_in, target);
+				retarget(&o, bytes_data(&t), t.len, phone_in, target);
 			else
-				ob_put(&o, t.p, t.len);
+				bytes_put(&o, t.p, t.len);
 			free(t.p);
-			ob_put(&o, msg + i + line, le - i - line);
+			bytes_put(&o, msg + i + line, le - i - line);
 			i = le;
 			continue;
 		}
 		if (!is_request && is_register &&
 		    (text_ieq(n, nlen, "contact") || text_ieq(n, nlen, "m"))) {
 			/* a registrar lists the bindings it stored: the outside Contact */
-			struct obuf t = { 0 };
+			struct bytes t = { 0 };
 
-			ob_put(&o, msg + i, vs - i);
+			bytes_put(&o, msg + i, vs - i);
 			subst_fields(d, &t, msg + vs, i + line - vs, f_ruri);
 			if (t.err)
-				ob_put(&o, msg + vs, i + line - vs);
+				bytes_put(&o, msg + vs, i + line - vs);
 			else
-				ob_put(&o, t.p, t.len);
+				bytes_put(&o, t.p, t.len);
 			free(t.p);
-			ob_put(&o, msg + i + line, le - i - line);
+			bytes_put(&o, msg + i + line, le - i - line);
 			i = le;
 			continue;
 		}
 		if ((text_ieq(n, nlen, "call-id") || text_ieq(n, nlen, "i")) &&
 		    d->call_id_out[0] != '\0' &&
 		    strcmp(d->call_id_out, d->call_id) != 0) {
-			ob_put(&o, msg + i, vs - i);
-			ob_put(&o, " ", 1);
-			ob_put(&o, d->call_id_out, strlen(d->call_id_out));
-			ob_put(&o, msg + i + line, le - i - line);
+			bytes_put(&o, msg + i, vs - i);
+			bytes_put(&o, " ", 1);
+			bytes_put(&o, d->call_id_out, strlen(d->call_id_out));
+			bytes_put(&o, msg + i + line, le - i - line);
 			i = le;
 			continue;
 		}
-		ob_put(&o, msg + i, le - i);
+		bytes_put(&o, msg + i, le - i);
 		i = le;
 	}
 	/* unchanged (an empty message has no bytes to compare: o.p is NULL) */

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "base/caps.h"
+#include "bytes.h"
 #include "ingest/pkt.h"
 #include "ingest/sipframe.h"
 #include "inbound.h"
@@ -72,6 +73,40 @@ far_expectations(struct run *r, const struct sim_pkt *p, const struct sipmsg *m)
 		e.port++;
 		nat_add_media_pinhole(r->nat, &sf, cls, true, &e, NULL, NULL,
 		    p->ts_ns, exp);
+	}
+}
+
+/*
+ * A phone that writes its public address itself (STUN, a configured
+ * external address) sent Via and From with that address, so the ALG made
+ * no substitution on the way out; the kernel's inbound rewrite
+ * (nf_nat_sip.c nf_nat_sip(): the top Via and map_sip_addr() From/To,
+ * every address equal to the packet's destination mapped to the
+ * conntrack's original source) still turns them into the private address
+ * in the responses, a value the phone never wrote.  Says so once.
+ */
+static void
+foreign_rewrite_note(struct fe_dialog *d, const struct alg_result *ar)
+{
+	int k, j;
+
+	if (d->note[0] != '\0')
+		return;
+	for (k = 0; k < ar->nedits; k++) {
+		const struct alg_edit *e = &ar->edits[k];
+		bool own = false;
+
+		if (strcmp(e->field, "Via") != 0 && strcmp(e->field, "From") != 0)
+			continue;
+		for (j = 0; j < d->nsubs; j++)
+			if (strcmp(d->subs[j].out, e->before) == 0)
+				own = true;
+		if (own)
+			continue;
+		snprintf(d->note, sizeof(d->note),
+		    "the ALG rewrites the responses' %s %s to %s, which the phone never wrote (it writes its public address itself)",
+		    e->field, e->before, e->after);
+		return;
 	}
 }
 
@@ -189,19 +224,7 @@ inbound_sip(struct run *r, const struct sim_pkt *p, const uint8_t *msg,
 	    sizeof(why));
 	if (ep_same_ip(&target, nat_public(r->nat))) {
 		/* it is on the wire outside, whatever the NAT does next */
-		if (*ol + wl > *ocap) {
-			size_t nc = (*ol + wl) * 2;
-			uint8_t *nb = realloc(*ob, nc);
-
-			if (nb != NULL) {
-				*ob = nb;
-				*ocap = nc;
-			}
-		}
-		if (*ol + wl <= *ocap) {
-			memcpy(*ob + *ol, wb, wl);
-			*ol += wl;
-		}
+		(void)bytes_append(ob, ol, ocap, wb, wl);
 	}
 	if (ok) {
 		struct nat_result nr;
@@ -228,6 +251,9 @@ inbound_sip(struct run *r, const struct sim_pkt *p, const uint8_t *msg,
 				if (d != NULL)
 					shortcut_note(d, &ar);
 			}
+			if (ar.action == ALG_REWRITTEN && d != NULL && m != NULL &&
+			    !m->is_request)
+				foreign_rewrite_note(d, &ar);
 			if (ar.action == ALG_REWRITTEN && d != NULL && d->note[0] == '\0') {
 				int k;
 

@@ -23,6 +23,7 @@
 #include <sys/stat.h>
 
 #include "config.h"
+#include "assume.h"
 #include "outcome.h"
 #include "outcome_html.h"
 #include "alg/profile.h"
@@ -141,6 +142,27 @@ struct opts {
 	const char *html;         /* --html FILE (outcome_html.h) */
 };
 
+/* Whether a --set names knob (assume_apply's is_set). */
+static bool
+knob_is_set(void *user, const char *knob)
+{
+	const struct opts *o = user;
+	size_t l = strlen(knob);
+	int i;
+
+	for (i = 0; i < o->nsets; i++)
+		if (strncmp(o->sets[i], knob, l) == 0 && o->sets[i][l] == '=')
+			return true;
+	return false;
+}
+
+/* sim_capture_each's callback: the far-end assumptions' first look. */
+static void
+observe(void *user, const struct sim_pkt *p)
+{
+	assume_observe(user, p);
+}
+
 /* Builds one configuration: profile name, then config file, then sets. */
 static int
 build_cfg(struct sim_cfg *c, const char *profile, const struct opts *o,
@@ -204,6 +226,8 @@ sim_main(int argc, char **argv)
 	const char *dirs[4];
 	const char *show = NULL;
 	struct sim_capture *cap;
+	struct assume_ctx *actx = NULL;
+	struct sim_assume *as = NULL;
 	char err[512];
 	int c, rc = 0, write_idx = 0;
 	size_t ndirs;
@@ -403,6 +427,23 @@ sim_main(int argc, char **argv)
 		rc = 3;
 		goto out;
 	}
+	/* what the capture shows of the far end: a first pass over it */
+	if ((actx = malloc(sizeof(*actx))) == NULL ||
+	    (as = calloc(n, sizeof(*as))) == NULL) {
+		warn("out of memory");
+		rc = 3;
+		sim_capture_free(cap);
+		goto out;
+	}
+	assume_init(actx);
+	if (sim_capture_each(cap, observe, actx, err, sizeof(err)) != 0) {
+		warn("%s", err);
+		rc = 3;
+		sim_capture_free(cap);
+		goto out;
+	}
+	for (i = 0; i < n; i++)
+		assume_apply(actx, &cfgs[i], knob_is_set, &o, &as[i]);
 	{
 		struct sim_opts run[MAX_CONFIGS];
 
@@ -422,7 +463,8 @@ sim_main(int argc, char **argv)
 		}
 	}
 	if (o.html == NULL || o.fmt_given)
-		outcome_report(stdout, o.fmt, argv[optind], cp, rp, n);
+		outcome_report(stdout, o.fmt, argv[optind], cp, rp, as,
+		    assume_outside_capture(actx), n);
 	if (o.html != NULL && outcome_html_write(o.html, argv[optind], cp, rp,
 	    n, err, sizeof(err)) != 0) {
 		warn("%s", err);
@@ -434,6 +476,8 @@ out:
 		sim_result_fini(&res[i]);
 	free(cfgs);
 	free(res);
+	free(actx);
+	free(as);
 	return rc;
 }
 

@@ -39,9 +39,34 @@ model_suppressed(const struct fe_dialog *d, const struct sipmsg *m,
 	return true;
 }
 
+/*
+ * A phone that writes its public address itself (STUN, a configured
+ * external address: RFC 5389, RFC 8489) still listens on its own inside
+ * address: its RTP leaves from there with the m= port.  So the media line
+ * is keyed on the phone's own address whenever the c= it wrote is not
+ * inside the NAT while the phone is (the far end learns the c= as written,
+ * phone_out).  Returns the endpoint the phone listens on.
+ */
+static struct ep
+phone_listens(const struct run *r, const struct sim_pkt *p, const struct ep *c,
+    uint16_t port, bool *public_sdp)
+{
+	struct ep e = *c;
+
+	*public_sdp = false;
+	if (r != NULL && p != NULL && c->family != 0 &&
+	    !nat_is_inside(r->nat, c) && nat_is_inside(r->nat, &p->src)) {
+		e = p->src;
+		*public_sdp = true;
+	}
+	e.port = port;
+	return e;
+}
+
 static void
-learn_sdp(struct fe_dialog *d, const struct sipmsg *in, const struct sipmsg *out,
-    bool from_phone, int64_t t)
+learn_sdp(const struct run *r, const struct sim_pkt *p, struct fe_dialog *d,
+    const struct sipmsg *in, const struct sipmsg *out, bool from_phone,
+    int64_t t)
 {
 	int k;
 
@@ -55,9 +80,11 @@ learn_sdp(struct fe_dialog *d, const struct sipmsg *in, const struct sipmsg *out
 			break;
 		snprintf(m->media, sizeof(m->media), "%s", sm->media);
 		if (from_phone) {
-			struct ep pin = sm->conn, pout;
+			bool pub;
+			struct ep pin = phone_listens(r, p, &sm->conn, sm->port, &pub),
+			    pout;
 
-			pin.port = sm->port;
+			m->public_sdp = pub;
 			ep_clear(&pout);
 			if (out != NULL && out->sdp != NULL && k < out->sdp->nmedia) {
 				pout = out->sdp->media[k].conn;
@@ -241,7 +268,7 @@ model_outbound(struct run *r, struct fe_dialog *d, const struct sim_pkt *p,
 		    d->final_status == 0)
 			d->final_status = mi->status;
 	}
-	learn_sdp(d, mi, mo, true, p->ts_ns);
+	learn_sdp(r, p, d, mi, mo, true, p->ts_ns);
 }
 
 /*
@@ -354,7 +381,7 @@ model_inbound(struct run *r, struct fe_dialog *d, const struct sim_pkt *p,
 			    mi->sipfrag_status);
 			fe_finding_add(d, XFER_FAILED, p->ts_ns, p->frame, buf);
 		}
-		learn_sdp(d, seen, NULL, false, p->ts_ns);
+		learn_sdp(r, p, d, seen, NULL, false, p->ts_ns);
 		return;
 	}
 	/* responses to the phone's requests */
@@ -440,7 +467,7 @@ model_inbound(struct run *r, struct fe_dialog *d, const struct sim_pkt *p,
 			    "registrar answered %d", mi->status);
 		}
 	}
-	learn_sdp(d, seen, NULL, false, p->ts_ns);
+	learn_sdp(r, p, d, seen, NULL, false, p->ts_ns);
 }
 
 void

@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "base/caps.h"
+#include "bytes.h"
 #include "ingest/pkt.h"
 #include "ingest/sipframe.h"
 #include "media.h"
@@ -165,20 +166,7 @@ sip_outbound(struct run *r, const struct sim_pkt *p, const uint8_t *msg,
 		if (mi->is_request && strcmp(mi->method, "BYE") == 0)
 			model_close_media(r, d);
 	}
-	/* append */
-	if (*ol + outl > *ocap) {
-		size_t nc = (*ol + outl) * 2;
-		uint8_t *nb = realloc(*ob, nc);
-
-		if (nb != NULL) {
-			*ob = nb;
-			*ocap = nc;
-		}
-	}
-	if (*ol + outl <= *ocap) {
-		memcpy(*ob + *ol, outb, outl);
-		*ol += outl;
-	}
+	(void)bytes_append(ob, ol, ocap, outb, outl);
 	if (have_ar)
 		alg_result_fini(&ar);
 	sipmsg_free(mo);
@@ -455,8 +443,13 @@ outbound_packet(struct run *r, const struct sim_pkt *p)
 			if (!m->phone_sent) {
 				m->phone_sent = true;
 				m->first_out_ns = p->ts_ns;
-				if (r->cfg->farend_symmetric_rtp && m->in_pkts == 0) {
-					/* the far end latches onto this source: probe again */
+				if (m->in_pkts == 0 && (r->cfg->farend_symmetric_rtp ||
+				    (m->probed && !m->probe_ok))) {
+					/*
+					 * The far end latches onto this source, or keeps
+					 * sending where it was refused: the phone's own RTP
+					 * may have opened that mapping now.  Probe again.
+					 */
 					m->probed = false;
 					d->media_check_ns = p->ts_ns + CAP_NS_PER_SEC / 50;
 				}

@@ -140,9 +140,25 @@ eval_media(const struct fe_dialog *d, struct outcome *o, int *chosen)
 		return;
 	}
 	if (!in_ok) {
-		snprintf(buf, sizeof(buf), "the phone hears nothing: %s",
+		char port[160];
+
+		/*
+		 * The far end keeps sending to the port it was told while the
+		 * phone's RTP left from another one (its port was not free: the
+		 * conntrack of the far end's earlier refused RTP holds it,
+		 * unsolicited_tuple; or no port preservation).
+		 */
+		port[0] = '\0';
+		if (m->phone_sent && m->phone_out.family != 0 &&
+		    ep_same_ip(&m->phone_out, &m->phone_rtp_pub) &&
+		    m->phone_out.port != m->phone_rtp_pub.port)
+			snprintf(port, sizeof(port),
+			    "; the phone's RTP leaves from public port %u, not the %u the far end sends to",
+			    m->phone_rtp_pub.port, m->phone_out.port);
+		snprintf(buf, sizeof(buf), "the phone hears nothing: %s%s",
 		    m->in_pkts > 0 ? m->in_lost_reason :
-		    m->probe_why[0] ? m->probe_why : "the far end's RTP cannot come back");
+		    m->probe_why[0] ? m->probe_why : "the far end's RTP cannot come back",
+		    port);
 		if (!*chosen)
 			snprintf(o->direction, sizeof(o->direction), "phone_to_far_only");
 		pick(o, chosen, OUT_ONE_WAY_AUDIO, m->first_in_ns ? m->first_in_ns :
@@ -404,9 +420,47 @@ json_anomalies(struct json *j, const struct sim_result *r)
 	json_obj_end(j);
 }
 
+/* What a capture taken outside a NAT is, and what to run instead. */
+static const char outside_text[] =
+    "this capture was taken outside a NAT: its SIP is only between public addresses, there is no private phone whose traffic a router would translate. "
+    "Run sipalg-analyze on it (alone, or with --inside/--outside beside a capture from the phone's side); "
+    "for a prediction, give sipalg-sim a capture taken on the phone's side of the router";
+
+static const char *const how_name[] = {
+	[ASSUME_PROFILE] = "profile", [ASSUME_SET] = "set",
+	[ASSUME_INFERRED] = "inferred",
+};
+
+/* The far-end assumptions of one run, one line each. */
+static void
+text_assumptions(FILE *f, const struct sim_cfg *cfg, const struct sim_assume *as,
+    const char *indent)
+{
+	int k;
+
+	for (k = 0; k < ASSUME_NKNOBS; k++) {
+		const struct assumption *a = &as->a[k];
+
+		fprintf(f, "%s%s=%s (", indent, a->knob, a->value);
+		if (a->how == ASSUME_INFERRED)
+			fprintf(f, "inferred from frame %" PRIu64, a->frame);
+		else if (a->how == ASSUME_SET)
+			fprintf(f, "--set");
+		else
+			fprintf(f, "profile %s", cfg->name);
+		fprintf(f, ")");
+		if (a->why[0] != '\0') {
+			fprintf(f, ": ");
+			tstr(f, a->why, sizeof(a->why));
+		}
+		fprintf(f, "\n");
+	}
+}
+
 static void
 report_text(FILE *f, const char *capture, const struct sim_cfg *const *cfgs,
-    const struct sim_result *const *res, size_t n)
+    const struct sim_result *const *res, const struct sim_assume *as,
+    bool outside, size_t n)
 {
 	char buf[512], a[NETADDR_STRLEN];
 	size_t i, j, k;
@@ -415,6 +469,10 @@ report_text(FILE *f, const char *capture, const struct sim_cfg *const *cfgs,
 	fprintf(f, "capture: ");
 	tstr(f, capture, 300);
 	fprintf(f, "\npublic address: %s\n", ep_ip_str(&res[0]->public_ip, a, sizeof(a)));
+	if (outside) {
+		fprintf(f, "\n%s.\n", outside_text);
+		return;
+	}
 	if (n == 1) {
 		const struct sim_result *r = res[0];
 
@@ -432,6 +490,10 @@ report_text(FILE *f, const char *capture, const struct sim_cfg *const *cfgs,
 		    PRIu64 " sent by the far end where the router never sees them\n",
 		    r->alg_drops, r->nat_drops, r->farend_lost);
 		text_anomalies(f, NULL, r);
+		if (as != NULL) {
+			fprintf(f, "far end assumed:\n");
+			text_assumptions(f, cfgs[0], &as[0], "  ");
+		}
 		fprintf(f, "\ndialogs:\n");
 		for (i = 0; i < r->ndlg; i++) {
 			const struct fe_dialog *d = &r->dlg[i];
@@ -510,6 +572,11 @@ report_text(FILE *f, const char *capture, const struct sim_cfg *const *cfgs,
 			fprintf(f, "\n");
 		}
 	}
+	if (as != NULL)
+		for (j = 0; j < n; j++) {
+			fprintf(f, "\nfar end assumed by %s:\n", cfgs[j]->name);
+			text_assumptions(f, cfgs[j], &as[j], "  ");
+		}
 	fprintf(f, "\nwhy:\n");
 	for (i = 0; i < res[0]->ndlg; i++)
 		for (j = 0; j < n; j++) {
@@ -582,8 +649,34 @@ json_dialog(struct json *j, const struct sim_cfg *cfg,
 }
 
 static void
+json_assumptions(struct json *j, const struct sim_assume *as)
+{
+	int k;
+
+	json_key(j, "assumptions");
+	json_arr_begin(j);
+	for (k = 0; k < ASSUME_NKNOBS; k++) {
+		const struct assumption *a = &as->a[k];
+
+		json_obj_begin(j);
+		json_key(j, "knob");
+		json_str(j, a->knob);
+		json_key(j, "value");
+		json_str(j, a->value);
+		json_key(j, "source");
+		json_str(j, how_name[a->how]);
+		json_key(j, "frame");
+		json_u64(j, a->frame);
+		json_key(j, "why");
+		json_str(j, a->why);
+		json_obj_end(j);
+	}
+	json_arr_end(j);
+}
+
+static void
 json_run(struct json *j, const struct sim_cfg *cfg,
-    const struct sim_result *r)
+    const struct sim_result *r, const struct sim_assume *as)
 {
 	static const char *const stat_names[] = {
 		"inside_packets", "outside_packets", "rewritten", "written",
@@ -609,6 +702,8 @@ json_run(struct json *j, const struct sim_cfg *cfg,
 		json_u64(j, stats[i]);
 	}
 	json_obj_end(j);
+	if (as != NULL)
+		json_assumptions(j, as);
 	json_key(j, "dialogs");
 	json_arr_begin(j);
 	for (size_t i = 0; i < r->ndlg; i++)
@@ -651,7 +746,8 @@ json_run(struct json *j, const struct sim_cfg *cfg,
  */
 static void
 report_json(FILE *f, const char *capture, const struct sim_cfg *const *cfgs,
-    const struct sim_result *const *res, size_t n)
+    const struct sim_result *const *res, const struct sim_assume *as,
+    bool outside, size_t n)
 {
 	char buf[512], a[NETADDR_STRLEN];
 	struct json j;
@@ -662,12 +758,20 @@ report_json(FILE *f, const char *capture, const struct sim_cfg *const *cfgs,
 	json_str(&j, capture);
 	json_key(&j, "public_ip");
 	json_str(&j, ep_ip_str(&res[0]->public_ip, a, sizeof(a)));
+	json_key(&j, "capture_side");
+	json_str(&j, outside ? "outside" : "inside");
 	json_key(&j, "runs");
 	json_arr_begin(&j);
-	for (size_t i = 0; i < n; i++)
-		json_run(&j, cfgs[i], res[i]);
+	for (size_t i = 0; !outside && i < n; i++)
+		json_run(&j, cfgs[i], res[i], as != NULL ? &as[i] : NULL);
 	json_arr_end(&j);
 	json_key(&j, "verdict");
+	if (outside) {
+		json_str(&j, outside_text);
+		json_obj_end(&j);
+		json_end(&j);
+		return;
+	}
 	json_str_begin(&j);
 	for (size_t i = 0; i < n; i++) {
 		outcome_verdict(cfgs[i], res[i], buf, sizeof(buf));
@@ -683,12 +787,12 @@ report_json(FILE *f, const char *capture, const struct sim_cfg *const *cfgs,
 void
 outcome_report(FILE *f, enum outcome_fmt fmt, const char *capture,
     const struct sim_cfg *const *cfgs, const struct sim_result *const *res,
-    size_t n)
+    const struct sim_assume *as, bool outside, size_t n)
 {
 	if (n == 0)
 		return;
 	if (fmt == OUTCOME_JSON)
-		report_json(f, capture, cfgs, res, n);
+		report_json(f, capture, cfgs, res, as, outside, n);
 	else
-		report_text(f, capture, cfgs, res, n);
+		report_text(f, capture, cfgs, res, as, outside, n);
 }

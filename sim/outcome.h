@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "assume.h"
 #include "farend.h"
 #include "alg/profile.h"
 #include "sim.h"
@@ -59,10 +60,13 @@ enum outcome_fmt { OUTCOME_TEXT, OUTCOME_JSON };
 
 /*
  * A table of dialogs x runs (n >= 1 results of the same capture).  One
- * run also lists the drops.  cfgs[i] produced res[i].
+ * run also lists the drops.  cfgs[i] produced res[i] under the far-end
+ * assumptions as[i] (NULL: not reported).  outside: the capture was
+ * taken outside a NAT (assume_outside_capture), said instead of a
+ * verdict on calls it cannot hold.
  */
 void outcome_report(FILE *f, enum outcome_fmt fmt, const char *capture,
     const struct sim_cfg *const *cfgs, const struct sim_result *const *res,
-    size_t n);
+    const struct sim_assume *as, bool outside, size_t n);
 
 #endif /* SIPALG_SIM_OUTCOME_H */

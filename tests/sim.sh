@@ -152,8 +152,13 @@ check "refer juniper blocks nothing known" transfer_failure "$(outcome "$tmp/ref
 L="$tmp/lan.pcap"
 legs() { echo "$(outcome "$L" 1 $P "$@") $(json_get "$tmp/o.json" runs.0.dialogs.2.outcome)"; }
 # ALG off: each phone gets the other's private address; RTP stays on the
-# LAN (B's leg then loses the proxy's ACK to its private Contact)
-check "lan off" "completed ack_timeout_drop" "$(legs --profile off --set registrar_target=source)"
+# LAN (B's leg then loses the proxy's ACK to its private Contact, for a
+# proxy that routes by Contact).  The capture itself shows the ACK
+# reaching B and A's private addresses crossing untranslated: with no
+# --set the proxy is inferred to route by source, and B's leg completes.
+check "lan off" "completed ack_timeout_drop" \
+    "$(legs --profile off --set registrar_target=source --set farend_dialog_target=contact)"
+check "lan off, far end inferred" "completed completed" "$(legs --profile off)"
 # a NAT-aware proxy routes in-dialog requests to the source instead
 check "lan off, farend_dialog_target=source" "completed completed" \
     "$(legs --profile off --set registrar_target=source --set farend_dialog_target=source)"
@@ -331,6 +336,50 @@ expect tcp on off one_way_audio
 expect tcp off linux completed
 expect hold-resume off linux completed
 expect other-port off linux one_way_audio
+# A phone that writes its public address itself (issue 21.5): its media
+# line is its own address, its RTP opens the mapping; the far end's RTP
+# sent first was refused and its conntrack holds public port 6000, so the
+# phone's RTP leaves from another port: one-way, ALG on or off.  Without
+# that conntrack (unsolicited_tuple=false) the phone's RTP keeps 6000 and
+# the far end's RTP gets in from then on: completed.
+expect stun off off one_way_audio
+expect stun on linux one_way_audio
+expect stun off linux one_way_audio
+# shellcheck disable=SC2046
+check "stun-alg-off, unsolicited_tuple=false" "completed" \
+    "$(outcome "$GT/stun-alg-off-inside.pcap" 0 $(opts stun off) --profile off \
+    --set unsolicited_tuple=false)"
+# shellcheck disable=SC2046
+"$SIM" --profile linux $(opts stun off) "$GT/stun-alg-off-inside.pcap" >"$tmp/stun.txt" 2>&1
+grep -q "rewrites the responses' Via 198.51.100.1:5060 to 10.0.0.2:5060, which the phone never wrote" "$tmp/stun.txt" ||
+    fail "stun-alg-off under linux: the inbound Via rewrite of a public-address phone is not named"
+grep -q "leaves from public port [0-9]*, not the 6000" "$tmp/stun.txt" ||
+    fail "stun-alg-off under linux: the stolen media port is not named"
+# Far-end assumptions the capture shows (issue 21, honest predictions):
+# the two-phone relay with the ALG off reaches B at its REGISTER source
+# and routes in-dialog requests by source; with no --set the capture
+# says so (A's private Contact and c= reach B untranslated).
+check "lan-proxy-alg-off, defaults" "registered completed completed" \
+    "$(outcome "$GT/lan-proxy-alg-off-inside.pcap" 0 --profile off --public-ip 198.51.100.1) $(json_get "$tmp/o.json" runs.0.dialogs.1.outcome) $(json_get "$tmp/o.json" runs.0.dialogs.2.outcome)"
+check "lan-proxy-alg-off, farend_dialog_target inferred" "source inferred 12" \
+    "$(python3 -c 'import json,sys; a=[x for x in json.load(open(sys.argv[1]))["runs"][0]["assumptions"] if x["knob"]=="farend_dialog_target"][0]; print(a["value"], a["source"], a["frame"])' "$tmp/o.json")"
+# a latching far end: its RTP reached the private SDP address after the
+# phone's own; --set overrides the inference
+check "latch-alg-off, off, inferred latching" "completed" \
+    "$(outcome "$GT/latch-alg-off-inside.pcap" 0 --profile off --public-ip 198.51.100.1)"
+check "latch-alg-off, off, --set farend_symmetric_rtp=false" "one_way_audio" \
+    "$(outcome "$GT/latch-alg-off-inside.pcap" 0 --profile off --public-ip 198.51.100.1 --set farend_symmetric_rtp=false)"
+check "latch-alg-off, the --set is named" "false set" \
+    "$(python3 -c 'import json,sys; a=[x for x in json.load(open(sys.argv[1]))["runs"][0]["assumptions"] if x["knob"]=="farend_symmetric_rtp"][0]; print(a["value"], a["source"])' "$tmp/o.json")"
+"$SIM" --profile off "$GT/latch-alg-off-inside.pcap" >"$tmp/latch.txt" 2>&1
+grep -q "^  farend_symmetric_rtp=true (inferred from frame 7)" "$tmp/latch.txt" ||
+    fail "latch-alg-off: the text report does not name the inferred assumption"
+# a capture taken outside the NAT is named as such, with what to run
+"$SIM" "$GT/latch-alg-off-outside.pcap" >"$tmp/outside.txt" 2>&1
+grep -q "taken outside a NAT" "$tmp/outside.txt" && grep -q "Run sipalg-analyze" "$tmp/outside.txt" ||
+    fail "an outside capture is not recognised: $(cat "$tmp/outside.txt")"
+check "outside capture, JSON capture_side" "outside" \
+    "$("$SIM" -f json "$GT/latch-alg-off-outside.pcap" | python3 -c 'import json,sys; print(json.load(sys.stdin)["capture_side"])')"
 # A stale Content-Length over TCP misframes the stream at the server.
 expect tcp on consumer call_failed
 # Two phones behind the router calling through a relaying registrar

@@ -1,0 +1,330 @@
+/*
+ * assume.c - far-end assumptions and what the inside capture shows of
+ * them (assume.h).
+ *
+ * Rules (each names the frame that shows it):
+ *   farend_dialog_target = source: an in-dialog request from outside
+ *     reached a phone whose Contact in that dialog was private (RFC 3261
+ *     12.2.1.1 would have sent it to that private address, lost on the
+ *     Internet), and a far-end message carried another phone's private
+ *     address into this capture untranslated (so no ALG on this router
+ *     rewrote the Contact on the way out: the Linux helper only maps
+ *     addresses of the flow's own tuple, nf_nat_sip.c map_addr()).
+ *   registrar_target = source: likewise for a new request from outside
+ *     to a phone whose REGISTER Contact was private.
+ *   farend_symmetric_rtp = true: far-end RTP reached a phone whose SDP
+ *     address (as the phone wrote it) was private, and either one of its
+ *     packets is byte for byte one the phone sent before on that address
+ *     (an echo: the far end returns the phone's packets to where they
+ *     came from), or it began after the phone's and the capture shows
+ *     private addresses crossing untranslated.  Arrival alone is not
+ *     enough: an ALG on the capture's router that rewrote the SDP
+ *     explains it as well (it is then only said, not inferred).
+ *   farend_rport has no rule: the inside capture cannot show it.
+ * Bounded: at most ASSUME_MAX_* phones, dialogs and media endpoints are
+ * remembered; past that, packets add nothing.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "assume.h"
+#include "ingest/pkt.h"
+#include "ingest/sipframe.h"
+#include "sip/sdp.h"
+#include "sip/sipmsg.h"
+
+static const char *const knob_names[ASSUME_NKNOBS] = {
+	[ASSUME_REGISTRAR_TARGET] = "registrar_target",
+	[ASSUME_DIALOG_TARGET] = "farend_dialog_target",
+	[ASSUME_SYMMETRIC_RTP] = "farend_symmetric_rtp",
+	[ASSUME_RPORT] = "farend_rport",
+};
+
+void
+assume_init(struct assume_ctx *x)
+{
+	memset(x, 0, sizeof(*x));
+}
+
+static uint64_t
+str_hash(const char *s)
+{
+	uint64_t h = 1469598103934665603ULL;
+
+	while (*s != '\0')
+		h = (h ^ (uint8_t)*s++) * 1099511628211ULL;
+	return h;
+}
+
+static bool
+ep_in(const struct ep *set, int n, const struct ep *e)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (ep_same_ip(&set[i], e))
+			return true;
+	return false;
+}
+
+static void
+ep_add(struct ep *set, int *n, const struct ep *e)
+{
+	if (!ep_in(set, *n, e) && *n < ASSUME_MAX_PHONES)
+		set[(*n)++] = *e;
+}
+
+/* The dialog leg of call_id at phone (two phones of one capture can be
+ * the two ends of one Call-ID). */
+static int
+dlg_find(struct assume_ctx *x, const char *call_id, const struct ep *phone,
+    bool create)
+{
+	uint64_t h = str_hash(call_id);
+	int i;
+
+	for (i = 0; i < x->ndlg; i++)
+		if (x->dlg[i].hash == h && ep_same_ip(&x->dlg[i].phone, phone))
+			return i;
+	if (!create || x->ndlg >= ASSUME_MAX_DIALOGS)
+		return -1;
+	memset(&x->dlg[x->ndlg], 0, sizeof(x->dlg[0]));
+	x->dlg[x->ndlg].hash = h;
+	x->dlg[x->ndlg].phone = *phone;
+	return x->ndlg++;
+}
+
+static int
+med_find(struct assume_ctx *x, const struct ep *e)
+{
+	int i;
+
+	for (i = 0; i < x->nmed; i++)
+		if (ep_eq(&x->med[i].e, e))
+			return i;
+	return -1;
+}
+
+/* A message from a phone (a private source) to outside. */
+static void
+from_phone(struct assume_ctx *x, const struct sim_pkt *p, const struct sipmsg *m)
+{
+	bool priv_contact = m->ncontact > 0 && m->contact[0].addr.family != 0 &&
+	    ep_is_private(&m->contact[0].addr);
+	int k, di;
+
+	ep_add(x->phones, &x->nphones, &p->src);
+	if (m->is_request && strcmp(m->method, "REGISTER") == 0 && priv_contact)
+		ep_add(x->reg_private, &x->nreg, &p->src);
+	if (m->ncontact > 0 && (di = dlg_find(x, m->call_id, &p->src, true)) >= 0)
+		x->dlg[di].contact_private = priv_contact;
+	for (k = 0; m->sdp != NULL && k < m->sdp->nmedia; k++) {
+		struct ep e = m->sdp->media[k].conn;
+
+		if (e.family == 0 || m->sdp->media[k].port == 0 ||
+		    !ep_is_private(&e) || !ep_same_ip(&e, &p->src) ||
+		    med_find(x, &e) >= 0 || x->nmed >= ASSUME_MAX_MEDIA)
+			continue;
+		memset(&x->med[x->nmed], 0, sizeof(x->med[0]));
+		x->med[x->nmed].e = e;
+		x->med[x->nmed].e.port = m->sdp->media[k].port;
+		x->nmed++;
+	}
+}
+
+/* True when e is the private address of a phone of this capture other
+ * than the one at to. */
+static bool
+other_phone(const struct assume_ctx *x, const struct ep *e, const struct ep *to)
+{
+	return e->family != 0 && ep_is_private(e) && !ep_same_ip(e, to) &&
+	    ep_in(x->phones, x->nphones, e);
+}
+
+/* A message from outside (a public source) to a phone. */
+static void
+to_phone(struct assume_ctx *x, const struct sim_pkt *p, const struct sipmsg *m)
+{
+	int k, di;
+
+	if (x->untranslated_frame == 0) {
+		bool leak = m->ncontact > 0 &&
+		    other_phone(x, &m->contact[0].addr, &p->dst);
+
+		for (k = 0; !leak && m->sdp != NULL && k < m->sdp->nmedia; k++)
+			leak = other_phone(x, &m->sdp->media[k].conn, &p->dst);
+		if (leak)
+			x->untranslated_frame = p->frame;
+	}
+	if (!m->is_request)
+		return;
+	if (m->to_tag != NULL && m->to_tag[0] != '\0') {
+		di = dlg_find(x, m->call_id, &p->dst, false);
+		if (di >= 0 && x->dlg[di].contact_private && x->dialog_frame == 0)
+			x->dialog_frame = p->frame;
+	} else if (x->register_frame == 0 &&
+	    ep_in(x->reg_private, x->nreg, &p->dst))
+		x->register_frame = p->frame;
+}
+
+static uint64_t
+bytes_hash(const uint8_t *b, size_t n)
+{
+	uint64_t h = 1469598103934665603ULL;
+
+	while (n-- > 0)
+		h = (h ^ *b++) * 1099511628211ULL;
+	return h;
+}
+
+static void
+media(struct assume_ctx *x, const struct sim_pkt *p)
+{
+	uint64_t h = bytes_hash(p->payload, p->len);
+	unsigned k;
+	int i;
+
+	if (ep_is_private(&p->src) && (i = med_find(x, &p->src)) >= 0) {
+		if (x->med[i].first_out_ns == 0)
+			x->med[i].first_out_ns = p->ts_ns;
+		x->med[i].sent[x->med[i].nsent++ % 8] = h;
+	} else if (!ep_is_private(&p->src) && (i = med_find(x, &p->dst)) >= 0) {
+		if (x->med[i].first_in_ns == 0) {
+			x->med[i].first_in_ns = p->ts_ns;
+			x->med[i].in_frame = p->frame;
+			x->med[i].far_src = p->src;
+		}
+		for (k = 0; x->med[i].echo_frame == 0 && k < 8 &&
+		    k < x->med[i].nsent; k++)
+			if (x->med[i].sent[k] == h)
+				x->med[i].echo_frame = p->frame;
+	}
+}
+
+void
+assume_observe(struct assume_ctx *x, const struct sim_pkt *p)
+{
+	struct sipmsg *m;
+	bool src_priv = ep_is_private(&p->src), dst_priv = ep_is_private(&p->dst);
+
+	if (p->len == 0)
+		return;
+	if (!sipframe_looks_like_sip(p->payload, p->len)) {
+		if (p->l4 == PKT_UDP && src_priv != dst_priv)
+			media(x, p);
+		return;
+	}
+	x->sip_msgs++;
+	if (src_priv || dst_priv)
+		x->private_sip++;
+	if (src_priv == dst_priv)
+		return;         /* LAN or public-only: nothing crosses the NAT */
+	if ((m = sipmsg_parse(p->payload, p->len, NULL)) == NULL)
+		return;
+	if (m->call_id != NULL) {
+		if (src_priv)
+			from_phone(x, p, m);
+		else
+			to_phone(x, p, m);
+	}
+	sipmsg_free(m);
+}
+
+bool
+assume_outside_capture(const struct assume_ctx *x)
+{
+	return x->sip_msgs > 0 && x->private_sip == 0;
+}
+
+static void
+set_knob(struct sim_cfg *c, struct assumption *a, const char *value,
+    uint64_t frame, const char *why)
+{
+	char err[200];
+
+	if (profile_set(c, a->knob, value, err, sizeof(err)) != 0)
+		return;
+	a->how = ASSUME_INFERRED;
+	a->frame = frame;
+	snprintf(a->why, sizeof(a->why), "%s", why);
+}
+
+/*
+ * A request that reached a phone at frame although the far end, going by
+ * the phone's private Contact, could not have sent it there: it used the
+ * phone's source, when the capture also shows private addresses crossing
+ * untranslated (else an ALG that rewrote the Contact explains it).
+ */
+static void
+infer_source(const struct assume_ctx *x, struct sim_cfg *c,
+    struct assumption *a, uint64_t frame, const char *what)
+{
+	char why[400];
+
+	if (a->how != ASSUME_PROFILE || frame == 0)
+		return;
+	if (x->untranslated_frame == 0) {
+		snprintf(a->why, sizeof(a->why),
+		    "frame %llu: %s (a far end using the source, or an ALG that rewrote the Contact)",
+		    (unsigned long long)frame, what);
+		return;
+	}
+	snprintf(why, sizeof(why),
+	    "%s; frame %llu shows private addresses crossing untranslated", what,
+	    (unsigned long long)x->untranslated_frame);
+	set_knob(c, a, "source", frame, why);
+}
+
+void
+assume_apply(const struct assume_ctx *x, struct sim_cfg *c,
+    bool (*is_set)(void *user, const char *knob), void *user,
+    struct sim_assume *out)
+{
+	char why[400], a[NETADDR_STRLEN], b[NETADDR_STRLEN];
+	int k, i;
+
+	memset(out, 0, sizeof(*out));
+	for (k = 0; k < ASSUME_NKNOBS; k++) {
+		out->a[k].knob = knob_names[k];
+		out->a[k].how = is_set != NULL && is_set(user, knob_names[k]) ?
+		    ASSUME_SET : ASSUME_PROFILE;
+	}
+	infer_source(x, c, &out->a[ASSUME_DIALOG_TARGET], x->dialog_frame,
+	    "an in-dialog request reached a phone whose Contact was private");
+	infer_source(x, c, &out->a[ASSUME_REGISTRAR_TARGET], x->register_frame,
+	    "a new request reached a phone registered with a private Contact");
+	if (out->a[ASSUME_SYMMETRIC_RTP].how == ASSUME_PROFILE)
+		for (i = 0; i < x->nmed; i++) {
+			bool after = x->med[i].first_in_ns != 0 &&
+			    x->med[i].first_out_ns != 0 &&
+			    x->med[i].first_in_ns >= x->med[i].first_out_ns;
+
+			if (x->med[i].first_in_ns == 0)
+				continue;
+			ep_str(&x->med[i].far_src, a, sizeof(a));
+			ep_str(&x->med[i].e, b, sizeof(b));
+			if (x->med[i].echo_frame != 0) {
+				snprintf(why, sizeof(why),
+				    "RTP from %s to the phone's private SDP address %s returns the phone's own packets: the far end sends to where they come from",
+				    a, b);
+				set_knob(c, &out->a[ASSUME_SYMMETRIC_RTP], "true",
+				    x->med[i].echo_frame, why);
+				break;
+			}
+			if (after && x->untranslated_frame != 0) {
+				snprintf(why, sizeof(why),
+				    "RTP from %s reached the phone's private SDP address %s after the phone's own; frame %llu shows private addresses crossing untranslated",
+				    a, b, (unsigned long long)x->untranslated_frame);
+				set_knob(c, &out->a[ASSUME_SYMMETRIC_RTP], "true",
+				    x->med[i].in_frame, why);
+				break;
+			}
+			snprintf(out->a[ASSUME_SYMMETRIC_RTP].why, sizeof(why),
+			    "frame %llu: RTP from %s reached the phone's private SDP address %s (a far end that latches, or an ALG that rewrote the SDP)",
+			    (unsigned long long)x->med[i].in_frame, a, b);
+		}
+	for (k = 0; k < ASSUME_NKNOBS; k++)
+		if (profile_get(c, knob_names[k], out->a[k].value,
+		    sizeof(out->a[k].value)) == NULL)
+			snprintf(out->a[k].value, sizeof(out->a[k].value), "?");
+}

@@ -1,0 +1,105 @@
+/*
+ * assume.h - the far-end assumptions a prediction rests on, and what the
+ * inside capture itself shows about them.
+ *
+ * The capture is taken on the phone side, so how the parties outside
+ * behave is modelled (farend.h), by four knobs: registrar_target,
+ * farend_dialog_target, farend_symmetric_rtp and farend_rport.  Some of
+ * it shows inside: an in-dialog request that reached a phone whose
+ * Contact was private, a new request that reached a phone registered
+ * with a private Contact (both only when the capture also shows private
+ * addresses crossing this router untranslated, else an ALG that rewrote
+ * them explains it as well), far-end RTP that echoes the phone's own
+ * packets back to a phone whose SDP address was private (a far end that
+ * sends to where the phone's RTP comes from: latching, RFC 7362).  assume_observe() reads the capture packet by
+ * packet (so a streaming reader can run it as a first pass);
+ * assume_apply() sets the inferred knobs on a configuration unless
+ * --set named them, and records where each value came from for the
+ * report.  The capture's shape is noted too: no SIP from a private
+ * address means it was taken outside a NAT.
+ */
+#ifndef SIPALG_SIM_ASSUME_H
+#define SIPALG_SIM_ASSUME_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "alg/profile.h"
+#include "sim.h"
+
+enum assume_knob {
+	ASSUME_REGISTRAR_TARGET,
+	ASSUME_DIALOG_TARGET,
+	ASSUME_SYMMETRIC_RTP,
+	ASSUME_RPORT,
+	ASSUME_NKNOBS
+};
+
+enum assume_how { ASSUME_PROFILE, ASSUME_SET, ASSUME_INFERRED };
+
+/* One knob's value in a configuration and where it comes from. */
+struct assumption {
+	const char *knob;         /* knob name (static) */
+	char value[16];
+	enum assume_how how;
+	uint64_t frame;           /* ASSUME_INFERRED: the frame that shows it */
+	char why[400];            /* what the capture shows (may be empty) */
+};
+
+struct sim_assume {
+	struct assumption a[ASSUME_NKNOBS];
+};
+
+#define ASSUME_MAX_PHONES 16
+#define ASSUME_MAX_MEDIA 64
+#define ASSUME_MAX_DIALOGS 256
+
+/* What the capture shows, gathered packet by packet. */
+struct assume_ctx {
+	struct ep phones[ASSUME_MAX_PHONES];   /* private hosts that sent SIP */
+	int nphones;
+	struct ep reg_private[ASSUME_MAX_PHONES]; /* registered a private Contact */
+	int nreg;
+	struct {
+		uint64_t hash;            /* of the Call-ID */
+		struct ep phone;          /* its phone's address */
+		bool contact_private;
+	} dlg[ASSUME_MAX_DIALOGS];
+	int ndlg;
+	struct {
+		struct ep e;              /* phone's private SDP endpoint */
+		int64_t first_out_ns, first_in_ns;
+		uint64_t in_frame;
+		struct ep far_src;
+		uint64_t sent[8];         /* hashes of the phone's last packets */
+		unsigned nsent;
+		uint64_t echo_frame;      /* a far-end packet equal to one of them */
+	} med[ASSUME_MAX_MEDIA];
+	int nmed;
+	uint64_t untranslated_frame;  /* a far-end message carried another phone's private address */
+	uint64_t dialog_frame;        /* in-dialog request to a phone with a private Contact */
+	uint64_t register_frame;      /* new request to a phone registered privately */
+	uint64_t sip_msgs;            /* SIP messages seen */
+	uint64_t private_sip;         /* of them, from or to a private address */
+};
+
+void assume_init(struct assume_ctx *x);
+/* One packet of the capture, in capture order. */
+void assume_observe(struct assume_ctx *x, const struct sim_pkt *p);
+
+/*
+ * The four knobs of c as the run will use them: inferred ones set on c
+ * unless is_set(name) (a --set), each with where its value comes from.
+ */
+void assume_apply(const struct assume_ctx *x, struct sim_cfg *c,
+    bool (*is_set)(void *user, const char *knob), void *user,
+    struct sim_assume *out);
+
+/*
+ * True when the capture holds SIP and none of it is from or to a private
+ * address: it was taken outside a NAT (or there is none), so there is no
+ * phone side to replay.
+ */
+bool assume_outside_capture(const struct assume_ctx *x);
+
+#endif /* SIPALG_SIM_ASSUME_H */
