@@ -52,6 +52,28 @@ for fmt in text json csv; do
 	cmp -s "$tmp/sq1.$fmt" "$tmp/pg1.$fmt" || fail "$fmt: --capture differs between the backends"
 done
 [ -s "$tmp/pg.text" ] || fail "empty report"
+# The browser reads the same store through the same source: --capture
+# and --site choose (issue 20).  Without a terminal it stops after opening
+# (exit 2), so the screen is checked in tmux when there is one.
+BROWSE="$top_builddir/sipalg-browse"
+"$BROWSE" --db "$U" --site nowhere </dev/null >/dev/null 2>"$tmp/berr"
+check "browse --site matching nothing: exit" 3 $?
+grep -q "no stored capture matches --site nowhere" "$tmp/berr" || fail "browse --site: $(cat "$tmp/berr")"
+if command -v tmux >/dev/null 2>&1; then
+	TM="tmux -L sipalg-pg-$$ -f /dev/null"
+	$TM new-session -d -s b -x 100 -y 24 \
+	    "TERM=screen LANG=C.UTF-8 LC_ALL=C.UTF-8 '$BROWSE' --db '$U' --capture tcp-alg-on-outside.pcap; sleep 30"
+	i=0
+	while [ $i -lt 100 ] && ! $TM capture-pane -p -t b | grep -qF "1 dialogs (1 shown)"; do
+		sleep 0.1; i=$((i + 1))
+	done
+	$TM capture-pane -p -t b >"$tmp/bscreen"
+	grep -qF "1 dialogs (1 shown)" "$tmp/bscreen" && grep -qF "1-26301@10.0.0.2" "$tmp/bscreen" ||
+	    fail "browse --db PostgreSQL --capture: screen was $(cat "$tmp/bscreen")"
+	$TM kill-server 2>/dev/null
+else
+	echo "note: tmux absent, the browser's screen over PostgreSQL not checked"
+fi
 # Every table, row by row (ids aside, which differ by design: SQLite
 # and PostgreSQL number from 1 alike here, but only the content counts).
 dump_sq() {

@@ -424,6 +424,31 @@ if [ -f "$LA/inbound-alg-off-outside.pcap" ] && [ -x "$ANALYZE" ]; then
 		wait_for "cannot save: original capture missing (No such file"
 		[ -e "$tmp/gone-out.pcap" ] && fail "--db: wrote a pcap without the capture"
 		keys q
+		# --site and --capture choose the stored captures shown (issue 20).
+		cp "$LA/inbound-alg-on-outside.pcap" "$tmp/in-on.pcap"
+		"$ANALYZE" -q --db "$tmp/sites.db" --site north "$tmp/in-off.pcap" >/dev/null 2>&1
+		"$ANALYZE" -q --db "$tmp/sites.db" --site south "$tmp/in-on.pcap" >/dev/null 2>&1
+		start "'$BROWSE' --db '$tmp/sites.db'"
+		wait_for "2 dialogs (2 shown)"
+		expect "1-20564@198"
+		expect "1-20224@198"
+		keys q
+		start "'$BROWSE' --db '$tmp/sites.db' --site south"
+		wait_for "1 dialogs (1 shown)"
+		expect "1-20224@198"
+		expect_not "1-20564@198"
+		keys q
+		start "'$BROWSE' --db '$tmp/sites.db' --capture in-off.pcap"
+		wait_for "1 dialogs (1 shown)"
+		expect "1-20564@198"
+		expect_not "1-20224@198"
+		keys q
+		"$BROWSE" --db "$tmp/sites.db" --site west </dev/null >/dev/null 2>"$tmp/e"
+		check "--site matching nothing: exit" 3 $?
+		grep -q "^sipalg-browse: $tmp/sites.db: no stored capture matches --site west" "$tmp/e" ||
+		    fail "--site matching nothing: $(cat "$tmp/e")"
+		"$BROWSE" --site north "$tmp/call.pcap" </dev/null >/dev/null 2>"$tmp/e"
+		check "--site without --db: exit" 2 $?
 	else
 		fail "cannot write the test database: $(cat "$tmp/mkdb.err")"
 	fi

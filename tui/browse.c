@@ -154,11 +154,15 @@ colors_init(struct app *a)
 	init_pair(UC_MARK, COLOR_YELLOW, -1);
 }
 
+enum { OPT_SITE = 256, OPT_CAPTURE };
+
 static const struct option longopts[] = {
 	{ "ascii", no_argument, NULL, 'a' },
 	{ "no-color", no_argument, NULL, 'C' },
 	{ "columns", required_argument, NULL, 'c' },
 	{ "db", required_argument, NULL, 'd' },
+	{ "site", required_argument, NULL, OPT_SITE },
+	{ "capture", required_argument, NULL, OPT_CAPTURE },
 	{ "inside", required_argument, NULL, 'i' },
 	{ "outside", required_argument, NULL, 'o' },
 	{ "help", no_argument, NULL, 'h' },
@@ -171,13 +175,17 @@ usage(FILE *f)
 {
 	fprintf(f,
 	    "Usage: " PROG " [options] FILE...\n"
-	    "       " PROG " [options] --db FILE.db\n"
+	    "       " PROG " [options] --db DB [--site NAME] [--capture NAME|ID]\n"
 	    "       " PROG " [options] --inside LAN.pcap --outside WAN.pcap\n"
 	    "Browse the SIP dialogs of pcap/pcapng captures: call list, ladder\n"
 	    "diagrams, messages, symptoms and RTP streams.\n"
 	    "\n"
 	    "  -d, --db FILE.db     browse the analyses stored in a database\n"
-	    "                       (sipalg-analyze --db); read only\n"
+	    "                       (sipalg-analyze --db): an SQLite file or a\n"
+	    "                       PostgreSQL URI; read only\n"
+	    "      --site NAME      with --db, only the captures of this site\n"
+	    "      --capture NAME|ID  with --db, only this capture (its id,\n"
+	    "                       path or file name)\n"
 	    "  -i, --inside FILE    pair mode: the capture on the LAN side of\n"
 	    "                       the router, with --outside\n"
 	    "  -o, --outside FILE   the capture on the WAN side: each message's\n"
@@ -214,6 +222,9 @@ main(int argc, char **argv)
 	char err[512];
 	const char *columns = VIEW_DEFAULT_COLUMNS;
 	const char *db = NULL, *inside = NULL, *outside = NULL;
+	const char *site = NULL, *capture = NULL;
+	struct store_filter filt;
+	uint64_t id;
 	bool ascii = false, finished = false;
 	int ch;
 
@@ -232,6 +243,12 @@ main(int argc, char **argv)
 			break;
 		case 'd':
 			db = optarg;
+			break;
+		case OPT_SITE:
+			site = optarg;
+			break;
+		case OPT_CAPTURE:
+			capture = optarg;
 			break;
 		case 'i':
 			inside = optarg;
@@ -273,6 +290,11 @@ main(int argc, char **argv)
 		    "other\nTry '" PROG " --help'.\n");
 		return 2;
 	}
+	if ((site != NULL || capture != NULL) && db == NULL) {
+		fprintf(stderr, PROG ": --site and --capture choose what --db "
+		    "shows\nTry '" PROG " --help'.\n");
+		return 2;
+	}
 	if (optind >= argc && db == NULL && inside == NULL) {
 		fprintf(stderr, PROG ": no capture file given\nTry '" PROG
 		    " --help'.\n");
@@ -288,8 +310,29 @@ main(int argc, char **argv)
 	pthread_mutex_init(&a->ld.mu, NULL);
 	if (db != NULL) {
 		/* File names and reasons escaped (text_fwarn). */
-		if (loader_open_db(&a->ld, db, err, sizeof(err)) < 0) {
+		int r;
+
+		/* --capture NAME|ID: a number is an id, anything else a path
+		 * or file name (as sipalg-analyze --report takes it). */
+		memset(&filt, 0, sizeof(filt));
+		if (capture != NULL && text_parse_uint(capture, strlen(capture),
+		    INT64_MAX, &id) == 0 && id > 0)
+			filt.capture_id = (int64_t)id;
+		else
+			filt.capture = capture;
+		filt.site = site;
+		r = loader_open_db(&a->ld, db, site != NULL || capture != NULL ?
+		    &filt : NULL, err, sizeof(err));
+		if (r < 0) {
 			text_fwarn(stderr, PROG, "%s: %s", db, err);
+			return 3;
+		}
+		if (r > 0) {
+			text_fwarn(stderr, PROG, "%s: no stored capture matches%s%s%s%s",
+			    db, capture != NULL ? " --capture " : "",
+			    capture != NULL ? capture : "",
+			    site != NULL ? " --site " : "", site != NULL ? site : "");
+			loader_fini(&a->ld);
 			return 3;
 		}
 	} else if (inside != NULL) {

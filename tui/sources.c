@@ -103,10 +103,20 @@ db_free(struct loader *ld)
 
 static const struct source_ops db_source = { "db", db_run, db_free };
 
+/* source_list's callback: counts the captures a filter selects. */
+static void
+db_count(void *user, const struct store_capture *c)
+{
+	(void)c;
+	(*(size_t *)user)++;
+}
+
 int
-loader_open_db(struct loader *ld, const char *path, char *err, size_t errlen)
+loader_open_db(struct loader *ld, const char *path,
+    const struct store_filter *f, char *err, size_t errlen)
 {
 	struct source_cb cb = { 0 };
+	size_t n = 0;
 
 	cb.on_capture = db_on_capture;
 	cb.on_dialog = db_on_dialog;
@@ -114,11 +124,25 @@ loader_open_db(struct loader *ld, const char *path, char *err, size_t errlen)
 	ld->src_ctx = source_open_db(path, &cb, err, errlen);
 	if (ld->src_ctx == NULL)
 		return -1;
+	if (f != NULL) {
+		if (source_select(ld->src_ctx, f) != 0) {
+			snprintf(err, errlen, "out of memory");
+			source_free(ld->src_ctx);
+			ld->src_ctx = NULL;
+			return -1;
+		}
+		if (source_list(ld->src_ctx, f, db_count, &n, err,
+		    errlen) != 0) {
+			source_free(ld->src_ctx);
+			ld->src_ctx = NULL;
+			return -1;
+		}
+	}
 	ld->is_db = true;
 	ld->src = &db_source;
 	ld->db_path = path;
 	ld->phase = "reading the database";
-	return 0;
+	return f != NULL && n == 0 ? 1 : 0;
 }
 
 /* ---- pair mode ---- */

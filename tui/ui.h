@@ -23,6 +23,8 @@
 #include "pairs.h"
 #include "present/view.h"
 
+struct store_filter;
+
 /* ---- loading ---- */
 
 struct loader;
@@ -96,10 +98,12 @@ struct loader {
  * naming the file in err. */
 int loader_open_pcaps(struct loader *ld, const char *const *paths,
     size_t npaths, char *err, size_t errlen);
-/* Opens a stored analysis read-only as the source (store.h).  Returns 0,
- * or -1 with the store's reason in err (foreign, corrupt, newer). */
-int loader_open_db(struct loader *ld, const char *path, char *err,
-    size_t errlen);
+/* Opens a stored analysis read-only as the source (store.h), only the
+ * captures f selects (NULL: all; --site, --capture).  Returns 1 when it
+ * opened and f selects no capture, 0 when it opened, or -1 with the
+ * store's reason in err (foreign, corrupt, newer). */
+int loader_open_db(struct loader *ld, const char *path,
+    const struct store_filter *f, char *err, size_t errlen);
 /* Pair mode: checks both files open, prepares the comparison and the
  * analysis of each side.  Returns 0, or -1 with "FILE: reason" in err. */
 int loader_open_pair(struct loader *ld, const char *inside,
