@@ -629,7 +629,7 @@ json_dialog(struct json *j, const struct sim_cfg *cfg,
 	json_key(j, "time");
 	json_fixed(j, rel(r, o.t_ns), 3);
 	json_key(j, "frame");
-	json_u64(j, o.frame);
+	json_u64_or_null(j, o.frame);
 	json_key(j, "detail");
 	json_str(j, o.detail);
 	json_key(j, "also");
@@ -666,7 +666,7 @@ json_assumptions(struct json *j, const struct sim_assume *as)
 		json_key(j, "source");
 		json_str(j, how_name[a->how]);
 		json_key(j, "frame");
-		json_u64(j, a->frame);
+		json_u64_or_null(j, a->frame);
 		json_key(j, "why");
 		json_str(j, a->why);
 		json_obj_end(j);

@@ -158,9 +158,14 @@ A2="$S/outbound-alg-on-outside.pcap"
 grep -Eq '^ +frame outbound-alg-on-outside\.pcap#[0-9]+ ' "$tmp/m.txt" || fail "multi text: no evidence frame with its file"
 grep -Eq '^ +inbound-alg-on-outside\.pcap#[0-9]+ [0-9-]+ ' "$tmp/m.txt" || fail "multi text: no message frame with its file"
 grep -Eq '^ +frame [0-9]+ ' "$tmp/m.txt" && fail "multi text: a bare frame number"
+"$ANALYZE" -q --html "$tmp/m.html" "$A1" "$A2" >/dev/null 2>&1
+grep -q '<td>outbound-alg-on-outside.pcap#[0-9]*</td>' "$tmp/m.html" || fail "multi html: no evidence frame with its file"
 "$ANALYZE" -q -a -m "$A2" >"$tmp/s.txt" 2>/dev/null
 grep -q 'pcap#' "$tmp/s.txt" && fail "single text: frame refs name a file"
 grep -Eq '^ +frame [0-9]+ ' "$tmp/s.txt" || fail "single text: no bare frame number"
+# a call's header says which direction its RTP figures count (19.8)
+grep -Eq '^#[0-9]+ .* rtp caller>callee [0-9]+, callee>caller [0-9]+$' "$tmp/s.txt" ||
+    fail "single text: call header without the RTP directions"
 "$ANALYZE" -q -f json -m "$A1" "$A2" >"$tmp/m.json" 2>/dev/null
 python3 - "$tmp/m.json" <<'PY' || fail "multi json: a frame without its file"
 import json, sys
@@ -202,6 +207,13 @@ for f in "$S"/*-inside.pcap; do
 	[ -f "$o" ] || continue
 	"$ANALYZE" -q -f json --inside "$f" --outside "$o" >"$tmp/j" 2>/dev/null
 	r=$(nozero "$tmp/j") || fail "pair json $(basename "$f"): frame 0 at $r"
+done
+# the simulator's JSON too (a prediction with no frame, an assumption
+# taken from the profile rather than from a frame)
+for f in "$S"/outbound-alg-on-inside.pcap "$S"/lan-proxy-alg-off-inside.pcap; do
+	"$top_builddir/sipalg-sim" -f json "$f" >"$tmp/j" 2>/dev/null
+	r=$(nozero "$tmp/j") || fail "sim json $(basename "$f"): frame 0 at $r"
+	grep -q '"frame":null' "$tmp/j" || fail "sim json $(basename "$f"): no null frame seen"
 done
 
 finish

@@ -424,6 +424,17 @@ if [ -f "$LA/inbound-alg-off-outside.pcap" ] && [ -x "$ANALYZE" ]; then
 		wait_for "cannot save: original capture missing (No such file"
 		[ -e "$tmp/gone-out.pcap" ] && fail "--db: wrote a pcap without the capture"
 		keys q
+		# Several captures: a frame names its file, as the reports do (19.7).
+		start "'$BROWSE' '$tmp/in-off.pcap' '$LA/inbound-alg-on-outside.pcap'"
+		wait_for "2 dialogs (2 shown)"
+		keys Enter
+		wait_for ".pcap#1 "
+		keys q q
+		start "'$BROWSE' '$tmp/in-off.pcap'"
+		wait_for "1 dialogs (1 shown)"
+		keys Enter
+		wait_for " frame 1 "
+		keys q q
 		# --site and --capture choose the stored captures shown (issue 20).
 		cp "$LA/inbound-alg-on-outside.pcap" "$tmp/in-on.pcap"
 		"$ANALYZE" -q --db "$tmp/sites.db" --site north "$tmp/in-off.pcap" >/dev/null 2>&1

@@ -106,7 +106,7 @@ row_attr(const struct app *a, const struct ladder_row *r)
 static void
 draw_msg_title(struct app *a, struct lad *s, int y, int x, int w)
 {
-	char t[300], tm[40], sa[NETADDR_STRLEN], da[NETADDR_STRLEN];
+	char t[300], tm[40], sa[NETADDR_STRLEN], da[NETADDR_STRLEN], fr[160];
 	const struct ladder_row *r;
 
 	if (s->cur >= s->l.nrows)
@@ -118,8 +118,9 @@ draw_msg_title(struct app *a, struct lad *s, int y, int x, int w)
 		const char *tr = sctp ? "SCTP" : (dm->transport & 0x7f) ==
 		    PKT_TCP ? "TCP" : "UDP";
 
-		snprintf(t, sizeof(t), " frame %" PRIu64 "  %s  %s -> %s  %s%s%s",
-		    dm->frame, view_clock(dm->ts_ns, tm, sizeof(tm)),
+		snprintf(t, sizeof(t), " frame %s  %s  %s -> %s  %s%s%s",
+		    loader_frame_ref(&a->ld, dm->cap_idx, dm->frame, fr,
+		    sizeof(fr)), view_clock(dm->ts_ns, tm, sizeof(tm)),
 		    ep_str(&dm->src, sa, sizeof(sa)),
 		    ep_str(&dm->dst, da, sizeof(da)), tr,
 		    !sctp && (dm->transport & PKT_WS) ? "/WS" : "",

@@ -4,8 +4,10 @@
  * appends each finished dialog to a mutex-protected array, with progress
  * figures, for the UI thread to copy (browse.c's app_sync).  No curses.
  */
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "source/source.h"
 #include "ui.h"
@@ -99,6 +101,27 @@ loader_main(void *arg)
 	ld->finished = true;
 	pthread_mutex_unlock(&ld->mu);
 	return NULL;
+}
+
+char *
+loader_frame_ref(struct loader *ld, uint32_t cap_idx, uint64_t frame,
+    char *buf, size_t n)
+{
+	const char *name = NULL, *sl;
+
+	pthread_mutex_lock(&ld->mu);
+	if (ld->npaths > 1 && cap_idx < ld->npaths)
+		name = ld->paths[cap_idx];
+	else if (ld->is_db && ld->ncaps > 1 && cap_idx < ld->ncaps)
+		name = ld->caps[cap_idx].path;
+	if (name != NULL && (sl = strrchr(name, '/')) != NULL)
+		name = sl + 1;
+	if (name != NULL)
+		snprintf(buf, n, "%s#%" PRIu64, name, frame);
+	else
+		snprintf(buf, n, "%" PRIu64, frame);
+	pthread_mutex_unlock(&ld->mu);
+	return buf;
 }
 
 int

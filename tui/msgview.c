@@ -27,12 +27,13 @@ static const struct keyhelp msgview_help[] = {
 };
 
 static void
-msg_title(const struct dialog *d, size_t i, char *buf, size_t n)
+msg_title(struct app *a, const struct dialog *d, size_t i, char *buf, size_t n)
 {
 	const struct dmsg *dm = &d->msgs[i];
-	char tm[40], sa[NETADDR_STRLEN], da[NETADDR_STRLEN];
+	char tm[40], sa[NETADDR_STRLEN], da[NETADDR_STRLEN], fr[160];
 
-	snprintf(buf, n, " frame %" PRIu64 "  %s  %s -> %s%s", dm->frame,
+	snprintf(buf, n, " frame %s  %s  %s -> %s%s",
+	    loader_frame_ref(&a->ld, dm->cap_idx, dm->frame, fr, sizeof(fr)),
 	    view_clock(dm->ts_ns, tm, sizeof(tm)),
 	    ep_str(&dm->src, sa, sizeof(sa)), ep_str(&dm->dst, da, sizeof(da)),
 	    dm->retrans ? "  (retransmitted)" : "");
@@ -44,7 +45,7 @@ msgview_draw(struct panel *p, struct app *a, int y0, int h, int w)
 	struct mv *s = p->priv;
 	char t[300];
 
-	msg_title(s->d, s->msg, t, sizeof(t));
+	msg_title(a, s->d, s->msg, t, sizeof(t));
 	ui_put(y0, 0, t, w, ui_attr(a, UC_HEADER), true);
 	for (int i = 0; i < h - 1; i++) {
 		size_t k = s->top + (size_t)i;
@@ -159,10 +160,10 @@ diff_draw(struct panel *p, struct app *a, int y0, int h, int w)
 	int half = (w - 1) / 2;
 	char t[300];
 
-	msg_title(s->da, s->ma, t + strlen(s->na), sizeof(t) - strlen(s->na));
+	msg_title(a, s->da, s->ma, t + strlen(s->na), sizeof(t) - strlen(s->na));
 	memcpy(t, s->na, strlen(s->na));
 	ui_put(y0, 0, t, half, ui_attr(a, UC_HEADER), true);
-	msg_title(s->db, s->mb, t + strlen(s->nb), sizeof(t) - strlen(s->nb));
+	msg_title(a, s->db, s->mb, t + strlen(s->nb), sizeof(t) - strlen(s->nb));
 	memcpy(t, s->nb, strlen(s->nb));
 	ui_put(y0, half + 1, t, w - half - 1, ui_attr(a, UC_HEADER), true);
 	for (int i = 0; i < h - 1; i++) {

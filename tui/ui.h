@@ -109,6 +109,11 @@ int loader_open_db(struct loader *ld, const char *path,
 int loader_open_pair(struct loader *ld, const char *inside,
     const char *outside, char *err, size_t errlen);
 int loader_start(struct loader *ld);
+/* A frame as the browser names it: "FILE#N" when several captures are
+ * browsed (FILE the capture's file name, as sipalg-analyze's reports
+ * name it), else "N"; returns buf. */
+char *loader_frame_ref(struct loader *ld, uint32_t cap_idx, uint64_t frame,
+    char *buf, size_t n);
 /* Frees what the source holds (after the thread ended). */
 void loader_fini(struct loader *ld);
 /*

@@ -117,13 +117,14 @@ html_time(FILE *f, int64_t ns)
 }
 
 static void
-html_evidence_row(FILE *f, const struct evidence *e)
+html_evidence_row(const struct report *r, FILE *f, const struct evidence *e)
 {
-	char t[32];
+	char t[32], ref[300];
 
 	fputs("<tr><td>", f);
 	if (e->frame)
-		fprintf(f, "%" PRIu64, e->frame);
+		html_esc(f, report_frame_ref(r, e->cap_idx, e->frame, ref,
+		    sizeof(ref)));
 	fputs("</td><td>", f);
 	if (e->ts_ns > 0)
 		html_esc(f, view_clock(e->ts_ns, t, sizeof(t)));
@@ -681,7 +682,7 @@ html_card(struct report *r, FILE *f, const struct dialog *d, uint64_t card)
 			    "<th>time</th><th>field</th><th>value</th></tr>"
 			    "</thead><tbody>\n", f);
 			for (int e = 0; e < x->nev; e++)
-				html_evidence_row(f, &x->ev[e]);
+				html_evidence_row(r, f, &x->ev[e]);
 			fputs("</tbody></table>\n", f);
 		}
 		fputs("<p class=\"fix\"><b>Fix:</b> ", f);
@@ -818,7 +819,7 @@ html_verdict(struct report *r, const struct detect_verdict *v)
 		    "<tr><th>frame</th><th>time</th><th>field</th><th>value</th>"
 		    "</tr></thead><tbody>\n", f);
 		for (int i = 0; i < v->nstrongest; i++)
-			html_evidence_row(f, &v->strongest[i]);
+			html_evidence_row(r, f, &v->strongest[i]);
 		fputs("</tbody></table>\n", f);
 	}
 	fprintf(f, "<p><b>Calls with findings: %" PRIu64 " of %" PRIu64

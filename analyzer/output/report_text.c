@@ -283,7 +283,8 @@ text_dialog_head(FILE *f, const struct dialog *d, const char *sep)
 	if (d->retrans_total)
 		fprintf(f, " (+%" PRIu64 " retrans)", d->retrans_total);
 	if (d->kind == DIALOG_CALL)
-		fprintf(f, "  rtp %" PRIu64 "/%" PRIu64, fwd, rev);
+		fprintf(f, "  rtp caller>callee %" PRIu64 ", callee>caller %"
+		    PRIu64, fwd, rev);
 	fputs("\n       ", f);
 	plain(f, d->from);
 	fputs(" -> ", f);
