@@ -429,7 +429,18 @@ if [ -f "$LA/inbound-alg-off-outside.pcap" ] && [ -x "$ANALYZE" ]; then
 		wait_for "2 dialogs (2 shown)"
 		keys Enter
 		wait_for ".pcap#1 "
-		keys q q
+		keys q
+		wait_for "Start^"
+		# the footer lists / and y; / finds a call by its finding (19.8)
+		wait_for "/ search"
+		expect "y symptom"
+		keys / ; sleep 0.2; keys -l 'ack_timeout'; keys Enter
+		wait_for "(1 shown)"
+		expect "1-20564@198"
+		expect_not "1-20224@198"
+		keys x
+		wait_for "(2 shown)"
+		keys q
 		start "'$BROWSE' '$tmp/in-off.pcap'"
 		wait_for "1 dialogs (1 shown)"
 		keys Enter
