@@ -29,6 +29,7 @@
 #include "alg/profile.h"
 #include "sim.h"
 #include "sip/sipmsg.h"
+#include "base/cliopt.h"
 #include "base/outfile.h"
 #include "base/text.h"
 
@@ -58,9 +59,7 @@ static const struct option longopts[] = {
 	{ "sweep", required_argument, NULL, OPT_SWEEP },
 	{ "format", required_argument, NULL, 'f' },
 	{ "html", required_argument, NULL, OPT_HTML },
-	{ "help", no_argument, NULL, 'h' },
-	{ "version", no_argument, NULL, 'V' },
-	{ NULL, 0, NULL, 0 }
+	CLIOPT_TAIL
 };
 
 static void

@@ -36,6 +36,7 @@
 #include "config.h"
 #include "detect/symptom.h"
 #include "sip/sipmsg.h"
+#include "base/cliopt.h"
 #include "base/outfile.h"
 #include "base/text.h"
 #include "source/source.h"
@@ -165,9 +166,7 @@ static const struct option longopts[] = {
 	{ "capture", required_argument, NULL, OPT_CAPTURE },
 	{ "inside", required_argument, NULL, 'i' },
 	{ "outside", required_argument, NULL, 'o' },
-	{ "help", no_argument, NULL, 'h' },
-	{ "version", no_argument, NULL, 'V' },
-	{ NULL, 0, NULL, 0 }
+	CLIOPT_TAIL
 };
 
 static void

@@ -281,22 +281,19 @@ struct panel *
 ladder_panel_new(const struct dialog *const *ds, size_t n, long sel_cap,
     long sel_frame)
 {
-	struct panel *p = calloc(1, sizeof(*p));
-	struct lad *s = calloc(1, sizeof(*s));
+	const struct dialog **copy;
+	struct panel *p = ui_panel_alloc(&ladder_ops, sizeof(struct lad), ds,
+	    n, &copy);
+	struct lad *s;
 
-	if (p == NULL || s == NULL || (s->ds = malloc(n *
-	    sizeof(*s->ds))) == NULL) {
-		free(p);
-		free(s);
+	if (p == NULL)
 		return NULL;
-	}
-	memcpy(s->ds, ds, n * sizeof(*ds));
+	s = p->priv;
+	s->ds = copy;
 	s->nd = n;
 	s->mark = -1;
 	if (view_ladder_build(&s->l, s->ds, n) < 0) {
-		free(s->ds);
-		free(s);
-		free(p);
+		ladder_destroy(p);
 		return NULL;
 	}
 	if (sel_cap >= 0 && sel_frame > 0) {
@@ -306,7 +303,5 @@ ladder_panel_new(const struct dialog *const *ds, size_t n, long sel_cap,
 		if (r >= 0)
 			s->cur = (size_t)r;
 	}
-	p->ops = &ladder_ops;
-	p->priv = s;
 	return p;
 }

@@ -4,11 +4,11 @@
  * appends each finished dialog to a mutex-protected array, with progress
  * figures, for the UI thread to copy (browse.c's app_sync).  No curses.
  */
-#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/text.h"
 #include "source/source.h"
 #include "ui.h"
 
@@ -116,10 +116,7 @@ loader_frame_ref(struct loader *ld, uint32_t cap_idx, uint64_t frame,
 		name = ld->caps[cap_idx].path;
 	if (name != NULL && (sl = strrchr(name, '/')) != NULL)
 		name = sl + 1;
-	if (name != NULL)
-		snprintf(buf, n, "%s#%" PRIu64, name, frame);
-	else
-		snprintf(buf, n, "%" PRIu64, frame);
+	text_frame_ref(buf, n, name, frame);
 	pthread_mutex_unlock(&ld->mu);
 	return buf;
 }

@@ -158,18 +158,15 @@ static const struct panel_ops rtpview_ops = {
 struct panel *
 rtpview_panel_new(const struct dialog *const *ds, size_t n)
 {
-	struct panel *p = calloc(1, sizeof(*p));
-	struct rv *s = calloc(1, sizeof(*s));
+	const struct dialog **copy;
+	struct panel *p = ui_panel_alloc(&rtpview_ops, sizeof(struct rv), ds, n,
+	    &copy);
+	struct rv *s;
 
-	if (p == NULL || s == NULL || (s->ds = malloc(n *
-	    sizeof(*s->ds))) == NULL) {
-		free(p);
-		free(s);
+	if (p == NULL)
 		return NULL;
-	}
-	memcpy(s->ds, ds, n * sizeof(*ds));
+	s = p->priv;
+	s->ds = copy;
 	s->nd = n;
-	p->ops = &rtpview_ops;
-	p->priv = s;
 	return p;
 }

@@ -243,19 +243,16 @@ static const struct panel_ops symptoms_ops = {
 struct panel *
 symptoms_panel_new(const struct dialog *const *ds, size_t n)
 {
-	struct panel *p = calloc(1, sizeof(*p));
-	struct sym *s = calloc(1, sizeof(*s));
+	const struct dialog **copy;
+	struct panel *p = ui_panel_alloc(&symptoms_ops, sizeof(struct sym), ds, n,
+	    &copy);
+	struct sym *s;
 
-	if (p == NULL || s == NULL || (s->ds = malloc(n *
-	    sizeof(*s->ds))) == NULL) {
-		free(p);
-		free(s);
+	if (p == NULL)
 		return NULL;
-	}
-	memcpy(s->ds, ds, n * sizeof(*ds));
+	s = p->priv;
+	s->ds = copy;
 	s->nd = n;
 	s->width = -1;
-	p->ops = &symptoms_ops;
-	p->priv = s;
 	return p;
 }

@@ -119,6 +119,28 @@ ui_prompt(struct app *a, const char *q, char *buf, size_t n)
 	}
 }
 
+struct panel *
+ui_panel_alloc(const struct panel_ops *ops, size_t size,
+    const struct dialog *const *ds, size_t n, const struct dialog ***copy)
+{
+	struct panel *p = calloc(1, sizeof(*p));
+	void *s = calloc(1, size);
+	const struct dialog **c = malloc((n ? n : 1) * sizeof(*c));
+
+	if (p == NULL || s == NULL || c == NULL) {
+		free(p);
+		free(s);
+		free(c);
+		return NULL;
+	}
+	if (n > 0)
+		memcpy(c, ds, n * sizeof(*ds));
+	*copy = c;
+	p->ops = ops;
+	p->priv = s;
+	return p;
+}
+
 void
 ui_push(struct app *a, struct panel *p)
 {

@@ -109,9 +109,9 @@ int loader_open_db(struct loader *ld, const char *path,
 int loader_open_pair(struct loader *ld, const char *inside,
     const char *outside, char *err, size_t errlen);
 int loader_start(struct loader *ld);
-/* A frame as the browser names it: "FILE#N" when several captures are
- * browsed (FILE the capture's file name, as sipalg-analyze's reports
- * name it), else "N"; returns buf. */
+/* A frame as the browser names it (text_frame_ref): "FILE#N" when
+ * several captures are browsed (FILE the capture's file name, as
+ * sipalg-analyze's reports name it), else "N"; returns buf. */
 char *loader_frame_ref(struct loader *ld, uint32_t cap_idx, uint64_t frame,
     char *buf, size_t n);
 /* Frees what the source holds (after the thread ended). */
@@ -219,6 +219,14 @@ void ui_status(struct app *a, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /* Asks for a line of text on the footer line; false when cancelled. */
 bool ui_prompt(struct app *a, const char *question, char *buf, size_t n);
+/*
+ * The start of a panel that shows the dialogs ds[0..n) (the ladder, the
+ * symptoms, the RTP streams): allocates the panel with ops, its state
+ * of size bytes zeroed (p->priv) and a copy of ds in *copy, which the
+ * panel's destroy frees.  NULL on OOM, nothing left allocated.
+ */
+struct panel *ui_panel_alloc(const struct panel_ops *ops, size_t size,
+    const struct dialog *const *ds, size_t n, const struct dialog ***copy);
 /* Pushes p (takes ownership; destroyed when the stack is full). */
 void ui_push(struct app *a, struct panel *p);
 void ui_pop(struct app *a);

@@ -9,6 +9,7 @@
  * the "Trojan Source" trick) and the line and paragraph separators
  * U+2028/U+2029 (which start a new line without being LF).
  */
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -320,4 +321,16 @@ text_fwarn(FILE *f, const char *prog, const char *fmt, ...)
 	fputc('\n', f);
 	if (m != buf)
 		free(m);
+}
+
+char *
+text_frame_ref(char *buf, size_t n, const char *name, uint64_t frame)
+{
+	if (frame == 0)
+		snprintf(buf, n, "-");
+	else if (name != NULL)
+		snprintf(buf, n, "%s#%" PRIu64, name, frame);
+	else
+		snprintf(buf, n, "%" PRIu64, frame);
+	return buf;
 }

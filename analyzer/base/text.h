@@ -82,4 +82,11 @@ void text_fwarn(FILE *f, const char *prog, const char *fmt, ...)
 /* Escapes into a buffer (plain mode, truncated to n-1); returns dst. */
 char *text_escape(char *dst, size_t n, const void *p, size_t len);
 
+/*
+ * A frame as reports and the browser name it: "NAME#N" when name is not
+ * NULL (the capture's file name, when several are read), "N" otherwise,
+ * "-" for frame 0 (none).  Truncated to n-1; returns buf.
+ */
+char *text_frame_ref(char *buf, size_t n, const char *name, uint64_t frame);
+
 #endif /* SIPALG_TEXT_H */

@@ -9,12 +9,12 @@
  * A dialog counts as affected when one of its findings passes --symptom and
  * --min-confidence; only those findings are written.
  */
-#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "base/outfile.h"
+#include "base/text.h"
 #include "output/report_int.h"
 #include "present/view.h"
 #include "sip/quality.h"
@@ -102,15 +102,7 @@ const char *
 report_frame_ref(const struct report *r, uint32_t cap_idx, uint64_t frame,
     char *buf, size_t n)
 {
-	const char *name = report_capture_name(r, cap_idx);
-
-	if (frame == 0)
-		snprintf(buf, n, "-");
-	else if (name != NULL)
-		snprintf(buf, n, "%s#%" PRIu64, name, frame);
-	else
-		snprintf(buf, n, "%" PRIu64, frame);
-	return buf;
+	return text_frame_ref(buf, n, report_capture_name(r, cap_idx), frame);
 }
 
 uint64_t
