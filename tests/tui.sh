@@ -478,6 +478,45 @@ else
 	echo "note: $LA or sipalg-analyze absent, --db screens not checked"
 fi
 
+# ---- advisories (issue 16): a section of their own, not findings ----
+# The registration of register-idle-inbound has no finding and one
+# advisory (3600 s granted, no keepalive); the call list shows no badge
+# for it, the symptom panel lists it apart, marked "~ advisory".  From a
+# store: the advisory as stored (its summary edited in the database).
+ADV="$LA/register-idle-inbound-alg-off-outside.pcap"
+if [ -f "$ADV" ] && [ -x "$ANALYZE" ]; then
+	start "'$BROWSE' --columns start,callid,symptoms '$ADV'"
+	wait_for "2 dialogs (2 shown)"
+	if screen | grep -F '1-22018@10.0.0.2' | grep -q 'REG'; then
+		fail "advisories: the registration has a badge in the call list"
+		screen >&2
+	else ok; fi
+	keys p
+	wait_for "Advisories (1: risks, not symptoms found):"
+	expect "No symptoms found in this dialog."
+	expect "~ advisory [REG] registration_failure (50%): risk: NATed phone"
+	expect "expires granted: 3600 s in the 200 OK"
+	keys q
+	wait_for "Start^"
+	keys Down p
+	wait_for "[INB] inbound_call_unanswered"
+	expect_not "Advisories ("
+	keys q q
+	cp "$ADV" "$tmp/adv.pcap"
+	if mkdb "$tmp/adv.db" "$tmp/adv.pcap"; then
+		python3 -c 'import sqlite3, sys
+c = sqlite3.connect(sys.argv[1]); c.execute("UPDATE advisories SET summary = ? || summary", ("EDITED ",)); c.commit()' "$tmp/adv.db"
+		start "'$BROWSE' --db '$tmp/adv.db'"
+		wait_for "2 dialogs (2 shown)"
+		keys p
+		wait_for "Advisories (1: risks, not symptoms found):"
+		expect "~ advisory [REG] registration_failure (50%): EDITED risk:"
+		keys q q
+	else
+		fail "advisories: could not store the sample: $(cat "$tmp/mkdb.err")"
+	fi
+fi
+
 # ---- --db on read-only media ----
 # A copy left in WAL mode (as a killed importer leaves it) in a folder
 # mounted read-only (root), or made read-only (others): SQLite cannot

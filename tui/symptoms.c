@@ -3,7 +3,10 @@
  * (detect.h) with its summary, the mechanism that explains it, the
  * evidence (frame, field, value as captured) and the remediation.  A
  * call's heading is followed by its RTP packets each way and its media
- * legs per direction and segment with their state (view_media.c).
+ * legs per direction and segment with their state (view_media.c).  The
+ * dialog's advisories (risks that caused no failure, detect.h) follow
+ * its findings in a section of their own, each marked "~ advisory", in
+ * another colour, and are not counted as findings.
  *
  * Enter on an evidence line opens the ladder of that dialog with the
  * evidence's frame selected.  The lines are rebuilt when the width
@@ -17,7 +20,7 @@
 #include "base/text.h"
 #include "ui.h"
 
-enum sl_kind { SL_TITLE, SL_TEXT, SL_EVIDENCE, SL_HEAD };
+enum sl_kind { SL_TITLE, SL_ADVISORY, SL_TEXT, SL_EVIDENCE, SL_HEAD };
 
 struct sline {
 	enum sl_kind kind;
@@ -106,10 +109,71 @@ sym_clear(struct sym *s)
 	s->n = 0;
 }
 
+/*
+ * One finding (or advisory): its title line "[BADGE] id (NN%): summary"
+ * after mark, why, the evidence lines (Enter opens the ladder there) and
+ * the fix.
+ */
+static void
+add_finding(struct sym *s, const struct dialog *d, const struct finding *f,
+    const char *mark, int width)
+{
+	char buf[1024], esc[600], tm[40];
+
+	text_escape(esc, sizeof(esc), f->summary,
+	    strnlen(f->summary, sizeof(f->summary)));
+	snprintf(buf, sizeof(buf), "%s[%s] %s (%.0f%%): %s", mark,
+	    f->id ? view_badge(f->id) : "?", f->id ? f->id : "?",
+	    f->confidence * 100, esc);
+	add(s, *mark != '\0' ? SL_ADVISORY : SL_TITLE, buf, d, 0, 0);
+	if (f->explanation != NULL)
+		add_wrapped(s, "  Why: ", f->explanation, width);
+	if (f->nev > 0)
+		add(s, SL_TEXT, "  Evidence (Enter: show in ladder):", NULL, 0, 0);
+	for (int k = 0; k < f->nev && k < DETECT_MAX_EVIDENCE; k++) {
+		const struct evidence *e = &f->ev[k];
+		char fld[100];
+
+		text_escape(fld, sizeof(fld), e->field,
+		    strnlen(e->field, sizeof(e->field)));
+		text_escape(esc, sizeof(esc), e->value,
+		    strnlen(e->value, sizeof(e->value)));
+		if (e->frame > 0)
+			snprintf(buf, sizeof(buf),
+			    "   > frame %" PRIu64 " %s  %s: %s", e->frame,
+			    view_clock(e->ts_ns, tm, sizeof(tm)), fld, esc);
+		else
+			snprintf(buf, sizeof(buf), "   - %s: %s", fld, esc);
+		add(s, SL_EVIDENCE, buf, d, e->cap_idx, e->frame);
+	}
+	if (f->remediation != NULL)
+		add_wrapped(s, "  Fix: ", f->remediation, width);
+}
+
+/*
+ * The dialog's advisories (detect.h: risks that have caused no failure),
+ * in a section of their own after its findings, each title marked "~"
+ * as sipalg-analyze's text report marks them; never counted as findings.
+ */
+static void
+add_advisories(struct sym *s, const struct dialog *d, int width)
+{
+	const struct findings *fs = d->findings;
+	char buf[128];
+
+	if (fs == NULL || fs->nadv == 0)
+		return;
+	snprintf(buf, sizeof(buf), "  Advisories (%d: risks, not symptoms "
+	    "found):", fs->nadv);
+	add(s, SL_TEXT, buf, NULL, 0, 0);
+	for (int j = 0; j < fs->nadv && j < DETECT_MAX_ADVISORIES; j++)
+		add_finding(s, d, &fs->adv[j], "~ advisory ", width);
+}
+
 static void
 build(struct sym *s, int width)
 {
-	char buf[1024], esc[600], tm[40], cid[300];
+	char buf[1024], cid[300];
 
 	sym_clear(s);
 	s->nfindings = 0;
@@ -134,44 +198,14 @@ build(struct sym *s, int width)
 		if (fs == NULL || fs->n == 0) {
 			add(s, SL_TEXT, "  No symptoms found in this dialog.",
 			    NULL, 0, 0);
+			add_advisories(s, d, width);
 			continue;
 		}
 		for (int j = 0; j < fs->n; j++) {
-			const struct finding *f = &fs->f[j];
-
 			s->nfindings++;
-			text_escape(esc, sizeof(esc), f->summary,
-			    strnlen(f->summary, sizeof(f->summary)));
-			snprintf(buf, sizeof(buf), "[%s] %s (%.0f%%): %s",
-			    f->id ? view_badge(f->id) : "?", f->id ? f->id : "?",
-			    f->confidence * 100, esc);
-			add(s, SL_TITLE, buf, d, 0, 0);
-			if (f->explanation != NULL)
-				add_wrapped(s, "  Why: ", f->explanation, width);
-			if (f->nev > 0)
-				add(s, SL_TEXT, "  Evidence (Enter: show in ladder):",
-				    NULL, 0, 0);
-			for (int k = 0; k < f->nev && k < DETECT_MAX_EVIDENCE; k++) {
-				const struct evidence *e = &f->ev[k];
-				char fld[100];
-
-				text_escape(fld, sizeof(fld), e->field,
-				    strnlen(e->field, sizeof(e->field)));
-				text_escape(esc, sizeof(esc), e->value,
-				    strnlen(e->value, sizeof(e->value)));
-				if (e->frame > 0)
-					snprintf(buf, sizeof(buf),
-					    "   > frame %" PRIu64 " %s  %s: %s",
-					    e->frame, view_clock(e->ts_ns, tm,
-					    sizeof(tm)), fld, esc);
-				else
-					snprintf(buf, sizeof(buf), "   - %s: %s",
-					    fld, esc);
-				add(s, SL_EVIDENCE, buf, d, e->cap_idx, e->frame);
-			}
-			if (f->remediation != NULL)
-				add_wrapped(s, "  Fix: ", f->remediation, width);
+			add_finding(s, d, &fs->f[j], "", width);
 		}
+		add_advisories(s, d, width);
 	}
 	if (s->cur >= s->n)
 		s->cur = s->n ? s->n - 1 : 0;
@@ -194,6 +228,7 @@ symptoms_draw(struct panel *p, struct app *a, int y0, int h, int w)
 		attr = k == s->cur ? ui_attr(a, UC_SELECT) :
 		    s->l[k].kind == SL_HEAD ? ui_attr(a, UC_HEADER) :
 		    s->l[k].kind == SL_TITLE ? ui_attr(a, UC_BADGE) :
+		    s->l[k].kind == SL_ADVISORY ? ui_attr(a, UC_MARK) :
 		    s->l[k].kind == SL_EVIDENCE ? ui_attr(a, UC_REQUEST) :
 		    ui_attr(a, UC_NORMAL);
 		ui_put(y0 + i, 0, s->l[k].text, w, attr,
