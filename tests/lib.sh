@@ -29,6 +29,16 @@ check() {
 	fi
 }
 
+# tmux_begin NAME: a tmux server of the test's own, in $T (socket
+# NAME-PID, no configuration), holding a session that lives for the whole
+# test: the test kills and recreates its own sessions, and a server left
+# without sessions exits, racing the next new-session (seen as "no server
+# running" under load).  The caller's EXIT trap runs "$T kill-server".
+tmux_begin() {
+	T="tmux -L $1-$$ -f /dev/null"
+	$T new-session -d -s keep "sleep 3600"
+}
+
 skip_without_corpus() {
 	if [ ! -d "$CORPUS" ]; then
 		echo "SKIP: $CORPUS not found (clone ../shared beside the checkout to run this)"

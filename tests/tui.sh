@@ -19,13 +19,8 @@ if ! command -v python3 >/dev/null 2>&1; then
 fi
 
 tmp=$(mktemp -d)
-SOCK="sipalg-test-$$"
-T="tmux -L $SOCK -f /dev/null"
 trap '$T kill-server 2>/dev/null; umount "$tmp/ro" 2>/dev/null; chmod -R u+w "$tmp" 2>/dev/null; rm -rf "$tmp"' EXIT INT TERM
-# A session that lives for the whole test: start() kills and recreates the
-# browser's session, and a server left without sessions exits, racing the
-# next new-session (seen as "no server running" under load).
-$T new-session -d -s keep "sleep 3600"
+tmux_begin sipalg-test
 
 # ---- command line, no terminal needed ----
 "$BROWSE" --help >"$tmp/help" 2>&1

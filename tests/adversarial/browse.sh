@@ -41,10 +41,8 @@ if grep -q __asan_init "$BROWSE" 2>/dev/null; then
 fi
 
 tmp=$(mktemp -d)
-SOCK="sipalg-mem-$$"
-T="tmux -L $SOCK -f /dev/null"
 trap '$T kill-server 2>/dev/null; rm -rf "$tmp"' EXIT INT TERM
-$T new-session -d -s keep "sleep 3600"
+tmux_begin sipalg-mem
 
 # ---- the capture: N dialogs, written in one pass ----
 t0=$(date +%s)
