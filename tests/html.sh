@@ -8,6 +8,8 @@
 # break, packet text escaped):
 #   - the 32 s drop (lan-proxy-sameport-alg-on-inside: ack_timeout_drop),
 #   - a one-way call (b2bua-alg-on-inside: one_way_audio),
+#   - a call put on hold and resumed that also has a finding
+#     (hold-resume-alg-off-inside: the hold shaded in its RTP plot),
 #   - the hostile-names capture (tests/adversarial/gen hostile: <script>,
 #     "><svg onload=...>, ' and & in display names, Call-IDs, reason
 #     phrases and an SDP codec name),
@@ -64,7 +66,36 @@ render() {
 render drop "$S/lan-proxy-sameport-alg-on-inside.pcap" --gap 32
 render oneway "$S/b2bua-alg-on-inside.pcap"
 render hostile "$tmp/hostile.pcap" --hostile
+render hold "$S/hold-resume-alg-off-inside.pcap"
 grep -q 'ack_timeout_drop' "$tmp/drop.html" || fail "drop: no ack_timeout_drop card"
+# A call put on hold (a sendonly re-INVITE, resumed by the next) that
+# also has a finding: every RTP plot of its card shades the hold, from
+# that re-INVITE to the next, on the plot's time axis (the dialog's).
+"$PY" - "$tmp/hold.html" "$tmp/hold.json" <<'PYEOF' || fail "hold: shading"
+import json, re, sys
+from datetime import datetime
+page = open(sys.argv[1]).read()
+rep = json.load(open(sys.argv[2]))
+t = lambda s: datetime.strptime(s, "%Y-%m-%dT%H:%M:%S.%fZ").timestamp()
+d = [d for d in rep["dialogs"] if d["symptoms"]]
+if len(d) != 1:
+    sys.exit("%d dialogs with findings, expected 1" % len(d))
+d = d[0]
+reinv = [t(m["time"]) - t(d["start"]) for m in d["message_list"]
+         if m["label"] == "INVITE"][1:]
+card = re.findall(r'<article class="card".*?</article>', page, re.S)[0]
+plots = re.findall(r'<svg class="rtpplot".*?</svg>', card, re.S)
+if len(plots) != len(d["streams"]) or not plots:
+    sys.exit("%d plots for %d streams" % (len(plots), len(d["streams"])))
+for p in plots:
+    spans = re.findall(r'<g class="holdspan"><title>on hold from \+([0-9.]+) '
+                       r's to \+([0-9.]+) s</title><rect class="hold"', p)
+    if len(spans) != 1:
+        sys.exit("a plot with %d hold spans, expected 1" % len(spans))
+    a, e = map(float, spans[0])
+    if len(reinv) < 2 or abs(a - reinv[0]) > 0.06 or abs(e - reinv[1]) > 0.06:
+        sys.exit("hold %.1f..%.1f s, re-INVITEs at %s" % (a, e, reinv))
+PYEOF
 grep -q 'class="dead">0 packets' "$tmp/oneway.html" ||
     fail "oneway: the dead direction is not marked"
 
@@ -171,7 +202,7 @@ fi
 # Real Chromium, when installed.
 CHROMIUM=$(command -v chromium || command -v chromium-browser || true)
 if [ -n "$CHROMIUM" ]; then
-	for n in drop hostile simlan; do
+	for n in drop hostile simlan hold; do
 		timeout 120 "$CHROMIUM" --headless --no-sandbox --disable-gpu \
 		    --user-data-dir="$tmp/chr" --dump-dom "file://$tmp/$n.html" \
 		    >"$tmp/$n.dom" 2>/dev/null
@@ -203,6 +234,8 @@ if dom.get("class") != "js":
 if len(list(dom.iter("script"))) != 1:
     sys.exit("chromium DOM: an extra script element")
 PYEOF
+		[ "$n" = hold ] && ! grep -q '<g class="holdspan">' \
+		    "$tmp/$n.dom" && fail "hold: no hold span in Chromium's DOM"
 		timeout 120 "$CHROMIUM" --headless --no-sandbox --disable-gpu \
 		    --user-data-dir="$tmp/chr" --window-size=1200,1400 \
 		    --screenshot="$tmp/$n.png" "file://$tmp/$n.html" \
