@@ -64,7 +64,7 @@
 #define HTML_TIMEW 176
 #define HTML_LANEW 180
 #define HTML_TOP 34
-#define HTML_LAZY_ROW_H 26         /* px per table row, before layout */
+#define HTML_LAZY_ROW_H 21         /* px per table row, before layout */
 
 struct html_state {
 	FILE *af;                 /* cards of calls with findings */
