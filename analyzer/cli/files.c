@@ -246,7 +246,7 @@ cli_run_files(const struct opts *o, char *const *files, int nfiles)
 		cli_warn_inputs(a);
 	}
 	if (cli_interrupted) {
-		warn("cli_interrupted");
+		warn("interrupted");
 		return store_give_up(&run, o, a, files, nfiles, 130);
 	}
 	if (opened > 0) {

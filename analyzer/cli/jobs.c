@@ -14,7 +14,7 @@
 
 #include "cli/cli.h"
 
-/* Combines two exit statuses: 130 (cli_interrupted), then 3, then 1. */
+/* Combines two exit statuses: 130 (interrupted), then 3, then 1. */
 static int
 worse(int a, int b)
 {

@@ -15,7 +15,7 @@
 
 /*
  * The exit status of a comparison: 3 when the inputs cannot be compared
- * as given (each problem said on stderr with its cli_fix), 1 when the router
+ * as given (each problem said on stderr with its fix), 1 when the router
  * dropped or injected SIP messages, else 0.
  */
 static int

@@ -165,7 +165,7 @@ analyze(int argc, char **argv)
 	if (fix_vendor != NULL && o.html == NULL)
 		return cli_fix(fix_vendor);
 	if (fix_vendor != NULL && remedy_find(fix_vendor) == NULL) {
-		warn("unknown vendor '%s' (--cli_fix list shows them)", fix_vendor);
+		warn("unknown vendor '%s' (--fix list shows them)", fix_vendor);
 		return 2;
 	}
 	o.ro.fix_vendor = fix_vendor;

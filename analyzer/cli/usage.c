@@ -21,7 +21,7 @@ const struct option cli_longopts[] = {
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "symptom", required_argument, NULL, 's' },
 	{ "min-confidence", required_argument, NULL, 'C' },
-	{ "cli_fix", required_argument, NULL, 'F' },
+	{ "fix", required_argument, NULL, 'F' },
 	{ "html", required_argument, NULL, 'H' },
 	{ "db", required_argument, NULL, 'D' },
 	{ "replace", no_argument, NULL, 'R' },
@@ -68,7 +68,7 @@ cli_usage(FILE *f)
 	    "       " PROG " --db DB --report [--capture NAME|ID] [--site NAME]\n"
 	    "       " PROG " --html FILE.html [--db DB [--report]] [FILE...]\n"
 	    "       " PROG " --inside LAN.pcap --outside WAN.pcap\n"
-	    "       " PROG " --cli_fix VENDOR|list\n"
+	    "       " PROG " --fix VENDOR|list\n"
 	    "Analyse pcap/pcapng captures of SIP and RTP: reassemble dialogs\n"
 	    "(UDP, TCP, WebSocket, SCTP, IP fragments, tunnels) and their RTP\n"
 	    "streams, say whether a SIP ALG is at work, and show each call's\n"
@@ -80,13 +80,13 @@ cli_usage(FILE *f)
 	    "  -c, --calls             only INVITE dialogs (no REGISTER, OPTIONS ...)\n"
 	    "  -a, --all               text: list dialogs without findings in full\n"
 	    "  -v, --verbose           text: each call with findings in full, the\n"
-	    "                          explanation and cli_fix under every finding\n"
+	    "                          explanation and fix under every finding\n"
 	    "                          (default: grouped by symptom, each\n"
 	    "                          explained once, one line per call)\n"
 	    "  -s, --symptom ID        only findings with this id (see below)\n"
 	    "  -C, --min-confidence X  only findings with confidence >= X (0-1)\n"
-	    "      --cli_fix VENDOR        how to turn the SIP ALG off on VENDOR's\n"
-	    "                          equipment; --cli_fix list lists the vendors\n"
+	    "      --fix VENDOR        how to turn the SIP ALG off on VENDOR's\n"
+	    "                          equipment; --fix list lists the vendors\n"
 	    "                          (with --html: put those steps in the page)\n"
 	    "      --html FILE         also write the report as one self-contained\n"
 	    "                          HTML page (ladders, RTP plots, MOS; with\n"
@@ -116,7 +116,7 @@ cli_usage(FILE *f)
 	    "                          rows; no --db: the store keeps single\n"
 	    "                          captures).  Swapped sides, captures that\n"
 	    "                          do not overlap in time or share no call\n"
-	    "                          are named on stderr with the cli_fix: exit 3;\n"
+	    "                          are named on stderr with the fix: exit 3;\n"
 	    "                          messages dropped or injected: exit 1\n"
 	    "  -q, --quiet             no progress line on stderr\n"
 	    "  -h, --help              this help\n"
@@ -127,9 +127,9 @@ cli_usage(FILE *f)
 	    "\n"
 	    "Several files are merged by time (with -j, each is analysed on its\n"
 	    "own).  Exit status: 0 no finding,\n"
-	    "1 findings reported, 2 cli_usage error, 3 a file or database could\n"
+	    "1 findings reported, 2 usage error, 3 a file or database could\n"
 	    "not be read or written, or a capture is being imported by another\n"
-	    "process (the other files are still analysed), 130 cli_interrupted.\n");
+	    "process (the other files are still analysed), 130 interrupted.\n");
 }
 
 int
@@ -138,7 +138,7 @@ cli_fix(const char *name)
 	const struct remedy *r;
 
 	if (strcmp(name, "list") == 0) {
-		printf("Vendors known to --cli_fix:\n");
+		printf("Vendors known to --fix:\n");
 		for (size_t i = 0; i < remedy_count; i++)
 			printf("  %-12s %s\n", remedy_table[i].key,
 			    remedy_table[i].name);
@@ -147,7 +147,7 @@ cli_fix(const char *name)
 	}
 	r = remedy_find(name);
 	if (r == NULL) {
-		warn("unknown vendor '%s' (--cli_fix list shows them)", name);
+		warn("unknown vendor '%s' (--fix list shows them)", name);
 		return 2;
 	}
 	printf("Turning the SIP ALG off: %s\n\n%s\n%s", r->name, r->steps,
