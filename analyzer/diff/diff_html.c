@@ -11,13 +11,16 @@
  * streams and the anomalies.  Dialogs arrive before the guess is known,
  * so they are spooled to a temporary file (memory stays bounded).
  *
- * As report_html.c: inline CSS, no script, no URL outside the page;
- * every packet string through text_fput_escaped(TEXT_ESC_HTML).
+ * As report_html.c: the page frame and the common style sheet (palette
+ * light and dark, tables, print rules) of base/html.h, with this page's
+ * own rules added; no script, no URL outside the page; every packet
+ * string through html_esc() or text_fput_escaped(TEXT_ESC_HTML).
  */
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/html.h"
 #include "base/outfile.h"
 #include "base/text.h"
 #include "config.h"
@@ -30,25 +33,13 @@ struct diff_html {
 	bool only_changes;
 };
 
-static void
-h(FILE *f, const char *s)
-{
-	text_fput_escaped(f, s, strlen(s), TEXT_ESC_HTML);
-}
-
+/* This page's own rules, on html_css_base (base/html.h): the colours of
+ * removed and inserted text, light and dark, and the message classes. */
 static const char css[] =
-":root{--bg:#fff;--fg:#1b1f24;--mut:#59636e;--card:#f6f8fa;--line:#d0d7de;"
-"--bad:#c62828;--ok:#2e7d32;--del:#ffd7d5;--ins:#ccffd8}\n"
-"@media (prefers-color-scheme:dark){:root{--bg:#0d1117;--fg:#e6edf3;"
-"--mut:#9198a1;--card:#161b22;--line:#30363d;--bad:#ff7b72;--ok:#56d364;"
-"--del:#67060c;--ins:#033a16}}\n"
-"body{font:14px/1.45 system-ui,sans-serif;background:var(--bg);"
-"color:var(--fg);margin:0 auto;max-width:1200px;padding:1em}\n"
-"h2{border-bottom:1px solid var(--line)}code,.mono,td.v{font-family:"
-"ui-monospace,monospace;font-size:12px}\n"
-"table{border-collapse:collapse;margin:.4em 0}td,th{border:1px solid "
-"var(--line);padding:2px 6px;text-align:left;vertical-align:top}\n"
-"th{background:var(--card)}.dialog{border:1px solid var(--line);"
+":root{--del:#ffd7d5;--ins:#ccffd8}\n"
+"@media (prefers-color-scheme:dark){:root{--del:#67060c;--ins:#033a16}}\n"
+"td.v{font-family:ui-monospace,monospace;font-size:12px}\n"
+".dialog{border:1px solid var(--line);"
 "background:var(--card);margin:1em 0;padding:.3em 1em}\n"
 ".cls{font:bold 11px ui-monospace,monospace;padding:1px 5px;"
 "border-radius:3px;border:1px solid var(--line)}\n"
@@ -90,7 +81,7 @@ marked(FILE *f, const char *v, const char *other, const char *tag)
 
 	if (other == NULL) {
 		fprintf(f, "<%s>", tag);
-		h(f, v);
+		html_esc(f, v);
 		fprintf(f, "</%s>", tag);
 		return;
 	}
@@ -114,7 +105,7 @@ html_pair(struct diff_html *x, FILE *f, const struct diff_pair *p)
 	fprintf(f, "<tr class=\"pair\"><td><span class=\"cls %s\">%s</span>"
 	    "</td><td>%s</td><td>", diff_class_name(p->cls),
 	    diff_class_name(p->cls), diff_dir_name(p->dir));
-	h(f, p->label);
+	html_esc(f, p->label);
 	fprintf(f, " <span class=\"mono\">CSeq %" PRIu32 "</span></td>",
 	    p->cseq);
 	for (int s = 0; s < 2; s++) {
@@ -125,18 +116,18 @@ html_pair(struct diff_html *x, FILE *f, const struct diff_pair *p)
 			continue;
 		}
 		fprintf(f, "<td class=\"mono\">#%" PRIu64 " ", c->frame);
-		h(f, ep_str(&c->src, a, sizeof(a)));
+		html_esc(f, ep_str(&c->src, a, sizeof(a)));
 		fputs(" \u2192 ", f);
-		h(f, ep_str(&c->dst, b, sizeof(b)));
+		html_esc(f, ep_str(&c->dst, b, sizeof(b)));
 		fputs("</td>", f);
 	}
 	fputs("</tr>\n", f);
 	if (p->reason[0] || p->private_leak[0]) {
 		fputs("<tr><td></td><td colspan=\"4\" class=\"warn\">", f);
-		h(f, p->reason);
+		html_esc(f, p->reason);
 		if (p->private_leak[0]) {
 			fputs(" private address left in the outside copy: ", f);
-			h(f, p->private_leak);
+			html_esc(f, p->private_leak);
 			fputs(" (what the far end sends there is lost)", f);
 		}
 		fputs("</td></tr>\n", f);
@@ -151,7 +142,7 @@ html_pair(struct diff_html *x, FILE *f, const struct diff_pair *p)
 
 		fprintf(f, "<tr class=\"change%s\"><td></td><td colspan=\"2\">",
 		    ch->explained ? "" : " unexplained");
-		h(f, ch->field);
+		html_esc(f, ch->field);
 		if (!ch->explained)
 			fputs(" <span class=\"warn\">not explained by the NAT "
 			    "mapping</span>", f);
@@ -179,7 +170,7 @@ diff_html_dialog(struct diff_html *x, const struct diff_dialog *dd)
 		return;
 	f = x->spool;
 	fputs("<section class=\"dialog\"><h3>Call-ID <code>", f);
-	h(f, dd->call_id);
+	html_esc(f, dd->call_id);
 	fputs("</code></h3><p>", f);
 	for (int c = 0; c < DIFF_NCLASSES; c++)
 		if (dd->count[c])
@@ -211,23 +202,20 @@ diff_html_end(struct diff_html *x, const struct diff *d)
 	struct diff_profile pr;
 	char a[NETADDR_STRLEN], b[NETADDR_STRLEN], c[NETADDR_STRLEN];
 
-	fprintf(f, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta "
-	    "charset=\"utf-8\"><meta name=\"viewport\" content=\"width="
-	    "device-width, initial-scale=1\"><meta name=\"color-scheme\" "
-	    "content=\"light dark\"><title>SIP ALG inside/outside comparison"
-	    "</title>\n<style>\n%s</style></head>\n<body>\n<h1>What the router "
-	    "changed</h1>\n<p>sipalg-analyze " PACKAGE_VERSION " \u00b7 inside "
-	    "<code>", css);
-	h(f, s->path[0]);
+	html_page_begin(f, "What the router changed: SIP ALG inside/outside "
+	    "comparison", css, NULL);
+	fputs("<p class=\"meta\">sipalg-analyze " PACKAGE_VERSION " \u00b7 "
+	    "inside <code>", f);
+	html_esc(f, s->path[0]);
 	fputs("</code> \u00b7 outside <code>", f);
-	h(f, s->path[1]);
+	html_esc(f, s->path[1]);
 	fprintf(f, "</code> \u00b7 clock offset %+.6f s</p>\n",
 	    (double)s->offset_ns / 1e9);
 	diff_profile_get(d, &pr);
 	fputs("<section class=\"guess\" id=\"guess\"><h2>ALG profile: ", f);
-	h(f, pr.name);
+	html_esc(f, pr.name);
 	fputs("</h2><p>", f);
-	h(f, pr.why);
+	html_esc(f, pr.why);
 	fputs("</p></section>\n", f);
 	fprintf(f, "<p>SIP messages: %" PRIu64 " inside, %" PRIu64 " outside, %"
 	    PRIu64 " dialogs:", s->sip[0], s->sip[1], s->dialogs);
@@ -247,11 +235,11 @@ diff_html_end(struct diff_html *x, const struct diff *d)
 
 		fprintf(f, "<tr class=\"mapping\"><td>%s</td><td>%s</td><td>",
 		    diff_l4_name(m->l4), m->media ? "media" : "sip");
-		h(f, ep_str(&m->priv, a, sizeof(a)));
+		html_esc(f, ep_str(&m->priv, a, sizeof(a)));
 		fputs("</td><td>", f);
-		h(f, ep_str(&m->pub, b, sizeof(b)));
+		html_esc(f, ep_str(&m->pub, b, sizeof(b)));
 		fputs("</td><td>", f);
-		h(f, ep_str(&m->remote, c, sizeof(c)));
+		html_esc(f, ep_str(&m->remote, c, sizeof(c)));
 		fprintf(f, "</td><td>%" PRIu64 "</td></tr>\n", m->uses);
 	}
 	diff_nat_behaviour_get(d, &nb);
@@ -269,13 +257,13 @@ diff_html_end(struct diff_html *x, const struct diff *d)
 
 		fprintf(f, "<tr class=\"stream\"><td class=\"mono\">0x%08" PRIx32
 		    "</td><td>%s</td><td>", st->ssrc, diff_dir_name(st->dir));
-		h(f, ep_str(&st->in_src, a, sizeof(a)));
+		html_esc(f, ep_str(&st->in_src, a, sizeof(a)));
 		fputs(" \u2192 ", f);
-		h(f, ep_str(&st->in_dst, b, sizeof(b)));
+		html_esc(f, ep_str(&st->in_dst, b, sizeof(b)));
 		fputs("</td><td>", f);
-		h(f, ep_str(&st->out_src, a, sizeof(a)));
+		html_esc(f, ep_str(&st->out_src, a, sizeof(a)));
 		fputs(" \u2192 ", f);
-		h(f, ep_str(&st->out_dst, b, sizeof(b)));
+		html_esc(f, ep_str(&st->out_dst, b, sizeof(b)));
 		fprintf(f, "</td><td>%" PRIu64 "</td><td>%" PRIu64 "</td><td>%"
 		    PRIu64 "</td><td>%" PRIu64 "</td><td>%" PRIu64 "</td></tr>\n",
 		    st->pkts[0], st->pkts[1], st->paired, st->dropped,
@@ -292,10 +280,10 @@ diff_html_end(struct diff_html *x, const struct diff *d)
 		for (int k = 0; k < ANOMALY_COUNT; k++)
 			if (an->n[k]) {
 				fputs(" <code>", f);
-				h(f, anomaly_name((enum anomaly_id)k));
+				html_esc(f, anomaly_name((enum anomaly_id)k));
 				fprintf(f, "</code> %" PRIu64, an->n[k]);
 			}
 		fputs("</p>\n", f);
 	}
-	fputs("</body></html>\n", f);
+	html_page_end(f, NULL);
 }

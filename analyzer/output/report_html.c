@@ -35,6 +35,14 @@
  * Dialogs are spooled to temporary files as they end (the verdict comes
  * first but is known last), so memory stays bounded; the table of
  * dialogs without findings stops at HTML_TABLE_MAX rows.
+ *
+ * Cheap to open (a 1,000-call page: README, Performance): the arrowheads
+ * are defined once for every ladder; SVG children are not separated by
+ * whitespace (each newline would be one more DOM node); cards are
+ * content-visibility:auto and the table of dialogs without findings sits
+ * in a content-visibility:auto block with a height estimated from its
+ * rows, so the browser lays out and paints only what is on screen; print
+ * CSS turns that off.
  */
 #include <inttypes.h>
 #include <stdlib.h>
@@ -56,6 +64,7 @@
 #define HTML_TIMEW 176
 #define HTML_LANEW 180
 #define HTML_TOP 34
+#define HTML_LAZY_ROW_H 21         /* px per table row, before layout */
 
 struct html_state {
 	FILE *af;                 /* cards of calls with findings */
@@ -91,8 +100,11 @@ static const char css[] =
 "opacity:1}\n"
 "svg .axis{stroke:var(--line);fill:none}\n"
 ".arrowf{fill:var(--req)}.arrowr{fill:var(--rsp)}\n"
+"svg.defs{position:absolute;width:0;height:0;border:0}\n"
+".lazy{content-visibility:auto}\n"
 "#filter{display:none}.js #filter{display:inline}\n"
-"@media print{#filter{display:none}svg{border-color:#999}}\n";
+"@media print{#filter{display:none}svg{border-color:#999}"
+".lazy,.card{content-visibility:visible}}\n";
 
 /* Sorting the table, filtering the cards: optional comfort only. */
 static const char script[] =
@@ -199,14 +211,13 @@ ladder_break(FILE *f, int y, int w, int64_t gap)
 {
 	fprintf(f, "<g class=\"brk\"><rect x=\"2\" y=\"%d\" width=\"%d\" "
 	    "height=\"%d\"/><text x=\"%d\" y=\"%d\" text-anchor=\"middle\">"
-	    "\u2248 %.1f s without signalling</text></g>\n", y + 4, w - 4,
+	    "\u2248 %.1f s without signalling</text></g>", y + 4, w - 4,
 	    HTML_BREAK_H - 8, w / 2, y + HTML_BREAK_H / 2 + 4,
 	    (double)gap / 1e9);
 }
 
 static void
-ladder_msg(FILE *f, const struct ladder *l, size_t i, int y, int64_t prev,
-    uint64_t card)
+ladder_msg(FILE *f, const struct ladder *l, size_t i, int y, int64_t prev)
 {
 	const struct ladder_row *r = &l->rows[i];
 	const struct dmsg *dm = &r->d->msgs[r->idx];
@@ -235,13 +246,13 @@ ladder_msg(FILE *f, const struct ladder *l, size_t i, int y, int64_t prev,
 	sdp_title(f, dm->m);
 	fputs("</title>", f);
 	if (a == b) {
-		fprintf(f, "<path d=\"M%d %d h30 v8 h-26\" marker-end=\"url(#a%"
-		    PRIu64 "%c)\"/>", a, y - 6, card, req ? 'f' : 'r');
+		fprintf(f, "<path d=\"M%d %d h30 v8 h-26\" marker-end=\"url(#a%c)"
+		    "\"/>", a, y - 6, req ? 'f' : 'r');
 		fprintf(f, "<text class=\"l\" x=\"%d\" y=\"%d\">", a + 34, y);
 	} else {
 		fprintf(f, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" "
-		    "marker-end=\"url(#a%" PRIu64 "%c)\"/>", a, y,
-		    b + (b > a ? -2 : 2), y, card, req ? 'f' : 'r');
+		    "marker-end=\"url(#a%c)\"/>", a, y, b + (b > a ? -2 : 2), y,
+		    req ? 'f' : 'r');
 		fprintf(f, "<text class=\"l\" x=\"%d\" y=\"%d\" "
 		    "text-anchor=\"middle\">", (a + b) / 2, y - 4);
 	}
@@ -253,7 +264,7 @@ ladder_msg(FILE *f, const struct ladder *l, size_t i, int y, int64_t prev,
 	html_esc(f, view_clock(dm->ts_ns, t, sizeof(t)));
 	if (prev > 0)
 		fprintf(f, " +%.3f", (double)(dm->ts_ns - prev) / 1e9);
-	fputs("</text></g>\n", f);
+	fputs("</text></g>", f);
 }
 
 static void
@@ -273,7 +284,7 @@ ladder_rtp(FILE *f, const struct ladder *l, size_t i, int y)
 	    "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">RTP ",
 	    s->ssrc, s->packets, s->lost, xa, y, xb, y, (xa + xb) / 2, y - 4);
 	html_escn(f, s->codec, sizeof(s->codec));
-	fprintf(f, " %" PRIu64 "p</text></g>\n", s->packets);
+	fprintf(f, " %" PRIu64 "p</text></g>", s->packets);
 }
 
 /* RTP as bars beside the sender's lane, where its rate strip is not 0. */
@@ -325,7 +336,7 @@ ladder_bars(FILE *f, const struct dialog *d, const struct ladder *l,
 			    "height=\"%d\"/>", x, y0, y1 - y0 > 2 ? y1 - y0 : 2);
 			k = e;
 		}
-		fputs("</g>\n", f);
+		fputs("</g>", f);
 	}
 }
 
@@ -360,7 +371,7 @@ ladder_pins(struct report *r, FILE *f, const struct dialog *d,
 			html_escn(f, fi->summary, sizeof(fi->summary));
 			fprintf(f, "</title><circle cx=\"%d\" cy=\"%d\" r=\"8\"/>"
 			    "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">%d"
-			    "</text></a>\n", x, rowy[row] - 4, x, rowy[row], k + 1);
+			    "</text></a>", x, rowy[row] - 4, x, rowy[row], k + 1);
 		}
 	}
 }
@@ -408,31 +419,22 @@ html_ladder(struct report *r, FILE *f, const struct dialog *d, uint64_t card)
 		ax.n++;
 	}
 	hgt = y + 16;
-	fprintf(f, "<div class=\"scroll\"><svg class=\"ladder\" "
-	    "xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
-	    "viewBox=\"0 0 %d %d\" role=\"img\"><title>Call flow of dialog #%"
-	    PRIu64 "</title>\n<defs><marker id=\"a%" PRIu64 "f\" "
-	    "viewBox=\"0 0 10 10\" "
-	    "refX=\"10\" refY=\"5\" markerWidth=\"8\" markerHeight=\"8\" "
-	    "orient=\"auto-start-reverse\"><path class=\"arrowf\" "
-	    "d=\"M0 0L10 5L0 10z\"/></marker><marker id=\"a%" PRIu64 "r\" "
-	    "viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" markerWidth=\"8\" "
-	    "markerHeight=\"8\" orient=\"auto-start-reverse\"><path "
-	    "class=\"arrowr\" d=\"M0 0L10 5L0 10z\"/></marker></defs>\n",
-	    w, hgt, w, hgt, d->id, card, card);
+	fprintf(f, "<div class=\"scroll\"><svg class=\"ladder\" width=\"%d\" "
+	    "height=\"%d\" viewBox=\"0 0 %d %d\" role=\"img\"><title>Call "
+	    "flow of dialog #%" PRIu64 "</title>", w, hgt, w, hgt, d->id);
 	for (int c = 0; c < l.ncols; c++) {
 		fprintf(f, "<line class=\"lane\" x1=\"%d\" y1=\"%d\" x2=\"%d\" "
 		    "y2=\"%d\"/><text x=\"%d\" y=\"16\" text-anchor=\"middle\">",
 		    lane_x(c), HTML_TOP - 10, lane_x(c), hgt - 4, lane_x(c));
 		html_esc(f, l.cols[c].name);
-		fputs("</text>\n", f);
+		fputs("</text>", f);
 	}
 	for (size_t i = 0; i < l.nrows; i++) {
 		if (i > 0 && l.rows[i].ts_ns - l.rows[i - 1].ts_ns > HTML_GAP_NS)
 			ladder_break(f, rowy[i] - HTML_ROW_H - HTML_BREAK_H + 6,
 			    w, l.rows[i].ts_ns - l.rows[i - 1].ts_ns);
 		if (l.rows[i].kind == LADDER_MSG) {
-			ladder_msg(f, &l, i, rowy[i], prev, card);
+			ladder_msg(f, &l, i, rowy[i], prev);
 			prev = l.rows[i].ts_ns;
 		} else {
 			ladder_rtp(f, &l, i, rowy[i]);
@@ -487,8 +489,7 @@ html_plot(FILE *f, const struct dialog *d, const struct rtp_stream *s,
 			maxr = nominal;
 	}
 	maxr *= 1.15;
-	fprintf(f, "<svg class=\"rtpplot\" xmlns=\"http://www.w3.org/2000/svg\" "
-	    "width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" role=\"img\">"
+	fprintf(f, "<svg class=\"rtpplot\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" role=\"img\">"
 	    "<title>packets per second</title>", PLOT_W, PLOT_H, PLOT_W, PLOT_H);
 	fprintf(f, "<path class=\"axis\" d=\"M%d %d V%d H%d\"/>", PLOT_X0,
 	    PLOT_Y0, PLOT_Y1, PLOT_W - 6);
@@ -924,6 +925,15 @@ html_end(struct report *r, const struct report_summary *s)
 	FILE *f = r->f;
 
 	html_page_begin(f, "SIP ALG report", css, NULL);
+	/* The ladders' arrowheads, defined once for every ladder. */
+	fputs("<svg class=\"defs\" aria-hidden=\"true\"><defs>"
+	    "<marker id=\"af\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" "
+	    "markerWidth=\"8\" markerHeight=\"8\" orient=\"auto-start-reverse\">"
+	    "<path class=\"arrowf\" d=\"M0 0L10 5L0 10z\"/></marker>"
+	    "<marker id=\"ar\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" "
+	    "markerWidth=\"8\" markerHeight=\"8\" orient=\"auto-start-reverse\">"
+	    "<path class=\"arrowr\" d=\"M0 0L10 5L0 10z\"/></marker></defs>"
+	    "</svg>\n", f);
 	fputs("<p class=\"meta\">sipalg-analyze " PACKAGE_VERSION " \u00b7 ", f);
 	for (size_t i = 0; i < s->ncaps; i++) {
 		if (i > 0)
@@ -939,13 +949,18 @@ html_end(struct report *r, const struct report_summary *s)
 	fprintf(f, "</section>\n<section id=\"others\"><h2>Dialogs without "
 	    "findings (%" PRIu64 ")</h2>\n", r->unaffected);
 	if (r->unaffected > 0) {
+		/* Below the cards, so off screen when the page opens: the
+		 * browser lays the long table out when it is scrolled to
+		 * (the height is a guess until then). */
+		fprintf(f, "<div class=\"lazy\" style=\"contain-intrinsic-size:"
+		    "auto %" PRIu64 "px\">", HTML_LAZY_ROW_H * (hs->nrows + 1));
 		fputs("<table class=\"sort\"><thead><tr><th>#</th><th>start</th>"
 		    "<th>kind</th><th>state</th><th>from</th><th>to</th>"
 		    "<th>Call-ID</th><th>duration s</th><th>messages</th>"
 		    "<th>MOS \u2192</th><th>MOS \u2190</th></tr></thead><tbody>\n",
 		    f);
 		report_copy_spool(f, hs->uf);
-		fputs("</tbody></table>\n", f);
+		fputs("</tbody></table></div>\n", f);
 		if (r->unaffected > hs->nrows)
 			fprintf(f, "<p>\u2026 and %" PRIu64 " more (<code>-f csv"
 			    "</code> lists them all)</p>\n",

@@ -8,11 +8,10 @@
  *    Annex B (MOS from R).
  *  - ITU-T G.113 (11/2007) Appendix I "Provisional planning values for the
  *    equipment impairment factor Ie and packet-loss robustness factor
- *    Bpl", Tables I.1 (Ie) and I.3 (Bpl): G.711 with the packet loss
- *    concealment of G.711 Appendix I Ie 0, Bpl 25.1 (4.3 without PLC:
- *    every modern phone conceals loss, so the PLC value is used);
- *    G.729A + VAD Ie 11, Bpl 19.0; G.723.1 + VAD (6.3 kbit/s) Ie 15,
- *    Bpl 16.1; GSM-EFR Ie 5, Bpl 10.0.
+ *    Bpl": the codec table below, each value with what it was checked
+ *    against.  The Recommendation itself (not freely readable) was not
+ *    at hand; "checked" means the value appears, attributed to G.113 or
+ *    G.107, in the public sources named, and the loss slopes agree.
  *  - The burst ratio BurstR of G.107 7.2.3 (formula 7-30 note) is, for a
  *    two-state Markov loss model with p = P(loss after a received
  *    packet) and q = P(received after a loss), 1 / (p + q); p and q are
@@ -150,6 +149,37 @@ quality_mos(double r)
 	return m < 1 ? 1.0 : m;
 }
 
+/*
+ * G.113 Appendix I values per SDP encoding name (upper case) or static
+ * payload type.  Sources, as checked for issue 18:
+ *  [M] Mitel MiVoice MX-ONE planning guide, "Speech compression
+ *      impairment" (Ie per codec from G.113: G.711 0, G.726-32 7, G.729 10,
+ *      G.729A(B) 11, G.723.1 6.3 kbit/s 15);
+ *  [N] Nortel CS 1000 IP Trunk Fundamentals NN43001-563, Table 29 (Ie:
+ *      G.711 0, G.729A/AB 11, G.723.1 6.3 kbit/s 15, 5.3 kbit/s 19);
+ *  [F] flent issue #247 / PR #248: G.107's default Bpl is 4.3 (range 4.3
+ *      to 40), the value for G.711 without concealment;
+ *  [T] Telektronikk (IP telephony and speech quality): with PLC, G.711
+ *      loses about 4 R per percent of loss at low loss (95 / 25.1 = 3.8),
+ *      without it about 25 (95 / 4.3 = 22);
+ *  [S] other E-model implementations citing G.113 Appendix I: G.711 with
+ *      PLC Ie 0 / Bpl 25.1, G.729A + VAD Ie 11 / Bpl 19 (secondary only).
+ *
+ *   codec                      Ie  checked   Bpl   checked
+ *   G.711 + PLC (App. I)        0  [M][N]   25.1  [S][T]
+ *   G.711 without PLC           0  [M][N]    4.3  [F][T]  (not used:
+ *                                           every current phone conceals)
+ *   G.729A + VAD (SDP "G729")  11  [M][N]   19.0  [S]
+ *   G.723.1 6.3 kbit/s + VAD   15  [M][N]   16.1  not confirmed
+ *   GSM-EFR                     5  not confirmed  10.0  not confirmed
+ *                                           ([T] finds its concealment
+ *                                           the weakest of these four)
+ * SDP "G729" does not say whether Annex A is used; nearly every phone
+ * sends G.729A (Ie 11; plain G.729 is 10 [M]).  SDP "G723" does not say
+ * the rate; the 6.3 kbit/s row is used (5.3 kbit/s: Ie 19 [N]).  Codecs
+ * without values here (GSM full rate, iLBC, G.726, wideband G.722 and
+ * Opus, which G.107.1 rates on another scale) get no rating.
+ */
 static const struct quality_codec codecs[] = {
 	{ "PCMU", 0, 0, 25.1 },
 	{ "PCMA", 8, 0, 25.1 },

@@ -10,6 +10,15 @@
  *    PLC (Ie 0, Bpl 25.1) at 0 % is 0;
  *  - Idd (7-27) at Ta = 200 ms (X = 1) is 25 * (2^(1/6) - 3 (1 +
  *    1/729)^(1/6) + 2) = 3.04, and 0 at Ta <= 100 ms;
+ *  - G.109 Table 1 (user satisfaction categories, the lower limits of R
+ *    90, 80, 70, 60, 50 as MOS through G.107 Annex B): 4.34, 4.03, 3.60,
+ *    3.10, 2.58 (as commonly quoted; not checked against G.109 itself);
+ *  - the codec table (quality.c names the source of each value): with
+ *    every other G.107 default, a codec without loss rates 93.2 - Ie
+ *    (G.729A 82.2, G.723.1 6.3 kbit/s 78.2, GSM-EFR 88.2); at low random
+ *    loss Ie,eff grows by 95 / Bpl per percent, about 4 for G.711 with
+ *    PLC (the slope Telektronikk reports) and about 22 without (Bpl 4.3,
+ *    G.107's default), and more concealment means a higher Bpl;
  *  - a stream: PCMU with no loss rates close to the defaults; loss in
  *    bursts rates lower than the same loss spread out (BurstR > 1).
  */
@@ -72,6 +81,61 @@ test_ie_eff(void)
 	CU_ASSERT_PTR_NULL(quality_codec_find("opus", 111));
 	CU_ASSERT_PTR_NULL(quality_codec_find(NULL, 9)); /* G.722: wideband */
 	CU_ASSERT_PTR_NOT_NULL(quality_codec_find("pcma", 96));
+}
+
+static void
+test_g109(void)
+{
+	static const double r[] = { 90, 80, 70, 60, 50 };
+	static const double mos[] = { 4.34, 4.03, 3.60, 3.10, 2.58 };
+
+	/* 0.01: the table is usually quoted with 4.03 where the Annex B
+	 * polynomial gives 4.024. */
+	for (int i = 0; i < 5; i++)
+		NEAR(quality_mos(r[i]), mos[i], 0.01);
+}
+
+/* R of a codec at ppl % random loss, every other input a G.107 default. */
+static double
+codec_r(const struct quality_codec *c, double ppl)
+{
+	struct emodel e;
+
+	quality_emodel_defaults(&e);
+	e.ie = c->ie;
+	e.bpl = c->bpl;
+	e.ppl = ppl;
+	return quality_emodel_r(&e, NULL);
+}
+
+static void
+test_codecs(void)
+{
+	const struct quality_codec *pcma = quality_codec_find("PCMA", -1);
+	const struct quality_codec *g729 = quality_codec_find(NULL, 18);
+	const struct quality_codec *g723 = quality_codec_find(NULL, 4);
+	const struct quality_codec *efr = quality_codec_find("gsm-efr", 96);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(pcma);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(g729);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(g723);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(efr);
+	CU_ASSERT_PTR_EQUAL(quality_codec_find(NULL, 8), pcma);
+	CU_ASSERT_PTR_EQUAL(quality_codec_find("G723", -1), g723);
+	NEAR(codec_r(pcma, 0), 93.2, 0.05);
+	NEAR(codec_r(g729, 0), 82.2, 0.05);
+	NEAR(codec_r(g723, 0), 78.2, 0.05);
+	NEAR(codec_r(efr, 0), 88.2, 0.05);
+	/* The slope at low loss: 95 / Bpl R per percent. */
+	NEAR((codec_r(pcma, 0) - codec_r(pcma, 0.01)) / 0.01, 95 / 25.1, 0.02);
+	CU_ASSERT((codec_r(pcma, 0) - codec_r(pcma, 0.01)) / 0.01 < 4.5);
+	NEAR(quality_ie_eff(0, 4.3, 0.01, 1) / 0.01, 22.1, 0.5);
+	/* More concealment, more robust: G.711 + PLC > G.729A > G.723.1 >
+	 * GSM-EFR, as the codecs' Bpl in G.113 Appendix I. */
+	CU_ASSERT(pcma->bpl > g729->bpl && g729->bpl > g723->bpl &&
+	    g723->bpl > efr->bpl);
+	/* At 2 % random loss G.729A (Ie,eff 19.0) rates 74.2. */
+	NEAR(codec_r(g729, 2), 93.2 - 19.0, 0.05);
 }
 
 static void
@@ -169,6 +233,8 @@ main(void)
 	CU_add_test(su, "G.107 defaults give R 93.2", test_defaults);
 	CU_add_test(su, "MOS from R (Annex B)", test_mos);
 	CU_add_test(su, "Ie,eff with G.113 App. I values", test_ie_eff);
+	CU_add_test(su, "MOS at the G.109 category limits", test_g109);
+	CU_add_test(su, "the G.113 App. I codec table", test_codecs);
 	CU_add_test(su, "delay impairment Idd", test_delay);
 	CU_add_test(su, "quality of a stream", test_stream);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
