@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/cliopt.h"
 #include "cli/cli.h"
 #include "detect/detect.h"
 #include "detect/remedy.h"
@@ -32,9 +33,7 @@ const struct option cli_longopts[] = {
 	{ "inside", required_argument, NULL, 'I' },
 	{ "outside", required_argument, NULL, 'O' },
 	{ "quiet", no_argument, NULL, 'q' },
-	{ "help", no_argument, NULL, 'h' },
-	{ "version", no_argument, NULL, 'V' },
-	{ NULL, 0, NULL, 0 }
+	CLIOPT_TAIL
 };
 
 /* "Symptom ids: a, b, ...", wrapped at 72 columns, from the catalogue. */
