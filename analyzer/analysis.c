@@ -4,7 +4,9 @@
  *   ingest (ingest.h) ─on_sip───────▶ sipmsg ─▶ dialogs ─▶ detectors
  *     capture, decode,  ─on_media─────▶ RTP/RTCP ─▶ streams (by SDP endpoint)
  *     TCP, framing      ─on_keepalive─▶ count, binding detector
- *                       ─on_unreach───▶ refused RTP, SIP too big (oversize_drop)
+ *                       ─on_unreach───▶ refused RTP, SIP too big or never
+ *                                        reassembled, the start of SIP whose
+ *                                        fragments were lost (oversize_drop)
  *                       ─on_packet────▶ transport counts
  *
  * Media attribution: every SDP body registers its media endpoints (c= and
@@ -436,10 +438,16 @@ on_sip(void *user, const struct sipframe_msg *fm, struct anomalies *an)
 		st->sip_retrans++;
 		return;
 	}
-	/* The new message is d's last; its SDP announces media. */
-	if (d->nmsgs > 0 && d->msgs[d->nmsgs - 1].m->sdp != NULL &&
-	    d->msgs[d->nmsgs - 1].frame == p->frame)
-		announce_sdp(a, d, d->msgs[d->nmsgs - 1].m->sdp);
+	/* The new message is d's last; its SDP announces media; a response
+	 * shows what size its request's path carries (oversize_drop). */
+	if (d->nmsgs > 0 && d->msgs[d->nmsgs - 1].frame == p->frame) {
+		const struct dmsg *nm = &d->msgs[d->nmsgs - 1];
+
+		if (nm->m->sdp != NULL)
+			announce_sdp(a, d, nm->m->sdp);
+		if (!nm->m->is_request)
+			detect_request_answered(a->det, d, nm);
+	}
 	size_t nd = dialog_table_count(a->dialogs);
 	size_t nb = dialog_table_bytes(a->dialogs);
 	if (nd > a->peak_dialogs)
@@ -525,18 +533,53 @@ on_packet(void *user, const struct pkt *p, struct anomalies *an)
 	}
 }
 
+/*
+ * The start of a SIP datagram whose fragments never all arrived: what
+ * the capture shows of that message, taken as a UDP message of its
+ * dialog (the full parse refuses a cut header block; the raw fallback
+ * places it), marked with the bytes that arrived (dmsg frag_seen) for
+ * oversize_drop.  A body that began in those bytes is left out: part of
+ * an SDP would read as an offer it is not.  Retransmissions lost the
+ * same way are the same bytes: counted as retransmissions of it.
+ */
+static void
+handle_frag_lost(struct analysis *a, const struct pkt *p,
+    struct anomalies *an)
+{
+	struct pkt q = *p;
+	struct sipframe_msg m;
+	size_t n = p->len;
+
+	for (size_t i = 0; i + 4 <= p->len; i++)
+		if (memcmp(p->payload + i, "\r\n\r\n", 4) == 0) {
+			n = i + 4;
+			break;
+		}
+	q.l4 = PKT_UDP;
+	memset(&m, 0, sizeof(m));
+	m.p = &q;
+	m.first_frame = p->frame;
+	m.msg = p->payload;
+	m.len = m.body_off = m.carried = n;
+	on_sip(a, &m, an);
+}
+
 static void
 on_unreach(void *user, const struct pkt *p, struct anomalies *an)
 {
 	struct analysis *a = user;
 
-	(void)an;
-	if (p->l4 == PKT_ICMP_TOOBIG) {
+	if (p->l4 == PKT_FRAG_LOST) {
+		handle_frag_lost(a, p, an);
+		return;
+	}
+	if (p->l4 == PKT_ICMP_TOOBIG || p->l4 == PKT_ICMP_REASM) {
 		struct detect_too_big_ev e = {
 			.cap_idx = p->cap_idx, .frame = p->frame,
 			.ts_ns = p->ts_ns, .src = p->src, .dst = p->dst,
 			.reporter = p->reporter, .quoted_len = p->ip_len,
 			.mtu = p->icmp_mtu, .df = p->ip_df != 0,
+			.reasm = p->l4 == PKT_ICMP_REASM,
 		};
 
 		detect_too_big(a->det, &e);

@@ -45,6 +45,7 @@
 	X(FRAG_TOO_MANY, "frag_too_many", "more fragments for one datagram than the cap") \
 	X(FRAG_TOO_BIG, "frag_too_big", "reassembled datagram larger than the cap") \
 	X(FRAG_TIMEOUT, "frag_timeout", "fragmented datagram never completed") \
+	X(FRAG_UNFINISHED, "frag_unfinished", "fragmented datagram still incomplete at the end of the capture") \
 	X(FRAG_TABLE_FULL, "frag_table_full", "too many datagrams pending reassembly") \
 	X(FRAG_INCONSISTENT, "frag_inconsistent", "fragment contradicts the datagram's known end") \
 	/* transport */                                                         \

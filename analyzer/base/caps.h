@@ -94,6 +94,7 @@
 #define DETECT_MAX_DEVICES 64      /* devices the ALG verdict scores */
 #define DETECT_MAX_ADVISORIES 8    /* advisories per dialog */
 #define DETECT_MAX_TOOBIG 64       /* ICMP too-big errors quoting SIP kept */
+#define DETECT_MAX_PATHS 256       /* UDP paths: largest answered request */
 
 /* Inside/outside comparison (diff.h). */
 #define DIFF_WINDOW_NS          CAP_NS_PER_SEC /* default pairing window after the offset */

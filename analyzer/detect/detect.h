@@ -136,7 +136,8 @@ void detect_keepalives_unattributed(struct detect *dt, uint32_t cap_idx,
 
 /*
  * An ICMP "fragmentation needed" / ICMPv6 "packet too big" quoting a SIP
- * datagram (ingest PKT_ICMP_TOOBIG): src and dst are the quoted
+ * datagram (ingest PKT_ICMP_TOOBIG), or a "fragment reassembly time
+ * exceeded" quoting one (PKT_ICMP_REASM, reasm): src and dst are the quoted
  * datagram's, quoted_len its IP length as quoted, mtu the reported
  * next-hop MTU (0 none), reporter the ICMP's source.
  */
@@ -147,6 +148,8 @@ struct detect_too_big_ev {
 	struct ep src, dst, reporter;
 	uint32_t quoted_len, mtu;
 	bool df;
+	bool reasm;               /* "fragment reassembly time exceeded"
+	                           * (ingest PKT_ICMP_REASM), not too big */
 };
 
 /*
@@ -156,6 +159,16 @@ struct detect_too_big_ev {
  * replaced.
  */
 void detect_too_big(struct detect *dt, const struct detect_too_big_ev *e);
+
+/*
+ * Response r, just added to dialog d, answers a UDP request of d (same
+ * CSeq and method, sent the opposite way): records that request's IP
+ * length as carried by its path (source, destination) for oversize_drop's
+ * silent form.  Called by the analysis as responses arrive.  Never
+ * allocates; DETECT_MAX_PATHS paths, the oldest replaced.
+ */
+void detect_request_answered(struct detect *dt, const struct dialog *d,
+    const struct dmsg *r);
 
 /* The capture-level verdict over the dialogs seen so far. */
 void detect_verdict_get(const struct detect *dt, struct detect_verdict *v);

@@ -124,6 +124,19 @@ struct detect_toobig {
 	int64_t last_ns;
 };
 
+/* The largest request answered on one UDP path (detect_request_answered),
+ * for the silent form of oversize_drop. */
+struct detect_path {
+	bool used;
+	uint32_t cap_idx;
+	struct ep src, dst;
+	uint32_t max_len;         /* IP length of the largest answered */
+	uint64_t frame;           /* that request */
+	int64_t ts_ns;
+	char method[16];
+	uint32_t answered;        /* requests answered on the path */
+};
+
 struct detect {
 	uint64_t dialogs, affected;
 	uint64_t by_id[SYMPTOM_COUNT];
@@ -147,6 +160,8 @@ struct detect {
 	uint64_t bindings_dropped; /* binding or pending entries not kept */
 	struct detect_toobig toobig[DETECT_MAX_TOOBIG];
 	unsigned ntoobig, toobig_next;
+	struct detect_path paths[DETECT_MAX_PATHS];
+	unsigned npaths, path_next;
 };
 
 typedef void (*detect_fn)(struct detect *dt, const struct dialog *d,
@@ -229,12 +244,27 @@ const char *detect_nat_preset(int64_t gap_ns, int *secs);
 /* Same for media pinholes: 120 s conntrack stream / Juniper, 300 s ZyXEL. */
 const char *detect_media_preset(int64_t gap_ns, int *secs);
 
+/* How an oversize_drop shows (detect_oversize.c). */
+enum detect_oversize_form {
+	OVERSIZE_CUT,             /* only its first fragments arrived */
+	OVERSIZE_ICMP,            /* an ICMP error says it was too big, or
+	                           * that its receiver got only some fragments */
+	OVERSIZE_SILENT           /* lost without a word; smaller ones pass */
+};
+
+struct detect_oversize {
+	enum detect_oversize_form form;
+	const struct detect_toobig *t;   /* the ICMP error, NULL none */
+	const struct detect_path *path;  /* OVERSIZE_SILENT: what passes */
+};
+
 /*
- * The UDP request of d that an ICMP too-big error refused and that got no
- * final response (oversize_drop), NULL none; *t (may be NULL) the error.
+ * The UDP request of d lost for its size (oversize_drop), NULL none; *w
+ * (may be NULL) how it shows.  One event: the detectors of an unanswered
+ * request leave it to oversize_drop.
  */
 const struct dmsg *detect_oversize_request(const struct detect *dt,
-    const struct dialog *d, const struct detect_toobig **t);
+    const struct dialog *d, struct detect_oversize *w);
 
 /* True when m was sent by the caller side (the initial request's sender). */
 bool detect_from_caller(const struct dialog *d, const struct dmsg *m);

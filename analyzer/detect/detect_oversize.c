@@ -1,36 +1,61 @@
 /*
  * detect_oversize.c - oversize_drop: a SIP message lost because it was
- * too large for the path.
+ * too large for the path.  Three forms of the one event, strongest first:
  *
- * A router that cannot forward a datagram whole with DF set drops it and
- * answers ICMP "fragmentation needed" (RFC 792 type 3 code 4, with the
- * next-hop MTU, RFC 1191) or ICMPv6 "packet too big" (RFC 4443 type 2),
- * quoting the IP header and the first bytes of what it dropped.  An ALG
- * that rewrites a SIP message grows it (198.51.100.1 is longer than
+ * ICMP.  A router that cannot forward a datagram whole with DF set drops
+ * it and answers ICMP "fragmentation needed" (RFC 792 type 3 code 4, with
+ * the next-hop MTU, RFC 1191) or ICMPv6 "packet too big" (RFC 4443 type
+ * 2), quoting the IP header and the first bytes of what it dropped.  An
+ * ALG that rewrites a SIP message grows it (198.51.100.1 is longer than
  * 10.0.0.2, rport=, received=): a message that fitted the MTU when the
  * phone sent it no longer does after the rewrite, and the Linux helper
- * does exactly this (nf_nat_sip mangles the packet, the forward path
- * then finds it over the egress MTU).  The phone's kernel learns the
- * path MTU, but its own datagram still fits it, so each retransmission
- * is dropped again: the request is never answered.
- *
- * The analysis hands every such error quoting SIP (ingest PKT_ICMP_TOOBIG)
- * to detect_too_big, which keeps it in a fixed table (DETECT_MAX_TOOBIG,
- * oldest replaced, one entry per quoted flow and size with a count).  A
- * UDP request of a dialog is oversize-dropped when an error quotes its
- * flow (source and destination address:port) within Timer B (64*T1 =
- * 32 s, RFC 3261 17.1.1.2) of its first transmission and the transaction
- * got no final response.  Evidence: the request (size, retransmissions),
- * the ICMP (reporter, MTU, quoted length, DF), and the growth on the way
- * when the quoted datagram is longer than the one sent (a rewrite: from
- * a private source, counted for the ALG verdict as a copy rewritten
+ * does exactly this (nf_nat_sip mangles the packet, the forward path then
+ * finds it over the egress MTU).  The phone's own datagram still fits the
+ * path MTU it learns, so each retransmission is dropped again.  A
+ * receiver that got only some fragments of a datagram says so with
+ * "fragment reassembly time exceeded" (RFC 792 type 11 code 1, RFC 4443
+ * type 3 code 1) quoting the first one: the same loss seen from the far
+ * end.  The analysis hands every such error quoting SIP to detect_too_big,
+ * which keeps it in a fixed table (DETECT_MAX_TOOBIG, oldest replaced,
+ * one entry per quoted flow, size and kind, with a count).  A UDP request
+ * is oversize-dropped when an error quotes its flow (source and
+ * destination address:port) within Timer B (64*T1 = 32 s, RFC 3261
+ * 17.1.1.2; a reassembly timeout comes 30 s or so after the first
+ * fragment, within it) of its first transmission and the transaction got
+ * no final response (0.9 too big, 0.8 reassembly).  When the quoted
+ * datagram is longer than the one sent, it grew on the way (a rewrite:
+ * from a private source, counted for the ALG verdict as a copy rewritten
  * across the box, HIT_PAIR_REWRITTEN).
- * An INVITE found so is not also inbound_call_unanswered (one finding per
- * event: detect_oversize_request).
  *
- * Limits: fragments whose reassembly never completes, and a large
- * request lost silently (no ICMP: a router that does not send it, or a
- * filter that drops it) are not judged here.
+ * CUT.  Only the start of the request is in the capture: its first IP
+ * fragment arrived, the others never did (ingest PKT_FRAG_LOST: the
+ * fragment table gave the datagram up; dmsg frag_seen), a filter or a
+ * link that drops non-first fragments.  The request is oversize-dropped
+ * when nothing at all answered its transaction and it was retransmitted
+ * (a UA retransmits an unanswered UDP request at T1, RFC 3261 17.1.1.2;
+ * one cut copy alone may be the end of the capture) (0.8).  Evidence:
+ * the first fragments, the size the UDP header announces against what
+ * arrived, a reassembly timeout from the receiver when there is one.
+ *
+ * SILENT.  An MTU black hole: ICMP filtered or never sent, the request
+ * simply vanishes.  The rule for the class: a UDP request (not ACK) that
+ * nothing at all answered, retransmitted on the doubling Timer A/E
+ * schedule (RFC 3261 17.1.1.2, 17.1.2.2) at least three times with the
+ * third no sooner than 6*T1 after the first copy (copies at 0, T1, 3T1,
+ * 7T1: a client really waiting for an answer, not a burst of duplicates),
+ * larger than every datagram the IP version guarantees to pass (576
+ * bytes IPv4, RFC 791; 1280 IPv6, RFC 8200), and more than 200 bytes
+ * (RFC 3261 18.1.1's margin below the path MTU) larger than the largest
+ * request answered on the same path (source and destination address:port
+ * in the same capture; detect_request_answered, DETECT_MAX_PATHS paths,
+ * the oldest replaced), with no ICMP about it.  Lower confidence (0.5):
+ * a dead server answers nothing too, but then small requests on the
+ * path would go unanswered as well.  Evidence: the sizes answered and
+ * unanswered, the retransmissions.
+ *
+ * A request found so is one event: inbound_call_unanswered and the other
+ * detectors of an unanswered request leave it to oversize_drop
+ * (detect_oversize_request).
  */
 #include <stdio.h>
 #include <string.h>
@@ -39,24 +64,53 @@
 
 /* An error this long after the request's first copy is about another. */
 #define TOOBIG_WINDOW_NS (32 * DETECT_NS + DETECT_NS)
+/* RFC 3261 17.1.1.1: T1. */
+#define T1_NS (DETECT_NS / 2)
+/* The silent form's retransmissions: the third no sooner than this. */
+#define SILENT_RETRANS 3
+#define SILENT_SPAN_NS (6 * T1_NS)
+/* RFC 3261 18.1.1: UDP only for messages 200 bytes below the path MTU. */
+#define SILENT_MARGIN 200
 
 static const char explanation[] =
-    "A router on the path could not forward this SIP message whole: it "
-    "was larger than the next link's MTU with Don't Fragment set, so the "
-    "router dropped it and said so with ICMP \"fragmentation needed\" "
-    "(IPv6: \"packet too big\").  A SIP ALG that rewrites addresses makes "
-    "messages longer (a public address, rport, received=), so a request "
-    "that fitted when the phone sent it may no longer fit after the "
-    "rewrite; the phone's retransmissions are the same size and are "
-    "dropped again, and the call never gets an answer.  Large SDP offers "
-    "(many codecs) and long headers sit closest to the limit.";
+    "This SIP message was lost because it was too large for the path.  A "
+    "link with a lower MTU (PPPoE, a tunnel, a VPN) cannot carry it "
+    "whole: with Don't Fragment set a router drops it and should say so "
+    "with ICMP \"fragmentation needed\" (IPv6: \"packet too big\"); "
+    "without DF the message travels in IP fragments, and routers, "
+    "firewalls and ALGs that drop non-first fragments leave the receiver "
+    "with a start it can never complete; where ICMP is filtered the "
+    "message simply vanishes while smaller ones on the same path pass "
+    "(an MTU black hole).  The sender's retransmissions are the same size "
+    "and are lost again, so the request is never answered.  A SIP ALG "
+    "that rewrites addresses makes messages longer (a public address, "
+    "rport, received=), so one that fitted when the phone sent it may no "
+    "longer fit after the rewrite.  Large SDP offers (many codecs) and "
+    "long headers sit closest to the limit.";
 static const char rem[] =
     "Make the message fit: use SIP over TCP (or TLS) for large requests "
     "(RFC 3261 18.1.1: UDP only below the path MTU minus 200 bytes), offer "
     "fewer codecs and drop unneeded headers on the phone/PBX, or raise the "
-    "MTU of the link that refused it (PPPoE and tunnels often lower it). "
-    "Where the quoted copy is longer than what the phone sent, a SIP ALG "
-    "grew it: turn the ALG off (see --fix VENDOR).";
+    "MTU of the link that refused it (PPPoE and tunnels often lower it); "
+    "let fragments and ICMP \"fragmentation needed\" through the firewalls "
+    "on the path.  Where the evidence shows the message grown on the way, "
+    "a SIP ALG grew it: turn the ALG off (see --fix VENDOR).";
+
+/*
+ * The slot for a new entry of a fixed table holding *n of max entries:
+ * the next free one, or when full the oldest (round robin on *next).
+ */
+static unsigned
+slot_take(unsigned *n, unsigned *next, unsigned max)
+{
+	unsigned i;
+
+	if (*n < max)
+		return (*n)++;
+	i = *next;
+	*next = (*next + 1) % max;
+	return i;
+}
 
 void
 detect_too_big(struct detect *dt, const struct detect_too_big_ev *e)
@@ -65,7 +119,7 @@ detect_too_big(struct detect *dt, const struct detect_too_big_ev *e)
 
 	for (unsigned i = 0; i < dt->ntoobig; i++) {
 		t = &dt->toobig[i];
-		if (t->ev.cap_idx == e->cap_idx &&
+		if (t->ev.cap_idx == e->cap_idx && t->ev.reasm == e->reasm &&
 		    ep_eq(&t->ev.src, &e->src) && ep_eq(&t->ev.dst, &e->dst) &&
 		    t->ev.quoted_len == e->quoted_len &&
 		    e->ts_ns - t->last_ns < TOOBIG_WINDOW_NS) {
@@ -75,32 +129,89 @@ detect_too_big(struct detect *dt, const struct detect_too_big_ev *e)
 			return;
 		}
 	}
-	if (dt->ntoobig < DETECT_MAX_TOOBIG)
-		t = &dt->toobig[dt->ntoobig++];
-	else {
-		t = &dt->toobig[dt->toobig_next];
-		dt->toobig_next = (dt->toobig_next + 1) % DETECT_MAX_TOOBIG;
-	}
+	t = &dt->toobig[slot_take(&dt->ntoobig, &dt->toobig_next,
+	    DETECT_MAX_TOOBIG)];
 	memset(t, 0, sizeof(*t));
 	t->ev = *e;
 	t->count = 1;
 	t->last_ns = e->ts_ns;
 }
 
-/* True when the transaction of request m got a final response in d. */
-static bool
-answered(const struct dialog *d, const struct dmsg *m)
+/* The IP length of m as sent here (the message's when not known). */
+static uint32_t
+sent_len(const struct dmsg *m)
 {
-	for (size_t i = 0; i < d->nmsgs; i++) {
-		const struct sipmsg *r = d->msgs[i].m;
+	return m->ip_len > m->m->raw_len ? m->ip_len : (uint32_t)m->m->raw_len;
+}
 
-		if (!r->is_request && r->status >= 200 &&
-		    r->cseq == m->m->cseq && r->cseq_method != NULL &&
-		    m->m->method != NULL &&
-		    strcmp(r->cseq_method, m->m->method) == 0)
+/* True when r is a response to the transaction of request m. */
+static bool
+responds(const struct dmsg *r, const struct dmsg *m)
+{
+	return !r->m->is_request && r->m->cseq == m->m->cseq &&
+	    r->m->cseq_method != NULL && m->m->method != NULL &&
+	    strcmp(r->m->cseq_method, m->m->method) == 0;
+}
+
+/* True when request m's transaction got a final response in d (final),
+ * or any response at all (!final). */
+static bool
+answered(const struct dialog *d, const struct dmsg *m, bool final)
+{
+	for (size_t i = 0; i < d->nmsgs; i++)
+		if (responds(&d->msgs[i], m) &&
+		    (!final || d->msgs[i].m->status >= 200))
 			return true;
-	}
 	return false;
+}
+
+void
+detect_request_answered(struct detect *dt, const struct dialog *d,
+    const struct dmsg *r)
+{
+	const struct dmsg *m = NULL;
+	struct detect_path *p = NULL;
+	uint32_t len;
+
+	if (r->m->is_request || (r->transport & 0x7f) != PKT_UDP)
+		return;
+	for (size_t i = d->nmsgs; i-- > 0;) {
+		const struct dmsg *q = &d->msgs[i];
+
+		if (q->m->is_request && responds(r, q) &&
+		    ep_eq(&q->src, &r->dst) && ep_eq(&q->dst, &r->src) &&
+		    q->ts_ns <= r->ts_ns) {
+			m = q;
+			break;
+		}
+	}
+	if (m == NULL || (m->transport & 0x7f) != PKT_UDP)
+		return;
+	len = sent_len(m);
+	for (unsigned i = 0; i < dt->npaths; i++)
+		if (dt->paths[i].cap_idx == m->cap_idx &&
+		    ep_eq(&dt->paths[i].src, &m->src) &&
+		    ep_eq(&dt->paths[i].dst, &m->dst)) {
+			p = &dt->paths[i];
+			break;
+		}
+	if (p == NULL) {
+		p = &dt->paths[slot_take(&dt->npaths, &dt->path_next,
+		    DETECT_MAX_PATHS)];
+		memset(p, 0, sizeof(*p));
+		p->used = true;
+		p->cap_idx = m->cap_idx;
+		p->src = m->src;
+		p->dst = m->dst;
+	}
+	if (p->answered < UINT32_MAX)
+		p->answered++;
+	if (len > p->max_len) {
+		p->max_len = len;
+		p->frame = m->frame;
+		p->ts_ns = m->ts_ns;
+		snprintf(p->method, sizeof(p->method), "%s", m->m->method);
+	}
 }
 
 /* The error that refused request m, NULL none. */
@@ -110,7 +221,8 @@ refusal(const struct detect *dt, const struct dmsg *m)
 	for (unsigned i = 0; i < dt->ntoobig; i++) {
 		const struct detect_toobig *t = &dt->toobig[i];
 
-		if (ep_eq(&t->ev.src, &m->src) && ep_eq(&t->ev.dst, &m->dst) &&
+		if (t->ev.cap_idx == m->cap_idx &&
+		    ep_eq(&t->ev.src, &m->src) && ep_eq(&t->ev.dst, &m->dst) &&
 		    t->ev.ts_ns >= m->ts_ns &&
 		    t->ev.ts_ns - m->ts_ns < TOOBIG_WINDOW_NS)
 			return t;
@@ -118,53 +230,92 @@ refusal(const struct detect *dt, const struct dmsg *m)
 	return NULL;
 }
 
+/* The silent form's path: what passes where m vanished, NULL no case. */
+static const struct detect_path *
+black_hole(const struct detect *dt, const struct dmsg *m)
+{
+	uint32_t len = sent_len(m);
+	int k = m->retrans < DIALOG_RETRANS_KEPT ? (int)m->retrans :
+	    DIALOG_RETRANS_KEPT;
+
+	if (m->retrans < SILENT_RETRANS || k < SILENT_RETRANS ||
+	    m->retrans_ns[SILENT_RETRANS - 1] - m->ts_ns < SILENT_SPAN_NS ||
+	    len <= (m->src.family == 6 ? 1280u : 576u))
+		return NULL;
+	for (unsigned i = 0; i < dt->npaths; i++) {
+		const struct detect_path *p = &dt->paths[i];
+
+		if (p->cap_idx == m->cap_idx && ep_eq(&p->src, &m->src) &&
+		    ep_eq(&p->dst, &m->dst))
+			return len > p->max_len + SILENT_MARGIN ? p : NULL;
+	}
+	return NULL;
+}
+
 const struct dmsg *
 detect_oversize_request(const struct detect *dt, const struct dialog *d,
-    const struct detect_toobig **tp)
+    struct detect_oversize *w)
 {
-	for (size_t i = 0; i < d->nmsgs && dt->ntoobig > 0; i++) {
+	for (size_t i = 0; i < d->nmsgs; i++) {
 		const struct dmsg *m = &d->msgs[i];
-		const struct detect_toobig *t;
+		struct detect_oversize o;
 
 		if (!m->m->is_request || (m->transport & 0x7f) != PKT_UDP ||
-		    m->m->method == NULL)
+		    m->m->method == NULL || strcmp(m->m->method, "ACK") == 0)
 			continue;
-		if ((t = refusal(dt, m)) == NULL || answered(d, m))
+		memset(&o, 0, sizeof(o));
+		o.t = refusal(dt, m);
+		if (m->frag_seen > 0 && m->retrans >= 1 &&
+		    !answered(d, m, false))
+			o.form = OVERSIZE_CUT;
+		else if (o.t != NULL && !answered(d, m, true))
+			o.form = OVERSIZE_ICMP;
+		else if (o.t == NULL && m->frag_seen == 0 &&
+		    !answered(d, m, false) &&
+		    (o.path = black_hole(dt, m)) != NULL)
+			o.form = OVERSIZE_SILENT;
+		else
 			continue;
-		if (tp != NULL)
-			*tp = t;
+		if (w != NULL)
+			*w = o;
 		return m;
 	}
 	return NULL;
 }
 
-void
-detect_oversize_drop(struct detect *dt, const struct dialog *d,
-    struct findings *fs)
+/* The retransmissions of m as evidence, up to room for `keep` more. */
+static void
+retrans_ev(struct finding *f, const struct dmsg *m, const char *what,
+    int keep)
 {
-	const struct detect_toobig *t = NULL;
-	const struct dmsg *m = detect_oversize_request(dt, d, &t);
-	uint32_t sent;
-	struct finding *f;
+	uint32_t n = m->retrans < DIALOG_RETRANS_KEPT ? m->retrans :
+	    DIALOG_RETRANS_KEPT;
+
+	for (uint32_t i = 0; i < n && f->nev < DETECT_MAX_EVIDENCE - keep;
+	    i++)
+		detect_ev_at(f, m->cap_idx, m->retrans_frame[i],
+		    m->retrans_ns[i], "retransmission", "%s at +%.3f s", what,
+		    (double)(m->retrans_ns[i] - m->ts_ns) / 1e9);
+}
+
+static void
+icmp_ev(struct detect *dt, struct finding *f, const struct dmsg *m,
+    const struct detect_toobig *t)
+{
 	char a[NETADDR_STRLEN], mtu[32];
 
-	if (m == NULL)
+	ep_ip_str(&t->ev.reporter, a, sizeof(a));
+	if (t->ev.reasm) {
+		detect_ev_at(f, t->ev.cap_idx, t->ev.frame, t->ev.ts_ns,
+		    "ICMP reassembly timeout", "from %s: fragment reassembly "
+		    "time exceeded, quoting its first fragment, %u error(s) "
+		    "for this flow", a, t->count);
 		return;
-	sent = m->ip_len > m->m->raw_len ? m->ip_len : (uint32_t)m->m->raw_len;
+	}
 	if (t->ev.mtu > 0)
 		snprintf(mtu, sizeof(mtu), "MTU %u", t->ev.mtu);
 	else
 		snprintf(mtu, sizeof(mtu), "MTU not given");
-	f = detect_finding_add(fs, SYMPTOM_OVERSIZE_DROP, 0.9, explanation,
-	    rem, "%s of %u bytes dropped for its size: ICMP %s (%s) from %s, "
-	    "%u time(s), quoting it at %u bytes; no final response",
-	    m->m->method, sent, t->ev.src.family == 6 ? "packet too big" :
-	    "fragmentation needed", mtu,
-	    ep_ip_str(&t->ev.reporter, a, sizeof(a)), t->count,
-	    t->ev.quoted_len);
-	detect_ev(f, m, m->m->method, "%u bytes as sent here, %u "
-	    "retransmission(s)%s", sent, m->retrans,
-	    m->nfrags > 1 ? ", in IP fragments" : "");
 	detect_ev_at(f, t->ev.cap_idx, t->ev.frame, t->ev.ts_ns,
 	    "ICMP too big", "from %s: %s, quoted datagram %u bytes%s, %u "
 	    "error(s) for this flow", a, mtu, t->ev.quoted_len,
@@ -180,5 +331,86 @@ detect_oversize_drop(struct detect *dt, const struct dialog *d,
 		if (ep_is_private(&m->src))
 			detect_hit(dt, HIT_PAIR_REWRITTEN, &f->ev[f->nev - 1],
 			    &m->src);
+	}
+}
+
+void
+detect_oversize_drop(struct detect *dt, const struct dialog *d,
+    struct findings *fs)
+{
+	struct detect_oversize w;
+	const struct dmsg *m = detect_oversize_request(dt, d, &w);
+	const struct detect_toobig *t = w.t;
+	uint32_t sent;
+	struct finding *f;
+	char a[NETADDR_STRLEN], mtu[32];
+
+	if (m == NULL)
+		return;
+	sent = sent_len(m);
+	switch (w.form) {
+	case OVERSIZE_CUT:
+		f = detect_finding_add(fs, SYMPTOM_OVERSIZE_DROP, 0.8,
+		    explanation, rem, "%s of %u bytes (as its UDP header "
+		    "announces) arrived only in part: %u bytes in %u IP "
+		    "fragment(s), the rest never; %u retransmission(s) lost "
+		    "the same way%s; no response", m->m->method, sent,
+		    m->frag_seen, m->nfrags, m->retrans, t != NULL &&
+		    t->ev.reasm ? "; the receiver timed out reassembling it" :
+		    "");
+		detect_ev(f, m, m->m->method, "first fragment: %u of %u bytes "
+		    "arrived, in %u fragment(s); the rest of the datagram "
+		    "never did", m->frag_seen, sent, m->nfrags);
+		if (t != NULL)
+			icmp_ev(dt, f, m, t);
+		retrans_ev(f, m, "first fragment again, the rest lost", 0);
+		return;
+	case OVERSIZE_ICMP:
+		if (t->ev.reasm) {
+			f = detect_finding_add(fs, SYMPTOM_OVERSIZE_DROP, 0.8,
+			    explanation, rem, "%s of %u bytes in IP fragments "
+			    "never reassembled: ICMP fragment reassembly time "
+			    "exceeded from %s, %u time(s); no final response",
+			    m->m->method, sent, ep_ip_str(&t->ev.reporter, a,
+			    sizeof(a)), t->count);
+			detect_ev(f, m, m->m->method, "%u bytes as sent here "
+			    "in %u IP fragment(s), %u retransmission(s)", sent,
+			    m->nfrags, m->retrans);
+			icmp_ev(dt, f, m, t);
+			return;
+		}
+		if (t->ev.mtu > 0)
+			snprintf(mtu, sizeof(mtu), "MTU %u", t->ev.mtu);
+		else
+			snprintf(mtu, sizeof(mtu), "MTU not given");
+		f = detect_finding_add(fs, SYMPTOM_OVERSIZE_DROP, 0.9,
+		    explanation, rem, "%s of %u bytes dropped for its size: "
+		    "ICMP %s (%s) from %s, %u time(s), quoting it at %u bytes; "
+		    "no final response", m->m->method, sent,
+		    t->ev.src.family == 6 ? "packet too big" :
+		    "fragmentation needed", mtu,
+		    ep_ip_str(&t->ev.reporter, a, sizeof(a)), t->count,
+		    t->ev.quoted_len);
+		detect_ev(f, m, m->m->method, "%u bytes as sent here, %u "
+		    "retransmission(s)%s", sent, m->retrans,
+		    m->nfrags > 1 ? ", in IP fragments" : "");
+		icmp_ev(dt, f, m, t);
+		return;
+	case OVERSIZE_SILENT:
+		f = detect_finding_add(fs, SYMPTOM_OVERSIZE_DROP, 0.5,
+		    explanation, rem, "%s of %u bytes retransmitted %u time(s) "
+		    "with no response at all, while requests of up to %u bytes "
+		    "on the same path were answered; no ICMP: a path that "
+		    "drops what exceeds its MTU silently", m->m->method, sent,
+		    m->retrans, w.path->max_len);
+		detect_ev(f, m, m->m->method, "%u bytes%s, unanswered, %u "
+		    "retransmission(s) (Timer A/E)", sent, m->nfrags > 1 ?
+		    " in IP fragments" : "", m->retrans);
+		detect_ev_at(f, m->cap_idx, w.path->frame, w.path->ts_ns,
+		    "largest answered", "%s of %u bytes on the same path; %u "
+		    "request(s) answered there", w.path->method,
+		    w.path->max_len, w.path->answered);
+		retrans_ev(f, m, "the same size, no answer", 0);
+		return;
 	}
 }

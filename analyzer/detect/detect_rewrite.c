@@ -27,7 +27,9 @@
  *     (Linux nf_nat_sip never rewrites a=rtcp, Fortinet adds i=) (0.7).
  * Rewriting without the NAT shown: the Content-Length not matching the
  * body (the Linux helper recomputes it from v=, wrong for multipart; a
- * body cut mid-line means the declared length is short), UDP only (0.6).
+ * body cut mid-line means the declared length is short), UDP only (0.6);
+ * never on a message only partly seen (its fragments lost: short by
+ * loss, not by a rewrite).
  * Support only (cited when one of the above makes a finding, never one
  * on its own; ALG-REFERENCE 4.1 and issue 16.1): a private address in an
  * opaque token (the Call-ID host) or in o= beside public fields; only
@@ -278,7 +280,9 @@ check_content_length(struct detect *dt, const struct dmsg *m, struct acc *ac)
 	struct finding *f;
 	bool cut;
 
-	if ((m->transport & 0x7f) != PKT_UDP || s->content_length < 0)
+	/* A message only partly seen (fragments lost) is short by loss. */
+	if ((m->transport & 0x7f) != PKT_UDP || s->content_length < 0 ||
+	    m->frag_seen > 0)
 		return;
 	cut = s->sdp != NULL && s->body_len > 0 &&
 	    s->body_off + s->body_len <= s->raw_len &&

@@ -390,12 +390,16 @@ static const struct no_alg_row no_alg_rows[] = {
 	    "RTP or comfort noise during hold, or use media latching on the "
 	    "server."),
 	NO_ALG_ROW(SYMPTOM_OVERSIZE_DROP,
-	    "The message was larger than the next link's MTU with Don't "
-	    "Fragment set, and a router dropped it (a PPPoE or tunnel link "
-	    "with a lower MTU, a large SDP offer, long headers).",
+	    "The message was too large for the path (a PPPoE or tunnel link "
+	    "with a lower MTU, a large SDP offer, long headers): a router "
+	    "dropped it with Don't Fragment set, or its IP fragments were "
+	    "dropped on the way, or it vanished where ICMP is filtered while "
+	    "smaller messages passed; each retransmission is lost the same "
+	    "way.",
 	    "Use SIP over TCP/TLS for large requests, offer fewer codecs and "
 	    "drop unneeded headers, or raise the MTU of the link that refused "
-	    "it."),
+	    "it; let IP fragments and ICMP \"fragmentation needed\" through "
+	    "the firewalls on the path."),
 };
 
 int

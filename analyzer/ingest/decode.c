@@ -93,7 +93,16 @@
  * datagram is emitted as PKT_ICMP_UNREACH (see pkt.h), no payload; a
  * "fragmentation needed" (v4 type 3 code 4) or "packet too big" (v6 type
  * 2) quoting SIP is emitted as PKT_ICMP_TOOBIG with the reported MTU and
- * the quoted bytes (the SIP a router could not forward whole).
+ * the quoted bytes (the SIP a router could not forward whole); a
+ * "fragment reassembly time exceeded" (v4 type 11 code 1, v6 type 3
+ * code 1) quoting SIP as PKT_ICMP_REASM (the SIP whose receiver got only
+ * some of its fragments).
+ *
+ * A fragmented UDP datagram that never completes (frag.h: timeout, or
+ * still pending at decoder_flush) and whose first fragment starts like
+ * SIP is emitted as PKT_FRAG_LOST, the SIP bytes of that first fragment
+ * as payload: the start of a message the path lost (a filter that drops
+ * non-first fragments, a link that lost one).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -168,6 +177,7 @@ static void dec_ethertype(struct dctx *, uint16_t, struct cur *);
 static void dec_ip(struct dctx *, struct cur *);
 static void dec_ip4(struct dctx *, struct cur *);
 static void dec_ip6(struct dctx *, struct cur *);
+static void frag_lost(void *, const struct frag_lost *, struct anomalies *);
 
 struct decoder *
 decoder_new(decode_emit_fn emit, void *user)
@@ -183,6 +193,7 @@ decoder_new(decode_emit_fn emit, void *user)
 	}
 	d->emit = emit;
 	d->user = user;
+	frag_table_on_lost(d->ft, frag_lost, d);
 	return d;
 }
 
@@ -210,10 +221,57 @@ decoder_expire(struct decoder *d, int64_t now_ns, struct anomalies *an)
 		frag_table_expire(d->ft, now_ns, an);
 }
 
+void
+decoder_flush(struct decoder *d, struct anomalies *an)
+{
+	frag_table_flush(d->ft, an);
+}
+
 static uint16_t
 be16(const uint8_t *p)
 {
 	return (uint16_t)((p[0] << 8) | p[1]);
+}
+
+/*
+ * A datagram left the fragment table unfinished.  When it is UDP and what
+ * arrived from its start holds the UDP header and the beginning of a SIP
+ * message, that beginning goes up as PKT_FRAG_LOST: ip_len the size the
+ * UDP header announces (with a plain IP header: options and extension
+ * headers are not known), frag_seen the IP bytes that arrived.
+ */
+static void
+frag_lost(void *user, const struct frag_lost *l, struct anomalies *an)
+{
+	struct decoder *d = user;
+	struct pkt p;
+	size_t n = l->head_len, hdr = l->key.family == 4 ? 20 : 40;
+	uint16_t ulen;
+
+	if (d->emit == NULL || l->key.proto != 17 || n < 8)
+		return;
+	ulen = be16(l->head + 4);
+	if (ulen >= 8 && ulen < n)
+		n = ulen;
+	if (!sipframe_starts_like_sip(l->head + 8, n - 8))
+		return;
+	memset(&p, 0, sizeof(p));
+	p.cap_idx = l->at.cap_idx;
+	p.frame = l->at.frame;
+	p.ts_ns = l->at.ts_ns;
+	p.l4 = PKT_FRAG_LOST;
+	p.src.family = p.dst.family = l->key.family;
+	memcpy(p.src.ip, l->key.src, l->key.family == 4 ? 4 : 16);
+	memcpy(p.dst.ip, l->key.dst, l->key.family == 4 ? 4 : 16);
+	p.src.port = be16(l->head);
+	p.dst.port = be16(l->head + 2);
+	p.payload = l->head + 8;
+	p.len = n - 8;
+	p.ip_len = (uint32_t)(hdr + (ulen >= 8 ? ulen : l->seen));
+	p.frag_seen = (uint32_t)(hdr + l->seen);
+	p.nfrags = l->nfrags;
+	p.ip_id = (uint16_t)l->key.id;
+	d->emit(d->user, &p, an);
 }
 
 static uint32_t
@@ -489,11 +547,13 @@ dec_sctp(struct dctx *x, struct l3 *l, struct cur *c)
  * ICMP_QUOTED_SIP and is never taken as SIP; any other refused datagram
  * (unreach: a destination-unreachable error) goes up as PKT_ICMP_UNREACH,
  * so that RTP refused with "port unreachable" can be told from RTP that
- * arrived.
+ * arrived.  lost: PKT_ICMP_TOOBIG or PKT_ICMP_REASM when the error says
+ * the quoted datagram was lost for its size (0 otherwise): quoting SIP,
+ * it goes up as that kind.
  */
 static void
 quoted_udp(struct dctx *x, const struct l3 *outer, struct l3 *q,
-    bool unreach, bool toobig, uint32_t mtu, struct cur *c)
+    bool unreach, uint8_t lost, uint32_t mtu, struct cur *c)
 {
 	const uint8_t *u = cur_take(c, 8);
 	struct pkt p;
@@ -503,10 +563,10 @@ quoted_udp(struct dctx *x, const struct l3 *outer, struct l3 *q,
 	/* The quote may be cut anywhere: a beginning of SIP is enough. */
 	if (sipframe_starts_like_sip(cur_rest(c), cur_left(c))) {
 		anomaly_add(x->an, ANOMALY_ICMP_QUOTED_SIP);
-		if (!toobig || x->d->emit == NULL)
+		if (lost == 0 || x->d->emit == NULL)
 			return;
-		/* Too big for the path: goes up for oversize_drop. */
-		pkt_base(x, q, PKT_ICMP_TOOBIG, be16(u), be16(u + 2), &p);
+		/* Lost for its size: goes up for oversize_drop. */
+		pkt_base(x, q, lost, be16(u), be16(u + 2), &p);
 		p.reporter = outer->src;
 		p.icmp_mtu = mtu;
 		p.payload = cur_rest(c);
@@ -547,8 +607,9 @@ dec_icmp4(struct dctx *x, const struct l3 *l, struct cur *c)
 	ql.df = (q[6] & 0x40) != 0;
 	if (qhlen < 20 || !cur_skip(c, qhlen))
 		return;
-	quoted_udp(x, l, &ql, h[0] == 3, h[0] == 3 && h[1] == 4,
-	    be16(h + 6), c);
+	quoted_udp(x, l, &ql, h[0] == 3, h[0] == 3 && h[1] == 4 ?
+	    PKT_ICMP_TOOBIG : h[0] == 11 && h[1] == 1 ? PKT_ICMP_REASM : 0,
+	    h[0] == 3 && h[1] == 4 ? be16(h + 6) : 0, c);
 }
 
 /* ICMPv6 error (RFC 4443 section 3): the same with an IPv6 header. */
@@ -580,8 +641,9 @@ dec_icmp6(struct dctx *x, const struct l3 *l, struct cur *c)
 		nh = e[0];
 	}
 	if (nh == 17)
-		quoted_udp(x, l, &ql, h[0] == 1, h[0] == 2,
-		    ((uint32_t)be16(h + 4) << 16) | be16(h + 6), c);
+		quoted_udp(x, l, &ql, h[0] == 1, h[0] == 2 ? PKT_ICMP_TOOBIG :
+		    h[0] == 3 && h[1] == 1 ? PKT_ICMP_REASM : 0, h[0] == 2 ?
+		    ((uint32_t)be16(h + 4) << 16) | be16(h + 6) : 0, c);
 }
 
 /* Ethernet after a tunnel header or at the link layer. */
@@ -822,6 +884,7 @@ dec_ip4(struct dctx *x, struct cur *c)
 	l.id = be16(h + 4);
 	if (ff & 0x3fff) {
 		struct frag_key k;
+		struct frag_at at;
 		const uint8_t *out;
 		size_t outlen;
 		uint16_t nf;
@@ -834,8 +897,11 @@ dec_ip4(struct dctx *x, struct cur *c)
 		memcpy(k.src, h + 12, 4);
 		memcpy(k.dst, h + 16, 4);
 		k.id = be16(h + 4);
+		at.ts_ns = x->ts_ns;
+		at.cap_idx = x->cap_idx;
+		at.frame = x->frame;
 		if (frag_table_add(x->d->ft, &k, (uint32_t)(ff & 0x1fff) * 8,
-		    (ff & 0x2000) != 0, h + hlen, have, x->ts_ns, &out, &outlen,
+		    (ff & 0x2000) != 0, h + hlen, have, &at, &out, &outlen,
 		    &nf, x->an) != 1)
 			return;
 		if (nf > 1)
@@ -927,6 +993,7 @@ dec_ip6(struct dctx *x, struct cur *c)
 			break;
 		case 44: {
 			struct frag_key k;
+			struct frag_at at;
 			const uint8_t *out;
 			size_t outlen;
 			uint16_t nf, fo;
@@ -951,8 +1018,11 @@ dec_ip6(struct dctx *x, struct cur *c)
 			memcpy(k.src, h + 8, 16);
 			memcpy(k.dst, h + 24, 16);
 			k.id = be32(e + 4);
+			at.ts_ns = x->ts_ns;
+			at.cap_idx = x->cap_idx;
+			at.frame = x->frame;
 			if (frag_table_add(x->d->ft, &k, fo & 0xfff8, fo & 1,
-			    cur_rest(&pc), cur_left(&pc), x->ts_ns, &out,
+			    cur_rest(&pc), cur_left(&pc), &at, &out,
 			    &outlen, &nf, x->an) != 1)
 				return;
 			if (nf > 1)

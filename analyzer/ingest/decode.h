@@ -44,8 +44,17 @@ void decoder_frame(struct decoder *d, int linktype, uint32_t cap_idx,
     uint64_t frame, int64_t ts_ns, const uint8_t *data, size_t caplen,
     size_t wirelen, struct anomalies *an);
 
-/* Drops fragment state older than the timeout (FRAG_TIMEOUT anomalies). */
+/*
+ * Drops fragment state older than the timeout (FRAG_TIMEOUT anomalies);
+ * a SIP datagram among them is emitted as PKT_FRAG_LOST (pkt.h).
+ */
 void decoder_expire(struct decoder *d, int64_t now_ns, struct anomalies *an);
+
+/*
+ * End of input: every datagram still awaiting fragments is given up
+ * (FRAG_UNFINISHED), SIP ones emitted as PKT_FRAG_LOST.
+ */
+void decoder_flush(struct decoder *d, struct anomalies *an);
 
 /*
  * Counters for the capture summary: frames given to decoder_frame(); ip =

@@ -21,8 +21,18 @@
  * with FRAG_TABLE_FULL; old ones leave by timeout), CAP_FRAG_PER_DATAGRAM
  * fragments (FRAG_TOO_MANY), CAP_FRAG_DATAGRAM_BYTES (FRAG_TOO_BIG),
  * CAP_FRAG_TIMEOUT_NS of capture time from the first fragment
- * (FRAG_TIMEOUT).  Pending datagrams sit in a hash table for lookup and on
- * a list in creation order, so expiry looks only at the oldest ones.
+ * (FRAG_TIMEOUT; the timeout of Linux's ipfrag_time, RFC 791's upper
+ * bound on a reassembly timer is 15 s to 2 min).  Pending datagrams sit in
+ * a hash table for lookup and on a list in creation order, so expiry looks
+ * only at the oldest ones.  At the end of the input (frag_table_flush)
+ * what is still pending is FRAG_UNFINISHED.
+ *
+ * A datagram that leaves unfinished (timeout, a stale one whose id is
+ * reused, the end) goes to the lost callback with the bytes it holds from
+ * offset 0: a router or filter that drops non-first fragments leaves only
+ * first fragments on the wire, and their start is all anyone will see of
+ * the message (oversize_drop).  Nothing more is kept for it: the buffer
+ * is the one reassembly already had, within the caps above.
  *
  * Completed buffers are handed out from a small ring so that a datagram
  * reassembled inside another reassembled datagram (fragments in a tunnel
@@ -48,6 +58,8 @@ struct fdg {
 	uint32_t cap;                /* bytes allocated */
 	uint32_t covered;            /* distinct bytes received */
 	uint32_t total;              /* datagram length once the last is seen */
+	uint32_t cap_idx;            /* the fragment at offset 0 (frame 0: */
+	uint64_t frame;              /* not seen yet) */
 	uint16_t nfrags;
 	uint8_t have_last;
 	uint8_t used;
@@ -63,6 +75,8 @@ struct frag_table {
 	size_t pending;
 	uint8_t *ring[FRAG_RING];    /* completed buffers still lent out */
 	unsigned ring_pos;
+	frag_lost_fn lost;
+	void *lost_user;
 };
 
 static uint32_t
@@ -127,6 +141,13 @@ size_t
 frag_table_pending(const struct frag_table *ft)
 {
 	return ft->pending;
+}
+
+void
+frag_table_on_lost(struct frag_table *ft, frag_lost_fn fn, void *user)
+{
+	ft->lost = fn;
+	ft->lost_user = user;
 }
 
 /* Unlinks slot i from its bucket and the order list and frees it. */
@@ -252,6 +273,44 @@ dg_fill(struct fdg *g, uint32_t off, const uint8_t *data, uint32_t len)
 	return differ;
 }
 
+/*
+ * Slot i leaves unfinished: tells the lost callback what it holds (the
+ * bytes covered without a gap from offset 0, checked eight at a time
+ * where the bitmap allows), then drops it.
+ */
+static void
+dg_lost(struct frag_table *ft, int i, struct anomalies *an)
+{
+	struct fdg *g = &ft->dg[i];
+	struct frag_lost l;
+	uint32_t n = 0;
+
+	if (ft->lost != NULL) {
+		while (n < g->cap) {
+			if ((n & 7) == 0 && n + 8 <= g->cap &&
+			    g->map[n >> 3] == 0xff) {
+				n += 8;
+				continue;
+			}
+			if (!(g->map[n >> 3] & (1u << (n & 7))))
+				break;
+			n++;
+		}
+		memset(&l, 0, sizeof(l));
+		l.key = g->key;
+		l.at.ts_ns = g->first_ns;
+		l.at.cap_idx = g->cap_idx;
+		l.at.frame = g->frame;
+		l.nfrags = g->nfrags;
+		l.seen = g->covered;
+		l.total = g->have_last ? g->total : 0;
+		l.head = g->buf;
+		l.head_len = n;
+		ft->lost(ft->lost_user, &l, an);
+	}
+	dg_drop(ft, i);
+}
+
 /* Hands the completed buffer of slot i to the ring and drops the slot. */
 static const uint8_t *
 dg_finish(struct frag_table *ft, int i)
@@ -270,9 +329,10 @@ dg_finish(struct frag_table *ft, int i)
 int
 frag_table_add(struct frag_table *ft, const struct frag_key *key,
     uint32_t offset, int more, const uint8_t *data, size_t len,
-    int64_t ts_ns, const uint8_t **out, size_t *outlen, uint16_t *nfrags,
-    struct anomalies *an)
+    const struct frag_at *at, const uint8_t **out, size_t *outlen,
+    uint16_t *nfrags, struct anomalies *an)
 {
+	int64_t ts_ns = at->ts_ns;
 	struct fdg *g;
 	uint64_t end = (uint64_t)offset + len;
 	int i;
@@ -286,7 +346,7 @@ frag_table_add(struct frag_table *ft, const struct frag_key *key,
 	if (i != NIL && ts_ns - ft->dg[i].first_ns > CAP_FRAG_TIMEOUT_NS) {
 		/* A stale datagram with a reused id: the old one timed out. */
 		anomaly_add(an, ANOMALY_FRAG_TIMEOUT);
-		dg_drop(ft, i);
+		dg_lost(ft, i, an);
 		i = NIL;
 	}
 	if (i == NIL && offset == 0 && !more) {
@@ -327,6 +387,10 @@ frag_table_add(struct frag_table *ft, const struct frag_key *key,
 		return -1;
 	}
 	g->nfrags++;
+	if (offset == 0 && g->frame == 0) {
+		g->cap_idx = at->cap_idx;
+		g->frame = at->frame;
+	}
 	if (!more && !g->have_last) {
 		/* Bytes already received past the claimed end contradict it. */
 		for (uint32_t b = (uint32_t)end; b < g->cap; b++)
@@ -361,6 +425,15 @@ frag_table_expire(struct frag_table *ft, int64_t now_ns,
 	while (ft->old != NIL &&
 	    now_ns - ft->dg[ft->old].first_ns > CAP_FRAG_TIMEOUT_NS) {
 		anomaly_add(an, ANOMALY_FRAG_TIMEOUT);
-		dg_drop(ft, ft->old);
+		dg_lost(ft, ft->old, an);
+	}
+}
+
+void
+frag_table_flush(struct frag_table *ft, struct anomalies *an)
+{
+	while (ft->old != NIL) {
+		anomaly_add(an, ANOMALY_FRAG_UNFINISHED);
+		dg_lost(ft, ft->old, an);
 	}
 }

@@ -157,6 +157,8 @@ ingest_packet(struct ingest *in, const struct pkt *p, struct anomalies *an)
 		break;
 	case PKT_ICMP_UNREACH:
 	case PKT_ICMP_TOOBIG:
+	case PKT_FRAG_LOST:
+	case PKT_ICMP_REASM:
 		if (in->cb.on_unreach != NULL)
 			in->cb.on_unreach(in->cb.user, p, an);
 		break;
@@ -291,6 +293,7 @@ ingest_flush(struct ingest *in, struct anomalies *an)
 {
 	if (in == NULL)
 		return;
+	decoder_flush(in->dec, an);
 	tcp_framer_expire(in->tcp, INT64_MAX, an);
 }
 

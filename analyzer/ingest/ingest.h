@@ -21,7 +21,14 @@
  *   on_unreach    an ICMP destination unreachable quoting a UDP datagram
  *                 that is not SIP (pkt.h PKT_ICMP_UNREACH), or an ICMP
  *                 fragmentation needed / packet too big quoting SIP
- *                 (PKT_ICMP_TOOBIG): tell them apart by p->l4
+ *                 (PKT_ICMP_TOOBIG) or fragment reassembly time
+ *                 exceeded quoting SIP (PKT_ICMP_REASM), or the start
+ *                 of a SIP datagram
+ *                 whose IP fragments never all arrived (PKT_FRAG_LOST:
+ *                 when the fragment table gives it up, up to
+ *                 CAP_FRAG_TIMEOUT_NS after it began, or at
+ *                 ingest_flush): SIP the path lost; tell them apart by
+ *                 p->l4
  *
  * A callback left NULL costs nothing; the events of one packet come in the
  * order above.  Every pointer an event carries is valid only during the
@@ -127,8 +134,9 @@ void ingest_packet(struct ingest *in, const struct pkt *p,
 void ingest_expire(struct ingest *in, int64_t now_ns, struct anomalies *an);
 
 /*
- * End of input: frames and delivers what TCP still holds and forgets every
- * connection.  Fragments still pending are left alone (never counted).
+ * End of input: gives up the fragments still pending (FRAG_UNFINISHED;
+ * SIP ones reach on_unreach as PKT_FRAG_LOST), then frames and delivers
+ * what TCP still holds and forgets every connection.
  */
 void ingest_flush(struct ingest *in, struct anomalies *an);
 

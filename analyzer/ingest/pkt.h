@@ -42,6 +42,25 @@ enum pkt_l4 { PKT_UDP = 17, PKT_TCP = 6, PKT_SCTP = 132 };
  */
 #define PKT_ICMP_TOOBIG 0x82
 
+/*
+ * Not an IP protocol: the start of a UDP datagram whose IP fragments
+ * never all arrived (the fragment table gave it up: timeout, or the end
+ * of the input), when that start looks like SIP.  frame and ts_ns are
+ * the first fragment's (offset 0), src, dst and ports the datagram's,
+ * payload the SIP bytes that arrived from its start (cut anywhere),
+ * ip_len the IP length its UDP header announces, frag_seen the IP bytes
+ * that arrived, nfrags the fragments that did.
+ */
+#define PKT_FRAG_LOST 0x83
+
+/*
+ * Not an IP protocol: an ICMP "fragment reassembly time exceeded" (type
+ * 11 code 1; ICMPv6 type 3 code 1) quoting the first fragment of a UDP
+ * datagram that starts like SIP: its receiver got only some of the
+ * fragments.  Fields as for PKT_ICMP_TOOBIG, icmp_mtu 0.
+ */
+#define PKT_ICMP_REASM 0x85  /* 0x84 is PKT_SCTP */
+
 /* TCP flag bits as on the wire. */
 #define PKT_TCP_FIN 0x01
 #define PKT_TCP_SYN 0x02
@@ -66,8 +85,9 @@ struct pkt {
 	uint8_t tcp_flags;     /* TCP only */
 	uint32_t tcp_seq;      /* TCP only */
 	uint32_t tcp_ack;      /* TCP only */
-	struct ep reporter;    /* PKT_ICMP_UNREACH/TOOBIG: the ICMP's source */
+	struct ep reporter;    /* PKT_ICMP_UNREACH/TOOBIG/REASM: the ICMP's source */
 	uint32_t icmp_mtu;     /* PKT_ICMP_TOOBIG only: next-hop MTU reported */
+	uint32_t frag_seen;    /* PKT_FRAG_LOST only: IP bytes that arrived */
 };
 
 #endif /* SIPALG_PKT_H */

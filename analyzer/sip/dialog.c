@@ -765,6 +765,7 @@ store_msg(struct dialog_table *t, struct dialog *d, struct sipmsg *m,
 	dm->transport = p->l4;
 	dm->nfrags = p->nfrags;
 	dm->ip_len = p->ip_len;
+	dm->frag_seen = p->frag_seen;
 	dm->m = m;
 	dm->raw_hash = raw_hash;
 	dm->key_cseq = m->cseq;

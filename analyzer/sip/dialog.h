@@ -74,7 +74,10 @@ struct dmsg {
 	int64_t ts_ns;
 	uint8_t transport;        /* PKT_UDP, PKT_TCP, PKT_SCTP; 0x80 | ... for WebSocket */
 	uint16_t nfrags;          /* >1 when carried in IP fragments */
-	uint32_t ip_len;          /* IP datagram size */
+	uint32_t ip_len;          /* IP datagram size (announced, when cut) */
+	uint32_t frag_seen;       /* >0: only the start arrived, this many IP
+	                           * bytes of its fragments (ingest
+	                           * PKT_FRAG_LOST); m is what they held */
 	uint32_t retrans;         /* retransmissions seen after this copy */
 	int64_t retrans_ns[DIALOG_RETRANS_KEPT]; /* times of the first ones */
 	uint64_t retrans_frame[DIALOG_RETRANS_KEPT];

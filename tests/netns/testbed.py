@@ -227,7 +227,9 @@ class Testbed:
         self.nft("isp", "table bridge isp {\n chain forward {\n"
                  "  type filter hook forward priority filter; policy accept;\n"
                  "  ether type ip ip daddr 10.0.0.0/8 counter drop\n"
-                 "  ether type ip ip saddr 10.0.0.0/8 counter drop\n }\n}\n")
+                 "  ether type ip ip saddr 10.0.0.0/8 counter drop\n%s }\n}\n"
+                 % ("  ether type ip ip frag-off & 0x1fff != 0 counter drop\n"
+                    if self.o.get("isp_drop") == "frags" else ""))
         # server and far end
         self.nsx("server", "ip", "addr", "add", SERVER + "/24", "dev", "eth0")
         self.nsx("server", "ip", "addr", "add", SERVER_MEDIA + "/24", "dev", "eth0")
@@ -259,6 +261,13 @@ class Testbed:
             text = f.read()
         for k, v in (("HELPER_OBJS", helper_objs), ("HELPER_RULES", helper_rules), ("FWD_RULES", fwd)):
             text = text.replace("@%s@" % k, v)
+        if self.o.get("icmp") == "drop":
+            # an MTU black hole: the router still drops what does not fit
+            # with DF set, but never says so
+            text += ("\ntable ip blackhole {\n\tchain output {\n"
+                     "\t\ttype filter hook output priority filter; policy accept;\n"
+                     "\t\ticmp type destination-unreachable icmp code frag-needed counter drop\n"
+                     "\t}\n}\n")
         self.nft("router", text)
         with open(os.path.join(self.work, "ruleset.txt"), "w") as f:
             f.write(text)
@@ -656,6 +665,23 @@ class Testbed:
         self.note("server_media", "ack")
         self.finish([(uac, 60, "server_uac_exit", "server-uac", "server"),
                      (uas, 5, "phone_uas_exit", "phone-uas", "phone")])
+
+    def run_register_call(self):
+        """The phone registers (small REGISTER from 5060, answered by a
+        registrar at the server's 5060), then calls the SIPp server on the
+        same 5-tuple: what a path that answers small requests does with
+        a large INVITE (isp_drop=frags, icmp=drop, wan_mtu=)."""
+        reg = self.py("server", "registrar", "registrar", addr=SERVER,
+                      contact="echo", seconds=10)
+        self.wait_listen("server", "udp", 5060)
+        r = self.sipp("phone", "phone-reg", PHONE, 5060, os.path.join(SCN, "uac-register.xml"),
+                      ["-key", "user", "phone"], target="%s:5060" % SERVER)
+        self.note("phone_uac_register_exit", self.wait(r, 40))
+        self.trace_events("phone-reg", "phone")
+        self.wait(reg, 15)
+        self.py_events("registrar")
+        time.sleep(float(self.o.get("idle", "1")))
+        self.run_call()
 
     def run_legacy_inbound(self):
         """The first testbed's inbound call (uac-call.xml / uas-call.xml,

@@ -48,6 +48,7 @@ Python 3 standard library only.
 import os
 import re
 import statistics
+import struct
 import sys
 
 sys.dont_write_bytecode = True          # no __pycache__ in the source tree
@@ -118,8 +119,20 @@ class Run:
     @staticmethod
     def _sip(pk):
         segs = {id(p): s for s, p in pk}
-        return [(segs.get(id(p), None) or seg_lookup(pk, p), p, pcapread.sip_fields(m))
-                for p, m in pcapread.sip_messages([p for _, p in pk])]
+        out = [(segs.get(id(p), None) or seg_lookup(pk, p), p, pcapread.sip_fields(m))
+               for p, m in pcapread.sip_messages([p for _, p in pk])]
+        # the first fragment of a UDP datagram that never completed here:
+        # the start of a SIP request the segment saw only in part (cut)
+        for seg, p in pk:
+            if p.kind == "fragment" and p.proto == 17 and len(p.payload) > 8 and \
+                    re.match(rb"[A-Z]+ \S+ SIP/2\.0\r\n", p.payload[8:]):
+                f = pcapread.sip_fields(p.payload[8:])
+                if not f.get("call_id"):
+                    continue
+                p.sport, p.dport = struct.unpack("!HH", p.payload[:4])
+                f["cut"] = 20 + struct.unpack("!H", p.payload[4:6])[0]
+                out.append((seg, p, f))
+        return out
 
     def _calls(self):
         """Call-ID -> call facts, from the single-point captures."""
@@ -554,6 +567,65 @@ def frag_needed(run, segs):
     return out
 
 
+def size_loss(run, c, segs):
+    """Why the INVITE of a failed call c was lost for its size, measured
+    without ICMP fragmentation needed: (reason, mandatory) or None.
+    Physically lost for its size when some segment saw it only as first
+    fragments (the rest dropped on the way), when its receiver answered
+    "fragment reassembly time exceeded" quoting it, or when it is larger
+    than the router's WAN MTU and never left the router.  A file shows it
+    (mandatory) when the file has the INVITE retransmitted and either the
+    cut copies, the reassembly timeout, or a smaller request on the same
+    path answered; with the INVITE retransmitted but none of these, the
+    file cannot tell a size loss from a dead server (optional)."""
+    invs = [(seg, p, f) for seg, lst in c["msgs"].items() for p, f in lst if f["method"] == "INVITE"]
+    here = [(seg, p, f) for seg, p, f in invs if seg in segs]
+    if len(here) < 2:
+        return None
+    size = max(f.get("cut") or p.ip_len for _, p, f in invs)
+    cut = sorted({seg for seg, p, f in invs if f.get("cut")})
+    reasm = [(seg, q) for seg, pk in run.seg_file.items() for _, q in pk
+             if q.kind == "icmp" and q.icmp["type"] == 11 and q.icmp["code"] == 1 and q.icmp["inner"]
+             and c["id"].encode() in q.icmp["inner"].get("data", b"")]
+    mtu = int(run.log.get("wan_mtu", "1500") or 1500)
+    left = any(seg in ("outside", "server", "far") for seg, p, f in invs)
+    # what leaves the router: with the ALG on, each occurrence of the
+    # phone's private address outside the Call-ID (which nf_nat_sip never
+    # touches) becomes the WAN address
+    p0 = min(((p.ts, p) for seg, p, f in invs if seg == "inside"), default=(0, None))[1]
+    out_size = size
+    if p0 is not None and run.log.get("alg") == "on" and PRIVATE.match(p0.src):
+        text = re.sub(rb"(?im)^(call-id|i)\s*:.*$", b"", p0.payload)
+        out_size = size + (len(WAN) - len(p0.src)) * text.count(p0.src.encode())
+    if cut or reasm:
+        why = "the %d-byte INVITE %s; %d transmissions in this file" % (
+            size, ("reached %s only as first fragments" % ",".join(cut)) if cut else
+            "was never reassembled by its receiver (ICMP reassembly time exceeded)", len(here))
+    elif out_size > mtu and not left:
+        why = ("the %d-byte INVITE (%d bytes as the router would send it) exceeds the %d-byte WAN "
+               "MTU and never left the router, no ICMP (a black hole); %d transmissions in this "
+               "file" % (size, out_size, mtu, len(here)))
+    else:
+        return None
+    shows = any(f.get("cut") for seg, p, f in here) or any(seg in segs for seg, _ in reasm)
+    if not shows:
+        src = here[0][1]
+        for cc in run.calls.values():
+            for seg, lst in cc["msgs"].items():
+                if seg not in segs:
+                    continue
+                for p, f in lst:
+                    if f["method"] and f["method"] != "ACK" and p.src == src.src and \
+                            p.sport == src.sport and p.dst == src.dst and p.dport == src.dport and \
+                            p.ip_len < size and any(
+                                g["status"] and g["cseq_method"] == f["method"] and q.dst == p.src
+                                for q, g in lst):
+                        shows = True
+        why += "; a smaller request on the same path was answered" if shows else \
+            "; nothing smaller on the path was answered in this file"
+    return why, shows
+
+
 def register_risk(c, segs):
     """A REGISTER from behind NAT (a private source or private Contact)
     granted a long expiry, with no keepalive from that binding: a risk,
@@ -658,10 +730,14 @@ def draft(run):
                     why.append("the INVITE to the phone never reached it")
                 if r["signal"] == "call_failed":
                     fn = [k for k in frag_needed(run, segs) if k[0] == c["id"]]
+                    sl = size_loss(run, c, segs) if not fn else None
                     if fn:
                         ids.append("oversize_drop")
                         why.append("ICMP fragmentation needed (MTU %s) quoting the %d-byte INVITE, %d times" % (
                             fn[0][2], fn[0][3], len(fn)))
+                    elif sl:
+                        ids.append(("" if sl[1] else "?") + "oversize_drop")
+                        why.append(sl[0])
             if c["kind"] == "register":
                 adv = register_risk(c, segs)
                 if adv:

@@ -6,6 +6,11 @@
  * A request an error quotes and nothing answers is oversize_drop (and
  * not inbound_call_unanswered); an answered one, another flow, an error
  * long after, are not; a copy grown on the way counts for the verdict.
+ * The two other forms: a request seen only as its first fragments
+ * (dmsg frag_seen) and retransmitted unanswered, or a receiver's
+ * "fragment reassembly time exceeded"; and the silent one, a request
+ * retransmitted on Timer A and never answered while a request more than
+ * 200 bytes smaller was answered on the same path.
  */
 #include <stdio.h>
 #include <string.h>
@@ -148,6 +153,180 @@ test_oversize_bounded(void)
 	tb_free(&b);
 }
 
+/* The INVITE of cid at the times given (ms), its first copy's IP size
+ * ip; seen only in part (seen IP bytes of it arrived) when seen > 0. */
+static void
+sent_at(struct tb *b, const char *cid, const int *ms, int n, uint32_t ip,
+    uint32_t seen)
+{
+	for (int i = 0; i < n; i++) {
+		invite(b, T0 + ms[i] * MS, cid, PH, "sendrecv");
+		if (i == 0) {
+			b->d->msgs[0].ip_len = ip;
+			b->d->msgs[0].frag_seen = seen;
+			b->d->msgs[0].nfrags = seen > 0 ? 1 : 2;
+		}
+	}
+}
+
+static const int timer_a[] = { 0, 500, 1500, 3500, 7500 };
+
+static void
+test_oversize_cut(void)
+{
+	struct tb b;
+	const struct finding *f;
+	const struct evidence *e;
+	struct detect_too_big_ev r;
+
+	/* Only first fragments, retransmitted, nothing answers. */
+	tb_init(&b);
+	sent_at(&b, "oc1", timer_a, 3, 2156, 1500);
+	tb_finish(&b);
+	CU_ASSERT_EQUAL(count(&b, "oversize_drop"), 1);
+	CU_ASSERT_EQUAL(count(&b, "inbound_call_unanswered"), 0);
+	CU_ASSERT_EQUAL(count(&b, "alg_rewrite_evidence"), 0);
+	f = get(&b, "oversize_drop");
+	CU_ASSERT_PTR_NOT_NULL(strstr(f->summary, "INVITE of 2156 bytes"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(f->summary, "arrived only in part"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(f->summary, "1500 bytes"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(f->summary, "2 retransmission(s)"));
+	CU_ASSERT_DOUBLE_EQUAL(f->confidence, 0.8, 1e-9);
+	e = ev_of(f, "retransmission");
+	CU_ASSERT_PTR_NOT_NULL(e);
+	tb_free(&b);
+
+	/* Sent once only: may be the end of the capture, not judged. */
+	tb_init(&b);
+	sent_at(&b, "oc2", timer_a, 1, 2156, 1500);
+	tb_finish(&b);
+	CU_ASSERT_EQUAL(count(&b, "oversize_drop"), 0);
+	tb_free(&b);
+
+	/* Answered: the capture lost the fragments, the path did not. */
+	tb_init(&b);
+	sent_at(&b, "oc3", timer_a, 3, 2156, 1500);
+	ok200(&b, T0 + 2 * SEC, "oc3", "sendrecv", "");
+	tb_finish(&b);
+	CU_ASSERT_EQUAL(count(&b, "oversize_drop"), 0);
+	tb_free(&b);
+
+	/* Whole here, but its receiver timed out reassembling it. */
+	tb_init(&b);
+	sent_at(&b, "oc4", timer_a, 3, 2156, 0);
+	memset(&r, 0, sizeof(r));
+	r.ts_ns = T0 + 30 * SEC;
+	r.frame = 99;
+	r.src = mkep(PH, 5060);
+	r.dst = mkep(SV, 5060);
+	r.reporter = mkep(SV, 0);
+	r.quoted_len = 1500;
+	r.reasm = true;
+	detect_too_big(b.s.dt, &r);
+	tb_finish(&b);
+	CU_ASSERT_EQUAL(count(&b, "oversize_drop"), 1);
+	CU_ASSERT_EQUAL(count(&b, "inbound_call_unanswered"), 0);
+	f = get(&b, "oversize_drop");
+	CU_ASSERT_PTR_NOT_NULL(strstr(f->summary, "never reassembled"));
+	CU_ASSERT_PTR_NOT_NULL(ev_of(f, "ICMP reassembly timeout"));
+	CU_ASSERT_PTR_NULL(ev_of(f, "grown on the way"));
+	tb_free(&b);
+}
+
+/* A 600-byte INVITE answered on PH:5060 -> SV:5060 (detect_request_answered
+ * as the analysis calls it on the 200). */
+static void
+small_answered(struct tb *b)
+{
+	invite(b, T0 - 10 * SEC, "small", PH, "sendrecv");
+	b->d->msgs[0].ip_len = 600;
+	ok200(b, T0 - 10 * SEC + 50 * MS, "small", "sendrecv", "");
+	detect_request_answered(b->s.dt, b->d, &b->d->msgs[b->d->nmsgs - 1]);
+}
+
+static void
+test_oversize_silent(void)
+{
+	struct tb b;
+	const struct finding *f;
+	const struct evidence *e;
+
+	/* 1387 bytes on Timer A, unanswered; 600 answered on the path. */
+	tb_init(&b);
+	small_answered(&b);
+	sent_at(&b, "os1", timer_a, 4, 1387, 0);
+	tb_finish(&b);
+	f = find_in(of(&b, "os1"), "oversize_drop", NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	CU_ASSERT_PTR_NULL(find_in(of(&b, "os1"), "inbound_call_unanswered",
+	    NULL));
+	CU_ASSERT_DOUBLE_EQUAL(f->confidence, 0.5, 1e-9);
+	CU_ASSERT_PTR_NOT_NULL(strstr(f->summary, "1387 bytes"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(f->summary, "up to 600 bytes"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(f->summary, "no ICMP"));
+	e = ev_of(f, "largest answered");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(e);
+	CU_ASSERT_PTR_NOT_NULL(strstr(e->value, "INVITE of 600 bytes"));
+	tb_free(&b);
+
+	/* Not the Timer A pattern: three copies within 1.5 s. */
+	tb_init(&b);
+	small_answered(&b);
+	sent_at(&b, "os2", timer_a, 3, 1387, 0);
+	tb_finish(&b);
+	CU_ASSERT_PTR_NULL(find_in(of(&b, "os2"), "oversize_drop", NULL));
+	tb_free(&b);
+
+	/* Within 200 bytes of what the path answered: not shown too big. */
+	tb_init(&b);
+	small_answered(&b);
+	sent_at(&b, "os3", timer_a, 4, 790, 0);
+	tb_finish(&b);
+	CU_ASSERT_PTR_NULL(find_in(of(&b, "os3"), "oversize_drop", NULL));
+	tb_free(&b);
+
+	/* Nothing answered on the path: a dead server looks the same. */
+	tb_init(&b);
+	sent_at(&b, "os4", timer_a, 4, 1387, 0);
+	tb_finish(&b);
+	CU_ASSERT_EQUAL(count(&b, "oversize_drop"), 0);
+	CU_ASSERT_EQUAL(count(&b, "inbound_call_unanswered"), 1);
+	tb_free(&b);
+}
+
+/* The path table is bounded: more paths than it holds replace the
+ * oldest, and the newest still counts. */
+static void
+test_paths_bounded(void)
+{
+	struct tb b;
+	struct dmsg *r;
+
+	tb_init(&b);
+	invite(&b, T0 - 20 * SEC, "many", PH, "sendrecv");
+	ok200(&b, T0 - 20 * SEC + MS, "many", "sendrecv", "");
+	r = &b.d->msgs[b.d->nmsgs - 1];
+	/* A request is no answer: nothing recorded for it. */
+	detect_request_answered(b.s.dt, b.d, &b.d->msgs[0]);
+	CU_ASSERT_EQUAL(b.s.dt->npaths, 0);
+	/* The same answered request seen from as many source ports. */
+	for (int i = 0; i < DETECT_MAX_PATHS + 10; i++) {
+		b.d->msgs[0].src.port = (uint16_t)(30000 + i);
+		r->dst.port = (uint16_t)(30000 + i);
+		detect_request_answered(b.s.dt, b.d, r);
+		CU_ASSERT(b.s.dt->npaths <= DETECT_MAX_PATHS);
+	}
+	CU_ASSERT_EQUAL(b.s.dt->npaths, DETECT_MAX_PATHS);
+	b.d->msgs[0].src.port = 5060;
+	r->dst.port = 5060;
+	tb_next(&b);
+	small_answered(&b);
+	sent_at(&b, "pb1", timer_a, 4, 1387, 0);
+	tb_finish(&b);
+	CU_ASSERT_PTR_NOT_NULL(find_in(of(&b, "pb1"), "oversize_drop", NULL));
+	tb_free(&b);
+}
+
 int
 main(void)
 {
@@ -155,6 +334,9 @@ main(void)
 		{ "oversize: dropped, grown", test_oversize_dropped },
 		{ "oversize: not", test_oversize_not },
 		{ "oversize: bounded", test_oversize_bounded },
+		{ "oversize: cut, reassembly", test_oversize_cut },
+		{ "oversize: silent", test_oversize_silent },
+		{ "oversize: paths", test_paths_bounded },
 		{ NULL, NULL }
 	};
 

@@ -1,7 +1,8 @@
 /*
  * test_frag.c - CUnit tests for frag.c: in-order, out-of-order, duplicate
  * and overlapping fragments, the caps (fragments per datagram, size,
- * pending datagrams), contradicting last fragments and the timeout.
+ * pending datagrams), contradicting last fragments, the timeout, and
+ * what a datagram that leaves unfinished hands to the lost callback.
  */
 #include <CUnit/Basic.h>
 #include <string.h>
@@ -10,6 +11,7 @@
 #include "ingest/frag.h"
 
 static uint8_t pattern[70000];
+static const struct frag_at at0 = { 0, 0, 7 };
 
 static struct frag_key
 key(uint32_t id)
@@ -33,8 +35,9 @@ add(struct frag_table *ft, uint32_t id, uint32_t off, int more, size_t len,
     struct anomalies *an)
 {
 	struct frag_key k = key(id);
+	struct frag_at at = { ts, 0, 1 + off };
 
-	return frag_table_add(ft, &k, off, more, pattern + off, len, ts, out,
+	return frag_table_add(ft, &k, off, more, pattern + off, len, &at, out,
 	    outlen, nf, an);
 }
 
@@ -94,9 +97,9 @@ test_overlap_keeps_first(void)
 
 	memset(a, 'A', sizeof(a));
 	memset(b, 'B', sizeof(b));
-	CU_ASSERT_EQUAL(frag_table_add(ft, &k, 0, 1, a, 16, 0, &out, &outlen,
+	CU_ASSERT_EQUAL(frag_table_add(ft, &k, 0, 1, a, 16, &at0, &out, &outlen,
 	    &nf, &an), 0);
-	CU_ASSERT_EQUAL(frag_table_add(ft, &k, 8, 0, b, 16, 0, &out, &outlen,
+	CU_ASSERT_EQUAL(frag_table_add(ft, &k, 8, 0, b, 16, &at0, &out, &outlen,
 	    &nf, &an), 1);
 	CU_ASSERT_EQUAL(an.n[ANOMALY_FRAG_OVERLAP], 1);
 	CU_ASSERT_EQUAL(outlen, 24);
@@ -246,6 +249,75 @@ test_atomic_and_empty(void)
 	frag_table_free(ft);
 }
 
+/* What the lost callback was told, copied. */
+struct lost_seen {
+	int calls;
+	struct frag_lost l;
+	uint8_t head[64];
+};
+
+static void
+on_lost(void *user, const struct frag_lost *l, struct anomalies *an)
+{
+	struct lost_seen *ls = user;
+
+	(void)an;
+	ls->calls++;
+	ls->l = *l;
+	memcpy(ls->head, l->head, l->head_len < 64 ? l->head_len : 64);
+	ls->l.head = NULL;
+}
+
+/*
+ * A datagram whose middle never arrives leaves by timeout with the bytes
+ * that arrived without a gap from offset 0 and the first fragment's
+ * frame; one whose first fragment is missing has no head; what is still
+ * pending at the end leaves by frag_table_flush as FRAG_UNFINISHED.
+ */
+static void
+test_lost(void)
+{
+	struct frag_table *ft = frag_table_new();
+	struct anomalies an = { { 0 } };
+	struct lost_seen ls;
+	const uint8_t *out;
+	size_t outlen;
+	uint16_t nf;
+
+	memset(&ls, 0, sizeof(ls));
+	frag_table_on_lost(ft, on_lost, &ls);
+	/* 0..24 and 40..48 (last) of id 1: 24..40 missing. */
+	CU_ASSERT_EQUAL(add(ft, 1, 0, 1, 24, 100, &out, &outlen, &nf, &an), 0);
+	CU_ASSERT_EQUAL(add(ft, 1, 40, 0, 8, 200, &out, &outlen, &nf, &an), 0);
+	/* id 2: only a fragment at 16. */
+	CU_ASSERT_EQUAL(add(ft, 2, 16, 1, 8, 300, &out, &outlen, &nf, &an), 0);
+	frag_table_expire(ft, 101 + CAP_FRAG_TIMEOUT_NS, &an);
+	CU_ASSERT_EQUAL(ls.calls, 1);
+	CU_ASSERT_EQUAL(ls.l.key.id, 1);
+	CU_ASSERT_EQUAL(ls.l.head_len, 24);
+	CU_ASSERT_EQUAL(memcmp(ls.head, pattern, 24), 0);
+	CU_ASSERT_EQUAL(ls.l.seen, 32);
+	CU_ASSERT_EQUAL(ls.l.total, 48);
+	CU_ASSERT_EQUAL(ls.l.nfrags, 2);
+	CU_ASSERT_EQUAL(ls.l.at.frame, 1);     /* add(): frame 1 + offset */
+	CU_ASSERT_EQUAL(ls.l.at.ts_ns, 100);
+	CU_ASSERT_EQUAL(an.n[ANOMALY_FRAG_TIMEOUT], 1);
+	frag_table_flush(ft, &an);
+	CU_ASSERT_EQUAL(ls.calls, 2);
+	CU_ASSERT_EQUAL(ls.l.key.id, 2);
+	CU_ASSERT_EQUAL(ls.l.head_len, 0);
+	CU_ASSERT_EQUAL(ls.l.at.frame, 0);
+	CU_ASSERT_EQUAL(ls.l.total, 0);
+	CU_ASSERT_EQUAL(an.n[ANOMALY_FRAG_UNFINISHED], 1);
+	CU_ASSERT_EQUAL(frag_table_pending(ft), 0);
+	/* A completed datagram is never reported lost. */
+	CU_ASSERT_EQUAL(add(ft, 3, 0, 1, 8, 400, &out, &outlen, &nf, &an), 0);
+	CU_ASSERT_EQUAL(add(ft, 3, 8, 0, 8, 401, &out, &outlen, &nf, &an), 1);
+	frag_table_flush(ft, &an);
+	CU_ASSERT_EQUAL(ls.calls, 2);
+	frag_table_free(ft);
+}
+
 static void
 test_keys_distinct(void)
 {
@@ -258,12 +330,12 @@ test_keys_distinct(void)
 	uint16_t nf;
 
 	k2.proto = 6;
-	CU_ASSERT_EQUAL(frag_table_add(ft, &k1, 0, 1, x, 8, 0, &out, &outlen,
+	CU_ASSERT_EQUAL(frag_table_add(ft, &k1, 0, 1, x, 8, &at0, &out, &outlen,
 	    &nf, &an), 0);
-	CU_ASSERT_EQUAL(frag_table_add(ft, &k2, 0, 1, y, 8, 0, &out, &outlen,
+	CU_ASSERT_EQUAL(frag_table_add(ft, &k2, 0, 1, y, 8, &at0, &out, &outlen,
 	    &nf, &an), 0);
 	CU_ASSERT_EQUAL(frag_table_pending(ft), 2);
-	CU_ASSERT_EQUAL(frag_table_add(ft, &k1, 8, 0, y, 8, 0, &out, &outlen,
+	CU_ASSERT_EQUAL(frag_table_add(ft, &k1, 8, 0, y, 8, &at0, &out, &outlen,
 	    &nf, &an), 1);
 	CU_ASSERT_EQUAL(out[0], 1);
 	CU_ASSERT_EQUAL(out[8], 2);
@@ -292,7 +364,8 @@ main(void)
 	    CU_add_test(s, "table full, expire", test_table_full_and_expire) == NULL ||
 	    CU_add_test(s, "stale id reuse", test_stale_reuse) == NULL ||
 	    CU_add_test(s, "atomic and empty", test_atomic_and_empty) == NULL ||
-	    CU_add_test(s, "keys distinct", test_keys_distinct) == NULL) {
+	    CU_add_test(s, "keys distinct", test_keys_distinct) == NULL ||
+	    CU_add_test(s, "lost datagrams", test_lost) == NULL) {
 		CU_cleanup_registry();
 		return 2;
 	}

@@ -533,12 +533,20 @@ test_files(void)
 	unlink(tmp("b.pcap"));
 }
 
-/* Fragments: flushing leaves them; expiring drops them (FRAG_TIMEOUT). */
+/*
+ * Fragments that never complete leave by expiry (FRAG_TIMEOUT) or at the
+ * end of the input (ingest_flush: FRAG_UNFINISHED); the start of a SIP
+ * message among them reaches on_unreach as PKT_FRAG_LOST, once, with the
+ * first fragment's frame; one that is not SIP does not.
+ */
 static void
 test_fragments(void)
 {
 	static const struct frame f[] = {
 		{ 1 * CAP_NS_PER_SEC, "OPTIONS sip:a SIP/2.0\r\n", 0, 1 },
+	};
+	static const struct frame g[] = {
+		{ 1 * CAP_NS_PER_SEC, "\x80\x08 not SIP at all", 0, 1 },
 	};
 	struct ingest *in = stage(NULL, &all_cb);
 	char err[200];
@@ -549,14 +557,50 @@ test_fragments(void)
 	while (ingest_next(in, &an) != NULL)
 		;
 	CU_ASSERT_EQUAL(nev, 0);
-	ingest_flush(in, &an);
-	CU_ASSERT_EQUAL(an.n[ANOMALY_FRAG_TIMEOUT], 0);
 	ingest_expire(in, 2 * CAP_NS_PER_SEC, &an);
 	CU_ASSERT_EQUAL(an.n[ANOMALY_FRAG_TIMEOUT], 0);
+	CU_ASSERT_EQUAL(nev, 0);
 	ingest_expire(in, 1 * CAP_NS_PER_SEC + CAP_FRAG_TIMEOUT_NS + 1, &an);
 	CU_ASSERT_EQUAL(an.n[ANOMALY_FRAG_TIMEOUT], 1);
+	CU_ASSERT_EQUAL_FATAL(nev, 1);
+	CU_ASSERT_EQUAL(ev[0].kind, EV_UNREACH);
+	CU_ASSERT_EQUAL(ev[0].l4, PKT_FRAG_LOST);
+	CU_ASSERT_EQUAL(ev[0].frame, 1);
+	ingest_flush(in, &an);
+	CU_ASSERT_EQUAL(an.n[ANOMALY_FRAG_UNFINISHED], 0);
+	CU_ASSERT_EQUAL(nev, 1);
+	ingest_free(in);
+
+	/* Still pending at the end: given up by the flush. */
+	nev = 0;
+	memset(&an, 0, sizeof(an));
+	in = stage(NULL, &all_cb);
+	CU_ASSERT_EQUAL_FATAL(ingest_add_file(in, tmp("f.pcap"), err,
+	    sizeof(err)), 0);
+	while (ingest_next(in, &an) != NULL)
+		;
+	ingest_flush(in, &an);
+	CU_ASSERT_EQUAL(an.n[ANOMALY_FRAG_UNFINISHED], 1);
+	CU_ASSERT_EQUAL(an.n[ANOMALY_FRAG_TIMEOUT], 0);
+	CU_ASSERT_EQUAL_FATAL(nev, 1);
+	CU_ASSERT_EQUAL(ev[0].l4, PKT_FRAG_LOST);
 	ingest_free(in);
 	unlink(tmp("f.pcap"));
+
+	/* Not SIP: counted, nothing emitted. */
+	nev = 0;
+	memset(&an, 0, sizeof(an));
+	write_pcap(tmp("g.pcap"), g, 1);
+	in = stage(NULL, &all_cb);
+	CU_ASSERT_EQUAL_FATAL(ingest_add_file(in, tmp("g.pcap"), err,
+	    sizeof(err)), 0);
+	while (ingest_next(in, &an) != NULL)
+		;
+	ingest_flush(in, &an);
+	CU_ASSERT_EQUAL(an.n[ANOMALY_FRAG_UNFINISHED], 1);
+	CU_ASSERT_EQUAL(nev, 0);
+	ingest_free(in);
+	unlink(tmp("g.pcap"));
 }
 
 int
