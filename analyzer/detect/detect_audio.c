@@ -44,9 +44,10 @@
  *     direction starting 1 s late in a 3 s call still carries ~66 % of
  *     the other's audio, far above 5 %;
  *   no_audio: both below 5 % of what their packet time implies over
- *     >= 2 s, when the call carries some RTP or RTCP, or this capture
- *     showed RTP on an earlier call (a capture of signalling only says
- *     nothing about media); and, at any rate, an audio m= with a port
+ *     >= 2 s, where the capture can show each direction's media on the
+ *     segment it is judged on (d->vis, detect_media_visibility: the
+ *     call's own RTP there, else the pcapng's recorded capture filter;
+ *     never other calls in the file); and, at any rate, an audio m= with a port
  *     below 1024 or no c= (Linux nf_nat_sip drops such a message).
  * Evidence: delivered audio packets per direction and the measured ptime
  * (the stream figures printed beside the finding), the silent direction's
@@ -54,9 +55,14 @@
  * really comes from when that is not the sender's c=, refused streams
  * and streams sent to addresses no SDP announced.
  *
+ * Where no segment can show media, a private c= sent untranslated from a
+ * public address against a public one is an advisory ("one-way audio
+ * predicted from the SDP"), not a symptom.
+ *
  * Limits: a segment is a side of one NAT; behind two NATs the inner one
- * is not told apart.  The media a capture filter removed is not told
- * from media that was never sent unless the call shows none at all.
+ * is not told apart.  Visibility from a recorded filter is judged on the
+ * negotiated ports (a NAT that renumbers a port is not modelled), and
+ * only for the interfaces a pcapng describes before its first packet.
  */
 #include <stdio.h>
 #include <string.h>
