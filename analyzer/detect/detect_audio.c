@@ -750,10 +750,15 @@ static const char expl_predicted[] =
  * When no segment of d can show media: a side whose SDP arrived on the
  * public side with a private c= from a public source, against a public
  * c= of the other side, predicts that the other side's audio is lost.
+ * An advisory; a symptom at lower confidence when the capture shows the
+ * signalling failure the same untranslated answer causes (the 2xx
+ * retransmitted, its ACK lost: ack_timeout_drop found before this).
  */
 static void
 predicted_oneway(const struct dialog *d, struct findings *fs)
 {
+	bool acklost = false;
+
 	const struct dmsg *priv[2] = { NULL, NULL }, *pub[2] = { NULL, NULL };
 	char a[NETADDR_STRLEN];
 	struct finding *f;
@@ -761,6 +766,9 @@ predicted_oneway(const struct dialog *d, struct findings *fs)
 	for (int seg = RTP_SEG_INSIDE; seg <= RTP_SEG_OUTSIDE; seg++)
 		if (visible(d, seg))
 			return;
+	for (int i = 0; i < fs->n; i++)
+		acklost = acklost ||
+		    strcmp(fs->f[i].id, "ack_timeout_drop") == 0;
 	for (size_t i = 0; i < d->nmsgs; i++) {
 		const struct dmsg *m = &d->msgs[i];
 		const struct sdp_media *sm = m->m->sdp ?
@@ -784,13 +792,27 @@ predicted_oneway(const struct dialog *d, struct findings *fs)
 			continue;
 		pm = detect_audio_media(priv[k]->m->sdp);
 		om = detect_audio_media(pub[1 - k]->m->sdp);
-		f = detect_advisory_add(fs, SYMPTOM_ONE_WAY_AUDIO, 0.6,
-		    expl_predicted, rem_oneway,
-		    "one-way audio predicted from the SDP: the %s announces "
-		    "private %s from public %s, the %s's audio cannot reach "
-		    "it (media not observable here)", k ? "callee" : "caller",
-		    pm->conn_text, ep_ip_str(&priv[k]->src, a, sizeof(a)),
-		    k ? "caller" : "callee");
+		if (acklost)
+			f = detect_finding_add(fs, SYMPTOM_ONE_WAY_AUDIO, 0.5,
+			    expl_predicted, rem_oneway,
+			    "one-way audio, with the lost ACK: the %s "
+			    "announces private %s from public %s, the %s's "
+			    "audio cannot reach it (media not observable "
+			    "here; judged from the SDP and the signalling)",
+			    k ? "callee" : "caller", pm->conn_text,
+			    ep_ip_str(&priv[k]->src, a, sizeof(a)),
+			    k ? "caller" : "callee");
+		else
+			f = detect_advisory_add(fs, SYMPTOM_ONE_WAY_AUDIO, 0.6,
+			    expl_predicted, rem_oneway,
+			    "one-way audio predicted from the SDP: the %s "
+			    "announces private %s from public %s, the %s's "
+			    "audio cannot reach it (media not observable "
+			    "here)", k ? "callee" : "caller", pm->conn_text,
+			    ep_ip_str(&priv[k]->src, a, sizeof(a)),
+			    k ? "caller" : "callee");
+		if (f == NULL)
+			return;
 		detect_ev(f, priv[k], "c= (private, untranslated)",
 		    "%s:%u sent from %s", pm->conn_text, pm->port,
 		    ep_ip_str(&priv[k]->src, a, sizeof(a)));

@@ -744,9 +744,14 @@ def draft(run):
             if c["kind"] == "call" and not vis and oks_any(c, segs):
                 adv = predicted(c, segs)
                 if adv:
-                    req = phys[c["id"]]["audio"] == "one_way_audio"
+                    # with the 2xx's ACK lost in this file the analyzer
+                    # may report it as a symptom instead (15.3)
+                    req = phys[c["id"]]["audio"] == "one_way_audio" and not (
+                        r["signal"] == "ack_timeout_drop" and ok_seen(c, segs) >= 3)
                     yield (fk, c["id"], "advisories", ("" if req else "?") + "one_way_audio",
-                           adv + ("" if req else "; physically %s, so optional" % phys[c["id"]]["audio"]))
+                           adv + ("" if req else "; optional: physically %s" % phys[c["id"]]["audio"]
+                                  if phys[c["id"]]["audio"] != "one_way_audio" else
+                                  "; optional: with its ACK lost in this file it may be a symptom instead"))
                 else:
                     yield (fk, c["id"], "advisories", "-",
                            "media not observable here and no private SDP address crossing untranslated")
