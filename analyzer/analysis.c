@@ -677,6 +677,8 @@ analysis_add_file(struct analysis *a, const char *path, char *err,
 	a->stats = ns;
 	memset(&a->stats[capture_set_count(cs) - 1], 0, sizeof(*ns));
 	a->nstats = capture_set_count(cs);
+	detect_set_capture(a->det, (uint32_t)(a->nstats - 1),
+	    capture_set_info(cs, a->nstats - 1));
 	return 0;
 }
 

@@ -24,6 +24,8 @@
 	X(PCAP_READ_ERROR, "pcap_read_error", "libpcap reported an error reading a packet") \
 	X(CAPLEN_SHORT, "caplen_short", "packet captured shorter than its length on the wire (snaplen)") \
 	X(LINK_UNSUPPORTED, "link_unsupported", "link-layer type not decoded") \
+	X(PCAPNG_BAD_OPTION, "pcapng_bad_option", "pcapng interface block or option malformed (its capture filter is not known)") \
+	X(PCAPNG_IFACES_CAP, "pcapng_ifaces_cap", "more pcapng interfaces than kept (capture filters not known)") \
 	/* link layer and encapsulation */                                      \
 	X(LINK_TRUNCATED, "link_truncated", "link-layer header cut short") \
 	X(VLAN_TOO_DEEP, "vlan_too_deep", "more VLAN tags than the cap") \

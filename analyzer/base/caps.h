@@ -17,6 +17,10 @@
 /* Capture ingest. */
 #define CAP_SNAPLEN            262144  /* largest frame we look at */
 #define CAP_FILES              64      /* capture files in one run */
+#define CAP_PCAPNG_HEAD        65536   /* pcapng bytes read for its interface blocks */
+#define CAP_IFACES             8       /* pcapng interfaces described per file */
+#define CAP_IFFILTER           512     /* bytes of an interface's capture filter kept */
+#define CAP_IFNAME             64      /* bytes of an interface's name kept */
 
 /* Encapsulation: VLAN tags, tunnels (IP-in-IP, GRE, ERSPAN) nested. */
 #define CAP_VLAN_DEPTH         4

@@ -83,6 +83,14 @@ detect_new(void)
 }
 
 void
+detect_set_capture(struct detect *dt, uint32_t cap_idx,
+    const struct capture_info *ci)
+{
+	if (cap_idx < CAP_FILES)
+		dt->caps[cap_idx] = ci;
+}
+
+void
 detect_free(struct detect *dt)
 {
 	free(dt);
@@ -155,6 +163,12 @@ detect_dialog(struct detect *dt, struct dialog *d)
 	memset(dt->dlg_hits, 0, sizeof(dt->dlg_hits));
 	/* What the phones sent in this dialog, before any detector asks. */
 	detect_binding_feed(dt, d);
+	/* Where its media runs and what the capture can show of it. */
+	memset(d->vis, 0, sizeof(d->vis));
+	if (d->kind == DIALOG_CALL) {
+		detect_media_classify(d);
+		detect_media_visibility(dt, d);
+	}
 	for (int i = 0; i < SYMPTOM_COUNT; i++) {
 		bool ran = false;
 
@@ -163,11 +177,6 @@ detect_dialog(struct detect *dt, struct dialog *d)
 		if (!ran)
 			detectors[i](dt, d, &fs);
 	}
-	for (int i = 0; i < d->nstreams; i++)
-		if (d->streams[i]->packets > 0) {
-			dt->rtp_dialogs++;
-			break;
-		}
 	no_alg_advice(dt, d, &fs);
 	if (fs.n == 0 && fs.nadv == 0)
 		return;

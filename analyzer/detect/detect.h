@@ -23,6 +23,8 @@
 #include "detect/symptom.h"
 #include "sip/dialog.h"
 
+struct capture_info;
+
 /*
  * Phone bindings followed across dialogs (REGISTER source and registrar,
  * keepalives), and unanswered inbound INVITEs waiting for the REGISTER
@@ -189,6 +191,9 @@ struct detect_media_leg {
 	const char *state;        /* static string */
 	uint64_t packets;         /* audio packets of that direction there */
 	int ptime_ms;             /* measured, 0 when not measured */
+	uint8_t vis;              /* enum dialog_vis_state of the segment */
+	const char *why;          /* why so, for people (borrowed from the
+	                           * dialog; raw filter bytes: escape) */
 };
 
 /*
@@ -199,5 +204,13 @@ struct detect_media_leg {
  */
 int detect_media_legs(const struct dialog *d, struct detect_media_leg *out,
     int max);
+
+/*
+ * Tells dt about capture file cap_idx (its recorded capture filters,
+ * capture.h), borrowed until dt is freed or told again.  Without it a
+ * file's filters count as unknown.
+ */
+void detect_set_capture(struct detect *dt, uint32_t cap_idx,
+    const struct capture_info *ci);
 
 #endif /* SIPALG_DETECT_H */

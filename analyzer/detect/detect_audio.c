@@ -44,9 +44,10 @@
  *     direction starting 1 s late in a 3 s call still carries ~66 % of
  *     the other's audio, far above 5 %;
  *   no_audio: both below 5 % of what their packet time implies over
- *     >= 2 s, when the call carries some RTP or RTCP, or this capture
- *     showed RTP on an earlier call (a capture of signalling only says
- *     nothing about media); and, at any rate, an audio m= with a port
+ *     >= 2 s, where the capture can show each direction's media on the
+ *     segment it is judged on (d->vis, detect_media_visibility: the
+ *     call's own RTP there, else the pcapng's recorded capture filter;
+ *     never other calls in the file); and, at any rate, an audio m= with a port
  *     below 1024 or no c= (Linux nf_nat_sip drops such a message).
  * Evidence: delivered audio packets per direction and the measured ptime
  * (the stream figures printed beside the finding), the silent direction's
@@ -54,14 +55,21 @@
  * really comes from when that is not the sender's c=, refused streams
  * and streams sent to addresses no SDP announced.
  *
+ * Where no segment can show media, a private c= sent untranslated from a
+ * public address against a public one is an advisory ("one-way audio
+ * predicted from the SDP"), not a symptom.
+ *
  * Limits: a segment is a side of one NAT; behind two NATs the inner one
- * is not told apart.  The media a capture filter removed is not told
- * from media that was never sent unless the call shows none at all.
+ * is not told apart.  Visibility from a recorded filter is judged on the
+ * negotiated ports (a NAT that renumbers a port is not modelled), and
+ * only for the interfaces a pcapng describes before its first packet.
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "detect/detect_int.h"
+#include "ingest/capfilter.h"
+#include "ingest/capture.h"
 
 #define MIN_WINDOW_NS (2 * DETECT_NS)
 /* A stream is refused when ICMP destination unreachable errors came back
@@ -462,6 +470,208 @@ detect_media_classify(const struct dialog *d)
 	}
 }
 
+/* ---- visibility: can this capture show the media? (issue 15.3) ----- */
+
+/*
+ * Where side caller (or callee) of d signals from on segment seg, and
+ * the audio m= of its last SDP sent there (else anywhere).  Returns
+ * false when the side sends nothing on seg.
+ */
+static bool
+side_on_seg(const struct dialog *d, bool caller, enum rtp_segment seg,
+    struct ep *addr, const struct sdp_media **sm)
+{
+	bool found = false;
+
+	*sm = NULL;
+	for (size_t i = 0; i < d->nmsgs; i++) {
+		const struct dmsg *m = &d->msgs[i];
+		const struct sdp_media *x;
+
+		if (detect_from_caller(d, m) != caller)
+			continue;
+		x = m->m->sdp ? detect_audio_media(m->m->sdp) : NULL;
+		if (seg_of(d, &m->src, &m->dst) != seg) {
+			if (x != NULL && !found && *sm == NULL)
+				*sm = x;
+			continue;
+		}
+		if (!found)
+			*addr = m->src;
+		found = true;
+		if (x != NULL)
+			*sm = x;
+	}
+	return found;
+}
+
+/* Appends the escaped-later raw text of a filter to why, quoted. */
+static void
+why_filter(char *why, size_t n, const char *what, const struct capture_iface *ifc,
+    const char *tail)
+{
+	snprintf(why, n, "%s capture filter \"%s%s\"%s%s%s %s", what,
+	    ifc->filter, ifc->filter_cut ? "..." : "",
+	    ifc->name[0] ? " (interface " : "", ifc->name,
+	    ifc->name[0] ? ")" : "", tail);
+}
+
+/*
+ * The recorded filters of the files holding d's messages on seg, judged
+ * on a datagram each way between the two sides' signalling addresses
+ * there, at their SDP ports.
+ */
+static enum dialog_vis_state
+filter_vis(const struct detect *dt, const struct dialog *d,
+    enum rtp_segment seg, char *why, size_t n)
+{
+	struct ep ca, ea;
+	const struct sdp_media *cm, *em;
+	bool yes = true, no = true, seen_file = false;
+	char a[NETADDR_STRLEN];
+
+	memset(&ca, 0, sizeof(ca));
+	memset(&ea, 0, sizeof(ea));
+	if (!side_on_seg(d, true, seg, &ca, &cm) ||
+	    !side_on_seg(d, false, seg, &ea, &em) || cm == NULL || em == NULL) {
+		snprintf(why, n, "no RTP of this call here, and no offer and "
+		    "answer between hosts signalling here to judge a capture "
+		    "filter on");
+		return DIALOG_VIS_UNKNOWN;
+	}
+	/* Media anchored at a host that does not signal the call here (a
+	 * B2BUA's or proxy's far end, a media server) need not cross this
+	 * capture point at all: no filter can say it would be seen. */
+	for (int k = 0; k < 2; k++) {
+		const struct sdp_media *sm = k ? em : cm;
+		const struct ep *sig = k ? &ea : &ca;
+
+		if (seg == RTP_SEG_OUTSIDE && ep_is_private(&sm->conn))
+			continue;       /* its NAT's address is where it is */
+		if (!ep_same_ip(&sm->conn, sig)) {
+			snprintf(why, n, "no RTP of this call here; its SDP "
+			    "puts the %s's media at %s, not at the address it "
+			    "signals from here: the media need not cross this "
+			    "capture point", k ? "callee" : "caller",
+			    ep_ip_str(&sm->conn, a, sizeof(a)));
+			return DIALOG_VIS_UNKNOWN;
+		}
+	}
+	ca.port = cm->port;
+	ea.port = em->port;
+	for (size_t i = 0; i < d->nmsgs; i++) {
+		const struct capture_info *ci;
+		uint32_t c = d->msgs[i].cap_idx;
+		bool dup = false;
+
+		if (seg_of(d, &d->msgs[i].src, &d->msgs[i].dst) != seg)
+			continue;
+		for (size_t k = 0; k < i && !dup; k++)
+			dup = d->msgs[k].cap_idx == c &&
+			    seg_of(d, &d->msgs[k].src, &d->msgs[k].dst) == seg;
+		if (dup)
+			continue;
+		seen_file = true;
+		ci = c < CAP_FILES ? dt->caps[c] : NULL;
+		if (ci == NULL || !ci->pcapng || !ci->ifaces_known ||
+		    ci->nifaces == 0) {
+			snprintf(why, n, "no RTP or other media of this call "
+			    "here, and no capture filter recorded (%s): media "
+			    "not observable", ci != NULL && ci->pcapng ?
+			    "pcapng interfaces not readable" : "a pcap file "
+			    "does not record one");
+			return DIALOG_VIS_UNKNOWN;
+		}
+		for (int k = 0; k < ci->nifaces; k++) {
+			const struct capture_iface *ifc = &ci->ifaces[k];
+			enum capfilter_verdict v1, v2;
+
+			if (ifc->filter_type < 0) {
+				snprintf(why, n, "no RTP of this call here, "
+				    "and interface %s records no capture "
+				    "filter: media not observable",
+				    ifc->name[0] ? ifc->name : "0");
+				return DIALOG_VIS_UNKNOWN;
+			}
+			if (ifc->filter_type != 0 || ifc->filter_cut) {
+				snprintf(why, n, "no RTP of this call here, "
+				    "and the capture filter is %s: media not "
+				    "observable", ifc->filter_cut ? "longer "
+				    "than kept" : "not a libpcap expression");
+				return DIALOG_VIS_UNKNOWN;
+			}
+			v1 = capfilter_udp(ifc->filter, strlen(ifc->filter),
+			    &ca, &ea);
+			v2 = capfilter_udp(ifc->filter, strlen(ifc->filter),
+			    &ea, &ca);
+			if (v1 == CAPFILTER_UNKNOWN ||
+			    v2 == CAPFILTER_UNKNOWN) {
+				why_filter(why, n, "no RTP of this call here; "
+				    "the", ifc, "is not read far enough to "
+				    "tell: media not observable");
+				return DIALOG_VIS_UNKNOWN;
+			}
+			yes = yes && v1 == CAPFILTER_YES && v2 == CAPFILTER_YES;
+			no = no && v1 == CAPFILTER_NO && v2 == CAPFILTER_NO;
+			if (yes)
+				why_filter(why, n, "the", ifc, "passes this "
+				    "call's RTP: missing media was not sent "
+				    "here");
+			else if (no)
+				why_filter(why, n, "the", ifc, "passes "
+				    "signalling only: media not observable");
+		}
+	}
+	if (!seen_file) {
+		snprintf(why, n, "no message of this call here");
+		return DIALOG_VIS_UNKNOWN;
+	}
+	if (yes)
+		return DIALOG_VIS_VISIBLE;
+	if (no)
+		return DIALOG_VIS_HIDDEN;
+	snprintf(why, n, "no RTP of this call here, and the capture filters "
+	    "pass it one way only: media not observable");
+	return DIALOG_VIS_UNKNOWN;
+}
+
+void
+detect_media_visibility(const struct detect *dt, struct dialog *d)
+{
+	bool seen[3] = { false, false, false };
+	uint64_t pk[3] = { 0, 0, 0 };
+
+	for (size_t i = 0; i < d->nmsgs; i++)
+		seen[seg_of(d, &d->msgs[i].src, &d->msgs[i].dst)] = true;
+	for (int i = 0; i < d->nstreams; i++)
+		if (d->streams[i]->packets > 0) {
+			seen[d->streams[i]->segment] = true;
+			pk[d->streams[i]->segment] += d->streams[i]->packets;
+		}
+	for (int seg = RTP_SEG_INSIDE; seg <= RTP_SEG_OUTSIDE; seg++) {
+		struct dialog_vis *v = &d->vis[seg];
+
+		if (!seen[seg])
+			continue;
+		if (pk[seg] > 0) {
+			v->state = DIALOG_VIS_VISIBLE;
+			snprintf(v->why, sizeof(v->why), "RTP of this call "
+			    "crosses it (%llu packets)",
+			    (unsigned long long)pk[seg]);
+			continue;
+		}
+		v->state = (uint8_t)filter_vis(dt, d, (enum rtp_segment)seg,
+		    v->why, sizeof(v->why));
+	}
+}
+
+/* True when the capture can show d's media on seg (see d->vis). */
+static bool
+visible(const struct dialog *d, int seg)
+{
+	return seg > 0 && seg < 3 && d->vis[seg].state == DIALOG_VIS_VISIBLE;
+}
+
 int
 detect_media_legs(const struct dialog *d, struct detect_media_leg *out,
     int max)
@@ -510,12 +720,111 @@ detect_media_legs(const struct dialog *d, struct detect_media_leg *out,
 			if (ok + bad > 0)
 				l->state = ok >= bad ? "delivered" :
 				    "undeliverable";
+			else if (d->vis[seg].state != DIALOG_VIS_UNJUDGED)
+				l->state = visible(d, seg) ? "absent" :
+				    "not_observable";
 			else
 				l->state = media[seg] ? "absent" :
 				    "not_observable";
+			l->vis = d->vis[seg].state;
+			l->why = d->vis[seg].why;
 		}
 	}
 	return n;
+}
+
+/* ---- advisory: predicted from the SDP (issues 15, 16) -------------- */
+
+static const char expl_predicted[] =
+    "This capture cannot show the call's media (a capture filter, or a "
+    "capture point the media does not cross, such as a server's link when "
+    "media flows between the phone and another host), so no media "
+    "symptom is reported.  But one side's SDP, as it arrived on the "
+    "public side, still announces its private address although it was "
+    "sent from a public one: nothing on the way rewrote it, and the other "
+    "side, at a public address, will send its RTP where it cannot arrive "
+    "unless it latches onto the source of the media it receives.  A "
+    "prediction, not an observation.";
+
+/*
+ * When no segment of d can show media: a side whose SDP arrived on the
+ * public side with a private c= from a public source, against a public
+ * c= of the other side, predicts that the other side's audio is lost.
+ * An advisory; a symptom at lower confidence when the capture shows the
+ * signalling failure the same untranslated answer causes (the 2xx
+ * retransmitted, its ACK lost: ack_timeout_drop found before this).
+ */
+static void
+predicted_oneway(const struct dialog *d, struct findings *fs)
+{
+	bool acklost = false;
+
+	const struct dmsg *priv[2] = { NULL, NULL }, *pub[2] = { NULL, NULL };
+	char a[NETADDR_STRLEN];
+	struct finding *f;
+
+	for (int seg = RTP_SEG_INSIDE; seg <= RTP_SEG_OUTSIDE; seg++)
+		if (visible(d, seg))
+			return;
+	for (int i = 0; i < fs->n; i++)
+		acklost = acklost ||
+		    strcmp(fs->f[i].id, "ack_timeout_drop") == 0;
+	for (size_t i = 0; i < d->nmsgs; i++) {
+		const struct dmsg *m = &d->msgs[i];
+		const struct sdp_media *sm = m->m->sdp ?
+		    detect_audio_media(m->m->sdp) : NULL;
+		int k = detect_from_caller(d, m) ? 0 : 1;
+
+		if (sm == NULL || !sm->has_conn || sm->port == 0 ||
+		    detect_ep_unspecified(&sm->conn) ||
+		    seg_of(d, &m->src, &m->dst) != RTP_SEG_OUTSIDE)
+			continue;
+		if (ep_is_private(&sm->conn) && !ep_is_private(&m->src))
+			priv[k] = priv[k] ? priv[k] : m;
+		else if (!ep_is_private(&sm->conn))
+			pub[k] = pub[k] ? pub[k] : m;
+	}
+	for (int k = 0; k < 2; k++) {
+		const struct sdp_media *pm, *om;
+
+		if (priv[k] == NULL || pub[1 - k] == NULL || pub[k] != NULL ||
+		    priv[1 - k] != NULL)
+			continue;
+		pm = detect_audio_media(priv[k]->m->sdp);
+		om = detect_audio_media(pub[1 - k]->m->sdp);
+		if (acklost)
+			f = detect_finding_add(fs, SYMPTOM_ONE_WAY_AUDIO, 0.5,
+			    expl_predicted, rem_oneway,
+			    "one-way audio, with the lost ACK: the %s "
+			    "announces private %s from public %s, the %s's "
+			    "audio cannot reach it (media not observable "
+			    "here; judged from the SDP and the signalling)",
+			    k ? "callee" : "caller", pm->conn_text,
+			    ep_ip_str(&priv[k]->src, a, sizeof(a)),
+			    k ? "caller" : "callee");
+		else
+			f = detect_advisory_add(fs, SYMPTOM_ONE_WAY_AUDIO, 0.6,
+			    expl_predicted, rem_oneway,
+			    "one-way audio predicted from the SDP: the %s "
+			    "announces private %s from public %s, the %s's "
+			    "audio cannot reach it (media not observable "
+			    "here)", k ? "callee" : "caller", pm->conn_text,
+			    ep_ip_str(&priv[k]->src, a, sizeof(a)),
+			    k ? "caller" : "callee");
+		if (f == NULL)
+			return;
+		detect_ev(f, priv[k], "c= (private, untranslated)",
+		    "%s:%u sent from %s", pm->conn_text, pm->port,
+		    ep_ip_str(&priv[k]->src, a, sizeof(a)));
+		detect_ev(f, pub[1 - k], "c= of the other side", "%s:%u",
+		    om->conn_text, om->port);
+		for (int seg = RTP_SEG_INSIDE; seg <= RTP_SEG_OUTSIDE; seg++)
+			if (d->vis[seg].state != DIALOG_VIS_UNJUDGED)
+				detect_ev(f, NULL, "media visibility", "%s: %s",
+				    rtp_segment_name((enum rtp_segment)seg),
+				    d->vis[seg].why);
+		return;
+	}
 }
 
 /* ---- the detector --------------------------------------------------- */
@@ -564,11 +873,13 @@ detect_audio(struct detect *dt, const struct dialog *d, struct findings *fs)
 	struct dirinfo di[2];          /* 0: caller->callee, 1: reverse */
 	int64_t start, end, first = 0, last = 0;
 	double w, seg_pk[2][3], und[2];
-	bool any_media = d->rtcp_packets > 0, seg_media[3] = { false };
+	bool any_media = d->rtcp_packets > 0;
+	bool vis_dir[2] = { false, false };
 	int ptime[2];
 	struct finding *f;
 	char a[NETADDR_STRLEN];
 
+	(void)dt;
 	if (d->kind != DIALOG_CALL)
 		return;
 	detect_media_classify(d);
@@ -592,6 +903,7 @@ detect_audio(struct detect *dt, const struct dialog *d, struct findings *fs)
 	em = esdp ? detect_audio_media(esdp->m->sdp) : NULL;
 	if (cm == NULL || em == NULL)
 		return;
+	predicted_oneway(d, fs);
 	start = d->answer_ns;
 	end = d->end_ns > start ? d->end_ns : d->last_ns;
 	for (int i = 0; i < d->nstreams; i++) {
@@ -646,7 +958,6 @@ detect_audio(struct detect *dt, const struct dialog *d, struct findings *fs)
 
 		if (s->packets == 0)
 			continue;
-		seg_media[s->segment] = true;
 		if (s->dir == 0 || rtp_stream_audio(s) == 0)
 			continue;
 		/* Exact when a window holds the whole stream (so the figures
@@ -671,9 +982,10 @@ detect_audio(struct detect *dt, const struct dialog *d, struct findings *fs)
 		int g = receiver_inside(d, k == 1) ? RTP_SEG_INSIDE :
 		    RTP_SEG_OUTSIDE;
 
-		if (!seg_media[g])
+		if (!visible(d, g))
 			g = g == RTP_SEG_INSIDE ? RTP_SEG_OUTSIDE :
 			    RTP_SEG_INSIDE;
+		vis_dir[k] = visible(d, g);
 		di[k].pkts = seg_pk[k][g];
 		di[k].expected = w * di[k].pps;
 		di[k].ratio = di[k].pkts / di[k].expected;
@@ -727,7 +1039,7 @@ detect_audio(struct detect *dt, const struct dialog *d, struct findings *fs)
 		return;
 	}
 	if (di[0].ratio < DEAD_RATIO && di[1].ratio < DEAD_RATIO &&
-	    (any_media || dt->rtp_dialogs > 0)) {
+	    vis_dir[0] && vis_dir[1]) {
 		f = detect_finding_add(fs, SYMPTOM_NO_AUDIO, any_media ? 0.7 : 0.5,
 		    expl_noaudio, rem_noaudio,
 		    "no audio: %.0f and %.0f audio packets delivered where "
@@ -741,9 +1053,11 @@ detect_audio(struct detect *dt, const struct dialog *d, struct findings *fs)
 			detect_ev(f, NULL, "RTP undeliverable",
 			    "%.0f packets sent where the receiver does not "
 			    "listen", und[0] + und[1]);
-		if (!any_media)
-			detect_ev(f, NULL, "RTP", "none for this call, while "
-			    "other calls in the capture carry RTP");
+		for (int seg = RTP_SEG_INSIDE; seg <= RTP_SEG_OUTSIDE; seg++)
+			if (!any_media && visible(d, seg))
+				detect_ev(f, NULL, "media visibility", "%s: %s",
+				    rtp_segment_name((enum rtp_segment)seg),
+				    d->vis[seg].why);
 		refused_ev(d, f);
 		unannounced_dst_ev(d, f);
 	}

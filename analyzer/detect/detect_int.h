@@ -151,7 +151,9 @@ struct detect {
 	bool nat_seen;            /* a NAT boundary shown (detect_verdict.nat) */
 	bool leak_seen;           /* a private address untranslated across it,
 	                           * in the dialogs reported so far */
-	uint64_t rtp_dialogs;     /* dialogs that carried RTP */
+	/* the capture files, for their recorded filters (borrowed; set by
+	 * detect_set_capture; NULL: nothing known, as for a stored one) */
+	const struct capture_info *caps[CAP_FILES];
 	struct detect_aor aors[DETECT_AORS];
 	unsigned aor_next;        /* replacement cursor when full */
 	struct detect_binding bindings[DETECT_MAX_BINDINGS];
@@ -291,6 +293,14 @@ int detect_stream_dir(const struct dialog *d, const struct rtp_stream *s);
  * was seen on, and returns how many (defined in detect.h).
  */
 void detect_media_classify(const struct dialog *d);
+/*
+ * Fills d->vis (issue 15.3): per segment the call was seen on, whether the
+ * capture can show its media: RTP of the call there, else the capture
+ * filters the files recorded (capfilter.h) judged on the media the SDPs
+ * negotiated between the hosts that signal the call there.  Call after
+ * detect_media_classify.
+ */
+void detect_media_visibility(const struct detect *dt, struct dialog *d);
 
 double detect_stream_packets_between(const struct rtp_stream *s,
     int64_t from_ns, int64_t to_ns);

@@ -26,6 +26,22 @@
  * pcapng with several interfaces: libpcap 1.10 refuses files whose
  * interfaces have different link types, so pcap_datalink() is the link
  * type of every frame of a file.
+ *
+ * pcapng interface options: libpcap does not hand out an interface's
+ * if_name or if_filter, so pcapng_ifaces() reads the Section Header Block
+ * and the blocks after it up to the first packet block itself, through a
+ * bounded cursor over the first CAP_PCAPNG_HEAD bytes, before libpcap
+ * opens the (rewound) stream.  Layout (pcapng draft, section 4):
+ *
+ *   SHB  0x0A0D0D0A | total len | 0x1A2B3C4D (byte order) | ver | sect len | opts | total len
+ *   IDB  1          | total len | linktype(2) rsvd(2) snaplen(4)         | opts | total len
+ *   option: code(2) | length(2) | value, padded to 4 | ...  code 0 = end
+ *     code 2 if_name (UTF-8), code 11 if_filter: type byte (0 = libpcap
+ *     expression) then the filter
+ *
+ * A block whose length is not a multiple of 4, shorter than its fixed part
+ * or beyond the bytes read, or an option running past its block, is
+ * ANOMALY_PCAPNG_BAD_OPTION and leaves the filters unknown.
  */
 #include <errno.h>
 #include <pcap/pcap.h>
@@ -36,6 +52,7 @@
 #include <unistd.h>
 
 #include "base/caps.h"
+#include "base/cursor.h"
 #include "ingest/capture.h"
 
 /*
@@ -204,6 +221,155 @@ cfile_fill(struct cfile *f)
 	f->has = 1;
 }
 
+/* Reads a 32- or 16-bit value in the section's byte order. */
+static uint32_t
+ng32(struct cur *c, int le)
+{
+	return le ? cur_le32(c) : cur_be32(c);
+}
+
+static uint16_t
+ng16(struct cur *c, int le)
+{
+	return le ? cur_le16(c) : cur_be16(c);
+}
+
+/* Copies an option value into a NUL-terminated field; 1 when cut. */
+static int
+opt_text(char *dst, size_t size, const uint8_t *v, size_t n)
+{
+	const uint8_t *nul = memchr(v, 0, n);
+	size_t k = nul != NULL ? (size_t)(nul - v) : n;
+	int cut = 0;
+
+	/* trailing NULs are padding some writers count in the length */
+	if (nul != NULL)
+		for (size_t i = k; i < n; i++)
+			if (v[i] != 0)
+				cut = 1;
+	if (k >= size) {
+		k = size - 1;
+		cut = 1;
+	}
+	memcpy(dst, v, k);
+	dst[k] = '\0';
+	return cut;
+}
+
+/*
+ * One Interface Description Block's body (after type and length, before
+ * the trailing length) into the next slot of info.  Returns 0, or -1 on a
+ * malformed option.
+ */
+static int
+pcapng_idb(struct cur *b, int le, struct capture_info *info)
+{
+	struct capture_iface *ifc;
+
+	if (info->nifaces >= CAP_IFACES) {
+		anomaly_add(&info->an, ANOMALY_PCAPNG_IFACES_CAP);
+		return -1;
+	}
+	ifc = &info->ifaces[info->nifaces];
+	memset(ifc, 0, sizeof(*ifc));
+	ifc->filter_type = -1;
+	cur_skip(b, 8);                 /* linktype, reserved, snaplen */
+	while (cur_left(b) >= 4) {
+		uint16_t code = ng16(b, le), len = ng16(b, le);
+		const uint8_t *v;
+
+		if (code == 0)
+			break;
+		v = cur_take(b, len);
+		if (v == NULL || !cur_skip(b, (4 - len % 4) % 4))
+			return -1;
+		if (code == 2)
+			opt_text(ifc->name, sizeof(ifc->name), v, len);
+		else if (code == 11) {
+			if (len < 1)
+				return -1;
+			ifc->filter_type = v[0];
+			ifc->filter_cut = opt_text(ifc->filter,
+			    sizeof(ifc->filter), v + 1, len - 1u);
+		}
+	}
+	if (b->err)
+		return -1;
+	info->nifaces++;
+	return 0;
+}
+
+/*
+ * The interfaces a pcapng file describes before its first packet (see
+ * the top of the file).  fp is at its start and is rewound; a stream
+ * that cannot be rewound (standard input) is not read here.
+ */
+static void
+pcapng_ifaces(FILE *fp, struct capture_info *info)
+{
+	uint8_t *buf;
+	size_t got;
+	struct cur c;
+	int le;
+
+	if (fseeko(fp, 0, SEEK_CUR) != 0)
+		return;
+	buf = malloc(CAP_PCAPNG_HEAD);
+	if (buf == NULL)
+		return;
+	got = fread(buf, 1, CAP_PCAPNG_HEAD, fp);
+	if (fseeko(fp, 0, SEEK_SET) != 0) {
+		/* libpcap would read from the wrong place: give up on it */
+		clearerr(fp);
+		free(buf);
+		return;
+	}
+	cur_init(&c, buf, got);
+	if (got < 12 || memcmp(buf, "\x0a\x0d\x0d\x0a", 4) != 0) {
+		free(buf);
+		return;
+	}
+	info->pcapng = 1;
+	le = buf[8] == 0x4d && buf[9] == 0x3c && buf[10] == 0x2b &&
+	    buf[11] == 0x1a;
+	for (int first = 1;; first = 0) {
+		uint32_t type, len;
+		struct cur b;
+
+		if (cur_left(&c) == 0)
+			break;          /* the file ends before any packet */
+		type = ng32(&c, le);
+		len = ng32(&c, le);
+		if (c.err || len < 12 || len % 4 != 0 ||
+		    len - 8 > cur_left(&c)) {
+			/* cut by our read window: the rest is not seen */
+			if (!c.err && len >= 12 && len % 4 == 0 &&
+			    got == CAP_PCAPNG_HEAD)
+				break;
+			anomaly_add(&info->an, ANOMALY_PCAPNG_BAD_OPTION);
+			free(buf);
+			return;
+		}
+		if (!first && (type == 0x0A0D0D0A || type == 2 || type == 3 ||
+		    type == 6)) {
+			info->ifaces_known = 1;
+			break;          /* a packet (or a new section) */
+		}
+		b = cur_sub(&c, len - 12);
+		cur_skip(&c, 4);        /* trailing length */
+		if (type == 1 && pcapng_idb(&b, le, info) != 0) {
+			if (info->nifaces < CAP_IFACES)
+				anomaly_add(&info->an,
+				    ANOMALY_PCAPNG_BAD_OPTION);
+			free(buf);
+			return;
+		}
+	}
+	if (cur_left(&c) == 0 && got < CAP_PCAPNG_HEAD)
+		info->ifaces_known = 1; /* whole file read, no packet */
+	free(buf);
+}
+
 /*
  * Turns libpcap's open error into a reason for people.  fp is rewound to
  * look at the magic of files libpcap does not know.
@@ -302,6 +468,15 @@ capture_set_add(struct capture_set *cs, const char *path, char *err,
 	iobuf = malloc(IOBUF_BYTES);
 	if (iobuf != NULL)
 		setvbuf(fp, iobuf, _IOFBF, IOBUF_BYTES);
+	f = calloc(1, sizeof(*f));
+	if (f == NULL) {
+		fclose(fp);
+		free(iobuf);
+		snprintf(err, errlen, "%s", strerror(ENOMEM));
+		return -1;
+	}
+	if (S_ISREG(st.st_mode))
+		pcapng_ifaces(fp, &f->info);
 	ebuf[0] = '\0';
 	pc = pcap_fopen_offline_with_tstamp_precision(fp,
 	    PCAP_TSTAMP_PRECISION_NANO, ebuf);
@@ -309,10 +484,10 @@ capture_set_add(struct capture_set *cs, const char *path, char *err,
 		open_reason(fp, ebuf, err, errlen);
 		fclose(fp);
 		free(iobuf);
+		free(f);
 		return -1;
 	}
-	f = calloc(1, sizeof(*f));
-	if (f == NULL || (f->info.path = strdup(path)) == NULL) {
+	if ((f->info.path = strdup(path)) == NULL) {
 		free(f);
 		pcap_close(pc);
 		free(iobuf);

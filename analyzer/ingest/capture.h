@@ -15,8 +15,25 @@
 #include <stdint.h>
 
 #include "base/anomaly.h"
+#include "base/caps.h"
 
 struct capture_set;
+
+/*
+ * One pcapng interface (Interface Description Block), as recorded by the
+ * program that wrote the file.  filter_type is the first byte of the
+ * if_filter option (code 11): 0 = a libpcap filter expression (filter
+ * holds its text, NUL-terminated, cut at CAP_IFFILTER - 1 bytes and at
+ * an embedded NUL: filter_cut), another value = a filter we do not read,
+ * -1 = no filter recorded.  Bytes are as in the file: escape them before
+ * they are shown.
+ */
+struct capture_iface {
+	char name[CAP_IFNAME];          /* if_name, "" when not recorded */
+	int filter_type;
+	int filter_cut;
+	char filter[CAP_IFFILTER];
+};
 
 /* What is known about one file; owned by the set, valid until freed. */
 struct capture_info {
@@ -31,6 +48,19 @@ struct capture_info {
 	struct anomalies an;    /* anomalies found while reading and decoding */
 	int done;               /* no more frames */
 	char err[160];          /* why reading stopped early; "" at a clean end */
+	/*
+	 * pcapng only: the interfaces described before the first packet
+	 * (read by capture.c itself: libpcap does not give the options).
+	 * ifaces_known is 1 when every one of them was read whole, 0 for a
+	 * pcap file, a stream that cannot be re-read (standard input), a
+	 * malformed block or option (ANOMALY_PCAPNG_BAD_OPTION) or more
+	 * interfaces than CAP_IFACES (ANOMALY_PCAPNG_IFACES_CAP).  An
+	 * interface described after the first packet is not seen.
+	 */
+	int pcapng;
+	int ifaces_known;
+	int nifaces;
+	struct capture_iface ifaces[CAP_IFACES];
 };
 
 /* One frame; data valid until the next capture_set_next() call. */

@@ -88,6 +88,15 @@ csv_media(struct csv *c, const struct dialog *d)
 		if (l > 0)
 			csv_text_add(c, b, (size_t)l < sizeof(b) ? (size_t)l :
 			    sizeof(b) - 1);
+		/* no RTP there: whether media was visible, and why (15.3) */
+		if (leg[i].packets == 0 && dialog_vis_name(leg[i].vis)) {
+			csv_text_add(c, "/", 1);
+			csv_text_add(c, dialog_vis_name(leg[i].vis),
+			    strlen(dialog_vis_name(leg[i].vis)));
+			csv_text_add(c, " (", 2);
+			csv_text_add(c, leg[i].why, strlen(leg[i].why));
+			csv_text_add(c, ")", 1);
+		}
 	}
 	csv_text_end(c);
 }

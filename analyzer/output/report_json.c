@@ -171,6 +171,13 @@ json_media(struct json *j, const struct dialog *d)
 			json_key(j, "ptime_ms");
 			json_int(j, leg[i].ptime_ms);
 		}
+		if (dialog_vis_name(leg[i].vis) != NULL) {
+			/* can the capture show media there, and why (15.3) */
+			json_key(j, "visibility");
+			json_str(j, dialog_vis_name(leg[i].vis));
+			json_key(j, "visibility_reason");
+			json_str(j, leg[i].why);
+		}
 		json_obj_end(j);
 	}
 	json_arr_end(j);

@@ -262,6 +262,20 @@ text_media(FILE *f, const struct dialog *d)
 			fprintf(f, " ptime %d ms", leg[i].ptime_ms);
 	}
 	fputc('\n', f);
+	/* A segment without this call's RTP: can the capture show media
+	 * there at all, and why (issue 15.3). */
+	for (int i = 0; i + 1 < n; i += 2) {
+		if (leg[i].segment != leg[i + 1].segment ||
+		    leg[i].packets + leg[i + 1].packets > 0 ||
+		    dialog_vis_name(leg[i].vis) == NULL)
+			continue;
+		fprintf(f, "       media %s %s: ",
+		    rtp_segment_name(leg[i].segment),
+		    leg[i].vis == DIALOG_VIS_VISIBLE ? "visible" :
+		    "not observable");
+		plain(f, leg[i].why);
+		fputc('\n', f);
+	}
 }
 
 /*

@@ -106,6 +106,22 @@ view_media_legs(const struct dialog *d, char *buf, size_t n)
 		if (o < n && leg[i].ptime_ms > 0)
 			o += (size_t)snprintf(buf + o, n - o, " ptime %d ms",
 			    leg[i].ptime_ms);
+		/* no RTP there and media not visible: why (issue 15.3) */
+		if (o < n && leg[i].packets == 0 &&
+		    leg[i].vis != DIALOG_VIS_UNJUDGED &&
+		    leg[i].vis != DIALOG_VIS_VISIBLE &&
+		    (i == 0 || leg[i - 1].segment != leg[i].segment)) {
+			size_t b = o;
+
+			o += (size_t)snprintf(buf + o, n - o, " (%s)",
+			    leg[i].why);
+			/* a recorded filter's bytes: no control or non-ASCII
+			 * byte reaches a screen through this line */
+			for (size_t q = b; q < n && buf[q] != '\0'; q++)
+				if ((unsigned char)buf[q] < 0x20 ||
+				    (unsigned char)buf[q] >= 0x7f)
+					buf[q] = '?';
+		}
 	}
 	return buf;
 }

@@ -107,6 +107,15 @@ dialog_kind_name(enum dialog_kind k)
 }
 
 const char *
+dialog_vis_name(unsigned state)
+{
+	static const char *const names[] = { NULL, "visible", "not_visible",
+	    "unknown" };
+
+	return state < sizeof(names) / sizeof(names[0]) ? names[state] : NULL;
+}
+
+const char *
 dialog_state_name(enum dialog_state s)
 {
 	return (unsigned)s < DIALOG_STATE_COUNT ? state_names[s] : "?";

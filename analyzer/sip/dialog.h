@@ -88,6 +88,14 @@ struct dmsg {
 
 struct findings;
 
+/* Whether a capture can show a call's media on a segment. */
+enum dialog_vis_state {
+	DIALOG_VIS_UNJUDGED = 0,
+	DIALOG_VIS_VISIBLE,       /* media would be on it (seen, or let through) */
+	DIALOG_VIS_HIDDEN,        /* its capture filter removes the media */
+	DIALOG_VIS_UNKNOWN,       /* nothing in the file says */
+};
+
 struct dialog {
 	/*
 	 * The fields every message of the dialog reads or writes come first,
@@ -131,11 +139,23 @@ struct dialog {
 	struct rtp_stream *streams[CAP_DIALOG_STREAMS];
 	int nstreams;
 	uint64_t rtcp_packets;
+	/*
+	 * What the capture can show of this call's media on each segment
+	 * (index: enum rtp_segment), judged by detect_dialog
+	 * (detect_media_visibility, issue 15.3).  why is for people and may
+	 * hold a capture filter's raw bytes: escape it where it goes.
+	 */
+	struct dialog_vis {
+		uint8_t state;        /* enum dialog_vis_state */
+		char why[200];
+	} vis[3];
 	bool evicted;             /* emitted early to respect the memory cap */
 	struct findings *findings; /* detector results (detect.h), owned; NULL none */
 };
 
 const char *dialog_kind_name(enum dialog_kind k);
+/* "visible", "not_visible", "unknown"; NULL for DIALOG_VIS_UNJUDGED. */
+const char *dialog_vis_name(unsigned state);
 const char *dialog_state_name(enum dialog_state s);
 
 /* Call duration: from answer to end (or last packet), 0 when unanswered. */

@@ -76,6 +76,15 @@ CAPTURES = {
     "outside-siprtp": ("router", ["wan0"], "dumpcap",
                        SIP_FILTER + " or udp portrange 6000-6999", ".pcapng"),
     "server-all": ("server", ["eth0"], "dumpcap", "", ".pcapng"),
+    # everything, with the filter recorded (if_filter "ip": IPv4, every
+    # port), and SIP+RTP at the other points (issue 15.3)
+    "inside-ip": ("router", ["lan0"], "dumpcap", "ip", ".pcapng"),
+    "outside-ip": ("router", ["wan0"], "dumpcap", "ip", ".pcapng"),
+    "server-ip": ("server", ["eth0"], "dumpcap", "ip", ".pcapng"),
+    "inside-siprtp": ("router", ["lan0"], "dumpcap",
+                      SIP_FILTER + " or udp portrange 6000-6999", ".pcapng"),
+    "server-siprtp": ("server", ["eth0"], "dumpcap",
+                      SIP_FILTER + " or udp portrange 6000-6999", ".pcapng"),
     "mirror": ("router", ["lan0", "wan0"], "dumpcap", "", ".pcapng"),
 }
 DEFAULT_CAPTURES = "inside,outside,server"

@@ -63,9 +63,17 @@ FILES = {
     "far": ("far", True), "merged": ("by-address", True), "mirror": ("by-interface", True),
     "inside-sip": ("inside", False), "outside-sip": ("outside", False),
     "server-sip": ("server", False), "outside-siprtp": ("outside", True),
-    "server-all": ("server", True),
+    "server-all": ("server", True), "inside-ip": ("inside", True),
+    "outside-ip": ("outside", True), "server-ip": ("server", True),
+    "inside-siprtp": ("inside", True), "server-siprtp": ("server", True),
 }
 AUDIO_PTS = {0, 3, 4, 8, 9, 18}
+# pcapngs whose recorded if_filter lets RTP through ("ip", SIP+RTP): such a
+# file proves media would have been seen (issue 15.3). A pcap records no
+# filter, and dumpcap records none when given none (server-all, mirror):
+# there only the file's own RTP of the call shows that media is visible.
+RECORDED_PASS = {"inside-ip", "outside-ip", "server-ip", "inside-siprtp",
+                 "outside-siprtp", "server-siprtp"}
 
 
 def run_files(d, run):
@@ -624,6 +632,40 @@ def size_loss(run, c, segs):
         why += "; a smaller request on the same path was answered" if shows else \
             "; nothing smaller on the path was answered in this file"
     return why, shows
+def oks_any(c, segs):
+    return ok_seen(c, segs) > 0
+
+
+def predicted(c, segs):
+    """Issue 15/16 advisory: on a public segment of this file, one side's
+    SDP announces a private address from a public source (nothing
+    rewrote it) and the other side's SDP is public: that side's audio
+    cannot arrive (a prediction from the SDP, for files that cannot show
+    media). Sides: requests from the INVITE's source are the caller's,
+    2xx responses the callee's; a relay passing the SDP on fixed (a
+    public copy of the same side) means no prediction."""
+    priv, pub = {}, {}
+    for seg in segs:
+        if seg == "inside":
+            continue
+        lst = c["msgs"].get(seg, [])
+        inv = [p.src for p, f in lst if f["method"] == "INVITE"]
+        for p, f in lst:
+            if f["sdp_c"] is None or f["sdp_port"] in (None, 0):
+                continue
+            side = "caller" if (f["method"] and p.src in inv[:1]) or f["method"] == "INVITE" else \
+                "callee" if f["status"] and 200 <= f["status"] < 300 else None
+            if side is None:
+                continue
+            if PRIVATE.match(f["sdp_c"]) and not PRIVATE.match(p.src):
+                priv.setdefault(side, (f["sdp_c"], p.src))
+            elif not PRIVATE.match(f["sdp_c"]):
+                pub.setdefault(side, f["sdp_c"])
+    for side, other in (("caller", "callee"), ("callee", "caller")):
+        if side in priv and other in pub and side not in pub and other not in priv:
+            return "one-way audio predicted from the SDP: the %s's c=%s sent from public %s, the %s's c=%s public" % (
+                side, priv[side][0], priv[side][1], other, pub[other])
+    return None
 
 
 def register_risk(c, segs):
@@ -669,6 +711,7 @@ def draft(run):
             segs = ["inside", "outside"] if seg in ("by-address", "by-interface") else [seg]
         both = "inside" in segs and "outside" in segs
         present = [c for c in calls if any(s in c["msgs"] for s in segs)]
+        fvis = vis
         # capture-level verdict
         incon = [c for c in present for sg in segs if sg != "inside" and inconsistent(c, sg)]
         grown = [c for c in present if "inside" in segs and quoted_growth(run, c)]
@@ -699,6 +742,15 @@ def draft(run):
         yield (fk, "*", "verdict", v, w)
         for c in present:
             ids, why = [], []
+            vis = fvis
+            shown = None
+            if c["kind"] == "call" and vis and fk not in RECORDED_PASS:
+                # no filter recorded: the file shows media can be seen
+                # only by carrying some of this call's RTP
+                shown = any(m for seg in segs if seg in run.seg_file
+                            for d, m in media_of(run, c, seg, run.seg_file[seg]).items()
+                            if d != "cn")
+                vis = shown
             if c["kind"] == "call":
                 r = phys[c["id"]]
                 o = r["audio"]
@@ -712,6 +764,10 @@ def draft(run):
                     elif vis and oks:
                         ids.append(o)
                         why.append("%s physically (%s dead)" % (o, ", ".join(r["dead"])))
+                    elif oks and shown is False:
+                        ids.append("?" + o)
+                        why.append("%s physically, but this file records no capture filter and carries "
+                                   "no RTP of the call: media not observable in it (15.3)" % o)
                     elif oks:
                         ids.append("?" + o)
                         why.append("%s physically, media not observable in this file" % o)
@@ -759,6 +815,20 @@ def draft(run):
                     ids.append("?alg_rewrite_evidence")
                     why.append("rewritten, but one side of the router alone cannot prove it")
             yield (fk, c["id"], "symptoms", ",".join(ids) or "-", "; ".join(why))
+            if c["kind"] == "call" and not vis and oks_any(c, segs):
+                adv = predicted(c, segs)
+                if adv:
+                    # with the 2xx's ACK lost in this file the analyzer
+                    # may report it as a symptom instead (15.3)
+                    req = phys[c["id"]]["audio"] == "one_way_audio" and not (
+                        r["signal"] == "ack_timeout_drop" and ok_seen(c, segs) >= 3)
+                    yield (fk, c["id"], "advisories", ("" if req else "?") + "one_way_audio",
+                           adv + ("" if req else "; optional: physically %s" % phys[c["id"]]["audio"]
+                                  if phys[c["id"]]["audio"] != "one_way_audio" else
+                                  "; optional: with its ACK lost in this file it may be a symptom instead"))
+                else:
+                    yield (fk, c["id"], "advisories", "-",
+                           "media not observable here and no private SDP address crossing untranslated")
             if c["kind"] != "call":
                 continue
             for seg in segs:
@@ -782,7 +852,8 @@ def draft(run):
                     yield (fk, c["id"], "media:%s@%s" % (d, seg), st,
                            "%d audio packets, to %s" % (len(m[d]), ",".join(
                                sorted({"%s:%d" % (p.dst, p.dport) for p, _ in m[d]})) or "-")
-                           if vis else "the capture filter passes SIP only")
+                           if vis else "the capture filter passes SIP only" if shown is None else
+                           "no capture filter recorded and no RTP of this call in this file (15.3)")
             if vis:
                 for d in ("caller>callee", "callee>caller"):
                     best = []

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "detect_fixture.h"
+#include "ingest/capture.h"
 
 static void
 call_with_media(struct tb *b, const char *cid, const char *dir_c,
@@ -105,6 +106,142 @@ test_no_audio(void)
 	inreq(&b, T0 + 20 * SEC, "BYE", 2, true, "na2", "bye");
 	tb_finish(&b);
 	CU_ASSERT_EQUAL(b.s.f.n, 0);
+	tb_free(&b);
+}
+
+/* A signalling-only call inside (phone -> server), 10 s, no RTP. */
+static void
+silent_call(struct tb *b, const char *cid)
+{
+	invite(b, T0, cid, PH, "sendrecv");
+	ok200(b, T0 + SEC, cid, "sendrecv", "");
+	inreq(b, T0 + SEC + 10 * MS, "ACK", 1, true, cid, "ack");
+	inreq(b, T0 + 11 * SEC, "BYE", 2, true, cid, "bye");
+}
+
+/* A pcapng capture info with one interface and this filter (NULL: no
+ * if_filter recorded). */
+static void
+ng_info(struct capture_info *ci, const char *filter)
+{
+	memset(ci, 0, sizeof(*ci));
+	ci->pcapng = 1;
+	ci->ifaces_known = 1;
+	ci->nifaces = 1;
+	snprintf(ci->ifaces[0].name, sizeof(ci->ifaces[0].name), "lan0");
+	ci->ifaces[0].filter_type = filter ? 0 : -1;
+	if (filter)
+		snprintf(ci->ifaces[0].filter, sizeof(ci->ifaces[0].filter),
+		    "%s", filter);
+}
+
+/*
+ * Issue 15.3: whether a capture can show media is decided per call and
+ * segment, from its own RTP or the recorded capture filter, never from
+ * other calls in the file.
+ */
+static void
+test_visibility(void)
+{
+	struct tb b;
+	struct capture_info ci;
+	struct detect_media_leg leg[4];
+	int n;
+
+	/* another call carried RTP first: a silent call after it is still
+	 * not judged (a pcap records no filter) */
+	tb_init(&b);
+	call_with_media(&b, "v1", "sendrecv", "sendrecv", 500, 500, NAT);
+	tb_next(&b);
+	silent_call(&b, "v2");
+	detect_media_classify(b.d);
+	detect_media_visibility(b.s.dt, b.d);
+	n = detect_media_legs(b.d, leg, 4);
+	CU_ASSERT_EQUAL_FATAL(n, 2);
+	CU_ASSERT_STRING_EQUAL(leg[0].state, "not_observable");
+	CU_ASSERT_EQUAL(leg[0].vis, DIALOG_VIS_UNKNOWN);
+	CU_ASSERT_PTR_NOT_NULL(strstr(leg[0].why, "no capture filter recorded"));
+	tb_finish(&b);
+	CU_ASSERT_EQUAL(count(&b, "no_audio"), 0);
+	tb_free(&b);
+
+	/* a recorded filter that passes the media: no audio, seen */
+	tb_init(&b);
+	ng_info(&ci, "ip");
+	detect_set_capture(b.s.dt, 0, &ci);
+	silent_call(&b, "v3");
+	tb_finish(&b);
+	CU_ASSERT_EQUAL(count(&b, "no_audio"), 1);
+	tb_free(&b);
+
+	/* SIP only: nothing judged, the legs say why */
+	tb_init(&b);
+	ng_info(&ci, "udp port 5060 or tcp port 5060");
+	detect_set_capture(b.s.dt, 0, &ci);
+	silent_call(&b, "v4");
+	detect_media_classify(b.d);
+	detect_media_visibility(b.s.dt, b.d);
+	n = detect_media_legs(b.d, leg, 4);
+	CU_ASSERT_EQUAL_FATAL(n, 2);
+	CU_ASSERT_EQUAL(leg[1].vis, DIALOG_VIS_HIDDEN);
+	CU_ASSERT_STRING_EQUAL(leg[1].state, "not_observable");
+	CU_ASSERT_PTR_NOT_NULL(strstr(leg[1].why, "passes signalling only"));
+	tb_finish(&b);
+	CU_ASSERT_EQUAL(count(&b, "no_audio"), 0);
+	tb_free(&b);
+
+	/* a pcapng without if_filter, or a filter not read: unknown */
+	tb_init(&b);
+	ng_info(&ci, NULL);
+	detect_set_capture(b.s.dt, 0, &ci);
+	silent_call(&b, "v5");
+	tb_next(&b);
+	ng_info(&ci, "host pbx.example.com");
+	silent_call(&b, "v6");
+	tb_finish(&b);
+	CU_ASSERT_EQUAL(count(&b, "no_audio"), 0);
+	CU_ASSERT_EQUAL(find_in(of(&b, "v5"), "no_audio", NULL), NULL);
+	tb_free(&b);
+}
+
+/*
+ * Where the capture cannot show media, a private c= that crossed to the
+ * public side untranslated is an advisory, not a symptom.
+ */
+static void
+test_predicted_oneway(void)
+{
+	struct tb b;
+	char body[512];
+	const struct finding *f;
+
+	tb_init(&b);
+	snprintf(body, sizeof(body), SDP_FMT, PH, PH, 6000, "sendrecv");
+	tb_add(&b, T0, NAT, 5060, SV, 5060, -1,
+	    "INVITE sip:server@" SV " SIP/2.0\n"
+	    "Via: SIP/2.0/UDP " PH ":5060;branch=z9hG4bKp1\n"
+	    "From: <sip:phone@" PH ">;tag=ph1\nTo: <sip:server@" SV ">\n"
+	    "Call-ID: p1\nCSeq: 1 INVITE\nContact: <sip:phone@" PH ":5060>\n"
+	    "Content-Type: application/sdp\n\n%s", body);
+	snprintf(body, sizeof(body), SDP_FMT, SV, SV, 7000, "sendrecv");
+	tb_add(&b, T0 + SEC, SV, 5060, NAT, 5060, -1,
+	    "SIP/2.0 200 OK\n"
+	    "Via: SIP/2.0/UDP " PH ":5060;branch=z9hG4bKp1\n"
+	    "From: <sip:phone@" PH ">;tag=ph1\n"
+	    "To: <sip:server@" SV ">;tag=sv1\n"
+	    "Call-ID: p1\nCSeq: 1 INVITE\nContact: <sip:server@" SV ":5060>\n"
+	    "Content-Type: application/sdp\n\n%s", body);
+	tb_add(&b, T0 + 11 * SEC, NAT, 5060, SV, 5060, -1,
+	    "BYE sip:server@" SV " SIP/2.0\n"
+	    "Via: SIP/2.0/UDP " PH ":5060;branch=z9hG4bKp2\n"
+	    "From: <sip:phone@" PH ">;tag=ph1\nTo: <sip:server@" SV ">;tag=sv1\n"
+	    "Call-ID: p1\nCSeq: 2 BYE\n\n");
+	tb_finish(&b);
+	CU_ASSERT_EQUAL(count(&b, "one_way_audio"), 0);
+	CU_ASSERT_EQUAL(count(&b, "no_audio"), 0);
+	f = adv_in(of(&b, "p1"), "one_way_audio", "predicted from the SDP");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	CU_ASSERT_PTR_NOT_NULL(ev_of(f, "c= (private, untranslated)"));
 	tb_free(&b);
 }
 
@@ -354,6 +491,8 @@ main(void)
 		{ "one-way audio", test_one_way_audio },
 		{ "audio, silent cases", test_audio_silent },
 		{ "no audio", test_no_audio },
+		{ "media visibility", test_visibility },
+		{ "one-way predicted from the SDP", test_predicted_oneway },
 		{ "refused RTP", test_refused_rtp },
 		{ "one-way audio, late start", test_one_way_late_start },
 		{ "measured packetisation", test_measured_ptime },
