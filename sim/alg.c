@@ -52,6 +52,7 @@ struct rw {
 	char repl_ip[48];
 	char match_ip[48];
 	bool has_rr;              /* the message carries Record-Route */
+	bool unknown_start;       /* leading CRLFs, leading_crlf headers_only */
 	bool seen_via;            /* a Via value was met: the next is not the top one */
 	bool cl_present;          /* the first Content-Length, its value, and */
 	uint64_t cl_value;        /* where that value sits in the new headers */
@@ -488,6 +489,8 @@ struct sdpx {
 	const char *sess_rip;           /* o= and session c= */
 	struct ep from[CAP_SDP_MEDIA];  /* inbound: the public c= replaced */
 	struct ep sess_from;
+	char last_rip[48];              /* sdp_session last_media: the last handled */
+	bool have_last;                 /* m= line's media address after the ALG */
 	bool any;                       /* some media section handled */
 	int mi;                         /* current media section, -1 session */
 	bool changed;
@@ -521,6 +524,9 @@ sdp_plan(struct sdpx *x, alg_media_fn media_fn, void *user)
 		}
 		if (!c->sdp_fixup || (uint32_t)i >= c->sdp_max_media)
 			continue;
+		/* its own address, until the translation below replaces it */
+		ip_text(&m->conn, x->last_rip, sizeof(x->last_rip), false);
+		x->have_last = true;
 		if (!r->fl->outbound) {
 			/*
 			 * K2 "direct RTP": an inbound SDP announcing the public
@@ -542,6 +548,7 @@ sdp_plan(struct sdpx *x, alg_media_fn media_fn, void *user)
 			x->proc[i] = true;
 			x->pub_port[i] = in.port;
 			ip_text(&in, x->rip[i], sizeof(x->rip[i]), false);
+			snprintf(x->last_rip, sizeof(x->last_rip), "%s", x->rip[i]);
 			x->from[i] = m->conn;
 			if (x->sess_rip == NULL) {
 				x->sess_rip = x->rip[i];
@@ -554,6 +561,7 @@ sdp_plan(struct sdpx *x, alg_media_fn media_fn, void *user)
 			continue;
 		x->proc[i] = true;
 		snprintf(x->rip[i], sizeof(x->rip[i]), "%s", r->repl_ip);
+		snprintf(x->last_rip, sizeof(x->last_rip), "%s", r->repl_ip);
 		x->pub_port[i] = m->port;
 		if (media_fn != NULL) {
 			x->pub_port[i] = media_fn(user, &m->conn);
@@ -613,6 +621,30 @@ sdp_replace_tail(struct sdpx *x, const char *edit, const uint8_t *l,
  * returns false (the line is then copied as it is).
  */
 
+/*
+ * sdp_session last_media (Linux): o= and the session c= become the last
+ * handled m= line's media address after the ALG, in every SDP, both ways
+ * (process_sdp() hands its last rtp_addr to nf_nat_sdp_session(), which
+ * mangles o= and the session c= whatever they held).  Writes the line and
+ * returns true when it changes; false leaves it to the caller.
+ */
+static bool
+sdp_session_last(struct sdpx *x, const char *edit, const uint8_t *l, size_t cl,
+    size_t ll)
+{
+	size_t a = last_token(l, cl);
+	struct ep e;
+
+	ep_clear(&e);
+	if (!x->have_last || a == 0 ||
+	    ep_parse_ip(&e, (const char *)l + a, cl - a) != 0 ||
+	    (cl - a == strlen(x->last_rip) &&
+	    memcmp(l + a, x->last_rip, cl - a) == 0))
+		return false;
+	sdp_replace_tail(x, edit, l, a, cl, ll, x->last_rip);
+	return true;
+}
+
 /* o=: the origin address -> the session replacement (rewrite_o_line). */
 static bool
 sdp_o(struct sdpx *x, const uint8_t *l, size_t cl, size_t ll)
@@ -621,7 +653,11 @@ sdp_o(struct sdpx *x, const uint8_t *l, size_t cl, size_t ll)
 	size_t a = last_token(l, cl);
 	struct ep e;
 
-	if (!x->any || !x->r->c->rewrite_o_line)
+	if (!x->r->c->rewrite_o_line)
+		return false;
+	if (x->r->c->sdp_session == SDPSESS_LAST_MEDIA)
+		return sdp_session_last(x, "o=", l, cl, ll);
+	if (!x->any)
 		return false;
 	ep_clear(&e);
 	if (a == 0 || ep_parse_ip(&e, (const char *)l + a, cl - a) != 0 ||
@@ -640,6 +676,8 @@ sdp_c(struct sdpx *x, const uint8_t *l, size_t cl, size_t ll)
 	struct ep e;
 	bool ok;
 
+	if (x->mi < 0 && x->r->c->sdp_session == SDPSESS_LAST_MEDIA)
+		return sdp_session_last(x, "c=", l, cl, ll);
 	if (!((x->mi < 0 && x->any) || sdp_cur(x)))
 		return false;
 	ep_clear(&e);
@@ -977,7 +1015,7 @@ rw_headers(struct rw *r, const uint8_t *msg, const struct mframe *m,
 	size_t i, le;
 
 	algrule_get(cfg, ALGRULE_RURI, r->has_rr, &rule);
-	if (m->is_req && rule.on) {
+	if (m->is_req && rule.on && !r->unknown_start) {
 		size_t a = (size_t)(m->sp1 - msg) + 1, e = (size_t)(m->sp2 - msg);
 
 		bytes_put(h, msg, a);
@@ -1015,6 +1053,10 @@ rw_headers(struct rw *r, const uint8_t *msg, const struct mframe *m,
 			continue;
 		}
 		f = algrule_header(n, nlen);
+		/* an unrecognised message is rewritten as a request: an inbound
+		 * one's top Via is the sender's, mapped to itself */
+		if (f == ALGRULE_VIA && r->unknown_start && !r->fl->outbound)
+			done[f] = true;
 		if (f >= 0 && rewriters[f] != NULL && !done[f]) {
 			algrule_get(cfg, (enum algrule_field)f, r->has_rr, &rule);
 			if (rule.first_header)
@@ -1091,7 +1133,7 @@ alg_process(const struct sim_cfg *cfg, const uint8_t *msg, size_t len,
 	struct mframe m;
 	struct bytes h = { 0 }, b = { 0 };
 	bool changed, sdp_changed = false;
-	size_t v_out = (size_t)-1;
+	size_t v_out = (size_t)-1, lead = 0;
 
 	memset(res, 0, sizeof(*res));
 	res->action = ALG_PASS;
@@ -1104,12 +1146,28 @@ alg_process(const struct sim_cfg *cfg, const uint8_t *msg, size_t len,
 	ip_text(&fl->repl, r.repl_ip, sizeof(r.repl_ip), true);
 	ip_text(&fl->match, r.match_ip, sizeof(r.match_ip), false);
 
-	if (drop_rules(&r, msg, len, &m))
+	/*
+	 * CRLF keepalives before the message (leading_crlf): skipped, or the
+	 * message is not recognised (headers only).  They are kept in front.
+	 */
+	while (lead < len && (msg[lead] == '\r' || msg[lead] == '\n'))
+		lead++;
+	if (lead == len)
+		lead = 0;
+	r.unknown_start = lead > 0 && cfg->leading_crlf == LEADCRLF_HEADERS_ONLY;
+	bytes_put(&h, msg, lead);
+	msg += lead;
+	len -= lead;
+	if (drop_rules(&r, msg, len, &m)) {
+		free(h.p);
 		return;
+	}
 	changed = rw_headers(&r, msg, &m, &h);
 
-	/* body */
-	if (m.body_off < len) {
+	/* body (an unrecognised message's SDP is not looked at) */
+	if (r.unknown_start && m.body_off < len) {
+		bytes_put(&b, msg + m.body_off, len - m.body_off);
+	} else if (m.body_off < len) {
 		const uint8_t *bd = msg + m.body_off;
 		size_t bl = len - m.body_off, so = algrule_sdp_start(bd, bl);
 

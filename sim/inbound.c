@@ -162,7 +162,7 @@ inbound_sip(struct run *r, const struct sim_pkt *p, const uint8_t *msg,
     size_t len, uint8_t **ob, size_t *ol, size_t *ocap, bool *any_pass,
     struct ep *seg_target)
 {
-	struct sipmsg *m = sipmsg_parse(msg, len, NULL), *seen = NULL;
+	struct sipmsg *m = run_sipmsg(msg, len), *seen = NULL;
 	struct fe_dialog *d = NULL;
 	struct ep target, src_pub;
 	bool retarget = false, ok;
@@ -247,7 +247,7 @@ inbound_sip(struct run *r, const struct sim_pkt *p, const uint8_t *msg,
 				far_expectations(r, p, m);
 			if (ar.action == ALG_REWRITTEN && ar.sdp_rewritten && m != NULL) {
 				/* the phone learns the far end's media from these bytes */
-				seen = sipmsg_parse(ar.out, ar.out_len, NULL);
+				seen = run_sipmsg(ar.out, ar.out_len);
 				if (d != NULL)
 					shortcut_note(d, &ar);
 			}
@@ -287,7 +287,7 @@ inbound_sip(struct run *r, const struct sim_pkt *p, const uint8_t *msg,
 		}
 	}
 	if (seen == NULL && m != NULL && wb != msg && m->sdp != NULL)
-		seen = sipmsg_parse(wb, wl, NULL);
+		seen = run_sipmsg(wb, wl);
 	if (m != NULL && d != NULL) {
 		model_inbound(r, d, p, m, seen != NULL ? seen : m, ok, why, &target);
 		if (m->is_request && strcmp(m->method, "BYE") == 0)
@@ -304,7 +304,7 @@ inbound_sip(struct run *r, const struct sim_pkt *p, const uint8_t *msg,
 void
 inbound_packet(struct run *r, const struct sim_pkt *p)
 {
-	bool is_sip = p->len > 0 && sipframe_looks_like_sip(p->payload, p->len);
+	bool is_sip = run_looks_like_sip(p->payload, p->len);
 	struct ep target;
 	char why[240];
 	bool ok;
@@ -322,20 +322,10 @@ inbound_packet(struct run *r, const struct sim_pkt *p)
 		struct ep seg_target;
 
 		ep_clear(&seg_target);
-		if (p->l4 == PKT_TCP) {
-			n = run_tcp_split(p->payload, p->len, sp, 32);
-			if (n < 0) {
-				sp[0].off = 0;
-				sp[0].len = p->len;
-				n = 1;
-			}
-		} else {
-			size_t body;
-
-			if (sipframe_datagram(p->payload, p->len, &sp[0].len,
-			    &body, NULL) != SIPFRAME_OK)
-				sp[0].len = p->len;
+		n = run_sip_spans(p, sp, 32);
+		if (n < 0) {
 			sp[0].off = 0;
+			sp[0].len = p->len;
 			n = 1;
 		}
 		for (k = 0; k < n; k++)

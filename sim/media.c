@@ -236,6 +236,7 @@ media_relay_init(struct sim_cfg *c, const struct sim_cfg *run_cfg)
 	c->sdp_fixup = true;
 	c->sdp_requires_src_match = true;
 	c->rewrite_o_line = !run_cfg->alg || run_cfg->rewrite_o_line;
+	c->sdp_session = SDPSESS_NAT_ADDRESS;
 	c->sdp_max_media = CAP_SDP_MEDIA;
 	c->content_length = CL_EXACT;
 	c->drop_on_parse_error = false;

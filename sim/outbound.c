@@ -61,7 +61,7 @@ sip_outbound(struct run *r, const struct sim_pkt *p, const uint8_t *msg,
     size_t len, const struct ep *pub, bool insp, uint8_t **ob, size_t *ol,
     size_t *ocap)
 {
-	struct sipmsg *mi = sipmsg_parse(msg, len, NULL), *mo = NULL;
+	struct sipmsg *mi = run_sipmsg(msg, len), *mo = NULL;
 	struct alg_result ar;
 	struct fe_dialog *d = NULL;
 	const uint8_t *outb = msg;
@@ -160,7 +160,7 @@ sip_outbound(struct run *r, const struct sim_pkt *p, const uint8_t *msg,
 		run_drop(r, p, true, label, "far-end", why);
 		model_outbound_lost(d, mi, p, why);
 	} else if (mi != NULL && d != NULL) {
-		mo = outb == msg ? NULL : sipmsg_parse(outb, outl, NULL);
+		mo = outb == msg ? NULL : run_sipmsg(outb, outl);
 		model_outbound(r, d, p, mi, mo != NULL ? mo : mi, pub,
 		    have_ar ? &ar : NULL);
 		if (mi->is_request && strcmp(mi->method, "BYE") == 0)
@@ -324,7 +324,7 @@ split_track(struct run *r, const struct sim_pkt *p, struct tcp_conn *tc,
 void
 outbound_packet(struct run *r, const struct sim_pkt *p)
 {
-	bool is_sip = p->len > 0 && sipframe_looks_like_sip(p->payload, p->len);
+	bool is_sip = run_looks_like_sip(p->payload, p->len);
 	bool insp = is_sip && run_inspected(r->cfg, p);
 	bool fresh = false;
 	struct ep pub;
@@ -379,23 +379,15 @@ outbound_packet(struct run *r, const struct sim_pkt *p)
 		if (p->l4 == PKT_TCP) {
 			tc = run_tcp_conn(r, &p->src, &p->dst);
 			delta_before = tc != NULL ? tc->d_out : 0;
-			n = run_tcp_split(p->payload, p->len, sp, 32);
-			if (n < 0) {
-				/* K2: a message split across segments passes un-NATed. */
-				run_write(r, p, &pub, &p->dst, p->payload, p->len, true,
-				    delta_before);
-				if (tc != NULL)
-					split_track(r, p, tc, &pub);
-				return;
-			}
-		} else {
-			size_t body;
-
-			if (sipframe_datagram(p->payload, p->len, &sp[0].len,
-			    &body, NULL) != SIPFRAME_OK)
-				sp[0].len = p->len;
-			sp[0].off = 0;
-			n = 1;
+		}
+		n = run_sip_spans(p, sp, 32);
+		if (n < 0) {
+			/* K2: a message split across segments passes un-NATed. */
+			run_write(r, p, &pub, &p->dst, p->payload, p->len, true,
+			    delta_before);
+			if (tc != NULL)
+				split_track(r, p, tc, &pub);
+			return;
 		}
 		for (k = 0; k < n; k++)
 			sip_outbound(r, p, p->payload + sp[k].off, sp[k].len,

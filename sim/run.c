@@ -264,13 +264,63 @@ run_mtu_exceeded(const struct run *r, const struct sim_pkt *p, size_t len)
 	    p->nfrags <= 1 && 20 + 8 + len > r->cfg->outside_mtu;
 }
 
-int
-run_tcp_split(const uint8_t *p, size_t len, struct sipframe_span *sp, int max)
+/* Bytes of CRLF keepalives at the start of p[0..len). */
+static size_t
+crlf_lead(const uint8_t *p, size_t len)
 {
-	size_t used;
-	int n = sipframe_messages(p, len, sp, max, &used, NULL);
+	size_t k = 0;
 
-	return n >= 0 && used == len ? n : -1;
+	while (k < len && (p[k] == '\r' || p[k] == '\n'))
+		k++;
+	return k;
+}
+
+struct sipmsg *
+run_sipmsg(const uint8_t *msg, size_t len)
+{
+	size_t k = crlf_lead(msg, len);
+
+	return sipmsg_parse(msg + k, len - k, NULL);
+}
+
+bool
+run_looks_like_sip(const uint8_t *p, size_t len)
+{
+	size_t k = crlf_lead(p, len);
+
+	return k < len && sipframe_looks_like_sip(p + k, len - k);
+}
+
+int
+run_sip_spans(const struct sim_pkt *p, struct sipframe_span *sp, int max)
+{
+	size_t used, body;
+	int n;
+
+	if (p->l4 == PKT_TCP) {
+		size_t start = 0;
+		int k;
+
+		n = sipframe_messages(p->payload, p->len, sp, max, &used, NULL);
+		if (n < 0 || used != p->len)
+			return -1;
+		/* each message from the previous one's end, CRLF keepalives
+		 * before it included, as sip_help_tcp() cuts them */
+		for (k = 0; k < n; k++) {
+			sp[k].len += sp[k].off - start;
+			sp[k].hdr_len += sp[k].off - start;
+			sp[k].off = start;
+			start = sp[k].off + sp[k].len;
+		}
+		return n;
+	}
+	if (max < 1)
+		return 0;
+	if (sipframe_datagram(p->payload, p->len, &sp[0].len, &body,
+	    NULL) != SIPFRAME_OK)
+		sp[0].len = p->len;
+	sp[0].off = 0;
+	return 1;
 }
 
 /* Decides whether a far-end packet to target reaches the phone at want. */

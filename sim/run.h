@@ -162,12 +162,21 @@ bool run_mtu_exceeded(const struct run *r, const struct sim_pkt *p,
     size_t len);
 
 /*
- * The SIP messages of one TCP segment as the kernel's ALG sees them: the
- * segment framed on its own (sipframe_messages()).  Returns their count
- * (at most max), or -1 when the segment is not whole messages.
+ * The SIP messages of one packet as the ALG sees them: a TCP segment
+ * framed on its own (sipframe_messages()), at most max, each from the
+ * previous one's end (CRLF keepalives before it included); a UDP datagram
+ * one message (its framed length, or the whole payload when it does not
+ * frame).  Returns their count, or -1 when a TCP segment is not whole
+ * messages.
  */
-int run_tcp_split(const uint8_t *p, size_t len, struct sipframe_span *sp,
-    int max);
+int run_sip_spans(const struct sim_pkt *p, struct sipframe_span *sp, int max);
+
+/* sipmsg_parse() of msg[0..len) past any CRLF keepalives before it (a
+ * span of run_sip_spans() keeps them for the ALG).  NULL: not SIP. */
+struct sipmsg *run_sipmsg(const uint8_t *msg, size_t len);
+
+/* sipframe_looks_like_sip() past any CRLF keepalives at the start. */
+bool run_looks_like_sip(const uint8_t *p, size_t len);
 
 /*
  * Whether a far-end packet from src to target reaches the phone at want

@@ -405,8 +405,22 @@ check "lan-proxy-sameport, mport_clash=next_pair" "incomplete no_audio" \
     --set mport_clash=next_pair) $(json_get "$tmp/o.json" runs.0.dialogs.2.outcome)"
 
 # Field by field: the simulated outside SIP equals the kernel's outside SIP.
+# Two differences the inside capture cannot resolve are allowed by name
+# (and nothing else): the far end's own o= in an answer whose media is at
+# another address (farmedia-dm*: the kernel wrote the media address over
+# it on the way in, nf_nat_sdp_session), and a STUN phone's responses,
+# whose Via and From the kernel turned into the private address (the
+# outside copy had the public one the phone wrote).
+known_diff() {
+	case $1 in
+	farmedia-dm*-on) grep -v "', '200', [0-9]*) o: simulated" ;;
+	stun-on) grep -v "', '[0-9]*', [0-9]*) \(via\|from\): simulated .*10\.0\.0\.2:5060.*real .*198\.51\.100\.1:5060" ;;
+	*) cat ;;
+	esac
+}
 for s in outbound inbound register-idle-inbound tcp hold-resume other-port \
-    lan-proxy lan-proxy-dm0 lan-proxy-sameport; do
+    lan-proxy lan-proxy-dm0 lan-proxy-sameport stun farmedia-dm1 farmedia-dm0 \
+    kern-farmedia kern-phonemedia kern-phonemedia-dm1 kern-phonemedia-dm0 kern-tcp-crlf; do
 	for a in on off; do
 		[ -f "$GT/$s-alg-$a-inside.pcap" ] || continue
 		p=linux
@@ -417,12 +431,24 @@ for s in outbound inbound register-idle-inbound tcp hold-resume other-port \
 		    fail "$s-$a: $(cat "$tmp/e")"
 		python3 "$FIELDS" compare "$tmp/gt-$s-$a.pcap" "$GT/$s-alg-$a-outside.pcap" \
 		    "$GT/$s-alg-$a-inside.pcap" >"$tmp/cmp-$s-$a.txt" 2>&1
-		check "fields $s-alg-$a" 0 $?
-		[ -s "$tmp/cmp-$s-$a.txt" ] && grep -v '^[0-9]* messages compared, 0 differences' \
-		    "$tmp/cmp-$s-$a.txt" | sed "s/^/  $s-$a: /" >&2
+		grep -v '^[0-9]* messages compared, [0-9]* differences' "$tmp/cmp-$s-$a.txt" |
+		    known_diff "$s-$a" >"$tmp/cmp-$s-$a.left"
+		grep -q '^[1-9][0-9]* messages compared' "$tmp/cmp-$s-$a.txt" ||
+		    echo "no message compared" >>"$tmp/cmp-$s-$a.left"
+		check "fields $s-alg-$a" "" "$(cat "$tmp/cmp-$s-$a.left")"
 		roundtrip "$tmp/gt-$s-$a.pcap" "simulated $s-alg-$a outside"
 	done
 done
+# Leading CRLF (leading_crlf): CRLF CRLF and the INVITE in one TCP
+# segment; the kernel rewrites the headers but not the SDP (the outside
+# INVITE keeps c=10.0.0.2: one-way audio, samples kern-tcp-crlf-alg-on);
+# with the CRLFs skipped the call would complete.
+expect kern-tcp-crlf on linux one_way_audio
+expect kern-tcp-crlf off linux one_way_audio
+# shellcheck disable=SC2046
+check "kern-tcp-crlf, leading_crlf=skip" completed \
+    "$(outcome "$GT/kern-tcp-crlf-alg-off-inside.pcap" 0 $(opts kern-tcp-crlf on) \
+    --set leading_crlf=skip)"
 # RTP reaching the outside: server->phone packets the simulation shows
 # arriving at the router = what the real outside capture shows.
 rtp_to_phone() {
@@ -494,6 +520,10 @@ tcp_segs "$tmp/gt-tcp-on.pcap" >"$tmp/tcp-sim"
 check "TCP data segments (seq, ack, length) equal the kernel's" "" \
     "$(diff "$tmp/tcp-real" "$tmp/tcp-sim")"
 [ -s "$tmp/tcp-real" ] || fail "no TCP data segments in the real tcp capture"
+tcp_segs "$GT/kern-tcp-crlf-alg-on-outside.pcap" >"$tmp/tcp-real"
+tcp_segs "$tmp/gt-kern-tcp-crlf-on.pcap" >"$tmp/tcp-sim"
+check "TCP data segments after a leading CRLF equal the kernel's" "" \
+    "$(diff "$tmp/tcp-real" "$tmp/tcp-sim")"
 
 # sipalg-analyze on the simulated outside view reports the predicted symptom.
 symptom() {

@@ -61,6 +61,8 @@ static const char *const e_pinsrc[] = { "registrar", "any", NULL };
 static const char *const e_regt[] = { "contact", "source", NULL };
 static const char *const e_clash[] = { "next_pair", "drop", NULL };
 static const char *const e_scope[] = { "flow", "dialog", NULL };
+static const char *const e_sdpsess[] = { "last_media", "nat_address", NULL };
+static const char *const e_leadcrlf[] = { "headers_only", "skip", NULL };
 
 #define OFF(f) offsetof(struct sim_cfg, f)
 
@@ -122,6 +124,8 @@ static const struct knob knobs[] = {
 	{ "sdp_requires_src_match", K_BOOL, OFF(sdp_requires_src_match), 0, 0, NULL,
 	  "SDP rewritten only when c= is the signalling source address" },
 	{ "rewrite_o_line", K_BOOL, OFF(rewrite_o_line), 0, 0, NULL, "SDP o= rewrite" },
+	{ "sdp_session", K_ENUM, OFF(sdp_session), 0, 0, e_sdpsess,
+	  "o= and session c=: the last handled m= line's media address in every SDP both ways, or the NAT address when a section was translated" },
 	{ "rewrite_a_rtcp", K_BOOL, OFF(rewrite_a_rtcp), 0, 0, NULL, "SDP a=rtcp rewrite" },
 	{ "rewrite_ice", K_BOOL, OFF(rewrite_ice), 0, 0, NULL,
 	  "SDP a=candidate host address rewrite" },
@@ -147,6 +151,8 @@ static const struct knob knobs[] = {
 	  "drop requests with a longer Request-URI (0 = no limit)" },
 	{ "udp_fragments", K_ENUM, OFF(udp_fragments), 0, 0, e_frag,
 	  "fragmented SIP datagrams: reassemble (pass) or drop" },
+	{ "leading_crlf", K_ENUM, OFF(leading_crlf), 0, 0, e_leadcrlf,
+	  "a message after CRLF keepalives in its packet: headers rewritten as a request's, start line, SDP and pinholes not (headers_only), or the CRLFs skipped" },
 	{ "tcp_split_msgs", K_ENUM, OFF(tcp_split_msgs), 0, 0, e_tcpsplit,
 	  "SIP message split across TCP segments: pass un-NATed, reassemble and rewrite, or drop (stalls)" },
 	{ "register_pinhole", K_BOOL, OFF(register_pinhole), 0, 0, NULL,
@@ -222,6 +228,7 @@ profile_defaults(struct sim_cfg *c)
 	c->sdp_fixup = true;
 	c->sdp_requires_src_match = true; /* K2 sip_direct_media */
 	c->rewrite_o_line = true;
+	c->sdp_session = SDPSESS_LAST_MEDIA; /* nf_conntrack_sip.c process_sdp() -> nf_nat_sdp_session(rtp_addr) */
 	c->rewrite_a_rtcp = false;
 	c->rewrite_ice = false;
 	c->sdp_max_media = 3;
@@ -236,6 +243,7 @@ profile_defaults(struct sim_cfg *c)
 	c->max_ruri_len = 0;
 	c->udp_fragments = FRAG_REASSEMBLE;
 	c->tcp_split_msgs = TCPSPLIT_PASS;     /* K2 */
+	c->leading_crlf = LEADCRLF_HEADERS_ONLY; /* nf_conntrack_sip.c: the message starts at the CRLFs */
 	c->register_pinhole = true;
 	c->pinhole_src = SRC_PEER;        /* K2 sip_direct_signalling */
 	c->media_src = SRC_PEER;          /* K2 sip_direct_media */

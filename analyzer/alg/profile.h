@@ -48,6 +48,19 @@ enum mport_clash { MCLASH_NEXT_PAIR, MCLASH_DROP };
 /* Who owns a media pinhole: the signalling flow it was announced on (the
  * Linux expectation of the master conntrack) or the dialog. */
 enum pinhole_scope { PINHOLE_FLOW, PINHOLE_DIALOG };
+/* What o= and the session-level c= become in an SDP the ALG handles. */
+enum sdp_session_policy {
+	SDPSESS_LAST_MEDIA,       /* every SDP, both ways: the last handled m= line's
+	                           * media address after the ALG (Linux) */
+	SDPSESS_NAT_ADDRESS       /* only when a section was translated: its address */
+};
+/* A message that starts with CRLFs (keepalives before it in the packet). */
+enum leading_crlf_policy {
+	LEADCRLF_HEADERS_ONLY,    /* not recognised as a request or response: its
+	                           * headers are rewritten as a request's, its
+	                           * start line and SDP are not, no pinhole (Linux) */
+	LEADCRLF_SKIP             /* the CRLFs skipped, the message handled as usual */
+};
 
 /* Via parameters restored on inbound responses (bit set). */
 #define VIA_PARAM_RECEIVED 0x1
@@ -94,6 +107,8 @@ struct sim_cfg {
 	bool sdp_fixup;
 	bool sdp_requires_src_match;
 	bool rewrite_o_line;
+	int sdp_session;          /* enum sdp_session_policy */
+	int leading_crlf;         /* enum leading_crlf_policy */
 	bool rewrite_a_rtcp;
 	bool rewrite_ice;
 	uint32_t sdp_max_media;

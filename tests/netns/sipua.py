@@ -272,7 +272,8 @@ def tcp_split_phone(o):
     """UAC over TCP from local:5060: the INVITE's first `first` bytes in one
     segment, the rest 200 ms later (TCP_NODELAY, so two segments); ACK and
     BYE whole. The kernel helper handles only complete messages in one
-    segment, so the split INVITE crosses the NAT untranslated."""
+    segment, so the split INVITE crosses the NAT untranslated.  mode=crlf:
+    the INVITE whole, after a CRLF CRLF keepalive in the same segment."""
     role = "phone"
     local, server = o["local"], o["server"]
     s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -284,11 +285,16 @@ def tcp_split_phone(o):
     d = Uac("TCP", local, server, "split", "tcp-split-phone", local)
     cid = d.cid
     inv = d.request("INVITE", 1, sdp("phone", 1, local, local, 6000))
-    cut = int(o.get("first", "0")) or inv.index(b"\r\n\r\n") + 40
-    s.sendall(inv[:cut])
-    time.sleep(0.2)
-    s.sendall(inv[cut:])
-    say("ep=%s sent %s | %s (split at byte %d of %d)" % (role, first_line(inv), cid, cut, len(inv)))
+    if o.get("mode") == "crlf":
+        # an RFC 5626 keepalive (CRLF CRLF) and the INVITE in one segment
+        s.sendall(b"\r\n\r\n" + inv)
+        say("ep=%s sent %s | %s (after CRLF CRLF in one segment)" % (role, first_line(inv), cid))
+    else:
+        cut = int(o.get("first", "0")) or inv.index(b"\r\n\r\n") + 40
+        s.sendall(inv[:cut])
+        time.sleep(0.2)
+        s.sendall(inv[cut:])
+        say("ep=%s sent %s | %s (split at byte %d of %d)" % (role, first_line(inv), cid, cut, len(inv)))
     buf = b""
     final = None
     s.settimeout(10)

@@ -213,6 +213,8 @@ class Testbed:
         self.nsx("phone", "ip", "addr", "add", PHONE + "/24", "dev", "eth0")
         if self.o.get("phone_b") == "1":
             self.nsx("phone", "ip", "addr", "add", PHONE_B + "/24", "dev", "eth0")
+        if self.o.get("phone_media_ip"):
+            self.nsx("phone", "ip", "addr", "add", self.o["phone_media_ip"] + "/24", "dev", "eth0")
         self.nsx("phone", "ip", "link", "set", "eth0", "up")
         self.nsx("phone", "ip", "route", "add", "default", "via", LAN_GW)
         # router
@@ -484,12 +486,13 @@ class Testbed:
         tr = "t1" if o.get("transport") == "tcp" else "u1"
         srv_ip = SERVER
         srv_mi = o.get("server_media_ip", SERVER)
+        ph_mi = o.get("phone_media_ip", PHONE)
         if inbound:
             uas_role, uas_ip, uas_mi, uac_role, uac_ip, uac_mi, target = \
-                "phone", PHONE, PHONE, "server", SERVER, srv_mi, "%s:5060" % WAN
+                "phone", PHONE, ph_mi, "server", SERVER, srv_mi, "%s:5060" % WAN
         else:
             uas_role, uas_ip, uas_mi, uac_role, uac_ip, uac_mi, target = \
-                "server", srv_ip, srv_mi, "phone", PHONE, PHONE, "%s:5060" % SERVER
+                "server", srv_ip, srv_mi, "phone", PHONE, ph_mi, "%s:5060" % SERVER
         extra_uas = ["-mp", "6000", "-key", "user", callee]
         if media_of[callee] == "echo":
             extra_uas += ["-rtp_echo"]
@@ -589,8 +592,11 @@ class Testbed:
         self.py_phone_call("stun-phone", "u1", public=WAN)
 
     def run_tcp_split(self):
-        """SIP over TCP, the INVITE split over two segments by the phone."""
-        self.py_phone_call("tcp-split-phone", "t1")
+        """SIP over TCP, the INVITE split over two segments by the phone
+        (tcp_mode=crlf: whole, after a CRLF CRLF keepalive in the same
+        segment)."""
+        kw = {"mode": self.o["tcp_mode"]} if "tcp_mode" in self.o else {}
+        self.py_phone_call("tcp-split-phone", "t1", **kw)
 
     def phone_uac_via(self, peer, target):
         return self.sipp("phone", "phone-uac", PHONE, 5060, self.uac_xml("phone"),

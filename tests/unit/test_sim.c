@@ -661,14 +661,92 @@ test_alg_sdp_knobs(void)
 		run(m, strlen(m), &res, 5060, 5060);
 		text(&res, m, out, sizeof(out));
 		CU_ASSERT(strstr(out, "c=IN IP4 10.0.0.9\r\n") != NULL);
+		/* sdp_session last_media: o= follows that c= (kern-phonemedia-dm1) */
+		CU_ASSERT(strstr(out, "o=alice 1 1 IN IP4 10.0.0.9\r\n") != NULL);
+		CU_ASSERT_EQUAL(cl_of(out), (long)body_len(out));
 		CU_ASSERT_EQUAL(res.nmedia, 0);
 		alg_result_fini(&res);
+		set("sdp_session=nat_address");
+		run(m, strlen(m), &res, 5060, 5060);
+		text(&res, m, out, sizeof(out));
+		CU_ASSERT(strstr(out, "o=alice 1 1 IN IP4 10.0.0.2\r\n") != NULL);
+		alg_result_fini(&res);
+		linux_cfg();
 		set("sdp_requires_src_match=false");
 		run(m, strlen(m), &res, 5060, 5060);
 		text(&res, m, out, sizeof(out));
 		CU_ASSERT(strstr(out, "c=IN IP4 198.51.100.1\r\n") != NULL);
 		alg_result_fini(&res);
 	}
+}
+
+/* An answer whose media is at another far-end address: o= and the
+ * session c= take it on the way in (sdp_session last_media). */
+static void
+test_alg_sdp_session_inbound(void)
+{
+	static const char resp[] =
+	    "SIP/2.0 200 OK\r\n"
+	    "Via: SIP/2.0/UDP 198.51.100.1:5060;branch=z9hG4bK1\r\n"
+	    "From: <sip:alice@198.51.100.1:5060>;tag=a\r\n"
+	    "To: <sip:bob@198.51.100.2>;tag=b\r\n"
+	    "Call-ID: x\r\nCSeq: 1 INVITE\r\nContent-Type: application/sdp\r\n"
+	    "Content-Length: 118\r\n\r\n"
+	    "v=0\r\no=bob 2 2 IN IP4 198.51.100.2\r\ns=-\r\nc=IN IP4 198.51.100.2\r\nt=0 0\r\n"
+	    "m=audio 7000 RTP/AVP 8\r\nc=IN IP4 198.51.100.3\r\n";
+	struct alg_flow fl;
+	struct alg_result res;
+	char out[2048];
+
+	linux_cfg();
+	memset(&fl, 0, sizeof(fl));
+	fl.outbound = false;
+	fl.match = E("198.51.100.1", 5060);
+	fl.repl = E("10.0.0.2", 5060);
+	fl.peer = E("198.51.100.2", 5060);
+	CU_ASSERT_EQUAL(body_len(resp), 118);
+	alg_process(&cfg, (const uint8_t *)resp, sizeof(resp) - 1, &fl, NULL, NULL, &res);
+	text(&res, resp, out, sizeof(out));
+	CU_ASSERT(strstr(out, "o=bob 2 2 IN IP4 198.51.100.3\r\n") != NULL);
+	CU_ASSERT(strstr(out, "s=-\r\nc=IN IP4 198.51.100.3\r\n") != NULL);
+	CU_ASSERT(strstr(out, "m=audio 7000 RTP/AVP 8\r\nc=IN IP4 198.51.100.3\r\n") != NULL);
+	CU_ASSERT_EQUAL(cl_of(out), (long)body_len(out));
+	alg_result_fini(&res);
+	set("sdp_session=nat_address");
+	alg_process(&cfg, (const uint8_t *)resp, sizeof(resp) - 1, &fl, NULL, NULL, &res);
+	text(&res, resp, out, sizeof(out));
+	CU_ASSERT(strstr(out, "o=bob 2 2 IN IP4 198.51.100.2\r\n") != NULL);
+	CU_ASSERT(strstr(out, "s=-\r\nc=IN IP4 198.51.100.2\r\n") != NULL);
+	CU_ASSERT(!res.sdp_rewritten);
+	alg_result_fini(&res);
+}
+
+/* CRLF keepalives before a message (leading_crlf). */
+static void
+test_alg_leading_crlf(void)
+{
+	char m[4096], out[4096];
+	struct alg_result res;
+
+	snprintf(m, sizeof(m), "\r\n\r\n%s", INVITE);
+	linux_cfg();
+	run(m, strlen(m), &res, 5060, 5060);
+	text(&res, m, out, sizeof(out));
+	/* headers_only: Via, From, Contact as a request's; start line and SDP not */
+	CU_ASSERT(strncmp(out, "\r\n\r\nINVITE ", 10) == 0);
+	CU_ASSERT(strstr(out, "Via: SIP/2.0/UDP 198.51.100.1:5060") != NULL);
+	CU_ASSERT(strstr(out, "c=IN IP4 10.0.0.2\r\n") != NULL);
+	CU_ASSERT(strstr(out, "o=alice 1 1 IN IP4 10.0.0.2\r\n") != NULL);
+	CU_ASSERT(!res.sdp_rewritten);
+	CU_ASSERT_EQUAL(res.nmedia, 0);              /* no pinhole */
+	alg_result_fini(&res);
+	set("leading_crlf=skip");
+	run(m, strlen(m), &res, 5060, 5060);
+	text(&res, m, out, sizeof(out));
+	CU_ASSERT(strncmp(out, "\r\n\r\nINVITE ", 10) == 0);
+	CU_ASSERT(strstr(out, "c=IN IP4 198.51.100.1\r\n") != NULL);
+	CU_ASSERT(res.nmedia > 0);
+	alg_result_fini(&res);
 }
 
 static void
@@ -1690,6 +1768,8 @@ main(void)
 	CU_add_test(s, "header knobs", test_alg_header_knobs);
 	CU_add_test(s, "request-uri and inbound", test_alg_ruri_and_inbound);
 	CU_add_test(s, "sdp knobs", test_alg_sdp_knobs);
+	CU_add_test(s, "sdp session lines inbound", test_alg_sdp_session_inbound);
+	CU_add_test(s, "leading CRLF", test_alg_leading_crlf);
 	CU_add_test(s, "content-length", test_alg_content_length);
 	CU_add_test(s, "drops", test_alg_drops);
 	CU_add_test(s, "truncations", test_alg_truncations);
