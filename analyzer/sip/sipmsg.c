@@ -886,6 +886,7 @@ parse_in(struct scratch *s, bool own, const uint8_t *msg, size_t len,
 	struct sipmsg *m = &b.m, *out;
 	osip_message_t *om = NULL;
 	const uint8_t *v;
+	void *sdp_room;
 	size_t vl;
 	int rc;
 
@@ -935,7 +936,10 @@ parse_in(struct scratch *s, bool own, const uint8_t *msg, size_t len,
 		anomaly_add(an, (enum anomaly_id)rc);
 		return sipraw_parse(msg, len, lend, an);
 	}
-	sipmsg_body_parse(m, &w.hx, an);
+	/* The SDP is parsed in the scratch and packed once, into out. */
+	sdp_room = m->body_len > 0 && w.hx.val[HX_CONTENT_TYPE] != NULL ?
+	    scratch_alloc(s, sdp_scratch_size()) : NULL;
+	sipmsg_body_parse(m, &w.hx, sdp_room, an);
 	for (int k = 0; k < MEMO_COUNT; k++)
 		if (w.memo[k].usable && !w.has_cr) {
 			/* Both fit: len <= CAP_SIP_MSG_BYTES (65535). */
@@ -943,7 +947,8 @@ parse_in(struct scratch *s, bool own, const uint8_t *msg, size_t len,
 			m->memo_len[k] = (uint16_t)w.memo[k].ll;
 		}
 	out = msg_buf_pack(&b, lend);
-	sdp_free(m->sdp);
+	if (sdp_room == NULL)
+		sdp_free(m->sdp);
 	return out;
 }
 
