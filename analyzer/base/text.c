@@ -10,6 +10,7 @@
  * U+2028/U+2029 (which start a new line without being LF).
  */
 #include <inttypes.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,26 +40,6 @@ text_parse_uint(const void *vp, size_t len, uint64_t max, uint64_t *out)
 		return -1;
 	*out = v;
 	return 0;
-}
-
-static int
-lower(int c)
-{
-	return (c >= 'A' && c <= 'Z') ? c + 32 : c;
-}
-
-bool
-text_ieq(const void *vp, size_t len, const char *s)
-{
-	const uint8_t *p = vp;
-	size_t n = strlen(s);
-
-	if (n != len)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (lower(p[i]) != lower((unsigned char)s[i]))
-			return false;
-	return true;
 }
 
 bool
@@ -333,4 +314,68 @@ text_frame_ref(char *buf, size_t n, const char *name, uint64_t frame)
 	else
 		snprintf(buf, n, "%" PRIu64, frame);
 	return buf;
+}
+
+/*
+ * v with 0..6 decimals as printf's "%.*f" writes it, into b
+ * (TEXT_FIXED_BYTES, not NUL-terminated),
+ * when that can be decided without printf: r = |v| * 10^decimals below
+ * 10^9 is within 2^-53 * 10^9 (about 1.1e-7) of the exact product, so
+ * unless r is within 1e-6 of a half the exact value rounds as r does.
+ * The sign is printf's: '-' for every negative v, -0 included.  Returns
+ * the length, 0 when printf must decide (fprintf was most of the cost
+ * of a dialog's figures).
+ */
+size_t
+text_fixed(char *b, double v, int decimals)
+{
+	static const double p10[] = { 1, 10, 100, 1e3, 1e4, 1e5, 1e6 };
+	double r, fl;
+	uint64_t q;
+	char d[24];
+	size_t o = 0, nd = 0;
+
+	if (decimals < 0 || decimals > 6)
+		return 0;
+	r = fabs(v) * p10[decimals];
+	if (!(r < 1e9))
+		return 0;
+	fl = floor(r);
+	if (fabs(r - fl - 0.5) < 1e-6)
+		return 0;
+	q = (uint64_t)fl + (r - fl > 0.5);
+	do {
+		d[nd++] = (char)('0' + q % 10);
+		q /= 10;
+	} while (q != 0);
+	while (nd <= (size_t)decimals)
+		d[nd++] = '0';
+	if (signbit(v))
+		b[o++] = '-';
+	while (nd > (size_t)decimals)
+		b[o++] = d[--nd];
+	if (decimals > 0)
+		b[o++] = '.';
+	while (nd > 0)
+		b[o++] = d[--nd];
+	return o;
+}
+
+int
+text_snprintf_fixed(char *buf, size_t n, const char *prefix, double v,
+    int decimals)
+{
+	char b[TEXT_FIXED_BYTES];
+	size_t pl = strlen(prefix), fl = text_fixed(b, v, decimals), k, c;
+
+	if (fl == 0)
+		return snprintf(buf, n, "%s%.*f", prefix, decimals, v);
+	if (n > 0) {
+		k = pl < n - 1 ? pl : n - 1;
+		c = fl < n - 1 - k ? fl : n - 1 - k;
+		memcpy(buf, prefix, k);
+		memcpy(buf + k, b, c);
+		buf[k + c] = '\0';
+	}
+	return (int)(pl + fl);
 }

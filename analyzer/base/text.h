@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 /*
  * Parses a decimal integer from exactly len bytes (leading/trailing blanks
@@ -22,8 +23,27 @@
  */
 int text_parse_uint(const void *p, size_t len, uint64_t max, uint64_t *out);
 
-/* Case-insensitive comparison of p[0..len) with the C string s. */
-bool text_ieq(const void *p, size_t len, const char *s);
+/*
+ * Case-insensitive comparison of p[0..len) with the C string s.  Inline:
+ * s is nearly always a literal, whose length the compiler then knows, so
+ * most calls end at the length test (names of headers, SDP attributes).
+ */
+static inline bool
+text_ieq(const void *p, size_t len, const char *s)
+{
+	const uint8_t *b = p;
+
+	if (strlen(s) != len)
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		int x = b[i], y = (unsigned char)s[i];
+
+		if ((x >= 'A' && x <= 'Z' ? x + 32 : x) !=
+		    (y >= 'A' && y <= 'Z' ? y + 32 : y))
+			return false;
+	}
+	return true;
+}
 /* Case-insensitive prefix test. */
 bool text_iprefix(const void *p, size_t len, const char *prefix);
 /* Bounded memmem; NULL when absent. */
@@ -88,5 +108,19 @@ char *text_escape(char *dst, size_t n, const void *p, size_t len);
  * "-" for frame 0 (none).  Truncated to n-1; returns buf.
  */
 char *text_frame_ref(char *buf, size_t n, const char *name, uint64_t frame);
+
+/*
+ * v with 0..6 decimals exactly as printf's "%.*f" writes it, into b
+ * (TEXT_FIXED_BYTES, not NUL-terminated) when that is decided without
+ * printf (nearly always); returns the length, 0 when only printf can
+ * say (then b is undefined).  printf's float formatting was most of the
+ * cost of the figures in a report.
+ */
+#define TEXT_FIXED_BYTES 32
+size_t text_fixed(char *b, double v, int decimals);
+
+/* snprintf(buf, n, "%s%.*f", prefix, decimals, v), same bytes and result. */
+int text_snprintf_fixed(char *buf, size_t n, const char *prefix, double v,
+    int decimals);
 
 #endif /* SIPALG_TEXT_H */

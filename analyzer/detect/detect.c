@@ -23,6 +23,7 @@
  * in an inside capture 0.5; "unlikely" when those reach 1.0 and the ALG
  * score stays under 1.0; otherwise "unknown".
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -150,6 +151,32 @@ no_alg_advice(struct detect *dt, const struct dialog *d, struct findings *fs)
 	}
 }
 
+/*
+ * The used part of finding s into d: the evidence it holds, not the room
+ * left (a whole struct findings is about 85 KB, nearly all unused room).
+ */
+static void
+finding_copy(struct finding *d, const struct finding *s)
+{
+	int nev = s->nev < 0 ? 0 : s->nev > DETECT_MAX_EVIDENCE ?
+	    DETECT_MAX_EVIDENCE : s->nev;
+
+	memcpy(d, s, offsetof(struct finding, ev));
+	memcpy(d->ev, s->ev, (size_t)nev * sizeof(s->ev[0]));
+	d->nev = s->nev;
+}
+
+static void
+findings_copy(struct findings *d, const struct findings *s)
+{
+	d->n = s->n;
+	d->nadv = s->nadv;
+	for (int i = 0; i < s->n && i < DETECT_MAX_FINDINGS; i++)
+		finding_copy(&d->f[i], &s->f[i]);
+	for (int i = 0; i < s->nadv && i < DETECT_MAX_ADVISORIES; i++)
+		finding_copy(&d->adv[i], &s->adv[i]);
+}
+
 void
 detect_dialog(struct detect *dt, struct dialog *d)
 {
@@ -182,7 +209,7 @@ detect_dialog(struct detect *dt, struct dialog *d)
 		return;
 	d->findings = malloc(sizeof(fs));
 	if (d->findings != NULL)
-		memcpy(d->findings, &fs, sizeof(fs));
+		findings_copy(d->findings, &fs);
 	if (fs.n == 0)
 		return;
 	dt->affected++;

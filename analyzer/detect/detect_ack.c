@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/text.h"
 #include "detect/detect_int.h"
 
 #define MIN_RETRANS 6
@@ -228,9 +229,9 @@ detect_ack_timeout_drop(struct detect *dt, const struct dialog *d,
 		    "; BYE at 64*T1: the call drops at ~32 s" : "");
 		add_common_ev(f, r);
 		for (int k = 0; k < n && off < sizeof(buf) - 16; k++)
-			off += (size_t)snprintf(buf + off, sizeof(buf) - off,
-			    "%s+%.2f", k ? " " : "",
-			    (double)(r->retrans_ns[k] - r->ts_ns) / 1e9);
+			off += (size_t)text_snprintf_fixed(buf + off,
+			    sizeof(buf) - off, k ? " +" : "+",
+			    (double)(r->retrans_ns[k] - r->ts_ns) / 1e9, 2);
 		detect_ev_at(f, r->cap_idx, r->retrans_frame[0],
 		    r->retrans_ns[0], "2xx retransmissions", "%u at %s s",
 		    r->retrans, buf);

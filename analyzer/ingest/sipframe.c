@@ -206,15 +206,52 @@ sipframe_start(const uint8_t *p, size_t len)
 }
 
 /*
+ * Whether the header line line[0..ll) (not the start line, not empty) is
+ * Content-Length or "l", as sipframe_header() would match it: not a
+ * folded line, the name before the first ':' trimmed of SP and HTAB at
+ * its end; sets the trimmed value.
+ */
+static bool
+cl_line(const uint8_t *line, size_t ll, const uint8_t **val, size_t *vlen)
+{
+	const uint8_t *colon, *v;
+	size_t nlen, n;
+	int c = lower(line[0]);
+
+	if (c != 'c' && c != 'l')
+		return false;
+	colon = memchr(line, ':', ll);
+	if (colon == NULL)
+		return false;
+	nlen = (size_t)(colon - line);
+	while (nlen > 0 && (line[nlen - 1] == ' ' || line[nlen - 1] == '\t'))
+		nlen--;
+	if (!(nlen == 1 && c == 'l') && !text_ieq(line, nlen, "Content-Length"))
+		return false;
+	v = colon + 1;
+	n = ll - (size_t)(v - line);
+	text_trim(&v, &n);
+	*val = v;
+	*vlen = n;
+	return true;
+}
+
+/*
  * Finds the end of the header block of p[0..len), which starts with a
- * non-empty line.  OK sets *hdr_len (the empty line included);
- * INCOMPLETE when the data ends first; ERROR when a cap is hit (counted).
+ * non-empty line.  OK sets *hdr_len (the empty line included) and, in
+ * the same pass, *cl to the value of its first Content-Length header
+ * (NULL when none: what sipframe_header(p, *hdr_len, "Content-Length",
+ * 'l') finds); INCOMPLETE when the data ends first; ERROR when a cap is
+ * hit (counted).
  */
 static enum sipframe_rc
 header_end(const uint8_t *p, size_t len, size_t *hdr_len,
-    struct anomalies *an)
+    const uint8_t **cl, size_t *cl_len, struct anomalies *an)
 {
 	size_t pos = 0;
+
+	*cl = NULL;
+	*cl_len = 0;
 
 	for (;;) {
 		size_t left = len - pos, w, k, content;
@@ -240,12 +277,15 @@ header_end(const uint8_t *p, size_t len, size_t *hdr_len,
 			anomaly_add(an, ANOMALY_SIP_LINE_TOO_LONG);
 			return SIPFRAME_ERROR;
 		}
-		pos += k + 1;
 		/* The first line is a checked start line, never empty. */
 		if (content == 0) {
-			*hdr_len = pos;
+			*hdr_len = pos + k + 1;
 			return SIPFRAME_OK;
 		}
+		if (*cl == NULL && pos > 0 && p[pos] != ' ' &&
+		    p[pos] != '\t')
+			(void)cl_line(p + pos, content, cl, cl_len);
+		pos += k + 1;
 		if (pos > CAP_SIP_MSG_BYTES) {
 			anomaly_add(an, ANOMALY_SIP_TOO_LARGE);
 			return SIPFRAME_ERROR;
@@ -254,16 +294,16 @@ header_end(const uint8_t *p, size_t len, size_t *hdr_len,
 }
 
 /*
- * Content-Length of a header block: 0 with *cl set, 1 when absent,
- * -1 when not a number.  A number too large for 64 bits is UINT64_MAX.
+ * The Content-Length value v[0..vlen) header_end() found (v NULL: none):
+ * 0 with *cl set, 1 when absent, -1 when not a number.  A number too
+ * large for 64 bits is UINT64_MAX.
  */
 static int
-content_length(const uint8_t *p, size_t hdr_len, uint64_t *cl)
+content_length(const uint8_t *v, size_t vlen, uint64_t *cl)
 {
-	const uint8_t *v;
-	size_t vlen, i, digits = 0;
+	size_t i, digits = 0;
 
-	if (!sipframe_header(p, hdr_len, "Content-Length", 'l', &v, &vlen))
+	if (v == NULL)
 		return 1;
 	for (i = 0; i < vlen; i++) {
 		if (v[i] >= '0' && v[i] <= '9')
@@ -282,7 +322,8 @@ enum sipframe_rc
 sipframe_stream_span(const uint8_t *p, size_t len, struct sipframe_span *sp,
     struct anomalies *an)
 {
-	size_t i = 0, n, hdr_len;
+	size_t i = 0, n, hdr_len, cll;
+	const uint8_t *clv;
 	uint64_t cl = 0;
 	enum sipframe_rc rc;
 
@@ -307,10 +348,10 @@ sipframe_stream_span(const uint8_t *p, size_t len, struct sipframe_span *sp,
 		return SIPFRAME_ERROR;
 	}
 
-	rc = header_end(p, n, &hdr_len, an);
+	rc = header_end(p, n, &hdr_len, &clv, &cll, an);
 	if (rc != SIPFRAME_OK)
 		return rc;
-	switch (content_length(p, hdr_len, &cl)) {
+	switch (content_length(clv, cll, &cl)) {
 	case 1:
 		cl = 0;
 		break;
@@ -369,7 +410,8 @@ enum sipframe_rc
 sipframe_datagram(const uint8_t *p, size_t len, size_t *msg_len,
     size_t *body_off, struct anomalies *an)
 {
-	size_t hdr_len, end, i;
+	size_t hdr_len, end, i, cll;
+	const uint8_t *clv;
 	uint64_t cl = 0;
 
 	*msg_len = 0;
@@ -387,7 +429,7 @@ sipframe_datagram(const uint8_t *p, size_t len, size_t *msg_len,
 		anomaly_add(an, ANOMALY_SIP_TOO_LARGE);
 		return SIPFRAME_ERROR;
 	}
-	switch (header_end(p, len, &hdr_len, an)) {
+	switch (header_end(p, len, &hdr_len, &clv, &cll, an)) {
 	case SIPFRAME_OK:
 		break;
 	case SIPFRAME_INCOMPLETE:
@@ -398,7 +440,7 @@ sipframe_datagram(const uint8_t *p, size_t len, size_t *msg_len,
 	}
 
 	*body_off = hdr_len;
-	switch (content_length(p, hdr_len, &cl)) {
+	switch (content_length(clv, cll, &cl)) {
 	case 1:
 		/* RFC 3261 §18.3: on UDP the body runs to the datagram end. */
 		*msg_len = len;

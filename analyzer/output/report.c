@@ -11,7 +11,6 @@
  */
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "base/outfile.h"
 #include "base/text.h"
@@ -141,44 +140,68 @@ digits(char *o, long v, int w)
 	return o + w;
 }
 
+/*
+ * The proleptic Gregorian date of day z since 1970-01-01 (z >= 0), as
+ * gmtime() gives it: the days-from-civil inverse (eras of 400 years,
+ * years starting in March, so the leap day is the last of its year).
+ */
+static void
+civil_date(int64_t z, long *y, long *m, long *d)
+{
+	int64_t era, doe, yoe, doy, mp;
+
+	z += 719468;                 /* days from 0000-03-01 */
+	era = z / 146097;
+	doe = z - era * 146097;      /* 0..146096 */
+	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	mp = (5 * doy + 2) / 153;    /* March is 0 */
+	*d = (long)(doy - (153 * mp + 2) / 5 + 1);
+	*m = (long)(mp < 10 ? mp + 3 : mp - 9);
+	*y = (long)(yoe + era * 400 + (*m <= 2));
+}
+
 const char *
 report_time(int64_t ns, char *buf, size_t n)
 {
-	time_t t = (time_t)(ns / CAP_NS_PER_SEC);
-	struct tm tm;
+	char full[sizeof("2026-11-22 10:00:00.123456")];
+	int64_t s = ns / CAP_NS_PER_SEC, sod = s % 86400;
+	long y, mo, d;
+	char *o = full;
 
-	if (ns <= 0 || gmtime_r(&t, &tm) == NULL) {
+	if (ns <= 0) {
 		snprintf(buf, n, "-");
 		return buf;
 	}
 	/*
-	 * By hand when it fits (every time of a report is one: years of a
-	 * positive int64 of ns are 1970..2262, four digits): snprintf was
-	 * a twentieth of a signalling-heavy JSON report.
+	 * By hand (years of a positive int64 of ns are 1970..2262, four
+	 * digits): snprintf was a twentieth of a signalling-heavy JSON
+	 * report, and gmtime_r(), which takes the time zone lock, half of
+	 * what was left.
 	 */
-	if (n >= sizeof("2026-11-22 10:00:00.123456") && tm.tm_year >= 70 &&
-	    tm.tm_year + 1900 <= 9999) {
-		char *o = buf;
+	civil_date(s / 86400, &y, &mo, &d);
+	o = digits(o, y, 4);
+	*o++ = '-';
+	o = digits(o, mo, 2);
+	*o++ = '-';
+	o = digits(o, d, 2);
+	*o++ = ' ';
+	o = digits(o, (long)(sod / 3600), 2);
+	*o++ = ':';
+	o = digits(o, (long)(sod / 60 % 60), 2);
+	*o++ = ':';
+	o = digits(o, (long)(sod % 60), 2);
+	*o++ = '.';
+	o = digits(o, (long)((ns % CAP_NS_PER_SEC) / 1000), 6);
+	*o = '\0';
+	/* As snprintf(buf, n, "%s", full) would cut it. */
+	if (n > 0) {
+		size_t k = n - 1 < (size_t)(o - full) ? n - 1 :
+		    (size_t)(o - full);
 
-		o = digits(o, tm.tm_year + 1900, 4);
-		*o++ = '-';
-		o = digits(o, tm.tm_mon + 1, 2);
-		*o++ = '-';
-		o = digits(o, tm.tm_mday, 2);
-		*o++ = ' ';
-		o = digits(o, tm.tm_hour, 2);
-		*o++ = ':';
-		o = digits(o, tm.tm_min, 2);
-		*o++ = ':';
-		o = digits(o, tm.tm_sec, 2);
-		*o++ = '.';
-		o = digits(o, (long)((ns % CAP_NS_PER_SEC) / 1000), 6);
-		*o = '\0';
-		return buf;
+		memcpy(buf, full, k);
+		buf[k] = '\0';
 	}
-	snprintf(buf, n, "%04d-%02d-%02d %02d:%02d:%02d.%06ld",
-	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-	    tm.tm_min, tm.tm_sec, (long)((ns % CAP_NS_PER_SEC) / 1000));
 	return buf;
 }
 

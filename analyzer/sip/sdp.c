@@ -718,6 +718,25 @@ sdp_pack(const struct sdp *s, void *buf, size_t n)
 	return pack(&a, s);
 }
 
+size_t
+sdp_scratch_size(void)
+{
+	return sizeof(struct sdp_state);
+}
+
+int
+sdp_parse_scratch(const uint8_t *body, size_t len, void *room,
+    struct sdp **out, struct anomalies *an)
+{
+	struct sdp_state *st = room;
+
+	*out = NULL;
+	if (parse_body(st, body, len, an) != 0)
+		return -1;
+	*out = st->s;
+	return 0;
+}
+
 /*
  * Parses into a stack scratch of fixed arrays (the caps), then copies the
  * result into one block of exactly the size it needs.

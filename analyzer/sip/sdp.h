@@ -99,6 +99,18 @@ int sdp_parse(const uint8_t *body, size_t len, struct sdp **out,
 void sdp_free(struct sdp *s);
 
 /*
+ * sdp_parse() without the block, for a caller that packs the result into
+ * a block of its own (sdp_pack): parses into room, sdp_scratch_size()
+ * bytes of the caller's, aligned for any type, and sets *out to a struct
+ * sdp inside room, valid as long as room is and never freed.  Returns 0
+ * (anomalies counted as by sdp_parse) or -1 when the body is not SDP.
+ * Saves sdp_parse()'s allocation and copy.
+ */
+size_t sdp_scratch_size(void);
+int sdp_parse_scratch(const uint8_t *body, size_t len, void *room,
+    struct sdp **out, struct anomalies *an);
+
+/*
  * Deep copy of s into one buffer, for embedding an SDP in another block
  * (sipmsg.c keeps it in the message's): sdp_pack_size is the exact number
  * of bytes sdp_pack needs; buf must be aligned for any type (as malloc's

@@ -98,6 +98,36 @@ param_get(osip_list_t *l, const char *name)
 	return NULL;
 }
 
+/*
+ * param_get() for each of names[0..n) (lowercase letters first), in one
+ * walk of l: out[k] is the first parameter named names[k] (any case),
+ * NULL when none.  osip_list_get() walks from the head on every call,
+ * and a Via asks for four names.
+ */
+static void
+params_get(const osip_list_t *l, const char *const names[], int n,
+    osip_generic_param_t *out[])
+{
+	const __node_t *node = l->node;
+
+	for (int k = 0; k < n; k++)
+		out[k] = NULL;
+	for (int i = 0; i < l->nb_elt && node != NULL; i++,
+	    node = node->next) {
+		osip_generic_param_t *p = node->element;
+
+		if (p == NULL || p->gname == NULL)
+			continue;
+		for (int k = 0; k < n; k++)
+			if (out[k] == NULL &&
+			    (p->gname[0] | 0x20) == names[k][0] &&
+			    strcasecmp(p->gname, names[k]) == 0) {
+				out[k] = p;
+				break;
+			}
+	}
+}
+
 /* Parses a decimal port; def when absent or invalid. */
 static uint16_t
 port_or(const char *s, uint16_t def)
@@ -164,7 +194,10 @@ int_or(const uint8_t *p, size_t len, int def)
 static void
 via_fill(struct sipmsg_via *d, struct msg_buf *b, osip_via_t *v)
 {
-	osip_generic_param_t *p;
+	static const char *const via_names[4] = {
+		"branch", "received", "maddr", "rport"
+	};
+	osip_generic_param_t *p, *vp[4];
 	size_t hl = olen(v->host), room;
 	char *t;
 
@@ -191,13 +224,14 @@ via_fill(struct sipmsg_via *d, struct msg_buf *b, osip_via_t *v)
 	if (v->host != NULL && ep_parse_ip(&d->sent_by, v->host, hl) == 0)
 		d->sent_by.port = port_or(v->port,
 		    strcmp(d->transport, "TLS") == 0 ? 5061 : 5060);
-	if ((p = param_get(&v->via_params, "branch")) != NULL)
+	params_get(&v->via_params, via_names, 4, vp);
+	if ((p = vp[0]) != NULL)
 		d->branch = sa_str(b, p->gvalue, SIPMSG_BRANCH_BYTES);
-	if ((p = param_get(&v->via_params, "received")) != NULL)
+	if ((p = vp[1]) != NULL)
 		d->received = sa_str(b, p->gvalue, SIPMSG_HOST_BYTES);
-	if ((p = param_get(&v->via_params, "maddr")) != NULL)
+	if ((p = vp[2]) != NULL)
 		d->maddr = sa_str(b, p->gvalue, SIPMSG_HOST_BYTES);
-	if ((p = param_get(&v->via_params, "rport")) != NULL) {
+	if ((p = vp[3]) != NULL) {
 		/* RFC 3581: a bare ";rport" asks for the port to be filled. */
 		d->rport = port_or(p->gvalue, 0);
 		if (d->rport == 0)
@@ -886,6 +920,7 @@ parse_in(struct scratch *s, bool own, const uint8_t *msg, size_t len,
 	struct sipmsg *m = &b.m, *out;
 	osip_message_t *om = NULL;
 	const uint8_t *v;
+	void *sdp_room;
 	size_t vl;
 	int rc;
 
@@ -935,7 +970,10 @@ parse_in(struct scratch *s, bool own, const uint8_t *msg, size_t len,
 		anomaly_add(an, (enum anomaly_id)rc);
 		return sipraw_parse(msg, len, lend, an);
 	}
-	sipmsg_body_parse(m, &w.hx, an);
+	/* The SDP is parsed in the scratch and packed once, into out. */
+	sdp_room = m->body_len > 0 && w.hx.val[HX_CONTENT_TYPE] != NULL ?
+	    scratch_alloc(s, sdp_scratch_size()) : NULL;
+	sipmsg_body_parse(m, &w.hx, sdp_room, an);
 	for (int k = 0; k < MEMO_COUNT; k++)
 		if (w.memo[k].usable && !w.has_cr) {
 			/* Both fit: len <= CAP_SIP_MSG_BYTES (65535). */
@@ -943,7 +981,8 @@ parse_in(struct scratch *s, bool own, const uint8_t *msg, size_t len,
 			m->memo_len[k] = (uint16_t)w.memo[k].ll;
 		}
 	out = msg_buf_pack(&b, lend);
-	sdp_free(m->sdp);
+	if (sdp_room == NULL)
+		sdp_free(m->sdp);
 	return out;
 }
 

@@ -153,7 +153,7 @@ multipart_sdp(const uint8_t *body, size_t len, const uint8_t *b, size_t blen,
  * block later); a body that is not SDP is counted.
  */
 static void
-attach_sdp(struct sipmsg *m, const uint8_t *p, size_t len,
+attach_sdp(struct sipmsg *m, const uint8_t *p, size_t len, void *room,
     struct anomalies *an)
 {
 	uint64_t before;
@@ -161,14 +161,15 @@ attach_sdp(struct sipmsg *m, const uint8_t *p, size_t len,
 	if (len == 0 || m->sdp != NULL)
 		return;
 	before = m->quiet ? anomaly_total(an) : 0;
-	if (sdp_parse(p, len, &m->sdp, an) == -1)
+	if ((room != NULL ? sdp_parse_scratch(p, len, room, &m->sdp, an) :
+	    sdp_parse(p, len, &m->sdp, an)) == -1)
 		anomaly_add(an, ANOMALY_SDP_UNPARSEABLE);
 	if (m->quiet && anomaly_total(an) != before)
 		m->quiet = false;
 }
 
 void
-sipmsg_body_parse(struct sipmsg *m, const struct hdr_index *x,
+sipmsg_body_parse(struct sipmsg *m, const struct hdr_index *x, void *room,
     struct anomalies *an)
 {
 	const uint8_t *body = (const uint8_t *)m->raw + m->body_off;
@@ -179,11 +180,11 @@ sipmsg_body_parse(struct sipmsg *m, const struct hdr_index *x,
 	if (m->body_len == 0 || !hx_get(x, HX_CONTENT_TYPE, &ct, &ctl))
 		return;
 	if (ct_is(ct, ctl, "application/sdp")) {
-		attach_sdp(m, body, m->body_len, an);
+		attach_sdp(m, body, m->body_len, room, an);
 	} else if (ct_is_prefix(ct, ctl, "multipart/")) {
 		if (ct_boundary(ct, ctl, &b, &blen) &&
 		    multipart_sdp(body, m->body_len, b, blen, &part, &plen))
-			attach_sdp(m, part, plen, an);
+			attach_sdp(m, part, plen, room, an);
 	} else if (ct_is(ct, ctl, "message/sipfrag")) {
 		/* RFC 3515 section 2.4.5: "SIP/2.0 200 OK" of the referred. */
 		if (m->body_len >= 11 && text_iprefix(body, m->body_len,

@@ -171,10 +171,12 @@ void walk_drop(struct walk *w, const struct sipmsg *const use[MEMO_COUNT]);
 /*
  * Reads m's body by its Content-Type (from x): SDP into a temporary
  * m->sdp, the first SDP part of a multipart body, a sipfrag's status.
- * A body that is not what it claims is counted in an.
+ * The SDP lives in room (sdp_scratch_size() bytes, sdp_parse_scratch)
+ * when room is not NULL, else in a block the caller frees with
+ * sdp_free().  A body that is not what it claims is counted in an.
  */
 void sipmsg_body_parse(struct sipmsg *m, const struct hdr_index *x,
-    struct anomalies *an);
+    void *room, struct anomalies *an);
 
 /* ---- sipmsg_pack.c: the string area and the packing ---- */
 

@@ -540,7 +540,7 @@ sipraw_parse(const uint8_t *msg, size_t len, const struct sipmsg_lend *lend,
 	m->user_agent = m->pai = m->rpid = "";
 	anomaly_add(an, ANOMALY_SIP_RAW_FALLBACK);
 	m->quiet = false;
-	sipmsg_body_parse(m, &hx, an);
+	sipmsg_body_parse(m, &hx, NULL, an);
 	out = msg_buf_pack(b, lend);
 	sdp_free(m->sdp);
 	free(b);

@@ -4,6 +4,8 @@
  * ranges.
  */
 #include <CUnit/Basic.h>
+#include <arpa/inet.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "base/netaddr.h"
@@ -28,6 +30,54 @@ test_parse_v4(void)
 	CU_ASSERT_EQUAL(e.family, 4);
 	CU_ASSERT_EQUAL(e.port, 5060);
 	CU_ASSERT_EQUAL(memcmp(e.ip, want, 16), 0);
+}
+
+/*
+ * Dotted quads are read without inet_pton when their form leaves no
+ * doubt: whatever the string, the answer must be inet_pton's.  Strings
+ * of digits and dots (leading zeros, empty and long octets, values past
+ * 255, too few or many octets) from a fixed generator, plus named cases.
+ */
+static void
+test_parse_v4_as_inet_pton(void)
+{
+	static const char *named[] = { "0.0.0.0", "255.255.255.255", "01.2.3.4",
+	    "1.02.3.4", "00.0.0.0", "1.2.3.4.", ".1.2.3.4", "1..2.3",
+	    "1.2.3.4.5", "1234.1.1.1", "999.1.1.1", "256.0.0.1", "1.2.3.0255",
+	    "1.2.3.00", "192.168.100.200", "9.9.9.9" };
+	const char alpha[] = "0123456789..25";
+	uint64_t x = 88172645463325252ULL;
+	char s[24];
+
+	for (size_t i = 0; i < sizeof(named) / sizeof(named[0]) + 200000; i++) {
+		const char *p = s;
+		uint8_t a[4];
+		struct ep e;
+		int want;
+
+		if (i < sizeof(named) / sizeof(named[0])) {
+			p = named[i];
+		} else {
+			size_t n;
+
+			x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+			n = 7 + x % 10;
+			for (size_t k = 0; k < n; k++) {
+				x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+				s[k] = alpha[x % (sizeof(alpha) - 1)];
+			}
+			s[n] = '\0';
+		}
+		want = inet_pton(AF_INET, p, a) == 1 ? 0 : -1;
+		ep_clear(&e);
+		CU_ASSERT_EQUAL(ep_parse_ip(&e, p, strlen(p)), want);
+		if (want == 0) {
+			CU_ASSERT_EQUAL(e.family, 4);
+			CU_ASSERT_EQUAL(memcmp(e.ip, a, 4), 0);
+		} else {
+			CU_ASSERT_EQUAL(e.family, 0);
+		}
+	}
 }
 
 static void
@@ -193,6 +243,8 @@ main(void)
 	s = CU_add_suite("netaddr", NULL, NULL);
 	if (s == NULL ||
 	    CU_add_test(s, "parse v4", test_parse_v4) == NULL ||
+	    CU_add_test(s, "parse v4 as inet_pton", test_parse_v4_as_inet_pton) ==
+	    NULL ||
 	    CU_add_test(s, "parse v6", test_parse_v6) == NULL ||
 	    CU_add_test(s, "parse bad", test_parse_bad) == NULL ||
 	    CU_add_test(s, "format", test_format) == NULL ||

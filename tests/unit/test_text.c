@@ -200,6 +200,37 @@ test_copy_escape_buf(void)
 	CU_ASSERT_STRING_EQUAL(text_escape(b, 6, "ab\033", 3), "ab");
 }
 
+/*
+ * text_snprintf_fixed() is snprintf(buf, n, "%s%.*f", ...) without the
+ * format machinery: same bytes, same result, cut the same way in every
+ * buffer size, for values it formats itself and values it hands to
+ * printf (halves, large values, -0).
+ */
+static void
+test_snprintf_fixed(void)
+{
+	static const double v[] = { 0, -0.0, 0.005, 0.015, 1.25, 2.5, -0.001,
+	    31.9951, 64.0, 0.3333333, 123456789.123, 1e12, -7.125, 1e-9 };
+	static const char *const pre[] = { "", "+", " +" };
+
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++)
+		for (size_t p = 0; p < 3; p++)
+			for (int dec = 0; dec <= 7; dec++)
+				for (size_t n = 0; n <= 24; n++) {
+					char a[32], b[32];
+					int ra, rb;
+
+					memset(a, 'x', sizeof(a));
+					memset(b, 'x', sizeof(b));
+					ra = snprintf(a, n, "%s%.*f", pre[p], dec,
+					    v[i]);
+					rb = text_snprintf_fixed(b, n, pre[p], v[i],
+					    dec);
+					CU_ASSERT_EQUAL(ra, rb);
+					CU_ASSERT_EQUAL(memcmp(a, b, sizeof(a)), 0);
+				}
+}
+
 int
 main(void)
 {
@@ -215,6 +246,7 @@ main(void)
 	CU_add_test(s, "escape unicode controls", test_escape_unicode_controls);
 	CU_add_test(s, "fwarn", test_fwarn);
 	CU_add_test(s, "copy_escape_buf", test_copy_escape_buf);
+	CU_add_test(s, "snprintf_fixed", test_snprintf_fixed);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
 	fails = CU_get_number_of_failures();

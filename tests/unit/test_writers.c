@@ -169,6 +169,48 @@ test_json_none(void)
 }
 
 /* A spool of array elements, written by its own writer and copied in. */
+/*
+ * json_fixed() formats most values itself: every value must come out as
+ * printf's "%.*f" writes it -- halves and values next to them, negative
+ * values rounding to zero ("-0.00"), -0, large values -- for 0..6
+ * decimals (and 7, which printf writes).
+ */
+static void
+test_json_fixed_as_printf(void)
+{
+	static const double named[] = { 0, -0.0, 0.5, 1.5, 2.5, -2.5, 0.125,
+	    0.375, 1.005, 2.675, -0.001, -0.004, 0.0049999999, 999999999.4,
+	    1e9, 1e12, 123456.789, 50.0, 3.3333333, 1e-7, -1e-9 };
+	uint64_t x = 2463534242ULL;
+
+	for (size_t i = 0; i < sizeof(named) / sizeof(named[0]) + 60000; i++) {
+		double v;
+		int dec = (int)(i % 8);
+		char want[64];
+		struct mem m;
+
+		if (i < sizeof(named) / sizeof(named[0])) {
+			v = named[i];
+		} else {
+			x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+			/* Integers over 10^k, so halves and exact values occur. */
+			v = (double)(int64_t)(x % 2000001 - 1000000) /
+			    pow(10, (double)(x >> 32 & 7));
+			if (x >> 40 & 1)
+				v += (double)((int64_t)(x >> 41 & 3) - 1) * 1e-12;
+		}
+		snprintf(want, sizeof(want), "%.*f", dec, v);
+		mem_open(&m);
+		{
+			struct json j;
+
+			json_init(&j, m.f, JSON_COMPACT);
+			json_fixed(&j, v, dec);
+		}
+		mem_check(&m, want);
+	}
+}
+
 static void
 test_json_fragment(void)
 {
@@ -286,6 +328,7 @@ main(void)
 	    !CU_add_test(s, "json escaping", test_json_escaping) ||
 	    !CU_add_test(s, "json null and 0", test_json_none) ||
 	    !CU_add_test(s, "json fragment", test_json_fragment) ||
+	    !CU_add_test(s, "json fixed as printf", test_json_fixed_as_printf) ||
 	    !CU_add_test(s, "csv", test_csv) ||
 	    !CU_add_test(s, "csv formula injection", test_csv_formula)) {
 		CU_cleanup_registry();
