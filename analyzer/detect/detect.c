@@ -554,6 +554,34 @@ public_ep(const struct ep *e)
 	return e->family != 0 && !ep_is_private(e);
 }
 
+/*
+ * A request whose sender wrote its Call-ID around a private address (an
+ * out-of-dialog or in-dialog request with a single Via: the Call-ID's
+ * author), yet whose Contact or Via sent-by names the public address the
+ * packet comes from: the phone knew only its private side, so something
+ * on the way wrote the public one.  A private c= beside them is then a
+ * partial rewrite (the Linux helper leaves a c= that is not the sender's
+ * own address, and skips the body of a message it did not parse whole),
+ * not a message that crossed the NAT untranslated: no evidence that no
+ * ALG is there.  A proxy or B2BUA relaying a phone's SDP wrote its own
+ * Call-ID and is not matched.
+ */
+bool
+detect_msg_partly_rewritten(const struct dmsg *m)
+{
+	const struct sipmsg *s = m->m;
+	struct ep e;
+
+	if (!s->is_request || s->nvia != 1 ||
+	    detect_callid_ip(s->call_id, &e) != 0 || !detect_nat_private(&e))
+		return false;
+	if (s->ncontact > 0 && s->contact[0].addr.family != 0 &&
+	    ep_same_ip(&s->contact[0].addr, &m->src))
+		return true;
+	return s->via[0].sent_by.family != 0 &&
+	    ep_same_ip(&s->via[0].sent_by, &m->src);
+}
+
 bool
 detect_msg_nat(const struct dmsg *m, bool *leak)
 {
@@ -578,7 +606,7 @@ detect_msg_nat(const struct dmsg *m, bool *leak)
 	am = s->sdp ? detect_audio_media(s->sdp) : NULL;
 	if (am != NULL && am->has_conn && am->port != 0 &&
 	    detect_nat_private(&am->conn)) {
-		*leak = mine;
+		*leak = mine && !detect_msg_partly_rewritten(m);
 		return true;
 	}
 	return s->is_request && s->nvia > 0 &&

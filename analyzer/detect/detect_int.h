@@ -319,6 +319,13 @@ bool detect_nat_private(const struct ep *e);
  * registrar's 2xx, not a request to a registered private Contact).
  */
 bool detect_msg_nat(const struct dmsg *m, bool *leak);
+/*
+ * True when request m's Call-ID was written around a private address by
+ * its sender (single Via) while its Contact or Via sent-by names the
+ * public address it comes from: a partial rewrite on the way, so a
+ * private c= beside them is no sign that nothing rewrote the message.
+ */
+bool detect_msg_partly_rewritten(const struct dmsg *m);
 /* True when e is an IPv4/IPv6 unspecified address (c=0.0.0.0, hold). */
 bool detect_ep_unspecified(const struct ep *e);
 

@@ -363,7 +363,8 @@ check_leak(struct detect *dt, const struct dmsg *m)
 		    "public %s: not translated", s->contact[0].uri,
 		    ep_ip_str(&m->src, a, sizeof(a)));
 	} else if (am != NULL && am->has_conn && am->port != 0 &&
-	    !detect_ep_unspecified(&am->conn) && nat_private(&am->conn)) {
+	    !detect_ep_unspecified(&am->conn) && nat_private(&am->conn) &&
+	    !detect_msg_partly_rewritten(m)) {
 		snprintf(ev.field, sizeof(ev.field), "c=");
 		snprintf(ev.value, sizeof(ev.value), "%s (private) sent from "
 		    "public %s: not translated", am->conn_text,

@@ -315,6 +315,51 @@ test_rewrite_no_nat_no_blame(void)
 	tb_free(&b);
 }
 
+/*
+ * A partial rewrite: the INVITE's Via and Contact name the public address
+ * it comes from while its Call-ID (written by the phone) and c= stay
+ * private, as the Linux helper leaves a c= that is not the sender's own
+ * address (sip_direct_media=1) or skips the body after a leading CRLF.
+ * The private c= is no sign that nothing rewrote the message: the verdict
+ * must not say "unlikely".  The same private c= relayed by a B2BUA under
+ * its own Call-ID still counts against an ALG.
+ */
+static void
+test_rewrite_partial_not_untranslated(void)
+{
+	struct tb b;
+	struct detect_verdict v;
+	char body[512];
+
+	snprintf(body, sizeof(body), "v=0\no=- 1 1 IN IP4 10.0.0.4\ns=-\n"
+	    "c=IN IP4 10.0.0.4\nt=0 0\nm=audio 6000 RTP/AVP 8\n");
+	tb_init(&b);
+	tb_add(&b, T0, "203.0.113.9", 5060, SV, 5060, -1,
+	    "INVITE sip:server@" SV " SIP/2.0\n"
+	    "Via: SIP/2.0/UDP 203.0.113.9:5060;branch=z9hG4bKa\n"
+	    "From: <sip:phone@" SV ">;tag=p\nTo: <sip:server@" SV ">\n"
+	    "Call-ID: 1-2@10.0.0.2\nCSeq: 1 INVITE\n"
+	    "Contact: <sip:phone@203.0.113.9:5060>\n"
+	    "Content-Type: application/sdp\n\n%s", body);
+	tb_finish(&b);
+	detect_verdict_get(b.s.dt, &v);
+	CU_ASSERT_NOT_EQUAL(v.alg, DETECT_ALG_UNLIKELY);
+	tb_free(&b);
+
+	tb_init(&b);
+	tb_add(&b, T0, "203.0.113.9", 5060, SV, 5060, -1,
+	    "INVITE sip:server@" SV " SIP/2.0\n"
+	    "Via: SIP/2.0/UDP 203.0.113.9:5060;branch=z9hG4bKa\n"
+	    "From: <sip:phone@" SV ">;tag=p\nTo: <sip:server@" SV ">\n"
+	    "Call-ID: b2b-77aa@203.0.113.9\nCSeq: 1 INVITE\n"
+	    "Contact: <sip:phone@203.0.113.9:5060>\n"
+	    "Content-Type: application/sdp\n\n%s", body);
+	tb_finish(&b);
+	detect_verdict_get(b.s.dt, &v);
+	CU_ASSERT_EQUAL(v.alg, DETECT_ALG_UNLIKELY);
+	tb_free(&b);
+}
+
 int
 main(void)
 {
@@ -326,6 +371,7 @@ main(void)
 		{ "inconsistent rewriting", test_rewrite_inconsistent },
 		{ "proxy is not inconsistent", test_rewrite_proxy_not_inconsistent },
 		{ "no NAT, no ALG blame", test_rewrite_no_nat_no_blame },
+		{ "partial rewrite is not untranslated", test_rewrite_partial_not_untranslated },
 		{ NULL, NULL }
 	};
 
