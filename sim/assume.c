@@ -230,6 +230,18 @@ assume_observe(struct assume_ctx *x, const struct sim_pkt *p)
 	sipmsg_free(m);
 }
 
+int
+assume_far_rtp_shown(const void *user, const struct ep *e)
+{
+	const struct assume_ctx *x = user;
+	int i;
+
+	for (i = 0; i < x->nmed; i++)
+		if (ep_eq(&x->med[i].e, e))
+			return x->med[i].first_in_ns != 0;
+	return -1;
+}
+
 bool
 assume_outside_capture(const struct assume_ctx *x)
 {

@@ -96,6 +96,13 @@ void assume_apply(const struct assume_ctx *x, struct sim_cfg *c,
     struct sim_assume *out);
 
 /*
+ * Whether the capture shows far-end RTP reaching the phone's private SDP
+ * endpoint e (1) or none (0); -1 when e is not one it kept (sim_opts
+ * far_rtp_shown, user the struct assume_ctx).
+ */
+int assume_far_rtp_shown(const void *user, const struct ep *e);
+
+/*
  * True when the capture holds SIP and none of it is from or to a private
  * address: it was taken outside a NAT (or there is none), so there is no
  * phone side to replay.
