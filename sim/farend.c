@@ -84,7 +84,8 @@ fe_response_target(const struct sim_cfg *c, const struct fe_dialog *d,
 		if (t->cseq != cseq || strcmp(t->method, method) != 0)
 			continue;
 		*out = t->src_pub;
-		if (t->rport && c->farend_rport)
+		if ((t->rport && c->farend_rport == RPORT_HONOUR) ||
+		    c->farend_rport == RPORT_SOURCE)
 			return true;
 		/* received = source address; the port is the sent-by port. */
 		if (t->via_out.family != 0)

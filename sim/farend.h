@@ -160,8 +160,8 @@ void fe_learn_edits(struct fe_dialog *d, const struct alg_result *res);
 /*
  * Where the far end sends a response to the phone's request cseq/method:
  * the outside top Via (received = the request's public source address;
- * port = the source port with rport and farend_rport, else the sent-by
- * port).  Returns false when the request was never seen outside.
+ * port = the source port with rport and farend_rport true, or always with
+ * farend_rport source, else the sent-by port).  Returns false when the request was never seen outside.
  */
 bool fe_response_target(const struct sim_cfg *c, const struct fe_dialog *d,
     uint32_t cseq, const char *method, struct ep *out);

@@ -548,4 +548,20 @@ check "--html: one assumption table per run" 2 "$(grep -c '<table class="assumpt
 grep -q '<td class="inferred">inferred from frame [0-9]' "$tmp/m.html" ||
     fail "--html: no inferred assumption on latch-alg-off"
 grep -q '<code>farend_rport</code>' "$tmp/m.html" || fail "--html: farend_rport not shown"
+
+# ---- farend_rport inferred: responses at the source port without ;rport ----
+python3 "$GEN" rport "$tmp/rp.pcap"
+python3 "$GEN" rport-leak "$tmp/rpl.pcap"
+"$SIM" -f json "$tmp/rp.pcap" >"$tmp/rp.json"
+check "rport alone: only said (an ALG rewriting Via explains it too)" profile \
+    "$(json_get "$tmp/rp.json" runs.0.assumptions.3.source)"
+json_get "$tmp/rp.json" runs.0.assumptions.3.why | grep -q "source port 5062 although" ||
+    fail "rport: the capture's evidence is not said"
+"$SIM" -f json "$tmp/rpl.pcap" >"$tmp/rp.json"
+check "rport with untranslated addresses: inferred" "farend_rport source inferred 4" \
+    "$(json_get "$tmp/rp.json" runs.0.assumptions.3.knob) $(json_get "$tmp/rp.json" runs.0.assumptions.3.value) $(json_get "$tmp/rp.json" runs.0.assumptions.3.source) $(json_get "$tmp/rp.json" runs.0.assumptions.3.frame)"
+check "rport inferred: the registration the capture shows works" registered \
+    "$(json_get "$tmp/rp.json" runs.0.dialogs.1.outcome)"
+check "--set farend_rport=true overrides the inference" "set registration_failure" \
+    "$(outcome "$tmp/rpl.pcap" 1 --set farend_rport=true >/dev/null; json_get "$tmp/o.json" runs.0.assumptions.3.source) $(json_get "$tmp/o.json" runs.0.dialogs.1.outcome)"
 finish

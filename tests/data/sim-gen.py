@@ -26,6 +26,13 @@ failures from its model):
              second c= (another LAN host) carry private addresses, and a
              MESSAGE in IP fragments
 
+  rport      the phone registers from port 5062 with a Via naming port
+             5060 and no ;rport; the registrar's 200 OK reaches port 5062
+             (a far end that answers to the source)
+  rport-leak the same, after phone 10.0.0.3 registers, with a MESSAGE
+             from the server to 10.0.0.2 whose Contact is 10.0.0.3's
+             private address (private addresses cross untranslated)
+
 Usage: sim-gen.py SCENARIO OUT.pcap [IDLE]
 """
 import struct
@@ -319,6 +326,34 @@ def main():
                 b"\r\n--b1\r\nContent-Type: text/plain\r\n\r\nhello\r\n--b1--\r\n")
         call(p, T0, PHONE, 5060, SERVER, 5060, "mp1-abcdef", 6000, 6002,
              body_override=body, ctype="multipart/mixed;boundary=b1")
+    elif scen in ("rport", "rport-leak"):
+        t = T0
+        if scen == "rport-leak":
+            hb = ["Via: SIP/2.0/UDP %s:5060;branch=z9hG4bK-rb-1;rport" % PHONE_B,
+                  "From: <sip:b@%s>;tag=rb" % SERVER, "To: <sip:b@%s>" % SERVER,
+                  "Call-ID: regb-abcdef", "CSeq: 1 REGISTER"]
+            p.udp(t, PHONE_B, 5060, SERVER, 5060,
+                  msg("REGISTER sip:%s SIP/2.0" % SERVER,
+                      hb + ["Contact: <sip:b@%s:5060>" % PHONE_B, "Expires: 3600"]))
+            p.udp(t + 0.01, SERVER, 5060, PHONE_B, 5060,
+                  msg("SIP/2.0 200 OK", hb[:2] + [hb[2] + ";tag=sb"] + hb[3:]))
+            t += 0.1
+        ha = ["Via: SIP/2.0/UDP %s:5060;branch=z9hG4bK-ra-1" % PHONE,
+              "From: <sip:a@%s>;tag=ra" % SERVER, "To: <sip:a@%s>" % SERVER,
+              "Call-ID: rega-abcdef", "CSeq: 1 REGISTER"]
+        p.udp(t, PHONE, 5062, SERVER, 5060,
+              msg("REGISTER sip:%s SIP/2.0" % SERVER,
+                  ha + ["Contact: <sip:a@%s:5060>" % PHONE, "Expires: 3600"]))
+        p.udp(t + 0.01, SERVER, 5060, PHONE, 5062,
+              msg("SIP/2.0 200 OK", [ha[0] + ";received=%s" % PHONE] + ha[1:2] +
+                  [ha[2] + ";tag=sa"] + ha[3:]))
+        if scen == "rport-leak":
+            p.udp(t + 1, SERVER, 5060, PHONE, 5062,
+                  msg("MESSAGE sip:a@%s:5060 SIP/2.0" % PHONE,
+                      ["Via: SIP/2.0/UDP %s:5060;branch=z9hG4bK-m-1" % SERVER,
+                       "From: <sip:b@%s>;tag=mb" % SERVER, "To: <sip:a@%s>" % SERVER,
+                       "Call-ID: msg-abcdef", "CSeq: 1 MESSAGE",
+                       "Contact: <sip:b@%s:5060>" % PHONE_B], b"hi", "text/plain"))
     elif scen == "lan":
         lan_call(p, T0)
     elif scen == "knobs":
