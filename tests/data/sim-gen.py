@@ -172,6 +172,20 @@ def call(p, t, caller, cport, callee, kport, cid, cmedia, kmedia, extra=None,
     return te + 0.02
 
 
+def reg_pair(p, t, host, sport, user, via_extra, resp_via_extra):
+    """REGISTER from host:sport (Via naming port 5060) and its 200 OK."""
+    h = ["Via: SIP/2.0/UDP %s:5060;branch=z9hG4bK-r%s-1%s" % (host, user, via_extra),
+         "From: <sip:%s@%s>;tag=r%s" % (user, SERVER, user),
+         "To: <sip:%s@%s>" % (user, SERVER),
+         "Call-ID: reg%s-abcdef" % user, "CSeq: 1 REGISTER"]
+    p.udp(t, host, sport, SERVER, 5060,
+          msg("REGISTER sip:%s SIP/2.0" % SERVER,
+              h + ["Contact: <sip:%s@%s:5060>" % (user, host), "Expires: 3600"]))
+    p.udp(t + 0.01, SERVER, 5060, host, sport,
+          msg("SIP/2.0 200 OK", [h[0] + resp_via_extra] + h[1:2] +
+              [h[2] + ";tag=s%s" % user] + h[3:]))
+
+
 def lan_call(p, t):
     """A calls B through the proxy; media directly between the phones."""
     a, b, px = PHONE, PHONE_B, SERVER
@@ -329,24 +343,9 @@ def main():
     elif scen in ("rport", "rport-leak"):
         t = T0
         if scen == "rport-leak":
-            hb = ["Via: SIP/2.0/UDP %s:5060;branch=z9hG4bK-rb-1;rport" % PHONE_B,
-                  "From: <sip:b@%s>;tag=rb" % SERVER, "To: <sip:b@%s>" % SERVER,
-                  "Call-ID: regb-abcdef", "CSeq: 1 REGISTER"]
-            p.udp(t, PHONE_B, 5060, SERVER, 5060,
-                  msg("REGISTER sip:%s SIP/2.0" % SERVER,
-                      hb + ["Contact: <sip:b@%s:5060>" % PHONE_B, "Expires: 3600"]))
-            p.udp(t + 0.01, SERVER, 5060, PHONE_B, 5060,
-                  msg("SIP/2.0 200 OK", hb[:2] + [hb[2] + ";tag=sb"] + hb[3:]))
+            reg_pair(p, t, PHONE_B, 5060, "b", ";rport", "")
             t += 0.1
-        ha = ["Via: SIP/2.0/UDP %s:5060;branch=z9hG4bK-ra-1" % PHONE,
-              "From: <sip:a@%s>;tag=ra" % SERVER, "To: <sip:a@%s>" % SERVER,
-              "Call-ID: rega-abcdef", "CSeq: 1 REGISTER"]
-        p.udp(t, PHONE, 5062, SERVER, 5060,
-              msg("REGISTER sip:%s SIP/2.0" % SERVER,
-                  ha + ["Contact: <sip:a@%s:5060>" % PHONE, "Expires: 3600"]))
-        p.udp(t + 0.01, SERVER, 5060, PHONE, 5062,
-              msg("SIP/2.0 200 OK", [ha[0] + ";received=%s" % PHONE] + ha[1:2] +
-                  [ha[2] + ";tag=sa"] + ha[3:]))
+        reg_pair(p, t, PHONE, 5062, "a", "", ";received=%s" % PHONE)
         if scen == "rport-leak":
             p.udp(t + 1, SERVER, 5060, PHONE, 5062,
                   msg("MESSAGE sip:a@%s:5060 SIP/2.0" % PHONE,
