@@ -20,7 +20,13 @@
  *     private addresses crossing untranslated.  Arrival alone is not
  *     enough: an ALG on the capture's router that rewrote the SDP
  *     explains it as well (it is then only said, not inferred).
- *   farend_rport has no rule: the inside capture cannot show it.
+ *   farend_rport = source: a response reached the phone at the source
+ *     port of its request although the request's top Via named another
+ *     sent-by port and had no ;rport (RFC 3261 18.2.2 sends it to the
+ *     sent-by port), and the capture shows private addresses crossing
+ *     untranslated (else an ALG that rewrote the Via to the source
+ *     explains it as well: only said).  The opposite (an rport ignored)
+ *     does not show inside: the response would be lost.
  * Bounded: at most ASSUME_MAX_* phones, dialogs and media endpoints are
  * remembered; past that, packets add nothing.
  */
@@ -114,6 +120,16 @@ from_phone(struct assume_ctx *x, const struct sim_pkt *p, const struct sipmsg *m
 	int k, di;
 
 	ep_add(x->phones, &x->nphones, &p->src);
+	if (m->is_request && m->nvia > 0 && m->via[0].rport == 0 &&
+	    m->via[0].sent_by.family != 0 &&
+	    m->via[0].sent_by.port != p->src.port) {
+		unsigned r = x->nreq++ % ASSUME_MAX_REQS;
+
+		x->req[r].hash = str_hash(m->call_id);
+		x->req[r].cseq = m->cseq;
+		x->req[r].src = p->src;
+		x->req[r].via_port = m->via[0].sent_by.port;
+	}
 	if (m->is_request && strcmp(m->method, "REGISTER") == 0 && priv_contact)
 		ep_add(x->reg_private, &x->nreg, &p->src);
 	if (m->ncontact > 0 && (di = dlg_find(x, m->call_id, &p->src, true)) >= 0)
@@ -156,8 +172,20 @@ to_phone(struct assume_ctx *x, const struct sim_pkt *p, const struct sipmsg *m)
 		if (leak)
 			x->untranslated_frame = p->frame;
 	}
-	if (!m->is_request)
+	if (!m->is_request) {
+		uint64_t h = str_hash(m->call_id);
+		unsigned r;
+
+		for (r = 0; x->rport_frame == 0 && r < ASSUME_MAX_REQS &&
+		    r < x->nreq; r++)
+			if (x->req[r].hash == h && x->req[r].cseq == m->cseq &&
+			    ep_eq(&x->req[r].src, &p->dst)) {
+				x->rport_frame = p->frame;
+				x->rport_via = x->req[r].via_port;
+				x->rport_src = x->req[r].src.port;
+			}
 		return;
+	}
 	if (m->to_tag != NULL && m->to_tag[0] != '\0') {
 		di = dlg_find(x, m->call_id, &p->dst, false);
 		if (di >= 0 && x->dlg[di].contact_private && x->dialog_frame == 0)
@@ -230,6 +258,18 @@ assume_observe(struct assume_ctx *x, const struct sim_pkt *p)
 	sipmsg_free(m);
 }
 
+int
+assume_far_rtp_shown(const void *user, const struct ep *e)
+{
+	const struct assume_ctx *x = user;
+	int i;
+
+	for (i = 0; i < x->nmed; i++)
+		if (ep_eq(&x->med[i].e, e))
+			return x->med[i].first_in_ns != 0;
+	return -1;
+}
+
 bool
 assume_outside_capture(const struct assume_ctx *x)
 {
@@ -293,6 +333,24 @@ assume_apply(const struct assume_ctx *x, struct sim_cfg *c,
 	    "an in-dialog request reached a phone whose Contact was private");
 	infer_source(x, c, &out->a[ASSUME_REGISTRAR_TARGET], x->register_frame,
 	    "a new request reached a phone registered with a private Contact");
+	if (out->a[ASSUME_RPORT].how == ASSUME_PROFILE && x->rport_frame != 0) {
+		snprintf(why, sizeof(why),
+		    "a response reached the phone's source port %u although its request's Via named port %u without ;rport",
+		    x->rport_src, x->rport_via);
+		if (x->untranslated_frame == 0)
+			snprintf(out->a[ASSUME_RPORT].why, sizeof(why),
+			    "frame %llu: %s (a far end answering to the source, or an ALG that rewrote the Via)",
+			    (unsigned long long)x->rport_frame, why);
+		else {
+			size_t l = strlen(why);
+
+			snprintf(why + l, sizeof(why) - l,
+			    "; frame %llu shows private addresses crossing untranslated",
+			    (unsigned long long)x->untranslated_frame);
+			set_knob(c, &out->a[ASSUME_RPORT], "source",
+			    x->rport_frame, why);
+		}
+	}
 	if (out->a[ASSUME_SYMMETRIC_RTP].how == ASSUME_PROFILE)
 		for (i = 0; i < x->nmed; i++) {
 			bool after = x->med[i].first_in_ns != 0 &&

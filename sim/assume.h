@@ -11,7 +11,10 @@
  * addresses crossing this router untranslated, else an ALG that rewrote
  * them explains it as well), far-end RTP that echoes the phone's own
  * packets back to a phone whose SDP address was private (a far end that
- * sends to where the phone's RTP comes from: latching, RFC 7362).  assume_observe() reads the capture packet by
+ * sends to where the phone's RTP comes from: latching, RFC 7362), a
+ * response that reached the phone's source port although the request's
+ * Via named another port and no ;rport (a far end that answers to the
+ * source whatever the Via says).  assume_observe() reads the capture packet by
  * packet (so a streaming reader can run it as a first pass);
  * assume_apply() sets the inferred knobs on a configuration unless
  * --set named them, and records where each value came from for the
@@ -53,6 +56,7 @@ struct sim_assume {
 #define ASSUME_MAX_PHONES 16
 #define ASSUME_MAX_MEDIA 64
 #define ASSUME_MAX_DIALOGS 256
+#define ASSUME_MAX_REQS 32
 
 /* What the capture shows, gathered packet by packet. */
 struct assume_ctx {
@@ -76,6 +80,15 @@ struct assume_ctx {
 		uint64_t echo_frame;      /* a far-end packet equal to one of them */
 	} med[ASSUME_MAX_MEDIA];
 	int nmed;
+	struct {
+		uint64_t hash;            /* of the Call-ID */
+		uint32_t cseq;
+		struct ep src;            /* the phone's source (address and port) */
+		uint16_t via_port;        /* its top Via sent-by port, without ;rport */
+	} req[ASSUME_MAX_REQS];       /* ring of the phone's last such requests */
+	unsigned nreq;
+	uint64_t rport_frame;         /* a response to one reached the source port */
+	uint16_t rport_via, rport_src;
 	uint64_t untranslated_frame;  /* a far-end message carried another phone's private address */
 	uint64_t dialog_frame;        /* in-dialog request to a phone with a private Contact */
 	uint64_t register_frame;      /* new request to a phone registered privately */
@@ -94,6 +107,13 @@ void assume_observe(struct assume_ctx *x, const struct sim_pkt *p);
 void assume_apply(const struct assume_ctx *x, struct sim_cfg *c,
     bool (*is_set)(void *user, const char *knob), void *user,
     struct sim_assume *out);
+
+/*
+ * Whether the capture shows far-end RTP reaching the phone's private SDP
+ * endpoint e (1) or none (0); -1 when e is not one it kept (sim_opts
+ * far_rtp_shown, user the struct assume_ctx).
+ */
+int assume_far_rtp_shown(const void *user, const struct ep *e);
 
 /*
  * True when the capture holds SIP and none of it is from or to a private

@@ -84,7 +84,8 @@ fe_response_target(const struct sim_cfg *c, const struct fe_dialog *d,
 		if (t->cseq != cseq || strcmp(t->method, method) != 0)
 			continue;
 		*out = t->src_pub;
-		if (t->rport && c->farend_rport)
+		if ((t->rport && c->farend_rport == RPORT_HONOUR) ||
+		    c->farend_rport == RPORT_SOURCE)
 			return true;
 		/* received = source address; the port is the sent-by port. */
 		if (t->via_out.family != 0)
@@ -231,6 +232,38 @@ retarget(struct bytes *o, const uint8_t *v, size_t vl, const struct ep *phone_in
 	free(t.p);
 }
 
+/* What header_subst does to a value after the echo substitutions. */
+enum fix { FIX_NONE, FIX_VIA, FIX_RETARGET };
+
+/*
+ * Copies the header line msg[i..le) (name and colon up to vs, value up to
+ * i + line, then the line end) to o with the echo substitutions of fields
+ * applied to its value, then: FIX_VIA the top Via's received=/rport= for
+ * a request from a (via_params), FIX_RETARGET the phone's inside
+ * endpoint a replaced by b (retarget).  On OOM the value is copied as it
+ * is.
+ */
+static void
+header_subst(const struct fe_dialog *d, struct bytes *o, const uint8_t *msg,
+    size_t i, size_t vs, size_t line, size_t le, const char *const *fields,
+    enum fix how, const struct ep *a, const struct ep *b)
+{
+	struct bytes t = { 0 };
+
+	bytes_put(o, msg + i, vs - i);
+	subst_fields(d, &t, msg + vs, i + line - vs, fields);
+	if (t.err)
+		bytes_put(o, msg + vs, i + line - vs);
+	else if (how == FIX_VIA)
+		via_params(o, bytes_data(&t), t.len, a);
+	else if (how == FIX_RETARGET)
+		retarget(o, bytes_data(&t), t.len, a, b);
+	else
+		bytes_put(o, t.p, t.len);
+	free(t.p);
+	bytes_put(o, msg + i + line, le - i - line);
+}
+
 void
 fe_outside_bytes(const struct fe_dialog *d, const uint8_t *msg, size_t len,
     bool is_request, const struct ep *phone_in, const struct ep *target,
@@ -315,51 +348,27 @@ fe_outside_bytes(const struct fe_dialog *d, const uint8_t *msg, size_t len,
 		    !top_via_done) {
 			top_via_done = true;
 			if (!is_request) {
-				struct bytes t = { 0 };
-
-				bytes_put(&o, msg + i, vs - i);
-				subst_fields(d, &t, msg + vs, i + line - vs, f_via);
-				if (t.err)
-					bytes_put(&o, msg + vs, i + line - vs);
-				else
-					via_params(&o, bytes_data(&t), t.len, src_pub);
-				free(t.p);
-				bytes_put(&o, msg + i + line, le - i - line);
+				header_subst(d, &o, msg, i, vs, line, le, f_via,
+				    FIX_VIA, src_pub, NULL);
 				i = le;
 				continue;
 			}
 		}
 		if (text_ieq(n, nlen, "from") || text_ieq(n, nlen, "f") ||
 		    text_ieq(n, nlen, "to") || text_ieq(n, nlen, "t")) {
-			struct bytes t = { 0 };
 			bool is_to = text_ieq(n, nlen, "to") || text_ieq(n, nlen, "t");
 
-			bytes_put(&o, msg + i, vs - i);
-			subst_fields(d, &t, msg + vs, i + line - vs, f_fromto);
-			if (t.err)
-				bytes_put(&o, msg + vs, i + line - vs);
-			else if (is_to && is_request && target != NULL && phone_in != NULL)
-				retarget(&o, bytes_data(&t), t.len, phone_in, target);
-			else
-				bytes_put(&o, t.p, t.len);
-			free(t.p);
-			bytes_put(&o, msg + i + line, le - i - line);
+			header_subst(d, &o, msg, i, vs, line, le, f_fromto,
+			    is_to && is_request && target != NULL && phone_in != NULL ?
+			    FIX_RETARGET : FIX_NONE, phone_in, target);
 			i = le;
 			continue;
 		}
 		if (!is_request && is_register &&
 		    (text_ieq(n, nlen, "contact") || text_ieq(n, nlen, "m"))) {
 			/* a registrar lists the bindings it stored: the outside Contact */
-			struct bytes t = { 0 };
-
-			bytes_put(&o, msg + i, vs - i);
-			subst_fields(d, &t, msg + vs, i + line - vs, f_ruri);
-			if (t.err)
-				bytes_put(&o, msg + vs, i + line - vs);
-			else
-				bytes_put(&o, t.p, t.len);
-			free(t.p);
-			bytes_put(&o, msg + i + line, le - i - line);
+			header_subst(d, &o, msg, i, vs, line, le, f_ruri, FIX_NONE,
+			    NULL, NULL);
 			i = le;
 			continue;
 		}

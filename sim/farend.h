@@ -54,6 +54,18 @@ struct fe_media {
 	/* model probe of the far end's RTP when the capture shows none */
 	bool probed, probe_ok;
 	char probe_why[200];
+	/* the far end's RTP as its SDP announces it (fegen.c) */
+	int far_pt;               /* first payload type of its m= line */
+	int far_ptime_ms;         /* its a=ptime, 0 when absent */
+	uint32_t far_clock;       /* clock rate of that payload */
+	bool far_sends;           /* its direction lets it send (not recvonly/inactive) */
+	/* modelled far-end RTP written to the outside view (fegen.c) */
+	bool model_on;            /* a modelled stream was started */
+	int64_t model_next_ns;
+	uint16_t model_seq;
+	uint32_t model_ts, model_ssrc;
+	uint64_t model_pkts;      /* modelled packets on the outside wire */
+	uint64_t model_delivered; /* of them, the NAT lets through to the phone */
 };
 
 /* A text substitution inside -> outside the far end applies when echoing. */
@@ -130,6 +142,9 @@ struct fe_dialog {
 	char reg_why[200];
 	int reg_expires;
 	char note[200];           /* what the phone is shown (inbound rewrites) */
+	/* frames of the far end the model made up (fegen.c): RTP the capture
+	 * does not show, retransmissions of a message the router dropped */
+	uint64_t modelled_rtp, modelled_sip;
 	/* findings recorded during the replay */
 	struct fe_finding f[FE_MAX_FINDINGS];
 	int nf;
@@ -145,8 +160,8 @@ void fe_learn_edits(struct fe_dialog *d, const struct alg_result *res);
 /*
  * Where the far end sends a response to the phone's request cseq/method:
  * the outside top Via (received = the request's public source address;
- * port = the source port with rport and farend_rport, else the sent-by
- * port).  Returns false when the request was never seen outside.
+ * port = the source port with rport and farend_rport true, or always with
+ * farend_rport source, else the sent-by port).  Returns false when the request was never seen outside.
  */
 bool fe_response_target(const struct sim_cfg *c, const struct fe_dialog *d,
     uint32_t cseq, const char *method, struct ep *out);

@@ -20,6 +20,7 @@
 #include "bytes.h"
 #include "ingest/pkt.h"
 #include "ingest/sipframe.h"
+#include "fegen.h"
 #include "inbound.h"
 #include "media.h"
 #include "model.h"
@@ -286,6 +287,7 @@ inbound_sip(struct run *r, const struct sim_pkt *p, const uint8_t *msg,
 			run_drop(r, p, false, label, "far-end", why);
 		}
 	}
+	fegen_sip(r, p, m, wb, wl, &target, ok);   /* modelled retransmissions */
 	if (seen == NULL && m != NULL && wb != msg && m->sdp != NULL)
 		seen = run_sipmsg(wb, wl);
 	if (m != NULL && d != NULL) {

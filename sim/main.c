@@ -448,6 +448,8 @@ sim_main(int argc, char **argv)
 
 		for (i = 0; i < n; i++) {
 			run[i] = so;
+			run[i].far_rtp_shown = assume_far_rtp_shown;
+			run[i].far_rtp_user = actx;
 			if ((int)i != write_idx)
 				run[i].write_path = NULL;
 			cp[i] = &cfgs[i];
@@ -465,7 +467,7 @@ sim_main(int argc, char **argv)
 		outcome_report(stdout, o.fmt, argv[optind], cp, rp, as,
 		    assume_outside_capture(actx), n);
 	if (o.html != NULL && outcome_html_write(o.html, argv[optind], cp, rp,
-	    n, err, sizeof(err)) != 0) {
+	    as, n, err, sizeof(err)) != 0) {
 		warn("%s", err);
 		rc = 3;
 	}

@@ -18,6 +18,7 @@
 #include "base/caps.h"
 #include "base/htab.h"
 #include "ingest/pkt.h"
+#include "fegen.h"
 #include "media.h"
 #include "nat.h"
 
@@ -372,6 +373,7 @@ media_probe(struct run *r, struct fe_dialog *d)
 			    sizeof(m->lan_why));
 			continue;
 		}
+		fegen_rtp_start(r, d, k, d->media_check_ns);
 		if (!media_rtp_target(r, m, &t)) {
 			snprintf(m->probe_why, sizeof(m->probe_why),
 			    "far end has no address to send RTP to");

@@ -103,6 +103,10 @@ learn_sdp(const struct run *r, const struct sim_pkt *p, struct fe_dialog *d,
 			m->far = sm->conn;
 			m->far.port = sm->port;
 			m->have_far = sm->conn.family != 0 && sm->port != 0;
+			m->far_pt = sm->npayloads > 0 ? sm->payloads[0] : 0;
+			m->far_ptime_ms = sm->ptime_ms;
+			m->far_clock = sm->clock_rate;
+			m->far_sends = sm->dir == SDP_SENDRECV || sm->dir == SDP_SENDONLY;
 		}
 	}
 }

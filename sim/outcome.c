@@ -431,24 +431,52 @@ static const char *const how_name[] = {
 	[ASSUME_INFERRED] = "inferred",
 };
 
+const char outcome_modelled_note[] =
+    "the far end's packets as the model predicts them, never captured: "
+    "its RTP where the capture shows none reaching the phone, and "
+    "retransmissions of its messages the router dropped, written to the "
+    "outside pcap (-w) beside the captured ones";
+
+const char *
+outcome_assume_source(const struct sim_cfg *cfg, const struct assumption *a,
+    char *buf, size_t n)
+{
+	if (a->how == ASSUME_INFERRED)
+		snprintf(buf, n, "inferred from frame %" PRIu64, a->frame);
+	else if (a->how == ASSUME_SET)
+		snprintf(buf, n, "--set");
+	else
+		snprintf(buf, n, "profile %s", cfg->name);
+	return buf;
+}
+
+void
+outcome_modelled(const struct fe_dialog *d, uint64_t *rtp, uint64_t *rtp_in,
+    uint64_t *sip)
+{
+	int k;
+
+	*rtp = *rtp_in = 0;
+	for (k = 0; k < d->nmedia; k++) {
+		*rtp += d->media[k].model_pkts;
+		*rtp_in += d->media[k].model_delivered;
+	}
+	*sip = d->modelled_sip;
+}
+
 /* The far-end assumptions of one run, one line each. */
 static void
 text_assumptions(FILE *f, const struct sim_cfg *cfg, const struct sim_assume *as,
     const char *indent)
 {
+	char src[80];
 	int k;
 
 	for (k = 0; k < ASSUME_NKNOBS; k++) {
 		const struct assumption *a = &as->a[k];
 
-		fprintf(f, "%s%s=%s (", indent, a->knob, a->value);
-		if (a->how == ASSUME_INFERRED)
-			fprintf(f, "inferred from frame %" PRIu64, a->frame);
-		else if (a->how == ASSUME_SET)
-			fprintf(f, "--set");
-		else
-			fprintf(f, "profile %s", cfg->name);
-		fprintf(f, ")");
+		fprintf(f, "%s%s=%s (%s)", indent, a->knob, a->value,
+		    outcome_assume_source(cfg, a, src, sizeof(src)));
 		if (a->why[0] != '\0') {
 			fprintf(f, ": ");
 			tstr(f, a->why, sizeof(a->why));
@@ -489,6 +517,10 @@ report_text(FILE *f, const char *capture, const struct sim_cfg *const *cfgs,
 		fprintf(f, "dropped: %" PRIu64 " by the ALG, %" PRIu64 " by the NAT, %"
 		    PRIu64 " sent by the far end where the router never sees them\n",
 		    r->alg_drops, r->nat_drops, r->farend_lost);
+		if (r->modelled_rtp + r->modelled_sip > 0)
+			fprintf(f, "modelled: %" PRIu64 " far-end RTP packets and %"
+			    PRIu64 " SIP retransmissions in the outside pcap: %s\n",
+			    r->modelled_rtp, r->modelled_sip, outcome_modelled_note);
 		text_anomalies(f, NULL, r);
 		if (as != NULL) {
 			fprintf(f, "far end assumed:\n");
@@ -522,6 +554,15 @@ report_text(FILE *f, const char *capture, const struct sim_cfg *const *cfgs,
 				fprintf(f, "     note: ");
 				tstr(f, d->note, sizeof(d->note));
 				fprintf(f, "\n");
+			}
+			{
+				uint64_t mr, mi, ms;
+
+				outcome_modelled(d, &mr, &mi, &ms);
+				if (mr + ms > 0)
+					fprintf(f, "     modelled: %" PRIu64 " far-end RTP "
+					    "packets (%" PRIu64 " let in by the NAT), %"
+					    PRIu64 " SIP retransmissions\n", mr, mi, ms);
 			}
 		}
 		if (r->ndrops > 0) {
@@ -592,6 +633,12 @@ report_text(FILE *f, const char *capture, const struct sim_cfg *const *cfgs,
 			}
 		}
 	for (j = 0; j < n; j++)
+		if (res[j]->modelled_rtp + res[j]->modelled_sip > 0)
+			fprintf(f, "\nmodelled by %s: %" PRIu64 " far-end RTP packets "
+			    "and %" PRIu64 " SIP retransmissions in the outside pcap: "
+			    "%s\n", cfgs[j]->name, res[j]->modelled_rtp,
+			    res[j]->modelled_sip, outcome_modelled_note);
+	for (j = 0; j < n; j++)
 		text_anomalies(f, cfgs[j]->name, res[j]);
 	fprintf(f, "\nverdict: ");
 	for (j = 0; j < n; j++) {
@@ -645,6 +692,20 @@ json_dialog(struct json *j, const struct sim_cfg *cfg,
 	json_arr_end(j);
 	json_key(j, "note");
 	json_str(j, d->note);
+	{
+		uint64_t mr, mi, ms;
+
+		outcome_modelled(d, &mr, &mi, &ms);
+		json_key(j, "modelled");
+		json_obj_begin(j);
+		json_key(j, "rtp");
+		json_u64(j, mr);
+		json_key(j, "rtp_let_in");
+		json_u64(j, mi);
+		json_key(j, "sip");
+		json_u64(j, ms);
+		json_obj_end(j);
+	}
 	json_obj_end(j);
 }
 
@@ -680,11 +741,13 @@ json_run(struct json *j, const struct sim_cfg *cfg,
 {
 	static const char *const stat_names[] = {
 		"inside_packets", "outside_packets", "rewritten", "written",
-		"alg_drops", "nat_drops", "farend_lost"
+		"alg_drops", "nat_drops", "farend_lost", "modelled_rtp",
+		"modelled_sip"
 	};
 	const uint64_t stats[] = {
 		r->out_pkts, r->in_pkts, r->rewritten, r->written,
-		r->alg_drops, r->nat_drops, r->farend_lost
+		r->alg_drops, r->nat_drops, r->farend_lost, r->modelled_rtp,
+		r->modelled_sip
 	};
 	char buf[512];
 
@@ -702,6 +765,10 @@ json_run(struct json *j, const struct sim_cfg *cfg,
 		json_u64(j, stats[i]);
 	}
 	json_obj_end(j);
+	if (r->modelled_rtp + r->modelled_sip > 0) {
+		json_key(j, "modelled_note");
+		json_str(j, outcome_modelled_note);
+	}
 	if (as != NULL)
 		json_assumptions(j, as);
 	json_key(j, "dialogs");

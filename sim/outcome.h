@@ -56,6 +56,23 @@ void outcome_eval(const struct sim_cfg *cfg, const struct sim_result *res,
 void outcome_verdict(const struct sim_cfg *cfg, const struct sim_result *res,
     char *buf, size_t n);
 
+/*
+ * Where a far-end assumption's value comes from, in words ("profile
+ * linux", "--set", "inferred from frame 7") into buf; returns buf.
+ */
+const char *outcome_assume_source(const struct sim_cfg *cfg,
+    const struct assumption *a, char *buf, size_t n);
+
+/*
+ * The far end's modelled frames of d in the outside pcap (sim/fegen.h):
+ * RTP packets, of them those the NAT lets in, SIP retransmissions.
+ */
+void outcome_modelled(const struct fe_dialog *d, uint64_t *rtp,
+    uint64_t *rtp_in, uint64_t *sip);
+
+/* What a modelled frame is, for the reports. */
+extern const char outcome_modelled_note[];
+
 enum outcome_fmt { OUTCOME_TEXT, OUTCOME_JSON };
 
 /*

@@ -6,10 +6,13 @@
  * call side by side; for --profiles and --sweep, one column per
  * configuration.  Each cell gives the outcome (a badge, green when the
  * call works), when it happens, the inside frame that causes it and the
- * rule in words, with the other problems and the phone's note; a call
- * whose outcome differs between the columns is marked.  Then, per
- * configuration, the packet counts and the drops (frame, time, where,
- * what, why).  The verdict of every configuration comes first.
+ * rule in words, with the other problems, the phone's note and the far
+ * end's modelled frames in the outside pcap; a call whose outcome
+ * differs between the columns is marked.  Then, per configuration, the
+ * far-end assumptions the predictions rest on (each knob's value and
+ * whether the capture showed it or it is the profile's or a --set), the
+ * packet counts and the drops (frame, time, where, what, why).  The
+ * verdict of every configuration comes first.
  *
  * The page frame, palette and escaping are the project's shared ones
  * (base/html.h); no script, no URL outside the page.  Every string from
@@ -31,7 +34,8 @@ static const char css[] =
 ".badge{margin-right:.3em}td.pred{min-width:16em}\n"
 ".rule{margin:.2em 0}.also{color:var(--warn)}\n"
 "tr.differs>td:first-child{border-left:4px solid var(--bad)}\n"
-".drops td{font-family:ui-monospace,monospace;font-size:12px}\n";
+".drops td{font-family:ui-monospace,monospace;font-size:12px}\n"
+"td.inferred{font-weight:bold}\n";
 
 static double
 rel(const struct sim_result *r, int64_t t)
@@ -96,6 +100,16 @@ cell(FILE *f, const struct sim_cfg *cfg, const struct sim_result *r,
 		fputs("<p class=\"meta\">note: ", f);
 		html_escn(f, d->note, sizeof(d->note));
 		fputs("</p>", f);
+	}
+	{
+		uint64_t mr, mi, ms;
+
+		outcome_modelled(d, &mr, &mi, &ms);
+		if (mr + ms > 0)
+			fprintf(f, "<p class=\"meta modelled\">modelled in the "
+			    "outside pcap: %" PRIu64 " far-end RTP packets (%" PRIu64
+			    " let in by the NAT), %" PRIu64 " SIP retransmissions"
+			    "</p>", mr, mi, ms);
 	}
 	fputs("</td>", f);
 }
@@ -168,13 +182,51 @@ html_calls(FILE *f, const struct sim_cfg *const *cfgs,
 	fputs("</tbody></table></div></section>\n", f);
 }
 
+/* The far-end assumptions of one run: knob, value, where it comes from
+ * (an inferred one in bold), what the capture shows. */
+static void
+html_assumptions(FILE *f, const struct sim_cfg *cfg, const struct sim_assume *as)
+{
+	char src[80];
+	int k;
+
+	fputs("<table class=\"assumptions\"><thead><tr><th>far-end "
+	    "assumption</th><th>value</th><th>from</th><th>what the capture "
+	    "shows</th></tr></thead><tbody>\n", f);
+	for (k = 0; k < ASSUME_NKNOBS; k++) {
+		const struct assumption *a = &as->a[k];
+
+		fputs("<tr class=\"assumption\"><td><code>", f);
+		html_esc(f, a->knob);
+		fputs("</code></td><td><code>", f);
+		html_escn(f, a->value, sizeof(a->value));
+		fprintf(f, "</code></td><td%s>", a->how == ASSUME_INFERRED ?
+		    " class=\"inferred\"" : "");
+		html_esc(f, outcome_assume_source(cfg, a, src, sizeof(src)));
+		fputs("</td><td>", f);
+		html_escn(f, a->why, sizeof(a->why));
+		fputs("</td></tr>\n", f);
+	}
+	fputs("</tbody></table>\n", f);
+}
+
 static void
 html_run(FILE *f, const struct sim_cfg *cfg, const struct sim_result *r,
-    size_t idx)
+    const struct sim_assume *as, size_t idx)
 {
 	fprintf(f, "<section class=\"run\" id=\"run%zu\"><h2>", idx + 1);
 	run_title(f, cfg);
-	fprintf(f, ": packets and drops</h2>\n<p>%" PRIu64 " packets from "
+	fputs(": far end, packets and drops</h2>\n", f);
+	if (as != NULL)
+		html_assumptions(f, cfg, as);
+	if (r->modelled_rtp + r->modelled_sip > 0) {
+		fprintf(f, "<p class=\"modelled\">Modelled: %" PRIu64 " far-end "
+		    "RTP packets and %" PRIu64 " SIP retransmissions in the "
+		    "outside pcap: ", r->modelled_rtp, r->modelled_sip);
+		html_esc(f, outcome_modelled_note);
+		fputs(".</p>\n", f);
+	}
+	fprintf(f, "<p>%" PRIu64 " packets from "
 	    "the inside, %" PRIu64 " from outside parties, %" PRIu64 " SIP "
 	    "messages rewritten, %" PRIu64 " dropped by the ALG, %" PRIu64
 	    " by the NAT, %" PRIu64 " sent by the far end where the router "
@@ -209,7 +261,7 @@ html_run(FILE *f, const struct sim_cfg *cfg, const struct sim_result *r,
 
 static void
 html_page(FILE *f, const char *capture, const struct sim_cfg *const *cfgs,
-    const struct sim_result *const *res, size_t n)
+    const struct sim_result *const *res, const struct sim_assume *as, size_t n)
 {
 	char buf[512], a[NETADDR_STRLEN];
 
@@ -229,7 +281,7 @@ html_page(FILE *f, const char *capture, const struct sim_cfg *const *cfgs,
 	fputs("</ul></section>\n", f);
 	html_calls(f, cfgs, res, n);
 	for (size_t j = 0; j < n; j++)
-		html_run(f, cfgs[j], res[j], j);
+		html_run(f, cfgs[j], res[j], as != NULL ? &as[j] : NULL, j);
 	fputs("<footer class=\"meta\"><p>A prediction from a model of the "
 	    "router (the profile's knobs, sipalg-sim --show-profile NAME), "
 	    "not a capture of the outside; frames are the inside capture's."
@@ -240,7 +292,7 @@ html_page(FILE *f, const char *capture, const struct sim_cfg *const *cfgs,
 int
 outcome_html_write(const char *path, const char *capture,
     const struct sim_cfg *const *cfgs, const struct sim_result *const *res,
-    size_t n, char *err, size_t errlen)
+    const struct sim_assume *as, size_t n, char *err, size_t errlen)
 {
 	struct outfile of;
 	FILE *f;
@@ -257,7 +309,7 @@ outcome_html_write(const char *path, const char *capture,
 		outfile_abort(&of);
 		return -1;
 	}
-	html_page(f, capture, cfgs, res, n);
+	html_page(f, capture, cfgs, res, as, n);
 	e = ferror(f) ? (errno ? errno : EIO) : 0;
 	if (fclose(f) != 0 && e == 0)
 		e = errno ? errno : EIO;

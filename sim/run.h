@@ -26,6 +26,8 @@
 #include "sip/sipmsg.h"
 
 
+struct fegen;
+
 struct tcp_conn {
 	struct ep phone, remote;
 	int64_t d_out;            /* outside - inside bytes, phone -> remote */
@@ -72,6 +74,9 @@ struct run {
 	int64_t probe_min, probe_scan;
 	struct sim_cfg relay_cfg; /* media_relay_sdp's rewrite: SDP only */
 	struct ep cap_public;     /* the capture's own router address, if it shows one */
+	struct fegen *fg;         /* the far end's modelled frames (fegen.h) */
+	int (*far_rtp_shown)(const void *user, const struct ep *e); /* sim_opts */
+	const void *far_rtp_user;
 	bool fwd_found[SIM_MAX_FORWARDS]; /* port forward k has its inside endpoint */
 };
 

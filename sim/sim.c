@@ -44,6 +44,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fegen.h"
 #include "inbound.h"
 #include "ingest/pkt.h"
 #include "media.h"
@@ -130,6 +131,7 @@ run_step(struct run *r, const struct sim_pkt *p)
 		res->first_ns = p->ts_ns;
 	res->last_ns = p->ts_ns;
 	media_due_probes(r, p->ts_ns);
+	fegen_due(r, p->ts_ns, false);
 	r->now = p->ts_ns;
 	if (si && (di || ep_same_ip(&p->dst, nat_public(r->nat))))
 		lan_media(r, p);
@@ -200,6 +202,7 @@ run_free(struct run *r)
 		free(r->tcp[k].trk);
 	}
 	pcapw_close(r->w);
+	fegen_free(r->fg);
 	nat_free(r->nat);
 	run_index_free(r);
 	free(r);
@@ -253,6 +256,12 @@ run_new(const struct sim_cfg *cfg, const struct sim_capture *cap,
 		snprintf(err, errlen, "%s: cannot write: %s", o->write_path, e2);
 		goto fail;
 	}
+	r->far_rtp_shown = o->far_rtp_shown;
+	r->far_rtp_user = o->far_rtp_user;
+	if (r->w != NULL && (r->fg = fegen_new()) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
 	return r;
 fail:
 	run_free(r);
@@ -292,6 +301,7 @@ sim_runs(const struct sim_cfg *cfgs, size_t n, const struct sim_capture *cap,
 		struct run *r = rs.r[i];
 
 		media_due_probes(r, INT64_MAX);
+		fegen_due(r, res[i].last_ns, true);
 		res[i].not_modelled += cap->skipped;
 		for (k = 0; k < ANOMALY_COUNT; k++)
 			res[i].an.n[k] += cap->an.n[k];

@@ -84,6 +84,14 @@ struct sim_opts {
 	struct { uint8_t proto; uint16_t port; } fwd[SIM_MAX_FORWARDS];
 	int nfwd;
 	const char *write_path;   /* outside pcap, NULL for none */
+	/*
+	 * Whether the capture shows the far end's RTP to the phone's media
+	 * endpoint e (1), not (0), or cannot say (-1): where it shows none,
+	 * the far end's modelled RTP goes into the outside view (fegen.h).
+	 * NULL: judged as the replay goes (none so far).
+	 */
+	int (*far_rtp_shown)(const void *user, const struct ep *e);
+	const void *far_rtp_user;
 };
 
 /* One packet that did not make it, and why. */
@@ -108,6 +116,7 @@ struct sim_result {
 	    farend_lost, not_modelled;
 	uint64_t suppressed;      /* packets that cannot exist (their dialog never started) */
 	uint64_t lan_pkts;        /* RTP between phones that stayed inside (LAN or hairpin) */
+	uint64_t modelled_rtp, modelled_sip; /* far-end frames the model wrote (fegen.h) */
 	int64_t first_ns, last_ns;
 	struct anomalies an;      /* the capture's, and the caps the run hit */
 };

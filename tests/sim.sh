@@ -538,4 +538,60 @@ case $(symptom "$tmp/gt-inbound-off.pcap") in
 *) fail "analyzer on simulated inbound-off: $(symptom "$tmp/gt-inbound-off.pcap")" ;;
 esac
 check "analyzer on simulated outbound-on" none "$(symptom "$tmp/gt-outbound-on.pcap")"
+
+# ---- the far end's modelled frames in the outside view (sim/fegen.h) -------
+# outbound-alg-off: the real router let none of the far end's RTP in.
+# Under linux the far end sends to the rewritten SDP address: its RTP is
+# modelled into -w's pcap, counted per dialog, and read back as a stream
+# towards the phone; under off it sends to the private address, which
+# never reaches the router, so nothing is made up.
+"$SIM" -f json --profile linux -w "$tmp/m.pcap" "$GT/outbound-alg-off-inside.pcap" >"$tmp/m.json"
+mr=$(json_get "$tmp/m.json" runs.0.stats.modelled_rtp)
+[ "${mr:-0}" -gt 100 ] || fail "modelled far-end RTP under linux: '$mr'"
+check "modelled RTP per dialog = per run" "$mr" "$(json_get "$tmp/m.json" runs.0.dialogs.0.modelled.rtp)"
+"$ANALYZE" -q -f json "$tmp/m.pcap" >"$tmp/ma.json" 2>/dev/null
+check "analyzer: far end's stream = the modelled packets" "$mr" \
+    "$(json_get "$tmp/ma.json" dialogs.0.rtp_packets_rev)"
+check "analyzer on the modelled view: the predicted outcome" none "$(symptom "$tmp/m.pcap")"
+json_get "$tmp/m.json" runs.0.modelled_note | grep -q "never captured" ||
+    fail "no note on modelled frames in JSON"
+"$SIM" --profile linux -w "$tmp/m.pcap" "$GT/outbound-alg-off-inside.pcap" >"$tmp/m.txt"
+grep -q "^     modelled: $mr far-end RTP packets" "$tmp/m.txt" ||
+    fail "text: no modelled count on the dialog: $(cat "$tmp/m.txt")"
+"$SIM" -f json --profile off -w "$tmp/m.pcap" "$GT/outbound-alg-off-inside.pcap" >"$tmp/m.json"
+check "no modelled RTP to a private SDP address" 0 "$(json_get "$tmp/m.json" runs.0.stats.modelled_rtp)"
+"$SIM" -f json --profile linux "$GT/outbound-alg-off-inside.pcap" >"$tmp/m.json"
+check "nothing modelled without -w" 0 "$(json_get "$tmp/m.json" runs.0.stats.modelled_rtp)"
+# outbound-alg-on: the capture shows the far end's RTP: none made up.
+"$SIM" -f json --profile linux -w "$tmp/m.pcap" "$GT/outbound-alg-on-inside.pcap" >"$tmp/m.json"
+check "no modelled RTP where the capture shows it" 0 "$(json_get "$tmp/m.json" runs.0.stats.modelled_rtp)"
+# inbound-alg-on under linux: the NAT drops the INVITE (no binding); the
+# far end retransmits it (Timer A) into the outside view, and the
+# analyzer finds the INVITE unanswered.
+"$SIM" -f json --profile linux -w "$tmp/m.pcap" "$GT/inbound-alg-on-inside.pcap" >"$tmp/m.json"
+ms=$(json_get "$tmp/m.json" runs.0.dialogs.0.modelled.sip)
+[ "${ms:-0}" -ge 2 ] && [ "$ms" -le 6 ] || fail "modelled INVITE retransmissions: '$ms'"
+check "analyzer on the modelled inbound view" inbound_call_unanswered "$(symptom "$tmp/m.pcap")"
+# --html: the far-end assumptions, inferred ones with their frame.
+"$SIM" --compare --html "$tmp/m.html" "$GT/latch-alg-off-inside.pcap" >/dev/null
+check "--html: one assumption table per run" 2 "$(grep -c '<table class="assumptions">' "$tmp/m.html")"
+grep -q '<td class="inferred">inferred from frame [0-9]' "$tmp/m.html" ||
+    fail "--html: no inferred assumption on latch-alg-off"
+grep -q '<code>farend_rport</code>' "$tmp/m.html" || fail "--html: farend_rport not shown"
+
+# ---- farend_rport inferred: responses at the source port without ;rport ----
+python3 "$GEN" rport "$tmp/rp.pcap"
+python3 "$GEN" rport-leak "$tmp/rpl.pcap"
+"$SIM" -f json "$tmp/rp.pcap" >"$tmp/rp.json"
+check "rport alone: only said (an ALG rewriting Via explains it too)" profile \
+    "$(json_get "$tmp/rp.json" runs.0.assumptions.3.source)"
+json_get "$tmp/rp.json" runs.0.assumptions.3.why | grep -q "source port 5062 although" ||
+    fail "rport: the capture's evidence is not said"
+"$SIM" -f json "$tmp/rpl.pcap" >"$tmp/rp.json"
+check "rport with untranslated addresses: inferred" "farend_rport source inferred 4" \
+    "$(json_get "$tmp/rp.json" runs.0.assumptions.3.knob) $(json_get "$tmp/rp.json" runs.0.assumptions.3.value) $(json_get "$tmp/rp.json" runs.0.assumptions.3.source) $(json_get "$tmp/rp.json" runs.0.assumptions.3.frame)"
+check "rport inferred: the registration the capture shows works" registered \
+    "$(json_get "$tmp/rp.json" runs.0.dialogs.1.outcome)"
+check "--set farend_rport=true overrides the inference" "set registration_failure" \
+    "$(outcome "$tmp/rpl.pcap" 1 --set farend_rport=true >/dev/null; json_get "$tmp/o.json" runs.0.assumptions.3.source) $(json_get "$tmp/o.json" runs.0.dialogs.1.outcome)"
 finish

@@ -59,6 +59,7 @@ static const char *const e_tcpsplit[] = { "pass_untranslated", "reassemble",
 static const char *const e_src[] = { "signalling_peer", "any", NULL };
 static const char *const e_pinsrc[] = { "registrar", "any", NULL };
 static const char *const e_regt[] = { "contact", "source", NULL };
+static const char *const e_rport[] = { "false", "true", "source", NULL };
 static const char *const e_clash[] = { "next_pair", "drop", NULL };
 static const char *const e_scope[] = { "flow", "dialog", NULL };
 static const char *const e_sdpsess[] = { "last_media", "nat_address", NULL };
@@ -178,8 +179,8 @@ static const struct knob knobs[] = {
 	/* far-end model */
 	{ "farend_symmetric_rtp", K_BOOL, OFF(farend_symmetric_rtp), 0, 0, NULL,
 	  "far end sends RTP back to where the phone's RTP came from (latching)" },
-	{ "farend_rport", K_BOOL, OFF(farend_rport), 0, 0, NULL,
-	  "far end honours ;rport (responses to the source port)" },
+	{ "farend_rport", K_ENUM, OFF(farend_rport), 0, 0, e_rport,
+	  "far end answers to the Via sent-by port (false), to the source port when Via has ;rport (true, RFC 3581), or to the source port always (source)" },
 	{ "registrar_target", K_ENUM, OFF(registrar_target), 0, 0, e_regt,
 	  "registrar reaches the phone at its Contact or at the REGISTER source" },
 	{ "farend_dialog_target", K_ENUM, OFF(farend_dialog_target), 0, 0, e_regt,
@@ -255,7 +256,7 @@ profile_defaults(struct sim_cfg *c)
 	c->max_pinholes_per_flow = 4;     /* nf_conntrack_sip.c sip_exp_policy audio max_expected 2 * IP_CT_DIR_MAX */
 	c->register_contact_rule = true;  /* nf_conntrack_sip.c process_register_response() */
 	c->farend_symmetric_rtp = false;
-	c->farend_rport = true;
+	c->farend_rport = RPORT_HONOUR;
 	c->registrar_target = REG_TARGET_CONTACT;
 	c->farend_dialog_target = REG_TARGET_CONTACT;
 	c->farend_nat_keepalive = 0;

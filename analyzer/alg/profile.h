@@ -42,6 +42,10 @@ enum frag_policy { FRAG_REASSEMBLE, FRAG_DROP };
 enum tcp_split_policy { TCPSPLIT_PASS, TCPSPLIT_REASSEMBLE, TCPSPLIT_DROP };
 enum src_policy { SRC_PEER, SRC_ANY };
 enum reg_target { REG_TARGET_CONTACT, REG_TARGET_SOURCE };
+/* Where the far end answers a request (RFC 3261 18.2.2, RFC 3581):
+ * the Via sent-by port; the source port when Via has ;rport; the source
+ * port always (a NAT-aware server). */
+enum farend_rport { RPORT_IGNORE, RPORT_HONOUR, RPORT_SOURCE };
 /* What the ALG does when the public media port it wants is held by another
  * call's pinhole for the same peer (see mport_clash in profile.c). */
 enum mport_clash { MCLASH_NEXT_PAIR, MCLASH_DROP };
@@ -136,7 +140,7 @@ struct sim_cfg {
 
 	/* far-end model */
 	bool farend_symmetric_rtp;
-	bool farend_rport;
+	int farend_rport;         /* enum farend_rport */
 	int registrar_target;     /* enum reg_target */
 	int farend_dialog_target; /* enum reg_target: in-dialog requests to the Contact or the phone's source */
 	uint32_t farend_nat_keepalive; /* s between registrar keepalives when it detects NAT; 0 = none

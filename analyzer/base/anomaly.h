@@ -91,7 +91,8 @@
 	X(SIM_NAT_TABLE_FULL, "sim_nat_table_full", "modelled NAT: no room for another mapping (packet dropped as nat_table_full)") \
 	X(SIM_PINHOLE_TABLE_FULL, "sim_pinhole_table_full", "modelled ALG: no room for another pinhole (not opened)") \
 	X(SIM_DIALOG_TABLE_FULL, "sim_dialog_table_full", "more calls and registrations than the simulator tracks (later ones not predicted)") \
-	X(SIM_TCP_TABLE_FULL, "sim_tcp_table_full", "more TCP connections than the simulator tracks (sequence shifts not applied)")
+	X(SIM_TCP_TABLE_FULL, "sim_tcp_table_full", "more TCP connections than the simulator tracks (sequence shifts not applied)") \
+	X(SIM_MODEL_TABLE_FULL, "sim_model_table_full", "more far-end streams or retransmissions to model than the simulator tracks (not written to the outside view)")
 
 enum anomaly_id {
 #define ANOMALY_ENUM(e, name, desc) ANOMALY_##e,

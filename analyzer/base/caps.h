@@ -133,6 +133,8 @@
 #define SIM_CAP_PINHOLES       16384   /* ALG expectations (media, REGISTER) */
 #define SIM_CAP_DIALOGS        4096    /* calls and registrations predicted */
 #define SIM_CAP_TCP_CONNS      256     /* TCP connections (sequence shifts) */
+#define SIM_CAP_MODEL_STREAMS  1024    /* modelled far-end RTP streams at once (sim/fegen.h) */
+#define SIM_CAP_MODEL_RESENDS  256     /* modelled far-end retransmissions pending */
 
 /* Output. */
 #define CAP_ESCAPED_FIELD      4096    /* an escaped field printed in text */

@@ -26,6 +26,13 @@ failures from its model):
              second c= (another LAN host) carry private addresses, and a
              MESSAGE in IP fragments
 
+  rport      the phone registers from port 5062 with a Via naming port
+             5060 and no ;rport; the registrar's 200 OK reaches port 5062
+             (a far end that answers to the source)
+  rport-leak the same, after phone 10.0.0.3 registers, with a MESSAGE
+             from the server to 10.0.0.2 whose Contact is 10.0.0.3's
+             private address (private addresses cross untranslated)
+
 Usage: sim-gen.py SCENARIO OUT.pcap [IDLE]
 """
 import struct
@@ -163,6 +170,20 @@ def call(p, t, caller, cport, callee, kport, cid, cmedia, kmedia, extra=None,
               byeh + [contact_c, "Max-Forwards: 70"]))
     p.udp(te + 0.01, callee, kport, caller, cport, msg("SIP/2.0 200 OK", byeh))
     return te + 0.02
+
+
+def reg_pair(p, t, host, sport, user, via_extra, resp_via_extra):
+    """REGISTER from host:sport (Via naming port 5060) and its 200 OK."""
+    h = ["Via: SIP/2.0/UDP %s:5060;branch=z9hG4bK-r%s-1%s" % (host, user, via_extra),
+         "From: <sip:%s@%s>;tag=r%s" % (user, SERVER, user),
+         "To: <sip:%s@%s>" % (user, SERVER),
+         "Call-ID: reg%s-abcdef" % user, "CSeq: 1 REGISTER"]
+    p.udp(t, host, sport, SERVER, 5060,
+          msg("REGISTER sip:%s SIP/2.0" % SERVER,
+              h + ["Contact: <sip:%s@%s:5060>" % (user, host), "Expires: 3600"]))
+    p.udp(t + 0.01, SERVER, 5060, host, sport,
+          msg("SIP/2.0 200 OK", [h[0] + resp_via_extra] + h[1:2] +
+              [h[2] + ";tag=s%s" % user] + h[3:]))
 
 
 def lan_call(p, t):
@@ -319,6 +340,19 @@ def main():
                 b"\r\n--b1\r\nContent-Type: text/plain\r\n\r\nhello\r\n--b1--\r\n")
         call(p, T0, PHONE, 5060, SERVER, 5060, "mp1-abcdef", 6000, 6002,
              body_override=body, ctype="multipart/mixed;boundary=b1")
+    elif scen in ("rport", "rport-leak"):
+        t = T0
+        if scen == "rport-leak":
+            reg_pair(p, t, PHONE_B, 5060, "b", ";rport", "")
+            t += 0.1
+        reg_pair(p, t, PHONE, 5062, "a", "", ";received=%s" % PHONE)
+        if scen == "rport-leak":
+            p.udp(t + 1, SERVER, 5060, PHONE, 5062,
+                  msg("MESSAGE sip:a@%s:5060 SIP/2.0" % PHONE,
+                      ["Via: SIP/2.0/UDP %s:5060;branch=z9hG4bK-m-1" % SERVER,
+                       "From: <sip:b@%s>;tag=mb" % SERVER, "To: <sip:a@%s>" % SERVER,
+                       "Call-ID: msg-abcdef", "CSeq: 1 MESSAGE",
+                       "Contact: <sip:b@%s:5060>" % PHONE_B], b"hi", "text/plain"))
     elif scen == "lan":
         lan_call(p, T0)
     elif scen == "knobs":
