@@ -213,20 +213,35 @@ pragma_int(sqlite3 *db, const char *sql, int64_t *out)
 
 /*
  * Checks that the file is ours (or empty) and of a schema we know, before
- * anything is written.  A corrupt file fails the first read.
+ * anything is written.  A corrupt file fails the first read.  The three
+ * reads are one read transaction (the caller's, or one begun here): as
+ * separate statements each would see its own snapshot, and while another
+ * importer creates the schema the header could be read from before its
+ * commit and the tables from after it ("application_id 0" with tables).
  */
 static int
 check_identity(sqlite3 *db, int64_t *version, bool *empty, char *err,
     size_t n)
 {
 	int64_t appid = 0, tables = 0;
+	bool own = sqlite3_get_autocommit(db) != 0;
+	int rc;
 
-	if (pragma_int(db, "PRAGMA application_id", &appid) != 0 ||
-	    pragma_int(db, "PRAGMA user_version", version) != 0 ||
-	    pragma_int(db, "SELECT count(*) FROM sqlite_master", &tables) != 0) {
+	if (own && sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK) {
 		seterr(err, n, "cannot read the database", db);
 		return -1;
 	}
+	rc = pragma_int(db, "PRAGMA application_id", &appid) != 0 ||
+	    pragma_int(db, "PRAGMA user_version", version) != 0 ||
+	    pragma_int(db, "SELECT count(*) FROM sqlite_master", &tables) != 0;
+	if (rc != 0) {
+		/* Left as it failed: the caller reads the error code (a WAL
+		 * file on read-only media) and closes the handle. */
+		seterr(err, n, "cannot read the database", db);
+		return -1;
+	}
+	if (own)
+		(void)sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
 	*empty = tables == 0 && appid == 0 && *version == 0;
 	if (*empty)
 		return 0;
