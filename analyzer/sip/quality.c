@@ -157,28 +157,36 @@ quality_mos(double r)
  *      G.729A(B) 11, G.723.1 6.3 kbit/s 15);
  *  [N] Nortel CS 1000 IP Trunk Fundamentals NN43001-563, Table 29 (Ie:
  *      G.711 0, G.729A/AB 11, G.723.1 6.3 kbit/s 15, 5.3 kbit/s 19);
+ *  [O] OPAL (Open Phone Abstraction Library), src/rtp/metrics.cxx,
+ *      RTCP_XR_Metrics::SetPayloadInfo, "Ie and Bpl for the codec ...
+ *      according to ITU-T G.113": G.711 Ie 0 / Bpl 25.1, G.723.1
+ *      (6.3 kbit/s) Ie 15 / Bpl 16.1, G.729 Ie 11 / Bpl 19;
  *  [F] flent issue #247 / PR #248: G.107's default Bpl is 4.3 (range 4.3
  *      to 40), the value for G.711 without concealment;
  *  [T] Telektronikk (IP telephony and speech quality): with PLC, G.711
  *      loses about 4 R per percent of loss at low loss (95 / 25.1 = 3.8),
- *      without it about 25 (95 / 4.3 = 22);
- *  [S] other E-model implementations citing G.113 Appendix I: G.711 with
- *      PLC Ie 0 / Bpl 25.1, G.729A + VAD Ie 11 / Bpl 19 (secondary only).
+ *      without it about 25 (95 / 4.3 = 22), G.729 a little more and
+ *      G.723.1 (6.3 kbit/s, 30 ms) more again;
+ *  [S] other E-model implementations that attribute these values to
+ *      G.113 Appendix I (secondary: G.711 + PLC 0 / 25.1, G.729A + VAD
+ *      11 / 19, G.723.1 6.3 kbit/s + VAD 15 / 16.1).
  *
  *   codec                      Ie  checked   Bpl   checked
- *   G.711 + PLC (App. I)        0  [M][N]   25.1  [S][T]
+ *   G.711 + PLC (App. I)        0  [M][N]   25.1  [O][S][T]
  *   G.711 without PLC           0  [M][N]    4.3  [F][T]  (not used:
  *                                           every current phone conceals)
- *   G.729A + VAD (SDP "G729")  11  [M][N]   19.0  [S]
- *   G.723.1 6.3 kbit/s + VAD   15  [M][N]   16.1  not confirmed
- *   GSM-EFR                     5  not confirmed  10.0  not confirmed
- *                                           ([T] finds its concealment
- *                                           the weakest of these four)
+ *   G.729A + VAD (SDP "G729")  11  [M][N]   19.0  [O][S]
+ *   G.723.1 6.3 kbit/s + VAD   15  [M][N]   16.1  [O][S]
  * SDP "G729" does not say whether Annex A is used; nearly every phone
  * sends G.729A (Ie 11; plain G.729 is 10 [M]).  SDP "G723" does not say
- * the rate; the 6.3 kbit/s row is used (5.3 kbit/s: Ie 19 [N]).  Codecs
- * without values here (GSM full rate, iLBC, G.726, wideband G.722 and
- * Opus, which G.107.1 rates on another scale) get no rating.
+ * the rate; the 6.3 kbit/s row is used (5.3 kbit/s: Ie 19 [N]).
+ *
+ * GSM-EFR is in G.113 Appendix I (commonly quoted as Ie 5, Bpl 10), but
+ * neither value could be found in a source that can be cited, and a MOS
+ * printed from unverified inputs would read as a measurement: GSM-EFR
+ * streams are left unrated, like GSM full rate, iLBC, G.726, and the
+ * wideband G.722 and Opus (which G.107.1 rates on another scale).  Add a
+ * row here only with a source for both values.
  */
 static const struct quality_codec codecs[] = {
 	{ "PCMU", 0, 0, 25.1 },
@@ -186,7 +194,6 @@ static const struct quality_codec codecs[] = {
 	{ "G729", 18, 11, 19.0 },
 	{ "G729A", -1, 11, 19.0 },
 	{ "G723", 4, 15, 16.1 },
-	{ "GSM-EFR", -1, 5, 10.0 },
 };
 
 const struct quality_codec *

@@ -19,8 +19,9 @@
  * (QUALITY_JB_MIN_MS).  T = Ta, Tr = 2 Ta.
  *
  * Codecs outside G.113 Appendix I (Opus, G.722 and other wideband codecs,
- * which G.107.1 rates on another scale) get no rating: quality_stream
- * returns -1 and reports show null.
+ * which G.107.1 rates on another scale), and those whose Appendix I values
+ * have no source that can be cited (GSM-EFR; quality.c), get no rating:
+ * quality_stream returns -1 and reports show null.
  */
 #ifndef SIPALG_QUALITY_H
 #define SIPALG_QUALITY_H
@@ -83,7 +84,8 @@ struct quality {
 
 /*
  * The quality of s.  Returns 0, or -1 (q untouched) when s has no
- * packets or its codec is not in the G.113 Appendix I table.
+ * packets or its codec is not in quality.c's table of G.113 Appendix I
+ * values.
  */
 int quality_stream(const struct rtp_stream *s, struct quality *q);
 

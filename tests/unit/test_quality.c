@@ -15,10 +15,18 @@
  *    3.10, 2.58 (as commonly quoted; not checked against G.109 itself);
  *  - the codec table (quality.c names the source of each value): with
  *    every other G.107 default, a codec without loss rates 93.2 - Ie
- *    (G.729A 82.2, G.723.1 6.3 kbit/s 78.2, GSM-EFR 88.2); at low random
- *    loss Ie,eff grows by 95 / Bpl per percent, about 4 for G.711 with
- *    PLC (the slope Telektronikk reports) and about 22 without (Bpl 4.3,
- *    G.107's default), and more concealment means a higher Bpl;
+ *    (G.729A 82.2, G.723.1 6.3 kbit/s 78.2); at low random loss Ie,eff
+ *    grows by 95 / Bpl per percent, about 4 for G.711 with PLC (the slope
+ *    Telektronikk reports) and about 22 without (Bpl 4.3, G.107's
+ *    default), and G.711 with PLC is less sensitive to loss than G.729,
+ *    itself less than G.723.1 (Telektronikk);
+ *  - G.723.1 6.3 kbit/s (Ie 15, Bpl 16.1) at 2 % random loss: Ie,eff
+ *    15 + 80 * 2 / 18.1 = 23.84, R 93.2 - 23.84 = 69.36, just below 70,
+ *    the lower limit of G.109's "some users dissatisfied", where G.729A
+ *    (R 74.2) stays; with the same loss in bursts (BurstR 2) Ie,eff is
+ *    15 + 160 / 17.1 = 24.36;
+ *  - GSM-EFR, whose G.113 values have no source that can be cited, is
+ *    not rated: not in the table, and a GSM-EFR stream gets no MOS;
  *  - a stream: PCMU with no loss rates close to the defaults; loss in
  *    bursts rates lower than the same loss spread out (BurstR > 1).
  */
@@ -114,28 +122,43 @@ test_codecs(void)
 	const struct quality_codec *pcma = quality_codec_find("PCMA", -1);
 	const struct quality_codec *g729 = quality_codec_find(NULL, 18);
 	const struct quality_codec *g723 = quality_codec_find(NULL, 4);
-	const struct quality_codec *efr = quality_codec_find("gsm-efr", 96);
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(pcma);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(g729);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(g723);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(efr);
 	CU_ASSERT_PTR_EQUAL(quality_codec_find(NULL, 8), pcma);
 	CU_ASSERT_PTR_EQUAL(quality_codec_find("G723", -1), g723);
 	NEAR(codec_r(pcma, 0), 93.2, 0.05);
 	NEAR(codec_r(g729, 0), 82.2, 0.05);
 	NEAR(codec_r(g723, 0), 78.2, 0.05);
-	NEAR(codec_r(efr, 0), 88.2, 0.05);
 	/* The slope at low loss: 95 / Bpl R per percent. */
 	NEAR((codec_r(pcma, 0) - codec_r(pcma, 0.01)) / 0.01, 95 / 25.1, 0.02);
 	CU_ASSERT((codec_r(pcma, 0) - codec_r(pcma, 0.01)) / 0.01 < 4.5);
 	NEAR(quality_ie_eff(0, 4.3, 0.01, 1) / 0.01, 22.1, 0.5);
-	/* More concealment, more robust: G.711 + PLC > G.729A > G.723.1 >
-	 * GSM-EFR, as the codecs' Bpl in G.113 Appendix I. */
-	CU_ASSERT(pcma->bpl > g729->bpl && g729->bpl > g723->bpl &&
-	    g723->bpl > efr->bpl);
+	/* Less sensitive to loss: G.711 + PLC, then G.729A, then G.723.1
+	 * (Telektronikk), as the codecs' Bpl in G.113 Appendix I. */
+	CU_ASSERT(pcma->bpl > g729->bpl && g729->bpl > g723->bpl);
 	/* At 2 % random loss G.729A (Ie,eff 19.0) rates 74.2. */
 	NEAR(codec_r(g729, 2), 93.2 - 19.0, 0.05);
+	/* G.723.1 at 2 %: Ie,eff 15 + 80 * 2 / 18.1, R 69.36, below the
+	 * G.109 limit of 70 that G.729A stays above. */
+	NEAR(quality_ie_eff(g723->ie, g723->bpl, 2, 1), 23.840, 0.001);
+	NEAR(codec_r(g723, 2), 69.36, 0.05);
+	CU_ASSERT(codec_r(g723, 2) < 70 && codec_r(g729, 2) > 70);
+	NEAR(quality_ie_eff(g723->ie, g723->bpl, 2, 2), 24.357, 0.001);
+}
+
+/* GSM-EFR: G.113 Appendix I lists it, but its Ie and Bpl have no source
+ * quality.c can cite, so it is not rated (by name; it has no static
+ * payload type). */
+static void
+test_unrated(void)
+{
+	CU_ASSERT_PTR_NULL(quality_codec_find("GSM-EFR", -1));
+	CU_ASSERT_PTR_NULL(quality_codec_find("gsm-efr", 96));
+	/* Nor is GSM full rate (payload type 3): no row either. */
+	CU_ASSERT_PTR_NULL(quality_codec_find("GSM", 3));
+	CU_ASSERT_PTR_NULL(quality_codec_find(NULL, 3));
 }
 
 static void
@@ -219,6 +242,15 @@ test_stream(void)
 
 	snprintf(s.codec, sizeof(s.codec), "opus");
 	CU_ASSERT_EQUAL(quality_stream(&s, &q), -1);
+	/* Unrated: q is left as it was. */
+	q.mos = -7;
+	snprintf(s.codec, sizeof(s.codec), "GSM-EFR");
+	CU_ASSERT_EQUAL(quality_stream(&s, &q), -1);
+	CU_ASSERT_EQUAL(q.mos, -7);
+	/* The same stream as G.723.1 is rated. */
+	snprintf(s.codec, sizeof(s.codec), "G723");
+	CU_ASSERT_EQUAL(quality_stream(&s, &q), 0);
+	CU_ASSERT(q.mos > 1 && q.mos < 4.5);
 }
 
 int
@@ -235,6 +267,8 @@ main(void)
 	CU_add_test(su, "Ie,eff with G.113 App. I values", test_ie_eff);
 	CU_add_test(su, "MOS at the G.109 category limits", test_g109);
 	CU_add_test(su, "the G.113 App. I codec table", test_codecs);
+	CU_add_test(su, "codecs without cited values are unrated",
+	    test_unrated);
 	CU_add_test(su, "delay impairment Idd", test_delay);
 	CU_add_test(su, "quality of a stream", test_stream);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
