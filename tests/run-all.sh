@@ -14,19 +14,36 @@ if [ -f config.status ]; then
 	make -s distclean
 fi
 
+# slowest DIR: the ten slowest tests of the build in DIR, from the run
+# time tests/timed.sh writes at the end of each log.
+slowest() {
+	echo "-- slowest tests in $1 (wall-clock seconds):"
+	for log in "$1"/tests/*.log "$1"/tests/*/*.log; do
+		[ -f "$log" ] || continue
+		t=$(sed -n 's/^run time: \([0-9.]*\) s$/\1/p' "$log" | tail -n 1)
+		[ -n "$t" ] && printf '%8s  %s\n' "$t" "${log#"$1"/}"
+	done | sort -rn | head -n 10
+}
+
 run() {
 	dir=$1
 	shift
 	mkdir -p "$dir"
-	(cd "$dir" && "$src/configure" -q "$@" && make -s -j"$jobs" &&
-	    make -s -j"$jobs" check) || {
-		for log in "$dir"/tests/*.log "$dir"/tests/unit/*.log; do
+	t0=$(date +%s)
+	(cd "$dir" && "$src/configure" -q "$@" && make -s -j"$jobs") || return 1
+	t1=$(date +%s)
+	(cd "$dir" && make -s -j"$jobs" check) || {
+		for log in "$dir"/tests/*.log "$dir"/tests/*/*.log; do
 			[ -f "$log" ] || continue
 			grep -q '^FAIL\|^ERROR' "${log%.log}.trs" 2>/dev/null &&
 			    { echo "==== $log"; tail -n 60 "$log"; }
 		done
+		slowest "$dir"
 		return 1
 	}
+	t2=$(date +%s)
+	slowest "$dir"
+	echo "-- $dir: build $((t1 - t0)) s, make check $((t2 - t1)) s"
 }
 
 echo "== build and make check"
