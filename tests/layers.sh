@@ -95,9 +95,12 @@ done
 for o in $objs; do
 	m=$(basename "$o" .o | sed 's/^sipalg_browse-//')
 	echo "$m $m" >>"$tmp/use"
-	nm -u "$o" | awk '{ print $NF }' | while read -r sym; do
-		awk -v s="$sym" -v m="$m" '$1 == s && $2 != m { print m, $2 }' "$tmp/def"
-	done >>"$tmp/use"
+	# One awk per object (not one per symbol: a sanitizer build's
+	# objects name hundreds of __asan_/__ubsan_ symbols).
+	nm -u "$o" | awk -v m="$m" 'NR == FNR { d[$1] = d[$1] " " $2; next }
+	    { n = split(d[$NF], a, " ")
+	      for (i = 1; i <= n; i++) if (a[i] != m) print m, a[i] }' \
+	    "$tmp/def" - >>"$tmp/use"
 done
 # tsort reads "a b" as a before b: a module before what it uses is fine
 # as long as the relation has no loop.
