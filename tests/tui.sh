@@ -625,4 +625,87 @@ else
 	echo "note: $GEN absent, formula export not checked"
 fi
 
+# ---- --keep 0: every dialog read again when it is needed ----
+# 3000 dialogs (INVITE + 486), each from its own address and with a
+# User-Agent only its raw text carries; the browser keeps none whole, so
+# the ladder of the last dialog, a search for message text and the CSV
+# export all read the capture (or the store) again.
+python3 - "$tmp/many.pcap" 3000 <<'PY'
+import struct, sys
+n = int(sys.argv[2])
+out = open(sys.argv[1], "wb")
+out.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
+def frame(src, dst, payload):
+    u = struct.pack("!HHHH", 5060, 5060, 8 + len(payload), 0) + payload
+    return b"\x00" * 12 + b"\x08\x00" + struct.pack("!BBHHHBBH4s4s", 0x45, 0,
+        20 + len(u), 1, 0, 64, 17, 0, src, dst) + u
+R = bytes((203, 0, 113, 10))
+for i in range(n):
+    a = bytes((10, 0, i >> 8, i & 255))
+    h = ("Via: SIP/2.0/UDP 10.0.%d.%d:5060;branch=z9hG4bK%d\r\n"
+         "From: <sip:u%d@example.net>;tag=f%d\r\nTo: <sip:v%d@example.net>%%s\r\n"
+         "Call-ID: fetch-%d@h\r\nCSeq: 1 INVITE\r\n"
+         "Contact: <sip:u%d@10.0.%d.%d:5060>\r\n" % (i >> 8, i & 255, i, i, i, i,
+         i, i, i >> 8, i & 255))
+    req = "INVITE sip:v%d@example.net SIP/2.0\r\n" % i + h % "" + \
+        "User-Agent: ua-%d-agent\r\nContent-Length: 0\r\n\r\n" % i
+    res = "SIP/2.0 486 Busy Here\r\n" + h % (";tag=t%d" % i) + \
+        "Content-Length: 0\r\n\r\n"
+    us = 1700000000 * 1000000 + i * 100000
+    for (t, f) in ((us, frame(a, R, req.encode())),
+                   (us + 20000, frame(R, a, res.encode()))):
+        out.write(struct.pack("<IIII", t // 1000000, t % 1000000, len(f),
+            len(f)) + f)
+PY
+for src in many.pcap "--db many.db"; do
+	if [ "$src" != many.pcap ]; then
+		[ -x "$ANALYZE" ] || break
+		"$ANALYZE" -q --db "$tmp/many.db" "$tmp/many.pcap" >/dev/null 2>&1
+	fi
+	start "'$BROWSE' --keep 0 $src"
+	wait_for "3000 dialogs (3000 shown)"
+	# the last dialog's ladder and first message
+	keys End Enter
+	wait_for "Ladder"
+	expect "10.0.11.183:5060"
+	expect_not "10.0.0.0:5060"
+	keys Enter
+	wait_for "ua-2999-agent"
+	keys q q
+	wait_for "Call list"
+	# text only a message carries: read again, one dialog matches
+	keys / ; sleep 0.2; keys -l 'UA-1234-agent'; keys Enter
+	wait_for "3000 dialogs (1 shown)"
+	expect "u1234@exam"
+	expect "fetch-1234@"
+	keys Enter
+	wait_for "10.0.4.210:5060"
+	keys q
+	wait_for "Call list"
+	keys x
+	wait_for "(3000 shown)"
+	rm -f "$tmp/sipalg-calls.csv"
+	keys e ; sleep 0.2; keys Enter
+	wait_for "exported 3000 dialogs to sipalg-calls.csv"
+	mv "$tmp/sipalg-calls.csv" "$tmp/keep0.csv"
+	keys q
+	# the same export with every dialog kept whole
+	start "'$BROWSE' --keep 1000 $src"
+	wait_for "3000 dialogs (3000 shown)"
+	keys / ; sleep 0.2; keys -l 'UA-1234-agent'; keys Enter
+	wait_for "3000 dialogs (1 shown)"
+	keys x e ; sleep 0.2; keys Enter
+	wait_for "exported 3000 dialogs to sipalg-calls.csv"
+	if cmp -s "$tmp/keep0.csv" "$tmp/sipalg-calls.csv" &&
+	    [ "$(wc -l <"$tmp/keep0.csv")" -eq 3001 ]; then ok; else
+		fail "$src: the export of dialogs read again differs"
+		diff "$tmp/keep0.csv" "$tmp/sipalg-calls.csv" | head -5 >&2
+	fi
+	keys q
+done
+"$BROWSE" --keep lots x >/dev/null 2>"$tmp/e"
+check "bad --keep exit" 2 $?
+grep -q "^sipalg-browse: --keep: 'lots' is not a number of megabytes" "$tmp/e" ||
+    fail "bad --keep message: $(cat "$tmp/e")"
+
 finish

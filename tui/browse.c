@@ -4,8 +4,9 @@
  * loader.c, the UI helpers ui.c, the help panel help.c).
  *
  * Loading: the analysis (analysis.h) reads a capture to the end in one
- * call, so it runs on a background thread; each finished dialog is kept
- * (on_dialog returns true) and appended to a mutex-protected array, and
+ * call, so it runs on a background thread; each finished dialog's row is
+ * appended to a mutex-protected array (the whole dialog with it while
+ * --keep's budget lasts, loader.c), and
  * progress figures are updated the same way.  The UI thread polls input
  * every 100 ms, copies the array when it grew and redraws: the call list
  * fills while the file is read and the title line shows the progress.
@@ -44,7 +45,7 @@
 
 #define PROG "sipalg-browse"
 
-/* Copies new dialogs from the loader; true when the list changed. */
+/* Copies new rows from the loader; true when the list changed. */
 static bool
 app_sync(struct app *a, bool *finished)
 {
@@ -52,8 +53,12 @@ app_sync(struct app *a, bool *finished)
 
 	pthread_mutex_lock(&a->ld.mu);
 	*finished = a->ld.finished;
+	/* Done loading: the filter can now read dialogs again (ui.h). */
+	if (*finished && !a->finished)
+		grew = true;
+	a->finished = *finished;
 	if (a->ld.n != a->nall) {
-		struct dialog **v = realloc(a->all, a->ld.n * sizeof(*v));
+		struct view_row **v = realloc(a->all, a->ld.n * sizeof(*v));
 
 		if (v != NULL) {
 			memcpy(v, a->ld.v, a->ld.n * sizeof(*v));
@@ -155,7 +160,7 @@ colors_init(struct app *a)
 	init_pair(UC_MARK, COLOR_YELLOW, -1);
 }
 
-enum { OPT_SITE = 256, OPT_CAPTURE };
+enum { OPT_SITE = 256, OPT_CAPTURE, OPT_KEEP };
 
 static const struct option longopts[] = {
 	{ "ascii", no_argument, NULL, 'a' },
@@ -166,6 +171,7 @@ static const struct option longopts[] = {
 	{ "capture", required_argument, NULL, OPT_CAPTURE },
 	{ "inside", required_argument, NULL, 'i' },
 	{ "outside", required_argument, NULL, 'o' },
+	{ "keep", required_argument, NULL, OPT_KEEP },
 	CLIOPT_TAIL
 };
 
@@ -195,10 +201,17 @@ usage(FILE *f)
 	    "  -c, --columns LIST   call-list columns, comma separated, from\n"
 	    "                       start,from,to,callid,state,duration,msgs,\n"
 	    "                       symptoms,kind (default: all but kind)\n"
+	    "      --keep MB        keep whole dialogs in memory up to about MB\n"
+	    "                       megabytes (default %d); the call list keeps\n"
+	    "                       a short row for the others and reads them\n"
+	    "                       again from the capture or database when\n"
+	    "                       they are opened, saved, exported or\n"
+	    "                       searched for message text\n"
 	    "  -h, --help           this help\n"
 	    "  -V, --version        version\n"
 	    "\n"
-	    "Several files are merged by time.  Press ? inside for the keys.\n");
+	    "Several files are merged by time.  Press ? inside for the keys.\n",
+	    LOADER_KEEP_DEFAULT_MB);
 }
 
 /* --help and --version: 0, or 3 when standard output took no text. */
@@ -223,7 +236,7 @@ main(int argc, char **argv)
 	const char *db = NULL, *inside = NULL, *outside = NULL;
 	const char *site = NULL, *capture = NULL;
 	struct store_filter filt;
-	uint64_t id;
+	uint64_t id, keep_mb = LOADER_KEEP_DEFAULT_MB;
 	bool ascii = false, finished = false;
 	int ch;
 
@@ -248,6 +261,15 @@ main(int argc, char **argv)
 			break;
 		case OPT_CAPTURE:
 			capture = optarg;
+			break;
+		case OPT_KEEP:
+			if (text_parse_uint(optarg, strlen(optarg),
+			    SIZE_MAX / 1048576 - 1, &keep_mb) != 0) {
+				text_fwarn(stderr, PROG, "--keep: '%s' is not a "
+				    "number of megabytes", optarg);
+				fprintf(stderr, "Try '" PROG " --help'.\n");
+				return 2;
+			}
 			break;
 		case 'i':
 			inside = optarg;
@@ -307,6 +329,7 @@ main(int argc, char **argv)
 	a->utf8 = !ascii && strcmp(nl_langinfo(CODESET), "UTF-8") == 0;
 	sipmsg_global_init();
 	pthread_mutex_init(&a->ld.mu, NULL);
+	a->ld.keep_max = (size_t)keep_mb * 1048576;
 	if (db != NULL) {
 		/* File names and reasons escaped (text_fwarn). */
 		int r;
@@ -320,8 +343,8 @@ main(int argc, char **argv)
 		else
 			filt.capture = capture;
 		filt.site = site;
-		r = loader_open_db(&a->ld, db, site != NULL || capture != NULL ?
-		    &filt : NULL, err, sizeof(err));
+		a->ld.db_filter = site != NULL || capture != NULL ? &filt : NULL;
+		r = loader_open_db(&a->ld, db, a->ld.db_filter, err, sizeof(err));
 		if (r < 0) {
 			text_fwarn(stderr, PROG, "%s: %s", db, err);
 			return 3;
@@ -414,8 +437,11 @@ main(int argc, char **argv)
 	if (!finished)
 		return 0;
 	pthread_join(a->ld.thread, NULL);
-	for (size_t i = 0; i < a->ld.n; i++)
-		dialog_free(a->ld.v[i]);
+	app_fetched_free(a);
+	for (size_t i = 0; i < a->ld.n; i++) {
+		dialog_free(a->ld.v[i]->d);
+		free(a->ld.v[i]);
+	}
 	loader_fini(&a->ld);
 	free(a->ld.v);
 	free(a->pds);

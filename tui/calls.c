@@ -73,20 +73,19 @@ calls_draw(struct panel *p, struct app *a, int y0, int h, int w)
 	ui_scroll(a->cur, &a->top, body);
 	for (int i = 0; i < body; i++) {
 		size_t k = a->top + (size_t)i;
-		const struct dialog *d;
+		const struct view_row *r;
 		int attr;
 
 		if (k >= a->nrows)
 			break;
-		d = a->rows[k];
-		view_row_text(d, a->cols, a->ncols, cw, line + 2,
+		r = a->rows[k];
+		view_row_text(r, a->cols, a->ncols, cw, line + 2,
 		    sizeof(line) - 2);
-		line[0] = app_marked(a, d) ? '*' : ' ';
+		line[0] = app_marked(a, r) ? '*' : ' ';
 		line[1] = ' ';
 		attr = k == a->cur ? ui_attr(a, UC_SELECT) :
-		    app_marked(a, d) ? ui_attr(a, UC_MARK) :
-		    d->findings != NULL && d->findings->n > 0 ?
-		    ui_attr(a, UC_BADGE) : ui_attr(a, UC_NORMAL);
+		    app_marked(a, r) ? ui_attr(a, UC_MARK) :
+		    r->nf > 0 ? ui_attr(a, UC_BADGE) : ui_attr(a, UC_NORMAL);
 		ui_put(y0 + 1 + i, 0, line, w, attr, true);
 	}
 	{
@@ -156,6 +155,47 @@ save_pcap(struct app *a)
 	free(sel);
 }
 
+/*
+ * The shown rows as CSV, in their order.  Rows that do not hold their
+ * dialog are read again EXPORT_BATCH at a time (a pass over the source
+ * each), so that memory stays bounded however long the list.  Returns 0,
+ * -1 (errno) or -2 with a reason in e.
+ */
+#define EXPORT_BATCH 4096
+
+static int
+export_rows(struct app *a, FILE *f, char *e, size_t elen)
+{
+	struct dialog **d = malloc(EXPORT_BATCH * sizeof(*d));
+	bool *fetched = malloc(EXPORT_BATCH * sizeof(*fetched));
+	struct export_csv *x = NULL;
+	int rc = 0;
+
+	if (d == NULL || fetched == NULL || (x = export_csv_begin(f)) == NULL) {
+		snprintf(e, elen, "out of memory");
+		rc = -2;
+	}
+	for (size_t i = 0; rc == 0 && i < a->nrows; i += EXPORT_BATCH) {
+		size_t n = a->nrows - i < EXPORT_BATCH ? a->nrows - i :
+		    EXPORT_BATCH;
+
+		if (app_dialogs(a, a->rows + i, n, d, fetched, e, elen) < 0) {
+			rc = -2;
+			break;
+		}
+		for (size_t k = 0; k < n; k++) {
+			export_csv_dialog(x, d[k]);
+			if (fetched[k])
+				dialog_free(d[k]);
+		}
+	}
+	if (x != NULL && export_csv_end(x) < 0 && rc == 0)
+		rc = -1;
+	free(d);
+	free(fetched);
+	return rc;
+}
+
 static void
 save_csv(struct app *a)
 {
@@ -184,11 +224,12 @@ save_csv(struct app *a)
 		outfile_abort(&of);
 		return;
 	}
-	rc = export_csv(f, (const struct dialog *const *)a->rows, a->nrows);
+	rc = export_rows(a, f, e, sizeof(e));
 	if (fclose(f) != 0)
 		rc = -1;
 	if (rc < 0) {
-		snprintf(e, sizeof(e), "%s", strerror(errno));
+		if (rc == -1)
+			snprintf(e, sizeof(e), "%s", strerror(errno));
 		outfile_abort(&of);
 	} else if (outfile_commit(&of, e, sizeof(e)) != 0) {
 		rc = -1;

@@ -29,23 +29,60 @@
  * findings and advisories as the browser holds them, MOS per direction,
  * media legs).
  */
-int
-export_csv(FILE *f, const struct dialog *const *ds, size_t n)
+struct export_csv {
+	FILE *f;
+	struct report *r;
+};
+
+struct export_csv *
+export_csv_begin(FILE *f)
 {
 	struct report_opts o = { REPORT_CSV, false, false, false, NULL, 0,
 	    NULL, false };
-	struct report_summary sum;
-	struct report *r = report_new(f, &o);
+	struct export_csv *x = malloc(sizeof(*x));
 
-	if (r == NULL)
-		return -1;
+	if (x == NULL)
+		return NULL;
+	x->f = f;
+	x->r = report_new(f, &o);
+	if (x->r == NULL) {
+		free(x);
+		return NULL;
+	}
+	report_begin(x->r);
+	return x;
+}
+
+void
+export_csv_dialog(struct export_csv *x, const struct dialog *d)
+{
+	report_dialog(x->r, d);
+}
+
+int
+export_csv_end(struct export_csv *x)
+{
+	struct report_summary sum;
+	int rc;
+
 	memset(&sum, 0, sizeof(sum));
-	report_begin(r);
+	report_end(x->r, &sum);
+	report_free(x->r);
+	rc = ferror(x->f) ? -1 : 0;
+	free(x);
+	return rc;
+}
+
+int
+export_csv(FILE *f, const struct dialog *const *ds, size_t n)
+{
+	struct export_csv *x = export_csv_begin(f);
+
+	if (x == NULL)
+		return -1;
 	for (size_t i = 0; i < n; i++)
-		report_dialog(r, ds[i]);
-	report_end(r, &sum);
-	report_free(r);
-	return ferror(f) ? -1 : 0;
+		export_csv_dialog(x, ds[i]);
+	return export_csv_end(x);
 }
 
 struct fkey {

@@ -21,6 +21,12 @@
  * error.
  */
 int export_csv(FILE *f, const struct dialog *const *ds, size_t n);
+/* The same a dialog at a time: begin (NULL on OOM), one call per dialog
+ * in order, end (0, or -1 when f reports a write error; frees x). */
+struct export_csv;
+struct export_csv *export_csv_begin(FILE *f);
+void export_csv_dialog(struct export_csv *x, const struct dialog *d);
+int export_csv_end(struct export_csv *x);
 
 /*
  * Re-reads the capture files paths[0..npaths) (the ones the dialogs were

@@ -33,23 +33,18 @@ same_call_id(const struct dialog *d, const char *cid)
 static const struct dialog *
 find_copy(struct app *a, int s, const char *cid, uint64_t frame, long *msg)
 {
-	struct dialog **v;
+	bool in = s == DIFF_INSIDE && a->ld.ps != NULL;
 	size_t n;
 	const struct dialog *hit = NULL;
 
 	*msg = -1;
 	pthread_mutex_lock(&a->ld.mu);
-	if (s == DIFF_INSIDE && a->ld.ps != NULL) {
-		v = a->ld.ps->in;
-		n = a->ld.ps->nin;
-	} else {
-		v = a->ld.v;
-		n = a->ld.n;
-	}
+	/* Pair mode keeps the outside's dialogs whole on their rows. */
+	n = in ? a->ld.ps->nin : a->ld.n;
 	for (size_t i = 0; i < n && *msg < 0; i++) {
-		const struct dialog *d = v[i];
+		const struct dialog *d = in ? a->ld.ps->in[i] : a->ld.v[i]->d;
 
-		if (!same_call_id(d, cid))
+		if (d == NULL || !same_call_id(d, cid))
 			continue;
 		if (hit == NULL)
 			hit = d;

@@ -310,7 +310,10 @@ loader_open_pair(struct loader *ld, const char *inside, const char *outside,
 			return -1;
 		}
 	}
-	/* The dialogs of the call list (and saving) are the outside's. */
+	/* The dialogs of the call list (and saving) are the outside's,
+	 * every one kept whole: a message's two copies are looked up in
+	 * them (pairview.c). */
+	ld->keep_max = SIZE_MAX;
 	ld->paths = &ps->path[1];
 	ld->npaths = 1;
 	ld->src = &pair_source;

@@ -165,6 +165,9 @@ ui_pop(struct app *a)
 		return;
 	p = a->stack[--a->depth];
 	p->ops->destroy(p);
+	/* Back to the panel that read them: no panel shows them now. */
+	if (a->nfetched > 0 && a->depth <= a->fetch_depth)
+		app_fetched_free(a);
 }
 
 bool
@@ -211,16 +214,16 @@ ui_scroll(size_t cur, size_t *top, int h)
 /* ---- the call list model ---- */
 
 bool
-app_marked(const struct app *a, const struct dialog *d)
+app_marked(const struct app *a, const struct view_row *r)
 {
-	return d->id < a->nmarks && a->marks[d->id];
+	return r->id < a->nmarks && a->marks[r->id];
 }
 
 void
-app_mark(struct app *a, const struct dialog *d, bool on)
+app_mark(struct app *a, const struct view_row *r, bool on)
 {
-	if (d->id >= a->nmarks) {
-		size_t nn = d->id * 2 + 64;
+	if (r->id >= a->nmarks) {
+		size_t nn = r->id * 2 + 64;
 		bool *m = realloc(a->marks, nn * sizeof(*m));
 
 		if (m == NULL)
@@ -229,23 +232,152 @@ app_mark(struct app *a, const struct dialog *d, bool on)
 		a->marks = m;
 		a->nmarks = nn;
 	}
-	a->marks[d->id] = on;
+	a->marks[r->id] = on;
+}
+
+static int
+row_id_cmp(const void *x, const void *y)
+{
+	const struct view_row *a = *(struct view_row *const *)x;
+	const struct view_row *b = *(struct view_row *const *)y;
+
+	return a->id < b->id ? -1 : a->id > b->id;
+}
+
+/* The index of id in v[0..n) sorted by id, n when none. */
+static size_t
+id_index(struct view_row *const *v, size_t n, uint64_t id)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (v[mid]->id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < n && v[lo]->id == id ? lo : n;
+}
+
+/* Shows what the UI waits for on the title line (a fetch blocks it). */
+static void
+app_busy(struct app *a, const char *what)
+{
+	char t[200];
+
+	snprintf(t, sizeof(t), " %s", what);
+	ui_put(0, 0, t, COLS, ui_attr(a, UC_HEADER), true);
+	refresh();
+}
+
+/* The ids of rows v[0..n) sorted (in place) by id; NULL on OOM. */
+static uint64_t *
+rows_ids(struct view_row **v, size_t n)
+{
+	uint64_t *ids = malloc((n ? n : 1) * sizeof(*ids));
+
+	if (ids == NULL)
+		return NULL;
+	qsort(v, n, sizeof(*v), row_id_cmp);
+	for (size_t i = 0; i < n; i++)
+		ids[i] = v[i]->id;
+	return ids;
+}
+
+struct filter_pass {
+	struct app *a;
+	struct view_row **need;
+	size_t n;
+};
+
+static bool
+filter_each(void *user, struct dialog *d)
+{
+	struct filter_pass *fp = user;
+	size_t k = id_index(fp->need, fp->n, d->id);
+
+	if (k < fp->n) {
+		struct view_row *r = fp->need[k];
+
+		r->fhit = view_filter_match(&fp->a->filt, d);
+		r->fgen = fp->a->fgen;
+	}
+	return false;
+}
+
+/*
+ * Answers the filter for the rows need[0..n) that the loader did not
+ * keep whole, reading their dialogs again: once per filter (the answer
+ * stays on the row with the filter's generation).
+ */
+static void
+filter_fetch(struct app *a, struct view_row **need, size_t n)
+{
+	struct filter_pass fp = { a, need, n };
+	uint64_t *ids = rows_ids(need, n);
+	char err[256];
+
+	app_busy(a, "searching the messages of dialogs read again from the "
+	    "source ...");
+	if (ids == NULL || loader_fetch(&a->ld, ids, n, filter_each, &fp, err,
+	    sizeof(err)) < 0)
+		ui_status(a, "cannot search the messages: %s", ids == NULL ?
+		    "out of memory" : err);
+	/* Rows not found (or not read) do not match. */
+	for (size_t i = 0; i < n; i++)
+		if (need[i]->fgen != a->fgen) {
+			need[i]->fhit = false;
+			need[i]->fgen = a->fgen;
+		}
+	free(ids);
 }
 
 void
 app_refilter(struct app *a)
 {
-	struct dialog *keep = a->cur < a->nrows ? a->rows[a->cur] : NULL;
-	struct dialog **r = realloc(a->rows, (a->nall ? a->nall : 1) *
+	struct view_row *keep = a->cur < a->nrows ? a->rows[a->cur] : NULL;
+	struct view_row **r = realloc(a->rows, (a->nall ? a->nall : 1) *
 	    sizeof(*r));
+	struct view_row **need = NULL;
+	size_t nneed = 0;
 
 	if (r == NULL)
 		return;
 	a->rows = r;
+	if (memcmp(&a->filt, &a->fprev, sizeof(a->filt)) != 0) {
+		a->fprev = a->filt;
+		/* 0 is every new row's: never a live generation. */
+		if (++a->fgen == 0)
+			a->fgen = 1;
+	}
+	/* Rows only the messages can answer, read again once loaded. */
+	for (size_t i = 0; a->finished && i < a->nall; i++) {
+		struct view_row *x = a->all[i];
+
+		if (x->d == NULL && x->fgen != a->fgen &&
+		    view_row_match(&a->filt, x) < 0) {
+			if (need == NULL && (need = malloc(a->nall *
+			    sizeof(*need))) == NULL)
+				break;
+			need[nneed++] = x;
+		}
+	}
+	if (nneed > 0)
+		filter_fetch(a, need, nneed);
+	free(need);
 	a->nrows = 0;
-	for (size_t i = 0; i < a->nall; i++)
-		if (view_filter_match(&a->filt, a->all[i]))
-			a->rows[a->nrows++] = a->all[i];
+	for (size_t i = 0; i < a->nall; i++) {
+		struct view_row *x = a->all[i];
+		int m = view_row_match(&a->filt, x);
+
+		if (m < 0)
+			m = x->d != NULL ? view_filter_match(&a->filt, x->d) :
+			    x->fgen == a->fgen && x->fhit;
+		if (m)
+			a->rows[a->nrows++] = x;
+	}
 	view_sort(a->rows, a->nrows, a->sort, a->desc);
 	a->cur = 0;
 	for (size_t i = 0; keep != NULL && i < a->nrows; i++)
@@ -253,11 +385,101 @@ app_refilter(struct app *a)
 			a->cur = i;
 }
 
+struct dialogs_pass {
+	struct view_row **need;   /* sorted by id */
+	size_t n;
+	struct dialog **got;      /* by position in need */
+};
+
+static bool
+dialogs_each(void *user, struct dialog *d)
+{
+	struct dialogs_pass *dp = user;
+	size_t k = id_index(dp->need, dp->n, d->id);
+
+	if (k == dp->n || dp->got[k] != NULL)
+		return false;
+	dp->got[k] = d;
+	return true;
+}
+
+int
+app_dialogs(struct app *a, struct view_row *const *rows, size_t n,
+    struct dialog **out, bool *fetched, char *err, size_t errlen)
+{
+	struct dialogs_pass dp = { 0 };
+	uint64_t *ids = NULL;
+	long found;
+	int rc = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		out[i] = rows[i]->d;
+		fetched[i] = false;
+		if (rows[i]->d == NULL)
+			dp.n++;
+	}
+	if (dp.n == 0)
+		return 0;
+	dp.need = malloc(dp.n * sizeof(*dp.need));
+	dp.got = calloc(dp.n, sizeof(*dp.got));
+	if (dp.need == NULL || dp.got == NULL) {
+		snprintf(err, errlen, "out of memory");
+		rc = -1;
+		goto out;
+	}
+	dp.n = 0;
+	for (size_t i = 0; i < n; i++)
+		if (rows[i]->d == NULL)
+			dp.need[dp.n++] = rows[i];
+	if ((ids = rows_ids(dp.need, dp.n)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		rc = -1;
+		goto out;
+	}
+	app_busy(a, dp.n == 1 ? "reading the dialog again from the source ..." :
+	    "reading the dialogs again from the source ...");
+	found = loader_fetch(&a->ld, ids, dp.n, dialogs_each, &dp, err, errlen);
+	if (found >= 0 && (size_t)found < dp.n)
+		snprintf(err, errlen, "%zu of the dialogs are no longer in the "
+		    "source (did it change?)", dp.n - (size_t)found);
+	if (found < 0 || (size_t)found < dp.n) {
+		rc = -1;
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (out[i] != NULL)
+			continue;
+		out[i] = dp.got[id_index(dp.need, dp.n, rows[i]->id)];
+		fetched[i] = true;
+	}
+out:
+	if (rc < 0)
+		for (size_t i = 0; dp.got != NULL && i < dp.n; i++)
+			dialog_free(dp.got[i]);
+	free(ids);
+	free(dp.need);
+	free(dp.got);
+	return rc;
+}
+
+void
+app_fetched_free(struct app *a)
+{
+	for (size_t i = 0; i < a->nfetched; i++)
+		dialog_free(a->fetched[i]);
+	free(a->fetched);
+	a->fetched = NULL;
+	a->nfetched = 0;
+}
+
 size_t
 app_selection(struct app *a, const struct dialog ***out)
 {
-	size_t n = 0;
-	const struct dialog **v = calloc(a->nrows ? a->nrows : 1, sizeof(*v));
+	size_t n = 0, nf = 0;
+	struct view_row **v = calloc(a->nrows ? a->nrows : 1, sizeof(*v));
+	struct dialog **d = NULL;
+	bool *fetched = NULL;
+	char err[256];
 
 	*out = NULL;
 	if (v == NULL)
@@ -271,7 +493,40 @@ app_selection(struct app *a, const struct dialog ***out)
 		free(v);
 		return 0;
 	}
-	*out = v;
+	/* The panels of the last selection are closed: its dialogs go. */
+	app_fetched_free(a);
+	d = malloc(n * sizeof(*d));
+	fetched = malloc(n * sizeof(*fetched));
+	if (d == NULL || fetched == NULL) {
+		ui_status(a, "out of memory");
+		n = 0;
+	} else if (app_dialogs(a, v, n, d, fetched, err, sizeof(err)) < 0) {
+		ui_status(a, "cannot read the dialog again: %s", err);
+		n = 0;
+	}
+	for (size_t i = 0; i < n; i++)
+		nf += fetched[i];
+	if (nf > 0) {
+		a->fetched = malloc(nf * sizeof(*a->fetched));
+		if (a->fetched == NULL) {
+			for (size_t i = 0; i < n; i++)
+				if (fetched[i])
+					dialog_free(d[i]);
+			ui_status(a, "out of memory");
+			n = 0;
+		} else {
+			for (size_t i = 0; i < n; i++)
+				if (fetched[i])
+					a->fetched[a->nfetched++] = d[i];
+			a->fetch_depth = a->depth;
+		}
+	}
+	free(v);
+	free(fetched);
+	if (n == 0) {
+		free(d);
+		return 0;
+	}
+	*out = (const struct dialog **)d;
 	return n;
 }
-

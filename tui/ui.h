@@ -69,10 +69,23 @@ struct pairset {
 	void *an[2];              /* struct source (files) of each side */
 };
 
+/*
+ * The loader keeps a compact row (view.h) per dialog; the whole dialog
+ * hangs on its row (row->d) only while the dialogs kept so far hold less
+ * than keep_max bytes (loader_dialog_bytes), then it is freed.  A dialog
+ * without its whole copy is read again from the source when it is opened,
+ * saved, exported or searched for message text (loader_fetch), so memory
+ * grows by the size of a row per dialog, not of a dialog.
+ */
+#define LOADER_KEEP_DEFAULT_MB 8
+
 struct loader {
 	pthread_mutex_t mu;
-	struct dialog **v;        /* dialogs in the order they arrived */
+	struct view_row **v;      /* rows in the order the dialogs arrived */
 	size_t n, cap;
+	size_t keep_max;          /* bytes of whole dialogs kept (SIZE_MAX:
+	                           * all, as pair mode needs them) */
+	size_t kept;              /* what the kept dialogs hold, about */
 	uint64_t done, total, packets; /* progress */
 	uint64_t dropped;         /* dialogs lost to OOM */
 	bool finished;
@@ -87,6 +100,7 @@ struct loader {
 	/* --db */
 	bool is_db;
 	const char *db_path;
+	const struct store_filter *db_filter; /* --site/--capture, or NULL */
 	struct db_capture *caps;  /* appended under mu */
 	size_t ncaps;
 	uint64_t next_id;
@@ -134,8 +148,25 @@ int loader_save(struct loader *ld, const struct dialog *const *ds, size_t n,
  * capture", "the database" ...), or NULL.
  */
 const char *loader_is_input(const struct loader *ld, const char *path);
-/* Called from the source on the loader thread; takes ownership of d. */
+/* Called from the source on the loader thread: takes ownership of d
+ * (kept on its row or freed) and returns true, or false when there was
+ * no memory for its row (d is the caller's; counted in dropped). */
 bool loader_add(struct loader *ld, struct dialog *d);
+/* About how many bytes of heap d holds (the budget's measure). */
+size_t loader_dialog_bytes(const struct dialog *d);
+/*
+ * Reads the dialogs ids[0..n) (ascending) again from the source, on the
+ * calling thread (the loader's own run is not disturbed): a fresh
+ * analysis of the capture files, stopped once every wanted dialog came,
+ * or a fresh read of the database with the same selection (ids are
+ * given in the same order, so they match).  each() gets every wanted
+ * dialog found and returns true to keep it (freed with dialog_free by
+ * its owner), false to have it freed.  Returns how many were found, or
+ * -1 with a reason in err (the files cannot be opened again ...).
+ */
+long loader_fetch(struct loader *ld, const uint64_t *ids, size_t n,
+    bool (*each)(void *user, struct dialog *d), void *user, char *err,
+    size_t errlen);
 /* analysis_cb callbacks shared by the sources (user = the loader). */
 bool loader_on_dialog(void *user, struct dialog *d);
 void loader_on_progress(void *user, uint64_t done, uint64_t total,
@@ -180,13 +211,21 @@ struct app {
 	int ncols;
 
 	/* the call list */
-	struct dialog **all;      /* snapshot of the loader's dialogs */
+	struct view_row **all;    /* snapshot of the loader's rows */
 	size_t nall;
-	struct dialog **rows;     /* filtered and sorted */
+	struct view_row **rows;   /* filtered and sorted */
 	size_t nrows, cur, top;
 	bool *marks;              /* by dialog id */
 	size_t nmarks;
 	struct view_filter filt;
+	struct view_filter fprev; /* the filter fgen numbers */
+	uint32_t fgen;            /* rows' fhit answer filter fgen */
+	bool finished;            /* the loader is done */
+	/* Dialogs read again for the panels above the call list (freed when
+	 * the stack is back to fetch_depth panels). */
+	struct dialog **fetched;
+	size_t nfetched;
+	int fetch_depth;
 	enum view_col sort;
 	bool desc;
 
@@ -232,13 +271,28 @@ void ui_push(struct app *a, struct panel *p);
 void ui_pop(struct app *a);
 
 /* Marks. */
-bool app_marked(const struct app *a, const struct dialog *d);
-void app_mark(struct app *a, const struct dialog *d, bool on);
-/* Re-applies filter and sort, keeping the current dialog selected. */
+bool app_marked(const struct app *a, const struct view_row *r);
+void app_mark(struct app *a, const struct view_row *r, bool on);
+/* Re-applies filter and sort, keeping the current dialog selected.  A
+ * filter on message text or an unusual method that rows not holding
+ * their dialog cannot answer reads those dialogs again (loader_fetch)
+ * once the loader is done; until then they are not shown. */
 void app_refilter(struct app *a);
 /* The dialogs an action applies to: the marked ones, else the current
- * one.  Returns how many (caller frees *out), 0 when none. */
+ * one, read again from the source when their row does not hold them
+ * (valid until the panel stack is back to the call list).  Returns how
+ * many (caller frees the array *out), 0 when none (a status says why
+ * when they could not be read). */
 size_t app_selection(struct app *a, const struct dialog ***out);
+/*
+ * Whole dialogs for rows[0..n): each row's own, or read again into
+ * out[] (the caller frees those with dialog_free when fetched[i]).
+ * Returns 0, or -1 with a reason in err (nothing left allocated).
+ */
+int app_dialogs(struct app *a, struct view_row *const *rows, size_t n,
+    struct dialog **out, bool *fetched, char *err, size_t errlen);
+/* Frees the dialogs read for panels (app_selection). */
+void app_fetched_free(struct app *a);
 
 /* Panels (each file's constructor). */
 struct panel *calls_panel_new(void);

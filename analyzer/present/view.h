@@ -60,7 +60,48 @@ extern const struct view_colspec view_cols[VCOL_COUNT];
 int view_columns_parse(const char *list, enum view_col *cols, int max,
     char *err, size_t errlen);
 
+/*
+ * A dialog as the call list needs it, in one small allocation: what the
+ * columns show, what the sort compares and what the filter can decide
+ * without the messages (From, To, Call-ID, state, kind, the findings'
+ * ids and summaries, the request methods seen).  The browser keeps one
+ * per dialog and the whole dialog only while it has the memory for it
+ * (d, owned by whoever set it; view_row_new leaves it NULL), so that a
+ * million dialogs fit in a few hundred megabytes.
+ */
+struct view_row {
+	struct dialog *d;         /* the whole dialog when kept, else NULL */
+	uint64_t id;              /* the dialog's id */
+	int64_t start_ns, dur_ns; /* dialog_duration_ns */
+	size_t nmsgs;
+	uint32_t methods;         /* bit k: a request of view_methods[k];
+	                           * VIEW_METHOD_OTHER: of another method */
+	uint8_t kind, state;      /* enum dialog_kind, enum dialog_state */
+	uint8_t nf;               /* findings (f[], not advisories) */
+	bool answered;
+	uint32_t fgen;            /* free for the caller (the browser: the
+	                           * filter generation fhit answers) */
+	bool fhit;
+	/* From, To, Call-ID, then each finding's id and summary, each
+	 * NUL-terminated, as the dialog had them (unescaped). */
+	char s[];
+};
+
+#define VIEW_METHOD_OTHER (UINT32_C(1) << 31)
+
+/* A row for d (malloc; free with free()), NULL on OOM. */
+struct view_row *view_row_new(const struct dialog *d);
+/* Its strings: From, To, Call-ID; finding i's id and summary. */
+const char *view_row_from(const struct view_row *r);
+const char *view_row_to(const struct view_row *r);
+const char *view_row_callid(const struct view_row *r);
+const char *view_row_finding(const struct view_row *r, int i,
+    const char **summary);
+
 /* The text of one cell, escaped; returns buf. */
+const char *view_row_cell(const struct view_row *r, enum view_col c,
+    char *buf, size_t n);
+/* The same for a whole dialog. */
 const char *view_cell(const struct dialog *d, enum view_col c, char *buf,
     size_t n);
 
@@ -75,16 +116,17 @@ const char *view_badge(const char *finding_id);
 int view_layout(const enum view_col *cols, int ncols, int width, int *w);
 
 /* One row of the call list (cells padded/truncated to w[]); returns buf. */
-char *view_row_text(const struct dialog *d, const enum view_col *cols,
+char *view_row_text(const struct view_row *r, const enum view_col *cols,
     int ncols, const int *w, char *buf, size_t n);
 /* The header line for the same layout. */
 char *view_header_text(const enum view_col *cols, int ncols, const int *w,
     char *buf, size_t n);
 
-/* Compares two dialogs on a column (ties broken by dialog id). */
-int view_cmp(const struct dialog *a, const struct dialog *b, enum view_col c);
+/* Compares two rows on a column (ties broken by dialog id). */
+int view_cmp(const struct view_row *a, const struct view_row *b,
+    enum view_col c);
 /* Sorts v[0..n) on c, descending when desc. */
-void view_sort(struct dialog **v, size_t n, enum view_col c, bool desc);
+void view_sort(struct view_row **v, size_t n, enum view_col c, bool desc);
 
 struct view_filter {
 	char text[128];           /* case-insensitive substring of From, To,
@@ -99,6 +141,13 @@ struct view_filter {
 void view_filter_init(struct view_filter *f);
 bool view_filter_active(const struct view_filter *f);
 bool view_filter_match(const struct view_filter *f, const struct dialog *d);
+/*
+ * The filter on a row: 1 it matches, 0 it does not (the same answer as
+ * view_filter_match on the dialog), -1 only the dialog's messages can
+ * tell (the text is in no field the row keeps, or the method is one the
+ * row does not name).
+ */
+int view_row_match(const struct view_filter *f, const struct view_row *r);
 /* A dialog state by name ("in call", "incall", "rejected"); -1 unknown. */
 int view_state_parse(const char *s);
 /* A short description of the active filter for the status line. */

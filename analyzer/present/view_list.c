@@ -117,10 +117,129 @@ view_badge(const char *id)
 	return s < 0 ? "?" : symptom_badge((enum symptom_id)s);
 }
 
-const char *
-view_cell(const struct dialog *d, enum view_col c, char *buf, size_t n)
+/* The request methods a row names (bit k: view_methods[k]). */
+static const char *const view_methods[] = {
+	"INVITE", "ACK", "BYE", "CANCEL", "REGISTER", "OPTIONS", "INFO",
+	"UPDATE", "PRACK", "SUBSCRIBE", "NOTIFY", "REFER", "MESSAGE", "PUBLISH"
+};
+#define NMETHODS (sizeof(view_methods) / sizeof(view_methods[0]))
+
+static uint32_t
+method_bit(const char *m)
 {
-	int64_t dur;
+	for (size_t k = 0; k < NMETHODS; k++)
+		if (ci_eq(m, view_methods[k]))
+			return UINT32_C(1) << k;
+	return VIEW_METHOD_OTHER;
+}
+
+static size_t
+put_str(char *dst, const char *s, size_t max)
+{
+	size_t len = strnlen(s, max);
+
+	if (dst != NULL) {
+		memcpy(dst, s, len);
+		dst[len] = '\0';
+	}
+	return len + 1;
+}
+
+/* Writes d's strings into dst (NULL: only counts); returns the bytes. */
+static size_t
+row_strings(const struct dialog *d, char *dst)
+{
+	size_t o = 0;
+	int nf = d->findings != NULL ? d->findings->n : 0;
+
+	o += put_str(dst ? dst + o : NULL, d->from, sizeof(d->from));
+	o += put_str(dst ? dst + o : NULL, d->to, sizeof(d->to));
+	o += put_str(dst ? dst + o : NULL, d->call_id, sizeof(d->call_id));
+	for (int i = 0; i < nf && i < 255; i++) {
+		const struct finding *x = &d->findings->f[i];
+
+		o += put_str(dst ? dst + o : NULL, x->id != NULL ? x->id : "",
+		    256);
+		o += put_str(dst ? dst + o : NULL, x->summary,
+		    sizeof(x->summary));
+	}
+	return o;
+}
+
+struct view_row *
+view_row_new(const struct dialog *d)
+{
+	size_t len = row_strings(d, NULL);
+	struct view_row *r = malloc(sizeof(*r) + len);
+
+	if (r == NULL)
+		return NULL;
+	memset(r, 0, sizeof(*r));
+	r->id = d->id;
+	r->start_ns = d->start_ns;
+	r->dur_ns = dialog_duration_ns(d);
+	r->answered = d->answer_ns != 0;
+	r->nmsgs = d->nmsgs;
+	r->kind = (uint8_t)d->kind;
+	r->state = (uint8_t)d->state;
+	r->nf = (uint8_t)(d->findings == NULL ? 0 : d->findings->n > 255 ?
+	    255 : d->findings->n);
+	if (d->first_method[0] != '\0')
+		r->methods |= method_bit(d->first_method);
+	for (size_t i = 0; i < d->nmsgs; i++) {
+		const struct sipmsg *m = d->msgs[i].m;
+
+		if (m != NULL && m->is_request && m->method != NULL)
+			r->methods |= method_bit(m->method);
+	}
+	row_strings(d, r->s);
+	return r;
+}
+
+/* The string after the k-th one in r->s. */
+static const char *
+row_str(const struct view_row *r, int k)
+{
+	const char *p = r->s;
+
+	while (k-- > 0)
+		p += strlen(p) + 1;
+	return p;
+}
+
+const char *
+view_row_from(const struct view_row *r)
+{
+	return r->s;
+}
+
+const char *
+view_row_to(const struct view_row *r)
+{
+	return row_str(r, 1);
+}
+
+const char *
+view_row_callid(const struct view_row *r)
+{
+	return row_str(r, 2);
+}
+
+const char *
+view_row_finding(const struct view_row *r, int i, const char **summary)
+{
+	const char *id = row_str(r, 3 + 2 * i);
+
+	if (summary != NULL)
+		*summary = id + strlen(id) + 1;
+	return id;
+}
+
+const char *
+view_row_cell(const struct view_row *r, enum view_col c, char *buf,
+    size_t n)
+{
+	const char *s;
 	size_t o;
 
 	if (n == 0)
@@ -128,31 +247,31 @@ view_cell(const struct dialog *d, enum view_col c, char *buf, size_t n)
 	buf[0] = '\0';
 	switch (c) {
 	case VCOL_START:
-		return view_clock(d->start_ns, buf, n);
+		return view_clock(r->start_ns, buf, n);
 	case VCOL_FROM:
-		return text_escape(buf, n, d->from, strlen(d->from));
 	case VCOL_TO:
-		return text_escape(buf, n, d->to, strlen(d->to));
 	case VCOL_CALLID:
-		return text_escape(buf, n, d->call_id, strlen(d->call_id));
+		s = c == VCOL_FROM ? view_row_from(r) : c == VCOL_TO ?
+		    view_row_to(r) : view_row_callid(r);
+		return text_escape(buf, n, s, strlen(s));
 	case VCOL_STATE:
-		snprintf(buf, n, "%s", dialog_state_name(d->state));
+		snprintf(buf, n, "%s",
+		    dialog_state_name((enum dialog_state)r->state));
 		break;
 	case VCOL_DURATION:
-		dur = dialog_duration_ns(d);
-		if (d->answer_ns == 0)
+		if (!r->answered)
 			snprintf(buf, n, "-");
 		else
-			snprintf(buf, n, "%.1fs", (double)dur / 1e9);
+			snprintf(buf, n, "%.1fs", (double)r->dur_ns / 1e9);
 		break;
 	case VCOL_MSGS:
-		snprintf(buf, n, "%zu", d->nmsgs);
+		snprintf(buf, n, "%zu", r->nmsgs);
 		break;
 	case VCOL_SYMPTOMS:
 		o = 0;
-		for (int i = 0; d->findings != NULL && i < d->findings->n; i++) {
-			const struct finding *f = &d->findings->f[i];
-			const char *b = f->id != NULL ? view_badge(f->id) : "?";
+		for (int i = 0; i < r->nf; i++) {
+			const char *id = view_row_finding(r, i, NULL);
+			const char *b = id[0] != '\0' ? view_badge(id) : "?";
 			int w = snprintf(buf + o, n - o, "%s%s", o ? " " : "", b);
 
 			if (w < 0 || (size_t)w >= n - o)
@@ -161,11 +280,24 @@ view_cell(const struct dialog *d, enum view_col c, char *buf, size_t n)
 		}
 		break;
 	case VCOL_KIND:
-		snprintf(buf, n, "%s", dialog_kind_name(d->kind));
+		snprintf(buf, n, "%s", dialog_kind_name((enum dialog_kind)r->kind));
 		break;
 	default:
 		break;
 	}
+	return buf;
+}
+
+const char *
+view_cell(const struct dialog *d, enum view_col c, char *buf, size_t n)
+{
+	struct view_row *r = view_row_new(d);
+
+	if (n > 0)
+		buf[0] = '\0';
+	if (r != NULL)
+		view_row_cell(r, c, buf, n);
+	free(r);
 	return buf;
 }
 
@@ -233,8 +365,8 @@ put_cell(char *buf, size_t n, size_t o, const char *s, int w, bool right)
 }
 
 char *
-view_row_text(const struct dialog *d, const enum view_col *cols, int ncols,
-    const int *w, char *buf, size_t n)
+view_row_text(const struct view_row *r, const enum view_col *cols,
+    int ncols, const int *w, char *buf, size_t n)
 {
 	char cell[512];
 	size_t o = 0;
@@ -242,7 +374,7 @@ view_row_text(const struct dialog *d, const enum view_col *cols, int ncols,
 	for (int i = 0; i < ncols; i++) {
 		if (i > 0 && o + 2 < n)
 			buf[o++] = ' ';
-		view_cell(d, cols[i], cell, sizeof(cell));
+		view_row_cell(r, cols[i], cell, sizeof(cell));
 		o = put_cell(buf, n, o, cell, w[i], view_cols[cols[i]].right);
 	}
 	buf[o < n ? o : n - 1] = '\0';
@@ -272,7 +404,7 @@ cmp_i64(int64_t a, int64_t b)
 }
 
 int
-view_cmp(const struct dialog *a, const struct dialog *b, enum view_col c)
+view_cmp(const struct view_row *a, const struct view_row *b, enum view_col c)
 {
 	char x[512], y[512];
 	int r = 0;
@@ -282,7 +414,7 @@ view_cmp(const struct dialog *a, const struct dialog *b, enum view_col c)
 		r = cmp_i64(a->start_ns, b->start_ns);
 		break;
 	case VCOL_DURATION:
-		r = cmp_i64(dialog_duration_ns(a), dialog_duration_ns(b));
+		r = cmp_i64(a->dur_ns, b->dur_ns);
 		break;
 	case VCOL_MSGS:
 		r = cmp_i64((int64_t)a->nmsgs, (int64_t)b->nmsgs);
@@ -295,17 +427,16 @@ view_cmp(const struct dialog *a, const struct dialog *b, enum view_col c)
 		break;
 	case VCOL_SYMPTOMS:
 		/* Most findings first when ascending is reversed; by count. */
-		r = cmp_i64(a->findings ? a->findings->n : 0,
-		    b->findings ? b->findings->n : 0);
+		r = cmp_i64(a->nf, b->nf);
 		if (r == 0) {
-			view_cell(a, c, x, sizeof(x));
-			view_cell(b, c, y, sizeof(y));
+			view_row_cell(a, c, x, sizeof(x));
+			view_row_cell(b, c, y, sizeof(y));
 			r = strcmp(x, y);
 		}
 		break;
 	default:
-		view_cell(a, c, x, sizeof(x));
-		view_cell(b, c, y, sizeof(y));
+		view_row_cell(a, c, x, sizeof(x));
+		view_row_cell(b, c, y, sizeof(y));
 		r = strcmp(x, y);
 		break;
 	}
@@ -316,7 +447,7 @@ view_cmp(const struct dialog *a, const struct dialog *b, enum view_col c)
 
 /* qsort has no user pointer in C11: merge sort with the column passed. */
 static void
-msort(struct dialog **v, struct dialog **tmp, size_t n, enum view_col c,
+msort(struct view_row **v, struct view_row **tmp, size_t n, enum view_col c,
     bool desc)
 {
 	size_t h = n / 2, i = 0, j = h, k = 0;
@@ -336,17 +467,17 @@ msort(struct dialog **v, struct dialog **tmp, size_t n, enum view_col c,
 		tmp[k++] = v[i++];
 	while (j < n)
 		tmp[k++] = v[j++];
-	memcpy(v, tmp, n * sizeof(struct dialog *));
+	memcpy(v, tmp, n * sizeof(*v));
 }
 
 void
-view_sort(struct dialog **v, size_t n, enum view_col c, bool desc)
+view_sort(struct view_row **v, size_t n, enum view_col c, bool desc)
 {
-	struct dialog **tmp;
+	struct view_row **tmp;
 
 	if (n < 2)
 		return;
-	tmp = malloc(n * sizeof(struct dialog *));
+	tmp = malloc(n * sizeof(*tmp));
 	if (tmp == NULL)
 		return; /* unsorted beats crashed */
 	msort(v, tmp, n, c, desc);
@@ -392,31 +523,92 @@ view_state_parse(const char *s)
 }
 
 static bool
-match_symptom(const struct view_filter *f, const struct dialog *d)
+match_symptom(const struct view_filter *f, const struct view_row *r)
 {
-	if (d->findings == NULL || d->findings->n == 0)
+	if (r->nf == 0)
 		return false;
 	if (ci_eq(f->symptom, "any"))
 		return true;
-	for (int i = 0; i < d->findings->n; i++) {
-		const char *id = d->findings->f[i].id;
+	for (int i = 0; i < r->nf; i++) {
+		const char *id = view_row_finding(r, i, NULL);
 
-		if (id != NULL && (ci_eq(f->symptom, id) ||
+		if (id[0] != '\0' && (ci_eq(f->symptom, id) ||
 		    ci_eq(f->symptom, view_badge(id))))
 			return true;
 	}
 	return false;
 }
 
+static bool
+ci_has(const char *s, const char *needle)
+{
+	return ci_contains(s, strlen(s), needle);
+}
+
+/* f's text in a field the row keeps. */
+static bool
+row_text_hit(const struct view_filter *f, const struct view_row *r)
+{
+	const char *st = dialog_state_name((enum dialog_state)r->state);
+
+	if (ci_has(view_row_from(r), f->text) ||
+	    ci_has(view_row_to(r), f->text) ||
+	    ci_has(view_row_callid(r), f->text) || ci_has(st, f->text))
+		return true;
+	/* The findings too: id, badge and summary. */
+	for (int k = 0; k < r->nf; k++) {
+		const char *sum, *id = view_row_finding(r, k, &sum);
+		const char *b = id[0] != '\0' ? view_badge(id) : "";
+
+		if ((id[0] != '\0' && ci_has(id, f->text)) ||
+		    ci_has(b, f->text) || ci_has(sum, f->text))
+			return true;
+	}
+	return false;
+}
+
+int
+view_row_match(const struct view_filter *f, const struct view_row *r)
+{
+	int res = 1;
+
+	if (f->only_calls && r->kind != DIALOG_CALL)
+		return 0;
+	if (f->state >= 0 && (int)r->state != f->state)
+		return 0;
+	if (f->symptom[0] != '\0' && !match_symptom(f, r))
+		return 0;
+	if (f->method[0] != '\0') {
+		uint32_t bit = method_bit(f->method);
+
+		if ((r->methods & bit) == 0)
+			return 0;
+		if (bit == VIEW_METHOD_OTHER)
+			res = -1; /* some other method: which one? */
+	}
+	if (f->text[0] != '\0') {
+		if (row_text_hit(f, r))
+			return res;
+		/* Only the messages' raw text can tell now. */
+		return r->nmsgs > 0 ? -1 : 0;
+	}
+	return res;
+}
+
 bool
 view_filter_match(const struct view_filter *f, const struct dialog *d)
 {
-	if (f->only_calls && d->kind != DIALOG_CALL)
-		return false;
-	if (f->state >= 0 && (int)d->state != f->state)
-		return false;
-	if (f->symptom[0] != '\0' && !match_symptom(f, d))
-		return false;
+	struct view_row *r = view_row_new(d);
+	int known = r != NULL ? view_row_match(f, r) : 0;
+	bool text_hit;
+
+	if (known >= 0) {
+		free(r);
+		return known == 1;
+	}
+	/* The row left it open: the method and the raw text decide. */
+	text_hit = f->text[0] == '\0' || row_text_hit(f, r);
+	free(r);
 	if (f->method[0] != '\0') {
 		bool hit = ci_eq(f->method, d->first_method);
 
@@ -429,34 +621,12 @@ view_filter_match(const struct view_filter *f, const struct dialog *d)
 		if (!hit)
 			return false;
 	}
-	if (f->text[0] != '\0') {
-		const char *st = dialog_state_name(d->state);
+	for (size_t i = 0; !text_hit && i < d->nmsgs; i++) {
+		const struct sipmsg *m = d->msgs[i].m;
 
-		if (ci_contains(d->from, strlen(d->from), f->text) ||
-		    ci_contains(d->to, strlen(d->to), f->text) ||
-		    ci_contains(d->call_id, strlen(d->call_id), f->text) ||
-		    ci_contains(st, strlen(st), f->text))
-			return true;
-		/* The findings too: id, badge and summary. */
-		for (int k = 0; d->findings != NULL && k < d->findings->n; k++) {
-			const struct finding *x = &d->findings->f[k];
-			const char *b = x->id != NULL ? view_badge(x->id) : "";
-
-			if ((x->id != NULL && ci_contains(x->id, strlen(x->id),
-			    f->text)) || ci_contains(b, strlen(b), f->text) ||
-			    ci_contains(x->summary, strnlen(x->summary,
-			    sizeof(x->summary)), f->text))
-				return true;
-		}
-		for (size_t i = 0; i < d->nmsgs; i++) {
-			const struct sipmsg *m = d->msgs[i].m;
-
-			if (m != NULL && ci_contains(m->raw, m->raw_len, f->text))
-				return true;
-		}
-		return false;
+		text_hit = m != NULL && ci_contains(m->raw, m->raw_len, f->text);
 	}
-	return true;
+	return text_hit;
 }
 
 char *

@@ -301,6 +301,7 @@ test_layout_rows(void)
 	int n, w[VCOL_COUNT], total;
 	char err[100], row[512], head[512];
 	struct dialog *d = mk_call();
+	struct view_row *r = view_row_new(d);
 
 	n = view_columns_parse(VIEW_DEFAULT_COLUMNS, c, VCOL_COUNT, err,
 	    sizeof(err));
@@ -309,46 +310,115 @@ test_layout_rows(void)
 		CU_ASSERT(total <= width);
 		CU_ASSERT(total >= width - 2 || width > 150);
 		CU_ASSERT_EQUAL(w[0], 12);
-		view_row_text(d, c, n, w, row, sizeof(row));
+		view_row_text(r, c, n, w, row, sizeof(row));
 		CU_ASSERT_EQUAL((int)strlen(row), total);
 		view_header_text(c, n, w, head, sizeof(head));
 		CU_ASSERT_EQUAL((int)strlen(head), total);
 	}
 	total = view_layout(c, n, 78, w);
-	view_row_text(d, c, n, w, row, sizeof(row));
+	view_row_text(r, c, n, w, row, sizeof(row));
 	CU_ASSERT_PTR_NOT_NULL(strstr(row, "22:13:20.000 alice@"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(row, "in call"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(row, "call-1@"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(row, "10.0s    2"));
 	/* Tiny buffers truncate, never overflow. */
-	view_row_text(d, c, n, w, row, 10);
+	view_row_text(r, c, n, w, row, 10);
 	CU_ASSERT(strlen(row) < 10);
+	free(r);
 	dialog_free(d);
+}
+
+/* Rows of a and b (again after a change), sorted on c. */
+static void
+sort2(struct view_row **v, struct dialog *a, struct dialog *b,
+    enum view_col c, bool desc)
+{
+	free(v[0]);
+	free(v[1]);
+	v[0] = view_row_new(a);
+	v[1] = view_row_new(b);
+	CU_ASSERT_FATAL(v[0] != NULL && v[1] != NULL);
+	view_sort(v, 2, c, desc);
 }
 
 static void
 test_sort(void)
 {
 	struct dialog *a = mk_call(), *b = mk_reg();
-	struct dialog *v[2] = { a, b };
+	struct view_row *v[2] = { NULL, NULL };
 
-	view_sort(v, 2, VCOL_START, false);
-	CU_ASSERT_PTR_EQUAL(v[0], b);
-	view_sort(v, 2, VCOL_START, true);
-	CU_ASSERT_PTR_EQUAL(v[0], a);
-	view_sort(v, 2, VCOL_MSGS, false);
-	CU_ASSERT_PTR_EQUAL(v[0], b);
-	view_sort(v, 2, VCOL_CALLID, false);
-	CU_ASSERT_PTR_EQUAL(v[0], a);        /* "call-1" < "reg-9" */
-	view_sort(v, 2, VCOL_STATE, true);
-	CU_ASSERT_PTR_EQUAL(v[0], b);        /* completed > in call */
+	sort2(v, a, b, VCOL_START, false);
+	CU_ASSERT_EQUAL(v[0]->id, b->id);
+	sort2(v, a, b, VCOL_START, true);
+	CU_ASSERT_EQUAL(v[0]->id, a->id);
+	sort2(v, a, b, VCOL_MSGS, false);
+	CU_ASSERT_EQUAL(v[0]->id, b->id);
+	sort2(v, a, b, VCOL_CALLID, false);
+	CU_ASSERT_EQUAL(v[0]->id, a->id);    /* "call-1" < "reg-9" */
+	sort2(v, a, b, VCOL_STATE, true);
+	CU_ASSERT_EQUAL(v[0]->id, b->id);    /* completed > in call */
 	add_finding(b, "registration_failure");
-	view_sort(v, 2, VCOL_SYMPTOMS, true);
-	CU_ASSERT_PTR_EQUAL(v[0], b);
+	sort2(v, a, b, VCOL_SYMPTOMS, true);
+	CU_ASSERT_EQUAL(v[0]->id, b->id);
 	/* Equal keys fall back to the id. */
 	b->start_ns = a->start_ns;
-	view_sort(v, 2, VCOL_START, false);
-	CU_ASSERT_PTR_EQUAL(v[0], a);
+	sort2(v, a, b, VCOL_START, false);
+	CU_ASSERT_EQUAL(v[0]->id, a->id);
+	free(v[0]);
+	free(v[1]);
+	dialog_free(a);
+	dialog_free(b);
+}
+
+/*
+ * The row decides what its fields can (the same answer as the dialog)
+ * and says -1 exactly when only the messages can tell.
+ */
+static void
+test_row_match(void)
+{
+	struct dialog *a = mk_call(), *b = mk_reg();
+	struct view_row *ra, *rb;
+	struct view_filter f;
+
+	add_finding(a, "one_way_audio");
+	snprintf(a->findings->f[0].summary, sizeof(a->findings->f[0].summary),
+	    "callee's audio never arrives");
+	ra = view_row_new(a);
+	rb = view_row_new(b);
+	CU_ASSERT_FATAL(ra != NULL && rb != NULL);
+	CU_ASSERT_STRING_EQUAL(view_row_callid(ra), a->call_id);
+	CU_ASSERT_STRING_EQUAL(view_row_from(rb), b->from);
+	CU_ASSERT_STRING_EQUAL(view_row_to(rb), b->to);
+	view_filter_init(&f);
+	CU_ASSERT_EQUAL(view_row_match(&f, ra), 1);
+	/* In a summary field: decided without the messages. */
+	snprintf(f.text, sizeof(f.text), "NEVER ARRIVES");
+	CU_ASSERT_EQUAL(view_row_match(&f, ra), 1);
+	/* Only in a message's raw text ("phonex" is in a's Contact). */
+	snprintf(f.text, sizeof(f.text), "phonex");
+	CU_ASSERT_EQUAL(view_row_match(&f, ra), -1);
+	CU_ASSERT_EQUAL(view_row_match(&f, rb), -1);
+	CU_ASSERT_TRUE(view_filter_match(&f, a));
+	CU_ASSERT_FALSE(view_filter_match(&f, b));
+	/* A criterion the row decides wins over the open text. */
+	f.only_calls = true;
+	CU_ASSERT_EQUAL(view_row_match(&f, rb), 0);
+	f.only_calls = false;
+	f.text[0] = '\0';
+	/* Methods: a common one is answered, another one left open. */
+	snprintf(f.method, sizeof(f.method), "Register");
+	CU_ASSERT_EQUAL(view_row_match(&f, ra), 0);
+	CU_ASSERT_EQUAL(view_row_match(&f, rb), 1);
+	snprintf(f.method, sizeof(f.method), "FOO");
+	CU_ASSERT_EQUAL(view_row_match(&f, ra), 0);  /* no other method */
+	CU_ASSERT_FALSE(view_filter_match(&f, a));
+	f.method[0] = '\0';
+	snprintf(f.symptom, sizeof(f.symptom), "1way");
+	CU_ASSERT_EQUAL(view_row_match(&f, ra), 1);
+	CU_ASSERT_EQUAL(view_row_match(&f, rb), 0);
+	free(ra);
+	free(rb);
 	dialog_free(a);
 	dialog_free(b);
 }
@@ -1194,6 +1264,7 @@ main(void)
 	    !CU_add_test(s, "cells_escape", test_cells_escape) ||
 	    !CU_add_test(s, "layout_rows", test_layout_rows) ||
 	    !CU_add_test(s, "sort", test_sort) ||
+	    !CU_add_test(s, "row match", test_row_match) ||
 	    !CU_add_test(s, "filter", test_filter) ||
 	    !CU_add_test(s, "ladder", test_ladder) ||
 	    !CU_add_test(s, "lines", test_lines) ||
