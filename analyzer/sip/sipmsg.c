@@ -660,6 +660,8 @@ osip_hook_free(void *p)
 
 	if (s == NULL || !scratch_owns(s, p))
 		free(p);
+	else
+		scratch_free(s, p);
 }
 
 /*
