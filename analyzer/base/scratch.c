@@ -35,6 +35,8 @@ scratch_init(struct scratch *s, void *buf, size_t n)
 	s->off = 0;
 	s->chunks = NULL;
 	s->spent = 0;
+	if (s->first != NULL)
+		SCRATCH_POISON(s->first, s->first_cap);
 }
 
 static void
@@ -44,6 +46,7 @@ free_chunks(struct scratch *s)
 
 	for (; c != NULL; c = next) {
 		next = c->next;
+		SCRATCH_UNPOISON(c->data, c->cap);
 		free(c);
 	}
 	s->chunks = NULL;
@@ -53,7 +56,13 @@ void
 scratch_fini(struct scratch *s)
 {
 	free_chunks(s);
-	scratch_init(s, s->first, s->first_cap);
+	/* The caller's buffer is the caller's again, whole. */
+	if (s->first != NULL)
+		SCRATCH_UNPOISON(s->first, s->first_cap);
+	s->base = s->first;
+	s->cap = s->first_cap;
+	s->off = 0;
+	s->spent = 0;
 }
 
 void
@@ -64,6 +73,17 @@ scratch_reset(struct scratch *s)
 	s->cap = s->first_cap;
 	s->off = 0;
 	s->spent = 0;
+	if (s->first != NULL)
+		SCRATCH_POISON(s->first, s->first_cap);
+}
+
+void
+scratch_free(struct scratch *s, void *p)
+{
+	(void)s;
+	if (p != NULL)
+		SCRATCH_POISON((char *)p - sizeof(size_t),
+		    ((size_t *)p)[-1] + sizeof(size_t));
 }
 
 void *
@@ -80,6 +100,7 @@ scratch_alloc_chunk(struct scratch *s, size_t n)
 	if (c == NULL)
 		return NULL;
 	c->cap = cap;
+	SCRATCH_POISON(c->data, cap);
 	c->next = s->chunks;
 	s->chunks = c;
 	s->spent += s->off;
@@ -122,6 +143,9 @@ scratch_realloc(struct scratch *s, void *p, size_t n)
 		need = (n + 2 * SCRATCH_ALIGN - 1) / SCRATCH_ALIGN *
 		    SCRATCH_ALIGN;
 		if (end == s->off && need <= s->cap - start) {
+			/* What it no longer holds, poisoned; then its n bytes. */
+			SCRATCH_POISON(p, old);
+			SCRATCH_UNPOISON(p, n);
 			((size_t *)p)[-1] = n;
 			s->off = start + need;
 			return p;
@@ -131,6 +155,7 @@ scratch_realloc(struct scratch *s, void *p, size_t n)
 	if (q == NULL)
 		return NULL;
 	memcpy(q, p, old < n ? old : n);
+	scratch_free(s, p);
 	return q;
 }
 

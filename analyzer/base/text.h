@@ -89,6 +89,11 @@ bool text_is_control(uint32_t cp);
  * back; a terminal or a spreadsheet sees six plain characters).
  */
 void text_fput_escaped(FILE *f, const void *p, size_t len, enum text_esc esc);
+/*
+ * How many bytes from p need no escaping for esc: printable ASCII (0x20
+ * to 0x7e) but the target's own specials (JSON: '"' and '\\').
+ */
+size_t text_plain_run(const void *p, size_t len, enum text_esc esc);
 
 /*
  * Writes "prog: MESSAGE\n" to f, the message formatted as printf does and

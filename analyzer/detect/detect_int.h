@@ -135,7 +135,17 @@ struct detect_path {
 	int64_t ts_ns;
 	char method[16];
 	uint32_t answered;        /* requests answered on the path */
+	uint16_t next;            /* 1 + the next path of its bucket, 0 none */
 };
+
+/*
+ * Buckets of the paths' index (detect_oversize.c): a power of two, at
+ * least twice DETECT_MAX_PATHS, so that a chain is about one path long.
+ */
+#define DETECT_PATH_BUCKETS 512
+_Static_assert(DETECT_PATH_BUCKETS >= 2 * DETECT_MAX_PATHS &&
+    (DETECT_PATH_BUCKETS & (DETECT_PATH_BUCKETS - 1)) == 0 &&
+    DETECT_MAX_PATHS < 65535, "the path index's sizes");
 
 struct detect {
 	uint64_t dialogs, affected;
@@ -164,6 +174,9 @@ struct detect {
 	unsigned ntoobig, toobig_next;
 	struct detect_path paths[DETECT_MAX_PATHS];
 	unsigned npaths, path_next;
+	/* 1 + the first path of each bucket (by cap_idx, src, dst), 0 none:
+	 * every response looks its request's path up. */
+	uint16_t path_head[DETECT_PATH_BUCKETS];
 };
 
 typedef void (*detect_fn)(struct detect *dt, const struct dialog *d,

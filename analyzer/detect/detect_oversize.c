@@ -137,6 +137,60 @@ detect_too_big(struct detect *dt, const struct detect_too_big_ev *e)
 	t->last_ns = e->ts_ns;
 }
 
+/*
+ * The paths' index: chains through detect_path.next from path_head[],
+ * by a hash of the path's capture, source and destination.  A path's
+ * key is unique in the table (one is added only when none is found),
+ * so a lookup finds what a scan of paths[] in order would.
+ */
+static unsigned
+path_bucket(uint32_t cap_idx, const struct ep *src, const struct ep *dst)
+{
+	return (unsigned)(ep_pair_hash(src, dst, cap_idx) &
+	    (DETECT_PATH_BUCKETS - 1));
+}
+
+/* The path request m was sent on, NULL when none is kept. */
+static struct detect_path *
+path_find(const struct detect *dt, const struct dmsg *m)
+{
+	unsigned i = dt->path_head[path_bucket(m->cap_idx, &m->src, &m->dst)];
+
+	for (; i != 0; i = dt->paths[i - 1].next) {
+		const struct detect_path *p = &dt->paths[i - 1];
+
+		if (p->cap_idx == m->cap_idx && ep_eq(&p->src, &m->src) &&
+		    ep_eq(&p->dst, &m->dst))
+			return (struct detect_path *)p;
+	}
+	return NULL;
+}
+
+static void
+path_link(struct detect *dt, unsigned i)
+{
+	struct detect_path *p = &dt->paths[i];
+	uint16_t *h = &dt->path_head[path_bucket(p->cap_idx, &p->src,
+	    &p->dst)];
+
+	p->next = *h;
+	*h = (uint16_t)(i + 1);
+}
+
+static void
+path_unlink(struct detect *dt, unsigned i)
+{
+	struct detect_path *p = &dt->paths[i];
+	uint16_t *pp = &dt->path_head[path_bucket(p->cap_idx, &p->src,
+	    &p->dst)];
+
+	for (; *pp != 0; pp = &dt->paths[*pp - 1].next)
+		if (*pp == i + 1) {
+			*pp = p->next;
+			return;
+		}
+}
+
 /* The IP length of m as sent here (the message's when not known). */
 static uint32_t
 sent_len(const struct dmsg *m)
@@ -188,21 +242,20 @@ detect_request_answered(struct detect *dt, const struct dialog *d,
 	if (m == NULL || (m->transport & 0x7f) != PKT_UDP)
 		return;
 	len = sent_len(m);
-	for (unsigned i = 0; i < dt->npaths; i++)
-		if (dt->paths[i].cap_idx == m->cap_idx &&
-		    ep_eq(&dt->paths[i].src, &m->src) &&
-		    ep_eq(&dt->paths[i].dst, &m->dst)) {
-			p = &dt->paths[i];
-			break;
-		}
+	p = path_find(dt, m);
 	if (p == NULL) {
-		p = &dt->paths[slot_take(&dt->npaths, &dt->path_next,
-		    DETECT_MAX_PATHS)];
+		unsigned i = slot_take(&dt->npaths, &dt->path_next,
+		    DETECT_MAX_PATHS);
+
+		p = &dt->paths[i];
+		if (p->used)
+			path_unlink(dt, i);
 		memset(p, 0, sizeof(*p));
 		p->used = true;
 		p->cap_idx = m->cap_idx;
 		p->src = m->src;
 		p->dst = m->dst;
+		path_link(dt, i);
 	}
 	if (p->answered < UINT32_MAX)
 		p->answered++;
@@ -234,6 +287,7 @@ refusal(const struct detect *dt, const struct dmsg *m)
 static const struct detect_path *
 black_hole(const struct detect *dt, const struct dmsg *m)
 {
+	const struct detect_path *p;
 	uint32_t len = sent_len(m);
 	int k = m->retrans < DIALOG_RETRANS_KEPT ? (int)m->retrans :
 	    DIALOG_RETRANS_KEPT;
@@ -242,14 +296,8 @@ black_hole(const struct detect *dt, const struct dmsg *m)
 	    m->retrans_ns[SILENT_RETRANS - 1] - m->ts_ns < SILENT_SPAN_NS ||
 	    len <= (m->src.family == 6 ? 1280u : 576u))
 		return NULL;
-	for (unsigned i = 0; i < dt->npaths; i++) {
-		const struct detect_path *p = &dt->paths[i];
-
-		if (p->cap_idx == m->cap_idx && ep_eq(&p->src, &m->src) &&
-		    ep_eq(&p->dst, &m->dst))
-			return len > p->max_len + SILENT_MARGIN ? p : NULL;
-	}
-	return NULL;
+	p = path_find(dt, m);
+	return p != NULL && len > p->max_len + SILENT_MARGIN ? p : NULL;
 }
 
 const struct dmsg *

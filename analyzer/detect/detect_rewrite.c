@@ -512,8 +512,13 @@ check_via_branch(struct detect *dt, const struct dialog *d, struct acc *ac)
 
 		for (int vi = 0; vi < x->nvia; vi++) {
 			const struct sipmsg_via *v = &x->via[vi];
+			bool vp = nat_private(&v->sent_by);
 
-			if (!rfc3261_branch(v->branch) || v->sent_by.family == 0)
+			/* A pair needs one private sent-by and one public (not
+			 * loopback) and the same branch: the cheap tests first,
+			 * the branches compared last. */
+			if (!rfc3261_branch(v->branch) || v->sent_by.family == 0 ||
+			    ep_is_private(&v->sent_by) != vp)
 				continue;
 			for (size_t j = i + 1; j < d->nmsgs && j < i + 64; j++) {
 				const struct sipmsg *y = d->msgs[j].m;
@@ -523,15 +528,14 @@ check_via_branch(struct detect *dt, const struct dialog *d, struct acc *ac)
 					const struct dmsg *pm, *um;
 					const struct sipmsg_via *pv, *uv;
 					struct finding *f;
+					bool wp;
 
-					if (w->sent_by.family == 0 ||
-					    strcmp(v->branch, w->branch) != 0 ||
-					    nat_private(&v->sent_by) ==
-					    nat_private(&w->sent_by) ||
-					    ep_is_private(&v->sent_by) !=
-					    nat_private(&v->sent_by) ||
-					    ep_is_private(&w->sent_by) !=
-					    nat_private(&w->sent_by))
+					if (w->sent_by.family == 0)
+						continue;
+					wp = nat_private(&w->sent_by);
+					if (vp == wp ||
+					    ep_is_private(&w->sent_by) != wp ||
+					    strcmp(v->branch, w->branch) != 0)
 						continue;
 					/* pm/pv: the copy with the private sent-by. */
 					if (nat_private(&v->sent_by)) {

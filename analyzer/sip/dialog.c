@@ -74,6 +74,7 @@ struct pool_blk {
 
 struct dialog_table {
 	struct htab byid;
+	struct htab byraw;        /* every stored dmsg, by raw_hash (raw_node) */
 	struct lru lists[LRU_COUNT];
 	size_t count;
 	size_t bytes;
@@ -278,6 +279,44 @@ same_bytes(const struct dialog *d, const uint8_t *msg, size_t len,
 	return NULL;
 }
 
+/* What raw_match() compares: the bytes of the message being taken. */
+struct raw_key {
+	const uint8_t *msg;
+	size_t len;
+};
+
+/*
+ * byraw's match: a stored message with exactly these bytes whose parse
+ * asked for priors (so a parse of these bytes would ask too) and counted
+ * nothing, as same_bytes() requires.
+ */
+static int
+raw_match(const struct hnode *n, const void *key)
+{
+	const struct dmsg *dm = HTAB_ENTRY(n, struct dmsg, raw_node);
+	const struct raw_key *k = key;
+	const struct sipmsg *m = dm->m;
+
+	return m->raw_len == k->len && m->quiet && m->prior_asked &&
+	    memcmp(m->raw, k->msg, k->len) == 0;
+}
+
+/*
+ * The dialog holding a message with the bytes msg[0..len) (hash h), of
+ * the kind raw_match() accepts; NULL when none.  Equal bytes are an equal
+ * Call-ID, and one dialog in the table holds each Call-ID: this is the
+ * dialog the parse's prior_msgs() would find.
+ */
+static struct dialog *
+raw_owner(const struct dialog_table *t, const uint8_t *msg, size_t len,
+    uint64_t h)
+{
+	const struct raw_key k = { msg, len };
+	struct hnode *n = htab_find(&t->byraw, h, raw_match, &k);
+
+	return n != NULL ? HTAB_ENTRY(n, struct dmsg, raw_node)->owner : NULL;
+}
+
 /* ---- message block pool -------------------------------------------- */
 
 /* What pool_get(n) hands out: n rounded up to its class (or n). */
@@ -370,6 +409,11 @@ dialog_table_new(dialog_done_fn done, void *user)
 		free(t);
 		return NULL;
 	}
+	if (htab_init(&t->byraw, 4096) != 0) {
+		htab_fini(&t->byid);
+		free(t);
+		return NULL;
+	}
 	t->done = done;
 	t->user = user;
 	return t;
@@ -409,6 +453,8 @@ static void
 dialog_release(struct dialog_table *t, struct dialog *d)
 {
 	htab_del(&t->byid, &d->node);
+	for (size_t i = 0; i < d->nmsgs; i++)
+		htab_del(&t->byraw, &d->msgs[i].raw_node);
 	lru_unlink(t, d);
 	if (t->hint == d)
 		t->hint = NULL;
@@ -454,6 +500,7 @@ dialog_table_free(struct dialog_table *t)
 		while (t->lists[l].head)
 			dialog_release(t, t->lists[l].head);
 	htab_fini(&t->byid);
+	htab_fini(&t->byraw);
 	pool_fini(t);
 	free(t);
 }
@@ -755,8 +802,13 @@ store_msg(struct dialog_table *t, struct dialog *d, struct sipmsg *m,
 
 		if (nm == NULL)
 			return false;
+		/* The index points into the array: moved, relinked. */
+		for (size_t i = 0; i < d->nmsgs; i++)
+			htab_del(&t->byraw, &d->msgs[i].raw_node);
 		if (d->nmsgs > 0)
 			memcpy(nm, d->msgs, d->nmsgs * sizeof(*nm));
+		for (size_t i = 0; i < d->nmsgs; i++)
+			htab_add(&t->byraw, &nm[i].raw_node, nm[i].raw_hash);
 		pool_put(t, d->msgs, pool_cap(d->msgs_cap * sizeof(*nm)));
 		d->msgs = nm;
 		d->mem_bytes += (ncap - d->msgs_cap) * sizeof(*nm);
@@ -777,6 +829,8 @@ store_msg(struct dialog_table *t, struct dialog *d, struct sipmsg *m,
 	dm->frag_seen = p->frag_seen;
 	dm->m = m;
 	dm->raw_hash = raw_hash;
+	dm->owner = d;
+	htab_add(&t->byraw, &dm->raw_node, raw_hash);
 	dm->key_cseq = m->cseq;
 	dm->key_status = m->status;
 	dm->key_request = m->is_request;
@@ -905,11 +959,24 @@ dialog_table_take(struct dialog_table *t, const uint8_t *msg, size_t len,
 	const struct sipmsg_lend lend = { prior_msgs, pool_alloc, t };
 	uint64_t h = raw_hash(msg, len);
 	struct dialog *d, *hint;
+	const struct sipmsg *same;
 	struct dmsg *known;
 	struct sipmsg *m;
 	bool retrans;
 
 	*dp = NULL;
+	/*
+	 * A copy of a stored message is folded in before anything is
+	 * parsed, when the parse would have stopped at prior_msgs() for it:
+	 * the same dialog, the same same_bytes() and find_original().
+	 */
+	if ((d = raw_owner(t, msg, len, h)) != NULL &&
+	    (same = same_bytes(d, msg, len, h)) != NULL &&
+	    (known = find_original(d, same, p)) != NULL) {
+		fold_retrans(t, d, known, p);
+		*dp = d;
+		return DIALOG_TAKE_RETRANS;
+	}
 	t->take_msg = msg;
 	t->take_len = len;
 	t->take_hash = h;

@@ -68,6 +68,10 @@ struct dmsg {
 	int key_status;
 	bool key_request;
 	struct ep src, dst;
+	/* Private to the dialog table: its index of every stored message by
+	 * raw_hash, and the dialog holding this one. */
+	struct hnode raw_node;
+	struct dialog *owner;
 	uint32_t cap_idx;
 	uint64_t frame;
 	uint64_t first_frame;     /* TCP: frame that held the first byte */

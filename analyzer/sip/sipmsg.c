@@ -660,6 +660,8 @@ osip_hook_free(void *p)
 
 	if (s == NULL || !scratch_owns(s, p))
 		free(p);
+	else
+		scratch_free(s, p);
 }
 
 /*
@@ -942,9 +944,11 @@ parse_in(struct scratch *s, bool own, const uint8_t *msg, size_t len,
 	if (hx_get(&w.hx, HX_CALL_ID, &v, &vl) && vl > 0) {
 		m->call_id = sa_put(&b, v, vl, SIPMSG_URI_BYTES);
 		if (lend != NULL && lend->prior != NULL && !w.has_cr &&
-		    start_line_contained(w.in, first_line_len(&w)) &&
-		    !memo_find(&w, m->call_id, lend, use))
-			return NULL;  /* the caller knows it: nothing counted */
+		    start_line_contained(w.in, first_line_len(&w))) {
+			m->prior_asked = true;
+			if (!memo_find(&w, m->call_id, lend, use))
+				return NULL;  /* the caller knows it: nothing counted */
+		}
 	}
 	walk_drop(&w, use);
 

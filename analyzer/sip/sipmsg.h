@@ -89,6 +89,13 @@ struct sipmsg {
 	uint16_t memo_off[SIPMSG_MEMO_HEADERS];
 	uint16_t memo_len[SIPMSG_MEMO_HEADERS];
 	bool quiet;
+	/*
+	 * Private: sipmsg_parse_with() asked lend->prior about these bytes
+	 * (they have a Call-ID and lines it can reuse), as it asks again
+	 * for every copy of them: the dialog table recognises a later copy
+	 * of a quiet message with this set before parsing it (dialog.c).
+	 */
+	bool prior_asked;
 
 	bool is_request;
 	const char *method;       /* request method, or CSeq method for responses */

@@ -233,6 +233,9 @@ name_is(const uint8_t *n, size_t nl, const struct hname *h)
 {
 	if (nl != h->len || (n[0] | 0x20) != ((uint8_t)h->name[0] | 0x20))
 		return false;
+	/* Most senders write the names as the RFCs do. */
+	if (memcmp(n, h->name, nl) == 0)
+		return true;
 	for (size_t i = 1; i < nl; i++) {
 		uint8_t b = (uint8_t)h->name[i];
 

@@ -294,6 +294,31 @@ test_oversize_silent(void)
 	tb_free(&b);
 }
 
+/* Paths kept from source port port (a scan of the table, not its
+ * index); *answered gets the last one's count. */
+static int
+paths_with(const struct detect *dt, uint16_t port, uint32_t *answered)
+{
+	int k = 0;
+
+	for (unsigned i = 0; i < dt->npaths; i++)
+		if (dt->paths[i].src.port == port) {
+			k++;
+			if (answered != NULL)
+				*answered = dt->paths[i].answered;
+		}
+	return k;
+}
+
+/* r, the 200 to the dialog's INVITE, answers it sent from port. */
+static void
+answered_from(struct tb *b, struct dmsg *r, uint16_t port)
+{
+	b->d->msgs[0].src.port = port;
+	r->dst.port = port;
+	detect_request_answered(b->s.dt, b->d, r);
+}
+
 /* The path table is bounded: more paths than it holds replace the
  * oldest, and the newest still counts. */
 static void
@@ -301,6 +326,7 @@ test_paths_bounded(void)
 {
 	struct tb b;
 	struct dmsg *r;
+	uint32_t n;
 
 	tb_init(&b);
 	invite(&b, T0 - 20 * SEC, "many", PH, "sendrecv");
@@ -317,6 +343,27 @@ test_paths_bounded(void)
 		CU_ASSERT(b.s.dt->npaths <= DETECT_MAX_PATHS);
 	}
 	CU_ASSERT_EQUAL(b.s.dt->npaths, DETECT_MAX_PATHS);
+	/*
+	 * Found again where it is kept, forgotten where it was replaced:
+	 * 30000-30009 gave their slots to 30256-30265, so 30010 is the
+	 * oldest.  Seen again it is counted in its entry; then 30000 comes
+	 * back as a new path, in 30010's slot, and 30010 is gone.
+	 */
+	CU_ASSERT_EQUAL(paths_with(b.s.dt, 30000, NULL), 0);
+	answered_from(&b, r, 30010);
+	CU_ASSERT_EQUAL(paths_with(b.s.dt, 30010, &n), 1);
+	CU_ASSERT_EQUAL(n, 2);
+	answered_from(&b, r, 30000);
+	CU_ASSERT_EQUAL(paths_with(b.s.dt, 30000, &n), 1);
+	CU_ASSERT_EQUAL(n, 1);
+	CU_ASSERT_EQUAL(paths_with(b.s.dt, 30010, NULL), 0);
+	CU_ASSERT_EQUAL(b.s.dt->npaths, DETECT_MAX_PATHS);
+	for (int i = 11; i < DETECT_MAX_PATHS + 10; i++) {
+		answered_from(&b, r, (uint16_t)(30000 + i));
+		CU_ASSERT_EQUAL(paths_with(b.s.dt, (uint16_t)(30000 + i), &n),
+		    1);
+		CU_ASSERT_EQUAL(n, 2);
+	}
 	b.d->msgs[0].src.port = 5060;
 	r->dst.port = 5060;
 	tb_next(&b);

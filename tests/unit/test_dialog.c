@@ -476,6 +476,66 @@ test_take_many(void)
 	}
 }
 
+/*
+ * Copies are recognised before parsing through the table's index of
+ * stored messages by raw bytes, which points into each dialog's message
+ * array: the array moves as a dialog grows (8, 16, 32 messages) and its
+ * old block is reused by the other dialog.  Every copy of every message
+ * of two interleaved dialogs still folds into its own original, in its
+ * own dialog.
+ */
+static void
+test_take_index_moves(void)
+{
+	struct seen s = { 0 };
+	struct dialog_table *t = dialog_table_new(done, &s);
+	struct anomalies an;
+	struct rawmsg r[2][20];
+	struct dialog *dd[2] = { NULL, NULL };
+	enum { N = 20 };
+
+	memset(&an, 0, sizeof(an));
+	for (int k = 0; k < N; k++)
+		for (int c = 0; c < 2; c++) {
+			char br[16];
+			struct pkt p;
+			struct dialog *d;
+
+			snprintf(br, sizeof(br), "zx%d-%d", c, k);
+			rawmsg(&r[c][k], c ? "idx-b" : "idx-a",
+			    k == 0 ? INV : BYE, k + 1, k == 0 ? "INVITE" : "BYE",
+			    "", br, 1, (int64_t)k * (SEC / 1000));
+			p = mkpkt(1, r[c][k].ts);
+			CU_ASSERT_EQUAL(dialog_table_take(t,
+			    (const uint8_t *)r[c][k].text, r[c][k].len, &p, 0,
+			    &an, &d), DIALOG_TAKE_NEW);
+			CU_ASSERT(dd[c] == NULL || d == dd[c]);
+			dd[c] = d;
+		}
+	CU_ASSERT_PTR_NOT_NULL_FATAL(dd[0]);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(dd[1]);
+	CU_ASSERT(dd[0] != dd[1]);
+	for (int k = 0; k < N; k++)
+		for (int c = 0; c < 2; c++) {
+			struct pkt p = mkpkt(1, SEC + (int64_t)k * (SEC / 1000));
+			struct dialog *d;
+
+			CU_ASSERT_EQUAL(dialog_table_take(t,
+			    (const uint8_t *)r[c][k].text, r[c][k].len, &p, 0,
+			    &an, &d), DIALOG_TAKE_RETRANS);
+			CU_ASSERT_PTR_EQUAL(d, dd[c]);
+		}
+	for (int c = 0; c < 2; c++) {
+		CU_ASSERT_EQUAL(dd[c]->nmsgs, N);
+		CU_ASSERT_EQUAL(dd[c]->retrans_total, N);
+		for (int k = 0; k < N; k++)
+			CU_ASSERT_EQUAL(dd[c]->msgs[k].retrans, 1);
+	}
+	dialog_table_free(t);
+	CU_ASSERT_EQUAL(s.n, 2);
+	CU_ASSERT_EQUAL(anomaly_total(&an), 0);
+}
+
 int
 main(void)
 {
@@ -494,6 +554,8 @@ main(void)
 	CU_add_test(s, "take: as parse + add", test_take_matches_add);
 	CU_add_test(s, "take: retransmission by bytes", test_take_by_bytes);
 	CU_add_test(s, "take: many calls, blocks reused", test_take_many);
+	CU_add_test(s, "take: index follows moved arrays",
+	    test_take_index_moves);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
 	fails = CU_get_number_of_failures();

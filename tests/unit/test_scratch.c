@@ -4,6 +4,7 @@
  */
 #include <CUnit/Basic.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "base/htab.h"
@@ -42,6 +43,53 @@ test_from_buffer(void)
 	scratch_reset(&s);
 	CU_ASSERT_PTR_EQUAL(scratch_alloc(&s, 10), a);
 	scratch_fini(&s);
+}
+
+/*
+ * Under AddressSanitizer the scratch poisons what is not handed out
+ * (scratch.h): the byte after a block and the header before it, a block
+ * given back, everything after a reset; scratch_fini() leaves the
+ * caller's buffer whole.  Without ASan there is nothing to see and the
+ * test says so.
+ */
+static void
+test_poison(void)
+{
+#ifdef SCRATCH_ASAN
+	_Alignas(SCRATCH_ALIGN) char buf[1024];
+	struct scratch s;
+	char *a, *b, *c, *g;
+
+	scratch_init(&s, buf, sizeof(buf));
+	CU_ASSERT(__asan_address_is_poisoned(buf));
+	a = scratch_alloc(&s, 10);
+	b = scratch_alloc(&s, 32);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(b);
+	CU_ASSERT_PTR_NULL(__asan_region_is_poisoned(a, 10));
+	CU_ASSERT(__asan_address_is_poisoned(a + 10));
+	CU_ASSERT(__asan_address_is_poisoned(a - SCRATCH_ALIGN));
+	CU_ASSERT_PTR_NULL(__asan_region_is_poisoned(b, 32));
+	CU_ASSERT(__asan_address_is_poisoned(b + 32));
+	/* Grown in place: the new end is the boundary. */
+	g = scratch_realloc(&s, b, 40);
+	CU_ASSERT_PTR_EQUAL(g, b);
+	CU_ASSERT_PTR_NULL(__asan_region_is_poisoned(b, 40));
+	CU_ASSERT(__asan_address_is_poisoned(b + 40));
+	/* Moved: the old block is gone. */
+	c = scratch_realloc(&s, a, 64);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	CU_ASSERT(c != a);
+	CU_ASSERT(__asan_address_is_poisoned(a));
+	scratch_free(&s, b);
+	CU_ASSERT(__asan_address_is_poisoned(b));
+	scratch_reset(&s);
+	CU_ASSERT(__asan_address_is_poisoned(c));
+	scratch_fini(&s);
+	CU_ASSERT_PTR_NULL(__asan_region_is_poisoned(buf, sizeof(buf)));
+#else
+	printf("(not an ASan build: nothing poisoned to check) ");
+#endif
 }
 
 /* Past the buffer, heap chunks; a reset or fini frees them (ASan). */
@@ -155,7 +203,8 @@ main(void)
 	    CU_add_test(su, "from the buffer", test_from_buffer) == NULL ||
 	    CU_add_test(su, "heap chunks", test_chunks) == NULL ||
 	    CU_add_test(su, "realloc", test_realloc) == NULL ||
-	    CU_add_test(su, "word hash", test_hash_words) == NULL) {
+	    CU_add_test(su, "word hash", test_hash_words) == NULL ||
+	    CU_add_test(su, "ASan poisoning", test_poison) == NULL) {
 		CU_cleanup_registry();
 		return 1;
 	}

@@ -231,6 +231,45 @@ test_snprintf_fixed(void)
 				}
 }
 
+/*
+ * text_plain_run for JSON reads eight bytes at a step: every byte value,
+ * at every place of a 20-byte run of plain text (both word positions and
+ * the byte tail), must stop the run exactly where a byte-by-byte test
+ * says, and plain text of every length must run to its end.
+ */
+static void
+test_plain_run_json(void)
+{
+	uint8_t buf[20];
+	size_t bad = 0;
+
+	for (size_t n = 0; n <= sizeof(buf); n++) {
+		memset(buf, 'a', sizeof(buf));
+		CU_ASSERT_EQUAL(text_plain_run(buf, n, TEXT_ESC_JSON), n);
+	}
+	for (unsigned c = 0; c < 256; c++) {
+		bool plain = c >= 0x20 && c <= 0x7e && c != '"' && c != '\\';
+
+		for (size_t at = 0; at < sizeof(buf); at++) {
+			size_t want = plain ? sizeof(buf) : at;
+
+			memset(buf, 'x', sizeof(buf));
+			buf[at] = (uint8_t)c;
+			/* A plain byte just below the tested one: no borrow
+			 * from it may hide or fake a special. */
+			if (at > 0)
+				buf[at - 1] = 0x7e;
+			if (text_plain_run(buf, sizeof(buf), TEXT_ESC_JSON) !=
+			    want)
+				bad++;
+		}
+	}
+	CU_ASSERT_EQUAL(bad, 0);
+	/* Two specials in one word: the first one stops it. */
+	memcpy(buf, "abcdefgh\x01\"ijklmnopqrs", 20);
+	CU_ASSERT_EQUAL(text_plain_run(buf, 20, TEXT_ESC_JSON), 8);
+}
+
 int
 main(void)
 {
@@ -247,6 +286,7 @@ main(void)
 	CU_add_test(s, "fwarn", test_fwarn);
 	CU_add_test(s, "copy_escape_buf", test_copy_escape_buf);
 	CU_add_test(s, "snprintf_fixed", test_snprintf_fixed);
+	CU_add_test(s, "plain_run json", test_plain_run_json);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
 	fails = CU_get_number_of_failures();
