@@ -151,58 +151,29 @@ test_ack_timeout_silent(void)
 
 /*
  * The same call seen beyond the point where the 2xx was lost: the phone's
- * INVITE, the server's 180 at +0.1 s, no 2xx; then (bye_at > 0) the
- * server's BYE bye_at s after the 180, with (ack) the phone's ACK or
- * (final) a 486 first.
+ * INVITE, the server's 180 (or the final response final) at +0.1 s, no
+ * 2xx; (ack) the phone's ACK; then (bye_at > 0) a BYE bye_at s after
+ * it, from the server (callee_bye) or the phone.
  */
 static void
 lost_call(struct tb *b, const char *cid, double bye_at, bool ack, int final,
     bool callee_bye)
 {
-	char body[512];
 	int64_t t180 = T0 + 100 * MS;
 
-	snprintf(body, sizeof(body), SDP_FMT, PH, PH, 6000, "sendrecv");
-	tb_add(b, T0, PH, 5060, SV, 5060, -1,
-	    "INVITE sip:server@" SV " SIP/2.0\n"
-	    "Via: SIP/2.0/UDP " PH ":5060;branch=z9hG4bKl%s\n"
-	    "From: <sip:phone@" PH ">;tag=ph1\nTo: <sip:server@" SV ">\n"
-	    "Call-ID: %s\nCSeq: 1 INVITE\nContact: <sip:phone@" PH ">\n"
-	    "Content-Type: application/sdp\n\n%s", cid, cid, body);
+	invite(b, T0, cid, PH, "sendrecv");
 	tb_add(b, t180, SV, 5060, PH, 5060, -1,
-	    "SIP/2.0 180 Ringing\n"
-	    "Via: SIP/2.0/UDP " PH ":5060;branch=z9hG4bKl%s\n"
+	    "SIP/2.0 %d %s\n"
+	    "Via: SIP/2.0/UDP " PH ":5060;branch=z9hG4bKinv%s\n"
 	    "From: <sip:phone@" PH ">;tag=ph1\n"
 	    "To: <sip:server@" SV ">;tag=sv1\n"
-	    "Call-ID: %s\nCSeq: 1 INVITE\n\n", cid, cid);
-	if (final)
-		tb_add(b, t180 + SEC, SV, 5060, PH, 5060, -1,
-		    "SIP/2.0 %d Busy Here\n"
-		    "Via: SIP/2.0/UDP " PH ":5060;branch=z9hG4bKl%s\n"
-		    "From: <sip:phone@" PH ">;tag=ph1\n"
-		    "To: <sip:server@" SV ">;tag=sv1\n"
-		    "Call-ID: %s\nCSeq: 1 INVITE\n\n", final, cid, cid);
+	    "Call-ID: %s\nCSeq: 1 INVITE\n\n", final ? final : 180,
+	    final ? "Busy Here" : "Ringing", cid, cid);
 	if (ack)
-		tb_add(b, t180 + SEC, PH, 5060, SV, 5060, -1,
-		    "ACK sip:server@" SV " SIP/2.0\n"
-		    "Via: SIP/2.0/UDP " PH ":5060;branch=z9hG4bKla\n"
-		    "From: <sip:phone@" PH ">;tag=ph1\n"
-		    "To: <sip:server@" SV ">;tag=sv1\n"
-		    "Call-ID: %s\nCSeq: 1 ACK\n\n", cid);
-	if (bye_at > 0 && callee_bye)
-		tb_add(b, t180 + (int64_t)(bye_at * 1e9), SV, 5060, PH, 5060,
-		    -1, "BYE sip:phone@" PH " SIP/2.0\n"
-		    "Via: SIP/2.0/UDP " SV ":5060;branch=z9hG4bKlb\n"
-		    "From: <sip:server@" SV ">;tag=sv1\n"
-		    "To: <sip:phone@" PH ">;tag=ph1\n"
-		    "Call-ID: %s\nCSeq: 2 BYE\n\n", cid);
-	else if (bye_at > 0)
-		tb_add(b, t180 + (int64_t)(bye_at * 1e9), PH, 5060, SV, 5060,
-		    -1, "BYE sip:server@" SV " SIP/2.0\n"
-		    "Via: SIP/2.0/UDP " PH ":5060;branch=z9hG4bKlc\n"
-		    "From: <sip:phone@" PH ">;tag=ph1\n"
-		    "To: <sip:server@" SV ">;tag=sv1\n"
-		    "Call-ID: %s\nCSeq: 2 BYE\n\n", cid);
+		inreq(b, t180 + SEC, "ACK", 1, true, cid, "la");
+	if (bye_at > 0)
+		inreq(b, t180 + (int64_t)(bye_at * 1e9), "BYE", 2, !callee_bye,
+		    cid, "lb");
 }
 
 static void
