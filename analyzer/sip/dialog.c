@@ -97,7 +97,7 @@ static const char *const kind_names[DIALOG_KIND_COUNT] = {
 
 static const char *const state_names[DIALOG_STATE_COUNT] = {
 	"setup", "ringing", "in call", "completed", "cancelled", "rejected",
-	"busy", "diverted", "failed", "no 2xx seen",
+	"busy", "diverted", "failed", "no 2xx",
 };
 
 const char *

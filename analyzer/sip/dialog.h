@@ -51,7 +51,7 @@ enum dialog_state {
 	DIALOG_DIVERTED,    /* 3xx */
 	DIALOG_FAILED,      /* 5xx/6xx final response */
 	DIALOG_NO_ANSWER,   /* ended by a BYE with no answer, CANCEL or final
-	                     * response seen: "no 2xx seen" (the caller
+	                     * response seen: "no 2xx" (the caller
 	                     * hung up an early dialog, or the callee's 2xx
 	                     * was lost before the capture point) */
 	DIALOG_STATE_COUNT

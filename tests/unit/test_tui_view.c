@@ -304,7 +304,7 @@ test_layout_rows(void)
 
 	n = view_columns_parse(VIEW_DEFAULT_COLUMNS, c, VCOL_COUNT, err,
 	    sizeof(err));
-	for (int width = 73; width <= 200; width += 7) {
+	for (int width = 71; width <= 200; width += 7) {
 		total = view_layout(c, n, width, w);
 		CU_ASSERT(total <= width);
 		CU_ASSERT(total >= width - 2 || width > 150);
