@@ -161,7 +161,9 @@ other-port off outside one_way_audio unlikely
 # copy shows the same branch with the public sent-by); B's registration
 # with a private Contact is a risk with the ALG off (an advisory); the
 # 200 OK the kernel dropped (both phones on RTP port 6000) is a 32 s drop
-# seen from the phone side.  Inside, RTP sent to the
+# seen from the phone side; outside, where no 2xx ever shows, the same drop
+# is the callee's BYE 32 s after its 180 (its answer was lost before that
+# point).  Inside, RTP sent to the
 # router's own address and refused with ICMP port unreachable from start
 # to end counts as never received: no audio.
 lan-proxy on outside - unknown
@@ -170,6 +172,7 @@ lan-proxy off outside - unlikely
 lan-proxy-dm0 on outside - unknown
 lan-proxy-dm0 on inside alg_rewrite_evidence likely
 lan-proxy-sameport on inside ack_timeout_drop,alg_rewrite_evidence,no_audio likely
+lan-proxy-sameport on outside ack_timeout_drop unknown
 EOF2
 	# The 32 s drop in detail: T1 estimated, BYE at 64*T1, text report.
 	"$ANALYZE" -q "$S/inbound-alg-off-outside.pcap" >"$tmp/g.txt"

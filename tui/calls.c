@@ -305,7 +305,7 @@ calls_key(struct panel *p, struct app *a, int ch)
 	case 't':
 		buf[0] = '\0';
 		if (ui_prompt(a, "State (setup, ringing, in call, completed, "
-		    "cancelled, rejected, busy, diverted, failed): ", buf,
+		    "cancelled, rejected, busy, diverted, failed, no 2xx): ", buf,
 		    sizeof(buf))) {
 			if (buf[0] == '\0')
 				a->filt.state = -1;

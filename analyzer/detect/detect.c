@@ -130,7 +130,11 @@ no_alg_advice(struct detect *dt, const struct dialog *d, struct findings *fs)
 	if (proof)
 		return;
 	/* No NAT shown: only when both ends were seen sending (a phone that
-	 * never answered may sit behind a NAT this dialog cannot show). */
+	 * never answered may sit behind a NAT this dialog cannot show) and,
+	 * for a call, its answer was: a 2xx lost before this capture point
+	 * took a path the capture does not show (detect_ack.c). */
+	if (d->kind == DIALOG_CALL && detect_answer(d) == NULL)
+		both = false;
 	if (!nat && !dt->nat_seen && both)
 		c = REMEDY_NO_NAT;
 	else if (dt->dlg_hits[HIT_NOALG_PRIVATE_LEAK] > 0 ||

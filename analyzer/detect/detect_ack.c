@@ -22,6 +22,22 @@
  * only "no ACK at all, BYE from the UAS at 32 +- 1.5 s after the 2xx"
  * counts, at 0.5.  A UDP call with no retransmission and no ACK is not
  * flagged: the capture more likely missed the ACK.
+ *
+ * Seen from beyond the point where the 2xx was lost (the public side of
+ * a router whose ALG dropped it, the server's link), the same call shows
+ * no 2xx at all: the INVITE passed, maybe a 1xx came back, and then the
+ * callee sends a BYE.  A callee may send BYE only on a dialog it
+ * confirmed with a 2xx (RFC 3261 §15), and, with no ACK, only once its
+ * 2xx retransmissions time out at 64*T1 (§13.3.1.4, §15.1.1 "until the
+ * server transaction times out").  So a BYE from the callee with no 2xx,
+ * no ACK and no final error response of the INVITE in the capture says
+ * the callee answered and its answer was lost before this capture point.
+ * The 2xx cannot precede the callee's last message seen before it (the
+ * INVITE's last provisional response, else the INVITE), so the BYE must
+ * come at least 64*T1 - 1.5 s after that message (T1 = 500 ms, the
+ * default: no 2xx timing to estimate it from); within 64*T1 +- 1.5 s of
+ * it the answer followed at once (0.8), later the callee rang longer
+ * first (0.6).  An earlier BYE is not the timeout: not flagged.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,6 +49,7 @@
 #define MIN_RETRANS 6
 #define MIN_RETRANS_WITH_BYE 3
 #define BYE_TOL_NS (1500 * 1000000LL)
+#define T1_DEFAULT_NS (500 * 1000000LL)
 
 static const char explanation[] =
     "The UAS retransmits its 2xx to INVITE (T1 doubling up to T2, RFC 3261 "
@@ -48,6 +65,23 @@ static const char rem[] =
     "Contact consistently.  On the server side, NAT handling (e.g. "
     "Kamailio fix_nated_contact, Asterisk nat=force_rport,comedia) routes "
     "the ACK to the packet source.  See --fix VENDOR.";
+
+static const char lost_explanation[] =
+    "The callee hung up with a BYE, which a callee may send only on a call "
+    "it answered (RFC 3261 15), and with no ACK only after its 2xx "
+    "retransmissions time out at 64*T1 (32 s, RFC 3261 13.3.1.4).  No 2xx "
+    "of this call is in the capture: the answer was lost between the "
+    "callee and this capture point, so the caller never learnt the call "
+    "was answered, sent no ACK, and the call dropped at about 32 seconds.  "
+    "A SIP ALG that drops the 2xx does this (it cannot rewrite it, or, as "
+    "the Linux helper does, refuses an SDP whose media port another call "
+    "already holds).";
+static const char lost_rem[] =
+    "Capture on the callee's side of the router as well (sipalg-analyze "
+    "--inside/--outside shows which device dropped the 2xx).  Disable the "
+    "router's SIP ALG and let the phone or PBX handle NAT itself (rport, "
+    "STUN, an external address on the PBX); with two phones behind one "
+    "Linux router, give them different RTP ports.  See --fix VENDOR.";
 
 static bool
 gap_ok(int64_t gap, int64_t want)
@@ -165,19 +199,101 @@ check_reliable(const struct dialog *d, const struct dmsg *r,
 	    (double)dt / 1e9);
 }
 
+/*
+ * The callee's BYE on a call whose 2xx is not in the capture (the form
+ * seen beyond the point where the 2xx was lost; see the top comment).
+ */
+static void
+check_answer_lost(const struct dialog *d, struct findings *fs)
+{
+	const struct dmsg *inv = detect_initial(d), *last, *bye = NULL;
+	struct finding *f;
+	char a[NETADDR_STRLEN], b[NETADDR_STRLEN];
+	int64_t dt;
+
+	if (inv == NULL || detect_answer(d) != NULL)
+		return;
+	last = inv;
+	for (size_t i = 0; i < d->nmsgs && bye == NULL; i++) {
+		const struct dmsg *x = &d->msgs[i];
+		const struct sipmsg *m = x->m;
+
+		if (m->is_request && strcmp(m->method, "ACK") == 0 &&
+		    m->cseq == inv->m->cseq)
+			return;
+		if (!m->is_request && m->cseq == inv->m->cseq &&
+		    strcmp(m->cseq_method, "INVITE") == 0) {
+			if (m->status >= 300)
+				return;
+			if (x->ts_ns > last->ts_ns)
+				last = x;
+		}
+		if (m->is_request && strcmp(m->method, "BYE") == 0 &&
+		    !detect_from_caller(d, x))
+			bye = x;
+	}
+	if (bye == NULL)
+		return;
+	dt = bye->ts_ns - last->ts_ns;
+	if (dt < 64 * T1_DEFAULT_NS - BYE_TOL_NS)
+		return;
+	f = detect_finding_add(fs, SYMPTOM_ACK_TIMEOUT_DROP,
+	    dt <= 64 * T1_DEFAULT_NS + BYE_TOL_NS ? 0.8 : 0.6,
+	    lost_explanation, lost_rem,
+	    "no 2xx in this capture, yet the callee hung up with a BYE "
+	    "%.1f s after its %s: its answer was lost before this point "
+	    "(64*T1 = 32 s ACK timeout)", (double)dt / 1e9,
+	    last == inv ? "INVITE" : "last provisional response");
+	detect_ev(f, inv, "INVITE", "from %s to %s",
+	    ep_str(&inv->src, a, sizeof(a)), ep_str(&inv->dst, b, sizeof(b)));
+	if (last != inv)
+		detect_ev(f, last, "last provisional", "%d %s from %s",
+		    last->m->status, last->m->reason,
+		    ep_str(&last->src, a, sizeof(a)));
+	detect_ev(f, NULL, "2xx to INVITE", "none seen for CSeq %u",
+	    inv->m->cseq);
+	detect_ev(f, NULL, "ACK", "none seen for CSeq %u", inv->m->cseq);
+	detect_ev(f, bye, "BYE", "from the callee %s at +%.3f s after the "
+	    "INVITE (a callee sends BYE only on a call it answered)",
+	    ep_str(&bye->src, a, sizeof(a)),
+	    (double)(bye->ts_ns - inv->ts_ns) / 1e9);
+}
+
+/*
+ * True when 2xx b is a copy of 2xx a seen at another capture point (an
+ * inside and an outside capture of the router in one run or one file):
+ * the same response (CSeq, status, To tag) between other addresses,
+ * within half a second.  Its drop is one event, reported once.
+ */
+static bool
+same_2xx_elsewhere(const struct dmsg *a, const struct dmsg *b)
+{
+	int64_t dt = b->ts_ns - a->ts_ns;
+
+	return a->m->cseq == b->m->cseq && a->m->status == b->m->status &&
+	    strcmp(a->m->to_tag, b->m->to_tag) == 0 &&
+	    !(ep_eq(&a->src, &b->src) && ep_eq(&a->dst, &b->dst)) &&
+	    dt > -DETECT_NS / 2 && dt < DETECT_NS / 2;
+}
+
 void
 detect_ack_timeout_drop(struct detect *dt, const struct dialog *d,
     struct findings *fs)
 {
+	const struct dmsg *done[4];
+	struct finding *done_f[4];
+	int ndone = 0;
+
 	(void)dt;
 	if (d->kind != DIALOG_CALL)
 		return;
+	check_answer_lost(d, fs);
 	for (size_t i = 0; i < d->nmsgs; i++) {
 		const struct dmsg *r = &d->msgs[i], *ack, *bye;
 		const struct sipmsg *m = r->m;
 		struct finding *f;
 		int64_t t1, last, since;
-		int n, ok, after_ack = 0;
+		int n, ok, after_ack = 0, c;
 		bool ack_through, bye_on_time = false;
 		double conf;
 		char a[NETADDR_STRLEN], buf[256];
@@ -186,6 +302,17 @@ detect_ack_timeout_drop(struct detect *dt, const struct dialog *d,
 		if (m->is_request || m->status < 200 || m->status >= 300 ||
 		    strcmp(m->cseq_method, "INVITE") != 0)
 			continue;
+		for (c = 0; c < ndone && !same_2xx_elsewhere(done[c], r); c++)
+			;
+		if (c < ndone) {
+			/* The same 2xx seen at another point: one event. */
+			if (done_f[c] != NULL)
+				detect_ev(done_f[c], r, "2xx copy", "the same %d "
+				    "from %s, seen at another capture point, "
+				    "%u retransmissions", m->status,
+				    ep_str(&r->src, a, sizeof(a)), r->retrans);
+			continue;
+		}
 		if ((r->transport & 0x7f) != PKT_UDP) {
 			check_reliable(d, r, fs);
 			continue;
@@ -227,6 +354,10 @@ detect_ack_timeout_drop(struct detect *dt, const struct dialog *d,
 		    "through (T1 %.0f ms)%s", m->status, r->retrans,
 		    (double)t1 / 1e6, bye_on_time ?
 		    "; BYE at 64*T1: the call drops at ~32 s" : "");
+		if (ndone < (int)(sizeof(done) / sizeof(done[0]))) {
+			done[ndone] = r;
+			done_f[ndone++] = f;
+		}
 		add_common_ev(f, r);
 		for (int k = 0; k < n && off < sizeof(buf) - 16; k++)
 			off += (size_t)text_snprintf_fixed(buf + off,

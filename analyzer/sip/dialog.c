@@ -98,7 +98,7 @@ static const char *const kind_names[DIALOG_KIND_COUNT] = {
 
 static const char *const state_names[DIALOG_STATE_COUNT] = {
 	"setup", "ringing", "in call", "completed", "cancelled", "rejected",
-	"busy", "diverted", "failed",
+	"busy", "diverted", "failed", "no 2xx",
 };
 
 const char *
@@ -704,7 +704,14 @@ update_call_state(struct dialog *d, const struct sipmsg *m, int64_t ts)
 			if (d->end_ns == 0)
 				d->end_ns = ts;
 		} else if (strcmp(m->method, "BYE") == 0) {
-			d->state = answered ? DIALOG_COMPLETED : DIALOG_CANCELLED;
+			/* Before an answer: a CANCEL or final response seen
+			 * earlier stays the reason; else no answer was seen,
+			 * whoever hung up. */
+			if (answered)
+				d->state = DIALOG_COMPLETED;
+			else if (d->state == DIALOG_SETUP ||
+			    d->state == DIALOG_RINGING)
+				d->state = DIALOG_NO_ANSWER;
 			if (d->end_ns == 0 || answered)
 				d->end_ns = ts;
 		}

@@ -38,7 +38,8 @@ enum dialog_kind {
 	DIALOG_KIND_COUNT
 };
 
-/* Call states, as sngrep shows them. */
+/* Call states, as sngrep shows them, each named by what the capture
+ * shows (never by what must have happened beyond it). */
 enum dialog_state {
 	DIALOG_SETUP,       /* request sent, no final answer */
 	DIALOG_RINGING,     /* 18x seen */
@@ -49,6 +50,10 @@ enum dialog_state {
 	DIALOG_BUSY,        /* 486, 600 */
 	DIALOG_DIVERTED,    /* 3xx */
 	DIALOG_FAILED,      /* 5xx/6xx final response */
+	DIALOG_NO_ANSWER,   /* ended by a BYE with no answer, CANCEL or final
+	                     * response seen: "no 2xx" (the caller
+	                     * hung up an early dialog, or the callee's 2xx
+	                     * was lost before the capture point) */
 	DIALOG_STATE_COUNT
 };
 

@@ -72,6 +72,17 @@ lookup_name(const char *const *names, int n, const char *name)
 	return 0;
 }
 
+/* A stored state name back to its state (dialog.c names them), setup
+ * when unknown. */
+static enum dialog_state
+state_of(const char *name)
+{
+	for (int i = 0; i < DIALOG_STATE_COUNT; i++)
+		if (strcmp(dialog_state_name((enum dialog_state)i), name) == 0)
+			return (enum dialog_state)i;
+	return DIALOG_SETUP;
+}
+
 /*
  * The statements store_read runs once per dialog, prepared once per
  * store_read (preparing them per dialog cost half of a report's time).
@@ -496,8 +507,6 @@ store_read_filtered(struct store *st, const struct store_filter *f,
 {
 	static const char *const kinds[] = { "call", "register", "options",
 	    "subscribe", "message", "other" };
-	static const char *const states[] = { "setup", "ringing", "in call",
-	    "completed", "cancelled", "rejected", "busy", "diverted", "failed" };
 	struct db_stmt *c = NULL, *s = NULL, *a = NULL;
 	struct readq q;
 	int64_t *ids = NULL, *seqs = NULL;
@@ -632,8 +641,7 @@ store_read_filtered(struct store *st, const struct store_filter *f,
 		d->id = (uint64_t)db_col_int64(s, 1);
 		snprintf(d->call_id, sizeof(d->call_id), "%s", col_text(s, 2));
 		d->kind = (enum dialog_kind)lookup_name(kinds, 6, col_text(s, 3));
-		d->state = (enum dialog_state)lookup_name(states, 9,
-		    col_text(s, 4));
+		d->state = state_of(col_text(s, 4));
 		snprintf(d->from, sizeof(d->from), "%s", col_text(s, 5));
 		snprintf(d->to, sizeof(d->to), "%s", col_text(s, 6));
 		snprintf(d->from_tag, sizeof(d->from_tag), "%s", col_text(s, 7));

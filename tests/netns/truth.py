@@ -553,6 +553,25 @@ def ok_seen(c, segs):
                if f["status"] and 200 <= f["status"] < 300 and f["cseq_method"] == "INVITE")
 
 
+def tag_of(hdr):
+    m = re.search(r";\s*tag=([^;\s>]+)", hdr or "")
+    return m.group(1) if m else None
+
+
+def callee_bye(c, segs):
+    """The callee's BYE in this file (From tag not the INVITE's): the
+    time from the INVITE to it, None when there is none."""
+    lst = sorted(((p, f) for s in segs for p, f in c["msgs"].get(s, [])), key=lambda x: x[0].ts)
+    inv = [(p, f) for p, f in lst if f["method"] == "INVITE"]
+    if not inv:
+        return None
+    caller = tag_of((inv[0][1]["headers"].get("from") or [""])[0])
+    for p, f in lst:
+        if f["method"] == "BYE" and tag_of((f["headers"].get("from") or [""])[0]) != caller:
+            return p.ts - inv[0][0].ts
+    return None
+
+
 def invites_seen(c, segs):
     return sum(1 for s in segs for p, f in c["msgs"].get(s, []) if f["method"] == "INVITE")
 
@@ -778,6 +797,10 @@ def draft(run):
                     if oks >= 3:
                         ids.append("ack_timeout_drop")
                         why.append("2xx retransmitted %d times, no ACK reached the callee" % r["ok_tx"])
+                    elif not oks and invites_seen(c, segs) and callee_bye(c, segs) is not None:
+                        ids.append("ack_timeout_drop")
+                        why.append("the 2xx retransmissions never crossed to this side, and the callee's BYE "
+                                   "at +%.1f s is here: its answer was lost before this point" % callee_bye(c, segs))
                     elif not oks and invites_seen(c, segs):
                         ids.append("?inbound_call_unanswered")
                         why.append("the 2xx retransmissions never crossed to this side: here the INVITE looks unanswered")

@@ -42,8 +42,12 @@ leg per direction and segment the call was seen on, with "direction"
 the sides of the NAT a capture can tell apart; the router's WAN port, a
 server's and a far end's link are all outside), "state" (one of the four
 words above; "not_observable" is accepted for "absent") and "ptime_ms";
-the "streams" entries carry the same fields per stream. A fact with no
-such leg counts as not checked.
+the "streams" entries carry the same fields per stream. A fact for a
+segment the call has no leg and no stream on, while it has legs on
+another (in a pair of captures, the side the call never reached), is
+judged too: it matches not_observable or absent only, and is counted on
+the line "media (call not on that side)". A fact for a call with no
+"media" legs at all counts as not checked.
 
 With --sim, each run's inside capture is also replayed by sipalg-sim under
 the run's profile (linux with the ALG on, off without; the run's port
@@ -148,7 +152,13 @@ class Score:
         if got is None:
             self.count(self.other, kind, 2)
             return
-        if want == got or (kind == "media" and want == "absent" and got == "not_observable"):
+        if kind == "media" and got == UNREACHED:
+            # the side the call never reached: judged, and counted apart
+            self.count(self.other, "media (call not on that side)",
+                       0 if want in ("not_observable", "absent") else 1)
+            if want not in ("not_observable", "absent"):
+                self.mismatches.append((label, call, what, want, got))
+        elif want == got or (kind == "media" and want == "absent" and got == "not_observable"):
             self.count(self.other, kind, 0)
         else:
             self.count(self.other, kind, 1)
@@ -185,16 +195,32 @@ def file_args(samples, run, fk):
 SEGMENT = {"inside": "inside", "outside": "outside", "server": "outside", "far": "outside"}
 
 
+UNREACHED = "not_observable (never reached)"
+
+
 def media_value(got, d, seg):
     """The state of direction d on segment seg: the dialog's "media" legs
     (one per direction and segment) when the JSON has them, else the
-    first stream of that direction and segment that carries a state."""
+    first stream of that direction and segment that carries a state.
+
+    A call the analyzer shows on other segments but not on this one (no
+    leg of either direction, no stream there: in a pair of captures, the
+    side the call never reached) has nothing on that side to observe: it
+    is judged as UNREACHED, which matches an expected not_observable or
+    absent and nothing else; a stream of the call bound on that side
+    without a leg is reported as it is. None only when the JSON has no
+    media for the call at all (not checked)."""
+    want = SEGMENT.get(seg, seg)
     for m in got.get("media", []):
-        if m.get("direction") == d and m.get("segment") == SEGMENT.get(seg, seg):
+        if m.get("direction") == d and m.get("segment") == want:
             return m.get("state")
     for s in got["streams"]:
-        if s.get("direction") == d and s.get("segment") == SEGMENT.get(seg, seg) and "state" in s:
+        if s.get("direction") == d and s.get("segment") == want and "state" in s:
             return s["state"]
+    if any(s.get("segment") == want for s in got["streams"]):
+        return "stream without a state"
+    if got.get("media") and not any(m.get("segment") == want for m in got["media"]):
+        return UNREACHED
     return None
 
 

@@ -194,6 +194,36 @@ test_final_states(void)
 	CU_ASSERT_EQUAL(rej, 1);
 }
 
+/* A call ended by a BYE with no answer seen is named by what was seen:
+ * "no 2xx", not "cancelled" (no CANCEL, no 487); a CANCEL seen
+ * before the BYE keeps "cancelled". */
+static void
+test_bye_without_answer(void)
+{
+	struct seen s = { 0 };
+	struct dialog_table *t = dialog_table_new(done, &s);
+	struct dialog *d;
+	bool rt;
+
+	d = add(t, msg("n", INV, 1, "INVITE", "", "br1"), 1, 0, &rt);
+	add(t, msg("n", "SIP/2.0 180 Ringing", 1, "INVITE", "tn", "br1"), 0,
+	    SEC / 10, &rt);
+	/* The callee's BYE (its 2xx lost before the capture point). */
+	add(t, msg("n", BYE, 2, "BYE", "tn", "br2"), 0, 32 * SEC, &rt);
+	CU_ASSERT_EQUAL(d->state, DIALOG_NO_ANSWER);
+	CU_ASSERT_STRING_EQUAL(dialog_state_name(d->state), "no 2xx");
+	d = add(t, msg("c", INV, 1, "INVITE", "", "br3"), 1, 0, &rt);
+	add(t, msg("c", CAN, 1, "CANCEL", "", "br3"), 1, SEC, &rt);
+	add(t, msg("c", BYE, 2, "BYE", "", "br4"), 1, 2 * SEC, &rt);
+	CU_ASSERT_EQUAL(d->state, DIALOG_CANCELLED);
+	dialog_table_free(t);
+	/* Every state has a distinct name. */
+	for (int i = 0; i < DIALOG_STATE_COUNT; i++)
+		for (int k = 0; k < i; k++)
+			CU_ASSERT(strcmp(dialog_state_name((enum dialog_state)i),
+			    dialog_state_name((enum dialog_state)k)) != 0);
+}
+
 static void
 test_forks_and_proxy_legs(void)
 {
@@ -549,6 +579,7 @@ main(void)
 	CU_add_test(s, "completed call with retransmissions",
 	    test_completed_call_with_retransmissions);
 	CU_add_test(s, "final states", test_final_states);
+	CU_add_test(s, "BYE with no answer seen", test_bye_without_answer);
 	CU_add_test(s, "forks and proxy legs", test_forks_and_proxy_legs);
 	CU_add_test(s, "byte budget evicts", test_byte_budget_evicts);
 	CU_add_test(s, "take: as parse + add", test_take_matches_add);
