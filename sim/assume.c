@@ -34,6 +34,7 @@
 #include <string.h>
 
 #include "assume.h"
+#include "run.h"
 #include "ingest/pkt.h"
 #include "ingest/sipframe.h"
 #include "sip/sdp.h"
@@ -237,7 +238,8 @@ assume_observe(struct assume_ctx *x, const struct sim_pkt *p)
 
 	if (p->len == 0)
 		return;
-	if (!sipframe_looks_like_sip(p->payload, p->len)) {
+	/* a message after CRLF keepalives in its segment counts too */
+	if (!run_looks_like_sip(p->payload, p->len)) {
 		if (p->l4 == PKT_UDP && src_priv != dst_priv)
 			media(x, p);
 		return;
@@ -247,7 +249,7 @@ assume_observe(struct assume_ctx *x, const struct sim_pkt *p)
 		x->private_sip++;
 	if (src_priv == dst_priv)
 		return;         /* LAN or public-only: nothing crosses the NAT */
-	if ((m = sipmsg_parse(p->payload, p->len, NULL)) == NULL)
+	if ((m = run_sipmsg(p->payload, p->len)) == NULL)
 		return;
 	if (m->call_id != NULL) {
 		if (src_priv)

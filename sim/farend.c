@@ -69,6 +69,54 @@ fe_learn_edits(struct fe_dialog *d, const struct alg_result *res)
 		snprintf(d->subs[j].field, sizeof(d->subs[j].field), "%s", e->field);
 		snprintf(d->subs[j].in, sizeof(d->subs[j].in), "%s", e->before);
 		snprintf(d->subs[j].out, sizeof(d->subs[j].out), "%s", e->after);
+		d->subs[j].foreign = false;
+	}
+}
+
+static void ep_texts(const struct ep *e, char *withport, size_t n1, char *ip,
+    size_t n2);
+
+void
+fe_learn_public(struct fe_dialog *d, const struct ep *phone_in,
+    const struct ep *pub, const uint8_t *out, size_t len)
+{
+	static const struct { const char *name; char c; } hdr[] = {
+		{ "Via", 'v' }, { "From", 'f' },
+	};
+	char in_s[96], pub_s[96], ip[64];
+	size_t hl, bo;
+	int h, j;
+
+	while (len > 0 && (*out == '\r' || *out == '\n')) {
+		out++;
+		len--;
+	}
+	if (d == NULL || phone_in->family == 0 || pub->family == 0 ||
+	    ep_eq(phone_in, pub) ||
+	    sipframe_datagram(out, len, &hl, &bo, NULL) != SIPFRAME_OK)
+		return;
+	ep_texts(phone_in, in_s, sizeof(in_s), ip, sizeof(ip));
+	ep_texts(pub, pub_s, sizeof(pub_s), ip, sizeof(ip));
+	for (h = 0; h < 2; h++) {
+		const uint8_t *v;
+		size_t vl;
+
+		if (!sipframe_header(out, bo, hdr[h].name, hdr[h].c, &v, &vl) ||
+		    text_find(v, vl, pub_s, strlen(pub_s)) == NULL)
+			continue;
+		for (j = 0; j < d->nsubs; j++)
+			if (strcmp(d->subs[j].field, hdr[h].name) == 0 &&
+			    strcmp(d->subs[j].in, in_s) == 0)
+				break;
+		if (j < d->nsubs)
+			continue;    /* the ALG's own edit (or learnt before) */
+		if (d->nsubs >= FE_MAX_SUBS)
+			return;
+		j = d->nsubs++;
+		snprintf(d->subs[j].field, sizeof(d->subs[j].field), "%s", hdr[h].name);
+		snprintf(d->subs[j].in, sizeof(d->subs[j].in), "%s", in_s);
+		snprintf(d->subs[j].out, sizeof(d->subs[j].out), "%s", pub_s);
+		d->subs[j].foreign = true;
 	}
 }
 

@@ -72,6 +72,7 @@ struct fe_media {
 struct fe_sub {
 	char field[24];
 	char in[96], out[96];
+	bool foreign;             /* the phone wrote out itself (fe_learn_public) */
 };
 
 /* The outside view of one outbound request, for routing its responses. */
@@ -156,6 +157,21 @@ void fe_finding_add(struct fe_dialog *d, const char *outcome, int64_t t_ns,
 
 /* Records the ALG edits of an outbound message as echo substitutions. */
 void fe_learn_edits(struct fe_dialog *d, const struct alg_result *res);
+
+/*
+ * A phone that writes its public endpoint pub itself (STUN, a configured
+ * external address): for each of Via (top) and From of the outbound
+ * message out[0..len) as it left the router that holds pub's
+ * "address:port" unchanged by the ALG, records the substitution
+ * phone_in -> pub (foreign).  The kernel's inbound rewrite turns the
+ * echoed pub back into phone_in in the far end's messages (nf_nat_sip.c
+ * map_addr: an address equal to the packet's destination becomes the
+ * conntrack's original source), so inside shows phone_in where the wire
+ * outside had pub.  Without that rewrite (ALG off, another vendor) the
+ * inside shows pub and the substitution never matches.
+ */
+void fe_learn_public(struct fe_dialog *d, const struct ep *phone_in,
+    const struct ep *pub, const uint8_t *out, size_t len);
 
 /*
  * Where the far end sends a response to the phone's request cseq/method:

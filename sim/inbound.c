@@ -7,10 +7,12 @@
  * requests; over TCP the connection).  A private target never reaches
  * the router (lost on the Internet); a public one is written to the
  * outside pcap and then meets the NAT's bindings, filtering and pinholes,
- * and the ALG's inbound checks.  A TCP segment is framed on its own
- * (sipframe_messages()); one that is not whole messages passes as it is,
- * in every tcp_split_msgs mode (the inbound rewrite only restores Via
- * parameters).
+ * and the ALG's inbound checks.  A TCP segment is cut on its own
+ * (run_sip_spans(), tcp_segment_framing); what the cut leaves after its
+ * messages passes as it is, in every tcp_split_msgs mode (the inbound
+ * rewrite only restores Via parameters).  A segment with nothing cut is
+ * still handled as one message (not yet: left untouched, as the kernel
+ * leaves an inbound message without Content-Length).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -100,7 +102,8 @@ foreign_rewrite_note(struct fe_dialog *d, const struct alg_result *ar)
 		if (strcmp(e->field, "Via") != 0 && strcmp(e->field, "From") != 0)
 			continue;
 		for (j = 0; j < d->nsubs; j++)
-			if (strcmp(d->subs[j].out, e->before) == 0)
+			if (!d->subs[j].foreign &&
+			    strcmp(d->subs[j].out, e->before) == 0)
 				own = true;
 		if (own)
 			continue;
@@ -322,21 +325,28 @@ inbound_packet(struct run *r, const struct sim_pkt *p)
 		    run_tcp_conn(r, &p->dst, &p->src) : NULL;
 		int64_t delta_before = tc != NULL ? tc->d_in : 0;
 		struct ep seg_target;
+		struct run_cut cut;
 
 		ep_clear(&seg_target);
-		n = run_sip_spans(p, sp, 32);
-		if (n < 0) {
+		n = run_sip_spans(r->cfg, p, sp, 32, &cut);
+		if (n <= 0) {
+			/* the far-end model still reads it as one message */
 			sp[0].off = 0;
 			sp[0].len = p->len;
+			cut.used = p->len;
 			n = 1;
 		}
 		for (k = 0; k < n; k++)
 			inbound_sip(r, p, p->payload + sp[k].off, sp[k].len,
 			    &ob, &ol, &ocap, &any_pass, &seg_target);
+		if (ol > 0 && cut.used < p->len)
+			/* what the helper did not cut passes as it is */
+			(void)bytes_append(&ob, &ol, &ocap, p->payload + cut.used,
+			    p->len - cut.used);
 		if (ol > 0)
 			run_write(r, p, &p->src, &seg_target, ob, ol, false,
 			    delta_before);
-		if (tc != NULL)
+		if (tc != NULL && !cut.noadj)
 			tc->d_in += (int64_t)ol - (int64_t)p->len;
 		free(ob);
 		return;

@@ -28,6 +28,7 @@
 
 #include "ingest/ingest.h"
 #include "ingest/sipframe.h"
+#include "run.h"
 #include "sim.h"
 #include "sip/sipmsg.h"
 
@@ -61,6 +62,14 @@ to_sim_pkt(const struct pkt *p, struct sim_pkt *sp)
 	sp->tcp_flags = p->tcp_flags;
 	sp->tcp_seq = p->tcp_seq;
 	sp->tcp_ack = p->tcp_ack;
+	sp->tcp_win = p->tcp_win;
+	sp->tcp_urp = p->tcp_urp;
+	sp->tcp_x2 = p->tcp_x2;
+	sp->tcp_optlen = p->tcp_opt != NULL ? p->tcp_optlen : 0;
+	if (sp->tcp_optlen > sizeof(sp->tcp_opt))
+		sp->tcp_optlen = sizeof(sp->tcp_opt);
+	if (sp->tcp_optlen > 0)
+		memcpy(sp->tcp_opt, p->tcp_opt, sp->tcp_optlen);
 	sp->payload = p->len > 0 ? p->payload : NULL;
 	sp->len = p->len;
 	return true;
@@ -89,7 +98,8 @@ static int
 each(struct sim_capture *c, const char *shown, struct pass *ps,
     struct anomalies *an, uint64_t *frames, char *err, size_t errlen)
 {
-	struct ingest_opts io = { .tcp_segments_only = true };
+	struct ingest_opts io = { .tcp_segments_only = true,
+	    .tcp_pure_acks = true };
 	struct ingest_cb cb = { on_pkt, NULL, NULL, NULL, NULL, ps };
 	struct ingest *in;
 	struct anomalies scratch;
@@ -137,11 +147,12 @@ infer_public(void *user, const struct sim_pkt *p)
 	struct sipmsg *m;
 	struct ep e;
 
+	/* a message after CRLF keepalives in its segment counts too */
 	if (c->implied_public.family != 0 || p->len == 0 ||
-	    !sipframe_looks_like_sip(p->payload, p->len) ||
+	    !run_looks_like_sip(p->payload, p->len) ||
 	    ep_is_private(&p->src) || !ep_is_private(&p->dst))
 		return;
-	if ((m = sipmsg_parse(p->payload, p->len, NULL)) == NULL)
+	if ((m = run_sipmsg(p->payload, p->len)) == NULL)
 		return;
 	ep_clear(&e);
 	if (!m->is_request && m->nvia > 0 && m->via[0].received[0] != '\0' &&

@@ -8,12 +8,15 @@
  * and SDP from those outside bytes.
  *
  * TCP: the kernel's ALG looks at each segment on its own, so each is
- * framed on its own (sipframe_messages()); a segment of whole messages is
- * rewritten message by message, one holding part of a message passes
- * untranslated (K2), or with tcp_split_msgs is held until the message is
- * whole and then rewritten, or dropped, stalling the connection
- * (split_outbound).  Sequence numbers of later segments are shifted by
- * the length changes (seqadj, struct tcp_conn).
+ * cut on its own (run_sip_spans(), tcp_segment_framing): the messages it
+ * cuts are rewritten one by one, what it leaves (a message without
+ * Content-Length, the part of one continued in the next segment, CRLF
+ * keepalives after the last) passes untranslated (K2), or with
+ * tcp_split_msgs a split message is held until whole and then rewritten,
+ * or dropped, stalling the connection (split_outbound).  Sequence numbers
+ * of later segments are shifted by the length changes (seqadj, struct
+ * tcp_conn), unless the helper returned before recording them
+ * (seq_unadjusted).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,6 +56,50 @@ farend_discards(const struct sim_pkt *p, const uint8_t *b, size_t len,
 		return true;
 	}
 	return false;
+}
+
+/*
+ * The ALG rewrote a segment to another length but returned before its
+ * seq adjust (run_cut.noadj): later segments keep their sequence numbers,
+ * so the far end takes the first bytes of the next one as already
+ * received (grown) or waits for bytes that never come (shrunk), and what
+ * it reads from then on is no longer the phone's messages.
+ */
+static void
+seq_unadjusted(struct run *r, const struct sim_pkt *p, struct tcp_conn *tc,
+    int64_t diff)
+{
+	char why[300];
+
+	if (tc->unadjusted == 0)
+		tc->unadjusted_frame = p->frame;
+	tc->unadjusted += diff;
+	if (diff > 0)
+		snprintf(why, sizeof(why),
+		    "the ALG grew this segment by %lld bytes but recorded no seq adjust (a body runs past the segment's end: sip_help_tcp() returns first): the far end's ACK is beyond what conntrack saw, not translated back: the router resets the connection",
+		    (long long)diff);
+	else
+		snprintf(why, sizeof(why),
+		    "the ALG shrank this segment by %lld bytes but recorded no seq adjust (a body runs past the segment's end: sip_help_tcp() returns first): later segments are misplaced in the far end's stream",
+		    (long long)-diff);
+	run_drop(r, p, true, "TCP", "alg", why);
+}
+
+/* Whether the far end can still frame the phone's stream on p's connection. */
+static bool
+stream_misplaced(struct run *r, const struct sim_pkt *p, char *why, size_t n)
+{
+	struct tcp_conn *tc;
+
+	if (p->l4 != PKT_TCP ||
+	    (tc = run_tcp_conn(r, &p->src, &p->dst)) == NULL ||
+	    tc->unadjusted == 0)
+		return false;
+	snprintf(why, n,
+	    "the ALG changed frame %llu's length by %+lld bytes without a sequence adjustment: the connection is %s, this message never reaches the far end",
+	    (unsigned long long)tc->unadjusted_frame, (long long)tc->unadjusted,
+	    tc->unadjusted > 0 ? "reset by the router" : "misplaced");
+	return true;
 }
 
 /* One outbound SIP message; appends the outside bytes to o. */
@@ -155,6 +202,8 @@ sip_outbound(struct run *r, const struct sim_pkt *p, const uint8_t *msg,
 		sipmsg_free(mi);
 		return;
 	}
+	if (!discarded && stream_misplaced(r, p, why, sizeof(why)))
+		discarded = true;
 	if (discarded) {
 		r->res->farend_lost++;
 		run_drop(r, p, true, label, "far-end", why);
@@ -163,6 +212,7 @@ sip_outbound(struct run *r, const struct sim_pkt *p, const uint8_t *msg,
 		mo = outb == msg ? NULL : run_sipmsg(outb, outl);
 		model_outbound(r, d, p, mi, mo != NULL ? mo : mi, pub,
 		    have_ar ? &ar : NULL);
+		fe_learn_public(d, &p->src, pub, outb, outl);
 		if (mi->is_request && strcmp(mi->method, "BYE") == 0)
 			model_close_media(r, d);
 	}
@@ -293,21 +343,23 @@ split_outbound(struct run *r, const struct sim_pkt *p, struct tcp_conn *tc,
  */
 static void
 split_track(struct run *r, const struct sim_pkt *p, struct tcp_conn *tc,
-    const struct ep *pub)
+    const struct ep *pub, const uint8_t *b, size_t len)
 {
 	struct sipframe_span sp[32];
 	uint8_t *np, *ob = NULL;
 	size_t used = 0, ol = 0, ocap = 0;
 	int n, k;
 
-	if (tc->trk_len + p->len > SIM_TCP_PEND_MAX ||
-	    (np = realloc(tc->trk, tc->trk_len + p->len)) == NULL) {
+	if (tc->trk_len == 0 && len > 0 && run_crlf_lead(b, len) == len)
+		return;             /* CRLF keepalives after the last message */
+	if (tc->trk_len + len > SIM_TCP_PEND_MAX ||
+	    (np = realloc(tc->trk, tc->trk_len + len)) == NULL) {
 		tc->trk_len = 0;    /* past the cap: the model loses this message */
 		return;
 	}
 	tc->trk = np;
-	memcpy(tc->trk + tc->trk_len, p->payload, p->len);
-	tc->trk_len += p->len;
+	memcpy(tc->trk + tc->trk_len, b, len);
+	tc->trk_len += len;
 	n = sipframe_messages(tc->trk, tc->trk_len, sp, 32, &used, NULL);
 	if (n < 0) {
 		tc->trk_len = 0;
@@ -375,23 +427,36 @@ outbound_packet(struct run *r, const struct sim_pkt *p)
 		int n, k;
 		int64_t delta_before = 0;
 		struct tcp_conn *tc = NULL;
+		struct run_cut cut;
 
 		if (p->l4 == PKT_TCP) {
 			tc = run_tcp_conn(r, &p->src, &p->dst);
 			delta_before = tc != NULL ? tc->d_out : 0;
 		}
-		n = run_sip_spans(p, sp, 32);
-		if (n < 0) {
-			/* K2: a message split across segments passes un-NATed. */
+		n = run_sip_spans(r->cfg, p, sp, 32, &cut);
+		if (n < 0 || (n == 0 && p->l4 == PKT_TCP)) {
+			/*
+			 * K2: a message split across segments (or, cut by
+			 * Content-Length, one without it) passes un-NATed; the
+			 * far end still reads it from the stream.
+			 */
 			run_write(r, p, &pub, &p->dst, p->payload, p->len, true,
 			    delta_before);
 			if (tc != NULL)
-				split_track(r, p, tc, &pub);
+				split_track(r, p, tc, &pub, p->payload, p->len);
 			return;
 		}
 		for (k = 0; k < n; k++)
 			sip_outbound(r, p, p->payload + sp[k].off, sp[k].len,
 			    &pub, insp, &ob, &ol, &ocap);
+		if (p->l4 == PKT_TCP && cut.used < p->len) {
+			/* what the helper did not cut passes as it is */
+			(void)bytes_append(&ob, &ol, &ocap, p->payload + cut.used,
+			    p->len - cut.used);
+			if (tc != NULL)
+				split_track(r, p, tc, &pub, p->payload + cut.used,
+				    p->len - cut.used);
+		}
 		if (n == 0 || ol > 0) {
 			if (p->l4 == PKT_UDP && ol < p->len && n == 1 &&
 			    sp[0].len < p->len) {
@@ -406,7 +471,9 @@ outbound_packet(struct run *r, const struct sim_pkt *p)
 				}
 			}
 			run_write(r, p, &pub, &p->dst, ob, ol, true, delta_before);
-			if (tc != NULL)
+			if (tc != NULL && cut.noadj && ol != p->len)
+				seq_unadjusted(r, p, tc, (int64_t)ol - (int64_t)p->len);
+			else if (tc != NULL)
 				tc->d_out += (int64_t)ol - (int64_t)p->len;
 		} else if (p->l4 == PKT_TCP && tc != NULL) {
 			/* every message dropped: the bytes vanish from the stream */
@@ -419,8 +486,8 @@ outbound_packet(struct run *r, const struct sim_pkt *p)
 	if (p->l4 == PKT_TCP && p->len > 0) {
 		struct tcp_conn *tc = run_tcp_conn(r, &p->src, &p->dst);
 
-		if (tc != NULL && tc->trk_len > 0)
-			split_track(r, p, tc, &pub);   /* the rest of a split message */
+		if (tc != NULL && tc->trk_len > 0)   /* the rest of a split message */
+			split_track(r, p, tc, &pub, p->payload, p->len);
 	}
 	if (p->l4 == PKT_UDP) {
 		struct fe_dialog *d;

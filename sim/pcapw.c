@@ -322,6 +322,36 @@ pcapw_tcp(struct pcapw *w, int64_t ts_ns, const struct ep *src,
 	return write_frame(w, ts_ns, off + l4);
 }
 
+int
+pcapw_tcp_fwd(struct pcapw *w, int64_t ts_ns, const struct ep *src,
+    const struct ep *dst, const struct pcapw_tcph *h, const uint8_t *payload,
+    size_t len)
+{
+	size_t off, hl = 20 + h->optlen, l4 = hl + len;
+	uint8_t *t;
+
+	if (h->optlen > 40 || h->optlen % 4 != 0 || (h->optlen > 0 &&
+	    h->opt == NULL) || src->family != dst->family ||
+	    src->family == 0 || (off = ip_headers(w, src, dst, 6, l4)) == 0)
+		return -1;
+	t = w->buf + off;
+	put16(t, src->port);
+	put16(t + 2, dst->port);
+	put32(t + 4, h->seq);
+	put32(t + 8, h->ack);
+	t[12] = (uint8_t)((hl / 4) << 4 | (h->x2 & 0x0f));
+	t[13] = h->flags;
+	put16(t + 14, h->win);
+	put16(t + 16, 0);
+	put16(t + 18, h->urp);
+	if (h->optlen > 0)
+		memcpy(t + 20, h->opt, h->optlen);
+	if (len > 0)
+		memcpy(t + hl, payload, len);
+	put16(t + 16, pcapw_cksum(t, l4, pseudo_sum(src, dst, 6, l4)));
+	return write_frame(w, ts_ns, off + l4);
+}
+
 void
 pcapw_set_ip(struct pcapw *w, uint8_t ttl, uint16_t id, bool df)
 {

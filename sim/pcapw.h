@@ -45,10 +45,33 @@ int pcapw_udp(struct pcapw *w, int64_t ts_ns, const struct ep *src,
 int pcapw_udp_frag(struct pcapw *w, int64_t ts_ns, const struct ep *src,
     const struct ep *dst, const uint8_t *payload, size_t len, unsigned mtu);
 
-/* One TCP segment; flags as on the wire (PKT_TCP_*). */
+/* One TCP segment; flags as on the wire (PKT_TCP_*); window 65535, no
+ * options. */
 int pcapw_tcp(struct pcapw *w, int64_t ts_ns, const struct ep *src,
     const struct ep *dst, uint32_t seq, uint32_t ack, uint8_t flags,
     const uint8_t *payload, size_t len);
+
+/* The TCP header fields a forwarded segment keeps (pcapw_tcp_fwd). */
+struct pcapw_tcph {
+	uint32_t seq, ack;
+	uint8_t flags;            /* as on the wire (PKT_TCP_*) */
+	uint8_t x2;               /* the 4 bits after the data offset */
+	uint16_t win, urp;
+	const uint8_t *opt;       /* options, a multiple of 4 bytes, <= 40 */
+	size_t optlen;
+};
+
+/*
+ * One TCP segment with the header fields of h, the options copied byte
+ * for byte (the data offset follows from optlen) and the checksum
+ * computed.  The acknowledgment number is written as given (a pure ACK
+ * has the ACK flag; a segment without it keeps what it carried).  Same
+ * return values as pcapw_tcp; -1 also for options not a multiple of 4 or
+ * longer than 40 bytes.
+ */
+int pcapw_tcp_fwd(struct pcapw *w, int64_t ts_ns, const struct ep *src,
+    const struct ep *dst, const struct pcapw_tcph *h, const uint8_t *payload,
+    size_t len);
 
 /*
  * The next packet written (all its fragments) gets this IPv4 TTL,

@@ -41,6 +41,11 @@ struct tcp_conn {
 	 * over segments, reassembled for the far-end model only */
 	uint8_t *trk;
 	size_t trk_len;
+	/* the ALG changed a segment's length without recording the seq
+	 * adjust (run_cut.noadj): phone -> remote bytes from then on are off
+	 * by this much at the far end, which cannot frame the stream */
+	int64_t unadjusted;
+	uint64_t unadjusted_frame;
 };
 
 /* Bytes the ALG holds for one unfinished message before it gives up. */
@@ -166,15 +171,28 @@ void run_alg_flush(struct run *r, const struct sim_pkt *p, bool outbound,
 bool run_mtu_exceeded(const struct run *r, const struct sim_pkt *p,
     size_t len);
 
+/* Bytes of CRLF keepalives at the start of p[0..len). */
+size_t run_crlf_lead(const uint8_t *p, size_t len);
+
+/* What run_sip_spans() left of a packet. */
+struct run_cut {
+	size_t used;    /* bytes the spans cover; the rest passes untouched */
+	bool noadj;     /* the helper returned before its seq adjust: the
+	                 * length change of the spans is never recorded */
+};
+
 /*
- * The SIP messages of one packet as the ALG sees them: a TCP segment
- * framed on its own (sipframe_messages()), at most max, each from the
- * previous one's end (CRLF keepalives before it included); a UDP datagram
- * one message (its framed length, or the whole payload when it does not
- * frame).  Returns their count, or -1 when a TCP segment is not whole
- * messages.
+ * The SIP messages of one packet as the ALG sees them, at most max, each
+ * from the previous one's end (CRLF keepalives before it included): a
+ * TCP segment cut on its own as tcp_segment_framing says (content_length:
+ * sip_help_tcp()'s cut, which may leave bytes after the last span, and
+ * may set cut->noadj; stream: sipframe_messages(), whole messages or
+ * -1); a UDP datagram one message (its framed length, or the whole
+ * payload when it does not frame).  Returns their count (0: nothing the
+ * ALG handles), or -1 when a TCP segment is not whole messages (stream).
  */
-int run_sip_spans(const struct sim_pkt *p, struct sipframe_span *sp, int max);
+int run_sip_spans(const struct sim_cfg *c, const struct sim_pkt *p,
+    struct sipframe_span *sp, int max, struct run_cut *cut);
 
 /* sipmsg_parse() of msg[0..len) past any CRLF keepalives before it (a
  * span of run_sip_spans() keeps them for the ALG).  NULL: not SIP. */

@@ -71,7 +71,7 @@ lan_media(struct run *r, const struct sim_pkt *p)
 	bool ok = true;
 
 	if (p->l4 != PKT_UDP ||
-	    (p->len > 0 && sipframe_looks_like_sip(p->payload, p->len)) ||
+	    (p->len > 0 && run_looks_like_sip(p->payload, p->len)) ||
 	    (ms = media_by_phone(r, &p->src, &ds)) == NULL) {
 		r->res->not_modelled++;
 		return;

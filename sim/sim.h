@@ -41,6 +41,10 @@ struct sim_pkt {
 	uint16_t ip_id;
 	uint8_t tcp_flags;
 	uint32_t tcp_seq, tcp_ack;
+	uint16_t tcp_win, tcp_urp;   /* as captured inside */
+	uint8_t tcp_x2;              /* the 4 bits after the data offset */
+	uint8_t tcp_optlen;          /* TCP options, copied (0: none, or made up) */
+	uint8_t tcp_opt[40];
 };
 
 /*

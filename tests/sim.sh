@@ -405,22 +405,23 @@ check "lan-proxy-sameport, mport_clash=next_pair" "incomplete no_audio" \
     --set mport_clash=next_pair) $(json_get "$tmp/o.json" runs.0.dialogs.2.outcome)"
 
 # Field by field: the simulated outside SIP equals the kernel's outside SIP.
-# Two differences the inside capture cannot resolve are allowed by name
-# (and nothing else): the far end's own o= in an answer whose media is at
+# One difference the inside capture cannot resolve is allowed by name (and
+# nothing else): the far end's own o= in an answer whose media is at
 # another address (farmedia-dm*: the kernel wrote the media address over
-# it on the way in, nf_nat_sdp_session), and a STUN phone's responses,
-# whose Via and From the kernel turned into the private address (the
-# outside copy had the public one the phone wrote).
+# the far end's o= address on the way in, nf_nat_sdp_session, and no other
+# message the phone receives carries the far end's value).  A STUN
+# phone's responses, whose Via and From the kernel turned into the private
+# address, are undone (fe_learn_public): no allowance.
 known_diff() {
 	case $1 in
 	farmedia-dm*-on) grep -v "', '200', [0-9]*) o: simulated" ;;
-	stun-on) grep -v "', '[0-9]*', [0-9]*) \(via\|from\): simulated .*10\.0\.0\.2:5060.*real .*198\.51\.100\.1:5060" ;;
 	*) cat ;;
 	esac
 }
 for s in outbound inbound register-idle-inbound tcp hold-resume other-port \
     lan-proxy lan-proxy-dm0 lan-proxy-sameport stun farmedia-dm1 farmedia-dm0 \
-    kern-farmedia kern-phonemedia kern-phonemedia-dm1 kern-phonemedia-dm0 kern-tcp-crlf; do
+    kern-farmedia kern-phonemedia kern-phonemedia-dm1 kern-phonemedia-dm0 kern-tcp-crlf \
+    tcp-trail tcp-multi tcp-tail tcp-nocl; do
 	for a in on off; do
 		[ -f "$GT/$s-alg-$a-inside.pcap" ] || continue
 		p=linux
@@ -449,6 +450,26 @@ expect kern-tcp-crlf off linux one_way_audio
 check "kern-tcp-crlf, leading_crlf=skip" completed \
     "$(outcome "$GT/kern-tcp-crlf-alg-off-inside.pcap" 0 $(opts kern-tcp-crlf on) \
     --set leading_crlf=skip)"
+# sip_help_tcp()'s cut of a segment (tcp_segment_framing=content_length):
+# a CRLF keepalive after the INVITE, ACK and BYE together, an ACK without
+# Content-Length (field by field above), and ACK + part of a BYE whose
+# body runs past the segment: the ACK grows, no seq adjust is recorded,
+# the router resets the connection and the BYE is lost.  Cut as a stream
+# instead, the INVITE with the trailing CRLFs would pass untranslated.
+expect tcp-trail on linux completed
+expect tcp-trail off linux completed
+expect tcp-multi off linux completed
+expect tcp-nocl off linux completed
+expect tcp-tail off linux completed
+# shellcheck disable=SC2046
+"$SIM" --profile linux $(opts tcp-tail off) "$GT/tcp-tail-alg-off-inside.pcap" >"$tmp/tail.txt" 2>&1
+grep -q "out alg      TCP: the ALG grew this segment by 12 bytes but recorded no seq adjust" "$tmp/tail.txt" &&
+    grep -q "out far-end  BYE: .*reset by the router" "$tmp/tail.txt" ||
+    fail "tcp-tail-alg-off under linux: the reset after the unadjusted growth is not predicted: $(cat "$tmp/tail.txt")"
+# shellcheck disable=SC2046
+check "tcp-trail-alg-off, tcp_segment_framing=stream" one_way_audio \
+    "$(outcome "$GT/tcp-trail-alg-off-inside.pcap" 0 $(opts tcp-trail off) --profile linux \
+    --set tcp_segment_framing=stream)"
 # RTP reaching the outside: server->phone packets the simulation shows
 # arriving at the router = what the real outside capture shows.
 rtp_to_phone() {

@@ -17,6 +17,15 @@ Prints per run the packets matched and the differences; exits 1 when a
 matched packet differs or when fewer than MIN_MATCHED of the kernel's
 packets are found at all (the model drops or adds some by design; the
 identification ties them when it does not).
+
+TCP (issue 21, "TCP pure ACKs and options preserved"): every TCP segment
+to or from the public address in the kernel's outside capture, pure ACKs
+included, is looked up in the simulated view by (source address, IP
+identification) and compared field by field: ports, sequence and
+acknowledgment numbers (seqadj), flags, window, urgent pointer, the
+options byte for byte and the payload length; the simulated segment's
+TCP checksum must be right.  At least MIN_MATCHED of the kernel's
+segments, and of its pure ACKs, must be found.
 """
 import os
 import struct
@@ -42,14 +51,19 @@ def frames(path):
             off += 16 + cl
 
 
+def ipv4(path):
+    """The IPv4 packets of a capture (Ethernet or Linux cooked), from the
+    IP header on."""
+    for lt, d in frames(path):
+        o = {1: 14, 113: 16}.get(lt)
+        if o is not None and d[o - 2:o] == b"\x08\x00" and len(d) >= o + 20:
+            yield d[o:]
+
+
 def ipv4_out(path):
     """(id, offset) -> (ttl, df, mf, length) of UDP leaving the public address."""
     out = {}
-    for lt, d in frames(path):
-        o = {1: 14, 113: 16}.get(lt)
-        if o is None or d[o - 2:o] != b"\x08\x00" or len(d) < o + 20:
-            continue
-        h = d[o:]
+    for h in ipv4(path):
         if h[9] != 17 or h[12:16] != PUBLIC:
             continue
         ipid, fl = struct.unpack(">HH", h[4:8])
@@ -59,6 +73,40 @@ def ipv4_out(path):
     return out
 
 
+def checksum_ok(b):
+    """RFC 1071: the ones' complement sum of data that carries its own
+    checksum is all ones (0 modulo 0xffff)."""
+    total = sum(int.from_bytes(b[i:i + 2].ljust(2, b"\0"), "big") for i in range(0, len(b), 2))
+    return total > 0 and total % 0xffff == 0
+
+
+def tcp_out(path, check=False):
+    """(src, id) -> (sport, dport, seq, ack, flags, win, urp, options,
+    payload length) of TCP to or from the public address; with check,
+    also whether the checksum is right (last element)."""
+    out = {}
+    for h in ipv4(path):
+        if h[9] != 6 or PUBLIC not in (h[12:16], h[16:20]):
+            continue
+        ihl = (h[0] & 15) * 4
+        tot = struct.unpack(">H", h[2:4])[0]
+        t = h[ihl:tot]
+        if len(t) < 20:
+            continue
+        hl = (t[12] >> 4) * 4
+        sport, dport, seq, ack = struct.unpack(">HHII", t[:12])
+        win, _, urp = struct.unpack(">HHH", t[14:20])
+        v = (sport, dport, seq, ack, t[13], win, urp, t[20:hl].hex(), len(t) - hl)
+        if check:
+            pseudo = h[12:20] + struct.pack(">BBH", 0, 6, len(t))
+            v += (checksum_ok(pseudo + t),)
+        out.setdefault((h[12:16], struct.unpack(">H", h[4:6])[0]), v)
+    return out
+
+
+FIELDS = ("sport", "dport", "seq", "ack", "flags", "win", "urp", "options", "len")
+
+
 def main():
     sim, samples = sys.argv[1], sys.argv[2]
     runs = sorted(f[:-len("-inside.pcap")] for f in os.listdir(samples)
@@ -66,6 +114,7 @@ def main():
                   os.path.exists(os.path.join(samples, f[:-len("-inside.pcap")] + "-outside.pcap")) and
                   os.path.exists(os.path.join(samples, f[:-len("-inside.pcap")] + ".log")))
     bad = kern_total = matched_total = 0
+    tcp_total = tcp_matched = tcp_bad = acks_total = acks_matched = 0
     with tempfile.TemporaryDirectory() as tmp:
         w = os.path.join(tmp, "w.pcap")
         for run in runs:
@@ -92,10 +141,43 @@ def main():
             matched_total += m
             bad += diff
             print("%-34s %4d of %4d kernel packets matched, %d differ" % (run, m, len(kern), diff))
+            kt = tcp_out(os.path.join(samples, run + "-outside.pcap"))
+            gt = tcp_out(w, True) if os.path.exists(w) and kt else {}
+            tm = td = 0
+            for k, v in kt.items():
+                pure = v[8] == 0 and v[4] & 0x17 == 0x10
+                acks_total += pure
+                if k not in gt:
+                    continue
+                tm += 1
+                acks_matched += pure
+                g = gt[k]
+                bad_f = [f for f, a, b in zip(FIELDS, v, g) if a != b]
+                if not g[-1]:
+                    bad_f.append("checksum")
+                if bad_f:
+                    td += 1
+                    if td <= 3:
+                        print("  %s: TCP id %d: %s: kernel %s, sim %s" % (
+                            run, k[1], ",".join(bad_f),
+                            [v[FIELDS.index(f)] for f in bad_f if f != "checksum"],
+                            [g[FIELDS.index(f)] for f in bad_f if f != "checksum"]))
+            if kt:
+                print("%-34s %4d of %4d kernel TCP segments matched, %d differ" % (run, tm, len(kt), td))
+            tcp_total += len(kt)
+            tcp_matched += tm
+            tcp_bad += td
     print("fidelity: %d of %d kernel outbound UDP packets found in the simulated "
           "view by IP identification, %d differ in TTL, DF, MF, offset or "
           "fragment length" % (matched_total, kern_total, bad))
+    print("fidelity: %d of %d kernel TCP segments (%d of %d pure ACKs) found in "
+          "the simulated view, %d differ in ports, seq, ack, flags, window, "
+          "options, length or checksum" % (tcp_matched, tcp_total, acks_matched,
+                                           acks_total, tcp_bad))
     if bad or matched_total < MIN_MATCHED * kern_total:
+        return 1
+    if tcp_bad or tcp_matched < MIN_MATCHED * tcp_total or \
+            acks_matched < MIN_MATCHED * acks_total:
         return 1
     return 0
 

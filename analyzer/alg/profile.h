@@ -66,6 +66,18 @@ enum leading_crlf_policy {
 	LEADCRLF_SKIP             /* the CRLFs skipped, the message handled as usual */
 };
 
+/* How an ALG cuts the SIP messages of one TCP segment. */
+enum tcp_framing_policy {
+	TCPFRAME_CONTENT_LENGTH,  /* sip_help_tcp(): from the segment's (or the
+	                           * previous message's) end to the end of the
+	                           * body the next Content-Length header gives;
+	                           * stops at the first message it cannot cut
+	                           * that way, the rest untouched (Linux) */
+	TCPFRAME_STREAM           /* RFC 3261 18.3 stream framing (a missing
+	                           * Content-Length is 0); a segment that is not
+	                           * whole messages passes untouched */
+};
+
 /* Via parameters restored on inbound responses (bit set). */
 #define VIA_PARAM_RECEIVED 0x1
 #define VIA_PARAM_RPORT    0x2
@@ -127,6 +139,7 @@ struct sim_cfg {
 	uint32_t max_ruri_len;    /* 0 = no limit */
 	int udp_fragments;
 	int tcp_split_msgs;       /* enum tcp_split_policy */
+	int tcp_segment_framing;  /* enum tcp_framing_policy */
 	bool register_pinhole;
 	int pinhole_src;          /* enum src_policy */
 	int media_src;            /* enum src_policy */

@@ -150,6 +150,7 @@ struct decoder {
 	struct frag_table *ft;
 	struct decoder_stats st;
 	struct sctp_msg sm[SCTP_PENDING];
+	bool pure_acks;         /* emit data-less TCP segments too */
 };
 
 /* Per-frame state, on the stack. */
@@ -195,6 +196,12 @@ decoder_new(decode_emit_fn emit, void *user)
 	d->user = user;
 	frag_table_on_lost(d->ft, frag_lost, d);
 	return d;
+}
+
+void
+decoder_keep_pure_acks(struct decoder *d, bool keep)
+{
+	d->pure_acks = keep;
 }
 
 void
@@ -373,7 +380,7 @@ dec_tcp(struct dctx *x, struct l3 *l, struct cur *c)
 	x->d->st.tcp++;
 	flags = h[13];
 	have = cur_left(c);
-	if (have == 0 &&
+	if (have == 0 && !x->d->pure_acks &&
 	    !(flags & (PKT_TCP_SYN | PKT_TCP_FIN | PKT_TCP_RST)))
 		return;
 	memset(&p, 0, sizeof(p));
@@ -396,6 +403,11 @@ dec_tcp(struct dctx *x, struct l3 *l, struct cur *c)
 	p.tcp_flags = flags;
 	p.tcp_seq = be32(h + 4);
 	p.tcp_ack = be32(h + 8);
+	p.tcp_win = (uint16_t)((h[14] << 8) | h[15]);
+	p.tcp_urp = (uint16_t)((h[18] << 8) | h[19]);
+	p.tcp_x2 = h[12] & 0x0f;
+	p.tcp_opt = hlen > 20 ? h + 20 : NULL;   /* cur_skip checked hlen bytes */
+	p.tcp_optlen = (uint8_t)(hlen - 20);
 	if (x->d->emit != NULL)
 		x->d->emit(x->d->user, &p, x->an);
 }

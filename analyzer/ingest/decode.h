@@ -20,6 +20,7 @@
 #ifndef SIPALG_DECODE_H
 #define SIPALG_DECODE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -35,6 +36,13 @@ typedef void (*decode_emit_fn)(void *user, const struct pkt *p,
 /* Returns NULL on OOM. */
 struct decoder *decoder_new(decode_emit_fn emit, void *user);
 void decoder_free(struct decoder *d);
+
+/*
+ * keep: emit TCP segments without data and without SYN, FIN or RST (pure
+ * ACKs, window updates) too; by default they are not emitted (nothing in
+ * them is SIP).  The simulator keeps them to write them outside.
+ */
+void decoder_keep_pure_acks(struct decoder *d, bool keep);
 
 /*
  * Decodes one frame and calls emit for what it carries.  Anomalies go to

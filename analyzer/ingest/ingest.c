@@ -214,6 +214,8 @@ ingest_new(const struct ingest_opts *o, const struct ingest_cb *cb)
 	tcb.user = in;
 	in->cs = capture_set_new();
 	in->dec = decoder_new(decoded, in);
+	if (in->dec != NULL)
+		decoder_keep_pure_acks(in->dec, in->o.tcp_pure_acks);
 	if (!in->o.tcp_segments_only)
 		in->tcp = tcp_framer_new(&tcb);
 	if (in->cs == NULL || in->dec == NULL ||

@@ -80,6 +80,12 @@ struct ingest_opts {
 	 * each segment on its own, as the kernel's does).
 	 */
 	bool tcp_segments_only;
+	/*
+	 * Data-less TCP segments (pure ACKs, window updates) reach on_packet
+	 * too (the simulator writes them outside); by default only those
+	 * with SYN, FIN or RST do.
+	 */
+	bool tcp_pure_acks;
 };
 
 struct ingest;

@@ -85,6 +85,11 @@ struct pkt {
 	uint8_t tcp_flags;     /* TCP only */
 	uint32_t tcp_seq;      /* TCP only */
 	uint32_t tcp_ack;      /* TCP only */
+	uint16_t tcp_win;      /* TCP only: window, as on the wire */
+	uint16_t tcp_urp;      /* TCP only: urgent pointer */
+	uint8_t tcp_x2;        /* TCP only: the 4 bits after the data offset */
+	uint8_t tcp_optlen;    /* TCP only: option bytes at tcp_opt (0..40) */
+	const uint8_t *tcp_opt;/* TCP only: the options, as on the wire */
 	struct ep reporter;    /* PKT_ICMP_UNREACH/TOOBIG/REASM: the ICMP's source */
 	uint32_t icmp_mtu;     /* PKT_ICMP_TOOBIG only: next-hop MTU reported */
 	uint32_t frag_seen;    /* PKT_FRAG_LOST only: IP bytes that arrived */

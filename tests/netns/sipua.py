@@ -273,7 +273,15 @@ def tcp_split_phone(o):
     segment, the rest 200 ms later (TCP_NODELAY, so two segments); ACK and
     BYE whole. The kernel helper handles only complete messages in one
     segment, so the split INVITE crosses the NAT untranslated.  mode=crlf:
-    the INVITE whole, after a CRLF CRLF keepalive in the same segment."""
+    the INVITE whole, after a CRLF CRLF keepalive in the same segment.
+    The modes of the tcp- runs (nf_conntrack_sip.c sip_help_tcp's framing
+    of one segment), each otherwise a whole INVITE:
+      trail  the INVITE and a CRLF CRLF keepalive after it, one segment;
+      multi  the ACK held back until the media is done, then ACK and BYE
+             in one segment;
+      tail   as multi, but the BYE carries a short text body and the
+             segment ends inside that body (the rest 200 ms later);
+      nocl   the ACK without a Content-Length header."""
     role = "phone"
     local, server = o["local"], o["server"]
     s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -285,10 +293,17 @@ def tcp_split_phone(o):
     d = Uac("TCP", local, server, "split", "tcp-split-phone", local)
     cid = d.cid
     inv = d.request("INVITE", 1, sdp("phone", 1, local, local, 6000))
-    if o.get("mode") == "crlf":
+    mode = o.get("mode", "split")
+    if mode == "crlf":
         # an RFC 5626 keepalive (CRLF CRLF) and the INVITE in one segment
         s.sendall(b"\r\n\r\n" + inv)
         say("ep=%s sent %s | %s (after CRLF CRLF in one segment)" % (role, first_line(inv), cid))
+    elif mode == "trail":
+        s.sendall(inv + b"\r\n\r\n")
+        say("ep=%s sent %s | %s (CRLF CRLF after it in one segment)" % (role, first_line(inv), cid))
+    elif mode in ("multi", "tail", "nocl"):
+        s.sendall(inv)
+        log_msg(role, "sent", inv)
     else:
         cut = int(o.get("first", "0")) or inv.index(b"\r\n\r\n") + 40
         s.sendall(inv[:cut])
@@ -321,13 +336,33 @@ def tcp_split_phone(o):
         return
     c_addr, c_port = d.answered(final)
     ack = d.request("ACK", 1)
-    s.sendall(ack)
-    log_msg(role, "sent", ack)
+    if mode == "nocl":
+        ack = ack.replace(b"Content-Length: 0\r\n", b"")
+    if mode not in ("multi", "tail"):
+        s.sendall(ack)
+        log_msg(role, "sent", ack + (b" (no Content-Length)" if mode == "nocl" else b""))
     rtp = Rtp(rtps, (c_addr, c_port), float(o.get("media", "3.2")), role=role, cid=cid)
     rtp.send()
-    bye = d.request("BYE", 2)
-    s.sendall(bye)
-    log_msg(role, "sent", bye)
+    if mode == "tail":
+        # RFC 3261 allows a body in BYE; the segment ends 20 bytes before
+        # its end, inside that body
+        start, hs, _ = split_msg(d.request("BYE", 2))
+        hs = [hv for hv in hs if hv[0].lower() != "content-length"] + [("Content-Type", "text/plain")]
+        bye = build(start, hs, b"call ended by the sipalg testbed\r\n")
+        cut = len(bye) - 20
+        s.sendall(ack + bye[:cut])
+        say("ep=%s sent ACK and %s | %s (one segment, ending %d bytes before the BYE's end)"
+            % (role, first_line(bye), cid, len(bye) - cut))
+        time.sleep(0.2)
+        s.sendall(bye[cut:])
+    elif mode == "multi":
+        bye = d.request("BYE", 2)
+        s.sendall(ack + bye)
+        say("ep=%s sent ACK and %s | %s (one segment)" % (role, first_line(bye), cid))
+    else:
+        bye = d.request("BYE", 2)
+        s.sendall(bye)
+        log_msg(role, "sent", bye)
     s.settimeout(5)
     try:
         data = s.recv(65535)

@@ -1030,6 +1030,19 @@ test_tcp(void)
 		decoder_stats_get(dec, &st);
 		CU_ASSERT_EQUAL(st.tcp, 2);
 	}
+	/* decoder_keep_pure_acks: a pure ACK is emitted, window and options
+	 * with it (the simulator forwards them) */
+	decoder_keep_pure_acks(dec, true);
+	f.n = 0;
+	o = ip4(&f, 6, A4, B4, 4, 0, 0);
+	tcp(&f, PKT_TCP_ACK, 1001, NULL, 0, 12);
+	ip4_end(&f, o);
+	run(228, f.b, f.n, f.n, 0);
+	CU_ASSERT_EQUAL_FATAL(got.n, 2);
+	CU_ASSERT_EQUAL(got.p[1].tcp_flags, PKT_TCP_ACK);
+	CU_ASSERT_EQUAL(got.p[1].len, 0);
+	CU_ASSERT_EQUAL(got.p[1].tcp_win, 65535);
+	CU_ASSERT_EQUAL(got.p[1].tcp_optlen, 12);
 }
 
 static void

@@ -17,6 +17,7 @@
 #include "nat.h"
 #include "outcome.h"
 #include "pcapw.h"
+#include "run.h"
 #include "ingest/pkt.h"
 #include "alg/profile.h"
 #include "sim.h"
@@ -1365,6 +1366,98 @@ test_replay_outcomes(void)
 	unlink(outp);
 }
 
+/* ---- a forwarded TCP header: options, window, urgent pointer kept ---- */
+static void
+test_pcapw_tcp_fwd(void)
+{
+	FILE *f = tmpfile();
+	struct pcapw *w;
+	struct ep a = E("198.51.100.1", 5060), b = E("198.51.100.2", 5060);
+	/* NOP NOP timestamps, then NOP NOP SACK one block */
+	static const uint8_t opt[24] = { 1, 1, 8, 10, 0, 0, 0, 7, 0, 0, 0, 9,
+	    1, 1, 5, 10, 0, 0, 0x10, 0, 0, 0, 0x20, 0 };
+	struct pcapw_tcph h = { 1000, 2000, PKT_TCP_ACK, 0, 501, 0, opt, 24 };
+	uint8_t buf[512];
+	const uint8_t *t;
+	size_t n;
+	uint32_t sum = 0;
+	int i;
+
+	CU_ASSERT_FATAL(f != NULL);
+	w = pcapw_fdopen(f);
+	CU_ASSERT_EQUAL(pcapw_tcp_fwd(w, 0, &a, &b, &h, NULL, 0), 0);
+	h.optlen = 3;           /* not a multiple of 4: refused */
+	CU_ASSERT_EQUAL(pcapw_tcp_fwd(w, 0, &a, &b, &h, NULL, 0), -1);
+	CU_ASSERT_EQUAL(pcapw_close(w), 0);
+	rewind(f);
+	n = fread(buf, 1, sizeof(buf), f);
+	fclose(f);
+	CU_ASSERT_EQUAL_FATAL(n, 24 + 16 + 14 + 20 + 20 + 24);
+	t = buf + 24 + 16 + 14 + 20;
+	CU_ASSERT_EQUAL(t[12] >> 4, 11);            /* data offset: 44 bytes */
+	CU_ASSERT_EQUAL(t[14] << 8 | t[15], 501);   /* window as given */
+	CU_ASSERT_EQUAL(memcmp(t + 20, opt, 24), 0);
+	for (i = 0; i < 8; i += 2)
+		sum += (uint32_t)(t[-8 + i] << 8 | t[-8 + i + 1]);
+	sum += 6 + 44;
+	CU_ASSERT_EQUAL(pcapw_cksum(t, 44, sum), 0);
+}
+
+/* ---- sip_help_tcp()'s cut of one segment (tcp_segment_framing) ------- */
+static void
+test_tcp_segment_framing(void)
+{
+	static const char ack[] = "ACK sip:s@198.51.100.2 SIP/2.0\r\n"
+	    "Via: SIP/2.0/TCP 10.0.0.2:5060\r\nContent-Length: 0\r\n\r\n";
+	static const char nocl[] = "ACK sip:s@198.51.100.2 SIP/2.0\r\n"
+	    "Via: SIP/2.0/TCP 10.0.0.2:5060\r\n\r\n";
+	static const char bye[] = "BYE sip:s@198.51.100.2 SIP/2.0\r\n"
+	    "l: 10\r\n\r\n0123456789";
+	struct sim_cfg c;
+	struct sim_pkt p;
+	struct sipframe_span sp[8];
+	struct run_cut cut;
+	char seg[512];
+	size_t al = strlen(ack), bl = strlen(bye);
+
+	profile_defaults(&c);
+	memset(&p, 0, sizeof(p));
+	p.l4 = PKT_TCP;
+	p.payload = (const uint8_t *)seg;
+	/* two whole messages and a CRLF keepalive: both cut, CRLFs left */
+	snprintf(seg, sizeof(seg), "%s%s\r\n\r\n", ack, bye);
+	p.len = strlen(seg);
+	CU_ASSERT_EQUAL(run_sip_spans(&c, &p, sp, 8, &cut), 2);
+	CU_ASSERT_EQUAL(sp[1].off, al);
+	CU_ASSERT_EQUAL(sp[1].len, bl);
+	CU_ASSERT_EQUAL(cut.used, al + bl);
+	CU_ASSERT_FALSE(cut.noadj);
+	/* the body runs past the segment: the ACK cut, no seq adjust */
+	p.len = al + bl - 4;
+	CU_ASSERT_EQUAL(run_sip_spans(&c, &p, sp, 8, &cut), 1);
+	CU_ASSERT_EQUAL(cut.used, al);
+	CU_ASSERT_TRUE(cut.noadj);
+	/* cut in the BYE's headers: the ACK cut, seq adjust kept */
+	p.len = al + 20;
+	CU_ASSERT_EQUAL(run_sip_spans(&c, &p, sp, 8, &cut), 1);
+	CU_ASSERT_FALSE(cut.noadj);
+	/* no Content-Length: nothing cut */
+	snprintf(seg, sizeof(seg), "%s", nocl);
+	p.len = strlen(seg);
+	CU_ASSERT_EQUAL(run_sip_spans(&c, &p, sp, 8, &cut), 0);
+	CU_ASSERT_EQUAL(cut.used, 0);
+	/* a message without one before a message with one: cut as one */
+	snprintf(seg, sizeof(seg), "%s%s", nocl, ack);
+	p.len = strlen(seg);
+	CU_ASSERT_EQUAL(run_sip_spans(&c, &p, sp, 8, &cut), 1);
+	CU_ASSERT_EQUAL(sp[0].len, p.len);
+	/* stream framing: the trailing CRLFs make it not whole messages */
+	c.tcp_segment_framing = TCPFRAME_STREAM;
+	snprintf(seg, sizeof(seg), "%s\r\n", ack);
+	p.len = strlen(seg);
+	CU_ASSERT_EQUAL(run_sip_spans(&c, &p, sp, 8, &cut), -1);
+}
+
 /* ---- tcp_split_msgs --------------------------------------------------- */
 
 static void
@@ -1779,6 +1872,9 @@ main(void)
 	CU_add_test(s, "shipped profiles", test_profile_shipped);
 	s = CU_add_suite("pcapw", NULL, NULL);
 	CU_add_test(s, "checksums", test_pcapw_checksums);
+	CU_add_test(s, "forwarded TCP header", test_pcapw_tcp_fwd);
+	s = CU_add_suite("tcp framing", NULL, NULL);
+	CU_add_test(s, "sip_help_tcp cut", test_tcp_segment_framing);
 	s = CU_add_suite("farend", NULL, NULL);
 	CU_add_test(s, "routing and echo", test_farend);
 	s = CU_add_suite("replay", NULL, NULL);
