@@ -398,11 +398,24 @@ expect lan-proxy off linux registered no_audio no_audio
 expect lan-proxy-dm0 on off registered completed completed
 # mport_clash: next_pair (the +2 of ALG-REFERENCE 1.2) would have let B's
 # 200 OK out (then B sends RTP to the public address: no audio); the
-# kernel's drop is what the capture shows
+# kernel's drop is what the capture shows.  The relay's ACK to B can only
+# follow A's, and A's leg has no 2xx in the capture: B still retransmits
+# its 2xx and gives up (ack_timeout_drop, no_audio beside it)
 # shellcheck disable=SC2046
-check "lan-proxy-sameport, mport_clash=next_pair" "incomplete no_audio" \
+check "lan-proxy-sameport, mport_clash=next_pair" "incomplete ack_timeout_drop no_audio" \
     "$(outcome "$GT/lan-proxy-sameport-alg-on-inside.pcap" 1 $(opts lan-proxy-sameport on) \
-    --set mport_clash=next_pair) $(json_get "$tmp/o.json" runs.0.dialogs.2.outcome)"
+    --set mport_clash=next_pair) $(json_get "$tmp/o.json" runs.0.dialogs.2.outcome) $(json_get "$tmp/o.json" runs.0.dialogs.2.also.0)"
+# No ACK is predicted for a phone whose caller is another inside phone
+# whose leg never gets a 2xx (a profile that lets B's 2xx out), and one
+# is when the caller's leg is answered (lan-proxy: both legs complete)
+for p in cisco-asa consumer; do
+	check "lan-proxy-sameport $p: no ACK without the caller's 2xx" ack_timeout_drop \
+	    "$(outcome "$GT/lan-proxy-sameport-alg-on-inside.pcap" 2 --profile $p)"
+	json_get "$tmp/o.json" runs.0.dialogs.2.detail | grep -q 'caller is the inside phone 10.0.0.2' ||
+	    fail "lan-proxy-sameport $p: why does not name the inside caller"
+	check "lan-proxy $p: the caller's leg answered, ACK predicted" "completed completed" \
+	    "$(outcome "$GT/lan-proxy-alg-on-inside.pcap" 1 --profile $p) $(json_get "$tmp/o.json" runs.0.dialogs.2.outcome)"
+done
 
 # Field by field: the simulated outside SIP equals the kernel's outside SIP.
 # Two differences the inside capture cannot resolve are allowed by name
