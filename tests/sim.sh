@@ -111,6 +111,22 @@ check "outbound max_line_length" call_failed \
 check "inbound off" ack_timeout_drop "$(outcome "$tmp/inbound.pcap" 0 $P --profile off --forward udp/5060)"
 check "inbound linux" completed "$(outcome "$tmp/inbound.pcap" 0 $P --forward udp/5060)"
 check "inbound without forward" inbound_call_unanswered "$(outcome "$tmp/inbound.pcap" 0 $P)"
+# --write-inside: the phone's own frames and what the router delivers.
+# Without a forward the far end's INVITE is dropped: the phone's answer
+# to it cannot exist (not in the inside view), and the analyzer finds
+# the call unanswered there; with one, the INVITE and the ACK reach the
+# phone and the call completes there.
+"$SIM" $P -w "$tmp/wo.pcap" --write-inside "$tmp/wi.pcap" "$tmp/inbound.pcap" >/dev/null
+check "--write-inside exit" 0 $?
+check "--write-inside, INVITE dropped: unanswered inside" "setup inbound_call_unanswered" \
+    "$("$ANALYZE" -f json "$tmp/wi.pcap" | python3 -c 'import json,sys; d=json.load(sys.stdin)["dialogs"][0]; print(d["state"], *[s["id"] for s in d["symptoms"]])')"
+"$SIM" $P --forward udp/5060 --write-inside "$tmp/wi.pcap" "$tmp/inbound.pcap" >/dev/null
+check "--write-inside, forward: the call completes inside" completed \
+    "$("$ANALYZE" -f json "$tmp/wi.pcap" | python3 -c 'import json,sys; print(json.load(sys.stdin)["dialogs"][0]["state"])')"
+"$SIM" $P -w "$tmp/wo.pcap" --write-inside "$tmp/wo.pcap" "$tmp/inbound.pcap" >/dev/null 2>"$tmp/e"
+check "--write-inside = -w exit" 2 $?
+"$SIM" $P --write-inside "$tmp/inbound.pcap" "$tmp/inbound.pcap" >/dev/null 2>"$tmp/e"
+check "--write-inside = capture exit" 2 $?
 check "inbound consumer (Contact IP-only rewrite, port kept)" completed \
     "$(outcome "$tmp/inbound.pcap" 0 $P --profile consumer --forward udp/5060)"
 check "inbound contact not rewritten" ack_timeout_drop \
