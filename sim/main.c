@@ -82,7 +82,7 @@ usage(FILE *f)
 	    "  --inside-net CIDR    inside network (repeatable; default RFC 1918)\n"
 	    "  --forward PROTO/PORT a port forward to the phone (udp/5060, tcp/5060)\n"
 	    "  -w, --write OUT      write the simulated outside view as a pcap\n"
-	    "  --write-inside OUT   write the predicted inside view as a pcap: the\n"
+	    "  --write-inside OUT   write the predicted inside view as a pcapng: the\n"
 	    "                       phones' frames and what the router delivers them\n"
 	    "  --compare            compare the ALG off with --profile\n"
 	    "  --profiles A,B,...   compare these profiles\n"

@@ -282,7 +282,8 @@ run_new(const struct sim_cfg *cfg, const struct sim_capture *cap,
 		goto fail;
 	}
 	if (o->write_inside_path != NULL &&
-	    (r->wi = pcapw_open(o->write_inside_path, err, errlen)) == NULL) {
+	    (r->wi = pcapw_open_ng(o->write_inside_path, "inside", err,
+	    errlen)) == NULL) {
 		char e2[200];
 
 		snprintf(e2, sizeof(e2), "%s", err);

@@ -141,7 +141,7 @@ def main():
     unobs = []
     with tempfile.TemporaryDirectory() as tmp:
         w = os.path.join(tmp, "out.pcap")
-        wi = os.path.join(tmp, "in.pcap")
+        wi = os.path.join(tmp, "in.pcapng")
         for run, path in caps:
             for prof in profs:
                 pj = run_json([a.sim, "-f", "json", "--profile", prof, "-w", w,

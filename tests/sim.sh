@@ -118,6 +118,11 @@ check "inbound without forward" inbound_call_unanswered "$(outcome "$tmp/inbound
 # phone and the call completes there.
 "$SIM" $P -w "$tmp/wo.pcap" --write-inside "$tmp/wi.pcap" "$tmp/inbound.pcap" >/dev/null
 check "--write-inside exit" 0 $?
+# pcapng, interface "inside", an empty recorded filter (a complete view)
+check "--write-inside pcapng" "0a0d0d0a inside" "$(python3 -c '
+import sys; b = open(sys.argv[1], "rb").read()
+i = b.find(b"inside"); f = b.find(bytes([11, 0, 1, 0, 0]))
+print(b[:4].hex(), "inside" if i > 0 and f > i else "no interface")' "$tmp/wi.pcap")"
 check "--write-inside, INVITE dropped: unanswered inside" "setup inbound_call_unanswered" \
     "$("$ANALYZE" -f json "$tmp/wi.pcap" | python3 -c 'import json,sys; d=json.load(sys.stdin)["dialogs"][0]; print(d["state"], *[s["id"] for s in d["symptoms"]])')"
 "$SIM" $P --forward udp/5060 --write-inside "$tmp/wi.pcap" "$tmp/inbound.pcap" >/dev/null
