@@ -107,7 +107,7 @@ fegen_rtp_start(struct run *r, struct fe_dialog *d, int k, int64_t t)
 	struct fe_media *m = &d->media[k];
 	uint64_t h;
 
-	if (g == NULL || r->w == NULL || m->model_on || !m->have_far ||
+	if (g == NULL || m->model_on || !m->have_far ||
 	    !m->far_sends || d->gone || d->t_answer_ns == 0 ||
 	    run_media_class(m->media) != 'a' || far_rtp_shown(r, m))
 		return;
@@ -137,7 +137,7 @@ fegen_sip(struct run *r, const struct sim_pkt *p, const struct sipmsg *m,
 	uint64_t h;
 	int i;
 
-	if (g == NULL || r->w == NULL || m == NULL || p->l4 != PKT_UDP)
+	if (g == NULL || m == NULL || p->l4 != PKT_UDP)
 		return;
 	h = fg_hash(p->payload, p->len, fg_hash((const uint8_t *)&p->src,
 	    sizeof(p->src), 1469598103934665603ULL));
@@ -195,16 +195,21 @@ rtp_size(const struct fe_media *m, int64_t *step_ns, uint32_t *ts_step)
 
 /* Writes one modelled packet src -> dst at t (the writer's own TTL and
  * IP ID: no captured packet to keep them from), put to the NAT as a
- * probe; returns whether the NAT lets it through to want. */
+ * probe; returns whether the NAT lets it through to want, and then it
+ * goes into the inside view too, as the phone receives it. */
 static bool
 fg_write(struct run *r, int64_t t, const struct ep *src, const struct ep *dst,
     const struct ep *want, const uint8_t *b, size_t len)
 {
 	char why[240];
+	bool ok;
 
-	if (pcapw_udp(r->w, t, src, dst, b, len) == 0)
+	if (r->w != NULL && pcapw_udp(r->w, t, src, dst, b, len) == 0)
 		r->res->written++;
-	return run_deliver(r, PKT_UDP, src, dst, want, t, true, why, sizeof(why));
+	ok = run_deliver(r, PKT_UDP, src, dst, want, t, true, why, sizeof(why));
+	if (ok)
+		run_write_inside(r, NULL, t, src, want, b, len);
+	return ok;
 }
 
 /* When stream s sends next; false once it has ended (its dialog gone or
@@ -283,7 +288,7 @@ fegen_due(struct run *r, int64_t now, bool final)
 	int i, j, bs, bq;
 	int64_t t, bt;
 
-	if (g == NULL || r->w == NULL)
+	if (g == NULL)
 		return;
 	/* the earliest frame due of all, one at a time: time order */
 	for (;;) {

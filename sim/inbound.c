@@ -277,8 +277,13 @@ inbound_sip(struct run *r, const struct sim_pkt *p, const uint8_t *msg,
 				r->res->alg_drops++;
 				run_drop(r, p, false, label, "alg", why);
 			}
+			if (ok && p->l4 == PKT_UDP)
+				run_write_inside(r, p, 0, &p->src, &p->dst,
+				    ar.action == ALG_REWRITTEN ? ar.out : wb,
+				    ar.action == ALG_REWRITTEN ? ar.out_len : wl);
 			alg_result_fini(&ar);
-		}
+		} else if (p->l4 == PKT_UDP)
+			run_write_inside(r, p, 0, &p->src, &p->dst, wb, wl);
 		if (ok)
 			*any_pass = true;
 	} else {
@@ -346,6 +351,10 @@ inbound_packet(struct run *r, const struct sim_pkt *p)
 		if (ol > 0)
 			run_write(r, p, &p->src, &seg_target, ob, ol, false,
 			    delta_before);
+		/* TCP: the segment as the capture shows it reached the phone */
+		if (any_pass && p->l4 == PKT_TCP)
+			run_write_inside(r, p, 0, &p->src, &p->dst, p->payload,
+			    p->len);
 		if (tc != NULL && !cut.noadj)
 			tc->d_in += (int64_t)ol - (int64_t)p->len;
 		free(ob);
@@ -370,6 +379,9 @@ inbound_packet(struct run *r, const struct sim_pkt *p)
 			ok = run_deliver(r, PKT_UDP, &p->src, &target, &p->dst, p->ts_ns,
 			    false, why, sizeof(why));
 			media_in(m, p, ok, why);
+			if (ok)
+				run_write_inside(r, p, 0, &p->src, &p->dst,
+				    p->payload, p->len);
 			if (ep_same_ip(&target, nat_public(r->nat)))
 				run_write(r, p, &p->src, &target, p->payload, p->len,
 				    false, 0);
@@ -398,6 +410,8 @@ inbound_packet(struct run *r, const struct sim_pkt *p)
 	run_write(r, p, &p->src, &target, p->payload, p->len, false,
 	    p->l4 == PKT_TCP && run_tcp_conn(r, &p->dst, &p->src) != NULL ?
 	    run_tcp_conn(r, &p->dst, &p->src)->d_in : 0);
+	if (ok)
+		run_write_inside(r, p, 0, &p->src, &p->dst, p->payload, p->len);
 	if (!ok) {
 		r->res->nat_drops++;
 		run_drop(r, p, false, p->l4 == PKT_TCP ? "TCP" : "UDP", "nat", why);

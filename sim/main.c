@@ -41,7 +41,8 @@
 
 enum {
 	OPT_PROFILE = 256, OPT_CONFIG, OPT_SET, OPT_LIST, OPT_SHOW, OPT_PUBLIC,
-	OPT_INSIDE, OPT_COMPARE, OPT_PROFILES, OPT_SWEEP, OPT_FORWARD, OPT_HTML
+	OPT_INSIDE, OPT_COMPARE, OPT_PROFILES, OPT_SWEEP, OPT_FORWARD, OPT_HTML,
+	OPT_WRITE_INSIDE
 };
 
 static const struct option longopts[] = {
@@ -54,6 +55,7 @@ static const struct option longopts[] = {
 	{ "inside-net", required_argument, NULL, OPT_INSIDE },
 	{ "forward", required_argument, NULL, OPT_FORWARD },
 	{ "write", required_argument, NULL, 'w' },
+	{ "write-inside", required_argument, NULL, OPT_WRITE_INSIDE },
 	{ "compare", no_argument, NULL, OPT_COMPARE },
 	{ "profiles", required_argument, NULL, OPT_PROFILES },
 	{ "sweep", required_argument, NULL, OPT_SWEEP },
@@ -80,6 +82,8 @@ usage(FILE *f)
 	    "  --inside-net CIDR    inside network (repeatable; default RFC 1918)\n"
 	    "  --forward PROTO/PORT a port forward to the phone (udp/5060, tcp/5060)\n"
 	    "  -w, --write OUT      write the simulated outside view as a pcap\n"
+	    "  --write-inside OUT   write the predicted inside view as a pcapng: the\n"
+	    "                       phones' frames and what the router delivers them\n"
 	    "  --compare            compare the ALG off with --profile\n"
 	    "  --profiles A,B,...   compare these profiles\n"
 	    "  --sweep KNOB=V1,V2   run --profile once per value of KNOB\n"
@@ -89,7 +93,8 @@ usage(FILE *f)
 	    "  -h, --help           this help\n"
 	    "  -V, --version        version\n"
 	    "\n"
-	    "With several configurations, -w writes the view of the one --profile\n"
+	    "With several configurations, -w and --write-inside write the view of\n"
+	    "the one --profile\n"
 	    "names (--compare) or of the first one (--profiles, --sweep).\n"
 	    "Exit status: 0 done, 2 usage error, 3 a file could not be read or\n"
 	    "written.\n");
@@ -294,6 +299,9 @@ sim_main(int argc, char **argv)
 		case 'w':
 			so.write_path = optarg;
 			break;
+		case OPT_WRITE_INSIDE:
+			so.write_inside_path = optarg;
+			break;
 		case OPT_COMPARE:
 			o.compare = true;
 			break;
@@ -360,6 +368,15 @@ sim_main(int argc, char **argv)
 		    "written:", o.html);
 	if (outfile_same(so.write_path, o.config))
 		return misuse("-w names the --config file (the same file); "
+		    "nothing written:", so.write_path);
+	if (outfile_same(so.write_inside_path, argv[optind]) ||
+	    outfile_same(so.write_inside_path, o.config))
+		return misuse("--write-inside names an input (the same file); "
+		    "nothing written:", so.write_inside_path);
+	if (outfile_same(so.write_inside_path, so.write_path) ||
+	    (so.write_inside_path != NULL && so.write_path != NULL &&
+	    strcmp(so.write_inside_path, so.write_path) == 0))
+		return misuse("--write-inside and -w name the same file; "
 		    "nothing written:", so.write_path);
 
 	if ((cfgs = calloc(MAX_CONFIGS, sizeof(*cfgs))) == NULL ||
@@ -450,8 +467,10 @@ sim_main(int argc, char **argv)
 			run[i] = so;
 			run[i].far_rtp_shown = assume_far_rtp_shown;
 			run[i].far_rtp_user = actx;
-			if ((int)i != write_idx)
+			if ((int)i != write_idx) {
 				run[i].write_path = NULL;
+				run[i].write_inside_path = NULL;
+			}
 			cp[i] = &cfgs[i];
 			rp[i] = &res[i];
 		}

@@ -9,7 +9,10 @@
  *      retransmits it and gives up at 64*T1)       ack_timeout_drop
  *   3. a final error response                      call_failed
  *   4. no answer in the capture                    incomplete
- *   5. the caller's ACK (to the 2xx Contact) is lost       ack_timeout_drop
+ *   5. the caller's ACK (to the 2xx Contact) is lost, or the caller is
+ *      another phone of the capture whose own leg of the call never gets
+ *      a 2xx (a proxy relaying between two inside phones: its ACK can
+ *      only follow the caller's)                     ack_timeout_drop
  *   6. RTP: none either way = no_audio; one way = one_way_audio
  *   7. Session-Expires tracking / max_call         session_timer_drop ...
  *   8. a transfer finding                          transfer_failure
@@ -172,10 +175,38 @@ eval_media(const struct fe_dialog *d, struct outcome *o, int *chosen)
 	}
 }
 
+/*
+ * The leg of the same call on which the caller is another phone of this
+ * capture, when that leg never gets a 2xx delivered: the far end (a proxy
+ * relaying between two inside phones, one Call-ID) sends the answering
+ * phone its ACK only after the caller has acknowledged the 2xx (RFC 3261
+ * 16.7, 13.2.2.4), so no ACK can be predicted for d.  NULL when d's caller
+ * is not in the capture, or its leg is answered.
+ */
+static const struct fe_dialog *
+unanswered_inside_caller(const struct sim_result *res, const struct fe_dialog *d)
+{
+	size_t k;
+
+	if (d->phone_uac || d->kind != FE_CALL)
+		return NULL;
+	for (k = 0; k < res->ndlg; k++) {
+		const struct fe_dialog *c = &res->dlg[k];
+
+		if (c != d && c->kind == FE_CALL && c->phone_uac &&
+		    strcmp(c->call_id, d->call_id) == 0 &&
+		    !ep_same_ip(&c->phone_ip, &d->phone_ip) &&
+		    (c->t_answer_ns == 0 || c->answer_lost))
+			return c;
+	}
+	return NULL;
+}
+
 void
 outcome_eval(const struct sim_cfg *cfg, const struct sim_result *res,
     const struct fe_dialog *d, struct outcome *o)
 {
+	const struct fe_dialog *caller;
 	int chosen = 0, i;
 	char buf[400];
 	int64_t end;
@@ -234,6 +265,17 @@ outcome_eval(const struct sim_cfg *cfg, const struct sim_result *res,
 		    d->ack_lost_why);
 		pick(o, &chosen, OUT_ACK_TIMEOUT_DROP, d->t_answer_ns + 64 * (CAP_NS_PER_SEC / 2),
 		    d->ack_frame ? d->ack_frame : d->answer_frame, buf);
+	}
+	if (d->t_answer_ns != 0 && !d->ack_seen &&
+	    (caller = unanswered_inside_caller(res, d)) != NULL) {
+		char ip[64];
+
+		ep_ip_str(&caller->phone_ip, ip, sizeof(ip));
+		snprintf(buf, sizeof(buf),
+		    "the caller is the inside phone %s, whose leg of this call gets no 2xx%s: no ACK can follow, the phone retransmits its 2xx and gives up after 64*T1 = 32 s",
+		    ip, caller->answer_lost ? " through the router" : " in the capture");
+		pick(o, &chosen, OUT_ACK_TIMEOUT_DROP, d->t_answer_ns + 64 * (CAP_NS_PER_SEC / 2),
+		    d->answer_frame, buf);
 	}
 	if (d->t_answer_ns != 0)
 		eval_media(d, o, &chosen);

@@ -16,6 +16,17 @@
  * dead handle opened with PCAP_TSTAMP_PRECISION_NANO, whose pcap_dump
  * takes tv_usec as nanoseconds).
  *
+ * pcapw_open_ng() writes pcapng instead (host byte order; pcapng draft,
+ * section 4): a Section Header Block, one Interface Description Block
+ * naming the interface (if_name), recording that nothing was filtered
+ * (if_filter: a libpcap expression, empty) and nanosecond stamps
+ * (if_tsresol 9), then one Enhanced Packet Block per frame:
+ *
+ *   +------+-----+--------+---------+----------+---------+-------+------+
+ *   | type | len | if id  | ts high | ts low   | caplen  | data, | len  |
+ *   | 6    |     | 0      | (ns)    | (ns)     | origlen | pad 4 |      |
+ *   +------+-----+--------+---------+----------+---------+-------+------+
+ *
  * pcapw_open() writes to a temporary file beside the name and
  * pcapw_close() renames it into place only when every write succeeded
  * (outfile.h): a failed or interrupted run never leaves a truncated pcap
@@ -39,6 +50,7 @@ struct pcapw {
 	pcap_dumper_t *d;         /* libpcap's writer on f */
 	int own;
 	int err;
+	bool ng;                  /* pcapng (pcapw_open_ng), not libpcap's dumper */
 	struct outfile out;       /* when own: the file being replaced */
 	uint16_t ip_id;
 	/* pcapw_set_ip: the next packet's TTL, identification and DF */
@@ -126,6 +138,85 @@ pcapw_open(const char *path, char *err, size_t errlen)
 	return w;
 }
 
+static void
+ng_u32(FILE *f, uint32_t v)
+{
+	(void)fwrite(&v, 4, 1, f);
+}
+
+static void
+ng_u16(FILE *f, uint16_t v)
+{
+	(void)fwrite(&v, 2, 1, f);
+}
+
+/* One option: code, length, value, zero padding to 32 bits. */
+static void
+ng_opt(FILE *f, uint16_t code, const void *v, size_t len)
+{
+	static const uint8_t zero[4];
+
+	ng_u16(f, code);
+	ng_u16(f, (uint16_t)len);
+	if (len > 0)
+		(void)fwrite(v, 1, len, f);
+	(void)fwrite(zero, 1, (4 - len % 4) % 4, f);
+}
+
+struct pcapw *
+pcapw_open_ng(const char *path, const char *ifname, char *err, size_t errlen)
+{
+	struct outfile out;
+	struct pcapw *w;
+	FILE *f;
+	size_t nl = strlen(ifname) > 64 ? 64 : strlen(ifname);
+	uint32_t idb_len = 16 + 4 + (uint32_t)((nl + 3) & ~(size_t)3) +
+	    4 + 4 + 4 + 4 + 4 + 4;   /* if_name, if_filter, if_tsresol, end */
+	uint8_t filt = 0, res = 9;
+
+	if (outfile_begin(&out, path, err, errlen) != 0)
+		return NULL;
+	if ((f = fopen(out.write_path, "wb")) == NULL) {
+		snprintf(err, errlen, "%s", strerror(errno));
+		outfile_abort(&out);
+		return NULL;
+	}
+	if ((w = calloc(1, sizeof(*w))) == NULL) {
+		fclose(f);
+		outfile_abort(&out);
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	w->f = f;
+	w->ip_id = 1;
+	w->ng = true;
+	w->own = 1;
+	w->out = out;
+	/* Section Header Block: no options, section length unknown */
+	ng_u32(f, 0x0A0D0D0A);
+	ng_u32(f, 28);
+	ng_u32(f, 0x1A2B3C4D);
+	ng_u16(f, 1);
+	ng_u16(f, 0);
+	ng_u32(f, 0xffffffff);
+	ng_u32(f, 0xffffffff);
+	ng_u32(f, 28);
+	/* Interface Description Block: Ethernet */
+	ng_u32(f, 1);
+	ng_u32(f, idb_len);
+	ng_u16(f, 1);
+	ng_u16(f, 0);
+	ng_u32(f, 262144);
+	ng_opt(f, 2, ifname, nl);
+	ng_opt(f, 11, &filt, 1);
+	ng_opt(f, 9, &res, 1);
+	ng_opt(f, 0, NULL, 0);
+	ng_u32(f, idb_len);
+	if (ferror(f))
+		w->err = 1;
+	return w;
+}
+
 /* Sum of the pseudo-header for proto and an upper-layer length. */
 static uint32_t
 pseudo_sum(const struct ep *src, const struct ep *dst, uint8_t proto,
@@ -203,6 +294,27 @@ write_frame(struct pcapw *w, int64_t ts_ns, size_t len)
 
 	if (ts_ns < 0)
 		ts_ns = 0;
+	if (w->ng) {
+		static const uint8_t zero[4];
+		uint32_t blen = 32 + (uint32_t)((len + 3) & ~(size_t)3);
+
+		ng_u32(w->f, 6);
+		ng_u32(w->f, blen);
+		ng_u32(w->f, 0);
+		ng_u32(w->f, (uint32_t)((uint64_t)ts_ns >> 32));
+		ng_u32(w->f, (uint32_t)(uint64_t)ts_ns);
+		ng_u32(w->f, (uint32_t)len);
+		ng_u32(w->f, (uint32_t)len);
+		(void)fwrite(w->buf, 1, len, w->f);
+		(void)fwrite(zero, 1, (4 - len % 4) % 4, w->f);
+		ng_u32(w->f, blen);
+		if (ferror(w->f)) {
+			w->err = 1;
+			return -1;
+		}
+		w->count++;
+		return 0;
+	}
 	memset(&h, 0, sizeof(h));
 	h.ts.tv_sec = (time_t)(ts_ns / 1000000000LL);
 	h.ts.tv_usec = (suseconds_t)(ts_ns % 1000000000LL);   /* nanoseconds */
@@ -374,14 +486,16 @@ pcapw_close(struct pcapw *w)
 
 	if (w == NULL)
 		return 0;
-	if (pcap_dump_flush(w->d) != 0 || ferror(w->f))
+	if ((w->ng ? fflush(w->f) != 0 : pcap_dump_flush(w->d) != 0) ||
+	    ferror(w->f))
 		w->err = 1;
 	/*
 	 * The dumper is the stream (libpcap's pcap_dump_close is its
 	 * fclose): closed below when ours, left open for pcapw_fdopen's
 	 * caller; fclose's own result counts.
 	 */
-	pcap_close(w->dead);
+	if (w->dead != NULL)
+		pcap_close(w->dead);
 	if (w->own) {
 		char e[200];
 

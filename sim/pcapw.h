@@ -27,6 +27,13 @@ struct pcapw;
  * failure.
  */
 struct pcapw *pcapw_open(const char *path, char *err, size_t errlen);
+/*
+ * As pcapw_open, a pcapng file: one Ethernet interface named ifname (at
+ * most 64 bytes kept) whose recorded capture filter is empty (nothing
+ * filtered: the view is complete), nanosecond time stamps.
+ */
+struct pcapw *pcapw_open_ng(const char *path, const char *ifname, char *err,
+    size_t errlen);
 /* Writes to an open stream (not closed by pcapw_close); NULL on OOM. */
 struct pcapw *pcapw_fdopen(FILE *f);
 

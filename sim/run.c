@@ -282,6 +282,22 @@ run_write(struct run *r, const struct sim_pkt *p, const struct ep *src,
 	}
 }
 
+void
+run_write_inside(struct run *r, const struct sim_pkt *p, int64_t t,
+    const struct ep *src, const struct ep *dst, const uint8_t *b, size_t len)
+{
+	if (r->wi == NULL)
+		return;
+	if (p != NULL && p->ip_ttl > 0)
+		pcapw_set_ip(r->wi, p->ip_ttl, p->ip_id, p->ip_df);
+	if (p != NULL && p->l4 == PKT_TCP)
+		(void)pcapw_tcp(r->wi, p->ts_ns, src, dst, p->tcp_seq, p->tcp_ack,
+		    p->tcp_flags, b, len);
+	else
+		(void)pcapw_udp_frag(r->wi, p != NULL ? p->ts_ns : t, src, dst, b,
+		    len, 1500);
+}
+
 char
 run_media_class(const char *media)
 {

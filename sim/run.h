@@ -55,6 +55,8 @@ struct run {
 	const struct sim_cfg *cfg;
 	struct nat *nat;
 	struct pcapw *w;
+	struct pcapw *wi;         /* the predicted inside view (--write-inside) */
+	bool wi_done;             /* this packet is in the inside view already */
 	struct sim_result *res;
 	int64_t now;
 	struct tcp_conn tcp[SIM_CAP_TCP_CONNS];
@@ -215,6 +217,17 @@ bool run_deliver(struct run *r, uint8_t proto, const struct ep *src,
  * router (want: where it listens): on the LAN, or looped back by the
  * router (nat_hairpin).  False with the reason in why.
  */
+/*
+ * Writes one frame of the predicted inside view (nothing without
+ * --write-inside): a frame a phone sent, or one the modelled router
+ * delivers to a phone, src -> dst with payload b.  UDP goes out as IPv4
+ * fragments of at most 1500 bytes when longer (what the LAN carries); TCP
+ * keeps p's own sequence numbers, flags and IP fields (the inside
+ * numbering).  A packet the model made up (p NULL) is UDP at time t.
+ */
+void run_write_inside(struct run *r, const struct sim_pkt *p, int64_t t,
+    const struct ep *src, const struct ep *dst, const uint8_t *b, size_t len);
+
 bool run_lan_path(struct run *r, const struct ep *src, const struct ep *target,
     const struct ep *want, int64_t t, bool probe, char *why, size_t n);
 

@@ -81,6 +81,9 @@ lan_media(struct run *r, const struct sim_pkt *p)
 		return;
 	}
 	target = ms->have_far ? ms->far : p->dst;
+	/* the inside view: the phone sends where the run's SDP told it */
+	run_write_inside(r, p, 0, &p->src, &target, p->payload, p->len);
+	r->wi_done = true;
 	if (!nat_is_inside(r->nat, &target) &&
 	    !ep_same_ip(&target, nat_public(r->nat))) {
 		struct sim_pkt q = *p;
@@ -104,6 +107,20 @@ lan_media(struct run *r, const struct sim_pkt *p)
 	if (ok) {
 		ms->lan_delivered++;
 		r->res->lan_pkts++;
+		if (mr != NULL && ep_same_ip(&target, nat_public(r->nat))) {
+			struct ep from;
+
+			/* looped back by the router: from the sender's mapping */
+			if (!nat_lookup_out(r->nat, PKT_UDP, &p->src, &target,
+			    p->ts_ns, &from) &&
+			    !nat_lookup_out(r->nat, PKT_UDP, &p->src, NULL,
+			    p->ts_ns, &from)) {
+				from = *nat_public(r->nat);
+				from.port = p->src.port;
+			}
+			run_write_inside(r, p, 0, &from, &mr->phone_in,
+			    p->payload, p->len);
+		}
 	} else if (ms->lan_why[0] == '\0') {
 		run_copy(ms->lan_why, sizeof(ms->lan_why), why);
 		ms->lan_frame = p->frame;
@@ -126,6 +143,7 @@ run_step(struct run *r, const struct sim_pkt *p)
 	struct sim_result *res = r->res;
 	bool si = nat_is_inside(r->nat, &p->src);
 	bool di = nat_is_inside(r->nat, &p->dst);
+	uint64_t sup;
 
 	if (res->first_ns == 0)
 		res->first_ns = p->ts_ns;
@@ -133,6 +151,8 @@ run_step(struct run *r, const struct sim_pkt *p)
 	media_due_probes(r, p->ts_ns);
 	fegen_due(r, p->ts_ns, false);
 	r->now = p->ts_ns;
+	r->wi_done = false;
+	sup = res->suppressed;
 	if (si && (di || ep_same_ip(&p->dst, nat_public(r->nat))))
 		lan_media(r, p);
 	else if (si)
@@ -141,6 +161,10 @@ run_step(struct run *r, const struct sim_pkt *p)
 		inbound_packet(r, p);
 	else
 		res->not_modelled++;
+	/* the inside view: what the phone sent, as it sent it (inbound
+	 * frames go in where the router delivers them, inbound.c) */
+	if (si && !r->wi_done && res->suppressed == sup)
+		run_write_inside(r, p, 0, &p->src, &p->dst, p->payload, p->len);
 }
 
 /* The runs of one pass over the capture, in lockstep. */
@@ -202,6 +226,7 @@ run_free(struct run *r)
 		free(r->tcp[k].trk);
 	}
 	pcapw_close(r->w);
+	pcapw_close(r->wi);
 	fegen_free(r->fg);
 	nat_free(r->nat);
 	run_index_free(r);
@@ -256,9 +281,18 @@ run_new(const struct sim_cfg *cfg, const struct sim_capture *cap,
 		snprintf(err, errlen, "%s: cannot write: %s", o->write_path, e2);
 		goto fail;
 	}
+	if (o->write_inside_path != NULL &&
+	    (r->wi = pcapw_open_ng(o->write_inside_path, "inside", err,
+	    errlen)) == NULL) {
+		char e2[200];
+
+		snprintf(e2, sizeof(e2), "%s", err);
+		snprintf(err, errlen, "%s: cannot write: %s", o->write_inside_path, e2);
+		goto fail;
+	}
 	r->far_rtp_shown = o->far_rtp_shown;
 	r->far_rtp_user = o->far_rtp_user;
-	if (r->w != NULL && (r->fg = fegen_new()) == NULL) {
+	if ((r->w != NULL || r->wi != NULL) && (r->fg = fegen_new()) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
@@ -312,6 +346,16 @@ sim_runs(const struct sim_cfg *cfgs, size_t n, const struct sim_capture *cap,
 			if (e != 0 && rc == 0) {
 				snprintf(err, errlen, "%s: cannot write: write error",
 				    o[i].write_path);
+				rc = -1;
+			}
+		}
+		if (r->wi != NULL) {
+			int e = pcapw_close(r->wi);
+
+			r->wi = NULL;
+			if (e != 0 && rc == 0) {
+				snprintf(err, errlen, "%s: cannot write: write error",
+				    o[i].write_inside_path);
 				rc = -1;
 			}
 		}

@@ -88,6 +88,7 @@ struct sim_opts {
 	struct { uint8_t proto; uint16_t port; } fwd[SIM_MAX_FORWARDS];
 	int nfwd;
 	const char *write_path;   /* outside pcap, NULL for none */
+	const char *write_inside_path; /* predicted inside pcap, NULL for none */
 	/*
 	 * Whether the capture shows the far end's RTP to the phone's media
 	 * endpoint e (1), not (0), or cannot say (-1): where it shows none,

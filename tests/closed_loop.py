@@ -1,12 +1,20 @@
 #!/usr/bin/env python3
-"""tests/closed_loop.py - the simulator's closed loop (issue 21): does
-sipalg-analyze, reading the outside view sipalg-sim writes (-w), find
-what sipalg-sim predicted?
+"""tests/closed_loop.py - the simulator's closed loop (issues 15, 21): does
+sipalg-analyze, reading the views sipalg-sim writes, find what sipalg-sim
+predicted?
 
 For every inside capture of samples/linux-alg (RUN-inside.pcap[ng]) and
 every profile (sim/profiles/*.conf) -- or the fixed subset of --subset --
-the capture is replayed with `sipalg-sim -f json -w OUT --profile P`, and
-OUT is analysed with `sipalg-analyze -f json`.  Each predicted call or
+the capture is replayed with `sipalg-sim -f json -w OUT --write-inside IN
+--profile P`, and each view is analysed on its own with `sipalg-analyze
+-f json`: the outside view (what crosses the NAT) and the predicted
+inside view (what the phones send and what the router delivers them).
+A prediction agrees when the analyzer finds it on either view: each
+shows what the other cannot (media between two phones behind the router
+never crosses the NAT; a request the router drops never reaches the
+phone), and each figure is printed per view as well.  (The two views
+are not merged into one file: a profile that rewrites Call-IDs makes
+two dialogs of one call there.)  Each predicted call or
 registration is matched to the analyzer's dialog of the same Call-ID (a
 profile that rewrites Call-IDs: the next unmatched outside dialog of the
 same kind, in order of first packet), and agrees when:
@@ -20,6 +28,10 @@ same kind, in order of first packet), and agrees when:
                            one that did not complete
   anything else            (session_timer_drop, max_call_drop,
                            transaction_lost, incomplete) not scored
+
+A prediction the simulator marks not observable (its JSON "observable":
+false, with the reason: nothing of it is on any view it writes) is
+counted apart, listed with its reason, and never as an agreement.
 
 Prints the agreement per outcome and per profile, and the disagreements;
 with --floor FILE fails (exit 1) when the agreements of the set run
@@ -76,6 +88,36 @@ def agrees(pred, got):
     return pred in syms
 
 
+def match(dl, ad):
+    """The analyzer's dialog (or None) for each predicted dialog of dl."""
+    byid = {}
+    for d in ad:
+        byid.setdefault(d.get("call_id"), d)
+    used = set()
+    for d in dl:
+        if d["call_id"] in byid:
+            used.add(id(byid[d["call_id"]]))
+    out = []
+    for d in dl:
+        got = byid.get(d["call_id"])
+        if got is None:
+            kind = "register" if d["kind"] == "registration" else "call"
+            for x in ad:
+                if id(x) not in used and x.get("kind") == kind:
+                    got = x
+                    used.add(id(x))
+                    break
+        out.append(got)
+    return out
+
+
+def found(got):
+    if got is None:
+        return "-"
+    return "%s %s" % (got.get("state"), ",".join(sorted(
+        s["id"] for s in got.get("symptoms", []))) or "no symptom")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--sim", required=True)
@@ -95,60 +137,65 @@ def main():
     setname = "subset" if a.subset else "full"
     per_out, per_prof, bad = {}, {}, []
     agree = total = unscored = 0
+    view_agree = [0, 0]
+    unobs = []
     with tempfile.TemporaryDirectory() as tmp:
         w = os.path.join(tmp, "out.pcap")
+        wi = os.path.join(tmp, "in.pcapng")
         for run, path in caps:
             for prof in profs:
-                pj = run_json([a.sim, "-f", "json", "--profile", prof, "-w", w, path])
+                pj = run_json([a.sim, "-f", "json", "--profile", prof, "-w", w,
+                               "--write-inside", wi, path])
                 dl = pj["runs"][0]["dialogs"]
-                if os.path.exists(w) and os.path.getsize(w) > 24:
-                    aj = run_json([a.analyze, "-f", "json", w])
-                    ad = aj.get("dialogs", [])
-                else:
-                    ad = []
-                byid = {}
-                for d in ad:
-                    byid.setdefault(d.get("call_id"), d)
-                used = set()
-                for d in dl:
-                    if d["call_id"] in byid:
-                        used.add(id(byid[d["call_id"]]))
-                for d in dl:
+                got_views = []
+                for f in (w, wi):
+                    if os.path.exists(f) and os.path.getsize(f) > 24:
+                        ad = run_json([a.analyze, "-f", "json", f]).get("dialogs", [])
+                    else:
+                        ad = []
+                    got_views.append(match(dl, ad))
+                for i, d in enumerate(dl):
                     pred = d["outcome"]
-                    got = byid.get(d["call_id"])
-                    if got is None:
-                        kind = "register" if d["kind"] == "registration" else "call"
-                        for x in ad:
-                            if id(x) not in used and x.get("kind") == kind:
-                                got = x
-                                used.add(id(x))
-                                break
                     if pred not in SCORED:
                         unscored += 1
                         continue
-                    ok = agrees(pred, got)
+                    if d.get("observable") is False:
+                        unobs.append((run, prof, d["call_id"], pred,
+                                      d.get("unobservable_why", "")))
+                        continue
+                    oks = [agrees(pred, g[i]) for g in got_views]
+                    ok = oks[0] or oks[1]
                     total += 1
                     agree += ok
+                    view_agree[0] += oks[0]
+                    view_agree[1] += oks[1]
                     for tab, key in ((per_out, pred), (per_prof, prof)):
                         t = tab.setdefault(key, [0, 0])
                         t[0] += ok
                         t[1] += 1
                     if not ok:
                         bad.append((run, prof, d["call_id"], pred,
-                                    "-" if got is None else "%s %s" % (
-                                        got.get("state"),
-                                        ",".join(sorted(s["id"] for s in got.get("symptoms", []))) or "no symptom")))
+                                    found(got_views[0][i]), found(got_views[1][i])))
     print("closed loop (%s): %d captures x %d profiles: %d of %d predicted "
-          "outcomes found by sipalg-analyze on the -w view (%d not scored)"
-          % (setname, len(caps), len(profs), agree, total, unscored))
+          "outcomes found by sipalg-analyze on the inside and outside views "
+          "(%d not observable in the written views, %d not scored)"
+          % (setname, len(caps), len(profs), agree, total, len(unobs), unscored))
+    print("  on the outside view alone %d, on the inside view alone %d"
+          % (view_agree[0], view_agree[1]))
     for title, tab in (("outcome", per_out), ("profile", per_prof)):
         print("  %-24s %5s %5s" % (title, "agree", "of"))
         for k in sorted(tab):
             print("  %-24s %5d %5d" % (k, tab[k][0], tab[k][1]))
+    if unobs:
+        print("not observable in the written views (capture, profile, call, "
+              "predicted: why):")
+        for u in unobs:
+            print("  %s  %s  %s  %s: %s" % u)
     if a.v:
-        print("disagreements (capture, profile, call, predicted, analyzer):")
+        print("disagreements (capture, profile, call, predicted, analyzer "
+              "outside | inside):")
         for b in bad:
-            print("  %s  %s  %s  %s  -> %s" % b)
+            print("  %s  %s  %s  %s  -> %s | %s" % b)
     if a.floor:
         want = None
         with open(a.floor, encoding="utf-8") as f:

@@ -111,6 +111,27 @@ check "outbound max_line_length" call_failed \
 check "inbound off" ack_timeout_drop "$(outcome "$tmp/inbound.pcap" 0 $P --profile off --forward udp/5060)"
 check "inbound linux" completed "$(outcome "$tmp/inbound.pcap" 0 $P --forward udp/5060)"
 check "inbound without forward" inbound_call_unanswered "$(outcome "$tmp/inbound.pcap" 0 $P)"
+# --write-inside: the phone's own frames and what the router delivers.
+# Without a forward the far end's INVITE is dropped: the phone's answer
+# to it cannot exist (not in the inside view), and the analyzer finds
+# the call unanswered there; with one, the INVITE and the ACK reach the
+# phone and the call completes there.
+"$SIM" $P -w "$tmp/wo.pcap" --write-inside "$tmp/wi.pcap" "$tmp/inbound.pcap" >/dev/null
+check "--write-inside exit" 0 $?
+# pcapng, interface "inside", an empty recorded filter (a complete view)
+check "--write-inside pcapng" "0a0d0d0a inside" "$(python3 -c '
+import sys; b = open(sys.argv[1], "rb").read()
+i = b.find(b"inside"); f = b.find(bytes([11, 0, 1, 0, 0]))
+print(b[:4].hex(), "inside" if i > 0 and f > i else "no interface")' "$tmp/wi.pcap")"
+check "--write-inside, INVITE dropped: unanswered inside" "setup inbound_call_unanswered" \
+    "$("$ANALYZE" -f json "$tmp/wi.pcap" | python3 -c 'import json,sys; d=json.load(sys.stdin)["dialogs"][0]; print(d["state"], *[s["id"] for s in d["symptoms"]])')"
+"$SIM" $P --forward udp/5060 --write-inside "$tmp/wi.pcap" "$tmp/inbound.pcap" >/dev/null
+check "--write-inside, forward: the call completes inside" completed \
+    "$("$ANALYZE" -f json "$tmp/wi.pcap" | python3 -c 'import json,sys; print(json.load(sys.stdin)["dialogs"][0]["state"])')"
+"$SIM" $P -w "$tmp/wo.pcap" --write-inside "$tmp/wo.pcap" "$tmp/inbound.pcap" >/dev/null 2>"$tmp/e"
+check "--write-inside = -w exit" 2 $?
+"$SIM" $P --write-inside "$tmp/inbound.pcap" "$tmp/inbound.pcap" >/dev/null 2>"$tmp/e"
+check "--write-inside = capture exit" 2 $?
 check "inbound consumer (Contact IP-only rewrite, port kept)" completed \
     "$(outcome "$tmp/inbound.pcap" 0 $P --profile consumer --forward udp/5060)"
 check "inbound contact not rewritten" ack_timeout_drop \
@@ -398,11 +419,24 @@ expect lan-proxy off linux registered no_audio no_audio
 expect lan-proxy-dm0 on off registered completed completed
 # mport_clash: next_pair (the +2 of ALG-REFERENCE 1.2) would have let B's
 # 200 OK out (then B sends RTP to the public address: no audio); the
-# kernel's drop is what the capture shows
+# kernel's drop is what the capture shows.  The relay's ACK to B can only
+# follow A's, and A's leg has no 2xx in the capture: B still retransmits
+# its 2xx and gives up (ack_timeout_drop, no_audio beside it)
 # shellcheck disable=SC2046
-check "lan-proxy-sameport, mport_clash=next_pair" "incomplete no_audio" \
+check "lan-proxy-sameport, mport_clash=next_pair" "incomplete ack_timeout_drop no_audio" \
     "$(outcome "$GT/lan-proxy-sameport-alg-on-inside.pcap" 1 $(opts lan-proxy-sameport on) \
-    --set mport_clash=next_pair) $(json_get "$tmp/o.json" runs.0.dialogs.2.outcome)"
+    --set mport_clash=next_pair) $(json_get "$tmp/o.json" runs.0.dialogs.2.outcome) $(json_get "$tmp/o.json" runs.0.dialogs.2.also.0)"
+# No ACK is predicted for a phone whose caller is another inside phone
+# whose leg never gets a 2xx (a profile that lets B's 2xx out), and one
+# is when the caller's leg is answered (lan-proxy: both legs complete)
+for p in cisco-asa consumer; do
+	check "lan-proxy-sameport $p: no ACK without the caller's 2xx" ack_timeout_drop \
+	    "$(outcome "$GT/lan-proxy-sameport-alg-on-inside.pcap" 2 --profile $p)"
+	json_get "$tmp/o.json" runs.0.dialogs.2.detail | grep -q 'caller is the inside phone 10.0.0.2' ||
+	    fail "lan-proxy-sameport $p: why does not name the inside caller"
+	check "lan-proxy $p: the caller's leg answered, ACK predicted" "completed completed" \
+	    "$(outcome "$GT/lan-proxy-alg-on-inside.pcap" 1 --profile $p) $(json_get "$tmp/o.json" runs.0.dialogs.2.outcome)"
+done
 
 # Field by field: the simulated outside SIP equals the kernel's outside SIP.
 # One difference the inside capture cannot resolve is allowed by name (and
