@@ -113,6 +113,22 @@ pcapw_fdopen(FILE *f)
 	return w;
 }
 
+/* Starts an output file: its temporary copy, opened for writing (renamed
+ * into place by pcapw_close). NULL with err set when that fails. */
+static FILE *
+open_out(struct outfile *out, const char *path, char *err, size_t errlen)
+{
+	FILE *f;
+
+	if (outfile_begin(out, path, err, errlen) != 0)
+		return NULL;
+	if ((f = fopen(out->write_path, "wb")) == NULL) {
+		snprintf(err, errlen, "%s", strerror(errno));
+		outfile_abort(out);
+	}
+	return f;
+}
+
 struct pcapw *
 pcapw_open(const char *path, char *err, size_t errlen)
 {
@@ -120,13 +136,8 @@ pcapw_open(const char *path, char *err, size_t errlen)
 	struct pcapw *w;
 	FILE *f;
 
-	if (outfile_begin(&out, path, err, errlen) != 0)
+	if ((f = open_out(&out, path, err, errlen)) == NULL)
 		return NULL;
-	if ((f = fopen(out.write_path, "wb")) == NULL) {
-		snprintf(err, errlen, "%s", strerror(errno));
-		outfile_abort(&out);
-		return NULL;
-	}
 	if ((w = pcapw_fdopen(f)) == NULL) {
 		fclose(f);
 		outfile_abort(&out);
@@ -174,13 +185,8 @@ pcapw_open_ng(const char *path, const char *ifname, char *err, size_t errlen)
 	    4 + 4 + 4 + 4 + 4 + 4;   /* if_name, if_filter, if_tsresol, end */
 	uint8_t filt = 0, res = 9;
 
-	if (outfile_begin(&out, path, err, errlen) != 0)
+	if ((f = open_out(&out, path, err, errlen)) == NULL)
 		return NULL;
-	if ((f = fopen(out.write_path, "wb")) == NULL) {
-		snprintf(err, errlen, "%s", strerror(errno));
-		outfile_abort(&out);
-		return NULL;
-	}
 	if ((w = calloc(1, sizeof(*w))) == NULL) {
 		fclose(f);
 		outfile_abort(&out);
