@@ -302,6 +302,24 @@ fail:
 	return NULL;
 }
 
+/* Closes one written view (-w or --write-inside) and clears it; the first
+ * write error becomes the run's error (rc -1, err naming path). */
+static void
+close_view(struct pcapw **w, const char *path, int *rc, char *err,
+    size_t errlen)
+{
+	int e;
+
+	if (*w == NULL)
+		return;
+	e = pcapw_close(*w);
+	*w = NULL;
+	if (e != 0 && *rc == 0) {
+		snprintf(err, errlen, "%s: cannot write: write error", path);
+		*rc = -1;
+	}
+}
+
 int
 sim_runs(const struct sim_cfg *cfgs, size_t n, const struct sim_capture *cap,
     const struct sim_opts *o, struct sim_result *res, char *err,
@@ -339,26 +357,8 @@ sim_runs(const struct sim_cfg *cfgs, size_t n, const struct sim_capture *cap,
 		res[i].not_modelled += cap->skipped;
 		for (k = 0; k < ANOMALY_COUNT; k++)
 			res[i].an.n[k] += cap->an.n[k];
-		if (r->w != NULL) {
-			int e = pcapw_close(r->w);
-
-			r->w = NULL;
-			if (e != 0 && rc == 0) {
-				snprintf(err, errlen, "%s: cannot write: write error",
-				    o[i].write_path);
-				rc = -1;
-			}
-		}
-		if (r->wi != NULL) {
-			int e = pcapw_close(r->wi);
-
-			r->wi = NULL;
-			if (e != 0 && rc == 0) {
-				snprintf(err, errlen, "%s: cannot write: write error",
-				    o[i].write_inside_path);
-				rc = -1;
-			}
-		}
+		close_view(&r->w, o[i].write_path, &rc, err, errlen);
+		close_view(&r->wi, o[i].write_inside_path, &rc, err, errlen);
 	}
 out:
 	for (i = 0; i < n; i++)
