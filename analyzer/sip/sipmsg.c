@@ -42,6 +42,10 @@
  * in every message, the Via of a request in each of its responses):
  * sipmsg_parse_with() takes such a line's results from that earlier
  * message instead of handing the line to libosip2 again (memo_find()).
+ * A From, To or Contact line of the one plain shape most carry is read
+ * by our own bounded scan instead (scan_party(), its grammar and the
+ * rule for leaving a value to libosip2 above it), and a plain URI is
+ * written back without osip_uri_to_str() (uri_plain_put()).
  *
  * Memory: messages stay in memory for the life of their dialog (a
  * registration can hold hundreds), so a parsed message is ONE right-sized
@@ -154,6 +158,76 @@ uri_ep(const osip_uri_t *u, struct ep *e)
 		e->port = port_or(u->port, def);
 }
 
+/*
+ * Whether osip_uri_to_str() copies the user part s unescaped: every byte
+ * a letter, a digit or one of its user-unreserved marks (it escapes any
+ * other byte as %XX).
+ */
+static bool
+user_plain(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		    (*s >= '0' && *s <= '9') ||
+		    strchr("-_.!~*'()&=+$,;?/", *s) != NULL))
+			return false;
+	return true;
+}
+
+/* Appends s[0..n) to d[0..room) at *o, cut at room. */
+static void
+put_cut(char *d, size_t room, size_t *o, const char *s, size_t n)
+{
+	if (n > room - *o)
+		n = room - *o;
+	memcpy(d + *o, s, n);
+	*o += n;
+}
+
+/*
+ * The plain URI nearly every header carries, "scheme:user@host:port"
+ * (user and port optional, host in brackets when it holds a ':'),
+ * written as osip_uri_to_str() writes it, straight into b (cut at cap as
+ * sa_str() cuts): libosip2 builds it with a sprintf per piece and an
+ * allocation for the escaped user, 1,400 instructions a URI.  Only for
+ * a URI with a scheme and a host, no password, no parameter, no header,
+ * and a user osip_uri_to_str() would not escape; NULL for any other,
+ * which uri_put() then hands to osip_uri_to_str() (test_sipmsg compares
+ * the two on plain and hostile URIs).
+ */
+static const char *
+uri_plain_put(struct msg_buf *b, const osip_uri_t *u, size_t cap)
+{
+	size_t room, o = 0, hl;
+	bool v6;
+	char *d;
+
+	if (u->string != NULL || u->scheme == NULL || u->host == NULL ||
+	    u->password != NULL || u->url_params.nb_elt != 0 ||
+	    u->url_headers.nb_elt != 0 ||
+	    (u->username != NULL && !user_plain(u->username)))
+		return NULL;
+	d = sa_begin(b, cap, &room);
+	hl = olen(u->host);
+	v6 = memchr(u->host, ':', hl) != NULL;
+	put_cut(d, room, &o, u->scheme, olen(u->scheme));
+	put_cut(d, room, &o, ":", 1);
+	if (u->username != NULL) {
+		put_cut(d, room, &o, u->username, olen(u->username));
+		put_cut(d, room, &o, "@", 1);
+	}
+	if (v6)
+		put_cut(d, room, &o, "[", 1);
+	put_cut(d, room, &o, u->host, hl);
+	if (v6)
+		put_cut(d, room, &o, "]", 1);
+	if (u->port != NULL) {
+		put_cut(d, room, &o, ":", 1);
+		put_cut(d, room, &o, u->port, olen(u->port));
+	}
+	return sa_end(b, o);
+}
+
 /* A URI as libosip2 writes it back, as a string field of cap bytes. */
 static const char *
 uri_put(struct msg_buf *b, const osip_uri_t *u, size_t cap)
@@ -161,6 +235,8 @@ uri_put(struct msg_buf *b, const osip_uri_t *u, size_t cap)
 	char *s = NULL;
 	const char *r;
 
+	if (u != NULL && (r = uri_plain_put(b, u, cap)) != NULL)
+		return r;
 	if (u == NULL || osip_uri_to_str(u, &s) != 0 || s == NULL)
 		return "";
 	r = sa_str(b, s, cap);
@@ -239,19 +315,24 @@ via_fill(struct sipmsg_via *d, struct msg_buf *b, osip_via_t *v)
 	}
 }
 
+/* A Contact from its URI and its first expires value (NULL: none). */
+static void
+contact_put(struct sipmsg_contact *d, struct msg_buf *b,
+    const osip_uri_t *url, const char *expires)
+{
+	memset(d, 0, sizeof(*d));
+	d->uri = uri_put(b, url, SIPMSG_URI_BYTES);
+	uri_ep(url, &d->addr);
+	d->expires = expires != NULL ?
+	    int_or((const uint8_t *)expires, olen(expires), -1) : -1;
+}
+
 static void
 contact_fill(struct sipmsg_contact *d, struct msg_buf *b, osip_contact_t *c)
 {
-	osip_generic_param_t *p;
+	osip_generic_param_t *p = param_get(&c->gen_params, "expires");
 
-	memset(d, 0, sizeof(*d));
-	d->uri = uri_put(b, c->url, SIPMSG_URI_BYTES);
-	uri_ep(c->url, &d->addr);
-	d->expires = -1;
-	if ((p = param_get(&c->gen_params, "expires")) != NULL &&
-	    p->gvalue != NULL)
-		d->expires = int_or((const uint8_t *)p->gvalue,
-		    olen(p->gvalue), -1);
+	contact_put(d, b, c->url, p != NULL ? p->gvalue : NULL);
 }
 
 /* First Record-Route / Route value, re-serialised by libosip2. */
@@ -391,13 +472,175 @@ session_expires(struct msg_buf *b, const char *v)
 }
 
 /*
+ * The fast scan.  Most From, To and Contact values have one shape,
+ *
+ *	["display" ]<sip:user@host:port>;name=value;...
+ *
+ * and libosip2's full parse of one (osip_from_parse, osip_uri_parse, a
+ * list node and a string per piece) costs about ten times reading it.
+ * scan_party() reads a value of exactly that shape and nothing else:
+ *
+ *	value   = [ DQUOTE *qchar DQUOTE *SP ] "<" uri ">" *( ";" param )
+ *	qchar   = printable ASCII but DQUOTE and "\"
+ *	uri     = ( "sip" / "sips" ) ":" [ user "@" ] host [ ":" 1*5DIGIT ]
+ *	user    = 1*( ALPHA / DIGIT / "-_.!~*'()&=+$" )
+ *	host    = 1*( ALPHA / DIGIT / "." / "-" )
+ *	param   = 1*tchar [ "=" 1*tchar ]
+ *	tchar   = ALPHA / DIGIT / "-.!*_+`'~"
+ *
+ * within the line's value as fast_value() gives it (printable ASCII, no
+ * comma).  On such a value libosip2 sets the display name to the quoted
+ * string with its quotes, the URI's scheme, user, host and port to the
+ * pieces as written (no escape to undo: user has no '%'), no password,
+ * URI parameter or header, and one generic parameter per ";param"; the
+ * scan keeps those pieces in an osip_uri_t of its own (in the scratch)
+ * and the first "tag" and "expires" values, and the same party_put() /
+ * contact_put() code reduces them.  Any other value (unquoted display
+ * name, escapes, URI parameters, IPv6, another scheme, spaces, empty
+ * parts) is left to libosip2 as before: the rule only narrows what
+ * libosip2 accepts and never guesses.  test_sipmsg compares the scan
+ * with libosip2 on every shape it takes and on hostile near-misses.
+ */
+static bool fast_value(const struct memo_line *ml, const uint8_t **v,
+    size_t *vl);
+static bool is_digit(char c);
+
+struct party_scan {
+	osip_uri_t url;       /* lists empty */
+	char *display;        /* with its quotes; NULL: none */
+	char *tag;            /* first tag value; NULL: none or valueless */
+	char *expires;        /* first expires value, likewise */
+};
+
+static bool
+scan_in(char c, const char *set)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9') || (c != '\0' && strchr(set, c) != NULL);
+}
+
+/* Takes 1 or more bytes of set (plus letters and digits) from c. */
+static bool
+scan_span(struct cur *c, const char *set, const uint8_t **p, size_t *n)
+{
+	*p = cur_rest(c);
+	*n = 0;
+	while (*n < cur_left(c) && scan_in((char)(*p)[*n], set))
+		(*n)++;
+	return *n > 0 && cur_skip(c, *n) != 0;
+}
+
+/* p[0..n) as a scratch string. */
+static char *
+scan_dup(struct scratch *s, const uint8_t *p, size_t n)
+{
+	char *d = scratch_alloc(s, n + 1);
+
+	if (d != NULL) {
+		memcpy(d, p, n);
+		d[n] = '\0';
+	}
+	return d;
+}
+
+/* Whether the next byte of c is b; takes it if so. */
+static bool
+scan_byte(struct cur *c, uint8_t b)
+{
+	if (cur_left(c) == 0 || *cur_rest(c) != b)
+		return false;
+	(void)cur_skip(c, 1);
+	return true;
+}
+
+/*
+ * Reads the line ml's value into ps by the grammar above; false (ps
+ * unusable) for any other value or on out-of-memory.
+ */
+static bool
+scan_party(struct scratch *s, const struct memo_line *ml,
+    struct party_scan *ps)
+{
+	const uint8_t *v, *p, *q, *uri = NULL;
+	size_t vl, n, m;
+	struct cur c;
+
+	memset(ps, 0, sizeof(*ps));
+	if (!fast_value(ml, &v, &vl))
+		return false;
+	cur_init(&c, v, vl);
+	if (scan_byte(&c, '"')) {
+		p = cur_rest(&c);
+		q = memchr(p, '"', cur_left(&c));
+		if (q == NULL || memchr(p, '\\', (size_t)(q - p)) != NULL)
+			return false;
+		ps->display = scan_dup(s, p - 1, (size_t)(q - p) + 2);
+		(void)cur_skip(&c, (size_t)(q - p) + 1);
+		while (scan_byte(&c, ' '))
+			;
+	}
+	if (!scan_byte(&c, '<'))
+		return false;
+	/* The scheme, then user@ when an '@' comes before the '>'. */
+	if (!scan_span(&c, "", &p, &n) || !scan_byte(&c, ':') ||
+	    !((n == 3 && memcmp(p, "sip", 3) == 0) ||
+	    (n == 4 && memcmp(p, "sips", 4) == 0)))
+		return false;
+	uri = p;
+	ps->url.scheme = scan_dup(s, p, n);
+	q = memchr(cur_rest(&c), '>', cur_left(&c));
+	if (q != NULL && memchr(cur_rest(&c), '@',
+	    (size_t)(q - cur_rest(&c))) != NULL) {
+		if (!scan_span(&c, "-_.!~*'()&=+$", &p, &n) ||
+		    !scan_byte(&c, '@'))
+			return false;
+		ps->url.username = scan_dup(s, p, n);
+	}
+	if (!scan_span(&c, ".-", &p, &n))
+		return false;
+	ps->url.host = scan_dup(s, p, n);
+	if (scan_byte(&c, ':')) {
+		if (!scan_span(&c, "", &p, &n) || n > 5)
+			return false;
+		for (size_t i = 0; i < n; i++)
+			if (!is_digit((char)p[i]))
+				return false;
+		ps->url.port = scan_dup(s, p, n);
+	}
+	/* libosip2 refuses a URI under six bytes ("sip:h" and shorter). */
+	if (cur_rest(&c) - uri < 6 || !scan_byte(&c, '>'))
+		return false;
+	while (scan_byte(&c, ';')) {
+		char **slot = NULL;
+
+		if (!scan_span(&c, "-.!*_+`'~", &p, &n))
+			return false;
+		if (text_ieq(p, n, "tag") && ps->tag == NULL)
+			slot = &ps->tag;
+		else if (text_ieq(p, n, "expires") && ps->expires == NULL)
+			slot = &ps->expires;
+		q = NULL;
+		m = 0;
+		if (scan_byte(&c, '=') && !scan_span(&c, "-.!*_+`'~", &q, &m))
+			return false;
+		/* A valueless first tag is still the first tag: "" after. */
+		if (slot != NULL)
+			*slot = q != NULL ? scan_dup(s, q, m) : (char *)"";
+		if (slot != NULL && *slot == NULL)
+			return false;
+	}
+	return cur_left(&c) == 0 && ps->url.scheme != NULL &&
+	    ps->url.host != NULL;
+}
+
+/*
  * From (to false) or To: URI, display name, tag and address, taken from
  * u, an earlier message with the same line, or else as libosip2 parsed
  * it (f).
  */
 static void
 party_put(struct msg_buf *b, bool to, const struct sipmsg *u,
-    osip_from_t *f)
+    const struct party_scan *ps, osip_from_t *f)
 {
 	struct sipmsg *m = &b->m;
 	const char **uri = to ? &m->to_uri : &m->from_uri;
@@ -416,6 +659,13 @@ party_put(struct msg_buf *b, bool to, const struct sipmsg *u,
 		*addr = to ? u->to_addr : u->from_addr;
 		return;
 	}
+	if (ps != NULL) {
+		*uri = uri_put(b, &ps->url, SIPMSG_URI_BYTES);
+		uri_ep(&ps->url, addr);
+		*display = display_put(b, ps->display, SIPMSG_TAG_BYTES);
+		*tag = sa_str(b, ps->tag, SIPMSG_TAG_BYTES);
+		return;
+	}
 	*uri = uri_put(b, f->url, SIPMSG_URI_BYTES);
 	uri_ep(f->url, addr);
 	*display = display_put(b, f->displayname, SIPMSG_TAG_BYTES);
@@ -430,7 +680,8 @@ party_put(struct msg_buf *b, bool to, const struct sipmsg *u,
 static int
 extract(struct msg_buf *b, const struct hdr_index *x, osip_message_t *om,
     size_t hdr_len, const struct sipmsg *const use[MEMO_COUNT],
-    struct anomalies *an)
+    const struct party_scan *const scan[MEMO_COUNT],
+    const bool taken[MEMO_COUNT], struct anomalies *an)
 {
 	struct sipmsg *m = &b->m;
 	char tmp[CAP_SIP_STR_BYTES];
@@ -464,10 +715,10 @@ extract(struct msg_buf *b, const struct hdr_index *x, osip_message_t *om,
 		m->reason = sa_str(b, om->reason_phrase, SIPMSG_REASON_BYTES);
 	}
 
-	if ((use[OK_CALL_ID] == NULL && om->call_id == NULL) ||
-	    (use[OK_FROM] == NULL && om->from == NULL) ||
-	    (use[OK_TO] == NULL && om->to == NULL) ||
-	    (use[OK_CSEQ] == NULL && om->cseq == NULL) ||
+	if ((!taken[OK_CALL_ID] && om->call_id == NULL) ||
+	    (!taken[OK_FROM] && om->from == NULL) ||
+	    (!taken[OK_TO] && om->to == NULL) ||
+	    (!taken[OK_CSEQ] && om->cseq == NULL) ||
 	    m->call_id[0] == '\0')  /* parse_in() put the raw Call-ID */
 		return ANOMALY_SIP_MISSING_HEADER;
 
@@ -498,8 +749,8 @@ extract(struct msg_buf *b, const struct hdr_index *x, osip_message_t *om,
 		m->quiet = false;
 	}
 
-	party_put(b, false, use[OK_FROM], om->from);
-	party_put(b, true, use[OK_TO], om->to);
+	party_put(b, false, use[OK_FROM], scan[OK_FROM], om->from);
+	party_put(b, true, use[OK_TO], scan[OK_TO], om->to);
 
 	if (use[OK_VIA] != NULL) {
 		/* Its one Via line gave fewer values than the cap. */
@@ -547,7 +798,13 @@ extract(struct msg_buf *b, const struct hdr_index *x, osip_message_t *om,
 			    SIPMSG_URI_BYTES);
 		}
 	}
-	n = use[OK_CONTACT] != NULL ? 0 : osip_list_size(&om->contacts);
+	if (scan[OK_CONTACT] != NULL) {
+		contact_put(&b->contact[0], b, &scan[OK_CONTACT]->url,
+		    scan[OK_CONTACT]->expires);
+		m->ncontact = 1;
+	}
+	n = use[OK_CONTACT] != NULL || scan[OK_CONTACT] != NULL ? 0 :
+	    osip_list_size(&om->contacts);
 	for (int i = 0; i < n; i++) {
 		osip_contact_t *ct = NULL;
 
@@ -842,7 +1099,7 @@ fast_start_line(osip_message_t *om, const char *in, size_t sl)
  */
 static int
 fast_fill(osip_message_t *om, const struct walk *w,
-    const struct sipmsg *const use[MEMO_COUNT])
+    const bool taken[MEMO_COUNT])
 {
 	const struct memo_line *via = &w->memo[OK_VIA];
 	const struct memo_line *cseq = &w->memo[OK_CSEQ];
@@ -850,15 +1107,15 @@ fast_fill(osip_message_t *om, const struct walk *w,
 	size_t vvl = 0, cvl = 0;
 	char *s;
 
-	if (w->extra || w->has_cr || use[OK_FROM] == NULL ||
-	    use[OK_TO] == NULL || use[OK_CALL_ID] == NULL ||
-	    (use[OK_CONTACT] == NULL && w->memo[OK_CONTACT].count != 0))
+	if (w->extra || w->has_cr || !taken[OK_FROM] || !taken[OK_TO] ||
+	    !taken[OK_CALL_ID] ||
+	    (!taken[OK_CONTACT] && w->memo[OK_CONTACT].count != 0))
 		return 1;
 	/* The Via and CSeq lines: each taken, absent, or one clean line. */
-	if (use[OK_VIA] == NULL && via->count != 0 &&
+	if (!taken[OK_VIA] && via->count != 0 &&
 	    (!via->usable || !fast_value(via, &vv, &vvl)))
 		return 1;
-	if (use[OK_CSEQ] == NULL && cseq->count != 0 &&
+	if (!taken[OK_CSEQ] && cseq->count != 0 &&
 	    (!cseq->usable || !fast_value(cseq, &cv, &cvl)))
 		return 1;
 	if (fast_start_line(om, w->in, first_line_len(w)) != 0)
@@ -919,6 +1176,9 @@ parse_in(struct scratch *s, bool own, const uint8_t *msg, size_t len,
 	struct msg_buf b;
 	struct walk w;
 	const struct sipmsg *use[MEMO_COUNT] = { NULL };
+	const struct party_scan *scan[MEMO_COUNT] = { NULL };
+	struct party_scan ps[MEMO_COUNT];
+	bool taken[MEMO_COUNT], contained;
 	struct sipmsg *m = &b.m, *out;
 	osip_message_t *om = NULL;
 	const uint8_t *v;
@@ -941,21 +1201,32 @@ parse_in(struct scratch *s, bool own, const uint8_t *msg, size_t len,
 	 * A CR inside a line makes where libosip2 ends a header, or its
 	 * header block, depend on the lines around: then it reads all.
 	 */
+	contained = !w.has_cr && start_line_contained(w.in, first_line_len(&w));
 	if (hx_get(&w.hx, HX_CALL_ID, &v, &vl) && vl > 0) {
 		m->call_id = sa_put(&b, v, vl, SIPMSG_URI_BYTES);
-		if (lend != NULL && lend->prior != NULL && !w.has_cr &&
-		    start_line_contained(w.in, first_line_len(&w))) {
+		if (lend != NULL && lend->prior != NULL && contained) {
 			m->prior_asked = true;
 			if (!memo_find(&w, m->call_id, lend, use))
 				return NULL;  /* the caller knows it: nothing counted */
 		}
 	}
-	walk_drop(&w, use);
+	/* What no earlier message answers for, the fast scan may read. */
+	for (int k = 0; k < MEMO_COUNT; k++) {
+		taken[k] = use[k] != NULL;
+		if (taken[k] || !contained || !w.memo[k].usable)
+			continue;
+		if (k == OK_FROM || k == OK_TO || k == OK_CONTACT) {
+			if (scan_party(s, &w.memo[k], &ps[k]))
+				scan[k] = &ps[k];
+			taken[k] = scan[k] != NULL;
+		}
+	}
+	walk_drop(&w, taken);
 
 	if (osip_message_init(&om) != 0)
 		return NULL;
 	/* The prescan only with the scratch: a half-filled om is dropped. */
-	rc = own ? fast_fill(om, &w, use) : 1;
+	rc = own ? fast_fill(om, &w, taken) : 1;
 	if (rc < 0 && osip_message_init(&om) != 0)
 		return NULL;
 	if (rc != 0)
@@ -965,7 +1236,7 @@ parse_in(struct scratch *s, bool own, const uint8_t *msg, size_t len,
 			osip_message_free(om);
 		rc = ANOMALY_SIP_UNPARSEABLE;
 	} else {
-		rc = extract(&b, &w.hx, om, w.hdr_len, use, an);
+		rc = extract(&b, &w.hx, om, w.hdr_len, use, scan, taken, an);
 		if (!own)
 			osip_message_free(om);
 	}

@@ -433,12 +433,13 @@ walk_headers(struct walk *w, struct scratch *s, const uint8_t *msg,
 }
 
 /*
- * Takes the lines of the memo headers an earlier message answers for
- * (use[k] set) out of the libosip2 copy, which then is exactly the copy
- * those lines were never in, and closes it (empty line and NUL).
+ * Takes the lines of the memo headers answered for without libosip2
+ * (taken[k]: an earlier message, or the fast scan) out of the libosip2
+ * copy, which then is exactly the copy those lines were never in, and
+ * closes it (empty line and NUL).
  */
 void
-walk_drop(struct walk *w, const struct sipmsg *const use[MEMO_COUNT])
+walk_drop(struct walk *w, const bool taken[MEMO_COUNT])
 {
 	size_t o = 0, from = 0;
 
@@ -447,7 +448,7 @@ walk_drop(struct walk *w, const struct sipmsg *const use[MEMO_COUNT])
 
 		/* The next line to drop, in the order of the copy. */
 		for (int k = 0; k < MEMO_COUNT; k++)
-			if (use[k] != NULL && w->memo[k].in_off >= from &&
+			if (taken[k] && w->memo[k].in_off >= from &&
 			    (next == NULL || w->memo[k].in_off < next->in_off))
 				next = &w->memo[k];
 		if (next == NULL)

@@ -161,10 +161,11 @@ int walk_headers(struct walk *w, struct scratch *s, const uint8_t *msg,
     size_t len);
 
 /*
- * Takes the lines of the memo headers an earlier message answers for
- * (use[k] set) out of the libosip2 copy and closes it (empty line, NUL).
+ * Takes the lines of the memo headers answered for without libosip2
+ * (taken[k]: by an earlier message or by sipmsg.c's fast scan) out of
+ * the libosip2 copy and closes it (empty line, NUL).
  */
-void walk_drop(struct walk *w, const struct sipmsg *const use[MEMO_COUNT]);
+void walk_drop(struct walk *w, const bool taken[MEMO_COUNT]);
 
 /* ---- sipmsg_body.c ---- */
 

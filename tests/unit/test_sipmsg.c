@@ -15,6 +15,8 @@
 
 #include <CUnit/Basic.h>
 
+#include <osipparser2/osip_parser.h>
+
 #include "sip/sipmsg.h"
 
 static struct anomalies an;
@@ -2180,6 +2182,216 @@ test_with_corpus(void)
 	CU_ASSERT(files > 100);
 }
 
+/*
+ * From, To and Contact URIs are stored as libosip2's osip_uri_to_str()
+ * writes them back; sipmsg.c writes the plain ones itself.  Both paths
+ * against libosip2's own parse and write of each URI (cut at the field's
+ * cap): plain URIs, and URIs that must leave the fast writer (escaped or
+ * unusual user bytes, password, parameters, headers, IPv6, other
+ * schemes, empty parts, over the cap).
+ */
+static void
+test_uri_writeback(void)
+{
+	static const char *const uris[] = {
+		"sip:alice@10.0.0.1", "sip:alice@10.0.0.1:5070",
+		"sips:bob@example.com", "SIP:Bob@Example.COM:0",
+		"sip:10.0.0.1", "sip:10.0.0.1:5060",
+		"sip:+1-212-555-1212@gw.example.com",
+		"sip:a-_.!~*'()&=+$,;?/z@h", "sip:al%41ce@h", "sip:a%20b@h",
+		"sip:a%22b@h", "sip:a%7fb@h", "sip:a%e9b@h", "sip:a%25b@h",
+		"sip:user:pass@h", "sip:u@h;transport=tcp", "sip:u@h;lr",
+		"sip:u@h?subject=x", "sip:u@h;x-obr=1", "sip:u@h:5060;user=phone",
+		"sip:u@[2001:db8::1]:5060", "sip:[2001:db8::1]",
+		"tel:+15551234", "urn:service:sos", "sip:@h", "sip:u@h:",
+		"sip:u@h:99999", "sip:u@h:port", "sip:a@b@c",
+		"sip:" /* then a 300-byte user: over the cap */,
+	};
+	char user[301], uri[400], msg[2048];
+	int compared = 0, bare = 0;
+
+	memset(user, 'u', sizeof(user) - 1);
+	user[sizeof(user) - 1] = '\0';
+	for (size_t i = 0; i < sizeof(uris) / sizeof(uris[0]); i++) {
+		osip_uri_t *ou = NULL;
+		char *copy, *want = NULL;
+		struct sipmsg *m;
+
+		if (strcmp(uris[i], "sip:") == 0)
+			snprintf(uri, sizeof(uri), "sip:%s@example.com", user);
+		else
+			snprintf(uri, sizeof(uri), "%s", uris[i]);
+		snprintf(msg, sizeof(msg),
+		    "INVITE sip:x@198.51.100.7 SIP/2.0\r\n"
+		    "Via: SIP/2.0/UDP 10.0.0.2:5060;branch=z9hG4bK1\r\n"
+		    "From: <%s>;tag=f1\r\nTo: \"T\" <%s>\r\n"
+		    "Call-ID: w%zu@h\r\nCSeq: 1 INVITE\r\n"
+		    "Contact: <%s>\r\nContent-Length: 0\r\n\r\n",
+		    uri, uri, i, uri);
+		/* libosip2's own answer, cut as the field is. */
+		copy = strdup(uri);
+		CU_ASSERT_FATAL(copy != NULL);
+		if (osip_uri_init(&ou) == 0 && osip_uri_parse(ou, copy) == 0 &&
+		    osip_uri_to_str(ou, &want) == 0 && want != NULL) {
+			if (strlen(want) > SIPMSG_URI_BYTES - 1)
+				want[SIPMSG_URI_BYTES - 1] = '\0';
+			m = parse_s(msg);
+			CU_ASSERT_PTR_NOT_NULL(m);
+			if (m != NULL) {
+				CU_ASSERT_STRING_EQUAL(m->from_uri, want);
+				CU_ASSERT_STRING_EQUAL(m->to_uri, want);
+				CU_ASSERT_STRING_EQUAL(m->from_tag, "f1");
+				CU_ASSERT_STRING_EQUAL(m->to_display, "T");
+				CU_ASSERT_EQUAL(m->ncontact, 1);
+				if (m->ncontact == 1)
+					CU_ASSERT_STRING_EQUAL(
+					    m->contact[0].uri, want);
+				compared++;
+				bare += ou->password == NULL &&
+				    ou->url_params.nb_elt == 0 &&
+				    ou->url_headers.nb_elt == 0;
+			}
+			sipmsg_free(m);
+		}
+		osip_free(want);
+		if (ou != NULL)
+			osip_uri_free(ou);
+		free(copy);
+	}
+	/* Most URIs compared, with and without password, parameter, header. */
+	CU_ASSERT(compared >= 25);
+	CU_ASSERT(bare >= 10 && bare < compared);
+}
+
+/* int_or()'s reading of a Contact expires value: digits up to INT32_MAX. */
+static int
+expires_of(const char *v)
+{
+	unsigned long long n = 0;
+
+	if (v == NULL || *v == '\0')
+		return -1;
+	for (const char *c = v; *c != '\0'; c++) {
+		if (!isdigit((unsigned char)*c) || (n = n * 10 +
+		    (unsigned long long)(*c - '0')) > INT32_MAX)
+			return -1;
+	}
+	return (int)n;
+}
+
+/*
+ * The fast scan of From, To and Contact (sipmsg.c, scan_party) against
+ * libosip2's own osip_from_parse() of the same value, on the shapes the
+ * scan takes and on hostile near-misses it must leave to libosip2: where
+ * libosip2 refuses the value, the message must be refused
+ * (SIP_UNPARSEABLE); where it accepts it, URI, display name (quotes
+ * off), tag, address and Contact expires must be what libosip2 gives.
+ */
+static void
+test_party_scan(void)
+{
+	static const char *const vals[] = {
+		"<sip:alice@10.0.0.1>", "<sip:alice@10.0.0.1:5070>;tag=a1",
+		"\"Alice\" <sip:alice@10.0.0.1>;tag=a1",
+		"\"Al ice\"<sip:alice@10.0.0.1>;TAG=x;tag=y",
+		"\"\" <sip:a@10.0.0.1>", "\"A\"   <sip:a@10.0.0.1>",
+		"<sips:a@10.0.0.1>;tag", "<sips:a@10.0.0.1>;tag;tag=z",
+		"<sip:a@h.example.com>;expires=3600",
+		"<sip:a@h>;expires=0;expires=5", "<sip:a@h>;expires",
+		"<sip:a@h>;expires=x1", "<sip:a@h>;expires=99999999999",
+		"<sip:ab>", "<sip:a>", "<sip:h:5060>", "<sip:@h>", "<sip:a@>",
+		"<sip:a@h:>", "<sip:a@h:65536>", "<sip:a@h:123456>",
+		"<sip:a@h:0>", "<SIP:a@h>", "<Sip:a@10.0.0.1>",
+		"<sip:a@h>;", "<sip:a@h>;;tag=1", "<sip:a@h>;tag=",
+		"<sip:a@h>;=1", "<sip:a@h>;tag=1;", "<sip:a@h> ;tag=1",
+		"<sip:a@h>x;tag=1", "<sip:a@h>;tag=\"q\"", "<sip:a@h>;tag=a b",
+		"<sip:a@h", "sip:a@h>", "sip:a@h;tag=1", "<>", "<", "\"A\"",
+		"\"A <sip:a@h>", "\"A\\\"B\" <sip:a@h>", "A <sip:a@h>",
+		"<sip:a@h;lr>", "<sip:a@h?x=1>", "<sip:a:pw@h>",
+		"<sip:a%41@h>", "<sip:a@[::1]>", "<tel:+1555>",
+		"<sip:+1-555!~*'()&=+$@gw>", "<sip:a@b@c>", "<sip:a@h>>",
+		"<sip:a@h><sip:b@h>", "<sip:a@h>;tag=1>", "\"<x>\" <sip:a@h>",
+		"<sip:a@h-1.example.>;tag=`'~!*_+.-",
+	};
+	char msg[2048];
+	int accepted = 0, refused = 0;
+
+	for (size_t i = 0; i < sizeof(vals) / sizeof(vals[0]); i++) {
+		osip_from_t *f = NULL;
+		osip_generic_param_t *t = NULL, *e = NULL;
+		char *want = NULL, *copy = strdup(vals[i]);
+		struct sipmsg *m;
+		bool ok;
+
+		CU_ASSERT_FATAL(copy != NULL);
+		ok = osip_from_init(&f) == 0 &&
+		    osip_from_parse(f, copy) == 0 && f->url != NULL &&
+		    osip_uri_to_str(f->url, &want) == 0;
+		snprintf(msg, sizeof(msg),
+		    "INVITE sip:x@198.51.100.7 SIP/2.0\r\n"
+		    "Via: SIP/2.0/UDP 10.0.0.2:5060;branch=z9hG4bK1\r\n"
+		    "From: %s\r\nTo: %s\r\nCall-ID: p%zu@h\r\n"
+		    "CSeq: 1 INVITE\r\nContact: %s\r\n"
+		    "Content-Length: 0\r\n\r\n", vals[i], vals[i], i, vals[i]);
+		memset(&an, 0, sizeof(an));
+		m = parse_s(msg);
+		if (!ok) {
+			/* libosip2 refuses the value: so must the parse. */
+			CU_ASSERT(an.n[ANOMALY_SIP_UNPARSEABLE] >= 1);
+			refused++;
+		} else {
+			const char *d = f->displayname;
+			size_t dl = d != NULL ? strlen(d) : 0;
+			char disp[256];
+
+			if (dl >= 2 && d[0] == '"' && d[dl - 1] == '"')
+				snprintf(disp, sizeof(disp), "%.*s",
+				    (int)(dl - 2), d + 1);
+			else
+				snprintf(disp, sizeof(disp), "%s",
+				    d != NULL ? d : "");
+			(void)osip_from_get_tag(f, &t);
+			(void)osip_from_param_get_byname(f, "expires", &e);
+			CU_ASSERT_EQUAL(an.n[ANOMALY_SIP_UNPARSEABLE], 0);
+			CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+			CU_ASSERT_STRING_EQUAL(m->from_uri, want);
+			CU_ASSERT_STRING_EQUAL(m->to_uri, want);
+			CU_ASSERT_STRING_EQUAL(m->from_display, disp);
+			CU_ASSERT_STRING_EQUAL(m->from_tag,
+			    t != NULL && t->gvalue != NULL ? t->gvalue : "");
+			CU_ASSERT_STRING_EQUAL(m->to_tag, m->from_tag);
+			CU_ASSERT_EQUAL(m->ncontact, 1);
+			if (m->ncontact == 1) {
+				CU_ASSERT_STRING_EQUAL(m->contact[0].uri, want);
+				CU_ASSERT_EQUAL(m->contact[0].expires,
+				    e != NULL ? expires_of(e->gvalue) : -1);
+				CU_ASSERT(ep_eq(&m->contact[0].addr,
+				    &m->from_addr));
+			}
+			/* An IP host gives an address, default port 5060. */
+			if (f->url->host != NULL && f->url->scheme != NULL &&
+			    strcmp(f->url->host, "10.0.0.1") == 0) {
+				char a[64];
+
+				snprintf(a, sizeof(a), "10.0.0.1:%s",
+				    f->url->port != NULL ? f->url->port :
+				    strcmp(f->url->scheme, "sips") == 0 ?
+				    "5061" : "5060");
+				CU_ASSERT_STRING_EQUAL(epstr(&m->from_addr), a);
+			}
+			accepted++;
+		}
+		sipmsg_free(m);
+		osip_free(want);
+		if (f != NULL)
+			osip_from_free(f);
+		free(copy);
+	}
+	memset(&an, 0, sizeof(an));
+	CU_ASSERT(accepted >= 20);
+	CU_ASSERT(refused >= 5);
+}
+
 int
 main(void)
 {
@@ -2212,6 +2424,8 @@ main(void)
 	    CU_add_test(su, "truncation loop", test_truncation_loop) == NULL ||
 	    CU_add_test(su, "label", test_label) == NULL ||
 	    CU_add_test(su, "uri user@host", test_uri_userhost) == NULL ||
+	    CU_add_test(su, "URI write-back", test_uri_writeback) == NULL ||
+	    CU_add_test(su, "From/To/Contact fast scan", test_party_scan) == NULL ||
 	    CU_add_test(su, "header lookup", test_header_lookup) == NULL ||
 	    CU_add_test(su, "indexed headers", test_indexed_headers) == NULL ||
 	    CU_add_test(su, "memory cost", test_mem_cost) == NULL ||
