@@ -44,8 +44,9 @@
  * message instead of handing the line to libosip2 again (memo_find()).
  * A From, To or Contact line of the one plain shape most carry is read
  * by our own bounded scan instead (scan_party(), its grammar and the
- * rule for leaving a value to libosip2 above it), and a plain URI is
- * written back without osip_uri_to_str() (uri_plain_put()).
+ * rule for leaving a value to libosip2 above it), a plain Call-ID is
+ * checked without libosip2 (scan_call_id(): we keep it raw), and a
+ * plain URI is written back without osip_uri_to_str() (uri_plain_put()).
  *
  * Memory: messages stay in memory for the life of their dialog (a
  * registration can hold hundreds), so a parsed message is ONE right-sized
@@ -551,6 +552,30 @@ scan_byte(struct cur *c, uint8_t b)
 		return false;
 	(void)cur_skip(c, 1);
 	return true;
+}
+
+/*
+ * Whether libosip2's osip_call_id_parse() takes the Call-ID line ml
+ * without doubt: a value of printable ASCII without SP, HTAB, comma,
+ * quote or angle bracket, with at most one '@', neither first nor last.
+ * The raw value is what the analyzer keeps (parse_in); libosip2's
+ * parse only decides whether the message is accepted.
+ */
+static bool
+scan_call_id(const struct memo_line *ml)
+{
+	const uint8_t *v, *at;
+	size_t vl;
+
+	if (!fast_value(ml, &v, &vl))
+		return false;
+	for (size_t i = 0; i < vl; i++)
+		if (v[i] == ' ' || v[i] == '\t' || v[i] == '"' ||
+		    v[i] == '<' || v[i] == '>')
+			return false;
+	at = memchr(v, '@', vl);
+	return at == NULL || (at != v && at != v + vl - 1 &&
+	    memchr(at + 1, '@', vl - (size_t)(at - v) - 1) == NULL);
 }
 
 /*
@@ -1219,6 +1244,8 @@ parse_in(struct scratch *s, bool own, const uint8_t *msg, size_t len,
 			if (scan_party(s, &w.memo[k], &ps[k]))
 				scan[k] = &ps[k];
 			taken[k] = scan[k] != NULL;
+		} else if (k == OK_CALL_ID) {
+			taken[k] = scan_call_id(&w.memo[k]);
 		}
 	}
 	walk_drop(&w, taken);

@@ -2392,6 +2392,58 @@ test_party_scan(void)
 	CU_ASSERT(refused >= 5);
 }
 
+/*
+ * The Call-ID fast scan (scan_call_id) against osip_call_id_parse(): a
+ * value libosip2 refuses refuses the message; one it takes is kept raw.
+ */
+static void
+test_callid_scan(void)
+{
+	static const char *const vals[] = {
+		"a", "abc@h", "1-2.3!4%5*6_7+8`9'~@10.0.0.1", "a@b@c", "@h",
+		"a@", "@", "a b@h", "a\t@h", "\"a\"@h", "<a>@h", "a;b@h",
+		"a:b@h", "a/b?c=d@[::1]", "a@@h", "x@h@",
+	};
+	char msg[1024];
+	int accepted = 0, refused = 0;
+
+	for (size_t i = 0; i < sizeof(vals) / sizeof(vals[0]); i++) {
+		osip_call_id_t *c = NULL;
+		char *copy = strdup(vals[i]);
+		struct sipmsg *m;
+		bool ok;
+
+		CU_ASSERT_FATAL(copy != NULL);
+		ok = osip_call_id_init(&c) == 0 &&
+		    osip_call_id_parse(c, copy) == 0;
+		snprintf(msg, sizeof(msg),
+		    "BYE sip:x@198.51.100.7 SIP/2.0\r\n"
+		    "Via: SIP/2.0/UDP 10.0.0.2:5060;branch=z9hG4bK1\r\n"
+		    "From: <sip:a@10.0.0.2>;tag=1\r\nTo: <sip:b@h>;tag=2\r\n"
+		    "Call-ID: %s\r\nCSeq: 2 BYE\r\n"
+		    "Content-Length: 0\r\n\r\n", vals[i]);
+		memset(&an, 0, sizeof(an));
+		m = parse_s(msg);
+		if (!ok) {
+			CU_ASSERT(an.n[ANOMALY_SIP_UNPARSEABLE] >= 1);
+			refused++;
+		} else {
+			CU_ASSERT_EQUAL(an.n[ANOMALY_SIP_UNPARSEABLE], 0);
+			CU_ASSERT_PTR_NOT_NULL(m);
+			if (m != NULL)
+				CU_ASSERT_STRING_EQUAL(m->call_id, vals[i]);
+			accepted++;
+		}
+		sipmsg_free(m);
+		if (c != NULL)
+			osip_call_id_free(c);
+		free(copy);
+	}
+	memset(&an, 0, sizeof(an));
+	/* "@h" at least: osip_call_id_parse wants a number before '@'. */
+	CU_ASSERT(accepted >= 8 && refused >= 1);
+}
+
 int
 main(void)
 {
@@ -2426,6 +2478,7 @@ main(void)
 	    CU_add_test(su, "uri user@host", test_uri_userhost) == NULL ||
 	    CU_add_test(su, "URI write-back", test_uri_writeback) == NULL ||
 	    CU_add_test(su, "From/To/Contact fast scan", test_party_scan) == NULL ||
+	    CU_add_test(su, "Call-ID fast scan", test_callid_scan) == NULL ||
 	    CU_add_test(su, "header lookup", test_header_lookup) == NULL ||
 	    CU_add_test(su, "indexed headers", test_indexed_headers) == NULL ||
 	    CU_add_test(su, "memory cost", test_mem_cost) == NULL ||
