@@ -513,20 +513,41 @@ struct party_scan {
 	char *expires;        /* first expires value, likewise */
 };
 
+/* The byte classes of the grammar above, besides letters and digits. */
+enum {
+	SC_USER = 1,    /* "-_.!~*'()&=+$" */
+	SC_HOST = 2,    /* ".-" */
+	SC_TOKEN = 4    /* "-.!*_+`'~" */
+};
+
+/* Whether c is a letter, a digit or a mark of one of the classes cls. */
 static bool
-scan_in(char c, const char *set)
+scan_in(char c, unsigned cls)
 {
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	    (c >= '0' && c <= '9') || (c != '\0' && strchr(set, c) != NULL);
+	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9'))
+		return true;
+	switch (c) {
+	case '-': case '.':
+		return (cls & (SC_USER | SC_HOST | SC_TOKEN)) != 0;
+	case '_': case '!': case '~': case '*': case '\'': case '+':
+		return (cls & (SC_USER | SC_TOKEN)) != 0;
+	case '(': case ')': case '&': case '=': case '$':
+		return (cls & SC_USER) != 0;
+	case '`':
+		return (cls & SC_TOKEN) != 0;
+	default:
+		return false;
+	}
 }
 
-/* Takes 1 or more bytes of set (plus letters and digits) from c. */
+/* Takes 1 or more letters, digits or marks of cls from c. */
 static bool
-scan_span(struct cur *c, const char *set, const uint8_t **p, size_t *n)
+scan_span(struct cur *c, unsigned cls, const uint8_t **p, size_t *n)
 {
 	*p = cur_rest(c);
 	*n = 0;
-	while (*n < cur_left(c) && scan_in((char)(*p)[*n], set))
+	while (*n < cur_left(c) && scan_in((char)(*p)[*n], cls))
 		(*n)++;
 	return *n > 0 && cur_skip(c, *n) != 0;
 }
@@ -607,7 +628,7 @@ scan_party(struct scratch *s, const struct memo_line *ml,
 	if (!scan_byte(&c, '<'))
 		return false;
 	/* The scheme, then user@ when an '@' comes before the '>'. */
-	if (!scan_span(&c, "", &p, &n) || !scan_byte(&c, ':') ||
+	if (!scan_span(&c, 0, &p, &n) || !scan_byte(&c, ':') ||
 	    !((n == 3 && memcmp(p, "sip", 3) == 0) ||
 	    (n == 4 && memcmp(p, "sips", 4) == 0)))
 		return false;
@@ -616,16 +637,16 @@ scan_party(struct scratch *s, const struct memo_line *ml,
 	q = memchr(cur_rest(&c), '>', cur_left(&c));
 	if (q != NULL && memchr(cur_rest(&c), '@',
 	    (size_t)(q - cur_rest(&c))) != NULL) {
-		if (!scan_span(&c, "-_.!~*'()&=+$", &p, &n) ||
+		if (!scan_span(&c, SC_USER, &p, &n) ||
 		    !scan_byte(&c, '@'))
 			return false;
 		ps->url.username = scan_dup(s, p, n);
 	}
-	if (!scan_span(&c, ".-", &p, &n))
+	if (!scan_span(&c, SC_HOST, &p, &n))
 		return false;
 	ps->url.host = scan_dup(s, p, n);
 	if (scan_byte(&c, ':')) {
-		if (!scan_span(&c, "", &p, &n) || n > 5)
+		if (!scan_span(&c, 0, &p, &n) || n > 5)
 			return false;
 		for (size_t i = 0; i < n; i++)
 			if (!is_digit((char)p[i]))
@@ -638,7 +659,7 @@ scan_party(struct scratch *s, const struct memo_line *ml,
 	while (scan_byte(&c, ';')) {
 		char **slot = NULL;
 
-		if (!scan_span(&c, "-.!*_+`'~", &p, &n))
+		if (!scan_span(&c, SC_TOKEN, &p, &n))
 			return false;
 		if (text_ieq(p, n, "tag") && ps->tag == NULL)
 			slot = &ps->tag;
@@ -646,7 +667,7 @@ scan_party(struct scratch *s, const struct memo_line *ml,
 			slot = &ps->expires;
 		q = NULL;
 		m = 0;
-		if (scan_byte(&c, '=') && !scan_span(&c, "-.!*_+`'~", &q, &m))
+		if (scan_byte(&c, '=') && !scan_span(&c, SC_TOKEN, &q, &m))
 			return false;
 		/* A valueless first tag is still the first tag: "" after. */
 		if (slot != NULL)
