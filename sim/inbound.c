@@ -10,9 +10,10 @@
  * and the ALG's inbound checks.  A TCP segment is cut on its own
  * (run_sip_spans(), tcp_segment_framing); what the cut leaves after its
  * messages passes as it is, in every tcp_split_msgs mode (the inbound
- * rewrite only restores Via parameters).  A segment with nothing cut is
- * still handled as one message (not yet: left untouched, as the kernel
- * leaves an inbound message without Content-Length).
+ * rewrite only restores Via parameters).  A segment with nothing cut
+ * (no Content-Length, or part of a message split over segments) passes
+ * the ALG untouched, as sip_help_tcp() leaves it (samples/linux-alg
+ * k27-tcp-insplit, k27-tcp-innocl); the far-end model still reads it.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -161,10 +162,81 @@ sip_target(struct run *r, const struct sim_pkt *p, const struct sipmsg *m,
 	}
 }
 
+/*
+ * One far-end SIP message of p: where the far end sends it (its bytes as
+ * the far end wrote them appended to ob when they reach the router), the
+ * NAT, the ALG when cut (false: the helper never cut it out of its TCP
+ * segment and it passes as it is), and the dialog model unless model is
+ * false (the start of a message split over segments: split_track_in()
+ * gives the dialog model the whole message when its last byte comes).
+ */
+/* The dialog model's part of one far-end message m (seen: as the phone
+ * got it) and what a BYE or a failed INVITE closes. */
+static void
+model_in(struct run *r, struct fe_dialog *d, const struct sim_pkt *p,
+    const struct sipmsg *m, const struct sipmsg *seen, bool ok,
+    const char *why, const struct ep *target)
+{
+	model_inbound(r, d, p, m, seen, ok, why, target);
+	if (m->is_request && strcmp(m->method, "BYE") == 0)
+		model_close_media(r, d);
+	if (!m->is_request && strcmp(m->cseq_method, "INVITE") == 0 &&
+	    m->status >= 300)
+		model_close_media(r, d);
+}
+
+/*
+ * The far end -> phone stream of a message split over TCP segments: the
+ * helper passes every piece as it is (nf_conntrack_sip.c sip_help_tcp()
+ * returns before a body that runs past the segment, and finds no
+ * Content-Length in the rest), and the phone reads the message when its
+ * last byte comes.  The pieces are put together here for the dialog
+ * model only (the wire got them as they were), as outbound.c's
+ * split_track() does the other way; ok, why and target are the last
+ * piece's delivery.
+ */
+static void
+split_track_in(struct run *r, const struct sim_pkt *p, struct tcp_conn *tc,
+    const uint8_t *b, size_t len, bool ok, const char *why,
+    const struct ep *target)
+{
+	struct sipframe_span sp[32];
+	size_t used = 0;
+	uint8_t *np;
+	int n, k;
+
+	if (tc->trk_in_len == 0 && run_crlf_lead(b, len) == len)
+		return;             /* CRLF keepalives after the last message */
+	if (tc->trk_in_len + len > SIM_TCP_PEND_MAX ||
+	    (np = realloc(tc->trk_in, tc->trk_in_len + len)) == NULL) {
+		tc->trk_in_len = 0; /* past the cap: the model loses this message */
+		return;
+	}
+	tc->trk_in = np;
+	memcpy(tc->trk_in + tc->trk_in_len, b, len);
+	tc->trk_in_len += len;
+	n = sipframe_messages(tc->trk_in, tc->trk_in_len, sp, 32, &used, NULL);
+	if (n < 0) {
+		tc->trk_in_len = 0;
+		return;
+	}
+	for (k = 0; k < n; k++) {
+		struct sipmsg *m = run_sipmsg(tc->trk_in + sp[k].off, sp[k].len);
+		struct fe_dialog *d = m != NULL ?
+		    run_dialog(r, m->call_id, true, p) : NULL;
+
+		if (d != NULL && !model_suppressed(d, m, false))
+			model_in(r, d, p, m, m, ok, why, target);
+		sipmsg_free(m);
+	}
+	memmove(tc->trk_in, tc->trk_in + used, tc->trk_in_len - used);
+	tc->trk_in_len -= used;
+}
+
 static void
 inbound_sip(struct run *r, const struct sim_pkt *p, const uint8_t *msg,
-    size_t len, uint8_t **ob, size_t *ol, size_t *ocap, bool *any_pass,
-    struct ep *seg_target)
+    size_t len, bool cut, bool model, uint8_t **ob, size_t *ol, size_t *ocap,
+    bool *any_pass, struct ep *seg_target)
 {
 	struct sipmsg *m = run_sipmsg(msg, len), *seen = NULL;
 	struct fe_dialog *d = NULL;
@@ -234,7 +306,7 @@ inbound_sip(struct run *r, const struct sim_pkt *p, const uint8_t *msg,
 		struct nat_result nr;
 
 		nat_inbound(r->nat, p->l4, &p->src, &target, p->ts_ns, &nr);
-		if (run_inspected(r->cfg, p)) {
+		if (cut && run_inspected(r->cfg, p)) {
 			struct alg_result ar;
 			struct alg_flow fl;
 
@@ -295,17 +367,14 @@ inbound_sip(struct run *r, const struct sim_pkt *p, const uint8_t *msg,
 			run_drop(r, p, false, label, "far-end", why);
 		}
 	}
+	if (!model)
+		goto out;
 	fegen_sip(r, p, m, wb, wl, &target, ok);   /* modelled retransmissions */
 	if (seen == NULL && m != NULL && wb != msg && m->sdp != NULL)
 		seen = run_sipmsg(wb, wl);
-	if (m != NULL && d != NULL) {
-		model_inbound(r, d, p, m, seen != NULL ? seen : m, ok, why, &target);
-		if (m->is_request && strcmp(m->method, "BYE") == 0)
-			model_close_media(r, d);
-		if (!m->is_request && strcmp(m->cseq_method, "INVITE") == 0 &&
-		    m->status >= 300)
-			model_close_media(r, d);
-	}
+	if (m != NULL && d != NULL)
+		model_in(r, d, p, m, seen != NULL ? seen : m, ok, why, &target);
+out:
 	free(outb);
 	sipmsg_free(seen);
 	sipmsg_free(m);
@@ -331,19 +400,46 @@ inbound_packet(struct run *r, const struct sim_pkt *p)
 		int64_t delta_before = tc != NULL ? tc->d_in : 0;
 		struct ep seg_target;
 		struct run_cut cut;
+		bool partial = false;
 
 		ep_clear(&seg_target);
 		n = run_sip_spans(r->cfg, p, sp, 32, &cut);
 		if (n <= 0) {
-			/* the far-end model still reads it as one message */
+			/*
+			 * Nothing the helper can cut (no Content-Length, the
+			 * start of a message split over segments, or not whole
+			 * messages under tcp_segment_framing=stream): it passes
+			 * as it is, unseen by the ALG (no rewrite, drop, flush
+			 * or expectation), and the length the far end wrote is
+			 * the length the phone gets, so every byte of difference
+			 * from the capture shifts the far end's stream.  The
+			 * far-end model still reads it as one message.
+			 */
 			sp[0].off = 0;
 			sp[0].len = p->len;
 			cut.used = p->len;
-			n = 1;
+			cut.noadj = false;
 		}
-		for (k = 0; k < n; k++)
+		if (n <= 0 && tc != NULL) {
+			size_t used;
+			int w = sipframe_messages(p->payload, p->len, sp, 32,
+			    &used, NULL);
+
+			/* the start of a split message: modelled when whole */
+			partial = w >= 0 && used < p->len;
+			sp[0].off = 0;
+			sp[0].len = p->len;
+		}
+		for (k = 0; k < (n > 0 ? n : 1); k++)
 			inbound_sip(r, p, p->payload + sp[k].off, sp[k].len,
-			    &ob, &ol, &ocap, &any_pass, &seg_target);
+			    n > 0, !partial, &ob, &ol, &ocap, &any_pass,
+			    &seg_target);
+		if (partial)
+			split_track_in(r, p, tc, p->payload, p->len, any_pass,
+			    "", &seg_target);
+		else if (tc != NULL && cut.used < p->len)
+			split_track_in(r, p, tc, p->payload + cut.used,
+			    p->len - cut.used, any_pass, "", &seg_target);
 		if (ol > 0 && cut.used < p->len)
 			/* what the helper did not cut passes as it is */
 			(void)bytes_append(&ob, &ol, &ocap, p->payload + cut.used,
@@ -407,6 +503,13 @@ inbound_packet(struct run *r, const struct sim_pkt *p)
 	}
 	ok = run_deliver(r, p->l4, &p->src, &target, &p->dst, p->ts_ns, false, why,
 	    sizeof(why));
+	if (p->l4 == PKT_TCP && p->len > 0) {
+		struct tcp_conn *tc = run_tcp_conn(r, &p->dst, &p->src);
+
+		if (tc != NULL && tc->trk_in_len > 0)  /* the rest of a split message */
+			split_track_in(r, p, tc, p->payload, p->len, ok,
+			    ok ? "" : why, &target);
+	}
 	run_write(r, p, &p->src, &target, p->payload, p->len, false,
 	    p->l4 == PKT_TCP && run_tcp_conn(r, &p->dst, &p->src) != NULL ?
 	    run_tcp_conn(r, &p->dst, &p->src)->d_in : 0);

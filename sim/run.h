@@ -41,6 +41,10 @@ struct tcp_conn {
 	 * over segments, reassembled for the far-end model only */
 	uint8_t *trk;
 	size_t trk_len;
+	/* the remote -> phone stream of a message split over segments, which
+	 * passes the ALG as it is, reassembled for the dialog model only */
+	uint8_t *trk_in;
+	size_t trk_in_len;
 	/* the ALG changed a segment's length without recording the seq
 	 * adjust (run_cut.noadj): phone -> remote bytes from then on are off
 	 * by this much at the far end, which cannot frame the stream */

@@ -224,6 +224,7 @@ run_free(struct run *r)
 	for (k = 0; k < r->ntcp; k++) {
 		free(r->tcp[k].pend);
 		free(r->tcp[k].trk);
+		free(r->tcp[k].trk_in);
 	}
 	pcapw_close(r->w);
 	pcapw_close(r->wi);

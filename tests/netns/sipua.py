@@ -266,6 +266,114 @@ def stun_phone(o):
     say("result=%s" % ("BYE answered" if r is not None else "BYE unanswered"))
 
 
+# ---- SIP over TCP -------------------------------------------------------------
+
+def tcp_messages(buf):
+    """The whole messages at the start of a TCP stream buffer, framed by
+    Content-Length (a message without one ends at its blank line, as a
+    reader that takes the missing header as 0 does)."""
+    out = []
+    while b"\r\n\r\n" in buf:
+        head, _, rest = buf.partition(b"\r\n\r\n")
+        m = re.search(rb"\r\n(?:Content-Length|l)[ \t]*:[ \t]*(\d+)", head + b"\r\n", re.I)
+        cl = int(m.group(1)) if m else 0
+        if len(rest) < cl:
+            break
+        out.append(head + b"\r\n\r\n" + rest[:cl])
+        buf = rest[cl:]
+    return out
+
+
+def tcp_recv(sock, buf, role):
+    """One recv on sock added to buf: (the messages now whole, each logged
+    as received, and what is left of buf), or (None, buf) at the end of
+    the stream or on a timeout."""
+    try:
+        data = sock.recv(65535)
+    except (socket.timeout, OSError):
+        return None, buf
+    if not data:
+        return None, buf
+    buf += data
+    msgs = tcp_messages(buf)
+    for msg in msgs:
+        buf = buf[len(msg):]
+        log_msg(role, "recv", msg)
+    return msgs, buf
+
+
+def tcp_uas(o):
+    """UAS over TCP on addr:5060 (the callee of the tcp-in runs): answers
+    one INVITE 100 Trying and 200 OK (SDP c= addr, port 6000), sends RTP
+    from port 6000 to the caller's SDP address once the ACK is in, and
+    answers the BYE 200 OK, every message in its own segment (TCP_NODELAY)
+    except as mode says (nf_conntrack_sip.c sip_help_tcp cannot cut these
+    segments, so the kernel passes them as they are):
+      split  the 200 OK in two segments: the first ends 40 bytes into its
+             SDP body, the rest follows 200 ms later;
+      nocl   the 100 Trying without a Content-Length header."""
+    role = "server"
+    addr, mode = o["addr"], o.get("mode", "split")
+    ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    ls.bind((addr, 5060))
+    ls.listen(1)
+    ls.settimeout(float(o.get("seconds", "40")))
+    try:
+        s, peer = ls.accept()
+    except socket.timeout:
+        say("result=no connection")
+        return
+    s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    s.settimeout(15)
+    rtps = udp(addr, 6000)
+    tag = "uas%04x" % random.getrandbits(16)
+    contact = "<sip:server@%s:5060;transport=tcp>" % addr
+    buf, inv, rtp, done = b"", None, None, False
+    while not done:
+        msgs, buf = tcp_recv(s, buf, role)
+        if msgs is None:
+            break
+        for msg in msgs:
+            if msg.startswith(b"INVITE "):
+                inv = msg
+                trying = response(inv, 100, "Trying", tag)
+                if mode == "nocl":
+                    trying = re.sub(rb"Content-Length: 0\r\n", b"", trying)
+                s.sendall(trying)
+                say("ep=%s sent %s | %s%s" % (role, first_line(trying), call_id(trying),
+                                              " (no Content-Length)" if mode == "nocl" else ""))
+                time.sleep(0.1)
+                ok = response(inv, 200, "OK", tag, contact, sdp("server", 1, addr, addr, 6000))
+                if mode == "split":
+                    cut = ok.index(b"\r\n\r\n") + 4 + 40
+                    s.sendall(ok[:cut])
+                    time.sleep(0.2)
+                    s.sendall(ok[cut:])
+                    say("ep=%s sent %s | %s (split at byte %d of %d)" % (
+                        role, first_line(ok), call_id(ok), cut, len(ok)))
+                else:
+                    s.sendall(ok)
+                    log_msg(role, "sent", ok)
+            elif msg.startswith(b"ACK ") and inv is not None and rtp is None:
+                c_addr, c_port = sdp_media(inv.split(b"\r\n\r\n", 1)[1])
+                rtp = Rtp(rtps, (c_addr, c_port), float(o.get("media", "3.2")),
+                          ssrc=0x5e7e5e7e, role=role, cid=call_id(inv))
+                threading.Thread(target=rtp.send, daemon=True).start()
+            elif msg.startswith(b"BYE "):
+                if rtp is not None:
+                    rtp.halt = True
+                out = response(msg, 200, "OK", tag)
+                s.sendall(out)
+                log_msg(role, "sent", out)
+                done = True
+    if rtp is not None:
+        rtp.done()
+    time.sleep(0.5)
+    s.close()
+    say("result=%s" % ("BYE answered" if done else "no BYE"))
+
+
 # ---- a phone whose INVITE goes out in two TCP segments ----------------------
 
 def tcp_split_phone(o):
@@ -281,7 +389,9 @@ def tcp_split_phone(o):
              in one segment;
       tail   as multi, but the BYE carries a short text body and the
              segment ends inside that body (the rest 200 ms later);
-      nocl   the ACK without a Content-Length header."""
+      nocl   the ACK without a Content-Length header;
+      whole  every message whole in its own segment (the tcp-in runs,
+             where the far end's segments are the ones to look at)."""
     role = "phone"
     local, server = o["local"], o["server"]
     s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -301,7 +411,7 @@ def tcp_split_phone(o):
     elif mode == "trail":
         s.sendall(inv + b"\r\n\r\n")
         say("ep=%s sent %s | %s (CRLF CRLF after it in one segment)" % (role, first_line(inv), cid))
-    elif mode in ("multi", "tail", "nocl"):
+    elif mode in ("multi", "tail", "nocl", "whole"):
         s.sendall(inv)
         log_msg(role, "sent", inv)
     else:
@@ -314,21 +424,10 @@ def tcp_split_phone(o):
     final = None
     s.settimeout(10)
     while final is None:
-        try:
-            data = s.recv(65535)
-        except socket.timeout:
+        msgs, buf = tcp_recv(s, buf, role)
+        if msgs is None:
             break
-        if not data:
-            break
-        buf += data
-        while b"\r\n\r\n" in buf:
-            head, _, rest = buf.partition(b"\r\n\r\n")
-            cl = int(re.search(rb"\r\nContent-Length:\s*(\d+)", head + b"\r\n", re.I).group(1))
-            if len(rest) < cl:
-                break
-            msg = head + b"\r\n\r\n" + rest[:cl]
-            buf = rest[cl:]
-            log_msg(role, "recv", msg)
+        for msg in msgs:
             if msg.startswith(b"SIP/2.0 2"):
                 final = msg
     if final is None:
@@ -680,6 +779,7 @@ def registrar(o):
 ROLES = {
     "stun-phone": stun_phone,       # local= public= server= [media=]
     "tcp-split-phone": tcp_split_phone,   # local= server= [first=] [media=]
+    "tcp-uas": tcp_uas,             # addr= mode=split|nocl [media=] [seconds=]
     "proxy": proxy,                 # addr= port= routes=user=host:port,... [natfix=1] [role=]
     "b2bua": b2bua,                 # addr= callee=host[:port]
     "registrar": registrar,         # addr= [port=] contact=echo|none [count=]

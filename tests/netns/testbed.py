@@ -598,6 +598,24 @@ class Testbed:
         kw = {"mode": self.o["tcp_mode"]} if "tcp_mode" in self.o else {}
         self.py_phone_call("tcp-split-phone", "t1", **kw)
 
+    def run_tcp_in(self):
+        """SIP over TCP, the phone (sipua.py tcp-split-phone, every message
+        whole) calls a Python UAS (sipua.py tcp-uas) whose segments the
+        helper cannot cut: tcp_in=split (the 200 OK over two segments) or
+        nocl (the 100 Trying without Content-Length)."""
+        call_s = int(self.o.get("call_ms", "3200")) / 1000.0
+        srv = self.py("server", "server", "tcp-uas", addr=SERVER,
+                      mode=self.o.get("tcp_in", "split"), media=str(call_s), seconds=40)
+        self.wait_listen("server", "tcp", 5060)
+        ph = self.py("phone", "phone", "tcp-split-phone", local=PHONE, server=SERVER,
+                     media=str(call_s), mode="whole")
+        self.note("phone_media", "ack")
+        self.note("server_media", "ack")
+        self.finish([(ph, 60, "phone_exit", None, "phone"),
+                     (srv, 30, "server_exit", None, "server")])
+        self.py_events("phone")
+        self.py_events("server")
+
     def phone_uac_via(self, peer, target):
         return self.sipp("phone", "phone-uac", PHONE, 5060, self.uac_xml("phone"),
                          ["-mp", "6000", "-key", "user", "phone", "-key", "peer", peer], target=target)
