@@ -14,10 +14,16 @@ shows what the other cannot (media between two phones behind the router
 never crosses the NAT; a request the router drops never reaches the
 phone), and each figure is printed per view as well.  (The two views
 are not merged into one file: a profile that rewrites Call-IDs makes
-two dialogs of one call there.)  Each predicted call or
-registration is matched to the analyzer's dialog of the same Call-ID (a
-profile that rewrites Call-IDs: the next unmatched outside dialog of the
-same kind, in order of first packet), and agrees when:
+two dialogs of one call there.)  Each predicted leg (a call or
+registration of one inside phone: a proxy between two phones of the
+capture gives one Call-ID two legs) is matched, on each view, to the
+analyzer's dialog of the same Call-ID that holds that leg: its first
+request sent by the leg's phone (phone_role uac) or to it (uas), the
+phone being seen at its own address inside and at the router's public
+address outside (sipalg-analyze -m lists the messages).  A profile that
+rewrites Call-IDs: the next unmatched dialog of the same kind that holds
+the leg and whose Call-ID no prediction has, in order of first packet.
+A leg agrees when:
 
   completed, registered    the dialog is there, not rejected or failed,
                            with none of the failure symptoms below
@@ -30,8 +36,11 @@ same kind, in order of first packet), and agrees when:
                            transaction_lost, incomplete) not scored
 
 A prediction the simulator marks not observable (its JSON "observable":
-false, with the reason: nothing of it is on any view it writes) is
-counted apart, listed with its reason, and never as an agreement.
+false, with the reason "unobservable_why": nothing of it is on any view
+it writes -- media between two phones behind the router of which the
+capture shows no packet, an INVITE the far end sends to a private
+Contact) is counted apart, listed with its reason, and never as an
+agreement or a disagreement.
 
 Prints the agreement per outcome and per profile, and the disagreements;
 with --floor FILE fails (exit 1) when the agreements of the set run
@@ -88,26 +97,64 @@ def agrees(pred, got):
     return pred in syms
 
 
-def match(dl, ad):
-    """The analyzer's dialog (or None) for each predicted dialog of dl."""
-    byid = {}
-    for d in ad:
-        byid.setdefault(d.get("call_id"), d)
+def host(ep):
+    """The address of "addr:port" or "[v6]:port"."""
+    ep = ep or ""
+    if ep.startswith("["):
+        return ep[1:].split("]", 1)[0]
+    return ep.rsplit(":", 1)[0]
+
+
+def holds_leg(x, addr, role, method):
+    """Whether the analyzer's dialog x holds the predicted leg whose phone
+    is seen at addr on this view (its private address inside, the
+    router's public address outside), as the first request's sender (role
+    uac) or receiver (uas).  A proxy between two phones of the capture
+    puts two legs on one Call-ID, which the analyzer may show as one
+    dialog (both legs in it) or show only one of."""
+    msgs = x.get("message_list")
+    if msgs is None:
+        return True
+    reqs = [m for m in msgs if (m.get("label") or "").split(" ")[0] == method]
+    if reqs:
+        key = "src" if role == "uac" else "dst"
+        return any(host(m.get(key)) == addr for m in reqs)
+    return any(addr in (host(m.get("src")), host(m.get("dst"))) for m in msgs)
+
+
+def match(dl, ad, addr_of):
+    """The analyzer's dialog (or None) for each predicted leg of dl: one of
+    the same Call-ID that holds the leg (addr_of(d): where the leg's phone
+    is seen on this view); when none does (a profile that rewrites
+    Call-IDs, perhaps of one leg and not of the other), the next unmatched
+    dialog of the same kind that holds the leg and whose Call-ID no
+    prediction has, in order of first packet."""
+    ids = {x.get("call_id") for x in ad}
+    pred_ids = {d["call_id"] for d in dl}
     used = set()
-    for d in dl:
-        if d["call_id"] in byid:
-            used.add(id(byid[d["call_id"]]))
     out = []
     for d in dl:
-        got = byid.get(d["call_id"])
-        if got is None:
-            kind = "register" if d["kind"] == "registration" else "call"
+        leg = (addr_of(d), d.get("phone_role"), d.get("method"))
+        got = None
+        if d["call_id"] in ids:
             for x in ad:
-                if id(x) not in used and x.get("kind") == kind:
+                if x.get("call_id") == d["call_id"] and holds_leg(x, *leg):
                     got = x
-                    used.add(id(x))
                     break
+            if got is not None:
+                used.add(id(got))
         out.append(got)
+    for i, d in enumerate(dl):
+        if out[i] is not None:
+            continue
+        leg = (addr_of(d), d.get("phone_role"), d.get("method"))
+        kind = "register" if d["kind"] == "registration" else "call"
+        for x in ad:
+            if id(x) not in used and x.get("kind") == kind and \
+                    x.get("call_id") not in pred_ids and holds_leg(x, *leg):
+                out[i] = x
+                used.add(id(x))
+                break
     return out
 
 
@@ -148,12 +195,15 @@ def main():
                                "--write-inside", wi, path])
                 dl = pj["runs"][0]["dialogs"]
                 got_views = []
-                for f in (w, wi):
+                pub = pj.get("public_ip", "")
+                for f, addr_of in ((w, lambda d: pub),
+                                   (wi, lambda d: d.get("phone", ""))):
                     if os.path.exists(f) and os.path.getsize(f) > 24:
-                        ad = run_json([a.analyze, "-f", "json", f]).get("dialogs", [])
+                        ad = run_json([a.analyze, "-f", "json", "-m",
+                                       f]).get("dialogs", [])
                     else:
                         ad = []
-                    got_views.append(match(dl, ad))
+                    got_views.append(match(dl, ad, addr_of))
                 for i, d in enumerate(dl):
                     pred = d["outcome"]
                     if pred not in SCORED:
