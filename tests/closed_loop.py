@@ -42,6 +42,13 @@ capture shows no packet, an INVITE the far end sends to a private
 Contact) is counted apart, listed with its reason, and never as an
 agreement or a disagreement.
 
+With --merged the two views are also merged by time into one file
+(mergecap) and analysed together, as a capture taken at both sides of
+the router would be: the scored predictions the analyzer finds there,
+with their disagreements (-v), are printed apart and do not count
+towards the floor (a profile that rewrites Call-IDs gives one call two
+dialogs there, and the analyzer must bind each stream to the right one).
+
 Prints the agreement per outcome and per profile, and the disagreements;
 with --floor FILE fails (exit 1) when the agreements of the set run
 (subset or full) fall below the figure FILE gives for it.
@@ -49,6 +56,7 @@ with --floor FILE fails (exit 1) when the agreements of the set run
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -174,7 +182,12 @@ def main():
     ap.add_argument("--subset", action="store_true")
     ap.add_argument("--floor", help="TSV: set, agreeing calls at least")
     ap.add_argument("-v", action="store_true", help="list every disagreement")
+    ap.add_argument("--merged", action="store_true",
+                    help="also analyse the two views merged into one file")
     a = ap.parse_args()
+    if a.merged and shutil.which("mergecap") is None:
+        print("SKIP: --merged needs mergecap (tshark's package)")
+        return 77
 
     caps = inside_captures(a.samples)
     profs = sorted(f[:-5] for f in os.listdir(a.profiles) if f.endswith(".conf"))
@@ -186,9 +199,12 @@ def main():
     agree = total = unscored = 0
     view_agree = [0, 0]
     unobs = []
+    merged = [0, 0]
+    mbad = []
     with tempfile.TemporaryDirectory() as tmp:
         w = os.path.join(tmp, "out.pcap")
         wi = os.path.join(tmp, "in.pcapng")
+        wm = os.path.join(tmp, "merged.pcapng")
         for run, path in caps:
             for prof in profs:
                 pj = run_json([a.sim, "-f", "json", "--profile", prof, "-w", w,
@@ -204,6 +220,20 @@ def main():
                     else:
                         ad = []
                     got_views.append(match(dl, ad, addr_of))
+                got_m = None
+                if a.merged:
+                    views = [f for f in (w, wi) if os.path.exists(f) and
+                             os.path.getsize(f) > 24]
+                    ad = []
+                    if views:
+                        subprocess.run(["mergecap", "-w", wm] + views,
+                                       check=True)
+                        ad = run_json([a.analyze, "-f", "json", "-m",
+                                       wm]).get("dialogs", [])
+                    # the leg's phone at its own address or the public one
+                    got_m = [g1 or g2 for g1, g2 in zip(
+                        match(dl, ad, lambda d: pub),
+                        match(dl, ad, lambda d: d.get("phone", "")))]
                 for i, d in enumerate(dl):
                     pred = d["outcome"]
                     if pred not in SCORED:
@@ -213,6 +243,13 @@ def main():
                         unobs.append((run, prof, d["call_id"], pred,
                                       d.get("unobservable_why", "")))
                         continue
+                    if got_m is not None:
+                        okm = agrees(pred, got_m[i])
+                        merged[0] += okm
+                        merged[1] += 1
+                        if not okm:
+                            mbad.append((run, prof, d["call_id"], pred,
+                                         found(got_m[i])))
                     oks = [agrees(pred, g[i]) for g in got_views]
                     ok = oks[0] or oks[1]
                     total += 1
@@ -232,6 +269,9 @@ def main():
           % (setname, len(caps), len(profs), agree, total, len(unobs), unscored))
     print("  on the outside view alone %d, on the inside view alone %d"
           % (view_agree[0], view_agree[1]))
+    if a.merged:
+        print("  on the two views merged into one file (mergecap) %d of %d "
+              "(not in the floor)" % (merged[0], merged[1]))
     for title, tab in (("outcome", per_out), ("profile", per_prof)):
         print("  %-24s %5s %5s" % (title, "agree", "of"))
         for k in sorted(tab):
@@ -246,6 +286,11 @@ def main():
               "outside | inside):")
         for b in bad:
             print("  %s  %s  %s  %s  -> %s | %s" % b)
+    if a.v and mbad:
+        print("disagreements on the merged views (capture, profile, call, "
+              "predicted, analyzer):")
+        for b in mbad:
+            print("  %s  %s  %s  %s  -> %s" % b)
     if a.floor:
         want = None
         with open(a.floor, encoding="utf-8") as f:
