@@ -117,6 +117,8 @@ struct fe_dialog {
 	uint64_t first_frame;
 	/* call progress */
 	bool invite_lost;         /* the (first) INVITE never reached its destination */
+	bool far_at_router;       /* a far-end message of it reached the router's
+	                           * public address (so the outside view has it) */
 	bool gone;                /* never established: later packets cannot exist */
 	char invite_lost_why[200];
 	uint64_t invite_lost_frame;

@@ -321,7 +321,9 @@ reg_2xx_keeps(const struct fe_dialog *d, const struct sipmsg *mi)
  * The model's view of a far-end message mi (as the capture shows it) that
  * was delivered to the phone or not; seen is the same message as the
  * phone got it (the far end's outside bytes after the ALG), which is where
- * the far end's media address is learnt.
+ * the far end's media address is learnt.  target is where the far end sent
+ * it: the router's public address (then it is on the outside view), or
+ * one that never reaches the router (a private Contact).
  */
 void
 model_inbound(struct run *r, struct fe_dialog *d, const struct sim_pkt *p,
@@ -330,7 +332,8 @@ model_inbound(struct run *r, struct fe_dialog *d, const struct sim_pkt *p,
 {
 	char buf[300];
 
-	(void)target;
+	if (ep_same_ip(target, nat_public(r->nat)))
+		d->far_at_router = true;
 	d->t_last_ns = p->ts_ns;
 	if (d->peer.family == 0)
 		d->peer = p->src;

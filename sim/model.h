@@ -40,7 +40,8 @@ void model_outbound(struct run *r, struct fe_dialog *d,
 
 /*
  * A far-end message mi (as the capture shows it), delivered or not (why);
- * seen is the same message as the phone got it.
+ * seen is the same message as the phone got it; target where the far end
+ * sent it (d->far_at_router when that is the router's public address).
  */
 void model_inbound(struct run *r, struct fe_dialog *d,
     const struct sim_pkt *p, const struct sipmsg *mi, const struct sipmsg *seen,

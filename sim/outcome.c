@@ -96,6 +96,30 @@ pick(struct outcome *o, int *chosen, enum outcome_id id, int64_t t,
 	text_copy(o->detail, sizeof(o->detail), detail, strlen(detail));
 }
 
+/*
+ * The media outcome just picked (when chosen was 0 before) rests on no
+ * packet of any written view: the far end of m is another phone behind
+ * the router (lan_probed) and neither the capture nor the model put one
+ * RTP packet of the line on the inside or the outside view.  With two
+ * phones behind the router the capture point, on the router's side of the
+ * LAN, sees their RTP only when it goes through the router: a capture
+ * without it cannot tell silent phones from RTP that stayed on the LAN,
+ * and the model's probes of the path, not a packet, decide.
+ */
+static void
+media_unseen(struct outcome *o, int was_chosen, const struct fe_media *m)
+{
+	char a[NETADDR_STRLEN];
+
+	if (was_chosen || !m->lan_probed || m->out_pkts != 0 ||
+	    m->in_pkts != 0 || m->lan_pkts != 0 || m->model_pkts != 0)
+		return;
+	o->unobservable = true;
+	snprintf(o->unobs_why, sizeof(o->unobs_why),
+	    "the other end of this media is a phone behind the same router (SDP %s) and the capture shows none of their RTP (between two phones it may stay on their LAN, out of the capture point's sight): no written view holds a packet of it; the model's probes of the path decide",
+	    ep_str(&m->far, a, sizeof(a)));
+}
+
 static void
 eval_media(const struct fe_dialog *d, struct outcome *o, int *chosen)
 {
@@ -103,7 +127,7 @@ eval_media(const struct fe_dialog *d, struct outcome *o, int *chosen)
 	bool out_ok, in_ok;
 	const char *out_why;
 	char buf[460];
-	int k;
+	int k, was = *chosen;
 
 	for (k = 0; k < d->nmedia; k++)
 		if (d->media[k].phone_in.family != 0 && d->media[k].phone_in.port != 0 &&
@@ -140,6 +164,7 @@ eval_media(const struct fe_dialog *d, struct outcome *o, int *chosen)
 		    m->in_pkts > 0 ? m->in_lost_reason :
 		    m->probe_why[0] ? m->probe_why : "the far end's RTP cannot come back");
 		pick(o, chosen, OUT_NO_AUDIO, d->t_answer_ns, m->in_lost_frame, buf);
+		media_unseen(o, was, m);
 		return;
 	}
 	if (!in_ok) {
@@ -173,6 +198,7 @@ eval_media(const struct fe_dialog *d, struct outcome *o, int *chosen)
 		pick(o, chosen, OUT_ONE_WAY_AUDIO, d->t_answer_ns,
 		    m->lan_pkts > 0 ? m->lan_frame : 0, buf);
 	}
+	media_unseen(o, was, m);
 }
 
 /*
@@ -245,6 +271,16 @@ outcome_eval(const struct sim_cfg *cfg, const struct sim_result *res,
 		pick(o, &chosen, d->phone_uac ? OUT_CALL_FAILED :
 		    OUT_INBOUND_UNANSWERED, d->t_first_ns, d->invite_lost_frame,
 		    d->invite_lost_why);
+	if (o->id == OUT_INBOUND_UNANSWERED && !d->far_at_router) {
+		/*
+		 * The far end sent it where no route brings it to the router (a
+		 * private Contact): it is on neither the outside view nor, never
+		 * delivered, the inside one.
+		 */
+		o->unobservable = true;
+		snprintf(o->unobs_why, sizeof(o->unobs_why),
+		    "the far end sends the INVITE to an address that never reaches the router: it is on neither the outside nor the inside view");
+	}
 	if (d->answer_lost) {
 		snprintf(buf, sizeof(buf),
 		    "the 2xx never reaches the %s (%s): no ACK, the 2xx is retransmitted and the call dropped after 64*T1",
@@ -592,6 +628,11 @@ report_text(FILE *f, const char *capture, const struct sim_cfg *const *cfgs,
 			}
 			if (o.also[0])
 				fprintf(f, "     also: %s\n", o.also);
+			if (o.unobservable) {
+				fprintf(f, "     not observable in the written views: ");
+				tstr(f, o.unobs_why, sizeof(o.unobs_why));
+				fprintf(f, "\n");
+			}
 			if (d->note[0]) {
 				fprintf(f, "     note: ");
 				tstr(f, d->note, sizeof(d->note));
@@ -672,6 +713,12 @@ report_text(FILE *f, const char *capture, const struct sim_cfg *const *cfgs,
 				fprintf(f, "  %zu %s: ", i + 1, cfgs[j]->name);
 				tstr(f, o.detail, sizeof(o.detail));
 				fprintf(f, "\n");
+				if (o.unobservable) {
+					fprintf(f, "  %zu %s: not observable in the written views: ",
+					    i + 1, cfgs[j]->name);
+					tstr(f, o.unobs_why, sizeof(o.unobs_why));
+					fprintf(f, "\n");
+				}
 			}
 		}
 	for (j = 0; j < n; j++)
@@ -721,6 +768,12 @@ json_dialog(struct json *j, const struct sim_cfg *cfg,
 	json_u64_or_null(j, o.frame);
 	json_key(j, "detail");
 	json_str(j, o.detail);
+	if (o.unobservable) {
+		json_key(j, "observable");
+		json_bool(j, false);
+		json_key(j, "unobservable_why");
+		json_str(j, o.unobs_why);
+	}
 	json_key(j, "also");
 	json_arr_begin(j);
 	for (p = o.also; *p != '\0';) {

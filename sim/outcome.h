@@ -43,6 +43,18 @@ struct outcome {
 	int64_t t_ns;             /* when it happens (capture time) */
 	uint64_t frame;           /* the inside frame that caused it, 0 if none */
 	char also[160];           /* other problems, comma-separated names */
+	/*
+	 * What the outcome is about lies on no view the simulator writes (-w,
+	 * --write-inside), so sipalg-analyze reading them cannot confirm or
+	 * refute it: a media outcome decided only by the model's probes of RTP
+	 * between two phones behind the router, of which the capture shows no
+	 * packet (their LAN carries it, out of the capture point's sight); an
+	 * inbound INVITE the far end sends where it never reaches the router
+	 * (a private Contact).  The outcome stands; unobs_why says why it
+	 * cannot be seen.
+	 */
+	bool unobservable;
+	char unobs_why[320];
 };
 
 const char *outcome_name(enum outcome_id id);

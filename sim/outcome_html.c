@@ -96,6 +96,11 @@ cell(FILE *f, const struct sim_cfg *cfg, const struct sim_result *r,
 		html_escn(f, o.also, sizeof(o.also));
 		fputs("</p>", f);
 	}
+	if (o.unobservable) {
+		fputs("<p class=\"meta\">not observable in the written views: ", f);
+		html_escn(f, o.unobs_why, sizeof(o.unobs_why));
+		fputs("</p>", f);
+	}
 	if (d->note[0]) {
 		fputs("<p class=\"meta\">note: ", f);
 		html_escn(f, d->note, sizeof(d->note));

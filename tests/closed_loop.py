@@ -14,10 +14,16 @@ shows what the other cannot (media between two phones behind the router
 never crosses the NAT; a request the router drops never reaches the
 phone), and each figure is printed per view as well.  (The two views
 are not merged into one file: a profile that rewrites Call-IDs makes
-two dialogs of one call there.)  Each predicted call or
-registration is matched to the analyzer's dialog of the same Call-ID (a
-profile that rewrites Call-IDs: the next unmatched outside dialog of the
-same kind, in order of first packet), and agrees when:
+two dialogs of one call there.)  Each predicted leg (a call or
+registration of one inside phone: a proxy between two phones of the
+capture gives one Call-ID two legs) is matched, on each view, to the
+analyzer's dialog of the same Call-ID that holds that leg: its first
+request sent by the leg's phone (phone_role uac) or to it (uas), the
+phone being seen at its own address inside and at the router's public
+address outside (sipalg-analyze -m lists the messages).  A profile that
+rewrites Call-IDs: the next unmatched dialog of the same kind that holds
+the leg and whose Call-ID no prediction has, in order of first packet.
+A leg agrees when:
 
   completed, registered    the dialog is there, not rejected or failed,
                            with none of the failure symptoms below
@@ -30,8 +36,18 @@ same kind, in order of first packet), and agrees when:
                            transaction_lost, incomplete) not scored
 
 A prediction the simulator marks not observable (its JSON "observable":
-false, with the reason: nothing of it is on any view it writes) is
-counted apart, listed with its reason, and never as an agreement.
+false, with the reason "unobservable_why": nothing of it is on any view
+it writes -- media between two phones behind the router of which the
+capture shows no packet, an INVITE the far end sends to a private
+Contact) is counted apart, listed with its reason, and never as an
+agreement or a disagreement.
+
+With --merged the two views are also merged by time into one file
+(mergecap) and analysed together, as a capture taken at both sides of
+the router would be: the scored predictions the analyzer finds there,
+with their disagreements (-v), are printed apart and do not count
+towards the floor (a profile that rewrites Call-IDs gives one call two
+dialogs there, and the analyzer must bind each stream to the right one).
 
 Prints the agreement per outcome and per profile, and the disagreements;
 with --floor FILE fails (exit 1) when the agreements of the set run
@@ -40,6 +56,7 @@ with --floor FILE fails (exit 1) when the agreements of the set run
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -88,26 +105,64 @@ def agrees(pred, got):
     return pred in syms
 
 
-def match(dl, ad):
-    """The analyzer's dialog (or None) for each predicted dialog of dl."""
-    byid = {}
-    for d in ad:
-        byid.setdefault(d.get("call_id"), d)
+def host(ep):
+    """The address of "addr:port" or "[v6]:port"."""
+    ep = ep or ""
+    if ep.startswith("["):
+        return ep[1:].split("]", 1)[0]
+    return ep.rsplit(":", 1)[0]
+
+
+def holds_leg(x, addr, role, method):
+    """Whether the analyzer's dialog x holds the predicted leg whose phone
+    is seen at addr on this view (its private address inside, the
+    router's public address outside), as the first request's sender (role
+    uac) or receiver (uas).  A proxy between two phones of the capture
+    puts two legs on one Call-ID, which the analyzer may show as one
+    dialog (both legs in it) or show only one of."""
+    msgs = x.get("message_list")
+    if msgs is None:
+        return True
+    reqs = [m for m in msgs if (m.get("label") or "").split(" ")[0] == method]
+    if reqs:
+        key = "src" if role == "uac" else "dst"
+        return any(host(m.get(key)) == addr for m in reqs)
+    return any(addr in (host(m.get("src")), host(m.get("dst"))) for m in msgs)
+
+
+def match(dl, ad, addr_of):
+    """The analyzer's dialog (or None) for each predicted leg of dl: one of
+    the same Call-ID that holds the leg (addr_of(d): where the leg's phone
+    is seen on this view); when none does (a profile that rewrites
+    Call-IDs, perhaps of one leg and not of the other), the next unmatched
+    dialog of the same kind that holds the leg and whose Call-ID no
+    prediction has, in order of first packet."""
+    ids = {x.get("call_id") for x in ad}
+    pred_ids = {d["call_id"] for d in dl}
     used = set()
-    for d in dl:
-        if d["call_id"] in byid:
-            used.add(id(byid[d["call_id"]]))
     out = []
     for d in dl:
-        got = byid.get(d["call_id"])
-        if got is None:
-            kind = "register" if d["kind"] == "registration" else "call"
+        leg = (addr_of(d), d.get("phone_role"), d.get("method"))
+        got = None
+        if d["call_id"] in ids:
             for x in ad:
-                if id(x) not in used and x.get("kind") == kind:
+                if x.get("call_id") == d["call_id"] and holds_leg(x, *leg):
                     got = x
-                    used.add(id(x))
                     break
+            if got is not None:
+                used.add(id(got))
         out.append(got)
+    for i, d in enumerate(dl):
+        if out[i] is not None:
+            continue
+        leg = (addr_of(d), d.get("phone_role"), d.get("method"))
+        kind = "register" if d["kind"] == "registration" else "call"
+        for x in ad:
+            if id(x) not in used and x.get("kind") == kind and \
+                    x.get("call_id") not in pred_ids and holds_leg(x, *leg):
+                out[i] = x
+                used.add(id(x))
+                break
     return out
 
 
@@ -127,7 +182,12 @@ def main():
     ap.add_argument("--subset", action="store_true")
     ap.add_argument("--floor", help="TSV: set, agreeing calls at least")
     ap.add_argument("-v", action="store_true", help="list every disagreement")
+    ap.add_argument("--merged", action="store_true",
+                    help="also analyse the two views merged into one file")
     a = ap.parse_args()
+    if a.merged and shutil.which("mergecap") is None:
+        print("SKIP: --merged needs mergecap (tshark's package)")
+        return 77
 
     caps = inside_captures(a.samples)
     profs = sorted(f[:-5] for f in os.listdir(a.profiles) if f.endswith(".conf"))
@@ -139,21 +199,41 @@ def main():
     agree = total = unscored = 0
     view_agree = [0, 0]
     unobs = []
+    merged = [0, 0]
+    mbad = []
     with tempfile.TemporaryDirectory() as tmp:
         w = os.path.join(tmp, "out.pcap")
         wi = os.path.join(tmp, "in.pcapng")
+        wm = os.path.join(tmp, "merged.pcapng")
         for run, path in caps:
             for prof in profs:
                 pj = run_json([a.sim, "-f", "json", "--profile", prof, "-w", w,
                                "--write-inside", wi, path])
                 dl = pj["runs"][0]["dialogs"]
                 got_views = []
-                for f in (w, wi):
+                pub = pj.get("public_ip", "")
+                for f, addr_of in ((w, lambda d: pub),
+                                   (wi, lambda d: d.get("phone", ""))):
                     if os.path.exists(f) and os.path.getsize(f) > 24:
-                        ad = run_json([a.analyze, "-f", "json", f]).get("dialogs", [])
+                        ad = run_json([a.analyze, "-f", "json", "-m",
+                                       f]).get("dialogs", [])
                     else:
                         ad = []
-                    got_views.append(match(dl, ad))
+                    got_views.append(match(dl, ad, addr_of))
+                got_m = None
+                if a.merged:
+                    views = [f for f in (w, wi) if os.path.exists(f) and
+                             os.path.getsize(f) > 24]
+                    ad = []
+                    if views:
+                        subprocess.run(["mergecap", "-w", wm] + views,
+                                       check=True)
+                        ad = run_json([a.analyze, "-f", "json", "-m",
+                                       wm]).get("dialogs", [])
+                    # the leg's phone at its own address or the public one
+                    got_m = [g1 or g2 for g1, g2 in zip(
+                        match(dl, ad, lambda d: pub),
+                        match(dl, ad, lambda d: d.get("phone", "")))]
                 for i, d in enumerate(dl):
                     pred = d["outcome"]
                     if pred not in SCORED:
@@ -163,6 +243,13 @@ def main():
                         unobs.append((run, prof, d["call_id"], pred,
                                       d.get("unobservable_why", "")))
                         continue
+                    if got_m is not None:
+                        okm = agrees(pred, got_m[i])
+                        merged[0] += okm
+                        merged[1] += 1
+                        if not okm:
+                            mbad.append((run, prof, d["call_id"], pred,
+                                         found(got_m[i])))
                     oks = [agrees(pred, g[i]) for g in got_views]
                     ok = oks[0] or oks[1]
                     total += 1
@@ -182,6 +269,9 @@ def main():
           % (setname, len(caps), len(profs), agree, total, len(unobs), unscored))
     print("  on the outside view alone %d, on the inside view alone %d"
           % (view_agree[0], view_agree[1]))
+    if a.merged:
+        print("  on the two views merged into one file (mergecap) %d of %d "
+              "(not in the floor)" % (merged[0], merged[1]))
     for title, tab in (("outcome", per_out), ("profile", per_prof)):
         print("  %-24s %5s %5s" % (title, "agree", "of"))
         for k in sorted(tab):
@@ -196,6 +286,11 @@ def main():
               "outside | inside):")
         for b in bad:
             print("  %s  %s  %s  %s  -> %s | %s" % b)
+    if a.v and mbad:
+        print("disagreements on the merged views (capture, profile, call, "
+              "predicted, analyzer):")
+        for b in mbad:
+            print("  %s  %s  %s  %s  -> %s" % b)
     if a.floor:
         want = None
         with open(a.floor, encoding="utf-8") as f:

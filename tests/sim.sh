@@ -649,4 +649,25 @@ check "rport inferred: the registration the capture shows works" registered \
     "$(json_get "$tmp/rp.json" runs.0.dialogs.1.outcome)"
 check "--set farend_rport=true overrides the inference" "set registration_failure" \
     "$(outcome "$tmp/rpl.pcap" 1 --set farend_rport=true >/dev/null; json_get "$tmp/o.json" runs.0.assumptions.3.source) $(json_get "$tmp/o.json" runs.0.dialogs.1.outcome)"
+# ---- outcomes not observable in the written views --------------------------
+# Two phones behind the router whose RTP the capture never shows: a media
+# outcome decided by the model's probes alone is marked, with the reason;
+# the same call predicted completed, or media with RTP on a view, is not.
+ob() { json_get "$tmp/u.json" "runs.0.dialogs.$1.outcome"; json_get "$tmp/u.json" "runs.0.dialogs.$1.observable"; }
+"$SIM" -f json --profile linux "$GT/lan-proxy-alg-off-inside.pcap" >"$tmp/u.json"
+check "lan media on no view: marked" "no_audio False no_audio False" "$(echo $(ob 1) $(ob 2))"
+json_get "$tmp/u.json" runs.0.dialogs.1.unobservable_why | grep -q "phone behind the same router" ||
+    fail "lan media on no view: no reason"
+"$SIM" --profile linux "$GT/lan-proxy-alg-off-inside.pcap" | grep -q "^     not observable in the written views: the other end" ||
+    fail "lan media on no view: not said in text"
+"$SIM" -f json --profile off "$GT/lan-proxy-alg-off-inside.pcap" >"$tmp/u.json"
+check "lan call completed: not marked" "completed completed" "$(echo $(ob 1) $(ob 2))"
+"$SIM" -f json --profile off "$GT/outbound-alg-on-inside.pcap" >"$tmp/u.json"
+check "one-way audio with RTP on the views: not marked" "one_way_audio" "$(echo $(ob 0))"
+# An inbound INVITE sent to a private Contact never reaches the router: on
+# neither view.  One the NAT drops at the public address is on -w's view.
+"$SIM" -f json --profile off "$GT/register-echo-alg-on-inside.pcap" >"$tmp/u.json"
+check "INVITE to a private Contact: marked" "inbound_call_unanswered False" "$(echo $(ob 1))"
+"$SIM" -f json --profile linux "$GT/inbound-alg-on-inside.pcap" >"$tmp/u.json"
+check "INVITE dropped at the NAT: not marked" "inbound_call_unanswered" "$(echo $(ob 0))"
 finish
