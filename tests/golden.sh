@@ -162,6 +162,12 @@ captures() {
 	done
 	captures | sed 's/^/capture\n/'
 } >"$tmp/jobs"
+if [ "$mode" = show ]; then
+	# only the jobs of that input
+	awk -v i="$show_input" 'NR % 2 == 1 { w = $0; next } $0 == i { print w; print }' \
+	    "$tmp/jobs" >"$tmp/j2"
+	mv "$tmp/j2" "$tmp/jobs"
+fi
 mkdir -p "$tmp/r"
 GOLDEN_TMP=$tmp
 GOLDEN_PROFILES=$("$SIM" --list-profiles | awk 'NR > 0 && $1 ~ /^[a-z]/ { print $1 }' | paste -sd, -)
