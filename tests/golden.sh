@@ -17,7 +17,8 @@
 # outputs it names (tests/golden.sh --show KIND INPUT prints one output).
 # A refactoring must leave golden.tsv untouched.
 #
-# Environment: top_srcdir, top_builddir (as make check sets them).
+# Environment: top_srcdir, top_builddir (as make check sets them);
+# GOLDEN_JOBS, how many programs run at once (default: the CPUs).
 set -u
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
 top_builddir=${top_builddir:-$top_srcdir/build}
@@ -28,10 +29,16 @@ mode=check
 case "${1:-}" in
 --update) mode=update ;;
 --show) mode=show; show_kind=$2; show_input=$3 ;;
+--job) mode=job ;; # --job WHAT INPUT...: jobs (below), run by this script
 esac
 
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+if [ $mode = job ]; then
+	tmp=$GOLDEN_TMP
+	PROFILES=$GOLDEN_PROFILES
+else
+	tmp=$(mktemp -d)
+	trap 'rm -rf "$tmp"' EXIT
+fi
 out=$tmp/golden.tsv
 # Inputs are named relative to the source tree, so the outputs (which
 # quote file names) do not depend on where the tree is.
@@ -40,12 +47,19 @@ corpus=../shared/corpus
 have_corpus=0
 [ -d "$corpus" ] && have_corpus=1
 
-# Outputs are kept in $tmp/r/N.o and N.e (stdout, stderr) and listed in
-# $tmp/m.P (kind, input, exit status, N); one python3 hashes them all at
-# the end, so a run costs one process.  P is the worker (two at a time).
-mkdir -p "$tmp/r"
+# Outputs are kept in $tmp/r/W-N.o and W-N.e (stdout, stderr) and listed
+# in $tmp/m.W (kind, input, exit status, W-N), W being the process that
+# ran them; one python3 hashes them all at the end.  The runs are jobs in
+# $tmp/jobs, the longest first, taken four at a time by GOLDEN_JOBS
+# processes at once (default: the number of CPUs), each of them this
+# script again with --job.
 n=0
-worker=0
+worker=$$
+if [ $mode = job ]; then
+	# a process id can come again: never reuse an earlier job's files
+	while [ -e "$tmp/m.$worker" ]; do worker=$worker.1; done
+	: >"$tmp/m.$worker"
+fi
 
 # keep KIND INPUT RC: lists the output in $tmp/r/$worker-$n.{o,e}.
 keep() {
@@ -68,61 +82,48 @@ file() {
 	keep "$1" "$2" "$3"
 }
 
-captures() {
-	ls samples/linux-alg/*.pcap samples/linux-alg/*.pcapng tests/data/*.pcap
-	ls tests/fuzz/corpus/capture/* 2>/dev/null
-	[ $have_corpus = 1 ] && ls "$corpus"/* | grep -v '/README.md$'
-}
-
-PROFILES=$("$SIM" --list-profiles | awk 'NR > 0 && $1 ~ /^[a-z]/ { print $1 }' | paste -sd, -)
 SIMOPTS="--public-ip 198.51.100.1 --forward udp/5060 --forward tcp/5060"
 
-# ---- sipalg-analyze on every capture, each format (two workers) ----
-captures >"$tmp/list"
-each_capture() {
-	while read -r f; do
-		run text "$f" "$ANALYZE" -q -a -m "$f"
-		run json "$f" "$ANALYZE" -q -f json "$f"
-		run csv "$f" "$ANALYZE" -q -f csv "$f"
+# job WHAT INPUT: one job of the list below.
+job() {
+	case $1 in
+	capture) # sipalg-analyze in each format, and the simulator's JSON
+		run text "$2" "$ANALYZE" -q -a -m "$2"
+		run json "$2" "$ANALYZE" -q -f json "$2"
+		run csv "$2" "$ANALYZE" -q -f csv "$2"
 		# shellcheck disable=SC2086
-		run sim-json "$f" "$SIM" -f json --profiles "$PROFILES" $SIMOPTS "$f"
-	done
+		run sim-json "$2" "$SIM" -f json --profiles "$PROFILES" $SIMOPTS "$2"
+		;;
+	inside) # the inside/outside pair; the simulator's text, and the
+		# outside view (-w) of each profile
+		o=${2%-inside.pcap}-outside.pcap
+		if [ -f "$o" ]; then
+			run pair-text "$2" "$ANALYZE" -q --inside "$2" --outside "$o"
+			run pair-json "$2" "$ANALYZE" -q -f json --inside "$2" --outside "$o"
+		fi
+		# shellcheck disable=SC2086
+		run sim-text "$2" "$SIM" --compare $SIMOPTS "$2"
+		for p in $(echo "$PROFILES" | tr , ' '); do
+			w=$tmp/w.$worker.pcap
+			rm -f "$w"
+			# shellcheck disable=SC2086
+			"$SIM" --profile "$p" $SIMOPTS -w "$w" "$2" >/dev/null 2>&1
+			file "sim-pcap-$p" "$2" $? "$w"
+		done
+		;;
+	merged) # several files merged by time
+		run text-merged samples/linux-alg "$ANALYZE" -q -a samples/linux-alg/*-outside.pcap
+		run json-merged samples/linux-alg "$ANALYZE" -q -f json samples/linux-alg/*-inside.pcap
+		;;
+	store) store ;;
+	esac
 }
-worker=1
-awk 'NR % 2 == 1' "$tmp/list" | each_capture &
-worker=2
-awk 'NR % 2 == 0' "$tmp/list" | each_capture
-wait
-worker=0
 
-# ---- several files merged by time ----
-run text-merged samples/linux-alg "$ANALYZE" -q -a samples/linux-alg/*-outside.pcap
-run json-merged samples/linux-alg "$ANALYZE" -q -f json samples/linux-alg/*-inside.pcap
-
-# ---- inside/outside pairs ----
-for i in samples/linux-alg/*-inside.pcap tests/data/diff-*-inside.pcap; do
-	o=${i%-inside.pcap}-outside.pcap
-	[ -f "$o" ] || continue
-	run pair-text "$i" "$ANALYZE" -q --inside "$i" --outside "$o"
-	run pair-json "$i" "$ANALYZE" -q -f json --inside "$i" --outside "$o"
-done
-
-# ---- the simulator: text, and the outside view of each profile ----
-for i in samples/linux-alg/*-inside.pcap tests/data/diff-*-inside.pcap; do
-	# shellcheck disable=SC2086
-	run sim-text "$i" "$SIM" --compare $SIMOPTS "$i"
-	for p in $(echo "$PROFILES" | tr , ' '); do
-		rm -f "$tmp/w.pcap"
-		# shellcheck disable=SC2086
-		"$SIM" --profile "$p" $SIMOPTS -w "$tmp/w.pcap" "$i" >/dev/null 2>&1
-		file "sim-pcap-$p" "$i" $? "$tmp/w.pcap"
-	done
-done
-
-# ---- the store: import, every table, and the report from it ----
-db=$tmp/g.db
-run store-import samples/linux-alg "$ANALYZE" -q -f json --db "$db" samples/linux-alg/*.pcap
-python3 - "$db" >"$tmp/dump" <<'PY'
+# store: the SQLite store: import, every table, and the report from it.
+store() {
+	db=$tmp/g.db
+	run store-import samples/linux-alg "$ANALYZE" -q -f json --db "$db" samples/linux-alg/*.pcap
+	python3 - "$db" >"$tmp/dump" <<'PY'
 import sqlite3, sys
 db = sqlite3.connect(sys.argv[1])
 volatile = {("captures", "imported_at")}
@@ -133,9 +134,49 @@ for (t,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDE
     for row in db.execute("SELECT %s FROM %s ORDER BY rowid" % (",".join(keep), t)):
         print(repr(row))
 PY
-file store-dump samples/linux-alg 0 "$tmp/dump"
-run store-report-text samples/linux-alg "$ANALYZE" -q --db "$db" --report
-run store-report-json samples/linux-alg "$ANALYZE" -q -f json --db "$db" --report
+	file store-dump samples/linux-alg 0 "$tmp/dump"
+	run store-report-text samples/linux-alg "$ANALYZE" -q --db "$db" --report
+	run store-report-json samples/linux-alg "$ANALYZE" -q -f json --db "$db" --report
+}
+
+if [ $mode = job ]; then
+	shift
+	while [ $# -ge 2 ]; do
+		job "$1" "$2"
+		shift 2
+	done
+	exit 0
+fi
+
+captures() {
+	ls samples/linux-alg/*.pcap samples/linux-alg/*.pcapng tests/data/*.pcap
+	ls tests/fuzz/corpus/capture/* 2>/dev/null
+	[ $have_corpus = 1 ] && ls "$corpus"/* | grep -v '/README.md$'
+}
+
+# The jobs, the longest first: WHAT and INPUT on a line each.
+{
+	printf 'store\nsamples/linux-alg\nmerged\nsamples/linux-alg\n'
+	for i in samples/linux-alg/*-inside.pcap tests/data/diff-*-inside.pcap; do
+		printf 'inside\n%s\n' "$i"
+	done
+	captures | sed 's/^/capture\n/'
+} >"$tmp/jobs"
+if [ "$mode" = show ]; then
+	# only the jobs of that input
+	awk -v i="$show_input" 'NR % 2 == 1 { w = $0; next } $0 == i { print w; print }' \
+	    "$tmp/jobs" >"$tmp/j2"
+	mv "$tmp/j2" "$tmp/jobs"
+fi
+mkdir -p "$tmp/r"
+GOLDEN_TMP=$tmp
+GOLDEN_PROFILES=$("$SIM" --list-profiles | awk 'NR > 0 && $1 ~ /^[a-z]/ { print $1 }' | paste -sd, -)
+export GOLDEN_TMP GOLDEN_PROFILES top_srcdir top_builddir
+jobs=${GOLDEN_JOBS:-$(nproc 2>/dev/null || echo 2)}
+xargs -d '\n' -n 8 -P "$jobs" sh tests/golden.sh --job <"$tmp/jobs" || {
+	echo "golden: a job failed"
+	exit 99
+}
 
 # The table: kind, input, SHA-256 of stdout, a separator and stderr, rc.
 cat "$tmp"/m.* >"$tmp/manifest"

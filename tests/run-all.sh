@@ -15,14 +15,19 @@ if [ -f config.status ]; then
 fi
 
 # slowest DIR: the ten slowest tests of the build in DIR, from the run
-# time tests/timed.sh writes at the end of each log.
+# and processor times tests/timed.sh writes at the end of each log, and
+# the processor time of all the tests.
 slowest() {
-	echo "-- slowest tests in $1 (wall-clock seconds):"
+	echo "-- slowest tests in $1 (seconds: wall clock, processor):"
 	for log in "$1"/tests/*.log "$1"/tests/*/*.log; do
 		[ -f "$log" ] || continue
 		t=$(sed -n 's/^run time: \([0-9.]*\) s$/\1/p' "$log" | tail -n 1)
-		[ -n "$t" ] && printf '%8s  %s\n' "$t" "${log#"$1"/}"
-	done | sort -rn | head -n 10
+		c=$(sed -n 's/^cpu time: \([0-9.]*\) s$/\1/p' "$log" | tail -n 1)
+		[ -n "$t" ] && printf '%8s %8s  %s\n' "$t" "${c:--}" "${log#"$1"/}"
+	done | sort -rn >"$1/tests/times.txt"
+	head -n 10 "$1/tests/times.txt"
+	awk '$2 != "-" { c += $2 } END { printf "-- processor time of all tests: %.0f s\n", c }' \
+	    "$1/tests/times.txt"
 }
 
 run() {
