@@ -10,14 +10,23 @@
  *                       ─on_packet────▶ transport counts
  *
  * Media attribution: every SDP body registers its media endpoints (c= and
- * m= port, and the RTCP port) in a table pointing to the dialog.  A UDP
- * packet that is not SIP and is sent to (or, for symmetric RTP, from) an
- * announced endpoint starts a stream of that dialog, keyed by source,
- * destination and SSRC as Wireshark's RTP streams are; when a newer SDP
- * announces the flow for another call, its packets start a stream of that
- * call (a later call reusing ports and SSRC).  Packets matching no
- * endpoint go through the RTP header heuristic and are kept as unannounced
- * streams, reported apart.  Endpoints and streams die with their dialog.
+ * m= port, and the RTCP port) in a table, one entry per address and
+ * dialog.  A UDP packet that is not SIP and is sent to (or, for
+ * symmetric RTP, from) an announced endpoint starts a stream of a dialog
+ * that announced it, keyed by source, destination and SSRC as
+ * Wireshark's RTP streams are.  When several dialogs announced the
+ * destination (else the source), the newest announcement wins: a later
+ * call reusing ports and SSRC takes the flow from the moment its SDP is
+ * seen (its packets start a new stream).  Announcements within the
+ * inside/outside pairing window of the newest may be copies of one
+ * offer/answer at two translations: the inside and outside copies of a
+ * call whose Call-ID an ALG rewrote are two dialogs (ALG-REFERENCE.md 2,
+ * rewrite_call_id), and each keeps the media at its own translation,
+ * that of the dialog that negotiated both ends of the flow, else whose
+ * signalling is seen at the packet's addresses (owner_among).  Packets matching no
+ * endpoint go through the RTP header heuristic and are kept as
+ * unannounced streams, reported apart.  Endpoints and streams die with
+ * their dialog.
  *
  * Housekeeping (expiry of dialogs, TCP flows, fragments, idle streams) runs
  * once per second of capture time, so the cost per packet stays constant.
@@ -42,6 +51,8 @@ struct media_ep {
 	struct ep addr;
 	struct dialog *d;
 	struct media_ep *next_of_dialog;
+	uint64_t seq;             /* order of the latest announcement */
+	int64_t ts_ns;            /* and its capture time */
 	uint32_t clock_rate;
 	int event_pt;             /* telephone-event PT of the SDP, 0 none */
 	char codec[32];
@@ -56,6 +67,7 @@ struct stream_rec {
 	struct stream_rec *lru_prev, *lru_next; /* unannounced only */
 	bool confirmed;           /* unannounced: passed the consistency check */
 	bool detached;            /* out of the table: a later call took its flow */
+	uint64_t owner_seq;       /* a->ep_seq when its owner was last chosen */
 };
 
 struct analysis {
@@ -63,7 +75,8 @@ struct analysis {
 	struct ingest *ing;
 	struct dialog_table *dialogs;
 	struct detect *det;
-	struct htab eps;          /* struct media_ep by address */
+	struct htab eps;          /* struct media_ep by address, one per dialog */
+	uint64_t ep_seq;          /* announcements so far */
 	struct htab streams;      /* struct stream_rec by src, dst, ssrc */
 	struct stream_rec *orphan_head, *orphan_tail;
 	size_t nstreams, norphans;
@@ -94,61 +107,76 @@ ep_match(const struct hnode *n, const void *key)
 	return ep_eq(&m->addr, (const struct ep *)key);
 }
 
+/* The first entry announcing e (of any dialog), NULL when none; the
+ * others follow through ep_next. */
 static struct media_ep *
-ep_lookup(struct analysis *a, const struct ep *e)
+ep_first(struct analysis *a, const struct ep *e)
 {
 	struct hnode *n = htab_find(&a->eps, ep_key_hash(e), ep_match, e);
 
 	return n ? HTAB_ENTRY(n, struct media_ep, node) : NULL;
 }
 
-static void
-ep_unlink_from_dialog(struct media_ep *m)
+static struct media_ep *
+ep_next(const struct media_ep *m)
 {
-	struct media_ep **pp = (struct media_ep **)&m->d->media_eps;
+	struct hnode *n = htab_find_next(&m->node, ep_match, &m->addr);
 
-	for (; *pp; pp = &(*pp)->next_of_dialog)
-		if (*pp == m) {
-			*pp = m->next_of_dialog;
-			return;
-		}
+	return n ? HTAB_ENTRY(n, struct media_ep, node) : NULL;
 }
 
-/* Announces addr for dialog d; the newest announcement of an address wins. */
+/* d's entry for e, NULL when d never announced it. */
+static struct media_ep *
+ep_of(struct analysis *a, const struct ep *e, const struct dialog *d)
+{
+	struct media_ep *m;
+
+	for (m = ep_first(a, e); m != NULL; m = ep_next(m))
+		if (m->d == d)
+			return m;
+	return NULL;
+}
+
+/*
+ * Announces addr for dialog d, newer than every announcement before.  The
+ * payload details are those of d's first announcement of addr.
+ */
 static void
 ep_announce(struct analysis *a, struct dialog *d, const struct ep *addr,
-    const struct sdp_media *sm, bool rtcp)
+    const struct sdp_media *sm, bool rtcp, int64_t ts_ns)
 {
 	struct media_ep *m;
 
 	if (addr->family == 0 || addr->port == 0)
 		return;
-	m = ep_lookup(a, addr);
+	m = ep_of(a, addr, d);
 	if (m != NULL) {
-		if (m->d == d)
-			return;
-		ep_unlink_from_dialog(m);
-	} else {
-		if (a->eps.n >= CAP_SDP_ENDPOINTS)
-			return;
-		m = calloc(1, sizeof(*m));
-		if (m == NULL)
-			return;
-		m->addr = *addr;
-		htab_add(&a->eps, &m->node, ep_key_hash(addr));
+		m->seq = ++a->ep_seq;
+		m->ts_ns = ts_ns;
+		return;
 	}
+	if (a->eps.n >= CAP_SDP_ENDPOINTS)
+		return;
+	m = calloc(1, sizeof(*m));
+	if (m == NULL)
+		return;
+	m->addr = *addr;
 	m->d = d;
+	htab_add(&a->eps, &m->node, ep_key_hash(addr));
+	m->next_of_dialog = d->media_eps;
+	d->media_eps = m;
+	m->seq = ++a->ep_seq;
+	m->ts_ns = ts_ns;
 	m->rtcp = rtcp;
 	m->clock_rate = sm->clock_rate;
 	m->event_pt = sm->event_pt;
 	text_copy(m->codec, sizeof(m->codec), sm->codec,
 	    strnlen(sm->codec, sizeof(m->codec) - 1));
-	m->next_of_dialog = d->media_eps;
-	d->media_eps = m;
 }
 
 static void
-announce_sdp(struct analysis *a, struct dialog *d, const struct sdp *sdp)
+announce_sdp(struct analysis *a, struct dialog *d, const struct sdp *sdp,
+    int64_t ts_ns)
 {
 	for (int i = 0; i < sdp->nmedia; i++) {
 		const struct sdp_media *sm = &sdp->media[i];
@@ -156,14 +184,14 @@ announce_sdp(struct analysis *a, struct dialog *d, const struct sdp *sdp)
 
 		if (!sm->has_conn || sm->port == 0)
 			continue;
-		ep_announce(a, d, &sm->conn, sm, false);
+		ep_announce(a, d, &sm->conn, sm, false, ts_ns);
 		if (sm->has_rtcp) {
 			rtcp = sm->rtcp;
 		} else {
 			rtcp = sm->conn;
 			rtcp.port = (uint16_t)(sm->port + 1);
 		}
-		ep_announce(a, d, &rtcp, sm, true);
+		ep_announce(a, d, &rtcp, sm, true, ts_ns);
 	}
 }
 
@@ -306,13 +334,105 @@ stream_new(struct analysis *a, const struct pkt *p, uint32_t ssrc,
 	return r;
 }
 
-/* The endpoint a media packet belongs to: its destination, else its source. */
+/* True when d signals from e's address: the host is seen with it here. */
+static bool
+sig_from(const struct dialog *d, const struct ep *e)
+{
+	for (size_t i = 0; i < d->nmsgs; i++)
+		if (ep_same_ip(&d->msgs[i].src, e))
+			return true;
+	return false;
+}
+
+/*
+ * How well d's signalling matches the packet: 2 when d signals on the
+ * packet's side of a NAT (the packet is inside when its source is
+ * private, or its destination is private and d signals from there, as
+ * detect_audio places streams; a message likewise), plus 1 for each of
+ * the packet's two addresses d's signalling is seen at.
+ */
+static int
+sig_match(const struct dialog *d, const struct pkt *p)
+{
+	bool pin = ep_is_private(&p->src) ||
+	    (ep_is_private(&p->dst) && sig_from(d, &p->dst));
+	bool seg = false, s = false, t = false;
+
+	for (size_t i = 0; i < d->nmsgs; i++) {
+		const struct dmsg *m = &d->msgs[i];
+		bool min = ep_is_private(&m->src) ||
+		    (ep_is_private(&m->dst) && sig_from(d, &m->dst));
+
+		seg = seg || min == pin;
+		s = s || ep_same_ip(&m->src, &p->src) ||
+		    ep_same_ip(&m->dst, &p->src);
+		t = t || ep_same_ip(&m->src, &p->dst) ||
+		    ep_same_ip(&m->dst, &p->dst);
+		if (seg && s && t)
+			break;
+	}
+	return (seg ? 2 : 0) + (int)s + (int)t;
+}
+
+#define OWNER_CANDIDATES 8
+
+/*
+ * Of the entries of one address (the packet's destination, or when no
+ * dialog announced it its source), the owner of the packet.  The newest
+ * announcement wins, as a later call reusing ports and SSRC takes the
+ * flow; but announcements within DIFF_WINDOW_NS of it may be copies of
+ * one offer/answer seen at two capture points (inside and outside a NAT
+ * whose ALG rewrote the Call-ID, so two dialogs): among those, the
+ * dialog that also announced the packet's other end (peer, NULL: none
+ * to test), then the one that signals on the packet's side of the NAT
+ * and at more of its addresses (sig_match), then the newest.
+ */
+static struct media_ep *
+owner_among(struct analysis *a, struct media_ep *first, const struct ep *peer,
+    const struct pkt *p)
+{
+	struct media_ep *c[OWNER_CANDIDATES], *m, *best = NULL;
+	int n = 0, best_score = -1;
+	int64_t newest = 0;
+
+	for (m = first; m != NULL; m = ep_next(m))
+		if (n == 0 || m->ts_ns > newest)
+			newest = m->ts_ns, n = 1;
+	n = 0;
+	for (m = first; m != NULL && n < OWNER_CANDIDATES; m = ep_next(m))
+		if (m->ts_ns >= newest - DIFF_WINDOW_NS)
+			c[n++] = m;
+	for (int i = 0; i < n; i++) {
+		int score = 0;
+
+		if (n > 1) {
+			if (peer != NULL && ep_of(a, peer, c[i]->d) != NULL)
+				score += 8;
+			score += sig_match(c[i]->d, p);
+		}
+		if (score > best_score ||
+		    (score == best_score && c[i]->seq > best->seq)) {
+			best = c[i];
+			best_score = score;
+		}
+	}
+	return best;
+}
+
+/*
+ * The endpoint a media packet belongs to (see the top of this file): an
+ * announcement of its destination, else of its source (symmetric RTP),
+ * chosen by owner_among.  NULL when no dialog announced either end.
+ */
 static struct media_ep *
 media_owner(struct analysis *a, const struct pkt *p)
 {
-	struct media_ep *m = ep_lookup(a, &p->dst);
+	struct media_ep *m = ep_first(a, &p->dst);
 
-	return m ? m : ep_lookup(a, &p->src);
+	if (m != NULL)
+		return owner_among(a, m, &p->src, p);
+	m = ep_first(a, &p->src);
+	return m != NULL ? owner_among(a, m, NULL, p) : NULL;
 }
 
 static void
@@ -358,15 +478,17 @@ handle_media(struct analysis *a, const struct pkt *p)
 	if (rtp_parse(p->payload, p->len, &h) != 0)
 		return;
 	r = stream_find(a, &p->src, &p->dst, h.ssrc);
-	if (r != NULL && r->owner != NULL) {
+	if (r != NULL && r->owner != NULL && r->owner_seq != a->ep_seq) {
 		struct media_ep *m = media_owner(a, p);
 
 		/*
-		 * A newer offer/answer announced this flow for another call
-		 * (phones with fixed ports and SSRCs, SIPp, two calls back to
-		 * back): from now on it is a stream of that call.  The old
-		 * stream stays with its call, out of the table.
+		 * An SDP was seen since the owner was chosen.  When a newer
+		 * offer/answer announced this flow for another call (phones
+		 * with fixed ports and SSRCs, SIPp, two calls back to back),
+		 * it is from now on a stream of that call.  The old stream
+		 * stays with its call, out of the table.
 		 */
+		r->owner_seq = a->ep_seq;
 		if (m != NULL && m->d != r->owner) {
 			htab_del(&a->streams, &r->node);
 			a->nstreams--;
@@ -382,6 +504,7 @@ handle_media(struct analysis *a, const struct pkt *p)
 		r = stream_new(a, p, h.ssrc, m ? m->d : NULL, m);
 		if (r == NULL)
 			return;
+		r->owner_seq = a->ep_seq;
 	}
 	rtp_stream_add(&r->s, &h, p->ts_ns, p->frame);
 	a->stats[a->cur_cap].rtp_packets++;
@@ -444,7 +567,7 @@ on_sip(void *user, const struct sipframe_msg *fm, struct anomalies *an)
 		const struct dmsg *nm = &d->msgs[d->nmsgs - 1];
 
 		if (nm->m->sdp != NULL)
-			announce_sdp(a, d, nm->m->sdp);
+			announce_sdp(a, d, nm->m->sdp, nm->ts_ns);
 		if (!nm->m->is_request)
 			detect_request_answered(a->det, d, nm);
 	}
@@ -495,9 +618,9 @@ on_media(void *user, const struct pkt *p, struct anomalies *an)
 static void
 handle_icmp_unreach(struct analysis *a, const struct pkt *p)
 {
-	struct media_ep *m = ep_lookup(a, &p->dst);
+	struct media_ep *m = media_owner(a, p);
 
-	if (m == NULL)
+	if (m == NULL || ep_of(a, &p->dst, m->d) == NULL)
 		return;
 	for (int i = 0; i < m->d->nstreams; i++) {
 		struct rtp_stream *s = m->d->streams[i];

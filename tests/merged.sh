@@ -17,6 +17,27 @@
 #      file: each call once (one dialog per Call-ID, each symptom id once),
 #      its findings those of the inside+outside pair given as two files,
 #      and one media leg per direction and segment, in the same state.
+#   4. The same for the simulator's two views of a call (sipalg-sim
+#      --write-inside IN -w OUT) under every profile: IN and OUT merged
+#      into one file (mergecap) give each Call-ID what IN and OUT given as
+#      two files give.  Under a profile that rewrites the Call-ID
+#      (fortigate, juniper: ALG-REFERENCE.md 2, rewrite_call_id) the
+#      inside and outside copies of one call are two dialogs, each seen on
+#      one view only: each must keep the media of its own translation, so
+#      its symptoms and media legs equal those of its view alone (RTP
+#      bound to the other copy's dialog made a false one_way_audio).
+#      A representative set of runs, not all 77 x 8 (about 3 minutes at
+#      -j2, too slow for a test that CI runs twice, once under ASan): a
+#      one-way call with the ALG off, two calls back to back on the same
+#      ports and SSRC, media from another host than the phone's
+#      signalling, a phone that writes its public address itself (STUN:
+#      the SDPs of both copies are equal, so signalling tells them
+#      apart), and a registration with an inbound call (copies of one
+#      message in one file show the Contact translated).  Each has RTP on the
+#      segments it is judged on: where a verdict rests on a recorded
+#      capture filter, one merged file and two files can differ (the
+#      filter is judged per file; libpcap does not say which interface of
+#      a merged pcapng a packet came on).
 . "${top_srcdir:-.}/tests/lib.sh"
 command -v python3 >/dev/null 2>&1 || { echo "SKIP: python3 needed"; exit 77; }
 [ -x "$ANALYZE" ] || { echo "SKIP: $ANALYZE not built"; exit 77; }
@@ -146,6 +167,63 @@ for b in bad:
 sys.exit(1 if bad else 0)
 PY
 	ok
+done
+
+# ---- 4. the simulator's inside and outside views merged into one file ----
+SIM="$top_builddir/sipalg-sim"
+[ -x "$SIM" ] || { echo "SKIP (part 4): $SIM not built"; finish; exit $?; }
+profiles=$(ls "$top_srcdir"/sim/profiles/*.conf | sed 's|.*/||; s|\.conf$||')
+for r in outbound-alg-off back-to-back-alg-on kern-phonemedia-alg-off stun-alg-off \
+    register-echo-alg-on; do
+	for p in $profiles; do
+		rm -f "$tmp/o.pcap" "$tmp/i.pcapng"
+		"$SIM" --profile "$p" -w "$tmp/o.pcap" --write-inside "$tmp/i.pcapng" \
+		    "$S/$r-inside.pcap" >/dev/null || { fail "$r $p: sipalg-sim failed"; continue; }
+		mergecap -w "$tmp/m.pcapng" "$tmp/i.pcapng" "$tmp/o.pcap"
+		"$ANALYZE" -q -f json "$tmp/i.pcapng" >"$tmp/vi.json"
+		"$ANALYZE" -q -f json "$tmp/o.pcap" >"$tmp/vo.json"
+		"$ANALYZE" -q -f json "$tmp/i.pcapng" "$tmp/o.pcap" >"$tmp/pair.json"
+		"$ANALYZE" -q -f json "$tmp/m.pcapng" >"$tmp/m.json"
+		calls "$tmp/vi.json" >"$tmp/vi.calls"
+		calls "$tmp/vo.json" >"$tmp/vo.calls"
+		calls "$tmp/pair.json" >"$tmp/pair.calls"
+		calls "$tmp/m.json" >"$tmp/m.calls"
+		python3 - "$r $p" "$tmp/pair.calls" "$tmp/m.calls" "$tmp/vi.calls" "$tmp/vo.calls" <<'PY' || fail "$r under $p: the simulator's views merged into one file"
+import json, sys
+def load(p):
+    return {l.split(" ", 1)[0]: json.loads(l.split(" ", 1)[1]) for l in open(p)}
+run, pair, merged, vi, vo = sys.argv[1], load(sys.argv[2]), load(sys.argv[3]), \
+    load(sys.argv[4]), load(sys.argv[5])
+ids = lambda c: sorted(s.split(":")[0] for s in c["symptoms"])
+bad = []
+if not merged:
+    bad.append("no call at all (the check would prove nothing)")
+if set(pair) != set(merged):
+    bad.append("calls %s vs %s" % (sorted(pair), sorted(merged)))
+for cid in sorted(set(pair) & set(merged)):
+    p, m = pair[cid], merged[cid]
+    if m["dialogs"] != 1:
+        bad.append("%s: %d dialogs in one file" % (cid, m["dialogs"]))
+    if len(ids(m)) != len(set(ids(m))):
+        bad.append("%s: a finding reported twice: %s" % (cid, ids(m)))
+    if ids(m) != ids(p):
+        bad.append("%s: symptoms %s, as two files %s" % (cid, ids(m), ids(p)))
+    if m["media"] != p["media"]:
+        bad.append("%s: media legs %s, as two files %s" % (cid, m["media"], p["media"]))
+    # A Call-ID on one view only while the other has calls (rewritten):
+    # what that view gives alone.
+    alone = [v[cid] for v in (vi, vo) if cid in v]
+    if len(alone) == 1 and vi and vo:
+        a = alone[0]
+        if ids(m) != ids(a) or m["media"] != a["media"] or m["streams"] != a["streams"]:
+            bad.append("%s (one view only): symptoms %s legs %s streams %s, alone %s %s %s"
+                       % (cid, ids(m), m["media"], m["streams"], ids(a), a["media"], a["streams"]))
+for b in bad:
+    print("%s: %s" % (run, b), file=sys.stderr)
+sys.exit(1 if bad else 0)
+PY
+		ok
+	done
 done
 
 finish

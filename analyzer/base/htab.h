@@ -52,6 +52,23 @@ htab_find(const struct htab *h, uint64_t hash,
 	return NULL;
 }
 
+/*
+ * The next node after n (a node htab_find or this function returned) with
+ * the same hash for which match(node, key) is non-zero, NULL when none:
+ * walks every record of one key when several share it.
+ */
+static inline struct hnode *
+htab_find_next(const struct hnode *n,
+    int (*match)(const struct hnode *, const void *), const void *key)
+{
+	uint64_t hash = n->hash;
+
+	for (n = n->next; n != NULL; n = n->next)
+		if (n->hash == hash && match(n, key))
+			return (struct hnode *)n;
+	return NULL;
+}
+
 /* The splitmix64 finaliser: every input bit reaches the low bits. */
 static inline uint64_t
 htab_mix64(uint64_t x)

@@ -626,6 +626,16 @@ filter_vis(const struct detect *dt, const struct dialog *d,
 		snprintf(why, n, "no message of this call here");
 		return DIALOG_VIS_UNKNOWN;
 	}
+	/* Both sides' media at one address: two hosts behind one NAT (or
+	 * one host), whose media turns there and never crosses this
+	 * capture point, whatever the filter passes. */
+	if (yes && ep_same_ip(&cm->conn, &em->conn)) {
+		snprintf(why, n, "no RTP of this call here; its SDPs put both "
+		    "sides' media at %s (behind one NAT, or one host): the "
+		    "media turns there and need not cross this capture point",
+		    ep_ip_str(&cm->conn, a, sizeof(a)));
+		return DIALOG_VIS_UNKNOWN;
+	}
 	if (yes)
 		return DIALOG_VIS_VISIBLE;
 	if (no)

@@ -412,14 +412,19 @@ check_mport(struct detect *dt, const struct dialog *d, struct acc *ac)
 	}
 }
 
-/* The same message seen on two captures (inside and outside)? */
+/*
+ * The same message seen at two capture points (inside and outside): on
+ * two captures, or in one (a merged inside+outside file, a mirror port)
+ * at two translations, with other addresses than a retransmission has.
+ */
 static bool
 same_message(const struct dmsg *a, const struct dmsg *b)
 {
 	const struct sipmsg *x = a->m, *y = b->m;
 	int64_t dt = a->ts_ns - b->ts_ns;
 
-	if (a->cap_idx == b->cap_idx || x->is_request != y->is_request ||
+	if ((a->cap_idx == b->cap_idx && ep_eq(&a->src, &b->src) &&
+	    ep_eq(&a->dst, &b->dst)) || x->is_request != y->is_request ||
 	    x->cseq != y->cseq || x->status != y->status ||
 	    strcmp(x->method, y->method) != 0 ||
 	    strcmp(x->cseq_method, y->cseq_method) != 0 ||
