@@ -201,25 +201,10 @@ split_track_in(struct run *r, const struct sim_pkt *p, struct tcp_conn *tc,
     const struct ep *target)
 {
 	struct sipframe_span sp[32];
-	size_t used = 0;
-	uint8_t *np;
+	size_t used;
 	int n, k;
 
-	if (tc->trk_in_len == 0 && run_crlf_lead(b, len) == len)
-		return;             /* CRLF keepalives after the last message */
-	if (tc->trk_in_len + len > SIM_TCP_PEND_MAX ||
-	    (np = realloc(tc->trk_in, tc->trk_in_len + len)) == NULL) {
-		tc->trk_in_len = 0; /* past the cap: the model loses this message */
-		return;
-	}
-	tc->trk_in = np;
-	memcpy(tc->trk_in + tc->trk_in_len, b, len);
-	tc->trk_in_len += len;
-	n = sipframe_messages(tc->trk_in, tc->trk_in_len, sp, 32, &used, NULL);
-	if (n < 0) {
-		tc->trk_in_len = 0;
-		return;
-	}
+	n = run_track_add(&tc->trk_in, &tc->trk_in_len, b, len, sp, 32, &used);
 	for (k = 0; k < n; k++) {
 		struct sipmsg *m = run_sipmsg(tc->trk_in + sp[k].off, sp[k].len);
 		struct fe_dialog *d = m != NULL ?
@@ -229,8 +214,7 @@ split_track_in(struct run *r, const struct sim_pkt *p, struct tcp_conn *tc,
 			model_in(r, d, p, m, m, ok, why, target);
 		sipmsg_free(m);
 	}
-	memmove(tc->trk_in, tc->trk_in + used, tc->trk_in_len - used);
-	tc->trk_in_len -= used;
+	run_track_done(tc->trk_in, &tc->trk_in_len, used);
 }
 
 static void

@@ -346,31 +346,16 @@ split_track(struct run *r, const struct sim_pkt *p, struct tcp_conn *tc,
     const struct ep *pub, const uint8_t *b, size_t len)
 {
 	struct sipframe_span sp[32];
-	uint8_t *np, *ob = NULL;
-	size_t used = 0, ol = 0, ocap = 0;
+	uint8_t *ob = NULL;
+	size_t used, ol = 0, ocap = 0;
 	int n, k;
 
-	if (tc->trk_len == 0 && len > 0 && run_crlf_lead(b, len) == len)
-		return;             /* CRLF keepalives after the last message */
-	if (tc->trk_len + len > SIM_TCP_PEND_MAX ||
-	    (np = realloc(tc->trk, tc->trk_len + len)) == NULL) {
-		tc->trk_len = 0;    /* past the cap: the model loses this message */
-		return;
-	}
-	tc->trk = np;
-	memcpy(tc->trk + tc->trk_len, b, len);
-	tc->trk_len += len;
-	n = sipframe_messages(tc->trk, tc->trk_len, sp, 32, &used, NULL);
-	if (n < 0) {
-		tc->trk_len = 0;
-		return;
-	}
+	n = run_track_add(&tc->trk, &tc->trk_len, b, len, sp, 32, &used);
 	for (k = 0; k < n; k++)
 		sip_outbound(r, p, tc->trk + sp[k].off, sp[k].len, pub, false,
 		    &ob, &ol, &ocap);
 	free(ob);           /* the bytes already left as the segments were */
-	memmove(tc->trk, tc->trk + used, tc->trk_len - used);
-	tc->trk_len -= used;
+	run_track_done(tc->trk, &tc->trk_len, used);
 }
 
 void

@@ -355,6 +355,42 @@ run_crlf_lead(const uint8_t *p, size_t len)
 	return k;
 }
 
+int
+run_track_add(uint8_t **buf, size_t *buflen, const uint8_t *b, size_t len,
+    struct sipframe_span *sp, int nsp, size_t *used)
+{
+	uint8_t *np;
+	int n;
+
+	*used = 0;
+	if (*buflen == 0 && run_crlf_lead(b, len) == len)
+		return 0;           /* CRLF keepalives after the last message */
+	if (*buflen + len > SIM_TCP_PEND_MAX ||
+	    (np = realloc(*buf, *buflen + len)) == NULL) {
+		*buflen = 0;
+		return 0;
+	}
+	*buf = np;
+	memcpy(*buf + *buflen, b, len);
+	*buflen += len;
+	n = sipframe_messages(*buf, *buflen, sp, nsp, used, NULL);
+	if (n < 0) {
+		*buflen = 0;
+		*used = 0;
+		return 0;
+	}
+	return n;
+}
+
+void
+run_track_done(uint8_t *buf, size_t *buflen, size_t used)
+{
+	if (used == 0)
+		return;
+	memmove(buf, buf + used, *buflen - used);
+	*buflen -= used;
+}
+
 struct sipmsg *
 run_sipmsg(const uint8_t *msg, size_t len)
 {

@@ -180,6 +180,20 @@ bool run_mtu_exceeded(const struct run *r, const struct sim_pkt *p,
 /* Bytes of CRLF keepalives at the start of p[0..len). */
 size_t run_crlf_lead(const uint8_t *p, size_t len);
 
+/*
+ * run_track_add() puts a SIP message split over TCP segments together
+ * for the far-end model (one buffer per connection and direction:
+ * *buf, *buflen bytes held).  It appends b[0..len) and returns how many
+ * whole messages the buffer now starts with (their spans in sp, at most
+ * nsp); once the caller has read them, run_track_done() drops the *used
+ * bytes they cover.  CRLF keepalives with nothing held are not kept.  A
+ * buffer past SIM_TCP_PEND_MAX, or bytes sipframe cannot frame, empty it
+ * (the model loses that message; the wire is not affected) and give 0.
+ */
+int run_track_add(uint8_t **buf, size_t *buflen, const uint8_t *b,
+    size_t len, struct sipframe_span *sp, int nsp, size_t *used);
+void run_track_done(uint8_t *buf, size_t *buflen, size_t used);
+
 /* What run_sip_spans() left of a packet. */
 struct run_cut {
 	size_t used;    /* bytes the spans cover; the rest passes untouched */
