@@ -294,6 +294,8 @@ orphan_release(struct analysis *a, struct stream_rec *r)
 	free(r);
 }
 
+#define STREAM_ALIGN 64
+
 static struct stream_rec *
 stream_new(struct analysis *a, const struct pkt *p, uint32_t ssrc,
     struct dialog *owner, const struct media_ep *m)
@@ -311,9 +313,13 @@ stream_new(struct analysis *a, const struct pkt *p, uint32_t ssrc,
 		anomaly_add(a->cur_an, ANOMALY_STREAM_TABLE_FULL);
 		orphan_release(a, a->orphan_head);
 	}
-	r = calloc(1, sizeof(*r));
+	/* On a cache line: rtp_stream_add's per-packet fields then take
+	 * four lines, not five (see struct rtp_stream). */
+	r = aligned_alloc(STREAM_ALIGN, (sizeof(*r) + STREAM_ALIGN - 1) /
+	    STREAM_ALIGN * STREAM_ALIGN);
 	if (r == NULL)
 		return NULL;
+	memset(r, 0, sizeof(*r));
 	rtp_stream_init(&r->s, &p->src, &p->dst, ssrc);
 	if (m != NULL) {
 		r->s.clock_rate = m->clock_rate;

@@ -36,7 +36,7 @@
  * noise (RFC 3389: PT 13; 19 as older gear uses it) and telephone events
  * (RFC 4733) keep the SSRC's sequence but are not audio.
  *
- * Limits: the stream is a fixed-size record (about 2.5 KB) and
+ * Limits: the stream is a fixed-size record (about 3 KB) and
  * rtp_stream_add is O(1) with no allocation: clearing the duplicate map on
  * a forward jump touches at most 1024 bits, and folding the rate strip at
  * most CAP_RTP_RATE_SECONDS_STRIP slots per doubling (a doubling happens
@@ -325,28 +325,31 @@ pt_kind(const struct rtp_stream *s, int pt, size_t len)
 	return PT_AUDIO;
 }
 
+/* Histogram column col of s (0: timestamp step, 1: arrival gap). */
+enum { HIST_STEP, HIST_GAP };
+
 static void
-hist_add(uint16_t *h, int64_t ms)
+hist_add(struct rtp_stream *s, int col, int64_t ms)
 {
 	size_t i = ms < 0 ? 0 : ms >= RTP_PTIME_SLOTS ? RTP_PTIME_SLOTS - 1 :
 	    (size_t)ms;
 
-	if (h[i] < UINT16_MAX)
-		h[i]++;
+	if (s->ptime_hist[i][col] < UINT16_MAX)
+		s->ptime_hist[i][col]++;
 }
 
-/* Median slot of a histogram of n samples; 0 when empty. */
+/* Median slot of histogram column col; 0 when empty. */
 static int
-hist_median(const uint16_t *h)
+hist_median(const struct rtp_stream *s, int col)
 {
 	uint64_t n = 0, acc = 0;
 
 	for (size_t i = 0; i < RTP_PTIME_SLOTS; i++)
-		n += h[i];
+		n += s->ptime_hist[i][col];
 	if (n == 0)
 		return 0;
 	for (size_t i = 0; i < RTP_PTIME_SLOTS; i++) {
-		acc += h[i];
+		acc += s->ptime_hist[i][col];
 		if (acc * 2 >= n)
 			return (int)i;
 	}
@@ -375,10 +378,21 @@ audio_add(struct rtp_stream *s, const struct rtp_hdr *h, int64_t ts_ns)
 		uint32_t clock = s->clock_rate ? s->clock_rate : 8000;
 		uint32_t step = h->ts - s->last_audio_ts;
 
-		/* Rounded to the nearest ms: 160 ticks at 8 kHz is 20. */
-		hist_add(s->step_hist,
-		    (int64_t)(((uint64_t)step * 1000 + clock / 2) / clock));
-		hist_add(s->gap_hist, (ts_ns - s->last_audio_ns +
+		/* Rounded to the nearest ms: 160 ticks at 8 kHz is 20.  The
+		 * step rarely changes, the division is kept for the next. */
+		if (!s->step_cached || step != s->step_ticks ||
+		    clock != s->step_clock) {
+			uint64_t ms = ((uint64_t)step * 1000 + clock / 2) /
+			    clock;
+
+			s->step_slot = (uint16_t)(ms >= RTP_PTIME_SLOTS ?
+			    RTP_PTIME_SLOTS - 1 : ms);
+			s->step_ticks = step;
+			s->step_clock = clock;
+			s->step_cached = true;
+		}
+		hist_add(s, HIST_STEP, s->step_slot);
+		hist_add(s, HIST_GAP, (ts_ns - s->last_audio_ns +
 		    CAP_NS_PER_SEC / 2000) / (CAP_NS_PER_SEC / 1000));
 		if (s->nsteps < UINT32_MAX)
 			s->nsteps++;
@@ -392,24 +406,23 @@ audio_add(struct rtp_stream *s, const struct rtp_hdr *h, int64_t ts_ns)
 int
 rtp_stream_ptime_ms(const struct rtp_stream *s)
 {
-	return hist_median(s->step_hist);
+	return hist_median(s, HIST_STEP);
 }
 
 int
 rtp_stream_gap_ms(const struct rtp_stream *s)
 {
-	return hist_median(s->gap_hist);
+	return hist_median(s, HIST_GAP);
 }
 
 void
 rtp_stream_restore_ptime(struct rtp_stream *s, int ptime_ms, int gap_ms)
 {
-	memset(s->step_hist, 0, sizeof(s->step_hist));
-	memset(s->gap_hist, 0, sizeof(s->gap_hist));
+	memset(s->ptime_hist, 0, sizeof(s->ptime_hist));
 	if (ptime_ms > 0 && ptime_ms < RTP_PTIME_SLOTS)
-		s->step_hist[ptime_ms] = 1;
+		s->ptime_hist[ptime_ms][HIST_STEP] = 1;
 	if (gap_ms > 0 && gap_ms < RTP_PTIME_SLOTS)
-		s->gap_hist[gap_ms] = 1;
+		s->ptime_hist[gap_ms][HIST_GAP] = 1;
 }
 
 uint64_t
@@ -572,9 +585,23 @@ rate_fold(struct rtp_stream *s)
 static void
 rate_add(struct rtp_stream *s, int64_t ts_ns)
 {
-	int64_t rel = floor_sec(ts_ns) - floor_sec(s->first_ns);
+	int64_t rel;
 	uint64_t slot;
 
+	/* Seconds after the first packet's: the last packet's figure while
+	 * in its second (the unsigned difference is below one second). */
+	if (s->sec_cached &&
+	    (uint64_t)ts_ns - (uint64_t)s->sec_start_ns <
+	    (uint64_t)CAP_NS_PER_SEC) {
+		rel = s->sec_rel;
+	} else {
+		int64_t sec = floor_sec(ts_ns);
+
+		rel = sec - floor_sec(s->first_ns);
+		s->sec_start_ns = sec * CAP_NS_PER_SEC;
+		s->sec_rel = rel;
+		s->sec_cached = true;
+	}
 	if (rel < 0)
 		rel = 0;	/* capture clock stepped back: first slot */
 	if (s->rate_bucket_sec == 0)

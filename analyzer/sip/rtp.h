@@ -100,33 +100,73 @@ uint32_t rtp_static_clock(int pt);
 const char *rtp_static_name(int pt);
 
 struct rtp_stream {
+	/*
+	 * What rtp_stream_add touches for every packet comes first,
+	 * together (four cache lines when the record is aligned on one),
+	 * and the tables it indexes after them: a media capture holds
+	 * hundreds of streams at once and each packet goes to another one,
+	 * so what a packet touches is mostly not in the CPU's cache; spread
+	 * over the record it was about ten lines a packet.
+	 */
 	struct ep src, dst;
 	uint32_t ssrc;
-	int pt;                   /* payload type of the first packet */
 	uint32_t clock_rate;      /* from SDP or the static table; 8000 default */
-	char codec[32];
 	uint64_t packets, bytes;  /* RTP packets and payload bytes */
 	int64_t first_ns, last_ns;
-	int64_t first_frame, last_frame;
+	int64_t last_frame;
 	uint64_t lost;            /* expected - received, clamped at 0 */
+	int64_t max_gap_ns;       /* largest inter-arrival gap */
+	double jitter;            /* RFC 3550 A.8, in timestamp units */
+	uint64_t audio_packets;
+	int64_t last_audio_ns;
+
+	/* sequence tracking state (private to rtp.c) */
+	uint64_t lost_prior;      /* lost in epochs before a restart */
+	int64_t last_transit;
+	uint32_t base_seq, max_seq, cycles, received_in_seq;
+	bool probation_done;      /* set by the first packet (no probation) */
+	bool have_transit;        /* last_transit valid (reset on restart) */
+
+	/* Payload kinds within the SSRC and the measured packetisation. */
+	bool have_last_audio;
+	uint16_t last_audio_seq;
+	uint32_t last_audio_ts;
+	int audio_pt;             /* -1 until an audio packet is seen */
+	int event_pt;             /* telephone-event PT from SDP, -1 unknown */
+	uint32_t nsteps;          /* samples in both histograms */
+
+	uint32_t nrate;           /* slots filled (seconds when bucket is 1) */
+	uint32_t rate_bucket_sec; /* seconds per rate[] slot: 1, 2, 4, ... */
+
+	/*
+	 * What the last packet computed, for the next one of the same
+	 * second or timestamp step (private to rtp.c): the start of its
+	 * capture second and its seconds after the first packet's; the RTP
+	 * timestamp step, the clock it was divided by and the histogram
+	 * slot it gave.
+	 */
+	bool sec_cached, step_cached;
+	uint16_t step_slot;
+	uint32_t step_ticks, step_clock;
+	int64_t sec_start_ns, sec_rel;
+
+	/* Counted on some packets only. */
 	uint64_t dup;             /* same sequence seen again */
 	uint64_t ooo;             /* arrived after a higher sequence */
-	uint64_t seq_jumps;       /* large sequence discontinuities (restarts) */
 	uint64_t loss_runs;       /* forward sequence gaps (bursts of loss), for
 	                           * the burst ratio (quality.h); late packets
 	                           * filling a gap do not undo it */
-	int64_t max_gap_ns;       /* largest inter-arrival gap */
-	double jitter;            /* RFC 3550 A.8, in timestamp units */
-	uint64_t rtcp_sr, rtcp_rr, rtcp_other;
+	uint64_t cn_packets, event_packets;
+	uint32_t bad_seq;         /* private to rtp.c: pending big jump */
 	uint32_t rate_base_sec;   /* epoch second of rate[0] */
-	/*
-	 * Packets per slot; slot i covers seconds [i * rate_bucket_sec,
-	 * (i + 1) * rate_bucket_sec) after rate_base_sec.  Counts saturate
-	 * at 65535.  Divide by rate_bucket_sec for packets per second.
-	 */
-	uint16_t rate[CAP_RTP_RATE_SECONDS_STRIP];
-	uint32_t nrate;           /* slots filled (seconds when bucket is 1) */
-	uint32_t rate_bucket_sec; /* seconds per rate[] slot: 1, 2, 4, ... */
+
+	/* Per stream, not per packet. */
+	int pt;                   /* payload type of the first packet */
+	char codec[32];
+	int64_t first_frame;
+	uint64_t seq_jumps;       /* large sequence discontinuities (restarts) */
+	uint64_t expected_prior;  /* expected in epochs before a restart */
+	uint64_t rtcp_sr, rtcp_rr, rtcp_other;
 	/*
 	 * ICMP destination unreachable errors quoting this flow (the
 	 * receiver's host or the router refused it; see rtp_stream_refused).
@@ -134,19 +174,6 @@ struct rtp_stream {
 	uint32_t icmp_unreach;
 	int64_t icmp_first_ns, icmp_first_frame, icmp_last_ns;
 	struct ep icmp_from;      /* who sent the first one */
-
-	/* Payload kinds within the SSRC and the measured packetisation. */
-	int audio_pt;             /* -1 until an audio packet is seen */
-	int event_pt;             /* telephone-event PT from SDP, -1 unknown */
-	uint64_t audio_packets, cn_packets, event_packets;
-	uint16_t step_hist[RTP_PTIME_SLOTS]; /* RTP timestamp step, ms */
-	uint16_t gap_hist[RTP_PTIME_SLOTS];  /* arrival gap, ms */
-	uint32_t nsteps;          /* samples in both histograms */
-	int64_t last_audio_ns;
-	uint32_t last_audio_ts;
-	uint16_t last_audio_seq;
-	bool have_last_audio;
-
 	/*
 	 * Set by the detectors once the call is judged (detect_audio):
 	 * direction in the call (1 caller->callee, -1 callee->caller, 0
@@ -157,14 +184,20 @@ struct rtp_stream {
 	enum rtp_segment segment;
 	enum rtp_state state;
 
-	/* sequence tracking state (private to rtp.c) */
-	uint32_t base_seq, max_seq, cycles, bad_seq, received_in_seq;
-	int64_t last_transit;
-	bool probation_done;      /* set by the first packet (no probation) */
-	bool have_transit;        /* last_transit valid (reset on restart) */
-	uint64_t expected_prior;  /* expected in epochs before a restart */
-	uint64_t lost_prior;      /* lost in epochs before a restart */
+	/*
+	 * The tables, one slot of each per packet.  The two packetisation
+	 * histograms are interleaved, [ms][0] the RTP timestamp step and
+	 * [ms][1] the arrival gap, so the two slots of a packet usually
+	 * share a cache line.
+	 */
 	uint8_t seen_bits[128];   /* recent sequence numbers, for duplicates */
+	uint16_t ptime_hist[RTP_PTIME_SLOTS][2];
+	/*
+	 * Packets per slot; slot i covers seconds [i * rate_bucket_sec,
+	 * (i + 1) * rate_bucket_sec) after rate_base_sec.  Counts saturate
+	 * at 65535.  Divide by rate_bucket_sec for packets per second.
+	 */
+	uint16_t rate[CAP_RTP_RATE_SECONDS_STRIP];
 };
 
 /*
