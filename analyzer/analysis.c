@@ -137,9 +137,22 @@ ep_of(struct analysis *a, const struct ep *e, const struct dialog *d)
 	return NULL;
 }
 
+/* The payload an announcement of sm gives the streams started after it. */
+static void
+ep_set_payload(struct media_ep *m, const struct sdp_media *sm)
+{
+	m->clock_rate = sm->clock_rate;
+	m->event_pt = sm->event_pt;
+	text_copy(m->codec, sizeof(m->codec), sm->codec,
+	    strnlen(sm->codec, sizeof(m->codec) - 1));
+}
+
 /*
  * Announces addr for dialog d, newer than every announcement before.  The
- * payload details are those of d's first announcement of addr.
+ * payload details (codec, clock rate, telephone-event type) are those of
+ * the newest announcement: a re-INVITE that changes the codec applies to
+ * the streams that start after it; a stream already running keeps the
+ * clock it started with.
  */
 static void
 ep_announce(struct analysis *a, struct dialog *d, const struct ep *addr,
@@ -153,6 +166,7 @@ ep_announce(struct analysis *a, struct dialog *d, const struct ep *addr,
 	if (m != NULL) {
 		m->seq = ++a->ep_seq;
 		m->ts_ns = ts_ns;
+		ep_set_payload(m, sm);
 		return;
 	}
 	if (a->eps.n >= CAP_SDP_ENDPOINTS)
@@ -168,10 +182,7 @@ ep_announce(struct analysis *a, struct dialog *d, const struct ep *addr,
 	m->seq = ++a->ep_seq;
 	m->ts_ns = ts_ns;
 	m->rtcp = rtcp;
-	m->clock_rate = sm->clock_rate;
-	m->event_pt = sm->event_pt;
-	text_copy(m->codec, sizeof(m->codec), sm->codec,
-	    strnlen(sm->codec, sizeof(m->codec) - 1));
+	ep_set_payload(m, sm);
 }
 
 static void
