@@ -79,6 +79,9 @@ struct view_row {
 	uint8_t kind, state;      /* enum dialog_kind, enum dialog_state */
 	uint8_t nf;               /* findings (f[], not advisories) */
 	bool answered;
+	uint64_t join_id;         /* the same call's other dialog (its
+	                           * d->join.id), 0 none: the symptoms cell
+	                           * ends in "JOIN#<id>" */
 	uint32_t fgen;            /* free for the caller (the browser: the
 	                           * filter generation fhit answers) */
 	bool fhit;
