@@ -212,10 +212,11 @@ EOF2
 	"$ANALYZE" -q -f json --min-confidence 0.95 "$S/inbound-alg-off-outside.pcap" >"$tmp/f.json"
 	check "--min-confidence exit when all filtered" 0 $?
 	"$ANALYZE" -q -f csv "$S/inbound-alg-off-outside.pcap" >"$tmp/f.csv"
-	# symptoms and advisories are columns 14 and 15 (MOS and media follow).
+	# symptoms and advisories are columns 14 and 15 (MOS, media and the
+	# join, empty here, follow).
 	head -1 "$tmp/f.csv" | cut -d, -f14,15 | grep -qx 'symptoms,advisories' ||
 	    fail "csv header lacks symptoms, advisories"
-	grep -q ',"ack_timeout_drop:0.90;one_way_audio:0.90","",[0-9.]*,[0-9.]*,"[^"]*"$' \
+	grep -q ',"ack_timeout_drop:0.90;one_way_audio:0.90","",[0-9.]*,[0-9.]*,"[^"]*",,,$' \
 	    "$tmp/f.csv" || fail "csv symptoms cell"
 	"$ANALYZE" -q "$S/lan-proxy-alg-on-inside.pcap" >"$tmp/l.txt"
 	check "lan-proxy inside exit" 1 $?

@@ -244,7 +244,7 @@ keys q
 keys e ; sleep 0.2; keys Enter
 wait_for "exported 2 dialogs to sipalg-calls.csv"
 check "csv lines" 3 "$(wc -l <"$tmp/sipalg-calls.csv" | tr -d ' ')"
-grep -q '^id,start,kind,state,from,to,call_id,.*,symptoms,advisories,mos_fwd,mos_rev,media$' "$tmp/sipalg-calls.csv" || fail "csv header"
+grep -q '^id,start,kind,state,from,to,call_id,.*,symptoms,advisories,mos_fwd,mos_rev,media,joined_id,joined_call_id,joined_segment$' "$tmp/sipalg-calls.csv" || fail "csv header"
 grep -q ',call,completed,.*"tui-call-1@192.0.2.10",3.000,6,2,2,50,50,"","",4.37,4.37,"caller>callee@outside=delivered/50/20ms;' "$tmp/sipalg-calls.csv" ||
     fail "csv call row: $(cat "$tmp/sipalg-calls.csv")"
 grep -q ',register,setup,.*"tui-reg-2",' "$tmp/sipalg-calls.csv" || fail "csv register row"

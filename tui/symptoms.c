@@ -186,6 +186,12 @@ build(struct sym *s, int width)
 		snprintf(buf, sizeof(buf), "Dialog %" PRIu64 "  %s  Call-ID %s",
 		    d->id, dialog_state_name(d->state), cid);
 		add(s, SL_HEAD, buf, d, 0, 0);
+		if (d->join.id != 0) {
+			char j[1400];
+
+			add_wrapped(s, "  joined: ", view_join(d, j, sizeof(j)),
+			    width);
+		}
 		if (d->kind == DIALOG_CALL) {
 			char m[400];
 

@@ -99,6 +99,9 @@
 #define DETECT_MAX_ADVISORIES 8    /* advisories per dialog */
 #define DETECT_MAX_TOOBIG 64       /* ICMP too-big errors quoting SIP kept */
 #define DETECT_MAX_PATHS 256       /* UDP paths: largest answered request */
+#define DETECT_COPY_SETS 256       /* responses kept to join a call's two
+                                    * dialogs (x DETECT_COPY_WAYS) */
+#define DETECT_COPY_WAYS 4
 
 /* Inside/outside comparison (diff.h). */
 #define DIFF_WINDOW_NS          CAP_NS_PER_SEC /* default pairing window after the offset */

@@ -186,6 +186,7 @@ detect_dialog(struct detect *dt, struct dialog *d)
 {
 	struct findings fs;
 	bool seen[SYMPTOM_COUNT] = { false };
+	uint32_t mask = 0;
 
 	d->findings = NULL;
 	dt->dialogs++;
@@ -196,6 +197,8 @@ detect_dialog(struct detect *dt, struct dialog *d)
 	detect_binding_feed(dt, d);
 	/* Where its media runs and what the capture can show of it. */
 	memset(d->vis, 0, sizeof(d->vis));
+	/* The same call on the other segment, under another Call-ID. */
+	detect_join(dt, d);
 	if (d->kind == DIALOG_CALL) {
 		detect_media_classify(d);
 		detect_media_visibility(dt, d);
@@ -209,22 +212,28 @@ detect_dialog(struct detect *dt, struct dialog *d)
 			detectors[i](dt, d, &fs);
 	}
 	no_alg_advice(dt, d, &fs);
-	if (fs.n == 0 && fs.nadv == 0)
-		return;
-	d->findings = malloc(sizeof(fs));
-	if (d->findings != NULL)
-		findings_copy(d->findings, &fs);
-	if (fs.n == 0)
-		return;
-	dt->affected++;
+	/*
+	 * A call seen as two dialogs (d->join) is counted once: this one
+	 * adds what its other segment, judged first, did not.
+	 */
 	for (int i = 0; i < fs.n; i++) {
 		int k = symptom_lookup(fs.f[i].id);
 
 		if (k >= 0 && !seen[k]) {
 			seen[k] = true;
-			dt->by_id[k]++;
+			mask |= 1u << k;
+			if (!d->join.other_first || !(d->join.counted & 1u << k))
+				dt->by_id[k]++;
 		}
 	}
+	if (fs.n > 0 && (!d->join.other_first || !d->join.other_affected))
+		dt->affected++;
+	detect_join_judged(dt, d, fs.n > 0, mask);
+	if (fs.n == 0 && fs.nadv == 0)
+		return;
+	d->findings = malloc(sizeof(fs));
+	if (d->findings != NULL)
+		findings_copy(d->findings, &fs);
 }
 
 /* One device's verdict from its fingerprints. */

@@ -166,8 +166,12 @@ void detect_too_big(struct detect *dt, const struct detect_too_big_ev *e);
  * Response r, just added to dialog d, answers a UDP request of d (same
  * CSeq and method, sent the opposite way): records that request's IP
  * length as carried by its path (source, destination) for oversize_drop's
- * silent form.  Called by the analysis as responses arrive.  Never
- * allocates; DETECT_MAX_PATHS paths, the oldest replaced.
+ * silent form; and notes a response to d's initial request, so that a
+ * call seen as two dialogs (its Call-ID rewritten between two capture
+ * points) is joined whichever is judged first (dialog.h, join).  Called
+ * by the analysis as responses arrive, any transport.  Never allocates;
+ * DETECT_MAX_PATHS paths, DETECT_COPY_SETS x DETECT_COPY_WAYS responses,
+ * the oldest replaced.
  */
 void detect_request_answered(struct detect *dt, const struct dialog *d,
     const struct dmsg *r);

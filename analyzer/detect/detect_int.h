@@ -147,6 +147,31 @@ _Static_assert(DETECT_PATH_BUCKETS >= 2 * DETECT_MAX_PATHS &&
     (DETECT_PATH_BUCKETS & (DETECT_PATH_BUCKETS - 1)) == 0 &&
     DETECT_MAX_PATHS < 65535, "the path index's sizes");
 
+/*
+ * A response to a dialog's initial request, noted as it arrives
+ * (detect_copy_note, detect_rewrite.c), so that the dialog judged first
+ * of a call seen as two (its Call-ID rewritten between two capture
+ * points) finds the other, still in flight.  Kept in DETECT_COPY_SETS
+ * sets of DETECT_COPY_WAYS by a hash of the fields two copies share;
+ * a full set replaces its oldest.  Strings are truncated copies.
+ */
+struct detect_copy {
+	uint64_t dialog_id;       /* 0: unused */
+	int64_t ts_ns;
+	uint32_t cap_idx;
+	uint64_t frame;
+	struct ep src, dst;
+	uint32_t cseq;
+	int status;
+	bool judged;              /* its dialog was judged: then ... */
+	bool affected;            /* ... with a failure, ... */
+	uint32_t symptoms;        /* ... these ids (bit per symptom_id) */
+	char method[16];
+	char branch[80];
+	char from_tag[64], to_tag[64];
+	char call_id[256];
+};
+
 struct detect {
 	uint64_t dialogs, affected;
 	uint64_t by_id[SYMPTOM_COUNT];
@@ -177,7 +202,33 @@ struct detect {
 	/* 1 + the first path of each bucket (by cap_idx, src, dst), 0 none:
 	 * every response looks its request's path up. */
 	uint16_t path_head[DETECT_PATH_BUCKETS];
+	struct detect_copy copies[DETECT_COPY_SETS][DETECT_COPY_WAYS];
+	/* The dialog being judged and its other segment's copy of one
+	 * message (detect_join), for alg_rewrite_evidence. */
+	bool join_pair;
+	struct evidence join_ev[2];   /* this dialog's copy, the other's */
+	struct ep join_dev;           /* the public end of the translation */
 };
+
+/* Bit of symptom id k in a dialog_join.counted / detect_copy mask. */
+_Static_assert(SYMPTOM_COUNT <= 32, "symptom masks are 32 bits");
+
+/*
+ * Notes response r of dialog d for detect_join (called as responses
+ * arrive, from detect_request_answered).  Never allocates.
+ */
+void detect_copy_note(struct detect *dt, const struct dialog *d,
+    const struct dmsg *r);
+/*
+ * Sets d->join when a response of d and one noted for another dialog of
+ * another Call-ID are copies of one message at two translations (and
+ * that other dialog is the only one), and dt->join_* for the
+ * alg_rewrite_evidence finding.  Called by detect_dialog first.
+ */
+void detect_join(struct detect *dt, struct dialog *d);
+/* Marks d's noted responses judged with its failure ids (mask). */
+void detect_join_judged(struct detect *dt, const struct dialog *d,
+    bool affected, uint32_t mask);
 
 typedef void (*detect_fn)(struct detect *dt, const struct dialog *d,
     struct findings *fs);

@@ -227,6 +227,7 @@ detect_request_answered(struct detect *dt, const struct dialog *d,
 	struct detect_path *p = NULL;
 	uint32_t len;
 
+	detect_copy_note(dt, d, r);
 	if (r->m->is_request || (r->transport & 0x7f) != PKT_UDP)
 		return;
 	for (size_t i = d->nmsgs; i-- > 0;) {

@@ -47,6 +47,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/htab.h"
 #include "detect/detect_int.h"
 
 static const char explanation[] =
@@ -413,27 +414,86 @@ check_mport(struct detect *dt, const struct dialog *d, struct acc *ac)
 }
 
 /*
+ * What the pairing of copies reads of one message: a dmsg in a dialog,
+ * or a response noted for another dialog (struct detect_copy).  branch
+ * NULL: no Via.
+ */
+struct copy_key {
+	bool is_request;
+	uint32_t cseq;
+	int status;
+	const char *method, *cseq_method, *branch;
+	uint32_t cap_idx;
+	const struct ep *src, *dst;
+	int64_t ts_ns;
+};
+
+static void
+key_of_msg(const struct dmsg *m, struct copy_key *k)
+{
+	const struct sipmsg *x = m->m;
+
+	k->is_request = x->is_request;
+	k->cseq = x->cseq;
+	k->status = x->status;
+	k->method = x->method;
+	k->cseq_method = x->cseq_method;
+	k->branch = x->nvia > 0 ? x->via[0].branch : NULL;
+	k->cap_idx = m->cap_idx;
+	k->src = &m->src;
+	k->dst = &m->dst;
+	k->ts_ns = m->ts_ns;
+}
+
+/* A noted response: its method is its CSeq method (sipmsg.h). */
+static void
+key_of_copy(const struct detect_copy *c, struct copy_key *k)
+{
+	k->is_request = false;
+	k->cseq = c->cseq;
+	k->status = c->status;
+	k->method = c->method;
+	k->cseq_method = c->method;
+	k->branch = c->branch;
+	k->cap_idx = c->cap_idx;
+	k->src = &c->src;
+	k->dst = &c->dst;
+	k->ts_ns = c->ts_ns;
+}
+
+/*
  * The same message seen at two capture points (inside and outside): on
  * two captures, or in one (a merged inside+outside file, a mirror port)
  * at two translations, with other addresses than a retransmission has.
+ * The one pairing rule of copies in the analysis (check_pairs within a
+ * dialog, detect_join across two).
  */
+static bool
+same_copy(const struct copy_key *a, const struct copy_key *b)
+{
+	int64_t dt = a->ts_ns - b->ts_ns;
+
+	if ((a->cap_idx == b->cap_idx && ep_eq(a->src, b->src) &&
+	    ep_eq(a->dst, b->dst)) || a->is_request != b->is_request ||
+	    a->cseq != b->cseq || a->status != b->status ||
+	    strcmp(a->method, b->method) != 0 ||
+	    strcmp(a->cseq_method, b->cseq_method) != 0 ||
+	    dt > DETECT_NS || dt < -DETECT_NS)
+		return false;
+	if (a->branch != NULL && b->branch != NULL &&
+	    strcmp(a->branch, b->branch) != 0)
+		return false;
+	return true;
+}
+
 static bool
 same_message(const struct dmsg *a, const struct dmsg *b)
 {
-	const struct sipmsg *x = a->m, *y = b->m;
-	int64_t dt = a->ts_ns - b->ts_ns;
+	struct copy_key x, y;
 
-	if ((a->cap_idx == b->cap_idx && ep_eq(&a->src, &b->src) &&
-	    ep_eq(&a->dst, &b->dst)) || x->is_request != y->is_request ||
-	    x->cseq != y->cseq || x->status != y->status ||
-	    strcmp(x->method, y->method) != 0 ||
-	    strcmp(x->cseq_method, y->cseq_method) != 0 ||
-	    dt > DETECT_NS || dt < -DETECT_NS)
-		return false;
-	if (x->nvia > 0 && y->nvia > 0 &&
-	    strcmp(x->via[0].branch, y->via[0].branch) != 0)
-		return false;
-	return true;
+	key_of_msg(a, &x);
+	key_of_msg(b, &y);
+	return same_copy(&x, &y);
 }
 
 /*
@@ -656,6 +716,239 @@ check_inconsistent(struct detect *dt, const struct dialog *d, struct acc *ac)
 	}
 }
 
+/* ---- one call seen as two dialogs ---------------------------------- */
+
+/*
+ * A response of d the join goes by: to d's initial request (every call
+ * has one on each segment it crosses), with an RFC 3261 branch and a
+ * From tag, so that two independent calls do not share its key.
+ */
+static bool
+joinable(const struct dialog *d, const struct dmsg *r)
+{
+	const struct sipmsg *s = r->m;
+
+	return !s->is_request && s->cseq == d->initial_cseq &&
+	    s->nvia > 0 && rfc3261_branch(s->via[0].branch) &&
+	    s->from_tag != NULL && s->from_tag[0] != '\0';
+}
+
+static struct detect_copy *
+copy_set(struct detect *dt, const char *method, uint32_t cseq, int status,
+    const char *branch, const char *from_tag)
+{
+	uint64_t h = HTAB_SEED;
+
+	h = htab_hash(method, strlen(method), h);
+	h = htab_hash(&cseq, sizeof(cseq), h);
+	h = htab_hash(&status, sizeof(status), h);
+	h = htab_hash(branch, strlen(branch), h);
+	h = htab_hash(from_tag, strlen(from_tag), h);
+	return dt->copies[h % DETECT_COPY_SETS];
+}
+
+static struct detect_copy *
+copy_set_of(struct detect *dt, const struct sipmsg *s)
+{
+	return copy_set(dt, s->method, s->cseq, s->status, s->via[0].branch,
+	    s->from_tag);
+}
+
+void
+detect_copy_note(struct detect *dt, const struct dialog *d,
+    const struct dmsg *r)
+{
+	const struct sipmsg *s = r->m;
+	struct detect_copy *set, *c = NULL;
+
+	if (!joinable(d, r))
+		return;
+	set = copy_set_of(dt, s);
+	for (int w = 0; w < DETECT_COPY_WAYS; w++)
+		if (set[w].dialog_id == 0 || c == NULL ||
+		    set[w].ts_ns < c->ts_ns) {
+			c = &set[w];
+			if (c->dialog_id == 0)
+				break;
+		}
+	memset(c, 0, sizeof(*c));
+	c->dialog_id = d->id;
+	c->ts_ns = r->ts_ns;
+	c->cap_idx = r->cap_idx;
+	c->frame = r->frame;
+	c->src = r->src;
+	c->dst = r->dst;
+	c->cseq = s->cseq;
+	c->status = s->status;
+	snprintf(c->method, sizeof(c->method), "%s", s->method);
+	snprintf(c->branch, sizeof(c->branch), "%s", s->via[0].branch);
+	snprintf(c->from_tag, sizeof(c->from_tag), "%s", s->from_tag);
+	snprintf(c->to_tag, sizeof(c->to_tag), "%s", s->to_tag ? s->to_tag :
+	    "");
+	snprintf(c->call_id, sizeof(c->call_id), "%s", d->call_id);
+}
+
+/* Equal to a truncated copy of it (n bytes of room). */
+static bool
+same_trunc(const char *kept, size_t n, const char *s)
+{
+	return strncmp(kept, s, n - 1) == 0;
+}
+
+/*
+ * Copies a (this dialog's) and b at two translations of one NAT: one
+ * end the same, the other a private address in one copy and a public
+ * one in the other.  Sets a's segment and the public end.
+ */
+static bool
+translated(const struct copy_key *a, const struct copy_key *b,
+    uint8_t *seg, struct ep *pub)
+{
+	const struct ep *x, *y;
+
+	if (ep_eq(a->src, b->src) && !ep_eq(a->dst, b->dst)) {
+		x = a->dst;
+		y = b->dst;
+	} else if (ep_eq(a->dst, b->dst) && !ep_eq(a->src, b->src)) {
+		x = a->src;
+		y = b->src;
+	} else {
+		return false;
+	}
+	if (nat_private(x) && !ep_is_private(y)) {
+		*seg = RTP_SEG_INSIDE;
+		*pub = *y;
+	} else if (nat_private(y) && !ep_is_private(x)) {
+		*seg = RTP_SEG_OUTSIDE;
+		*pub = *x;
+	} else {
+		return false;
+	}
+	return true;
+}
+
+void
+detect_join(struct detect *dt, struct dialog *d)
+{
+	const struct detect_copy *other = NULL;
+	const struct dmsg *mine = NULL;
+	uint8_t seg = 0;
+	struct ep pub;
+	char a[NETADDR_STRLEN];
+
+	memset(&d->join, 0, sizeof(d->join));
+	dt->join_pair = false;
+	for (size_t i = 0; i < d->nmsgs; i++) {
+		const struct dmsg *m = &d->msgs[i];
+		const struct sipmsg *s = m->m;
+		const struct detect_copy *set;
+		struct copy_key km, kc;
+
+		if (!joinable(d, m))
+			continue;
+		key_of_msg(m, &km);
+		set = copy_set_of(dt, s);
+		for (int w = 0; w < DETECT_COPY_WAYS; w++) {
+			const struct detect_copy *c = &set[w];
+			uint8_t sg;
+			struct ep pb;
+
+			if (c->dialog_id == 0 || c->dialog_id == d->id ||
+			    same_trunc(c->call_id, sizeof(c->call_id),
+			    d->call_id) ||
+			    !same_trunc(c->from_tag, sizeof(c->from_tag),
+			    s->from_tag) ||
+			    !same_trunc(c->to_tag, sizeof(c->to_tag),
+			    s->to_tag ? s->to_tag : ""))
+				continue;
+			key_of_copy(c, &kc);
+			if (kc.branch[0] == '\0' || !same_copy(&km, &kc) ||
+			    !translated(&km, &kc, &sg, &pb))
+				continue;
+			/* Copies in two other dialogs: which is this call's
+			 * other segment is not known, so neither. */
+			if (other != NULL && other->dialog_id != c->dialog_id)
+				return;
+			if (other == NULL) {
+				other = c;
+				mine = m;
+				seg = sg;
+				pub = pb;
+			}
+		}
+	}
+	if (other == NULL)
+		return;
+	d->join.id = other->dialog_id;
+	snprintf(d->join.call_id, sizeof(d->join.call_id), "%s",
+	    other->call_id);
+	d->join.segment = seg;
+	d->join.other_first = other->judged;
+	d->join.other_affected = other->affected;
+	d->join.counted = other->symptoms;
+	/* The evidence: the two copies of one message, two Call-IDs. */
+	dt->join_pair = true;
+	dt->join_dev = pub;
+	memset(dt->join_ev, 0, sizeof(dt->join_ev));
+	dt->join_ev[0].cap_idx = mine->cap_idx;
+	dt->join_ev[0].frame = mine->frame;
+	dt->join_ev[0].ts_ns = mine->ts_ns;
+	snprintf(dt->join_ev[0].field, sizeof(dt->join_ev[0].field),
+	    "Call-ID");
+	snprintf(dt->join_ev[0].value, sizeof(dt->join_ev[0].value),
+	    "%.120s in this %d response to %s on the %s segment", d->call_id,
+	    mine->m->status, mine->m->method, rtp_segment_name(seg));
+	dt->join_ev[1].cap_idx = other->cap_idx;
+	dt->join_ev[1].frame = other->frame;
+	dt->join_ev[1].ts_ns = other->ts_ns;
+	snprintf(dt->join_ev[1].field, sizeof(dt->join_ev[1].field),
+	    "Call-ID");
+	snprintf(dt->join_ev[1].value, sizeof(dt->join_ev[1].value),
+	    "%.100s in its copy on the %s segment (same Via branch, tags, "
+	    "CSeq; %s public): the Call-ID was rewritten between them",
+	    other->call_id, rtp_segment_name(seg == RTP_SEG_INSIDE ?
+	    RTP_SEG_OUTSIDE : RTP_SEG_INSIDE), ep_ip_str(&pub, a, sizeof(a)));
+}
+
+void
+detect_join_judged(struct detect *dt, const struct dialog *d,
+    bool affected, uint32_t mask)
+{
+	for (size_t i = 0; i < d->nmsgs; i++) {
+		struct detect_copy *set;
+
+		if (!joinable(d, &d->msgs[i]))
+			continue;
+		set = copy_set_of(dt, d->msgs[i].m);
+		for (int w = 0; w < DETECT_COPY_WAYS; w++)
+			if (set[w].dialog_id == d->id) {
+				set[w].judged = true;
+				set[w].affected = affected;
+				set[w].symptoms = mask;
+			}
+	}
+}
+
+/*
+ * A call seen as two dialogs (detect_join): one message under two
+ * Call-IDs at two translations is proof that the box between rewrote
+ * the Call-ID (ALG-REFERENCE.md 2, rewrite_call_id).
+ */
+static void
+check_join(struct detect *dt, struct acc *ac)
+{
+	struct finding *f;
+
+	if (!dt->join_pair)
+		return;
+	f = acc_get(ac, 0.9);
+	if (f == NULL || f->nev + 2 > DETECT_MAX_EVIDENCE)
+		return;
+	f->ev[f->nev++] = dt->join_ev[0];
+	f->ev[f->nev++] = dt->join_ev[1];
+	hit_last(dt, HIT_PAIR_REWRITTEN, f, &dt->join_dev);
+}
+
 void
 detect_alg_rewrite_evidence(struct detect *dt, const struct dialog *d,
     struct findings *fs)
@@ -677,6 +970,7 @@ detect_alg_rewrite_evidence(struct detect *dt, const struct dialog *d,
 	if (d->kind == DIALOG_CALL)
 		check_mport(dt, d, &ac);
 	check_pairs(dt, d, &ac);
+	check_join(dt, &ac);
 	check_via_branch(dt, d, &ac);
 	check_inconsistent(dt, d, &ac);
 	/* Supporting evidence only beside proof of rewriting. */

@@ -247,7 +247,11 @@ report_begin(struct report *r)
 	r->ops->begin(r);
 }
 
-/* Counts d once under each symptom it shows. */
+/*
+ * Counts d once under each symptom it shows; a dialog that is the other
+ * segment of a call already reported (d->join) only under those that
+ * dialog did not show: a symptom once per call.
+ */
 static void
 count_findings(struct report *r, const struct dialog *d)
 {
@@ -262,7 +266,9 @@ count_findings(struct report *r, const struct dialog *d)
 		k = symptom_lookup(x->id);
 		if (k >= 0 && !seen[k]) {
 			seen[k] = true;
-			r->by_id[k]++;
+			if (!d->join.other_first ||
+			    !(d->join.counted & 1u << k))
+				r->by_id[k]++;
 		}
 	}
 }
@@ -275,8 +281,12 @@ report_dialog(struct report *r, const struct dialog *d)
 	if (r->o.only_calls && d->kind != DIALOG_CALL)
 		return;
 	affected = shown_findings(r, d) > 0;
+	if (d->join.id != 0 && d->join.other_first)
+		r->joined++;
 	if (affected) {
-		r->affected++;
+		/* One call seen as two dialogs is affected once. */
+		if (!d->join.other_first || !d->join.other_affected)
+			r->affected++;
 		count_findings(r, d);
 	} else {
 		r->unaffected++;

@@ -13,6 +13,7 @@
 
 #include "base/csv.h"
 #include "output/report_int.h"
+#include "present/view.h"
 
 static int
 csv_fmt_init(struct report *r)
@@ -39,7 +40,8 @@ csv_begin(struct report *r)
 		"id", "start", "kind", "state", "from", "to", "call_id",
 		"duration", "messages", "retransmissions", "streams",
 		"rtp_packets_fwd", "rtp_packets_rev", "symptoms", "advisories",
-		"mos_fwd", "mos_rev", "media"
+		"mos_fwd", "mos_rev", "media", "joined_id", "joined_call_id",
+		"joined_segment"
 	};
 
 	csv_header(r->fmt, cols, sizeof(cols) / sizeof(cols[0]));
@@ -138,6 +140,17 @@ csv_on_dialog(struct report *r, const struct dialog *d, bool affected)
 	else
 		csv_bare(c, "");
 	csv_media(c, d);
+	/* The same call on the other segment (dialog.h, join): its dialog,
+	 * Call-ID and segment; empty when not joined. */
+	if (d->join.id != 0) {
+		csv_u64(c, d->join.id);
+		csv_text(c, d->join.call_id);
+		csv_bare(c, rtp_segment_name(view_join_other(d)));
+	} else {
+		csv_bare(c, "");
+		csv_bare(c, "");
+		csv_bare(c, "");
+	}
 	csv_row_end(c);
 }
 

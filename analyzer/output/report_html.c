@@ -663,6 +663,13 @@ html_card(struct report *r, FILE *f, const struct dialog *d, uint64_t card)
 	if (d->retrans_total)
 		fprintf(f, " (+%" PRIu64 " retransmissions)", d->retrans_total);
 	fputs("</p>\n", f);
+	if (d->join.id != 0) {
+		char j[1400];
+
+		fputs("<p class=\"meta\"><b>Joined:</b> ", f);
+		html_esc(f, view_join(d, j, sizeof(j)));
+		fputs("</p>\n", f);
+	}
 	for (int k = 0; d->findings != NULL && k < d->findings->n; k++) {
 		const struct finding *x = &d->findings->f[k];
 
@@ -715,6 +722,9 @@ html_row(FILE *f, const struct dialog *d)
 	html_esc(f, d->to);
 	fputs("</td><td>", f);
 	html_esc(f, d->call_id);
+	if (d->join.id != 0)
+		fprintf(f, " (the same call as #%" PRIu64 ", %s)", d->join.id,
+		    rtp_segment_name(view_join_other(d)));
 	fprintf(f, "</td><td class=\"n\">%.1f</td><td class=\"n\">%" PRIu64
 	    "</td><td class=\"n\">", report_secs(dialog_duration_ns(d)),
 	    (uint64_t)d->nmsgs + d->dropped_msgs);

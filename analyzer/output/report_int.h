@@ -36,6 +36,8 @@ struct report {
 	struct report_opts o;
 	uint64_t ndialogs;        /* dialogs written (after --calls) */
 	uint64_t affected, unaffected;
+	uint64_t joined;          /* dialogs that are the other segment of a
+	                           * call reported before them (dialog.h) */
 	uint64_t by_id[SYMPTOM_COUNT]; /* affected dialogs per symptom */
 	uint64_t unaffected_kind[DIALOG_KIND_COUNT];
 	char **capnames;          /* report_captures; NULL: one capture */

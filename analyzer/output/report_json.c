@@ -7,7 +7,11 @@
  * Dialogs are written as they end; unannounced streams end in between,
  * so they are spooled to a temporary file and copied into their array at
  * the end.  Written with the project's JSON writer (json.h), compact,
- * one dialog per line; "no frame" and "no time" are null.
+ * one dialog per line; "no frame" and "no time" are null.  A dialog
+ * that is one segment of a call seen as two (its Call-ID rewritten by
+ * an ALG; dialog.h, join) has "joined": { "id", "call_id", "segment",
+ * "other_segment", "counted_with_other" } naming the other; "alg" then
+ * has "joined", the dialogs not counted as calls of their own.
  */
 #include <inttypes.h>
 #include <stdlib.h>
@@ -17,6 +21,7 @@
 #include "base/json.h"
 #include "config.h"
 #include "output/report_int.h"
+#include "present/view.h"
 #include "sip/quality.h"
 
 struct json_state {
@@ -300,6 +305,21 @@ json_on_dialog(struct report *r, const struct dialog *d, bool affected)
 	json_u64(j, d->id);
 	json_key(j, "call_id");
 	json_str(j, d->call_id);
+	if (d->join.id != 0) {
+		json_key(j, "joined");
+		json_obj_begin(j);
+		json_key(j, "id");
+		json_u64(j, d->join.id);
+		json_key(j, "call_id");
+		json_str(j, d->join.call_id);
+		json_key(j, "segment");
+		json_str(j, rtp_segment_name(d->join.segment));
+		json_key(j, "other_segment");
+		json_str(j, rtp_segment_name(view_join_other(d)));
+		json_key(j, "counted_with_other");
+		json_bool(j, d->join.other_first);
+		json_obj_end(j);
+	}
 	json_key(j, "kind");
 	json_str(j, dialog_kind_name(d->kind));
 	json_key(j, "from");
@@ -442,6 +462,10 @@ json_alg(struct report *r, struct json *j, const struct detect_verdict *v)
 	json_arr_end(j);
 	json_key(j, "dialogs");
 	json_u64(j, r->ndialogs);
+	if (r->joined > 0) {
+		json_key(j, "joined");
+		json_u64(j, r->joined);
+	}
 	json_key(j, "affected");
 	json_u64(j, r->affected);
 	json_key(j, "by_symptom");

@@ -22,6 +22,7 @@
 #include "sip/capstats.h"
 #include "base/text.h"
 #include "output/report_int.h"
+#include "present/view.h"
 #include "sip/quality.h"
 
 /* Dialogs without findings listed one line each before only counting. */
@@ -184,9 +185,19 @@ text_group_add(struct report *r, const struct dialog *d,
 		text_finding(r, ts->of, adv ? "~ advisory" : "!", x);
 		return;
 	}
-	g->n++;
-	fprintf(g->spool, "  #%-5" PRIu64 " %s  %.2f  ", d->id,
-	    report_time(d->start_ns, t, sizeof(t)) + 11, x->confidence);
+	/* The other segment of a call already counted under this symptom
+	 * is listed under that call, not counted again. */
+	if (!adv && d->join.other_first && g->sym >= 0 &&
+	    (d->join.counted & 1u << g->sym)) {
+		fprintf(g->spool, "    #%-5" PRIu64 " the same call as #%"
+		    PRIu64 ", %s segment:  %.2f  ", d->id, d->join.id,
+		    rtp_segment_name(d->join.segment), x->confidence);
+	} else {
+		g->n++;
+		fprintf(g->spool, "  #%-5" PRIu64 " %s  %.2f  ", d->id,
+		    report_time(d->start_ns, t, sizeof(t)) + 11,
+		    x->confidence);
+	}
 	plain(g->spool, x->summary);
 	fputc('\n', g->spool);
 	for (int k = 0; k < x->nev; k++)
@@ -307,6 +318,11 @@ text_dialog_head(FILE *f, const struct dialog *d, const char *sep)
 	fputs("Call-ID: ", f);
 	plain(f, d->call_id);
 	fputc('\n', f);
+	if (d->join.id != 0) {
+		char j[1400];
+
+		fprintf(f, "       joined: %s\n", view_join(d, j, sizeof(j)));
+	}
 }
 
 static void
@@ -399,6 +415,11 @@ text_brief(FILE *f, const struct dialog *d)
 	fputs("  Call-ID: ", f);
 	plain(f, d->call_id);
 	fputc('\n', f);
+	if (d->join.id != 0) {
+		char j[1400];
+
+		fprintf(f, "         joined: %s\n", view_join(d, j, sizeof(j)));
+	}
 }
 
 static int
@@ -558,6 +579,9 @@ text_verdict(struct report *r, const struct detect_verdict *v)
 	}
 	fprintf(f, "Calls with findings: %" PRIu64 " of %" PRIu64 " dialogs",
 	    r->affected, r->ndialogs);
+	if (r->joined > 0)
+		fprintf(f, " (%" PRIu64 " of them the other segment of a call "
+		    "counted once: Call-ID rewritten)", r->joined);
 	if (r->o.symptom != NULL || r->o.min_confidence > 0)
 		fputs(" (filtered)", f);
 	fputc('\n', f);

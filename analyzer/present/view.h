@@ -79,6 +79,9 @@ struct view_row {
 	uint8_t kind, state;      /* enum dialog_kind, enum dialog_state */
 	uint8_t nf;               /* findings (f[], not advisories) */
 	bool answered;
+	uint64_t join_id;         /* the same call's other dialog (its
+	                           * d->join.id), 0 none: the symptoms cell
+	                           * ends in "JOIN#<id>" */
 	uint32_t fgen;            /* free for the caller (the browser: the
 	                           * filter generation fhit answers) */
 	bool fhit;
@@ -289,6 +292,16 @@ char *view_rtp_dirs(const struct dialog *d, char *buf, size_t n);
  * undeliverable ..."; "" for no legs or not a call.  Returns buf.
  */
 char *view_media_legs(const struct dialog *d, char *buf, size_t n);
+
+/*
+ * A call seen as two dialogs (d->join, an ALG rewrote its Call-ID): the
+ * segment of the other dialog (RTP_SEG_UNKNOWN when d is not joined),
+ * and the line that names it, "same call as CALL-ID (dialog N) on the
+ * outside segment: Call-ID rewritten between the segments (SIP ALG)",
+ * escaped; "" when not joined.  Returns buf.
+ */
+enum rtp_segment view_join_other(const struct dialog *d);
+char *view_join(const struct dialog *d, char *buf, size_t n);
 /*
  * The spans [out[i][0], out[i][1]) during which call d was on hold (one
  * side's latest SDP stops or restricts audio after it once flowed both

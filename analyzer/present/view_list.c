@@ -179,6 +179,7 @@ view_row_new(const struct dialog *d)
 	r->start_ns = d->start_ns;
 	r->dur_ns = dialog_duration_ns(d);
 	r->answered = d->answer_ns != 0;
+	r->join_id = d->join.id;
 	r->nmsgs = d->nmsgs;
 	r->kind = (uint8_t)d->kind;
 	r->state = (uint8_t)d->state;
@@ -278,6 +279,9 @@ view_row_cell(const struct view_row *r, enum view_col c, char *buf,
 				break;
 			o += (size_t)w;
 		}
+		if (r->join_id != 0 && o < n)
+			snprintf(buf + o, n - o, "%sJOIN#%" PRIu64, o ? " " : "",
+			    r->join_id);
 		break;
 	case VCOL_KIND:
 		snprintf(buf, n, "%s", dialog_kind_name((enum dialog_kind)r->kind));

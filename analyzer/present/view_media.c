@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/text.h"
 #include "detect/detect.h"
 #include "present/view_int.h"
 
@@ -180,4 +181,33 @@ view_hold_spans(const struct dialog *d, int64_t out[][2], int max)
 		n++;
 	}
 	return n;
+}
+
+/* ---- a call seen as two dialogs -------------------------------------- */
+
+enum rtp_segment
+view_join_other(const struct dialog *d)
+{
+	if (d->join.id == 0)
+		return RTP_SEG_UNKNOWN;
+	return d->join.segment == RTP_SEG_INSIDE ? RTP_SEG_OUTSIDE :
+	    RTP_SEG_INSIDE;
+}
+
+char *
+view_join(const struct dialog *d, char *buf, size_t n)
+{
+	char cid[sizeof(d->join.call_id) * 4];
+
+	if (n == 0)
+		return buf;
+	buf[0] = '\0';
+	if (d->join.id == 0)
+		return buf;
+	text_escape(cid, sizeof(cid), d->join.call_id,
+	    strnlen(d->join.call_id, sizeof(d->join.call_id)));
+	snprintf(buf, n, "same call as %s (dialog %" PRIu64 ") on the %s "
+	    "segment: Call-ID rewritten between the segments (SIP ALG)", cid,
+	    d->join.id, rtp_segment_name(view_join_other(d)));
+	return buf;
 }

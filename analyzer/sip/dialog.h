@@ -158,6 +158,26 @@ struct dialog {
 		uint8_t state;        /* enum dialog_vis_state */
 		char why[200];
 	} vis[3];
+	/*
+	 * The same call seen as another dialog on the other segment: an ALG
+	 * rewrote the Call-ID, so the inside and outside copies of its
+	 * messages (a merged inside+outside file, a mirror port) are two
+	 * dialogs.  Set by detect_dialog (detect_join, detect_rewrite.c)
+	 * when a message of this dialog and one of the other are copies of
+	 * one message at two translations.  id 0: not joined.  call_id is
+	 * raw packet text: escape it where it goes.  counted: the symptom
+	 * ids (bit per enum symptom_id) the other dialog, judged first,
+	 * already counted for the call; a report counts this one's again
+	 * only when not among them (a symptom once per call).
+	 */
+	struct dialog_join {
+		uint64_t id;          /* the other dialog's id */
+		char call_id[256];    /* its Call-ID */
+		uint8_t segment;      /* enum rtp_segment of THIS dialog */
+		bool other_first;     /* the other was judged (reported) first */
+		bool other_affected;  /* ... with a failure finding */
+		uint32_t counted;     /* ... these symptom ids */
+	} join;
 	bool evicted;             /* emitted early to respect the memory cap */
 	struct findings *findings; /* detector results (detect.h), owned; NULL none */
 };

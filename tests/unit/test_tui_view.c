@@ -288,6 +288,26 @@ test_cells_escape(void)
 	add_finding(d, "alg_rewrite_evidence");
 	CU_ASSERT_STRING_EQUAL(view_cell(d, VCOL_SYMPTOMS, buf, sizeof(buf)),
 	    "1WAY ALG");
+	/* One call seen as two dialogs (dialog.h, join): marked in the
+	 * list, named in words, its Call-ID escaped. */
+	{
+		char j[1400];
+
+		CU_ASSERT_STRING_EQUAL(view_join(d, j, sizeof(j)), "");
+		CU_ASSERT_EQUAL(view_join_other(d), RTP_SEG_UNKNOWN);
+		d->join.id = 7;
+		d->join.segment = RTP_SEG_INSIDE;
+		snprintf(d->join.call_id, sizeof(d->join.call_id),
+		    "x\x1b[2J@203.0.113.1");
+		CU_ASSERT_STRING_EQUAL(view_cell(d, VCOL_SYMPTOMS, buf,
+		    sizeof(buf)), "1WAY ALG JOIN#7");
+		CU_ASSERT_EQUAL(view_join_other(d), RTP_SEG_OUTSIDE);
+		CU_ASSERT_STRING_EQUAL(view_join(d, j, sizeof(j)),
+		    "same call as x\\x1b[2J@203.0.113.1 (dialog 7) on the "
+		    "outside segment: Call-ID rewritten between the segments "
+		    "(SIP ALG)");
+		memset(&d->join, 0, sizeof(d->join));
+	}
 	d->answer_ns = 0;
 	CU_ASSERT_STRING_EQUAL(view_cell(d, VCOL_DURATION, buf, sizeof(buf)),
 	    "-");
@@ -718,7 +738,7 @@ test_csv(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(out, "id,start,kind,state,from,to,"
 	    "call_id,duration,messages,retransmissions,streams,"
 	    "rtp_packets_fwd,rtp_packets_rev,symptoms,advisories,mos_fwd,"
-	    "mos_rev,media\n"));
+	    "mos_rev,media,joined_id,joined_call_id,joined_segment\n"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(out, "\n1,\"2023-11-14 22:13:20.000000\","
 	    "call,in call,\"al\"\"ice\\x1b\",\"bob@10.0.0.2\","
 	    "\"call-1@10.0.0.1\",10.000,2,0,1,500,0,\"one_way_audio:0.00\","
