@@ -452,7 +452,9 @@ sim_main(int argc, char **argv)
 		goto out;
 	}
 	assume_init(actx);
-	if (sim_capture_each(cap, observe, actx, err, sizeof(err)) != 0) {
+	rc = sim_capture_each(cap, observe, actx, err, sizeof(err));
+	assume_fini(actx);
+	if (rc != 0) {
 		warn("%s", err);
 		rc = 3;
 		sim_capture_free(cap);

@@ -670,4 +670,25 @@ check "one-way audio with RTP on the views: not marked" "one_way_audio" "$(echo 
 check "INVITE to a private Contact: marked" "inbound_call_unanswered False" "$(echo $(ob 1))"
 "$SIM" -f json --profile linux "$GT/inbound-alg-on-inside.pcap" >"$tmp/u.json"
 check "INVITE dropped at the NAT: not marked" "inbound_call_unanswered" "$(echo $(ob 0))"
+# ==== simload: the loaders read every SIP message of a segment ==============
+# k28l-tcp-lead (real kernel runs): the phone sends an OPTIONS and its
+# INVITE in one TCP segment; the server returns the phone's RTP to its
+# source (symmetric RTP), so with the ALG off the call had two-way audio
+# although the SDP stayed private.  The assumption pass must read the
+# INVITE's SDP behind the OPTIONS to see the far end's packets as echoes
+# of the phone's, and predict what the kernel run shows.
+sl() { json_get "$tmp/sl.json" "$1"; }
+for a in off on; do
+	"$SIM" -f json --profile off "$GT/k28l-tcp-lead-alg-$a-inside.pcap" >"$tmp/sl.json"
+	check "two messages in one segment (alg-$a inside, profile off): latching far end inferred" \
+	    "farend_symmetric_rtp true inferred" \
+	    "$(sl runs.0.assumptions.2.knob) $(sl runs.0.assumptions.2.value) $(sl runs.0.assumptions.2.source)"
+	sl runs.0.assumptions.2.why | grep -q "returns the phone's own packets" ||
+	    fail "alg-$a: the inference does not name the echo"
+	check "two messages in one segment (alg-$a inside, profile off): the kernel run's outcome" \
+	    "$(awk -F'\t' '$1=="run" && $3=="outcome" && $4!="other" {print $4}' "$GT/k28l-tcp-lead-alg-off.truth")" \
+	    "$(sl runs.0.dialogs.1.outcome)"
+done
+check "the same capture with the far end said not to latch: one-way" one_way_audio \
+    "$(outcome "$GT/k28l-tcp-lead-alg-off-inside.pcap" 1 --profile off --set farend_symmetric_rtp=false)"
 finish
