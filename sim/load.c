@@ -90,6 +90,35 @@ on_pkt(void *user, const struct pkt *p, struct anomalies *an)
 	ps->fn(ps->user, &sp);
 }
 
+/* The capture filter c's file records, the same on every interface
+ * (sim.h: filter_type, filter). */
+static void
+learn_filter(struct sim_capture *c, const struct capture_info *ci)
+{
+	int k;
+
+	c->filter_type = -1;
+	c->filter[0] = '\0';
+	if (ci == NULL || !ci->pcapng)
+		return;
+	c->filter_type = -2;
+	if (!ci->ifaces_known || ci->nifaces == 0)
+		return;
+	for (k = 0; k < ci->nifaces && ci->ifaces[k].filter_type < 0; k++)
+		;
+	if (k == ci->nifaces) {
+		c->filter_type = -1;        /* none recorded anywhere */
+		return;
+	}
+	for (k = 0; k < ci->nifaces; k++)
+		if (ci->ifaces[k].filter_type < 0 || ci->ifaces[k].filter_cut ||
+		    ci->ifaces[k].filter_type != ci->ifaces[0].filter_type ||
+		    strcmp(ci->ifaces[k].filter, ci->ifaces[0].filter) != 0)
+			return;
+	c->filter_type = ci->ifaces[0].filter_type;
+	snprintf(c->filter, sizeof(c->filter), "%s", ci->ifaces[0].filter);
+}
+
 /*
  * Runs every packet of c's file through fn.  an: where the reading
  * anomalies go (NULL: dropped, the first pass counted them).  Returns 0,
@@ -127,6 +156,8 @@ each(struct sim_capture *c, const char *shown, struct pass *ps,
 			ingest_free(in);
 			return -1;
 		}
+		if (frames != NULL)
+			learn_filter(c, ci);
 		/* reading anomalies (truncation) go to the file's record */
 		if (ci != NULL && an != NULL)
 			for (int k = 0; k < ANOMALY_COUNT; k++)
@@ -335,6 +366,7 @@ sim_capture_load(const char *path, char *err, size_t errlen)
 		return NULL;
 	}
 	snprintf(c->shown, sizeof(c->shown), "%s", path);
+	c->filter_type = -1;
 	if (strcmp(path, "-") == 0 ||
 	    (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode) && !S_ISDIR(sb.st_mode))) {
 		if (spool(c, path, err, errlen) != 0)

@@ -20,6 +20,7 @@
 #include <stdio.h>
 
 #include "base/anomaly.h"
+#include "base/caps.h"
 #include "farend.h"
 #include "base/netaddr.h"
 #include "alg/profile.h"
@@ -60,6 +61,17 @@ struct sim_capture {
 	uint64_t skipped;         /* packets not modelled (IPv6, SCTP) */
 	struct anomalies an;      /* the capture's own (decode, truncation) */
 	struct ep implied_public; /* public address the capture shows, family 0 if none */
+	/*
+	 * The capture filter the input recorded, carried to the written
+	 * views: a pcapng file whose interfaces all record the same if_filter
+	 * (read whole) gives its type byte (0: a libpcap expression, its text
+	 * in filter); -1 when the file records none (a pcap file, interfaces
+	 * that record none); -2 when what it records cannot be carried
+	 * (interfaces that differ or are not readable, a filter longer than
+	 * kept): the views then record none either.
+	 */
+	int filter_type;
+	char filter[CAP_IFFILTER];
 };
 
 /*
