@@ -27,6 +27,8 @@
  *     untranslated (else an ALG that rewrote the Via to the source
  *     explains it as well: only said).  The opposite (an rport ignored)
  *     does not show inside: the response would be lost.
+ * Every SIP message counts, several in one TCP segment and one over
+ * several segments included (sim_sipread, sim.h).
  * Bounded: at most ASSUME_MAX_* phones, dialogs and media endpoints are
  * remembered; past that, packets add nothing.
  */
@@ -51,6 +53,7 @@ void
 assume_init(struct assume_ctx *x)
 {
 	memset(x, 0, sizeof(*x));
+	sim_sipread_init(&x->rd);
 }
 
 static uint64_t
@@ -230,26 +233,21 @@ media(struct assume_ctx *x, const struct sim_pkt *p)
 	}
 }
 
-void
-assume_observe(struct assume_ctx *x, const struct sim_pkt *p)
+/* One SIP message of p (sim_sipread: every one a packet carries). */
+static void
+observe_msg(void *user, const struct sim_pkt *p, const uint8_t *msg,
+    size_t len)
 {
+	struct assume_ctx *x = user;
 	struct sipmsg *m;
 	bool src_priv = ep_is_private(&p->src), dst_priv = ep_is_private(&p->dst);
 
-	if (p->len == 0)
-		return;
-	/* a message after CRLF keepalives in its segment counts too */
-	if (!run_looks_like_sip(p->payload, p->len)) {
-		if (p->l4 == PKT_UDP && src_priv != dst_priv)
-			media(x, p);
-		return;
-	}
 	x->sip_msgs++;
 	if (src_priv || dst_priv)
 		x->private_sip++;
 	if (src_priv == dst_priv)
 		return;         /* LAN or public-only: nothing crosses the NAT */
-	if ((m = run_sipmsg(p->payload, p->len)) == NULL)
+	if ((m = run_sipmsg(msg, len)) == NULL)
 		return;
 	if (m->call_id != NULL) {
 		if (src_priv)
@@ -258,6 +256,26 @@ assume_observe(struct assume_ctx *x, const struct sim_pkt *p)
 			to_phone(x, p, m);
 	}
 	sipmsg_free(m);
+}
+
+void
+assume_observe(struct assume_ctx *x, const struct sim_pkt *p)
+{
+	if (p->len == 0)
+		return;
+	/* a message after CRLF keepalives in its segment counts too */
+	if (p->l4 == PKT_UDP && !run_looks_like_sip(p->payload, p->len)) {
+		if (ep_is_private(&p->src) != ep_is_private(&p->dst))
+			media(x, p);
+		return;
+	}
+	sim_sipread(&x->rd, p, observe_msg, x);
+}
+
+void
+assume_fini(struct assume_ctx *x)
+{
+	sim_sipread_fini(&x->rd);
 }
 
 int

@@ -94,11 +94,14 @@ struct assume_ctx {
 	uint64_t register_frame;      /* new request to a phone registered privately */
 	uint64_t sip_msgs;            /* SIP messages seen */
 	uint64_t private_sip;         /* of them, from or to a private address */
+	struct sim_sipread rd;        /* the messages of each packet */
 };
 
 void assume_init(struct assume_ctx *x);
 /* One packet of the capture, in capture order. */
 void assume_observe(struct assume_ctx *x, const struct sim_pkt *p);
+/* After the last packet: frees what the reader holds (the facts stay). */
+void assume_fini(struct assume_ctx *x);
 
 /*
  * The four knobs of c as the run will use them: inferred ones set on c

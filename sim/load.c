@@ -11,7 +11,8 @@
  *
  * Nothing is held per packet: sim_capture_load reads the file once to
  * learn what a run needs before its first packet (the router's public
- * address the capture shows, infer_public; the frame count and the
+ * address the capture shows, infer_public, in every SIP message of a
+ * datagram or TCP connection, sim_sipread; the frame count and the
  * capture's anomalies), and every pass afterwards (sim_capture_each)
  * reads it again, handing each packet over with its payload borrowed for
  * the length of the call.  Memory is the ingest stage's (bounded by
@@ -89,6 +90,35 @@ on_pkt(void *user, const struct pkt *p, struct anomalies *an)
 	ps->fn(ps->user, &sp);
 }
 
+/* The capture filter c's file records, the same on every interface
+ * (sim.h: filter_type, filter). */
+static void
+learn_filter(struct sim_capture *c, const struct capture_info *ci)
+{
+	int k;
+
+	c->filter_type = -1;
+	c->filter[0] = '\0';
+	if (ci == NULL || !ci->pcapng)
+		return;
+	c->filter_type = -2;
+	if (!ci->ifaces_known || ci->nifaces == 0)
+		return;
+	for (k = 0; k < ci->nifaces && ci->ifaces[k].filter_type < 0; k++)
+		;
+	if (k == ci->nifaces) {
+		c->filter_type = -1;        /* none recorded anywhere */
+		return;
+	}
+	for (k = 0; k < ci->nifaces; k++)
+		if (ci->ifaces[k].filter_type < 0 || ci->ifaces[k].filter_cut ||
+		    ci->ifaces[k].filter_type != ci->ifaces[0].filter_type ||
+		    strcmp(ci->ifaces[k].filter, ci->ifaces[0].filter) != 0)
+			return;
+	c->filter_type = ci->ifaces[0].filter_type;
+	snprintf(c->filter, sizeof(c->filter), "%s", ci->ifaces[0].filter);
+}
+
 /*
  * Runs every packet of c's file through fn.  an: where the reading
  * anomalies go (NULL: dropped, the first pass counted them).  Returns 0,
@@ -126,6 +156,8 @@ each(struct sim_capture *c, const char *shown, struct pass *ps,
 			ingest_free(in);
 			return -1;
 		}
+		if (frames != NULL)
+			learn_filter(c, ci);
 		/* reading anomalies (truncation) go to the file's record */
 		if (ci != NULL && an != NULL)
 			for (int k = 0; k < ANOMALY_COUNT; k++)
@@ -137,22 +169,111 @@ each(struct sim_capture *c, const char *shown, struct pass *ps,
 	return 0;
 }
 
+void
+sim_sipread_init(struct sim_sipread *rd)
+{
+	memset(rd, 0, sizeof(*rd));
+}
+
+void
+sim_sipread_fini(struct sim_sipread *rd)
+{
+	int k;
+
+	for (k = 0; k < SIM_SIPREAD_FLOWS; k++)
+		free(rd->flow[k].buf);
+	memset(rd, 0, sizeof(*rd));
+}
+
+/* The slot holding part of a message from src to dst, or -1. */
+static int
+sipread_find(const struct sim_sipread *rd, const struct sim_pkt *p)
+{
+	int k;
+
+	for (k = 0; k < SIM_SIPREAD_FLOWS; k++)
+		if (rd->flow[k].len > 0 && ep_eq(&rd->flow[k].src, &p->src) &&
+		    ep_eq(&rd->flow[k].dst, &p->dst))
+			return k;
+	return -1;
+}
+
+/* A slot for a new connection direction: a free one, else the next in
+ * turn (what it held is forgotten). */
+static int
+sipread_take(struct sim_sipread *rd, const struct sim_pkt *p)
+{
+	int k;
+
+	for (k = 0; k < SIM_SIPREAD_FLOWS; k++)
+		if (rd->flow[k].len == 0)
+			break;
+	if (k == SIM_SIPREAD_FLOWS) {
+		k = (int)(rd->next++ % SIM_SIPREAD_FLOWS);
+		rd->flow[k].len = 0;
+	}
+	rd->flow[k].src = p->src;
+	rd->flow[k].dst = p->dst;
+	return k;
+}
+
+int
+sim_sipread(struct sim_sipread *rd, const struct sim_pkt *p, sim_sip_fn fn,
+    void *user)
+{
+	struct sipframe_span sp[32];
+	size_t used, k;
+	int f, n, i;
+
+	if (p->len == 0)
+		return 0;
+	if (p->l4 != PKT_TCP) {
+		size_t ml, bo;
+
+		if (!run_looks_like_sip(p->payload, p->len))
+			return 0;
+		k = run_crlf_lead(p->payload, p->len);
+		if (sipframe_datagram(p->payload + k, p->len - k, &ml, &bo,
+		    NULL) != SIPFRAME_OK)
+			ml = p->len - k;    /* the parser decides */
+		fn(user, p, p->payload + k, ml);
+		return 1;
+	}
+	if ((f = sipread_find(rd, p)) < 0) {
+		if (!run_looks_like_sip(p->payload, p->len))
+			return 0;
+		f = sipread_take(rd, p);
+	}
+	n = run_track_add(&rd->flow[f].buf, &rd->flow[f].len, p->payload,
+	    p->len, sp, 32, &used);
+	for (i = 0; i < n; i++)
+		fn(user, p, rd->flow[f].buf + sp[i].off, sp[i].len);
+	run_track_done(rd->flow[f].buf, &rd->flow[f].len, used);
+	if (rd->flow[f].len == 0) {
+		free(rd->flow[f].buf);
+		rd->flow[f].buf = NULL;
+	}
+	return n;
+}
+
+/* What the first pass learns: the public address, with its reader. */
+struct learn {
+	struct sim_capture *c;
+	struct sim_sipread rd;
+};
+
 /* A public address the capture itself shows for the router: received= in
  * a response to the phone, or a public Request-URI host of an inbound
- * request that is not its sender's.  The first one found counts. */
+ * request that is not its sender's.  The first one found counts, in any
+ * message of a datagram or segment. */
 static void
-infer_public(void *user, const struct sim_pkt *p)
+public_of(void *user, const struct sim_pkt *p, const uint8_t *msg, size_t len)
 {
 	struct sim_capture *c = user;
 	struct sipmsg *m;
 	struct ep e;
 
-	/* a message after CRLF keepalives in its segment counts too */
-	if (c->implied_public.family != 0 || p->len == 0 ||
-	    !run_looks_like_sip(p->payload, p->len) ||
-	    ep_is_private(&p->src) || !ep_is_private(&p->dst))
-		return;
-	if ((m = run_sipmsg(p->payload, p->len)) == NULL)
+	if (c->implied_public.family != 0 || (m = run_sipmsg(msg, len)) == NULL)
 		return;
 	ep_clear(&e);
 	if (!m->is_request && m->nvia > 0 && m->via[0].received[0] != '\0' &&
@@ -166,6 +287,17 @@ infer_public(void *user, const struct sim_pkt *p)
 	}
 	sipmsg_free(m);
 	c->implied_public.port = 0;
+}
+
+static void
+infer_public(void *user, const struct sim_pkt *p)
+{
+	struct learn *l = user;
+
+	if (l->c->implied_public.family != 0 || ep_is_private(&p->src) ||
+	    !ep_is_private(&p->dst))
+		return;
+	sim_sipread(&l->rd, p, public_of, l->c);
 }
 
 /*
@@ -224,14 +356,17 @@ struct sim_capture *
 sim_capture_load(const char *path, char *err, size_t errlen)
 {
 	struct sim_capture *c = calloc(1, sizeof(*c));
+	struct learn *l;
 	struct stat sb;
 	struct pass ps;
+	int rc;
 
 	if (c == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
 	snprintf(c->shown, sizeof(c->shown), "%s", path);
+	c->filter_type = -1;
 	if (strcmp(path, "-") == 0 ||
 	    (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode) && !S_ISDIR(sb.st_mode))) {
 		if (spool(c, path, err, errlen) != 0)
@@ -241,11 +376,20 @@ sim_capture_load(const char *path, char *err, size_t errlen)
 		goto fail;
 	} else
 		snprintf(c->path, sizeof(c->path), "%s", path);
+	if ((l = malloc(sizeof(*l))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	l->c = c;
+	sim_sipread_init(&l->rd);
 	memset(&ps, 0, sizeof(ps));
 	ps.c = c;
 	ps.fn = infer_public;
-	ps.user = c;
-	if (each(c, c->shown, &ps, &c->an, &c->frames, err, errlen) != 0)
+	ps.user = l;
+	rc = each(c, c->shown, &ps, &c->an, &c->frames, err, errlen);
+	sim_sipread_fini(&l->rd);
+	free(l);
+	if (rc != 0)
 		goto fail;
 	c->skipped = ps.skipped;
 	return c;

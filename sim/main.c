@@ -81,7 +81,8 @@ usage(FILE *f)
 	    "                       one the capture shows, else 203.0.113.1)\n"
 	    "  --inside-net CIDR    inside network (repeatable; default RFC 1918)\n"
 	    "  --forward PROTO/PORT a port forward to the phone (udp/5060, tcp/5060)\n"
-	    "  -w, --write OUT      write the simulated outside view as a pcap\n"
+	    "  -w, --write OUT      write the simulated outside view as a pcap (a\n"
+	    "                       pcapng with the capture's filter if it records one)\n"
 	    "  --write-inside OUT   write the predicted inside view as a pcapng: the\n"
 	    "                       phones' frames and what the router delivers them\n"
 	    "  --compare            compare the ALG off with --profile\n"
@@ -452,7 +453,9 @@ sim_main(int argc, char **argv)
 		goto out;
 	}
 	assume_init(actx);
-	if (sim_capture_each(cap, observe, actx, err, sizeof(err)) != 0) {
+	rc = sim_capture_each(cap, observe, actx, err, sizeof(err));
+	assume_fini(actx);
+	if (rc != 0) {
 		warn("%s", err);
 		rc = 3;
 		sim_capture_free(cap);

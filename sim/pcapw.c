@@ -18,9 +18,10 @@
  *
  * pcapw_open_ng() writes pcapng instead (host byte order; pcapng draft,
  * section 4): a Section Header Block, one Interface Description Block
- * naming the interface (if_name), recording that nothing was filtered
- * (if_filter: a libpcap expression, empty) and nanosecond stamps
- * (if_tsresol 9), then one Enhanced Packet Block per frame:
+ * naming the interface (if_name), the capture filter the caller gives
+ * (if_filter: its type byte, then the expression; left out when none is
+ * known) and nanosecond stamps (if_tsresol 9), then one Enhanced Packet
+ * Block per frame:
  *
  *   +------+-----+--------+---------+----------+---------+-------+------+
  *   | type | len | if id  | ts high | ts low   | caplen  | data, | len  |
@@ -39,6 +40,7 @@
 #include <pcap/pcap.h>
 
 #include "pcapw.h"
+#include "base/caps.h"
 #include "base/outfile.h"
 #include "ingest/pkt.h"
 
@@ -175,15 +177,20 @@ ng_opt(FILE *f, uint16_t code, const void *v, size_t len)
 }
 
 struct pcapw *
-pcapw_open_ng(const char *path, const char *ifname, char *err, size_t errlen)
+pcapw_open_ng(const char *path, const char *ifname, int filter_type,
+    const char *filter, char *err, size_t errlen)
 {
 	struct outfile out;
 	struct pcapw *w;
 	FILE *f;
 	size_t nl = strlen(ifname) > 64 ? 64 : strlen(ifname);
+	size_t fl = filter_type < 0 || filter == NULL ? 0 :
+	    strlen(filter) > CAP_IFFILTER ? CAP_IFFILTER + 1 :
+	    strlen(filter) + 1;
 	uint32_t idb_len = 16 + 4 + (uint32_t)((nl + 3) & ~(size_t)3) +
-	    4 + 4 + 4 + 4 + 4 + 4;   /* if_name, if_filter, if_tsresol, end */
-	uint8_t filt = 0, res = 9;
+	    (fl > 0 ? 4 + (uint32_t)((fl + 3) & ~(size_t)3) : 0) +
+	    4 + 4 + 4 + 4;  /* if_name, if_filter, if_tsresol, end, length */
+	uint8_t filt[CAP_IFFILTER + 1], res = 9;
 
 	if ((f = open_out(&out, path, err, errlen)) == NULL)
 		return NULL;
@@ -214,7 +221,11 @@ pcapw_open_ng(const char *path, const char *ifname, char *err, size_t errlen)
 	ng_u16(f, 0);
 	ng_u32(f, 262144);
 	ng_opt(f, 2, ifname, nl);
-	ng_opt(f, 11, &filt, 1);
+	if (fl > 0) {
+		filt[0] = (uint8_t)filter_type;
+		memcpy(filt + 1, filter, fl - 1);
+		ng_opt(f, 11, filt, fl);
+	}
 	ng_opt(f, 9, &res, 1);
 	ng_opt(f, 0, NULL, 0);
 	ng_u32(f, idb_len);

@@ -29,11 +29,14 @@ struct pcapw;
 struct pcapw *pcapw_open(const char *path, char *err, size_t errlen);
 /*
  * As pcapw_open, a pcapng file: one Ethernet interface named ifname (at
- * most 64 bytes kept) whose recorded capture filter is empty (nothing
- * filtered: the view is complete), nanosecond time stamps.
+ * most 64 bytes kept), nanosecond time stamps, recording the capture
+ * filter the view stands for: filter_type < 0 records none (if_filter
+ * left out: what was filtered is not known), else the if_filter option
+ * is that type byte followed by filter (type 0: a libpcap expression;
+ * "" = nothing filtered), at most CAP_IFFILTER bytes of it kept.
  */
-struct pcapw *pcapw_open_ng(const char *path, const char *ifname, char *err,
-    size_t errlen);
+struct pcapw *pcapw_open_ng(const char *path, const char *ifname,
+    int filter_type, const char *filter, char *err, size_t errlen);
 /* Writes to an open stream (not closed by pcapw_close); NULL on OOM. */
 struct pcapw *pcapw_fdopen(FILE *f);
 

@@ -274,8 +274,14 @@ run_new(const struct sim_cfg *cfg, const struct sim_capture *cap,
 			snprintf(err, errlen, "bad inside network '%s'", o->inside_nets[k]);
 			goto fail;
 		}
-	if (o->write_path != NULL &&
-	    (r->w = pcapw_open(o->write_path, err, errlen)) == NULL) {
+	/* the views record the input's capture filter when it recorded
+	 * one; else -w is a pcap (no filter recorded) and the inside view
+	 * records an empty one (the model's view of the phones is whole),
+	 * or none when the input's cannot be carried (sim.h) */
+	if (o->write_path != NULL && (r->w = cap->filter_type < 0 ?
+	    pcapw_open(o->write_path, err, errlen) :
+	    pcapw_open_ng(o->write_path, "outside", cap->filter_type,
+	    cap->filter, err, errlen)) == NULL) {
 		char e2[200];
 
 		snprintf(e2, sizeof(e2), "%s", err);
@@ -283,8 +289,9 @@ run_new(const struct sim_cfg *cfg, const struct sim_capture *cap,
 		goto fail;
 	}
 	if (o->write_inside_path != NULL &&
-	    (r->wi = pcapw_open_ng(o->write_inside_path, "inside", err,
-	    errlen)) == NULL) {
+	    (r->wi = pcapw_open_ng(o->write_inside_path, "inside",
+	    cap->filter_type == -1 ? 0 : cap->filter_type,
+	    cap->filter_type == -1 ? "" : cap->filter, err, errlen)) == NULL) {
 		char e2[200];
 
 		snprintf(e2, sizeof(e2), "%s", err);

@@ -20,6 +20,7 @@
 #include <stdio.h>
 
 #include "base/anomaly.h"
+#include "base/caps.h"
 #include "farend.h"
 #include "base/netaddr.h"
 #include "alg/profile.h"
@@ -60,6 +61,17 @@ struct sim_capture {
 	uint64_t skipped;         /* packets not modelled (IPv6, SCTP) */
 	struct anomalies an;      /* the capture's own (decode, truncation) */
 	struct ep implied_public; /* public address the capture shows, family 0 if none */
+	/*
+	 * The capture filter the input recorded, carried to the written
+	 * views: a pcapng file whose interfaces all record the same if_filter
+	 * (read whole) gives its type byte (0: a libpcap expression, its text
+	 * in filter); -1 when the file records none (a pcap file, interfaces
+	 * that record none); -2 when what it records cannot be carried
+	 * (interfaces that differ or are not readable, a filter longer than
+	 * kept): the views then record none either.
+	 */
+	int filter_type;
+	char filter[CAP_IFFILTER];
 };
 
 /*
@@ -73,6 +85,38 @@ void sim_capture_free(struct sim_capture *c);
 
 /* Called for every modelled packet of a pass, in capture order. */
 typedef void (*sim_pkt_fn)(void *user, const struct sim_pkt *p);
+
+/*
+ * The SIP messages of a pass's packets as their receiver reads them, for
+ * what learns from the capture (the router's public address, the far-end
+ * assumptions): one per UDP datagram (RFC 3261 18.3: bytes past its
+ * Content-Length are not another message), and every whole message of a
+ * TCP connection, several in one segment or one over several segments
+ * (sipframe.h's stream framing, as the run's far-end model reads them,
+ * run_track_add()).  A message is handed to fn with the packet that
+ * completes it.  Bounded: at most SIM_SIPREAD_FLOWS connection directions
+ * hold part of a message at once (past that the oldest is forgotten),
+ * each at most SIM_TCP_PEND_MAX bytes (run.h).
+ */
+#define SIM_SIPREAD_FLOWS 256
+
+typedef void (*sim_sip_fn)(void *user, const struct sim_pkt *p,
+    const uint8_t *msg, size_t len);
+
+struct sim_sipread {
+	struct {
+		struct ep src, dst;
+		uint8_t *buf;         /* the part of a message held */
+		size_t len;           /* 0: slot free */
+	} flow[SIM_SIPREAD_FLOWS];
+	unsigned next;            /* the slot taken when all are in use */
+};
+
+void sim_sipread_init(struct sim_sipread *rd);
+/* Hands fn every SIP message p completes; returns how many. */
+int sim_sipread(struct sim_sipread *rd, const struct sim_pkt *p,
+    sim_sip_fn fn, void *user);
+void sim_sipread_fini(struct sim_sipread *rd);
 
 /*
  * One more pass over c: fn for each modelled packet (its payload valid

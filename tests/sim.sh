@@ -118,7 +118,9 @@ check "inbound without forward" inbound_call_unanswered "$(outcome "$tmp/inbound
 # phone and the call completes there.
 "$SIM" $P -w "$tmp/wo.pcap" --write-inside "$tmp/wi.pcap" "$tmp/inbound.pcap" >/dev/null
 check "--write-inside exit" 0 $?
-# pcapng, interface "inside", an empty recorded filter (a complete view)
+# pcapng, interface "inside", an empty recorded filter (a complete view):
+# the input is a pcap, which records none (a recorded one is carried, as
+# the simload block shows)
 check "--write-inside pcapng" "0a0d0d0a inside" "$(python3 -c '
 import sys; b = open(sys.argv[1], "rb").read()
 i = b.find(b"inside"); f = b.find(bytes([11, 0, 1, 0, 0]))
@@ -670,4 +672,59 @@ check "one-way audio with RTP on the views: not marked" "one_way_audio" "$(echo 
 check "INVITE to a private Contact: marked" "inbound_call_unanswered False" "$(echo $(ob 1))"
 "$SIM" -f json --profile linux "$GT/inbound-alg-on-inside.pcap" >"$tmp/u.json"
 check "INVITE dropped at the NAT: not marked" "inbound_call_unanswered" "$(echo $(ob 0))"
+# ==== simload: the loaders read every SIP message of a segment ==============
+# k28l-tcp-lead (real kernel runs): the phone sends an OPTIONS and its
+# INVITE in one TCP segment; the server returns the phone's RTP to its
+# source (symmetric RTP), so with the ALG off the call had two-way audio
+# although the SDP stayed private.  The assumption pass must read the
+# INVITE's SDP behind the OPTIONS to see the far end's packets as echoes
+# of the phone's, and predict what the kernel run shows.
+sl() { json_get "$tmp/sl.json" "$1"; }
+for a in off on; do
+	"$SIM" -f json --profile off "$GT/k28l-tcp-lead-alg-$a-inside.pcap" >"$tmp/sl.json"
+	check "two messages in one segment (alg-$a inside, profile off): latching far end inferred" \
+	    "farend_symmetric_rtp true inferred" \
+	    "$(sl runs.0.assumptions.2.knob) $(sl runs.0.assumptions.2.value) $(sl runs.0.assumptions.2.source)"
+	sl runs.0.assumptions.2.why | grep -q "returns the phone's own packets" ||
+	    fail "alg-$a: the inference does not name the echo"
+	check "two messages in one segment (alg-$a inside, profile off): the kernel run's outcome" \
+	    "$(awk -F'\t' '$1=="run" && $3=="outcome" && $4!="other" {print $4}' "$GT/k28l-tcp-lead-alg-off.truth")" \
+	    "$(sl runs.0.dialogs.1.outcome)"
+done
+check "the same capture with the far end said not to latch: one-way" one_way_audio \
+    "$(outcome "$GT/k28l-tcp-lead-alg-off-inside.pcap" 1 --profile off --set farend_symmetric_rtp=false)"
+# The written views carry the input's recorded capture filter (#15): a
+# pcapng input whose interface records "port 5060 or ..." (v15-silent-
+# filters, the phone never sends) gives a -w pcapng and a --write-inside
+# whose interface records it too, so the analyzer finds the media not
+# observable there as on the input; a pcap input gives a pcap (-w).
+V15="$GT/v15-silent-filters-alg-off-inside"
+mvis() { "$ANALYZE" -f json -m "$1" | python3 -c '
+import json, sys
+print(" ".join(m["visibility"] for d in json.load(sys.stdin)["dialogs"] if d["kind"] == "call" for m in d["media"]))'; }
+ifilter() { python3 -c '
+import struct, sys
+b = open(sys.argv[1], "rb").read()
+if b[:4] != bytes.fromhex("0a0d0d0a"): print("pcap"); sys.exit()
+o = struct.unpack_from("<I", b, 4)[0]              # the IDB after the SHB
+n = struct.unpack_from("<I", b, o + 4)[0]; p, got = o + 16, "none"
+while p < o + n - 4:
+    c, l = struct.unpack_from("<HH", b, p)
+    if c == 0: break
+    if c == 11: got = "%d:%s" % (b[p + 4], b[p + 5:p + 4 + l].decode())
+    p += 4 + (l + 3) // 4 * 4
+print(got)' "$1"; }
+rm -f "$tmp/fw.out" "$tmp/fwi.out"
+"$SIM" --profile off -w "$tmp/fw.out" --write-inside "$tmp/fwi.out" "$V15-sip.pcapng" >/dev/null
+want=$(ifilter "$V15-sip.pcapng")
+check "SIP-only input: -w records the input's filter" "$want" "$(ifilter "$tmp/fw.out")"
+check "SIP-only input: --write-inside records it" "$want" "$(ifilter "$tmp/fwi.out")"
+check "SIP-only input, profile off: -w visibility = the input's" "$(mvis "$V15-sip.pcapng")" "$(mvis "$tmp/fw.out")"
+check "SIP-only input, profile off: inside view visibility = the input's" "$(mvis "$V15-sip.pcapng")" "$(mvis "$tmp/fwi.out")"
+check "SIP-only input: media not visible" "not_visible not_visible" "$(mvis "$V15-sip.pcapng")"
+"$SIM" --profile off -w "$tmp/fw.out" --write-inside "$tmp/fwi.out" "$V15-siprtp.pcapng" >/dev/null
+check "SIP+RTP input: -w records the input's filter" "$(ifilter "$V15-siprtp.pcapng")" "$(ifilter "$tmp/fw.out")"
+check "SIP+RTP input, profile off: -w visibility = the input's" "$(mvis "$V15-siprtp.pcapng")" "$(mvis "$tmp/fw.out")"
+"$SIM" --profile off -w "$tmp/fw.out" --write-inside "$tmp/fwi.out" "$V15.pcap" >/dev/null
+check "pcap input: -w a pcap, --write-inside records an empty filter" "pcap 0:" "$(ifilter "$tmp/fw.out") $(ifilter "$tmp/fwi.out")"
 finish

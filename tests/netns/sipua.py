@@ -311,7 +311,11 @@ def tcp_uas(o):
     segments, so the kernel passes them as they are):
       split  the 200 OK in two segments: the first ends 40 bytes into its
              SDP body, the rest follows 200 ms later;
-      nocl   the 100 Trying without a Content-Length header."""
+      nocl   the 100 Trying without a Content-Length header;
+      whole  every message whole in its own segment.
+    OPTIONS are answered 200 OK.  media=echo: no RTP of its own; returns
+    every RTP packet to where it came from (a far end that latches,
+    symmetric RTP), until the BYE."""
     role = "server"
     addr, mode = o["addr"], o.get("mode", "split")
     ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -330,12 +334,30 @@ def tcp_uas(o):
     tag = "uas%04x" % random.getrandbits(16)
     contact = "<sip:server@%s:5060;transport=tcp>" % addr
     buf, inv, rtp, done = b"", None, None, False
+    echo = o.get("media_mode", "send") == "echo"
+    echoed = [0, False]          # packets returned, stop flag
+
+    def echo_rtp():
+        rtps.settimeout(0.2)
+        while not echoed[1]:
+            try:
+                data, src = rtps.recvfrom(2048)
+            except (socket.timeout, OSError):
+                continue
+            rtps.sendto(data, src)
+            echoed[0] += 1
+    if echo:
+        threading.Thread(target=echo_rtp, daemon=True).start()
     while not done:
         msgs, buf = tcp_recv(s, buf, role)
         if msgs is None:
             break
         for msg in msgs:
-            if msg.startswith(b"INVITE "):
+            if msg.startswith(b"OPTIONS "):
+                out = response(msg, 200, "OK", tag)
+                s.sendall(out)
+                log_msg(role, "sent", out)
+            elif msg.startswith(b"INVITE "):
                 inv = msg
                 trying = response(inv, 100, "Trying", tag)
                 if mode == "nocl":
@@ -355,7 +377,7 @@ def tcp_uas(o):
                 else:
                     s.sendall(ok)
                     log_msg(role, "sent", ok)
-            elif msg.startswith(b"ACK ") and inv is not None and rtp is None:
+            elif msg.startswith(b"ACK ") and inv is not None and rtp is None and not echo:
                 c_addr, c_port = sdp_media(inv.split(b"\r\n\r\n", 1)[1])
                 rtp = Rtp(rtps, (c_addr, c_port), float(o.get("media", "3.2")),
                           ssrc=0x5e7e5e7e, role=role, cid=call_id(inv))
@@ -369,6 +391,10 @@ def tcp_uas(o):
                 done = True
     if rtp is not None:
         rtp.done()
+    if echo:
+        time.sleep(0.3)
+        echoed[1] = True
+        say("rtp=%s echo returned=%d" % (role, echoed[0]))
     time.sleep(0.5)
     s.close()
     say("result=%s" % ("BYE answered" if done else "no BYE"))
@@ -391,7 +417,9 @@ def tcp_split_phone(o):
              segment ends inside that body (the rest 200 ms later);
       nocl   the ACK without a Content-Length header;
       whole  every message whole in its own segment (the tcp-in runs,
-             where the far end's segments are the ones to look at)."""
+             where the far end's segments are the ones to look at);
+      lead   as whole, but an OPTIONS (its own Call-ID) and the INVITE go
+             in one segment, the OPTIONS first."""
     role = "phone"
     local, server = o["local"], o["server"]
     s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -411,6 +439,11 @@ def tcp_split_phone(o):
     elif mode == "trail":
         s.sendall(inv + b"\r\n\r\n")
         say("ep=%s sent %s | %s (CRLF CRLF after it in one segment)" % (role, first_line(inv), cid))
+    elif mode == "lead":
+        opt = Uac("TCP", local, server, "opt", "tcp-split-phone", local).request("OPTIONS", 1)
+        s.sendall(opt + inv)
+        say("ep=%s sent %s and %s | %s (one segment, the OPTIONS first)"
+            % (role, first_line(opt), first_line(inv), cid))
     elif mode in ("multi", "tail", "nocl", "whole"):
         s.sendall(inv)
         log_msg(role, "sent", inv)
@@ -428,7 +461,7 @@ def tcp_split_phone(o):
         if msgs is None:
             break
         for msg in msgs:
-            if msg.startswith(b"SIP/2.0 2"):
+            if msg.startswith(b"SIP/2.0 2") and header(msg, "CSeq").endswith("INVITE"):
                 final = msg
     if final is None:
         say("result=no answer")

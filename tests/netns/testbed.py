@@ -602,15 +602,18 @@ class Testbed:
         """SIP over TCP, the phone (sipua.py tcp-split-phone, every message
         whole) calls a Python UAS (sipua.py tcp-uas) whose segments the
         helper cannot cut: tcp_in=split (the 200 OK over two segments) or
-        nocl (the 100 Trying without Content-Length)."""
+        nocl (the 100 Trying without Content-Length), or whole; tcp_mode:
+        the phone's segments (default whole); server_media=echo: the UAS
+        returns the phone's RTP to its source instead of sending its own."""
         call_s = int(self.o.get("call_ms", "3200")) / 1000.0
         srv = self.py("server", "server", "tcp-uas", addr=SERVER,
-                      mode=self.o.get("tcp_in", "split"), media=str(call_s), seconds=40)
+                      mode=self.o.get("tcp_in", "split"), media=str(call_s), seconds=40,
+                      media_mode=self.o.get("server_media", "send"))
         self.wait_listen("server", "tcp", 5060)
         ph = self.py("phone", "phone", "tcp-split-phone", local=PHONE, server=SERVER,
-                     media=str(call_s), mode="whole")
+                     media=str(call_s), mode=self.o.get("tcp_mode", "whole"))
         self.note("phone_media", "ack")
-        self.note("server_media", "ack")
+        self.note("server_media", self.o.get("server_media", "ack"))
         self.finish([(ph, 60, "phone_exit", None, "phone"),
                      (srv, 30, "server_exit", None, "server")])
         self.py_events("phone")

@@ -352,7 +352,9 @@ def score_sim(a, sc, cache):
         # only what the inside capture holds can be replayed
         inside_calls = {r[1] for r in rows if r[0] == "inside"}
         for f, call, what, want in rows:
-            if f != "run" or what != "outcome" or call not in inside_calls:
+            # "other": not an INVITE dialog nor a registration (an OPTIONS),
+            # which truth.py gives no outcome to judge a prediction by
+            if f != "run" or what != "outcome" or call not in inside_calls or want == "other":
                 continue
             sc.outcome("%s (sim %s, inside)" % (run, prof), call, want, pred.get(call, set()))
 
@@ -387,7 +389,7 @@ def score_cross(a, sc, cache):
         src_calls = [c for f, c, what, w in src_rows if f == "run" and what == "outcome"]
         inside_calls = {c for f, c, what, w in src_rows if f == "inside"}
         for i, (c, w) in enumerate(zip(src_calls, want)):
-            if c not in inside_calls:
+            if c not in inside_calls or w == "other":
                 continue
             err = r.stderr.decode("utf-8", "replace").strip().split("\n")[0]
             sc.outcome("%s (sim %s%s, inside) -> %s" % (src, prof, "" if opts == "-" else " " + opts, twin),
