@@ -315,11 +315,13 @@ header_subst(const struct fe_dialog *d, struct bytes *o, const uint8_t *msg,
 void
 fe_outside_bytes(const struct fe_dialog *d, const uint8_t *msg, size_t len,
     bool is_request, const struct ep *phone_in, const struct ep *target,
-    const struct ep *src_pub, uint8_t **out, size_t *out_len)
+    const struct ep *src_pub, bool verbatim, uint8_t **out, size_t *out_len)
 {
 	static const char *const f_ruri[] = { "Contact", "Request-URI", NULL };
-	static const char *const f_via[] = { "Via", NULL };
-	static const char *const f_fromto[] = { "From", "To", NULL };
+	static const char *const f_none[] = { NULL };
+	static const char *const f_via_sub[] = { "Via", NULL };
+	static const char *const f_fromto_sub[] = { "From", "To", NULL };
+	const char *const *f_via = f_via_sub, *const *f_fromto = f_fromto_sub;
 	struct bytes o = { 0 };
 	size_t i = 0, le, line;
 	bool in_hdr = true, top_via_done = false, first = true;
@@ -327,6 +329,8 @@ fe_outside_bytes(const struct fe_dialog *d, const uint8_t *msg, size_t len,
 	const uint8_t *cs;
 	size_t csl;
 
+	if (verbatim && !is_request)
+		f_via = f_fromto = f_none;
 	/* responses to REGISTER carry the registered Contact back */
 	if (!is_request && sipframe_header(msg, len, "CSeq", 0, &cs, &csl) &&
 	    text_find(cs, csl, "REGISTER", 8) != NULL)

@@ -82,6 +82,8 @@ struct fe_txn {
 	struct ep via_out;        /* top Via sent-by as sent outside (family 0: host name) */
 	bool rport;
 	struct ep src_pub;        /* public source of the request */
+	bool verbatim;            /* it left as the phone wrote it, its top Via
+	                           * a private address (no rewrite) */
 	int64_t t_ns;
 };
 
@@ -189,11 +191,15 @@ bool fe_response_target(const struct sim_cfg *c, const struct fe_dialog *d,
  * substitutions, the top Via received=/rport= as the far end wrote them
  * (response to a request from src_pub), and for requests the
  * Request-URI/To host of target in place of the phone's inside endpoint.
- * Returns a malloc'd copy (caller frees) in *out, or NULL when unchanged.
+ * A response to a request that left verbatim with the phone's private
+ * address (fe_txn.verbatim: the ALG did not cut it) echoes its Via, From
+ * and To as the phone wrote them (RFC 3261 8.2.6.2): no substitution
+ * there.  Returns a malloc'd copy (caller frees) in *out,
+ * or NULL when unchanged.
  */
 void fe_outside_bytes(const struct fe_dialog *d, const uint8_t *msg,
     size_t len, bool is_request, const struct ep *phone_in,
-    const struct ep *target, const struct ep *src_pub, uint8_t **out,
-    size_t *out_len);
+    const struct ep *target, const struct ep *src_pub, bool verbatim,
+    uint8_t **out, size_t *out_len);
 
 #endif /* SIPALG_SIM_FAREND_H */

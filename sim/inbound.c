@@ -200,13 +200,15 @@ split_track_in(struct run *r, const struct sim_pkt *p, struct tcp_conn *tc,
     const uint8_t *b, size_t len, bool ok, const char *why,
     const struct ep *target)
 {
-	struct sipframe_span sp[32];
+	struct run_spans s;
 	size_t used;
 	int n, k;
 
-	n = run_track_add(&tc->trk_in, &tc->trk_in_len, b, len, sp, 32, &used);
+	run_spans_init(&s);
+	n = run_track_add(&tc->trk_in, &tc->trk_in_len, b, len, &s, &used);
 	for (k = 0; k < n; k++) {
-		struct sipmsg *m = run_sipmsg(tc->trk_in + sp[k].off, sp[k].len);
+		struct sipmsg *m = run_sipmsg(tc->trk_in + s.sp[k].off,
+		    s.sp[k].len);
 		struct fe_dialog *d = m != NULL ?
 		    run_dialog(r, m->call_id, true, p) : NULL;
 
@@ -214,18 +216,25 @@ split_track_in(struct run *r, const struct sim_pkt *p, struct tcp_conn *tc,
 			model_in(r, d, p, m, m, ok, why, target);
 		sipmsg_free(m);
 	}
+	run_spans_fini(&s);
 	run_track_done(tc->trk_in, &tc->trk_in_len, used);
 }
 
+/*
+ * One far-end SIP message msg[0..len) of p (cut: the ALG handles it;
+ * model: the dialog model reads it): its outside bytes are appended to
+ * ob, and when it reaches the phone the bytes it arrives with (the ALG's
+ * rewrite of the outside bytes, or those as they are) to ib.
+ */
 static void
 inbound_sip(struct run *r, const struct sim_pkt *p, const uint8_t *msg,
     size_t len, bool cut, bool model, uint8_t **ob, size_t *ol, size_t *ocap,
-    bool *any_pass, struct ep *seg_target)
+    struct bytes *ib, bool *any_pass, struct ep *seg_target)
 {
 	struct sipmsg *m = run_sipmsg(msg, len), *seen = NULL;
 	struct fe_dialog *d = NULL;
 	struct ep target, src_pub;
-	bool retarget = false, ok;
+	bool retarget = false, ok, verbatim = false;
 	char why[300], label[64];
 	uint8_t *outb = NULL;
 	size_t outl = 0;
@@ -256,6 +265,7 @@ inbound_sip(struct run *r, const struct sim_pkt *p, const uint8_t *msg,
 				if (d->txn[k].cseq == m->cseq &&
 				    strcmp(d->txn[k].method, m->cseq_method) == 0) {
 					src_pub = d->txn[k].src_pub;
+					verbatim = d->txn[k].verbatim;
 					break;
 				}
 		}
@@ -264,7 +274,7 @@ inbound_sip(struct run *r, const struct sim_pkt *p, const uint8_t *msg,
 
 			fe_outside_bytes(d, msg, len, m->is_request, &p->dst,
 			    retarget ? &target : NULL, src_pub.family ? &src_pub : NULL,
-			    &outb, &outl);
+			    verbatim, &outb, &outl);
 			if (outb != NULL) {
 				wb = outb;
 				wl = outl;
@@ -337,9 +347,14 @@ inbound_sip(struct run *r, const struct sim_pkt *p, const uint8_t *msg,
 				run_write_inside(r, p, 0, &p->src, &p->dst,
 				    ar.action == ALG_REWRITTEN ? ar.out : wb,
 				    ar.action == ALG_REWRITTEN ? ar.out_len : wl);
+			else if (ok)
+				bytes_put(ib, ar.action == ALG_REWRITTEN ? ar.out : wb,
+				    ar.action == ALG_REWRITTEN ? ar.out_len : wl);
 			alg_result_fini(&ar);
 		} else if (p->l4 == PKT_UDP)
 			run_write_inside(r, p, 0, &p->src, &p->dst, wb, wl);
+		else
+			bytes_put(ib, wb, wl);   /* passes the ALG as it is */
 		if (ok)
 			*any_pass = true;
 	} else {
@@ -373,10 +388,19 @@ inbound_packet(struct run *r, const struct sim_pkt *p)
 	bool ok;
 
 	r->res->in_pkts++;
+	run_tcp_due(r, p->ts_ns);
+	if (p->l4 == PKT_TCP) {
+		struct tcp_conn *ftc = run_tcp_conn(r, &p->dst, &p->src);
+
+		if (ftc != NULL)
+			run_tcp_far_seen(ftc, p);
+	}
 	if (is_sip) {
 		uint8_t *ob = NULL;
 		size_t ol = 0, ocap = 0;
-		struct sipframe_span sp[32];
+		struct run_spans s;
+		struct sipframe_span *sp;
+		struct bytes ib = { 0 };
 		int n, k;
 		bool any_pass = false;
 		struct tcp_conn *tc = p->l4 == PKT_TCP ?
@@ -387,7 +411,9 @@ inbound_packet(struct run *r, const struct sim_pkt *p)
 		bool partial = false;
 
 		ep_clear(&seg_target);
-		n = run_sip_spans(r->cfg, p, sp, 32, &cut);
+		run_spans_init(&s);
+		n = run_sip_spans(r->cfg, p, &s, &cut);
+		sp = s.sp;
 		if (n <= 0) {
 			/*
 			 * Nothing the helper can cut (no Content-Length, the
@@ -406,17 +432,17 @@ inbound_packet(struct run *r, const struct sim_pkt *p)
 		}
 		if (n <= 0 && tc != NULL) {
 			size_t used;
-			int w = sipframe_messages(p->payload, p->len, sp, 32,
-			    &used, NULL);
+			int w = run_messages(&s, p->payload, p->len, &used);
 
 			/* the start of a split message: modelled when whole */
 			partial = w >= 0 && used < p->len;
+			sp = s.sp;
 			sp[0].off = 0;
 			sp[0].len = p->len;
 		}
 		for (k = 0; k < (n > 0 ? n : 1); k++)
 			inbound_sip(r, p, p->payload + sp[k].off, sp[k].len,
-			    n > 0, !partial, &ob, &ol, &ocap, &any_pass,
+			    n > 0, !partial, &ob, &ol, &ocap, &ib, &any_pass,
 			    &seg_target);
 		if (partial)
 			split_track_in(r, p, tc, p->payload, p->len, any_pass,
@@ -431,13 +457,31 @@ inbound_packet(struct run *r, const struct sim_pkt *p)
 		if (ol > 0)
 			run_write(r, p, &p->src, &seg_target, ob, ol, false,
 			    delta_before);
-		/* TCP: the segment as the capture shows it reached the phone */
-		if (any_pass && p->l4 == PKT_TCP)
-			run_write_inside(r, p, 0, &p->src, &p->dst, p->payload,
-			    p->len);
+		/*
+		 * TCP: the segment as the modelled router delivers it: each
+		 * message as the ALG left it (rewritten, or the outside bytes
+		 * as they are), what the helper did not cut as it is; the
+		 * inside view's numbering follows the length (run_write_inside).
+		 */
+		if (any_pass && p->l4 == PKT_TCP) {
+			if (cut.used < p->len)
+				bytes_put(&ib, p->payload + cut.used,
+				    p->len - cut.used);
+			if (ib.err)
+				run_write_inside(r, p, 0, &p->src, &p->dst,
+				    p->payload, p->len);
+			else {
+				run_write_inside(r, p, 0, &p->src, &p->dst,
+				    bytes_data(&ib), ib.len);
+				if (tc != NULL)
+					tc->d_wi += (int64_t)ib.len - (int64_t)p->len;
+			}
+		}
 		if (tc != NULL && !cut.noadj)
 			tc->d_in += (int64_t)ol - (int64_t)p->len;
 		free(ob);
+		free(ib.p);
+		run_spans_fini(&s);
 		return;
 	}
 	if (p->l4 == PKT_UDP) {

@@ -181,6 +181,8 @@ model_outbound(struct run *r, struct fe_dialog *d, const struct sim_pkt *p,
 				t->rport = mo->via[0].rport != 0;
 			}
 			t->src_pub = *pub;
+			t->verbatim = mo == mi && mi->nvia > 0 &&
+			    ep_is_private(&mi->via[0].sent_by);
 			t->t_ns = p->ts_ns;
 		}
 		if (strcmp(mi->method, "INVITE") == 0 || strcmp(mi->method, "UPDATE") == 0 ||

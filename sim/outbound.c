@@ -260,7 +260,8 @@ static void
 split_outbound(struct run *r, const struct sim_pkt *p, struct tcp_conn *tc,
     const struct ep *pub)
 {
-	struct sipframe_span sp[32];
+	struct run_spans s;
+	struct sipframe_span *sp;
 	size_t used = 0;
 	uint8_t *ob = NULL, *np;
 	size_t ol = 0, ocap = 0;
@@ -290,7 +291,9 @@ split_outbound(struct run *r, const struct sim_pkt *p, struct tcp_conn *tc,
 	tc->pend = np;
 	memcpy(tc->pend + tc->pend_len, p->payload, p->len);
 	tc->pend_len += p->len;
-	n = sipframe_messages(tc->pend, tc->pend_len, sp, 32, &used, NULL);
+	run_spans_init(&s);
+	n = run_messages(&s, tc->pend, tc->pend_len, &used);
+	sp = s.sp;
 	if (r->cfg->tcp_split_msgs == TCPSPLIT_DROP) {
 		r->res->alg_drops++;
 		run_drop(r, p, true, "TCP", "alg", tc->stalled ?
@@ -312,6 +315,7 @@ split_outbound(struct run *r, const struct sim_pkt *p, struct tcp_conn *tc,
 	} else if (n < 0) {
 		/* not framable SIP (no Content-Length): passes un-NATed (K2) */
 		pend_flush_raw(r, p, tc, pub);
+		run_spans_fini(&s);
 		return;
 	} else if (n > 0) {
 		struct sim_pkt q = *p;
@@ -326,6 +330,7 @@ split_outbound(struct run *r, const struct sim_pkt *p, struct tcp_conn *tc,
 		tc->d_out += (int64_t)ol - (int64_t)used;
 		free(ob);
 	}
+	run_spans_fini(&s);
 	if (n < 0)
 		used = tc->pend_len;
 	memmove(tc->pend, tc->pend + used, tc->pend_len - used);
@@ -345,16 +350,18 @@ static void
 split_track(struct run *r, const struct sim_pkt *p, struct tcp_conn *tc,
     const struct ep *pub, const uint8_t *b, size_t len)
 {
-	struct sipframe_span sp[32];
+	struct run_spans s;
 	uint8_t *ob = NULL;
 	size_t used, ol = 0, ocap = 0;
 	int n, k;
 
-	n = run_track_add(&tc->trk, &tc->trk_len, b, len, sp, 32, &used);
+	run_spans_init(&s);
+	n = run_track_add(&tc->trk, &tc->trk_len, b, len, &s, &used);
 	for (k = 0; k < n; k++)
-		sip_outbound(r, p, tc->trk + sp[k].off, sp[k].len, pub, false,
-		    &ob, &ol, &ocap);
+		sip_outbound(r, p, tc->trk + s.sp[k].off, s.sp[k].len, pub,
+		    false, &ob, &ol, &ocap);
 	free(ob);           /* the bytes already left as the segments were */
+	run_spans_fini(&s);
 	run_track_done(tc->trk, &tc->trk_len, used);
 }
 
@@ -367,6 +374,7 @@ outbound_packet(struct run *r, const struct sim_pkt *p)
 	struct ep pub;
 
 	r->res->out_pkts++;
+	run_tcp_due(r, p->ts_ns);
 	if (is_sip && !r->cfg->consistent_nat && p->l4 == PKT_UDP) {
 		/* S1: without consistent NAT each new request gets a new port. */
 		struct sipmsg *m = sipmsg_parse(p->payload, p->len, NULL);
@@ -393,10 +401,13 @@ outbound_packet(struct run *r, const struct sim_pkt *p)
 	if (p->l4 == PKT_TCP && p->len > 0 &&
 	    r->cfg->tcp_split_msgs != TCPSPLIT_PASS && run_inspected(r->cfg, p)) {
 		struct tcp_conn *tc = run_tcp_conn(r, &p->src, &p->dst);
-		struct sipframe_span sp[32];
+		struct run_spans s;
 		size_t used;
-		int n = is_sip ? sipframe_messages(p->payload, p->len, sp, 32,
-		    &used, NULL) : -1;
+		int n;
+
+		run_spans_init(&s);
+		n = is_sip ? run_messages(&s, p->payload, p->len, &used) : -1;
+		run_spans_fini(&s);
 
 		/* a continuation does not look like SIP: held bytes decide */
 		if (tc != NULL && (tc->pend_len > 0 || tc->stalled ||
@@ -408,7 +419,8 @@ outbound_packet(struct run *r, const struct sim_pkt *p)
 	if (is_sip) {
 		uint8_t *ob = NULL;
 		size_t ol = 0, ocap = 0;
-		struct sipframe_span sp[32];
+		struct run_spans s;
+		struct sipframe_span *sp;
 		int n, k;
 		int64_t delta_before = 0;
 		struct tcp_conn *tc = NULL;
@@ -418,7 +430,9 @@ outbound_packet(struct run *r, const struct sim_pkt *p)
 			tc = run_tcp_conn(r, &p->src, &p->dst);
 			delta_before = tc != NULL ? tc->d_out : 0;
 		}
-		n = run_sip_spans(r->cfg, p, sp, 32, &cut);
+		run_spans_init(&s);
+		n = run_sip_spans(r->cfg, p, &s, &cut);
+		sp = s.sp;
 		if (n < 0 || (n == 0 && p->l4 == PKT_TCP)) {
 			/*
 			 * K2: a message split across segments (or, cut by
@@ -429,6 +443,7 @@ outbound_packet(struct run *r, const struct sim_pkt *p)
 			    delta_before);
 			if (tc != NULL)
 				split_track(r, p, tc, &pub, p->payload, p->len);
+			run_spans_fini(&s);
 			return;
 		}
 		for (k = 0; k < n; k++)
@@ -456,8 +471,12 @@ outbound_packet(struct run *r, const struct sim_pkt *p)
 				}
 			}
 			run_write(r, p, &pub, &p->dst, ob, ol, true, delta_before);
-			if (tc != NULL && cut.noadj && ol != p->len)
+			if (tc != NULL && cut.noadj && ol != p->len) {
 				seq_unadjusted(r, p, tc, (int64_t)ol - (int64_t)p->len);
+				if (ol > p->len)
+					run_tcp_unadjusted(r, tc, p, p->tcp_seq +
+					    (uint32_t)delta_before + (uint32_t)ol);
+			}
 			else if (tc != NULL)
 				tc->d_out += (int64_t)ol - (int64_t)p->len;
 		} else if (p->l4 == PKT_TCP && tc != NULL) {
@@ -465,6 +484,7 @@ outbound_packet(struct run *r, const struct sim_pkt *p)
 			tc->d_out -= (int64_t)p->len;
 		}
 		free(ob);
+		run_spans_fini(&s);
 		return;
 	}
 	/* media and anything else */

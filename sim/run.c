@@ -282,6 +282,154 @@ run_write(struct run *r, const struct sim_pkt *p, const struct ep *src,
 	}
 }
 
+/* The TCP option kind in opt[0..n): its offset, or -1. */
+static int
+tcp_opt_find(const uint8_t *opt, size_t n, uint8_t kind, uint8_t len)
+{
+	size_t i = 0;
+
+	while (i < n && opt[i] != 0) {
+		if (opt[i] == 1) {
+			i++;
+			continue;
+		}
+		if (i + 1 >= n || opt[i + 1] < 2 || i + opt[i + 1] > n)
+			return -1;
+		if (opt[i] == kind && opt[i + 1] == len)
+			return (int)i;
+		i += opt[i + 1];
+	}
+	return -1;
+}
+
+static uint32_t
+be32(const uint8_t *b)
+{
+	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 |
+	    (uint32_t)b[2] << 8 | b[3];
+}
+
+void
+run_tcp_far_seen(struct tcp_conn *tc, const struct sim_pkt *p)
+{
+	int k = tcp_opt_find(p->tcp_opt, p->tcp_optlen, 8, 10);
+
+	if (p->tcp_flags & PKT_TCP_SYN) {
+		int w = tcp_opt_find(p->tcp_opt, p->tcp_optlen, 3, 3);
+
+		tc->far_wscale = w >= 0 && p->tcp_opt[w + 2] <= 14 ?
+		    p->tcp_opt[w + 2] : 0;
+	}
+	tc->far_seen = true;
+	tc->far_ttl = p->ip_ttl;
+	tc->far_df = p->ip_df;
+	tc->far_id = p->ip_id;
+	tc->far_win = p->tcp_win;
+	tc->far_nxt = p->tcp_seq + (uint32_t)p->len +
+	    ((p->tcp_flags & (PKT_TCP_SYN | PKT_TCP_FIN)) ? 1 : 0);
+	tc->far_ack_out = p->tcp_ack + (uint32_t)tc->d_out;
+	tc->far_ts = k >= 0;
+	if (k >= 0)
+		tc->far_tsval = be32(p->tcp_opt + k + 2);
+	tc->far_ns = p->ts_ns;
+}
+
+void
+run_tcp_unadjusted(struct run *r, struct tcp_conn *tc, const struct sim_pkt *p,
+    uint32_t end)
+{
+	int k = tcp_opt_find(p->tcp_opt, p->tcp_optlen, 8, 10);
+
+	if (tc->rst_due != 0 || !tc->far_seen)
+		return;             /* reset already, or no far end to copy */
+	tc->rst_due = p->ts_ns + RUN_DELACK_NS;
+	tc->rst_ack = end;
+	tc->rst_ecr = k >= 0 ? be32(p->tcp_opt + k + 2) : 0;
+	r->ntcp_due++;
+}
+
+static void
+put32(uint8_t *b, uint32_t v)
+{
+	b[0] = (uint8_t)(v >> 24);
+	b[1] = (uint8_t)(v >> 16);
+	b[2] = (uint8_t)(v >> 8);
+	b[3] = (uint8_t)v;
+}
+
+/* The far end's ACK of tc's grown segment and the router's reset. */
+static void
+tcp_reset_write(struct run *r, struct tcp_conn *tc)
+{
+	const struct ep *pub;
+	struct ep src;
+	struct pcapw_tcph h;
+	uint8_t opt[12];
+	uint32_t took = tc->rst_ack - tc->far_ack_out, win;
+	int64_t t = tc->rst_due;
+
+	if (r->w == NULL)
+		return;
+	/* the far end's public view of the phone: the connection's mapping */
+	if (!nat_lookup_out(r->nat, PKT_TCP, &tc->phone, &tc->remote, t, &src)) {
+		src = *nat_public(r->nat);
+		src.port = tc->phone.port;
+	}
+	pub = &src;
+	/*
+	 * The receive window it advertises: the last one less what it took
+	 * in since (a receiver whose window has not reopened, as in every
+	 * TCP run of samples/linux-alg).
+	 */
+	win = (uint32_t)tc->far_win << tc->far_wscale;
+	win = win > took ? (win - took) >> tc->far_wscale : 0;
+	memset(&h, 0, sizeof(h));
+	h.seq = tc->far_nxt + (uint32_t)tc->d_in;
+	h.ack = tc->rst_ack;
+	h.flags = PKT_TCP_ACK;
+	h.win = (uint16_t)(win > 65535 ? 65535 : win);
+	if (tc->far_ts) {
+		/* its clock: the last TSval plus the milliseconds since */
+		opt[0] = opt[1] = 1;
+		opt[2] = 8;
+		opt[3] = 10;
+		put32(opt + 4, tc->far_tsval + (uint32_t)((t - tc->far_ns +
+		    CAP_NS_PER_SEC / 2000) / (CAP_NS_PER_SEC / 1000)));
+		put32(opt + 8, tc->rst_ecr);
+		h.opt = opt;
+		h.optlen = 12;
+	}
+	/* the far end's next IP identification (a counter per connection) */
+	pcapw_set_ip(r->w, tc->far_ttl < 255 ? (uint8_t)(tc->far_ttl + 1) : 255,
+	    (uint16_t)(tc->far_id + 1), tc->far_df);
+	if (pcapw_tcp_fwd(r->w, t, &tc->remote, pub, &h, NULL, 0) == 0)
+		r->res->written++;
+	memset(&h, 0, sizeof(h));
+	h.seq = tc->rst_ack;
+	h.flags = PKT_TCP_RST;
+	pcapw_set_ip(r->w, 64, 0, true);
+	if (pcapw_tcp_fwd(r->w, t + 1000, pub, &tc->remote, &h, NULL, 0) == 0)
+		r->res->written++;
+}
+
+void
+run_tcp_due(struct run *r, int64_t now)
+{
+	int i;
+
+	if (r->ntcp_due == 0)
+		return;
+	for (i = 0; i < r->ntcp; i++) {
+		struct tcp_conn *tc = &r->tcp[i];
+
+		if (tc->rst_due <= 0 || tc->rst_due > now)
+			continue;
+		tcp_reset_write(r, tc);
+		tc->rst_due = -1;   /* once per connection */
+		r->ntcp_due--;
+	}
+}
+
 void
 run_write_inside(struct run *r, const struct sim_pkt *p, int64_t t,
     const struct ep *src, const struct ep *dst, const uint8_t *b, size_t len)
@@ -290,9 +438,25 @@ run_write_inside(struct run *r, const struct sim_pkt *p, int64_t t,
 		return;
 	if (p != NULL && p->ip_ttl > 0)
 		pcapw_set_ip(r->wi, p->ip_ttl, p->ip_id, p->ip_df);
-	if (p != NULL && p->l4 == PKT_TCP)
-		(void)pcapw_tcp(r->wi, p->ts_ns, src, dst, p->tcp_seq, p->tcp_ack,
+	if (p != NULL && p->l4 == PKT_TCP) {
+		uint32_t seq = p->tcp_seq, ack = p->tcp_ack;
+		int i;
+
+		for (i = 0; i < r->ntcp; i++) {
+			const struct tcp_conn *tc = &r->tcp[i];
+
+			if (ep_eq(&tc->phone, src) && ep_eq(&tc->remote, dst) &&
+			    (p->tcp_flags & PKT_TCP_ACK))
+				ack += (uint32_t)tc->d_wi;
+			else if (ep_eq(&tc->phone, dst) && ep_eq(&tc->remote, src))
+				seq += (uint32_t)tc->d_wi;
+			else
+				continue;
+			break;
+		}
+		(void)pcapw_tcp(r->wi, p->ts_ns, src, dst, seq, ack,
 		    p->tcp_flags, b, len);
+	}
 	else
 		(void)pcapw_udp_frag(r->wi, p != NULL ? p->ts_ns : t, src, dst, b,
 		    len, 1500);
@@ -355,9 +519,72 @@ run_crlf_lead(const uint8_t *p, size_t len)
 	return k;
 }
 
+void
+run_spans_init(struct run_spans *s)
+{
+	s->sp = s->inl;
+	s->cap = RUN_SPANS_INLINE;
+	s->oom = false;
+}
+
+void
+run_spans_fini(struct run_spans *s)
+{
+	if (s->sp != s->inl)
+		free(s->sp);
+	run_spans_init(s);
+}
+
+/* Room for span n in s; false (s->oom set) when there is none. */
+static bool
+spans_room(struct run_spans *s, int n)
+{
+	struct sipframe_span *np;
+	int cap;
+
+	if (n < s->cap)
+		return true;
+	cap = s->cap * 2;
+	if (s->sp == s->inl) {
+		if ((np = malloc((size_t)cap * sizeof(*np))) != NULL)
+			memcpy(np, s->inl, sizeof(s->inl));
+	} else
+		np = realloc(s->sp, (size_t)cap * sizeof(*np));
+	if (np == NULL) {
+		s->oom = true;
+		return false;
+	}
+	s->sp = np;
+	s->cap = cap;
+	return true;
+}
+
+int
+run_messages(struct run_spans *s, const uint8_t *p, size_t len, size_t *used)
+{
+	size_t at = 0, u;
+	int n = 0, k, i;
+
+	for (;;) {
+		k = sipframe_messages(p + at, len - at, s->sp + n, s->cap - n,
+		    &u, NULL);
+		if (k < 0)
+			return -1;
+		for (i = n; i < n + k; i++)
+			s->sp[i].off += at;
+		n += k;
+		at += u;
+		/* the array was full: there may be more */
+		if (n < s->cap || at >= len || !spans_room(s, n))
+			break;
+	}
+	*used = at;
+	return n;
+}
+
 int
 run_track_add(uint8_t **buf, size_t *buflen, const uint8_t *b, size_t len,
-    struct sipframe_span *sp, int nsp, size_t *used)
+    struct run_spans *s, size_t *used)
 {
 	uint8_t *np;
 	int n;
@@ -373,7 +600,7 @@ run_track_add(uint8_t **buf, size_t *buflen, const uint8_t *b, size_t len,
 	*buf = np;
 	memcpy(*buf + *buflen, b, len);
 	*buflen += len;
-	n = sipframe_messages(*buf, *buflen, sp, nsp, used, NULL);
+	n = run_messages(s, *buf, *buflen, used);
 	if (n < 0) {
 		*buflen = 0;
 		*used = 0;
@@ -424,7 +651,7 @@ ieq_prefix(const uint8_t *p, size_t n, const char *s)
  * finds it (nf_conntrack_sip.c): at the start of any line after the
  * first (a header of a later message, or of a body, counts too), the
  * long name or the compact "l" followed by a non-letter, blanks, a colon,
- * blanks and at least one digit.  Sets *clen (saturated) and *end (just
+ * blanks and at least one digit.  Sets *clen (modulo 2^64) and *end (just
  * past the digits).  Folded lines are not followed.
  */
 static bool
@@ -457,9 +684,9 @@ kernel_cl(const uint8_t *p, size_t len, uint64_t *clen, size_t *end)
 		if (j >= len || p[j] < '0' || p[j] > '9')
 			continue;
 		*clen = 0;
+		/* simple_strtoul() on a 64-bit kernel: wraps modulo 2^64 */
 		for (; j < len && p[j] >= '0' && p[j] <= '9'; j++)
-			*clen = *clen > UINT32_MAX ? *clen : *clen * 10 +
-			    (uint64_t)(p[j] - '0');
+			*clen = *clen * 10 + (uint64_t)(p[j] - '0');
 		*end = j;
 		return true;
 	}
@@ -473,18 +700,20 @@ kernel_cl(const uint8_t *p, size_t len, uint64_t *clen, size_t *end)
  * header gives, the body starting after the first CRLF CRLF past that
  * header.  The loop has no message count.  It stops, the rest untouched,
  * at a segment shorter than "SIP/2.0 200", when no Content-Length
- * follows, when no CRLF CRLF follows it, or when the body runs past the
- * segment's end: then the helper returns before its seq adjust (*noadj).
- * (Kernels with the 2026 fix that breaks when the Content-Length alone
- * exceeds what is left of the segment record the adjust in that case;
- * the 6.18 kernel of samples/linux-alg tcp-tail-* returned first, and a
- * Content-Length that small the two agree on.)  max is the model's cap,
- * not the kernel's: it has none.
+ * follows, or when no CRLF CRLF follows it.  A body that runs past the
+ * segment's end (tcp_cl_check): with TCPCL_SEGMENT (the 2026 fix,
+ * "if (clen > datalen) break;") a Content-Length above the bytes left
+ * from the message's start stops the loop like the cases above, and only
+ * a smaller one makes the helper return before its seq adjust (*noadj);
+ * with TCPCL_BODY_END (older kernels, clen an unsigned int) the
+ * Content-Length is taken modulo 2^32 and any body past the end returns
+ * first.  Like the kernel's loop, it has no message count.
  */
 static int
-kernel_spans(const uint8_t *p, size_t len, struct sipframe_span *sp, int max,
-    struct run_cut *cut)
+kernel_spans(const uint8_t *p, size_t len, enum tcp_cl_check chk,
+    struct run_spans *s, struct run_cut *cut)
 {
+	struct sipframe_span *sp;
 	size_t at = 0, end, k;
 	uint64_t clen;
 	int n = 0;
@@ -493,7 +722,11 @@ kernel_spans(const uint8_t *p, size_t len, struct sipframe_span *sp, int max,
 		cut->used = 0;
 		return 0;
 	}
-	while (n < max && kernel_cl(p + at, len - at, &clen, &end)) {
+	while (kernel_cl(p + at, len - at, &clen, &end)) {
+		if (chk == TCPCL_SEGMENT && clen > len - at)
+			break;
+		if (chk == TCPCL_BODY_END)
+			clen &= UINT32_MAX;
 		end += at;
 		for (k = end; k + 4 <= len; k++)
 			if (p[k] == '\r' && p[k + 1] == '\n' && p[k + 2] == '\r' &&
@@ -505,6 +738,9 @@ kernel_spans(const uint8_t *p, size_t len, struct sipframe_span *sp, int max,
 			cut->noadj = true;
 			break;
 		}
+		if (!spans_room(s, n))
+			break;
+		sp = s->sp;
 		sp[n].off = at;
 		sp[n].hdr_len = k + 4 - at;
 		sp[n].len = sp[n].hdr_len + (size_t)clen;
@@ -517,8 +753,9 @@ kernel_spans(const uint8_t *p, size_t len, struct sipframe_span *sp, int max,
 
 int
 run_sip_spans(const struct sim_cfg *c, const struct sim_pkt *p,
-    struct sipframe_span *sp, int max, struct run_cut *cut)
+    struct run_spans *s, struct run_cut *cut)
 {
+	struct sipframe_span *sp = s->sp;
 	size_t used, body;
 	int n;
 
@@ -526,14 +763,16 @@ run_sip_spans(const struct sim_cfg *c, const struct sim_pkt *p,
 	cut->noadj = false;
 	if (p->l4 == PKT_TCP &&
 	    c->tcp_segment_framing == TCPFRAME_CONTENT_LENGTH)
-		return kernel_spans(p->payload, p->len, sp, max, cut);
+		return kernel_spans(p->payload, p->len,
+		    (enum tcp_cl_check)c->tcp_cl_check, s, cut);
 	if (p->l4 == PKT_TCP) {
 		size_t start = 0;
 		int k;
 
-		n = sipframe_messages(p->payload, p->len, sp, max, &used, NULL);
+		n = run_messages(s, p->payload, p->len, &used);
 		if (n < 0 || used != p->len)
 			return -1;
+		sp = s->sp;
 		/* each message from the previous one's end, CRLF keepalives
 		 * before it included, as sip_help_tcp() cuts them */
 		for (k = 0; k < n; k++) {
@@ -544,8 +783,6 @@ run_sip_spans(const struct sim_cfg *c, const struct sim_pkt *p,
 		}
 		return n;
 	}
-	if (max < 1)
-		return 0;
 	if (sipframe_datagram(p->payload, p->len, &sp[0].len, &body,
 	    NULL) != SIPFRAME_OK)
 		sp[0].len = p->len;

@@ -32,6 +32,8 @@ struct tcp_conn {
 	struct ep phone, remote;
 	int64_t d_out;            /* outside - inside bytes, phone -> remote */
 	int64_t d_in;             /* outside - inside bytes, remote -> phone */
+	int64_t d_wi;             /* predicted inside view - capture bytes,
+	                           * remote -> phone (run_write_inside) */
 	/* tcp_split_msgs = reassemble or drop: phone -> remote bytes held */
 	uint8_t *pend;            /* from the start of an unfinished message */
 	size_t pend_len;
@@ -50,7 +52,28 @@ struct tcp_conn {
 	 * by this much at the far end, which cannot frame the stream */
 	int64_t unadjusted;
 	uint64_t unadjusted_frame;
+	/* the far end's last segment (remote -> phone), as captured inside:
+	 * what its next made-up segment copies (run_tcp_unadjusted) */
+	bool far_seen;
+	uint8_t far_ttl, far_df, far_wscale;
+	uint16_t far_id, far_win;
+	uint32_t far_nxt;         /* its next sequence number, inside numbering */
+	uint32_t far_ack_out;     /* the acknowledgment it carried, outside */
+	bool far_ts;              /* it carried a timestamp (RFC 7323) */
+	uint32_t far_tsval;
+	int64_t far_ns;
+	/* a grown segment without seq adjust: the far end's ACK and the
+	 * router's RST, written outside when due (run_tcp_due) */
+	int64_t rst_due;          /* 0: none */
+	uint32_t rst_ack;         /* outside end of the grown segment */
+	uint32_t rst_ecr;         /* the phone's TSval in it */
 };
+
+/*
+ * A far-end TCP segment p (remote -> phone) as captured inside: kept as
+ * the model of the far end's next segment on tc.
+ */
+void run_tcp_far_seen(struct tcp_conn *tc, const struct sim_pkt *p);
 
 /* Bytes the ALG holds for one unfinished message before it gives up. */
 #define SIM_TCP_PEND_MAX 65536
@@ -65,6 +88,7 @@ struct run {
 	int64_t now;
 	struct tcp_conn tcp[SIM_CAP_TCP_CONNS];
 	int ntcp;
+	int ntcp_due;             /* connections with rst_due set */
 	size_t dcap;
 	/* dialogs by (Call-ID, phone host): chains of dialog numbers */
 	uint32_t *dhead;          /* RUN_DLG_BUCKETS heads */
@@ -90,6 +114,30 @@ struct run {
 	const void *far_rtp_user;
 	bool fwd_found[SIM_MAX_FORWARDS]; /* port forward k has its inside endpoint */
 };
+
+/*
+ * The ALG grew the phone's segment p on tc, ending at outside sequence
+ * number end, without recording the seq adjust.  The far end ACKs it
+ * (a delayed ACK, RUN_DELACK_NS later), conntrack finds that ACK beyond
+ * anything the phone sent (nf_conntrack_proto_tcp.c tcp_in_window: not
+ * NATed back), so it reaches the router's own stack, which answers with
+ * a reset (RFC 793 3.4: SEQ = the segment's ACK, no ACK bit;
+ * net/ipv4/tcp_ipv4.c tcp_v4_send_reset: window 0, no options, IP ID 0,
+ * the default TTL): the far end's connection is gone.  Both are written
+ * to the outside view when due (run_tcp_due).
+ */
+void run_tcp_unadjusted(struct run *r, struct tcp_conn *tc,
+    const struct sim_pkt *p, uint32_t end);
+
+/* Writes the made-up TCP segments due before now. */
+void run_tcp_due(struct run *r, int64_t now);
+
+/*
+ * Linux's delayed ACK (include/net/tcp.h TCP_DELACK_MIN = HZ/25): 40 ms,
+ * and the timer fires on a jiffy tick after it (HZ 250: up to 4 ms),
+ * taken here as the middle of that tick.
+ */
+#define RUN_DELACK_NS (42 * CAP_NS_PER_SEC / 1000)
 
 #define RUN_DLG_BUCKETS 8192       /* a power of two */
 
@@ -181,17 +229,45 @@ bool run_mtu_exceeded(const struct run *r, const struct sim_pkt *p,
 size_t run_crlf_lead(const uint8_t *p, size_t len);
 
 /*
+ * The SIP messages found in some bytes (a TCP segment, the bytes held of
+ * a split message): their spans, as many as there are.  The kernel's
+ * helper has no message count (sip_help_tcp() loops to the segment's
+ * end), so neither has this: the first RUN_SPANS_INLINE live in the
+ * struct, more go to the heap, bounded by the bytes framed (every span
+ * is at least a CRLF CRLF long).  Out of memory, the framing stops at
+ * the spans that fit and s->oom is set (the caller's model sees fewer
+ * messages; the wire is not affected).
+ */
+#define RUN_SPANS_INLINE 16
+struct run_spans {
+	struct sipframe_span *sp;   /* inl, or heap */
+	int cap;
+	bool oom;
+	struct sipframe_span inl[RUN_SPANS_INLINE];
+};
+void run_spans_init(struct run_spans *s);
+void run_spans_fini(struct run_spans *s);
+
+/*
+ * sipframe_messages() into s with no cap on the count: the number of
+ * whole messages at the start of p[0..len) (spans in s->sp, *used the
+ * bytes they cover), or -1 when bytes before the end are not framable.
+ */
+int run_messages(struct run_spans *s, const uint8_t *p, size_t len,
+    size_t *used);
+
+/*
  * run_track_add() puts a SIP message split over TCP segments together
  * for the far-end model (one buffer per connection and direction:
  * *buf, *buflen bytes held).  It appends b[0..len) and returns how many
- * whole messages the buffer now starts with (their spans in sp, at most
- * nsp); once the caller has read them, run_track_done() drops the *used
- * bytes they cover.  CRLF keepalives with nothing held are not kept.  A
- * buffer past SIM_TCP_PEND_MAX, or bytes sipframe cannot frame, empty it
- * (the model loses that message; the wire is not affected) and give 0.
+ * whole messages the buffer now starts with (their spans in s->sp); once
+ * the caller has read them, run_track_done() drops the *used bytes they
+ * cover.  CRLF keepalives with nothing held are not kept.  A buffer past
+ * SIM_TCP_PEND_MAX, or bytes sipframe cannot frame, empty it (the model
+ * loses that message; the wire is not affected) and give 0.
  */
 int run_track_add(uint8_t **buf, size_t *buflen, const uint8_t *b,
-    size_t len, struct sipframe_span *sp, int nsp, size_t *used);
+    size_t len, struct run_spans *s, size_t *used);
 void run_track_done(uint8_t *buf, size_t *buflen, size_t used);
 
 /* What run_sip_spans() left of a packet. */
@@ -202,9 +278,9 @@ struct run_cut {
 };
 
 /*
- * The SIP messages of one packet as the ALG sees them, at most max, each
- * from the previous one's end (CRLF keepalives before it included): a
- * TCP segment cut on its own as tcp_segment_framing says (content_length:
+ * The SIP messages of one packet as the ALG sees them (spans in s->sp,
+ * no cap on their count), each from the previous one's end (CRLF
+ * keepalives before it included): a TCP segment cut on its own as tcp_segment_framing says (content_length:
  * sip_help_tcp()'s cut, which may leave bytes after the last span, and
  * may set cut->noadj; stream: sipframe_messages(), whole messages or
  * -1); a UDP datagram one message (its framed length, or the whole
@@ -212,7 +288,7 @@ struct run_cut {
  * ALG handles), or -1 when a TCP segment is not whole messages (stream).
  */
 int run_sip_spans(const struct sim_cfg *c, const struct sim_pkt *p,
-    struct sipframe_span *sp, int max, struct run_cut *cut);
+    struct run_spans *s, struct run_cut *cut);
 
 /* sipmsg_parse() of msg[0..len) past any CRLF keepalives before it (a
  * span of run_sip_spans() keeps them for the ALG).  NULL: not SIP. */
@@ -240,8 +316,10 @@ bool run_deliver(struct run *r, uint8_t proto, const struct ep *src,
  * --write-inside): a frame a phone sent, or one the modelled router
  * delivers to a phone, src -> dst with payload b.  UDP goes out as IPv4
  * fragments of at most 1500 bytes when longer (what the LAN carries); TCP
- * keeps p's own sequence numbers, flags and IP fields (the inside
- * numbering).  A packet the model made up (p NULL) is UDP at time t.
+ * keeps p's own flags and IP fields and its sequence numbers (the inside
+ * numbering), shifted by what the model delivered to the phone beyond
+ * the capture's bytes so far (tcp_conn.d_wi: the far end's sequence, the
+ * phone's acknowledgment).  A packet the model made up (p NULL) is UDP at time t.
  */
 void run_write_inside(struct run *r, const struct sim_pkt *p, int64_t t,
     const struct ep *src, const struct ep *dst, const uint8_t *b, size_t len);

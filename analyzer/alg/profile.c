@@ -65,6 +65,7 @@ static const char *const e_scope[] = { "flow", "dialog", NULL };
 static const char *const e_sdpsess[] = { "last_media", "nat_address", NULL };
 static const char *const e_leadcrlf[] = { "headers_only", "skip", NULL };
 static const char *const e_tcpframe[] = { "content_length", "stream", NULL };
+static const char *const e_tcpcl[] = { "segment", "body_end", NULL };
 
 #define OFF(f) offsetof(struct sim_cfg, f)
 
@@ -157,6 +158,8 @@ static const struct knob knobs[] = {
 	  "a message after CRLF keepalives in its packet: headers rewritten as a request's, start line, SDP and pinholes not (headers_only), or the CRLFs skipped" },
 	{ "tcp_segment_framing", K_ENUM, OFF(tcp_segment_framing), 0, 0, e_tcpframe,
 	  "the SIP messages of one TCP segment: cut by each Content-Length header (the first message without one, or unfinished, ends the cut; the rest passes untouched), or framed as a stream (whole messages only, else the segment passes untouched)" },
+	{ "tcp_cl_check", K_ENUM, OFF(tcp_cl_check), 0, 0, e_tcpcl,
+	  "tcp_segment_framing=content_length, a body running past the segment: a Content-Length above the bytes left in the segment ends the cut with the seq adjust recorded (segment), or only the body's end is checked and the helper returns before the seq adjust (body_end)" },
 	{ "tcp_split_msgs", K_ENUM, OFF(tcp_split_msgs), 0, 0, e_tcpsplit,
 	  "SIP message split across TCP segments: pass un-NATed, reassemble and rewrite, or drop (stalls)" },
 	{ "register_pinhole", K_BOOL, OFF(register_pinhole), 0, 0, NULL,
@@ -248,6 +251,7 @@ profile_defaults(struct sim_cfg *c)
 	c->udp_fragments = FRAG_REASSEMBLE;
 	c->tcp_split_msgs = TCPSPLIT_PASS;     /* K2 */
 	c->tcp_segment_framing = TCPFRAME_CONTENT_LENGTH; /* nf_conntrack_sip.c sip_help_tcp() */
+	c->tcp_cl_check = TCPCL_SEGMENT;  /* sip_help_tcp() "clen > datalen" (2026 fix) */
 	c->leading_crlf = LEADCRLF_HEADERS_ONLY; /* nf_conntrack_sip.c: the message starts at the CRLFs */
 	c->register_pinhole = true;
 	c->pinhole_src = SRC_PEER;        /* K2 sip_direct_signalling */

@@ -78,6 +78,23 @@ enum tcp_framing_policy {
 	                           * whole messages passes untouched */
 };
 
+/*
+ * tcp_segment_framing = content_length: a message whose body runs past
+ * the segment's end.
+ */
+enum tcp_cl_check {
+	TCPCL_SEGMENT,            /* a Content-Length above the bytes left in
+	                           * the segment (from the message's start) ends
+	                           * the cut, the seq adjust of the messages
+	                           * before it recorded; only a smaller one whose
+	                           * body still runs past the end returns before
+	                           * the adjust (Linux since 2026) */
+	TCPCL_BODY_END            /* only the body's end is checked: past the
+	                           * segment, return before the seq adjust;
+	                           * Content-Length taken modulo 2^32 (Linux
+	                           * before 2026) */
+};
+
 /* Via parameters restored on inbound responses (bit set). */
 #define VIA_PARAM_RECEIVED 0x1
 #define VIA_PARAM_RPORT    0x2
@@ -140,6 +157,7 @@ struct sim_cfg {
 	int udp_fragments;
 	int tcp_split_msgs;       /* enum tcp_split_policy */
 	int tcp_segment_framing;  /* enum tcp_framing_policy */
+	int tcp_cl_check;         /* enum tcp_cl_check */
 	bool register_pinhole;
 	int pinhole_src;          /* enum src_policy */
 	int media_src;            /* enum src_policy */

@@ -415,6 +415,9 @@ def tcp_split_phone(o):
              in one segment;
       tail   as multi, but the BYE carries a short text body and the
              segment ends inside that body (the rest 200 ms later);
+      tailcl as tail, but the BYE's body (600 bytes) is longer than all
+             of the BYE the segment holds: the segment ends 20 bytes
+             into the body (the rest 200 ms later);
       nocl   the ACK without a Content-Length header;
       whole  every message whole in its own segment (the tcp-in runs,
              where the far end's segments are the ones to look at);
@@ -444,7 +447,7 @@ def tcp_split_phone(o):
         s.sendall(opt + inv)
         say("ep=%s sent %s and %s | %s (one segment, the OPTIONS first)"
             % (role, first_line(opt), first_line(inv), cid))
-    elif mode in ("multi", "tail", "nocl", "whole"):
+    elif mode in ("multi", "tail", "tailcl", "nocl", "whole"):
         s.sendall(inv)
         log_msg(role, "sent", inv)
     else:
@@ -470,18 +473,22 @@ def tcp_split_phone(o):
     ack = d.request("ACK", 1)
     if mode == "nocl":
         ack = ack.replace(b"Content-Length: 0\r\n", b"")
-    if mode not in ("multi", "tail"):
+    if mode not in ("multi", "tail", "tailcl"):
         s.sendall(ack)
         log_msg(role, "sent", ack + (b" (no Content-Length)" if mode == "nocl" else b""))
     rtp = Rtp(rtps, (c_addr, c_port), float(o.get("media", "3.2")), role=role, cid=cid)
     rtp.send()
-    if mode == "tail":
-        # RFC 3261 allows a body in BYE; the segment ends 20 bytes before
-        # its end, inside that body
+    if mode in ("tail", "tailcl"):
+        # RFC 3261 allows a body in BYE; tail: the segment ends 20 bytes
+        # before its end, inside that body; tailcl: 20 bytes into a body
+        # longer than the BYE's part in the segment
         start, hs, _ = split_msg(d.request("BYE", 2))
         hs = [hv for hv in hs if hv[0].lower() != "content-length"] + [("Content-Type", "text/plain")]
-        bye = build(start, hs, b"call ended by the sipalg testbed\r\n")
-        cut = len(bye) - 20
+        body = b"call ended by the sipalg testbed\r\n"
+        if mode == "tailcl":
+            body = (body * 18)[:598] + b"\r\n"
+        bye = build(start, hs, body)
+        cut = len(bye) - 20 if mode == "tail" else len(bye) - len(body) + 20
         s.sendall(ack + bye[:cut])
         say("ep=%s sent ACK and %s | %s (one segment, ending %d bytes before the BYE's end)"
             % (role, first_line(bye), cid, len(bye) - cut))

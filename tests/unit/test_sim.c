@@ -1107,11 +1107,18 @@ test_farend(void)
 	fe_learn_edits(&d, &ar);                     /* idempotent */
 	CU_ASSERT_EQUAL(d.nsubs, 2);
 	fe_outside_bytes(&d, (const uint8_t *)resp, sizeof(resp) - 1, false,
-	    NULL, NULL, &src_pub, &out, &ol);
+	    NULL, NULL, &src_pub, false, &out, &ol);
 	CU_ASSERT_FATAL(out != NULL);
 	snprintf(buf, sizeof(buf), "%.*s", (int)ol, out);
 	CU_ASSERT(strstr(buf, "Via: SIP/2.0/UDP 198.51.100.1:5060;branch=z9hG4bK1;rport=40000;received=198.51.100.1\r\n") != NULL);
 	CU_ASSERT(strstr(buf, "From: <sip:alice@198.51.100.1:5060>;tag=a") != NULL);
+	free(out);
+	/* its request left verbatim: Via and From echo the private address */
+	fe_outside_bytes(&d, (const uint8_t *)resp, sizeof(resp) - 1, false,
+	    NULL, NULL, &src_pub, true, &out, &ol);
+	snprintf(buf, sizeof(buf), "%.*s", out != NULL ? (int)ol : 0,
+	    out != NULL ? (const char *)out : "");
+	CU_ASSERT(strstr(buf, "From: <sip:alice@198.51.100.1:5060>") == NULL);
 	free(out);
 
 	/* a new request to the phone: R-URI and To name the public target */
@@ -1120,7 +1127,7 @@ test_farend(void)
 		struct ep phone = E("10.0.0.2", 5060), target = E("198.51.100.1", 5062);
 
 		fe_outside_bytes(&d, (const uint8_t *)inv, sizeof(inv) - 1, true,
-		    &phone, &target, NULL, &out, &ol);
+		    &phone, &target, NULL, false, &out, &ol);
 		CU_ASSERT_FATAL(out != NULL);
 		snprintf(buf, sizeof(buf), "%.*s", (int)ol, out);
 		CU_ASSERT(strstr(buf, "INVITE sip:alice@198.51.100.1:5062 SIP/2.0\r\n") != NULL);
@@ -1130,7 +1137,7 @@ test_farend(void)
 	}
 	/* nothing to change: NULL */
 	fe_outside_bytes(&d, (const uint8_t *)inv, sizeof(inv) - 1, true,
-	    NULL, NULL, NULL, &out, &ol);
+	    NULL, NULL, NULL, false, &out, &ol);
 	CU_ASSERT_PTR_NULL(out);
 	/* findings are kept once per name */
 	fe_finding_add(&d, "transfer_failure", 1, 2, "x");
@@ -1415,47 +1422,74 @@ test_tcp_segment_framing(void)
 	    "l: 10\r\n\r\n0123456789";
 	struct sim_cfg c;
 	struct sim_pkt p;
-	struct sipframe_span sp[8];
+	struct run_spans s;
+	struct sipframe_span *sp;
+	static char many[64 * 80];
+	size_t ml = 0;
+	int i;
 	struct run_cut cut;
 	char seg[512];
 	size_t al = strlen(ack), bl = strlen(bye);
 
 	profile_defaults(&c);
+	run_spans_init(&s);
 	memset(&p, 0, sizeof(p));
 	p.l4 = PKT_TCP;
 	p.payload = (const uint8_t *)seg;
 	/* two whole messages and a CRLF keepalive: both cut, CRLFs left */
 	snprintf(seg, sizeof(seg), "%s%s\r\n\r\n", ack, bye);
 	p.len = strlen(seg);
-	CU_ASSERT_EQUAL(run_sip_spans(&c, &p, sp, 8, &cut), 2);
+	CU_ASSERT_EQUAL(run_sip_spans(&c, &p, &s, &cut), 2);
+	sp = s.sp;
 	CU_ASSERT_EQUAL(sp[1].off, al);
 	CU_ASSERT_EQUAL(sp[1].len, bl);
 	CU_ASSERT_EQUAL(cut.used, al + bl);
 	CU_ASSERT_FALSE(cut.noadj);
 	/* the body runs past the segment: the ACK cut, no seq adjust */
 	p.len = al + bl - 4;
-	CU_ASSERT_EQUAL(run_sip_spans(&c, &p, sp, 8, &cut), 1);
+	CU_ASSERT_EQUAL(run_sip_spans(&c, &p, &s, &cut), 1);
 	CU_ASSERT_EQUAL(cut.used, al);
 	CU_ASSERT_TRUE(cut.noadj);
 	/* cut in the BYE's headers: the ACK cut, seq adjust kept */
 	p.len = al + 20;
-	CU_ASSERT_EQUAL(run_sip_spans(&c, &p, sp, 8, &cut), 1);
+	CU_ASSERT_EQUAL(run_sip_spans(&c, &p, &s, &cut), 1);
 	CU_ASSERT_FALSE(cut.noadj);
 	/* no Content-Length: nothing cut */
 	snprintf(seg, sizeof(seg), "%s", nocl);
 	p.len = strlen(seg);
-	CU_ASSERT_EQUAL(run_sip_spans(&c, &p, sp, 8, &cut), 0);
+	CU_ASSERT_EQUAL(run_sip_spans(&c, &p, &s, &cut), 0);
 	CU_ASSERT_EQUAL(cut.used, 0);
 	/* a message without one before a message with one: cut as one */
 	snprintf(seg, sizeof(seg), "%s%s", nocl, ack);
 	p.len = strlen(seg);
-	CU_ASSERT_EQUAL(run_sip_spans(&c, &p, sp, 8, &cut), 1);
-	CU_ASSERT_EQUAL(sp[0].len, p.len);
+	CU_ASSERT_EQUAL(run_sip_spans(&c, &p, &s, &cut), 1);
+	CU_ASSERT_EQUAL(s.sp[0].len, p.len);
 	/* stream framing: the trailing CRLFs make it not whole messages */
 	c.tcp_segment_framing = TCPFRAME_STREAM;
 	snprintf(seg, sizeof(seg), "%s\r\n", ack);
 	p.len = strlen(seg);
-	CU_ASSERT_EQUAL(run_sip_spans(&c, &p, sp, 8, &cut), -1);
+	CU_ASSERT_EQUAL(run_sip_spans(&c, &p, &s, &cut), -1);
+	/*
+	 * No message count, as sip_help_tcp() has none: 60 ACKs in one
+	 * segment are 60 spans, the last one ending at the segment's end.
+	 */
+	c.tcp_segment_framing = TCPFRAME_CONTENT_LENGTH;
+	for (i = 0; i < 60; i++) {
+		memcpy(many + ml, ack, al);
+		ml += al;
+	}
+	p.payload = (const uint8_t *)many;
+	p.len = ml;
+	CU_ASSERT_EQUAL(run_sip_spans(&c, &p, &s, &cut), 60);
+	CU_ASSERT_EQUAL(s.sp[59].off, 59 * al);
+	CU_ASSERT_EQUAL(cut.used, ml);
+	CU_ASSERT_FALSE(s.oom);
+	c.tcp_segment_framing = TCPFRAME_STREAM;
+	CU_ASSERT_EQUAL(run_sip_spans(&c, &p, &s, &cut), 60);
+	CU_ASSERT_EQUAL(s.sp[59].off + s.sp[59].len, ml);
+	CU_ASSERT_EQUAL(run_messages(&s, p.payload, p.len, &ml), 60);
+	CU_ASSERT_EQUAL(ml, p.len);
+	run_spans_fini(&s);
 }
 
 /* ---- tcp_split_msgs --------------------------------------------------- */
