@@ -221,7 +221,7 @@ int
 sim_sipread(struct sim_sipread *rd, const struct sim_pkt *p, sim_sip_fn fn,
     void *user)
 {
-	struct sipframe_span sp[32];
+	struct run_spans sp;
 	size_t used, k;
 	int f, n, i;
 
@@ -244,11 +244,13 @@ sim_sipread(struct sim_sipread *rd, const struct sim_pkt *p, sim_sip_fn fn,
 			return 0;
 		f = sipread_take(rd, p);
 	}
+	run_spans_init(&sp);
 	n = run_track_add(&rd->flow[f].buf, &rd->flow[f].len, p->payload,
-	    p->len, sp, 32, &used);
+	    p->len, &sp, &used);
 	for (i = 0; i < n; i++)
-		fn(user, p, rd->flow[f].buf + sp[i].off, sp[i].len);
+		fn(user, p, rd->flow[f].buf + sp.sp[i].off, sp.sp[i].len);
 	run_track_done(rd->flow[f].buf, &rd->flow[f].len, used);
+	run_spans_fini(&sp);
 	if (rd->flow[f].len == 0) {
 		free(rd->flow[f].buf);
 		rd->flow[f].buf = NULL;
