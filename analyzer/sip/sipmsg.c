@@ -1269,16 +1269,20 @@ parse_in(struct scratch *s, bool own, const uint8_t *msg, size_t len,
 			taken[k] = scan_call_id(&w.memo[k]);
 		}
 	}
-	walk_drop(&w, taken);
-
 	if (osip_message_init(&om) != 0)
 		return NULL;
-	/* The prescan only with the scratch: a half-filled om is dropped. */
+	/*
+	 * The prescan only with the scratch: a half-filled om is dropped.
+	 * It reads the copy's start line only; the rest of the copy is
+	 * made (walk_drop) only for libosip2.
+	 */
 	rc = own ? fast_fill(om, &w, taken) : 1;
 	if (rc < 0 && osip_message_init(&om) != 0)
 		return NULL;
-	if (rc != 0)
+	if (rc != 0) {
+		walk_drop(&w, taken);
 		rc = osip_message_parse(om, w.in, w.inlen);
+	}
 	if (rc != 0) {
 		if (!own)
 			osip_message_free(om);
