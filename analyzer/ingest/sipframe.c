@@ -75,8 +75,11 @@ lower(uint8_t c)
 static int
 match_prefix(const uint8_t *p, size_t len, const char *lit)
 {
-	size_t i;
+	size_t i, n = strlen(lit);
 
+	/* Senders write "SIP/2.0" as the RFC does: one compare decides. */
+	if (len >= n && memcmp(p, lit, n) == 0)
+		return 1;
 	for (i = 0; lit[i] != '\0'; i++) {
 		if (i >= len)
 			return 0;

@@ -1058,6 +1058,7 @@ static bool
 fast_value(const struct memo_line *ml, const uint8_t **v, size_t *vl)
 {
 	const uint8_t *colon = memchr(ml->line, ':', ml->ll);
+	size_t i;
 
 	if (colon == NULL)
 		return false;
@@ -1066,7 +1067,25 @@ fast_value(const struct memo_line *ml, const uint8_t **v, size_t *vl)
 	text_trim(v, vl);
 	if (*vl == 0)
 		return false;
-	for (size_t i = 0; i < *vl; i++)
+	/*
+	 * Eight bytes at a time while all are in 0x20-0x7e and none is ','
+	 * (the usual case); the byte loop decides on the rest.  For x (and
+	 * y = x with ',' bytes zeroed), a top bit in x, x - 0x20.., x + 0x01..
+	 * or y - 0x01.. marks a byte of 0x80 or more, below 0x20, 0x7f or
+	 * ',': exact for the lowest such byte (no carry or borrow reaches it
+	 * from bytes below that pass), and never set when all pass.
+	 */
+	for (i = 0; i + 8 <= *vl; i += 8) {
+		const uint64_t lo = 0x0101010101010101ULL;
+		const uint64_t hi = 0x8080808080808080ULL;
+		uint64_t x, y;
+
+		memcpy(&x, *v + i, 8);
+		y = x ^ (lo * ',');
+		if ((x | (x - lo * 0x20) | (x + lo) | (y - lo)) & hi)
+			break;
+	}
+	for (; i < *vl; i++)
 		if ((*v)[i] < 0x20 || (*v)[i] > 0x7e || (*v)[i] == ',')
 			return false;
 	return true;
@@ -1269,16 +1288,20 @@ parse_in(struct scratch *s, bool own, const uint8_t *msg, size_t len,
 			taken[k] = scan_call_id(&w.memo[k]);
 		}
 	}
-	walk_drop(&w, taken);
-
 	if (osip_message_init(&om) != 0)
 		return NULL;
-	/* The prescan only with the scratch: a half-filled om is dropped. */
+	/*
+	 * The prescan only with the scratch: a half-filled om is dropped.
+	 * It reads the copy's start line only; the rest of the copy is
+	 * made (walk_drop) only for libosip2.
+	 */
 	rc = own ? fast_fill(om, &w, taken) : 1;
 	if (rc < 0 && osip_message_init(&om) != 0)
 		return NULL;
-	if (rc != 0)
+	if (rc != 0) {
+		walk_drop(&w, taken);
 		rc = osip_message_parse(om, w.in, w.inlen);
+	}
 	if (rc != 0) {
 		if (!own)
 			osip_message_free(om);

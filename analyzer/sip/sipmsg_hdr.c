@@ -296,14 +296,14 @@ classify(const uint8_t *n, size_t nl, int *hx, int *ok)
 }
 
 /*
- * Appends one line to the libosip2 copy: CRLF-terminated, NUL as '?'.
- * A CR left inside a line is noted: libosip2 ends a header there, and
- * its header block at a line starting with one.
+ * Writes one line at o as the libosip2 copy holds it: CRLF-terminated,
+ * NUL as '?'.  Returns whether a CR was left inside the line: libosip2
+ * ends a header there, and its header block at a line starting with one.
  */
-static void
-in_line(struct walk *w, const uint8_t *line, size_t ll)
+static bool
+put_line(char *o, const uint8_t *line, size_t ll)
 {
-	char *o = w->in + w->inlen;
+	bool cr = false;
 	size_t i = 0;
 
 	/*
@@ -327,12 +327,52 @@ in_line(struct walk *w, const uint8_t *line, size_t ll)
 		uint8_t c = line[i];
 
 		if (c == '\r')
-			w->has_cr = true;
+			cr = true;
 		o[i] = c == 0 ? '?' : (char)c;
 	}
 	o[ll] = '\r';
 	o[ll + 1] = '\n';
+	return cr;
+}
+
+/* Appends one line to the libosip2 copy (put_line), noting a CR inside. */
+static void
+in_line(struct walk *w, const uint8_t *line, size_t ll)
+{
+	if (put_line(w->in + w->inlen, line, ll))
+		w->has_cr = true;
 	w->inlen += ll + 2;
+}
+
+/*
+ * Whether deferred memo line a goes into the copy before b: by place,
+ * and at one place in the order of the header block.
+ */
+static bool
+goes_before(const struct memo_line *a, const struct memo_line *b)
+{
+	return a->in_off < b->in_off ||
+	    (a->in_off == b->in_off && a->seq < b->seq);
+}
+
+/*
+ * Puts the deferred memo line ml into the copy at its place now (a
+ * second line of its header came: it can no longer be taken), moving
+ * what follows, and the places of the deferred lines after it, on.
+ */
+static void
+undefer(struct walk *w, struct memo_line *ml)
+{
+	size_t n = ml->ll + 2;
+
+	memmove(w->in + ml->in_off + n, w->in + ml->in_off,
+	    w->inlen - ml->in_off);
+	(void)put_line(w->in + ml->in_off, ml->line, ml->ll);
+	w->inlen += n;
+	for (int k = 0; k < MEMO_COUNT; k++)
+		if (w->memo[k].deferred && goes_before(ml, &w->memo[k]))
+			w->memo[k].in_off += n;
+	ml->deferred = false;
 }
 
 /*
@@ -344,8 +384,10 @@ in_line(struct walk *w, const uint8_t *line, size_t ll)
  * ':', and keeps the trimmed value of each header's first occurrence.
  * The libosip2 copy holds the start line, the headers libosip2 parses
  * (enum ok) with their continuation lines, and every line without ':'
- * (for libosip2 to judge), in their order; w->memo notes where each memo
- * header's line went, for walk_drop().  A terminated line grows by at most
+ * (for libosip2 to judge), in their order.  The first line of each memo
+ * header is not copied yet: w->memo notes where it goes, and walk_drop()
+ * puts it there unless it is taken (a second line of the header puts
+ * the first in at once).  A terminated line grows by at most
  * one byte per byte consumed (a bare "\n" becomes CRLF), the unterminated
  * last line by two, then CRLF and NUL: 2 * len + 5 bounds the copy.
  */
@@ -358,6 +400,7 @@ walk_headers(struct walk *w, struct scratch *s, const uint8_t *msg,
 	size_t ll, start;
 	bool first = true, dropping = false;
 	struct memo_line *last = NULL;  /* memo line just before */
+	unsigned seq = 0;
 
 	memset(w, 0, sizeof(*w));
 	w->in = scratch_alloc(s, 2 * len + 5);
@@ -370,6 +413,7 @@ walk_headers(struct walk *w, struct scratch *s, const uint8_t *msg,
 		size_t nl, vl;
 		int hx, ok;
 
+		seq++;
 		if (ll > CAP_SIP_LINE_BYTES) {
 			w->too_long = true;
 			return 0;
@@ -419,11 +463,26 @@ walk_headers(struct walk *w, struct scratch *s, const uint8_t *msg,
 		if (ok < MEMO_COUNT) {
 			struct memo_line *ml = &w->memo[ok];
 
+			/*
+			 * The first line of a memo header waits for
+			 * walk_drop(): it is mostly taken, and then never
+			 * copied.  A CR inside it is noted as in_line()
+			 * would.
+			 */
+			if (ml->deferred)
+				undefer(w, ml);
 			ml->usable = ++ml->count == 1;
 			ml->line = line;
 			ml->ll = ll;
 			ml->in_off = w->inlen;
+			ml->seq = seq;
 			last = ml;
+			if (ml->usable) {
+				ml->deferred = true;
+				if (memchr(line, '\r', ll) != NULL)
+					w->has_cr = true;
+				continue;
+			}
 		} else {
 			w->extra = true;
 		}
@@ -433,32 +492,46 @@ walk_headers(struct walk *w, struct scratch *s, const uint8_t *msg,
 }
 
 /*
- * Takes the lines of the memo headers answered for without libosip2
- * (taken[k]: an earlier message, or the fast scan) out of the libosip2
- * copy, which then is exactly the copy those lines were never in, and
- * closes it (empty line and NUL).
+ * Puts the deferred lines of the memo headers not answered for without
+ * libosip2 (taken[k] false) into the libosip2 copy at their places, so
+ * that it is exactly the copy with every line and the taken ones left
+ * out, and closes it (empty line and NUL).  A taken line is always a
+ * deferred one (taken needs usable: one line, the first).  The lines go
+ * in from the last one back, each stretch of the copy moved once.
  */
 void
 walk_drop(struct walk *w, const bool taken[MEMO_COUNT])
 {
-	size_t o = 0, from = 0;
+	struct memo_line *put[MEMO_COUNT];
+	size_t np = 0, add = 0, src, dst;
 
-	for (;;) {
-		const struct memo_line *next = NULL;
+	for (int k = 0; k < MEMO_COUNT; k++) {
+		struct memo_line *ml = &w->memo[k];
+		size_t i;
 
-		/* The next line to drop, in the order of the copy. */
-		for (int k = 0; k < MEMO_COUNT; k++)
-			if (taken[k] && w->memo[k].in_off >= from &&
-			    (next == NULL || w->memo[k].in_off < next->in_off))
-				next = &w->memo[k];
-		if (next == NULL)
-			break;
-		memmove(w->in + o, w->in + from, next->in_off - from);
-		o += next->in_off - from;
-		from = next->in_off + next->ll + 2;
+		if (!ml->deferred || taken[k])
+			continue;
+		/* In copy order (insertion; at most MEMO_COUNT lines). */
+		for (i = np; i > 0 && goes_before(ml, put[i - 1]); i--)
+			put[i] = put[i - 1];
+		put[i] = ml;
+		np++;
+		add += ml->ll + 2;
 	}
-	memmove(w->in + o, w->in + from, w->inlen - from);
-	w->inlen = o + w->inlen - from;
+	src = w->inlen;
+	dst = w->inlen + add;
+	while (np > 0) {
+		struct memo_line *ml = put[--np];
+		size_t tail = src - ml->in_off;
+
+		dst -= tail;
+		memmove(w->in + dst, w->in + ml->in_off, tail);
+		dst -= ml->ll + 2;
+		(void)put_line(w->in + dst, ml->line, ml->ll);
+		src = ml->in_off;
+		ml->deferred = false;
+	}
+	w->inlen += add;
 	w->in[w->inlen++] = '\r';
 	w->in[w->inlen++] = '\n';
 	w->in[w->inlen] = '\0';

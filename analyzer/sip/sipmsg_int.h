@@ -109,7 +109,10 @@ struct memo_line {
 	size_t ll;
 	size_t in_off;   /* its place in the libosip2 copy (ll + 2 bytes) */
 	int count;       /* lines of this header in the message */
+	unsigned seq;    /* its line's number in the header block */
 	bool usable;     /* once, on one line (no folded continuation) */
+	bool deferred;   /* not yet in the copy: walk_drop() puts it at
+	                    in_off unless taken (the first occurrence) */
 };
 
 /*
@@ -161,9 +164,11 @@ int walk_headers(struct walk *w, struct scratch *s, const uint8_t *msg,
     size_t len);
 
 /*
- * Takes the lines of the memo headers answered for without libosip2
- * (taken[k]: by an earlier message or by sipmsg.c's fast scan) out of
- * the libosip2 copy and closes it (empty line, NUL).
+ * Finishes the libosip2 copy: the memo headers' first lines, which the
+ * walk left out (deferred), go in at their places unless answered for
+ * without libosip2 (taken[k]: by an earlier message or by sipmsg.c's
+ * fast scan; only a usable line is taken); then the empty line and NUL.
+ * Until then the copy is complete up to its start line only.
  */
 void walk_drop(struct walk *w, const bool taken[MEMO_COUNT]);
 

@@ -18,6 +18,7 @@
 #include <osipparser2/osip_parser.h>
 
 #include "sip/sipmsg.h"
+#include "sip/sipmsg_int.h"
 
 static struct anomalies an;
 
@@ -2454,6 +2455,165 @@ test_callid_scan(void)
 	CU_ASSERT(accepted >= 8 && refused >= 1);
 }
 
+/*
+ * The libosip2 copy (walk_headers, then walk_drop) against the copy its
+ * contract describes, built here line by line: the start line, every
+ * line without ':', every header libosip2 parses (Via, From, To,
+ * Call-ID, CSeq, Contact, Record-Route, Route, full or compact, any
+ * case) with its folded lines, except the taken memo lines; CRLF ends,
+ * NUL as '?', an empty line and NUL to close.  Repeated, folded and
+ * interleaved memo headers, a CR or NUL inside a line, names with blanks
+ * and near-miss names, under every taken set the walk allows.
+ */
+static const char *const copy_names[] = {
+	"via", "from", "to", "call-id", "cseq", "contact", "record-route",
+	"route"
+};
+
+static int
+copy_kind(const char *n, size_t nl)
+{
+	static const char compact[] = "vfti";
+
+	while (nl > 0 && (*n == ' ' || *n == '\t')) {
+		n++;
+		nl--;
+	}
+	while (nl > 0 && (n[nl - 1] == ' ' || n[nl - 1] == '\t'))
+		nl--;
+	if (nl == 1) {
+		const char *c = memchr(compact, tolower((unsigned char)n[0]), 4);
+
+		/* "vfti" are OK_VIA .. OK_CALL_ID in order. */
+		if (tolower((unsigned char)n[0]) == 'm')
+			return OK_CONTACT;
+		return c != NULL ? (int)(c - compact) : -1;
+	}
+	for (int k = 0; k < 8; k++)
+		if (strlen(copy_names[k]) == nl &&
+		    strncasecmp(copy_names[k], n, nl) == 0)
+			return k;
+	return -1;
+}
+
+static size_t
+ref_copy(const char *msg, size_t len, const bool taken[MEMO_COUNT],
+    char *out, bool *has_cr)
+{
+	size_t o = 0, off = 0;
+	bool first = true, keep = true;
+
+	*has_cr = false;
+	while (off < len) {
+		const char *line = msg + off, *nl = memchr(line, '\n', len - off);
+		size_t ll = nl != NULL ? (size_t)(nl - line) : len - off;
+		bool in;
+
+		off += nl != NULL ? ll + 1 : ll;
+		if (ll > 0 && line[ll - 1] == '\r')
+			ll--;
+		if (ll == 0 && !first)
+			break;
+		if (first) {
+			in = true;
+			first = false;
+		} else if (line[0] == ' ' || line[0] == '\t') {
+			in = keep;
+		} else if (memchr(line, ':', ll) == NULL) {
+			in = keep = true;
+		} else {
+			int k = copy_kind(line, (size_t)((const char *)
+			    memchr(line, ':', ll) - line));
+
+			keep = k >= 0;
+			in = keep && !(k < MEMO_COUNT && taken[k]);
+			if (keep && memchr(line, '\r', ll) != NULL)
+				*has_cr = true;
+		}
+		if (!in)
+			continue;
+		for (size_t i = 0; i < ll; i++) {
+			if (line[i] == '\r')
+				*has_cr = true;
+			out[o++] = line[i] == '\0' ? '?' : line[i];
+		}
+		out[o++] = '\r';
+		out[o++] = '\n';
+	}
+	out[o++] = '\r';
+	out[o++] = '\n';
+	out[o] = '\0';
+	return o;
+}
+
+static void
+test_walk_copy(void)
+{
+	static const char *const msgs[] = {
+	    "INVITE sip:b@h SIP/2.0\r\nVia: SIP/2.0/UDP a\r\nFrom: <sip:a@h>\r\n"
+	    "To: <sip:b@h>\r\nCall-ID: c@h\r\nCSeq: 1 INVITE\r\n"
+	    "Contact: <sip:a@1>\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n",
+	    "SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP p\r\nVia: SIP/2.0/UDP a\r\n"
+	    "Record-Route: <sip:p;lr>\r\nFrom: <sip:a@h>\r\nTo: <sip:b@h>\r\n"
+	    "Call-ID: c@h\r\nCSeq: 1 INVITE\r\nContact: <sip:b@2>\r\n"
+	    "Via: SIP/2.0/UDP z\r\n\r\nbody",
+	    "BYE sip:a@1 SIP/2.0\r\nf: <sip:a@h>\r\nt: <sip:b@h>\r\n"
+	    "i: c@h\r\nv: SIP/2.0/UDP a\r\nm: <sip:a@1>\r\nl: 0\r\n\r\n",
+	    "BYE sip:a@1 SIP/2.0\r\nFrom: <sip:a@h>;\r\n tag=1\r\n"
+	    "To: <sip:b@h>\r\n\tmore\r\nCall-ID: c@h\r\nFrom: <sip:e@h>\r\n"
+	    "X-A: 1\r\n folded x\r\nno colon\r\n folded after\r\n"
+	    "CSeq: 2 BYE\r\nCSeq: 3 BYE\r\nContact: *\r\n\r\n",
+	    "ACK sip:a@1 SIP/2.0\nfrom : <sip:a@h>\nTO:<sip:b@h>\n"
+	    "CALL-ID:c@h\nFromx: x\nTo-: y\nVias: z\nRoute: <sip:r>\n"
+	    "cseq: 1 ACK\nCONTACT:<sip:a@1>\n\n",
+	    "OPTIONS sip:a@1 SIP/2.0\r\nFrom: <sip:a@h>\r\nTo: <sip:b\rx@h>\r\n"
+	    "Call-ID: c\0d@h\r\nX-N: \0\r\nContact: <sip:a@1>\r\n"
+	    "Contact: <sip:a@2>\r\nContact: <sip:a@3>\r\nVia: SIP/2.0/UDP a",
+	    "NOTIFY sip:a@1 SIP/2.0\r\nContact: <sip:a@1>\r\nVia: x\r\n"
+	    "To: t\r\nFrom: f\r\nCall-ID: i\r\nContact: <sip:a@9>\r\n"
+	    "To: t2\r\nCSeq: 1 NOTIFY\r\n\r\n",
+	};
+	static const size_t lens[] = { 0, 0, 0, 0, 0, 161, 0 };
+	char ref[2048];
+	int checked = 0;
+
+	for (size_t i = 0; i < sizeof(msgs) / sizeof(msgs[0]); i++) {
+		size_t len = lens[i] != 0 ? lens[i] : strlen(msgs[i]);
+
+		for (unsigned mask = 0; mask < 1u << MEMO_COUNT; mask++) {
+			_Alignas(SCRATCH_ALIGN) char sb[8192];
+			struct scratch s;
+			struct walk w;
+			bool taken[MEMO_COUNT], ok = true, cr;
+			size_t rl;
+
+			scratch_init(&s, sb, sizeof(sb));
+			CU_ASSERT_EQUAL_FATAL(walk_headers(&w, &s,
+			    (const uint8_t *)msgs[i], len), 0);
+			for (int k = 0; k < MEMO_COUNT; k++) {
+				taken[k] = (mask >> k & 1) != 0;
+				if (taken[k] && !w.memo[k].usable)
+					ok = false;
+			}
+			if (ok) {
+				walk_drop(&w, taken);
+				rl = ref_copy(msgs[i], len, taken, ref, &cr);
+				CU_ASSERT_EQUAL(w.inlen, rl);
+				CU_ASSERT(w.inlen == rl &&
+				    memcmp(w.in, ref, rl + 1) == 0);
+				CU_ASSERT_EQUAL(w.has_cr, cr);
+				if (w.inlen != rl || memcmp(w.in, ref, rl) != 0)
+					fprintf(stderr, "copy differs: message "
+					    "%zu, taken %#x\n", i, mask);
+				checked++;
+			}
+			scratch_fini(&s);
+		}
+	}
+	/* Each message allows a few taken sets; all must have been tried. */
+	CU_ASSERT(checked >= 100);
+}
+
 int
 main(void)
 {
@@ -2499,7 +2659,8 @@ main(void)
 	    CU_add_test(su, "with priors: stop", test_with_stop) == NULL ||
 	    CU_add_test(su, "with priors: variants", test_with_variants) == NULL ||
 	    CU_add_test(su, "with priors: prescan", test_with_prescan) == NULL ||
-	    CU_add_test(su, "with priors: fuzz corpus", test_with_corpus) == NULL) {
+	    CU_add_test(su, "with priors: fuzz corpus", test_with_corpus) == NULL ||
+	    CU_add_test(su, "libosip2 copy", test_walk_copy) == NULL) {
 		CU_cleanup_registry();
 		return 1;
 	}
