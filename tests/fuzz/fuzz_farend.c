@@ -19,6 +19,8 @@
  *          bit 5    the Call-ID went out hidden (call_id_out differs)
  *          bit 6    the ALG hides Call-IDs and rewrites whatever the
  *                   port (the substitutions it teaches are wider)
+ *          bit 7    the request this answers left verbatim (the ALG
+ *                   did not cut it: Via, From and To echoed as written)
  *
  * (A far end's response to REGISTER, told by its CSeq, lists the phone's
  * Contact as the registrar stored it: that path needs no flag.)
@@ -147,7 +149,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	fe_outside_bytes(&d, fm, fl_len, (hdr[0] & 1) != 0, &in,
 	    (hdr[0] & 0x08) ? &target : NULL, (hdr[0] & 0x10) ? &pub : NULL,
-	    &out, &out_len);
+	    (hdr[0] & 0x80) != 0, &out, &out_len);
 	if (out != NULL) {
 		struct sipmsg *m;
 
