@@ -42,12 +42,13 @@
 #      filtered to SIP), with mergecap -I none and in its default mode,
 #      and the simulator's two views of the silent-phone runs merged with
 #      -I none, give each call the symptoms and media legs of the two
-#      files read apart.  mergecap's default mode folds the views'
-#      interfaces into one when their descriptions agree (the simulator
-#      writes the same link type and snap length on both): the merged
+#      files read apart.  mergecap's default mode folds the files'
+#      interfaces into one when their link type, snap length and time
+#      precision agree (the simulator's two views always do): the merged
 #      file then keeps one description, the first file's, for every
-#      packet, and says less than the two files; that case is checked
-#      only for what the file still says (the interfaces it kept).
+#      packet and says less than the two files, so a folded merge is
+#      named and not compared (the real pairs here differ in precision
+#      and keep both).
 . "${top_srcdir:-.}/tests/lib.sh"
 command -v python3 >/dev/null 2>&1 || { echo "SKIP: python3 needed"; exit 77; }
 [ -x "$ANALYZE" ] || { echo "SKIP: $ANALYZE not built"; exit 77; }

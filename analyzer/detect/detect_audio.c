@@ -65,7 +65,7 @@
  * interface of a pcapng (capture_frame.ifnum), on the interfaces that
  * carried the call's messages on that segment.  A merge that folds
  * several captures' interfaces into one (mergecap's default mode when
- * their descriptions agree on link type and snap length) leaves one
+ * their link type, snap length and time precision agree) leaves one
  * description, the first file's, for every packet: the file says no
  * more than that.
  */

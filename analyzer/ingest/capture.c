@@ -57,7 +57,7 @@
  * 1 + the file-level index (interfaces numbered across sections in file
  * order).  An interface described after the first packet is read here
  * (pcapng_idb(), its block read whole when at most CAP_PCAPNG_HEAD
- * bytes).  A block shorter than 12 bytes or not a multiple of 4, a bad
+ * bytes; after one that could not be read, none is).  A block shorter than 12 bytes or not a multiple of 4, a bad
  * byte-order magic, or the file ending where libpcap found a packet is
  * ANOMALY_PCAPNG_BAD_BLOCK: the walk stops and the file's later frames
  * have ifnum 0 (not known), as do frames of a pcap file and of a stream
@@ -106,6 +106,7 @@ struct ngwalk {
 	uint32_t base;              /* file-level index of its interface 0 */
 	uint32_t nsect;             /* interfaces described in it so far */
 	uint32_t nidb;              /* interfaces described in the file so far */
+	int idb_ok;                 /* later interface blocks may still be kept */
 };
 
 struct cfile {
@@ -477,7 +478,7 @@ walk_idb(struct cfile *f, uint32_t idx, uint64_t off, uint32_t len)
 	struct cur b;
 	ssize_t got;
 
-	if (idx != (uint32_t)info->nifaces)
+	if (!f->walk.idb_ok || idx != (uint32_t)info->nifaces)
 		return;
 	if (info->nifaces >= CAP_IFACES) {
 		/* once per file, as pcapng_ifaces() counts it */
@@ -494,8 +495,10 @@ walk_idb(struct cfile *f, uint32_t idx, uint64_t off, uint32_t len)
 	while (got < 0 && errno == EINTR);
 	cur_init(&b, body, got > 0 ? (size_t)got : 0);
 	if (got != (ssize_t)(len - 12) ||
-	    pcapng_idb(&b, f->walk.le, info) != 0)
+	    pcapng_idb(&b, f->walk.le, info) != 0) {
 		anomaly_add(&info->an, ANOMALY_PCAPNG_BAD_OPTION);
+		f->walk.idb_ok = 0;
+	}
 	free(body);
 }
 
@@ -575,6 +578,9 @@ walk_start(struct cfile *f, const char *path)
 	memset(w, 0, sizeof(*w));
 	w->fd = -1;
 	w->le = 1;
+	/* an interface block pcapng_ifaces() could not read is counted
+	 * there once; the walk keeps none after it */
+	w->idb_ok = f->info.an.n[ANOMALY_PCAPNG_BAD_OPTION] == 0;
 	if (!f->info.pcapng)
 		return;
 	w->buf = malloc(WALK_BUF);
