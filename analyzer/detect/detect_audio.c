@@ -565,6 +565,34 @@ iface_vis(const struct capture_iface *ifc, int idx, const struct ep *ca,
 }
 
 /*
+ * True when the media of both sides (cm, em) is at private addresses
+ * behind the one NAT that seg sees (inside: both sides signal from
+ * private addresses; outside: both from one public address, ca and ea)
+ * and no message of d on seg goes directly between those two media
+ * addresses: the signalling crosses this point towards a host past the
+ * NAT, the media need not.
+ */
+static bool
+behind_one_nat(const struct dialog *d, enum rtp_segment seg,
+    const struct ep *ca, const struct ep *ea, const struct sdp_media *cm,
+    const struct sdp_media *em)
+{
+	if (!ep_is_private(&cm->conn) || !ep_is_private(&em->conn))
+		return false;
+	if (seg == RTP_SEG_INSIDE ? !ep_is_private(ca) || !ep_is_private(ea) :
+	    !ep_same_ip(ca, ea))
+		return false;
+	for (size_t i = 0; i < d->nmsgs; i++) {
+		const struct ep *s = &d->msgs[i].src, *t = &d->msgs[i].dst;
+
+		if ((ep_same_ip(s, &cm->conn) && ep_same_ip(t, &em->conn)) ||
+		    (ep_same_ip(s, &em->conn) && ep_same_ip(t, &cm->conn)))
+			return false;
+	}
+	return true;
+}
+
+/*
  * The recorded filters of the interfaces that carried d's messages on
  * seg, judged on a datagram each way between the two sides' signalling
  * addresses there, at their SDP ports.  Per interface, not per file: an
@@ -661,6 +689,25 @@ filter_vis(const struct detect *dt, const struct dialog *d,
 		    "sides' media at %s (behind one NAT, or one host): the "
 		    "media turns there and need not cross this capture point",
 		    ep_ip_str(&cm->conn, a, sizeof(a)));
+		return DIALOG_VIS_UNKNOWN;
+	}
+	/* Both sides' media at private addresses behind the one NAT this
+	 * segment sees (inside: each at the private address it signals
+	 * from; outside: both signalling from one public address), while
+	 * their signalling goes through a host elsewhere (a proxy past the
+	 * NAT): the media goes phone to phone behind the NAT and need not
+	 * cross the point that carried the signalling.  Two hosts seen
+	 * signalling each other directly here keep their media on that
+	 * same path, and a missing stream there stays no_audio. */
+	if (yes && behind_one_nat(d, seg, &ca, &ea, cm, em)) {
+		char b[NETADDR_STRLEN];
+
+		snprintf(why, n, "no RTP of this call here; its SDPs put both "
+		    "sides' media behind one NAT (%s and %s) while the "
+		    "signalling goes past it: the media goes between them "
+		    "there and need not cross this capture point",
+		    ep_ip_str(&cm->conn, a, sizeof(a)),
+		    ep_ip_str(&em->conn, b, sizeof(b)));
 		return DIALOG_VIS_UNKNOWN;
 	}
 	if (yes)
