@@ -703,9 +703,8 @@ filter_vis(const struct detect *dt, const struct dialog *d,
 		char b[NETADDR_STRLEN];
 
 		snprintf(why, n, "no RTP of this call here; its SDPs put both "
-		    "sides' media behind one NAT (%s and %s) while the "
-		    "signalling goes past it: the media goes between them "
-		    "there and need not cross this capture point",
+		    "sides' media behind one NAT (%s, %s), its signalling "
+		    "goes past it: the media need not cross this point",
 		    ep_ip_str(&cm->conn, a, sizeof(a)),
 		    ep_ip_str(&em->conn, b, sizeof(b)));
 		return DIALOG_VIS_UNKNOWN;
