@@ -49,6 +49,14 @@
 #      packet and says less than the two files, so a folded merge is
 #      named and not compared (the real pairs here differ in precision
 #      and keep both).
+#   6. Two phones behind one NAT calling each other through a proxy past
+#      it (lan-proxy-*) with no RTP at the capture point, under the
+#      simulator's profile off: the inside view (no filter recorded as
+#      the empty one) alone and merged with the outside view (-I none)
+#      give no no_audio, and the inside legs are not observable: the
+#      media goes phone to phone behind the NAT and need not cross the
+#      point that carries the signalling.  A phone talking to a far end
+#      (phone-silent-alg-off) keeps its no_audio on the same view.
 . "${top_srcdir:-.}/tests/lib.sh"
 command -v python3 >/dev/null 2>&1 || { echo "SKIP: python3 needed"; exit 77; }
 [ -x "$ANALYZE" ] || { echo "SKIP: $ANALYZE not built"; exit 77; }
@@ -303,6 +311,48 @@ for r in phone-silent-alg-off v15-silent-filters-alg-on; do
 		    || fail "$r under $p: the simulator's views merged (-I none) differ"
 		ok
 	done
+done
+
+# ---- 6. media between two phones behind one NAT need not cross here ----
+# lan_check WHAT JSON WANT: WANT "hidden": the run's call has no no_audio
+# and its inside legs are not observable; "no_audio": it has no_audio.
+lan_check() {
+	python3 - "$1" "$2" "$3" <<'PY'
+import json, sys
+what, want = sys.argv[1], sys.argv[3]
+calls = [d for d in json.load(open(sys.argv[2]))["dialogs"] if d["kind"] == "call"]
+bad = [] if calls else ["no call"]
+for d in calls:
+    ids = [s["id"] for s in d["symptoms"]]
+    ins = [m for m in d["media"] if m["segment"] == "inside"]
+    if want == "no_audio":
+        if "no_audio" not in ids:
+            bad.append("%s: symptoms %s, want no_audio" % (d["call_id"], ids))
+        continue
+    if "no_audio" in ids:
+        bad.append("%s: no_audio, media behind one NAT" % d["call_id"])
+    if not ins or any(m["state"] != "not_observable" or
+                      "behind one NAT" not in m["visibility_reason"] for m in ins):
+        bad.append("%s: inside legs %s" % (d["call_id"], ins))
+for b in bad:
+    print("%s: %s" % (what, b), file=sys.stderr)
+sys.exit(1 if bad else 0)
+PY
+}
+for r in lan-proxy-alg-off lan-proxy-dm0-alg-on phone-silent-alg-off; do
+	want=hidden
+	[ $r = phone-silent-alg-off ] && want=no_audio
+	rm -f "$tmp/o.pcap" "$tmp/i.pcapng"
+	"$SIM" --profile off -w "$tmp/o.pcap" --write-inside "$tmp/i.pcapng" \
+	    "$S/$r-inside.pcap" >/dev/null || { fail "$r off: sipalg-sim failed"; continue; }
+	"$ANALYZE" -q -f json "$tmp/i.pcapng" >"$tmp/i.json"
+	lan_check "$r inside view" "$tmp/i.json" $want || fail "$r: inside view alone"
+	ok
+	[ $want = hidden ] || continue
+	mergecap -I none -w "$tmp/m.pcapng" "$tmp/o.pcap" "$tmp/i.pcapng"
+	"$ANALYZE" -q -f json "$tmp/m.pcapng" >"$tmp/m.json"
+	lan_check "$r views merged" "$tmp/m.json" $want || fail "$r: views merged (-I none)"
+	ok
 done
 
 finish
