@@ -226,8 +226,12 @@ def main():
                              os.path.getsize(f) > 24]
                     ad = []
                     if views:
-                        subprocess.run(["mergecap", "-w", wm] + views,
-                                       check=True)
+                        # -I none keeps each view's interface with its own
+                        # description: the default mode folds both into one
+                        # interface with the first file's (no filter), which
+                        # hides the inside view's recorded capture filter
+                        subprocess.run(["mergecap", "-I", "none", "-w", wm]
+                                       + views, check=True)
                         ad = run_json([a.analyze, "-f", "json", "-m",
                                        wm]).get("dialogs", [])
                     # the leg's phone at its own address or the public one

@@ -34,10 +34,29 @@
 #      the SDPs of both copies are equal, so signalling tells them
 #      apart), and a registration with an inbound call (copies of one
 #      message in one file show the Contact translated).  Each has RTP on the
-#      segments it is judged on: where a verdict rests on a recorded
-#      capture filter, one merged file and two files can differ (the
-#      filter is judged per file; libpcap does not say which interface of
-#      a merged pcapng a packet came on).
+#      segments it is judged on (part 5 covers calls without any).
+#   5. Calls with no RTP anywhere, judged on the recorded capture filter
+#      of the interface that carried them (capture.c's block walker):
+#      the real silent-phone runs' inside capture filtered to SIP+RTP
+#      (pcapng) merged with an outside one (pcap, no filter; pcapng
+#      filtered to SIP), with mergecap -I none and in its default mode,
+#      and the simulator's two views of the silent-phone runs merged with
+#      -I none, give each call the symptoms and media legs of the two
+#      files read apart.  mergecap's default mode folds the files'
+#      interfaces into one when their link type, snap length and time
+#      precision agree (the simulator's two views always do): the merged
+#      file then keeps one description, the first file's, for every
+#      packet and says less than the two files, so a folded merge is
+#      named and not compared (the real pairs here differ in precision
+#      and keep both).
+#   6. Two phones behind one NAT calling each other through a proxy past
+#      it (lan-proxy-*) with no RTP at the capture point, under the
+#      simulator's profile off: the inside view (no filter recorded as
+#      the empty one) alone and merged with the outside view (-I none)
+#      give no no_audio, and the inside legs are not observable: the
+#      media goes phone to phone behind the NAT and need not cross the
+#      point that carries the signalling.  A phone talking to a far end
+#      (phone-silent-alg-off) keeps its no_audio on the same view.
 . "${top_srcdir:-.}/tests/lib.sh"
 command -v python3 >/dev/null 2>&1 || { echo "SKIP: python3 needed"; exit 77; }
 [ -x "$ANALYZE" ] || { echo "SKIP: $ANALYZE not built"; exit 77; }
@@ -227,6 +246,116 @@ sys.exit(1 if bad else 0)
 PY
 		ok
 	done
+done
+
+# ---- 5. calls without RTP: the filter of the interface that carried them ----
+# cmp_media RUN PAIR MERGED: same Call-IDs, symptom ids and media legs.
+cmp_media() {
+	python3 - "$1" "$2" "$3" <<'PY'
+import json, sys
+def load(p):
+    return {l.split(" ", 1)[0]: json.loads(l.split(" ", 1)[1]) for l in open(p)}
+run, pair, merged = sys.argv[1], load(sys.argv[2]), load(sys.argv[3])
+ids = lambda c: sorted(s.split(":")[0] for s in c["symptoms"])
+bad = []
+if not merged or set(pair) != set(merged):
+    bad.append("calls %s vs %s" % (sorted(pair), sorted(merged)))
+for cid in sorted(set(pair) & set(merged)):
+    p, m = pair[cid], merged[cid]
+    if ids(m) != ids(p):
+        bad.append("%s: symptoms %s, as two files %s" % (cid, ids(m), ids(p)))
+    if m["media"] != p["media"]:
+        bad.append("%s: media legs %s, as two files %s" % (cid, m["media"], p["media"]))
+for b in bad:
+    print("%s: %s" % (run, b), file=sys.stderr)
+sys.exit(1 if bad else 0)
+PY
+}
+for r in v15-silent-filters-alg-off v15-silent-filters-alg-on; do
+	i="$S/$r-inside-siprtp.pcapng"
+	[ -f "$i" ] || { fail "$r: $i missing"; continue; }
+	for o in "$S/$r-outside.pcap" "$S/$r-outside-sip.pcapng"; do
+		"$ANALYZE" -q -f json "$i" "$o" >"$tmp/pair.json"
+		calls "$tmp/pair.json" >"$tmp/pair.calls"
+		for mode in none default; do
+			if [ $mode = none ]; then
+				mergecap -I none -w "$tmp/m.pcapng" "$o" "$i"
+			else
+				mergecap -w "$tmp/m.pcapng" "$o" "$i"
+			fi
+			"$ANALYZE" -q -f json "$tmp/m.pcapng" >"$tmp/m.json"
+			calls "$tmp/m.json" >"$tmp/m.calls"
+			nif=$(capinfos -I "$tmp/m.pcapng" 2>/dev/null | grep -c 'Interface #')
+			if [ "$nif" -lt 2 ]; then
+				echo "  ($r ${o##*/} -I $mode: interfaces folded, not compared)"
+				continue
+			fi
+			cmp_media "$r ${o##*/} mergecap -I $mode" "$tmp/pair.calls" "$tmp/m.calls" \
+			    || fail "$r ${o##*/}: merged (-I $mode) differs from the two files"
+			ok
+		done
+	done
+done
+# the checks above must see a no_audio judged on the inside filter
+"$ANALYZE" -q -f json "$S/v15-silent-filters-alg-off-inside-siprtp.pcapng" \
+    "$S/v15-silent-filters-alg-off-outside.pcap" | grep -q '"no_audio"' ||
+    fail "v15-silent-filters-alg-off: no no_audio as two files (the check would prove nothing)"
+for r in phone-silent-alg-off v15-silent-filters-alg-on; do
+	for p in off consumer linux; do
+		rm -f "$tmp/o.pcap" "$tmp/i.pcapng"
+		"$SIM" --profile "$p" -w "$tmp/o.pcap" --write-inside "$tmp/i.pcapng" \
+		    "$S/$r-inside.pcap" >/dev/null || { fail "$r $p: sipalg-sim failed"; continue; }
+		mergecap -I none -w "$tmp/m.pcapng" "$tmp/o.pcap" "$tmp/i.pcapng"
+		"$ANALYZE" -q -f json "$tmp/i.pcapng" "$tmp/o.pcap" >"$tmp/pair.json"
+		"$ANALYZE" -q -f json "$tmp/m.pcapng" >"$tmp/m.json"
+		calls "$tmp/pair.json" >"$tmp/pair.calls"
+		calls "$tmp/m.json" >"$tmp/m.calls"
+		cmp_media "$r $p simulator views, mergecap -I none" "$tmp/pair.calls" "$tmp/m.calls" \
+		    || fail "$r under $p: the simulator's views merged (-I none) differ"
+		ok
+	done
+done
+
+# ---- 6. media between two phones behind one NAT need not cross here ----
+# lan_check WHAT JSON WANT: WANT "hidden": the run's call has no no_audio
+# and its inside legs are not observable; "no_audio": it has no_audio.
+lan_check() {
+	python3 - "$1" "$2" "$3" <<'PY'
+import json, sys
+what, want = sys.argv[1], sys.argv[3]
+calls = [d for d in json.load(open(sys.argv[2]))["dialogs"] if d["kind"] == "call"]
+bad = [] if calls else ["no call"]
+for d in calls:
+    ids = [s["id"] for s in d["symptoms"]]
+    ins = [m for m in d["media"] if m["segment"] == "inside"]
+    if want == "no_audio":
+        if "no_audio" not in ids:
+            bad.append("%s: symptoms %s, want no_audio" % (d["call_id"], ids))
+        continue
+    if "no_audio" in ids:
+        bad.append("%s: no_audio, media behind one NAT" % d["call_id"])
+    if not ins or any(m["state"] != "not_observable" or
+                      "behind one NAT" not in m["visibility_reason"] for m in ins):
+        bad.append("%s: inside legs %s" % (d["call_id"], ins))
+for b in bad:
+    print("%s: %s" % (what, b), file=sys.stderr)
+sys.exit(1 if bad else 0)
+PY
+}
+for r in lan-proxy-alg-off lan-proxy-dm0-alg-on phone-silent-alg-off; do
+	want=hidden
+	[ $r = phone-silent-alg-off ] && want=no_audio
+	rm -f "$tmp/o.pcap" "$tmp/i.pcapng"
+	"$SIM" --profile off -w "$tmp/o.pcap" --write-inside "$tmp/i.pcapng" \
+	    "$S/$r-inside.pcap" >/dev/null || { fail "$r off: sipalg-sim failed"; continue; }
+	"$ANALYZE" -q -f json "$tmp/i.pcapng" >"$tmp/i.json"
+	lan_check "$r inside view" "$tmp/i.json" $want || fail "$r: inside view alone"
+	ok
+	[ $want = hidden ] || continue
+	mergecap -I none -w "$tmp/m.pcapng" "$tmp/o.pcap" "$tmp/i.pcapng"
+	"$ANALYZE" -q -f json "$tmp/m.pcapng" >"$tmp/m.json"
+	lan_check "$r views merged" "$tmp/m.json" $want || fail "$r: views merged (-I none)"
+	ok
 done
 
 finish

@@ -26,6 +26,7 @@
 	X(LINK_UNSUPPORTED, "link_unsupported", "link-layer type not decoded") \
 	X(PCAPNG_BAD_OPTION, "pcapng_bad_option", "pcapng interface block or option malformed (its capture filter is not known)") \
 	X(PCAPNG_IFACES_CAP, "pcapng_ifaces_cap", "more pcapng interfaces than kept (capture filters not known)") \
+	X(PCAPNG_BAD_BLOCK, "pcapng_bad_block", "pcapng block malformed, or packet blocks out of step with libpcap (the packets' interfaces are not known)") \
 	/* link layer and encapsulation */                                      \
 	X(LINK_TRUNCATED, "link_truncated", "link-layer header cut short") \
 	X(VLAN_TOO_DEEP, "vlan_too_deep", "more VLAN tags than the cap") \

@@ -61,8 +61,13 @@
  *
  * Limits: a segment is a side of one NAT; behind two NATs the inner one
  * is not told apart.  Visibility from a recorded filter is judged on the
- * negotiated ports (a NAT that renumbers a port is not modelled), and
- * only for the interfaces a pcapng describes before its first packet.
+ * negotiated ports (a NAT that renumbers a port is not modelled), per
+ * interface of a pcapng (capture_frame.ifnum), on the interfaces that
+ * carried the call's messages on that segment.  A merge that folds
+ * several captures' interfaces into one (mergecap's default mode when
+ * their link type, snap length and time precision agree) leaves one
+ * description, the first file's, for every packet: the file says no
+ * more than that.
  */
 #include <stdio.h>
 #include <string.h>
@@ -517,9 +522,85 @@ why_filter(char *why, size_t n, const char *what, const struct capture_iface *if
 }
 
 /*
- * The recorded filters of the files holding d's messages on seg, judged
- * on a datagram each way between the two sides' signalling addresses
- * there, at their SDP ports.
+ * One interface's recorded filter judged on a datagram each way between
+ * ca and ea: folds its answer into *yes and *no and returns true, or
+ * says why it cannot tell in why and returns false.
+ */
+static bool
+iface_vis(const struct capture_iface *ifc, int idx, const struct ep *ca,
+    const struct ep *ea, bool *yes, bool *no, char *why, size_t n)
+{
+	enum capfilter_verdict v1, v2;
+	char num[16];
+
+	if (ifc->filter_type < 0) {
+		snprintf(num, sizeof(num), "%d", idx);
+		snprintf(why, n, "no RTP of this call here, and interface %s "
+		    "records no capture filter: media not observable",
+		    ifc->name[0] ? ifc->name : num);
+		return false;
+	}
+	if (ifc->filter_type != 0 || ifc->filter_cut) {
+		snprintf(why, n, "no RTP of this call here, and the capture "
+		    "filter is %s: media not observable", ifc->filter_cut ?
+		    "longer than kept" : "not a libpcap expression");
+		return false;
+	}
+	v1 = capfilter_udp(ifc->filter, strlen(ifc->filter), ca, ea);
+	v2 = capfilter_udp(ifc->filter, strlen(ifc->filter), ea, ca);
+	if (v1 == CAPFILTER_UNKNOWN || v2 == CAPFILTER_UNKNOWN) {
+		why_filter(why, n, "no RTP of this call here; the", ifc,
+		    "is not read far enough to tell: media not observable");
+		return false;
+	}
+	*yes = *yes && v1 == CAPFILTER_YES && v2 == CAPFILTER_YES;
+	*no = *no && v1 == CAPFILTER_NO && v2 == CAPFILTER_NO;
+	if (*yes)
+		why_filter(why, n, "the", ifc, "passes this call's RTP: "
+		    "missing media was not sent here");
+	else if (*no)
+		why_filter(why, n, "the", ifc, "passes signalling only: "
+		    "media not observable");
+	return true;
+}
+
+/*
+ * True when the media of both sides (cm, em) is at private addresses
+ * behind the one NAT that seg sees (inside: both sides signal from
+ * private addresses; outside: both from one public address, ca and ea)
+ * and no message of d on seg goes directly between those two media
+ * addresses: the signalling crosses this point towards a host past the
+ * NAT, the media need not.
+ */
+static bool
+behind_one_nat(const struct dialog *d, enum rtp_segment seg,
+    const struct ep *ca, const struct ep *ea, const struct sdp_media *cm,
+    const struct sdp_media *em)
+{
+	if (!ep_is_private(&cm->conn) || !ep_is_private(&em->conn))
+		return false;
+	if (seg == RTP_SEG_INSIDE ? !ep_is_private(ca) || !ep_is_private(ea) :
+	    !ep_same_ip(ca, ea))
+		return false;
+	for (size_t i = 0; i < d->nmsgs; i++) {
+		const struct ep *s = &d->msgs[i].src, *t = &d->msgs[i].dst;
+
+		if ((ep_same_ip(s, &cm->conn) && ep_same_ip(t, &em->conn)) ||
+		    (ep_same_ip(s, &em->conn) && ep_same_ip(t, &cm->conn)))
+			return false;
+	}
+	return true;
+}
+
+/*
+ * The recorded filters of the interfaces that carried d's messages on
+ * seg, judged on a datagram each way between the two sides' signalling
+ * addresses there, at their SDP ports.  Per interface, not per file: an
+ * inside capture filtered one way and an outside one merged into one
+ * pcapng (mergecap -I none), or a mirror port's interfaces, each say
+ * only what their own segment shows.  A message whose interface is not
+ * known (a frame of a pcapng whose block walk stopped) is judged on
+ * every interface of its file, as a file with one interface is.
  */
 static enum dialog_vis_state
 filter_vis(const struct detect *dt, const struct dialog *d,
@@ -561,20 +642,21 @@ filter_vis(const struct detect *dt, const struct dialog *d,
 	ea.port = em->port;
 	for (size_t i = 0; i < d->nmsgs; i++) {
 		const struct capture_info *ci;
-		uint32_t c = d->msgs[i].cap_idx;
+		uint32_t c = d->msgs[i].cap_idx, ifn = d->msgs[i].ifnum;
 		bool dup = false;
 
 		if (seg_of(d, &d->msgs[i].src, &d->msgs[i].dst) != seg)
 			continue;
 		for (size_t k = 0; k < i && !dup; k++)
 			dup = d->msgs[k].cap_idx == c &&
+			    d->msgs[k].ifnum == ifn &&
 			    seg_of(d, &d->msgs[k].src, &d->msgs[k].dst) == seg;
 		if (dup)
 			continue;
 		seen_file = true;
 		ci = c < CAP_FILES ? dt->caps[c] : NULL;
-		if (ci == NULL || !ci->pcapng || !ci->ifaces_known ||
-		    ci->nifaces == 0) {
+		if (ci == NULL || !ci->pcapng || (ifn == 0 &&
+		    (!ci->ifaces_known || ci->nifaces == 0))) {
 			snprintf(why, n, "no RTP or other media of this call "
 			    "here, and no capture filter recorded (%s): media "
 			    "not observable", ci != NULL && ci->pcapng ?
@@ -582,45 +664,18 @@ filter_vis(const struct detect *dt, const struct dialog *d,
 			    "does not record one");
 			return DIALOG_VIS_UNKNOWN;
 		}
-		for (int k = 0; k < ci->nifaces; k++) {
-			const struct capture_iface *ifc = &ci->ifaces[k];
-			enum capfilter_verdict v1, v2;
-
-			if (ifc->filter_type < 0) {
-				snprintf(why, n, "no RTP of this call here, "
-				    "and interface %s records no capture "
-				    "filter: media not observable",
-				    ifc->name[0] ? ifc->name : "0");
-				return DIALOG_VIS_UNKNOWN;
-			}
-			if (ifc->filter_type != 0 || ifc->filter_cut) {
-				snprintf(why, n, "no RTP of this call here, "
-				    "and the capture filter is %s: media not "
-				    "observable", ifc->filter_cut ? "longer "
-				    "than kept" : "not a libpcap expression");
-				return DIALOG_VIS_UNKNOWN;
-			}
-			v1 = capfilter_udp(ifc->filter, strlen(ifc->filter),
-			    &ca, &ea);
-			v2 = capfilter_udp(ifc->filter, strlen(ifc->filter),
-			    &ea, &ca);
-			if (v1 == CAPFILTER_UNKNOWN ||
-			    v2 == CAPFILTER_UNKNOWN) {
-				why_filter(why, n, "no RTP of this call here; "
-				    "the", ifc, "is not read far enough to "
-				    "tell: media not observable");
-				return DIALOG_VIS_UNKNOWN;
-			}
-			yes = yes && v1 == CAPFILTER_YES && v2 == CAPFILTER_YES;
-			no = no && v1 == CAPFILTER_NO && v2 == CAPFILTER_NO;
-			if (yes)
-				why_filter(why, n, "the", ifc, "passes this "
-				    "call's RTP: missing media was not sent "
-				    "here");
-			else if (no)
-				why_filter(why, n, "the", ifc, "passes "
-				    "signalling only: media not observable");
+		if (ifn > (uint32_t)ci->nifaces) {
+			snprintf(why, n, "no RTP or other media of this call "
+			    "here, and its interface (%lu) is not described "
+			    "or not kept: media not observable",
+			    (unsigned long)ifn - 1);
+			return DIALOG_VIS_UNKNOWN;
 		}
+		for (int k = ifn ? (int)ifn - 1 : 0;
+		    k < (ifn ? (int)ifn : ci->nifaces); k++)
+			if (!iface_vis(&ci->ifaces[k], k, &ca, &ea, &yes, &no,
+			    why, n))
+				return DIALOG_VIS_UNKNOWN;
 	}
 	if (!seen_file) {
 		snprintf(why, n, "no message of this call here");
@@ -634,6 +689,24 @@ filter_vis(const struct detect *dt, const struct dialog *d,
 		    "sides' media at %s (behind one NAT, or one host): the "
 		    "media turns there and need not cross this capture point",
 		    ep_ip_str(&cm->conn, a, sizeof(a)));
+		return DIALOG_VIS_UNKNOWN;
+	}
+	/* Both sides' media at private addresses behind the one NAT this
+	 * segment sees (inside: each at the private address it signals
+	 * from; outside: both signalling from one public address), while
+	 * their signalling goes through a host elsewhere (a proxy past the
+	 * NAT): the media goes phone to phone behind the NAT and need not
+	 * cross the point that carried the signalling.  Two hosts seen
+	 * signalling each other directly here keep their media on that
+	 * same path, and a missing stream there stays no_audio. */
+	if (yes && behind_one_nat(d, seg, &ca, &ea, cm, em)) {
+		char b[NETADDR_STRLEN];
+
+		snprintf(why, n, "no RTP of this call here; its SDPs put both "
+		    "sides' media behind one NAT (%s, %s), its signalling "
+		    "goes past it: the media need not cross this point",
+		    ep_ip_str(&cm->conn, a, sizeof(a)),
+		    ep_ip_str(&em->conn, b, sizeof(b)));
 		return DIALOG_VIS_UNKNOWN;
 	}
 	if (yes)

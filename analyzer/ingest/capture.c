@@ -42,8 +42,29 @@
  * A block whose length is not a multiple of 4, shorter than its fixed part
  * or beyond the bytes read, or an option running past its block, is
  * ANOMALY_PCAPNG_BAD_OPTION and leaves the filters unknown.
+ *
+ * Which interface a packet came on: libpcap does not say either, so a
+ * block walker (struct ngwalk) follows the same file through its own
+ * descriptor, one packet block per frame libpcap returns.  It reads only
+ * block headers, a Section Header Block's byte-order magic and a packet
+ * block's interface id, through a WALK_BUF window (pread), and steps
+ * over bodies by their length: memory is constant and the file is read
+ * once more, in order.  libpcap returns every Enhanced (6), Simple (3)
+ * and obsolete Packet Block (2) as a frame, in file order, and fails
+ * (ending the file) on one naming an interface not described, so the
+ * n-th frame is the n-th packet block.  Interface ids count per section
+ * (a new SHB starts at 0 again, as in libpcap); capture_frame.ifnum is
+ * 1 + the file-level index (interfaces numbered across sections in file
+ * order).  An interface described after the first packet is read here
+ * (pcapng_idb(), its block read whole when at most CAP_PCAPNG_HEAD
+ * bytes; after one that could not be read, none is).  A block shorter than 12 bytes or not a multiple of 4, a bad
+ * byte-order magic, or the file ending where libpcap found a packet is
+ * ANOMALY_PCAPNG_BAD_BLOCK: the walk stops and the file's later frames
+ * have ifnum 0 (not known), as do frames of a pcap file and of a stream
+ * that cannot be re-read (standard input).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <pcap/pcap.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -65,8 +86,32 @@
 /* Latest second a frame may claim (2^62 ns, see cfile_fill). */
 #define TS_MAX_SEC ((INT64_C(1) << 62) / CAP_NS_PER_SEC)
 
+/* The block walker's read window (see the top). */
+#define WALK_BUF 65536
+
+/* pcapng block types the walker tells apart (pcapng draft, section 4). */
+#define NG_SHB 0x0A0D0D0Au
+#define NG_IDB 1u
+#define NG_PB 2u
+#define NG_SPB 3u
+#define NG_EPB 6u
+
+struct ngwalk {
+	int fd;                     /* our own descriptor; -1: not walking */
+	uint8_t *buf;               /* WALK_BUF bytes of the file ... */
+	uint64_t buf_off;           /* ... from this offset */
+	size_t buf_len;
+	uint64_t off;               /* the next block */
+	int le;                     /* this section's byte order */
+	uint32_t base;              /* file-level index of its interface 0 */
+	uint32_t nsect;             /* interfaces described in it so far */
+	uint32_t nidb;              /* interfaces described in the file so far */
+	int idb_ok;                 /* later interface blocks may still be kept */
+};
+
 struct cfile {
 	struct capture_info info;
+	struct ngwalk walk;
 	pcap_t *pc;                 /* NULL once the file is done */
 	FILE *fp;                   /* owned by pc */
 	char *iobuf;                /* fp's buffer, freed after fp is closed */
@@ -92,8 +137,19 @@ capture_set_new(void)
 }
 
 static void
+walk_stop(struct ngwalk *w)
+{
+	if (w->fd >= 0)
+		close(w->fd);
+	free(w->buf);
+	w->fd = -1;
+	w->buf = NULL;
+}
+
+static void
 cfile_close(struct cfile *f)
 {
+	walk_stop(&f->walk);
 	if (f->pc != NULL)
 		pcap_close(f->pc);      /* also closes f->fp */
 	free(f->iobuf);
@@ -159,6 +215,8 @@ capture_set_progress(const struct capture_set *cs, uint64_t *done,
 	*total = t;
 }
 
+static uint32_t walk_next(struct cfile *f);
+
 /* Reads the next frame of f into f->fr; ends the file at EOF or error. */
 static void
 cfile_fill(struct cfile *f)
@@ -218,6 +276,7 @@ cfile_fill(struct cfile *f)
 	f->fr.data = data;
 	f->fr.caplen = caplen;
 	f->fr.wirelen = h->len;
+	f->fr.ifnum = walk_next(f);
 	f->has = 1;
 }
 
@@ -370,6 +429,170 @@ pcapng_ifaces(FILE *fp, struct capture_info *info)
 	free(buf);
 }
 
+/* ---- the block walker (see the top) ---- */
+
+/*
+ * Points *p at n (<= WALK_BUF) bytes of the file at off, reading the
+ * window there when they are not in it.  Returns 0, or -1 when the file
+ * ends first or cannot be read.
+ */
+static int
+walk_bytes(struct ngwalk *w, uint64_t off, size_t n, const uint8_t **p)
+{
+	ssize_t got;
+
+	if (off < w->buf_off || off - w->buf_off + n > w->buf_len) {
+		do
+			got = pread(w->fd, w->buf, WALK_BUF, (off_t)off);
+		while (got < 0 && errno == EINTR);
+		if (got < 0)
+			return -1;
+		w->buf_off = off;
+		w->buf_len = (size_t)got;
+		if (n > w->buf_len)
+			return -1;
+	}
+	*p = w->buf + (off - w->buf_off);
+	return 0;
+}
+
+static uint32_t
+rd32(const uint8_t *p, int le)
+{
+	return le ? (uint32_t)p[0] | (uint32_t)p[1] << 8 |
+	    (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24 :
+	    (uint32_t)p[3] | (uint32_t)p[2] << 8 |
+	    (uint32_t)p[1] << 16 | (uint32_t)p[0] << 24;
+}
+
+/*
+ * An Interface Description Block of len bytes at off that the walk meets
+ * after the first packet: into the next slot of info when it is the
+ * next one (an earlier one not kept leaves the later ones unknown too).
+ */
+static void
+walk_idb(struct cfile *f, uint32_t idx, uint64_t off, uint32_t len)
+{
+	struct capture_info *info = &f->info;
+	uint8_t *body;
+	struct cur b;
+	ssize_t got;
+
+	if (!f->walk.idb_ok || idx != (uint32_t)info->nifaces)
+		return;
+	if (info->nifaces >= CAP_IFACES) {
+		/* once per file, as pcapng_ifaces() counts it */
+		if (info->an.n[ANOMALY_PCAPNG_IFACES_CAP] == 0)
+			anomaly_add(&info->an, ANOMALY_PCAPNG_IFACES_CAP);
+		return;
+	}
+	if (len - 12 > CAP_PCAPNG_HEAD || (body = malloc(len - 12)) == NULL) {
+		anomaly_add(&info->an, ANOMALY_PCAPNG_BAD_OPTION);
+		return;
+	}
+	do
+		got = pread(f->walk.fd, body, len - 12, (off_t)(off + 8));
+	while (got < 0 && errno == EINTR);
+	cur_init(&b, body, got > 0 ? (size_t)got : 0);
+	if (got != (ssize_t)(len - 12) ||
+	    pcapng_idb(&b, f->walk.le, info) != 0) {
+		anomaly_add(&info->an, ANOMALY_PCAPNG_BAD_OPTION);
+		f->walk.idb_ok = 0;
+	}
+	free(body);
+}
+
+/*
+ * The next packet block of f's file: 1 + the file-level index of the
+ * interface it names, 0 when not known (not walking, an id not
+ * described).  Stops the walk with ANOMALY_PCAPNG_BAD_BLOCK on a
+ * malformed block or when the file ends first.  Every turn of the loop
+ * moves at least 12 bytes on, so it ends at the end of the file.
+ */
+static uint32_t
+walk_next(struct cfile *f)
+{
+	struct ngwalk *w = &f->walk;
+	const uint8_t *h;
+
+	while (w->fd >= 0) {
+		uint32_t type, len, id;
+
+		if (walk_bytes(w, w->off, 12, &h) != 0)
+			break;
+		type = rd32(h, w->le);
+		if (type == NG_SHB) {
+			/* the byte order is the section's own */
+			if (rd32(h + 8, 1) == 0x1A2B3C4Du)
+				w->le = 1;
+			else if (rd32(h + 8, 0) == 0x1A2B3C4Du)
+				w->le = 0;
+			else
+				break;
+		}
+		len = rd32(h + 4, w->le);
+		if (len < 12 || len % 4 != 0 || w->off > UINT64_MAX - len)
+			break;
+		switch (type) {
+		case NG_SHB:
+			w->base = w->nidb;
+			w->nsect = 0;
+			break;
+		case NG_IDB:
+			walk_idb(f, w->nidb, w->off, len);
+			w->nidb++;
+			w->nsect++;
+			break;
+		case NG_EPB:
+		case NG_PB:
+		case NG_SPB:
+			/* PB: a 16-bit interface id then a drop count */
+			id = type == NG_SPB ? 0 : type == NG_PB ?
+			    (w->le ? (uint32_t)h[8] | (uint32_t)h[9] << 8 :
+			    (uint32_t)h[9] | (uint32_t)h[8] << 8) :
+			    rd32(h + 8, w->le);
+			w->off += len;
+			return id < w->nsect ? w->base + id + 1 : 0;
+		default:
+			break;
+		}
+		w->off += len;
+	}
+	if (w->fd >= 0) {
+		anomaly_add(&f->info.an, ANOMALY_PCAPNG_BAD_BLOCK);
+		walk_stop(w);
+	}
+	return 0;
+}
+
+/*
+ * Starts the walk over path (a regular pcapng file already opened by
+ * libpcap).  Without a descriptor or memory the frames' interfaces are
+ * simply not known.
+ */
+static void
+walk_start(struct cfile *f, const char *path)
+{
+	struct ngwalk *w = &f->walk;
+
+	memset(w, 0, sizeof(*w));
+	w->fd = -1;
+	w->le = 1;
+	/* an interface block pcapng_ifaces() could not read is counted
+	 * there once; the walk keeps none after it */
+	w->idb_ok = f->info.an.n[ANOMALY_PCAPNG_BAD_OPTION] == 0;
+	if (!f->info.pcapng)
+		return;
+	w->buf = malloc(WALK_BUF);
+	if (w->buf == NULL)
+		return;
+	w->fd = open(path, O_RDONLY);
+	if (w->fd < 0) {
+		free(w->buf);
+		w->buf = NULL;
+	}
+}
+
 /*
  * Turns libpcap's open error into a reason for people.  fp is rewound to
  * look at the magic of files libpcap does not know.
@@ -469,6 +692,8 @@ capture_set_add(struct capture_set *cs, const char *path, char *err,
 	if (iobuf != NULL)
 		setvbuf(fp, iobuf, _IOFBF, IOBUF_BYTES);
 	f = calloc(1, sizeof(*f));
+	if (f != NULL)
+		f->walk.fd = -1;
 	if (f == NULL) {
 		fclose(fp);
 		free(iobuf);
@@ -503,6 +728,8 @@ capture_set_add(struct capture_set *cs, const char *path, char *err,
 	name = pcap_datalink_val_to_name(f->info.linktype);
 	f->info.linkname = name != NULL ? name : "unknown";
 	f->fr.cap_idx = (uint32_t)cs->n;
+	if (S_ISREG(st.st_mode))
+		walk_start(f, path);
 	cs->f[cs->n++] = f;
 	cfile_fill(f);
 	return 0;

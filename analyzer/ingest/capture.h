@@ -55,7 +55,9 @@ struct capture_info {
 	 * pcap file, a stream that cannot be re-read (standard input), a
 	 * malformed block or option (ANOMALY_PCAPNG_BAD_OPTION) or more
 	 * interfaces than CAP_IFACES (ANOMALY_PCAPNG_IFACES_CAP).  An
-	 * interface described after the first packet is not seen.
+	 * interface described after the first packet is added to ifaces
+	 * when the reading reaches it (nifaces grows; ifaces_known still
+	 * speaks of those before the first packet only).
 	 */
 	int pcapng;
 	int ifaces_known;
@@ -72,6 +74,13 @@ struct capture_frame {
 	const uint8_t *data;
 	uint32_t caplen;        /* bytes at data */
 	uint32_t wirelen;       /* length on the wire */
+	/*
+	 * pcapng: 1 + the index in capture_info.ifaces (interfaces counted
+	 * across the file's sections in order) of the interface the frame
+	 * came on; 0 when not known (a pcap file, standard input, a walk
+	 * stopped by ANOMALY_PCAPNG_BAD_BLOCK, an id not described).
+	 */
+	uint32_t ifnum;
 };
 
 /* Returns NULL on OOM. */

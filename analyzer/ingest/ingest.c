@@ -49,6 +49,7 @@ struct ingest {
 	struct decoder *dec;
 	struct tcp_framer *tcp;   /* NULL with tcp_segments_only */
 	struct capture_frame f;   /* the peeked frame, when have */
+	uint32_t ifnum;           /* the frame being decoded's, 0 between frames */
 	bool have;
 	bool datagrams;           /* someone wants on_sip, on_media or on_keepalive */
 };
@@ -190,10 +191,24 @@ tcp_keepalive(void *user, const struct pkt *p, size_t n, struct anomalies *an)
 		in->cb.on_keepalive(in->cb.user, p, INGEST_KA_CRLF, an);
 }
 
+/*
+ * What the decoder emits, stamped with the interface of the frame being
+ * decoded (0 for what it gives up between frames: fragments).  The
+ * copy is the pkt every event of this packet carries.
+ */
 static void
 decoded(void *user, const struct pkt *p, struct anomalies *an)
 {
-	ingest_packet(user, p, an);
+	struct ingest *in = user;
+	struct pkt q;
+
+	if (in->ifnum == 0 && p->ifnum == 0) {
+		ingest_packet(in, p, an);
+		return;
+	}
+	q = *p;
+	q.ifnum = in->ifnum;
+	ingest_packet(in, &q, an);
 }
 
 /* ---- life cycle ---- */
@@ -276,8 +291,10 @@ ingest_next(struct ingest *in, struct anomalies *an)
 	in->have = false;
 	if (an == NULL)
 		an = &capture_set_info(in->cs, f->cap_idx)->an;
+	in->ifnum = f->ifnum;
 	decoder_frame(in->dec, f->linktype, f->cap_idx, f->frame, f->ts_ns,
 	    f->data, f->caplen, f->wirelen, an);
+	in->ifnum = 0;
 	return f;
 }
 

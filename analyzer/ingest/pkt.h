@@ -93,6 +93,9 @@ struct pkt {
 	struct ep reporter;    /* PKT_ICMP_UNREACH/TOOBIG/REASM: the ICMP's source */
 	uint32_t icmp_mtu;     /* PKT_ICMP_TOOBIG only: next-hop MTU reported */
 	uint32_t frag_seen;    /* PKT_FRAG_LOST only: IP bytes that arrived */
+	uint32_t ifnum;        /* 1 + the pcapng interface of the frame
+	                        * (capture_frame.ifnum), 0 not known; set by
+	                        * ingest.c, never by the decoder */
 };
 
 #endif /* SIPALG_PKT_H */

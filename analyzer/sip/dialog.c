@@ -825,6 +825,7 @@ store_msg(struct dialog_table *t, struct dialog *d, struct sipmsg *m,
 	dm = &d->msgs[d->nmsgs++];
 	memset(dm, 0, sizeof(*dm));
 	dm->cap_idx = p->cap_idx;
+	dm->ifnum = p->ifnum;
 	dm->frame = p->frame;
 	dm->first_frame = first_frame ? first_frame : p->frame;
 	dm->ts_ns = p->ts_ns;

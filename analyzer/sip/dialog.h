@@ -78,6 +78,7 @@ struct dmsg {
 	struct hnode raw_node;
 	struct dialog *owner;
 	uint32_t cap_idx;
+	uint32_t ifnum;           /* 1 + its pcapng interface, 0 not known (pkt.h) */
 	uint64_t frame;
 	uint64_t first_frame;     /* TCP: frame that held the first byte */
 	int64_t ts_ns;

@@ -713,6 +713,151 @@ test_pcapng_filter_bad(void)
 	}
 }
 
+/* A Simple Packet Block (interface 0 of its section), 60 bytes. */
+static void
+ng_spb(struct ng *g)
+{
+	size_t at = g->n;
+	uint8_t data[60];
+
+	memset(data, 0xcd, sizeof(data));
+	ng_u32(g, 3);
+	ng_u32(g, 0);
+	ng_u32(g, sizeof(data));
+	ng_put(g, data, sizeof(data));
+	ng_close(g, at);
+}
+
+/* A block of a type nobody reads (libpcap skips it), 16 bytes of body. */
+static void
+ng_other(struct ng *g)
+{
+	size_t at = g->n;
+
+	ng_u32(g, 0x00000bad);
+	ng_u32(g, 0);
+	for (int i = 0; i < 4; i++)
+		ng_u32(g, 0x11111111u * (uint32_t)i);
+	ng_close(g, at);
+}
+
+/* Reads every frame of cs into ifn[] (at most max); returns how many. */
+static int
+ng_ifnums(struct capture_set *cs, uint32_t *ifn, int max)
+{
+	struct capture_frame fr;
+	int n = 0;
+
+	while (capture_set_next(cs, &fr) == 1)
+		if (n < max)
+			ifn[n++] = fr.ifnum;
+	return n;
+}
+
+/*
+ * The block walker: each frame's interface, across a skipped block, an
+ * SPB, an interface described after the first packet and a second
+ * section (ids count from 0 again); then files libpcap stops reading
+ * (an id no interface has, an EPB cut short): the frames before keep
+ * their interface, nothing hangs, and a walk never counts a bad block
+ * where libpcap read the file.
+ */
+static void
+test_pcapng_ifnum(void)
+{
+	for (int le = 0; le <= 1; le++) {
+		struct ng g = { .le = le };
+		struct capture_set *cs;
+		struct capture_info *ci;
+		uint32_t ifn[16];
+		int n;
+
+		ng_shb(&g);
+		ng_idb(&g, "in", 0, "port 5060", 0);
+		ng_idb(&g, "out", 0, "", 0);
+		ng_epb(&g, 1);
+		ng_other(&g);
+		ng_epb(&g, 0);
+		ng_spb(&g);
+		ng_idb(&g, "late", 0, "udp", 0);
+		ng_epb(&g, 2);
+		ng_epb(&g, 1);
+		cs = ng_open(&g);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(cs);
+		ci = capture_set_info(cs, 0);
+		n = ng_ifnums(cs, ifn, 16);
+		CU_ASSERT_EQUAL_FATAL(n, 5);
+		CU_ASSERT_EQUAL(ifn[0], 2);
+		CU_ASSERT_EQUAL(ifn[1], 1);
+		CU_ASSERT_EQUAL(ifn[2], 1);     /* SPB: interface 0 */
+		CU_ASSERT_EQUAL(ifn[3], 3);
+		CU_ASSERT_EQUAL(ifn[4], 2);
+		CU_ASSERT_EQUAL(ci->nifaces, 3);
+		CU_ASSERT_STRING_EQUAL(ci->ifaces[2].name, "late");
+		CU_ASSERT_STRING_EQUAL(ci->ifaces[2].filter, "udp");
+		CU_ASSERT_EQUAL(ci->ifaces_known, 1);
+		CU_ASSERT_EQUAL(anomaly_total(&ci->an), 0);
+		capture_set_free(cs);
+
+		/* a second section: its interface 0 is the file's fourth */
+		g.n = 0;
+		ng_shb(&g);
+		ng_idb(&g, "a", 0, "", 0);
+		ng_idb(&g, "b", 0, "", 0);
+		ng_epb(&g, 1);
+		ng_shb(&g);
+		ng_idb(&g, "c", 0, "", 0);
+		ng_epb(&g, 0);
+		cs = ng_open(&g);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(cs);
+		ci = capture_set_info(cs, 0);
+		n = ng_ifnums(cs, ifn, 16);
+		if (n == 2) {   /* libpcap read the second section */
+			CU_ASSERT_EQUAL(ifn[0], 2);
+			CU_ASSERT_EQUAL(ifn[1], 3);
+			CU_ASSERT_EQUAL(ci->nifaces, 3);
+			CU_ASSERT_STRING_EQUAL(ci->ifaces[2].name, "c");
+		} else
+			CU_ASSERT_EQUAL(n, 1);
+		CU_ASSERT_EQUAL(ci->an.n[ANOMALY_PCAPNG_BAD_BLOCK], 0);
+		capture_set_free(cs);
+
+		/* an interface id no block described: libpcap stops there */
+		g.n = 0;
+		ng_shb(&g);
+		ng_idb(&g, "a", 0, "", 0);
+		ng_epb(&g, 0);
+		ng_epb(&g, 7);
+		ng_epb(&g, 0);
+		cs = ng_open(&g);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(cs);
+		ci = capture_set_info(cs, 0);
+		n = ng_ifnums(cs, ifn, 16);
+		CU_ASSERT_EQUAL(n, 1);
+		CU_ASSERT_EQUAL(ifn[0], 1);
+		CU_ASSERT_EQUAL(ci->an.n[ANOMALY_PCAP_READ_ERROR], 1);
+		CU_ASSERT_EQUAL(ci->an.n[ANOMALY_PCAPNG_BAD_BLOCK], 0);
+		capture_set_free(cs);
+
+		/* the last EPB cut short by the end of the file */
+		g.n = 0;
+		ng_shb(&g);
+		ng_idb(&g, "a", 0, "", 0);
+		ng_idb(&g, "b", 0, "", 0);
+		ng_epb(&g, 1);
+		ng_epb(&g, 0);
+		g.n -= 30;
+		cs = ng_open(&g);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(cs);
+		ci = capture_set_info(cs, 0);
+		n = ng_ifnums(cs, ifn, 16);
+		CU_ASSERT_EQUAL(n, 1);
+		CU_ASSERT_EQUAL(ifn[0], 2);
+		CU_ASSERT_EQUAL(ci->an.n[ANOMALY_PCAP_TRUNCATED], 1);
+		capture_set_free(cs);
+	}
+}
+
 static void
 cleanup(void)
 {
@@ -748,6 +893,7 @@ main(void)
 		{ "corpus pcapng", test_corpus_pcapng },
 		{ "pcapng if_name, if_filter", test_pcapng_filter },
 		{ "pcapng malformed interface options", test_pcapng_filter_bad },
+		{ "pcapng interface of each frame", test_pcapng_ifnum },
 	};
 
 	if (mkdtemp(dir) == NULL) {
