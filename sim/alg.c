@@ -364,37 +364,181 @@ rw_uri_header(struct rw *r, struct bytes *h, const struct hline *l,
 	return n > 0;
 }
 
-/* Call-ID hiding (J1/F1): the address text is replaced wherever it is. */
+/* ---- Call-ID hiding: the run's table ----------------------------------- */
+
+#define CIDS_BUCKETS 4096u
+
+struct cid_ent {
+	uint32_t next[2];         /* chains by inside (0) and outside (1) form */
+	char id[2][256];          /* inside, outside */
+};
+
+struct alg_cids {
+	uint32_t head[2][CIDS_BUCKETS];
+	struct cid_ent *e;
+	size_t n, cap;
+};
+
+static uint32_t
+cids_bucket(const char *id, size_t idl)
+{
+	uint32_t h = 2166136261u;
+	size_t i;
+
+	for (i = 0; i < idl; i++)
+		h = (h ^ (uint8_t)id[i]) * 16777619u;
+	return h & (CIDS_BUCKETS - 1);
+}
+
+struct alg_cids *
+alg_cids_new(void)
+{
+	struct alg_cids *t = calloc(1, sizeof(*t));
+
+	if (t != NULL)
+		memset(t->head, 0xff, sizeof(t->head));
+	return t;
+}
+
+void
+alg_cids_free(struct alg_cids *t)
+{
+	if (t == NULL)
+		return;
+	free(t->e);
+	free(t);
+}
+
+const char *
+alg_cids_find(const struct alg_cids *t, const char *id, size_t idl, bool out)
+{
+	int k = out ? 1 : 0;
+	uint32_t i;
+
+	if (t == NULL || idl >= sizeof(t->e[0].id[0]))
+		return NULL;
+	for (i = t->head[k][cids_bucket(id, idl)]; i != UINT32_MAX;
+	    i = t->e[i].next[k])
+		if (strlen(t->e[i].id[k]) == idl && memcmp(t->e[i].id[k], id, idl) == 0)
+			return t->e[i].id[!k];
+	return NULL;
+}
+
+/* Notes inside Call-ID in as hidden as out (both trimmed); full: skipped. */
+static void
+cids_add(struct alg_cids *t, const uint8_t *in, size_t inl, const uint8_t *out,
+    size_t outl)
+{
+	struct cid_ent *e;
+	uint32_t b;
+
+	if (t == NULL || inl >= sizeof(e->id[0]) || outl >= sizeof(e->id[0]) ||
+	    alg_cids_find(t, (const char *)in, inl, false) != NULL ||
+	    t->n >= CAP_DIALOGS)
+		return;
+	if (t->n == t->cap) {
+		size_t nc = t->cap ? t->cap * 2 : 16;
+		struct cid_ent *ne = realloc(t->e, nc * sizeof(*ne));
+
+		if (ne == NULL)
+			return;
+		t->e = ne;
+		t->cap = nc;
+	}
+	e = &t->e[t->n];
+	memcpy(e->id[0], in, inl);
+	e->id[0][inl] = '\0';
+	memcpy(e->id[1], out, outl);
+	e->id[1][outl] = '\0';
+	b = cids_bucket(e->id[0], inl);
+	e->next[0] = t->head[0][b];
+	t->head[0][b] = (uint32_t)t->n;
+	b = cids_bucket(e->id[1], outl);
+	e->next[1] = t->head[1][b];
+	t->head[1][b] = (uint32_t)t->n;
+	t->n++;
+}
+
+/*
+ * Length of the address at v[at..vl) the Call-ID hiding replaces, 0 when
+ * none: the flow's own match address as a whole (no digit on either side),
+ * or, outbound, any IPv4 literal of an inside host of the NAT (fl->inside).
+ */
+static size_t
+cid_addr_at(const struct rw *r, const uint8_t *v, size_t vl, size_t at)
+{
+	size_t ml = strlen(r->match_ip), e;
+	struct ep ip;
+
+	memset(&ip, 0, sizeof(ip));
+	if (at > 0 && v[at - 1] >= '0' && v[at - 1] <= '9')
+		return 0;
+	if (ml > 0 && vl - at >= ml && memcmp(v + at, r->match_ip, ml) == 0 &&
+	    !(at + ml < vl && v[at + ml] >= '0' && v[at + ml] <= '9'))
+		return ml;
+	if (!r->fl->outbound || r->fl->inside == NULL || v[at] < '0' ||
+	    v[at] > '9' || (at > 0 && v[at - 1] == '.'))
+		return 0;
+	for (e = at; e < vl && ((v[e] >= '0' && v[e] <= '9') || v[e] == '.'); e++)
+		;
+	while (e > at && v[e - 1] == '.')
+		e--;
+	if (ep_parse_ip(&ip, (const char *)v + at, e - at) != 0 || ip.family != 4 ||
+	    !r->fl->inside(r->fl->inside_user, &ip))
+		return 0;
+	return e - at;
+}
+
+/*
+ * Call-ID hiding (J1/F1): the inside address text is replaced wherever it
+ * is (the flow's own, and outbound any inside host's: a proxy forwards one
+ * phone's Call-ID to another).  A Call-ID the run's table knows gets its
+ * one form (inside to outside outbound, back inbound); a new rewrite is
+ * noted in the table.
+ */
 static bool
 rw_call_id(struct rw *r, struct bytes *h, const struct hline *l,
     const struct algrule *rule, enum algrule_field f)
 {
-	const uint8_t *v = l->p + l->vs, *hit;
-	size_t ml = strlen(r->match_ip), j = 0, vl = l->ve - l->vs;
+	const uint8_t *v = l->p + l->vs, *tv = v;
+	size_t j = 0, vl = l->ve - l->vs, tvl = vl, mark;
+	const char *known;
+	char rip[48];
 	bool any = false;
 
 	(void)rule;
 	(void)f;
+	text_trim(&tv, &tvl);
 	bytes_put(h, l->p, l->vs);
-	while (ml > 0 && j < vl &&
-	    (hit = text_find(v + j, vl - j, r->match_ip, ml)) != NULL) {
-		size_t at = (size_t)(hit - v);
-		char rip[48];
-
-		/* whole address only: no digit on either side */
-		if ((at > 0 && v[at - 1] >= '0' && v[at - 1] <= '9') ||
-		    (at + ml < vl && v[at + ml] >= '0' && v[at + ml] <= '9')) {
-			bytes_put(h, v + j, at + ml - j);
-			j = at + ml;
-			continue;
-		}
+	mark = h->len;
+	known = alg_cids_find(r->fl->cids, (const char *)tv, tvl, !r->fl->outbound);
+	if (known != NULL) {
+		bytes_put(h, v, (size_t)(tv - v));
+		bytes_puts(h, known);
+		bytes_put(h, tv + tvl, vl - (size_t)(tv - v) - tvl);
+		any = strlen(known) != tvl || memcmp(known, tv, tvl) != 0;
+	} else {
 		ip_text(&r->fl->repl, rip, sizeof(rip), false);
-		bytes_put(h, v + j, at - j);
-		bytes_puts(h, rip);
-		j = at + ml;
-		any = true;
+		while (j < vl) {
+			size_t at = j, al = 0;
+
+			while (at < vl && (al = cid_addr_at(r, v, vl, at)) == 0)
+				at++;
+			bytes_put(h, v + j, at - j);
+			if (at == vl)
+				break;
+			bytes_puts(h, rip);
+			j = at + al;
+			any = true;
+		}
+		if (any && r->fl->outbound && !h->err) {
+			const uint8_t *o = h->p + mark;
+			size_t ol = h->len - mark;
+
+			text_trim(&o, &ol);
+			cids_add(r->fl->cids, tv, tvl, o, ol);
+		}
 	}
-	bytes_put(h, v + j, vl - j);
 	bytes_put(h, l->p + l->ve, l->ll - l->ve);
 	if (any)
 		add_edit(r, "Call-ID", v, vl, "(address replaced)", 18);

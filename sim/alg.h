@@ -25,12 +25,6 @@
 #define ALG_MAX_MEDIA 8
 
 /*
- * The translation the message is going through.  Outbound (inside to
- * outside): addresses equal to match (the inside source endpoint) become
- * repl (its public endpoint).  Inbound (to the inside): match is the
- * public endpoint the packet was sent to and repl the inside one.
- */
-/*
  * Inside endpoint of the media pinhole another connection holds on public
  * endpoint pub (an SDP c= address and m= port), for the LAN shortcut of an
  * inbound SDP.  Returns false when there is none.
@@ -38,6 +32,32 @@
 typedef bool (*alg_shortcut_fn)(void *user, const struct ep *pub,
     struct ep *inside);
 
+/*
+ * A run's Call-IDs as the ALG hid them (rewrite_call_id): one outside form
+ * per inside Call-ID, filled wherever the ALG rewrites a Call-ID and read on
+ * every later message of either direction, so that every leg of a call (a
+ * proxy forwarding the caller's Call-ID to a second inside phone) carries
+ * the same outside form.  At most CAP_DIALOGS entries: beyond, a Call-ID
+ * is rewritten on its own, as without the table.
+ */
+struct alg_cids;
+
+struct alg_cids *alg_cids_new(void);
+void alg_cids_free(struct alg_cids *t);
+/* The outside form of inside Call-ID in[0..inl) (out=false), or the inside
+ * form of outside Call-ID (out=true); NULL when the table has none. */
+const char *alg_cids_find(const struct alg_cids *t, const char *id, size_t idl,
+    bool out);
+
+/* Is e an inside host of the NAT (the Call-ID hiding of any inside address)? */
+typedef bool (*alg_inside_fn)(const void *user, const struct ep *e);
+
+/*
+ * The translation the message is going through.  Outbound (inside to
+ * outside): addresses equal to match (the inside source endpoint) become
+ * repl (its public endpoint).  Inbound (to the inside): match is the
+ * public endpoint the packet was sent to and repl the inside one.
+ */
 struct alg_flow {
 	bool outbound;
 	struct ep match;
@@ -48,6 +68,11 @@ struct alg_flow {
 	struct ep peer;
 	alg_shortcut_fn shortcut;
 	void *shortcut_user;
+	/* the run's Call-ID table (NULL: none), and the NAT's inside hosts
+	 * (NULL: only match is an inside address) */
+	struct alg_cids *cids;
+	alg_inside_fn inside;
+	const void *inside_user;
 };
 
 /*

@@ -271,7 +271,14 @@ inbound_sip(struct run *r, const struct sim_pkt *p, const uint8_t *msg,
 		}
 		if (d != NULL) {
 			struct alg_result rr;
+			const char *co;
 
+			/* a leg that starts inbound (a proxy's INVITE to a second
+			 * inside phone): the Call-ID's one outside form */
+			if (d->call_id_out[0] == '\0' && r->cids != NULL &&
+			    (co = alg_cids_find(r->cids, d->call_id,
+			    strlen(d->call_id), false)) != NULL)
+				snprintf(d->call_id_out, sizeof(d->call_id_out), "%s", co);
 			fe_outside_bytes(d, msg, len, m->is_request, &p->dst,
 			    retarget ? &target : NULL, src_pub.family ? &src_pub : NULL,
 			    verbatim, &outb, &outl);
@@ -311,6 +318,7 @@ inbound_sip(struct run *r, const struct sim_pkt *p, const uint8_t *msg,
 			fl.peer = p->src;
 			fl.shortcut = media_shortcut;
 			fl.shortcut_user = r;
+			run_alg_flow(r, &fl);
 			run_alg_flush(r, p, false, m);
 			alg_process(r->cfg, wb, wl, &fl, NULL, NULL, &ar);
 			if (ar.action != ALG_DROP && m != NULL && m->sdp != NULL)

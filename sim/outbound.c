@@ -134,6 +134,7 @@ sip_outbound(struct run *r, const struct sim_pkt *p, const uint8_t *msg,
 		fl.outbound = true;
 		fl.match = p->src;
 		fl.repl = *pub;
+		run_alg_flow(r, &fl);
 		if (p->l4 == PKT_UDP && p->nfrags > 1 &&
 		    r->cfg->udp_fragments == FRAG_DROP) {
 			snprintf(why, sizeof(why),

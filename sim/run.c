@@ -151,6 +151,24 @@ run_index_free(struct run *r)
 	free(r->msnap);
 	free(r->dirty);
 	free(r->isdirty);
+	alg_cids_free(r->cids);
+	r->cids = NULL;
+}
+
+static bool
+run_inside_host(const void *user, const struct ep *e)
+{
+	return nat_is_inside(user, e);
+}
+
+void
+run_alg_flow(struct run *r, struct alg_flow *fl)
+{
+	if (r->cids == NULL)
+		r->cids = alg_cids_new();
+	fl->cids = r->cids;
+	fl->inside = run_inside_host;
+	fl->inside_user = r->nat;
 }
 
 /* The ALG looks at this flow (K3: only listed ports; TCP optional). */

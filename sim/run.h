@@ -18,6 +18,7 @@
 #include "base/caps.h"
 #include "base/netaddr.h"
 #include "ingest/sipframe.h"
+#include "alg.h"
 #include "farend.h"
 #include "nat.h"
 #include "pcapw.h"
@@ -113,7 +114,14 @@ struct run {
 	int (*far_rtp_shown)(const void *user, const struct ep *e); /* sim_opts */
 	const void *far_rtp_user;
 	bool fwd_found[SIM_MAX_FORWARDS]; /* port forward k has its inside endpoint */
+	struct alg_cids *cids;    /* Call-IDs as the ALG hid them (alg.h), lazily */
 };
+
+/*
+ * Fills fl's run-wide state: the Call-ID table (made on first use; NULL
+ * when out of memory) and the NAT's inside hosts.
+ */
+void run_alg_flow(struct run *r, struct alg_flow *fl);
 
 /*
  * The ALG grew the phone's segment p on tc, ending at outside sequence

@@ -778,4 +778,43 @@ check "k27-tcp-insplit-alg-off under linux: the split 200 OK's Via inside" \
 check "k27-tcp-insplit-alg-on inside: the kernel delivered" "198.51.100.1" \
     "$(ok200_via "$GT/k27-tcp-insplit-alg-on-inside.pcap")"
 # ---- end simtcp ---------------------------------------------------------------
+# ---- fgt (issue 21): one outside Call-ID per inside Call-ID ---------------
+# lan-proxy-alg-on: a proxy outside forwards the caller's INVITE (Call-ID
+# 1-6459@10.0.0.2) to a second inside phone (10.0.0.3).  Under the profiles
+# that hide the Call-ID (rewrite_call_id), no frame of the outside view
+# carries an inside host in its Call-ID, whichever phone sent it and
+# whichever way it went, and both legs carry one outside form: the outside
+# view has as many distinct Call-IDs as the inside capture.
+cid_view() {
+	python3 - "$1" "$2" <<'PY'
+import re, struct, sys
+d = open(sys.argv[1], "rb").read()
+e = "<" if struct.unpack("<I", d[:4])[0] in (0xA1B2C3D4, 0xA1B23C4D) else ">"
+off, n, ids, bad = 24, 0, set(), []
+priv = re.compile(rb"^(10\.|192\.168\.|172\.(1[6-9]|2[0-9]|3[01])\.)")
+while off + 16 <= len(d):
+    cl = struct.unpack(e + "I", d[off + 8:off + 12])[0]
+    n += 1
+    for c in re.findall(rb"\r\n(?:Call-ID|i)[ \t]*:[ \t]*([^\r\n]*)", d[off + 16:off + 16 + cl], re.I):
+        ids.add(c)
+        if priv.match(c.rsplit(b"@", 1)[-1]):
+            bad.append("%d:%s" % (n, c.decode(errors="replace")))
+    off += 16 + cl
+print(*bad) if sys.argv[2] == "private" else print(len(ids))
+PY
+}
+for p in fortigate juniper; do
+	for o in "" "--public-ip 198.51.100.1"; do
+		# shellcheck disable=SC2086
+		"$SIM" --profile $p $o -w "$tmp/fgt-$p.pcap" "$GT/lan-proxy-alg-on-inside.pcap" \
+		    >/dev/null 2>"$tmp/e" || fail "fgt $p: $(cat "$tmp/e")"
+		check "lan-proxy-alg-on under $p $o: no inside host in an outside Call-ID" "" \
+		    "$(cid_view "$tmp/fgt-$p.pcap" private)"
+		check "lan-proxy-alg-on under $p $o: one outside Call-ID per inside one" \
+		    "$(cid_view "$GT/lan-proxy-alg-on-inside.pcap" count)" "$(cid_view "$tmp/fgt-$p.pcap" count)"
+	done
+done
+check "lan-proxy-alg-on inside: a REGISTER's Call-ID and the call's on both legs" "2" \
+    "$(cid_view "$GT/lan-proxy-alg-on-inside.pcap" count)"
+# ---- end fgt --------------------------------------------------------------------
 finish
