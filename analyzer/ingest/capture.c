@@ -456,15 +456,6 @@ walk_bytes(struct ngwalk *w, uint64_t off, size_t n, const uint8_t **p)
 	return 0;
 }
 
-static uint32_t
-rd32(const uint8_t *p, int le)
-{
-	return le ? (uint32_t)p[0] | (uint32_t)p[1] << 8 |
-	    (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24 :
-	    (uint32_t)p[3] | (uint32_t)p[2] << 8 |
-	    (uint32_t)p[1] << 16 | (uint32_t)p[0] << 24;
-}
-
 /*
  * An Interface Description Block of len bytes at off that the walk meets
  * after the first packet: into the next slot of info when it is the
@@ -517,20 +508,28 @@ walk_next(struct cfile *f)
 
 	while (w->fd >= 0) {
 		uint32_t type, len, id;
+		struct cur c, magic;
 
 		if (walk_bytes(w, w->off, 12, &h) != 0)
 			break;
-		type = rd32(h, w->le);
+		cur_init(&c, h, 12);
+		type = ng32(&c, w->le);
 		if (type == NG_SHB) {
-			/* the byte order is the section's own */
-			if (rd32(h + 8, 1) == 0x1A2B3C4Du)
+			/* the byte order is the section's own: its magic
+			 * read little-endian, or the same bytes reversed */
+			uint32_t bom;
+
+			cur_init(&magic, h + 8, 4);
+			bom = ng32(&magic, 1);
+			if (bom == 0x1A2B3C4Du)
 				w->le = 1;
-			else if (rd32(h + 8, 0) == 0x1A2B3C4Du)
+			else if (bom == 0x4D3C2B1Au)
 				w->le = 0;
 			else
 				break;
 		}
-		len = rd32(h + 4, w->le);
+		cur_init(&c, h + 4, 8);
+		len = ng32(&c, w->le);
 		if (len < 12 || len % 4 != 0 || w->off > UINT64_MAX - len)
 			break;
 		switch (type) {
@@ -548,9 +547,7 @@ walk_next(struct cfile *f)
 		case NG_SPB:
 			/* PB: a 16-bit interface id then a drop count */
 			id = type == NG_SPB ? 0 : type == NG_PB ?
-			    (w->le ? (uint32_t)h[8] | (uint32_t)h[9] << 8 :
-			    (uint32_t)h[9] | (uint32_t)h[8] << 8) :
-			    rd32(h + 8, w->le);
+			    ng16(&c, w->le) : ng32(&c, w->le);
 			w->off += len;
 			return id < w->nsect ? w->base + id + 1 : 0;
 		default:
