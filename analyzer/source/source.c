@@ -13,6 +13,9 @@
 
 #include "source/source.h"
 
+/* Stored dialogs held back at most (db_on_dialog). */
+#define SOURCE_HELD 256
+
 struct source {
 	struct source_cb cb;
 	struct analysis *an;          /* files */
@@ -24,6 +27,12 @@ struct source {
 	struct detect *dt;            /* database: the verdict's score */
 	uint64_t dialogs, affected;   /* database: over stored findings */
 	uint64_t by_id[SYMPTOM_COUNT];
+	/* database: dialogs read, waiting for the other dialog of a
+	 * joined call (db_on_dialog), and the numbers of those others */
+	struct dialog *held[SOURCE_HELD];
+	size_t nheld;
+	uint64_t await[SOURCE_HELD];
+	size_t nawait;
 };
 
 static void
@@ -138,21 +147,25 @@ db_on_capture(void *user, const struct store_capture *c)
 }
 
 /*
- * A stored dialog: the detectors run for the verdict's score (their
- * findings dropped, the stored ones put back), the counts taken from the
- * stored findings.  The advisories are the stored ones too; a capture
- * stored before the store kept them (schema 4) gets the detectors'.
+ * A stored dialog, judged: the detectors run for the verdict's score
+ * (their findings dropped, the stored ones put back), the counts taken
+ * from the stored findings.  The advisories are the stored ones too; a
+ * capture stored before the store kept them (schema 4) gets the
+ * detectors'.  Then handed on (freed unless the callee keeps it).
  */
-static bool
-db_on_dialog(void *user, struct dialog *d)
+static void
+db_judge(struct source *s, struct dialog *d)
 {
-	struct source *s = user;
 	struct findings *stored = d->findings, *fresh;
+	struct dialog_join join = d->join;
 	bool seen[SYMPTOM_COUNT] = { false };
 	bool kept = d->cap_idx < s->ncaps &&
 	    s->caps[d->cap_idx]->advisories_stored;
 
 	detect_dialog(s->dt, d);
+	/* The join is the stored one (detect_join may miss it: the notes
+	 * of the analysis are not all replayed). */
+	d->join = join;
 	fresh = d->findings;
 	if (!kept && fresh != NULL && fresh->nadv > 0) {
 		if (stored == NULL) {
@@ -168,24 +181,75 @@ db_on_dialog(void *user, struct dialog *d)
 	free(fresh);
 	d->findings = stored;
 	s->dialogs++;
+	/* One call seen as two dialogs counts once (detect.c does so). */
 	if (stored != NULL && stored->n > 0) {
-		s->affected++;
+		if (!join.other_first || !join.other_affected)
+			s->affected++;
 		for (int i = 0; i < stored->n; i++) {
 			int k = symptom_lookup(stored->f[i].id);
 
 			if (k >= 0 && !seen[k]) {
 				seen[k] = true;
-				s->by_id[k]++;
+				if (!join.other_first ||
+				    !(join.counted & 1u << k))
+					s->by_id[k]++;
 			}
 		}
 	}
-	return s->cb.on_dialog != NULL && s->cb.on_dialog(s->cb.user, d);
+	if (s->cb.on_dialog == NULL || !s->cb.on_dialog(s->cb.user, d))
+		dialog_free(d);
+}
+
+/* Judges the dialogs held back, in the order they were read. */
+static void
+db_release(struct source *s)
+{
+	for (size_t i = 0; i < s->nheld; i++)
+		db_judge(s, s->held[i]);
+	s->nheld = 0;
+	s->nawait = 0;
+}
+
+/*
+ * A stored dialog, read.  Its responses are noted first, as the analysis
+ * notes them when they arrive, so that a call seen as two dialogs gives
+ * the verdict its evidence again (detect_join).  A dialog judged before
+ * its other one (its join says so) needs the other's responses noted
+ * before it is judged: it and the dialogs read after it wait (in order,
+ * SOURCE_HELD at most) until the other is read.
+ */
+static bool
+db_on_dialog(void *user, struct dialog *d)
+{
+	struct source *s = user;
+
+	for (size_t i = 0; i < d->nmsgs; i++)
+		if (!d->msgs[i].m->is_request)
+			detect_request_answered(s->dt, d, &d->msgs[i]);
+	for (size_t i = 0; i < s->nawait; i++)
+		if (s->await[i] == d->id) {
+			s->await[i] = s->await[--s->nawait];
+			break;
+		}
+	if (d->join.id != 0 && !d->join.other_first &&
+	    s->nawait < SOURCE_HELD)
+		s->await[s->nawait++] = d->join.id;
+	if (s->nawait == 0 && s->nheld == 0) {
+		db_judge(s, d);
+		return true;
+	}
+	s->held[s->nheld++] = d;
+	if (s->nawait == 0 || s->nheld == SOURCE_HELD)
+		db_release(s);
+	return true;
 }
 
 static void
 db_on_stream(void *user, const struct rtp_stream *st)
 {
 	struct source *s = user;
+
+	db_release(s);
 
 	if (s->cb.on_stream != NULL)
 		s->cb.on_stream(s->cb.user, st);
@@ -249,6 +313,8 @@ db_restart(struct source *s)
 int
 source_run(struct source *s, char *err, size_t errlen)
 {
+	int rc;
+
 	if (s->an != NULL) {
 		analysis_run(s->an);
 		return 0;
@@ -257,8 +323,10 @@ source_run(struct source *s, char *err, size_t errlen)
 		set_err(err, errlen, "out of memory");
 		return -1;
 	}
-	return store_read_filtered(s->st, &s->f, db_on_capture, db_on_dialog,
-	    db_on_stream, s, err, errlen) != 0 ? -1 : 0;
+	rc = store_read_filtered(s->st, &s->f, db_on_capture, db_on_dialog,
+	    db_on_stream, s, err, errlen);
+	db_release(s);
+	return rc != 0 ? -1 : 0;
 }
 
 void

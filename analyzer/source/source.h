@@ -15,7 +15,8 @@
  * store_capture says advisories_stored false) gets the advisories
  * today's detectors give for its stored dialogs instead.  The capture-level
  * verdict's counts (dialogs, affected, per symptom) are counted over those
- * stored findings.  Its ALG score and strongest evidence come from hits
+ * stored findings, a call seen as two dialogs (its stored join, dialog.h)
+ * once, as the analysis counts it.  Its ALG score and strongest evidence come from hits
  * the store does not keep: they are recomputed by running the detectors
  * on each stored dialog in stored order (their findings are dropped), so
  * they miss what only the packets showed (keepalives, unannounced RTP).

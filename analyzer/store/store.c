@@ -224,6 +224,10 @@ prepare(struct store *st)
 		{ offsetof(struct store, ins_adv_evidence),
 		  "INSERT INTO advisory_evidence(advisory_id, cap_idx, frame, ts_ns,"
 		  " field, value) VALUES (?,?,?,?,?,?)" },
+		{ offsetof(struct store, ins_join),
+		  "INSERT INTO joins(dialog_id, other_seq, call_id, segment,"
+		  " other_first, other_affected, counted)"
+		  " VALUES (?,?,?,?,?,?,?)" },
 		{ offsetof(struct store, beat_stmt),
 		  "UPDATE captures SET heartbeat = ? WHERE owner_token = ?"
 		  " AND complete = 0" },
@@ -346,6 +350,7 @@ store_close(struct store *st)
 	db_finalize(st->ins_evidence);
 	db_finalize(st->ins_advisory);
 	db_finalize(st->ins_adv_evidence);
+	db_finalize(st->ins_join);
 	db_finalize(st->beat_stmt);
 	st->be->close(st);
 	free(st);
@@ -746,6 +751,38 @@ put_findings(struct store *st, int64_t did, const struct finding *list,
 	return 0;
 }
 
+/*
+ * The join of dialog did (d->join: the same call seen as another dialog
+ * of this run, numbered d->join.id).  The other's row is found when the
+ * import ends (join_resolve): it may not be written yet.
+ */
+static int
+put_join(struct store *st, int64_t did, const struct dialog *d)
+{
+	struct db_stmt *s = st->ins_join;
+	const char *seg = rtp_segment_name((enum rtp_segment)d->join.segment);
+	char counted[SYMPTOM_COUNT * (SYMPTOM_ID_MAX + 1) + 1];
+	size_t o = 0;
+
+	counted[0] = '\0';
+	for (int k = 0; k < SYMPTOM_COUNT && k < 32; k++)
+		if (d->join.counted & 1u << k)
+			o += (size_t)snprintf(counted + o, sizeof(counted) - o,
+			    "%s%s", o ? "," : "",
+			    symptom_name((enum symptom_id)k));
+	db_bind_int64(s, 1, did);
+	db_bind_int64(s, 2, (int64_t)d->join.id);
+	db_bind_text(s, 3, d->join.call_id);
+	if (seg != NULL)
+		db_bind_text(s, 4, seg);
+	else
+		db_bind_null(s, 4);
+	db_bind_int64(s, 5, d->join.other_first);
+	db_bind_int64(s, 6, d->join.other_affected);
+	db_bind_text(s, 7, counted);
+	return step_reset(st, s, "cannot store a join");
+}
+
 static int
 write_dialog(struct store *st, int64_t capture_id, const struct dialog *d)
 {
@@ -775,6 +812,8 @@ write_dialog(struct store *st, int64_t capture_id, const struct dialog *d)
 	db_bind_int64(s, 21, (int64_t)d->rtcp_packets);
 	db_bind_int64(s, 22, d->evicted);
 	if (step_insert(st, s, "cannot store a dialog", &did) != 0)
+		return -1;
+	if (d->join.id != 0 && put_join(st, did, d) != 0)
 		return -1;
 	for (size_t i = 0; i < d->nmsgs; i++)
 		if (put_message(st, did, &d->msgs[i]) != 0)
@@ -852,6 +891,50 @@ store_tick(struct store *st)
 	return flush(st) == 0 ? tx_commit(st) : -1;
 }
 
+/*
+ * The joins of the dialogs under this handle's claims get their other
+ * dialog's row: the dialog of the same run (this handle's claims) with
+ * the number the join names.  Every dialog of the run is written by the
+ * first store_capture_end (the analysis is over), so the first resolves
+ * them all, a join across two captures of the run included.  A join
+ * whose other was not stored goes (nothing to show it with).
+ */
+static int
+join_resolve(struct store *st)
+{
+	static const struct {
+		const char *sql;
+		int ntoken;               /* its parameters: the token */
+	} q[] = {
+		{ "UPDATE joins SET other_id = (SELECT o.id FROM dialogs o"
+		" WHERE o.seq = joins.other_seq AND o.capture_id IN"
+		" (SELECT id FROM captures WHERE owner_token = ? AND"
+		" complete = 0) ORDER BY o.id LIMIT 1)"
+		" WHERE other_id IS NULL AND dialog_id IN (SELECT d.id FROM"
+		" dialogs d JOIN captures c ON c.id = d.capture_id"
+		" WHERE c.owner_token = ? AND c.complete = 0)", 2 },
+		{ "DELETE FROM joins WHERE other_id IS NULL AND dialog_id IN"
+		" (SELECT d.id FROM dialogs d JOIN captures c"
+		" ON c.id = d.capture_id WHERE c.owner_token = ? AND"
+		" c.complete = 0)", 1 },
+	};
+
+	for (size_t i = 0; i < sizeof(q) / sizeof(q[0]); i++) {
+		struct db_stmt *s = db_prepare(st, q[i].sql);
+		int rc;
+
+		if (s == NULL)
+			return write_failed(st, "cannot join the dialogs", NULL);
+		for (int k = 1; k <= q[i].ntoken; k++)
+			db_bind_text(s, k, st->token);
+		rc = step_reset(st, s, "cannot join the dialogs");
+		db_finalize(s);
+		if (rc != 0)
+			return -1;
+	}
+	return 0;
+}
+
 int
 store_capture_end(struct store *st, int64_t capture_id,
     const struct capture_info *ci, const struct analysis_capstats *cs)
@@ -861,7 +944,7 @@ store_capture_end(struct store *st, int64_t capture_id,
 
 	if (k < 0)
 		return write_failed(st, NULL, "capture not claimed by this import");
-	if (flush(st) != 0)
+	if (flush(st) != 0 || join_resolve(st) != 0)
 		return -1;
 	if ((s = db_prepare(st, "UPDATE captures SET link = ?,"
 	    " first_ns = ?, last_ns = ?, packets = ?, sip_messages = ?,"

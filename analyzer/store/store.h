@@ -82,7 +82,7 @@
 
 /* 'SALG' */
 #define STORE_APPLICATION_ID 0x53414c47
-#define STORE_SCHEMA_VERSION 5
+#define STORE_SCHEMA_VERSION 6
 /* Dialogs per write transaction. */
 #define STORE_BATCH 64
 /* A claim whose owner cannot be checked is stale after this silence. */

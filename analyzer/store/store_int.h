@@ -146,7 +146,8 @@ struct store {
 	bool dead;                /* the connection was lost */
 	int nstmts;               /* statements prepared (their names) */
 	struct db_stmt *ins_dialog, *ins_msg, *ins_stream, *ins_finding,
-	    *ins_evidence, *ins_advisory, *ins_adv_evidence, *beat_stmt;
+	    *ins_evidence, *ins_advisory, *ins_adv_evidence, *ins_join,
+	    *beat_stmt;
 };
 
 /* ---- the statement interface, for store.c ---- */

@@ -476,6 +476,68 @@ renumber(struct dialog *d, const int64_t *seqs, size_t n)
 }
 
 /*
+ * The join of the dialog in row s of the dialogs query (columns 22..28:
+ * the joins row, the other dialog's number and capture), kept only when
+ * the other dialog is read too (its capture among ids): read alone, a
+ * capture shows its dialogs as analysed alone.  The other is named by
+ * its number as the read shows it: its rank among seqs when one capture
+ * is read (renumber), else its number in the run.
+ */
+static void
+read_join(struct db_stmt *s, struct dialog *d, const int64_t *ids,
+    size_t nids, const int64_t *seqs, size_t nseqs)
+{
+	int64_t other = db_col_int64(s, 27), cid = db_col_int64(s, 28);
+	const char *seg = col_text(s, 23), *counted = col_text(s, 26);
+	size_t k;
+
+	memset(&d->join, 0, sizeof(d->join));
+	if (db_is_null(s, 27) || other <= 0)
+		return;
+	for (k = 0; k < nids && ids[k] != cid; k++)
+		;
+	if (k == nids)
+		return;
+	if (seqs != NULL) {
+		size_t lo = 0, hi = nseqs;
+
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+
+			if (seqs[mid] < other)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		if (lo == nseqs || seqs[lo] != other)
+			return;
+		other = (int64_t)lo + 1;
+	}
+	d->join.id = (uint64_t)other;
+	snprintf(d->join.call_id, sizeof(d->join.call_id), "%s",
+	    col_text(s, 22));
+	d->join.segment = strcmp(seg, "inside") == 0 ? RTP_SEG_INSIDE :
+	    strcmp(seg, "outside") == 0 ? RTP_SEG_OUTSIDE : RTP_SEG_UNKNOWN;
+	d->join.other_first = db_col_int64(s, 24) != 0;
+	d->join.other_affected = db_col_int64(s, 25) != 0;
+	/* The symptom ids, comma separated; unknown ones (a newer
+	 * catalogue's) are not counted by this version anyway. */
+	while (*counted != '\0') {
+		size_t l = strcspn(counted, ",");
+		char id[SYMPTOM_ID_MAX + 1];
+		int sym;
+
+		if (l < sizeof(id)) {
+			memcpy(id, counted, l);
+			id[l] = '\0';
+			if ((sym = symptom_lookup(id)) >= 0 && sym < 32)
+				d->join.counted |= 1u << sym;
+		}
+		counted += l + (counted[l] == ',');
+	}
+}
+
+/*
  * Whether stored capture c passes filter f: by id (a number), by path or
  * file name (capture), and by site.
  */
@@ -530,13 +592,19 @@ store_read_filtered(struct store *st, const struct store_filter *f,
 		goto out;
 	}
 	/* One capture asked for by id: only its dialogs are read. */
+	/* With its join (schema 6 on; older ones have none). */
 	snprintf(dsql, sizeof(dsql), "SELECT d.id, d.seq, d.call_id, d.kind,"
 	    " d.state, d.from_uri, d.to_uri, d.from_tag, d.first_method,"
 	    " d.start_ns, d.ring_ns, d.answer_ns, d.end_ns, d.last_ns,"
 	    " d.initial_cseq, d.final_status, d.forks, d.retransmissions,"
-	    " d.dropped_messages, d.rtcp_packets, d.evicted, d.capture_id"
-	    " FROM dialogs d JOIN captures c ON c.id = d.capture_id"
+	    " d.dropped_messages, d.rtcp_packets, d.evicted, d.capture_id, %s"
+	    " FROM dialogs d JOIN captures c ON c.id = d.capture_id%s"
 	    " WHERE c.complete = 1%s ORDER BY d.id",
+	    st->version < 6 ? "NULL, NULL, NULL, NULL, NULL, NULL, NULL" :
+	    "j.call_id, j.segment, j.other_first, j.other_affected,"
+	    " j.counted, o.seq, o.capture_id",
+	    st->version < 6 ? "" : " LEFT JOIN joins j ON j.dialog_id = d.id"
+	    " LEFT JOIN dialogs o ON o.id = j.other_id",
 	    one ? " AND d.capture_id = ?" : "");
 	/* Schema 4 has no captures.advisories: read as NULL (none stored). */
 	snprintf(csql, sizeof(csql), "SELECT id, path, size, sha256, link,"
@@ -666,6 +734,7 @@ store_read_filtered(struct store *st, const struct store_filter *f,
 			read_failed(st, err, errlen, "cannot read a dialog");
 			goto out;
 		}
+		read_join(s, d, ids, nids, one ? seqs : NULL, nseqs);
 		if (one)
 			renumber(d, seqs, nseqs);
 		if (!on_dialog || !on_dialog(user, d))

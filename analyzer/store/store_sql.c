@@ -19,6 +19,14 @@
  *      captures.advisories = 1 on captures imported with them stored;
  *      captures of older versions keep NULL there and their advisories
  *      are worked out again when read (source.h)
+ *   6  joins: one call seen as two dialogs (an ALG rewrote its Call-ID
+ *      between two capture points; dialog.h, join), one row per joined
+ *      dialog naming the other (other_id, resolved when the import
+ *      ends; other_seq, its number in the run), with what the counting
+ *      once per call needs (which was judged first, what it counted).
+ *      Both references cascade: deleting or replacing either dialog's
+ *      capture removes the row.  Captures of older versions have no
+ *      joins and read as before (each dialog counted on its own)
  *
  * The schema is written once, in SQLite's SQL, and PostgreSQL gets it
  * through the dialect table below: SQLite's INTEGER (64 bits) is BIGINT,
@@ -186,6 +194,23 @@ static const char *const migrate_v5 =
     " ON advisory_evidence(advisory_id);"
     "ALTER TABLE captures ADD COLUMN advisories INTEGER;";
 
+/*
+ * v5 -> v6: joins.  segment is "inside" or "outside" (this dialog's);
+ * counted the symptom ids the other, judged first, counted, comma
+ * separated (ids, not bits: the catalogue's order may change).  The
+ * index on dialogs(capture_id, seq) finds the other by its number when
+ * the import ends.
+ */
+static const char *const migrate_v6 =
+    "CREATE TABLE joins("
+    " dialog_id INTEGER NOT NULL REFERENCES dialogs(id) ON DELETE CASCADE,"
+    " other_id INTEGER REFERENCES dialogs(id) ON DELETE CASCADE,"
+    " other_seq INTEGER NOT NULL, call_id TEXT, segment TEXT,"
+    " other_first INTEGER NOT NULL, other_affected INTEGER NOT NULL,"
+    " counted TEXT, PRIMARY KEY (dialog_id));"
+    "CREATE INDEX joins_other ON joins(other_id);"
+    "CREATE INDEX dialogs_capture_seq ON dialogs(capture_id, seq);";
+
 const char *
 store_sql_step(enum store_dialect d, int version)
 {
@@ -200,6 +225,8 @@ store_sql_step(enum store_dialect d, int version)
 		return migrate_v4;
 	case 5:
 		return migrate_v5;
+	case 6:
+		return migrate_v6;
 	default:
 		return NULL;
 	}
