@@ -290,17 +290,98 @@ V=$(pg_uri v4)
 "$ANALYZE" -q -j 2 --db "$V" "$S/register-echo-alg-off-outside.pcap" \
     "$S/register-idle-inbound-alg-off-outside.pcap" >/dev/null
 "$ANALYZE" -f json --db "$V" --report >"$tmp/v5.json"
-psql_q v4 "DROP TABLE advisory_evidence; DROP TABLE advisories; ALTER TABLE captures DROP COLUMN advisories; UPDATE sipalg_meta SET value = '4' WHERE name = 'schema_version'" >/dev/null
+psql_q v4 "DROP TABLE joins; DROP INDEX dialogs_capture_seq; DROP TABLE advisory_evidence; DROP TABLE advisories; ALTER TABLE captures DROP COLUMN advisories; UPDATE sipalg_meta SET value = '4' WHERE name = 'schema_version'" >/dev/null
 "$ANALYZE" -f json --db "$V" --report >"$tmp/v4.json"
 check "schema 4: --report exit" 1 $?
 cmp -s "$tmp/v5.json" "$tmp/v4.json" || fail "schema 4: the report differs from the same rows in schema 5"
 check "schema 4: a report leaves it as it was" 4 "$(psql_q v4 "SELECT value FROM sipalg_meta WHERE name = 'schema_version'")"
 "$ANALYZE" -q --db "$V" "$S/outbound-alg-on-outside.pcap" >/dev/null
-check "schema 4: an import migrates it" "5|3|1" \
+check "schema 4: an import migrates it" "6|3|1" \
     "$(psql_q v4 "SELECT (SELECT value FROM sipalg_meta WHERE name = 'schema_version'), (SELECT count(*) FROM captures), (SELECT count(*) FROM captures WHERE advisories = 1)")"
 "$ANALYZE" -f json --db "$V" --report --capture register-echo-alg-off-outside.pcap >"$tmp/report.json"
 "$ANALYZE" -q -f json "$S/register-echo-alg-off-outside.pcap" >"$tmp/one.json"
 cmp -s "$tmp/one.json" "$tmp/report.json" || fail "schema 4 migrated: a capture's report changed"
+
+# ---- one call seen as two dialogs (issue 15): the join is stored ----
+# A merged inside+outside capture whose Call-ID the ALG rewrote (the
+# simulator's two views under fortigate, merged: tests/joined.sh), and
+# the same two views as two captures of one run (a join across them):
+# the reports from PostgreSQL equal the direct run's and SQLite's (the
+# joined fields, "counted once", the counts, the site verdict); the
+# joins stored are SQLite's; --replace leaves no orphan; a store of
+# schema 5 (no joins) is migrated by an import with every row kept.
+SIM="$top_builddir/sipalg-sim"
+if [ ! -x "$SIM" ] || ! command -v mergecap >/dev/null 2>&1; then
+	echo "SKIP: joins in PostgreSQL (need sipalg-sim and mergecap; Debian: tshark)"
+else
+pg_newdb joins
+J=$(pg_uri joins)
+"$SIM" --profile fortigate -w "$tmp/j-o.pcap" --write-inside "$tmp/j-i.pcapng" \
+    "$S/overlap-alg-off-inside.pcap" >/dev/null
+mergecap -w "$tmp/j-merged.pcapng" "$tmp/j-i.pcapng" "$tmp/j-o.pcap"
+for db in "$tmp/j.db" "$J"; do
+	"$ANALYZE" -q --db "$db" "$tmp/j-merged.pcapng" >/dev/null
+	"$ANALYZE" -q --db "$db" --site pair "$tmp/j-i.pcapng" "$tmp/j-o.pcap" >/dev/null
+done
+for fmt in text json csv; do
+	"$ANALYZE" -q -f $fmt "$tmp/j-merged.pcapng" >"$tmp/jd.$fmt"
+	"$ANALYZE" --db "$J" --report --capture j-merged.pcapng -f $fmt >"$tmp/jp.$fmt"
+	cmp -s "$tmp/jd.$fmt" "$tmp/jp.$fmt" || fail "joins, $fmt: the report from PostgreSQL differs from the capture's"
+	"$ANALYZE" --db "$tmp/j.db" --report -f $fmt >"$tmp/jsa.$fmt"
+	"$ANALYZE" --db "$J" --report -f $fmt >"$tmp/jpa.$fmt"
+	cmp -s "$tmp/jsa.$fmt" "$tmp/jpa.$fmt" || fail "joins, $fmt: the reports from PostgreSQL differ from SQLite's"
+done
+python3 -c 'import json, sys
+j = json.load(open(sys.argv[1]))
+n = sum(1 for d in j["dialogs"] if "joined" in d)
+sys.exit(0 if n > 0 and j["alg"].get("joined", 0) * 2 == n else 1)' "$tmp/jd.json" ||
+    fail "joins: the direct run joins no call (the round trip proves nothing)"
+grep -q "counted once: Call-ID rewritten)" "$tmp/jp.text" || fail "joins: no 'counted once' in the report from PostgreSQL"
+"$ANALYZE" -q -f json "$tmp/j-i.pcapng" "$tmp/j-o.pcap" >"$tmp/jpair.json"
+"$ANALYZE" --db "$J" --report --site pair -f json >"$tmp/jp.json"
+check "joins across captures: the site verdict equals the run's" \
+    "$(python3 -c 'import json, sys; a = json.load(open(sys.argv[1]))["alg"]; print(a["affected"], a["dialogs"])' "$tmp/jpair.json")" \
+    "$(python3 -c 'import json, sys; s = json.load(open(sys.argv[1]))["sites"][0]; print(s["affected"], s["dialogs"])' "$tmp/jp.json")"
+JQ="SELECT d.seq, o.seq, j.other_seq, j.call_id, j.segment, j.other_first, j.other_affected, j.counted, d.capture_id = o.capture_id FROM joins j JOIN dialogs d ON d.id = j.dialog_id JOIN dialogs o ON o.id = j.other_id ORDER BY d.id"
+check "joins: the rows stored are SQLite's" \
+    "$(python3 -c 'import sqlite3, sys
+for r in sqlite3.connect(sys.argv[1]).execute(sys.argv[2]):
+    print("|".join("" if x is None else str(int(x) if isinstance(x, bool) else x) for x in r))' "$tmp/j.db" "$JQ" | sed 's/|1$/|t/; s/|0$/|f/')" \
+    "$(psql_q joins "$JQ")"
+[ "$(psql_q joins 'SELECT count(*) FROM joins')" -gt 0 ] || fail "joins: none stored"
+ORPHANS='SELECT count(*) FROM joins WHERE other_id IS NULL OR other_id NOT IN (SELECT id FROM dialogs) OR dialog_id NOT IN (SELECT id FROM dialogs)'
+n=$(psql_q joins 'SELECT count(*) FROM joins')
+"$ANALYZE" -q --db "$J" --replace "$tmp/j-merged.pcapng" >/dev/null
+check "joins after --replace: as many, none orphan" "$n|0" \
+    "$(psql_q joins "SELECT (SELECT count(*) FROM joins), ($ORPHANS)")"
+"$ANALYZE" --db "$J" --report --capture j-merged.pcapng -f json >"$tmp/jp.json"
+cmp -s "$tmp/jd.json" "$tmp/jp.json" || fail "joins after --replace: the report differs from the capture's"
+"$ANALYZE" -q --db "$J" --site pair --replace "$tmp/j-o.pcap" >/dev/null
+check "joins after replacing one side of a pair: none left there, none orphan" "0|0" \
+    "$(psql_q joins "SELECT (SELECT count(*) FROM joins j JOIN dialogs d ON d.id = j.dialog_id JOIN captures c ON c.id = d.capture_id WHERE c.site = 'pair'), ($ORPHANS)")"
+# Schema 5, as the previous version leaves it: no joins.
+pg_newdb j5
+J5=$(pg_uri j5)
+"$ANALYZE" -q --db "$J5" "$tmp/j-merged.pcapng" >/dev/null
+"$ANALYZE" -q --db "$J5" --site pair "$tmp/j-i.pcapng" "$tmp/j-o.pcap" >/dev/null
+psql_q j5 "DROP TABLE joins; DROP INDEX dialogs_capture_seq; UPDATE sipalg_meta SET value = '5' WHERE name = 'schema_version'" >/dev/null
+"$ANALYZE" --db "$J5" --report -f json >"$tmp/j5.json"
+check "schema 5: --report exit" 1 $?
+ROWS="SELECT 'c' || c::text FROM captures c UNION ALL SELECT 'd' || d::text FROM dialogs d UNION ALL SELECT 'm' || m::text FROM messages m UNION ALL SELECT 's' || s::text FROM streams s UNION ALL SELECT 'f' || f::text FROM findings f UNION ALL SELECT 'e' || e::text FROM evidence e UNION ALL SELECT 'a' || a::text FROM advisories a UNION ALL SELECT 'v' || v::text FROM advisory_evidence v UNION ALL SELECT 'n' || n::text FROM anomalies n"
+psql_q j5 "$ROWS" | LC_ALL=C sort >"$tmp/rows5"
+"$ANALYZE" -q --db "$J5" "$S/outbound-alg-on-outside.pcap" >/dev/null
+check "schema 5: an import migrates it" "6|4|0" \
+    "$(psql_q j5 "SELECT (SELECT value FROM sipalg_meta WHERE name = 'schema_version'), (SELECT count(*) FROM captures), (SELECT count(*) FROM joins)")"
+psql_q j5 "$ROWS" | LC_ALL=C sort >"$tmp/rows6"
+check "schema 5 migrated: rows of the old captures lost or changed" 0 \
+    "$(LC_ALL=C comm -23 "$tmp/rows5" "$tmp/rows6" | wc -l)"
+[ -s "$tmp/rows5" ] || fail "schema 5: no row read"
+"$ANALYZE" --db "$J5" --report -f json >"$tmp/j6.json"
+python3 -c 'import json, sys
+a, b = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+sys.exit(0 if b["reports"][:len(a["reports"])] == a["reports"] else 1)' "$tmp/j5.json" "$tmp/j6.json" ||
+    fail "schema 5 migrated: the reports of the old captures changed"
+fi
 
 # ---- databases that are not ours, or newer ----
 pg_newdb foreign
@@ -315,6 +396,6 @@ for kind in foreign newer; do
 	check "$kind: report exit" 3 $?
 	check "$kind: untouched" "$before" "$(psql_q $kind "SELECT string_agg(tablename, ',' ORDER BY tablename) FROM pg_tables WHERE schemaname = 'public'")"
 done
-check "newer: message" 2 "$(grep -c "database schema 99 is newer than this program's 5; it was left untouched" "$tmp/err")"
+check "newer: message" 2 "$(grep -c "database schema 99 is newer than this program's 6; it was left untouched" "$tmp/err")"
 "$ANALYZE" --db "$(pg_uri foreign)" --report 2>&1 | grep -q "not a sipalg database" || fail "foreign: message"
 finish

@@ -227,7 +227,8 @@ check "-j with --html: usage error" 2 $?
 "$ANALYZE" -f json --db "$tmp/v4.db" --report >"$tmp/v5.json"
 python3 -c 'import sqlite3, sys
 c = sqlite3.connect(sys.argv[1])
-c.executescript("DROP TABLE advisory_evidence; DROP TABLE advisories;"
+c.executescript("DROP TABLE joins; DROP INDEX dialogs_capture_seq;"
+    " DROP TABLE advisory_evidence; DROP TABLE advisories;"
     " ALTER TABLE captures DROP COLUMN advisories; PRAGMA user_version = 4;")
 c.close()' "$tmp/v4.db"
 sum4=$(sha256sum "$tmp/v4.db" | cut -d' ' -f1)
@@ -236,7 +237,7 @@ check "schema 4: --report exit" 1 $?
 cmp -s "$tmp/v5.json" "$tmp/v4.json" || fail "schema 4: the report differs from the same rows in schema 5"
 check "schema 4: a report leaves the file as it was" "$sum4" "$(sha256sum "$tmp/v4.db" | cut -d' ' -f1)"
 "$ANALYZE" -q --db "$tmp/v4.db" "$S/outbound-alg-on-outside.pcap" >/dev/null
-check "schema 4: an import migrates it" "5|3|1" \
+check "schema 4: an import migrates it" "6|3|1" \
     "$(sql "$tmp/v4.db" 'SELECT (SELECT user_version FROM pragma_user_version), (SELECT count(*) FROM captures), (SELECT count(*) FROM captures WHERE advisories = 1)')"
 for f in "$adv1" "$adv2"; do
 	"$ANALYZE" -f json --db "$tmp/v4.db" --report --capture "$(basename "$f")" >"$tmp/report.json"
@@ -250,6 +251,139 @@ c = sqlite3.connect(sys.argv[1]); c.execute("PRAGMA user_version = 3"); c.close(
 check "schema 3: --report exit" 3 $?
 grep -q "database schema 3 is older than 4: open it once for writing" "$tmp/err" ||
     fail "schema 3: message: $(cat "$tmp/err")"
+
+# ---- one call seen as two dialogs (issue 15): the join is stored ----
+# A merged inside+outside capture of calls whose Call-ID the ALG rewrote
+# (the simulator's two views of a kernel run under fortigate and
+# juniper, merged into one file as tests/joined.sh does) holds each call
+# as two dialogs, joined.  Read back from the store, every report equals
+# the direct run's (text, JSON, CSV, HTML): the joined fields, the
+# "counted once" summary, the symptom counts, the verdict.  Then: the
+# site verdict counts each call once; a join across the two captures of
+# one run (inside and outside given as two files); --replace replaces
+# the joins and leaves no orphan row; and a store of schema 5 (no joins)
+# is read as it is and migrated by an import without losing a row.
+SIM="$top_builddir/sipalg-sim"
+if [ ! -x "$SIM" ] || ! command -v mergecap >/dev/null 2>&1; then
+	echo "SKIP: joins in the store (need sipalg-sim and mergecap; Debian: tshark)"
+else
+jdb="$tmp/join.db"
+jfiles=""
+for p in fortigate juniper; do
+	"$SIM" --profile $p -w "$tmp/$p-o.pcap" --write-inside "$tmp/$p-i.pcapng" \
+	    "$S/overlap-alg-off-inside.pcap" >/dev/null
+	mergecap -w "$tmp/$p-merged.pcapng" "$tmp/$p-i.pcapng" "$tmp/$p-o.pcap"
+	jfiles="$jfiles $tmp/$p-merged.pcapng"
+done
+# shellcheck disable=SC2086
+"$ANALYZE" -q -j 2 --db "$jdb" $jfiles >/dev/null
+# joined JSON: the dialogs joined, and the run's joined count
+joined() {
+	python3 -c 'import json, sys
+j = json.load(open(sys.argv[1]))
+print("%d|%s" % (sum(1 for d in j["dialogs"] if "joined" in d), j["alg"].get("joined")))' "$1"
+}
+njoined=0
+for f in $jfiles; do
+	b=$(basename "$f")
+	for fmt in text json csv; do
+		"$ANALYZE" -q -f $fmt "$f" >"$tmp/jd.$fmt"
+		r=$?
+		"$ANALYZE" --db "$jdb" --report --capture "$b" -f $fmt >"$tmp/jr.$fmt"
+		check "joins, $b $fmt: --report exit" $r $?
+		if cmp -s "$tmp/jd.$fmt" "$tmp/jr.$fmt"; then
+			ok
+		else
+			fail "joins, $b $fmt: the report from the store differs from the capture's"
+			diff "$tmp/jd.$fmt" "$tmp/jr.$fmt" | head -10 >&2
+		fi
+	done
+	# The direct run does join (else the round trip proves nothing).
+	j=$(joined "$tmp/jd.json")
+	[ "${j%|*}" -gt 0 ] && [ "${j%|*}" = "$((2 * ${j#*|}))" ] ||
+	    fail "joins, $b: the direct run joins no call ($j)"
+	njoined=$((njoined + ${j%|*}))
+	grep -q "counted once: Call-ID rewritten)" "$tmp/jr.text" ||
+	    fail "joins, $b: no 'counted once' in the stored report"
+	"$ANALYZE" -q --html "$tmp/jd.html" "$f" >/dev/null
+	"$ANALYZE" --db "$jdb" --report --capture "$b" --html "$tmp/jr.html" >/dev/null
+	cmp -s "$tmp/jd.html" "$tmp/jr.html" || fail "joins, $b: the HTML page from the store differs"
+done
+check "joins: one row per joined dialog" "$njoined|0" \
+    "$(sql "$jdb" 'SELECT count(*), sum(other_id IS NULL) FROM joins')"
+# The site (both captures): each call once, as the captures' own runs.
+want=$(for f in $jfiles; do "$ANALYZE" -q -f json "$f"; done | python3 -c 'import json, sys
+dec = json.JSONDecoder(); t = sys.stdin.read(); i = d = a = 0
+while i < len(t):
+    o, i = dec.raw_decode(t, i)
+    d += o["alg"]["dialogs"]; a += o["alg"]["affected"]
+    while i < len(t) and t[i].isspace(): i += 1
+print("%d of %d" % (a, d))')
+"$ANALYZE" --db "$jdb" --report -f json >"$tmp/jall.json"
+check "joins: the site verdict counts each call once" "$want" \
+    "$(python3 -c 'import json, sys
+for s in json.load(open(sys.argv[1]))["sites"]: print("%d of %d" % (s["affected"], s["dialogs"]))' "$tmp/jall.json")"
+# Inside and outside as two captures of one run: joined across them.
+"$ANALYZE" -q -f json "$tmp/fortigate-i.pcapng" "$tmp/fortigate-o.pcap" >"$tmp/jpair.json"
+"$ANALYZE" -q --db "$jdb" --site pair "$tmp/fortigate-i.pcapng" "$tmp/fortigate-o.pcap" >/dev/null
+j=$(joined "$tmp/jpair.json")
+[ "${j%|*}" -gt 0 ] || fail "joins across captures: the direct run joins none ($j)"
+check "joins across two captures of one run: stored" "${j%|*}|${j%|*}" \
+    "$(sql "$jdb" "SELECT count(*), sum(o.capture_id <> d.capture_id) FROM joins j JOIN dialogs d ON d.id = j.dialog_id JOIN dialogs o ON o.id = j.other_id JOIN captures c ON c.id = d.capture_id WHERE c.site = 'pair'")"
+"$ANALYZE" --db "$jdb" --report --site pair -f json >"$tmp/jr.json"
+check "joins across captures: the site verdict equals the run's" \
+    "$(python3 -c 'import json, sys; a = json.load(open(sys.argv[1]))["alg"]; print(a["affected"], a["dialogs"])' "$tmp/jpair.json")" \
+    "$(python3 -c 'import json, sys; s = json.load(open(sys.argv[1]))["sites"][0]; print(s["affected"], s["dialogs"])' "$tmp/jr.json")"
+check "joins across captures: each capture read alone shows none (as analysed alone)" "0|None 0|None" \
+    "$(python3 -c 'import json, sys
+print(" ".join("%d|%s" % (sum(1 for d in r["dialogs"] if "joined" in d), r["alg"].get("joined")) for r in json.load(open(sys.argv[1]))["reports"]))' "$tmp/jr.json")"
+cp "$jdb" "$tmp/join5.db"
+# --replace: the joins replaced with their dialogs, no orphan row.
+ORPHANS='SELECT count(*) FROM joins WHERE other_id IS NULL OR other_id NOT IN (SELECT id FROM dialogs) OR dialog_id NOT IN (SELECT id FROM dialogs)'
+"$ANALYZE" -q --db "$jdb" --replace "$tmp/fortigate-merged.pcapng" >/dev/null
+check "joins after --replace: as many, none orphan" "$((njoined + ${j%|*}))|0" \
+    "$(sql "$jdb" "SELECT (SELECT count(*) FROM joins), ($ORPHANS)")"
+"$ANALYZE" -q -f json "$tmp/fortigate-merged.pcapng" >"$tmp/jd.json"
+"$ANALYZE" --db "$jdb" --report --capture fortigate-merged.pcapng -f json >"$tmp/jr.json"
+cmp -s "$tmp/jd.json" "$tmp/jr.json" || fail "joins after --replace: the report differs from the capture's"
+# Replacing one side of a join across captures takes the join away.
+"$ANALYZE" -q --db "$jdb" --site pair --replace "$tmp/fortigate-o.pcap" >/dev/null
+check "joins after replacing one side: none left there, none orphan" "0|0" \
+    "$(sql "$jdb" "SELECT (SELECT count(*) FROM joins j JOIN dialogs d ON d.id = j.dialog_id JOIN captures c ON c.id = d.capture_id WHERE c.site = 'pair'), ($ORPHANS)")"
+# A store of schema 5, as the previous version leaves it (no joins):
+# read as it is (each dialog counted on its own, as then), untouched by
+# the read, and migrated by the next import with every row kept.
+python3 -c 'import sqlite3, sys
+c = sqlite3.connect(sys.argv[1])
+c.executescript("DROP TABLE joins; DROP INDEX dialogs_capture_seq; PRAGMA user_version = 5;")
+c.close()' "$tmp/join5.db"
+sum5=$(sha256sum "$tmp/join5.db" | cut -d' ' -f1)
+"$ANALYZE" --db "$tmp/join5.db" --report -f json >"$tmp/j5.json"
+check "schema 5: --report exit" 1 $?
+check "schema 5: a report leaves the file as it was" "$sum5" "$(sha256sum "$tmp/join5.db" | cut -d' ' -f1)"
+check "schema 5: no join stored, none shown" "0|None 0|None 0|None 0|None" \
+    "$(python3 -c 'import json, sys
+print(" ".join("%d|%s" % (sum(1 for d in r["dialogs"] if "joined" in d), r["alg"].get("joined")) for r in json.load(open(sys.argv[1]))["reports"]))' "$tmp/j5.json")"
+rows() {
+	python3 -c 'import sqlite3, sys
+c = sqlite3.connect(sys.argv[1])
+for (t,) in c.execute("SELECT name FROM sqlite_master WHERE type = '\''table'\'' AND name NOT IN ('\''sqlite_sequence'\'', '\''joins'\'') ORDER BY name"):
+    for r in c.execute("SELECT * FROM %s ORDER BY rowid" % t):
+        print(t, repr(r))' "$1" | LC_ALL=C sort
+}
+rows "$tmp/join5.db" >"$tmp/rows5"
+"$ANALYZE" -q --db "$tmp/join5.db" "$S/outbound-alg-on-outside.pcap" >/dev/null
+check "schema 5: an import migrates it" "6|5|0" \
+    "$(sql "$tmp/join5.db" 'SELECT (SELECT user_version FROM pragma_user_version), (SELECT count(*) FROM captures), (SELECT count(*) FROM joins)')"
+rows "$tmp/join5.db" >"$tmp/rows6"
+check "schema 5 migrated: rows of the old captures lost or changed" 0 \
+    "$(LC_ALL=C comm -23 "$tmp/rows5" "$tmp/rows6" | wc -l)"
+"$ANALYZE" --db "$tmp/join5.db" --report -f json >"$tmp/j6.json"
+python3 -c 'import json, sys
+a, b = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+sys.exit(0 if b["reports"][:len(a["reports"])] == a["reports"] else 1)' "$tmp/j5.json" "$tmp/j6.json" ||
+    fail "schema 5 migrated: the reports of the old captures changed"
+fi
 
 # The same file again: detected by hash, skipped; --replace re-imports.
 db="$tmp/acc.db"
