@@ -125,8 +125,6 @@ loader_add(struct loader *ld, struct dialog *d)
 
 struct fetch {
 	struct source *src;
-	bool is_db;
-	uint64_t next_id;         /* a database's dialogs, numbered again */
 	const uint64_t *ids;
 	size_t n, found;
 	bool (*each)(void *user, struct dialog *d);
@@ -139,9 +137,8 @@ fetch_on_dialog(void *user, struct dialog *d)
 	struct fetch *f = user;
 	size_t lo = 0, hi = f->n;
 
-	/* As the loader numbers them (sources.c's db_on_dialog). */
-	if (f->is_db)
-		d->id = ++f->next_id;
+	/* A database's dialogs come numbered as the loader numbers them
+	 * (source_number_in_order, sources.c's db_on_dialog). */
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 
@@ -173,7 +170,6 @@ loader_fetch(struct loader *ld, const uint64_t *ids, size_t n,
 		snprintf(err, errlen, "this dialog is no longer in memory");
 		return -1;
 	}
-	f.is_db = ld->is_db;
 	f.ids = ids;
 	f.n = n;
 	f.each = each;
@@ -182,6 +178,8 @@ loader_fetch(struct loader *ld, const uint64_t *ids, size_t n,
 	cb.user = &f;
 	if (ld->is_db) {
 		f.src = source_open_db(ld->db_path, &cb, err, errlen);
+		if (f.src != NULL)
+			source_number_in_order(f.src, true);
 		if (f.src != NULL && ld->db_filter != NULL &&
 		    source_select(f.src, ld->db_filter) != 0) {
 			snprintf(err, errlen, "out of memory");

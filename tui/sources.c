@@ -124,6 +124,8 @@ loader_open_db(struct loader *ld, const char *path,
 	ld->src_ctx = source_open_db(path, &cb, err, errlen);
 	if (ld->src_ctx == NULL)
 		return -1;
+	/* Joins name their other dialog by the numbers given here. */
+	source_number_in_order(ld->src_ctx, true);
 	if (f != NULL) {
 		if (source_select(ld->src_ctx, f) != 0) {
 			snprintf(err, errlen, "out of memory");

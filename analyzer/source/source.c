@@ -31,8 +31,10 @@ struct source {
 	 * joined call (db_on_dialog), and the numbers of those others */
 	struct dialog *held[SOURCE_HELD];
 	size_t nheld;
-	uint64_t await[SOURCE_HELD];
+	size_t await[SOURCE_HELD];    /* indexes into held */
 	size_t nawait;
+	uint64_t handed;              /* dialogs handed on this run */
+	bool number_in_order;         /* source_number_in_order */
 };
 
 static void
@@ -110,6 +112,12 @@ source_open_db(const char *path, const struct source_cb *cb, char *err,
 	return s;
 }
 
+void
+source_number_in_order(struct source *s, bool on)
+{
+	s->number_in_order = on;
+}
+
 bool
 source_is_db(const struct source *s)
 {
@@ -151,10 +159,12 @@ db_on_capture(void *user, const struct store_capture *c)
  * (their findings dropped, the stored ones put back), the counts taken
  * from the stored findings.  The advisories are the stored ones too; a
  * capture stored before the store kept them (schema 4) gets the
- * detectors'.  Then handed on (freed unless the callee keeps it).
+ * detectors'.  Then handed on (freed unless the callee keeps it); with
+ * number_in_order numbered as handed on, its join naming the other by
+ * other_nr (0: the other was not among the dialogs held with it).
  */
 static void
-db_judge(struct source *s, struct dialog *d)
+db_judge(struct source *s, struct dialog *d, uint64_t other_nr)
 {
 	struct findings *stored = d->findings, *fresh;
 	struct dialog_join join = d->join;
@@ -196,16 +206,43 @@ db_judge(struct source *s, struct dialog *d)
 			}
 		}
 	}
+	s->handed++;
+	if (s->number_in_order) {
+		d->id = s->handed;
+		d->join.id = other_nr;
+	}
 	if (s->cb.on_dialog == NULL || !s->cb.on_dialog(s->cb.user, d))
 		dialog_free(d);
 }
 
-/* Judges the dialogs held back, in the order they were read. */
+/* Whether dialog o is the other one d's join names (its number and
+ * Call-ID: numbers of different runs' captures may repeat). */
+static bool
+is_other(const struct dialog *d, const struct dialog *o)
+{
+	return d->join.id != 0 && o->id == d->join.id &&
+	    strncmp(o->call_id, d->join.call_id, sizeof(d->join.call_id) - 1)
+	    == 0;
+}
+
+/*
+ * Judges the dialogs held back, in the order they were read; a join
+ * between two of them names the other by the number it is handed on
+ * with.
+ */
 static void
 db_release(struct source *s)
 {
+	uint64_t nr[SOURCE_HELD];
+
+	for (size_t i = 0; i < s->nheld; i++) {
+		nr[i] = 0;
+		for (size_t k = 0; k < s->nheld && nr[i] == 0; k++)
+			if (k != i && is_other(s->held[i], s->held[k]))
+				nr[i] = s->handed + 1 + k;
+	}
 	for (size_t i = 0; i < s->nheld; i++)
-		db_judge(s, s->held[i]);
+		db_judge(s, s->held[i], nr[i]);
 	s->nheld = 0;
 	s->nawait = 0;
 }
@@ -216,7 +253,8 @@ db_release(struct source *s)
  * the verdict its evidence again (detect_join).  A dialog judged before
  * its other one (its join says so) needs the other's responses noted
  * before it is judged: it and the dialogs read after it wait (in order,
- * SOURCE_HELD at most) until the other is read.
+ * SOURCE_HELD at most) until the other is read; so both are handed on
+ * together, and each can name the other by its number.
  */
 static bool
 db_on_dialog(void *user, struct dialog *d)
@@ -227,17 +265,17 @@ db_on_dialog(void *user, struct dialog *d)
 		if (!d->msgs[i].m->is_request)
 			detect_request_answered(s->dt, d, &d->msgs[i]);
 	for (size_t i = 0; i < s->nawait; i++)
-		if (s->await[i] == d->id) {
+		if (is_other(s->held[s->await[i]], d)) {
 			s->await[i] = s->await[--s->nawait];
 			break;
 		}
-	if (d->join.id != 0 && !d->join.other_first &&
-	    s->nawait < SOURCE_HELD)
-		s->await[s->nawait++] = d->join.id;
-	if (s->nawait == 0 && s->nheld == 0) {
-		db_judge(s, d);
+	if (s->nawait == 0 && s->nheld == 0 &&
+	    (d->join.id == 0 || d->join.other_first)) {
+		db_judge(s, d, 0);
 		return true;
 	}
+	if (d->join.id != 0 && !d->join.other_first)
+		s->await[s->nawait++] = s->nheld;
 	s->held[s->nheld++] = d;
 	if (s->nawait == 0 || s->nheld == SOURCE_HELD)
 		db_release(s);
@@ -305,7 +343,7 @@ db_restart(struct source *s)
 		free(s->caps[i]);
 	}
 	s->ncaps = 0;
-	s->dialogs = s->affected = 0;
+	s->dialogs = s->affected = s->handed = 0;
 	memset(s->by_id, 0, sizeof(s->by_id));
 	return 0;
 }

@@ -100,6 +100,15 @@ int source_list(struct source *s, const struct store_filter *f,
     void (*on_capture)(void *user, const struct store_capture *c),
     void *user, char *err, size_t errlen);
 
+/*
+ * Database: number the dialogs 1, 2 ... in the order they are handed on
+ * (every source_run afresh), a join naming its other dialog by that
+ * number too, for a reader that shows them so (the browser: dialogs of
+ * several captures never share a number).  Otherwise they keep the
+ * store's numbers (store_read).  No-op for files.
+ */
+void source_number_in_order(struct source *s, bool on);
+
 /* True for a database source. */
 bool source_is_db(const struct source *s);
 
