@@ -309,6 +309,58 @@ for f in $jfiles; do
 	"$ANALYZE" --db "$jdb" --report --capture "$b" --html "$tmp/jr.html" >/dev/null
 	cmp -s "$tmp/jd.html" "$tmp/jr.html" || fail "joins, $b: the HTML page from the store differs"
 done
+# The browser loads from the store through the same source: every
+# dialog marked, its symptoms screen names each one's other dialog by
+# the number the browser gives it (dialogs of both captures numbered
+# apart), both ways, by the right Call-ID; one capture's screen is that
+# of browsing the file itself.
+BROWSE="$top_builddir/sipalg-browse"
+if command -v tmux >/dev/null 2>&1; then
+	# screen NAME ARGS...: the symptoms of every dialog marked
+	screen() {
+		n=$1
+		shift
+		TM="tmux -L sipalg-join-$$-$n -f /dev/null"
+		$TM new-session -d -s b -x 220 -y 200 \
+		    "TERM=screen LANG=C.UTF-8 LC_ALL=C.UTF-8 $*; sleep 60"
+		i=0
+		while [ $i -lt 100 ] && ! $TM capture-pane -p -t b | grep -q "dialogs ([0-9]* shown)"; do
+			sleep 0.1; i=$((i + 1))
+		done
+		for k in 1 2 3 4 5 6 7 8; do $TM send-keys -t b Space; done
+		$TM send-keys -t b p
+		sleep 1
+		$TM capture-pane -p -t b | grep -E "^Dialog |^  joined: " >"$tmp/screen.$n"
+		$TM kill-server 2>/dev/null
+	}
+	screen db "'$BROWSE' --db '$jdb'"
+	python3 - "$tmp/screen.db" <<'PY' || fail "browse --db: the joins named by number: $(cat "$tmp/screen.db")"
+import re, sys
+cur, dl, bad = None, {}, []
+for line in open(sys.argv[1]):
+    m = re.match(r"Dialog (\d+) .* Call-ID (\S+)", line)
+    if m:
+        cur = int(m.group(1)); dl[cur] = [m.group(2), None, None]
+        continue
+    m = re.search(r"same call as (\S+) \(dialog (\d+)\)", line)
+    if m and cur is not None:
+        dl[cur][1:] = [m.group(1), int(m.group(2))]
+if len(dl) < 4 or any(v[2] is None for v in dl.values()):
+    bad.append("%d dialogs shown, not all joined" % len(dl))
+for n, (cid, ocid, o) in dl.items():
+    if o in dl and (dl[o][0] != ocid or dl[o][2] != n):
+        bad.append("dialog %d names %d (%s), which is %s naming %s" % (n, o, ocid, dl[o][0], dl[o][2]))
+for b in bad:
+    print(b, file=sys.stderr)
+sys.exit(1 if bad else 0)
+PY
+	screen one "'$BROWSE' --db '$jdb' --capture juniper-merged.pcapng"
+	screen file "'$BROWSE' '$tmp/juniper-merged.pcapng'"
+	[ -s "$tmp/screen.file" ] && cmp -s "$tmp/screen.file" "$tmp/screen.one" ||
+	    fail "browse --db --capture: the joins differ from browsing the file: $(diff "$tmp/screen.file" "$tmp/screen.one" | head -4)"
+else
+	echo "note: tmux absent, the browser's joins from the store not checked"
+fi
 check "joins: one row per joined dialog" "$njoined|0" \
     "$(sql "$jdb" 'SELECT count(*), sum(other_id IS NULL) FROM joins')"
 # The site (both captures): each call once, as the captures' own runs.
