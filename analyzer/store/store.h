@@ -5,7 +5,8 @@
  *
  * One database accumulates captures (path, size, SHA-256, link type, time
  * span, packets, anomalies), their dialogs, messages (with raw bytes),
- * RTP streams, findings and advisories with evidence.  A capture is
+ * RTP streams, findings and advisories with evidence, and the joins of
+ * calls seen as two dialogs (dialog.h, join).  A capture is
  * identified by the
  * SHA-256 of its bytes: importing the same file again is detected and
  * skipped unless replaced.

@@ -32,7 +32,8 @@
 /*
  * The oldest schema a read-only handle reads as it is (older ones must be
  * migrated by opening them for writing): 4 lacks only the advisories,
- * which are then worked out again (captures.advisories NULL).
+ * which are then worked out again (captures.advisories NULL), and 4 and
+ * 5 the joins (none then: each dialog shown and counted on its own).
  */
 #define STORE_READABLE_VERSION 4
 /* Parameters of the widest statement (a stream: 31). */
