@@ -248,9 +248,12 @@ db_release(struct source *s)
 }
 
 /*
- * A stored dialog, read.  Its responses are noted first, as the analysis
- * notes them when they arrive, so that a call seen as two dialogs gives
- * the verdict its evidence again (detect_join).  A dialog judged before
+ * A stored dialog, read.  A joined one's responses are noted first, as
+ * the analysis notes them when they arrive, so that a call seen as two
+ * dialogs gives the verdict its evidence again (detect_join); only a
+ * joined one's: the analysis, whose notes are bounded, may have found
+ * fewer joins than all the notes would give, and the store says which
+ * it found.  A dialog judged before
  * its other one (its join says so) needs the other's responses noted
  * before it is judged: it and the dialogs read after it wait (in order,
  * SOURCE_HELD at most) until the other is read; so both are handed on
@@ -261,7 +264,7 @@ db_on_dialog(void *user, struct dialog *d)
 {
 	struct source *s = user;
 
-	for (size_t i = 0; i < d->nmsgs; i++)
+	for (size_t i = 0; d->join.id != 0 && i < d->nmsgs; i++)
 		if (!d->msgs[i].m->is_request)
 			detect_request_answered(s->dt, d, &d->msgs[i]);
 	for (size_t i = 0; i < s->nawait; i++)

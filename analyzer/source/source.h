@@ -16,10 +16,15 @@
  * today's detectors give for its stored dialogs instead.  The capture-level
  * verdict's counts (dialogs, affected, per symptom) are counted over those
  * stored findings, a call seen as two dialogs (its stored join, dialog.h)
- * once, as the analysis counts it.  Its ALG score and strongest evidence come from hits
- * the store does not keep: they are recomputed by running the detectors
- * on each stored dialog in stored order (their findings are dropped), so
- * they miss what only the packets showed (keepalives, unannounced RTP).
+ * once, as the analysis counts it.  Its ALG score and strongest evidence
+ * come from hits the store does not keep: they are recomputed by running
+ * the detectors on each stored dialog in stored order (their findings are
+ * dropped), so they miss what only the packets showed (keepalives,
+ * unannounced RTP).  The joined dialogs' responses are noted for the
+ * detectors as the analysis noted them, so a stored join gives its
+ * evidence again; where the analysis's bounded notes had lost a call's
+ * first copies (many calls at once), the evidence cited may be another
+ * copy of the same call.
  * A stored dialog's cap_idx is its capture's position in the listing;
  * its messages and evidence keep the capture index of the run that stored
  * them (the same numbering when one run imported every capture; a dialog
