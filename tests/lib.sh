@@ -60,3 +60,35 @@ finish() {
 	echo "$checks checks, $fails failed"
 	[ "$fails" -eq 0 ]
 }
+
+# tmux_start NAME WIDTH HEIGHT CMD: CMD (shell text) in a tmux server of
+# its own, in $TM (socket NAME-PID, no configuration), session b of
+# WIDTH x HEIGHT, with TERM=screen and a UTF-8 locale; the pane stays 30 s
+# after CMD ends, so that what it printed can be read.  The caller stops
+# it with tmux_stop (one server per screen: nothing left between them).
+tmux_start() {
+	TM="tmux -L $1-$$ -f /dev/null"
+	$TM new-session -d -s b -x "$2" -y "$3" \
+	    "TERM=screen LANG=C.UTF-8 LC_ALL=C.UTF-8 $4; sleep 30"
+}
+
+# tmux_screen: the text of $TM's session b now.
+tmux_screen() {
+	$TM capture-pane -p -t b
+}
+
+# tmux_wait PATTERN: until the screen shows PATTERN (grep basic regular
+# expression), 10 s at most; 1 if it never did.
+tmux_wait() {
+	i=0
+	while [ $i -lt 100 ]; do
+		tmux_screen | grep -q -- "$1" && return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	return 1
+}
+
+tmux_stop() {
+	$TM kill-server 2>/dev/null
+}

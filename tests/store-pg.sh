@@ -60,17 +60,12 @@ BROWSE="$top_builddir/sipalg-browse"
 check "browse --site matching nothing: exit" 3 $?
 grep -q "no stored capture matches --site nowhere" "$tmp/berr" || fail "browse --site: $(cat "$tmp/berr")"
 if command -v tmux >/dev/null 2>&1; then
-	TM="tmux -L sipalg-pg-$$ -f /dev/null"
-	$TM new-session -d -s b -x 100 -y 24 \
-	    "TERM=screen LANG=C.UTF-8 LC_ALL=C.UTF-8 '$BROWSE' --db '$U' --capture tcp-alg-on-outside.pcap; sleep 30"
-	i=0
-	while [ $i -lt 100 ] && ! $TM capture-pane -p -t b | grep -qF "1 dialogs (1 shown)"; do
-		sleep 0.1; i=$((i + 1))
-	done
-	$TM capture-pane -p -t b >"$tmp/bscreen"
+	tmux_start sipalg-pg 100 24 "'$BROWSE' --db '$U' --capture tcp-alg-on-outside.pcap"
+	tmux_wait "1 dialogs (1 shown)"
+	tmux_screen >"$tmp/bscreen"
 	grep -qF "1 dialogs (1 shown)" "$tmp/bscreen" && grep -qF "1-26301@10.0.0.2" "$tmp/bscreen" ||
 	    fail "browse --db PostgreSQL --capture: screen was $(cat "$tmp/bscreen")"
-	$TM kill-server 2>/dev/null
+	tmux_stop
 else
 	echo "note: tmux absent, the browser's screen over PostgreSQL not checked"
 fi

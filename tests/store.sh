@@ -320,18 +320,13 @@ if command -v tmux >/dev/null 2>&1; then
 	screen() {
 		n=$1
 		shift
-		TM="tmux -L sipalg-join-$$-$n -f /dev/null"
-		$TM new-session -d -s b -x 220 -y 200 \
-		    "TERM=screen LANG=C.UTF-8 LC_ALL=C.UTF-8 $*; sleep 60"
-		i=0
-		while [ $i -lt 100 ] && ! $TM capture-pane -p -t b | grep -q "dialogs ([0-9]* shown)"; do
-			sleep 0.1; i=$((i + 1))
-		done
+		tmux_start sipalg-join-$n 220 200 "$*"
+		tmux_wait "dialogs ([0-9]* shown)"
 		for k in 1 2 3 4 5 6 7 8; do $TM send-keys -t b Space; done
 		$TM send-keys -t b p
 		sleep 1
-		$TM capture-pane -p -t b | grep -E "^Dialog |^  joined: " >"$tmp/screen.$n"
-		$TM kill-server 2>/dev/null
+		tmux_screen | grep -E "^Dialog |^  joined: " >"$tmp/screen.$n"
+		tmux_stop
 	}
 	screen db "'$BROWSE' --db '$jdb'"
 	python3 - "$tmp/screen.db" <<'PY' || fail "browse --db: the joins named by number: $(cat "$tmp/screen.db")"
