@@ -358,4 +358,87 @@ for r in lan-proxy-alg-off lan-proxy-dm0-alg-on phone-silent-alg-off; do
 	ok
 done
 
+# ---- 7. the outside view of two phones behind one NAT, filters recorded ----
+# Real runs (v15-lanproxy-*, tests/netns/testbed.py scenario lan-proxy):
+# phones A and B behind the router call each other through a relay
+# outside; the outside (wan0) captured by dumpcap with its filter
+# recorded: SIP+RTP and "ip" (both pass RTP: media would be seen) and SIP
+# only.  Whatever the SDPs say outside (both private with the ALG off,
+# both the router's public address with it on, one of each when B writes
+# that address itself), the media stays behind the NAT or turns at it
+# and never crosses wan0 (RUN-phones.pcap, the phones' loopback, shows
+# where it went).  Each outside view alone and merged with the inside
+# view (mergecap -I none) gives the call no no_audio and no one_way_audio
+# from the outside, its outside legs not observable, and with a filter
+# that passes RTP for a reason about the NAT, not the filter.  The
+# merged file's symptoms are the inside view's alone (the ALG-on run with
+# sip_direct_media 1 really had no audio, visible inside).  A call whose
+# media should have crossed the outside and did not (a silent phone with
+# the ALG off, the far end's RTP to its private address: nothing on wan0)
+# keeps its no_audio through the same SIP+RTP filter.
+# out_check WHAT JSON WANT [INSIDE_JSON]: WANT "hidden": no no_audio or
+# one_way_audio beyond those of INSIDE_JSON's call (none when not
+# given), outside legs not_observable (with "NAT" in the reason when
+# the filter passes RTP: "rtp"); "no_audio": the call has no_audio.
+out_check() {
+	python3 - "$@" <<'PY'
+import json, sys
+what, path, want = sys.argv[1], sys.argv[2], sys.argv[3]
+inside = sys.argv[4] if len(sys.argv) > 4 else None
+media = {"no_audio", "one_way_audio"}
+def calls(p):
+    return [d for d in json.load(open(p))["dialogs"] if d["kind"] == "call"]
+allowed = set()
+if inside:
+    for d in calls(inside):
+        allowed |= media & {s["id"] for s in d["symptoms"]}
+cs = calls(path)
+bad = [] if cs else ["no call"]
+for d in cs:
+    ids = {s["id"] for s in d["symptoms"]}
+    out = [m for m in d["media"] if m["segment"] == "outside"]
+    if want == "no_audio":
+        if "no_audio" not in ids:
+            bad.append("%s: symptoms %s, want no_audio" % (d["call_id"], sorted(ids)))
+        continue
+    if (ids & media) != allowed:
+        bad.append("%s: media symptoms %s, want %s" % (d["call_id"], sorted(ids & media),
+                                                      sorted(allowed)))
+    if len(out) != 2 or any(m["state"] != "not_observable" for m in out):
+        bad.append("%s: outside legs %s" % (d["call_id"], out))
+    elif want == "rtp" and any("NAT" not in m["visibility_reason"] for m in out):
+        bad.append("%s: outside legs judged on the filter: %s" % (
+            d["call_id"], [m["visibility_reason"] for m in out]))
+for b in bad:
+    print("%s: %s" % (what, b), file=sys.stderr)
+sys.exit(1 if bad else 0)
+PY
+}
+for r in v15-lanproxy-filters-alg-off v15-lanproxy-filters-alg-on \
+    v15-lanproxy-filters-dm0-alg-on v15-lanproxy-bpublic-filters-alg-off; do
+	i="$S/$r-inside-siprtp.pcapng"
+	[ -f "$i" ] || { fail "$r: $i missing"; continue; }
+	"$ANALYZE" -q -f json "$i" >"$tmp/in.json"
+	for o in outside-siprtp outside-ip outside-sip; do
+		f="$S/$r-$o.pcapng"
+		want=rtp
+		[ $o = outside-sip ] && want=hidden
+		"$ANALYZE" -q -f json "$f" >"$tmp/o.json"
+		out_check "$r $o" "$tmp/o.json" $want || fail "$r: $o view alone"
+		ok
+		mergecap -I none -w "$tmp/m.pcapng" "$f" "$i"
+		"$ANALYZE" -q -f json "$tmp/m.pcapng" >"$tmp/m.json"
+		out_check "$r $o + inside-siprtp" "$tmp/m.json" $want "$tmp/in.json" ||
+		    fail "$r: $o merged with the inside view (-I none)"
+		ok
+	done
+done
+# the control: the same filter, media that should have crossed wan0
+for o in outside-siprtp outside-ip; do
+	"$ANALYZE" -q -f json "$S/v15-silent-filters-alg-off-$o.pcapng" >"$tmp/o.json"
+	out_check "v15-silent-filters-alg-off $o" "$tmp/o.json" no_audio ||
+	    fail "v15-silent-filters-alg-off: $o lost its no_audio"
+	ok
+done
+
 finish

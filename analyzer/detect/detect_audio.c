@@ -404,7 +404,7 @@ relayed_copy(const struct dialog *d, size_t idx)
 static enum rtp_state
 stream_state(const struct dialog *d, const struct rtp_stream *s)
 {
-	bool rx_caller = s->dir < 0, have_rev = false;
+	bool rx_caller = s->dir < 0, have_rev = false, rx_behind = false;
 
 	if (s->dir == 0)
 		return RTP_STATE_UNKNOWN;
@@ -422,6 +422,17 @@ stream_state(const struct dialog *d, const struct rtp_stream *s)
 		return RTP_STATE_UNDELIVERABLE;
 	if (s->segment == RTP_SEG_OUTSIDE && ep_is_private(&s->dst))
 		return RTP_STATE_UNDELIVERABLE;
+	/* A receiver that signals from a private address on this segment
+	 * sits behind its NAT: a public address in its SDP (the NAT's, put
+	 * there by an ALG or by the phone itself) is not where it is seen
+	 * here, and media sent to it turns at the NAT (hairpin) or dies
+	 * there; only the receiver's own address or RTP source counts. */
+	if (!ep_is_private(&s->dst))
+		for (size_t i = 0; i < d->nmsgs && !rx_behind; i++)
+			rx_behind = detect_from_caller(d, &d->msgs[i]) ==
+			    rx_caller && ep_is_private(&d->msgs[i].src) &&
+			    seg_of(d, &d->msgs[i].src, &d->msgs[i].dst) ==
+			    s->segment;
 	for (size_t i = 0; i < d->nmsgs; i++) {
 		const struct dmsg *m = &d->msgs[i];
 		const struct sdp_media *sm;
@@ -442,7 +453,7 @@ stream_state(const struct dialog *d, const struct rtp_stream *s)
 					return RTP_STATE_DELIVERED;
 			}
 		}
-		if (m->m->sdp == NULL || relayed_copy(d, i))
+		if (m->m->sdp == NULL || relayed_copy(d, i) || rx_behind)
 			continue;
 		sm = detect_audio_media(m->m->sdp);
 		if (sm != NULL && ep_eq(&sm->conn, &s->dst))
@@ -564,32 +575,45 @@ iface_vis(const struct capture_iface *ifc, int idx, const struct ep *ca,
 	return true;
 }
 
+/* True when a message of d goes directly between the addresses a and b
+ * (either way): two hosts that signal each other on this path. */
+static bool
+talk_directly(const struct dialog *d, const struct ep *a, const struct ep *b)
+{
+	for (size_t i = 0; i < d->nmsgs; i++) {
+		const struct ep *s = &d->msgs[i].src, *t = &d->msgs[i].dst;
+
+		if ((ep_same_ip(s, a) && ep_same_ip(t, b)) ||
+		    (ep_same_ip(s, b) && ep_same_ip(t, a)))
+			return true;
+	}
+	return false;
+}
+
 /*
- * True when the media of both sides (cm, em) is at private addresses
- * behind the one NAT that seg sees (inside: both sides signal from
- * private addresses; outside: both from one public address, ca and ea)
- * and no message of d on seg goes directly between those two media
- * addresses: the signalling crosses this point towards a host past the
- * NAT, the media need not.
+ * True when the media of both sides (cm, em) is addressed behind the one
+ * NAT that seg sees, and no message of d on seg goes directly between
+ * those two media addresses: the signalling crosses this point towards a
+ * host past the NAT, the media need not.  Inside: both sides signal from
+ * private addresses and both SDPs name private ones.  Outside: both
+ * signal from one public address, the NAT's (ca and ea), and each SDP
+ * names a private address or that very address (an ALG's rewrite, or a
+ * phone that wrote its public address itself): whatever was written,
+ * media to either stays behind the NAT or turns at it (hairpin), and
+ * none of it goes out of the NAT's public side.
  */
 static bool
 behind_one_nat(const struct dialog *d, enum rtp_segment seg,
     const struct ep *ca, const struct ep *ea, const struct sdp_media *cm,
     const struct sdp_media *em)
 {
-	if (!ep_is_private(&cm->conn) || !ep_is_private(&em->conn))
+	if (seg == RTP_SEG_INSIDE ? !ep_is_private(ca) || !ep_is_private(ea) ||
+	    !ep_is_private(&cm->conn) || !ep_is_private(&em->conn) :
+	    !ep_same_ip(ca, ea) ||
+	    !(ep_is_private(&cm->conn) || ep_same_ip(&cm->conn, ca)) ||
+	    !(ep_is_private(&em->conn) || ep_same_ip(&em->conn, ca)))
 		return false;
-	if (seg == RTP_SEG_INSIDE ? !ep_is_private(ca) || !ep_is_private(ea) :
-	    !ep_same_ip(ca, ea))
-		return false;
-	for (size_t i = 0; i < d->nmsgs; i++) {
-		const struct ep *s = &d->msgs[i].src, *t = &d->msgs[i].dst;
-
-		if ((ep_same_ip(s, &cm->conn) && ep_same_ip(t, &em->conn)) ||
-		    (ep_same_ip(s, &em->conn) && ep_same_ip(t, &cm->conn)))
-			return false;
-	}
-	return true;
+	return !talk_directly(d, &cm->conn, &em->conn);
 }
 
 /*
@@ -755,6 +779,68 @@ visible(const struct dialog *d, int seg)
 	return seg > 0 && seg < 3 && d->vis[seg].state == DIALOG_VIS_VISIBLE;
 }
 
+/* True when the caller (or callee) side signals from a private address:
+ * it sits inside a NAT, so its media arrives on the inside segment. */
+static bool
+receiver_inside(const struct dialog *d, bool caller)
+{
+	for (size_t i = 0; i < d->nmsgs; i++)
+		if (detect_from_caller(d, &d->msgs[i]) == caller &&
+		    ep_is_private(&d->msgs[i].src))
+			return true;
+	return false;
+}
+
+static const char why_lan_dir[] = "no RTP of this direction here: both "
+    "sides signal from behind the NAT and the receiver's SDP, as the "
+    "sender got it, names a private address: this direction goes phone "
+    "to phone behind the NAT and need not cross this point";
+
+/*
+ * True when direction dir (1: caller->callee) of d need not cross the
+ * inside capture point although other media of d does: both sides signal
+ * from private addresses (behind the one NAT), the SDP the sender got
+ * from the receiver on the inside names a private address, no message
+ * goes directly between the sender's own (private) signalling address
+ * and that address (their signalling goes through a host past the NAT;
+ * two hosts signalling each other here keep their media on the same
+ * path), and none of this direction's RTP is here.  Two phones behind
+ * one NAT calling through a proxy past it, one of which was given the
+ * other's private address: that direction stays on their own network,
+ * whatever the other direction does (sent to the NAT's public address,
+ * it crosses here).
+ */
+static bool
+lan_direction(const struct dialog *d, int dir)
+{
+	const struct sdp_media *got = NULL;
+
+	if (!receiver_inside(d, true) || !receiver_inside(d, false))
+		return false;
+	for (int i = 0; i < d->nstreams; i++)
+		if (d->streams[i]->dir == dir && d->streams[i]->packets > 0 &&
+		    d->streams[i]->segment == RTP_SEG_INSIDE)
+			return false;
+	for (size_t i = 0; i < d->nmsgs; i++) {
+		const struct dmsg *m = &d->msgs[i];
+		const struct sdp_media *x = m->m->sdp ?
+		    detect_audio_media(m->m->sdp) : NULL;
+
+		if (x != NULL && detect_from_caller(d, m) == (dir < 0) &&
+		    ep_is_private(&m->dst) &&
+		    seg_of(d, &m->src, &m->dst) == RTP_SEG_INSIDE)
+			got = x;
+	}
+	if (got == NULL || !got->has_conn || !ep_is_private(&got->conn))
+		return false;
+	for (size_t i = 0; i < d->nmsgs; i++)
+		if (detect_from_caller(d, &d->msgs[i]) == (dir > 0) &&
+		    ep_is_private(&d->msgs[i].src) &&
+		    talk_directly(d, &d->msgs[i].src, &got->conn))
+			return false;
+	return true;
+}
+
 int
 detect_media_legs(const struct dialog *d, struct detect_media_leg *out,
     int max)
@@ -800,17 +886,22 @@ detect_media_legs(const struct dialog *d, struct detect_media_leg *out,
 				}
 			}
 			l->packets = ok + bad;
+			l->vis = d->vis[seg].state;
+			l->why = d->vis[seg].why;
 			if (ok + bad > 0)
 				l->state = ok >= bad ? "delivered" :
 				    "undeliverable";
-			else if (d->vis[seg].state != DIALOG_VIS_UNJUDGED)
+			else if (seg == RTP_SEG_INSIDE && visible(d, seg) &&
+			    lan_direction(d, dir)) {
+				l->state = "not_observable";
+				l->vis = DIALOG_VIS_UNKNOWN;
+				l->why = why_lan_dir;
+			} else if (d->vis[seg].state != DIALOG_VIS_UNJUDGED)
 				l->state = visible(d, seg) ? "absent" :
 				    "not_observable";
 			else
 				l->state = media[seg] ? "absent" :
 				    "not_observable";
-			l->vis = d->vis[seg].state;
-			l->why = d->vis[seg].why;
 		}
 	}
 	return n;
@@ -875,6 +966,12 @@ predicted_oneway(const struct dialog *d, struct findings *fs)
 			continue;
 		pm = detect_audio_media(priv[k]->m->sdp);
 		om = detect_audio_media(pub[1 - k]->m->sdp);
+		/* The other side's media at the very public address the
+		 * private side signals from: the NAT's own, so the other
+		 * side is behind that NAT too and reaches the private
+		 * address on their own network. */
+		if (ep_same_ip(&om->conn, &priv[k]->src))
+			continue;
 		if (acklost)
 			f = detect_finding_add(fs, SYMPTOM_ONE_WAY_AUDIO, 0.5,
 			    expl_predicted, rem_oneway,
@@ -911,18 +1008,6 @@ predicted_oneway(const struct dialog *d, struct findings *fs)
 }
 
 /* ---- the detector --------------------------------------------------- */
-
-/* True when the caller (or callee) side signals from a private address:
- * it sits inside a NAT, so its media arrives on the inside segment. */
-static bool
-receiver_inside(const struct dialog *d, bool caller)
-{
-	for (size_t i = 0; i < d->nmsgs; i++)
-		if (detect_from_caller(d, &d->msgs[i]) == caller &&
-		    ep_is_private(&d->msgs[i].src))
-			return true;
-	return false;
-}
 
 /* Packets per second a direction's ptime implies: the measured one,
  * else what the SDPs say (pps_for). */
@@ -1068,7 +1153,8 @@ detect_audio(struct detect *dt, const struct dialog *d, struct findings *fs)
 		if (!visible(d, g))
 			g = g == RTP_SEG_INSIDE ? RTP_SEG_OUTSIDE :
 			    RTP_SEG_INSIDE;
-		vis_dir[k] = visible(d, g);
+		vis_dir[k] = visible(d, g) && !(g == RTP_SEG_INSIDE &&
+		    lan_direction(d, k == 0 ? 1 : -1));
 		di[k].pkts = seg_pk[k][g];
 		di[k].expected = w * di[k].pps;
 		di[k].ratio = di[k].pkts / di[k].expected;

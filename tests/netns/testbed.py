@@ -86,6 +86,10 @@ CAPTURES = {
     "server-siprtp": ("server", ["eth0"], "dumpcap",
                       SIP_FILTER + " or udp portrange 6000-6999", ".pcapng"),
     "mirror": ("router", ["lan0", "wan0"], "dumpcap", "", ".pcapng"),
+    # the phone namespace's loopback: what two phones behind the router
+    # (phone_b=1) send each other's private addresses never leaves their
+    # namespace; here it is on the wire (lan-proxy)
+    "phones": ("phone", ["lo"], "tcpdump", "ip", ".pcap"),
 }
 DEFAULT_CAPTURES = "inside,outside,server"
 
@@ -734,6 +738,53 @@ class Testbed:
         self.note("server_media", "ack")
         self.finish([(uac, 130, "server_uac_exit", "server-uac", "server"),
                      (uas, 15, "phone_uas_exit", "phone-uas", "phone")])
+
+    def run_lan_proxy(self):
+        """run-testbed.sh's lan-proxy through this topology (issue 15.2/15.3:
+        the outside view of it with its capture filters recorded): two
+        phones behind the router, A = 10.0.0.2:5060 and B = 10.0.0.3:5062
+        (option phone_b=1), and relay.py at the server's 5060 (registrar
+        and stateless relay, no media anchoring). B registers, then A calls
+        B through the relay; A's ACK and BYE go to the relay as well (the
+        caller template without its setdest line), so no SIP goes phone to
+        phone. Each phone sends RTP to the SDP address it was given (A
+        after the ACK, B from its 200 OK; B's RTP port 6100)."""
+        if self.o.get("phone_b") != "1":
+            raise TestbedError("scenario lan-proxy needs phone_b=1")
+        relay = self.start("server", [sys.executable, "-u", os.path.join(HERE, "relay.py"),
+                                      SERVER, "5060", "60"], "relay")
+        self.wait_listen("server", "udp", 5060)
+        r = self.sipp("phone", "b-reg", PHONE_B, 5062, os.path.join(SCN, "uac-register.xml"),
+                      ["-key", "user", "b"], target="%s:5060" % SERVER)
+        self.note("b_uac_register_exit", self.wait(r, 30))
+        self.trace_events("b-reg", "b")
+        # b_sdp_c=ADDR: B writes ADDR as its SDP c= (a phone that learned
+        # the router's public address, by STUN or by hand); its RTP still
+        # goes out from 10.0.0.3:6100
+        uas = self.sipp("phone", "b-uas", PHONE_B, 5062,
+                        self.uas_xml("200", "server", c=self.o.get("b_sdp_c", "[media_ip]")),
+                        ["-mp", "6100", "-key", "user", "b"])
+        self.wait_listen("phone", "udp", 5062)
+        path = self.uac_xml("phone")
+        with open(path) as f:
+            text = "".join(l for l in f if "<setdest " not in l)
+        # the Contact's host and port are then unused: SIPp refuses a
+        # variable set and never read
+        text = text.replace('assign_to="ct,ct_host,ct_port"', 'assign_to="ct"')
+        with open(path, "w") as f:
+            f.write(text)
+        uac = self.sipp("phone", "a-uac", PHONE, 5060, path,
+                        ["-mp", "6000", "-key", "user", "a", "-key", "peer", "b"],
+                        target="%s:5060" % SERVER)
+        self.note("phone_media", "ack")
+        self.note("b_media", "200")
+        self.finish([(uac, 130, "a_uac_exit", "a-uac", "a"),
+                     (uas, 15, "b_uas_exit", "b-uas", "b")])
+        relay.terminate()
+        self.wait(relay, 5)
+        with open(os.path.join(self.work, "relay.out"), errors="replace") as f:
+            for line in f:
+                self.note("relay", line.rstrip("\n"))
 
     def run(self):
         self.build()

@@ -261,6 +261,11 @@ def direction_state(run, call, seg, d, pkts, all_media):
         else:
             good = want is not None and p.dport == want[1] and p.dst in (sig, want[0]) and \
                 not (PRIVATE.match(p.dst) and seg != "inside")
+        if seg == "inside" and p.dst == WAN:
+            # the router's own public address seen from inside: no
+            # phone lives there and the ruleset has no hairpin rule
+            # (the kernel answers port unreachable, lan-proxy runs)
+            good = False
         if good:
             ok += 1
         else:
@@ -423,6 +428,7 @@ def call_facts(run, c):
             got.setdefault("offer" if f["method"] else "answer", f["sdp_c"])
     r["lan_media"] = bool(len(got) == 2 and all(PRIVATE.match(v) for v in got.values())
                           and got["offer"] != got["answer"])
+    lan_dirs(run, c, r, got)
     if r["lan_media"]:
         r["dead"], r["audio"] = [], "two_way"
         r["outcome"] = r["signal"] if r["signal"] != "answered" else "completed"
@@ -444,6 +450,44 @@ def call_facts(run, c):
     r["outcome"] = r["signal"] if r["signal"] != "answered" else \
         (r["audio"] if r["audio"] in ("no_audio", "one_way_audio") else "completed")
     return r
+
+
+def lan_dirs(run, c, r, got):
+    """Two phones behind the router (both links inside), one of which was
+    given the other's private address (got: the SDP c= each phone
+    received on the inside): that direction goes phone to phone and
+    crosses no capture point of the router. r["lan_dirs"] lists such
+    directions; when the run has RUN-phones.pcap (the phone namespace's
+    loopback, lan-proxy), what reached the receiver is counted there,
+    else the direction is not judged. Both directions so: lan_media."""
+    r["lan_dirs"] = []
+    if r["caller_link"] != "inside" or r["callee_link"] != "inside" or r.get("lan_media"):
+        return
+    for key, d in (("answer", "caller>callee"), ("offer", "callee>caller")):
+        if key in got and PRIVATE.match(got[key]):
+            r["lan_dirs"].append(d)
+    path = os.path.join(run.d, run.run + "-phones.pcap")
+    rtp = []
+    if r["lan_dirs"] and os.path.exists(path):
+        rtp = [p for p in pcapread.packets(pcapread.Capture(path))
+               if p.kind == "rtp" and c["t0"] - 0.1 <= p.ts <= c["t1"]]
+    for d in r["lan_dirs"]:
+        to = got["answer" if d == "caller>callee" else "offer"]
+        n = sum(1 for p in rtp if p.dst == to and p.src != to)
+        sent = r["media"][d][0]
+        r["media"][d] = (sent, n if rtp else None, r["media"][d][2], "phones" if rtp else None)
+
+
+def mixed_behind(c):
+    """Public view: one SDP names a private address, the other the
+    router's own public address: both phones behind the router (one of
+    them wrote that address itself); no RTP of theirs crosses the public
+    side. (Both private: lan_media; both the router's: hairpin.)"""
+    o, a = public_view(c)
+    if not (o and a):
+        return False
+    kinds = {"private" if PRIVATE.match(x[0]) else "wan" if x[0] == WAN else "other" for x in (o, a)}
+    return kinds == {"private", "wan"}
 
 
 def rewritten(c):
@@ -865,8 +909,20 @@ def draft(run):
                                "both SDPs name the router's own public address: two phones behind it, "
                                "whose RTP never crosses this segment, working or not")
                     continue
+                if seg != "inside" and mixed_behind(c):
+                    for d in ("caller>callee", "callee>caller"):
+                        yield (fk, c["id"], "media:%s@%s" % (d, seg), "not_observable",
+                               "one SDP names a private address, the other the router's own public "
+                               "address: two phones behind it, whose RTP never crosses this segment")
+                    continue
                 for d in ("caller>callee", "callee>caller"):
                     st = direction_state(run, c, seg, d, m[d], m) if vis else "not_observable"
+                    if not m[d] and d in phys[c["id"]].get("lan_dirs", ()):
+                        yield (fk, c["id"], "media:%s@%s" % (d, seg), "not_observable",
+                               "its sender was given the receiver's private address, both behind "
+                               "the router: this direction goes phone to phone and crosses no "
+                               "capture point")
+                        continue
                     if lan and not m[d]:
                         yield (fk, c["id"], "media:%s@%s" % (d, seg), "not_observable",
                                "both phones were given each other's private address: their RTP stays "
