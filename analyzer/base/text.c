@@ -203,7 +203,7 @@ text_fput_escaped(FILE *f, const void *vp, size_t len, enum text_esc esc)
 		/* Copy the longest run of bytes that need no escaping at once. */
 		run = text_plain_run(p + i, len - i, esc);
 		if (run > 0) {
-			fwrite(p + i, 1, run, f);
+			text_put_bytes(f, p + i, run);
 			i += run;
 			continue;
 		}
@@ -218,7 +218,7 @@ text_fput_escaped(FILE *f, const void *vp, size_t len, enum text_esc esc)
 				continue;
 			}
 			if (n > 1) {
-				fwrite(p + i, 1, n, f);
+				text_put_bytes(f, p + i, n);
 				i += n;
 				continue;
 			}

@@ -96,6 +96,28 @@ void text_fput_escaped(FILE *f, const void *p, size_t len, enum text_esc esc);
 size_t text_plain_run(const void *p, size_t len, enum text_esc esc);
 
 /*
+ * fwrite(p, 1, n, f) for the many short pieces of the report writers.
+ * With glibc, a piece that fits the stream's buffer is put there as its
+ * own putc_unlocked() macro puts a byte (the buffer pointers of struct
+ * FILE); the rest, and other C libraries, go through stdio.  The stdio
+ * calls (fwrite's lock check, xsputn, the copy) were a tenth of a JSON
+ * report.  Not for a stream another thread writes at the same time.
+ */
+static inline void
+text_put_bytes(FILE *f, const void *p, size_t n)
+{
+#ifdef __GLIBC__
+	if (f->_IO_write_ptr != NULL &&
+	    (size_t)(f->_IO_write_end - f->_IO_write_ptr) >= n) {
+		memcpy(f->_IO_write_ptr, p, n);
+		f->_IO_write_ptr += n;
+		return;
+	}
+#endif
+	fwrite(p, 1, n, f);
+}
+
+/*
  * Writes "prog: MESSAGE\n" to f, the message formatted as printf does and
  * escaped as plain text (text_fput_escaped), so a file name or an error
  * text carrying control characters reaches the terminal inert.  For the
