@@ -152,6 +152,22 @@ swar_json_special(uint64_t x)
 	    SWAR_ZERO(x ^ (SWAR_LO * '\\'))) & SWAR_HI) != 0;
 }
 
+/* The bytes a JSON string takes as they are: printable ASCII but '"' and '\\'. */
+#define PLAIN_ROW(b) \
+	((b) >= 0x20 && (b) <= 0x7e && (b) != '"' && (b) != '\\')
+#define PLAIN_16(b) PLAIN_ROW(b), PLAIN_ROW((b) + 1), PLAIN_ROW((b) + 2), \
+	PLAIN_ROW((b) + 3), PLAIN_ROW((b) + 4), PLAIN_ROW((b) + 5), \
+	PLAIN_ROW((b) + 6), PLAIN_ROW((b) + 7), PLAIN_ROW((b) + 8), \
+	PLAIN_ROW((b) + 9), PLAIN_ROW((b) + 10), PLAIN_ROW((b) + 11), \
+	PLAIN_ROW((b) + 12), PLAIN_ROW((b) + 13), PLAIN_ROW((b) + 14), \
+	PLAIN_ROW((b) + 15)
+static const bool json_plain[256] = {
+	PLAIN_16(0x00), PLAIN_16(0x10), PLAIN_16(0x20), PLAIN_16(0x30),
+	PLAIN_16(0x40), PLAIN_16(0x50), PLAIN_16(0x60), PLAIN_16(0x70),
+	PLAIN_16(0x80), PLAIN_16(0x90), PLAIN_16(0xa0), PLAIN_16(0xb0),
+	PLAIN_16(0xc0), PLAIN_16(0xd0), PLAIN_16(0xe0), PLAIN_16(0xf0),
+};
+
 size_t
 text_plain_run(const void *vp, size_t len, enum text_esc esc)
 {
@@ -168,8 +184,18 @@ text_plain_run(const void *vp, size_t len, enum text_esc esc)
 			if (swar_json_special(x))
 				break;
 		}
-		while (r < len && p[r] >= 0x20 && p[r] < 0x7f && p[r] != '"' &&
-		    p[r] != '\\')
+		/*
+		 * All blocks passed and a tail is left: the last eight bytes
+		 * (overlapping ones that passed) decide it in one step.
+		 */
+		if (r < len && r + 8 > len && len >= 8) {
+			uint64_t x;
+
+			memcpy(&x, p + len - 8, 8);
+			if (!swar_json_special(x))
+				return len;
+		}
+		while (r < len && json_plain[p[r]])
 			r++;
 		break;
 	case TEXT_ESC_CSV:

@@ -265,6 +265,26 @@ test_plain_run_json(void)
 		}
 	}
 	CU_ASSERT_EQUAL(bad, 0);
+	/*
+	 * Lengths 1 to 20 (the tail after the last whole word is decided
+	 * by the last eight bytes at once when all words passed): every
+	 * byte value at every place stops the run where the byte test says.
+	 */
+	bad = 0;
+	for (size_t n = 1; n <= sizeof(buf); n++)
+		for (unsigned c = 0; c < 256; c++) {
+			bool plain = c >= 0x20 && c <= 0x7e && c != '"' &&
+			    c != '\\';
+
+			for (size_t at = 0; at < n; at++) {
+				memset(buf, 'y', sizeof(buf));
+				buf[at] = (uint8_t)c;
+				if (text_plain_run(buf, n, TEXT_ESC_JSON) !=
+				    (plain ? n : at))
+					bad++;
+			}
+		}
+	CU_ASSERT_EQUAL(bad, 0);
 	/* Two specials in one word: the first one stops it. */
 	memcpy(buf, "abcdefgh\x01\"ijklmnopqrs", 20);
 	CU_ASSERT_EQUAL(text_plain_run(buf, 20, TEXT_ESC_JSON), 8);
