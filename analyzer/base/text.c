@@ -23,14 +23,21 @@ text_parse_uint(const void *vp, size_t len, uint64_t max, uint64_t *out)
 	const uint8_t *p = vp;
 	size_t i = 0, digits = 0;
 	uint64_t v = 0;
+	/*
+	 * v * 10 + d > max exactly when v > q, or v == q and d > r: one
+	 * division per call, not one per digit (a 64-bit division costs
+	 * tens of cycles, and ports, lengths and CSeqs pass here several
+	 * times per SIP message).
+	 */
+	const uint64_t q = max / 10;
+	const unsigned r = (unsigned)(max % 10);
 
 	while (i < len && (p[i] == ' ' || p[i] == '\t'))
 		i++;
 	for (; i < len && p[i] >= '0' && p[i] <= '9'; i++, digits++) {
 		unsigned d = (unsigned)(p[i] - '0');
 
-		/* d > max first: max - d must not wrap (max 8, digit 9). */
-		if (d > max || v > (max - d) / 10)
+		if (v > q || (v == q && d > r))
 			return -1;
 		v = v * 10 + d;
 	}
