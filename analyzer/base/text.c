@@ -65,16 +65,6 @@ text_find(const void *hay, size_t hlen, const void *needle, size_t nlen)
 	return memmem(hay, hlen, needle, nlen);
 }
 
-void
-text_trim(const uint8_t **p, size_t *len)
-{
-	while (*len > 0 && (**p == ' ' || **p == '\t')) {
-		(*p)++;
-		(*len)--;
-	}
-	while (*len > 0 && ((*p)[*len - 1] == ' ' || (*p)[*len - 1] == '\t'))
-		(*len)--;
-}
 
 char *
 text_copy(char *dst, size_t n, const void *vp, size_t len)

@@ -49,8 +49,21 @@ bool text_iprefix(const void *p, size_t len, const char *prefix);
 /* Bounded memmem; NULL when absent. */
 const void *text_find(const void *hay, size_t hlen, const void *needle,
     size_t nlen);
-/* Trims blanks (SP, HTAB) from both ends of the span (p, len). */
-void text_trim(const uint8_t **p, size_t *len);
+/*
+ * Trims blanks (SP, HTAB) from both ends of the span (p, len).  Inline:
+ * the header walk trims every name and value, mostly with nothing to
+ * trim, and the call was most of the cost.
+ */
+static inline void
+text_trim(const uint8_t **p, size_t *len)
+{
+	while (*len > 0 && (**p == ' ' || **p == '\t')) {
+		(*p)++;
+		(*len)--;
+	}
+	while (*len > 0 && ((*p)[*len - 1] == ' ' || (*p)[*len - 1] == '\t'))
+		(*len)--;
+}
 
 /*
  * Copies p[0..len) into dst as a C string of at most n-1 bytes (n > 0),
