@@ -594,6 +594,27 @@ scan_byte(struct cur *c, uint8_t b)
 }
 
 /*
+ * An optional ":" 1*5DIGIT at c into *port (a scratch string; NULL when
+ * there is no ':'); false for any other digits or on out-of-memory.
+ */
+static bool
+scan_port(struct scratch *s, struct cur *c, char **port)
+{
+	const uint8_t *p;
+	size_t n;
+
+	*port = NULL;
+	if (!scan_byte(c, ':'))
+		return true;
+	if (!scan_span(c, 0, &p, &n) || n > 5)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!is_digit((char)p[i]))
+			return false;
+	return (*port = scan_dup(s, p, n)) != NULL;
+}
+
+/*
  * Whether libosip2's osip_call_id_parse() takes the Call-ID line ml
  * without doubt: a value of printable ASCII without SP, HTAB, comma,
  * quote or angle bracket, with at most one '@', neither first nor last.
@@ -663,14 +684,8 @@ scan_party(struct scratch *s, const struct memo_line *ml,
 	if (!scan_span(&c, SC_HOST, &p, &n))
 		return false;
 	ps->url.host = scan_dup(s, p, n);
-	if (scan_byte(&c, ':')) {
-		if (!scan_span(&c, 0, &p, &n) || n > 5)
-			return false;
-		for (size_t i = 0; i < n; i++)
-			if (!is_digit((char)p[i]))
-				return false;
-		ps->url.port = scan_dup(s, p, n);
-	}
+	if (!scan_port(s, &c, &ps->url.port))
+		return false;
 	/* libosip2 refuses a URI under six bytes ("sip:h" and shorter). */
 	if (cur_rest(&c) - uri < 6 || !scan_byte(&c, '>'))
 		return false;
@@ -742,15 +757,8 @@ scan_via(struct scratch *s, const struct memo_line *ml, struct via_scan *vs)
 	    !scan_byte(&c, ' ') || !scan_span(&c, SC_HOST, &p, &n) ||
 	    (vs->v.host = scan_dup(s, p, n)) == NULL)
 		return false;
-	if (scan_byte(&c, ':')) {
-		if (!scan_span(&c, 0, &p, &n) || n > 5)
-			return false;
-		for (size_t i = 0; i < n; i++)
-			if (!is_digit((char)p[i]))
-				return false;
-		if ((vs->v.port = scan_dup(s, p, n)) == NULL)
-			return false;
-	}
+	if (!scan_port(s, &c, &vs->v.port))
+		return false;
 	while (scan_byte(&c, ';')) {
 		int k = -1;
 
