@@ -94,27 +94,34 @@ ep_pair_hash(const struct ep *a, const struct ep *b, uint32_t tag)
 static bool
 quad_fast(const char *s, size_t len, uint8_t a[4])
 {
-	size_t i = 0;
+	const uint8_t *p = (const uint8_t *)s, *end = p + len;
 
+	/* "0.0.0.0" to "255.255.255.255"; one step per byte, no loop. */
+	if (len < 7 || len > 15)
+		return false;
 	for (int k = 0; k < 4; k++) {
-		unsigned v = 0, nd = 0;
+		unsigned v, d;
 
-		if (k > 0) {
-			if (i >= len || s[i] != '.')
-				return false;
-			i++;
-		}
-		while (i < len && s[i] >= '0' && s[i] <= '9' && nd < 4) {
-			v = v * 10 + (unsigned)(s[i] - '0');
-			nd++;
-			i++;
-		}
-		if (nd == 0 || nd > 3 || v > 255 ||
-		    (nd > 1 && s[i - nd] == '0'))
+		if (k > 0 && (p >= end || *p++ != '.'))
 			return false;
+		if (p >= end || (v = (unsigned)(*p - '0')) > 9)
+			return false;
+		p++;
+		if (p < end && (d = (unsigned)(*p - '0')) <= 9) {
+			if (v == 0)
+				return false;  /* a leading zero */
+			v = v * 10 + d;
+			p++;
+			if (p < end && (d = (unsigned)(*p - '0')) <= 9) {
+				v = v * 10 + d;
+				p++;
+				if (v > 255)
+					return false;
+			}
+		}
 		a[k] = (uint8_t)v;
 	}
-	return i == len;
+	return p == end;
 }
 
 int

@@ -23,14 +23,21 @@ text_parse_uint(const void *vp, size_t len, uint64_t max, uint64_t *out)
 	const uint8_t *p = vp;
 	size_t i = 0, digits = 0;
 	uint64_t v = 0;
+	/*
+	 * v * 10 + d > max exactly when v > q, or v == q and d > r: one
+	 * division per call, not one per digit (a 64-bit division costs
+	 * tens of cycles, and ports, lengths and CSeqs pass here several
+	 * times per SIP message).
+	 */
+	const uint64_t q = max / 10;
+	const unsigned r = (unsigned)(max % 10);
 
 	while (i < len && (p[i] == ' ' || p[i] == '\t'))
 		i++;
 	for (; i < len && p[i] >= '0' && p[i] <= '9'; i++, digits++) {
 		unsigned d = (unsigned)(p[i] - '0');
 
-		/* d > max first: max - d must not wrap (max 8, digit 9). */
-		if (d > max || v > (max - d) / 10)
+		if (v > q || (v == q && d > r))
 			return -1;
 		v = v * 10 + d;
 	}
@@ -58,16 +65,6 @@ text_find(const void *hay, size_t hlen, const void *needle, size_t nlen)
 	return memmem(hay, hlen, needle, nlen);
 }
 
-void
-text_trim(const uint8_t **p, size_t *len)
-{
-	while (*len > 0 && (**p == ' ' || **p == '\t')) {
-		(*p)++;
-		(*len)--;
-	}
-	while (*len > 0 && ((*p)[*len - 1] == ' ' || (*p)[*len - 1] == '\t'))
-		(*len)--;
-}
 
 char *
 text_copy(char *dst, size_t n, const void *vp, size_t len)
@@ -152,6 +149,22 @@ swar_json_special(uint64_t x)
 	    SWAR_ZERO(x ^ (SWAR_LO * '\\'))) & SWAR_HI) != 0;
 }
 
+/* The bytes a JSON string takes as they are: printable ASCII but '"' and '\\'. */
+#define PLAIN_ROW(b) \
+	((b) >= 0x20 && (b) <= 0x7e && (b) != '"' && (b) != '\\')
+#define PLAIN_16(b) PLAIN_ROW(b), PLAIN_ROW((b) + 1), PLAIN_ROW((b) + 2), \
+	PLAIN_ROW((b) + 3), PLAIN_ROW((b) + 4), PLAIN_ROW((b) + 5), \
+	PLAIN_ROW((b) + 6), PLAIN_ROW((b) + 7), PLAIN_ROW((b) + 8), \
+	PLAIN_ROW((b) + 9), PLAIN_ROW((b) + 10), PLAIN_ROW((b) + 11), \
+	PLAIN_ROW((b) + 12), PLAIN_ROW((b) + 13), PLAIN_ROW((b) + 14), \
+	PLAIN_ROW((b) + 15)
+static const bool json_plain[256] = {
+	PLAIN_16(0x00), PLAIN_16(0x10), PLAIN_16(0x20), PLAIN_16(0x30),
+	PLAIN_16(0x40), PLAIN_16(0x50), PLAIN_16(0x60), PLAIN_16(0x70),
+	PLAIN_16(0x80), PLAIN_16(0x90), PLAIN_16(0xa0), PLAIN_16(0xb0),
+	PLAIN_16(0xc0), PLAIN_16(0xd0), PLAIN_16(0xe0), PLAIN_16(0xf0),
+};
+
 size_t
 text_plain_run(const void *vp, size_t len, enum text_esc esc)
 {
@@ -168,8 +181,18 @@ text_plain_run(const void *vp, size_t len, enum text_esc esc)
 			if (swar_json_special(x))
 				break;
 		}
-		while (r < len && p[r] >= 0x20 && p[r] < 0x7f && p[r] != '"' &&
-		    p[r] != '\\')
+		/*
+		 * All blocks passed and a tail is left: the last eight bytes
+		 * (overlapping ones that passed) decide it in one step.
+		 */
+		if (r < len && r + 8 > len && len >= 8) {
+			uint64_t x;
+
+			memcpy(&x, p + len - 8, 8);
+			if (!swar_json_special(x))
+				return len;
+		}
+		while (r < len && json_plain[p[r]])
 			r++;
 		break;
 	case TEXT_ESC_CSV:
@@ -203,7 +226,7 @@ text_fput_escaped(FILE *f, const void *vp, size_t len, enum text_esc esc)
 		/* Copy the longest run of bytes that need no escaping at once. */
 		run = text_plain_run(p + i, len - i, esc);
 		if (run > 0) {
-			fwrite(p + i, 1, run, f);
+			text_put_bytes(f, p + i, run);
 			i += run;
 			continue;
 		}
@@ -218,7 +241,7 @@ text_fput_escaped(FILE *f, const void *vp, size_t len, enum text_esc esc)
 				continue;
 			}
 			if (n > 1) {
-				fwrite(p + i, 1, n, f);
+				text_put_bytes(f, p + i, n);
 				i += n;
 				continue;
 			}

@@ -49,8 +49,21 @@ bool text_iprefix(const void *p, size_t len, const char *prefix);
 /* Bounded memmem; NULL when absent. */
 const void *text_find(const void *hay, size_t hlen, const void *needle,
     size_t nlen);
-/* Trims blanks (SP, HTAB) from both ends of the span (p, len). */
-void text_trim(const uint8_t **p, size_t *len);
+/*
+ * Trims blanks (SP, HTAB) from both ends of the span (p, len).  Inline:
+ * the header walk trims every name and value, mostly with nothing to
+ * trim, and the call was most of the cost.
+ */
+static inline void
+text_trim(const uint8_t **p, size_t *len)
+{
+	while (*len > 0 && (**p == ' ' || **p == '\t')) {
+		(*p)++;
+		(*len)--;
+	}
+	while (*len > 0 && ((*p)[*len - 1] == ' ' || (*p)[*len - 1] == '\t'))
+		(*len)--;
+}
 
 /*
  * Copies p[0..len) into dst as a C string of at most n-1 bytes (n > 0),
@@ -94,6 +107,28 @@ void text_fput_escaped(FILE *f, const void *p, size_t len, enum text_esc esc);
  * to 0x7e) but the target's own specials (JSON: '"' and '\\').
  */
 size_t text_plain_run(const void *p, size_t len, enum text_esc esc);
+
+/*
+ * fwrite(p, 1, n, f) for the many short pieces of the report writers.
+ * With glibc, a piece that fits the stream's buffer is put there as its
+ * own putc_unlocked() macro puts a byte (the buffer pointers of struct
+ * FILE); the rest, and other C libraries, go through stdio.  The stdio
+ * calls (fwrite's lock check, xsputn, the copy) were a tenth of a JSON
+ * report.  Not for a stream another thread writes at the same time.
+ */
+static inline void
+text_put_bytes(FILE *f, const void *p, size_t n)
+{
+#ifdef __GLIBC__
+	if (f->_IO_write_ptr != NULL &&
+	    (size_t)(f->_IO_write_end - f->_IO_write_ptr) >= n) {
+		memcpy(f->_IO_write_ptr, p, n);
+		f->_IO_write_ptr += n;
+		return;
+	}
+#endif
+	fwrite(p, 1, n, f);
+}
 
 /*
  * Writes "prog: MESSAGE\n" to f, the message formatted as printf does and

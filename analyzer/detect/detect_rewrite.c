@@ -48,6 +48,7 @@
 #include <string.h>
 
 #include "base/htab.h"
+#include "base/text.h"
 #include "detect/detect_int.h"
 
 static const char explanation[] =
@@ -754,6 +755,18 @@ copy_set_of(struct detect *dt, const struct sipmsg *s)
 	    s->from_tag);
 }
 
+/*
+ * snprintf(d, n, "%s", s), NULL written as glibc writes it: five of these
+ * per request were half of detect_copy_note's cost.
+ */
+static void
+note_str(char *d, size_t n, const char *s)
+{
+	if (s == NULL)
+		s = "(null)";
+	text_copy(d, n, s, strnlen(s, n - 1));
+}
+
 void
 detect_copy_note(struct detect *dt, const struct dialog *d,
     const struct dmsg *r)
@@ -780,12 +793,11 @@ detect_copy_note(struct detect *dt, const struct dialog *d,
 	c->dst = r->dst;
 	c->cseq = s->cseq;
 	c->status = s->status;
-	snprintf(c->method, sizeof(c->method), "%s", s->method);
-	snprintf(c->branch, sizeof(c->branch), "%s", s->via[0].branch);
-	snprintf(c->from_tag, sizeof(c->from_tag), "%s", s->from_tag);
-	snprintf(c->to_tag, sizeof(c->to_tag), "%s", s->to_tag ? s->to_tag :
-	    "");
-	snprintf(c->call_id, sizeof(c->call_id), "%s", d->call_id);
+	note_str(c->method, sizeof(c->method), s->method);
+	note_str(c->branch, sizeof(c->branch), s->via[0].branch);
+	note_str(c->from_tag, sizeof(c->from_tag), s->from_tag);
+	note_str(c->to_tag, sizeof(c->to_tag), s->to_tag ? s->to_tag : "");
+	note_str(c->call_id, sizeof(c->call_id), d->call_id);
 }
 
 /* Equal to a truncated copy of it (n bytes of room). */

@@ -44,7 +44,8 @@
  * message instead of handing the line to libosip2 again (memo_find()).
  * A From, To or Contact line of the one plain shape most carry is read
  * by our own bounded scan instead (scan_party(), its grammar and the
- * rule for leaving a value to libosip2 above it), a plain Call-ID is
+ * rule for leaving a value to libosip2 above it), so is a plain Via line
+ * (scan_via()), a plain Call-ID is
  * checked without libosip2 (scan_call_id(): we keep it raw), and a
  * plain URI is written back without osip_uri_to_str() (uri_plain_put()).
  *
@@ -268,13 +269,21 @@ int_or(const uint8_t *p, size_t len, int def)
 	return (int)v;
 }
 
+/* The Via parameters via_put() reads, in the order of its vp[]. */
+static const char *const via_names[4] = {
+	"branch", "received", "maddr", "rport"
+};
+
+/*
+ * One Via value from what libosip2 (or scan_via) made of it: v's
+ * protocol, host and port, and vp[], the first parameter named each of
+ * via_names (NULL: none; a NULL gvalue: valueless).
+ */
 static void
-via_fill(struct sipmsg_via *d, struct msg_buf *b, osip_via_t *v)
+via_put(struct sipmsg_via *d, struct msg_buf *b, const osip_via_t *v,
+    osip_generic_param_t *const vp[4])
 {
-	static const char *const via_names[4] = {
-		"branch", "received", "maddr", "rport"
-	};
-	osip_generic_param_t *p, *vp[4];
+	osip_generic_param_t *p;
 	size_t hl = olen(v->host), room;
 	char *t;
 
@@ -301,7 +310,6 @@ via_fill(struct sipmsg_via *d, struct msg_buf *b, osip_via_t *v)
 	if (v->host != NULL && ep_parse_ip(&d->sent_by, v->host, hl) == 0)
 		d->sent_by.port = port_or(v->port,
 		    strcmp(d->transport, "TLS") == 0 ? 5061 : 5060);
-	params_get(&v->via_params, via_names, 4, vp);
 	if ((p = vp[0]) != NULL)
 		d->branch = sa_str(b, p->gvalue, SIPMSG_BRANCH_BYTES);
 	if ((p = vp[1]) != NULL)
@@ -314,6 +322,15 @@ via_fill(struct sipmsg_via *d, struct msg_buf *b, osip_via_t *v)
 		if (d->rport == 0)
 			d->rport = -1;
 	}
+}
+
+static void
+via_fill(struct sipmsg_via *d, struct msg_buf *b, osip_via_t *v)
+{
+	osip_generic_param_t *vp[4];
+
+	params_get(&v->via_params, via_names, 4, vp);
+	via_put(d, b, v, vp);
 }
 
 /* A Contact from its URI and its first expires value (NULL: none). */
@@ -520,34 +537,35 @@ enum {
 	SC_TOKEN = 4    /* "-.!*_+`'~" */
 };
 
-/* Whether c is a letter, a digit or a mark of one of the classes cls. */
-static bool
-scan_in(char c, unsigned cls)
-{
-	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	    (c >= '0' && c <= '9'))
-		return true;
-	switch (c) {
-	case '-': case '.':
-		return (cls & (SC_USER | SC_HOST | SC_TOKEN)) != 0;
-	case '_': case '!': case '~': case '*': case '\'': case '+':
-		return (cls & (SC_USER | SC_TOKEN)) != 0;
-	case '(': case ')': case '&': case '=': case '$':
-		return (cls & SC_USER) != 0;
-	case '`':
-		return (cls & SC_TOKEN) != 0;
-	default:
-		return false;
-	}
-}
+#define SC_ALNUM 8        /* letters and digits: in every class */
+
+/* The classes of each byte (a table: the scans read a byte per step). */
+#define SC_OF(c) \
+	(((c) >= 'a' && (c) <= 'z') || ((c) >= 'A' && (c) <= 'Z') || \
+	((c) >= '0' && (c) <= '9') ? SC_ALNUM : \
+	(c) == '-' || (c) == '.' ? SC_USER | SC_HOST | SC_TOKEN : \
+	(c) == '_' || (c) == '!' || (c) == '~' || (c) == '*' || \
+	(c) == '\'' || (c) == '+' ? SC_USER | SC_TOKEN : \
+	(c) == '(' || (c) == ')' || (c) == '&' || (c) == '=' || \
+	(c) == '$' ? SC_USER : (c) == '`' ? SC_TOKEN : 0)
+#define SC_OF4(c) SC_OF(c), SC_OF((c) + 1), SC_OF((c) + 2), SC_OF((c) + 3)
+#define SC_OF16(c) SC_OF4(c), SC_OF4((c) + 4), SC_OF4((c) + 8), \
+	SC_OF4((c) + 12)
+static const uint8_t scan_class[256] = {
+	SC_OF16(0x00), SC_OF16(0x10), SC_OF16(0x20), SC_OF16(0x30),
+	SC_OF16(0x40), SC_OF16(0x50), SC_OF16(0x60), SC_OF16(0x70),
+};
 
 /* Takes 1 or more letters, digits or marks of cls from c. */
 static bool
 scan_span(struct cur *c, unsigned cls, const uint8_t **p, size_t *n)
 {
+	const unsigned mask = cls | SC_ALNUM;
+	size_t left = cur_left(c);
+
 	*p = cur_rest(c);
 	*n = 0;
-	while (*n < cur_left(c) && scan_in((char)(*p)[*n], cls))
+	while (*n < left && (scan_class[(*p)[*n]] & mask) != 0)
 		(*n)++;
 	return *n > 0 && cur_skip(c, *n) != 0;
 }
@@ -573,6 +591,27 @@ scan_byte(struct cur *c, uint8_t b)
 		return false;
 	(void)cur_skip(c, 1);
 	return true;
+}
+
+/*
+ * An optional ":" 1*5DIGIT at c into *port (a scratch string; NULL when
+ * there is no ':'); false for any other digits or on out-of-memory.
+ */
+static bool
+scan_port(struct scratch *s, struct cur *c, char **port)
+{
+	const uint8_t *p;
+	size_t n;
+
+	*port = NULL;
+	if (!scan_byte(c, ':'))
+		return true;
+	if (!scan_span(c, 0, &p, &n) || n > 5)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!is_digit((char)p[i]))
+			return false;
+	return (*port = scan_dup(s, p, n)) != NULL;
 }
 
 /*
@@ -645,14 +684,8 @@ scan_party(struct scratch *s, const struct memo_line *ml,
 	if (!scan_span(&c, SC_HOST, &p, &n))
 		return false;
 	ps->url.host = scan_dup(s, p, n);
-	if (scan_byte(&c, ':')) {
-		if (!scan_span(&c, 0, &p, &n) || n > 5)
-			return false;
-		for (size_t i = 0; i < n; i++)
-			if (!is_digit((char)p[i]))
-				return false;
-		ps->url.port = scan_dup(s, p, n);
-	}
+	if (!scan_port(s, &c, &ps->url.port))
+		return false;
 	/* libosip2 refuses a URI under six bytes ("sip:h" and shorter). */
 	if (cur_rest(&c) - uri < 6 || !scan_byte(&c, '>'))
 		return false;
@@ -677,6 +710,75 @@ scan_party(struct scratch *s, const struct memo_line *ml,
 	}
 	return cur_left(&c) == 0 && ps->url.scheme != NULL &&
 	    ps->url.host != NULL;
+}
+
+/*
+ * The Via line's fast scan.  Nearly every Via value has one shape,
+ *
+ *	SIP/2.0/UDP 10.0.0.2:5060;branch=z9hG4bK1;rport
+ *
+ *	via     = "SIP/2.0/" 1*ALPHA SP host [ ":" 1*5DIGIT ]
+ *	          *( ";" param [ "=" 1*tchar ] )
+ *
+ * (host and param as in scan_party's grammar, the value as fast_value()
+ * gives it: printable ASCII, no comma, so one value), and libosip2's
+ * osip_via_parse() of it (its version, protocol, host and port as
+ * written, a generic parameter per ";param", a list node and a string
+ * each) cost 2,200 instructions a Via.  scan_via() keeps the protocol,
+ * host and port in an osip_via_t of its own and the first branch,
+ * received, maddr and rport as via_put() wants them; any other value
+ * (comments, IPv6, spaces, a received= in brackets, empty parts) is left
+ * to libosip2.  test_sipmsg compares the scan with osip_via_parse() on
+ * the shape and its near-misses.
+ */
+struct via_scan {
+	osip_via_t v;                  /* protocol, host, port; no lists */
+	osip_generic_param_t p[4];
+	osip_generic_param_t *vp[4];   /* as via_put() takes them */
+};
+
+static bool
+scan_via(struct scratch *s, const struct memo_line *ml, struct via_scan *vs)
+{
+	const uint8_t *v, *p, *q;
+	size_t vl, n, m;
+	struct cur c;
+
+	memset(vs, 0, sizeof(*vs));
+	if (!fast_value(ml, &v, &vl) || vl < 8 || memcmp(v, "SIP/2.0/", 8) != 0)
+		return false;
+	cur_init(&c, v + 8, vl - 8);
+	if (!scan_span(&c, 0, &p, &n))
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (is_digit((char)p[i]))
+			return false;
+	if ((vs->v.protocol = scan_dup(s, p, n)) == NULL ||
+	    !scan_byte(&c, ' ') || !scan_span(&c, SC_HOST, &p, &n) ||
+	    (vs->v.host = scan_dup(s, p, n)) == NULL)
+		return false;
+	if (!scan_port(s, &c, &vs->v.port))
+		return false;
+	while (scan_byte(&c, ';')) {
+		int k = -1;
+
+		if (!scan_span(&c, SC_TOKEN, &p, &n))
+			return false;
+		for (int j = 0; j < 4 && k < 0; j++)
+			if (vs->vp[j] == NULL && text_ieq(p, n, via_names[j]))
+				k = j;
+		q = NULL;
+		m = 0;
+		if (scan_byte(&c, '=') && !scan_span(&c, SC_TOKEN, &q, &m))
+			return false;
+		if (k < 0)
+			continue;
+		vs->p[k].gname = (char *)(uintptr_t)via_names[k];
+		if (q != NULL && (vs->p[k].gvalue = scan_dup(s, q, m)) == NULL)
+			return false;
+		vs->vp[k] = &vs->p[k];
+	}
+	return cur_left(&c) == 0;
 }
 
 /*
@@ -727,7 +829,8 @@ static int
 extract(struct msg_buf *b, const struct hdr_index *x, osip_message_t *om,
     size_t hdr_len, const struct sipmsg *const use[MEMO_COUNT],
     const struct party_scan *const scan[MEMO_COUNT],
-    const bool taken[MEMO_COUNT], struct anomalies *an)
+    const struct via_scan *via_scanned, const bool taken[MEMO_COUNT],
+    struct anomalies *an)
 {
 	struct sipmsg *m = &b->m;
 	char tmp[CAP_SIP_STR_BYTES];
@@ -816,7 +919,12 @@ extract(struct msg_buf *b, const struct hdr_index *x, osip_message_t *om,
 			d->maddr = sa_str(b, d->maddr, SIPMSG_HOST_BYTES);
 		}
 	}
-	n = use[OK_VIA] != NULL ? 0 : osip_list_size(&om->vias);
+	if (via_scanned != NULL) {
+		via_put(&b->via[0], b, &via_scanned->v, via_scanned->vp);
+		m->nvia = 1;
+	}
+	n = use[OK_VIA] != NULL || via_scanned != NULL ? 0 :
+	    osip_list_size(&om->vias);
 	for (int i = 0; i < n; i++) {
 		osip_via_t *via = NULL;
 
@@ -1243,6 +1351,8 @@ parse_in(struct scratch *s, bool own, const uint8_t *msg, size_t len,
 	const struct sipmsg *use[MEMO_COUNT] = { NULL };
 	const struct party_scan *scan[MEMO_COUNT] = { NULL };
 	struct party_scan ps[MEMO_COUNT];
+	struct via_scan vs;
+	const struct via_scan *via_scanned = NULL;
 	bool taken[MEMO_COUNT], contained;
 	struct sipmsg *m = &b.m, *out;
 	osip_message_t *om = NULL;
@@ -1286,6 +1396,10 @@ parse_in(struct scratch *s, bool own, const uint8_t *msg, size_t len,
 			taken[k] = scan[k] != NULL;
 		} else if (k == OK_CALL_ID) {
 			taken[k] = scan_call_id(&w.memo[k]);
+		} else if (k == OK_VIA) {
+			if (scan_via(s, &w.memo[k], &vs))
+				via_scanned = &vs;
+			taken[k] = via_scanned != NULL;
 		}
 	}
 	if (osip_message_init(&om) != 0)
@@ -1307,7 +1421,8 @@ parse_in(struct scratch *s, bool own, const uint8_t *msg, size_t len,
 			osip_message_free(om);
 		rc = ANOMALY_SIP_UNPARSEABLE;
 	} else {
-		rc = extract(&b, &w.hx, om, w.hdr_len, use, scan, taken, an);
+		rc = extract(&b, &w.hx, om, w.hdr_len, use, scan, via_scanned,
+		    taken, an);
 		if (!own)
 			osip_message_free(om);
 	}

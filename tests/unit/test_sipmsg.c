@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <CUnit/Basic.h>
 
@@ -2409,6 +2410,147 @@ test_party_scan(void)
 	CU_ASSERT(refused >= 5);
 }
 
+/* A Via parameter's value by name (any case), as libosip2 parsed it. */
+static osip_generic_param_t *
+via_param(osip_via_t *v, const char *name)
+{
+	for (int i = 0; i < osip_list_size(&v->via_params); i++) {
+		osip_generic_param_t *p = osip_list_get(&v->via_params, i);
+
+		if (p != NULL && p->gname != NULL &&
+		    strcasecmp(p->gname, name) == 0)
+			return p;
+	}
+	return NULL;
+}
+
+/*
+ * The Via fast scan (sipmsg.c, scan_via) against libosip2's own
+ * osip_via_parse() of the same value, on the shape the scan takes and on
+ * near-misses it must leave to libosip2: where libosip2 refuses the
+ * value, the request must be refused (SIP_UNPARSEABLE); where it accepts
+ * it, transport (upper case), sent-by host and address, branch,
+ * received, maddr and rport must be what libosip2's values give.
+ */
+static void
+test_via_scan(void)
+{
+	static const char *const vals[] = {
+		"SIP/2.0/UDP 10.0.0.2:5060;branch=z9hG4bK1;rport",
+		"SIP/2.0/udp 10.0.0.2;branch=z9hG4bK1",
+		"SIP/2.0/TLS 10.0.0.2;branch=b;rport=5071;received=192.0.2.1",
+		"SIP/2.0/TCP h.example.com:5070;BRANCH=B1;branch=b2;"
+		    "maddr=239.1.1.1",
+		"SIP/2.0/UDP 10.0.0.2;rport;branch",
+		"SIP/2.0/UDP 10.0.0.2;rport=0;x=1;y",
+		"SIP/2.0/UDP 10.0.0.2;rport=70000",
+		"SIP/2.0/UDP 10.0.0.2;rport=abc",
+		"SIP/2.0/UDP 10.0.0.2:99999;branch=x",
+		"SIP/2.0/UDP 10.0.0.2:0;branch=x",
+		"SIP/2.0/UDP 10.0.0.2:123456", "SIP/2.0/UDP 10.0.0.2:;branch=x",
+		"SIP/2.0/UDP 10.0.0.2;", "SIP/2.0/UDP 10.0.0.2;;branch=x",
+		"SIP/2.0/UDP 10.0.0.2;branch=", "SIP/2.0/UDP 10.0.0.2;=x",
+		"SIP/2.0/UDP  10.0.0.2", "SIP/2.0/UDP10.0.0.2",
+		"SIP/2.0/ UDP 10.0.0.2", "SIP/2.0 /UDP 10.0.0.2",
+		"SIP/2.0/UDP 10.0.0.2 ;branch=x",
+		"SIP/2.0/UDP 10.0.0.2; branch=x",
+		"SIP/2.0/UDP 10.0.0.2;branch=x (comment)",
+		"SIP/2.0/UDP [2001:db8::1]:5060;branch=x",
+		"SIP/2.0/UDP 10.0.0.2;received=[2001:db8::1]",
+		"SIP/2.0/U1P 10.0.0.2", "SIP/2.0/UDP -;branch=x",
+		"SIP/2.0/UDP .", "SIP/3.0/UDP 10.0.0.2",
+		"sip/2.0/udp 10.0.0.2", "SIP/2.0/UDP 10.0.0.2;branch=\"q\"",
+		"SIP/2.0/UDP 10.0.0.2;branch=a b", "SIP/2.0/UDP", "SIP/2.0/",
+		"SIP/2.0/UDP 10.0.0.2:5060:5061", "SIP/2.0/UDP a@b",
+		"SIP/2.0/UDP 10.0.0.2;branch=z9hG4bK`'~!*_+.-",
+		"SIP/2.0/UDP 10.0.0.2;branch=x;branch=y;received=1.2.3.4;"
+		    "received=5.6.7.8;maddr;rport=5;rport=6",
+		"SIP/2.0/WSS h-1.example.;branch=x",
+		"SIP/2.0/UDP 10.0.0.2:5060;branch=\xc3\xa9",
+		"SIP/2.0/UDP 10.0.0.2:5060;branch=x=y",
+		"SIP/2.0/UDP 10.0.0.2:5060;branch=x?y",
+		"SIP/2.0/UDP 10.0.0.2:5060/x",
+	};
+	char msg[2048];
+	int accepted = 0, refused = 0, scanned_shape = 0;
+
+	for (size_t i = 0; i < sizeof(vals) / sizeof(vals[0]); i++) {
+		osip_via_t *v = NULL;
+		char *copy = strdup(vals[i]);
+		struct sipmsg *m;
+		bool ok;
+
+		CU_ASSERT_FATAL(copy != NULL);
+		ok = osip_via_init(&v) == 0 && osip_via_parse(v, copy) == 0 &&
+		    v->host != NULL;
+		snprintf(msg, sizeof(msg),
+		    "INVITE sip:x@198.51.100.7 SIP/2.0\r\n"
+		    "Via: %s\r\n"
+		    "From: <sip:a@10.0.0.2>;tag=1\r\nTo: <sip:b@h>\r\n"
+		    "Call-ID: v%zu@h\r\nCSeq: 1 INVITE\r\n"
+		    "Content-Length: 0\r\n\r\n", vals[i], i);
+		m = parse_judged(msg, ok, &refused);
+		if (ok && m != NULL) {
+			osip_generic_param_t *p;
+			char want[256];
+			size_t k = 0;
+			int rport = 0;
+
+			for (const char *t = v->protocol; t != NULL && *t &&
+			    k < sizeof(want) - 1; t++)
+				want[k++] = (char)toupper((unsigned char)*t);
+			want[k] = '\0';
+			CU_ASSERT_EQUAL_FATAL(m->nvia, 1);
+			CU_ASSERT_STRING_EQUAL(m->via[0].transport, want);
+			if (strchr(v->host, ':') != NULL && v->host[0] != '[')
+				snprintf(want, sizeof(want), "[%s]", v->host);
+			else
+				snprintf(want, sizeof(want), "%s", v->host);
+			CU_ASSERT_STRING_EQUAL(m->via[0].host, want);
+			p = via_param(v, "branch");
+			CU_ASSERT_STRING_EQUAL(m->via[0].branch,
+			    p != NULL && p->gvalue != NULL ? p->gvalue : "");
+			p = via_param(v, "received");
+			CU_ASSERT_STRING_EQUAL(m->via[0].received,
+			    p != NULL && p->gvalue != NULL ? p->gvalue : "");
+			p = via_param(v, "maddr");
+			CU_ASSERT_STRING_EQUAL(m->via[0].maddr,
+			    p != NULL && p->gvalue != NULL ? p->gvalue : "");
+			if ((p = via_param(v, "rport")) != NULL) {
+				rport = p->gvalue != NULL ?
+				    atoi(p->gvalue) : 0;
+				if (rport <= 0 || rport > 65535 ||
+				    strspn(p->gvalue, "0123456789") !=
+				    strlen(p->gvalue))
+					rport = -1;
+			}
+			CU_ASSERT_EQUAL(m->via[0].rport, rport);
+			if (strcmp(v->host, "10.0.0.2") == 0) {
+				int port = v->port != NULL ? atoi(v->port) : 0;
+
+				if (port <= 0 || port > 65535)
+					port = strcmp(m->via[0].transport,
+					    "TLS") == 0 ? 5061 : 5060;
+				snprintf(want, sizeof(want), "10.0.0.2:%d",
+				    port);
+				CU_ASSERT_STRING_EQUAL(
+				    epstr(&m->via[0].sent_by), want);
+			}
+			if (strncmp(vals[i], "SIP/2.0/", 8) == 0 &&
+			    strchr(vals[i], '[') == NULL)
+				scanned_shape++;
+			accepted++;
+		}
+		sipmsg_free(m);
+		if (v != NULL)
+			osip_via_free(v);
+		free(copy);
+	}
+	memset(&an, 0, sizeof(an));
+	CU_ASSERT(accepted >= 20 && scanned_shape >= 15);
+	CU_ASSERT(refused >= 5);
+}
+
 /*
  * The Call-ID fast scan (scan_call_id) against osip_call_id_parse(): a
  * value libosip2 refuses refuses the message; one it takes is kept raw.
@@ -2649,6 +2791,7 @@ main(void)
 	    CU_add_test(su, "URI write-back", test_uri_writeback) == NULL ||
 	    CU_add_test(su, "From/To/Contact fast scan", test_party_scan) == NULL ||
 	    CU_add_test(su, "Call-ID fast scan", test_callid_scan) == NULL ||
+	    CU_add_test(su, "Via fast scan", test_via_scan) == NULL ||
 	    CU_add_test(su, "header lookup", test_header_lookup) == NULL ||
 	    CU_add_test(su, "indexed headers", test_indexed_headers) == NULL ||
 	    CU_add_test(su, "memory cost", test_mem_cost) == NULL ||

@@ -30,6 +30,44 @@ test_parse_uint(void)
 	    UINT64_MAX, &v), 0);
 	CU_ASSERT_EQUAL(v, UINT64_MAX);
 	/*
+	 * The bound against a plain comparison: every value 0..1299 (and
+	 * with leading zeros) under every max 0..1209, and the values
+	 * around the caps the analyzer uses.
+	 */
+	{
+		static const uint64_t caps[] = { 65535, INT32_MAX, UINT32_MAX,
+		    INT64_MAX, UINT64_MAX };
+		size_t bad = 0;
+		char b[32];
+
+		for (uint64_t max = 0; max < 1210; max++)
+			for (unsigned x = 0; x < 1300; x++) {
+				int n = snprintf(b, sizeof(b), "%s%u",
+				    x % 7 == 0 ? "00" : "", x);
+				int rc = text_parse_uint(b, (size_t)n, max, &v);
+
+				if (rc != (x <= max ? 0 : -1) ||
+				    (rc == 0 && v != x))
+					bad++;
+			}
+		for (size_t k = 0; k < sizeof(caps) / sizeof(caps[0]); k++)
+			for (int dlt = -11; dlt <= 11; dlt++) {
+				uint64_t x = caps[k] + (uint64_t)(int64_t)dlt;
+				bool over = dlt > 0;
+				int n, rc;
+
+				/* Past UINT64_MAX the sum wraps: skip. */
+				if (caps[k] == UINT64_MAX && dlt > 0)
+					continue;
+				n = snprintf(b, sizeof(b), "%llu",
+				    (unsigned long long)x);
+				rc = text_parse_uint(b, (size_t)n, caps[k], &v);
+				if (rc != (over ? -1 : 0) || (rc == 0 && v != x))
+					bad++;
+			}
+		CU_ASSERT_EQUAL(bad, 0);
+	}
+	/*
 	 * A digit above a small max must not wrap max - digit: 9 with max
 	 * 8 (sdp_max_media), any digit with max 0, and a last digit that
 	 * would need max - d below zero.
@@ -264,6 +302,26 @@ test_plain_run_json(void)
 				bad++;
 		}
 	}
+	CU_ASSERT_EQUAL(bad, 0);
+	/*
+	 * Lengths 1 to 20 (the tail after the last whole word is decided
+	 * by the last eight bytes at once when all words passed): every
+	 * byte value at every place stops the run where the byte test says.
+	 */
+	bad = 0;
+	for (size_t n = 1; n <= sizeof(buf); n++)
+		for (unsigned c = 0; c < 256; c++) {
+			bool plain = c >= 0x20 && c <= 0x7e && c != '"' &&
+			    c != '\\';
+
+			for (size_t at = 0; at < n; at++) {
+				memset(buf, 'y', sizeof(buf));
+				buf[at] = (uint8_t)c;
+				if (text_plain_run(buf, n, TEXT_ESC_JSON) !=
+				    (plain ? n : at))
+					bad++;
+			}
+		}
 	CU_ASSERT_EQUAL(bad, 0);
 	/* Two specials in one word: the first one stops it. */
 	memcpy(buf, "abcdefgh\x01\"ijklmnopqrs", 20);

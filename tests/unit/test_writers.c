@@ -148,6 +148,136 @@ test_json_escaping(void)
 	mem_check(&m, "{\"k\\\"\\n\":0}\n");
 }
 
+/* One byte as the JSON writer escapes it when it stands alone. */
+static size_t
+ref_byte(char *d, unsigned char c)
+{
+	switch (c) {
+	case '"':
+		return (size_t)sprintf(d, "\\\"");
+	case '\\':
+		return (size_t)sprintf(d, "\\\\");
+	case '\n':
+		return (size_t)sprintf(d, "\\n");
+	case '\r':
+		return (size_t)sprintf(d, "\\r");
+	case '\t':
+		return (size_t)sprintf(d, "\\t");
+	}
+	if (c < 0x20 || c == 0x7f)
+		return (size_t)sprintf(d, "\\u%04x", c);
+	if (c >= 0x80)
+		return (size_t)sprintf(d, "\\ufffd");  /* alone: invalid UTF-8 */
+	d[0] = (char)c;
+	return 1;
+}
+
+/*
+ * The fast path of json_strn and json_key (whole strings of plain bytes,
+ * checked eight at a time, put straight into the stream's buffer) against
+ * a byte-by-byte reference: every byte value at every position of strings
+ * of 1 to 25 bytes (the 8-byte blocks and the tail after them), as a value
+ * and as a key, on a stream with a roomy buffer and one with a 16-byte
+ * buffer (the stdio path); then UTF-8 around a block boundary.
+ */
+static void
+test_json_plain_blocks(void)
+{
+	static char want[4 * 1024 * 1024];
+	char s[32];
+	size_t bad = 0;
+
+	for (int small = 0; small < 2; small++) {
+		for (size_t len = 1; len <= 25; len++) {
+			struct mem m;
+			struct json j;
+			size_t o = 0;
+
+			mem_open(&m);
+			if (small)
+				setvbuf(m.f, NULL, _IOFBF, 16);
+			json_init(&j, m.f, JSON_COMPACT);
+			json_arr_begin(&j);
+			want[o++] = '[';
+			for (size_t pos = 0; pos < len; pos++)
+				for (int c = 0; c < 256; c++) {
+					for (size_t i = 0; i < len; i++)
+						s[i] = (char)('a' + i % 26);
+					s[pos] = (char)c;
+					json_strn(&j, s, len);
+					if (o > 1)
+						want[o++] = ',';
+					want[o++] = '"';
+					for (size_t i = 0; i < len; i++)
+						o += ref_byte(want + o,
+						    (unsigned char)s[i]);
+					want[o++] = '"';
+				}
+			json_arr_end(&j);
+			json_end(&j);
+			want[o++] = ']';
+			want[o++] = '\n';
+			want[o] = '\0';
+			fclose(m.f);
+			if (strcmp(m.buf, want) != 0)
+				bad++;
+			free(m.buf);
+		}
+	}
+	CU_ASSERT_EQUAL(bad, 0);
+
+	/* Keys: a quote or a control byte in the second block, 0x7f last. */
+	for (int small = 0; small < 2; small++) {
+		struct mem m;
+		struct json j;
+
+		mem_open(&m);
+		if (small)
+			setvbuf(m.f, NULL, _IOFBF, 16);
+		json_init(&j, m.f, JSON_SPACED);
+		json_obj_begin(&j);
+		json_key(&j, "abcdefgh\"jklmnop");
+		json_int(&j, 1);
+		json_key(&j, "abcdefghijklmno\x01q");
+		json_int(&j, 2);
+		json_key(&j, "abcdefghijklmnop");
+		json_int(&j, 3);
+		json_key(&j, "abcdefg\x7f");
+		json_int(&j, 4);
+		json_obj_end(&j);
+		json_end(&j);
+		mem_check(&m, "{\"abcdefgh\\\"jklmnop\": 1, "
+		    "\"abcdefghijklmno\\u0001q\": 2, \"abcdefghijklmnop\": 3, "
+		    "\"abcdefg\\u007f\": 4}\n");
+	}
+
+	/*
+	 * UTF-8 across the end of the first block: é passes, a C1 control
+	 * (U+0085) and a bidi override (U+202E) are named, a lead byte
+	 * without its continuation is U+FFFD; then a plain run longer than
+	 * the 16-byte buffer.
+	 */
+	{
+		struct mem m;
+		struct json j;
+
+		mem_open(&m);
+		setvbuf(m.f, NULL, _IOFBF, 16);
+		json_init(&j, m.f, JSON_COMPACT);
+		json_arr_begin(&j);
+		json_str(&j, "abcdefg\xc3\xa9z");
+		json_str(&j, "abcdefg\xc2\x85z");
+		json_str(&j, "abcdef\xe2\x80\xaez");
+		json_str(&j, "abcdefg\xc3");
+		json_str(&j, "0123456789abcdefghijklmnopqrstuvwxyz\\");
+		json_arr_end(&j);
+		json_end(&j);
+		mem_check(&m, "[\"abcdefg\xc3\xa9z\",\"abcdefg\\u0085z\","
+		    "\"abcdef\\u202ez\",\"abcdefg\\ufffd\","
+		    "\"0123456789abcdefghijklmnopqrstuvwxyz\\\\\"]\n");
+	}
+}
+
 static void
 test_json_none(void)
 {
@@ -326,6 +456,7 @@ main(void)
 	    !CU_add_test(s, "json compact", test_json_compact) ||
 	    !CU_add_test(s, "json spaced, breaks", test_json_spaced_breaks) ||
 	    !CU_add_test(s, "json escaping", test_json_escaping) ||
+	    !CU_add_test(s, "json plain blocks", test_json_plain_blocks) ||
 	    !CU_add_test(s, "json null and 0", test_json_none) ||
 	    !CU_add_test(s, "json fragment", test_json_fragment) ||
 	    !CU_add_test(s, "json fixed as printf", test_json_fixed_as_printf) ||
