@@ -79,9 +79,15 @@
 /*
  * The stdio buffer libpcap reads through.  glibc ignores the size given to
  * setvbuf() without a buffer (it keeps st_blksize, 4 KB: one read(2) per
- * 4 KB), so the buffer is ours.
+ * 4 KB), so the buffer is ours.  64 KB: the kernel copies each read into
+ * it, and a buffer that stays in the second-level cache beside the
+ * analysis' working set keeps that copy cheap.  On the 2,008,775-packet
+ * bench capture (2 cores of an AMD EPYC, 512 KB L2 each) 256 KB cost 0.22
+ * to 0.35 s of system time against 0.06 to 0.10 s for 32 or 64 KB (the
+ * libpcap floor, with 4 KB: 0.08 to 0.11 s); 64 KB is 16 times fewer
+ * read(2) calls than 4 KB.
  */
-#define IOBUF_BYTES (1 << 18)
+#define IOBUF_BYTES (1 << 16)
 
 /* Latest second a frame may claim (2^62 ns, see cfile_fill). */
 #define TS_MAX_SEC ((INT64_C(1) << 62) / CAP_NS_PER_SEC)
