@@ -830,6 +830,21 @@ dec_l4(struct dctx *x, struct l3 *l, uint8_t proto, struct cur *c)
 	x->depth--;
 }
 
+/* The IPv4 layer of header h (hlen bytes of totlen) as transport sees it. */
+static void
+l3_ip4(struct l3 *l, const uint8_t *h, size_t hlen, size_t totlen)
+{
+	memset(l, 0, sizeof(*l));
+	l->src.family = l->dst.family = 4;
+	memcpy(l->src.ip, h + 12, 4);
+	memcpy(l->dst.ip, h + 16, 4);
+	l->ip_len = (uint32_t)totlen;
+	l->claimed = totlen - hlen;
+	l->df = (be16(h + 6) & 0x4000) != 0;
+	l->ttl = h[8];
+	l->id = be16(h + 4);
+}
+
 /*
  * IPv4, RFC 791 section 3.1.
  *
@@ -882,18 +897,10 @@ dec_ip4(struct dctx *x, struct cur *c)
 	have = (totlen < avail ? totlen : avail) - hlen;
 	x->d->st.ip++;
 
-	memset(&l, 0, sizeof(l));
-	l.src.family = l.dst.family = 4;
-	memcpy(l.src.ip, h + 12, 4);
-	memcpy(l.dst.ip, h + 16, 4);
-	l.ip_len = (uint32_t)totlen;
-	l.claimed = totlen - hlen;
+	l3_ip4(&l, h, hlen, totlen);
 	cur_init(&pc, h + hlen, have);
 
 	ff = be16(h + 6);
-	l.df = (ff & 0x4000) != 0;
-	l.ttl = h[8];
-	l.id = be16(h + 4);
 	if (ff & 0x3fff) {
 		struct frag_key k;
 		struct frag_at at;
@@ -1241,14 +1248,7 @@ ether_ip4_udp(struct dctx *x, const uint8_t *data, size_t caplen)
 		return false;
 	x->d->st.ip++;
 	x->d->st.udp++;
-	memset(&l, 0, sizeof(l));
-	l.src.family = l.dst.family = 4;
-	memcpy(l.src.ip, h + 12, 4);
-	memcpy(l.dst.ip, h + 16, 4);
-	l.ip_len = (uint32_t)totlen;
-	l.df = (ff & 0x4000) != 0;
-	l.ttl = h[8];
-	l.id = be16(h + 4);
+	l3_ip4(&l, h, 20, totlen);
 	have = totlen - 20 - 8;
 	if (ulen - 8 < have)
 		have = ulen - 8;
