@@ -16,6 +16,19 @@
  * and the buffered frames of the other files are never touched: memory does
  * not depend on the number or size of the files.
  *
+ * Our own reader: libpcap opens every file, but the records of a plain
+ * pcap file (fast_start: this machine's byte order, version 2.4, the
+ * microsecond or nanosecond magic, a link type libpcap does not fix up)
+ * are read by cfile_fill itself, each as libpcap's pcap_next_packet()
+ * reads it, from a window of the file read with pread(), and handed out
+ * in place (valid until the next read of that file, as libpcap's buffer
+ * is).  This saves stdio's copy and libpcap's, and about 400 instructions
+ * a frame.  A record it does not take -- one the file cuts short, longer
+ * than the snapshot length, with a negative time, or the end of the file
+ * -- is left to libpcap: the stream is set to its offset and
+ * pcap_next_ex() reads it, so every error text stays libpcap's.  pcapng,
+ * swapped, old and "modified" pcap files and pipes are libpcap's alone.
+ *
  * Errors after the open are anomalies of the file, which then ends (the
  * others go on): libpcap's "truncated dump file ..." (a record cut short by
  * the end of the file) is PCAP_TRUNCATED, anything else PCAP_READ_ERROR;
@@ -79,9 +92,15 @@
 /*
  * The stdio buffer libpcap reads through.  glibc ignores the size given to
  * setvbuf() without a buffer (it keeps st_blksize, 4 KB: one read(2) per
- * 4 KB), so the buffer is ours.
+ * 4 KB), so the buffer is ours.  64 KB: the kernel copies each read into
+ * it, and a buffer that stays in the second-level cache beside the
+ * analysis' working set keeps that copy cheap.  On the 2,008,775-packet
+ * bench capture (2 cores of an AMD EPYC, 512 KB L2 each) 256 KB cost 0.22
+ * to 0.35 s of system time against 0.06 to 0.10 s for 32 or 64 KB (the
+ * libpcap floor, with 4 KB: 0.08 to 0.11 s); 64 KB is 16 times fewer
+ * read(2) calls than 4 KB.
  */
-#define IOBUF_BYTES (1 << 18)
+#define IOBUF_BYTES (1 << 16)
 
 /* Latest second a frame may claim (2^62 ns, see cfile_fill). */
 #define TS_MAX_SEC ((INT64_C(1) << 62) / CAP_NS_PER_SEC)
@@ -109,9 +128,25 @@ struct ngwalk {
 	int idb_ok;                 /* later interface blocks may still be kept */
 };
 
+/*
+ * Our own read of a plain pcap file (see cfile_fill): a window of the
+ * file from offset rb_off.
+ */
+#define RB_BYTES (1 << 16)
+
+struct fastrd {
+	uint8_t *rb;                /* RB_BYTES, NULL: libpcap reads it all */
+	uint64_t rb_off;
+	size_t rb_len;
+	uint64_t off;               /* the next record */
+	uint32_t snap;              /* pcap_snapshot() */
+	int micro;                  /* microsecond timestamps */
+};
+
 struct cfile {
 	struct capture_info info;
 	struct ngwalk walk;
+	struct fastrd fast;
 	pcap_t *pc;                 /* NULL once the file is done */
 	FILE *fp;                   /* owned by pc */
 	char *iobuf;                /* fp's buffer, freed after fp is closed */
@@ -150,6 +185,8 @@ static void
 cfile_close(struct cfile *f)
 {
 	walk_stop(&f->walk);
+	free(f->fast.rb);
+	f->fast.rb = NULL;
 	if (f->pc != NULL)
 		pcap_close(f->pc);      /* also closes f->fp */
 	free(f->iobuf);
@@ -197,6 +234,8 @@ cfile_offset(const struct cfile *f)
 
 	if (f->fp == NULL)
 		return f->info.bytes_read;
+	if (f->fast.rb != NULL)
+		return f->fast.off;
 	o = ftello(f->fp);
 	return o >= 0 ? (uint64_t)o : f->info.bytes_read;
 }
@@ -217,11 +256,82 @@ capture_set_progress(const struct capture_set *cs, uint64_t *done,
 
 static uint32_t walk_next(struct cfile *f);
 
-/* Reads the next frame of f into f->fr; ends the file at EOF or error. */
+/*
+ * The window of r's file from r->off on, as much as RB_BYTES holds (less
+ * at the end of the file).  -1 on a read error.
+ */
+static int
+fast_refill(struct fastrd *r, int fd)
+{
+	size_t got = 0;
+
+	while (got < RB_BYTES) {
+		ssize_t n = pread(fd, r->rb + got, RB_BYTES - got,
+		    (off_t)(r->off + got));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		if (n == 0)
+			break;
+		got += (size_t)n;
+	}
+	r->rb_off = r->off;
+	r->rb_len = got;
+	return 0;
+}
+
+/*
+ * The next record of a plain pcap file read by us (see cfile_fill) into
+ * *h and *data: 1, or 0 when it is not one we read the way libpcap does
+ * (then libpcap reads it).
+ */
+static int
+fast_next(struct cfile *f, struct pcap_pkthdr *h, const u_char **data)
+{
+	struct fastrd *r = &f->fast;
+	uint32_t w[4];
+	size_t i = (size_t)(r->off - r->rb_off);
+
+	if (r->off + 16 > r->rb_off + r->rb_len) {
+		if (fast_refill(r, fileno(f->fp)) != 0 || r->rb_len < 16)
+			return 0;
+		i = 0;
+	}
+	memcpy(w, r->rb + i, 16);
+	/* negative times, a length libpcap cuts or refuses: libpcap's */
+	if (w[0] > INT32_MAX || w[1] > INT32_MAX || w[2] > r->snap ||
+	    w[2] > CAP_SNAPLEN)
+		return 0;
+	if (i + 16 + w[2] > r->rb_len) {
+		if (fast_refill(r, fileno(f->fp)) != 0 ||
+		    16 + (size_t)w[2] > r->rb_len)
+			return 0;
+		i = 0;
+	}
+	h->ts.tv_sec = (time_t)w[0];
+	h->ts.tv_usec = (suseconds_t)w[1] * (r->micro ? 1000 : 1);
+	h->caplen = w[2];
+	h->len = w[3];
+	*data = r->rb + i + 16;
+	r->off += 16 + (uint64_t)w[2];
+	return 1;
+}
+
+/*
+ * Reads the next frame of f into f->fr; ends the file at EOF or error.
+ * A plain pcap file (fast_start) is read by us, record by record as
+ * libpcap does, into a window of the file, without stdio's copy and
+ * libpcap's; a record we do not take (one cut short by the end of the
+ * file, a length beyond the snapshot length, a negative time stamp, the
+ * end) is read by libpcap from the same offset, so that what it says
+ * about it is libpcap's.
+ */
 static void
 cfile_fill(struct cfile *f)
 {
-	struct pcap_pkthdr *h;
+	struct pcap_pkthdr *h, fh;
 	const u_char *data;
 	int r;
 	int64_t ts, sec;
@@ -230,7 +340,27 @@ cfile_fill(struct cfile *f)
 	f->has = 0;
 	if (f->pc == NULL)
 		return;
-	r = pcap_next_ex(f->pc, &h, &data);
+	if (f->fast.rb != NULL && fast_next(f, &fh, &data) == 1) {
+		h = &fh;
+		r = 1;
+	} else {
+		if (f->fast.rb != NULL &&
+		    fseeko(f->fp, (off_t)f->fast.off, SEEK_SET) != 0) {
+			free(f->fast.rb);
+			f->fast.rb = NULL;
+		}
+		r = pcap_next_ex(f->pc, &h, &data);
+		if (f->fast.rb != NULL) {
+			off_t o = r == 1 ? ftello(f->fp) : -1;
+
+			if (o >= 0)
+				f->fast.off = (uint64_t)o;
+			else {
+				free(f->fast.rb);     /* libpcap's from now on */
+				f->fast.rb = NULL;
+			}
+		}
+	}
 	if (r != 1) {
 		if (r == PCAP_ERROR) {
 			const char *e = pcap_geterr(f->pc);
@@ -591,6 +721,42 @@ walk_start(struct cfile *f, const char *path)
 }
 
 /*
+ * Reads f ourselves (cfile_fill) when it is a plain pcap file libpcap
+ * reads without changing a record: pcap, not pcapng, in this machine's
+ * byte order (no swapping), version 2.4 or later (older ones may have
+ * caplen and len swapped), microsecond or nanosecond magic (not the
+ * "modified" formats with longer record headers), a link type libpcap
+ * does not fix up (not Linux USB), and the stream just past the file
+ * header.
+ */
+static void
+fast_start(struct cfile *f)
+{
+	uint8_t hdr[24];
+	uint32_t magic;
+	uint16_t major, minor;
+
+	if (f->info.pcapng || f->walk.fd >= 0 || pcap_is_swapped(f->pc) ||
+	    f->info.linktype == 189 || f->info.linktype == 220 ||
+	    pread(fileno(f->fp), hdr, sizeof(hdr), 0) != (ssize_t)sizeof(hdr) ||
+	    ftello(f->fp) != (off_t)sizeof(hdr))
+		return;
+	memcpy(&magic, hdr, 4);
+	memcpy(&major, hdr + 4, 2);
+	memcpy(&minor, hdr + 6, 2);
+	if ((magic != 0xa1b2c3d4u && magic != 0xa1b23c4du) || major != 2 ||
+	    minor < 4 || pcap_snapshot(f->pc) <= 0)
+		return;
+	f->fast.rb = malloc(RB_BYTES);
+	if (f->fast.rb == NULL)
+		return;
+	f->fast.rb_off = f->fast.off = sizeof(hdr);
+	f->fast.rb_len = 0;
+	f->fast.snap = (uint32_t)pcap_snapshot(f->pc);
+	f->fast.micro = magic == 0xa1b2c3d4u;
+}
+
+/*
  * Turns libpcap's open error into a reason for people.  fp is rewound to
  * look at the magic of files libpcap does not know.
  */
@@ -727,6 +893,8 @@ capture_set_add(struct capture_set *cs, const char *path, char *err,
 	f->fr.cap_idx = (uint32_t)cs->n;
 	if (S_ISREG(st.st_mode))
 		walk_start(f, path);
+	if (S_ISREG(st.st_mode))
+		fast_start(f);
 	cs->f[cs->n++] = f;
 	cfile_fill(f);
 	return 0;

@@ -1,5 +1,7 @@
 /*
  * capture.h - reading capture files through libpcap, several merged by time.
+ * (The records of a plain pcap file are read by capture.c itself, as
+ * libpcap reads them; see capture.c.)
  *
  * pcap and pcapng, nanosecond timestamps kept (files are opened with
  * PCAP_TSTAMP_PRECISION_NANO).  Files are read strictly as a stream: one

@@ -87,17 +87,22 @@ rtp_parse(const uint8_t *p, size_t len, struct rtp_hdr *h)
 {
 	struct cur c;
 	struct rtp_hdr r;
+	const uint8_t *f;
 	uint8_t b0, b1;
 	size_t rest;
 
+	/* the fixed 12 bytes in one take: this runs for every packet */
 	cur_init(&c, p, len);
-	b0 = cur_u8(&c);
-	b1 = cur_u8(&c);
-	r.seq = cur_be16(&c);
-	r.ts = cur_be32(&c);
-	r.ssrc = cur_be32(&c);
-	if (c.err)
+	f = cur_take(&c, 12);
+	if (f == NULL)
 		return -1;
+	b0 = f[0];
+	b1 = f[1];
+	r.seq = (uint16_t)(f[2] << 8 | f[3]);
+	r.ts = (uint32_t)f[4] << 24 | (uint32_t)f[5] << 16 |
+	    (uint32_t)f[6] << 8 | f[7];
+	r.ssrc = (uint32_t)f[8] << 24 | (uint32_t)f[9] << 16 |
+	    (uint32_t)f[10] << 8 | f[11];
 	r.version = b0 >> 6;
 	r.padding = (b0 >> 5) & 1;
 	r.extension = (b0 >> 4) & 1;

@@ -858,6 +858,201 @@ test_pcapng_ifnum(void)
 	}
 }
 
+/*
+ * A plain pcap file is read by capture.c itself, not through libpcap
+ * (cfile_fill); every frame, the end and its error must be what libpcap
+ * gives.  Files are built byte by byte (any magic, version, snapshot
+ * length, time stamp and record length), read with libpcap alone as the
+ * reference and with capture_set, and compared frame by frame: time,
+ * lengths, bytes, then the error text, the anomalies and how far reading
+ * got.
+ */
+struct raw {
+	uint8_t *b;
+	size_t n, cap;
+};
+
+static void
+raw_put(struct raw *r, const void *p, size_t n)
+{
+	if (r->n + n > r->cap) {
+		r->cap = (r->n + n) * 2;
+		r->b = realloc(r->b, r->cap);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(r->b);
+	}
+	memcpy(r->b + r->n, p, n);
+	r->n += n;
+}
+
+static void
+raw_u32(struct raw *r, uint32_t v)
+{
+	raw_put(r, &v, 4);
+}
+
+static void
+raw_head(struct raw *r, uint32_t magic, uint16_t minor, uint32_t snap)
+{
+	uint16_t v[2] = { 2, minor };
+
+	r->n = 0;
+	raw_u32(r, magic);
+	raw_put(r, v, 4);
+	raw_u32(r, 0);
+	raw_u32(r, 0);
+	raw_u32(r, snap);
+	raw_u32(r, 1);
+}
+
+static void
+raw_rec(struct raw *r, uint32_t sec, uint32_t sub, uint32_t caplen,
+    uint32_t len, uint8_t fill)
+{
+	raw_u32(r, sec);
+	raw_u32(r, sub);
+	raw_u32(r, caplen);
+	raw_u32(r, len);
+	for (uint32_t i = 0; i < caplen; i++) {
+		uint8_t c = (uint8_t)(fill + i * 7);
+
+		raw_put(r, &c, 1);
+	}
+}
+
+/* capture_set against libpcap alone on the first n bytes of r. */
+static void
+same_as_libpcap(const struct raw *r, size_t n)
+{
+	char eb[PCAP_ERRBUF_SIZE], err[256];
+	const char *path = tmp("raw.pcap");
+	struct capture_set *cs = capture_set_new();
+	struct capture_frame fr;
+	struct capture_info *ci;
+	struct pcap_pkthdr *h;
+	const u_char *d;
+	pcap_t *p;
+	FILE *fp;
+	uint64_t frames = 0;
+	int rc;
+
+	write_bytes(path, r->b, n);
+	fp = fopen(path, "rb");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(fp);
+	p = pcap_fopen_offline_with_tstamp_precision(fp,
+	    PCAP_TSTAMP_PRECISION_NANO, eb);
+	rc = capture_set_add(cs, path, err, sizeof(err));
+	CU_ASSERT_EQUAL(rc == 0, p != NULL);
+	if (p == NULL || rc != 0) {
+		if (p != NULL)
+			pcap_close(p);
+		else
+			fclose(fp);
+		capture_set_free(cs);
+		return;
+	}
+	while ((rc = pcap_next_ex(p, &h, &d)) == 1) {
+		uint32_t caplen = h->caplen > CAP_SNAPLEN ? CAP_SNAPLEN :
+		    h->caplen;
+		int64_t sec = h->ts.tv_sec < 0 ? 0 : (int64_t)h->ts.tv_sec;
+
+		frames++;
+		if (capture_set_next(cs, &fr) != 1) {
+			CU_FAIL("capture_set ended before libpcap");
+			break;
+		}
+		CU_ASSERT_EQUAL(fr.frame, frames);
+		CU_ASSERT_EQUAL(fr.ts_ns, sec * CAP_NS_PER_SEC +
+		    (int64_t)h->ts.tv_usec);
+		CU_ASSERT_EQUAL(fr.caplen, caplen);
+		CU_ASSERT_EQUAL(fr.wirelen, h->len);
+		CU_ASSERT_EQUAL(memcmp(fr.data, d, caplen), 0);
+	}
+	CU_ASSERT_EQUAL(capture_set_next(cs, &fr), 0);
+	ci = capture_set_info(cs, 0);
+	CU_ASSERT_EQUAL(ci->packets, frames);
+	CU_ASSERT_TRUE(ci->done);
+	if (rc == PCAP_ERROR) {
+		char want[PCAP_ERRBUF_SIZE + 64];
+
+		snprintf(want, sizeof(want), "%s (after frame %llu)",
+		    pcap_geterr(p), (unsigned long long)frames);
+		CU_ASSERT_STRING_EQUAL(ci->err, want);
+		CU_ASSERT_EQUAL(ci->bytes_read, (uint64_t)ftello(fp));
+		CU_ASSERT_EQUAL(ci->an.n[ANOMALY_PCAP_TRUNCATED] +
+		    ci->an.n[ANOMALY_PCAP_READ_ERROR], 1);
+	} else {
+		CU_ASSERT_STRING_EQUAL(ci->err, "");
+		CU_ASSERT_EQUAL(ci->bytes_read, n);
+	}
+	pcap_close(p);
+	capture_set_free(cs);
+}
+
+static void
+test_own_reader(void)
+{
+	struct raw r = { NULL, 0, 0 };
+	size_t mid;
+
+	/* windows of many records, microseconds and nanoseconds */
+	for (int nano = 0; nano < 2; nano++) {
+		raw_head(&r, nano ? 0xa1b23c4du : 0xa1b2c3d4u, 4, 65535);
+		for (uint32_t i = 0; i < 3000; i++)
+			raw_rec(&r, 1700000000u + i, nano ? 999999999u - i :
+			    999999u - i, 60 + (i * 37) % 1441, 1514,
+			    (uint8_t)i);
+		same_as_libpcap(&r, r.n);
+	}
+	/* cut around the end of the first window (64 KB) */
+	for (size_t n = 65536 - 40; n < 65536 + 40; n++)
+		same_as_libpcap(&r, n);
+	/* one record longer than the window, then a short one */
+	raw_head(&r, 0xa1b2c3d4u, 4, 262144);
+	raw_rec(&r, 1, 2, 100, 100, 1);
+	raw_rec(&r, 1, 3, 200000, 200000, 2);
+	raw_rec(&r, 1, 4, 100, 100, 3);
+	same_as_libpcap(&r, r.n);
+	mid = r.n - 116 - 100000;
+	for (size_t n = mid - 20; n < mid + 20; n++)
+		same_as_libpcap(&r, n);
+	/* longer than the snapshot length (libpcap cuts it), beyond any
+	 * snapshot length (libpcap refuses it), zero snapshot length */
+	raw_head(&r, 0xa1b2c3d4u, 4, 200);
+	raw_rec(&r, 1, 2, 100, 100, 1);
+	raw_rec(&r, 1, 3, 300, 300, 2);
+	raw_rec(&r, 1, 4, 100, 100, 3);
+	same_as_libpcap(&r, r.n);
+	raw_rec(&r, 1, 5, 300000, 300000, 4);
+	same_as_libpcap(&r, r.n);
+	raw_head(&r, 0xa1b2c3d4u, 4, 0);
+	raw_rec(&r, 1, 2, 100, 100, 1);
+	same_as_libpcap(&r, r.n);
+	/* negative times; a microsecond field past a second */
+	raw_head(&r, 0xa1b2c3d4u, 4, 65535);
+	raw_rec(&r, 0x80000000u, 2, 100, 100, 1);
+	raw_rec(&r, 5, 0xfffffff0u, 100, 100, 2);
+	raw_rec(&r, 6, 2000000, 100, 100, 3);
+	same_as_libpcap(&r, r.n);
+	/* version 2.2 and 2.3: caplen and len may be swapped */
+	for (uint16_t minor = 2; minor < 4; minor++) {
+		raw_head(&r, 0xa1b2c3d4u, minor, 65535);
+		raw_rec(&r, 1, 2, 100, 60, 1);
+		raw_rec(&r, 1, 3, 60, 100, 2);
+		same_as_libpcap(&r, r.n);
+	}
+	/* the other byte order (libpcap's alone) and every cut */
+	raw_head(&r, 0xd4c3b2a1u, 4, 65535);
+	raw_rec(&r, 0x01000000u, 0x02000000u, 0x64000000u, 0x64000000u, 1);
+	same_as_libpcap(&r, r.n);
+	raw_head(&r, 0xa1b2c3d4u, 4, 65535);
+	raw_rec(&r, 1, 2, 40, 40, 1);
+	raw_rec(&r, 1, 3, 0, 40, 2);
+	raw_rec(&r, 1, 4, 40, 40, 3);
+	for (size_t n = 24; n <= r.n; n++)
+		same_as_libpcap(&r, n);
+	free(r.b);
+}
+
 static void
 cleanup(void)
 {
@@ -865,7 +1060,7 @@ cleanup(void)
 	    "micro.pcap", "va.pcap", "vb.pcap", "full.pcap", "cut.pcap",
 	    "bad.pcap", "snap.pcap", "empty.pcap", "short.pcap", "ng.pcapng",
 	    "junk.pcap", "x.pcap.gz", "netmon.cap", "small.pcap",
-	    "ifc.pcapng" };
+	    "ifc.pcapng", "raw.pcap" };
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		unlink(tmp(names[i]));
@@ -887,6 +1082,7 @@ main(void)
 		{ "truncated file", test_truncated_file },
 		{ "read error", test_read_error },
 		{ "caplen short", test_caplen_short },
+		{ "own reader reads as libpcap", test_own_reader },
 		{ "open errors", test_open_errors },
 		{ "too many files", test_too_many_files },
 		{ "corpus netmon", test_corpus_netmon },

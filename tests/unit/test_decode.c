@@ -1201,6 +1201,138 @@ test_udp_bad_len(void)
 	CU_ASSERT_EQUAL(anomaly_total(&an), 0);
 }
 
+/*
+ * Ethernet, IPv4 and UDP are decoded in one step when nothing about the
+ * frame is unusual (decode.c: ether_ip4_udp); any other frame goes
+ * through the layers.  Each variant of an IPv4/UDP datagram below, cut at
+ * every length, as a full frame and as a snaplen-cut one, must give the
+ * same packets, anomalies and counters straight after Ethernet as after
+ * an 802.1Q tag (which the one-step path does not take): that path is
+ * only a shortcut.
+ */
+struct decoded {
+	int n;
+	struct pkt p[2];
+	uint8_t data[2][2048];
+	struct anomalies an;
+	struct decoder_stats st;
+};
+
+static void
+decode_as(const uint8_t *dgram, size_t len, size_t wirelen, int vlan,
+    struct decoded *out)
+{
+	struct buf f = { .n = 0 };
+
+	reset();
+	if (vlan) {
+		eth(&f, 0x8100);
+		put16(&f, 0x0064);
+		put16(&f, 0x0800);
+	} else
+		eth(&f, 0x0800);
+	put(&f, dgram, len);
+	run(1, f.b, f.n, f.n - len + wirelen, 77);
+	memset(out, 0, sizeof(*out));
+	out->n = got.n;
+	for (int i = 0; i < got.n && i < 2; i++) {
+		out->p[i] = got.p[i];
+		memcpy(out->data[i], got.data[i], sizeof(out->data[i]));
+	}
+	out->an = an;
+	decoder_stats_get(dec, &out->st);
+}
+
+static void
+same_as_layers(const uint8_t *dgram, size_t n)
+{
+	static struct decoded a, b;
+
+	for (size_t len = 0; len <= n; len++)
+		for (int cut = 0; cut < 2; cut++) {
+			size_t wire = cut ? n + 100 : len;
+
+			decode_as(dgram, len, wire, 0, &a);
+			decode_as(dgram, len, wire, 1, &b);
+			CU_ASSERT_EQUAL(a.n, b.n);
+			CU_ASSERT_EQUAL(memcmp(&a.an, &b.an, sizeof(a.an)), 0);
+			CU_ASSERT_EQUAL(memcmp(&a.st, &b.st, sizeof(a.st)), 0);
+			for (int i = 0; i < a.n && i < b.n && i < 2; i++) {
+				const struct pkt *x = &a.p[i], *y = &b.p[i];
+
+				CU_ASSERT_EQUAL(x->l4, y->l4);
+				CU_ASSERT_EQUAL(x->frame, y->frame);
+				CU_ASSERT_EQUAL(x->ts_ns, y->ts_ns);
+				CU_ASSERT_EQUAL(x->src.family, y->src.family);
+				CU_ASSERT_EQUAL(x->src.port, y->src.port);
+				CU_ASSERT_EQUAL(x->dst.port, y->dst.port);
+				CU_ASSERT_EQUAL(memcmp(x->src.ip, y->src.ip, 16), 0);
+				CU_ASSERT_EQUAL(memcmp(x->dst.ip, y->dst.ip, 16), 0);
+				CU_ASSERT_EQUAL(x->len, y->len);
+				CU_ASSERT_EQUAL(memcmp(a.data[i], b.data[i],
+				    sizeof(a.data[i])), 0);
+				CU_ASSERT_EQUAL(x->ip_len, y->ip_len);
+				CU_ASSERT_EQUAL(x->nfrags, y->nfrags);
+				CU_ASSERT_EQUAL(x->ip_df, y->ip_df);
+				CU_ASSERT_EQUAL(x->ip_ttl, y->ip_ttl);
+				CU_ASSERT_EQUAL(x->ip_id, y->ip_id);
+				CU_ASSERT_EQUAL(x->encap_depth, y->encap_depth);
+			}
+		}
+}
+
+static void
+test_eth_ip4_udp_shortcut(void)
+{
+	struct buf f = { .n = 0 };
+	static const uint8_t pad[10] = { 0 };
+	size_t o, k;
+
+	ip4_udp_sip(&f);
+	same_as_layers(f.b, f.n);               /* plain */
+	f.b[6] = 0x40;                          /* DF, TTL 9, id 0xbeef */
+	f.b[8] = 9;
+	set16(&f, 4, 0xbeef);
+	same_as_layers(f.b, f.n);
+	k = f.n;
+	put(&f, pad, sizeof(pad));              /* Ethernet padding */
+	same_as_layers(f.b, f.n);
+	f.n = k;
+	set16(&f, 24, 8 + 6);                   /* UDP length < IP payload */
+	same_as_layers(f.b, f.n);
+	set16(&f, 24, 7);                       /* UDP length below 8 */
+	same_as_layers(f.b, f.n);
+	set16(&f, 24, 8 + SIPLEN + 1);          /* beyond the IP payload */
+	same_as_layers(f.b, f.n);
+	set16(&f, 24, 8 + SIPLEN);
+	set16(&f, 2, 20 + 8 + SIPLEN + 4);      /* IP length beyond the data */
+	same_as_layers(f.b, f.n);
+	set16(&f, 2, 20 + 6);                   /* IP length below IP + UDP */
+	same_as_layers(f.b, f.n);
+	set16(&f, 2, 0);                        /* IP length 0 (offload) */
+	same_as_layers(f.b, f.n);
+	set16(&f, 2, 20 + 8 + SIPLEN);
+	f.b[6] = 0x20;                          /* a first fragment */
+	same_as_layers(f.b, f.n);
+	f.b[6] = 0;
+	f.b[7] = 1;                             /* a later fragment */
+	same_as_layers(f.b, f.n);
+	f.b[7] = 0;
+	f.b[9] = 6;                             /* not UDP */
+	same_as_layers(f.b, f.n);
+	f.b[9] = 17;
+	f.b[0] = 0x46;                          /* header length 24 */
+	same_as_layers(f.b, f.n);
+	f.b[0] = 0x55;                          /* version 5 */
+	same_as_layers(f.b, f.n);
+	f.n = 0;                                /* with options */
+	o = ip4(&f, 17, A4, B4, 3, 0x4000, 4);
+	udp(&f, 5060, 5062, SIP, SIPLEN);
+	ip4_end(&f, o);
+	same_as_layers(f.b, f.n);
+	reset();
+}
+
 static void
 test_ip_lengths(void)
 {
@@ -1480,6 +1612,7 @@ main(void)
 		{ "sctp pieces", test_sctp_pieces },
 		{ "udp bad length", test_udp_bad_len },
 		{ "ip lengths", test_ip_lengths },
+		{ "ethernet IPv4 UDP shortcut", test_eth_ip4_udp_shortcut },
 		{ "icmp quoted sip", test_icmp_quoted_sip },
 		{ "icmp too big quoting sip", test_icmp_too_big },
 		{ "icmp quote cut short", test_icmp_quote_cut },
