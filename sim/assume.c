@@ -27,6 +27,25 @@
  *     untranslated (else an ALG that rewrote the Via to the source
  *     explains it as well: only said).  The opposite (an rport ignored)
  *     does not show inside: the response would be lost.
+ *   farend_answers = false: a phone's first request of a call (an INVITE
+ *     without To tag) or a REGISTER, over UDP, was sent at least twice
+ *     and got no response of any kind (a far end that gets a request
+ *     answers its retransmission at the latest, RFC 3261 17.2: with 100
+ *     Trying or the response it already sent); and nothing on the path
+ *     refused it (no ICMP "fragmentation needed" quoting it, no
+ *     "fragment reassembly time exceeded" about it from anyone but its
+ *     destination, no fragments of it that never all arrived in the
+ *     capture: what the ingest stage hands on, sim_capture_each_refusals;
+ *     other ICMP errors quoting SIP are only counted there, as
+ *     icmp_quoted_sip, and do not stop it).  The far end, or the path
+ *     beyond the router, does not answer it: where the model delivers
+ *     that request and it gets no answer, the call (registration) fails
+ *     as the phone saw it, not "incomplete".  An ICMP that quotes it from
+ *     the request's own destination ("fragment reassembly time
+ *     exceeded": it got only part of it) is the far end's, and does not
+ *     stop the inference; one from anyone else, and any "fragmentation
+ *     needed", is a router's (the capture's own, dropping it for its
+ *     size), a drop the model decides under each profile.
  * Every SIP message counts, several in one TCP segment and one over
  * several segments included (sim_sipread, sim.h).
  * Bounded: at most ASSUME_MAX_* phones, dialogs and media endpoints are
@@ -47,6 +66,7 @@ static const char *const knob_names[ASSUME_NKNOBS] = {
 	[ASSUME_DIALOG_TARGET] = "farend_dialog_target",
 	[ASSUME_SYMMETRIC_RTP] = "farend_symmetric_rtp",
 	[ASSUME_RPORT] = "farend_rport",
+	[ASSUME_ANSWERS] = "farend_answers",
 };
 
 void
@@ -115,6 +135,82 @@ med_find(struct assume_ctx *x, const struct ep *e)
 	return -1;
 }
 
+/* The awaited request of Call-ID hash h and CSeq from src, or -1. */
+static int
+tx_find(const struct assume_ctx *x, uint64_t h, uint32_t cseq,
+    const struct ep *src)
+{
+	int i;
+
+	for (i = 0; i < ASSUME_MAX_TX; i++)
+		if (x->tx[i].hash == h && x->tx[i].cseq == cseq &&
+		    ep_eq(&x->tx[i].src, src))
+			return i;
+	return -1;
+}
+
+/*
+ * A phone's INVITE (first of a call) or REGISTER over UDP: a new
+ * transmission of one awaited, or a new one.  A new request takes a free
+ * slot or the one of an answered request; when every slot awaits an
+ * answer, it is not followed (bounded).
+ */
+static void
+tx_sent(struct assume_ctx *x, const struct sim_pkt *p, const struct sipmsg *m)
+{
+	uint64_t h = str_hash(m->call_id);
+	struct assume_tx *t;
+	int i, k;
+
+	if (h == 0)
+		h = 1;
+	if ((i = tx_find(x, h, m->cseq, &p->src)) >= 0) {
+		t = &x->tx[i];
+		if (!ep_eq(&t->dst, &p->dst))
+			return;
+		t->last_ns = p->ts_ns;
+		t->ntx++;
+		return;
+	}
+	for (k = 0, i = -1; k < ASSUME_MAX_TX && i < 0; k++) {
+		int s = (int)((x->tx_seq + (uint64_t)k) % ASSUME_MAX_TX);
+
+		if (x->tx[s].hash == 0 || x->tx[s].answered)
+			i = s;
+	}
+	if (i < 0)
+		return;
+	x->tx_seq = (uint64_t)i + 1;
+	t = &x->tx[i];
+	memset(t, 0, sizeof(*t));
+	t->hash = h;
+	t->cseq = m->cseq;
+	t->invite = strcmp(m->method, "INVITE") == 0;
+	t->src = p->src;
+	t->dst = p->dst;
+	t->ntx = 1;
+	t->first_ns = t->last_ns = p->ts_ns;
+	t->frame = p->frame;
+}
+
+/* A response from outside to a phone: its request is answered. */
+static void
+tx_answered(struct assume_ctx *x, const struct sim_pkt *p,
+    const struct sipmsg *m, uint64_t h)
+{
+	int i;
+
+	if (h == 0)
+		h = 1;
+	/* at any port of the phone: a far end may answer to the Via's */
+	for (i = 0; i < ASSUME_MAX_TX; i++)
+		if (x->tx[i].hash == h && x->tx[i].cseq == m->cseq &&
+		    ep_same_ip(&x->tx[i].src, &p->dst) && m->cseq_method != NULL &&
+		    strcmp(m->cseq_method, x->tx[i].invite ? "INVITE" :
+		    "REGISTER") == 0)
+			x->tx[i].answered = true;
+}
+
 /* A message from a phone (a private source) to outside. */
 static void
 from_phone(struct assume_ctx *x, const struct sim_pkt *p, const struct sipmsg *m)
@@ -136,6 +232,11 @@ from_phone(struct assume_ctx *x, const struct sim_pkt *p, const struct sipmsg *m
 	}
 	if (m->is_request && strcmp(m->method, "REGISTER") == 0 && priv_contact)
 		ep_add(x->reg_private, &x->nreg, &p->src);
+	if (m->is_request && p->l4 == PKT_UDP &&
+	    (strcmp(m->method, "REGISTER") == 0 ||
+	    (strcmp(m->method, "INVITE") == 0 &&
+	    (m->to_tag == NULL || m->to_tag[0] == '\0'))))
+		tx_sent(x, p, m);
 	if (m->ncontact > 0 && (di = dlg_find(x, m->call_id, &p->src, true)) >= 0)
 		x->dlg[di].contact_private = priv_contact;
 	for (k = 0; m->sdp != NULL && k < m->sdp->nmedia; k++) {
@@ -179,6 +280,8 @@ to_phone(struct assume_ctx *x, const struct sim_pkt *p, const struct sipmsg *m)
 	if (!m->is_request) {
 		uint64_t h = str_hash(m->call_id);
 		unsigned r;
+
+		tx_answered(x, p, m, h);
 
 		for (r = 0; x->rport_frame == 0 && r < ASSUME_MAX_REQS &&
 		    r < x->nreq; r++)
@@ -273,6 +376,25 @@ assume_observe(struct assume_ctx *x, const struct sim_pkt *p)
 }
 
 void
+assume_refused(struct assume_ctx *x, const struct sim_pkt *p)
+{
+	bool far_end = p->l4 == PKT_ICMP_REASM &&
+	    ep_same_ip(&p->reporter, &p->dst);
+	int i;
+
+	if (far_end)
+		return;         /* its destination got part of it: the far end's */
+	/* the quote may be cut before the Call-ID: every awaited request of
+	 * that flow sent by then */
+	for (i = 0; i < ASSUME_MAX_TX; i++)
+		if (x->tx[i].hash != 0 && x->tx[i].refused_frame == 0 &&
+		    ep_eq(&x->tx[i].src, &p->src) &&
+		    ep_eq(&x->tx[i].dst, &p->dst) &&
+		    x->tx[i].first_ns <= p->ts_ns)
+			x->tx[i].refused_frame = p->frame;
+}
+
+void
 assume_fini(struct assume_ctx *x)
 {
 	sim_sipread_fini(&x->rd);
@@ -334,6 +456,8 @@ infer_source(const struct assume_ctx *x, struct sim_cfg *c,
 	    (unsigned long long)x->untranslated_frame);
 	set_knob(c, a, "source", frame, why);
 }
+
+static void infer_answers(const struct assume_ctx *x, struct assumption *a);
 
 void
 assume_apply(const struct assume_ctx *x, struct sim_cfg *c,
@@ -401,8 +525,129 @@ assume_apply(const struct assume_ctx *x, struct sim_cfg *c,
 			    "frame %llu: RTP from %s reached the phone's private SDP address %s (a far end that latches, or an ALG that rewrote the SDP)",
 			    (unsigned long long)x->med[i].in_frame, a, b);
 		}
+	infer_answers(x, &out->a[ASSUME_ANSWERS]);
 	for (k = 0; k < ASSUME_NKNOBS; k++)
-		if (profile_get(c, knob_names[k], out->a[k].value,
-		    sizeof(out->a[k].value)) == NULL)
+		if (k != ASSUME_ANSWERS && profile_get(c, knob_names[k],
+		    out->a[k].value, sizeof(out->a[k].value)) == NULL)
 			snprintf(out->a[k].value, sizeof(out->a[k].value), "?");
+}
+
+/* Whether t was sent again and never answered, nor refused on the path. */
+static bool
+tx_silent(const struct assume_tx *t)
+{
+	return t->hash != 0 && !t->answered && t->refused_frame == 0 &&
+	    t->ntx >= 2;
+}
+
+/*
+ * farend_answers: false when the capture shows a request of a phone
+ * unanswered through all its transmissions and nothing on the path
+ * refusing it (the rules at the top); the first such request names the
+ * frame.  A --set keeps its value; the model's default is true.
+ */
+static void
+infer_answers(const struct assume_ctx *x, struct assumption *a)
+{
+	const struct assume_tx *t = NULL, *refused = NULL;
+	char dst[NETADDR_STRLEN];
+	int i;
+
+	if (a->how == ASSUME_SET)
+		return;
+	a->how = ASSUME_DEFAULT;
+	snprintf(a->value, sizeof(a->value), "true");
+	for (i = 0; i < ASSUME_MAX_TX; i++) {
+		const struct assume_tx *u = &x->tx[i];
+
+		if (tx_silent(u) && (t == NULL || u->frame < t->frame))
+			t = u;
+		if (u->hash != 0 && !u->answered && u->refused_frame != 0 &&
+		    (refused == NULL || u->frame < refused->frame))
+			refused = u;
+	}
+	if (t == NULL) {
+		if (refused != NULL) {
+			ep_str(&refused->dst, dst, sizeof(dst));
+			snprintf(a->why, sizeof(a->why),
+			    "frame %llu: the %s to %s got no answer, and frame %llu shows it refused on the way (an ICMP from a router, or \"fragmentation needed\"): a drop the model decides, not the far end",
+			    (unsigned long long)refused->frame,
+			    refused->invite ? "INVITE" : "REGISTER", dst,
+			    (unsigned long long)refused->refused_frame);
+		}
+		return;
+	}
+	ep_str(&t->dst, dst, sizeof(dst));
+	a->how = ASSUME_INFERRED;
+	a->frame = t->frame;
+	snprintf(a->value, sizeof(a->value), "false");
+	snprintf(a->why, sizeof(a->why),
+	    "the phone sent its %s to %s %u times over %.1f s and got no answer of any kind; nothing on the path refused it: the far end (or the path beyond the router) does not answer",
+	    t->invite ? "INVITE" : "REGISTER", dst, t->ntx,
+	    (double)(t->last_ns - t->first_ns) / 1e9);
+}
+
+bool
+assume_own_knob(const char *set, int *value, char *err, size_t errlen)
+{
+	static const char name[] = "farend_answers=";
+	const char *v;
+
+	if (strncmp(set, name, sizeof(name) - 1) != 0)
+		return false;
+	v = set + sizeof(name) - 1;
+	if (strcmp(v, "true") == 0 || strcmp(v, "1") == 0 ||
+	    strcmp(v, "yes") == 0)
+		*value = 1;
+	else if (strcmp(v, "false") == 0 || strcmp(v, "0") == 0 ||
+	    strcmp(v, "no") == 0)
+		*value = 0;
+	else {
+		*value = -1;
+		snprintf(err, errlen,
+		    "farend_answers: true or false, not '%.40s'", v);
+	}
+	return true;
+}
+
+void
+assume_set_answers(struct sim_assume *out, int value)
+{
+	struct assumption *a = &out->a[ASSUME_ANSWERS];
+
+	a->how = ASSUME_SET;
+	a->frame = 0;
+	a->why[0] = '\0';
+	snprintf(a->value, sizeof(a->value), "%s", value ? "true" : "false");
+}
+
+bool
+assume_answers_false(const struct sim_assume *out)
+{
+	return strcmp(out->a[ASSUME_ANSWERS].value, "false") == 0;
+}
+
+bool
+assume_far_silent(const void *user, const char *call_id,
+    const struct ep *phone, struct sim_silent *out)
+{
+	const struct assume_ctx *x = user;
+	uint64_t h = str_hash(call_id);
+	const struct assume_tx *t = NULL;
+	int i;
+
+	if (h == 0)
+		h = 1;
+	for (i = 0; i < ASSUME_MAX_TX; i++)
+		if (x->tx[i].hash == h && ep_same_ip(&x->tx[i].src, phone) &&
+		    tx_silent(&x->tx[i]) &&
+		    (t == NULL || x->tx[i].frame < t->frame))
+			t = &x->tx[i];
+	if (t == NULL)
+		return false;
+	out->ntx = t->ntx;
+	out->first_ns = t->first_ns;
+	out->last_ns = t->last_ns;
+	out->frame = t->frame;
+	return true;
 }

@@ -35,10 +35,12 @@ enum assume_knob {
 	ASSUME_DIALOG_TARGET,
 	ASSUME_SYMMETRIC_RTP,
 	ASSUME_RPORT,
+	ASSUME_ANSWERS,           /* farend_answers: not a profile knob */
 	ASSUME_NKNOBS
 };
 
-enum assume_how { ASSUME_PROFILE, ASSUME_SET, ASSUME_INFERRED };
+/* ASSUME_DEFAULT: a knob no profile holds, at the model's default. */
+enum assume_how { ASSUME_PROFILE, ASSUME_SET, ASSUME_INFERRED, ASSUME_DEFAULT };
 
 /* One knob's value in a configuration and where it comes from. */
 struct assumption {
@@ -57,6 +59,25 @@ struct sim_assume {
 #define ASSUME_MAX_MEDIA 64
 #define ASSUME_MAX_DIALOGS 256
 #define ASSUME_MAX_REQS 32
+#define ASSUME_MAX_TX 64
+
+/*
+ * One request of a phone whose answer is awaited (farend_answers): its
+ * first request of a call (INVITE without To tag) or a REGISTER, over
+ * UDP, and what the capture shows of it.
+ */
+struct assume_tx {
+	uint64_t hash;            /* of the Call-ID (0: slot free) */
+	uint32_t cseq;
+	bool invite;              /* else REGISTER */
+	struct ep src, dst;       /* the phone's source, the far end */
+	unsigned ntx;             /* transmissions */
+	int64_t first_ns, last_ns;
+	uint64_t frame;           /* the first transmission */
+	bool answered;            /* a response of its transaction came back */
+	uint64_t refused_frame;   /* an ICMP from the path, not the far end, or
+	                           * "fragmentation needed", quoted it */
+};
 
 /* What the capture shows, gathered packet by packet. */
 struct assume_ctx {
@@ -92,6 +113,8 @@ struct assume_ctx {
 	uint64_t untranslated_frame;  /* a far-end message carried another phone's private address */
 	uint64_t dialog_frame;        /* in-dialog request to a phone with a private Contact */
 	uint64_t register_frame;      /* new request to a phone registered privately */
+	struct assume_tx tx[ASSUME_MAX_TX]; /* requests awaiting an answer */
+	uint64_t tx_seq;              /* the next slot tried when all are in use */
 	uint64_t sip_msgs;            /* SIP messages seen */
 	uint64_t private_sip;         /* of them, from or to a private address */
 	struct sim_sipread rd;        /* the messages of each packet */
@@ -100,16 +123,45 @@ struct assume_ctx {
 void assume_init(struct assume_ctx *x);
 /* One packet of the capture, in capture order. */
 void assume_observe(struct assume_ctx *x, const struct sim_pkt *p);
+/* A SIP datagram the capture shows refused or cut short on the way
+ * (sim_capture_each_refusals), in capture order. */
+void assume_refused(struct assume_ctx *x, const struct sim_pkt *p);
 /* After the last packet: frees what the reader holds (the facts stay). */
 void assume_fini(struct assume_ctx *x);
 
 /*
- * The four knobs of c as the run will use them: inferred ones set on c
+ * The knobs of c as the run will use them: inferred ones set on c
  * unless is_set(name) (a --set), each with where its value comes from.
+ * farend_answers is no profile knob: its value is out's (with --set, the
+ * value assume_set_answers took); the run follows it through
+ * assume_far_silent.
  */
 void assume_apply(const struct assume_ctx *x, struct sim_cfg *c,
     bool (*is_set)(void *user, const char *knob), void *user,
     struct sim_assume *out);
+
+/*
+ * Knobs of the far end that no profile holds (farend_answers): true when
+ * set names one ("KNOB=VALUE"); then *value is 1 (true) or 0 (false),
+ * or -1 for a value it does not take (err says which).
+ */
+bool assume_own_knob(const char *set, int *value, char *err, size_t errlen);
+
+/* Sets farend_answers to value (0, 1) as --set gave it, on out (after
+ * assume_apply). */
+void assume_set_answers(struct sim_assume *out, int value);
+
+/* Whether the run follows farend_answers=false (out from assume_apply). */
+bool assume_answers_false(const struct sim_assume *out);
+
+/*
+ * sim_opts far_silent (user the struct assume_ctx): whether the capture
+ * shows the first request of call_id from phone (an INVITE, a REGISTER)
+ * sent at least twice with no answer and nothing on the path refusing
+ * it; *out then says how often and when.
+ */
+bool assume_far_silent(const void *user, const char *call_id,
+    const struct ep *phone, struct sim_silent *out);
 
 /*
  * Whether the capture shows far-end RTP reaching the phone's private SDP

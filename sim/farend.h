@@ -145,6 +145,13 @@ struct fe_dialog {
 	bool reg_contact_rewritten; /* the ALG rewrote the REGISTER's Contact */
 	bool reg_dropped;
 	char reg_why[200];
+	/* farend_answers=false: the capture shows the first request sent
+	 * again and again unanswered, the model delivers it (sim_opts
+	 * far_silent): the phone gives up after its last transmission */
+	bool far_silent;
+	unsigned silent_ntx;
+	int64_t silent_first_ns, silent_last_ns;
+	uint64_t silent_frame;
 	int reg_expires;
 	char note[200];           /* what the phone is shown (inbound rewrites) */
 	/* frames of the far end the model made up (fegen.c): RTP the capture

@@ -37,6 +37,7 @@
 struct pass {
 	struct sim_capture *c;
 	sim_pkt_fn fn;
+	sim_pkt_fn refused;       /* sim_capture_each_refusals, or NULL */
 	void *user;
 	uint64_t skipped;
 };
@@ -90,6 +91,31 @@ on_pkt(void *user, const struct pkt *p, struct anomalies *an)
 	ps->fn(ps->user, &sp);
 }
 
+/* A SIP datagram refused or cut short on the way (ingest's on_unreach),
+ * for a pass that asks (sim_capture_each_refusals). */
+static void
+on_refused(void *user, const struct pkt *p, struct anomalies *an)
+{
+	struct pass *ps = user;
+	struct sim_pkt sp;
+
+	(void)an;
+	if (ps->refused == NULL || (p->l4 != PKT_ICMP_TOOBIG &&
+	    p->l4 != PKT_ICMP_REASM && p->l4 != PKT_FRAG_LOST) ||
+	    p->src.family != 4 || p->dst.family != 4 || p->encap_depth > 0)
+		return;
+	memset(&sp, 0, sizeof(sp));
+	sp.ts_ns = p->ts_ns;
+	sp.frame = p->frame;
+	sp.l4 = p->l4;
+	sp.src = p->src;
+	sp.dst = p->dst;
+	sp.reporter = p->reporter;
+	sp.payload = p->len > 0 ? p->payload : NULL;
+	sp.len = p->len;
+	ps->refused(ps->user, &sp);
+}
+
 /* The capture filter c's file records, the same on every interface
  * (sim.h: filter_type, filter). */
 static void
@@ -130,7 +156,8 @@ each(struct sim_capture *c, const char *shown, struct pass *ps,
 {
 	struct ingest_opts io = { .tcp_segments_only = true,
 	    .tcp_pure_acks = true };
-	struct ingest_cb cb = { on_pkt, NULL, NULL, NULL, NULL, ps };
+	struct ingest_cb cb = { on_pkt, NULL, NULL, NULL,
+	    ps->refused != NULL ? on_refused : NULL, ps };
 	struct ingest *in;
 	struct anomalies scratch;
 	char e2[256];
@@ -409,6 +436,20 @@ sim_capture_each(const struct sim_capture *c, sim_pkt_fn fn, void *user,
 	memset(&ps, 0, sizeof(ps));
 	ps.c = (struct sim_capture *)c;
 	ps.fn = fn;
+	ps.user = user;
+	return each(ps.c, c->shown, &ps, NULL, NULL, err, errlen);
+}
+
+int
+sim_capture_each_refusals(const struct sim_capture *c, sim_pkt_fn fn,
+    sim_pkt_fn refused, void *user, char *err, size_t errlen)
+{
+	struct pass ps;
+
+	memset(&ps, 0, sizeof(ps));
+	ps.c = (struct sim_capture *)c;
+	ps.fn = fn;
+	ps.refused = refused;
 	ps.user = user;
 	return each(ps.c, c->shown, &ps, NULL, NULL, err, errlen);
 }

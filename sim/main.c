@@ -97,6 +97,12 @@ usage(FILE *f)
 	    "With several configurations, -w and --write-inside write the view of\n"
 	    "the one --profile\n"
 	    "names (--compare) or of the first one (--profiles, --sweep).\n"
+	    "Far-end assumptions (registrar_target, farend_dialog_target,\n"
+	    "farend_symmetric_rtp, farend_rport, farend_answers) are inferred from\n"
+	    "the capture where it shows them and named in the report; --set\n"
+	    "overrides them (farend_answers=true|false: whether a request the\n"
+	    "capture shows unanswered through all its retransmissions is a far end\n"
+	    "that does not answer, so the call fails, or stays open).\n"
 	    "Exit status: 0 done, 2 usage error, 3 a file could not be read or\n"
 	    "written.\n");
 }
@@ -168,6 +174,26 @@ observe(void *user, const struct sim_pkt *p)
 	assume_observe(user, p);
 }
 
+/* ... and what the capture shows refused on the way. */
+static void
+observe_refused(void *user, const struct sim_pkt *p)
+{
+	assume_refused(user, p);
+}
+
+/* The value of the last --set farend_answers=, or -1 for none. */
+static int
+answers_set(const struct opts *o)
+{
+	char err[128];
+	int i, v, last = -1;
+
+	for (i = 0; i < o->nsets; i++)
+		if (assume_own_knob(o->sets[i], &v, err, sizeof(err)) && v >= 0)
+			last = v;
+	return last;
+}
+
 /* Builds one configuration: profile name, then config file, then sets. */
 static int
 build_cfg(struct sim_cfg *c, const char *profile, const struct opts *o,
@@ -186,12 +212,29 @@ build_cfg(struct sim_cfg *c, const char *profile, const struct opts *o,
 			return 2;
 		}
 	}
-	for (i = 0; i < o->nsets; i++)
+	for (i = 0; i < o->nsets; i++) {
+		int v;
+
+		/* a far-end knob no profile holds: assume.h */
+		if (assume_own_knob(o->sets[i], &v, err, sizeof(err))) {
+			if (v < 0) {
+				warn("--set: %s", err);
+				return 2;
+			}
+			continue;
+		}
 		if (profile_set_arg(c, o->sets[i], err, sizeof(err)) != 0) {
 			warn("--set: %s", err);
 			return 2;
 		}
+	}
 	if (extra_set != NULL) {
+		int v;
+
+		if (assume_own_knob(extra_set, &v, err, sizeof(err))) {
+			warn("--sweep: farend_answers is a far-end assumption, not a router knob: give it with --set");
+			return 2;
+		}
 		if (profile_set_arg(c, extra_set, err, sizeof(err)) != 0) {
 			warn("--sweep: %s", err);
 			return 2;
@@ -453,7 +496,8 @@ sim_main(int argc, char **argv)
 		goto out;
 	}
 	assume_init(actx);
-	rc = sim_capture_each(cap, observe, actx, err, sizeof(err));
+	rc = sim_capture_each_refusals(cap, observe, observe_refused, actx, err,
+	    sizeof(err));
 	assume_fini(actx);
 	if (rc != 0) {
 		warn("%s", err);
@@ -461,8 +505,11 @@ sim_main(int argc, char **argv)
 		sim_capture_free(cap);
 		goto out;
 	}
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		assume_apply(actx, &cfgs[i], knob_is_set, &o, &as[i]);
+		if (answers_set(&o) >= 0)
+			assume_set_answers(&as[i], answers_set(&o));
+	}
 	{
 		struct sim_opts run[MAX_CONFIGS];
 
@@ -470,6 +517,10 @@ sim_main(int argc, char **argv)
 			run[i] = so;
 			run[i].far_rtp_shown = assume_far_rtp_shown;
 			run[i].far_rtp_user = actx;
+			if (assume_answers_false(&as[i])) {
+				run[i].far_silent = assume_far_silent;
+				run[i].far_silent_user = actx;
+			}
 			if ((int)i != write_idx) {
 				run[i].write_path = NULL;
 				run[i].write_inside_path = NULL;

@@ -228,6 +228,17 @@ unanswered_inside_caller(const struct sim_result *res, const struct fe_dialog *d
 	return NULL;
 }
 
+/* Why a request the far end never answers fails (farend_answers=false). */
+static const char *
+silent_why(const struct fe_dialog *d, char *buf, size_t n)
+{
+	snprintf(buf, n,
+	    "the model delivers the %s, but the far end never answers it (farend_answers=false): the capture shows it sent %u times over %.1f s with no answer, and the phone gives up after its last transmission",
+	    d->kind == FE_REGISTER ? "REGISTER" : "INVITE", d->silent_ntx,
+	    (double)(d->silent_last_ns - d->silent_first_ns) / 1e9);
+	return buf;
+}
+
 void
 outcome_eval(const struct sim_cfg *cfg, const struct sim_result *res,
     const struct fe_dialog *d, struct outcome *o)
@@ -246,6 +257,10 @@ outcome_eval(const struct sim_cfg *cfg, const struct sim_result *res,
 		else if (d->final_status >= 200 && d->final_status < 300)
 			pick(o, &chosen, OUT_REGISTERED, d->t_last_ns, 0,
 			    "200 OK reaches the phone");
+		else if (d->far_silent)
+			pick(o, &chosen, OUT_REGISTRATION_FAILURE,
+			    d->silent_last_ns, d->silent_frame,
+			    silent_why(d, buf, sizeof(buf)));
 		else
 			pick(o, &chosen, OUT_INCOMPLETE, d->t_last_ns, 0,
 			    "no final answer to REGISTER in the capture");
@@ -292,6 +307,9 @@ outcome_eval(const struct sim_cfg *cfg, const struct sim_result *res,
 		snprintf(buf, sizeof(buf), "final response %d", d->final_status);
 		pick(o, &chosen, OUT_CALL_FAILED, d->t_last_ns, 0, buf);
 	}
+	if (d->far_silent)
+		pick(o, &chosen, OUT_CALL_FAILED, d->silent_last_ns,
+		    d->silent_frame, silent_why(d, buf, sizeof(buf)));
 	if (d->t_answer_ns == 0)
 		pick(o, &chosen, OUT_INCOMPLETE, d->t_last_ns, 0,
 		    "no answer in the capture");
@@ -506,7 +524,7 @@ static const char outside_text[] =
 
 static const char *const how_name[] = {
 	[ASSUME_PROFILE] = "profile", [ASSUME_SET] = "set",
-	[ASSUME_INFERRED] = "inferred",
+	[ASSUME_INFERRED] = "inferred", [ASSUME_DEFAULT] = "default",
 };
 
 const char outcome_modelled_note[] =
@@ -523,6 +541,8 @@ outcome_assume_source(const struct sim_cfg *cfg, const struct assumption *a,
 		snprintf(buf, n, "inferred from frame %" PRIu64, a->frame);
 	else if (a->how == ASSUME_SET)
 		snprintf(buf, n, "--set");
+	else if (a->how == ASSUME_DEFAULT)
+		snprintf(buf, n, "default");
 	else
 		snprintf(buf, n, "profile %s", cfg->name);
 	return buf;

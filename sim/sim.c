@@ -328,6 +328,38 @@ close_view(struct pcapw **w, const char *path, int *rc, char *err,
 	}
 }
 
+/*
+ * farend_answers=false (sim_opts far_silent): each dialog whose first
+ * request the phone sent (an INVITE, a REGISTER), that the model
+ * delivered (not invite_lost, not reg_dropped) and that got no response
+ * in the replay, and that the capture shows unanswered through all its
+ * transmissions: the far end never answers it.
+ */
+static void
+mark_silent(const struct sim_opts *o, struct sim_result *res)
+{
+	struct sim_silent s;
+	size_t k;
+
+	if (o->far_silent == NULL)
+		return;
+	for (k = 0; k < res->ndlg; k++) {
+		struct fe_dialog *d = &res->dlg[k];
+
+		if (!d->phone_uac || d->kind == FE_OTHER || d->invite_lost ||
+		    d->reg_dropped || d->final_status != 0 || d->t_answer_ns != 0)
+			continue;
+		memset(&s, 0, sizeof(s));
+		if (!o->far_silent(o->far_silent_user, d->call_id, &d->phone_ip, &s))
+			continue;
+		d->far_silent = true;
+		d->silent_ntx = s.ntx;
+		d->silent_first_ns = s.first_ns;
+		d->silent_last_ns = s.last_ns;
+		d->silent_frame = s.frame;
+	}
+}
+
 int
 sim_runs(const struct sim_cfg *cfgs, size_t n, const struct sim_capture *cap,
     const struct sim_opts *o, struct sim_result *res, char *err,
@@ -360,6 +392,7 @@ sim_runs(const struct sim_cfg *cfgs, size_t n, const struct sim_capture *cap,
 	for (i = 0; i < n; i++) {
 		struct run *r = rs.r[i];
 
+		mark_silent(&o[i], &res[i]);
 		media_due_probes(r, INT64_MAX);
 		fegen_due(r, res[i].last_ns, true);
 		res[i].not_modelled += cap->skipped;

@@ -46,6 +46,13 @@ struct sim_pkt {
 	uint8_t tcp_x2;              /* the 4 bits after the data offset */
 	uint8_t tcp_optlen;          /* TCP options, copied (0: none, or made up) */
 	uint8_t tcp_opt[40];
+	/*
+	 * A refusal (sim_capture_each_refusals only): l4 is PKT_ICMP_TOOBIG,
+	 * PKT_ICMP_REASM or PKT_FRAG_LOST (ingest/pkt.h), src and dst the
+	 * quoted datagram's, reporter who sent the ICMP (family 0 for
+	 * PKT_FRAG_LOST), payload the quoted start of its SIP.
+	 */
+	struct ep reporter;
 };
 
 /*
@@ -125,6 +132,25 @@ void sim_sipread_fini(struct sim_sipread *rd);
 int sim_capture_each(const struct sim_capture *c, sim_pkt_fn fn, void *user,
     char *err, size_t errlen);
 
+/*
+ * As sim_capture_each, and refused for each SIP datagram the capture
+ * shows refused or cut short on the way (an ICMP "fragmentation needed"
+ * or "fragment reassembly time exceeded" quoting it, fragments that never
+ * all arrived): what the replay itself leaves to the model.
+ */
+int sim_capture_each_refusals(const struct sim_capture *c, sim_pkt_fn fn,
+    sim_pkt_fn refused, void *user, char *err, size_t errlen);
+
+/*
+ * A request of the phone that the capture shows sent again and again
+ * with no answer of any kind (sim_opts far_silent).
+ */
+struct sim_silent {
+	unsigned ntx;             /* transmissions seen */
+	int64_t first_ns, last_ns;/* the first and the last (the phone gave up after it) */
+	uint64_t frame;           /* the first transmission's frame */
+};
+
 struct sim_opts {
 	struct ep public_ip;      /* family 0: implied by the capture, else 203.0.113.1 */
 	const char *inside_nets[SIM_MAX_INSIDE_NETS];
@@ -141,6 +167,18 @@ struct sim_opts {
 	 */
 	int (*far_rtp_shown)(const void *user, const struct ep *e);
 	const void *far_rtp_user;
+	/*
+	 * farend_answers=false (assume.h): whether the capture shows the
+	 * first request of the dialog call_id of the phone at phone (its
+	 * INVITE or REGISTER) unanswered through all its transmissions, and
+	 * nothing on the path refusing it; then (true, *out filled) a dialog
+	 * the model delivers that request for and that gets no answer ends
+	 * as the phone saw it: failed.  NULL: the far end answers what
+	 * reaches it (no answer in the capture stays "incomplete").
+	 */
+	bool (*far_silent)(const void *user, const char *call_id,
+	    const struct ep *phone, struct sim_silent *out);
+	const void *far_silent_user;
 };
 
 /* One packet that did not make it, and why. */

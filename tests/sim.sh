@@ -817,4 +817,61 @@ done
 check "lan-proxy-alg-on inside: a REGISTER's Call-ID and the call's on both legs" "2" \
     "$(cid_view "$GT/lan-proxy-alg-on-inside.pcap" count)"
 # ---- end fgt --------------------------------------------------------------------
+# ---- farend_answers: a request the far end never answers (issue 21) -----------
+# The inside capture shows the INVITE (REGISTER) sent again and again with
+# no answer of any kind and nothing on the path refusing it: inferred
+# false, and where the model delivers the request the call (registration)
+# fails as the phone saw it, not "incomplete". --set restores the old
+# reading; the router's own ICMP "fragmentation needed" keeps it true.
+fa() { json_get "$tmp/o.json" "runs.0.assumptions.4.$1"; }
+check "v16-fragdrop-alg-off under off: the unanswered INVITE fails" call_failed \
+    "$(outcome "$GT/v16-fragdrop-alg-off-inside.pcap" 1 --profile off)"
+check "v16-fragdrop-alg-off: farend_answers inferred from the first INVITE" \
+    "farend_answers false inferred 4" "$(fa knob) $(fa value) $(fa source) $(fa frame)"
+fa why | grep -q "INVITE to 198.51.100.2:5060 6 times over 15.6 s and got no answer" ||
+    fail "farend_answers: the capture's evidence is not said: $(fa why)"
+json_get "$tmp/o.json" runs.0.dialogs.1.detail | grep -q "far end never answers it (farend_answers=false)" ||
+    fail "call_failed does not name the assumption"
+check "v16-fragdrop-alg-off under linux: fails too (twin v16-fragdrop-alg-on)" call_failed \
+    "$(outcome "$GT/v16-fragdrop-alg-off-inside.pcap" 1 --profile linux)"
+check "--set farend_answers=true restores the open outcome" "incomplete set true" \
+    "$(outcome "$GT/v16-fragdrop-alg-off-inside.pcap" 1 --profile off --set farend_answers=true) $(fa source) $(fa value)"
+check "--set farend_answers=false on an answered call changes nothing" "completed set false" \
+    "$(outcome "$GT/outbound-alg-on-inside.pcap" 0 --set farend_answers=false) $(fa source) $(fa value)"
+check "noanswer-invite-alg-on under off: fails (twin noanswer-invite-alg-off)" call_failed \
+    "$(outcome "$GT/noanswer-invite-alg-on-inside.pcap" 1 --profile off)"
+check "noanswer-register-alg-off: the unanswered REGISTER fails" "registration_failure inferred" \
+    "$(outcome "$GT/noanswer-register-alg-off-inside.pcap" 0 --profile linux) $(fa source)"
+check "noanswer-register-alg-off: its call still goes through under linux" completed \
+    "$(outcome "$GT/noanswer-register-alg-off-inside.pcap" 1 --profile linux)"
+# the reverse case: the router itself refused the INVITE (its ICMP
+# fragmentation needed is in the capture): not the far end's silence
+check "oversize-alg-on under off: not inferred, stays open" "incomplete default true" \
+    "$(outcome "$GT/oversize-alg-on-inside.pcap" 0 --profile off) $(fa source) $(fa value)"
+fa why | grep -q "refused on the way" || fail "oversize-alg-on: the refusal is not said: $(fa why)"
+# an INVITE sent once is no evidence: the capture may end before the answer
+python3 - "$GT/noanswer-invite-alg-off-inside.pcap" "$tmp/once.pcap" 3 <<'PY'
+import struct, sys
+b = open(sys.argv[1], "rb").read()
+e = "<" if b[:4] == b"\xd4\xc3\xb2\xa1" else ">"
+off, out = 24, b[:24]
+for _ in range(int(sys.argv[3])):
+    cl = struct.unpack(e + "I", b[off + 8:off + 12])[0]
+    out += b[off:off + 16 + cl]
+    off += 16 + cl
+open(sys.argv[2], "wb").write(out)
+PY
+check "an INVITE sent once: stays open, nothing inferred" "incomplete default" \
+    "$(outcome "$tmp/once.pcap" 1 --profile off) $(fa source)"
+"$SIM" --profile off --set farend_answers=maybe "$GT/v16-fragdrop-alg-off-inside.pcap" >/dev/null 2>"$tmp/e"
+check "farend_answers: bad value exit" 2 $?
+grep -q "farend_answers: true or false, not 'maybe'" "$tmp/e" || fail "farend_answers value message: $(cat "$tmp/e")"
+"$SIM" --sweep farend_answers=true,false "$GT/v16-fragdrop-alg-off-inside.pcap" >/dev/null 2>"$tmp/e"
+check "farend_answers: not a sweep knob" 2 $?
+"$SIM" --profile off "$GT/v16-fragdrop-alg-off-inside.pcap" >"$tmp/fa.txt"
+grep -q "^  farend_answers=false (inferred from frame 4): the phone sent its INVITE" "$tmp/fa.txt" ||
+    fail "text: farend_answers not named: $(grep farend "$tmp/fa.txt")"
+"$SIM" --profile off --html "$tmp/fa.html" "$GT/v16-fragdrop-alg-off-inside.pcap"
+grep -q '<code>farend_answers</code>' "$tmp/fa.html" || fail "--html: farend_answers not shown"
+# ---- end farend_answers -------------------------------------------------------
 finish

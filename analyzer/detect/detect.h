@@ -168,7 +168,9 @@ void detect_too_big(struct detect *dt, const struct detect_too_big_ev *e);
  * length as carried by its path (source, destination) for oversize_drop's
  * silent form; and notes a response to d's initial request, so that a
  * call seen as two dialogs (its Call-ID rewritten between two capture
- * points) is joined whichever is judged first (dialog.h, join).  Called
+ * points) is joined whichever is judged first (dialog.h, join), and who
+ * sent a REGISTER it answers (inbound_call_unanswered tells a phone's own
+ * INVITE from one to the phone by it).  Called
  * by the analysis as responses arrive, any transport.  Never allocates;
  * DETECT_MAX_PATHS paths, DETECT_COPY_SETS x DETECT_COPY_WAYS responses,
  * the oldest replaced.

@@ -24,6 +24,12 @@
  * table never grows.  Bindings are keyed by exact address and port, so a
  * phone seen on both sides of a NAT (inside and outside captures read
  * together) has two bindings, one per capture point.
+ *
+ * Who registers is also noted as each REGISTER's response arrives
+ * (detect_binding_note, DETECT_REG_SRCS addresses, the oldest replaced):
+ * inbound_call_unanswered asks it of an INVITE judged before the
+ * registration dialog ends, to tell the phone's own INVITE from one sent
+ * to the phone.
  */
 #include <stdio.h>
 #include <string.h>
@@ -168,6 +174,46 @@ detect_binding_registered(struct detect *dt, const struct ep *phone)
 		    ep_eq(&dt->bindings[i].phone, phone))
 			return &dt->bindings[i];
 	return NULL;
+}
+
+void
+detect_binding_note(struct detect *dt, const struct dialog *d,
+    const struct dmsg *r)
+{
+	const struct dmsg *q = NULL;
+
+	if (r->m->is_request || strcmp(r->m->cseq_method, "REGISTER") != 0)
+		return;
+	for (size_t i = d->nmsgs; i-- > 0 && q == NULL;) {
+		const struct dmsg *m = &d->msgs[i];
+
+		if (m->m->is_request && m->m->cseq == r->m->cseq &&
+		    strcmp(m->m->method, "REGISTER") == 0 &&
+		    ep_eq(&m->src, &r->dst))
+			q = m;
+	}
+	if (q == NULL || q->src.family == 0 || detect_binding_registers(dt,
+	    &q->src))
+		return;
+	dt->reg_src[dt->reg_src_next] = q->src;
+	dt->reg_src_next = (dt->reg_src_next + 1) % DETECT_REG_SRCS;
+	if (dt->nreg_src < DETECT_REG_SRCS)
+		dt->nreg_src++;
+}
+
+bool
+detect_binding_registers(const struct detect *dt, const struct ep *e)
+{
+	if (e->family == 0)
+		return false;
+	for (unsigned i = 0; i < dt->nreg_src; i++)
+		if (ep_eq(&dt->reg_src[i], e))
+			return true;
+	for (unsigned i = 0; i < dt->nbindings; i++)
+		if (dt->bindings[i].registered &&
+		    ep_eq(&dt->bindings[i].phone, e))
+			return true;
+	return false;
 }
 
 static void

@@ -16,6 +16,31 @@
  *     the end of the capture.
  * Requests with no SDP and no Contact (scanners) are ignored.
  *
+ * Only an INVITE to the phone (the phone its UAS): one the NATed phone
+ * sends itself (its UAC, a call out nothing answers) is not this symptom.
+ * The direction is read from what the capture shows, at any capture
+ * point, the first rule that applies deciding (invite_from_phone):
+ *   1. sent to an address a REGISTER came from (the phone's binding, its
+ *      private address inside, its NAT mapping outside and at the
+ *      server): to the phone;
+ *   2. sent from such an address: from the phone;
+ *   3. from a public address to a private one (inside, coming in): to the
+ *      phone;  4. from a private address to a public one (inside, going
+ *      out): from the phone;
+ *   5. from a public address, its sender's own Via (the topmost) names a
+ *      private host, or, written by that sender alone (one Via), its
+ *      Contact does or its Call-ID is private beside the public source
+ *      (detect_msg_partly_rewritten): a UA behind NAT sent it, with the
+ *      ALG off or on, so it is that phone's call out;
+ *   6. nothing shows it: kept as before, to the phone.
+ * So a phone writing its public address itself (STUN), with no REGISTER
+ * and seen only outside, reads as rule 6; a B2BUA's or proxy's INVITE to
+ * the phone carries the server's own Via and, proxied, the caller's
+ * Contact below a second Via, which rule 5 does not read.  Limits: a
+ * server on a private address captured on itself (a cloud PBX) sending to
+ * a phone whose REGISTER the capture lacks reads as rule 4, and a server
+ * that registers itself (to a trunk) as rule 2, both not reported.
+ *
  * The phone's binding (detect_binding.c): the time since the phone last
  * sent on the 5-tuple the INVITE comes in on (or, failing that, on its
  * registration flow) is the idle gap g of ALG-REFERENCE.md section 3.
@@ -160,6 +185,36 @@ gap_evidence(struct finding *f, const struct gapinfo *g,
 		    ep_str(&g->reg->peer, c, sizeof(c)));
 }
 
+static bool
+public_addr(const struct ep *e)
+{
+	return e->family != 0 && !ep_is_private(e);
+}
+
+/* True when the capture shows inv sent by the NATed phone (rules above). */
+static bool
+invite_from_phone(const struct detect *dt, const struct dmsg *inv)
+{
+	const struct sipmsg *s = inv->m;
+
+	if (detect_binding_registers(dt, &inv->dst))
+		return false;
+	if (detect_binding_registers(dt, &inv->src))
+		return true;
+	if (detect_nat_private(&inv->dst) && public_addr(&inv->src))
+		return false;
+	if (detect_nat_private(&inv->src) && public_addr(&inv->dst))
+		return true;
+	if (!public_addr(&inv->src))
+		return false;
+	if (s->nvia > 0 && detect_nat_private(&s->via[0].sent_by))
+		return true;
+	if (s->nvia == 1 && s->ncontact > 0 &&
+	    detect_nat_private(&s->contact[0].addr))
+		return true;
+	return detect_msg_partly_rewritten(inv);
+}
+
 static void
 pending_add(struct detect *dt, const struct dmsg *inv)
 {
@@ -257,6 +312,8 @@ detect_inbound_call_unanswered(struct detect *dt, const struct dialog *d,
 	    (inv->m->raw_len > BIG_INVITE && inv->retrans >= 1));
 	if (inv->retrans < MIN_RETRANS && !big)
 		return;
+	if (invite_from_phone(dt, inv))
+		return;  /* the phone's own call out: not an incoming call */
 	if (big)
 		conf = 0.7;
 	else

@@ -172,6 +172,14 @@ struct detect_copy {
 	char call_id[256];
 };
 
+/*
+ * Addresses a REGISTER was sent from, noted as its response arrives
+ * (detect_binding_note): the phones' own addresses, known before their
+ * registration dialog ends (a registration is reported last).  A ring of
+ * DETECT_REG_SRCS: the oldest is replaced when full.
+ */
+#define DETECT_REG_SRCS 64
+
 struct detect {
 	uint64_t dialogs, affected;
 	uint64_t by_id[SYMPTOM_COUNT];
@@ -194,6 +202,8 @@ struct detect {
 	struct detect_binding bindings[DETECT_MAX_BINDINGS];
 	unsigned nbindings;
 	struct detect_pending pending[DETECT_MAX_PENDING];
+	struct ep reg_src[DETECT_REG_SRCS];
+	unsigned nreg_src, reg_src_next;
 	uint64_t bindings_dropped; /* binding or pending entries not kept */
 	struct detect_toobig toobig[DETECT_MAX_TOOBIG];
 	unsigned ntoobig, toobig_next;
@@ -291,6 +301,16 @@ uint64_t detect_binding_keepalives(const struct detect *dt,
 /* The registered binding of phone (to any registrar), NULL none. */
 struct detect_binding *detect_binding_registered(struct detect *dt,
     const struct ep *phone);
+
+/*
+ * Notes the sender of the REGISTER response r of d answers (called as
+ * responses arrive, from detect_request_answered).  Never allocates.
+ */
+void detect_binding_note(struct detect *dt, const struct dialog *d,
+    const struct dmsg *r);
+/* True when a REGISTER was seen sent from e (exact address and port):
+ * noted as answered, or in a registration dialog reported already. */
+bool detect_binding_registers(const struct detect *dt, const struct ep *e);
 
 /*
  * Pending unanswered INVITEs to the bindings d registered: cited as

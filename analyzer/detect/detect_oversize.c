@@ -228,6 +228,7 @@ detect_request_answered(struct detect *dt, const struct dialog *d,
 	uint32_t len;
 
 	detect_copy_note(dt, d, r);
+	detect_binding_note(dt, d, r);
 	if (r->m->is_request || (r->transport & 0x7f) != PKT_UDP)
 		return;
 	for (size_t i = d->nmsgs; i-- > 0;) {

@@ -245,6 +245,7 @@ class Testbed:
                  "  ether type ip ip saddr 10.0.0.0/8 counter drop\n%s }\n}\n"
                  % ("  ether type ip ip frag-off & 0x1fff != 0 counter drop\n"
                     if self.o.get("isp_drop") == "frags" else ""))
+        self.isp_drop_method()
         # server and far end
         self.nsx("server", "ip", "addr", "add", SERVER + "/24", "dev", "eth0")
         self.nsx("server", "ip", "addr", "add", SERVER_MEDIA + "/24", "dev", "eth0")
@@ -255,6 +256,24 @@ class Testbed:
         # RTP and signalling source addresses must be the primary ones
         self.nsx("server", "ip", "route", "replace", "198.51.100.0/24", "dev", "eth0",
                  "src", SERVER)
+
+    def isp_drop_method(self):
+        """isp_drop=invite (or register, bye, ...): the provider's bridge
+        drops every UDP SIP request of that method, both ways, matched on
+        the first bytes of the UDP payload ("INVITE "): a path beyond the
+        router that loses the request whole, so the far end never answers
+        it and the phone retransmits until it gives up. Its own table, so
+        isp_drop=frags is unchanged."""
+        m = self.o.get("isp_drop", "")
+        if m in ("", "frags"):
+            return
+        if not re.fullmatch(r"[a-z]{3,9}", m):
+            raise TestbedError("isp_drop=%s: frags or a SIP method name" % m)
+        word = (m.upper() + " ").encode()
+        self.nft("isp", "table bridge ispdrop {\n chain forward {\n"
+                 "  type filter hook forward priority filter; policy accept;\n"
+                 "  ether type ip udp dport 5060 @th,64,%d 0x%s counter drop\n }\n}\n"
+                 % (8 * len(word), word.hex()))
 
     def nft(self, role, text):
         path = os.path.join(self.work, "%s.nft" % role)

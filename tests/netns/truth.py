@@ -748,6 +748,18 @@ def register_risk(c, segs):
     return None
 
 
+def register_unanswered(c):
+    """The most transmissions of c's REGISTER on one segment when at least
+    two were sent and no response to a REGISTER is on any segment (the
+    registrar never answered: the registration failed), else 0."""
+    most = 0
+    for lst in c["msgs"].values():
+        if any(f["status"] and f["cseq_method"] == "REGISTER" for p, f in lst):
+            return 0
+        most = max(most, sum(1 for p, f in lst if f["method"] == "REGISTER"))
+    return most if most >= 2 else 0
+
+
 def draft(run):
     """Yield (file, call, what, expected, why) lines of a first draft."""
     alg = run.log.get("alg", "?")
@@ -756,6 +768,10 @@ def draft(run):
     rw = {c["id"]: rewritten(c) or bool(quoted_growth(run, c)) for c in calls}
     any_rw = any(rw.values())
     for c in calls:
+        if c["kind"] == "register" and register_unanswered(c):
+            yield ("run", c["id"], "outcome", "registration_failure",
+                   "the REGISTER sent %d times, no response on any segment" % register_unanswered(c))
+            continue
         if c["kind"] != "call":
             yield ("run", c["id"], "outcome", c["kind"], "not an INVITE dialog")
             continue
@@ -863,7 +879,13 @@ def draft(run):
                         why.append(sl[0])
             if c["kind"] == "register":
                 adv = register_risk(c, segs)
-                if adv:
+                if register_unanswered(c) and any(c["msgs"].get(sg) for sg in segs):
+                    ids.append("registration_failure")
+                    why.append("the REGISTER was sent %d times and never answered: the registration failed"
+                               % register_unanswered(c))
+                    yield (fk, c["id"], "advisories", "?registration_failure" if adv else "-",
+                           adv + "; optional, the registration failed outright" if adv else "")
+                elif adv:
                     yield (fk, c["id"], "advisories", ("?" if alg == "on" else "") + "registration_failure", adv +
                            ("; with the ALG on the kernel holds the signalling conntrack for sip_timeout (3600 s), so the risk is smaller: optional" if alg == "on" else ""))
                 else:

@@ -4,8 +4,9 @@
  *
  * inbound_call_unanswered: INVITEs nothing answered, the phone's idle
  * binding before them (reported on the call or on the registration,
- * whichever dialog ends last) and INVITEs from another address than the
- * registrar.
+ * whichever dialog ends last), INVITEs from another address than the
+ * registrar, and the phone's own INVITE nothing answers (not this
+ * symptom).
  */
 #include <stdio.h>
 #include <string.h>
@@ -19,33 +20,173 @@ test_inbound_unanswered(void)
 
 	/* Timer A: 0, 0.5, 1.5 s, no response. */
 	tb_init(&b);
-	invite(&b, T0, "iu1", SV, "sendrecv");
-	invite(&b, T0 + SEC / 2, "iu1", SV, "sendrecv");
-	invite(&b, T0 + 3 * SEC / 2, "iu1", SV, "sendrecv");
+	inbound_invite(&b, T0, SV, "iu1", 2);
 	tb_finish(&b);
 	CU_ASSERT_EQUAL(count(&b, "inbound_call_unanswered"), 1);
 	tb_free(&b);
 
 	/* One retransmission only: below the threshold. */
 	tb_init(&b);
-	invite(&b, T0, "iu2", SV, "sendrecv");
-	invite(&b, T0 + SEC / 2, "iu2", SV, "sendrecv");
+	inbound_invite(&b, T0, SV, "iu2", 1);
 	tb_finish(&b);
 	CU_ASSERT_EQUAL(count(&b, "inbound_call_unanswered"), 0);
 	tb_free(&b);
 
 	/* Retransmitted but answered 100 Trying: silent. */
 	tb_init(&b);
-	invite(&b, T0, "iu3", SV, "sendrecv");
-	invite(&b, T0 + SEC / 2, "iu3", SV, "sendrecv");
-	invite(&b, T0 + 3 * SEC / 2, "iu3", SV, "sendrecv");
-	tb_add(&b, T0 + 2 * SEC, SV, 5060, PH, 5060, -1,
+	inbound_invite(&b, T0, SV, "iu3", 2);
+	tb_add(&b, T0 + 2 * SEC, NAT, 5060, SV, 5060, -1,
 	    "SIP/2.0 100 Trying\n"
-	    "Via: SIP/2.0/UDP " PH ":5060;branch=z9hG4bKinviu3\n"
-	    "From: <sip:phone@" PH ">;tag=ph1\nTo: <sip:server@" SV ">\n"
+	    "Via: SIP/2.0/UDP " SV ":5060;branch=z9hG4bKiniu3\n"
+	    "From: <sip:server@" SV ">;tag=sv1\nTo: <sip:phone@" NAT ">\n"
 	    "Call-ID: iu3\nCSeq: 1 INVITE\n\n");
 	tb_finish(&b);
 	CU_ASSERT_EQUAL(count(&b, "inbound_call_unanswered"), 0);
+	tb_free(&b);
+}
+
+/* The analysis hands each response on as it arrives (the bench does not):
+ * b's last message, a response. */
+static void
+answered(struct tb *b)
+{
+	CU_ASSERT_FATAL(b->d != NULL && b->d->nmsgs > 0 &&
+	    !b->d->msgs[b->d->nmsgs - 1].m->is_request);
+	detect_request_answered(b->s.dt, b->d, &b->d->msgs[b->d->nmsgs - 1]);
+}
+
+/*
+ * One INVITE the phone sends (its own call out), nothing answering it:
+ * sent from src:5060 to SV with Via sent-by via_host, Contact ct_host and
+ * Call-ID cid (which may name a host), transmitted 3 times.
+ */
+static void
+phone_invite(struct tb *b, int64_t t, const char *src, const char *via_host,
+    const char *ct_host, const char *cid)
+{
+	int64_t gap = SEC / 2;
+
+	for (int i = 0; i < 3; i++) {
+		tb_add(b, t, src, 5060, SV, 5060, -1,
+		    "INVITE sip:server@" SV ":5060 SIP/2.0\n"
+		    "Via: SIP/2.0/UDP %s:5060;branch=z9hG4bKout1;rport\n"
+		    "From: <sip:phone@%s:5060>;tag=ph1\n"
+		    "To: <sip:server@" SV ":5060>\n"
+		    "Call-ID: %s\nCSeq: 1 INVITE\n"
+		    "Contact: <sip:phone@%s:5060>\n"
+		    "Content-Type: application/sdp\n\n" SDP_FMT, via_host,
+		    ct_host, cid, ct_host, ct_host, ct_host, 6000, "sendrecv");
+		t += gap;
+		gap *= 2;
+	}
+}
+
+/*
+ * The phone's own INVITE that nothing answers (a filter beyond the router
+ * drops it: samples/linux-alg/noanswer-invite-*) is no incoming call that
+ * never reached the phone, seen at any capture point, the ALG off or on,
+ * with or without the phone's REGISTER; an INVITE to the phone still is.
+ */
+static void
+test_inbound_phone_calls_out(void)
+{
+	struct tb b;
+
+	/* Inside: from the private phone to the public server. */
+	tb_init(&b);
+	phone_invite(&b, T0, PH, PH, PH, "po1@" PH);
+	tb_finish(&b);
+	CU_ASSERT_EQUAL(count(&b, "inbound_call_unanswered"), 0);
+	tb_free(&b);
+
+	/* Outside, the ALG off: Via and Contact name the private phone. */
+	tb_init(&b);
+	phone_invite(&b, T0, NAT, PH, PH, "po2@" PH);
+	tb_finish(&b);
+	CU_ASSERT_EQUAL(count(&b, "inbound_call_unanswered"), 0);
+	tb_free(&b);
+
+	/* Outside, the ALG on: Via and Contact rewritten to the NAT's
+	 * address, the Call-ID left around the phone's private one. */
+	tb_init(&b);
+	phone_invite(&b, T0, NAT, NAT, NAT, "po3@" PH);
+	tb_finish(&b);
+	CU_ASSERT_EQUAL(count(&b, "inbound_call_unanswered"), 0);
+	tb_free(&b);
+
+	/* Outside, every field public (the ALG, or a phone writing its
+	 * public address itself): the phone registered from that address,
+	 * its registration still in flight when the INVITE is judged (as at
+	 * the end of a capture). */
+	tb_init(&b);
+	reg_out(&b, T0, "po4-reg", 1, 3600);
+	answered(&b);
+	phone_invite(&b, T0 + 2 * SEC, NAT, NAT, NAT, "po4");
+	tb_finish(&b);
+	CU_ASSERT_PTR_NULL(find_in(of(&b, "po4"), "inbound_call_unanswered",
+	    NULL));
+	tb_free(&b);
+
+	/* ... and with nothing to tell it from a server's INVITE (no
+	 * REGISTER, no private residue) it stays reported. */
+	tb_init(&b);
+	phone_invite(&b, T0, NAT, NAT, NAT, "po5");
+	tb_finish(&b);
+	CU_ASSERT_EQUAL(count(&b, "inbound_call_unanswered"), 1);
+	tb_free(&b);
+
+	/* To the phone's registered address, from another phone that also
+	 * registered: the callee's incoming call. */
+	tb_init(&b);
+	reg_out(&b, T0, "po6-reg", 1, 3600);
+	answered(&b);
+	tb_add(&b, T0 + SEC, OTHER, 5060, SV, 5060, -1,
+	    "REGISTER sip:" SV " SIP/2.0\n"
+	    "Via: SIP/2.0/UDP " OTHER ":5060;branch=z9hG4bKr6\n"
+	    "From: <sip:other@" SV ">;tag=r6\nTo: <sip:other@" SV ">\n"
+	    "Call-ID: po6-reg2\nCSeq: 1 REGISTER\n"
+	    "Contact: <sip:other@" OTHER ":5060>\n\n");
+	tb_add(&b, T0 + SEC + 20 * MS, SV, 5060, OTHER, 5060, -1,
+	    "SIP/2.0 200 OK\n"
+	    "Via: SIP/2.0/UDP " OTHER ":5060;branch=z9hG4bKr6\n"
+	    "From: <sip:other@" SV ">;tag=r6\nTo: <sip:other@" SV ">;tag=x\n"
+	    "Call-ID: po6-reg2\nCSeq: 1 REGISTER\n"
+	    "Contact: <sip:other@" OTHER ":5060>;expires=3600\n\n");
+	answered(&b);
+	inbound_invite(&b, T0 + 2 * SEC, OTHER, "po6", 3);
+	tb_finish(&b);
+	CU_ASSERT_PTR_NOT_NULL(find_in(of(&b, "po6"),
+	    "inbound_call_unanswered", NULL));
+	tb_free(&b);
+
+	/* Inside, coming in: from the public server to the private phone. */
+	tb_init(&b);
+	for (int i = 0; i < 3; i++)
+		tb_add(&b, T0 + i * SEC, SV, 5060, PH, 5060, -1,
+		    "INVITE sip:phone@" PH ":5060 SIP/2.0\n"
+		    "Via: SIP/2.0/UDP " SV ":5060;branch=z9hG4bKpi7\n"
+		    "From: <sip:server@" SV ">;tag=sv1\n"
+		    "To: <sip:phone@" PH ">\nCall-ID: po7\nCSeq: 1 INVITE\n"
+		    "Contact: <sip:server@" SV ">\n\n");
+	tb_finish(&b);
+	CU_ASSERT_EQUAL(count(&b, "inbound_call_unanswered"), 1);
+	tb_free(&b);
+
+	/* Proxied to the phone's public address: the proxy's own Via on
+	 * top, the NATed caller's private Via and Contact below it. */
+	tb_init(&b);
+	for (int i = 0; i < 3; i++)
+		tb_add(&b, T0 + i * SEC, SV, 5060, NAT, 5060, -1,
+		    "INVITE sip:phone@" NAT ":5060 SIP/2.0\n"
+		    "Via: SIP/2.0/UDP " SV ":5060;branch=z9hG4bKpx8\n"
+		    "Via: SIP/2.0/UDP 192.168.1.5:5060;branch=z9hG4bKc8;"
+		    "received=" OTHER "\n"
+		    "From: <sip:caller@" SV ">;tag=c8\n"
+		    "To: <sip:phone@" SV ">\nCall-ID: po8@192.168.1.5\n"
+		    "CSeq: 1 INVITE\nContact: <sip:caller@192.168.1.5:5060>\n"
+		    "\n");
+	tb_finish(&b);
+	CU_ASSERT_EQUAL(count(&b, "inbound_call_unanswered"), 1);
 	tb_free(&b);
 }
 
@@ -247,6 +388,8 @@ main(void)
 		{ "inbound: gap cited on the registration", test_inbound_gap_pending },
 		{ "inbound: gap on the call", test_inbound_gap_known },
 		{ "inbound: not the registrar", test_inbound_not_registrar },
+		{ "inbound: the phone's own call out",
+		    test_inbound_phone_calls_out },
 		{ NULL, NULL }
 	};
 
