@@ -850,17 +850,24 @@ check "oversize-alg-on under off: not inferred, stays open" "incomplete default 
     "$(outcome "$GT/oversize-alg-on-inside.pcap" 0 --profile off) $(fa source) $(fa value)"
 fa why | grep -q "refused on the way" || fail "oversize-alg-on: the refusal is not said: $(fa why)"
 # an INVITE sent once is no evidence: the capture may end before the answer
-python3 - "$GT/noanswer-invite-alg-off-inside.pcap" "$tmp/once.pcap" 3 <<'PY'
+# pcap_pick IN OUT N...: the frames N (from 1) of a pcap
+pcap_pick() {
+	python3 - "$@" <<'PY'
 import struct, sys
 b = open(sys.argv[1], "rb").read()
 e = "<" if b[:4] == b"\xd4\xc3\xb2\xa1" else ">"
-off, out = 24, b[:24]
-for _ in range(int(sys.argv[3])):
+keep = {int(n) for n in sys.argv[3:]}
+off, out, n = 24, b[:24], 0
+while off + 16 <= len(b):
     cl = struct.unpack(e + "I", b[off + 8:off + 12])[0]
-    out += b[off:off + 16 + cl]
+    n += 1
+    if n in keep:
+        out += b[off:off + 16 + cl]
     off += 16 + cl
 open(sys.argv[2], "wb").write(out)
 PY
+}
+pcap_pick "$GT/noanswer-invite-alg-off-inside.pcap" "$tmp/once.pcap" 1 2 3
 check "an INVITE sent once: stays open, nothing inferred" "incomplete default" \
     "$(outcome "$tmp/once.pcap" 1 --profile off) $(fa source)"
 "$SIM" --profile off --set farend_answers=maybe "$GT/v16-fragdrop-alg-off-inside.pcap" >/dev/null 2>"$tmp/e"
@@ -898,22 +905,6 @@ check "v16-blackhole-alg-on, --set farend_answers=false: the user's reading" "ca
     "$(outcome "$GT/v16-blackhole-alg-on-inside.pcap" 1 --profile off --set farend_answers=false) $(fa source) $(fa value)"
 # the rule's parts, on cuts of the same capture (frames 1-2: REGISTER and
 # its 200 OK; 3-8: the INVITE's copies at 0, 0.5, 1.5, 3.5, 7.5, 15.5 s)
-pcap_pick() {
-	python3 - "$@" <<'PY'
-import struct, sys
-b = open(sys.argv[1], "rb").read()
-e = "<" if b[:4] == b"\xd4\xc3\xb2\xa1" else ">"
-keep = {int(n) for n in sys.argv[3:]}
-off, out, n = 24, b[:24], 0
-while off + 16 <= len(b):
-    cl = struct.unpack(e + "I", b[off + 8:off + 12])[0]
-    n += 1
-    if n in keep:
-        out += b[off:off + 16 + cl]
-    off += 16 + cl
-open(sys.argv[2], "wb").write(out)
-PY
-}
 pcap_pick "$GT/v16-blackhole-alg-on-inside.pcap" "$tmp/bh4.pcap" 1 2 3 4 5 6
 check "the INVITE's 4 copies (3rd retransmission at 3.5 s): not inferred" "incomplete default" \
     "$(outcome "$tmp/bh4.pcap" 1 --profile off) $(fa source)"
