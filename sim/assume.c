@@ -45,7 +45,20 @@
  *     exceeded": it got only part of it) is the far end's, and does not
  *     stop the inference; one from anyone else, and any "fragmentation
  *     needed", is a router's (the capture's own, dropping it for its
- *     size), a drop the model decides under each profile.
+ *     size), a drop the model decides under each profile.  Nor does a
+ *     request whose silence goes with its size, the SILENT form of
+ *     oversize_drop (oversize_rule.h, the analyzer's rule): retransmitted
+ *     on the Timer A/E schedule, larger than 576 bytes of IP and more
+ *     than 200 bytes larger than the largest request answered on the
+ *     same path (the phone's source and the far end, address:port), and
+ *     not sent in IP fragments by the phone.  Such a request passes or
+ *     not by its size on the path, which the profile changes (an ALG
+ *     grows it): a far end that does not answer and a path that drops
+ *     what is too big look the same inside, so farend_answers stays
+ *     true (the model's outside_mtu decides) and its text says why; a
+ *     --set farend_answers=false takes it as silent too.  A request the
+ *     phone fragmented whose fragments vanish beyond the router, and a
+ *     small one nobody answers, keep the inference.
  * Every SIP message counts, several in one TCP segment and one over
  * several segments included (sim_sipread, sim.h).
  * Bounded: at most ASSUME_MAX_* phones, dialogs and media endpoints are
@@ -56,6 +69,7 @@
 
 #include "assume.h"
 #include "run.h"
+#include "detect/oversize_rule.h"
 #include "ingest/pkt.h"
 #include "ingest/sipframe.h"
 #include "sip/sdp.h"
@@ -135,6 +149,102 @@ med_find(struct assume_ctx *x, const struct ep *e)
 	return -1;
 }
 
+/* The IP length of a datagram of p's UDP payload (IPv4 without options). */
+static uint32_t
+ip_len(const struct sim_pkt *p)
+{
+	return (uint32_t)p->len + 8 + (p->src.family == 6 ? 40 : 20);
+}
+
+/* A phone's UDP request (not ACK) to outside: its size, kept in a ring
+ * until a response says its path passes that much. */
+static void
+sent_note(struct assume_ctx *x, const struct sim_pkt *p,
+    const struct sipmsg *m)
+{
+	uint64_t h = str_hash(m->call_id), mh = str_hash(m->method);
+	unsigned r;
+
+	if (h == 0)
+		h = 1;
+	for (r = 0; r < ASSUME_MAX_SENT && r < x->nsent; r++)
+		if (x->sent[r].hash == h && x->sent[r].method == mh &&
+		    x->sent[r].cseq == m->cseq && ep_eq(&x->sent[r].src, &p->src) &&
+		    ep_eq(&x->sent[r].dst, &p->dst))
+			return;         /* a retransmission */
+	r = x->nsent++ % ASSUME_MAX_SENT;
+	x->sent[r].hash = h;
+	x->sent[r].method = mh;
+	x->sent[r].cseq = m->cseq;
+	x->sent[r].src = p->src;
+	x->sent[r].dst = p->dst;
+	x->sent[r].ip_len = ip_len(p);
+}
+
+/* The path from src to dst, or -1. */
+static int
+path_find(const struct assume_ctx *x, const struct ep *src,
+    const struct ep *dst)
+{
+	int i;
+
+	for (i = 0; i < ASSUME_MAX_PATHS; i++)
+		if (x->path[i].src.family != 0 && ep_eq(&x->path[i].src, src) &&
+		    ep_eq(&x->path[i].dst, dst))
+			return i;
+	return -1;
+}
+
+/* The path from src to dst, a new one when there is none (the oldest
+ * replaced when all are in use). */
+static int
+path_take(struct assume_ctx *x, const struct ep *src, const struct ep *dst)
+{
+	int i;
+
+	if ((i = path_find(x, src, dst)) >= 0)
+		return i;
+	for (i = 0; i < ASSUME_MAX_PATHS; i++)
+		if (x->path[i].src.family == 0)
+			break;
+	if (i == ASSUME_MAX_PATHS) {
+		i = (int)x->path_next;
+		x->path_next = (x->path_next + 1) % ASSUME_MAX_PATHS;
+	}
+	memset(&x->path[i], 0, sizeof(x->path[0]));
+	x->path[i].src = *src;
+	x->path[i].dst = *dst;
+	return i;
+}
+
+/* A response from outside to a phone: the request it answers passed its
+ * path (the response comes back from where the request went, to where it
+ * came from). */
+static void
+path_answered(struct assume_ctx *x, const struct sim_pkt *p,
+    const struct sipmsg *m, uint64_t h)
+{
+	unsigned r;
+	int i;
+
+	if (m->cseq_method == NULL)
+		return;
+	if (h == 0)
+		h = 1;
+	for (r = 0; r < ASSUME_MAX_SENT && r < x->nsent; r++) {
+		if (x->sent[r].hash != h || x->sent[r].cseq != m->cseq ||
+		    x->sent[r].method != str_hash(m->cseq_method) ||
+		    !ep_eq(&x->sent[r].src, &p->dst) ||
+		    !ep_eq(&x->sent[r].dst, &p->src))
+			continue;
+		i = path_take(x, &p->dst, &p->src);
+		if (x->sent[r].ip_len > x->path[i].max_len) {
+			x->path[i].max_len = x->sent[r].ip_len;
+			x->path[i].frame = p->frame;
+		}
+	}
+}
+
 /* The awaited request of Call-ID hash h and CSeq from src, or -1. */
 static int
 tx_find(const struct assume_ctx *x, uint64_t h, uint32_t cseq,
@@ -169,7 +279,8 @@ tx_sent(struct assume_ctx *x, const struct sim_pkt *p, const struct sipmsg *m)
 		if (!ep_eq(&t->dst, &p->dst))
 			return;
 		t->last_ns = p->ts_ns;
-		t->ntx++;
+		if (++t->ntx == 1 + OVERSIZE_SILENT_RETRANS)
+			t->fourth_ns = p->ts_ns;
 		return;
 	}
 	for (k = 0, i = -1; k < ASSUME_MAX_TX && i < 0; k++) {
@@ -191,6 +302,8 @@ tx_sent(struct assume_ctx *x, const struct sim_pkt *p, const struct sipmsg *m)
 	t->ntx = 1;
 	t->first_ns = t->last_ns = p->ts_ns;
 	t->frame = p->frame;
+	t->ip_len = ip_len(p);
+	t->phone_frags = p->nfrags > 1;
 }
 
 /* A response from outside to a phone: its request is answered. */
@@ -232,6 +345,8 @@ from_phone(struct assume_ctx *x, const struct sim_pkt *p, const struct sipmsg *m
 	}
 	if (m->is_request && strcmp(m->method, "REGISTER") == 0 && priv_contact)
 		ep_add(x->reg_private, &x->nreg, &p->src);
+	if (m->is_request && p->l4 == PKT_UDP && strcmp(m->method, "ACK") != 0)
+		sent_note(x, p, m);
 	if (m->is_request && p->l4 == PKT_UDP &&
 	    (strcmp(m->method, "REGISTER") == 0 ||
 	    (strcmp(m->method, "INVITE") == 0 &&
@@ -282,6 +397,8 @@ to_phone(struct assume_ctx *x, const struct sim_pkt *p, const struct sipmsg *m)
 		unsigned r;
 
 		tx_answered(x, p, m, h);
+		if (p->l4 == PKT_UDP)
+			path_answered(x, p, m, h);
 
 		for (r = 0; x->rport_frame == 0 && r < ASSUME_MAX_REQS &&
 		    r < x->nreq; r++)
@@ -541,15 +658,53 @@ tx_silent(const struct assume_tx *t)
 }
 
 /*
+ * The path of t when t's silence goes with its size (the SILENT form of
+ * oversize_drop, oversize_rule.h) and the phone did not fragment it:
+ * what passes there, or NULL.
+ */
+static const struct assume_path *
+tx_size_suspect(const struct assume_ctx *x, const struct assume_tx *t)
+{
+	int i;
+
+	if (t->phone_frags || t->fourth_ns == 0 ||
+	    !oversize_silent_schedule(t->ntx - 1, t->fourth_ns - t->first_ns))
+		return NULL;
+	i = path_find(x, &t->src, &t->dst);
+	if (i < 0 || !oversize_silent_size(t->ip_len, t->src.family == 6,
+	    x->path[i].max_len))
+		return NULL;
+	return &x->path[i];
+}
+
+/* Says why the unanswered request t does not show a far end that does
+ * not answer: its silence goes with its size (path p passes less). */
+static void
+size_why(char *buf, size_t n, const struct assume_tx *t,
+    const struct assume_path *p)
+{
+	char dst[NETADDR_STRLEN];
+
+	ep_str(&t->dst, dst, sizeof(dst));
+	snprintf(buf, n,
+	    "frame %llu: the phone's %s to %s, %u bytes of IP sent %u times over %.1f s, went unanswered, but larger than every request answered on the path (%u bytes at most, answered in frame %llu), not fragmented by the phone, and no ICMP: the path MTU may have dropped it (the model's outside_mtu decides); --set outside_mtu=N or farend_answers=false",
+	    (unsigned long long)t->frame, t->invite ? "INVITE" : "REGISTER",
+	    dst, t->ip_len, t->ntx, (double)(t->last_ns - t->first_ns) / 1e9,
+	    p->max_len, (unsigned long long)p->frame);
+}
+
+/*
  * farend_answers: false when the capture shows a request of a phone
  * unanswered through all its transmissions and nothing on the path
- * refusing it (the rules at the top); the first such request names the
- * frame.  A --set keeps its value; the model's default is true.
+ * refusing it, unless its silence goes with its size (the rules at the
+ * top); the first such request names the frame.  A --set keeps its
+ * value; the model's default is true.
  */
 static void
 infer_answers(const struct assume_ctx *x, struct assumption *a)
 {
-	const struct assume_tx *t = NULL, *refused = NULL;
+	const struct assume_tx *t = NULL, *refused = NULL, *big = NULL;
+	const struct assume_path *big_path = NULL;
 	char dst[NETADDR_STRLEN];
 	int i;
 
@@ -559,15 +714,23 @@ infer_answers(const struct assume_ctx *x, struct assumption *a)
 	snprintf(a->value, sizeof(a->value), "true");
 	for (i = 0; i < ASSUME_MAX_TX; i++) {
 		const struct assume_tx *u = &x->tx[i];
+		const struct assume_path *p;
 
-		if (tx_silent(u) && (t == NULL || u->frame < t->frame))
+		if (tx_silent(u) && (p = tx_size_suspect(x, u)) != NULL) {
+			if (big == NULL || u->frame < big->frame) {
+				big = u;
+				big_path = p;
+			}
+		} else if (tx_silent(u) && (t == NULL || u->frame < t->frame))
 			t = u;
 		if (u->hash != 0 && !u->answered && u->refused_frame != 0 &&
 		    (refused == NULL || u->frame < refused->frame))
 			refused = u;
 	}
 	if (t == NULL) {
-		if (refused != NULL) {
+		if (big != NULL)
+			size_why(a->why, sizeof(a->why), big, big_path);
+		else if (refused != NULL) {
 			ep_str(&refused->dst, dst, sizeof(dst));
 			snprintf(a->why, sizeof(a->why),
 			    "frame %llu: the %s to %s got no answer, and frame %llu shows it refused on the way (an ICMP from a router, or \"fragmentation needed\"): a drop the model decides, not the far end",
@@ -627,11 +790,12 @@ assume_answers_false(const struct sim_assume *out)
 	return strcmp(out->a[ASSUME_ANSWERS].value, "false") == 0;
 }
 
-bool
-assume_far_silent(const void *user, const char *call_id,
-    const struct ep *phone, struct sim_silent *out)
+/* assume_far_silent(_all); sized: also a request whose silence goes with
+ * its size. */
+static bool
+far_silent(const struct assume_ctx *x, const char *call_id,
+    const struct ep *phone, struct sim_silent *out, bool sized)
 {
-	const struct assume_ctx *x = user;
 	uint64_t h = str_hash(call_id);
 	const struct assume_tx *t = NULL;
 	int i;
@@ -641,6 +805,7 @@ assume_far_silent(const void *user, const char *call_id,
 	for (i = 0; i < ASSUME_MAX_TX; i++)
 		if (x->tx[i].hash == h && ep_same_ip(&x->tx[i].src, phone) &&
 		    tx_silent(&x->tx[i]) &&
+		    (sized || tx_size_suspect(x, &x->tx[i]) == NULL) &&
 		    (t == NULL || x->tx[i].frame < t->frame))
 			t = &x->tx[i];
 	if (t == NULL)
@@ -650,4 +815,24 @@ assume_far_silent(const void *user, const char *call_id,
 	out->last_ns = t->last_ns;
 	out->frame = t->frame;
 	return true;
+}
+
+bool
+assume_far_silent(const void *user, const char *call_id,
+    const struct ep *phone, struct sim_silent *out)
+{
+	return far_silent(user, call_id, phone, out, false);
+}
+
+bool
+assume_far_silent_all(const void *user, const char *call_id,
+    const struct ep *phone, struct sim_silent *out)
+{
+	return far_silent(user, call_id, phone, out, true);
+}
+
+bool
+assume_answers_set(const struct sim_assume *out)
+{
+	return out->a[ASSUME_ANSWERS].how == ASSUME_SET;
 }

@@ -60,6 +60,8 @@ struct sim_assume {
 #define ASSUME_MAX_DIALOGS 256
 #define ASSUME_MAX_REQS 32
 #define ASSUME_MAX_TX 64
+#define ASSUME_MAX_SENT 64
+#define ASSUME_MAX_PATHS 32
 
 /*
  * One request of a phone whose answer is awaited (farend_answers): its
@@ -73,10 +75,21 @@ struct assume_tx {
 	struct ep src, dst;       /* the phone's source, the far end */
 	unsigned ntx;             /* transmissions */
 	int64_t first_ns, last_ns;
+	int64_t fourth_ns;        /* the third retransmission (0: none) */
+	uint32_t ip_len;          /* IP length of the first copy */
+	bool phone_frags;         /* the phone sent it in IP fragments */
 	uint64_t frame;           /* the first transmission */
 	bool answered;            /* a response of its transaction came back */
 	uint64_t refused_frame;   /* an ICMP from the path, not the far end, or
 	                           * "fragmentation needed", quoted it */
+};
+
+/* A path from a phone (address:port) to a far end, and the largest
+ * request answered on it. */
+struct assume_path {
+	struct ep src, dst;       /* family 0: slot free */
+	uint32_t max_len;         /* IP length of the largest answered */
+	uint64_t frame;           /* its response */
 };
 
 /* What the capture shows, gathered packet by packet. */
@@ -115,6 +128,22 @@ struct assume_ctx {
 	uint64_t register_frame;      /* new request to a phone registered privately */
 	struct assume_tx tx[ASSUME_MAX_TX]; /* requests awaiting an answer */
 	uint64_t tx_seq;              /* the next slot tried when all are in use */
+	/*
+	 * The size of what passes each path (farend_answers: a request whose
+	 * silence goes with its size, oversize_rule.h): a ring of the phones'
+	 * last UDP requests (not ACK), and per path (the phone's source and
+	 * the far end, address:port) the largest one answered.
+	 */
+	struct {
+		uint64_t hash;            /* of the Call-ID (0: slot free) */
+		uint64_t method;          /* hash of the method */
+		uint32_t cseq;
+		struct ep src, dst;
+		uint32_t ip_len;
+	} sent[ASSUME_MAX_SENT];
+	unsigned nsent;
+	struct assume_path path[ASSUME_MAX_PATHS];
+	unsigned path_next;           /* the slot replaced when all are in use */
 	uint64_t sip_msgs;            /* SIP messages seen */
 	uint64_t private_sip;         /* of them, from or to a private address */
 	struct sim_sipread rd;        /* the messages of each packet */
@@ -158,10 +187,19 @@ bool assume_answers_false(const struct sim_assume *out);
  * sim_opts far_silent (user the struct assume_ctx): whether the capture
  * shows the first request of call_id from phone (an INVITE, a REGISTER)
  * sent at least twice with no answer and nothing on the path refusing
- * it; *out then says how often and when.
+ * it; *out then says how often and when.  assume_far_silent leaves out
+ * a request whose silence goes with its size (oversize_rule.h, not sent
+ * in fragments by the phone: the path's MTU may have dropped it, the
+ * model's outside_mtu decides); assume_far_silent_all, for a
+ * farend_answers=false the user set, takes it too.
  */
 bool assume_far_silent(const void *user, const char *call_id,
     const struct ep *phone, struct sim_silent *out);
+bool assume_far_silent_all(const void *user, const char *call_id,
+    const struct ep *phone, struct sim_silent *out);
+
+/* Whether the run's farend_answers is the user's (--set). */
+bool assume_answers_set(const struct sim_assume *out);
 
 /*
  * Whether the capture shows far-end RTP reaching the phone's private SDP

@@ -518,7 +518,8 @@ sim_main(int argc, char **argv)
 			run[i].far_rtp_shown = assume_far_rtp_shown;
 			run[i].far_rtp_user = actx;
 			if (assume_answers_false(&as[i])) {
-				run[i].far_silent = assume_far_silent;
+				run[i].far_silent = assume_answers_set(&as[i]) ?
+				    assume_far_silent_all : assume_far_silent;
 				run[i].far_silent_user = actx;
 			}
 			if ((int)i != write_idx) {

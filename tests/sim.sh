@@ -850,17 +850,24 @@ check "oversize-alg-on under off: not inferred, stays open" "incomplete default 
     "$(outcome "$GT/oversize-alg-on-inside.pcap" 0 --profile off) $(fa source) $(fa value)"
 fa why | grep -q "refused on the way" || fail "oversize-alg-on: the refusal is not said: $(fa why)"
 # an INVITE sent once is no evidence: the capture may end before the answer
-python3 - "$GT/noanswer-invite-alg-off-inside.pcap" "$tmp/once.pcap" 3 <<'PY'
+# pcap_pick IN OUT N...: the frames N (from 1) of a pcap
+pcap_pick() {
+	python3 - "$@" <<'PY'
 import struct, sys
 b = open(sys.argv[1], "rb").read()
 e = "<" if b[:4] == b"\xd4\xc3\xb2\xa1" else ">"
-off, out = 24, b[:24]
-for _ in range(int(sys.argv[3])):
+keep = {int(n) for n in sys.argv[3:]}
+off, out, n = 24, b[:24], 0
+while off + 16 <= len(b):
     cl = struct.unpack(e + "I", b[off + 8:off + 12])[0]
-    out += b[off:off + 16 + cl]
+    n += 1
+    if n in keep:
+        out += b[off:off + 16 + cl]
     off += 16 + cl
 open(sys.argv[2], "wb").write(out)
 PY
+}
+pcap_pick "$GT/noanswer-invite-alg-off-inside.pcap" "$tmp/once.pcap" 1 2 3
 check "an INVITE sent once: stays open, nothing inferred" "incomplete default" \
     "$(outcome "$tmp/once.pcap" 1 --profile off) $(fa source)"
 "$SIM" --profile off --set farend_answers=maybe "$GT/v16-fragdrop-alg-off-inside.pcap" >/dev/null 2>"$tmp/e"
@@ -873,5 +880,49 @@ grep -q "^  farend_answers=false (inferred from frame 4): the phone sent its INV
     fail "text: farend_answers not named: $(grep farend "$tmp/fa.txt")"
 "$SIM" --profile off --html "$tmp/fa.html" "$GT/v16-fragdrop-alg-off-inside.pcap"
 grep -q '<code>farend_answers</code>' "$tmp/fa.html" || fail "--html: farend_answers not shown"
+# A request whose silence goes with its size (the SILENT form of
+# oversize_drop, oversize_rule.h): v16-blackhole-alg-on's 1387-byte DF
+# INVITE, six copies on the Timer A schedule, unanswered, 982 bytes larger
+# than the REGISTER answered on the same path, not fragmented by the
+# phone. The kernel's ALG grew it past the 1400-byte WAN MTU (its twin
+# v16-blackhole-alg-off completes): the capture cannot tell a far end
+# that does not answer from a path that drops what is too big, so
+# nothing is inferred and the model's MTU decides.
+check "v16-blackhole-alg-on under off: not call_failed by inference" "incomplete default true" \
+    "$(outcome "$GT/v16-blackhole-alg-on-inside.pcap" 1 --profile off) $(fa source) $(fa value)"
+fa why | grep -q "unanswered, but larger than every request answered on the path (405 bytes at most" ||
+    fail "farend_answers: the size is not said: $(fa why)"
+fa why | grep -q -- "--set outside_mtu=N or farend_answers=false" ||
+    fail "farend_answers: the way out is not said: $(fa why)"
+check "v16-blackhole-alg-on under linux, outside_mtu=1400: the model's MTU drops it" \
+    "call_failed default" \
+    "$(outcome "$GT/v16-blackhole-alg-on-inside.pcap" 1 --profile linux --set outside_mtu=1400) $(fa source)"
+json_get "$tmp/o.json" runs.0.dialogs.1.detail | grep -q "past the outside MTU 1400 with DF set" ||
+    fail "v16-blackhole-alg-on: call_failed not for the MTU: $(json_get "$tmp/o.json" runs.0.dialogs.1.detail)"
+check "v16-blackhole-alg-on under linux, outside_mtu 1500: open" incomplete \
+    "$(outcome "$GT/v16-blackhole-alg-on-inside.pcap" 1 --profile linux)"
+check "v16-blackhole-alg-on, --set farend_answers=false: the user's reading" "call_failed set false" \
+    "$(outcome "$GT/v16-blackhole-alg-on-inside.pcap" 1 --profile off --set farend_answers=false) $(fa source) $(fa value)"
+# the rule's parts, on cuts of the same capture (frames 1-2: REGISTER and
+# its 200 OK; 3-8: the INVITE's copies at 0, 0.5, 1.5, 3.5, 7.5, 15.5 s)
+pcap_pick "$GT/v16-blackhole-alg-on-inside.pcap" "$tmp/bh4.pcap" 1 2 3 4 5 6
+check "the INVITE's 4 copies (3rd retransmission at 3.5 s): not inferred" "incomplete default" \
+    "$(outcome "$tmp/bh4.pcap" 1 --profile off) $(fa source)"
+pcap_pick "$GT/v16-blackhole-alg-on-inside.pcap" "$tmp/bh3.pcap" 1 2 3 4 5
+check "3 copies are not yet the Timer A schedule: inferred" "call_failed inferred false" \
+    "$(outcome "$tmp/bh3.pcap" 1 --profile off) $(fa source) $(fa value)"
+pcap_pick "$GT/v16-blackhole-alg-on-inside.pcap" "$tmp/bhna.pcap" 3 4 5 6 7 8
+check "no request answered on the path: nothing to compare, inferred" "call_failed inferred false" \
+    "$(outcome "$tmp/bhna.pcap" 0 --profile off) $(fa source) $(fa value)"
+# the phone's own fragments vanishing beyond the router (v16-fragdrop:
+# 2.2 KB, larger than the REGISTER answered) and a 529-byte INVITE
+# (noanswer-invite) keep the inference (checked above)
+check "v16-fragdrop-alg-on under off: the phone-fragmented INVITE still fails" "call_failed inferred" \
+    "$(outcome "$GT/v16-fragdrop-alg-on-inside.pcap" 1 --profile off) $(fa source)"
+check "noanswer-invite-alg-off under off: the small INVITE still fails" "call_failed inferred" \
+    "$(outcome "$GT/noanswer-invite-alg-off-inside.pcap" 1 --profile off) $(fa source)"
+"$SIM" --profile off "$GT/v16-blackhole-alg-on-inside.pcap" >"$tmp/bh.txt"
+grep -q "^  farend_answers=true (default): frame 3: the phone's INVITE to 198.51.100.2:5060, 1387 bytes of IP" "$tmp/bh.txt" ||
+    fail "text: the size reading not said: $(grep farend "$tmp/bh.txt")"
 # ---- end farend_answers -------------------------------------------------------
 finish

@@ -38,7 +38,8 @@
  * arrived, a reassembly timeout from the receiver when there is one.
  *
  * SILENT.  An MTU black hole: ICMP filtered or never sent, the request
- * simply vanishes.  The rule for the class: a UDP request (not ACK) that
+ * simply vanishes.  The rule for the class (oversize_rule.h, which
+ * sipalg-sim shares): a UDP request (not ACK) that
  * nothing at all answered, retransmitted on the doubling Timer A/E
  * schedule (RFC 3261 17.1.1.2, 17.1.2.2) at least three times with the
  * third no sooner than 6*T1 after the first copy (copies at 0, T1, 3T1,
@@ -61,16 +62,10 @@
 #include <string.h>
 
 #include "detect/detect_int.h"
+#include "detect/oversize_rule.h"
 
 /* An error this long after the request's first copy is about another. */
 #define TOOBIG_WINDOW_NS (32 * DETECT_NS + DETECT_NS)
-/* RFC 3261 17.1.1.1: T1. */
-#define T1_NS (DETECT_NS / 2)
-/* The silent form's retransmissions: the third no sooner than this. */
-#define SILENT_RETRANS 3
-#define SILENT_SPAN_NS (6 * T1_NS)
-/* RFC 3261 18.1.1: UDP only for messages 200 bytes below the path MTU. */
-#define SILENT_MARGIN 200
 
 static const char explanation[] =
     "This SIP message was lost because it was too large for the path.  A "
@@ -294,12 +289,12 @@ black_hole(const struct detect *dt, const struct dmsg *m)
 	int k = m->retrans < DIALOG_RETRANS_KEPT ? (int)m->retrans :
 	    DIALOG_RETRANS_KEPT;
 
-	if (m->retrans < SILENT_RETRANS || k < SILENT_RETRANS ||
-	    m->retrans_ns[SILENT_RETRANS - 1] - m->ts_ns < SILENT_SPAN_NS ||
-	    len <= (m->src.family == 6 ? 1280u : 576u))
+	if (k < OVERSIZE_SILENT_RETRANS || !oversize_silent_schedule(m->retrans,
+	    m->retrans_ns[OVERSIZE_SILENT_RETRANS - 1] - m->ts_ns))
 		return NULL;
 	p = path_find(dt, m);
-	return p != NULL && len > p->max_len + SILENT_MARGIN ? p : NULL;
+	return p != NULL && oversize_silent_size(len, m->src.family == 6,
+	    p->max_len) ? p : NULL;
 }
 
 const struct dmsg *
