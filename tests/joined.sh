@@ -28,13 +28,10 @@
 #      OUT shifted 3 s later (everything equal but the time: a replay,
 #      not a copy).
 . "${top_srcdir:-.}/tests/lib.sh"
-command -v python3 >/dev/null 2>&1 || { echo "SKIP: python3 needed"; exit 77; }
+need_tools python3 mergecap editcap capinfos
 [ -x "$ANALYZE" ] || { echo "SKIP: $ANALYZE not built"; exit 77; }
 SIM="$top_builddir/sipalg-sim"
 [ -x "$SIM" ] || { echo "SKIP: $SIM not built"; exit 77; }
-for t in mergecap editcap capinfos; do
-	command -v $t >/dev/null 2>&1 || { echo "SKIP: $t (Debian: tshark) needed"; exit 77; }
-done
 S="$top_srcdir/samples/linux-alg"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
