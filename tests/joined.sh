@@ -27,6 +27,14 @@
 #      addresses, CSeq and methods); and the very copies of a call's
 #      OUT shifted 3 s later (everything equal but the time: a replay,
 #      not a copy).
+#   6. Calls nobody answered (real kernel runs: the INVITE's fragments
+#      dropped beyond the router, or grown past the MTU by the rewrite,
+#      retransmitted on both segments) are joined on their INVITE's
+#      copies, the real inside capture merged with the simulated outside
+#      view; two such calls in flight at once on the same addresses and
+#      ports each join their own; no join for two look-alike unanswered
+#      calls (byte-identical SDP) at once, nor for the outside copies 3 s
+#      late (the retransmissions then meet, the first copies do not).
 . "${top_srcdir:-.}/tests/lib.sh"
 need_tools python3 mergecap editcap capinfos
 [ -x "$ANALYZE" ] || { echo "SKIP: $ANALYZE not built"; exit 77; }
@@ -132,6 +140,135 @@ PY
 	done
 done
 
+# ---- calls nobody answered ----
+# A real kernel run's inside capture merged with the simulator's outside
+# view of it (-w): the INVITE retransmitted on both segments, no response
+# on either (its fragments dropped beyond the router, v16-fragdrop; grown
+# past the MTU by the rewrite, oversize-alg-on with ICMP and
+# v16-blackhole without).  One call is one call: the two dialogs are
+# joined on their copies of the INVITE.
+# unanswered LABEL JSON CSV TEXT: every call dialog holds only its
+# INVITE (the check would prove nothing otherwise) and is joined to the
+# dialog of the same call (Call-ID user part) on the other segment, both
+# ways, with the rewrite cited; a call is counted once (the union of its
+# two dialogs' symptom ids).
+unanswered() {
+	python3 - "$@" <<'PY' || fail "$1: an unanswered call joined once"
+import csv, json, re, sys
+label, m = sys.argv[1], json.load(open(sys.argv[2]))
+rows = list(csv.DictReader(open(sys.argv[3])))
+text = open(sys.argv[4]).read()
+bad = []
+user = lambda cid: cid.split("@")[0]
+byid = {d["id"]: d for d in m["dialogs"]}
+mcalls = [d for d in m["dialogs"] if d["kind"] == "call"]
+if len(mcalls) != 2:
+    bad.append("%d call dialogs, 2 expected" % len(mcalls))
+for d in mcalls:
+    if d["messages"] != 1 or d["final_status"] != 0 or d["retransmissions"] < 1:
+        bad.append("%s: %d messages, final %d, %d retransmissions: not an INVITE nobody answered"
+                   % (d["call_id"], d["messages"], d["final_status"], d["retransmissions"]))
+    j = d.get("joined")
+    o = byid.get(j["id"]) if j else None
+    if o is None:
+        bad.append("%s: not joined" % d["call_id"])
+        continue
+    if o["call_id"] != j["call_id"] or user(o["call_id"]) != user(d["call_id"]) or o["call_id"] == d["call_id"]:
+        bad.append("%s joined to %s: another call" % (d["call_id"], o["call_id"]))
+    if (o.get("joined") or {}).get("id") != d["id"]:
+        bad.append("%s: %s does not name it back" % (d["call_id"], o["call_id"]))
+    seg = "inside" if "@10." in d["call_id"] else "outside"
+    if j["segment"] != seg:
+        bad.append("%s: segment %s" % (d["call_id"], j["segment"]))
+    alg = [s for s in d.get("symptoms", []) if s["id"] == "alg_rewrite_evidence"]
+    ev = [e["value"] for e in (alg[0].get("evidence", []) if alg else []) if e["field"] == "Call-ID"]
+    if not any(v.startswith(d["call_id"] + " in this INVITE ") for v in ev) or \
+            not any(v.startswith(o["call_id"] + " in its copy ") for v in ev):
+        bad.append("%s: no alg_rewrite_evidence citing its INVITE and the copy under %s" % (d["call_id"], o["call_id"]))
+# Once per call: each joined pair (or lone dialog) its symptom ids once.
+calls, seen = [], set()
+for d in m["dialogs"]:
+    if d["id"] in seen:
+        continue
+    o = byid.get((d.get("joined") or {}).get("id"))
+    group = [d] + ([o] if o else [])
+    seen.update(x["id"] for x in group)
+    calls.append({s["id"] for x in group for s in x.get("symptoms", [])})
+want = {}
+for ids in calls:
+    for k in ids:
+        want[k] = want.get(k, 0) + 1
+if m["alg"]["by_symptom"] != want:
+    bad.append("by_symptom %s, once per call %s" % (m["alg"]["by_symptom"], want))
+if m["alg"]["affected"] != sum(1 for c in calls if c):
+    bad.append("affected %d, calls with findings %d" % (m["alg"]["affected"], sum(1 for c in calls if c)))
+for row in rows:
+    j = byid[int(row["id"])].get("joined")
+    if (row["joined_id"], row["joined_segment"]) != ((str(j["id"]), j["other_segment"]) if j else ("", "")):
+        bad.append("CSV row %s joined %s" % (row["id"], row["joined_id"]))
+n = re.search(r"Calls with findings: (\d+) of", text)
+if n is None or int(n.group(1)) != m["alg"]["affected"]:
+    bad.append("text: %s calls with findings" % (n and n.group(1)))
+for b in bad:
+    print("%s: %s" % (label, b), file=sys.stderr)
+sys.exit(1 if bad else 0)
+PY
+	ok
+}
+
+for r in v16-fragdrop-alg-off oversize-alg-on v16-blackhole-alg-on; do
+	for p in fortigate juniper; do
+		views "$r" "$p" "$tmp/u" || { fail "$r $p: sipalg-sim failed"; continue; }
+		mergecap -w "$tmp/u.pcapng" "$S/$r-inside.pcap" "$tmp/u-o.pcap"
+		"$ANALYZE" -q -f json "$tmp/u.pcapng" >"$tmp/u.json"
+		"$ANALYZE" -q -f csv "$tmp/u.pcapng" >"$tmp/u.csv"
+		"$ANALYZE" -q "$tmp/u.pcapng" >"$tmp/u.txt"
+		unanswered "$r under $p (real inside + simulated outside)" "$tmp/u.json" "$tmp/u.csv" "$tmp/u.txt"
+	done
+done
+
+# call_start FILE: the epoch time of the first call dialog's start.
+call_start() {
+	"$ANALYZE" -q -f json "$1" | python3 -c '
+import datetime, json, sys
+d = [d for d in json.load(sys.stdin)["dialogs"] if d["kind"] == "call"][0]
+t = datetime.datetime.strptime(d["start"], "%Y-%m-%dT%H:%M:%S.%fZ")
+print("%.6f" % t.replace(tzinfo=datetime.timezone.utc).timestamp())'
+}
+# shifted FILE OUT FROM TO: FILE shifted by TO - FROM seconds.
+shifted() {
+	editcap -t "$(python3 -c "print('%.6f' % ($4 - $3))")" "$1" "$2" >/dev/null
+}
+
+# Two unanswered calls in flight at once, from and to the same addresses
+# and ports (SIPp's 5060), with byte-identical SDP bodies: oversize-alg-on
+# and v16-blackhole-alg-on (real inside, simulated outside each), the
+# second shifted so that its INVITE comes 1 s after the first's, while
+# that one is still retransmitted.  Each call joins its own copy.
+views oversize-alg-on fortigate "$tmp/x"
+views v16-blackhole-alg-on fortigate "$tmp/y"
+tx=$(call_start "$S/oversize-alg-on-inside.pcap")
+ty=$(call_start "$S/v16-blackhole-alg-on-inside.pcap")
+shifted "$S/v16-blackhole-alg-on-inside.pcap" "$tmp/y-is.pcap" "$ty" "$(python3 -c "print($tx + 1)")"
+shifted "$tmp/y-o.pcap" "$tmp/y-os.pcap" "$ty" "$(python3 -c "print($tx + 1)")"
+mergecap -w "$tmp/xy.pcapng" "$S/oversize-alg-on-inside.pcap" "$tmp/x-o.pcap" "$tmp/y-is.pcap" "$tmp/y-os.pcap"
+"$ANALYZE" -q -f json "$tmp/xy.pcapng" >"$tmp/xy.json"
+python3 - "$tmp/xy.json" <<'PY' || fail "two unanswered calls in flight at once: each joins its own"
+import json, sys
+m = json.load(open(sys.argv[1]))
+byid = {d["id"]: d for d in m["dialogs"]}
+calls = [d for d in m["dialogs"] if d["kind"] == "call"]
+bad = [] if len(calls) == 4 else ["%d call dialogs, 4 expected" % len(calls)]
+for d in calls:
+    o = byid.get((d.get("joined") or {}).get("id"))
+    if o is None or o["call_id"].split("@")[0] != d["call_id"].split("@")[0] or o["call_id"] == d["call_id"]:
+        bad.append("%s joined to %s" % (d["call_id"], o and o["call_id"]))
+for b in bad:
+    print(b, file=sys.stderr)
+sys.exit(1 if bad else 0)
+PY
+ok
+
 # ---- no join where there is none ----
 nojoin() {
 	"$ANALYZE" -q -f json "$2" >"$tmp/n.json"
@@ -174,5 +311,23 @@ nojoin "two independent look-alike calls at once" "$tmp/ab.pcapng" 2
 editcap -t 3 "$tmp/a-o.pcap" "$tmp/a-late.pcap" >/dev/null
 mergecap -w "$tmp/late.pcapng" "$tmp/a-i.pcapng" "$tmp/a-late.pcap"
 nojoin "a call's outside copies 3 s late" "$tmp/late.pcapng" 2
+
+
+# The same for calls nobody answered.  Two look-alike calls at once: the
+# inside of oversize-alg-on and the outside of v16-blackhole-alg-on (the
+# same addresses, ports, CSeq, method and SDP body, byte for byte; only
+# Call-ID, branch and From tag differ), shifted so that their INVITEs
+# coincide.
+shifted "$tmp/y-o.pcap" "$tmp/y-oa.pcap" "$ty" "$tx"
+mergecap -w "$tmp/xya.pcapng" "$S/oversize-alg-on-inside.pcap" "$tmp/y-oa.pcap"
+nojoin "two unanswered look-alike calls at once" "$tmp/xya.pcapng" 2
+
+# A call's outside copies 3 s late: the INVITE's retransmissions (T1 =
+# 0.5 s, doubling) then meet the other segment's at the same instants,
+# but its first copies are 3 s apart: a replay, not one message seen
+# twice.
+editcap -t 3 "$tmp/x-o.pcap" "$tmp/x-late.pcap" >/dev/null
+mergecap -w "$tmp/xlate.pcapng" "$S/oversize-alg-on-inside.pcap" "$tmp/x-late.pcap"
+nojoin "an unanswered call's outside copies 3 s late" "$tmp/xlate.pcapng" 2
 
 finish

@@ -175,6 +175,15 @@ void detect_too_big(struct detect *dt, const struct detect_too_big_ev *e);
  */
 void detect_request_answered(struct detect *dt, const struct dialog *d,
     const struct dmsg *r);
+/*
+ * Request q, just added to dialog d: notes it when it is d's initial
+ * request, so that a call seen as two dialogs is joined even when
+ * nothing answered it (dialog.h, join).  Called by the analysis as
+ * requests arrive (their first copy).  Never allocates; shares
+ * detect_request_answered's DETECT_COPY_SETS x DETECT_COPY_WAYS.
+ */
+void detect_request_sent(struct detect *dt, const struct dialog *d,
+    const struct dmsg *q);
 
 /* The capture-level verdict over the dialogs seen so far. */
 void detect_verdict_get(const struct detect *dt, struct detect_verdict *v);

@@ -148,7 +148,7 @@ _Static_assert(DETECT_PATH_BUCKETS >= 2 * DETECT_MAX_PATHS &&
     DETECT_MAX_PATHS < 65535, "the path index's sizes");
 
 /*
- * A response to a dialog's initial request, noted as it arrives
+ * A dialog's initial request or a response to it, noted as it arrives
  * (detect_copy_note, detect_rewrite.c), so that the dialog judged first
  * of a call seen as two (its Call-ID rewritten between two capture
  * points) finds the other, still in flight.  Kept in DETECT_COPY_SETS
@@ -161,8 +161,9 @@ struct detect_copy {
 	uint32_t cap_idx;
 	uint64_t frame;
 	struct ep src, dst;
+	bool is_request;
 	uint32_t cseq;
-	int status;
+	int status;               /* 0: a request */
 	bool judged;              /* its dialog was judged: then ... */
 	bool affected;            /* ... with a failure, ... */
 	uint32_t symptoms;        /* ... these ids (bit per symptom_id) */
@@ -214,16 +215,18 @@ struct detect {
 _Static_assert(SYMPTOM_COUNT <= 32, "symptom masks are 32 bits");
 
 /*
- * Notes response r of dialog d for detect_join (called as responses
- * arrive, from detect_request_answered).  Never allocates.
+ * Notes message r of dialog d for detect_join when it is d's initial
+ * request or a response to it (called as messages arrive, from
+ * detect_request_answered and detect_request_sent).  Never allocates.
  */
 void detect_copy_note(struct detect *dt, const struct dialog *d,
     const struct dmsg *r);
 /*
- * Sets d->join when a response of d and one noted for another dialog of
- * another Call-ID are copies of one message at two translations (and
- * that other dialog is the only one), and dt->join_* for the
- * alg_rewrite_evidence finding.  Called by detect_dialog first.
+ * Sets d->join when a message of d (its initial request or a response to
+ * it) and one noted for another dialog of another Call-ID are copies of
+ * one message at two translations (and that other dialog is the only
+ * one), and dt->join_* for the alg_rewrite_evidence finding.  Called by
+ * detect_dialog first.
  */
 void detect_join(struct detect *dt, struct dialog *d);
 /* Marks d's noted responses judged with its failure ids (mask). */

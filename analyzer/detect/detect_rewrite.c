@@ -445,11 +445,11 @@ key_of_msg(const struct dmsg *m, struct copy_key *k)
 	k->ts_ns = m->ts_ns;
 }
 
-/* A noted response: its method is its CSeq method (sipmsg.h). */
+/* A noted message: a response's method is its CSeq method (sipmsg.h). */
 static void
 key_of_copy(const struct detect_copy *c, struct copy_key *k)
 {
-	k->is_request = false;
+	k->is_request = c->is_request;
 	k->cseq = c->cseq;
 	k->status = c->status;
 	k->method = c->method;
@@ -719,18 +719,24 @@ check_inconsistent(struct detect *dt, const struct dialog *d, struct acc *ac)
 /* ---- one call seen as two dialogs ---------------------------------- */
 
 /*
- * A response of d the join goes by: to d's initial request (every call
- * has one on each segment it crosses), with an RFC 3261 branch and a
- * From tag, so that two independent calls do not share its key.
+ * A message of d the join goes by: d's initial request (every dialog has
+ * it on each segment it crosses, answered or not: the phone's
+ * retransmissions of an INVITE nobody answers are still one call) or a
+ * response to it, with an RFC 3261 branch and a From tag, so that two
+ * independent calls do not share its key.  An ACK or CANCEL carries the
+ * initial request's CSeq number and branch too, but is another message.
  */
 static bool
 joinable(const struct dialog *d, const struct dmsg *r)
 {
 	const struct sipmsg *s = r->m;
 
-	return !s->is_request && s->cseq == d->initial_cseq &&
-	    s->nvia > 0 && rfc3261_branch(s->via[0].branch) &&
-	    s->from_tag != NULL && s->from_tag[0] != '\0';
+	if (s->cseq != d->initial_cseq || s->nvia < 1 ||
+	    !rfc3261_branch(s->via[0].branch) || s->from_tag == NULL ||
+	    s->from_tag[0] == '\0')
+		return false;
+	return !s->is_request || (strcmp(s->method, "ACK") != 0 &&
+	    strcmp(s->method, "CANCEL") != 0);
 }
 
 static struct detect_copy *
@@ -778,6 +784,7 @@ detect_copy_note(struct detect *dt, const struct dialog *d,
 	c->frame = r->frame;
 	c->src = r->src;
 	c->dst = r->dst;
+	c->is_request = s->is_request;
 	c->cseq = s->cseq;
 	c->status = s->status;
 	snprintf(c->method, sizeof(c->method), "%s", s->method);
@@ -786,6 +793,13 @@ detect_copy_note(struct detect *dt, const struct dialog *d,
 	snprintf(c->to_tag, sizeof(c->to_tag), "%s", s->to_tag ? s->to_tag :
 	    "");
 	snprintf(c->call_id, sizeof(c->call_id), "%s", d->call_id);
+}
+
+void
+detect_request_sent(struct detect *dt, const struct dialog *d,
+    const struct dmsg *q)
+{
+	detect_copy_note(dt, d, q);
 }
 
 /* Equal to a truncated copy of it (n bytes of room). */
@@ -827,6 +841,17 @@ translated(const struct copy_key *a, const struct copy_key *b,
 	return true;
 }
 
+/*
+ * The join's evidence: a response pair where the call has one (its To
+ * tag, the far end's, is one more field the two copies share), else its
+ * initial request's.
+ */
+static bool
+better_pair(const struct dmsg *cand, const struct dmsg *kept)
+{
+	return kept == NULL || (kept->m->is_request && !cand->m->is_request);
+}
+
 void
 detect_join(struct detect *dt, struct dialog *d)
 {
@@ -834,7 +859,7 @@ detect_join(struct detect *dt, struct dialog *d)
 	const struct dmsg *mine = NULL;
 	uint8_t seg = 0;
 	struct ep pub;
-	char a[NETADDR_STRLEN];
+	char a[NETADDR_STRLEN], what[64];
 
 	memset(&d->join, 0, sizeof(d->join));
 	dt->join_pair = false;
@@ -869,7 +894,7 @@ detect_join(struct detect *dt, struct dialog *d)
 			 * other segment is not known, so neither. */
 			if (other != NULL && other->dialog_id != c->dialog_id)
 				return;
-			if (other == NULL) {
+			if (better_pair(m, mine)) {
 				other = c;
 				mine = m;
 				seg = sg;
@@ -895,9 +920,14 @@ detect_join(struct detect *dt, struct dialog *d)
 	dt->join_ev[0].ts_ns = mine->ts_ns;
 	snprintf(dt->join_ev[0].field, sizeof(dt->join_ev[0].field),
 	    "Call-ID");
+	if (mine->m->is_request)
+		snprintf(what, sizeof(what), "%.20s", mine->m->method);
+	else
+		snprintf(what, sizeof(what), "%d response to %.20s",
+		    mine->m->status, mine->m->method);
 	snprintf(dt->join_ev[0].value, sizeof(dt->join_ev[0].value),
-	    "%.120s in this %d response to %s on the %s segment", d->call_id,
-	    mine->m->status, mine->m->method, rtp_segment_name(seg));
+	    "%.120s in this %s on the %s segment", d->call_id, what,
+	    rtp_segment_name(seg));
 	dt->join_ev[1].cap_idx = other->cap_idx;
 	dt->join_ev[1].frame = other->frame;
 	dt->join_ev[1].ts_ns = other->ts_ns;
