@@ -269,6 +269,117 @@ sys.exit(1 if bad else 0)
 PY
 ok
 
+# ---- counted once under a filter ----
+# filtered LABEL MERGED: under every filter the file's findings allow
+# (each --symptom, --min-confidence at and just above each confidence,
+# both together), a call is counted once by the first of its dialogs in
+# report order with a finding that passes: the summary's affected calls
+# and per-symptom counts (JSON alg, text "Calls with findings" and the
+# counts under it, each group's heading), JSON counted_with_other and
+# alg.joined, the text's "the same call as" lines, and the calls a CSV
+# reader counts (rows with symptoms, a row whose joined dialog came
+# earlier with symptoms being the same call), all computed here from
+# the unfiltered JSON.  A pair where only one dialog's finding passes is
+# counted once, a pair where none passes not at all.
+filtered() {
+	python3 - "$ANALYZE" "$1" "$2" <<'PY' || fail "$1: counted once under a filter"
+import csv, io, json, re, subprocess, sys
+an, label, path = sys.argv[1:4]
+def run(args):
+    p = subprocess.run([an, "-q"] + args + [path], stdout=subprocess.PIPE, universal_newlines=True)
+    return p.stdout
+full = json.loads(run(["-f", "json"]))
+dl = full["dialogs"]
+order = {d["id"]: i for i, d in enumerate(dl)}
+byid = {d["id"]: d for d in dl}
+ids = sorted({s["id"] for d in dl for s in d.get("symptoms", [])})
+confs = sorted({s["confidence"] for d in dl for s in d.get("symptoms", [])})
+filters = [[]] + [["--symptom", k] for k in ids]
+for c in confs:
+    for t in (c, c + 0.05):
+        filters.append(["--min-confidence", "%.2f" % t])
+        filters += [["--symptom", k, "--min-confidence", "%.2f" % t] for k in ids]
+bad = []
+if not any(d.get("joined") for d in dl):
+    bad.append("no joined dialog (the check would prove nothing)")
+for f in filters:
+    sym = f[f.index("--symptom") + 1] if "--symptom" in f else None
+    minc = float(f[f.index("--min-confidence") + 1]) if "--min-confidence" in f else 0.0
+    shown = {d["id"]: {s["id"] for s in d.get("symptoms", [])
+                       if (sym is None or s["id"] == sym) and s["confidence"] + 1e-9 >= minc}
+             for d in dl}
+    other = {}
+    for d in dl:
+        o = byid.get((d.get("joined") or {}).get("id"))
+        mutual = o is not None and (o.get("joined") or {}).get("id") == d["id"]
+        other[d["id"]] = shown[o["id"]] if mutual and order[o["id"]] < order[d["id"]] else set()
+    with_other = {i: bool(other[i]) for i in shown}
+    affected = sum(1 for i in shown if shown[i] and not with_other[i])
+    by = {}
+    for i in shown:
+        for k in shown[i] - other[i]:
+            by[k] = by.get(k, 0) + 1
+    joined = sum(1 for i in shown if with_other[i])
+    tag = "%s %s" % (label, " ".join(f) or "(no filter)")
+    j = json.loads(run(["-f", "json"] + f))
+    got = (j["alg"]["affected"], j["alg"]["by_symptom"], j["alg"].get("joined", 0))
+    if got != (affected, by, joined):
+        bad.append("%s: JSON affected, by_symptom, joined %s; expected %s" % (tag, got, (affected, by, joined)))
+    for d in j["dialogs"]:
+        if {s["id"] for s in d.get("symptoms", [])} != shown[d["id"]]:
+            bad.append("%s: JSON dialog %s shows %s" % (tag, d["id"], d.get("symptoms")))
+        if d.get("joined") and d["joined"]["counted_with_other"] != with_other[d["id"]]:
+            bad.append("%s: dialog %s counted_with_other %s" % (tag, d["id"], d["joined"]["counted_with_other"]))
+    rows = list(csv.DictReader(io.StringIO(run(["-f", "csv"] + f))))
+    seen, n = set(), 0
+    for r in rows:
+        rs = {x.split(":")[0] for x in r["symptoms"].split(";") if x}
+        if rs != shown[int(r["id"])]:
+            bad.append("%s: CSV row %s symptoms %s" % (tag, r["id"], r["symptoms"]))
+        if rs:
+            n += 0 if r["joined_id"] in seen else 1
+            seen.add(r["id"])
+    if n != affected:
+        bad.append("%s: CSV rows count %d calls with symptoms, expected %d" % (tag, n, affected))
+    t = run(f)
+    m = re.search(r"Calls with findings: (\d+) of \d+ dialogs(?: \((\d+) of them)?", t)
+    if m is None or (int(m.group(1)), int(m.group(2) or 0)) != (affected, joined):
+        bad.append("%s: text %s, expected %d (%d joined)" % (tag, m and m.group(0), affected, joined))
+    tby = dict((k, int(v)) for k, v in re.findall(r"^  ([a-z_]+) +(\d+)$", t, re.M))
+    if tby != by:
+        bad.append("%s: text counts %s, expected %s" % (tag, tby, by))
+    heads = dict((k, int(v)) for k, v in re.findall(r"^! ([a-z_]+): (\d+) calls? - ", t, re.M))
+    if heads != by:
+        bad.append("%s: text group headings %s, expected %s" % (tag, heads, by))
+    for k, body in re.findall(r"^! ([a-z_]+): .*?\n(.*?)(?=^[!~] |\Z)", t, re.M | re.S):
+        for line in re.findall(r"^(?:  #\d+ +\d\d:\d\d:\d\d\.\d+ |    #\d+ +the same call as #).*$", body, re.M):
+            i = int(re.match(r" +#(\d+)", line).group(1))
+            under = line.startswith("    ")
+            if under != (k in other[i]):
+                bad.append("%s: text under %s: %s" % (tag, k, line.strip()))
+for b in bad:
+    print(b, file=sys.stderr)
+sys.exit(1 if bad else 0)
+PY
+	ok
+}
+
+# One-way audio seen on both segments at 0.8 and 0.9: merged with either
+# view first, so that the dialog reported first has the lower confidence
+# in one of the two.
+views kern-phonemedia-alg-off fortigate "$tmp/f"
+mergecap -w "$tmp/f-io.pcapng" "$tmp/f-i.pcapng" "$tmp/f-o.pcap"
+mergecap -w "$tmp/f-oi.pcapng" "$tmp/f-o.pcap" "$tmp/f-i.pcapng"
+filtered "kern-phonemedia-alg-off, inside view first" "$tmp/f-io.pcapng"
+filtered "kern-phonemedia-alg-off, outside view first" "$tmp/f-oi.pcapng"
+# Other symptoms on each segment of an unanswered call (oversize_drop
+# inside, inbound_call_unanswered outside), and a joined registration.
+mergecap -w "$tmp/fx.pcapng" "$S/oversize-alg-on-inside.pcap" "$tmp/x-o.pcap"
+filtered "oversize-alg-on (real inside + simulated outside)" "$tmp/fx.pcapng"
+views v16-fragdrop-alg-off fortigate "$tmp/g"
+mergecap -w "$tmp/fr.pcapng" "$S/v16-fragdrop-alg-off-inside.pcap" "$tmp/g-o.pcap"
+filtered "v16-fragdrop-alg-off (real inside + simulated outside)" "$tmp/fr.pcapng"
+
 # ---- no join where there is none ----
 nojoin() {
 	"$ANALYZE" -q -f json "$2" >"$tmp/n.json"
