@@ -35,6 +35,10 @@
 #      ports each join their own; no join for two look-alike unanswered
 #      calls (byte-identical SDP) at once, nor for the outside copies 3 s
 #      late (the retransmissions then meet, the first copies do not).
+#   7. Counted once under --symptom and --min-confidence: for every
+#      filter the findings allow, the call is counted by the first of its
+#      dialogs with a finding that passes (text, JSON, CSV), checked
+#      against a count made from the unfiltered JSON.
 . "${top_srcdir:-.}/tests/lib.sh"
 need_tools python3 mergecap editcap capinfos
 [ -x "$ANALYZE" ] || { echo "SKIP: $ANALYZE not built"; exit 77; }
