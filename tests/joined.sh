@@ -39,6 +39,11 @@
 #      filter the findings allow, the call is counted by the first of its
 #      dialogs with a finding that passes (text, JSON, CSV), checked
 #      against a count made from the unfiltered JSON.
+#   8. At scale: 1,200 calls, more than 1,000 of them in flight at once
+#      (gen-load's inside capture, the simulator's outside view of it,
+#      merged): every call's two dialogs joined to each other and the
+#      call counted once (the join's notes grow with the calls in
+#      flight; a table of fixed size lost pairs and counted calls twice).
 . "${top_srcdir:-.}/tests/lib.sh"
 need_tools python3 mergecap editcap capinfos
 [ -x "$ANALYZE" ] || { echo "SKIP: $ANALYZE not built"; exit 77; }
@@ -444,5 +449,84 @@ nojoin "two unanswered look-alike calls at once" "$tmp/xya.pcapng" 2
 editcap -t 3 "$tmp/x-o.pcap" "$tmp/x-late.pcap" >/dev/null
 mergecap -w "$tmp/xlate.pcapng" "$S/oversize-alg-on-inside.pcap" "$tmp/x-late.pcap"
 nojoin "an unanswered call's outside copies 3 s late" "$tmp/xlate.pcapng" 2
+
+# ---- at scale: more than 1,000 calls in flight ----
+# gen-load writes the phones' side (10.0.0.0/8 phones, a public server),
+# the simulator its outside view under each profile that rewrites the
+# Call-ID; merged, 2,400 dialogs are in flight at once (a dialog stays
+# 40 s after its end, the capture lasts 6 s).
+GEN="$top_builddir/tests/bench/gen-load"
+if [ -x "$GEN" ]; then
+	"$GEN" -w "$tmp/load-i.pcap" --no-rtp --calls 1200 --concurrency 1200 \
+	    -d 0.5 --seed 1 2>/dev/null
+	for p in fortigate juniper; do
+		"$SIM" --profile "$p" -w "$tmp/load-o.pcap" "$tmp/load-i.pcap" >/dev/null ||
+		    { fail "load under $p: sipalg-sim failed"; continue; }
+		# one snapshot length for both: a pcap (libpcap refuses a pcapng
+		# whose interfaces differ in it)
+		mergecap -F pcap -w "$tmp/load.pcap" "$tmp/load-i.pcap" "$tmp/load-o.pcap"
+		"$ANALYZE" -q -f json "$tmp/load.pcap" >"$tmp/load.json"
+		python3 - "load under $p" "$tmp/load.json" <<'PY' || fail "load under $p: every call joined once"
+import json, sys
+label, m = sys.argv[1], json.load(open(sys.argv[2]))
+bad = []
+user = lambda cid: cid.split("@")[0]
+byid = {d["id"]: d for d in m["dialogs"]}
+calls = [d for d in m["dialogs"] if d["kind"] == "call"]
+inside = [d for d in calls if "@10." in d["call_id"]]
+if len(inside) != 1200 or len(calls) != 2400:
+    bad.append("%d call dialogs, %d inside: 1200 calls expected on each segment" % (len(calls), len(inside)))
+# calls in flight at once, from the inside dialogs' start and end
+ev = sorted([(d["start"], 1) for d in inside] + [(d["end"] or d["start"], -1) for d in inside],
+            key=lambda e: (e[0], -e[1]))
+run = peak = 0
+for _, k in ev:
+    run += k
+    peak = max(peak, run)
+if peak < 1000:
+    bad.append("only %d calls in flight at once (the check needs 1000)" % peak)
+named = {}
+for d in calls:
+    j = d.get("joined")
+    o = byid.get(j["id"]) if j else None
+    if o is None:
+        bad.append("%s: not joined" % d["call_id"])
+        continue
+    named[o["id"]] = named.get(o["id"], 0) + 1
+    if user(o["call_id"]) != user(d["call_id"]) or o["call_id"] == d["call_id"]:
+        bad.append("%s joined to %s: another call" % (d["call_id"], o["call_id"]))
+    if (o.get("joined") or {}).get("id") != d["id"]:
+        bad.append("%s: %s does not name it back" % (d["call_id"], o["call_id"]))
+bad += ["dialog %d named by %d dialogs" % (k, v) for k, v in named.items() if v > 1]
+# counted once: each joined pair the union of its symptom ids
+groups, seen = [], set()
+for d in m["dialogs"]:
+    if d["id"] in seen:
+        continue
+    o = byid.get((d.get("joined") or {}).get("id"))
+    group = [d] + ([o] if o else [])
+    seen.update(x["id"] for x in group)
+    groups.append({s["id"] for x in group for s in x.get("symptoms", [])})
+want = {}
+for ids in groups:
+    for k in ids:
+        want[k] = want.get(k, 0) + 1
+if m["alg"].get("joined") != 1200:
+    bad.append("alg.joined %s, 1200 calls" % m["alg"].get("joined"))
+if len(groups) != 1200 or m["alg"]["affected"] != sum(1 for g in groups if g):
+    bad.append("affected %d; %d calls, %d with findings" % (m["alg"]["affected"], len(groups), sum(1 for g in groups if g)))
+if m["alg"]["by_symptom"] != want:
+    bad.append("by_symptom %s, once per call %s" % (m["alg"]["by_symptom"], want))
+for b in bad[:10]:
+    print("%s: %s" % (label, b), file=sys.stderr)
+if len(bad) > 10:
+    print("%s: ... %d more" % (label, len(bad) - 10), file=sys.stderr)
+sys.exit(1 if bad else 0)
+PY
+		ok
+	done
+else
+	fail "$GEN not built (make check builds it)"
+fi
 
 finish
