@@ -52,6 +52,25 @@ SIM="$top_builddir/sipalg-sim"
 S="$top_srcdir/samples/linux-alg"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+# once_per_call(report): the calls (joined pairs or lone dialogs) as the
+# sets of their dialogs' symptom ids, and how many calls have each id.
+export JOINLIB="$tmp"
+cat >"$tmp/joinlib.py" <<'PY'
+def once_per_call(m):
+    byid = {d["id"]: d for d in m["dialogs"]}
+    calls, seen, want = [], set(), {}
+    for d in m["dialogs"]:
+        if d["id"] in seen:
+            continue
+        o = byid.get((d.get("joined") or {}).get("id"))
+        group = [d] + ([o] if o else [])
+        seen.update(x["id"] for x in group)
+        calls.append({s["id"] for x in group for s in x.get("symptoms", [])})
+    for ids in calls:
+        for k in ids:
+            want[k] = want.get(k, 0) + 1
+    return calls, want
+PY
 
 # views RUN PROFILE PREFIX: PREFIX-i.pcapng, PREFIX-o.pcap
 views() {
@@ -163,7 +182,7 @@ done
 # two dialogs' symptom ids).
 unanswered() {
 	python3 - "$@" <<'PY' || fail "$1: an unanswered call joined once"
-import csv, json, re, sys
+import csv, json, os, re, sys
 label, m = sys.argv[1], json.load(open(sys.argv[2]))
 rows = list(csv.DictReader(open(sys.argv[3])))
 text = open(sys.argv[4]).read()
@@ -195,18 +214,9 @@ for d in mcalls:
             not any(v.startswith(o["call_id"] + " in its copy ") for v in ev):
         bad.append("%s: no alg_rewrite_evidence citing its INVITE and the copy under %s" % (d["call_id"], o["call_id"]))
 # Once per call: each joined pair (or lone dialog) its symptom ids once.
-calls, seen = [], set()
-for d in m["dialogs"]:
-    if d["id"] in seen:
-        continue
-    o = byid.get((d.get("joined") or {}).get("id"))
-    group = [d] + ([o] if o else [])
-    seen.update(x["id"] for x in group)
-    calls.append({s["id"] for x in group for s in x.get("symptoms", [])})
-want = {}
-for ids in calls:
-    for k in ids:
-        want[k] = want.get(k, 0) + 1
+sys.path.insert(0, os.environ["JOINLIB"])
+from joinlib import once_per_call
+calls, want = once_per_call(m)
 if m["alg"]["by_symptom"] != want:
     bad.append("by_symptom %s, once per call %s" % (m["alg"]["by_symptom"], want))
 if m["alg"]["affected"] != sum(1 for c in calls if c):
@@ -467,7 +477,7 @@ if [ -x "$GEN" ]; then
 		mergecap -F pcap -w "$tmp/load.pcap" "$tmp/load-i.pcap" "$tmp/load-o.pcap"
 		"$ANALYZE" -q -f json "$tmp/load.pcap" >"$tmp/load.json"
 		python3 - "load under $p" "$tmp/load.json" <<'PY' || fail "load under $p: every call joined once"
-import json, sys
+import json, os, sys
 label, m = sys.argv[1], json.load(open(sys.argv[2]))
 bad = []
 user = lambda cid: cid.split("@")[0]
@@ -499,18 +509,9 @@ for d in calls:
         bad.append("%s: %s does not name it back" % (d["call_id"], o["call_id"]))
 bad += ["dialog %d named by %d dialogs" % (k, v) for k, v in named.items() if v > 1]
 # counted once: each joined pair the union of its symptom ids
-groups, seen = [], set()
-for d in m["dialogs"]:
-    if d["id"] in seen:
-        continue
-    o = byid.get((d.get("joined") or {}).get("id"))
-    group = [d] + ([o] if o else [])
-    seen.update(x["id"] for x in group)
-    groups.append({s["id"] for x in group for s in x.get("symptoms", [])})
-want = {}
-for ids in groups:
-    for k in ids:
-        want[k] = want.get(k, 0) + 1
+sys.path.insert(0, os.environ["JOINLIB"])
+from joinlib import once_per_call
+groups, want = once_per_call(m)
 if m["alg"].get("joined") != 1200:
     bad.append("alg.joined %s, 1200 calls" % m["alg"].get("joined"))
 if len(groups) != 1200 or m["alg"]["affected"] != sum(1 for g in groups if g):

@@ -814,6 +814,17 @@ joiner_get(const struct detect *dt, uint64_t id)
 	return n != NULL ? HTAB_ENTRY(n, struct detect_joiner, node) : NULL;
 }
 
+/* snprintf(dst, n, "%s", src) without the format machinery: every
+ * message noted copies four fields. */
+static void
+copy_str(char *dst, size_t n, const char *src)
+{
+	size_t l = strnlen(src, n - 1);
+
+	memcpy(dst, src, l);
+	dst[l] = '\0';
+}
+
 /* A new record for dialog d, NULL on OOM or at DETECT_COPY_DIALOGS. */
 static struct detect_joiner *
 joiner_new(struct detect *dt, const struct dialog *d)
@@ -828,8 +839,7 @@ joiner_new(struct detect *dt, const struct dialog *d)
 		free(j);
 		return NULL;
 	}
-	memcpy(j->call_id, d->call_id, n);
-	j->call_id[n] = '\0';
+	copy_str(j->call_id, n + 1, d->call_id);
 	j->dialog_id = d->id;
 	htab_add(&dt->joiners, &j->node, htab_mix64(d->id));
 	return j;
@@ -963,11 +973,10 @@ detect_copy_note(struct detect *dt, const struct dialog *d,
 	c->is_request = s->is_request;
 	c->cseq = s->cseq;
 	c->status = s->status;
-	snprintf(c->method, sizeof(c->method), "%s", s->method);
-	snprintf(c->branch, sizeof(c->branch), "%s", s->via[0].branch);
-	snprintf(c->from_tag, sizeof(c->from_tag), "%s", s->from_tag);
-	snprintf(c->to_tag, sizeof(c->to_tag), "%s", s->to_tag ? s->to_tag :
-	    "");
+	copy_str(c->method, sizeof(c->method), s->method);
+	copy_str(c->branch, sizeof(c->branch), s->via[0].branch);
+	copy_str(c->from_tag, sizeof(c->from_tag), s->from_tag);
+	copy_str(c->to_tag, sizeof(c->to_tag), s->to_tag ? s->to_tag : "");
 	h = copy_hash(c);
 	key_of_copy(c, &kc);
 	/* Its copies on another segment, under another Call-ID. */
