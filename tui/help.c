@@ -133,6 +133,8 @@ help_panel_new(const struct panel *under)
 	    "each keeps its own");
 	help_add(h, "          segment's findings, the call counted once; "
 	    "p: which segment");
+	help_add(h, "  +k      k more badges than the column has room for "
+	    "(p lists them)");
 	help_add(h, "Pair badges (--inside/--outside: worst pair of the dialog)");
 	help_add(h, "  SAME identical   NAT-OK rewritten consistently   "
 	    "ALG! inconsistently");
