@@ -114,7 +114,7 @@
 #define DETECT_COPY_PEERS      2             /* dialogs paired with one (more:
                                               * none is joined) */
 #define DETECT_COPY_SCAN       16            /* notes of one key compared per
-                                              * message noted */
+                                              * message noted, and kept */
 
 /* Inside/outside comparison (diff.h). */
 #define DIFF_WINDOW_NS          CAP_NS_PER_SEC /* default pairing window after the offset */

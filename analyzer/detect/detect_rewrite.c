@@ -996,6 +996,15 @@ detect_copy_note(struct detect *dt, const struct dialog *d,
 		if (same_copy(&kc, &ko) && translated(&kc, &ko, &seg, &pub))
 			pair(j, c, o->owner, o, seg, &pub);
 	}
+	/* A key noted DETECT_COPY_SCAN times already is no message seen at
+	 * a few capture points but a flood: not kept, so that no chain of
+	 * the table grows with it (aging one out walks its chain). */
+	if (scanned > DETECT_COPY_SCAN) {
+		dt->copies_dropped++;
+		free(c);
+		joiner_release(dt, j);
+		return;
+	}
 	htab_add(&dt->copies, &c->node, h);
 	if (dt->copy_newest != NULL)
 		dt->copy_newest->newer = c;

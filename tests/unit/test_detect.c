@@ -160,6 +160,31 @@ test_join_bounds(void)
 	tb_free(&b);
 }
 
+/*
+ * A flood of one message under many Call-IDs at one instant (the same
+ * branch, tags and CSeq: no call does that): the notes of that key stay
+ * bounded, so that no hash chain grows with the flood.
+ */
+static void
+test_join_flood(void)
+{
+	struct tb b;
+
+	tb_init(&b);
+	for (int i = 0; i < 500; i++) {
+		tb_add(&b, T0, PH, (uint16_t)(1024 + i), SV, 5060, -1,
+		    "INVITE sip:server@" SV " SIP/2.0\n"
+		    "Via: SIP/2.0/UDP " PH ":5060;branch=z9hG4bKflood\n"
+		    "From: <sip:phone@" PH ">;tag=f\nTo: <sip:server@" SV ">\n"
+		    "Call-ID: flood%d\nCSeq: 1 INVITE\n\n", i);
+		detect_request_sent(b.s.dt, b.d, &b.d->msgs[b.d->nmsgs - 1]);
+	}
+	CU_ASSERT(b.s.dt->copies.n <= DETECT_COPY_SCAN + 1);
+	CU_ASSERT(b.s.dt->copies_dropped >= 500 - DETECT_COPY_SCAN - 1);
+	CU_ASSERT(b.s.dt->joiners.n <= DETECT_COPY_SCAN + 1);
+	tb_free(&b);
+}
+
 int
 main(void)
 {
@@ -167,6 +192,7 @@ main(void)
 		{ "verdict names", test_verdict_names },
 		{ "binding tables bounded", test_binding_bounds },
 		{ "join tables follow the calls in flight", test_join_bounds },
+		{ "join notes of one key bounded", test_join_flood },
 		{ NULL, NULL }
 	};
 
