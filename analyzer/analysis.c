@@ -587,6 +587,8 @@ on_sip(void *user, const struct sipframe_msg *fm, struct anomalies *an)
 			announce_sdp(a, d, nm->m->sdp, nm->ts_ns);
 		if (!nm->m->is_request)
 			detect_request_answered(a->det, d, nm);
+		else
+			detect_request_sent(a->det, d, nm);
 	}
 	size_t nd = dialog_table_count(a->dialogs);
 	size_t nb = dialog_table_bytes(a->dialogs);

@@ -39,6 +39,20 @@ tmux_begin() {
 	$T new-session -d -s keep "sleep 3600"
 }
 
+# need_tools TOOL...: skip the test (exit 77) unless every TOOL is on
+# PATH, naming the first one missing and the Debian package holding it.
+need_tools() {
+	for t in "$@"; do
+		command -v "$t" >/dev/null 2>&1 && continue
+		case $t in
+		mergecap|editcap|capinfos|tshark|text2pcap) pkg=tshark ;;
+		*) pkg=$t ;;
+		esac
+		echo "SKIP: $t (Debian: $pkg) needed"
+		exit 77
+	done
+}
+
 skip_without_corpus() {
 	if [ ! -d "$CORPUS" ]; then
 		echo "SKIP: $CORPUS not found (clone ../shared beside the checkout to run this)"

@@ -58,11 +58,8 @@
 #      point that carries the signalling.  A phone talking to a far end
 #      (phone-silent-alg-off) keeps its no_audio on the same view.
 . "${top_srcdir:-.}/tests/lib.sh"
-command -v python3 >/dev/null 2>&1 || { echo "SKIP: python3 needed"; exit 77; }
+need_tools python3 mergecap editcap capinfos
 [ -x "$ANALYZE" ] || { echo "SKIP: $ANALYZE not built"; exit 77; }
-for t in mergecap editcap capinfos; do
-	command -v $t >/dev/null 2>&1 || { echo "SKIP: $t (Debian: tshark) needed"; exit 77; }
-done
 S="$top_srcdir/samples/linux-alg"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT

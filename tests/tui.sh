@@ -609,6 +609,59 @@ if [ -f "$LA/inbound-alg-off-inside.pcap" ]; then
 	keys q q q
 fi
 
+# ---- a call seen as two dialogs: JOIN#N never hidden by badges ----
+# The real inside of oversize-alg-on merged with the simulator's
+# fortigate outside view: two dialogs of one call, each with two badges
+# (ALG MTU, INB ALG) and the JOIN#N naming the other.  At 80 columns the
+# symptoms column holds the JOIN#N alone (the badges stood before it and
+# cut it to "JOIN"), at 100 the two badges and the JOIN#N (it showed
+# "ALG MTU" only).
+SIM="$top_builddir/sipalg-sim"
+if [ -f "$LA/oversize-alg-on-inside.pcap" ] && [ -x "$SIM" ] &&
+    command -v mergecap >/dev/null 2>&1; then
+	"$SIM" --profile fortigate -w "$tmp/join-o.pcap" \
+	    "$LA/oversize-alg-on-inside.pcap" >/dev/null
+	mergecap -w "$tmp/join.pcapng" "$LA/oversize-alg-on-inside.pcap" \
+	    "$tmp/join-o.pcap"
+	start "'$BROWSE' '$tmp/join.pcapng'"
+	wait_for "2 dialogs (2 shown)"
+	for width in 80 100; do
+		$T resize-window -t b -x $width -y 24 2>/dev/null ||
+		    $T resize-pane -t b -x $width -y 24
+		sleep 0.5
+		# both rows end in the other dialog's JOIN#, whole
+		if [ "$(screen | grep -c ' JOIN#[12] *$')" -eq 2 ]; then ok; else
+			fail "JOIN#N not shown whole at $width columns"
+			screen >&2
+		fi
+	done
+	if screen | grep -q ' ALG MTU JOIN#[12] *$'; then ok; else
+		fail "badges and JOIN#N not side by side at 100 columns"
+		screen >&2
+	fi
+	keys q
+	# Dialog numbers past 999 at 80 columns: the JOIN#N is wider than
+	# the symptoms column, which takes the room from the names (a cut
+	# number would name another dialog).  gen-load's 600 calls, the
+	# simulator's outside view: 1,200 dialogs, the last ones joined.
+	LOADGEN="$top_builddir/tests/bench/gen-load"
+	if [ -x "$LOADGEN" ]; then
+		"$LOADGEN" -w "$tmp/load-i.pcap" --no-rtp --calls 600 \
+		    --concurrency 600 -d 0.5 --seed 1 2>/dev/null
+		"$SIM" --profile fortigate -w "$tmp/load-o.pcap" "$tmp/load-i.pcap" >/dev/null
+		mergecap -F pcap -w "$tmp/load.pcap" "$tmp/load-i.pcap" "$tmp/load-o.pcap"
+		start "'$BROWSE' '$tmp/load.pcap'"
+		wait_for "1200 dialogs (1200 shown)"
+		keys G
+		sleep 0.5
+		if [ "$(screen | grep -c ' JOIN#1[0-9][0-9][0-9] *$')" -ge 10 ]; then ok; else
+			fail "JOIN#N past 999 cut at 80 columns"
+			screen >&2
+		fi
+		keys q
+	fi
+fi
+
 # ---- CSV export: cells a spreadsheet would run are neutralised ----
 GEN="$top_builddir/tests/adversarial/gen"
 if [ -x "$GEN" ] && "$GEN" formula >"$tmp/formula.pcap"; then

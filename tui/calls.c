@@ -7,6 +7,8 @@
  * file only draws them and maps keys to changes of the filter and sort.
  */
 #include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -36,6 +38,48 @@ static const struct keyhelp calls_help[] = {
 	{ NULL, NULL }
 };
 
+/*
+ * A joined call's JOIN#N is never cut (a cut number names another
+ * dialog): when a shown row's is wider than the symptoms column, the
+ * column takes the room from the flexible ones (From, To, Call-ID),
+ * widest first, none below its minimum.  The JOIN#N of a dialog number
+ * past 999 is wider than the column at 80 columns.
+ */
+static void
+widen_for_join(const struct app *a, int body, int *cw)
+{
+	int s = -1, need = 0;
+
+	for (int i = 0; i < a->ncols; i++)
+		if (a->cols[i] == VCOL_SYMPTOMS)
+			s = i;
+	for (int i = 0; s >= 0 && i < body && a->top + (size_t)i < a->nrows;
+	    i++) {
+		const struct view_row *r = a->rows[a->top + (size_t)i];
+		char j[32];
+		int n;
+
+		if (r->join_id == 0)
+			continue;
+		n = snprintf(j, sizeof(j), "JOIN#%" PRIu64, r->join_id);
+		if (n > need)
+			need = n;
+	}
+	while (s >= 0 && cw[s] < need) {
+		int k = -1;
+
+		for (int i = 0; i < a->ncols; i++)
+			if (view_cols[a->cols[i]].maxw == 0 &&
+			    cw[i] > view_cols[a->cols[i]].minw &&
+			    (k < 0 || cw[i] > cw[k]))
+				k = i;
+		if (k < 0)
+			break;
+		cw[k]--;
+		cw[s]++;
+	}
+}
+
 static void
 calls_draw(struct panel *p, struct app *a, int y0, int h, int w)
 {
@@ -45,6 +89,8 @@ calls_draw(struct panel *p, struct app *a, int y0, int h, int w)
 
 	(void)p;
 	view_layout(a->cols, a->ncols, w - 2, cw);
+	ui_scroll(a->cur, &a->top, body);
+	widen_for_join(a, body, cw);
 	view_header_text(a->cols, a->ncols, cw, head, sizeof(head));
 	/* Mark the sort column in the header. */
 	{
@@ -70,7 +116,6 @@ calls_draw(struct panel *p, struct app *a, int y0, int h, int w)
 		    "No dialog matches the filter (x clears it).", w - 2,
 		    ui_attr(a, UC_NORMAL), false);
 	}
-	ui_scroll(a->cur, &a->top, body);
 	for (int i = 0; i < body; i++) {
 		size_t k = a->top + (size_t)i;
 		const struct view_row *r;

@@ -127,6 +127,14 @@ help_panel_new(const struct panel *under)
 		    symptom_title((enum symptom_id)i));
 		help_add(h, line);
 	}
+	help_add(h, "  JOIN#N  the same call as dialog N, seen on the other "
+	    "segment of the router");
+	help_add(h, "          under another Call-ID (an ALG rewrote it); "
+	    "each keeps its own");
+	help_add(h, "          segment's findings, the call counted once; "
+	    "p: which segment");
+	help_add(h, "  +k      k more badges than the column has room for "
+	    "(p lists them)");
 	help_add(h, "Pair badges (--inside/--outside: worst pair of the dialog)");
 	help_add(h, "  SAME identical   NAT-OK rewritten consistently   "
 	    "ALG! inconsistently");

@@ -99,9 +99,22 @@
 #define DETECT_MAX_ADVISORIES 8    /* advisories per dialog */
 #define DETECT_MAX_TOOBIG 64       /* ICMP too-big errors quoting SIP kept */
 #define DETECT_MAX_PATHS 256       /* UDP paths: largest answered request */
-#define DETECT_COPY_SETS 256       /* responses kept to join a call's two
-                                    * dialogs (x DETECT_COPY_WAYS) */
-#define DETECT_COPY_WAYS 4
+/*
+ * The join of a call seen as two dialogs (detect_rewrite.c): its initial
+ * request and the responses to it, noted as they arrive, are kept for
+ * the 1 s two copies of one message may lie apart (about 330 bytes
+ * each); the dialogs they found paired, until both are judged (about
+ * 300 bytes each).  Both follow the calls in flight; the caps only stop
+ * an input with more than CAP_DIALOGS messages noted in one second (the
+ * oldest noted is dropped) or frozen timestamps.
+ */
+#define DETECT_COPY_MAX        CAP_DIALOGS   /* messages noted at once */
+#define DETECT_COPY_PER_DIALOG 8             /* ... of one dialog */
+#define DETECT_COPY_DIALOGS    (2 * CAP_DIALOGS) /* dialogs with notes or a pair */
+#define DETECT_COPY_PEERS      2             /* dialogs paired with one (more:
+                                              * none is joined) */
+#define DETECT_COPY_SCAN       16            /* notes of one key compared per
+                                              * message noted, and kept */
 
 /* Inside/outside comparison (diff.h). */
 #define DIFF_WINDOW_NS          CAP_NS_PER_SEC /* default pairing window after the offset */

@@ -80,7 +80,13 @@ _Static_assert(sizeof(((struct detect_verdict *)0)->by_id) ==
 struct detect *
 detect_new(void)
 {
-	return calloc(1, sizeof(struct detect));
+	struct detect *dt = calloc(1, sizeof(struct detect));
+
+	if (dt != NULL && detect_join_init(dt) != 0) {
+		free(dt);
+		return NULL;
+	}
+	return dt;
 }
 
 void
@@ -94,6 +100,9 @@ detect_set_capture(struct detect *dt, uint32_t cap_idx,
 void
 detect_free(struct detect *dt)
 {
+	if (dt == NULL)
+		return;
+	detect_join_fini(dt);
 	free(dt);
 }
 

@@ -170,13 +170,22 @@ void detect_too_big(struct detect *dt, const struct detect_too_big_ev *e);
  * call seen as two dialogs (its Call-ID rewritten between two capture
  * points) is joined whichever is judged first (dialog.h, join), and who
  * sent a REGISTER it answers (inbound_call_unanswered tells a phone's own
- * INVITE from one to the phone by it).  Called
- * by the analysis as responses arrive, any transport.  Never allocates;
- * DETECT_MAX_PATHS paths, DETECT_COPY_SETS x DETECT_COPY_WAYS responses,
- * the oldest replaced.
+ * INVITE from one to the phone by it).  Called by the analysis as
+ * responses arrive, any transport.  DETECT_MAX_PATHS paths, the oldest
+ * replaced; the response is noted (allocated) for the 1 s copies lie
+ * apart, within the DETECT_COPY_ caps (caps.h).
  */
 void detect_request_answered(struct detect *dt, const struct dialog *d,
     const struct dmsg *r);
+/*
+ * Request q, just added to dialog d: notes it when it is d's initial
+ * request, so that a call seen as two dialogs is joined even when
+ * nothing answered it (dialog.h, join).  Called by the analysis as
+ * requests arrive (their first copy).  Noted as detect_request_answered
+ * notes a response.
+ */
+void detect_request_sent(struct detect *dt, const struct dialog *d,
+    const struct dmsg *q);
 
 /* The capture-level verdict over the dialogs seen so far. */
 void detect_verdict_get(const struct detect *dt, struct detect_verdict *v);

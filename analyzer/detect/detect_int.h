@@ -15,6 +15,7 @@
 
 #include <stdarg.h>
 
+#include "base/htab.h"
 #include "detect/detect.h"
 
 #define DETECT_NS 1000000000LL
@@ -148,28 +149,63 @@ _Static_assert(DETECT_PATH_BUCKETS >= 2 * DETECT_MAX_PATHS &&
     DETECT_MAX_PATHS < 65535, "the path index's sizes");
 
 /*
- * A response to a dialog's initial request, noted as it arrives
- * (detect_copy_note, detect_rewrite.c), so that the dialog judged first
- * of a call seen as two (its Call-ID rewritten between two capture
- * points) finds the other, still in flight.  Kept in DETECT_COPY_SETS
- * sets of DETECT_COPY_WAYS by a hash of the fields two copies share;
- * a full set replaces its oldest.  Strings are truncated copies.
+ * A dialog's initial request or a response to it, noted as it arrives
+ * (detect_copy_note, detect_rewrite.c) and kept DETECT_NS, the most two
+ * copies of one message at two capture points lie apart: a message noted
+ * later is compared with the notes of the same key (method, CSeq,
+ * status, Via branch, From tag) and a pair of copies pairs their two
+ * dialogs (struct detect_joiner) at once.  Strings are truncated copies.
+ * Linked in detect.copies by that key and in age order (older, newer).
  */
 struct detect_copy {
-	uint64_t dialog_id;       /* 0: unused */
+	struct hnode node;
+	struct detect_copy *newer;
+	struct detect_joiner *owner;  /* its dialog's */
 	int64_t ts_ns;
 	uint32_t cap_idx;
 	uint64_t frame;
 	struct ep src, dst;
+	bool is_request;
 	uint32_t cseq;
-	int status;
-	bool judged;              /* its dialog was judged: then ... */
-	bool affected;            /* ... with a failure, ... */
-	uint32_t symptoms;        /* ... these ids (bit per symptom_id) */
+	int status;               /* 0: a request */
 	char method[16];
 	char branch[80];
 	char from_tag[64], to_tag[64];
-	char call_id[256];
+};
+
+/* A dialog paired with another and the copies that show it (for the
+ * alg_rewrite_evidence finding): this dialog's, then the other's. */
+struct detect_peer {
+	uint64_t id;              /* the other dialog */
+	uint8_t segment;          /* enum rtp_segment of this dialog */
+	struct ep pub;            /* the public end of the translation */
+	bool is_request;          /* this dialog's copy ... */
+	int status;
+	char method[16];
+	uint32_t cap_idx[2];      /* ... and both copies' places */
+	uint64_t frame[2];
+	int64_t ts_ns[2];
+};
+
+/*
+ * A dialog with messages noted or dialogs paired with it, by id in
+ * detect.joiners.  Kept while its notes are (a later dialog may pair
+ * with it), and until every dialog paired with it is judged (they read
+ * its Call-ID and what it counted): freed at once when neither holds,
+ * so the table follows the calls in flight.
+ */
+struct detect_joiner {
+	struct hnode node;
+	uint64_t dialog_id;
+	char *call_id;            /* owned */
+	unsigned ncopies;         /* its notes kept */
+	unsigned refs;            /* unjudged dialogs paired with it */
+	bool judged;              /* its dialog was judged: then ... */
+	bool affected;            /* ... with a failure, ... */
+	uint32_t symptoms;        /* ... these ids (bit per symptom_id) */
+	bool more;                /* paired with more than DETECT_COPY_PEERS */
+	unsigned npeers;
+	struct detect_peer peer[DETECT_COPY_PEERS];
 };
 
 /*
@@ -212,7 +248,10 @@ struct detect {
 	/* 1 + the first path of each bucket (by cap_idx, src, dst), 0 none:
 	 * every response looks its request's path up. */
 	uint16_t path_head[DETECT_PATH_BUCKETS];
-	struct detect_copy copies[DETECT_COPY_SETS][DETECT_COPY_WAYS];
+	/* The join's notes (by key, oldest first) and dialogs (by id). */
+	struct htab copies, joiners;
+	struct detect_copy *copy_oldest, *copy_newest;
+	uint64_t copies_dropped;   /* notes or dialogs over a DETECT_COPY_ cap */
 	/* The dialog being judged and its other segment's copy of one
 	 * message (detect_join), for alg_rewrite_evidence. */
 	bool join_pair;
@@ -220,25 +259,35 @@ struct detect {
 	struct ep join_dev;           /* the public end of the translation */
 };
 
-/* Bit of symptom id k in a dialog_join.counted / detect_copy mask. */
+/* Bit of symptom id k in a dialog_join.counted / detect_joiner mask. */
 _Static_assert(SYMPTOM_COUNT <= 32, "symptom masks are 32 bits");
 
 /*
- * Notes response r of dialog d for detect_join (called as responses
- * arrive, from detect_request_answered).  Never allocates.
+ * Notes message r of dialog d for detect_join when it is d's initial
+ * request or a response to it, and pairs d with the dialog of another
+ * Call-ID that holds a copy of it (called as messages arrive, from
+ * detect_request_answered and detect_request_sent).  Allocates the note
+ * (and d's record); on OOM or over a DETECT_COPY_ cap the message is not
+ * noted (copies_dropped counts it).
  */
 void detect_copy_note(struct detect *dt, const struct dialog *d,
     const struct dmsg *r);
 /*
- * Sets d->join when a response of d and one noted for another dialog of
- * another Call-ID are copies of one message at two translations (and
- * that other dialog is the only one), and dt->join_* for the
- * alg_rewrite_evidence finding.  Called by detect_dialog first.
+ * Sets d->join when a message of d (its initial request or a response to
+ * it) and one noted for another dialog of another Call-ID are copies of
+ * one message at two translations (and that other dialog is the only
+ * one), and dt->join_* for the alg_rewrite_evidence finding.  Called by
+ * detect_dialog first.
  */
 void detect_join(struct detect *dt, struct dialog *d);
-/* Marks d's noted responses judged with its failure ids (mask). */
+/* Records that d was judged with its failure ids (mask), for the
+ * dialogs paired with it judged later; frees what no dialog still needs. */
 void detect_join_judged(struct detect *dt, const struct dialog *d,
     bool affected, uint32_t mask);
+/* Sets up and frees the join's tables (detect_new, detect_free).
+ * detect_join_init returns 0, or -1 on OOM (nothing to free). */
+int detect_join_init(struct detect *dt);
+void detect_join_fini(struct detect *dt);
 
 typedef void (*detect_fn)(struct detect *dt, const struct dialog *d,
     struct findings *fs);

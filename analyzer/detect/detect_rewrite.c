@@ -45,6 +45,7 @@
  */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "base/htab.h"
@@ -446,11 +447,11 @@ key_of_msg(const struct dmsg *m, struct copy_key *k)
 	k->ts_ns = m->ts_ns;
 }
 
-/* A noted response: its method is its CSeq method (sipmsg.h). */
+/* A noted message: a response's method is its CSeq method (sipmsg.h). */
 static void
 key_of_copy(const struct detect_copy *c, struct copy_key *k)
 {
-	k->is_request = false;
+	k->is_request = c->is_request;
 	k->cseq = c->cseq;
 	k->status = c->status;
 	k->method = c->method;
@@ -720,91 +721,24 @@ check_inconsistent(struct detect *dt, const struct dialog *d, struct acc *ac)
 /* ---- one call seen as two dialogs ---------------------------------- */
 
 /*
- * A response of d the join goes by: to d's initial request (every call
- * has one on each segment it crosses), with an RFC 3261 branch and a
- * From tag, so that two independent calls do not share its key.
+ * A message of d the join goes by: d's initial request (every dialog has
+ * it on each segment it crosses, answered or not: the phone's
+ * retransmissions of an INVITE nobody answers are still one call) or a
+ * response to it, with an RFC 3261 branch and a From tag, so that two
+ * independent calls do not share its key.  An ACK or CANCEL carries the
+ * initial request's CSeq number and branch too, but is another message.
  */
 static bool
 joinable(const struct dialog *d, const struct dmsg *r)
 {
 	const struct sipmsg *s = r->m;
 
-	return !s->is_request && s->cseq == d->initial_cseq &&
-	    s->nvia > 0 && rfc3261_branch(s->via[0].branch) &&
-	    s->from_tag != NULL && s->from_tag[0] != '\0';
-}
-
-static struct detect_copy *
-copy_set(struct detect *dt, const char *method, uint32_t cseq, int status,
-    const char *branch, const char *from_tag)
-{
-	uint64_t h = HTAB_SEED;
-
-	h = htab_hash(method, strlen(method), h);
-	h = htab_hash(&cseq, sizeof(cseq), h);
-	h = htab_hash(&status, sizeof(status), h);
-	h = htab_hash(branch, strlen(branch), h);
-	h = htab_hash(from_tag, strlen(from_tag), h);
-	return dt->copies[h % DETECT_COPY_SETS];
-}
-
-static struct detect_copy *
-copy_set_of(struct detect *dt, const struct sipmsg *s)
-{
-	return copy_set(dt, s->method, s->cseq, s->status, s->via[0].branch,
-	    s->from_tag);
-}
-
-/*
- * snprintf(d, n, "%s", s), NULL written as glibc writes it: five of these
- * per request were half of detect_copy_note's cost.
- */
-static void
-note_str(char *d, size_t n, const char *s)
-{
-	if (s == NULL)
-		s = "(null)";
-	text_copy(d, n, s, strnlen(s, n - 1));
-}
-
-void
-detect_copy_note(struct detect *dt, const struct dialog *d,
-    const struct dmsg *r)
-{
-	const struct sipmsg *s = r->m;
-	struct detect_copy *set, *c = NULL;
-
-	if (!joinable(d, r))
-		return;
-	set = copy_set_of(dt, s);
-	for (int w = 0; w < DETECT_COPY_WAYS; w++)
-		if (set[w].dialog_id == 0 || c == NULL ||
-		    set[w].ts_ns < c->ts_ns) {
-			c = &set[w];
-			if (c->dialog_id == 0)
-				break;
-		}
-	memset(c, 0, sizeof(*c));
-	c->dialog_id = d->id;
-	c->ts_ns = r->ts_ns;
-	c->cap_idx = r->cap_idx;
-	c->frame = r->frame;
-	c->src = r->src;
-	c->dst = r->dst;
-	c->cseq = s->cseq;
-	c->status = s->status;
-	note_str(c->method, sizeof(c->method), s->method);
-	note_str(c->branch, sizeof(c->branch), s->via[0].branch);
-	note_str(c->from_tag, sizeof(c->from_tag), s->from_tag);
-	note_str(c->to_tag, sizeof(c->to_tag), s->to_tag ? s->to_tag : "");
-	note_str(c->call_id, sizeof(c->call_id), d->call_id);
-}
-
-/* Equal to a truncated copy of it (n bytes of room). */
-static bool
-same_trunc(const char *kept, size_t n, const char *s)
-{
-	return strncmp(kept, s, n - 1) == 0;
+	if (s->cseq != d->initial_cseq || s->nvia < 1 ||
+	    !rfc3261_branch(s->via[0].branch) || s->from_tag == NULL ||
+	    s->from_tag[0] == '\0')
+		return false;
+	return !s->is_request || (strcmp(s->method, "ACK") != 0 &&
+	    strcmp(s->method, "CANCEL") != 0);
 }
 
 /*
@@ -839,106 +773,367 @@ translated(const struct copy_key *a, const struct copy_key *b,
 	return true;
 }
 
+/* The key two copies of one message share (struct detect_copy). */
+static uint64_t
+copy_hash(const struct detect_copy *c)
+{
+	uint64_t h = HTAB_SEED;
+
+	h = htab_hash(c->method, strlen(c->method), h);
+	h = htab_hash(&c->cseq, sizeof(c->cseq), h);
+	h = htab_hash(&c->status, sizeof(c->status), h);
+	h = htab_hash(c->branch, strlen(c->branch), h);
+	return htab_hash(c->from_tag, strlen(c->from_tag), h);
+}
+
+static int
+copy_match(const struct hnode *n, const void *key)
+{
+	const struct detect_copy *a = HTAB_ENTRY(n, struct detect_copy, node);
+	const struct detect_copy *b = key;
+
+	return a->cseq == b->cseq && a->status == b->status &&
+	    a->is_request == b->is_request &&
+	    strcmp(a->method, b->method) == 0 &&
+	    strcmp(a->branch, b->branch) == 0 &&
+	    strcmp(a->from_tag, b->from_tag) == 0;
+}
+
+static int
+joiner_match(const struct hnode *n, const void *key)
+{
+	return HTAB_ENTRY(n, struct detect_joiner, node)->dialog_id ==
+	    *(const uint64_t *)key;
+}
+
+static struct detect_joiner *
+joiner_get(const struct detect *dt, uint64_t id)
+{
+	struct hnode *n = htab_find(&dt->joiners, htab_mix64(id), joiner_match,
+	    &id);
+
+	return n != NULL ? HTAB_ENTRY(n, struct detect_joiner, node) : NULL;
+}
+
+/* snprintf(dst, n, "%s", src) without the format machinery: every
+ * message noted copies four fields. */
+static void
+copy_str(char *dst, size_t n, const char *src)
+{
+	size_t l = strnlen(src, n - 1);
+
+	memcpy(dst, src, l);
+	dst[l] = '\0';
+}
+
+/* A new record for dialog d, NULL on OOM or at DETECT_COPY_DIALOGS. */
+static struct detect_joiner *
+joiner_new(struct detect *dt, const struct dialog *d)
+{
+	size_t n = strnlen(d->call_id, sizeof(d->join.call_id) - 1);
+	struct detect_joiner *j;
+
+	if (dt->joiners.n >= DETECT_COPY_DIALOGS ||
+	    (j = calloc(1, sizeof(*j))) == NULL)
+		return NULL;
+	if ((j->call_id = malloc(n + 1)) == NULL) {
+		free(j);
+		return NULL;
+	}
+	copy_str(j->call_id, n + 1, d->call_id);
+	j->dialog_id = d->id;
+	htab_add(&dt->joiners, &j->node, htab_mix64(d->id));
+	return j;
+}
+
+/* Frees j once no dialog needs it any more (struct detect_joiner). */
+static void
+joiner_release(struct detect *dt, struct detect_joiner *j)
+{
+	if (j->ncopies > 0 || j->refs > 0 || (!j->judged && j->npeers > 0))
+		return;
+	htab_del(&dt->joiners, &j->node);
+	free(j->call_id);
+	free(j);
+}
+
+/* Forgets the oldest note. */
+static void
+copy_drop_oldest(struct detect *dt)
+{
+	struct detect_copy *c = dt->copy_oldest;
+
+	dt->copy_oldest = c->newer;
+	if (dt->copy_oldest == NULL)
+		dt->copy_newest = NULL;
+	htab_del(&dt->copies, &c->node);
+	c->owner->ncopies--;
+	joiner_release(dt, c->owner);
+	free(c);
+}
+
+static struct detect_peer *
+peer_of(struct detect_joiner *j, uint64_t id)
+{
+	for (unsigned i = 0; i < j->npeers; i++)
+		if (j->peer[i].id == id)
+			return &j->peer[i];
+	return NULL;
+}
+
+/*
+ * Pairs a's dialog with b's, mine (a's note) and other (b's) the copies
+ * of one message, mine at segment seg: a names b, and b names a while b
+ * is not judged yet (a judged dialog reads no pair again).  The
+ * evidence kept is a response pair where the call has one (its To tag,
+ * the far end's, is one more field the two copies share), else the
+ * initial request's.
+ */
+static void
+pair_one(struct detect_joiner *a, const struct detect_copy *mine,
+    struct detect_joiner *b, const struct detect_copy *other, uint8_t seg,
+    const struct ep *pub)
+{
+	struct detect_peer *p = peer_of(a, b->dialog_id);
+
+	if (p == NULL) {
+		if (a->npeers == DETECT_COPY_PEERS) {
+			a->more = true;
+			return;
+		}
+		p = &a->peer[a->npeers++];
+		b->refs++;
+	} else if (!p->is_request || mine->is_request) {
+		return;
+	}
+	p->id = b->dialog_id;
+	p->segment = seg;
+	p->pub = *pub;
+	p->is_request = mine->is_request;
+	p->status = mine->status;
+	memcpy(p->method, mine->method, sizeof(p->method));
+	p->cap_idx[0] = mine->cap_idx;
+	p->frame[0] = mine->frame;
+	p->ts_ns[0] = mine->ts_ns;
+	p->cap_idx[1] = other->cap_idx;
+	p->frame[1] = other->frame;
+	p->ts_ns[1] = other->ts_ns;
+}
+
+static void
+pair(struct detect_joiner *a, const struct detect_copy *ca,
+    struct detect_joiner *b, const struct detect_copy *cb, uint8_t seg,
+    const struct ep *pub)
+{
+	pair_one(a, ca, b, cb, seg, pub);
+	if (!b->judged)
+		pair_one(b, cb, a, ca, seg == RTP_SEG_INSIDE ? RTP_SEG_OUTSIDE :
+		    RTP_SEG_INSIDE, pub);
+}
+
+void
+detect_copy_note(struct detect *dt, const struct dialog *d,
+    const struct dmsg *r)
+{
+	const struct sipmsg *s = r->m;
+	struct detect_joiner *j;
+	struct detect_copy *c;
+	struct copy_key kc;
+	struct hnode *n;
+	uint64_t h;
+	int scanned = 0;
+
+	if (!joinable(d, r))
+		return;
+	/* A note past the copy window pairs with nothing any more; over
+	 * the cap, the oldest goes first. */
+	while (dt->copy_oldest != NULL &&
+	    (r->ts_ns - dt->copy_oldest->ts_ns > DETECT_NS ||
+	    dt->copies.n >= DETECT_COPY_MAX)) {
+		if (r->ts_ns - dt->copy_oldest->ts_ns <= DETECT_NS)
+			dt->copies_dropped++;
+		copy_drop_oldest(dt);
+	}
+	j = joiner_get(dt, d->id);
+	if (j == NULL && (j = joiner_new(dt, d)) == NULL) {
+		dt->copies_dropped++;
+		return;
+	}
+	if (j->ncopies >= DETECT_COPY_PER_DIALOG ||
+	    (c = calloc(1, sizeof(*c))) == NULL) {
+		dt->copies_dropped++;
+		joiner_release(dt, j);
+		return;
+	}
+	c->owner = j;
+	c->ts_ns = r->ts_ns;
+	c->cap_idx = r->cap_idx;
+	c->frame = r->frame;
+	c->src = r->src;
+	c->dst = r->dst;
+	c->is_request = s->is_request;
+	c->cseq = s->cseq;
+	c->status = s->status;
+	copy_str(c->method, sizeof(c->method), s->method);
+	copy_str(c->branch, sizeof(c->branch), s->via[0].branch);
+	copy_str(c->from_tag, sizeof(c->from_tag), s->from_tag);
+	copy_str(c->to_tag, sizeof(c->to_tag), s->to_tag ? s->to_tag : "");
+	h = copy_hash(c);
+	key_of_copy(c, &kc);
+	/* Its copies on another segment, under another Call-ID. */
+	for (n = htab_find(&dt->copies, h, copy_match, c);
+	    n != NULL && scanned++ < DETECT_COPY_SCAN;
+	    n = htab_find_next(n, copy_match, c)) {
+		const struct detect_copy *o = HTAB_ENTRY(n, struct detect_copy,
+		    node);
+		struct copy_key ko;
+		uint8_t seg;
+		struct ep pub;
+
+		if (o->owner == j || strcmp(o->owner->call_id, j->call_id) == 0 ||
+		    strcmp(o->to_tag, c->to_tag) != 0)
+			continue;
+		key_of_copy(o, &ko);
+		if (same_copy(&kc, &ko) && translated(&kc, &ko, &seg, &pub))
+			pair(j, c, o->owner, o, seg, &pub);
+	}
+	/* A key noted DETECT_COPY_SCAN times already is no message seen at
+	 * a few capture points but a flood: not kept, so that no chain of
+	 * the table grows with it (aging one out walks its chain). */
+	if (scanned > DETECT_COPY_SCAN) {
+		dt->copies_dropped++;
+		free(c);
+		joiner_release(dt, j);
+		return;
+	}
+	htab_add(&dt->copies, &c->node, h);
+	if (dt->copy_newest != NULL)
+		dt->copy_newest->newer = c;
+	else
+		dt->copy_oldest = c;
+	dt->copy_newest = c;
+	j->ncopies++;
+}
+
+void
+detect_request_sent(struct detect *dt, const struct dialog *d,
+    const struct dmsg *q)
+{
+	detect_copy_note(dt, d, q);
+}
+
 void
 detect_join(struct detect *dt, struct dialog *d)
 {
-	const struct detect_copy *other = NULL;
-	const struct dmsg *mine = NULL;
-	uint8_t seg = 0;
-	struct ep pub;
-	char a[NETADDR_STRLEN];
+	const struct detect_joiner *j, *o;
+	const struct detect_peer *p;
+	uint8_t other_seg;
+	char a[NETADDR_STRLEN], what[64];
 
 	memset(&d->join, 0, sizeof(d->join));
 	dt->join_pair = false;
-	for (size_t i = 0; i < d->nmsgs; i++) {
-		const struct dmsg *m = &d->msgs[i];
-		const struct sipmsg *s = m->m;
-		const struct detect_copy *set;
-		struct copy_key km, kc;
-
-		if (!joinable(d, m))
-			continue;
-		key_of_msg(m, &km);
-		set = copy_set_of(dt, s);
-		for (int w = 0; w < DETECT_COPY_WAYS; w++) {
-			const struct detect_copy *c = &set[w];
-			uint8_t sg;
-			struct ep pb;
-
-			if (c->dialog_id == 0 || c->dialog_id == d->id ||
-			    same_trunc(c->call_id, sizeof(c->call_id),
-			    d->call_id) ||
-			    !same_trunc(c->from_tag, sizeof(c->from_tag),
-			    s->from_tag) ||
-			    !same_trunc(c->to_tag, sizeof(c->to_tag),
-			    s->to_tag ? s->to_tag : ""))
-				continue;
-			key_of_copy(c, &kc);
-			if (kc.branch[0] == '\0' || !same_copy(&km, &kc) ||
-			    !translated(&km, &kc, &sg, &pb))
-				continue;
-			/* Copies in two other dialogs: which is this call's
-			 * other segment is not known, so neither. */
-			if (other != NULL && other->dialog_id != c->dialog_id)
-				return;
-			if (other == NULL) {
-				other = c;
-				mine = m;
-				seg = sg;
-				pub = pb;
-			}
-		}
-	}
-	if (other == NULL)
+	/* Paired with one dialog; with several, which is this call's
+	 * other segment is not known, so none. */
+	j = joiner_get(dt, d->id);
+	if (j == NULL || j->npeers != 1 || j->more)
 		return;
-	d->join.id = other->dialog_id;
-	snprintf(d->join.call_id, sizeof(d->join.call_id), "%s",
-	    other->call_id);
-	d->join.segment = seg;
-	d->join.other_first = other->judged;
-	d->join.other_affected = other->affected;
-	d->join.counted = other->symptoms;
+	p = &j->peer[0];
+	/* Alive: this dialog holds a reference to it. */
+	if ((o = joiner_get(dt, p->id)) == NULL)
+		return;
+	d->join.id = p->id;
+	snprintf(d->join.call_id, sizeof(d->join.call_id), "%s", o->call_id);
+	d->join.segment = p->segment;
+	d->join.other_first = o->judged;
+	d->join.other_affected = o->affected;
+	d->join.counted = o->symptoms;
 	/* The evidence: the two copies of one message, two Call-IDs. */
 	dt->join_pair = true;
-	dt->join_dev = pub;
+	dt->join_dev = p->pub;
 	memset(dt->join_ev, 0, sizeof(dt->join_ev));
-	dt->join_ev[0].cap_idx = mine->cap_idx;
-	dt->join_ev[0].frame = mine->frame;
-	dt->join_ev[0].ts_ns = mine->ts_ns;
-	snprintf(dt->join_ev[0].field, sizeof(dt->join_ev[0].field),
-	    "Call-ID");
+	for (int k = 0; k < 2; k++) {
+		dt->join_ev[k].cap_idx = p->cap_idx[k];
+		dt->join_ev[k].frame = p->frame[k];
+		dt->join_ev[k].ts_ns = p->ts_ns[k];
+		snprintf(dt->join_ev[k].field, sizeof(dt->join_ev[k].field),
+		    "Call-ID");
+	}
+	if (p->is_request)
+		snprintf(what, sizeof(what), "%.20s", p->method);
+	else
+		snprintf(what, sizeof(what), "%d response to %.20s",
+		    p->status, p->method);
 	snprintf(dt->join_ev[0].value, sizeof(dt->join_ev[0].value),
-	    "%.120s in this %d response to %s on the %s segment", d->call_id,
-	    mine->m->status, mine->m->method, rtp_segment_name(seg));
-	dt->join_ev[1].cap_idx = other->cap_idx;
-	dt->join_ev[1].frame = other->frame;
-	dt->join_ev[1].ts_ns = other->ts_ns;
-	snprintf(dt->join_ev[1].field, sizeof(dt->join_ev[1].field),
-	    "Call-ID");
+	    "%.120s in this %s on the %s segment", d->call_id, what,
+	    rtp_segment_name(p->segment));
+	other_seg = p->segment == RTP_SEG_INSIDE ? RTP_SEG_OUTSIDE :
+	    RTP_SEG_INSIDE;
 	snprintf(dt->join_ev[1].value, sizeof(dt->join_ev[1].value),
 	    "%.100s in its copy on the %s segment (same Via branch, tags, "
 	    "CSeq; %s public): the Call-ID was rewritten between them",
-	    other->call_id, rtp_segment_name(seg == RTP_SEG_INSIDE ?
-	    RTP_SEG_OUTSIDE : RTP_SEG_INSIDE), ep_ip_str(&pub, a, sizeof(a)));
+	    o->call_id, rtp_segment_name(other_seg),
+	    ep_ip_str(&p->pub, a, sizeof(a)));
 }
 
 void
 detect_join_judged(struct detect *dt, const struct dialog *d,
     bool affected, uint32_t mask)
 {
-	for (size_t i = 0; i < d->nmsgs; i++) {
-		struct detect_copy *set;
+	struct detect_joiner *j = joiner_get(dt, d->id);
 
-		if (!joinable(d, &d->msgs[i]))
-			continue;
-		set = copy_set_of(dt, d->msgs[i].m);
-		for (int w = 0; w < DETECT_COPY_WAYS; w++)
-			if (set[w].dialog_id == d->id) {
-				set[w].judged = true;
-				set[w].affected = affected;
-				set[w].symptoms = mask;
-			}
+	if (j == NULL)
+		return;
+	j->judged = true;
+	j->affected = affected;
+	j->symptoms = mask;
+	/* The dialogs it named need not stay for it any more. */
+	for (unsigned i = 0; i < j->npeers; i++) {
+		struct detect_joiner *o = joiner_get(dt, j->peer[i].id);
+
+		if (o != NULL && o->refs > 0) {
+			o->refs--;
+			joiner_release(dt, o);
+		}
 	}
+	joiner_release(dt, j);
+}
+
+int
+detect_join_init(struct detect *dt)
+{
+	if (htab_init(&dt->copies, 64) != 0)
+		return -1;
+	if (htab_init(&dt->joiners, 64) != 0) {
+		htab_fini(&dt->copies);
+		return -1;
+	}
+	return 0;
+}
+
+void
+detect_join_fini(struct detect *dt)
+{
+	struct detect_copy *c, *next;
+
+	for (c = dt->copy_oldest; c != NULL; c = next) {
+		next = c->newer;
+		free(c);
+	}
+	dt->copy_oldest = dt->copy_newest = NULL;
+	for (size_t i = 0; i < dt->joiners.nb; i++) {
+		struct hnode *n = dt->joiners.b[i], *nn;
+
+		for (; n != NULL; n = nn) {
+			struct detect_joiner *j = HTAB_ENTRY(n,
+			    struct detect_joiner, node);
+
+			nn = n->next;
+			free(j->call_id);
+			free(j);
+		}
+	}
+	htab_fini(&dt->copies);
+	htab_fini(&dt->joiners);
 }
 
 /*

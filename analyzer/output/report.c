@@ -7,7 +7,10 @@
  * (report_json.c).  CSV is one row per dialog (report_csv.c).  HTML is
  * the page to hand over, with ladders and RTP plots (report_html.c).
  * A dialog counts as affected when one of its findings passes --symptom and
- * --min-confidence; only those findings are written.
+ * --min-confidence; only those findings are written.  A call seen as two
+ * dialogs (dialog.h, join) is counted once, under those same filters, by
+ * the first of its two dialogs the report shows with a finding that
+ * passes them; the other adds only the symptoms that one did not show.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +21,45 @@
 #include "present/view.h"
 #include "sip/quality.h"
 
+/*
+ * A dialog of a call seen as two, shown with a finding before its other
+ * segment: what it showed, kept until that other dialog (other, the id
+ * it names) is written.
+ */
+struct join_seen {
+	struct hnode node;
+	uint64_t other;           /* the key */
+	uint64_t id;
+	uint32_t shown;           /* its shown symptom ids */
+};
+
+static uint64_t
+join_hash(uint64_t id)
+{
+	return htab_mix64(id);
+}
+
+static int
+join_match(const struct hnode *n, const void *key)
+{
+	return HTAB_ENTRY(n, struct join_seen, node)->other ==
+	    *(const uint64_t *)key;
+}
+
+static void
+joins_free(struct htab *h)
+{
+	for (size_t i = 0; h->b != NULL && i < h->nb; i++) {
+		struct hnode *n = h->b[i], *next;
+
+		for (; n != NULL; n = next) {
+			next = n->next;
+			free(HTAB_ENTRY(n, struct join_seen, node));
+		}
+	}
+	htab_fini(h);
+}
+
 struct report *
 report_new(FILE *f, const struct report_opts *o)
 {
@@ -25,6 +67,10 @@ report_new(FILE *f, const struct report_opts *o)
 
 	if (r == NULL)
 		return NULL;
+	if (htab_init(&r->joins, 16) != 0) {
+		free(r);
+		return NULL;
+	}
 	r->f = f;
 	r->o = *o;
 	switch (o->format) {
@@ -42,6 +88,7 @@ report_new(FILE *f, const struct report_opts *o)
 		break;
 	}
 	if (r->ops->init(r) != 0) {
+		joins_free(&r->joins);
 		free(r);
 		return NULL;
 	}
@@ -54,6 +101,7 @@ report_free(struct report *r)
 	if (r == NULL)
 		return;
 	r->ops->fini(r);
+	joins_free(&r->joins);
 	for (size_t i = 0; i < r->ncapnames; i++)
 		free(r->capnames[i]);
 	free(r->capnames);
@@ -118,17 +166,25 @@ report_finding_shown(const struct report *r, const struct finding *f)
 	return f->confidence + 1e-9 >= r->o.min_confidence;
 }
 
-static int
-shown_findings(const struct report *r, const struct dialog *d)
+/* The symptom ids (bit per enum symptom_id) of d's findings shown; any:
+ * one is shown (an id the catalogue does not know has no bit). */
+static uint32_t
+shown_findings(const struct report *r, const struct dialog *d, bool *any)
 {
-	int n = 0;
+	uint32_t mask = 0;
 
-	if (d->findings == NULL)
-		return 0;
-	for (int i = 0; i < d->findings->n; i++)
-		if (report_finding_shown(r, &d->findings->f[i]))
-			n++;
-	return n;
+	*any = false;
+	for (int i = 0; d->findings != NULL && i < d->findings->n; i++) {
+		const struct finding *x = &d->findings->f[i];
+		int k;
+
+		if (!report_finding_shown(r, x))
+			continue;
+		*any = true;
+		if ((k = symptom_lookup(x->id)) >= 0)
+			mask |= 1u << k;
+	}
+	return mask;
 }
 
 /* v (0 <= v < 10^w) as exactly w decimal digits at o; returns the end. */
@@ -248,51 +304,81 @@ report_begin(struct report *r)
 }
 
 /*
- * Counts d once under each symptom it shows; a dialog that is the other
- * segment of a call already reported (d->join) only under those that
- * dialog did not show: a symptom once per call.
+ * Sets r->join_counted and r->join_shown for d: its other segment was
+ * shown before it with a finding (and named it: the pair is mutual).
+ * Otherwise d counts on its own: its call has no other dialog, or that
+ * one showed no finding that passes the filters, or is not in this
+ * report or comes later (a report of part of the stored captures; an
+ * other segment whose noted copies were replaced before it was judged,
+ * with more calls in flight than the join's table holds, and so did not
+ * name d).  Forgets what was kept for d.
  */
 static void
-count_findings(struct report *r, const struct dialog *d)
+join_take(struct report *r, const struct dialog *d)
 {
-	bool seen[SYMPTOM_COUNT] = { false };
+	uint64_t key = d->id;
+	struct hnode *n;
 
-	for (int i = 0; d->findings != NULL && i < d->findings->n; i++) {
-		const struct finding *x = &d->findings->f[i];
-		int k;
+	r->join_counted = false;
+	r->join_shown = 0;
+	while ((n = htab_find(&r->joins, join_hash(key), join_match,
+	    &key)) != NULL) {
+		struct join_seen *e = HTAB_ENTRY(n, struct join_seen, node);
 
-		if (!report_finding_shown(r, x))
-			continue;
-		k = symptom_lookup(x->id);
-		if (k >= 0 && !seen[k]) {
-			seen[k] = true;
-			if (!d->join.other_first ||
-			    !(d->join.counted & 1u << k))
-				r->by_id[k]++;
+		if (d->join.id != 0 && e->id == d->join.id) {
+			r->join_counted = true;
+			r->join_shown = e->shown;
 		}
+		htab_del(&r->joins, n);
+		free(e);
 	}
+}
+
+/* Keeps what d, the first of its call's dialogs shown with a finding,
+ * showed until its other segment comes (not kept when out of memory:
+ * that one then counts on its own). */
+static void
+join_keep(struct report *r, const struct dialog *d, uint32_t shown)
+{
+	struct join_seen *e;
+
+	if (d->join.id == 0 || r->join_counted || (e = malloc(sizeof(*e))) ==
+	    NULL)
+		return;
+	e->other = d->join.id;
+	e->id = d->id;
+	e->shown = shown;
+	htab_add(&r->joins, &e->node, join_hash(e->other));
 }
 
 void
 report_dialog(struct report *r, const struct dialog *d)
 {
 	bool affected;
+	uint32_t shown;
 
 	if (r->o.only_calls && d->kind != DIALOG_CALL)
 		return;
-	affected = shown_findings(r, d) > 0;
-	if (d->join.id != 0 && d->join.other_first)
+	shown = shown_findings(r, d, &affected);
+	join_take(r, d);
+	if (r->join_counted)
 		r->joined++;
 	if (affected) {
-		/* One call seen as two dialogs is affected once. */
-		if (!d->join.other_first || !d->join.other_affected)
+		/* One call seen as two dialogs is affected once, and each
+		 * symptom counted once for it. */
+		if (!r->join_counted)
 			r->affected++;
-		count_findings(r, d);
+		for (int k = 0; k < SYMPTOM_COUNT; k++)
+			if ((shown & ~r->join_shown) & 1u << k)
+				r->by_id[k]++;
+		join_keep(r, d, shown);
 	} else {
 		r->unaffected++;
 		r->unaffected_kind[d->kind]++;
 	}
 	r->ops->dialog(r, d, affected);
+	r->join_counted = false;
+	r->join_shown = 0;
 	r->ndialogs++;
 }
 

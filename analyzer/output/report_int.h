@@ -11,6 +11,7 @@
 #ifndef SIPALG_REPORT_INT_H
 #define SIPALG_REPORT_INT_H
 
+#include "base/htab.h"
 #include "output/report.h"
 
 struct report_ops {
@@ -36,12 +37,25 @@ struct report {
 	struct report_opts o;
 	uint64_t ndialogs;        /* dialogs written (after --calls) */
 	uint64_t affected, unaffected;
-	uint64_t joined;          /* dialogs that are the other segment of a
-	                           * call reported before them (dialog.h) */
+	uint64_t joined;          /* dialogs counted with the other segment
+	                           * of their call (dialog.h, join) */
 	uint64_t by_id[SYMPTOM_COUNT]; /* affected dialogs per symptom */
 	uint64_t unaffected_kind[DIALOG_KIND_COUNT];
 	char **capnames;          /* report_captures; NULL: one capture */
 	size_t ncapnames;
+	/*
+	 * One call seen as two dialogs (dialog.h, join) is counted by the
+	 * first of them the report shows with a finding that passes the
+	 * filters.  joins: such a dialog, waiting for its other segment,
+	 * by that one's id (report.c, struct join_seen).  While ops->dialog
+	 * writes a dialog: join_counted, the call was counted with its
+	 * other segment, shown before it, and join_shown, the symptom ids
+	 * (bit per enum symptom_id) that one showed, which this one lists
+	 * under that call and does not count again.
+	 */
+	struct htab joins;
+	bool join_counted;
+	uint32_t join_shown;
 };
 
 /* RTP packets of d's streams caller->callee (or unknown) and back. */

@@ -317,7 +317,7 @@ json_on_dialog(struct report *r, const struct dialog *d, bool affected)
 		json_key(j, "other_segment");
 		json_str(j, rtp_segment_name(view_join_other(d)));
 		json_key(j, "counted_with_other");
-		json_bool(j, d->join.other_first);
+		json_bool(j, r->join_counted);
 		json_obj_end(j);
 	}
 	json_key(j, "kind");

@@ -186,9 +186,9 @@ text_group_add(struct report *r, const struct dialog *d,
 		return;
 	}
 	/* The other segment of a call already counted under this symptom
-	 * is listed under that call, not counted again. */
-	if (!adv && d->join.other_first && g->sym >= 0 &&
-	    (d->join.counted & 1u << g->sym)) {
+	 * (report.c, join_shown) is listed under that call, not counted
+	 * again. */
+	if (!adv && g->sym >= 0 && (r->join_shown & 1u << g->sym)) {
 		fprintf(g->spool, "    #%-5" PRIu64 " the same call as #%"
 		    PRIu64 ", %s segment:  %.2f  ", d->id, d->join.id,
 		    rtp_segment_name(d->join.segment), x->confidence);

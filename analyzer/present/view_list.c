@@ -236,6 +236,15 @@ view_row_finding(const struct view_row *r, int i, const char **summary)
 	return id;
 }
 
+/* The badge of finding i of r ("?" for one without an id). */
+static const char *
+row_badge(const struct view_row *r, int i)
+{
+	const char *id = view_row_finding(r, i, NULL);
+
+	return id[0] != '\0' ? view_badge(id) : "?";
+}
+
 const char *
 view_row_cell(const struct view_row *r, enum view_col c, char *buf,
     size_t n)
@@ -271,8 +280,7 @@ view_row_cell(const struct view_row *r, enum view_col c, char *buf,
 	case VCOL_SYMPTOMS:
 		o = 0;
 		for (int i = 0; i < r->nf; i++) {
-			const char *id = view_row_finding(r, i, NULL);
-			const char *b = id[0] != '\0' ? view_badge(id) : "?";
+			const char *b = row_badge(r, i);
 			int w = snprintf(buf + o, n - o, "%s%s", o ? " " : "", b);
 
 			if (w < 0 || (size_t)w >= n - o)
@@ -305,32 +313,56 @@ view_cell(const struct dialog *d, enum view_col c, char *buf, size_t n)
 	return buf;
 }
 
-int
-view_layout(const enum view_col *cols, int ncols, int width, int *w)
+/*
+ * The symptoms column's share: room for two badges and a joined call's
+ * JOIN#N ("ALG MTU JOIN#12"), taken once the flexible columns (From,
+ * To, Call-ID) have FLEX_FAIR each, so they keep the width they had at
+ * 80 columns; at 100 columns it holds them.
+ */
+#define FLEX_FAIR 11
+#define SYMPTOMS_FAIR 16
+
+/* Flexible columns share left evenly (the later ones the remainder), each
+ * up to cap (0: no cap); returns the room left. */
+static int
+grow_flex(const enum view_col *cols, int ncols, int *w, int left, int cap)
 {
-	int used = ncols > 0 ? ncols - 1 : 0, nflex = 0, left, total = 0;
+	int nflex = 0;
 
-	for (int i = 0; i < ncols; i++) {
-		w[i] = view_cols[cols[i]].minw;
-		used += w[i];
-		if (view_cols[cols[i]].maxw == 0)
+	for (int i = 0; i < ncols; i++)
+		if (view_cols[cols[i]].maxw == 0 && (cap == 0 || w[i] < cap))
 			nflex++;
-	}
-	left = width - used;
-	/* Flexible columns (names, Call-ID) share the room first ... */
 	for (int i = 0; i < ncols && left > 0 && nflex > 0; i++) {
-		if (view_cols[cols[i]].maxw != 0)
-			continue;
-		int add = left / nflex;
+		int add;
 
+		if (view_cols[cols[i]].maxw != 0 || (cap != 0 && w[i] >= cap))
+			continue;
+		add = left / nflex;
+		if (cap != 0 && add > cap - w[i])
+			add = cap - w[i];
 		w[i] += add;
 		left -= add;
 		nflex--;
 	}
-	/* ... then bounded ones grow to their maximum. */
-	for (int i = 0; i < ncols && left > 0; i++) {
-		int room = view_cols[cols[i]].maxw - w[i];
+	return left;
+}
 
+/* Bounded columns grow towards want (their maximum when 0), in order;
+ * only the symptoms column when only_symptoms.  Returns the room left. */
+static int
+grow_bounded(const enum view_col *cols, int ncols, int *w, int left,
+    bool only_symptoms, int want)
+{
+	for (int i = 0; i < ncols && left > 0; i++) {
+		int to = want != 0 ? want : view_cols[cols[i]].maxw;
+		int room;
+
+		if (view_cols[cols[i]].maxw == 0 ||
+		    (only_symptoms && cols[i] != VCOL_SYMPTOMS))
+			continue;
+		if (to > view_cols[cols[i]].maxw)
+			to = view_cols[cols[i]].maxw;
+		room = to - w[i];
 		if (room > 0) {
 			int add = room < left ? room : left;
 
@@ -338,6 +370,26 @@ view_layout(const enum view_col *cols, int ncols, int width, int *w)
 			left -= add;
 		}
 	}
+	return left;
+}
+
+int
+view_layout(const enum view_col *cols, int ncols, int width, int *w)
+{
+	int used = ncols > 0 ? ncols - 1 : 0, left, total = 0;
+
+	for (int i = 0; i < ncols; i++) {
+		w[i] = view_cols[cols[i]].minw;
+		used += w[i];
+	}
+	left = width - used;
+	/* Flexible columns (names, Call-ID) get their fair share first, the
+	 * symptoms column its own, the flexible ones the rest, ... */
+	left = grow_flex(cols, ncols, w, left, FLEX_FAIR);
+	left = grow_bounded(cols, ncols, w, left, true, SYMPTOMS_FAIR);
+	left = grow_flex(cols, ncols, w, left, 0);
+	/* ... and with none of those, bounded ones grow to their maximum. */
+	grow_bounded(cols, ncols, w, left, false, 0);
 	for (int i = 0; i < ncols; i++)
 		total += w[i];
 	return total + (ncols > 0 ? ncols - 1 : 0);
@@ -368,6 +420,62 @@ put_cell(char *buf, size_t n, size_t o, const char *s, int w, bool right)
 	return o + (size_t)w;
 }
 
+/* Width of the first k badges of r, "+m" for the m others and the
+ * join badge j ("" none), one space apart. */
+static size_t
+fit_width(const struct view_row *r, int k, size_t jl)
+{
+	size_t need = 0;
+	char more[16];
+
+	for (int i = 0; i < k; i++)
+		need += (need ? 1 : 0) + strlen(row_badge(r, i));
+	if (k < r->nf) {
+		snprintf(more, sizeof(more), "+%d", r->nf - k);
+		need += (need ? 1 : 0) + strlen(more);
+	}
+	return need + (jl ? (need ? 1 : 0) + jl : 0);
+}
+
+/*
+ * The symptoms cell in w columns: when the badges do not all fit, the
+ * first that do and "+k" for the k others, and a joined call's JOIN#N
+ * always whole (it says the call is counted once, with the dialog it
+ * names: a reader must not lose it behind badges).
+ */
+static void
+symptoms_fit(const struct view_row *r, int w, char *buf, size_t n)
+{
+	char join[32] = "";
+	size_t jl, o = 0;
+	int k;
+
+	view_row_cell(r, VCOL_SYMPTOMS, buf, n);
+	if (w < 0 || strlen(buf) <= (size_t)w)
+		return;
+	if (r->join_id != 0)
+		snprintf(join, sizeof(join), "JOIN#%" PRIu64, r->join_id);
+	jl = strlen(join);
+	for (k = r->nf; k >= 0 && fit_width(r, k, jl) > (size_t)w; k--)
+		;
+	if (k < 0) {
+		/* Not even "+k" beside it: the join badge alone (cut by
+		 * put_cell if it must), else the badges cut as they come. */
+		if (jl)
+			snprintf(buf, n, "%s", join);
+		return;
+	}
+	buf[0] = '\0';
+	for (int i = 0; i < k && o < n; i++)
+		o += (size_t)snprintf(buf + o, n - o, "%s%s", o ? " " : "",
+		    row_badge(r, i));
+	if (k < r->nf && o < n)
+		o += (size_t)snprintf(buf + o, n - o, "%s+%d", o ? " " : "",
+		    r->nf - k);
+	if (jl && o < n)
+		snprintf(buf + o, n - o, "%s%s", o ? " " : "", join);
+}
+
 char *
 view_row_text(const struct view_row *r, const enum view_col *cols,
     int ncols, const int *w, char *buf, size_t n)
@@ -378,7 +486,10 @@ view_row_text(const struct view_row *r, const enum view_col *cols,
 	for (int i = 0; i < ncols; i++) {
 		if (i > 0 && o + 2 < n)
 			buf[o++] = ' ';
-		view_row_cell(r, cols[i], cell, sizeof(cell));
+		if (cols[i] == VCOL_SYMPTOMS)
+			symptoms_fit(r, w[i], cell, sizeof(cell));
+		else
+			view_row_cell(r, cols[i], cell, sizeof(cell));
 		o = put_cell(buf, n, o, cell, w[i], view_cols[cols[i]].right);
 	}
 	buf[o < n ? o : n - 1] = '\0';

@@ -109,12 +109,90 @@ test_binding_bounds(void)
 	}
 }
 
+/* Call i's INVITE at t, on the inside (PH) or its copy outside (NAT,
+ * the Call-ID rewritten), noted as the analysis notes a new request. */
+static void
+join_invite(struct tb *b, int64_t t, int i, bool outside)
+{
+	tb_add(b, t, outside ? NAT : PH, 5060, SV, 5060, -1,
+	    "INVITE sip:server@" SV " SIP/2.0\n"
+	    "Via: SIP/2.0/UDP %s:5060;branch=z9hG4bKjoin%d\n"
+	    "From: <sip:phone@" PH ">;tag=f%d\nTo: <sip:server@" SV ">\n"
+	    "Call-ID: c%d@%s\nCSeq: 1 INVITE\n\n", outside ? NAT : PH, i, i,
+	    i, outside ? NAT : PH);
+	detect_request_sent(b->s.dt, b->d, &b->d->msgs[b->d->nmsgs - 1]);
+}
+
+/*
+ * The join's tables follow the calls in flight: 2,000 calls, each seen
+ * as two dialogs (4,000 notes, four times the fixed table there was;
+ * under the dialog table's byte budget), all judged after the last:
+ * every one joined and counted once; once judged and past the copy
+ * window, nothing of them is kept.
+ */
+static void
+test_join_bounds(void)
+{
+	struct tb b;
+	struct detect_verdict v;
+	enum { CALLS = 2000 };
+
+	tb_init(&b);
+	for (int i = 0; i < CALLS; i++) {
+		join_invite(&b, T0 + i * MS, i, false);
+		join_invite(&b, T0 + i * MS + MS / 2, i, true);
+	}
+	/* The notes of the last second, a record per dialog paired. */
+	CU_ASSERT(b.s.dt->copies.n <= 2 * 1000 + 2);
+	CU_ASSERT_EQUAL(b.s.dt->joiners.n, 2 * CALLS);
+	tb_finish(&b);
+	detect_verdict_get(b.s.dt, &v);
+	CU_ASSERT_EQUAL(v.dialogs, 2 * CALLS);
+	CU_ASSERT_EQUAL(v.affected, CALLS);
+	CU_ASSERT_EQUAL(v.by_id[SYMPTOM_ALG_REWRITE_EVIDENCE], CALLS);
+	CU_ASSERT_EQUAL(b.s.dt->copies_dropped, 0);
+	/* A call 10 s later: the others' notes age out, and their records
+	 * with them. */
+	tb_next(&b);
+	join_invite(&b, T0 + 10 * SEC, CALLS, false);
+	CU_ASSERT_EQUAL(b.s.dt->copies.n, 1);
+	CU_ASSERT_EQUAL(b.s.dt->joiners.n, 1);
+	tb_free(&b);
+}
+
+/*
+ * A flood of one message under many Call-IDs at one instant (the same
+ * branch, tags and CSeq: no call does that): the notes of that key stay
+ * bounded, so that no hash chain grows with the flood.
+ */
+static void
+test_join_flood(void)
+{
+	struct tb b;
+
+	tb_init(&b);
+	for (int i = 0; i < 500; i++) {
+		tb_add(&b, T0, PH, (uint16_t)(1024 + i), SV, 5060, -1,
+		    "INVITE sip:server@" SV " SIP/2.0\n"
+		    "Via: SIP/2.0/UDP " PH ":5060;branch=z9hG4bKflood\n"
+		    "From: <sip:phone@" PH ">;tag=f\nTo: <sip:server@" SV ">\n"
+		    "Call-ID: flood%d\nCSeq: 1 INVITE\n\n", i);
+		detect_request_sent(b.s.dt, b.d, &b.d->msgs[b.d->nmsgs - 1]);
+	}
+	CU_ASSERT(b.s.dt->copies.n <= DETECT_COPY_SCAN + 1);
+	CU_ASSERT(b.s.dt->copies_dropped >= 500 - DETECT_COPY_SCAN - 1);
+	CU_ASSERT(b.s.dt->joiners.n <= DETECT_COPY_SCAN + 1);
+	tb_free(&b);
+}
+
 int
 main(void)
 {
 	static const struct detect_test tests[] = {
 		{ "verdict names", test_verdict_names },
 		{ "binding tables bounded", test_binding_bounds },
+		{ "join tables follow the calls in flight", test_join_bounds },
+		{ "join notes of one key bounded", test_join_flood },
 		{ NULL, NULL }
 	};
 

@@ -345,6 +345,50 @@ test_layout_rows(void)
 	view_row_text(r, c, n, w, row, 10);
 	CU_ASSERT(strlen(row) < 10);
 	free(r);
+	/*
+	 * Badges wider than their column: the first that fit, "+k" for the
+	 * others, and a joined call's JOIN#N always whole at the end (80
+	 * and 100 columns: the column is 8, then 16 wide).
+	 */
+	add_finding(d, "one_way_audio");
+	add_finding(d, "alg_rewrite_evidence");
+	add_finding(d, "oversize_drop");
+	r = view_row_new(d);
+	CU_ASSERT_FATAL(r != NULL);
+	view_layout(c, n, 78, w);
+	CU_ASSERT_EQUAL(w[n - 1], 8);
+	view_row_text(r, c, n, w, row, sizeof(row));
+	CU_ASSERT_PTR_NOT_NULL(strstr(row, " 1WAY +2"));
+	view_layout(c, n, 98, w);
+	CU_ASSERT_EQUAL(w[n - 1], 16);
+	view_row_text(r, c, n, w, row, sizeof(row));
+	CU_ASSERT_PTR_NOT_NULL(strstr(row, " 1WAY ALG MTU"));
+	free(r);
+	d->join.id = 1234;
+	r = view_row_new(d);
+	CU_ASSERT_FATAL(r != NULL);
+	view_layout(c, n, 98, w);
+	view_row_text(r, c, n, w, row, sizeof(row));
+	CU_ASSERT_PTR_NOT_NULL(strstr(row, " +3 JOIN#1234"));
+	/* 9 wide (the browser widens the column for it): whole. */
+	w[n - 1] = 9;
+	view_row_text(r, c, n, w, row, sizeof(row));
+	CU_ASSERT_PTR_NOT_NULL(strstr(row, " JOIN#1234"));
+	free(r);
+	d->join.id = 7;
+	r = view_row_new(d);
+	CU_ASSERT_FATAL(r != NULL);
+	view_layout(c, n, 78, w);
+	view_row_text(r, c, n, w, row, sizeof(row));
+	CU_ASSERT_PTR_NOT_NULL(strstr(row, " JOIN#7"));
+	CU_ASSERT_PTR_NULL(strstr(row, "1WAY"));
+	view_layout(c, n, 98, w);
+	view_row_text(r, c, n, w, row, sizeof(row));
+	CU_ASSERT_PTR_NOT_NULL(strstr(row, " 1WAY +2 JOIN#7"));
+	/* The cell itself, for sorting and CSV, stays whole. */
+	CU_ASSERT_STRING_EQUAL(view_cell(d, VCOL_SYMPTOMS, row, sizeof(row)),
+	    "1WAY ALG MTU JOIN#7");
+	free(r);
 	dialog_free(d);
 }
 
