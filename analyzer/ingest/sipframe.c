@@ -245,16 +245,21 @@ cl_line(const uint8_t *line, size_t ll, const uint8_t **val, size_t *vlen)
  * the same pass, *cl to the value of its first Content-Length header
  * (NULL when none: what sipframe_header(p, *hdr_len, "Content-Length",
  * 'l') finds); INCOMPLETE when the data ends first; ERROR when a cap is
- * hit (counted).
+ * hit (counted).  ln (NULL: none) gets the line ends on the way
+ * (sipframe.h), kept on OK only.
  */
 static enum sipframe_rc
 header_end(const uint8_t *p, size_t len, size_t *hdr_len,
-    const uint8_t **cl, size_t *cl_len, struct anomalies *an)
+    const uint8_t **cl, size_t *cl_len, struct sipframe_lines *ln,
+    struct anomalies *an)
 {
+	enum sipframe_rc rc;
 	size_t pos = 0;
 
 	*cl = NULL;
 	*cl_len = 0;
+	if (ln != NULL)
+		ln->n = 0;
 
 	for (;;) {
 		size_t left = len - pos, w, k, content;
@@ -266,19 +271,24 @@ header_end(const uint8_t *p, size_t len, size_t *hdr_len,
 		if (nl == NULL) {
 			if (left >= CAP_SIP_LINE_BYTES + 2) {
 				anomaly_add(an, ANOMALY_SIP_LINE_TOO_LONG);
-				return SIPFRAME_ERROR;
-			}
-			if (len > CAP_SIP_MSG_BYTES) {
+				rc = SIPFRAME_ERROR;
+			} else if (len > CAP_SIP_MSG_BYTES) {
 				anomaly_add(an, ANOMALY_SIP_TOO_LARGE);
-				return SIPFRAME_ERROR;
+				rc = SIPFRAME_ERROR;
+			} else {
+				rc = SIPFRAME_INCOMPLETE;
 			}
-			return SIPFRAME_INCOMPLETE;
+			break;
 		}
 		k = (size_t)(nl - (p + pos));
+		/* Offsets past 16 bits end the noting (never on OK). */
+		if (ln != NULL && ln->n < SIPFRAME_LINES && pos + k <= UINT16_MAX)
+			ln->nl[ln->n++] = (uint16_t)(pos + k);
 		content = (k > 0 && p[pos + k - 1] == '\r') ? k - 1 : k;
 		if (content > CAP_SIP_LINE_BYTES) {
 			anomaly_add(an, ANOMALY_SIP_LINE_TOO_LONG);
-			return SIPFRAME_ERROR;
+			rc = SIPFRAME_ERROR;
+			break;
 		}
 		/* The first line is a checked start line, never empty. */
 		if (content == 0) {
@@ -291,9 +301,13 @@ header_end(const uint8_t *p, size_t len, size_t *hdr_len,
 		pos += k + 1;
 		if (pos > CAP_SIP_MSG_BYTES) {
 			anomaly_add(an, ANOMALY_SIP_TOO_LARGE);
-			return SIPFRAME_ERROR;
+			rc = SIPFRAME_ERROR;
+			break;
 		}
 	}
+	if (ln != NULL)
+		ln->n = 0;
+	return rc;
 }
 
 /*
@@ -322,8 +336,8 @@ content_length(const uint8_t *v, size_t vlen, uint64_t *cl)
 }
 
 enum sipframe_rc
-sipframe_stream_span(const uint8_t *p, size_t len, struct sipframe_span *sp,
-    struct anomalies *an)
+sipframe_stream_lines(const uint8_t *p, size_t len, struct sipframe_span *sp,
+    struct sipframe_lines *ln, struct anomalies *an)
 {
 	size_t i = 0, n, hdr_len, cll;
 	const uint8_t *clv;
@@ -331,6 +345,8 @@ sipframe_stream_span(const uint8_t *p, size_t len, struct sipframe_span *sp,
 	enum sipframe_rc rc;
 
 	sp->len = sp->hdr_len = 0;
+	if (ln != NULL)
+		ln->n = 0;
 	while (i < len && (p[i] == '\r' || p[i] == '\n'))
 		i++;
 	sp->off = i;
@@ -351,7 +367,7 @@ sipframe_stream_span(const uint8_t *p, size_t len, struct sipframe_span *sp,
 		return SIPFRAME_ERROR;
 	}
 
-	rc = header_end(p, n, &hdr_len, &clv, &cll, an);
+	rc = header_end(p, n, &hdr_len, &clv, &cll, ln, an);
 	if (rc != SIPFRAME_OK)
 		return rc;
 	switch (content_length(clv, cll, &cl)) {
@@ -360,15 +376,31 @@ sipframe_stream_span(const uint8_t *p, size_t len, struct sipframe_span *sp,
 		break;
 	case -1:
 		anomaly_add(an, ANOMALY_SIP_CL_INVALID);
-		return SIPFRAME_ERROR;
+		rc = SIPFRAME_ERROR;
+		break;
 	}
-	if (cl > CAP_SIP_MSG_BYTES || hdr_len + cl > CAP_SIP_MSG_BYTES) {
+	if (rc == SIPFRAME_OK &&
+	    (cl > CAP_SIP_MSG_BYTES || hdr_len + cl > CAP_SIP_MSG_BYTES)) {
 		anomaly_add(an, ANOMALY_SIP_TOO_LARGE);
-		return SIPFRAME_ERROR;
+		rc = SIPFRAME_ERROR;
 	}
-	sp->len = hdr_len + (size_t)cl;
-	sp->hdr_len = hdr_len;
-	return n >= sp->len ? SIPFRAME_OK : SIPFRAME_INCOMPLETE;
+	if (rc == SIPFRAME_OK) {
+		sp->len = hdr_len + (size_t)cl;
+		sp->hdr_len = hdr_len;
+		if (n >= sp->len)
+			return SIPFRAME_OK;
+		rc = SIPFRAME_INCOMPLETE;
+	}
+	if (ln != NULL)
+		ln->n = 0;
+	return rc;
+}
+
+enum sipframe_rc
+sipframe_stream_span(const uint8_t *p, size_t len, struct sipframe_span *sp,
+    struct anomalies *an)
+{
+	return sipframe_stream_lines(p, len, sp, NULL, an);
 }
 
 enum sipframe_rc
@@ -409,30 +441,23 @@ sipframe_messages(const uint8_t *p, size_t len, struct sipframe_span *out,
 	return n;
 }
 
-enum sipframe_rc
-sipframe_datagram(const uint8_t *p, size_t len, size_t *msg_len,
-    size_t *body_off, struct anomalies *an)
+/*
+ * sipframe_datagram() after its start line: p starts with one
+ * (start_line() said START_YES).
+ */
+static enum sipframe_rc
+datagram_framed(const uint8_t *p, size_t len, size_t *msg_len,
+    size_t *body_off, struct sipframe_lines *ln, struct anomalies *an)
 {
 	size_t hdr_len, end, i, cll;
 	const uint8_t *clv;
 	uint64_t cl = 0;
 
-	*msg_len = 0;
-	*body_off = 0;
-	switch (start_line(p, len)) {
-	case START_YES:
-		break;
-	case START_LONG:
-		anomaly_add(an, ANOMALY_SIP_LINE_TOO_LONG);
-		return SIPFRAME_ERROR;
-	default:
-		return SIPFRAME_ERROR;
-	}
 	if (len > CAP_SIP_MSG_BYTES) {
 		anomaly_add(an, ANOMALY_SIP_TOO_LARGE);
 		return SIPFRAME_ERROR;
 	}
-	switch (header_end(p, len, &hdr_len, &clv, &cll, an)) {
+	switch (header_end(p, len, &hdr_len, &clv, &cll, ln, an)) {
 	case SIPFRAME_OK:
 		break;
 	case SIPFRAME_INCOMPLETE:
@@ -467,6 +492,39 @@ sipframe_datagram(const uint8_t *p, size_t len, size_t *msg_len,
 	if (i < len)
 		anomaly_add(an, ANOMALY_SIP_CL_SHORT);
 	return SIPFRAME_OK;
+}
+
+enum sipframe_rc
+sipframe_datagram(const uint8_t *p, size_t len, size_t *msg_len,
+    size_t *body_off, struct anomalies *an)
+{
+	*msg_len = 0;
+	*body_off = 0;
+	switch (start_line(p, len)) {
+	case START_YES:
+		return datagram_framed(p, len, msg_len, body_off, NULL, an);
+	case START_LONG:
+		anomaly_add(an, ANOMALY_SIP_LINE_TOO_LONG);
+		return SIPFRAME_ERROR;
+	default:
+		return SIPFRAME_ERROR;
+	}
+}
+
+bool
+sipframe_datagram_sip(const uint8_t *p, size_t len, enum sipframe_rc *rc,
+    size_t *msg_len, size_t *body_off, struct sipframe_lines *ln,
+    struct anomalies *an)
+{
+	*rc = SIPFRAME_ERROR;
+	*msg_len = 0;
+	*body_off = 0;
+	if (ln != NULL)
+		ln->n = 0;
+	if (p == NULL || len == 0 || start_line(p, len) != START_YES)
+		return false;
+	*rc = datagram_framed(p, len, msg_len, body_off, ln, an);
+	return true;
 }
 
 bool

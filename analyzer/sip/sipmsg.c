@@ -1364,7 +1364,8 @@ parse_in(struct scratch *s, bool own, const uint8_t *msg, size_t len,
 	msg_buf_init(&b, msg, len);
 	/* Cleared by every anomaly counted from here on (none: quiet). */
 	m->quiet = an != NULL;
-	if (walk_headers(&w, s, msg, len) != 0)
+	if (walk_headers(&w, s, msg, len, lend != NULL ? lend->lines : NULL) !=
+	    0)
 		return NULL;
 	if (w.too_long) {
 		anomaly_add(an, ANOMALY_SIP_LINE_TOO_LONG);

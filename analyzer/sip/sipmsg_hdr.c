@@ -93,6 +93,28 @@ hdr_next_line(struct cur *c, const uint8_t **line, size_t *ll)
 }
 
 /*
+ * hdr_next_line() for the walk, with the line's end taken from the
+ * framing's notes while they last (ln: the i-th LF of the message is at
+ * ln->nl[i]): the same line, without searching for it again.
+ */
+static inline bool
+walk_next_line(struct cur *c, const struct sipframe_lines *ln, unsigned i,
+    const uint8_t **line, size_t *ll)
+{
+	size_t e;
+
+	if (ln == NULL || i >= ln->n || c->err || (e = ln->nl[i]) < c->off ||
+	    e >= c->len || c->p[e] != '\n')
+		return hdr_next_line(c, line, ll);
+	*line = c->p + c->off;
+	*ll = e - c->off;
+	c->off = e + 1;
+	if (*ll > 0 && (*line)[*ll - 1] == '\r')
+		(*ll)--;
+	return true;
+}
+
+/*
  * Steps to the next header line of the block c walks, stopping at the
  * first empty line: sets the trimmed name and value of "name: value".
  * Folded continuation lines (leading SP or HTAB) and lines without ':'
@@ -393,7 +415,7 @@ undefer(struct walk *w, struct memo_line *ml)
  */
 int
 walk_headers(struct walk *w, struct scratch *s, const uint8_t *msg,
-    size_t len)
+    size_t len, const struct sipframe_lines *ln)
 {
 	struct cur c;
 	const uint8_t *line;
@@ -408,7 +430,8 @@ walk_headers(struct walk *w, struct scratch *s, const uint8_t *msg,
 		return -1;
 	w->hdr_len = w->body_off = len;
 	cur_init(&c, msg, len);
-	while (start = c.off, hdr_next_line(&c, &line, &ll)) {
+	/* seq counts the lines taken: the next one's index in ln. */
+	while (start = c.off, walk_next_line(&c, ln, seq, &line, &ll)) {
 		const uint8_t *colon, *n, *v;
 		size_t nl, vl;
 		int hx, ok;
