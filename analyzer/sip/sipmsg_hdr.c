@@ -246,6 +246,41 @@ static const unsigned char kh_by_letter[26][KH_PER_LETTER] = {
 };
 
 /*
+ * a[0..n) == b[0..n) for 1 <= n: words of 8 or 4 bytes from each end
+ * (overlapping, never past n), bytes below 4; inline, where memcmp()
+ * of a variable length is a call.
+ */
+static inline bool
+eq_bytes(const uint8_t *a, const char *b, size_t n)
+{
+	uint64_t x, y, u, v;
+	uint32_t x4, y4, u4, v4;
+
+	if (n >= 8) {
+		for (size_t i = 0; i + 8 < n; i += 8) {
+			memcpy(&x, a + i, 8);
+			memcpy(&y, b + i, 8);
+			if (x != y)
+				return false;
+		}
+		memcpy(&u, a + n - 8, 8);
+		memcpy(&v, b + n - 8, 8);
+		return u == v;
+	}
+	if (n >= 4) {
+		memcpy(&x4, a, 4);
+		memcpy(&y4, b, 4);
+		memcpy(&u4, a + n - 4, 4);
+		memcpy(&v4, b + n - 4, 4);
+		return x4 == y4 && u4 == v4;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (a[i] != (uint8_t)b[i])
+			return false;
+	return true;
+}
+
+/*
  * n[0..nl) is h in any case, as hname_is() but cheaper: the names in our
  * tables are ASCII letters and '-' only, and for a letter, setting bit
  * 0x20 maps exactly its two cases (and no other byte) to the lowercase.
@@ -256,7 +291,7 @@ name_is(const uint8_t *n, size_t nl, const struct hname *h)
 	if (nl != h->len || (n[0] | 0x20) != ((uint8_t)h->name[0] | 0x20))
 		return false;
 	/* Most senders write the names as the RFCs do. */
-	if (memcmp(n, h->name, nl) == 0)
+	if (eq_bytes(n, h->name, nl))
 		return true;
 	for (size_t i = 1; i < nl; i++) {
 		uint8_t b = (uint8_t)h->name[i];

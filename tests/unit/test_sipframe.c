@@ -54,6 +54,25 @@ test_recognise_requests(void)
 	CU_ASSERT_FALSE(sipframe_looks_like_sip(S("INV(TE sip:a SIP/2.0\r\n")));
 }
 
+/*
+ * Every byte in a method: recognised exactly when it is an RFC 3261
+ * §25.1 token character (alphanumeric or one of -.!%*_+`'~).
+ */
+static void
+test_method_bytes(void)
+{
+	for (int c = 0; c < 256; c++) {
+		uint8_t line[] = "AxB sip:a SIP/2.0\r\n";
+		bool tok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || (c != 0 &&
+		    strchr("-.!%*_+`'~", c) != NULL);
+
+		line[1] = (uint8_t)c;
+		CU_ASSERT_EQUAL(sipframe_looks_like_sip(line, sizeof(line) - 1),
+		    tok);
+	}
+}
+
 static void
 test_recognise_responses(void)
 {
@@ -541,6 +560,7 @@ main(void)
 	s = CU_add_suite("sipframe", NULL, NULL);
 	if (s == NULL ||
 	    !CU_add_test(s, "recognise requests", test_recognise_requests) ||
+	    !CU_add_test(s, "token bytes in a method", test_method_bytes) ||
 	    !CU_add_test(s, "recognise responses", test_recognise_responses) ||
 	    !CU_add_test(s, "reject RTP and garbage", test_reject_rtp_and_garbage) ||
 	    !CU_add_test(s, "start line prefixes", test_start_prefixes) ||
