@@ -139,6 +139,24 @@ request_line(const uint8_t *p, size_t len)
 	/* Rest of the URI: no blanks, no control bytes. */
 	u = i;
 	lim = len < CAP_SIP_LINE_BYTES ? len : CAP_SIP_LINE_BYTES;
+	/*
+	 * Eight bytes at a time while none is SP or below, nor DEL (the
+	 * usual URI); the byte loop decides on the rest.  A byte of x below
+	 * 0x21 sets its top bit in (x - 0x21..) & ~x & 0x80.., a byte equal
+	 * to 0x7f does so for y = x ^ 0x7f.. with 0x01 (exact as a test of
+	 * the whole word: borrows start only at such a byte).
+	 */
+	while (i + 8 <= lim) {
+		const uint64_t lo = 0x0101010101010101ULL;
+		const uint64_t hi = 0x8080808080808080ULL;
+		uint64_t x, y;
+
+		memcpy(&x, p + i, 8);
+		y = x ^ (lo * 0x7f);
+		if (((x - lo * 0x21) & ~x & hi) | ((y - lo) & ~y & hi))
+			break;
+		i += 8;
+	}
 	while (i < lim && p[i] > ' ' && p[i] != 0x7f)
 		i++;
 	if (i >= CAP_SIP_LINE_BYTES)

@@ -71,6 +71,18 @@ test_method_bytes(void)
 		CU_ASSERT_EQUAL(sipframe_looks_like_sip(line, sizeof(line) - 1),
 		    tok);
 	}
+	/* Every byte at every place of a URI: any but SP, controls, DEL. */
+	for (int c = 0; c < 256; c++)
+		for (size_t k = 0; k < 24; k++) {
+			uint8_t line[] = "INVITE sip:abcdefghijklmnopqrstuvwx"
+			    " SIP/2.0\r\n";
+			bool ok = c > ' ' && c != 0x7f;
+
+			line[11 + k] = (uint8_t)c;
+			/* A SP inside the URI ends it: the rest is no version. */
+			CU_ASSERT_EQUAL(sipframe_looks_like_sip(line,
+			    sizeof(line) - 1), ok);
+		}
 }
 
 static void
@@ -560,7 +572,7 @@ main(void)
 	s = CU_add_suite("sipframe", NULL, NULL);
 	if (s == NULL ||
 	    !CU_add_test(s, "recognise requests", test_recognise_requests) ||
-	    !CU_add_test(s, "token bytes in a method", test_method_bytes) ||
+	    !CU_add_test(s, "token bytes in a method, URI bytes", test_method_bytes) ||
 	    !CU_add_test(s, "recognise responses", test_recognise_responses) ||
 	    !CU_add_test(s, "reject RTP and garbage", test_reject_rtp_and_garbage) ||
 	    !CU_add_test(s, "start line prefixes", test_start_prefixes) ||
