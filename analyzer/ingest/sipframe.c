@@ -23,7 +23,9 @@
  * Lines are found with length-bounded memchr(), capped at
  * CAP_SIP_LINE_BYTES, and a message at CAP_SIP_MSG_BYTES: hitting a cap
  * counts the anomaly and gives up on the message.  Folded header lines
- * (§7.3.1) are not joined; a folded Content-Length is not seen.
+ * (§7.3.1) are not joined; a folded Content-Length is not seen.  The
+ * line ends found on the way are noted for the parse (sipframe_lines),
+ * which would otherwise search for them again.
  */
 #include <string.h>
 

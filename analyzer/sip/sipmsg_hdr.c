@@ -1,7 +1,9 @@
 /*
  * sipmsg_hdr.c - the one walk over a SIP message's header block
  * (RFC 3261 section 7): it frames the block at the first empty line
- * (each line capped at CAP_SIP_LINE_BYTES), indexes the headers the
+ * (each line capped at CAP_SIP_LINE_BYTES; the line ends the framing
+ * noted, sipframe_lines, are taken rather than searched for again),
+ * indexes the headers the
  * analyzer reads raw (enum hx, first occurrence, full or compact name)
  * and builds the normalised copy handed to libosip2 (CRLF line ends, NUL
  * bytes as '?', only the headers libosip2 parses: enum ok).  Also the
