@@ -19,6 +19,7 @@
 #include "base/anomaly.h"
 #include "base/caps.h"
 #include "ingest/ingest.h"
+#include "frame_lines_check.h"
 
 #define MAXEV 64
 
@@ -58,29 +59,6 @@ on_packet(void *user, const struct pkt *p, struct anomalies *a)
 	(void)user;
 	(void)a;
 	ev_add(EV_PACKET, p);
-}
-
-/*
- * The line ends a framed message carries (sipframe_lines): the first n
- * LFs of the message in order, the last the empty line's when all fit.
- */
-static void
-check_lines(const struct sipframe_msg *m)
-{
-	const struct sipframe_lines *ln = m->lines;
-	size_t at = 0;
-
-	CU_ASSERT_PTR_NOT_NULL_FATAL(ln);
-	CU_ASSERT(ln->n > 0 && ln->n <= SIPFRAME_LINES);
-	for (size_t i = 0; i < ln->n; i++) {
-		const uint8_t *nl = memchr(m->msg + at, '\n', m->body_off - at);
-
-		CU_ASSERT_PTR_NOT_NULL_FATAL(nl);
-		CU_ASSERT_EQUAL(ln->nl[i], (size_t)(nl - m->msg));
-		at = (size_t)(nl - m->msg) + 1;
-	}
-	if (ln->n < SIPFRAME_LINES)
-		CU_ASSERT_EQUAL(at, m->body_off);
 }
 
 static void
