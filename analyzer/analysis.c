@@ -553,7 +553,7 @@ on_sip(void *user, const struct sipframe_msg *fm, struct anomalies *an)
 	enum dialog_take took;
 
 	(void)an;
-	took = dialog_table_take(a->dialogs, fm->msg, fm->len, p,
+	took = dialog_table_take(a->dialogs, fm->msg, fm->len, fm->lines, p,
 	    fm->first_frame, a->cur_an, &d);
 	if (took == DIALOG_TAKE_UNPARSED)
 		return;

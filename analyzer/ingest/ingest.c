@@ -16,7 +16,8 @@
  * many phones send those instead (four NULs; five spaces in
  * irontec_sngrep__aaa.pcap).  SIP is a datagram that starts with a SIP
  * start line after leading CRLFs (sipframe_looks_like_sip(), the
- * project's one recogniser), framed by sipframe_datagram(); one that does
+ * project's one recogniser), framed by sipframe_datagram() (both in one
+ * reading of the start line: sipframe_datagram_sip()); one that does
  * not frame (no end of headers, a cap) is dropped with its anomaly.  A
  * STUN message (RFC 5389 §6) in UDP is a keepalive too (RFC 5626 §3.5.2);
  * any other UDP payload is media.  SCTP that is not SIP is nothing here.
@@ -82,7 +83,9 @@ static void
 datagram(struct ingest *in, const struct pkt *p, struct anomalies *an)
 {
 	enum ingest_keepalive kind = INGEST_KA_CRLF;
+	struct sipframe_lines lines;
 	struct sipframe_msg m;
+	enum sipframe_rc rc;
 	size_t off = 0, msg_len, body_off;
 
 	/*
@@ -114,7 +117,12 @@ datagram(struct ingest *in, const struct pkt *p, struct anomalies *an)
 			in->cb.on_keepalive(in->cb.user, p, kind, an);
 		return;
 	}
-	if (!sipframe_looks_like_sip(p->payload + off, p->len - off)) {
+	/*
+	 * Recognised and framed with one reading of the start line; the
+	 * line ends found go with the message, for the parse.
+	 */
+	if (!sipframe_datagram_sip(p->payload + off, p->len - off, &rc,
+	    &msg_len, &body_off, &lines, an)) {
 		if (p->l4 != PKT_UDP)
 			return;
 		if (is_stun(p->payload, p->len)) {
@@ -126,8 +134,7 @@ datagram(struct ingest *in, const struct pkt *p, struct anomalies *an)
 		}
 		return;
 	}
-	if (sipframe_datagram(p->payload + off, p->len - off, &msg_len,
-	    &body_off, an) != SIPFRAME_OK || in->cb.on_sip == NULL)
+	if (rc != SIPFRAME_OK || in->cb.on_sip == NULL)
 		return;
 	m.p = p;
 	m.first_frame = p->frame;
@@ -135,6 +142,7 @@ datagram(struct ingest *in, const struct pkt *p, struct anomalies *an)
 	m.len = msg_len;
 	m.body_off = body_off;
 	m.carried = p->len - off;
+	m.lines = &lines;
 	in->cb.on_sip(in->cb.user, &m, an);
 }
 

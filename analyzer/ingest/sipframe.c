@@ -23,7 +23,9 @@
  * Lines are found with length-bounded memchr(), capped at
  * CAP_SIP_LINE_BYTES, and a message at CAP_SIP_MSG_BYTES: hitting a cap
  * counts the anomaly and gives up on the message.  Folded header lines
- * (§7.3.1) are not joined; a folded Content-Length is not seen.
+ * (§7.3.1) are not joined; a folded Content-Length is not seen.  The
+ * line ends found on the way are noted for the parse (sipframe_lines),
+ * which would otherwise search for them again.
  */
 #include <string.h>
 
@@ -40,19 +42,18 @@
 #define METHOD_MAX	32
 #define SCHEME_MAX	32
 
-/* RFC 3261 §25.1 token characters. */
-static int
+/*
+ * RFC 3261 §25.1 token characters: alphanumerics and - . ! % * _ + ` ' ~,
+ * as bits of two words (bytes 0-63, 64-127; none above), one test a byte.
+ */
+static const uint64_t token_bits[2] = {
+	0x03ff6ca200000000ULL, 0x47ffffff87fffffeULL,
+};
+
+static inline int
 is_token(uint8_t c)
 {
-	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	    (c >= '0' && c <= '9'))
-		return 1;
-	switch (c) {
-	case '-': case '.': case '!': case '%': case '*':
-	case '_': case '+': case '`': case '\'': case '~':
-		return 1;
-	}
-	return 0;
+	return c < 128 && (token_bits[c >> 6] >> (c & 63) & 1) != 0;
 }
 
 static int
@@ -72,7 +73,7 @@ lower(uint8_t c)
  * Returns 1 when all of lit matched, 0 when the data ran out first while
  * matching, -1 on a mismatch.
  */
-static int
+static inline int
 match_prefix(const uint8_t *p, size_t len, const char *lit)
 {
 	size_t i, n = strlen(lit);
@@ -140,6 +141,24 @@ request_line(const uint8_t *p, size_t len)
 	/* Rest of the URI: no blanks, no control bytes. */
 	u = i;
 	lim = len < CAP_SIP_LINE_BYTES ? len : CAP_SIP_LINE_BYTES;
+	/*
+	 * Eight bytes at a time while none is SP or below, nor DEL (the
+	 * usual URI); the byte loop decides on the rest.  A byte of x below
+	 * 0x21 sets its top bit in (x - 0x21..) & ~x & 0x80.., a byte equal
+	 * to 0x7f does so for y = x ^ 0x7f.. with 0x01 (exact as a test of
+	 * the whole word: borrows start only at such a byte).
+	 */
+	while (i + 8 <= lim) {
+		const uint64_t lo = 0x0101010101010101ULL;
+		const uint64_t hi = 0x8080808080808080ULL;
+		uint64_t x, y;
+
+		memcpy(&x, p + i, 8);
+		y = x ^ (lo * 0x7f);
+		if (((x - lo * 0x21) & ~x & hi) | ((y - lo) & ~y & hi))
+			break;
+		i += 8;
+	}
 	while (i < lim && p[i] > ' ' && p[i] != 0x7f)
 		i++;
 	if (i >= CAP_SIP_LINE_BYTES)
@@ -229,7 +248,13 @@ cl_line(const uint8_t *line, size_t ll, const uint8_t **val, size_t *vlen)
 	nlen = (size_t)(colon - line);
 	while (nlen > 0 && (line[nlen - 1] == ' ' || line[nlen - 1] == '\t'))
 		nlen--;
-	if (!(nlen == 1 && c == 'l') && !text_ieq(line, nlen, "Content-Length"))
+	/*
+	 * Senders write the name as the RFC does: a compare of fixed
+	 * length (inlined) decides, the byte loop only for other cases.
+	 */
+	if (!(nlen == 1 && c == 'l') && !(nlen == 14 &&
+	    (memcmp(line, "Content-Length", 14) == 0 ||
+	    text_ieq(line, nlen, "Content-Length"))))
 		return false;
 	v = colon + 1;
 	n = ll - (size_t)(v - line);
@@ -245,16 +270,21 @@ cl_line(const uint8_t *line, size_t ll, const uint8_t **val, size_t *vlen)
  * the same pass, *cl to the value of its first Content-Length header
  * (NULL when none: what sipframe_header(p, *hdr_len, "Content-Length",
  * 'l') finds); INCOMPLETE when the data ends first; ERROR when a cap is
- * hit (counted).
+ * hit (counted).  ln (NULL: none) gets the line ends on the way
+ * (sipframe.h), kept on OK only.
  */
 static enum sipframe_rc
 header_end(const uint8_t *p, size_t len, size_t *hdr_len,
-    const uint8_t **cl, size_t *cl_len, struct anomalies *an)
+    const uint8_t **cl, size_t *cl_len, struct sipframe_lines *ln,
+    struct anomalies *an)
 {
+	enum sipframe_rc rc;
 	size_t pos = 0;
 
 	*cl = NULL;
 	*cl_len = 0;
+	if (ln != NULL)
+		ln->n = 0;
 
 	for (;;) {
 		size_t left = len - pos, w, k, content;
@@ -266,19 +296,24 @@ header_end(const uint8_t *p, size_t len, size_t *hdr_len,
 		if (nl == NULL) {
 			if (left >= CAP_SIP_LINE_BYTES + 2) {
 				anomaly_add(an, ANOMALY_SIP_LINE_TOO_LONG);
-				return SIPFRAME_ERROR;
-			}
-			if (len > CAP_SIP_MSG_BYTES) {
+				rc = SIPFRAME_ERROR;
+			} else if (len > CAP_SIP_MSG_BYTES) {
 				anomaly_add(an, ANOMALY_SIP_TOO_LARGE);
-				return SIPFRAME_ERROR;
+				rc = SIPFRAME_ERROR;
+			} else {
+				rc = SIPFRAME_INCOMPLETE;
 			}
-			return SIPFRAME_INCOMPLETE;
+			break;
 		}
 		k = (size_t)(nl - (p + pos));
+		/* Offsets past 16 bits end the noting (never on OK). */
+		if (ln != NULL && ln->n < SIPFRAME_LINES && pos + k <= UINT16_MAX)
+			ln->nl[ln->n++] = (uint16_t)(pos + k);
 		content = (k > 0 && p[pos + k - 1] == '\r') ? k - 1 : k;
 		if (content > CAP_SIP_LINE_BYTES) {
 			anomaly_add(an, ANOMALY_SIP_LINE_TOO_LONG);
-			return SIPFRAME_ERROR;
+			rc = SIPFRAME_ERROR;
+			break;
 		}
 		/* The first line is a checked start line, never empty. */
 		if (content == 0) {
@@ -291,9 +326,13 @@ header_end(const uint8_t *p, size_t len, size_t *hdr_len,
 		pos += k + 1;
 		if (pos > CAP_SIP_MSG_BYTES) {
 			anomaly_add(an, ANOMALY_SIP_TOO_LARGE);
-			return SIPFRAME_ERROR;
+			rc = SIPFRAME_ERROR;
+			break;
 		}
 	}
+	if (ln != NULL)
+		ln->n = 0;
+	return rc;
 }
 
 /*
@@ -322,8 +361,8 @@ content_length(const uint8_t *v, size_t vlen, uint64_t *cl)
 }
 
 enum sipframe_rc
-sipframe_stream_span(const uint8_t *p, size_t len, struct sipframe_span *sp,
-    struct anomalies *an)
+sipframe_stream_lines(const uint8_t *p, size_t len, struct sipframe_span *sp,
+    struct sipframe_lines *ln, struct anomalies *an)
 {
 	size_t i = 0, n, hdr_len, cll;
 	const uint8_t *clv;
@@ -331,6 +370,8 @@ sipframe_stream_span(const uint8_t *p, size_t len, struct sipframe_span *sp,
 	enum sipframe_rc rc;
 
 	sp->len = sp->hdr_len = 0;
+	if (ln != NULL)
+		ln->n = 0;
 	while (i < len && (p[i] == '\r' || p[i] == '\n'))
 		i++;
 	sp->off = i;
@@ -351,7 +392,7 @@ sipframe_stream_span(const uint8_t *p, size_t len, struct sipframe_span *sp,
 		return SIPFRAME_ERROR;
 	}
 
-	rc = header_end(p, n, &hdr_len, &clv, &cll, an);
+	rc = header_end(p, n, &hdr_len, &clv, &cll, ln, an);
 	if (rc != SIPFRAME_OK)
 		return rc;
 	switch (content_length(clv, cll, &cl)) {
@@ -360,15 +401,31 @@ sipframe_stream_span(const uint8_t *p, size_t len, struct sipframe_span *sp,
 		break;
 	case -1:
 		anomaly_add(an, ANOMALY_SIP_CL_INVALID);
-		return SIPFRAME_ERROR;
+		rc = SIPFRAME_ERROR;
+		break;
 	}
-	if (cl > CAP_SIP_MSG_BYTES || hdr_len + cl > CAP_SIP_MSG_BYTES) {
+	if (rc == SIPFRAME_OK &&
+	    (cl > CAP_SIP_MSG_BYTES || hdr_len + cl > CAP_SIP_MSG_BYTES)) {
 		anomaly_add(an, ANOMALY_SIP_TOO_LARGE);
-		return SIPFRAME_ERROR;
+		rc = SIPFRAME_ERROR;
 	}
-	sp->len = hdr_len + (size_t)cl;
-	sp->hdr_len = hdr_len;
-	return n >= sp->len ? SIPFRAME_OK : SIPFRAME_INCOMPLETE;
+	if (rc == SIPFRAME_OK) {
+		sp->len = hdr_len + (size_t)cl;
+		sp->hdr_len = hdr_len;
+		if (n >= sp->len)
+			return SIPFRAME_OK;
+		rc = SIPFRAME_INCOMPLETE;
+	}
+	if (ln != NULL)
+		ln->n = 0;
+	return rc;
+}
+
+enum sipframe_rc
+sipframe_stream_span(const uint8_t *p, size_t len, struct sipframe_span *sp,
+    struct anomalies *an)
+{
+	return sipframe_stream_lines(p, len, sp, NULL, an);
 }
 
 enum sipframe_rc
@@ -409,30 +466,23 @@ sipframe_messages(const uint8_t *p, size_t len, struct sipframe_span *out,
 	return n;
 }
 
-enum sipframe_rc
-sipframe_datagram(const uint8_t *p, size_t len, size_t *msg_len,
-    size_t *body_off, struct anomalies *an)
+/*
+ * sipframe_datagram() after its start line: p starts with one
+ * (start_line() said START_YES).
+ */
+static enum sipframe_rc
+datagram_framed(const uint8_t *p, size_t len, size_t *msg_len,
+    size_t *body_off, struct sipframe_lines *ln, struct anomalies *an)
 {
 	size_t hdr_len, end, i, cll;
 	const uint8_t *clv;
 	uint64_t cl = 0;
 
-	*msg_len = 0;
-	*body_off = 0;
-	switch (start_line(p, len)) {
-	case START_YES:
-		break;
-	case START_LONG:
-		anomaly_add(an, ANOMALY_SIP_LINE_TOO_LONG);
-		return SIPFRAME_ERROR;
-	default:
-		return SIPFRAME_ERROR;
-	}
 	if (len > CAP_SIP_MSG_BYTES) {
 		anomaly_add(an, ANOMALY_SIP_TOO_LARGE);
 		return SIPFRAME_ERROR;
 	}
-	switch (header_end(p, len, &hdr_len, &clv, &cll, an)) {
+	switch (header_end(p, len, &hdr_len, &clv, &cll, ln, an)) {
 	case SIPFRAME_OK:
 		break;
 	case SIPFRAME_INCOMPLETE:
@@ -467,6 +517,39 @@ sipframe_datagram(const uint8_t *p, size_t len, size_t *msg_len,
 	if (i < len)
 		anomaly_add(an, ANOMALY_SIP_CL_SHORT);
 	return SIPFRAME_OK;
+}
+
+enum sipframe_rc
+sipframe_datagram(const uint8_t *p, size_t len, size_t *msg_len,
+    size_t *body_off, struct anomalies *an)
+{
+	*msg_len = 0;
+	*body_off = 0;
+	switch (start_line(p, len)) {
+	case START_YES:
+		return datagram_framed(p, len, msg_len, body_off, NULL, an);
+	case START_LONG:
+		anomaly_add(an, ANOMALY_SIP_LINE_TOO_LONG);
+		return SIPFRAME_ERROR;
+	default:
+		return SIPFRAME_ERROR;
+	}
+}
+
+bool
+sipframe_datagram_sip(const uint8_t *p, size_t len, enum sipframe_rc *rc,
+    size_t *msg_len, size_t *body_off, struct sipframe_lines *ln,
+    struct anomalies *an)
+{
+	*rc = SIPFRAME_ERROR;
+	*msg_len = 0;
+	*body_off = 0;
+	if (ln != NULL)
+		ln->n = 0;
+	if (p == NULL || len == 0 || start_line(p, len) != START_YES)
+		return false;
+	*rc = datagram_framed(p, len, msg_len, body_off, ln, an);
+	return true;
 }
 
 bool

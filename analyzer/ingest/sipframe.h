@@ -109,6 +109,41 @@ enum sipframe_rc sipframe_datagram(const uint8_t *p, size_t len,
     size_t *msg_len, size_t *body_off, struct anomalies *an);
 
 /*
+ * Where the framing found the ends of a message's first lines, so that
+ * the parse does not look for them again (sipmsg_parse_with, through
+ * sipmsg_lend.lines): nl[i] is the offset, from the message's first
+ * byte, of the i-th LF of the message (i < n), the start line's first;
+ * the framing notes them up to the empty line ending the header block,
+ * at most SIPFRAME_LINES of them.  Lines past those are not noted, not
+ * wrong: a reader finds them itself.
+ */
+#define SIPFRAME_LINES 64
+struct sipframe_lines {
+	uint16_t n;
+	uint16_t nl[SIPFRAME_LINES];
+};
+
+/*
+ * sipframe_looks_like_sip() and sipframe_datagram() with one reading of
+ * the start line: false when p[0..len) does not start with a SIP start
+ * line (as sipframe_looks_like_sip() says; nothing counted, *rc
+ * SIPFRAME_ERROR), else true with *rc, *msg_len and *body_off as
+ * sipframe_datagram() sets them.  ln (NULL: none) gets the line ends
+ * the framing found (ln->n is 0 unless *rc is OK).
+ */
+bool sipframe_datagram_sip(const uint8_t *p, size_t len,
+    enum sipframe_rc *rc, size_t *msg_len, size_t *body_off,
+    struct sipframe_lines *ln, struct anomalies *an);
+
+/*
+ * sipframe_stream_span() that also notes the line ends of the message
+ * at p + sp->off in ln (ln->n is 0 unless OK).
+ */
+enum sipframe_rc sipframe_stream_lines(const uint8_t *p, size_t len,
+    struct sipframe_span *sp, struct sipframe_lines *ln,
+    struct anomalies *an);
+
+/*
  * Finds header name (and its compact form cname, 0 for none) in the header
  * block p[0..hdr_len); sets *val and *vlen to the trimmed value of the first
  * occurrence.  Returns true when found.  Folded lines are not joined.
@@ -135,6 +170,8 @@ struct sipframe_msg {
 	size_t carried;           /* bytes carried from msg on: len, or more
 	                           * in a datagram or WebSocket message
 	                           * (padding, a body beyond Content-Length) */
+	const struct sipframe_lines *lines; /* the framing's line ends
+	                           * in msg, NULL when not noted */
 };
 
 #endif /* SIPALG_SIPFRAME_H */

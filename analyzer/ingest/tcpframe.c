@@ -308,6 +308,7 @@ sip_process(struct tcp_framer *fr, struct dir *d, const struct pkt *p,
 	size_t off = 0, avail, pos;
 	const uint8_t *q;
 	struct sipframe_span sp;
+	struct sipframe_lines lines;
 	enum sipframe_rc rc;
 
 	for (;;) {
@@ -364,10 +365,10 @@ sip_process(struct tcp_framer *fr, struct dir *d, const struct pkt *p,
 			    avail - b->line_start <= CAP_SIP_LINE_BYTES + 1)
 				break;
 		}
-		rc = sipframe_stream_span(q, avail, &sp, an);
+		rc = sipframe_stream_lines(q, avail, &sp, &lines, an);
 		if (rc == SIPFRAME_OK) {
 			struct sipframe_msg m = { p, b->head_frame, q + sp.off,
-			    sp.len, sp.hdr_len, sp.len };
+			    sp.len, sp.hdr_len, sp.len, &lines };
 
 			fr->cb.on_msg(fr->cb.user, &m, an);
 			sip_advance(b, &off, sp.off + sp.len, seg_off, p->frame);
@@ -425,11 +426,13 @@ ws_deliver(struct tcp_framer *fr, const struct pkt *p, uint64_t first,
     const uint8_t *m, size_t n, struct anomalies *an)
 {
 	struct pkt q = *p;
+	struct sipframe_lines lines;
 	struct sipframe_msg sm;
+	enum sipframe_rc rc;
 	size_t msg_len, body_off;
 
-	if (!sipframe_looks_like_sip(m, n) || sipframe_datagram(m, n, &msg_len,
-	    &body_off, an) != SIPFRAME_OK)
+	if (!sipframe_datagram_sip(m, n, &rc, &msg_len, &body_off, &lines,
+	    an) || rc != SIPFRAME_OK)
 		return;
 	/* Tell the consumer these bytes came in WebSocket frames. */
 	q.l4 = PKT_WS;
@@ -439,6 +442,7 @@ ws_deliver(struct tcp_framer *fr, const struct pkt *p, uint64_t first,
 	sm.len = msg_len;
 	sm.body_off = body_off;
 	sm.carried = n;
+	sm.lines = &lines;
 	fr->cb.on_msg(fr->cb.user, &sm, an);
 }
 

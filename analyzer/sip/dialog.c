@@ -961,10 +961,10 @@ prior_msgs(void *user, const char *call_id, const struct sipmsg **out,
 
 enum dialog_take
 dialog_table_take(struct dialog_table *t, const uint8_t *msg, size_t len,
-    const struct pkt *p, uint64_t first_frame, struct anomalies *an,
-    struct dialog **dp)
+    const struct sipframe_lines *lines, const struct pkt *p,
+    uint64_t first_frame, struct anomalies *an, struct dialog **dp)
 {
-	const struct sipmsg_lend lend = { prior_msgs, pool_alloc, t };
+	const struct sipmsg_lend lend = { prior_msgs, pool_alloc, t, lines };
 	uint64_t h = raw_hash(msg, len);
 	struct dialog *d, *hint;
 	const struct sipmsg *same;

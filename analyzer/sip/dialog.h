@@ -245,11 +245,13 @@ enum dialog_take {
  *    not handed to libosip2 again.
  *
  * Sets *d to the dialog (NULL when unparsed or dropped).  msg is the
- * caller's; the table keeps its own copy.
+ * caller's; the table keeps its own copy.  lines (NULL: none) are the
+ * line ends the framing found in msg (sipmsg_lend.lines).
  */
 enum dialog_take dialog_table_take(struct dialog_table *t,
-    const uint8_t *msg, size_t len, const struct pkt *p,
-    uint64_t first_frame, struct anomalies *an, struct dialog **d);
+    const uint8_t *msg, size_t len, const struct sipframe_lines *lines,
+    const struct pkt *p, uint64_t first_frame, struct anomalies *an,
+    struct dialog **d);
 
 /* Marks activity (media) on d at now_ns, keeping it alive. */
 void dialog_table_touch(struct dialog_table *t, struct dialog *d,

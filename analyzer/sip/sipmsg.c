@@ -561,13 +561,15 @@ static bool
 scan_span(struct cur *c, unsigned cls, const uint8_t **p, size_t *n)
 {
 	const unsigned mask = cls | SC_ALNUM;
-	size_t left = cur_left(c);
+	const uint8_t *q = cur_rest(c);
+	size_t left = cur_left(c), i = 0;
 
-	*p = cur_rest(c);
-	*n = 0;
-	while (*n < left && (scan_class[(*p)[*n]] & mask) != 0)
-		(*n)++;
-	return *n > 0 && cur_skip(c, *n) != 0;
+	/* In locals: through *p and *n each step cost a load and a store. */
+	while (i < left && (scan_class[q[i]] & mask) != 0)
+		i++;
+	*p = q;
+	*n = i;
+	return i > 0 && cur_skip(c, i) != 0;
 }
 
 /* p[0..n) as a scratch string. */
@@ -1364,7 +1366,8 @@ parse_in(struct scratch *s, bool own, const uint8_t *msg, size_t len,
 	msg_buf_init(&b, msg, len);
 	/* Cleared by every anomaly counted from here on (none: quiet). */
 	m->quiet = an != NULL;
-	if (walk_headers(&w, s, msg, len) != 0)
+	if (walk_headers(&w, s, msg, len, lend != NULL ? lend->lines : NULL) !=
+	    0)
 		return NULL;
 	if (w.too_long) {
 		anomaly_add(an, ANOMALY_SIP_LINE_TOO_LONG);

@@ -24,6 +24,8 @@
 #include "base/netaddr.h"
 #include "sip/sdp.h"
 
+struct sipframe_lines;
+
 /*
  * Each string field below used to be a fixed char array; it is now a
  * pointer into the message's one allocation, with the same cap: at most
@@ -167,12 +169,16 @@ struct sipmsg *sipmsg_parse(const uint8_t *msg, size_t len,
  *  alloc  the message's block: at least n bytes, *cap set to what it
  *         holds (>= n); NULL on OOM.  It must be memory free() releases,
  *         since sipmsg_free() does (NULL: malloc).
+ *  lines  where the framing found the message's first line ends
+ *         (ingest/sipframe.h, for these very bytes): the header walk
+ *         takes them instead of looking for them again.
  */
 struct sipmsg_lend {
 	size_t (*prior)(void *user, const char *call_id,
 	    const struct sipmsg **out, size_t max);
 	void *(*alloc)(void *user, size_t n, size_t *cap);
 	void *user;
+	const struct sipframe_lines *lines;
 };
 
 /*

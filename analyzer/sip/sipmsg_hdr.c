@@ -1,7 +1,9 @@
 /*
  * sipmsg_hdr.c - the one walk over a SIP message's header block
  * (RFC 3261 section 7): it frames the block at the first empty line
- * (each line capped at CAP_SIP_LINE_BYTES), indexes the headers the
+ * (each line capped at CAP_SIP_LINE_BYTES; the line ends the framing
+ * noted, sipframe_lines, are taken rather than searched for again),
+ * indexes the headers the
  * analyzer reads raw (enum hx, first occurrence, full or compact name)
  * and builds the normalised copy handed to libosip2 (CRLF line ends, NUL
  * bytes as '?', only the headers libosip2 parses: enum ok).  Also the
@@ -89,6 +91,28 @@ hdr_next_line(struct cur *c, const uint8_t **line, size_t *ll)
 		n--;
 	*line = p;
 	*ll = n;
+	return true;
+}
+
+/*
+ * hdr_next_line() for the walk, with the line's end taken from the
+ * framing's notes while they last (ln: the i-th LF of the message is at
+ * ln->nl[i]): the same line, without searching for it again.
+ */
+static inline bool
+walk_next_line(struct cur *c, const struct sipframe_lines *ln, unsigned i,
+    const uint8_t **line, size_t *ll)
+{
+	size_t e;
+
+	if (ln == NULL || i >= ln->n || c->err || (e = ln->nl[i]) < c->off ||
+	    e >= c->len || c->p[e] != '\n')
+		return hdr_next_line(c, line, ll);
+	*line = c->p + c->off;
+	*ll = e - c->off;
+	c->off = e + 1;
+	if (*ll > 0 && (*line)[*ll - 1] == '\r')
+		(*ll)--;
 	return true;
 }
 
@@ -224,6 +248,41 @@ static const unsigned char kh_by_letter[26][KH_PER_LETTER] = {
 };
 
 /*
+ * a[0..n) == b[0..n) for 1 <= n: words of 8 or 4 bytes from each end
+ * (overlapping, never past n), bytes below 4; inline, where memcmp()
+ * of a variable length is a call.
+ */
+static inline bool
+eq_bytes(const uint8_t *a, const char *b, size_t n)
+{
+	uint64_t x, y, u, v;
+	uint32_t x4, y4, u4, v4;
+
+	if (n >= 8) {
+		for (size_t i = 0; i + 8 < n; i += 8) {
+			memcpy(&x, a + i, 8);
+			memcpy(&y, b + i, 8);
+			if (x != y)
+				return false;
+		}
+		memcpy(&u, a + n - 8, 8);
+		memcpy(&v, b + n - 8, 8);
+		return u == v;
+	}
+	if (n >= 4) {
+		memcpy(&x4, a, 4);
+		memcpy(&y4, b, 4);
+		memcpy(&u4, a + n - 4, 4);
+		memcpy(&v4, b + n - 4, 4);
+		return x4 == y4 && u4 == v4;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (a[i] != (uint8_t)b[i])
+			return false;
+	return true;
+}
+
+/*
  * n[0..nl) is h in any case, as hname_is() but cheaper: the names in our
  * tables are ASCII letters and '-' only, and for a letter, setting bit
  * 0x20 maps exactly its two cases (and no other byte) to the lowercase.
@@ -234,7 +293,7 @@ name_is(const uint8_t *n, size_t nl, const struct hname *h)
 	if (nl != h->len || (n[0] | 0x20) != ((uint8_t)h->name[0] | 0x20))
 		return false;
 	/* Most senders write the names as the RFCs do. */
-	if (memcmp(n, h->name, nl) == 0)
+	if (eq_bytes(n, h->name, nl))
 		return true;
 	for (size_t i = 1; i < nl; i++) {
 		uint8_t b = (uint8_t)h->name[i];
@@ -393,7 +452,7 @@ undefer(struct walk *w, struct memo_line *ml)
  */
 int
 walk_headers(struct walk *w, struct scratch *s, const uint8_t *msg,
-    size_t len)
+    size_t len, const struct sipframe_lines *ln)
 {
 	struct cur c;
 	const uint8_t *line;
@@ -408,7 +467,8 @@ walk_headers(struct walk *w, struct scratch *s, const uint8_t *msg,
 		return -1;
 	w->hdr_len = w->body_off = len;
 	cur_init(&c, msg, len);
-	while (start = c.off, hdr_next_line(&c, &line, &ll)) {
+	/* seq counts the lines taken: the next one's index in ln. */
+	while (start = c.off, walk_next_line(&c, ln, seq, &line, &ll)) {
 		const uint8_t *colon, *n, *v;
 		size_t nl, vl;
 		int hx, ok;

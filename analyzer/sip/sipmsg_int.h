@@ -25,6 +25,7 @@
 #include "base/anomaly.h"
 #include "base/cursor.h"
 #include "base/scratch.h"
+#include "ingest/sipframe.h"
 #include "sip/sipmsg.h"
 
 /*
@@ -157,11 +158,13 @@ bool hdr_find(const uint8_t *p, size_t len, bool skip_first,
 
 /*
  * Walks the header block of msg[0..len) into w (see struct walk); the
- * libosip2 copy comes from s.  Returns -1 when s is out of memory, else
- * 0 (w->too_long tells a line over the cap).
+ * libosip2 copy comes from s.  ln (NULL: none) are the line ends the
+ * framing found in msg (sipframe.h), taken instead of searched for.
+ * Returns -1 when s is out of memory, else 0 (w->too_long tells a line
+ * over the cap).
  */
 int walk_headers(struct walk *w, struct scratch *s, const uint8_t *msg,
-    size_t len);
+    size_t len, const struct sipframe_lines *ln);
 
 /*
  * Finishes the libosip2 copy: the memo headers' first lines, which the

@@ -7,10 +7,14 @@
  * parsed with sipmsg_parse() and read back through the accessors the
  * reports use (label, user@host of each URI, raw header lookup).  The
  * parsed strings are walked to their NUL so ASan sees any string that
- * points outside the message's block.
+ * points outside the message's block.  The ingest stage's one-reading
+ * form (sipframe_datagram_sip) must frame as the two calls do, and the
+ * parse given its line ends must give what the parse alone gives:
+ * otherwise the target aborts.
  */
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ingest/sipframe.h"
@@ -67,6 +71,42 @@ parse_one(const uint8_t *p, size_t len, struct anomalies *an)
 	sipmsg_free(m);
 }
 
+/*
+ * sipframe_datagram_sip() against sipframe_looks_like_sip() and
+ * sipframe_datagram(), and the parse with its line ends against the
+ * parse without (the same refusal, anomalies and size).
+ */
+static void
+one_reading(const uint8_t *data, size_t size)
+{
+	struct anomalies a1, a2;
+	struct sipframe_lines ln;
+	const struct sipmsg_lend lend = { NULL, NULL, NULL, &ln };
+	enum sipframe_rc rc1 = SIPFRAME_ERROR, rc2;
+	size_t ml1 = 0, bo1 = 0, ml2, bo2;
+	struct sipmsg *x, *y;
+	bool sip;
+
+	memset(&a1, 0, sizeof(a1));
+	memset(&a2, 0, sizeof(a2));
+	sip = sipframe_looks_like_sip(data, size);
+	if (sip)
+		rc1 = sipframe_datagram(data, size, &ml1, &bo1, &a1);
+	if (sipframe_datagram_sip(data, size, &rc2, &ml2, &bo2, &ln, &a2) !=
+	    sip || rc1 != rc2 || ml1 != ml2 || bo1 != bo2 ||
+	    memcmp(&a1, &a2, sizeof(a1)) != 0)
+		abort();
+	if (rc2 != SIPFRAME_OK)
+		return;
+	x = sipmsg_parse(data, ml2, &a1);
+	y = sipmsg_parse_with(data, ml2, &lend, &a2);
+	if ((x == NULL) != (y == NULL) || memcmp(&a1, &a2, sizeof(a1)) != 0 ||
+	    (x != NULL && sipmsg_mem_bytes(x) != sipmsg_mem_bytes(y)))
+		abort();
+	sipmsg_free(x);
+	sipmsg_free(y);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -103,5 +143,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	/* sipmsg_parse on the raw input too: it must cope with unframed bytes. */
 	parse_one(data, size, &an);
+	one_reading(data, size);
 	return 0;
 }

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ingest/sipframe.h"
 #include "sip/dialog.h"
 #include "sip/sipmsg.h"
 
@@ -374,14 +375,20 @@ test_take_matches_add(void)
 	for (int i = 0; i < n; i++) {
 		struct pkt p = mkpkt(r[i].from_caller, r[i].ts);
 		struct dialog *da, *db = NULL;
+		struct sipframe_lines ln;
 		struct sipmsg *m;
 		enum dialog_take k;
+		enum sipframe_rc rc;
+		size_t ml, bo;
 		bool rt = false;
 
 		dialog_table_expire(ta, r[i].ts);
 		dialog_table_expire(tb, r[i].ts);
+		/* With the line ends the framing notes, as ingest passes them. */
+		(void)sipframe_datagram_sip((const uint8_t *)r[i].text, r[i].len,
+		    &rc, &ml, &bo, &ln, NULL);
 		k = dialog_table_take(ta, (const uint8_t *)r[i].text, r[i].len,
-		    &p, 0, &ana, &da);
+		    rc == SIPFRAME_OK ? &ln : NULL, &p, 0, &ana, &da);
 		m = sipmsg_parse((const uint8_t *)r[i].text, r[i].len, &anb);
 		if (m != NULL)
 			db = dialog_table_add(tb, m, &p, 0, &anb, &rt);
@@ -436,13 +443,13 @@ test_take_by_bytes(void)
 		t = dialog_table_new(done, &s);
 		p = mkpkt(0, SEC);
 		CU_ASSERT_EQUAL(dialog_table_take(t, (const uint8_t *)a.text,
-		    a.len, &p, 0, pa, &d), DIALOG_TAKE_NEW);
+		    a.len, NULL, &p, 0, pa, &d), DIALOG_TAKE_NEW);
 		CU_ASSERT_PTR_NOT_NULL_FATAL(d);
 		d->msgs[0].m->status = 299;
 		d->msgs[0].key_status = 299;
 		p = mkpkt(0, 2 * SEC);
 		CU_ASSERT_EQUAL(dialog_table_take(t, (const uint8_t *)a.text,
-		    a.len, &p, 0, pa, &d), counted ? DIALOG_TAKE_RETRANS :
+		    a.len, NULL, &p, 0, pa, &d), counted ? DIALOG_TAKE_RETRANS :
 		    DIALOG_TAKE_NEW);
 		CU_ASSERT_EQUAL(d->nmsgs, counted ? 1 : 2);
 		CU_ASSERT_EQUAL(d->msgs[0].retrans, counted ? 1 : 0);
@@ -450,7 +457,7 @@ test_take_by_bytes(void)
 			CU_ASSERT_EQUAL(d->msgs[0].retrans_ns[0], 2 * SEC);
 		p = mkpkt(0, 3 * SEC);
 		CU_ASSERT_EQUAL(dialog_table_take(t, (const uint8_t *)b.text,
-		    b.len, &p, 0, pa, &d), counted ? DIALOG_TAKE_NEW :
+		    b.len, NULL, &p, 0, pa, &d), counted ? DIALOG_TAKE_NEW :
 		    DIALOG_TAKE_RETRANS);
 		CU_ASSERT_EQUAL(d->nmsgs, 2);
 		dialog_table_free(t);
@@ -493,7 +500,7 @@ test_take_many(void)
 
 			dialog_table_expire(t, r[i].ts);
 			CU_ASSERT_EQUAL(dialog_table_take(t,
-			    (const uint8_t *)r[i].text, r[i].len, &p, 0, &an,
+			    (const uint8_t *)r[i].text, r[i].len, NULL, &p, 0, &an,
 			    &d), DIALOG_TAKE_NEW);
 		}
 	}
@@ -537,7 +544,7 @@ test_take_index_moves(void)
 			    "", br, 1, (int64_t)k * (SEC / 1000));
 			p = mkpkt(1, r[c][k].ts);
 			CU_ASSERT_EQUAL(dialog_table_take(t,
-			    (const uint8_t *)r[c][k].text, r[c][k].len, &p, 0,
+			    (const uint8_t *)r[c][k].text, r[c][k].len, NULL, &p, 0,
 			    &an, &d), DIALOG_TAKE_NEW);
 			CU_ASSERT(dd[c] == NULL || d == dd[c]);
 			dd[c] = d;
@@ -551,7 +558,7 @@ test_take_index_moves(void)
 			struct dialog *d;
 
 			CU_ASSERT_EQUAL(dialog_table_take(t,
-			    (const uint8_t *)r[c][k].text, r[c][k].len, &p, 0,
+			    (const uint8_t *)r[c][k].text, r[c][k].len, NULL, &p, 0,
 			    &an, &d), DIALOG_TAKE_RETRANS);
 			CU_ASSERT_PTR_EQUAL(d, dd[c]);
 		}

@@ -19,6 +19,7 @@
 #include "base/anomaly.h"
 #include "base/caps.h"
 #include "ingest/ingest.h"
+#include "frame_lines_check.h"
 
 #define MAXEV 64
 
@@ -68,6 +69,7 @@ on_sip(void *user, const struct sipframe_msg *m, struct anomalies *a)
 
 	(void)user;
 	(void)a;
+	check_lines(m);
 	e->first_frame = m->first_frame;
 	e->len = m->len;
 	e->body_off = m->body_off;

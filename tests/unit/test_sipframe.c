@@ -54,6 +54,37 @@ test_recognise_requests(void)
 	CU_ASSERT_FALSE(sipframe_looks_like_sip(S("INV(TE sip:a SIP/2.0\r\n")));
 }
 
+/*
+ * Every byte in a method: recognised exactly when it is an RFC 3261
+ * §25.1 token character (alphanumeric or one of -.!%*_+`'~).
+ */
+static void
+test_method_bytes(void)
+{
+	for (int c = 0; c < 256; c++) {
+		uint8_t line[] = "AxB sip:a SIP/2.0\r\n";
+		bool tok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || (c != 0 &&
+		    strchr("-.!%*_+`'~", c) != NULL);
+
+		line[1] = (uint8_t)c;
+		CU_ASSERT_EQUAL(sipframe_looks_like_sip(line, sizeof(line) - 1),
+		    tok);
+	}
+	/* Every byte at every place of a URI: any but SP, controls, DEL. */
+	for (int c = 0; c < 256; c++)
+		for (size_t k = 0; k < 24; k++) {
+			uint8_t line[] = "INVITE sip:abcdefghijklmnopqrstuvwx"
+			    " SIP/2.0\r\n";
+			bool ok = c > ' ' && c != 0x7f;
+
+			line[11 + k] = (uint8_t)c;
+			/* A SP inside the URI ends it: the rest is no version. */
+			CU_ASSERT_EQUAL(sipframe_looks_like_sip(line,
+			    sizeof(line) - 1), ok);
+		}
+}
+
 static void
 test_recognise_responses(void)
 {
@@ -541,6 +572,7 @@ main(void)
 	s = CU_add_suite("sipframe", NULL, NULL);
 	if (s == NULL ||
 	    !CU_add_test(s, "recognise requests", test_recognise_requests) ||
+	    !CU_add_test(s, "token bytes in a method, URI bytes", test_method_bytes) ||
 	    !CU_add_test(s, "recognise responses", test_recognise_responses) ||
 	    !CU_add_test(s, "reject RTP and garbage", test_reject_rtp_and_garbage) ||
 	    !CU_add_test(s, "start line prefixes", test_start_prefixes) ||

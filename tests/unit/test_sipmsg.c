@@ -1709,8 +1709,10 @@ same_msg(const struct sipmsg *a, const struct sipmsg *b, const char *what)
 }
 
 /*
- * msg[0..len) parsed with priors pri[0..npri) gives what it gives without
- * them: the same fields, the same anomalies, or the same refusal.
+ * msg[0..len) parsed with priors pri[0..npri), and with the line ends
+ * the framing notes when it frames msg as a datagram, gives what it
+ * gives without them: the same fields, the same anomalies, or the same
+ * refusal.
  */
 static void
 check_with(const void *msg, size_t len, const struct sipmsg *const *pri,
@@ -1718,12 +1720,20 @@ check_with(const void *msg, size_t len, const struct sipmsg *const *pri,
 {
 	struct anomalies a1, a2;
 	struct priors pr = { .n = npri };
-	struct sipmsg_lend lend = { give_priors, NULL, &pr };
+	struct sipmsg_lend lend = { give_priors, NULL, &pr, NULL };
 	uint8_t *copy = malloc(len > 0 ? len : 1);
+	struct sipframe_lines ln;
 	struct sipmsg *x, *y;
+	enum sipframe_rc rc;
+	size_t ml, bo;
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(copy);
 	memcpy(copy, msg, len);
+	if (sipframe_datagram_sip(copy, len, &rc, &ml, &bo, &ln, NULL) &&
+	    rc == SIPFRAME_OK) {
+		CU_ASSERT(ln.n > 0);
+		lend.lines = &ln;
+	}
 	if (npri > 0)
 		memcpy(pr.m, pri, (npri < SIPMSG_PRIOR_MAX ? npri :
 		    SIPMSG_PRIOR_MAX) * sizeof(*pri));
@@ -1847,7 +1857,7 @@ test_with_reuses(void)
 	    "CSeq: 1 ACK\r\n\r\n";
 	struct sipmsg *p = parse_s(a), *m;
 	struct priors pr = { .n = 1 };
-	struct sipmsg_lend lend = { give_priors, NULL, &pr };
+	struct sipmsg_lend lend = { give_priors, NULL, &pr, NULL };
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
 	CU_ASSERT_STRING_EQUAL(p->from_uri, "sip:alice@10.0.0.2");
@@ -1892,7 +1902,7 @@ test_with_stop(void)
 	    "From: <sip:alice@10.0.0.2>;tag=f\r\nTo: <sip:bob@198.51.100.7>\r\n"
 	    "Call-ID: stop@10.0.0.2\r\nCSeq: 1 INVITE\r\n\r\n";
 	int asked = 0;
-	struct sipmsg_lend lend = { stop_priors, NULL, &asked };
+	struct sipmsg_lend lend = { stop_priors, NULL, &asked, NULL };
 	struct anomalies a;
 
 	memset(&a, 0, sizeof(a));
@@ -2731,7 +2741,7 @@ test_walk_copy(void)
 
 			scratch_init(&s, sb, sizeof(sb));
 			CU_ASSERT_EQUAL_FATAL(walk_headers(&w, &s,
-			    (const uint8_t *)msgs[i], len), 0);
+			    (const uint8_t *)msgs[i], len, NULL), 0);
 			for (int k = 0; k < MEMO_COUNT; k++) {
 				taken[k] = (mask >> k & 1) != 0;
 				if (taken[k] && !w.memo[k].usable)
@@ -2756,6 +2766,75 @@ test_walk_copy(void)
 	CU_ASSERT(checked >= 100);
 }
 
+/*
+ * The walk given the line ends the framing noted (all of them, or only
+ * the first few, as for a header block longer than SIPFRAME_LINES)
+ * finds what it finds searching for them itself: the same framing,
+ * index, memo lines and libosip2 copy.
+ */
+static void
+test_walk_lines(void)
+{
+	static char many[8192];
+	const char *msgs[] = {
+	    "INVITE sip:b@x SIP/2.0\r\nVia: SIP/2.0/UDP 10.0.0.1;branch=z9hG4bKq\r\n"
+	    "From: <sip:a@x>;tag=1\r\nTo: <sip:b@x>\r\nCall-ID: c1\r\n"
+	    "CSeq: 1 INVITE\r\nContact: <sip:a@10.0.0.1>\r\n"
+	    "Content-Type: application/sdp\r\nContent-Length: 4\r\n\r\nv=0\n",
+	    "SIP/2.0 200 OK\nv: SIP/2.0/UDP h\nf: a\n  folded\nt: b\ni: c2\n"
+	    "CSeq: 2 BYE\nX-No-Colon\nl: 0\n\n",
+	    "BYE sip:b@x SIP/2.0\r\nVia: a\rb\r\nCall-ID: c3\r\n"
+	    "CSeq: 3 BYE\r\n\r\n",
+	    many,
+	};
+	size_t o = 0;
+
+	o += (size_t)snprintf(many, sizeof(many), "OPTIONS sip:x SIP/2.0\r\n"
+	    "Call-ID: c4\r\nCSeq: 1 OPTIONS\r\n");
+	for (int i = 0; i < 100; i++)
+		o += (size_t)snprintf(many + o, sizeof(many) - o,
+		    "X-H%d: v%d\r\nVia: SIP/2.0/UDP h%d\r\n", i, i, i);
+	(void)snprintf(many + o, sizeof(many) - o, "Content-Length: 0\r\n\r\n");
+	for (size_t i = 0; i < sizeof(msgs) / sizeof(msgs[0]); i++) {
+		const uint8_t *m = (const uint8_t *)msgs[i];
+		size_t len = strlen(msgs[i]), ml, bo;
+		struct sipframe_lines ln;
+		enum sipframe_rc rc;
+
+		CU_ASSERT_FATAL(sipframe_datagram_sip(m, len, &rc, &ml, &bo, &ln,
+		    NULL));
+		CU_ASSERT_EQUAL_FATAL(rc, SIPFRAME_OK);
+		CU_ASSERT(ln.n > 2);
+		CU_ASSERT_EQUAL(ln.n == SIPFRAME_LINES, i == 3);
+		for (unsigned keep = 0; keep <= ln.n; keep++) {
+			_Alignas(SCRATCH_ALIGN) char sa[32768], sb[32768];
+			struct scratch s1, s2;
+			struct sipframe_lines part = ln;
+			struct walk a, b;
+
+			part.n = (uint16_t)keep;
+			scratch_init(&s1, sa, sizeof(sa));
+			scratch_init(&s2, sb, sizeof(sb));
+			CU_ASSERT_EQUAL_FATAL(walk_headers(&a, &s1, m, ml, NULL), 0);
+			CU_ASSERT_EQUAL_FATAL(walk_headers(&b, &s2, m, ml, &part),
+			    0);
+			CU_ASSERT_EQUAL(a.hdr_len, b.hdr_len);
+			CU_ASSERT_EQUAL(a.body_off, bo);
+			CU_ASSERT_EQUAL(a.body_off, b.body_off);
+			CU_ASSERT_EQUAL(a.too_long, b.too_long);
+			CU_ASSERT_EQUAL(a.has_cr, b.has_cr);
+			CU_ASSERT_EQUAL(a.extra, b.extra);
+			CU_ASSERT(memcmp(&a.hx, &b.hx, sizeof(a.hx)) == 0);
+			CU_ASSERT(memcmp(a.memo, b.memo, sizeof(a.memo)) == 0);
+			CU_ASSERT_EQUAL(a.inlen, b.inlen);
+			CU_ASSERT(a.inlen == b.inlen &&
+			    memcmp(a.in, b.in, a.inlen) == 0);
+			scratch_fini(&s1);
+			scratch_fini(&s2);
+		}
+	}
+}
+
 int
 main(void)
 {
@@ -2768,6 +2847,8 @@ main(void)
 	su = CU_add_suite("sipmsg", setup, NULL);
 	if (su == NULL ||
 	    CU_add_test(su, "INVITE with SDP", test_invite_full) == NULL ||
+	    CU_add_test(su, "walk with the framing's line ends",
+	    test_walk_lines) == NULL ||
 	    CU_add_test(su, "200 OK", test_200_ok) == NULL ||
 	    CU_add_test(su, "compact headers", test_compact) == NULL ||
 	    CU_add_test(su, "multiple Via", test_multi_via) == NULL ||

@@ -16,6 +16,7 @@
 #include "base/caps.h"
 #include "ingest/pkt.h"
 #include "ingest/tcpframe.h"
+#include "frame_lines_check.h"
 
 #define MAXMSG 64
 
@@ -40,6 +41,7 @@ on_msg(void *user, const struct sipframe_msg *m, struct anomalies *a)
 	struct got *g = user;
 
 	(void)a;
+	check_lines(m);
 	if (g->n < MAXMSG) {
 		g->first[g->n] = m->first_frame;
 		g->frame[g->n] = m->p->frame;
