@@ -22,7 +22,13 @@ san="-fsanitize=address,undefined -fno-sanitize-recover=undefined"
 cflags="-std=c11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer $san ${FUZZ_CFLAGS:-}"
 # the profile files the library reads (fuzz_diff, fuzz_profile)
 profdir="-DSIPALG_SRC_PROFILES_DIR=\"$src/sim/profiles\""
-incs="-I$src/analyzer -I$cfgdir $(pkg-config --cflags libpcap libosip2 sqlite3)"
+# libpq's headers when configure found PostgreSQL (store_pg.c includes
+# them; nothing the targets call pulls its object in, so no -lpq)
+pq=
+if grep -q '^#define HAVE_LIBPQ 1' "$cfgdir/config.h" 2>/dev/null; then
+	pq=$(pkg-config --cflags libpq 2>/dev/null || echo -I/usr/include/postgresql)
+fi
+incs="-I$src/analyzer -I$cfgdir $(pkg-config --cflags libpcap libosip2 sqlite3) $pq"
 libs="$(pkg-config --libs libpcap libosip2 sqlite3) -lpthread -lm"
 
 mkdir -p "$out/lib"
@@ -55,12 +61,12 @@ done
 rm -f "$out/lib/libsipalg-fuzz.a"
 ar rcs "$out/lib/libsipalg-fuzz.a" $objs
 
-# fuzz_sim and fuzz_farend also link the simulator's ALG (sim/alg.c) and
-# far-end model (sim/farend.c), built into OUTDIR/lib/sim as the library
-# is.
+# fuzz_sim and fuzz_farend also link the simulator's ALG (sim/alg.c),
+# far-end model (sim/farend.c) and the byte buffer both use (sim/bytes.c),
+# built into OUTDIR/lib/sim as the library is.
 mkdir -p "$out/lib/sim"
 simobjs=
-for c in "$src"/sim/alg.c "$src"/sim/farend.c; do
+for c in "$src"/sim/alg.c "$src"/sim/farend.c "$src"/sim/bytes.c; do
 	b=$(basename "$c" .c)
 	o="$out/lib/sim/$b.o"
 	simobjs="$simobjs $o"
