@@ -727,7 +727,10 @@ walk_start(struct cfile *f, const char *path)
  * caplen and len swapped), microsecond or nanosecond magic (not the
  * "modified" formats with longer record headers), a link type libpcap
  * does not fix up (not Linux USB), and the stream just past the file
- * header.
+ * header.  fast_next() hands out nanoseconds (a microsecond file's times
+ * times 1000), as libpcap does for a file opened with nanosecond
+ * precision; cfile_fill() scales by f->nano, so our reader starts only
+ * when libpcap granted that precision.
  */
 static void
 fast_start(struct cfile *f)
@@ -736,7 +739,8 @@ fast_start(struct cfile *f)
 	uint32_t magic;
 	uint16_t major, minor;
 
-	if (f->info.pcapng || f->walk.fd >= 0 || pcap_is_swapped(f->pc) ||
+	if (!f->nano || f->info.pcapng || f->walk.fd >= 0 ||
+	    pcap_is_swapped(f->pc) ||
 	    f->info.linktype == 189 || f->info.linktype == 220 ||
 	    pread(fileno(f->fp), hdr, sizeof(hdr), 0) != (ssize_t)sizeof(hdr) ||
 	    ftello(f->fp) != (off_t)sizeof(hdr))
