@@ -343,6 +343,7 @@ cfile_fill(struct cfile *f)
 	if (f->fast.rb != NULL && fast_next(f, &fh, &data) == 1) {
 		h = &fh;
 		r = 1;
+		f->info.own_records++;
 	} else {
 		if (f->fast.rb != NULL &&
 		    fseeko(f->fp, (off_t)f->fast.off, SEEK_SET) != 0) {
