@@ -1019,10 +1019,29 @@ test_own_reader(void)
 	raw_rec(&r, 1, 2, 100, 100, 1);
 	raw_rec(&r, 1, 3, 200000, 200000, 2);
 	raw_rec(&r, 1, 4, 100, 100, 3);
-	CU_ASSERT(same_as_libpcap(&r, r.n) > 0);
+	CU_ASSERT_EQUAL(same_as_libpcap(&r, r.n), 3);
 	mid = r.n - 116 - 100000;
 	for (size_t n = mid - 20; n < mid + 20; n++)
 		same_as_libpcap(&r, n);
+	/* Linux GRO/LRO frames: records around and above the window's
+	 * size, growing and shrinking, between small ones, all ours */
+	raw_head(&r, 0xa1b2c3d4u, 4, 262144);
+	for (uint32_t i = 0; i < 40; i++) {
+		static const uint32_t len[] = { 65500, 65520, 65521, 65536,
+		    70000, 131072, 80000, 262144 };
+
+		raw_rec(&r, 2, i, len[i % 8], len[i % 8] + i, (uint8_t)i);
+		mid = r.n;      /* after the last, 256 KB, one */
+		if (i % 3 == 0)
+			raw_rec(&r, 2, i, 60 + i, 60 + i, (uint8_t)~i);
+	}
+	CU_ASSERT_EQUAL(same_as_libpcap(&r, r.n), 40 + 14);
+	/* that one cut (header or body): libpcap's "truncated" */
+	for (size_t n = mid - 262144 - 16; n < mid - 262144 + 8; n++)
+		CU_ASSERT_EQUAL(same_as_libpcap(&r, n), 40 + 14 - 2);
+	for (size_t n = mid - 20; n <= mid; n++)
+		CU_ASSERT_EQUAL(same_as_libpcap(&r, n), 40 + 14 - 2 +
+		    (n == mid));
 	/* longer than the snapshot length (libpcap cuts it), beyond any
 	 * snapshot length (libpcap refuses it), zero snapshot length */
 	raw_head(&r, 0xa1b2c3d4u, 4, 200);
