@@ -80,10 +80,45 @@ finish() {
 # WIDTH x HEIGHT, with TERM=screen and a UTF-8 locale; the pane stays 30 s
 # after CMD ends, so that what it printed can be read.  The caller stops
 # it with tmux_stop (one server per screen: nothing left between them).
+# A test that exits before tmux_stop (a failed check, set -e, a signal
+# turned into exit) still kills the server: tmux_start puts an EXIT trap
+# in front of the caller's own (read back through `trap`'s output, so
+# the caller's cleanup still runs after it).  A caller that sets its EXIT
+# trap after tmux_start replaces ours: set it first.
 tmux_start() {
 	TM="tmux -L $1-$$ -f /dev/null"
+	_tmux_live="$_tmux_live $1-$$"
+	_tmux_trap
 	$TM new-session -d -s b -x "$2" -y "$3" \
 	    "TERM=screen LANG=C.UTF-8 LC_ALL=C.UTF-8 $4; sleep 30"
+}
+
+# The EXIT trap of tmux_start: kills the servers not stopped, then runs
+# the caller's EXIT trap as it was (_tmux_prev).  dash prints no traps
+# inside $(...), so `trap` writes to a file in this shell.
+_tmux_trap() {
+	_tmux_f=$(mktemp) || return 0
+	trap >"$_tmux_f"
+	_tmux_cur=
+	eval "$(sed -n 's/^trap /_tmux_keep /p' "$_tmux_f")"
+	rm -f "$_tmux_f"
+	[ -n "$_tmux_set" ] && [ "$_tmux_cur" = "$_tmux_set" ] && return 0
+	_tmux_prev=$_tmux_cur
+	_tmux_set='_tmux_exit; eval "$_tmux_prev"'
+	trap "$_tmux_set" EXIT
+}
+
+# _tmux_keep -- CMD SIGNAL (a line of `trap`'s output): the EXIT one kept.
+_tmux_keep() {
+	[ "$3" = EXIT ] && _tmux_cur=$2
+	return 0
+}
+
+_tmux_exit() {
+	for _s in $_tmux_live; do
+		tmux -L "$_s" -f /dev/null kill-server 2>/dev/null
+	done
+	_tmux_live=
 }
 
 # tmux_screen: the text of $TM's session b now.
@@ -105,4 +140,9 @@ tmux_wait() {
 
 tmux_stop() {
 	$TM kill-server 2>/dev/null
+	_tmux_s=${TM#tmux -L }
+	_tmux_s=${_tmux_s%% *}
+	_tmux_live=$(for _s in $_tmux_live; do
+		[ "$_s" = "$_tmux_s" ] || printf ' %s' "$_s"
+	done)
 }

@@ -63,11 +63,8 @@ db_on_dialog(void *user, struct dialog *d)
 {
 	struct loader *ld = user;
 
-	/*
-	 * Dialog ids are renumbered so that dialogs of different captures
-	 * never share one (marks are kept by id).
-	 */
-	d->id = ++ld->next_id;
+	/* d->id is the source's number (source_number_in_order): dialogs of
+	 * different captures never share one (marks are kept by id). */
 	if (!loader_add(ld, d))
 		return false;
 	pthread_mutex_lock(&ld->mu);

@@ -103,7 +103,6 @@ struct loader {
 	const struct store_filter *db_filter; /* --site/--capture, or NULL */
 	struct db_capture *caps;  /* appended under mu */
 	size_t ncaps;
-	uint64_t next_id;
 	/* --inside/--outside */
 	struct pairset *ps;
 };

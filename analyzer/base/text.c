@@ -65,7 +65,6 @@ text_find(const void *hay, size_t hlen, const void *needle, size_t nlen)
 	return memmem(hay, hlen, needle, nlen);
 }
 
-
 char *
 text_copy(char *dst, size_t n, const void *vp, size_t len)
 {

@@ -20,7 +20,8 @@
  * pcap file (fast_start: this machine's byte order, version 2.4, the
  * microsecond or nanosecond magic, a link type libpcap does not fix up)
  * are read by cfile_fill itself, each as libpcap's pcap_next_packet()
- * reads it, from a window of the file read with pread(), and handed out
+ * reads it, from a window of the file read with pread() (a record the
+ * window cannot hold straight into a buffer of its own), and handed out
  * in place (valid until the next read of that file, as libpcap's buffer
  * is).  This saves stdio's copy and libpcap's, and about 400 instructions
  * a frame.  A record it does not take -- one the file cuts short, longer
@@ -138,6 +139,8 @@ struct fastrd {
 	uint8_t *rb;                /* RB_BYTES, NULL: libpcap reads it all */
 	uint64_t rb_off;
 	size_t rb_len;
+	uint8_t *big;               /* a record the window cannot hold ... */
+	size_t big_cap;             /* ... up to CAP_SNAPLEN bytes */
 	uint64_t off;               /* the next record */
 	uint32_t snap;              /* pcap_snapshot() */
 	int micro;                  /* microsecond timestamps */
@@ -187,6 +190,9 @@ cfile_close(struct cfile *f)
 	walk_stop(&f->walk);
 	free(f->fast.rb);
 	f->fast.rb = NULL;
+	free(f->fast.big);
+	f->fast.big = NULL;
+	f->fast.big_cap = 0;
 	if (f->pc != NULL)
 		pcap_close(f->pc);      /* also closes f->fp */
 	free(f->iobuf);
@@ -283,6 +289,45 @@ fast_refill(struct fastrd *r, int fd)
 }
 
 /*
+ * The n bytes of a record longer than the window (Linux GRO/LRO frames
+ * of up to 64 KB and more) at offset off, into r->big (grown to n, n <=
+ * CAP_SNAPLEN): what the window holds of it copied, the rest read
+ * straight there, no refill of the window that could not hold it.  0,
+ * or -1 (a read error, the file cut short, no memory: then libpcap
+ * reads the record).
+ */
+static int
+fast_big(struct fastrd *r, int fd, uint64_t off, size_t n)
+{
+	size_t got = 0;
+
+	if (n > r->big_cap) {
+		uint8_t *b = realloc(r->big, n);
+
+		if (b == NULL)
+			return -1;
+		r->big = b;
+		r->big_cap = n;
+	}
+	if (off >= r->rb_off && off < r->rb_off + r->rb_len) {
+		got = (size_t)(r->rb_off + r->rb_len - off);
+		if (got > n)
+			got = n;
+		memcpy(r->big, r->rb + (off - r->rb_off), got);
+	}
+	while (got < n) {
+		ssize_t k = pread(fd, r->big + got, n - got, (off_t)(off + got));
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			return -1;
+		got += (size_t)k;
+	}
+	return 0;
+}
+
+/*
  * The next record of a plain pcap file read by us (see cfile_fill) into
  * *h and *data: 1, or 0 when it is not one we read the way libpcap does
  * (then libpcap reads it).
@@ -304,17 +349,23 @@ fast_next(struct cfile *f, struct pcap_pkthdr *h, const u_char **data)
 	if (w[0] > INT32_MAX || w[1] > INT32_MAX || w[2] > r->snap ||
 	    w[2] > CAP_SNAPLEN)
 		return 0;
-	if (i + 16 + w[2] > r->rb_len) {
-		if (fast_refill(r, fileno(f->fp)) != 0 ||
-		    16 + (size_t)w[2] > r->rb_len)
+	if (16 + (size_t)w[2] > RB_BYTES) {
+		if (fast_big(r, fileno(f->fp), r->off + 16, w[2]) != 0)
 			return 0;
-		i = 0;
+		*data = r->big;
+	} else {
+		if (i + 16 + w[2] > r->rb_len) {
+			if (fast_refill(r, fileno(f->fp)) != 0 ||
+			    16 + (size_t)w[2] > r->rb_len)
+				return 0;
+			i = 0;
+		}
+		*data = r->rb + i + 16;
 	}
 	h->ts.tv_sec = (time_t)w[0];
 	h->ts.tv_usec = (suseconds_t)w[1] * (r->micro ? 1000 : 1);
 	h->caplen = w[2];
 	h->len = w[3];
-	*data = r->rb + i + 16;
 	r->off += 16 + (uint64_t)w[2];
 	return 1;
 }
@@ -343,6 +394,7 @@ cfile_fill(struct cfile *f)
 	if (f->fast.rb != NULL && fast_next(f, &fh, &data) == 1) {
 		h = &fh;
 		r = 1;
+		f->info.own_records++;
 	} else {
 		if (f->fast.rb != NULL &&
 		    fseeko(f->fp, (off_t)f->fast.off, SEEK_SET) != 0) {
@@ -727,7 +779,10 @@ walk_start(struct cfile *f, const char *path)
  * caplen and len swapped), microsecond or nanosecond magic (not the
  * "modified" formats with longer record headers), a link type libpcap
  * does not fix up (not Linux USB), and the stream just past the file
- * header.
+ * header.  fast_next() hands out nanoseconds (a microsecond file's times
+ * times 1000), as libpcap does for a file opened with nanosecond
+ * precision; cfile_fill() scales by f->nano, so our reader starts only
+ * when libpcap granted that precision.
  */
 static void
 fast_start(struct cfile *f)
@@ -736,7 +791,8 @@ fast_start(struct cfile *f)
 	uint32_t magic;
 	uint16_t major, minor;
 
-	if (f->info.pcapng || f->walk.fd >= 0 || pcap_is_swapped(f->pc) ||
+	if (!f->nano || f->info.pcapng || f->walk.fd >= 0 ||
+	    pcap_is_swapped(f->pc) ||
 	    f->info.linktype == 189 || f->info.linktype == 220 ||
 	    pread(fileno(f->fp), hdr, sizeof(hdr), 0) != (ssize_t)sizeof(hdr) ||
 	    ftello(f->fp) != (off_t)sizeof(hdr))

@@ -50,6 +50,9 @@ struct capture_info {
 	struct anomalies an;    /* anomalies found while reading and decoding */
 	int done;               /* no more frames */
 	char err[160];          /* why reading stopped early; "" at a clean end */
+	uint64_t own_records;   /* frames read by capture.c's own plain-pcap
+	                         * reader (capture.c's top), the others by
+	                         * libpcap: for tests and profiling */
 	/*
 	 * pcapng only: the interfaces described before the first packet
 	 * (read by capture.c itself: libpcap does not give the options).

@@ -7,7 +7,11 @@
  * reassembly, frag.h) -> tunnel (IP-in-IP, GRE, ERSPAN) back to the link or
  * IP layer, or transport (UDP, TCP, SCTP, ICMP).  Nothing is allocated per
  * frame: the context lives on the stack and payloads point into the frame
- * or into the fragment table's buffers.
+ * or into the fragment table's buffers.  One exception to the cursors:
+ * ether_ip4_udp(), the fast path for the commonest frame (Ethernet, plain
+ * IPv4, UDP), reads its three headers through raw pointers, for speed,
+ * after one check that all 42 header bytes and the IP total length lie
+ * within caplen; any frame it cannot take whole goes to the layers.
  *
  * Lengths.  The captured window and the length each header claims are kept
  * apart (tcpdump's caplen/length split).  Every layer narrows the cursor to

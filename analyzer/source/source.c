@@ -3,18 +3,40 @@
  * (source.h).
  *
  * Files are the analysis (analysis.h) with the caller's callbacks.  A
- * database is store_read() with two things added between the store
- * and the caller: the captures are kept (for the report's summary) and
- * the verdict is built beside the stored findings (source.h says how).
+ * database is store_read() with three things added between the store
+ * and the caller: the captures are kept (for the report's summary), the
+ * verdict is built beside the stored findings (source.h says how), and
+ * a joined call's first dialog is held back, with the dialogs read after
+ * it, until its other dialog is read (db_on_dialog), so that the other's
+ * responses are noted before it is judged and, numbered in order, each
+ * can name the other.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/htab.h"
 #include "source/source.h"
 
 /* Stored dialogs held back at most (db_on_dialog). */
 #define SOURCE_HELD 256
+
+/* Dialogs handed on before their other dialog was read, remembered at
+ * most (struct early). */
+#define SOURCE_EARLY 1024
+
+/*
+ * A dialog handed on (db_release) before the other dialog of its joined
+ * call was read (more than SOURCE_HELD dialogs between them, or the
+ * streams of its capture came first): its store number and Call-ID
+ * (hashed) and the number it was handed on with, so that the other,
+ * read later, can still name it (numbering in order).
+ */
+struct early {
+	uint64_t store_id;
+	uint64_t cid_hash;
+	uint64_t nr;
+};
 
 struct source {
 	struct source_cb cb;
@@ -35,6 +57,10 @@ struct source {
 	size_t nawait;
 	uint64_t handed;              /* dialogs handed on this run */
 	bool number_in_order;         /* source_number_in_order */
+	/* database, numbering in order: a ring of the latest SOURCE_EARLY
+	 * dialogs handed on before their other was read */
+	struct early early[SOURCE_EARLY];
+	size_t nearly, early_next;
 };
 
 static void
@@ -154,6 +180,52 @@ db_on_capture(void *user, const struct store_capture *c)
 		s->cb.on_capture(s->cb.user, c);
 }
 
+/* A Call-ID's first sizeof(join.call_id) - 1 bytes, hashed (is_other
+ * compares as many). */
+static uint64_t
+early_hash(const char *call_id)
+{
+	return htab_hash(call_id, strnlen(call_id,
+	    sizeof(((struct dialog *)NULL)->join.call_id) - 1), HTAB_SEED);
+}
+
+/* d, read with the store's number, is handed on as nr before its other
+ * was read: remembered (the oldest forgotten past SOURCE_EARLY). */
+static void
+early_keep(struct source *s, const struct dialog *d, uint64_t nr)
+{
+	struct early *e = &s->early[s->early_next];
+
+	e->store_id = d->id;
+	e->cid_hash = early_hash(d->call_id);
+	e->nr = nr;
+	s->early_next = (s->early_next + 1) % SOURCE_EARLY;
+	if (s->nearly < SOURCE_EARLY)
+		s->nearly++;
+}
+
+/* The number the other dialog d's join names was handed on with, 0 when
+ * not remembered; forgotten once found. */
+static uint64_t
+early_take(struct source *s, const struct dialog *d)
+{
+	uint64_t h = early_hash(d->join.call_id);
+
+	for (size_t i = 0; i < s->nearly; i++) {
+		struct early *e = &s->early[i];
+
+		if (e->store_id == d->join.id && e->cid_hash == h &&
+		    e->nr != 0) {
+			uint64_t nr = e->nr;
+
+			e->store_id = 0;
+			e->nr = 0;
+			return nr;
+		}
+	}
+	return 0;
+}
+
 /*
  * A stored dialog, judged: the detectors run for the verdict's score
  * (their findings dropped, the stored ones put back), the counts taken
@@ -161,7 +233,9 @@ db_on_capture(void *user, const struct store_capture *c)
  * capture stored before the store kept them (schema 4) gets the
  * detectors'.  Then handed on (freed unless the callee keeps it); with
  * number_in_order numbered as handed on, its join naming the other by
- * other_nr (0: the other was not among the dialogs held with it).
+ * other_nr, or, when the other was not among the dialogs held with it,
+ * by the number the other was handed on with before (early_take; 0:
+ * not known).
  */
 static void
 db_judge(struct source *s, struct dialog *d, uint64_t other_nr)
@@ -208,6 +282,8 @@ db_judge(struct source *s, struct dialog *d, uint64_t other_nr)
 	}
 	s->handed++;
 	if (s->number_in_order) {
+		if (other_nr == 0 && join.id != 0 && join.other_first)
+			other_nr = early_take(s, d);
 		d->id = s->handed;
 		d->join.id = other_nr;
 	}
@@ -228,7 +304,8 @@ is_other(const struct dialog *d, const struct dialog *o)
 /*
  * Judges the dialogs held back, in the order they were read; a join
  * between two of them names the other by the number it is handed on
- * with.
+ * with.  One whose other is still to come (released on the cap, or by
+ * its capture's streams) is remembered, so that the other can name it.
  */
 static void
 db_release(struct source *s)
@@ -241,8 +318,14 @@ db_release(struct source *s)
 			if (k != i && is_other(s->held[i], s->held[k]))
 				nr[i] = s->handed + 1 + k;
 	}
-	for (size_t i = 0; i < s->nheld; i++)
+	for (size_t i = 0; i < s->nheld; i++) {
+		const struct dialog *d = s->held[i];
+
+		if (s->number_in_order && nr[i] == 0 && d->join.id != 0 &&
+		    !d->join.other_first)
+			early_keep(s, d, s->handed + 1);
 		db_judge(s, s->held[i], nr[i]);
+	}
 	s->nheld = 0;
 	s->nawait = 0;
 }
@@ -348,6 +431,7 @@ db_restart(struct source *s)
 	s->ncaps = 0;
 	s->dialogs = s->affected = s->handed = 0;
 	memset(s->by_id, 0, sizeof(s->by_id));
+	s->nearly = s->early_next = 0;
 	return 0;
 }
 

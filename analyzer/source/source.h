@@ -111,6 +111,14 @@ int source_list(struct source *s, const struct store_filter *f,
  * number too, for a reader that shows them so (the browser: dialogs of
  * several captures never share a number).  Otherwise they keep the
  * store's numbers (store_read).  No-op for files.
+ *
+ * A joined call's first dialog waits for its other with the dialogs
+ * read after it, 256 at most; when more were stored between the two (or
+ * its capture's streams come first) it is handed on before the other is
+ * read, with its join naming no number (0: its number is not known yet,
+ * and a dialog handed on is not changed).  The other, read later, still
+ * names it: the source remembers the numbers of the latest 1,024 such
+ * dialogs (fixed memory) for the rest of the run.
  */
 void source_number_in_order(struct source *s, bool on);
 

@@ -644,6 +644,7 @@ test_pcapng_filter(void)
 		CU_ASSERT_EQUAL(capture_set_next(cs, &fr), 1);
 		CU_ASSERT_EQUAL(capture_set_next(cs, &fr), 0);
 		CU_ASSERT_EQUAL(anomaly_total(&ci->an), 0);
+		CU_ASSERT_EQUAL(ci->own_records, 0);    /* pcapng: libpcap's */
 		capture_set_free(cs);
 	}
 }
@@ -919,8 +920,11 @@ raw_rec(struct raw *r, uint32_t sec, uint32_t sub, uint32_t caplen,
 	}
 }
 
-/* capture_set against libpcap alone on the first n bytes of r. */
-static void
+/*
+ * capture_set against libpcap alone on the first n bytes of r.  Returns
+ * how many frames capture.c's own reader took (capture_info.own_records).
+ */
+static uint64_t
 same_as_libpcap(const struct raw *r, size_t n)
 {
 	char eb[PCAP_ERRBUF_SIZE], err[256];
@@ -932,7 +936,7 @@ same_as_libpcap(const struct raw *r, size_t n)
 	const u_char *d;
 	pcap_t *p;
 	FILE *fp;
-	uint64_t frames = 0;
+	uint64_t frames = 0, own;
 	int rc;
 
 	write_bytes(path, r->b, n);
@@ -948,7 +952,7 @@ same_as_libpcap(const struct raw *r, size_t n)
 		else
 			fclose(fp);
 		capture_set_free(cs);
-		return;
+		return 0;
 	}
 	while ((rc = pcap_next_ex(p, &h, &d)) == 1) {
 		uint32_t caplen = h->caplen > CAP_SNAPLEN ? CAP_SNAPLEN :
@@ -984,8 +988,11 @@ same_as_libpcap(const struct raw *r, size_t n)
 		CU_ASSERT_STRING_EQUAL(ci->err, "");
 		CU_ASSERT_EQUAL(ci->bytes_read, n);
 	}
+	CU_ASSERT(ci->own_records <= frames);
+	own = ci->own_records;
 	pcap_close(p);
 	capture_set_free(cs);
+	return own;
 }
 
 static void
@@ -1001,29 +1008,49 @@ test_own_reader(void)
 			raw_rec(&r, 1700000000u + i, nano ? 999999999u - i :
 			    999999u - i, 60 + (i * 37) % 1441, 1514,
 			    (uint8_t)i);
-		same_as_libpcap(&r, r.n);
+		/* this machine's order, version 2.4: every record ours */
+		CU_ASSERT_EQUAL(same_as_libpcap(&r, r.n), 3000);
 	}
 	/* cut around the end of the first window (64 KB) */
 	for (size_t n = 65536 - 40; n < 65536 + 40; n++)
-		same_as_libpcap(&r, n);
+		CU_ASSERT(same_as_libpcap(&r, n) > 0);
 	/* one record longer than the window, then a short one */
 	raw_head(&r, 0xa1b2c3d4u, 4, 262144);
 	raw_rec(&r, 1, 2, 100, 100, 1);
 	raw_rec(&r, 1, 3, 200000, 200000, 2);
 	raw_rec(&r, 1, 4, 100, 100, 3);
-	same_as_libpcap(&r, r.n);
+	CU_ASSERT_EQUAL(same_as_libpcap(&r, r.n), 3);
 	mid = r.n - 116 - 100000;
 	for (size_t n = mid - 20; n < mid + 20; n++)
 		same_as_libpcap(&r, n);
+	/* Linux GRO/LRO frames: records around and above the window's
+	 * size, growing and shrinking, between small ones, all ours */
+	raw_head(&r, 0xa1b2c3d4u, 4, 262144);
+	for (uint32_t i = 0; i < 40; i++) {
+		static const uint32_t len[] = { 65500, 65520, 65521, 65536,
+		    70000, 131072, 80000, 262144 };
+
+		raw_rec(&r, 2, i, len[i % 8], len[i % 8] + i, (uint8_t)i);
+		mid = r.n;      /* after the last, 256 KB, one */
+		if (i % 3 == 0)
+			raw_rec(&r, 2, i, 60 + i, 60 + i, (uint8_t)~i);
+	}
+	CU_ASSERT_EQUAL(same_as_libpcap(&r, r.n), 40 + 14);
+	/* that one cut (header or body): libpcap's "truncated" */
+	for (size_t n = mid - 262144 - 16; n < mid - 262144 + 8; n++)
+		CU_ASSERT_EQUAL(same_as_libpcap(&r, n), 40 + 14 - 2);
+	for (size_t n = mid - 20; n <= mid; n++)
+		CU_ASSERT_EQUAL(same_as_libpcap(&r, n), 40 + 14 - 2 +
+		    (n == mid));
 	/* longer than the snapshot length (libpcap cuts it), beyond any
 	 * snapshot length (libpcap refuses it), zero snapshot length */
 	raw_head(&r, 0xa1b2c3d4u, 4, 200);
 	raw_rec(&r, 1, 2, 100, 100, 1);
 	raw_rec(&r, 1, 3, 300, 300, 2);
 	raw_rec(&r, 1, 4, 100, 100, 3);
-	same_as_libpcap(&r, r.n);
+	CU_ASSERT_EQUAL(same_as_libpcap(&r, r.n), 2);  /* not the cut one */
 	raw_rec(&r, 1, 5, 300000, 300000, 4);
-	same_as_libpcap(&r, r.n);
+	CU_ASSERT_EQUAL(same_as_libpcap(&r, r.n), 2);
 	raw_head(&r, 0xa1b2c3d4u, 4, 0);
 	raw_rec(&r, 1, 2, 100, 100, 1);
 	same_as_libpcap(&r, r.n);
@@ -1032,18 +1059,18 @@ test_own_reader(void)
 	raw_rec(&r, 0x80000000u, 2, 100, 100, 1);
 	raw_rec(&r, 5, 0xfffffff0u, 100, 100, 2);
 	raw_rec(&r, 6, 2000000, 100, 100, 3);
-	same_as_libpcap(&r, r.n);
+	CU_ASSERT_EQUAL(same_as_libpcap(&r, r.n), 1);  /* the third */
 	/* version 2.2 and 2.3: caplen and len may be swapped */
 	for (uint16_t minor = 2; minor < 4; minor++) {
 		raw_head(&r, 0xa1b2c3d4u, minor, 65535);
 		raw_rec(&r, 1, 2, 100, 60, 1);
 		raw_rec(&r, 1, 3, 60, 100, 2);
-		same_as_libpcap(&r, r.n);
+		CU_ASSERT_EQUAL(same_as_libpcap(&r, r.n), 0);
 	}
 	/* the other byte order (libpcap's alone) and every cut */
 	raw_head(&r, 0xd4c3b2a1u, 4, 65535);
 	raw_rec(&r, 0x01000000u, 0x02000000u, 0x64000000u, 0x64000000u, 1);
-	same_as_libpcap(&r, r.n);
+	CU_ASSERT_EQUAL(same_as_libpcap(&r, r.n), 0);
 	raw_head(&r, 0xa1b2c3d4u, 4, 65535);
 	raw_rec(&r, 1, 2, 40, 40, 1);
 	raw_rec(&r, 1, 3, 0, 40, 2);
