@@ -302,6 +302,37 @@ is_other(const struct dialog *d, const struct dialog *o)
 }
 
 /*
+ * Notes the messages of joined dialog a, and of its other b when b is
+ * not NULL, as the analysis noted them when they arrived: requests
+ * (first copies) and responses, the two dialogs' in time order, so
+ * that the join's notes (kept for the copies' time window) meet as
+ * they met in the analysis and the verdict gets the same evidence.
+ */
+static void
+note_pair(struct source *s, const struct dialog *a, const struct dialog *b)
+{
+	size_t i = 0, k = 0, nb = b != NULL ? b->nmsgs : 0;
+
+	while (i < a->nmsgs || k < nb) {
+		const struct dialog *d;
+		const struct dmsg *m;
+
+		if (k == nb || (i < a->nmsgs &&
+		    a->msgs[i].ts_ns <= b->msgs[k].ts_ns)) {
+			d = a;
+			m = &a->msgs[i++];
+		} else {
+			d = b;
+			m = &b->msgs[k++];
+		}
+		if (m->m->is_request)
+			detect_request_sent(s->dt, d, m);
+		else
+			detect_request_answered(s->dt, d, m);
+	}
+}
+
+/*
  * Judges the dialogs held back, in the order they were read; a join
  * between two of them names the other by the number it is handed on
  * with.  One whose other is still to come (released on the cap, or by
@@ -310,6 +341,9 @@ is_other(const struct dialog *d, const struct dialog *o)
 static void
 db_release(struct source *s)
 {
+	/* Those still waiting never met their other: noted alone. */
+	for (size_t i = 0; i < s->nawait; i++)
+		note_pair(s, s->held[s->await[i]], NULL);
 	uint64_t nr[SOURCE_HELD];
 
 	for (size_t i = 0; i < s->nheld; i++) {
@@ -331,8 +365,9 @@ db_release(struct source *s)
 }
 
 /*
- * A stored dialog, read.  A joined one's responses are noted first, as
- * the analysis notes them when they arrive, so that a call seen as two
+ * A stored dialog, read.  A joined one's requests and responses are
+ * noted (note_pair), with its other's when that is read, as the analysis
+ * noted them when they arrived, so that a call seen as two
  * dialogs gives the verdict its evidence again (detect_join); only a
  * joined one's: the analysis, whose notes are bounded, may have found
  * fewer joins than all the notes would give, and the store says which
@@ -347,14 +382,19 @@ db_on_dialog(void *user, struct dialog *d)
 {
 	struct source *s = user;
 
-	for (size_t i = 0; d->join.id != 0 && i < d->nmsgs; i++)
-		if (!d->msgs[i].m->is_request)
-			detect_request_answered(s->dt, d, &d->msgs[i]);
+	bool noted = d->join.id == 0;
+
 	for (size_t i = 0; i < s->nawait; i++)
 		if (is_other(s->held[s->await[i]], d)) {
+			note_pair(s, s->held[s->await[i]], d);
+			noted = true;
 			s->await[i] = s->await[--s->nawait];
 			break;
 		}
+	/* The first judged of a pair waits for its other to be noted with
+	 * it; one whose other was read before (or never is) goes alone. */
+	if (!noted && d->join.other_first)
+		note_pair(s, d, NULL);
 	if (s->nawait == 0 && s->nheld == 0 &&
 	    (d->join.id == 0 || d->join.other_first)) {
 		db_judge(s, d, 0);
