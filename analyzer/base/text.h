@@ -73,6 +73,19 @@ text_trim(const uint8_t **p, size_t *len)
 char *text_copy(char *dst, size_t n, const void *p, size_t len);
 
 /*
+ * Copies C string src into dst as a C string of at most n-1 bytes
+ * (n > 0): snprintf(dst, n, "%s", src) without the format machinery.
+ */
+static inline void
+text_copy_str(char *dst, size_t n, const char *src)
+{
+	size_t l = strnlen(src, n - 1);
+
+	memcpy(dst, src, l);
+	dst[l] = '\0';
+}
+
+/*
  * Length of the valid UTF-8 sequence at p[0..len) (1-4; len > 0), or 0
  * when invalid (overlong forms, surrogates, beyond U+10FFFF); the code
  * point in *cpo.

@@ -815,17 +815,6 @@ joiner_get(const struct detect *dt, uint64_t id)
 	return n != NULL ? HTAB_ENTRY(n, struct detect_joiner, node) : NULL;
 }
 
-/* snprintf(dst, n, "%s", src) without the format machinery: every
- * message noted copies four fields. */
-static void
-copy_str(char *dst, size_t n, const char *src)
-{
-	size_t l = strnlen(src, n - 1);
-
-	memcpy(dst, src, l);
-	dst[l] = '\0';
-}
-
 /* A new record for dialog d, NULL on OOM or at DETECT_COPY_DIALOGS. */
 static struct detect_joiner *
 joiner_new(struct detect *dt, const struct dialog *d)
@@ -840,7 +829,7 @@ joiner_new(struct detect *dt, const struct dialog *d)
 		free(j);
 		return NULL;
 	}
-	copy_str(j->call_id, n + 1, d->call_id);
+	text_copy_str(j->call_id, n + 1, d->call_id);
 	j->dialog_id = d->id;
 	htab_add(&dt->joiners, &j->node, htab_mix64(d->id));
 	return j;
@@ -974,10 +963,10 @@ detect_copy_note(struct detect *dt, const struct dialog *d,
 	c->is_request = s->is_request;
 	c->cseq = s->cseq;
 	c->status = s->status;
-	copy_str(c->method, sizeof(c->method), s->method);
-	copy_str(c->branch, sizeof(c->branch), s->via[0].branch);
-	copy_str(c->from_tag, sizeof(c->from_tag), s->from_tag);
-	copy_str(c->to_tag, sizeof(c->to_tag), s->to_tag ? s->to_tag : "");
+	text_copy_str(c->method, sizeof(c->method), s->method);
+	text_copy_str(c->branch, sizeof(c->branch), s->via[0].branch);
+	text_copy_str(c->from_tag, sizeof(c->from_tag), s->from_tag);
+	text_copy_str(c->to_tag, sizeof(c->to_tag), s->to_tag ? s->to_tag : "");
 	h = copy_hash(c);
 	key_of_copy(c, &kc);
 	/* Its copies on another segment, under another Call-ID. */

@@ -591,16 +591,6 @@ kind_of(const char *method)
 	return DIALOG_OTHER;
 }
 
-/* snprintf(dst, n, "%s", src) without the format machinery. */
-static void
-str_copy(char *dst, size_t n, const char *src)
-{
-	size_t l = strnlen(src, n - 1);
-
-	memcpy(dst, src, l);
-	dst[l] = '\0';
-}
-
 static struct dialog *
 dialog_create(struct dialog_table *t, const struct sipmsg *m,
     const struct pkt *p)
@@ -614,11 +604,11 @@ dialog_create(struct dialog_table *t, const struct sipmsg *m,
 	d->id = ++t->next_id;
 	d->kind = kind_of(method);
 	d->state = DIALOG_SETUP;
-	str_copy(d->call_id, sizeof(d->call_id), m->call_id);
+	text_copy_str(d->call_id, sizeof(d->call_id), m->call_id);
 	sipmsg_uri_userhost(m->from_uri, d->from, sizeof(d->from));
 	sipmsg_uri_userhost(m->to_uri, d->to, sizeof(d->to));
-	str_copy(d->from_tag, sizeof(d->from_tag), m->from_tag);
-	str_copy(d->first_method, sizeof(d->first_method), method);
+	text_copy_str(d->from_tag, sizeof(d->from_tag), m->from_tag);
+	text_copy_str(d->first_method, sizeof(d->first_method), method);
 	d->cap_idx = p->cap_idx;
 	d->start_ns = d->last_ns = p->ts_ns;
 	d->initial_cseq = m->cseq;
