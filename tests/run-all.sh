@@ -40,7 +40,7 @@ run() {
 	(cd "$dir" && make -s -j"$jobs" check) || {
 		for log in "$dir"/tests/*.log "$dir"/tests/*/*.log; do
 			[ -f "$log" ] || continue
-			grep -q '^FAIL\|^ERROR' "${log%.log}.trs" 2>/dev/null &&
+			grep -q '^:test-result: \(FAIL\|ERROR\)' "${log%.log}.trs" 2>/dev/null &&
 			    { echo "==== $log"; tail -n 60 "$log"; }
 		done
 		slowest "$dir"

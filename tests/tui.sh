@@ -108,13 +108,21 @@ wait_for() {
 	return 1
 }
 
-# expect TEXT / expect_not TEXT: on the screen now.
+# expect TEXT: on the screen after the keys sent (0.3 s, then up to 10 s
+# more while the program draws); expect_not TEXT: not on it after 0.3 s.
 expect() {
 	sleep 0.3
-	if screen | grep -qF -- "$1"; then ok; else
-		fail "screen does not show '$1'; screen was:"
-		screen >&2
-	fi
+	i=0
+	while ! screen | grep -qF -- "$1"; do
+		if [ $i -ge 100 ]; then
+			fail "screen does not show '$1'; screen was:"
+			screen >&2
+			return
+		fi
+		sleep 0.1
+		i=$((i + 1))
+	done
+	ok
 }
 expect_not() {
 	sleep 0.3
