@@ -582,6 +582,7 @@ on_sip(void *user, const struct sipframe_msg *fm, struct anomalies *an)
 	 * shows what size its request's path carries (oversize_drop). */
 	if (d->nmsgs > 0 && d->msgs[d->nmsgs - 1].frame == p->frame) {
 		const struct dmsg *nm = &d->msgs[d->nmsgs - 1];
+		uint64_t dropped = detect_copies_dropped(a->det);
 
 		if (nm->m->sdp != NULL)
 			announce_sdp(a, d, nm->m->sdp, nm->ts_ns);
@@ -589,6 +590,10 @@ on_sip(void *user, const struct sipframe_msg *fm, struct anomalies *an)
 			detect_request_answered(a->det, d, nm);
 		else
 			detect_request_sent(a->det, d, nm);
+		/* Not noted for the join: named for the file being read. */
+		if (a->cur_an != NULL)
+			a->cur_an->n[ANOMALY_JOIN_COPIES_DROPPED] +=
+			    detect_copies_dropped(a->det) - dropped;
 	}
 	size_t nd = dialog_table_count(a->dialogs);
 	size_t nb = dialog_table_bytes(a->dialogs);

@@ -88,6 +88,7 @@
 	X(ORPHAN_RESPONSE, "orphan_response", "response to a request that was not captured") \
 	X(STREAM_TABLE_FULL, "stream_table_full", "too many RTP streams in flight") \
 	X(RTP_BAD_HEADER, "rtp_bad_header", "RTP-flow packet with an invalid header") \
+	X(JOIN_COPIES_DROPPED, "join_copies_dropped", "SIP message not noted for joining a call's copies at two capture points, over a cap (too many at once, per dialog, or one flooded key): that call may stay two dialogs or cite a later copy") \
 	/* the simulator's model (sipalg-sim), caps in caps.h SIM_CAP_* */      \
 	X(SIM_NAT_TABLE_FULL, "sim_nat_table_full", "modelled NAT: no room for another mapping (packet dropped as nat_table_full)") \
 	X(SIM_PINHOLE_TABLE_FULL, "sim_pinhole_table_full", "modelled ALG: no room for another pinhole (not opened)") \

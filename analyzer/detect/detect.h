@@ -187,6 +187,13 @@ void detect_request_answered(struct detect *dt, const struct dialog *d,
 void detect_request_sent(struct detect *dt, const struct dialog *d,
     const struct dmsg *q);
 
+/*
+ * Messages the join did not note, over a DETECT_COPY_ cap (caps.h) or
+ * on OOM, since detect_new: the caller names them per capture
+ * (anomaly join_copies_dropped).
+ */
+uint64_t detect_copies_dropped(const struct detect *dt);
+
 /* The capture-level verdict over the dialogs seen so far. */
 void detect_verdict_get(const struct detect *dt, struct detect_verdict *v);
 

@@ -1004,6 +1004,12 @@ detect_copy_note(struct detect *dt, const struct dialog *d,
 	j->ncopies++;
 }
 
+uint64_t
+detect_copies_dropped(const struct detect *dt)
+{
+	return dt->copies_dropped;
+}
+
 void
 detect_request_sent(struct detect *dt, const struct dialog *d,
     const struct dmsg *q)
