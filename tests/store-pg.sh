@@ -60,7 +60,9 @@ BROWSE="$top_builddir/sipalg-browse"
 check "browse --site matching nothing: exit" 3 $?
 grep -q "no stored capture matches --site nowhere" "$tmp/berr" || fail "browse --site: $(cat "$tmp/berr")"
 if command -v tmux >/dev/null 2>&1; then
-	tmux_start sipalg-pg 132 24 "'$BROWSE' --db '$U' --capture tcp-alg-on-outside.pcap"
+	# at 100 columns: the Call-ID (16 characters) whole beside the
+	# symptoms (the call list's share for it; it was cut at 15)
+	tmux_start sipalg-pg 100 24 "'$BROWSE' --db '$U' --capture tcp-alg-on-outside.pcap"
 	tmux_wait "1 dialogs (1 shown)"
 	tmux_screen >"$tmp/bscreen"
 	grep -qF "1 dialogs (1 shown)" "$tmp/bscreen" && grep -qF "1-26301@10.0.0.2" "$tmp/bscreen" ||

@@ -623,7 +623,7 @@ fi
 # (ALG MTU, INB ALG) and the JOIN#N naming the other.  At 80 columns the
 # symptoms column holds the JOIN#N alone (the badges stood before it and
 # cut it to "JOIN"), at 100 the two badges and the JOIN#N (it showed
-# "ALG MTU" only).
+# "ALG MTU" only); at 100 and 132 the Call-IDs whole as well.
 SIM="$top_builddir/sipalg-sim"
 if [ -f "$LA/oversize-alg-on-inside.pcap" ] && [ -x "$SIM" ] &&
     command -v mergecap >/dev/null 2>&1; then
@@ -633,7 +633,7 @@ if [ -f "$LA/oversize-alg-on-inside.pcap" ] && [ -x "$SIM" ] &&
 	    "$tmp/join-o.pcap"
 	start "'$BROWSE' '$tmp/join.pcapng'"
 	wait_for "2 dialogs (2 shown)"
-	for width in 80 100; do
+	for width in 80 100 132; do
 		$T resize-window -t b -x $width -y 24 2>/dev/null ||
 		    $T resize-pane -t b -x $width -y 24
 		sleep 0.5
@@ -642,11 +642,22 @@ if [ -f "$LA/oversize-alg-on-inside.pcap" ] && [ -x "$SIM" ] &&
 			fail "JOIN#N not shown whole at $width columns"
 			screen >&2
 		fi
+		# From 100 columns on, the Call-IDs (16 and 19 characters)
+		# whole beside them: the Call-ID's share comes before the
+		# symptoms' (it was 15 wide at 100 and cut both).
+		[ $width -eq 80 ] && continue
+		if screen | grep -q ' 1-23241@203\.0\.113\.1 .* JOIN#2 *$' &&
+		    screen | grep -q ' 1-23241@10\.0\.0\.2 .* JOIN#1 *$'; then ok; else
+			fail "Call-IDs cut at $width columns"
+			screen >&2
+		fi
+		if [ $width -eq 100 ]; then
+			if screen | grep -q ' ALG MTU JOIN#[12] *$'; then ok; else
+				fail "badges and JOIN#N not side by side at 100 columns"
+				screen >&2
+			fi
+		fi
 	done
-	if screen | grep -q ' ALG MTU JOIN#[12] *$'; then ok; else
-		fail "badges and JOIN#N not side by side at 100 columns"
-		screen >&2
-	fi
 	keys q
 	# Dialog numbers past 999 at 80 columns: the JOIN#N is wider than
 	# the symptoms column, which takes the room from the names (a cut

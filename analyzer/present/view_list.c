@@ -314,12 +314,17 @@ view_cell(const struct dialog *d, enum view_col c, char *buf, size_t n)
 }
 
 /*
- * The symptoms column's share: room for two badges and a joined call's
- * JOIN#N ("ALG MTU JOIN#12"), taken once the flexible columns (From,
- * To, Call-ID) have FLEX_FAIR each, so they keep the width they had at
- * 80 columns; at 100 columns it holds them.
+ * The shares, in order: the flexible columns (From, To, Call-ID) up to
+ * FLEX_FAIR each, so they keep the width they had at 80 columns; then
+ * the Call-ID, the one name that tells dialogs apart, up to CALLID_FAIR
+ * (a phone's "1-26301@10.0.0.2", a gen-load "beeb8da1658eec67-0@10.0..."
+ * cut at 20); then the symptoms column up to SYMPTOMS_FAIR, room for
+ * two badges and a joined call's JOIN#N ("ALG MTU JOIN#12").  At 100
+ * columns the three hold exactly; what is left goes to the flexible
+ * columns evenly.
  */
 #define FLEX_FAIR 11
+#define CALLID_FAIR 20
 #define SYMPTOMS_FAIR 16
 
 /* Flexible columns share left evenly (the later ones the remainder), each
@@ -384,8 +389,17 @@ view_layout(const enum view_col *cols, int ncols, int width, int *w)
 	}
 	left = width - used;
 	/* Flexible columns (names, Call-ID) get their fair share first, the
-	 * symptoms column its own, the flexible ones the rest, ... */
+	 * Call-ID more, the symptoms column its own, the flexible ones the
+	 * rest, ... */
 	left = grow_flex(cols, ncols, w, left, FLEX_FAIR);
+	for (int i = 0; i < ncols && left > 0; i++)
+		if (cols[i] == VCOL_CALLID && w[i] < CALLID_FAIR) {
+			int add = CALLID_FAIR - w[i] < left ?
+			    CALLID_FAIR - w[i] : left;
+
+			w[i] += add;
+			left -= add;
+		}
 	left = grow_bounded(cols, ncols, w, left, true, SYMPTOMS_FAIR);
 	left = grow_flex(cols, ncols, w, left, 0);
 	/* ... and with none of those, bounded ones grow to their maximum. */

@@ -341,6 +341,33 @@ test_layout_rows(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(row, "in call"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(row, "call-1@"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(row, "10.0s    2"));
+	/*
+	 * The Call-ID's share: 11 at 80 columns as ever, 20 at 100 (it was
+	 * 15: a phone's "1-26301@10.0.0.2" cut; 21 with the one column
+	 * left over), the symptoms column 16 there still; more at 132, the
+	 * names never below 10.
+	 */
+	{
+		int k = -1, wn[3][VCOL_COUNT];
+		const int widths[3] = { 78, 98, 130 };
+
+		for (int i = 0; i < n; i++)
+			if (c[i] == VCOL_CALLID)
+				k = i;
+		CU_ASSERT_FATAL(k >= 0);
+		for (int i = 0; i < 3; i++)
+			view_layout(c, n, widths[i], wn[i]);
+		CU_ASSERT_EQUAL(wn[0][k], 11);
+		CU_ASSERT_EQUAL(wn[0][n - 1], 8);
+		CU_ASSERT(wn[1][k] >= 20 && wn[1][k] <= 21);
+		CU_ASSERT_EQUAL(wn[1][n - 1], 16);
+		CU_ASSERT(wn[2][k] > 21);
+		CU_ASSERT_EQUAL(wn[2][n - 1], 16);
+		for (int i = 0; i < n; i++)
+			if (view_cols[c[i]].maxw == 0)
+				for (int x = 0; x < 3; x++)
+					CU_ASSERT(wn[x][i] >= 10);
+	}
 	/* Tiny buffers truncate, never overflow. */
 	view_row_text(r, c, n, w, row, 10);
 	CU_ASSERT(strlen(row) < 10);
