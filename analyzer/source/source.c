@@ -8,35 +8,19 @@
  * verdict is built beside the stored findings (source.h says how), and
  * a joined call's first dialog is held back, with the dialogs read after
  * it, until its other dialog is read (db_on_dialog), so that the other's
- * responses are noted before it is judged and, numbered in order, each
- * can name the other.
+ * responses are noted before it is judged.  Numbered in order, the store
+ * numbers the dialogs as they are read (store_number_in_read), and each
+ * of a joined pair names the other by that number however far apart
+ * they lie; held back or not, they are handed on in the order read.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "base/htab.h"
 #include "source/source.h"
 
 /* Stored dialogs held back at most (db_on_dialog). */
 #define SOURCE_HELD 256
-
-/* Dialogs handed on before their other dialog was read, remembered at
- * most (struct early). */
-#define SOURCE_EARLY 1024
-
-/*
- * A dialog handed on (db_release) before the other dialog of its joined
- * call was read (more than SOURCE_HELD dialogs between them, or the
- * streams of its capture came first): its store number and Call-ID
- * (hashed) and the number it was handed on with, so that the other,
- * read later, can still name it (numbering in order).
- */
-struct early {
-	uint64_t store_id;
-	uint64_t cid_hash;
-	uint64_t nr;
-};
 
 struct source {
 	struct source_cb cb;
@@ -50,17 +34,11 @@ struct source {
 	uint64_t dialogs, affected;   /* database: over stored findings */
 	uint64_t by_id[SYMPTOM_COUNT];
 	/* database: dialogs read, waiting for the other dialog of a
-	 * joined call (db_on_dialog), and the numbers of those others */
+	 * joined call (db_on_dialog) */
 	struct dialog *held[SOURCE_HELD];
 	size_t nheld;
 	size_t await[SOURCE_HELD];    /* indexes into held */
 	size_t nawait;
-	uint64_t handed;              /* dialogs handed on this run */
-	bool number_in_order;         /* source_number_in_order */
-	/* database, numbering in order: a ring of the latest SOURCE_EARLY
-	 * dialogs handed on before their other was read */
-	struct early early[SOURCE_EARLY];
-	size_t nearly, early_next;
 };
 
 static void
@@ -141,7 +119,8 @@ source_open_db(const char *path, const struct source_cb *cb, char *err,
 void
 source_number_in_order(struct source *s, bool on)
 {
-	s->number_in_order = on;
+	if (s->st != NULL)
+		store_number_in_read(s->st, on);
 }
 
 bool
@@ -180,65 +159,16 @@ db_on_capture(void *user, const struct store_capture *c)
 		s->cb.on_capture(s->cb.user, c);
 }
 
-/* A Call-ID's first sizeof(join.call_id) - 1 bytes, hashed (is_other
- * compares as many). */
-static uint64_t
-early_hash(const char *call_id)
-{
-	return htab_hash(call_id, strnlen(call_id,
-	    sizeof(((struct dialog *)NULL)->join.call_id) - 1), HTAB_SEED);
-}
-
-/* d, read with the store's number, is handed on as nr before its other
- * was read: remembered (the oldest forgotten past SOURCE_EARLY). */
-static void
-early_keep(struct source *s, const struct dialog *d, uint64_t nr)
-{
-	struct early *e = &s->early[s->early_next];
-
-	e->store_id = d->id;
-	e->cid_hash = early_hash(d->call_id);
-	e->nr = nr;
-	s->early_next = (s->early_next + 1) % SOURCE_EARLY;
-	if (s->nearly < SOURCE_EARLY)
-		s->nearly++;
-}
-
-/* The number the other dialog d's join names was handed on with, 0 when
- * not remembered; forgotten once found. */
-static uint64_t
-early_take(struct source *s, const struct dialog *d)
-{
-	uint64_t h = early_hash(d->join.call_id);
-
-	for (size_t i = 0; i < s->nearly; i++) {
-		struct early *e = &s->early[i];
-
-		if (e->store_id == d->join.id && e->cid_hash == h &&
-		    e->nr != 0) {
-			uint64_t nr = e->nr;
-
-			e->store_id = 0;
-			e->nr = 0;
-			return nr;
-		}
-	}
-	return 0;
-}
-
 /*
  * A stored dialog, judged: the detectors run for the verdict's score
  * (their findings dropped, the stored ones put back), the counts taken
  * from the stored findings.  The advisories are the stored ones too; a
  * capture stored before the store kept them (schema 4) gets the
- * detectors'.  Then handed on (freed unless the callee keeps it); with
- * number_in_order numbered as handed on, its join naming the other by
- * other_nr, or, when the other was not among the dialogs held with it,
- * by the number the other was handed on with before (early_take; 0:
- * not known).
+ * detectors'.  Then handed on (freed unless the callee keeps it), with
+ * the store's numbers (numbered in order: as read, source.h).
  */
 static void
-db_judge(struct source *s, struct dialog *d, uint64_t other_nr)
+db_judge(struct source *s, struct dialog *d)
 {
 	struct findings *stored = d->findings, *fresh;
 	struct dialog_join join = d->join;
@@ -279,13 +209,6 @@ db_judge(struct source *s, struct dialog *d, uint64_t other_nr)
 					s->by_id[k]++;
 			}
 		}
-	}
-	s->handed++;
-	if (s->number_in_order) {
-		if (other_nr == 0 && join.id != 0 && join.other_first)
-			other_nr = early_take(s, d);
-		d->id = s->handed;
-		d->join.id = other_nr;
 	}
 	if (s->cb.on_dialog == NULL || !s->cb.on_dialog(s->cb.user, d))
 		dialog_free(d);
@@ -332,34 +255,15 @@ note_pair(struct source *s, const struct dialog *a, const struct dialog *b)
 	}
 }
 
-/*
- * Judges the dialogs held back, in the order they were read; a join
- * between two of them names the other by the number it is handed on
- * with.  One whose other is still to come (released on the cap, or by
- * its capture's streams) is remembered, so that the other can name it.
- */
+/* Judges the dialogs held back, in the order they were read. */
 static void
 db_release(struct source *s)
 {
 	/* Those still waiting never met their other: noted alone. */
 	for (size_t i = 0; i < s->nawait; i++)
 		note_pair(s, s->held[s->await[i]], NULL);
-	uint64_t nr[SOURCE_HELD];
-
-	for (size_t i = 0; i < s->nheld; i++) {
-		nr[i] = 0;
-		for (size_t k = 0; k < s->nheld && nr[i] == 0; k++)
-			if (k != i && is_other(s->held[i], s->held[k]))
-				nr[i] = s->handed + 1 + k;
-	}
-	for (size_t i = 0; i < s->nheld; i++) {
-		const struct dialog *d = s->held[i];
-
-		if (s->number_in_order && nr[i] == 0 && d->join.id != 0 &&
-		    !d->join.other_first)
-			early_keep(s, d, s->handed + 1);
-		db_judge(s, s->held[i], nr[i]);
-	}
+	for (size_t i = 0; i < s->nheld; i++)
+		db_judge(s, s->held[i]);
 	s->nheld = 0;
 	s->nawait = 0;
 }
@@ -374,8 +278,7 @@ db_release(struct source *s)
  * it found.  A dialog judged before
  * its other one (its join says so) needs the other's responses noted
  * before it is judged: it and the dialogs read after it wait (in order,
- * SOURCE_HELD at most) until the other is read; so both are handed on
- * together, and each can name the other by its number.
+ * SOURCE_HELD at most) until the other is read.
  */
 static bool
 db_on_dialog(void *user, struct dialog *d)
@@ -397,7 +300,7 @@ db_on_dialog(void *user, struct dialog *d)
 		note_pair(s, d, NULL);
 	if (s->nawait == 0 && s->nheld == 0 &&
 	    (d->join.id == 0 || d->join.other_first)) {
-		db_judge(s, d, 0);
+		db_judge(s, d);
 		return true;
 	}
 	if (d->join.id != 0 && !d->join.other_first)
@@ -469,9 +372,8 @@ db_restart(struct source *s)
 		free(s->caps[i]);
 	}
 	s->ncaps = 0;
-	s->dialogs = s->affected = s->handed = 0;
+	s->dialogs = s->affected = 0;
 	memset(s->by_id, 0, sizeof(s->by_id));
-	s->nearly = s->early_next = 0;
 	return 0;
 }
 

@@ -109,16 +109,11 @@ int source_list(struct source *s, const struct store_filter *f,
  * Database: number the dialogs 1, 2 ... in the order they are handed on
  * (every source_run afresh), a join naming its other dialog by that
  * number too, for a reader that shows them so (the browser: dialogs of
- * several captures never share a number).  Otherwise they keep the
- * store's numbers (store_read).  No-op for files.
- *
- * A joined call's first dialog waits for its other with the dialogs
- * read after it, 256 at most; when more were stored between the two (or
- * its capture's streams come first) it is handed on before the other is
- * read, with its join naming no number (0: its number is not known yet,
- * and a dialog handed on is not changed).  The other, read later, still
- * names it: the source remembers the numbers of the latest 1,024 such
- * dialogs (fixed memory) for the rest of the run.
+ * several captures never share a number).  Both dialogs of a joined
+ * call name each other however many were stored between them: the
+ * store ranks the dialogs it reads (store_number_in_read), so nothing
+ * here grows with the distance.  Otherwise they keep the store's
+ * numbers (store_read).  No-op for files.
  */
 void source_number_in_order(struct source *s, bool on);
 

@@ -238,10 +238,20 @@ int store_read(struct store *st,
  * store_read over the captures f selects: cap_idx counts within them,
  * and only their dialogs and streams are read.  With f->capture_id, the
  * dialogs are numbered 1, 2 ... within that capture (as if it had been
- * analysed alone) and every frame reference points into it.  With
- * on_dialog and on_stream both NULL, only the captures are listed
- * (cheap).
+ * analysed alone) and every frame reference points into it.  Numbering
+ * in read order (store_number_in_read), the dialogs are numbered 1, 2 ...
+ * in the order they are handed to on_dialog, over all the captures
+ * read, and a join names its other dialog by that number too, wherever
+ * in the read it lies (the database ranks them: no memory grows with
+ * the distance).  With on_dialog and on_stream both NULL, only the
+ * captures are listed (cheap).
  */
+/*
+ * Whether the reads that follow number the dialogs in the order read
+ * (store_read_filtered); off when opened.
+ */
+void store_number_in_read(struct store *st, bool on);
+
 int store_read_filtered(struct store *st, const struct store_filter *f,
     void (*on_capture)(void *user, const struct store_capture *c),
     bool (*on_dialog)(void *user, struct dialog *d),

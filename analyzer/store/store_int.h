@@ -128,6 +128,7 @@ struct store {
 	int version;              /* the schema as opened (read-only: may be
 	                           * older, down to STORE_READABLE_VERSION) */
 	bool in_tx;
+	bool number_in_read;      /* store_number_in_read */
 	bool failed;              /* a write failed: every later write fails */
 	struct dialog *qd[STORE_BATCH];     /* queued dialogs (owned) */
 	int64_t qdc[STORE_BATCH];           /* and their capture ids */

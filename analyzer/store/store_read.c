@@ -560,6 +560,68 @@ capture_selected(const struct store_filter *f, const struct store_capture *c)
 	return f->site == NULL || strcmp(c->site, f->site) == 0;
 }
 
+/*
+ * The dialogs query (columns 0..21 the dialog, 22..28 its join: schema 6
+ * on, older ones have none; 29 the other's rank in the read when
+ * numbering in read order, else NULL), for one capture (a parameter) or
+ * all.  In read order, the read is the dialogs of the captures ids[0..n)
+ * in store order, and the database ranks them (ROW_NUMBER over the
+ * same rows), so that a join names its other by the number it is handed
+ * on with, however many dialogs lie between the two.  Returns the SQL
+ * (caller frees) or NULL on OOM.
+ */
+static char *
+dialogs_sql(const struct store *st, bool one, bool in_read_order,
+    const int64_t *ids, size_t n)
+{
+	static const char cols[] = "SELECT d.id, d.seq, d.call_id, d.kind,"
+	    " d.state, d.from_uri, d.to_uri, d.from_tag, d.first_method,"
+	    " d.start_ns, d.ring_ns, d.answer_ns, d.end_ns, d.last_ns,"
+	    " d.initial_cseq, d.final_status, d.forks, d.retransmissions,"
+	    " d.dropped_messages, d.rtcp_packets, d.evicted, d.capture_id, ";
+	bool joins = st->version >= 6, rank = joins && in_read_order;
+	/* The other's rank: SQLite looks it up in r through an automatic
+	 * index as a scalar subquery (joined, it scans r for each row);
+	 * PostgreSQL hash-joins r (a subquery would rank anew each row). */
+	bool pg = st->be->dialect == DIALECT_PG;
+	size_t cap, o = 0, l = 0;
+	char *q, *in = malloc(22 * n + 8);
+
+	if (in == NULL)
+		return NULL;
+	/* The captures read, as a list of their ids (numbers the database
+	 * gave: no text from outside). */
+	in[0] = '\0';
+	for (size_t i = 0; i < n; i++)
+		l += (size_t)snprintf(in + l, 22 * n + 8 - l, "%s%" PRId64,
+		    i ? "," : "", ids[i]);
+	cap = 2048 + l;
+	if ((q = malloc(cap)) == NULL) {
+		free(in);
+		return NULL;
+	}
+	if (rank)
+		o += (size_t)snprintf(q + o, cap - o, "WITH r AS (SELECT"
+		    " d.id AS id, ROW_NUMBER() OVER (ORDER BY d.id) AS rn"
+		    " FROM dialogs d JOIN captures c ON c.id = d.capture_id"
+		    " WHERE c.complete = 1 AND d.capture_id IN (%s)) ",
+		    n > 0 ? in : "NULL");
+	snprintf(q + o, cap - o, "%s%s, %s"
+	    " FROM dialogs d JOIN captures c ON c.id = d.capture_id%s%s"
+	    " WHERE c.complete = 1%s ORDER BY d.id", cols,
+	    !joins ? "NULL, NULL, NULL, NULL, NULL, NULL, NULL" :
+	    "j.call_id, j.segment, j.other_first, j.other_affected,"
+	    " j.counted, o.seq, o.capture_id",
+	    !rank ? "NULL" : pg ? "r.rn" :
+	    "(SELECT r.rn FROM r WHERE r.id = j.other_id)",
+	    !joins ? "" : " LEFT JOIN joins j ON j.dialog_id = d.id"
+	    " LEFT JOIN dialogs o ON o.id = j.other_id",
+	    rank && pg ? " LEFT JOIN r ON r.id = j.other_id" : "",
+	    one ? " AND d.capture_id = ?" : "");
+	free(in);
+	return q;
+}
+
 int
 store_read_filtered(struct store *st, const struct store_filter *f,
     void (*on_capture)(void *user, const struct store_capture *c),
@@ -576,7 +638,9 @@ store_read_filtered(struct store *st, const struct store_filter *f,
 	int ret = -1;
 	enum db_step rc;
 	bool one = f != NULL && f->capture_id > 0, in_read = false;
-	char dsql[1024], csql[1024];
+	bool in_read_order = st->number_in_read;
+	uint64_t nread = 0;
+	char *dsql = NULL, csql[1024];
 
 	memset(&q, 0, sizeof(q));
 	/* One snapshot for all the statements below (PostgreSQL). */
@@ -591,21 +655,6 @@ store_read_filtered(struct store *st, const struct store_filter *f,
 		read_failed(st, err, errlen, "cannot read the database");
 		goto out;
 	}
-	/* One capture asked for by id: only its dialogs are read. */
-	/* With its join (schema 6 on; older ones have none). */
-	snprintf(dsql, sizeof(dsql), "SELECT d.id, d.seq, d.call_id, d.kind,"
-	    " d.state, d.from_uri, d.to_uri, d.from_tag, d.first_method,"
-	    " d.start_ns, d.ring_ns, d.answer_ns, d.end_ns, d.last_ns,"
-	    " d.initial_cseq, d.final_status, d.forks, d.retransmissions,"
-	    " d.dropped_messages, d.rtcp_packets, d.evicted, d.capture_id, %s"
-	    " FROM dialogs d JOIN captures c ON c.id = d.capture_id%s"
-	    " WHERE c.complete = 1%s ORDER BY d.id",
-	    st->version < 6 ? "NULL, NULL, NULL, NULL, NULL, NULL, NULL" :
-	    "j.call_id, j.segment, j.other_first, j.other_affected,"
-	    " j.counted, o.seq, o.capture_id",
-	    st->version < 6 ? "" : " LEFT JOIN joins j ON j.dialog_id = d.id"
-	    " LEFT JOIN dialogs o ON o.id = j.other_id",
-	    one ? " AND d.capture_id = ?" : "");
 	/* Schema 4 has no captures.advisories: read as NULL (none stored). */
 	snprintf(csql, sizeof(csql), "SELECT id, path, size, sha256, link,"
 	    " first_ns, last_ns, packets, sip_messages, sip_retrans, sip_udp,"
@@ -614,7 +663,6 @@ store_read_filtered(struct store *st, const struct store_filter *f,
 	    " FROM captures WHERE complete = 1 ORDER BY id",
 	    st->version < 5 ? "NULL" : "advisories");
 	if ((c = db_prepare(st, csql)) == NULL ||
-	    (s = db_prepare(st, dsql)) == NULL ||
 	    (a = db_prepare(st, "SELECT name, count FROM anomalies"
 	    " WHERE capture_id = ?")) == NULL) {
 		read_failed(st, err, errlen, "cannot read the database");
@@ -685,6 +733,11 @@ store_read_filtered(struct store *st, const struct store_filter *f,
 	/* Only the captures asked for: their dialogs and streams. */
 	if (on_dialog == NULL && on_stream == NULL)
 		goto done;
+	if ((dsql = dialogs_sql(st, one, in_read_order, ids, nids)) == NULL ||
+	    (s = db_prepare(st, dsql)) == NULL) {
+		read_failed(st, err, errlen, "cannot read dialogs");
+		goto out;
+	}
 	if (one) {
 		db_bind_int64(s, 1, f->capture_id);
 		if (capture_seqs(st, f->capture_id, &seqs, &nseqs) != 0) {
@@ -737,6 +790,16 @@ store_read_filtered(struct store *st, const struct store_filter *f,
 		read_join(s, d, ids, nids, one ? seqs : NULL, nseqs);
 		if (one)
 			renumber(d, seqs, nseqs);
+		/* In the order read: the other's rank in the read (column
+		 * 29, NULL when it is not read). */
+		if (in_read_order) {
+			d->id = ++nread;
+			if (d->join.id != 0)
+				d->join.id = db_is_null(s, 29) ? 0 :
+				    (uint64_t)db_col_int64(s, 29);
+			if (d->join.id == 0)
+				memset(&d->join, 0, sizeof(d->join));
+		}
 		if (!on_dialog || !on_dialog(user, d))
 			dialog_free(d);
 	}
@@ -759,7 +822,14 @@ out:
 		(void)db_exec(st, st->be->end_read);
 	free(ids);
 	free(seqs);
+	free(dsql);
 	return ret;
+}
+
+void
+store_number_in_read(struct store *st, bool on)
+{
+	st->number_in_read = on;
 }
 
 int
