@@ -98,6 +98,13 @@ detect_set_capture(struct detect *dt, uint32_t cap_idx,
 }
 
 void
+detect_join_cite(struct detect *dt, const struct evidence ev[2])
+{
+	memcpy(dt->join_cite_ev, ev, sizeof(dt->join_cite_ev));
+	dt->join_cite = true;
+}
+
+void
 detect_free(struct detect *dt)
 {
 	if (dt == NULL)
@@ -206,8 +213,12 @@ detect_dialog(struct detect *dt, struct dialog *d)
 	detect_binding_feed(dt, d);
 	/* Where its media runs and what the capture can show of it. */
 	memset(d->vis, 0, sizeof(d->vis));
-	/* The same call on the other segment, under another Call-ID. */
+	/* The same call on the other segment, under another Call-ID; cited
+	 * as the analysis cited it when it was stored. */
 	detect_join(dt, d);
+	if (dt->join_cite && dt->join_pair)
+		memcpy(dt->join_ev, dt->join_cite_ev, sizeof(dt->join_ev));
+	dt->join_cite = false;
 	if (d->kind == DIALOG_CALL) {
 		detect_media_classify(d);
 		detect_media_visibility(dt, d);

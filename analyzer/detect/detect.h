@@ -188,6 +188,17 @@ void detect_request_sent(struct detect *dt, const struct dialog *d,
     const struct dmsg *q);
 
 /*
+ * Stored dialog d is joined (dialog.h, join), and the analysis cited
+ * ev[0] (d's copy of one message) and ev[1] (its other's) as the proof:
+ * the next detect_dialog cites those, in its finding and in the
+ * verdict, in place of the copies its own notes paired, when they pair
+ * d at all.  A replay from the store notes fewer messages than the
+ * analysis did, so its bounded notes may keep copies the analysis had
+ * dropped (many calls at once) and pair an earlier one.
+ */
+void detect_join_cite(struct detect *dt, const struct evidence ev[2]);
+
+/*
  * Messages the join did not note, over a DETECT_COPY_ cap (caps.h) or
  * on OOM, since detect_new: the caller names them per capture
  * (anomaly join_copies_dropped).

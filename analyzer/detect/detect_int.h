@@ -257,6 +257,8 @@ struct detect {
 	bool join_pair;
 	struct evidence join_ev[2];   /* this dialog's copy, the other's */
 	struct ep join_dev;           /* the public end of the translation */
+	bool join_cite;               /* detect_join_cite: the next dialog's */
+	struct evidence join_cite_ev[2];
 };
 
 /* Bit of symptom id k in a dialog_join.counted / detect_joiner mask. */

@@ -160,6 +160,43 @@ db_on_capture(void *user, const struct store_capture *c)
 }
 
 /*
+ * The copies the analysis cited for stored joined dialog d: the two
+ * Call-ID evidence of its stored alg_rewrite_evidence finding that name
+ * d's Call-ID and its other's, one after the other, as detect_join
+ * writes them.  Returns true with them in ev.
+ */
+static bool
+stored_cite(const struct dialog *d, struct evidence ev[2])
+{
+	const struct findings *fs = d->findings;
+	const char *rw = symptom_name(SYMPTOM_ALG_REWRITE_EVIDENCE);
+	/* detect_join writes at most 120 and 100 bytes of them */
+	size_t la = strnlen(d->call_id, 120), lb = strnlen(d->join.call_id, 100);
+
+	for (int i = 0; d->join.id != 0 && fs != NULL && i < fs->n; i++) {
+		const struct finding *f = &fs->f[i];
+
+		if (strcmp(f->id, rw) != 0)
+			continue;
+		for (int k = 0; k + 1 < f->nev; k++) {
+			const struct evidence *a = &f->ev[k], *b = &f->ev[k + 1];
+
+			if (strcmp(a->field, "Call-ID") == 0 &&
+			    strcmp(b->field, "Call-ID") == 0 &&
+			    strncmp(a->value, d->call_id, la) == 0 &&
+			    a->value[la] == ' ' &&
+			    strncmp(b->value, d->join.call_id, lb) == 0 &&
+			    b->value[lb] == ' ') {
+				ev[0] = *a;
+				ev[1] = *b;
+				return true;
+			}
+		}
+	}
+	return false;
+}
+
+/*
  * A stored dialog, judged: the detectors run for the verdict's score
  * (their findings dropped, the stored ones put back), the counts taken
  * from the stored findings.  The advisories are the stored ones too; a
@@ -176,6 +213,12 @@ db_judge(struct source *s, struct dialog *d)
 	bool kept = d->cap_idx < s->ncaps &&
 	    s->caps[d->cap_idx]->advisories_stored;
 
+	struct evidence cite[2];
+
+	/* A join cites the copies the analysis cited (its bounded notes
+	 * may have dropped the first ones; the replay's did not). */
+	if (stored_cite(d, cite))
+		detect_join_cite(s->dt, cite);
 	detect_dialog(s->dt, d);
 	/* The join is the stored one (detect_join may miss it: the notes
 	 * of the analysis are not all replayed). */

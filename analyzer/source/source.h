@@ -22,9 +22,9 @@
  * dropped), so they miss what only the packets showed (keepalives,
  * unannounced RTP).  The joined dialogs' responses are noted for the
  * detectors as the analysis noted them, so a stored join gives its
- * evidence again; where the analysis's bounded notes had lost a call's
- * first copies (many calls at once), the evidence cited may be another
- * copy of the same call.
+ * evidence again, citing the copies the analysis cited (read from the
+ * dialog's stored alg_rewrite_evidence finding: where the analysis's
+ * bounded notes had lost a call's first copies, it cited later ones).
  * A stored dialog's cap_idx is its capture's position in the listing;
  * its messages and evidence keep the capture index of the run that stored
  * them (the same numbering when one run imported every capture; a dialog
