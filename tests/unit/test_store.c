@@ -232,6 +232,105 @@ test_round_trip(void)
 	got = NULL;
 }
 
+/* Dialogs read in order: their numbers, and the numbers their joins name. */
+static uint64_t rd_id[1024], rd_join[1024];
+static size_t nrd;
+
+static bool
+note_numbers(void *u, struct dialog *d)
+{
+	(void)u;
+	if (nrd < 1024) {
+		rd_id[nrd] = d->id;
+		rd_join[nrd] = d->join.id;
+		nrd++;
+	}
+	return false;
+}
+
+/* Stores n dialogs numbered 1..n in a new capture of st (sha), the
+ * first joined with the last; its id in *cid. */
+static void
+put_far_pair(struct store *st, const char *sha, int n, int64_t *cid)
+{
+	char err[256];
+	struct capture_info ci;
+	struct analysis_capstats cs;
+
+	CU_ASSERT_EQUAL_FATAL(store_capture_claim(st, sha, sha, 1, false, cid,
+	    err, sizeof(err)), STORE_CLAIMED);
+	for (int i = 1; i <= n; i++) {
+		struct dialog *d = make_dialog();
+
+		d->id = (uint64_t)i;
+		snprintf(d->call_id, sizeof(d->call_id), "%s-%d", sha, i);
+		if (i == 1 || i == n) {
+			d->join.id = i == 1 ? (uint64_t)n : 1;
+			snprintf(d->join.call_id, sizeof(d->join.call_id),
+			    "%s-%d", sha, i == 1 ? n : 1);
+			d->join.other_first = i == n;
+		}
+		CU_ASSERT_EQUAL(store_put_dialog(st, *cid, d), 0);
+	}
+	memset(&ci, 0, sizeof(ci));
+	memset(&cs, 0, sizeof(cs));
+	ci.linkname = "EN10MB";
+	CU_ASSERT_EQUAL(store_capture_end(st, *cid, &ci, &cs), 0);
+}
+
+/*
+ * Numbered in read order (the browser's numbers), the two dialogs of a
+ * join 599 dialogs apart name each other by those numbers, over two
+ * captures (the second's numbers follow the first's) and over one.
+ * Before, the source numbered them and the first named no number once
+ * more than 256 dialogs lay between.
+ */
+static void
+test_number_in_read(void)
+{
+	char err[256];
+	struct store *st = store_open(path("far.db"), true, err, sizeof(err));
+	struct store_filter one = { 0, NULL, NULL };
+	int64_t a, b;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(st);
+	put_far_pair(st, "farA", 3, &a);
+	put_far_pair(st, "farB", 600, &b);
+	store_close(st);
+	st = store_open(path("far.db"), false, err, sizeof(err));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(st);
+	/* The store's numbers: each capture's own. */
+	nrd = 0;
+	CU_ASSERT_EQUAL(store_read(st, NULL, note_numbers, NULL, NULL, err,
+	    sizeof(err)), 0);
+	CU_ASSERT_EQUAL_FATAL(nrd, 603);
+	CU_ASSERT_EQUAL(rd_id[3], 1);
+	CU_ASSERT_EQUAL(rd_join[3], 600);
+	/* In read order, over both captures. */
+	store_number_in_read(st, true);
+	nrd = 0;
+	CU_ASSERT_EQUAL(store_read(st, NULL, note_numbers, NULL, NULL, err,
+	    sizeof(err)), 0);
+	CU_ASSERT_EQUAL_FATAL(nrd, 603);
+	for (size_t i = 0; i < nrd; i++)
+		CU_ASSERT_EQUAL(rd_id[i], i + 1);
+	CU_ASSERT_EQUAL(rd_join[0], 3);
+	CU_ASSERT_EQUAL(rd_join[2], 1);
+	CU_ASSERT_EQUAL(rd_join[3], 603);
+	CU_ASSERT_EQUAL(rd_join[602], 4);
+	CU_ASSERT_EQUAL(rd_join[300], 0);
+	/* One capture: numbered within it. */
+	one.capture_id = b;
+	nrd = 0;
+	CU_ASSERT_EQUAL(store_read_filtered(st, &one, NULL, note_numbers, NULL,
+	    NULL, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL_FATAL(nrd, 600);
+	CU_ASSERT_EQUAL(rd_id[0], 1);
+	CU_ASSERT_EQUAL(rd_join[0], 600);
+	CU_ASSERT_EQUAL(rd_join[599], 1);
+	store_close(st);
+}
+
 static int
 read_file(const char *p, char **buf, long *len)
 {
@@ -928,6 +1027,7 @@ main(void)
 	CU_add_test(s, "write failure", test_write_failure);
 	CU_add_test(s, "read-only copy", test_read_only);
 	CU_add_test(s, "not a regular file", test_not_regular);
+	CU_add_test(s, "numbered in read order", test_number_in_read);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
 	fails = CU_get_number_of_failures();
