@@ -212,7 +212,6 @@ db_judge(struct source *s, struct dialog *d)
 	bool seen[SYMPTOM_COUNT] = { false };
 	bool kept = d->cap_idx < s->ncaps &&
 	    s->caps[d->cap_idx]->advisories_stored;
-
 	struct evidence cite[2];
 
 	/* A join cites the copies the analysis cited (its bounded notes
