@@ -135,6 +135,16 @@ ng_info(struct capture_info *ci, const char *filter)
 		    "%s", filter);
 }
 
+/* The media legs of b's dialog once classified and judged for
+ * visibility, as the detector sees them (room for 4). */
+static int
+judged_legs(struct tb *b, struct detect_media_leg *leg)
+{
+	detect_media_classify(b->d);
+	detect_media_visibility(b->s.dt, b->d);
+	return detect_media_legs(b->d, leg, 4);
+}
+
 /*
  * Issue 15.3: whether a capture can show media is decided per call and
  * segment, from its own RTP or the recorded capture filter, never from
@@ -154,9 +164,7 @@ test_visibility(void)
 	call_with_media(&b, "v1", "sendrecv", "sendrecv", 500, 500, NAT);
 	tb_next(&b);
 	silent_call(&b, "v2");
-	detect_media_classify(b.d);
-	detect_media_visibility(b.s.dt, b.d);
-	n = detect_media_legs(b.d, leg, 4);
+	n = judged_legs(&b, leg);
 	CU_ASSERT_EQUAL_FATAL(n, 2);
 	CU_ASSERT_STRING_EQUAL(leg[0].state, "not_observable");
 	CU_ASSERT_EQUAL(leg[0].vis, DIALOG_VIS_UNKNOWN);
@@ -179,9 +187,7 @@ test_visibility(void)
 	ng_info(&ci, "udp port 5060 or tcp port 5060");
 	detect_set_capture(b.s.dt, 0, &ci);
 	silent_call(&b, "v4");
-	detect_media_classify(b.d);
-	detect_media_visibility(b.s.dt, b.d);
-	n = detect_media_legs(b.d, leg, 4);
+	n = judged_legs(&b, leg);
 	CU_ASSERT_EQUAL_FATAL(n, 2);
 	CU_ASSERT_EQUAL(leg[1].vis, DIALOG_VIS_HIDDEN);
 	CU_ASSERT_STRING_EQUAL(leg[1].state, "not_observable");
@@ -573,9 +579,7 @@ test_segment_fallback(void)
 	/* inside and outside at once */
 	tb_init(&b);
 	lan_proxy_call(&b, true);
-	detect_media_classify(b.d);
-	detect_media_visibility(b.s.dt, b.d);
-	n = detect_media_legs(b.d, leg, 4);
+	n = judged_legs(&b, leg);
 	CU_ASSERT_EQUAL_FATAL(n, 4);
 	CU_ASSERT_EQUAL(leg[0].segment, RTP_SEG_INSIDE);
 	CU_ASSERT_STRING_EQUAL(leg[0].state, "undeliverable");
