@@ -73,7 +73,10 @@
 #      v15-lanproxy-bpublic-filters-alg-off under profile off merged (the
 #      closed loop's merged disagreement).  Controls: where no segment
 #      shows both directions (v15-lanproxy-bpublic-merged-alg-off: the
-#      outside carries none of the media) no media symptom.
+#      outside carries none of the media) no media symptom; where each
+#      direction's receiver side shows it (v15-lanproxy-bfar-alg-on: both
+#      undeliverable inside) the inside's no_audio, without a segment
+#      named, and not the outside file's one_way_audio.
 . "${top_srcdir:-.}/tests/lib.sh"
 need_tools python3 mergecap editcap capinfos
 [ -x "$ANALYZE" ] || { echo "SKIP: $ANALYZE not built"; exit 77; }
@@ -531,6 +534,12 @@ ok
 for f in v15-lanproxy-bpublic-merged-alg-off-merged.pcap v15-lanproxy-bpublic-merged-alg-off-mirror.pcapng; do
 	"$ANALYZE" -q -f json "$S/$f" >"$tmp/m.json"
 	seg_check "$f" "$tmp/m.json" - - || fail "$f: a media symptom where no segment shows both directions"
+	ok
+done
+
+for f in v15-lanproxy-bfar-alg-on-merged.pcap v15-lanproxy-bfar-alg-on-mirror.pcapng; do
+	"$ANALYZE" -q -f json "$S/$f" >"$tmp/m.json"
+	seg_check "$f" "$tmp/m.json" - no_audio || fail "$f: not the receivers' sides' no_audio"
 	ok
 done
 
