@@ -57,6 +57,26 @@
 #      media goes phone to phone behind the NAT and need not cross the
 #      point that carries the signalling.  A phone talking to a far end
 #      (phone-silent-alg-off) keeps its no_audio on the same view.
+#   8. Findings once, per segment: a call whose media is judged on the
+#      receiver's side of each direction, except where a direction cannot
+#      be observed there.  Two phones behind one NAT through a proxy past
+#      it, B having written a public address that is not its own as its
+#      c= (v15-lanproxy-bfar-alg-off, real): A's RTP goes there, B's goes
+#      to A's private address phone to phone.  The inside shows A's RTP
+#      undeliverable and B's not observable; the outside shows A's RTP
+#      leave for B's c= and B's missing, and the outside file alone
+#      reports one_way_audio.  The real merged file (mergecap), the
+#      mirror port recorded at once (dumpcap -i lan0 -i wan0) and the two
+#      files given together each report that one_way_audio once, with
+#      its figures, "on the outside segment", as the outside alone does;
+#      the same for the simulator's two views of
+#      v15-lanproxy-bpublic-filters-alg-off under profile off merged (the
+#      closed loop's merged disagreement).  Controls: where no segment
+#      shows both directions (v15-lanproxy-bpublic-merged-alg-off: the
+#      outside carries none of the media) no media symptom; where each
+#      direction's receiver side shows it (v15-lanproxy-bfar-alg-on: both
+#      undeliverable inside) the inside's no_audio, without a segment
+#      named, and not the outside file's one_way_audio.
 . "${top_srcdir:-.}/tests/lib.sh"
 need_tools python3 mergecap editcap capinfos
 [ -x "$ANALYZE" ] || { echo "SKIP: $ANALYZE not built"; exit 77; }
@@ -435,6 +455,91 @@ for o in outside-siprtp outside-ip; do
 	"$ANALYZE" -q -f json "$S/v15-silent-filters-alg-off-$o.pcapng" >"$tmp/o.json"
 	out_check "v15-silent-filters-alg-off $o" "$tmp/o.json" no_audio ||
 	    fail "v15-silent-filters-alg-off: $o lost its no_audio"
+	ok
+done
+
+# ---- 8. findings once, per segment ----
+# seg_check WHAT JSON ALONE_JSON WANT: the calls of JSON (kind call) have
+# the media symptoms WANT ("one_way_audio@outside": one_way_audio once,
+# its summary that of ALONE_JSON's call plus ", on the outside segment";
+# "no_audio": no_audio once, no segment named; "-": none).
+seg_check() {
+	python3 - "$@" <<'PY'
+import json, sys
+what, path, alone, want = sys.argv[1:5]
+media = {"no_audio", "one_way_audio"}
+def calls(p):
+    return [d for d in json.load(open(p))["dialogs"] if d["kind"] == "call"]
+ref = {}
+if alone != "-":
+    for d in calls(alone):
+        for s in d["symptoms"]:
+            ref[(d["call_id"], s["id"])] = s["summary"]
+cs = calls(path)
+bad = [] if cs else ["no call"]
+for d in cs:
+    got = [s for s in d["symptoms"] if s["id"] in media]
+    ids = sorted(s["id"] for s in got)
+    if want == "-":
+        if got:
+            bad.append("%s: %s, want none" % (d["call_id"], ids))
+        continue
+    sid, _, seg = want.partition("@")
+    if ids != [sid]:
+        bad.append("%s: %s, want %s once" % (d["call_id"], ids, sid))
+        continue
+    summ = got[0]["summary"]
+    if seg:
+        r = ref.get((d["call_id"], sid))
+        if r is None:
+            bad.append("%s: the file alone has no %s to compare" % (d["call_id"], sid))
+        elif summ != r + ", on the %s segment" % seg:
+            bad.append("%s: summary %r, alone %r" % (d["call_id"], summ, r))
+        if not any(e["field"] == "judged on segment" and e["value"].startswith(seg + " ")
+                   for e in got[0]["evidence"]):
+            bad.append("%s: no evidence naming the %s segment" % (d["call_id"], seg))
+    elif " segment" in summ:
+        bad.append("%s: a segment named: %r" % (d["call_id"], summ))
+for b in bad:
+    print("%s: %s" % (what, b), file=sys.stderr)
+sys.exit(1 if bad else 0)
+PY
+}
+r=v15-lanproxy-bfar-alg-off
+"$ANALYZE" -q -f json "$S/$r-outside.pcap" >"$tmp/o.json"
+"$ANALYZE" -q -f json "$S/$r-inside.pcap" >"$tmp/i.json"
+seg_check "$r outside" "$tmp/o.json" - one_way_audio || fail "$r: outside alone lost its one_way_audio"
+ok
+seg_check "$r inside" "$tmp/i.json" - - || fail "$r: inside alone"
+ok
+for f in "$S/$r-merged.pcap" "$S/$r-mirror.pcapng" "$S/$r-inside.pcap $S/$r-outside.pcap"; do
+	# shellcheck disable=SC2086
+	"$ANALYZE" -q -f json $f >"$tmp/m.json"
+	seg_check "$r ${f##*/}" "$tmp/m.json" "$tmp/o.json" one_way_audio@outside ||
+	    fail "$r: ${f##*/}: not the outside segment's finding once"
+	ok
+done
+r=v15-lanproxy-bpublic-filters-alg-off
+rm -f "$tmp/o.pcap" "$tmp/i.pcapng"
+"$SIM" --profile off -w "$tmp/o.pcap" --write-inside "$tmp/i.pcapng" \
+    "$S/$r-inside.pcap" >/dev/null || fail "$r off: sipalg-sim failed"
+"$ANALYZE" -q -f json "$tmp/o.pcap" >"$tmp/o.json"
+seg_check "$r off outside view" "$tmp/o.json" - one_way_audio || fail "$r off: outside view"
+ok
+mergecap -I none -w "$tmp/m.pcapng" "$tmp/o.pcap" "$tmp/i.pcapng"
+"$ANALYZE" -q -f json "$tmp/m.pcapng" >"$tmp/m.json"
+seg_check "$r off views merged" "$tmp/m.json" "$tmp/o.json" one_way_audio@outside ||
+    fail "$r off: views merged: not the outside segment's finding once"
+ok
+for f in v15-lanproxy-bpublic-merged-alg-off-merged.pcap v15-lanproxy-bpublic-merged-alg-off-mirror.pcapng; do
+	"$ANALYZE" -q -f json "$S/$f" >"$tmp/m.json"
+	seg_check "$f" "$tmp/m.json" - - || fail "$f: a media symptom where no segment shows both directions"
+	ok
+done
+
+for f in v15-lanproxy-bfar-alg-on-merged.pcap v15-lanproxy-bfar-alg-on-mirror.pcapng; do
+	"$ANALYZE" -q -f json "$S/$f" >"$tmp/m.json"
+	seg_check "$f" "$tmp/m.json" - no_audio || fail "$f: not the receivers' sides' no_audio"
 	ok
 done
 

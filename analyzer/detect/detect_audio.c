@@ -49,6 +49,13 @@
  *     call's own RTP there, else the pcapng's recorded capture filter;
  *     never other calls in the file); and, at any rate, an audio m= with a port
  *     below 1024 or no c= (Linux nf_nat_sip drops such a message).
+ * Judged per segment when a direction cannot be observed on its
+ * receiver's side (two phones behind one NAT, one direction phone to
+ * phone): a segment that shows both directions (delivered, undeliverable
+ * or absent) judges the pair alone, as a capture of that segment alone
+ * would (judge_segment); the finding is reported once and names that
+ * segment.  An inside and an outside capture merged then give the call
+ * what each view gives alone, once.
  * Evidence: delivered audio packets per direction and the measured ptime
  * (the stream figures printed beside the finding), the silent direction's
  * announced address (private or not), where the live direction's RTP
@@ -841,6 +848,26 @@ lan_direction(const struct dialog *d, int dir)
 	return true;
 }
 
+/*
+ * A direction (dir) of d with no audio on segment seg: true when the
+ * capture shows it missing there ("absent"), false when it cannot show
+ * it ("not observable"; *lan when that is because the direction goes
+ * phone to phone behind the NAT, lan_direction).  media_seg: some media
+ * of d is on seg.
+ */
+static bool
+quiet_leg_absent(const struct dialog *d, int dir, int seg, bool media_seg,
+    bool *lan)
+{
+	*lan = seg == RTP_SEG_INSIDE && visible(d, seg) &&
+	    lan_direction(d, dir);
+	if (*lan)
+		return false;
+	if (d->vis[seg].state != DIALOG_VIS_UNJUDGED)
+		return visible(d, seg);
+	return media_seg;
+}
+
 int
 detect_media_legs(const struct dialog *d, struct detect_media_leg *out,
     int max)
@@ -861,6 +888,7 @@ detect_media_legs(const struct dialog *d, struct detect_media_leg *out,
 		for (int dir = 1; dir >= -1 && seen[seg]; dir -= 2) {
 			struct detect_media_leg *l;
 			uint64_t ok = 0, bad = 0, best = 0;
+			bool lan;
 
 			if (n >= max)
 				return n;
@@ -891,17 +919,16 @@ detect_media_legs(const struct dialog *d, struct detect_media_leg *out,
 			if (ok + bad > 0)
 				l->state = ok >= bad ? "delivered" :
 				    "undeliverable";
-			else if (seg == RTP_SEG_INSIDE && visible(d, seg) &&
-			    lan_direction(d, dir)) {
+			else if (quiet_leg_absent(d, dir, seg, media[seg],
+			    &lan))
+				l->state = "absent";
+			else {
 				l->state = "not_observable";
-				l->vis = DIALOG_VIS_UNKNOWN;
-				l->why = why_lan_dir;
-			} else if (d->vis[seg].state != DIALOG_VIS_UNJUDGED)
-				l->state = visible(d, seg) ? "absent" :
-				    "not_observable";
-			else
-				l->state = media[seg] ? "absent" :
-				    "not_observable";
+				if (lan) {
+					l->vis = DIALOG_VIS_UNKNOWN;
+					l->why = why_lan_dir;
+				}
+			}
 		}
 	}
 	return n;
@@ -1031,6 +1058,200 @@ dir_pps(const struct dialog *d, int dir, const struct sdp_media *tx,
 	return *ptime ? 1000.0 / *ptime : pps_for(tx, rx);
 }
 
+/*
+ * Evidence naming the segment a verdict was judged on (seg), with the
+ * states of both directions on every segment of d: the receiver's side
+ * could not observe one of them there.
+ */
+static void
+segment_ev(const struct dialog *d, struct finding *f, enum rtp_segment seg)
+{
+	struct detect_media_leg legs[4];
+	char line[192];
+	size_t len = 0;
+	int n = detect_media_legs(d, legs, 4);
+
+	line[0] = '\0';
+	for (int i = 0; i < n && len < sizeof(line); i++) {
+		int w = snprintf(line + len, sizeof(line) - len, "%s%s %s %s",
+		    i ? ", " : "", rtp_segment_name(legs[i].segment),
+		    legs[i].dir > 0 ? "caller>callee" : "callee>caller",
+		    legs[i].state);
+
+		if (w < 0)
+			break;
+		len += (size_t)w;
+	}
+	detect_ev(f, NULL, "judged on segment", "%s (media states: %s): a "
+	    "direction is not observable on its receiver's side",
+	    rtp_segment_name(seg), line);
+}
+
+/*
+ * one_way_audio when one direction of di carries less than 5 % of the
+ * other's audio time (packets times packet time, so a 60 ms sender
+ * against a 20 ms one is compared fairly), while the other carries at
+ * least MIN_LIVE_AUDIO_S of audio.  seg: the segment both were counted
+ * on, NULL when each was counted on its receiver's side.  Returns true
+ * when it reported one.
+ */
+static bool
+one_dead(const struct dialog *d, struct findings *fs, struct dirinfo di[2],
+    double w, const int ptime[2], const double und[2], const char *seg)
+{
+	char a[NETADDR_STRLEN];
+	struct finding *f;
+
+	for (int k = 0; k < 2; k++) {
+		struct dirinfo *live = &di[k], *dead = &di[1 - k];
+		const struct sdp_media *rxm, *txm;
+
+		if (live->pkts / live->pps < MIN_LIVE_AUDIO_S ||
+		    dead->pkts / dead->pps >= DEAD_RATIO * live->pkts / live->pps)
+			continue;
+		rxm = detect_audio_media(dead->rx_sdp->m->sdp);
+		txm = detect_audio_media(live->tx_sdp->m->sdp);
+		f = detect_finding_add(fs, SYMPTOM_ONE_WAY_AUDIO,
+		    ep_is_private(&rxm->conn) &&
+		    !ep_is_private(&dead->rx_sdp->src) ? 0.9 : 0.8,
+		    expl_oneway, rem_oneway,
+		    "one-way audio: %s -> %s delivered %.0f audio packets "
+		    "(%.1f s of audio), the reverse %.0f (%.1f s) over %.1f s "
+		    "(flagged below 5 %% of the other direction)%s%s%s",
+		    k == 0 ? "caller" : "callee", k == 0 ? "callee" : "caller",
+		    live->pkts, live->pkts / live->pps, dead->pkts,
+		    dead->pkts / dead->pps, w, seg ? ", on the " : "",
+		    seg ? seg : "", seg ? " segment" : "");
+		if (f == NULL)
+			return true;
+		detect_ev(f, NULL, k == 0 ? "RTP caller->callee" :
+		    "RTP callee->caller", "%.0f audio packets delivered, "
+		    "ptime %d ms%s", live->pkts,
+		    ptime[k] ? ptime[k] : (int)(1000 / live->pps + 0.5),
+		    ptime[k] ? " (measured)" : " (from SDP)");
+		if (und[1 - k] > 0)
+			detect_ev(f, NULL, k == 0 ? "RTP callee->caller" :
+			    "RTP caller->callee", "%.0f audio packets "
+			    "delivered, %.0f sent to an address the receiver "
+			    "does not use", dead->pkts, und[1 - k]);
+		else
+			detect_ev(f, NULL, k == 0 ? "RTP callee->caller" :
+			    "RTP caller->callee", "%.0f audio packets "
+			    "delivered", dead->pkts);
+		detect_ev(f, dead->rx_sdp, "c= of the silent receiver",
+		    "%s%s, signalling from %s", rxm->conn_text,
+		    ep_is_private(&rxm->conn) ? " (private)" : "",
+		    ep_str(&dead->rx_sdp->src, a, sizeof(a)));
+		source_ev(d, k == 0 ? 1 : -1, txm, f);
+		refused_ev(d, f);
+		unannounced_dst_ev(d, f);
+		return true;
+	}
+	return false;
+}
+
+/* no_audio over di (both directions below 5 %); seg as for one_dead. */
+static void
+report_noaudio(const struct dialog *d, struct findings *fs,
+    const struct dirinfo di[2], double w, const double und[2],
+    bool any_media, const struct dmsg *csdp, const struct dmsg *esdp,
+    const char *seg)
+{
+	const struct sdp_media *cm = detect_audio_media(csdp->m->sdp);
+	const struct sdp_media *em = detect_audio_media(esdp->m->sdp);
+	struct finding *f;
+
+	f = detect_finding_add(fs, SYMPTOM_NO_AUDIO, any_media ? 0.7 : 0.5,
+	    expl_noaudio, rem_noaudio,
+	    "no audio: %.0f and %.0f audio packets delivered where "
+	    "%.0f and %.0f were expected over %.1f s%s%s%s", di[0].pkts,
+	    di[1].pkts, di[0].expected, di[1].expected, w,
+	    seg ? ", on the " : "", seg ? seg : "", seg ? " segment" : "");
+	if (f == NULL)
+		return;
+	detect_ev(f, csdp, "caller c=", "%s:%u%s", cm->conn_text,
+	    cm->port, ep_is_private(&cm->conn) ? " (private)" : "");
+	detect_ev(f, esdp, "callee c=", "%s:%u%s", em->conn_text,
+	    em->port, ep_is_private(&em->conn) ? " (private)" : "");
+	if (und[0] + und[1] > 0)
+		detect_ev(f, NULL, "RTP undeliverable",
+		    "%.0f packets sent where the receiver does not "
+		    "listen", und[0] + und[1]);
+	for (int s = RTP_SEG_INSIDE; s <= RTP_SEG_OUTSIDE; s++)
+		if (!any_media && visible(d, s))
+			detect_ev(f, NULL, "media visibility", "%s: %s",
+			    rtp_segment_name((enum rtp_segment)s),
+			    d->vis[s].why);
+	refused_ev(d, f);
+	unannounced_dst_ev(d, f);
+}
+
+/* True when direction dir of d is observable on seg: audio of it is
+ * there (delivered or not), or the capture shows it missing there. */
+static bool
+dir_observable(const struct dialog *d, int dir, int seg)
+{
+	bool media_seg = false, lan;
+
+	for (int i = 0; i < d->nstreams; i++) {
+		const struct rtp_stream *s = d->streams[i];
+
+		if ((int)s->segment != seg || s->packets == 0)
+			continue;
+		media_seg = true;
+		if (s->dir == dir && rtp_stream_audio(s) > 0)
+			return true;
+	}
+	return quiet_leg_absent(d, dir, seg, media_seg, &lan);
+}
+
+/*
+ * The pair judged on segment seg alone, as a capture of that segment
+ * would judge it: only when the call was seen there and both directions
+ * are observable there; each direction's count is what it delivers on
+ * seg (seg_pk).  Used when a direction cannot be observed on its
+ * receiver's side: two phones behind one NAT, one direction phone to
+ * phone (never on a router leg), the other sent to a public address the
+ * receiver wrote; the inside shows that one undeliverable, the outside
+ * shows it leave the NAT towards the address its receiver announced, and
+ * the reverse missing there.  The finding names the segment, once.
+ * Returns true when a finding was reported.
+ */
+static bool
+judge_segment(const struct dialog *d, struct findings *fs,
+    const struct dirinfo di0[2], double w, const int ptime[2],
+    double seg_pk[2][3], const double und[2], bool any_media,
+    const struct dmsg *csdp, const struct dmsg *esdp, int seg)
+{
+	struct dirinfo di[2];
+	const char *name = rtp_segment_name((enum rtp_segment)seg);
+	int before = fs->n;
+	bool seen = false;
+
+	for (size_t i = 0; i < d->nmsgs && !seen; i++)
+		seen = (int)seg_of(d, &d->msgs[i].src, &d->msgs[i].dst) == seg;
+	if (!seen || !visible(d, seg) || !dir_observable(d, 1, seg) ||
+	    !dir_observable(d, -1, seg))
+		return false;
+	for (int k = 0; k < 2; k++) {
+		di[k] = di0[k];
+		di[k].pkts = seg_pk[k][seg];
+		di[k].ratio = di[k].pkts / di[k].expected;
+	}
+	if (one_dead(d, fs, di, w, ptime, und, name)) {
+		if (fs->n > before)
+			segment_ev(d, &fs->f[fs->n - 1], (enum rtp_segment)seg);
+		return true;
+	}
+	if (di[0].ratio < DEAD_RATIO && di[1].ratio < DEAD_RATIO) {
+		report_noaudio(d, fs, di, w, und, any_media, csdp, esdp, name);
+		if (fs->n > before)
+			segment_ev(d, &fs->f[fs->n - 1], (enum rtp_segment)seg);
+		return true;
+	}
+	return false;
+}
+
 void
 detect_audio(struct detect *dt, const struct dialog *d, struct findings *fs)
 {
@@ -1044,8 +1265,6 @@ detect_audio(struct detect *dt, const struct dialog *d, struct findings *fs)
 	bool any_media = d->rtcp_packets > 0;
 	bool vis_dir[2] = { false, false };
 	int ptime[2];
-	struct finding *f;
-	char a[NETADDR_STRLEN];
 
 	(void)dt;
 	if (d->kind != DIALOG_CALL)
@@ -1160,74 +1379,21 @@ detect_audio(struct detect *dt, const struct dialog *d, struct findings *fs)
 		di[k].ratio = di[k].pkts / di[k].expected;
 	}
 	/*
-	 * One direction dead relative to the other: it carries less than
-	 * 5 % of the other's audio time (packets times packet time, so a
-	 * 60 ms sender against a 20 ms one is compared fairly), while the
-	 * other carries at least MIN_LIVE_AUDIO_S of audio.
+	 * One direction dead relative to the other, judged on the receiver's
+	 * side of each direction (one_dead).  When a direction cannot be
+	 * observed there, the pair is judged instead on a segment that shows
+	 * both directions (judge_segment).
 	 */
-	for (int k = 0; k < 2; k++) {
-		struct dirinfo *live = &di[k], *dead = &di[1 - k];
-		const struct sdp_media *rxm, *txm;
-
-		if (live->pkts / live->pps < MIN_LIVE_AUDIO_S ||
-		    dead->pkts / dead->pps >= DEAD_RATIO * live->pkts / live->pps)
-			continue;
-		rxm = detect_audio_media(dead->rx_sdp->m->sdp);
-		txm = detect_audio_media(live->tx_sdp->m->sdp);
-		f = detect_finding_add(fs, SYMPTOM_ONE_WAY_AUDIO,
-		    ep_is_private(&rxm->conn) &&
-		    !ep_is_private(&dead->rx_sdp->src) ? 0.9 : 0.8,
-		    expl_oneway, rem_oneway,
-		    "one-way audio: %s -> %s delivered %.0f audio packets "
-		    "(%.1f s of audio), the reverse %.0f (%.1f s) over %.1f s "
-		    "(flagged below 5 %% of the other direction)",
-		    k == 0 ? "caller" : "callee", k == 0 ? "callee" : "caller",
-		    live->pkts, live->pkts / live->pps, dead->pkts,
-		    dead->pkts / dead->pps, w);
-		detect_ev(f, NULL, k == 0 ? "RTP caller->callee" :
-		    "RTP callee->caller", "%.0f audio packets delivered, "
-		    "ptime %d ms%s", live->pkts,
-		    ptime[k] ? ptime[k] : (int)(1000 / live->pps + 0.5),
-		    ptime[k] ? " (measured)" : " (from SDP)");
-		if (und[1 - k] > 0)
-			detect_ev(f, NULL, k == 0 ? "RTP callee->caller" :
-			    "RTP caller->callee", "%.0f audio packets "
-			    "delivered, %.0f sent to an address the receiver "
-			    "does not use", dead->pkts, und[1 - k]);
-		else
-			detect_ev(f, NULL, k == 0 ? "RTP callee->caller" :
-			    "RTP caller->callee", "%.0f audio packets "
-			    "delivered", dead->pkts);
-		detect_ev(f, dead->rx_sdp, "c= of the silent receiver",
-		    "%s%s, signalling from %s", rxm->conn_text,
-		    ep_is_private(&rxm->conn) ? " (private)" : "",
-		    ep_str(&dead->rx_sdp->src, a, sizeof(a)));
-		source_ev(d, k == 0 ? 1 : -1, txm, f);
-		refused_ev(d, f);
-		unannounced_dst_ev(d, f);
+	if (one_dead(d, fs, di, w, ptime, und, NULL))
+		return;
+	if (vis_dir[0] && vis_dir[1]) {
+		if (di[0].ratio < DEAD_RATIO && di[1].ratio < DEAD_RATIO)
+			report_noaudio(d, fs, di, w, und, any_media, csdp, esdp,
+			    NULL);
 		return;
 	}
-	if (di[0].ratio < DEAD_RATIO && di[1].ratio < DEAD_RATIO &&
-	    vis_dir[0] && vis_dir[1]) {
-		f = detect_finding_add(fs, SYMPTOM_NO_AUDIO, any_media ? 0.7 : 0.5,
-		    expl_noaudio, rem_noaudio,
-		    "no audio: %.0f and %.0f audio packets delivered where "
-		    "%.0f and %.0f were expected over %.1f s", di[0].pkts,
-		    di[1].pkts, di[0].expected, di[1].expected, w);
-		detect_ev(f, csdp, "caller c=", "%s:%u%s", cm->conn_text,
-		    cm->port, ep_is_private(&cm->conn) ? " (private)" : "");
-		detect_ev(f, esdp, "callee c=", "%s:%u%s", em->conn_text,
-		    em->port, ep_is_private(&em->conn) ? " (private)" : "");
-		if (und[0] + und[1] > 0)
-			detect_ev(f, NULL, "RTP undeliverable",
-			    "%.0f packets sent where the receiver does not "
-			    "listen", und[0] + und[1]);
-		for (int seg = RTP_SEG_INSIDE; seg <= RTP_SEG_OUTSIDE; seg++)
-			if (!any_media && visible(d, seg))
-				detect_ev(f, NULL, "media visibility", "%s: %s",
-				    rtp_segment_name((enum rtp_segment)seg),
-				    d->vis[seg].why);
-		refused_ev(d, f);
-		unannounced_dst_ev(d, f);
-	}
+	for (int seg = RTP_SEG_INSIDE; seg <= RTP_SEG_OUTSIDE; seg++)
+		if (judge_segment(d, fs, di, w, ptime, seg_pk, und, any_media,
+		    csdp, esdp, seg))
+			return;
 }

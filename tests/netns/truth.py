@@ -266,6 +266,12 @@ def direction_state(run, call, seg, d, pkts, all_media):
             # phone lives there and the ruleset has no hairpin rule
             # (the kernel answers port unreachable, lan-proxy runs)
             good = False
+        if seg == "inside" and sig and PRIVATE.match(sig) and not PRIVATE.match(p.dst):
+            # a receiver that signals from a private address inside sits
+            # behind the router: a public address it wrote (the router's,
+            # or another host's) is not where it is, and the ruleset
+            # forwards no media back to it (lan-proxy b_sdp_c runs)
+            good = False
         if good:
             ok += 1
         else:
@@ -939,6 +945,15 @@ def draft(run):
                     continue
                 for d in ("caller>callee", "callee>caller"):
                     st = direction_state(run, c, seg, d, m[d], m) if vis else "not_observable"
+                    if not m[d] and d in phys[c["id"]].get("lan_dirs", ()) and seg != "inside" \
+                            and vis and any(m[x] for x in m if x != d and x != "cn"):
+                        # the segment carries the call's other direction
+                        # (nothing filtered it): this one is absent here
+                        yield (fk, c["id"], "media:%s@%s" % (d, seg), "absent",
+                               "the file carries the call's other direction, none of this one: its "
+                               "sender was given the receiver's private address, both behind the "
+                               "router, and it went phone to phone")
+                        continue
                     if not m[d] and d in phys[c["id"]].get("lan_dirs", ()):
                         yield (fk, c["id"], "media:%s@%s" % (d, seg), "not_observable",
                                "its sender was given the receiver's private address, both behind "

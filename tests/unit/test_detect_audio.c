@@ -135,6 +135,16 @@ ng_info(struct capture_info *ci, const char *filter)
 		    "%s", filter);
 }
 
+/* The media legs of b's dialog once classified and judged for
+ * visibility, as the detector sees them (room for 4). */
+static int
+judged_legs(struct tb *b, struct detect_media_leg *leg)
+{
+	detect_media_classify(b->d);
+	detect_media_visibility(b->s.dt, b->d);
+	return detect_media_legs(b->d, leg, 4);
+}
+
 /*
  * Issue 15.3: whether a capture can show media is decided per call and
  * segment, from its own RTP or the recorded capture filter, never from
@@ -154,9 +164,7 @@ test_visibility(void)
 	call_with_media(&b, "v1", "sendrecv", "sendrecv", 500, 500, NAT);
 	tb_next(&b);
 	silent_call(&b, "v2");
-	detect_media_classify(b.d);
-	detect_media_visibility(b.s.dt, b.d);
-	n = detect_media_legs(b.d, leg, 4);
+	n = judged_legs(&b, leg);
 	CU_ASSERT_EQUAL_FATAL(n, 2);
 	CU_ASSERT_STRING_EQUAL(leg[0].state, "not_observable");
 	CU_ASSERT_EQUAL(leg[0].vis, DIALOG_VIS_UNKNOWN);
@@ -179,9 +187,7 @@ test_visibility(void)
 	ng_info(&ci, "udp port 5060 or tcp port 5060");
 	detect_set_capture(b.s.dt, 0, &ci);
 	silent_call(&b, "v4");
-	detect_media_classify(b.d);
-	detect_media_visibility(b.s.dt, b.d);
-	n = detect_media_legs(b.d, leg, 4);
+	n = judged_legs(&b, leg);
 	CU_ASSERT_EQUAL_FATAL(n, 2);
 	CU_ASSERT_EQUAL(leg[1].vis, DIALOG_VIS_HIDDEN);
 	CU_ASSERT_STRING_EQUAL(leg[1].state, "not_observable");
@@ -484,6 +490,127 @@ test_undeliverable(void)
 	tb_free(&b);
 }
 
+/*
+ * Issue 15, "findings once, per segment": two phones behind one NAT (A =
+ * PH:5060, B = PB:5062) call through a proxy past it (SV), B having
+ * written a public address that is not its own (OTHER) as its c=.  A's
+ * RTP goes there; B's goes to A's private address phone to phone and
+ * crosses no capture point.  Seen inside and outside at once (a merged
+ * file): inside, A's RTP is undeliverable (B signals from behind the NAT)
+ * and B's not observable; outside, A's RTP leaves for B's c= and B's is
+ * missing.  The receiver's side (inside) cannot judge the pair, the
+ * outside can: one_way_audio once, from the outside segment, as a
+ * capture of the outside alone reports it.  The inside alone: nothing.
+ */
+#define PB "10.0.0.3"
+
+/* One message of the lan-proxy call: kind 0 INVITE (A's SDP), 1 200 OK
+ * (B's SDP), 2 ACK, 3 BYE; leg 0 between A and the proxy, 1 between the
+ * proxy and B; outside: as seen on the NAT's public side. */
+static void
+lp_msg(struct tb *b, int64_t t, int kind, int leg, bool outside)
+{
+	static const char *const meth[] = { "INVITE", NULL, "ACK", "BYE" };
+	const char *phone = outside ? NAT : (leg ? PB : PH);
+	uint16_t pport = leg ? 5062 : 5060;
+	char body[512] = "";
+	bool to_phone = (kind == 1) != (leg == 1);
+
+	if (kind == 0)
+		snprintf(body, sizeof(body), SDP_FMT, PH, PH, 6000, "sendrecv");
+	else if (kind == 1)
+		snprintf(body, sizeof(body), SDP_FMT, OTHER, OTHER, 6100,
+		    "sendrecv");
+	if (kind == 1)
+		tb_add(b, t, to_phone ? SV : phone, to_phone ? 5060 : pport,
+		    to_phone ? phone : SV, to_phone ? pport : 5060, -1,
+		    "SIP/2.0 200 OK\n"
+		    "%sVia: SIP/2.0/UDP " PH ":5060;branch=z9hG4bKlp0\n"
+		    "From: <sip:a@" SV ">;tag=a1\nTo: <sip:b@" SV ">;tag=b1\n"
+		    "Call-ID: lp1\nCSeq: 1 INVITE\nContact: <sip:b@" PB
+		    ":5062>\nContent-Type: application/sdp\n\n%s",
+		    leg ? "Via: SIP/2.0/UDP " SV ":5060;branch=z9hG4bKpx0\n" :
+		    "", body);
+	else
+		tb_add(b, t, to_phone ? SV : phone, to_phone ? 5060 : pport,
+		    to_phone ? phone : SV, to_phone ? pport : 5060, -1,
+		    "%s sip:b@%s SIP/2.0\n"
+		    "%sVia: SIP/2.0/UDP " PH ":5060;branch=z9hG4bKlp%d\n"
+		    "From: <sip:a@" SV ">;tag=a1\nTo: <sip:b@" SV ">%s\n"
+		    "Call-ID: lp1\nCSeq: %d %s\nContact: <sip:a@" PH ":5060>\n"
+		    "%s\n%s", meth[kind], leg ? PB : SV,
+		    leg ? "Via: SIP/2.0/UDP " SV ":5060;branch=z9hG4bKpx1\n" :
+		    "", kind, kind ? ";tag=b1" : "", kind == 3 ? 2 : 1,
+		    kind == 2 ? "INVITE" : meth[kind],
+		    kind == 0 ? "Content-Type: application/sdp\n" : "", body);
+}
+
+static void
+lan_proxy_call(struct tb *b, bool outside)
+{
+	static const struct { int kind, leg; int64_t at; } seq[] = {
+		{ 0, 0, 0 }, { 0, 1, 2 * MS }, { 1, 1, SEC },
+		{ 1, 0, SEC + 2 * MS }, { 2, 0, SEC + 10 * MS },
+		{ 2, 1, SEC + 12 * MS }, { 3, 0, 11 * SEC },
+		{ 3, 1, 11 * SEC + 2 * MS },
+	};
+
+	for (size_t i = 0; i < sizeof(seq) / sizeof(seq[0]); i++) {
+		lp_msg(b, T0 + seq[i].at, seq[i].kind, seq[i].leg, false);
+		if (outside)
+			lp_msg(b, T0 + seq[i].at + MS / 2, seq[i].kind,
+			    seq[i].leg, true);
+	}
+	tb_stream_ptime(b, PH, 6000, OTHER, 6100, T0 + SEC + 20 * MS, 500, 20);
+	if (outside)
+		tb_stream_ptime(b, NAT, 6000, OTHER, 6100, T0 + SEC + 20 * MS,
+		    500, 20);
+}
+
+static void
+test_segment_fallback(void)
+{
+	struct tb b;
+	struct detect_media_leg leg[4];
+	const struct finding *f;
+	const struct evidence *e;
+	int n;
+
+	/* inside and outside at once */
+	tb_init(&b);
+	lan_proxy_call(&b, true);
+	n = judged_legs(&b, leg);
+	CU_ASSERT_EQUAL_FATAL(n, 4);
+	CU_ASSERT_EQUAL(leg[0].segment, RTP_SEG_INSIDE);
+	CU_ASSERT_STRING_EQUAL(leg[0].state, "undeliverable");
+	CU_ASSERT_STRING_EQUAL(leg[1].state, "not_observable");
+	CU_ASSERT_EQUAL(leg[2].segment, RTP_SEG_OUTSIDE);
+	CU_ASSERT_STRING_EQUAL(leg[2].state, "delivered");
+	CU_ASSERT_STRING_EQUAL(leg[3].state, "absent");
+	tb_finish(&b);
+	CU_ASSERT_EQUAL(count(&b, "one_way_audio"), 1);
+	CU_ASSERT_EQUAL(count(&b, "no_audio"), 0);
+	f = get(&b, "one_way_audio");
+	CU_ASSERT_PTR_NOT_NULL(strstr(f->summary, "caller -> callee "
+	    "delivered 500 audio packets"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(f->summary, ", on the outside segment"));
+	e = ev_of(f, "judged on segment");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(e);
+	CU_ASSERT_PTR_NOT_NULL(strstr(e->value, "outside (media states: "
+	    "inside caller>callee undeliverable, inside callee>caller "
+	    "not_observable, outside caller>callee delivered, outside "
+	    "callee>caller absent)"));
+	tb_free(&b);
+
+	/* the inside alone shows only the dead direction: nothing */
+	tb_init(&b);
+	lan_proxy_call(&b, false);
+	tb_finish(&b);
+	CU_ASSERT_EQUAL(count(&b, "one_way_audio"), 0);
+	CU_ASSERT_EQUAL(count(&b, "no_audio"), 0);
+	tb_free(&b);
+}
+
 int
 main(void)
 {
@@ -497,6 +624,8 @@ main(void)
 		{ "one-way audio, late start", test_one_way_late_start },
 		{ "measured packetisation", test_measured_ptime },
 		{ "undeliverable on the public side", test_undeliverable },
+		{ "judged on the segment that shows both directions",
+		    test_segment_fallback },
 		{ NULL, NULL }
 	};
 
