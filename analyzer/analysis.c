@@ -59,16 +59,24 @@ struct media_ep {
 	bool rtcp;
 };
 
-/* A stream in the table: the public record plus linkage. */
+/*
+ * A stream in the table: the public record plus linkage.  The table's
+ * link, the owner and owner_seq, which every packet reads, are in the
+ * record's first line (rtp_stream's tab_ fields), beside the key and the
+ * per-packet fields; the rest is read far less often.
+ */
 struct stream_rec {
 	struct rtp_stream s;      /* first member: a stream_rec is its rtp_stream */
-	struct hnode node;
-	struct dialog *owner;     /* NULL: unannounced */
 	struct stream_rec *lru_prev, *lru_next; /* unannounced only */
-	bool confirmed;           /* unannounced: passed the consistency check */
 	bool detached;            /* out of the table: a later call took its flow */
-	uint64_t owner_seq;       /* a->ep_seq when its owner was last chosen */
 };
+
+/* The dialog r is attributed to, NULL when unannounced. */
+static struct dialog *
+rec_owner(const struct stream_rec *r)
+{
+	return r->s.tab_owner;
+}
 
 struct analysis {
 	struct analysis_cb cb;
@@ -235,7 +243,8 @@ stream_hash(const struct ep *src, const struct ep *dst, uint32_t ssrc)
 static int
 stream_match(const struct hnode *n, const void *key)
 {
-	const struct stream_rec *r = HTAB_ENTRY(n, struct stream_rec, node);
+	const struct stream_rec *r = HTAB_ENTRY(n, struct stream_rec,
+	    s.tab_node);
 	const struct stream_key *k = key;
 
 	return r->s.ssrc == k->ssrc && ep_eq(&r->s.src, k->src) &&
@@ -250,7 +259,7 @@ stream_find(struct analysis *a, const struct ep *src, const struct ep *dst,
 	struct hnode *n = htab_find(&a->streams, stream_hash(src, dst, ssrc),
 	    stream_match, &k);
 
-	return n ? HTAB_ENTRY(n, struct stream_rec, node) : NULL;
+	return n ? HTAB_ENTRY(n, struct stream_rec, s.tab_node) : NULL;
 }
 
 static void
@@ -293,7 +302,7 @@ static void
 orphan_release(struct analysis *a, struct stream_rec *r)
 {
 	orphan_unlink(a, r);
-	htab_del(&a->streams, &r->node);
+	htab_del(&a->streams, &r->s.tab_node);
 	a->nstreams--;
 	if (r->s.packets >= ORPHAN_MIN_PACKETS &&
 	    r->s.lost + r->s.seq_jumps * 4 < r->s.packets) {
@@ -305,7 +314,8 @@ orphan_release(struct analysis *a, struct stream_rec *r)
 	free(r);
 }
 
-#define STREAM_ALIGN 64
+/* Two cache lines: the pair a CPU's adjacent-line prefetch fetches. */
+#define STREAM_ALIGN 128
 
 static struct stream_rec *
 stream_new(struct analysis *a, const struct pkt *p, uint32_t ssrc,
@@ -324,8 +334,8 @@ stream_new(struct analysis *a, const struct pkt *p, uint32_t ssrc,
 		anomaly_add(a->cur_an, ANOMALY_STREAM_TABLE_FULL);
 		orphan_release(a, a->orphan_head);
 	}
-	/* On a cache line: rtp_stream_add's per-packet fields then take
-	 * four lines, not five (see struct rtp_stream). */
+	/* Aligned, so the per-packet part takes four lines, not five (see
+	 * struct rtp_stream). */
 	r = aligned_alloc(STREAM_ALIGN, (sizeof(*r) + STREAM_ALIGN - 1) /
 	    STREAM_ALIGN * STREAM_ALIGN);
 	if (r == NULL)
@@ -337,8 +347,9 @@ stream_new(struct analysis *a, const struct pkt *p, uint32_t ssrc,
 		rtp_stream_set_event_pt(&r->s, m->event_pt);
 		snprintf(r->s.codec, sizeof(r->s.codec), "%s", m->codec);
 	}
-	r->owner = owner;
-	htab_add(&a->streams, &r->node, stream_hash(&p->src, &p->dst, ssrc));
+	r->s.tab_owner = owner;
+	htab_add(&a->streams, &r->s.tab_node,
+	    stream_hash(&p->src, &p->dst, ssrc));
 	a->nstreams++;
 	if (a->nstreams > a->peak_streams)
 		a->peak_streams = a->nstreams;
@@ -468,8 +479,9 @@ handle_rtcp(struct analysis *a, const struct pkt *p, uint32_t ssrc,
 		r = stream_find(a, &s, &d, ssrc);
 		if (r != NULL) {
 			rtp_stream_add_rtcp(&r->s, first_pt);
-			if (r->owner)
-				dialog_table_touch(a->dialogs, r->owner, p->ts_ns);
+			if (rec_owner(r) != NULL)
+				dialog_table_touch(a->dialogs, rec_owner(r),
+				    p->ts_ns);
 			return;
 		}
 	}
@@ -495,7 +507,7 @@ handle_media(struct analysis *a, const struct pkt *p)
 	if (rtp_parse(p->payload, p->len, &h) != 0)
 		return;
 	r = stream_find(a, &p->src, &p->dst, h.ssrc);
-	if (r != NULL && r->owner != NULL && r->owner_seq != a->ep_seq) {
+	if (r != NULL && rec_owner(r) != NULL && r->s.tab_seq != a->ep_seq) {
 		struct media_ep *m = media_owner(a, p);
 
 		/*
@@ -505,9 +517,9 @@ handle_media(struct analysis *a, const struct pkt *p)
 		 * it is from now on a stream of that call.  The old stream
 		 * stays with its call, out of the table.
 		 */
-		r->owner_seq = a->ep_seq;
-		if (m != NULL && m->d != r->owner) {
-			htab_del(&a->streams, &r->node);
+		r->s.tab_seq = a->ep_seq;
+		if (m != NULL && m->d != rec_owner(r)) {
+			htab_del(&a->streams, &r->s.tab_node);
 			a->nstreams--;
 			r->detached = true;
 			r = NULL;
@@ -521,12 +533,12 @@ handle_media(struct analysis *a, const struct pkt *p)
 		r = stream_new(a, p, h.ssrc, m ? m->d : NULL, m);
 		if (r == NULL)
 			return;
-		r->owner_seq = a->ep_seq;
+		r->s.tab_seq = a->ep_seq;
 	}
 	rtp_stream_add(&r->s, &h, p->ts_ns, p->frame);
 	a->stats[a->cur_cap].rtp_packets++;
-	if (r->owner != NULL) {
-		dialog_table_touch(a->dialogs, r->owner, p->ts_ns);
+	if (rec_owner(r) != NULL) {
+		dialog_table_touch(a->dialogs, rec_owner(r), p->ts_ns);
 	} else {
 		orphan_unlink(a, r);
 		orphan_append(a, r);
@@ -745,10 +757,10 @@ on_dialog_done(void *user, struct dialog *d)
 		struct stream_rec *r = (struct stream_rec *)(void *)d->streams[i];
 
 		if (!r->detached) {
-			htab_del(&a->streams, &r->node);
+			htab_del(&a->streams, &r->s.tab_node);
 			a->nstreams--;
 		}
-		r->owner = NULL;
+		r->s.tab_owner = NULL;
 	}
 	return a->cb.on_dialog ? a->cb.on_dialog(a->cb.user, d) : false;
 }

@@ -34,6 +34,7 @@
 
 #include "base/anomaly.h"
 #include "base/caps.h"
+#include "base/htab.h"
 #include "base/netaddr.h"
 
 /* Parsed fixed RTP header. */
@@ -102,42 +103,38 @@ const char *rtp_static_name(int pt);
 struct rtp_stream {
 	/*
 	 * What rtp_stream_add touches for every packet comes first,
-	 * together (four cache lines when the record is aligned on one),
-	 * and the tables it indexes after them: a media capture holds
-	 * hundreds of streams at once and each packet goes to another one,
-	 * so what a packet touches is mostly not in the CPU's cache; spread
-	 * over the record it was about ten lines a packet.
+	 * together, and the tables it indexes after everything else: a
+	 * media capture holds hundreds of streams at once and each packet
+	 * goes to another one, so what a packet touches is mostly not in
+	 * the CPU's cache, and each cache line it spans costs a miss.  The
+	 * key (src, dst, ssrc) opens the record, so the stream table's
+	 * lookup reads the lines the packet's accounting then uses; with
+	 * the table's fields before it, the per-packet part fits in four
+	 * lines (256 bytes) when the record is aligned on one.
+	 *
+	 * The table that holds the stream (analysis.c) keeps its chain link,
+	 * the stream's owner and the announcement count it chose the owner
+	 * at here, as it reads them for every packet; nothing else uses them.
 	 */
+	struct hnode tab_node;
+	void *tab_owner;
+	uint64_t tab_seq;
 	struct ep src, dst;
 	uint32_t ssrc;
 	uint32_t clock_rate;      /* from SDP or the static table; 8000 default */
+	/* sequence tracking state (private to rtp.c) */
+	uint32_t max_seq, cycles, received_in_seq, base_seq;
+	int64_t last_ns;
+	int64_t max_gap_ns;       /* largest inter-arrival gap */
 	uint64_t packets, bytes;  /* RTP packets and payload bytes */
-	int64_t first_ns, last_ns;
 	int64_t last_frame;
 	uint64_t lost;            /* expected - received, clamped at 0 */
-	int64_t max_gap_ns;       /* largest inter-arrival gap */
+	uint64_t lost_prior;      /* private: lost in epochs before a restart */
+	int64_t first_ns;
 	double jitter;            /* RFC 3550 A.8, in timestamp units */
+	int64_t last_transit;     /* private to rtp.c */
 	uint64_t audio_packets;
 	int64_t last_audio_ns;
-
-	/* sequence tracking state (private to rtp.c) */
-	uint64_t lost_prior;      /* lost in epochs before a restart */
-	int64_t last_transit;
-	uint32_t base_seq, max_seq, cycles, received_in_seq;
-	bool probation_done;      /* set by the first packet (no probation) */
-	bool have_transit;        /* last_transit valid (reset on restart) */
-
-	/* Payload kinds within the SSRC and the measured packetisation. */
-	bool have_last_audio;
-	uint16_t last_audio_seq;
-	uint32_t last_audio_ts;
-	int audio_pt;             /* -1 until an audio packet is seen */
-	int event_pt;             /* telephone-event PT from SDP, -1 unknown */
-	uint32_t nsteps;          /* samples in both histograms */
-
-	uint32_t nrate;           /* slots filled (seconds when bucket is 1) */
-	uint32_t rate_bucket_sec; /* seconds per rate[] slot: 1, 2, 4, ... */
-
 	/*
 	 * What the last packet computed, for the next one of the same
 	 * second or timestamp step (private to rtp.c): the start of its
@@ -145,10 +142,21 @@ struct rtp_stream {
 	 * timestamp step, the clock it was divided by and the histogram
 	 * slot it gave.
 	 */
-	bool sec_cached, step_cached;
-	uint16_t step_slot;
-	uint32_t step_ticks, step_clock;
 	int64_t sec_start_ns, sec_rel;
+	/* Payload kinds within the SSRC and the measured packetisation. */
+	int audio_pt;             /* -1 until an audio packet is seen */
+	int event_pt;             /* telephone-event PT from SDP, -1 unknown */
+	uint32_t last_audio_ts;
+	uint32_t step_ticks, step_clock;
+	uint32_t nsteps;          /* samples in both histograms */
+	uint32_t nrate;           /* slots filled (seconds when bucket is 1) */
+	uint32_t rate_bucket_sec; /* seconds per rate[] slot: 1, 2, 4, ... */
+	uint16_t last_audio_seq;
+	uint16_t step_slot;
+	bool probation_done;      /* set by the first packet (no probation) */
+	bool have_transit;        /* last_transit valid (reset on restart) */
+	bool have_last_audio;
+	bool sec_cached, step_cached;
 
 	/* Counted on some packets only. */
 	uint64_t dup;             /* same sequence seen again */
