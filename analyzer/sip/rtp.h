@@ -110,7 +110,8 @@ struct rtp_stream {
 	 * key (src, dst, ssrc) opens the record, so the stream table's
 	 * lookup reads the lines the packet's accounting then uses; with
 	 * the table's fields before it, the per-packet part fits in four
-	 * lines (256 bytes) when the record is aligned on one.
+	 * lines (256 bytes) when the record is aligned on one.  Keep it so:
+	 * a field added here pushes the last ones into a fifth.
 	 *
 	 * The table that holds the stream (analysis.c) keeps its chain link,
 	 * the stream's owner and the announcement count it chose the owner
@@ -124,6 +125,8 @@ struct rtp_stream {
 	uint32_t clock_rate;      /* from SDP or the static table; 8000 default */
 	/* sequence tracking state (private to rtp.c) */
 	uint32_t max_seq, cycles, received_in_seq, base_seq;
+	uint32_t run_start;       /* private: see seen_bits */
+	uint32_t last_transit;    /* private to rtp.c */
 	int64_t last_ns;
 	int64_t max_gap_ns;       /* largest inter-arrival gap */
 	uint64_t packets, bytes;  /* RTP packets and payload bytes */
@@ -132,17 +135,17 @@ struct rtp_stream {
 	uint64_t lost_prior;      /* private: lost in epochs before a restart */
 	int64_t first_ns;
 	double jitter;            /* RFC 3550 A.8, in timestamp units */
-	int64_t last_transit;     /* private to rtp.c */
 	uint64_t audio_packets;
 	int64_t last_audio_ns;
 	/*
 	 * What the last packet computed, for the next one of the same
 	 * second or timestamp step (private to rtp.c): the start of its
 	 * capture second and its seconds after the first packet's; the RTP
-	 * timestamp step, the clock it was divided by and the histogram
-	 * slot it gave.
+	 * timestamp step and the clock it was divided by (the slot it gave
+	 * is hist_slot[0]).
 	 */
-	int64_t sec_start_ns, sec_rel;
+	int64_t sec_start_ns;
+	int32_t sec_rel;
 	/* Payload kinds within the SSRC and the measured packetisation. */
 	int audio_pt;             /* -1 until an audio packet is seen */
 	int event_pt;             /* telephone-event PT from SDP, -1 unknown */
@@ -151,8 +154,14 @@ struct rtp_stream {
 	uint32_t nsteps;          /* samples in both histograms */
 	uint32_t nrate;           /* slots filled (seconds when bucket is 1) */
 	uint32_t rate_bucket_sec; /* seconds per rate[] slot: 1, 2, 4, ... */
+	/*
+	 * Private to rtp.c: samples of each packetisation histogram not yet
+	 * added to ptime_hist, all of slot hist_slot[col] (a stream's step
+	 * and gap rarely change, so the table is written when they do).
+	 */
+	uint32_t hist_pend[2];
+	uint16_t hist_slot[2];
 	uint16_t last_audio_seq;
-	uint16_t step_slot;
 	bool probation_done;      /* set by the first packet (no probation) */
 	bool have_transit;        /* last_transit valid (reset on restart) */
 	bool have_last_audio;
@@ -193,12 +202,19 @@ struct rtp_stream {
 	enum rtp_state state;
 
 	/*
-	 * The tables, one slot of each per packet.  The two packetisation
+	 * The tables: rate[] gets a count per packet; the histograms are
+	 * written when a step or gap changes, seen_bits after a gap or for
+	 * a late packet (below).  The two packetisation
 	 * histograms are interleaved, [ms][0] the RTP timestamp step and
-	 * [ms][1] the arrival gap, so the two slots of a packet usually
-	 * share a cache line.
+	 * [ms][1] the arrival gap.
+	 *
+	 * seen_bits: recent extended sequence numbers, for duplicates, bit
+	 * ext % 1024 for ext in (highest - 1024, highest]; those of the run
+	 * of consecutive packets ending at the highest, [run_start,
+	 * highest], are set only when a gap ends the run, so a packet in
+	 * order does not write here.
 	 */
-	uint8_t seen_bits[128];   /* recent sequence numbers, for duplicates */
+	uint8_t seen_bits[128];
 	uint16_t ptime_hist[RTP_PTIME_SLOTS][2];
 	/*
 	 * Packets per slot; slot i covers seconds [i * rate_bucket_sec,
