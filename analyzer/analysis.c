@@ -53,7 +53,8 @@ struct media_ep {
 	struct media_ep *next_of_dialog;
 	uint64_t seq;             /* order of the latest announcement */
 	int64_t ts_ns;            /* and its capture time */
-	uint32_t clock_rate;
+	int pt;                   /* the SDP's first payload type, -1 none */
+	uint32_t clock_rate;      /* its clock */
 	int event_pt;             /* telephone-event PT of the SDP, 0 none */
 	char codec[32];
 	bool rtcp;
@@ -149,6 +150,7 @@ ep_of(struct analysis *a, const struct ep *e, const struct dialog *d)
 static void
 ep_set_payload(struct media_ep *m, const struct sdp_media *sm)
 {
+	m->pt = sm->npayloads > 0 ? sm->payloads[0] : -1;
 	m->clock_rate = sm->clock_rate;
 	m->event_pt = sm->event_pt;
 	text_copy(m->codec, sizeof(m->codec), sm->codec,
@@ -160,7 +162,7 @@ ep_set_payload(struct media_ep *m, const struct sdp_media *sm)
  * payload details (codec, clock rate, telephone-event type) are those of
  * the newest announcement: a re-INVITE that changes the codec applies to
  * the streams that start after it; a stream already running keeps the
- * clock it started with.
+ * payload types and clock it started with (rtp.h, clock_pt).
  */
 static void
 ep_announce(struct analysis *a, struct dialog *d, const struct ep *addr,
@@ -343,7 +345,7 @@ stream_new(struct analysis *a, const struct pkt *p, uint32_t ssrc,
 	memset(r, 0, sizeof(*r));
 	rtp_stream_init(&r->s, &p->src, &p->dst, ssrc);
 	if (m != NULL) {
-		r->s.clock_rate = m->clock_rate;
+		rtp_stream_set_payload(&r->s, m->pt, m->clock_rate);
 		rtp_stream_set_event_pt(&r->s, m->event_pt);
 		snprintf(r->s.codec, sizeof(r->s.codec), "%s", m->codec);
 	}

@@ -278,6 +278,17 @@ rtp_stream_init(struct rtp_stream *s, const struct ep *src,
 	s->bad_seq = RTP_SEQ_MOD + 1;	/* no pending jump */
 	s->audio_pt = -1;
 	s->event_pt = -1;
+	s->sdp_pt = -1;
+	s->clock_pt = RTP_PT_NONE;
+}
+
+void
+rtp_stream_set_payload(struct rtp_stream *s, int pt, uint32_t clock)
+{
+	s->sdp_pt = pt >= 0 && pt <= 127 ? pt : -1;
+	s->sdp_clock = s->sdp_pt >= 0 ? clock : 0;
+	if (clock != 0)
+		s->clock_rate = clock;
 }
 
 void
@@ -329,6 +340,34 @@ pt_kind(const struct rtp_stream *s, int pt, size_t len)
 	if (pt >= 96 && s->event_pt < 0 && len == 4)
 		return PT_EVENT;
 	return PT_AUDIO;
+}
+
+/*
+ * An audio packet h of another payload type than the clock's (clock_pt):
+ * the clock becomes that of its type when known (see clock_pt); jitter
+ * is rescaled to the new clock's units and its transit reference, like
+ * the packetisation's last packet, starts again (timestamps of two
+ * clocks do not subtract).
+ */
+static void
+clock_follow(struct rtp_stream *s, const struct rtp_hdr *h)
+{
+	uint32_t c;
+
+	if (h->pt == s->sdp_pt && s->sdp_clock != 0)
+		c = s->sdp_clock;
+	else if (s->clock_pt == RTP_PT_NONE && s->sdp_pt < 0)
+		c = s->clock_rate;	/* set directly: the first type's */
+	else
+		c = rtp_static_clock(h->pt);
+	s->clock_pt = h->pt;
+	if (c == 0 || c == s->clock_rate)
+		return;
+	if (s->clock_rate != 0)
+		s->jitter = s->jitter * c / s->clock_rate;
+	s->clock_rate = c;
+	s->have_transit = false;
+	s->have_last_audio = false;
 }
 
 /* Histogram column col of s (0: timestamp step, 1: arrival gap). */
@@ -409,6 +448,8 @@ audio_add(struct rtp_stream *s, const struct rtp_hdr *h, int64_t ts_ns)
 		s->event_packets++;
 		return;
 	}
+	if (h->pt != s->clock_pt)
+		clock_follow(s, h);
 	if (s->audio_pt < 0)
 		s->audio_pt = h->pt;
 	s->audio_packets++;
@@ -751,12 +792,13 @@ rtp_stream_add(struct rtp_stream *s, const struct rtp_hdr *h, int64_t ts_ns,
 	s->bytes += h->payload_len;
 	s->last_ns = ts_ns;
 	s->last_frame = (int64_t)frame;
-	if (v == SEQ_DUP)
+	if (v == SEQ_DUP) {
 		s->dup++;
-	else if (v == SEQ_NEW)
-		jitter_add(s, h->ts, ts_ns);
-	if (v == SEQ_NEW)
+	} else if (v == SEQ_NEW) {
+		/* audio_add first: it may change the clock jitter uses */
 		audio_add(s, h, ts_ns);
+		jitter_add(s, h->ts, ts_ns);
+	}
 	update_lost(s);
 	rate_add(s, ts_ns);
 	return 0;

@@ -5,7 +5,8 @@
  * extended highest sequence with wrap-around (A.1), expected and lost
  * (A.3; never negative: duplicates counted apart), duplicates and
  * out-of-order packets, interarrival jitter (A.8, in timestamp units and
- * reported in ms using the payload's clock rate), max inter-arrival gap,
+ * reported in ms using the payload's clock rate, which follows the audio
+ * payload type: see clock_pt), max inter-arrival gap,
  * and a packet-rate strip (CAP_RTP_RATE_SECONDS_STRIP slots) so a stream
  * that stops half way shows it.  A slot covers rate_bucket_sec seconds
  * (1 at first); when a stream outlives the strip, adjacent slots are merged
@@ -122,7 +123,7 @@ struct rtp_stream {
 	uint64_t tab_seq;
 	struct ep src, dst;
 	uint32_t ssrc;
-	uint32_t clock_rate;      /* from SDP or the static table; 8000 default */
+	uint32_t clock_rate;      /* of the audio payload type: see clock_pt */
 	/* sequence tracking state (private to rtp.c) */
 	uint32_t max_seq, cycles, received_in_seq, base_seq;
 	uint32_t run_start;       /* private: see seen_bits */
@@ -166,6 +167,16 @@ struct rtp_stream {
 	bool have_transit;        /* last_transit valid (reset on restart) */
 	bool have_last_audio;
 	bool sec_cached, step_cached;
+	/*
+	 * The payload type clock_rate is that of (RTP_PT_NONE before the
+	 * first audio packet).  The clock follows the audio payload type
+	 * (RFC 3550 5.1: the timestamp's clock is the payload format's):
+	 * the SDP's clock for the type it named (rtp_stream_set_payload),
+	 * the static table's for a static type, and for another dynamic
+	 * type the clock already in use (its rtpmap is not known here).
+	 * Comfort noise and telephone events keep the audio's clock.
+	 */
+	uint8_t clock_pt;
 
 	/* Counted on some packets only. */
 	uint64_t dup;             /* same sequence seen again */
@@ -179,6 +190,8 @@ struct rtp_stream {
 
 	/* Per stream, not per packet. */
 	int pt;                   /* payload type of the first packet */
+	int sdp_pt;               /* type the SDP named, -1 none ... */
+	uint32_t sdp_clock;       /* ... and its clock rate, 0 unknown */
 	char codec[32];
 	int64_t first_frame;
 	uint64_t seq_jumps;       /* large sequence discontinuities (restarts) */
@@ -231,6 +244,9 @@ struct rtp_stream {
 void rtp_stream_refused(struct rtp_stream *s, const struct ep *from,
     int64_t ts_ns, int64_t frame);
 
+/* clock_pt before an audio packet. */
+#define RTP_PT_NONE 0xff
+
 /* Starts a stream for this flow and SSRC. */
 void rtp_stream_init(struct rtp_stream *s, const struct ep *src,
     const struct ep *dst, uint32_t ssrc);
@@ -247,6 +263,15 @@ int rtp_stream_add(struct rtp_stream *s, const struct rtp_hdr *h,
  * stream (RFC 4733 rtpmap "telephone-event"); 0 or -1: none known.
  */
 void rtp_stream_set_event_pt(struct rtp_stream *s, int pt);
+
+/*
+ * Names the payload type the SDP negotiated for this stream (the first
+ * of its m= line) and that type's clock rate (a=rtpmap, else the static
+ * table; 0 unknown).  Before the first packet: clock_rate becomes clock
+ * and follows the packets' payload type from then on (see clock_pt).
+ * A clock_rate set directly instead is taken for the first audio type's.
+ */
+void rtp_stream_set_payload(struct rtp_stream *s, int pt, uint32_t clock);
 
 /* Accounts one RTCP packet for this stream. */
 void rtp_stream_add_rtcp(struct rtp_stream *s, uint8_t first_pt);

@@ -591,6 +591,98 @@ test_stream_jitter_alternating(void)
 	CU_ASSERT_DOUBLE_EQUAL(rtp_stream_jitter_ms(&s), 10.0 / 16.0, 1e-12);
 }
 
+/*
+ * One SSRC changes codec mid-stream (RFC 3550 5.1: the timestamp clock is
+ * the payload format's): opus (dynamic, 48 kHz as its SDP said) for 1 s,
+ * then PCMU (static PT 0, 8 kHz) for 2 s, 20 ms packets with perfect
+ * timing throughout.  The clock follows the payload type: ptime 20 ms
+ * and no jitter, where keeping opus's clock made PCMU's 160-tick steps
+ * 3 ms and grew jitter to some 16 ms.
+ */
+static void
+codec_change(struct rtp_stream *s)
+{
+	struct rtp_hdr h;
+	uint16_t seq = 100;
+	uint32_t ts = 5000;
+	int64_t t = T0;
+
+	for (int i = 0; i < 50; i++, seq++, ts += 960, t += 20 * MS) {
+		h = mk(seq, ts, s->ssrc);
+		h.pt = 111;
+		h.payload_len = 80;
+		CU_ASSERT_EQUAL(rtp_stream_add(s, &h, t, seq), 0);
+	}
+	CU_ASSERT_EQUAL(s->clock_rate, 48000);
+	for (int i = 0; i < 100; i++, seq++, ts += 160, t += 20 * MS) {
+		h = mk(seq, ts, s->ssrc);
+		CU_ASSERT_EQUAL(rtp_stream_add(s, &h, t, seq), 0);
+	}
+	CU_ASSERT_EQUAL(s->clock_rate, 8000);
+	CU_ASSERT_EQUAL(s->audio_packets, 150);
+	CU_ASSERT_EQUAL(s->lost, 0);
+	CU_ASSERT_EQUAL(rtp_stream_ptime_ms(s), 20);
+	CU_ASSERT_EQUAL(rtp_stream_gap_ms(s), 20);
+	CU_ASSERT(rtp_stream_jitter_ms(s) < 0.01);
+}
+
+static void
+test_stream_codec_change(void)
+{
+	struct rtp_stream s;
+	struct rtp_hdr h;
+
+	/* The clock given directly, as for the first packet's type. */
+	rtp_stream_init(&s, NULL, NULL, 0x51);
+	s.clock_rate = 48000;
+	codec_change(&s);
+
+	/* The SDP's payload type and clock. */
+	rtp_stream_init(&s, NULL, NULL, 0x52);
+	rtp_stream_set_payload(&s, 111, 48000);
+	codec_change(&s);
+
+	/* Back to the SDP's type: its clock again, jitter in its units. */
+	h = mk(250, 100000, 0x52);
+	h.pt = 111;
+	CU_ASSERT_EQUAL(rtp_stream_add(&s, &h, T0 + 3 * SEC, 250), 0);
+	CU_ASSERT_EQUAL(s.clock_rate, 48000);
+	CU_ASSERT(rtp_stream_jitter_ms(&s) < 0.01);
+
+	/* The SDP named opus first, the packets are PCMU from the start:
+	 * PCMU's clock; comfort noise and events keep it. */
+	rtp_stream_init(&s, NULL, NULL, 0x53);
+	rtp_stream_set_payload(&s, 111, 48000);
+	rtp_stream_set_event_pt(&s, 101);
+	for (int i = 0; i < 20; i++) {
+		h = mk((uint16_t)i, (uint32_t)i * 160, 0x53);
+		if (i == 10)
+			h.pt = 13;
+		if (i == 11)
+			h.pt = 101;
+		CU_ASSERT_EQUAL(rtp_stream_add(&s, &h, T0 + i * 20 * MS,
+		    (uint64_t)i), 0);
+	}
+	CU_ASSERT_EQUAL(s.clock_rate, 8000);
+	CU_ASSERT_EQUAL(s.cn_packets, 1);
+	CU_ASSERT_EQUAL(s.event_packets, 1);
+	CU_ASSERT_EQUAL(rtp_stream_ptime_ms(&s), 20);
+	CU_ASSERT(rtp_stream_jitter_ms(&s) < 0.01);
+
+	/* A dynamic type the SDP did not name: its clock is not known,
+	 * the one in use stays. */
+	rtp_stream_init(&s, NULL, NULL, 0x54);
+	rtp_stream_set_payload(&s, 0, 8000);
+	for (int i = 0; i < 10; i++) {
+		h = mk((uint16_t)i, (uint32_t)i * 160, 0x54);
+		h.pt = i < 5 ? 0 : 98;
+		CU_ASSERT_EQUAL(rtp_stream_add(&s, &h, T0 + i * 20 * MS,
+		    (uint64_t)i), 0);
+	}
+	CU_ASSERT_EQUAL(s.clock_rate, 8000);
+	CU_ASSERT_EQUAL(rtp_stream_ptime_ms(&s), 20);
+}
+
 static void
 test_stream_ts_wrap(void)
 {
@@ -915,6 +1007,7 @@ main(void)
 	    !CU_add_test(st, "rate strip", test_stream_rate_strip) ||
 	    !CU_add_test(st, "rtcp", test_stream_rtcp) ||
 	    !CU_add_test(st, "packetisation", test_stream_ptime) ||
+	    !CU_add_test(st, "codec change", test_stream_codec_change) ||
 	    !CU_add_test(st, "random", test_stream_random)) {
 		CU_cleanup_registry();
 		return CU_get_error() ? (int)CU_get_error() : 1;
