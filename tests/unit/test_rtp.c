@@ -976,6 +976,79 @@ test_stream_random(void)
 	}
 }
 
+/*
+ * Duplicates and late packets against a plain model: every extended
+ * sequence number seen kept in a set (A.1's extension: a step forward of
+ * less than 3000, a step back of less than 100), on random sequences of
+ * long in-order runs (longer than the 1024-bit map, whose bits of the
+ * current run are set only when a gap ends it), gaps, late packets and
+ * repeats.
+ */
+#define MODEL_BITS (1u << 20)
+
+static void
+test_stream_dup_model(void)
+{
+	static uint8_t seen[MODEL_BITS / 8];
+	struct rtp_stream s;
+	uint32_t x = 777;
+
+	for (int round = 0; round < 40; round++) {
+		uint16_t seq = (uint16_t)(x >> 8), back = 0;
+		uint32_t max_ext = 1u << 19 | seq, dup = 0, ooo = 0;
+		int64_t t = T0;
+
+		memset(seen, 0, sizeof(seen));
+		seen[max_ext / 8] |= (uint8_t)(1u << (max_ext % 8));
+		rtp_stream_init(&s, NULL, NULL, 9);
+		add(&s, seq, 0, t);
+		for (int i = 0; i < 6000; i++) {
+			uint16_t q, udelta;
+			uint32_t ext;
+
+			x = x * 1103515245u + 12345u;
+			/* odd rounds: runs of thousands of packets */
+			switch ((x >> 12) % (round % 2 ? 4096 : 64)) {
+			case 0: case 1:	/* a gap */
+				seq = (uint16_t)(seq + 2 + (x >> 24) % 5);
+				q = seq;
+				break;
+			case 2: case 3:	/* late, up to 99 back */
+				q = (uint16_t)(seq - 1 - (x >> 24) % 99);
+				break;
+			case 4:		/* the same again, or the last late */
+				q = (x >> 23) & 1 ||
+				    (uint16_t)(seq - back) >= 99 ? seq : back;
+				break;
+			default:
+				q = ++seq;
+				break;
+			}
+			udelta = (uint16_t)(q - (uint16_t)max_ext);
+			if (udelta == 0) {
+				dup++;
+			} else if (udelta < 3000) {
+				max_ext += udelta;
+				seen[max_ext / 8] |= (uint8_t)(1u << (max_ext % 8));
+			} else {
+				ext = max_ext - (uint16_t)(0u - udelta);
+				if (seen[ext / 8] >> (ext % 8) & 1) {
+					dup++;
+				} else {
+					seen[ext / 8] |= (uint8_t)(1u << (ext % 8));
+					ooo++;
+					back = q;
+				}
+			}
+			t += 20 * MS;
+			add(&s, q, (uint32_t)i * 160, t);
+		}
+		CU_ASSERT_EQUAL(s.dup, dup);
+		CU_ASSERT_EQUAL(s.ooo, ooo);
+		CU_ASSERT_EQUAL(s.packets, 6001);
+	}
+}
+
 int
 main(void)
 {
@@ -1008,7 +1081,8 @@ main(void)
 	    !CU_add_test(st, "rtcp", test_stream_rtcp) ||
 	    !CU_add_test(st, "packetisation", test_stream_ptime) ||
 	    !CU_add_test(st, "codec change", test_stream_codec_change) ||
-	    !CU_add_test(st, "random", test_stream_random)) {
+	    !CU_add_test(st, "random", test_stream_random) ||
+	    !CU_add_test(st, "duplicates, model", test_stream_dup_model)) {
 		CU_cleanup_registry();
 		return CU_get_error() ? (int)CU_get_error() : 1;
 	}
