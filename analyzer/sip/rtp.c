@@ -420,14 +420,17 @@ hist_add(struct rtp_stream *s, int col, int64_t ms)
 static int
 hist_median(const struct rtp_stream *s, int col)
 {
-	uint64_t n = 0, acc = 0;
+	size_t at = s->hist_slot[col];
+	uint64_t n = 0, acc = 0, extra;
 
 	for (size_t i = 0; i < RTP_PTIME_SLOTS; i++)
-		n += hist_count(s, i, col);
+		n += s->ptime_hist[i][col];
+	extra = hist_count(s, at, col) - s->ptime_hist[at][col];
+	n += extra;
 	if (n == 0)
 		return 0;
 	for (size_t i = 0; i < RTP_PTIME_SLOTS; i++) {
-		acc += hist_count(s, i, col);
+		acc += s->ptime_hist[i][col] + (i == at ? extra : 0);
 		if (acc * 2 >= n)
 			return (int)i;
 	}
