@@ -236,10 +236,23 @@ struct stream_key {
 	uint32_t ssrc;
 };
 
+/*
+ * ep_pair_hash, with its IPv4 case here (the same value, computed the
+ * same way): it runs for every RTP packet, and the call and the family
+ * tests were a fifth of the lookup's instructions.
+ */
 static uint64_t
 stream_hash(const struct ep *src, const struct ep *dst, uint32_t ssrc)
 {
-	return ep_pair_hash(src, dst, ssrc);
+	uint32_t a, b;
+
+	if (src->family != 4 || dst->family != 4)
+		return ep_pair_hash(src, dst, ssrc);
+	memcpy(&a, src->ip, 4);
+	memcpy(&b, dst->ip, 4);
+	return htab_mix64(((uint64_t)a << 32 ^ b) ^
+	    ((uint64_t)src->port << 48 | (uint64_t)dst->port << 32 | ssrc) *
+	    0x9e3779b97f4a7c15ULL);
 }
 
 static int
