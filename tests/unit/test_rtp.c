@@ -399,6 +399,19 @@ mk(uint16_t seq, uint32_t ts, uint32_t ssrc)
 
 #define T0 (1700000000LL * SEC)	/* on a second boundary */
 
+/* Packet i of s every 20 ms from T0 (sequence i, 160 ticks a step), of
+ * payload type pt with len bytes. */
+static void
+add20(struct rtp_stream *s, int i, int pt, size_t len)
+{
+	struct rtp_hdr h = mk((uint16_t)i, (uint32_t)i * 160, s->ssrc);
+
+	h.pt = (uint8_t)pt;
+	h.payload_len = len;
+	CU_ASSERT_EQUAL(rtp_stream_add(s, &h, T0 + i * 20 * MS, (uint64_t)i),
+	    0);
+}
+
 static void
 add(struct rtp_stream *s, uint16_t seq, uint32_t ts, int64_t ns)
 {
@@ -514,13 +527,8 @@ test_stream_ptime(void)
 	 * another dynamic type with a longer payload is audio */
 	rtp_stream_init(&s, NULL, NULL, 0x78);
 	rtp_stream_set_event_pt(&s, 97);
-	for (int i = 0; i < 10; i++) {
-		h = mk((uint16_t)i, (uint32_t)i * 160, 0x78);
-		h.pt = i < 5 ? 97 : 96;
-		h.payload_len = i < 5 ? 16 : 4;
-		CU_ASSERT_EQUAL(rtp_stream_add(&s, &h, T0 + i * 20 * MS,
-		    (uint64_t)i), 0);
-	}
+	for (int i = 0; i < 10; i++)
+		add20(&s, i, i < 5 ? 97 : 96, i < 5 ? 16 : 4);
 	CU_ASSERT_EQUAL(s.event_packets, 5);
 	CU_ASSERT_EQUAL(s.audio_packets, 5);
 	CU_ASSERT_EQUAL(s.audio_pt, 96);
@@ -654,15 +662,8 @@ test_stream_codec_change(void)
 	rtp_stream_init(&s, NULL, NULL, 0x53);
 	rtp_stream_set_payload(&s, 111, 48000);
 	rtp_stream_set_event_pt(&s, 101);
-	for (int i = 0; i < 20; i++) {
-		h = mk((uint16_t)i, (uint32_t)i * 160, 0x53);
-		if (i == 10)
-			h.pt = 13;
-		if (i == 11)
-			h.pt = 101;
-		CU_ASSERT_EQUAL(rtp_stream_add(&s, &h, T0 + i * 20 * MS,
-		    (uint64_t)i), 0);
-	}
+	for (int i = 0; i < 20; i++)
+		add20(&s, i, i == 10 ? 13 : i == 11 ? 101 : 0, 160);
 	CU_ASSERT_EQUAL(s.clock_rate, 8000);
 	CU_ASSERT_EQUAL(s.cn_packets, 1);
 	CU_ASSERT_EQUAL(s.event_packets, 1);
@@ -673,12 +674,8 @@ test_stream_codec_change(void)
 	 * the one in use stays. */
 	rtp_stream_init(&s, NULL, NULL, 0x54);
 	rtp_stream_set_payload(&s, 0, 8000);
-	for (int i = 0; i < 10; i++) {
-		h = mk((uint16_t)i, (uint32_t)i * 160, 0x54);
-		h.pt = i < 5 ? 0 : 98;
-		CU_ASSERT_EQUAL(rtp_stream_add(&s, &h, T0 + i * 20 * MS,
-		    (uint64_t)i), 0);
-	}
+	for (int i = 0; i < 10; i++)
+		add20(&s, i, i < 5 ? 0 : 98, 160);
 	CU_ASSERT_EQUAL(s.clock_rate, 8000);
 	CU_ASSERT_EQUAL(rtp_stream_ptime_ms(&s), 20);
 }
