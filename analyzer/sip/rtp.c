@@ -37,8 +37,9 @@
  * (RFC 4733) keep the SSRC's sequence but are not audio.
  *
  * Limits: the stream is a fixed-size record (about 3 KB) and
- * rtp_stream_add is O(1) with no allocation: clearing the duplicate map on
- * a forward jump touches at most 1024 bits, and folding the rate strip at
+ * rtp_stream_add is O(1) with no allocation: setting the bits of the run
+ * a gap ends and clearing the duplicate map on a forward jump touch at
+ * most 1024 bits each, and folding the rate strip at
  * most CAP_RTP_RATE_SECONDS_STRIP slots per doubling (a doubling happens
  * once per strip-length of stream time).  Rate slots saturate at 65535.
  */
@@ -277,6 +278,17 @@ rtp_stream_init(struct rtp_stream *s, const struct ep *src,
 	s->bad_seq = RTP_SEQ_MOD + 1;	/* no pending jump */
 	s->audio_pt = -1;
 	s->event_pt = -1;
+	s->sdp_pt = -1;
+	s->clock_pt = RTP_PT_NONE;
+}
+
+void
+rtp_stream_set_payload(struct rtp_stream *s, int pt, uint32_t clock)
+{
+	s->sdp_pt = pt >= 0 && pt <= 127 ? pt : -1;
+	s->sdp_clock = s->sdp_pt >= 0 ? clock : 0;
+	if (clock != 0)
+		s->clock_rate = clock;
 }
 
 void
@@ -330,31 +342,97 @@ pt_kind(const struct rtp_stream *s, int pt, size_t len)
 	return PT_AUDIO;
 }
 
+/*
+ * An audio packet h of another payload type than the clock's (clock_pt):
+ * the clock becomes that of its type when known (see clock_pt); jitter
+ * is rescaled to the new clock's units and its transit reference, like
+ * the packetisation's last packet, starts again (timestamps of two
+ * clocks do not subtract).  Kept out of line: it runs once per codec
+ * change, and inlined into audio_add it cost every packet 4
+ * instructions (callgrind).
+ */
+static __attribute__((noinline)) void
+clock_follow(struct rtp_stream *s, const struct rtp_hdr *h)
+{
+	uint32_t c;
+
+	if (h->pt == s->sdp_pt && s->sdp_clock != 0)
+		c = s->sdp_clock;
+	else if (s->clock_pt == RTP_PT_NONE && s->sdp_pt < 0)
+		c = s->clock_rate;	/* set directly: the first type's */
+	else
+		c = rtp_static_clock(h->pt);
+	s->clock_pt = h->pt;
+	if (c == 0 || c == s->clock_rate)
+		return;
+	if (s->clock_rate != 0)
+		s->jitter = s->jitter * c / s->clock_rate;
+	s->clock_rate = c;
+	s->have_transit = false;
+	s->have_last_audio = false;
+}
+
 /* Histogram column col of s (0: timestamp step, 1: arrival gap). */
 enum { HIST_STEP, HIST_GAP };
 
+/* Slot i of column col with the pending samples, saturated as the
+ * table's slots are. */
+static uint32_t
+hist_count(const struct rtp_stream *s, size_t i, int col)
+{
+	uint32_t v = s->ptime_hist[i][col];
+
+	if (i == s->hist_slot[col])
+		v += s->hist_pend[col];
+	return v > UINT16_MAX ? UINT16_MAX : v;
+}
+
+/* Adds the pending samples of column col to the table. */
+static void
+hist_flush(struct rtp_stream *s, int col)
+{
+	size_t i = s->hist_slot[col];
+
+	if (s->hist_pend[col] == 0)
+		return;
+	s->ptime_hist[i][col] = (uint16_t)hist_count(s, i, col);
+	s->hist_pend[col] = 0;
+}
+
+/*
+ * One sample of ms in column col: counted as pending while the slot is
+ * that of the samples pending, the table written when it changes (the
+ * table then holds what counting each sample into it gives).
+ */
 static void
 hist_add(struct rtp_stream *s, int col, int64_t ms)
 {
-	size_t i = ms < 0 ? 0 : ms >= RTP_PTIME_SLOTS ? RTP_PTIME_SLOTS - 1 :
-	    (size_t)ms;
+	uint16_t i = ms < 0 ? 0 : ms >= RTP_PTIME_SLOTS ? RTP_PTIME_SLOTS - 1 :
+	    (uint16_t)ms;
 
-	if (s->ptime_hist[i][col] < UINT16_MAX)
-		s->ptime_hist[i][col]++;
+	if (i != s->hist_slot[col]) {
+		hist_flush(s, col);
+		s->hist_slot[col] = i;
+	}
+	if (s->hist_pend[col] < UINT16_MAX)
+		s->hist_pend[col]++;
 }
 
 /* Median slot of histogram column col; 0 when empty. */
 static int
 hist_median(const struct rtp_stream *s, int col)
 {
-	uint64_t n = 0, acc = 0;
+	size_t at = s->hist_slot[col];
+	uint64_t n = 0, acc = 0, extra;
 
 	for (size_t i = 0; i < RTP_PTIME_SLOTS; i++)
 		n += s->ptime_hist[i][col];
+	extra = hist_count(s, at, col) - s->ptime_hist[at][col];
+	n += extra;
 	if (n == 0)
 		return 0;
 	for (size_t i = 0; i < RTP_PTIME_SLOTS; i++) {
-		acc += s->ptime_hist[i][col];
+		acc += s->ptime_hist[i][col] + (i == at ? extra : 0);
 		if (acc * 2 >= n)
 			return (int)i;
 	}
@@ -375,6 +453,8 @@ audio_add(struct rtp_stream *s, const struct rtp_hdr *h, int64_t ts_ns)
 		s->event_packets++;
 		return;
 	}
+	if (h->pt != s->clock_pt)
+		clock_follow(s, h);
 	if (s->audio_pt < 0)
 		s->audio_pt = h->pt;
 	s->audio_packets++;
@@ -384,19 +464,21 @@ audio_add(struct rtp_stream *s, const struct rtp_hdr *h, int64_t ts_ns)
 		uint32_t step = h->ts - s->last_audio_ts;
 
 		/* Rounded to the nearest ms: 160 ticks at 8 kHz is 20.  The
-		 * step rarely changes, the division is kept for the next. */
+		 * step rarely changes: the slot of the last one is that of
+		 * the samples pending. */
 		if (!s->step_cached || step != s->step_ticks ||
 		    clock != s->step_clock) {
 			uint64_t ms = ((uint64_t)step * 1000 + clock / 2) /
 			    clock;
 
-			s->step_slot = (uint16_t)(ms >= RTP_PTIME_SLOTS ?
-			    RTP_PTIME_SLOTS - 1 : ms);
+			hist_add(s, HIST_STEP, ms >= RTP_PTIME_SLOTS ?
+			    RTP_PTIME_SLOTS - 1 : (int64_t)ms);
 			s->step_ticks = step;
 			s->step_clock = clock;
 			s->step_cached = true;
+		} else if (s->hist_pend[HIST_STEP] < UINT16_MAX) {
+			s->hist_pend[HIST_STEP]++;
 		}
-		hist_add(s, HIST_STEP, s->step_slot);
 		hist_add(s, HIST_GAP, (ts_ns - s->last_audio_ns +
 		    CAP_NS_PER_SEC / 2000) / (CAP_NS_PER_SEC / 1000));
 		if (s->nsteps < UINT32_MAX)
@@ -424,6 +506,8 @@ void
 rtp_stream_restore_ptime(struct rtp_stream *s, int ptime_ms, int gap_ms)
 {
 	memset(s->ptime_hist, 0, sizeof(s->ptime_hist));
+	s->hist_pend[HIST_STEP] = s->hist_pend[HIST_GAP] = 0;
+	s->step_cached = false;
 	if (ptime_ms > 0 && ptime_ms < RTP_PTIME_SLOTS)
 		s->ptime_hist[ptime_ms][HIST_STEP] = 1;
 	if (gap_ms > 0 && gap_ms < RTP_PTIME_SLOTS)
@@ -439,12 +523,17 @@ rtp_stream_audio(const struct rtp_stream *s)
 	return s->audio_packets;
 }
 
-/* Bit for extended sequence ext in the duplicate map. */
+/*
+ * Whether extended sequence ext, within SEEN_BITS of the highest, was
+ * seen: in the current run of consecutive packets, or by its bit.
+ */
 static bool
 seen_get(const struct rtp_stream *s, uint32_t ext)
 {
 	uint32_t i = ext % SEEN_BITS;
 
+	if (ext >= s->run_start)
+		return true;
 	return (s->seen_bits[i >> 3] >> (i & 7)) & 1;
 }
 
@@ -454,6 +543,20 @@ seen_set(struct rtp_stream *s, uint32_t ext)
 	uint32_t i = ext % SEEN_BITS;
 
 	s->seen_bits[i >> 3] |= (uint8_t)(1u << (i & 7));
+}
+
+/* Sets the bits of the run [run_start, highest] (highest is ext). */
+static void
+seen_end_run(struct rtp_stream *s, uint32_t ext)
+{
+	uint32_t i;
+
+	if (ext - s->run_start >= SEEN_BITS) {
+		memset(s->seen_bits, 0xff, sizeof(s->seen_bits));
+		return;
+	}
+	for (i = s->run_start; i != ext + 1; i++)
+		seen_set(s, i);
 }
 
 /* Forgets the bits of (from, to], which the window slides over. */
@@ -498,7 +601,7 @@ init_seq(struct rtp_stream *s, uint16_t seq)
 	s->bad_seq = RTP_SEQ_MOD + 1;
 	s->received_in_seq = 1;
 	memset(s->seen_bits, 0, sizeof(s->seen_bits));
-	seen_set(s, s->base_seq);
+	s->run_start = s->base_seq;
 }
 
 enum seq_verdict { SEQ_NEW, SEQ_DUP, SEQ_STRAY };
@@ -521,10 +624,13 @@ update_seq(struct rtp_stream *s, uint16_t seq)
 		if (seq < s->max_seq)
 			s->cycles += RTP_SEQ_MOD;
 		s->max_seq = seq;
-		seen_clear_range(s, max_ext, max_ext + udelta);
-		seen_set(s, max_ext + udelta);
-		if (udelta > 1)
+		if (udelta > 1) {
+			/* A gap: the run ends, the packet starts the next. */
+			seen_end_run(s, max_ext);
+			seen_clear_range(s, max_ext, max_ext + udelta);
+			s->run_start = max_ext + udelta;
 			s->loss_runs++;
+		}
 		s->received_in_seq++;
 		return SEQ_NEW;
 	}
@@ -552,7 +658,7 @@ update_seq(struct rtp_stream *s, uint16_t seq)
 		} else if (seen_get(s, ext)) {
 			return SEQ_DUP;
 		}
-		seen_set(s, ext);
+		seen_set(s, ext);	/* ext is before the run: a bit */
 		s->ooo++;
 		s->received_in_seq++;
 		return SEQ_NEW;
@@ -604,8 +710,9 @@ rate_add(struct rtp_stream *s, int64_t ts_ns)
 
 		rel = sec - floor_sec(s->first_ns);
 		s->sec_start_ns = sec * CAP_NS_PER_SEC;
-		s->sec_rel = rel;
-		s->sec_cached = true;
+		s->sec_rel = (int32_t)rel;
+		/* Kept when it fits (the clock of a capture may jump). */
+		s->sec_cached = rel == s->sec_rel;
 	}
 	if (rel < 0)
 		rel = 0;	/* capture clock stepped back: first slot */
@@ -641,7 +748,7 @@ jitter_add(struct rtp_stream *s, uint32_t rtp_ts, int64_t ts_ns)
 	uint32_t transit = (uint32_t)arrival - rtp_ts;
 
 	if (s->have_transit) {
-		int32_t d = (int32_t)(transit - (uint32_t)s->last_transit);
+		int32_t d = (int32_t)(transit - s->last_transit);
 		double ad = d < 0 ? -(double)d : (double)d;
 
 		s->jitter += (ad - s->jitter) / 16.0;
@@ -690,12 +797,13 @@ rtp_stream_add(struct rtp_stream *s, const struct rtp_hdr *h, int64_t ts_ns,
 	s->bytes += h->payload_len;
 	s->last_ns = ts_ns;
 	s->last_frame = (int64_t)frame;
-	if (v == SEQ_DUP)
+	if (v == SEQ_DUP) {
 		s->dup++;
-	else if (v == SEQ_NEW)
-		jitter_add(s, h->ts, ts_ns);
-	if (v == SEQ_NEW)
+	} else if (v == SEQ_NEW) {
+		/* audio_add first: it may change the clock jitter uses */
 		audio_add(s, h, ts_ns);
+		jitter_add(s, h->ts, ts_ns);
+	}
 	update_lost(s);
 	rate_add(s, ts_ns);
 	return 0;

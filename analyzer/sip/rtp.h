@@ -5,7 +5,8 @@
  * extended highest sequence with wrap-around (A.1), expected and lost
  * (A.3; never negative: duplicates counted apart), duplicates and
  * out-of-order packets, interarrival jitter (A.8, in timestamp units and
- * reported in ms using the payload's clock rate), max inter-arrival gap,
+ * reported in ms using the payload's clock rate, which follows the audio
+ * payload type: see clock_pt), max inter-arrival gap,
  * and a packet-rate strip (CAP_RTP_RATE_SECONDS_STRIP slots) so a stream
  * that stops half way shows it.  A slot covers rate_bucket_sec seconds
  * (1 at first); when a stream outlives the strip, adjacent slots are merged
@@ -34,6 +35,7 @@
 
 #include "base/anomaly.h"
 #include "base/caps.h"
+#include "base/htab.h"
 #include "base/netaddr.h"
 
 /* Parsed fixed RTP header. */
@@ -102,53 +104,79 @@ const char *rtp_static_name(int pt);
 struct rtp_stream {
 	/*
 	 * What rtp_stream_add touches for every packet comes first,
-	 * together (four cache lines when the record is aligned on one),
-	 * and the tables it indexes after them: a media capture holds
-	 * hundreds of streams at once and each packet goes to another one,
-	 * so what a packet touches is mostly not in the CPU's cache; spread
-	 * over the record it was about ten lines a packet.
+	 * together, and the tables it indexes after everything else: a
+	 * media capture holds hundreds of streams at once and each packet
+	 * goes to another one, so what a packet touches is mostly not in
+	 * the CPU's cache, and each cache line it spans costs a miss.  The
+	 * key (src, dst, ssrc) opens the record, so the stream table's
+	 * lookup reads the lines the packet's accounting then uses; with
+	 * the table's fields before it, the per-packet part fits in four
+	 * lines (256 bytes) when the record is aligned on one.  Keep it so:
+	 * a field added here pushes the last ones into a fifth.
+	 *
+	 * The table that holds the stream (analysis.c) keeps its chain link,
+	 * the stream's owner and the announcement count it chose the owner
+	 * at here, as it reads them for every packet; nothing else uses them.
 	 */
+	struct hnode tab_node;
+	void *tab_owner;
+	uint64_t tab_seq;
 	struct ep src, dst;
 	uint32_t ssrc;
-	uint32_t clock_rate;      /* from SDP or the static table; 8000 default */
+	uint32_t clock_rate;      /* of the audio payload type: see clock_pt */
+	/* sequence tracking state (private to rtp.c) */
+	uint32_t max_seq, cycles, received_in_seq, base_seq;
+	uint32_t run_start;       /* private: see seen_bits */
+	uint32_t last_transit;    /* private to rtp.c */
+	int64_t last_ns;
+	int64_t max_gap_ns;       /* largest inter-arrival gap */
 	uint64_t packets, bytes;  /* RTP packets and payload bytes */
-	int64_t first_ns, last_ns;
 	int64_t last_frame;
 	uint64_t lost;            /* expected - received, clamped at 0 */
-	int64_t max_gap_ns;       /* largest inter-arrival gap */
+	uint64_t lost_prior;      /* private: lost in epochs before a restart */
+	int64_t first_ns;
 	double jitter;            /* RFC 3550 A.8, in timestamp units */
 	uint64_t audio_packets;
 	int64_t last_audio_ns;
-
-	/* sequence tracking state (private to rtp.c) */
-	uint64_t lost_prior;      /* lost in epochs before a restart */
-	int64_t last_transit;
-	uint32_t base_seq, max_seq, cycles, received_in_seq;
-	bool probation_done;      /* set by the first packet (no probation) */
-	bool have_transit;        /* last_transit valid (reset on restart) */
-
-	/* Payload kinds within the SSRC and the measured packetisation. */
-	bool have_last_audio;
-	uint16_t last_audio_seq;
-	uint32_t last_audio_ts;
-	int audio_pt;             /* -1 until an audio packet is seen */
-	int event_pt;             /* telephone-event PT from SDP, -1 unknown */
-	uint32_t nsteps;          /* samples in both histograms */
-
-	uint32_t nrate;           /* slots filled (seconds when bucket is 1) */
-	uint32_t rate_bucket_sec; /* seconds per rate[] slot: 1, 2, 4, ... */
-
 	/*
 	 * What the last packet computed, for the next one of the same
 	 * second or timestamp step (private to rtp.c): the start of its
 	 * capture second and its seconds after the first packet's; the RTP
-	 * timestamp step, the clock it was divided by and the histogram
-	 * slot it gave.
+	 * timestamp step and the clock it was divided by (the slot it gave
+	 * is hist_slot[0]).
 	 */
-	bool sec_cached, step_cached;
-	uint16_t step_slot;
+	int64_t sec_start_ns;
+	int32_t sec_rel;
+	/* Payload kinds within the SSRC and the measured packetisation. */
+	int audio_pt;             /* -1 until an audio packet is seen */
+	int event_pt;             /* telephone-event PT from SDP, -1 unknown */
+	uint32_t last_audio_ts;
 	uint32_t step_ticks, step_clock;
-	int64_t sec_start_ns, sec_rel;
+	uint32_t nsteps;          /* samples in both histograms */
+	uint32_t nrate;           /* slots filled (seconds when bucket is 1) */
+	uint32_t rate_bucket_sec; /* seconds per rate[] slot: 1, 2, 4, ... */
+	/*
+	 * Private to rtp.c: samples of each packetisation histogram not yet
+	 * added to ptime_hist, all of slot hist_slot[col] (a stream's step
+	 * and gap rarely change, so the table is written when they do).
+	 */
+	uint32_t hist_pend[2];
+	uint16_t hist_slot[2];
+	uint16_t last_audio_seq;
+	bool probation_done;      /* set by the first packet (no probation) */
+	bool have_transit;        /* last_transit valid (reset on restart) */
+	bool have_last_audio;
+	bool sec_cached, step_cached;
+	/*
+	 * The payload type clock_rate is that of (RTP_PT_NONE before the
+	 * first audio packet).  The clock follows the audio payload type
+	 * (RFC 3550 5.1: the timestamp's clock is the payload format's):
+	 * the SDP's clock for the type it named (rtp_stream_set_payload),
+	 * the static table's for a static type, and for another dynamic
+	 * type the clock already in use (its rtpmap is not known here).
+	 * Comfort noise and telephone events keep the audio's clock.
+	 */
+	uint8_t clock_pt;
 
 	/* Counted on some packets only. */
 	uint64_t dup;             /* same sequence seen again */
@@ -162,6 +190,8 @@ struct rtp_stream {
 
 	/* Per stream, not per packet. */
 	int pt;                   /* payload type of the first packet */
+	int sdp_pt;               /* type the SDP named, -1 none ... */
+	uint32_t sdp_clock;       /* ... and its clock rate, 0 unknown */
 	char codec[32];
 	int64_t first_frame;
 	uint64_t seq_jumps;       /* large sequence discontinuities (restarts) */
@@ -185,12 +215,19 @@ struct rtp_stream {
 	enum rtp_state state;
 
 	/*
-	 * The tables, one slot of each per packet.  The two packetisation
+	 * The tables: rate[] gets a count per packet; the histograms are
+	 * written when a step or gap changes, seen_bits after a gap or for
+	 * a late packet (below).  The two packetisation
 	 * histograms are interleaved, [ms][0] the RTP timestamp step and
-	 * [ms][1] the arrival gap, so the two slots of a packet usually
-	 * share a cache line.
+	 * [ms][1] the arrival gap.
+	 *
+	 * seen_bits: recent extended sequence numbers, for duplicates, bit
+	 * ext % 1024 for ext in (highest - 1024, highest]; those of the run
+	 * of consecutive packets ending at the highest, [run_start,
+	 * highest], are set only when a gap ends the run, so a packet in
+	 * order does not write here.
 	 */
-	uint8_t seen_bits[128];   /* recent sequence numbers, for duplicates */
+	uint8_t seen_bits[128];
 	uint16_t ptime_hist[RTP_PTIME_SLOTS][2];
 	/*
 	 * Packets per slot; slot i covers seconds [i * rate_bucket_sec,
@@ -206,6 +243,9 @@ struct rtp_stream {
  */
 void rtp_stream_refused(struct rtp_stream *s, const struct ep *from,
     int64_t ts_ns, int64_t frame);
+
+/* clock_pt before an audio packet. */
+#define RTP_PT_NONE 0xff
 
 /* Starts a stream for this flow and SSRC. */
 void rtp_stream_init(struct rtp_stream *s, const struct ep *src,
@@ -223,6 +263,15 @@ int rtp_stream_add(struct rtp_stream *s, const struct rtp_hdr *h,
  * stream (RFC 4733 rtpmap "telephone-event"); 0 or -1: none known.
  */
 void rtp_stream_set_event_pt(struct rtp_stream *s, int pt);
+
+/*
+ * Names the payload type the SDP negotiated for this stream (the first
+ * of its m= line) and that type's clock rate (a=rtpmap, else the static
+ * table; 0 unknown).  Before the first packet: clock_rate becomes clock
+ * and follows the packets' payload type from then on (see clock_pt).
+ * A clock_rate set directly instead is taken for the first audio type's.
+ */
+void rtp_stream_set_payload(struct rtp_stream *s, int pt, uint32_t clock);
 
 /* Accounts one RTCP packet for this stream. */
 void rtp_stream_add_rtcp(struct rtp_stream *s, uint8_t first_pt);

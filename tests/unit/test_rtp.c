@@ -399,6 +399,19 @@ mk(uint16_t seq, uint32_t ts, uint32_t ssrc)
 
 #define T0 (1700000000LL * SEC)	/* on a second boundary */
 
+/* Packet i of s every 20 ms from T0 (sequence i, 160 ticks a step), of
+ * payload type pt with len bytes. */
+static void
+add20(struct rtp_stream *s, int i, int pt, size_t len)
+{
+	struct rtp_hdr h = mk((uint16_t)i, (uint32_t)i * 160, s->ssrc);
+
+	h.pt = (uint8_t)pt;
+	h.payload_len = len;
+	CU_ASSERT_EQUAL(rtp_stream_add(s, &h, T0 + i * 20 * MS, (uint64_t)i),
+	    0);
+}
+
 static void
 add(struct rtp_stream *s, uint16_t seq, uint32_t ts, int64_t ns)
 {
@@ -514,13 +527,8 @@ test_stream_ptime(void)
 	 * another dynamic type with a longer payload is audio */
 	rtp_stream_init(&s, NULL, NULL, 0x78);
 	rtp_stream_set_event_pt(&s, 97);
-	for (int i = 0; i < 10; i++) {
-		h = mk((uint16_t)i, (uint32_t)i * 160, 0x78);
-		h.pt = i < 5 ? 97 : 96;
-		h.payload_len = i < 5 ? 16 : 4;
-		CU_ASSERT_EQUAL(rtp_stream_add(&s, &h, T0 + i * 20 * MS,
-		    (uint64_t)i), 0);
-	}
+	for (int i = 0; i < 10; i++)
+		add20(&s, i, i < 5 ? 97 : 96, i < 5 ? 16 : 4);
 	CU_ASSERT_EQUAL(s.event_packets, 5);
 	CU_ASSERT_EQUAL(s.audio_packets, 5);
 	CU_ASSERT_EQUAL(s.audio_pt, 96);
@@ -589,6 +597,87 @@ test_stream_jitter_alternating(void)
 	add(&s, 1, 320, T0 + 30 * MS);	/* 10 ms late = 160 units */
 	CU_ASSERT_EQUAL(s.jitter, 10.0);
 	CU_ASSERT_DOUBLE_EQUAL(rtp_stream_jitter_ms(&s), 10.0 / 16.0, 1e-12);
+}
+
+/*
+ * One SSRC changes codec mid-stream (RFC 3550 5.1: the timestamp clock is
+ * the payload format's): opus (dynamic, 48 kHz as its SDP said) for 1 s,
+ * then PCMU (static PT 0, 8 kHz) for 2 s, 20 ms packets with perfect
+ * timing throughout.  The clock follows the payload type: ptime 20 ms
+ * and no jitter, where keeping opus's clock made PCMU's 160-tick steps
+ * 3 ms and grew jitter to some 16 ms.
+ */
+static void
+codec_change(struct rtp_stream *s)
+{
+	struct rtp_hdr h;
+	uint16_t seq = 100;
+	uint32_t ts = 5000;
+	int64_t t = T0;
+
+	for (int i = 0; i < 50; i++, seq++, ts += 960, t += 20 * MS) {
+		h = mk(seq, ts, s->ssrc);
+		h.pt = 111;
+		h.payload_len = 80;
+		CU_ASSERT_EQUAL(rtp_stream_add(s, &h, t, seq), 0);
+	}
+	CU_ASSERT_EQUAL(s->clock_rate, 48000);
+	for (int i = 0; i < 100; i++, seq++, ts += 160, t += 20 * MS) {
+		h = mk(seq, ts, s->ssrc);
+		CU_ASSERT_EQUAL(rtp_stream_add(s, &h, t, seq), 0);
+	}
+	CU_ASSERT_EQUAL(s->clock_rate, 8000);
+	CU_ASSERT_EQUAL(s->audio_packets, 150);
+	CU_ASSERT_EQUAL(s->lost, 0);
+	CU_ASSERT_EQUAL(rtp_stream_ptime_ms(s), 20);
+	CU_ASSERT_EQUAL(rtp_stream_gap_ms(s), 20);
+	CU_ASSERT(rtp_stream_jitter_ms(s) < 0.01);
+}
+
+static void
+test_stream_codec_change(void)
+{
+	struct rtp_stream s;
+	struct rtp_hdr h;
+
+	/* The clock given directly, as for the first packet's type. */
+	rtp_stream_init(&s, NULL, NULL, 0x51);
+	s.clock_rate = 48000;
+	codec_change(&s);
+
+	/* The SDP's payload type and clock. */
+	rtp_stream_init(&s, NULL, NULL, 0x52);
+	rtp_stream_set_payload(&s, 111, 48000);
+	codec_change(&s);
+
+	/* Back to the SDP's type: its clock again, jitter in its units. */
+	h = mk(250, 100000, 0x52);
+	h.pt = 111;
+	CU_ASSERT_EQUAL(rtp_stream_add(&s, &h, T0 + 3 * SEC, 250), 0);
+	CU_ASSERT_EQUAL(s.clock_rate, 48000);
+	CU_ASSERT(rtp_stream_jitter_ms(&s) < 0.01);
+
+	/* The SDP named opus first, the packets are PCMU from the start:
+	 * PCMU's clock; comfort noise and events keep it. */
+	rtp_stream_init(&s, NULL, NULL, 0x53);
+	rtp_stream_set_payload(&s, 111, 48000);
+	rtp_stream_set_event_pt(&s, 101);
+	for (int i = 0; i < 20; i++)
+		add20(&s, i, i == 10 ? 13 : i == 11 ? 101 : 0, 160);
+	CU_ASSERT_EQUAL(s.clock_rate, 8000);
+	CU_ASSERT_EQUAL(s.cn_packets, 1);
+	CU_ASSERT_EQUAL(s.event_packets, 1);
+	CU_ASSERT_EQUAL(rtp_stream_ptime_ms(&s), 20);
+	CU_ASSERT(rtp_stream_jitter_ms(&s) < 0.01);
+
+	/* A dynamic type the SDP did not name: its clock is not known,
+	 * the one in use stays. */
+	rtp_stream_init(&s, NULL, NULL, 0x54);
+	rtp_stream_set_payload(&s, 0, 8000);
+	for (int i = 0; i < 10; i++)
+		add20(&s, i, i < 5 ? 0 : 98, 160);
+	CU_ASSERT_EQUAL(s.clock_rate, 8000);
+	CU_ASSERT_EQUAL(rtp_stream_ptime_ms(&s), 20);
 }
 
 static void
@@ -884,6 +973,79 @@ test_stream_random(void)
 	}
 }
 
+/*
+ * Duplicates and late packets against a plain model: every extended
+ * sequence number seen kept in a set (A.1's extension: a step forward of
+ * less than 3000, a step back of less than 100), on random sequences of
+ * long in-order runs (longer than the 1024-bit map, whose bits of the
+ * current run are set only when a gap ends it), gaps, late packets and
+ * repeats.
+ */
+#define MODEL_BITS (1u << 20)
+
+static void
+test_stream_dup_model(void)
+{
+	static uint8_t seen[MODEL_BITS / 8];
+	struct rtp_stream s;
+	uint32_t x = 777;
+
+	for (int round = 0; round < 40; round++) {
+		uint16_t seq = (uint16_t)(x >> 8), back = 0;
+		uint32_t max_ext = 1u << 19 | seq, dup = 0, ooo = 0;
+		int64_t t = T0;
+
+		memset(seen, 0, sizeof(seen));
+		seen[max_ext / 8] |= (uint8_t)(1u << (max_ext % 8));
+		rtp_stream_init(&s, NULL, NULL, 9);
+		add(&s, seq, 0, t);
+		for (int i = 0; i < 6000; i++) {
+			uint16_t q, udelta;
+			uint32_t ext;
+
+			x = x * 1103515245u + 12345u;
+			/* odd rounds: runs of thousands of packets */
+			switch ((x >> 12) % (round % 2 ? 4096 : 64)) {
+			case 0: case 1:	/* a gap */
+				seq = (uint16_t)(seq + 2 + (x >> 24) % 5);
+				q = seq;
+				break;
+			case 2: case 3:	/* late, up to 99 back */
+				q = (uint16_t)(seq - 1 - (x >> 24) % 99);
+				break;
+			case 4:		/* the same again, or the last late */
+				q = (x >> 23) & 1 ||
+				    (uint16_t)(seq - back) >= 99 ? seq : back;
+				break;
+			default:
+				q = ++seq;
+				break;
+			}
+			udelta = (uint16_t)(q - (uint16_t)max_ext);
+			if (udelta == 0) {
+				dup++;
+			} else if (udelta < 3000) {
+				max_ext += udelta;
+				seen[max_ext / 8] |= (uint8_t)(1u << (max_ext % 8));
+			} else {
+				ext = max_ext - (uint16_t)(0u - udelta);
+				if (seen[ext / 8] >> (ext % 8) & 1) {
+					dup++;
+				} else {
+					seen[ext / 8] |= (uint8_t)(1u << (ext % 8));
+					ooo++;
+					back = q;
+				}
+			}
+			t += 20 * MS;
+			add(&s, q, (uint32_t)i * 160, t);
+		}
+		CU_ASSERT_EQUAL(s.dup, dup);
+		CU_ASSERT_EQUAL(s.ooo, ooo);
+		CU_ASSERT_EQUAL(s.packets, 6001);
+	}
+}
+
 int
 main(void)
 {
@@ -915,7 +1077,9 @@ main(void)
 	    !CU_add_test(st, "rate strip", test_stream_rate_strip) ||
 	    !CU_add_test(st, "rtcp", test_stream_rtcp) ||
 	    !CU_add_test(st, "packetisation", test_stream_ptime) ||
-	    !CU_add_test(st, "random", test_stream_random)) {
+	    !CU_add_test(st, "codec change", test_stream_codec_change) ||
+	    !CU_add_test(st, "random", test_stream_random) ||
+	    !CU_add_test(st, "duplicates, model", test_stream_dup_model)) {
 		CU_cleanup_registry();
 		return CU_get_error() ? (int)CU_get_error() : 1;
 	}
