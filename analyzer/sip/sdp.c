@@ -718,6 +718,14 @@ sdp_pack(const struct sdp *s, void *buf, size_t n)
 	return pack(&a, s);
 }
 
+struct sdp *
+sdp_pack_measured(const struct sdp *s, void *buf)
+{
+	struct arena a = { buf, 0 };
+
+	return buf != NULL ? pack(&a, s) : NULL;
+}
+
 size_t
 sdp_scratch_size(void)
 {
