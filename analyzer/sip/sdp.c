@@ -37,6 +37,7 @@
  * The same packing code measures (arena without a base) and copies, so
  * the size and the layout cannot disagree.
  */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -427,6 +428,9 @@ media_init(struct sdp_state *st, int i)
 	struct sdp_media *m = &st->media[i];
 	struct media_tmp *t = &st->tmp[i];
 
+	/* Zeroed here, when first used, not all CAP_SDP_MEDIA up front. */
+	memset(m, 0, sizeof(*m));
+	memset(t, 0, sizeof(*t));
 	m->media = t->media;
 	m->proto = t->proto;
 	m->conn_text = t->conn_text;
@@ -562,7 +566,13 @@ parse_body(struct sdp_state *st, const uint8_t *body, size_t len,
 	struct cur c;
 	bool first = true;
 
-	memset(st, 0, sizeof(*st));
+	/*
+	 * All but media[] and tmp[] (most of the scratch's bytes, and all
+	 * but one media unused in most bodies): media_init() zeroes each
+	 * as an m= line starts it, and nothing reads one before.
+	 */
+	memset(st, 0, offsetof(struct sdp_state, media));
+	memset(st->o_user, 0, sizeof(*st) - offsetof(struct sdp_state, o_user));
 	st->s = s;
 	st->cur = -1;
 	s->dir = SDP_SENDRECV;
