@@ -1217,6 +1217,57 @@ first_line_len(const struct walk *w)
 }
 
 /*
+ * The Request-URI u[0..ul) into om->req_uri as osip_uri_parse() would
+ * fill it, when it has the plain shape of scan_party()'s uri (its grammar
+ * above, nothing after the host and port): scheme, user, host and port
+ * as written, no password, parameter or header.  1 for any other shape
+ * (left to osip_uri_parse, om untouched), -1 on out-of-memory.  The
+ * Request-URI of nearly every request has that shape, and osip_uri_parse
+ * of it cost a thousand instructions; test_sipmsg's prescan cases
+ * compare the two.
+ */
+static int
+scan_req_uri(osip_message_t *om, const char *u, size_t ul)
+{
+	const uint8_t *sp, *up = NULL, *hp, *pp = NULL;
+	size_t sn, un = 0, hn, pn = 0;
+	osip_uri_t *url;
+	struct cur c;
+
+	/* libosip2 refuses a URI under six bytes ("sip:h" and shorter). */
+	if (ul < 6)
+		return 1;
+	cur_init(&c, u, ul);
+	if (!scan_span(&c, 0, &sp, &sn) || !scan_byte(&c, ':') ||
+	    !((sn == 3 && memcmp(sp, "sip", 3) == 0) ||
+	    (sn == 4 && memcmp(sp, "sips", 4) == 0)))
+		return 1;
+	if (memchr(cur_rest(&c), '@', cur_left(&c)) != NULL &&
+	    (!scan_span(&c, SC_USER, &up, &un) || !scan_byte(&c, '@')))
+		return 1;
+	if (!scan_span(&c, SC_HOST, &hp, &hn))
+		return 1;
+	if (scan_byte(&c, ':')) {
+		if (!scan_span(&c, 0, &pp, &pn) || pn > 5)
+			return 1;
+		for (size_t i = 0; i < pn; i++)
+			if (!is_digit((char)pp[i]))
+				return 1;
+	}
+	if (cur_left(&c) != 0)
+		return 1;
+	if (osip_uri_init(&om->req_uri) != 0)
+		return -1;
+	url = om->req_uri;
+	if ((url->scheme = ostrndup(sp, sn)) == NULL ||
+	    (up != NULL && (url->username = ostrndup(up, un)) == NULL) ||
+	    (url->host = ostrndup(hp, hn)) == NULL ||
+	    (pp != NULL && (url->port = ostrndup(pp, pn)) == NULL))
+		return -1;
+	return 0;
+}
+
+/*
  * The start line in[0..sl) (from the libosip2 copy) into om, as
  * osip_message_parse() would put it: "SIP/2.0 NNN reason" (NNN 100-699,
  * a reason of one byte or more) or "METHOD SP Request-URI SP SIP/2.0"
@@ -1229,6 +1280,7 @@ fast_start_line(osip_message_t *om, const char *in, size_t sl)
 	size_t ml = 0, ul;
 	const char *uri;
 	char *u;
+	int rc;
 
 	if (sl >= 4 && memcmp(in, "SIP/", 4) == 0) {
 		if (sl < 13 || memcmp(in, "SIP/2.0 ", 8) != 0 ||
@@ -1256,9 +1308,13 @@ fast_start_line(osip_message_t *om, const char *in, size_t sl)
 	om->status_code = 0;
 	om->sip_method = ostrndup(in, ml);
 	om->sip_version = ostrndup(in + sl - 7, 7);
+	if (om->sip_method == NULL || om->sip_version == NULL)
+		return -1;
+	rc = scan_req_uri(om, uri, ul);
+	if (rc <= 0)
+		return rc;
 	u = ostrndup(uri, ul);
-	if (om->sip_method == NULL || om->sip_version == NULL || u == NULL ||
-	    osip_uri_init(&om->req_uri) != 0 ||
+	if (u == NULL || osip_uri_init(&om->req_uri) != 0 ||
 	    osip_uri_parse(om->req_uri, u) != 0)
 		return -1;
 	return 0;

@@ -2062,6 +2062,17 @@ test_with_prescan(void)
 	    "bye sip:alice@10.0.0.2 SIP/2.0", "BYE :@ SIP/2.0",
 	    "BYE sip:@ SIP/2.0", "BYE <sip:a@b> SIP/2.0",
 	    "BYE sip:a%41@b SIP/2.0", "BYE", "",
+	    /* The plain shape scan_req_uri() reads, and its near-misses. */
+	    "BYE sip:10.0.0.2 SIP/2.0", "BYE sips:bob@10.0.0.2 SIP/2.0",
+	    "BYE SIP:bob@10.0.0.2 SIP/2.0", "BYE sip:h.example.com SIP/2.0",
+	    "BYE sip:bob@10.0.0.2:5070 SIP/2.0", "BYE sip:abcd SIP/2.0",
+	    "BYE sip:10.0.0.2:65536 SIP/2.0", "BYE sip:a@10.0.0.2: SIP/2.0",
+	    "BYE sip:a@10.0.0.2:123456 SIP/2.0", "BYE sip:a@b@c SIP/2.0",
+	    "BYE sip:a@10.0.0.2;lr SIP/2.0", "BYE sip:a@10.0.0.2?x=1 SIP/2.0",
+	    "BYE sip:a:pw@10.0.0.2 SIP/2.0", "BYE sip:@10.0.0.2 SIP/2.0",
+	    "BYE sip:a@ SIP/2.0", "BYE sip:a@:5060 SIP/2.0",
+	    "BYE sip:+1-555!~*'()&=+$@gw SIP/2.0", "BYE sip:a@h_x SIP/2.0",
+	    "BYE sip::5060 SIP/2.0", "BYE sipx:a@10.0.0.2 SIP/2.0",
 	};
 	static const char *const vias[] = {
 	    "Via: SIP/2.0/UDP 10.0.0.2:5060;branch=z9hG4bK1;rport\r\n",
