@@ -204,6 +204,13 @@ json_strn(struct json *j, const void *s, size_t len)
 }
 
 void
+json_strn_plain(struct json *j, const char *s, size_t len)
+{
+	item(j);
+	put_quoted(j, s, len, len, "", 0);
+}
+
+void
 json_str(struct json *j, const char *s)
 {
 	if (s == NULL)

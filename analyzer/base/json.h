@@ -74,6 +74,8 @@ void json_key(struct json *j, const char *key);
  */
 void json_key_plain(struct json *j, const char *key, size_t len);
 #define JSON_KEY(j, lit) json_key_plain((j), "" lit "", sizeof(lit) - 1)
+/* A string value s[0..len) under the same rule (a time we format). */
+void json_strn_plain(struct json *j, const char *s, size_t len);
 
 /* Strings (escaped); s NULL writes null. */
 void json_str(struct json *j, const char *s);

@@ -35,15 +35,18 @@ static void
 json_time(struct json *j, int64_t ns)
 {
 	char b[64];
+	size_t n;
 
 	if (ns <= 0) {
 		json_null(j);
 		return;
 	}
 	report_time(ns, b, sizeof(b));
+	/* Digits and "-:. " only (report.c), so plain: no escape scan. */
+	n = strlen(b);
 	b[10] = 'T';
-	strncat(b, "Z", sizeof(b) - strlen(b) - 1);
-	json_str(j, b);
+	b[n++] = 'Z';
+	json_strn_plain(j, b, n);
 }
 
 /* The E-model rating of a stream (quality.h), null when not rated. */
