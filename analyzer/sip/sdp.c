@@ -556,7 +556,7 @@ resolve_media(struct sdp_state *st)
  * Walks body[0..len) line by line into the scratch st (st->s then points
  * into st).  The body must open with "v=" after optional blank lines, else
  * it is not SDP (-1, nothing counted: the caller decides whether that is
- * an anomaly).
+ * an anomaly).  Otherwise returns how many anomalies it counted (0-3).
  */
 static int
 parse_body(struct sdp_state *st, const uint8_t *body, size_t len,
@@ -615,7 +615,7 @@ parse_body(struct sdp_state *st, const uint8_t *body, size_t len,
 		anomaly_add(an, ANOMALY_SDP_TOO_MANY_MEDIA);
 	if (st->over_cap)
 		anomaly_add(an, ANOMALY_SDP_VALUES_CAP);
-	return 0;
+	return (int)st->bad + (int)st->too_many + (int)st->over_cap;
 }
 
 static int
@@ -748,11 +748,13 @@ sdp_parse_scratch(const uint8_t *body, size_t len, void *room,
 {
 	struct sdp_state *st = room;
 
+	int rc;
+
 	*out = NULL;
-	if (parse_body(st, body, len, an) != 0)
+	if ((rc = parse_body(st, body, len, an)) < 0)
 		return -1;
 	*out = st->s;
-	return 0;
+	return rc;
 }
 
 /*
@@ -768,7 +770,7 @@ sdp_parse(const uint8_t *body, size_t len, struct sdp **out,
 	void *buf;
 
 	*out = NULL;
-	if (parse_body(&st, body, len, an) != 0)
+	if (parse_body(&st, body, len, an) < 0)
 		return -1;
 	n = sdp_pack_size(st.s);
 	buf = malloc(n);

@@ -102,8 +102,9 @@ void sdp_free(struct sdp *s);
  * sdp_parse() without the block, for a caller that packs the result into
  * a block of its own (sdp_pack): parses into room, sdp_scratch_size()
  * bytes of the caller's, aligned for any type, and sets *out to a struct
- * sdp inside room, valid as long as room is and never freed.  Returns 0
- * (anomalies counted as by sdp_parse) or -1 when the body is not SDP.
+ * sdp inside room, valid as long as room is and never freed.  Returns
+ * the number of anomalies it counted (as sdp_parse counts them; 0 for a
+ * clean body) or -1 when the body is not SDP.
  * Saves sdp_parse()'s allocation and copy.
  */
 size_t sdp_scratch_size(void);

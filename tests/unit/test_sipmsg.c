@@ -2846,6 +2846,54 @@ test_walk_lines(void)
 	}
 }
 
+/*
+ * quiet (sipmsg.h) after the SDP body: cleared exactly when the SDP
+ * parse counted an anomaly (a bad line, too many m= lines, a value cap,
+ * or a body that is not SDP), kept for a clean body.
+ */
+static void
+test_sdp_quiet(void)
+{
+	static const char hdrs[] =
+	    "INVITE sip:bob@198.51.100.7 SIP/2.0\r\n"
+	    "Via: SIP/2.0/UDP 10.0.0.2:5060;branch=z9hG4bKq\r\n"
+	    "From: <sip:alice@10.0.0.2>;tag=f1\r\n"
+	    "To: <sip:bob@198.51.100.7>\r\n"
+	    "Call-ID: quiet@10.0.0.2\r\n"
+	    "CSeq: 1 INVITE\r\n"
+	    "Content-Type: application/sdp\r\n";
+	static const struct {
+		const char *body;
+		bool quiet;
+		enum anomaly_id id;
+	} cases[] = {
+		{ "v=0\r\no=- 1 1 IN IP4 10.0.0.2\r\ns=-\r\n"
+		  "c=IN IP4 10.0.0.2\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\r\n",
+		  true, ANOMALY_SDP_UNPARSEABLE },
+		{ "v=0\r\nc=IN IP4\r\nm=audio 4000 RTP/AVP 0\r\n",
+		  false, ANOMALY_SDP_UNPARSEABLE },
+		{ "not sdp at all\r\n", false, ANOMALY_SDP_UNPARSEABLE },
+		{ "v=0\r\nm=audio 1 RTP/AVP 0\r\nm=audio 2 RTP/AVP 0\r\n"
+		  "m=audio 3 RTP/AVP 0\r\nm=audio 4 RTP/AVP 0\r\n"
+		  "m=audio 5 RTP/AVP 0\r\nm=audio 6 RTP/AVP 0\r\n"
+		  "m=audio 7 RTP/AVP 0\r\nm=audio 8 RTP/AVP 0\r\n"
+		  "m=audio 9 RTP/AVP 0\r\n", false,
+		  ANOMALY_SDP_TOO_MANY_MEDIA },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct sipmsg *m;
+
+		memset(&an, 0, sizeof(an));
+		m = parse_hb(hdrs, cases[i].body);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+		CU_ASSERT_EQUAL(m->quiet, cases[i].quiet);
+		CU_ASSERT_EQUAL(an.n[cases[i].id] != 0, !cases[i].quiet);
+		sipmsg_free(m);
+	}
+	memset(&an, 0, sizeof(an));
+}
+
 int
 main(void)
 {
@@ -2895,7 +2943,8 @@ main(void)
 	    CU_add_test(su, "with priors: variants", test_with_variants) == NULL ||
 	    CU_add_test(su, "with priors: prescan", test_with_prescan) == NULL ||
 	    CU_add_test(su, "with priors: fuzz corpus", test_with_corpus) == NULL ||
-	    CU_add_test(su, "libosip2 copy", test_walk_copy) == NULL) {
+	    CU_add_test(su, "libosip2 copy", test_walk_copy) == NULL ||
+	    CU_add_test(su, "SDP anomalies clear quiet", test_sdp_quiet) == NULL) {
 		CU_cleanup_registry();
 		return 1;
 	}
