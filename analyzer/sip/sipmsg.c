@@ -1321,6 +1321,32 @@ fast_start_line(osip_message_t *om, const char *in, size_t sl)
 }
 
 /*
+ * A CSeq value v[0..vl) of the plain shape 1*DIGIT SP 1*ALPHA into
+ * om->cseq as osip_cseq_parse() would split it (the number before the
+ * first SP, the method after it, neither with a blank to trim): 0, or 1
+ * for any other shape (left to osip_cseq_parse, om untouched), -1 on
+ * out-of-memory.  test_sipmsg's prescan cases compare the two.
+ */
+static int
+scan_cseq(osip_message_t *om, const uint8_t *v, size_t vl)
+{
+	size_t nd = 0, i;
+
+	while (nd < vl && is_digit((char)v[nd]))
+		nd++;
+	if (nd == 0 || nd + 1 >= vl || v[nd] != ' ')
+		return 1;
+	for (i = nd + 1; i < vl; i++)
+		if (!((v[i] >= 'A' && v[i] <= 'Z') || (v[i] >= 'a' && v[i] <= 'z')))
+			return 1;
+	if (osip_cseq_init(&om->cseq) != 0 ||
+	    (om->cseq->number = ostrndup(v, nd)) == NULL ||
+	    (om->cseq->method = ostrndup(v + nd + 1, vl - nd - 1)) == NULL)
+		return -1;
+	return 0;
+}
+
+/*
  * Fills om for a message whose copy (w->in, memo lines dropped) holds
  * only its start line, a Via and a CSeq, From, To and Call-ID taken from
  * earlier messages (use[]).  Returns 0 when om is what
@@ -1359,10 +1385,14 @@ fast_fill(osip_message_t *om, const struct walk *w,
 		    osip_list_add(&om->vias, v, -1) < 0)
 			return -1;
 	}
-	if (cv != NULL && ((s = ostrndup(cv, cvl)) == NULL ||
-	    osip_cseq_init(&om->cseq) != 0 ||
-	    osip_cseq_parse(om->cseq, s) != 0))
-		return -1;
+	if (cv != NULL) {
+		int rc = scan_cseq(om, cv, cvl);
+
+		if (rc < 0 || (rc > 0 && ((s = ostrndup(cv, cvl)) == NULL ||
+		    osip_cseq_init(&om->cseq) != 0 ||
+		    osip_cseq_parse(om->cseq, s) != 0)))
+			return -1;
+	}
 	return 0;
 }
 
