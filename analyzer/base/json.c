@@ -170,6 +170,14 @@ json_key(struct json *j, const char *key)
 }
 
 void
+json_key_plain(struct json *j, const char *key, size_t len)
+{
+	item(j);
+	put_quoted(j, key, len, len, ": ", j->style == JSON_SPACED ? 2 : 1);
+	j->after_key = true;
+}
+
+void
 json_str_begin(struct json *j)
 {
 	item(j);
@@ -193,6 +201,13 @@ json_strn(struct json *j, const void *s, size_t len)
 {
 	item(j);
 	put_quoted(j, s, len, text_plain_run(s, len, TEXT_ESC_JSON), "", 0);
+}
+
+void
+json_strn_plain(struct json *j, const char *s, size_t len)
+{
+	item(j);
+	put_quoted(j, s, len, len, "", 0);
 }
 
 void

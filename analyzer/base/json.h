@@ -64,6 +64,19 @@ void json_arr_end(struct json *j);
 /* A key inside an object; its value is the next call. */
 void json_key(struct json *j, const char *key);
 
+/*
+ * The same for a key known to need no escaping (printable ASCII, no '"'
+ * or '\\'), len bytes: written as is, with no length or escape scan.
+ * JSON_KEY(j, "name") passes a string literal (the "" around it refuse
+ * anything else at compile time) and its length; the keys of our own
+ * documents are literals of [a-z0-9_], a tenth of a signalling-heavy
+ * JSON report's cost when each was scanned.
+ */
+void json_key_plain(struct json *j, const char *key, size_t len);
+#define JSON_KEY(j, lit) json_key_plain((j), "" lit "", sizeof(lit) - 1)
+/* A string value s[0..len) under the same rule (a time we format). */
+void json_strn_plain(struct json *j, const char *s, size_t len);
+
 /* Strings (escaped); s NULL writes null. */
 void json_str(struct json *j, const char *s);
 void json_strn(struct json *j, const void *s, size_t len);

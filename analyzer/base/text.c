@@ -22,16 +22,38 @@ text_parse_uint(const void *vp, size_t len, uint64_t max, uint64_t *out)
 {
 	const uint8_t *p = vp;
 	size_t i = 0, digits = 0;
-	uint64_t v = 0;
-	/*
-	 * v * 10 + d > max exactly when v > q, or v == q and d > r: one
-	 * division per call, not one per digit (a 64-bit division costs
-	 * tens of cycles, and ports, lengths and CSeqs pass here several
-	 * times per SIP message).
-	 */
-	const uint64_t q = max / 10;
-	const unsigned r = (unsigned)(max % 10);
+	uint64_t v = 0, q;
+	unsigned r;
 
+	/*
+	 * The usual case first: 1 to 19 digits and nothing else.  Those
+	 * cannot overflow 64 bits (10^19 - 1 < 2^64), so the value is
+	 * built without a bound check per digit and compared with max once.
+	 */
+	if (len - 1 < 19) {
+		for (; i < len; i++) {
+			unsigned d = (unsigned)(p[i] - '0');
+
+			if (d > 9)
+				break;
+			v = v * 10 + d;
+		}
+		if (i == len) {
+			if (v > max)
+				return -1;
+			*out = v;
+			return 0;
+		}
+		i = 0;
+		v = 0;
+	}
+	/*
+	 * Otherwise v * 10 + d > max exactly when v > q, or v == q and
+	 * d > r: one division per call, not one per digit (a 64-bit
+	 * division costs tens of cycles).
+	 */
+	q = max / 10;
+	r = (unsigned)(max % 10);
 	while (i < len && (p[i] == ' ' || p[i] == '\t'))
 		i++;
 	for (; i < len && p[i] >= '0' && p[i] <= '9'; i++, digits++) {

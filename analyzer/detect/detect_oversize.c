@@ -61,6 +61,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/text.h"
 #include "detect/detect_int.h"
 #include "detect/oversize_rule.h"
 
@@ -260,7 +261,7 @@ detect_request_answered(struct detect *dt, const struct dialog *d,
 		p->max_len = len;
 		p->frame = m->frame;
 		p->ts_ns = m->ts_ns;
-		snprintf(p->method, sizeof(p->method), "%s", m->m->method);
+		text_copy_str(p->method, sizeof(p->method), m->m->method);
 	}
 }
 

@@ -236,28 +236,30 @@ sipframe_start(const uint8_t *p, size_t len)
 static bool
 cl_line(const uint8_t *line, size_t ll, const uint8_t **val, size_t *vlen)
 {
-	const uint8_t *colon, *v;
-	size_t nlen, n;
+	const uint8_t *v;
+	size_t i, n;
 	int c = lower(line[0]);
 
-	if (c != 'c' && c != 'l')
-		return false;
-	colon = memchr(line, ':', ll);
-	if (colon == NULL)
-		return false;
-	nlen = (size_t)(colon - line);
-	while (nlen > 0 && (line[nlen - 1] == ' ' || line[nlen - 1] == '\t'))
-		nlen--;
 	/*
-	 * Senders write the name as the RFC does: a compare of fixed
-	 * length (inlined) decides, the byte loop only for other cases.
+	 * The name is "l" or "Content-Length" (senders write it as the RFC
+	 * does: a compare of fixed length, inlined, decides first), then SP
+	 * or HTAB up to the first ':'.  Decided on the name's bytes, not
+	 * after a search for the ':' in every line starting with c or l.
 	 */
-	if (!(nlen == 1 && c == 'l') && !(nlen == 14 &&
+	if (c == 'l')
+		i = 1;
+	else if (c == 'c' && ll > 14 &&
 	    (memcmp(line, "Content-Length", 14) == 0 ||
-	    text_ieq(line, nlen, "Content-Length"))))
+	    text_ieq(line, 14, "Content-Length")))
+		i = 14;
+	else
 		return false;
-	v = colon + 1;
-	n = ll - (size_t)(v - line);
+	while (i < ll && (line[i] == ' ' || line[i] == '\t'))
+		i++;
+	if (i == ll || line[i] != ':')
+		return false;
+	v = line + i + 1;
+	n = ll - i - 1;
 	text_trim(&v, &n);
 	*val = v;
 	*vlen = n;

@@ -35,15 +35,18 @@ static void
 json_time(struct json *j, int64_t ns)
 {
 	char b[64];
+	size_t n;
 
 	if (ns <= 0) {
 		json_null(j);
 		return;
 	}
 	report_time(ns, b, sizeof(b));
+	/* Digits and "-:. " only (report.c), so plain: no escape scan. */
+	n = strlen(b);
 	b[10] = 'T';
-	strncat(b, "Z", sizeof(b) - strlen(b) - 1);
-	json_str(j, b);
+	b[n++] = 'Z';
+	json_strn_plain(j, b, n);
 }
 
 /* The E-model rating of a stream (quality.h), null when not rated. */
@@ -57,23 +60,23 @@ json_quality(struct json *j, const struct rtp_stream *s)
 		return;
 	}
 	json_obj_begin(j);
-	json_key(j, "r_factor");
+	JSON_KEY(j, "r_factor");
 	json_fixed(j, q.r, 1);
-	json_key(j, "mos");
+	JSON_KEY(j, "mos");
 	json_fixed(j, q.mos, 2);
-	json_key(j, "loss_percent");
+	JSON_KEY(j, "loss_percent");
 	json_fixed(j, q.ppl, 2);
-	json_key(j, "burst_ratio");
+	JSON_KEY(j, "burst_ratio");
 	json_fixed(j, q.burst_r, 2);
-	json_key(j, "packetisation_ms");
+	JSON_KEY(j, "packetisation_ms");
 	json_fixed(j, q.ptime_ms, 1);
-	json_key(j, "assumed_delay_ms");
+	JSON_KEY(j, "assumed_delay_ms");
 	json_fixed(j, q.delay_ms, 1);
-	json_key(j, "ie");
+	JSON_KEY(j, "ie");
 	json_fixed(j, q.codec->ie, 1);
-	json_key(j, "bpl");
+	JSON_KEY(j, "bpl");
 	json_fixed(j, q.codec->bpl, 1);
-	json_key(j, "ie_eff");
+	JSON_KEY(j, "ie_eff");
 	json_fixed(j, q.ie_eff, 2);
 	json_obj_end(j);
 }
@@ -84,68 +87,68 @@ json_stream(struct json *j, const struct rtp_stream *s)
 	char a[NETADDR_STRLEN], ssrc[16];
 
 	json_obj_begin(j);
-	json_key(j, "src");
+	JSON_KEY(j, "src");
 	json_str(j, ep_str(&s->src, a, sizeof(a)));
-	json_key(j, "dst");
+	JSON_KEY(j, "dst");
 	json_str(j, ep_str(&s->dst, a, sizeof(a)));
 	snprintf(ssrc, sizeof(ssrc), "0x%08" PRIx32, s->ssrc);
-	json_key(j, "ssrc");
+	JSON_KEY(j, "ssrc");
 	json_str(j, ssrc);
-	json_key(j, "payload_type");
+	JSON_KEY(j, "payload_type");
 	json_int(j, s->pt);
-	json_key(j, "codec");
+	JSON_KEY(j, "codec");
 	json_str(j, s->codec);
-	json_key(j, "packets");
+	JSON_KEY(j, "packets");
 	json_u64(j, s->packets);
-	json_key(j, "bytes");
+	JSON_KEY(j, "bytes");
 	json_u64(j, s->bytes);
-	json_key(j, "expected");
+	JSON_KEY(j, "expected");
 	json_u64(j, rtp_stream_expected(s));
-	json_key(j, "lost");
+	JSON_KEY(j, "lost");
 	json_u64(j, s->lost);
-	json_key(j, "duplicated");
+	JSON_KEY(j, "duplicated");
 	json_u64(j, s->dup);
-	json_key(j, "out_of_order");
+	JSON_KEY(j, "out_of_order");
 	json_u64(j, s->ooo);
-	json_key(j, "jitter_ms");
+	JSON_KEY(j, "jitter_ms");
 	json_fixed(j, rtp_stream_jitter_ms(s), 3);
-	json_key(j, "max_gap_ms");
+	JSON_KEY(j, "max_gap_ms");
 	json_fixed(j, (double)s->max_gap_ns / 1e6, 3);
-	json_key(j, "pps");
+	JSON_KEY(j, "pps");
 	json_fixed(j, rtp_stream_pps(s), 2);
-	json_key(j, "audio_packets");
+	JSON_KEY(j, "audio_packets");
 	json_u64(j, s->audio_packets);
-	json_key(j, "cn_packets");
+	JSON_KEY(j, "cn_packets");
 	json_u64(j, s->cn_packets);
-	json_key(j, "event_packets");
+	JSON_KEY(j, "event_packets");
 	json_u64(j, s->event_packets);
 	if (rtp_stream_ptime_ms(s) > 0) {
-		json_key(j, "ptime_ms");
+		JSON_KEY(j, "ptime_ms");
 		json_int(j, rtp_stream_ptime_ms(s));
-		json_key(j, "interarrival_ms");
+		JSON_KEY(j, "interarrival_ms");
 		json_int(j, rtp_stream_gap_ms(s));
 	}
 	if (s->dir != 0) {
-		json_key(j, "direction");
+		JSON_KEY(j, "direction");
 		json_str(j, s->dir > 0 ? "caller>callee" : "callee>caller");
 	}
 	if (rtp_segment_name(s->segment) != NULL) {
-		json_key(j, "segment");
+		JSON_KEY(j, "segment");
 		json_str(j, rtp_segment_name(s->segment));
 	}
 	if (rtp_state_name(s->state) != NULL) {
-		json_key(j, "state");
+		JSON_KEY(j, "state");
 		json_str(j, rtp_state_name(s->state));
 	}
-	json_key(j, "rtcp_sr");
+	JSON_KEY(j, "rtcp_sr");
 	json_u64(j, s->rtcp_sr);
-	json_key(j, "rtcp_rr");
+	JSON_KEY(j, "rtcp_rr");
 	json_u64(j, s->rtcp_rr);
-	json_key(j, "first");
+	JSON_KEY(j, "first");
 	json_time(j, s->first_ns);
-	json_key(j, "last");
+	JSON_KEY(j, "last");
 	json_time(j, s->last_ns);
-	json_key(j, "quality");
+	JSON_KEY(j, "quality");
 	json_quality(j, s);
 	json_obj_end(j);
 }
@@ -160,27 +163,27 @@ json_media(struct json *j, const struct dialog *d)
 	if (d->kind != DIALOG_CALL)
 		return;
 	n = detect_media_legs(d, leg, 4);
-	json_key(j, "media");
+	JSON_KEY(j, "media");
 	json_arr_begin(j);
 	for (int i = 0; i < n; i++) {
 		json_obj_begin(j);
-		json_key(j, "direction");
+		JSON_KEY(j, "direction");
 		json_str(j, leg[i].dir > 0 ? "caller>callee" : "callee>caller");
-		json_key(j, "segment");
+		JSON_KEY(j, "segment");
 		json_str(j, rtp_segment_name(leg[i].segment));
-		json_key(j, "state");
+		JSON_KEY(j, "state");
 		json_str(j, leg[i].state);
-		json_key(j, "audio_packets");
+		JSON_KEY(j, "audio_packets");
 		json_u64(j, leg[i].packets);
 		if (leg[i].ptime_ms > 0) {
-			json_key(j, "ptime_ms");
+			JSON_KEY(j, "ptime_ms");
 			json_int(j, leg[i].ptime_ms);
 		}
 		if (dialog_vis_name(leg[i].vis) != NULL) {
 			/* can the capture show media there, and why (15.3) */
-			json_key(j, "visibility");
+			JSON_KEY(j, "visibility");
 			json_str(j, dialog_vis_name(leg[i].vis));
-			json_key(j, "visibility_reason");
+			JSON_KEY(j, "visibility_reason");
 			json_str(j, leg[i].why);
 		}
 		json_obj_end(j);
@@ -196,7 +199,7 @@ json_file(struct report *r, struct json *j, uint32_t cap_idx)
 
 	if (name == NULL)
 		return;
-	json_key(j, "file");
+	JSON_KEY(j, "file");
 	json_str(j, name);
 }
 
@@ -204,16 +207,16 @@ static void
 json_evidence(struct report *r, struct json *j, const struct evidence *e)
 {
 	json_obj_begin(j);
-	json_key(j, "capture");
+	JSON_KEY(j, "capture");
 	json_u64(j, e->cap_idx);
 	json_file(r, j, e->cap_idx);
-	json_key(j, "frame");
+	JSON_KEY(j, "frame");
 	json_u64_or_null(j, e->frame);
-	json_key(j, "time");
+	JSON_KEY(j, "time");
 	json_time(j, e->ts_ns);
-	json_key(j, "field");
+	JSON_KEY(j, "field");
 	json_str(j, e->field);
-	json_key(j, "value");
+	JSON_KEY(j, "value");
 	json_str(j, e->value);
 	json_obj_end(j);
 }
@@ -230,17 +233,17 @@ json_finding_list(struct report *r, struct json *j, const char *key,
 		if (!report_finding_shown(r, x))
 			continue;
 		json_obj_begin(j);
-		json_key(j, "id");
+		JSON_KEY(j, "id");
 		json_str(j, x->id);
-		json_key(j, "confidence");
+		JSON_KEY(j, "confidence");
 		json_fixed(j, x->confidence, 2);
-		json_key(j, "summary");
+		JSON_KEY(j, "summary");
 		json_str(j, x->summary);
-		json_key(j, "explanation");
+		JSON_KEY(j, "explanation");
 		json_str(j, x->explanation);
-		json_key(j, "remediation");
+		JSON_KEY(j, "remediation");
 		json_str(j, x->remediation);
-		json_key(j, "evidence");
+		JSON_KEY(j, "evidence");
 		json_arr_begin(j);
 		for (int k = 0; k < x->nev; k++)
 			json_evidence(r, j, &x->ev[k]);
@@ -266,24 +269,24 @@ json_messages(struct report *r, struct json *j, const struct dialog *d)
 {
 	char a[NETADDR_STRLEN], l[128];
 
-	json_key(j, "message_list");
+	JSON_KEY(j, "message_list");
 	json_arr_begin(j);
 	for (size_t i = 0; i < d->nmsgs; i++) {
 		const struct dmsg *m = &d->msgs[i];
 
 		json_obj_begin(j);
 		json_file(r, j, m->cap_idx);
-		json_key(j, "frame");
+		JSON_KEY(j, "frame");
 		json_u64(j, m->frame);
-		json_key(j, "time");
+		JSON_KEY(j, "time");
 		json_time(j, m->ts_ns);
-		json_key(j, "src");
+		JSON_KEY(j, "src");
 		json_str(j, ep_str(&m->src, a, sizeof(a)));
-		json_key(j, "dst");
+		JSON_KEY(j, "dst");
 		json_str(j, ep_str(&m->dst, a, sizeof(a)));
-		json_key(j, "label");
+		JSON_KEY(j, "label");
 		json_str(j, sipmsg_label(m->m, l, sizeof(l)));
-		json_key(j, "retransmissions");
+		JSON_KEY(j, "retransmissions");
 		json_u64(j, m->retrans);
 		json_obj_end(j);
 	}
@@ -301,63 +304,63 @@ json_on_dialog(struct report *r, const struct dialog *d, bool affected)
 	report_dir_packets(d, &fwd, &rev);
 	json_break(j, "\n");
 	json_obj_begin(j);
-	json_key(j, "id");
+	JSON_KEY(j, "id");
 	json_u64(j, d->id);
-	json_key(j, "call_id");
+	JSON_KEY(j, "call_id");
 	json_str(j, d->call_id);
 	if (d->join.id != 0) {
-		json_key(j, "joined");
+		JSON_KEY(j, "joined");
 		json_obj_begin(j);
-		json_key(j, "id");
+		JSON_KEY(j, "id");
 		json_u64(j, d->join.id);
-		json_key(j, "call_id");
+		JSON_KEY(j, "call_id");
 		json_str(j, d->join.call_id);
-		json_key(j, "segment");
+		JSON_KEY(j, "segment");
 		json_str(j, rtp_segment_name(d->join.segment));
-		json_key(j, "other_segment");
+		JSON_KEY(j, "other_segment");
 		json_str(j, rtp_segment_name(view_join_other(d)));
-		json_key(j, "counted_with_other");
+		JSON_KEY(j, "counted_with_other");
 		json_bool(j, r->join_counted);
 		json_obj_end(j);
 	}
-	json_key(j, "kind");
+	JSON_KEY(j, "kind");
 	json_str(j, dialog_kind_name(d->kind));
-	json_key(j, "from");
+	JSON_KEY(j, "from");
 	json_str(j, d->from);
-	json_key(j, "to");
+	JSON_KEY(j, "to");
 	json_str(j, d->to);
-	json_key(j, "state");
+	JSON_KEY(j, "state");
 	json_str(j, dialog_state_name(d->state));
-	json_key(j, "final_status");
+	JSON_KEY(j, "final_status");
 	json_int(j, d->final_status);
-	json_key(j, "start");
+	JSON_KEY(j, "start");
 	json_time(j, d->start_ns);
-	json_key(j, "answer");
+	JSON_KEY(j, "answer");
 	json_time(j, d->answer_ns);
-	json_key(j, "end");
+	JSON_KEY(j, "end");
 	json_time(j, d->end_ns);
-	json_key(j, "setup_time");
+	JSON_KEY(j, "setup_time");
 	if (setup >= 0)
 		json_fixed(j, report_secs(setup), 3);
 	else
 		json_null(j);
-	json_key(j, "duration");
+	JSON_KEY(j, "duration");
 	json_fixed(j, report_secs(dialog_duration_ns(d)), 3);
-	json_key(j, "messages");
+	JSON_KEY(j, "messages");
 	json_u64(j, d->nmsgs + d->dropped_msgs);
-	json_key(j, "retransmissions");
+	JSON_KEY(j, "retransmissions");
 	json_u64(j, d->retrans_total);
-	json_key(j, "forks");
+	JSON_KEY(j, "forks");
 	json_int(j, d->nforks);
-	json_key(j, "capture");
+	JSON_KEY(j, "capture");
 	json_u64(j, d->cap_idx);
-	json_key(j, "evicted");
+	JSON_KEY(j, "evicted");
 	json_bool(j, d->evicted);
-	json_key(j, "rtp_packets_fwd");
+	JSON_KEY(j, "rtp_packets_fwd");
 	json_u64(j, fwd);
-	json_key(j, "rtp_packets_rev");
+	JSON_KEY(j, "rtp_packets_rev");
 	json_u64(j, rev);
-	json_key(j, "streams");
+	JSON_KEY(j, "streams");
 	json_arr_begin(j);
 	for (int i = 0; i < d->nstreams; i++)
 		json_stream(j, d->streams[i]);
@@ -401,23 +404,23 @@ json_capture(struct json *j, const struct capture_info *ci,
 	_Static_assert(sizeof(names) / sizeof(names[0]) ==
 	    sizeof(v) / sizeof(v[0]), "one name per capture figure");
 	json_obj_begin(j);
-	json_key(j, "file");
+	JSON_KEY(j, "file");
 	json_str(j, ci->path);
-	json_key(j, "size");
+	JSON_KEY(j, "size");
 	json_u64(j, ci->size);
-	json_key(j, "link");
+	JSON_KEY(j, "link");
 	json_str(j, ci->linkname ? ci->linkname : "");
-	json_key(j, "packets");
+	JSON_KEY(j, "packets");
 	json_u64(j, ci->packets);
-	json_key(j, "first");
+	JSON_KEY(j, "first");
 	json_time(j, ci->first_ns);
-	json_key(j, "last");
+	JSON_KEY(j, "last");
 	json_time(j, ci->last_ns);
 	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
 		json_key(j, names[i]);
 		json_u64(j, v[i]);
 	}
-	json_key(j, "anomalies");
+	JSON_KEY(j, "anomalies");
 	json_obj_begin(j);
 	for (int i = 0; i < ANOMALY_COUNT; i++) {
 		if (ci->an.n[i] == 0)
@@ -433,42 +436,42 @@ static void
 json_alg(struct report *r, struct json *j, const struct detect_verdict *v)
 {
 	json_obj_begin(j);
-	json_key(j, "verdict");
+	JSON_KEY(j, "verdict");
 	json_str(j, detect_alg_name(v->alg));
-	json_key(j, "score");
+	JSON_KEY(j, "score");
 	json_fixed(j, v->score, 2);
-	json_key(j, "nat");
+	JSON_KEY(j, "nat");
 	json_bool(j, v->nat);
-	json_key(j, "devices");
+	JSON_KEY(j, "devices");
 	json_arr_begin(j);
 	for (int i = 0; i < v->ndevices; i++) {
 		char a[NETADDR_STRLEN];
 		const struct detect_device_verdict *dv = &v->devices[i];
 
 		json_obj_begin(j);
-		json_key(j, "device");
+		JSON_KEY(j, "device");
 		if (dv->key.family)
 			json_str(j, ep_str(&dv->key, a, sizeof(a)));
 		else
 			json_null(j);
-		json_key(j, "verdict");
+		JSON_KEY(j, "verdict");
 		json_str(j, detect_alg_name(dv->alg));
-		json_key(j, "for");
+		JSON_KEY(j, "for");
 		json_fixed(j, dv->score, 2);
-		json_key(j, "against");
+		JSON_KEY(j, "against");
 		json_fixed(j, dv->against, 2);
 		json_obj_end(j);
 	}
 	json_arr_end(j);
-	json_key(j, "dialogs");
+	JSON_KEY(j, "dialogs");
 	json_u64(j, r->ndialogs);
 	if (r->joined > 0) {
-		json_key(j, "joined");
+		JSON_KEY(j, "joined");
 		json_u64(j, r->joined);
 	}
-	json_key(j, "affected");
+	JSON_KEY(j, "affected");
 	json_u64(j, r->affected);
-	json_key(j, "by_symptom");
+	JSON_KEY(j, "by_symptom");
 	json_obj_begin(j);
 	for (int k = 0; k < SYMPTOM_COUNT; k++) {
 		if (r->by_id[k] == 0)
@@ -477,7 +480,7 @@ json_alg(struct report *r, struct json *j, const struct detect_verdict *v)
 		json_u64(j, r->by_id[k]);
 	}
 	json_obj_end(j);
-	json_key(j, "evidence");
+	JSON_KEY(j, "evidence");
 	json_arr_begin(j);
 	for (int i = 0; i < v->nstrongest; i++)
 		json_evidence(r, j, &v->strongest[i]);
@@ -513,12 +516,12 @@ json_begin(struct report *r)
 	struct json *j = &((struct json_state *)r->fmt)->j;
 
 	json_obj_begin(j);
-	json_key(j, "tool");
+	JSON_KEY(j, "tool");
 	json_str(j, "sipalg-analyze");
-	json_key(j, "version");
+	JSON_KEY(j, "version");
 	json_str(j, PACKAGE_VERSION);
 	json_break(j, "\n");
-	json_key(j, "dialogs");
+	JSON_KEY(j, "dialogs");
 	json_arr_begin(j);
 }
 
@@ -530,15 +533,15 @@ json_end_report(struct report *r, const struct report_summary *s)
 
 	json_arr_end(j);
 	json_break(j, "\n");
-	json_key(j, "unannounced_streams");
+	JSON_KEY(j, "unannounced_streams");
 	json_arr_begin(j);
 	report_copy_spool(r->f, js->sf);
 	json_arr_end(j);
 	json_break(j, "\n");
-	json_key(j, "alg");
+	JSON_KEY(j, "alg");
 	json_alg(r, j, &s->verdict);
 	json_break(j, "\n");
-	json_key(j, "captures");
+	JSON_KEY(j, "captures");
 	json_arr_begin(j);
 	for (size_t i = 0; i < s->ncaps; i++)
 		json_capture(j, s->caps[i].info, s->caps[i].stats);

@@ -37,6 +37,7 @@
  * The same packing code measures (arena without a base) and copies, so
  * the size and the layout cannot disagree.
  */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -427,6 +428,9 @@ media_init(struct sdp_state *st, int i)
 	struct sdp_media *m = &st->media[i];
 	struct media_tmp *t = &st->tmp[i];
 
+	/* Zeroed here, when first used, not all CAP_SDP_MEDIA up front. */
+	memset(m, 0, sizeof(*m));
+	memset(t, 0, sizeof(*t));
 	m->media = t->media;
 	m->proto = t->proto;
 	m->conn_text = t->conn_text;
@@ -552,7 +556,7 @@ resolve_media(struct sdp_state *st)
  * Walks body[0..len) line by line into the scratch st (st->s then points
  * into st).  The body must open with "v=" after optional blank lines, else
  * it is not SDP (-1, nothing counted: the caller decides whether that is
- * an anomaly).
+ * an anomaly).  Otherwise returns how many anomalies it counted (0-3).
  */
 static int
 parse_body(struct sdp_state *st, const uint8_t *body, size_t len,
@@ -562,7 +566,13 @@ parse_body(struct sdp_state *st, const uint8_t *body, size_t len,
 	struct cur c;
 	bool first = true;
 
-	memset(st, 0, sizeof(*st));
+	/*
+	 * All but media[] and tmp[] (most of the scratch's bytes, and all
+	 * but one media unused in most bodies): media_init() zeroes each
+	 * as an m= line starts it, and nothing reads one before.
+	 */
+	memset(st, 0, offsetof(struct sdp_state, media));
+	memset(st->o_user, 0, sizeof(*st) - offsetof(struct sdp_state, o_user));
 	st->s = s;
 	st->cur = -1;
 	s->dir = SDP_SENDRECV;
@@ -605,7 +615,7 @@ parse_body(struct sdp_state *st, const uint8_t *body, size_t len,
 		anomaly_add(an, ANOMALY_SDP_TOO_MANY_MEDIA);
 	if (st->over_cap)
 		anomaly_add(an, ANOMALY_SDP_VALUES_CAP);
-	return 0;
+	return (int)st->bad + (int)st->too_many + (int)st->over_cap;
 }
 
 static int
@@ -718,6 +728,14 @@ sdp_pack(const struct sdp *s, void *buf, size_t n)
 	return pack(&a, s);
 }
 
+struct sdp *
+sdp_pack_measured(const struct sdp *s, void *buf)
+{
+	struct arena a = { buf, 0 };
+
+	return buf != NULL ? pack(&a, s) : NULL;
+}
+
 size_t
 sdp_scratch_size(void)
 {
@@ -730,11 +748,13 @@ sdp_parse_scratch(const uint8_t *body, size_t len, void *room,
 {
 	struct sdp_state *st = room;
 
+	int rc;
+
 	*out = NULL;
-	if (parse_body(st, body, len, an) != 0)
+	if ((rc = parse_body(st, body, len, an)) < 0)
 		return -1;
 	*out = st->s;
-	return 0;
+	return rc;
 }
 
 /*
@@ -750,7 +770,7 @@ sdp_parse(const uint8_t *body, size_t len, struct sdp **out,
 	void *buf;
 
 	*out = NULL;
-	if (parse_body(&st, body, len, an) != 0)
+	if (parse_body(&st, body, len, an) < 0)
 		return -1;
 	n = sdp_pack_size(st.s);
 	buf = malloc(n);

@@ -102,8 +102,9 @@ void sdp_free(struct sdp *s);
  * sdp_parse() without the block, for a caller that packs the result into
  * a block of its own (sdp_pack): parses into room, sdp_scratch_size()
  * bytes of the caller's, aligned for any type, and sets *out to a struct
- * sdp inside room, valid as long as room is and never freed.  Returns 0
- * (anomalies counted as by sdp_parse) or -1 when the body is not SDP.
+ * sdp inside room, valid as long as room is and never freed.  Returns
+ * the number of anomalies it counted (as sdp_parse counts them; 0 for a
+ * clean body) or -1 when the body is not SDP.
  * Saves sdp_parse()'s allocation and copy.
  */
 size_t sdp_scratch_size(void);
@@ -119,6 +120,12 @@ int sdp_parse_scratch(const uint8_t *body, size_t len, void *room,
  */
 size_t sdp_pack_size(const struct sdp *s);
 struct sdp *sdp_pack(const struct sdp *s, void *buf, size_t n);
+/*
+ * sdp_pack() for a caller that has just measured s (sdp_pack_size) and
+ * gives buf of at least that size: the copy without measuring s again
+ * (the measuring pass is a third of the packing).
+ */
+struct sdp *sdp_pack_measured(const struct sdp *s, void *buf);
 
 const char *sdp_dir_name(enum sdp_dir d);
 /* True when media in this direction is expected from the offerer's view. */

@@ -1217,6 +1217,57 @@ first_line_len(const struct walk *w)
 }
 
 /*
+ * The Request-URI u[0..ul) into om->req_uri as osip_uri_parse() would
+ * fill it, when it has the plain shape of scan_party()'s uri (its grammar
+ * above, nothing after the host and port): scheme, user, host and port
+ * as written, no password, parameter or header.  1 for any other shape
+ * (left to osip_uri_parse, om untouched), -1 on out-of-memory.  The
+ * Request-URI of nearly every request has that shape, and osip_uri_parse
+ * of it cost a thousand instructions; test_sipmsg's prescan cases
+ * compare the two.
+ */
+static int
+scan_req_uri(osip_message_t *om, const char *u, size_t ul)
+{
+	const uint8_t *sp, *up = NULL, *hp, *pp = NULL;
+	size_t sn, un = 0, hn, pn = 0;
+	osip_uri_t *url;
+	struct cur c;
+
+	/* libosip2 refuses a URI under six bytes ("sip:h" and shorter). */
+	if (ul < 6)
+		return 1;
+	cur_init(&c, u, ul);
+	if (!scan_span(&c, 0, &sp, &sn) || !scan_byte(&c, ':') ||
+	    !((sn == 3 && memcmp(sp, "sip", 3) == 0) ||
+	    (sn == 4 && memcmp(sp, "sips", 4) == 0)))
+		return 1;
+	if (memchr(cur_rest(&c), '@', cur_left(&c)) != NULL &&
+	    (!scan_span(&c, SC_USER, &up, &un) || !scan_byte(&c, '@')))
+		return 1;
+	if (!scan_span(&c, SC_HOST, &hp, &hn))
+		return 1;
+	if (scan_byte(&c, ':')) {
+		if (!scan_span(&c, 0, &pp, &pn) || pn > 5)
+			return 1;
+		for (size_t i = 0; i < pn; i++)
+			if (!is_digit((char)pp[i]))
+				return 1;
+	}
+	if (cur_left(&c) != 0)
+		return 1;
+	if (osip_uri_init(&om->req_uri) != 0)
+		return -1;
+	url = om->req_uri;
+	if ((url->scheme = ostrndup(sp, sn)) == NULL ||
+	    (up != NULL && (url->username = ostrndup(up, un)) == NULL) ||
+	    (url->host = ostrndup(hp, hn)) == NULL ||
+	    (pp != NULL && (url->port = ostrndup(pp, pn)) == NULL))
+		return -1;
+	return 0;
+}
+
+/*
  * The start line in[0..sl) (from the libosip2 copy) into om, as
  * osip_message_parse() would put it: "SIP/2.0 NNN reason" (NNN 100-699,
  * a reason of one byte or more) or "METHOD SP Request-URI SP SIP/2.0"
@@ -1229,6 +1280,7 @@ fast_start_line(osip_message_t *om, const char *in, size_t sl)
 	size_t ml = 0, ul;
 	const char *uri;
 	char *u;
+	int rc;
 
 	if (sl >= 4 && memcmp(in, "SIP/", 4) == 0) {
 		if (sl < 13 || memcmp(in, "SIP/2.0 ", 8) != 0 ||
@@ -1256,10 +1308,40 @@ fast_start_line(osip_message_t *om, const char *in, size_t sl)
 	om->status_code = 0;
 	om->sip_method = ostrndup(in, ml);
 	om->sip_version = ostrndup(in + sl - 7, 7);
+	if (om->sip_method == NULL || om->sip_version == NULL)
+		return -1;
+	rc = scan_req_uri(om, uri, ul);
+	if (rc <= 0)
+		return rc;
 	u = ostrndup(uri, ul);
-	if (om->sip_method == NULL || om->sip_version == NULL || u == NULL ||
-	    osip_uri_init(&om->req_uri) != 0 ||
+	if (u == NULL || osip_uri_init(&om->req_uri) != 0 ||
 	    osip_uri_parse(om->req_uri, u) != 0)
+		return -1;
+	return 0;
+}
+
+/*
+ * A CSeq value v[0..vl) of the plain shape 1*DIGIT SP 1*ALPHA into
+ * om->cseq as osip_cseq_parse() would split it (the number before the
+ * first SP, the method after it, neither with a blank to trim): 0, or 1
+ * for any other shape (left to osip_cseq_parse, om untouched), -1 on
+ * out-of-memory.  test_sipmsg's prescan cases compare the two.
+ */
+static int
+scan_cseq(osip_message_t *om, const uint8_t *v, size_t vl)
+{
+	size_t nd = 0, i;
+
+	while (nd < vl && is_digit((char)v[nd]))
+		nd++;
+	if (nd == 0 || nd + 1 >= vl || v[nd] != ' ')
+		return 1;
+	for (i = nd + 1; i < vl; i++)
+		if (!((v[i] >= 'A' && v[i] <= 'Z') || (v[i] >= 'a' && v[i] <= 'z')))
+			return 1;
+	if (osip_cseq_init(&om->cseq) != 0 ||
+	    (om->cseq->number = ostrndup(v, nd)) == NULL ||
+	    (om->cseq->method = ostrndup(v + nd + 1, vl - nd - 1)) == NULL)
 		return -1;
 	return 0;
 }
@@ -1303,10 +1385,14 @@ fast_fill(osip_message_t *om, const struct walk *w,
 		    osip_list_add(&om->vias, v, -1) < 0)
 			return -1;
 	}
-	if (cv != NULL && ((s = ostrndup(cv, cvl)) == NULL ||
-	    osip_cseq_init(&om->cseq) != 0 ||
-	    osip_cseq_parse(om->cseq, s) != 0))
-		return -1;
+	if (cv != NULL) {
+		int rc = scan_cseq(om, cv, cvl);
+
+		if (rc < 0 || (rc > 0 && ((s = ostrndup(cv, cvl)) == NULL ||
+		    osip_cseq_init(&om->cseq) != 0 ||
+		    osip_cseq_parse(om->cseq, s) != 0)))
+			return -1;
+	}
 	return 0;
 }
 
@@ -1405,17 +1491,26 @@ parse_in(struct scratch *s, bool own, const uint8_t *msg, size_t len,
 			taken[k] = via_scanned != NULL;
 		}
 	}
-	if (osip_message_init(&om) != 0)
-		return NULL;
 	/*
 	 * The prescan only with the scratch: a half-filled om is dropped.
 	 * It reads the copy's start line only; the rest of the copy is
-	 * made (walk_drop) only for libosip2.
+	 * made (walk_drop) only for libosip2.  Its om is a zeroed struct in
+	 * the scratch, not osip_message_init()'s: that one is the same
+	 * zeroes (osip_list_init zeroes a list, osip_list.h) plus the
+	 * message_property extract() never reads, and cost 300 instructions
+	 * a message.  Only what fast_fill() fills is read from it, and it
+	 * goes with the scratch; libosip2's parse gets osip_message_init's.
 	 */
-	rc = own ? fast_fill(om, &w, taken) : 1;
-	if (rc < 0 && osip_message_init(&om) != 0)
-		return NULL;
+	rc = 1;
+	if (own) {
+		if ((om = scratch_alloc(s, sizeof(*om))) == NULL)
+			return NULL;
+		memset(om, 0, sizeof(*om));
+		rc = fast_fill(om, &w, taken);
+	}
 	if (rc != 0) {
+		if (osip_message_init(&om) != 0)
+			return NULL;
 		walk_drop(&w, taken);
 		rc = osip_message_parse(om, w.in, w.inlen);
 	}

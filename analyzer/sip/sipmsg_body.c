@@ -157,12 +157,21 @@ attach_sdp(struct sipmsg *m, const uint8_t *p, size_t len, void *room,
     struct anomalies *an)
 {
 	uint64_t before;
+	int rc;
 
 	if (len == 0 || m->sdp != NULL)
 		return;
+	if (room != NULL) {
+		/* It says what it counted: no sum of every counter. */
+		rc = sdp_parse_scratch(p, len, room, &m->sdp, an);
+		if (rc == -1)
+			anomaly_add(an, ANOMALY_SDP_UNPARSEABLE);
+		if (rc != 0)
+			m->quiet = false;
+		return;
+	}
 	before = m->quiet ? anomaly_total(an) : 0;
-	if ((room != NULL ? sdp_parse_scratch(p, len, room, &m->sdp, an) :
-	    sdp_parse(p, len, &m->sdp, an)) == -1)
+	if (sdp_parse(p, len, &m->sdp, an) == -1)
 		anomaly_add(an, ANOMALY_SDP_UNPARSEABLE);
 	if (m->quiet && anomaly_total(an) != before)
 		m->quiet = false;

@@ -179,7 +179,7 @@ msg_buf_pack(const struct msg_buf *b, const struct sipmsg_lend *lend)
 	ct = (struct sipmsg_contact *)(void *)(blk + o_ct);
 	area = blk + o_area;
 	*d = *src;
-	d->sdp = src->sdp != NULL ? sdp_pack(src->sdp, blk + o_sdp, sdp_n) :
+	d->sdp = src->sdp != NULL ? sdp_pack_measured(src->sdp, blk + o_sdp) :
 	    NULL;
 	d->raw = blk + o_raw;
 	memcpy(d->raw, src->raw, src->raw_len);

@@ -631,6 +631,27 @@ test_pack(void)
 	c = sdp_pack(s, buf, n);
 	CU_ASSERT_PTR_EQUAL_FATAL(c, (struct sdp *)buf);
 	CU_ASSERT_EQUAL(sdp_pack_size(c), n);
+	{
+		/* Without measuring again: the same n bytes, byte for byte
+		 * once each pointer is taken relative to its block. */
+		char *buf2 = calloc(1, n);
+		struct sdp *c2;
+
+		CU_ASSERT_PTR_NULL(sdp_pack_measured(s, NULL));
+		CU_ASSERT_PTR_NOT_NULL_FATAL(buf2);
+		c2 = sdp_pack_measured(s, buf2);
+		CU_ASSERT_PTR_EQUAL_FATAL(c2, (struct sdp *)buf2);
+		CU_ASSERT_EQUAL(sdp_pack_size(c2), n);
+		CU_ASSERT_EQUAL(c2->nmedia, c->nmedia);
+		CU_ASSERT_EQUAL(c2->o_user - buf2, c->o_user - buf);
+		CU_ASSERT_EQUAL(c2->media[1].codec - buf2,
+		    c->media[1].codec - buf);
+		CU_ASSERT_EQUAL((char *)c2->media[0].payloads - buf2,
+		    (char *)c->media[0].payloads - buf);
+		CU_ASSERT_STRING_EQUAL(c2->media[1].conn_text, "192.168.1.5");
+		CU_ASSERT_EQUAL(memcmp(buf2 + n - 40, buf + n - 40, 40), 0);
+		free(buf2);
+	}
 	sdp_free(s);
 	CU_ASSERT_STRING_EQUAL(c->o_user, "alice");
 	CU_ASSERT_STRING_EQUAL(c->i_line, "nat-trace 203.0.113.9");

@@ -268,6 +268,19 @@ test_stream_content_length_forms(void)
 	    "OPTIONS sip:a SIP/2.0\r\nlx: 3\r\n\r\nxyz"), &sk, &ml, &an),
 	    SIPFRAME_OK);
 	CU_ASSERT_EQUAL(ml, 32);
+	/* Blanks before the colon; a longer name; a name with no colon. */
+	CU_ASSERT_EQUAL(sipframe_stream(S(
+	    "OPTIONS sip:a SIP/2.0\r\nContent-Length \t: 3\r\n\r\nxyzEXTRA"),
+	    &sk, &ml, &an), SIPFRAME_OK);
+	CU_ASSERT_EQUAL(ml, 49);
+	CU_ASSERT_EQUAL(sipframe_stream(S(
+	    "OPTIONS sip:a SIP/2.0\r\nContent-Lengthy: 3\r\n\r\nxyz"), &sk,
+	    &ml, &an), SIPFRAME_OK);
+	CU_ASSERT_EQUAL(ml, 45);
+	CU_ASSERT_EQUAL(sipframe_stream(S(
+	    "OPTIONS sip:a SIP/2.0\r\nContent-Length\r\nl:2\r\n\r\nxyz"),
+	    &sk, &ml, &an), SIPFRAME_OK);
+	CU_ASSERT_EQUAL(ml, 48);
 	/* Bare LF line ends. */
 	CU_ASSERT_EQUAL(sipframe_stream(S(
 	    "OPTIONS sip:a SIP/2.0\nl: 1\n\nz"), &sk, &ml, &an), SIPFRAME_OK);

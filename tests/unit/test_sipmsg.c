@@ -2062,6 +2062,17 @@ test_with_prescan(void)
 	    "bye sip:alice@10.0.0.2 SIP/2.0", "BYE :@ SIP/2.0",
 	    "BYE sip:@ SIP/2.0", "BYE <sip:a@b> SIP/2.0",
 	    "BYE sip:a%41@b SIP/2.0", "BYE", "",
+	    /* The plain shape scan_req_uri() reads, and its near-misses. */
+	    "BYE sip:10.0.0.2 SIP/2.0", "BYE sips:bob@10.0.0.2 SIP/2.0",
+	    "BYE SIP:bob@10.0.0.2 SIP/2.0", "BYE sip:h.example.com SIP/2.0",
+	    "BYE sip:bob@10.0.0.2:5070 SIP/2.0", "BYE sip:abcd SIP/2.0",
+	    "BYE sip:10.0.0.2:65536 SIP/2.0", "BYE sip:a@10.0.0.2: SIP/2.0",
+	    "BYE sip:a@10.0.0.2:123456 SIP/2.0", "BYE sip:a@b@c SIP/2.0",
+	    "BYE sip:a@10.0.0.2;lr SIP/2.0", "BYE sip:a@10.0.0.2?x=1 SIP/2.0",
+	    "BYE sip:a:pw@10.0.0.2 SIP/2.0", "BYE sip:@10.0.0.2 SIP/2.0",
+	    "BYE sip:a@ SIP/2.0", "BYE sip:a@:5060 SIP/2.0",
+	    "BYE sip:+1-555!~*'()&=+$@gw SIP/2.0", "BYE sip:a@h_x SIP/2.0",
+	    "BYE sip::5060 SIP/2.0", "BYE sipx:a@10.0.0.2 SIP/2.0",
 	};
 	static const char *const vias[] = {
 	    "Via: SIP/2.0/UDP 10.0.0.2:5060;branch=z9hG4bK1;rport\r\n",
@@ -2091,6 +2102,11 @@ test_with_prescan(void)
 	    "CSeq: 1 BYE x\r\n", "CSeq: x BYE\r\n", "CSeq: 1\r\n",
 	    "CSeq: BYE\r\n", "CSeq:\r\n", "CSeq: 1 BYE,2 BYE\r\n",
 	    "CSeq: 01 bye\r\n", "", "CSeq: 1 BYE\r\nCSeq: 2 BYE\r\n",
+	    /* scan_cseq()'s shape and its near-misses. */
+	    "CSeq: 1 B\r\n", "CSeq: 12345678901234567890 BYE\r\n",
+	    "CSeq: 1 BYE \r\n", "CSeq: 1\tBYE\r\n", "CSeq: 1 B-YE\r\n",
+	    "CSeq: 1 \r\n", "CSeq:  3 ACK\r\n", "CSeq: -1 BYE\r\n",
+	    "CSeq: 1x BYE\r\n", "CSeq: 1 INVITE\r\n",
 	};
 	static const char invite[] =
 	    "INVITE sip:bob@198.51.100.7 SIP/2.0\r\n"
@@ -2835,6 +2851,142 @@ test_walk_lines(void)
 	}
 }
 
+/*
+ * quiet (sipmsg.h) after the SDP body: cleared exactly when the SDP
+ * parse counted an anomaly (a bad line, too many m= lines, a value cap,
+ * or a body that is not SDP), kept for a clean body.
+ */
+static void
+test_sdp_quiet(void)
+{
+	static const char hdrs[] =
+	    "INVITE sip:bob@198.51.100.7 SIP/2.0\r\n"
+	    "Via: SIP/2.0/UDP 10.0.0.2:5060;branch=z9hG4bKq\r\n"
+	    "From: <sip:alice@10.0.0.2>;tag=f1\r\n"
+	    "To: <sip:bob@198.51.100.7>\r\n"
+	    "Call-ID: quiet@10.0.0.2\r\n"
+	    "CSeq: 1 INVITE\r\n"
+	    "Content-Type: application/sdp\r\n";
+	static const struct {
+		const char *body;
+		bool quiet;
+		enum anomaly_id id;
+	} cases[] = {
+		{ "v=0\r\no=- 1 1 IN IP4 10.0.0.2\r\ns=-\r\n"
+		  "c=IN IP4 10.0.0.2\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\r\n",
+		  true, ANOMALY_SDP_UNPARSEABLE },
+		{ "v=0\r\nc=IN IP4\r\nm=audio 4000 RTP/AVP 0\r\n",
+		  false, ANOMALY_SDP_UNPARSEABLE },
+		{ "not sdp at all\r\n", false, ANOMALY_SDP_UNPARSEABLE },
+		{ "v=0\r\nm=audio 1 RTP/AVP 0\r\nm=audio 2 RTP/AVP 0\r\n"
+		  "m=audio 3 RTP/AVP 0\r\nm=audio 4 RTP/AVP 0\r\n"
+		  "m=audio 5 RTP/AVP 0\r\nm=audio 6 RTP/AVP 0\r\n"
+		  "m=audio 7 RTP/AVP 0\r\nm=audio 8 RTP/AVP 0\r\n"
+		  "m=audio 9 RTP/AVP 0\r\n", false,
+		  ANOMALY_SDP_TOO_MANY_MEDIA },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct sipmsg *m;
+
+		memset(&an, 0, sizeof(an));
+		m = parse_hb(hdrs, cases[i].body);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+		CU_ASSERT_EQUAL(m->quiet, cases[i].quiet);
+		CU_ASSERT_EQUAL(an.n[cases[i].id] != 0, !cases[i].quiet);
+		sipmsg_free(m);
+	}
+	memset(&an, 0, sizeof(an));
+}
+
+static void *
+plain_malloc(size_t n)
+{
+	return malloc(n);
+}
+
+static void *
+plain_realloc(void *p, size_t n)
+{
+	return realloc(p, n);
+}
+
+static void
+plain_free(void *p)
+{
+	free(p);
+}
+
+/*
+ * The prescan's own scans of a Request-URI and a CSeq value
+ * (scan_req_uri, scan_cseq in sipmsg.c) against libosip2's parse of the
+ * same line.  With libosip2's allocators not ours, sipmsg_parse() takes
+ * no prescan (it needs its scratch) and hands the start line and CSeq to
+ * osip_message_parse(); each message below must come out the same both
+ * ways, or be refused both ways.
+ */
+static void
+test_prescan_vs_libosip(void)
+{
+	static const char *const ruris[] = {
+	    "sip:bob@198.51.100.7", "sip:bob@198.51.100.7:5070",
+	    "sips:bob@198.51.100.7", "sip:198.51.100.7", "sip:h.example.com",
+	    "sip:abcd", "sip:10.0.0.2:65536", "sip:10.0.0.2:0",
+	    "sip:a@10.0.0.2:", "sip:a@10.0.0.2:123456", "sip:a@b@c",
+	    "sip:a@10.0.0.2;lr", "sip:a:pw@10.0.0.2", "sip:@10.0.0.2",
+	    "sip:a@", "sip:+1-555!~*'()&=+$@10.0.0.9", "SIP:a@10.0.0.2",
+	    "sip:a@h_x", "sip::5060", "tel:+1555", "sip:a%41@10.0.0.2",
+	};
+	static const char *const cseqs[] = {
+	    "1 BYE", "4294967295 BYE", "4294967296 BYE", "12 ACK", "1 B",
+	    "007 bye", "1  BYE", "1 BYE x", "1\tBYE", "1 B-YE", "1 ", "x BYE",
+	    "1", "12345678901234567890 BYE", "1 INVITE",
+	};
+	void *(*m0)(size_t) = osip_malloc_func;
+	void *(*r0)(void *, size_t) = osip_realloc_func;
+	void (*f0)(void *) = osip_free_func;
+	char buf[1024], what[96];
+	int both = 0;
+
+	for (size_t i = 0; i < sizeof(ruris) / sizeof(ruris[0]); i++)
+		for (size_t k = 0; k < sizeof(cseqs) / sizeof(cseqs[0]); k++) {
+			struct anomalies a1, a2;
+			struct sipmsg *x, *y;
+			int n = snprintf(buf, sizeof(buf),
+			    "BYE %s SIP/2.0\r\n"
+			    "Via: SIP/2.0/UDP 10.0.0.2:5060;branch=z9hG4bKv\r\n"
+			    "From: <sip:alice@10.0.0.2>;tag=f1\r\n"
+			    "To: <sip:bob@198.51.100.7>;tag=t1\r\n"
+			    "Call-ID: vs@10.0.0.2\r\nCSeq: %s\r\n"
+			    "Content-Length: 0\r\n\r\n", ruris[i], cseqs[k]);
+
+			snprintf(what, sizeof(what), "vs libosip2 %zu/%zu",
+			    i, k);
+			memset(&a1, 0, sizeof(a1));
+			memset(&a2, 0, sizeof(a2));
+			y = sipmsg_parse((const uint8_t *)buf, (size_t)n, &a2);
+			osip_malloc_func = plain_malloc;
+			osip_realloc_func = plain_realloc;
+			osip_free_func = plain_free;
+			x = sipmsg_parse((const uint8_t *)buf, (size_t)n, &a1);
+			osip_malloc_func = m0;
+			osip_realloc_func = r0;
+			osip_free_func = f0;
+			CU_ASSERT_EQUAL(x == NULL, y == NULL);
+			if (memcmp(&a1, &a2, sizeof(a1)) != 0) {
+				fprintf(stderr, "%s: anomalies differ\n", what);
+				CU_FAIL("anomalies differ");
+			}
+			if (x != NULL && y != NULL) {
+				CU_ASSERT(same_msg(x, y, what));
+				both++;
+			}
+			sipmsg_free(x);
+			sipmsg_free(y);
+		}
+	CU_ASSERT(both > 100);
+}
+
 int
 main(void)
 {
@@ -2884,7 +3036,10 @@ main(void)
 	    CU_add_test(su, "with priors: variants", test_with_variants) == NULL ||
 	    CU_add_test(su, "with priors: prescan", test_with_prescan) == NULL ||
 	    CU_add_test(su, "with priors: fuzz corpus", test_with_corpus) == NULL ||
-	    CU_add_test(su, "libosip2 copy", test_walk_copy) == NULL) {
+	    CU_add_test(su, "libosip2 copy", test_walk_copy) == NULL ||
+	    CU_add_test(su, "SDP anomalies clear quiet", test_sdp_quiet) == NULL ||
+	    CU_add_test(su, "prescan scans vs libosip2",
+	    test_prescan_vs_libosip) == NULL) {
 		CU_cleanup_registry();
 		return 1;
 	}
