@@ -181,11 +181,14 @@ load_le64(const unsigned char *p)
 	return w;
 }
 
-uint64_t
-htab_siphash(const void *vp, size_t len, uint64_t k0, uint64_t k1,
+/*
+ * SipHash-c-d of p[0..len) under (k0, k1).  Always inlined: with the
+ * rounds constant (siphash13) the compiler unrolls them.
+ */
+static inline __attribute__((always_inline)) uint64_t
+siphash(const unsigned char *p, size_t len, uint64_t k0, uint64_t k1,
     int crounds, int drounds)
 {
-	const unsigned char *p = vp;
 	uint64_t v0 = k0 ^ 0x736f6d6570736575ULL;
 	uint64_t v1 = k1 ^ 0x646f72616e646f6dULL;
 	uint64_t v2 = k0 ^ 0x6c7967656e657261ULL;
@@ -201,40 +204,6 @@ htab_siphash(const void *vp, size_t len, uint64_t k0, uint64_t k1,
 			SIPROUND;
 		v0 ^= m;
 	}
-	for (size_t i = 0; i < left; i++)
-		b |= (uint64_t)p[i] << (8 * i);
-	v3 ^= b;
-	for (int i = 0; i < crounds; i++)
-		SIPROUND;
-	v0 ^= b;
-	v2 ^= 0xff;
-	for (int i = 0; i < drounds; i++)
-		SIPROUND;
-	return v0 ^ v1 ^ v2 ^ v3;
-}
-
-/*
- * SipHash-1-3 with the rounds fixed, so that the compiler unrolls them;
- * seed is folded into the first key word (chaining several fields keeps
- * each call keyed).
- */
-static inline uint64_t
-siphash13(const unsigned char *p, size_t len, uint64_t k0, uint64_t k1)
-{
-	uint64_t v0 = k0 ^ 0x736f6d6570736575ULL;
-	uint64_t v1 = k1 ^ 0x646f72616e646f6dULL;
-	uint64_t v2 = k0 ^ 0x6c7967656e657261ULL;
-	uint64_t v3 = k1 ^ 0x7465646279746573ULL;
-	uint64_t b = (uint64_t)len << 56, m;
-	size_t left = len & 7;
-	const unsigned char *end = p + (len - left);
-
-	for (; p != end; p += 8) {
-		m = load_le64(p);
-		v3 ^= m;
-		SIPROUND;
-		v0 ^= m;
-	}
 	switch (left) {
 	case 7: b |= (uint64_t)p[6] << 48; /* FALLTHROUGH */
 	case 6: b |= (uint64_t)p[5] << 40; /* FALLTHROUGH */
@@ -246,13 +215,27 @@ siphash13(const unsigned char *p, size_t len, uint64_t k0, uint64_t k1)
 	default: break;
 	}
 	v3 ^= b;
-	SIPROUND;
+	for (int i = 0; i < crounds; i++)
+		SIPROUND;
 	v0 ^= b;
 	v2 ^= 0xff;
-	SIPROUND;
-	SIPROUND;
-	SIPROUND;
+	for (int i = 0; i < drounds; i++)
+		SIPROUND;
 	return v0 ^ v1 ^ v2 ^ v3;
+}
+
+uint64_t
+htab_siphash(const void *p, size_t len, uint64_t k0, uint64_t k1,
+    int crounds, int drounds)
+{
+	return siphash(p, len, k0, k1, crounds, drounds);
+}
+
+/* SipHash-1-3, the tables' hash (Python's and Rust's choice). */
+static inline uint64_t
+siphash13(const unsigned char *p, size_t len, uint64_t k0, uint64_t k1)
+{
+	return siphash(p, len, k0, k1, 1, 3);
 }
 
 uint64_t
