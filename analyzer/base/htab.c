@@ -200,6 +200,7 @@ siphash(const unsigned char *p, size_t len, uint64_t k0, uint64_t k1,
 	for (; p != end; p += 8) {
 		m = load_le64(p);
 		v3 ^= m;
+#pragma GCC unroll 4
 		for (int i = 0; i < crounds; i++)
 			SIPROUND;
 		v0 ^= m;
@@ -215,10 +216,12 @@ siphash(const unsigned char *p, size_t len, uint64_t k0, uint64_t k1,
 	default: break;
 	}
 	v3 ^= b;
+#pragma GCC unroll 4
 	for (int i = 0; i < crounds; i++)
 		SIPROUND;
 	v0 ^= b;
 	v2 ^= 0xff;
+#pragma GCC unroll 4
 	for (int i = 0; i < drounds; i++)
 		SIPROUND;
 	return v0 ^ v1 ^ v2 ^ v3;
