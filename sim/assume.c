@@ -937,6 +937,16 @@ tx_silent_any(const struct assume_ctx *x, const struct assume_tx *t)
 	return tx_silent(t);
 }
 
+/* How often and when t went out. */
+static void
+tx_transmissions(const struct assume_tx *t, struct sim_silent *out)
+{
+	out->ntx = t->ntx;
+	out->first_ns = t->first_ns;
+	out->last_ns = t->last_ns;
+	out->frame = t->frame;
+}
+
 /* assume_far_silent(_all); sized: also a request whose silence goes with
  * its size. */
 static bool
@@ -948,10 +958,7 @@ far_silent(const struct assume_ctx *x, const char *call_id,
 
 	if (t == NULL)
 		return false;
-	out->ntx = t->ntx;
-	out->first_ns = t->first_ns;
-	out->last_ns = t->last_ns;
-	out->frame = t->frame;
+	tx_transmissions(t, out);
 	return true;
 }
 
@@ -978,10 +985,7 @@ assume_far_refused(const void *user, const char *call_id,
 
 	if (t == NULL)
 		return false;
-	out->ntx = t->ntx;
-	out->first_ns = t->first_ns;
-	out->last_ns = t->last_ns;
-	out->frame = t->frame;
+	tx_transmissions(t, &out->req);
 	out->icmp_frame = t->refused_frame;
 	out->nicmp = t->nunreach;
 	refusal_str(t, out->icmp, sizeof(out->icmp));

@@ -367,11 +367,11 @@ mark_far_end(const struct sim_opts *o, struct sim_result *res)
 			continue;
 		d->far_refused = true;
 		d->refused_frame = r.icmp_frame;
-		d->refused_last_ns = r.last_ns;
+		d->refused_last_ns = r.req.last_ns;
 		snprintf(d->refused_why, sizeof(d->refused_why),
 		    "the model delivers the %s past the router, but the path refuses it, as the capture shows: sent %u times over %.1f s, %u ICMP refusals quoting it (frame %llu: %s)",
-		    d->kind == FE_REGISTER ? "REGISTER" : "INVITE", r.ntx,
-		    (double)(r.last_ns - r.first_ns) / 1e9, r.nicmp,
+		    d->kind == FE_REGISTER ? "REGISTER" : "INVITE", r.req.ntx,
+		    (double)(r.req.last_ns - r.req.first_ns) / 1e9, r.nicmp,
 		    (unsigned long long)r.icmp_frame, r.icmp);
 	}
 }

@@ -161,9 +161,7 @@ struct sim_silent {
  * it, from a public address.
  */
 struct sim_refusal {
-	unsigned ntx;             /* transmissions seen */
-	int64_t first_ns, last_ns;
-	uint64_t frame;           /* the request's first transmission */
+	struct sim_silent req;    /* its transmissions */
 	uint64_t icmp_frame;      /* the first ICMP quoting it */
 	unsigned nicmp;           /* destination unreachables quoting it */
 	char icmp[200];           /* that ICMP named: type, code, sender */
