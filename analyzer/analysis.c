@@ -759,6 +759,8 @@ on_unreach(void *user, const struct pkt *p, struct anomalies *an)
 		detect_too_big(a->det, &e);
 		return;
 	}
+	if (p->l4 == PKT_ICMP_SIP_UNREACH)
+		return;         /* SIP refused on the way: counted by decode */
 	handle_icmp_unreach(a, p);
 }
 

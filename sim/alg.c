@@ -39,6 +39,7 @@
 #include "alg.h"
 #include "alg/algrule.h"
 #include "base/caps.h"
+#include "base/htab.h"
 #include "sip/sdp.h"
 #include "ingest/sipframe.h"
 #include "base/text.h"
@@ -382,12 +383,8 @@ struct alg_cids {
 static uint32_t
 cids_bucket(const char *id, size_t idl)
 {
-	uint32_t h = 2166136261u;
-	size_t i;
-
-	for (i = 0; i < idl; i++)
-		h = (h ^ (uint8_t)id[i]) * 16777619u;
-	return h & (CIDS_BUCKETS - 1);
+	/* keyed (htab.h): a capture cannot choose Call-IDs of one chain */
+	return (uint32_t)(htab_hash(id, idl, HTAB_SEED) & (CIDS_BUCKETS - 1));
 }
 
 struct alg_cids *

@@ -35,9 +35,13 @@
  *     refused it (no ICMP "fragmentation needed" quoting it, no
  *     "fragment reassembly time exceeded" about it from anyone but its
  *     destination, no fragments of it that never all arrived in the
- *     capture: what the ingest stage hands on, sim_capture_each_refusals;
- *     other ICMP errors quoting SIP are only counted there, as
- *     icmp_quoted_sip, and do not stop it).  The far end, or the path
+ *     capture, no other ICMP destination unreachable quoting it from
+ *     anyone (admin-prohibited, host or port unreachable: refused, not
+ *     silent): what the ingest stage hands on, sim_capture_each_refusals).
+ *     A request refused so from a public address was refused beyond the
+ *     router: the run fails it under every profile, named by its ICMP
+ *     (assume_far_refused); from a private address it is this router's
+ *     or its LAN's, which the model stands for.  The far end, or the path
  *     beyond the router, does not answer it: where the model delivers
  *     that request and it gets no answer, the call (registration) fails
  *     as the phone saw it, not "incomplete".  An ICMP that quotes it from
@@ -58,7 +62,8 @@
  *     true (the model's outside_mtu decides) and its text says why; a
  *     --set farend_answers=false takes it as silent too.  A request the
  *     phone fragmented whose fragments vanish beyond the router, and a
- *     small one nobody answers, keep the inference.
+ *     small one nobody answers, keep the inference; the text then names
+ *     the larger one left to the MTU model too, and any refused one.
  * Every SIP message counts, several in one TCP segment and one over
  * several segments included (sim_sipread, sim.h).
  * Bounded: at most ASSUME_MAX_* phones, dialogs and media endpoints are
@@ -503,13 +508,98 @@ assume_refused(struct assume_ctx *x, const struct sim_pkt *p)
 		return;         /* its destination got part of it: the far end's */
 	/* the quote may be cut before the Call-ID: every awaited request of
 	 * that flow sent by then */
-	for (i = 0; i < ASSUME_MAX_TX; i++)
-		if (x->tx[i].hash != 0 && x->tx[i].refused_frame == 0 &&
-		    ep_eq(&x->tx[i].src, &p->src) &&
-		    ep_eq(&x->tx[i].dst, &p->dst) &&
-		    x->tx[i].first_ns <= p->ts_ns)
-			x->tx[i].refused_frame = p->frame;
+	for (i = 0; i < ASSUME_MAX_TX; i++) {
+		struct assume_tx *t = &x->tx[i];
+
+		if (t->hash == 0 || !ep_eq(&t->src, &p->src) ||
+		    !ep_eq(&t->dst, &p->dst) || t->first_ns > p->ts_ns)
+			continue;
+		if (p->l4 == PKT_ICMP_SIP_UNREACH && t->nunreach < UINT32_MAX)
+			t->nunreach++;
+		if (t->refused_frame != 0)
+			continue;
+		t->refused_frame = p->frame;
+		t->refused_l4 = p->l4;
+		t->refused_type = p->icmp_type;
+		t->refused_code = p->icmp_code;
+		t->refused_by = p->reporter;
+	}
 }
+
+/* The name of an ICMP destination unreachable code (RFC 792, RFC 1812
+ * 5.2.7.1; ICMPv6: RFC 4443 3.1), or NULL for one without a name. */
+static const char *
+unreach_name(int v6, unsigned code)
+{
+	static const char *const v4[16] = {
+		"net unreachable", "host unreachable", "protocol unreachable",
+		"port unreachable", "fragmentation needed", "source route failed",
+		"destination network unknown", "destination host unknown",
+		"source host isolated", "network administratively prohibited",
+		"host administratively prohibited", "network unreachable for TOS",
+		"host unreachable for TOS", "communication administratively prohibited",
+		"host precedence violation", "precedence cutoff in effect",
+	};
+	static const char *const v6n[7] = {
+		"no route to destination", "communication administratively prohibited",
+		"beyond scope of source address", "address unreachable",
+		"port unreachable", "source address failed ingress/egress policy",
+		"reject route to destination",
+	};
+
+	if (v6)
+		return code < 7 ? v6n[code] : NULL;
+	return code < 16 ? v4[code] : NULL;
+}
+
+/*
+ * Names t's refusal: the ICMP (type, code) and who sent it; an ICMP in
+ * the name of the request's own destination is told apart (its host, or
+ * a filter on the path writing as it, as Linux's netdev and bridge
+ * "reject" do).
+ */
+static void
+refusal_str(const struct assume_tx *t, char *buf, size_t n)
+{
+	char by[NETADDR_STRLEN];
+	const char *name;
+	int v6 = t->refused_by.family == 6;
+
+	if (t->refused_l4 != PKT_ICMP_SIP_UNREACH) {
+		snprintf(buf, n, "%s",
+		    t->refused_l4 == PKT_ICMP_TOOBIG ? "ICMP fragmentation needed" :
+		    t->refused_l4 == PKT_ICMP_REASM ?
+		    "ICMP fragment reassembly time exceeded" :
+		    "fragments that never all arrived");
+		return;
+	}
+	ep_ip_str(&t->refused_by, by, sizeof(by));
+	name = unreach_name(v6, t->refused_code);
+	snprintf(buf, n, "ICMP%s destination unreachable, %s%scode %u, from %s%s",
+	    v6 ? "v6" : "", name != NULL ? name : "", name != NULL ?
+	    " " : "", (unsigned)t->refused_code, by,
+	    ep_same_ip(&t->refused_by, &t->dst) ?
+	    ", the request's destination (its host, or a filter writing in its name)" :
+	    ep_is_private(&t->refused_by) ? ", a private address (this router or its LAN)" :
+	    ", a router on the path");
+}
+
+/* Whether t was refused beyond the router (assume_far_refused). */
+static bool
+tx_refused_beyond(const struct assume_tx *t)
+{
+	return t->hash != 0 && !t->answered && t->refused_frame != 0 &&
+	    t->refused_l4 == PKT_ICMP_SIP_UNREACH &&
+	    t->refused_by.family != 0 && !ep_is_private(&t->refused_by);
+}
+
+static bool
+tx_refused_beyond_any(const struct assume_ctx *x, const struct assume_tx *t)
+{
+	(void)x;
+	return tx_refused_beyond(t);
+}
+
 
 void
 assume_fini(struct assume_ctx *x)
@@ -700,14 +790,24 @@ size_why(char *buf, size_t n, const struct assume_tx *t,
  * top); the first such request names the frame.  A --set keeps its
  * value; the model's default is true.
  */
+/* buf = a, then "; also " and b when both are given (either may be ""). */
+static void
+join_why(char *buf, size_t n, const char *a, const char *b)
+{
+	snprintf(buf, n, "%s%s%s", a, a[0] != '\0' && b[0] != '\0' ?
+	    "; also " : "", b);
+}
+
 static void
 infer_answers(const struct assume_ctx *x, struct assumption *a)
 {
 	const struct assume_tx *t = NULL, *refused = NULL, *big = NULL;
 	const struct assume_path *big_path = NULL;
-	char dst[NETADDR_STRLEN];
+	char dst[NETADDR_STRLEN], small_why[300], big_why[400],
+	    refused_why[520], both[720];
 	int i;
 
+	big_why[0] = refused_why[0] = '\0';
 	if (a->how == ASSUME_SET)
 		return;
 	a->how = ASSUME_DEFAULT;
@@ -727,27 +827,39 @@ infer_answers(const struct assume_ctx *x, struct assumption *a)
 		    (refused == NULL || u->frame < refused->frame))
 			refused = u;
 	}
+	if (refused != NULL) {
+		char r[200];
+
+		ep_str(&refused->dst, dst, sizeof(dst));
+		refusal_str(refused, r, sizeof(r));
+		snprintf(refused_why, sizeof(refused_why),
+		    "frame %llu: the %s to %s got no answer, and frame %llu shows it refused on the way (%s): %s",
+		    (unsigned long long)refused->frame,
+		    refused->invite ? "INVITE" : "REGISTER", dst,
+		    (unsigned long long)refused->refused_frame, r,
+		    tx_refused_beyond(refused) ?
+		    "it never reached a far end that stays silent; the run fails it, refused as in the capture" :
+		    "a drop the model decides, not the far end");
+	}
+	if (big != NULL)
+		size_why(big_why, sizeof(big_why), big, big_path);
 	if (t == NULL) {
-		if (big != NULL)
-			size_why(a->why, sizeof(a->why), big, big_path);
-		else if (refused != NULL) {
-			ep_str(&refused->dst, dst, sizeof(dst));
-			snprintf(a->why, sizeof(a->why),
-			    "frame %llu: the %s to %s got no answer, and frame %llu shows it refused on the way (an ICMP from a router, or \"fragmentation needed\"): a drop the model decides, not the far end",
-			    (unsigned long long)refused->frame,
-			    refused->invite ? "INVITE" : "REGISTER", dst,
-			    (unsigned long long)refused->refused_frame);
-		}
+		/* nothing makes it false: say what kept it true */
+		join_why(a->why, sizeof(a->why), big_why, refused_why);
 		return;
 	}
 	ep_str(&t->dst, dst, sizeof(dst));
 	a->how = ASSUME_INFERRED;
 	a->frame = t->frame;
 	snprintf(a->value, sizeof(a->value), "false");
-	snprintf(a->why, sizeof(a->why),
+	snprintf(small_why, sizeof(small_why),
 	    "the phone sent its %s to %s %u times over %.1f s and got no answer of any kind; nothing on the path refused it: the far end (or the path beyond the router) does not answer",
 	    t->invite ? "INVITE" : "REGISTER", dst, t->ntx,
 	    (double)(t->last_ns - t->first_ns) / 1e9);
+	/* the larger silent request stays the MTU model's (and a refused
+	 * one the path's): named too, so the text holds every request */
+	join_why(both, sizeof(both), small_why, big_why);
+	join_why(a->why, sizeof(a->why), both, refused_why);
 }
 
 bool
@@ -790,11 +902,14 @@ assume_answers_false(const struct sim_assume *out)
 	return strcmp(out->a[ASSUME_ANSWERS].value, "false") == 0;
 }
 
-/* assume_far_silent(_all); sized: also a request whose silence goes with
- * its size. */
-static bool
-far_silent(const struct assume_ctx *x, const char *call_id,
-    const struct ep *phone, struct sim_silent *out, bool sized)
+/*
+ * The first awaited request of call_id from phone for which ok(x, t)
+ * holds, or NULL.
+ */
+static const struct assume_tx *
+tx_first(const struct assume_ctx *x, const char *call_id,
+    const struct ep *phone,
+    bool (*ok)(const struct assume_ctx *, const struct assume_tx *))
 {
 	uint64_t h = str_hash(call_id);
 	const struct assume_tx *t = NULL;
@@ -804,16 +919,46 @@ far_silent(const struct assume_ctx *x, const char *call_id,
 		h = 1;
 	for (i = 0; i < ASSUME_MAX_TX; i++)
 		if (x->tx[i].hash == h && ep_same_ip(&x->tx[i].src, phone) &&
-		    tx_silent(&x->tx[i]) &&
-		    (sized || tx_size_suspect(x, &x->tx[i]) == NULL) &&
-		    (t == NULL || x->tx[i].frame < t->frame))
+		    ok(x, &x->tx[i]) && (t == NULL || x->tx[i].frame < t->frame))
 			t = &x->tx[i];
-	if (t == NULL)
-		return false;
+	return t;
+}
+
+static bool
+tx_silent_unsized(const struct assume_ctx *x, const struct assume_tx *t)
+{
+	return tx_silent(t) && tx_size_suspect(x, t) == NULL;
+}
+
+static bool
+tx_silent_any(const struct assume_ctx *x, const struct assume_tx *t)
+{
+	(void)x;
+	return tx_silent(t);
+}
+
+/* How often and when t went out. */
+static void
+tx_transmissions(const struct assume_tx *t, struct sim_silent *out)
+{
 	out->ntx = t->ntx;
 	out->first_ns = t->first_ns;
 	out->last_ns = t->last_ns;
 	out->frame = t->frame;
+}
+
+/* assume_far_silent(_all); sized: also a request whose silence goes with
+ * its size. */
+static bool
+far_silent(const struct assume_ctx *x, const char *call_id,
+    const struct ep *phone, struct sim_silent *out, bool sized)
+{
+	const struct assume_tx *t = tx_first(x, call_id, phone,
+	    sized ? tx_silent_any : tx_silent_unsized);
+
+	if (t == NULL)
+		return false;
+	tx_transmissions(t, out);
 	return true;
 }
 
@@ -829,6 +974,22 @@ assume_far_silent_all(const void *user, const char *call_id,
     const struct ep *phone, struct sim_silent *out)
 {
 	return far_silent(user, call_id, phone, out, true);
+}
+
+bool
+assume_far_refused(const void *user, const char *call_id,
+    const struct ep *phone, struct sim_refusal *out)
+{
+	const struct assume_tx *t = tx_first(user, call_id, phone,
+	    tx_refused_beyond_any);
+
+	if (t == NULL)
+		return false;
+	tx_transmissions(t, &out->req);
+	out->icmp_frame = t->refused_frame;
+	out->nicmp = t->nunreach;
+	refusal_str(t, out->icmp, sizeof(out->icmp));
+	return true;
 }
 
 bool

@@ -48,7 +48,7 @@ struct assumption {
 	char value[16];
 	enum assume_how how;
 	uint64_t frame;           /* ASSUME_INFERRED: the frame that shows it */
-	char why[400];            /* what the capture shows (may be empty) */
+	char why[1200];           /* what the capture shows (may be empty) */
 };
 
 struct sim_assume {
@@ -82,6 +82,10 @@ struct assume_tx {
 	bool answered;            /* a response of its transaction came back */
 	uint64_t refused_frame;   /* an ICMP from the path, not the far end, or
 	                           * "fragmentation needed", quoted it */
+	uint8_t refused_l4;       /* that refusal's kind (ingest/pkt.h) */
+	uint8_t refused_type, refused_code; /* PKT_ICMP_SIP_UNREACH's */
+	struct ep refused_by;     /* who sent it (family 0: none) */
+	unsigned nunreach;        /* destination unreachables quoting it */
 };
 
 /* A path from a phone (address:port) to a far end, and the largest
@@ -197,6 +201,17 @@ bool assume_far_silent(const void *user, const char *call_id,
     const struct ep *phone, struct sim_silent *out);
 bool assume_far_silent_all(const void *user, const char *call_id,
     const struct ep *phone, struct sim_silent *out);
+
+/*
+ * sim_opts far_refused (user the struct assume_ctx): whether the capture
+ * shows the first request of call_id from phone (an INVITE, a REGISTER)
+ * unanswered and refused beyond the router: an ICMP destination
+ * unreachable (not "fragmentation needed") quoting it, from a public
+ * address (a private one is the capture's own router or LAN, which the
+ * model stands for); *out then says how often, when and which ICMP.
+ */
+bool assume_far_refused(const void *user, const char *call_id,
+    const struct ep *phone, struct sim_refusal *out);
 
 /* Whether the run's farend_answers is the user's (--set). */
 bool assume_answers_set(const struct sim_assume *out);

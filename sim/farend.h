@@ -152,6 +152,12 @@ struct fe_dialog {
 	unsigned silent_ntx;
 	int64_t silent_first_ns, silent_last_ns;
 	uint64_t silent_frame;
+	/* the capture shows that first request refused beyond the router by
+	 * ICMP (sim_opts far_refused): why, for the outcome */
+	bool far_refused;
+	char refused_why[400];
+	uint64_t refused_frame;   /* the ICMP */
+	int64_t refused_last_ns;  /* the request's last transmission */
 	int reg_expires;
 	char note[200];           /* what the phone is shown (inbound rewrites) */
 	/* frames of the far end the model made up (fegen.c): RTP the capture

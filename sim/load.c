@@ -101,7 +101,8 @@ on_refused(void *user, const struct pkt *p, struct anomalies *an)
 
 	(void)an;
 	if (ps->refused == NULL || (p->l4 != PKT_ICMP_TOOBIG &&
-	    p->l4 != PKT_ICMP_REASM && p->l4 != PKT_FRAG_LOST) ||
+	    p->l4 != PKT_ICMP_REASM && p->l4 != PKT_FRAG_LOST &&
+	    p->l4 != PKT_ICMP_SIP_UNREACH) ||
 	    p->src.family != 4 || p->dst.family != 4 || p->encap_depth > 0)
 		return;
 	memset(&sp, 0, sizeof(sp));
@@ -111,6 +112,8 @@ on_refused(void *user, const struct pkt *p, struct anomalies *an)
 	sp.src = p->src;
 	sp.dst = p->dst;
 	sp.reporter = p->reporter;
+	sp.icmp_type = p->icmp_type;
+	sp.icmp_code = p->icmp_code;
 	sp.payload = p->len > 0 ? p->payload : NULL;
 	sp.len = p->len;
 	ps->refused(ps->user, &sp);

@@ -522,6 +522,10 @@ sim_main(int argc, char **argv)
 				    assume_far_silent_all : assume_far_silent;
 				run[i].far_silent_user = actx;
 			}
+			/* a refusal the capture shows holds whatever the
+			 * knob says: the path, not the far end */
+			run[i].far_refused = assume_far_refused;
+			run[i].far_refused_user = actx;
 			if ((int)i != write_idx) {
 				run[i].write_path = NULL;
 				run[i].write_inside_path = NULL;

@@ -261,6 +261,10 @@ outcome_eval(const struct sim_cfg *cfg, const struct sim_result *res,
 			pick(o, &chosen, OUT_REGISTRATION_FAILURE,
 			    d->silent_last_ns, d->silent_frame,
 			    silent_why(d, buf, sizeof(buf)));
+		else if (d->far_refused)
+			pick(o, &chosen, OUT_REGISTRATION_FAILURE,
+			    d->refused_last_ns, d->refused_frame,
+			    d->refused_why);
 		else
 			pick(o, &chosen, OUT_INCOMPLETE, d->t_last_ns, 0,
 			    "no final answer to REGISTER in the capture");
@@ -310,6 +314,9 @@ outcome_eval(const struct sim_cfg *cfg, const struct sim_result *res,
 	if (d->far_silent)
 		pick(o, &chosen, OUT_CALL_FAILED, d->silent_last_ns,
 		    d->silent_frame, silent_why(d, buf, sizeof(buf)));
+	if (d->far_refused)
+		pick(o, &chosen, OUT_CALL_FAILED, d->refused_last_ns,
+		    d->refused_frame, d->refused_why);
 	if (d->t_answer_ns == 0)
 		pick(o, &chosen, OUT_INCOMPLETE, d->t_last_ns, 0,
 		    "no answer in the capture");

@@ -329,20 +329,22 @@ close_view(struct pcapw **w, const char *path, int *rc, char *err,
 }
 
 /*
- * farend_answers=false (sim_opts far_silent): each dialog whose first
- * request the phone sent (an INVITE, a REGISTER), that the model
- * delivered (not invite_lost, not reg_dropped) and that got no response
- * in the replay, and that the capture shows unanswered through all its
- * transmissions: the far end never answers it.
+ * What the capture shows of each dialog whose first request the phone
+ * sent (an INVITE, a REGISTER), that the model delivered (not
+ * invite_lost, not reg_dropped) and that got no response in the replay:
+ * farend_answers=false (sim_opts far_silent), unanswered through all its
+ * transmissions, the far end never answers it; else (sim_opts
+ * far_refused) refused beyond the router by ICMP, the path refuses it as
+ * it did in the capture, whatever the profile (the refusal matched the
+ * request, not what the ALG writes).
  */
 static void
-mark_silent(const struct sim_opts *o, struct sim_result *res)
+mark_far_end(const struct sim_opts *o, struct sim_result *res)
 {
 	struct sim_silent s;
+	struct sim_refusal r;
 	size_t k;
 
-	if (o->far_silent == NULL)
-		return;
 	for (k = 0; k < res->ndlg; k++) {
 		struct fe_dialog *d = &res->dlg[k];
 
@@ -350,13 +352,27 @@ mark_silent(const struct sim_opts *o, struct sim_result *res)
 		    d->reg_dropped || d->final_status != 0 || d->t_answer_ns != 0)
 			continue;
 		memset(&s, 0, sizeof(s));
-		if (!o->far_silent(o->far_silent_user, d->call_id, &d->phone_ip, &s))
+		if (o->far_silent != NULL &&
+		    o->far_silent(o->far_silent_user, d->call_id, &d->phone_ip, &s)) {
+			d->far_silent = true;
+			d->silent_ntx = s.ntx;
+			d->silent_first_ns = s.first_ns;
+			d->silent_last_ns = s.last_ns;
+			d->silent_frame = s.frame;
 			continue;
-		d->far_silent = true;
-		d->silent_ntx = s.ntx;
-		d->silent_first_ns = s.first_ns;
-		d->silent_last_ns = s.last_ns;
-		d->silent_frame = s.frame;
+		}
+		memset(&r, 0, sizeof(r));
+		if (o->far_refused == NULL || !o->far_refused(o->far_refused_user,
+		    d->call_id, &d->phone_ip, &r))
+			continue;
+		d->far_refused = true;
+		d->refused_frame = r.icmp_frame;
+		d->refused_last_ns = r.req.last_ns;
+		snprintf(d->refused_why, sizeof(d->refused_why),
+		    "the model delivers the %s past the router, but the path refuses it, as the capture shows: sent %u times over %.1f s, %u ICMP refusals quoting it (frame %llu: %s)",
+		    d->kind == FE_REGISTER ? "REGISTER" : "INVITE", r.req.ntx,
+		    (double)(r.req.last_ns - r.req.first_ns) / 1e9, r.nicmp,
+		    (unsigned long long)r.icmp_frame, r.icmp);
 	}
 }
 
@@ -392,7 +408,7 @@ sim_runs(const struct sim_cfg *cfgs, size_t n, const struct sim_capture *cap,
 	for (i = 0; i < n; i++) {
 		struct run *r = rs.r[i];
 
-		mark_silent(&o[i], &res[i]);
+		mark_far_end(&o[i], &res[i]);
 		media_due_probes(r, INT64_MAX);
 		fegen_due(r, res[i].last_ns, true);
 		res[i].not_modelled += cap->skipped;

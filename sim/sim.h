@@ -48,11 +48,14 @@ struct sim_pkt {
 	uint8_t tcp_opt[40];
 	/*
 	 * A refusal (sim_capture_each_refusals only): l4 is PKT_ICMP_TOOBIG,
-	 * PKT_ICMP_REASM or PKT_FRAG_LOST (ingest/pkt.h), src and dst the
-	 * quoted datagram's, reporter who sent the ICMP (family 0 for
-	 * PKT_FRAG_LOST), payload the quoted start of its SIP.
+	 * PKT_ICMP_REASM, PKT_ICMP_SIP_UNREACH or PKT_FRAG_LOST
+	 * (ingest/pkt.h), src and dst the quoted datagram's, reporter who
+	 * sent the ICMP (family 0 for PKT_FRAG_LOST), icmp_type and
+	 * icmp_code the error's (PKT_ICMP_SIP_UNREACH), payload the quoted
+	 * start of its SIP.
 	 */
 	struct ep reporter;
+	uint8_t icmp_type, icmp_code;
 };
 
 /*
@@ -134,9 +137,10 @@ int sim_capture_each(const struct sim_capture *c, sim_pkt_fn fn, void *user,
 
 /*
  * As sim_capture_each, and refused for each SIP datagram the capture
- * shows refused or cut short on the way (an ICMP "fragmentation needed"
- * or "fragment reassembly time exceeded" quoting it, fragments that never
- * all arrived): what the replay itself leaves to the model.
+ * shows refused or cut short on the way (an ICMP "fragmentation needed",
+ * "fragment reassembly time exceeded" or any other destination
+ * unreachable quoting it, fragments that never all arrived): what the
+ * replay itself leaves to the model.
  */
 int sim_capture_each_refusals(const struct sim_capture *c, sim_pkt_fn fn,
     sim_pkt_fn refused, void *user, char *err, size_t errlen);
@@ -149,6 +153,18 @@ struct sim_silent {
 	unsigned ntx;             /* transmissions seen */
 	int64_t first_ns, last_ns;/* the first and the last (the phone gave up after it) */
 	uint64_t frame;           /* the first transmission's frame */
+};
+
+/*
+ * A request of the phone that the capture shows refused beyond the
+ * router (sim_opts far_refused): an ICMP destination unreachable quoting
+ * it, from a public address.
+ */
+struct sim_refusal {
+	struct sim_silent req;    /* its transmissions */
+	uint64_t icmp_frame;      /* the first ICMP quoting it */
+	unsigned nicmp;           /* destination unreachables quoting it */
+	char icmp[200];           /* that ICMP named: type, code, sender */
 };
 
 struct sim_opts {
@@ -179,6 +195,17 @@ struct sim_opts {
 	bool (*far_silent)(const void *user, const char *call_id,
 	    const struct ep *phone, struct sim_silent *out);
 	const void *far_silent_user;
+	/*
+	 * Whether the capture shows the first request of call_id of the phone
+	 * at phone (INVITE, REGISTER) unanswered and refused beyond the
+	 * router by an ICMP destination unreachable each time it went out
+	 * (assume.h assume_far_refused); then a dialog the model delivers
+	 * that request for and that gets no answer fails, named by that
+	 * refusal.  NULL: no such lookup.
+	 */
+	bool (*far_refused)(const void *user, const char *call_id,
+	    const struct ep *phone, struct sim_refusal *out);
+	const void *far_refused_user;
 };
 
 /* One packet that did not make it, and why. */

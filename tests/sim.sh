@@ -924,5 +924,73 @@ check "noanswer-invite-alg-off under off: the small INVITE still fails" "call_fa
 "$SIM" --profile off "$GT/v16-blackhole-alg-on-inside.pcap" >"$tmp/bh.txt"
 grep -q "^  farend_answers=true (default): frame 3: the phone's INVITE to 198.51.100.2:5060, 1387 bytes of IP" "$tmp/bh.txt" ||
     fail "text: the size reading not said: $(grep farend "$tmp/bh.txt")"
+# A request refused on the way (reject-invite: the ISP answers each of
+# the INVITE's 6 copies with ICMP destination unreachable, code 13
+# admin-prohibited, written in the server's name; a real kernel run): the
+# capture shows why nothing came back, so farend_answers is not inferred
+# false, its text names the ICMP, and the call fails as refused, under
+# every profile, named by the ICMP frame.
+for r in reject-invite-alg-off reject-invite-alg-on; do
+	for p in off linux; do
+		check "$r under $p: refused, not a silent far end" "call_failed default true" \
+		    "$(outcome "$GT/$r-inside.pcap" 1 --profile $p) $(fa source) $(fa value)"
+		json_get "$tmp/o.json" runs.0.dialogs.1.detail |
+		    grep -q "the path refuses it, as the capture shows: sent 6 times over 15.5 s, 6 ICMP refusals quoting it (frame 4: ICMP destination unreachable, communication administratively prohibited code 13, from 198.51.100.2" ||
+		    fail "$r under $p: the refusal is not the reason: $(json_get "$tmp/o.json" runs.0.dialogs.1.detail)"
+	done
+	fa why | grep -q "frame 3: the INVITE to 198.51.100.2:5060 got no answer, and frame 4 shows it refused on the way (ICMP destination unreachable, communication administratively prohibited code 13, from 198.51.100.2, the request's destination" ||
+	    fail "$r: farend_answers does not name the ICMP: $(fa why)"
+done
+check "reject-invite, --set farend_answers=false: still the refusal" "call_failed set false" \
+    "$(outcome "$GT/reject-invite-alg-off-inside.pcap" 1 --profile off --set farend_answers=false) $(fa source) $(fa value)"
+json_get "$tmp/o.json" runs.0.dialogs.1.detail | grep -q "the path refuses it" ||
+    fail "reject-invite, farend_answers=false: $(json_get "$tmp/o.json" runs.0.dialogs.1.detail)"
+# without its ICMP errors (frames 4, 6, ..., 14) the same capture is a
+# far end that never answers
+pcap_pick "$GT/reject-invite-alg-off-inside.pcap" "$tmp/noicmp.pcap" 1 2 3 5 7 9 11 13
+check "reject-invite without its ICMP: inferred silent" "call_failed inferred false" \
+    "$(outcome "$tmp/noicmp.pcap" 1 --profile off) $(fa source) $(fa value)"
+"$SIM" --profile linux "$GT/reject-invite-alg-on-inside.pcap" >"$tmp/rj.txt"
+grep -q "^  farend_answers=true (default): frame 3: the INVITE to 198.51.100.2:5060 got no answer, and frame 4 shows it refused on the way (ICMP destination unreachable, communication administratively prohibited" "$tmp/rj.txt" ||
+    fail "text: the refusal is not named: $(grep farend "$tmp/rj.txt")"
+grep -q "^     why: the model delivers the INVITE past the router, but the path refuses it" "$tmp/rj.txt" ||
+    fail "text: the call's why does not name the refusal: $(grep 'why:' "$tmp/rj.txt")"
+"$SIM" --profile linux --html "$tmp/rj.html" "$GT/reject-invite-alg-on-inside.pcap"
+grep -q "communication administratively prohibited code 13, from 198.51.100.2" "$tmp/rj.html" ||
+    fail "--html: the refusal is not named"
+# Both kinds of silence at once: a small INVITE nobody answers (makes
+# farend_answers false) and a larger one left to the MTU model (the
+# SILENT form of oversize_drop) - noanswer-invite-alg-off's 529-byte
+# INVITE and v16-blackhole-alg-on's 1387-byte one, each after its
+# REGISTER answered on the same path, in one capture: the text names both.
+pcap_cat() {
+	python3 - "$@" <<'PY'
+import struct, sys
+recs, hdr = [], None
+for path in sys.argv[2:]:
+    b = open(path, "rb").read()
+    e = "<" if b[:4] == b"\xd4\xc3\xb2\xa1" else ">"
+    hdr = hdr or b[:24]
+    off = 24
+    while off + 16 <= len(b):
+        s, u, cl = struct.unpack(e + "III", b[off:off + 12])
+        recs.append(((s, u), b[off:off + 16 + cl]))
+        off += 16 + cl
+recs.sort(key=lambda r: r[0])
+open(sys.argv[1], "wb").write(hdr + b"".join(r[1] for r in recs))
+PY
+}
+pcap_cat "$tmp/both.pcap" "$GT/noanswer-invite-alg-off-inside.pcap" "$GT/v16-blackhole-alg-on-inside.pcap"
+"$SIM" -f json --profile off "$tmp/both.pcap" >"$tmp/o.json"
+check "small and large unanswered INVITEs: inferred from the small one" "false inferred" \
+    "$(fa value) $(fa source)"
+fa why | grep -q "the phone sent its INVITE to 198.51.100.2:5060 6 times over 15.5 s and got no answer of any kind.*; also frame [0-9]*: the phone's INVITE to 198.51.100.2:5060, 1387 bytes of IP sent 6 times over 15.5 s, went unanswered, but larger than every request answered on the path" ||
+    fail "farend_answers: both requests not named: $(fa why)"
+"$SIM" --profile off "$tmp/both.pcap" >"$tmp/both.txt"
+grep "^  farend_answers=false (inferred from frame" "$tmp/both.txt" | grep -q "; also frame [0-9]*: the phone's INVITE to 198.51.100.2:5060, 1387 bytes of IP" ||
+    fail "text: both requests not named: $(grep farend "$tmp/both.txt")"
+"$SIM" --profile off --html "$tmp/both.html" "$tmp/both.pcap"
+grep -q "got no answer of any kind.*; also frame [0-9]*: the phone&#39;s INVITE to 198.51.100.2:5060, 1387 bytes of IP\|got no answer of any kind.*; also frame [0-9]*: the phone's INVITE to 198.51.100.2:5060, 1387 bytes of IP" "$tmp/both.html" ||
+    fail "--html: both requests not named"
 # ---- end farend_answers -------------------------------------------------------
 finish

@@ -69,10 +69,18 @@ htab_find_next(const struct hnode *n,
 	return NULL;
 }
 
-/* The splitmix64 finaliser: every input bit reaches the low bits. */
+/* The per-process key word htab_mix64 adds (htab.c draws it before main). */
+extern uint64_t htab_mix_key;
+
+/*
+ * The splitmix64 finaliser over x plus a per-process key word: every input
+ * bit reaches the low bits, and which inputs share low bits changes from
+ * one process to the next (integer keys from a capture: ports, SSRCs).
+ */
 static inline uint64_t
 htab_mix64(uint64_t x)
 {
+	x += htab_mix_key;
 	x ^= x >> 30;
 	x *= 0xbf58476d1ce4e5b9ULL;
 	x ^= x >> 27;
@@ -81,16 +89,28 @@ htab_mix64(uint64_t x)
 	return x;
 }
 
-/* FNV-1a 64 over bytes, chainable through seed (start with HTAB_SEED). */
+/*
+ * Keyed hashes of bytes: SipHash-1-3 under a key drawn once per process
+ * (htab.c says why), so a capture cannot be made to pile its keys into one
+ * chain.  Values hold for this process only: never print, store or order
+ * anything by them.  SIPALG_HASH_SEED=N in the environment fixes the key,
+ * for tests.
+ *
+ * htab_hash chains through seed (start with HTAB_SEED, pass the previous
+ * value to hash the next field).  htab_hash_words is the same hash in
+ * another domain, kept for its callers (whole messages, Call-IDs); never
+ * mix the two for one table.
+ */
 #define HTAB_SEED 14695981039346656037ULL
 uint64_t htab_hash(const void *p, size_t len, uint64_t seed);
-/*
- * A hash of p[0..len) that reads eight bytes at a step, for long keys
- * (whole messages): several times faster than htab_hash on them, with
- * different values (never mix the two for one table).  Values are for
- * this process only (they depend on the host's byte order).
- */
 uint64_t htab_hash_words(const void *p, size_t len);
+/*
+ * SipHash-c-d of p[0..len) under the key (k0, k1), the reference
+ * algorithm with its rounds as arguments: for tests against the published
+ * SipHash-2-4 vectors, not for tables (htab_hash is the unrolled 1-3).
+ */
+uint64_t htab_siphash(const void *p, size_t len, uint64_t k0, uint64_t k1,
+    int crounds, int drounds);
 
 /* Container-of for records embedding a struct hnode. */
 #define HTAB_ENTRY(ptr, type, member) \

@@ -92,7 +92,9 @@
  * the walk stops.  ICMP errors
  * (v4 types 3, 11, 12; v6 types 1-4) quoting a UDP datagram whose payload
  * starts like SIP (sipframe_starts_like_sip(): the quote may be cut
- * anywhere) count ICMP_QUOTED_SIP and are never emitted; a
+ * anywhere) count ICMP_QUOTED_SIP and are never taken as SIP; a
+ * destination unreachable quoting SIP is emitted as PKT_ICMP_SIP_UNREACH
+ * (type, code, reporter and the quoted bytes: SIP refused on the way); a
  * destination unreachable (v4 type 3, v6 type 1) quoting any other UDP
  * datagram is emitted as PKT_ICMP_UNREACH (see pkt.h), no payload; a
  * "fragmentation needed" (v4 type 3 code 4) or "packet too big" (v6 type
@@ -565,11 +567,13 @@ dec_sctp(struct dctx *x, struct l3 *l, struct cur *c)
  * so that RTP refused with "port unreachable" can be told from RTP that
  * arrived.  lost: PKT_ICMP_TOOBIG or PKT_ICMP_REASM when the error says
  * the quoted datagram was lost for its size (0 otherwise): quoting SIP,
- * it goes up as that kind.
+ * it goes up as that kind; any other destination unreachable quoting SIP
+ * goes up as PKT_ICMP_SIP_UNREACH with the error's type and code (ty).
  */
 static void
 quoted_udp(struct dctx *x, const struct l3 *outer, struct l3 *q,
-    bool unreach, uint8_t lost, uint32_t mtu, struct cur *c)
+    bool unreach, uint8_t lost, uint32_t mtu, const uint8_t *ty,
+    struct cur *c)
 {
 	const uint8_t *u = cur_take(c, 8);
 	struct pkt p;
@@ -579,12 +583,16 @@ quoted_udp(struct dctx *x, const struct l3 *outer, struct l3 *q,
 	/* The quote may be cut anywhere: a beginning of SIP is enough. */
 	if (sipframe_starts_like_sip(cur_rest(c), cur_left(c))) {
 		anomaly_add(x->an, ANOMALY_ICMP_QUOTED_SIP);
-		if (lost == 0 || x->d->emit == NULL)
+		if ((lost == 0 && !unreach) || x->d->emit == NULL)
 			return;
-		/* Lost for its size: goes up for oversize_drop. */
-		pkt_base(x, q, lost, be16(u), be16(u + 2), &p);
+		/* Lost for its size: goes up for oversize_drop; refused:
+		 * for whoever waits for its answer (the simulator). */
+		pkt_base(x, q, lost != 0 ? lost : PKT_ICMP_SIP_UNREACH, be16(u),
+		    be16(u + 2), &p);
 		p.reporter = outer->src;
 		p.icmp_mtu = mtu;
+		p.icmp_type = ty[0];
+		p.icmp_code = ty[1];
 		p.payload = cur_rest(c);
 		p.len = cur_left(c);
 		x->d->emit(x->d->user, &p, x->an);
@@ -625,7 +633,7 @@ dec_icmp4(struct dctx *x, const struct l3 *l, struct cur *c)
 		return;
 	quoted_udp(x, l, &ql, h[0] == 3, h[0] == 3 && h[1] == 4 ?
 	    PKT_ICMP_TOOBIG : h[0] == 11 && h[1] == 1 ? PKT_ICMP_REASM : 0,
-	    h[0] == 3 && h[1] == 4 ? be16(h + 6) : 0, c);
+	    h[0] == 3 && h[1] == 4 ? be16(h + 6) : 0, h, c);
 }
 
 /* ICMPv6 error (RFC 4443 section 3): the same with an IPv6 header. */
@@ -659,7 +667,7 @@ dec_icmp6(struct dctx *x, const struct l3 *l, struct cur *c)
 	if (nh == 17)
 		quoted_udp(x, l, &ql, h[0] == 1, h[0] == 2 ? PKT_ICMP_TOOBIG :
 		    h[0] == 3 && h[1] == 1 ? PKT_ICMP_REASM : 0, h[0] == 2 ?
-		    ((uint32_t)be16(h + 4) << 16) | be16(h + 6) : 0, c);
+		    ((uint32_t)be16(h + 4) << 16) | be16(h + 6) : 0, h, c);
 }
 
 /* Ethernet after a tunnel header or at the link layer. */

@@ -10,8 +10,9 @@
  * IP payloads) and ERSPAN types I, II and III.  Transport: UDP, TCP and
  * SCTP user messages (a DATA chunk with B and E set, or pieces B..E with
  * consecutive TSNs put together) are emitted; ICMP errors are recognised
- * and, when they quote a SIP datagram, counted as ANOMALY_ICMP_QUOTED_SIP,
- * never emitted; a destination unreachable quoting another UDP datagram
+ * and, when they quote a SIP datagram, counted as ANOMALY_ICMP_QUOTED_SIP
+ * (and emitted as PKT_ICMP_TOOBIG, PKT_ICMP_REASM or PKT_ICMP_SIP_UNREACH,
+ * never as SIP); a destination unreachable quoting another UDP datagram
  * is emitted as PKT_ICMP_UNREACH (pkt.h) with no payload.
  *
  * Lengths: the captured length and the length each header claims are kept

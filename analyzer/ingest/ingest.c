@@ -168,6 +168,7 @@ ingest_packet(struct ingest *in, const struct pkt *p, struct anomalies *an)
 	case PKT_ICMP_TOOBIG:
 	case PKT_FRAG_LOST:
 	case PKT_ICMP_REASM:
+	case PKT_ICMP_SIP_UNREACH:
 		if (in->cb.on_unreach != NULL)
 			in->cb.on_unreach(in->cb.user, p, an);
 		break;

@@ -22,7 +22,9 @@
  *                 that is not SIP (pkt.h PKT_ICMP_UNREACH), or an ICMP
  *                 fragmentation needed / packet too big quoting SIP
  *                 (PKT_ICMP_TOOBIG) or fragment reassembly time
- *                 exceeded quoting SIP (PKT_ICMP_REASM), or the start
+ *                 exceeded quoting SIP (PKT_ICMP_REASM), or any other
+ *                 destination unreachable quoting SIP
+ *                 (PKT_ICMP_SIP_UNREACH), or the start
  *                 of a SIP datagram
  *                 whose IP fragments never all arrived (PKT_FRAG_LOST:
  *                 when the fragment table gives it up, up to

@@ -61,6 +61,15 @@ enum pkt_l4 { PKT_UDP = 17, PKT_TCP = 6, PKT_SCTP = 132 };
  */
 #define PKT_ICMP_REASM 0x85  /* 0x84 is PKT_SCTP */
 
+/*
+ * Not an IP protocol: any other ICMP destination unreachable (type 3 but
+ * code 4; ICMPv6 type 1) quoting a UDP datagram that starts like SIP:
+ * the SIP was refused on the way (a filter's admin-prohibited, a host or
+ * port unreachable).  Fields as for PKT_ICMP_TOOBIG, icmp_mtu 0, and
+ * icmp_type, icmp_code the error's.  Never taken as a message.
+ */
+#define PKT_ICMP_SIP_UNREACH 0x86
+
 /* TCP flag bits as on the wire. */
 #define PKT_TCP_FIN 0x01
 #define PKT_TCP_SYN 0x02
@@ -92,6 +101,8 @@ struct pkt {
 	const uint8_t *tcp_opt;/* TCP only: the options, as on the wire */
 	struct ep reporter;    /* PKT_ICMP_UNREACH/TOOBIG/REASM: the ICMP's source */
 	uint32_t icmp_mtu;     /* PKT_ICMP_TOOBIG only: next-hop MTU reported */
+	uint8_t icmp_type;     /* PKT_ICMP_SIP_UNREACH: the ICMP(v6) type */
+	uint8_t icmp_code;     /* PKT_ICMP_SIP_UNREACH: and its code */
 	uint32_t frag_seen;    /* PKT_FRAG_LOST only: IP bytes that arrived */
 	uint32_t ifnum;        /* 1 + the pcapng interface of the frame
 	                        * (capture_frame.ifnum), 0 not known; set by

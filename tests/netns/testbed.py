@@ -246,6 +246,7 @@ class Testbed:
                  % ("  ether type ip ip frag-off & 0x1fff != 0 counter drop\n"
                     if self.o.get("isp_drop") == "frags" else ""))
         self.isp_drop_method()
+        self.isp_reject_method()
         # server and far end
         self.nsx("server", "ip", "addr", "add", SERVER + "/24", "dev", "eth0")
         self.nsx("server", "ip", "addr", "add", SERVER_MEDIA + "/24", "dev", "eth0")
@@ -274,6 +275,38 @@ class Testbed:
                  "  type filter hook forward priority filter; policy accept;\n"
                  "  ether type ip udp dport 5060 @th,64,%d 0x%s counter drop\n }\n}\n"
                  % (8 * len(word), word.hex()))
+
+    # ICMP destination-unreachable codes nft's "reject with icmp type" takes
+    ISP_REJECT_TYPES = ("admin-prohibited", "port-unreachable",
+                        "host-unreachable", "net-unreachable",
+                        "host-prohibited", "net-prohibited")
+
+    def isp_reject_method(self):
+        """isp_reject=METHOD[:ICMP-TYPE] (e.g. invite, invite:port-unreachable):
+        the provider refuses every UDP SIP request of that method coming from
+        the router (matched as isp_drop matches it) with an ICMP destination
+        unreachable, admin-prohibited unless ICMP-TYPE names another code nft
+        takes. A netdev-family reject on the ingress of the bridge port that
+        faces the router (the kernel here has no bridge-family reject,
+        CONFIG_NFT_BRIDGE_REJECT; nft_reject_netdev.c builds the same
+        ICMP): it is written in the name of the refused packet's destination
+        (source address = the request's destination, nf_reject_iphdr_put), as
+        a transparent firewall on the path does, and sent back out of that
+        port. The request never reaches the far end, and the phone is told so
+        each time. Its own table."""
+        v = self.o.get("isp_reject", "")
+        if v == "":
+            return
+        m, _, icmp = v.partition(":")
+        icmp = icmp or "admin-prohibited"
+        if not re.fullmatch(r"[a-z]{3,9}", m) or icmp not in self.ISP_REJECT_TYPES:
+            raise TestbedError("isp_reject=%s: METHOD[:%s]" % (v, "|".join(self.ISP_REJECT_TYPES)))
+        word = (m.upper() + " ").encode()
+        self.nft("isp", "table netdev ispreject {\n chain up0_in {\n"
+                 "  type filter hook ingress device \"up0\" priority filter; policy accept;\n"
+                 "  ip protocol udp udp dport 5060 @th,64,%d 0x%s"
+                 " counter reject with icmp type %s\n }\n}\n"
+                 % (8 * len(word), word.hex(), icmp))
 
     def nft(self, role, text):
         path = os.path.join(self.work, "%s.nft" % role)

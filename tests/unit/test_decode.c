@@ -1386,8 +1386,18 @@ test_icmp_quoted_sip(void)
 	ip4_udp_sip(&f);
 	ip4_end(&f, o);
 	run(1, f.b, f.n, f.n, 0);
-	CU_ASSERT_EQUAL(got.n, 0);
 	CU_ASSERT_EQUAL(an.n[ANOMALY_ICMP_QUOTED_SIP], 1);
+	/* Counted, and handed up as SIP refused on the way (never as SIP):
+	 * the quoted endpoints, the reporter, the type and code, the quote. */
+	CU_ASSERT_EQUAL_FATAL(got.n, 1);
+	CU_ASSERT_EQUAL(got.p[0].l4, PKT_ICMP_SIP_UNREACH);
+	CU_ASSERT_EQUAL(got.p[0].icmp_type, 3);
+	CU_ASSERT_EQUAL(got.p[0].icmp_code, 3);
+	CU_ASSERT_EQUAL(memcmp(got.p[0].reporter.ip, B4, 4), 0);
+	CU_ASSERT_EQUAL(memcmp(got.p[0].src.ip, A4, 4), 0);
+	CU_ASSERT_EQUAL(got.p[0].dst.port, 5062);
+	CU_ASSERT(got.p[0].len > 0);
+	got.n = 0;
 	/* An echo request carrying the same bytes is not counted. */
 	f.b[34] = 8;
 	run(1, f.b, f.n, f.n, 0);
@@ -1434,7 +1444,10 @@ test_icmp_quoted_sip(void)
 	ip6_end(&f, o);
 	run(229, f.b, f.n, f.n, 0);
 	CU_ASSERT_EQUAL(an.n[ANOMALY_ICMP_QUOTED_SIP], 2);
-	CU_ASSERT_EQUAL(got.n, 0);
+	CU_ASSERT_EQUAL_FATAL(got.n, 1);
+	CU_ASSERT_EQUAL(got.p[0].l4, PKT_ICMP_SIP_UNREACH);
+	CU_ASSERT_EQUAL(got.p[0].icmp_type, 1);
+	CU_ASSERT_EQUAL(got.p[0].icmp_code, 4);
 	truncations(229, &f);
 }
 
@@ -1472,11 +1485,15 @@ test_icmp_quote_cut(void)
 	icmp_quote(&f, "INVITE sip:bo");
 	run(1, f.b, f.n, f.n, 0);
 	CU_ASSERT_EQUAL(an.n[ANOMALY_ICMP_QUOTED_SIP], 1);
-	CU_ASSERT_EQUAL(got.n, 0);
+	CU_ASSERT_EQUAL(got.n, 1);
 	icmp_quote(&f, "SIP/2.0 1");
 	run(1, f.b, f.n, f.n, 0);
 	CU_ASSERT_EQUAL(an.n[ANOMALY_ICMP_QUOTED_SIP], 2);
-	CU_ASSERT_EQUAL(got.n, 0);
+	/* both handed up as SIP refused on the way */
+	CU_ASSERT_EQUAL_FATAL(got.n, 2);
+	CU_ASSERT_EQUAL(got.p[0].l4, PKT_ICMP_SIP_UNREACH);
+	CU_ASSERT_EQUAL(got.p[1].l4, PKT_ICMP_SIP_UNREACH);
+	got.n = 0;
 	/* Not a beginning of SIP: a refusal of the flow. */
 	icmp_quote(&f, "INVITE sip:bob@b SIP/1.0");
 	run(1, f.b, f.n, f.n, 0);
@@ -1524,11 +1541,15 @@ test_icmp_too_big(void)
 	CU_ASSERT_EQUAL(got.p[0].dst.port, 5062);
 	CU_ASSERT_EQUAL(got.p[0].len, 26);
 	CU_ASSERT_EQUAL(memcmp(got.data[0], "INVITE", 6), 0);
-	/* Port unreachable quoting the same SIP: counted, not emitted. */
+	/* Port unreachable quoting the same SIP: counted, and emitted as a
+	 * refusal (no MTU), never as too big. */
 	f.b[14 + 20 + 1] = 3;
 	run(1, f.b, f.n, f.n, 0);
 	CU_ASSERT_EQUAL(an.n[ANOMALY_ICMP_QUOTED_SIP], 2);
-	CU_ASSERT_EQUAL(got.n, 1);
+	CU_ASSERT_EQUAL_FATAL(got.n, 2);
+	CU_ASSERT_EQUAL(got.p[1].l4, PKT_ICMP_SIP_UNREACH);
+	CU_ASSERT_EQUAL(got.p[1].icmp_code, 3);
+	CU_ASSERT_EQUAL(got.p[1].icmp_mtu, 0);
 
 	/* ICMPv6 packet too big, MTU 1280. */
 	got.n = 0;

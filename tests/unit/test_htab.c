@@ -1,0 +1,358 @@
+/*
+ * test_htab.c - the chained hash table (base/htab.h): htab_find_next over
+ * every record of one key, the order of one key's records whatever the
+ * hash, and the keyed hashes (SipHash against its published vectors; keys
+ * crafted to share one chain under the old unkeyed hashes spread out).
+ */
+#include <CUnit/Basic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/htab.h"
+
+struct rec {
+	struct hnode node;
+	int key;
+	int seq;                  /* insertion order */
+};
+
+static int
+rec_match(const struct hnode *n, const void *key)
+{
+	return HTAB_ENTRY(n, struct rec, node)->key == *(const int *)key;
+}
+
+/* Collects the seq of every record of key, through find then find_next. */
+static size_t
+walk(const struct htab *h, uint64_t hash, int key, int *seq, size_t max)
+{
+	size_t n = 0;
+
+	for (struct hnode *p = htab_find(h, hash, rec_match, &key); p != NULL;
+	    p = htab_find_next(p, rec_match, &key)) {
+		if (n < max)
+			seq[n] = HTAB_ENTRY(p, struct rec, node)->seq;
+		n++;
+	}
+	return n;
+}
+
+/*
+ * find_next walks every record of one key once and no other, also when
+ * other keys share the hash (forced here: every key hashes to one of
+ * three values), across growth and after deletions.
+ */
+static void
+test_find_next(void)
+{
+	enum { N = 600, KEYS = 7 };
+	static struct rec r[N];
+	struct htab h;
+	int seq[N];
+	size_t counts[KEYS] = { 0 };
+
+	CU_ASSERT_FATAL(htab_init(&h, 4) == 0);
+	for (int i = 0; i < N; i++) {
+		r[i].key = (i * 5) % KEYS;
+		r[i].seq = i;
+		counts[r[i].key]++;
+		htab_add(&h, &r[i].node, (uint64_t)(r[i].key % 3));
+	}
+	CU_ASSERT(h.nb >= N);             /* it grew past the initial 16 */
+	for (int k = 0; k < KEYS; k++) {
+		size_t n = walk(&h, (uint64_t)(k % 3), k, seq, N);
+
+		CU_ASSERT_EQUAL(n, counts[k]);
+		for (size_t i = 0; i < n && i < N; i++)
+			CU_ASSERT_EQUAL(r[seq[i]].key, k);
+		for (size_t i = 1; i < n && i < N; i++)
+			CU_ASSERT_NOT_EQUAL(seq[i], seq[i - 1]);
+	}
+	/* a key absent, with a hash others use: nothing */
+	CU_ASSERT_EQUAL(walk(&h, 0, KEYS + 3, seq, N), 0);
+	/* the wrong hash for a present key: nothing either */
+	CU_ASSERT_EQUAL(walk(&h, 99, 0, seq, N), 0);
+	/* delete every other record of key 2: find_next skips nothing else */
+	for (int i = 0; i < N; i++)
+		if (r[i].key == 2 && i % 2 == 0) {
+			htab_del(&h, &r[i].node);
+			counts[2]--;
+		}
+	CU_ASSERT_EQUAL(walk(&h, 2, 2, seq, N), counts[2]);
+	for (size_t i = 0; i < counts[2]; i++)
+		CU_ASSERT(seq[i] % 2 == 1 && r[seq[i]].key == 2);
+	/* from the last record of a key, find_next is NULL */
+	{
+		int k = 4;
+		struct hnode *p = htab_find(&h, 1, rec_match, &k), *last = p;
+
+		for (; p != NULL; p = htab_find_next(p, rec_match, &k))
+			last = p;
+		CU_ASSERT_PTR_NOT_NULL_FATAL(last);
+		CU_ASSERT_PTR_NULL(htab_find_next(last, rec_match, &k));
+	}
+	htab_fini(&h);
+}
+
+/*
+ * The records of one key come out in one order whatever hash the key has
+ * (the hash key changes per process; outputs must not).  Same insertions
+ * under two unrelated hash functions: same walk per key.
+ */
+static void
+test_order_independent_of_hash(void)
+{
+	enum { N = 3000, KEYS = 97 };
+	static struct rec a[N], b[N];
+	struct htab ha, hb;
+	static int sa[N], sb[N];
+
+	CU_ASSERT_FATAL(htab_init(&ha, 16) == 0);
+	CU_ASSERT_FATAL(htab_init(&hb, 16) == 0);
+	for (int i = 0; i < N; i++) {
+		int k = (i * 31 + i / 7) % KEYS;
+
+		a[i].key = b[i].key = k;
+		a[i].seq = b[i].seq = i;
+		htab_add(&ha, &a[i].node, htab_hash(&k, sizeof(k), 1));
+		htab_add(&hb, &b[i].node, htab_hash(&k, sizeof(k), 2));
+		if (i % 11 == 0) {        /* deletions interleaved */
+			htab_del(&ha, &a[i / 2].node);
+			htab_del(&hb, &b[i / 2].node);
+		}
+	}
+	for (int k = 0; k < KEYS; k++) {
+		size_t na = walk(&ha, htab_hash(&k, sizeof(k), 1), k, sa, N);
+		size_t nb = walk(&hb, htab_hash(&k, sizeof(k), 2), k, sb, N);
+
+		CU_ASSERT_EQUAL_FATAL(na, nb);
+		CU_ASSERT(memcmp(sa, sb, na * sizeof(sa[0])) == 0);
+	}
+	htab_fini(&ha);
+	htab_fini(&hb);
+}
+
+/*
+ * The published SipHash-2-4 vectors (Aumasson and Bernstein, appendix A,
+ * and the reference vectors.h): key 00..0f; the 15-byte message 00..0e
+ * gives a129ca6149be45e5, the empty message 726fdb47dd0e0e31, the 8-byte
+ * message 00..07 93f5f5799a932462.  The table's SipHash-1-3 is the same
+ * code with fewer rounds.
+ */
+static void
+test_siphash_vectors(void)
+{
+	uint8_t m[64];
+	uint64_t k0 = 0x0706050403020100ULL, k1 = 0x0f0e0d0c0b0a0908ULL;
+
+	for (int i = 0; i < 64; i++)
+		m[i] = (uint8_t)i;
+	CU_ASSERT_EQUAL(htab_siphash(m, 15, k0, k1, 2, 4),
+	    0xa129ca6149be45e5ULL);
+	CU_ASSERT_EQUAL(htab_siphash(m, 0, k0, k1, 2, 4),
+	    0x726fdb47dd0e0e31ULL);
+	CU_ASSERT_EQUAL(htab_siphash(m, 8, k0, k1, 2, 4),
+	    0x93f5f5799a932462ULL);
+}
+
+/* main's htab_hash_words: FNV-style words, an unkeyed public start. */
+static uint64_t
+old_words(const void *vp, size_t len)
+{
+	const unsigned char *p = vp;
+	uint64_t h = 0x9e3779b97f4a7c15ULL ^ (uint64_t)len, w;
+
+	for (; len >= 8; p += 8, len -= 8) {
+		memcpy(&w, p, 8);
+		h = (h ^ w) * 0x87c37b91114253d5ULL;
+		h ^= h >> 31;
+	}
+	if (len > 0) {
+		w = 0;
+		memcpy(&w, p, len);
+		h = (h ^ w) * 0x87c37b91114253d5ULL;
+	}
+	h ^= h >> 30;
+	h *= 0xbf58476d1ce4e5b9ULL;
+	h ^= h >> 27;
+	h *= 0x94d049bb133111ebULL;
+	h ^= h >> 31;
+	return h;
+}
+
+/* main's htab_hash: FNV-1a 64 from the public offset basis. */
+static uint64_t
+old_fnv(const void *vp, size_t len)
+{
+	const unsigned char *p = vp;
+	uint64_t h = HTAB_SEED;
+
+	for (size_t i = 0; i < len; i++) {
+		h ^= p[i];
+		h *= 1099511628211ULL;
+	}
+	return h;
+}
+
+struct key {
+	struct hnode node;
+	unsigned char b[24];
+	size_t len;
+};
+
+static size_t
+longest_chain(const struct htab *h)
+{
+	size_t worst = 0;
+
+	for (size_t i = 0; i < h->nb; i++) {
+		size_t n = 0;
+
+		for (const struct hnode *p = h->b[i]; p != NULL; p = p->next)
+			n++;
+		if (n > worst)
+			worst = n;
+	}
+	return worst;
+}
+
+/*
+ * Call-IDs of 16 bytes that all had one value under the old word hash
+ * (the dialog table's): its per-word step is invertible, so the second
+ * word can undo whatever the first did.  Under the old hash they made
+ * one chain of N records whatever the table's size; keyed, the longest
+ * chain of N records in N or more buckets stays that of random keys
+ * (about 5 here; above 12 with odds under 1e-5).
+ */
+static void
+test_crafted_word_collisions(void)
+{
+	enum { N = 4096 };
+	static struct key k[N];
+	struct htab h;
+	uint64_t h0 = 0x9e3779b97f4a7c15ULL ^ 16, s, w2;
+	const uint64_t target = 0x4242424242424242ULL;
+
+	for (int i = 0; i < N; i++) {
+		uint64_t w1 = 0x2d6c6c6163000000ULL | (uint64_t)i;
+
+		s = (h0 ^ w1) * 0x87c37b91114253d5ULL;
+		s ^= s >> 31;
+		w2 = s ^ target;          /* the state after word 2: fixed */
+		memcpy(k[i].b, &w1, 8);
+		memcpy(k[i].b + 8, &w2, 8);
+		k[i].len = 16;
+	}
+	for (int i = 1; i < N; i++)
+		CU_ASSERT_EQUAL_FATAL(old_words(k[i].b, 16),
+		    old_words(k[0].b, 16));
+	CU_ASSERT_FATAL(htab_init(&h, 16) == 0);
+	for (int i = 0; i < N; i++)
+		htab_add(&h, &k[i].node, htab_hash_words(k[i].b, k[i].len));
+	CU_ASSERT(longest_chain(&h) <= 12);
+	/* the same keys under the old hash: one chain */
+	htab_fini(&h);
+	CU_ASSERT_FATAL(htab_init(&h, 16) == 0);
+	for (int i = 0; i < N; i++)
+		htab_add(&h, &k[i].node, old_words(k[i].b, k[i].len));
+	CU_ASSERT_EQUAL(longest_chain(&h), N);
+	htab_fini(&h);
+}
+
+/*
+ * Branch-like keys whose old FNV-1a values share their low 16 bits (found
+ * by trying about 65,536 candidates each): under the old hash the join's
+ * notes put all of them in one chain until the table had 65,536 buckets.
+ * Keyed, they spread.
+ */
+static void
+test_crafted_fnv_collisions(void)
+{
+	enum { N = 128 };
+	static struct key k[N];
+	struct htab h;
+	uint32_t cand = 0;
+
+	for (int i = 0; i < N; i++) {
+		for (;; cand++) {
+			k[i].len = (size_t)snprintf((char *)k[i].b,
+			    sizeof(k[i].b), "z9hG4bK%08x", cand);
+			if ((old_fnv(k[i].b, k[i].len) & 0xffff) == 0x5a5a)
+				break;
+		}
+		cand++;
+	}
+	CU_ASSERT_FATAL(htab_init(&h, 16) == 0);
+	for (int i = 0; i < N; i++)
+		htab_add(&h, &k[i].node, htab_hash(k[i].b, k[i].len,
+		    HTAB_SEED));
+	CU_ASSERT(longest_chain(&h) <= 10);
+	htab_fini(&h);
+	CU_ASSERT_FATAL(htab_init(&h, 16) == 0);
+	for (int i = 0; i < N; i++)
+		htab_add(&h, &k[i].node, old_fnv(k[i].b, k[i].len));
+	CU_ASSERT_EQUAL(longest_chain(&h), N);
+	htab_fini(&h);
+}
+
+/*
+ * The hashes see every byte and the length (the word hash through NH for
+ * long keys and SipHash for short ones); htab_hash chains through seed.
+ */
+static void
+test_hash_inputs(void)
+{
+	unsigned char a[600], b[600];
+
+	for (size_t i = 0; i < sizeof(a); i++)
+		a[i] = b[i] = (unsigned char)(i * 13 + 1);
+	for (size_t len = 1; len <= sizeof(a); len += 37) {
+		uint64_t hw = htab_hash_words(a, len), hh = htab_hash(a, len, 5);
+
+		CU_ASSERT_EQUAL(hw, htab_hash_words(b, len));
+		for (size_t i = 0; i < len; i += 7) {
+			b[i] ^= 0x80;
+			CU_ASSERT_NOT_EQUAL(hw, htab_hash_words(b, len));
+			CU_ASSERT_NOT_EQUAL(hh, htab_hash(b, len, 5));
+			b[i] ^= 0x80;
+		}
+		CU_ASSERT_NOT_EQUAL(hw, htab_hash_words(a, len - 1));
+		CU_ASSERT_NOT_EQUAL(hh, htab_hash(a, len, 6));
+	}
+	/* trailing zero bytes change the value (the length counts) */
+	memset(a, 0, 100);
+	CU_ASSERT_NOT_EQUAL(htab_hash_words(a, 99), htab_hash_words(a, 100));
+	CU_ASSERT_NOT_EQUAL(htab_hash(a, 3, HTAB_SEED),
+	    htab_hash(a, 4, HTAB_SEED));
+}
+
+int
+main(void)
+{
+	CU_pSuite su;
+	unsigned fails;
+
+	if (CU_initialize_registry() != CUE_SUCCESS)
+		return 1;
+	su = CU_add_suite("htab", NULL, NULL);
+	if (su == NULL ||
+	    CU_add_test(su, "find_next walks one key", test_find_next) == NULL ||
+	    CU_add_test(su, "one key's order whatever the hash",
+	    test_order_independent_of_hash) == NULL ||
+	    CU_add_test(su, "SipHash-2-4 vectors", test_siphash_vectors) == NULL ||
+	    CU_add_test(su, "crafted word-hash collisions spread",
+	    test_crafted_word_collisions) == NULL ||
+	    CU_add_test(su, "crafted FNV collisions spread",
+	    test_crafted_fnv_collisions) == NULL ||
+	    CU_add_test(su, "hashes see every byte", test_hash_inputs) == NULL) {
+		CU_cleanup_registry();
+		return 1;
+	}
+	CU_basic_set_mode(CU_BRM_VERBOSE);
+	CU_basic_run_tests();
+	fails = CU_get_number_of_failures();
+	CU_cleanup_registry();
+	return fails != 0;
+}
