@@ -11,9 +11,11 @@
  */
 #include <CUnit/Basic.h>
 #include <pcap/pcap.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -921,8 +923,76 @@ raw_rec(struct raw *r, uint32_t sec, uint32_t sub, uint32_t caplen,
 }
 
 /*
- * capture_set against libpcap alone on the first n bytes of r.  Returns
- * how many frames capture.c's own reader took (capture_info.own_records).
+ * 1: same_as_libpcap() hands capture_set the bytes through a pipe (a
+ * stream it cannot re-read at an offset) instead of a file.
+ */
+static int via_pipe;
+
+/*
+ * The read end of a pipe a thread writes b[0..n) into, in pieces of 1,
+ * 7, 4,093, 65,537 and 300 bytes in turn (so reads return records cut
+ * anywhere), then closes; reap() waits for it.  A reader that stops
+ * early closes its end: the writer's EPIPE ends it (SIGPIPE ignored).
+ */
+struct feed {
+	const uint8_t *b;
+	size_t n;
+	int fd;
+	pthread_t t;
+	int on;
+};
+
+static struct feed feeder;
+
+static void *
+feed_run(void *arg)
+{
+	static const size_t piece[] = { 1, 7, 4093, 65537, 300 };
+	struct feed *fd = arg;
+	size_t done = 0;
+
+	for (size_t k = 0; done < fd->n; k++) {
+		size_t m = piece[k % 5] < fd->n - done ? piece[k % 5] :
+		    fd->n - done;
+		ssize_t w = write(fd->fd, fd->b + done, m);
+
+		if (w <= 0)
+			break;
+		done += (size_t)w;
+	}
+	close(fd->fd);
+	return NULL;
+}
+
+static int
+feed(const uint8_t *b, size_t n)
+{
+	int fd[2];
+
+	signal(SIGPIPE, SIG_IGN);
+	CU_ASSERT_EQUAL_FATAL(pipe(fd), 0);
+	feeder.b = b;
+	feeder.n = n;
+	feeder.fd = fd[1];
+	CU_ASSERT_EQUAL_FATAL(pthread_create(&feeder.t, NULL, feed_run,
+	    &feeder), 0);
+	feeder.on = 1;
+	return fd[0];
+}
+
+static void
+reap(void)
+{
+	if (feeder.on)
+		pthread_join(feeder.t, NULL);
+	feeder.on = 0;
+}
+
+/*
+ * capture_set against libpcap alone on the first n bytes of r (through a
+ * pipe when via_pipe; libpcap reads the file, whose ftello() says how
+ * far it got).  Returns how many frames capture.c's own reader took
+ * (capture_info.own_records).
  */
 static uint64_t
 same_as_libpcap(const struct raw *r, size_t n)
@@ -944,7 +1014,17 @@ same_as_libpcap(const struct raw *r, size_t n)
 	CU_ASSERT_PTR_NOT_NULL_FATAL(fp);
 	p = pcap_fopen_offline_with_tstamp_precision(fp,
 	    PCAP_TSTAMP_PRECISION_NANO, eb);
-	rc = capture_set_add(cs, path, err, sizeof(err));
+	if (via_pipe) {
+		char fdpath[64];
+		int fd = feed(r->b, n);
+
+		snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d", fd);
+		rc = capture_set_add(cs, fdpath, err, sizeof(err));
+		close(fd);
+		if (rc == 0)
+			CU_ASSERT_EQUAL(capture_set_info(cs, 0)->size, 0);
+	} else
+		rc = capture_set_add(cs, path, err, sizeof(err));
 	CU_ASSERT_EQUAL(rc == 0, p != NULL);
 	if (p == NULL || rc != 0) {
 		if (p != NULL)
@@ -952,6 +1032,7 @@ same_as_libpcap(const struct raw *r, size_t n)
 		else
 			fclose(fp);
 		capture_set_free(cs);
+		reap();
 		return 0;
 	}
 	while ((rc = pcap_next_ex(p, &h, &d)) == 1) {
@@ -986,17 +1067,19 @@ same_as_libpcap(const struct raw *r, size_t n)
 		    ci->an.n[ANOMALY_PCAP_READ_ERROR], 1);
 	} else {
 		CU_ASSERT_STRING_EQUAL(ci->err, "");
-		CU_ASSERT_EQUAL(ci->bytes_read, n);
+		/* a stream has no size: bytes_read is the size at the end */
+		CU_ASSERT_EQUAL(ci->bytes_read, via_pipe ? 0 : n);
 	}
 	CU_ASSERT(ci->own_records <= frames);
 	own = ci->own_records;
 	pcap_close(p);
 	capture_set_free(cs);
+	reap();
 	return own;
 }
 
 static void
-test_own_reader(void)
+own_reader(void)
 {
 	struct raw r = { NULL, 0, 0 };
 	size_t mid;
@@ -1081,6 +1164,27 @@ test_own_reader(void)
 }
 
 static void
+test_own_reader(void)
+{
+	via_pipe = 0;
+	own_reader();
+}
+
+/*
+ * The same files through a pipe: every record read by us where the file
+ * is (a stream cannot be re-read at an offset: libpcap reads a record we
+ * do not take from the same byte of our buffer), the same frames, error
+ * texts and offsets.
+ */
+static void
+test_own_reader_pipe(void)
+{
+	via_pipe = 1;
+	own_reader();
+	via_pipe = 0;
+}
+
+static void
 cleanup(void)
 {
 	static const char *names[] = { "one.pcap", "a.pcap", "b.pcap",
@@ -1110,6 +1214,7 @@ main(void)
 		{ "read error", test_read_error },
 		{ "caplen short", test_caplen_short },
 		{ "own reader reads as libpcap", test_own_reader },
+		{ "own reader reads a pipe as libpcap", test_own_reader_pipe },
 		{ "open errors", test_open_errors },
 		{ "too many files", test_too_many_files },
 		{ "corpus netmon", test_corpus_netmon },
