@@ -333,6 +333,21 @@ fast_refill(struct fastrd *r, int fd)
 	return 0;
 }
 
+/* *buf of *cap bytes grown to at least n: 0, or -1 (unchanged) on OOM. */
+static int
+buf_grow(uint8_t **buf, size_t *cap, size_t n)
+{
+	uint8_t *b;
+
+	if (n <= *cap)
+		return 0;
+	if ((b = realloc(*buf, n)) == NULL)
+		return -1;
+	*buf = b;
+	*cap = n;
+	return 0;
+}
+
 /*
  * The n bytes of a record longer than the window (Linux GRO/LRO frames
  * of up to 64 KB and more) at offset off, into r->big (grown to n, n <=
@@ -346,14 +361,8 @@ fast_big(struct fastrd *r, int fd, uint64_t off, size_t n)
 {
 	size_t got = 0;
 
-	if (n > r->big_cap) {
-		uint8_t *b = realloc(r->big, n);
-
-		if (b == NULL)
-			return -1;
-		r->big = b;
-		r->big_cap = n;
-	}
+	if (buf_grow(&r->big, &r->big_cap, n) != 0)
+		return -1;
 	if (off >= r->rb_off && off < r->rb_off + r->rb_len) {
 		got = (size_t)(r->rb_off + r->rb_len - off);
 		if (got > n)
@@ -452,14 +461,8 @@ pipe_need(struct pipesrc *p, size_t n)
 		return 0;
 	if (p->err != 0 || p->eof)
 		return -1;
-	if (n > p->cap) {
-		uint8_t *b = realloc(p->buf, n);
-
-		if (b == NULL)
-			return -1;
-		p->buf = b;
-		p->cap = n;
-	}
+	if (buf_grow(&p->buf, &p->cap, n) != 0)
+		return -1;
 	memmove(p->buf, p->buf + i, p->len - i);
 	p->len -= i;
 	p->buf_off = p->off;
@@ -1043,18 +1046,25 @@ pipe_open(struct pipesrc *p, FILE *in)
 }
 
 /*
- * Turns libpcap's open error into a reason for people.  fp is rewound to
- * look at the magic of files libpcap does not know.
+ * Turns libpcap's open error into a reason for people.  To look at the
+ * magic of files libpcap does not know, fp is rewound; a stream, which
+ * cannot be, gives its first bytes in head (fp NULL).
  */
 static void
-open_reason(FILE *fp, const char *pcap_err, char *err, size_t errlen)
+open_reason(FILE *fp, const uint8_t *head, size_t headlen,
+    const char *pcap_err, char *err, size_t errlen)
 {
 	uint8_t m[8];
 	size_t got;
 
 	if (strstr(pcap_err, "unknown file format") != NULL) {
-		rewind(fp);
-		got = fread(m, 1, sizeof(m), fp);
+		if (fp != NULL) {
+			rewind(fp);
+			got = fread(m, 1, sizeof(m), fp);
+		} else {
+			got = headlen < sizeof(m) ? headlen : sizeof(m);
+			memcpy(m, head, got);
+		}
 		if (got >= 4 && memcmp(m, "GMBU", 4) == 0)
 			snprintf(err, errlen, "not a pcap or pcapng file "
 			    "(Microsoft Network Monitor 2.x capture; convert "
@@ -1162,7 +1172,19 @@ capture_set_add(struct capture_set *cs, const char *path, char *err,
 	pc = pcap_fopen_offline_with_tstamp_precision(fp,
 	    PCAP_TSTAMP_PRECISION_NANO, ebuf);
 	if (pc == NULL) {
-		open_reason(fp, ebuf, err, errlen);
+		if (f->pipe.buf != NULL) {
+			/* the stream's first 8 bytes, kept in head */
+			char t[8];
+
+			while (f->pipe.off < sizeof(t) &&
+			    pipe_cookie_read(&f->pipe, t,
+			    sizeof(t) - (size_t)f->pipe.off) > 0)
+				;
+			open_reason(NULL, f->pipe.head, f->pipe.off <
+			    sizeof(t) ? (size_t)f->pipe.off : sizeof(t), ebuf,
+			    err, errlen);
+		} else
+			open_reason(fp, NULL, 0, ebuf, err, errlen);
 		fclose(fp);
 		free(iobuf);
 		free(f->pipe.buf);
