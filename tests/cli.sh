@@ -121,6 +121,11 @@ head -c 3000 "$S/outbound-alg-on-inside.pcap" >"$tmp/cut.pcap"
 "$ANALYZE" -q "$tmp/cut.pcap" >/dev/null 2>"$tmp/e"
 grep -q "^sipalg-analyze: $tmp/cut.pcap: truncated after packet [0-9]* (byte [0-9]* of 3000); results cover the part read" \
     "$tmp/e" || fail "truncated capture warning: $(cat "$tmp/e")"
+# the same through a pipe (read by capture.c's stream reader): where it
+# ended, in bytes of the stream, which has no size
+cat "$tmp/cut.pcap" | "$ANALYZE" -q - >/dev/null 2>"$tmp/e" || true
+grep -q "^sipalg-analyze: -: truncated after packet [0-9]* (byte 3000 of the stream); results cover the part read" \
+    "$tmp/e" || fail "truncated stream warning: $(cat "$tmp/e")"
 "$ANALYZE" -q "$S/outbound-alg-on-inside.pcap" >/dev/null 2>"$tmp/e"
 [ -s "$tmp/e" ] && fail "a whole capture warned: $(cat "$tmp/e")"
 if command -v tshark >/dev/null 2>&1; then

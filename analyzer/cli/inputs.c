@@ -69,7 +69,13 @@ cli_warn_inputs(struct source *a)
 		uint64_t refused;
 
 		if (ci->err[0] != '\0') {
-			if (ci->an.n[ANOMALY_PCAP_TRUNCATED] > 0)
+			if (ci->an.n[ANOMALY_PCAP_TRUNCATED] > 0 &&
+			    ci->size == 0)      /* a stream: no size known */
+				warn("%s: truncated after packet %llu (byte %llu "
+				    "of the stream); results cover the part read",
+				    ci->path, pk,
+				    (unsigned long long)ci->bytes_read);
+			else if (ci->an.n[ANOMALY_PCAP_TRUNCATED] > 0)
 				warn("%s: truncated after packet %llu (byte %llu "
 				    "of %llu); results cover the part read",
 				    ci->path, pk,

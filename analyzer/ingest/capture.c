@@ -28,7 +28,22 @@
  * than the snapshot length, with a negative time, or the end of the file
  * -- is left to libpcap: the stream is set to its offset and
  * pcap_next_ex() reads it, so every error text stays libpcap's.  pcapng,
- * swapped, old and "modified" pcap files and pipes are libpcap's alone.
+ * swapped, old and "modified" pcap files are libpcap's alone.
+ *
+ * Streams (standard input, a pipe, a FIFO) cannot be read again at an
+ * offset, so libpcap reads them through a stdio stream of ours
+ * (fopencookie, unbuffered) whose bytes come from one buffer (struct
+ * pipesrc) filled with read(): the file header at the open, then either
+ * pipe_next() takes a record from it in place (a plain pcap stream, by
+ * the same rules as a file) or, for one it does not take and for every
+ * record of any other format, pcap_next_ex() reads through the cookie
+ * from the same byte on.  Both share one position, every byte is read
+ * from the descriptor once, and what libpcap says of a bad record (its
+ * text, the frame it ends after) is what it says reading the stream
+ * alone; the good records before it were handed out as before.  A
+ * record longer than the buffer grows it (up to 16 + CAP_SNAPLEN bytes)
+ * so that nothing read is lost to a fallback.  bytes_read of a stream
+ * cut short is where it ended (its size is 0: unknown).
  *
  * Errors after the open are anomalies of the file, which then ends (the
  * others go on): libpcap's "truncated dump file ..." (a record cut short by
@@ -146,10 +161,35 @@ struct fastrd {
 	int micro;                  /* microsecond timestamps */
 };
 
+/*
+ * A stream (standard input, a pipe, a FIFO): bytes [buf_off, buf_off +
+ * len) of it in buf, off the first one nobody has taken yet.  libpcap
+ * reads the stream through a stdio stream of ours (pipe_cookie_read)
+ * that hands out these same bytes from off on, so libpcap and our reader
+ * (pipe_next) share one position and each byte is read from the
+ * descriptor once (see the top).
+ */
+#define PIPE_BYTES (1 << 16)
+
+struct pipesrc {
+	FILE *in;                   /* the stream opened on the path */
+	int fd;                     /* its descriptor, read() here */
+	uint8_t *buf;               /* NULL: not a stream */
+	size_t cap;                 /* PIPE_BYTES, grown for one record */
+	size_t len;
+	uint64_t buf_off;
+	uint64_t off;
+	int err;                    /* errno of a failed read (sticky) */
+	int eof;
+	int own;                    /* pipe_next takes the records */
+	uint8_t head[24];           /* the stream's first 24 bytes */
+};
+
 struct cfile {
 	struct capture_info info;
 	struct ngwalk walk;
 	struct fastrd fast;
+	struct pipesrc pipe;
 	pcap_t *pc;                 /* NULL once the file is done */
 	FILE *fp;                   /* owned by pc */
 	char *iobuf;                /* fp's buffer, freed after fp is closed */
@@ -194,7 +234,10 @@ cfile_close(struct cfile *f)
 	f->fast.big = NULL;
 	f->fast.big_cap = 0;
 	if (f->pc != NULL)
-		pcap_close(f->pc);      /* also closes f->fp */
+		pcap_close(f->pc);      /* also closes f->fp (and pipe.in) */
+	free(f->pipe.buf);
+	f->pipe.buf = NULL;
+	f->pipe.own = 0;
 	free(f->iobuf);
 	f->pc = NULL;
 	f->fp = NULL;
@@ -240,6 +283,8 @@ cfile_offset(const struct cfile *f)
 
 	if (f->fp == NULL)
 		return f->info.bytes_read;
+	if (f->pipe.buf != NULL)
+		return f->pipe.off;
 	if (f->fast.rb != NULL)
 		return f->fast.off;
 	o = ftello(f->fp);
@@ -288,6 +333,21 @@ fast_refill(struct fastrd *r, int fd)
 	return 0;
 }
 
+/* *buf of *cap bytes grown to at least n: 0, or -1 (unchanged) on OOM. */
+static int
+buf_grow(uint8_t **buf, size_t *cap, size_t n)
+{
+	uint8_t *b;
+
+	if (n <= *cap)
+		return 0;
+	if ((b = realloc(*buf, n)) == NULL)
+		return -1;
+	*buf = b;
+	*cap = n;
+	return 0;
+}
+
 /*
  * The n bytes of a record longer than the window (Linux GRO/LRO frames
  * of up to 64 KB and more) at offset off, into r->big (grown to n, n <=
@@ -301,14 +361,8 @@ fast_big(struct fastrd *r, int fd, uint64_t off, size_t n)
 {
 	size_t got = 0;
 
-	if (n > r->big_cap) {
-		uint8_t *b = realloc(r->big, n);
-
-		if (b == NULL)
-			return -1;
-		r->big = b;
-		r->big_cap = n;
-	}
+	if (buf_grow(&r->big, &r->big_cap, n) != 0)
+		return -1;
 	if (off >= r->rb_off && off < r->rb_off + r->rb_len) {
 		got = (size_t)(r->rb_off + r->rb_len - off);
 		if (got > n)
@@ -325,6 +379,29 @@ fast_big(struct fastrd *r, int fd, uint64_t off, size_t n)
 		got += (size_t)k;
 	}
 	return 0;
+}
+
+/*
+ * Whether we read the record whose 16-byte header (in this machine's
+ * order) is w: not negative times nor a length libpcap cuts (beyond the
+ * snapshot length) or refuses, which are libpcap's.
+ */
+static int
+fast_takes(const struct fastrd *r, const uint32_t w[4])
+{
+	return w[0] <= INT32_MAX && w[1] <= INT32_MAX && w[2] <= r->snap &&
+	    w[2] <= CAP_SNAPLEN;
+}
+
+/* The pcap_pkthdr of record header w, times in nanoseconds. */
+static void
+fast_header(const struct fastrd *r, const uint32_t w[4],
+    struct pcap_pkthdr *h)
+{
+	h->ts.tv_sec = (time_t)w[0];
+	h->ts.tv_usec = (suseconds_t)w[1] * (r->micro ? 1000 : 1);
+	h->caplen = w[2];
+	h->len = w[3];
 }
 
 /*
@@ -345,9 +422,7 @@ fast_next(struct cfile *f, struct pcap_pkthdr *h, const u_char **data)
 		i = 0;
 	}
 	memcpy(w, r->rb + i, 16);
-	/* negative times, a length libpcap cuts or refuses: libpcap's */
-	if (w[0] > INT32_MAX || w[1] > INT32_MAX || w[2] > r->snap ||
-	    w[2] > CAP_SNAPLEN)
+	if (!fast_takes(r, w))
 		return 0;
 	if (16 + (size_t)w[2] > RB_BYTES) {
 		if (fast_big(r, fileno(f->fp), r->off + 16, w[2]) != 0)
@@ -362,11 +437,112 @@ fast_next(struct cfile *f, struct pcap_pkthdr *h, const u_char **data)
 		}
 		*data = r->rb + i + 16;
 	}
-	h->ts.tv_sec = (time_t)w[0];
-	h->ts.tv_usec = (suseconds_t)w[1] * (r->micro ? 1000 : 1);
-	h->caplen = w[2];
-	h->len = w[3];
+	fast_header(r, w, h);
 	r->off += 16 + (uint64_t)w[2];
+	return 1;
+}
+
+/* ---- a stream read by us (see the top) ---- */
+
+/*
+ * Makes buf hold at least n bytes from p->off on: what is left of it
+ * moved to the front, then read() until there are n (each call asks for
+ * all the room there is, and returns what the stream has).  The buffer
+ * grows to n when smaller (n <= 16 + CAP_SNAPLEN).  0, or -1 at the end
+ * of the stream, on a read error (kept in p->err) or without memory;
+ * the bytes already read stay in buf.
+ */
+static int
+pipe_need(struct pipesrc *p, size_t n)
+{
+	size_t i = (size_t)(p->off - p->buf_off);
+
+	if (p->len - i >= n)
+		return 0;
+	if (p->err != 0 || p->eof)
+		return -1;
+	if (buf_grow(&p->buf, &p->cap, n) != 0)
+		return -1;
+	memmove(p->buf, p->buf + i, p->len - i);
+	p->len -= i;
+	p->buf_off = p->off;
+	while (p->len < n) {
+		ssize_t k = read(p->fd, p->buf + p->len, p->cap - p->len);
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0) {
+			p->err = errno;
+			return -1;
+		}
+		if (k == 0) {
+			p->eof = 1;
+			return -1;
+		}
+		p->len += (size_t)k;
+	}
+	return 0;
+}
+
+/*
+ * The read function of the stdio stream libpcap reads a stream through
+ * (fopencookie, unbuffered: stdio asks for exactly what libpcap asks
+ * for, and keeps nothing back): the next bytes of buf, read when it has
+ * none left.  A read error is reported with its errno every time after.
+ */
+static ssize_t
+pipe_cookie_read(void *cookie, char *dst, size_t size)
+{
+	struct pipesrc *p = cookie;
+	size_t i, n;
+
+	if (size == 0)
+		return 0;
+	if (pipe_need(p, 1) != 0) {
+		if (p->err != 0) {
+			errno = p->err;
+			return -1;
+		}
+		return 0;
+	}
+	i = (size_t)(p->off - p->buf_off);
+	n = p->len - i < size ? p->len - i : size;
+	memcpy(dst, p->buf + i, n);
+	for (size_t k = 0; k < n && p->off + k < sizeof(p->head); k++)
+		p->head[p->off + k] = p->buf[i + k];
+	p->off += n;
+	return (ssize_t)n;
+}
+
+static int
+pipe_cookie_close(void *cookie)
+{
+	struct pipesrc *p = cookie;
+	int r = p->in != NULL ? fclose(p->in) : 0;
+
+	p->in = NULL;
+	return r;
+}
+
+/*
+ * The next record of a plain pcap stream read by us, in place in
+ * f->pipe.buf: 1, or 0 when it is not one we read the way libpcap does
+ * (then libpcap reads it through pipe_cookie_read, from the same byte).
+ */
+static int
+pipe_next(struct cfile *f, struct pcap_pkthdr *h, const u_char **data)
+{
+	struct pipesrc *p = &f->pipe;
+	uint32_t w[4];
+
+	if (pipe_need(p, 16) != 0)
+		return 0;
+	memcpy(w, p->buf + (p->off - p->buf_off), 16);
+	if (!fast_takes(&f->fast, w) || pipe_need(p, 16 + (size_t)w[2]) != 0)
+		return 0;
+	*data = p->buf + (p->off - p->buf_off) + 16;
+	fast_header(&f->fast, w, h);
+	p->off += 16 + (uint64_t)w[2];
 	return 1;
 }
 
@@ -391,7 +567,8 @@ cfile_fill(struct cfile *f)
 	f->has = 0;
 	if (f->pc == NULL)
 		return;
-	if (f->fast.rb != NULL && fast_next(f, &fh, &data) == 1) {
+	if ((f->pipe.own && pipe_next(f, &fh, &data) == 1) ||
+	    (f->fast.rb != NULL && fast_next(f, &fh, &data) == 1)) {
 		h = &fh;
 		r = 1;
 		f->info.own_records++;
@@ -773,58 +950,121 @@ walk_start(struct cfile *f, const char *path)
 }
 
 /*
- * Reads f ourselves (cfile_fill) when it is a plain pcap file libpcap
- * reads without changing a record: pcap, not pcapng, in this machine's
- * byte order (no swapping), version 2.4 or later (older ones may have
- * caplen and len swapped), microsecond or nanosecond magic (not the
- * "modified" formats with longer record headers), a link type libpcap
- * does not fix up (not Linux USB), and the stream just past the file
- * header.  fast_next() hands out nanoseconds (a microsecond file's times
- * times 1000), as libpcap does for a file opened with nanosecond
+ * Whether we read f's records ourselves (cfile_fill), given its file
+ * header hdr: a plain pcap file or stream libpcap reads without changing
+ * a record: pcap, not pcapng, in this machine's byte order (no
+ * swapping), version 2.4 or later (older ones may have caplen and len
+ * swapped), microsecond or nanosecond magic (not the "modified" formats
+ * with longer record headers), a link type libpcap does not fix up (not
+ * Linux USB).  fast_header() hands out nanoseconds (a microsecond file's
+ * times times 1000), as libpcap does for a file opened with nanosecond
  * precision; cfile_fill() scales by f->nano, so our reader starts only
- * when libpcap granted that precision.
+ * when libpcap granted that precision.  Sets the snapshot length and
+ * the unit our reader uses.
  */
-static void
-fast_start(struct cfile *f)
+static int
+fast_file_ok(struct cfile *f, const uint8_t hdr[24])
 {
-	uint8_t hdr[24];
 	uint32_t magic;
 	uint16_t major, minor;
 
 	if (!f->nano || f->info.pcapng || f->walk.fd >= 0 ||
 	    pcap_is_swapped(f->pc) ||
-	    f->info.linktype == 189 || f->info.linktype == 220 ||
-	    pread(fileno(f->fp), hdr, sizeof(hdr), 0) != (ssize_t)sizeof(hdr) ||
-	    ftello(f->fp) != (off_t)sizeof(hdr))
-		return;
+	    f->info.linktype == 189 || f->info.linktype == 220)
+		return 0;
 	memcpy(&magic, hdr, 4);
 	memcpy(&major, hdr + 4, 2);
 	memcpy(&minor, hdr + 6, 2);
 	if ((magic != 0xa1b2c3d4u && magic != 0xa1b23c4du) || major != 2 ||
 	    minor < 4 || pcap_snapshot(f->pc) <= 0)
+		return 0;
+	f->fast.snap = (uint32_t)pcap_snapshot(f->pc);
+	f->fast.micro = magic == 0xa1b2c3d4u;
+	return 1;
+}
+
+/* Our reading of a regular file, just past its header (see the top). */
+static void
+fast_start(struct cfile *f)
+{
+	uint8_t hdr[24];
+
+	if (pread(fileno(f->fp), hdr, sizeof(hdr), 0) != (ssize_t)sizeof(hdr) ||
+	    ftello(f->fp) != (off_t)sizeof(hdr) || !fast_file_ok(f, hdr))
 		return;
 	f->fast.rb = malloc(RB_BYTES);
 	if (f->fast.rb == NULL)
 		return;
 	f->fast.rb_off = f->fast.off = sizeof(hdr);
 	f->fast.rb_len = 0;
-	f->fast.snap = (uint32_t)pcap_snapshot(f->pc);
-	f->fast.micro = magic == 0xa1b2c3d4u;
 }
 
 /*
- * Turns libpcap's open error into a reason for people.  fp is rewound to
- * look at the magic of files libpcap does not know.
+ * Our reading of a stream: libpcap has taken its 24-byte header (kept
+ * in head) and nothing more.
  */
 static void
-open_reason(FILE *fp, const char *pcap_err, char *err, size_t errlen)
+pipe_start(struct cfile *f)
+{
+	struct pipesrc *p = &f->pipe;
+
+	if (p->buf != NULL && p->off == sizeof(p->head) &&
+	    fast_file_ok(f, p->head))
+		p->own = 1;
+}
+
+/*
+ * A stream of ours over in (standard input, a pipe) for libpcap to read
+ * (see the top and struct pipesrc), or NULL without memory.  On success
+ * it owns in: closing it closes in.
+ */
+static FILE *
+pipe_open(struct pipesrc *p, FILE *in)
+{
+	static const cookie_io_functions_t io = { pipe_cookie_read, NULL,
+	    NULL, pipe_cookie_close };
+	FILE *fp;
+
+	memset(p, 0, sizeof(*p));
+	p->buf = malloc(PIPE_BYTES);
+	if (p->buf == NULL)
+		return NULL;
+	p->cap = PIPE_BYTES;
+	p->fd = fileno(in);
+	p->in = in;
+	fp = fopencookie(p, "rb", io);
+	if (fp == NULL || setvbuf(fp, NULL, _IONBF, 0) != 0) {
+		if (fp != NULL) {
+			p->in = NULL;   /* not closed with fp: the caller's */
+			fclose(fp);
+		}
+		free(p->buf);
+		memset(p, 0, sizeof(*p));
+		return NULL;
+	}
+	return fp;
+}
+
+/*
+ * Turns libpcap's open error into a reason for people.  To look at the
+ * magic of files libpcap does not know, fp is rewound; a stream, which
+ * cannot be, gives its first bytes in head (fp NULL).
+ */
+static void
+open_reason(FILE *fp, const uint8_t *head, size_t headlen,
+    const char *pcap_err, char *err, size_t errlen)
 {
 	uint8_t m[8];
 	size_t got;
 
 	if (strstr(pcap_err, "unknown file format") != NULL) {
-		rewind(fp);
-		got = fread(m, 1, sizeof(m), fp);
+		if (fp != NULL) {
+			rewind(fp);
+			got = fread(m, 1, sizeof(m), fp);
+		} else {
+			got = headlen < sizeof(m) ? headlen : sizeof(m);
+			memcpy(m, head, got);
+		}
 		if (got >= 4 && memcmp(m, "GMBU", 4) == 0)
 			snprintf(err, errlen, "not a pcap or pcapng file "
 			    "(Microsoft Network Monitor 2.x capture; convert "
@@ -903,38 +1143,59 @@ capture_set_add(struct capture_set *cs, const char *path, char *err,
 		fclose(fp);
 		return -1;
 	}
-	/*
-	 * A large stdio buffer: fewer read calls on multi-GB captures.
-	 * Without memory for it stdio's own small buffer does.
-	 */
-	iobuf = malloc(IOBUF_BYTES);
-	if (iobuf != NULL)
-		setvbuf(fp, iobuf, _IOFBF, IOBUF_BYTES);
 	f = calloc(1, sizeof(*f));
 	if (f != NULL)
 		f->walk.fd = -1;
 	if (f == NULL) {
 		fclose(fp);
-		free(iobuf);
 		snprintf(err, errlen, "%s", strerror(ENOMEM));
 		return -1;
 	}
+	/*
+	 * A stream is read through our buffer (pipe_open); without memory
+	 * for it, libpcap reads it through stdio as a file.  A file gets a
+	 * large stdio buffer: fewer read calls on multi-GB captures (without
+	 * memory for it stdio's own small buffer does).
+	 */
+	iobuf = NULL;
+	if (!S_ISREG(st.st_mode)) {
+		FILE *pfp = pipe_open(&f->pipe, fp);
+
+		if (pfp != NULL)
+			fp = pfp;
+	}
+	if (f->pipe.buf == NULL && (iobuf = malloc(IOBUF_BYTES)) != NULL)
+		setvbuf(fp, iobuf, _IOFBF, IOBUF_BYTES);
 	if (S_ISREG(st.st_mode))
 		pcapng_ifaces(fp, &f->info);
 	ebuf[0] = '\0';
 	pc = pcap_fopen_offline_with_tstamp_precision(fp,
 	    PCAP_TSTAMP_PRECISION_NANO, ebuf);
 	if (pc == NULL) {
-		open_reason(fp, ebuf, err, errlen);
+		if (f->pipe.buf != NULL) {
+			/* the stream's first 8 bytes, kept in head */
+			char t[8];
+
+			while (f->pipe.off < sizeof(t) &&
+			    pipe_cookie_read(&f->pipe, t,
+			    sizeof(t) - (size_t)f->pipe.off) > 0)
+				;
+			open_reason(NULL, f->pipe.head, f->pipe.off <
+			    sizeof(t) ? (size_t)f->pipe.off : sizeof(t), ebuf,
+			    err, errlen);
+		} else
+			open_reason(fp, NULL, 0, ebuf, err, errlen);
 		fclose(fp);
 		free(iobuf);
+		free(f->pipe.buf);
 		free(f);
 		return -1;
 	}
 	if ((f->info.path = strdup(path)) == NULL) {
-		free(f);
 		pcap_close(pc);
 		free(iobuf);
+		free(f->pipe.buf);
+		free(f);
 		snprintf(err, errlen, "%s", strerror(ENOMEM));
 		return -1;
 	}
@@ -951,6 +1212,8 @@ capture_set_add(struct capture_set *cs, const char *path, char *err,
 		walk_start(f, path);
 	if (S_ISREG(st.st_mode))
 		fast_start(f);
+	else
+		pipe_start(f);
 	cs->f[cs->n++] = f;
 	cfile_fill(f);
 	return 0;

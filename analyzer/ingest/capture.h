@@ -1,7 +1,7 @@
 /*
  * capture.h - reading capture files through libpcap, several merged by time.
- * (The records of a plain pcap file are read by capture.c itself, as
- * libpcap reads them; see capture.c.)
+ * (The records of a plain pcap file or stream are read by capture.c
+ * itself, as libpcap reads them; see capture.c.)
  *
  * pcap and pcapng, nanosecond timestamps kept (files are opened with
  * PCAP_TSTAMP_PRECISION_NANO).  Files are read strictly as a stream: one
@@ -45,14 +45,17 @@ struct capture_info {
 	const char *linkname;   /* libpcap's name for it */
 	uint64_t packets;       /* frames read so far */
 	uint64_t bytes_read;    /* file offset reached, set when the file ends
-	                         * (capture_set_progress() asks open files) */
+	                         * (capture_set_progress() asks open files);
+	                         * a stream's: 0 at a clean end (its size),
+	                         * where it ended when cut short */
 	int64_t first_ns, last_ns; /* 0 until a frame was read */
 	struct anomalies an;    /* anomalies found while reading and decoding */
 	int done;               /* no more frames */
 	char err[160];          /* why reading stopped early; "" at a clean end */
 	uint64_t own_records;   /* frames read by capture.c's own plain-pcap
-	                         * reader (capture.c's top), the others by
-	                         * libpcap: for tests and profiling */
+	                         * reader, of a file or a stream (capture.c's
+	                         * top), the others by libpcap: for tests and
+	                         * profiling */
 	/*
 	 * pcapng only: the interfaces described before the first packet
 	 * (read by capture.c itself: libpcap does not give the options).

@@ -11,9 +11,11 @@
  */
 #include <CUnit/Basic.h>
 #include <pcap/pcap.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -87,6 +89,66 @@ file_size(const char *path)
 	struct stat st;
 
 	return stat(path, &st) == 0 ? (long)st.st_size : -1;
+}
+
+/*
+ * The read end of a pipe a thread writes b[0..n) into, in pieces of 1,
+ * 7, 4,093, 65,537 and 300 bytes in turn (so reads return records cut
+ * anywhere), then closes; reap() waits for it.  A reader that stops
+ * early closes its end: the writer's EPIPE ends it (SIGPIPE ignored).
+ */
+struct feed {
+	const uint8_t *b;
+	size_t n;
+	int fd;
+	pthread_t t;
+	int on;
+};
+
+static struct feed feeder;
+
+static void *
+feed_run(void *arg)
+{
+	static const size_t piece[] = { 1, 7, 4093, 65537, 300 };
+	struct feed *fd = arg;
+	size_t done = 0;
+
+	for (size_t k = 0; done < fd->n; k++) {
+		size_t m = piece[k % 5] < fd->n - done ? piece[k % 5] :
+		    fd->n - done;
+		ssize_t w = write(fd->fd, fd->b + done, m);
+
+		if (w <= 0)
+			break;
+		done += (size_t)w;
+	}
+	close(fd->fd);
+	return NULL;
+}
+
+static int
+feed(const uint8_t *b, size_t n)
+{
+	int fd[2];
+
+	signal(SIGPIPE, SIG_IGN);
+	CU_ASSERT_EQUAL_FATAL(pipe(fd), 0);
+	feeder.b = b;
+	feeder.n = n;
+	feeder.fd = fd[1];
+	CU_ASSERT_EQUAL_FATAL(pthread_create(&feeder.t, NULL, feed_run,
+	    &feeder), 0);
+	feeder.on = 1;
+	return fd[0];
+}
+
+static void
+reap(void)
+{
+	if (feeder.on)
+		pthread_join(feeder.t, NULL);
+	feeder.on = 0;
 }
 
 static void
@@ -352,6 +414,22 @@ expect_open_error(const char *path, const char *want)
 	capture_set_free(cs);
 }
 
+/* b[0..n) through a pipe must be refused with reason want. */
+static void
+expect_pipe_error(const uint8_t *b, size_t n, const char *want)
+{
+	struct capture_set *cs = capture_set_new();
+	char path[64], err[256];
+	int fd = feed(b, n);
+
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	CU_ASSERT_EQUAL(capture_set_add(cs, path, err, sizeof(err)), -1);
+	CU_ASSERT_STRING_EQUAL(err, want);
+	close(fd);
+	capture_set_free(cs);
+	reap();
+}
+
 static void
 test_open_errors(void)
 {
@@ -390,6 +468,22 @@ test_open_errors(void)
 		    -1);
 		capture_set_free(cs);
 	}
+	/* the same reasons for the same bytes through a pipe (a stream
+	 * is not rewound: its first bytes are kept as they pass) */
+	expect_pipe_error(NULL, 0, "file is empty");
+	expect_pipe_error(magic_only, sizeof(magic_only),
+	    "truncated file header");
+	expect_pipe_error(ng_short, sizeof(ng_short), "truncated file header");
+	expect_pipe_error(junk, sizeof(junk),
+	    "not a pcap or pcapng file (unknown magic)");
+	expect_pipe_error(gz, sizeof(gz),
+	    "not a pcap or pcapng file (gzip-compressed; decompress it first)");
+	expect_pipe_error(netmon, sizeof(netmon), "not a pcap or pcapng file "
+	    "(Microsoft Network Monitor 2.x capture; convert it with editcap "
+	    "-F pcap)");
+	expect_pipe_error((const uint8_t *)"snoop\0\0\0\0\0\0\2", 12,
+	    "not a pcap or pcapng file (Solaris snoop capture; convert it "
+	    "with editcap -F pcap)");
 }
 
 static void
@@ -921,8 +1015,16 @@ raw_rec(struct raw *r, uint32_t sec, uint32_t sub, uint32_t caplen,
 }
 
 /*
- * capture_set against libpcap alone on the first n bytes of r.  Returns
- * how many frames capture.c's own reader took (capture_info.own_records).
+ * 1: same_as_libpcap() hands capture_set the bytes through a pipe (a
+ * stream it cannot re-read at an offset) instead of a file.
+ */
+static int via_pipe;
+
+/*
+ * capture_set against libpcap alone on the first n bytes of r (through a
+ * pipe when via_pipe; libpcap reads the file, whose ftello() says how
+ * far it got).  Returns how many frames capture.c's own reader took
+ * (capture_info.own_records).
  */
 static uint64_t
 same_as_libpcap(const struct raw *r, size_t n)
@@ -944,7 +1046,17 @@ same_as_libpcap(const struct raw *r, size_t n)
 	CU_ASSERT_PTR_NOT_NULL_FATAL(fp);
 	p = pcap_fopen_offline_with_tstamp_precision(fp,
 	    PCAP_TSTAMP_PRECISION_NANO, eb);
-	rc = capture_set_add(cs, path, err, sizeof(err));
+	if (via_pipe) {
+		char fdpath[64];
+		int fd = feed(r->b, n);
+
+		snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d", fd);
+		rc = capture_set_add(cs, fdpath, err, sizeof(err));
+		close(fd);
+		if (rc == 0)
+			CU_ASSERT_EQUAL(capture_set_info(cs, 0)->size, 0);
+	} else
+		rc = capture_set_add(cs, path, err, sizeof(err));
 	CU_ASSERT_EQUAL(rc == 0, p != NULL);
 	if (p == NULL || rc != 0) {
 		if (p != NULL)
@@ -952,6 +1064,7 @@ same_as_libpcap(const struct raw *r, size_t n)
 		else
 			fclose(fp);
 		capture_set_free(cs);
+		reap();
 		return 0;
 	}
 	while ((rc = pcap_next_ex(p, &h, &d)) == 1) {
@@ -986,17 +1099,19 @@ same_as_libpcap(const struct raw *r, size_t n)
 		    ci->an.n[ANOMALY_PCAP_READ_ERROR], 1);
 	} else {
 		CU_ASSERT_STRING_EQUAL(ci->err, "");
-		CU_ASSERT_EQUAL(ci->bytes_read, n);
+		/* a stream has no size: bytes_read is the size at the end */
+		CU_ASSERT_EQUAL(ci->bytes_read, via_pipe ? 0 : n);
 	}
 	CU_ASSERT(ci->own_records <= frames);
 	own = ci->own_records;
 	pcap_close(p);
 	capture_set_free(cs);
+	reap();
 	return own;
 }
 
 static void
-test_own_reader(void)
+own_reader(void)
 {
 	struct raw r = { NULL, 0, 0 };
 	size_t mid;
@@ -1081,6 +1196,182 @@ test_own_reader(void)
 }
 
 static void
+test_own_reader(void)
+{
+	via_pipe = 0;
+	own_reader();
+}
+
+/*
+ * The same files through a pipe: every record read by us where the file
+ * is (a stream cannot be re-read at an offset: libpcap reads a record we
+ * do not take from the same byte of our buffer), the same frames, error
+ * texts and offsets.
+ */
+static void
+test_own_reader_pipe(void)
+{
+	via_pipe = 1;
+	own_reader();
+	via_pipe = 0;
+}
+
+/* ---- pcapng read as libpcap reads it (struct ng above) ---- */
+
+/* An interface; if_tsresol 9 (nanoseconds) when nano, else the default. */
+static void
+ngx_idb(struct ng *g, uint16_t link, uint32_t snap, int nano)
+{
+	static const uint8_t nine = 9;
+	size_t at = g->n;
+
+	ng_u32(g, 1);
+	ng_u32(g, 0);
+	ng_u16(g, link);
+	ng_u16(g, 0);
+	ng_u32(g, snap);
+	if (nano) {
+		ng_opt(g, 9, &nine, 1, 0);
+		ng_opt(g, 0, "", 0, 0);
+	}
+	ng_close(g, at);
+}
+
+/* An Enhanced Packet Block: interface, time, lengths, data fill+3i. */
+static void
+ngx_epb(struct ng *g, uint32_t ifid, uint64_t ts, uint32_t caplen,
+    uint32_t len, uint8_t fill)
+{
+	static const uint8_t zero[4];
+	size_t at = g->n;
+
+	ng_u32(g, 6);
+	ng_u32(g, 0);
+	ng_u32(g, ifid);
+	ng_u32(g, (uint32_t)(ts >> 32));
+	ng_u32(g, (uint32_t)ts);
+	ng_u32(g, caplen);
+	ng_u32(g, len);
+	for (uint32_t i = 0; i < caplen; i++) {
+		uint8_t c = (uint8_t)(fill + i * 3);
+
+		ng_put(g, &c, 1);
+	}
+	ng_put(g, zero, (4 - caplen % 4) % 4);
+	ng_close(g, at);
+}
+
+/* A block of another type (libpcap skips or refuses it), n body bytes. */
+static void
+ngx_other(struct ng *g, uint32_t type, size_t n)
+{
+	static const uint8_t z[4];
+	size_t at = g->n;
+	uint8_t c = 0x5a;
+
+	ng_u32(g, type);
+	ng_u32(g, 0);
+	for (size_t i = 0; i < n; i++)
+		ng_put(g, &c, 1);
+	ng_put(g, z, (4 - n % 4) % 4);
+	ng_close(g, at);
+}
+
+static uint64_t
+ng_same(const struct ng *g, size_t n)
+{
+	struct raw r = { (uint8_t *)(uintptr_t)g->b, g->n, sizeof(g->b) };
+
+	return same_as_libpcap(&r, n);
+}
+
+/*
+ * pcapng in both byte orders, several interfaces (microsecond and
+ * nanosecond), blocks libpcap skips, a second section, and the damage a
+ * field capture has (cut anywhere, a block length that is not a multiple
+ * of 4 or is too short or huge, a caplen far past the block, an
+ * interface not described, another link type): capture_set reads each
+ * as libpcap alone does, from a file and through a pipe (where libpcap
+ * reads through capture.c's buffer).
+ */
+static void
+pcapng_as_libpcap(void)
+{
+	static struct ng g;
+	size_t at;
+
+	for (int le = 0; le < 2; le++) {
+		g.n = 0;
+		g.le = le;
+		ng_shb(&g);
+		ngx_idb(&g, 1, 65535, 0);
+		ngx_idb(&g, 1, 262144, 1);
+		ngx_epb(&g, 0, UINT64_C(1700000000123456), 60, 60, 1);
+		ngx_other(&g, 0x00000BADu, 9);  /* custom: skipped */
+		ngx_epb(&g, 1, UINT64_C(1700000000123456789), 1514, 1514, 2);
+		ngx_other(&g, 5, 20);           /* interface statistics */
+		ngx_epb(&g, 0, UINT64_C(1700000001000000), 0, 1000, 3);
+		ngx_epb(&g, 1, UINT64_C(1700000001000000001), 100, 60, 4);
+		CU_ASSERT_EQUAL(ng_same(&g, g.n), 0);  /* libpcap's */
+		/* cut at every byte of the blocks before the big packet,
+		 * every 7th after */
+		for (size_t n = 0; n < g.n; n += n < 200 ? 1 : 7)
+			ng_same(&g, n);
+		/* a second section, in the same and in the other order */
+		at = g.n;
+		ng_shb(&g);
+		ngx_idb(&g, 1, 65535, 1);
+		ngx_epb(&g, 0, UINT64_C(1700000002000000000), 80, 80, 5);
+		ng_same(&g, g.n);
+		g.n = at;
+		g.le = !le;
+		ng_shb(&g);
+		ngx_idb(&g, 1, 65535, 0);
+		ngx_epb(&g, 0, UINT64_C(1700000002000000), 80, 80, 6);
+		g.le = le;
+		for (size_t n = at; n <= g.n; n++)
+			ng_same(&g, n);
+		/* an interface not described; another link type */
+		g.n = at;
+		ngx_epb(&g, 7, 1, 40, 40, 7);
+		ng_same(&g, g.n);
+		g.n = at;
+		ngx_idb(&g, 113, 65535, 0);
+		ngx_epb(&g, 2, 1, 40, 40, 8);
+		ng_same(&g, g.n);
+		/* caplen far past its block and past any snapshot length */
+		g.n = at;
+		ngx_epb(&g, 0, 1, 40, 40, 9);
+		for (int i = 0; i < 4; i++)
+			g.b[at + 20 + i] = (uint8_t)(0x7fffff00u >>
+			    (le ? 8 * i : 24 - 8 * i));
+		ng_same(&g, g.n);
+		/* block lengths: not a multiple of 4, below 12, 0, huge */
+		for (int bad = 0; bad < 4; bad++) {
+			static const uint32_t len[] = { 62, 8, 0, 0x7ffffff0u };
+
+			g.n = at;
+			ngx_epb(&g, 0, 1, 40, 40, 10);
+			ngx_epb(&g, 0, 2, 40, 40, 11);
+			for (int i = 0; i < 4; i++)
+				g.b[at + 4 + i] = (uint8_t)(len[bad] >>
+				    (le ? 8 * i : 24 - 8 * i));
+			ng_same(&g, g.n);
+		}
+	}
+}
+
+static void
+test_pcapng_as_libpcap(void)
+{
+	via_pipe = 0;
+	pcapng_as_libpcap();
+	via_pipe = 1;
+	pcapng_as_libpcap();
+	via_pipe = 0;
+}
+
+static void
 cleanup(void)
 {
 	static const char *names[] = { "one.pcap", "a.pcap", "b.pcap",
@@ -1110,6 +1401,8 @@ main(void)
 		{ "read error", test_read_error },
 		{ "caplen short", test_caplen_short },
 		{ "own reader reads as libpcap", test_own_reader },
+		{ "own reader reads a pipe as libpcap", test_own_reader_pipe },
+		{ "pcapng, file and pipe, as libpcap", test_pcapng_as_libpcap },
 		{ "open errors", test_open_errors },
 		{ "too many files", test_too_many_files },
 		{ "corpus netmon", test_corpus_netmon },
