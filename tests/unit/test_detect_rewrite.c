@@ -423,6 +423,19 @@ test_join_same_callid_copies(void)
 	tb_free(&b);
 }
 
+/* Call full@PH's INVITE and 7 responses within 8 ms: its 8 notes
+ * (DETECT_COPY_PER_DIALOG), all on the inside. */
+static void
+join_full(struct tb *b)
+{
+	static const int st[] = { 100, 180, 181, 182, 183, 199, 200 };
+
+	join_msg(b, T0, "full@" PH, 0, PH, 5060, SV, 5060);
+	for (int k = 0; k < 7; k++)
+		join_msg(b, T0 + (k + 1) * MS, "full@" PH, st[k], SV, 5060,
+		    PH, 5060);
+}
+
 /*
  * The same dialog over its notes, and then a copy of its last message
  * under another Call-ID at another translation (an ALG that rewrote the
@@ -433,15 +446,11 @@ test_join_same_callid_copies(void)
 static void
 test_join_lost_pair_counted(void)
 {
-	static const int st[] = { 100, 180, 181, 182, 183, 199, 200 };
 	struct tb b;
 
 	for (int c = 0; c < 4; c++) {
 		tb_init(&b);
-		join_msg(&b, T0, "full@" PH, 0, PH, 5060, SV, 5060);
-		for (int k = 0; k < 7; k++)
-			join_msg(&b, T0 + (k + 1) * MS, "full@" PH, st[k], SV,
-			    5060, PH, 5060);
+		join_full(&b);
 		CU_ASSERT_EQUAL(b.s.dt->copies_dropped, 0);
 		/* the ninth: not noted */
 		join_msg(&b, T0 + 10 * MS, "full@" PH, 202, SV, 5060, PH, 5060);
@@ -478,14 +487,10 @@ test_join_lost_pair_counted(void)
 static void
 test_join_over_cap_pairs(void)
 {
-	static const int st[] = { 100, 180, 181, 182, 183, 199, 200 };
 	struct tb b;
 
 	tb_init(&b);
-	join_msg(&b, T0, "full@" PH, 0, PH, 5060, SV, 5060);
-	for (int k = 0; k < 7; k++)
-		join_msg(&b, T0 + (k + 1) * MS, "full@" PH, st[k], SV, 5060,
-		    PH, 5060);
+	join_full(&b);
 	join_msg(&b, T0 + 9 * MS, "out@" NAT, 202, SV, 5060, NAT, 5060);
 	join_msg(&b, T0 + 10 * MS, "full@" PH, 202, SV, 5060, PH, 5060);
 	CU_ASSERT_EQUAL(b.s.dt->copies_dropped, 0);
@@ -502,14 +507,10 @@ test_join_over_cap_pairs(void)
 static void
 test_join_misses_bounded(void)
 {
-	static const int st[] = { 100, 180, 181, 182, 183, 199, 200 };
 	struct tb b;
 
 	tb_init(&b);
-	join_msg(&b, T0, "full@" PH, 0, PH, 5060, SV, 5060);
-	for (int k = 0; k < 7; k++)
-		join_msg(&b, T0 + (k + 1) * MS, "full@" PH, st[k], SV, 5060,
-		    PH, 5060);
+	join_full(&b);
 	for (int i = 0; i < 500; i++)
 		join_msg(&b, T0 + 10 * MS, "full@" PH, 202, SV, 5060, PH,
 		    (uint16_t)(1024 + i));
