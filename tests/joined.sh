@@ -506,6 +506,33 @@ views outbound-alg-off fortigate "$tmp/f" &&
     "$ANALYZE" -q -f json "$tmp/fm.pcapng" >"$tmp/fm.json"
 grep -q join_copies_dropped "$tmp/fm.json" &&
     fail "a merged run whose notes fit names join_copies_dropped" || ok
+# A call through a proxy between two phones behind one Linux kernel ALG
+# (which keeps the Call-ID), its inside and outside captures merged:
+# each message of the INVITE transaction four times under one Call-ID
+# (two legs, two capture points), more than the dialog's notes
+# (DETECT_COPY_PER_DIALOG), and no copy under another Call-ID that a
+# message not noted could have paired with.  Nothing was at stake for
+# the join: no join_copies_dropped.
+for r in lan-proxy-alg-off lan-proxy-alg-on; do
+	mergecap -w "$tmp/lp.pcapng" "$S/$r-inside.pcap" "$S/$r-outside.pcap"
+	"$ANALYZE" -q -f json "$tmp/lp.pcapng" >"$tmp/lp.json"
+	python3 - "$tmp/lp.json" <<'PY' || fail "$r merged: join_copies_dropped where no join was at stake"
+import json, sys
+m = json.load(open(sys.argv[1]))
+bad = []
+calls = [d for d in m["dialogs"] if d["kind"] == "call"]
+if len(calls) != 1 or calls[0]["messages"] < 16:
+    bad.append("%s: not one call dialog of 16 messages or more (the check would prove nothing)"
+               % [(d["call_id"], d["messages"]) for d in calls])
+bad += ["capture %d: join_copies_dropped %d" % (i, c["anomalies"]["join_copies_dropped"])
+        for i, c in enumerate(m["captures"]) if "join_copies_dropped" in c.get("anomalies", {})]
+bad += ["%s joined" % d["call_id"] for d in m["dialogs"] if "joined" in d]
+for b in bad:
+    print(b, file=sys.stderr)
+sys.exit(1 if bad else 0)
+PY
+	ok
+done
 
 # ---- at scale: more than 1,000 calls in flight ----
 # gen-load writes the phones' side (10.0.0.0/8 phones, a public server),

@@ -115,6 +115,10 @@
                                               * none is joined) */
 #define DETECT_COPY_SCAN       16            /* notes of one key compared per
                                               * message noted, and kept */
+#define DETECT_COPY_MISSES     CAP_DIALOGS   /* messages over the per-dialog
+                                              * cap followed for a copy
+                                              * under another Call-ID (about
+                                              * 90 bytes each) */
 
 /* Inside/outside comparison (diff.h). */
 #define DIFF_WINDOW_NS          CAP_NS_PER_SEC /* default pairing window after the offset */

@@ -173,6 +173,23 @@ struct detect_copy {
 	char from_tag[64], to_tag[64];
 };
 
+/*
+ * A message its dialog could not note (over DETECT_COPY_PER_DIALOG): not
+ * kept for pairing, only what tells whether a copy of it under another
+ * Call-ID comes within DETECT_NS (detect_copy_note counts the message
+ * as dropped then, the one case its note would have made a pair).  By
+ * the hash of its key and To tag, in age order.
+ */
+struct detect_miss {
+	struct hnode node;
+	struct detect_miss *newer;
+	uint64_t call_id;         /* hash of its dialog's Call-ID */
+	int64_t ts_ns;
+	uint32_t cap_idx;
+	struct ep src, dst;
+	bool counted;             /* its lost pair counted already */
+};
+
 /* A dialog paired with another and the copies that show it (for the
  * alg_rewrite_evidence finding): this dialog's, then the other's. */
 struct detect_peer {
@@ -251,7 +268,10 @@ struct detect {
 	/* The join's notes (by key, oldest first) and dialogs (by id). */
 	struct htab copies, joiners;
 	struct detect_copy *copy_oldest, *copy_newest;
-	uint64_t copies_dropped;   /* notes or dialogs over a DETECT_COPY_ cap */
+	uint64_t copies_dropped;   /* notes or dialogs over a DETECT_COPY_ cap
+	                           * where a pair was at stake */
+	struct htab misses;       /* messages not noted (struct detect_miss) */
+	struct detect_miss *miss_oldest, *miss_newest;
 	/* The dialog being judged and its other segment's copy of one
 	 * message (detect_join), for alg_rewrite_evidence. */
 	bool join_pair;
@@ -270,7 +290,8 @@ _Static_assert(SYMPTOM_COUNT <= 32, "symptom masks are 32 bits");
  * Call-ID that holds a copy of it (called as messages arrive, from
  * detect_request_answered and detect_request_sent).  Allocates the note
  * (and d's record); on OOM or over a DETECT_COPY_ cap the message is not
- * noted (copies_dropped counts it).
+ * noted (copies_dropped counts it; over DETECT_COPY_PER_DIALOG only once
+ * a copy under another Call-ID shows the pair lost: struct detect_miss).
  */
 void detect_copy_note(struct detect *dt, const struct dialog *d,
     const struct dmsg *r);

@@ -920,6 +920,98 @@ pair(struct detect_joiner *a, const struct detect_copy *ca,
 		    RTP_SEG_INSIDE, pub);
 }
 
+/* Forgets the oldest message followed over the per-dialog cap. */
+static void
+miss_drop_oldest(struct detect *dt)
+{
+	struct detect_miss *m = dt->miss_oldest;
+
+	dt->miss_oldest = m->newer;
+	if (dt->miss_oldest == NULL)
+		dt->miss_newest = NULL;
+	htab_del(&dt->misses, &m->node);
+	free(m);
+}
+
+/*
+ * Message c of dialog j (Call-ID hash cid), over j's notes: followed for
+ * DETECT_NS in case a copy under another Call-ID comes, the one thing
+ * its note would have been kept for.  Over DETECT_COPY_MISSES (or on
+ * OOM) it cannot be followed: counted at once.
+ */
+static void
+miss_add(struct detect *dt, const struct detect_copy *c, uint64_t h,
+    uint64_t cid)
+{
+	struct detect_miss *m;
+
+	if (dt->misses.n >= DETECT_COPY_MISSES) {
+		if (!dt->miss_oldest->counted)
+			dt->copies_dropped++;
+		miss_drop_oldest(dt);
+	}
+	if ((m = calloc(1, sizeof(*m))) == NULL) {
+		dt->copies_dropped++;
+		return;
+	}
+	m->call_id = cid;
+	m->ts_ns = c->ts_ns;
+	m->cap_idx = c->cap_idx;
+	m->src = c->src;
+	m->dst = c->dst;
+	htab_add(&dt->misses, &m->node, h);
+	if (dt->miss_newest != NULL)
+		dt->miss_newest->newer = m;
+	else
+		dt->miss_oldest = m;
+	dt->miss_newest = m;
+}
+
+/* The hash (64 bits of key and To tag) is the match: a false one could
+ * only count a message, never pair one. */
+static int
+miss_match(const struct hnode *n, const void *key)
+{
+	(void)n;
+	(void)key;
+	return 1;
+}
+
+/*
+ * c (key kc, hash h of key and To tag) of a dialog with Call-ID hash
+ * cid: each message not noted that it would have paired with (another
+ * Call-ID, a copy at another translation) is a pair the join lost:
+ * counted, once.  Returns whether DETECT_COPY_SCAN of that key are
+ * followed already (a flood, as for the notes).
+ */
+static bool
+miss_check(struct detect *dt, const struct copy_key *kc, uint64_t h,
+    uint64_t cid)
+{
+	struct hnode *n, *next;
+	int scanned = 0;
+
+	for (n = htab_find(&dt->misses, h, miss_match, NULL);
+	    n != NULL && scanned++ < DETECT_COPY_SCAN; n = next) {
+		struct detect_miss *m = HTAB_ENTRY(n, struct detect_miss, node);
+		struct copy_key km = *kc;
+		uint8_t seg;
+		struct ep pub;
+
+		next = htab_find_next(n, miss_match, NULL);
+		km.cap_idx = m->cap_idx;
+		km.src = &m->src;
+		km.dst = &m->dst;
+		km.ts_ns = m->ts_ns;
+		if (m->counted || m->call_id == cid || !same_copy(kc, &km) ||
+		    !translated(kc, &km, &seg, &pub))
+			continue;
+		dt->copies_dropped++;
+		m->counted = true;
+	}
+	return scanned > DETECT_COPY_SCAN;
+}
+
 void
 detect_copy_note(struct detect *dt, const struct dialog *d,
     const struct dmsg *r)
@@ -929,13 +1021,15 @@ detect_copy_note(struct detect *dt, const struct dialog *d,
 	struct detect_copy *c;
 	struct copy_key kc;
 	struct hnode *n;
-	uint64_t h;
+	uint64_t h, hm, cid;
 	int scanned = 0;
+	bool mfull;
 
 	if (!joinable(d, r))
 		return;
 	/* A note past the copy window pairs with nothing any more; over
-	 * the cap, the oldest goes first. */
+	 * the cap, the oldest goes first.  A message not noted and past
+	 * the window met no copy under another Call-ID: nothing lost. */
 	while (dt->copy_oldest != NULL &&
 	    (r->ts_ns - dt->copy_oldest->ts_ns > DETECT_NS ||
 	    dt->copies.n >= DETECT_COPY_MAX)) {
@@ -943,13 +1037,15 @@ detect_copy_note(struct detect *dt, const struct dialog *d,
 			dt->copies_dropped++;
 		copy_drop_oldest(dt);
 	}
+	while (dt->miss_oldest != NULL &&
+	    r->ts_ns - dt->miss_oldest->ts_ns > DETECT_NS)
+		miss_drop_oldest(dt);
 	j = joiner_get(dt, d->id);
 	if (j == NULL && (j = joiner_new(dt, d)) == NULL) {
 		dt->copies_dropped++;
 		return;
 	}
-	if (j->ncopies >= DETECT_COPY_PER_DIALOG ||
-	    (c = calloc(1, sizeof(*c))) == NULL) {
+	if ((c = calloc(1, sizeof(*c))) == NULL) {
 		dt->copies_dropped++;
 		joiner_release(dt, j);
 		return;
@@ -986,11 +1082,29 @@ detect_copy_note(struct detect *dt, const struct dialog *d,
 		if (same_copy(&kc, &ko) && translated(&kc, &ko, &seg, &pub))
 			pair(j, c, o->owner, o, seg, &pub);
 	}
+	hm = htab_hash(c->to_tag, strlen(c->to_tag), h);
+	cid = htab_hash(j->call_id, strlen(j->call_id), HTAB_SEED);
+	mfull = miss_check(dt, &kc, hm, cid);
 	/* A key noted DETECT_COPY_SCAN times already is no message seen at
 	 * a few capture points but a flood: not kept, so that no chain of
 	 * the table grows with it (aging one out walks its chain). */
 	if (scanned > DETECT_COPY_SCAN) {
 		dt->copies_dropped++;
+		free(c);
+		joiner_release(dt, j);
+		return;
+	}
+	/* Over its dialog's notes (several copies of each message under
+	 * one Call-ID: two legs through a proxy, a spiral, two capture
+	 * points of an ALG that keeps the Call-ID): paired above with the
+	 * copies noted before it, not kept; counted only if a copy under
+	 * another Call-ID that it would have paired with comes later (or
+	 * when it cannot be followed: a flood of its key, too many). */
+	if (j->ncopies >= DETECT_COPY_PER_DIALOG) {
+		if (mfull)
+			dt->copies_dropped++;
+		else
+			miss_add(dt, c, hm, cid);
 		free(c);
 		joiner_release(dt, j);
 		return;
@@ -1102,6 +1216,11 @@ detect_join_init(struct detect *dt)
 		htab_fini(&dt->copies);
 		return -1;
 	}
+	if (htab_init(&dt->misses, 64) != 0) {
+		htab_fini(&dt->copies);
+		htab_fini(&dt->joiners);
+		return -1;
+	}
 	return 0;
 }
 
@@ -1115,6 +1234,8 @@ detect_join_fini(struct detect *dt)
 		free(c);
 	}
 	dt->copy_oldest = dt->copy_newest = NULL;
+	while (dt->miss_oldest != NULL)
+		miss_drop_oldest(dt);
 	for (size_t i = 0; i < dt->joiners.nb; i++) {
 		struct hnode *n = dt->joiners.b[i], *nn;
 
@@ -1129,6 +1250,7 @@ detect_join_fini(struct detect *dt)
 	}
 	htab_fini(&dt->copies);
 	htab_fini(&dt->joiners);
+	htab_fini(&dt->misses);
 }
 
 /*

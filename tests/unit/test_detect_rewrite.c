@@ -360,6 +360,165 @@ test_rewrite_partial_not_untranslated(void)
 	tb_free(&b);
 }
 
+/*
+ * Message `status` (0: the INVITE) of call cid from src to dst at t,
+ * its branch and tags fixed, noted for the join as the analysis notes
+ * it (detect_copy_note: a new request, a response to it).
+ */
+static void
+join_msg(struct tb *b, int64_t t, const char *cid, int status,
+    const char *src, uint16_t sport, const char *dst, uint16_t dport)
+{
+	if (status == 0)
+		tb_add(b, t, src, sport, dst, dport, -1,
+		    "INVITE sip:callee@" SV " SIP/2.0\n"
+		    "Via: SIP/2.0/UDP " PH ":5060;branch=z9hG4bKleg1\n"
+		    "From: <sip:phone@" SV ">;tag=f1\n"
+		    "To: <sip:callee@" SV ">\n"
+		    "Call-ID: %s\nCSeq: 1 INVITE\n\n", cid);
+	else
+		tb_add(b, t, src, sport, dst, dport, -1,
+		    "SIP/2.0 %d X\n"
+		    "Via: SIP/2.0/UDP " PH ":5060;branch=z9hG4bKleg1\n"
+		    "From: <sip:phone@" SV ">;tag=f1\n"
+		    "To: <sip:callee@" SV ">%s\n"
+		    "Call-ID: %s\nCSeq: 1 INVITE\n\n", status,
+		    status > 100 ? ";tag=t1" : "", cid);
+	detect_copy_note(b->s.dt, b->d, &b->d->msgs[b->d->nmsgs - 1]);
+}
+
+/*
+ * A call through a proxy (SV) between two phones behind one NAT that
+ * keeps the Call-ID (the Linux kernel ALG), inside and outside recorded
+ * at once: every message of the INVITE transaction four times under one
+ * Call-ID, 16 messages within 20 ms, twice the dialog's notes
+ * (DETECT_COPY_PER_DIALOG).  No copy under another Call-ID comes: the
+ * join lost nothing and names no message dropped.
+ */
+static void
+test_join_same_callid_copies(void)
+{
+	static const int st[] = { 0, 100, 180, 200 };
+	struct tb b;
+	int64_t t = T0;
+
+	tb_init(&b);
+	for (int k = 0; k < 4; k++) {
+		/* the request: caller -> NAT -> proxy -> NAT -> callee;
+		 * responses back the same way */
+		if (k == 0) {
+			join_msg(&b, t += MS, "kern@" PH, 0, PH, 5060, SV, 5060);
+			join_msg(&b, t += MS, "kern@" PH, 0, NAT, 5060, SV, 5060);
+			join_msg(&b, t += MS, "kern@" PH, 0, SV, 5060, NAT, 5062);
+			join_msg(&b, t += MS, "kern@" PH, 0, SV, 5060, "10.0.0.3", 5062);
+		} else {
+			join_msg(&b, t += MS, "kern@" PH, st[k], "10.0.0.3", 5062, SV, 5060);
+			join_msg(&b, t += MS, "kern@" PH, st[k], NAT, 5062, SV, 5060);
+			join_msg(&b, t += MS, "kern@" PH, st[k], SV, 5060, NAT, 5060);
+			join_msg(&b, t += MS, "kern@" PH, st[k], SV, 5060, PH, 5060);
+		}
+	}
+	CU_ASSERT(b.s.dt->copies.n <= DETECT_COPY_PER_DIALOG);
+	CU_ASSERT_EQUAL(b.s.dt->copies_dropped, 0);
+	tb_free(&b);
+}
+
+/* Call full@PH's INVITE and 7 responses within 8 ms: its 8 notes
+ * (DETECT_COPY_PER_DIALOG), all on the inside. */
+static void
+join_full(struct tb *b)
+{
+	static const int st[] = { 100, 180, 181, 182, 183, 199, 200 };
+
+	join_msg(b, T0, "full@" PH, 0, PH, 5060, SV, 5060);
+	for (int k = 0; k < 7; k++)
+		join_msg(b, T0 + (k + 1) * MS, "full@" PH, st[k], SV, 5060,
+		    PH, 5060);
+}
+
+/*
+ * The same dialog over its notes, and then a copy of its last message
+ * under another Call-ID at another translation (an ALG that rewrote the
+ * Call-ID): the pair the join could not make is counted, once.  A copy
+ * under the same Call-ID, or under another with no translation between
+ * (no end in common), or more than 1 s later, is none.
+ */
+static void
+test_join_lost_pair_counted(void)
+{
+	struct tb b;
+
+	for (int c = 0; c < 4; c++) {
+		tb_init(&b);
+		join_full(&b);
+		CU_ASSERT_EQUAL(b.s.dt->copies_dropped, 0);
+		/* the ninth: not noted */
+		join_msg(&b, T0 + 10 * MS, "full@" PH, 202, SV, 5060, PH, 5060);
+		CU_ASSERT_EQUAL(b.s.dt->copies_dropped, 0);
+		switch (c) {
+		case 0: /* its copy outside, Call-ID rewritten */
+			join_msg(&b, T0 + 11 * MS, "out@" NAT, 202, SV, 5060,
+			    NAT, 5060);
+			join_msg(&b, T0 + 12 * MS, "out2@" NAT, 202, SV, 5060,
+			    NAT, 5060);
+			break;
+		case 1: /* the same Call-ID */
+			join_msg(&b, T0 + 11 * MS, "full@" PH, 202, SV, 5060,
+			    NAT, 5060);
+			break;
+		case 2: /* no translation between: no end in common */
+			join_msg(&b, T0 + 11 * MS, "out@" NAT, 202, OTHER,
+			    5060, NAT, 5060);
+			break;
+		case 3: /* too late to be a copy */
+			join_msg(&b, T0 + 1100 * MS, "out@" NAT, 202, SV, 5060,
+			    NAT, 5060);
+			break;
+		}
+		CU_ASSERT_EQUAL(b.s.dt->copies_dropped, c == 0 ? 1 : 0);
+		tb_free(&b);
+	}
+}
+
+/*
+ * A message over its dialog's notes still pairs with the copy noted
+ * before it under another Call-ID: only keeping it is refused.
+ */
+static void
+test_join_over_cap_pairs(void)
+{
+	struct tb b;
+
+	tb_init(&b);
+	join_full(&b);
+	join_msg(&b, T0 + 9 * MS, "out@" NAT, 202, SV, 5060, NAT, 5060);
+	join_msg(&b, T0 + 10 * MS, "full@" PH, 202, SV, 5060, PH, 5060);
+	CU_ASSERT_EQUAL(b.s.dt->copies_dropped, 0);
+	tb_finish(&b);
+	CU_ASSERT(find_in(of(&b, "full@" PH), "alg_rewrite_evidence", NULL) != NULL);
+	tb_free(&b);
+}
+
+/*
+ * Messages over a dialog's notes stay bounded too: one message under one
+ * Call-ID from 500 ports at once (a flood, no call does that): at most
+ * DETECT_COPY_SCAN of one key followed, the rest counted at once.
+ */
+static void
+test_join_misses_bounded(void)
+{
+	struct tb b;
+
+	tb_init(&b);
+	join_full(&b);
+	for (int i = 0; i < 500; i++)
+		join_msg(&b, T0 + 10 * MS, "full@" PH, 202, SV, 5060, PH,
+		    (uint16_t)(1024 + i));
+	CU_ASSERT(b.s.dt->misses.n <= DETECT_COPY_SCAN + 1);
+	CU_ASSERT(b.s.dt->copies_dropped >= 500 - DETECT_COPY_SCAN - 1);
+	tb_free(&b);
+}
+
 int
 main(void)
 {
@@ -372,6 +531,10 @@ main(void)
 		{ "proxy is not inconsistent", test_rewrite_proxy_not_inconsistent },
 		{ "no NAT, no ALG blame", test_rewrite_no_nat_no_blame },
 		{ "partial rewrite is not untranslated", test_rewrite_partial_not_untranslated },
+		{ "join: copies under one Call-ID over the cap", test_join_same_callid_copies },
+		{ "join: a lost pair counted", test_join_lost_pair_counted },
+		{ "join: over the cap, still paired", test_join_over_cap_pairs },
+		{ "join: messages over the cap bounded", test_join_misses_bounded },
 		{ NULL, NULL }
 	};
 
