@@ -88,6 +88,9 @@ dlg_grow(struct run *r)
 	if ((ns = realloc(r->msnap, nc * sizeof(*ns))) == NULL)
 		return -1;
 	r->msnap = ns;
+	if ((nis = realloc(r->ispend, nc)) == NULL)
+		return -1;
+	r->ispend = nis;
 	r->dcap = nc;
 	return 0;
 }
@@ -137,6 +140,7 @@ run_dialog(struct run *r, const char *call_id, bool create,
 	r->dhead[b] = i;
 	memset(r->msnap[i], 0, sizeof(r->msnap[i]));
 	r->isdirty[i] = 0;
+	r->ispend[i] = 0;
 	run_dialog_handed(r, i);
 	return d;
 }
@@ -151,6 +155,8 @@ run_index_free(struct run *r)
 	free(r->msnap);
 	free(r->dirty);
 	free(r->isdirty);
+	free(r->pend);
+	free(r->ispend);
 	alg_cids_free(r->cids);
 	r->cids = NULL;
 }
