@@ -156,6 +156,7 @@ media_find(struct run *r, const struct ep *e, bool outside,
 	if (e->family == 0)
 		return NULL;
 	if (mix_refresh(r) != 0) {
+		r->work += r->res->ndlg;
 		for (i = r->res->ndlg; i-- > 0;) {
 			struct fe_dialog *d = &r->res->dlg[i];
 
@@ -172,7 +173,7 @@ media_find(struct run *r, const struct ep *e, bool outside,
 		return NULL;
 	}
 	for (x = r->mhead[mix_bucket(e, kind)]; x != UINT32_MAX;
-	    x = r->mix[x].next) {
+	    x = r->mix[x].next, r->work++) {
 		const struct run_mix *mx = &r->mix[x];
 		const struct fe_dialog *d = &r->res->dlg[mx->dlg];
 		const struct ep *m;
@@ -229,6 +230,7 @@ media_relayed(struct run *r, const struct ep *host, const struct ep *e)
 
 	/* (an endpoint the index cannot hold: every line is looked at) */
 	if (e->family == 0 || e->port == 0 || mix_refresh(r) != 0) {
+		r->work += r->res->ndlg;
 		for (i = r->res->ndlg; i-- > 0;) {
 			const struct fe_dialog *d = &r->res->dlg[i];
 
@@ -246,7 +248,7 @@ media_relayed(struct run *r, const struct ep *host, const struct ep *e)
 		    ep_same_ip(&r->cap_public, e)))
 			break;
 		for (x = r->mhead[mix_bucket(e, kind)]; x != UINT32_MAX;
-		    x = r->mix[x].next) {
+		    x = r->mix[x].next, r->work++) {
 			const struct run_mix *mx = &r->mix[x];
 			const struct fe_dialog *d = &r->res->dlg[mx->dlg];
 
@@ -503,6 +505,7 @@ media_due_probes(struct run *r, int64_t now)
 	    now - r->probe_scan < RUN_PROBE_MIN_DELAY_NS)
 		return;
 	if (r->pend_lost) {
+		r->work += r->res->ndlg;
 		for (i = 0; i < r->res->ndlg; i++) {
 			struct fe_dialog *d = &r->res->dlg[i];
 
@@ -516,6 +519,7 @@ media_due_probes(struct run *r, int64_t now)
 		return;
 	}
 	/* the due ones to the front, in dialog order */
+	r->work += r->npend;
 	for (i = ndue = 0; i < r->npend; i++) {
 		const struct fe_dialog *d = &r->res->dlg[r->pend[i]];
 

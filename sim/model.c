@@ -198,8 +198,11 @@ model_outbound(struct run *r, struct fe_dialog *d, const struct sim_pkt *p,
 			d->t_refresh_ns = p->ts_ns;
 		}
 		if (strcmp(mi->method, "REGISTER") == 0 && mo != NULL) {
-			if (mi->ncontact > 0)
+			if (mi->ncontact > 0) {
+				if (d->reg_contact_in.family == 0)
+					run_registered(r, d);
 				d->reg_contact_in = mi->contact[0].addr;
+			}
 			if (mo->ncontact > 0)
 				d->reg_contact_out = mo->contact[0].addr;
 			d->reg_src_pub = *pub;

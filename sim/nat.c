@@ -149,6 +149,7 @@ struct nat {
 	 * every port per new flow, per packet.
 	 */
 	uint64_t gen;
+	uint64_t work;            /* ports tried (nat_work) */
 	bool fail_valid, fail_even;
 	uint8_t fail_proto;
 	uint64_t fail_gen;
@@ -551,6 +552,12 @@ nat_new(const struct sim_cfg *cfg, const struct ep *pub)
 	return n;
 }
 
+uint64_t
+nat_work(const struct nat *n)
+{
+	return n != NULL ? n->work : 0;
+}
+
 void
 nat_free(struct nat *n)
 {
@@ -919,6 +926,7 @@ alloc_port(struct nat *n, uint8_t proto, const struct ep *in, uint16_t want,
 		    n->next_port + 1;
 		if (even && (p & 1))
 			continue;
+		n->work++;
 		if ((h = port_held(n, proto, p, in, t, &until)) == PORT_FREE &&
 		    even)
 			h = port_held(n, proto, ++p, in, t, &until);
@@ -1253,7 +1261,7 @@ nat_reserve_media(struct nat *n, const struct ep *in, uint16_t want,
 	switch (policy) {
 	case MPORT_KEEP_UNLESS_BUSY:
 		/* K1: the same port if the RTP/RTCP pair is free, else +2, +4 ... */
-		for (port = want; port != 0 && port < 65534; port += 2)
+		for (port = want; port != 0 && port < 65534; port += 2, n->work++)
 			if (!port_busy(n, 17, port, in, t) &&
 			    !port_busy(n, 17, (uint16_t)(port + 1), in, t))
 				break;

@@ -64,6 +64,23 @@ run_dialog_handed(struct run *r, size_t i)
 	r->dirty[r->ndirty++] = (uint32_t)i;
 }
 
+void
+run_registered(struct run *r, const struct fe_dialog *d)
+{
+	if (r->nregs == r->regcap) {
+		size_t nc = r->regcap ? r->regcap * 2 : 16;
+		uint32_t *nr = realloc(r->regs, nc * sizeof(*nr));
+
+		if (nr == NULL) {
+			r->regs_lost = true;
+			return;
+		}
+		r->regs = nr;
+		r->regcap = nc;
+	}
+	r->regs[r->nregs++] = (uint32_t)(d - r->res->dlg);
+}
+
 static int
 dlg_grow(struct run *r)
 {
@@ -110,7 +127,7 @@ run_dialog(struct run *r, const char *call_id, bool create,
 		memset(r->dhead, 0xff, RUN_DLG_BUCKETS * sizeof(*r->dhead));
 	}
 	b = dlg_bucket(call_id, &host);
-	for (i = r->dhead[b]; i != UINT32_MAX; i = r->dnext[i])
+	for (i = r->dhead[b]; i != UINT32_MAX; i = r->dnext[i], r->work++)
 		if (strcmp(r->res->dlg[i].call_id, call_id) == 0 &&
 		    ep_same_ip(&r->res->dlg[i].phone_ip, &host)) {
 			run_dialog_handed(r, i);
@@ -157,6 +174,7 @@ run_index_free(struct run *r)
 	free(r->isdirty);
 	free(r->pend);
 	free(r->ispend);
+	free(r->regs);
 	alg_cids_free(r->cids);
 	r->cids = NULL;
 }

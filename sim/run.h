@@ -115,6 +115,11 @@ struct run {
 	size_t npend, pendcap;
 	uint8_t *ispend;          /* per dialog (dcap): in pend */
 	bool pend_lost;           /* out of memory: look at every dialog */
+	/* dialogs whose REGISTER named a Contact (run_registered), in order */
+	uint32_t *regs;
+	size_t nregs, regcap;
+	bool regs_lost;           /* out of memory: look at every dialog */
+	uint64_t work;            /* sim_result.work, but the NAT's */
 	struct sim_cfg relay_cfg; /* media_relay_sdp's rewrite: SDP only */
 	struct ep cap_public;     /* the capture's own router address, if it shows one */
 	struct fegen *fg;         /* the far end's modelled frames (fegen.h) */
@@ -183,6 +188,12 @@ struct run_mix {
  * lines' phone endpoints must too.
  */
 void run_dialog_handed(struct run *r, size_t i);
+
+/*
+ * d's REGISTER names a Contact for the first time (reg_contact_in): the
+ * far end's new requests look for the phone among these dialogs only.
+ */
+void run_registered(struct run *r, const struct fe_dialog *d);
 
 /* Frees what the run's indexes hold. */
 void run_index_free(struct run *r);

@@ -229,6 +229,8 @@ run_free(struct run *r)
 	pcapw_close(r->w);
 	pcapw_close(r->wi);
 	fegen_free(r->fg);
+	if (r->res != NULL)
+		r->res->work = r->work + nat_work(r->nat);
 	nat_free(r->nat);
 	run_index_free(r);
 	free(r);

@@ -202,6 +202,13 @@ struct sim_result {
 	uint64_t out_pkts, in_pkts, written, rewritten, alg_drops, nat_drops,
 	    farend_lost, not_modelled;
 	uint64_t suppressed;      /* packets that cannot exist (their dialog never started) */
+	/*
+	 * Steps the per-packet lookups took (dialog and media-line chains,
+	 * probes looked at, registrations looked at, ports tried): follows
+	 * the packets and the calls in flight, not the file's length.  Not
+	 * in the report; SIPALG_SIM_WORK=1 prints it (tests/sim.sh).
+	 */
+	uint64_t work;
 	uint64_t lan_pkts;        /* RTP between phones that stayed inside (LAN or hairpin) */
 	uint64_t modelled_rtp, modelled_sip; /* far-end frames the model wrote (fegen.h) */
 	int64_t first_ns, last_ns;
