@@ -462,20 +462,12 @@ media_probe_at(struct run *r, struct fe_dialog *d, int64_t t)
 	d->media_check_ns = t;
 	if (r->ispend[i])
 		return;
-	if (r->npend == r->pendcap) {
-		size_t nc = r->pendcap ? r->pendcap * 2 : 64;
-		uint32_t *np = realloc(r->pend, nc * sizeof(*np));
-
-		if (np == NULL) {
-			/* media_due_probes looks at every dialog instead */
-			r->pend_lost = true;
-			return;
-		}
-		r->pend = np;
-		r->pendcap = nc;
+	if (run_list_add(&r->pend, &r->npend, &r->pendcap, (uint32_t)i) != 0) {
+		/* media_due_probes looks at every dialog instead */
+		r->pend_lost = true;
+		return;
 	}
 	r->ispend[i] = 1;
-	r->pend[r->npend++] = (uint32_t)i;
 }
 
 static int

@@ -64,21 +64,28 @@ run_dialog_handed(struct run *r, size_t i)
 	r->dirty[r->ndirty++] = (uint32_t)i;
 }
 
+int
+run_list_add(uint32_t **a, size_t *n, size_t *cap, uint32_t v)
+{
+	if (*n == *cap) {
+		size_t nc = *cap ? *cap * 2 : 64;
+		uint32_t *na = realloc(*a, nc * sizeof(*na));
+
+		if (na == NULL)
+			return -1;
+		*a = na;
+		*cap = nc;
+	}
+	(*a)[(*n)++] = v;
+	return 0;
+}
+
 void
 run_registered(struct run *r, const struct fe_dialog *d)
 {
-	if (r->nregs == r->regcap) {
-		size_t nc = r->regcap ? r->regcap * 2 : 16;
-		uint32_t *nr = realloc(r->regs, nc * sizeof(*nr));
-
-		if (nr == NULL) {
-			r->regs_lost = true;
-			return;
-		}
-		r->regs = nr;
-		r->regcap = nc;
-	}
-	r->regs[r->nregs++] = (uint32_t)(d - r->res->dlg);
+	if (run_list_add(&r->regs, &r->nregs, &r->regcap,
+	    (uint32_t)(d - r->res->dlg)) != 0)
+		r->regs_lost = true;   /* sip_target looks at every dialog */
 }
 
 static int

@@ -189,6 +189,9 @@ struct run_mix {
  */
 void run_dialog_handed(struct run *r, size_t i);
 
+/* Appends v to the list a (n used, cap allocated); -1 out of memory. */
+int run_list_add(uint32_t **a, size_t *n, size_t *cap, uint32_t v);
+
 /*
  * d's REGISTER names a Contact for the first time (reg_contact_in): the
  * far end's new requests look for the phone among these dialogs only.
