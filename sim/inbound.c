@@ -139,16 +139,26 @@ sip_target(struct run *r, const struct sim_pkt *p, const struct sipmsg *m,
 	    model_dialog_target(r, d, target)) {
 		return;
 	} else if (m->to_tag[0] == '\0') {
-		/* a new request: the registrar's idea of the phone, if any */
-		for (i = r->res->ndlg; i-- > 0;) {
-			const struct fe_dialog *g = &r->res->dlg[i];
+		/* a new request: the registrar's idea of the phone, if any
+		 * (the newest registration that fits) */
+		const struct fe_dialog *best = NULL;
+		size_t n = r->regs_lost ? r->res->ndlg : r->nregs;
+
+		r->work += n;
+		for (i = 0; i < n; i++) {
+			const struct fe_dialog *g = &r->res->dlg[r->regs_lost ? i :
+			    r->regs[i]];
 
 			if (g->kind != FE_REGISTER || g->reg_contact_in.family == 0 ||
 			    !ep_same_ip(&g->reg_contact_in, &p->dst) ||
-			    g->final_status < 200 || g->final_status >= 300)
+			    g->final_status < 200 || g->final_status >= 300 ||
+			    (best != NULL && g < best))
 				continue;
+			best = g;
+		}
+		if (best != NULL) {
 			*target = r->cfg->registrar_target == REG_TARGET_SOURCE ?
-			    g->reg_src_pub : g->reg_contact_out;
+			    best->reg_src_pub : best->reg_contact_out;
 			*retarget = true;
 			return;
 		}

@@ -541,6 +541,11 @@ sim_main(int argc, char **argv)
 			goto out;
 		}
 	}
+	if (getenv("SIPALG_SIM_WORK") != NULL)
+		for (i = 0; i < n; i++)
+			fprintf(stderr, "sipalg-sim: %s: work %llu steps, %llu packets\n",
+			    res[i].cfg_name, (unsigned long long)res[i].work,
+			    (unsigned long long)(res[i].out_pkts + res[i].in_pkts));
 	if (o.html == NULL || o.fmt_given)
 		outcome_report(stdout, o.fmt, argv[optind], cp, rp, as,
 		    assume_outside_capture(actx), n);

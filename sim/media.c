@@ -59,17 +59,48 @@ media_line(struct fe_dialog *d, int idx)
  * from the outside SDP (outside true: a hairpin target).
  */
 static uint32_t
-mix_bucket(const struct ep *e, bool outside)
+mix_bucket(const struct ep *e, int kind)
 {
-	return (uint32_t)(htab_mix64(ep_hash(e) + outside) & (RUN_DLG_BUCKETS - 1));
+	uint64_t h;
+
+	if (kind == RUN_MIX_PORT)
+		h = htab_mix64(((uint64_t)e->port << 8) ^ 0x5a5a5a5a00ULL);
+	else
+		h = htab_mix64(ep_hash(e) + (kind == RUN_MIX_OUT));
+	return (uint32_t)(h & (RUN_DLG_BUCKETS - 1));
+}
+
+/* Adds the entry (di, k) of kind under e. */
+static int
+mix_add(struct run *r, uint32_t di, int k, int kind, const struct ep *e)
+{
+	uint32_t b;
+
+	if (r->nmix == r->mixcap) {
+		size_t nc = r->mixcap ? r->mixcap * 2 : 256;
+		struct run_mix *nm = realloc(r->mix, nc * sizeof(*nm));
+
+		if (nm == NULL)
+			return -1;
+		r->mix = nm;
+		r->mixcap = nc;
+	}
+	b = mix_bucket(e, kind);
+	r->mix[r->nmix].dlg = di;
+	r->mix[r->nmix].line = (uint8_t)k;
+	r->mix[r->nmix].kind = (uint8_t)kind;
+	r->mix[r->nmix].next = r->mhead[b];
+	r->mhead[b] = (uint32_t)r->nmix++;
+	return 0;
 }
 
 /*
  * The index of media lines by phone endpoint catches up with the dialogs
  * handed out since the last look (only those can have learnt an SDP):
- * a line whose endpoint changed is indexed under the new one; entries
- * under an old endpoint stay and are skipped when looked up.  Returns -1
- * when the index cannot grow (the caller scans instead).
+ * a line whose endpoint changed is indexed under the new one (phone_in
+ * also under its port alone); entries under an old endpoint stay and are
+ * skipped when looked up.  Returns -1 when the index cannot grow (the
+ * caller scans instead; the index stays broken for the run).
  */
 static int
 mix_refresh(struct run *r)
@@ -77,6 +108,8 @@ mix_refresh(struct run *r)
 	size_t j;
 	int k, o;
 
+	if (r->mix_broken)
+		return -1;
 	if (r->mhead == NULL) {
 		if ((r->mhead = malloc(RUN_DLG_BUCKETS * sizeof(*r->mhead))) == NULL)
 			return -1;
@@ -90,27 +123,17 @@ mix_refresh(struct run *r)
 			for (o = 0; o < 2; o++) {
 				const struct ep *m = o ? &d->media[k].phone_out :
 				    &d->media[k].phone_in;
-				uint32_t b;
 
 				if (ep_eq(m, &r->msnap[di][k][o]))
 					continue;
 				if (m->family != 0) {
-					if (r->nmix == r->mixcap) {
-						size_t nc = r->mixcap ? r->mixcap * 2 : 256;
-						struct run_mix *nm = realloc(r->mix,
-						    nc * sizeof(*nm));
-
-						if (nm == NULL)
-							return -1;
-						r->mix = nm;
-						r->mixcap = nc;
+					if (mix_add(r, di, k, o ? RUN_MIX_OUT :
+					    RUN_MIX_IN, m) != 0 ||
+					    (o == 0 && m->port != r->msnap[di][k][o].port &&
+					    mix_add(r, di, k, RUN_MIX_PORT, m) != 0)) {
+						r->mix_broken = true;
+						return -1;
 					}
-					b = mix_bucket(m, o != 0);
-					r->mix[r->nmix].dlg = di;
-					r->mix[r->nmix].line = (uint8_t)k;
-					r->mix[r->nmix].outside = o != 0;
-					r->mix[r->nmix].next = r->mhead[b];
-					r->mhead[b] = (uint32_t)r->nmix++;
 				}
 				r->msnap[di][k][o] = *m;
 			}
@@ -126,13 +149,14 @@ media_find(struct run *r, const struct ep *e, bool outside,
     struct fe_dialog **dout)
 {
 	size_t i;
-	int k, bk = -1;
+	int k, bk = -1, kind = outside ? RUN_MIX_OUT : RUN_MIX_IN;
 	uint32_t x;
 	long bd = -1;
 
 	if (e->family == 0)
 		return NULL;
 	if (mix_refresh(r) != 0) {
+		r->work += r->res->ndlg;
 		for (i = r->res->ndlg; i-- > 0;) {
 			struct fe_dialog *d = &r->res->dlg[i];
 
@@ -148,13 +172,13 @@ media_find(struct run *r, const struct ep *e, bool outside,
 		}
 		return NULL;
 	}
-	for (x = r->mhead[mix_bucket(e, outside)]; x != UINT32_MAX;
-	    x = r->mix[x].next) {
+	for (x = r->mhead[mix_bucket(e, kind)]; x != UINT32_MAX;
+	    x = r->mix[x].next, r->work++) {
 		const struct run_mix *mx = &r->mix[x];
 		const struct fe_dialog *d = &r->res->dlg[mx->dlg];
 		const struct ep *m;
 
-		if (mx->outside != outside || mx->line >= d->nmedia ||
+		if (mx->kind != kind || mx->line >= d->nmedia ||
 		    (long)mx->dlg < bd || ((long)mx->dlg == bd && mx->line >= bk))
 			continue;
 		m = outside ? &d->media[mx->line].phone_out :
@@ -183,33 +207,66 @@ media_by_phone(struct run *r, const struct ep *e, struct fe_dialog **dout)
  * capture let it out (that router's public address, the port kept),
  * and the run's outside form differs from e.  Newest first.
  */
+static bool
+relayed_line(const struct run *r, const struct fe_dialog *d,
+    const struct fe_media *m, const struct ep *host, const struct ep *e)
+{
+	if (ep_same_ip(&d->phone_ip, host))
+		return false;
+	if (m->phone_out.family == 0 || ep_eq(&m->phone_out, e))
+		return false;
+	return ep_eq(&m->phone_in, e) ||
+	    (r->cap_public.family != 0 && ep_same_ip(&r->cap_public, e) &&
+	    e->port == m->phone_in.port);
+}
+
 static const struct fe_media *
-media_relayed(const struct run *r, const struct ep *host, const struct ep *e)
+media_relayed(struct run *r, const struct ep *host, const struct ep *e)
 {
 	size_t i;
-	int k;
+	int k, bk = -1, pass;
+	uint32_t x;
+	long bd = -1;
 
-	for (i = r->res->ndlg; i-- > 0;) {
-		const struct fe_dialog *d = &r->res->dlg[i];
+	/* (an endpoint the index cannot hold: every line is looked at) */
+	if (e->family == 0 || e->port == 0 || mix_refresh(r) != 0) {
+		r->work += r->res->ndlg;
+		for (i = r->res->ndlg; i-- > 0;) {
+			const struct fe_dialog *d = &r->res->dlg[i];
 
-		if (ep_same_ip(&d->phone_ip, host))
-			continue;
-		for (k = 0; k < d->nmedia; k++) {
-			const struct fe_media *m = &d->media[k];
+			for (k = 0; k < d->nmedia; k++)
+				if (relayed_line(r, d, &d->media[k], host, e))
+					return &d->media[k];
+		}
+		return NULL;
+	}
+	/* the lines under e, and under its port when e is the capture's router */
+	for (pass = 0; pass < 2; pass++) {
+		int kind = pass == 0 ? RUN_MIX_IN : RUN_MIX_PORT;
 
-			if (m->phone_out.family == 0 || ep_eq(&m->phone_out, e))
+		if (pass == 1 && !(r->cap_public.family != 0 &&
+		    ep_same_ip(&r->cap_public, e)))
+			break;
+		for (x = r->mhead[mix_bucket(e, kind)]; x != UINT32_MAX;
+		    x = r->mix[x].next, r->work++) {
+			const struct run_mix *mx = &r->mix[x];
+			const struct fe_dialog *d = &r->res->dlg[mx->dlg];
+
+			if (mx->kind != kind || mx->line >= d->nmedia ||
+			    (long)mx->dlg < bd ||
+			    ((long)mx->dlg == bd && mx->line >= bk))
 				continue;
-			if (ep_eq(&m->phone_in, e) ||
-			    (r->cap_public.family != 0 && ep_same_ip(&r->cap_public, e) &&
-			    e->port == m->phone_in.port))
-				return m;
+			if (relayed_line(r, d, &d->media[mx->line], host, e)) {
+				bd = (long)mx->dlg;
+				bk = mx->line;
+			}
 		}
 	}
-	return NULL;
+	return bd < 0 ? NULL : &r->res->dlg[bd].media[bk];
 }
 
 struct relay_ctx {
-	const struct run *r;
+	struct run *r;
 	struct ep host;
 };
 
@@ -397,29 +454,94 @@ media_probe(struct run *r, struct fe_dialog *d)
 	d->media_check_ns = 0;
 }
 
+void
+media_probe_at(struct run *r, struct fe_dialog *d, int64_t t)
+{
+	size_t i = (size_t)(d - r->res->dlg);
+
+	d->media_check_ns = t;
+	if (r->ispend[i])
+		return;
+	if (run_list_add(&r->pend, &r->npend, &r->pendcap, (uint32_t)i) != 0) {
+		/* media_due_probes looks at every dialog instead */
+		r->pend_lost = true;
+		return;
+	}
+	r->ispend[i] = 1;
+}
+
+static int
+cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
 /*
- * Every probe due by now runs.  A probe is scheduled at least
+ * Every probe due by now runs, in the order of the dialogs (a probe
+ * changes the NAT the next one meets).  A probe is scheduled at least
  * RUN_PROBE_MIN_DELAY_NS after the packet that schedules it, so until
- * then none can be due that the last full look did not see.
+ * then none can be due that the last full look did not see.  Only the
+ * dialogs with a probe scheduled are looked at (media_probe_at): the
+ * cost follows the probes pending, not the dialogs of the file.
  */
 void
 media_due_probes(struct run *r, int64_t now)
 {
-	size_t i;
+	size_t i, j, ndue;
 	int64_t min = INT64_MAX;
 
 	/* (a packet earlier than the last look looks again) */
 	if (r->probe_scan != 0 && now < r->probe_min && now >= r->probe_scan &&
 	    now - r->probe_scan < RUN_PROBE_MIN_DELAY_NS)
 		return;
-	for (i = 0; i < r->res->ndlg; i++) {
-		struct fe_dialog *d = &r->res->dlg[i];
+	if (r->pend_lost) {
+		r->work += r->res->ndlg;
+		for (i = 0; i < r->res->ndlg; i++) {
+			struct fe_dialog *d = &r->res->dlg[i];
+
+			if (d->media_check_ns != 0 && d->media_check_ns <= now)
+				media_probe(r, d);
+			if (d->media_check_ns != 0 && d->media_check_ns < min)
+				min = d->media_check_ns;
+		}
+		r->probe_min = min;
+		r->probe_scan = now;
+		return;
+	}
+	/* the due ones to the front, in dialog order */
+	r->work += r->npend;
+	for (i = ndue = 0; i < r->npend; i++) {
+		const struct fe_dialog *d = &r->res->dlg[r->pend[i]];
+
+		if (d->media_check_ns != 0 && d->media_check_ns <= now) {
+			uint32_t x = r->pend[ndue];
+
+			r->pend[ndue++] = r->pend[i];
+			r->pend[i] = x;
+		}
+	}
+	qsort(r->pend, ndue, sizeof(*r->pend), cmp_u32);
+	for (i = 0; i < ndue; i++) {
+		struct fe_dialog *d = &r->res->dlg[r->pend[i]];
 
 		if (d->media_check_ns != 0 && d->media_check_ns <= now)
 			media_probe(r, d);
-		if (d->media_check_ns != 0 && d->media_check_ns < min)
-			min = d->media_check_ns;
 	}
+	/* those without a probe leave */
+	for (i = j = 0; i < r->npend; i++) {
+		const struct fe_dialog *d = &r->res->dlg[r->pend[i]];
+
+		if (d->media_check_ns == 0) {
+			r->ispend[r->pend[i]] = 0;
+			continue;
+		}
+		if (d->media_check_ns < min)
+			min = d->media_check_ns;
+		r->pend[j++] = r->pend[i];
+	}
+	r->npend = j;
 	r->probe_min = min;
 	r->probe_scan = now;
 }

@@ -64,6 +64,13 @@ void media_in(struct fe_media *m, const struct sim_pkt *p, bool ok,
 bool media_rtp_target(const struct run *r, const struct fe_media *m,
     struct ep *t);
 
+/*
+ * Schedules the probe of d's far-end RTP at t (d->media_check_ns): every
+ * writer of a non-zero media_check_ns goes through here, so that
+ * media_due_probes looks at the dialogs with a probe pending only.
+ */
+void media_probe_at(struct run *r, struct fe_dialog *d, int64_t t);
+
 /* Probes the far end's RTP of every dialog whose check is due by now. */
 void media_due_probes(struct run *r, int64_t now);
 

@@ -64,7 +64,7 @@ phone_listens(const struct run *r, const struct sim_pkt *p, const struct ep *c,
 }
 
 static void
-learn_sdp(const struct run *r, const struct sim_pkt *p, struct fe_dialog *d,
+learn_sdp(struct run *r, const struct sim_pkt *p, struct fe_dialog *d,
     const struct sipmsg *in, const struct sipmsg *out, bool from_phone,
     int64_t t)
 {
@@ -96,7 +96,7 @@ learn_sdp(const struct run *r, const struct sim_pkt *p, struct fe_dialog *d,
 				m->phone_out = pout;
 				if (m->probed) {
 					m->probed = false;
-					d->media_check_ns = t + CAP_NS_PER_SEC / 10;
+					media_probe_at(r, d, t + CAP_NS_PER_SEC / 10);
 				}
 			}
 		} else {
@@ -198,8 +198,11 @@ model_outbound(struct run *r, struct fe_dialog *d, const struct sim_pkt *p,
 			d->t_refresh_ns = p->ts_ns;
 		}
 		if (strcmp(mi->method, "REGISTER") == 0 && mo != NULL) {
-			if (mi->ncontact > 0)
+			if (mi->ncontact > 0) {
+				if (d->reg_contact_in.family == 0)
+					run_registered(r, d);
 				d->reg_contact_in = mi->contact[0].addr;
+			}
 			if (mo->ncontact > 0)
 				d->reg_contact_out = mo->contact[0].addr;
 			d->reg_src_pub = *pub;
@@ -268,7 +271,7 @@ model_outbound(struct run *r, struct fe_dialog *d, const struct sim_pkt *p,
 				    sizeof(d->ack_lost_why))) {
 					d->ack_lost = true;
 				}
-				d->media_check_ns = p->ts_ns + CAP_NS_PER_SEC / 10;
+				media_probe_at(r, d, p->ts_ns + CAP_NS_PER_SEC / 10);
 			}
 		} else if (strcmp(mi->cseq_method, "INVITE") == 0 && mi->status >= 300 &&
 		    d->final_status == 0)
@@ -400,7 +403,7 @@ model_inbound(struct run *r, struct fe_dialog *d, const struct sim_pkt *p,
 				d->t_answer_ns = p->ts_ns;
 				d->answer_frame = p->frame;
 				d->final_status = mi->status;
-				d->media_check_ns = p->ts_ns + CAP_NS_PER_SEC / 10;
+				media_probe_at(r, d, p->ts_ns + CAP_NS_PER_SEC / 10);
 			}
 			if (!delivered && !d->ack_seen) {
 				if (!d->answer_lost) {

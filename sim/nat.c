@@ -110,6 +110,13 @@ struct cidr {
 	int bits;
 };
 
+/*
+ * The ports alloc_port's scan looks at (its cursor's range, and the
+ * port above for an even pair): a holder elsewhere does not matter to it.
+ */
+#define ALLOC_PORT_MIN 32768
+#define ALLOC_PORT_MAX 60999
+
 struct nat {
 	const struct sim_cfg *cfg;
 	struct ep pub;
@@ -131,6 +138,25 @@ struct nat {
 	struct cidr nets[NAT_MAX_INSIDE_NETS];
 	int nnets;
 	uint32_t next_port;       /* allocator cursor */
+	/*
+	 * alloc_port's last full scan that found no port (every one held):
+	 * while nothing that held a port has gone (gen: a binding unlinked
+	 * or dying earlier than it did, a pinhole unlinked, a forward added)
+	 * and every holder it met is still alive (before fail_until), the
+	 * same scan finds none again for an inside endpoint that holds no
+	 * port itself: alloc_port then only moves the cursor as the scan
+	 * would.  Without it a table full of live bindings costs a scan of
+	 * every port per new flow, per packet.
+	 */
+	uint64_t gen;
+	uint64_t work;            /* ports tried (nat_work) */
+	bool fail_valid, fail_even;
+	uint8_t fail_proto;
+	uint64_t fail_gen;
+	int64_t fail_t0, fail_until;
+	struct ep fail_in;
+	/* the ports of that scan a pinhole held (by offset in the range) */
+	uint64_t fail_ph[(ALLOC_PORT_MAX + 2 - ALLOC_PORT_MIN + 63) / 64];
 	uint32_t rnd;             /* deterministic generator for random ports */
 };
 
@@ -204,6 +230,12 @@ hash_pair(const struct ep *e)
 		*pp_ = (arr)[slot].field;				\
 } while (0)
 
+static bool
+in_alloc_range(uint16_t port)
+{
+	return port >= ALLOC_PORT_MIN && port <= ALLOC_PORT_MAX + 1;
+}
+
 /* ---- bindings: indexes and the min tree of death times ---- */
 
 static int64_t binding_death(const struct nat *n, const struct binding *b);
@@ -214,6 +246,8 @@ death_set(struct nat *n, size_t slot, int64_t v)
 {
 	size_t i = n->bcap + slot;
 
+	if (v < n->death[i] && in_alloc_range(n->b[slot].pub.port))
+		n->gen++;     /* a holder may die earlier (alloc_port's memo) */
 	n->death[i] = v;
 	for (i >>= 1; i >= 1; i >>= 1) {
 		int64_t a = n->death[2 * i], b = n->death[2 * i + 1];
@@ -248,6 +282,8 @@ binding_unlink(struct nat *n, size_t i)
 
 	if (!b->linked)
 		return;
+	if (in_alloc_range(b->pub.port))
+		n->gen++;
 	IDX_DEL(&n->b_pub->head[bucket(hash_port(b->proto, b->pub.port))],
 	    n->b, nx_pub, (uint32_t)i);
 	IDX_DEL(&n->b_in->head[bucket(hash_ep(b->proto, &b->in))], n->b, nx_in,
@@ -312,12 +348,17 @@ ph_unlink(struct nat *n, size_t k)
 
 	if (!p->linked)
 		return;
+	if (n->fail_valid && in_alloc_range(p->pub.port) &&
+	    (n->fail_ph[(p->pub.port - ALLOC_PORT_MIN) / 64] >>
+	    ((p->pub.port - ALLOC_PORT_MIN) % 64) & 1))
+		n->gen++;     /* it held a port for alloc_port's memo */
 	IDX_DEL(&n->p_port->head[bucket(p->pub.port)], n->ph, nx_port,
 	    (uint32_t)k);
 	IDX_DEL(&n->p_flow->head[bucket(hash_flow(&p->flow))], n->ph, nx_flow,
 	    (uint32_t)k);
-	IDX_DEL(&n->p_in->head[bucket(hash_pair(&p->inside))], n->ph, nx_in,
-	    (uint32_t)k);
+	if (!p->outward)
+		IDX_DEL(&n->p_in->head[bucket(hash_pair(&p->inside))], n->ph,
+		    nx_in, (uint32_t)k);
 	p->linked = false;
 }
 
@@ -434,9 +475,12 @@ ph_link(struct nat *n, size_t k)
 	h = &n->p_flow->head[bucket(hash_flow(&p->flow))];
 	p->nx_flow = *h;
 	*h = (uint32_t)k;
-	h = &n->p_in->head[bucket(hash_pair(&p->inside))];
-	p->nx_in = *h;
-	*h = (uint32_t)k;
+	/* (an outward expectation has no inside endpoint to find it by) */
+	if (!p->outward) {
+		h = &n->p_in->head[bucket(hash_pair(&p->inside))];
+		p->nx_in = *h;
+		*h = (uint32_t)k;
+	}
 	p->linked = true;
 	p->used = true;
 	n->ph_free[k / 64] |= 1ull << (k % 64);
@@ -503,9 +547,15 @@ nat_new(const struct sim_cfg *cfg, const struct ep *pub)
 	n->cfg = cfg;
 	n->pub = *pub;
 	n->pub.port = 0;
-	n->next_port = 32768;
+	n->next_port = ALLOC_PORT_MIN;
 	n->rnd = 0x2545f491u;
 	return n;
+}
+
+uint64_t
+nat_work(const struct nat *n)
+{
+	return n != NULL ? n->work : 0;
 }
 
 void
@@ -616,6 +666,7 @@ nat_add_forward(struct nat *n, uint8_t proto, uint16_t pub_port,
 	n->fw[n->nfw].port = pub_port;
 	n->fw[n->nfw].inside = *inside;
 	n->nfw++;
+	n->gen++;
 	return 0;
 }
 
@@ -745,10 +796,30 @@ same_owner(const struct ep *a, const struct ep *b)
 	    (a->port & ~1) == (b->port & ~1));
 }
 
-/* True when public port p of proto is held by someone other than in. */
-static bool
-port_busy(const struct nat *n, uint8_t proto, uint16_t p, const struct ep *in,
-    int64_t t)
+/*
+ * Until when binding b, alive at t, stays alive whatever happens to it
+ * short of a touch that brings its death earlier (death_set counts those).
+ */
+static int64_t
+binding_alive_until(const struct nat *n, const struct binding *b, int64_t t)
+{
+	uint32_t to = binding_timeout(n, b);
+
+	if (b->keepalive_s > 0 && b->keepalive_s <= to && t > b->keepalive_from)
+		return INT64_MAX;
+	return b->last_ns + (int64_t)to * CAP_NS_PER_SEC;
+}
+
+/*
+ * Whether public port p of proto is held by someone other than in: 0
+ * not, else by whom (PORT_BY_*).  until (NULL: not wanted) is lowered to
+ * when the holder found stops holding it by time alone (a binding).
+ */
+enum { PORT_FREE, PORT_BY_BINDING, PORT_BY_PINHOLE, PORT_BY_FORWARD };
+
+static int
+port_held(const struct nat *n, uint8_t proto, uint16_t p, const struct ep *in,
+    int64_t t, int64_t *until)
 {
 	uint32_t i;
 	int k;
@@ -758,20 +829,75 @@ port_busy(const struct nat *n, uint8_t proto, uint16_t p, const struct ep *in,
 		const struct binding *b = &n->b[i];
 
 		if (b->used && b->proto == proto && b->pub.port == p &&
-		    (in == NULL || !same_owner(&b->in, in)) && binding_alive(n, b, t))
-			return true;
+		    (in == NULL || !same_owner(&b->in, in)) && binding_alive(n, b, t)) {
+			if (until != NULL) {
+				int64_t u = binding_alive_until(n, b, t);
+
+				if (u < *until)
+					*until = u;
+			}
+			return PORT_BY_BINDING;
+		}
 	}
 	for (i = n->p_port->head[bucket(p)]; i != NIL; i = n->ph[i].nx_port)
 		if (n->ph[i].used && !n->ph[i].outward && n->ph[i].proto == proto &&
 		    n->ph[i].pub.port == p &&
 		    (in == NULL || !same_owner(&n->ph[i].inside, in)))
-			return true;
+			return PORT_BY_PINHOLE;
 	for (k = 0; k < n->nfw; k++)
 		if (n->fw[k].proto == proto && n->fw[k].port == p &&
 		    (in == NULL || !ep_eq(&n->fw[k].inside, in)))
+			return PORT_BY_FORWARD;
+	return PORT_FREE;
+}
+
+static bool
+port_busy(const struct nat *n, uint8_t proto, uint16_t p, const struct ep *in,
+    int64_t t)
+{
+	return port_held(n, proto, p, in, t, NULL) != PORT_FREE;
+}
+
+/* Whether in holds a port itself (a binding or a pinhole of its own,
+ * which port_busy does not count for it). */
+static bool
+holds_port(const struct nat *n, uint8_t proto, const struct ep *in)
+{
+	struct ep e = *in;
+	uint32_t i;
+	int j;
+
+	for (j = 0; j < 2; j++) {
+		e.port = (uint16_t)((in->port & ~1u) | (unsigned)j);
+		for (i = n->b_in->head[bucket(hash_ep(proto, &e))]; i != NIL;
+		    i = n->b[i].nx_in)
+			if (n->b[i].used && same_owner(&n->b[i].in, in))
+				return true;
+	}
+	for (i = n->p_in->head[bucket(hash_pair(in))]; i != NIL;
+	    i = n->ph[i].nx_in)
+		if (n->ph[i].used && !n->ph[i].outward &&
+		    same_owner(&n->ph[i].inside, in))
+			return true;
+	for (j = 0; j < n->nfw; j++)
+		if (ep_eq(&n->fw[j].inside, in))
 			return true;
 	return false;
 }
+
+/* The allocator cursor after tries steps. */
+static uint32_t
+cursor_after(uint32_t c, uint32_t tries)
+{
+	if (c >= ALLOC_PORT_MIN && c <= ALLOC_PORT_MAX)
+		return ALLOC_PORT_MIN + (uint32_t)(((uint64_t)(c - ALLOC_PORT_MIN) +
+		    tries) % (ALLOC_PORT_MAX - ALLOC_PORT_MIN + 1));
+	while (tries-- > 0)
+		c = c >= ALLOC_PORT_MAX ? ALLOC_PORT_MIN : c + 1;
+	return c;
+}
+
+#define ALLOC_TRIES 30000
 
 static uint16_t
 alloc_port(struct nat *n, uint8_t proto, const struct ep *in, uint16_t want,
@@ -779,17 +905,45 @@ alloc_port(struct nat *n, uint8_t proto, const struct ep *in, uint16_t want,
 {
 	uint32_t tries;
 	uint16_t p;
+	int64_t until = INT64_MAX;
+	bool in_range = n->next_port >= ALLOC_PORT_MIN &&
+	    n->next_port <= ALLOC_PORT_MAX;
+	int h;
 
 	if (want != 0 && !port_busy(n, proto, want, in, t))
 		return want;
-	for (tries = 0; tries < 30000; tries++) {
+	if (n->fail_valid && n->fail_gen == n->gen && n->fail_proto == proto &&
+	    n->fail_even == even && t >= n->fail_t0 && t <= n->fail_until &&
+	    in != NULL && (ep_eq(in, &n->fail_in) || !holds_port(n, proto, in))) {
+		n->next_port = cursor_after(n->next_port, ALLOC_TRIES);
+		return 0;
+	}
+	n->fail_valid = false;
+	memset(n->fail_ph, 0, sizeof(n->fail_ph));
+	for (tries = 0; tries < ALLOC_TRIES; tries++) {
 		p = (uint16_t)n->next_port;
-		n->next_port = n->next_port >= 60999 ? 32768 : n->next_port + 1;
+		n->next_port = n->next_port >= ALLOC_PORT_MAX ? ALLOC_PORT_MIN :
+		    n->next_port + 1;
 		if (even && (p & 1))
 			continue;
-		if (!port_busy(n, proto, p, in, t) &&
-		    (!even || !port_busy(n, proto, (uint16_t)(p + 1), in, t)))
-			return p;
+		n->work++;
+		if ((h = port_held(n, proto, p, in, t, &until)) == PORT_FREE &&
+		    even)
+			h = port_held(n, proto, ++p, in, t, &until);
+		if (h == PORT_FREE)
+			return even ? (uint16_t)(p - 1) : p;
+		if (h == PORT_BY_PINHOLE && in_alloc_range(p))
+			n->fail_ph[(p - ALLOC_PORT_MIN) / 64] |=
+			    1ull << ((p - ALLOC_PORT_MIN) % 64);
+	}
+	if (in != NULL && in_range) {
+		n->fail_valid = true;
+		n->fail_gen = n->gen;
+		n->fail_proto = proto;
+		n->fail_even = even;
+		n->fail_t0 = t;
+		n->fail_until = until;
+		n->fail_in = *in;
 	}
 	return 0;
 }
@@ -1107,7 +1261,7 @@ nat_reserve_media(struct nat *n, const struct ep *in, uint16_t want,
 	switch (policy) {
 	case MPORT_KEEP_UNLESS_BUSY:
 		/* K1: the same port if the RTP/RTCP pair is free, else +2, +4 ... */
-		for (port = want; port != 0 && port < 65534; port += 2)
+		for (port = want; port != 0 && port < 65534; port += 2, n->work++)
 			if (!port_busy(n, 17, port, in, t) &&
 			    !port_busy(n, 17, (uint16_t)(port + 1), in, t))
 				break;
@@ -1329,6 +1483,7 @@ nat_keepalive(struct nat *n, uint8_t proto, const struct ep *in,
 		    binding_alive(n, b, t)) {
 			b->keepalive_s = period_s;
 			b->keepalive_from = t;
+			n->gen++;
 			b->replied = true;
 			binding_touch(n, b);
 		}

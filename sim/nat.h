@@ -71,6 +71,9 @@ struct nat_result {
  */
 struct nat *nat_new(const struct sim_cfg *cfg, const struct ep *pub);
 void nat_free(struct nat *n);
+
+/* Ports the allocator has tried so far (sim_result.work). */
+uint64_t nat_work(const struct nat *n);
 /* Where hitting a cap is counted (SIM_*_TABLE_FULL); NULL: nowhere. */
 struct anomalies;
 void nat_set_anomalies(struct nat *n, struct anomalies *an);

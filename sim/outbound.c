@@ -516,7 +516,7 @@ outbound_packet(struct run *r, const struct sim_pkt *p)
 					 * may have opened that mapping now.  Probe again.
 					 */
 					m->probed = false;
-					d->media_check_ns = p->ts_ns + CAP_NS_PER_SEC / 50;
+					media_probe_at(r, d, p->ts_ns + CAP_NS_PER_SEC / 50);
 				}
 			}
 			m->phone_rtp_pub = pub;

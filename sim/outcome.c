@@ -460,29 +460,20 @@ tstr(FILE *f, const char *s, size_t max)
 
 #define MAX_TABLE_RUNS 16
 
-/* The same leg in another run: one Call-ID, the same inside phone. */
-static bool
-same_leg(const struct fe_dialog *a, const struct fe_dialog *b)
-{
-	return strcmp(a->call_id, b->call_id) == 0 &&
-	    ep_same_ip(&a->phone_ip, &b->phone_ip);
-}
-
 /* "outcome[:direction]" of the leg d0 in one run, "-" if absent. */
 static void
 cell(const struct sim_cfg *cfg, const struct sim_result *r,
     const struct fe_dialog *d0, char *buf, size_t n)
 {
 	struct outcome o;
-	size_t k;
+	const struct fe_dialog *d = sim_leg(r, d0, NULL);
 
-	for (k = 0; k < r->ndlg; k++)
-		if (same_leg(&r->dlg[k], d0)) {
-			outcome_eval(cfg, r, &r->dlg[k], &o);
-			snprintf(buf, n, "%s%s%s", outcome_name(o.id),
-			    o.direction[0] ? ":" : "", o.direction);
-			return;
-		}
+	if (d != NULL) {
+		outcome_eval(cfg, r, d, &o);
+		snprintf(buf, n, "%s%s%s", outcome_name(o.id),
+		    o.direction[0] ? ":" : "", o.direction);
+		return;
+	}
 	snprintf(buf, n, "-");
 }
 
@@ -596,7 +587,7 @@ report_text(FILE *f, const char *capture, const struct sim_cfg *const *cfgs,
     bool outside, size_t n)
 {
 	char buf[512], a[NETADDR_STRLEN];
-	size_t i, j, k;
+	size_t i, j;
 	struct outcome o;
 
 	fprintf(f, "capture: ");
@@ -731,10 +722,10 @@ report_text(FILE *f, const char *capture, const struct sim_cfg *const *cfgs,
 	fprintf(f, "\nwhy:\n");
 	for (i = 0; i < res[0]->ndlg; i++)
 		for (j = 0; j < n; j++) {
-			for (k = 0; k < res[j]->ndlg; k++) {
-				if (!same_leg(&res[j]->dlg[k], &res[0]->dlg[i]))
-					continue;
-				outcome_eval(cfgs[j], res[j], &res[j]->dlg[k], &o);
+			const struct fe_dialog *d = NULL;
+
+			while ((d = sim_leg(res[j], &res[0]->dlg[i], d)) != NULL) {
+				outcome_eval(cfgs[j], res[j], d, &o);
 				if (outcome_ok(o.id) || o.detail[0] == '\0')
 					continue;
 				fprintf(f, "  %zu %s: ", i + 1, cfgs[j]->name);

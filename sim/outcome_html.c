@@ -55,11 +55,7 @@ kind_name(const struct fe_dialog *d)
 static const struct fe_dialog *
 leg(const struct sim_result *r, const struct fe_dialog *d0)
 {
-	for (size_t k = 0; k < r->ndlg; k++)
-		if (strcmp(r->dlg[k].call_id, d0->call_id) == 0 &&
-		    ep_same_ip(&r->dlg[k].phone_ip, &d0->phone_ip))
-			return &r->dlg[k];
-	return NULL;
+	return sim_leg(r, d0, NULL);
 }
 
 static void

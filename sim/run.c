@@ -64,6 +64,30 @@ run_dialog_handed(struct run *r, size_t i)
 	r->dirty[r->ndirty++] = (uint32_t)i;
 }
 
+int
+run_list_add(uint32_t **a, size_t *n, size_t *cap, uint32_t v)
+{
+	if (*n == *cap) {
+		size_t nc = *cap ? *cap * 2 : 64;
+		uint32_t *na = realloc(*a, nc * sizeof(*na));
+
+		if (na == NULL)
+			return -1;
+		*a = na;
+		*cap = nc;
+	}
+	(*a)[(*n)++] = v;
+	return 0;
+}
+
+void
+run_registered(struct run *r, const struct fe_dialog *d)
+{
+	if (run_list_add(&r->regs, &r->nregs, &r->regcap,
+	    (uint32_t)(d - r->res->dlg)) != 0)
+		r->regs_lost = true;   /* sip_target looks at every dialog */
+}
+
 static int
 dlg_grow(struct run *r)
 {
@@ -88,6 +112,9 @@ dlg_grow(struct run *r)
 	if ((ns = realloc(r->msnap, nc * sizeof(*ns))) == NULL)
 		return -1;
 	r->msnap = ns;
+	if ((nis = realloc(r->ispend, nc)) == NULL)
+		return -1;
+	r->ispend = nis;
 	r->dcap = nc;
 	return 0;
 }
@@ -107,7 +134,7 @@ run_dialog(struct run *r, const char *call_id, bool create,
 		memset(r->dhead, 0xff, RUN_DLG_BUCKETS * sizeof(*r->dhead));
 	}
 	b = dlg_bucket(call_id, &host);
-	for (i = r->dhead[b]; i != UINT32_MAX; i = r->dnext[i])
+	for (i = r->dhead[b]; i != UINT32_MAX; i = r->dnext[i], r->work++)
 		if (strcmp(r->res->dlg[i].call_id, call_id) == 0 &&
 		    ep_same_ip(&r->res->dlg[i].phone_ip, &host)) {
 			run_dialog_handed(r, i);
@@ -137,6 +164,7 @@ run_dialog(struct run *r, const char *call_id, bool create,
 	r->dhead[b] = i;
 	memset(r->msnap[i], 0, sizeof(r->msnap[i]));
 	r->isdirty[i] = 0;
+	r->ispend[i] = 0;
 	run_dialog_handed(r, i);
 	return d;
 }
@@ -151,6 +179,9 @@ run_index_free(struct run *r)
 	free(r->msnap);
 	free(r->dirty);
 	free(r->isdirty);
+	free(r->pend);
+	free(r->ispend);
+	free(r->regs);
 	alg_cids_free(r->cids);
 	r->cids = NULL;
 }

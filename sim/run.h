@@ -101,6 +101,7 @@ struct run {
 	 */
 	struct run_mix *mix;
 	size_t nmix, mixcap;
+	bool mix_broken;          /* out of memory once: lookups scan */
 	uint32_t *mhead;          /* RUN_DLG_BUCKETS heads */
 	struct ep (*msnap)[FE_MAX_MEDIA][2]; /* per dialog: endpoints indexed */
 	uint32_t *dirty;          /* dialogs handed out since the last refresh */
@@ -108,6 +109,17 @@ struct run {
 	uint8_t *isdirty;         /* per dialog */
 	/* probes: the earliest due at the last full look, and when that was */
 	int64_t probe_min, probe_scan;
+	/* dialogs with a probe scheduled (media_probe_at), unordered; a
+	 * dialog leaves when media_due_probes finds its media_check_ns 0 */
+	uint32_t *pend;
+	size_t npend, pendcap;
+	uint8_t *ispend;          /* per dialog (dcap): in pend */
+	bool pend_lost;           /* out of memory: look at every dialog */
+	/* dialogs whose REGISTER named a Contact (run_registered), in order */
+	uint32_t *regs;
+	size_t nregs, regcap;
+	bool regs_lost;           /* out of memory: look at every dialog */
+	uint64_t work;            /* sim_result.work, but the NAT's */
 	struct sim_cfg relay_cfg; /* media_relay_sdp's rewrite: SDP only */
 	struct ep cap_public;     /* the capture's own router address, if it shows one */
 	struct fegen *fg;         /* the far end's modelled frames (fegen.h) */
@@ -156,11 +168,17 @@ void run_tcp_due(struct run *r, int64_t now);
  */
 #define RUN_PROBE_MIN_DELAY_NS (CAP_NS_PER_SEC / 50)
 
-/* One media line in the index by phone endpoint. */
+/*
+ * One media line in the index by phone endpoint: under phone_in
+ * (RUN_MIX_IN), phone_out (RUN_MIX_OUT), or phone_in's port alone
+ * (RUN_MIX_PORT: media_relayed's match of the capture's router address
+ * with the port kept).
+ */
+enum { RUN_MIX_IN, RUN_MIX_OUT, RUN_MIX_PORT };
 struct run_mix {
 	uint32_t dlg, next;
 	uint8_t line;
-	bool outside;
+	uint8_t kind;             /* RUN_MIX_* */
 };
 
 /*
@@ -170,6 +188,15 @@ struct run_mix {
  * lines' phone endpoints must too.
  */
 void run_dialog_handed(struct run *r, size_t i);
+
+/* Appends v to the list a (n used, cap allocated); -1 out of memory. */
+int run_list_add(uint32_t **a, size_t *n, size_t *cap, uint32_t v);
+
+/*
+ * d's REGISTER names a Contact for the first time (reg_contact_in): the
+ * far end's new requests look for the phone among these dialogs only.
+ */
+void run_registered(struct run *r, const struct fe_dialog *d);
 
 /* Frees what the run's indexes hold. */
 void run_index_free(struct run *r);

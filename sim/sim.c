@@ -44,6 +44,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/htab.h"
 #include "fegen.h"
 #include "inbound.h"
 #include "ingest/pkt.h"
@@ -214,6 +215,8 @@ step_pkt(void *user, const struct sim_pkt *p)
 		run_step(rs->r[i], p);
 }
 
+static void leg_index(struct sim_result *res);
+
 static void
 run_free(struct run *r)
 {
@@ -229,6 +232,10 @@ run_free(struct run *r)
 	pcapw_close(r->w);
 	pcapw_close(r->wi);
 	fegen_free(r->fg);
+	if (r->res != NULL) {
+		r->res->work = r->work + nat_work(r->nat);
+		leg_index(r->res);
+	}
 	nat_free(r->nat);
 	run_index_free(r);
 	free(r);
@@ -435,9 +442,78 @@ sim_run(const struct sim_cfg *cfg, const struct sim_capture *cap,
 	return sim_runs(cfg, 1, cap, o, res, err, errlen);
 }
 
+#define SIM_LEG_BUCKETS 8192        /* a power of two */
+
+static uint32_t
+leg_bucket(const struct fe_dialog *d)
+{
+	uint64_t h = htab_hash(d->call_id, strlen(d->call_id), HTAB_SEED);
+
+	h ^= htab_hash(d->phone_ip.ip, d->phone_ip.family == 4 ? 4 : 16,
+	    HTAB_SEED + d->phone_ip.family);
+	return (uint32_t)(htab_mix64(h) & (SIM_LEG_BUCKETS - 1));
+}
+
+/* Indexes res's dialogs by leg (sim_leg); left unbuilt out of memory. */
+static void
+leg_index(struct sim_result *res)
+{
+	size_t k;
+
+	free(res->leg_head);
+	free(res->leg_next);
+	res->leg_head = malloc(SIM_LEG_BUCKETS * sizeof(*res->leg_head));
+	res->leg_next = malloc((res->ndlg ? res->ndlg : 1) * sizeof(*res->leg_next));
+	if (res->leg_head == NULL || res->leg_next == NULL) {
+		free(res->leg_head);
+		free(res->leg_next);
+		res->leg_head = res->leg_next = NULL;
+		return;
+	}
+	memset(res->leg_head, 0xff, SIM_LEG_BUCKETS * sizeof(*res->leg_head));
+	for (k = res->ndlg; k-- > 0;) {
+		uint32_t b = leg_bucket(&res->dlg[k]);
+
+		res->leg_next[k] = res->leg_head[b];
+		res->leg_head[b] = (uint32_t)k;
+	}
+}
+
+static bool
+same_leg(const struct fe_dialog *a, const struct fe_dialog *b)
+{
+	return strcmp(a->call_id, b->call_id) == 0 &&
+	    ep_same_ip(&a->phone_ip, &b->phone_ip);
+}
+
+const struct fe_dialog *
+sim_leg(const struct sim_result *r, const struct fe_dialog *d0,
+    const struct fe_dialog *after)
+{
+	size_t k;
+	uint32_t x;
+
+	if (r->leg_head == NULL) {
+		for (k = after != NULL ? (size_t)(after - r->dlg) + 1 : 0;
+		    k < r->ndlg; k++)
+			if (same_leg(&r->dlg[k], d0))
+				return &r->dlg[k];
+		return NULL;
+	}
+	x = after != NULL ? r->leg_next[after - r->dlg] :
+	    r->leg_head[leg_bucket(d0)];
+	for (; x != UINT32_MAX; x = r->leg_next[x])
+		if (same_leg(&r->dlg[x], d0))
+			return &r->dlg[x];
+	return NULL;
+}
+
 void
 sim_result_fini(struct sim_result *res)
 {
+	free(res->leg_head);
+	free(res->leg_next);
+	res->leg_head = res->leg_next = NULL;
 	free(res->dlg);
 	res->dlg = NULL;
 	res->ndlg = 0;

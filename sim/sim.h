@@ -229,6 +229,16 @@ struct sim_result {
 	uint64_t out_pkts, in_pkts, written, rewritten, alg_drops, nat_drops,
 	    farend_lost, not_modelled;
 	uint64_t suppressed;      /* packets that cannot exist (their dialog never started) */
+	/*
+	 * Steps the per-packet lookups took (dialog and media-line chains,
+	 * probes looked at, registrations looked at, ports tried): follows
+	 * the packets and the calls in flight, not the file's length.  Not
+	 * in the report; SIPALG_SIM_WORK=1 prints it (tests/sim.sh).
+	 */
+	uint64_t work;
+	/* the dialogs by leg (Call-ID, inside host), for sim_leg: chains of
+	 * dialog numbers in ascending order (NULL: not built, scanned) */
+	uint32_t *leg_head, *leg_next;
 	uint64_t lan_pkts;        /* RTP between phones that stayed inside (LAN or hairpin) */
 	uint64_t modelled_rtp, modelled_sip; /* far-end frames the model wrote (fegen.h) */
 	int64_t first_ns, last_ns;
@@ -253,5 +263,13 @@ int sim_runs(const struct sim_cfg *cfgs, size_t n,
     const struct sim_capture *cap, const struct sim_opts *o,
     struct sim_result *res, char *err, size_t errlen);
 void sim_result_fini(struct sim_result *res);
+
+/*
+ * The next dialog of r after after (NULL: the first) that is the leg d0
+ * of a run (the same Call-ID and inside host), or NULL: what comparing
+ * runs dialog by dialog looks up, without a scan of r per dialog.
+ */
+const struct fe_dialog *sim_leg(const struct sim_result *r,
+    const struct fe_dialog *d0, const struct fe_dialog *after);
 
 #endif /* SIPALG_SIM_SIM_H */

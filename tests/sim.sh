@@ -993,4 +993,48 @@ grep "^  farend_answers=false (inferred from frame" "$tmp/both.txt" | grep -q ";
 grep -q "got no answer of any kind.*; also frame [0-9]*: the phone&#39;s INVITE to 198.51.100.2:5060, 1387 bytes of IP\|got no answer of any kind.*; also frame [0-9]*: the phone's INVITE to 198.51.100.2:5060, 1387 bytes of IP" "$tmp/both.html" ||
     fail "--html: both requests not named"
 # ---- end farend_answers -------------------------------------------------------
+# ---- the replay's work follows the calls in flight, not the file ------------
+# The same concurrency, a capture four times longer: the steps the
+# per-packet lookups take (dialogs, media lines, pending probes,
+# registrations, ports tried: SIPALG_SIM_WORK=1) per packet stay what
+# they were.  A lookup that scans every dialog of the file (the probe scan
+# and the relayed-SDP scan did, up to 2026-12) makes the ratio about 4.
+# No time is measured.
+LOAD="$top_builddir/tests/bench/gen-load"
+# work_per_kpkt CAPTURE: the run's steps per 1,000 packets
+work_per_kpkt() {
+	SIPALG_SIM_WORK=1 "$SIM" --profile linux "$1" 2>&1 >/dev/null |
+	    sed -n 's/.*: work \([0-9]*\) steps, \([0-9]*\) packets$/\1 \2/p' |
+	    awk '$2 > 0 { printf "%d\n", $1 * 1000 / $2 }'
+}
+# grows_with_file NAME 1X 4X: fails when 4X's steps per packet are more
+# than 1.5 times 1X's (+ 100 per 1,000 packets for small numbers)
+grows_with_file() {
+	if [ -z "$2" ] || [ -z "$3" ]; then
+		fail "$1: no work figure (1x '$2', 4x '$3')"
+	elif [ "$3" -gt $(($2 * 3 / 2 + 100)) ]; then
+		fail "$1: steps per 1,000 packets grow with the file: $2 at 1x, $3 at 4x"
+	else
+		echo "$1: steps per 1,000 packets: $2 at 1x, $3 at 4x"
+		ok
+	fi
+}
+if [ -x "$LOAD" ]; then
+	for n in 250 1000; do
+		"$LOAD" -w "$tmp/w$n.pcap" --calls $n --concurrency 50 --no-rtp \
+		    --lost-ack 8 --seed 3 2>/dev/null
+	done
+	grows_with_file "signalling, 50 in flight" "$(work_per_kpkt "$tmp/w250.pcap")" \
+	    "$(work_per_kpkt "$tmp/w1000.pcap")"
+	for n in 100 400; do
+		"$LOAD" -w "$tmp/m$n.pcap" --calls $n --concurrency 20 --duration 2 \
+		    --one-way 15 --lost-ack 15 --seed 7 2>/dev/null
+	done
+	grows_with_file "RTP, 20 in flight" "$(work_per_kpkt "$tmp/m100.pcap")" \
+	    "$(work_per_kpkt "$tmp/m400.pcap")"
+	rm -f "$tmp"/w*.pcap "$tmp"/m*.pcap
+else
+	echo "note: tests/bench/gen-load not built; the work-per-packet check skipped"
+fi
+# ---- end work per packet -----------------------------------------------------
 finish

@@ -23,6 +23,9 @@
 #   BENCH_CONCURRENCY (200);
 #   BENCH_SIG_CALLS (40000), BENCH_SIG_CONCURRENCY (2000);
 #   BENCH_SHAPES (default "rtp sig");
+#   BENCH_SIM=0 leaves out sipalg-sim (--profile linux, the report to
+#   /dev/null) on both captures and their 4x longer forms (its ratio: the
+#   replay's cost follows the calls in flight, not the file);
 #   BENCH_MILLION=1 adds a 1,000,000-call signalling capture, streamed from
 #   gen-load through a pipe (never on disk), for its peak RSS;
 #   BENCH_DIR (temporary folder, removed after unless given).
@@ -43,6 +46,9 @@ trap cleanup EXIT
 gen="$top_builddir/tests/bench/gen-load"
 floor="$top_builddir/tests/bench/floor"
 analyze="$top_builddir/sipalg-analyze"
+sim="$top_builddir/sipalg-sim"
+with_sim=
+[ "${BENCH_SIM:-1}" = 0 ] || [ ! -x "$sim" ] || with_sim=1
 
 # measure CMD...: "elapsed_s cpu_s maxrss_kb" of one run.  Exit status 1 is
 # sipalg-analyze's "findings reported", not a failure.
@@ -138,6 +144,15 @@ for shape in $shapes; do
 		    ($7 > 0 ? $2 * 1e6 / $7 : 0), ($11 > 0 ? $9 * 1e6 / $11 : 0)
 		printf "    peak RSS             %6.1f MB (target < 64), 4x longer / 1x %.2f (target <= 1.10)\n",
 		    $3 / 1024, ($3 > 0 ? $10 / $3 : 0) }'
+	if [ -n "$with_sim" ]; then
+		s1=$(measure "$sim" --profile linux "$f")
+		s4=$(measure "$sim" --profile linux "$dir/$shape-4x.pcap")
+		row "sipalg-sim --profile linux" "$s1"
+		row "sipalg-sim, 4x longer" "$s4"
+		echo "$s1 $s4" | awk '{
+			printf "    sim 4x longer / 1x   %6.2fx CPU (linear: 4), peak RSS %.2f\n",
+			    ($2 > 0 ? $5 / $2 : 0), ($3 > 0 ? $6 / $3 : 0) }'
+	fi
 	[ -z "$ts" ] || echo "$an $ts" | awk '{
 		printf "    tshark / analyze     %6.1fx elapsed %6.1fx CPU\n",
 		    ($1 > 0 ? $4 / $1 : 0), ($2 > 0 ? $5 / $2 : 0) }'
