@@ -821,14 +821,33 @@ joiner_new(struct detect *dt, const struct dialog *d)
 {
 	size_t n = strnlen(d->call_id, sizeof(d->join.call_id) - 1);
 	struct detect_joiner *j;
+	char *id;
+	size_t size;
 
-	if (dt->joiners.n >= DETECT_COPY_DIALOGS ||
-	    (j = calloc(1, sizeof(*j))) == NULL)
+	if (dt->joiners.n >= DETECT_COPY_DIALOGS)
 		return NULL;
-	if ((j->call_id = malloc(n + 1)) == NULL) {
+	/* A spare one (its Call-ID's buffer kept if large enough) or a
+	 * new one, zeroed as calloc would. */
+	if ((j = dt->joiner_spare) != NULL) {
+		dt->joiner_spare = j->spare;
+		id = j->call_id;
+		size = j->call_id_size;
+		if (size < n + 1) {
+			free(id);
+			id = NULL;
+		}
+	} else if ((j = malloc(sizeof(*j))) != NULL) {
+		id = NULL;
+	} else {
+		return NULL;
+	}
+	if (id == NULL && (id = malloc(size = n + 1)) == NULL) {
 		free(j);
 		return NULL;
 	}
+	memset(j, 0, sizeof(*j));
+	j->call_id = id;
+	j->call_id_size = size;
 	text_copy_str(j->call_id, n + 1, d->call_id);
 	j->dialog_id = d->id;
 	htab_add(&dt->joiners, &j->node, htab_mix64(d->id));
@@ -842,8 +861,30 @@ joiner_release(struct detect *dt, struct detect_joiner *j)
 	if (j->ncopies > 0 || j->refs > 0 || (!j->judged && j->npeers > 0))
 		return;
 	htab_del(&dt->joiners, &j->node);
-	free(j->call_id);
-	free(j);
+	j->spare = dt->joiner_spare;
+	dt->joiner_spare = j;
+}
+
+/* A note, zeroed as calloc would: a spare one or a new one. */
+static struct detect_copy *
+copy_new(struct detect *dt)
+{
+	struct detect_copy *c = dt->copy_spare;
+
+	if (c != NULL)
+		dt->copy_spare = c->newer;
+	else if ((c = malloc(sizeof(*c))) == NULL)
+		return NULL;
+	memset(c, 0, sizeof(*c));
+	return c;
+}
+
+/* Keeps note c, no longer linked anywhere, for copy_new. */
+static void
+copy_put(struct detect *dt, struct detect_copy *c)
+{
+	c->newer = dt->copy_spare;
+	dt->copy_spare = c;
 }
 
 /* Forgets the oldest note. */
@@ -858,7 +899,7 @@ copy_drop_oldest(struct detect *dt)
 	htab_del(&dt->copies, &c->node);
 	c->owner->ncopies--;
 	joiner_release(dt, c->owner);
-	free(c);
+	copy_put(dt, c);
 }
 
 static struct detect_peer *
@@ -949,7 +990,7 @@ detect_copy_note(struct detect *dt, const struct dialog *d,
 		return;
 	}
 	if (j->ncopies >= DETECT_COPY_PER_DIALOG ||
-	    (c = calloc(1, sizeof(*c))) == NULL) {
+	    (c = copy_new(dt)) == NULL) {
 		dt->copies_dropped++;
 		joiner_release(dt, j);
 		return;
@@ -991,7 +1032,7 @@ detect_copy_note(struct detect *dt, const struct dialog *d,
 	 * the table grows with it (aging one out walks its chain). */
 	if (scanned > DETECT_COPY_SCAN) {
 		dt->copies_dropped++;
-		free(c);
+		copy_put(dt, c);
 		joiner_release(dt, j);
 		return;
 	}
@@ -1103,12 +1144,23 @@ void
 detect_join_fini(struct detect *dt)
 {
 	struct detect_copy *c, *next;
+	struct detect_joiner *sp, *spn;
 
 	for (c = dt->copy_oldest; c != NULL; c = next) {
 		next = c->newer;
 		free(c);
 	}
-	dt->copy_oldest = dt->copy_newest = NULL;
+	for (c = dt->copy_spare; c != NULL; c = next) {
+		next = c->newer;
+		free(c);
+	}
+	dt->copy_oldest = dt->copy_newest = dt->copy_spare = NULL;
+	for (sp = dt->joiner_spare; sp != NULL; sp = spn) {
+		spn = sp->spare;
+		free(sp->call_id);
+		free(sp);
+	}
+	dt->joiner_spare = NULL;
 	for (size_t i = 0; i < dt->joiners.nb; i++) {
 		struct hnode *n = dt->joiners.b[i], *nn;
 
