@@ -493,6 +493,11 @@ same_message(const struct dmsg *a, const struct dmsg *b)
 {
 	struct copy_key x, y;
 
+	/* same_copy's cheapest refusals first, without building keys:
+	 * most pairs of a dialog's messages differ here. */
+	if (a->m->cseq != b->m->cseq || a->m->status != b->m->status ||
+	    a->m->is_request != b->m->is_request)
+		return false;
 	key_of_msg(a, &x);
 	key_of_msg(b, &y);
 	return same_copy(&x, &y);
@@ -573,7 +578,31 @@ static void
 check_via_branch(struct detect *dt, const struct dialog *d, struct acc *ac)
 {
 	char a[NETADDR_STRLEN], b[NETADDR_STRLEN];
+	bool any_private = false, any_public = false;
 
+	/* A pair below needs a Via sent-by of each class (a private one
+	 * and a public one, neither loopback): a dialog without both has
+	 * none, and is left after one pass. */
+	for (size_t i = 0; i < d->nmsgs && !(any_private && any_public); i++) {
+		const struct sipmsg *x = d->msgs[i].m;
+
+		for (int vi = 0; vi < x->nvia; vi++) {
+			const struct ep *e = &x->via[vi].sent_by;
+			bool p;
+
+			if (e->family == 0)
+				continue;
+			p = nat_private(e);
+			if (ep_is_private(e) != p)
+				continue;
+			if (p)
+				any_private = true;
+			else
+				any_public = true;
+		}
+	}
+	if (!any_private || !any_public)
+		return;
 	for (size_t i = 0; i < d->nmsgs; i++) {
 		const struct sipmsg *x = d->msgs[i].m;
 
