@@ -160,17 +160,18 @@ test_join_bounds(void)
 	tb_free(&b);
 }
 
-/* join_invite with Call-ID "c<i><pad>@<address>". */
+/* join_invite with Call-ID "c<i><pad>@<address>", and bpad after the
+ * branch and the From tag. */
 static void
 join_invite_pad(struct tb *b, int64_t t, int i, bool outside,
-    const char *pad)
+    const char *pad, const char *bpad)
 {
 	tb_add(b, t, outside ? NAT : PH, 5060, SV, 5060, -1,
 	    "INVITE sip:server@" SV " SIP/2.0\n"
-	    "Via: SIP/2.0/UDP %s:5060;branch=z9hG4bKjoin%d\n"
-	    "From: <sip:phone@" PH ">;tag=f%d\nTo: <sip:server@" SV ">\n"
-	    "Call-ID: c%d%s@%s\nCSeq: 1 INVITE\n\n", outside ? NAT : PH, i, i,
-	    i, pad, outside ? NAT : PH);
+	    "Via: SIP/2.0/UDP %s:5060;branch=z9hG4bKjoin%d%s\n"
+	    "From: <sip:phone@" PH ">;tag=f%d%s\nTo: <sip:server@" SV ">\n"
+	    "Call-ID: c%d%s@%s\nCSeq: 1 INVITE\n\n", outside ? NAT : PH, i,
+	    bpad, i, bpad, i, pad, outside ? NAT : PH);
 	detect_request_sent(b->s.dt, b->d, &b->d->msgs[b->d->nmsgs - 1]);
 }
 
@@ -192,7 +193,9 @@ spares(const struct tb *b, size_t *joiners)
 /*
  * Notes and dialog records freed are kept and used again (copy_new,
  * joiner_new): a second wave of calls, with Call-IDs longer than the
- * first's (a record's Call-ID buffer too small), pairs every call again
+ * first's (a record's Call-ID buffer too small) and branches and tags
+ * shorter (a note's key is hashed zero-padded: copy_hash), pairs every
+ * call again
  * and cites the other segment's whole Call-ID, as the first wave's
  * fresh allocations did; the spares never outnumber what was in use at
  * once.
@@ -210,8 +213,14 @@ test_join_reuse(void)
 	pad[sizeof(pad) - 1] = '\0';
 	tb_init(&b);
 	for (int i = 0; i < CALLS; i++) {
-		join_invite_pad(&b, T0 + i * MS, i, false, "");
-		join_invite_pad(&b, T0 + i * MS + MS / 2, i, true, "");
+		join_invite_pad(&b, T0 + i * MS, i, false, "",
+		    i % 2 ? "abcdefghijklmnopqrstuvwxyz" : "0123456789");
+	}
+	/* The copies after all the originals: spare notes taken again
+	 * pair the first wave's odd and even calls' (stale) keys. */
+	for (int i = 0; i < CALLS; i++) {
+		join_invite_pad(&b, T0 + 400 * MS + i * MS, i, true, "",
+		    i % 2 ? "abcdefghijklmnopqrstuvwxyz" : "0123456789");
 	}
 	tb_next(&b);
 	/* Past the copy window: the first wave's notes go as the second's
@@ -219,9 +228,9 @@ test_join_reuse(void)
 	b.s.n = 0;
 	for (int i = 0; i < CALLS; i++) {
 		join_invite_pad(&b, T0 + 5 * SEC + i * MS, CALLS + i, false,
-		    pad);
+		    pad, "");
 		join_invite_pad(&b, T0 + 5 * SEC + i * MS + MS / 2, CALLS + i,
-		    true, pad);
+		    true, pad, "");
 		if (i == 0) {
 			/* The first wave's all spare, two taken again. */
 			c1 = spares(&b, &j1);
