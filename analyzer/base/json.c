@@ -170,10 +170,10 @@ json_key(struct json *j, const char *key)
 }
 
 void
-json_key_plain(struct json *j, const char *key, size_t len)
+json_key_quoted(struct json *j, const char *quoted, size_t len)
 {
 	item(j);
-	put_quoted(j, key, len, len, ": ", j->style == JSON_SPACED ? 2 : 1);
+	put_bytes(j->f, quoted, j->style == JSON_SPACED ? len : len - 1);
 	j->after_key = true;
 }
 

@@ -215,6 +215,7 @@ struct detect_joiner {
 	struct hnode node;
 	uint64_t dialog_id;
 	char *call_id;            /* owned */
+	size_t call_id_size;      /* its allocation's size */
 	unsigned ncopies;         /* its notes kept */
 	unsigned refs;            /* unjudged dialogs paired with it */
 	bool judged;              /* its dialog was judged: then ... */
@@ -222,6 +223,7 @@ struct detect_joiner {
 	uint32_t symptoms;        /* ... these ids (bit per symptom_id) */
 	bool more;                /* paired with more than DETECT_COPY_PEERS */
 	unsigned npeers;
+	struct detect_joiner *spare; /* next in detect.joiner_spare */
 	struct detect_peer peer[DETECT_COPY_PEERS];
 };
 
@@ -272,6 +274,11 @@ struct detect {
 	                           * where a pair was at stake */
 	struct htab misses;       /* messages not noted (struct detect_miss) */
 	struct detect_miss *miss_oldest, *miss_newest;
+	/* Notes and records freed, kept for the next ones (linked by newer
+	 * and spare): never more than were in use at once, which the
+	 * DETECT_COPY_ caps bound. */
+	struct detect_copy *copy_spare;
+	struct detect_joiner *joiner_spare;
 	/* The dialog being judged and its other segment's copy of one
 	 * message (detect_join), for alg_rewrite_evidence. */
 	bool join_pair;

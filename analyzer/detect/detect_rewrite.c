@@ -44,6 +44,7 @@
  * server's view of the phone, not the phone's message: never counted.
  */
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -493,6 +494,11 @@ same_message(const struct dmsg *a, const struct dmsg *b)
 {
 	struct copy_key x, y;
 
+	/* same_copy's cheapest refusals first, without building keys:
+	 * most pairs of a dialog's messages differ here. */
+	if (a->m->cseq != b->m->cseq || a->m->status != b->m->status ||
+	    a->m->is_request != b->m->is_request)
+		return false;
 	key_of_msg(a, &x);
 	key_of_msg(b, &y);
 	return same_copy(&x, &y);
@@ -573,7 +579,31 @@ static void
 check_via_branch(struct detect *dt, const struct dialog *d, struct acc *ac)
 {
 	char a[NETADDR_STRLEN], b[NETADDR_STRLEN];
+	bool any_private = false, any_public = false;
 
+	/* A pair below needs a Via sent-by of each class (a private one
+	 * and a public one, neither loopback): a dialog without both has
+	 * none, and is left after one pass. */
+	for (size_t i = 0; i < d->nmsgs && !(any_private && any_public); i++) {
+		const struct sipmsg *x = d->msgs[i].m;
+
+		for (int vi = 0; vi < x->nvia; vi++) {
+			const struct ep *e = &x->via[vi].sent_by;
+			bool p;
+
+			if (e->family == 0)
+				continue;
+			p = nat_private(e);
+			if (ep_is_private(e) != p)
+				continue;
+			if (p)
+				any_private = true;
+			else
+				any_public = true;
+		}
+	}
+	if (!any_private || !any_public)
+		return;
 	for (size_t i = 0; i < d->nmsgs; i++) {
 		const struct sipmsg *x = d->msgs[i].m;
 
@@ -777,13 +807,16 @@ translated(const struct copy_key *a, const struct copy_key *b,
 static uint64_t
 copy_hash(const struct detect_copy *c)
 {
-	uint64_t h = HTAB_SEED;
-
-	h = htab_hash(c->method, strlen(c->method), h);
-	h = htab_hash(&c->cseq, sizeof(c->cseq), h);
-	h = htab_hash(&c->status, sizeof(c->status), h);
-	h = htab_hash(c->branch, strlen(c->branch), h);
-	return htab_hash(c->from_tag, strlen(c->from_tag), h);
+	/* The key's strings are zero-padded (copy_new zeroes a note):
+	 * hashed as one block of words, no length needed. */
+	_Static_assert(offsetof(struct detect_copy, branch) ==
+	    offsetof(struct detect_copy, method) + sizeof(c->method) &&
+	    offsetof(struct detect_copy, from_tag) ==
+	    offsetof(struct detect_copy, branch) + sizeof(c->branch),
+	    "method, branch and from_tag lie together");
+	return htab_hash_words(c->method, sizeof(c->method) +
+	    sizeof(c->branch) + sizeof(c->from_tag)) ^
+	    htab_mix64(((uint64_t)c->cseq << 32) ^ (uint32_t)c->status);
 }
 
 static int
@@ -821,14 +854,33 @@ joiner_new(struct detect *dt, const struct dialog *d)
 {
 	size_t n = strnlen(d->call_id, sizeof(d->join.call_id) - 1);
 	struct detect_joiner *j;
+	char *id;
+	size_t size;
 
-	if (dt->joiners.n >= DETECT_COPY_DIALOGS ||
-	    (j = calloc(1, sizeof(*j))) == NULL)
+	if (dt->joiners.n >= DETECT_COPY_DIALOGS)
 		return NULL;
-	if ((j->call_id = malloc(n + 1)) == NULL) {
+	/* A spare one (its Call-ID's buffer kept if large enough) or a
+	 * new one, zeroed as calloc would. */
+	if ((j = dt->joiner_spare) != NULL) {
+		dt->joiner_spare = j->spare;
+		id = j->call_id;
+		size = j->call_id_size;
+		if (size < n + 1) {
+			free(id);
+			id = NULL;
+		}
+	} else if ((j = malloc(sizeof(*j))) != NULL) {
+		id = NULL;
+	} else {
+		return NULL;
+	}
+	if (id == NULL && (id = malloc(size = n + 1)) == NULL) {
 		free(j);
 		return NULL;
 	}
+	memset(j, 0, sizeof(*j));
+	j->call_id = id;
+	j->call_id_size = size;
 	text_copy_str(j->call_id, n + 1, d->call_id);
 	j->dialog_id = d->id;
 	htab_add(&dt->joiners, &j->node, htab_mix64(d->id));
@@ -842,8 +894,30 @@ joiner_release(struct detect *dt, struct detect_joiner *j)
 	if (j->ncopies > 0 || j->refs > 0 || (!j->judged && j->npeers > 0))
 		return;
 	htab_del(&dt->joiners, &j->node);
-	free(j->call_id);
-	free(j);
+	j->spare = dt->joiner_spare;
+	dt->joiner_spare = j;
+}
+
+/* A note, zeroed as calloc would: a spare one or a new one. */
+static struct detect_copy *
+copy_new(struct detect *dt)
+{
+	struct detect_copy *c = dt->copy_spare;
+
+	if (c != NULL)
+		dt->copy_spare = c->newer;
+	else if ((c = malloc(sizeof(*c))) == NULL)
+		return NULL;
+	memset(c, 0, sizeof(*c));
+	return c;
+}
+
+/* Keeps note c, no longer linked anywhere, for copy_new. */
+static void
+copy_put(struct detect *dt, struct detect_copy *c)
+{
+	c->newer = dt->copy_spare;
+	dt->copy_spare = c;
 }
 
 /* Forgets the oldest note. */
@@ -858,7 +932,7 @@ copy_drop_oldest(struct detect *dt)
 	htab_del(&dt->copies, &c->node);
 	c->owner->ncopies--;
 	joiner_release(dt, c->owner);
-	free(c);
+	copy_put(dt, c);
 }
 
 static struct detect_peer *
@@ -1045,7 +1119,7 @@ detect_copy_note(struct detect *dt, const struct dialog *d,
 		dt->copies_dropped++;
 		return;
 	}
-	if ((c = calloc(1, sizeof(*c))) == NULL) {
+	if ((c = copy_new(dt)) == NULL) {
 		dt->copies_dropped++;
 		joiner_release(dt, j);
 		return;
@@ -1090,7 +1164,7 @@ detect_copy_note(struct detect *dt, const struct dialog *d,
 	 * the table grows with it (aging one out walks its chain). */
 	if (scanned > DETECT_COPY_SCAN) {
 		dt->copies_dropped++;
-		free(c);
+		copy_put(dt, c);
 		joiner_release(dt, j);
 		return;
 	}
@@ -1105,7 +1179,7 @@ detect_copy_note(struct detect *dt, const struct dialog *d,
 			dt->copies_dropped++;
 		else
 			miss_add(dt, c, hm, cid);
-		free(c);
+		copy_put(dt, c);
 		joiner_release(dt, j);
 		return;
 	}
@@ -1228,12 +1302,23 @@ void
 detect_join_fini(struct detect *dt)
 {
 	struct detect_copy *c, *next;
+	struct detect_joiner *sp, *spn;
 
 	for (c = dt->copy_oldest; c != NULL; c = next) {
 		next = c->newer;
 		free(c);
 	}
-	dt->copy_oldest = dt->copy_newest = NULL;
+	for (c = dt->copy_spare; c != NULL; c = next) {
+		next = c->newer;
+		free(c);
+	}
+	dt->copy_oldest = dt->copy_newest = dt->copy_spare = NULL;
+	for (sp = dt->joiner_spare; sp != NULL; sp = spn) {
+		spn = sp->spare;
+		free(sp->call_id);
+		free(sp);
+	}
+	dt->joiner_spare = NULL;
 	while (dt->miss_oldest != NULL)
 		miss_drop_oldest(dt);
 	for (size_t i = 0; i < dt->joiners.nb; i++) {

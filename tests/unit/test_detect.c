@@ -160,6 +160,119 @@ test_join_bounds(void)
 	tb_free(&b);
 }
 
+/* join_invite with Call-ID "c<i><pad>@<address>", and bpad after the
+ * branch and the From tag. */
+static void
+join_invite_pad(struct tb *b, int64_t t, int i, bool outside,
+    const char *pad, const char *bpad)
+{
+	tb_add(b, t, outside ? NAT : PH, 5060, SV, 5060, -1,
+	    "INVITE sip:server@" SV " SIP/2.0\n"
+	    "Via: SIP/2.0/UDP %s:5060;branch=z9hG4bKjoin%d%s\n"
+	    "From: <sip:phone@" PH ">;tag=f%d%s\nTo: <sip:server@" SV ">\n"
+	    "Call-ID: c%d%s@%s\nCSeq: 1 INVITE\n\n", outside ? NAT : PH, i,
+	    bpad, i, bpad, i, pad, outside ? NAT : PH);
+	detect_request_sent(b->s.dt, b->d, &b->d->msgs[b->d->nmsgs - 1]);
+}
+
+static size_t
+spares(const struct tb *b, size_t *joiners)
+{
+	size_t n = 0;
+
+	*joiners = 0;
+	for (const struct detect_copy *c = b->s.dt->copy_spare; c != NULL;
+	    c = c->newer)
+		n++;
+	for (const struct detect_joiner *j = b->s.dt->joiner_spare;
+	    j != NULL; j = j->spare)
+		(*joiners)++;
+	return n;
+}
+
+/*
+ * Notes and dialog records freed are kept and used again (copy_new,
+ * joiner_new): a second wave of calls, with Call-IDs longer than the
+ * first's (a record's Call-ID buffer too small) and branches and tags
+ * shorter (a note's key is hashed zero-padded: copy_hash), pairs every
+ * call again
+ * and cites the other segment's whole Call-ID, as the first wave's
+ * fresh allocations did; the spares never outnumber what was in use at
+ * once.
+ */
+static void
+test_join_reuse(void)
+{
+	struct tb b;
+	struct detect_verdict v;
+	char pad[121], want[200];
+	size_t c1, j1, c2, j2;
+	enum { CALLS = 300 };
+
+	memset(pad, 'x', sizeof(pad) - 1);
+	pad[sizeof(pad) - 1] = '\0';
+	tb_init(&b);
+	for (int i = 0; i < CALLS; i++) {
+		join_invite_pad(&b, T0 + i * MS, i, false, "",
+		    i % 2 ? "abcdefghijklmnopqrstuvwxyz" : "0123456789");
+	}
+	/* The copies after all the originals: spare notes taken again
+	 * pair the first wave's odd and even calls' (stale) keys. */
+	for (int i = 0; i < CALLS; i++) {
+		join_invite_pad(&b, T0 + 400 * MS + i * MS, i, true, "",
+		    i % 2 ? "abcdefghijklmnopqrstuvwxyz" : "0123456789");
+	}
+	tb_next(&b);
+	/* Past the copy window: the first wave's notes go as the second's
+	 * come, their records once judged. */
+	b.s.n = 0;
+	for (int i = 0; i < CALLS; i++) {
+		join_invite_pad(&b, T0 + 5 * SEC + i * MS, CALLS + i, false,
+		    pad, "");
+		join_invite_pad(&b, T0 + 5 * SEC + i * MS + MS / 2, CALLS + i,
+		    true, pad, "");
+		if (i == 0) {
+			/* The first wave's all spare, two taken again. */
+			c1 = spares(&b, &j1);
+			CU_ASSERT_EQUAL(c1, 2 * CALLS - 2);
+			CU_ASSERT_EQUAL(j1, 2 * CALLS - 2);
+		}
+	}
+	/* The second wave took the spares, nothing more. */
+	c1 = spares(&b, &j1);
+	CU_ASSERT_EQUAL(c1 + b.s.dt->copies.n, 2 * CALLS);
+	CU_ASSERT_EQUAL(j1 + b.s.dt->joiners.n, 2 * CALLS);
+	tb_finish(&b);
+	detect_verdict_get(b.s.dt, &v);
+	CU_ASSERT_EQUAL(v.dialogs, 4 * CALLS);
+	CU_ASSERT_EQUAL(v.by_id[SYMPTOM_ALG_REWRITE_EVIDENCE], 2 * CALLS);
+	CU_ASSERT_EQUAL(b.s.dt->copies_dropped, 0);
+	/* Each second-wave dialog seen names the other's long Call-ID. */
+	CU_ASSERT_EQUAL(b.s.n, 2 * CALLS);
+	for (int k = 0; k < SEEN_ALL; k++) {
+		const struct finding *f = find_in(&b.s.all[k].f,
+		    "alg_rewrite_evidence", NULL);
+		bool outside = strstr(b.s.all[k].cid, "@" NAT) != NULL;
+		bool cited = false;
+		int i;
+
+		CU_ASSERT_FATAL(sscanf(b.s.all[k].cid, "c%d", &i) == 1);
+		CU_ASSERT(i >= CALLS);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+		snprintf(want, sizeof(want), "c%d%s@%s", i, pad,
+		    outside ? PH : NAT);
+		for (int e = 0; e < f->nev; e++)
+			if (strncmp(f->ev[e].value, want, 100) == 0 &&
+			    strstr(f->ev[e].value, "in its copy") != NULL)
+				cited = true;
+		CU_ASSERT(cited);
+	}
+	c2 = spares(&b, &j2);
+	CU_ASSERT(c2 + b.s.dt->copies.n <= 2 * CALLS);
+	CU_ASSERT(j2 + b.s.dt->joiners.n <= 2 * CALLS);
+	tb_free(&b);
+}
+
 /*
  * A flood of one message under many Call-IDs at one instant (the same
  * branch, tags and CSeq: no call does that): the notes of that key stay
@@ -193,6 +306,7 @@ main(void)
 		{ "binding tables bounded", test_binding_bounds },
 		{ "join tables follow the calls in flight", test_join_bounds },
 		{ "join notes of one key bounded", test_join_flood },
+		{ "join notes and records used again", test_join_reuse },
 		{ NULL, NULL }
 	};
 

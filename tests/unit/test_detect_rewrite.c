@@ -193,6 +193,52 @@ test_rewrite_via_branch(void)
 	detect_verdict_get(b.s.dt, &v);
 	CU_ASSERT_NOT_EQUAL(v.alg, DETECT_ALG_LIKELY);
 	tb_free(&b);
+
+	/*
+	 * check_via_branch leaves a dialog without a private and a public
+	 * sent-by at once: a loopback sent-by is neither, so with the
+	 * private one it pairs with nothing ...
+	 */
+	tb_init(&b);
+	tb_add(&b, T0, PH, 5060, SV, 5060, -1,
+	    "OPTIONS sip:server@" SV " SIP/2.0\n"
+	    "Via: SIP/2.0/UDP 127.0.0.1:5060;rport;branch=z9hG4bKvia3\n"
+	    "From: <sip:phone@" SV ">;tag=p\nTo: <sip:server@" SV ">\n"
+	    "Call-ID: vb3\nCSeq: 1 OPTIONS\n\n");
+	tb_add(&b, T0 + 10 * MS, SV, 5060, PH, 5060, -1,
+	    "SIP/2.0 200 OK\n"
+	    "Via: SIP/2.0/UDP " PH ":5060;rport;branch=z9hG4bKvia3\n"
+	    "From: <sip:phone@" SV ">;tag=p\nTo: <sip:server@" SV ">;tag=s\n"
+	    "Call-ID: vb3\nCSeq: 1 OPTIONS\n\n");
+	tb_finish(&b);
+	CU_ASSERT_EQUAL(count(&b, "alg_rewrite_evidence"), 0);
+	tb_free(&b);
+
+	/* ... and the public one found in a second Via, in either
+	 * message, still pairs. */
+	for (int later = 0; later < 2; later++) {
+		tb_init(&b);
+		tb_add(&b, T0, PH, 5060, SV, 5060, -1,
+		    "OPTIONS sip:server@" SV " SIP/2.0\n"
+		    "Via: SIP/2.0/UDP %s:5060;branch=z9hG4bKvia4\n"
+		    "%s"
+		    "From: <sip:phone@" SV ">;tag=p\nTo: <sip:server@" SV
+		    ">\nCall-ID: vb4\nCSeq: 1 OPTIONS\n\n",
+		    later ? PH : "127.0.0.1", later ? "" :
+		    "Via: SIP/2.0/UDP " NAT ":5060;branch=z9hG4bKvia5\n");
+		tb_add(&b, T0 + 10 * MS, SV, 5060, PH, 5060, -1,
+		    "SIP/2.0 200 OK\n"
+		    "Via: SIP/2.0/UDP %s:5060;branch=z9hG4bK%s\n"
+		    "%s"
+		    "From: <sip:phone@" SV ">;tag=p\nTo: <sip:server@" SV
+		    ">;tag=s\nCall-ID: vb4\nCSeq: 1 OPTIONS\n\n",
+		    later ? "127.0.0.1" : PH, later ? "via6" : "via5",
+		    later ? "Via: SIP/2.0/UDP " NAT
+		    ":5060;branch=z9hG4bKvia4\n" : "");
+		tb_finish(&b);
+		CU_ASSERT_EQUAL(count(&b, "alg_rewrite_evidence"), 1);
+		tb_free(&b);
+	}
 }
 
 #define REQ(m, cseq, branch, host) \

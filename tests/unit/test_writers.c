@@ -115,6 +115,67 @@ test_json_spaced_breaks(void)
 	    "  \"items\": [\n    0,\n    1\n  ],\n  \"empty\": [\n  ]\n}}\n");
 }
 
+/* One document with its keys written by json_key (lit false) or
+ * JSON_KEY (true): first and later keys, nested, after a break. */
+static char *
+json_keys_doc(enum json_style style, bool lit)
+{
+	struct mem m;
+	struct json j;
+
+	mem_open(&m);
+	json_init(&j, m.f, style);
+	json_obj_begin(&j);
+	if (lit)
+		JSON_KEY(&j, "a");
+	else
+		json_key(&j, "a");
+	json_int(&j, 1);
+	if (lit)
+		JSON_KEY(&j, "sip_messages");
+	else
+		json_key(&j, "sip_messages");
+	json_obj_begin(&j);
+	json_break(&j, "\n  ");
+	if (lit)
+		JSON_KEY(&j, "in");
+	else
+		json_key(&j, "in");
+	json_arr_begin(&j);
+	json_arr_end(&j);
+	if (lit)
+		JSON_KEY(&j, "x_2");
+	else
+		json_key(&j, "x_2");
+	json_str(&j, "v");
+	json_obj_end(&j);
+	json_obj_end(&j);
+	json_end(&j);
+	fclose(m.f);
+	return m.buf;
+}
+
+/* JSON_KEY writes what json_key does, in both styles. */
+static void
+test_json_key_literal(void)
+{
+	static const char *const want[2] = {
+		"{\"a\":1,\"sip_messages\":{\n  \"in\":[],\"x_2\":\"v\"}}\n",
+		"{\"a\": 1, \"sip_messages\": {\n  \"in\": [], \"x_2\": \"v\"}}\n",
+	};
+
+	for (int st = 0; st < 2; st++) {
+		enum json_style style = st ? JSON_SPACED : JSON_COMPACT;
+		char *a = json_keys_doc(style, false);
+		char *b = json_keys_doc(style, true);
+
+		CU_ASSERT_STRING_EQUAL(a, want[st]);
+		CU_ASSERT_STRING_EQUAL(b, a);
+		free(a);
+		free(b);
+	}
+}
+
 static void
 test_json_escaping(void)
 {
@@ -456,6 +517,7 @@ main(void)
 	    !CU_add_test(s, "json compact", test_json_compact) ||
 	    !CU_add_test(s, "json spaced, breaks", test_json_spaced_breaks) ||
 	    !CU_add_test(s, "json escaping", test_json_escaping) ||
+	    !CU_add_test(s, "json literal keys", test_json_key_literal) ||
 	    !CU_add_test(s, "json plain blocks", test_json_plain_blocks) ||
 	    !CU_add_test(s, "json null and 0", test_json_none) ||
 	    !CU_add_test(s, "json fragment", test_json_fragment) ||
