@@ -502,10 +502,12 @@ rm -f "$tmp/flood.db"
 check "flood: join_copies_dropped read back from the store" "$nd" \
     "$(json_get "$tmp/flood-rb.json" captures.0.anomalies.join_copies_dropped)"
 # (the views, the merge and the analysis must work, or this proves nothing)
-if views outbound-alg-off fortigate "$tmp/f" &&
+# (exit 1 of the analysis means findings: its JSON is what is checked)
+rm -f "$tmp/fm.json"
+views outbound-alg-off fortigate "$tmp/f" &&
     mergecap -w "$tmp/fm.pcapng" "$tmp/f-i.pcapng" "$tmp/f-o.pcap" &&
-    "$ANALYZE" -q -f json "$tmp/fm.pcapng" >"$tmp/fm.json" &&
-    grep -q '"dialogs"' "$tmp/fm.json"; then
+    { "$ANALYZE" -q -f json "$tmp/fm.pcapng" >"$tmp/fm.json"; true; }
+if grep -q '"dialogs"' "$tmp/fm.json" 2>/dev/null; then
 	grep -q join_copies_dropped "$tmp/fm.json" &&
 	    fail "a merged run whose notes fit names join_copies_dropped" || ok
 else
