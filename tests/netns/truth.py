@@ -253,6 +253,13 @@ def direction_state(run, call, seg, d, pkts, all_media):
     offer, answer = view(call, seg)
     want = answer if d == "caller>callee" else offer
     sig = want[2] if want else None              # receiver's signalling source
+    # both sides signal from one public address on this (public) segment:
+    # two phones behind one router; media reaches either there only at
+    # that address, and media sent out of it to another public address
+    # (a c= the receiver wrote but is not at: lan-proxy bfar runs, where
+    # that host answers port unreachable) reaches neither
+    one_nat = seg != "inside" and offer and answer and offer[2] == answer[2] \
+        and not PRIVATE.match(offer[2])
     ok = bad = 0
     for p, _ in pkts:
         dst = (p.dst, p.dport)
@@ -271,6 +278,8 @@ def direction_state(run, call, seg, d, pkts, all_media):
             # behind the router: a public address it wrote (the router's,
             # or another host's) is not where it is, and the ruleset
             # forwards no media back to it (lan-proxy b_sdp_c runs)
+            good = False
+        if one_nat and p.dst != sig:
             good = False
         if good:
             ok += 1
