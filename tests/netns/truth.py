@@ -954,15 +954,6 @@ def draft(run):
                     continue
                 for d in ("caller>callee", "callee>caller"):
                     st = direction_state(run, c, seg, d, m[d], m) if vis else "not_observable"
-                    if not m[d] and d in phys[c["id"]].get("lan_dirs", ()) and seg != "inside" \
-                            and vis and any(m[x] for x in m if x != d and x != "cn"):
-                        # the segment carries the call's other direction
-                        # (nothing filtered it): this one is absent here
-                        yield (fk, c["id"], "media:%s@%s" % (d, seg), "absent",
-                               "the file carries the call's other direction, none of this one: its "
-                               "sender was given the receiver's private address, both behind the "
-                               "router, and it went phone to phone")
-                        continue
                     if not m[d] and d in phys[c["id"]].get("lan_dirs", ()):
                         yield (fk, c["id"], "media:%s@%s" % (d, seg), "not_observable",
                                "its sender was given the receiver's private address, both behind "
