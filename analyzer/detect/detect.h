@@ -230,6 +230,13 @@ struct detect_media_leg {
 };
 
 /*
+ * Direction of stream s in d: 1 caller->callee, -1 callee->caller, 0
+ * unknown.  Judged by SDP endpoints first, then addresses.  Every
+ * report and screen names a stream's direction by it.
+ */
+int detect_stream_dir(const struct dialog *d, const struct rtp_stream *s);
+
+/*
  * The legs of call d, one per direction and segment the call was seen
  * on (at most 4), written to out (room for max); returns how many.  Uses
  * the streams' direction, segment and state that detect_dialog set: call

@@ -17,10 +17,14 @@
  * segment a stream is delivered when it goes where the receiver is seen
  * using there (the source of the receiver's own RTP on that segment, else
  * its SDP port at its SDP or signalling address, never a private address
- * on the public side; an SDP a proxy relayed is not the receiver's own),
- * and undeliverable otherwise, or when a router on the way refused it
- * with ICMP from start to end.  A refusal from the destination itself
- * (port unreachable) means the host was reached: delivered, and shown.
+ * on the public side; an SDP a proxy relayed is not the receiver's own;
+ * where both sides signal from one public address, the NAT's, only that
+ * address: two phones behind one NAT), and undeliverable otherwise, or
+ * when a router on the way refused it with ICMP from start to end.  A
+ * refusal from the destination itself (port unreachable) means the host
+ * was reached: delivered, and shown, when the receiver is seen at that
+ * address (signals or sends RTP from it); undeliverable when it is not
+ * (another host answered).
  * detect_media_legs sums this per direction and segment, with "absent"
  * for a direction missing where the call's other media is seen and
  * "not_observable" where none is.
@@ -51,7 +55,8 @@
  *     below 1024 or no c= (Linux nf_nat_sip drops such a message).
  * Judged per segment when a direction cannot be observed on its
  * receiver's side (two phones behind one NAT, one direction phone to
- * phone): a segment that shows both directions (delivered, undeliverable
+ * phone: given the other's private address, it crosses neither point,
+ * inside or outside): a segment that shows both directions (delivered, undeliverable
  * or absent) judges the pair alone, as a capture of that segment alone
  * would (judge_segment); the finding is reported once and names that
  * segment.  An inside and an outside capture merged then give the call
@@ -408,6 +413,57 @@ relayed_copy(const struct dialog *d, size_t idx)
 	return false;
 }
 
+/*
+ * True when the receiver of stream s is seen at its destination address
+ * in this capture: it signals from there, or sends RTP from there.
+ */
+static bool
+receiver_at(const struct dialog *d, const struct rtp_stream *s)
+{
+	for (size_t i = 0; i < d->nmsgs; i++)
+		if ((s->dir == 0 || detect_from_caller(d, &d->msgs[i]) ==
+		    (s->dir < 0)) && ep_same_ip(&d->msgs[i].src, &s->dst))
+			return true;
+	for (int i = 0; i < d->nstreams; i++) {
+		const struct rtp_stream *r = d->streams[i];
+
+		if (r->packets > 0 && (s->dir == 0 || r->dir == -s->dir) &&
+		    ep_same_ip(&r->src, &s->dst))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * True when both sides of d sit behind one NAT whose public address the
+ * capture shows on seg (the outside): the caller's first request and the
+ * callee's first response above 100 there (each side's own message, sent
+ * before any proxy relays it) come from one public address.  Media
+ * reaches either side there only at that address.
+ */
+static bool
+one_nat_outside(const struct dialog *d, int seg)
+{
+	const struct ep *c = NULL, *e = NULL;
+
+	if (seg != RTP_SEG_OUTSIDE)
+		return false;
+	for (size_t i = 0; i < d->nmsgs && (c == NULL || e == NULL); i++) {
+		const struct dmsg *m = &d->msgs[i];
+		bool caller = detect_from_caller(d, m);
+
+		if ((int)seg_of(d, &m->src, &m->dst) != seg)
+			continue;
+		if (caller && c == NULL && m->m->is_request)
+			c = &m->src;
+		else if (!caller && e == NULL && !m->m->is_request &&
+		    m->m->status > 100)
+			e = &m->src;
+	}
+	return c != NULL && e != NULL && !ep_is_private(c) &&
+	    ep_same_ip(c, e);
+}
+
 static enum rtp_state
 stream_state(const struct dialog *d, const struct rtp_stream *s)
 {
@@ -434,6 +490,12 @@ stream_state(const struct dialog *d, const struct rtp_stream *s)
 	 * there by an ALG or by the phone itself) is not where it is seen
 	 * here, and media sent to it turns at the NAT (hairpin) or dies
 	 * there; only the receiver's own address or RTP source counts. */
+	/* Likewise on the public side when both sides signal from one
+	 * public address there (two phones behind one NAT): media sent out
+	 * of it to another address reaches neither here; only that address
+	 * (the receiver's own there) counts. */
+	if (!ep_is_private(&s->dst))
+		rx_behind = one_nat_outside(d, s->segment);
 	if (!ep_is_private(&s->dst))
 		for (size_t i = 0; i < d->nmsgs && !rx_behind; i++)
 			rx_behind = detect_from_caller(d, &d->msgs[i]) ==
@@ -481,14 +543,18 @@ detect_media_classify(const struct dialog *d)
 	/*
 	 * ICMP refusals from start to end (refused) sent by a router on the
 	 * way mean the packets never got there.  Sent by the destination
-	 * itself (port unreachable), they did reach the host the receiver
-	 * uses: delivered, with the refusal shown as evidence (refused_ev).
+	 * itself (port unreachable), they reached that host: delivered, with
+	 * the refusal shown as evidence (refused_ev), when the receiver is
+	 * seen there (a server refusing a port it closed, overlap runs);
+	 * undeliverable when it is not (a public address a phone behind a
+	 * NAT wrote as its c= but does not use: another host answered).
 	 */
 	for (int i = 0; i < d->nstreams; i++) {
 		struct rtp_stream *s = d->streams[i];
 
 		s->state = stream_state(d, s);
-		if (refused(s) && !ep_same_ip(&s->icmp_from, &s->dst))
+		if (refused(s) && (!ep_same_ip(&s->icmp_from, &s->dst) ||
+		    !receiver_at(d, s)))
 			s->state = RTP_STATE_UNDELIVERABLE;
 	}
 }
@@ -805,28 +871,35 @@ static const char why_lan_dir[] = "no RTP of this direction here: both "
 
 /*
  * True when direction dir (1: caller->callee) of d need not cross the
- * inside capture point although other media of d does: both sides signal
- * from private addresses (behind the one NAT), the SDP the sender got
- * from the receiver on the inside names a private address, no message
- * goes directly between the sender's own (private) signalling address
- * and that address (their signalling goes through a host past the NAT;
- * two hosts signalling each other here keep their media on the same
- * path), and none of this direction's RTP is here.  Two phones behind
- * one NAT calling through a proxy past it, one of which was given the
- * other's private address: that direction stays on their own network,
- * whatever the other direction does (sent to the NAT's public address,
- * it crosses here).
+ * capture point of segment seg although other media of d does: both
+ * sides sit behind the one NAT, the SDP the sender got from the receiver
+ * on seg names a private address, and none of this direction's RTP is
+ * on seg.  Two phones behind one NAT calling through a proxy past it,
+ * one of which was given the other's private address: that direction
+ * stays on their own network, whatever the other direction does (sent
+ * to a public address, it crosses both points).
+ *   Inside: both sides signal from private addresses, and no message
+ *   goes directly between the sender's own (private) signalling address
+ *   and that address (their signalling goes through a host past the
+ *   NAT; two hosts signalling each other here keep their media on the
+ *   same path).
+ *   Outside: both sides signal from one public address here, the NAT's.
+ *   The receiver's SDP naming that very address instead (an ALG's
+ *   rewrite) does not count: media sent to the NAT's own address from
+ *   behind it turns at the NAT or dies there, as the inside judges it
+ *   (stream_state), and none of it is a phone-to-phone path.
  */
 static bool
-lan_direction(const struct dialog *d, int dir)
+lan_direction(const struct dialog *d, int dir, int seg)
 {
 	const struct sdp_media *got = NULL;
 
-	if (!receiver_inside(d, true) || !receiver_inside(d, false))
+	if (seg == RTP_SEG_INSIDE ? !receiver_inside(d, true) ||
+	    !receiver_inside(d, false) : !one_nat_outside(d, seg))
 		return false;
 	for (int i = 0; i < d->nstreams; i++)
 		if (d->streams[i]->dir == dir && d->streams[i]->packets > 0 &&
-		    d->streams[i]->segment == RTP_SEG_INSIDE)
+		    (int)d->streams[i]->segment == seg)
 			return false;
 	for (size_t i = 0; i < d->nmsgs; i++) {
 		const struct dmsg *m = &d->msgs[i];
@@ -834,13 +907,13 @@ lan_direction(const struct dialog *d, int dir)
 		    detect_audio_media(m->m->sdp) : NULL;
 
 		if (x != NULL && detect_from_caller(d, m) == (dir < 0) &&
-		    ep_is_private(&m->dst) &&
-		    seg_of(d, &m->src, &m->dst) == RTP_SEG_INSIDE)
+		    (seg == RTP_SEG_OUTSIDE || ep_is_private(&m->dst)) &&
+		    (int)seg_of(d, &m->src, &m->dst) == seg)
 			got = x;
 	}
 	if (got == NULL || !got->has_conn || !ep_is_private(&got->conn))
 		return false;
-	for (size_t i = 0; i < d->nmsgs; i++)
+	for (size_t i = 0; i < d->nmsgs && seg == RTP_SEG_INSIDE; i++)
 		if (detect_from_caller(d, &d->msgs[i]) == (dir > 0) &&
 		    ep_is_private(&d->msgs[i].src) &&
 		    talk_directly(d, &d->msgs[i].src, &got->conn))
@@ -859,8 +932,10 @@ static bool
 quiet_leg_absent(const struct dialog *d, int dir, int seg, bool media_seg,
     bool *lan)
 {
-	*lan = seg == RTP_SEG_INSIDE && visible(d, seg) &&
-	    lan_direction(d, dir);
+	*lan = false;
+	if (seg != RTP_SEG_INSIDE && seg != RTP_SEG_OUTSIDE)
+		return false;
+	*lan = visible(d, seg) && lan_direction(d, dir, seg);
 	if (*lan)
 		return false;
 	if (d->vis[seg].state != DIALOG_VIS_UNJUDGED)
@@ -1372,8 +1447,8 @@ detect_audio(struct detect *dt, const struct dialog *d, struct findings *fs)
 		if (!visible(d, g))
 			g = g == RTP_SEG_INSIDE ? RTP_SEG_OUTSIDE :
 			    RTP_SEG_INSIDE;
-		vis_dir[k] = visible(d, g) && !(g == RTP_SEG_INSIDE &&
-		    lan_direction(d, k == 0 ? 1 : -1));
+		vis_dir[k] = visible(d, g) &&
+		    !lan_direction(d, k == 0 ? 1 : -1, g);
 		di[k].pkts = seg_pk[k][g];
 		di[k].expected = w * di[k].pps;
 		di[k].ratio = di[k].pkts / di[k].expected;

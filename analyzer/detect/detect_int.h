@@ -441,11 +441,6 @@ const struct dmsg *detect_initial(const struct dialog *d);
 const struct dmsg *detect_answer(const struct dialog *d);
 /* First audio m= line of an SDP with a usable port, NULL none. */
 const struct sdp_media *detect_audio_media(const struct sdp *s);
-/*
- * Direction of stream s in d: 1 caller->callee, -1 callee->caller, 0
- * unknown.  Judged by SDP endpoints first, then addresses.
- */
-int detect_stream_dir(const struct dialog *d, const struct rtp_stream *s);
 /* Packets of s between [from_ns, to_ns) from its rate strip (approximate
  * to one strip slot). */
 /*

@@ -6,11 +6,13 @@
  * undeliverable, absent, not observable; detect_media_legs), and the
  * intervals a call was on hold.
  *
- * Direction: a stream runs caller -> callee when it leaves an address
- * the caller uses (the source of the dialog's first message, or a c= of
- * an SDP the caller sent), callee -> caller when it goes to one.  The
- * report writers (output/report.c) and the browser both ask here, so a
- * figure printed in a text report and on the screen name the same way.
+ * Direction: the detector's (detect_stream_dir: each side's SDP
+ * endpoints first, then the addresses each side signals from), so the
+ * packets each way on a call's line equal the streams and findings
+ * printed beside it, also where both phones sit behind one NAT and a
+ * stream neither leaves nor reaches an address the caller itself uses.
+ * The report writers (output/report.c) and the browser both ask here, so
+ * a figure printed in a text report and on the screen name the same way.
  *
  * Hold: the spans, after media first flowed both ways by the SDP (each
  * side's latest SDP asks for audio sendrecv on a real address and port),
@@ -27,37 +29,10 @@
 #include "detect/detect.h"
 #include "present/view_int.h"
 
-static bool
-caller_ip(const struct dialog *d, const struct ep *ip)
-{
-	const struct ep *caller;
-
-	if (d->nmsgs == 0)
-		return false;
-	caller = &d->msgs[0].src;
-	if (ep_same_ip(caller, ip))
-		return true;
-	for (size_t i = 0; i < d->nmsgs; i++) {
-		const struct dmsg *m = &d->msgs[i];
-
-		if (!ep_same_ip(&m->src, caller) || m->m == NULL ||
-		    m->m->sdp == NULL)
-			continue;
-		for (int k = 0; k < m->m->sdp->nmedia; k++)
-			if (ep_same_ip(&m->m->sdp->media[k].conn, ip))
-				return true;
-	}
-	return false;
-}
-
 int
 view_stream_dir(const struct dialog *d, const struct rtp_stream *s)
 {
-	if (caller_ip(d, &s->src))
-		return 1;
-	if (caller_ip(d, &s->dst))
-		return -1;
-	return 0;
+	return detect_stream_dir(d, s);
 }
 
 void

@@ -253,6 +253,13 @@ def direction_state(run, call, seg, d, pkts, all_media):
     offer, answer = view(call, seg)
     want = answer if d == "caller>callee" else offer
     sig = want[2] if want else None              # receiver's signalling source
+    # both sides signal from one public address on this (public) segment:
+    # two phones behind one router; media reaches either there only at
+    # that address, and media sent out of it to another public address
+    # (a c= the receiver wrote but is not at: lan-proxy bfar runs, where
+    # that host answers port unreachable) reaches neither
+    one_nat = seg != "inside" and offer and answer and offer[2] == answer[2] \
+        and not PRIVATE.match(offer[2])
     ok = bad = 0
     for p, _ in pkts:
         dst = (p.dst, p.dport)
@@ -271,6 +278,8 @@ def direction_state(run, call, seg, d, pkts, all_media):
             # behind the router: a public address it wrote (the router's,
             # or another host's) is not where it is, and the ruleset
             # forwards no media back to it (lan-proxy b_sdp_c runs)
+            good = False
+        if one_nat and p.dst != sig:
             good = False
         if good:
             ok += 1
@@ -945,15 +954,6 @@ def draft(run):
                     continue
                 for d in ("caller>callee", "callee>caller"):
                     st = direction_state(run, c, seg, d, m[d], m) if vis else "not_observable"
-                    if not m[d] and d in phys[c["id"]].get("lan_dirs", ()) and seg != "inside" \
-                            and vis and any(m[x] for x in m if x != d and x != "cn"):
-                        # the segment carries the call's other direction
-                        # (nothing filtered it): this one is absent here
-                        yield (fk, c["id"], "media:%s@%s" % (d, seg), "absent",
-                               "the file carries the call's other direction, none of this one: its "
-                               "sender was given the receiver's private address, both behind the "
-                               "router, and it went phone to phone")
-                        continue
                     if not m[d] and d in phys[c["id"]].get("lan_dirs", ()):
                         yield (fk, c["id"], "media:%s@%s" % (d, seg), "not_observable",
                                "its sender was given the receiver's private address, both behind "

@@ -239,6 +239,49 @@ test_rtp_dirs(void)
 	dialog_free(d);
 }
 
+/*
+ * Two phones behind one NAT calling through a public proxy, seen inside:
+ * A (10.0.0.2) offers its own address, B (10.0.0.3) is given the router's
+ * public one (an ALG's rewrite) and answers a public address it is not
+ * at.  B's RTP goes from B to the router's address: neither leaves nor
+ * reaches an address A itself uses, yet it runs callee -> caller, as the
+ * stream line and the findings say; the call's line counted it
+ * caller -> callee ("rtp caller>callee 320, callee>caller 0").
+ */
+static void
+test_rtp_dirs_one_nat(void)
+{
+	struct dialog *d = mk_dialog(3, "lan-1", "a@x", "b@x", DIALOG_CALL,
+	    DIALOG_COMPLETED, T0);
+	const char *src[2] = { "10.0.0.2", "10.0.0.3" };
+	const char *dst[2] = { "198.51.100.4", "198.51.100.1" };
+	char buf[128];
+
+	snprintf(d->from_tag, sizeof(d->from_tag), "f1");
+	add_sdp_msg(d, true, "10.0.0.2", "198.51.100.2", "10.0.0.2", "sendrecv",
+	    T0, 1);
+	add_sdp_msg(d, true, "198.51.100.2", "10.0.0.3", "198.51.100.1",
+	    "sendrecv", T0 + 1, 2);
+	add_sdp_msg(d, false, "10.0.0.3", "198.51.100.2", "198.51.100.4",
+	    "sendrecv", T0 + 2, 3);
+	add_sdp_msg(d, false, "198.51.100.2", "10.0.0.2", "198.51.100.4",
+	    "sendrecv", T0 + 3, 4);
+	for (int k = 0; k < 2; k++) {
+		struct rtp_stream *r = calloc(1, sizeof(*r));
+
+		CU_ASSERT_FATAL(r != NULL);
+		r->src = mkep(src[k], 4000);
+		r->dst = mkep(dst[k], 4000);
+		r->packets = 160;
+		d->streams[d->nstreams++] = r;
+	}
+	CU_ASSERT_EQUAL(view_stream_dir(d, d->streams[0]), 1);
+	CU_ASSERT_EQUAL(view_stream_dir(d, d->streams[1]), -1);
+	CU_ASSERT_STRING_EQUAL(view_rtp_dirs(d, buf, sizeof(buf)),
+	    "rtp caller>callee 160, callee>caller 160");
+	dialog_free(d);
+}
+
 /* ---- call list ---- */
 
 static void
@@ -1370,7 +1413,8 @@ main(void)
 	    !CU_add_test(s, "pair_dup", test_pair_dup) ||
 	    !CU_add_test(s, "pair_summary", test_pair_summary) ||
 	    !CU_add_test(s, "hold_spans", test_hold_spans) ||
-	    !CU_add_test(s, "rtp_dirs", test_rtp_dirs)) {
+	    !CU_add_test(s, "rtp_dirs", test_rtp_dirs) ||
+	    !CU_add_test(s, "rtp_dirs_one_nat", test_rtp_dirs_one_nat)) {
 		CU_cleanup_registry();
 		return 1;
 	}
