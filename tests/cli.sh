@@ -135,4 +135,23 @@ if command -v tshark >/dev/null 2>&1; then
 	grep -q "^sipalg-analyze: $tmp/nosip.pcap: no SIP found, only RTP ([0-9]* packets): did a capture filter drop the signalling?" \
 	    "$tmp/e" || fail "no-SIP warning: $(cat "$tmp/e")"
 fi
+
+# --progress (on at a terminal, script(1) gives one): a stream has no
+# size, so its line says how much was read, not "N of 0 MB"; a file's
+# says "N of M MB".  70,000 packets: a progress line every 65,536.
+LOAD="$top_builddir/tests/bench/gen-load"
+if command -v script >/dev/null 2>&1 && [ -x "$LOAD" ]; then
+	"$LOAD" -w "$tmp/load.pcap" -n 100 -p 70000 >/dev/null 2>&1 ||
+	    fail "gen-load failed"
+	script -qec "cat '$tmp/load.pcap' | '$ANALYZE' - >/dev/null" \
+	    /dev/null 2>&1 | tr '\r' '\n' >"$tmp/prog"
+	grep -aq "^sipalg-analyze: [1-9][0-9]*\.[0-9] MB read, 65536 packets, " \
+	    "$tmp/prog" || fail "stream progress: $(cat -v "$tmp/prog")"
+	grep -aq " of 0 MB" "$tmp/prog" &&
+	    fail "stream progress claims a size: $(cat -v "$tmp/prog")"
+	script -qec "'$ANALYZE' '$tmp/load.pcap' >/dev/null" \
+	    /dev/null 2>&1 | tr '\r' '\n' >"$tmp/prog"
+	grep -aq "^sipalg-analyze: [0-9]* of [1-9][0-9]* MB, 65536 packets, " \
+	    "$tmp/prog" || fail "file progress: $(cat -v "$tmp/prog")"
+fi
 finish

@@ -52,6 +52,14 @@ on_stream_store(void *user, const struct rtp_stream *s)
 	cli_on_stream(user, s);
 }
 
+/*
+ * The most a run's inputs were read so far.  Streams (standard input, a
+ * pipe) have no size: capture_set_progress() counts none for them, and
+ * the last call (analysis.c: done = total) says 0 of 0; one run per
+ * process, so a file-scope figure serves.
+ */
+static uint64_t progress_read;
+
 static void
 on_progress(void *user, uint64_t done, uint64_t total, uint64_t packets)
 {
@@ -67,9 +75,18 @@ on_progress(void *user, uint64_t done, uint64_t total, uint64_t packets)
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	el = (double)(now.tv_sec - r->t0.tv_sec) +
 	    (double)(now.tv_nsec - r->t0.tv_nsec) / 1e9;
-	fprintf(stderr, "\r" PROG ": %" PRIu64 " of %" PRIu64 " MB, %" PRIu64
-	    " packets, %.0f packets/s   ", done >> 20, total >> 20, packets,
-	    el > 0 ? (double)packets / el : 0.0);
+	if (done > progress_read)
+		progress_read = done;
+	if (total == 0)         /* only streams: what was read, no total */
+		fprintf(stderr, "\r" PROG ": %.1f MB read, %" PRIu64
+		    " packets, %.0f packets/s   ",
+		    (double)progress_read / (1 << 20), packets,
+		    el > 0 ? (double)packets / el : 0.0);
+	else
+		fprintf(stderr, "\r" PROG ": %" PRIu64 " of %" PRIu64
+		    " MB, %" PRIu64 " packets, %.0f packets/s   ",
+		    done >> 20, total >> 20, packets,
+		    el > 0 ? (double)packets / el : 0.0);
 	r->progress_shown = 1;
 }
 

@@ -27,8 +27,25 @@
  * a frame.  A record it does not take -- one the file cuts short, longer
  * than the snapshot length, with a negative time, or the end of the file
  * -- is left to libpcap: the stream is set to its offset and
- * pcap_next_ex() reads it, so every error text stays libpcap's.  pcapng,
- * swapped, old and "modified" pcap files are libpcap's alone.
+ * pcap_next_ex() reads it, so every error text stays libpcap's.  Swapped,
+ * old and "modified" pcap files are libpcap's alone.
+ *
+ * pcapng files: the Enhanced Packet Blocks are read by ng_next, through
+ * the block walker's window (below), the others by libpcap, which so
+ * still reads every Section Header and Interface Description Block and
+ * keeps its own state right.  We take an EPB only where libpcap would
+ * read next (walk.lp_off: after the packet it returned last, or after an
+ * EPB we took), only when libpcap reads it without error and we read it
+ * the same way: its length a multiple of 4 and within the window, the
+ * same trailing length, an interface of this section (at most
+ * NG_OWN_IFACES) with the file's link type and microsecond or
+ * nanosecond time stamps and no time offset (ng_idb_unit, noted as the
+ * walk passes the interface blocks libpcap read), a captured length
+ * within the snapshot length and the block.  Anything else -- the first
+ * packet, a packet after any other block, a Simple or obsolete Packet
+ * Block, a damaged block, the end of the file -- is libpcap's: its
+ * stream is set to lp_off and pcap_next_ex() reads from there, and
+ * ftello() says where it stopped.  Streams' pcapng is libpcap's alone.
  *
  * Streams (standard input, a pipe, a FIFO) cannot be read again at an
  * offset, so libpcap reads them through a stdio stream of ours
@@ -131,6 +148,17 @@
 #define NG_SPB 3u
 #define NG_EPB 6u
 
+/*
+ * Interfaces of a section whose EPBs we may read ourselves (ng_next),
+ * and how their time stamps are read: NG_U_PCAP libpcap's (another
+ * resolution, a time offset, another link type, an id past
+ * NG_OWN_IFACES), NG_U_MICRO and NG_U_NANO ours.
+ */
+#define NG_OWN_IFACES 64
+#define NG_U_PCAP 0
+#define NG_U_MICRO 1
+#define NG_U_NANO 2
+
 struct ngwalk {
 	int fd;                     /* our own descriptor; -1: not walking */
 	uint8_t *buf;               /* WALK_BUF bytes of the file ... */
@@ -142,6 +170,12 @@ struct ngwalk {
 	uint32_t nsect;             /* interfaces described in it so far */
 	uint32_t nidb;              /* interfaces described in the file so far */
 	int idb_ok;                 /* later interface blocks may still be kept */
+	/* our own reading of Enhanced Packet Blocks (ng_next) */
+	int own;                    /* we may take EPBs */
+	uint64_t lp_off;            /* libpcap's next block */
+	int seek;                   /* its stream must be set to lp_off first */
+	uint32_t snap;              /* pcap_snapshot() */
+	uint8_t unit[NG_OWN_IFACES]; /* per interface of this section: NG_U_* */
 };
 
 /*
@@ -287,6 +321,8 @@ cfile_offset(const struct cfile *f)
 		return f->pipe.off;
 	if (f->fast.rb != NULL)
 		return f->fast.off;
+	if (f->walk.own)
+		return f->walk.lp_off;
 	o = ftello(f->fp);
 	return o >= 0 ? (uint64_t)o : f->info.bytes_read;
 }
@@ -306,6 +342,8 @@ capture_set_progress(const struct capture_set *cs, uint64_t *done,
 }
 
 static uint32_t walk_next(struct cfile *f);
+static int ng_next(struct cfile *f, struct pcap_pkthdr *h,
+    const u_char **data, uint32_t *ifnum);
 
 /*
  * The window of r's file from r->off on, as much as RB_BYTES holds (less
@@ -562,21 +600,31 @@ cfile_fill(struct cfile *f)
 	const u_char *data;
 	int r;
 	int64_t ts, sec;
-	uint32_t caplen;
+	uint32_t caplen, ifnum = 0;
+	int own;
 
 	f->has = 0;
 	if (f->pc == NULL)
 		return;
 	if ((f->pipe.own && pipe_next(f, &fh, &data) == 1) ||
-	    (f->fast.rb != NULL && fast_next(f, &fh, &data) == 1)) {
+	    (f->fast.rb != NULL && fast_next(f, &fh, &data) == 1) ||
+	    (f->walk.own && ng_next(f, &fh, &data, &ifnum) == 1)) {
 		h = &fh;
 		r = 1;
+		own = 1;
 		f->info.own_records++;
 	} else {
+		own = 0;
 		if (f->fast.rb != NULL &&
 		    fseeko(f->fp, (off_t)f->fast.off, SEEK_SET) != 0) {
 			free(f->fast.rb);
 			f->fast.rb = NULL;
+		}
+		if (f->walk.own && f->walk.seek) {
+			/* past the blocks we took; a regular file */
+			if (fseeko(f->fp, (off_t)f->walk.lp_off, SEEK_SET) != 0)
+				f->walk.own = 0;
+			f->walk.seek = 0;
 		}
 		r = pcap_next_ex(f->pc, &h, &data);
 		if (f->fast.rb != NULL) {
@@ -588,6 +636,14 @@ cfile_fill(struct cfile *f)
 				free(f->fast.rb);     /* libpcap's from now on */
 				f->fast.rb = NULL;
 			}
+		}
+		if (f->walk.own) {
+			off_t o = r == 1 ? ftello(f->fp) : -1;
+
+			if (o >= 0)
+				f->walk.lp_off = (uint64_t)o;
+			else
+				f->walk.own = 0;      /* libpcap's from now on */
 		}
 	}
 	if (r != 1) {
@@ -635,7 +691,7 @@ cfile_fill(struct cfile *f)
 	f->fr.data = data;
 	f->fr.caplen = caplen;
 	f->fr.wirelen = h->len;
-	f->fr.ifnum = walk_next(f);
+	f->fr.ifnum = own && f->walk.own ? ifnum : walk_next(f);
 	f->has = 1;
 }
 
@@ -853,6 +909,124 @@ walk_idb(struct cfile *f, uint32_t idx, uint64_t off, uint32_t len)
 }
 
 /*
+ * How we read the time stamps of the interface whose Interface
+ * Description Block of len bytes is at off (NG_U_*), as libpcap's
+ * add_interface() reads its options: if_tsresol (9, one byte, 6 or 9:
+ * 10^-6 or 10^-9 s; 10^-6 when absent), if_tsoffset (14, eight bytes,
+ * absent or 0), each padded to 4, up to opt_endofopt or the end of the
+ * block.  Anything else -- another resolution or a time offset, another
+ * link type than the file's, an option libpcap would refuse, a block
+ * longer than our window -- leaves the interface's packets to libpcap.
+ */
+static uint8_t
+ng_idb_unit(struct cfile *f, uint64_t off, uint32_t len)
+{
+	struct ngwalk *w = &f->walk;
+	const uint8_t *p;
+	struct cur c;
+	int unit = NG_U_MICRO, seen_res = 0, seen_off = 0;
+
+	if (len > WALK_BUF || len < 20 || walk_bytes(w, off, len, &p) != 0)
+		return NG_U_PCAP;
+	cur_init(&c, p + 8, len - 12);
+	if (ng16(&c, w->le) != (uint32_t)f->info.linktype)
+		return NG_U_PCAP;
+	cur_skip(&c, 6);                /* reserved, snaplen */
+	while (cur_left(&c) > 0) {
+		uint16_t code, olen;
+		const uint8_t *v;
+
+		if (cur_left(&c) < 4)
+			return NG_U_PCAP;
+		code = ng16(&c, w->le);
+		olen = ng16(&c, w->le);
+		v = cur_take(&c, ((size_t)olen + 3) / 4 * 4);
+		if (v == NULL)
+			return NG_U_PCAP;
+		if (code == 0) {
+			if (olen != 0)
+				return NG_U_PCAP;
+			break;
+		}
+		if (code == 9) {
+			if (olen != 1 || seen_res++ || (v[0] != 6 && v[0] != 9))
+				return NG_U_PCAP;
+			unit = v[0] == 9 ? NG_U_NANO : NG_U_MICRO;
+		} else if (code == 14) {
+			static const uint8_t zero[8];
+
+			if (olen != 8 || seen_off++ || memcmp(v, zero, 8) != 0)
+				return NG_U_PCAP;
+		}
+	}
+	return c.err ? NG_U_PCAP : (uint8_t)unit;
+}
+
+/*
+ * The next frame of a pcapng file read by us (see the top): the
+ * Enhanced Packet Block where libpcap would read next, when it is one
+ * libpcap reads without error and we read the same way: its length a
+ * multiple of 4 and within our window, the trailing length the same, an
+ * interface of this section whose time stamps we read (ng_idb_unit), a
+ * captured length within the snapshot length and within the block.
+ * Times as libpcap's pcap_ng_next_packet() makes them for nanosecond
+ * precision.  1, with *ifnum as walk_next() gives it, or 0: then libpcap
+ * reads it (and the walk follows).
+ */
+/* A 32-bit value at p in the section's byte order (ng_next: no cursor). */
+static inline uint32_t
+ng_ld32(const uint8_t *p, int le)
+{
+	return le ? (uint32_t)p[0] | (uint32_t)p[1] << 8 |
+	    (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24 :
+	    (uint32_t)p[3] | (uint32_t)p[2] << 8 | (uint32_t)p[1] << 16 |
+	    (uint32_t)p[0] << 24;
+}
+
+static int
+ng_next(struct cfile *f, struct pcap_pkthdr *h, const u_char **data,
+    uint32_t *ifnum)
+{
+	struct ngwalk *w = &f->walk;
+	const uint8_t *p;
+	uint32_t len, id, caplen;
+	uint64_t t;
+
+	if (w->fd < 0 || w->off != w->lp_off ||
+	    walk_bytes(w, w->off, 8, &p) != 0 || ng_ld32(p, w->le) != NG_EPB)
+		return 0;
+	len = ng_ld32(p + 4, w->le);
+	if (len < 32 || len % 4 != 0 || len > WALK_BUF)
+		return 0;
+	/* the whole block: in the window already, or read there */
+	if (w->off - w->buf_off + len > w->buf_len &&
+	    walk_bytes(w, w->off, len, &p) != 0)
+		return 0;
+	id = ng_ld32(p + 8, w->le);
+	caplen = ng_ld32(p + 20, w->le);
+	if (ng_ld32(p + len - 4, w->le) != len || id >= w->nsect ||
+	    id >= NG_OWN_IFACES || w->unit[id] == NG_U_PCAP ||
+	    caplen > w->snap || caplen > len - 32)
+		return 0;
+	t = (uint64_t)ng_ld32(p + 12, w->le) << 32 | ng_ld32(p + 16, w->le);
+	if (w->unit[id] == NG_U_NANO) {
+		h->ts.tv_sec = (time_t)(t / 1000000000u);
+		h->ts.tv_usec = (suseconds_t)(t % 1000000000u);
+	} else {
+		h->ts.tv_sec = (time_t)(t / 1000000u);
+		h->ts.tv_usec = (suseconds_t)(t % 1000000u * 1000u);
+	}
+	h->caplen = caplen;
+	h->len = ng_ld32(p + 24, w->le);
+	*data = p + 28;
+	*ifnum = w->base + id + 1;
+	w->off += len;
+	w->lp_off = w->off;
+	w->seek = 1;
+	return 1;
+}
+
+/*
  * The next packet block of f's file: 1 + the file-level index of the
  * interface it names, 0 when not known (not walking, an id not
  * described).  Stops the walk with ANOMALY_PCAPNG_BAD_BLOCK on a
@@ -897,6 +1071,8 @@ walk_next(struct cfile *f)
 			w->nsect = 0;
 			break;
 		case NG_IDB:
+			if (w->own && w->nsect < NG_OWN_IFACES)
+				w->unit[w->nsect] = ng_idb_unit(f, w->off, len);
 			walk_idb(f, w->nidb, w->off, len);
 			w->nidb++;
 			w->nsect++;
@@ -997,6 +1173,30 @@ fast_start(struct cfile *f)
 		return;
 	f->fast.rb_off = f->fast.off = sizeof(hdr);
 	f->fast.rb_len = 0;
+}
+
+/*
+ * Our reading of a pcapng file's Enhanced Packet Blocks (ng_next), with
+ * the walk (walk_start): libpcap has read the Section Header Block and
+ * the first Interface Description Block; it reads every other block
+ * (the walk follows it and notes the interfaces), and we take an EPB
+ * only where libpcap would read next.  Not for link types libpcap fixes
+ * up (Linux USB, and in the other byte order NFLOG), nor without
+ * nanosecond precision.
+ */
+static void
+ng_start(struct cfile *f)
+{
+	struct ngwalk *w = &f->walk;
+	off_t o;
+
+	if (w->fd < 0 || !f->nano || pcap_snapshot(f->pc) <= 0 ||
+	    f->info.linktype == 189 || f->info.linktype == 220 ||
+	    f->info.linktype == 239 || (o = ftello(f->fp)) < 0)
+		return;
+	w->snap = (uint32_t)pcap_snapshot(f->pc);
+	w->lp_off = (uint64_t)o;
+	w->own = 1;
 }
 
 /*
@@ -1210,8 +1410,10 @@ capture_set_add(struct capture_set *cs, const char *path, char *err,
 	f->fr.cap_idx = (uint32_t)cs->n;
 	if (S_ISREG(st.st_mode))
 		walk_start(f, path);
-	if (S_ISREG(st.st_mode))
+	if (S_ISREG(st.st_mode)) {
 		fast_start(f);
+		ng_start(f);
+	}
 	else
 		pipe_start(f);
 	cs->f[cs->n++] = f;

@@ -1,7 +1,8 @@
 /*
  * capture.h - reading capture files through libpcap, several merged by time.
- * (The records of a plain pcap file or stream are read by capture.c
- * itself, as libpcap reads them; see capture.c.)
+ * (The records of a plain pcap file or stream and most Enhanced Packet
+ * Blocks of a pcapng file are read by capture.c itself, as libpcap reads
+ * them; see capture.c.)
  *
  * pcap and pcapng, nanosecond timestamps kept (files are opened with
  * PCAP_TSTAMP_PRECISION_NANO).  Files are read strictly as a stream: one
@@ -52,10 +53,11 @@ struct capture_info {
 	struct anomalies an;    /* anomalies found while reading and decoding */
 	int done;               /* no more frames */
 	char err[160];          /* why reading stopped early; "" at a clean end */
-	uint64_t own_records;   /* frames read by capture.c's own plain-pcap
-	                         * reader, of a file or a stream (capture.c's
-	                         * top), the others by libpcap: for tests and
-	                         * profiling */
+	uint64_t own_records;   /* frames read by capture.c's own readers
+	                         * (plain pcap of a file or a stream, the
+	                         * Enhanced Packet Blocks of a pcapng file:
+	                         * capture.c's top), the others by libpcap:
+	                         * for tests and profiling */
 	/*
 	 * pcapng only: the interfaces described before the first packet
 	 * (read by capture.c itself: libpcap does not give the options).
