@@ -69,6 +69,12 @@ struct media_ep {
 struct stream_rec {
 	struct rtp_stream s;      /* first member: a stream_rec is its rtp_stream */
 	struct stream_rec *lru_prev, *lru_next; /* unannounced only */
+	/* When the owner was last chosen (see owner_unchanged): the count of
+	 * endpoint changes then, the version slots of the destination and
+	 * source, and whether one announcement was a candidate. */
+	uint64_t own_clock;
+	uint16_t own_slot_dst, own_slot_src;
+	bool own_single;
 	bool detached;            /* out of the table: a later call took its flow */
 };
 
@@ -79,6 +85,13 @@ rec_owner(const struct stream_rec *r)
 	return r->s.tab_owner;
 }
 
+/*
+ * Versions of the endpoint table by address (see owner_unchanged): a slot
+ * per hash of an address, so two addresses may share one; it then changes
+ * for both, which costs a choice recomputed, never a wrong one.
+ */
+#define EP_VER_SLOTS 1024
+
 struct analysis {
 	struct analysis_cb cb;
 	struct ingest *ing;
@@ -86,6 +99,11 @@ struct analysis {
 	struct detect *det;
 	struct htab eps;          /* struct media_ep by address, one per dialog */
 	uint64_t ep_seq;          /* announcements so far */
+	uint64_t ep_clock;        /* changes to eps so far (announced, forgotten) */
+	uint64_t ep_ver[EP_VER_SLOTS]; /* by address hash: ep_clock at its last */
+#ifdef SIPALG_CHECK_OWNER
+	uint64_t own_checked, own_full, own_kept; /* see owner_check */
+#endif
 	struct htab streams;      /* struct stream_rec by src, dst, ssrc */
 	struct stream_rec *orphan_head, *orphan_tail;
 	size_t nstreams, norphans;
@@ -114,6 +132,20 @@ ep_match(const struct hnode *n, const void *key)
 	const struct media_ep *m = HTAB_ENTRY(n, struct media_ep, node);
 
 	return ep_eq(&m->addr, (const struct ep *)key);
+}
+
+static uint16_t
+ep_ver_slot(uint64_t hash)
+{
+	return (uint16_t)(hash & (EP_VER_SLOTS - 1));
+}
+
+/* The entries of the address whose hash is hash changed: one added,
+ * announced again or forgotten. */
+static void
+ep_changed(struct analysis *a, uint64_t hash)
+{
+	a->ep_ver[ep_ver_slot(hash)] = ++a->ep_clock;
 }
 
 /* The first entry announcing e (of any dialog), NULL when none; the
@@ -174,6 +206,7 @@ ep_announce(struct analysis *a, struct dialog *d, const struct ep *addr,
 		return;
 	m = ep_of(a, addr, d);
 	if (m != NULL) {
+		ep_changed(a, m->node.hash);
 		m->seq = ++a->ep_seq;
 		m->ts_ns = ts_ns;
 		ep_set_payload(m, sm);
@@ -187,6 +220,7 @@ ep_announce(struct analysis *a, struct dialog *d, const struct ep *addr,
 	m->addr = *addr;
 	m->d = d;
 	htab_add(&a->eps, &m->node, ep_key_hash(addr));
+	ep_changed(a, ep_key_hash(addr));
 	m->next_of_dialog = d->media_eps;
 	d->media_eps = m;
 	m->seq = ++a->ep_seq;
@@ -223,6 +257,7 @@ forget_dialog_eps(struct analysis *a, struct dialog *d)
 
 	for (; m != NULL; m = next) {
 		next = m->next_of_dialog;
+		ep_changed(a, m->node.hash);
 		htab_del(&a->eps, &m->node);
 		free(m);
 	}
@@ -428,11 +463,13 @@ sig_match(const struct dialog *d, const struct pkt *p)
  * whose ALG rewrote the Call-ID, so two dialogs): among those, the
  * dialog that also announced the packet's other end (peer, NULL: none
  * to test), then the one that signals on the packet's side of the NAT
- * and at more of its addresses (sig_match), then the newest.
+ * and at more of its addresses (sig_match), then the newest.  *single is
+ * set when there was one candidate: the choice then depends on nothing
+ * but the entries of that address.
  */
 static struct media_ep *
 owner_among(struct analysis *a, struct media_ep *first, const struct ep *peer,
-    const struct pkt *p)
+    const struct pkt *p, bool *single)
 {
 	struct media_ep *c[OWNER_CANDIDATES], *m, *best = NULL;
 	int n = 0, best_score = -1;
@@ -445,6 +482,7 @@ owner_among(struct analysis *a, struct media_ep *first, const struct ep *peer,
 	for (m = first; m != NULL && n < OWNER_CANDIDATES; m = ep_next(m))
 		if (m->ts_ns >= newest - DIFF_WINDOW_NS)
 			c[n++] = m;
+	*single = n <= 1;
 	for (int i = 0; i < n; i++) {
 		int score = 0;
 
@@ -466,17 +504,98 @@ owner_among(struct analysis *a, struct media_ep *first, const struct ep *peer,
  * The endpoint a media packet belongs to (see the top of this file): an
  * announcement of its destination, else of its source (symmetric RTP),
  * chosen by owner_among.  NULL when no dialog announced either end.
+ * *single is set when the choice depends on the entries of the packet's
+ * two addresses alone (none, or one candidate): the same entries give
+ * the same choice.  With several candidates it depends also on their
+ * dialogs' signalling (sig_match) and on the order of the entries.
  */
 static struct media_ep *
-media_owner(struct analysis *a, const struct pkt *p)
+media_owner_of(struct analysis *a, const struct pkt *p, bool *single)
 {
 	struct media_ep *m = ep_first(a, &p->dst);
 
+	*single = true;
 	if (m != NULL)
-		return owner_among(a, m, &p->src, p);
+		return owner_among(a, m, &p->src, p, single);
 	m = ep_first(a, &p->src);
-	return m != NULL ? owner_among(a, m, NULL, p) : NULL;
+	return m != NULL ? owner_among(a, m, NULL, p, single) : NULL;
 }
+
+static struct media_ep *
+media_owner(struct analysis *a, const struct pkt *p)
+{
+	bool single;
+
+	return media_owner_of(a, p, &single);
+}
+
+/* r's owner was chosen now for p, among one candidate when single. */
+static void
+owner_chosen(struct analysis *a, struct stream_rec *r, const struct pkt *p,
+    bool single)
+{
+	r->own_clock = a->ep_clock;
+	r->own_single = single;
+	r->own_slot_dst = ep_ver_slot(ep_key_hash(&p->dst));
+	r->own_slot_src = ep_ver_slot(ep_key_hash(&p->src));
+}
+
+/*
+ * True when media_owner would choose for r's packets what it chose last
+ * (owner_chosen): one candidate then, and since then no entry of r's
+ * destination or source added, announced again or forgotten (nor of an
+ * address sharing their version slots).  media_owner reads nothing else
+ * in that case: the entries of the destination, else of the source, and
+ * their times.  O(1): two slots read.
+ */
+static bool
+owner_unchanged(const struct analysis *a, const struct stream_rec *r)
+{
+	return r->own_single && a->ep_ver[r->own_slot_dst] <= r->own_clock &&
+	    a->ep_ver[r->own_slot_src] <= r->own_clock;
+}
+
+#ifdef SIPALG_CHECK_OWNER
+/*
+ * The test build's proof of owner_unchanged (configure with
+ * CPPFLAGS=-DSIPALG_CHECK_OWNER): for every packet of an announced
+ * stream it holds for, the full choice is made as well and must keep the
+ * stream with its owner, as the last full choice did, else the run
+ * aborts.  The counts (packets checked, choices made again after an SDP,
+ * choices kept after one without making them) are appended to the file named by
+ * $SIPALG_CHECK_OWNER_LOG at the end (analysis_free), so that the
+ * outputs stay those of the normal build (tests/golden.sh can run it).
+ */
+static void
+owner_check_log(const struct analysis *a)
+{
+	const char *path = getenv("SIPALG_CHECK_OWNER_LOG");
+	FILE *f = path != NULL ? fopen(path, "a") : NULL;
+
+	if (f == NULL)
+		return;
+	fprintf(f, "%llu %llu %llu\n", (unsigned long long)a->own_checked,
+	    (unsigned long long)a->own_full, (unsigned long long)a->own_kept);
+	fclose(f);
+}
+
+static void
+owner_check(struct analysis *a, struct stream_rec *r, const struct pkt *p)
+{
+	struct media_ep *m;
+
+	if (!owner_unchanged(a, r))
+		return;
+	m = media_owner(a, p);
+	a->own_checked++;
+	if (m != NULL && m->d != rec_owner(r)) {
+		fprintf(stderr, "owner_check: frame %llu: the cached owner "
+		    "differs from the full choice\n",
+		    (unsigned long long)p->frame);
+		abort();
+	}
+}
+#endif
 
 static void
 handle_rtcp(struct analysis *a, const struct pkt *p, uint32_t ssrc,
@@ -506,6 +625,41 @@ handle_rtcp(struct analysis *a, const struct pkt *p, uint32_t ssrc,
 	}
 }
 
+/*
+ * An SDP was seen since r's owner was last chosen: the choice is made
+ * again when the entries it read changed (else it is the same:
+ * owner_unchanged).  When a newer offer/answer announced this flow for
+ * another call (phones with fixed ports and SSRCs, SIPp, two calls back
+ * to back), it is from now on a stream of that call: the old stream
+ * stays with its call, out of the table, and NULL is returned.
+ */
+static struct stream_rec *
+owner_recheck(struct analysis *a, struct stream_rec *r, const struct pkt *p)
+{
+	struct media_ep *m;
+	bool single;
+
+	r->s.tab_seq = a->ep_seq;
+	if (owner_unchanged(a, r)) {
+#ifdef SIPALG_CHECK_OWNER
+		a->own_kept++;
+#endif
+		return r;
+	}
+#ifdef SIPALG_CHECK_OWNER
+	a->own_full++;
+#endif
+	m = media_owner_of(a, p, &single);
+	owner_chosen(a, r, p, single);
+	if (m != NULL && m->d != rec_owner(r)) {
+		htab_del(&a->streams, &r->s.tab_node);
+		a->nstreams--;
+		r->detached = true;
+		return NULL;
+	}
+	return r;
+}
+
 static void
 handle_media(struct analysis *a, const struct pkt *p)
 {
@@ -522,26 +676,15 @@ handle_media(struct analysis *a, const struct pkt *p)
 	if (rtp_parse(p->payload, p->len, &h) != 0)
 		return;
 	r = stream_find(a, &p->src, &p->dst, h.ssrc);
-	if (r != NULL && rec_owner(r) != NULL && r->s.tab_seq != a->ep_seq) {
-		struct media_ep *m = media_owner(a, p);
-
-		/*
-		 * An SDP was seen since the owner was chosen.  When a newer
-		 * offer/answer announced this flow for another call (phones
-		 * with fixed ports and SSRCs, SIPp, two calls back to back),
-		 * it is from now on a stream of that call.  The old stream
-		 * stays with its call, out of the table.
-		 */
-		r->s.tab_seq = a->ep_seq;
-		if (m != NULL && m->d != rec_owner(r)) {
-			htab_del(&a->streams, &r->s.tab_node);
-			a->nstreams--;
-			r->detached = true;
-			r = NULL;
-		}
-	}
+#ifdef SIPALG_CHECK_OWNER
+	if (r != NULL && rec_owner(r) != NULL)
+		owner_check(a, r, p);
+#endif
+	if (r != NULL && rec_owner(r) != NULL && r->s.tab_seq != a->ep_seq)
+		r = owner_recheck(a, r, p);
 	if (r == NULL) {
-		struct media_ep *m = media_owner(a, p);
+		bool single;
+		struct media_ep *m = media_owner_of(a, p, &single);
 
 		if (m == NULL && !rtp_looks_like(p->payload, p->len))
 			return;
@@ -549,6 +692,7 @@ handle_media(struct analysis *a, const struct pkt *p)
 		if (r == NULL)
 			return;
 		r->s.tab_seq = a->ep_seq;
+		owner_chosen(a, r, p, single);
 	}
 	rtp_stream_add(&r->s, &h, p->ts_ns, p->frame);
 	a->stats[a->cur_cap].rtp_packets++;
@@ -821,6 +965,9 @@ analysis_free(struct analysis *a)
 	}
 	while (a->orphan_head)
 		orphan_release(a, a->orphan_head);
+#ifdef SIPALG_CHECK_OWNER
+	owner_check_log(a);
+#endif
 	ingest_free(a->ing);
 	htab_fini(&a->eps);
 	htab_fini(&a->streams);
