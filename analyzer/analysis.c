@@ -23,7 +23,10 @@
  * call whose Call-ID an ALG rewrote are two dialogs (ALG-REFERENCE.md 2,
  * rewrite_call_id), and each keeps the media at its own translation,
  * that of the dialog that negotiated both ends of the flow, else whose
- * signalling is seen at the packet's addresses (owner_among).  Packets matching no
+ * signalling is seen at the packet's addresses (owner_among).  After an
+ * SDP a stream's owner is chosen again only when an entry of one of its
+ * two addresses was announced since (owner_unchanged: a version per
+ * address slot), or when several were candidates.  Packets matching no
  * endpoint go through the RTP header heuristic and are kept as
  * unannounced streams, reported apart.  Endpoints and streams die with
  * their dialog.
@@ -69,12 +72,6 @@ struct media_ep {
 struct stream_rec {
 	struct rtp_stream s;      /* first member: a stream_rec is its rtp_stream */
 	struct stream_rec *lru_prev, *lru_next; /* unannounced only */
-	/* When the owner was last chosen (see owner_unchanged): the count of
-	 * endpoint changes then, the version slots of the destination and
-	 * source, and whether one announcement was a candidate. */
-	uint64_t own_clock;
-	uint16_t own_slot_dst, own_slot_src;
-	bool own_single;
 	bool detached;            /* out of the table: a later call took its flow */
 };
 
@@ -90,7 +87,8 @@ rec_owner(const struct stream_rec *r)
  * per hash of an address, so two addresses may share one; it then changes
  * for both, which costs a choice recomputed, never a wrong one.
  */
-#define EP_VER_SLOTS 1024
+#define EP_VER_BITS 10
+#define EP_VER_SLOTS (1U << EP_VER_BITS)
 
 struct analysis {
 	struct analysis_cb cb;
@@ -99,8 +97,7 @@ struct analysis {
 	struct detect *det;
 	struct htab eps;          /* struct media_ep by address, one per dialog */
 	uint64_t ep_seq;          /* announcements so far */
-	uint64_t ep_clock;        /* changes to eps so far (announced, forgotten) */
-	uint64_t ep_ver[EP_VER_SLOTS]; /* by address hash: ep_clock at its last */
+	uint64_t ep_ver[EP_VER_SLOTS]; /* by address hash: ep_seq of its last */
 #ifdef SIPALG_CHECK_OWNER
 	uint64_t own_checked, own_full, own_kept; /* see owner_check */
 #endif
@@ -134,18 +131,29 @@ ep_match(const struct hnode *n, const void *key)
 	return ep_eq(&m->addr, (const struct ep *)key);
 }
 
-static uint16_t
-ep_ver_slot(uint64_t hash)
+/* e's version slot: a multiplicative hash of its port and its IPv4
+ * address, or an IPv6 address's first and last four bytes (cheaper than
+ * ep_hash; it runs for two addresses each time a stream's owner is
+ * checked after an SDP).  Endpoints ep_eq() calls equal have one slot:
+ * the bytes after an IPv4 address are not read. */
+static unsigned
+ep_ver_slot(const struct ep *e)
 {
-	return (uint16_t)(hash & (EP_VER_SLOTS - 1));
+	uint32_t x, y = 0;
+
+	memcpy(&x, e->ip, 4);
+	if (e->family != 4)
+		memcpy(&y, e->ip + 12, 4);
+	return ((x ^ y ^ (uint32_t)e->port * 0x9e3779b1U) * 0x85ebca6bU) >>
+	    (32 - EP_VER_BITS);
 }
 
-/* The entries of the address whose hash is hash changed: one added,
- * announced again or forgotten. */
+/* An entry of e was announced (added or announced again): its version
+ * is the announcement's ep_seq. */
 static void
-ep_changed(struct analysis *a, uint64_t hash)
+ep_changed(struct analysis *a, const struct ep *e)
 {
-	a->ep_ver[ep_ver_slot(hash)] = ++a->ep_clock;
+	a->ep_ver[ep_ver_slot(e)] = a->ep_seq;
 }
 
 /* The first entry announcing e (of any dialog), NULL when none; the
@@ -206,8 +214,8 @@ ep_announce(struct analysis *a, struct dialog *d, const struct ep *addr,
 		return;
 	m = ep_of(a, addr, d);
 	if (m != NULL) {
-		ep_changed(a, m->node.hash);
 		m->seq = ++a->ep_seq;
+		ep_changed(a, addr);
 		m->ts_ns = ts_ns;
 		ep_set_payload(m, sm);
 		return;
@@ -220,10 +228,10 @@ ep_announce(struct analysis *a, struct dialog *d, const struct ep *addr,
 	m->addr = *addr;
 	m->d = d;
 	htab_add(&a->eps, &m->node, ep_key_hash(addr));
-	ep_changed(a, ep_key_hash(addr));
 	m->next_of_dialog = d->media_eps;
 	d->media_eps = m;
 	m->seq = ++a->ep_seq;
+	ep_changed(a, addr);
 	m->ts_ns = ts_ns;
 	m->rtcp = rtcp;
 	ep_set_payload(m, sm);
@@ -257,7 +265,6 @@ forget_dialog_eps(struct analysis *a, struct dialog *d)
 
 	for (; m != NULL; m = next) {
 		next = m->next_of_dialog;
-		ep_changed(a, m->node.hash);
 		htab_del(&a->eps, &m->node);
 		free(m);
 	}
@@ -529,30 +536,43 @@ media_owner(struct analysis *a, const struct pkt *p)
 	return media_owner_of(a, p, &single);
 }
 
-/* r's owner was chosen now for p, among one candidate when single. */
-static void
-owner_chosen(struct analysis *a, struct stream_rec *r, const struct pkt *p,
-    bool single)
+/*
+ * A stream's tab_seq is the announcement count (ep_seq) when its owner
+ * was last chosen or found unchanged, with OWN_SEVERAL set when several
+ * announcements were candidates then (media_owner_of's single false).
+ * ep_seq stays below 2^63.  A stream with OWN_SEVERAL never equals
+ * ep_seq: its packets come to owner_recheck, which compares without
+ * the flag.
+ */
+#define OWN_SEVERAL (1ULL << 63)
+
+/* The tab_seq of a choice made now. */
+static uint64_t
+owner_stamp(const struct analysis *a, bool single)
 {
-	r->own_clock = a->ep_clock;
-	r->own_single = single;
-	r->own_slot_dst = ep_ver_slot(ep_key_hash(&p->dst));
-	r->own_slot_src = ep_ver_slot(ep_key_hash(&p->src));
+	return a->ep_seq | (single ? 0 : OWN_SEVERAL);
 }
 
 /*
- * True when media_owner would choose for r's packets what it chose last
- * (owner_chosen): one candidate then, and since then no entry of r's
- * destination or source added, announced again or forgotten (nor of an
- * address sharing their version slots).  media_owner reads nothing else
- * in that case: the entries of the destination, else of the source, and
- * their times.  O(1): two slots read.
+ * True when media_owner would choose for r's packets (p one of them)
+ * what it chose last: one candidate then, and no entry of the packet's
+ * destination or source announced since (nor of an address sharing
+ * their version slots).  With one candidate media_owner reads nothing
+ * else: the entries of the destination, else of the source, and their
+ * times.  An entry forgotten (its dialog ended) does not change such a
+ * choice either: the candidate's own (its dialog ended with its
+ * streams) or one outside the window of the newest, which the
+ * candidate is and stays.  O(1): two slots read.
  */
 static bool
-owner_unchanged(const struct analysis *a, const struct stream_rec *r)
+owner_unchanged(const struct analysis *a, const struct stream_rec *r,
+    const struct pkt *p)
 {
-	return r->own_single && a->ep_ver[r->own_slot_dst] <= r->own_clock &&
-	    a->ep_ver[r->own_slot_src] <= r->own_clock;
+	uint64_t at = r->s.tab_seq;
+
+	return (at & OWN_SEVERAL) == 0 &&
+	    a->ep_ver[ep_ver_slot(&p->dst)] <= at &&
+	    a->ep_ver[ep_ver_slot(&p->src)] <= at;
 }
 
 #ifdef SIPALG_CHECK_OWNER
@@ -561,10 +581,10 @@ owner_unchanged(const struct analysis *a, const struct stream_rec *r)
  * CPPFLAGS=-DSIPALG_CHECK_OWNER): for every packet of an announced
  * stream it holds for, the full choice is made as well and must keep the
  * stream with its owner, as the last full choice did, else the run
- * aborts.  The counts (packets checked, choices made again after an SDP,
- * choices kept after one without making them) are appended to the file named by
- * $SIPALG_CHECK_OWNER_LOG at the end (analysis_free), so that the
- * outputs stay those of the normal build (tests/golden.sh can run it).
+ * aborts.  The counts (packets checked, choices made again after an
+ * SDP, choices kept after one without making them) are appended to the
+ * file named by $SIPALG_CHECK_OWNER_LOG at the end (analysis_free), so
+ * the outputs stay those of the normal build (tests/golden.sh runs it).
  */
 static void
 owner_check_log(const struct analysis *a)
@@ -584,7 +604,7 @@ owner_check(struct analysis *a, struct stream_rec *r, const struct pkt *p)
 {
 	struct media_ep *m;
 
-	if (!owner_unchanged(a, r))
+	if (!owner_unchanged(a, r, p))
 		return;
 	m = media_owner(a, p);
 	a->own_checked++;
@@ -626,12 +646,14 @@ handle_rtcp(struct analysis *a, const struct pkt *p, uint32_t ssrc,
 }
 
 /*
- * An SDP was seen since r's owner was last chosen: the choice is made
- * again when the entries it read changed (else it is the same:
- * owner_unchanged).  When a newer offer/answer announced this flow for
- * another call (phones with fixed ports and SSRCs, SIPp, two calls back
- * to back), it is from now on a stream of that call: the old stream
- * stays with its call, out of the table, and NULL is returned.
+ * r's tab_seq is not ep_seq: an SDP was seen since r's owner was last
+ * chosen, or several announcements were candidates (OWN_SEVERAL).  After
+ * an SDP, the choice is made again when the entries it read may have
+ * changed (else it is the same: owner_unchanged).  When a newer
+ * offer/answer announced this flow for another call (phones with fixed
+ * ports and SSRCs, SIPp, two calls back to back), it is from now on a
+ * stream of that call: the old stream stays with its call, out of the
+ * table, and NULL is returned.
  */
 static struct stream_rec *
 owner_recheck(struct analysis *a, struct stream_rec *r, const struct pkt *p)
@@ -639,18 +661,20 @@ owner_recheck(struct analysis *a, struct stream_rec *r, const struct pkt *p)
 	struct media_ep *m;
 	bool single;
 
-	r->s.tab_seq = a->ep_seq;
-	if (owner_unchanged(a, r)) {
+	if ((r->s.tab_seq & ~OWN_SEVERAL) == a->ep_seq)
+		return r;         /* several candidates, no SDP since */
+	if (owner_unchanged(a, r, p)) {
 #ifdef SIPALG_CHECK_OWNER
 		a->own_kept++;
 #endif
+		r->s.tab_seq = a->ep_seq;
 		return r;
 	}
 #ifdef SIPALG_CHECK_OWNER
 	a->own_full++;
 #endif
 	m = media_owner_of(a, p, &single);
-	owner_chosen(a, r, p, single);
+	r->s.tab_seq = owner_stamp(a, single);
 	if (m != NULL && m->d != rec_owner(r)) {
 		htab_del(&a->streams, &r->s.tab_node);
 		a->nstreams--;
@@ -691,8 +715,7 @@ handle_media(struct analysis *a, const struct pkt *p)
 		r = stream_new(a, p, h.ssrc, m ? m->d : NULL, m);
 		if (r == NULL)
 			return;
-		r->s.tab_seq = a->ep_seq;
-		owner_chosen(a, r, p, single);
+		r->s.tab_seq = owner_stamp(a, single);
 	}
 	rtp_stream_add(&r->s, &h, p->ts_ns, p->frame);
 	a->stats[a->cur_cap].rtp_packets++;
