@@ -704,6 +704,10 @@ handle_media(struct analysis *a, const struct pkt *p)
 	if (r != NULL && rec_owner(r) != NULL)
 		owner_check(a, r, p);
 #endif
+	/* The owner's last_ns, written by dialog_table_touch below, is
+	 * mostly not in cache: its load starts now, under rtp_stream_add. */
+	if (r != NULL && rec_owner(r) != NULL)
+		__builtin_prefetch(&rec_owner(r)->last_ns, 1);
 	if (r != NULL && rec_owner(r) != NULL && r->s.tab_seq != a->ep_seq)
 		r = owner_recheck(a, r, p);
 	if (r == NULL) {
