@@ -23,7 +23,10 @@
  * call whose Call-ID an ALG rewrote are two dialogs (ALG-REFERENCE.md 2,
  * rewrite_call_id), and each keeps the media at its own translation,
  * that of the dialog that negotiated both ends of the flow, else whose
- * signalling is seen at the packet's addresses (owner_among).  Packets matching no
+ * signalling is seen at the packet's addresses (owner_among).  After an
+ * SDP a stream's owner is chosen again only when an entry of one of its
+ * two addresses was announced since (owner_unchanged: a version per
+ * address slot), or when several were candidates.  Packets matching no
  * endpoint go through the RTP header heuristic and are kept as
  * unannounced streams, reported apart.  Endpoints and streams die with
  * their dialog.
@@ -79,6 +82,14 @@ rec_owner(const struct stream_rec *r)
 	return r->s.tab_owner;
 }
 
+/*
+ * Versions of the endpoint table by address (see owner_unchanged): a slot
+ * per hash of an address, so two addresses may share one; it then changes
+ * for both, which costs a choice recomputed, never a wrong one.
+ */
+#define EP_VER_BITS 10
+#define EP_VER_SLOTS (1U << EP_VER_BITS)
+
 struct analysis {
 	struct analysis_cb cb;
 	struct ingest *ing;
@@ -86,6 +97,10 @@ struct analysis {
 	struct detect *det;
 	struct htab eps;          /* struct media_ep by address, one per dialog */
 	uint64_t ep_seq;          /* announcements so far */
+	uint64_t ep_ver[EP_VER_SLOTS]; /* by address hash: ep_seq of its last */
+#ifdef SIPALG_CHECK_OWNER
+	uint64_t own_checked, own_full, own_kept; /* see owner_check */
+#endif
 	struct htab streams;      /* struct stream_rec by src, dst, ssrc */
 	struct stream_rec *orphan_head, *orphan_tail;
 	size_t nstreams, norphans;
@@ -114,6 +129,31 @@ ep_match(const struct hnode *n, const void *key)
 	const struct media_ep *m = HTAB_ENTRY(n, struct media_ep, node);
 
 	return ep_eq(&m->addr, (const struct ep *)key);
+}
+
+/* e's version slot: a multiplicative hash of its port and its IPv4
+ * address, or an IPv6 address's first and last four bytes (cheaper than
+ * ep_hash; it runs for two addresses each time a stream's owner is
+ * checked after an SDP).  Endpoints ep_eq() calls equal have one slot:
+ * the bytes after an IPv4 address are not read. */
+static unsigned
+ep_ver_slot(const struct ep *e)
+{
+	uint32_t x, y = 0;
+
+	memcpy(&x, e->ip, 4);
+	if (e->family != 4)
+		memcpy(&y, e->ip + 12, 4);
+	return ((x ^ y ^ (uint32_t)e->port * 0x9e3779b1U) * 0x85ebca6bU) >>
+	    (32 - EP_VER_BITS);
+}
+
+/* An entry of e was announced (added or announced again): its version
+ * is the announcement's ep_seq. */
+static void
+ep_changed(struct analysis *a, const struct ep *e)
+{
+	a->ep_ver[ep_ver_slot(e)] = a->ep_seq;
 }
 
 /* The first entry announcing e (of any dialog), NULL when none; the
@@ -175,6 +215,7 @@ ep_announce(struct analysis *a, struct dialog *d, const struct ep *addr,
 	m = ep_of(a, addr, d);
 	if (m != NULL) {
 		m->seq = ++a->ep_seq;
+		ep_changed(a, addr);
 		m->ts_ns = ts_ns;
 		ep_set_payload(m, sm);
 		return;
@@ -190,6 +231,7 @@ ep_announce(struct analysis *a, struct dialog *d, const struct ep *addr,
 	m->next_of_dialog = d->media_eps;
 	d->media_eps = m;
 	m->seq = ++a->ep_seq;
+	ep_changed(a, addr);
 	m->ts_ns = ts_ns;
 	m->rtcp = rtcp;
 	ep_set_payload(m, sm);
@@ -428,11 +470,13 @@ sig_match(const struct dialog *d, const struct pkt *p)
  * whose ALG rewrote the Call-ID, so two dialogs): among those, the
  * dialog that also announced the packet's other end (peer, NULL: none
  * to test), then the one that signals on the packet's side of the NAT
- * and at more of its addresses (sig_match), then the newest.
+ * and at more of its addresses (sig_match), then the newest.  *single is
+ * set when there was one candidate: the choice then depends on nothing
+ * but the entries of that address.
  */
 static struct media_ep *
 owner_among(struct analysis *a, struct media_ep *first, const struct ep *peer,
-    const struct pkt *p)
+    const struct pkt *p, bool *single)
 {
 	struct media_ep *c[OWNER_CANDIDATES], *m, *best = NULL;
 	int n = 0, best_score = -1;
@@ -445,6 +489,7 @@ owner_among(struct analysis *a, struct media_ep *first, const struct ep *peer,
 	for (m = first; m != NULL && n < OWNER_CANDIDATES; m = ep_next(m))
 		if (m->ts_ns >= newest - DIFF_WINDOW_NS)
 			c[n++] = m;
+	*single = n <= 1;
 	for (int i = 0; i < n; i++) {
 		int score = 0;
 
@@ -466,17 +511,111 @@ owner_among(struct analysis *a, struct media_ep *first, const struct ep *peer,
  * The endpoint a media packet belongs to (see the top of this file): an
  * announcement of its destination, else of its source (symmetric RTP),
  * chosen by owner_among.  NULL when no dialog announced either end.
+ * *single is set when the choice depends on the entries of the packet's
+ * two addresses alone (none, or one candidate): the same entries give
+ * the same choice.  With several candidates it depends also on their
+ * dialogs' signalling (sig_match) and on the order of the entries.
  */
 static struct media_ep *
-media_owner(struct analysis *a, const struct pkt *p)
+media_owner_of(struct analysis *a, const struct pkt *p, bool *single)
 {
 	struct media_ep *m = ep_first(a, &p->dst);
 
+	*single = true;
 	if (m != NULL)
-		return owner_among(a, m, &p->src, p);
+		return owner_among(a, m, &p->src, p, single);
 	m = ep_first(a, &p->src);
-	return m != NULL ? owner_among(a, m, NULL, p) : NULL;
+	return m != NULL ? owner_among(a, m, NULL, p, single) : NULL;
 }
+
+static struct media_ep *
+media_owner(struct analysis *a, const struct pkt *p)
+{
+	bool single;
+
+	return media_owner_of(a, p, &single);
+}
+
+/*
+ * A stream's tab_seq is the announcement count (ep_seq) when its owner
+ * was last chosen or found unchanged, with OWN_SEVERAL set when several
+ * announcements were candidates then (media_owner_of's single false).
+ * ep_seq stays below 2^63.  A stream with OWN_SEVERAL never equals
+ * ep_seq: its packets come to owner_recheck, which compares without
+ * the flag.
+ */
+#define OWN_SEVERAL (1ULL << 63)
+
+/* The tab_seq of a choice made now. */
+static uint64_t
+owner_stamp(const struct analysis *a, bool single)
+{
+	return a->ep_seq | (single ? 0 : OWN_SEVERAL);
+}
+
+/*
+ * True when media_owner would choose for r's packets (p one of them)
+ * what it chose last: one candidate then, and no entry of the packet's
+ * destination or source announced since (nor of an address sharing
+ * their version slots).  With one candidate media_owner reads nothing
+ * else: the entries of the destination, else of the source, and their
+ * times.  An entry forgotten (its dialog ended) does not change such a
+ * choice either: the candidate's own (its dialog ended with its
+ * streams) or one outside the window of the newest, which the
+ * candidate is and stays.  O(1): two slots read.
+ */
+static bool
+owner_unchanged(const struct analysis *a, const struct stream_rec *r,
+    const struct pkt *p)
+{
+	uint64_t at = r->s.tab_seq;
+
+	return (at & OWN_SEVERAL) == 0 &&
+	    a->ep_ver[ep_ver_slot(&p->dst)] <= at &&
+	    a->ep_ver[ep_ver_slot(&p->src)] <= at;
+}
+
+#ifdef SIPALG_CHECK_OWNER
+/*
+ * The test build's proof of owner_unchanged (configure with
+ * CPPFLAGS=-DSIPALG_CHECK_OWNER): for every packet of an announced
+ * stream it holds for, the full choice is made as well and must keep the
+ * stream with its owner, as the last full choice did, else the run
+ * aborts.  The counts (packets checked, choices made again after an
+ * SDP, choices kept after one without making them) are appended to the
+ * file named by $SIPALG_CHECK_OWNER_LOG at the end (analysis_free), so
+ * the outputs stay those of the normal build (tests/golden.sh runs it).
+ */
+static void
+owner_check_log(const struct analysis *a)
+{
+	const char *path = getenv("SIPALG_CHECK_OWNER_LOG");
+	FILE *f = path != NULL ? fopen(path, "a") : NULL;
+
+	if (f == NULL)
+		return;
+	fprintf(f, "%llu %llu %llu\n", (unsigned long long)a->own_checked,
+	    (unsigned long long)a->own_full, (unsigned long long)a->own_kept);
+	fclose(f);
+}
+
+static void
+owner_check(struct analysis *a, struct stream_rec *r, const struct pkt *p)
+{
+	struct media_ep *m;
+
+	if (!owner_unchanged(a, r, p))
+		return;
+	m = media_owner(a, p);
+	a->own_checked++;
+	if (m != NULL && m->d != rec_owner(r)) {
+		fprintf(stderr, "owner_check: frame %llu: the cached owner "
+		    "differs from the full choice\n",
+		    (unsigned long long)p->frame);
+		abort();
+	}
+}
+#endif
 
 static void
 handle_rtcp(struct analysis *a, const struct pkt *p, uint32_t ssrc,
@@ -506,6 +645,45 @@ handle_rtcp(struct analysis *a, const struct pkt *p, uint32_t ssrc,
 	}
 }
 
+/*
+ * r's tab_seq is not ep_seq: an SDP was seen since r's owner was last
+ * chosen, or several announcements were candidates (OWN_SEVERAL).  After
+ * an SDP, the choice is made again when the entries it read may have
+ * changed (else it is the same: owner_unchanged).  When a newer
+ * offer/answer announced this flow for another call (phones with fixed
+ * ports and SSRCs, SIPp, two calls back to back), it is from now on a
+ * stream of that call: the old stream stays with its call, out of the
+ * table, and NULL is returned.
+ */
+static struct stream_rec *
+owner_recheck(struct analysis *a, struct stream_rec *r, const struct pkt *p)
+{
+	struct media_ep *m;
+	bool single;
+
+	if ((r->s.tab_seq & ~OWN_SEVERAL) == a->ep_seq)
+		return r;         /* several candidates, no SDP since */
+	if (owner_unchanged(a, r, p)) {
+#ifdef SIPALG_CHECK_OWNER
+		a->own_kept++;
+#endif
+		r->s.tab_seq = a->ep_seq;
+		return r;
+	}
+#ifdef SIPALG_CHECK_OWNER
+	a->own_full++;
+#endif
+	m = media_owner_of(a, p, &single);
+	r->s.tab_seq = owner_stamp(a, single);
+	if (m != NULL && m->d != rec_owner(r)) {
+		htab_del(&a->streams, &r->s.tab_node);
+		a->nstreams--;
+		r->detached = true;
+		return NULL;
+	}
+	return r;
+}
+
 static void
 handle_media(struct analysis *a, const struct pkt *p)
 {
@@ -522,33 +700,26 @@ handle_media(struct analysis *a, const struct pkt *p)
 	if (rtp_parse(p->payload, p->len, &h) != 0)
 		return;
 	r = stream_find(a, &p->src, &p->dst, h.ssrc);
-	if (r != NULL && rec_owner(r) != NULL && r->s.tab_seq != a->ep_seq) {
-		struct media_ep *m = media_owner(a, p);
-
-		/*
-		 * An SDP was seen since the owner was chosen.  When a newer
-		 * offer/answer announced this flow for another call (phones
-		 * with fixed ports and SSRCs, SIPp, two calls back to back),
-		 * it is from now on a stream of that call.  The old stream
-		 * stays with its call, out of the table.
-		 */
-		r->s.tab_seq = a->ep_seq;
-		if (m != NULL && m->d != rec_owner(r)) {
-			htab_del(&a->streams, &r->s.tab_node);
-			a->nstreams--;
-			r->detached = true;
-			r = NULL;
-		}
-	}
+#ifdef SIPALG_CHECK_OWNER
+	if (r != NULL && rec_owner(r) != NULL)
+		owner_check(a, r, p);
+#endif
+	/* The owner's last_ns, written by dialog_table_touch below, is
+	 * mostly not in cache: its load starts now, under rtp_stream_add. */
+	if (r != NULL && rec_owner(r) != NULL)
+		__builtin_prefetch(&rec_owner(r)->last_ns, 1);
+	if (r != NULL && rec_owner(r) != NULL && r->s.tab_seq != a->ep_seq)
+		r = owner_recheck(a, r, p);
 	if (r == NULL) {
-		struct media_ep *m = media_owner(a, p);
+		bool single;
+		struct media_ep *m = media_owner_of(a, p, &single);
 
 		if (m == NULL && !rtp_looks_like(p->payload, p->len))
 			return;
 		r = stream_new(a, p, h.ssrc, m ? m->d : NULL, m);
 		if (r == NULL)
 			return;
-		r->s.tab_seq = a->ep_seq;
+		r->s.tab_seq = owner_stamp(a, single);
 	}
 	rtp_stream_add(&r->s, &h, p->ts_ns, p->frame);
 	a->stats[a->cur_cap].rtp_packets++;
@@ -828,6 +999,9 @@ analysis_free(struct analysis *a)
 	}
 	while (a->orphan_head)
 		orphan_release(a, a->orphan_head);
+#ifdef SIPALG_CHECK_OWNER
+	owner_check_log(a);
+#endif
 	ingest_free(a->ing);
 	htab_fini(&a->eps);
 	htab_fini(&a->streams);

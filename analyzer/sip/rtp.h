@@ -116,7 +116,8 @@ struct rtp_stream {
 	 *
 	 * The table that holds the stream (analysis.c) keeps its chain link,
 	 * the stream's owner and the announcement count it chose the owner
-	 * at here, as it reads them for every packet; nothing else uses them.
+	 * at (with a flag: analysis.c, OWN_SEVERAL) here, as it reads them
+	 * for every packet; nothing else uses them.
 	 */
 	struct hnode tab_node;
 	void *tab_owner;
