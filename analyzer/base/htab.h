@@ -99,7 +99,8 @@ htab_mix64(uint64_t x)
  * (htab.c says why), so a capture cannot be made to pile its keys into one
  * chain.  Values hold for this process only: never print, store or order
  * anything by them.  SIPALG_HASH_SEED=N in the environment fixes the key,
- * for tests.
+ * to repeat a run (tests/hashseed.sh shows the outputs do not depend on
+ * it; the man pages' ENVIRONMENT).
  *
  * htab_hash chains through seed (start with HTAB_SEED, pass the previous
  * value to hash the next field).  htab_hash_words is the same hash in
