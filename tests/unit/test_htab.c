@@ -346,11 +346,14 @@ old_ep_hash(const struct ep *e)
 	    a) ^ b);
 }
 
+/* A flow (a, b, tag) or, for the endpoint hashes, an endpoint (a). */
 struct flow {
 	struct hnode node;
 	struct ep a, b;
 	uint32_t tag;
 };
+
+enum by { OLD_PAIR, PAIR, OLD_EP, EP };
 
 static struct ep
 ep4(uint32_t word, uint16_t port)
@@ -364,21 +367,44 @@ ep4(uint32_t word, uint16_t port)
 	return e;
 }
 
-/* flows[0..n) linked by hash (new: ep_pair_hash, else the old one). */
+static uint64_t
+flow_hash(const struct flow *f, enum by by)
+{
+	switch (by) {
+	case OLD_PAIR: return old_pair_hash(&f->a, &f->b, f->tag);
+	case PAIR: return ep_pair_hash(&f->a, &f->b, f->tag);
+	case OLD_EP: return old_ep_hash(&f->a);
+	default: return ep_hash(&f->a);
+	}
+}
+
+/* The longest chain of f[0..n) linked by the hash named. */
 static size_t
-flows_chain(struct flow *f, size_t n, int new)
+flows_chain(struct flow *f, size_t n, enum by by)
 {
 	struct htab h;
 	size_t worst;
 
 	CU_ASSERT_FATAL(htab_init(&h, 16) == 0);
 	for (size_t i = 0; i < n; i++)
-		htab_add(&h, &f[i].node, new ?
-		    ep_pair_hash(&f[i].a, &f[i].b, f[i].tag) :
-		    old_pair_hash(&f[i].a, &f[i].b, f[i].tag));
+		htab_add(&h, &f[i].node, flow_hash(&f[i], by));
 	worst = longest_chain(&h);
 	htab_fini(&h);
 	return worst;
+}
+
+/*
+ * f[0..n) all have one value under the old hash (one chain), and spread
+ * under the new one as random keys do (longest chain 5 to 7 for 4,096;
+ * above 12 with odds under 1e-5).
+ */
+static void
+crafted_spread(struct flow *f, size_t n, enum by old, enum by new)
+{
+	for (size_t i = 1; i < n; i++)
+		CU_ASSERT_EQUAL_FATAL(flow_hash(&f[i], old), flow_hash(f, old));
+	CU_ASSERT_EQUAL(flows_chain(f, n, old), n);
+	CU_ASSERT(flows_chain(f, n, new) <= 12);
 }
 
 /*
@@ -387,8 +413,7 @@ flows_chain(struct flow *f, size_t n, int new)
  * puts every flow on x = X0, one value under every key (the stream table
  * in one chain: quadratic time).  Then IPv6 flows whose low address
  * halves cancel each other (the old word of an IPv6 address was linear in
- * them).  Keyed before the fields combine, both spread as random keys do
- * (longest chain 5 to 7 here; above 12 with odds under 1e-5).
+ * them).  Keyed before the fields combine, both spread.
  */
 static void
 test_crafted_flow_collisions(void)
@@ -409,11 +434,7 @@ test_crafted_flow_collisions(void)
 		f[i].b = ep4(wb, (uint16_t)(ports >> 32));
 		f[i].tag = (uint32_t)ports;
 	}
-	for (int i = 1; i < N; i++)
-		CU_ASSERT_EQUAL_FATAL(old_pair_hash(&f[i].a, &f[i].b, f[i].tag),
-		    old_pair_hash(&f[0].a, &f[0].b, f[0].tag));
-	CU_ASSERT_EQUAL(flows_chain(f, N, 0), N);
-	CU_ASSERT(flows_chain(f, N, 1) <= 12);
+	crafted_spread(f, N, OLD_PAIR, PAIR);
 
 	/* IPv6: rot32(low half of a) ^ (low half of b) fixed */
 	for (uint64_t i = 0; i < N; i++) {
@@ -432,31 +453,7 @@ test_crafted_flow_collisions(void)
 		memcpy(f[i].b.ip + 8, &lb, 8);
 		f[i].tag = 0x12345678;
 	}
-	for (int i = 1; i < N; i++)
-		CU_ASSERT_EQUAL_FATAL(old_pair_hash(&f[i].a, &f[i].b, f[i].tag),
-		    old_pair_hash(&f[0].a, &f[0].b, f[0].tag));
-	CU_ASSERT_EQUAL(flows_chain(f, N, 0), N);
-	CU_ASSERT(flows_chain(f, N, 1) <= 12);
-}
-
-struct endpoint {
-	struct hnode node;
-	struct ep e;
-};
-
-static size_t
-endpoints_chain(struct endpoint *p, size_t n, int new)
-{
-	struct htab h;
-	size_t worst;
-
-	CU_ASSERT_FATAL(htab_init(&h, 16) == 0);
-	for (size_t i = 0; i < n; i++)
-		htab_add(&h, &p[i].node, new ? ep_hash(&p[i].e) :
-		    old_ep_hash(&p[i].e));
-	worst = longest_chain(&h);
-	htab_fini(&h);
-	return worst;
+	crafted_spread(f, N, OLD_PAIR, PAIR);
 }
 
 /*
@@ -468,29 +465,25 @@ static void
 test_crafted_endpoint_collisions(void)
 {
 	enum { N = 4096 };
-	static struct endpoint p[N];
+	static struct flow p[N];
 
 	for (int fam = 4; fam <= 6; fam += 2) {
 		for (uint32_t i = 0; i < N; i++) {
 			uint16_t port = (uint16_t)(5000 + i);
 
 			if (fam == 4)
-				p[i].e = ep4(0x0100000a ^ (5000u ^ port), port);
+				p[i].a = ep4(0x0100000a ^ (5000u ^ port), port);
 			else {
-				ep_clear(&p[i].e);
-				p[i].e.family = 6;
-				p[i].e.port = port;
-				p[i].e.ip[0] = 0x20;
-				p[i].e.ip[15] = 1;
-				p[i].e.ip[0] ^= (uint8_t)(5000u ^ port);
-				p[i].e.ip[1] ^= (uint8_t)((5000u ^ port) >> 8);
+				ep_clear(&p[i].a);
+				p[i].a.family = 6;
+				p[i].a.port = port;
+				p[i].a.ip[0] = 0x20;
+				p[i].a.ip[15] = 1;
+				p[i].a.ip[0] ^= (uint8_t)(5000u ^ port);
+				p[i].a.ip[1] ^= (uint8_t)((5000u ^ port) >> 8);
 			}
 		}
-		for (int i = 1; i < N; i++)
-			CU_ASSERT_EQUAL_FATAL(old_ep_hash(&p[i].e),
-			    old_ep_hash(&p[0].e));
-		CU_ASSERT_EQUAL(endpoints_chain(p, N, 0), N);
-		CU_ASSERT(endpoints_chain(p, N, 1) <= 12);
+		crafted_spread(p, N, OLD_EP, EP);
 	}
 }
 
@@ -504,20 +497,18 @@ static void
 test_structured_keys_spread(void)
 {
 	enum { N = 4096 };
-	static struct endpoint p[N];
 	static struct flow f[N];
 
 	for (uint32_t i = 0; i < N; i++) {
 		uint32_t w = 0x0000a8c0 | (i >> 6) << 24;  /* 192.168.0.x */
 		uint16_t port = (uint16_t)(10000 + 2 * (i & 63));
 
-		p[i].e = ep4(w, port);
 		f[i].a = ep4(w, port);
 		f[i].b = ep4(0x0100000a, 20000);
 		f[i].tag = 1000 + (i & 63);
 	}
-	CU_ASSERT(endpoints_chain(p, N, 1) <= 12);
-	CU_ASSERT(flows_chain(f, N, 1) <= 12);
+	CU_ASSERT(flows_chain(f, N, EP) <= 12);
+	CU_ASSERT(flows_chain(f, N, PAIR) <= 12);
 }
 
 /*
