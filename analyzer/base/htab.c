@@ -11,11 +11,14 @@
  * are SipHash-1-3 (Aumasson and Bernstein, "SipHash: a fast short-input
  * PRF", 2012; the 1-3 rounds Python and Rust use for their tables) under
  * a 128-bit key drawn once per process, and htab_mix64 adds a key word
- * before mixing.  Hash values therefore differ from one run to the next;
- * nothing may print, store or order output by them (records of one key
- * keep their insertion order whatever the key: grow() treats them alike).
- * SIPALG_HASH_SEED=N in the environment fixes the key (tests that show the
- * outputs do not depend on it; a fixed key gives the protection up).
+ * before mixing (a keyed bijection: its callers put the key in before
+ * they combine integer fields, htab.h says why).  Hash values therefore
+ * differ from one run to the next; nothing may print, store or order
+ * output by them (records of one key keep their insertion order whatever
+ * the key: grow() treats them alike).  SIPALG_HASH_SEED=N in the
+ * environment fixes the key (tests/hashseed.sh runs the tools under two
+ * seeds and compares the outputs byte for byte; a fixed key gives the
+ * protection up).
  */
 #include <errno.h>
 #include <stdint.h>

@@ -76,6 +76,11 @@ extern uint64_t htab_mix_key;
  * The splitmix64 finaliser over x plus a per-process key word: every input
  * bit reaches the low bits, and which inputs share low bits changes from
  * one process to the next (integer keys from a capture: ports, SSRCs).
+ * It is a bijection, so equal x hash equal under every key: give it an
+ * injective packing of the key's fields, or fold a further field in only
+ * after the key is in (htab_mix64(htab_mix64(a) ^ b)), never fields
+ * combined raw (xor, add, multiply), which a capture can solve for one
+ * x (netaddr.c's ep_pair_hash says how).
  */
 static inline uint64_t
 htab_mix64(uint64_t x)
@@ -94,7 +99,8 @@ htab_mix64(uint64_t x)
  * (htab.c says why), so a capture cannot be made to pile its keys into one
  * chain.  Values hold for this process only: never print, store or order
  * anything by them.  SIPALG_HASH_SEED=N in the environment fixes the key,
- * for tests.
+ * to repeat a run (tests/hashseed.sh shows the outputs do not depend on
+ * it; the man pages' ENVIRONMENT).
  *
  * htab_hash chains through seed (start with HTAB_SEED, pass the previous
  * value to hash the next field).  htab_hash_words is the same hash in

@@ -26,61 +26,50 @@ ep_clear(struct ep *e)
 }
 
 /*
- * The bytes of e's address that ep_eq compares, as two words: an IPv4
- * address in *a (and 0 in *b), else the 16 bytes.  Equal endpoints give
- * equal words whatever the unused bytes hold.
+ * The hashes below feed htab_mix64, a keyed bijection: it hides which
+ * inputs share a bucket, but two equal inputs hash equal under every key.
+ * So fields from a packet are never combined (xor, add, multiply) before
+ * the key is in, or a capture could solve for many keys that combine to
+ * one value: first an injective packing (an IPv4 address with a port,
+ * two IPv4 addresses in one word), or a keyed mix of one part, then the
+ * next part, then the final mix.
  */
-static void
-addr_words(const struct ep *e, uint64_t *a, uint64_t *b)
+
+/*
+ * The 16 bytes of a non-IPv4 address (all that ep_eq compares) as one
+ * keyed word: the first eight mixed under the key before the last eight
+ * join them, then mixed again.  Two addresses give equal words only by
+ * chance (their first words' mixes would have to differ by what their
+ * last words do, unknown without the key).
+ */
+uint64_t
+ep_addr6_word(const struct ep *e)
+{
+	uint64_t a, b;
+
+	memcpy(&a, e->ip, 8);
+	memcpy(&b, e->ip + 8, 8);
+	return htab_mix64(htab_mix64(a) ^ b);
+}
+
+/*
+ * An IPv4 endpoint packs into one word (address, family, port: distinct
+ * endpoints, distinct words), so one keyed mix does.  An IPv6 address
+ * goes through the key alone first (its keyed word), then family and
+ * port join, then the final mix: two endpoints share a value only when
+ * their words differ by what their ports do, unknown without the key.
+ */
+uint64_t
+ep_hash(const struct ep *e)
 {
 	uint32_t v4;
 
 	if (e->family == 4) {
 		memcpy(&v4, e->ip, 4);
-		*a = v4;
-		*b = 0;
-		return;
+		return htab_mix64((uint64_t)v4 << 32 | 4u << 16 | e->port);
 	}
-	memcpy(a, e->ip, 8);
-	memcpy(b, e->ip + 8, 8);
-}
-
-/* Whole 64-bit words of the address mixed in, not byte by byte. */
-uint64_t
-ep_hash(const struct ep *e)
-{
-	uint64_t a, b;
-
-	addr_words(e, &a, &b);
-	return htab_mix64(htab_mix64(((uint64_t)e->family << 16 | e->port) ^
-	    a) ^ b);
-}
-
-/* An address in one word: IPv4 as it is, 16 bytes folded. */
-static uint64_t
-addr_word(const struct ep *e)
-{
-	uint64_t a, b;
-
-	addr_words(e, &a, &b);
-	return e->family == 4 ? a : htab_mix64(a) ^ b;
-}
-
-/*
- * Runs once per RTP packet (the stream table's key).  For two IPv4
- * endpoints, the addresses fill one word and ports plus tag another; the
- * second is spread over all 64 bits by an odd multiplier (a bijection), so
- * one mix64 round does where two ep_hash() take four.
- */
-uint64_t
-ep_pair_hash(const struct ep *a, const struct ep *b, uint32_t tag)
-{
-	uint64_t wa = addr_word(a);
-	uint64_t addrs = (wa << 32 | wa >> 32) ^ addr_word(b);
-	uint64_t ports = (uint64_t)a->port << 48 | (uint64_t)b->port << 32 |
-	    tag;
-
-	return htab_mix64(addrs ^ ports * 0x9e3779b97f4a7c15ULL);
+	return htab_mix64(ep_addr6_word(e) ^
+	    ((uint64_t)e->family << 16 | e->port));
 }
 
 /*

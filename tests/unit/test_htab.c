@@ -2,7 +2,8 @@
  * test_htab.c - the chained hash table (base/htab.h): htab_find_next over
  * every record of one key, the order of one key's records whatever the
  * hash, and the keyed hashes (SipHash against its published vectors; keys
- * crafted to share one chain under the old unkeyed hashes spread out).
+ * crafted to share one chain under the old unkeyed hashes, or under the
+ * old integer hashes whatever their key, spread out).
  */
 #include <CUnit/Basic.h>
 #include <stdint.h>
@@ -11,6 +12,7 @@
 #include <string.h>
 
 #include "base/htab.h"
+#include "base/netaddr.h"
 
 struct rec {
 	struct hnode node;
@@ -298,6 +300,218 @@ test_crafted_fnv_collisions(void)
 }
 
 /*
+ * The integer hashes before the key went in first: htab_mix64 (keyed, but
+ * a bijection) over fields combined raw.  Equal combinations gave equal
+ * values under every key.
+ */
+#define PAIR_MUL 0x9e3779b97f4a7c15ULL
+
+static uint64_t
+old_addr_word(const struct ep *e)
+{
+	uint64_t a = 0, b = 0;
+
+	if (e->family == 4) {
+		memcpy(&a, e->ip, 4);
+		return a;
+	}
+	memcpy(&a, e->ip, 8);
+	memcpy(&b, e->ip + 8, 8);
+	return htab_mix64(a) ^ b;
+}
+
+static uint64_t
+old_pair_hash(const struct ep *a, const struct ep *b, uint32_t tag)
+{
+	uint64_t wa = old_addr_word(a);
+	uint64_t addrs = (wa << 32 | wa >> 32) ^ old_addr_word(b);
+	uint64_t ports = (uint64_t)a->port << 48 | (uint64_t)b->port << 32 |
+	    tag;
+
+	return htab_mix64(addrs ^ ports * PAIR_MUL);
+}
+
+static uint64_t
+old_ep_hash(const struct ep *e)
+{
+	uint64_t a = 0, b = 0;
+
+	if (e->family == 4)
+		memcpy(&a, e->ip, 4);
+	else {
+		memcpy(&a, e->ip, 8);
+		memcpy(&b, e->ip + 8, 8);
+	}
+	return htab_mix64(htab_mix64(((uint64_t)e->family << 16 | e->port) ^
+	    a) ^ b);
+}
+
+/* A flow (a, b, tag) or, for the endpoint hashes, an endpoint (a). */
+struct flow {
+	struct hnode node;
+	struct ep a, b;
+	uint32_t tag;
+};
+
+enum by { OLD_PAIR, PAIR, OLD_EP, EP };
+
+static struct ep
+ep4(uint32_t word, uint16_t port)
+{
+	struct ep e;
+
+	ep_clear(&e);
+	e.family = 4;
+	e.port = port;
+	memcpy(e.ip, &word, 4);
+	return e;
+}
+
+static uint64_t
+flow_hash(const struct flow *f, enum by by)
+{
+	switch (by) {
+	case OLD_PAIR: return old_pair_hash(&f->a, &f->b, f->tag);
+	case PAIR: return ep_pair_hash(&f->a, &f->b, f->tag);
+	case OLD_EP: return old_ep_hash(&f->a);
+	default: return ep_hash(&f->a);
+	}
+}
+
+/* The longest chain of f[0..n) linked by the hash named. */
+static size_t
+flows_chain(struct flow *f, size_t n, enum by by)
+{
+	struct htab h;
+	size_t worst;
+
+	CU_ASSERT_FATAL(htab_init(&h, 16) == 0);
+	for (size_t i = 0; i < n; i++)
+		htab_add(&h, &f[i].node, flow_hash(&f[i], by));
+	worst = longest_chain(&h);
+	htab_fini(&h);
+	return worst;
+}
+
+/*
+ * f[0..n) all have one value under the old hash (one chain), and spread
+ * under the new one as random keys do (longest chain 5 to 7 for 4,096;
+ * above 12 with odds under 1e-5).
+ */
+static void
+crafted_spread(struct flow *f, size_t n, enum by old, enum by new)
+{
+	for (size_t i = 1; i < n; i++)
+		CU_ASSERT_EQUAL_FATAL(flow_hash(&f[i], old), flow_hash(f, old));
+	CU_ASSERT_EQUAL(flows_chain(f, n, old), n);
+	CU_ASSERT(flows_chain(f, n, new) <= 12);
+}
+
+/*
+ * RTP flows whose ports and SSRC are solved to cancel their addresses:
+ * with x = addrs ^ ports * PAIR_MUL, ports = (X0 ^ addrs) * PAIR_MUL^-1
+ * puts every flow on x = X0, one value under every key (the stream table
+ * in one chain: quadratic time).  Then IPv6 flows whose low address
+ * halves cancel each other (the old word of an IPv6 address was linear in
+ * them).  Keyed before the fields combine, both spread.
+ */
+static void
+test_crafted_flow_collisions(void)
+{
+	enum { N = 4096 };
+	static struct flow f[N];
+	uint64_t inv = PAIR_MUL, x0 = 0x0123456789abcdefULL;
+	uint32_t wa = 0x0164336c;        /* 108.51.100.1 in memory order */
+
+	for (int i = 0; i < 5; i++)      /* Newton: 3, 6, ... 96 bits */
+		inv *= 2 - PAIR_MUL * inv;
+	CU_ASSERT_EQUAL_FATAL(inv * PAIR_MUL, 1);
+	for (uint32_t i = 0; i < N; i++) {
+		uint32_t wb = 0x0000000a | (i + 1) << 8;  /* 10.x.y.z */
+		uint64_t ports = (x0 ^ ((uint64_t)wa << 32 ^ wb)) * inv;
+
+		f[i].a = ep4(wa, (uint16_t)(ports >> 48));
+		f[i].b = ep4(wb, (uint16_t)(ports >> 32));
+		f[i].tag = (uint32_t)ports;
+	}
+	crafted_spread(f, N, OLD_PAIR, PAIR);
+
+	/* IPv6: rot32(low half of a) ^ (low half of b) fixed */
+	for (uint64_t i = 0; i < N; i++) {
+		uint64_t la = i * 0x0001000100010001ULL + 1, lb;
+
+		lb = (la << 32 | la >> 32) ^ 0x5555aaaa5555aaaaULL;
+		ep_clear(&f[i].a);
+		ep_clear(&f[i].b);
+		f[i].a.family = f[i].b.family = 6;
+		f[i].a.port = 5004;
+		f[i].b.port = 6000;
+		f[i].a.ip[0] = f[i].b.ip[0] = 0x20;
+		f[i].a.ip[1] = f[i].b.ip[1] = 0x01;
+		f[i].b.ip[5] = 1;
+		memcpy(f[i].a.ip + 8, &la, 8);
+		memcpy(f[i].b.ip + 8, &lb, 8);
+		f[i].tag = 0x12345678;
+	}
+	crafted_spread(f, N, OLD_PAIR, PAIR);
+}
+
+/*
+ * Endpoints whose address and port xor to one value (the old ep_hash
+ * combined them raw): 65,536 of them per value, IPv4 or IPv6, all in one
+ * chain under every key.  Keyed first, they spread.
+ */
+static void
+test_crafted_endpoint_collisions(void)
+{
+	enum { N = 4096 };
+	static struct flow p[N];
+
+	for (int fam = 4; fam <= 6; fam += 2) {
+		for (uint32_t i = 0; i < N; i++) {
+			uint16_t port = (uint16_t)(5000 + i);
+
+			if (fam == 4)
+				p[i].a = ep4(0x0100000a ^ (5000u ^ port), port);
+			else {
+				ep_clear(&p[i].a);
+				p[i].a.family = 6;
+				p[i].a.port = port;
+				p[i].a.ip[0] = 0x20;
+				p[i].a.ip[15] = 1;
+				p[i].a.ip[0] ^= (uint8_t)(5000u ^ port);
+				p[i].a.ip[1] ^= (uint8_t)((5000u ^ port) >> 8);
+			}
+		}
+		crafted_spread(p, N, OLD_EP, EP);
+	}
+}
+
+/*
+ * Keys as captures hold them, varying in few bits: 64 addresses that
+ * differ in their last octet (the top bits of ep_hash's packed word) by
+ * 64 even ports; flows between them with consecutive SSRCs.  They spread
+ * like random keys too.
+ */
+static void
+test_structured_keys_spread(void)
+{
+	enum { N = 4096 };
+	static struct flow f[N];
+
+	for (uint32_t i = 0; i < N; i++) {
+		uint32_t w = 0x0000a8c0 | (i >> 6) << 24;  /* 192.168.0.x */
+		uint16_t port = (uint16_t)(10000 + 2 * (i & 63));
+
+		f[i].a = ep4(w, port);
+		f[i].b = ep4(0x0100000a, 20000);
+		f[i].tag = 1000 + (i & 63);
+	}
+	CU_ASSERT(flows_chain(f, N, EP) <= 12);
+	CU_ASSERT(flows_chain(f, N, PAIR) <= 12);
+}
+
+/*
  * The hashes see every byte and the length (the word hash through NH for
  * long keys and SipHash for short ones); htab_hash chains through seed.
  */
@@ -346,6 +560,12 @@ main(void)
 	    test_crafted_word_collisions) == NULL ||
 	    CU_add_test(su, "crafted FNV collisions spread",
 	    test_crafted_fnv_collisions) == NULL ||
+	    CU_add_test(su, "crafted RTP flow collisions spread",
+	    test_crafted_flow_collisions) == NULL ||
+	    CU_add_test(su, "crafted endpoint collisions spread",
+	    test_crafted_endpoint_collisions) == NULL ||
+	    CU_add_test(su, "structured integer keys spread",
+	    test_structured_keys_spread) == NULL ||
 	    CU_add_test(su, "hashes see every byte", test_hash_inputs) == NULL) {
 		CU_cleanup_registry();
 		return 1;
