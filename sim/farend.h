@@ -166,6 +166,10 @@ struct fe_dialog {
 	/* findings recorded during the replay */
 	struct fe_finding f[FE_MAX_FINDINGS];
 	int nf;
+	/* the run's bookkeeping: its number in order of first packet (the
+	 * reports' order), and the last packet that touched it */
+	uint32_t seq;
+	int64_t t_touch_ns;
 };
 
 /* Adds a finding (kept once per outcome name). */

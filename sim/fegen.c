@@ -333,3 +333,29 @@ fegen_due(struct run *r, int64_t now, bool final)
 	}
 	g->nq = j;
 }
+
+void
+fegen_mark(const struct fegen *g, uint8_t *busy)
+{
+	int i;
+
+	if (g == NULL)
+		return;
+	for (i = 0; i < g->ns; i++)
+		busy[g->s[i].dlg] = 1;
+	for (i = 0; i < g->nq; i++)
+		busy[g->q[i].dlg] = 1;
+}
+
+void
+fegen_remap(struct fegen *g, const uint32_t *map)
+{
+	int i;
+
+	if (g == NULL)
+		return;
+	for (i = 0; i < g->ns; i++)
+		g->s[i].dlg = map[g->s[i].dlg];
+	for (i = 0; i < g->nq; i++)
+		g->q[i].dlg = map[g->q[i].dlg];
+}

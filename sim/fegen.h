@@ -59,4 +59,12 @@ void fegen_sip(struct run *r, const struct sim_pkt *p, const struct sipmsg *m,
  */
 void fegen_due(struct run *r, int64_t now, bool final);
 
+/*
+ * The dialogs (by index in the run's table) whose modelled frames are
+ * still due get busy[i] = 1 (sim.c keeps them); fegen_remap() renumbers
+ * them after the table is compacted (map: old index -> new).
+ */
+void fegen_mark(const struct fegen *g, uint8_t *busy);
+void fegen_remap(struct fegen *g, const uint32_t *map);
+
 #endif /* SIPALG_SIM_FEGEN_H */

@@ -19,7 +19,9 @@
  * The "direction" of one_way_audio names the direction that still works.
  */
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/types.h>
 
 #include "base/caps.h"
 #include "base/json.h"
@@ -401,15 +403,18 @@ outcome_verdict(const struct sim_cfg *cfg, const struct sim_result *res,
 	unsigned cnt[OUT_COUNT], calls = 0, regs = 0, regok = 0;
 	size_t i, l;
 	struct outcome o;
+	struct sim_row row;
 	int k;
 
 	memset(cnt, 0, sizeof(cnt));
-	for (i = 0; i < res->ndlg; i++) {
-		outcome_eval(cfg, res, &res->dlg[i], &o);
-		if (res->dlg[i].kind == FE_CALL) {
+	for (i = 0; i < res->nseq; i++) {
+		if (outcome_row_get(cfg, res, i, &row) != 0)
+			continue;
+		o = row.o;
+		if (row.kind == FE_CALL) {
 			calls++;
 			cnt[o.id]++;
-		} else if (res->dlg[i].kind == FE_REGISTER) {
+		} else if (row.kind == FE_REGISTER) {
 			regs++;
 			if (o.id == OUT_REGISTERED)
 				regok++;
@@ -444,7 +449,7 @@ rel(const struct sim_result *res, int64_t t)
 }
 
 static const char *
-kind_name(const struct fe_dialog *d)
+kind_name(const struct sim_row *d)
 {
 	return d->kind == FE_CALL ? "call" : d->kind == FE_REGISTER ?
 	    "registration" : "other";
@@ -463,15 +468,14 @@ tstr(FILE *f, const char *s, size_t max)
 /* "outcome[:direction]" of the leg d0 in one run, "-" if absent. */
 static void
 cell(const struct sim_cfg *cfg, const struct sim_result *r,
-    const struct fe_dialog *d0, char *buf, size_t n)
+    const struct sim_row *d0, char *buf, size_t n)
 {
-	struct outcome o;
-	const struct fe_dialog *d = sim_leg(r, d0, NULL);
+	struct sim_row row;
+	size_t k = sim_leg(r, d0->call_id, &d0->phone_ip, SIZE_MAX);
 
-	if (d != NULL) {
-		outcome_eval(cfg, r, d, &o);
-		snprintf(buf, n, "%s%s%s", outcome_name(o.id),
-		    o.direction[0] ? ":" : "", o.direction);
+	if (k != SIZE_MAX && outcome_row_get(cfg, r, k, &row) == 0) {
+		snprintf(buf, n, "%s%s%s", outcome_name(row.o.id),
+		    row.o.direction[0] ? ":" : "", row.o.direction);
 		return;
 	}
 	snprintf(buf, n, "-");
@@ -589,6 +593,7 @@ report_text(FILE *f, const char *capture, const struct sim_cfg *const *cfgs,
 	char buf[512], a[NETADDR_STRLEN];
 	size_t i, j;
 	struct outcome o;
+	struct sim_row row, row0;
 
 	fprintf(f, "capture: ");
 	tstr(f, capture, 300);
@@ -623,10 +628,12 @@ report_text(FILE *f, const char *capture, const struct sim_cfg *const *cfgs,
 			text_assumptions(f, cfgs[0], &as[0], "  ");
 		}
 		fprintf(f, "\ndialogs:\n");
-		for (i = 0; i < r->ndlg; i++) {
-			const struct fe_dialog *d = &r->dlg[i];
+		for (i = 0; i < r->nseq; i++) {
+			const struct sim_row *d = &row;
 
-			outcome_eval(cfgs[0], r, d, &o);
+			if (outcome_row_get(cfgs[0], r, i, &row) != 0)
+				continue;
+			o = row.o;
 			fprintf(f, "  %zu  %-12s %-8s %s  ", i + 1, kind_name(d),
 			    d->first_method, d->phone_uac ? "phone->out" : "out->phone");
 			tstr(f, d->call_id, 40);
@@ -657,9 +664,8 @@ report_text(FILE *f, const char *capture, const struct sim_cfg *const *cfgs,
 				fprintf(f, "\n");
 			}
 			{
-				uint64_t mr, mi, ms;
+				uint64_t mr = d->mrtp, mi = d->mrtp_in, ms = d->msip;
 
-				outcome_modelled(d, &mr, &mi, &ms);
 				if (mr + ms > 0)
 					fprintf(f, "     modelled: %" PRIu64 " far-end RTP "
 					    "packets (%" PRIu64 " let in by the NAT), %"
@@ -692,8 +698,10 @@ report_text(FILE *f, const char *capture, const struct sim_cfg *const *cfgs,
 
 		for (j = 0; j < n && j < MAX_TABLE_RUNS; j++) {
 			w[j] = (int)strlen(cfgs[j]->name);
-			for (i = 0; i < res[0]->ndlg; i++) {
-				cell(cfgs[j], res[j], &res[0]->dlg[i], buf, sizeof(buf));
+			for (i = 0; i < res[0]->nseq; i++) {
+				if (outcome_row_get(cfgs[0], res[0], i, &row0) != 0)
+					continue;
+				cell(cfgs[j], res[j], &row0, buf, sizeof(buf));
 				if ((int)strlen(buf) > w[j])
 					w[j] = (int)strlen(buf);
 			}
@@ -702,9 +710,11 @@ report_text(FILE *f, const char *capture, const struct sim_cfg *const *cfgs,
 		for (j = 0; j < n && j < MAX_TABLE_RUNS; j++)
 			fprintf(f, " %-*s", w[j], cfgs[j]->name);
 		fprintf(f, "\n");
-		for (i = 0; i < res[0]->ndlg; i++) {
-			const struct fe_dialog *d0 = &res[0]->dlg[i];
+		for (i = 0; i < res[0]->nseq; i++) {
+			const struct sim_row *d0 = &row0;
 
+			if (outcome_row_get(cfgs[0], res[0], i, &row0) != 0)
+				continue;
 			fprintf(f, "%-4zu %-13s %-9.9s", i + 1, kind_name(d0),
 			    d0->first_method);
 			for (j = 0; j < n && j < MAX_TABLE_RUNS; j++) {
@@ -720,12 +730,17 @@ report_text(FILE *f, const char *capture, const struct sim_cfg *const *cfgs,
 			text_assumptions(f, cfgs[j], &as[j], "  ");
 		}
 	fprintf(f, "\nwhy:\n");
-	for (i = 0; i < res[0]->ndlg; i++)
+	for (i = 0; i < res[0]->nseq; i++) {
+		if (outcome_row_get(cfgs[0], res[0], i, &row0) != 0)
+			continue;
 		for (j = 0; j < n; j++) {
-			const struct fe_dialog *d = NULL;
+			size_t k = SIZE_MAX;
 
-			while ((d = sim_leg(res[j], &res[0]->dlg[i], d)) != NULL) {
-				outcome_eval(cfgs[j], res[j], d, &o);
+			while ((k = sim_leg(res[j], row0.call_id, &row0.phone_ip,
+			    k)) != SIZE_MAX) {
+				if (outcome_row_get(cfgs[j], res[j], k, &row) != 0)
+					continue;
+				o = row.o;
 				if (outcome_ok(o.id) || o.detail[0] == '\0')
 					continue;
 				fprintf(f, "  %zu %s: ", i + 1, cfgs[j]->name);
@@ -739,6 +754,7 @@ report_text(FILE *f, const char *capture, const struct sim_cfg *const *cfgs,
 				}
 			}
 		}
+	}
 	for (j = 0; j < n; j++)
 		if (res[j]->modelled_rtp + res[j]->modelled_sip > 0)
 			fprintf(f, "\nmodelled by %s: %" PRIu64 " far-end RTP packets "
@@ -757,14 +773,13 @@ report_text(FILE *f, const char *capture, const struct sim_cfg *const *cfgs,
 
 /* One dialog's predicted outcome (JSON).  "no frame" is 0 here. */
 static void
-json_dialog(struct json *j, const struct sim_cfg *cfg,
-    const struct sim_result *r, const struct fe_dialog *d)
+json_dialog(struct json *j, const struct sim_result *r,
+    const struct sim_row *d)
 {
 	char a[NETADDR_STRLEN];
-	struct outcome o;
+	const struct outcome *op = &d->o;
 	const char *p;
-
-	outcome_eval(cfg, r, d, &o);
+#define o (*op)
 	json_obj_begin(j);
 	json_key(j, "call_id");
 	json_str(j, d->call_id);
@@ -806,9 +821,8 @@ json_dialog(struct json *j, const struct sim_cfg *cfg,
 	json_key(j, "note");
 	json_str(j, d->note);
 	{
-		uint64_t mr, mi, ms;
+		uint64_t mr = d->mrtp, mi = d->mrtp_in, ms = d->msip;
 
-		outcome_modelled(d, &mr, &mi, &ms);
 		json_key(j, "modelled");
 		json_obj_begin(j);
 		json_key(j, "rtp");
@@ -820,6 +834,7 @@ json_dialog(struct json *j, const struct sim_cfg *cfg,
 		json_obj_end(j);
 	}
 	json_obj_end(j);
+#undef o
 }
 
 static void
@@ -886,8 +901,12 @@ json_run(struct json *j, const struct sim_cfg *cfg,
 		json_assumptions(j, as);
 	json_key(j, "dialogs");
 	json_arr_begin(j);
-	for (size_t i = 0; i < r->ndlg; i++)
-		json_dialog(j, cfg, r, &r->dlg[i]);
+	for (size_t i = 0; i < r->nseq; i++) {
+		struct sim_row row;
+
+		if (outcome_row_get(cfg, r, i, &row) == 0)
+			json_dialog(j, r, &row);
+	}
 	json_arr_end(j);
 	json_key(j, "drops");
 	json_arr_begin(j);
@@ -975,4 +994,192 @@ outcome_report(FILE *f, enum outcome_fmt fmt, const char *capture,
 		report_json(f, capture, cfgs, res, as, outside, n);
 	else
 		report_text(f, capture, cfgs, res, as, outside, n);
+}
+
+void
+outcome_row(const struct sim_cfg *cfg, const struct sim_result *res,
+    const struct fe_dialog *d, struct sim_row *row)
+{
+	memset(row, 0, sizeof(*row));
+	row->seq = d->seq;
+	row->kind = d->kind;
+	row->phone_uac = d->phone_uac;
+	memcpy(row->first_method, d->first_method, sizeof(row->first_method));
+	memcpy(row->call_id, d->call_id, sizeof(row->call_id));
+	row->phone_ip = d->phone_ip;
+	row->first_frame = d->first_frame;
+	memcpy(row->note, d->note, sizeof(row->note));
+	outcome_modelled(d, &row->mrtp, &row->mrtp_in, &row->msip);
+	outcome_eval(cfg, res, d, &row->o);
+}
+
+/*
+ * The store of retired rows: each row encoded (fixed fields, then its
+ * strings as a length and the bytes) one after the other in an unlinked
+ * temporary file, and where each begins in another, at 8 bytes per
+ * dialog number (a sparse file: live dialogs leave holes, read as 0).
+ */
+struct sim_rows {
+	FILE *f, *idx;
+	uint64_t end;             /* bytes in f */
+	bool bad;                 /* a write failed: rows after it are lost */
+};
+
+struct row_fixed {
+	uint64_t seq, first_frame, frame, mrtp, mrtp_in, msip;
+	int64_t t_ns;
+	struct ep phone_ip;
+	uint8_t kind, phone_uac, id, unobservable;
+};
+
+/* The row's strings in their encoding's order. */
+#define ROW_STRINGS(r) { \
+	{ (r)->first_method, sizeof((r)->first_method) }, \
+	{ (r)->call_id, sizeof((r)->call_id) }, \
+	{ (r)->note, sizeof((r)->note) }, \
+	{ (r)->o.direction, sizeof((r)->o.direction) }, \
+	{ (r)->o.detail, sizeof((r)->o.detail) }, \
+	{ (r)->o.also, sizeof((r)->o.also) }, \
+	{ (r)->o.unobs_why, sizeof((r)->o.unobs_why) } }
+#define ROW_NSTRINGS 7
+
+struct row_str {
+	char *s;
+	size_t n;
+};
+
+size_t
+outcome_row_bytes(const struct sim_row *row)
+{
+	struct row_str st[ROW_NSTRINGS] = ROW_STRINGS((struct sim_row *)row);
+	size_t b = sizeof(struct row_fixed);
+	int k;
+
+	for (k = 0; k < ROW_NSTRINGS; k++)
+		b += 2 + strnlen(st[k].s, st[k].n - 1);
+	return b;
+}
+
+int
+outcome_rows_add(struct sim_result *res, const struct sim_row *row)
+{
+	struct sim_rows *s = res->rows;
+	struct row_str st[ROW_NSTRINGS] = ROW_STRINGS((struct sim_row *)row);
+	struct row_fixed fx;
+	uint64_t at;
+	int k;
+
+	if (s == NULL) {
+		if ((s = calloc(1, sizeof(*s))) == NULL)
+			return -1;
+		s->f = tmpfile();
+		s->idx = tmpfile();
+		res->rows = s;
+		if (s->f == NULL || s->idx == NULL)
+			s->bad = true;
+	}
+	if (s->bad)
+		return -1;
+	memset(&fx, 0, sizeof(fx));
+	fx.seq = row->seq;
+	fx.first_frame = row->first_frame;
+	fx.frame = row->o.frame;
+	fx.mrtp = row->mrtp;
+	fx.mrtp_in = row->mrtp_in;
+	fx.msip = row->msip;
+	fx.t_ns = row->o.t_ns;
+	fx.phone_ip = row->phone_ip;
+	fx.kind = (uint8_t)row->kind;
+	fx.phone_uac = row->phone_uac;
+	fx.id = (uint8_t)row->o.id;
+	fx.unobservable = row->o.unobservable;
+	at = s->end + 1;          /* 0 in the index: no row */
+	if (fseeko(s->f, (off_t)s->end, SEEK_SET) != 0 ||
+	    fwrite(&fx, sizeof(fx), 1, s->f) != 1)
+		goto bad;
+	s->end += sizeof(fx);
+	for (k = 0; k < ROW_NSTRINGS; k++) {
+		uint16_t l = (uint16_t)strnlen(st[k].s, st[k].n - 1);
+
+		if (fwrite(&l, 2, 1, s->f) != 1 ||
+		    (l > 0 && fwrite(st[k].s, l, 1, s->f) != 1))
+			goto bad;
+		s->end += 2 + (uint64_t)l;
+	}
+	if (fseeko(s->idx, (off_t)(row->seq * sizeof(at)), SEEK_SET) != 0 ||
+	    fwrite(&at, sizeof(at), 1, s->idx) != 1)
+		goto bad;
+	return 0;
+bad:
+	s->bad = true;
+	return -1;
+}
+
+static int
+row_read(const struct sim_result *res, size_t seq, struct sim_row *row)
+{
+	struct sim_rows *s = res->rows;
+	struct row_str st[ROW_NSTRINGS] = ROW_STRINGS(row);
+	struct row_fixed fx;
+	uint64_t at = 0;
+	int k;
+
+	if (s == NULL || s->f == NULL || s->idx == NULL)
+		return -1;
+	if (fseeko(s->idx, (off_t)(seq * sizeof(at)), SEEK_SET) != 0 ||
+	    fread(&at, sizeof(at), 1, s->idx) != 1 || at == 0 || at > s->end)
+		return -1;
+	if (fseeko(s->f, (off_t)(at - 1), SEEK_SET) != 0 ||
+	    fread(&fx, sizeof(fx), 1, s->f) != 1 || fx.seq != seq)
+		return -1;
+	memset(row, 0, sizeof(*row));
+	row->seq = (size_t)fx.seq;
+	row->first_frame = fx.first_frame;
+	row->o.frame = fx.frame;
+	row->mrtp = fx.mrtp;
+	row->mrtp_in = fx.mrtp_in;
+	row->msip = fx.msip;
+	row->o.t_ns = fx.t_ns;
+	row->phone_ip = fx.phone_ip;
+	row->kind = (enum fe_kind)fx.kind;
+	row->phone_uac = fx.phone_uac != 0;
+	row->o.id = (enum outcome_id)fx.id;
+	row->o.unobservable = fx.unobservable != 0;
+	for (k = 0; k < ROW_NSTRINGS; k++) {
+		uint16_t l;
+
+		if (fread(&l, 2, 1, s->f) != 1 || l >= st[k].n ||
+		    (l > 0 && fread(st[k].s, l, 1, s->f) != 1))
+			return -1;
+		st[k].s[l] = '\0';
+	}
+	return 0;
+}
+
+int
+outcome_row_get(const struct sim_cfg *cfg, const struct sim_result *res,
+    size_t seq, struct sim_row *row)
+{
+	const struct fe_dialog *d = sim_live(res, seq);
+
+	if (d != NULL) {
+		outcome_row(cfg, res, d, row);
+		return 0;
+	}
+	return row_read(res, seq, row);
+}
+
+void
+outcome_rows_free(struct sim_result *res)
+{
+	struct sim_rows *s = res->rows;
+
+	if (s == NULL)
+		return;
+	if (s->f != NULL)
+		fclose(s->f);
+	if (s->idx != NULL)
+		fclose(s->idx);
+	free(s);
+	res->rows = NULL;
 }

@@ -11,6 +11,8 @@
 #ifndef SIPALG_SIM_OUTCOME_H
 #define SIPALG_SIM_OUTCOME_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -84,6 +86,45 @@ void outcome_modelled(const struct fe_dialog *d, uint64_t *rtp,
 
 /* What a modelled frame is, for the reports. */
 extern const char outcome_modelled_note[];
+
+/*
+ * One dialog as the reports show it: what they print of it and its
+ * predicted outcome.  A dialog nothing more can change is reduced to
+ * this row during the replay and its record freed (sim.c dialog
+ * retirement); the rows are kept in an unlinked temporary file.
+ */
+struct sim_row {
+	size_t seq;               /* number in order of first packet, from 0 */
+	enum fe_kind kind;
+	bool phone_uac;
+	char first_method[16];
+	char call_id[256];
+	struct ep phone_ip;
+	uint64_t first_frame;
+	char note[200];
+	uint64_t mrtp, mrtp_in, msip;   /* outcome_modelled() */
+	struct outcome o;
+};
+
+/* The row of the live dialog d. */
+void outcome_row(const struct sim_cfg *cfg, const struct sim_result *res,
+    const struct fe_dialog *d, struct sim_row *row);
+
+/*
+ * Dialog number seq of res (0 <= seq < res->nseq) as a row: a live
+ * dialog evaluated now, or a retired one read back.  0, or -1 (not
+ * found, read error).
+ */
+int outcome_row_get(const struct sim_cfg *cfg, const struct sim_result *res,
+    size_t seq, struct sim_row *row);
+
+/* Keeps row (a retired dialog) in res's store; -1 when it cannot. */
+int outcome_rows_add(struct sim_result *res, const struct sim_row *row);
+
+/* Bytes a row takes in the store (its encoding). */
+size_t outcome_row_bytes(const struct sim_row *row);
+
+void outcome_rows_free(struct sim_result *res);
 
 enum outcome_fmt { OUTCOME_TEXT, OUTCOME_JSON };
 

@@ -44,32 +44,36 @@ rel(const struct sim_result *r, int64_t t)
 }
 
 static const char *
-kind_name(const struct fe_dialog *d)
+kind_name(const struct sim_row *d)
 {
 	return d->kind == FE_CALL ? "call" : d->kind == FE_REGISTER ?
 	    "registration" : "other";
 }
 
-/* The dialog of run r that is the leg d0 (one Call-ID, one inside
- * phone), or NULL when that run has no such dialog. */
-static const struct fe_dialog *
-leg(const struct sim_result *r, const struct fe_dialog *d0)
+/* The row of run r that is the leg d0 (one Call-ID, one inside phone)
+ * into *row, or NULL when that run has no such dialog. */
+static const struct sim_row *
+leg(const struct sim_cfg *cfg, const struct sim_result *r,
+    const struct sim_row *d0, struct sim_row *row)
 {
-	return sim_leg(r, d0, NULL);
+	size_t k = sim_leg(r, d0->call_id, &d0->phone_ip, SIZE_MAX);
+
+	if (k == SIZE_MAX || outcome_row_get(cfg, r, k, row) != 0)
+		return NULL;
+	return row;
 }
 
 static void
-cell(FILE *f, const struct sim_cfg *cfg, const struct sim_result *r,
-    const struct fe_dialog *d)
+cell(FILE *f, const struct sim_result *r, const struct sim_row *d)
 {
-	struct outcome o;
+	const struct outcome *op = d != NULL ? &d->o : NULL;
+#define o (*op)
 
 	fputs("<td class=\"pred\">", f);
 	if (d == NULL) {
 		fputs("<span class=\"meta\">not in this run</span></td>", f);
 		return;
 	}
-	outcome_eval(cfg, r, d, &o);
 	fprintf(f, "<span class=\"badge%s\">", outcome_ok(o.id) ? " ok" : "");
 	html_esc(f, outcome_name(o.id));
 	fputs("</span>", f);
@@ -103,9 +107,8 @@ cell(FILE *f, const struct sim_cfg *cfg, const struct sim_result *r,
 		fputs("</p>", f);
 	}
 	{
-		uint64_t mr, mi, ms;
+		uint64_t mr = d->mrtp, mi = d->mrtp_in, ms = d->msip;
 
-		outcome_modelled(d, &mr, &mi, &ms);
 		if (mr + ms > 0)
 			fprintf(f, "<p class=\"meta modelled\">modelled in the "
 			    "outside pcap: %" PRIu64 " far-end RTP packets (%" PRIu64
@@ -113,23 +116,23 @@ cell(FILE *f, const struct sim_cfg *cfg, const struct sim_result *r,
 			    "</p>", mr, mi, ms);
 	}
 	fputs("</td>", f);
+#undef o
 }
 
 /* Whether the leg's outcome differs between the runs. */
 static bool
 differs(const struct sim_cfg *const *cfgs, const struct sim_result *const *res,
-    size_t n, const struct fe_dialog *d0)
+    size_t n, const struct sim_row *d0)
 {
-	struct outcome o0, o;
+	struct sim_row row;
 
-	outcome_eval(cfgs[0], res[0], d0, &o0);
 	for (size_t j = 1; j < n; j++) {
-		const struct fe_dialog *d = leg(res[j], d0);
+		const struct sim_row *d = leg(cfgs[j], res[j], d0, &row);
 
 		if (d == NULL)
 			return true;
-		outcome_eval(cfgs[j], res[j], d, &o);
-		if (o.id != o0.id || strcmp(o.direction, o0.direction) != 0)
+		if (d->o.id != d0->o.id ||
+		    strcmp(d->o.direction, d0->o.direction) != 0)
 			return true;
 	}
 	return false;
@@ -155,15 +158,19 @@ html_calls(FILE *f, const struct sim_cfg *const *cfgs,
 
 	fprintf(f, "<section id=\"calls\"><h2>Dialogs (%zu), predicted "
 	    "side by side</h2>\n<div class=\"scroll\"><table class=\"calls\">"
-	    "<thead><tr><th>#</th><th>dialog</th>", res[0]->ndlg);
+	    "<thead><tr><th>#</th><th>dialog</th>", res[0]->nseq);
 	for (size_t j = 0; j < n; j++) {
 		fputs("<th>", f);
 		run_title(f, cfgs[j]);
 		fputs("</th>", f);
 	}
 	fputs("</tr></thead><tbody>\n", f);
-	for (size_t i = 0; i < res[0]->ndlg; i++) {
-		const struct fe_dialog *d0 = &res[0]->dlg[i];
+	for (size_t i = 0; i < res[0]->nseq; i++) {
+		struct sim_row row0, row;
+		const struct sim_row *d0 = &row0;
+
+		if (outcome_row_get(cfgs[0], res[0], i, &row0) != 0)
+			continue;
 
 		fprintf(f, "<tr class=\"dialog%s\"><td class=\"n\">%zu</td><td>"
 		    "%s ", n > 1 && differs(cfgs, res, n, d0) ? " differs" : "",
@@ -177,7 +184,8 @@ html_calls(FILE *f, const struct sim_cfg *const *cfgs,
 		fprintf(f, ", first frame %" PRIu64 "</span></td>",
 		    d0->first_frame);
 		for (size_t j = 0; j < n; j++)
-			cell(f, cfgs[j], res[j], j == 0 ? d0 : leg(res[j], d0));
+			cell(f, res[j], j == 0 ? d0 : leg(cfgs[j], res[j], d0,
+			    &row));
 		fputs("</tr>\n", f);
 	}
 	fputs("</tbody></table></div></section>\n", f);

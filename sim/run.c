@@ -48,8 +48,8 @@ run_drop(struct run *r, const struct sim_pkt *p, bool outbound,
  * router in one call through a proxy share the Call-ID: each is its own
  * leg, keyed by its inside host.
  */
-static uint32_t
-dlg_bucket(const char *call_id, const struct ep *host)
+uint32_t
+run_dlg_bucket(const char *call_id, const struct ep *host)
 {
 	return (uint32_t)(htab_mix64(htab_hash(call_id, strlen(call_id),
 	    HTAB_SEED) ^ ep_hash(host)) & (RUN_DLG_BUCKETS - 1));
@@ -58,6 +58,7 @@ dlg_bucket(const char *call_id, const struct ep *host)
 void
 run_dialog_handed(struct run *r, size_t i)
 {
+	r->res->dlg[i].t_touch_ns = r->now;
 	if (r->isdirty[i])
 		return;
 	r->isdirty[i] = 1;
@@ -133,7 +134,7 @@ run_dialog(struct run *r, const char *call_id, bool create,
 			return NULL;
 		memset(r->dhead, 0xff, RUN_DLG_BUCKETS * sizeof(*r->dhead));
 	}
-	b = dlg_bucket(call_id, &host);
+	b = run_dlg_bucket(call_id, &host);
 	for (i = r->dhead[b]; i != UINT32_MAX; i = r->dnext[i], r->work++)
 		if (strcmp(r->res->dlg[i].call_id, call_id) == 0 &&
 		    ep_same_ip(&r->res->dlg[i].phone_ip, &host)) {
@@ -158,8 +159,9 @@ run_dialog(struct run *r, const char *call_id, bool create,
 	d->reg_expires = -1;
 	d->t_first_ns = p->ts_ns;
 	d->first_frame = p->frame;
+	d->seq = (uint32_t)r->res->nseq++;
 	/* chained by the key as stored (a Call-ID is truncated to fit) */
-	b = dlg_bucket(d->call_id, &host);
+	b = run_dlg_bucket(d->call_id, &host);
 	r->dnext[i] = r->dhead[b];
 	r->dhead[b] = i;
 	memset(r->msnap[i], 0, sizeof(r->msnap[i]));

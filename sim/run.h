@@ -127,6 +127,8 @@ struct run {
 	const void *far_rtp_user;
 	bool fwd_found[SIM_MAX_FORWARDS]; /* port forward k has its inside endpoint */
 	struct alg_cids *cids;    /* Call-IDs as the ALG hid them (alg.h), lazily */
+	const struct sim_opts *opts; /* the run's options (far_silent) */
+	int64_t retire_next;      /* the table full: no retirement looked for before */
 };
 
 /*
@@ -188,6 +190,9 @@ struct run_mix {
  * lines' phone endpoints must too.
  */
 void run_dialog_handed(struct run *r, size_t i);
+
+/* The chain of the dialog index the key (call_id, inside host) is in. */
+uint32_t run_dlg_bucket(const char *call_id, const struct ep *host);
 
 /* Appends v to the list a (n used, cap allocated); -1 out of memory. */
 int run_list_add(uint32_t **a, size_t *n, size_t *cap, uint32_t v);

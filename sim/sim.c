@@ -50,6 +50,7 @@
 #include "ingest/pkt.h"
 #include "media.h"
 #include "outbound.h"
+#include "outcome.h"
 #include "run.h"
 
 /*
@@ -137,6 +138,8 @@ lan_media(struct run *r, const struct sim_pkt *p)
 	}
 }
 
+static void retire(struct run *r);
+
 /* One packet of the capture through one run. */
 static void
 run_step(struct run *r, const struct sim_pkt *p)
@@ -152,6 +155,8 @@ run_step(struct run *r, const struct sim_pkt *p)
 	media_due_probes(r, p->ts_ns);
 	fegen_due(r, p->ts_ns, false);
 	r->now = p->ts_ns;
+	if (res->ndlg >= SIM_CAP_DIALOGS)
+		retire(r);
 	r->wi_done = false;
 	sup = res->suppressed;
 	if (si && (di || ep_same_ip(&p->dst, nat_public(r->nat))))
@@ -305,6 +310,7 @@ run_new(const struct sim_cfg *cfg, const struct sim_capture *cap,
 		snprintf(err, errlen, "%s: cannot write: %s", o->write_inside_path, e2);
 		goto fail;
 	}
+	r->opts = o;
 	r->far_rtp_shown = o->far_rtp_shown;
 	r->far_rtp_user = o->far_rtp_user;
 	if ((r->w != NULL || r->wi != NULL) && (r->fg = fegen_new()) == NULL) {
@@ -346,41 +352,187 @@ close_view(struct pcapw **w, const char *path, int *rc, char *err,
  * request, not what the ALG writes).
  */
 static void
-mark_far_end(const struct sim_opts *o, struct sim_result *res)
+mark_far_end_one(const struct sim_opts *o, struct fe_dialog *d)
 {
 	struct sim_silent s;
 	struct sim_refusal r;
+
+	if (o == NULL)
+		return;
+	if (!d->phone_uac || d->kind == FE_OTHER || d->invite_lost ||
+	    d->reg_dropped || d->final_status != 0 || d->t_answer_ns != 0)
+		return;
+	memset(&s, 0, sizeof(s));
+	if (o->far_silent != NULL &&
+	    o->far_silent(o->far_silent_user, d->call_id, &d->phone_ip, &s)) {
+		d->far_silent = true;
+		d->silent_ntx = s.ntx;
+		d->silent_first_ns = s.first_ns;
+		d->silent_last_ns = s.last_ns;
+		d->silent_frame = s.frame;
+		return;
+	}
+	memset(&r, 0, sizeof(r));
+	if (o->far_refused == NULL || !o->far_refused(o->far_refused_user,
+	    d->call_id, &d->phone_ip, &r))
+		return;
+	d->far_refused = true;
+	d->refused_frame = r.icmp_frame;
+	d->refused_last_ns = r.req.last_ns;
+	snprintf(d->refused_why, sizeof(d->refused_why),
+	    "the model delivers the %s past the router, but the path refuses it, as the capture shows: sent %u times over %.1f s, %u ICMP refusals quoting it (frame %llu: %s)",
+	    d->kind == FE_REGISTER ? "REGISTER" : "INVITE", r.req.ntx,
+	    (double)(r.req.last_ns - r.req.first_ns) / 1e9, r.nicmp,
+	    (unsigned long long)r.icmp_frame, r.icmp);
+}
+
+static void
+mark_far_end(const struct sim_opts *o, struct sim_result *res)
+{
 	size_t k;
 
-	for (k = 0; k < res->ndlg; k++) {
-		struct fe_dialog *d = &res->dlg[k];
+	for (k = 0; k < res->ndlg; k++)
+		mark_far_end_one(o, &res->dlg[k]);
+}
 
-		if (!d->phone_uac || d->kind == FE_OTHER || d->invite_lost ||
-		    d->reg_dropped || d->final_status != 0 || d->t_answer_ns != 0)
-			continue;
-		memset(&s, 0, sizeof(s));
-		if (o->far_silent != NULL &&
-		    o->far_silent(o->far_silent_user, d->call_id, &d->phone_ip, &s)) {
-			d->far_silent = true;
-			d->silent_ntx = s.ntx;
-			d->silent_first_ns = s.first_ns;
-			d->silent_last_ns = s.last_ns;
-			d->silent_frame = s.frame;
+/*
+ * Dialog retirement.  When the table of dialogs is full (SIM_CAP_DIALOGS
+ * live records), those nothing more can change are reduced to the rows
+ * the reports print (outcome.h sim_row, its outcome evaluated now) and
+ * their records freed: the cap bounds the dialogs in flight, not the
+ * file.  A dialog is done when it has ended (a call: its BYE once
+ * answered, else a final error, the INVITE lost or never established; a
+ * registration: unless it is a live binding the registrar routes new
+ * requests by, inbound.c; any other: its transaction), no packet has
+ * touched it for 64*T1 (the transaction timers, retransmissions of its
+ * last messages), no probe of its media is scheduled and no modelled
+ * frame of it is still due (fegen.c).  An answered call with no BYE is in
+ * flight: its session timer and max_call are judged at the capture's
+ * end.  Below the cap nothing is retired: the reports are the same.
+ */
+#define SIM_RETIRE_QUIET_NS (64 * (CAP_NS_PER_SEC / 2))
+/* A full table with nothing done looks again this much later. */
+#define SIM_RETIRE_RETRY_NS (CAP_NS_PER_SEC / 10)
+
+static bool
+retirable(const struct run *r, const struct fe_dialog *d, size_t i,
+    const uint8_t *busy)
+{
+	if (busy[i] || r->ispend[i] || d->media_check_ns != 0 ||
+	    r->now - d->t_touch_ns <= SIM_RETIRE_QUIET_NS)
+		return false;
+	switch (d->kind) {
+	case FE_CALL:
+		if (d->t_answer_ns != 0)
+			return d->bye_seen;
+		return d->final_status >= 300 || d->gone || d->invite_lost;
+	case FE_REGISTER:
+		return !(d->final_status >= 200 && d->final_status < 300 &&
+		    d->reg_contact_in.family != 0);
+	default:
+		return true;
+	}
+}
+
+static int
+seq_bucket_set(struct sim_result *res, size_t seq, uint32_t b)
+{
+	if (seq >= res->seq_bucket_cap) {
+		size_t nc = res->seq_bucket_cap ? res->seq_bucket_cap : 1024;
+		uint32_t *nb;
+
+		while (nc <= seq)
+			nc *= 2;
+		if ((nb = realloc(res->seq_bucket, nc * sizeof(*nb))) == NULL)
+			return -1;
+		res->seq_bucket = nb;
+		res->seq_bucket_cap = nc;
+	}
+	res->seq_bucket[seq] = b;
+	return 0;
+}
+
+static uint32_t key_bucket(const char *call_id, const struct ep *ip);
+
+/* Retires the dialogs of r that are done; the table stays in order. */
+static void
+retire(struct run *r)
+{
+	struct sim_result *res = r->res;
+	size_t n = res->ndlg, i, j, k;
+	uint8_t *busy;
+	uint32_t *map;
+	struct sim_row row;
+
+	if (r->now < r->retire_next)
+		return;
+	busy = calloc(n ? n : 1, 1);
+	map = malloc((n ? n : 1) * sizeof(*map));
+	if (busy == NULL || map == NULL)
+		goto out;
+	fegen_mark(r->fg, busy);
+	for (i = 0; i < n; i++)
+		if (retirable(r, &res->dlg[i], i, busy)) {
+			struct fe_dialog *d = &res->dlg[i];
+
+			mark_far_end_one(r->opts, d);
+			outcome_row(r->cfg, res, d, &row);
+			if (seq_bucket_set(res, d->seq,
+			    key_bucket(d->call_id, &d->phone_ip)) != 0 ||
+			    outcome_rows_add(res, &row) != 0)
+				break;         /* kept live */
+			busy[i] = 2;
+			res->nretired++;
+		}
+	for (i = j = 0; i < n; i++) {
+		if (busy[i] == 2) {
+			map[i] = UINT32_MAX;
 			continue;
 		}
-		memset(&r, 0, sizeof(r));
-		if (o->far_refused == NULL || !o->far_refused(o->far_refused_user,
-		    d->call_id, &d->phone_ip, &r))
-			continue;
-		d->far_refused = true;
-		d->refused_frame = r.icmp_frame;
-		d->refused_last_ns = r.req.last_ns;
-		snprintf(d->refused_why, sizeof(d->refused_why),
-		    "the model delivers the %s past the router, but the path refuses it, as the capture shows: sent %u times over %.1f s, %u ICMP refusals quoting it (frame %llu: %s)",
-		    d->kind == FE_REGISTER ? "REGISTER" : "INVITE", r.req.ntx,
-		    (double)(r.req.last_ns - r.req.first_ns) / 1e9, r.nicmp,
-		    (unsigned long long)r.icmp_frame, r.icmp);
+		map[i] = (uint32_t)j;
+		if (j != i) {
+			res->dlg[j] = res->dlg[i];
+			r->ispend[j] = r->ispend[i];
+		}
+		j++;
 	}
+	if (j == n) {
+		r->retire_next = r->now + SIM_RETIRE_RETRY_NS;
+		goto out;
+	}
+	res->ndlg = j;
+	/* the indexes by Call-ID and by media endpoint, made again */
+	memset(r->dhead, 0xff, RUN_DLG_BUCKETS * sizeof(*r->dhead));
+	for (i = 0; i < j; i++) {
+		uint32_t b = run_dlg_bucket(res->dlg[i].call_id,
+		    &res->dlg[i].phone_ip);
+
+		r->dnext[i] = r->dhead[b];
+		r->dhead[b] = (uint32_t)i;
+	}
+	r->nmix = 0;
+	r->mix_broken = false;
+	if (r->mhead != NULL)
+		memset(r->mhead, 0xff, RUN_DLG_BUCKETS * sizeof(*r->mhead));
+	r->ndirty = 0;
+	for (i = 0; i < j; i++) {
+		memset(r->msnap[i], 0, sizeof(r->msnap[i]));
+		r->isdirty[i] = 1;
+		r->dirty[r->ndirty++] = (uint32_t)i;
+	}
+	/* the lists of dialog numbers, renumbered */
+	for (i = k = 0; i < r->npend; i++)
+		if (map[r->pend[i]] != UINT32_MAX)
+			r->pend[k++] = map[r->pend[i]];
+	r->npend = k;
+	for (i = k = 0; i < r->nregs; i++)
+		if (map[r->regs[i]] != UINT32_MAX)
+			r->regs[k++] = map[r->regs[i]];
+	r->nregs = k;
+	fegen_remap(r->fg, map);
+out:
+	free(busy);
+	free(map);
 }
 
 int
@@ -445,25 +597,42 @@ sim_run(const struct sim_cfg *cfg, const struct sim_capture *cap,
 #define SIM_LEG_BUCKETS 8192        /* a power of two */
 
 static uint32_t
-leg_bucket(const struct fe_dialog *d)
+key_bucket(const char *call_id, const struct ep *ip)
 {
-	uint64_t h = htab_hash(d->call_id, strlen(d->call_id), HTAB_SEED);
+	uint64_t h = htab_hash(call_id, strlen(call_id), HTAB_SEED);
 
-	h ^= htab_hash(d->phone_ip.ip, d->phone_ip.family == 4 ? 4 : 16,
-	    HTAB_SEED + d->phone_ip.family);
+	h ^= htab_hash(ip->ip, ip->family == 4 ? 4 : 16, HTAB_SEED + ip->family);
 	return (uint32_t)(htab_mix64(h) & (SIM_LEG_BUCKETS - 1));
+}
+
+const struct fe_dialog *
+sim_live(const struct sim_result *r, size_t seq)
+{
+	size_t lo = 0, hi = r->ndlg;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (r->dlg[mid].seq == seq)
+			return &r->dlg[mid];
+		if (r->dlg[mid].seq < seq)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
 }
 
 /* Indexes res's dialogs by leg (sim_leg); left unbuilt out of memory. */
 static void
 leg_index(struct sim_result *res)
 {
-	size_t k;
+	size_t k, i;
 
 	free(res->leg_head);
 	free(res->leg_next);
 	res->leg_head = malloc(SIM_LEG_BUCKETS * sizeof(*res->leg_head));
-	res->leg_next = malloc((res->ndlg ? res->ndlg : 1) * sizeof(*res->leg_next));
+	res->leg_next = malloc((res->nseq ? res->nseq : 1) * sizeof(*res->leg_next));
 	if (res->leg_head == NULL || res->leg_next == NULL) {
 		free(res->leg_head);
 		free(res->leg_next);
@@ -471,41 +640,57 @@ leg_index(struct sim_result *res)
 		return;
 	}
 	memset(res->leg_head, 0xff, SIM_LEG_BUCKETS * sizeof(*res->leg_head));
-	for (k = res->ndlg; k-- > 0;) {
-		uint32_t b = leg_bucket(&res->dlg[k]);
+	for (k = res->nseq, i = res->ndlg; k-- > 0;) {
+		uint32_t b;
 
+		if (i > 0 && res->dlg[i - 1].seq == k) {
+			i--;
+			b = key_bucket(res->dlg[i].call_id, &res->dlg[i].phone_ip);
+		} else if (k < res->seq_bucket_cap)
+			b = res->seq_bucket[k] & (SIM_LEG_BUCKETS - 1);
+		else
+			continue;
 		res->leg_next[k] = res->leg_head[b];
 		res->leg_head[b] = (uint32_t)k;
 	}
 }
 
+/* Whether dialog number k of r is the leg (call_id, phone). */
 static bool
-same_leg(const struct fe_dialog *a, const struct fe_dialog *b)
+same_leg(const struct sim_result *r, size_t k, const char *call_id,
+    const struct ep *phone)
 {
-	return strcmp(a->call_id, b->call_id) == 0 &&
-	    ep_same_ip(&a->phone_ip, &b->phone_ip);
+	const struct fe_dialog *d = sim_live(r, k);
+	struct sim_row row;
+
+	if (d != NULL)
+		return strcmp(d->call_id, call_id) == 0 &&
+		    ep_same_ip(&d->phone_ip, phone);
+	if (outcome_row_get(NULL, r, k, &row) != 0)
+		return false;
+	return strcmp(row.call_id, call_id) == 0 &&
+	    ep_same_ip(&row.phone_ip, phone);
 }
 
-const struct fe_dialog *
-sim_leg(const struct sim_result *r, const struct fe_dialog *d0,
-    const struct fe_dialog *after)
+size_t
+sim_leg(const struct sim_result *r, const char *call_id,
+    const struct ep *phone, size_t after)
 {
 	size_t k;
 	uint32_t x;
 
 	if (r->leg_head == NULL) {
-		for (k = after != NULL ? (size_t)(after - r->dlg) + 1 : 0;
-		    k < r->ndlg; k++)
-			if (same_leg(&r->dlg[k], d0))
-				return &r->dlg[k];
-		return NULL;
+		for (k = after != SIZE_MAX ? after + 1 : 0; k < r->nseq; k++)
+			if (same_leg(r, k, call_id, phone))
+				return k;
+		return SIZE_MAX;
 	}
-	x = after != NULL ? r->leg_next[after - r->dlg] :
-	    r->leg_head[leg_bucket(d0)];
+	x = after != SIZE_MAX ? r->leg_next[after] :
+	    r->leg_head[key_bucket(call_id, phone)];
 	for (; x != UINT32_MAX; x = r->leg_next[x])
-		if (same_leg(&r->dlg[x], d0))
-			return &r->dlg[x];
-	return NULL;
+		if (same_leg(r, x, call_id, phone))
+			return x;
+	return SIZE_MAX;
 }
 
 void
@@ -517,4 +702,9 @@ sim_result_fini(struct sim_result *res)
 	free(res->dlg);
 	res->dlg = NULL;
 	res->ndlg = 0;
+	res->nseq = 0;
+	free(res->seq_bucket);
+	res->seq_bucket = NULL;
+	res->seq_bucket_cap = 0;
+	outcome_rows_free(res);
 }

@@ -218,11 +218,24 @@ struct sim_drop {
 	char reason[240];
 };
 
+struct sim_rows;
+
 struct sim_result {
 	char cfg_name[64];
 	struct ep public_ip;
-	struct fe_dialog *dlg;    /* ndlg dialogs in order of first packet */
+	/*
+	 * The dialogs still live: ndlg records in order of first packet
+	 * (their seq ascending).  nseq dialogs in all: those retired during
+	 * the replay (nothing more could change their outcome) are rows in
+	 * the store rows (outcome.h outcome_row_get).
+	 */
+	struct fe_dialog *dlg;
 	size_t ndlg;
+	size_t nseq;
+	struct sim_rows *rows;
+	size_t nretired;
+	uint32_t *seq_bucket;     /* per retired dialog number: its leg bucket */
+	size_t seq_bucket_cap;
 	struct sim_drop drops[SIM_MAX_DROPS];
 	size_t ndrops;            /* recorded (at most SIM_MAX_DROPS) */
 	uint64_t drops_total;
@@ -237,7 +250,7 @@ struct sim_result {
 	 */
 	uint64_t work;
 	/* the dialogs by leg (Call-ID, inside host), for sim_leg: chains of
-	 * dialog numbers in ascending order (NULL: not built, scanned) */
+	 * dialog numbers (seq) in ascending order (NULL: not built, scanned) */
 	uint32_t *leg_head, *leg_next;
 	uint64_t lan_pkts;        /* RTP between phones that stayed inside (LAN or hairpin) */
 	uint64_t modelled_rtp, modelled_sip; /* far-end frames the model wrote (fegen.h) */
@@ -265,11 +278,15 @@ int sim_runs(const struct sim_cfg *cfgs, size_t n,
 void sim_result_fini(struct sim_result *res);
 
 /*
- * The next dialog of r after after (NULL: the first) that is the leg d0
- * of a run (the same Call-ID and inside host), or NULL: what comparing
- * runs dialog by dialog looks up, without a scan of r per dialog.
+ * The number (seq) of the next dialog of r after after (SIZE_MAX: the
+ * first) that is the leg (call_id, phone) of a run, or SIZE_MAX: what
+ * comparing runs dialog by dialog looks up, without a scan of r per
+ * dialog.
  */
-const struct fe_dialog *sim_leg(const struct sim_result *r,
-    const struct fe_dialog *d0, const struct fe_dialog *after);
+size_t sim_leg(const struct sim_result *r, const char *call_id,
+    const struct ep *phone, size_t after);
+
+/* The live dialog numbered seq, or NULL (retired, or none). */
+const struct fe_dialog *sim_live(const struct sim_result *r, size_t seq);
 
 #endif /* SIPALG_SIM_SIM_H */

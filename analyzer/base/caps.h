@@ -151,7 +151,7 @@
  */
 #define SIM_CAP_NAT_MAPPINGS   65536   /* NAT bindings alive at once */
 #define SIM_CAP_PINHOLES       16384   /* ALG expectations (media, REGISTER) */
-#define SIM_CAP_DIALOGS        4096    /* calls and registrations predicted */
+#define SIM_CAP_DIALOGS        4096    /* calls and registrations in flight (sim.c retire) */
 #define SIM_CAP_TCP_CONNS      256     /* TCP connections (sequence shifts) */
 #define SIM_CAP_MODEL_STREAMS  1024    /* modelled far-end RTP streams at once (sim/fegen.h) */
 #define SIM_CAP_MODEL_RESENDS  256     /* modelled far-end retransmissions pending */
