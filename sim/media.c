@@ -383,23 +383,53 @@ media_rtp_target(const struct run *r, const struct fe_media *m, struct ep *t)
 	return true;
 }
 
-/* The media line of another phone of this capture that m's far address
- * names (its private address, or its public one for a hairpin). */
+/*
+ * The media line of another phone of this capture that m's far address
+ * names: where that phone listens (its private address), or its SDP
+ * address as it left the router: the ALG's public form (a hairpin
+ * target), or a public address the phone wrote itself and nothing
+ * rewrote, passed on untouched by a proxy relaying between the two.  A
+ * far end that anchors the media names its own address, which no phone
+ * wrote: no partner then.
+ */
 static struct fe_media *
 lan_partner(struct run *r, const struct fe_dialog *d, const struct fe_media *m)
 {
 	struct fe_dialog *pd;
-	struct fe_media *pm = NULL;
+	struct fe_media *pm;
+	int o;
 
 	if (!m->have_far)
 		return NULL;
-	if (nat_is_inside(r->nat, &m->far))
-		pm = media_find(r, &m->far, false, &pd);
-	else if (ep_same_ip(&m->far, nat_public(r->nat)))
-		pm = media_find(r, &m->far, true, &pd);
-	if (pm == NULL || ep_same_ip(&pd->phone_ip, &d->phone_ip))
-		return NULL;
-	return pm;
+	for (o = 0; o < 2; o++) {
+		pm = media_find(r, &m->far, o == 1, &pd);
+		if (pm != NULL && !ep_same_ip(&pd->phone_ip, &d->phone_ip))
+			return pm;
+	}
+	return NULL;
+}
+
+/*
+ * RTP from inside endpoint src to target, for the other phone of a LAN
+ * call listening at want: along the LAN when target is private, through
+ * the router's hairpin (or not, nat_hairpin) when it is the router's
+ * public address; any other public address is a host out on the
+ * Internet that is neither phone: the packet leaves the router and never
+ * comes back to the phone behind it.
+ */
+static bool
+lan_reach(struct run *r, const struct ep *src, const struct ep *target,
+    const struct ep *want, int64_t t, char *why, size_t n)
+{
+	char a[NETADDR_STRLEN];
+
+	if (nat_is_inside(r->nat, target) ||
+	    ep_same_ip(target, nat_public(r->nat)))
+		return run_lan_path(r, src, target, want, t, true, why, n);
+	snprintf(why, n,
+	    "RTP to %s leaves the router for a public host that is neither phone: the other phone is behind this router and never gets it",
+	    ep_str(target, a, sizeof(a)));
+	return false;
 }
 
 /*
@@ -422,14 +452,35 @@ media_probe(struct run *r, struct fe_dialog *d)
 		m->probed = true;
 		if ((pm = lan_partner(r, d, m)) != NULL) {
 			m->lan_probed = true;
-			m->probe_ok = run_lan_path(r, &pm->phone_in,
+			m->probe_ok = lan_reach(r, &pm->phone_in,
 			    pm->have_far ? &pm->far : &m->phone_out, &m->phone_in,
-			    d->media_check_ns, true, m->probe_why, sizeof(m->probe_why));
-			m->lan_out_ok = run_lan_path(r, &m->phone_in, &m->far,
-			    &pm->phone_in, d->media_check_ns, true, m->lan_why,
+			    d->media_check_ns, m->probe_why, sizeof(m->probe_why));
+			m->lan_out_ok = lan_reach(r, &m->phone_in, &m->far,
+			    &pm->phone_in, d->media_check_ns, m->lan_why,
 			    sizeof(m->lan_why));
+			/*
+			 * The same two paths seen from the other phone's leg,
+			 * whose own far address may name no line of this one (a
+			 * proxy that relays one SDP untouched and the other as
+			 * the real router of the capture wrote it): a proxy that
+			 * passes a phone's SDP on does not anchor the media, so
+			 * that leg's RTP is the RTP of these two phones too
+			 * (unless that leg already models a far end's RTP).
+			 */
+			if (!pm->lan_probed && !pm->model_on) {
+				pm->probed = pm->lan_probed = true;
+				pm->probe_ok = m->lan_out_ok;
+				pm->lan_out_ok = m->probe_ok;
+				run_copy(pm->probe_why, sizeof(pm->probe_why),
+				    m->lan_why);
+				run_copy(pm->lan_why, sizeof(pm->lan_why),
+				    m->probe_why);
+			}
 			continue;
 		}
+		/* (linked by the other phone's leg: its probe decided both) */
+		if (m->lan_probed)
+			continue;
 		fegen_rtp_start(r, d, k, d->media_check_ns);
 		if (!media_rtp_target(r, m, &t)) {
 			snprintf(m->probe_why, sizeof(m->probe_why),

@@ -106,20 +106,32 @@ pick(struct outcome *o, int *chosen, enum outcome_id id, int64_t t,
  * phones behind the router the capture point, on the router's side of the
  * LAN, sees their RTP only when it goes through the router: a capture
  * without it cannot tell silent phones from RTP that stayed on the LAN,
- * and the model's probes of the path, not a packet, decide.
+ * and the model's probes of the path, not a packet, decide.  The same for
+ * one-way audio whose live direction (out_ok or in_ok) has no packet on
+ * any view: it went phone to phone, and the views show the dead direction
+ * alone, which no view can tell from a live one.
  */
 static void
-media_unseen(struct outcome *o, int was_chosen, const struct fe_media *m)
+media_unseen(struct outcome *o, int was_chosen, const struct fe_media *m,
+    bool out_ok, bool in_ok)
 {
 	char a[NETADDR_STRLEN];
 
-	if (was_chosen || !m->lan_probed || m->out_pkts != 0 ||
-	    m->in_pkts != 0 || m->lan_pkts != 0 || m->model_pkts != 0)
+	if (was_chosen || !m->lan_probed)
 		return;
-	o->unobservable = true;
-	snprintf(o->unobs_why, sizeof(o->unobs_why),
-	    "the other end of this media is a phone behind the same router (SDP %s) and the capture shows none of their RTP (between two phones it may stay on their LAN, out of the capture point's sight): no written view holds a packet of it; the model's probes of the path decide",
-	    ep_str(&m->far, a, sizeof(a)));
+	if (m->out_pkts == 0 && m->in_pkts == 0 && m->lan_pkts == 0 &&
+	    m->model_pkts == 0) {
+		o->unobservable = true;
+		snprintf(o->unobs_why, sizeof(o->unobs_why),
+		    "the other end of this media is a phone behind the same router (SDP %s) and the capture shows none of their RTP (between two phones it may stay on their LAN, out of the capture point's sight): no written view holds a packet of it; the model's probes of the path decide",
+		    ep_str(&m->far, a, sizeof(a)));
+	} else if (out_ok != in_ok &&
+	    (in_ok ? m->in_pkts == 0 : m->out_pkts == 0 && m->lan_pkts == 0)) {
+		o->unobservable = true;
+		snprintf(o->unobs_why, sizeof(o->unobs_why),
+		    "one-way audio between two phones behind the same router (SDP %s): the direction that flows goes phone to phone and no written view holds a packet of it; the views show the dead direction alone, which they cannot tell from a live one",
+		    ep_str(&m->far, a, sizeof(a)));
+	}
 }
 
 static void
@@ -154,7 +166,7 @@ eval_media(const struct fe_dialog *d, struct outcome *o, int *chosen)
 	 */
 	out_why = m->out_pkts == 0 ? "the phone sent no RTP" :
 	    m->lan_pkts > 0 ? m->lan_why : "the far end announced a private address";
-	if (m->lan_probed && m->lan_pkts == 0 && m->in_pkts == 0) {
+	if (m->lan_probed && m->lan_pkts == 0) {
 		out_ok = m->lan_out_ok;
 		out_why = m->lan_why;
 	}
@@ -166,7 +178,7 @@ eval_media(const struct fe_dialog *d, struct outcome *o, int *chosen)
 		    m->in_pkts > 0 ? m->in_lost_reason :
 		    m->probe_why[0] ? m->probe_why : "the far end's RTP cannot come back");
 		pick(o, chosen, OUT_NO_AUDIO, d->t_answer_ns, m->in_lost_frame, buf);
-		media_unseen(o, was, m);
+		media_unseen(o, was, m, out_ok, in_ok);
 		return;
 	}
 	if (!in_ok) {
@@ -200,7 +212,7 @@ eval_media(const struct fe_dialog *d, struct outcome *o, int *chosen)
 		pick(o, chosen, OUT_ONE_WAY_AUDIO, d->t_answer_ns,
 		    m->lan_pkts > 0 ? m->lan_frame : 0, buf);
 	}
-	media_unseen(o, was, m);
+	media_unseen(o, was, m, out_ok, in_ok);
 }
 
 /*

@@ -1079,4 +1079,51 @@ EOF_PY
 	rm -f "$tmp"/over*
 fi
 # ---- end more dialogs than the table holds -------------------------------------
+# ---- two phones of one call behind the NAT, far or public SDP addresses ----
+# v15-lanproxy-b*: A (10.0.0.2) calls B (10.0.0.3) through a public proxy
+# that relays the SDPs; B writes a public c= itself (bfar: 198.51.100.4, a
+# host that is neither phone; bpublic: the router's own address).  The
+# real kernel (the runs' .truth): ALG off, B's RTP goes phone to phone to
+# A's private address and A's dies out on the Internet: one-way, B hears
+# nothing; ALG on (bfar), A is given the router's public address, which
+# does not loop back: no audio.  Both legs are one call between the two
+# phones: RTP sent out of the router to a public address that is neither
+# phone dies; the leg whose live direction crosses no view is not
+# observable.  (dialogs: 0 B's registration, 1 A's leg, 2 B's leg)
+lp() { json_get "$tmp/lp.json" "runs.0.dialogs.$1.$2"; }
+lp_legs() {
+	"$SIM" -f json "$@" >"$tmp/lp.json" 2>"$tmp/lp.err" || echo "sim failed: $(cat "$tmp/lp.err")" >&2
+	echo "$(lp 1 outcome) $(lp 1 direction) $(lp 2 outcome) $(lp 2 direction)"
+}
+check "lan far c=, off: A hears B, B hears nothing" \
+    "one_way_audio far_to_phone_only one_way_audio phone_to_far_only" \
+    "$(lp_legs --profile off "$GT/v15-lanproxy-bfar-alg-off-inside.pcap")"
+check "lan far c=, off: A's leg not observable" False "$(lp 1 observable)"
+case $(lp 1 unobservable_why) in
+*"direction that flows goes phone to phone"*) ok ;;
+*) fail "lan far c=, off: unobservable_why: $(lp 1 unobservable_why)" ;;
+esac
+case $(lp 2 detail) in
+*"198.51.100.4:6100 leaves the router for a public host that is neither phone"*) ok ;;
+*) fail "lan far c=, off: B's leg detail: $(lp 2 detail)" ;;
+esac
+check "lan far c=, linux: no audio on both legs" "no_audio  no_audio " \
+    "$(lp_legs --profile linux "$GT/v15-lanproxy-bfar-alg-on-inside.pcap")"
+check "lan far c=, linux, the testbed's public address" "no_audio  no_audio " \
+    "$(lp_legs --profile linux --public-ip 198.51.100.1 "$GT/v15-lanproxy-bfar-alg-on-inside.pcap")"
+# no far end is invented for the host of B's c=: the outside view carries
+# no RTP from it, and the analyzer finds the no audio there
+"$SIM" --profile linux -w "$tmp/lp.pcap" "$GT/v15-lanproxy-bfar-alg-on-inside.pcap" >/dev/null 2>&1
+if [ $have_tshark = 1 ]; then
+	check "lan far c=, linux: no modelled RTP from 198.51.100.4" 0 \
+	    "$(tshark -r "$tmp/lp.pcap" -Y 'ip.src==198.51.100.4 && udp.srcport==6100' 2>/dev/null | wc -l | tr -d ' ')"
+fi
+check "lan far c=, linux: analyzer on -w finds no_audio" "completed no_audio" \
+    "$("$ANALYZE" -f json "$tmp/lp.pcap" | python3 -c 'import json,sys
+for d in json.load(sys.stdin)["dialogs"]:
+    if d["call_id"] == "1-8565@10.0.0.2": print(d["state"], *[s["id"] for s in d["symptoms"]])')"
+# B writes the router's public address (bpublic), ALG off: the same one-way
+check "lan public c=, off" "one_way_audio far_to_phone_only one_way_audio phone_to_far_only" \
+    "$(lp_legs --profile off --public-ip 198.51.100.1 "$GT/v15-lanproxy-bpublic-filters-alg-off-inside.pcap")"
+# ---- end two phones of one call -------------------------------------------
 finish
