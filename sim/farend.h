@@ -35,6 +35,7 @@ struct fe_media {
 	struct ep phone_in;       /* phone's c=:m= as written inside */
 	struct ep phone_out;      /* as the far end learned it from the outside SDP */
 	bool public_sdp;          /* the phone wrote a c= outside the NAT (its public address) */
+	struct ep phone_sdp;      /* c=:m= exactly as the phone wrote it (before any ALG) */
 	struct ep far;            /* far end's c=:m= */
 	bool have_far;
 	struct ep phone_rtp_pub;  /* public source of the phone's RTP (for latching) */

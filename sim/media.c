@@ -66,7 +66,7 @@ mix_bucket(const struct ep *e, int kind)
 	if (kind == RUN_MIX_PORT)
 		h = htab_mix64(((uint64_t)e->port << 8) ^ 0x5a5a5a5a00ULL);
 	else
-		h = htab_mix64(ep_hash(e) + (kind == RUN_MIX_OUT));
+		h = htab_mix64(ep_hash(e) + (uint64_t)kind);
 	return (uint32_t)(h & (RUN_DLG_BUCKETS - 1));
 }
 
@@ -95,6 +95,21 @@ mix_add(struct run *r, uint32_t di, int k, int kind, const struct ep *e)
 }
 
 /*
+ * The endpoint a media line is indexed under: phone_in (o 0), phone_out
+ * (1), or the public c= the phone wrote itself (2; none when it wrote a
+ * private one, which phone_in already is).
+ */
+static const struct ep *
+line_ep(const struct fe_media *m, int o)
+{
+	static const struct ep none;
+
+	if (o == 2)
+		return m->public_sdp ? &m->phone_sdp : &none;
+	return o ? &m->phone_out : &m->phone_in;
+}
+
+/*
  * The index of media lines by phone endpoint catches up with the dialogs
  * handed out since the last look (only those can have learnt an SDP):
  * a line whose endpoint changed is indexed under the new one (phone_in
@@ -120,15 +135,14 @@ mix_refresh(struct run *r)
 		const struct fe_dialog *d = &r->res->dlg[di];
 
 		for (k = 0; k < d->nmedia && k < FE_MAX_MEDIA; k++)
-			for (o = 0; o < 2; o++) {
-				const struct ep *m = o ? &d->media[k].phone_out :
-				    &d->media[k].phone_in;
+			for (o = 0; o < 3; o++) {
+				const struct ep *m = line_ep(&d->media[k], o);
 
 				if (ep_eq(m, &r->msnap[di][k][o]))
 					continue;
 				if (m->family != 0) {
-					if (mix_add(r, di, k, o ? RUN_MIX_OUT :
-					    RUN_MIX_IN, m) != 0 ||
+					if (mix_add(r, di, k, o == 2 ? RUN_MIX_SDP :
+					    o ? RUN_MIX_OUT : RUN_MIX_IN, m) != 0 ||
 					    (o == 0 && m->port != r->msnap[di][k][o].port &&
 					    mix_add(r, di, k, RUN_MIX_PORT, m) != 0)) {
 						r->mix_broken = true;
@@ -143,13 +157,13 @@ mix_refresh(struct run *r)
 	return 0;
 }
 
-/* Newest dialog first, its first line whose endpoint is e. */
-struct fe_media *
-media_find(struct run *r, const struct ep *e, bool outside,
+/* Newest dialog first, its first line whose endpoint of kind is e. */
+static struct fe_media *
+media_find_kind(struct run *r, const struct ep *e, int kind,
     struct fe_dialog **dout)
 {
 	size_t i;
-	int k, bk = -1, kind = outside ? RUN_MIX_OUT : RUN_MIX_IN;
+	int k, bk = -1, o = kind == RUN_MIX_SDP ? 2 : kind == RUN_MIX_OUT;
 	uint32_t x;
 	long bd = -1;
 
@@ -161,8 +175,7 @@ media_find(struct run *r, const struct ep *e, bool outside,
 			struct fe_dialog *d = &r->res->dlg[i];
 
 			for (k = 0; k < d->nmedia; k++) {
-				const struct ep *m = outside ? &d->media[k].phone_out :
-				    &d->media[k].phone_in;
+				const struct ep *m = line_ep(&d->media[k], o);
 
 				if (m->family != 0 && ep_eq(m, e)) {
 					*dout = d;
@@ -181,8 +194,7 @@ media_find(struct run *r, const struct ep *e, bool outside,
 		if (mx->kind != kind || mx->line >= d->nmedia ||
 		    (long)mx->dlg < bd || ((long)mx->dlg == bd && mx->line >= bk))
 			continue;
-		m = outside ? &d->media[mx->line].phone_out :
-		    &d->media[mx->line].phone_in;
+		m = line_ep(&d->media[mx->line], o);
 		if (m->family != 0 && ep_eq(m, e)) {
 			bd = (long)mx->dlg;
 			bk = mx->line;
@@ -193,6 +205,14 @@ media_find(struct run *r, const struct ep *e, bool outside,
 	run_dialog_handed(r, (size_t)bd);
 	*dout = &r->res->dlg[bd];
 	return &r->res->dlg[bd].media[bk];
+}
+
+/* Newest dialog first, its first line whose phone_out (or phone_in) is e. */
+struct fe_media *
+media_find(struct run *r, const struct ep *e, bool outside,
+    struct fe_dialog **dout)
+{
+	return media_find_kind(r, e, outside ? RUN_MIX_OUT : RUN_MIX_IN, dout);
 }
 
 struct fe_media *
@@ -387,8 +407,8 @@ media_rtp_target(const struct run *r, const struct fe_media *m, struct ep *t)
  * The media line of another phone of this capture that m's far address
  * names: where that phone listens (its private address), or its SDP
  * address as it left the router: the ALG's public form (a hairpin
- * target), or a public address the phone wrote itself and nothing
- * rewrote, passed on untouched by a proxy relaying between the two.  A
+ * target), or a public address the phone wrote itself (phone_sdp, also
+ * when an ALG rewrote it), passed on by a proxy relaying between the two.  A
  * far end that anchors the media names its own address, which no phone
  * wrote: no partner then.
  */
@@ -401,8 +421,9 @@ lan_partner(struct run *r, const struct fe_dialog *d, const struct fe_media *m)
 
 	if (!m->have_far)
 		return NULL;
-	for (o = 0; o < 2; o++) {
-		pm = media_find(r, &m->far, o == 1, &pd);
+	for (o = 0; o < 3; o++) {
+		pm = media_find_kind(r, &m->far, o == 2 ? RUN_MIX_SDP :
+		    o ? RUN_MIX_OUT : RUN_MIX_IN, &pd);
 		if (pm != NULL && !ep_same_ip(&pd->phone_ip, &d->phone_ip))
 			return pm;
 	}

@@ -85,6 +85,7 @@ learn_sdp(struct run *r, const struct sim_pkt *p, struct fe_dialog *d,
 			    pout;
 
 			m->public_sdp = pub;
+			m->phone_sdp = sm->conn, m->phone_sdp.port = sm->port;
 			ep_clear(&pout);
 			if (out != NULL && out->sdp != NULL && k < out->sdp->nmedia) {
 				pout = out->sdp->media[k].conn;

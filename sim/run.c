@@ -96,7 +96,7 @@ dlg_grow(struct run *r)
 	struct fe_dialog *nd = realloc(r->res->dlg, nc * sizeof(*nd));
 	uint32_t *nn, *ndy;
 	uint8_t *nis;
-	struct ep (*ns)[FE_MAX_MEDIA][2];
+	struct ep (*ns)[FE_MAX_MEDIA][3];
 
 	if (nd == NULL)
 		return -1;

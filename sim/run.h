@@ -103,7 +103,7 @@ struct run {
 	size_t nmix, mixcap;
 	bool mix_broken;          /* out of memory once: lookups scan */
 	uint32_t *mhead;          /* RUN_DLG_BUCKETS heads */
-	struct ep (*msnap)[FE_MAX_MEDIA][2]; /* per dialog: endpoints indexed */
+	struct ep (*msnap)[FE_MAX_MEDIA][3]; /* per dialog: endpoints indexed */
 	uint32_t *dirty;          /* dialogs handed out since the last refresh */
 	size_t ndirty;
 	uint8_t *isdirty;         /* per dialog */
@@ -172,11 +172,12 @@ void run_tcp_due(struct run *r, int64_t now);
 
 /*
  * One media line in the index by phone endpoint: under phone_in
- * (RUN_MIX_IN), phone_out (RUN_MIX_OUT), or phone_in's port alone
+ * (RUN_MIX_IN), phone_out (RUN_MIX_OUT), phone_in's port alone
  * (RUN_MIX_PORT: media_relayed's match of the capture's router address
- * with the port kept).
+ * with the port kept), or the public c= a phone wrote itself, phone_sdp
+ * (RUN_MIX_SDP: lan_partner's match of it passed on by a proxy).
  */
-enum { RUN_MIX_IN, RUN_MIX_OUT, RUN_MIX_PORT };
+enum { RUN_MIX_IN, RUN_MIX_OUT, RUN_MIX_PORT, RUN_MIX_SDP };
 struct run_mix {
 	uint32_t dlg, next;
 	uint8_t line;

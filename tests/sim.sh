@@ -1126,4 +1126,24 @@ for d in json.load(sys.stdin)["dialogs"]:
 check "lan public c=, off" "one_way_audio far_to_phone_only one_way_audio phone_to_far_only" \
     "$(lp_legs --profile off --public-ip 198.51.100.1 "$GT/v15-lanproxy-bpublic-filters-alg-off-inside.pcap")"
 # ---- end two phones of one call -------------------------------------------
+# consumer rewrites B's c= too: A's leg still names B by the address B
+# wrote (the proxy relays B's SDP as B wrote it), so both legs are one
+# call between two phones behind the router (nat_hairpin as the profile
+# says), not a far end invented at B's written address
+check "lan far c=, consumer: no audio on both legs" "no_audio  no_audio " \
+    "$(lp_legs --profile consumer "$GT/v15-lanproxy-bfar-alg-off-inside.pcap")"
+case $(lp 1 detail) in
+*"198.51.100.4:6100 leaves the router for a public host that is neither phone"*) ok ;;
+*) fail "lan far c=, consumer: A's leg detail: $(lp 1 detail)" ;;
+esac
+for c in filters merged; do
+	check "lan public c=, consumer, $c: B hears nothing (A's RTP to B's written port has no binding)" \
+	    "one_way_audio far_to_phone_only one_way_audio phone_to_far_only" \
+	    "$(lp_legs --profile consumer --public-ip 198.51.100.1 "$GT/v15-lanproxy-bpublic-$c-alg-off-inside.pcap")"
+done
+"$SIM" --profile consumer -w "$tmp/lp.pcap" "$GT/v15-lanproxy-bfar-alg-off-inside.pcap" >/dev/null 2>&1
+if [ $have_tshark = 1 ]; then
+	check "lan far c=, consumer: no modelled RTP from 198.51.100.4" 0 \
+	    "$(tshark -r "$tmp/lp.pcap" -Y 'ip.src==198.51.100.4 && udp.srcport==6100' 2>/dev/null | wc -l | tr -d ' ')"
+fi
 finish
