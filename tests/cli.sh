@@ -154,4 +154,17 @@ if command -v script >/dev/null 2>&1 && [ -x "$LOAD" ]; then
 	grep -aq "^sipalg-analyze: [0-9]* of [1-9][0-9]* MB, 65536 packets, " \
 	    "$tmp/prog" || fail "file progress: $(cat -v "$tmp/prog")"
 fi
+# Standard input that is a regular file (`- < file.pcapng`) is read from
+# that descriptor, also by the pcapng reader's own walk: never from a
+# file that happens to be named "-" in the current directory.
+a="$S/v15-lanproxy-bfar-alg-off-mirror.pcapng"
+b="$S/capture-points-alg-off-mirror.pcapng"
+if [ -f "$a" ] && [ -f "$b" ]; then
+	mkdir -p "$tmp/dash"
+	cp "$b" "$tmp/dash/-"
+	want=$("$ANALYZE" -f csv "$a" 2>/dev/null | cut -d, -f7 | sort | tr '\n' ' ')
+	got=$(cd "$tmp/dash" && "$ANALYZE" -f csv - <"$a" 2>/dev/null | cut -d, -f7 | sort | tr '\n' ' ')
+	check "stdin pcapng with a file named '-' beside: the same dialogs" "$want" "$got"
+	[ -n "$want" ] || fail "stdin pcapng: no dialogs read (the check proves nothing)"
+fi
 finish

@@ -1103,7 +1103,7 @@ walk_next(struct cfile *f)
  * simply not known.
  */
 static void
-walk_start(struct cfile *f, const char *path)
+walk_start(struct cfile *f)
 {
 	struct ngwalk *w = &f->walk;
 
@@ -1118,7 +1118,10 @@ walk_start(struct cfile *f, const char *path)
 	w->buf = malloc(WALK_BUF);
 	if (w->buf == NULL)
 		return;
-	w->fd = open(path, O_RDONLY);
+	/* The descriptor libpcap reads, not the path opened again: "-" may
+	 * be a regular file on standard input, and a path may have been
+	 * replaced since (pread moves no shared offset). */
+	w->fd = dup(fileno(f->fp));
 	if (w->fd < 0) {
 		free(w->buf);
 		w->buf = NULL;
@@ -1409,7 +1412,7 @@ capture_set_add(struct capture_set *cs, const char *path, char *err,
 	f->info.linkname = name != NULL ? name : "unknown";
 	f->fr.cap_idx = (uint32_t)cs->n;
 	if (S_ISREG(st.st_mode))
-		walk_start(f, path);
+		walk_start(f);
 	if (S_ISREG(st.st_mode)) {
 		fast_start(f);
 		ng_start(f);
