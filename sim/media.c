@@ -594,7 +594,8 @@ media_due_probes(struct run *r, int64_t now)
 			r->pend[i] = x;
 		}
 	}
-	qsort(r->pend, ndue, sizeof(*r->pend), cmp_u32);
+	if (ndue > 1)
+		qsort(r->pend, ndue, sizeof(*r->pend), cmp_u32);
 	for (i = 0; i < ndue; i++) {
 		struct fe_dialog *d = &r->res->dlg[r->pend[i]];
 
