@@ -18,10 +18,13 @@
  *   8. a transfer finding                          transfer_failure
  * The "direction" of one_way_audio names the direction that still works.
  */
+#include <errno.h>
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/types.h>
+#include <unistd.h>
 
 #include "base/caps.h"
 #include "base/json.h"
@@ -1034,8 +1037,38 @@ outcome_row(const struct sim_cfg *cfg, const struct sim_result *res,
 struct sim_rows {
 	FILE *f, *idx;
 	uint64_t end;             /* bytes in f */
-	bool bad;                 /* a write failed: rows after it are lost */
+	bool bad;                 /* a write or read failed (outcome_rows_error) */
+	int err;                  /* its errno (EIO when it set none) */
 };
+
+/* Marks s failed with the errno of the moment (EIO when none). */
+static void
+rows_fail(struct sim_rows *s)
+{
+	if (!s->bad)
+		s->err = errno != 0 ? errno : EIO;
+	s->bad = true;
+}
+
+/* An unlinked temporary file in $TMPDIR (else /tmp), as load.c spools
+ * standard input: tmpfile() would ignore TMPDIR. */
+static FILE *
+rows_tmp(void)
+{
+	const char *dir = getenv("TMPDIR");
+	char tmpl[4096];
+	FILE *fp;
+	int fd;
+
+	snprintf(tmpl, sizeof(tmpl), "%s/sipalg-sim-rows-XXXXXX",
+	    dir != NULL && dir[0] != '\0' ? dir : "/tmp");
+	if ((fd = mkstemp(tmpl)) < 0)
+		return NULL;
+	unlink(tmpl);
+	if ((fp = fdopen(fd, "w+b")) == NULL)
+		close(fd);
+	return fp;
+}
 
 struct row_fixed {
 	uint64_t seq, first_frame, frame, mrtp, mrtp_in, msip;
@@ -1084,11 +1117,12 @@ outcome_rows_add(struct sim_result *res, const struct sim_row *row)
 	if (s == NULL) {
 		if ((s = calloc(1, sizeof(*s))) == NULL)
 			return -1;
-		s->f = tmpfile();
-		s->idx = tmpfile();
+		errno = 0;
+		s->f = rows_tmp();
+		s->idx = s->f != NULL ? rows_tmp() : NULL;
 		res->rows = s;
 		if (s->f == NULL || s->idx == NULL)
-			s->bad = true;
+			rows_fail(s);
 	}
 	if (s->bad)
 		return -1;
@@ -1121,10 +1155,20 @@ outcome_rows_add(struct sim_result *res, const struct sim_row *row)
 	if (fseeko(s->idx, (off_t)(row->seq * sizeof(at)), SEEK_SET) != 0 ||
 	    fwrite(&at, sizeof(at), 1, s->idx) != 1)
 		goto bad;
+	/* a full disk shows at the write, not at a later read */
+	if (fflush(s->f) != 0 || fflush(s->idx) != 0 || ferror(s->f) ||
+	    ferror(s->idx))
+		goto bad;
 	return 0;
 bad:
-	s->bad = true;
+	rows_fail(s);
 	return -1;
+}
+
+int
+outcome_rows_error(const struct sim_result *res)
+{
+	return res->rows != NULL && res->rows->bad ? res->rows->err : 0;
 }
 
 static int
@@ -1138,12 +1182,13 @@ row_read(const struct sim_result *res, size_t seq, struct sim_row *row)
 
 	if (s == NULL || s->f == NULL || s->idx == NULL)
 		return -1;
+	errno = 0;
 	if (fseeko(s->idx, (off_t)(seq * sizeof(at)), SEEK_SET) != 0 ||
 	    fread(&at, sizeof(at), 1, s->idx) != 1 || at == 0 || at > s->end)
-		return -1;
+		goto bad;
 	if (fseeko(s->f, (off_t)(at - 1), SEEK_SET) != 0 ||
 	    fread(&fx, sizeof(fx), 1, s->f) != 1 || fx.seq != seq)
-		return -1;
+		goto bad;
 	memset(row, 0, sizeof(*row));
 	row->seq = (size_t)fx.seq;
 	row->first_frame = fx.first_frame;
@@ -1162,10 +1207,13 @@ row_read(const struct sim_result *res, size_t seq, struct sim_row *row)
 
 		if (fread(&l, 2, 1, s->f) != 1 || l >= st[k].n ||
 		    (l > 0 && fread(st[k].s, l, 1, s->f) != 1))
-			return -1;
+			goto bad;
 		st[k].s[l] = '\0';
 	}
 	return 0;
+bad:
+	rows_fail(s);            /* a row lost: the run's error, not a gap */
+	return -1;
 }
 
 int

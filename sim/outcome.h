@@ -124,6 +124,13 @@ int outcome_rows_add(struct sim_result *res, const struct sim_row *row);
 /* Bytes a row takes in the store (its encoding). */
 size_t outcome_row_bytes(const struct sim_row *row);
 
+/*
+ * 0, or the errno of the first failure to keep or read back a retired
+ * dialog's row (the temporary file in $TMPDIR, else /tmp): its report
+ * would lack calls, so the caller fails the run.
+ */
+int outcome_rows_error(const struct sim_result *res);
+
 void outcome_rows_free(struct sim_result *res);
 
 enum outcome_fmt { OUTCOME_TEXT, OUTCOME_JSON };

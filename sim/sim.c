@@ -575,6 +575,12 @@ sim_runs(const struct sim_cfg *cfgs, size_t n, const struct sim_capture *cap,
 			res[i].an.n[k] += cap->an.n[k];
 		close_view(&r->w, o[i].write_path, &rc, err, errlen);
 		close_view(&r->wi, o[i].write_inside_path, &rc, err, errlen);
+		if (rc == 0 && outcome_rows_error(&res[i]) != 0) {
+			snprintf(err, errlen, "%s: cannot keep the dialogs "
+			    "done in a temporary file ($TMPDIR, else /tmp): %s",
+			    cap->shown, strerror(outcome_rows_error(&res[i])));
+			rc = -1;
+		}
 	}
 out:
 	for (i = 0; i < n; i++)

@@ -1076,6 +1076,14 @@ EOF_PY
 	else
 		fail "over the cap: not every call predicted"
 	fi
+	# Nowhere to keep the dialogs done: a clear error, exit 3, no report
+	# silently short of calls.
+	TMPDIR="$tmp/none/such" "$SIM" --profile linux -f json "$tmp/over.pcap" \
+	    >"$tmp/over-nt.json" 2>"$tmp/over-nt.err"
+	check "over the cap, no temporary file: exit" 3 $?
+	grep -q "^sipalg-sim: $tmp/over.pcap: cannot keep the dialogs done in a temporary file" \
+	    "$tmp/over-nt.err" && ok ||
+	    fail "over the cap, no temporary file: $(head -c 300 "$tmp/over-nt.err")"
 	rm -f "$tmp"/over*
 fi
 # ---- end more dialogs than the table holds -------------------------------------
