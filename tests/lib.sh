@@ -138,6 +138,36 @@ tmux_wait() {
 	return 1
 }
 
+# tmux_mark N: marks the first N rows (no more than it shows) of
+# sipalg-browse's call list with Space, one at a time, each until the
+# screen shows one more marked row (a line starting with '*'); a key the
+# browser took before its list was ready (still loading, at load) is
+# sent again after 10 s.  1 if the marks never showed.
+tmux_mark() {
+	_n=$1
+	# no more than the list shows ("N dialogs (M shown)")
+	_m=$(tmux_screen | sed -n 's/.* (\([0-9][0-9]*\) shown).*/\1/p' | head -1)
+	[ -n "$_m" ] && [ "$_m" -lt "$_n" ] && _n=$_m
+	_k=0
+	while [ $_k -lt "$_n" ]; do
+		_k=$((_k + 1))
+		_try=0
+		while :; do
+			$TM send-keys -t b Space
+			i=0
+			while [ $i -lt 100 ]; do
+				[ "$(tmux_screen | grep -c '^\*')" -ge $_k ] && break
+				sleep 0.1
+				i=$((i + 1))
+			done
+			[ $i -lt 100 ] && break
+			_try=$((_try + 1))
+			[ $_try -lt 2 ] || return 1
+		done
+	done
+	return 0
+}
+
 tmux_stop() {
 	$TM kill-server 2>/dev/null
 	_tmux_s=${TM#tmux -L }

@@ -358,7 +358,7 @@ if command -v tmux >/dev/null 2>&1; then
 		tmux_start sipalg-join-$n 220 200 "$*"
 		tmux_wait "dialogs ([0-9]* shown)"
 		for k in $pre; do $TM send-keys -t b "$k"; done
-		for k in 1 2 3 4 5 6 7 8; do $TM send-keys -t b Space; done
+		tmux_mark 8 || fail "browse $n: the dialogs not marked"
 		$TM send-keys -t b p
 		# the marked dialogs are read again from the store first (a
 		# few seconds on a loaded machine): until they are drawn
