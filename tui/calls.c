@@ -294,8 +294,17 @@ calls_key(struct panel *p, struct app *a, int ch)
 	int i;
 
 	(void)p;
-	if (ui_move(ch, &a->cur, a->nrows, LINES - 4))
+	if (ui_move(ch, &a->cur, a->nrows, LINES - 4)) {
+		a->placed = true;
 		return PK_HANDLED;
+	}
+	/* Keys that act on the current dialog place the cursor on it. */
+	switch (ch) {
+	case '\n': case '\r': case KEY_ENTER: case ' ': case 'p': case 'r':
+	case 'w':
+		a->placed = true;
+		break;
+	}
 	switch (ch) {
 	case '\n': case '\r': case KEY_ENTER:
 		n = app_selection(a, &sel);

@@ -337,7 +337,8 @@ filter_fetch(struct app *a, struct view_row **need, size_t n)
 void
 app_refilter(struct app *a)
 {
-	struct view_row *keep = a->cur < a->nrows ? a->rows[a->cur] : NULL;
+	struct view_row *keep = a->placed && a->cur < a->nrows ?
+	    a->rows[a->cur] : NULL;
 	struct view_row **r = realloc(a->rows, (a->nall ? a->nall : 1) *
 	    sizeof(*r));
 	struct view_row **need = NULL;

@@ -214,6 +214,11 @@ struct app {
 	size_t nall;
 	struct view_row **rows;   /* filtered and sorted */
 	size_t nrows, cur, top;
+	/* The user put the cursor on its dialog (a key that moves it or
+	 * acts on its dialog): refiltering keeps it there.  Until then it
+	 * stays on the first row, whatever order the loader's rows come in
+	 * (a store's are in import order, not the list's). */
+	bool placed;
 	bool *marks;              /* by dialog id */
 	size_t nmarks;
 	struct view_filter filt;
@@ -272,7 +277,8 @@ void ui_pop(struct app *a);
 /* Marks. */
 bool app_marked(const struct app *a, const struct view_row *r);
 void app_mark(struct app *a, const struct view_row *r, bool on);
-/* Re-applies filter and sort, keeping the current dialog selected.  A
+/* Re-applies filter and sort, keeping the current dialog selected once
+ * the user placed the cursor (else the first row is current).  A
  * filter on message text or an unusual method that rows not holding
  * their dialog cannot answer reads those dialogs again (loader_fetch)
  * once the loader is done; until then they are not shown. */
