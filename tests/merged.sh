@@ -172,6 +172,28 @@ for r in outbound-alg-off inbound-alg-off hold-resume-alg-on lan-proxy-sameport-
 	"$ANALYZE" -q -f json "$tmp/m.pcap" >"$tmp/m.json"
 	calls "$tmp/pair.json" >"$tmp/pair.calls"
 	calls "$tmp/m.json" >"$tmp/m.calls"
+	# The call line counts the call's packets each way, not a sum over
+	# the segments: each way, those of the capture point (inside file
+	# alone, outside file alone) that saw the most.  It used to add the
+	# two ("rtp caller>callee 320" for 160 packets seen on both sides).
+	"$ANALYZE" -q -f json "$i" >"$tmp/in.json"
+	"$ANALYZE" -q -f json "$o" >"$tmp/out.json"
+	python3 - "$r" "$tmp/in.json" "$tmp/out.json" "$tmp/m.json" <<'PY' || fail "$r: merged: the call line's packets each way are not the call's"
+import json, sys
+def rtp(p):
+    return {d["call_id"]: (d["rtp_packets_fwd"], d["rtp_packets_rev"])
+            for d in json.load(open(p))["dialogs"] if d["kind"] == "call"}
+run, ins, outs, merged = sys.argv[1], rtp(sys.argv[2]), rtp(sys.argv[3]), rtp(sys.argv[4])
+bad = []
+for cid, m in sorted(merged.items()):
+    a, b = ins.get(cid, (0, 0)), outs.get(cid, (0, 0))
+    want = (max(a[0], b[0]), max(a[1], b[1]))
+    if m != want:
+        bad.append("%s: caller>callee, callee>caller %s; inside alone %s, outside alone %s" % (cid, m, a, b))
+for x in bad:
+    print("%s: %s" % (run, x), file=sys.stderr)
+sys.exit(1 if bad else 0)
+PY
 	python3 - "$r" "$tmp/pair.calls" "$tmp/m.calls" <<'PY' || fail "$r: inside+outside merged into one file"
 import json, sys
 def load(p):

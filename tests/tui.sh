@@ -617,6 +617,21 @@ if [ -f "$LA/inbound-alg-off-inside.pcap" ]; then
 	keys q q q
 fi
 
+# ---- a call seen on both segments: its packets each way, once ----
+# The real inside and outside of one call merged into one file (160
+# packets caller to callee, seen on both sides): the RTP panel heads the
+# call with the call's packets, those of the segment that saw the most
+# (it showed 320, the sum of the two capture points); the legs give each
+# segment's.
+if [ -f "$LA/capture-points-alg-off-merged.pcap" ]; then
+	start "'$BROWSE' '$LA/capture-points-alg-off-merged.pcap'"
+	wait_for "1 dialogs (1 shown)"
+	keys r
+	expect "rtp caller>callee 160, callee>caller 0"
+	expect "caller>callee inside delivered 160 pkts"
+	keys q q
+fi
+
 # ---- a call seen as two dialogs: JOIN#N never hidden by badges ----
 # The real inside of oversize-alg-on merged with the simulator's
 # fortigate outside view: two dialogs of one call, each with two badges

@@ -1,7 +1,8 @@
 /*
  * view_media.c - a call's media in words and spans, for every screen
  * and page (view.h): which way each RTP stream runs, the packets each
- * way ("rtp caller>callee 0, callee>caller 150"), the media legs per
+ * way ("rtp caller>callee 0, callee>caller 150": on a call seen on both
+ * segments, those of the segment that saw the most), the media legs per
  * direction and segment with their state (issue 15: delivered,
  * undeliverable, absent, not observable; detect_media_legs), and the
  * intervals a call was on hold.
@@ -35,15 +36,34 @@ view_stream_dir(const struct dialog *d, const struct rtp_stream *s)
 	return detect_stream_dir(d, s);
 }
 
+/*
+ * Per direction, the packets of the segment that saw the most of them:
+ * a call seen both inside and outside the NAT (the two views merged into
+ * one file, a mirror port) shows each packet once per segment, and the
+ * call line counts the call's packets, not a sum over capture points
+ * (the media legs give each segment's).  Streams of one segment add up
+ * (a new SSRC, a re-INVITE's new port); a segment not yet judged
+ * (RTP_SEG_UNKNOWN: not a call) is one of its own.
+ */
 void
 view_dir_packets(const struct dialog *d, uint64_t *fwd, uint64_t *rev)
 {
-	*fwd = *rev = 0;
+	uint64_t seg[2][3] = { { 0 } };
+
 	for (int i = 0; i < d->nstreams; i++) {
-		if (view_stream_dir(d, d->streams[i]) >= 0)
-			*fwd += d->streams[i]->packets;
-		else
-			*rev += d->streams[i]->packets;
+		const struct rtp_stream *s = d->streams[i];
+		int g = s->segment == RTP_SEG_INSIDE ||
+		    s->segment == RTP_SEG_OUTSIDE ? (int)s->segment :
+		    RTP_SEG_UNKNOWN;
+
+		seg[view_stream_dir(d, s) >= 0 ? 0 : 1][g] += s->packets;
+	}
+	*fwd = *rev = 0;
+	for (int g = 0; g < 3; g++) {
+		if (seg[0][g] > *fwd)
+			*fwd = seg[0][g];
+		if (seg[1][g] > *rev)
+			*rev = seg[1][g];
 	}
 }
 
