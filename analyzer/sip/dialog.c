@@ -252,10 +252,7 @@ find_by_callid(struct dialog_table *t, const char *cid)
 static uint64_t
 raw_hash(const uint8_t *msg, size_t len)
 {
-	if (len <= RAW_HASH_HEAD + RAW_HASH_TAIL)
-		return htab_hash_words(msg, len);
-	return htab_hash_words(msg, RAW_HASH_HEAD) ^ htab_mix64(len ^
-	    htab_hash_words(msg + len - RAW_HASH_TAIL, RAW_HASH_TAIL));
+	return htab_hash_ends(msg, len, RAW_HASH_HEAD, RAW_HASH_TAIL);
 }
 
 /*
