@@ -216,6 +216,7 @@ struct detect_joiner {
 	uint64_t dialog_id;
 	char *call_id;            /* owned */
 	size_t call_id_size;      /* its allocation's size */
+	uint64_t call_id_hash;    /* htab_hash of call_id (struct detect_miss) */
 	unsigned ncopies;         /* its notes kept */
 	unsigned refs;            /* unjudged dialogs paired with it */
 	bool judged;              /* its dialog was judged: then ... */

@@ -882,6 +882,7 @@ joiner_new(struct detect *dt, const struct dialog *d)
 	j->call_id = id;
 	j->call_id_size = size;
 	text_copy_str(j->call_id, n + 1, d->call_id);
+	j->call_id_hash = htab_hash(j->call_id, strlen(j->call_id), HTAB_SEED);
 	j->dialog_id = d->id;
 	htab_add(&dt->joiners, &j->node, htab_mix64(d->id));
 	return j;
@@ -1156,9 +1157,15 @@ detect_copy_note(struct detect *dt, const struct dialog *d,
 		if (same_copy(&kc, &ko) && translated(&kc, &ko, &seg, &pub))
 			pair(j, c, o->owner, o, seg, &pub);
 	}
-	hm = htab_hash(c->to_tag, strlen(c->to_tag), h);
-	cid = htab_hash(j->call_id, strlen(j->call_id), HTAB_SEED);
-	mfull = miss_check(dt, &kc, hm, cid);
+	/* The misses' hash only where it is read: misses to check, or this
+	 * message to follow as one (most captures never have any). */
+	cid = j->call_id_hash;
+	hm = 0;
+	mfull = false;
+	if (dt->misses.n > 0 || j->ncopies >= DETECT_COPY_PER_DIALOG) {
+		hm = htab_hash(c->to_tag, strlen(c->to_tag), h);
+		mfull = miss_check(dt, &kc, hm, cid);
+	}
 	/* A key noted DETECT_COPY_SCAN times already is no message seen at
 	 * a few capture points but a flood: not kept, so that no chain of
 	 * the table grows with it (aging one out walks its chain). */
