@@ -492,13 +492,11 @@ detect_hit(struct detect *dt, enum alg_hit k, const struct evidence *ev,
 	dt->dlg_hits[k]++;
 }
 
-bool
-detect_from_caller(const struct dialog *d, const struct dmsg *m)
+static bool
+from_caller(const struct dialog *d, const struct dmsg *m)
 {
 	bool caller_tag;
 
-	if (d->nmsgs == 0)
-		return false;
 	if (d->from_tag[0] != '\0' && m->m->from_tag[0] != '\0') {
 		caller_tag = strcmp(m->m->from_tag, d->from_tag) == 0;
 		/* Requests carry the sender's tag in From; responses the
@@ -510,6 +508,26 @@ detect_from_caller(const struct dialog *d, const struct dmsg *m)
 	if (ep_eq(&m->dst, &d->msgs[0].src))
 		return false;
 	return m->m->is_request;
+}
+
+/*
+ * Asked for every message by several detectors: answered once per
+ * message (dmsg side_memo; the answer depends only on what is fixed once
+ * m is stored in d).
+ */
+bool
+detect_from_caller(const struct dialog *d, const struct dmsg *m)
+{
+	bool c;
+
+	if (d->nmsgs == 0)
+		return false;
+	if (m->side_memo != 0)
+		return m->side_memo == 2;
+	c = from_caller(d, m);
+	/* NOLINTNEXTLINE: a memo in the caller's heap record (dialog.h) */
+	((struct dmsg *)m)->side_memo = c ? 2 : 1;
+	return c;
 }
 
 const struct dmsg *

@@ -84,6 +84,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/text.h"
 #include "detect/detect_int.h"
 #include "ingest/capfilter.h"
 #include "ingest/capture.h"
@@ -699,6 +700,9 @@ behind_one_nat(const struct dialog *d, enum rtp_segment seg,
  * known (a frame of a pcapng whose block walk stopped) is judged on
  * every interface of its file, as a file with one interface is.
  */
+#define NO_FILTER_WHY(cause) "no RTP or other media of this call here, " \
+	"and no capture filter recorded (" cause "): media not observable"
+
 static enum dialog_vis_state
 filter_vis(const struct detect *dt, const struct dialog *d,
     enum rtp_segment seg, char *why, size_t n)
@@ -754,11 +758,11 @@ filter_vis(const struct detect *dt, const struct dialog *d,
 		ci = c < CAP_FILES ? dt->caps[c] : NULL;
 		if (ci == NULL || !ci->pcapng || (ifn == 0 &&
 		    (!ci->ifaces_known || ci->nifaces == 0))) {
-			snprintf(why, n, "no RTP or other media of this call "
-			    "here, and no capture filter recorded (%s): media "
-			    "not observable", ci != NULL && ci->pcapng ?
-			    "pcapng interfaces not readable" : "a pcap file "
-			    "does not record one");
+			/* Every dialog of a pcap file comes here: copied,
+			 * not formatted. */
+			text_copy_str(why, n, ci != NULL && ci->pcapng ?
+			    NO_FILTER_WHY("pcapng interfaces not readable") :
+			    NO_FILTER_WHY("a pcap file does not record one"));
 			return DIALOG_VIS_UNKNOWN;
 		}
 		if (ifn > (uint32_t)ci->nifaces) {

@@ -83,6 +83,14 @@ struct dmsg {
 	uint64_t first_frame;     /* TCP: frame that held the first byte */
 	int64_t ts_ns;
 	uint8_t transport;        /* PKT_UDP, PKT_TCP, PKT_SCTP; 0x80 | ... for WebSocket */
+	/*
+	 * Private to the detectors: detect_from_caller's answer for this
+	 * message once asked (1 callee side, 2 caller side, 0 not yet), a
+	 * memo of facts fixed once the message is stored (its tags and
+	 * addresses, the dialog's From tag and first sender), so written
+	 * through the const views detectors have.  Zero in a new dmsg.
+	 */
+	uint8_t side_memo;
 	uint16_t nfrags;          /* >1 when carried in IP fragments */
 	uint32_t ip_len;          /* IP datagram size (announced, when cut) */
 	uint32_t frag_seen;       /* >0: only the start arrived, this many IP
