@@ -522,12 +522,26 @@ detect_from_caller(const struct dialog *d, const struct dmsg *m)
 
 	if (d->nmsgs == 0)
 		return false;
-	if (m->side_memo != 0)
-		return m->side_memo == 2;
+	if ((m->side_memo & DMSG_MEMO_SIDE) != 0)
+		return (m->side_memo & DMSG_MEMO_SIDE) == 2;
 	c = from_caller(d, m);
 	/* NOLINTNEXTLINE: a memo in the caller's heap record (dialog.h) */
-	((struct dmsg *)m)->side_memo = c ? 2 : 1;
+	((struct dmsg *)m)->side_memo |= c ? 2 : 1;
 	return c;
+}
+
+uint8_t
+detect_addr_memo(const struct dmsg *m)
+{
+	uint8_t f = m->side_memo | DMSG_MEMO_ADDR;
+
+	if (ep_is_private(&m->src))
+		f |= DMSG_MEMO_SRC_PRIV;
+	if (ep_is_private(&m->dst))
+		f |= DMSG_MEMO_DST_PRIV;
+	/* NOLINTNEXTLINE: a memo in the caller's heap record (dialog.h) */
+	((struct dmsg *)m)->side_memo = f;
+	return f;
 }
 
 const struct dmsg *

@@ -434,6 +434,37 @@ const struct dmsg *detect_oversize_request(const struct detect *dt,
 
 /* True when m was sent by the caller side (the initial request's sender). */
 bool detect_from_caller(const struct dialog *d, const struct dmsg *m);
+
+/* The detectors' memo in a dmsg (side_memo): detect_from_caller's answer
+ * (0 not known, 1 callee side, 2 caller side) and the privacy of its
+ * addresses, once known. */
+#define DMSG_MEMO_SIDE     0x03
+#define DMSG_MEMO_ADDR     0x04   /* the two below are known */
+#define DMSG_MEMO_SRC_PRIV 0x08   /* ep_is_private(&m->src) */
+#define DMSG_MEMO_DST_PRIV 0x10   /* ep_is_private(&m->dst) */
+/* Fills m's address bits in its memo and returns the memo. */
+uint8_t detect_addr_memo(const struct dmsg *m);
+
+/* ep_is_private of m's source (destination), answered once per message. */
+static inline bool
+detect_src_private(const struct dmsg *m)
+{
+	uint8_t f = m->side_memo;
+
+	if (!(f & DMSG_MEMO_ADDR))
+		f = detect_addr_memo(m);
+	return (f & DMSG_MEMO_SRC_PRIV) != 0;
+}
+
+static inline bool
+detect_dst_private(const struct dmsg *m)
+{
+	uint8_t f = m->side_memo;
+
+	if (!(f & DMSG_MEMO_ADDR))
+		f = detect_addr_memo(m);
+	return (f & DMSG_MEMO_DST_PRIV) != 0;
+}
 /* Last message with SDP sent by the caller (or callee) side, NULL none. */
 const struct dmsg *detect_last_sdp(const struct dialog *d, bool caller);
 /* The initial INVITE (first request of the dialog), NULL if not a call. */
