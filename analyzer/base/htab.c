@@ -288,6 +288,7 @@ nh_add(struct nh *s, const unsigned char *p, size_t len, const uint64_t **kp)
 #ifdef __SIZEOF_INT128__
 	unsigned __int128 acc = (unsigned __int128)s->hi << 64 | s->lo;
 
+#pragma GCC unroll 4
 	for (; p != end; p += 16, k += 2)
 		acc += (unsigned __int128)(load_le64(p) + k[0]) *
 		    (load_le64(p + 8) + k[1]);
