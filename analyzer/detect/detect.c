@@ -86,6 +86,14 @@ detect_new(void)
 		free(dt);
 		return NULL;
 	}
+	/* Which rows run their detector: the first row naming it. */
+	for (int i = 0; dt != NULL && i < SYMPTOM_COUNT; i++) {
+		bool ran = false;
+
+		for (int k = 0; k < i && !ran; k++)
+			ran = detectors[k] == detectors[i];
+		dt->runs[i] = !ran;
+	}
 	return dt;
 }
 
@@ -223,14 +231,9 @@ detect_dialog(struct detect *dt, struct dialog *d)
 		detect_media_classify(d);
 		detect_media_visibility(dt, d);
 	}
-	for (int i = 0; i < SYMPTOM_COUNT; i++) {
-		bool ran = false;
-
-		for (int k = 0; k < i && !ran; k++)
-			ran = detectors[k] == detectors[i];
-		if (!ran)
+	for (int i = 0; i < SYMPTOM_COUNT; i++)
+		if (dt->runs[i])
 			detectors[i](dt, d, &fs);
-	}
 	no_alg_advice(dt, d, &fs);
 	/*
 	 * A call seen as two dialogs (d->join) is counted once: this one

@@ -237,6 +237,9 @@ struct detect_joiner {
 #define DETECT_REG_SRCS 64
 
 struct detect {
+	/* [i]: row i runs its detector (the first row naming it; a
+	 * function named by several rows runs once), set by detect_new. */
+	bool runs[SYMPTOM_COUNT];
 	uint64_t dialogs, affected;
 	uint64_t by_id[SYMPTOM_COUNT];
 	uint64_t hits[HIT_KIND_COUNT];
