@@ -513,20 +513,13 @@ from_caller(const struct dialog *d, const struct dmsg *m)
 	return m->m->is_request;
 }
 
-/*
- * Asked for every message by several detectors: answered once per
- * message (dmsg side_memo; the answer depends only on what is fixed once
- * m is stored in d).
- */
 bool
-detect_from_caller(const struct dialog *d, const struct dmsg *m)
+detect_side_memo(const struct dialog *d, const struct dmsg *m)
 {
 	bool c;
 
 	if (d->nmsgs == 0)
 		return false;
-	if ((m->side_memo & DMSG_MEMO_SIDE) != 0)
-		return (m->side_memo & DMSG_MEMO_SIDE) == 2;
 	c = from_caller(d, m);
 	/* NOLINTNEXTLINE: a memo in the caller's heap record (dialog.h) */
 	((struct dmsg *)m)->side_memo |= c ? 2 : 1;
@@ -598,9 +591,14 @@ detect_audio_media(const struct sdp *s)
 {
 	if (s == NULL)
 		return NULL;
-	for (int i = 0; i < s->nmedia; i++)
-		if (strcmp(s->media[i].media, "audio") == 0)
+	/* "audio", compared inline: asked of every SDP by most detectors */
+	for (int i = 0; i < s->nmedia; i++) {
+		const char *x = s->media[i].media;
+
+		if (x[0] == 'a' && x[1] == 'u' && x[2] == 'd' && x[3] == 'i' &&
+		    x[4] == 'o' && x[5] == '\0')
 			return &s->media[i];
+	}
 	return NULL;
 }
 

@@ -435,8 +435,8 @@ struct detect_oversize {
 const struct dmsg *detect_oversize_request(const struct detect *dt,
     const struct dialog *d, struct detect_oversize *w);
 
-/* True when m was sent by the caller side (the initial request's sender). */
-bool detect_from_caller(const struct dialog *d, const struct dmsg *m);
+/* detect_from_caller worked out, and kept in m's memo. */
+bool detect_side_memo(const struct dialog *d, const struct dmsg *m);
 
 /* The detectors' memo in a dmsg (side_memo): detect_from_caller's answer
  * (0 not known, 1 callee side, 2 caller side) and the privacy of its
@@ -467,6 +467,22 @@ detect_dst_private(const struct dmsg *m)
 	if (!(f & DMSG_MEMO_ADDR))
 		f = detect_addr_memo(m);
 	return (f & DMSG_MEMO_DST_PRIV) != 0;
+}
+
+/*
+ * True when m (a message of d) was sent by the caller side (the initial
+ * request's sender).  Asked for every message by several detectors:
+ * answered once per message (its memo; the answer depends only on what
+ * is fixed once m is stored in d).
+ */
+static inline bool
+detect_from_caller(const struct dialog *d, const struct dmsg *m)
+{
+	uint8_t side = m->side_memo & DMSG_MEMO_SIDE;
+
+	if (side != 0 && d->nmsgs != 0)
+		return side == 2;
+	return detect_side_memo(d, m);
 }
 /* Last message with SDP sent by the caller (or callee) side, NULL none. */
 const struct dmsg *detect_last_sdp(const struct dialog *d, bool caller);
