@@ -602,22 +602,20 @@ detect_audio_media(const struct sdp *s)
 	return NULL;
 }
 
-bool
-detect_nat_private(const struct ep *e)
+/* Loopback (127/8, ::1): private to ep_is_private, never behind a NAT. */
+static bool
+loopback(const struct ep *e)
 {
 	static const uint8_t v6lo[16] = { [15] = 1 };
 
-	if (!ep_is_private(e))
-		return false;
-	if (e->family == 4 && e->ip[0] == 127)
-		return false;
-	return !(e->family == 6 && memcmp(e->ip, v6lo, 16) == 0);
+	return (e->family == 4 && e->ip[0] == 127) ||
+	    (e->family == 6 && memcmp(e->ip, v6lo, 16) == 0);
 }
 
-static bool
-public_ep(const struct ep *e)
+bool
+detect_nat_private(const struct ep *e)
 {
-	return e->family != 0 && !ep_is_private(e);
+	return ep_is_private(e) && !loopback(e);
 }
 
 /*
@@ -653,13 +651,18 @@ detect_msg_nat(const struct dmsg *m, bool *leak)
 {
 	const struct sipmsg *s = m->m;
 	const struct sdp_media *am;
-	bool mine;
+	bool mine, src_priv, dst_priv, src_pub, dst_pub;
 
+	/* The addresses' privacy from m's memo: asked of every message. */
+	src_priv = detect_src_private(m);
+	dst_priv = detect_dst_private(m);
+	src_pub = m->src.family != 0 && !src_priv;
+	dst_pub = m->dst.family != 0 && !dst_priv;
 	*leak = false;
-	if ((detect_nat_private(&m->src) && public_ep(&m->dst)) ||
-	    (detect_nat_private(&m->dst) && public_ep(&m->src)))
+	if ((src_priv && !loopback(&m->src) && dst_pub) ||
+	    (dst_priv && !loopback(&m->dst) && src_pub))
 		return true;
-	if (!public_ep(&m->src))
+	if (!src_pub)
 		return false;
 	/* The phone's own message: not a registrar's list of bindings, not
 	 * a server's request to a registered private Contact. */
