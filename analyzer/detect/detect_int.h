@@ -448,25 +448,25 @@ bool detect_side_memo(const struct dialog *d, const struct dmsg *m);
 /* Fills m's address bits in its memo and returns the memo. */
 uint8_t detect_addr_memo(const struct dmsg *m);
 
+/* m's memo with its address bits known. */
+static inline uint8_t
+detect_addr_bits(const struct dmsg *m)
+{
+	return (m->side_memo & DMSG_MEMO_ADDR) ? m->side_memo :
+	    detect_addr_memo(m);
+}
+
 /* ep_is_private of m's source (destination), answered once per message. */
 static inline bool
 detect_src_private(const struct dmsg *m)
 {
-	uint8_t f = m->side_memo;
-
-	if (!(f & DMSG_MEMO_ADDR))
-		f = detect_addr_memo(m);
-	return (f & DMSG_MEMO_SRC_PRIV) != 0;
+	return (detect_addr_bits(m) & DMSG_MEMO_SRC_PRIV) != 0;
 }
 
 static inline bool
 detect_dst_private(const struct dmsg *m)
 {
-	uint8_t f = m->side_memo;
-
-	if (!(f & DMSG_MEMO_ADDR))
-		f = detect_addr_memo(m);
-	return (f & DMSG_MEMO_DST_PRIV) != 0;
+	return (detect_addr_bits(m) & DMSG_MEMO_DST_PRIV) != 0;
 }
 
 /*
