@@ -96,6 +96,9 @@ struct analysis {
 	struct dialog_table *dialogs;
 	struct detect *det;
 	struct htab eps;          /* struct media_ep by address, one per dialog */
+	/* Records of dialogs gone, kept for the next announcements (linked
+	 * by next_of_dialog): never more than were in use at once. */
+	struct media_ep *ep_spare;
 	uint64_t ep_seq;          /* announcements so far */
 	uint64_t ep_ver[EP_VER_SLOTS]; /* by address hash: ep_seq of its last */
 #ifdef SIPALG_CHECK_OWNER
@@ -222,9 +225,12 @@ ep_announce(struct analysis *a, struct dialog *d, const struct ep *addr,
 	}
 	if (a->eps.n >= CAP_SDP_ENDPOINTS)
 		return;
-	m = calloc(1, sizeof(*m));
-	if (m == NULL)
+	if ((m = a->ep_spare) != NULL) {
+		a->ep_spare = m->next_of_dialog;
+		memset(m, 0, sizeof(*m));
+	} else if ((m = calloc(1, sizeof(*m))) == NULL) {
 		return;
+	}
 	m->addr = *addr;
 	m->d = d;
 	htab_add(&a->eps, &m->node, ep_key_hash(addr));
@@ -266,7 +272,8 @@ forget_dialog_eps(struct analysis *a, struct dialog *d)
 	for (; m != NULL; m = next) {
 		next = m->next_of_dialog;
 		htab_del(&a->eps, &m->node);
-		free(m);
+		m->next_of_dialog = a->ep_spare;
+		a->ep_spare = m;
 	}
 	d->media_eps = NULL;
 }
@@ -995,6 +1002,12 @@ analysis_free(struct analysis *a)
 	owner_check_log(a);
 #endif
 	ingest_free(a->ing);
+	while (a->ep_spare != NULL) {
+		struct media_ep *m = a->ep_spare;
+
+		a->ep_spare = m->next_of_dialog;
+		free(m);
+	}
 	htab_fini(&a->eps);
 	htab_fini(&a->streams);
 	detect_free(a->det);

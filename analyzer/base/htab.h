@@ -111,6 +111,16 @@ htab_mix64(uint64_t x)
 uint64_t htab_hash(const void *p, size_t len, uint64_t seed);
 uint64_t htab_hash_words(const void *p, size_t len);
 /*
+ * htab_hash_words of a long key's ends: its first head and last tail
+ * bytes and its length (the whole key when len <= head + tail), in one
+ * pass, for keys that mostly differ near their ends (whole messages:
+ * start line and top Via first, body last).  Keys equal in those bytes
+ * and length share the value: confirm a match on the whole key.  head
+ * must be a multiple of 16 and head + tail at most 512 (else the whole
+ * key is hashed).
+ */
+uint64_t htab_hash_ends(const void *p, size_t len, size_t head, size_t tail);
+/*
  * SipHash-c-d of p[0..len) under the key (k0, k1), the reference
  * algorithm with its rounds as arguments: for tests against the published
  * SipHash-2-4 vectors, not for tables (htab_hash is the unrolled 1-3).

@@ -86,6 +86,14 @@ detect_new(void)
 		free(dt);
 		return NULL;
 	}
+	/* Which rows run their detector: the first row naming it. */
+	for (int i = 0; dt != NULL && i < SYMPTOM_COUNT; i++) {
+		bool ran = false;
+
+		for (int k = 0; k < i && !ran; k++)
+			ran = detectors[k] == detectors[i];
+		dt->runs[i] = !ran;
+	}
 	return dt;
 }
 
@@ -223,14 +231,9 @@ detect_dialog(struct detect *dt, struct dialog *d)
 		detect_media_classify(d);
 		detect_media_visibility(dt, d);
 	}
-	for (int i = 0; i < SYMPTOM_COUNT; i++) {
-		bool ran = false;
-
-		for (int k = 0; k < i && !ran; k++)
-			ran = detectors[k] == detectors[i];
-		if (!ran)
+	for (int i = 0; i < SYMPTOM_COUNT; i++)
+		if (dt->runs[i])
 			detectors[i](dt, d, &fs);
-	}
 	no_alg_advice(dt, d, &fs);
 	/*
 	 * A call seen as two dialogs (d->join) is counted once: this one
@@ -492,13 +495,11 @@ detect_hit(struct detect *dt, enum alg_hit k, const struct evidence *ev,
 	dt->dlg_hits[k]++;
 }
 
-bool
-detect_from_caller(const struct dialog *d, const struct dmsg *m)
+static bool
+from_caller(const struct dialog *d, const struct dmsg *m)
 {
 	bool caller_tag;
 
-	if (d->nmsgs == 0)
-		return false;
 	if (d->from_tag[0] != '\0' && m->m->from_tag[0] != '\0') {
 		caller_tag = strcmp(m->m->from_tag, d->from_tag) == 0;
 		/* Requests carry the sender's tag in From; responses the
@@ -510,6 +511,33 @@ detect_from_caller(const struct dialog *d, const struct dmsg *m)
 	if (ep_eq(&m->dst, &d->msgs[0].src))
 		return false;
 	return m->m->is_request;
+}
+
+bool
+detect_side_memo(const struct dialog *d, const struct dmsg *m)
+{
+	bool c;
+
+	if (d->nmsgs == 0)
+		return false;
+	c = from_caller(d, m);
+	/* NOLINTNEXTLINE: a memo in the caller's heap record (dialog.h) */
+	((struct dmsg *)m)->side_memo |= c ? 2 : 1;
+	return c;
+}
+
+uint8_t
+detect_addr_memo(const struct dmsg *m)
+{
+	uint8_t f = m->side_memo | DMSG_MEMO_ADDR;
+
+	if (ep_is_private(&m->src))
+		f |= DMSG_MEMO_SRC_PRIV;
+	if (ep_is_private(&m->dst))
+		f |= DMSG_MEMO_DST_PRIV;
+	/* NOLINTNEXTLINE: a memo in the caller's heap record (dialog.h) */
+	((struct dmsg *)m)->side_memo = f;
+	return f;
 }
 
 const struct dmsg *
@@ -563,28 +591,31 @@ detect_audio_media(const struct sdp *s)
 {
 	if (s == NULL)
 		return NULL;
-	for (int i = 0; i < s->nmedia; i++)
-		if (strcmp(s->media[i].media, "audio") == 0)
+	/* "audio", compared inline: asked of every SDP by most detectors */
+	for (int i = 0; i < s->nmedia; i++) {
+		const char *x = s->media[i].media;
+
+		if (x[0] == 'a' && x[1] == 'u' && x[2] == 'd' && x[3] == 'i' &&
+		    x[4] == 'o' && x[5] == '\0')
 			return &s->media[i];
+	}
 	return NULL;
+}
+
+/* Loopback (127/8, ::1): private to ep_is_private, never behind a NAT. */
+static bool
+loopback(const struct ep *e)
+{
+	static const uint8_t v6lo[16] = { [15] = 1 };
+
+	return (e->family == 4 && e->ip[0] == 127) ||
+	    (e->family == 6 && memcmp(e->ip, v6lo, 16) == 0);
 }
 
 bool
 detect_nat_private(const struct ep *e)
 {
-	static const uint8_t v6lo[16] = { [15] = 1 };
-
-	if (!ep_is_private(e))
-		return false;
-	if (e->family == 4 && e->ip[0] == 127)
-		return false;
-	return !(e->family == 6 && memcmp(e->ip, v6lo, 16) == 0);
-}
-
-static bool
-public_ep(const struct ep *e)
-{
-	return e->family != 0 && !ep_is_private(e);
+	return ep_is_private(e) && !loopback(e);
 }
 
 /*
@@ -620,13 +651,18 @@ detect_msg_nat(const struct dmsg *m, bool *leak)
 {
 	const struct sipmsg *s = m->m;
 	const struct sdp_media *am;
-	bool mine;
+	bool mine, src_priv, dst_priv, src_pub, dst_pub;
 
+	/* The addresses' privacy from m's memo: asked of every message. */
+	src_priv = detect_src_private(m);
+	dst_priv = detect_dst_private(m);
+	src_pub = m->src.family != 0 && !src_priv;
+	dst_pub = m->dst.family != 0 && !dst_priv;
 	*leak = false;
-	if ((detect_nat_private(&m->src) && public_ep(&m->dst)) ||
-	    (detect_nat_private(&m->dst) && public_ep(&m->src)))
+	if ((src_priv && !loopback(&m->src) && dst_pub) ||
+	    (dst_priv && !loopback(&m->dst) && src_pub))
 		return true;
-	if (!public_ep(&m->src))
+	if (!src_pub)
 		return false;
 	/* The phone's own message: not a registrar's list of bindings, not
 	 * a server's request to a registered private Contact. */

@@ -84,6 +84,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/text.h"
 #include "detect/detect_int.h"
 #include "ingest/capfilter.h"
 #include "ingest/capture.h"
@@ -384,6 +385,18 @@ seg_of(const struct dialog *d, const struct ep *src, const struct ep *dst)
 	return RTP_SEG_OUTSIDE;
 }
 
+/* seg_of for message m of d, its addresses' privacy from its memo
+ * (inlined: asked for every message by most of this file). */
+static inline __attribute__((always_inline)) enum rtp_segment
+msg_seg(const struct dialog *d, const struct dmsg *m)
+{
+	if (detect_src_private(m))
+		return RTP_SEG_INSIDE;
+	if (detect_dst_private(m) && source_seen(d, &m->dst))
+		return RTP_SEG_INSIDE;
+	return RTP_SEG_OUTSIDE;
+}
+
 /*
  * Delivery of stream s (direction dir) on its segment: to where its
  * receiver is seen using there, i.e. the source of the receiver's own RTP
@@ -452,7 +465,7 @@ one_nat_outside(const struct dialog *d, int seg)
 		const struct dmsg *m = &d->msgs[i];
 		bool caller = detect_from_caller(d, m);
 
-		if ((int)seg_of(d, &m->src, &m->dst) != seg)
+		if ((int)msg_seg(d, m) != seg)
 			continue;
 		if (caller && c == NULL && m->m->is_request)
 			c = &m->src;
@@ -500,7 +513,7 @@ stream_state(const struct dialog *d, const struct rtp_stream *s)
 		for (size_t i = 0; i < d->nmsgs && !rx_behind; i++)
 			rx_behind = detect_from_caller(d, &d->msgs[i]) ==
 			    rx_caller && ep_is_private(&d->msgs[i].src) &&
-			    seg_of(d, &d->msgs[i].src, &d->msgs[i].dst) ==
+			    msg_seg(d, &d->msgs[i]) ==
 			    s->segment;
 	for (size_t i = 0; i < d->nmsgs; i++) {
 		const struct dmsg *m = &d->msgs[i];
@@ -509,7 +522,7 @@ stream_state(const struct dialog *d, const struct rtp_stream *s)
 		if (detect_from_caller(d, m) != rx_caller)
 			continue;
 		if (ep_same_ip(&m->src, &s->dst) &&
-		    seg_of(d, &m->src, &m->dst) == s->segment) {
+		    msg_seg(d, m) == s->segment) {
 			/* signals from there: its SDP port decides */
 			for (size_t k = 0; k < d->nmsgs; k++) {
 				const struct dmsg *o = &d->msgs[k];
@@ -580,7 +593,7 @@ side_on_seg(const struct dialog *d, bool caller, enum rtp_segment seg,
 		if (detect_from_caller(d, m) != caller)
 			continue;
 		x = m->m->sdp ? detect_audio_media(m->m->sdp) : NULL;
-		if (seg_of(d, &m->src, &m->dst) != seg) {
+		if (msg_seg(d, m) != seg) {
 			if (x != NULL && !found && *sm == NULL)
 				*sm = x;
 			continue;
@@ -699,6 +712,9 @@ behind_one_nat(const struct dialog *d, enum rtp_segment seg,
  * known (a frame of a pcapng whose block walk stopped) is judged on
  * every interface of its file, as a file with one interface is.
  */
+#define NO_FILTER_WHY(cause) "no RTP or other media of this call here, " \
+	"and no capture filter recorded (" cause "): media not observable"
+
 static enum dialog_vis_state
 filter_vis(const struct detect *dt, const struct dialog *d,
     enum rtp_segment seg, char *why, size_t n)
@@ -742,23 +758,23 @@ filter_vis(const struct detect *dt, const struct dialog *d,
 		uint32_t c = d->msgs[i].cap_idx, ifn = d->msgs[i].ifnum;
 		bool dup = false;
 
-		if (seg_of(d, &d->msgs[i].src, &d->msgs[i].dst) != seg)
+		if (msg_seg(d, &d->msgs[i]) != seg)
 			continue;
 		for (size_t k = 0; k < i && !dup; k++)
 			dup = d->msgs[k].cap_idx == c &&
 			    d->msgs[k].ifnum == ifn &&
-			    seg_of(d, &d->msgs[k].src, &d->msgs[k].dst) == seg;
+			    msg_seg(d, &d->msgs[k]) == seg;
 		if (dup)
 			continue;
 		seen_file = true;
 		ci = c < CAP_FILES ? dt->caps[c] : NULL;
 		if (ci == NULL || !ci->pcapng || (ifn == 0 &&
 		    (!ci->ifaces_known || ci->nifaces == 0))) {
-			snprintf(why, n, "no RTP or other media of this call "
-			    "here, and no capture filter recorded (%s): media "
-			    "not observable", ci != NULL && ci->pcapng ?
-			    "pcapng interfaces not readable" : "a pcap file "
-			    "does not record one");
+			/* Every dialog of a pcap file comes here: copied,
+			 * not formatted. */
+			text_copy_str(why, n, ci != NULL && ci->pcapng ?
+			    NO_FILTER_WHY("pcapng interfaces not readable") :
+			    NO_FILTER_WHY("a pcap file does not record one"));
 			return DIALOG_VIS_UNKNOWN;
 		}
 		if (ifn > (uint32_t)ci->nifaces) {
@@ -822,7 +838,7 @@ detect_media_visibility(const struct detect *dt, struct dialog *d)
 	uint64_t pk[3] = { 0, 0, 0 };
 
 	for (size_t i = 0; i < d->nmsgs; i++)
-		seen[seg_of(d, &d->msgs[i].src, &d->msgs[i].dst)] = true;
+		seen[msg_seg(d, &d->msgs[i])] = true;
 	for (int i = 0; i < d->nstreams; i++)
 		if (d->streams[i]->packets > 0) {
 			seen[d->streams[i]->segment] = true;
@@ -908,7 +924,7 @@ lan_direction(const struct dialog *d, int dir, int seg)
 
 		if (x != NULL && detect_from_caller(d, m) == (dir < 0) &&
 		    (seg == RTP_SEG_OUTSIDE || ep_is_private(&m->dst)) &&
-		    (int)seg_of(d, &m->src, &m->dst) == seg)
+		    (int)msg_seg(d, m) == seg)
 			got = x;
 	}
 	if (got == NULL || !got->has_conn || !ep_is_private(&got->conn))
@@ -951,7 +967,7 @@ detect_media_legs(const struct dialog *d, struct detect_media_leg *out,
 	int n = 0;
 
 	for (size_t i = 0; i < d->nmsgs; i++)
-		seen[seg_of(d, &d->msgs[i].src, &d->msgs[i].dst)] = true;
+		seen[msg_seg(d, &d->msgs[i])] = true;
 	for (int i = 0; i < d->nstreams; i++) {
 		const struct rtp_stream *s = d->streams[i];
 
@@ -1053,7 +1069,7 @@ predicted_oneway(const struct dialog *d, struct findings *fs)
 
 		if (sm == NULL || !sm->has_conn || sm->port == 0 ||
 		    detect_ep_unspecified(&sm->conn) ||
-		    seg_of(d, &m->src, &m->dst) != RTP_SEG_OUTSIDE)
+		    msg_seg(d, m) != RTP_SEG_OUTSIDE)
 			continue;
 		if (ep_is_private(&sm->conn) && !ep_is_private(&m->src))
 			priv[k] = priv[k] ? priv[k] : m;
@@ -1304,7 +1320,7 @@ judge_segment(const struct dialog *d, struct findings *fs,
 	bool seen = false;
 
 	for (size_t i = 0; i < d->nmsgs && !seen; i++)
-		seen = (int)seg_of(d, &d->msgs[i].src, &d->msgs[i].dst) == seg;
+		seen = (int)msg_seg(d, &d->msgs[i]) == seg;
 	if (!seen || !visible(d, seg) || !dir_observable(d, 1, seg) ||
 	    !dir_observable(d, -1, seg))
 		return false;

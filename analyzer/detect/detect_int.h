@@ -216,6 +216,7 @@ struct detect_joiner {
 	uint64_t dialog_id;
 	char *call_id;            /* owned */
 	size_t call_id_size;      /* its allocation's size */
+	uint64_t call_id_hash;    /* htab_hash of call_id (struct detect_miss) */
 	unsigned ncopies;         /* its notes kept */
 	unsigned refs;            /* unjudged dialogs paired with it */
 	bool judged;              /* its dialog was judged: then ... */
@@ -236,6 +237,9 @@ struct detect_joiner {
 #define DETECT_REG_SRCS 64
 
 struct detect {
+	/* [i]: row i runs its detector (the first row naming it; a
+	 * function named by several rows runs once), set by detect_new. */
+	bool runs[SYMPTOM_COUNT];
 	uint64_t dialogs, affected;
 	uint64_t by_id[SYMPTOM_COUNT];
 	uint64_t hits[HIT_KIND_COUNT];
@@ -431,8 +435,55 @@ struct detect_oversize {
 const struct dmsg *detect_oversize_request(const struct detect *dt,
     const struct dialog *d, struct detect_oversize *w);
 
-/* True when m was sent by the caller side (the initial request's sender). */
-bool detect_from_caller(const struct dialog *d, const struct dmsg *m);
+/* detect_from_caller worked out, and kept in m's memo. */
+bool detect_side_memo(const struct dialog *d, const struct dmsg *m);
+
+/* The detectors' memo in a dmsg (side_memo): detect_from_caller's answer
+ * (0 not known, 1 callee side, 2 caller side) and the privacy of its
+ * addresses, once known. */
+#define DMSG_MEMO_SIDE     0x03
+#define DMSG_MEMO_ADDR     0x04   /* the two below are known */
+#define DMSG_MEMO_SRC_PRIV 0x08   /* ep_is_private(&m->src) */
+#define DMSG_MEMO_DST_PRIV 0x10   /* ep_is_private(&m->dst) */
+/* Fills m's address bits in its memo and returns the memo. */
+uint8_t detect_addr_memo(const struct dmsg *m);
+
+/* m's memo with its address bits known. */
+static inline uint8_t
+detect_addr_bits(const struct dmsg *m)
+{
+	return (m->side_memo & DMSG_MEMO_ADDR) ? m->side_memo :
+	    detect_addr_memo(m);
+}
+
+/* ep_is_private of m's source (destination), answered once per message. */
+static inline bool
+detect_src_private(const struct dmsg *m)
+{
+	return (detect_addr_bits(m) & DMSG_MEMO_SRC_PRIV) != 0;
+}
+
+static inline bool
+detect_dst_private(const struct dmsg *m)
+{
+	return (detect_addr_bits(m) & DMSG_MEMO_DST_PRIV) != 0;
+}
+
+/*
+ * True when m (a message of d) was sent by the caller side (the initial
+ * request's sender).  Asked for every message by several detectors:
+ * answered once per message (its memo; the answer depends only on what
+ * is fixed once m is stored in d).
+ */
+static inline bool
+detect_from_caller(const struct dialog *d, const struct dmsg *m)
+{
+	uint8_t side = m->side_memo & DMSG_MEMO_SIDE;
+
+	if (side != 0 && d->nmsgs != 0)
+		return side == 2;
+	return detect_side_memo(d, m);
+}
 /* Last message with SDP sent by the caller (or callee) side, NULL none. */
 const struct dmsg *detect_last_sdp(const struct dialog *d, bool caller);
 /* The initial INVITE (first request of the dialog), NULL if not a call. */

@@ -106,7 +106,7 @@ private_leg(const struct dialog *d)
 static bool
 public_src(const struct dmsg *m)
 {
-	return m->src.family != 0 && !ep_is_private(&m->src);
+	return m->src.family != 0 && !detect_src_private(m);
 }
 
 /* No SDP, or its audio c= is not a private address. */
@@ -192,7 +192,7 @@ static bool
 to_registered(const struct dmsg *m)
 {
 	return m->m->is_request && m->m->ruri_addr.family != 0 &&
-	    nat_private(&m->m->ruri_addr) && !ep_is_private(&m->src);
+	    nat_private(&m->m->ruri_addr) && !detect_src_private(m);
 }
 
 static void
@@ -209,7 +209,7 @@ check_residue(struct detect *dt, const struct dialog *d, const struct dmsg *m,
 	struct finding *f;
 	bool strong = true;
 
-	if (ep_is_private(&m->src) || m->src.family == 0 || to_registered(m))
+	if (detect_src_private(m) || m->src.family == 0 || to_registered(m))
 		return;
 	pub_via = s->is_request && s->nvia > 0 &&
 	    ep_same_ip(&s->via[0].sent_by, &m->src);
@@ -310,7 +310,7 @@ check_received(struct detect *dt, const struct dmsg *m, struct acc *ac)
 	struct finding *f;
 	struct evidence ev;
 
-	if (s->is_request || s->nvia < 1 || ep_is_private(&m->src) ||
+	if (s->is_request || s->nvia < 1 || detect_src_private(m) ||
 	    m->src.family == 0)
 		return;
 	v = &s->via[0];
@@ -343,39 +343,42 @@ static void
 check_leak(struct detect *dt, const struct dmsg *m)
 {
 	const struct sipmsg *s = m->m;
-	const struct sdp_media *am = s->sdp ? detect_audio_media(s->sdp) : NULL;
+	const struct sdp_media *am;
 	struct evidence ev;
 	char a[NETADDR_STRLEN];
+	const char *field, *val;
 
 	/*
 	 * A registrar lists the bindings it holds in its 2xx, and a server's
 	 * request to a registered Contact carries what it was told: neither
 	 * is the phone's own message.  Once per dialog.
 	 */
-	if (ep_is_private(&m->src) || m->src.family == 0 ||
+	if (detect_src_private(m) || m->src.family == 0 ||
 	    dt->dlg_hits[HIT_NOALG_PRIVATE_LEAK] > 0 || (!s->is_request &&
 	    strcmp(s->cseq_method, "REGISTER") == 0) || to_registered(m))
 		return;
+	am = s->sdp ? detect_audio_media(s->sdp) : NULL;
+	if (s->ncontact > 0 && s->contact[0].addr.family != 0 &&
+	    nat_private(&s->contact[0].addr)) {
+		field = "Contact";
+		val = s->contact[0].uri;
+	} else if (am != NULL && am->has_conn && am->port != 0 &&
+	    !detect_ep_unspecified(&am->conn) && nat_private(&am->conn) &&
+	    !detect_msg_partly_rewritten(m)) {
+		field = "c=";
+		val = am->conn_text;
+	} else {
+		return;
+	}
+	/* The evidence only for a leak: most messages have none. */
 	memset(&ev, 0, sizeof(ev));
 	ev.cap_idx = m->cap_idx;
 	ev.frame = m->frame;
 	ev.ts_ns = m->ts_ns;
-	if (s->ncontact > 0 && s->contact[0].addr.family != 0 &&
-	    nat_private(&s->contact[0].addr)) {
-		snprintf(ev.field, sizeof(ev.field), "Contact");
-		snprintf(ev.value, sizeof(ev.value), "%s (private) sent from "
-		    "public %s: not translated", s->contact[0].uri,
-		    ep_ip_str(&m->src, a, sizeof(a)));
-	} else if (am != NULL && am->has_conn && am->port != 0 &&
-	    !detect_ep_unspecified(&am->conn) && nat_private(&am->conn) &&
-	    !detect_msg_partly_rewritten(m)) {
-		snprintf(ev.field, sizeof(ev.field), "c=");
-		snprintf(ev.value, sizeof(ev.value), "%s (private) sent from "
-		    "public %s: not translated", am->conn_text,
-		    ep_ip_str(&m->src, a, sizeof(a)));
-	} else {
-		return;
-	}
+	snprintf(ev.field, sizeof(ev.field), "%s", field);
+	snprintf(ev.value, sizeof(ev.value), "%s (private) sent from "
+	    "public %s: not translated", val,
+	    ep_ip_str(&m->src, a, sizeof(a)));
 	detect_hit(dt, HIT_NOALG_PRIVATE_LEAK, &ev, &m->src);
 }
 
@@ -882,6 +885,7 @@ joiner_new(struct detect *dt, const struct dialog *d)
 	j->call_id = id;
 	j->call_id_size = size;
 	text_copy_str(j->call_id, n + 1, d->call_id);
+	j->call_id_hash = htab_hash(j->call_id, strlen(j->call_id), HTAB_SEED);
 	j->dialog_id = d->id;
 	htab_add(&dt->joiners, &j->node, htab_mix64(d->id));
 	return j;
@@ -1156,9 +1160,15 @@ detect_copy_note(struct detect *dt, const struct dialog *d,
 		if (same_copy(&kc, &ko) && translated(&kc, &ko, &seg, &pub))
 			pair(j, c, o->owner, o, seg, &pub);
 	}
-	hm = htab_hash(c->to_tag, strlen(c->to_tag), h);
-	cid = htab_hash(j->call_id, strlen(j->call_id), HTAB_SEED);
-	mfull = miss_check(dt, &kc, hm, cid);
+	/* The misses' hash only where it is read: misses to check, or this
+	 * message to follow as one (most captures never have any). */
+	cid = j->call_id_hash;
+	hm = 0;
+	mfull = false;
+	if (dt->misses.n > 0 || j->ncopies >= DETECT_COPY_PER_DIALOG) {
+		hm = htab_hash(c->to_tag, strlen(c->to_tag), h);
+		mfull = miss_check(dt, &kc, hm, cid);
+	}
 	/* A key noted DETECT_COPY_SCAN times already is no message seen at
 	 * a few capture points but a flood: not kept, so that no chain of
 	 * the table grows with it (aging one out walks its chain). */

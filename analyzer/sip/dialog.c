@@ -87,6 +87,11 @@ struct dialog_table {
 	uint64_t take_hash;
 	const struct pkt *take_pkt;
 	struct dialog *hint;      /* its dialog, once prior_msgs() found it */
+	/* The Call-ID prior_msgs() found no dialog for, and its hash: the
+	 * add that follows looks it up and creates the dialog with it. */
+	bool new_valid;
+	uint64_t new_hash;
+	char new_cid[sizeof(((struct dialog *)0)->call_id)];
 	struct dmsg *known;       /* the original it repeats, if any */
 	struct pool_blk *pool[POOL_CLASSES]; /* [c]: blocks of c * POOL_STEP */
 	size_t pool_bytes;
@@ -220,6 +225,14 @@ callid_hash(const char *cid)
 	return htab_hash_words(cid, strlen(cid));
 }
 
+/* callid_hash of the first 255 bytes of cid, as a dialog keeps it. */
+static uint64_t
+callid_hash_trunc(const char *cid)
+{
+	return htab_hash_words(cid, strnlen(cid,
+	    sizeof(((struct dialog *)0)->call_id) - 1));
+}
+
 static int
 callid_match(const struct hnode *n, const void *key)
 {
@@ -229,10 +242,9 @@ callid_match(const struct hnode *n, const void *key)
 }
 
 static struct dialog *
-find_by_callid(struct dialog_table *t, const char *cid)
+find_by_callid(struct dialog_table *t, const char *cid, uint64_t h)
 {
-	struct hnode *n = htab_find(&t->byid, callid_hash(cid), callid_match,
-	    cid);
+	struct hnode *n = htab_find(&t->byid, h, callid_match, cid);
 
 	return n != NULL ? HTAB_ENTRY(n, struct dialog, node) : NULL;
 }
@@ -252,10 +264,7 @@ find_by_callid(struct dialog_table *t, const char *cid)
 static uint64_t
 raw_hash(const uint8_t *msg, size_t len)
 {
-	if (len <= RAW_HASH_HEAD + RAW_HASH_TAIL)
-		return htab_hash_words(msg, len);
-	return htab_hash_words(msg, RAW_HASH_HEAD) ^ htab_mix64(len ^
-	    htab_hash_words(msg + len - RAW_HASH_TAIL, RAW_HASH_TAIL));
+	return htab_hash_ends(msg, len, RAW_HASH_HEAD, RAW_HASH_TAIL);
 }
 
 /*
@@ -591,9 +600,10 @@ kind_of(const char *method)
 	return DIALOG_OTHER;
 }
 
+/* h: callid_hash of m->call_id as the dialog keeps it (truncated). */
 static struct dialog *
 dialog_create(struct dialog_table *t, const struct sipmsg *m,
-    const struct pkt *p)
+    const struct pkt *p, uint64_t h)
 {
 	struct dialog *d = pool_get(t, sizeof(*d));
 	const char *method = m->is_request ? m->method : m->cseq_method;
@@ -613,7 +623,7 @@ dialog_create(struct dialog_table *t, const struct sipmsg *m,
 	d->start_ns = d->last_ns = p->ts_ns;
 	d->initial_cseq = m->cseq;
 	d->mem_bytes = sizeof(*d);
-	htab_add(&t->byid, &d->node, callid_hash(d->call_id));
+	htab_add(&t->byid, &d->node, h);
 	lru_append(t, d, lru_for(d));
 	t->count++;
 	t->bytes += d->mem_bytes;
@@ -853,23 +863,31 @@ fold_retrans(struct dialog_table *t, struct dialog *d, struct dmsg *orig,
 }
 
 /*
- * dialog_table_add with the raw hash of m known, and d the dialog of
- * m->call_id when the caller has it (NULL: looked up).
+ * dialog_table_add with the raw hash of m known, d the dialog of
+ * m->call_id when the caller has it (NULL: looked up), and cid_hash
+ * (NULL: computed) callid_hash of m->call_id when the caller has it and
+ * the Call-ID fits a dialog's call_id whole.
  */
 static struct dialog *
 add_msg(struct dialog_table *t, struct sipmsg *m, const struct pkt *p,
     uint64_t first_frame, uint64_t raw_hash, struct dialog *d,
-    struct anomalies *an, bool *is_retrans)
+    const uint64_t *cid_hash, struct anomalies *an, bool *is_retrans)
 {
 	struct dmsg *orig;
+	uint64_t h = 0;
 
 	*is_retrans = false;
-	if (d == NULL)
-		d = find_by_callid(t, m->call_id);
+	if (d == NULL) {
+		h = cid_hash != NULL ? *cid_hash : callid_hash(m->call_id);
+		d = find_by_callid(t, m->call_id, h);
+	}
 	if (d == NULL) {
 		if (!m->is_request)
 			anomaly_add(an, ANOMALY_ORPHAN_RESPONSE);
-		d = dialog_create(t, m, p);
+		/* Keyed by its call_id, which keeps 255 bytes of it. */
+		if (strlen(m->call_id) >= sizeof(d->call_id))
+			h = callid_hash_trunc(m->call_id);
+		d = dialog_create(t, m, p, h);
 		if (d == NULL) {
 			pool_free_msg(t, m);
 			return NULL;
@@ -901,7 +919,7 @@ dialog_table_add(struct dialog_table *t, struct sipmsg *m,
     bool *is_retrans)
 {
 	return add_msg(t, m, p, first_frame,
-	    raw_hash((const uint8_t *)m->raw, m->raw_len), NULL, an,
+	    raw_hash((const uint8_t *)m->raw, m->raw_len), NULL, NULL, an,
 	    is_retrans);
 }
 
@@ -922,11 +940,19 @@ prior_msgs(void *user, const char *call_id, const struct sipmsg **out,
     size_t max)
 {
 	struct dialog_table *t = user;
-	struct dialog *d = find_by_callid(t, call_id);
+	size_t len = strlen(call_id);
+	uint64_t h = htab_hash_words(call_id, len);
+	struct dialog *d = find_by_callid(t, call_id, h);
 	const struct sipmsg *same;
 	size_t n = 0;
 
 	t->hint = d;
+	/* A new Call-ID: its hash is kept for the add (when it fits). */
+	if (d == NULL && len < sizeof(t->new_cid)) {
+		memcpy(t->new_cid, call_id, len + 1);
+		t->new_hash = h;
+		t->new_valid = true;
+	}
 	/*
 	 * The same bytes as a stored message parse into the same sipmsg,
 	 * so find_original() with that message is what dialog_table_add
@@ -960,7 +986,7 @@ dialog_table_take(struct dialog_table *t, const uint8_t *msg, size_t len,
 	const struct sipmsg *same;
 	struct dmsg *known;
 	struct sipmsg *m;
-	bool retrans;
+	bool retrans, new_cid;
 
 	*dp = NULL;
 	/*
@@ -981,6 +1007,7 @@ dialog_table_take(struct dialog_table *t, const uint8_t *msg, size_t len,
 	t->take_pkt = p;
 	t->hint = NULL;
 	t->known = NULL;
+	t->new_valid = false;
 	m = sipmsg_parse_with(msg, len, &lend, an);
 	hint = t->hint;
 	known = t->known;
@@ -996,7 +1023,11 @@ dialog_table_take(struct dialog_table *t, const uint8_t *msg, size_t len,
 		return DIALOG_TAKE_UNPARSED;
 	if (hint != NULL && strcmp(hint->call_id, m->call_id) != 0)
 		hint = NULL;
-	d = add_msg(t, m, p, first_frame, h, hint, an, &retrans);
+	new_cid = hint == NULL && t->new_valid &&
+	    strcmp(t->new_cid, m->call_id) == 0;
+	t->new_valid = false;
+	d = add_msg(t, m, p, first_frame, h, hint,
+	    new_cid ? &t->new_hash : NULL, an, &retrans);
 	*dp = d;
 	if (d == NULL)
 		return DIALOG_TAKE_DROPPED;

@@ -83,6 +83,15 @@ struct dmsg {
 	uint64_t first_frame;     /* TCP: frame that held the first byte */
 	int64_t ts_ns;
 	uint8_t transport;        /* PKT_UDP, PKT_TCP, PKT_SCTP; 0x80 | ... for WebSocket */
+	/*
+	 * Private to the detectors (detect_int.h DMSG_MEMO_*): answers
+	 * they ask for every message, kept once asked -- which side sent
+	 * it (detect_from_caller), whether its addresses are private --
+	 * facts fixed once the message is stored (its tags and addresses,
+	 * the dialog's From tag and first sender), so written through the
+	 * const views detectors have.  Zero in a new dmsg: nothing known.
+	 */
+	uint8_t side_memo;
 	uint16_t nfrags;          /* >1 when carried in IP fragments */
 	uint32_t ip_len;          /* IP datagram size (announced, when cut) */
 	uint32_t frag_seen;       /* >0: only the start arrived, this many IP

@@ -542,6 +542,45 @@ test_hash_inputs(void)
 	    htab_hash(a, 4, HTAB_SEED));
 }
 
+/*
+ * htab_hash_ends sees the head, the tail and the length, in one pass:
+ * the whole key's word hash when short, and a change in any byte of the
+ * ends or in the length changes it; the middle of a long key does not
+ * (its callers confirm matches on the whole key).
+ */
+static void
+test_hash_ends(void)
+{
+	unsigned char a[900], b[900];
+	uint64_t h;
+
+	for (size_t i = 0; i < sizeof(a); i++)
+		a[i] = b[i] = (unsigned char)(i * 7 + 3);
+	for (size_t len = 1; len <= 320; len += 29)
+		CU_ASSERT_EQUAL(htab_hash_ends(a, len, 256, 64),
+		    htab_hash_words(a, len));
+	for (size_t len = 321; len <= sizeof(a); len += 97) {
+		h = htab_hash_ends(a, len, 256, 64);
+		CU_ASSERT_EQUAL(h, htab_hash_ends(b, len, 256, 64));
+		for (size_t i = 0; i < len; i += 5) {
+			b[i] ^= 0x01;
+			bool end = i < 256 || i >= len - 64;
+
+			CU_ASSERT_EQUAL(end, htab_hash_ends(b, len, 256, 64) !=
+			    h);
+			b[i] ^= 0x01;
+		}
+		CU_ASSERT_NOT_EQUAL(h, htab_hash_ends(a, len - 1, 256, 64));
+		CU_ASSERT_NOT_EQUAL(h, htab_hash_ends(a + 1, len, 256, 64));
+	}
+	/* a zero tail and a zero-padded shorter key stay apart */
+	memset(a, 0, sizeof(a));
+	CU_ASSERT_NOT_EQUAL(htab_hash_ends(a, 400, 256, 64),
+	    htab_hash_ends(a, 401, 256, 64));
+	CU_ASSERT_NOT_EQUAL(htab_hash_ends(a, 321, 256, 64),
+	    htab_hash_words(a, 320));
+}
+
 int
 main(void)
 {
@@ -566,7 +605,8 @@ main(void)
 	    test_crafted_endpoint_collisions) == NULL ||
 	    CU_add_test(su, "structured integer keys spread",
 	    test_structured_keys_spread) == NULL ||
-	    CU_add_test(su, "hashes see every byte", test_hash_inputs) == NULL) {
+	    CU_add_test(su, "hashes see every byte", test_hash_inputs) == NULL ||
+	    CU_add_test(su, "the ends' hash", test_hash_ends) == NULL) {
 		CU_cleanup_registry();
 		return 1;
 	}
