@@ -629,10 +629,12 @@ test_report_time(void)
 
 	for (size_t i = 0; i < sizeof(base) / sizeof(base[0]); i++)
 		for (int64_t k = -2; k <= 2; k++) {
-			int64_t ns = base[i] + k * 1000;
+			int64_t ns;
 
-			if (ns <= 0 || (k > 0 && ns < base[i]))
+			if ((k > 0 && base[i] > INT64_MAX - k * 1000) ||
+			    base[i] + k * 1000 <= 0)
 				continue;
+			ns = base[i] + k * 1000;
 			CU_ASSERT_EQUAL(report_time_at(&day, ns, 'T', got),
 			    REPORT_TIME_LEN);
 			got[REPORT_TIME_LEN] = '\0';
