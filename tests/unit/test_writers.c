@@ -541,10 +541,21 @@ test_csv(void)
 	csv_text_end(&c);
 	csv_text(&c, "");
 	csv_row_end(&c);
+	/* Figures as printf writes them, also where text_fixed defers. */
+	csv_u64(&c, 18446744073709551615ULL);
+	csv_u64(&c, 0);
+	csv_int(&c, -2147483647 - 1);
+	csv_int(&c, 2147483647);
+	csv_fixed(&c, 1e12 / 3, 3);
+	csv_fixed(&c, 0.0005, 3);
+	csv_fixed(&c, -0.0, 2);
+	csv_row_end(&c);
 	mem_check(&m, "id,name,n\n"
 	    "1,\"al\"\"ice, \\x1b[31m\",in call,\"2023-11-14 22:13:20.000000\","
 	    "-1.250,-3\n"
-	    "\"a;\"\"b\",\"\"\n");
+	    "\"a;\"\"b\",\"\"\n"
+	    "18446744073709551615,0,-2147483648,2147483647,333333333333.333,"
+	    "0.001,-0.00\n");
 }
 
 /*
