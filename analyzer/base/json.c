@@ -10,10 +10,8 @@
 #include <inttypes.h>
 #include <math.h>
 #include <string.h>
-#ifdef __SSE2__
-#include <emmintrin.h>
-#endif
 
+#include "base/bufput.h"
 #include "base/json.h"
 #include "base/text.h"
 
@@ -29,30 +27,6 @@ put_char(FILE *f, char c)
 {
 	putc_unlocked(c, f);
 }
-
-/*
- * With glibc, the writer's pieces are put straight into the stream's
- * buffer (the pointers of struct FILE that putc_unlocked() uses) when
- * they fit: room() is how many bytes fit there now (0 on other C
- * libraries: every piece then goes through stdio).
- */
-static inline size_t
-room(const FILE *f)
-{
-#ifdef __GLIBC__
-	if (f->_IO_write_ptr != NULL)
-		return (size_t)(f->_IO_write_end - f->_IO_write_ptr);
-#else
-	(void)f;
-#endif
-	return 0;
-}
-
-#ifdef __GLIBC__
-#define WPTR(f) ((f)->_IO_write_ptr)
-#else
-#define WPTR(f) ((char *)NULL)  /* room() is 0: never used */
-#endif
 
 /*
  * Copies n bytes, with at most two overlapping loads and stores of a
@@ -97,98 +71,12 @@ copy_small(char *d, const char *s, size_t n)
 	}
 }
 
-/*
- * Copies s[0..len) to d while its bytes need no JSON escaping (printable
- * ASCII but '"' and '\\'), and returns how many leading bytes do (len
- * when all).  d must have room for len bytes; bytes of d after the
- * returned count are undefined.  With SSE2 (every x86-64), sixteen bytes
- * are checked and copied at a step, and a string shorter than that in
- * two overlapping loads: a scan, then a copy, cost three times as much
- * on a report's strings (a reason of 150 bytes, a Call-ID of 30).
- */
-#ifdef __SSE2__
-/* Bit i set: byte i of x needs escaping. */
-static inline unsigned
-special16(__m128i x)
-{
-	/* Signed: bytes from 0x80 up are negative, so below 0x20 too. */
-	__m128i c = _mm_or_si128(_mm_cmplt_epi8(x, _mm_set1_epi8(0x20)),
-	    _mm_cmpeq_epi8(x, _mm_set1_epi8(0x7f)));
-
-	c = _mm_or_si128(c, _mm_cmpeq_epi8(x, _mm_set1_epi8('"')));
-	c = _mm_or_si128(c, _mm_cmpeq_epi8(x, _mm_set1_epi8('\\')));
-	return (unsigned)_mm_movemask_epi8(c);
-}
-
-static size_t
+/* The leading bytes of s that need no JSON escaping, copied to d. */
+static inline size_t
 copy_plain(char *d, const char *s, size_t len)
 {
-	unsigned m;
-	size_t i;
-
-	if (len >= 16) {
-		__m128i x;
-
-		for (i = 0; i + 16 <= len; i += 16) {
-			x = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
-			_mm_storeu_si128((__m128i *)(void *)(d + i), x);
-			if ((m = special16(x)) != 0)
-				return i + (size_t)__builtin_ctz(m);
-		}
-		if (i == len)
-			return len;
-		/* The last sixteen, overlapping bytes already found plain. */
-		x = _mm_loadu_si128((const __m128i *)(const void *)(s + len - 16));
-		_mm_storeu_si128((__m128i *)(void *)(d + len - 16), x);
-		if ((m = special16(x)) != 0)
-			return len - 16 + (size_t)__builtin_ctz(m);
-		return len;
-	}
-	if (len >= 8) {
-		uint64_t a, b;
-
-		memcpy(&a, s, 8);
-		memcpy(&b, s + len - 8, 8);
-		memcpy(d, &a, 8);
-		memcpy(d + len - 8, &b, 8);
-		m = special16(_mm_set_epi64x((long long)b, (long long)a));
-		if ((m & 0xff) != 0)
-			return (size_t)__builtin_ctz(m);
-		/* b's bytes before len - 8 + 8 = 8 were a's: plain. */
-		return m != 0 ? len - 8 + (size_t)__builtin_ctz(m >> 8) : len;
-	}
-	if (len >= 4) {
-		uint32_t a, b;
-
-		memcpy(&a, s, 4);
-		memcpy(&b, s + len - 4, 4);
-		memcpy(d, &a, 4);
-		memcpy(d + len - 4, &b, 4);
-		m = special16(_mm_set_epi32(0x61616161, 0x61616161, (int)b,
-		    (int)a));
-		if ((m & 0xf) != 0)
-			return (size_t)__builtin_ctz(m);
-		return m != 0 ? len - 4 + (size_t)__builtin_ctz(m >> 4) : len;
-	}
-	for (i = 0; i < len; i++) {
-		uint8_t c = (uint8_t)s[i];
-
-		if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\')
-			break;
-		d[i] = (char)c;
-	}
-	return i;
+	return bufput_plain(d, s, len, '"', '\\');
 }
-#else
-static size_t
-copy_plain(char *d, const char *s, size_t len)
-{
-	size_t n = text_plain_run(s, len, TEXT_ESC_JSON);
-
-	memcpy(d, s, n);
-	return n;
-}
-#endif
 
 void
 json_init(struct json *j, FILE *f, enum json_style style)
@@ -243,7 +131,7 @@ item(struct json *j)
  * stream's buffer, n bytes of it at most, after the comma item() puts
  * before it, which is written there (no break pending: the common case);
  * NULL when the item must go through item() and stdio instead.  The
- * caller writes its bytes at the pointer returned and sets WPTR(f) to
+ * caller writes its bytes at the pointer returned and sets BUFPUT_PTR(f) to
  * their end.
  */
 static inline __attribute__((always_inline)) char *
@@ -251,9 +139,9 @@ item_at(struct json *j, size_t n)
 {
 	char *d;
 
-	if (j->brk != NULL || room(j->f) < n + 2)
+	if (j->brk != NULL || bufput_room(j->f) < n + 2)
 		return NULL;
-	d = WPTR(j->f);
+	d = BUFPUT_PTR(j->f);
 	if (j->after_key) {
 		j->after_key = false;
 		return d;
@@ -275,7 +163,7 @@ put_item(struct json *j, const char *b, size_t n)
 
 	if (d != NULL) {
 		copy_small(d, b, n);
-		WPTR(j->f) = d + n;
+		BUFPUT_PTR(j->f) = d + n;
 		return;
 	}
 	item(j);
@@ -367,10 +255,10 @@ put_str(struct json *j, const char *s, size_t len, const char *tail,
 			d += len;
 			*d++ = '"';
 			copy_small(d, tail, tl);
-			WPTR(f) = d + tl;
+			BUFPUT_PTR(f) = d + tl;
 			return;
 		}
-		WPTR(f) = d + plain;
+		BUFPUT_PTR(f) = d + plain;
 	} else {
 		item(j);
 		put_char(f, '"');
@@ -501,7 +389,7 @@ put_dec(struct json *j, uint64_t mag, bool neg)
 	if (d != NULL) {
 		if (neg)
 			*d++ = '-';
-		WPTR(j->f) = d + fmt_dec(d, mag);
+		BUFPUT_PTR(j->f) = d + fmt_dec(d, mag);
 		return;
 	}
 	item(j);

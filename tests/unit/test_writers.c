@@ -16,6 +16,7 @@
 
 #include "base/csv.h"
 #include "base/json.h"
+#include "base/text.h"
 #include "output/report_int.h"
 
 /* A memory stream and what it holds once closed. */
@@ -559,6 +560,56 @@ test_csv(void)
 }
 
 /*
+ * The fast path of CSV text cells (plain bytes copied straight into the
+ * stream's buffer while checked, bufput.h) against what escaping the
+ * whole cell with text_fput_escaped() writes, which the cells were
+ * before: every byte value at every position of cells of 1 to 50 bytes,
+ * on a roomy buffer and on buffers of 1 to 40 bytes (where a cell fits
+ * the space left or not).
+ */
+static void
+test_csv_plain_blocks(void)
+{
+	char s[64];
+	size_t bad = 0;
+
+	for (size_t len = 1; len <= 50; len++)
+		for (size_t pos = 0; pos < len; pos++)
+			for (int ch = 0; ch < 256; ch++) {
+				struct mem m, r;
+				struct csv c;
+				size_t sz = (len * 256 + pos * 7 + (size_t)ch) % 41;
+
+				for (size_t i = 0; i < len; i++)
+					s[i] = (char)('a' + i % 26);
+				s[pos] = (char)ch;
+				mem_open(&m);
+				if (sz > 0)
+					setvbuf(m.f, NULL, _IOFBF, sz);
+				csv_init(&c, m.f);
+				csv_u64(&c, len);
+				csv_text_begin(&c);
+				csv_text_add(&c, s, len);
+				csv_text_end(&c);
+				csv_row_end(&c);
+				fclose(m.f);
+				mem_open(&r);
+				fprintf(r.f, "%zu,\"%s", len,
+				    pos == 0 && strchr("=+-@\t\r", ch) != NULL &&
+				    ch != 0 ? "'" : "");
+				text_fput_escaped(r.f, s, len, TEXT_ESC_CSV);
+				fputs("\"\n", r.f);
+				fclose(r.f);
+				if (strcmp(m.buf, r.buf) != 0 && bad++ == 0)
+					fprintf(stderr, "\n got: %s\nwant: %s\n",
+					    m.buf, r.buf);
+				free(m.buf);
+				free(r.buf);
+			}
+	CU_ASSERT_EQUAL(bad, 0);
+}
+
+/*
  * Formula injection: a text cell starting with =, +, -, @, tab or CR gets
  * a ' in front (also when written in parts, and only at its start);
  * numbers and program-made cells are never touched.
@@ -701,7 +752,8 @@ main(void)
 	    !CU_add_test(s, "json fixed as printf", test_json_fixed_as_printf) ||
 	    !CU_add_test(s, "report times", test_report_time) ||
 	    !CU_add_test(s, "csv", test_csv) ||
-	    !CU_add_test(s, "csv formula injection", test_csv_formula)) {
+	    !CU_add_test(s, "csv formula injection", test_csv_formula) ||
+	    !CU_add_test(s, "csv plain blocks", test_csv_plain_blocks)) {
 		CU_cleanup_registry();
 		return 1;
 	}
