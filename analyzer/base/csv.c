@@ -129,16 +129,13 @@ static void
 put_dec(struct csv *c, uint64_t mag, bool neg)
 {
 	char b[24];
-	size_t o = sizeof(b);
+	size_t n = 0;
 
-	do {
-		b[--o] = (char)('0' + mag % 10);
-		mag /= 10;
-	} while (mag != 0);
 	if (neg)
-		b[--o] = '-';
+		b[n++] = '-';
+	n += bufput_dec(b + n, mag);
 	sep(c);
-	text_put_bytes(c->f, b + o, sizeof(b) - o);
+	text_put_bytes(c->f, b, n);
 }
 
 void

@@ -28,49 +28,6 @@ put_char(FILE *f, char c)
 	putc_unlocked(c, f);
 }
 
-/*
- * Copies n bytes, with at most two overlapping loads and stores of a
- * fixed size when n <= 32 (a key, a formatted number: a call to memcpy
- * cost more than such a copy).
- */
-static inline __attribute__((always_inline)) void
-copy_small(char *d, const char *s, size_t n)
-{
-	if (n >= 16 && n <= 32) {
-		char a[16], b[16];
-
-		memcpy(a, s, 16);
-		memcpy(b, s + n - 16, 16);
-		memcpy(d, a, 16);
-		memcpy(d + n - 16, b, 16);
-	} else if (n >= 8 && n < 16) {
-		uint64_t a, b;
-
-		memcpy(&a, s, 8);
-		memcpy(&b, s + n - 8, 8);
-		memcpy(d, &a, 8);
-		memcpy(d + n - 8, &b, 8);
-	} else if (n >= 4 && n < 8) {
-		uint32_t a, b;
-
-		memcpy(&a, s, 4);
-		memcpy(&b, s + n - 4, 4);
-		memcpy(d, &a, 4);
-		memcpy(d + n - 4, &b, 4);
-	} else if (n >= 2 && n < 4) {
-		uint16_t a, b;
-
-		memcpy(&a, s, 2);
-		memcpy(&b, s + n - 2, 2);
-		memcpy(d, &a, 2);
-		memcpy(d + n - 2, &b, 2);
-	} else if (n == 1) {
-		*d = *s;
-	} else if (n > 32) {
-		memcpy(d, s, n);
-	}
-}
-
 /* The leading bytes of s that need no JSON escaping, copied to d. */
 static inline size_t
 copy_plain(char *d, const char *s, size_t len)
@@ -162,7 +119,7 @@ put_item(struct json *j, const char *b, size_t n)
 	char *d = item_at(j, n);
 
 	if (d != NULL) {
-		copy_small(d, b, n);
+		bufput_copy_small(d, b, n);
 		BUFPUT_PTR(j->f) = d + n;
 		return;
 	}
@@ -246,7 +203,7 @@ put_str(struct json *j, const char *s, size_t len, const char *tail,
 	if (d != NULL) {
 		*d++ = '"';
 		if (trusted) {
-			copy_small(d, s, len);
+			bufput_copy_small(d, s, len);
 			plain = len;
 		} else {
 			plain = copy_plain(d, s, len);
@@ -254,7 +211,7 @@ put_str(struct json *j, const char *s, size_t len, const char *tail,
 		if (plain == len) {
 			d += len;
 			*d++ = '"';
-			copy_small(d, tail, tl);
+			bufput_copy_small(d, tail, tl);
 			BUFPUT_PTR(f) = d + tl;
 			return;
 		}
@@ -343,39 +300,6 @@ json_bool(struct json *j, bool v)
 		put_item(j, "false", 5);
 }
 
-/* "00" to "99". */
-static const char two_digits[200] =
-	"00010203040506070809101112131415161718192021222324"
-	"25262728293031323334353637383940414243444546474849"
-	"50515253545556575859606162636465666768697071727374"
-	"75767778798081828384858687888990919293949596979899";
-
-/*
- * v in decimal at d, as printf's %d would write it, two digits at a
- * step (fprintf was a tenth of a large JSON report's cost); returns the
- * length (at most 20).
- */
-static inline size_t
-fmt_dec(char *d, uint64_t v)
-{
-	size_t n = 1;
-	char *e;
-
-	for (uint64_t t = v; t >= 10; t /= 10)
-		n++;
-	e = d + n;
-	while (v >= 100) {
-		e -= 2;
-		memcpy(e, two_digits + 2 * (v % 100), 2);
-		v /= 100;
-	}
-	if (v >= 10)
-		memcpy(e - 2, two_digits + 2 * v, 2);
-	else
-		e[-1] = (char)('0' + v);
-	return n;
-}
-
 /*
  * item(), then mag in decimal after a '-' when neg; the magnitude of a
  * negative int64_t is taken in uint64_t, so INT64_MIN is right.
@@ -389,14 +313,14 @@ put_dec(struct json *j, uint64_t mag, bool neg)
 	if (d != NULL) {
 		if (neg)
 			*d++ = '-';
-		BUFPUT_PTR(j->f) = d + fmt_dec(d, mag);
+		BUFPUT_PTR(j->f) = d + bufput_dec(d, mag);
 		return;
 	}
 	item(j);
 	n = 0;
 	if (neg)
 		b[n++] = '-';
-	n += fmt_dec(b + n, mag);
+	n += bufput_dec(b + n, mag);
 	put_bytes(j->f, b, n);
 }
 

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/bufput.h"
 #include "base/outfile.h"
 #include "base/text.h"
 #include "output/report_int.h"
@@ -187,17 +188,6 @@ shown_findings(const struct report *r, const struct dialog *d, bool *any)
 	return mask;
 }
 
-/* v (0 <= v < 100) as two decimal digits at o (v * 205 >> 11 is v / 10
- * for v below 1029). */
-static inline void
-two_digits(char *o, unsigned v)
-{
-	unsigned t = v * 205 >> 11;
-
-	o[0] = (char)('0' + t);
-	o[1] = (char)('0' + (v - 10 * t));
-}
-
 /*
  * The proleptic Gregorian date of day z since 1970-01-01 (z >= 0), as
  * gmtime() gives it: the days-from-civil inverse (eras of 400 years,
@@ -236,26 +226,26 @@ report_time_at(struct report_day *c, int64_t ns, char sep, char *b)
 		long y, mo, d;
 
 		civil_date(day, &y, &mo, &d);
-		two_digits(c->date, (unsigned)(y / 100));
-		two_digits(c->date + 2, (unsigned)(y % 100));
+		bufput_2digits(c->date, (unsigned)(y / 100));
+		bufput_2digits(c->date + 2, (unsigned)(y % 100));
 		c->date[4] = '-';
-		two_digits(c->date + 5, (unsigned)mo);
+		bufput_2digits(c->date + 5, (unsigned)mo);
 		c->date[7] = '-';
-		two_digits(c->date + 8, (unsigned)d);
+		bufput_2digits(c->date + 8, (unsigned)d);
 		c->day = day;
 	}
 	memcpy(b, c->date, 10);
 	b[10] = sep;
-	two_digits(b + 11, sod / 3600);
+	bufput_2digits(b + 11, sod / 3600);
 	b[13] = ':';
-	two_digits(b + 14, sod / 60 % 60);
+	bufput_2digits(b + 14, sod / 60 % 60);
 	b[16] = ':';
-	two_digits(b + 17, sod % 60);
+	bufput_2digits(b + 17, sod % 60);
 	b[19] = '.';
 	us = (unsigned)((ns % CAP_NS_PER_SEC) / 1000);
-	two_digits(b + 20, us / 10000);
-	two_digits(b + 22, us / 100 % 100);
-	two_digits(b + 24, us % 100);
+	bufput_2digits(b + 20, us / 10000);
+	bufput_2digits(b + 22, us / 100 % 100);
+	bufput_2digits(b + 24, us % 100);
 	return REPORT_TIME_LEN;
 }
 

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/bufput.h"
 #include "base/csv.h"
 #include "base/text.h"
 #include "output/report_int.h"
@@ -85,13 +86,8 @@ static void
 put_num(char *b, size_t bn, size_t *l, uint64_t v)
 {
 	char d[24];
-	size_t o = sizeof(d);
 
-	do {
-		d[--o] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v != 0);
-	put_cut(b, bn, l, d + o, sizeof(d) - o);
+	put_cut(b, bn, l, d, bufput_dec(d, v));
 }
 
 /*

@@ -49,6 +49,13 @@ json_time(struct report_day *day, struct json *j, int64_t ns)
 	json_strn_plain(j, b, sizeof(b));
 }
 
+/* A stream's or leg's direction: a literal of 13 plain bytes. */
+static const char *
+json_dir(int dir)
+{
+	return dir > 0 ? "caller>callee" : "callee>caller";
+}
+
 /* The E-model rating of a stream (quality.h), null when not rated. */
 static void
 json_quality(struct json *j, const struct rtp_stream *s)
@@ -131,7 +138,7 @@ json_stream(struct report_day *day, struct json *j,
 	}
 	if (s->dir != 0) {
 		JSON_KEY(j, "direction");
-		json_str(j, s->dir > 0 ? "caller>callee" : "callee>caller");
+		json_strn_plain(j, json_dir(s->dir), 13);
 	}
 	if (rtp_segment_name(s->segment) != NULL) {
 		JSON_KEY(j, "segment");
@@ -169,7 +176,7 @@ json_media(struct json *j, const struct dialog *d)
 	for (int i = 0; i < n; i++) {
 		json_obj_begin(j);
 		JSON_KEY(j, "direction");
-		json_str(j, leg[i].dir > 0 ? "caller>callee" : "callee>caller");
+		json_strn_plain(j, json_dir(leg[i].dir), 13);
 		JSON_KEY(j, "segment");
 		json_str(j, rtp_segment_name(leg[i].segment));
 		JSON_KEY(j, "state");
