@@ -370,6 +370,12 @@ json_fixed(struct json *j, double v, int decimals)
 	}
 }
 
+void
+json_number(struct json *j, const char *b, size_t n)
+{
+	put_item(j, b, n);
+}
+
 int
 json_end(struct json *j)
 {

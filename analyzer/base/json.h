@@ -126,6 +126,8 @@ void json_i64(struct json *j, int64_t v);
 void json_u64_or_null(struct json *j, uint64_t v);
 /* v with a fixed number of decimals ("%.3f"); null when not finite. */
 void json_fixed(struct json *j, double v, int decimals);
+/* A number the caller formatted as JSON, b[0..n), written as it is. */
+void json_number(struct json *j, const char *b, size_t n);
 
 /*
  * Whitespace (a newline and an indent, say) written before the next item

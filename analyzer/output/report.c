@@ -249,6 +249,30 @@ report_time_at(struct report_day *c, int64_t ns, char sep, char *b)
 	return REPORT_TIME_LEN;
 }
 
+/*
+ * Below 2^50 ns (13 days) the double ns / 1e9 is within 2^-53 of it, so
+ * times 1000 within 1.25e-7 of ns / 1e6; unless the remainder of a
+ * millisecond is exactly half of one, the half it rounds at is at least
+ * 1 ns (1e-6 ms) away, and the integer rounds as printf rounds the
+ * double.  printf, then text_fixed's double arithmetic, was most of a
+ * dialog's figures.
+ */
+size_t
+report_secs3(int64_t ns, char *b)
+{
+	int64_t ms;
+	size_t n;
+
+	if (ns < 0 || ns >= INT64_C(1) << 50 || ns % 1000000 == 500000)
+		return 0;
+	ms = ns / 1000000 + (ns % 1000000 > 500000);
+	n = bufput_dec(b, (uint64_t)(ms / 1000));
+	b[n++] = '.';
+	b[n++] = (char)('0' + ms % 1000 / 100);
+	bufput_2digits(b + n, (unsigned)(ms % 100));
+	return n + 2;
+}
+
 const char *
 report_time(int64_t ns, char *buf, size_t n)
 {

@@ -162,6 +162,22 @@ csv_media(struct csv *c, const struct dialog *d)
 	csv_text_end(c);
 }
 
+/* ns as seconds with three decimals (report_secs3), as csv_fixed writes
+ * them. */
+static void
+csv_secs(struct csv *c, int64_t ns)
+{
+	char b[33];
+	size_t n = report_secs3(ns, b);
+
+	if (n > 0) {
+		b[n] = '\0';
+		csv_bare(c, b);
+	} else {
+		csv_fixed(c, report_secs(ns), 3);
+	}
+}
+
 static void
 csv_on_dialog(struct report *r, const struct dialog *d, bool affected)
 {
@@ -179,7 +195,7 @@ csv_on_dialog(struct report *r, const struct dialog *d, bool affected)
 	csv_text(c, d->from);
 	csv_text(c, d->to);
 	csv_text(c, d->call_id);
-	csv_fixed(c, report_secs(dialog_duration_ns(d)), 3);
+	csv_secs(c, dialog_duration_ns(d));
 	csv_u64(c, d->nmsgs + d->dropped_msgs);
 	csv_u64(c, d->retrans_total);
 	csv_int(c, d->nstreams);

@@ -83,6 +83,14 @@ struct report_day {
  */
 size_t report_time_at(struct report_day *c, int64_t ns, char sep, char *b);
 
+/*
+ * ns as seconds with three decimals, the bytes printf("%.3f",
+ * report_secs(ns)) writes, at b (32 bytes), from the integer; returns
+ * the length, or 0 where printf must decide (negative, from 2^50 ns on,
+ * or exactly half a millisecond over).
+ */
+size_t report_secs3(int64_t ns, char *b);
+
 static inline double
 report_secs(int64_t ns)
 {

@@ -49,6 +49,20 @@ json_time(struct report_day *day, struct json *j, int64_t ns)
 	json_strn_plain(j, b, sizeof(b));
 }
 
+/* ns as seconds with three decimals (report_secs3), as json_fixed writes
+ * them. */
+static void
+json_secs(struct json *j, int64_t ns)
+{
+	char b[32];
+	size_t n = report_secs3(ns, b);
+
+	if (n > 0)
+		json_number(j, b, n);
+	else
+		json_fixed(j, report_secs(ns), 3);
+}
+
 /* A stream's or leg's direction: a literal of 13 plain bytes. */
 static const char *
 json_dir(int dir)
@@ -350,11 +364,11 @@ json_on_dialog(struct report *r, const struct dialog *d, bool affected)
 	json_time(&JS(r)->day, j, d->end_ns);
 	JSON_KEY(j, "setup_time");
 	if (setup >= 0)
-		json_fixed(j, report_secs(setup), 3);
+		json_secs(j, setup);
 	else
 		json_null(j);
 	JSON_KEY(j, "duration");
-	json_fixed(j, report_secs(dialog_duration_ns(d)), 3);
+	json_secs(j, dialog_duration_ns(d));
 	JSON_KEY(j, "messages");
 	json_u64(j, d->nmsgs + d->dropped_msgs);
 	JSON_KEY(j, "retransmissions");

@@ -731,6 +731,58 @@ test_report_time(void)
 	CU_ASSERT_STRING_EQUAL(report_time(0, got, sizeof(got)), "-");
 }
 
+/*
+ * Seconds from ns by integers (report_secs3) against printf's "%.3f" of
+ * the double: around each half millisecond (exactly half defers),
+ * 2^50 ns, and pseudo-random ns of every size below it.
+ */
+static void
+test_report_secs3(void)
+{
+	static const int64_t edge[] = {
+		0, 1, 499999, 500000, 500001, 999999, 1000000, 1500000,
+		30000000000, 100000000, 2500000, 999999500000, 999999500001,
+		(INT64_C(1) << 50) - 1, INT64_C(1) << 50, -1, -1000000,
+	};
+	uint64_t x = 0x9e3779b97f4a7c15ULL;
+	char got[40], want[64];
+	size_t bad = 0, deferred = 0;
+
+	for (size_t i = 0; i < sizeof(edge) / sizeof(edge[0]) + 400000; i++) {
+		int64_t ns;
+		size_t n;
+
+		if (i < sizeof(edge) / sizeof(edge[0])) {
+			ns = edge[i];
+		} else {
+			x ^= x << 13;
+			x ^= x >> 7;
+			x ^= x << 17;
+			/* every magnitude; a third near a half millisecond */
+			ns = (int64_t)(x >> (14 + x % 50));
+			if (x % 3 == 0)
+				ns = ns / 1000000 * 1000000 + 500000 +
+				    (int64_t)(x >> 60) - 8;
+		}
+		n = report_secs3(ns, got);
+		if (n == 0) {
+			deferred++;
+			continue;
+		}
+		got[n] = '\0';
+		snprintf(want, sizeof(want), "%.3f", report_secs(ns));
+		if (strcmp(got, want) != 0 && bad++ == 0)
+			fprintf(stderr, "\n%lld: got %s want %s\n",
+			    (long long)ns, got, want);
+	}
+	CU_ASSERT_EQUAL(bad, 0);
+	/* the cases it leaves to printf, and only those */
+	CU_ASSERT_EQUAL(report_secs3(500000, got), 0);
+	CU_ASSERT_EQUAL(report_secs3(-1, got), 0);
+	CU_ASSERT_EQUAL(report_secs3(INT64_C(1) << 50, got), 0);
+	CU_ASSERT(deferred < 200000);
+}
+
 int
 main(void)
 {
@@ -751,6 +803,7 @@ main(void)
 	    !CU_add_test(s, "json fragment", test_json_fragment) ||
 	    !CU_add_test(s, "json fixed as printf", test_json_fixed_as_printf) ||
 	    !CU_add_test(s, "report times", test_report_time) ||
+	    !CU_add_test(s, "report seconds", test_report_secs3) ||
 	    !CU_add_test(s, "csv", test_csv) ||
 	    !CU_add_test(s, "csv formula injection", test_csv_formula) ||
 	    !CU_add_test(s, "csv plain blocks", test_csv_plain_blocks)) {
