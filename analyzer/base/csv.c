@@ -51,7 +51,7 @@ put_escaped(FILE *f, const void *s, size_t len)
 {
 	size_t plain = 0;
 
-	if (bufput_room(f) >= len) {
+	if (len > 0 && bufput_room(f) >= len) {
 		plain = bufput_plain(BUFPUT_PTR(f), s, len, '"', '"');
 		BUFPUT_PTR(f) += plain;
 	}
