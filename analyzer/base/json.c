@@ -11,6 +11,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "base/bufput.h"
 #include "base/json.h"
 #include "base/text.h"
 
@@ -25,6 +26,13 @@ static inline void
 put_char(FILE *f, char c)
 {
 	putc_unlocked(c, f);
+}
+
+/* The leading bytes of s that need no JSON escaping, copied to d. */
+static inline size_t
+copy_plain(char *d, const char *s, size_t len)
+{
+	return bufput_plain(d, s, len, '"', '\\');
 }
 
 void
@@ -52,7 +60,7 @@ static void
 put_break(struct json *j)
 {
 	if (j->brk != NULL) {
-		fputs(j->brk, j->f);
+		put_bytes(j->f, j->brk, strlen(j->brk));
 		j->brk = NULL;
 	}
 }
@@ -75,11 +83,54 @@ item(struct json *j)
 	j->nonempty[j->depth] = true;
 }
 
-static void
-open_level(struct json *j, int c)
+/*
+ * The writers' fast path: where the next item can go straight into the
+ * stream's buffer, n bytes of it at most, after the comma item() puts
+ * before it, which is written there (no break pending: the common case);
+ * NULL when the item must go through item() and stdio instead.  The
+ * caller writes its bytes at the pointer returned and sets BUFPUT_PTR(f) to
+ * their end.
+ */
+static inline __attribute__((always_inline)) char *
+item_at(struct json *j, size_t n)
 {
+	char *d;
+
+	if (j->brk != NULL || bufput_room(j->f) < n + 2)
+		return NULL;
+	d = BUFPUT_PTR(j->f);
+	if (j->after_key) {
+		j->after_key = false;
+		return d;
+	}
+	if (j->nonempty[j->depth]) {
+		d[0] = ',';
+		d[1] = ' ';
+		return d + (j->style == JSON_SPACED ? 2 : 1);
+	}
+	j->nonempty[j->depth] = true;
+	return d;
+}
+
+/* item(), then b[0..n). */
+static inline __attribute__((always_inline)) void
+put_item(struct json *j, const char *b, size_t n)
+{
+	char *d = item_at(j, n);
+
+	if (d != NULL) {
+		bufput_copy_small(d, b, n);
+		BUFPUT_PTR(j->f) = d + n;
+		return;
+	}
 	item(j);
-	put_char(j->f, (char)c);
+	put_bytes(j->f, b, n);
+}
+
+static void
+open_level(struct json *j, char c)
+{
+	put_item(j, &c, 1);
 	if (j->depth < JSON_MAX_DEPTH) {
 		j->depth++;
 		j->nonempty[j->depth] = false;
@@ -89,10 +140,10 @@ open_level(struct json *j, int c)
 }
 
 static void
-close_level(struct json *j, int c)
+close_level(struct json *j, char c)
 {
 	put_break(j);
-	put_char(j->f, (char)c);
+	put_char(j->f, c);
 	j->after_key = false;
 	if (j->depth > 0 && !j->too_deep)
 		j->depth--;
@@ -123,57 +174,74 @@ json_arr_end(struct json *j)
 }
 
 /*
- * "s[0..plain)" and then s[plain..len) escaped, followed by tail[0..tl):
- * plain is how many leading bytes need no escaping (text_plain_run).
- * When all do (keys and most values), the whole piece goes into the
- * stream's buffer in one step when it fits: one scan eight bytes at a
- * time and one copy, where a table lookup per byte, a copy to a stack
- * buffer and a second copy were a twentieth of a JSON report's cost.
+ * The rest of a string from its first byte that needs escaping (through
+ * stdio), its closing quote and tail[0..tl).
  */
 static void
-put_quoted(struct json *j, const char *s, size_t len, size_t plain,
-    const char *tail, size_t tl)
+str_rest(FILE *f, const char *s, size_t len, const char *tail, size_t tl)
 {
-	FILE *f = j->f;
-
-#ifdef __GLIBC__
-	if (plain == len && f->_IO_write_ptr != NULL &&
-	    (size_t)(f->_IO_write_end - f->_IO_write_ptr) >= len + tl + 2) {
-		char *d = f->_IO_write_ptr;
-
-		*d++ = '"';
-		memcpy(d, s, len);
-		d += len;
-		*d++ = '"';
-		memcpy(d, tail, tl);
-		f->_IO_write_ptr = d + tl;
-		return;
-	}
-#endif
-	put_char(f, '"');
-	put_bytes(f, s, plain);
-	if (plain < len)
-		text_fput_escaped(f, s + plain, len - plain, TEXT_ESC_JSON);
+	text_fput_escaped(f, s, len, TEXT_ESC_JSON);
 	put_char(f, '"');
 	put_bytes(f, tail, tl);
+}
+
+/*
+ * item(), then s[0..len) as a JSON string followed by tail[0..tl): in
+ * the stream's buffer at once when it fits, copied while it needs no
+ * escaping (copy_plain), then escaped from the first byte that does.
+ * trusted: s is known to need no escaping (a time we format), copied
+ * without a look.
+ */
+static inline __attribute__((always_inline)) void
+put_str(struct json *j, const char *s, size_t len, const char *tail,
+    size_t tl, bool trusted)
+{
+	FILE *f = j->f;
+	char *d = item_at(j, len + tl + 2);
+	size_t plain;
+
+	if (d != NULL) {
+		*d++ = '"';
+		if (trusted) {
+			bufput_copy_small(d, s, len);
+			plain = len;
+		} else {
+			plain = copy_plain(d, s, len);
+		}
+		if (plain == len) {
+			d += len;
+			*d++ = '"';
+			bufput_copy_small(d, tail, tl);
+			BUFPUT_PTR(f) = d + tl;
+			return;
+		}
+		BUFPUT_PTR(f) = d + plain;
+	} else {
+		item(j);
+		put_char(f, '"');
+		plain = trusted ? len : text_plain_run(s, len, TEXT_ESC_JSON);
+		put_bytes(f, s, plain);
+		if (plain == len) {
+			put_char(f, '"');
+			put_bytes(f, tail, tl);
+			return;
+		}
+	}
+	str_rest(f, s + plain, len - plain, tail, tl);
 }
 
 void
 json_key(struct json *j, const char *key)
 {
-	size_t len = strlen(key);
-
-	item(j);
-	put_quoted(j, key, len, text_plain_run(key, len, TEXT_ESC_JSON),
-	    ": ", j->style == JSON_SPACED ? 2 : 1);
+	put_str(j, key, strlen(key), ": ", j->style == JSON_SPACED ? 2 : 1,
+	    false);
 	j->after_key = true;
 }
 
 void
 json_key_quoted(struct json *j, const char *quoted, size_t len)
 {
-	item(j);
-	put_bytes(j->f, quoted, j->style == JSON_SPACED ? len : len - 1);
+	put_item(j, quoted, j->style == JSON_SPACED ? len : len - 1);
 	j->after_key = true;
 }
 
@@ -199,15 +267,13 @@ json_str_end(struct json *j)
 void
 json_strn(struct json *j, const void *s, size_t len)
 {
-	item(j);
-	put_quoted(j, s, len, text_plain_run(s, len, TEXT_ESC_JSON), "", 0);
+	put_str(j, s, len, "", 0, false);
 }
 
 void
 json_strn_plain(struct json *j, const char *s, size_t len)
 {
-	item(j);
-	put_quoted(j, s, len, len, "", 0);
+	put_str(j, s, len, "", 0, true);
 }
 
 void
@@ -216,41 +282,46 @@ json_str(struct json *j, const char *s)
 	if (s == NULL)
 		json_null(j);
 	else
-		json_strn(j, s, strlen(s));
+		put_str(j, s, strlen(s), "", 0, false);
 }
 
 void
 json_null(struct json *j)
 {
-	item(j);
-	put_bytes(j->f, "null", 4);
+	put_item(j, "null", 4);
 }
 
 void
 json_bool(struct json *j, bool v)
 {
-	item(j);
-	put_bytes(j->f, v ? "true" : "false", v ? 4 : 5);
+	if (v)
+		put_item(j, "true", 4);
+	else
+		put_item(j, "false", 5);
 }
 
 /*
- * A decimal integer, as printf's %d would write it (fprintf was a tenth
- * of a large JSON report's cost); the magnitude of a negative v is taken
- * in uint64_t, so INT64_MIN is right.
+ * item(), then mag in decimal after a '-' when neg; the magnitude of a
+ * negative int64_t is taken in uint64_t, so INT64_MIN is right.
  */
 static void
 put_dec(struct json *j, uint64_t mag, bool neg)
 {
-	char b[24];
-	size_t o = sizeof(b);
+	char b[24], *d = item_at(j, 21);
+	size_t n;
 
-	do {
-		b[--o] = (char)('0' + mag % 10);
-		mag /= 10;
-	} while (mag != 0);
+	if (d != NULL) {
+		if (neg)
+			*d++ = '-';
+		BUFPUT_PTR(j->f) = d + bufput_dec(d, mag);
+		return;
+	}
+	item(j);
+	n = 0;
 	if (neg)
-		b[--o] = '-';
-	put_bytes(j->f, b + o, sizeof(b) - o);
+		b[n++] = '-';
+	n += bufput_dec(b + n, mag);
+	put_bytes(j->f, b, n);
 }
 
 void
@@ -262,14 +333,12 @@ json_int(struct json *j, int v)
 void
 json_u64(struct json *j, uint64_t v)
 {
-	item(j);
 	put_dec(j, v, false);
 }
 
 void
 json_i64(struct json *j, int64_t v)
 {
-	item(j);
 	put_dec(j, v < 0 ? 0 - (uint64_t)v : (uint64_t)v, v < 0);
 }
 
@@ -285,18 +354,26 @@ json_u64_or_null(struct json *j, uint64_t v)
 void
 json_fixed(struct json *j, double v, int decimals)
 {
-	char b[TEXT_FIXED_BYTES];
+	char b[2 * TEXT_FIXED_BYTES];  /* twice: no bounds warning from
+	                                 * copy_small's cases above 32 */
 	size_t n;
 
 	if (!isfinite(v)) {
 		json_null(j);
 		return;
 	}
-	item(j);
-	if ((n = text_fixed(b, v, decimals)) > 0)
-		put_bytes(j->f, b, n);
-	else
+	if ((n = text_fixed(b, v, decimals)) > 0) {
+		put_item(j, b, n);
+	} else {
+		item(j);
 		fprintf(j->f, "%.*f", decimals, v);
+	}
+}
+
+void
+json_number(struct json *j, const char *b, size_t n)
+{
+	put_item(j, b, n);
 }
 
 int

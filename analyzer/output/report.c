@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/bufput.h"
 #include "base/outfile.h"
 #include "base/text.h"
 #include "output/report_int.h"
@@ -187,15 +188,6 @@ shown_findings(const struct report *r, const struct dialog *d, bool *any)
 	return mask;
 }
 
-/* v (0 <= v < 10^w) as exactly w decimal digits at o; returns the end. */
-static char *
-digits(char *o, long v, int w)
-{
-	for (int i = w - 1; i >= 0; i--, v /= 10)
-		o[i] = (char)('0' + v % 10);
-	return o + w;
-}
-
 /*
  * The proleptic Gregorian date of day z since 1970-01-01 (z >= 0), as
  * gmtime() gives it: the days-from-civil inverse (eras of 400 years,
@@ -217,44 +209,85 @@ civil_date(int64_t z, long *y, long *m, long *d)
 	*y = (long)(yoe + era * 400 + (*m <= 2));
 }
 
+size_t
+report_time_at(struct report_day *c, int64_t ns, char sep, char *b)
+{
+	int64_t s = ns / CAP_NS_PER_SEC, day = s / 86400;
+	unsigned sod = (unsigned)(s % 86400), us;
+
+	/*
+	 * By hand (years of a positive int64 of ns are 1970..2262, four
+	 * digits), the date once per day: snprintf was a twentieth of a
+	 * signalling-heavy JSON report, gmtime_r(), which takes the time
+	 * zone lock, half of what was left, and the calendar arithmetic
+	 * and a division per digit most of the rest.
+	 */
+	if (day != c->day) {
+		long y, mo, d;
+
+		civil_date(day, &y, &mo, &d);
+		bufput_2digits(c->date, (unsigned)(y / 100));
+		bufput_2digits(c->date + 2, (unsigned)(y % 100));
+		c->date[4] = '-';
+		bufput_2digits(c->date + 5, (unsigned)mo);
+		c->date[7] = '-';
+		bufput_2digits(c->date + 8, (unsigned)d);
+		c->day = day;
+	}
+	memcpy(b, c->date, 10);
+	b[10] = sep;
+	bufput_2digits(b + 11, sod / 3600);
+	b[13] = ':';
+	bufput_2digits(b + 14, sod / 60 % 60);
+	b[16] = ':';
+	bufput_2digits(b + 17, sod % 60);
+	b[19] = '.';
+	us = (unsigned)((ns % CAP_NS_PER_SEC) / 1000);
+	bufput_2digits(b + 20, us / 10000);
+	bufput_2digits(b + 22, us / 100 % 100);
+	bufput_2digits(b + 24, us % 100);
+	return REPORT_TIME_LEN;
+}
+
+/*
+ * Below 2^50 ns (13 days) the double ns / 1e9 is within 2^-53 of it, so
+ * times 1000 within 1.25e-7 of ns / 1e6; unless the remainder of a
+ * millisecond is exactly half of one, the half it rounds at is at least
+ * 1 ns (1e-6 ms) away, and the integer rounds as printf rounds the
+ * double.  printf, then text_fixed's double arithmetic, was most of a
+ * dialog's figures.
+ */
+size_t
+report_secs3(int64_t ns, char *b)
+{
+	int64_t ms;
+	size_t n;
+
+	if (ns < 0 || ns >= INT64_C(1) << 50 || ns % 1000000 == 500000)
+		return 0;
+	ms = ns / 1000000 + (ns % 1000000 > 500000);
+	n = bufput_dec(b, (uint64_t)(ms / 1000));
+	b[n++] = '.';
+	b[n++] = (char)('0' + ms % 1000 / 100);
+	bufput_2digits(b + n, (unsigned)(ms % 100));
+	return n + 2;
+}
+
 const char *
 report_time(int64_t ns, char *buf, size_t n)
 {
-	char full[sizeof("2026-11-22 10:00:00.123456")];
-	int64_t s = ns / CAP_NS_PER_SEC, sod = s % 86400;
-	long y, mo, d;
-	char *o = full;
+	struct report_day c = REPORT_DAY_INIT;
+	char full[REPORT_TIME_LEN];
+	size_t k;
 
 	if (ns <= 0) {
 		snprintf(buf, n, "-");
 		return buf;
 	}
-	/*
-	 * By hand (years of a positive int64 of ns are 1970..2262, four
-	 * digits): snprintf was a twentieth of a signalling-heavy JSON
-	 * report, and gmtime_r(), which takes the time zone lock, half of
-	 * what was left.
-	 */
-	civil_date(s / 86400, &y, &mo, &d);
-	o = digits(o, y, 4);
-	*o++ = '-';
-	o = digits(o, mo, 2);
-	*o++ = '-';
-	o = digits(o, d, 2);
-	*o++ = ' ';
-	o = digits(o, (long)(sod / 3600), 2);
-	*o++ = ':';
-	o = digits(o, (long)(sod / 60 % 60), 2);
-	*o++ = ':';
-	o = digits(o, (long)(sod % 60), 2);
-	*o++ = '.';
-	o = digits(o, (long)((ns % CAP_NS_PER_SEC) / 1000), 6);
-	*o = '\0';
+	report_time_at(&c, ns, ' ', full);
 	/* As snprintf(buf, n, "%s", full) would cut it. */
 	if (n > 0) {
-		size_t k = n - 1 < (size_t)(o - full) ? n - 1 :
-		    (size_t)(o - full);
-
+		k = n - 1 < sizeof(full) ? n - 1 : sizeof(full);
 		memcpy(buf, full, k);
 		buf[k] = '\0';
 	}

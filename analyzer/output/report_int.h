@@ -66,6 +66,31 @@ void report_dir_mos(const struct dialog *d, double *fwd, double *rev);
 /* Appends the whole of a spool file (may be NULL) to f. */
 void report_copy_spool(FILE *f, FILE *spool);
 
+/*
+ * Times as report_time() writes them, for a writer that writes many:
+ * the date part is formatted once per day (the last one kept here).
+ */
+#define REPORT_TIME_LEN 26        /* "2026-11-22 10:00:00.123456" */
+struct report_day {
+	int64_t day;              /* days since the epoch of date; -1: none */
+	char date[10];            /* "YYYY-MM-DD" */
+};
+#define REPORT_DAY_INIT { -1, { 0 } }
+/*
+ * ns (> 0) as report_time() writes it, with sep between the date and
+ * the time (' ', or 'T' for ISO 8601), at b: REPORT_TIME_LEN bytes, not
+ * NUL-terminated; returns REPORT_TIME_LEN.
+ */
+size_t report_time_at(struct report_day *c, int64_t ns, char sep, char *b);
+
+/*
+ * ns as seconds with three decimals, the bytes printf("%.3f",
+ * report_secs(ns)) writes, at b (32 bytes), from the integer; returns
+ * the length, or 0 where printf must decide (negative, from 2^50 ns on,
+ * or exactly half a millisecond over).
+ */
+size_t report_secs3(int64_t ns, char *b);
+
 static inline double
 report_secs(int64_t ns)
 {

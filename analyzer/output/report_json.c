@@ -28,25 +28,46 @@ struct json_state {
 	struct json j;            /* on r->f */
 	FILE *sf;                 /* unannounced streams, spooled */
 	struct json sj;           /* on sf: elements of that array */
+	struct report_day day;    /* the date of the last time written */
 };
+
+#define JS(r) ((struct json_state *)(r)->fmt)
 
 /* An ISO 8601 UTC time, or null for none. */
 static void
-json_time(struct json *j, int64_t ns)
+json_time(struct report_day *day, struct json *j, int64_t ns)
 {
-	char b[64];
-	size_t n;
+	char b[REPORT_TIME_LEN + 1];
 
 	if (ns <= 0) {
 		json_null(j);
 		return;
 	}
-	report_time(ns, b, sizeof(b));
-	/* Digits and "-:. " only (report.c), so plain: no escape scan. */
-	n = strlen(b);
-	b[10] = 'T';
-	b[n++] = 'Z';
-	json_strn_plain(j, b, n);
+	/* Digits and "-:.T" only (report.c), so plain: no escape scan. */
+	report_time_at(day, ns, 'T', b);
+	b[REPORT_TIME_LEN] = 'Z';
+	json_strn_plain(j, b, sizeof(b));
+}
+
+/* ns as seconds with three decimals (report_secs3), as json_fixed writes
+ * them. */
+static void
+json_secs(struct json *j, int64_t ns)
+{
+	char b[32];
+	size_t n = report_secs3(ns, b);
+
+	if (n > 0)
+		json_number(j, b, n);
+	else
+		json_fixed(j, report_secs(ns), 3);
+}
+
+/* A stream's or leg's direction: a literal of 13 plain bytes. */
+static const char *
+json_dir(int dir)
+{
+	return dir > 0 ? "caller>callee" : "callee>caller";
 }
 
 /* The E-model rating of a stream (quality.h), null when not rated. */
@@ -82,7 +103,8 @@ json_quality(struct json *j, const struct rtp_stream *s)
 }
 
 static void
-json_stream(struct json *j, const struct rtp_stream *s)
+json_stream(struct report_day *day, struct json *j,
+    const struct rtp_stream *s)
 {
 	char a[NETADDR_STRLEN], ssrc[16];
 
@@ -130,7 +152,7 @@ json_stream(struct json *j, const struct rtp_stream *s)
 	}
 	if (s->dir != 0) {
 		JSON_KEY(j, "direction");
-		json_str(j, s->dir > 0 ? "caller>callee" : "callee>caller");
+		json_strn_plain(j, json_dir(s->dir), 13);
 	}
 	if (rtp_segment_name(s->segment) != NULL) {
 		JSON_KEY(j, "segment");
@@ -145,9 +167,9 @@ json_stream(struct json *j, const struct rtp_stream *s)
 	JSON_KEY(j, "rtcp_rr");
 	json_u64(j, s->rtcp_rr);
 	JSON_KEY(j, "first");
-	json_time(j, s->first_ns);
+	json_time(day, j, s->first_ns);
 	JSON_KEY(j, "last");
-	json_time(j, s->last_ns);
+	json_time(day, j, s->last_ns);
 	JSON_KEY(j, "quality");
 	json_quality(j, s);
 	json_obj_end(j);
@@ -168,7 +190,7 @@ json_media(struct json *j, const struct dialog *d)
 	for (int i = 0; i < n; i++) {
 		json_obj_begin(j);
 		JSON_KEY(j, "direction");
-		json_str(j, leg[i].dir > 0 ? "caller>callee" : "callee>caller");
+		json_strn_plain(j, json_dir(leg[i].dir), 13);
 		JSON_KEY(j, "segment");
 		json_str(j, rtp_segment_name(leg[i].segment));
 		JSON_KEY(j, "state");
@@ -213,7 +235,7 @@ json_evidence(struct report *r, struct json *j, const struct evidence *e)
 	JSON_KEY(j, "frame");
 	json_u64_or_null(j, e->frame);
 	JSON_KEY(j, "time");
-	json_time(j, e->ts_ns);
+	json_time(&JS(r)->day, j, e->ts_ns);
 	JSON_KEY(j, "field");
 	json_str(j, e->field);
 	JSON_KEY(j, "value");
@@ -221,11 +243,11 @@ json_evidence(struct report *r, struct json *j, const struct evidence *e)
 	json_obj_end(j);
 }
 
+/* The array of findings xs[0..n) that pass the filters (its key written). */
 static void
-json_finding_list(struct report *r, struct json *j, const char *key,
-    const struct finding *xs, int n)
+json_finding_list(struct report *r, struct json *j, const struct finding *xs,
+    int n)
 {
-	json_key(j, key);
 	json_arr_begin(j);
 	for (int i = 0; i < n; i++) {
 		const struct finding *x = &xs[i];
@@ -259,9 +281,10 @@ json_symptoms(struct report *r, struct json *j, const struct dialog *d)
 {
 	const struct findings *fs = d->findings;
 
-	json_finding_list(r, j, "symptoms", fs ? fs->f : NULL, fs ? fs->n : 0);
-	json_finding_list(r, j, "advisories", fs ? fs->adv : NULL,
-	    fs ? fs->nadv : 0);
+	JSON_KEY(j, "symptoms");
+	json_finding_list(r, j, fs ? fs->f : NULL, fs ? fs->n : 0);
+	JSON_KEY(j, "advisories");
+	json_finding_list(r, j, fs ? fs->adv : NULL, fs ? fs->nadv : 0);
 }
 
 static void
@@ -279,7 +302,7 @@ json_messages(struct report *r, struct json *j, const struct dialog *d)
 		JSON_KEY(j, "frame");
 		json_u64(j, m->frame);
 		JSON_KEY(j, "time");
-		json_time(j, m->ts_ns);
+		json_time(&JS(r)->day, j, m->ts_ns);
 		JSON_KEY(j, "src");
 		json_str(j, ep_str(&m->src, a, sizeof(a)));
 		JSON_KEY(j, "dst");
@@ -334,18 +357,18 @@ json_on_dialog(struct report *r, const struct dialog *d, bool affected)
 	JSON_KEY(j, "final_status");
 	json_int(j, d->final_status);
 	JSON_KEY(j, "start");
-	json_time(j, d->start_ns);
+	json_time(&JS(r)->day, j, d->start_ns);
 	JSON_KEY(j, "answer");
-	json_time(j, d->answer_ns);
+	json_time(&JS(r)->day, j, d->answer_ns);
 	JSON_KEY(j, "end");
-	json_time(j, d->end_ns);
+	json_time(&JS(r)->day, j, d->end_ns);
 	JSON_KEY(j, "setup_time");
 	if (setup >= 0)
-		json_fixed(j, report_secs(setup), 3);
+		json_secs(j, setup);
 	else
 		json_null(j);
 	JSON_KEY(j, "duration");
-	json_fixed(j, report_secs(dialog_duration_ns(d)), 3);
+	json_secs(j, dialog_duration_ns(d));
 	JSON_KEY(j, "messages");
 	json_u64(j, d->nmsgs + d->dropped_msgs);
 	JSON_KEY(j, "retransmissions");
@@ -363,7 +386,7 @@ json_on_dialog(struct report *r, const struct dialog *d, bool affected)
 	JSON_KEY(j, "streams");
 	json_arr_begin(j);
 	for (int i = 0; i < d->nstreams; i++)
-		json_stream(j, d->streams[i]);
+		json_stream(&JS(r)->day, j, d->streams[i]);
 	json_arr_end(j);
 	json_media(j, d);
 	json_symptoms(r, j, d);
@@ -382,11 +405,12 @@ json_on_stream(struct report *r, const struct rtp_stream *s)
 			return;
 		json_init_fragment(&js->sj, js->sf, JSON_COMPACT);
 	}
-	json_stream(&js->sj, s);
+	json_stream(&js->day, &js->sj, s);
 }
 
 static void
-json_capture(struct json *j, const struct capture_info *ci,
+json_capture(struct report_day *day, struct json *j,
+    const struct capture_info *ci,
     const struct analysis_capstats *st)
 {
 	static const char *const names[] = {
@@ -413,9 +437,9 @@ json_capture(struct json *j, const struct capture_info *ci,
 	JSON_KEY(j, "packets");
 	json_u64(j, ci->packets);
 	JSON_KEY(j, "first");
-	json_time(j, ci->first_ns);
+	json_time(day, j, ci->first_ns);
 	JSON_KEY(j, "last");
-	json_time(j, ci->last_ns);
+	json_time(day, j, ci->last_ns);
 	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
 		json_key(j, names[i]);
 		json_u64(j, v[i]);
@@ -496,6 +520,7 @@ json_fmt_init(struct report *r)
 	if (js == NULL)
 		return -1;
 	json_init(&js->j, r->f, JSON_COMPACT);
+	js->day.day = -1;
 	r->fmt = js;
 	return 0;
 }
@@ -544,7 +569,8 @@ json_end_report(struct report *r, const struct report_summary *s)
 	JSON_KEY(j, "captures");
 	json_arr_begin(j);
 	for (size_t i = 0; i < s->ncaps; i++)
-		json_capture(j, s->caps[i].info, s->caps[i].stats);
+		json_capture(&js->day, j, s->caps[i].info,
+		    s->caps[i].stats);
 	json_arr_end(j);
 	json_obj_end(j);
 	json_end(j);

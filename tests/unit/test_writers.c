@@ -8,12 +8,16 @@
  */
 #include <CUnit/Basic.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "base/csv.h"
 #include "base/json.h"
+#include "base/text.h"
+#include "output/report_int.h"
 
 /* A memory stream and what it holds once closed. */
 struct mem {
@@ -234,22 +238,25 @@ ref_byte(char *d, unsigned char c)
 }
 
 /*
- * The fast path of json_strn and json_key (whole strings of plain bytes,
- * checked eight at a time, put straight into the stream's buffer) against
- * a byte-by-byte reference: every byte value at every position of strings
- * of 1 to 25 bytes (the 8-byte blocks and the tail after them), as a value
- * and as a key, on a stream with a roomy buffer and one with a 16-byte
- * buffer (the stdio path); then UTF-8 around a block boundary.
+ * The fast path of json_strn and json_key (strings copied straight into
+ * the stream's buffer while checked sixteen bytes at a step, shorter ones
+ * in two overlapping loads of 8 or 4 bytes, the rest escaped from the
+ * first byte that needs it) against a byte-by-byte reference: every byte
+ * value at every position of strings of 1 to 50 bytes (each load size,
+ * one to three 16-byte blocks and the overlapping tail after them), on a
+ * stream with a roomy buffer and one with a 16-byte buffer (the stdio
+ * path); keys with a special byte in their second block; then UTF-8
+ * around a block boundary.
  */
 static void
 test_json_plain_blocks(void)
 {
 	static char want[4 * 1024 * 1024];
-	char s[32];
+	char s[64];
 	size_t bad = 0;
 
 	for (int small = 0; small < 2; small++) {
-		for (size_t len = 1; len <= 25; len++) {
+		for (size_t len = 1; len <= 50; len++) {
 			struct mem m;
 			struct json j;
 			size_t o = 0;
@@ -337,6 +344,85 @@ test_json_plain_blocks(void)
 		    "\"abcdef\\u202ez\",\"abcdefg\\ufffd\","
 		    "\"0123456789abcdefghijklmnopqrstuvwxyz\\\\\"]\n");
 	}
+}
+
+/* Writes one document of every kind of item, hostile strings included. */
+static void
+json_mixed_doc(FILE *f)
+{
+	static const char why[] = "no RTP or other media of this call here, "
+	    "and the capture filter \"udp port 5060 \x1b]0;pwned\x07\" "
+	    "passes signalling only: media not observable";
+	struct json j;
+
+	json_init(&j, f, JSON_COMPACT);
+	json_obj_begin(&j);
+	JSON_KEY(&j, "id");
+	json_u64(&j, 18446744073709551615ULL);
+	JSON_KEY(&j, "call_id");
+	json_str(&j, "94b16b71a16c82b6-18@10.0.0.20");
+	json_break(&j, "\n");
+	JSON_KEY(&j, "from");
+	json_str(&j, "\"Mallory\" <sip:a\\b@x>\r\n</script><script>");
+	json_key(&j, "k\x7f");
+	json_i64(&j, INT64_MIN);
+	JSON_KEY(&j, "list");
+	json_arr_begin(&j);
+	json_null(&j);
+	json_bool(&j, false);
+	json_bool(&j, true);
+	json_int(&j, -1);
+	json_fixed(&j, 30.0, 3);
+	json_strn(&j, "a\0b", 3);
+	json_strn_plain(&j, "2023-11-14T22:13:20.290475Z", 27);
+	json_str(&j, why);
+	json_str(&j, "\xc3\xa9t\xe9\xed\xa0\x80\xf4\x90\x80\x80");
+	json_arr_end(&j);
+	JSON_KEY(&j, "e");
+	json_obj_begin(&j);
+	json_obj_end(&j);
+	json_obj_end(&j);
+	json_end(&j);
+}
+
+/*
+ * Where the stream's buffer ends (the fast paths write only what fits,
+ * else go through stdio): the same document on buffers of 1 to 300
+ * bytes is the bytes written with a roomy one, which are the expected
+ * ones.
+ */
+static void
+test_json_buffer_ends(void)
+{
+	static const char want[] =
+	    "{\"id\":18446744073709551615,"
+	    "\"call_id\":\"94b16b71a16c82b6-18@10.0.0.20\",\n"
+	    "\"from\":\"\\\"Mallory\\\" <sip:a\\\\b@x>\\r\\n"
+	    "</script><script>\",\"k\\u007f\":-9223372036854775808,"
+	    "\"list\":[null,false,true,-1,30.000,\"a\\u0000b\","
+	    "\"2023-11-14T22:13:20.290475Z\",\"no RTP or other media of this "
+	    "call here, and the capture filter \\\"udp port 5060 "
+	    "\\u001b]0;pwned\\u0007\\\" passes signalling only: media not "
+	    "observable\",\"\xc3\xa9t\\ufffd\\ufffd\\ufffd\\ufffd"
+	    "\\ufffd\\ufffd\\ufffd\\ufffd\"],\"e\":{}}\n";
+	struct mem m;
+	size_t bad = 0;
+
+	mem_open(&m);
+	json_mixed_doc(m.f);
+	mem_check(&m, want);
+	for (size_t sz = 1; sz <= 300; sz++) {
+		mem_open(&m);
+		setvbuf(m.f, NULL, _IOFBF, sz);
+		json_mixed_doc(m.f);
+		fclose(m.f);
+		if (strcmp(m.buf, want) != 0) {
+			if (bad++ == 0)
+				fprintf(stderr, "\nbuffer %zu: %s\n", sz, m.buf);
+		}
+		free(m.buf);
+	}
+	CU_ASSERT_EQUAL(bad, 0);
 }
 
 static void
@@ -456,10 +542,71 @@ test_csv(void)
 	csv_text_end(&c);
 	csv_text(&c, "");
 	csv_row_end(&c);
+	/* Figures as printf writes them, also where text_fixed defers. */
+	csv_u64(&c, 18446744073709551615ULL);
+	csv_u64(&c, 0);
+	csv_int(&c, -2147483647 - 1);
+	csv_int(&c, 2147483647);
+	csv_fixed(&c, 1e12 / 3, 3);
+	csv_fixed(&c, 0.0005, 3);
+	csv_fixed(&c, -0.0, 2);
+	csv_row_end(&c);
 	mem_check(&m, "id,name,n\n"
 	    "1,\"al\"\"ice, \\x1b[31m\",in call,\"2023-11-14 22:13:20.000000\","
 	    "-1.250,-3\n"
-	    "\"a;\"\"b\",\"\"\n");
+	    "\"a;\"\"b\",\"\"\n"
+	    "18446744073709551615,0,-2147483648,2147483647,333333333333.333,"
+	    "0.001,-0.00\n");
+}
+
+/*
+ * The fast path of CSV text cells (plain bytes copied straight into the
+ * stream's buffer while checked, bufput.h) against what escaping the
+ * whole cell with text_fput_escaped() writes, which the cells were
+ * before: every byte value at every position of cells of 1 to 50 bytes,
+ * on a roomy buffer and on buffers of 1 to 40 bytes (where a cell fits
+ * the space left or not).
+ */
+static void
+test_csv_plain_blocks(void)
+{
+	char s[64];
+	size_t bad = 0;
+
+	for (size_t len = 1; len <= 50; len++)
+		for (size_t pos = 0; pos < len; pos++)
+			for (int ch = 0; ch < 256; ch++) {
+				struct mem m, r;
+				struct csv c;
+				size_t sz = (len * 256 + pos * 7 + (size_t)ch) % 41;
+
+				for (size_t i = 0; i < len; i++)
+					s[i] = (char)('a' + i % 26);
+				s[pos] = (char)ch;
+				mem_open(&m);
+				if (sz > 0)
+					setvbuf(m.f, NULL, _IOFBF, sz);
+				csv_init(&c, m.f);
+				csv_u64(&c, len);
+				csv_text_begin(&c);
+				csv_text_add(&c, s, len);
+				csv_text_end(&c);
+				csv_row_end(&c);
+				fclose(m.f);
+				mem_open(&r);
+				fprintf(r.f, "%zu,\"%s", len,
+				    pos == 0 && strchr("=+-@\t\r", ch) != NULL &&
+				    ch != 0 ? "'" : "");
+				text_fput_escaped(r.f, s, len, TEXT_ESC_CSV);
+				fputs("\"\n", r.f);
+				fclose(r.f);
+				if (strcmp(m.buf, r.buf) != 0 && bad++ == 0)
+					fprintf(stderr, "\n got: %s\nwant: %s\n",
+					    m.buf, r.buf);
+				free(m.buf);
+				free(r.buf);
+			}
+	CU_ASSERT_EQUAL(bad, 0);
 }
 
 /*
@@ -504,6 +651,138 @@ test_csv_formula(void)
 	    "\"'=x=y\",\"ok-y\",-1.500,-7,\"-\",-\n");
 }
 
+/* What report_time() must write: gmtime_r() and strftime(). */
+static void
+ref_time(int64_t ns, char sep, char *b)
+{
+	time_t t = (time_t)(ns / 1000000000);
+	struct tm tm;
+	char d[32];
+
+	gmtime_r(&t, &tm);
+	strftime(d, sizeof(d), "%Y-%m-%d?%H:%M:%S", &tm);
+	d[10] = sep;
+	sprintf(b, "%s.%06ld", d, (long)(ns % 1000000000 / 1000));
+}
+
+/*
+ * Times written by hand, the date kept per day (report_time_at), against
+ * gmtime_r: around day, month, leap-day and century boundaries (2000 is
+ * a leap year, 2100 and 2200 are not), the last second of int64 ns
+ * (2262), and a pseudo-random walk back and forth over the whole range
+ * with one kept day (a cached date must never outlive its day).
+ */
+static void
+test_report_time(void)
+{
+	static const int64_t base[] = {
+		1, 999, 1000, 86399999999999, 86400000000000,
+		951782400000000000,   /* 2000-02-29 00:00:00 */
+		951868799999999999,   /* 2000-02-29 23:59:59.999999 */
+		4107542400000000000,  /* 2100-03-01 */
+		4107455999000000000,  /* 2100-02-28 23:59:59 */
+		1700000000290475000,  /* 2023-11-14 22:13:20.290475 */
+		INT64_MAX,
+	};
+	struct report_day day = REPORT_DAY_INIT;
+	char got[64], want[64];
+	uint64_t x = 88172645463325252ULL;
+	size_t bad = 0;
+
+	for (size_t i = 0; i < sizeof(base) / sizeof(base[0]); i++)
+		for (int64_t k = -2; k <= 2; k++) {
+			int64_t ns;
+
+			if ((k > 0 && base[i] > INT64_MAX - k * 1000) ||
+			    base[i] + k * 1000 <= 0)
+				continue;
+			ns = base[i] + k * 1000;
+			CU_ASSERT_EQUAL(report_time_at(&day, ns, 'T', got),
+			    REPORT_TIME_LEN);
+			got[REPORT_TIME_LEN] = '\0';
+			ref_time(ns, 'T', want);
+			bad += strcmp(got, want) != 0;
+			report_time(ns, got, sizeof(got));
+			ref_time(ns, ' ', want);
+			bad += strcmp(got, want) != 0;
+		}
+	for (int i = 0; i < 200000; i++) {
+		int64_t ns;
+
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		/* Mostly near the last time (same day or next), sometimes far. */
+		ns = (int64_t)(x % 8 == 0 ? x >> 1 :
+		    1700000000000000000ULL + x % 400000000000000ULL);
+		if (ns <= 0)
+			continue;
+		report_time_at(&day, ns, ' ', got);
+		got[REPORT_TIME_LEN] = '\0';
+		ref_time(ns, ' ', want);
+		if (strcmp(got, want) != 0 && bad++ == 0)
+			fprintf(stderr, "\n%lld: got %s want %s\n",
+			    (long long)ns, got, want);
+	}
+	CU_ASSERT_EQUAL(bad, 0);
+	/* Cut as snprintf would cut it; none: "-". */
+	CU_ASSERT_STRING_EQUAL(report_time(1700000000290475000, got, 11),
+	    "2023-11-14");
+	CU_ASSERT_STRING_EQUAL(report_time(0, got, sizeof(got)), "-");
+}
+
+/*
+ * Seconds from ns by integers (report_secs3) against printf's "%.3f" of
+ * the double: around each half millisecond (exactly half defers),
+ * 2^50 ns, and pseudo-random ns of every size below it.
+ */
+static void
+test_report_secs3(void)
+{
+	static const int64_t edge[] = {
+		0, 1, 499999, 500000, 500001, 999999, 1000000, 1500000,
+		30000000000, 100000000, 2500000, 999999500000, 999999500001,
+		(INT64_C(1) << 50) - 1, INT64_C(1) << 50, -1, -1000000,
+	};
+	uint64_t x = 0x9e3779b97f4a7c15ULL;
+	char got[40], want[64];
+	size_t bad = 0, deferred = 0;
+
+	for (size_t i = 0; i < sizeof(edge) / sizeof(edge[0]) + 400000; i++) {
+		int64_t ns;
+		size_t n;
+
+		if (i < sizeof(edge) / sizeof(edge[0])) {
+			ns = edge[i];
+		} else {
+			x ^= x << 13;
+			x ^= x >> 7;
+			x ^= x << 17;
+			/* every magnitude; a third near a half millisecond */
+			ns = (int64_t)(x >> (14 + x % 50));
+			if (x % 3 == 0)
+				ns = ns / 1000000 * 1000000 + 500000 +
+				    (int64_t)(x >> 60) - 8;
+		}
+		n = report_secs3(ns, got);
+		if (n == 0) {
+			deferred++;
+			continue;
+		}
+		got[n] = '\0';
+		snprintf(want, sizeof(want), "%.3f", report_secs(ns));
+		if (strcmp(got, want) != 0 && bad++ == 0)
+			fprintf(stderr, "\n%lld: got %s want %s\n",
+			    (long long)ns, got, want);
+	}
+	CU_ASSERT_EQUAL(bad, 0);
+	/* the cases it leaves to printf, and only those */
+	CU_ASSERT_EQUAL(report_secs3(500000, got), 0);
+	CU_ASSERT_EQUAL(report_secs3(-1, got), 0);
+	CU_ASSERT_EQUAL(report_secs3(INT64_C(1) << 50, got), 0);
+	CU_ASSERT(deferred < 200000);
+}
+
 int
 main(void)
 {
@@ -519,11 +798,15 @@ main(void)
 	    !CU_add_test(s, "json escaping", test_json_escaping) ||
 	    !CU_add_test(s, "json literal keys", test_json_key_literal) ||
 	    !CU_add_test(s, "json plain blocks", test_json_plain_blocks) ||
+	    !CU_add_test(s, "json buffer ends", test_json_buffer_ends) ||
 	    !CU_add_test(s, "json null and 0", test_json_none) ||
 	    !CU_add_test(s, "json fragment", test_json_fragment) ||
 	    !CU_add_test(s, "json fixed as printf", test_json_fixed_as_printf) ||
+	    !CU_add_test(s, "report times", test_report_time) ||
+	    !CU_add_test(s, "report seconds", test_report_secs3) ||
 	    !CU_add_test(s, "csv", test_csv) ||
-	    !CU_add_test(s, "csv formula injection", test_csv_formula)) {
+	    !CU_add_test(s, "csv formula injection", test_csv_formula) ||
+	    !CU_add_test(s, "csv plain blocks", test_csv_plain_blocks)) {
 		CU_cleanup_registry();
 		return 1;
 	}
