@@ -226,25 +226,39 @@ static const struct {
 };
 
 /*
- * known_headers by the first letter of their names, plus one (0 ends a
- * list): classify() compares a line's name with these only, not with
- * all of them.  Every name above must be in the list of its letter.
+ * known_headers by a hash of a name's length, first and last letters
+ * (any case), plus one (0: none): classify() compares a line's name with
+ * the one entry of its slot, not with a list.  The hash puts the names
+ * above in distinct slots of 64 (checked by hand when a name is added:
+ * a designated initializer given twice would silently keep the last).
  */
-#define KH_PER_LETTER 6
-static const unsigned char kh_by_letter[26][KH_PER_LETTER] = {
-	['c' - 'a'] = { KH_CALL_ID + 1, KH_CSEQ + 1, KH_CONTACT + 1,
-	    KH_CONTENT_TYPE + 1, KH_CONTENT_LENGTH + 1 },
-	['e' - 'a'] = { KH_EVENT + 1, KH_EXPIRES + 1 },
-	['f' - 'a'] = { KH_FROM + 1 },
-	['m' - 'a'] = { KH_MIN_SE + 1 },
-	['p' - 'a'] = { KH_PAI + 1 },
-	['r' - 'a'] = { KH_RECORD_ROUTE + 1, KH_ROUTE + 1, KH_RPID + 1,
-	    KH_REFER_TO + 1, KH_REPLACES + 1 },
-	['s' - 'a'] = { KH_SERVER + 1, KH_SUBSCRIPTION_STATE + 1,
-	    KH_SESSION_EXPIRES + 1 },
-	['t' - 'a'] = { KH_TO + 1 },
-	['u' - 'a'] = { KH_USER_AGENT + 1 },
-	['v' - 'a'] = { KH_VIA + 1 },
+#define KH_HASH(len, first, last) \
+	(((size_t)(len) * 3 + ((unsigned)(first) | 0x20) + \
+	((unsigned)(last) | 0x20) * 7) & 63)
+/* Its length, first and last letters written out: constants. */
+#define KH_SLOT(k, len, first, last) [KH_HASH(len, first, last)] = (k) + 1
+static const unsigned char kh_slot[64] = {
+	KH_SLOT(KH_VIA, 3, 'V', 'a'), /* Via */
+	KH_SLOT(KH_FROM, 4, 'F', 'm'), /* From */
+	KH_SLOT(KH_TO, 2, 'T', 'o'), /* To */
+	KH_SLOT(KH_CALL_ID, 7, 'C', 'D'), /* Call-ID */
+	KH_SLOT(KH_CSEQ, 4, 'C', 'q'), /* CSeq */
+	KH_SLOT(KH_CONTACT, 7, 'C', 't'), /* Contact */
+	KH_SLOT(KH_RECORD_ROUTE, 12, 'R', 'e'), /* Record-Route */
+	KH_SLOT(KH_ROUTE, 5, 'R', 'e'), /* Route */
+	KH_SLOT(KH_USER_AGENT, 10, 'U', 't'), /* User-Agent */
+	KH_SLOT(KH_SERVER, 6, 'S', 'r'), /* Server */
+	KH_SLOT(KH_PAI, 19, 'P', 'y'), /* P-Asserted-Identity */
+	KH_SLOT(KH_RPID, 15, 'R', 'D'), /* Remote-Party-ID */
+	KH_SLOT(KH_REFER_TO, 8, 'R', 'o'), /* Refer-To */
+	KH_SLOT(KH_REPLACES, 8, 'R', 's'), /* Replaces */
+	KH_SLOT(KH_EVENT, 5, 'E', 't'), /* Event */
+	KH_SLOT(KH_SUBSCRIPTION_STATE, 18, 'S', 'e'), /* Subscription-State */
+	KH_SLOT(KH_CONTENT_TYPE, 12, 'C', 'e'), /* Content-Type */
+	KH_SLOT(KH_CONTENT_LENGTH, 14, 'C', 'h'), /* Content-Length */
+	KH_SLOT(KH_EXPIRES, 7, 'E', 's'), /* Expires */
+	KH_SLOT(KH_SESSION_EXPIRES, 15, 'S', 's'), /* Session-Expires */
+	KH_SLOT(KH_MIN_SE, 6, 'M', 'E'), /* Min-SE */
 };
 
 /*
@@ -308,14 +322,14 @@ name_is(const uint8_t *n, size_t nl, const struct hname *h)
 static int
 known_header(const uint8_t *n, size_t nl)
 {
-	unsigned l = (unsigned)((n[0] | 0x20) - 'a');
+	unsigned k;
 
-	if (nl == 0 || l >= 26)
+	if (nl == 0)
 		return -1;
-	for (int i = 0; i < KH_PER_LETTER && kh_by_letter[l][i] != 0; i++)
-		if (name_is(n, nl, &known_headers[kh_by_letter[l][i] - 1].n))
-			return kh_by_letter[l][i] - 1;
-	return -1;
+	k = kh_slot[KH_HASH(nl, n[0], n[nl - 1])];
+	if (k == 0 || !name_is(n, nl, &known_headers[k - 1].n))
+		return -1;
+	return (int)k - 1;
 }
 
 /*
