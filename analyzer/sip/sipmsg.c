@@ -295,7 +295,7 @@ via_put(struct sipmsg_via *d, struct msg_buf *b, const osip_via_t *v,
 			*t = (char)(*t - 32);
 	/* libosip2 strips the brackets of an IPv6 sent-by; put them back. */
 	if (v->host != NULL && memchr(v->host, ':', hl) != NULL &&
-	    v->host[0] != '[' && hl + 3 <= SIPMSG_HOST_BYTES &&
+	    v->host[0] != '[' && hl <= SIPMSG_HOST_BYTES - 3 &&
 	    (t = sa_begin(b, SIPMSG_HOST_BYTES, &room)) != NULL &&
 	    hl + 2 <= room) {
 		t[0] = '[';
@@ -537,12 +537,18 @@ enum {
 	SC_TOKEN = 4    /* "-.!*_+`'~" */
 };
 
-#define SC_ALNUM 8        /* letters and digits: in every class */
+/*
+ * Letters and digits, alone (scan_span's class 0).  They carry every
+ * class bit too, so that a byte is in class cls exactly when its entry
+ * has the one bit cls (or SC_ALNUM for class 0): one test a byte.
+ */
+#define SC_ALNUM 8
 
 /* The classes of each byte (a table: the scans read a byte per step). */
 #define SC_OF(c) \
 	(((c) >= 'a' && (c) <= 'z') || ((c) >= 'A' && (c) <= 'Z') || \
-	((c) >= '0' && (c) <= '9') ? SC_ALNUM : \
+	((c) >= '0' && (c) <= '9') ? \
+	SC_ALNUM | SC_USER | SC_HOST | SC_TOKEN : \
 	(c) == '-' || (c) == '.' ? SC_USER | SC_HOST | SC_TOKEN : \
 	(c) == '_' || (c) == '!' || (c) == '~' || (c) == '*' || \
 	(c) == '\'' || (c) == '+' ? SC_USER | SC_TOKEN : \
@@ -556,20 +562,25 @@ static const uint8_t scan_class[256] = {
 	SC_OF16(0x40), SC_OF16(0x50), SC_OF16(0x60), SC_OF16(0x70),
 };
 
-/* Takes 1 or more letters, digits or marks of cls from c. */
+/*
+ * Takes 1 or more letters, digits or marks of cls (SC_USER, SC_HOST,
+ * SC_TOKEN, or 0: letters and digits only) from c.
+ */
 static bool
 scan_span(struct cur *c, unsigned cls, const uint8_t **p, size_t *n)
 {
-	const unsigned mask = cls | SC_ALNUM;
+	const unsigned bit = cls != 0 ? cls : SC_ALNUM;
 	const uint8_t *q = cur_rest(c);
 	size_t left = cur_left(c), i = 0;
 
 	/* In locals: through *p and *n each step cost a load and a store. */
-	while (i < left && (scan_class[q[i]] & mask) != 0)
+	while (i < left && (scan_class[q[i]] & bit) != 0)
 		i++;
 	*p = q;
 	*n = i;
-	return i > 0 && cur_skip(c, i) != 0;
+	/* i <= left: the skip cannot fail. */
+	c->off += i;
+	return i > 0;
 }
 
 /* p[0..n) as a scratch string. */
