@@ -250,7 +250,9 @@ cl_line(const uint8_t *line, size_t ll, const uint8_t **val, size_t *vlen)
 		i = 1;
 	else if (c == 'c' && ll > 14 &&
 	    (memcmp(line, "Content-Length", 14) == 0 ||
-	    text_ieq(line, 14, "Content-Length")))
+	    /* Call-ID, CSeq, Contact, Content-Type fail here, at once. */
+	    (line[7] == '-' && lower(line[8]) == 'l' &&
+	    text_ieq(line, 14, "Content-Length"))))
 		i = 14;
 	else
 		return false;

@@ -269,7 +269,10 @@ int_or(const uint8_t *p, size_t len, int def)
 	return (int)v;
 }
 
-/* The Via parameters via_put() reads, in the order of its vp[]. */
+/*
+ * The Via parameters via_put() reads, in the order of its vp[]; in
+ * lowercase (scan_via() compares first letters before names).
+ */
 static const char *const via_names[4] = {
 	"branch", "received", "maddr", "rport"
 };
@@ -778,7 +781,9 @@ scan_via(struct scratch *s, const struct memo_line *ml, struct via_scan *vs)
 		if (!scan_span(&c, SC_TOKEN, &p, &n))
 			return false;
 		for (int j = 0; j < 4 && k < 0; j++)
-			if (vs->vp[j] == NULL && text_ieq(p, n, via_names[j]))
+			if (vs->vp[j] == NULL &&
+			    (p[0] | 0x20) == via_names[j][0] &&
+			    text_ieq(p, n, via_names[j]))
 				k = j;
 		q = NULL;
 		m = 0;

@@ -301,7 +301,7 @@ eq_bytes(const uint8_t *a, const char *b, size_t n)
  * tables are ASCII letters and '-' only, and for a letter, setting bit
  * 0x20 maps exactly its two cases (and no other byte) to the lowercase.
  */
-static bool
+static inline bool
 name_is(const uint8_t *n, size_t nl, const struct hname *h)
 {
 	if (nl != h->len || (n[0] | 0x20) != ((uint8_t)h->name[0] | 0x20))
@@ -319,7 +319,7 @@ name_is(const uint8_t *n, size_t nl, const struct hname *h)
 }
 
 /* The known_headers entry named n[0..nl) (any case), -1 none. */
-static int
+static inline int
 known_header(const uint8_t *n, size_t nl)
 {
 	unsigned k;
