@@ -336,13 +336,16 @@ via_fill(struct sipmsg_via *d, struct msg_buf *b, osip_via_t *v)
 	via_put(d, b, v, vp);
 }
 
-/* A Contact from its URI and its first expires value (NULL: none). */
+/*
+ * A Contact from its URI (as uri_put() writes it: uri, or NULL to write
+ * it here) and its first expires value (NULL: none).
+ */
 static void
 contact_put(struct sipmsg_contact *d, struct msg_buf *b,
-    const osip_uri_t *url, const char *expires)
+    const osip_uri_t *url, const char *uri, const char *expires)
 {
 	memset(d, 0, sizeof(*d));
-	d->uri = uri_put(b, url, SIPMSG_URI_BYTES);
+	d->uri = uri != NULL ? uri : uri_put(b, url, SIPMSG_URI_BYTES);
 	uri_ep(url, &d->addr);
 	d->expires = expires != NULL ?
 	    int_or((const uint8_t *)expires, olen(expires), -1) : -1;
@@ -353,7 +356,7 @@ contact_fill(struct sipmsg_contact *d, struct msg_buf *b, osip_contact_t *c)
 {
 	osip_generic_param_t *p = param_get(&c->gen_params, "expires");
 
-	contact_put(d, b, c->url, p != NULL ? p->gvalue : NULL);
+	contact_put(d, b, c->url, NULL, p != NULL ? p->gvalue : NULL);
 }
 
 /* First Record-Route / Route value, re-serialised by libosip2. */
@@ -528,6 +531,8 @@ static bool is_digit(char c);
 
 struct party_scan {
 	osip_uri_t url;       /* lists empty */
+	const uint8_t *uri;   /* the URI as written, uri_len bytes: what */
+	size_t uri_len;       /* osip_uri_to_str() makes of url (party_uri) */
 	char *display;        /* with its quotes; NULL: none */
 	char *tag;            /* first tag value; NULL: none or valueless */
 	char *expires;        /* first expires value, likewise */
@@ -703,7 +708,11 @@ scan_party(struct scratch *s, const struct memo_line *ml,
 	if (!scan_port(s, &c, &ps->url.port))
 		return false;
 	/* libosip2 refuses a URI under six bytes ("sip:h" and shorter). */
-	if (cur_rest(&c) - uri < 6 || !scan_byte(&c, '>'))
+	if (cur_rest(&c) - uri < 6)
+		return false;
+	ps->uri = uri;
+	ps->uri_len = (size_t)(cur_rest(&c) - uri);
+	if (!scan_byte(&c, '>'))
 		return false;
 	while (scan_byte(&c, ';')) {
 		char **slot = NULL;
@@ -726,6 +735,20 @@ scan_party(struct scratch *s, const struct memo_line *ml,
 	}
 	return cur_left(&c) == 0 && ps->url.scheme != NULL &&
 	    ps->url.host != NULL;
+}
+
+/*
+ * The URI of a scanned value as uri_put() writes it: uri_plain_put()'s
+ * shape, scheme ":" [user "@"] host [":" port], with a host without ':'
+ * (no brackets) and a user it copies as is (SC_USER is within
+ * user_plain()'s marks), is the URI as written, byte for byte; so it is
+ * copied, not written again from its pieces (test_sipmsg compares the
+ * scan with libosip2).
+ */
+static const char *
+party_uri(struct msg_buf *b, const struct party_scan *ps)
+{
+	return sa_put(b, ps->uri, ps->uri_len, SIPMSG_URI_BYTES);
 }
 
 /*
@@ -826,7 +849,7 @@ party_put(struct msg_buf *b, bool to, const struct sipmsg *u,
 		return;
 	}
 	if (ps != NULL) {
-		*uri = uri_put(b, &ps->url, SIPMSG_URI_BYTES);
+		*uri = party_uri(b, ps);
 		uri_ep(&ps->url, addr);
 		*display = display_put(b, ps->display, SIPMSG_TAG_BYTES);
 		*tag = sa_str(b, ps->tag, SIPMSG_TAG_BYTES);
@@ -972,7 +995,7 @@ extract(struct msg_buf *b, const struct hdr_index *x, osip_message_t *om,
 	}
 	if (scan[OK_CONTACT] != NULL) {
 		contact_put(&b->contact[0], b, &scan[OK_CONTACT]->url,
-		    scan[OK_CONTACT]->expires);
+		    party_uri(b, scan[OK_CONTACT]), scan[OK_CONTACT]->expires);
 		m->ncontact = 1;
 	}
 	n = use[OK_CONTACT] != NULL || scan[OK_CONTACT] != NULL ? 0 :
