@@ -1206,7 +1206,7 @@ ostrndup(const void *p, size_t n)
 static bool
 fast_value(const struct memo_line *ml, const uint8_t **v, size_t *vl)
 {
-	const uint8_t *colon = memchr(ml->line, ':', ml->ll);
+	const uint8_t *colon = ml->colon;
 	size_t i;
 
 	if (colon == NULL)

@@ -548,6 +548,7 @@ walk_headers(struct walk *w, struct scratch *s, const uint8_t *msg,
 			ml->usable = ++ml->count == 1;
 			ml->line = line;
 			ml->ll = ll;
+			ml->colon = colon;
 			ml->in_off = w->inlen;
 			ml->seq = seq;
 			last = ml;

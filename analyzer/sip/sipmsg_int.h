@@ -109,6 +109,7 @@ _Static_assert(OK_CONTACT + 1 == MEMO_COUNT, "memo headers come first");
 struct memo_line {
 	const uint8_t *line;
 	size_t ll;
+	const uint8_t *colon;  /* its first ':' (the walk found it) */
 	size_t in_off;   /* its place in the libosip2 copy (ll + 2 bytes) */
 	int count;       /* lines of this header in the message */
 	unsigned seq;    /* its line's number in the header block */
