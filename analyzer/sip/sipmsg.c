@@ -145,6 +145,14 @@ port_or(const char *s, uint16_t def)
 	return (uint16_t)v;
 }
 
+/* strcasecmp(s, "sips") == 0, without the call (every URI asks). */
+static bool
+is_sips(const char *s)
+{
+	return (s[0] | 0x20) == 's' && (s[1] | 0x20) == 'i' &&
+	    (s[2] | 0x20) == 'p' && (s[3] | 0x20) == 's' && s[4] == '\0';
+}
+
 /* The endpoint of a URI whose host is an IP literal (sips: -> 5061). */
 static void
 uri_ep(const osip_uri_t *u, struct ep *e)
@@ -154,8 +162,7 @@ uri_ep(const osip_uri_t *u, struct ep *e)
 	ep_clear(e);
 	if (u == NULL || u->host == NULL)
 		return;
-	def = (u->scheme != NULL && strcasecmp(u->scheme, "sips") == 0) ?
-	    5061 : 5060;
+	def = u->scheme != NULL && is_sips(u->scheme) ? 5061 : 5060;
 	if (ep_parse_ip(e, u->host, olen(u->host)) == 0)
 		e->port = port_or(u->port, def);
 }
@@ -375,7 +382,7 @@ route_put(struct msg_buf *b, osip_list_t *l)
 }
 
 /* An optional header's first value (full or compact name), "" if none. */
-static const char *
+static inline const char *
 opt_put(struct msg_buf *b, const struct hdr_index *x, enum hx id,
     size_t cap)
 {
