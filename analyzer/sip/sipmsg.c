@@ -1253,13 +1253,14 @@ is_digit(char c)
 	return c >= '0' && c <= '9';
 }
 
-/* The length of the start line in w's copy (its first CR ends it). */
+/*
+ * The length of the start line in w's copy (its first CR ends it), as
+ * the walk noted it.
+ */
 static size_t
 first_line_len(const struct walk *w)
 {
-	const char *cr = memchr(w->in, '\r', w->inlen);
-
-	return cr != NULL ? (size_t)(cr - w->in) : 0;
+	return w->sl_len;
 }
 
 /*

@@ -500,6 +500,11 @@ walk_headers(struct walk *w, struct scratch *s, const uint8_t *msg,
 		if (first) {
 			first = false;
 			in_line(w, line, ll);
+			/* The copy is this line and CRLF: its first CR ends it. */
+			w->sl_len = ll;
+			if (w->has_cr)
+				w->sl_len = (size_t)((const char *)memchr(w->in,
+				    '\r', ll) - w->in);
 			continue;
 		}
 		if (line[0] == ' ' || line[0] == '\t') {

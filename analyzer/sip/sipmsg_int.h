@@ -133,6 +133,8 @@ struct walk {
 	struct memo_line memo[MEMO_COUNT];
 	char *in;         /* the libosip2 copy, NUL-terminated */
 	size_t inlen;
+	size_t sl_len;    /* bytes of the copy before its first CR: the
+	                     start line's, or less at a CR inside it */
 };
 
 /* ---- sipmsg_hdr.c: the header walk ---- */

@@ -2843,6 +2843,7 @@ test_walk_lines(void)
 			CU_ASSERT_EQUAL(a.too_long, b.too_long);
 			CU_ASSERT_EQUAL(a.has_cr, b.has_cr);
 			CU_ASSERT_EQUAL(a.extra, b.extra);
+			CU_ASSERT_EQUAL(a.sl_len, b.sl_len);
 			CU_ASSERT(memcmp(&a.hx, &b.hx, sizeof(a.hx)) == 0);
 			CU_ASSERT(memcmp(a.memo, b.memo, sizeof(a.memo)) == 0);
 			CU_ASSERT_EQUAL(a.inlen, b.inlen);
