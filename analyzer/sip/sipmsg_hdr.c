@@ -95,25 +95,30 @@ hdr_next_line(struct cur *c, const uint8_t **line, size_t *ll)
 }
 
 /*
- * hdr_next_line() for the walk, with the line's end taken from the
- * framing's notes while they last (ln: the i-th LF of the message is at
- * ln->nl[i]): the same line, without searching for it again.
+ * hdr_next_line() for the walk, on msg[0..len) from *off (< len): the
+ * line there, *ll its content without CR/LF; *off moves past its LF (to
+ * len when it has none).  The line's end is taken from the framing's
+ * notes while they last and fit (ln: the i-th LF of the message is at
+ * ln->nl[i], i < n), the same line without searching for it again.
+ * The offset is the walk's local, not a cursor in memory: every byte
+ * the walk stores could alias a cursor, as far as the compiler knows.
  */
-static inline bool
-walk_next_line(struct cur *c, const struct sipframe_lines *ln, unsigned i,
-    const uint8_t **line, size_t *ll)
+static inline const uint8_t *
+walk_next_line(const uint8_t *msg, size_t len, size_t *off,
+    const struct sipframe_lines *ln, unsigned n, unsigned i, size_t *ll)
 {
+	const uint8_t *line = msg + *off, *lf;
 	size_t e;
 
-	if (ln == NULL || i >= ln->n || c->err || (e = ln->nl[i]) < c->off ||
-	    e >= c->len || c->p[e] != '\n')
-		return hdr_next_line(c, line, ll);
-	*line = c->p + c->off;
-	*ll = e - c->off;
-	c->off = e + 1;
-	if (*ll > 0 && (*line)[*ll - 1] == '\r')
+	if (i >= n || (e = ln->nl[i]) < *off || e >= len || msg[e] != '\n') {
+		lf = memchr(line, '\n', len - *off);
+		e = lf != NULL ? (size_t)(lf - msg) : len;
+	}
+	*ll = e - *off;
+	*off = e < len ? e + 1 : len;
+	if (*ll > 0 && line[*ll - 1] == '\r')
 		(*ll)--;
-	return true;
+	return line;
 }
 
 /*
@@ -468,25 +473,25 @@ int
 walk_headers(struct walk *w, struct scratch *s, const uint8_t *msg,
     size_t len, const struct sipframe_lines *ln)
 {
-	struct cur c;
 	const uint8_t *line;
-	size_t ll, start;
+	size_t ll, start, off = 0;
 	bool first = true, dropping = false;
 	struct memo_line *last = NULL;  /* memo line just before */
-	unsigned seq = 0;
+	unsigned seq = 0, nnotes = ln != NULL ? ln->n : 0;
 
 	memset(w, 0, sizeof(*w));
 	w->in = scratch_alloc(s, 2 * len + 5);
 	if (w->in == NULL)
 		return -1;
 	w->hdr_len = w->body_off = len;
-	cur_init(&c, msg, len);
 	/* seq counts the lines taken: the next one's index in ln. */
-	while (start = c.off, walk_next_line(&c, ln, seq, &line, &ll)) {
+	while (off < len) {
 		const uint8_t *colon, *n, *v;
 		size_t nl, vl;
 		int hx, ok;
 
+		start = off;
+		line = walk_next_line(msg, len, &off, ln, nnotes, seq, &ll);
 		seq++;
 		if (ll > CAP_SIP_LINE_BYTES) {
 			w->too_long = true;
@@ -494,7 +499,7 @@ walk_headers(struct walk *w, struct scratch *s, const uint8_t *msg,
 		}
 		if (ll == 0 && start > 0) {
 			w->hdr_len = start;
-			w->body_off = c.off;
+			w->body_off = off;
 			break;
 		}
 		if (first) {
