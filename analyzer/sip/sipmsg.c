@@ -581,7 +581,7 @@ static const uint8_t scan_class[256] = {
  * Takes 1 or more letters, digits or marks of cls (SC_USER, SC_HOST,
  * SC_TOKEN, or 0: letters and digits only) from c.
  */
-static bool
+static inline bool
 scan_span(struct cur *c, unsigned cls, const uint8_t **p, size_t *n)
 {
 	const unsigned bit = cls != 0 ? cls : SC_ALNUM;
@@ -599,7 +599,7 @@ scan_span(struct cur *c, unsigned cls, const uint8_t **p, size_t *n)
 }
 
 /* p[0..n) as a scratch string. */
-static char *
+static inline char *
 scan_dup(struct scratch *s, const uint8_t *p, size_t n)
 {
 	char *d = scratch_alloc(s, n + 1);
@@ -612,7 +612,7 @@ scan_dup(struct scratch *s, const uint8_t *p, size_t n)
 }
 
 /* Whether the next byte of c is b; takes it if so. */
-static bool
+static inline bool
 scan_byte(struct cur *c, uint8_t b)
 {
 	if (cur_left(c) == 0 || *cur_rest(c) != b)
@@ -625,7 +625,7 @@ scan_byte(struct cur *c, uint8_t b)
  * An optional ":" 1*5DIGIT at c into *port (a scratch string; NULL when
  * there is no ':'); false for any other digits or on out-of-memory.
  */
-static bool
+static inline bool
 scan_port(struct scratch *s, struct cur *c, char **port)
 {
 	const uint8_t *p;
@@ -1192,7 +1192,7 @@ memo_find(struct walk *w, const char *call_id,
  */
 
 /* p[0..n) as a string from libosip2's allocator (the parse's scratch). */
-static char *
+static inline char *
 ostrndup(const void *p, size_t n)
 {
 	char *s = osip_malloc(n + 1);
