@@ -82,7 +82,7 @@
 #include "base/text.h"
 
 /* Length of a libosip2-owned C string, bounded all the same. */
-static size_t
+static inline size_t
 olen(const char *s)
 {
 	return s != NULL ? strnlen(s, CAP_SIP_MSG_BYTES) : 0;
@@ -135,7 +135,7 @@ params_get(const osip_list_t *l, const char *const names[], int n,
 }
 
 /* Parses a decimal port; def when absent or invalid. */
-static uint16_t
+static inline uint16_t
 port_or(const char *s, uint16_t def)
 {
 	uint64_t v;
@@ -532,9 +532,9 @@ session_expires(struct msg_buf *b, const char *v)
  * libosip2 accepts and never guesses.  test_sipmsg compares the scan
  * with libosip2 on every shape it takes and on hostile near-misses.
  */
-static bool fast_value(const struct memo_line *ml, const uint8_t **v,
+static inline bool fast_value(const struct memo_line *ml, const uint8_t **v,
     size_t *vl);
-static bool is_digit(char c);
+static inline bool is_digit(char c);
 
 struct party_scan {
 	osip_uri_t url;       /* lists empty */
@@ -1210,7 +1210,7 @@ ostrndup(const void *p, size_t n)
  * trimmed), when that leaves no doubt: not empty, printable ASCII only,
  * no comma (where libosip2 could split values).
  */
-static bool
+static inline bool
 fast_value(const struct memo_line *ml, const uint8_t **v, size_t *vl)
 {
 	const uint8_t *colon = ml->colon;
@@ -1247,7 +1247,7 @@ fast_value(const struct memo_line *ml, const uint8_t **v, size_t *vl)
 	return true;
 }
 
-static bool
+static inline bool
 is_digit(char c)
 {
 	return c >= '0' && c <= '9';
