@@ -351,20 +351,24 @@ classify(const uint8_t *n, size_t nl, int *hx, int *ok)
 	*hx = -1;
 	*ok = OK_NONE;
 	if (nl == 1) {
-		const char *full = hdr_full_of((char)n[0]);
-
+		/*
+		 * compact_names' letters of our headers, as hdr_full_of()
+		 * and known_header() of the full name would say (a letter
+		 * in either case; no other byte is a compact name).
+		 */
 		switch (n[0] | 0x20) {
 		case 'v': *ok = OK_VIA; break;
 		case 'f': *ok = OK_FROM; break;
 		case 't': *ok = OK_TO; break;
-		case 'i': *ok = OK_CALL_ID; break;
+		case 'i': *ok = OK_CALL_ID; *hx = HX_CALL_ID; break;
 		case 'm': *ok = OK_CONTACT; break;
+		case 'c': *hx = HX_CONTENT_TYPE; break;
+		case 'l': *hx = HX_CONTENT_LENGTH; break;
+		case 'o': *hx = HX_EVENT; break;
+		case 'r': *hx = HX_REFER_TO; break;
+		case 'x': *hx = HX_SESSION_EXPIRES; break;
 		default: break;
 		}
-		/* hdr_full_of's names are our literals, not packet data. */
-		if (full != NULL && (k = known_header((const uint8_t *)full,
-		    strlen(full))) >= 0)
-			*hx = known_headers[k].hx;
 		return;
 	}
 	if ((k = known_header(n, nl)) >= 0) {
