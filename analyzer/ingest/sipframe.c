@@ -250,7 +250,9 @@ cl_line(const uint8_t *line, size_t ll, const uint8_t **val, size_t *vlen)
 		i = 1;
 	else if (c == 'c' && ll > 14 &&
 	    (memcmp(line, "Content-Length", 14) == 0 ||
-	    text_ieq(line, 14, "Content-Length")))
+	    /* Call-ID, CSeq, Contact, Content-Type fail here, at once. */
+	    (line[7] == '-' && lower(line[8]) == 'l' &&
+	    text_ieq(line, 14, "Content-Length"))))
 		i = 14;
 	else
 		return false;
@@ -281,12 +283,14 @@ header_end(const uint8_t *p, size_t len, size_t *hdr_len,
     struct anomalies *an)
 {
 	enum sipframe_rc rc;
-	size_t pos = 0;
-
-	*cl = NULL;
-	*cl_len = 0;
-	if (ln != NULL)
-		ln->n = 0;
+	const uint8_t *clv = NULL;
+	size_t pos = 0, clvl = 0;
+	/*
+	 * The notes are kept in locals until the end: through ln every
+	 * step cost a load and a store of ln->n (the packet bytes may
+	 * alias it, as far as the compiler knows).
+	 */
+	unsigned nn = 0, nmax = ln != NULL ? SIPFRAME_LINES : 0;
 
 	for (;;) {
 		size_t left = len - pos, w, k, content;
@@ -309,9 +313,9 @@ header_end(const uint8_t *p, size_t len, size_t *hdr_len,
 		}
 		k = (size_t)(nl - (p + pos));
 		/* Offsets past 16 bits end the noting (never on OK). */
-		if (ln != NULL && ln->n < SIPFRAME_LINES && pos + k <= UINT16_MAX)
-			ln->nl[ln->n++] = (uint16_t)(pos + k);
-		content = (k > 0 && p[pos + k - 1] == '\r') ? k - 1 : k;
+		if (nn < nmax && pos + k <= UINT16_MAX)
+			ln->nl[nn++] = (uint16_t)(pos + k);
+		content = (k > 0 && nl[-1] == '\r') ? k - 1 : k;
 		if (content > CAP_SIP_LINE_BYTES) {
 			anomaly_add(an, ANOMALY_SIP_LINE_TOO_LONG);
 			rc = SIPFRAME_ERROR;
@@ -320,11 +324,15 @@ header_end(const uint8_t *p, size_t len, size_t *hdr_len,
 		/* The first line is a checked start line, never empty. */
 		if (content == 0) {
 			*hdr_len = pos + k + 1;
+			*cl = clv;
+			*cl_len = clvl;
+			if (ln != NULL)
+				ln->n = (uint16_t)nn;
 			return SIPFRAME_OK;
 		}
-		if (*cl == NULL && pos > 0 && p[pos] != ' ' &&
+		if (clv == NULL && pos > 0 && p[pos] != ' ' &&
 		    p[pos] != '\t')
-			(void)cl_line(p + pos, content, cl, cl_len);
+			(void)cl_line(p + pos, content, &clv, &clvl);
 		pos += k + 1;
 		if (pos > CAP_SIP_MSG_BYTES) {
 			anomaly_add(an, ANOMALY_SIP_TOO_LARGE);
@@ -332,6 +340,8 @@ header_end(const uint8_t *p, size_t len, size_t *hdr_len,
 			break;
 		}
 	}
+	*cl = NULL;
+	*cl_len = 0;
 	if (ln != NULL)
 		ln->n = 0;
 	return rc;

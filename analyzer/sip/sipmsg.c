@@ -82,7 +82,7 @@
 #include "base/text.h"
 
 /* Length of a libosip2-owned C string, bounded all the same. */
-static size_t
+static inline size_t
 olen(const char *s)
 {
 	return s != NULL ? strnlen(s, CAP_SIP_MSG_BYTES) : 0;
@@ -135,7 +135,7 @@ params_get(const osip_list_t *l, const char *const names[], int n,
 }
 
 /* Parses a decimal port; def when absent or invalid. */
-static uint16_t
+static inline uint16_t
 port_or(const char *s, uint16_t def)
 {
 	uint64_t v;
@@ -143,6 +143,14 @@ port_or(const char *s, uint16_t def)
 	if (s == NULL || text_parse_uint(s, olen(s), 65535, &v) != 0 || v == 0)
 		return def;
 	return (uint16_t)v;
+}
+
+/* strcasecmp(s, "sips") == 0, without the call (every URI asks). */
+static bool
+is_sips(const char *s)
+{
+	return (s[0] | 0x20) == 's' && (s[1] | 0x20) == 'i' &&
+	    (s[2] | 0x20) == 'p' && (s[3] | 0x20) == 's' && s[4] == '\0';
 }
 
 /* The endpoint of a URI whose host is an IP literal (sips: -> 5061). */
@@ -154,8 +162,7 @@ uri_ep(const osip_uri_t *u, struct ep *e)
 	ep_clear(e);
 	if (u == NULL || u->host == NULL)
 		return;
-	def = (u->scheme != NULL && strcasecmp(u->scheme, "sips") == 0) ?
-	    5061 : 5060;
+	def = u->scheme != NULL && is_sips(u->scheme) ? 5061 : 5060;
 	if (ep_parse_ip(e, u->host, olen(u->host)) == 0)
 		e->port = port_or(u->port, def);
 }
@@ -269,7 +276,10 @@ int_or(const uint8_t *p, size_t len, int def)
 	return (int)v;
 }
 
-/* The Via parameters via_put() reads, in the order of its vp[]. */
+/*
+ * The Via parameters via_put() reads, in the order of its vp[]; in
+ * lowercase (scan_via() compares first letters before names).
+ */
 static const char *const via_names[4] = {
 	"branch", "received", "maddr", "rport"
 };
@@ -295,7 +305,7 @@ via_put(struct sipmsg_via *d, struct msg_buf *b, const osip_via_t *v,
 			*t = (char)(*t - 32);
 	/* libosip2 strips the brackets of an IPv6 sent-by; put them back. */
 	if (v->host != NULL && memchr(v->host, ':', hl) != NULL &&
-	    v->host[0] != '[' && hl + 3 <= SIPMSG_HOST_BYTES &&
+	    v->host[0] != '[' && hl <= SIPMSG_HOST_BYTES - 3 &&
 	    (t = sa_begin(b, SIPMSG_HOST_BYTES, &room)) != NULL &&
 	    hl + 2 <= room) {
 		t[0] = '[';
@@ -333,13 +343,16 @@ via_fill(struct sipmsg_via *d, struct msg_buf *b, osip_via_t *v)
 	via_put(d, b, v, vp);
 }
 
-/* A Contact from its URI and its first expires value (NULL: none). */
+/*
+ * A Contact from its URI (as uri_put() writes it: uri, or NULL to write
+ * it here) and its first expires value (NULL: none).
+ */
 static void
 contact_put(struct sipmsg_contact *d, struct msg_buf *b,
-    const osip_uri_t *url, const char *expires)
+    const osip_uri_t *url, const char *uri, const char *expires)
 {
 	memset(d, 0, sizeof(*d));
-	d->uri = uri_put(b, url, SIPMSG_URI_BYTES);
+	d->uri = uri != NULL ? uri : uri_put(b, url, SIPMSG_URI_BYTES);
 	uri_ep(url, &d->addr);
 	d->expires = expires != NULL ?
 	    int_or((const uint8_t *)expires, olen(expires), -1) : -1;
@@ -350,7 +363,7 @@ contact_fill(struct sipmsg_contact *d, struct msg_buf *b, osip_contact_t *c)
 {
 	osip_generic_param_t *p = param_get(&c->gen_params, "expires");
 
-	contact_put(d, b, c->url, p != NULL ? p->gvalue : NULL);
+	contact_put(d, b, c->url, NULL, p != NULL ? p->gvalue : NULL);
 }
 
 /* First Record-Route / Route value, re-serialised by libosip2. */
@@ -369,7 +382,7 @@ route_put(struct msg_buf *b, osip_list_t *l)
 }
 
 /* An optional header's first value (full or compact name), "" if none. */
-static const char *
+static inline const char *
 opt_put(struct msg_buf *b, const struct hdr_index *x, enum hx id,
     size_t cap)
 {
@@ -519,12 +532,14 @@ session_expires(struct msg_buf *b, const char *v)
  * libosip2 accepts and never guesses.  test_sipmsg compares the scan
  * with libosip2 on every shape it takes and on hostile near-misses.
  */
-static bool fast_value(const struct memo_line *ml, const uint8_t **v,
+static inline bool fast_value(const struct memo_line *ml, const uint8_t **v,
     size_t *vl);
-static bool is_digit(char c);
+static inline bool is_digit(char c);
 
 struct party_scan {
 	osip_uri_t url;       /* lists empty */
+	const uint8_t *uri;   /* the URI as written, uri_len bytes: what */
+	size_t uri_len;       /* osip_uri_to_str() makes of url (party_uri) */
 	char *display;        /* with its quotes; NULL: none */
 	char *tag;            /* first tag value; NULL: none or valueless */
 	char *expires;        /* first expires value, likewise */
@@ -537,12 +552,18 @@ enum {
 	SC_TOKEN = 4    /* "-.!*_+`'~" */
 };
 
-#define SC_ALNUM 8        /* letters and digits: in every class */
+/*
+ * Letters and digits, alone (scan_span's class 0).  They carry every
+ * class bit too, so that a byte is in class cls exactly when its entry
+ * has the one bit cls (or SC_ALNUM for class 0): one test a byte.
+ */
+#define SC_ALNUM 8
 
 /* The classes of each byte (a table: the scans read a byte per step). */
 #define SC_OF(c) \
 	(((c) >= 'a' && (c) <= 'z') || ((c) >= 'A' && (c) <= 'Z') || \
-	((c) >= '0' && (c) <= '9') ? SC_ALNUM : \
+	((c) >= '0' && (c) <= '9') ? \
+	SC_ALNUM | SC_USER | SC_HOST | SC_TOKEN : \
 	(c) == '-' || (c) == '.' ? SC_USER | SC_HOST | SC_TOKEN : \
 	(c) == '_' || (c) == '!' || (c) == '~' || (c) == '*' || \
 	(c) == '\'' || (c) == '+' ? SC_USER | SC_TOKEN : \
@@ -556,24 +577,29 @@ static const uint8_t scan_class[256] = {
 	SC_OF16(0x40), SC_OF16(0x50), SC_OF16(0x60), SC_OF16(0x70),
 };
 
-/* Takes 1 or more letters, digits or marks of cls from c. */
-static bool
+/*
+ * Takes 1 or more letters, digits or marks of cls (SC_USER, SC_HOST,
+ * SC_TOKEN, or 0: letters and digits only) from c.
+ */
+static inline bool
 scan_span(struct cur *c, unsigned cls, const uint8_t **p, size_t *n)
 {
-	const unsigned mask = cls | SC_ALNUM;
+	const unsigned bit = cls != 0 ? cls : SC_ALNUM;
 	const uint8_t *q = cur_rest(c);
 	size_t left = cur_left(c), i = 0;
 
 	/* In locals: through *p and *n each step cost a load and a store. */
-	while (i < left && (scan_class[q[i]] & mask) != 0)
+	while (i < left && (scan_class[q[i]] & bit) != 0)
 		i++;
 	*p = q;
 	*n = i;
-	return i > 0 && cur_skip(c, i) != 0;
+	/* i <= left: the skip cannot fail. */
+	c->off += i;
+	return i > 0;
 }
 
 /* p[0..n) as a scratch string. */
-static char *
+static inline char *
 scan_dup(struct scratch *s, const uint8_t *p, size_t n)
 {
 	char *d = scratch_alloc(s, n + 1);
@@ -586,7 +612,7 @@ scan_dup(struct scratch *s, const uint8_t *p, size_t n)
 }
 
 /* Whether the next byte of c is b; takes it if so. */
-static bool
+static inline bool
 scan_byte(struct cur *c, uint8_t b)
 {
 	if (cur_left(c) == 0 || *cur_rest(c) != b)
@@ -599,7 +625,7 @@ scan_byte(struct cur *c, uint8_t b)
  * An optional ":" 1*5DIGIT at c into *port (a scratch string; NULL when
  * there is no ':'); false for any other digits or on out-of-memory.
  */
-static bool
+static inline bool
 scan_port(struct scratch *s, struct cur *c, char **port)
 {
 	const uint8_t *p;
@@ -689,7 +715,11 @@ scan_party(struct scratch *s, const struct memo_line *ml,
 	if (!scan_port(s, &c, &ps->url.port))
 		return false;
 	/* libosip2 refuses a URI under six bytes ("sip:h" and shorter). */
-	if (cur_rest(&c) - uri < 6 || !scan_byte(&c, '>'))
+	if (cur_rest(&c) - uri < 6)
+		return false;
+	ps->uri = uri;
+	ps->uri_len = (size_t)(cur_rest(&c) - uri);
+	if (!scan_byte(&c, '>'))
 		return false;
 	while (scan_byte(&c, ';')) {
 		char **slot = NULL;
@@ -712,6 +742,20 @@ scan_party(struct scratch *s, const struct memo_line *ml,
 	}
 	return cur_left(&c) == 0 && ps->url.scheme != NULL &&
 	    ps->url.host != NULL;
+}
+
+/*
+ * The URI of a scanned value as uri_put() writes it: uri_plain_put()'s
+ * shape, scheme ":" [user "@"] host [":" port], with a host without ':'
+ * (no brackets) and a user it copies as is (SC_USER is within
+ * user_plain()'s marks), is the URI as written, byte for byte; so it is
+ * copied, not written again from its pieces (test_sipmsg compares the
+ * scan with libosip2).
+ */
+static const char *
+party_uri(struct msg_buf *b, const struct party_scan *ps)
+{
+	return sa_put(b, ps->uri, ps->uri_len, SIPMSG_URI_BYTES);
 }
 
 /*
@@ -767,7 +811,9 @@ scan_via(struct scratch *s, const struct memo_line *ml, struct via_scan *vs)
 		if (!scan_span(&c, SC_TOKEN, &p, &n))
 			return false;
 		for (int j = 0; j < 4 && k < 0; j++)
-			if (vs->vp[j] == NULL && text_ieq(p, n, via_names[j]))
+			if (vs->vp[j] == NULL &&
+			    (p[0] | 0x20) == via_names[j][0] &&
+			    text_ieq(p, n, via_names[j]))
 				k = j;
 		q = NULL;
 		m = 0;
@@ -810,7 +856,7 @@ party_put(struct msg_buf *b, bool to, const struct sipmsg *u,
 		return;
 	}
 	if (ps != NULL) {
-		*uri = uri_put(b, &ps->url, SIPMSG_URI_BYTES);
+		*uri = party_uri(b, ps);
 		uri_ep(&ps->url, addr);
 		*display = display_put(b, ps->display, SIPMSG_TAG_BYTES);
 		*tag = sa_str(b, ps->tag, SIPMSG_TAG_BYTES);
@@ -956,7 +1002,7 @@ extract(struct msg_buf *b, const struct hdr_index *x, osip_message_t *om,
 	}
 	if (scan[OK_CONTACT] != NULL) {
 		contact_put(&b->contact[0], b, &scan[OK_CONTACT]->url,
-		    scan[OK_CONTACT]->expires);
+		    party_uri(b, scan[OK_CONTACT]), scan[OK_CONTACT]->expires);
 		m->ncontact = 1;
 	}
 	n = use[OK_CONTACT] != NULL || scan[OK_CONTACT] != NULL ? 0 :
@@ -1146,7 +1192,7 @@ memo_find(struct walk *w, const char *call_id,
  */
 
 /* p[0..n) as a string from libosip2's allocator (the parse's scratch). */
-static char *
+static inline char *
 ostrndup(const void *p, size_t n)
 {
 	char *s = osip_malloc(n + 1);
@@ -1164,10 +1210,10 @@ ostrndup(const void *p, size_t n)
  * trimmed), when that leaves no doubt: not empty, printable ASCII only,
  * no comma (where libosip2 could split values).
  */
-static bool
+static inline bool
 fast_value(const struct memo_line *ml, const uint8_t **v, size_t *vl)
 {
-	const uint8_t *colon = memchr(ml->line, ':', ml->ll);
+	const uint8_t *colon = ml->colon;
 	size_t i;
 
 	if (colon == NULL)
@@ -1201,19 +1247,20 @@ fast_value(const struct memo_line *ml, const uint8_t **v, size_t *vl)
 	return true;
 }
 
-static bool
+static inline bool
 is_digit(char c)
 {
 	return c >= '0' && c <= '9';
 }
 
-/* The length of the start line in w's copy (its first CR ends it). */
+/*
+ * The length of the start line in w's copy (its first CR ends it), as
+ * the walk noted it.
+ */
 static size_t
 first_line_len(const struct walk *w)
 {
-	const char *cr = memchr(w->in, '\r', w->inlen);
-
-	return cr != NULL ? (size_t)(cr - w->in) : 0;
+	return w->sl_len;
 }
 
 /*

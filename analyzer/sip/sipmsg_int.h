@@ -21,6 +21,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "base/anomaly.h"
 #include "base/cursor.h"
@@ -108,6 +109,7 @@ _Static_assert(OK_CONTACT + 1 == MEMO_COUNT, "memo headers come first");
 struct memo_line {
 	const uint8_t *line;
 	size_t ll;
+	const uint8_t *colon;  /* its first ':' (the walk found it) */
 	size_t in_off;   /* its place in the libosip2 copy (ll + 2 bytes) */
 	int count;       /* lines of this header in the message */
 	unsigned seq;    /* its line's number in the header block */
@@ -131,6 +133,8 @@ struct walk {
 	struct memo_line memo[MEMO_COUNT];
 	char *in;         /* the libosip2 copy, NUL-terminated */
 	size_t inlen;
+	size_t sl_len;    /* bytes of the copy before its first CR: the
+	                     start line's, or less at a CR inside it */
 };
 
 /* ---- sipmsg_hdr.c: the header walk ---- */
@@ -190,21 +194,74 @@ void sipmsg_body_parse(struct sipmsg *m, const struct hdr_index *x,
 /* ---- sipmsg_pack.c: the string area and the packing ---- */
 
 /*
+ * (Inline: they are called a dozen times a message, from three files.)
+ *
  * Starts a string of at most cap - 1 bytes in b's area: returns where to
- * write and sets *room to the bytes that may be written; sa_end() closes
- * it, len bytes long ("" when empty).
+ * write and sets *room to the bytes that may be written (its NUL not
+ * counted); sa_end() closes it.  An area too full for more (it cannot
+ * be, see STR_AREA_BYTES) gives room 0.
  */
-char *sa_begin(struct msg_buf *b, size_t cap, size_t *room);
-const char *sa_end(struct msg_buf *b, size_t len);
+static inline char *
+sa_begin(struct msg_buf *b, size_t cap, size_t *room)
+{
+	size_t left = sizeof(b->area) - b->used;
+
+	*room = cap == 0 || left == 0 ? 0 : (cap - 1 < left - 1 ?
+	    cap - 1 : left - 1);
+	return b->area + b->used;
+}
+
+/* Closes the string sa_begin() started, len bytes long; "" when empty. */
+static inline const char *
+sa_end(struct msg_buf *b, size_t len)
+{
+	char *s = b->area + b->used;
+
+	if (len == 0)
+		return "";
+	s[len] = '\0';
+	b->used += len + 1;
+	return s;
+}
 
 /*
  * Puts p[0..len) in b's area as a string field of cap bytes: cut at
- * cap - 1, NUL bytes as '?'.  "" when empty.
+ * cap - 1, NUL bytes as '?' (text_copy's rule).  "" when empty.
  */
-char *sa_put(struct msg_buf *b, const void *p, size_t len, size_t cap);
+static inline char *
+sa_put(struct msg_buf *b, const void *p, size_t len, size_t cap)
+{
+	size_t room;
+	char *d = sa_begin(b, cap, &room), *z;
 
-/* A NUL-terminated string (NULL is ""), capped, into b's area. */
-const char *sa_str(struct msg_buf *b, const char *s, size_t cap);
+	if (len > room)
+		len = room;
+	if (len == 0)
+		return (char *)(uintptr_t)"";
+	memcpy(d, p, len);
+	for (z = memchr(d, 0, len); z != NULL;
+	    z = memchr(z + 1, 0, len - (size_t)(z + 1 - d)))
+		*z = '?';
+	return (char *)(uintptr_t)sa_end(b, len);
+}
+
+/*
+ * A NUL-terminated string (libosip2's or ours; NULL is ""), capped: no
+ * NUL inside to replace.
+ */
+static inline const char *
+sa_str(struct msg_buf *b, const char *s, size_t cap)
+{
+	size_t room, len;
+	char *d;
+
+	if (s == NULL)
+		return "";
+	d = sa_begin(b, cap, &room);
+	len = strnlen(s, room);
+	memcpy(d, s, len);
+	return sa_end(b, len);
+}
 
 /* Starts the scratch message: no strings yet (all ""), empty area. */
 void msg_buf_init(struct msg_buf *b, const uint8_t *msg, size_t len);

@@ -288,6 +288,45 @@ test_stream_content_length_forms(void)
 	CU_ASSERT_EQUAL(anomaly_total(&an), 0);
 }
 
+/*
+ * The framing's one-pass Content-Length (header_end, cl_line) against
+ * sipframe_header()'s lookup of the same block, over names that differ
+ * from it at each place its quick tests look (the '-', the 'L'), in
+ * any case, and over the other 'c' headers before it.
+ */
+static void
+test_cl_names_vs_lookup(void)
+{
+	static const char *const names[] = {
+		"Content-Length", "content-length", "CONTENT-LENGTH",
+		"cOnTeNt-LeNgTh", "Content_Length", "Content-Lengtx",
+		"Content-Type", "Content-Lengths", "Contact", "Call-ID",
+		"CSeq", "Content-length ", "Content-\x01ength", "l", "L",
+		"Content-Encoding", "Content-Language", "Content-Lengt",
+	};
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		char msg[256];
+		const uint8_t *v;
+		size_t vl, ml, bo, want;
+		int n;
+
+		n = snprintf(msg, sizeof(msg), "INVITE sip:a@b SIP/2.0\r\n"
+		    "Call-ID: x\r\nContact: <sip:a@b>\r\n%s: 4\r\n"
+		    "Content-Length: 2\r\n\r\nabcdEF", names[i]);
+		CU_ASSERT_FATAL(n > 0 && (size_t)n < sizeof(msg));
+		CU_ASSERT_EQUAL_FATAL(sipframe_datagram((const uint8_t *)msg,
+		    (size_t)n, &ml, &bo, NULL), SIPFRAME_OK);
+		CU_ASSERT_FATAL(sipframe_header((const uint8_t *)msg, bo,
+		    "Content-Length", 'l', &v, &vl));
+		want = vl == 1 && v[0] == '4' ? 4 : 2;
+		CU_ASSERT_EQUAL(ml, bo + want);
+		if (ml != bo + want)
+			fprintf(stderr, "name '%s': length %zu, lookup %zu\n",
+			    names[i], ml - bo, want);
+	}
+}
+
 static void
 test_stream_missing_cl(void)
 {
@@ -594,6 +633,7 @@ main(void)
 	    !CU_add_test(s, "stream basic", test_stream_basic) ||
 	    !CU_add_test(s, "stream two messages", test_stream_two_messages) ||
 	    !CU_add_test(s, "stream Content-Length forms", test_stream_content_length_forms) ||
+	    !CU_add_test(s, "Content-Length names vs lookup", test_cl_names_vs_lookup) ||
 	    !CU_add_test(s, "stream missing CL", test_stream_missing_cl) ||
 	    !CU_add_test(s, "stream CL invalid", test_stream_cl_invalid) ||
 	    !CU_add_test(s, "stream keepalives", test_stream_keepalives) ||

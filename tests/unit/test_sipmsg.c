@@ -2362,6 +2362,9 @@ test_party_scan(void)
 		"<sip:+1-555!~*'()&=+$@gw>", "<sip:a@b@c>", "<sip:a@h>>",
 		"<sip:a@h><sip:b@h>", "<sip:a@h>;tag=1>", "\"<x>\" <sip:a@h>",
 		"<sip:a@h-1.example.>;tag=`'~!*_+.-",
+		/* Kept as written (party_uri): case, marks, port. */
+		"<sip:A.b-C@H.Example.COM:65535>;tag=1", "<sips:u$@h:1>",
+		"\"x\" <sip:123456789012345678901234567890@10.0.0.1:5060>",
 	};
 	char msg[2048];
 	int accepted = 0, refused = 0;
@@ -2840,6 +2843,7 @@ test_walk_lines(void)
 			CU_ASSERT_EQUAL(a.too_long, b.too_long);
 			CU_ASSERT_EQUAL(a.has_cr, b.has_cr);
 			CU_ASSERT_EQUAL(a.extra, b.extra);
+			CU_ASSERT_EQUAL(a.sl_len, b.sl_len);
 			CU_ASSERT(memcmp(&a.hx, &b.hx, sizeof(a.hx)) == 0);
 			CU_ASSERT(memcmp(a.memo, b.memo, sizeof(a.memo)) == 0);
 			CU_ASSERT_EQUAL(a.inlen, b.inlen);
