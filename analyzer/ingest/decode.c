@@ -1292,8 +1292,9 @@ ether_ip4_udp(struct decoder *d, uint32_t cap_idx, uint64_t frame,
 	return true;
 }
 
-void
-decoder_frame(struct decoder *d, int linktype, uint32_t cap_idx,
+/* Every frame the fast path does not take, through the layers. */
+static __attribute__((noinline)) void
+frame_layers(struct decoder *d, int linktype, uint32_t cap_idx,
     uint64_t frame, int64_t ts_ns, const uint8_t *data, size_t caplen,
     size_t wirelen, struct anomalies *an)
 {
@@ -1302,10 +1303,6 @@ decoder_frame(struct decoder *d, int linktype, uint32_t cap_idx,
 	const uint8_t *h;
 	uint32_t af;
 
-	d->st.frames++;
-	if (linktype == LINK_EN10MB &&
-	    ether_ip4_udp(d, cap_idx, frame, ts_ns, data, caplen, an))
-		return;
 	memset(&x, 0, sizeof(x));
 	x.d = d;
 	x.an = an;
@@ -1356,4 +1353,16 @@ decoder_frame(struct decoder *d, int linktype, uint32_t cap_idx,
 	default:
 		anomaly_add(an, ANOMALY_LINK_UNSUPPORTED);
 	}
+}
+
+void
+decoder_frame(struct decoder *d, int linktype, uint32_t cap_idx,
+    uint64_t frame, int64_t ts_ns, const uint8_t *data, size_t caplen,
+    size_t wirelen, struct anomalies *an)
+{
+	d->st.frames++;
+	if (linktype != LINK_EN10MB ||
+	    !ether_ip4_udp(d, cap_idx, frame, ts_ns, data, caplen, an))
+		frame_layers(d, linktype, cap_idx, frame, ts_ns, data, caplen,
+		    wirelen, an);
 }
