@@ -52,6 +52,8 @@
 #define MAX_DROPOUT    3000
 #define MAX_MISORDER   100
 #define MIN_SEQUENTIAL 2   /* restart needs this many sequential packets */
+_Static_assert(CAP_RTP_RATE_SECONDS_STRIP >= 512,
+    "rtp_stream_add prefetches rate[sec % 512]");
 #define SEEN_BITS      (sizeof(((struct rtp_stream *)0)->seen_bits) * 8)
 
 /*
@@ -784,6 +786,14 @@ rtp_stream_add(struct rtp_stream *s, const struct rtp_hdr *h, int64_t ts_ns,
 
 	if (h->ssrc != s->ssrc)
 		return -1;
+	/*
+	 * The rate slot rate_add will count in, most likely the last
+	 * packet's (slots of one second, in the first 512), lies past the
+	 * tables, in a cache line of its own that is mostly not in cache:
+	 * its load starts now, under the work below.  A wrong guess costs
+	 * nothing but the load; the address stays within rate[].
+	 */
+	__builtin_prefetch(&s->rate[(uint32_t)s->sec_rel & 511], 1);
 	if (!s->probation_done) {
 		s->probation_done = true;
 		s->pt = h->pt;
