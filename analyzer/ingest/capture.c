@@ -584,6 +584,28 @@ pipe_next(struct cfile *f, struct pcap_pkthdr *h, const u_char **data)
 }
 
 /*
+ * f->fr becomes the frame just read (f->info.packets counts it already),
+ * taken at ts; the file's first and last times follow it.
+ */
+static inline void
+frame_set(struct cfile *f, int64_t ts, const uint8_t *data, uint32_t caplen,
+    uint32_t wirelen, uint32_t ifnum)
+{
+	if (f->info.packets == 1 || ts < f->info.first_ns)
+		f->info.first_ns = ts;
+	if (f->info.packets == 1 || ts > f->info.last_ns)
+		f->info.last_ns = ts;
+	f->fr.frame = f->info.packets;
+	f->fr.ts_ns = ts;
+	f->fr.linktype = f->info.linktype; /* pcap_datalink(), see the top */
+	f->fr.data = data;
+	f->fr.caplen = caplen;
+	f->fr.wirelen = wirelen;
+	f->fr.ifnum = ifnum;
+	f->has = 1;
+}
+
+/*
  * The commonest case of cfile_fill, in one step: the next record of a
  * plain pcap file read by us (fast_next) when it lies whole in the
  * window and fast_takes it.  Its time needs no clamp (seconds below
@@ -612,18 +634,7 @@ fast_fill(struct cfile *f)
 		anomaly_add(&f->info.an, ANOMALY_CAPLEN_SHORT);
 	ts = (int64_t)w[0] * CAP_NS_PER_SEC +
 	    (int64_t)w[1] * (r->micro ? 1000 : 1);
-	if (f->info.packets == 1 || ts < f->info.first_ns)
-		f->info.first_ns = ts;
-	if (f->info.packets == 1 || ts > f->info.last_ns)
-		f->info.last_ns = ts;
-	f->fr.frame = f->info.packets;
-	f->fr.ts_ns = ts;
-	f->fr.linktype = f->info.linktype;
-	f->fr.data = r->rb + i + 16;
-	f->fr.caplen = w[2];
-	f->fr.wirelen = w[3];
-	f->fr.ifnum = 0;
-	f->has = 1;
+	frame_set(f, ts, r->rb + i + 16, w[2], w[3], 0);
 	return 1;
 }
 
@@ -724,18 +735,9 @@ cfile_fill(struct cfile *f)
 		sec = TS_MAX_SEC;
 	ts = sec * CAP_NS_PER_SEC +
 	    (int64_t)h->ts.tv_usec * (f->nano ? 1 : 1000);
-	if (f->info.packets == 1 || ts < f->info.first_ns)
-		f->info.first_ns = ts;
-	if (f->info.packets == 1 || ts > f->info.last_ns)
-		f->info.last_ns = ts;
-	f->fr.frame = f->info.packets;
-	f->fr.ts_ns = ts;
-	f->fr.linktype = f->info.linktype; /* pcap_datalink(), see the top */
-	f->fr.data = data;
-	f->fr.caplen = caplen;
-	f->fr.wirelen = h->len;
-	f->fr.ifnum = own && f->walk.own ? ifnum : walk_next(f);
-	f->has = 1;
+	if (!own || !f->walk.own)
+		ifnum = walk_next(f);
+	frame_set(f, ts, data, caplen, h->len, ifnum);
 }
 
 /* Reads a 32- or 16-bit value in the section's byte order. */
