@@ -157,6 +157,12 @@ struct decoder {
 	struct decoder_stats st;
 	struct sctp_msg sm[SCTP_PENDING];
 	bool pure_acks;         /* emit data-less TCP segments too */
+	/*
+	 * The pkt ether_ip4_udp() emits: it writes the same fields every
+	 * time, the others keep what decoder_new() set (zero; IPv4, UDP,
+	 * one fragment), so no frame pays for zeroing a whole pkt.
+	 */
+	struct pkt udp;
 };
 
 /* Per-frame state, on the stack. */
@@ -200,6 +206,9 @@ decoder_new(decode_emit_fn emit, void *user)
 	}
 	d->emit = emit;
 	d->user = user;
+	d->udp.l4 = PKT_UDP;
+	d->udp.src.family = d->udp.dst.family = 4;
+	d->udp.nfrags = 1;
 	frag_table_on_lost(d->ft, frag_lost, d);
 	return d;
 }
@@ -1238,16 +1247,18 @@ dec_family(struct dctx *x, uint32_t af, struct cur *c)
  * The frame most captures are made of, Ethernet, IPv4 without options
  * and not a fragment, UDP with a length within the IP payload and an IP
  * total length within the captured bytes, in one step: what the layers
- * above would do for it (no anomaly is possible), without their cursors
- * and checks.  Returns false, having done nothing, for any other frame.
+ * above would do for it (no anomaly is possible; the pkt is the one
+ * dec_udp would emit), without their cursors, checks and context, into
+ * d->udp.  Returns false, having done nothing, for any other frame.
  */
 static bool
-ether_ip4_udp(struct dctx *x, const uint8_t *data, size_t caplen)
+ether_ip4_udp(struct decoder *d, uint32_t cap_idx, uint64_t frame,
+    int64_t ts_ns, const uint8_t *data, size_t caplen, struct anomalies *an)
 {
 	const uint8_t *h = data + 14, *u = h + 20;
 	size_t totlen, ulen, have;
 	uint16_t ff;
-	struct l3 l;
+	struct pkt *p = &d->udp;
 
 	if (caplen < 14 + 20 + 8 || be16(data + 12) != 0x0800 ||
 	    h[0] != 0x45 || h[9] != 17)
@@ -1258,18 +1269,32 @@ ether_ip4_udp(struct dctx *x, const uint8_t *data, size_t caplen)
 	if (totlen < 20 + 8 || totlen > caplen - 14 || (ff & 0x3fff) != 0 ||
 	    ulen < 8 || ulen > totlen - 20)
 		return false;
-	x->d->st.ip++;
-	x->d->st.udp++;
-	l3_ip4(&l, h, 20, totlen);
+	d->st.ip++;
+	d->st.udp++;
 	have = totlen - 20 - 8;
 	if (ulen - 8 < have)
 		have = ulen - 8;
-	emit(x, &l, PKT_UDP, be16(u), be16(u + 2), u + 8, have);
+	p->cap_idx = cap_idx;
+	p->frame = frame;
+	p->ts_ns = ts_ns;
+	memcpy(p->src.ip, h + 12, 4);
+	memcpy(p->dst.ip, h + 16, 4);
+	p->src.port = be16(u);
+	p->dst.port = be16(u + 2);
+	p->payload = u + 8;
+	p->len = have;
+	p->ip_len = (uint32_t)totlen;
+	p->ip_df = (ff & 0x4000) != 0;
+	p->ip_ttl = h[8];
+	p->ip_id = be16(h + 4);
+	if (d->emit != NULL)
+		d->emit(d->user, p, an);
 	return true;
 }
 
-void
-decoder_frame(struct decoder *d, int linktype, uint32_t cap_idx,
+/* Every frame the fast path does not take, through the layers. */
+static __attribute__((noinline)) void
+frame_layers(struct decoder *d, int linktype, uint32_t cap_idx,
     uint64_t frame, int64_t ts_ns, const uint8_t *data, size_t caplen,
     size_t wirelen, struct anomalies *an)
 {
@@ -1278,7 +1303,6 @@ decoder_frame(struct decoder *d, int linktype, uint32_t cap_idx,
 	const uint8_t *h;
 	uint32_t af;
 
-	d->st.frames++;
 	memset(&x, 0, sizeof(x));
 	x.d = d;
 	x.an = an;
@@ -1286,8 +1310,6 @@ decoder_frame(struct decoder *d, int linktype, uint32_t cap_idx,
 	x.frame = frame;
 	x.ts_ns = ts_ns;
 	x.short_cap = caplen < wirelen;
-	if (linktype == LINK_EN10MB && ether_ip4_udp(&x, data, caplen))
-		return;
 	cur_init(&c, data, caplen);
 
 	switch (linktype) {
@@ -1331,4 +1353,16 @@ decoder_frame(struct decoder *d, int linktype, uint32_t cap_idx,
 	default:
 		anomaly_add(an, ANOMALY_LINK_UNSUPPORTED);
 	}
+}
+
+void
+decoder_frame(struct decoder *d, int linktype, uint32_t cap_idx,
+    uint64_t frame, int64_t ts_ns, const uint8_t *data, size_t caplen,
+    size_t wirelen, struct anomalies *an)
+{
+	d->st.frames++;
+	if (linktype != LINK_EN10MB ||
+	    !ether_ip4_udp(d, cap_idx, frame, ts_ns, data, caplen, an))
+		frame_layers(d, linktype, cap_idx, frame, ts_ns, data, caplen,
+		    wirelen, an);
 }

@@ -78,9 +78,9 @@ is_stun(const uint8_t *p, size_t len)
 	    (size_t)mlen + 20 == len && cookie == STUN_COOKIE;
 }
 
-/* UDP payloads and SCTP user messages. */
-static void
-datagram(struct ingest *in, const struct pkt *p, struct anomalies *an)
+/* UDP payloads and SCTP user messages but media (datagram). */
+static __attribute__((noinline)) void
+datagram_rest(struct ingest *in, const struct pkt *p, struct anomalies *an)
 {
 	enum ingest_keepalive kind = INGEST_KA_CRLF;
 	struct sipframe_lines lines;
@@ -88,16 +88,6 @@ datagram(struct ingest *in, const struct pkt *p, struct anomalies *an)
 	enum sipframe_rc rc;
 	size_t off = 0, msg_len, body_off;
 
-	/*
-	 * Most datagrams are RTP or RTCP, whose first byte (version 2:
-	 * 0x80-0xbf) is none of CR, LF, a blank, a SIP token character or
-	 * a STUN type: media at once (the rules below would say the same).
-	 */
-	if (p->len > 0 && p->payload[0] >= 0x80) {
-		if (p->l4 == PKT_UDP && in->cb.on_media != NULL)
-			in->cb.on_media(in->cb.user, p, an);
-		return;
-	}
 	while (off < p->len && (p->payload[off] == '\r' ||
 	    p->payload[off] == '\n'))
 		off++;
@@ -144,6 +134,24 @@ datagram(struct ingest *in, const struct pkt *p, struct anomalies *an)
 	m.carried = p->len - off;
 	m.lines = &lines;
 	in->cb.on_sip(in->cb.user, &m, an);
+}
+
+/* UDP payloads and SCTP user messages. */
+static inline void
+datagram(struct ingest *in, const struct pkt *p, struct anomalies *an)
+{
+	/*
+	 * Most datagrams are RTP or RTCP, whose first byte (version 2:
+	 * 0x80-0xbf) is none of CR, LF, a blank, a SIP token character or
+	 * a STUN type: media at once (the rules of datagram_rest would say
+	 * the same).
+	 */
+	if (p->len > 0 && p->payload[0] >= 0x80) {
+		if (p->l4 == PKT_UDP && in->cb.on_media != NULL)
+			in->cb.on_media(in->cb.user, p, an);
+		return;
+	}
+	datagram_rest(in, p, an);
 }
 
 void
