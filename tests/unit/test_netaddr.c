@@ -80,6 +80,46 @@ test_parse_v4_as_inet_pton(void)
 	}
 }
 
+/*
+ * The dotted-quad reader scans a zero-padded copy of the text: stray
+ * bytes (blanks, letters, NULs, which C strings cannot carry) anywhere in
+ * 6 to 17 bytes must give inet_pton's answer, and -1 whenever the text
+ * holds a NUL (ep_parse_ip refuses them).
+ */
+static void
+test_parse_v4_stray_bytes(void)
+{
+	const char alpha[] = "0123456789...25 x\0";
+	uint64_t x = 0x9e3779b97f4a7c15ULL;
+	char s[24];
+
+	for (size_t i = 0; i < 200000; i++) {
+		size_t n;
+		bool nul = false;
+		uint8_t a[4];
+		struct ep e;
+		int want;
+
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		n = 6 + x % 12;
+		for (size_t k = 0; k < n; k++) {
+			x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+			s[k] = alpha[x % (sizeof(alpha) - 1)];
+			nul |= s[k] == '\0';
+		}
+		s[n] = '\0';
+		want = !nul && inet_pton(AF_INET, s, a) == 1 ? 0 : -1;
+		ep_clear(&e);
+		CU_ASSERT_EQUAL(ep_parse_ip(&e, s, n), want);
+		if (want == 0) {
+			CU_ASSERT_EQUAL(e.family, 4);
+			CU_ASSERT_EQUAL(memcmp(e.ip, a, 4), 0);
+		} else {
+			CU_ASSERT_EQUAL(e.family, 0);
+		}
+	}
+}
+
 static void
 test_parse_v6(void)
 {
@@ -250,7 +290,9 @@ main(void)
 	    CU_add_test(s, "format", test_format) == NULL ||
 	    CU_add_test(s, "compare and hash", test_compare_hash) == NULL ||
 	    CU_add_test(s, "pair hash", test_pair_hash) == NULL ||
-	    CU_add_test(s, "private ranges", test_private) == NULL) {
+	    CU_add_test(s, "private ranges", test_private) == NULL ||
+	    CU_add_test(s, "dotted quad with stray bytes",
+	    test_parse_v4_stray_bytes) == NULL) {
 		CU_cleanup_registry();
 		return 2;
 	}
