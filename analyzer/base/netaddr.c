@@ -87,7 +87,31 @@ ep_hash(const struct ep *e)
  * beyond b[14].  A NUL inside the text stops the scan like any other
  * stray byte, and the final position must be the text's end.
  */
-static bool
+/* One octet at p: one to three digits, no leading zero, at most 255. */
+#define QUAD_OCTET(k) do {						\
+	unsigned v_ = (unsigned)(p[0] - '0'), d_;			\
+									\
+	if (v_ > 9)							\
+		return false;						\
+	if ((d_ = (unsigned)(p[1] - '0')) > 9) {			\
+		p += 1;							\
+	} else if (v_ == 0) {						\
+		return false;	/* a leading zero */			\
+	} else {							\
+		v_ = v_ * 10 + d_;					\
+		if ((d_ = (unsigned)(p[2] - '0')) > 9) {		\
+			p += 2;						\
+		} else {						\
+			v_ = v_ * 10 + d_;				\
+			if (v_ > 255)					\
+				return false;				\
+			p += 3;						\
+		}							\
+	}								\
+	a[k] = (uint8_t)v_;						\
+} while (0)
+
+static inline bool
 quad_fast(const char *s, size_t len, uint8_t a[4])
 {
 	uint8_t b[16] = { 0 };
@@ -102,36 +126,23 @@ quad_fast(const char *s, size_t len, uint8_t a[4])
 		memcpy(b, s, 4);
 		memcpy(b + 3, s + 3, 4);
 	}
-	for (int k = 0; k < 4; k++) {
-		unsigned v = (unsigned)(p[0] - '0'), d;
-
-		if (k > 0) {
-			if (p[0] != '.')
-				return false;
-			p++;
-			v = (unsigned)(p[0] - '0');
-		}
-		if (v > 9)
-			return false;
-		if ((d = (unsigned)(p[1] - '0')) > 9) {
-			p += 1;
-		} else if (v == 0) {
-			return false;   /* a leading zero */
-		} else if ((v = v * 10 + d, d = (unsigned)(p[2] - '0')) > 9) {
-			p += 2;
-		} else {
-			v = v * 10 + d;
-			if (v > 255)
-				return false;
-			p += 3;
-		}
-		a[k] = (uint8_t)v;
-	}
+	QUAD_OCTET(0);
+	if (*p++ != '.')
+		return false;
+	QUAD_OCTET(1);
+	if (*p++ != '.')
+		return false;
+	QUAD_OCTET(2);
+	if (*p++ != '.')
+		return false;
+	QUAD_OCTET(3);
 	return p == b + len;
 }
+#undef QUAD_OCTET
 
-int
-ep_parse_ip(struct ep *e, const char *s, size_t len)
+/* ep_parse_ip past the dotted-quad fast path: inet_pton judges. */
+static __attribute__((noinline)) int
+parse_ip_pton(struct ep *e, const char *s, size_t len)
 {
 	char buf[INET6_ADDRSTRLEN + 1];
 	uint8_t a[16];
@@ -139,13 +150,6 @@ ep_parse_ip(struct ep *e, const char *s, size_t len)
 
 	if (s == NULL)
 		return -1;
-	if (quad_fast(s, len, a)) {
-		e->family = 4;
-		e->pad = 0;
-		memset(e->ip, 0, sizeof(e->ip));
-		memcpy(e->ip, a, 4);
-		return 0;
-	}
 	if (len >= 2 && s[0] == '[' && s[len - 1] == ']') {
 		s++;
 		len -= 2;
@@ -171,6 +175,21 @@ ep_parse_ip(struct ep *e, const char *s, size_t len)
 	e->pad = 0;
 	memcpy(e->ip, a, 16);
 	return 0;
+}
+
+int
+ep_parse_ip(struct ep *e, const char *s, size_t len)
+{
+	uint8_t a[4];
+
+	if (s != NULL && quad_fast(s, len, a)) {
+		e->family = 4;
+		e->pad = 0;
+		memset(e->ip, 0, sizeof(e->ip));
+		memcpy(e->ip, a, 4);
+		return 0;
+	}
+	return parse_ip_pton(e, s, len);
 }
 
 const char *
