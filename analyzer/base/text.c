@@ -105,14 +105,39 @@ text_copy(char *dst, size_t n, const void *vp, size_t len)
 		return dst;
 	if (len > n - 1)
 		len = n - 1;
-	/* Eight bytes at a time while none is a NUL (SWAR_ZERO is exact). */
-	for (i = 0; i + 8 <= len; i += 8) {
+	/*
+	 * Eight bytes at a time while none is a NUL (SWAR_ZERO is exact as
+	 * yes/no), the tail as the last eight, overlapping; four and four
+	 * for 4 to 7 bytes.  A block with a NUL goes byte by byte.
+	 */
+	i = 0;
+	if (len >= 8) {
 		uint64_t x;
 
-		memcpy(&x, p + i, 8);
-		if (SWAR_ZERO(x))
-			break;
-		memcpy(dst + i, &x, 8);
+		for (; i + 8 <= len; i += 8) {
+			memcpy(&x, p + i, 8);
+			if (SWAR_ZERO(x))
+				break;
+			memcpy(dst + i, &x, 8);
+		}
+		if (i < len && i + 8 > len) {
+			memcpy(&x, p + len - 8, 8);
+			if (!SWAR_ZERO(x)) {
+				memcpy(dst + len - 8, &x, 8);
+				i = len;
+			}
+		}
+	} else if (len >= 4) {
+		uint32_t a, b;
+
+		memcpy(&a, p, 4);
+		memcpy(&b, p + len - 4, 4);
+		if (((a - 0x01010101u) & ~a & 0x80808080u) == 0 &&
+		    ((b - 0x01010101u) & ~b & 0x80808080u) == 0) {
+			memcpy(dst, &a, 4);
+			memcpy(dst + len - 4, &b, 4);
+			i = len;
+		}
 	}
 	for (; i < len; i++)
 		dst[i] = p[i] == 0 ? '?' : (char)p[i];

@@ -245,20 +245,28 @@ test_copy_escape_buf(void)
 	char b[8];
 
 	CU_ASSERT_STRING_EQUAL(text_copy(b, sizeof(b), "abc\0d", 5), "abc?d");
-	/* A NUL anywhere (inside the eight-byte steps or after) becomes '?'. */
-	for (size_t at = 0; at < 20; at++) {
-		char src[20], want[21], got[32];
+	/*
+	 * Every length 1 to 20 (word steps, overlapping tails, four and
+	 * four, bytes), a NUL at any place or none: NULs become '?', the
+	 * copy is cut at n - 1 and nothing after it is written.
+	 */
+	for (size_t len = 1; len <= 20; len++)
+		for (size_t at = 0; at <= len; at++)
+			for (size_t n = 1; n <= 22; n++) {
+				char src[20], want[21], got[32];
+				size_t k = len < n - 1 ? len : n - 1;
 
-		memcpy(src, "0123456789abcdefghij", 20);
-		src[at] = '\0';
-		memcpy(want, src, 20);
-		want[at] = '?';
-		want[20] = '\0';
-		CU_ASSERT_STRING_EQUAL(text_copy(got, sizeof(got), src, 20),
-		    want);
-		want[15] = '\0';
-		CU_ASSERT_STRING_EQUAL(text_copy(got, 16, src, 20), want);
-	}
+				memcpy(src, "0123456789abcdefghij", 20);
+				if (at < len)
+					src[at] = '\0';
+				for (size_t i = 0; i < k; i++)
+					want[i] = src[i] == '\0' ? '?' : src[i];
+				want[k] = '\0';
+				memset(got, '#', sizeof(got));
+				CU_ASSERT_STRING_EQUAL(text_copy(got, n, src, len),
+				    want);
+				CU_ASSERT_EQUAL(got[k + 1], '#');
+			}
 	CU_ASSERT_STRING_EQUAL(text_copy(b, sizeof(b), "0123456789", 10),
 	    "0123456");
 	CU_ASSERT_STRING_EQUAL(text_escape(b, sizeof(b), "a\033b", 3),
