@@ -132,21 +132,22 @@ static const struct {
 #define SWAR_HI 0x8080808080808080ULL
 /*
  * Bit 7 of the bytes of x (eight bytes in memory order, little-endian)
- * that are SP or HTAB.  A byte can be flagged wrongly only above one
- * that really is (a borrow runs upwards), so the lowest flag is exact.
+ * below 0x21: SP, HTAB and the other controls.  A byte can be flagged
+ * wrongly only above one that really is (a borrow runs upwards), so the
+ * lowest flag is exact.
  */
 static inline uint64_t
-swar_blanks(uint64_t x)
+swar_low(uint64_t x)
 {
-	uint64_t s = x ^ (SWAR_LO * ' '), t = x ^ (SWAR_LO * '\t');
-
-	return ((s - SWAR_LO) & ~s & SWAR_HI) | ((t - SWAR_LO) & ~t & SWAR_HI);
+	return (x - SWAR_LO * 0x21) & ~x & SWAR_HI;
 }
 #endif
 
 /*
  * The first SP or HTAB in [p, end), else end; the bytes in [start, p)
- * are known to be neither (start <= p).
+ * are known to be neither (start <= p).  Words are searched for bytes
+ * below 0x21; the first such byte ends the token when it is SP or HTAB,
+ * else (a control byte inside a token) the search goes on after it.
  */
 static inline __attribute__((always_inline)) const uint8_t *
 find_blank(const uint8_t *start, const uint8_t *p, const uint8_t *end)
@@ -154,21 +155,34 @@ find_blank(const uint8_t *start, const uint8_t *p, const uint8_t *end)
 #ifdef SDP_SWAR
 	uint64_t x, m;
 
-	for (; end - p >= 8; p += 8) {
-		memcpy(&x, p, 8);
-		if ((m = swar_blanks(x)) != 0)
-			return p + __builtin_ctzll(m) / 8;
-	}
-	if (p == end)
-		return end;
-	if (end - start >= 8) {
-		/*
-		 * The last eight bytes, overlapping known ones: the first
-		 * blank among them is at or after p.
-		 */
-		memcpy(&x, end - 8, 8);
-		m = swar_blanks(x);
-		return m != 0 ? end - 8 + __builtin_ctzll(m) / 8 : end;
+	for (;;) {
+		const uint8_t *q;
+
+		if (end - p >= 8) {
+			memcpy(&x, p, 8);
+			if ((m = swar_low(x)) == 0) {
+				p += 8;
+				continue;
+			}
+			q = p + __builtin_ctzll(m) / 8;
+		} else if (p == end) {
+			return end;
+		} else if (end - start >= 8) {
+			/*
+			 * The last eight bytes, overlapping known ones (which
+			 * may be low bytes too: their flags are dropped).
+			 */
+			memcpy(&x, end - 8, 8);
+			m = swar_low(x) & (~0ULL << (8 * (p - (end - 8))));
+			if (m == 0)
+				return end;
+			q = end - 8 + __builtin_ctzll(m) / 8;
+		} else {
+			break;
+		}
+		if (*q == ' ' || *q == '\t')
+			return q;
+		p = q + 1;        /* q too is known to be neither; q >= p */
 	}
 #else
 	(void)start;
