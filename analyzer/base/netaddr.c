@@ -79,42 +79,70 @@ ep_hash(const struct ep *e)
  * judges, so what is accepted does not change).  Addresses are parsed
  * several times per SIP message and inet_pton's copy and checks were a
  * large part of that.
+ *
+ * The 7 to 15 bytes are first copied into a zeroed 16-byte buffer (two
+ * overlapping fixed-size loads), so the scan reads past the text into
+ * zeros, which are neither digits nor dots, and needs no bound check per
+ * byte: an octet reads at most three digits and a dot, so nothing is read
+ * beyond b[14].  A NUL inside the text stops the scan like any other
+ * stray byte, and the final position must be the text's end.
  */
-static bool
+/* One octet at p: one to three digits, no leading zero, at most 255. */
+#define QUAD_OCTET(k) do {						\
+	unsigned v_ = (unsigned)(p[0] - '0'), d_;			\
+									\
+	if (v_ > 9)							\
+		return false;						\
+	if ((d_ = (unsigned)(p[1] - '0')) > 9) {			\
+		p += 1;							\
+	} else if (v_ == 0) {						\
+		return false;	/* a leading zero */			\
+	} else {							\
+		v_ = v_ * 10 + d_;					\
+		if ((d_ = (unsigned)(p[2] - '0')) > 9) {		\
+			p += 2;						\
+		} else {						\
+			v_ = v_ * 10 + d_;				\
+			if (v_ > 255)					\
+				return false;				\
+			p += 3;						\
+		}							\
+	}								\
+	a[k] = (uint8_t)v_;						\
+} while (0)
+
+static inline bool
 quad_fast(const char *s, size_t len, uint8_t a[4])
 {
-	const uint8_t *p = (const uint8_t *)s, *end = p + len;
+	uint8_t b[16] = { 0 };
+	const uint8_t *p = b;
 
-	/* "0.0.0.0" to "255.255.255.255"; one step per byte, no loop. */
-	if (len < 7 || len > 15)
-		return false;
-	for (int k = 0; k < 4; k++) {
-		unsigned v, d;
-
-		if (k > 0 && (p >= end || *p++ != '.'))
-			return false;
-		if (p >= end || (v = (unsigned)(*p - '0')) > 9)
-			return false;
-		p++;
-		if (p < end && (d = (unsigned)(*p - '0')) <= 9) {
-			if (v == 0)
-				return false;  /* a leading zero */
-			v = v * 10 + d;
-			p++;
-			if (p < end && (d = (unsigned)(*p - '0')) <= 9) {
-				v = v * 10 + d;
-				p++;
-				if (v > 255)
-					return false;
-			}
-		}
-		a[k] = (uint8_t)v;
+	if (len - 7 > 15 - 7)
+		return false;   /* "0.0.0.0" to "255.255.255.255" */
+	if (len >= 8) {
+		memcpy(b, s, 8);
+		memcpy(b + len - 8, s + len - 8, 8);
+	} else {
+		memcpy(b, s, 4);
+		memcpy(b + 3, s + 3, 4);
 	}
-	return p == end;
+	QUAD_OCTET(0);
+	if (*p++ != '.')
+		return false;
+	QUAD_OCTET(1);
+	if (*p++ != '.')
+		return false;
+	QUAD_OCTET(2);
+	if (*p++ != '.')
+		return false;
+	QUAD_OCTET(3);
+	return p == b + len;
 }
+#undef QUAD_OCTET
 
-int
-ep_parse_ip(struct ep *e, const char *s, size_t len)
+/* ep_parse_ip past the dotted-quad fast path: inet_pton judges. */
+static __attribute__((noinline)) int
+parse_ip_pton(struct ep *e, const char *s, size_t len)
 {
 	char buf[INET6_ADDRSTRLEN + 1];
 	uint8_t a[16];
@@ -122,13 +150,6 @@ ep_parse_ip(struct ep *e, const char *s, size_t len)
 
 	if (s == NULL)
 		return -1;
-	if (quad_fast(s, len, a)) {
-		e->family = 4;
-		e->pad = 0;
-		memset(e->ip, 0, sizeof(e->ip));
-		memcpy(e->ip, a, 4);
-		return 0;
-	}
 	if (len >= 2 && s[0] == '[' && s[len - 1] == ']') {
 		s++;
 		len -= 2;
@@ -154,6 +175,21 @@ ep_parse_ip(struct ep *e, const char *s, size_t len)
 	e->pad = 0;
 	memcpy(e->ip, a, 16);
 	return 0;
+}
+
+int
+ep_parse_ip(struct ep *e, const char *s, size_t len)
+{
+	uint8_t a[4];
+
+	if (s != NULL && quad_fast(s, len, a)) {
+		e->family = 4;
+		e->pad = 0;
+		memset(e->ip, 0, sizeof(e->ip));
+		memcpy(e->ip, a, 4);
+		return 0;
+	}
+	return parse_ip_pton(e, s, len);
 }
 
 const char *
@@ -193,27 +229,13 @@ ep_str(const struct ep *e, char *buf, size_t n)
 	return buf;
 }
 
-static bool
-v4_private(const uint8_t *a)
-{
-	return a[0] == 10 ||                                /* RFC 1918 */
-	    (a[0] == 172 && (a[1] & 0xf0) == 16) ||         /* RFC 1918 */
-	    (a[0] == 192 && a[1] == 168) ||                 /* RFC 1918 */
-	    (a[0] == 100 && (a[1] & 0xc0) == 64) ||         /* RFC 6598 */
-	    a[0] == 127 ||                                  /* loopback */
-	    (a[0] == 169 && a[1] == 254);                   /* link-local */
-}
-
+/* The IPv6 half of ep_is_private (netaddr.h). */
 bool
-ep_is_private(const struct ep *e)
+ep_is_private6(const struct ep *e)
 {
 	static const uint8_t loop6[16] = { [15] = 1 };
 	static const uint8_t mapped[12] = { [10] = 0xff, [11] = 0xff };
 
-	if (e->family == 4)
-		return v4_private(e->ip);
-	if (e->family != 6)
-		return false;
 	if (memcmp(e->ip, loop6, 16) == 0)
 		return true;
 	if ((e->ip[0] & 0xfe) == 0xfc)                      /* fc00::/7 */
@@ -221,6 +243,6 @@ ep_is_private(const struct ep *e)
 	if (e->ip[0] == 0xfe && (e->ip[1] & 0xc0) == 0x80)  /* fe80::/10 */
 		return true;
 	if (memcmp(e->ip, mapped, 12) == 0)                 /* ::ffff:a.b.c.d */
-		return v4_private(e->ip + 12);
+		return ep_v4_private(e->ip + 12);
 	return false;
 }

@@ -14,8 +14,16 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "base/text.h"
+
+/* Bit 7 of each byte of x that is zero (exactly: nonzero iff one is). */
+#define SWAR_LO 0x0101010101010101ULL
+#define SWAR_HI 0x8080808080808080ULL
+#define SWAR_ZERO(x) (((x) - SWAR_LO) & ~(x) & SWAR_HI)
 
 int
 text_parse_uint(const void *vp, size_t len, uint64_t max, uint64_t *out)
@@ -97,7 +105,41 @@ text_copy(char *dst, size_t n, const void *vp, size_t len)
 		return dst;
 	if (len > n - 1)
 		len = n - 1;
-	for (i = 0; i < len; i++)
+	/*
+	 * Eight bytes at a time while none is a NUL (SWAR_ZERO is exact as
+	 * yes/no), the tail as the last eight, overlapping; four and four
+	 * for 4 to 7 bytes.  A block with a NUL goes byte by byte.
+	 */
+	i = 0;
+	if (len >= 8) {
+		uint64_t x;
+
+		for (; i + 8 <= len; i += 8) {
+			memcpy(&x, p + i, 8);
+			if (SWAR_ZERO(x))
+				break;
+			memcpy(dst + i, &x, 8);
+		}
+		if (i < len && i + 8 > len) {
+			memcpy(&x, p + len - 8, 8);
+			if (!SWAR_ZERO(x)) {
+				memcpy(dst + len - 8, &x, 8);
+				i = len;
+			}
+		}
+	} else if (len >= 4) {
+		uint32_t a, b;
+
+		memcpy(&a, p, 4);
+		memcpy(&b, p + len - 4, 4);
+		if (((a - 0x01010101u) & ~a & 0x80808080u) == 0 &&
+		    ((b - 0x01010101u) & ~b & 0x80808080u) == 0) {
+			memcpy(dst, &a, 4);
+			memcpy(dst + len - 4, &b, 4);
+			i = len;
+		}
+	}
+	for (; i < len; i++)
 		dst[i] = p[i] == 0 ? '?' : (char)p[i];
 	dst[i] = '\0';
 	return dst;
@@ -148,11 +190,6 @@ text_is_control(uint32_t cp)
 	    (cp >= 0x2066 && cp <= 0x2069);
 }
 
-/* Bit 7 of each byte of x that is zero (exactly: nonzero iff one is). */
-#define SWAR_LO 0x0101010101010101ULL
-#define SWAR_HI 0x8080808080808080ULL
-#define SWAR_ZERO(x) (((x) - SWAR_LO) & ~(x) & SWAR_HI)
-
 /*
  * Whether one of the eight bytes of x needs JSON escaping: below 0x20
  * (x - 0x20.. borrows into bit 7 of such a byte, ~x keeps the bytes that
@@ -194,6 +231,50 @@ text_plain_run(const void *vp, size_t len, enum text_esc esc)
 
 	switch (esc) {
 	case TEXT_ESC_JSON:
+#ifdef __SSE2__
+		/*
+		 * Sixteen bytes at a step; the mask gives the first byte that
+		 * needs escaping exactly.  Signed, the bytes from 0x80 up are
+		 * below 0x20 too.
+		 */
+		if (len >= 16) {
+			const __m128i sp = _mm_set1_epi8(0x20);
+			const __m128i del = _mm_set1_epi8(0x7f);
+			const __m128i qu = _mm_set1_epi8('"');
+			const __m128i bs = _mm_set1_epi8('\\');
+			unsigned mask;
+
+			for (; r + 16 <= len; r += 16) {
+				__m128i v = _mm_loadu_si128((const void *)(p + r));
+
+				mask = (unsigned)_mm_movemask_epi8(_mm_or_si128(
+				    _mm_or_si128(_mm_cmplt_epi8(v, sp),
+				    _mm_cmpeq_epi8(v, del)),
+				    _mm_or_si128(_mm_cmpeq_epi8(v, qu),
+				    _mm_cmpeq_epi8(v, bs))));
+				if (mask != 0)
+					return r + (size_t)__builtin_ctz(mask);
+			}
+			if (r == len)
+				return len;
+			/*
+			 * The last sixteen bytes, overlapping ones that passed:
+			 * the first flagged one is at or after r.
+			 */
+			{
+				__m128i v = _mm_loadu_si128((const void *)(p +
+				    len - 16));
+
+				mask = (unsigned)_mm_movemask_epi8(_mm_or_si128(
+				    _mm_or_si128(_mm_cmplt_epi8(v, sp),
+				    _mm_cmpeq_epi8(v, del)),
+				    _mm_or_si128(_mm_cmpeq_epi8(v, qu),
+				    _mm_cmpeq_epi8(v, bs))));
+				return mask == 0 ? len :
+				    len - 16 + (size_t)__builtin_ctz(mask);
+			}
+		}
+#endif
 		/* Eight bytes at a step while none needs escaping. */
 		for (; r + 8 <= len; r += 8) {
 			uint64_t x;

@@ -32,10 +32,23 @@ static inline bool
 text_ieq(const void *p, size_t len, const char *s)
 {
 	const uint8_t *b = p;
+	size_t i = 0;
 
 	if (strlen(s) != len)
 		return false;
-	for (size_t i = 0; i < len; i++) {
+	/*
+	 * Most texts are written as the name is: eight bytes equal at a
+	 * time, then byte by byte from the first block that differs.
+	 */
+	for (; i + 8 <= len; i += 8) {
+		uint64_t x, y;
+
+		memcpy(&x, b + i, 8);
+		memcpy(&y, s + i, 8);
+		if (x != y)
+			break;
+	}
+	for (; i < len; i++) {
 		int x = b[i], y = (unsigned char)s[i];
 
 		if ((x >= 'A' && x <= 'Z' ? x + 32 : x) !=

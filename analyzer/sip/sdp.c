@@ -126,26 +126,94 @@ static const struct {
 	{ 34, "H263", 90000 },
 };
 
-/* Splits the next blank-separated token off *s; false when none is left. */
-static bool
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define SDP_SWAR 1
+#define SWAR_LO 0x0101010101010101ULL
+#define SWAR_HI 0x8080808080808080ULL
+/*
+ * Bit 7 of the bytes of x (eight bytes in memory order, little-endian)
+ * below 0x21: SP, HTAB and the other controls.  A byte can be flagged
+ * wrongly only above one that really is (a borrow runs upwards), so the
+ * lowest flag is exact.
+ */
+static inline uint64_t
+swar_low(uint64_t x)
+{
+	return (x - SWAR_LO * 0x21) & ~x & SWAR_HI;
+}
+#endif
+
+/*
+ * The first SP or HTAB in [p, end), else end; the bytes in [start, p)
+ * are known to be neither (start <= p).  Words are searched for bytes
+ * below 0x21; the first such byte ends the token when it is SP or HTAB,
+ * else (a control byte inside a token) the search goes on after it.
+ */
+static inline __attribute__((always_inline)) const uint8_t *
+find_blank(const uint8_t *start, const uint8_t *p, const uint8_t *end)
+{
+#ifdef SDP_SWAR
+	uint64_t x, m;
+
+	for (;;) {
+		const uint8_t *q;
+
+		if (end - p >= 8) {
+			memcpy(&x, p, 8);
+			if ((m = swar_low(x)) == 0) {
+				p += 8;
+				continue;
+			}
+			q = p + __builtin_ctzll(m) / 8;
+		} else if (p == end) {
+			return end;
+		} else if (end - start >= 8) {
+			/*
+			 * The last eight bytes, overlapping known ones (which
+			 * may be low bytes too: their flags are dropped).
+			 */
+			memcpy(&x, end - 8, 8);
+			m = swar_low(x) & (~0ULL << (8 * (p - (end - 8))));
+			if (m == 0)
+				return end;
+			q = end - 8 + __builtin_ctzll(m) / 8;
+		} else {
+			break;
+		}
+		if (*q == ' ' || *q == '\t')
+			return q;
+		p = q + 1;        /* q too is known to be neither; q >= p */
+	}
+#else
+	(void)start;
+#endif
+	while (p < end && *p != ' ' && *p != '\t')
+		p++;
+	return p;
+}
+
+/*
+ * Splits the next blank-separated token off *s; false when none is left.
+ * Inlined into every field parser: its spans then stay in registers (a
+ * call per token was most of the cost of a line).
+ */
+static inline __attribute__((always_inline)) bool
 next_token(struct span *s, struct span *tok)
 {
-	size_t i = 0, start;
+	const uint8_t *p = s->p, *end = p + s->len, *q;
 
-	while (i < s->len && (s->p[i] == ' ' || s->p[i] == '\t'))
-		i++;
-	if (i == s->len) {
-		s->p += s->len;
+	while (p < end && (*p == ' ' || *p == '\t'))
+		p++;
+	if (p == end) {
+		s->p = end;
 		s->len = 0;
 		return false;
 	}
-	start = i;
-	while (i < s->len && s->p[i] != ' ' && s->p[i] != '\t')
-		i++;
-	tok->p = s->p + start;
-	tok->len = i - start;
-	s->p += i;
-	s->len -= i;
+	q = find_blank(p, p + 1, end);
+	tok->p = p;
+	tok->len = (size_t)(q - p);
+	s->p = q;
+	s->len = (size_t)(end - q);
 	return true;
 }
 
@@ -428,9 +496,20 @@ media_init(struct sdp_state *st, int i)
 	struct sdp_media *m = &st->media[i];
 	struct media_tmp *t = &st->tmp[i];
 
-	/* Zeroed here, when first used, not all CAP_SDP_MEDIA up front. */
+	/*
+	 * Zeroed here, when first used, not all CAP_SDP_MEDIA up front; of
+	 * t only what is read before being written (strings are read up to
+	 * their NUL, arrays up to their counts, rtcp_addr only when
+	 * rtcp_has_addr, cand_type[k] once cand[k] is counted).
+	 */
 	memset(m, 0, sizeof(*m));
-	memset(t, 0, sizeof(*t));
+	t->dir_set = false;
+	t->rtcp_has_addr = false;
+	t->codec_from_rtpmap = false;
+	t->media[0] = '\0';
+	t->proto[0] = '\0';
+	t->conn_text[0] = '\0';
+	t->codec[0] = '\0';
 	m->media = t->media;
 	m->proto = t->proto;
 	m->conn_text = t->conn_text;
@@ -568,11 +647,20 @@ parse_body(struct sdp_state *st, const uint8_t *body, size_t len,
 
 	/*
 	 * All but media[] and tmp[] (most of the scratch's bytes, and all
-	 * but one media unused in most bodies): media_init() zeroes each
-	 * as an m= line starts it, and nothing reads one before.
+	 * but one media unused in most bodies): media_init() sets each as
+	 * an m= line starts it, and nothing reads one before.
 	 */
 	memset(st, 0, offsetof(struct sdp_state, media));
-	memset(st->o_user, 0, sizeof(*st) - offsetof(struct sdp_state, o_user));
+	/* The strings are read up to their NUL only. */
+	st->o_user[0] = '\0';
+	st->o_sess_id[0] = '\0';
+	st->origin_text[0] = '\0';
+	st->conn_text[0] = '\0';
+	st->i_line[0] = '\0';
+	st->skipping = false;
+	st->bad = false;
+	st->too_many = false;
+	st->over_cap = false;
 	st->s = s;
 	st->cur = -1;
 	s->dir = SDP_SENDRECV;

@@ -13,8 +13,11 @@
 #include "sip/sdp.h"
 #include "sip/sipmsg_int.h"
 
-/* True when a Content-Type value's media type (before ';') is type. */
-static bool
+/*
+ * True when a Content-Type value's media type (before ';') is type.
+ * Inlined, so text_ieq knows the literal's length.
+ */
+static inline __attribute__((always_inline)) bool
 ct_is(const uint8_t *p, size_t len, const char *type)
 {
 	const uint8_t *semi = len > 0 ? memchr(p, ';', len) : NULL;

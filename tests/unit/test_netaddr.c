@@ -33,6 +33,42 @@ test_parse_v4(void)
 }
 
 /*
+ * min to min + spread - 1 bytes of alpha[0..na) into s from the xorshift
+ * state *x, NUL-terminated; returns the length.
+ */
+static size_t
+rand_text(uint64_t *x, const char *alpha, size_t na, size_t min,
+    size_t spread, char *s)
+{
+	size_t n;
+
+	*x ^= *x << 13, *x ^= *x >> 7, *x ^= *x << 17;
+	n = min + *x % spread;
+	for (size_t k = 0; k < n; k++) {
+		*x ^= *x << 13, *x ^= *x >> 7, *x ^= *x << 17;
+		s[k] = alpha[*x % na];
+	}
+	s[n] = '\0';
+	return n;
+}
+
+/* ep_parse_ip of s[0..n) gives want, and inet_pton's address a on 0. */
+static void
+check_v4(const char *s, size_t n, int want, const uint8_t a[4])
+{
+	struct ep e;
+
+	ep_clear(&e);
+	CU_ASSERT_EQUAL(ep_parse_ip(&e, s, n), want);
+	if (want == 0) {
+		CU_ASSERT_EQUAL(e.family, 4);
+		CU_ASSERT_EQUAL(memcmp(e.ip, a, 4), 0);
+	} else {
+		CU_ASSERT_EQUAL(e.family, 0);
+	}
+}
+
+/*
  * Dotted quads are read without inet_pton when their form leaves no
  * doubt: whatever the string, the answer must be inet_pton's.  Strings
  * of digits and dots (leading zeros, empty and long octets, values past
@@ -52,31 +88,42 @@ test_parse_v4_as_inet_pton(void)
 	for (size_t i = 0; i < sizeof(named) / sizeof(named[0]) + 200000; i++) {
 		const char *p = s;
 		uint8_t a[4];
-		struct ep e;
 		int want;
 
 		if (i < sizeof(named) / sizeof(named[0])) {
 			p = named[i];
 		} else {
-			size_t n;
-
-			x ^= x << 13, x ^= x >> 7, x ^= x << 17;
-			n = 7 + x % 10;
-			for (size_t k = 0; k < n; k++) {
-				x ^= x << 13, x ^= x >> 7, x ^= x << 17;
-				s[k] = alpha[x % (sizeof(alpha) - 1)];
-			}
-			s[n] = '\0';
+			(void)rand_text(&x, alpha, sizeof(alpha) - 1, 7, 10, s);
 		}
 		want = inet_pton(AF_INET, p, a) == 1 ? 0 : -1;
-		ep_clear(&e);
-		CU_ASSERT_EQUAL(ep_parse_ip(&e, p, strlen(p)), want);
-		if (want == 0) {
-			CU_ASSERT_EQUAL(e.family, 4);
-			CU_ASSERT_EQUAL(memcmp(e.ip, a, 4), 0);
-		} else {
-			CU_ASSERT_EQUAL(e.family, 0);
-		}
+		check_v4(p, strlen(p), want, a);
+	}
+}
+
+/*
+ * The dotted-quad reader scans a zero-padded copy of the text: stray
+ * bytes (blanks, letters, NULs, which C strings cannot carry) anywhere in
+ * 6 to 17 bytes must give inet_pton's answer, and -1 whenever the text
+ * holds a NUL (ep_parse_ip refuses them).
+ */
+static void
+test_parse_v4_stray_bytes(void)
+{
+	const char alpha[] = "0123456789...25 x\0";
+	uint64_t x = 0x9e3779b97f4a7c15ULL;
+	char s[24];
+
+	for (size_t i = 0; i < 200000; i++) {
+		size_t n;
+		bool nul = false;
+		uint8_t a[4];
+		int want;
+
+		n = rand_text(&x, alpha, sizeof(alpha) - 1, 6, 12, s);
+		for (size_t k = 0; k < n; k++)
+			nul |= s[k] == '\0';
+		want = !nul && inet_pton(AF_INET, s, a) == 1 ? 0 : -1;
+		check_v4(s, n, want, a);
 	}
 }
 
@@ -250,7 +297,9 @@ main(void)
 	    CU_add_test(s, "format", test_format) == NULL ||
 	    CU_add_test(s, "compare and hash", test_compare_hash) == NULL ||
 	    CU_add_test(s, "pair hash", test_pair_hash) == NULL ||
-	    CU_add_test(s, "private ranges", test_private) == NULL) {
+	    CU_add_test(s, "private ranges", test_private) == NULL ||
+	    CU_add_test(s, "dotted quad with stray bytes",
+	    test_parse_v4_stray_bytes) == NULL) {
 		CU_cleanup_registry();
 		return 2;
 	}

@@ -523,6 +523,55 @@ test_binary_bytes(void)
 }
 
 /*
+ * Tokens are split at SP and HTAB only, eight bytes at a step: a control
+ * byte (NUL, ^A, VT, CR, FF) at any place of a token of 1 to 20 bytes,
+ * at the end of the line or before more fields, and several of them,
+ * stays in the token (NUL as '?'), and the parse ends.  (A body whose
+ * last line ends in a bare CR loses it as the line's CR, as before.)
+ */
+static void
+test_control_bytes_in_tokens(void)
+{
+	static const uint8_t ctl[] = { 0x00, 0x01, 0x0b, '\r', 0x0c };
+	struct sdp *s = NULL;
+	struct anomalies an = { { 0 } };
+
+	for (size_t len = 1; len <= 20; len++)
+		for (size_t at = 0; at < len; at++)
+			for (size_t c = 0; c < sizeof(ctl); c++) {
+				uint8_t body[96], tok[24];
+				char want[24];
+				size_t n = 0;
+
+				memcpy(tok, "abcdefghijklmnopqrst", 20);
+				tok[at] = ctl[c];
+				if (at + 2 < len)
+					tok[at + 2] = ctl[(c + 1) % sizeof(ctl)];
+				for (size_t i = 0; i < len; i++)
+					want[i] = tok[i] == 0 ? '?' : (char)tok[i];
+				want[len] = '\0';
+				memcpy(body + n, "v=0\r\no=", 7);
+				n += 7;
+				memcpy(body + n, tok, len);
+				n += len;
+				memcpy(body + n, " 1 1 IN IP4 1.2.3.4\r\nc=IN IP4 ", 30);
+				n += 30;
+				memcpy(body + n, tok, len);
+				n += len;
+				/* The line's own CR: a token's last CR stays. */
+				memcpy(body + n, "\r\n", 2);
+				n += 2;
+				CU_ASSERT_EQUAL_FATAL(reparse(body, n, &s, &an), 0);
+				CU_ASSERT_STRING_EQUAL(s->o_user, want);
+				CU_ASSERT_STRING_EQUAL(s->conn_text, want);
+				CU_ASSERT_STRING_EQUAL(epstr(&s->origin),
+				    "1.2.3.4");
+				CU_ASSERT_TRUE(s->has_conn);
+			}
+	sdp_free(s);
+}
+
+/*
  * Every string keeps exactly SDP_*_BYTES - 1 bytes of a longer value, as
  * the fixed arrays did, and a value that fits is kept whole.
  */
@@ -687,6 +736,8 @@ main(void)
 	    CU_add_test(su, "truncation loop", test_truncation_loop) == NULL ||
 	    CU_add_test(su, "direction helpers", test_dir_helpers) == NULL ||
 	    CU_add_test(su, "binary bytes", test_binary_bytes) == NULL ||
+	    CU_add_test(su, "control bytes in tokens",
+	    test_control_bytes_in_tokens) == NULL ||
 	    CU_add_test(su, "string caps", test_string_caps) == NULL ||
 	    CU_add_test(su, "one right-sized block", test_pack) == NULL) {
 		CU_cleanup_registry();

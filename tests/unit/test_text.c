@@ -106,6 +106,21 @@ test_ieq(void)
 {
 	CU_ASSERT_TRUE(text_ieq("Content-Length", 14, "content-length"));
 	CU_ASSERT_FALSE(text_ieq("Content-Lengt", 13, "content-length"));
+	/*
+	 * Equal blocks are compared eight bytes at once: a case or a byte
+	 * differing at any place of a 19-byte name still decides it.
+	 */
+	for (size_t at = 0; at < 19; at++) {
+		char b[20];
+
+		memcpy(b, "application/sdp-xyz", 20);
+		b[at] = (char)(b[at] ^ 0x20);
+		/* '/' and '-' flipped are other bytes, letters other cases. */
+		CU_ASSERT_EQUAL(text_ieq(b, 19, "application/sdp-xyz"),
+		    b[at] != '\x0f' && b[at] != '\r');
+		b[at] = '?';
+		CU_ASSERT_FALSE(text_ieq(b, 19, "application/sdp-xyz"));
+	}
 	CU_ASSERT_TRUE(text_iprefix("SIP/2.0 200", 11, "sip/2.0"));
 	CU_ASSERT_FALSE(text_iprefix("SIP", 3, "sip/2.0"));
 }
@@ -230,6 +245,28 @@ test_copy_escape_buf(void)
 	char b[8];
 
 	CU_ASSERT_STRING_EQUAL(text_copy(b, sizeof(b), "abc\0d", 5), "abc?d");
+	/*
+	 * Every length 1 to 20 (word steps, overlapping tails, four and
+	 * four, bytes), a NUL at any place or none: NULs become '?', the
+	 * copy is cut at n - 1 and nothing after it is written.
+	 */
+	for (size_t len = 1; len <= 20; len++)
+		for (size_t at = 0; at <= len; at++)
+			for (size_t n = 1; n <= 22; n++) {
+				char src[20], want[21], got[32];
+				size_t k = len < n - 1 ? len : n - 1;
+
+				memcpy(src, "0123456789abcdefghij", 20);
+				if (at < len)
+					src[at] = '\0';
+				for (size_t i = 0; i < k; i++)
+					want[i] = src[i] == '\0' ? '?' : src[i];
+				want[k] = '\0';
+				memset(got, '#', sizeof(got));
+				CU_ASSERT_STRING_EQUAL(text_copy(got, n, src, len),
+				    want);
+				CU_ASSERT_EQUAL(got[k + 1], '#');
+			}
 	CU_ASSERT_STRING_EQUAL(text_copy(b, sizeof(b), "0123456789", 10),
 	    "0123456");
 	CU_ASSERT_STRING_EQUAL(text_escape(b, sizeof(b), "a\033b", 3),
@@ -270,15 +307,16 @@ test_snprintf_fixed(void)
 }
 
 /*
- * text_plain_run for JSON reads eight bytes at a step: every byte value,
- * at every place of a 20-byte run of plain text (both word positions and
- * the byte tail), must stop the run exactly where a byte-by-byte test
- * says, and plain text of every length must run to its end.
+ * text_plain_run for JSON reads sixteen (SSE2) or eight bytes at a step:
+ * every byte value, at every place of a 40-byte run of plain text (both
+ * block positions and the tail), must stop the run exactly where a
+ * byte-by-byte test says, and plain text of every length must run to its
+ * end.
  */
 static void
 test_plain_run_json(void)
 {
-	uint8_t buf[20];
+	uint8_t buf[40];
 	size_t bad = 0;
 
 	for (size_t n = 0; n <= sizeof(buf); n++) {
@@ -304,8 +342,8 @@ test_plain_run_json(void)
 	}
 	CU_ASSERT_EQUAL(bad, 0);
 	/*
-	 * Lengths 1 to 20 (the tail after the last whole word is decided
-	 * by the last eight bytes at once when all words passed): every
+	 * Lengths 1 to 40 (the tail after the last whole block is decided
+	 * by the last block's bytes at once when all blocks passed): every
 	 * byte value at every place stops the run where the byte test says.
 	 */
 	bad = 0;
