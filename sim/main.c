@@ -543,9 +543,14 @@ sim_main(int argc, char **argv)
 	}
 	if (getenv("SIPALG_SIM_WORK") != NULL)
 		for (i = 0; i < n; i++)
+		{
 			fprintf(stderr, "sipalg-sim: %s: work %llu steps, %llu packets\n",
 			    res[i].cfg_name, (unsigned long long)res[i].work,
 			    (unsigned long long)(res[i].out_pkts + res[i].in_pkts));
+			fprintf(stderr, "sipalg-sim: %s: dialogs %zu, retired %zu, at most %zu live, %zu keys of retired dialogs, %u replays\n",
+			    res[i].cfg_name, res[i].nseq, res[i].nretired,
+			    res[i].live_peak, res[i].ghosts, res[i].replays);
+		}
 	if (o.html == NULL || o.fmt_given)
 		outcome_report(stdout, o.fmt, argv[optind], cp, rp, as,
 		    assume_outside_capture(actx), n);

@@ -178,11 +178,13 @@ media_find_kind(struct run *r, const struct ep *e, int kind,
 				const struct ep *m = line_ep(&d->media[k], o);
 
 				if (m->family != 0 && ep_eq(m, e)) {
+					run_ghost_check(r, run_fp(kind, NULL, e), d->seq);
 					*dout = d;
 					return &d->media[k];
 				}
 			}
 		}
+		run_ghost_check(r, run_fp(kind, NULL, e), -1);
 		return NULL;
 	}
 	for (x = r->mhead[mix_bucket(e, kind)]; x != UINT32_MAX;
@@ -200,6 +202,9 @@ media_find_kind(struct run *r, const struct ep *e, int kind,
 			bk = mx->line;
 		}
 	}
+	/* a retired dialog newer than the one found would have been */
+	run_ghost_check(r, run_fp(kind, NULL, e),
+	    bd < 0 ? -1 : (int64_t)r->res->dlg[bd].seq);
 	if (bd < 0)
 		return NULL;
 	run_dialog_handed(r, (size_t)bd);
@@ -240,6 +245,41 @@ relayed_line(const struct run *r, const struct fe_dialog *d,
 	    e->port == m->phone_in.port);
 }
 
+/*
+ * A retired dialog newer than than whose line media_relayed would have
+ * looked at (under e, or e's port when e is the capture's router): a
+ * conflict (run_ghost_check), whether or not relayed_line would take it.
+ */
+static void
+relayed_ghosts(struct run *r, const struct ep *e, int64_t than)
+{
+	if (e->family == 0)
+		return;
+	run_ghost_check(r, run_fp(RUN_MIX_IN, NULL, e), than);
+	if (r->cap_public.family != 0 && ep_same_ip(&r->cap_public, e))
+		run_ghost_check(r, run_fp(RUN_MIX_PORT, NULL, e), than);
+}
+
+int
+media_ghosts(struct run *r, const struct fe_dialog *d)
+{
+	int k, o;
+
+	for (k = 0; k < d->nmedia && k < FE_MAX_MEDIA; k++)
+		for (o = 0; o < 3; o++) {
+			const struct ep *m = line_ep(&d->media[k], o);
+
+			if (m->family == 0)
+				continue;
+			if (run_ghost_add(r, run_fp(o == 2 ? RUN_MIX_SDP : o ?
+			    RUN_MIX_OUT : RUN_MIX_IN, NULL, m), d->seq) != 0 ||
+			    (o == 0 && run_ghost_add(r, run_fp(RUN_MIX_PORT,
+			    NULL, m), d->seq) != 0))
+				return -1;
+		}
+	return 0;
+}
+
 static const struct fe_media *
 media_relayed(struct run *r, const struct ep *host, const struct ep *e)
 {
@@ -255,9 +295,12 @@ media_relayed(struct run *r, const struct ep *host, const struct ep *e)
 			const struct fe_dialog *d = &r->res->dlg[i];
 
 			for (k = 0; k < d->nmedia; k++)
-				if (relayed_line(r, d, &d->media[k], host, e))
+				if (relayed_line(r, d, &d->media[k], host, e)) {
+					relayed_ghosts(r, e, d->seq);
 					return &d->media[k];
+				}
 		}
+		relayed_ghosts(r, e, -1);
 		return NULL;
 	}
 	/* the lines under e, and under its port when e is the capture's router */
@@ -282,6 +325,7 @@ media_relayed(struct run *r, const struct ep *host, const struct ep *e)
 			}
 		}
 	}
+	relayed_ghosts(r, e, bd < 0 ? -1 : (int64_t)r->res->dlg[bd].seq);
 	return bd < 0 ? NULL : &r->res->dlg[bd].media[bk];
 }
 

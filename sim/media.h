@@ -74,4 +74,10 @@ void media_probe_at(struct run *r, struct fe_dialog *d, int64_t t);
 /* Probes the far end's RTP of every dialog whose check is due by now. */
 void media_due_probes(struct run *r, int64_t now);
 
+/*
+ * Records the media lines of d, being retired, among the run's retired
+ * keys (run_ghost_add): -1 out of memory.
+ */
+int media_ghosts(struct run *r, const struct fe_dialog *d);
+
 #endif /* SIPALG_SIM_MEDIA_H */

@@ -114,8 +114,23 @@ struct cidr {
  * The ports alloc_port's scan looks at (its cursor's range, and the
  * port above for an even pair): a holder elsewhere does not matter to it.
  */
-#define ALLOC_PORT_MIN 32768
-#define ALLOC_PORT_MAX 60999
+/*
+ * Where a new public port comes from when the source port cannot be kept
+ * (taken, or port_preservation off).  Linux's masquerade (nf_nat_core.c
+ * get_unique_tuple -> nf_nat_l4proto_unique_tuple, no port range given)
+ * picks from 1024-65535 for a source port >= 1024
+ * (samples/linux-alg/nat-ports-alg-off: 16340 and 59601): a NAT that
+ * maps per tuple and keeps ports (nat_mapping apdm, port_preservation)
+ * is taken to do the same (its 600-1023 and 1-511 ranges for privileged
+ * source ports are not modelled); any other keeps the range the model
+ * had (32768-60999, Linux's local port range), for want of evidence.
+ */
+#define ALLOC_PORT_MIN(n) ((n)->pmin)
+#define ALLOC_PORT_MAX(n) ((n)->pmax)
+#define ALLOC_WIDE_MIN 1024
+#define ALLOC_WIDE_MAX 65535
+#define ALLOC_NARROW_MIN 32768
+#define ALLOC_NARROW_MAX 60999
 
 struct nat {
 	const struct sim_cfg *cfg;
@@ -138,6 +153,7 @@ struct nat {
 	struct cidr nets[NAT_MAX_INSIDE_NETS];
 	int nnets;
 	uint32_t next_port;       /* allocator cursor */
+	uint32_t pmin, pmax;      /* its range (ALLOC_PORT_MIN/MAX) */
 	/*
 	 * alloc_port's last full scan that found no port (every one held):
 	 * while nothing that held a port has gone (gen: a binding unlinked
@@ -156,7 +172,7 @@ struct nat {
 	int64_t fail_t0, fail_until;
 	struct ep fail_in;
 	/* the ports of that scan a pinhole held (by offset in the range) */
-	uint64_t fail_ph[(ALLOC_PORT_MAX + 2 - ALLOC_PORT_MIN + 63) / 64];
+	uint64_t fail_ph[(ALLOC_WIDE_MAX + 2 - ALLOC_WIDE_MIN + 63) / 64];
 	uint32_t rnd;             /* deterministic generator for random ports */
 };
 
@@ -231,9 +247,9 @@ hash_pair(const struct ep *e)
 } while (0)
 
 static bool
-in_alloc_range(uint16_t port)
+in_alloc_range(const struct nat *n, uint32_t port)
 {
-	return port >= ALLOC_PORT_MIN && port <= ALLOC_PORT_MAX + 1;
+	return port >= ALLOC_PORT_MIN(n) && port <= ALLOC_PORT_MAX(n) + 1;
 }
 
 /* ---- bindings: indexes and the min tree of death times ---- */
@@ -246,7 +262,7 @@ death_set(struct nat *n, size_t slot, int64_t v)
 {
 	size_t i = n->bcap + slot;
 
-	if (v < n->death[i] && in_alloc_range(n->b[slot].pub.port))
+	if (v < n->death[i] && in_alloc_range(n, n->b[slot].pub.port))
 		n->gen++;     /* a holder may die earlier (alloc_port's memo) */
 	n->death[i] = v;
 	for (i >>= 1; i >= 1; i >>= 1) {
@@ -282,7 +298,7 @@ binding_unlink(struct nat *n, size_t i)
 
 	if (!b->linked)
 		return;
-	if (in_alloc_range(b->pub.port))
+	if (in_alloc_range(n, b->pub.port))
 		n->gen++;
 	IDX_DEL(&n->b_pub->head[bucket(hash_port(b->proto, b->pub.port))],
 	    n->b, nx_pub, (uint32_t)i);
@@ -348,9 +364,9 @@ ph_unlink(struct nat *n, size_t k)
 
 	if (!p->linked)
 		return;
-	if (n->fail_valid && in_alloc_range(p->pub.port) &&
-	    (n->fail_ph[(p->pub.port - ALLOC_PORT_MIN) / 64] >>
-	    ((p->pub.port - ALLOC_PORT_MIN) % 64) & 1))
+	if (n->fail_valid && in_alloc_range(n, p->pub.port) &&
+	    (n->fail_ph[(p->pub.port - ALLOC_PORT_MIN(n)) / 64] >>
+	    ((p->pub.port - ALLOC_PORT_MIN(n)) % 64) & 1))
 		n->gen++;     /* it held a port for alloc_port's memo */
 	IDX_DEL(&n->p_port->head[bucket(p->pub.port)], n->ph, nx_port,
 	    (uint32_t)k);
@@ -547,7 +563,14 @@ nat_new(const struct sim_cfg *cfg, const struct ep *pub)
 	n->cfg = cfg;
 	n->pub = *pub;
 	n->pub.port = 0;
-	n->next_port = ALLOC_PORT_MIN;
+	if (cfg->nat_mapping == NAT_APDM && cfg->port_preservation) {
+		n->pmin = ALLOC_WIDE_MIN;
+		n->pmax = ALLOC_WIDE_MAX;
+	} else {
+		n->pmin = ALLOC_NARROW_MIN;
+		n->pmax = ALLOC_NARROW_MAX;
+	}
+	n->next_port = ALLOC_NARROW_MIN;
 	n->rnd = 0x2545f491u;
 	return n;
 }
@@ -887,17 +910,20 @@ holds_port(const struct nat *n, uint8_t proto, const struct ep *in)
 
 /* The allocator cursor after tries steps. */
 static uint32_t
-cursor_after(uint32_t c, uint32_t tries)
+cursor_after(const struct nat *n, uint32_t c, uint32_t tries)
 {
-	if (c >= ALLOC_PORT_MIN && c <= ALLOC_PORT_MAX)
-		return ALLOC_PORT_MIN + (uint32_t)(((uint64_t)(c - ALLOC_PORT_MIN) +
-		    tries) % (ALLOC_PORT_MAX - ALLOC_PORT_MIN + 1));
+	uint32_t lo = ALLOC_PORT_MIN(n), hi = ALLOC_PORT_MAX(n);
+
+	if (c >= lo && c <= hi)
+		return lo + (uint32_t)(((uint64_t)(c - lo) + tries) %
+		    (hi - lo + 1));
 	while (tries-- > 0)
-		c = c >= ALLOC_PORT_MAX ? ALLOC_PORT_MIN : c + 1;
+		c = c >= hi ? lo : c + 1;
 	return c;
 }
 
-#define ALLOC_TRIES 30000
+/* Ports one scan tries: the whole range, and a little more. */
+#define ALLOC_TRIES(n) (ALLOC_PORT_MAX(n) - ALLOC_PORT_MIN(n) + 1768)
 
 static uint16_t
 alloc_port(struct nat *n, uint8_t proto, const struct ep *in, uint16_t want,
@@ -906,8 +932,8 @@ alloc_port(struct nat *n, uint8_t proto, const struct ep *in, uint16_t want,
 	uint32_t tries;
 	uint16_t p;
 	int64_t until = INT64_MAX;
-	bool in_range = n->next_port >= ALLOC_PORT_MIN &&
-	    n->next_port <= ALLOC_PORT_MAX;
+	bool in_range = n->next_port >= ALLOC_PORT_MIN(n) &&
+	    n->next_port <= ALLOC_PORT_MAX(n);
 	int h;
 
 	if (want != 0 && !port_busy(n, proto, want, in, t))
@@ -915,15 +941,15 @@ alloc_port(struct nat *n, uint8_t proto, const struct ep *in, uint16_t want,
 	if (n->fail_valid && n->fail_gen == n->gen && n->fail_proto == proto &&
 	    n->fail_even == even && t >= n->fail_t0 && t <= n->fail_until &&
 	    in != NULL && (ep_eq(in, &n->fail_in) || !holds_port(n, proto, in))) {
-		n->next_port = cursor_after(n->next_port, ALLOC_TRIES);
+		n->next_port = cursor_after(n, n->next_port, ALLOC_TRIES(n));
 		return 0;
 	}
 	n->fail_valid = false;
 	memset(n->fail_ph, 0, sizeof(n->fail_ph));
-	for (tries = 0; tries < ALLOC_TRIES; tries++) {
+	for (tries = 0; tries < ALLOC_TRIES(n); tries++) {
 		p = (uint16_t)n->next_port;
-		n->next_port = n->next_port >= ALLOC_PORT_MAX ? ALLOC_PORT_MIN :
-		    n->next_port + 1;
+		n->next_port = n->next_port >= ALLOC_PORT_MAX(n) ?
+		    ALLOC_PORT_MIN(n) : n->next_port + 1;
 		if (even && (p & 1))
 			continue;
 		n->work++;
@@ -932,9 +958,9 @@ alloc_port(struct nat *n, uint8_t proto, const struct ep *in, uint16_t want,
 			h = port_held(n, proto, ++p, in, t, &until);
 		if (h == PORT_FREE)
 			return even ? (uint16_t)(p - 1) : p;
-		if (h == PORT_BY_PINHOLE && in_alloc_range(p))
-			n->fail_ph[(p - ALLOC_PORT_MIN) / 64] |=
-			    1ull << ((p - ALLOC_PORT_MIN) % 64);
+		if (h == PORT_BY_PINHOLE && in_alloc_range(n, p))
+			n->fail_ph[(p - ALLOC_PORT_MIN(n)) / 64] |=
+			    1ull << ((p - ALLOC_PORT_MIN(n)) % 64);
 	}
 	if (in != NULL && in_range) {
 		n->fail_valid = true;

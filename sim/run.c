@@ -120,6 +120,93 @@ dlg_grow(struct run *r)
 	return 0;
 }
 
+uint64_t
+run_fp(int kind, const char *call_id, const struct ep *e)
+{
+	uint64_t h = HTAB_SEED + (uint64_t)kind * 0x9e3779b97f4a7c15ULL;
+	uint8_t b[19];
+
+	if (kind == RUN_FP_LEG || kind == RUN_FP_CID)
+		h = htab_hash(call_id, strlen(call_id), h);
+	if (kind == RUN_FP_LEG)
+		h = htab_hash(e->ip, e->family == 4 ? 4 : 16, h + e->family);
+	else if (kind != RUN_FP_CID) {
+		memset(b, 0, sizeof(b));
+		b[0] = e->family;
+		b[1] = (uint8_t)(e->port >> 8);
+		b[2] = (uint8_t)e->port;
+		if (kind != RUN_MIX_PORT)
+			memcpy(b + 3, e->ip, 16);
+		h = htab_hash(b, sizeof(b), h);
+	}
+	h = htab_mix64(h);
+	return h != 0 ? h : 1;
+}
+
+static size_t
+ghost_slot(const struct run_ghosts *g, uint64_t fp)
+{
+	size_t i = (size_t)(fp ^ fp >> 29) & (g->cap - 1);
+
+	while (g->fp[i] != 0 && g->fp[i] != fp)
+		i = (i + 1) & (g->cap - 1);
+	return i;
+}
+
+int
+run_ghost_add(struct run *r, uint64_t fp, uint32_t seq)
+{
+	struct run_ghosts *g = &r->gh;
+	size_t i;
+
+	if ((g->n + 1) * 4 > g->cap * 3) {
+		struct run_ghosts ng;
+		size_t k;
+
+		ng.cap = g->cap ? g->cap * 2 : 1024;
+		ng.n = g->n;
+		ng.fp = calloc(ng.cap, sizeof(*ng.fp));
+		ng.seq = malloc(ng.cap * sizeof(*ng.seq));
+		if (ng.fp == NULL || ng.seq == NULL) {
+			free(ng.fp);
+			free(ng.seq);
+			return -1;
+		}
+		for (k = 0; k < g->cap; k++)
+			if (g->fp[k] != 0) {
+				i = ghost_slot(&ng, g->fp[k]);
+				ng.fp[i] = g->fp[k];
+				ng.seq[i] = g->seq[k];
+			}
+		free(g->fp);
+		free(g->seq);
+		*g = ng;
+	}
+	i = ghost_slot(g, fp);
+	if (g->fp[i] == 0) {
+		g->fp[i] = fp;
+		g->seq[i] = seq;
+		g->n++;
+	} else if (seq > g->seq[i])
+		g->seq[i] = seq;
+	return 0;
+}
+
+void
+run_ghost_check(struct run *r, uint64_t fp, int64_t than)
+{
+	const struct run_ghosts *g = &r->gh;
+	size_t i;
+
+	if (g->n == 0)
+		return;
+	i = ghost_slot(g, fp);
+	if (g->fp[i] == 0 || (int64_t)g->seq[i] <= than)
+		return;
+	r->conflict = true;
+	(void)run_list_add(&r->conf, &r->nconf, &r->confcap, g->seq[i]);
+}
+
 struct fe_dialog *
 run_dialog(struct run *r, const char *call_id, bool create,
     const struct sim_pkt *p)
@@ -141,6 +228,8 @@ run_dialog(struct run *r, const char *call_id, bool create,
 			run_dialog_handed(r, i);
 			return &r->res->dlg[i];
 		}
+	/* a retired dialog of this leg would have been found */
+	run_ghost_check(r, run_fp(RUN_FP_LEG, call_id, &host), -1);
 	if (!create)
 		return NULL;
 	if (r->res->ndlg >= SIM_CAP_DIALOGS) {
@@ -150,6 +239,8 @@ run_dialog(struct run *r, const char *call_id, bool create,
 	if (r->res->ndlg == r->dcap && dlg_grow(r) != 0)
 		return NULL;
 	i = (uint32_t)r->res->ndlg++;
+	if (r->res->ndlg > r->res->live_peak)
+		r->res->live_peak = r->res->ndlg;
 	d = &r->res->dlg[i];
 	memset(d, 0, sizeof(*d));
 	snprintf(d->call_id, sizeof(d->call_id), "%s", call_id);
@@ -168,6 +259,8 @@ run_dialog(struct run *r, const char *call_id, bool create,
 	r->isdirty[i] = 0;
 	r->ispend[i] = 0;
 	run_dialog_handed(r, i);
+	/* a new leg of a Call-ID retired: outcome.c reads the other legs */
+	run_ghost_check(r, run_fp(RUN_FP_CID, d->call_id, NULL), -1);
 	return d;
 }
 
@@ -186,6 +279,9 @@ run_index_free(struct run *r)
 	free(r->regs);
 	alg_cids_free(r->cids);
 	r->cids = NULL;
+	free(r->gh.fp);
+	free(r->gh.seq);
+	free(r->conf);
 }
 
 static bool

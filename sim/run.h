@@ -79,6 +79,23 @@ void run_tcp_far_seen(struct tcp_conn *tc, const struct sim_pkt *p);
 /* Bytes the ALG holds for one unfinished message before it gives up. */
 #define SIM_TCP_PEND_MAX 65536
 
+/*
+ * The keys of the dialogs retired during a run (sim.c retire): a
+ * fingerprint of each key a lookup can find a dialog by (run_fp) and the
+ * newest dialog number (seq) retired under it.  A lookup that would have
+ * found a retired dialog (run_ghost_check) marks the run in conflict:
+ * sim_runs replays it again keeping that dialog live.
+ */
+struct run_ghosts {
+	uint64_t *fp;             /* 0: slot free */
+	uint32_t *seq;
+	size_t n, cap;            /* cap a power of two (0: none yet) */
+};
+
+/* Kinds of key beyond RUN_MIX_* (the media lines'): the dialog's own
+ * (Call-ID, inside host) and its Call-ID alone. */
+enum { RUN_FP_LEG = 8, RUN_FP_CID = 9 };
+
 struct run {
 	const struct sim_cfg *cfg;
 	struct nat *nat;
@@ -128,8 +145,31 @@ struct run {
 	bool fwd_found[SIM_MAX_FORWARDS]; /* port forward k has its inside endpoint */
 	struct alg_cids *cids;    /* Call-IDs as the ALG hid them (alg.h), lazily */
 	const struct sim_opts *opts; /* the run's options (far_silent) */
-	int64_t retire_next;      /* the table full: no retirement looked for before */
+	int64_t retire_next;      /* no retirement looked for before */
+	bool retire_done;         /* retire dialogs once done (else only with the table full) */
+	const uint32_t *keep;     /* dialog numbers never retired, ascending */
+	size_t nkeep;
+	struct run_ghosts gh;
+	bool conflict;            /* a lookup would have found a retired dialog */
+	uint32_t *conf;           /* those dialogs' numbers */
+	size_t nconf, confcap;
 };
+
+/*
+ * The fingerprint of a key of kind (RUN_MIX_*: e, the port alone for
+ * RUN_MIX_PORT; RUN_FP_LEG: call_id and e's host; RUN_FP_CID: call_id).
+ */
+uint64_t run_fp(int kind, const char *call_id, const struct ep *e);
+
+/* Records that dialog seq, retired, is found under fp; -1 out of memory. */
+int run_ghost_add(struct run *r, uint64_t fp, uint32_t seq);
+
+/*
+ * A lookup under fp found nothing live newer than dialog number than (-1:
+ * nothing): when a retired dialog newer than that is under fp, the run
+ * is in conflict (run.conflict, its number in run.conf).
+ */
+void run_ghost_check(struct run *r, uint64_t fp, int64_t than);
 
 /*
  * Fills fl's run-wide state: the Call-ID table (made on first use; NULL

@@ -155,7 +155,7 @@ run_step(struct run *r, const struct sim_pkt *p)
 	media_due_probes(r, p->ts_ns);
 	fegen_due(r, p->ts_ns, false);
 	r->now = p->ts_ns;
-	if (res->ndlg >= SIM_CAP_DIALOGS)
+	if (r->retire_done || res->ndlg >= SIM_CAP_DIALOGS)
 		retire(r);
 	r->wi_done = false;
 	sup = res->suppressed;
@@ -217,7 +217,8 @@ step_pkt(void *user, const struct sim_pkt *p)
 	size_t i;
 
 	for (i = 0; i < rs->n; i++)
-		run_step(rs->r[i], p);
+		if (!(rs->r[i]->conflict && rs->r[i]->retire_done))
+			run_step(rs->r[i], p);
 }
 
 static void leg_index(struct sim_result *res);
@@ -396,29 +397,54 @@ mark_far_end(const struct sim_opts *o, struct sim_result *res)
 }
 
 /*
- * Dialog retirement.  When the table of dialogs is full (SIM_CAP_DIALOGS
- * live records), those nothing more can change are reduced to the rows
- * the reports print (outcome.h sim_row, its outcome evaluated now) and
- * their records freed: the cap bounds the dialogs in flight, not the
- * file.  A dialog is done when it has ended (a call: its BYE once
- * answered, else a final error, the INVITE lost or never established; a
- * registration: unless it is a live binding the registrar routes new
- * requests by, inbound.c; any other: its transaction), no packet has
- * touched it for 64*T1 (the transaction timers, retransmissions of its
- * last messages), no probe of its media is scheduled and no modelled
- * frame of it is still due (fegen.c).  An answered call with no BYE is in
+ * Dialog retirement.  Every SIM_RETIRE_RETRY_NS of the capture (and
+ * with the table full, SIM_CAP_DIALOGS live records), the dialogs nothing
+ * more can change are reduced to the rows the reports print (outcome.h
+ * sim_row, its outcome evaluated now) and their records freed: the
+ * dialogs live follow the calls in flight, not the file.  A dialog is
+ * done when it has ended (a call: its BYE once answered, else a final
+ * error, the INVITE lost or never established; a registration: unless
+ * it is a live binding the registrar routes new requests by, inbound.c;
+ * any other: its transaction), no packet has touched it for 64*T1 (the
+ * transaction timers, retransmissions of its last messages), no probe of
+ * its media is scheduled, no modelled frame of it is still due
+ * (fegen.c), and the same holds for every other leg of its Call-ID
+ * (outcome.c reads them together).  An answered call with no BYE is in
  * flight: its session timer and max_call are judged at the capture's
- * end.  Below the cap nothing is retired: the reports are the same.
+ * end.  The keys a retired dialog could still be found by (its leg, its
+ * Call-ID, its media endpoints) are kept (run_ghost_add); a lookup that
+ * would have found it (a late packet) makes sim_runs replay with that
+ * dialog kept live: the reports are those of a run that never retires.
  */
 #define SIM_RETIRE_QUIET_NS (64 * (CAP_NS_PER_SEC / 2))
-/* A full table with nothing done looks again this much later. */
+/* How often the dialogs are looked at for those done. */
 #define SIM_RETIRE_RETRY_NS (CAP_NS_PER_SEC / 10)
+
+/* Whether seq is among v[0..n), ascending. */
+static bool
+kept(const uint32_t *v, size_t n, uint32_t seq)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (v[mid] == seq)
+			return true;
+		if (v[mid] < seq)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return false;
+}
 
 static bool
 retirable(const struct run *r, const struct fe_dialog *d, size_t i,
     const uint8_t *busy)
 {
 	if (busy[i] || r->ispend[i] || d->media_check_ns != 0 ||
+	    kept(r->keep, r->nkeep, d->seq) ||
 	    r->now - d->t_touch_ns <= SIM_RETIRE_QUIET_NS)
 		return false;
 	switch (d->kind) {
@@ -454,6 +480,49 @@ seq_bucket_set(struct sim_result *res, size_t seq, uint32_t b)
 
 static uint32_t key_bucket(const char *call_id, const struct ep *ip);
 
+/* The slot of h in the open-addressed set fp[0..cap). */
+static size_t
+cid_slot(const uint64_t *fp, size_t cap, uint64_t h)
+{
+	size_t s = (size_t)(h ^ h >> 31) & (cap - 1);
+
+	while (fp[s] != 0 && fp[s] != h)
+		s = (s + 1) & (cap - 1);
+	return s;
+}
+
+/*
+ * busy[i] for every dialog not retirable now, and for every dialog
+ * sharing a Call-ID with one (its legs through a proxy between two
+ * phones of the capture: outcome.c reads them together): the legs of a
+ * Call-ID retire together or not at all.  fp: scratch, 2 * n slots.
+ */
+static void
+retire_legs(const struct run *r, uint8_t *busy, uint64_t *fp, size_t n)
+{
+	const struct fe_dialog *dlg = r->res->dlg;
+	size_t cap = 2, i, h;
+
+	while (cap < 2 * n)
+		cap *= 2;
+	memset(fp, 0, cap * sizeof(*fp));
+	for (i = 0; i < n; i++) {
+		if (!busy[i] && !retirable(r, &dlg[i], i, busy))
+			busy[i] = 1;
+		if (!busy[i])
+			continue;
+		h = run_fp(RUN_FP_CID, dlg[i].call_id, NULL);
+		fp[cid_slot(fp, cap, h)] = h;
+	}
+	for (i = 0; i < n; i++) {
+		if (busy[i])
+			continue;
+		h = run_fp(RUN_FP_CID, dlg[i].call_id, NULL);
+		if (fp[cid_slot(fp, cap, h)] == h)
+			busy[i] = 1;
+	}
+}
+
 /* Retires the dialogs of r that are done; the table stays in order. */
 static void
 retire(struct run *r)
@@ -462,23 +531,36 @@ retire(struct run *r)
 	size_t n = res->ndlg, i, j, k;
 	uint8_t *busy;
 	uint32_t *map;
+	uint64_t *fp = NULL;
 	struct sim_row row;
+	struct fe_dialog copy;
 
-	if (r->now < r->retire_next)
+	if (r->now < r->retire_next || (r->conflict && r->retire_done))
 		return;
+	r->retire_next = r->now + SIM_RETIRE_RETRY_NS;
 	busy = calloc(n ? n : 1, 1);
 	map = malloc((n ? n : 1) * sizeof(*map));
-	if (busy == NULL || map == NULL)
+	fp = malloc((4 * n + 4) * sizeof(*fp));
+	if (busy == NULL || map == NULL || fp == NULL)
 		goto out;
 	fegen_mark(r->fg, busy);
+	retire_legs(r, busy, fp, n);
 	for (i = 0; i < n; i++)
-		if (retirable(r, &res->dlg[i], i, busy)) {
+		if (!busy[i]) {
 			struct fe_dialog *d = &res->dlg[i];
 
-			mark_far_end_one(r->opts, d);
-			outcome_row(r->cfg, res, d, &row);
+			/* as at the capture's end (on a copy: a dialog
+			 * that cannot be kept stays live as it was) */
+			copy = *d;
+			mark_far_end_one(r->opts, &copy);
+			outcome_row(r->cfg, res, &copy, &row);
 			if (seq_bucket_set(res, d->seq,
 			    key_bucket(d->call_id, &d->phone_ip)) != 0 ||
+			    run_ghost_add(r, run_fp(RUN_FP_LEG, d->call_id,
+			    &d->phone_ip), d->seq) != 0 ||
+			    run_ghost_add(r, run_fp(RUN_FP_CID, d->call_id,
+			    NULL), d->seq) != 0 ||
+			    media_ghosts(r, d) != 0 ||
 			    outcome_rows_add(res, &row) != 0)
 				break;         /* kept live */
 			busy[i] = 2;
@@ -496,10 +578,8 @@ retire(struct run *r)
 		}
 		j++;
 	}
-	if (j == n) {
-		r->retire_next = r->now + SIM_RETIRE_RETRY_NS;
+	if (j == n)
 		goto out;
-	}
 	res->ndlg = j;
 	/* the indexes by Call-ID and by media endpoint, made again */
 	memset(r->dhead, 0xff, RUN_DLG_BUCKETS * sizeof(*r->dhead));
@@ -533,6 +613,35 @@ retire(struct run *r)
 out:
 	free(busy);
 	free(map);
+	free(fp);
+}
+
+/*
+ * A lookup of the replay that would have found a dialog already retired
+ * (a late packet of its Call-ID, RTP to one of its media endpoints that
+ * no newer dialog holds: run_ghost_check) makes the runs start again
+ * with that dialog kept live throughout, at most this many times; past
+ * that dialogs retire only when the table is full.
+ */
+#define SIM_RETIRE_TRIES 8
+
+/* Dialog numbers kept live (run.keep), ascending. */
+struct keep {
+	uint32_t *v;
+	size_t n, cap;
+};
+
+static int
+keep_add(struct keep *k, uint32_t seq)
+{
+	size_t i;
+
+	if (run_list_add(&k->v, &k->n, &k->cap, seq) != 0)
+		return -1;
+	for (i = k->n - 1; i > 0 && k->v[i - 1] > seq; i--)
+		k->v[i] = k->v[i - 1];
+	k->v[i] = seq;
+	return 0;
 }
 
 int
@@ -541,28 +650,70 @@ sim_runs(const struct sim_cfg *cfgs, size_t n, const struct sim_capture *cap,
     size_t errlen)
 {
 	struct runs rs;
+	struct keep *keep = NULL;
 	size_t i;
-	int k, rc = -1;
-	bool forwards = false;
+	int k, rc = -1, attempt;
+	bool forwards = false, retire_at_cap;
 
+	/* (SIPALG_SIM_RETIRE=cap: only with the table full, as up to
+	 * 2026-12, for tests/sim.sh to compare) */
+	retire_at_cap = getenv("SIPALG_SIM_RETIRE") != NULL &&
+	    strcmp(getenv("SIPALG_SIM_RETIRE"), "cap") == 0;
 	memset(&rs, 0, sizeof(rs));
 	rs.n = n;
 	rs.o = o;
-	if ((rs.r = calloc(n > 0 ? n : 1, sizeof(*rs.r))) == NULL) {
+	rs.r = calloc(n > 0 ? n : 1, sizeof(*rs.r));
+	keep = calloc(n > 0 ? n : 1, sizeof(*keep));
+	if (rs.r == NULL || keep == NULL) {
 		snprintf(err, errlen, "out of memory");
-		return -1;
+		goto out;
 	}
-	for (i = 0; i < n; i++) {
-		if ((rs.r[i] = run_new(&cfgs[i], cap, &o[i], &res[i], err,
-		    errlen)) == NULL)
+	for (attempt = 0; ; attempt++) {
+		bool again = false;
+
+		for (i = 0; i < n; i++) {
+			if ((rs.r[i] = run_new(&cfgs[i], cap, &o[i], &res[i], err,
+			    errlen)) == NULL)
+				goto out;
+			rs.r[i]->retire_done = attempt < SIM_RETIRE_TRIES &&
+			    !retire_at_cap;
+			rs.r[i]->keep = keep[i].v;
+			rs.r[i]->nkeep = keep[i].n;
+			if (o[i].nfwd > 0)
+				forwards = true;
+		}
+		if (forwards &&
+		    sim_capture_each(cap, fwd_pkt, &rs, err, errlen) != 0)
 			goto out;
-		if (o[i].nfwd > 0)
-			forwards = true;
+		if (sim_capture_each(cap, step_pkt, &rs, err, errlen) != 0)
+			goto out;
+		/* a dialog retired too soon: the runs again, keeping it */
+		for (i = 0; i < n && attempt < SIM_RETIRE_TRIES; i++) {
+			struct run *r = rs.r[i];
+			size_t c;
+
+			if (!r->conflict)
+				continue;
+			again = true;
+			for (c = 0; c < r->nconf; c++)
+				if (!kept(keep[i].v, keep[i].n, r->conf[c]) &&
+				    keep_add(&keep[i], r->conf[c]) != 0) {
+					snprintf(err, errlen, "out of memory");
+					goto out;
+				}
+		}
+		for (i = 0; i < n; i++) {
+			res[i].replays = (unsigned)attempt;
+			res[i].ghosts = rs.r[i]->gh.n;
+		}
+		if (!again)
+			break;
+		for (i = 0; i < n; i++) {
+			run_free(rs.r[i]);
+			rs.r[i] = NULL;
+			sim_result_fini(&res[i]);
+		}
 	}
-	if (forwards && sim_capture_each(cap, fwd_pkt, &rs, err, errlen) != 0)
-		goto out;
-	if (sim_capture_each(cap, step_pkt, &rs, err, errlen) != 0)
-		goto out;
 	rc = 0;
 	for (i = 0; i < n; i++) {
 		struct run *r = rs.r[i];
@@ -583,8 +734,11 @@ sim_runs(const struct sim_cfg *cfgs, size_t n, const struct sim_capture *cap,
 		}
 	}
 out:
-	for (i = 0; i < n; i++)
+	for (i = 0; rs.r != NULL && i < n; i++)
 		run_free(rs.r[i]);
+	for (i = 0; keep != NULL && i < n; i++)
+		free(keep[i].v);
+	free(keep);
 	free(rs.r);
 	if (rc != 0)
 		for (i = 0; i < n; i++)

@@ -227,13 +227,17 @@ struct sim_result {
 	 * The dialogs still live: ndlg records in order of first packet
 	 * (their seq ascending).  nseq dialogs in all: those retired during
 	 * the replay (nothing more could change their outcome) are rows in
-	 * the store rows (outcome.h outcome_row_get).
+	 * the store rows (outcome.h outcome_row_get).  live_peak, replays
+	 * and ghosts: SIPALG_SIM_WORK=1 prints them (tests/sim.sh).
 	 */
 	struct fe_dialog *dlg;
 	size_t ndlg;
 	size_t nseq;
 	struct sim_rows *rows;
 	size_t nretired;
+	size_t live_peak;         /* the most dialogs live at once */
+	unsigned replays;         /* passes again for a dialog retired too soon */
+	size_t ghosts;            /* keys of retired dialogs held */
 	uint32_t *seq_bucket;     /* per retired dialog number: its leg bucket */
 	size_t seq_bucket_cap;
 	struct sim_drop drops[SIM_MAX_DROPS];

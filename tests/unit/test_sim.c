@@ -83,6 +83,62 @@ test_nat_port_preservation(void)
 	nat_free(n);
 }
 
+/*
+ * More phones on one source port to one server than 32768-60999 holds:
+ * Linux's masquerade takes the others from 1024-65535
+ * (samples/linux-alg/nat-ports-alg-off: ports 16340 and 59601), so every
+ * one of 40,000 gets a distinct public port; a NAT of another class
+ * (nat_mapping=eim) keeps the model's narrower range and runs out.
+ */
+static int
+ports_given(int phones, uint16_t *lo, uint16_t *hi)
+{
+	struct ep pub = E("198.51.100.1", 0), p;
+	struct ep srv = E("198.51.100.2", 5060);
+	struct nat *n = nat_new(&cfg, &pub);
+	static uint8_t seen[65536];
+	int k, got = 0;
+
+	CU_ASSERT_FATAL(n != NULL);
+	memset(seen, 0, sizeof(seen));
+	*lo = 65535;
+	*hi = 0;
+	for (k = 0; k < phones; k++) {
+		struct ep a = E("10.0.0.1", 5060);
+
+		a.ip[1] = (uint8_t)(k >> 16);
+		a.ip[2] = (uint8_t)(k >> 8);
+		a.ip[3] = (uint8_t)k;
+		if (nat_outbound(n, 17, &a, &srv, (int64_t)k * 1000, false,
+		    false, &p) != 0)
+			continue;
+		CU_ASSERT_EQUAL(seen[p.port], 0);
+		seen[p.port] = 1;
+		if (p.port < *lo)
+			*lo = p.port;
+		if (p.port > *hi)
+			*hi = p.port;
+		got++;
+	}
+	nat_free(n);
+	return got;
+}
+
+static void
+test_nat_port_range(void)
+{
+	uint16_t lo, hi;
+
+	linux_cfg();
+	CU_ASSERT_EQUAL(ports_given(40000, &lo, &hi), 40000);
+	CU_ASSERT(lo >= 1024);
+	CU_ASSERT(hi > 60999);
+	CU_ASSERT(lo < 32768);
+	set("nat_mapping=eim");
+	CU_ASSERT_EQUAL(ports_given(40000, &lo, &hi), 60999 - 32768 + 1 + 1);
+	CU_ASSERT(lo >= 5060 && hi <= 60999);
+}
+
 static void
 test_nat_mapping_kinds(void)
 {
@@ -1885,6 +1941,7 @@ main(void)
 		return 1;
 	s = CU_add_suite("nat", NULL, NULL);
 	CU_add_test(s, "port preservation", test_nat_port_preservation);
+	CU_add_test(s, "port range", test_nat_port_range);
 	CU_add_test(s, "mapping kinds", test_nat_mapping_kinds);
 	CU_add_test(s, "filtering", test_nat_filtering);
 	CU_add_test(s, "timeouts", test_nat_timeouts);
