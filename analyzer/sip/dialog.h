@@ -98,6 +98,9 @@ struct dmsg {
 	                           * bytes of its fragments (ingest
 	                           * PKT_FRAG_LOST); m is what they held */
 	uint32_t retrans;         /* retransmissions seen after this copy */
+	/* The first min(retrans, DIALOG_RETRANS_KEPT) retransmissions'
+	 * times and frames; the entries past them are not set (the dialog
+	 * table does not zero them): read only those.  Last in the struct. */
 	int64_t retrans_ns[DIALOG_RETRANS_KEPT]; /* times of the first ones */
 	uint64_t retrans_frame[DIALOG_RETRANS_KEPT];
 };
