@@ -1374,8 +1374,12 @@ detect_alg_rewrite_evidence(struct detect *dt, const struct dialog *d,
 {
 	struct acc ac;
 
-	memset(&ac, 0, sizeof(ac));
+	/* Its supporting evidence is read only up to nsupport: the array
+	 * (four struct evidence) is not zeroed for every dialog. */
+	ac.f = NULL;
 	ac.fs = fs;
+	ac.conf = 0;
+	ac.nsupport = 0;
 	for (size_t i = 0; i < d->nmsgs; i++) {
 		const struct dmsg *m = &d->msgs[i];
 
