@@ -885,10 +885,22 @@ joiner_new(struct detect *dt, const struct dialog *d)
 	j->call_id = id;
 	j->call_id_size = size;
 	text_copy_str(j->call_id, n + 1, d->call_id);
-	j->call_id_hash = htab_hash(j->call_id, strlen(j->call_id), HTAB_SEED);
 	j->dialog_id = d->id;
 	htab_add(&dt->joiners, &j->node, htab_mix64(d->id));
 	return j;
+}
+
+/* htab_hash of j's Call-ID, taken the first time a miss asks for it
+ * (most captures never have a miss: most joiners never hash it). */
+static uint64_t
+joiner_cid(struct detect_joiner *j)
+{
+	if (!j->call_id_hashed) {
+		j->call_id_hash = htab_hash(j->call_id, strlen(j->call_id),
+		    HTAB_SEED);
+		j->call_id_hashed = true;
+	}
+	return j->call_id_hash;
 }
 
 /* Frees j once no dialog needs it any more (struct detect_joiner). */
@@ -1162,10 +1174,11 @@ detect_copy_note(struct detect *dt, const struct dialog *d,
 	}
 	/* The misses' hash only where it is read: misses to check, or this
 	 * message to follow as one (most captures never have any). */
-	cid = j->call_id_hash;
+	cid = 0;
 	hm = 0;
 	mfull = false;
 	if (dt->misses.n > 0 || j->ncopies >= DETECT_COPY_PER_DIALOG) {
+		cid = joiner_cid(j);
 		hm = htab_hash(c->to_tag, strlen(c->to_tag), h);
 		mfull = miss_check(dt, &kc, hm, cid);
 	}
