@@ -550,11 +550,32 @@ detect_last_sdp(const struct dialog *d, bool caller)
 	return NULL;
 }
 
-const struct dmsg *
-detect_initial(const struct dialog *d)
+/* Whether memo w still answers for d (struct dialog_memo). */
+static bool
+memo_valid(const struct dialog_memo *w, const struct dialog *d)
 {
-	if (d->kind != DIALOG_CALL)
-		return NULL;
+	return w->msgs == d->msgs && w->nmsgs == d->nmsgs &&
+	    w->answer_ns == d->answer_ns;
+}
+
+/* Records in memo w (of d, through a const view: see dialog.h) that
+ * the answer is m, NULL none; returns m. */
+static const struct dmsg *
+memo_set(const struct dialog *d, const struct dialog_memo *w,
+    const struct dmsg *m)
+{
+	struct dialog_memo *x = (struct dialog_memo *)(uintptr_t)w;
+
+	x->msgs = d->msgs;
+	x->nmsgs = d->nmsgs;
+	x->answer_ns = d->answer_ns;
+	x->at = m != NULL ? (uint32_t)(m - d->msgs) + 1 : 0;
+	return m;
+}
+
+static const struct dmsg *
+find_initial(const struct dialog *d)
+{
 	for (size_t i = 0; i < d->nmsgs; i++) {
 		const struct sipmsg *m = d->msgs[i].m;
 
@@ -566,7 +587,18 @@ detect_initial(const struct dialog *d)
 }
 
 const struct dmsg *
-detect_answer(const struct dialog *d)
+detect_initial(const struct dialog *d)
+{
+	if (d->kind != DIALOG_CALL)
+		return NULL;
+	if (memo_valid(&d->memo_initial, d))
+		return d->memo_initial.at ? &d->msgs[d->memo_initial.at - 1] :
+		    NULL;
+	return memo_set(d, &d->memo_initial, find_initial(d));
+}
+
+static const struct dmsg *
+find_answer(const struct dialog *d)
 {
 	for (size_t i = 0; i < d->nmsgs; i++) {
 		const struct sipmsg *m = d->msgs[i].m;
@@ -584,6 +616,15 @@ detect_answer(const struct dialog *d)
 			return &d->msgs[i];
 	}
 	return NULL;
+}
+
+const struct dmsg *
+detect_answer(const struct dialog *d)
+{
+	if (memo_valid(&d->memo_answer, d))
+		return d->memo_answer.at ? &d->msgs[d->memo_answer.at - 1] :
+		    NULL;
+	return memo_set(d, &d->memo_answer, find_answer(d));
 }
 
 const struct sdp_media *

@@ -575,36 +575,34 @@ detect_media_classify(const struct dialog *d)
 /* ---- visibility: can this capture show the media? (issue 15.3) ----- */
 
 /*
- * Where side caller (or callee) of d signals from on segment seg, and
- * the audio m= of its last SDP sent there (else anywhere).  Returns
- * false when the side sends nothing on seg.
+ * Where each side of d (0 the caller, 1 the callee) signals from on
+ * segment seg, and the audio m= of its last SDP sent there (else
+ * anywhere): one walk over the messages for both sides.  found[k] false
+ * when side k sends nothing on seg (addr[k] then untouched).
  */
-static bool
-side_on_seg(const struct dialog *d, bool caller, enum rtp_segment seg,
-    struct ep *addr, const struct sdp_media **sm)
+static void
+sides_on_seg(const struct dialog *d, enum rtp_segment seg, bool found[2],
+    struct ep addr[2], const struct sdp_media *sm[2])
 {
-	bool found = false;
-
-	*sm = NULL;
+	found[0] = found[1] = false;
+	sm[0] = sm[1] = NULL;
 	for (size_t i = 0; i < d->nmsgs; i++) {
 		const struct dmsg *m = &d->msgs[i];
+		int k = !detect_from_caller(d, m);
 		const struct sdp_media *x;
 
-		if (detect_from_caller(d, m) != caller)
-			continue;
 		x = m->m->sdp ? detect_audio_media(m->m->sdp) : NULL;
 		if (msg_seg(d, m) != seg) {
-			if (x != NULL && !found && *sm == NULL)
-				*sm = x;
+			if (x != NULL && !found[k] && sm[k] == NULL)
+				sm[k] = x;
 			continue;
 		}
-		if (!found)
-			*addr = m->src;
-		found = true;
+		if (!found[k])
+			addr[k] = m->src;
+		found[k] = true;
 		if (x != NULL)
-			*sm = x;
+			sm[k] = x;
 	}
-	return found;
 }
 
 /* Appends the escaped-later raw text of a filter to why, quoted. */
@@ -719,15 +717,18 @@ static enum dialog_vis_state
 filter_vis(const struct detect *dt, const struct dialog *d,
     enum rtp_segment seg, char *why, size_t n)
 {
-	struct ep ca, ea;
-	const struct sdp_media *cm, *em;
-	bool yes = true, no = true, seen_file = false;
+	struct ep ca, ea, addr[2];
+	const struct sdp_media *cm, *em, *media[2];
+	bool yes = true, no = true, seen_file = false, found[2];
 	char a[NETADDR_STRLEN];
 
-	memset(&ca, 0, sizeof(ca));
-	memset(&ea, 0, sizeof(ea));
-	if (!side_on_seg(d, true, seg, &ca, &cm) ||
-	    !side_on_seg(d, false, seg, &ea, &em) || cm == NULL || em == NULL) {
+	memset(addr, 0, sizeof(addr));
+	sides_on_seg(d, seg, found, addr, media);
+	ca = addr[0];
+	ea = addr[1];
+	cm = media[0];
+	em = media[1];
+	if (!found[0] || !found[1] || cm == NULL || em == NULL) {
 		snprintf(why, n, "no RTP of this call here, and no offer and "
 		    "answer between hosts signalling here to judge a capture "
 		    "filter on");

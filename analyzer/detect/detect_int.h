@@ -216,7 +216,8 @@ struct detect_joiner {
 	uint64_t dialog_id;
 	char *call_id;            /* owned */
 	size_t call_id_size;      /* its allocation's size */
-	uint64_t call_id_hash;    /* htab_hash of call_id (struct detect_miss) */
+	uint64_t call_id_hash;    /* htab_hash of call_id (struct detect_miss), */
+	bool call_id_hashed;      /* once taken (joiner_cid) */
 	unsigned ncopies;         /* its notes kept */
 	unsigned refs;            /* unjudged dialogs paired with it */
 	bool judged;              /* its dialog was judged: then ... */

@@ -569,7 +569,12 @@ check_pairs(struct detect *dt, const struct dialog *d, struct acc *ac)
 static bool
 rfc3261_branch(const char *b)
 {
-	return b != NULL && strncmp(b, "z9hG4bK", 7) == 0 && strlen(b) > 9;
+	/* strncmp(b, "z9hG4bK", 7) == 0 && strlen(b) > 9, inline (asked
+	 * of every message the join notes): the prefix, then three more
+	 * bytes before the end. */
+	return b != NULL && b[0] == 'z' && b[1] == '9' && b[2] == 'h' &&
+	    b[3] == 'G' && b[4] == '4' && b[5] == 'b' && b[6] == 'K' &&
+	    b[7] != '\0' && b[8] != '\0' && b[9] != '\0';
 }
 
 /*
@@ -885,10 +890,22 @@ joiner_new(struct detect *dt, const struct dialog *d)
 	j->call_id = id;
 	j->call_id_size = size;
 	text_copy_str(j->call_id, n + 1, d->call_id);
-	j->call_id_hash = htab_hash(j->call_id, strlen(j->call_id), HTAB_SEED);
 	j->dialog_id = d->id;
 	htab_add(&dt->joiners, &j->node, htab_mix64(d->id));
 	return j;
+}
+
+/* htab_hash of j's Call-ID, taken the first time a miss asks for it
+ * (most captures never have a miss: most joiners never hash it). */
+static uint64_t
+joiner_cid(struct detect_joiner *j)
+{
+	if (!j->call_id_hashed) {
+		j->call_id_hash = htab_hash(j->call_id, strlen(j->call_id),
+		    HTAB_SEED);
+		j->call_id_hashed = true;
+	}
+	return j->call_id_hash;
 }
 
 /* Frees j once no dialog needs it any more (struct detect_joiner). */
@@ -1162,10 +1179,11 @@ detect_copy_note(struct detect *dt, const struct dialog *d,
 	}
 	/* The misses' hash only where it is read: misses to check, or this
 	 * message to follow as one (most captures never have any). */
-	cid = j->call_id_hash;
+	cid = 0;
 	hm = 0;
 	mfull = false;
 	if (dt->misses.n > 0 || j->ncopies >= DETECT_COPY_PER_DIALOG) {
+		cid = joiner_cid(j);
 		hm = htab_hash(c->to_tag, strlen(c->to_tag), h);
 		mfull = miss_check(dt, &kc, hm, cid);
 	}
@@ -1374,8 +1392,12 @@ detect_alg_rewrite_evidence(struct detect *dt, const struct dialog *d,
 {
 	struct acc ac;
 
-	memset(&ac, 0, sizeof(ac));
+	/* Its supporting evidence is read only up to nsupport: the array
+	 * (four struct evidence) is not zeroed for every dialog. */
+	ac.f = NULL;
 	ac.fs = fs;
+	ac.conf = 0;
+	ac.nsupport = 0;
 	for (size_t i = 0; i < d->nmsgs; i++) {
 		const struct dmsg *m = &d->msgs[i];
 

@@ -43,6 +43,7 @@
  * size, so a dialog a done callback kept is freed with dialog_free
  * anywhere, by any thread.
  */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -823,7 +824,16 @@ store_msg(struct dialog_table *t, struct dialog *d, struct sipmsg *m,
 		d->msgs_cap = ncap;
 	}
 	dm = &d->msgs[d->nmsgs++];
-	memset(dm, 0, sizeof(*dm));
+	/* Zeroed up to the retransmissions' times and frames: only the
+	 * first min(retrans, DIALOG_RETRANS_KEPT) are ever read, each set
+	 * as it comes (fold_retrans); 256 bytes not written per message. */
+	_Static_assert(offsetof(struct dmsg, retrans_ns) <
+	    offsetof(struct dmsg, retrans_frame) &&
+	    offsetof(struct dmsg, retrans) < offsetof(struct dmsg, retrans_ns) &&
+	    offsetof(struct dmsg, retrans_frame) +
+	    sizeof(((struct dmsg *)0)->retrans_frame) == sizeof(struct dmsg),
+	    "the retransmission arrays end struct dmsg");
+	memset(dm, 0, offsetof(struct dmsg, retrans_ns));
 	dm->cap_idx = p->cap_idx;
 	dm->ifnum = p->ifnum;
 	dm->frame = p->frame;

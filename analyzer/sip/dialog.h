@@ -98,6 +98,9 @@ struct dmsg {
 	                           * bytes of its fragments (ingest
 	                           * PKT_FRAG_LOST); m is what they held */
 	uint32_t retrans;         /* retransmissions seen after this copy */
+	/* The first min(retrans, DIALOG_RETRANS_KEPT) retransmissions'
+	 * times and frames; the entries past them are not set (the dialog
+	 * table does not zero them): read only those.  Last in the struct. */
 	int64_t retrans_ns[DIALOG_RETRANS_KEPT]; /* times of the first ones */
 	uint64_t retrans_frame[DIALOG_RETRANS_KEPT];
 };
@@ -190,6 +193,20 @@ struct dialog {
 	} join;
 	bool evicted;             /* emitted early to respect the memory cap */
 	struct findings *findings; /* detector results (detect.h), owned; NULL none */
+	/*
+	 * Private to the detectors (detect.c): where detect_initial and
+	 * detect_answer last found their message (index + 1, 0 none) and
+	 * the messages (msgs, nmsgs; and answer_ns) they looked at, so that
+	 * the many detectors asking read the answer instead of walking the
+	 * messages again; recomputed when the dialog changed.  Written
+	 * through the const views detectors have.  Zero in a new dialog.
+	 */
+	struct dialog_memo {
+		const struct dmsg *msgs;
+		size_t nmsgs;
+		int64_t answer_ns;
+		uint32_t at;
+	} memo_initial, memo_answer;
 };
 
 const char *dialog_kind_name(enum dialog_kind k);
