@@ -128,7 +128,6 @@ struct dialog {
 	char call_id[256];        /* the key: compared right after node.hash */
 	struct dialog *lru_prev, *lru_next; /* private */
 	int lru;                  /* private: which expiry list */
-	int64_t lru_ns;           /* private: last_ns when last moved in it */
 
 	uint64_t id;              /* 1-based, in order of first message */
 	enum dialog_kind kind;
@@ -139,6 +138,8 @@ struct dialog {
 	int64_t ring_ns;          /* first 18x, 0 none */
 	int64_t answer_ns;        /* first 2xx to the initial INVITE, 0 none */
 	int64_t end_ns;           /* BYE, final failure or CANCEL, 0 none */
+	/* lru_ns beside last_ns: an RTP packet reads both (one cache line). */
+	int64_t lru_ns;           /* private: last_ns when last moved in it */
 	int64_t last_ns;          /* latest packet (SIP or media) */
 	uint32_t initial_cseq;
 	int final_status;         /* final status of the initial request, 0 none */
