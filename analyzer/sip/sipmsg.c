@@ -1510,15 +1510,26 @@ parse_in(struct scratch *s, bool own, const uint8_t *msg, size_t len,
 	m->body_len = len - m->body_off;
 	/*
 	 * A CR inside a line makes where libosip2 ends a header, or its
-	 * header block, depend on the lines around: then it reads all.
+	 * header block, depend on the lines around: then it reads all.  The
+	 * memo lines still deferred are looked at below (walk_cr), once it
+	 * is known which are taken: those hold none.
 	 */
 	contained = !w.has_cr && start_line_contained(w.in, first_line_len(&w));
 	if (hx_get(&w.hx, HX_CALL_ID, &v, &vl) && vl > 0) {
 		m->call_id = sa_put(&b, v, vl, SIPMSG_URI_BYTES);
 		if (lend != NULL && lend->prior != NULL && contained) {
 			m->prior_asked = true;
-			if (!memo_find(&w, m->call_id, lend, use))
-				return NULL;  /* the caller knows it: nothing counted */
+			if (!memo_find(&w, m->call_id, lend, use)) {
+				/*
+				 * The caller knows it (nothing counted), if
+				 * these bytes would have been asked about.
+				 */
+				walk_cr(&w, NULL);
+				if (!w.has_cr)
+					return NULL;
+				contained = false;
+				m->prior_asked = false;
+			}
 		}
 	}
 	/* What no earlier message answers for, the fast scan may read. */
@@ -1536,6 +1547,25 @@ parse_in(struct scratch *s, bool own, const uint8_t *msg, size_t len,
 			if (scan_via(s, &w.memo[k], &vs))
 				via_scanned = &vs;
 			taken[k] = via_scanned != NULL;
+		}
+	}
+	/*
+	 * A taken line holds no CR: it is an earlier message's line, which
+	 * had none (memo_off is kept only then), or a scan took it, after
+	 * fast_value() found only printable bytes in its value (its name is
+	 * a known one's letters, SP and HTAB around the ':').  A CR in
+	 * another deferred line undoes what was taken, as if the walk had
+	 * found it: nothing is then contained.
+	 */
+	walk_cr(&w, contained ? taken : NULL);
+	if (contained && w.has_cr) {
+		contained = false;
+		m->prior_asked = false;
+		via_scanned = NULL;
+		for (int k = 0; k < MEMO_COUNT; k++) {
+			use[k] = NULL;
+			scan[k] = NULL;
+			taken[k] = false;
 		}
 	}
 	/*
