@@ -264,7 +264,8 @@ sa_str(struct msg_buf *b, const char *s, size_t cap)
 	size_t room, len;
 	char *d;
 
-	if (s == NULL)
+	/* What sa_end() gives an empty one, without the calls (many are). */
+	if (s == NULL || s[0] == '\0')
 		return "";
 	d = sa_begin(b, cap, &room);
 	len = strnlen(s, room);
