@@ -285,21 +285,50 @@ static const char *const via_names[4] = {
 };
 
 /*
+ * The lengths of a Via's strings where the reader knows them (scan_via):
+ * olen() of each, not measured again.
+ */
+struct via_lens {
+	size_t protocol, host, gv[4];
+};
+
+/*
+ * s[0..len) (len olen(s): no NUL inside) as a string field of cap bytes:
+ * sa_put() without its search for NUL bytes.
+ */
+static inline const char *
+sa_putn(struct msg_buf *b, const char *s, size_t len, size_t cap)
+{
+	size_t room;
+	char *d = sa_begin(b, cap, &room);
+
+	if (len > room)
+		len = room;
+	if (len == 0)
+		return "";
+	memcpy(d, s, len);
+	return sa_end(b, len);
+}
+
+/*
  * One Via value from what libosip2 (or scan_via) made of it: v's
  * protocol, host and port, and vp[], the first parameter named each of
- * via_names (NULL: none; a NULL gvalue: valueless).
+ * via_names (NULL: none; a NULL gvalue: valueless); l (NULL: measure
+ * them) the lengths of those strings.
  */
 static void
 via_put(struct sipmsg_via *d, struct msg_buf *b, const osip_via_t *v,
-    osip_generic_param_t *const vp[4])
+    osip_generic_param_t *const vp[4], const struct via_lens *l)
 {
 	osip_generic_param_t *p;
-	size_t hl = olen(v->host), room;
+	size_t hl = l != NULL ? l->host : olen(v->host), room;
 	char *t;
 
 	memset(d, 0, sizeof(*d));
-	d->transport = t = sa_put(b, v->protocol != NULL ? v->protocol : "",
-	    olen(v->protocol), SIPMSG_TRANSPORT_BYTES);
+	d->transport = v->protocol != NULL ? sa_putn(b, v->protocol,
+	    l != NULL ? l->protocol : olen(v->protocol),
+	    SIPMSG_TRANSPORT_BYTES) : "";
+	t = (char *)(uintptr_t)d->transport;
 	for (; *t != '\0'; t++)
 		if (*t >= 'a' && *t <= 'z')
 			*t = (char)(*t - 32);
@@ -313,19 +342,23 @@ via_put(struct sipmsg_via *d, struct msg_buf *b, const osip_via_t *v,
 		t[hl + 1] = ']';
 		d->host = sa_end(b, hl + 2);
 	} else {
-		d->host = sa_str(b, v->host, SIPMSG_HOST_BYTES);
+		d->host = v->host != NULL ?
+		    sa_putn(b, v->host, hl, SIPMSG_HOST_BYTES) : "";
 	}
 	d->branch = d->received = d->maddr = "";
 	ep_clear(&d->sent_by);
 	if (v->host != NULL && ep_parse_ip(&d->sent_by, v->host, hl) == 0)
 		d->sent_by.port = port_or(v->port,
 		    strcmp(d->transport, "TLS") == 0 ? 5061 : 5060);
-	if ((p = vp[0]) != NULL)
-		d->branch = sa_str(b, p->gvalue, SIPMSG_BRANCH_BYTES);
-	if ((p = vp[1]) != NULL)
-		d->received = sa_str(b, p->gvalue, SIPMSG_HOST_BYTES);
-	if ((p = vp[2]) != NULL)
-		d->maddr = sa_str(b, p->gvalue, SIPMSG_HOST_BYTES);
+	if ((p = vp[0]) != NULL && p->gvalue != NULL)
+		d->branch = sa_putn(b, p->gvalue, l != NULL ? l->gv[0] :
+		    olen(p->gvalue), SIPMSG_BRANCH_BYTES);
+	if ((p = vp[1]) != NULL && p->gvalue != NULL)
+		d->received = sa_putn(b, p->gvalue, l != NULL ? l->gv[1] :
+		    olen(p->gvalue), SIPMSG_HOST_BYTES);
+	if ((p = vp[2]) != NULL && p->gvalue != NULL)
+		d->maddr = sa_putn(b, p->gvalue, l != NULL ? l->gv[2] :
+		    olen(p->gvalue), SIPMSG_HOST_BYTES);
 	if ((p = vp[3]) != NULL) {
 		/* RFC 3581: a bare ";rport" asks for the port to be filled. */
 		d->rport = port_or(p->gvalue, 0);
@@ -340,7 +373,7 @@ via_fill(struct sipmsg_via *d, struct msg_buf *b, osip_via_t *v)
 	osip_generic_param_t *vp[4];
 
 	params_get(&v->via_params, via_names, 4, vp);
-	via_put(d, b, v, vp);
+	via_put(d, b, v, vp, NULL);
 }
 
 /*
@@ -781,6 +814,7 @@ struct via_scan {
 	osip_via_t v;                  /* protocol, host, port; no lists */
 	osip_generic_param_t p[4];
 	osip_generic_param_t *vp[4];   /* as via_put() takes them */
+	struct via_lens l;
 };
 
 static bool
@@ -799,10 +833,12 @@ scan_via(struct scratch *s, const struct memo_line *ml, struct via_scan *vs)
 	for (size_t i = 0; i < n; i++)
 		if (is_digit((char)p[i]))
 			return false;
+	vs->l.protocol = n;
 	if ((vs->v.protocol = scan_dup(s, p, n)) == NULL ||
 	    !scan_byte(&c, ' ') || !scan_span(&c, SC_HOST, &p, &n) ||
 	    (vs->v.host = scan_dup(s, p, n)) == NULL)
 		return false;
+	vs->l.host = n;
 	if (!scan_port(s, &c, &vs->v.port))
 		return false;
 	while (scan_byte(&c, ';')) {
@@ -824,6 +860,7 @@ scan_via(struct scratch *s, const struct memo_line *ml, struct via_scan *vs)
 		vs->p[k].gname = (char *)(uintptr_t)via_names[k];
 		if (q != NULL && (vs->p[k].gvalue = scan_dup(s, q, m)) == NULL)
 			return false;
+		vs->l.gv[k] = m;
 		vs->vp[k] = &vs->p[k];
 	}
 	return cur_left(&c) == 0;
@@ -968,7 +1005,8 @@ extract(struct msg_buf *b, const struct hdr_index *x, osip_message_t *om,
 		}
 	}
 	if (via_scanned != NULL) {
-		via_put(&b->via[0], b, &via_scanned->v, via_scanned->vp);
+		via_put(&b->via[0], b, &via_scanned->v, via_scanned->vp,
+		    &via_scanned->l);
 		m->nvia = 1;
 	}
 	n = use[OK_VIA] != NULL || via_scanned != NULL ? 0 :
@@ -1750,7 +1788,15 @@ sipmsg_uri_userhost(const char *uri, char *buf, size_t n)
 	for (i = (size_t)(end - p); i < len; i++)
 		if (p[i] == ';' || p[i] == '?' || p[i] == '>')
 			break;
-	text_copy(buf, n, p, i);
+	/*
+	 * text_copy(buf, n, p, i) without its byte loop: p[0..i) lies
+	 * within the strnlen() of uri, so it holds no NUL to replace.
+	 */
+	if (i > n - 1)
+		i = n - 1;
+	if (i > 0)  /* p is NULL for a NULL uri */
+		memcpy(buf, p, i);
+	buf[i] = '\0';
 	return buf;
 }
 
