@@ -1353,6 +1353,33 @@ scan_req_uri(osip_message_t *om, const char *u, size_t ul)
 }
 
 /*
+ * Whether every byte of p[0..n) is in 0x21-0x7e.  Eight bytes a step: a
+ * top bit in x, x - 0x21.. or x + 0x01.. marks a byte of 0x80 or more,
+ * below 0x21, or 0x7f; a borrow or carry that flags a passing byte only
+ * comes from a failing byte below it, so a flag means a failing byte,
+ * and all passing flag none.
+ */
+static inline bool
+all_graphic(const char *p, size_t n)
+{
+	const uint64_t lo = 0x0101010101010101ULL;
+	const uint64_t hi = 0x8080808080808080ULL;
+	size_t i = 0;
+
+	for (; i + 8 <= n; i += 8) {
+		uint64_t x;
+
+		memcpy(&x, p + i, 8);
+		if ((x | (x - lo * 0x21) | (x + lo)) & hi)
+			return false;
+	}
+	for (; i < n; i++)
+		if ((unsigned char)p[i] <= 0x20 || (unsigned char)p[i] > 0x7e)
+			return false;
+	return true;
+}
+
+/*
  * The start line in[0..sl) (from the libosip2 copy) into om, as
  * osip_message_parse() would put it: "SIP/2.0 NNN reason" (NNN 100-699,
  * a reason of one byte or more) or "METHOD SP Request-URI SP SIP/2.0"
@@ -1387,9 +1414,8 @@ fast_start_line(osip_message_t *om, const char *in, size_t sl)
 		return -1;
 	uri = in + ml + 1;
 	ul = sl - 8 - (ml + 1);
-	for (size_t i = 0; i < ul; i++)
-		if (uri[i] <= 0x20 || uri[i] > 0x7e)
-			return -1;
+	if (!all_graphic(uri, ul))
+		return -1;
 	om->status_code = 0;
 	om->sip_method = ostrndup(in, ml);
 	om->sip_version = ostrndup(in + sl - 7, 7);
