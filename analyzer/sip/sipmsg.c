@@ -285,21 +285,50 @@ static const char *const via_names[4] = {
 };
 
 /*
+ * The lengths of a Via's strings where the reader knows them (scan_via):
+ * olen() of each, not measured again.
+ */
+struct via_lens {
+	size_t protocol, host, gv[4];
+};
+
+/*
+ * s[0..len) (len olen(s): no NUL inside) as a string field of cap bytes:
+ * sa_put() without its search for NUL bytes.
+ */
+static inline const char *
+sa_putn(struct msg_buf *b, const char *s, size_t len, size_t cap)
+{
+	size_t room;
+	char *d = sa_begin(b, cap, &room);
+
+	if (len > room)
+		len = room;
+	if (len == 0)
+		return "";
+	memcpy(d, s, len);
+	return sa_end(b, len);
+}
+
+/*
  * One Via value from what libosip2 (or scan_via) made of it: v's
  * protocol, host and port, and vp[], the first parameter named each of
- * via_names (NULL: none; a NULL gvalue: valueless).
+ * via_names (NULL: none; a NULL gvalue: valueless); l (NULL: measure
+ * them) the lengths of those strings.
  */
 static void
 via_put(struct sipmsg_via *d, struct msg_buf *b, const osip_via_t *v,
-    osip_generic_param_t *const vp[4])
+    osip_generic_param_t *const vp[4], const struct via_lens *l)
 {
 	osip_generic_param_t *p;
-	size_t hl = olen(v->host), room;
+	size_t hl = l != NULL ? l->host : olen(v->host), room;
 	char *t;
 
 	memset(d, 0, sizeof(*d));
-	d->transport = t = sa_put(b, v->protocol != NULL ? v->protocol : "",
-	    olen(v->protocol), SIPMSG_TRANSPORT_BYTES);
+	d->transport = v->protocol != NULL ? sa_putn(b, v->protocol,
+	    l != NULL ? l->protocol : olen(v->protocol),
+	    SIPMSG_TRANSPORT_BYTES) : "";
+	t = (char *)(uintptr_t)d->transport;
 	for (; *t != '\0'; t++)
 		if (*t >= 'a' && *t <= 'z')
 			*t = (char)(*t - 32);
@@ -313,19 +342,23 @@ via_put(struct sipmsg_via *d, struct msg_buf *b, const osip_via_t *v,
 		t[hl + 1] = ']';
 		d->host = sa_end(b, hl + 2);
 	} else {
-		d->host = sa_str(b, v->host, SIPMSG_HOST_BYTES);
+		d->host = v->host != NULL ?
+		    sa_putn(b, v->host, hl, SIPMSG_HOST_BYTES) : "";
 	}
 	d->branch = d->received = d->maddr = "";
 	ep_clear(&d->sent_by);
 	if (v->host != NULL && ep_parse_ip(&d->sent_by, v->host, hl) == 0)
 		d->sent_by.port = port_or(v->port,
 		    strcmp(d->transport, "TLS") == 0 ? 5061 : 5060);
-	if ((p = vp[0]) != NULL)
-		d->branch = sa_str(b, p->gvalue, SIPMSG_BRANCH_BYTES);
-	if ((p = vp[1]) != NULL)
-		d->received = sa_str(b, p->gvalue, SIPMSG_HOST_BYTES);
-	if ((p = vp[2]) != NULL)
-		d->maddr = sa_str(b, p->gvalue, SIPMSG_HOST_BYTES);
+	if ((p = vp[0]) != NULL && p->gvalue != NULL)
+		d->branch = sa_putn(b, p->gvalue, l != NULL ? l->gv[0] :
+		    olen(p->gvalue), SIPMSG_BRANCH_BYTES);
+	if ((p = vp[1]) != NULL && p->gvalue != NULL)
+		d->received = sa_putn(b, p->gvalue, l != NULL ? l->gv[1] :
+		    olen(p->gvalue), SIPMSG_HOST_BYTES);
+	if ((p = vp[2]) != NULL && p->gvalue != NULL)
+		d->maddr = sa_putn(b, p->gvalue, l != NULL ? l->gv[2] :
+		    olen(p->gvalue), SIPMSG_HOST_BYTES);
 	if ((p = vp[3]) != NULL) {
 		/* RFC 3581: a bare ";rport" asks for the port to be filled. */
 		d->rport = port_or(p->gvalue, 0);
@@ -340,7 +373,7 @@ via_fill(struct sipmsg_via *d, struct msg_buf *b, osip_via_t *v)
 	osip_generic_param_t *vp[4];
 
 	params_get(&v->via_params, via_names, 4, vp);
-	via_put(d, b, v, vp);
+	via_put(d, b, v, vp, NULL);
 }
 
 /*
@@ -781,6 +814,7 @@ struct via_scan {
 	osip_via_t v;                  /* protocol, host, port; no lists */
 	osip_generic_param_t p[4];
 	osip_generic_param_t *vp[4];   /* as via_put() takes them */
+	struct via_lens l;
 };
 
 static bool
@@ -799,10 +833,12 @@ scan_via(struct scratch *s, const struct memo_line *ml, struct via_scan *vs)
 	for (size_t i = 0; i < n; i++)
 		if (is_digit((char)p[i]))
 			return false;
+	vs->l.protocol = n;
 	if ((vs->v.protocol = scan_dup(s, p, n)) == NULL ||
 	    !scan_byte(&c, ' ') || !scan_span(&c, SC_HOST, &p, &n) ||
 	    (vs->v.host = scan_dup(s, p, n)) == NULL)
 		return false;
+	vs->l.host = n;
 	if (!scan_port(s, &c, &vs->v.port))
 		return false;
 	while (scan_byte(&c, ';')) {
@@ -824,6 +860,7 @@ scan_via(struct scratch *s, const struct memo_line *ml, struct via_scan *vs)
 		vs->p[k].gname = (char *)(uintptr_t)via_names[k];
 		if (q != NULL && (vs->p[k].gvalue = scan_dup(s, q, m)) == NULL)
 			return false;
+		vs->l.gv[k] = m;
 		vs->vp[k] = &vs->p[k];
 	}
 	return cur_left(&c) == 0;
@@ -968,7 +1005,8 @@ extract(struct msg_buf *b, const struct hdr_index *x, osip_message_t *om,
 		}
 	}
 	if (via_scanned != NULL) {
-		via_put(&b->via[0], b, &via_scanned->v, via_scanned->vp);
+		via_put(&b->via[0], b, &via_scanned->v, via_scanned->vp,
+		    &via_scanned->l);
 		m->nvia = 1;
 	}
 	n = use[OK_VIA] != NULL || via_scanned != NULL ? 0 :
@@ -1315,6 +1353,33 @@ scan_req_uri(osip_message_t *om, const char *u, size_t ul)
 }
 
 /*
+ * Whether every byte of p[0..n) is in 0x21-0x7e.  Eight bytes a step: a
+ * top bit in x, x - 0x21.. or x + 0x01.. marks a byte of 0x80 or more,
+ * below 0x21, or 0x7f; a borrow or carry that flags a passing byte only
+ * comes from a failing byte below it, so a flag means a failing byte,
+ * and all passing flag none.
+ */
+static inline bool
+all_graphic(const char *p, size_t n)
+{
+	const uint64_t lo = 0x0101010101010101ULL;
+	const uint64_t hi = 0x8080808080808080ULL;
+	size_t i = 0;
+
+	for (; i + 8 <= n; i += 8) {
+		uint64_t x;
+
+		memcpy(&x, p + i, 8);
+		if ((x | (x - lo * 0x21) | (x + lo)) & hi)
+			return false;
+	}
+	for (; i < n; i++)
+		if ((unsigned char)p[i] <= 0x20 || (unsigned char)p[i] > 0x7e)
+			return false;
+	return true;
+}
+
+/*
  * The start line in[0..sl) (from the libosip2 copy) into om, as
  * osip_message_parse() would put it: "SIP/2.0 NNN reason" (NNN 100-699,
  * a reason of one byte or more) or "METHOD SP Request-URI SP SIP/2.0"
@@ -1349,9 +1414,8 @@ fast_start_line(osip_message_t *om, const char *in, size_t sl)
 		return -1;
 	uri = in + ml + 1;
 	ul = sl - 8 - (ml + 1);
-	for (size_t i = 0; i < ul; i++)
-		if (uri[i] <= 0x20 || uri[i] > 0x7e)
-			return -1;
+	if (!all_graphic(uri, ul))
+		return -1;
 	om->status_code = 0;
 	om->sip_method = ostrndup(in, ml);
 	om->sip_version = ostrndup(in + sl - 7, 7);
@@ -1510,15 +1574,26 @@ parse_in(struct scratch *s, bool own, const uint8_t *msg, size_t len,
 	m->body_len = len - m->body_off;
 	/*
 	 * A CR inside a line makes where libosip2 ends a header, or its
-	 * header block, depend on the lines around: then it reads all.
+	 * header block, depend on the lines around: then it reads all.  The
+	 * memo lines still deferred are looked at below (walk_cr), once it
+	 * is known which are taken: those hold none.
 	 */
 	contained = !w.has_cr && start_line_contained(w.in, first_line_len(&w));
 	if (hx_get(&w.hx, HX_CALL_ID, &v, &vl) && vl > 0) {
 		m->call_id = sa_put(&b, v, vl, SIPMSG_URI_BYTES);
 		if (lend != NULL && lend->prior != NULL && contained) {
 			m->prior_asked = true;
-			if (!memo_find(&w, m->call_id, lend, use))
-				return NULL;  /* the caller knows it: nothing counted */
+			if (!memo_find(&w, m->call_id, lend, use)) {
+				/*
+				 * The caller knows it (nothing counted), if
+				 * these bytes would have been asked about.
+				 */
+				walk_cr(&w, NULL);
+				if (!w.has_cr)
+					return NULL;
+				contained = false;
+				m->prior_asked = false;
+			}
 		}
 	}
 	/* What no earlier message answers for, the fast scan may read. */
@@ -1536,6 +1611,25 @@ parse_in(struct scratch *s, bool own, const uint8_t *msg, size_t len,
 			if (scan_via(s, &w.memo[k], &vs))
 				via_scanned = &vs;
 			taken[k] = via_scanned != NULL;
+		}
+	}
+	/*
+	 * A taken line holds no CR: it is an earlier message's line, which
+	 * had none (memo_off is kept only then), or a scan took it, after
+	 * fast_value() found only printable bytes in its value (its name is
+	 * a known one's letters, SP and HTAB around the ':').  A CR in
+	 * another deferred line undoes what was taken, as if the walk had
+	 * found it: nothing is then contained.
+	 */
+	walk_cr(&w, contained ? taken : NULL);
+	if (contained && w.has_cr) {
+		contained = false;
+		m->prior_asked = false;
+		via_scanned = NULL;
+		for (int k = 0; k < MEMO_COUNT; k++) {
+			use[k] = NULL;
+			scan[k] = NULL;
+			taken[k] = false;
 		}
 	}
 	/*
@@ -1720,7 +1814,15 @@ sipmsg_uri_userhost(const char *uri, char *buf, size_t n)
 	for (i = (size_t)(end - p); i < len; i++)
 		if (p[i] == ';' || p[i] == '?' || p[i] == '>')
 			break;
-	text_copy(buf, n, p, i);
+	/*
+	 * text_copy(buf, n, p, i) without its byte loop: p[0..i) lies
+	 * within the strnlen() of uri, so it holds no NUL to replace.
+	 */
+	if (i > n - 1)
+		i = n - 1;
+	if (i > 0)  /* p is NULL for a NULL uri */
+		memcpy(buf, p, i);
+	buf[i] = '\0';
 	return buf;
 }
 

@@ -450,7 +450,9 @@ undefer(struct walk *w, struct memo_line *ml)
 
 	memmove(w->in + ml->in_off + n, w->in + ml->in_off,
 	    w->inlen - ml->in_off);
-	(void)put_line(w->in + ml->in_off, ml->line, ml->ll);
+	/* Not looked at while deferred (walk_cr): now, as in_line() does. */
+	if (put_line(w->in + ml->in_off, ml->line, ml->ll))
+		w->has_cr = true;
 	w->inlen += n;
 	for (int k = 0; k < MEMO_COUNT; k++)
 		if (w->memo[k].deferred && goes_before(ml, &w->memo[k]))
@@ -555,8 +557,8 @@ walk_headers(struct walk *w, struct scratch *s, const uint8_t *msg,
 			/*
 			 * The first line of a memo header waits for
 			 * walk_drop(): it is mostly taken, and then never
-			 * copied.  A CR inside it is noted as in_line()
-			 * would.
+			 * copied.  A CR inside it is looked for by undefer()
+			 * or walk_cr(), not here: a taken line has none.
 			 */
 			if (ml->deferred)
 				undefer(w, ml);
@@ -569,8 +571,6 @@ walk_headers(struct walk *w, struct scratch *s, const uint8_t *msg,
 			last = ml;
 			if (ml->usable) {
 				ml->deferred = true;
-				if (memchr(line, '\r', ll) != NULL)
-					w->has_cr = true;
 				continue;
 			}
 		} else {
@@ -579,6 +579,18 @@ walk_headers(struct walk *w, struct scratch *s, const uint8_t *msg,
 		in_line(w, line, ll);
 	}
 	return 0;
+}
+
+void
+walk_cr(struct walk *w, const bool clean[MEMO_COUNT])
+{
+	for (int k = 0; k < MEMO_COUNT && !w->has_cr; k++) {
+		const struct memo_line *ml = &w->memo[k];
+
+		if (ml->deferred && (clean == NULL || !clean[k]) &&
+		    memchr(ml->line, '\r', ml->ll) != NULL)
+			w->has_cr = true;
+	}
 }
 
 /*

@@ -126,7 +126,8 @@ struct walk {
 	size_t hdr_len;   /* start line and headers with their line ends */
 	size_t body_off;  /* first byte after the empty line; len if none */
 	bool too_long;    /* a line over CAP_SIP_LINE_BYTES */
-	bool has_cr;      /* a CR inside a line of the copy */
+	bool has_cr;      /* a CR inside a line of the copy; the deferred
+	                     memo lines are looked at by walk_cr() only */
 	bool extra;       /* the copy holds a line other than the start line
 	                     and the memo headers' own single lines */
 	struct hdr_index hx;
@@ -169,6 +170,14 @@ bool hdr_find(const uint8_t *p, size_t len, bool skip_first,
  */
 int walk_headers(struct walk *w, struct scratch *s, const uint8_t *msg,
     size_t len, const struct sipframe_lines *ln);
+
+/*
+ * Completes w->has_cr with the memo lines still deferred, which the walk
+ * does not look at: most of them are taken, and a taken line is known
+ * to hold no CR.  clean[k] (clean NULL: none) says that memo line k is
+ * such a line, not looked at again; every other deferred line is.
+ */
+void walk_cr(struct walk *w, const bool clean[MEMO_COUNT]);
 
 /*
  * Finishes the libosip2 copy: the memo headers' first lines, which the
@@ -255,7 +264,8 @@ sa_str(struct msg_buf *b, const char *s, size_t cap)
 	size_t room, len;
 	char *d;
 
-	if (s == NULL)
+	/* What sa_end() gives an empty one, without the calls (many are). */
+	if (s == NULL || s[0] == '\0')
 		return "";
 	d = sa_begin(b, cap, &room);
 	len = strnlen(s, room);
