@@ -45,7 +45,8 @@
  * packet, a packet after any other block, a Simple or obsolete Packet
  * Block, a damaged block, the end of the file -- is libpcap's: its
  * stream is set to lp_off and pcap_next_ex() reads from there, and
- * ftello() says where it stopped.  Streams' pcapng is libpcap's alone.
+ * ftello() says where it stopped.  A pcapng stream is read the same
+ * way (below).
  *
  * Streams (standard input, a pipe, a FIFO) cannot be read again at an
  * offset, so libpcap reads them through a stdio stream of ours
@@ -61,6 +62,25 @@
  * record longer than the buffer grows it (up to 16 + CAP_SNAPLEN bytes)
  * so that nothing read is lost to a fallback.  bytes_read of a stream
  * cut short is where it ended (its size is 0: unknown).
+ *
+ * A pcapng stream is read as a pcapng file is, by the same functions:
+ * its first CAP_PCAPNG_HEAD bytes are read into the buffer before
+ * libpcap opens it (pcapng_pipe_head: the interfaces before the first
+ * packet, as pcapng_ifaces reads a file's), the block walk reads the
+ * buffer instead of the file (walk_bytes), and ng_next takes an EPB at
+ * the stream's position (libpcap's: no seek) once the walk is there.
+ * The buffer keeps the bytes from the walk's next block on (pipe_need),
+ * so that the walk, which follows libpcap, finds them; and so that this
+ * does not grow without bound while libpcap reads many blocks between
+ * two packets, the walk goes ahead as the buffer is refilled during
+ * libpcap's reading (walk_ahead: up to the next packet block, an
+ * interface block only whole and only once libpcap has opened the
+ * stream): the buffer then holds at most one interface block and what
+ * a record needs.  What going ahead did to capture_info (interfaces
+ * added, anomalies) is undone when libpcap returns no packet after all
+ * (cfile_fill), since a file's walk passes blocks only up to the packet
+ * libpcap returned last: the stream ends with the file's interfaces
+ * and anomalies.
  *
  * Errors after the open are anomalies of the file, which then ends (the
  * others go on): libpcap's "truncated dump file ..." (a record cut short by
@@ -106,8 +126,7 @@
  * bytes; after one that could not be read, none is).  A block shorter than 12 bytes or not a multiple of 4, a bad
  * byte-order magic, or the file ending where libpcap found a packet is
  * ANOMALY_PCAPNG_BAD_BLOCK: the walk stops and the file's later frames
- * have ifnum 0 (not known), as do frames of a pcap file and of a stream
- * that cannot be re-read (standard input).
+ * have ifnum 0 (not known), as do frames of a pcap file.
  */
 #include <errno.h>
 #include <fcntl.h>
