@@ -633,25 +633,25 @@ pipe_next(struct cfile *f, struct pcap_pkthdr *h, const u_char **data)
 }
 
 /*
- * f->fr becomes the frame just read (f->info.packets counts it already),
- * taken at ts; the file's first and last times follow it.
+ * *fr becomes the frame of f just read (f->info.packets counts it
+ * already), taken at ts; the file's first and last times follow it.
  */
 static inline void
-frame_set(struct cfile *f, int64_t ts, const uint8_t *data, uint32_t caplen,
-    uint32_t wirelen, uint32_t ifnum)
+frame_set(struct cfile *f, struct capture_frame *fr, int64_t ts,
+    const uint8_t *data, uint32_t caplen, uint32_t wirelen, uint32_t ifnum)
 {
 	if (f->info.packets == 1 || ts < f->info.first_ns)
 		f->info.first_ns = ts;
 	if (f->info.packets == 1 || ts > f->info.last_ns)
 		f->info.last_ns = ts;
-	f->fr.frame = f->info.packets;
-	f->fr.ts_ns = ts;
-	f->fr.linktype = f->info.linktype; /* pcap_datalink(), see the top */
-	f->fr.data = data;
-	f->fr.caplen = caplen;
-	f->fr.wirelen = wirelen;
-	f->fr.ifnum = ifnum;
-	f->has = 1;
+	fr->cap_idx = f->fr.cap_idx;
+	fr->frame = f->info.packets;
+	fr->ts_ns = ts;
+	fr->linktype = f->info.linktype; /* pcap_datalink(), see the top */
+	fr->data = data;
+	fr->caplen = caplen;
+	fr->wirelen = wirelen;
+	fr->ifnum = ifnum;
 }
 
 /*
@@ -660,11 +660,12 @@ frame_set(struct cfile *f, int64_t ts, const uint8_t *data, uint32_t caplen,
  * window and fast_takes it.  Its time needs no clamp (seconds below
  * 2^31), its length no cut (at most the snapshot length and
  * CAP_SNAPLEN), and a file we read has no walk (ifnum 0): what the
- * general path does for such a record, without its calls and checks.
+ * general path does for such a record, without its calls and checks,
+ * into *fr (f->fr, or in a set of one file the caller's frame: no copy).
  * Returns 0, having changed nothing, for any other record.
  */
 static inline int
-fast_fill(struct cfile *f)
+fast_fill(struct cfile *f, struct capture_frame *fr)
 {
 	struct fastrd *r = &f->fast;
 	size_t i = (size_t)(r->off - r->rb_off);
@@ -683,7 +684,7 @@ fast_fill(struct cfile *f)
 		anomaly_add(&f->info.an, ANOMALY_CAPLEN_SHORT);
 	ts = (int64_t)w[0] * CAP_NS_PER_SEC +
 	    (int64_t)w[1] * (r->micro ? 1000 : 1);
-	frame_set(f, ts, r->rb + i + 16, w[2], w[3], 0);
+	frame_set(f, fr, ts, r->rb + i + 16, w[2], w[3], 0);
 	return 1;
 }
 
@@ -801,7 +802,8 @@ cfile_fill(struct cfile *f)
 	    (int64_t)h->ts.tv_usec * (f->nano ? 1 : 1000);
 	if (!own || !f->walk.own)
 		ifnum = walk_next(f);
-	frame_set(f, ts, data, caplen, h->len, ifnum);
+	frame_set(f, &f->fr, ts, data, caplen, h->len, ifnum);
+	f->has = 1;
 }
 
 /* Reads a 32- or 16-bit value in the section's byte order. */
@@ -1683,8 +1685,14 @@ capture_set_next(struct capture_set *cs, struct capture_frame *out)
 	if (cs->last >= 0) {
 		struct cfile *f = cs->f[cs->last];
 
-		/* fast.rb is freed when the file closes (pc NULL) */
-		if (f->fast.rb == NULL || !fast_fill(f))
+		/* fast.rb is freed when the file closes (pc NULL); a set of
+		 * one file hands the frame out without buffering it */
+		if (f->fast.rb != NULL &&
+		    fast_fill(f, cs->n == 1 ? out : &f->fr)) {
+			if (cs->n == 1)
+				return 1;       /* cs->last stays */
+			f->has = 1;
+		} else
 			cfile_fill(f);
 		cs->last = -1;
 	}
