@@ -86,7 +86,7 @@ _Static_assert(CAP_RTP_RATE_SECONDS_STRIP >= 512,
  * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
  */
 int
-rtp_parse(const uint8_t *p, size_t len, struct rtp_hdr *h)
+rtp_parse_rest(const uint8_t *p, size_t len, struct rtp_hdr *h)
 {
 	struct cur c;
 	struct rtp_hdr r;
@@ -94,25 +94,6 @@ rtp_parse(const uint8_t *p, size_t len, struct rtp_hdr *h)
 	uint8_t b0, b1;
 	size_t rest;
 
-	/*
-	 * The commonest packet, version 2 with no padding, extension or
-	 * CSRC and not RTCP, in one step: what the general path below
-	 * gives for it.
-	 */
-	if (len >= 12 && p[0] == 0x80 && (p[1] < 200 || p[1] > 207)) {
-		h->version = 2;
-		h->padding = h->extension = h->csrc_count = 0;
-		h->marker = p[1] >> 7;
-		h->pt = p[1] & 0x7f;
-		h->seq = (uint16_t)(p[2] << 8 | p[3]);
-		h->ts = (uint32_t)p[4] << 24 | (uint32_t)p[5] << 16 |
-		    (uint32_t)p[6] << 8 | p[7];
-		h->ssrc = (uint32_t)p[8] << 24 | (uint32_t)p[9] << 16 |
-		    (uint32_t)p[10] << 8 | p[11];
-		h->header_len = 12;
-		h->payload_len = len - 12;
-		return 0;
-	}
 	/* the fixed 12 bytes in one take */
 	cur_init(&c, p, len);
 	f = cur_take(&c, 12);
