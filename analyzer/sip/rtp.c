@@ -814,7 +814,15 @@ rtp_stream_add(struct rtp_stream *s, const struct rtp_hdr *h, int64_t ts_ns,
 
 		if (gap > s->max_gap_ns)
 			s->max_gap_ns = gap;
-		v = update_seq(s, h->seq);
+		/* the next in order, update_seq's commonest case, here */
+		if ((uint16_t)(h->seq - (uint16_t)s->max_seq) == 1) {
+			if (h->seq < s->max_seq)
+				s->cycles += RTP_SEQ_MOD;
+			s->max_seq = h->seq;
+			s->received_in_seq++;
+			v = SEQ_NEW;
+		} else
+			v = update_seq(s, h->seq);
 	}
 	s->packets++;
 	s->bytes += h->payload_len;
