@@ -1327,16 +1327,22 @@ walk_ahead(struct cfile *f)
  * simply not known.
  */
 static void
-walk_start(struct cfile *f)
+walk_init(struct ngwalk *w, const struct capture_info *info)
 {
-	struct ngwalk *w = &f->walk;
-
 	memset(w, 0, sizeof(*w));
 	w->fd = -1;
 	w->le = 1;
 	/* an interface block pcapng_ifaces() could not read is counted
 	 * there once; the walk keeps none after it */
-	w->idb_ok = f->info.an.n[ANOMALY_PCAPNG_BAD_OPTION] == 0;
+	w->idb_ok = info->an.n[ANOMALY_PCAPNG_BAD_OPTION] == 0;
+}
+
+static void
+walk_start(struct cfile *f)
+{
+	struct ngwalk *w = &f->walk;
+
+	walk_init(w, &f->info);
 	if (!f->info.pcapng)
 		return;
 	w->buf = malloc(WALK_BUF);
@@ -1360,14 +1366,9 @@ walk_start(struct cfile *f)
 static void
 walk_pipe_start(struct cfile *f)
 {
-	struct ngwalk *w = &f->walk;
-
-	memset(w, 0, sizeof(*w));
-	w->fd = -1;
-	w->le = 1;
-	w->idb_ok = f->info.an.n[ANOMALY_PCAPNG_BAD_OPTION] == 0;
+	walk_init(&f->walk, &f->info);
 	if (f->info.pcapng && f->pipe.buf != NULL)
-		w->pipe = &f->pipe;
+		f->walk.pipe = &f->pipe;
 }
 
 /*

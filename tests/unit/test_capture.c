@@ -832,27 +832,29 @@ pcapng_filter_bad(void)
 	}
 }
 
+/* Runs test fn on files (ng_open), then again through pipes. */
+static void
+ng_file_and_pipe(void (*fn)(void))
+{
+	ng_via_pipe = 0;
+	fn();
+	ng_via_pipe = 1;
+	fn();
+	reap();
+	ng_via_pipe = 0;
+}
+
 /* The interface blocks read from a file, then through a pipe. */
 static void
 test_pcapng_filter(void)
 {
-	ng_via_pipe = 0;
-	pcapng_filter();
-	ng_via_pipe = 1;
-	pcapng_filter();
-	reap();
-	ng_via_pipe = 0;
+	ng_file_and_pipe(pcapng_filter);
 }
 
 static void
 test_pcapng_filter_bad(void)
 {
-	ng_via_pipe = 0;
-	pcapng_filter_bad();
-	ng_via_pipe = 1;
-	pcapng_filter_bad();
-	reap();
-	ng_via_pipe = 0;
+	ng_file_and_pipe(pcapng_filter_bad);
 }
 
 /* A Simple Packet Block (interface 0 of its section), 60 bytes. */
@@ -1039,12 +1041,7 @@ pcapng_ifnum(void)
 static void
 test_pcapng_ifnum(void)
 {
-	ng_via_pipe = 0;
-	pcapng_ifnum();
-	ng_via_pipe = 1;
-	pcapng_ifnum();
-	reap();
-	ng_via_pipe = 0;
+	ng_file_and_pipe(pcapng_ifnum);
 }
 
 /*
