@@ -88,31 +88,28 @@ for s in $scenarios; do
 		run lan-proxy-sameport-alg-on --scenario lan-proxy --alg on --b-rtp-port 6000
 	fi
 done
-# The widened testbed (testbed.py), one run at a time.
-for r in $wide; do
+# truth_run NAME TOOL CMD...: one run whose runner (TOOL) writes NAME's
+# captures and .log, then its facts (truth.py facts).
+truth_run() {
+	local r=$1 tool=$2 rc=0
+	shift 2
 	echo "== $r" >&2
-	rc=0
-	python3 "$HERE/testbed.py" --run "$r" --out "$DIR" || rc=$?
+	"$@" || rc=$?
 	if [ $rc -eq 77 ]; then exit 77; fi
 	if [ $rc -ne 0 ]; then
-		echo "${0##*/}: $r: testbed.py failed ($rc)" >&2
+		echo "${0##*/}: $r: $tool failed ($rc)" >&2
 		fail=1
-		continue
+		return
 	fi
 	python3 "$HERE/truth.py" facts "$DIR" "$r" >"$DIR/$r.facts"
+}
+# The widened testbed (testbed.py), one run at a time.
+for r in $wide; do
+	truth_run "$r" testbed.py python3 "$HERE/testbed.py" --run "$r" --out "$DIR"
 done
 # Public source ports through masquerade (nat-ports.sh).
 for r in $natports; do
-	echo "== $r" >&2
-	rc=0
-	"$HERE/nat-ports.sh" "$DIR" "$r" >/dev/null || rc=$?
-	if [ $rc -eq 77 ]; then exit 77; fi
-	if [ $rc -ne 0 ]; then
-		echo "${0##*/}: $r: nat-ports.sh failed ($rc)" >&2
-		fail=1
-		continue
-	fi
-	python3 "$HERE/truth.py" facts "$DIR" "$r" >"$DIR/$r.facts"
+	truth_run "$r" nat-ports.sh "$HERE/nat-ports.sh" "$DIR" "$r"
 done
 echo "${0##*/}: results in $DIR" >&2
 exit $fail
