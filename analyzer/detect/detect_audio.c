@@ -420,7 +420,8 @@ relayed_copy(const struct dialog *d, size_t idx)
 		if (o->is_request == m->is_request && o->status == m->status &&
 		    o->cseq == m->cseq && o->sdp != NULL &&
 		    o->cseq_method != NULL && m->cseq_method != NULL &&
-		    strcmp(o->cseq_method, m->cseq_method) == 0)
+		    sip_method_same(d->msgs[i].cseq_code, o->cseq_method,
+		    d->msgs[idx].cseq_code, m->cseq_method))
 			return true;
 	}
 	return false;
