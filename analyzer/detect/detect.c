@@ -632,14 +632,10 @@ detect_audio_media(const struct sdp *s)
 {
 	if (s == NULL)
 		return NULL;
-	/* "audio", compared inline: asked of every SDP by most detectors */
-	for (int i = 0; i < s->nmedia; i++) {
-		const char *x = s->media[i].media;
-
-		if (x[0] == 'a' && x[1] == 'u' && x[2] == 'd' && x[3] == 'i' &&
-		    x[4] == 'o' && x[5] == '\0')
+	/* asked of every SDP by most detectors */
+	for (int i = 0; i < s->nmedia; i++)
+		if (detect_media_is_audio(&s->media[i]))
 			return &s->media[i];
-	}
 	return NULL;
 }
 
