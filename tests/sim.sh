@@ -1205,34 +1205,31 @@ for i in range(0, 20, 2):
     pkt(250.0 + i * 3, S, 6000 + 2 * i, '10.0.0.%d' % (10 + i), 4000, rtp(100))
 out.close()
 PY
-for f in text json; do
-	SIPALG_SIM_WORK=1 "$SIM" --profile linux -f $f "$tmp/late.pcap" \
-	    >"$tmp/late-a.$f" 2>"$tmp/late.err"
-	SIPALG_SIM_RETIRE=cap "$SIM" --profile linux -f $f "$tmp/late.pcap" \
-	    >"$tmp/late-b.$f" 2>/dev/null
-	cmp -s "$tmp/late-a.$f" "$tmp/late-b.$f" && ok ||
-	    fail "late packets of dialogs retired, $f: the report differs from retiring at the cap only: $(diff "$tmp/late-b.$f" "$tmp/late-a.$f" | head -5)"
-done
+# vs_cap NAME WHAT: $tmp/NAME.pcap's reports (text, JSON) equal those of
+# retiring at the cap only; sets vs to "retired N replays N"
+vs_cap() {
+	for f in text json; do
+		SIPALG_SIM_WORK=1 "$SIM" --profile linux -f $f "$tmp/$1.pcap" \
+		    >"$tmp/$1-a.$f" 2>"$tmp/$1.err"
+		SIPALG_SIM_RETIRE=cap "$SIM" --profile linux -f $f "$tmp/$1.pcap" \
+		    >"$tmp/$1-b.$f" 2>/dev/null
+		cmp -s "$tmp/$1-a.$f" "$tmp/$1-b.$f" && ok ||
+		    fail "$2, $f: the report differs from retiring at the cap only: $(diff "$tmp/$1-b.$f" "$tmp/$1-a.$f" | head -5)"
+	done
+	vs=$(sed -n 's/.*retired \([0-9]*\), at most.*, \([0-9]*\) replays$/retired \1 replays \2/p' "$tmp/$1.err")
+}
 # (both late dialogs are found in one pass: one replay)
+vs_cap late "late packets of dialogs retired"
 check "late packets of dialogs retired: retired, then replayed keeping them" \
-    "retired 4 replays 1" \
-    "$(sed -n 's/.*retired \([0-9]*\), at most.*, \([0-9]*\) replays$/retired \1 replays \2/p' "$tmp/late.err")"
+    "retired 4 replays 1" "$vs"
 # many.pcap: 10 dialogs looked up late, each by its own packet.  A run in
 # conflict goes on to the end, so one pass finds them all and one replay
 # keeps them live; the 10 others still retire (stopping at the first
 # conflict found one a replay and used all the replays, after which
 # nothing retired below the cap).
-for f in text json; do
-	SIPALG_SIM_WORK=1 "$SIM" --profile linux -f $f "$tmp/many.pcap" \
-	    >"$tmp/many-a.$f" 2>"$tmp/many.err"
-	SIPALG_SIM_RETIRE=cap "$SIM" --profile linux -f $f "$tmp/many.pcap" \
-	    >"$tmp/many-b.$f" 2>/dev/null
-	cmp -s "$tmp/many-a.$f" "$tmp/many-b.$f" && ok ||
-	    fail "many late dialogs, $f: the report differs from retiring at the cap only: $(diff "$tmp/many-b.$f" "$tmp/many-a.$f" | head -5)"
-done
+vs_cap many "many late dialogs"
 check "many late dialogs: all found in one pass, one replay, the others retired" \
-    "retired 10 replays 1" \
-    "$(sed -n 's/.*retired \([0-9]*\), at most.*, \([0-9]*\) replays$/retired \1 replays \2/p' "$tmp/many.err")"
+    "retired 10 replays 1" "$vs"
 check "many late dialogs: 20 calls completed" "20" \
     "$(grep -c '^     outcome: completed ' "$tmp/many-a.text")"
 check "late packets of dialogs retired: one registration, one call" \
