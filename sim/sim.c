@@ -216,9 +216,11 @@ step_pkt(void *user, const struct sim_pkt *p)
 	struct runs *rs = user;
 	size_t i;
 
+	/* (a run in conflict goes on: its result is thrown away, but the
+	 * lookups that follow find every other dialog retired too soon, all
+	 * kept live in one replay) */
 	for (i = 0; i < rs->n; i++)
-		if (!(rs->r[i]->conflict && rs->r[i]->retire_done))
-			run_step(rs->r[i], p);
+		run_step(rs->r[i], p);
 }
 
 static void leg_index(struct sim_result *res);
@@ -536,8 +538,8 @@ retire(struct run *r)
 	struct fe_dialog copy;
 
 	/* (a full table is looked at once it is full, not a pass later) */
-	if ((r->now < r->retire_next && !(r->retire_done &&
-	    n >= SIM_CAP_DIALOGS)) || (r->conflict && r->retire_done))
+	if (r->now < r->retire_next && !(r->retire_done &&
+	    n >= SIM_CAP_DIALOGS))
 		return;
 	r->retire_next = r->now + SIM_RETIRE_RETRY_NS;
 	busy = calloc(n ? n : 1, 1);
@@ -632,9 +634,13 @@ out:
 /*
  * A lookup of the replay that would have found a dialog already retired
  * (a late packet of its Call-ID, RTP to one of its media endpoints that
- * no newer dialog holds: run_ghost_check) makes the runs start again
- * with that dialog kept live throughout, at most this many times; past
- * that dialogs retire only when the table is full.
+ * no newer dialog holds: run_ghost_check) puts the run in conflict; it
+ * goes on to the end (retiring as before) so that one pass finds every
+ * such dialog, and the runs start again with all of them kept live
+ * throughout (keeping a dialog live changes no report).  A replay starts
+ * again only when it finds new ones (a lookup the first pass did not
+ * make, its state having gone another way after a conflict), at most
+ * this many times; past that dialogs retire only when the table is full.
  */
 #define SIM_RETIRE_TRIES 8
 
