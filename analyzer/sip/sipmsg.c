@@ -278,7 +278,7 @@ int_or(const uint8_t *p, size_t len, int def)
 
 /*
  * The Via parameters via_put() reads, in the order of its vp[]; in
- * lowercase (scan_via() compares first letters before names).
+ * lowercase (as via_name() compares them).
  */
 static const char *const via_names[4] = {
 	"branch", "received", "maddr", "rport"
@@ -817,6 +817,41 @@ struct via_scan {
 	struct via_lens l;
 };
 
+/*
+ * p[0..n) equals the lowercase letters lc[0..ln) (ln <= 8) but for case:
+ * x | 0x20 is a lowercase letter exactly for that letter and its
+ * capital, so the bytes are compared eight at a time.
+ */
+static inline bool
+letters_ieq(const uint8_t *p, size_t n, const char *lc, size_t ln)
+{
+	uint64_t x = 0, y = 0;
+
+	if (n != ln)
+		return false;
+	memcpy(&x, p, ln);
+	memcpy(&y, lc, ln);
+	/* The padding bytes, zero in both, are 0x20 in both. */
+	return (x | 0x2020202020202020ULL) == (y | 0x2020202020202020ULL);
+}
+
+/* The index in via_names of the parameter name p[0..n) (n > 0), or -1. */
+static inline int
+via_name(const uint8_t *p, size_t n)
+{
+	switch (p[0] | 0x20) {
+	case 'b':
+		return letters_ieq(p, n, "branch", 6) ? 0 : -1;
+	case 'r':
+		return letters_ieq(p, n, "received", 8) ? 1 :
+		    letters_ieq(p, n, "rport", 5) ? 3 : -1;
+	case 'm':
+		return letters_ieq(p, n, "maddr", 5) ? 2 : -1;
+	default:
+		return -1;
+	}
+}
+
 static bool
 scan_via(struct scratch *s, const struct memo_line *ml, struct via_scan *vs)
 {
@@ -846,11 +881,9 @@ scan_via(struct scratch *s, const struct memo_line *ml, struct via_scan *vs)
 
 		if (!scan_span(&c, SC_TOKEN, &p, &n))
 			return false;
-		for (int j = 0; j < 4 && k < 0; j++)
-			if (vs->vp[j] == NULL &&
-			    (p[0] | 0x20) == via_names[j][0] &&
-			    text_ieq(p, n, via_names[j]))
-				k = j;
+		k = via_name(p, n);
+		if (k >= 0 && vs->vp[k] != NULL)
+			k = -1;
 		q = NULL;
 		m = 0;
 		if (scan_byte(&c, '=') && !scan_span(&c, SC_TOKEN, &q, &m))
