@@ -621,9 +621,29 @@ scan_span(struct cur *c, unsigned cls, const uint8_t **p, size_t *n)
 	const uint8_t *q = cur_rest(c);
 	size_t left = cur_left(c), i = 0;
 
-	/* In locals: through *p and *n each step cost a load and a store. */
+	/*
+	 * In locals: through *p and *n each step cost a load and a store.
+	 * One bound test per four bytes while four remain.
+	 */
+	for (; i + 4 <= left; i += 4) {
+		if ((scan_class[q[i]] & bit) == 0)
+			goto out;
+		if ((scan_class[q[i + 1]] & bit) == 0) {
+			i += 1;
+			goto out;
+		}
+		if ((scan_class[q[i + 2]] & bit) == 0) {
+			i += 2;
+			goto out;
+		}
+		if ((scan_class[q[i + 3]] & bit) == 0) {
+			i += 3;
+			goto out;
+		}
+	}
 	while (i < left && (scan_class[q[i]] & bit) != 0)
 		i++;
+out:
 	*p = q;
 	*n = i;
 	/* i <= left: the skip cannot fail. */
