@@ -6,7 +6,10 @@
  * packets share a binding: EIM = same inside endpoint; ADM = also same
  * remote address; APDM = also same remote port (Linux masquerade, where
  * port preservation makes it look endpoint-independent until two flows
- * collide).  The filtering behaviour decides which inbound packets a live
+ * collide).  A per-tuple (APDM) NAT holds a public port per remote, as
+ * conntrack's tuple does: two inside endpoints may share one toward
+ * different remotes, and an inbound packet goes to the binding whose
+ * tuple it answers.  The filtering behaviour decides which inbound packets a live
  * binding accepts: EIF anyone, ADF remotes the inside sent to, APDF those
  * remote address:port pairs only (RFC 4787 section 5).
  *
@@ -171,6 +174,8 @@ struct nat {
 	uint64_t fail_gen;
 	int64_t fail_t0, fail_until;
 	struct ep fail_in;
+	struct ep fail_remote;    /* the remote it was for (per tuple) ... */
+	bool fail_remote_set;     /* ... if it was for one */
 	/* the ports of that scan a pinhole held (by offset in the range) */
 	uint64_t fail_ph[(ALLOC_WIDE_MAX + 2 - ALLOC_WIDE_MIN + 63) / 64];
 	uint32_t rnd;             /* deterministic generator for random ports */
@@ -833,16 +838,56 @@ binding_alive_until(const struct nat *n, const struct binding *b, int64_t t)
 	return b->last_ns + (int64_t)to * CAP_NS_PER_SEC;
 }
 
+static bool
+remote_known(const struct remote_set *rs, const struct ep *r)
+{
+	int i;
+
+	for (i = 0; i < rs->n; i++)
+		if (ep_eq(&rs->r[i], r))
+			return true;
+	return false;
+}
+
 /*
- * Whether public port p of proto is held by someone other than in: 0
- * not, else by whom (PORT_BY_*).  until (NULL: not wanted) is lowered to
- * when the holder found stops holding it by time alone (a binding).
+ * Whether the mapping is per tuple (APDM, RFC 4787 section 4.1: Linux's
+ * conntrack): then a public port is one flow's only together with the
+ * remote, and two bindings may share it toward different remotes.
+ */
+static bool
+per_tuple(const struct nat *n)
+{
+	return n->cfg->nat_mapping == NAT_APDM;
+}
+
+/*
+ * Whether binding b's tuple leaves its public port free for a new flow
+ * to remote (NULL: any remote, nothing is left free): in a per-tuple NAT
+ * a binding for another remote address:port does not hold the port
+ * (nf_nat_used_tuple looks the whole reply tuple up;
+ * samples/linux-alg/nat-ports-alg-off, phone 10.0.0.4 keeps 5060 toward
+ * .3 while 10.0.0.2 holds it toward .2).  A binding the ALG reserved for
+ * media has no remote yet and holds the port for every one.
+ */
+static bool
+tuple_apart(const struct nat *n, const struct binding *b,
+    const struct ep *remote)
+{
+	return remote != NULL && per_tuple(n) && !b->media &&
+	    !ep_eq(&b->key_remote, remote) && !remote_known(&b->rs, remote);
+}
+
+/*
+ * Whether public port p of proto is held by someone other than in (for
+ * a flow to remote, NULL: any): 0 not, else by whom (PORT_BY_*).  until
+ * (NULL: not wanted) is lowered to when the holder found stops holding
+ * it by time alone (a binding).
  */
 enum { PORT_FREE, PORT_BY_BINDING, PORT_BY_PINHOLE, PORT_BY_FORWARD };
 
 static int
 port_held(const struct nat *n, uint8_t proto, uint16_t p, const struct ep *in,
-    int64_t t, int64_t *until)
+    const struct ep *remote, int64_t t, int64_t *until)
 {
 	uint32_t i;
 	int k;
@@ -852,7 +897,8 @@ port_held(const struct nat *n, uint8_t proto, uint16_t p, const struct ep *in,
 		const struct binding *b = &n->b[i];
 
 		if (b->used && b->proto == proto && b->pub.port == p &&
-		    (in == NULL || !same_owner(&b->in, in)) && binding_alive(n, b, t)) {
+		    (in == NULL || !same_owner(&b->in, in)) &&
+		    !tuple_apart(n, b, remote) && binding_alive(n, b, t)) {
 			if (until != NULL) {
 				int64_t u = binding_alive_until(n, b, t);
 
@@ -876,9 +922,9 @@ port_held(const struct nat *n, uint8_t proto, uint16_t p, const struct ep *in,
 
 static bool
 port_busy(const struct nat *n, uint8_t proto, uint16_t p, const struct ep *in,
-    int64_t t)
+    const struct ep *remote, int64_t t)
 {
-	return port_held(n, proto, p, in, t, NULL) != PORT_FREE;
+	return port_held(n, proto, p, in, remote, t, NULL) != PORT_FREE;
 }
 
 /* Whether in holds a port itself (a binding or a pinhole of its own,
@@ -926,8 +972,8 @@ cursor_after(const struct nat *n, uint32_t c, uint32_t tries)
 #define ALLOC_TRIES(n) (ALLOC_PORT_MAX(n) - ALLOC_PORT_MIN(n) + 1768)
 
 static uint16_t
-alloc_port(struct nat *n, uint8_t proto, const struct ep *in, uint16_t want,
-    bool even, int64_t t)
+alloc_port(struct nat *n, uint8_t proto, const struct ep *in,
+    const struct ep *remote, uint16_t want, bool even, int64_t t)
 {
 	uint32_t tries;
 	uint16_t p;
@@ -936,10 +982,12 @@ alloc_port(struct nat *n, uint8_t proto, const struct ep *in, uint16_t want,
 	    n->next_port <= ALLOC_PORT_MAX(n);
 	int h;
 
-	if (want != 0 && !port_busy(n, proto, want, in, t))
+	if (want != 0 && !port_busy(n, proto, want, in, remote, t))
 		return want;
 	if (n->fail_valid && n->fail_gen == n->gen && n->fail_proto == proto &&
 	    n->fail_even == even && t >= n->fail_t0 && t <= n->fail_until &&
+	    (remote == NULL ? !n->fail_remote_set : n->fail_remote_set &&
+	    ep_eq(remote, &n->fail_remote)) &&
 	    in != NULL && (ep_eq(in, &n->fail_in) || !holds_port(n, proto, in))) {
 		n->next_port = cursor_after(n, n->next_port, ALLOC_TRIES(n));
 		return 0;
@@ -953,9 +1001,9 @@ alloc_port(struct nat *n, uint8_t proto, const struct ep *in, uint16_t want,
 		if (even && (p & 1))
 			continue;
 		n->work++;
-		if ((h = port_held(n, proto, p, in, t, &until)) == PORT_FREE &&
-		    even)
-			h = port_held(n, proto, ++p, in, t, &until);
+		if ((h = port_held(n, proto, p, in, remote, t, &until)) ==
+		    PORT_FREE && even)
+			h = port_held(n, proto, ++p, in, remote, t, &until);
 		if (h == PORT_FREE)
 			return even ? (uint16_t)(p - 1) : p;
 		if (h == PORT_BY_PINHOLE && in_alloc_range(n, p))
@@ -970,6 +1018,9 @@ alloc_port(struct nat *n, uint8_t proto, const struct ep *in, uint16_t want,
 		n->fail_t0 = t;
 		n->fail_until = until;
 		n->fail_in = *in;
+		n->fail_remote_set = remote != NULL;
+		if (remote != NULL)
+			n->fail_remote = *remote;
 	}
 	return 0;
 }
@@ -1017,17 +1068,6 @@ find_out(const struct nat *n, uint8_t proto, const struct ep *in,
 			best = b;
 	}
 	return best;
-}
-
-static bool
-remote_known(const struct remote_set *rs, const struct ep *r)
-{
-	int i;
-
-	for (i = 0; i < rs->n; i++)
-		if (ep_eq(&rs->r[i], r))
-			return true;
-	return false;
 }
 
 static bool
@@ -1095,7 +1135,8 @@ nat_outbound(struct nat *n, uint8_t proto, const struct ep *in,
 	if (b == NULL) {
 		if (want != 0 && ghost_live(n, proto, remote, want, t))
 			want = 0;
-		port = alloc_port(n, proto, in, want, false, t);
+		port = alloc_port(n, proto, in, per_tuple(n) ? remote : NULL,
+		    want, false, t);
 		if (port == 0 || (b = binding_new(n, t)) == NULL)
 			return -1;
 		b->proto = proto;
@@ -1141,7 +1182,7 @@ decide(const struct nat *n, uint8_t proto, const struct ep *remote,
 	uint32_t i;
 	int k;
 	const struct binding *dead = NULL;
-	struct binding *pass = NULL;
+	struct binding *pass = NULL, *exact = NULL;
 	long phk = -1;
 	bool filtered = false, ph_src = false;
 
@@ -1153,13 +1194,18 @@ decide(const struct nat *n, uint8_t proto, const struct ep *remote,
 		r->verdict = NAT_NOT_PUBLIC;
 		return;
 	}
-	/* the lowest slot that passes, as a scan in slot order finds it */
+	/*
+	 * The lowest slot that passes, as a scan in slot order finds it; in
+	 * a per-tuple NAT the binding whose tuple is this packet's reply
+	 * before it (two flows may share the public port toward different
+	 * remotes: the packet belongs to its own).
+	 */
 	for (i = n->b_pub->head[bucket(hash_port(proto, pub->port))]; i != NIL;
 	    i = n->b[i].nx_pub) {
 		struct binding *b = &n->b[i];
 
 		if (!b->used || b->proto != proto || b->pub.port != pub->port ||
-		    (pass != NULL && b > pass))
+		    (pass != NULL && b > pass && !per_tuple(n)))
 			continue;
 		if (!binding_alive(n, b, t)) {
 			if (dead == NULL || b->last_ns > dead->last_ns ||
@@ -1171,8 +1217,14 @@ decide(const struct nat *n, uint8_t proto, const struct ep *remote,
 			filtered = true;
 			continue;
 		}
-		pass = b;
+		if (per_tuple(n) && !tuple_apart(n, b, remote) && !b->media &&
+		    (exact == NULL || b < exact))
+			exact = b;
+		if (pass == NULL || b < pass)
+			pass = b;
 	}
+	if (exact != NULL)
+		pass = exact;
 	if (pass != NULL) {
 		r->verdict = NAT_PASS;
 		r->via = NAT_VIA_BINDING;
@@ -1288,8 +1340,9 @@ nat_reserve_media(struct nat *n, const struct ep *in, uint16_t want,
 	case MPORT_KEEP_UNLESS_BUSY:
 		/* K1: the same port if the RTP/RTCP pair is free, else +2, +4 ... */
 		for (port = want; port != 0 && port < 65534; port += 2, n->work++)
-			if (!port_busy(n, 17, port, in, t) &&
-			    !port_busy(n, 17, (uint16_t)(port + 1), in, t))
+			if (!port_busy(n, 17, port, in, NULL, t) &&
+			    !port_busy(n, 17, (uint16_t)(port + 1), in, NULL,
+			    t))
 				break;
 		if (port == 0 || port >= 65534)
 			return 0;
@@ -1297,7 +1350,7 @@ nat_reserve_media(struct nat *n, const struct ep *in, uint16_t want,
 	case MPORT_RANDOM:
 		n->rnd = n->rnd * 1103515245u + 12345u;
 		n->next_port = 32768 + ((n->rnd >> 8) % 28000);
-		port = alloc_port(n, 17, in, 0, true, t);
+		port = alloc_port(n, 17, in, NULL, 0, true, t);
 		break;
 	default:
 		return 0;

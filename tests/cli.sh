@@ -110,6 +110,33 @@ for f in outbound-alg-on-inside.pcap capture-points-alg-off-inside-sip.pcapng; d
 	    "$(grep -o '"call_id":"[^"]*"' "$tmp/pipe.json" | sort | tr '\n' ' ')"
 	[ "$rc" -le 1 ] || fail "stdin $f: exit $rc"
 done
+# pcapng through a pipe is read as the file is (capture.c's stream
+# reader: the interfaces and their filters, each frame's interface, the
+# packet blocks): byte for byte the same JSON but for the name and the
+# size, for captures of one and of two interfaces (mirror), whole and
+# cut short inside a block (the same warning, in bytes of the stream).
+nosize() { sed 's/"file":"[^"]*","size":[0-9]*,//' "$1"; }
+head -c 50001 "$S/capture-points-alg-on-mirror.pcapng" >"$tmp/cut.pcapng"
+for f in "$S/capture-points-alg-off-inside-sip.pcapng" \
+    "$S/capture-points-alg-on-mirror.pcapng" \
+    "$S/v15-lanproxy-bfar-alg-off-mirror.pcapng" "$tmp/cut.pcapng"; do
+	"$ANALYZE" -q -f json "$f" >"$tmp/file.json" 2>"$tmp/fe"
+	cat "$f" | "$ANALYZE" -q -f json - >"$tmp/pipe.json" 2>"$tmp/pe"
+	nosize "$tmp/file.json" >"$tmp/file.n"
+	nosize "$tmp/pipe.json" >"$tmp/pipe.n"
+	cmp -s "$tmp/file.n" "$tmp/pipe.n" ||
+	    fail "pcapng pipe $f: JSON differs from the file's: $(diff "$tmp/file.n" "$tmp/pipe.n" | head -5)"
+	grep -q '"call_id"' "$tmp/pipe.json" || fail "pcapng pipe $f: no dialog"
+	check "pcapng pipe $f: the same warnings" \
+	    "$(sed 's/^sipalg-analyze: [^:]*: //; s/ of [0-9]*)/)/; s/ of the stream)/)/' "$tmp/fe")" \
+	    "$(sed 's/^sipalg-analyze: [^:]*: //; s/ of [0-9]*)/)/; s/ of the stream)/)/' "$tmp/pe")"
+done
+grep -q "^sipalg-analyze: -: truncated after packet [0-9]* (byte 50001 of the stream); results cover the part read" \
+    "$tmp/pe" || fail "truncated pcapng stream warning: $(cat "$tmp/pe")"
+cat "$S/v15-silent-filters-alg-on-server-sip.pcapng" |
+    "$ANALYZE" -q -f json - >"$tmp/pipe.json" 2>/dev/null
+grep -q 'the capture filter \\"port 5060' "$tmp/pipe.json" ||
+    fail "pcapng pipe: the interface's capture filter was not read"
 cat "$S/outbound-alg-on-inside.pcap" | "$ANALYZE" -q --db "$tmp/in.db" - >/dev/null 2>"$tmp/e"
 [ $? -le 1 ] || fail "--db from stdin: $(cat "$tmp/e")"
 "$ANALYZE" --db "$tmp/in.db" --report -f json >"$tmp/r.json" 2>/dev/null

@@ -4,7 +4,7 @@
 # outcomes sipalg-sim predicted?  tests/closed_loop.py says how calls are
 # matched and when they agree.
 #
-#   tests/closed-loop.sh          make check: a fixed subset (12 kernel
+#   tests/closed-loop.sh          make check: a fixed subset (14 kernel
 #                                 runs x profiles linux and off, about
 #                                 10 s)
 #   tests/closed-loop.sh --full   make closed-loop: every inside capture

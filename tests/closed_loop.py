@@ -74,13 +74,14 @@ FAILED_STATES = {"cancelled", "rejected", "busy", "diverted", "failed"}
 # kernel behaviour (rewrite, media, inbound, registration, TCP, MTU, LAN,
 # latching; two phones behind one NAT, one of which writes a public
 # address as its c=: under profile off its merged views are judged on the
-# segment that shows both directions), under the two profiles the kernel
-# runs were made with.
+# segment that shows both directions; five phones sharing public source
+# ports, one kept per remote), under the two profiles the kernel runs were
+# made with.
 SUBSET_RUNS = ["outbound-alg-on", "outbound-alg-off", "inbound-alg-on",
                "hold-resume-alg-on", "lan-proxy-alg-on", "latch-alg-off",
                "oversize-alg-on", "phone-frag-alg-on", "register-echo-alg-on",
                "tcp-split-alg-on", "overlap-alg-on", "b2bua-alg-on",
-               "v15-lanproxy-bpublic-filters-alg-off"]
+               "v15-lanproxy-bpublic-filters-alg-off", "nat-ports-alg-off"]
 SUBSET_PROFILES = ["linux", "off"]
 
 

@@ -16,7 +16,11 @@
 #   3. An inside and an outside capture of the same calls merged into one
 #      file: each call once (one dialog per Call-ID, each symptom id once),
 #      its findings those of the inside+outside pair given as two files,
-#      and one media leg per direction and segment, in the same state.
+#      and one media leg per direction and segment, in the same state;
+#      each way, the call line's packets those of the file that saw the
+#      most (each packet once).  3b: one capture point where a re-INVITE
+#      puts a direction's later stream on the other segment by its
+#      address: the call line counts every packet (nothing seen twice).
 #   4. The same for the simulator's two views of a call (sipalg-sim
 #      --write-inside IN -w OUT) under every profile: IN and OUT merged
 #      into one file (mergecap) give each Call-ID what IN and OUT given as
@@ -172,10 +176,12 @@ for r in outbound-alg-off inbound-alg-off hold-resume-alg-on lan-proxy-sameport-
 	"$ANALYZE" -q -f json "$tmp/m.pcap" >"$tmp/m.json"
 	calls "$tmp/pair.json" >"$tmp/pair.calls"
 	calls "$tmp/m.json" >"$tmp/m.calls"
-	# The call line counts the call's packets each way, not a sum over
-	# the segments: each way, those of the capture point (inside file
-	# alone, outside file alone) that saw the most.  It used to add the
-	# two ("rtp caller>callee 320" for 160 packets seen on both sides).
+	# The call line counts the call's packets each way once, not a sum
+	# over the segments: here, where each file saw every packet of the
+	# other (a NAT keeps the SSRC), those of the capture point (inside
+	# file alone, outside file alone) that saw the most.  It used to add
+	# the two ("rtp caller>callee 320" for 160 packets seen on both
+	# sides).
 	"$ANALYZE" -q -f json "$i" >"$tmp/in.json"
 	"$ANALYZE" -q -f json "$o" >"$tmp/out.json"
 	python3 - "$r" "$tmp/in.json" "$tmp/out.json" "$tmp/m.json" <<'PY' || fail "$r: merged: the call line's packets each way are not the call's"
@@ -227,6 +233,83 @@ sys.exit(1 if bad else 0)
 PY
 	ok
 done
+
+# ---- 3b. one capture point, a direction's streams on both segments ----
+# A stream's segment comes from address privacy (detect_audio.c), not
+# from where it was captured: a public caller calls 10.0.0.5 and sends 50
+# packets there ("inside": the callee signals from that address); a
+# re-INVITE moves the callee's media to 10.0.0.6, which never sends, and
+# the caller's next 100 packets (same SSRC, sequence 50-149) go there
+# ("outside").  Nothing was seen twice: the call line counts all 150 (the
+# rule that took the larger segment's said 100).
+python3 - "$tmp/segsplit.pcap" <<'PY'
+import struct, sys
+def pcap(path, pkts):
+    with open(path, 'wb') as f:
+        f.write(struct.pack('<IHHiIII', 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
+        for ts, data in pkts:
+            us = int(round(ts * 1e6))
+            f.write(struct.pack('<IIII', us // 1000000, us % 1000000, len(data), len(data)))
+            f.write(data)
+def csum(b):
+    s = sum(struct.unpack('!%dH' % (len(b) // 2), b))
+    s = (s >> 16) + (s & 0xffff)
+    s += s >> 16
+    return (~s) & 0xffff
+def ip(a):
+    return bytes(int(x) for x in a.split('.'))
+def udp(src, sport, dst, dport, payload):
+    u = struct.pack('!HHHH', sport, dport, 8 + len(payload), 0) + payload
+    h = struct.pack('!BBHHHBBH4s4s', 0x45, 0, 20 + len(u), 1, 0, 64, 17, 0, ip(src), ip(dst))
+    h = h[:10] + struct.pack('!H', csum(h)) + h[12:]
+    return b'\x00\x11\x22\x33\x44\x55\x66\x77\x88\x99\xaa\xbb\x08\x00' + h + u
+def rtp(seq, ssrc):
+    return struct.pack('!BBHII', 0x80, 0, seq, seq * 160, ssrc) + b'\xff' * 160
+C, A, B = '198.51.100.20', '10.0.0.5', '10.0.0.6'
+def sdp(c, port):
+    return ('v=0\r\no=- 1 1 IN IP4 %s\r\ns=-\r\nc=IN IP4 %s\r\nt=0 0\r\n'
+            'm=audio %d RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n' % (c, c, port)).encode()
+def msg(first, via, frm, to, cseq, body=b''):
+    h = [first, 'Via: SIP/2.0/UDP %s:5060;branch=z9hG4bK%s' % (via, cseq.replace(' ', '') + first[:3]),
+         'From: ' + frm, 'To: ' + to, 'Call-ID: segsplit@x', 'CSeq: ' + cseq,
+         'Contact: <sip:x@%s:5060>' % via]
+    if body:
+        h.append('Content-Type: application/sdp')
+    h.append('Content-Length: %d' % len(body))
+    return ('\r\n'.join(h) + '\r\n\r\n').encode() + body
+F, T = '<sip:c@%s>;tag=c1' % C, '<sip:a@%s>' % A
+Tt = T + ';tag=a1'
+pk = [(100.0, udp(C, 5060, A, 5060, msg('INVITE sip:a@%s SIP/2.0' % A, C, F, T, '1 INVITE', sdp(C, 7000)))),
+      (100.5, udp(A, 5060, C, 5060, msg('SIP/2.0 200 OK', C, F, Tt, '1 INVITE', sdp(A, 5000)))),
+      (100.6, udp(C, 5060, A, 5060, msg('ACK sip:a@%s SIP/2.0' % A, C, F, Tt, '1 ACK')))]
+for i in range(50):
+    pk.append((101 + i * 0.02, udp(C, 7000, A, 5000, rtp(i, 0x1111))))
+    pk.append((101.01 + i * 0.02, udp(A, 5000, C, 7000, rtp(i, 0x2222))))
+pk += [(103.0, udp(A, 5060, C, 5060, msg('INVITE sip:c@%s SIP/2.0' % C, A, Tt, F, '1 INVITE', sdp(B, 5002)))),
+       (103.1, udp(C, 5060, A, 5060, msg('SIP/2.0 200 OK', A, Tt, F, '1 INVITE', sdp(C, 7000)))),
+       (103.2, udp(A, 5060, C, 5060, msg('ACK sip:c@%s SIP/2.0' % C, A, Tt, F, '1 ACK')))]
+for i in range(100):
+    pk.append((103.3 + i * 0.02, udp(C, 7000, B, 5002, rtp(50 + i, 0x1111))))
+pk += [(106.0, udp(C, 5060, A, 5060, msg('BYE sip:a@%s SIP/2.0' % A, C, F, Tt, '2 BYE'))),
+       (106.1, udp(A, 5060, C, 5060, msg('SIP/2.0 200 OK', C, F, Tt, '2 BYE')))]
+pcap(sys.argv[1], sorted(pk, key=lambda x: x[0]))
+PY
+"$ANALYZE" -q -f json "$tmp/segsplit.pcap" >"$tmp/segsplit.json"
+python3 - "$tmp/segsplit.json" <<'PY' || fail "segsplit: the call line does not count each distinct packet"
+import json, sys
+ds = [d for d in json.load(open(sys.argv[1]))["dialogs"] if d["kind"] == "call"]
+segs = sorted({s.get("segment") for d in ds for s in d["streams"] if s.get("direction") == "caller>callee"})
+got = [(d["rtp_packets_fwd"], d["rtp_packets_rev"]) for d in ds]
+bad = []
+if segs != ["inside", "outside"]:
+    bad.append("caller>callee streams on %s, not on both segments (the check would prove nothing)" % segs)
+if got != [(150, 50)]:
+    bad.append("packets each way %s, want [(150, 50)]" % got)
+for b in bad:
+    print("segsplit: %s" % b, file=sys.stderr)
+sys.exit(1 if bad else 0)
+PY
+ok
 
 # ---- 4. the simulator's inside and outside views merged into one file ----
 SIM="$top_builddir/sipalg-sim"

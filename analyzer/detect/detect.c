@@ -579,7 +579,7 @@ find_initial(const struct dialog *d)
 	for (size_t i = 0; i < d->nmsgs; i++) {
 		const struct sipmsg *m = d->msgs[i].m;
 
-		if (m->is_request && strcmp(m->method, "INVITE") == 0 &&
+		if (m->is_request && dmsg_method_is(&d->msgs[i], SIPM_INVITE) &&
 		    m->to_tag[0] == '\0')
 			return &d->msgs[i];
 	}
@@ -604,7 +604,7 @@ find_answer(const struct dialog *d)
 		const struct sipmsg *m = d->msgs[i].m;
 
 		if (!m->is_request && m->status >= 200 && m->status < 300 &&
-		    strcmp(m->cseq_method, "INVITE") == 0 &&
+		    dmsg_cseq_is(&d->msgs[i], SIPM_INVITE) &&
 		    d->msgs[i].ts_ns == d->answer_ns)
 			return &d->msgs[i];
 	}
@@ -612,7 +612,7 @@ find_answer(const struct dialog *d)
 		const struct sipmsg *m = d->msgs[i].m;
 
 		if (!m->is_request && m->status >= 200 && m->status < 300 &&
-		    strcmp(m->cseq_method, "INVITE") == 0)
+		    dmsg_cseq_is(&d->msgs[i], SIPM_INVITE))
 			return &d->msgs[i];
 	}
 	return NULL;
@@ -632,14 +632,10 @@ detect_audio_media(const struct sdp *s)
 {
 	if (s == NULL)
 		return NULL;
-	/* "audio", compared inline: asked of every SDP by most detectors */
-	for (int i = 0; i < s->nmedia; i++) {
-		const char *x = s->media[i].media;
-
-		if (x[0] == 'a' && x[1] == 'u' && x[2] == 'd' && x[3] == 'i' &&
-		    x[4] == 'o' && x[5] == '\0')
+	/* asked of every SDP by most detectors */
+	for (int i = 0; i < s->nmedia; i++)
+		if (detect_media_is_audio(&s->media[i]))
 			return &s->media[i];
-	}
 	return NULL;
 }
 
@@ -707,7 +703,7 @@ detect_msg_nat(const struct dmsg *m, bool *leak)
 		return false;
 	/* The phone's own message: not a registrar's list of bindings, not
 	 * a server's request to a registered private Contact. */
-	mine = !(!s->is_request && strcmp(s->cseq_method, "REGISTER") == 0) &&
+	mine = !(!s->is_request && dmsg_cseq_is(m, SIPM_REGISTER)) &&
 	    !(s->is_request && detect_nat_private(&s->ruri_addr));
 	if (s->ncontact > 0 && detect_nat_private(&s->contact[0].addr)) {
 		*leak = mine;

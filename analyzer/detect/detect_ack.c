@@ -130,7 +130,7 @@ find_ack(const struct dialog *d, const struct dmsg *r)
 	for (size_t i = 0; i < d->nmsgs; i++) {
 		const struct sipmsg *m = d->msgs[i].m;
 
-		if (m->is_request && strcmp(m->method, "ACK") == 0 &&
+		if (m->is_request && dmsg_method_is(&d->msgs[i], SIPM_ACK) &&
 		    m->cseq == r->m->cseq)
 			return &d->msgs[i];
 	}
@@ -147,7 +147,7 @@ find_uas_bye(const struct dialog *d, const struct dmsg *r)
 		const struct dmsg *m = &d->msgs[i];
 
 		if (m->ts_ns >= r->ts_ns && m->m->is_request &&
-		    strcmp(m->m->method, "BYE") == 0 &&
+		    dmsg_method_is(m, SIPM_BYE) &&
 		    detect_from_caller(d, m) == uas_caller)
 			return m;
 	}
@@ -180,7 +180,7 @@ check_reliable(const struct dialog *d, const struct dmsg *r,
 		return;
 	for (size_t i = 0; i < d->nmsgs; i++)
 		if (d->msgs[i].m->is_request &&
-		    strcmp(d->msgs[i].m->method, "ACK") == 0)
+		    dmsg_method_is(&d->msgs[i], SIPM_ACK))
 			return;
 	bye = find_uas_bye(d, r);
 	if (bye == NULL)
@@ -218,17 +218,17 @@ check_answer_lost(const struct dialog *d, struct findings *fs)
 		const struct dmsg *x = &d->msgs[i];
 		const struct sipmsg *m = x->m;
 
-		if (m->is_request && strcmp(m->method, "ACK") == 0 &&
+		if (m->is_request && dmsg_method_is(x, SIPM_ACK) &&
 		    m->cseq == inv->m->cseq)
 			return;
 		if (!m->is_request && m->cseq == inv->m->cseq &&
-		    strcmp(m->cseq_method, "INVITE") == 0) {
+		    dmsg_cseq_is(x, SIPM_INVITE)) {
 			if (m->status >= 300)
 				return;
 			if (x->ts_ns > last->ts_ns)
 				last = x;
 		}
-		if (m->is_request && strcmp(m->method, "BYE") == 0 &&
+		if (m->is_request && dmsg_method_is(x, SIPM_BYE) &&
 		    !detect_from_caller(d, x))
 			bye = x;
 	}
@@ -300,7 +300,7 @@ detect_ack_timeout_drop(struct detect *dt, const struct dialog *d,
 		size_t off = 0;
 
 		if (m->is_request || m->status < 200 || m->status >= 300 ||
-		    strcmp(m->cseq_method, "INVITE") != 0)
+		    !dmsg_cseq_is(r, SIPM_INVITE))
 			continue;
 		for (c = 0; c < ndone && !same_2xx_elsewhere(done[c], r); c++)
 			;

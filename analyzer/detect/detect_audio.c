@@ -226,7 +226,7 @@ restricted(const struct dialog *d)
 		for (int k = 0; k < s->nmedia; k++) {
 			const struct sdp_media *sm = &s->media[k];
 
-			if (strcmp(sm->media, "audio") != 0)
+			if (!detect_media_is_audio(sm))
 				continue;
 			if (sm->dir != SDP_SENDRECV || sm->port == 0 ||
 			    !sm->has_conn || detect_ep_unspecified(&sm->conn))
@@ -249,7 +249,7 @@ linux_drop_rule(const struct dialog *d, struct findings *fs)
 		for (int k = 0; k < s->nmedia; k++) {
 			const struct sdp_media *sm = &s->media[k];
 
-			if (strcmp(sm->media, "audio") != 0 || sm->port == 0)
+			if (!detect_media_is_audio(sm) || sm->port == 0)
 				continue;
 			if (sm->port >= 1024 && sm->has_conn)
 				continue;
@@ -420,7 +420,8 @@ relayed_copy(const struct dialog *d, size_t idx)
 		if (o->is_request == m->is_request && o->status == m->status &&
 		    o->cseq == m->cseq && o->sdp != NULL &&
 		    o->cseq_method != NULL && m->cseq_method != NULL &&
-		    strcmp(o->cseq_method, m->cseq_method) == 0)
+		    sip_method_same(d->msgs[i].cseq_code, o->cseq_method,
+		    d->msgs[idx].cseq_code, m->cseq_method))
 			return true;
 	}
 	return false;

@@ -182,13 +182,13 @@ detect_binding_note(struct detect *dt, const struct dialog *d,
 {
 	const struct dmsg *q = NULL;
 
-	if (r->m->is_request || strcmp(r->m->cseq_method, "REGISTER") != 0)
+	if (r->m->is_request || !dmsg_cseq_is(r, SIPM_REGISTER))
 		return;
 	for (size_t i = d->nmsgs; i-- > 0 && q == NULL;) {
 		const struct dmsg *m = &d->msgs[i];
 
 		if (m->m->is_request && m->m->cseq == r->m->cseq &&
-		    strcmp(m->m->method, "REGISTER") == 0 &&
+		    dmsg_method_is(m, SIPM_REGISTER) &&
 		    ep_eq(&m->src, &r->dst))
 			q = m;
 	}
@@ -240,7 +240,7 @@ detect_binding_feed(struct detect *dt, const struct dialog *d)
 		const struct dmsg *m = &d->msgs[i];
 		const struct sipmsg *s = m->m;
 
-		if (s->is_request && strcmp(s->method, "REGISTER") == 0) {
+		if (s->is_request && dmsg_method_is(m, SIPM_REGISTER)) {
 			struct detect_binding *b = detect_binding_get(dt,
 			    &m->src, &m->dst, true);
 

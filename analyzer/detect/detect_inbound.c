@@ -258,7 +258,7 @@ detect_pending_cite(struct detect *dt, const struct dialog *d,
 			continue;
 		for (size_t k = 0; k < d->nmsgs && !mine; k++)
 			mine = d->msgs[k].m->is_request &&
-			    strcmp(d->msgs[k].m->method, "REGISTER") == 0 &&
+			    dmsg_method_is(&d->msgs[k], SIPM_REGISTER) &&
 			    ep_eq(&d->msgs[k].src, &p->phone);
 		if (!mine)
 			continue;
@@ -299,10 +299,10 @@ detect_inbound_call_unanswered(struct detect *dt, const struct dialog *d,
 		const struct dmsg *m = &d->msgs[i];
 
 		if (!m->m->is_request && m->m->cseq == inv->m->cseq &&
-		    strcmp(m->m->cseq_method, "INVITE") == 0)
+		    dmsg_cseq_is(m, SIPM_INVITE))
 			return;
 		if (cancel == NULL && m->m->is_request &&
-		    strcmp(m->m->method, "CANCEL") == 0)
+		    dmsg_method_is(m, SIPM_CANCEL))
 			cancel = m;
 	}
 	size = inv->ip_len > inv->m->raw_len ? inv->ip_len :

@@ -493,6 +493,15 @@ const struct dmsg *detect_initial(const struct dialog *d);
 const struct dmsg *detect_answer(const struct dialog *d);
 /* First audio m= line of an SDP with a usable port, NULL none. */
 const struct sdp_media *detect_audio_media(const struct sdp *s);
+/* strcmp(sm->media, "audio") == 0, inline: asked of every SDP medium. */
+static inline bool
+detect_media_is_audio(const struct sdp_media *sm)
+{
+	const char *x = sm->media;
+
+	return x[0] == 'a' && x[1] == 'u' && x[2] == 'd' && x[3] == 'i' &&
+	    x[4] == 'o' && x[5] == '\0';
+}
 /* Packets of s between [from_ns, to_ns) from its rate strip (approximate
  * to one strip slot). */
 /*

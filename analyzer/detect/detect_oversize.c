@@ -200,7 +200,8 @@ responds(const struct dmsg *r, const struct dmsg *m)
 {
 	return !r->m->is_request && r->m->cseq == m->m->cseq &&
 	    r->m->cseq_method != NULL && m->m->method != NULL &&
-	    strcmp(r->m->cseq_method, m->m->method) == 0;
+	    sip_method_same(r->cseq_code, r->m->cseq_method, m->method_code,
+	    m->m->method);
 }
 
 /* True when request m's transaction got a final response in d (final),
@@ -307,7 +308,7 @@ detect_oversize_request(const struct detect *dt, const struct dialog *d,
 		struct detect_oversize o;
 
 		if (!m->m->is_request || (m->transport & 0x7f) != PKT_UDP ||
-		    m->m->method == NULL || strcmp(m->m->method, "ACK") == 0)
+		    m->m->method == NULL || dmsg_method_is(m, SIPM_ACK))
 			continue;
 		memset(&o, 0, sizeof(o));
 		o.t = refusal(dt, m);

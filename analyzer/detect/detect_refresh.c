@@ -37,8 +37,8 @@ is_refresh(const struct dialog *d, const struct dmsg *m)
 {
 	(void)d;
 	return m->m->is_request && m->m->to_tag[0] != '\0' &&
-	    (strcmp(m->m->method, "INVITE") == 0 ||
-	    strcmp(m->m->method, "UPDATE") == 0);
+	    (dmsg_method_is(m, SIPM_INVITE) ||
+	    dmsg_method_is(m, SIPM_UPDATE));
 }
 
 static bool
@@ -49,7 +49,8 @@ has_final(const struct dialog *d, const struct dmsg *req)
 
 		if (!m->is_request && m->status >= 200 &&
 		    m->cseq == req->m->cseq &&
-		    strcmp(m->cseq_method, req->m->method) == 0)
+		    sip_method_same(d->msgs[i].cseq_code, m->cseq_method,
+		    req->method_code, req->m->method))
 			return true;
 	}
 	return false;
@@ -89,7 +90,7 @@ detect_session_refresh_failure(struct detect *dt, const struct dialog *d,
 				norsp = m;
 			prev = m->ts_ns;
 		} else if (bye == NULL && m->m->is_request &&
-		    strcmp(m->m->method, "BYE") == 0) {
+		    dmsg_method_is(m, SIPM_BYE)) {
 			bye = m;
 		}
 	}

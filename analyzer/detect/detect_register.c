@@ -98,7 +98,7 @@ final_for(const struct dialog *d, const struct dmsg *req)
 
 		if (!m->is_request && m->status >= 200 &&
 		    m->cseq == req->m->cseq &&
-		    strcmp(m->cseq_method, "REGISTER") == 0)
+		    dmsg_cseq_is(&d->msgs[i], SIPM_REGISTER))
 			return &d->msgs[i];
 	}
 	return NULL;
@@ -217,7 +217,7 @@ refresh_check(struct detect *dt, const struct dialog *d, struct findings *fs)
 		char nb[160];
 		struct finding *f;
 
-		if (!r->m->is_request || strcmp(r->m->method, "REGISTER") != 0)
+		if (!r->m->is_request || !dmsg_method_is(r, SIPM_REGISTER))
 			continue;
 		for (int k = 0; k < nsrc; k++)
 			dup = dup || ep_eq(&srcs[k]->src, &r->src);
@@ -229,7 +229,7 @@ refresh_check(struct detect *dt, const struct dialog *d, struct findings *fs)
 			const struct dmsg *q = &d->msgs[k];
 
 			if (!q->m->is_request ||
-			    strcmp(q->m->method, "REGISTER") != 0 ||
+			    !dmsg_method_is(q, SIPM_REGISTER) ||
 			    !ep_eq(&q->src, &r->src) || is_deregister(q->m))
 				continue;
 			ok = final_for(d, q);
@@ -298,7 +298,7 @@ detect_registration_failure(struct detect *dt, const struct dialog *d,
 	for (size_t i = 0; i < d->nmsgs; i++) {
 		const struct dmsg *r = &d->msgs[i], *fin;
 
-		if (!r->m->is_request || strcmp(r->m->method, "REGISTER") != 0)
+		if (!r->m->is_request || !dmsg_method_is(r, SIPM_REGISTER))
 			continue;
 		fin = final_for(d, r);
 		if (fin == NULL) {

@@ -355,7 +355,7 @@ check_leak(struct detect *dt, const struct dmsg *m)
 	 */
 	if (detect_src_private(m) || m->src.family == 0 ||
 	    dt->dlg_hits[HIT_NOALG_PRIVATE_LEAK] > 0 || (!s->is_request &&
-	    strcmp(s->cseq_method, "REGISTER") == 0) || to_registered(m))
+	    dmsg_cseq_is(m, SIPM_REGISTER)) || to_registered(m))
 		return;
 	am = s->sdp ? detect_audio_media(s->sdp) : NULL;
 	if (s->ncontact > 0 && s->contact[0].addr.family != 0 &&
@@ -775,8 +775,8 @@ joinable(const struct dialog *d, const struct dmsg *r)
 	    !rfc3261_branch(s->via[0].branch) || s->from_tag == NULL ||
 	    s->from_tag[0] == '\0')
 		return false;
-	return !s->is_request || (strcmp(s->method, "ACK") != 0 &&
-	    strcmp(s->method, "CANCEL") != 0);
+	return !s->is_request || (!dmsg_method_is(r, SIPM_ACK) &&
+	    !dmsg_method_is(r, SIPM_CANCEL));
 }
 
 /*

@@ -56,10 +56,10 @@ detect_ringing_after_answer(struct detect *dt, const struct dialog *d,
 
 		if (!m->m->is_request || !detect_from_caller(d, m))
 			continue;
-		if (cancel == NULL && strcmp(m->m->method, "CANCEL") == 0 &&
+		if (cancel == NULL && dmsg_method_is(m, SIPM_CANCEL) &&
 		    m->ts_ns > ans->ts_ns + CROSS_NS)
 			cancel = m;
-		if (ack == NULL && strcmp(m->m->method, "ACK") == 0 &&
+		if (ack == NULL && dmsg_method_is(m, SIPM_ACK) &&
 		    m->m->cseq == ans->m->cseq)
 			ack = m;
 	}

@@ -43,7 +43,7 @@ detect_transfer_failure(struct detect *dt, const struct dialog *d,
 	for (size_t i = 0; i < d->nmsgs; i++) {
 		const struct dmsg *m = &d->msgs[i];
 
-		if (m->m->is_request && strcmp(m->m->method, "REFER") == 0) {
+		if (m->m->is_request && dmsg_method_is(m, SIPM_REFER)) {
 			refer = m;
 			if (m->m->refer_to[0] != '\0' &&
 			    !ep_is_private(&m->src) &&
@@ -57,11 +57,11 @@ detect_transfer_failure(struct detect *dt, const struct dialog *d,
 				    ep_str(&m->src, a, sizeof(a)));
 			}
 		} else if (refer != NULL && !m->m->is_request &&
-		    strcmp(m->m->cseq_method, "REFER") == 0 &&
+		    dmsg_cseq_is(m, SIPM_REFER) &&
 		    m->m->status >= 200 && m->m->status < 300) {
 			accepted = true;
 		} else if (refer != NULL && !m->m->is_request &&
-		    strcmp(m->m->cseq_method, "REFER") == 0 &&
+		    dmsg_cseq_is(m, SIPM_REFER) &&
 		    m->m->status >= 300 && m->m->status != 401 &&
 		    m->m->status != 407 && m->m->status != 491 &&
 		    m->m->cseq == refer->m->cseq) {
@@ -74,7 +74,7 @@ detect_transfer_failure(struct detect *dt, const struct dialog *d,
 			    m->m->reason);
 			refer = NULL;
 		} else if (accepted && m->m->is_request &&
-		    strcmp(m->m->method, "NOTIFY") == 0 &&
+		    dmsg_method_is(m, SIPM_NOTIFY) &&
 		    m->m->sipfrag_status >= 300) {
 			f = detect_finding_add(fs, SYMPTOM_TRANSFER_FAILURE, 0.6,
 			    explanation, rem, "transfer accepted but reported as "

@@ -45,7 +45,8 @@
  * packet, a packet after any other block, a Simple or obsolete Packet
  * Block, a damaged block, the end of the file -- is libpcap's: its
  * stream is set to lp_off and pcap_next_ex() reads from there, and
- * ftello() says where it stopped.  Streams' pcapng is libpcap's alone.
+ * ftello() says where it stopped.  A pcapng stream is read the same
+ * way (below).
  *
  * Streams (standard input, a pipe, a FIFO) cannot be read again at an
  * offset, so libpcap reads them through a stdio stream of ours
@@ -61,6 +62,25 @@
  * record longer than the buffer grows it (up to 16 + CAP_SNAPLEN bytes)
  * so that nothing read is lost to a fallback.  bytes_read of a stream
  * cut short is where it ended (its size is 0: unknown).
+ *
+ * A pcapng stream is read as a pcapng file is, by the same functions:
+ * its first CAP_PCAPNG_HEAD bytes are read into the buffer before
+ * libpcap opens it (pcapng_pipe_head: the interfaces before the first
+ * packet, as pcapng_ifaces reads a file's), the block walk reads the
+ * buffer instead of the file (walk_bytes), and ng_next takes an EPB at
+ * the stream's position (libpcap's: no seek) once the walk is there.
+ * The buffer keeps the bytes from the walk's next block on (pipe_need),
+ * so that the walk, which follows libpcap, finds them; and so that this
+ * does not grow without bound while libpcap reads many blocks between
+ * two packets, the walk goes ahead as the buffer is refilled during
+ * libpcap's reading (walk_ahead: up to the next packet block, an
+ * interface block only whole and only once libpcap has opened the
+ * stream): the buffer then holds at most one interface block and what
+ * a record needs.  What going ahead did to capture_info (interfaces
+ * added, anomalies) is undone when libpcap returns no packet after all
+ * (cfile_fill), since a file's walk passes blocks only up to the packet
+ * libpcap returned last: the stream ends with the file's interfaces
+ * and anomalies.
  *
  * Errors after the open are anomalies of the file, which then ends (the
  * others go on): libpcap's "truncated dump file ..." (a record cut short by
@@ -106,11 +126,11 @@
  * bytes; after one that could not be read, none is).  A block shorter than 12 bytes or not a multiple of 4, a bad
  * byte-order magic, or the file ending where libpcap found a packet is
  * ANOMALY_PCAPNG_BAD_BLOCK: the walk stops and the file's later frames
- * have ifnum 0 (not known), as do frames of a pcap file and of a stream
- * that cannot be re-read (standard input).
+ * have ifnum 0 (not known), as do frames of a pcap file.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <pcap/pcap.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -176,6 +196,15 @@ struct ngwalk {
 	int seek;                   /* its stream must be set to lp_off first */
 	uint32_t snap;              /* pcap_snapshot() */
 	uint8_t unit[NG_OWN_IFACES]; /* per interface of this section: NG_U_* */
+	/* a stream's walk (walk_pipe_start): its bytes are the stream's
+	 * buffer, kept from off on (pipe_need) and walked ahead while
+	 * libpcap reads (walk_ahead) */
+	struct pipesrc *pipe;       /* NULL: a file's walk (fd) */
+	int eager;                  /* 0, or libpcap is reading: 1 opening,
+	                             * 2 after (walk_ahead may run) */
+	int pending;                /* walked a packet block ahead ... */
+	uint32_t pend_ifnum;        /* ... and what walk_next says of it */
+	int bad;                    /* walked ahead into a block it stops at */
 };
 
 /*
@@ -256,6 +285,14 @@ walk_stop(struct ngwalk *w)
 	free(w->buf);
 	w->fd = -1;
 	w->buf = NULL;
+	w->pipe = NULL;
+}
+
+/* Whether the block walk goes on (a file's or a stream's). */
+static inline int
+walking(const struct ngwalk *w)
+{
+	return w->fd >= 0 || w->pipe != NULL;
 }
 
 static void
@@ -342,6 +379,7 @@ capture_set_progress(const struct capture_set *cs, uint64_t *done,
 }
 
 static uint32_t walk_next(struct cfile *f);
+static void walk_ahead(struct cfile *f);
 static int ng_next(struct cfile *f, struct pcap_pkthdr *h,
     const u_char **data, uint32_t *ifnum);
 
@@ -492,17 +530,28 @@ fast_next(struct cfile *f, struct pcap_pkthdr *h, const u_char **data)
 static int
 pipe_need(struct pipesrc *p, size_t n)
 {
+	struct cfile *f = (struct cfile *)(void *)((char *)p -
+	    offsetof(struct cfile, pipe));
 	size_t i = (size_t)(p->off - p->buf_off);
+	uint64_t keep = p->off;
 
 	if (p->len - i >= n)
 		return 0;
 	if (p->err != 0 || p->eof)
 		return -1;
-	if (buf_grow(&p->buf, &p->cap, n) != 0)
+	/* a pcapng stream's walk keeps the blocks it has not passed */
+	if (f->walk.pipe == p) {
+		walk_ahead(f);
+		if (f->walk.pipe == p && !f->walk.bad && f->walk.off < keep)
+			keep = f->walk.off;
+	}
+	i = (size_t)(keep - p->buf_off);
+	if (buf_grow(&p->buf, &p->cap, (size_t)(p->off - keep) + n) != 0)
 		return -1;
 	memmove(p->buf, p->buf + i, p->len - i);
 	p->len -= i;
-	p->buf_off = p->off;
+	p->buf_off = keep;
+	n += (size_t)(p->off - keep);
 	while (p->len < n) {
 		ssize_t k = read(p->fd, p->buf + p->len, p->cap - p->len);
 
@@ -584,25 +633,25 @@ pipe_next(struct cfile *f, struct pcap_pkthdr *h, const u_char **data)
 }
 
 /*
- * f->fr becomes the frame just read (f->info.packets counts it already),
- * taken at ts; the file's first and last times follow it.
+ * *fr becomes the frame of f just read (f->info.packets counts it
+ * already), taken at ts; the file's first and last times follow it.
  */
 static inline void
-frame_set(struct cfile *f, int64_t ts, const uint8_t *data, uint32_t caplen,
-    uint32_t wirelen, uint32_t ifnum)
+frame_set(struct cfile *f, struct capture_frame *fr, int64_t ts,
+    const uint8_t *data, uint32_t caplen, uint32_t wirelen, uint32_t ifnum)
 {
 	if (f->info.packets == 1 || ts < f->info.first_ns)
 		f->info.first_ns = ts;
 	if (f->info.packets == 1 || ts > f->info.last_ns)
 		f->info.last_ns = ts;
-	f->fr.frame = f->info.packets;
-	f->fr.ts_ns = ts;
-	f->fr.linktype = f->info.linktype; /* pcap_datalink(), see the top */
-	f->fr.data = data;
-	f->fr.caplen = caplen;
-	f->fr.wirelen = wirelen;
-	f->fr.ifnum = ifnum;
-	f->has = 1;
+	fr->cap_idx = f->fr.cap_idx;
+	fr->frame = f->info.packets;
+	fr->ts_ns = ts;
+	fr->linktype = f->info.linktype; /* pcap_datalink(), see the top */
+	fr->data = data;
+	fr->caplen = caplen;
+	fr->wirelen = wirelen;
+	fr->ifnum = ifnum;
 }
 
 /*
@@ -611,11 +660,12 @@ frame_set(struct cfile *f, int64_t ts, const uint8_t *data, uint32_t caplen,
  * window and fast_takes it.  Its time needs no clamp (seconds below
  * 2^31), its length no cut (at most the snapshot length and
  * CAP_SNAPLEN), and a file we read has no walk (ifnum 0): what the
- * general path does for such a record, without its calls and checks.
+ * general path does for such a record, without its calls and checks,
+ * into *fr (f->fr, or in a set of one file the caller's frame: no copy).
  * Returns 0, having changed nothing, for any other record.
  */
 static inline int
-fast_fill(struct cfile *f)
+fast_fill(struct cfile *f, struct capture_frame *fr)
 {
 	struct fastrd *r = &f->fast;
 	size_t i = (size_t)(r->off - r->rb_off);
@@ -634,7 +684,7 @@ fast_fill(struct cfile *f)
 		anomaly_add(&f->info.an, ANOMALY_CAPLEN_SHORT);
 	ts = (int64_t)w[0] * CAP_NS_PER_SEC +
 	    (int64_t)w[1] * (r->micro ? 1000 : 1);
-	frame_set(f, ts, r->rb + i + 16, w[2], w[3], 0);
+	frame_set(f, fr, ts, r->rb + i + 16, w[2], w[3], 0);
 	return 1;
 }
 
@@ -680,7 +730,22 @@ cfile_fill(struct cfile *f)
 				f->walk.own = 0;
 			f->walk.seek = 0;
 		}
-		r = pcap_next_ex(f->pc, &h, &data);
+		if (f->walk.pipe != NULL) {
+			/* the walk may go ahead while libpcap reads (see
+			 * walk_ahead): put back what it did to info unless
+			 * libpcap returns the packet */
+			int nif = f->info.nifaces;
+			struct anomalies an = f->info.an;
+
+			f->walk.eager = 2;
+			r = pcap_next_ex(f->pc, &h, &data);
+			f->walk.eager = 0;
+			if (r != 1) {
+				f->info.nifaces = nif;
+				f->info.an = an;
+			}
+		} else
+			r = pcap_next_ex(f->pc, &h, &data);
 		if (f->fast.rb != NULL) {
 			off_t o = r == 1 ? ftello(f->fp) : -1;
 
@@ -691,7 +756,7 @@ cfile_fill(struct cfile *f)
 				f->fast.rb = NULL;
 			}
 		}
-		if (f->walk.own) {
+		if (f->walk.own && f->walk.pipe == NULL) {
 			off_t o = r == 1 ? ftello(f->fp) : -1;
 
 			if (o >= 0)
@@ -737,7 +802,8 @@ cfile_fill(struct cfile *f)
 	    (int64_t)h->ts.tv_usec * (f->nano ? 1 : 1000);
 	if (!own || !f->walk.own)
 		ifnum = walk_next(f);
-	frame_set(f, ts, data, caplen, h->len, ifnum);
+	frame_set(f, &f->fr, ts, data, caplen, h->len, ifnum);
+	f->has = 1;
 }
 
 /* Reads a 32- or 16-bit value in the section's byte order. */
@@ -820,34 +886,18 @@ pcapng_idb(struct cur *b, int le, struct capture_info *info)
 
 /*
  * The interfaces a pcapng file describes before its first packet (see
- * the top of the file).  fp is at its start and is rewound; a stream
- * that cannot be rewound (standard input) is not read here.
+ * the top of the file), from its first got bytes in buf (got <
+ * CAP_PCAPNG_HEAD: the whole file).
  */
 static void
-pcapng_ifaces(FILE *fp, struct capture_info *info)
+pcapng_head(const uint8_t *buf, size_t got, struct capture_info *info)
 {
-	uint8_t *buf;
-	size_t got;
 	struct cur c;
 	int le;
 
-	if (fseeko(fp, 0, SEEK_CUR) != 0)
-		return;
-	buf = malloc(CAP_PCAPNG_HEAD);
-	if (buf == NULL)
-		return;
-	got = fread(buf, 1, CAP_PCAPNG_HEAD, fp);
-	if (fseeko(fp, 0, SEEK_SET) != 0) {
-		/* libpcap would read from the wrong place: give up on it */
-		clearerr(fp);
-		free(buf);
-		return;
-	}
 	cur_init(&c, buf, got);
-	if (got < 12 || memcmp(buf, "\x0a\x0d\x0d\x0a", 4) != 0) {
-		free(buf);
+	if (got < 12 || memcmp(buf, "\x0a\x0d\x0d\x0a", 4) != 0)
 		return;
-	}
 	info->pcapng = 1;
 	le = buf[8] == 0x4d && buf[9] == 0x3c && buf[10] == 0x2b &&
 	    buf[11] == 0x1a;
@@ -866,7 +916,6 @@ pcapng_ifaces(FILE *fp, struct capture_info *info)
 			    got == CAP_PCAPNG_HEAD)
 				break;
 			anomaly_add(&info->an, ANOMALY_PCAPNG_BAD_OPTION);
-			free(buf);
 			return;
 		}
 		if (!first && (type == 0x0A0D0D0A || type == 2 || type == 3 ||
@@ -880,13 +929,51 @@ pcapng_ifaces(FILE *fp, struct capture_info *info)
 			if (info->nifaces < CAP_IFACES)
 				anomaly_add(&info->an,
 				    ANOMALY_PCAPNG_BAD_OPTION);
-			free(buf);
 			return;
 		}
 	}
 	if (cur_left(&c) == 0 && got < CAP_PCAPNG_HEAD)
 		info->ifaces_known = 1; /* whole file read, no packet */
+}
+
+/*
+ * pcapng_head() of a file: fp is at its start and is rewound.
+ */
+static void
+pcapng_ifaces(FILE *fp, struct capture_info *info)
+{
+	uint8_t *buf;
+	size_t got;
+
+	if (fseeko(fp, 0, SEEK_CUR) != 0)
+		return;
+	buf = malloc(CAP_PCAPNG_HEAD);
+	if (buf == NULL)
+		return;
+	got = fread(buf, 1, CAP_PCAPNG_HEAD, fp);
+	if (fseeko(fp, 0, SEEK_SET) == 0)
+		pcapng_head(buf, got, info);
+	else
+		clearerr(fp);   /* libpcap would read from the wrong place */
 	free(buf);
+}
+
+/*
+ * pcapng_head() of a stream: its first CAP_PCAPNG_HEAD bytes (fewer:
+ * the whole stream) read into its buffer, where libpcap then reads them
+ * (only when it begins as pcapng does).
+ */
+static void
+pcapng_pipe_head(struct pipesrc *p, struct capture_info *info)
+{
+	size_t got;
+
+	(void)pipe_need(p, 4);
+	if (p->len < 4 || memcmp(p->buf, "\x0a\x0d\x0d\x0a", 4) != 0)
+		return;
+	(void)pipe_need(p, CAP_PCAPNG_HEAD);
+	got = p->len < CAP_PCAPNG_HEAD ? p->len : CAP_PCAPNG_HEAD;
+	pcapng_head(p->buf, got, info);
 }
 
 /* ---- the block walker (see the top) ---- */
@@ -901,6 +988,16 @@ walk_bytes(struct ngwalk *w, uint64_t off, size_t n, const uint8_t **p)
 {
 	ssize_t got;
 
+	if (w->pipe != NULL) {
+		/* a stream's: what its buffer holds (pipe_need keeps it) */
+		const struct pipesrc *s = w->pipe;
+
+		if (off < s->buf_off || off - s->buf_off > s->len ||
+		    n > s->len - (size_t)(off - s->buf_off))
+			return -1;
+		*p = s->buf + (off - s->buf_off);
+		return 0;
+	}
 	if (off < w->buf_off || off - w->buf_off + n > w->buf_len) {
 		do
 			got = pread(w->fd, w->buf, WALK_BUF, (off_t)off);
@@ -925,7 +1022,8 @@ static void
 walk_idb(struct cfile *f, uint32_t idx, uint64_t off, uint32_t len)
 {
 	struct capture_info *info = &f->info;
-	uint8_t *body;
+	uint8_t *body = NULL;
+	const uint8_t *sb;
 	struct cur b;
 	ssize_t got;
 
@@ -937,14 +1035,22 @@ walk_idb(struct cfile *f, uint32_t idx, uint64_t off, uint32_t len)
 			anomaly_add(&info->an, ANOMALY_PCAPNG_IFACES_CAP);
 		return;
 	}
-	if (len - 12 > CAP_PCAPNG_HEAD || (body = malloc(len - 12)) == NULL) {
+	if (len - 12 > CAP_PCAPNG_HEAD || (f->walk.pipe == NULL &&
+	    (body = malloc(len - 12)) == NULL)) {
 		anomaly_add(&info->an, ANOMALY_PCAPNG_BAD_OPTION);
 		return;
 	}
-	do
-		got = pread(f->walk.fd, body, len - 12, (off_t)(off + 8));
-	while (got < 0 && errno == EINTR);
-	cur_init(&b, body, got > 0 ? (size_t)got : 0);
+	if (f->walk.pipe != NULL)
+		got = walk_bytes(&f->walk, off + 8, len - 12, &sb) == 0 ?
+		    (ssize_t)(len - 12) : -1;
+	else {
+		do
+			got = pread(f->walk.fd, body, len - 12,
+			    (off_t)(off + 8));
+		while (got < 0 && errno == EINTR);
+		sb = body;
+	}
+	cur_init(&b, sb, got > 0 ? (size_t)got : 0);
 	if (got != (ssize_t)(len - 12) ||
 	    pcapng_idb(&b, f->walk.le, info) != 0) {
 		anomaly_add(&info->an, ANOMALY_PCAPNG_BAD_OPTION);
@@ -1033,20 +1139,35 @@ ng_next(struct cfile *f, struct pcap_pkthdr *h, const u_char **data,
     uint32_t *ifnum)
 {
 	struct ngwalk *w = &f->walk;
+	struct pipesrc *s = w->pipe;
 	const uint8_t *p;
 	uint32_t len, id, caplen;
 	uint64_t t;
 
-	if (w->fd < 0 || w->off != w->lp_off ||
-	    walk_bytes(w, w->off, 8, &p) != 0 || ng_ld32(p, w->le) != NG_EPB)
-		return 0;
-	len = ng_ld32(p + 4, w->le);
-	if (len < 32 || len % 4 != 0 || len > WALK_BUF)
-		return 0;
-	/* the whole block: in the window already, or read there */
-	if (w->off - w->buf_off + len > w->buf_len &&
-	    walk_bytes(w, w->off, len, &p) != 0)
-		return 0;
+	if (s != NULL) {
+		/* a stream's: at its position, once the walk is there */
+		if (w->pending || w->bad || w->off != s->off ||
+		    pipe_need(s, 8) != 0)
+			return 0;
+		p = s->buf + (s->off - s->buf_off);
+		len = ng_ld32(p + 4, w->le);
+		if (ng_ld32(p, w->le) != NG_EPB || len < 32 || len % 4 != 0 ||
+		    len > WALK_BUF || pipe_need(s, len) != 0)
+			return 0;
+		p = s->buf + (s->off - s->buf_off);
+	} else {
+		if (w->fd < 0 || w->off != w->lp_off ||
+		    walk_bytes(w, w->off, 8, &p) != 0 ||
+		    ng_ld32(p, w->le) != NG_EPB)
+			return 0;
+		len = ng_ld32(p + 4, w->le);
+		if (len < 32 || len % 4 != 0 || len > WALK_BUF)
+			return 0;
+		/* the whole block: in the window already, or read there */
+		if (w->off - w->buf_off + len > w->buf_len &&
+		    walk_bytes(w, w->off, len, &p) != 0)
+			return 0;
+	}
 	id = ng_ld32(p + 8, w->le);
 	caplen = ng_ld32(p + 20, w->le);
 	if (ng_ld32(p + len - 4, w->le) != len || id >= w->nsect ||
@@ -1066,8 +1187,84 @@ ng_next(struct cfile *f, struct pcap_pkthdr *h, const u_char **data,
 	*data = p + 28;
 	*ifnum = w->base + id + 1;
 	w->off += len;
-	w->lp_off = w->off;
-	w->seek = 1;
+	if (s != NULL)
+		s->off = w->off;
+	else {
+		w->lp_off = w->off;
+		w->seek = 1;
+	}
+	return 1;
+}
+
+/*
+ * One block of the walk at w->off (see walk_next): 1 when it was passed,
+ * 2 for a packet block (passed too; w->pend_ifnum says which interface,
+ * 1 + its file-level index, 0 when not known), 0 at a block the walk
+ * stops at, -1 when ahead (walk_ahead) the stream's buffer does not hold
+ * it yet, or not the whole of an interface block it reads.
+ */
+static int
+walk_block(struct cfile *f, int ahead)
+{
+	struct ngwalk *w = &f->walk;
+	const uint8_t *h, *body;
+	uint32_t type, len, id;
+	struct cur c, magic;
+
+	if (walk_bytes(w, w->off, 12, &h) != 0)
+		return ahead ? -1 : 0;
+	cur_init(&c, h, 12);
+	type = ng32(&c, w->le);
+	if (type == NG_SHB) {
+		/* the byte order is the section's own: its magic read
+		 * little-endian, or the same bytes reversed */
+		uint32_t bom;
+
+		cur_init(&magic, h + 8, 4);
+		bom = ng32(&magic, 1);
+		if (bom == 0x1A2B3C4Du)
+			w->le = 1;
+		else if (bom == 0x4D3C2B1Au)
+			w->le = 0;
+		else
+			return 0;
+	}
+	cur_init(&c, h + 4, 8);
+	len = ng32(&c, w->le);
+	if (len < 12 || len % 4 != 0 || w->off > UINT64_MAX - len)
+		return 0;
+	/* ahead, an interface block is read whole (when it is read at
+	 * all: walk_idb, ng_idb_unit), and only once libpcap opened the
+	 * stream (its link type) */
+	if (ahead && type == NG_IDB && (w->eager == 1 ||
+	    (len - 12 <= CAP_PCAPNG_HEAD &&
+	    walk_bytes(w, w->off, len, &body) != 0)))
+		return -1;
+	switch (type) {
+	case NG_SHB:
+		w->base = w->nidb;
+		w->nsect = 0;
+		break;
+	case NG_IDB:
+		if (w->own && w->nsect < NG_OWN_IFACES)
+			w->unit[w->nsect] = ng_idb_unit(f, w->off, len);
+		walk_idb(f, w->nidb, w->off, len);
+		w->nidb++;
+		w->nsect++;
+		break;
+	case NG_EPB:
+	case NG_PB:
+	case NG_SPB:
+		/* PB: a 16-bit interface id then a drop count */
+		id = type == NG_SPB ? 0 : type == NG_PB ?
+		    ng16(&c, w->le) : ng32(&c, w->le);
+		w->pend_ifnum = id < w->nsect ? w->base + id + 1 : 0;
+		w->off += len;
+		return 2;
+	default:
+		break;
+	}
+	w->off += len;
 	return 1;
 }
 
@@ -1076,70 +1273,52 @@ ng_next(struct cfile *f, struct pcap_pkthdr *h, const u_char **data,
  * interface it names, 0 when not known (not walking, an id not
  * described).  Stops the walk with ANOMALY_PCAPNG_BAD_BLOCK on a
  * malformed block or when the file ends first.  Every turn of the loop
- * moves at least 12 bytes on, so it ends at the end of the file.
+ * moves at least 12 bytes on, so it ends at the end of the file.  A
+ * stream's walk may have gone ahead (walk_ahead): a packet block it
+ * passed is the one libpcap returned.
  */
 static uint32_t
 walk_next(struct cfile *f)
 {
 	struct ngwalk *w = &f->walk;
-	const uint8_t *h;
+	int r = 1;
 
-	while (w->fd >= 0) {
-		uint32_t type, len, id;
-		struct cur c, magic;
-
-		if (walk_bytes(w, w->off, 12, &h) != 0)
-			break;
-		cur_init(&c, h, 12);
-		type = ng32(&c, w->le);
-		if (type == NG_SHB) {
-			/* the byte order is the section's own: its magic
-			 * read little-endian, or the same bytes reversed */
-			uint32_t bom;
-
-			cur_init(&magic, h + 8, 4);
-			bom = ng32(&magic, 1);
-			if (bom == 0x1A2B3C4Du)
-				w->le = 1;
-			else if (bom == 0x4D3C2B1Au)
-				w->le = 0;
-			else
-				break;
+	while (walking(w) && !w->bad) {
+		if (w->pending || (r = walk_block(f, 0)) == 2) {
+			w->pending = 0;
+			return w->pend_ifnum;
 		}
-		cur_init(&c, h + 4, 8);
-		len = ng32(&c, w->le);
-		if (len < 12 || len % 4 != 0 || w->off > UINT64_MAX - len)
+		if (r != 1)
 			break;
-		switch (type) {
-		case NG_SHB:
-			w->base = w->nidb;
-			w->nsect = 0;
-			break;
-		case NG_IDB:
-			if (w->own && w->nsect < NG_OWN_IFACES)
-				w->unit[w->nsect] = ng_idb_unit(f, w->off, len);
-			walk_idb(f, w->nidb, w->off, len);
-			w->nidb++;
-			w->nsect++;
-			break;
-		case NG_EPB:
-		case NG_PB:
-		case NG_SPB:
-			/* PB: a 16-bit interface id then a drop count */
-			id = type == NG_SPB ? 0 : type == NG_PB ?
-			    ng16(&c, w->le) : ng32(&c, w->le);
-			w->off += len;
-			return id < w->nsect ? w->base + id + 1 : 0;
-		default:
-			break;
-		}
-		w->off += len;
 	}
-	if (w->fd >= 0) {
+	if (walking(w)) {
 		anomaly_add(&f->info.an, ANOMALY_PCAPNG_BAD_BLOCK);
 		walk_stop(w);
 	}
 	return 0;
+}
+
+/*
+ * A stream's walk while libpcap reads (w->eager): the blocks its buffer
+ * holds, up to the next packet block, so that pipe_need need not keep
+ * them (memory: at most an interface block, 12 bytes of another).  What
+ * this does to f->info stands only if libpcap returns the packet
+ * (cfile_fill puts it back otherwise): a file's walk passes the blocks
+ * before a packet only once libpcap returned it.
+ */
+static void
+walk_ahead(struct cfile *f)
+{
+	struct ngwalk *w = &f->walk;
+	int r = 1;
+
+	while (w->pipe != NULL && w->eager && !w->pending && !w->bad &&
+	    (r = walk_block(f, 1)) == 1)
+		;
+	if (w->pipe != NULL && r == 2)
+		w->pending = 1;
+	else if (w->pipe != NULL && r == 0)
+		w->bad = 1;
 }
 
 /*
@@ -1148,16 +1327,22 @@ walk_next(struct cfile *f)
  * simply not known.
  */
 static void
-walk_start(struct cfile *f)
+walk_init(struct ngwalk *w, const struct capture_info *info)
 {
-	struct ngwalk *w = &f->walk;
-
 	memset(w, 0, sizeof(*w));
 	w->fd = -1;
 	w->le = 1;
 	/* an interface block pcapng_ifaces() could not read is counted
 	 * there once; the walk keeps none after it */
-	w->idb_ok = f->info.an.n[ANOMALY_PCAPNG_BAD_OPTION] == 0;
+	w->idb_ok = info->an.n[ANOMALY_PCAPNG_BAD_OPTION] == 0;
+}
+
+static void
+walk_start(struct cfile *f)
+{
+	struct ngwalk *w = &f->walk;
+
+	walk_init(w, &f->info);
 	if (!f->info.pcapng)
 		return;
 	w->buf = malloc(WALK_BUF);
@@ -1171,6 +1356,19 @@ walk_start(struct cfile *f)
 		free(w->buf);
 		w->buf = NULL;
 	}
+}
+
+/*
+ * Starts the walk over a pcapng stream (before libpcap opens it): its
+ * bytes are those of the stream's buffer (walk_bytes), which keeps
+ * them from the walk's block on (pipe_need).
+ */
+static void
+walk_pipe_start(struct cfile *f)
+{
+	walk_init(&f->walk, &f->info);
+	if (f->info.pcapng && f->pipe.buf != NULL)
+		f->walk.pipe = &f->pipe;
 }
 
 /*
@@ -1192,7 +1390,7 @@ fast_file_ok(struct cfile *f, const uint8_t hdr[24])
 	uint32_t magic;
 	uint16_t major, minor;
 
-	if (!f->nano || f->info.pcapng || f->walk.fd >= 0 ||
+	if (!f->nano || f->info.pcapng || walking(&f->walk) ||
 	    pcap_is_swapped(f->pc) ||
 	    f->info.linktype == 189 || f->info.linktype == 220)
 		return 0;
@@ -1240,12 +1438,16 @@ ng_start(struct cfile *f)
 	struct ngwalk *w = &f->walk;
 	off_t o;
 
-	if (w->fd < 0 || !f->nano || pcap_snapshot(f->pc) <= 0 ||
+	if (!walking(w) || !f->nano || pcap_snapshot(f->pc) <= 0 ||
 	    f->info.linktype == 189 || f->info.linktype == 220 ||
-	    f->info.linktype == 239 || (o = ftello(f->fp)) < 0)
+	    f->info.linktype == 239)
 		return;
+	if (w->pipe == NULL) {
+		if ((o = ftello(f->fp)) < 0)
+			return;
+		w->lp_off = (uint64_t)o;
+	}
 	w->snap = (uint32_t)pcap_snapshot(f->pc);
-	w->lp_off = (uint64_t)o;
 	w->own = 1;
 }
 
@@ -1418,9 +1620,15 @@ capture_set_add(struct capture_set *cs, const char *path, char *err,
 		setvbuf(fp, iobuf, _IOFBF, IOBUF_BYTES);
 	if (S_ISREG(st.st_mode))
 		pcapng_ifaces(fp, &f->info);
+	else if (f->pipe.buf != NULL) {
+		pcapng_pipe_head(&f->pipe, &f->info);
+		walk_pipe_start(f);
+	}
 	ebuf[0] = '\0';
+	f->walk.eager = 1;
 	pc = pcap_fopen_offline_with_tstamp_precision(fp,
 	    PCAP_TSTAMP_PRECISION_NANO, ebuf);
+	f->walk.eager = 0;
 	if (pc == NULL) {
 		if (f->pipe.buf != NULL) {
 			/* the stream's first 8 bytes, kept in head */
@@ -1460,12 +1668,11 @@ capture_set_add(struct capture_set *cs, const char *path, char *err,
 	f->fr.cap_idx = (uint32_t)cs->n;
 	if (S_ISREG(st.st_mode))
 		walk_start(f);
-	if (S_ISREG(st.st_mode)) {
+	if (S_ISREG(st.st_mode))
 		fast_start(f);
-		ng_start(f);
-	}
 	else
 		pipe_start(f);
+	ng_start(f);
 	cs->f[cs->n++] = f;
 	cfile_fill(f);
 	return 0;
@@ -1479,8 +1686,14 @@ capture_set_next(struct capture_set *cs, struct capture_frame *out)
 	if (cs->last >= 0) {
 		struct cfile *f = cs->f[cs->last];
 
-		/* fast.rb is freed when the file closes (pc NULL) */
-		if (f->fast.rb == NULL || !fast_fill(f))
+		/* fast.rb is freed when the file closes (pc NULL); a set of
+		 * one file hands the frame out without buffering it */
+		if (f->fast.rb != NULL &&
+		    fast_fill(f, cs->n == 1 ? out : &f->fr)) {
+			if (cs->n == 1)
+				return 1;       /* cs->last stays */
+			f->has = 1;
+		} else
 			cfile_fill(f);
 		cs->last = -1;
 	}

@@ -1,8 +1,8 @@
 /*
  * capture.h - reading capture files through libpcap, several merged by time.
  * (The records of a plain pcap file or stream and most Enhanced Packet
- * Blocks of a pcapng file are read by capture.c itself, as libpcap reads
- * them; see capture.c.)
+ * Blocks of a pcapng file or stream are read by capture.c itself, as
+ * libpcap reads them; see capture.c.)
  *
  * pcap and pcapng, nanosecond timestamps kept (files are opened with
  * PCAP_TSTAMP_PRECISION_NANO).  Files are read strictly as a stream: one
@@ -55,15 +55,16 @@ struct capture_info {
 	char err[160];          /* why reading stopped early; "" at a clean end */
 	uint64_t own_records;   /* frames read by capture.c's own readers
 	                         * (plain pcap of a file or a stream, the
-	                         * Enhanced Packet Blocks of a pcapng file:
+	                         * Enhanced Packet Blocks of a pcapng file or
+	                         * stream:
 	                         * capture.c's top), the others by libpcap:
 	                         * for tests and profiling */
 	/*
 	 * pcapng only: the interfaces described before the first packet
 	 * (read by capture.c itself: libpcap does not give the options).
-	 * ifaces_known is 1 when every one of them was read whole, 0 for a
-	 * pcap file, a stream that cannot be re-read (standard input), a
-	 * malformed block or option (ANOMALY_PCAPNG_BAD_OPTION) or more
+	 * ifaces_known is 1 when every one of them was read whole (a
+	 * stream's as a file's), 0 for a pcap file, a malformed block or
+	 * option (ANOMALY_PCAPNG_BAD_OPTION) or more
 	 * interfaces than CAP_IFACES (ANOMALY_PCAPNG_IFACES_CAP).  An
 	 * interface described after the first packet is added to ifaces
 	 * when the reading reaches it (nifaces grows; ifaces_known still
@@ -87,8 +88,9 @@ struct capture_frame {
 	/*
 	 * pcapng: 1 + the index in capture_info.ifaces (interfaces counted
 	 * across the file's sections in order) of the interface the frame
-	 * came on; 0 when not known (a pcap file, standard input, a walk
-	 * stopped by ANOMALY_PCAPNG_BAD_BLOCK, an id not described).
+	 * came on; 0 when not known (a pcap file, a walk stopped by
+	 * ANOMALY_PCAPNG_BAD_BLOCK, an id not described).  A pcapng stream
+	 * (standard input, a pipe) says the same as the file would.
 	 */
 	uint32_t ifnum;
 };

@@ -282,9 +282,10 @@ char *view_sparkline(const uint16_t *rate, uint32_t nrate, int width,
  * -1 callee -> caller (it goes to one), 0 unknown.
  */
 int view_stream_dir(const struct dialog *d, const struct rtp_stream *s);
-/* RTP packets each way (unknown direction counts as caller -> callee):
- * the call's, each way those of the segment (inside, outside the NAT)
- * that saw the most, never a sum over the segments of a merged capture. */
+/* RTP packets each way (unknown direction counts as caller -> callee),
+ * each packet once: a stream seen on both segments of the NAT (the same
+ * SSRC inside and outside over the same time) counts once, every other
+ * stream adds up. */
 void view_dir_packets(const struct dialog *d, uint64_t *fwd, uint64_t *rev);
 /* "rtp caller>callee 0, callee>caller 150"; returns buf. */
 char *view_rtp_dirs(const struct dialog *d, char *buf, size_t n);

@@ -1,8 +1,8 @@
 /*
  * view_media.c - a call's media in words and spans, for every screen
  * and page (view.h): which way each RTP stream runs, the packets each
- * way ("rtp caller>callee 0, callee>caller 150": on a call seen on both
- * segments, those of the segment that saw the most), the media legs per
+ * way ("rtp caller>callee 0, callee>caller 150": a packet seen on both
+ * segments of the NAT once), the media legs per
  * direction and segment with their state (issue 15: delivered,
  * undeliverable, absent, not observable; detect_media_legs), and the
  * intervals a call was on hold.
@@ -37,33 +37,100 @@ view_stream_dir(const struct dialog *d, const struct rtp_stream *s)
 }
 
 /*
- * Per direction, the packets of the segment that saw the most of them:
- * a call seen both inside and outside the NAT (the two views merged into
- * one file, a mirror port) shows each packet once per segment, and the
- * call line counts the call's packets, not a sum over capture points
- * (the media legs give each segment's).  Streams of one segment add up
- * (a new SSRC, a re-INVITE's new port); a segment not yet judged
- * (RTP_SEG_UNKNOWN: not a call) is one of its own.
+ * True when a and b can be the same packets seen on the two segments:
+ * one stream inside and one outside the NAT, the same SSRC (a NAT or an
+ * ALG rewrites addresses and ports, never the RTP header) and spans of
+ * capture time (first to last packet) that overlap.  A stream that moved
+ * (a re-INVITE's new address, which may put it on the other segment by
+ * address privacy, detect_audio.c) carries on after the old one stopped,
+ * and different SSRCs are different packets.  Spans of time and counts,
+ * not sequence numbers: a stream read back from a store keeps its span
+ * and expected count but not its sequence range, and the browser must
+ * count as the report did.
+ */
+static bool
+same_packets(const struct rtp_stream *a, const struct rtp_stream *b)
+{
+	return ((a->segment == RTP_SEG_INSIDE &&
+	    b->segment == RTP_SEG_OUTSIDE) ||
+	    (a->segment == RTP_SEG_OUTSIDE &&
+	    b->segment == RTP_SEG_INSIDE)) &&
+	    a->ssrc == b->ssrc && a->packets > 0 && b->packets > 0 &&
+	    a->first_ns <= b->last_ns && b->first_ns <= a->last_ns;
+}
+
+/*
+ * Each way, every packet once: a packet counts once for two sightings
+ * only where it was seen on both segments of a call captured inside and
+ * outside the NAT (the two views merged into one file, a mirror port).
+ * Streams of one direction that same_packets links (directly or through
+ * others: a re-INVITE inside while the NAT kept one mapping outside) are
+ * one group; every other stream adds up (a new SSRC, a stream on one
+ * segment only, a segment not judged: RTP_SEG_UNKNOWN, not a call).
+ * A group counts the packets of both segments, but no more than the
+ * sequence numbers the larger of the two segments' ranges holds (the
+ * expected count, RFC 3550 A.3): copies take no new numbers, while a
+ * packet one segment lost that the other saw fills its hole.  Never less
+ * than the segment that saw the most.  The ranges are taken as nested
+ * (both views cover the call); views that each saw only one end of the
+ * stream undercount by the part the larger range misses.
+ * A capture of one segment, or of one point where a call's streams fall
+ * on both segments by their addresses at different times, counts every
+ * stream.
  */
 void
 view_dir_packets(const struct dialog *d, uint64_t *fwd, uint64_t *rev)
 {
-	uint64_t seg[2][3] = { { 0 } };
+	int n = d->nstreams < CAP_DIALOG_STREAMS ? d->nstreams :
+	    CAP_DIALOG_STREAMS;
+	int group[CAP_DIALOG_STREAMS], way[CAP_DIALOG_STREAMS];
 
-	for (int i = 0; i < d->nstreams; i++) {
-		const struct rtp_stream *s = d->streams[i];
-		int g = s->segment == RTP_SEG_INSIDE ||
-		    s->segment == RTP_SEG_OUTSIDE ? (int)s->segment :
-		    RTP_SEG_UNKNOWN;
+	for (int i = 0; i < n; i++) {
+		group[i] = i;
+		way[i] = view_stream_dir(d, d->streams[i]) >= 0 ? 0 : 1;
+	}
+	/* Groups: each stream takes the lowest group of those it links. */
+	for (bool moved = true; moved;) {
+		moved = false;
+		for (int i = 0; i < n; i++)
+			for (int j = i + 1; j < n; j++)
+				if (way[i] == way[j] && group[i] != group[j] &&
+				    same_packets(d->streams[i], d->streams[j])) {
+					int g = group[i] < group[j] ? group[i] :
+					    group[j];
 
-		seg[view_stream_dir(d, s) >= 0 ? 0 : 1][g] += s->packets;
+					group[i] = group[j] = g;
+					moved = true;
+				}
 	}
 	*fwd = *rev = 0;
-	for (int g = 0; g < 3; g++) {
-		if (seg[0][g] > *fwd)
-			*fwd = seg[0][g];
-		if (seg[1][g] > *rev)
-			*rev = seg[1][g];
+	for (int g = 0; g < n; g++) {
+		/* index: unknown, inside, outside */
+		uint64_t pk[3] = { 0 }, exp[3] = { 0 }, sum, most, range;
+		int w = -1;
+
+		for (int i = 0; i < n; i++) {
+			const struct rtp_stream *s = d->streams[i];
+			int k = s->segment == RTP_SEG_INSIDE ? 1 :
+			    s->segment == RTP_SEG_OUTSIDE ? 2 : 0;
+
+			if (group[i] != g)
+				continue;
+			w = way[i];
+			pk[k] += s->packets;
+			exp[k] += rtp_stream_expected(s);
+		}
+		if (w < 0)
+			continue;
+		/* pk[0] only in a group of one (never linked). */
+		sum = pk[0] + pk[1] + pk[2];
+		if (pk[1] > 0 && pk[2] > 0) {
+			most = pk[1] > pk[2] ? pk[1] : pk[2];
+			range = exp[1] > exp[2] ? exp[1] : exp[2];
+			sum = sum < range ? sum : range;
+			sum = sum > most ? sum : most;
+		}
+		*(w == 0 ? fwd : rev) += sum;
 	}
 }
 

@@ -107,6 +107,100 @@ static const char *const state_names[DIALOG_STATE_COUNT] = {
 	"busy", "diverted", "failed", "no 2xx",
 };
 
+static const char *const method_names[SIPM_COUNT] = {
+	[SIPM_INVITE] = "INVITE", [SIPM_ACK] = "ACK", [SIPM_BYE] = "BYE",
+	[SIPM_CANCEL] = "CANCEL", [SIPM_PRACK] = "PRACK",
+	[SIPM_UPDATE] = "UPDATE", [SIPM_REGISTER] = "REGISTER",
+	[SIPM_OPTIONS] = "OPTIONS", [SIPM_SUBSCRIBE] = "SUBSCRIBE",
+	[SIPM_NOTIFY] = "NOTIFY", [SIPM_PUBLISH] = "PUBLISH",
+	[SIPM_MESSAGE] = "MESSAGE", [SIPM_REFER] = "REFER",
+	[SIPM_INFO] = "INFO",
+};
+
+const char *
+sip_method_name(unsigned c)
+{
+	return c < SIPM_COUNT && method_names[c] != NULL ? method_names[c] :
+	    "";
+}
+
+/*
+ * SIPM_OTHER or the code of method s: by its first letter, then byte by
+ * byte against the one or two names it may start (strcmp's answer,
+ * written out: the compiler does not unroll a loop over a literal).
+ */
+uint8_t
+sip_method_code(const char *s)
+{
+	switch (s[0]) {
+	case 'A':
+		if (s[1] == 'C' && s[2] == 'K' && s[3] == '\0')
+			return SIPM_ACK;
+		return SIPM_OTHER;
+	case 'B':
+		if (s[1] == 'Y' && s[2] == 'E' && s[3] == '\0')
+			return SIPM_BYE;
+		return SIPM_OTHER;
+	case 'C':
+		if (s[1] == 'A' && s[2] == 'N' && s[3] == 'C' &&
+		    s[4] == 'E' && s[5] == 'L' && s[6] == '\0')
+			return SIPM_CANCEL;
+		return SIPM_OTHER;
+	case 'I':
+		if (s[1] == 'N' && s[2] == 'V' && s[3] == 'I' &&
+		    s[4] == 'T' && s[5] == 'E' && s[6] == '\0')
+			return SIPM_INVITE;
+		if (s[1] == 'N' && s[2] == 'F' && s[3] == 'O' && s[4] == '\0')
+			return SIPM_INFO;
+		return SIPM_OTHER;
+	case 'M':
+		if (s[1] == 'E' && s[2] == 'S' && s[3] == 'S' &&
+		    s[4] == 'A' && s[5] == 'G' && s[6] == 'E' && s[7] == '\0')
+			return SIPM_MESSAGE;
+		return SIPM_OTHER;
+	case 'N':
+		if (s[1] == 'O' && s[2] == 'T' && s[3] == 'I' &&
+		    s[4] == 'F' && s[5] == 'Y' && s[6] == '\0')
+			return SIPM_NOTIFY;
+		return SIPM_OTHER;
+	case 'O':
+		if (s[1] == 'P' && s[2] == 'T' && s[3] == 'I' &&
+		    s[4] == 'O' && s[5] == 'N' && s[6] == 'S' && s[7] == '\0')
+			return SIPM_OPTIONS;
+		return SIPM_OTHER;
+	case 'P':
+		if (s[1] == 'R' && s[2] == 'A' && s[3] == 'C' &&
+		    s[4] == 'K' && s[5] == '\0')
+			return SIPM_PRACK;
+		if (s[1] == 'U' && s[2] == 'B' && s[3] == 'L' &&
+		    s[4] == 'I' && s[5] == 'S' && s[6] == 'H' && s[7] == '\0')
+			return SIPM_PUBLISH;
+		return SIPM_OTHER;
+	case 'R':
+		if (s[1] == 'E' && s[2] == 'G' && s[3] == 'I' &&
+		    s[4] == 'S' && s[5] == 'T' && s[6] == 'E' &&
+		    s[7] == 'R' && s[8] == '\0')
+			return SIPM_REGISTER;
+		if (s[1] == 'E' && s[2] == 'F' && s[3] == 'E' &&
+		    s[4] == 'R' && s[5] == '\0')
+			return SIPM_REFER;
+		return SIPM_OTHER;
+	case 'S':
+		if (s[1] == 'U' && s[2] == 'B' && s[3] == 'S' &&
+		    s[4] == 'C' && s[5] == 'R' && s[6] == 'I' &&
+		    s[7] == 'B' && s[8] == 'E' && s[9] == '\0')
+			return SIPM_SUBSCRIBE;
+		return SIPM_OTHER;
+	case 'U':
+		if (s[1] == 'P' && s[2] == 'D' && s[3] == 'A' &&
+		    s[4] == 'T' && s[5] == 'E' && s[6] == '\0')
+			return SIPM_UPDATE;
+		return SIPM_OTHER;
+	default:
+		return SIPM_OTHER;
+	}
+}
+
 const char *
 dialog_kind_name(enum dialog_kind k)
 {
@@ -272,7 +366,7 @@ raw_hash(const uint8_t *msg, size_t len)
  * The message of d whose raw bytes are msg[0..len) (hash h) and that
  * parsed with no anomaly, newest first; NULL when none.
  */
-static const struct sipmsg *
+static const struct dmsg *
 same_bytes(const struct dialog *d, const uint8_t *msg, size_t len,
     uint64_t h)
 {
@@ -284,7 +378,7 @@ same_bytes(const struct dialog *d, const uint8_t *msg, size_t len,
 		m = d->msgs[i].m;
 		if (m->raw_len == len && m->quiet &&
 		    memcmp(m->raw, msg, len) == 0)
-			return m;
+			return &d->msgs[i];
 	}
 	return NULL;
 }
@@ -582,29 +676,59 @@ enforce_budget(struct dialog_table *t, const struct dialog *keep,
 	}
 }
 
-static enum dialog_kind
-kind_of(const char *method)
+/* The method codes (enum sip_method) of a message about to be stored. */
+struct mcode {
+	uint8_t method, cseq;
+};
+
+static struct mcode
+mcode_of(const struct sipmsg *m)
 {
-	if (strcmp(method, "INVITE") == 0 || strcmp(method, "ACK") == 0 ||
-	    strcmp(method, "BYE") == 0 || strcmp(method, "CANCEL") == 0 ||
-	    strcmp(method, "PRACK") == 0 || strcmp(method, "UPDATE") == 0)
-		return DIALOG_CALL;
-	if (strcmp(method, "REGISTER") == 0)
-		return DIALOG_REGISTER;
-	if (strcmp(method, "OPTIONS") == 0)
-		return DIALOG_OPTIONS;
-	if (strcmp(method, "SUBSCRIBE") == 0 || strcmp(method, "NOTIFY") == 0 ||
-	    strcmp(method, "PUBLISH") == 0)
-		return DIALOG_SUBSCRIBE;
-	if (strcmp(method, "MESSAGE") == 0)
-		return DIALOG_MESSAGE;
-	return DIALOG_OTHER;
+	struct mcode c;
+
+	c.cseq = sip_method_code(m->cseq_method);
+	/* A response's method is its CSeq method, one string; a request's
+	 * usually too (sipmsg.c shares it when they agree). */
+	c.method = m->method == m->cseq_method ? c.cseq :
+	    sip_method_code(m->method);
+	return c;
 }
 
-/* h: callid_hash of m->call_id as the dialog keeps it (truncated). */
+/* The codes a stored message keeps. */
+static struct mcode
+dmsg_mcode(const struct dmsg *dm)
+{
+	struct mcode c = { dm->method_code, dm->cseq_code };
+
+	return c;
+}
+
+/* The dialog kind of a first message of method code c. */
+static enum dialog_kind
+kind_of(uint8_t c)
+{
+	switch (c) {
+	case SIPM_INVITE: case SIPM_ACK: case SIPM_BYE: case SIPM_CANCEL:
+	case SIPM_PRACK: case SIPM_UPDATE:
+		return DIALOG_CALL;
+	case SIPM_REGISTER:
+		return DIALOG_REGISTER;
+	case SIPM_OPTIONS:
+		return DIALOG_OPTIONS;
+	case SIPM_SUBSCRIBE: case SIPM_NOTIFY: case SIPM_PUBLISH:
+		return DIALOG_SUBSCRIBE;
+	case SIPM_MESSAGE:
+		return DIALOG_MESSAGE;
+	default:
+		return DIALOG_OTHER;
+	}
+}
+
+/* h: callid_hash of m->call_id as the dialog keeps it (truncated);
+ * mc: m's method codes. */
 static struct dialog *
 dialog_create(struct dialog_table *t, const struct sipmsg *m,
-    const struct pkt *p, uint64_t h)
+    struct mcode mc, const struct pkt *p, uint64_t h)
 {
 	struct dialog *d = pool_get(t, sizeof(*d));
 	const char *method = m->is_request ? m->method : m->cseq_method;
@@ -613,7 +737,8 @@ dialog_create(struct dialog_table *t, const struct sipmsg *m,
 		return NULL;
 	memset(d, 0, sizeof(*d));
 	d->id = ++t->next_id;
-	d->kind = kind_of(method);
+	d->kind = kind_of(m->is_request ? mc.method : mc.cseq);
+	d->first_code = m->is_request ? mc.method : mc.cseq;
 	d->state = DIALOG_SETUP;
 	text_copy_str(d->call_id, sizeof(d->call_id), m->call_id);
 	sipmsg_uri_userhost(m->from_uri, d->from, sizeof(d->from));
@@ -639,7 +764,7 @@ top_branch(const struct sipmsg *m)
 
 static bool
 same_transaction_copy(const struct dmsg *a, const struct sipmsg *m,
-    const struct pkt *p)
+    struct mcode mc, const struct pkt *p)
 {
 	const struct sipmsg *o;
 
@@ -650,8 +775,10 @@ same_transaction_copy(const struct dmsg *a, const struct sipmsg *m,
 	o = a->m;
 	return o->is_request == m->is_request && o->cseq == m->cseq &&
 	    o->status == m->status &&
-	    strcmp(o->method, m->method) == 0 &&
-	    strcmp(o->cseq_method, m->cseq_method) == 0 &&
+	    sip_method_same(a->method_code, o->method, mc.method,
+	    m->method) &&
+	    sip_method_same(a->cseq_code, o->cseq_method, mc.cseq,
+	    m->cseq_method) &&
 	    strcmp(top_branch(o), top_branch(m)) == 0 &&
 	    strcmp(o->to_tag, m->to_tag) == 0 &&
 	    ep_eq(&a->src, &p->src) && ep_eq(&a->dst, &p->dst);
@@ -661,12 +788,13 @@ same_transaction_copy(const struct dmsg *a, const struct sipmsg *m,
 #define RETRANS_WINDOW 64
 
 static struct dmsg *
-find_original(struct dialog *d, const struct sipmsg *m, const struct pkt *p)
+find_original(struct dialog *d, const struct sipmsg *m, struct mcode mc,
+    const struct pkt *p)
 {
 	size_t lo = d->nmsgs > RETRANS_WINDOW ? d->nmsgs - RETRANS_WINDOW : 0;
 
 	for (size_t i = d->nmsgs; i-- > lo;)
-		if (same_transaction_copy(&d->msgs[i], m, p))
+		if (same_transaction_copy(&d->msgs[i], m, mc, p))
 			return &d->msgs[i];
 	return NULL;
 }
@@ -688,23 +816,24 @@ count_fork(struct dialog *d, const struct sipmsg *m)
 }
 
 static void
-update_call_state(struct dialog *d, const struct sipmsg *m, int64_t ts)
+update_call_state(struct dialog *d, const struct sipmsg *m, struct mcode mc,
+    int64_t ts)
 {
 	bool answered = d->answer_ns != 0;
 
 	if (m->is_request) {
-		if (strcmp(m->method, "INVITE") == 0 && m->to_tag[0] == '\0' &&
+		if (mc.method == SIPM_INVITE && m->to_tag[0] == '\0' &&
 		    !answered && m->cseq > d->initial_cseq) {
 			/* A new initial INVITE after a 401/407 challenge. */
 			d->initial_cseq = m->cseq;
 			d->state = DIALOG_SETUP;
 			d->end_ns = 0;
 			d->final_status = 0;
-		} else if (strcmp(m->method, "CANCEL") == 0 && !answered) {
+		} else if (mc.method == SIPM_CANCEL && !answered) {
 			d->state = DIALOG_CANCELLED;
 			if (d->end_ns == 0)
 				d->end_ns = ts;
-		} else if (strcmp(m->method, "BYE") == 0) {
+		} else if (mc.method == SIPM_BYE) {
 			/* Before an answer: a CANCEL or final response seen
 			 * earlier stays the reason; else no answer was seen,
 			 * whoever hung up. */
@@ -718,7 +847,7 @@ update_call_state(struct dialog *d, const struct sipmsg *m, int64_t ts)
 		}
 		return;
 	}
-	if (strcmp(m->cseq_method, "INVITE") != 0 || m->cseq != d->initial_cseq)
+	if (mc.cseq != SIPM_INVITE || m->cseq != d->initial_cseq)
 		return;
 	if (m->status > 100 && m->status < 300)
 		count_fork(d, m);
@@ -757,11 +886,13 @@ update_call_state(struct dialog *d, const struct sipmsg *m, int64_t ts)
 }
 
 static void
-update_other_state(struct dialog *d, const struct sipmsg *m, int64_t ts)
+update_other_state(struct dialog *d, const struct sipmsg *m, struct mcode mc,
+    int64_t ts)
 {
 	if (m->is_request) {
 		/* A refresh (new CSeq of the dialog's own method) starts over. */
-		if (strcmp(m->method, d->first_method) == 0 &&
+		if (sip_method_same(mc.method, m->method, d->first_code,
+		    d->first_method) &&
 		    m->cseq != d->initial_cseq) {
 			d->initial_cseq = m->cseq;
 			if (d->state != DIALOG_COMPLETED)
@@ -791,8 +922,8 @@ update_other_state(struct dialog *d, const struct sipmsg *m, int64_t ts)
 
 static bool
 store_msg(struct dialog_table *t, struct dialog *d, struct sipmsg *m,
-    const struct pkt *p, uint64_t first_frame, uint64_t raw_hash,
-    struct anomalies *an)
+    struct mcode mc, const struct pkt *p, uint64_t first_frame,
+    uint64_t raw_hash, struct anomalies *an)
 {
 	struct dmsg *dm;
 	size_t bytes = msg_bytes(m);
@@ -852,6 +983,8 @@ store_msg(struct dialog_table *t, struct dialog *d, struct sipmsg *m,
 	dm->key_cseq = m->cseq;
 	dm->key_status = m->status;
 	dm->key_request = m->is_request;
+	dm->method_code = mc.method;
+	dm->cseq_code = mc.cseq;
 	d->raw_bytes += m->raw_len;
 	d->mem_bytes += bytes;
 	t->bytes += bytes;
@@ -885,6 +1018,7 @@ add_msg(struct dialog_table *t, struct sipmsg *m, const struct pkt *p,
 {
 	struct dmsg *orig;
 	uint64_t h = 0;
+	struct mcode mc = mcode_of(m);
 
 	*is_retrans = false;
 	if (d == NULL) {
@@ -897,14 +1031,14 @@ add_msg(struct dialog_table *t, struct sipmsg *m, const struct pkt *p,
 		/* Keyed by its call_id, which keeps 255 bytes of it. */
 		if (strlen(m->call_id) >= sizeof(d->call_id))
 			h = callid_hash_trunc(m->call_id);
-		d = dialog_create(t, m, p, h);
+		d = dialog_create(t, m, mc, p, h);
 		if (d == NULL) {
 			pool_free_msg(t, m);
 			return NULL;
 		}
 	}
 
-	orig = find_original(d, m, p);
+	orig = find_original(d, m, mc, p);
 	if (orig != NULL) {
 		fold_retrans(t, d, orig, p);
 		*is_retrans = true;
@@ -913,10 +1047,10 @@ add_msg(struct dialog_table *t, struct sipmsg *m, const struct pkt *p,
 	}
 
 	if (d->kind == DIALOG_CALL)
-		update_call_state(d, m, p->ts_ns);
+		update_call_state(d, m, mc, p->ts_ns);
 	else
-		update_other_state(d, m, p->ts_ns);
-	if (!store_msg(t, d, m, p, first_frame, raw_hash, an))
+		update_other_state(d, m, mc, p->ts_ns);
+	if (!store_msg(t, d, m, mc, p, first_frame, raw_hash, an))
 		pool_free_msg(t, m);
 	touch(t, d, p->ts_ns);
 	enforce_budget(t, d, an);
@@ -953,7 +1087,7 @@ prior_msgs(void *user, const char *call_id, const struct sipmsg **out,
 	size_t len = strlen(call_id);
 	uint64_t h = htab_hash_words(call_id, len);
 	struct dialog *d = find_by_callid(t, call_id, h);
-	const struct sipmsg *same;
+	const struct dmsg *same;
 	size_t n = 0;
 
 	t->hint = d;
@@ -972,7 +1106,8 @@ prior_msgs(void *user, const char *call_id, const struct sipmsg **out,
 	if (d != NULL && t->take_msg != NULL &&
 	    (same = same_bytes(d, t->take_msg, t->take_len,
 	    t->take_hash)) != NULL &&
-	    (t->known = find_original(d, same, t->take_pkt)) != NULL)
+	    (t->known = find_original(d, same->m, dmsg_mcode(same),
+	    t->take_pkt)) != NULL)
 		return SIPMSG_PRIOR_STOP;
 	if (max > PRIORS)
 		max = PRIORS;
@@ -993,7 +1128,7 @@ dialog_table_take(struct dialog_table *t, const uint8_t *msg, size_t len,
 	const struct sipmsg_lend lend = { prior_msgs, pool_alloc, t, lines };
 	uint64_t h = raw_hash(msg, len);
 	struct dialog *d, *hint;
-	const struct sipmsg *same;
+	const struct dmsg *same;
 	struct dmsg *known;
 	struct sipmsg *m;
 	bool retrans, new_cid;
@@ -1006,7 +1141,7 @@ dialog_table_take(struct dialog_table *t, const uint8_t *msg, size_t len,
 	 */
 	if ((d = raw_owner(t, msg, len, h)) != NULL &&
 	    (same = same_bytes(d, msg, len, h)) != NULL &&
-	    (known = find_original(d, same, p)) != NULL) {
+	    (known = find_original(d, same->m, dmsg_mcode(same), p)) != NULL) {
 		fold_retrans(t, d, known, p);
 		*dp = d;
 		return DIALOG_TAKE_RETRANS;

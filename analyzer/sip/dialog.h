@@ -19,6 +19,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "base/anomaly.h"
 #include "base/caps.h"
@@ -59,6 +60,40 @@ enum dialog_state {
 
 #define DIALOG_RETRANS_KEPT 16
 
+/*
+ * The methods the analyzer asks about, as codes (struct dmsg's
+ * method_code and cseq_code), so that the many questions "is this an
+ * ACK?" compare a byte instead of strings.  SIPM_NONE: not computed (a
+ * dmsg the dialog table did not store, e.g. read back from a store):
+ * ask the strings.  SIPM_OTHER: a method not below (compare the strings
+ * to tell two of them apart).  The names match exactly, case included,
+ * as strcmp does.
+ */
+enum sip_method {
+	SIPM_NONE = 0,
+	SIPM_OTHER,
+	SIPM_INVITE,
+	SIPM_ACK,
+	SIPM_BYE,
+	SIPM_CANCEL,
+	SIPM_PRACK,
+	SIPM_UPDATE,
+	SIPM_REGISTER,
+	SIPM_OPTIONS,
+	SIPM_SUBSCRIBE,
+	SIPM_NOTIFY,
+	SIPM_PUBLISH,
+	SIPM_MESSAGE,
+	SIPM_REFER,
+	SIPM_INFO,
+	SIPM_COUNT
+};
+
+/* SIPM_OTHER or the code of the method named s (NUL-terminated). */
+uint8_t sip_method_code(const char *s);
+/* The name of code c (SIPM_INVITE..SIPM_INFO); "" for the others. */
+const char *sip_method_name(unsigned c);
+
 /* One captured message (first copy); retransmissions are folded in. */
 struct dmsg {
 	struct sipmsg *m;         /* owned */
@@ -72,6 +107,9 @@ struct dmsg {
 	uint32_t key_cseq;
 	int key_status;
 	bool key_request;
+	/* enum sip_method of m->method and m->cseq_method (SIPM_NONE when
+	 * the dialog table did not store this dmsg): see dmsg_method_is. */
+	uint8_t method_code, cseq_code;
 	struct ep src, dst;
 	/* Private to the dialog table: its index of every stored message by
 	 * raw_hash, and the dialog holding this one. */
@@ -104,6 +142,38 @@ struct dmsg {
 	int64_t retrans_ns[DIALOG_RETRANS_KEPT]; /* times of the first ones */
 	uint64_t retrans_frame[DIALOG_RETRANS_KEPT];
 };
+
+/*
+ * Whether m's method (dmsg_method_is) or CSeq method (dmsg_cseq_is) is
+ * c (SIPM_INVITE..SIPM_INFO): its code when known, else its string.
+ */
+static inline bool
+dmsg_method_is(const struct dmsg *m, enum sip_method c)
+{
+	return m->method_code != SIPM_NONE ? m->method_code == c :
+	    strcmp(m->m->method, sip_method_name(c)) == 0;
+}
+
+static inline bool
+dmsg_cseq_is(const struct dmsg *m, enum sip_method c)
+{
+	return m->cseq_code != SIPM_NONE ? m->cseq_code == c :
+	    strcmp(m->m->cseq_method, sip_method_name(c)) == 0;
+}
+
+/*
+ * strcmp(x, y) == 0 for two methods of codes a and b (SIPM_NONE: not
+ * known): two known codes decide unless both are SIPM_OTHER.
+ */
+static inline bool
+sip_method_same(uint8_t a, const char *x, uint8_t b, const char *y)
+{
+	if (a > SIPM_OTHER && b > SIPM_NONE)
+		return a == b;
+	if (b > SIPM_OTHER && a > SIPM_NONE)
+		return false;
+	return strcmp(x, y) == 0;
+}
 
 /* Transport value for messages carried over WebSocket. */
 #define DMSG_WS PKT_WS
@@ -154,6 +224,8 @@ struct dialog {
 	void *media_eps;          /* private to analysis.c: announced endpoints */
 
 	char first_method[32];
+	uint8_t first_code;       /* private: enum sip_method of first_method
+	                           * (SIPM_NONE: not known) */
 	char from[256], to[256];  /* user@host of the initial request */
 	char from_tag[128];
 

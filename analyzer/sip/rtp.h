@@ -54,8 +54,32 @@ struct rtp_hdr {
  * padding count of 0, or marker set with payload type 72-79: the second
  * byte is then 200-207, an RTCP packet type, RFC 5761 section 4).
  * h is written only on success.
+ *
+ * The commonest header, version 2 with no padding, extension or CSRC and
+ * not RTCP, is taken here, inline in the caller (one packet in, per RTP
+ * packet of a capture); rtp_parse_rest() parses every other.
  */
-int rtp_parse(const uint8_t *p, size_t len, struct rtp_hdr *h);
+int rtp_parse_rest(const uint8_t *p, size_t len, struct rtp_hdr *h);
+
+static inline int
+rtp_parse(const uint8_t *p, size_t len, struct rtp_hdr *h)
+{
+	if (len >= 12 && p[0] == 0x80 && (p[1] < 200 || p[1] > 207)) {
+		h->version = 2;
+		h->padding = h->extension = h->csrc_count = 0;
+		h->marker = p[1] >> 7;
+		h->pt = p[1] & 0x7f;
+		h->seq = (uint16_t)(p[2] << 8 | p[3]);
+		h->ts = (uint32_t)p[4] << 24 | (uint32_t)p[5] << 16 |
+		    (uint32_t)p[6] << 8 | p[7];
+		h->ssrc = (uint32_t)p[8] << 24 | (uint32_t)p[9] << 16 |
+		    (uint32_t)p[10] << 8 | p[11];
+		h->header_len = 12;
+		h->payload_len = len - 12;
+		return 0;
+	}
+	return rtp_parse_rest(p, len, h);
+}
 
 /*
  * True when p is a plausible RTCP compound packet: every sub-packet has

@@ -14,7 +14,10 @@
  * (number, time clamped as capture.c clamps it, captured length cut at
  * CAP_SNAPLEN, length on the wire, bytes), stop after the same frame,
  * keep libpcap's error text and say where reading stopped (ftello() of
- * libpcap's stream).  A difference aborts, so libFuzzer keeps the input.
+ * libpcap's stream).  The stream must also say what the file says of
+ * what libpcap does not give: each frame's interface (ifnum), the
+ * interfaces described (names, filters), the anomalies counted.  A
+ * difference aborts, so libFuzzer keeps the input.
  *
  * The replay (tests/fuzz/replay_capread) runs the capture corpus through
  * it in make check.
@@ -40,11 +43,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 	    how, path, #c); abort(); } } while (0)
 
 /*
- * pcapng frames read from the file and how many of them capture.c read
- * itself (ng_next): the replay fails when there were some and capture.c
- * read none, so it cannot pass with capture.c's EPB reading off.
+ * pcapng frames read from the file and from the stream, and how many of
+ * them capture.c read itself (ng_next): the replay fails when there
+ * were some and capture.c read none, so it cannot pass with capture.c's
+ * EPB reading off.
  */
-static uint64_t ng_frames, ng_own;
+static uint64_t ng_frames, ng_own, ng_sframes, ng_sown;
+
+/* What the file's reading said beyond libpcap's frames (see compare). */
+static struct {
+	uint32_t *ifnum;        /* of each frame */
+	size_t cap;
+	struct capture_info info;
+} file_saw;
 
 #ifdef FUZZ_TARGET
 #include <unistd.h>
@@ -53,9 +64,11 @@ __attribute__((destructor)) static void
 own_check(void)
 {
 	fprintf(stderr, "replay_capread: %llu pcapng frames read from files, "
-	    "%llu of them by capture.c\n", (unsigned long long)ng_frames,
-	    (unsigned long long)ng_own);
-	if (ng_frames > 0 && ng_own == 0)
+	    "%llu of them by capture.c; %llu from streams, %llu of them by "
+	    "capture.c\n", (unsigned long long)ng_frames,
+	    (unsigned long long)ng_own, (unsigned long long)ng_sframes,
+	    (unsigned long long)ng_sown);
+	if ((ng_frames > 0 && ng_own == 0) || (ng_sframes > 0 && ng_sown == 0))
 		_exit(1);
 }
 #endif
@@ -118,6 +131,20 @@ compare(const char *how, const char *path, int ref_fd, const struct ref *ref,
 		CHECK(fr.caplen == caplen);
 		CHECK(fr.wirelen == h->len);
 		CHECK(memcmp(fr.data, d, caplen) == 0);
+		if (!stream) {
+			if (n > file_saw.cap) {
+				size_t c = file_saw.cap ? 2 * file_saw.cap : 256;
+				uint32_t *a = realloc(file_saw.ifnum,
+				    c * sizeof(*a));
+
+				if (a == NULL)
+					abort();
+				file_saw.ifnum = a;
+				file_saw.cap = c;
+			}
+			file_saw.ifnum[n - 1] = fr.ifnum;
+		} else
+			CHECK(fr.ifnum == file_saw.ifnum[n - 1]);
 	}
 	CHECK(capture_set_next(cs, &fr) == 0);
 	ci = capture_set_info(cs, 0);
@@ -125,6 +152,27 @@ compare(const char *how, const char *path, int ref_fd, const struct ref *ref,
 	if (ci->pcapng && !stream) {
 		ng_frames += n;
 		ng_own += ci->own_records;
+	} else if (ci->pcapng) {
+		ng_sframes += n;
+		ng_sown += ci->own_records;
+	}
+	if (!stream)
+		file_saw.info = *ci;
+	else {
+		const struct capture_info *fi = &file_saw.info;
+
+		CHECK(ci->pcapng == fi->pcapng);
+		CHECK(ci->ifaces_known == fi->ifaces_known);
+		CHECK(ci->nifaces == fi->nifaces);
+		for (int i = 0; i < ci->nifaces && i < CAP_IFACES; i++) {
+			CHECK(strcmp(ci->ifaces[i].name, fi->ifaces[i].name) == 0);
+			CHECK(strcmp(ci->ifaces[i].filter,
+			    fi->ifaces[i].filter) == 0);
+			CHECK(ci->ifaces[i].filter_type == fi->ifaces[i].filter_type);
+			CHECK(ci->ifaces[i].filter_cut == fi->ifaces[i].filter_cut);
+		}
+		CHECK(memcmp(&ci->an, &fi->an, sizeof(ci->an)) == 0);
+		CHECK(ci->first_ns == fi->first_ns && ci->last_ns == fi->last_ns);
 	}
 	if (ref->failed) {
 		CHECK(strcmp(ci->err, ref->err) == 0);

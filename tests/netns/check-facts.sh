@@ -30,6 +30,9 @@
 # (each call's outcome, each direction's media state on each segment, the
 # packetisation, the SIP the router dropped) with the re-measured captures,
 # matching calls by order (a regenerated run has new Call-IDs).
+# A run with a RUN.ports (nat-ports.sh) also has its ports compared: each
+# phone's kept|changed, and the public port where it was kept (a changed
+# one is random).
 #
 # Exit: 0 all expectations met, 1 a mismatch or a missing capture, 77 skip.
 #
@@ -147,6 +150,24 @@ for t in "$SAMPLES"/*.truth; do
 		echo "FAIL $name: captures missing in $DIR"; fail=1; continue
 	fi
 	python3 "$HERE/truth.py" check "$t" "$DIR" "$name" || fail=1
+done
+for p in "$SAMPLES"/*.ports; do
+	[ -e "$p" ] || continue
+	name=$(basename "$p" .ports)
+	if [ ! -e "$DIR/$name.ports" ]; then
+		echo "FAIL $name: $name.ports missing in $DIR"; fail=1; continue
+	fi
+	# phone PRIVATE -> SERVER public PUBLIC kept|changed: the port only
+	# where kept
+	want=$(awk '$1 == "phone" { print $2, $4, $7, ($7 == "kept" ? $6 : "-") }' "$p")
+	got=$(awk '$1 == "phone" { print $2, $4, $7, ($7 == "kept" ? $6 : "-") }' "$DIR/$name.ports")
+	if [ "$want" = "$got" ]; then
+		echo "ok   $name (ports)"
+	else
+		echo "FAIL $name: public ports differ"
+		diff <(echo "$want") <(echo "$got") | sed 's/^/    /' || true
+		fail=1
+	fi
 done
 for exp in "$SAMPLES"/*.expect; do
 	[ -e "$exp" ] || { echo "$PROG: no .expect files in $SAMPLES" >&2; exit 1; }

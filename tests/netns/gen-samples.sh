@@ -11,11 +11,13 @@
 # lan-proxy-sameport-alg-on (both phones offer RTP port 6000);
 # then every run of the widened testbed listed in runs.tsv (testbed.py:
 # more capture points, see samples/linux-alg/README.md), each with its
-# captures, its .log and RUN.facts (truth.py facts).
+# captures, its .log and RUN.facts (truth.py facts); and the run
+# nat-ports-alg-off (nat-ports.sh: which public source port masquerade
+# gives five phones), with its captures, .ports, .log and .facts.
 #
 # Usage: gen-samples.sh [--only NAME[,NAME...]] [DIR]
-#   NAME is a run-testbed.sh scenario (both ALG settings) or a run of
-#   runs.tsv. DIR defaults to a new temporary folder (printed at the end).
+#   NAME is a run-testbed.sh scenario (both ALG settings), a run of
+#   runs.tsv or nat-ports-alg-off. DIR defaults to a new temporary folder (printed at the end).
 # Needs root (network namespaces); exits 77 (skip) when a tool is missing.
 # Takes about 20 minutes: every run builds and removes five namespaces;
 # the ACK-loss, oversize and unanswered-INVITE runs last ~35 s.
@@ -47,16 +49,18 @@ mkdir -p "$DIR"
 
 old=$("$HERE/run-testbed.sh" --list)
 new=$(python3 "$HERE/testbed.py" --list | cut -f1)
+ports=nat-ports-alg-off
 if [ -n "$ONLY" ]; then
-	scenarios= wide=
+	scenarios= wide= natports=
 	for n in $ONLY; do
 		if echo "$old" | grep -qx -- "$n"; then scenarios="$scenarios $n"
 		elif echo "$new" | grep -qx -- "$n"; then wide="$wide $n"
+		elif [ "$n" = "$ports" ]; then natports=$ports
 		else echo "${0##*/}: unknown scenario or run: $n" >&2; exit 2
 		fi
 	done
 else
-	scenarios=$old wide=$new
+	scenarios=$old wide=$new natports=$ports
 fi
 fail=0
 # run NAME ARGS...: one testbed run and its facts.
@@ -84,18 +88,28 @@ for s in $scenarios; do
 		run lan-proxy-sameport-alg-on --scenario lan-proxy --alg on --b-rtp-port 6000
 	fi
 done
-# The widened testbed (testbed.py), one run at a time.
-for r in $wide; do
+# truth_run NAME TOOL CMD...: one run whose runner (TOOL) writes NAME's
+# captures and .log, then its facts (truth.py facts).
+truth_run() {
+	local r=$1 tool=$2 rc=0
+	shift 2
 	echo "== $r" >&2
-	rc=0
-	python3 "$HERE/testbed.py" --run "$r" --out "$DIR" || rc=$?
+	"$@" || rc=$?
 	if [ $rc -eq 77 ]; then exit 77; fi
 	if [ $rc -ne 0 ]; then
-		echo "${0##*/}: $r: testbed.py failed ($rc)" >&2
+		echo "${0##*/}: $r: $tool failed ($rc)" >&2
 		fail=1
-		continue
+		return
 	fi
 	python3 "$HERE/truth.py" facts "$DIR" "$r" >"$DIR/$r.facts"
+}
+# The widened testbed (testbed.py), one run at a time.
+for r in $wide; do
+	truth_run "$r" testbed.py python3 "$HERE/testbed.py" --run "$r" --out "$DIR"
+done
+# Public source ports through masquerade (nat-ports.sh).
+for r in $natports; do
+	truth_run "$r" nat-ports.sh "$HERE/nat-ports.sh" "$DIR" "$r"
 done
 echo "${0##*/}: results in $DIR" >&2
 exit $fail

@@ -36,8 +36,12 @@
 # python3.
 #
 #   tests/netns/nat-ports.sh OUTDIR [NAME]
-#     writes OUTDIR/NAME-inside.pcap, NAME-outside.pcap, NAME.ports
-#     (NAME: nat-ports-alg-off)
+#     writes OUTDIR/NAME-inside.pcap, NAME-outside.pcap, NAME.ports and
+#     NAME.log (what the runner did, as the other runs' .log: run, alg,
+#     kernel, captures, command; one ep=server line a request the server
+#     saw) (NAME: nat-ports-alg-off).  gen-samples.sh runs it and adds
+#     NAME.facts (truth.py facts); the run's ground truth is
+#     samples/linux-alg/NAME.truth, its ports NAME.ports.
 
 set -euo pipefail
 
@@ -177,4 +181,15 @@ sleep 0.5
 cp "$T/inside.pcap" "$OUT/$NAME-inside.pcap"
 cp "$T/outside.pcap" "$OUT/$NAME-outside.pcap"
 cp "$T/facts" "$OUT/$NAME.ports"
+{
+	echo "run=$NAME"
+	echo "scenario=nat-ports"
+	echo "alg=off"
+	echo "kernel=$(uname -r)"
+	echo "captures=inside,outside"
+	echo "command=nat-ports.sh OUTDIR $NAME"
+	while read -r cid src dst; do
+		echo "ep=server recv OPTIONS from $src to $dst | $cid"
+	done <"$T/server.log"
+} >"$OUT/$NAME.log"
 cat "$OUT/$NAME.ports"

@@ -573,6 +573,161 @@ test_take_index_moves(void)
 	CU_ASSERT_EQUAL(anomaly_total(&an), 0);
 }
 
+/* The methods with a code, and strings near them that have none. */
+static const char *const known_methods[] = {
+	"INVITE", "ACK", "BYE", "CANCEL", "PRACK", "UPDATE", "REGISTER",
+	"OPTIONS", "SUBSCRIBE", "NOTIFY", "PUBLISH", "MESSAGE", "REFER", "INFO",
+};
+
+/* What sip_method_code must answer for s: strcmp against every name. */
+static uint8_t
+code_by_strcmp(const char *s)
+{
+	for (unsigned c = SIPM_OTHER + 1; c < SIPM_COUNT; c++)
+		if (strcmp(s, sip_method_name(c)) == 0)
+			return (uint8_t)c;
+	return SIPM_OTHER;
+}
+
+/*
+ * sip_method_code is strcmp against the names: every name, each prefix,
+ * each with one byte changed or added, lower case, and many random
+ * strings of the names' letters.
+ */
+static void
+test_method_codes(void)
+{
+	const size_t nk = sizeof(known_methods) / sizeof(known_methods[0]);
+	static const char letters[] = "ABCDEFGHIKLMNOPRSTUVY";
+	unsigned seen = 0;
+	char buf[16];
+
+	CU_ASSERT_EQUAL(nk, SIPM_COUNT - 2);
+	CU_ASSERT_STRING_EQUAL(sip_method_name(SIPM_NONE), "");
+	CU_ASSERT_STRING_EQUAL(sip_method_name(SIPM_OTHER), "");
+	CU_ASSERT_STRING_EQUAL(sip_method_name(SIPM_COUNT), "");
+	for (size_t i = 0; i < nk; i++) {
+		const char *k = known_methods[i];
+		size_t n = strlen(k);
+		uint8_t c = sip_method_code(k);
+
+		CU_ASSERT(c > SIPM_OTHER && c < SIPM_COUNT);
+		CU_ASSERT_STRING_EQUAL(sip_method_name(c), k);
+		seen |= 1u << c;
+		for (size_t l = 0; l < n; l++) {
+			memcpy(buf, k, l);
+			buf[l] = '\0';
+			CU_ASSERT_EQUAL(sip_method_code(buf), SIPM_OTHER);
+			memcpy(buf, k, n + 1);
+			buf[l] = (char)(buf[l] + 1);
+			CU_ASSERT_EQUAL(sip_method_code(buf), code_by_strcmp(buf));
+			buf[l] = (char)(k[l] | 0x20);  /* lower case */
+			CU_ASSERT_EQUAL(sip_method_code(buf), SIPM_OTHER);
+		}
+		memcpy(buf, k, n);
+		memcpy(buf + n, "S", 2);
+		CU_ASSERT_EQUAL(sip_method_code(buf), SIPM_OTHER);
+	}
+	/* Every code named once. */
+	CU_ASSERT_EQUAL(seen, ((1u << SIPM_COUNT) - 1) & ~3u);
+	srand(17);
+	for (int i = 0; i < 200000; i++) {
+		int n = rand() % 10;
+
+		for (int l = 0; l < n; l++)
+			buf[l] = letters[rand() % (int)(sizeof(letters) - 1)];
+		buf[n] = '\0';
+		/* Half of them a name with its tail replaced. */
+		if (i % 2 == 0) {
+			const char *k = known_methods[rand() % (int)nk];
+			size_t l = (size_t)rand() % (strlen(k) + 1);
+
+			memcpy(buf, k, l);
+			if (l > (size_t)n)
+				buf[l] = '\0';
+		}
+		CU_ASSERT_EQUAL(sip_method_code(buf), code_by_strcmp(buf));
+	}
+}
+
+/*
+ * sip_method_same, dmsg_method_is and dmsg_cseq_is answer as strcmp
+ * does, with codes known or not (SIPM_NONE: a dmsg not stored by the
+ * table), for names, other methods and method strings of other case.
+ */
+static void
+test_method_compare(void)
+{
+	static const char *const ms[] = { "INVITE", "ACK", "BYE", "REGISTER",
+	    "INFO", "FOO", "BAR", "invite", "" };
+	const size_t n = sizeof(ms) / sizeof(ms[0]);
+
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = 0; j < n; j++)
+			for (int k = 0; k < 4; k++) {
+				uint8_t a = k & 1 ? sip_method_code(ms[i]) :
+				    SIPM_NONE;
+				uint8_t b = k & 2 ? sip_method_code(ms[j]) :
+				    SIPM_NONE;
+
+				CU_ASSERT_EQUAL(sip_method_same(a, ms[i], b,
+				    ms[j]), strcmp(ms[i], ms[j]) == 0);
+			}
+	for (size_t i = 0; i < n; i++)
+		for (unsigned c = SIPM_OTHER + 1; c < SIPM_COUNT; c++)
+			for (int k = 0; k < 2; k++) {
+				struct sipmsg m;
+				struct dmsg dm;
+				bool want = strcmp(ms[i], sip_method_name(c)) == 0;
+
+				memset(&m, 0, sizeof(m));
+				memset(&dm, 0, sizeof(dm));
+				m.method = ms[i];
+				m.cseq_method = ms[i];
+				dm.m = &m;
+				if (k) {
+					dm.method_code = sip_method_code(ms[i]);
+					dm.cseq_code = dm.method_code;
+				}
+				CU_ASSERT_EQUAL(dmsg_method_is(&dm, c), want);
+				CU_ASSERT_EQUAL(dmsg_cseq_is(&dm, c), want);
+			}
+}
+
+/* Every message the table stores carries the codes of its strings. */
+static void
+test_stored_codes(void)
+{
+	struct seen s = { 0 };
+	struct dialog_table *t = dialog_table_new(done, &s);
+	struct dialog *d;
+	bool rt;
+
+	d = add(t, msg("codes", INV, 1, "INVITE", "", "z9hG4bKc1"), 1, 0, &rt);
+	add(t, msg("codes", "SIP/2.0 200 OK", 1, "INVITE", "tt", "z9hG4bKc1"), 0,
+	    SEC / 10, &rt);
+	add(t, msg("codes", ACK, 1, "ACK", "tt", "z9hG4bKc2"), 1, SEC / 5, &rt);
+	add(t, msg("codes", "FOO sip:bob@10.0.0.3 SIP/2.0", 2, "FOO", "tt",
+	    "z9hG4bKc3"), 1, SEC / 4, &rt);
+	add(t, msg("codes", "SIP/2.0 501 Nope", 2, "FOO", "tt", "z9hG4bKc3"), 0,
+	    SEC / 3, &rt);
+	add(t, msg("codes", BYE, 3, "BYE", "tt", "z9hG4bKc4"), 0, SEC, &rt);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+	CU_ASSERT_EQUAL_FATAL(d->nmsgs, 6);
+	for (size_t i = 0; i < d->nmsgs; i++) {
+		const struct dmsg *m = &d->msgs[i];
+
+		CU_ASSERT_EQUAL(m->method_code, code_by_strcmp(m->m->method));
+		CU_ASSERT_EQUAL(m->cseq_code,
+		    code_by_strcmp(m->m->cseq_method));
+	}
+	CU_ASSERT_EQUAL(d->msgs[3].method_code, SIPM_OTHER);
+	CU_ASSERT_EQUAL(d->msgs[4].cseq_code, SIPM_OTHER);
+	CU_ASSERT_EQUAL(d->state, DIALOG_COMPLETED);
+	dialog_table_free(t);
+	CU_ASSERT_EQUAL(s.n, 1);
+}
+
 int
 main(void)
 {
@@ -594,6 +749,9 @@ main(void)
 	CU_add_test(s, "take: many calls, blocks reused", test_take_many);
 	CU_add_test(s, "take: index follows moved arrays",
 	    test_take_index_moves);
+	CU_add_test(s, "method codes: strcmp's answer", test_method_codes);
+	CU_add_test(s, "method codes: comparisons", test_method_compare);
+	CU_add_test(s, "method codes: stored messages", test_stored_codes);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
 	fails = CU_get_number_of_failures();

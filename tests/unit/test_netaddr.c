@@ -6,6 +6,8 @@
 #include <CUnit/Basic.h>
 #include <arpa/inet.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "base/netaddr.h"
@@ -199,6 +201,129 @@ test_format(void)
 	}
 }
 
+/* The formatters as they were (inet_ntop and snprintf): the reference. */
+static const char *
+old_ip_str(const struct ep *e, char *buf, size_t n)
+{
+	char tmp[INET6_ADDRSTRLEN];
+	const char *r = NULL;
+
+	if (n == 0)
+		return buf;
+	if (e->family == 4)
+		r = inet_ntop(AF_INET, e->ip, tmp, sizeof(tmp));
+	else if (e->family == 6)
+		r = inet_ntop(AF_INET6, e->ip, tmp, sizeof(tmp));
+	snprintf(buf, n, "%s", r != NULL ? r : "-");
+	return buf;
+}
+
+static const char *
+old_str(const struct ep *e, char *buf, size_t n)
+{
+	char ip[INET6_ADDRSTRLEN];
+
+	if (n == 0)
+		return buf;
+	if (e->family != 4 && e->family != 6) {
+		snprintf(buf, n, "-");
+		return buf;
+	}
+	old_ip_str(e, ip, sizeof(ip));
+	if (e->port == 0)
+		snprintf(buf, n, "%s", ip);
+	else if (e->family == 6)
+		snprintf(buf, n, "[%s]:%u", ip, (unsigned)e->port);
+	else
+		snprintf(buf, n, "%s:%u", ip, (unsigned)e->port);
+	return buf;
+}
+
+/* A random endpoint: IPv4 (bytes often 0, 9, 10, 99, 100, 255: where
+ * the digit count changes), IPv6 (runs of zero words, for "::"),
+ * IPv4-mapped and -compatible IPv6, other families; ports of every
+ * length, 0 included. */
+static struct ep
+random_ep(void)
+{
+	static const uint8_t edge[] = { 0, 1, 9, 10, 99, 100, 199, 200, 255 };
+	static const uint16_t ports[] = { 0, 1, 9, 10, 99, 100, 999, 1000,
+	    5060, 9999, 10000, 65535 };
+	struct ep e;
+	int kind = rand() % 8;
+
+	memset(&e, 0, sizeof(e));
+	for (int i = 0; i < 16; i++)
+		e.ip[i] = rand() % 2 ? edge[rand() % (int)sizeof(edge)] :
+		    (uint8_t)rand();
+	if (kind < 3) {
+		e.family = 4;
+		if (rand() % 2)
+			memset(e.ip + 4, 0, 12);  /* as parsed: the rest zero */
+	} else if (kind < 6) {
+		e.family = 6;
+		/* zero words here and there: "::" runs of any length */
+		for (int w = 0; w < 8; w++)
+			if (rand() % 2)
+				e.ip[2 * w] = e.ip[2 * w + 1] = 0;
+	} else if (kind == 6) {
+		e.family = 6;
+		memset(e.ip, 0, 10);
+		/* ::ffff:a.b.c.d, ::a.b.c.d, or ::ffff:0:a.b.c.d-like */
+		if (rand() % 3 == 0) {
+			e.ip[10] = e.ip[11] = 0xff;
+		} else if (rand() % 2) {
+			e.ip[10] = e.ip[11] = 0;
+		} else {
+			e.ip[8] = e.ip[9] = 0xff;
+			e.ip[10] = e.ip[11] = 0;
+		}
+		if (rand() % 4 == 0)
+			memset(e.ip + 12, 0, rand() % 5);
+	} else {
+		e.family = (uint8_t)(rand() % 3 == 0 ? 0 : rand() % 256);
+	}
+	e.port = rand() % 2 ? ports[rand() % (int)(sizeof(ports) /
+	    sizeof(ports[0]))] : (uint16_t)rand();
+	return e;
+}
+
+/*
+ * ep_str and ep_ip_str write what inet_ntop and snprintf wrote, for
+ * random endpoints of every family and every buffer size (the cut too).
+ */
+static void
+test_format_as_before(void)
+{
+	srand(20261206);
+	for (int i = 0; i < 300000; i++) {
+		struct ep e = random_ep();
+		char a[NETADDR_STRLEN + 8], b[NETADDR_STRLEN + 8];
+		size_t n = i % 4 == 0 ? (size_t)(rand() % (NETADDR_STRLEN + 2)) :
+		    NETADDR_STRLEN;
+
+		memset(a, 'x', sizeof(a));
+		memset(b, 'x', sizeof(b));
+		CU_ASSERT_PTR_EQUAL(ep_str(&e, a, n), a);
+		old_str(&e, b, n);
+		if (memcmp(a, b, sizeof(a)) != 0) {
+			CU_FAIL("ep_str differs from inet_ntop + snprintf");
+			fprintf(stderr, "family %u port %u n %zu: \"%.*s\" "
+			    "\"%.*s\"\n", e.family, e.port, n, (int)n, a,
+			    (int)n, b);
+			break;
+		}
+		memset(a, 'x', sizeof(a));
+		memset(b, 'x', sizeof(b));
+		CU_ASSERT_PTR_EQUAL(ep_ip_str(&e, a, n), a);
+		old_ip_str(&e, b, n);
+		if (memcmp(a, b, sizeof(a)) != 0) {
+			CU_FAIL("ep_ip_str differs from inet_ntop + snprintf");
+			break;
+		}
+	}
+}
+
 static void
 test_compare_hash(void)
 {
@@ -295,6 +420,8 @@ main(void)
 	    CU_add_test(s, "parse v6", test_parse_v6) == NULL ||
 	    CU_add_test(s, "parse bad", test_parse_bad) == NULL ||
 	    CU_add_test(s, "format", test_format) == NULL ||
+	    CU_add_test(s, "format as inet_ntop + snprintf",
+	    test_format_as_before) == NULL ||
 	    CU_add_test(s, "compare and hash", test_compare_hash) == NULL ||
 	    CU_add_test(s, "pair hash", test_pair_hash) == NULL ||
 	    CU_add_test(s, "private ranges", test_private) == NULL ||

@@ -139,6 +139,64 @@ test_nat_port_range(void)
 	CU_ASSERT(lo >= 5060 && hi <= 60999);
 }
 
+/*
+ * A per-tuple NAT (nat_mapping apdm, Linux's conntrack) holds a public
+ * port per remote: phone C keeps 5060 toward another server while phone
+ * A holds 5060 toward the first (samples/linux-alg/nat-ports-alg-off),
+ * and an inbound packet on 5060 goes to the binding whose tuple it
+ * answers, whatever the filtering.  A NAT that maps per inside endpoint
+ * or per remote address (eim, adm) holds the port for every remote.
+ */
+static void
+test_nat_port_per_tuple(void)
+{
+	struct ep pub = E("198.51.100.1", 0), pa, pb, pc;
+	struct ep a = E("10.0.0.2", 5060), b = E("10.0.0.3", 5060);
+	struct ep c = E("10.0.0.4", 5060);
+	struct ep s1 = E("198.51.100.2", 5060), s2 = E("198.51.100.3", 5060);
+	struct ep other = E("192.0.2.7", 5060);
+	static const char *const filt[] = { "nat_filtering=apdf",
+	    "nat_filtering=eif" };
+	static const char *const map[] = { "nat_mapping=eim",
+	    "nat_mapping=adm" };
+	struct nat_result r;
+	struct nat *n;
+	size_t k;
+
+	for (k = 0; k < 2; k++) {
+		linux_cfg();                        /* apdm, port preservation */
+		set(filt[k]);
+		n = nat_new(&cfg, &pub);
+		CU_ASSERT_FATAL(n != NULL);
+		CU_ASSERT_EQUAL(nat_outbound(n, 17, &a, &s1, 0, false, false, &pa), 0);
+		CU_ASSERT_EQUAL(nat_outbound(n, 17, &b, &s1, S, false, false, &pb), 0);
+		CU_ASSERT_EQUAL(nat_outbound(n, 17, &c, &s2, 2 * S, false, false, &pc), 0);
+		CU_ASSERT_EQUAL(pa.port, 5060);
+		CU_ASSERT_NOT_EQUAL(pb.port, 5060);  /* same tuple as A's: taken */
+		CU_ASSERT_EQUAL(pc.port, 5060);      /* another remote: free */
+		nat_inbound(n, 17, &s2, &pc, 3 * S, &r);
+		CU_ASSERT_EQUAL(r.verdict, NAT_PASS);
+		CU_ASSERT(ep_eq(&r.inside, &c));
+		nat_inbound(n, 17, &s1, &pa, 3 * S, &r);
+		CU_ASSERT_EQUAL(r.verdict, NAT_PASS);
+		CU_ASSERT(ep_eq(&r.inside, &a));
+		nat_probe(n, 17, &other, &pa, 3 * S, &r);
+		CU_ASSERT_EQUAL(r.verdict, k == 0 ? NAT_FILTERED : NAT_PASS);
+		nat_free(n);
+	}
+	for (k = 0; k < 2; k++) {
+		linux_cfg();
+		set(map[k]);
+		n = nat_new(&cfg, &pub);
+		CU_ASSERT_FATAL(n != NULL);
+		CU_ASSERT_EQUAL(nat_outbound(n, 17, &a, &s1, 0, false, false, &pa), 0);
+		CU_ASSERT_EQUAL(nat_outbound(n, 17, &c, &s2, S, false, false, &pc), 0);
+		CU_ASSERT_EQUAL(pa.port, 5060);
+		CU_ASSERT_NOT_EQUAL(pc.port, 5060);
+		nat_free(n);
+	}
+}
+
 static void
 test_nat_mapping_kinds(void)
 {
@@ -1942,6 +2000,7 @@ main(void)
 	s = CU_add_suite("nat", NULL, NULL);
 	CU_add_test(s, "port preservation", test_nat_port_preservation);
 	CU_add_test(s, "port range", test_nat_port_range);
+	CU_add_test(s, "port per tuple", test_nat_port_per_tuple);
 	CU_add_test(s, "mapping kinds", test_nat_mapping_kinds);
 	CU_add_test(s, "filtering", test_nat_filtering);
 	CU_add_test(s, "timeouts", test_nat_timeouts);

@@ -282,6 +282,95 @@ test_rtp_dirs_one_nat(void)
 	dialog_free(d);
 }
 
+/*
+ * A stream of the caller's on segment seg: ssrc, packets, the sequence
+ * numbers its range holds (expected, as a store gives it back) and its
+ * span of capture time in ms after T0.
+ */
+static void
+add_seg_stream(struct dialog *d, const char *src, enum rtp_segment seg,
+    uint32_t ssrc, uint64_t packets, uint64_t expected, int first_ms,
+    int last_ms)
+{
+	struct rtp_stream *r = calloc(1, sizeof(*r));
+
+	CU_ASSERT_FATAL(r != NULL);
+	rtp_stream_init(r, &(struct ep){ 0 }, &(struct ep){ 0 }, ssrc);
+	r->src = mkep(src, 4000);
+	r->dst = mkep("10.0.0.2", 5000);
+	r->segment = seg;
+	r->packets = packets;
+	r->probation_done = true;
+	r->expected_prior = expected;
+	r->base_seq = 1;	/* empty current epoch, as store_read.c */
+	r->max_seq = 0;
+	r->cycles = 0;
+	r->first_ns = T0 + first_ms * 1000000LL;
+	r->last_ns = T0 + last_ms * 1000000LL;
+	d->streams[d->nstreams++] = r;
+}
+
+/*
+ * Each packet once each way: a stream seen on both segments (the same
+ * SSRC inside and outside over the same time) counts once, a packet one
+ * segment missed that the other saw included; a stream that moved to
+ * the other segment by its address (re-INVITE) and a new SSRC add up.
+ */
+static void
+test_rtp_dirs_segments(void)
+{
+	static const struct {
+		const char *what, *want;
+		struct { int seg; uint32_t ssrc; uint64_t pk, exp;
+			int first, last; } s[2];
+	} cases[] = {
+		{ "copies inside and outside (a merged capture, a mirror port)",
+		  "rtp caller>callee 160, callee>caller 0",
+		  { { RTP_SEG_INSIDE, 7, 160, 160, 0, 3180 },
+		    { RTP_SEG_OUTSIDE, 7, 160, 160, 1, 3181 } } },
+		{ "the outside lost ten the inside saw",
+		  "rtp caller>callee 160, callee>caller 0",
+		  { { RTP_SEG_INSIDE, 7, 160, 160, 0, 3180 },
+		    { RTP_SEG_OUTSIDE, 7, 150, 160, 1, 3181 } } },
+		{ "the one packet the inside lacks, seen outside",
+		  "rtp caller>callee 13, callee>caller 0",
+		  { { RTP_SEG_INSIDE, 7, 12, 13, 0, 240 },
+		    { RTP_SEG_OUTSIDE, 7, 1, 1, 40, 40 } } },
+		{ "moved to the other segment by a re-INVITE",
+		  "rtp caller>callee 150, callee>caller 0",
+		  { { RTP_SEG_INSIDE, 7, 50, 50, 0, 980 },
+		    { RTP_SEG_OUTSIDE, 7, 100, 100, 2300, 4280 } } },
+		{ "two SSRCs at once",
+		  "rtp caller>callee 320, callee>caller 0",
+		  { { RTP_SEG_INSIDE, 7, 160, 160, 0, 3180 },
+		    { RTP_SEG_OUTSIDE, 8, 160, 160, 1, 3181 } } },
+		{ "one segment only",
+		  "rtp caller>callee 320, callee>caller 0",
+		  { { RTP_SEG_INSIDE, 7, 160, 160, 0, 3180 },
+		    { RTP_SEG_INSIDE, 7, 160, 160, 1, 3181 } } },
+	};
+	char buf[128];
+
+	for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+		struct dialog *d = mk_call();
+
+		free(d->streams[0]);
+		d->nstreams = 0;
+		for (int k = 0; k < 2; k++)
+			add_seg_stream(d, k ? "203.0.113.1" : "10.0.0.1",
+			    (enum rtp_segment)cases[c].s[k].seg,
+			    cases[c].s[k].ssrc, cases[c].s[k].pk,
+			    cases[c].s[k].exp, cases[c].s[k].first,
+			    cases[c].s[k].last);
+		view_rtp_dirs(d, buf, sizeof(buf));
+		if (strcmp(buf, cases[c].want) != 0)
+			fprintf(stderr, "%s: %s, want %s\n", cases[c].what,
+			    buf, cases[c].want);
+		CU_ASSERT_STRING_EQUAL(buf, cases[c].want);
+		dialog_free(d);
+	}
+}
+
 /* ---- call list ---- */
 
 static void
@@ -1414,7 +1503,8 @@ main(void)
 	    !CU_add_test(s, "pair_summary", test_pair_summary) ||
 	    !CU_add_test(s, "hold_spans", test_hold_spans) ||
 	    !CU_add_test(s, "rtp_dirs", test_rtp_dirs) ||
-	    !CU_add_test(s, "rtp_dirs_one_nat", test_rtp_dirs_one_nat)) {
+	    !CU_add_test(s, "rtp_dirs_one_nat", test_rtp_dirs_one_nat) ||
+	    !CU_add_test(s, "rtp_dirs_segments", test_rtp_dirs_segments)) {
 		CU_cleanup_registry();
 		return 1;
 	}
