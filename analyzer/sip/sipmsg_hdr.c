@@ -518,7 +518,19 @@ walk_headers(struct walk *w, struct scratch *s, const uint8_t *msg,
 	struct memo_line *last = NULL;  /* memo line just before */
 	unsigned seq = 0, nnotes = ln != NULL ? ln->n : 0;
 
-	memset(w, 0, sizeof(*w));
+	/*
+	 * Not the whole struct: hx.len[k] is read only with hx.val[k] set,
+	 * a memo line's other fields only with its count, usable or
+	 * deferred set (they were a tenth of the walk's instructions).
+	 */
+	w->too_long = w->has_cr = w->extra = false;
+	memset(w->hx.val, 0, sizeof(w->hx.val));
+	for (int k = 0; k < MEMO_COUNT; k++) {
+		w->memo[k].count = 0;
+		w->memo[k].usable = w->memo[k].deferred = false;
+	}
+	w->inlen = 0;
+	w->sl_len = 0;
 	w->in = scratch_alloc(s, 2 * len + 5);
 	if (w->in == NULL)
 		return -1;
