@@ -253,6 +253,24 @@ uri_put(struct msg_buf *b, const osip_uri_t *u, size_t cap)
 	return r;
 }
 
+/*
+ * s[0..len) (len olen(s): no NUL inside) as a string field of cap bytes:
+ * sa_put() without its search for NUL bytes.
+ */
+static inline const char *
+sa_putn(struct msg_buf *b, const char *s, size_t len, size_t cap)
+{
+	size_t room;
+	char *d = sa_begin(b, cap, &room);
+
+	if (len > room)
+		len = room;
+	if (len == 0)
+		return "";
+	memcpy(d, s, len);
+	return sa_end(b, len);
+}
+
 /* Display name without its surrounding quotes. */
 static const char *
 display_put(struct msg_buf *b, const char *s, size_t cap)
@@ -263,7 +281,7 @@ display_put(struct msg_buf *b, const char *s, size_t cap)
 		s++;
 		len -= 2;
 	}
-	return s != NULL ? sa_put(b, s, len, cap) : "";
+	return s != NULL ? sa_putn(b, s, len, cap) : "";
 }
 
 static int
@@ -291,24 +309,6 @@ static const char *const via_names[4] = {
 struct via_lens {
 	size_t protocol, host, gv[4];
 };
-
-/*
- * s[0..len) (len olen(s): no NUL inside) as a string field of cap bytes:
- * sa_put() without its search for NUL bytes.
- */
-static inline const char *
-sa_putn(struct msg_buf *b, const char *s, size_t len, size_t cap)
-{
-	size_t room;
-	char *d = sa_begin(b, cap, &room);
-
-	if (len > room)
-		len = room;
-	if (len == 0)
-		return "";
-	memcpy(d, s, len);
-	return sa_end(b, len);
-}
 
 /*
  * One Via value from what libosip2 (or scan_via) made of it: v's
@@ -822,12 +822,14 @@ scan_party(struct scratch *s, const struct memo_line *ml,
  * (no brackets) and a user it copies as is (SC_USER is within
  * user_plain()'s marks), is the URI as written, byte for byte; so it is
  * copied, not written again from its pieces (test_sipmsg compares the
- * scan with libosip2).
+ * scan with libosip2).  fast_value() passed every byte of the value it
+ * lies in (0x20-0x7e): no NUL to replace.
  */
 static const char *
 party_uri(struct msg_buf *b, const struct party_scan *ps)
 {
-	return sa_put(b, ps->uri, ps->uri_len, SIPMSG_URI_BYTES);
+	return sa_putn(b, (const char *)ps->uri, ps->uri_len,
+	    SIPMSG_URI_BYTES);
 }
 
 /*
