@@ -2513,6 +2513,16 @@ test_via_scan(void)
 		"SIP/2.0/UDP 10.0.0.2:5060;branch=x=y",
 		"SIP/2.0/UDP 10.0.0.2:5060;branch=x?y",
 		"SIP/2.0/UDP 10.0.0.2:5060/x",
+		/* Parameter names by case and near-misses (via_name). */
+		"SIP/2.0/UDP 10.0.0.2;Branch=a;RECEIVED=1.2.3.4;mAdDr=h;"
+		    "RPort=7",
+		"SIP/2.0/UDP 10.0.0.2;branc=a;branchx=b;b=c;brancH=d",
+		"SIP/2.0/UDP 10.0.0.2;receive=1.2.3.4;receivedx=5.6.7.8;"
+		    "recieved=1.1.1.1;r=2;rport",
+		"SIP/2.0/UDP 10.0.0.2;rportx=1;rpor=2;maddrx=h;madd=i;"
+		    "m=j;branch=z",
+		"SIP/2.0/UDP 10.0.0.2;bran-h=a;branch1=b;rp0rt=3;"
+		    "received=9.9.9.9",
 	};
 	char msg[2048];
 	int accepted = 0, refused = 0, scanned_shape = 0;
