@@ -147,6 +147,7 @@ struct run {
 	const struct sim_opts *opts; /* the run's options (far_silent) */
 	int64_t retire_next;      /* no retirement looked for before */
 	bool retire_done;         /* retire dialogs once done (else only with the table full) */
+	bool retire_full_idle;    /* the last pass found the table full and nothing done */
 	const uint32_t *keep;     /* dialog numbers never retired, ascending */
 	size_t nkeep;
 	struct run_ghosts gh;

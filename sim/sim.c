@@ -537,11 +537,18 @@ retire(struct run *r)
 	struct sim_row row;
 	struct fe_dialog copy;
 
-	/* (a full table is looked at once it is full, not a pass later) */
+	/*
+	 * A table that has just filled is looked at at once, not a pass
+	 * later; one full with nothing done looks again SIM_RETIRE_RETRY_NS
+	 * later, as when retiring only at the cap (else every packet of a
+	 * flood of calls in flight would walk the whole table).
+	 */
 	if (r->now < r->retire_next && !(r->retire_done &&
-	    n >= SIM_CAP_DIALOGS))
+	    n >= SIM_CAP_DIALOGS && !r->retire_full_idle))
 		return;
 	r->retire_next = r->now + SIM_RETIRE_RETRY_NS;
+	r->retire_full_idle = false;
+	r->work += n;                  /* a pass walks the table */
 	busy = calloc(n ? n : 1, 1);
 	map = malloc((n ? n : 1) * sizeof(*map));
 	fp = malloc((4 * n + 4) * sizeof(*fp));
@@ -558,8 +565,10 @@ retire(struct run *r)
 	 */
 	for (i = k = 0; i < n; i++)
 		k += !busy[i];
-	if (k == 0 || (n < SIM_CAP_DIALOGS && 4 * k < n))
+	if (k == 0 || (n < SIM_CAP_DIALOGS && 4 * k < n)) {
+		r->retire_full_idle = n >= SIM_CAP_DIALOGS;
 		goto out;
+	}
 	for (i = 0; i < n; i++)
 		if (!busy[i]) {
 			struct fe_dialog *d = &res->dlg[i];
@@ -593,8 +602,10 @@ retire(struct run *r)
 		}
 		j++;
 	}
-	if (j == n)
+	if (j == n) {
+		r->retire_full_idle = n >= SIM_CAP_DIALOGS;
 		goto out;
+	}
 	res->ndlg = j;
 	/* the indexes by Call-ID and by media endpoint, made again */
 	memset(r->dhead, 0xff, RUN_DLG_BUCKETS * sizeof(*r->dhead));

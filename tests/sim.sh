@@ -993,6 +993,39 @@ grep "^  farend_answers=false (inferred from frame" "$tmp/both.txt" | grep -q ";
 grep -q "got no answer of any kind.*; also frame [0-9]*: the phone&#39;s INVITE to 198.51.100.2:5060, 1387 bytes of IP\|got no answer of any kind.*; also frame [0-9]*: the phone's INVITE to 198.51.100.2:5060, 1387 bytes of IP" "$tmp/both.html" ||
     fail "--html: both requests not named"
 # ---- end farend_answers -------------------------------------------------------
+# ---- a full table of calls in flight is not walked on every packet ---------
+# 6,000 calls in flight, more than the table holds (SIM_CAP_DIALOGS,
+# 4,096): once it is full and nothing in it is done, retiring dialogs
+# as soon as they are done (the default) must look at the table no more
+# often than retiring only at the cap (SIPALG_SIM_RETIRE=cap), which looks
+# again a tenth of a second of capture later.  A pass walks the whole
+# table, so looking on every packet made a flood of calls quadratic (the
+# adversarial flood: 3 s -> 317 s).  No time is measured: the steps
+# (SIPALG_SIM_WORK=1) are compared, and the reports must be equal.
+FLOOD_LOAD="$top_builddir/tests/bench/gen-load"
+if [ -x "$FLOOD_LOAD" ]; then
+	"$FLOOD_LOAD" -w "$tmp/full.pcap" --calls 6000 --concurrency 6000 \
+	    --duration 20 --no-rtp --seed 5 2>/dev/null
+	full_steps() {
+		env ${1:+SIPALG_SIM_RETIRE=$1} SIPALG_SIM_WORK=1 "$SIM" \
+		    --profile linux "$tmp/full.pcap" 2>"$tmp/full$1.err" \
+		    >"$tmp/full$1.txt"
+		sed -n 's/.*: work \([0-9]*\) steps, .*/\1/p' "$tmp/full$1.err"
+	}
+	s_cap=$(full_steps cap)
+	s_def=$(full_steps)
+	if [ -z "$s_cap" ] || [ -z "$s_def" ]; then
+		fail "full table: no work figure (cap '$s_cap', default '$s_def')"
+	elif [ "$s_def" -gt $((s_cap * 3 / 2 + 100000)) ]; then
+		fail "full table: $s_def steps retiring when done against $s_cap at the cap"
+	else
+		echo "full table: $s_def steps retiring when done, $s_cap at the cap"
+		ok
+	fi
+	if cmp -s "$tmp/full.txt" "$tmp/fullcap.txt"; then ok; else
+		fail "full table: the report differs from retiring at the cap"
+	fi
+fi
 # ---- the replay's work follows the calls in flight, not the file ------------
 # The same concurrency, a capture four times longer: the steps the
 # per-packet lookups take (dialogs, media lines, pending probes,
