@@ -125,80 +125,17 @@ sip_method_name(unsigned c)
 }
 
 /*
- * SIPM_OTHER or the code of method s: by its first letter, then byte by
- * byte against the one or two names it may start (strcmp's answer,
- * written out: the compiler does not unroll a loop over a literal).
+ * SIPM_OTHER or the code of method s, from method_names (the one list of
+ * the names): a name is compared only when its first letter matches.
  */
 uint8_t
 sip_method_code(const char *s)
 {
-	switch (s[0]) {
-	case 'A':
-		if (s[1] == 'C' && s[2] == 'K' && s[3] == '\0')
-			return SIPM_ACK;
-		return SIPM_OTHER;
-	case 'B':
-		if (s[1] == 'Y' && s[2] == 'E' && s[3] == '\0')
-			return SIPM_BYE;
-		return SIPM_OTHER;
-	case 'C':
-		if (s[1] == 'A' && s[2] == 'N' && s[3] == 'C' &&
-		    s[4] == 'E' && s[5] == 'L' && s[6] == '\0')
-			return SIPM_CANCEL;
-		return SIPM_OTHER;
-	case 'I':
-		if (s[1] == 'N' && s[2] == 'V' && s[3] == 'I' &&
-		    s[4] == 'T' && s[5] == 'E' && s[6] == '\0')
-			return SIPM_INVITE;
-		if (s[1] == 'N' && s[2] == 'F' && s[3] == 'O' && s[4] == '\0')
-			return SIPM_INFO;
-		return SIPM_OTHER;
-	case 'M':
-		if (s[1] == 'E' && s[2] == 'S' && s[3] == 'S' &&
-		    s[4] == 'A' && s[5] == 'G' && s[6] == 'E' && s[7] == '\0')
-			return SIPM_MESSAGE;
-		return SIPM_OTHER;
-	case 'N':
-		if (s[1] == 'O' && s[2] == 'T' && s[3] == 'I' &&
-		    s[4] == 'F' && s[5] == 'Y' && s[6] == '\0')
-			return SIPM_NOTIFY;
-		return SIPM_OTHER;
-	case 'O':
-		if (s[1] == 'P' && s[2] == 'T' && s[3] == 'I' &&
-		    s[4] == 'O' && s[5] == 'N' && s[6] == 'S' && s[7] == '\0')
-			return SIPM_OPTIONS;
-		return SIPM_OTHER;
-	case 'P':
-		if (s[1] == 'R' && s[2] == 'A' && s[3] == 'C' &&
-		    s[4] == 'K' && s[5] == '\0')
-			return SIPM_PRACK;
-		if (s[1] == 'U' && s[2] == 'B' && s[3] == 'L' &&
-		    s[4] == 'I' && s[5] == 'S' && s[6] == 'H' && s[7] == '\0')
-			return SIPM_PUBLISH;
-		return SIPM_OTHER;
-	case 'R':
-		if (s[1] == 'E' && s[2] == 'G' && s[3] == 'I' &&
-		    s[4] == 'S' && s[5] == 'T' && s[6] == 'E' &&
-		    s[7] == 'R' && s[8] == '\0')
-			return SIPM_REGISTER;
-		if (s[1] == 'E' && s[2] == 'F' && s[3] == 'E' &&
-		    s[4] == 'R' && s[5] == '\0')
-			return SIPM_REFER;
-		return SIPM_OTHER;
-	case 'S':
-		if (s[1] == 'U' && s[2] == 'B' && s[3] == 'S' &&
-		    s[4] == 'C' && s[5] == 'R' && s[6] == 'I' &&
-		    s[7] == 'B' && s[8] == 'E' && s[9] == '\0')
-			return SIPM_SUBSCRIBE;
-		return SIPM_OTHER;
-	case 'U':
-		if (s[1] == 'P' && s[2] == 'D' && s[3] == 'A' &&
-		    s[4] == 'T' && s[5] == 'E' && s[6] == '\0')
-			return SIPM_UPDATE;
-		return SIPM_OTHER;
-	default:
-		return SIPM_OTHER;
-	}
+	for (unsigned c = 0; c < SIPM_COUNT; c++)
+		if (method_names[c] != NULL && method_names[c][0] == s[0] &&
+		    strcmp(method_names[c], s) == 0)
+			return (uint8_t)c;
+	return SIPM_OTHER;
 }
 
 const char *
