@@ -733,20 +733,26 @@ class Testbed:
         self.proxied_call("callee", [
             ("server", "proxy", dict(addr=SERVER, port=5060, routes="callee=%s:5060" % FAR, natfix=1))])
 
-    def run_register(self):
-        """REGISTER to a registrar that answers with or without the Contact,
-        then an INVITE to the binding from another source port (5070) of
-        the registrar's address."""
+    def register_phone(self, contact, seconds):
+        """The phone's REGISTER from its 5060 to a registrar at the
+        server's 5060 that answers for `seconds` (its Contact as `contact`
+        says), then the option idle's quiet time (default 1 s)."""
         reg = self.py("server", "registrar", "registrar", addr=SERVER,
-                      contact=self.o.get("reg_contact", "echo"), seconds=20)
+                      contact=contact, seconds=seconds)
         self.wait_listen("server", "udp", 5060)
         r = self.sipp("phone", "phone-reg", PHONE, 5060, os.path.join(SCN, "uac-register.xml"),
                       ["-key", "user", "phone"], target="%s:5060" % SERVER)
         self.note("phone_uac_register_exit", self.wait(r, 40))
         self.trace_events("phone-reg", "phone")
-        self.wait(reg, 25)
+        self.wait(reg, seconds + 5)
         self.py_events("registrar")
         time.sleep(float(self.o.get("idle", "1")))
+
+    def run_register(self):
+        """REGISTER to a registrar that answers with or without the Contact,
+        then an INVITE to the binding from another source port (5070) of
+        the registrar's address."""
+        self.register_phone(self.o.get("reg_contact", "echo"), 20)
         uas = self.sipp("phone", "phone-uas", PHONE, 5060, self.uas_xml("200", "phone"),
                         ["-mp", "6000", "-key", "user", "phone"])
         self.wait_listen("phone", "udp", 5060)
@@ -763,16 +769,7 @@ class Testbed:
         registrar at the server's 5060), then calls the SIPp server on the
         same 5-tuple: what a path that answers small requests does with
         a large INVITE (isp_drop=frags, icmp=drop, wan_mtu=)."""
-        reg = self.py("server", "registrar", "registrar", addr=SERVER,
-                      contact="echo", seconds=10)
-        self.wait_listen("server", "udp", 5060)
-        r = self.sipp("phone", "phone-reg", PHONE, 5060, os.path.join(SCN, "uac-register.xml"),
-                      ["-key", "user", "phone"], target="%s:5060" % SERVER)
-        self.note("phone_uac_register_exit", self.wait(r, 40))
-        self.trace_events("phone-reg", "phone")
-        self.wait(reg, 15)
-        self.py_events("registrar")
-        time.sleep(float(self.o.get("idle", "1")))
+        self.register_phone("echo", 10)
         self.run_call()
 
     def run_legacy_inbound(self):
