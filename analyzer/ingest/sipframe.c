@@ -330,8 +330,13 @@ header_end(const uint8_t *p, size_t len, size_t *hdr_len,
 				ln->n = (uint16_t)nn;
 			return SIPFRAME_OK;
 		}
-		if (clv == NULL && pos > 0 && p[pos] != ' ' &&
-		    p[pos] != '\t')
+		/*
+		 * Only a line starting with c or l can be Content-Length
+		 * (SP and HTAB, a folded line's, are neither with 0x20
+		 * set): one test rejects most lines.
+		 */
+		if (((p[pos] | 0x20) == 'c' || (p[pos] | 0x20) == 'l') &&
+		    clv == NULL && pos > 0)
 			(void)cl_line(p + pos, content, &clv, &clvl);
 		pos += k + 1;
 		if (pos > CAP_SIP_MSG_BYTES) {

@@ -292,7 +292,9 @@ test_stream_content_length_forms(void)
  * The framing's one-pass Content-Length (header_end, cl_line) against
  * sipframe_header()'s lookup of the same block, over names that differ
  * from it at each place its quick tests look (the '-', the 'L'), in
- * any case, and over the other 'c' headers before it.
+ * any case, over the other 'c' headers before it, and over folded
+ * lines and first bytes that its first test (one byte with 0x20 set)
+ * must tell from c and l.
  */
 static void
 test_cl_names_vs_lookup(void)
@@ -303,6 +305,9 @@ test_cl_names_vs_lookup(void)
 		"Content-Type", "Content-Lengths", "Contact", "Call-ID",
 		"CSeq", "Content-length ", "Content-\x01ength", "l", "L",
 		"Content-Encoding", "Content-Language", "Content-Lengt",
+		/* Folded lines (not headers), first bytes near c and l. */
+		" Content-Length", "\tl", " l", "\tContent-Length", "lx",
+		"Ll", "#ontent-Length", "\x0c", "\x4c", "l\t", "L ",
 	};
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
