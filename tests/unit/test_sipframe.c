@@ -369,8 +369,22 @@ test_stream_cl_invalid(void)
 	CU_ASSERT_EQUAL(sipframe_stream(S(
 	    "BYE sip:a SIP/2.0\r\nl: 99999999999999999999999\r\n\r\n"), &sk,
 	    &ml, &an), SIPFRAME_ERROR);
-	CU_ASSERT_EQUAL(an.n[ANOMALY_SIP_TOO_LARGE], 2);
+	CU_ASSERT_EQUAL(sipframe_stream(S(
+	    "BYE sip:a SIP/2.0\r\nl: 18446744073709551616\r\n\r\n"), &sk,
+	    &ml, &an), SIPFRAME_ERROR);
+	CU_ASSERT_EQUAL(an.n[ANOMALY_SIP_TOO_LARGE], 3);
 	CU_ASSERT_EQUAL(an.n[ANOMALY_SIP_CL_INVALID], 3);
+	/* A blank inside is no number; blanks around are trimmed. */
+	CU_ASSERT_EQUAL(sipframe_stream(S(
+	    "BYE sip:a SIP/2.0\r\nl: 1 2\r\n\r\nx"), &sk, &ml, &an),
+	    SIPFRAME_ERROR);
+	CU_ASSERT_EQUAL(an.n[ANOMALY_SIP_CL_INVALID], 4);
+	CU_ASSERT_EQUAL(sipframe_stream(S(
+	    "BYE sip:a SIP/2.0\r\nl: \t 1 \t\r\n\r\nx"), &sk, &ml, &an),
+	    SIPFRAME_OK);
+	CU_ASSERT_EQUAL(ml, 32);
+	CU_ASSERT_EQUAL(an.n[ANOMALY_SIP_CL_INVALID], 4);
+	CU_ASSERT_EQUAL(an.n[ANOMALY_SIP_TOO_LARGE], 3);
 }
 
 static void
