@@ -503,6 +503,21 @@ classify(const uint8_t *n, size_t nl, int *hx, int *ok)
 }
 
 /*
+ * Whether a byte of x is NUL or CR: a byte of x (or of x ^ 0x0d..) is
+ * zero exactly when its top bit is set in (x - 0x01..) & ~x & 0x80..
+ * (the classic test; borrows only run from a zero byte upwards).
+ */
+static inline bool
+nul_or_cr(uint64_t x)
+{
+	const uint64_t lo = 0x0101010101010101ULL;
+	const uint64_t hi = 0x8080808080808080ULL;
+	uint64_t y = x ^ (lo * '\r');
+
+	return ((((x - lo) & ~x) | ((y - lo) & ~y)) & hi) != 0;
+}
+
+/*
  * Writes one line at o as the libosip2 copy holds it: CRLF-terminated,
  * NUL as '?'.  Returns whether a CR was left inside the line: libosip2
  * ends a header there, and its header block at a line starting with one.
@@ -512,23 +527,28 @@ put_line(char *o, const uint8_t *line, size_t ll)
 {
 	bool cr = false;
 	size_t i = 0;
+	uint64_t x;
 
 	/*
 	 * Eight bytes at a time while none is NUL or CR (the usual case);
-	 * the byte loop below handles the rest.  A byte of x is zero exactly
-	 * when its top bit is set in (x - 0x01..) & ~x & 0x80.. (the classic
-	 * test; borrows only run from a zero byte upwards).
+	 * the byte loop below handles the rest.
 	 */
 	for (; i + 8 <= ll; i += 8) {
-		const uint64_t lo = 0x0101010101010101ULL;
-		const uint64_t hi = 0x8080808080808080ULL;
-		uint64_t x, y;
-
 		memcpy(&x, line + i, 8);
-		y = x ^ (lo * '\r');
-		if ((((x - lo) & ~x) | ((y - lo) & ~y)) & hi)
+		if (nul_or_cr(x))
 			break;
 		memcpy(o + i, &x, 8);
+	}
+	/*
+	 * The last bytes of a clean line as one word ending at ll
+	 * (overlapping the words copied), not byte by byte.
+	 */
+	if (i < ll && i + 8 > ll && ll >= 8) {
+		memcpy(&x, line + ll - 8, 8);
+		if (!nul_or_cr(x)) {
+			memcpy(o + ll - 8, &x, 8);
+			i = ll;
+		}
 	}
 	for (; i < ll; i++) {
 		uint8_t c = line[i];

@@ -2817,7 +2817,7 @@ test_walk_copy(void)
  * header blocks: names known and near-miss, of lengths around the
  * walk's eight- and sixteen-byte word tests (line_known), in any case,
  * with blanks before the ':', a byte changed, lines shorter than a word,
- * folded lines and lines without ':'.
+ * folded lines, lines without ':', NUL and CR in values.
  */
 static uint32_t
 walk_rand(uint32_t *st)
@@ -2892,9 +2892,13 @@ test_walk_vs_find(void)
 				msg[len++] = (r >> (22 + b)) % 2 ? ' ' : '\t';
 			if ((r >> 24) % 16 != 0)
 				msg[len++] = ':';
-			/* Values of 0 to 11 bytes: lines around a word. */
+			/*
+			 * Values of 0 to 11 bytes (lines around a word),
+			 * now and then with a NUL or a CR (put_line).
+			 */
 			for (uint32_t v = 0; v < (q >> 24) % 12; v++)
-				msg[len++] = "ab:; 1"[(q >> v) % 6];
+				msg[len++] = "ab:; 1\0\rxyz"[(q >> v) %
+				    ((r >> 30) == 0 ? 10 : 6)];
 			if ((r >> 28) % 4 == 0)
 				msg[len++] = '\r';
 			msg[len++] = '\n';
