@@ -330,8 +330,13 @@ header_end(const uint8_t *p, size_t len, size_t *hdr_len,
 				ln->n = (uint16_t)nn;
 			return SIPFRAME_OK;
 		}
-		if (clv == NULL && pos > 0 && p[pos] != ' ' &&
-		    p[pos] != '\t')
+		/*
+		 * Only a line starting with c or l can be Content-Length
+		 * (SP and HTAB, a folded line's, are neither with 0x20
+		 * set): one test rejects most lines.
+		 */
+		if (((p[pos] | 0x20) == 'c' || (p[pos] | 0x20) == 'l') &&
+		    clv == NULL && pos > 0)
 			(void)cl_line(p + pos, content, &clv, &clvl);
 		pos += k + 1;
 		if (pos > CAP_SIP_MSG_BYTES) {
@@ -348,27 +353,29 @@ header_end(const uint8_t *p, size_t len, size_t *hdr_len,
 }
 
 /*
- * The Content-Length value v[0..vlen) header_end() found (v NULL: none):
- * 0 with *cl set, 1 when absent, -1 when not a number.  A number too
+ * The Content-Length value v[0..vlen) header_end() found (v NULL: none;
+ * trimmed of SP and HTAB): 0 with *cl set, 1 when absent, -1 when not a number.  A number too
  * large for 64 bits is UINT64_MAX.
  */
 static int
 content_length(const uint8_t *v, size_t vlen, uint64_t *cl)
 {
-	size_t i, digits = 0;
+	size_t i;
 
 	if (v == NULL)
 		return 1;
-	for (i = 0; i < vlen; i++) {
-		if (v[i] >= '0' && v[i] <= '9')
-			digits++;
-		else
+	/*
+	 * v is trimmed (cl_line): text_parse_uint() takes it exactly when
+	 * it is all digits and fits, the usual case, decided in one pass.
+	 */
+	if (text_parse_uint(v, vlen, UINT64_MAX, cl) == 0)
+		return 0;
+	for (i = 0; i < vlen; i++)
+		if (v[i] < '0' || v[i] > '9')
 			return -1;
-	}
-	if (digits == 0)
+	if (vlen == 0)
 		return -1;
-	if (text_parse_uint(v, vlen, UINT64_MAX, cl) != 0)
-		*cl = UINT64_MAX;
+	*cl = UINT64_MAX;
 	return 0;
 }
 

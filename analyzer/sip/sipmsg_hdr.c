@@ -213,9 +213,14 @@ hdr_find(const uint8_t *p, size_t len, bool skip_first, const char *name,
 	return false;
 }
 
-/* A header name with its length, for tables compared against every line. */
+/*
+ * A header name with its length, for tables compared against every line.
+ * The name is padded with NULs to whole words: line_known() reads it
+ * eight bytes at a time.
+ */
+#define HNAME_BYTES 24
 struct hname {
-	const char *name;
+	char name[HNAME_BYTES];
 	size_t len;
 };
 
@@ -371,6 +376,93 @@ known_header(const uint8_t *n, size_t nl)
 }
 
 /*
+ * Whether the word x of a line is the word y of a name (letters and '-')
+ * in any case, in the bytes of keep.  A letter has bit 0x40 (0x41-0x5a,
+ * 0x61-0x7a), '-' not (0x2d): shifted down, y's 0x40 bits are 0x20
+ * exactly on its letters, and with that bit set in both a byte of x
+ * equals a letter of y exactly when it is that letter in either case;
+ * '-' compares as it is.
+ */
+static inline bool
+word_is(uint64_t x, uint64_t y, uint64_t keep)
+{
+	const uint64_t f = (y & 0x4040404040404040ULL) >> 1;
+
+	return (((x | f) ^ (y | f)) & keep) == 0;
+}
+
+/*
+ * The known_headers entry of line[0..ll) (a header line: not folded),
+ * when its name is under sixteen bytes and written right before its ':'
+ * (nearly every line): then its first one or two words hold the ':' and
+ * the name, and a compare of those words with the one name of its
+ * hash slot decides, without a search and a trim of the name.  Returns
+ * 1 with *k the entry (-1: none) and *colon the first ':'; 0 when the
+ * line is not of that shape (nothing set: classify() decides).
+ */
+static inline int
+line_known(const uint8_t *line, size_t ll, int *k, const uint8_t **colon)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	const uint64_t lo = 0x0101010101010101ULL;
+	const uint64_t hi = 0x8080808080808080ULL;
+	const struct hname *h;
+	uint64_t x, x2 = 0, y, m;
+	size_t nl;
+	unsigned slot;
+
+	if (ll < 8)
+		return 0;
+	/* The lowest flag of m is exact (line_colon). */
+	memcpy(&x, line, 8);
+	y = x ^ lo * ':';
+	m = (y - lo) & ~y & hi;
+	if (m == 0) {
+		if (ll < 16)
+			return 0;
+		memcpy(&x2, line + 8, 8);
+		y = x2 ^ lo * ':';
+		m = (y - lo) & ~y & hi;
+		if (m == 0)
+			return 0;
+		nl = 8 + (unsigned)__builtin_ctzll(m) / 8;
+	} else {
+		nl = (unsigned)__builtin_ctzll(m) / 8;
+	}
+	/* Compact names, empty names and blanks: classify(). */
+	if (nl < 2 || line[nl - 1] == ' ' || line[nl - 1] == '\t')
+		return 0;
+	*colon = line + nl;
+	*k = -1;
+	slot = kh_slot[KH_HASH(nl, line[0], line[nl - 1])];
+	if (slot == 0)
+		return 1;
+	h = &known_headers[slot - 1].n;
+	if (nl != h->len)
+		return 1;
+	memcpy(&y, h->name, 8);
+	if (nl < 8) {
+		/* The name is the low nl bytes of x. */
+		if (word_is(x, y, (1ULL << (8 * nl)) - 1))
+			*k = (int)slot - 1;
+		return 1;
+	}
+	if (!word_is(x, y, ~0ULL))
+		return 1;
+	memcpy(&y, h->name + 8, 8);
+	if (nl == 8 || word_is(x2, y, (1ULL << (8 * (nl - 8))) - 1))
+		*k = (int)slot - 1;
+	return 1;
+#else
+	(void)line;
+	(void)ll;
+	(void)k;
+	(void)colon;
+	return 0;
+#endif
+}
+
+/*
  * The roles of header name n[0..nl) (trimmed).  libosip2 is given the
  * compact forms of its headers (v, f, t, i, m); the index looks a
  * one-letter name up under its full name (hdr_full_of), so "i" finds Call-ID
@@ -411,6 +503,21 @@ classify(const uint8_t *n, size_t nl, int *hx, int *ok)
 }
 
 /*
+ * Whether a byte of x is NUL or CR: a byte of x (or of x ^ 0x0d..) is
+ * zero exactly when its top bit is set in (x - 0x01..) & ~x & 0x80..
+ * (the classic test; borrows only run from a zero byte upwards).
+ */
+static inline bool
+nul_or_cr(uint64_t x)
+{
+	const uint64_t lo = 0x0101010101010101ULL;
+	const uint64_t hi = 0x8080808080808080ULL;
+	uint64_t y = x ^ (lo * '\r');
+
+	return ((((x - lo) & ~x) | ((y - lo) & ~y)) & hi) != 0;
+}
+
+/*
  * Writes one line at o as the libosip2 copy holds it: CRLF-terminated,
  * NUL as '?'.  Returns whether a CR was left inside the line: libosip2
  * ends a header there, and its header block at a line starting with one.
@@ -420,23 +527,28 @@ put_line(char *o, const uint8_t *line, size_t ll)
 {
 	bool cr = false;
 	size_t i = 0;
+	uint64_t x;
 
 	/*
 	 * Eight bytes at a time while none is NUL or CR (the usual case);
-	 * the byte loop below handles the rest.  A byte of x is zero exactly
-	 * when its top bit is set in (x - 0x01..) & ~x & 0x80.. (the classic
-	 * test; borrows only run from a zero byte upwards).
+	 * the byte loop below handles the rest.
 	 */
 	for (; i + 8 <= ll; i += 8) {
-		const uint64_t lo = 0x0101010101010101ULL;
-		const uint64_t hi = 0x8080808080808080ULL;
-		uint64_t x, y;
-
 		memcpy(&x, line + i, 8);
-		y = x ^ (lo * '\r');
-		if ((((x - lo) & ~x) | ((y - lo) & ~y)) & hi)
+		if (nul_or_cr(x))
 			break;
 		memcpy(o + i, &x, 8);
+	}
+	/*
+	 * The last bytes of a clean line as one word ending at ll
+	 * (overlapping the words copied), not byte by byte.
+	 */
+	if (i < ll && i + 8 > ll && ll >= 8) {
+		memcpy(&x, line + ll - 8, 8);
+		if (!nul_or_cr(x)) {
+			memcpy(o + ll - 8, &x, 8);
+			i = ll;
+		}
 	}
 	for (; i < ll; i++) {
 		uint8_t c = line[i];
@@ -539,7 +651,7 @@ walk_headers(struct walk *w, struct scratch *s, const uint8_t *msg,
 	while (off < len) {
 		const uint8_t *colon, *n, *v;
 		size_t nl, vl;
-		int hx, ok;
+		int hx, ok, k;
 
 		start = off;
 		line = walk_next_line(msg, len, &off, ln, nnotes, seq, &ll);
@@ -574,17 +686,22 @@ walk_headers(struct walk *w, struct scratch *s, const uint8_t *msg,
 			continue;
 		}
 		last = NULL;
-		colon = line_colon(line, ll);
-		if (colon == NULL) {
-			dropping = false;
-			w->extra = true;
-			in_line(w, line, ll);
-			continue;
+		if (line_known(line, ll, &k, &colon)) {
+			hx = k >= 0 ? known_headers[k].hx : -1;
+			ok = k >= 0 ? known_headers[k].ok : OK_NONE;
+		} else {
+			colon = line_colon(line, ll);
+			if (colon == NULL) {
+				dropping = false;
+				w->extra = true;
+				in_line(w, line, ll);
+				continue;
+			}
+			n = line;
+			nl = (size_t)(colon - line);
+			text_trim(&n, &nl);
+			classify(n, nl, &hx, &ok);
 		}
-		n = line;
-		nl = (size_t)(colon - line);
-		text_trim(&n, &nl);
-		classify(n, nl, &hx, &ok);
 		if (hx >= 0 && w->hx.val[hx] == NULL) {
 			v = colon + 1;
 			vl = (size_t)(line + ll - v);

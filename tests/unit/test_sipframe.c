@@ -292,7 +292,9 @@ test_stream_content_length_forms(void)
  * The framing's one-pass Content-Length (header_end, cl_line) against
  * sipframe_header()'s lookup of the same block, over names that differ
  * from it at each place its quick tests look (the '-', the 'L'), in
- * any case, and over the other 'c' headers before it.
+ * any case, over the other 'c' headers before it, and over folded
+ * lines and first bytes that its first test (one byte with 0x20 set)
+ * must tell from c and l.
  */
 static void
 test_cl_names_vs_lookup(void)
@@ -303,6 +305,9 @@ test_cl_names_vs_lookup(void)
 		"Content-Type", "Content-Lengths", "Contact", "Call-ID",
 		"CSeq", "Content-length ", "Content-\x01ength", "l", "L",
 		"Content-Encoding", "Content-Language", "Content-Lengt",
+		/* Folded lines (not headers), first bytes near c and l. */
+		" Content-Length", "\tl", " l", "\tContent-Length", "lx",
+		"Ll", "#ontent-Length", "\x0c", "\x4c", "l\t", "L ",
 	};
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
@@ -364,8 +369,22 @@ test_stream_cl_invalid(void)
 	CU_ASSERT_EQUAL(sipframe_stream(S(
 	    "BYE sip:a SIP/2.0\r\nl: 99999999999999999999999\r\n\r\n"), &sk,
 	    &ml, &an), SIPFRAME_ERROR);
-	CU_ASSERT_EQUAL(an.n[ANOMALY_SIP_TOO_LARGE], 2);
+	CU_ASSERT_EQUAL(sipframe_stream(S(
+	    "BYE sip:a SIP/2.0\r\nl: 18446744073709551616\r\n\r\n"), &sk,
+	    &ml, &an), SIPFRAME_ERROR);
+	CU_ASSERT_EQUAL(an.n[ANOMALY_SIP_TOO_LARGE], 3);
 	CU_ASSERT_EQUAL(an.n[ANOMALY_SIP_CL_INVALID], 3);
+	/* A blank inside is no number; blanks around are trimmed. */
+	CU_ASSERT_EQUAL(sipframe_stream(S(
+	    "BYE sip:a SIP/2.0\r\nl: 1 2\r\n\r\nx"), &sk, &ml, &an),
+	    SIPFRAME_ERROR);
+	CU_ASSERT_EQUAL(an.n[ANOMALY_SIP_CL_INVALID], 4);
+	CU_ASSERT_EQUAL(sipframe_stream(S(
+	    "BYE sip:a SIP/2.0\r\nl: \t 1 \t\r\n\r\nx"), &sk, &ml, &an),
+	    SIPFRAME_OK);
+	CU_ASSERT_EQUAL(ml, 32);
+	CU_ASSERT_EQUAL(an.n[ANOMALY_SIP_CL_INVALID], 4);
+	CU_ASSERT_EQUAL(an.n[ANOMALY_SIP_TOO_LARGE], 3);
 }
 
 static void

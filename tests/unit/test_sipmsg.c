@@ -2812,6 +2812,135 @@ test_walk_copy(void)
 }
 
 /*
+ * The walk's index and libosip2 copy against hdr_find() and ref_copy()
+ * (line by line; names by text_ieq and strncasecmp) on many random
+ * header blocks: names known and near-miss, of lengths around the
+ * walk's eight- and sixteen-byte word tests (line_known), in any case,
+ * with blanks before the ':', a byte changed, lines shorter than a word,
+ * folded lines, lines without ':', NUL and CR in values.
+ */
+static uint32_t
+walk_rand(uint32_t *st)
+{
+	*st ^= *st << 13;
+	*st ^= *st >> 17;
+	*st ^= *st << 5;
+	return *st;
+}
+
+static void
+test_walk_vs_find(void)
+{
+	static const char *const names[] = {
+	    "Via", "From", "To", "Call-ID", "CSeq", "Contact", "Record-Route",
+	    "Route", "User-Agent", "Server", "P-Asserted-Identity",
+	    "Remote-Party-ID", "Refer-To", "Replaces", "Event",
+	    "Subscription-State", "Content-Type", "Content-Length", "Expires",
+	    "Session-Expires", "Min-SE", "v", "f", "t", "i", "m", "c", "l",
+	    "o", "r", "x", "k", "s", "Max-Forwards", "Allow", "Vias", "Vi",
+	    "Froms", "Contacts", "Call-IDs", "Call_ID", "Kall-ID", "Refer-Tox",
+	    "Refer-T", "Content-Lengths", "Content-Lengt", "Content_Length",
+	    "Content-Type-", "Session-Expire", "User-Agent-X", "Min-SE-",
+	    "Remote-Party-IE", "Expire", "X", "", "Via-Via-Via-Via",
+	};
+	static const char *const hx_names[HX_COUNT] = {
+	    [HX_CALL_ID] = "Call-ID", [HX_USER_AGENT] = "User-Agent",
+	    [HX_SERVER] = "Server", [HX_PAI] = "P-Asserted-Identity",
+	    [HX_RPID] = "Remote-Party-ID", [HX_REFER_TO] = "Refer-To",
+	    [HX_REPLACES] = "Replaces", [HX_EVENT] = "Event",
+	    [HX_SUBSCRIPTION_STATE] = "Subscription-State",
+	    [HX_CONTENT_TYPE] = "Content-Type",
+	    [HX_CONTENT_LENGTH] = "Content-Length", [HX_EXPIRES] = "Expires",
+	    [HX_SESSION_EXPIRES] = "Session-Expires", [HX_MIN_SE] = "Min-SE",
+	};
+	/* Bytes a name may get instead of one of its own. */
+	static const char mutants[] = "- _:\t\r\0aZ@[`{\x80\xc3\x0d\x2d";
+	const bool none[MEMO_COUNT] = { false };
+	uint32_t st = 0x9e3779b9u;
+	int found = 0, bad = 0;
+
+	for (int iter = 0; iter < 20000 && bad < 5; iter++) {
+		_Alignas(SCRATCH_ALIGN) char sb[16384];
+		char msg[2048], ref[4096];
+		struct scratch s;
+		struct walk w;
+		size_t len = 0, rl;
+		int nlines = 1 + (int)(walk_rand(&st) % 10);
+		bool cr;
+
+		len += (size_t)snprintf(msg, sizeof(msg),
+		    "OPTIONS sip:a@b SIP/2.0\r\n");
+		for (int l = 0; l < nlines; l++) {
+			uint32_t r = walk_rand(&st), q = walk_rand(&st);
+			const char *nm = names[r % (sizeof(names) /
+			    sizeof(names[0]))];
+			size_t at = len, nl = strlen(nm);
+
+			if ((r >> 8) % 16 == 0)
+				msg[len++] = (r >> 12) % 2 ? ' ' : '\t';
+			memcpy(msg + len, nm, nl);
+			/* Each letter in either case. */
+			for (size_t i = 0; i < nl; i++)
+				if (q >> (i % 32) & 1 && isalpha((unsigned char)
+				    msg[len + i]))
+					msg[len + i] ^= 0x20;
+			if (nl > 0 && (r >> 13) % 8 == 0)
+				msg[len + (q >> 7) % nl] = mutants[(r >> 16) %
+				    (sizeof(mutants) - 1)];
+			len += nl;
+			for (uint32_t b = (r >> 19) % 8; b < 2; b++)
+				msg[len++] = (r >> (22 + b)) % 2 ? ' ' : '\t';
+			if ((r >> 24) % 16 != 0)
+				msg[len++] = ':';
+			/*
+			 * Values of 0 to 11 bytes (lines around a word),
+			 * now and then with a NUL or a CR (put_line).
+			 */
+			for (uint32_t v = 0; v < (q >> 24) % 12; v++)
+				msg[len++] = "ab:; 1\0\rxyz"[(q >> v) %
+				    ((r >> 30) == 0 ? 10 : 6)];
+			if ((r >> 28) % 4 == 0)
+				msg[len++] = '\r';
+			msg[len++] = '\n';
+			CU_ASSERT(len - at < 80);
+		}
+		memcpy(msg + len, "\r\nbody: x\r\n", 11);
+		len += 11;
+
+		scratch_init(&s, sb, sizeof(sb));
+		CU_ASSERT_EQUAL_FATAL(walk_headers(&w, &s, (const uint8_t *)msg,
+		    len, NULL), 0);
+		for (int k = 0; k < HX_COUNT; k++) {
+			const uint8_t *v = NULL;
+			size_t vl = 0;
+			bool has = hdr_find((const uint8_t *)msg, len, true,
+			    hx_names[k], hdr_compact_of(hx_names[k]), &v, &vl);
+
+			found += has;
+			if (has != (w.hx.val[k] != NULL) || (has &&
+			    (v != w.hx.val[k] || vl != w.hx.len[k]))) {
+				fprintf(stderr, "walk vs hdr_find: %s in "
+				    "%.*s\n", hx_names[k], (int)len, msg);
+				bad++;
+			}
+		}
+		walk_cr(&w, NULL);
+		walk_drop(&w, none);
+		rl = ref_copy(msg, len, none, ref, &cr);
+		if (w.inlen != rl || memcmp(w.in, ref, rl + 1) != 0 ||
+		    w.has_cr != cr) {
+			fprintf(stderr, "walk copy vs ref_copy: %.*s\n",
+			    (int)len, msg);
+			bad++;
+		}
+		scratch_fini(&s);
+	}
+	CU_ASSERT_EQUAL(bad, 0);
+	/* The index was asked often enough to mean something. */
+	CU_ASSERT(found > 20000);
+}
+
+/*
  * The walk given the line ends the framing noted (all of them, or only
  * the first few, as for a header block longer than SIPFRAME_LINES)
  * finds what it finds searching for them itself: the same framing,
@@ -3067,6 +3196,8 @@ main(void)
 	    CU_add_test(su, "with priors: prescan", test_with_prescan) == NULL ||
 	    CU_add_test(su, "with priors: fuzz corpus", test_with_corpus) == NULL ||
 	    CU_add_test(su, "libosip2 copy", test_walk_copy) == NULL ||
+	    CU_add_test(su, "walk vs hdr_find and the copy",
+	    test_walk_vs_find) == NULL ||
 	    CU_add_test(su, "SDP anomalies clear quiet", test_sdp_quiet) == NULL ||
 	    CU_add_test(su, "prescan scans vs libosip2",
 	    test_prescan_vs_libosip) == NULL) {
