@@ -234,6 +234,29 @@ split_at(struct span *s, uint8_t c, struct span *head)
 	return true;
 }
 
+/*
+ * text_ieq(n, lc) for lc a literal of lower-case letters only: at most
+ * eight of them are compared as one word with bit 5 set in every byte,
+ * which turns exactly the upper-case letter into its lower-case one and
+ * no other byte into a lower-case letter.  text_ieq compares names
+ * shorter than eight bytes a byte at a time, folding each side's case,
+ * and attribute names are matched on every a= line.
+ */
+static inline __attribute__((always_inline)) bool
+name_is(struct span n, const char *lc)
+{
+	size_t len = strlen(lc);
+	uint64_t x = 0, y = 0;
+
+	if (len > 8)
+		return text_ieq(n.p, n.len, lc);
+	if (n.len != len)
+		return false;
+	memcpy(&x, n.p, len);
+	memcpy(&y, lc, len);
+	return (x | (0x2020202020202020ULL >> (8 * (8 - len)))) == y;
+}
+
 static int
 span_uint(struct span t, uint64_t max, uint64_t *out)
 {
@@ -318,7 +341,7 @@ parse_c(struct span v, const struct addr_out *out,
 	if (!next_token(&v, &nt) || !next_token(&v, &at) ||
 	    !next_token(&v, &addr) || next_token(&v, &extra))
 		return false;
-	if (!text_ieq(nt.p, nt.len, "IN") ||
+	if (!name_is(nt, "in") ||
 	    (!text_ieq(at.p, at.len, "IP4") && !text_ieq(at.p, at.len, "IP6")))
 		return false;
 	parse_addr(addr, out, prev);
@@ -437,7 +460,7 @@ parse_candidate(struct sdp_state *st, struct sdp_media *m,
 	    !next_token(&v, &addr) || !next_token(&v, &port) ||
 	    !next_token(&v, &typ) || !next_token(&v, &type))
 		return false;
-	if (!text_ieq(typ.p, typ.len, "typ") ||
+	if (!name_is(typ, "typ") ||
 	    span_uint(port, 65535, &n) != 0)
 		return false;
 	if (m->ncand >= CAP_SDP_CANDIDATES) {
@@ -459,13 +482,13 @@ parse_candidate(struct sdp_state *st, struct sdp_media *m,
 static bool
 parse_dir(struct span name, enum sdp_dir *d)
 {
-	if (text_ieq(name.p, name.len, "sendrecv"))
+	if (name_is(name, "sendrecv"))
 		*d = SDP_SENDRECV;
-	else if (text_ieq(name.p, name.len, "sendonly"))
+	else if (name_is(name, "sendonly"))
 		*d = SDP_SENDONLY;
-	else if (text_ieq(name.p, name.len, "recvonly"))
+	else if (name_is(name, "recvonly"))
 		*d = SDP_RECVONLY;
-	else if (text_ieq(name.p, name.len, "inactive"))
+	else if (name_is(name, "inactive"))
 		*d = SDP_INACTIVE;
 	else
 		return false;
@@ -500,13 +523,13 @@ parse_a(struct sdp_state *st, struct span v)
 	}
 	if (m == NULL)
 		return true;      /* other session-level attributes: unused */
-	if (text_ieq(name.p, name.len, "rtcp"))
+	if (name_is(name, "rtcp"))
 		return parse_rtcp(m, t, val);
-	if (text_ieq(name.p, name.len, "rtpmap"))
+	if (name_is(name, "rtpmap"))
 		return parse_rtpmap(m, t, val);
-	if (text_ieq(name.p, name.len, "candidate"))
+	if (name_is(name, "candidate"))
 		return parse_candidate(st, m, t, val);
-	if (text_ieq(name.p, name.len, "ptime")) {
+	if (name_is(name, "ptime")) {
 		struct span ip = val;
 
 		/* Some agents write "20.0"; keep the integer part. */

@@ -8,6 +8,7 @@
  * c=0.0.0.0, host names, IPv6, caps, malformed lines and truncation of a
  * whole body at every length.
  */
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -837,6 +838,147 @@ test_repeated_address(void)
 	CU_ASSERT_EQUAL(bad, 0);
 }
 
+/* The reference: ASCII case-insensitive equality of v[0..n) and lc. */
+static bool
+ref_ieq(const char *v, size_t n, const char *lc)
+{
+	if (n != strlen(lc))
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		int c = (unsigned char)v[i];
+
+		if ((c >= 'A' && c <= 'Z' ? c + 32 : c) != lc[i])
+			return false;
+	}
+	return true;
+}
+
+/*
+ * Attribute names, "typ" and c='s "IN" are matched a word at a time:
+ * each name, its case flipped at random places, bytes xored with 0x20
+ * or 0x40 (a case flip for a letter, another byte for the rest), bytes
+ * replaced, dropped or added, must take effect exactly when it equals
+ * the name but for the case of its letters.
+ */
+static void
+test_name_case(void)
+{
+	static const char *const names[] = { "sendrecv", "sendonly",
+	    "recvonly", "inactive", "rtcp", "rtpmap", "ptime", "candidate",
+	    "typ", "in" };
+	static const enum sdp_dir dirs[] = { SDP_SENDRECV, SDP_SENDONLY,
+	    SDP_RECVONLY, SDP_INACTIVE };
+	uint64_t x = 0x9fb21c651e98df25ULL;
+	size_t bad = 0;
+
+	for (int i = 0; i < 80000; i++) {
+		const char *nm = names[i % 10];
+		char v[16], b[200];
+		size_t n = strlen(nm), o = 0;
+		struct sdp *s = NULL;
+		struct anomalies an;
+		bool want, got;
+
+		memcpy(v, nm, n);
+		for (int k = 0; k < 3; k++) {
+			size_t at;
+
+			x ^= x << 13;
+			x ^= x >> 7;
+			x ^= x << 17;
+			at = (size_t)(x >> 8) % n;
+			switch ((x >> 40) % 8) {
+			case 0: case 1: case 2:
+				v[at] = (char)(v[at] ^ 0x20);
+				break;
+			case 3:
+				v[at] = (char)(v[at] ^ 0x40);
+				break;
+			case 4:
+				v[at] = (char)(x >> 48);
+				break;
+			case 5:
+				if (n > 1)
+					memmove(v + at, v + at + 1, --n - at);
+				break;
+			case 6:
+				if (n < sizeof(v) - 1) {
+					memmove(v + at + 1, v + at, n++ - at);
+					v[at] = (char)('a' + (x >> 52) % 26);
+				}
+				break;
+			default:
+				break;
+			}
+		}
+		/* No blank, line end or colon: those split the line. */
+		for (size_t k = 0; k < n; k++)
+			if (v[k] == ' ' || v[k] == '\t' || v[k] == '\r' ||
+			    v[k] == '\n' || v[k] == ':')
+				v[k] = 'Q';
+		want = ref_ieq(v, n, nm);
+		put(b, &o, "v=0\r\n", 5);
+		if (i % 10 == 9) {
+			put(b, &o, "c=", 2);
+			put(b, &o, v, n);
+			put(b, &o, " IP4 10.0.0.1\r\n", 15);
+		}
+		put(b, &o, "m=audio 9 RTP/AVP 96\r\na=", 24);
+		if (i % 10 == 8) {
+			put(b, &o, "candidate:1 1 UDP 1 10.0.0.1 5000 ", 34);
+			put(b, &o, v, n);
+			put(b, &o, " host\r\n", 7);
+		} else if (i % 10 < 8) {
+			put(b, &o, v, n);
+			put(b, &o, i % 10 == 4 ? ":5000\r\n" : i % 10 == 5 ?
+			    ":96 opus/48000\r\n" : i % 10 == 6 ? ":20\r\n" :
+			    i % 10 == 7 ? ":1 1 UDP 1 10.0.0.1 5000 typ host\r\n" :
+			    "\r\n", i % 10 == 4 ? 7 : i % 10 == 5 ? 16 :
+			    i % 10 == 6 ? 5 : i % 10 == 7 ? 35 : 2);
+		}
+		memset(&an, 0, sizeof(an));
+		if (sdp_parse((const uint8_t *)b, o, &s, &an) != 0 ||
+		    s->nmedia != 1) {
+			bad++;
+			sdp_free(s);
+			continue;
+		}
+		switch (i % 10) {
+		case 4:
+			got = s->media[0].has_rtcp;
+			break;
+		case 5:
+			got = strcmp(s->media[0].codec, "opus") == 0;
+			break;
+		case 6:
+			got = s->media[0].ptime_ms == 20;
+			break;
+		case 7: case 8:
+			got = s->media[0].ncand == 1;
+			break;
+		case 9:
+			got = s->has_conn;
+			break;
+		default: {
+			/* Any of the four names may be hit; none: sendrecv. */
+			enum sdp_dir d = SDP_SENDRECV;
+
+			for (int k = 0; k < 4; k++)
+				if (ref_ieq(v, n, names[k]))
+					d = dirs[k];
+			got = want = true;
+			if (s->media[0].dir != d)
+				got = false;
+			break;
+		}
+		}
+		if (got != want)
+			bad++;
+		sdp_free(s);
+	}
+	CU_ASSERT_EQUAL(bad, 0);
+}
+
 int
 main(void)
 {
@@ -862,7 +1004,8 @@ main(void)
 	    test_control_bytes_in_tokens) == NULL ||
 	    CU_add_test(su, "string caps", test_string_caps) == NULL ||
 	    CU_add_test(su, "one right-sized block", test_pack) == NULL ||
-	    CU_add_test(su, "repeated address", test_repeated_address) == NULL) {
+	    CU_add_test(su, "repeated address", test_repeated_address) == NULL ||
+	    CU_add_test(su, "names in any case", test_name_case) == NULL) {
 		CU_cleanup_registry();
 		return 1;
 	}
