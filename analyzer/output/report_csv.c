@@ -17,15 +17,22 @@
 #include "output/report_int.h"
 #include "present/view.h"
 
+/* The writer, and the date of the last time written (report_time_at). */
+struct csv_state {
+	struct csv c;
+	struct report_day day;
+};
+
 static int
 csv_fmt_init(struct report *r)
 {
-	struct csv *c = malloc(sizeof(*c));
+	struct csv_state *cs = malloc(sizeof(*cs));
 
-	if (c == NULL)
+	if (cs == NULL)
 		return -1;
-	csv_init(c, r->f);
-	r->fmt = c;
+	csv_init(&cs->c, r->f);
+	cs->day = (struct report_day)REPORT_DAY_INIT;
+	r->fmt = cs;
 	return 0;
 }
 
@@ -46,7 +53,8 @@ csv_begin(struct report *r)
 		"joined_segment"
 	};
 
-	csv_header(r->fmt, cols, sizeof(cols) / sizeof(cols[0]));
+	csv_header(&((struct csv_state *)r->fmt)->c, cols,
+	    sizeof(cols) / sizeof(cols[0]));
 }
 
 /* One cell: "id:confidence;..." of the findings xs that are shown. */
@@ -181,15 +189,22 @@ csv_secs(struct csv *c, int64_t ns)
 static void
 csv_on_dialog(struct report *r, const struct dialog *d, bool affected)
 {
-	struct csv *c = r->fmt;
-	char t[64];
+	struct csv_state *cs = r->fmt;
+	struct csv *c = &cs->c;
+	char t[REPORT_TIME_LEN + 1] = "-";
 	uint64_t fwd, rev;
 	double mos_fwd, mos_rev;
 
 	(void)affected;
 	report_dir_packets(d, &fwd, &rev);
 	csv_u64(c, d->id);
-	csv_quoted(c, report_time(d->start_ns, t, sizeof(t)));
+	/* As report_time() writes it, the date kept from the last row (the
+	 * date's arithmetic was a twentieth of a row). */
+	if (d->start_ns > 0) {
+		report_time_at(&cs->day, d->start_ns, ' ', t);
+		t[REPORT_TIME_LEN] = '\0';
+	}
+	csv_quoted(c, t);
 	csv_bare(c, dialog_kind_name(d->kind));
 	csv_bare(c, dialog_state_name(d->state));
 	csv_text(c, d->from);

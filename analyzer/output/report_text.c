@@ -52,6 +52,7 @@ struct text_state {
 	uint64_t nstreams;
 	struct text_group g[TEXT_GROUPS_MAX];
 	int ng;
+	struct report_day day;    /* the date of the last evidence time */
 };
 
 static void
@@ -104,8 +105,17 @@ text_evidence(struct report *r, FILE *f, const struct evidence *e)
 		fputc(' ', f);
 	} else
 		fputs("         ", f);
-	if (e->ts_ns > 0)
-		fprintf(f, "%s  ", report_time(e->ts_ns, t, sizeof(t)) + 11);
+	/*
+	 * The time of day of report_time(), the date kept from the last
+	 * line (report_time_at): working out the date and fprintf were a
+	 * third of an evidence line.
+	 */
+	if (e->ts_ns > 0) {
+		report_time_at(&((struct text_state *)r->fmt)->day, e->ts_ns,
+		    ' ', t);
+		memcpy(t + REPORT_TIME_LEN, "  ", 2);
+		text_put_bytes(f, t + 11, REPORT_TIME_LEN - 11 + 2);
+	}
 	plain(f, e->field);
 	fputs(": ", f);
 	plain(f, e->value);
@@ -425,8 +435,13 @@ text_brief(FILE *f, const struct dialog *d)
 static int
 text_init(struct report *r)
 {
-	r->fmt = calloc(1, sizeof(struct text_state));
-	return r->fmt != NULL ? 0 : -1;
+	struct text_state *ts = calloc(1, sizeof(*ts));
+
+	if (ts == NULL)
+		return -1;
+	ts->day = (struct report_day)REPORT_DAY_INIT;
+	r->fmt = ts;
+	return 0;
 }
 
 static void

@@ -8,6 +8,7 @@
  * c=0.0.0.0, host names, IPv6, caps, malformed lines and truncation of a
  * whole body at every length.
  */
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -715,6 +716,269 @@ test_pack(void)
 	free(buf);
 }
 
+/* A random address-like token: digits, dots, colons, hex, brackets,
+ * slashes, '?', NUL, other bytes; no blank or line end. */
+static size_t
+rand_addr(uint64_t *x, char *b, size_t maxlen)
+{
+	static const char alpha[] = "0123456789...::abcdef[]/?xZ\0\x01\x80";
+	size_t n;
+
+	*x ^= *x << 13;
+	*x ^= *x >> 7;
+	*x ^= *x << 17;
+	n = (size_t)(*x % (maxlen + 1));
+	for (size_t i = 0; i < n; i++) {
+		*x ^= *x << 13;
+		*x ^= *x >> 7;
+		*x ^= *x << 17;
+		b[i] = alpha[*x % (sizeof(alpha) - 1)];
+	}
+	return n;
+}
+
+/* b + *o gets p[0..n). */
+static void
+put(char *b, size_t *o, const void *p, size_t n)
+{
+	memcpy(b + *o, p, n);
+	*o += n;
+}
+
+/*
+ * A c= address equal to the o= address before it (or a media c= equal
+ * to the session c=) is copied from that parse, not parsed again: it
+ * must give what a parse gives.  The reference is the same lines with
+ * c= before o= (nothing parsed to copy from then), and a media c= in a
+ * body without a session c=.  Addresses are random (equal to the
+ * other half the time, a byte changed a quarter), with NULs, '?' (what
+ * text_copy writes for a NUL), slashes, and lengths around the text
+ * cap (62 to 65 bytes).
+ */
+static void
+test_repeated_address(void)
+{
+	uint64_t x = 0x853c49e6748fea9bULL;
+	size_t bad = 0;
+
+	for (int i = 0; i < 60000; i++) {
+		char a1[80], a2[80], b1[300], b2[300];
+		size_t n1, n2, o1 = 0, o2 = 0;
+		struct sdp *s1 = NULL, *s2 = NULL;
+		struct anomalies an1, an2;
+		int k = i % 4;
+
+		n1 = rand_addr(&x, a1, i % 7 == 0 ? 66 : 20);
+		if (i % 7 == 0 && n1 < 61)
+			n1 = 61 + (size_t)(x % 5), memset(a1, '1', n1);
+		if (k < 2) {
+			memcpy(a2, a1, n1);
+			n2 = n1;
+		} else if (k == 2 && n1 > 0) {
+			memcpy(a2, a1, n1);
+			n2 = n1;
+			a2[(x >> 9) % n1] = (x >> 20) % 2 ? '?' : '\0';
+		} else {
+			n2 = rand_addr(&x, a2, 20);
+		}
+		/* b1: o= then c=; b2: c= then o= (no copy possible). */
+		put(b1, &o1, "v=0\r\no=- 1 1 IN IP4 ", 20);
+		put(b1, &o1, a1, n1);
+		put(b1, &o1, "\r\nc=IN IP4 ", 11);
+		put(b1, &o1, a2, n2);
+		put(b1, &o1, "\r\nm=audio 9 RTP/AVP 0\r\nc=IN IP4 ", 32);
+		put(b1, &o1, k == 1 ? a2 : a1, k == 1 ? n2 : n1);
+		put(b1, &o1, "\r\n", 2);
+		put(b2, &o2, "v=0\r\nc=IN IP4 ", 14);
+		put(b2, &o2, a2, n2);
+		put(b2, &o2, "\r\no=- 1 1 IN IP4 ", 17);
+		put(b2, &o2, a1, n1);
+		put(b2, &o2, "\r\nm=audio 9 RTP/AVP 0\r\n", 23);
+		memset(&an1, 0, sizeof(an1));
+		memset(&an2, 0, sizeof(an2));
+		if (sdp_parse((const uint8_t *)b1, o1, &s1, &an1) != 0 ||
+		    sdp_parse((const uint8_t *)b2, o2, &s2, &an2) != 0) {
+			bad++;
+		} else if (memcmp(&s1->origin, &s2->origin,
+		    sizeof(s1->origin)) != 0 ||
+		    strcmp(s1->origin_text, s2->origin_text) != 0 ||
+		    memcmp(&s1->conn, &s2->conn, sizeof(s1->conn)) != 0 ||
+		    strcmp(s1->conn_text, s2->conn_text) != 0 ||
+		    s1->has_conn != s2->has_conn) {
+			bad++;
+		} else {
+			/* The media c= against its parse in a body of its own. */
+			char b3[200];
+			size_t o3 = 0;
+			struct sdp *s3 = NULL;
+			struct anomalies an3;
+
+			put(b3, &o3, "v=0\r\nm=audio 9 RTP/AVP 0\r\nc=IN IP4 ",
+			    35);
+			put(b3, &o3, k == 1 ? a2 : a1, k == 1 ? n2 : n1);
+			put(b3, &o3, "\r\n", 2);
+			memset(&an3, 0, sizeof(an3));
+			/* (A media c= that does not parse leaves the
+			 * session's in s1, nothing in s3.) */
+			if (sdp_parse((const uint8_t *)b3, o3, &s3, &an3) != 0 ||
+			    s1->nmedia != 1 || s3->nmedia != 1 ||
+			    s1->media[0].conn_is_media !=
+			    s3->media[0].conn_is_media ||
+			    (s3->media[0].conn_is_media &&
+			    (memcmp(&s1->media[0].conn, &s3->media[0].conn,
+			    sizeof(s3->media[0].conn)) != 0 ||
+			    strcmp(s1->media[0].conn_text,
+			    s3->media[0].conn_text) != 0)))
+				bad++;
+			sdp_free(s3);
+		}
+		sdp_free(s1);
+		sdp_free(s2);
+	}
+	CU_ASSERT_EQUAL(bad, 0);
+}
+
+/* The reference: ASCII case-insensitive equality of v[0..n) and lc. */
+static bool
+ref_ieq(const char *v, size_t n, const char *lc)
+{
+	if (n != strlen(lc))
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		int c = (unsigned char)v[i];
+
+		if ((c >= 'A' && c <= 'Z' ? c + 32 : c) != lc[i])
+			return false;
+	}
+	return true;
+}
+
+/*
+ * Attribute names, "typ" and c='s "IN" are matched a word at a time:
+ * each name, its case flipped at random places, bytes xored with 0x20
+ * or 0x40 (a case flip for a letter, another byte for the rest), bytes
+ * replaced, dropped or added, must take effect exactly when it equals
+ * the name but for the case of its letters.
+ */
+static void
+test_name_case(void)
+{
+	static const char *const names[] = { "sendrecv", "sendonly",
+	    "recvonly", "inactive", "rtcp", "rtpmap", "ptime", "candidate",
+	    "typ", "in" };
+	static const enum sdp_dir dirs[] = { SDP_SENDRECV, SDP_SENDONLY,
+	    SDP_RECVONLY, SDP_INACTIVE };
+	uint64_t x = 0x9fb21c651e98df25ULL;
+	size_t bad = 0;
+
+	for (int i = 0; i < 80000; i++) {
+		const char *nm = names[i % 10];
+		char v[16], b[200];
+		size_t n = strlen(nm), o = 0;
+		struct sdp *s = NULL;
+		struct anomalies an;
+		bool want, got;
+
+		memcpy(v, nm, n);
+		for (int k = 0; k < 3; k++) {
+			size_t at;
+
+			x ^= x << 13;
+			x ^= x >> 7;
+			x ^= x << 17;
+			at = (size_t)(x >> 8) % n;
+			switch ((x >> 40) % 8) {
+			case 0: case 1: case 2:
+				v[at] = (char)(v[at] ^ 0x20);
+				break;
+			case 3:
+				v[at] = (char)(v[at] ^ 0x40);
+				break;
+			case 4:
+				v[at] = (char)(x >> 48);
+				break;
+			case 5:
+				if (n > 1)
+					memmove(v + at, v + at + 1, --n - at);
+				break;
+			case 6:
+				if (n < sizeof(v) - 1) {
+					memmove(v + at + 1, v + at, n++ - at);
+					v[at] = (char)('a' + (x >> 52) % 26);
+				}
+				break;
+			default:
+				break;
+			}
+		}
+		/* No blank, line end or colon: those split the line. */
+		for (size_t k = 0; k < n; k++)
+			if (v[k] == ' ' || v[k] == '\t' || v[k] == '\r' ||
+			    v[k] == '\n' || v[k] == ':')
+				v[k] = 'Q';
+		want = ref_ieq(v, n, nm);
+		put(b, &o, "v=0\r\n", 5);
+		if (i % 10 == 9) {
+			put(b, &o, "c=", 2);
+			put(b, &o, v, n);
+			put(b, &o, " IP4 10.0.0.1\r\n", 15);
+		}
+		put(b, &o, "m=audio 9 RTP/AVP 96\r\na=", 24);
+		if (i % 10 == 8) {
+			put(b, &o, "candidate:1 1 UDP 1 10.0.0.1 5000 ", 34);
+			put(b, &o, v, n);
+			put(b, &o, " host\r\n", 7);
+		} else if (i % 10 < 8) {
+			put(b, &o, v, n);
+			put(b, &o, i % 10 == 4 ? ":5000\r\n" : i % 10 == 5 ?
+			    ":96 opus/48000\r\n" : i % 10 == 6 ? ":20\r\n" :
+			    i % 10 == 7 ? ":1 1 UDP 1 10.0.0.1 5000 typ host\r\n" :
+			    "\r\n", i % 10 == 4 ? 7 : i % 10 == 5 ? 16 :
+			    i % 10 == 6 ? 5 : i % 10 == 7 ? 35 : 2);
+		}
+		memset(&an, 0, sizeof(an));
+		if (sdp_parse((const uint8_t *)b, o, &s, &an) != 0 ||
+		    s->nmedia != 1) {
+			bad++;
+			sdp_free(s);
+			continue;
+		}
+		switch (i % 10) {
+		case 4:
+			got = s->media[0].has_rtcp;
+			break;
+		case 5:
+			got = strcmp(s->media[0].codec, "opus") == 0;
+			break;
+		case 6:
+			got = s->media[0].ptime_ms == 20;
+			break;
+		case 7: case 8:
+			got = s->media[0].ncand == 1;
+			break;
+		case 9:
+			got = s->has_conn;
+			break;
+		default: {
+			/* Any of the four names may be hit; none: sendrecv. */
+			enum sdp_dir d = SDP_SENDRECV;
+
+			for (int k = 0; k < 4; k++)
+				if (ref_ieq(v, n, names[k]))
+					d = dirs[k];
+			got = want = true;
+			if (s->media[0].dir != d)
+				got = false;
+			break;
+		}
+		}
+		if (got != want)
+			bad++;
+		sdp_free(s);
+	}
+	CU_ASSERT_EQUAL(bad, 0);
+}
+
 int
 main(void)
 {
@@ -739,7 +1003,9 @@ main(void)
 	    CU_add_test(su, "control bytes in tokens",
 	    test_control_bytes_in_tokens) == NULL ||
 	    CU_add_test(su, "string caps", test_string_caps) == NULL ||
-	    CU_add_test(su, "one right-sized block", test_pack) == NULL) {
+	    CU_add_test(su, "one right-sized block", test_pack) == NULL ||
+	    CU_add_test(su, "repeated address", test_repeated_address) == NULL ||
+	    CU_add_test(su, "names in any case", test_name_case) == NULL) {
 		CU_cleanup_registry();
 		return 1;
 	}

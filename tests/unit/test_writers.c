@@ -17,6 +17,7 @@
 #include "base/csv.h"
 #include "base/json.h"
 #include "base/text.h"
+#include "output/report.h"
 #include "output/report_int.h"
 
 /* A memory stream and what it holds once closed. */
@@ -732,6 +733,132 @@ test_report_time(void)
 }
 
 /*
+ * The CSV report's start cell keeps the date from row to row
+ * (report_time_at): each row must still say what report_time() says of
+ * its dialog, over dialogs with no start (0, negative: "-"), on one day,
+ * across days and back again.
+ */
+static void
+test_csv_report_times(void)
+{
+	static const int64_t starts[] = {
+		1700000000290475000, 1700000001000000000, 0,
+		1700086400000000000, -5, 1700000000290475000,
+		951868799999999999, 951868800000000000, INT64_MAX, 1,
+	};
+	struct report_opts o = { .format = REPORT_CSV };
+	struct dialog *d = calloc(1, sizeof(*d));
+	struct mem m;
+	struct report *r;
+	const char *line;
+	size_t row = 0;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+	mem_open(&m);
+	r = report_new(m.f, &o);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+	report_begin(r);
+	d->kind = DIALOG_REGISTER;
+	for (size_t i = 0; i < sizeof(starts) / sizeof(starts[0]); i++) {
+		d->id = i + 1;
+		d->start_ns = starts[i];
+		report_dialog(r, d);
+	}
+	report_free(r);
+	fclose(m.f);
+	line = strchr(m.buf, '\n');    /* past the header */
+	while (line != NULL && line[1] != '\0') {
+		char want[80], t[64];
+		int n;
+
+		line++;
+		CU_ASSERT_FATAL(row < sizeof(starts) / sizeof(starts[0]));
+		n = snprintf(want, sizeof(want), "%zu,\"%s\",", row + 1,
+		    report_time(starts[row], t, sizeof(t)));
+		CU_ASSERT_EQUAL(strncmp(line, want, (size_t)n), 0);
+		row++;
+		line = strchr(line, '\n');
+	}
+	CU_ASSERT_EQUAL(row, sizeof(starts) / sizeof(starts[0]));
+	free(m.buf);
+	free(d);
+}
+
+/*
+ * The text report's evidence lines keep the date from line to line
+ * (report_time_at): each must still show the time of day report_time()
+ * gives, after the frame, on one day, across days and back, and no time
+ * at all for none.
+ */
+static void
+test_text_evidence_times(void)
+{
+	static const int64_t ts[] = {
+		1700000000290475000, 0, 1700000001000000000,
+		1700086400000000000, 1700000000290475000, -3,
+		951868799999999999, 951868800000000000, INT64_MAX, 1,
+	};
+	enum { NTS = sizeof(ts) / sizeof(ts[0]) };
+	struct report_opts o = { .format = REPORT_TEXT };
+	struct report_summary sum;
+	struct dialog *d = calloc(1, sizeof(*d));
+	struct findings *fs = calloc(1, sizeof(*fs));
+	struct mem m;
+	struct report *r;
+	size_t bad = 0;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(fs);
+	memset(&sum, 0, sizeof(sum));
+	mem_open(&m);
+	r = report_new(m.f, &o);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+	report_begin(r);
+	d->kind = DIALOG_CALL;
+	d->findings = fs;
+	fs->n = 1;
+	fs->f[0].id = "test_symptom";
+	fs->f[0].confidence = 0.5;
+	fs->f[0].explanation = "why";
+	fs->f[0].remediation = "fix";
+	/* One dialog per time, its evidence alternating frame and none. */
+	for (size_t i = 0; i < NTS; i++) {
+		struct evidence *e = &fs->f[0].ev[0];
+
+		memset(e, 0, sizeof(*e));
+		fs->f[0].nev = 1;
+		e->frame = i % 2 ? 0 : 100 + i;
+		e->ts_ns = ts[i];
+		snprintf(e->field, sizeof(e->field), "field%zu", i);
+		snprintf(e->value, sizeof(e->value), "v");
+		d->id = i + 1;
+		report_dialog(r, d);
+	}
+	report_end(r, &sum);
+	report_free(r);
+	fclose(m.f);
+	for (size_t i = 0; i < NTS; i++) {
+		char want[128], t[64], fr[32];
+
+		if (i % 2)
+			snprintf(fr, sizeof(fr), "         ");
+		else
+			snprintf(fr, sizeof(fr), "         frame %-6zu ", 100 + i);
+		if (ts[i] > 0)
+			snprintf(want, sizeof(want), "\n%s%s  field%zu: v\n", fr,
+			    report_time(ts[i], t, sizeof(t)) + 11, i);
+		else
+			snprintf(want, sizeof(want), "\n%sfield%zu: v\n", fr, i);
+		if (strstr(m.buf, want) == NULL && bad++ == 0)
+			fprintf(stderr, "\nmissing: %s", want);
+	}
+	CU_ASSERT_EQUAL(bad, 0);
+	free(m.buf);
+	free(fs);
+	free(d);
+}
+
+/*
  * Seconds from ns by integers (report_secs3) against printf's "%.3f" of
  * the double: around each half millisecond (exactly half defers),
  * 2^50 ns, and pseudo-random ns of every size below it.
@@ -806,7 +933,10 @@ main(void)
 	    !CU_add_test(s, "report seconds", test_report_secs3) ||
 	    !CU_add_test(s, "csv", test_csv) ||
 	    !CU_add_test(s, "csv formula injection", test_csv_formula) ||
-	    !CU_add_test(s, "csv plain blocks", test_csv_plain_blocks)) {
+	    !CU_add_test(s, "csv plain blocks", test_csv_plain_blocks) ||
+	    !CU_add_test(s, "csv report times", test_csv_report_times) ||
+	    !CU_add_test(s, "text evidence times",
+	    test_text_evidence_times)) {
 		CU_cleanup_registry();
 		return 1;
 	}
