@@ -247,7 +247,7 @@ uri_put(struct msg_buf *b, const osip_uri_t *u, size_t cap)
 	if (u != NULL && (r = uri_plain_put(b, u, cap)) != NULL)
 		return r;
 	if (u == NULL || osip_uri_to_str(u, &s) != 0 || s == NULL)
-		return "";
+		return sa_empty(b);
 	r = sa_str(b, s, cap);
 	osip_free(s);
 	return r;
@@ -266,7 +266,7 @@ sa_putn(struct msg_buf *b, const char *s, size_t len, size_t cap)
 	if (len > room)
 		len = room;
 	if (len == 0)
-		return "";
+		return sa_empty(b);
 	memcpy(d, s, len);
 	return sa_end(b, len);
 }
@@ -281,7 +281,7 @@ display_put(struct msg_buf *b, const char *s, size_t cap)
 		s++;
 		len -= 2;
 	}
-	return s != NULL ? sa_putn(b, s, len, cap) : "";
+	return s != NULL ? sa_putn(b, s, len, cap) : sa_empty(b);
 }
 
 static int
@@ -327,7 +327,7 @@ via_put(struct sipmsg_via *d, struct msg_buf *b, const osip_via_t *v,
 	memset(d, 0, sizeof(*d));
 	d->transport = v->protocol != NULL ? sa_putn(b, v->protocol,
 	    l != NULL ? l->protocol : olen(v->protocol),
-	    SIPMSG_TRANSPORT_BYTES) : "";
+	    SIPMSG_TRANSPORT_BYTES) : sa_empty(b);
 	t = (char *)(uintptr_t)d->transport;
 	for (; *t != '\0'; t++)
 		if (*t >= 'a' && *t <= 'z')
@@ -343,9 +343,9 @@ via_put(struct sipmsg_via *d, struct msg_buf *b, const osip_via_t *v,
 		d->host = sa_end(b, hl + 2);
 	} else {
 		d->host = v->host != NULL ?
-		    sa_putn(b, v->host, hl, SIPMSG_HOST_BYTES) : "";
+		    sa_putn(b, v->host, hl, SIPMSG_HOST_BYTES) : sa_empty(b);
 	}
-	d->branch = d->received = d->maddr = "";
+	d->branch = d->received = d->maddr = sa_empty(b);
 	ep_clear(&d->sent_by);
 	if (v->host != NULL && ep_parse_ip(&d->sent_by, v->host, hl) == 0)
 		d->sent_by.port = port_or(v->port,
@@ -408,7 +408,7 @@ route_put(struct msg_buf *b, osip_list_t *l)
 	const char *d;
 
 	if (r == NULL || osip_from_to_str(r, &s) != 0 || s == NULL)
-		return "";
+		return sa_empty(b);
 	d = sa_str(b, s, SIPMSG_URI_BYTES);
 	osip_free(s);
 	return d;
@@ -422,7 +422,7 @@ opt_put(struct msg_buf *b, const struct hdr_index *x, enum hx id,
 	const uint8_t *v;
 	size_t vl;
 
-	return hx_get(x, id, &v, &vl) ? sa_put(b, v, vl, cap) : "";
+	return hx_get(x, id, &v, &vl) ? sa_put(b, v, vl, cap) : sa_empty(b);
 }
 
 /* An optional header's first value into dst (n bytes), "" if none. */
@@ -464,7 +464,7 @@ replaces_from_refer_to(struct msg_buf *b, const char *rt)
 	char *dst;
 
 	if (q == NULL)
-		return "";
+		return sa_empty(b);
 	len -= (size_t)(q - rt);
 	for (s = q; s != NULL; ) {
 		size_t left = len - (size_t)(s - q);
@@ -474,7 +474,7 @@ replaces_from_refer_to(struct msg_buf *b, const char *rt)
 		s = memchr(s + 1, '&', left - 1);
 	}
 	if (s == NULL)
-		return "";
+		return sa_empty(b);
 	s += 10;
 	len -= (size_t)(s - q);
 	dst = sa_begin(b, SIPMSG_URI_BYTES, &room);
@@ -977,7 +977,7 @@ party_put(struct msg_buf *b, bool to, const struct sipmsg *u,
 	uri_ep(f->url, addr);
 	*display = display_put(b, f->displayname, SIPMSG_TAG_BYTES);
 	*tag = osip_from_get_tag(f, &t) >= 0 && t != NULL ?
-	    sa_str(b, t->gvalue, SIPMSG_TAG_BYTES) : "";
+	    sa_str(b, t->gvalue, SIPMSG_TAG_BYTES) : sa_empty(b);
 }
 
 /*

@@ -23,6 +23,48 @@
 
 static struct anomalies an;
 
+/*
+ * Whether every string field of m, empty ones included, is a string
+ * inside m's one block (msg_buf_pack moves each by one add, so a field
+ * left pointing anywhere else -- a static "" -- would point nowhere).
+ * Read only once its start is known to be inside: a bad pointer fails
+ * here rather than crashing.
+ */
+static bool
+str_in_block(const struct sipmsg *m, const char *s)
+{
+	const char *lo = (const char *)m, *hi = lo + sipmsg_mem_bytes(m);
+
+	return s >= lo && s < hi && memchr(s, '\0', (size_t)(hi - s)) != NULL;
+}
+
+static bool
+strings_in_block(const struct sipmsg *m)
+{
+	const char *const f[] = {
+		m->method, m->reason, m->ruri, m->call_id, m->from_uri,
+		m->from_tag, m->from_display, m->to_uri, m->to_tag,
+		m->to_display, m->cseq_method, m->record_route, m->route,
+		m->user_agent, m->pai, m->rpid, m->refer_to, m->replaces,
+		m->event, m->subscription_state, m->content_type,
+		m->se_refresher,
+	};
+	bool ok = true;
+
+	for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++)
+		ok &= str_in_block(m, f[i]);
+	/* The arrays hold at least one element (sipmsg.h). */
+	for (int i = 0; i < (m->nvia > 0 ? m->nvia : 1); i++)
+		ok &= str_in_block(m, m->via[i].transport) &&
+		    str_in_block(m, m->via[i].host) &&
+		    str_in_block(m, m->via[i].branch) &&
+		    str_in_block(m, m->via[i].received) &&
+		    str_in_block(m, m->via[i].maddr);
+	for (int i = 0; i < (m->ncontact > 0 ? m->ncontact : 1); i++)
+		ok &= str_in_block(m, m->contact[i].uri);
+	return ok;
+}
+
 /* Parses exactly len bytes from a private heap copy. */
 static struct sipmsg *
 parse_n(const void *p, size_t len)
@@ -35,6 +77,8 @@ parse_n(const void *p, size_t len)
 	memcpy(copy, p, len);
 	m = sipmsg_parse(copy, len, &an);
 	free(copy);
+	if (m != NULL)
+		CU_ASSERT(strings_in_block(m));
 	return m;
 }
 
@@ -1748,6 +1792,10 @@ check_with(const void *msg, size_t len, const struct sipmsg *const *pri,
 	}
 	if (x != NULL && y != NULL)
 		CU_ASSERT(same_msg(x, y, what));
+	if (x != NULL)
+		CU_ASSERT(strings_in_block(x));
+	if (y != NULL)
+		CU_ASSERT(strings_in_block(y));
 	sipmsg_free(x);
 	sipmsg_free(y);
 	free(copy);
