@@ -134,15 +134,22 @@ params_get(const osip_list_t *l, const char *const names[], int n,
 	}
 }
 
-/* Parses a decimal port; def when absent or invalid. */
+/* Parses the decimal port s[0..n); def when absent (NULL) or invalid. */
 static inline uint16_t
-port_or(const char *s, uint16_t def)
+port_or_n(const char *s, size_t n, uint16_t def)
 {
 	uint64_t v;
 
-	if (s == NULL || text_parse_uint(s, olen(s), 65535, &v) != 0 || v == 0)
+	if (s == NULL || text_parse_uint(s, n, 65535, &v) != 0 || v == 0)
 		return def;
 	return (uint16_t)v;
+}
+
+/* port_or_n() of a NUL-terminated (libosip2) string. */
+static inline uint16_t
+port_or(const char *s, uint16_t def)
+{
+	return port_or_n(s, olen(s), def);
 }
 
 /* strcasecmp(s, "sips") == 0, without the call (every URI asks). */
@@ -153,18 +160,29 @@ is_sips(const char *s)
 	    (s[2] | 0x20) == 'p' && (s[3] | 0x20) == 's' && s[4] == '\0';
 }
 
+/*
+ * The endpoint of host[0..hl) when it is an IP literal, with the port
+ * port[0..pl) (NULL: none) or def.
+ */
+static void
+host_ep(struct ep *e, const char *host, size_t hl, const char *port,
+    size_t pl, uint16_t def)
+{
+	ep_clear(e);
+	if (ep_parse_ip(e, host, hl) == 0)
+		e->port = port_or_n(port, pl, def);
+}
+
 /* The endpoint of a URI whose host is an IP literal (sips: -> 5061). */
 static void
 uri_ep(const osip_uri_t *u, struct ep *e)
 {
-	uint16_t def;
-
-	ep_clear(e);
-	if (u == NULL || u->host == NULL)
+	if (u == NULL || u->host == NULL) {
+		ep_clear(e);
 		return;
-	def = u->scheme != NULL && is_sips(u->scheme) ? 5061 : 5060;
-	if (ep_parse_ip(e, u->host, olen(u->host)) == 0)
-		e->port = port_or(u->port, def);
+	}
+	host_ep(e, u->host, olen(u->host), u->port, olen(u->port),
+	    u->scheme != NULL && is_sips(u->scheme) ? 5061 : 5060);
 }
 
 /*
@@ -377,26 +395,30 @@ via_fill(struct sipmsg_via *d, struct msg_buf *b, osip_via_t *v)
 }
 
 /*
- * A Contact from its URI (as uri_put() writes it: uri, or NULL to write
- * it here) and its first expires value (NULL: none).
+ * A Contact from its URI (as uri_put() writes it), the URI's address and
+ * its first expires value, expires[0..el) (NULL: none).
  */
 static void
-contact_put(struct sipmsg_contact *d, struct msg_buf *b,
-    const osip_uri_t *url, const char *uri, const char *expires)
+contact_put(struct sipmsg_contact *d, const char *uri, const struct ep *addr,
+    const char *expires, size_t el)
 {
 	memset(d, 0, sizeof(*d));
-	d->uri = uri != NULL ? uri : uri_put(b, url, SIPMSG_URI_BYTES);
-	uri_ep(url, &d->addr);
+	d->uri = uri;
+	d->addr = *addr;
 	d->expires = expires != NULL ?
-	    int_or((const uint8_t *)expires, olen(expires), -1) : -1;
+	    int_or((const uint8_t *)expires, el, -1) : -1;
 }
 
 static void
 contact_fill(struct sipmsg_contact *d, struct msg_buf *b, osip_contact_t *c)
 {
 	osip_generic_param_t *p = param_get(&c->gen_params, "expires");
+	const char *e = p != NULL ? p->gvalue : NULL;
+	const char *uri = uri_put(b, c->url, SIPMSG_URI_BYTES);
+	struct ep addr;
 
-	contact_put(d, b, c->url, NULL, p != NULL ? p->gvalue : NULL);
+	uri_ep(c->url, &addr);
+	contact_put(d, uri, &addr, e, olen(e));
 }
 
 /* First Record-Route / Route value, re-serialised by libosip2. */
@@ -557,25 +579,38 @@ session_expires(struct msg_buf *b, const char *v)
  * string with its quotes, the URI's scheme, user, host and port to the
  * pieces as written (no escape to undo: user has no '%'), no password,
  * URI parameter or header, and one generic parameter per ";param"; the
- * scan keeps those pieces in an osip_uri_t of its own (in the scratch)
- * and the first "tag" and "expires" values, and the same party_put() /
- * contact_put() code reduces them.  Any other value (unquoted display
+ * scan keeps where those pieces lie in the value, and the first "tag"
+ * and "expires" values, and party_put() / contact_put() reduce them as
+ * they reduce libosip2's (the URI as written is what osip_uri_to_str()
+ * makes of it, party_uri).  Any other value (unquoted display
  * name, escapes, URI parameters, IPv6, another scheme, spaces, empty
  * parts) is left to libosip2 as before: the rule only narrows what
  * libosip2 accepts and never guesses.  test_sipmsg compares the scan
  * with libosip2 on every shape it takes and on hostile near-misses.
  */
+static inline bool value_of(const struct memo_line *ml, const uint8_t **v,
+    size_t *vl);
 static inline bool fast_value(const struct memo_line *ml, const uint8_t **v,
     size_t *vl);
 static inline bool is_digit(char c);
 
+/*
+ * What scan_party() found, as pieces of the value (a pointer and a
+ * length each, NULL when absent): libosip2's strings of them would be
+ * these bytes, with no escape to undo and no NUL inside.
+ */
 struct party_scan {
-	osip_uri_t url;       /* lists empty */
-	const uint8_t *uri;   /* the URI as written, uri_len bytes: what */
-	size_t uri_len;       /* osip_uri_to_str() makes of url (party_uri) */
-	char *display;        /* with its quotes; NULL: none */
-	char *tag;            /* first tag value; NULL: none or valueless */
-	char *expires;        /* first expires value, likewise */
+	const char *uri;      /* the URI as written: what osip_uri_to_str() */
+	size_t uri_len;       /* makes of libosip2's parse (party_uri) */
+	const char *host, *port;
+	size_t host_len, port_len;
+	bool sips;            /* the scheme is "sips" (else "sip") */
+	const char *display;  /* without its quotes */
+	size_t display_len;
+	const char *tag;      /* first tag value ("" valueless) */
+	size_t tag_len;
+	const char *expires;  /* first expires value, likewise */
+	size_t expires_len;
 };
 
 /* The byte classes of the grammar above, besides letters and digits. */
@@ -675,9 +710,28 @@ scan_byte(struct cur *c, uint8_t b)
 }
 
 /*
- * An optional ":" 1*5DIGIT at c into *port (a scratch string; NULL when
- * there is no ':'); false for any other digits or on out-of-memory.
+ * An optional ":" 1*5DIGIT at c: *port (NULL when there is no ':') and
+ * *n its digits; false for any other digits.
  */
+static inline bool
+scan_port_span(struct cur *c, const uint8_t **port, size_t *n)
+{
+	const uint8_t *p;
+
+	*port = NULL;
+	*n = 0;
+	if (!scan_byte(c, ':'))
+		return true;
+	if (!scan_span(c, 0, &p, n) || *n > 5)
+		return false;
+	for (size_t i = 0; i < *n; i++)
+		if (!is_digit((char)p[i]))
+			return false;
+	*port = p;
+	return true;
+}
+
+/* scan_port_span() into *port, a scratch string; false on out-of-memory. */
 static inline bool
 scan_port(struct scratch *s, struct cur *c, char **port)
 {
@@ -685,14 +739,9 @@ scan_port(struct scratch *s, struct cur *c, char **port)
 	size_t n;
 
 	*port = NULL;
-	if (!scan_byte(c, ':'))
-		return true;
-	if (!scan_span(c, 0, &p, &n) || n > 5)
+	if (!scan_port_span(c, &p, &n))
 		return false;
-	for (size_t i = 0; i < n; i++)
-		if (!is_digit((char)p[i]))
-			return false;
-	return (*port = scan_dup(s, p, n)) != NULL;
+	return p == NULL || (*port = scan_dup(s, p, n)) != NULL;
 }
 
 /*
@@ -739,27 +788,44 @@ scan_call_id(const struct memo_line *ml)
 }
 
 /*
+ * Whether every byte of p[0..n) is one fast_value() passes (0x20-0x7e,
+ * no comma); the scans check the grammar's own bytes as they go.
+ */
+static inline bool
+plain_text(const uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i] < 0x20 || p[i] > 0x7e || p[i] == ',')
+			return false;
+	return true;
+}
+
+/*
  * Reads the line ml's value into ps by the grammar above; false (ps
- * unusable) for any other value or on out-of-memory.
+ * unusable) for any other value.  The value is fast_value()'s, whose
+ * byte rule the grammar keeps by itself outside the quoted display name
+ * (its classes and literals are printable, none a comma), so only the
+ * display name is checked for it.
  */
 static bool
-scan_party(struct scratch *s, const struct memo_line *ml,
-    struct party_scan *ps)
+scan_party(const struct memo_line *ml, struct party_scan *ps)
 {
 	const uint8_t *v, *p, *q, *uri = NULL;
 	size_t vl, n, m;
 	struct cur c;
 
 	memset(ps, 0, sizeof(*ps));
-	if (!fast_value(ml, &v, &vl))
+	if (!value_of(ml, &v, &vl))
 		return false;
 	cur_init(&c, v, vl);
 	if (scan_byte(&c, '"')) {
 		p = cur_rest(&c);
 		q = memchr(p, '"', cur_left(&c));
-		if (q == NULL || memchr(p, '\\', (size_t)(q - p)) != NULL)
+		if (q == NULL || memchr(p, '\\', (size_t)(q - p)) != NULL ||
+		    !plain_text(p, (size_t)(q - p)))
 			return false;
-		ps->display = scan_dup(s, p - 1, (size_t)(q - p) + 2);
+		ps->display = (const char *)p;
+		ps->display_len = (size_t)(q - p);
 		(void)cur_skip(&c, (size_t)(q - p) + 1);
 		while (scan_byte(&c, ' '))
 			;
@@ -772,48 +838,59 @@ scan_party(struct scratch *s, const struct memo_line *ml,
 	    (n == 4 && memcmp(p, "sips", 4) == 0)))
 		return false;
 	uri = p;
-	ps->url.scheme = scan_dup(s, p, n);
+	ps->sips = n == 4;
 	q = memchr(cur_rest(&c), '>', cur_left(&c));
 	if (q != NULL && memchr(cur_rest(&c), '@',
-	    (size_t)(q - cur_rest(&c))) != NULL) {
-		if (!scan_span(&c, SC_USER, &p, &n) ||
-		    !scan_byte(&c, '@'))
-			return false;
-		ps->url.username = scan_dup(s, p, n);
-	}
+	    (size_t)(q - cur_rest(&c))) != NULL &&
+	    (!scan_span(&c, SC_USER, &p, &n) || !scan_byte(&c, '@')))
+		return false;
 	if (!scan_span(&c, SC_HOST, &p, &n))
 		return false;
-	ps->url.host = scan_dup(s, p, n);
-	if (!scan_port(s, &c, &ps->url.port))
+	ps->host = (const char *)p;
+	ps->host_len = n;
+	if (!scan_port_span(&c, &p, &n))
 		return false;
+	ps->port = (const char *)p;
+	ps->port_len = n;
 	/* libosip2 refuses a URI under six bytes ("sip:h" and shorter). */
 	if (cur_rest(&c) - uri < 6)
 		return false;
-	ps->uri = uri;
+	ps->uri = (const char *)uri;
 	ps->uri_len = (size_t)(cur_rest(&c) - uri);
 	if (!scan_byte(&c, '>'))
 		return false;
 	while (scan_byte(&c, ';')) {
-		char **slot = NULL;
+		const char **slot = NULL;
+		size_t *slot_len = NULL;
 
 		if (!scan_span(&c, SC_TOKEN, &p, &n))
 			return false;
-		if (text_ieq(p, n, "tag") && ps->tag == NULL)
+		if (text_ieq(p, n, "tag") && ps->tag == NULL) {
 			slot = &ps->tag;
-		else if (text_ieq(p, n, "expires") && ps->expires == NULL)
+			slot_len = &ps->tag_len;
+		} else if (text_ieq(p, n, "expires") && ps->expires == NULL) {
 			slot = &ps->expires;
+			slot_len = &ps->expires_len;
+		}
 		q = NULL;
 		m = 0;
 		if (scan_byte(&c, '=') && !scan_span(&c, SC_TOKEN, &q, &m))
 			return false;
 		/* A valueless first tag is still the first tag: "" after. */
-		if (slot != NULL)
-			*slot = q != NULL ? scan_dup(s, q, m) : (char *)"";
-		if (slot != NULL && *slot == NULL)
-			return false;
+		if (slot != NULL) {
+			*slot = q != NULL ? (const char *)q : "";
+			*slot_len = m;
+		}
 	}
-	return cur_left(&c) == 0 && ps->url.scheme != NULL &&
-	    ps->url.host != NULL;
+	return cur_left(&c) == 0;
+}
+
+/* The address of a scanned value's URI, as uri_ep() finds it. */
+static void
+party_ep(const struct party_scan *ps, struct ep *e)
+{
+	host_ep(e, ps->host, ps->host_len, ps->port, ps->port_len,
+	    ps->sips ? 5061 : 5060);
 }
 
 /*
@@ -828,8 +905,7 @@ scan_party(struct scratch *s, const struct memo_line *ml,
 static const char *
 party_uri(struct msg_buf *b, const struct party_scan *ps)
 {
-	return sa_putn(b, (const char *)ps->uri, ps->uri_len,
-	    SIPMSG_URI_BYTES);
+	return sa_putn(b, ps->uri, ps->uri_len, SIPMSG_URI_BYTES);
 }
 
 /*
@@ -901,7 +977,11 @@ scan_via(struct scratch *s, const struct memo_line *ml, struct via_scan *vs)
 	struct cur c;
 
 	memset(vs, 0, sizeof(*vs));
-	if (!fast_value(ml, &v, &vl) || vl < 8 || memcmp(v, "SIP/2.0/", 8) != 0)
+	/*
+	 * fast_value()'s byte rule holds by the grammar (its literals and
+	 * classes are printable, none a comma): not checked apart.
+	 */
+	if (!value_of(ml, &v, &vl) || vl < 8 || memcmp(v, "SIP/2.0/", 8) != 0)
 		return false;
 	cur_init(&c, v + 8, vl - 8);
 	if (!scan_span(&c, 0, &p, &n))
@@ -968,9 +1048,11 @@ party_put(struct msg_buf *b, bool to, const struct sipmsg *u,
 	}
 	if (ps != NULL) {
 		*uri = party_uri(b, ps);
-		uri_ep(&ps->url, addr);
-		*display = display_put(b, ps->display, SIPMSG_TAG_BYTES);
-		*tag = sa_str(b, ps->tag, SIPMSG_TAG_BYTES);
+		party_ep(ps, addr);
+		/* display_put() and sa_str() of the same bytes. */
+		*display = sa_putn(b, ps->display, ps->display_len,
+		    SIPMSG_TAG_BYTES);
+		*tag = sa_putn(b, ps->tag, ps->tag_len, SIPMSG_TAG_BYTES);
 		return;
 	}
 	*uri = uri_put(b, f->url, SIPMSG_URI_BYTES);
@@ -1113,8 +1195,13 @@ extract(struct msg_buf *b, const struct hdr_index *x, osip_message_t *om,
 		}
 	}
 	if (scan[OK_CONTACT] != NULL) {
-		contact_put(&b->contact[0], b, &scan[OK_CONTACT]->url,
-		    party_uri(b, scan[OK_CONTACT]), scan[OK_CONTACT]->expires);
+		const struct party_scan *ps = scan[OK_CONTACT];
+		const char *uri = party_uri(b, ps);
+		struct ep addr;
+
+		party_ep(ps, &addr);
+		contact_put(&b->contact[0], uri, &addr, ps->expires,
+		    ps->expires_len);
 		m->ncontact = 1;
 	}
 	n = use[OK_CONTACT] != NULL || scan[OK_CONTACT] != NULL ? 0 :
@@ -1318,22 +1405,30 @@ ostrndup(const void *p, size_t n)
 
 /*
  * The value of a memo header's one line as libosip2's header walk would
- * pass it to the header's parser (after the first ':', SP and HTAB
- * trimmed), when that leaves no doubt: not empty, printable ASCII only,
- * no comma (where libosip2 could split values).
+ * pass it to the header's parser: after the first ':', SP and HTAB
+ * trimmed; false when there is no ':' or the value is empty.
+ */
+static inline bool
+value_of(const struct memo_line *ml, const uint8_t **v, size_t *vl)
+{
+	if (ml->colon == NULL)
+		return false;
+	*v = ml->colon + 1;
+	*vl = (size_t)(ml->line + ml->ll - *v);
+	text_trim(v, vl);
+	return *vl > 0;
+}
+
+/*
+ * value_of(), when that leaves no doubt: printable ASCII only, no comma
+ * (where libosip2 could split values).
  */
 static inline bool
 fast_value(const struct memo_line *ml, const uint8_t **v, size_t *vl)
 {
-	const uint8_t *colon = ml->colon;
 	size_t i;
 
-	if (colon == NULL)
-		return false;
-	*v = colon + 1;
-	*vl = (size_t)(ml->line + ml->ll - *v);
-	text_trim(v, vl);
-	if (*vl == 0)
+	if (!value_of(ml, v, vl))
 		return false;
 	/*
 	 * Eight bytes at a time while all are in 0x20-0x7e and none is ','
@@ -1676,7 +1771,7 @@ parse_in(struct scratch *s, bool own, const uint8_t *msg, size_t len,
 		if (taken[k] || !contained || !w.memo[k].usable)
 			continue;
 		if (k == OK_FROM || k == OK_TO || k == OK_CONTACT) {
-			if (scan_party(s, &w.memo[k], &ps[k]))
+			if (scan_party(&w.memo[k], &ps[k]))
 				scan[k] = &ps[k];
 			taken[k] = scan[k] != NULL;
 		} else if (k == OK_CALL_ID) {

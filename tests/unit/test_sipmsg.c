@@ -2424,6 +2424,10 @@ test_party_scan(void)
 		"<sip:+1-555!~*'()&=+$@gw>", "<sip:a@b@c>", "<sip:a@h>>",
 		"<sip:a@h><sip:b@h>", "<sip:a@h>;tag=1>", "\"<x>\" <sip:a@h>",
 		"<sip:a@h-1.example.>;tag=`'~!*_+.-",
+		/* The display name is the scan's one free text. */
+		"\"Doe, John\" <sip:a@10.0.0.1>", "\"A\tB\" <sip:a@h>",
+		"\"A\x7f\" <sip:a@h>", "\"Caf\xc3\xa9\" <sip:a@10.0.0.1>",
+		"\"A\x01\" <sip:a@h>;tag=1",
 		/* Kept as written (party_uri): case, marks, port. */
 		"<sip:A.b-C@H.Example.COM:65535>;tag=1", "<sips:u$@h:1>",
 		"\"x\" <sip:123456789012345678901234567890@10.0.0.1:5060>",
@@ -2561,6 +2565,11 @@ test_via_scan(void)
 		"SIP/2.0/UDP 10.0.0.2:5060;branch=x=y",
 		"SIP/2.0/UDP 10.0.0.2:5060;branch=x?y",
 		"SIP/2.0/UDP 10.0.0.2:5060/x",
+		/*
+		 * Bytes fast_value() refuses, met by the grammar alone (a
+		 * comma would make two values: not one Via).
+		 */
+		"SIP/2.0/UDP\t10.0.0.2;branch=a", "SIP/2.0/UDP 10.0.0.2;b\x7f",
 		/* Parameter names by case and near-misses (via_name). */
 		"SIP/2.0/UDP 10.0.0.2;Branch=a;RECEIVED=1.2.3.4;mAdDr=h;"
 		    "RPort=7",
