@@ -1627,6 +1627,31 @@ scan_cseq(osip_message_t *om, const uint8_t *v, size_t vl)
 }
 
 /*
+ * Zeroes the members of om that fast_fill() and extract() read, as
+ * osip_message_init() would (an empty list is a zeroed one): the start
+ * line's, the headers extract() takes (Call-ID, From, To, CSeq, Via,
+ * Contact, Record-Route, Route).  Any other member of such an om is
+ * left unset and must not be read.
+ */
+static void
+om_clear_read(osip_message_t *om)
+{
+	om->sip_version = NULL;
+	om->req_uri = NULL;
+	om->sip_method = NULL;
+	om->status_code = 0;
+	om->reason_phrase = NULL;
+	om->call_id = NULL;
+	om->from = NULL;
+	om->to = NULL;
+	om->cseq = NULL;
+	memset(&om->vias, 0, sizeof(om->vias));
+	memset(&om->contacts, 0, sizeof(om->contacts));
+	memset(&om->record_routes, 0, sizeof(om->record_routes));
+	memset(&om->routes, 0, sizeof(om->routes));
+}
+
+/*
  * Fills om for a message whose copy (w->in, memo lines dropped) holds
  * only its start line, a Via and a CSeq, From, To and Call-ID taken from
  * earlier messages (use[]).  Returns 0 when om is what
@@ -1810,12 +1835,14 @@ parse_in(struct scratch *s, bool own, const uint8_t *msg, size_t len,
 	 * message_property extract() never reads, and cost 300 instructions
 	 * a message.  Only what fast_fill() fills is read from it, and it
 	 * goes with the scratch; libosip2's parse gets osip_message_init's.
+	 * Of its zeroes only those fast_fill() and extract() read are
+	 * written (om_clear_read): the whole struct is half a kilobyte.
 	 */
 	rc = 1;
 	if (own) {
 		if ((om = scratch_alloc(s, sizeof(*om))) == NULL)
 			return NULL;
-		memset(om, 0, sizeof(*om));
+		om_clear_read(om);
 		rc = fast_fill(om, &w, taken);
 	}
 	if (rc != 0) {
