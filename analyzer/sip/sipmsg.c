@@ -321,77 +321,93 @@ static const char *const via_names[4] = {
 };
 
 /*
- * The lengths of a Via's strings where the reader knows them (scan_via):
- * olen() of each, not measured again.
+ * A Via value's pieces as via_put() reduces them, each a pointer and a
+ * length (NULL: absent; no NUL inside): taken from libosip2's osip_via_t
+ * (via_fill) or straight from the line (scan_via).  gv[k] is the value
+ * of the first parameter named via_names[k] (NULL: valueless, or no such
+ * parameter), has[k] whether there is one.
  */
-struct via_lens {
-	size_t protocol, host, gv[4];
+struct via_parts {
+	const char *protocol, *host, *port;
+	size_t protocol_len, host_len, port_len;
+	const char *gv[4];
+	size_t gv_len[4];
+	bool has[4];
 };
 
-/*
- * One Via value from what libosip2 (or scan_via) made of it: v's
- * protocol, host and port, and vp[], the first parameter named each of
- * via_names (NULL: none; a NULL gvalue: valueless); l (NULL: measure
- * them) the lengths of those strings.
- */
+/* One Via value from its pieces (see struct via_parts). */
 static void
-via_put(struct sipmsg_via *d, struct msg_buf *b, const osip_via_t *v,
-    osip_generic_param_t *const vp[4], const struct via_lens *l)
+via_put(struct sipmsg_via *d, struct msg_buf *b, const struct via_parts *vp)
 {
-	osip_generic_param_t *p;
-	size_t hl = l != NULL ? l->host : olen(v->host), room;
+	const char *h = vp->host;
+	size_t hl = vp->host_len, room;
 	char *t;
 
 	memset(d, 0, sizeof(*d));
-	d->transport = v->protocol != NULL ? sa_putn(b, v->protocol,
-	    l != NULL ? l->protocol : olen(v->protocol),
-	    SIPMSG_TRANSPORT_BYTES) : sa_empty(b);
+	d->transport = vp->protocol != NULL ? sa_putn(b, vp->protocol,
+	    vp->protocol_len, SIPMSG_TRANSPORT_BYTES) : sa_empty(b);
 	t = (char *)(uintptr_t)d->transport;
 	for (; *t != '\0'; t++)
 		if (*t >= 'a' && *t <= 'z')
 			*t = (char)(*t - 32);
 	/* libosip2 strips the brackets of an IPv6 sent-by; put them back. */
-	if (v->host != NULL && memchr(v->host, ':', hl) != NULL &&
-	    v->host[0] != '[' && hl <= SIPMSG_HOST_BYTES - 3 &&
+	if (h != NULL && memchr(h, ':', hl) != NULL && h[0] != '[' &&
+	    hl <= SIPMSG_HOST_BYTES - 3 &&
 	    (t = sa_begin(b, SIPMSG_HOST_BYTES, &room)) != NULL &&
 	    hl + 2 <= room) {
 		t[0] = '[';
-		memcpy(t + 1, v->host, hl);
+		memcpy(t + 1, h, hl);
 		t[hl + 1] = ']';
 		d->host = sa_end(b, hl + 2);
 	} else {
-		d->host = v->host != NULL ?
-		    sa_putn(b, v->host, hl, SIPMSG_HOST_BYTES) : sa_empty(b);
+		d->host = h != NULL ? sa_putn(b, h, hl, SIPMSG_HOST_BYTES) :
+		    sa_empty(b);
 	}
-	d->branch = d->received = d->maddr = sa_empty(b);
 	ep_clear(&d->sent_by);
-	if (v->host != NULL && ep_parse_ip(&d->sent_by, v->host, hl) == 0)
-		d->sent_by.port = port_or(v->port,
-		    strcmp(d->transport, "TLS") == 0 ? 5061 : 5060);
-	if ((p = vp[0]) != NULL && p->gvalue != NULL)
-		d->branch = sa_putn(b, p->gvalue, l != NULL ? l->gv[0] :
-		    olen(p->gvalue), SIPMSG_BRANCH_BYTES);
-	if ((p = vp[1]) != NULL && p->gvalue != NULL)
-		d->received = sa_putn(b, p->gvalue, l != NULL ? l->gv[1] :
-		    olen(p->gvalue), SIPMSG_HOST_BYTES);
-	if ((p = vp[2]) != NULL && p->gvalue != NULL)
-		d->maddr = sa_putn(b, p->gvalue, l != NULL ? l->gv[2] :
-		    olen(p->gvalue), SIPMSG_HOST_BYTES);
-	if ((p = vp[3]) != NULL) {
+	t = (char *)(uintptr_t)d->transport;
+	/* strcmp(transport, "TLS") == 0, without the call. */
+	if (h != NULL && ep_parse_ip(&d->sent_by, h, hl) == 0)
+		d->sent_by.port = port_or_n(vp->port, vp->port_len,
+		    t[0] == 'T' && t[1] == 'L' && t[2] == 'S' && t[3] == '\0' ?
+		    5061 : 5060);
+	d->branch = vp->gv[0] != NULL ? sa_putn(b, vp->gv[0], vp->gv_len[0],
+	    SIPMSG_BRANCH_BYTES) : sa_empty(b);
+	d->received = vp->gv[1] != NULL ? sa_putn(b, vp->gv[1],
+	    vp->gv_len[1], SIPMSG_HOST_BYTES) : sa_empty(b);
+	d->maddr = vp->gv[2] != NULL ? sa_putn(b, vp->gv[2], vp->gv_len[2],
+	    SIPMSG_HOST_BYTES) : sa_empty(b);
+	if (vp->has[3]) {
 		/* RFC 3581: a bare ";rport" asks for the port to be filled. */
-		d->rport = port_or(p->gvalue, 0);
+		d->rport = port_or_n(vp->gv[3], vp->gv_len[3], 0);
 		if (d->rport == 0)
 			d->rport = -1;
 	}
 }
 
+/* s and its olen() into *p and *n. */
+static inline void
+part_of(const char *s, const char **p, size_t *n)
+{
+	*p = s;
+	*n = olen(s);
+}
+
 static void
 via_fill(struct sipmsg_via *d, struct msg_buf *b, osip_via_t *v)
 {
-	osip_generic_param_t *vp[4];
+	osip_generic_param_t *gp[4];
+	struct via_parts vp;
 
-	params_get(&v->via_params, via_names, 4, vp);
-	via_put(d, b, v, vp, NULL);
+	params_get(&v->via_params, via_names, 4, gp);
+	part_of(v->protocol, &vp.protocol, &vp.protocol_len);
+	part_of(v->host, &vp.host, &vp.host_len);
+	part_of(v->port, &vp.port, &vp.port_len);
+	for (int k = 0; k < 4; k++) {
+		vp.has[k] = gp[k] != NULL;
+		part_of(gp[k] != NULL ? gp[k]->gvalue : NULL, &vp.gv[k],
+		    &vp.gv_len[k]);
+	}
+	via_put(d, b, &vp);
 }
 
 /*
@@ -686,19 +702,6 @@ out:
 	return i > 0;
 }
 
-/* p[0..n) as a scratch string. */
-static inline char *
-scan_dup(struct scratch *s, const uint8_t *p, size_t n)
-{
-	char *d = scratch_alloc(s, n + 1);
-
-	if (d != NULL) {
-		memcpy(d, p, n);
-		d[n] = '\0';
-	}
-	return d;
-}
-
 /* Whether the next byte of c is b; takes it if so. */
 static inline bool
 scan_byte(struct cur *c, uint8_t b)
@@ -729,19 +732,6 @@ scan_port_span(struct cur *c, const uint8_t **port, size_t *n)
 			return false;
 	*port = p;
 	return true;
-}
-
-/* scan_port_span() into *port, a scratch string; false on out-of-memory. */
-static inline bool
-scan_port(struct scratch *s, struct cur *c, char **port)
-{
-	const uint8_t *p;
-	size_t n;
-
-	*port = NULL;
-	if (!scan_port_span(c, &p, &n))
-		return false;
-	return p == NULL || (*port = scan_dup(s, p, n)) != NULL;
 }
 
 /*
@@ -920,20 +910,13 @@ party_uri(struct msg_buf *b, const struct party_scan *ps)
  * gives it: printable ASCII, no comma, so one value), and libosip2's
  * osip_via_parse() of it (its version, protocol, host and port as
  * written, a generic parameter per ";param", a list node and a string
- * each) cost 2,200 instructions a Via.  scan_via() keeps the protocol,
- * host and port in an osip_via_t of its own and the first branch,
- * received, maddr and rport as via_put() wants them; any other value
+ * each) cost 2,200 instructions a Via.  scan_via() keeps where the
+ * protocol, host and port lie in the line, and the first branch,
+ * received, maddr and rport, as via_put() takes them; any other value
  * (comments, IPv6, spaces, a received= in brackets, empty parts) is left
  * to libosip2.  test_sipmsg compares the scan with osip_via_parse() on
  * the shape and its near-misses.
  */
-struct via_scan {
-	osip_via_t v;                  /* protocol, host, port; no lists */
-	osip_generic_param_t p[4];
-	osip_generic_param_t *vp[4];   /* as via_put() takes them */
-	struct via_lens l;
-};
-
 /*
  * p[0..n) equals the lowercase letters lc[0..ln) (ln <= 8) but for case:
  * x | 0x20 is a lowercase letter exactly for that letter and its
@@ -970,13 +953,13 @@ via_name(const uint8_t *p, size_t n)
 }
 
 static bool
-scan_via(struct scratch *s, const struct memo_line *ml, struct via_scan *vs)
+scan_via(const struct memo_line *ml, struct via_parts *vp)
 {
 	const uint8_t *v, *p, *q;
 	size_t vl, n, m;
 	struct cur c;
 
-	memset(vs, 0, sizeof(*vs));
+	memset(vp, 0, sizeof(*vp));
 	/*
 	 * fast_value()'s byte rule holds by the grammar (its literals and
 	 * classes are printable, none a comma): not checked apart.
@@ -989,21 +972,23 @@ scan_via(struct scratch *s, const struct memo_line *ml, struct via_scan *vs)
 	for (size_t i = 0; i < n; i++)
 		if (is_digit((char)p[i]))
 			return false;
-	vs->l.protocol = n;
-	if ((vs->v.protocol = scan_dup(s, p, n)) == NULL ||
-	    !scan_byte(&c, ' ') || !scan_span(&c, SC_HOST, &p, &n) ||
-	    (vs->v.host = scan_dup(s, p, n)) == NULL)
+	vp->protocol = (const char *)p;
+	vp->protocol_len = n;
+	if (!scan_byte(&c, ' ') || !scan_span(&c, SC_HOST, &p, &n))
 		return false;
-	vs->l.host = n;
-	if (!scan_port(s, &c, &vs->v.port))
+	vp->host = (const char *)p;
+	vp->host_len = n;
+	if (!scan_port_span(&c, &p, &n))
 		return false;
+	vp->port = (const char *)p;
+	vp->port_len = n;
 	while (scan_byte(&c, ';')) {
 		int k = -1;
 
 		if (!scan_span(&c, SC_TOKEN, &p, &n))
 			return false;
 		k = via_name(p, n);
-		if (k >= 0 && vs->vp[k] != NULL)
+		if (k >= 0 && vp->has[k])
 			k = -1;
 		q = NULL;
 		m = 0;
@@ -1011,11 +996,9 @@ scan_via(struct scratch *s, const struct memo_line *ml, struct via_scan *vs)
 			return false;
 		if (k < 0)
 			continue;
-		vs->p[k].gname = (char *)(uintptr_t)via_names[k];
-		if (q != NULL && (vs->p[k].gvalue = scan_dup(s, q, m)) == NULL)
-			return false;
-		vs->l.gv[k] = m;
-		vs->vp[k] = &vs->p[k];
+		vp->has[k] = true;
+		vp->gv[k] = (const char *)q;
+		vp->gv_len[k] = m;
 	}
 	return cur_left(&c) == 0;
 }
@@ -1070,7 +1053,7 @@ static int
 extract(struct msg_buf *b, const struct hdr_index *x, osip_message_t *om,
     size_t hdr_len, const struct sipmsg *const use[MEMO_COUNT],
     const struct party_scan *const scan[MEMO_COUNT],
-    const struct via_scan *via_scanned, const bool taken[MEMO_COUNT],
+    const struct via_parts *via_scanned, const bool taken[MEMO_COUNT],
     struct anomalies *an)
 {
 	struct sipmsg *m = &b->m;
@@ -1161,8 +1144,7 @@ extract(struct msg_buf *b, const struct hdr_index *x, osip_message_t *om,
 		}
 	}
 	if (via_scanned != NULL) {
-		via_put(&b->via[0], b, &via_scanned->v, via_scanned->vp,
-		    &via_scanned->l);
+		via_put(&b->via[0], b, via_scanned);
 		m->nvia = 1;
 	}
 	n = use[OK_VIA] != NULL || via_scanned != NULL ? 0 :
@@ -1744,8 +1726,8 @@ parse_in(struct scratch *s, bool own, const uint8_t *msg, size_t len,
 	const struct sipmsg *use[MEMO_COUNT] = { NULL };
 	const struct party_scan *scan[MEMO_COUNT] = { NULL };
 	struct party_scan ps[MEMO_COUNT];
-	struct via_scan vs;
-	const struct via_scan *via_scanned = NULL;
+	struct via_parts vs;
+	const struct via_parts *via_scanned = NULL;
 	bool taken[MEMO_COUNT], contained;
 	struct sipmsg *m = &b.m, *out;
 	osip_message_t *om = NULL;
@@ -1802,7 +1784,7 @@ parse_in(struct scratch *s, bool own, const uint8_t *msg, size_t len,
 		} else if (k == OK_CALL_ID) {
 			taken[k] = scan_call_id(&w.memo[k]);
 		} else if (k == OK_VIA) {
-			if (scan_via(s, &w.memo[k], &vs))
+			if (scan_via(&w.memo[k], &vs))
 				via_scanned = &vs;
 			taken[k] = via_scanned != NULL;
 		}
