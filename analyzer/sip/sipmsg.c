@@ -1046,15 +1046,30 @@ party_put(struct msg_buf *b, bool to, const struct sipmsg *u,
 }
 
 /*
- * Extracts every field, the raw headers from x; returns the anomaly that
- * rejects m, or -1.
+ * What the prescan learnt of a request line, for extract(): the
+ * Request-URI as written, uri[0..ul) (in the libosip2 copy, whose start
+ * line is the raw one with NUL bytes as '?', as sa_put() stores it), and
+ * when scan_req_uri() read it (have_addr), its address as uri_ep() finds
+ * it in om->req_uri.  uri NULL: not known.
+ */
+struct req_line {
+	const char *uri;
+	size_t ul;
+	bool have_addr;
+	struct ep addr;
+};
+
+/*
+ * Extracts every field, the raw headers from x, the request line from
+ * rl where the prescan read it; returns the anomaly that rejects m, or
+ * -1.
  */
 static int
 extract(struct msg_buf *b, const struct hdr_index *x, osip_message_t *om,
     size_t hdr_len, const struct sipmsg *const use[MEMO_COUNT],
     const struct party_scan *const scan[MEMO_COUNT],
     const struct via_parts *via_scanned, const bool taken[MEMO_COUNT],
-    struct anomalies *an)
+    const struct req_line *rl, struct anomalies *an)
 {
 	struct sipmsg *m = &b->m;
 	char tmp[CAP_SIP_STR_BYTES];
@@ -1075,14 +1090,21 @@ extract(struct msg_buf *b, const struct hdr_index *x, osip_message_t *om,
 		m->method = sa_str(b, om->sip_method, SIPMSG_METHOD_BYTES);
 		/* Request-URI as written: between the first and last SP. */
 		cur_init(&c, m->raw, hdr_len);
-		if (hdr_next_line(&c, &line, &ll) &&
+		if (rl->uri != NULL) {
+			/* No NUL in the copy: sa_put() without its search. */
+			m->ruri = sa_putn(b, rl->uri, rl->ul,
+			    SIPMSG_URI_BYTES);
+		} else if (hdr_next_line(&c, &line, &ll) &&
 		    (sp1 = memchr(line, ' ', ll)) != NULL) {
 			sp2 = memrchr(line, ' ', ll);
 			if (sp2 > sp1)
 				m->ruri = sa_put(b, sp1 + 1,
 				    (size_t)(sp2 - sp1 - 1), SIPMSG_URI_BYTES);
 		}
-		uri_ep(om->req_uri, &m->ruri_addr);
+		if (rl->have_addr)
+			m->ruri_addr = rl->addr;
+		else
+			uri_ep(om->req_uri, &m->ruri_addr);
 	} else {
 		m->status = om->status_code;
 		m->reason = sa_str(b, om->reason_phrase, SIPMSG_REASON_BYTES);
@@ -1463,7 +1485,8 @@ first_line_len(const struct walk *w)
  * compare the two.
  */
 static int
-scan_req_uri(osip_message_t *om, const char *u, size_t ul)
+scan_req_uri(osip_message_t *om, const char *u, size_t ul,
+    struct req_line *rl)
 {
 	const uint8_t *sp, *up = NULL, *hp, *pp = NULL;
 	size_t sn, un = 0, hn, pn = 0;
@@ -1492,6 +1515,10 @@ scan_req_uri(osip_message_t *om, const char *u, size_t ul)
 	}
 	if (cur_left(&c) != 0)
 		return 1;
+	/* The pieces libosip2's strings will hold (uri_ep of them). */
+	host_ep(&rl->addr, (const char *)hp, hn, (const char *)pp, pn,
+	    sn == 4 ? 5061 : 5060);
+	rl->have_addr = true;
 	if (osip_uri_init(&om->req_uri) != 0)
 		return -1;
 	url = om->req_uri;
@@ -1536,9 +1563,11 @@ all_graphic(const char *p, size_t n)
  * a reason of one byte or more) or "METHOD SP Request-URI SP SIP/2.0"
  * (a method of letters, a URI of three or more printable bytes without
  * SP, given to osip_uri_parse).  -1 for any other shape or a refusal.
+ * A request line's URI goes into *rl.
  */
 static int
-fast_start_line(osip_message_t *om, const char *in, size_t sl)
+fast_start_line(osip_message_t *om, const char *in, size_t sl,
+    struct req_line *rl)
 {
 	size_t ml = 0, ul;
 	const char *uri;
@@ -1572,7 +1601,13 @@ fast_start_line(osip_message_t *om, const char *in, size_t sl)
 	om->sip_version = ostrndup(in + sl - 7, 7);
 	if (om->sip_method == NULL || om->sip_version == NULL)
 		return -1;
-	rc = scan_req_uri(om, uri, ul);
+	/*
+	 * The first SP follows the method, the last one precedes
+	 * "SIP/2.0", and the URI has none: what extract() would cut.
+	 */
+	rl->uri = uri;
+	rl->ul = ul;
+	rc = scan_req_uri(om, uri, ul, rl);
 	if (rc <= 0)
 		return rc;
 	u = ostrndup(uri, ul);
@@ -1639,11 +1674,12 @@ om_clear_read(osip_message_t *om)
  * earlier messages (use[]).  Returns 0 when om is what
  * osip_message_parse(w->in) would have made of it; 1 when the message
  * is not of that kind (om untouched); -1 when it was, but a line was not
- * (om partly filled: start afresh).
+ * (om partly filled: start afresh).  *rl (zeroed by the caller) gets
+ * what the start line told.
  */
 static int
 fast_fill(osip_message_t *om, const struct walk *w,
-    const bool taken[MEMO_COUNT])
+    const bool taken[MEMO_COUNT], struct req_line *rl)
 {
 	const struct memo_line *via = &w->memo[OK_VIA];
 	const struct memo_line *cseq = &w->memo[OK_CSEQ];
@@ -1662,7 +1698,7 @@ fast_fill(osip_message_t *om, const struct walk *w,
 	if (!taken[OK_CSEQ] && cseq->count != 0 &&
 	    (!cseq->usable || !fast_value(cseq, &cv, &cvl)))
 		return 1;
-	if (fast_start_line(om, w->in, first_line_len(w)) != 0)
+	if (fast_start_line(om, w->in, first_line_len(w), rl) != 0)
 		return -1;
 	if (vv != NULL) {
 		osip_via_t *v = NULL;
@@ -1728,6 +1764,7 @@ parse_in(struct scratch *s, bool own, const uint8_t *msg, size_t len,
 	struct party_scan ps[MEMO_COUNT];
 	struct via_parts vs;
 	const struct via_parts *via_scanned = NULL;
+	struct req_line rl;
 	bool taken[MEMO_COUNT], contained;
 	struct sipmsg *m = &b.m, *out;
 	osip_message_t *om = NULL;
@@ -1821,13 +1858,16 @@ parse_in(struct scratch *s, bool own, const uint8_t *msg, size_t len,
 	 * written (om_clear_read): the whole struct is half a kilobyte.
 	 */
 	rc = 1;
+	memset(&rl, 0, sizeof(rl));
 	if (own) {
 		if ((om = scratch_alloc(s, sizeof(*om))) == NULL)
 			return NULL;
 		om_clear_read(om);
-		rc = fast_fill(om, &w, taken);
+		rc = fast_fill(om, &w, taken, &rl);
 	}
 	if (rc != 0) {
+		/* Nothing of a prescan that failed is taken. */
+		memset(&rl, 0, sizeof(rl));
 		if (osip_message_init(&om) != 0)
 			return NULL;
 		walk_drop(&w, taken);
@@ -1839,7 +1879,7 @@ parse_in(struct scratch *s, bool own, const uint8_t *msg, size_t len,
 		rc = ANOMALY_SIP_UNPARSEABLE;
 	} else {
 		rc = extract(&b, &w.hx, om, w.hdr_len, use, scan, via_scanned,
-		    taken, an);
+		    taken, &rl, an);
 		if (!own)
 			osip_message_free(om);
 	}
@@ -1852,12 +1892,15 @@ parse_in(struct scratch *s, bool own, const uint8_t *msg, size_t len,
 	sdp_room = m->body_len > 0 && w.hx.val[HX_CONTENT_TYPE] != NULL ?
 	    scratch_alloc(s, sdp_scratch_size()) : NULL;
 	sipmsg_body_parse(m, &w.hx, sdp_room, an);
-	for (int k = 0; k < MEMO_COUNT; k++)
-		if (w.memo[k].usable && !w.has_cr) {
+	for (int k = 0; k < MEMO_COUNT && !w.has_cr; k++) {
+		const struct memo_line *ml = &w.memo[k];
+
+		if (ml->usable) {
 			/* Both fit: len <= CAP_SIP_MSG_BYTES (65535). */
-			m->memo_off[k] = (uint16_t)(w.memo[k].line - msg);
-			m->memo_len[k] = (uint16_t)w.memo[k].ll;
+			m->memo_off[k] = (uint16_t)(ml->line - msg);
+			m->memo_len[k] = (uint16_t)ml->ll;
 		}
+	}
 	out = msg_buf_pack(&b, lend);
 	if (sdp_room == NULL)
 		sdp_free(m->sdp);
