@@ -639,22 +639,6 @@ detect_audio_media(const struct sdp *s)
 	return NULL;
 }
 
-/* Loopback (127/8, ::1): private to ep_is_private, never behind a NAT. */
-static bool
-loopback(const struct ep *e)
-{
-	static const uint8_t v6lo[16] = { [15] = 1 };
-
-	return (e->family == 4 && e->ip[0] == 127) ||
-	    (e->family == 6 && memcmp(e->ip, v6lo, 16) == 0);
-}
-
-bool
-detect_nat_private(const struct ep *e)
-{
-	return ep_is_private(e) && !loopback(e);
-}
-
 /*
  * A request whose sender wrote its Call-ID around a private address (an
  * out-of-dialog or in-dialog request with a single Via: the Call-ID's
@@ -696,8 +680,8 @@ detect_msg_nat(const struct dmsg *m, bool *leak)
 	src_pub = m->src.family != 0 && !src_priv;
 	dst_pub = m->dst.family != 0 && !dst_priv;
 	*leak = false;
-	if ((src_priv && !loopback(&m->src) && dst_pub) ||
-	    (dst_priv && !loopback(&m->dst) && src_pub))
+	if ((src_priv && !detect_loopback(&m->src) && dst_pub) ||
+	    (dst_priv && !detect_loopback(&m->dst) && src_pub))
 		return true;
 	if (!src_pub)
 		return false;

@@ -14,6 +14,7 @@
 #define SIPALG_DETECT_INT_H
 
 #include <stdarg.h>
+#include <string.h>
 
 #include "base/htab.h"
 #include "detect/detect.h"
@@ -528,8 +529,23 @@ double detect_stream_packets_between(const struct rtp_stream *s,
 int detect_uri_ip(const char *uri, struct ep *e);
 /* The IP literal after '@' in a Call-ID, or -1. */
 int detect_callid_ip(const char *callid, struct ep *e);
-/* Private in the NAT sense: RFC 1918/6598/ULA, not loopback. */
-bool detect_nat_private(const struct ep *e);
+/* Loopback (127/8, ::1): private to ep_is_private, never behind a NAT. */
+static inline bool
+detect_loopback(const struct ep *e)
+{
+	static const uint8_t v6lo[16] = { [15] = 1 };
+
+	return (e->family == 4 && e->ip[0] == 127) ||
+	    (e->family == 6 && memcmp(e->ip, v6lo, 16) == 0);
+}
+
+/* Private in the NAT sense: RFC 1918/6598/ULA, not loopback.  Inline:
+ * asked of several fields of every message. */
+static inline bool
+detect_nat_private(const struct ep *e)
+{
+	return ep_is_private(e) && !detect_loopback(e);
+}
 /*
  * True when message m shows a NAT boundary: between a private and a
  * public address, or from a public address carrying a private Contact,
