@@ -440,7 +440,8 @@ ev_vadd(struct finding *f, uint32_t cap_idx, uint64_t frame, int64_t ts,
 	e->cap_idx = cap_idx;
 	e->frame = frame;
 	e->ts_ns = ts;
-	snprintf(e->field, sizeof(e->field), "%s", field);
+	/* As snprintf "%s" truncates it, without the format's walk. */
+	text_copy_str(e->field, sizeof(e->field), field);
 	/* NOLINTNEXTLINE(clang-analyzer-valist.Uninitialized): the caller's va_start */
 	vsnprintf(e->value, sizeof(e->value), fmt, ap);
 }
