@@ -169,9 +169,15 @@ struct detect_copy {
 	bool is_request;
 	uint32_t cseq;
 	int status;               /* 0: a request */
-	char method[16];
-	char branch[80];
-	char from_tag[64], to_tag[64];
+	/* The key's strings, packed and zero-padded so that they are
+	 * hashed and compared as one block of key_len bytes (copy_hash,
+	 * copy_match): the method (15 bytes at most) in key[0..16), then
+	 * the Via branch (79) and the From tag (63 at most, at tag_at),
+	 * each NUL-terminated. */
+	char key[16 + 80 + 64];
+	uint16_t key_len;         /* a multiple of 16, at least 64 */
+	uint8_t tag_at;
+	char to_tag[64];
 };
 
 /*
