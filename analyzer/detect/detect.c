@@ -205,6 +205,26 @@ findings_copy(struct findings *d, const struct findings *s)
 		finding_copy(&d->adv[i], &s->adv[i]);
 }
 
+/* The request methods of d, bit per enum sip_method (detect_has_request);
+ * every bit when one is not known. */
+static uint32_t
+request_methods(const struct dialog *d)
+{
+	uint32_t r = 0;
+
+	_Static_assert(SIPM_COUNT <= 32, "a method mask is 32 bits");
+	for (size_t i = 0; i < d->nmsgs; i++) {
+		const struct dmsg *m = &d->msgs[i];
+
+		if (!m->m->is_request)
+			continue;
+		if (m->method_code == SIPM_NONE)
+			return UINT32_MAX;
+		r |= 1u << m->method_code;
+	}
+	return r;
+}
+
 void
 detect_dialog(struct detect *dt, struct dialog *d)
 {
@@ -217,6 +237,7 @@ detect_dialog(struct detect *dt, struct dialog *d)
 	fs.n = 0;
 	fs.nadv = 0;
 	memset(dt->dlg_hits, 0, sizeof(dt->dlg_hits));
+	dt->dlg_requests = request_methods(d);
 	/* What the phones sent in this dialog, before any detector asks. */
 	detect_binding_feed(dt, d);
 	/* Where its media runs and what the capture can show of it. */

@@ -255,6 +255,7 @@ struct detect {
 	struct detect_device devices[DETECT_MAX_DEVICES];
 	unsigned ndevices;
 	uint32_t dlg_hits[HIT_KIND_COUNT]; /* hits of the dialog being run */
+	uint32_t dlg_requests;    /* its request methods (detect_has_request) */
 	uint64_t ka_caps;          /* detect_keepalives_unattributed: bit per
 	                           * capture below 64 ... */
 	bool ka_caps_high;        /* ... and any capture from 64 on */
@@ -455,6 +456,18 @@ bool detect_side_memo(const struct dialog *d, const struct dmsg *m);
 #define DMSG_MEMO_DST_PRIV 0x10   /* ep_is_private(&m->dst) */
 /* Fills m's address bits in its memo and returns the memo. */
 uint8_t detect_addr_memo(const struct dmsg *m);
+
+/*
+ * Whether the dialog being judged (detect_dialog) holds a request of
+ * method c: a detector of one method's messages leaves a dialog without
+ * them at once instead of walking it.  Always true when a message's
+ * method code is not known (SIPM_NONE: a dialog read back from a store).
+ */
+static inline bool
+detect_has_request(const struct detect *dt, enum sip_method c)
+{
+	return (dt->dlg_requests & 1u << c) != 0;
+}
 
 /* m's memo with its address bits known. */
 static inline uint8_t
