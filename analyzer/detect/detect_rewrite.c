@@ -1425,11 +1425,18 @@ detect_alg_rewrite_evidence(struct detect *dt, const struct dialog *d,
 	ac.nsupport = 0;
 	for (size_t i = 0; i < d->nmsgs; i++) {
 		const struct dmsg *m = &d->msgs[i];
+		/* residue, received= and leak are about a message from a
+		 * public address (each returns at once otherwise): asked
+		 * once here.  The order is the evidence's. */
+		bool pub = public_src(m);
 
-		check_residue(dt, d, m, &ac);
+		if (pub)
+			check_residue(dt, d, m, &ac);
 		check_content_length(dt, m, &ac);
-		check_received(dt, m, &ac);
-		check_leak(dt, m);
+		if (pub) {
+			check_received(dt, m, &ac);
+			check_leak(dt, m);
+		}
 		if (ac.f != NULL && ac.f->nev >= DETECT_MAX_EVIDENCE - 2)
 			break;
 	}
