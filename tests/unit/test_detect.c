@@ -160,19 +160,33 @@ test_join_bounds(void)
 	tb_free(&b);
 }
 
+/* An INVITE inside (PH) or its copy outside (NAT) under Call-ID cid,
+ * with the Via branch and From tag given whole. */
+static void
+key_invite(struct tb *b, int64_t t, bool outside, const char *cid,
+    const char *branch, const char *tag)
+{
+	tb_add(b, t, outside ? NAT : PH, 5060, SV, 5060, -1,
+	    "INVITE sip:server@" SV " SIP/2.0\n"
+	    "Via: SIP/2.0/UDP %s:5060;branch=%s\n"
+	    "From: <sip:phone@" PH ">;tag=%s\nTo: <sip:server@" SV ">\n"
+	    "Call-ID: %s@%s\nCSeq: 1 INVITE\n\n", outside ? NAT : PH, branch,
+	    tag, cid, outside ? NAT : PH);
+	detect_request_sent(b->s.dt, b->d, &b->d->msgs[b->d->nmsgs - 1]);
+}
+
 /* join_invite with Call-ID "c<i><pad>@<address>", and bpad after the
  * branch and the From tag. */
 static void
 join_invite_pad(struct tb *b, int64_t t, int i, bool outside,
     const char *pad, const char *bpad)
 {
-	tb_add(b, t, outside ? NAT : PH, 5060, SV, 5060, -1,
-	    "INVITE sip:server@" SV " SIP/2.0\n"
-	    "Via: SIP/2.0/UDP %s:5060;branch=z9hG4bKjoin%d%s\n"
-	    "From: <sip:phone@" PH ">;tag=f%d%s\nTo: <sip:server@" SV ">\n"
-	    "Call-ID: c%d%s@%s\nCSeq: 1 INVITE\n\n", outside ? NAT : PH, i,
-	    bpad, i, bpad, i, pad, outside ? NAT : PH);
-	detect_request_sent(b->s.dt, b->d, &b->d->msgs[b->d->nmsgs - 1]);
+	char cid[200], branch[200], tag[200];
+
+	snprintf(cid, sizeof(cid), "c%d%s", i, pad);
+	snprintf(branch, sizeof(branch), "z9hG4bKjoin%d%s", i, bpad);
+	snprintf(tag, sizeof(tag), "f%d%s", i, bpad);
+	key_invite(b, t, outside, cid, branch, tag);
 }
 
 static size_t
@@ -271,21 +285,6 @@ test_join_reuse(void)
 	CU_ASSERT(c2 + b.s.dt->copies.n <= 2 * CALLS);
 	CU_ASSERT(j2 + b.s.dt->joiners.n <= 2 * CALLS);
 	tb_free(&b);
-}
-
-/* An INVITE inside (PH) or its copy outside (NAT) under Call-ID cid,
- * with the Via branch and From tag given whole. */
-static void
-key_invite(struct tb *b, int64_t t, bool outside, const char *cid,
-    const char *branch, const char *tag)
-{
-	tb_add(b, t, outside ? NAT : PH, 5060, SV, 5060, -1,
-	    "INVITE sip:server@" SV " SIP/2.0\n"
-	    "Via: SIP/2.0/UDP %s:5060;branch=%s\n"
-	    "From: <sip:phone@" PH ">;tag=%s\nTo: <sip:server@" SV ">\n"
-	    "Call-ID: %s@%s\nCSeq: 1 INVITE\n\n", outside ? NAT : PH, branch,
-	    tag, cid, outside ? NAT : PH);
-	detect_request_sent(b->s.dt, b->d, &b->d->msgs[b->d->nmsgs - 1]);
 }
 
 /* Whether an inside INVITE and its outside copy with these branches and
