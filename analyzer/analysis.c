@@ -114,6 +114,8 @@ struct analysis {
 	size_t nstats;
 	int64_t now_ns;
 	int64_t last_housekeeping_s;
+	int64_t sec_start_ns;     /* of the last frame's second, if sec_known */
+	bool sec_known;
 	uint64_t packets;
 	size_t peak_dialogs, peak_streams, peak_dialog_bytes;
 	struct anomalies *cur_an; /* anomalies of the file being read */
@@ -1225,18 +1227,35 @@ analysis_run(struct analysis *a)
 	struct capture_set *cs = ingest_captures(a->ing);
 	const struct capture_frame *f;
 
+	/*
+	 * Per frame, what the last frame found is taken again when it
+	 * holds: the file's anomalies while the file is the same, and the
+	 * frame's second (no division) while within it.
+	 */
+	a->cur_an = NULL;
+	a->sec_known = false;
 	while (!a->stop && (f = ingest_peek(a->ing)) != NULL) {
-		struct capture_info *ci = capture_set_info(cs, f->cap_idx);
-		int64_t sec = f->ts_ns / CAP_NS_PER_SEC;
+		int64_t ts = f->ts_ns;
 
-		a->cur_cap = f->cap_idx;
-		a->cur_an = &ci->an;
-		if (f->ts_ns > a->now_ns)
-			a->now_ns = f->ts_ns;
+		if (f->cap_idx != a->cur_cap || a->cur_an == NULL) {
+			a->cur_cap = f->cap_idx;
+			a->cur_an = &capture_set_info(cs, f->cap_idx)->an;
+		}
+		if (ts > a->now_ns)
+			a->now_ns = ts;
 		ingest_next(a->ing, a->cur_an);
-		if (sec != a->last_housekeeping_s) {
-			a->last_housekeeping_s = sec;
-			housekeeping(a, a->now_ns);
+		if (!a->sec_known || ts < a->sec_start_ns ||
+		    ts - a->sec_start_ns >= CAP_NS_PER_SEC) {
+			int64_t sec = ts / CAP_NS_PER_SEC;
+
+			if (sec != a->last_housekeeping_s) {
+				a->last_housekeeping_s = sec;
+				housekeeping(a, a->now_ns);
+			}
+			/* [sec_start_ns, + 1 s) is the second's for ts >= 0
+			 * (the division rounds towards zero) */
+			a->sec_known = ts >= 0;
+			a->sec_start_ns = sec * CAP_NS_PER_SEC;
 		}
 		if (++a->packets % PROGRESS_EVERY == 0 && a->cb.on_progress) {
 			uint64_t done, total;

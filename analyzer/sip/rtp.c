@@ -418,7 +418,7 @@ hist_flush(struct rtp_stream *s, int col)
  * that of the samples pending, the table written when it changes (the
  * table then holds what counting each sample into it gives).
  */
-static void
+static __attribute__((noinline)) void
 hist_add(struct rtp_stream *s, int col, int64_t ms)
 {
 	uint16_t i = ms < 0 ? 0 : ms >= RTP_PTIME_SLOTS ? RTP_PTIME_SLOTS - 1 :
@@ -670,7 +670,7 @@ enum seq_verdict { SEQ_NEW, SEQ_DUP, SEQ_STRAY };
  * counts as received (in order, late or restarting), SEQ_DUP for a
  * duplicate and SEQ_STRAY for the first packet after a big jump.
  */
-static enum seq_verdict
+static __attribute__((noinline)) enum seq_verdict
 update_seq(struct rtp_stream *s, uint16_t seq)
 {
 	uint16_t udelta = (uint16_t)(seq - (uint16_t)s->max_seq);
@@ -840,6 +840,36 @@ jitter_add(struct rtp_stream *s, uint32_t rtp_ts, int64_t ts_ns)
 	s->have_transit = true;
 }
 
+/*
+ * The first packet h of s: what it starts (its sequence, time, payload
+ * type and codec).  Out of line, as the other cases rtp_stream_add meets
+ * seldom: the common path keeps fewer registers to save.
+ */
+static __attribute__((noinline)) void
+stream_first(struct rtp_stream *s, const struct rtp_hdr *h, int64_t ts_ns,
+    uint64_t frame)
+{
+	s->probation_done = true;
+	s->pt = h->pt;
+	if (s->clock_rate == 0)
+		s->clock_rate = rtp_static_clock(h->pt);
+	if (s->clock_rate == 0)
+		s->clock_rate = 8000;
+	if (s->codec[0] == '\0' && rtp_static_name(h->pt) != NULL) {
+		const char *n = rtp_static_name(h->pt);
+		size_t l = strlen(n);	/* our table, not packet data */
+
+		if (l >= sizeof(s->codec))
+			l = sizeof(s->codec) - 1;
+		memcpy(s->codec, n, l);
+		s->codec[l] = '\0';
+	}
+	s->first_ns = s->last_ns = ts_ns;
+	s->first_frame = (int64_t)frame;
+	s->rate_base_sec = (uint32_t)floor_sec(ts_ns);
+	init_seq(s, h->seq);
+}
+
 int
 rtp_stream_add(struct rtp_stream *s, const struct rtp_hdr *h, int64_t ts_ns,
     uint64_t frame)
@@ -857,25 +887,7 @@ rtp_stream_add(struct rtp_stream *s, const struct rtp_hdr *h, int64_t ts_ns,
 	 */
 	__builtin_prefetch(&s->rate[s->rate_slot], 1);
 	if (!s->probation_done) {
-		s->probation_done = true;
-		s->pt = h->pt;
-		if (s->clock_rate == 0)
-			s->clock_rate = rtp_static_clock(h->pt);
-		if (s->clock_rate == 0)
-			s->clock_rate = 8000;
-		if (s->codec[0] == '\0' && rtp_static_name(h->pt) != NULL) {
-			const char *n = rtp_static_name(h->pt);
-			size_t l = strlen(n);	/* our table, not packet data */
-
-			if (l >= sizeof(s->codec))
-				l = sizeof(s->codec) - 1;
-			memcpy(s->codec, n, l);
-			s->codec[l] = '\0';
-		}
-		s->first_ns = s->last_ns = ts_ns;
-		s->first_frame = (int64_t)frame;
-		s->rate_base_sec = (uint32_t)floor_sec(ts_ns);
-		init_seq(s, h->seq);
+		stream_first(s, h, ts_ns, frame);
 		v = SEQ_NEW;
 	} else {
 		int64_t gap = ts_ns - s->last_ns;
