@@ -407,9 +407,13 @@ hist_flush(struct rtp_stream *s, int col)
 {
 	size_t i = s->hist_slot[col];
 
+	uint16_t v;
+
 	if (s->hist_pend[col] == 0)
 		return;
-	s->ptime_hist[i][col] = (uint16_t)hist_count(s, i, col);
+	v = (uint16_t)hist_count(s, i, col);
+	s->hist_total[col] += v - s->ptime_hist[i][col];
+	s->ptime_hist[i][col] = v;
 	s->hist_pend[col] = 0;
 }
 
@@ -439,8 +443,14 @@ hist_median(const struct rtp_stream *s, int col)
 	size_t at = s->hist_slot[col];
 	uint64_t n = 0, acc = 0, extra;
 
-	for (size_t i = 0; i < RTP_PTIME_SLOTS; i++)
-		n += s->ptime_hist[i][col];
+	/* The column's sum, kept as it is written (the reference build
+	 * adds the slots up). */
+	if (RTP_FAST) {
+		n = s->hist_total[col];
+	} else {
+		for (size_t i = 0; i < RTP_PTIME_SLOTS; i++)
+			n += s->ptime_hist[i][col];
+	}
 	extra = hist_count(s, at, col) - s->ptime_hist[at][col];
 	n += extra;
 	if (n == 0)
@@ -566,11 +576,16 @@ rtp_stream_restore_ptime(struct rtp_stream *s, int ptime_ms, int gap_ms)
 {
 	memset(s->ptime_hist, 0, sizeof(s->ptime_hist));
 	s->hist_pend[HIST_STEP] = s->hist_pend[HIST_GAP] = 0;
+	s->hist_total[HIST_STEP] = s->hist_total[HIST_GAP] = 0;
 	s->step_cached = s->gap_cached = false;
-	if (ptime_ms > 0 && ptime_ms < RTP_PTIME_SLOTS)
+	if (ptime_ms > 0 && ptime_ms < RTP_PTIME_SLOTS) {
 		s->ptime_hist[ptime_ms][HIST_STEP] = 1;
-	if (gap_ms > 0 && gap_ms < RTP_PTIME_SLOTS)
+		s->hist_total[HIST_STEP] = 1;
+	}
+	if (gap_ms > 0 && gap_ms < RTP_PTIME_SLOTS) {
 		s->ptime_hist[gap_ms][HIST_GAP] = 1;
+		s->hist_total[HIST_GAP] = 1;
+	}
 }
 
 uint64_t

@@ -258,6 +258,7 @@ struct rtp_stream {
 	 */
 	uint8_t seen_bits[128];
 	uint16_t ptime_hist[RTP_PTIME_SLOTS][2];
+	uint32_t hist_total[2];   /* private: the sum of each column */
 	/*
 	 * Packets per slot; slot i covers seconds [i * rate_bucket_sec,
 	 * (i + 1) * rate_bucket_sec) after rate_base_sec.  Counts saturate

@@ -15,5 +15,7 @@ void ref_rtp_stream_set_payload(struct rtp_stream *s, int pt,
 void ref_rtp_stream_set_event_pt(struct rtp_stream *s, int pt);
 int ref_rtp_stream_add(struct rtp_stream *s, const struct rtp_hdr *h,
     int64_t ts_ns, uint64_t frame);
+int ref_rtp_stream_ptime_ms(const struct rtp_stream *s);
+int ref_rtp_stream_gap_ms(const struct rtp_stream *s);
 
 #endif /* SIPALG_RTP_REF_H */
