@@ -285,13 +285,16 @@ find_by_callid(struct dialog_table *t, const char *cid, uint64_t h)
 
 /*
  * The hash of a message's raw bytes kept in its dmsg: its length, its
- * first RAW_HASH_HEAD bytes (start line, Via branch, usually From tag
- * and Call-ID) and its last RAW_HASH_TAIL.  Messages that differ
- * elsewhere only share a hash: a match is always confirmed by comparing
- * all the bytes.
+ * first RAW_HASH_HEAD bytes (the start line and, mostly, the top Via's
+ * branch) and its last RAW_HASH_TAIL.  Messages that differ elsewhere
+ * only share a hash: a match is always confirmed by comparing all the
+ * bytes, which stops at the first difference.  Half the ends 256 and
+ * 64 of before: about 80 instructions a message less; on the bench
+ * captures still no stored message shares a hash with another of other
+ * bytes, on the public corpus 41 more comparisons were refused.
  */
-#define RAW_HASH_HEAD 256
-#define RAW_HASH_TAIL 64
+#define RAW_HASH_HEAD 128
+#define RAW_HASH_TAIL 32
 
 static uint64_t
 raw_hash(const uint8_t *msg, size_t len)
