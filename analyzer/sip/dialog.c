@@ -925,6 +925,8 @@ store_msg(struct dialog_table *t, struct dialog *d, struct sipmsg *m,
 	dm->key_request = m->is_request;
 	dm->method_code = mc.method;
 	dm->cseq_code = mc.cseq;
+	if (!m->prior_asked)
+		d->raw_unindexed++;
 	d->raw_bytes += m->raw_len;
 	d->mem_bytes += bytes;
 	t->bytes += bytes;
@@ -1041,9 +1043,12 @@ prior_msgs(void *user, const char *call_id, const struct sipmsg **out,
 	 * The same bytes as a stored message parse into the same sipmsg,
 	 * so find_original() with that message is what dialog_table_add
 	 * would do with the new copy; only when it finds the original is
-	 * the parse stopped.
+	 * the parse stopped.  dialog_table_take() has already asked this
+	 * of every stored message raw_owner() can find (equal bytes are
+	 * this Call-ID, so this dialog) and been told no; the others are
+	 * those the dialog counts in raw_unindexed.
 	 */
-	if (d != NULL && t->take_msg != NULL &&
+	if (d != NULL && d->raw_unindexed > 0 && t->take_msg != NULL &&
 	    (same = same_bytes(d, t->take_msg, t->take_len,
 	    t->take_hash)) != NULL &&
 	    (t->known = find_original(d, same->m, dmsg_mcode(same),

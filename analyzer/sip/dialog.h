@@ -221,6 +221,9 @@ struct dialog {
 	uint64_t dropped_msgs;    /* beyond CAP_DIALOG_MESSAGES */
 	size_t raw_bytes;         /* raw bytes kept */
 	size_t mem_bytes;         /* private: approximate heap held */
+	/* Private: messages stored that the table's index by raw bytes
+	 * cannot offer as copies (parsed without asking for priors). */
+	uint32_t raw_unindexed;
 	void *media_eps;          /* private to analysis.c: announced endpoints */
 
 	char first_method[32];
