@@ -75,7 +75,7 @@ struct pool_blk {
 
 struct dialog_table {
 	struct htab byid;
-	struct htab byraw;        /* every stored dmsg, by raw_hash (raw_node) */
+	struct htab byraw;        /* stored dmsgs by raw_hash (raw_node): raw_owner */
 	struct lru lists[LRU_COUNT];
 	size_t count;
 	size_t bytes;
@@ -323,10 +323,14 @@ same_bytes(const struct dialog *d, const uint8_t *msg, size_t len,
 	return NULL;
 }
 
-/* What raw_match() compares: the bytes of the message being taken. */
+/*
+ * What raw_match() compares: the bytes of the message being taken; it
+ * notes whether any stored message of their hash was met.
+ */
 struct raw_key {
 	const uint8_t *msg;
 	size_t len;
+	bool *met;
 };
 
 /*
@@ -341,6 +345,7 @@ raw_match(const struct hnode *n, const void *key)
 	const struct raw_key *k = key;
 	const struct sipmsg *m = dm->m;
 
+	*k->met = true;
 	return m->raw_len == k->len && m->quiet && m->prior_asked &&
 	    memcmp(m->raw, k->msg, k->len) == 0;
 }
@@ -349,15 +354,28 @@ raw_match(const struct hnode *n, const void *key)
  * The dialog holding a message with the bytes msg[0..len) (hash h), of
  * the kind raw_match() accepts; NULL when none.  Equal bytes are an equal
  * Call-ID, and one dialog in the table holds each Call-ID: this is the
- * dialog the parse's prior_msgs() would find.
+ * dialog the parse's prior_msgs() would find.  *met: whether the index
+ * holds any message of hash h.
+ *
+ * The index holds at most one message a hash (store_msg links a message
+ * only when none of its hash was met here), so the walk compares at most
+ * one message's bytes, and unlinking walks a chain that universal
+ * hashing keeps short.  Messages that share a hash -- equal in their
+ * length and hashed ends (raw_hash), which a capture can make as many
+ * of as it likes -- would otherwise pile into one chain, every lookup
+ * and unlink walking all of them.  The others stay out of the index:
+ * their dialog counts them in raw_unindexed, and the parse's
+ * prior_msgs() finds their copies instead, with the same result.
  */
 static struct dialog *
 raw_owner(const struct dialog_table *t, const uint8_t *msg, size_t len,
-    uint64_t h)
+    uint64_t h, bool *met)
 {
-	const struct raw_key k = { msg, len };
-	struct hnode *n = htab_find(&t->byraw, h, raw_match, &k);
+	const struct raw_key k = { msg, len, met };
+	struct hnode *n;
 
+	*met = false;
+	n = htab_find(&t->byraw, h, raw_match, &k);
 	return n != NULL ? HTAB_ENTRY(n, struct dmsg, raw_node)->owner : NULL;
 }
 
@@ -498,7 +516,8 @@ dialog_release(struct dialog_table *t, struct dialog *d)
 {
 	htab_del(&t->byid, &d->node);
 	for (size_t i = 0; i < d->nmsgs; i++)
-		htab_del(&t->byraw, &d->msgs[i].raw_node);
+		if (d->msgs[i].raw_linked)
+			htab_del(&t->byraw, &d->msgs[i].raw_node);
 	lru_unlink(t, d);
 	if (t->hint == d)
 		t->hint = NULL;
@@ -565,6 +584,12 @@ size_t
 dialog_table_count(const struct dialog_table *t)
 {
 	return t->count;
+}
+
+size_t
+dialog_table_indexed(const struct dialog_table *t)
+{
+	return t->byraw.n;
 }
 
 size_t
@@ -860,10 +885,12 @@ update_other_state(struct dialog *d, const struct sipmsg *m, struct mcode mc,
 		d->state = DIALOG_FAILED;
 }
 
+/* index: link the new dmsg in byraw when raw_match() could take it
+ * (raw_owner() says when the index may). */
 static bool
 store_msg(struct dialog_table *t, struct dialog *d, struct sipmsg *m,
     struct mcode mc, const struct pkt *p, uint64_t first_frame,
-    uint64_t raw_hash, struct anomalies *an)
+    uint64_t raw_hash, bool index, struct anomalies *an)
 {
 	struct dmsg *dm;
 	size_t bytes = msg_bytes(m);
@@ -883,11 +910,14 @@ store_msg(struct dialog_table *t, struct dialog *d, struct sipmsg *m,
 			return false;
 		/* The index points into the array: moved, relinked. */
 		for (size_t i = 0; i < d->nmsgs; i++)
-			htab_del(&t->byraw, &d->msgs[i].raw_node);
+			if (d->msgs[i].raw_linked)
+				htab_del(&t->byraw, &d->msgs[i].raw_node);
 		if (d->nmsgs > 0)
 			memcpy(nm, d->msgs, d->nmsgs * sizeof(*nm));
 		for (size_t i = 0; i < d->nmsgs; i++)
-			htab_add(&t->byraw, &nm[i].raw_node, nm[i].raw_hash);
+			if (nm[i].raw_linked)
+				htab_add(&t->byraw, &nm[i].raw_node,
+				    nm[i].raw_hash);
 		pool_put(t, d->msgs, pool_cap(d->msgs_cap * sizeof(*nm)));
 		d->msgs = nm;
 		d->mem_bytes += (ncap - d->msgs_cap) * sizeof(*nm);
@@ -919,14 +949,17 @@ store_msg(struct dialog_table *t, struct dialog *d, struct sipmsg *m,
 	dm->m = m;
 	dm->raw_hash = raw_hash;
 	dm->owner = d;
-	htab_add(&t->byraw, &dm->raw_node, raw_hash);
+	if (index && m->quiet && m->prior_asked) {
+		dm->raw_linked = true;
+		htab_add(&t->byraw, &dm->raw_node, raw_hash);
+	} else if (m->quiet) {
+		d->raw_unindexed++;
+	}
 	dm->key_cseq = m->cseq;
 	dm->key_status = m->status;
 	dm->key_request = m->is_request;
 	dm->method_code = mc.method;
 	dm->cseq_code = mc.cseq;
-	if (!m->prior_asked)
-		d->raw_unindexed++;
 	d->raw_bytes += m->raw_len;
 	d->mem_bytes += bytes;
 	t->bytes += bytes;
@@ -955,7 +988,7 @@ fold_retrans(struct dialog_table *t, struct dialog *d, struct dmsg *orig,
  */
 static struct dialog *
 add_msg(struct dialog_table *t, struct sipmsg *m, const struct pkt *p,
-    uint64_t first_frame, uint64_t raw_hash, struct dialog *d,
+    uint64_t first_frame, uint64_t raw_hash, bool index, struct dialog *d,
     const uint64_t *cid_hash, struct anomalies *an, bool *is_retrans)
 {
 	struct dmsg *orig;
@@ -992,7 +1025,7 @@ add_msg(struct dialog_table *t, struct sipmsg *m, const struct pkt *p,
 		update_call_state(d, m, mc, p->ts_ns);
 	else
 		update_other_state(d, m, mc, p->ts_ns);
-	if (!store_msg(t, d, m, mc, p, first_frame, raw_hash, an))
+	if (!store_msg(t, d, m, mc, p, first_frame, raw_hash, index, an))
 		pool_free_msg(t, m);
 	touch(t, d, p->ts_ns);
 	enforce_budget(t, d, an);
@@ -1004,9 +1037,10 @@ dialog_table_add(struct dialog_table *t, struct sipmsg *m,
     const struct pkt *p, uint64_t first_frame, struct anomalies *an,
     bool *is_retrans)
 {
+	/* Not indexed: no raw_owner() looked for its hash first. */
 	return add_msg(t, m, p, first_frame,
-	    raw_hash((const uint8_t *)m->raw, m->raw_len), NULL, NULL, an,
-	    is_retrans);
+	    raw_hash((const uint8_t *)m->raw, m->raw_len), false, NULL, NULL,
+	    an, is_retrans);
 }
 
 /*
@@ -1046,7 +1080,7 @@ prior_msgs(void *user, const char *call_id, const struct sipmsg **out,
 	 * the parse stopped.  dialog_table_take() has already asked this
 	 * of every stored message raw_owner() can find (equal bytes are
 	 * this Call-ID, so this dialog) and been told no; the others are
-	 * those the dialog counts in raw_unindexed.
+	 * those the dialog counts in raw_unindexed (quiet, not indexed).
 	 */
 	if (d != NULL && d->raw_unindexed > 0 && t->take_msg != NULL &&
 	    (same = same_bytes(d, t->take_msg, t->take_len,
@@ -1076,7 +1110,7 @@ dialog_table_take(struct dialog_table *t, const uint8_t *msg, size_t len,
 	const struct dmsg *same;
 	struct dmsg *known;
 	struct sipmsg *m;
-	bool retrans, new_cid;
+	bool retrans, new_cid, met;
 
 	*dp = NULL;
 	/*
@@ -1084,7 +1118,7 @@ dialog_table_take(struct dialog_table *t, const uint8_t *msg, size_t len,
 	 * parsed, when the parse would have stopped at prior_msgs() for it:
 	 * the same dialog, the same same_bytes() and find_original().
 	 */
-	if ((d = raw_owner(t, msg, len, h)) != NULL &&
+	if ((d = raw_owner(t, msg, len, h, &met)) != NULL &&
 	    (same = same_bytes(d, msg, len, h)) != NULL &&
 	    (known = find_original(d, same->m, dmsg_mcode(same), p)) != NULL) {
 		fold_retrans(t, d, known, p);
@@ -1116,7 +1150,7 @@ dialog_table_take(struct dialog_table *t, const uint8_t *msg, size_t len,
 	new_cid = hint == NULL && t->new_valid &&
 	    strcmp(t->new_cid, m->call_id) == 0;
 	t->new_valid = false;
-	d = add_msg(t, m, p, first_frame, h, hint,
+	d = add_msg(t, m, p, first_frame, h, !met, hint,
 	    new_cid ? &t->new_hash : NULL, an, &retrans);
 	*dp = d;
 	if (d == NULL)

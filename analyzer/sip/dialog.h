@@ -107,6 +107,7 @@ struct dmsg {
 	uint32_t key_cseq;
 	int key_status;
 	bool key_request;
+	bool raw_linked;          /* private: in the table's index (raw_node) */
 	/* enum sip_method of m->method and m->cseq_method (SIPM_NONE when
 	 * the dialog table did not store this dmsg): see dmsg_method_is. */
 	uint8_t method_code, cseq_code;
@@ -221,8 +222,8 @@ struct dialog {
 	uint64_t dropped_msgs;    /* beyond CAP_DIALOG_MESSAGES */
 	size_t raw_bytes;         /* raw bytes kept */
 	size_t mem_bytes;         /* private: approximate heap held */
-	/* Private: messages stored that the table's index by raw bytes
-	 * cannot offer as copies (parsed without asking for priors). */
+	/* Private: quiet messages stored outside the table's index by raw
+	 * bytes (dialog.c, raw_owner), which prior_msgs looks through. */
 	uint32_t raw_unindexed;
 	void *media_eps;          /* private to analysis.c: announced endpoints */
 
@@ -365,6 +366,9 @@ void dialog_table_expire(struct dialog_table *t, int64_t now_ns);
 /* Dialogs in flight, and approximate bytes they hold. */
 size_t dialog_table_bytes(const struct dialog_table *t);
 size_t dialog_table_count(const struct dialog_table *t);
+
+/* Messages in the table's index by raw bytes (for tests: dialog.c). */
+size_t dialog_table_indexed(const struct dialog_table *t);
 
 /* Iterates over dialogs in flight (for the analysis' stream bookkeeping). */
 void dialog_table_foreach(struct dialog_table *t,

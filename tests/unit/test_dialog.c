@@ -514,6 +514,71 @@ test_take_many(void)
 }
 
 /*
+ * Messages equal in length and in the ends raw_hash reads (first 128
+ * and last 32 bytes) but not in the middle -- here 2,000 INVITEs whose
+ * Call-IDs differ -- share one hash whatever the key, and a capture can
+ * hold as many as it likes.  The index keeps one message a hash (else
+ * one chain of 2,000, every lookup and unlink walking it); the others'
+ * copies are still found, after the header walk, and folded.  Messages
+ * of distinct hashes are all indexed.
+ */
+static void
+test_take_same_ends(void)
+{
+	enum { N = 2000 };
+	struct seen s = { 0 };
+	struct dialog_table *t = dialog_table_new(done, &s);
+	struct anomalies an;
+	static struct rawmsg r[N];
+
+	memset(&an, 0, sizeof(an));
+	for (int i = 0; i < N; i++) {
+		char cid[32];
+
+		snprintf(cid, sizeof(cid), "same-ends-%04d", i);
+		rawmsg(&r[i], cid, INV, 1, "INVITE", "", "z9hG4bKsame", 1,
+		    SEC + i);
+		CU_ASSERT_FATAL(r[i].len > 128 + 32 && r[i].len == r[0].len);
+		CU_ASSERT(memcmp(r[i].text, r[0].text, 128) == 0);
+		CU_ASSERT(memcmp(r[i].text + r[i].len - 32,
+		    r[0].text + r[0].len - 32, 32) == 0);
+	}
+	for (int pass = 0; pass < 2; pass++)
+		for (int i = 0; i < N; i++) {
+			struct pkt p = mkpkt(1, r[i].ts + pass * SEC);
+			struct dialog *d;
+
+			CU_ASSERT_EQUAL(dialog_table_take(t,
+			    (const uint8_t *)r[i].text, r[i].len, NULL, &p, 0, &an,
+			    &d), pass ? DIALOG_TAKE_RETRANS : DIALOG_TAKE_NEW);
+			CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+			CU_ASSERT_EQUAL(d->nmsgs, 1);
+			CU_ASSERT_EQUAL(d->msgs[0].retrans, (uint32_t)pass);
+		}
+	CU_ASSERT_EQUAL(dialog_table_count(t), N);
+	CU_ASSERT_EQUAL(dialog_table_indexed(t), 1);
+	dialog_table_free(t);
+	CU_ASSERT_EQUAL(s.n, N);
+	CU_ASSERT_EQUAL(anomaly_total(&an), 0);
+
+	/* distinct branches: distinct ends, every message indexed */
+	t = dialog_table_new(done, &s);
+	for (int i = 0; i < N; i++) {
+		char cid[32], br[32];
+		struct pkt p = mkpkt(1, SEC + i);
+		struct dialog *d;
+
+		snprintf(cid, sizeof(cid), "same-ends-%04d", i);
+		snprintf(br, sizeof(br), "z9hG4bK%04d", i);
+		rawmsg(&r[i], cid, INV, 1, "INVITE", "", br, 1, SEC + i);
+		CU_ASSERT_EQUAL(dialog_table_take(t, (const uint8_t *)r[i].text,
+		    r[i].len, NULL, &p, 0, &an, &d), DIALOG_TAKE_NEW);
+	}
+	CU_ASSERT_EQUAL(dialog_table_indexed(t), N);
+	dialog_table_free(t);
+}
+
+/*
  * Copies are recognised before parsing through the table's index of
  * stored messages by raw bytes, which points into each dialog's message
  * array: the array moves as a dialog grows (8, 16, 32 messages) and its
@@ -747,6 +812,8 @@ main(void)
 	CU_add_test(s, "take: as parse + add", test_take_matches_add);
 	CU_add_test(s, "take: retransmission by bytes", test_take_by_bytes);
 	CU_add_test(s, "take: many calls, blocks reused", test_take_many);
+	CU_add_test(s, "take: one indexed message a hash",
+	    test_take_same_ends);
 	CU_add_test(s, "take: index follows moved arrays",
 	    test_take_index_moves);
 	CU_add_test(s, "method codes: strcmp's answer", test_method_codes);
