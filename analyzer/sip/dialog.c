@@ -126,15 +126,23 @@ sip_method_name(unsigned c)
 
 /*
  * SIPM_OTHER or the code of method s, from method_names (the one list of
- * the names): a name is compared only when its first letter matches.
+ * the names): a name is compared only when its first letter matches, in
+ * line (names are a few letters: a call to strcmp cost more).
  */
 uint8_t
 sip_method_code(const char *s)
 {
-	for (unsigned c = 0; c < SIPM_COUNT; c++)
-		if (method_names[c] != NULL && method_names[c][0] == s[0] &&
-		    strcmp(method_names[c], s) == 0)
+	for (unsigned c = 0; c < SIPM_COUNT; c++) {
+		const char *n = method_names[c];
+		size_t i = 1;
+
+		if (n == NULL || n[0] != s[0])
+			continue;
+		while (n[i] != '\0' && n[i] == s[i])
+			i++;
+		if (n[i] == s[i])
 			return (uint8_t)c;
+	}
 	return SIPM_OTHER;
 }
 
