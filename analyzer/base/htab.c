@@ -180,17 +180,26 @@ htab_del(struct htab *h, struct hnode *node)
 		v2 += v1; v1 = ROTL(v1, 17); v1 ^= v2; v2 = ROTL(v2, 32); \
 	} while (0)
 
-/* Little-endian load of eight bytes, as the SipHash paper reads words. */
+/*
+ * Little-endian load of n bytes (1 to 8, a constant where it is called),
+ * as the SipHash paper reads words; the bytes not loaded are zero.
+ */
 static inline uint64_t
-load_le64(const unsigned char *p)
+load_le(const unsigned char *p, size_t n)
 {
-	uint64_t w;
+	uint64_t w = 0;
 
-	memcpy(&w, p, 8);
+	memcpy(&w, p, n);
 #if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
 	w = __builtin_bswap64(w);
 #endif
 	return w;
+}
+
+static inline uint64_t
+load_le64(const unsigned char *p)
+{
+	return load_le(p, 8);
 }
 
 /*
@@ -305,19 +314,6 @@ struct nh {
 	uint64_t lo, hi;
 };
 
-/* Little-endian load of four bytes. */
-static inline uint32_t
-load_le32(const unsigned char *p)
-{
-	uint32_t w;
-
-	memcpy(&w, p, 4);
-#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-	w = __builtin_bswap32(w);
-#endif
-	return w;
-}
-
 /*
  * The last pair of words of a segment of len bytes (len % 16 != 0),
  * read without copying: its last sixteen bytes when it has them
@@ -337,7 +333,7 @@ nh_last(const unsigned char *seg, size_t len, uint64_t w[2])
 		w[0] = load_le64(seg);
 		w[1] = load_le64(seg + len - 8);
 	} else if (len >= 4) {
-		w[0] = load_le32(seg) | (uint64_t)load_le32(seg + len - 4) << 32;
+		w[0] = load_le(seg, 4) | load_le(seg + len - 4, 4) << 32;
 		w[1] = 0;
 	} else {
 		w[0] = seg[0] | (uint64_t)seg[len / 2] << 8 |

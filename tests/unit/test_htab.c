@@ -220,6 +220,64 @@ longest_chain(const struct htab *h)
 	return worst;
 }
 
+/* The key's two words, for hashes of 16-byte keys built here. */
+static void
+key_words(const struct key *k, uint64_t *w0, uint64_t *w1)
+{
+	memcpy(w0, k->b, 8);
+	memcpy(w1, k->b + 8, 8);
+}
+
+static uint64_t
+by_words(const struct key *k)
+{
+	return htab_hash_words(k->b, k->len);
+}
+
+static uint64_t
+by_old_words(const struct key *k)
+{
+	return old_words(k->b, k->len);
+}
+
+static uint64_t
+by_branch(const struct key *k)
+{
+	return htab_hash(k->b, k->len, HTAB_SEED);
+}
+
+static uint64_t
+by_old_fnv(const struct key *k)
+{
+	return old_fnv(k->b, k->len);
+}
+
+/* The low 58 bits of an NH product of the two words, under fixed key
+ * words: what a finish indexing by the sum's low bits would see. */
+static uint64_t
+by_nh_low(const struct key *k)
+{
+	uint64_t w0, w1;
+
+	key_words(k, &w0, &w1);
+	return ((w0 + 5) * (w1 + 7)) & ((1ULL << 58) - 1);
+}
+
+/* The longest chain of k[0..n) linked by hash. */
+static size_t
+keys_chain(struct key *k, size_t n, uint64_t (*hash)(const struct key *))
+{
+	struct htab h;
+	size_t worst;
+
+	CU_ASSERT_FATAL(htab_init(&h, 16) == 0);
+	for (size_t i = 0; i < n; i++)
+		htab_add(&h, &k[i].node, hash(&k[i]));
+	worst = longest_chain(&h);
+	htab_fini(&h);
+	return worst;
+}
+
 /*
  * Call-IDs of 16 bytes that all had one value under the old word hash
  * (the dialog table's): its per-word step is invertible, so the second
@@ -233,7 +291,6 @@ test_crafted_word_collisions(void)
 {
 	enum { N = 4096 };
 	static struct key k[N];
-	struct htab h;
 	uint64_t h0 = 0x9e3779b97f4a7c15ULL ^ 16, s, w2;
 	const uint64_t target = 0x4242424242424242ULL;
 
@@ -250,17 +307,9 @@ test_crafted_word_collisions(void)
 	for (int i = 1; i < N; i++)
 		CU_ASSERT_EQUAL_FATAL(old_words(k[i].b, 16),
 		    old_words(k[0].b, 16));
-	CU_ASSERT_FATAL(htab_init(&h, 16) == 0);
-	for (int i = 0; i < N; i++)
-		htab_add(&h, &k[i].node, htab_hash_words(k[i].b, k[i].len));
-	CU_ASSERT(longest_chain(&h) <= 12);
+	CU_ASSERT(keys_chain(k, N, by_words) <= 12);
 	/* the same keys under the old hash: one chain */
-	htab_fini(&h);
-	CU_ASSERT_FATAL(htab_init(&h, 16) == 0);
-	for (int i = 0; i < N; i++)
-		htab_add(&h, &k[i].node, old_words(k[i].b, k[i].len));
-	CU_ASSERT_EQUAL(longest_chain(&h), N);
-	htab_fini(&h);
+	CU_ASSERT_EQUAL(keys_chain(k, N, by_old_words), N);
 }
 
 /*
@@ -277,7 +326,6 @@ test_crafted_nh_collisions(void)
 {
 	enum { N = 4096 };
 	static struct key k[N];
-	struct htab h;
 	const uint64_t m58 = (1ULL << 58) - 1;
 	uint64_t r = 0x243f6a8885a308d3ULL;
 
@@ -297,30 +345,16 @@ test_crafted_nh_collisions(void)
 		for (int i = 0; i < N; i++) {
 			uint64_t w0, w1, low;
 
-			memcpy(&w0, k[i].b, 8);
-			memcpy(&w1, k[i].b + 8, 8);
+			key_words(&k[i], &w0, &w1);
 			low = ((w0 + k0) * (w1 + k1)) & m58;
 			if (i == 0)
 				low0 = low;
 			CU_ASSERT_EQUAL_FATAL(low, low0);
 		}
 	}
-	CU_ASSERT_FATAL(htab_init(&h, 16) == 0);
-	for (int i = 0; i < N; i++)
-		htab_add(&h, &k[i].node, htab_hash_words(k[i].b, k[i].len));
-	CU_ASSERT(longest_chain(&h) <= 12);
+	CU_ASSERT(keys_chain(k, N, by_words) <= 12);
 	/* the same keys by the product's low bits alone: one chain */
-	htab_fini(&h);
-	CU_ASSERT_FATAL(htab_init(&h, 16) == 0);
-	for (int i = 0; i < N; i++) {
-		uint64_t w0, w1;
-
-		memcpy(&w0, k[i].b, 8);
-		memcpy(&w1, k[i].b + 8, 8);
-		htab_add(&h, &k[i].node, ((w0 + 5) * (w1 + 7)) & m58);
-	}
-	CU_ASSERT_EQUAL(longest_chain(&h), N);
-	htab_fini(&h);
+	CU_ASSERT_EQUAL(keys_chain(k, N, by_nh_low), N);
 }
 
 /*
@@ -375,7 +409,6 @@ test_crafted_fnv_collisions(void)
 {
 	enum { N = 128 };
 	static struct key k[N];
-	struct htab h;
 	uint32_t cand = 0;
 
 	for (int i = 0; i < N; i++) {
@@ -387,17 +420,8 @@ test_crafted_fnv_collisions(void)
 		}
 		cand++;
 	}
-	CU_ASSERT_FATAL(htab_init(&h, 16) == 0);
-	for (int i = 0; i < N; i++)
-		htab_add(&h, &k[i].node, htab_hash(k[i].b, k[i].len,
-		    HTAB_SEED));
-	CU_ASSERT(longest_chain(&h) <= 10);
-	htab_fini(&h);
-	CU_ASSERT_FATAL(htab_init(&h, 16) == 0);
-	for (int i = 0; i < N; i++)
-		htab_add(&h, &k[i].node, old_fnv(k[i].b, k[i].len));
-	CU_ASSERT_EQUAL(longest_chain(&h), N);
-	htab_fini(&h);
+	CU_ASSERT(keys_chain(k, N, by_branch) <= 10);
+	CU_ASSERT_EQUAL(keys_chain(k, N, by_old_fnv), N);
 }
 
 /*
