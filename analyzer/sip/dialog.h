@@ -12,6 +12,8 @@
  *
  * A dialog is a plain record: read it freely while it is handed to you
  * (callbacks in analysis.h); the dialog table (dialog_table_*) owns it.
+ * Its strings are C strings: the bytes of an array past its string's
+ * end are not set (a new dialog is not zeroed there).
  */
 #ifndef SIPALG_DIALOG_H
 #define SIPALG_DIALOG_H

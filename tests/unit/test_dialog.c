@@ -513,6 +513,77 @@ test_take_many(void)
 	}
 }
 
+/* A done callback that scribbles over what dialog_release() no longer
+ * reads once it returns, and remembers where the dialog was. */
+static bool
+scribble_done(void *user, struct dialog *d)
+{
+	*(struct dialog **)user = d;
+	memset(d->call_id, 'x', sizeof(d->call_id));
+	memset(d->first_method, 'x', sizeof(d->first_method));
+	memset(d->from, 'x', sizeof(d->from));
+	memset(d->to, 'x', sizeof(d->to));
+	memset(d->from_tag, 'x', sizeof(d->from_tag));
+	memset(d->vis, 0x5a, sizeof(d->vis));
+	memset(&d->join, 0x5a, sizeof(d->join));
+	memset(&d->memo_initial, 0x5a, sizeof(d->memo_initial));
+	memset(&d->memo_answer, 0x5a, sizeof(d->memo_answer));
+	d->rtcp_packets = 77;
+	d->retrans_total = 77;
+	d->evicted = true;
+	d->media_eps = d;
+	return false;
+}
+
+/*
+ * A new dialog in the block of one that left (the pool hands it back) is
+ * as a zeroed one but for the bytes past its strings' ends: every other
+ * field zero, every string what its first message said.
+ */
+static void
+test_new_dialog_zeroed(void)
+{
+	struct dialog *old = NULL, *d;
+	struct dialog_table *t = dialog_table_new(scribble_done, &old);
+	struct rawmsg r;
+	struct pkt p = mkpkt(1, SEC);
+	const struct dialog_memo zm = { 0 };
+
+	rawmsg(&r, "zero-a", INV, 1, "INVITE", "", "z9hG4bKza", 1, SEC);
+	CU_ASSERT_EQUAL(dialog_table_take(t, (const uint8_t *)r.text, r.len,
+	    NULL, &p, 0, NULL, &d), DIALOG_TAKE_NEW);
+	dialog_table_expire(t, 10000 * SEC);
+	CU_ASSERT_PTR_EQUAL_FATAL(old, d);
+	rawmsg(&r, "zero-b", INV, 1, "INVITE", "", "z9hG4bKzb", 1, 10001 * SEC);
+	p = mkpkt(1, 10001 * SEC);
+	CU_ASSERT_EQUAL(dialog_table_take(t, (const uint8_t *)r.text, r.len,
+	    NULL, &p, 0, NULL, &d), DIALOG_TAKE_NEW);
+	CU_ASSERT_PTR_EQUAL(d, old);
+	CU_ASSERT_STRING_EQUAL(d->call_id, "zero-b");
+	CU_ASSERT_STRING_EQUAL(d->first_method, "INVITE");
+	CU_ASSERT_STRING_EQUAL(d->from, "alice@10.0.0.2");
+	CU_ASSERT_STRING_EQUAL(d->to, "bob@10.0.0.3");
+	CU_ASSERT_STRING_EQUAL(d->from_tag, "ft1");
+	for (int i = 0; i < 3; i++) {
+		CU_ASSERT_EQUAL(d->vis[i].state, 0);
+		CU_ASSERT_EQUAL(d->vis[i].why[0], '\0');
+	}
+	CU_ASSERT_EQUAL(d->join.id, 0);
+	CU_ASSERT_EQUAL(d->join.call_id[0], '\0');
+	CU_ASSERT_EQUAL(d->join.segment, 0);
+	CU_ASSERT(!d->join.other_first && !d->join.other_affected);
+	CU_ASSERT_EQUAL(d->join.counted, 0);
+	CU_ASSERT(memcmp(&d->memo_initial, &zm, sizeof(zm)) == 0);
+	CU_ASSERT(memcmp(&d->memo_answer, &zm, sizeof(zm)) == 0);
+	CU_ASSERT_EQUAL(d->rtcp_packets, 0);
+	CU_ASSERT_EQUAL(d->retrans_total, 0);
+	CU_ASSERT(!d->evicted);
+	CU_ASSERT_PTR_NULL(d->media_eps);
+	CU_ASSERT_PTR_NULL(d->findings);
+	CU_ASSERT_EQUAL(d->nstreams, 0);
+	dialog_table_free(t);
+}
+
 /*
  * Messages equal in length and in the ends raw_hash reads (first 128
  * and last 32 bytes) but not in the middle -- here 2,000 INVITEs whose
@@ -812,6 +883,8 @@ main(void)
 	CU_add_test(s, "take: as parse + add", test_take_matches_add);
 	CU_add_test(s, "take: retransmission by bytes", test_take_by_bytes);
 	CU_add_test(s, "take: many calls, blocks reused", test_take_many);
+	CU_add_test(s, "a new dialog in a reused block is zeroed",
+	    test_new_dialog_zeroed);
 	CU_add_test(s, "take: one indexed message a hash",
 	    test_take_same_ends);
 	CU_add_test(s, "take: index follows moved arrays",
