@@ -201,6 +201,9 @@ struct dialog {
 	char call_id[256];        /* the key: compared right after node.hash */
 	struct dialog *lru_prev, *lru_next; /* private */
 	int lru;                  /* private: which expiry list */
+	/* Private: quiet messages stored outside the table's index by raw
+	 * bytes (dialog.c, raw_owner), which prior_msgs looks through. */
+	uint32_t raw_unindexed;
 
 	uint64_t id;              /* 1-based, in order of first message */
 	enum dialog_kind kind;
@@ -224,9 +227,6 @@ struct dialog {
 	uint64_t dropped_msgs;    /* beyond CAP_DIALOG_MESSAGES */
 	size_t raw_bytes;         /* raw bytes kept */
 	size_t mem_bytes;         /* private: approximate heap held */
-	/* Private: quiet messages stored outside the table's index by raw
-	 * bytes (dialog.c, raw_owner), which prior_msgs looks through. */
-	uint32_t raw_unindexed;
 	void *media_eps;          /* private to analysis.c: announced endpoints */
 
 	char first_method[32];
