@@ -8,11 +8,13 @@
  * unkeyed hash cannot prevent that (the bucket is a few low bits: about
  * 2^k tries find each key for a 2^k-bucket table, and the old FNV-1a and
  * word hashes had cheap exact multicollisions besides), so the byte hashes
- * are SipHash-1-3 (Aumasson and Bernstein, "SipHash: a fast short-input
- * PRF", 2012; the 1-3 rounds Python and Rust use for their tables) under
- * a 128-bit key drawn once per process, and htab_mix64 adds a key word
- * before mixing (a keyed bijection: its callers put the key in before
- * they combine integer fields, htab.h says why).  Hash values therefore
+ * are keyed, under a key drawn once per process: htab_hash is SipHash-1-3
+ * (Aumasson and Bernstein, "SipHash: a fast short-input PRF", 2012; the
+ * 1-3 rounds Python and Rust use for their tables), htab_hash_words a
+ * universal hash (NH and a polynomial, below, with the bound it gives),
+ * and htab_mix64 adds a key word before mixing (a keyed bijection: its
+ * callers put the key in before they combine integer fields, htab.h says
+ * why).  Hash values therefore
  * differ from one run to the next; nothing may print, store or order
  * output by them (records of one key keep their insertion order whatever
  * the key: grow() treats them alike).  SIPALG_HASH_SEED=N in the
