@@ -22,9 +22,11 @@
  *
  * Tables are arrays bounded by caps.h (SIM_CAP_NAT_MAPPINGS,
  * SIM_CAP_PINHOLES; hitting one counts a SIM_*_TABLE_FULL anomaly),
- * indexed by hash chains of slot numbers: bindings by public port and by
- * inside endpoint, pinholes by public port, signalling flow and inside
- * media pair.  Where several entries match, the lowest slot wins, as a
+ * indexed by chains of slot numbers: bindings by public port (one chain
+ * a port) and by inside endpoint, pinholes by public port, signalling
+ * flow and inside media pair (hashed).  A summary of the ports held, by
+ * blocks of 64 (struct psum), lets a port search pass a block all held
+ * instead of trying each port: the port found is the plain scan's.  Where several entries match, the lowest slot wins, as a
  * scan of the array in order would have it, and a new entry takes the
  * lowest slot that is free (a binding: free or dead), so the decisions
  * do not depend on the indexes.  A min tree over the bindings' death
