@@ -1710,10 +1710,11 @@ capture_set_add(struct capture_set *cs, const char *path, char *err,
 	} else
 		pipe_start(f);
 	ng_start(f);
-	if ((f->fast.ra != NULL && rahead_threaded(f->fast.ra)) ||
+	f->info.readahead =
+	    (f->fast.ra != NULL && rahead_threaded(f->fast.ra)) ||
 	    (f->walk.ra != NULL && rahead_threaded(f->walk.ra)) ||
-	    (f->pipe.ra != NULL && rahead_threaded(f->pipe.ra)))
-		cs->nthreads++;
+	    (f->pipe.ra != NULL && rahead_threaded(f->pipe.ra));
+	cs->nthreads += f->info.readahead;
 	cs->f[cs->n++] = f;
 	cfile_fill(f);
 	return 0;

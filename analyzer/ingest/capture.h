@@ -59,6 +59,8 @@ struct capture_info {
 	                         * stream:
 	                         * capture.c's top), the others by libpcap:
 	                         * for tests and profiling */
+	int readahead;          /* a thread read the file ahead
+	                         * (capture_set_readahead): for tests */
 	/*
 	 * pcapng only: the interfaces described before the first packet
 	 * (read by capture.c itself: libpcap does not give the options).
