@@ -82,6 +82,20 @@
  * libpcap returned last: the stream ends with the file's interfaces
  * and anomalies.
  *
+ * Read-ahead (readahead.c): the windows of our plain-pcap reader and of
+ * the pcapng block walk, and a stream's bytes, are read by a thread of
+ * the file (at most RA_THREADS in a set) while the frames of the current
+ * window are analysed, so that the kernel's copy overlaps the analysis
+ * (on the 2,008,775-packet RTP bench capture about 0.07 s of 0.30 s of
+ * CPU).  The windows are the same with the thread and without (the
+ * caller then reads them itself), at consecutive offsets: a record cut
+ * by a window's end is joined in front of the next window, a record
+ * beyond the window is read by fast_big as before.  A file ahead of the
+ * windows after libpcap read a record (it reads from fast.off, which
+ * only goes forward) skips to it.  Off with SIPALG_READAHEAD=0 or
+ * capture_set_readahead(); by default on with two CPUs or more for a
+ * stream or a file of RA_MIN_FILE bytes and more.
+ *
  * Errors after the open are anomalies of the file, which then ends (the
  * others go on): libpcap's "truncated dump file ..." (a record cut short by
  * the end of the file) is PCAP_TRUNCATED, anything else PCAP_READ_ERROR;
