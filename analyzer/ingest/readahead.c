@@ -304,16 +304,12 @@ ra_release(struct rahead *ra)
 {
 	if (!ra->threaded)
 		return;
-	int wake;
-
 	pthread_mutex_lock(&ra->mu);
 	ra->rel = ra->cons - 1;
-	wake = ra->asleep &&
-	    ra->prod + RA_BATCH <= ra->rel + (uint64_t)ra->nslots;
-	pthread_mutex_unlock(&ra->mu);
-	/* after the unlock: the thread woken does not wait for mu */
-	if (wake)
+	if (ra->asleep &&
+	    ra->prod + RA_BATCH <= ra->rel + (uint64_t)ra->nslots)
 		pthread_cond_signal(&ra->room);
+	pthread_mutex_unlock(&ra->mu);
 }
 
 /* Reading starts again at off (a file's). */
