@@ -1210,8 +1210,10 @@ ng_next(struct cfile *f, struct pcap_pkthdr *h, const u_char **data,
 		len = ng_ld32(p + 4, w->le);
 		if (len < 32 || len % 4 != 0 || len > WALK_BUF)
 			return 0;
-		/* the whole block: in the window already, or read there */
-		if (walk_bytes(w, w->off, len, &p) != 0)
+		/* the whole block: in the window already (p is in it),
+		 * or read there */
+		if (w->off - w->buf_off + len > w->buf_len &&
+		    walk_bytes(w, w->off, len, &p) != 0)
 			return 0;
 	}
 	id = ng_ld32(p + 8, w->le);
