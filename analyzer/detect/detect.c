@@ -19,7 +19,8 @@
  * (4.2); m= port not the RTP port, or only private ICE host candidates
  * under a public c=, 0.5 each.  "likely" at a score of 1.5 or more.  A
  * NATed phone's private address left in Contact/SDP of a packet from a
- * public source counts 1.0 against, received= showing the public address
+ * public source, or in the only Via of any request or response there
+ * (detect_msg_via_leak), counts 1.0 against, received= showing the public address
  * in an inside capture 0.5; "unlikely" when those reach 1.0 and the ALG
  * score stays under 1.0; otherwise "unknown".
  */
@@ -689,6 +690,27 @@ detect_msg_partly_rewritten(const struct dmsg *m)
 	    ep_same_ip(&s->via[0].sent_by, &m->src);
 }
 
+const struct ep *
+detect_msg_via_leak(const struct dmsg *m)
+{
+	const struct sipmsg *s = m->m;
+	const struct sdp_media *am;
+
+	if (s->nvia != 1 || m->src.family == 0 || detect_src_private(m) ||
+	    !detect_nat_private(&s->via[0].sent_by))
+		return NULL;
+	if (!s->is_request)
+		return m->dst.family != 0 && !detect_dst_private(m) ? &m->dst :
+		    NULL;
+	if (detect_nat_private(&s->ruri_addr) ||
+	    (s->ncontact > 0 && ep_same_ip(&s->contact[0].addr, &m->src)))
+		return NULL;
+	am = s->sdp ? detect_audio_media(s->sdp) : NULL;
+	if (am != NULL && am->has_conn && ep_same_ip(&am->conn, &m->src))
+		return NULL;
+	return &m->src;
+}
+
 bool
 detect_msg_nat(const struct dmsg *m, bool *leak)
 {
@@ -712,13 +734,19 @@ detect_msg_nat(const struct dmsg *m, bool *leak)
 	mine = !(!s->is_request && dmsg_cseq_is(m, SIPM_REGISTER)) &&
 	    !(s->is_request && detect_nat_private(&s->ruri_addr));
 	if (s->ncontact > 0 && detect_nat_private(&s->contact[0].addr)) {
-		*leak = mine;
+		*leak = mine || detect_msg_via_leak(m) != NULL;
 		return true;
 	}
 	am = s->sdp ? detect_audio_media(s->sdp) : NULL;
 	if (am != NULL && am->has_conn && am->port != 0 &&
 	    detect_nat_private(&am->conn)) {
-		*leak = mine && !detect_msg_partly_rewritten(m);
+		*leak = (mine && !detect_msg_partly_rewritten(m)) ||
+		    detect_msg_via_leak(m) != NULL;
+		return true;
+	}
+	/* The Via any method carries (a response's: its request's). */
+	if (detect_msg_via_leak(m) != NULL) {
+		*leak = true;
 		return true;
 	}
 	return s->is_request && s->nvia > 0 &&

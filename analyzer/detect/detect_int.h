@@ -580,6 +580,23 @@ bool detect_msg_nat(const struct dmsg *m, bool *leak);
  * private c= beside them is no sign that nothing rewrote the message.
  */
 bool detect_msg_partly_rewritten(const struct dmsg *m);
+/*
+ * The Via sent-by of m left private on the public side of a NAT: m comes
+ * from a public address and its only Via (the originating UA's own:
+ * a proxy adds its Via above it, RFC 3261 16.6) names a private address,
+ * as every request and response of any method shows it -- a request as
+ * its sender wrote it, a response to a public address as its requester
+ * wrote it (8.2.6.2: copied from the request).  Nothing else in a
+ * request names the public source (Contact, audio c=: a phone or box
+ * that wrote those but not its Via is not "untranslated"), and not a
+ * server's request to a registered private Contact.  An ALG translates
+ * the sent-by of the requests it passes (ALG-REFERENCE.md 2; Linux
+ * nf_nat_sip: the top Via of any request, restored in responses), so
+ * its absence is counter-evidence, as a private Contact is.  Returns
+ * the NATed device (the request's source, the response's destination:
+ * its public mapping), NULL when m shows no such Via.
+ */
+const struct ep *detect_msg_via_leak(const struct dmsg *m);
 /* True when e is an IPv4/IPv6 unspecified address (c=0.0.0.0, hold). */
 bool detect_ep_unspecified(const struct ep *e);
 

@@ -38,10 +38,14 @@
  * PBX with an external-address setting or a cloud PBX on private VPC
  * addresses leaves exactly these traces with no ALG on the path.
  * Against an ALG (verdict only, no finding): a request or response from
- * a public address whose Contact or c= is private; received= showing a
- * public address for a private sent-by.  A registrar's 2xx listing
- * bindings, and a server's request to a registered Contact, are the
- * server's view of the phone, not the phone's message: never counted.
+ * a public address whose Contact or c= is private, or whose only Via
+ * names a private sent-by (any method: an ALG translates the top Via of
+ * every request it passes, and a response carries its request's; not
+ * beside a Contact or c= naming the public source, detect_msg_via_leak);
+ * received= showing a public address for a private sent-by.  A
+ * registrar's 2xx listing bindings, and a server's request to a
+ * registered Contact, are the server's view of the phone, not the
+ * phone's message: their Contact and SDP never counted.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -344,29 +348,37 @@ check_leak(struct detect *dt, const struct dmsg *m)
 {
 	const struct sipmsg *s = m->m;
 	const struct sdp_media *am;
+	const struct ep *dev = &m->src;
 	struct evidence ev;
-	char a[NETADDR_STRLEN];
+	char a[NETADDR_STRLEN], v[NETADDR_STRLEN];
 	const char *field, *val;
+	bool own;
 
+	if (detect_src_private(m) || m->src.family == 0 ||
+	    dt->dlg_hits[HIT_NOALG_PRIVATE_LEAK] > 0)
+		return;
 	/*
 	 * A registrar lists the bindings it holds in its 2xx, and a server's
 	 * request to a registered Contact carries what it was told: neither
-	 * is the phone's own message.  Once per dialog.
+	 * is the phone's own Contact or SDP.  Once per dialog.
 	 */
-	if (detect_src_private(m) || m->src.family == 0 ||
-	    dt->dlg_hits[HIT_NOALG_PRIVATE_LEAK] > 0 || (!s->is_request &&
-	    dmsg_cseq_is(m, SIPM_REGISTER)) || to_registered(m))
-		return;
+	own = !(!s->is_request && dmsg_cseq_is(m, SIPM_REGISTER)) &&
+	    !to_registered(m);
 	am = s->sdp ? detect_audio_media(s->sdp) : NULL;
-	if (s->ncontact > 0 && s->contact[0].addr.family != 0 &&
+	if (own && s->ncontact > 0 && s->contact[0].addr.family != 0 &&
 	    nat_private(&s->contact[0].addr)) {
 		field = "Contact";
 		val = s->contact[0].uri;
-	} else if (am != NULL && am->has_conn && am->port != 0 &&
+	} else if (own && am != NULL && am->has_conn && am->port != 0 &&
 	    !detect_ep_unspecified(&am->conn) && nat_private(&am->conn) &&
 	    !detect_msg_partly_rewritten(m)) {
 		field = "c=";
 		val = am->conn_text;
+	} else if ((dev = detect_msg_via_leak(m)) != NULL) {
+		/* The Via a request (or the request a response answers)
+		 * carried: any method, as an ALG translates any. */
+		field = "Via";
+		val = ep_str(&s->via[0].sent_by, v, sizeof(v));
 	} else {
 		return;
 	}
@@ -376,10 +388,15 @@ check_leak(struct detect *dt, const struct dmsg *m)
 	ev.frame = m->frame;
 	ev.ts_ns = m->ts_ns;
 	snprintf(ev.field, sizeof(ev.field), "%s", field);
-	snprintf(ev.value, sizeof(ev.value), "%s (private) sent from "
-	    "public %s: not translated", val,
-	    ep_ip_str(&m->src, a, sizeof(a)));
-	detect_hit(dt, HIT_NOALG_PRIVATE_LEAK, &ev, &m->src);
+	if (s->is_request || field[0] != 'V')
+		snprintf(ev.value, sizeof(ev.value), "%s (private) sent from "
+		    "public %s: not translated", val,
+		    ep_ip_str(&m->src, a, sizeof(a)));
+	else
+		snprintf(ev.value, sizeof(ev.value), "%s (private) in a "
+		    "response to public %s: its request left untranslated",
+		    val, ep_ip_str(&m->dst, a, sizeof(a)));
+	detect_hit(dt, HIT_NOALG_PRIVATE_LEAK, &ev, dev);
 }
 
 static void

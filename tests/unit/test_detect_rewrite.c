@@ -407,6 +407,133 @@ test_rewrite_partial_not_untranslated(void)
 }
 
 /*
+ * The Via every request and response carries, of any method (issue 16.1,
+ * samples/linux-alg nat-ports-alg-off: OPTIONS only, ALG off): a NATed
+ * phone's private sent-by on the public side is untranslated, as its
+ * private Contact is (an ALG translates the top Via of what it passes);
+ * a response to the public mapping shows its request's.  Not when the
+ * request names the public source elsewhere (a phone's external-address
+ * setting), not a proxy's request (its Via above the phone's), not
+ * inside.
+ */
+static void
+test_rewrite_via_any_method(void)
+{
+	static const char *methods[] = { "OPTIONS", "REGISTER", "SUBSCRIBE",
+	    "NOTIFY", "MESSAGE", "INFO", "PUBLISH" };
+	struct tb b;
+	struct detect_verdict v;
+	struct ep nat = mkep(NAT, 5062);
+
+	for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++) {
+		/* The request, outside. */
+		tb_init(&b);
+		tb_add(&b, T0, NAT, 5062, SV, 5060, -1,
+		    "%s sip:server@" SV " SIP/2.0\n"
+		    "Via: SIP/2.0/UDP " PH ":5060;rport;branch=z9hG4bKany%zu\n"
+		    "From: <sip:phone@" SV ">;tag=p\nTo: <sip:server@" SV ">\n"
+		    "Call-ID: any%zu\nCSeq: 1 %s\n\n", methods[i], i, i,
+		    methods[i]);
+		tb_finish(&b);
+		CU_ASSERT_EQUAL(b.s.f.n, 0);
+		detect_verdict_get(b.s.dt, &v);
+		CU_ASSERT_EQUAL(v.alg, DETECT_ALG_UNLIKELY);
+		CU_ASSERT_TRUE(v.nat);
+		CU_ASSERT_EQUAL_FATAL(v.ndevices, 1);
+		CU_ASSERT_TRUE(ep_eq(&v.devices[0].key, &nat));
+		CU_ASSERT_EQUAL_FATAL(v.nstrongest, 1);
+		CU_ASSERT_STRING_EQUAL(v.strongest[0].field, "Via");
+		tb_free(&b);
+
+		/* Only its response seen (a one-way filter): the same. */
+		tb_init(&b);
+		tb_add(&b, T0, SV, 5060, NAT, 5062, -1,
+		    "SIP/2.0 200 OK\n"
+		    "Via: SIP/2.0/UDP " PH ":5060;rport=5062;received=" NAT
+		    ";branch=z9hG4bKany%zu\n"
+		    "From: <sip:phone@" SV ">;tag=p\nTo: <sip:server@" SV
+		    ">;tag=s\nCall-ID: anyr%zu\nCSeq: 1 %s\n\n", i, i,
+		    methods[i]);
+		tb_finish(&b);
+		detect_verdict_get(b.s.dt, &v);
+		CU_ASSERT_EQUAL(v.alg, DETECT_ALG_UNLIKELY);
+		CU_ASSERT_EQUAL_FATAL(v.ndevices, 1);
+		CU_ASSERT_TRUE(ep_eq(&v.devices[0].key, &nat));
+		tb_free(&b);
+	}
+
+	/* Inside: the phone's own view, no NAT crossed yet. */
+	tb_init(&b);
+	tb_add(&b, T0, PH, 5060, SV, 5060, -1,
+	    "OPTIONS sip:server@" SV " SIP/2.0\n"
+	    "Via: SIP/2.0/UDP " PH ":5060;rport;branch=z9hG4bKin\n"
+	    "From: <sip:phone@" SV ">;tag=p\nTo: <sip:server@" SV ">\n"
+	    "Call-ID: in1\nCSeq: 1 OPTIONS\n\n");
+	tb_finish(&b);
+	detect_verdict_get(b.s.dt, &v);
+	CU_ASSERT_EQUAL(v.alg, DETECT_ALG_UNKNOWN);
+	tb_free(&b);
+
+	/* A phone that writes its public Contact itself and leaves its Via:
+	 * not a message that crossed untranslated. */
+	tb_init(&b);
+	tb_add(&b, T0, NAT, 5060, SV, 5060, -1,
+	    "SUBSCRIBE sip:server@" SV " SIP/2.0\n"
+	    "Via: SIP/2.0/UDP " PH ":5060;rport;branch=z9hG4bKext\n"
+	    "From: <sip:phone@" SV ">;tag=p\nTo: <sip:server@" SV ">\n"
+	    "Call-ID: ext1\nCSeq: 1 SUBSCRIBE\n"
+	    "Contact: <sip:phone@" NAT ":5060>\n\n");
+	tb_finish(&b);
+	detect_verdict_get(b.s.dt, &v);
+	CU_ASSERT_NOT_EQUAL(v.alg, DETECT_ALG_UNLIKELY);
+	tb_free(&b);
+
+	/* A public proxy relaying it: its own Via on top. */
+	tb_init(&b);
+	tb_add(&b, T0, SV, 5060, OTHER, 5060, -1,
+	    "MESSAGE sip:callee@" OTHER " SIP/2.0\n"
+	    "Via: SIP/2.0/UDP " SV ":5060;branch=z9hG4bKprxm\n"
+	    "Via: SIP/2.0/UDP " PH ":5060;received=" NAT ";branch=z9hG4bKphm\n"
+	    "From: <sip:phone@" SV ">;tag=p\nTo: <sip:callee@" OTHER ">\n"
+	    "Call-ID: prxm1\nCSeq: 1 MESSAGE\n\n");
+	tb_finish(&b);
+	detect_verdict_get(b.s.dt, &v);
+	CU_ASSERT_NOT_EQUAL(v.alg, DETECT_ALG_UNLIKELY);
+	tb_free(&b);
+}
+
+/*
+ * The "for" side in the same class: a NOTIFY seen inside and outside
+ * (captures of both sides together) with Contact and Via translated from
+ * the private sender to the public one is proof, as an INVITE is.
+ */
+static void
+test_rewrite_pair_any_method(void)
+{
+	struct tb b;
+	struct detect_verdict v;
+
+	tb_init(&b);
+	tb_add(&b, T0, PH, 5060, SV, 5060, -1,
+	    "NOTIFY sip:server@" SV " SIP/2.0\n"
+	    "Via: SIP/2.0/UDP " PH ":5060;rport;branch=z9hG4bKnfy\n"
+	    "From: <sip:phone@" SV ">;tag=p\nTo: <sip:server@" SV ">;tag=s\n"
+	    "Call-ID: nfy1\nCSeq: 7 NOTIFY\n"
+	    "Contact: <sip:phone@" PH ":5060>\n\n");
+	tb_add(&b, T0 + MS, NAT, 5060, SV, 5060, -1,
+	    "NOTIFY sip:server@" SV " SIP/2.0\n"
+	    "Via: SIP/2.0/UDP " NAT ":5060;rport;branch=z9hG4bKnfy\n"
+	    "From: <sip:phone@" SV ">;tag=p\nTo: <sip:server@" SV ">;tag=s\n"
+	    "Call-ID: nfy1\nCSeq: 7 NOTIFY\n"
+	    "Contact: <sip:phone@" NAT ":5060>\n\n");
+	tb_finish(&b);
+	CU_ASSERT_EQUAL(count(&b, "alg_rewrite_evidence"), 1);
+	detect_verdict_get(b.s.dt, &v);
+	CU_ASSERT_EQUAL(v.alg, DETECT_ALG_LIKELY);
+	tb_free(&b);
+}
+
+/*
  * Message `status` (0: the INVITE) of call cid from src to dst at t,
  * its branch and tags fixed, noted for the join as the analysis notes
  * it (detect_copy_note: a new request, a response to it).
@@ -577,6 +704,8 @@ main(void)
 		{ "proxy is not inconsistent", test_rewrite_proxy_not_inconsistent },
 		{ "no NAT, no ALG blame", test_rewrite_no_nat_no_blame },
 		{ "partial rewrite is not untranslated", test_rewrite_partial_not_untranslated },
+		{ "private Via of any method untranslated", test_rewrite_via_any_method },
+		{ "pair rewritten, any method", test_rewrite_pair_any_method },
 		{ "join: copies under one Call-ID over the cap", test_join_same_callid_copies },
 		{ "join: a lost pair counted", test_join_lost_pair_counted },
 		{ "join: over the cap, still paired", test_join_over_cap_pairs },
