@@ -65,10 +65,11 @@ struct media_ep {
 };
 
 /*
- * A stream in the table: the public record plus linkage.  The table's
- * link, the owner and owner_seq, which every packet reads, are in the
- * record's first line (rtp_stream's tab_ fields), beside the key and the
- * per-packet fields; the rest is read far less often.
+ * A stream in the table: the public record plus linkage.  The owner and
+ * owner_seq, which every packet reads, are in the record's first line
+ * (rtp_stream's tab_ fields), beside the key the stream cache confirms a
+ * hit by; the per-packet fields take the next two; the rest, the table's
+ * link too, is read far less often.
  */
 struct stream_rec {
 	struct rtp_stream s;      /* first member: a stream_rec is its rtp_stream */
@@ -527,6 +528,7 @@ orphan_release(struct analysis *a, struct stream_rec *r)
 {
 	orphan_unlink(a, r);
 	stream_unlink(a, r);
+	rtp_stream_settle(&r->s);
 	if (r->s.packets >= ORPHAN_MIN_PACKETS &&
 	    r->s.lost + r->s.seq_jumps * 4 < r->s.packets) {
 		if (r->s.src.family != 0 && a->stats != NULL)
@@ -557,7 +559,7 @@ stream_new(struct analysis *a, const struct pkt *p, uint32_t ssrc,
 		anomaly_add(a->cur_an, ANOMALY_STREAM_TABLE_FULL);
 		orphan_release(a, a->orphan_head);
 	}
-	/* Aligned, so the per-packet part takes four lines, not five (see
+	/* Aligned, so the per-packet part takes three lines, not four (see
 	 * struct rtp_stream). */
 	r = aligned_alloc(STREAM_ALIGN, (sizeof(*r) + STREAM_ALIGN - 1) /
 	    STREAM_ALIGN * STREAM_ALIGN);
@@ -1113,6 +1115,9 @@ on_dialog_done(void *user, struct dialog *d)
 	forget_dialog_eps(a, d);
 	if (d->cap_idx < a->nstats)
 		a->stats[d->cap_idx].dialogs++;
+	/* The detectors and the outputs read the rate strips. */
+	for (int i = 0; i < d->nstreams; i++)
+		rtp_stream_settle(d->streams[i]);
 	detect_dialog(a->det, d);
 	for (int i = 0; i < d->nstreams; i++) {
 		struct stream_rec *r = (struct stream_rec *)(void *)d->streams[i];
