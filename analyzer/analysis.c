@@ -65,10 +65,11 @@ struct media_ep {
 };
 
 /*
- * A stream in the table: the public record plus linkage.  The table's
- * link, the owner and owner_seq, which every packet reads, are in the
- * record's first line (rtp_stream's tab_ fields), beside the key and the
- * per-packet fields; the rest is read far less often.
+ * A stream in the table: the public record plus linkage.  The owner and
+ * owner_seq, which every packet reads, are in the record's first line
+ * (rtp_stream's tab_ fields), beside the key the stream cache confirms a
+ * hit by; the per-packet fields take the next two; the rest, the table's
+ * link too, is read far less often.
  */
 struct stream_rec {
 	struct rtp_stream s;      /* first member: a stream_rec is its rtp_stream */
@@ -97,9 +98,11 @@ struct analysis {
 	struct dialog_table *dialogs;
 	struct detect *det;
 	struct htab eps;          /* struct media_ep by address, one per dialog */
-	/* Records of dialogs gone, kept for the next announcements (linked
-	 * by next_of_dialog): never more than were in use at once. */
+	/* Records of dialogs gone, and the rest of the last block, kept for
+	 * the next announcements (linked by next_of_dialog): never more than
+	 * were in use at once plus one block (ep_alloc). */
 	struct media_ep *ep_spare;
+	struct ep_block *ep_blocks; /* every block, freed at the end */
 	uint64_t ep_seq;          /* announcements so far */
 	uint64_t ep_ver[EP_VER_SLOTS]; /* by address hash: ep_seq of its last */
 #ifdef SIPALG_CHECK_OWNER
@@ -124,6 +127,44 @@ struct analysis {
 };
 
 /* ---- media endpoints ------------------------------------------------ */
+
+/*
+ * Endpoint records come in blocks of EP_BLOCK, taken only when no spare
+ * one is left: a calloc per record cost about 220 instructions (sig5k),
+ * most of an announcement.  Records of dialogs gone go back to the spare
+ * list, so the blocks are bounded by the records in use at once (itself
+ * capped at CAP_SDP_ENDPOINTS) plus one block.
+ */
+#define EP_BLOCK 64
+
+struct ep_block {
+	struct ep_block *next;
+	struct media_ep m[EP_BLOCK];
+};
+
+/* A record for an announcement, zeroed; NULL when out of memory. */
+static struct media_ep *
+ep_alloc(struct analysis *a)
+{
+	struct media_ep *m;
+
+	if (a->ep_spare == NULL) {
+		struct ep_block *b = malloc(sizeof(*b));
+
+		if (b == NULL)
+			return NULL;
+		b->next = a->ep_blocks;
+		a->ep_blocks = b;
+		for (size_t i = 0; i < EP_BLOCK; i++) {
+			b->m[i].next_of_dialog = a->ep_spare;
+			a->ep_spare = &b->m[i];
+		}
+	}
+	m = a->ep_spare;
+	a->ep_spare = m->next_of_dialog;
+	memset(m, 0, sizeof(*m));
+	return m;
+}
 
 static uint64_t
 ep_key_hash(const struct ep *e)
@@ -164,14 +205,20 @@ ep_changed(struct analysis *a, const struct ep *e)
 	a->ep_ver[ep_ver_slot(e)] = a->ep_seq;
 }
 
-/* The first entry announcing e (of any dialog), NULL when none; the
- * others follow through ep_next. */
+/* The first entry announcing e, whose ep_key_hash is h (of any
+ * dialog), NULL when none; the others follow through ep_next. */
+static struct media_ep *
+ep_first_h(struct analysis *a, const struct ep *e, uint64_t h)
+{
+	struct hnode *n = htab_find(&a->eps, h, ep_match, e);
+
+	return n ? HTAB_ENTRY(n, struct media_ep, node) : NULL;
+}
+
 static struct media_ep *
 ep_first(struct analysis *a, const struct ep *e)
 {
-	struct hnode *n = htab_find(&a->eps, ep_key_hash(e), ep_match, e);
-
-	return n ? HTAB_ENTRY(n, struct media_ep, node) : NULL;
+	return ep_first_h(a, e, ep_key_hash(e));
 }
 
 static struct media_ep *
@@ -182,27 +229,37 @@ ep_next(const struct media_ep *m)
 	return n ? HTAB_ENTRY(n, struct media_ep, node) : NULL;
 }
 
-/* d's entry for e, NULL when d never announced it. */
+/* d's entry for e (whose ep_key_hash is h), NULL when d never
+ * announced it. */
 static struct media_ep *
-ep_of(struct analysis *a, const struct ep *e, const struct dialog *d)
+ep_of_h(struct analysis *a, const struct ep *e, uint64_t h,
+    const struct dialog *d)
 {
 	struct media_ep *m;
 
-	for (m = ep_first(a, e); m != NULL; m = ep_next(m))
+	for (m = ep_first_h(a, e, h); m != NULL; m = ep_next(m))
 		if (m->d == d)
 			return m;
 	return NULL;
 }
 
-/* The payload an announcement of sm gives the streams started after it. */
+static struct media_ep *
+ep_of(struct analysis *a, const struct ep *e, const struct dialog *d)
+{
+	return ep_of_h(a, e, ep_key_hash(e), d);
+}
+
+/* The payload an announcement of sm gives the streams started after it;
+ * codec is sm's as a media_ep keeps it (announce_sdp copies it once for
+ * the RTP and the RTCP address). */
 static void
-ep_set_payload(struct media_ep *m, const struct sdp_media *sm)
+ep_set_payload(struct media_ep *m, const struct sdp_media *sm,
+    const char *codec)
 {
 	m->pt = sm->npayloads > 0 ? sm->payloads[0] : -1;
 	m->clock_rate = sm->clock_rate;
 	m->event_pt = sm->event_pt;
-	text_copy(m->codec, sizeof(m->codec), sm->codec,
-	    strnlen(sm->codec, sizeof(m->codec) - 1));
+	memcpy(m->codec, codec, sizeof(m->codec));
 }
 
 /*
@@ -214,38 +271,36 @@ ep_set_payload(struct media_ep *m, const struct sdp_media *sm)
  */
 static void
 ep_announce(struct analysis *a, struct dialog *d, const struct ep *addr,
-    const struct sdp_media *sm, bool rtcp, int64_t ts_ns)
+    const struct sdp_media *sm, const char *codec, bool rtcp, int64_t ts_ns)
 {
 	struct media_ep *m;
+	uint64_t h;
 
 	if (addr->family == 0 || addr->port == 0)
 		return;
-	m = ep_of(a, addr, d);
+	h = ep_key_hash(addr);	/* for the lookup and the insertion */
+	m = ep_of_h(a, addr, h, d);
 	if (m != NULL) {
 		m->seq = ++a->ep_seq;
 		ep_changed(a, addr);
 		m->ts_ns = ts_ns;
-		ep_set_payload(m, sm);
+		ep_set_payload(m, sm, codec);
 		return;
 	}
 	if (a->eps.n >= CAP_SDP_ENDPOINTS)
 		return;
-	if ((m = a->ep_spare) != NULL) {
-		a->ep_spare = m->next_of_dialog;
-		memset(m, 0, sizeof(*m));
-	} else if ((m = calloc(1, sizeof(*m))) == NULL) {
+	if ((m = ep_alloc(a)) == NULL)
 		return;
-	}
 	m->addr = *addr;
 	m->d = d;
-	htab_add(&a->eps, &m->node, ep_key_hash(addr));
+	htab_add(&a->eps, &m->node, h);
 	m->next_of_dialog = d->media_eps;
 	d->media_eps = m;
 	m->seq = ++a->ep_seq;
 	ep_changed(a, addr);
 	m->ts_ns = ts_ns;
 	m->rtcp = rtcp;
-	ep_set_payload(m, sm);
+	ep_set_payload(m, sm, codec);
 }
 
 static void
@@ -255,17 +310,20 @@ announce_sdp(struct analysis *a, struct dialog *d, const struct sdp *sdp,
 	for (int i = 0; i < sdp->nmedia; i++) {
 		const struct sdp_media *sm = &sdp->media[i];
 		struct ep rtcp;
+		char codec[sizeof(((struct media_ep *)0)->codec)] = { 0 };
 
 		if (!sm->has_conn || sm->port == 0)
 			continue;
-		ep_announce(a, d, &sm->conn, sm, false, ts_ns);
+		text_copy(codec, sizeof(codec), sm->codec,
+		    strnlen(sm->codec, sizeof(codec) - 1));
+		ep_announce(a, d, &sm->conn, sm, codec, false, ts_ns);
 		if (sm->has_rtcp) {
 			rtcp = sm->rtcp;
 		} else {
 			rtcp = sm->conn;
 			rtcp.port = (uint16_t)(sm->port + 1);
 		}
-		ep_announce(a, d, &rtcp, sm, true, ts_ns);
+		ep_announce(a, d, &rtcp, sm, codec, true, ts_ns);
 	}
 }
 
@@ -527,6 +585,7 @@ orphan_release(struct analysis *a, struct stream_rec *r)
 {
 	orphan_unlink(a, r);
 	stream_unlink(a, r);
+	rtp_stream_settle(&r->s);
 	if (r->s.packets >= ORPHAN_MIN_PACKETS &&
 	    r->s.lost + r->s.seq_jumps * 4 < r->s.packets) {
 		if (r->s.src.family != 0 && a->stats != NULL)
@@ -557,7 +616,7 @@ stream_new(struct analysis *a, const struct pkt *p, uint32_t ssrc,
 		anomaly_add(a->cur_an, ANOMALY_STREAM_TABLE_FULL);
 		orphan_release(a, a->orphan_head);
 	}
-	/* Aligned, so the per-packet part takes four lines, not five (see
+	/* Aligned, so the per-packet part takes three lines, not four (see
 	 * struct rtp_stream). */
 	r = aligned_alloc(STREAM_ALIGN, (sizeof(*r) + STREAM_ALIGN - 1) /
 	    STREAM_ALIGN * STREAM_ALIGN);
@@ -1113,6 +1172,9 @@ on_dialog_done(void *user, struct dialog *d)
 	forget_dialog_eps(a, d);
 	if (d->cap_idx < a->nstats)
 		a->stats[d->cap_idx].dialogs++;
+	/* The detectors and the outputs read the rate strips. */
+	for (int i = 0; i < d->nstreams; i++)
+		rtp_stream_settle(d->streams[i]);
 	detect_dialog(a->det, d);
 	for (int i = 0; i < d->nstreams; i++) {
 		struct stream_rec *r = (struct stream_rec *)(void *)d->streams[i];
@@ -1175,11 +1237,11 @@ analysis_free(struct analysis *a)
 	owner_check_log(a);
 #endif
 	ingest_free(a->ing);
-	while (a->ep_spare != NULL) {
-		struct media_ep *m = a->ep_spare;
+	while (a->ep_blocks != NULL) {
+		struct ep_block *b = a->ep_blocks;
 
-		a->ep_spare = m->next_of_dialog;
-		free(m);
+		a->ep_blocks = b->next;
+		free(b);
 	}
 	htab_fini(&a->eps);
 	htab_fini(&a->streams);

@@ -782,6 +782,7 @@ rate_second(struct rtp_stream *s, int64_t ts_ns)
 	int64_t rel = sec - floor_sec(s->first_ns);
 	uint64_t slot;
 
+	rtp_stream_settle(s);	/* the last second's packets, before a fold */
 	s->sec_cached = false;
 	if (rel < 0)
 		rel = 0;	/* capture clock stepped back: first slot */
@@ -802,17 +803,36 @@ rate_second(struct rtp_stream *s, int64_t ts_ns)
 	return true;
 }
 
+void
+rtp_stream_settle(struct rtp_stream *s)
+{
+	uint32_t v;
+
+	if (s->rate_pend == 0)
+		return;
+	v = (uint32_t)s->rate[s->rate_slot] + s->rate_pend;
+	s->rate[s->rate_slot] = v > UINT16_MAX ? UINT16_MAX : (uint16_t)v;
+	s->rate_pend = 0;
+}
+
 /*
  * Counts a packet in its rate slot: the last packet's while in its
  * second (the unsigned difference is below one second; only
  * rate_second folds the strip, so the slot still holds that second).
+ * Such a packet is counted in rate_pend, not in rate[], which lies in a
+ * cache line of its own past the tables: rate_second (once a second of
+ * the stream) or rtp_stream_settle adds them up, saturated as counting
+ * each into the slot is.  The reference build writes every packet.
  */
 static void
 rate_add(struct rtp_stream *s, int64_t ts_ns)
 {
-	if ((RTP_FAST && s->sec_cached &&
+	if (RTP_FAST && s->sec_cached &&
 	    (uint64_t)ts_ns - (uint64_t)s->sec_start_ns <
-	    (uint64_t)CAP_NS_PER_SEC) || rate_second(s, ts_ns)) {
+	    (uint64_t)CAP_NS_PER_SEC) {
+		if (s->rate_pend < UINT16_MAX)
+			s->rate_pend++;
+	} else if (rate_second(s, ts_ns)) {
 		if (s->rate[s->rate_slot] < UINT16_MAX)
 			s->rate[s->rate_slot]++;
 	}
@@ -894,13 +914,6 @@ rtp_stream_add(struct rtp_stream *s, const struct rtp_hdr *h, int64_t ts_ns,
 
 	if (h->ssrc != s->ssrc)
 		return -1;
-	/*
-	 * The rate slot rate_add will count in, most likely the last
-	 * packet's, lies past the tables, in a cache line of its own that
-	 * is mostly not in cache: its load starts now, under the work
-	 * below.  A wrong guess costs nothing but the load.
-	 */
-	__builtin_prefetch(&s->rate[s->rate_slot], 1);
 	if (!s->probation_done) {
 		stream_first(s, h, ts_ns, frame);
 		v = SEQ_NEW;

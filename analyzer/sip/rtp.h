@@ -127,38 +127,38 @@ const char *rtp_static_name(int pt);
 
 struct rtp_stream {
 	/*
-	 * What rtp_stream_add touches for every packet comes first,
-	 * together, and the tables it indexes after everything else: a
-	 * media capture holds hundreds of streams at once and each packet
-	 * goes to another one, so what a packet touches is mostly not in
-	 * the CPU's cache, and each cache line it spans costs a miss.  The
-	 * key (src, dst, ssrc) opens the record, so the stream table's
-	 * lookup reads the lines the packet's accounting then uses; with
-	 * the table's fields before it, the per-packet part fits in four
-	 * lines (256 bytes) when the record is aligned on one.  Keep it so:
-	 * a field added here pushes the last ones into a fifth.
+	 * What a packet of a known stream reads or writes comes first,
+	 * together, in three cache lines (192 bytes) when the record is
+	 * aligned on one (analysis.c allocates it so), and the tables it
+	 * indexes after everything else: a media capture holds hundreds of
+	 * streams at once and each packet goes to another one, so what a
+	 * packet touches is mostly not in the CPU's cache, and each cache
+	 * line it spans costs a miss.  The first line holds what the
+	 * stream table's cache (analysis.c) confirms a packet's stream by,
+	 * the key (src, dst, ssrc), and what it reads next, the owner; the
+	 * next two the accounting of a packet in order (rtp_stream_add's
+	 * fast paths).  Keep it so: a field added here pushes the last
+	 * ones into a fourth line (test_rtp checks the offsets); what the
+	 * fast paths do not touch goes below.
 	 *
-	 * The table that holds the stream (analysis.c) keeps its chain link,
-	 * the stream's owner and the announcement count it chose the owner
-	 * at (with a flag: analysis.c, OWN_SEVERAL) here, as it reads them
-	 * for every packet; nothing else uses them.
+	 * The table that holds the stream (analysis.c) keeps here the
+	 * stream's owner and the announcement count it chose the owner at
+	 * (with a flag: analysis.c, OWN_SEVERAL), as it reads them for
+	 * every packet, and its chain link further down; nothing else uses
+	 * them.
 	 */
-	struct hnode tab_node;
 	void *tab_owner;
 	uint64_t tab_seq;
 	struct ep src, dst;
 	uint32_t ssrc;
 	uint32_t clock_rate;      /* of the audio payload type: see clock_pt */
 	/* sequence tracking state (private to rtp.c) */
-	uint32_t max_seq, cycles, received_in_seq, base_seq;
-	uint32_t run_start;       /* private: see seen_bits */
+	uint32_t max_seq, cycles, received_in_seq;
 	uint32_t last_transit;    /* private to rtp.c */
 	int64_t last_ns;
 	int64_t max_gap_ns;       /* largest inter-arrival gap */
 	uint64_t packets, bytes;  /* RTP packets and payload bytes */
 	int64_t last_frame;
-	uint64_t lost;            /* expected - received, clamped at 0 */
-	uint64_t lost_prior;      /* private: lost in epochs before a restart */
 	int64_t first_ns;
 	double jitter;            /* RFC 3550 A.8, in timestamp units */
 	uint64_t audio_packets;
@@ -166,33 +166,30 @@ struct rtp_stream {
 	/*
 	 * What the last packet computed, for the next one of the same
 	 * second or timestamp step (private to rtp.c): the start of its
-	 * capture second and its rate[] slot; the RTP timestamp step and
-	 * the clock it was divided by (the slot it gave is hist_slot[0]);
-	 * when gap_cached, the arrival gaps from gap_lo_ns on, for one
-	 * millisecond, round to the slot of the last (hist_slot[1]).
+	 * capture second (its rate[] slot is rate_slot); the RTP timestamp
+	 * step and the clock it was divided by (the slot it gave is
+	 * hist_slot[0]); when gap_cached, the arrival gaps from gap_lo_ns
+	 * on, for one millisecond, round to the slot of the last
+	 * (hist_slot[1]).
 	 */
 	int64_t sec_start_ns;
-	uint32_t rate_slot;
 	uint32_t gap_lo_ns;
-	bool gap_cached;
-	/* Payload kinds within the SSRC and the measured packetisation. */
-	int audio_pt;             /* -1 until an audio packet is seen */
-	int event_pt;             /* telephone-event PT from SDP, -1 unknown */
 	uint32_t last_audio_ts;
 	uint32_t step_ticks, step_clock;
 	uint32_t nsteps;          /* samples in both histograms */
 	/*
 	 * Private to rtp.c: samples of each packetisation histogram not yet
 	 * added to ptime_hist, all of slot hist_slot[col] (a stream's step
-	 * and gap rarely change, so the table is written when they do).
+	 * and gap rarely change, so the table is written when they do);
+	 * they saturate at 65535 as the table's slots do.
 	 */
-	uint32_t hist_pend[2];
-	uint16_t hist_slot[2];
+	uint16_t hist_pend[2];
 	uint16_t last_audio_seq;
-	bool probation_done;      /* set by the first packet (no probation) */
-	bool have_transit;        /* last_transit valid (reset on restart) */
-	bool have_last_audio;
-	bool sec_cached, step_cached;
+	uint16_t rate_pend;       /* private: see rtp_stream_settle */
+	/* Payload kinds within the SSRC and the measured packetisation:
+	 * payload types 0-127. */
+	int8_t audio_pt;          /* -1 until an audio packet is seen */
+	int8_t event_pt;          /* telephone-event PT from SDP, -1 unknown */
 	/*
 	 * The payload type clock_rate is that of (RTP_PT_NONE before the
 	 * first audio packet).  The clock follows the audio payload type
@@ -203,6 +200,20 @@ struct rtp_stream {
 	 * Comfort noise and telephone events keep the audio's clock.
 	 */
 	uint8_t clock_pt;
+	/* One bit each, to stay in the third line. */
+	bool probation_done : 1;  /* set by the first packet (no probation) */
+	bool have_transit : 1;    /* last_transit valid (reset on restart) */
+	bool have_last_audio : 1;
+	bool sec_cached : 1, step_cached : 1, gap_cached : 1;
+
+	/* Not touched by a packet in order. */
+	struct hnode tab_node;
+	uint32_t base_seq;        /* private: sequence tracking */
+	uint32_t run_start;       /* private: see seen_bits */
+	uint64_t lost;            /* expected - received, clamped at 0 */
+	uint64_t lost_prior;      /* private: lost in epochs before a restart */
+	uint32_t rate_slot;       /* private: the rate[] slot of sec_start_ns */
+	uint16_t hist_slot[2];    /* private: see hist_pend */
 
 	/* Counted on some packets only. */
 	uint64_t dup;             /* same sequence seen again */
@@ -266,6 +277,13 @@ struct rtp_stream {
 	 */
 	uint16_t rate[CAP_RTP_RATE_SECONDS_STRIP];
 };
+
+/*
+ * Adds to rate[] the packets counted in the current second and not
+ * written there yet (rate_add in rtp.c): call it before reading rate[]
+ * of a stream that may still get packets.  Nothing else needs it.
+ */
+void rtp_stream_settle(struct rtp_stream *s);
 
 /*
  * Records an ICMP destination unreachable quoting one of s's packets,

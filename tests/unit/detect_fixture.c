@@ -138,6 +138,7 @@ stream_add(struct tb *b, const char *src, uint16_t sport, const char *dst,
 		rtp_stream_add(s, &h, first + (int64_t)i * gap_ns,
 		    (uint64_t)i);
 	}
+	rtp_stream_settle(s);	/* as the analysis does for the detectors */
 	CU_ASSERT_FATAL(b->d->nstreams < CAP_DIALOG_STREAMS);
 	b->d->streams[b->d->nstreams++] = s;
 	dialog_table_touch(b->t, b->d, s->last_ns);

@@ -25,5 +25,6 @@
 #define rtp_stream_gap_ms ref_rtp_stream_gap_ms
 #define rtp_stream_restore_ptime ref_rtp_stream_restore_ptime
 #define rtp_stream_audio ref_rtp_stream_audio
+#define rtp_stream_settle ref_rtp_stream_settle
 
 #include "sip/rtp.c"

@@ -17,5 +17,6 @@ int ref_rtp_stream_add(struct rtp_stream *s, const struct rtp_hdr *h,
     int64_t ts_ns, uint64_t frame);
 int ref_rtp_stream_ptime_ms(const struct rtp_stream *s);
 int ref_rtp_stream_gap_ms(const struct rtp_stream *s);
+void ref_rtp_stream_settle(struct rtp_stream *s);
 
 #endif /* SIPALG_RTP_REF_H */
