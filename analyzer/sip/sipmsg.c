@@ -1004,9 +1004,22 @@ scan_via(const struct memo_line *ml, struct via_parts *vp)
 }
 
 /*
+ * The length of s, the string b's area got last (or its empty string):
+ * every sa_* function ends a string it puts at the area's end.
+ */
+static inline uint8_t
+last_len(const struct msg_buf *b, const char *s)
+{
+	_Static_assert(SIPMSG_URI_BYTES <= 256 && SIPMSG_TAG_BYTES <= 256,
+	    "party lengths fit a byte");
+	return s == &b->nul ? 0 : (uint8_t)(b->area + b->used - 1 - s);
+}
+
+/*
  * From (to false) or To: URI, display name, tag and address, taken from
  * u, an earlier message with the same line, or else as libosip2 parsed
- * it (f).
+ * it (f).  The URI's and tag's lengths go to m->party_len (for a later
+ * message taking them from this one).
  */
 static void
 party_put(struct msg_buf *b, bool to, const struct sipmsg *u,
@@ -1017,32 +1030,42 @@ party_put(struct msg_buf *b, bool to, const struct sipmsg *u,
 	const char **display = to ? &m->to_display : &m->from_display;
 	const char **tag = to ? &m->to_tag : &m->from_tag;
 	struct ep *addr = to ? &m->to_addr : &m->from_addr;
+	uint8_t *len = &m->party_len[to ? 2 : 0];
 	osip_generic_param_t *t;
 
 	if (u != NULL) {
-		*uri = sa_str(b, to ? u->to_uri : u->from_uri,
+		const uint8_t *ul = &u->party_len[to ? 2 : 0];
+
+		/* Noted lengths: no strnlen (sa_str) for these two. */
+		*uri = sa_putn(b, to ? u->to_uri : u->from_uri, ul[0],
 		    SIPMSG_URI_BYTES);
 		*display = sa_str(b, to ? u->to_display : u->from_display,
 		    SIPMSG_TAG_BYTES);
-		*tag = sa_str(b, to ? u->to_tag : u->from_tag,
+		*tag = sa_putn(b, to ? u->to_tag : u->from_tag, ul[1],
 		    SIPMSG_TAG_BYTES);
 		*addr = to ? u->to_addr : u->from_addr;
+		len[0] = ul[0];
+		len[1] = ul[1];
 		return;
 	}
 	if (ps != NULL) {
 		*uri = party_uri(b, ps);
+		len[0] = last_len(b, *uri);
 		party_ep(ps, addr);
 		/* display_put() and sa_str() of the same bytes. */
 		*display = sa_putn(b, ps->display, ps->display_len,
 		    SIPMSG_TAG_BYTES);
 		*tag = sa_putn(b, ps->tag, ps->tag_len, SIPMSG_TAG_BYTES);
+		len[1] = last_len(b, *tag);
 		return;
 	}
 	*uri = uri_put(b, f->url, SIPMSG_URI_BYTES);
+	len[0] = last_len(b, *uri);
 	uri_ep(f->url, addr);
 	*display = display_put(b, f->displayname, SIPMSG_TAG_BYTES);
 	*tag = osip_from_get_tag(f, &t) >= 0 && t != NULL ?
 	    sa_str(b, t->gvalue, SIPMSG_TAG_BYTES) : sa_empty(b);
+	len[1] = last_len(b, *tag);
 }
 
 /*
@@ -1581,10 +1604,9 @@ fast_start_line(osip_message_t *om, const char *in, size_t sl,
 			return -1;
 		om->status_code = (in[8] - '0') * 100 + (in[9] - '0') * 10 +
 		    (in[10] - '0');
-		om->sip_version = ostrndup(in, 7);
+		/* om->sip_version is not set: nothing reads it (om_clear_read). */
 		om->reason_phrase = ostrndup(in + 12, sl - 12);
-		return om->sip_version != NULL && om->reason_phrase != NULL ?
-		    0 : -1;
+		return om->reason_phrase != NULL ? 0 : -1;
 	}
 	while (ml < sl && ((in[ml] >= 'A' && in[ml] <= 'Z') ||
 	    (in[ml] >= 'a' && in[ml] <= 'z')))
@@ -1598,8 +1620,7 @@ fast_start_line(osip_message_t *om, const char *in, size_t sl,
 		return -1;
 	om->status_code = 0;
 	om->sip_method = ostrndup(in, ml);
-	om->sip_version = ostrndup(in + sl - 7, 7);
-	if (om->sip_method == NULL || om->sip_version == NULL)
+	if (om->sip_method == NULL)
 		return -1;
 	/*
 	 * The first SP follows the method, the last one precedes
@@ -1646,7 +1667,8 @@ scan_cseq(osip_message_t *om, const uint8_t *v, size_t vl)
 /*
  * Zeroes the members of om that fast_fill() and extract() read, as
  * osip_message_init() would (an empty list is a zeroed one): the start
- * line's, the headers extract() takes (Call-ID, From, To, CSeq, Via,
+ * line's (sip_version stays NULL: extract() never reads it, so
+ * fast_start_line() does not copy "SIP/2.0" there), the headers extract() takes (Call-ID, From, To, CSeq, Via,
  * Contact, Record-Route, Route).  Any other member of such an om is
  * left unset and must not be read.
  */

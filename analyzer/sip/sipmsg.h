@@ -99,6 +99,13 @@ struct sipmsg {
 	 * of a quiet message with this set before parsing it (dialog.c).
 	 */
 	bool prior_asked;
+	/*
+	 * Private: the lengths of from_uri, from_tag, to_uri and to_tag
+	 * (each under 256 bytes, their caps), for a later message that
+	 * takes them (sipmsg.c party_put) to copy them without strnlen.
+	 * In what was padding: the struct is no larger.
+	 */
+	uint8_t party_len[4];
 
 	bool is_request;
 	const char *method;       /* request method, or CSeq method for responses */

@@ -62,6 +62,22 @@ strings_in_block(const struct sipmsg *m)
 		    str_in_block(m, m->via[i].maddr);
 	for (int i = 0; i < (m->ncontact > 0 ? m->ncontact : 1); i++)
 		ok &= str_in_block(m, m->contact[i].uri);
+	/*
+	 * A message that can lend its From or To line (memo_len 1 and 2)
+	 * noted its URIs' and tags' lengths: a later message copies that
+	 * many bytes (party_put).
+	 */
+	if (m->memo_len[1] != 0 || m->memo_len[2] != 0) {
+		const char *const p[4] = { m->from_uri, m->from_tag,
+			m->to_uri, m->to_tag };
+
+		for (int i = 0; i < 4; i++)
+			if (strlen(p[i]) != m->party_len[i]) {
+				fprintf(stderr, "party_len[%d] %u, '%s'\n", i,
+				    m->party_len[i], p[i]);
+				ok = false;
+			}
+	}
 	return ok;
 }
 
