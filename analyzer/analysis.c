@@ -35,6 +35,7 @@
  * once per second of capture time, so the cost per packet stays constant.
  */
 #include <signal.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -103,14 +104,18 @@ struct analysis {
 	uint64_t ep_ver[EP_VER_SLOTS]; /* by address hash: ep_seq of its last */
 #ifdef SIPALG_CHECK_OWNER
 	uint64_t own_checked, own_full, own_kept; /* see owner_check */
+	uint64_t scache_hits;     /* see scache_check */
 #endif
 	struct htab streams;      /* struct stream_rec by src, dst, ssrc */
+	struct scache_set *scache; /* in front of streams: stream_find */
 	struct stream_rec *orphan_head, *orphan_tail;
 	size_t nstreams, norphans;
 	struct analysis_capstats *stats; /* one per file */
 	size_t nstats;
 	int64_t now_ns;
 	int64_t last_housekeeping_s;
+	int64_t sec_start_ns;     /* of the last frame's second, if sec_known */
+	bool sec_known;
 	uint64_t packets;
 	size_t peak_dialogs, peak_streams, peak_dialog_bytes;
 	struct anomalies *cur_an; /* anomalies of the file being read */
@@ -307,15 +312,178 @@ stream_match(const struct hnode *n, const void *key)
 	    ep_eq(&r->s.dst, k->dst);
 }
 
-static struct stream_rec *
+/*
+ * The stream cache, in front of the table: hashing a packet's key under
+ * the table's keyed mix (ep_pair_hash) and comparing along its chain cost
+ * about 100 instructions a packet, most packets being RTP of a stream
+ * the table holds.  The cache finds an IPv4 stream by a cheap hash of the
+ * same key (not keyed: it only picks the set) among the SCACHE_WAYS
+ * records of one set, a cache line of tags and pointers, and confirms it
+ * with the table's own stream_match: a hit is the record the table would
+ * give.  Anything the cache does not hold (IPv6, a set that flows chose
+ * or crafted to collide overflowed) is looked up in the table and put in
+ * its set, replacing an empty way, else the ways in turn: a miss costs
+ * the probe on top of the table's lookup, never another answer.  A
+ * record leaves its set when it leaves the table (stream_unlink).  The
+ * proof build (SIPALG_CHECK_OWNER) looks every hit up in the table too.
+ */
+#define SCACHE_WAYS 4
+#define SCACHE_SET_BITS 10
+
+struct scache_set {
+	_Alignas(64) uint32_t tag[SCACHE_WAYS]; /* 0: empty way */
+	struct stream_rec *r[SCACHE_WAYS];
+	uint32_t victim;          /* the way the next miss replaces */
+};
+
+/*
+ * The bytes ep_eq compares of an IPv4 endpoint (family, port, address:
+ * the first 8 of struct ep but pad) as one word, for the cache's hash
+ * and its confirmation: two IPv4 endpoints are ep_eq when their words are
+ * equal.
+ */
+_Static_assert(offsetof(struct ep, port) == 2 && offsetof(struct ep, ip) == 4,
+    "ep4_word reads family, port and an IPv4 address as one word");
+
+static uint64_t
+ep4_word(const struct ep *e)
+{
+	static const struct ep mask = { 0xff, 0, 0xffff, { 0xff, 0xff, 0xff,
+	    0xff } };
+	uint64_t w, m;
+
+	memcpy(&w, e, 8);
+	memcpy(&m, &mask, 8);
+	return w & m;
+}
+
+/* The hash of a key of two IPv4 endpoints' words: the set from its top
+ * bits, the tag from the middle (never 0). */
+static uint64_t
+scache_hash(uint64_t src, uint64_t dst, uint32_t ssrc)
+{
+	return ((src * 0x9e3779b97f4a7c15ULL) ^ dst ^ (uint64_t)ssrc << 24) *
+	    0xbf58476d1ce4e5b9ULL;
+}
+
+static struct scache_set *
+scache_set_of(const struct analysis *a, uint64_t h)
+{
+	return &a->scache[h >> (64 - SCACHE_SET_BITS)];
+}
+
+static uint32_t
+scache_tag(uint64_t h)
+{
+	return (uint32_t)(h >> 20) | 1;
+}
+
+static void
+scache_put(struct scache_set *set, uint32_t tag, struct stream_rec *r)
+{
+	unsigned w = set->victim++ % SCACHE_WAYS;
+
+	for (unsigned i = 0; i < SCACHE_WAYS; i++)
+		if (set->r[i] == NULL) {
+			w = i;
+			break;
+		}
+	set->tag[w] = tag;
+	set->r[w] = r;
+}
+
+/* r leaves the cache (it leaves the table). */
+static void
+scache_forget(struct analysis *a, const struct stream_rec *r)
+{
+	struct scache_set *set;
+
+	if (r->s.src.family != 4 || r->s.dst.family != 4)
+		return;
+	set = scache_set_of(a, scache_hash(ep4_word(&r->s.src),
+	    ep4_word(&r->s.dst), r->s.ssrc));
+	for (unsigned i = 0; i < SCACHE_WAYS; i++)
+		if (set->r[i] == r) {
+			set->r[i] = NULL;
+			set->tag[i] = 0;
+		}
+}
+
+#ifdef SIPALG_CHECK_OWNER
+/* The proof of a cache hit r for k: the table gives r too, else the run
+ * aborts (counted in the proof's log, see owner_check_log). */
+static void
+scache_check(struct analysis *a, const struct stream_rec *r,
+    const struct stream_key *k)
+{
+	struct hnode *n = htab_find(&a->streams,
+	    stream_hash(k->src, k->dst, k->ssrc), stream_match, k);
+
+	a->scache_hits++;
+	if (n != &r->s.tab_node) {
+		fprintf(stderr, "owner_check: the stream cache's record is not "
+		    "the table's\n");
+		abort();
+	}
+}
+#endif
+
+/* The table's lookup, for what the cache did not hold; the record found
+ * goes into set (NULL: not an IPv4 key) under tag. */
+static __attribute__((noinline)) struct stream_rec *
+stream_find_table(struct analysis *a, const struct stream_key *k,
+    struct scache_set *set, uint32_t tag)
+{
+	struct hnode *n = htab_find(&a->streams,
+	    stream_hash(k->src, k->dst, k->ssrc), stream_match, k);
+	struct stream_rec *r;
+
+	if (n == NULL)
+		return NULL;
+	r = HTAB_ENTRY(n, struct stream_rec, s.tab_node);
+	if (set != NULL)
+		scache_put(set, tag, r);
+	return r;
+}
+
+static inline struct stream_rec *
 stream_find(struct analysis *a, const struct ep *src, const struct ep *dst,
     uint32_t ssrc)
 {
 	struct stream_key k = { src, dst, ssrc };
-	struct hnode *n = htab_find(&a->streams, stream_hash(src, dst, ssrc),
-	    stream_match, &k);
+	struct scache_set *set = NULL;
+	uint32_t tag = 0;
 
-	return n ? HTAB_ENTRY(n, struct stream_rec, s.tab_node) : NULL;
+	if (src->family == 4 && dst->family == 4) {
+		uint64_t ws = ep4_word(src), wd = ep4_word(dst);
+		uint64_t h = scache_hash(ws, wd, ssrc);
+
+		set = scache_set_of(a, h);
+		tag = scache_tag(h);
+		for (unsigned i = 0; i < SCACHE_WAYS; i++) {
+			struct stream_rec *r = set->r[i];
+
+			/* stream_match for an IPv4 key */
+			if (set->tag[i] == tag && r->s.ssrc == ssrc &&
+			    ep4_word(&r->s.src) == ws &&
+			    ep4_word(&r->s.dst) == wd) {
+#ifdef SIPALG_CHECK_OWNER
+				scache_check(a, r, &k);
+#endif
+				return r;
+			}
+		}
+	}
+	return stream_find_table(a, &k, set, tag);
+}
+
+/* r leaves the table (and so the cache). */
+static void
+stream_unlink(struct analysis *a, struct stream_rec *r)
+{
+	htab_del(&a->streams, &r->s.tab_node);
+	scache_forget(a, r);
+	a->nstreams--;
 }
 
 static void
@@ -358,8 +526,7 @@ static void
 orphan_release(struct analysis *a, struct stream_rec *r)
 {
 	orphan_unlink(a, r);
-	htab_del(&a->streams, &r->s.tab_node);
-	a->nstreams--;
+	stream_unlink(a, r);
 	if (r->s.packets >= ORPHAN_MIN_PACKETS &&
 	    r->s.lost + r->s.seq_jumps * 4 < r->s.packets) {
 		if (r->s.src.family != 0 && a->stats != NULL)
@@ -580,8 +747,10 @@ owner_unchanged(const struct analysis *a, const struct stream_rec *r,
  * CPPFLAGS=-DSIPALG_CHECK_OWNER): for every packet of an announced
  * stream it holds for, the full choice is made as well and must keep the
  * stream with its owner, as the last full choice did, else the run
- * aborts.  The counts (packets checked, choices made again after an
- * SDP, choices kept after one without making them) are appended to the
+ * aborts; so does a stream cache hit the table does not give
+ * (scache_check).  The counts (packets checked, choices made again after
+ * an SDP, choices kept after one without making them, cache hits proved)
+ * are appended to the
  * file named by $SIPALG_CHECK_OWNER_LOG at the end (analysis_free), so
  * the outputs stay those of the normal build (tests/golden.sh runs it).
  */
@@ -593,8 +762,9 @@ owner_check_log(const struct analysis *a)
 
 	if (f == NULL)
 		return;
-	fprintf(f, "%llu %llu %llu\n", (unsigned long long)a->own_checked,
-	    (unsigned long long)a->own_full, (unsigned long long)a->own_kept);
+	fprintf(f, "%llu %llu %llu %llu\n", (unsigned long long)a->own_checked,
+	    (unsigned long long)a->own_full, (unsigned long long)a->own_kept,
+	    (unsigned long long)a->scache_hits);
 	fclose(f);
 }
 
@@ -675,8 +845,7 @@ owner_recheck(struct analysis *a, struct stream_rec *r, const struct pkt *p)
 	m = media_owner_of(a, p, &single);
 	r->s.tab_seq = owner_stamp(a, single);
 	if (m != NULL && m->d != rec_owner(r)) {
-		htab_del(&a->streams, &r->s.tab_node);
-		a->nstreams--;
+		stream_unlink(a, r);
 		r->detached = true;
 		return NULL;
 	}
@@ -948,10 +1117,8 @@ on_dialog_done(void *user, struct dialog *d)
 	for (int i = 0; i < d->nstreams; i++) {
 		struct stream_rec *r = (struct stream_rec *)(void *)d->streams[i];
 
-		if (!r->detached) {
-			htab_del(&a->streams, &r->s.tab_node);
-			a->nstreams--;
-		}
+		if (!r->detached)
+			stream_unlink(a, r);
 		r->s.tab_owner = NULL;
 	}
 	return a->cb.on_dialog ? a->cb.on_dialog(a->cb.user, d) : false;
@@ -976,8 +1143,14 @@ analysis_new(const struct analysis_cb *cb)
 	a->ing = ingest_new(NULL, &icb);
 	a->dialogs = dialog_table_new(on_dialog_done, a);
 	a->det = detect_new();
+	a->scache = aligned_alloc(_Alignof(struct scache_set),
+	    sizeof(struct scache_set) << SCACHE_SET_BITS);
+	if (a->scache != NULL)
+		memset(a->scache, 0, sizeof(struct scache_set) <<
+		    SCACHE_SET_BITS);
 	if (a->det == NULL || a->ing == NULL ||
-	    a->dialogs == NULL || htab_init(&a->eps, 1024) != 0 ||
+	    a->dialogs == NULL || a->scache == NULL ||
+	    htab_init(&a->eps, 1024) != 0 ||
 	    htab_init(&a->streams, 1024) != 0) {
 		analysis_free(a);
 		return NULL;
@@ -1010,6 +1183,7 @@ analysis_free(struct analysis *a)
 	}
 	htab_fini(&a->eps);
 	htab_fini(&a->streams);
+	free(a->scache);
 	detect_free(a->det);
 	free(a->stats);
 	free(a);
@@ -1053,18 +1227,35 @@ analysis_run(struct analysis *a)
 	struct capture_set *cs = ingest_captures(a->ing);
 	const struct capture_frame *f;
 
+	/*
+	 * Per frame, what the last frame found is taken again when it
+	 * holds: the file's anomalies while the file is the same, and the
+	 * frame's second (no division) while within it.
+	 */
+	a->cur_an = NULL;
+	a->sec_known = false;
 	while (!a->stop && (f = ingest_peek(a->ing)) != NULL) {
-		struct capture_info *ci = capture_set_info(cs, f->cap_idx);
-		int64_t sec = f->ts_ns / CAP_NS_PER_SEC;
+		int64_t ts = f->ts_ns;
 
-		a->cur_cap = f->cap_idx;
-		a->cur_an = &ci->an;
-		if (f->ts_ns > a->now_ns)
-			a->now_ns = f->ts_ns;
+		if (f->cap_idx != a->cur_cap || a->cur_an == NULL) {
+			a->cur_cap = f->cap_idx;
+			a->cur_an = &capture_set_info(cs, f->cap_idx)->an;
+		}
+		if (ts > a->now_ns)
+			a->now_ns = ts;
 		ingest_next(a->ing, a->cur_an);
-		if (sec != a->last_housekeeping_s) {
-			a->last_housekeeping_s = sec;
-			housekeeping(a, a->now_ns);
+		if (!a->sec_known || ts < a->sec_start_ns ||
+		    ts - a->sec_start_ns >= CAP_NS_PER_SEC) {
+			int64_t sec = ts / CAP_NS_PER_SEC;
+
+			if (sec != a->last_housekeeping_s) {
+				a->last_housekeeping_s = sec;
+				housekeeping(a, a->now_ns);
+			}
+			/* [sec_start_ns, + 1 s) is the second's for ts >= 0
+			 * (the division rounds towards zero) */
+			a->sec_known = ts >= 0;
+			a->sec_start_ns = sec * CAP_NS_PER_SEC;
 		}
 		if (++a->packets % PROGRESS_EVERY == 0 && a->cb.on_progress) {
 			uint64_t done, total;

@@ -22,9 +22,11 @@
  *
  * Tables are arrays bounded by caps.h (SIM_CAP_NAT_MAPPINGS,
  * SIM_CAP_PINHOLES; hitting one counts a SIM_*_TABLE_FULL anomaly),
- * indexed by hash chains of slot numbers: bindings by public port and by
- * inside endpoint, pinholes by public port, signalling flow and inside
- * media pair.  Where several entries match, the lowest slot wins, as a
+ * indexed by chains of slot numbers: bindings by public port (one chain
+ * a port) and by inside endpoint, pinholes by public port, signalling
+ * flow and inside media pair (hashed).  A summary of the ports held, by
+ * blocks of 64 (struct psum), lets a port search pass a block all held
+ * instead of trying each port: the port found is the plain scan's.  Where several entries match, the lowest slot wins, as a
  * scan of the array in order would have it, and a new entry takes the
  * lowest slot that is free (a binding: free or dead), so the decisions
  * do not depend on the indexes.  A min tree over the bindings' death
@@ -61,6 +63,7 @@ struct binding {
 	int64_t keepalive_from;
 	uint32_t nx_pub, nx_in;   /* index chains (NIL: end) */
 	bool linked;
+	bool counted;             /* in the port summary (struct psum) */
 };
 
 struct pinhole {
@@ -75,11 +78,39 @@ struct pinhole {
 	uint64_t born;            /* insertion order, for eviction of the oldest */
 	uint32_t nx_port, nx_flow, nx_in; /* index chains (NIL: end) */
 	bool linked;
+	bool counted;             /* in the port summary (struct psum) */
 };
 
 /* One chained index over slot numbers. */
 struct idx {
 	uint32_t head[NAT_BUCKETS];
+};
+
+/*
+ * Which public ports of one protocol are held, by blocks of 64, so that
+ * a search can pass a block every port of which is held without looking
+ * at each port.  A holder is counted from when it is linked until it is
+ * unlinked, or for a binding until a search at a time past its death
+ * finds it dead (the tree cdeath): a counted holder holds its port for
+ * every search at a time not before that, except for the inside endpoint
+ * that owns it (same_owner) and, in a per-tuple NAT, a search for another
+ * remote than the binding's.  So all[] counts every holder; x[] those
+ * that hold the port for the block's remote xr[] too (pinholes, forwards,
+ * media bindings and the bindings whose tuple has xr), which a search
+ * for that remote may trust.  A block counts its ports with a holder.
+ * The summary only says where every port is held: a block with a free
+ * port is searched port by port, with port_held, as before.
+ */
+#define PS_PORTS 65536
+#define PS_BLK 64
+#define PS_NBLK (PS_PORTS / PS_BLK)
+#define PS_MAX_OWN 64             /* ports of the searcher's own holders */
+
+struct psum {
+	uint32_t all[PS_PORTS], x[PS_PORTS];
+	uint16_t blk_all[PS_NBLK], blk_x[PS_NBLK];
+	struct ep xr[PS_NBLK];
+	bool xset[PS_NBLK];       /* false: x[] counts the holders for any remote */
 };
 
 /* A pinhole's expiry, for the heap (stale when the slot changed since). */
@@ -141,7 +172,13 @@ struct nat {
 	struct binding *b;
 	size_t nb, bcap;
 	int64_t *death;           /* min tree over slots: when each binding dies */
-	struct idx *b_pub, *b_in;
+	uint32_t *b_port;         /* bindings by public port: one chain per port */
+	struct idx *b_in;
+	int64_t *cdeath;          /* min tree over slots: death of counted bindings */
+	struct psum *ps[2];       /* UDP, TCP */
+	int64_t swept;            /* counted bindings die at or after this */
+	int64_t ka_max;           /* the latest keepalive start (binding_alive's edge) */
+	bool exhaustive;          /* nat_set_exhaustive */
 	struct pinhole *ph;
 	size_t nph, phcap;        /* slots in use so far, allocated */
 	uint64_t *ph_free;        /* bitmap of used pinhole slots */
@@ -215,12 +252,6 @@ bucket(uint64_t h)
 }
 
 static uint64_t
-hash_port(uint8_t proto, uint16_t port)
-{
-	return ((uint64_t)proto << 16) | port;
-}
-
-static uint64_t
 hash_ep(uint8_t proto, const struct ep *e)
 {
 	return ep_hash(e) ^ ((uint64_t)proto << 56);
@@ -257,6 +288,113 @@ in_alloc_range(const struct nat *n, uint32_t port)
 	return port >= ALLOC_PORT_MIN(n) && port <= ALLOC_PORT_MAX(n) + 1;
 }
 
+/* ---- the port summary ---- */
+
+static bool remote_known(const struct remote_set *rs, const struct ep *r);
+static void remote_add(struct remote_set *rs, const struct ep *r);
+
+static struct psum *
+ps_of(const struct nat *n, uint8_t proto)
+{
+	return proto == 17 ? n->ps[0] : proto == 6 ? n->ps[1] : NULL;
+}
+
+/* Whether counted binding b holds its port for the remote of its block
+ * (tuple_apart false for it). */
+static bool
+holds_x(const struct psum *s, const struct binding *b)
+{
+	size_t k = b->pub.port / PS_BLK;
+
+	return b->media || (s->xset[k] && (ep_eq(&b->key_remote, &s->xr[k]) ||
+	    remote_known(&b->rs, &s->xr[k])));
+}
+
+/* One holder more (d = 1) or less (-1) on port p, for x[] too if x. */
+static void
+ps_add(struct psum *s, uint16_t p, bool x, int d)
+{
+	size_t k = p / PS_BLK;
+
+	if (d > 0) {
+		if (s->all[p]++ == 0)
+			s->blk_all[k]++;
+		if (x && s->x[p]++ == 0)
+			s->blk_x[k]++;
+	} else {
+		if (--s->all[p] == 0)
+			s->blk_all[k]--;
+		if (x && --s->x[p] == 0)
+			s->blk_x[k]--;
+	}
+}
+
+/* Sets leaf slot of the min tree t (bcap leaves) to v. */
+static void
+tree_set(int64_t *tr, size_t bcap, size_t slot, int64_t v)
+{
+	size_t i = bcap + slot;
+
+	tr[i] = v;
+	for (i >>= 1; i >= 1; i >>= 1) {
+		int64_t a = tr[2 * i], b = tr[2 * i + 1];
+
+		tr[i] = a < b ? a : b;
+	}
+}
+
+/*
+ * Counts binding slot in the summary, or stops counting it, as it should
+ * be now: counted while linked and not dead before n->swept.
+ */
+static void
+binding_sync(struct nat *n, size_t slot)
+{
+	struct binding *b = &n->b[slot];
+	struct psum *s = ps_of(n, b->proto);
+	int64_t d = n->death[n->bcap + slot];
+	bool want = s != NULL && b->linked && b->used && d >= n->swept;
+
+	if (want != b->counted) {
+		ps_add(s, b->pub.port, holds_x(s, b), want ? 1 : -1);
+		b->counted = want;
+	}
+	if (n->cdeath[n->bcap + slot] != (want ? d : INT64_MAX))
+		tree_set(n->cdeath, n->bcap, slot, want ? d : INT64_MAX);
+}
+
+/* Stops counting every binding dead at t (death before t). */
+static void
+ps_sweep(struct nat *n, int64_t t)
+{
+	if (t > n->swept)
+		n->swept = t;
+	while (n->nb > 0 && n->cdeath[1] < t) {
+		size_t i = 1;
+
+		while (i < n->bcap)
+			i = n->cdeath[2 * i] <= n->cdeath[2 * i + 1] ? 2 * i :
+			    2 * i + 1;
+		binding_sync(n, i - n->bcap);
+	}
+}
+
+/* rs of binding b gains r: its summary count for its block's remote follows. */
+static void
+binding_remote_add(struct nat *n, struct binding *b, const struct ep *r)
+{
+	struct psum *s = b->counted ? ps_of(n, b->proto) : NULL;
+	bool h0 = s != NULL && holds_x(s, b), h1;
+
+	remote_add(&b->rs, r);
+	if (s == NULL || (h1 = holds_x(s, b)) == h0)
+		return;
+	if (h1 && s->x[b->pub.port]++ == 0)
+		s->blk_x[b->pub.port / PS_BLK]++;
+	else if (!h1 && --s->x[b->pub.port] == 0)
+		s->blk_x[b->pub.port / PS_BLK]--;
+}
+
 /* ---- bindings: indexes and the min tree of death times ---- */
 
 static int64_t binding_death(const struct nat *n, const struct binding *b);
@@ -265,16 +403,11 @@ static int64_t binding_death(const struct nat *n, const struct binding *b);
 static void
 death_set(struct nat *n, size_t slot, int64_t v)
 {
-	size_t i = n->bcap + slot;
-
-	if (v < n->death[i] && in_alloc_range(n, n->b[slot].pub.port))
+	if (v < n->death[n->bcap + slot] &&
+	    in_alloc_range(n, n->b[slot].pub.port))
 		n->gen++;     /* a holder may die earlier (alloc_port's memo) */
-	n->death[i] = v;
-	for (i >>= 1; i >= 1; i >>= 1) {
-		int64_t a = n->death[2 * i], b = n->death[2 * i + 1];
-
-		n->death[i] = a < b ? a : b;
-	}
+	tree_set(n->death, n->bcap, slot, v);
+	binding_sync(n, slot);
 }
 
 /* Lowest slot below nb whose binding is free or dead at t; nb if none. */
@@ -305,11 +438,11 @@ binding_unlink(struct nat *n, size_t i)
 		return;
 	if (in_alloc_range(n, b->pub.port))
 		n->gen++;
-	IDX_DEL(&n->b_pub->head[bucket(hash_port(b->proto, b->pub.port))],
-	    n->b, nx_pub, (uint32_t)i);
+	IDX_DEL(&n->b_port[b->pub.port], n->b, nx_pub, (uint32_t)i);
 	IDX_DEL(&n->b_in->head[bucket(hash_ep(b->proto, &b->in))], n->b, nx_in,
 	    (uint32_t)i);
 	b->linked = false;
+	binding_sync(n, i);
 }
 
 /* b's proto, pub and in are set: index it, and its death time. */
@@ -318,7 +451,7 @@ binding_link(struct nat *n, struct binding *b)
 {
 	uint32_t i = (uint32_t)(b - n->b), *h;
 
-	h = &n->b_pub->head[bucket(hash_port(b->proto, b->pub.port))];
+	h = &n->b_port[b->pub.port];
 	b->nx_pub = *h;
 	*h = i;
 	h = &n->b_in->head[bucket(hash_ep(b->proto, &b->in))];
@@ -333,7 +466,7 @@ binding_grow(struct nat *n)
 {
 	size_t nc = n->bcap * 2, i;
 	struct binding *nb;
-	int64_t *nd;
+	int64_t *nd, *ncd;
 
 	if (nc > SIM_CAP_NAT_MAPPINGS)
 		return -1;
@@ -343,12 +476,23 @@ binding_grow(struct nat *n)
 	memset(&n->b[n->bcap], 0, (nc - n->bcap) * sizeof(*nb));
 	if ((nd = malloc(2 * nc * sizeof(*nd))) == NULL)
 		return -1;
-	for (i = 0; i < nc; i++)
+	if ((ncd = malloc(2 * nc * sizeof(*ncd))) == NULL) {
+		free(nd);
+		return -1;
+	}
+	for (i = 0; i < nc; i++) {
 		nd[nc + i] = i < n->nb ? n->death[n->bcap + i] : INT64_MAX;
-	for (i = nc - 1; i >= 1; i--)
+		ncd[nc + i] = i < n->nb ? n->cdeath[n->bcap + i] : INT64_MAX;
+	}
+	for (i = nc - 1; i >= 1; i--) {
 		nd[i] = nd[2 * i] < nd[2 * i + 1] ? nd[2 * i] : nd[2 * i + 1];
+		ncd[i] = ncd[2 * i] < ncd[2 * i + 1] ? ncd[2 * i] :
+		    ncd[2 * i + 1];
+	}
 	free(n->death);
+	free(n->cdeath);
 	n->death = nd;
+	n->cdeath = ncd;
 	n->bcap = nc;
 	return 0;
 }
@@ -381,6 +525,9 @@ ph_unlink(struct nat *n, size_t k)
 		IDX_DEL(&n->p_in->head[bucket(hash_pair(&p->inside))], n->ph,
 		    nx_in, (uint32_t)k);
 	p->linked = false;
+	if (p->counted)
+		ps_add(ps_of(n, p->proto), p->pub.port, true, -1);
+	p->counted = false;
 }
 
 /* The slot is free again. */
@@ -504,6 +651,11 @@ ph_link(struct nat *n, size_t k)
 	}
 	p->linked = true;
 	p->used = true;
+	/* a pinhole holds its port for every remote (port_held) */
+	if (!p->outward && ps_of(n, p->proto) != NULL) {
+		ps_add(ps_of(n, p->proto), p->pub.port, true, 1);
+		p->counted = true;
+	}
 	n->ph_free[k / 64] |= 1ull << (k % 64);
 	if (p->expires_ns != 0)
 		heap_push(n, p->expires_ns, (uint32_t)k, p->born);
@@ -550,21 +702,28 @@ nat_new(const struct sim_cfg *cfg, const struct ep *pub)
 	n->phcap = 256;
 	n->b = calloc(n->bcap, sizeof(*n->b));
 	n->death = malloc(2 * n->bcap * sizeof(*n->death));
+	n->cdeath = malloc(2 * n->bcap * sizeof(*n->cdeath));
+	n->b_port = malloc(PS_PORTS * sizeof(*n->b_port));
+	n->ps[0] = calloc(1, sizeof(*n->ps[0]));
+	n->ps[1] = calloc(1, sizeof(*n->ps[1]));
 	n->ph = calloc(n->phcap, sizeof(*n->ph));
 	n->ph_free = calloc(SIM_CAP_PINHOLES / 64, sizeof(*n->ph_free));
-	n->b_pub = idx_new();
 	n->b_in = idx_new();
 	n->p_port = idx_new();
 	n->p_flow = idx_new();
 	n->p_in = idx_new();
-	if (n->b == NULL || n->death == NULL || n->ph == NULL ||
-	    n->ph_free == NULL || n->b_pub == NULL || n->b_in == NULL ||
+	if (n->b == NULL || n->death == NULL || n->cdeath == NULL ||
+	    n->b_port == NULL || n->ps[0] == NULL || n->ps[1] == NULL ||
+	    n->ph == NULL || n->ph_free == NULL || n->b_in == NULL ||
 	    n->p_port == NULL || n->p_flow == NULL || n->p_in == NULL) {
 		nat_free(n);
 		return NULL;
 	}
 	for (i = 0; i < 2 * n->bcap; i++)
-		n->death[i] = INT64_MAX;
+		n->death[i] = n->cdeath[i] = INT64_MAX;
+	memset(n->b_port, 0xff, PS_PORTS * sizeof(*n->b_port)); /* NIL */
+	n->swept = INT64_MIN;
+	n->ka_max = INT64_MIN;
 	n->cfg = cfg;
 	n->pub = *pub;
 	n->pub.port = 0;
@@ -580,6 +739,12 @@ nat_new(const struct sim_cfg *cfg, const struct ep *pub)
 	return n;
 }
 
+void
+nat_set_exhaustive(struct nat *n, bool on)
+{
+	n->exhaustive = on;
+}
+
 uint64_t
 nat_work(const struct nat *n)
 {
@@ -593,9 +758,12 @@ nat_free(struct nat *n)
 		return;
 	free(n->b);
 	free(n->death);
+	free(n->cdeath);
+	free(n->b_port);
+	free(n->ps[0]);
+	free(n->ps[1]);
 	free(n->ph);
 	free(n->ph_free);
-	free(n->b_pub);
 	free(n->b_in);
 	free(n->p_port);
 	free(n->p_flow);
@@ -695,6 +863,8 @@ nat_add_forward(struct nat *n, uint8_t proto, uint16_t pub_port,
 	n->fw[n->nfw].inside = *inside;
 	n->nfw++;
 	n->gen++;
+	if (ps_of(n, proto) != NULL)
+		ps_add(ps_of(n, proto), pub_port, true, 1);
 	return 0;
 }
 
@@ -892,11 +1062,13 @@ port_held(const struct nat *n, uint8_t proto, uint16_t p, const struct ep *in,
 	uint32_t i;
 	int k;
 
-	for (i = n->b_pub->head[bucket(hash_port(proto, p))]; i != NIL;
-	    i = n->b[i].nx_pub) {
+	for (i = n->b_port[p]; i != NIL; i = n->b[i].nx_pub) {
 		const struct binding *b = &n->b[i];
 
-		if (b->used && b->proto == proto && b->pub.port == p &&
+		/* dead before t (death from its array, without reading b) */
+		if (n->death[n->bcap + i] < t)
+			continue;
+		if (b->used && b->proto == proto &&
 		    (in == NULL || !same_owner(&b->in, in)) &&
 		    !tuple_apart(n, b, remote) && binding_alive(n, b, t)) {
 			if (until != NULL) {
@@ -954,6 +1126,130 @@ holds_port(const struct nat *n, uint8_t proto, const struct ep *in)
 	return false;
 }
 
+/*
+ * The ports of in's own holders (port_held's same_owner exemption) into
+ * own[], their number; -1 when more than PS_MAX_OWN.
+ */
+static int
+own_ports(const struct nat *n, uint8_t proto, const struct ep *in,
+    uint16_t own[PS_MAX_OWN])
+{
+	struct ep e;
+	uint32_t i;
+	int j, k = 0;
+
+	if (in == NULL)
+		return 0;
+	e = *in;
+	for (j = 0; j < 2; j++) {
+		e.port = (uint16_t)((in->port & ~1u) | (unsigned)j);
+		for (i = n->b_in->head[bucket(hash_ep(proto, &e))]; i != NIL;
+		    i = n->b[i].nx_in)
+			if (n->b[i].used && n->b[i].proto == proto &&
+			    same_owner(&n->b[i].in, in)) {
+				if (k == PS_MAX_OWN)
+					return -1;
+				own[k++] = n->b[i].pub.port;
+			}
+	}
+	for (i = n->p_in->head[bucket(hash_pair(in))]; i != NIL;
+	    i = n->ph[i].nx_in)
+		if (n->ph[i].used && !n->ph[i].outward && n->ph[i].proto == proto &&
+		    same_owner(&n->ph[i].inside, in)) {
+			if (k == PS_MAX_OWN)
+				return -1;
+			own[k++] = n->ph[i].pub.port;
+		}
+	for (j = 0; j < n->nfw; j++)
+		if (n->fw[j].proto == proto && ep_eq(&n->fw[j].inside, in)) {
+			if (k == PS_MAX_OWN)
+				return -1;
+			own[k++] = n->fw[j].port;
+		}
+	return k;
+}
+
+/*
+ * Recounts x[] of block k for remote r: the counted holders of each of
+ * its ports that hold it for r.  As many chain steps as port_held on
+ * each port of the block.
+ */
+static void
+ps_set_remote(struct nat *n, struct psum *s, uint8_t proto, size_t k,
+    const struct ep *r)
+{
+	uint32_t p, i;
+	int f;
+
+	s->xr[k] = *r;
+	s->xset[k] = true;
+	s->blk_x[k] = 0;
+	for (p = (uint32_t)k * PS_BLK; p < (uint32_t)(k + 1) * PS_BLK; p++) {
+		uint32_t c = 0;
+
+		for (i = n->b_port[p]; i != NIL; i = n->b[i].nx_pub)
+			if (n->b[i].counted && n->b[i].proto == proto &&
+			    holds_x(s, &n->b[i]))
+				c++;
+		for (i = n->p_port->head[bucket(p)]; i != NIL;
+		    i = n->ph[i].nx_port)
+			if (n->ph[i].counted && n->ph[i].proto == proto &&
+			    n->ph[i].pub.port == p)
+				c++;
+		for (f = 0; f < n->nfw; f++)
+			if (n->fw[f].proto == proto && n->fw[f].port == p)
+				c++;
+		s->x[p] = c;
+		if (c > 0)
+			s->blk_x[k]++;
+	}
+	n->work += PS_BLK;
+}
+
+/*
+ * Whether every port of block k is held for a search by in (own: the
+ * ports of its own holders) for remote (NULL: any) at the time of the
+ * last ps_sweep: then the search may pass the block.  A per-tuple search
+ * for another remote than the block's recounts the block for its remote
+ * when every port has some holder.
+ */
+static bool
+ps_block_held(struct nat *n, struct psum *s, uint8_t proto, size_t k,
+    const struct ep *remote, const uint16_t *own, int nown)
+{
+	int j;
+
+	if (s->blk_all[k] < PS_BLK)
+		return false;
+	for (j = 0; j < nown; j++)
+		if (own[j] / PS_BLK == k)
+			return false;
+	if (remote == NULL || !per_tuple(n))
+		return true;
+	if (!s->xset[k] || !ep_eq(&s->xr[k], remote))
+		ps_set_remote(n, s, proto, k, remote);
+	return s->blk_x[k] == PS_BLK;
+}
+
+/*
+ * Whether the summary can answer a search by in at t: a protocol it
+ * counts, no binding that keepalives hold but binding_alive may find
+ * dead at t (at or before its keepalive start, binding_death's INT64_MAX
+ * notwithstanding), few own ports.  Sweeps the dead out and fills own.
+ */
+static struct psum *
+ps_ready(struct nat *n, uint8_t proto, const struct ep *in, int64_t t,
+    uint16_t own[PS_MAX_OWN], int *nown)
+{
+	struct psum *s = ps_of(n, proto);
+
+	if (s == NULL || n->exhaustive || t <= n->ka_max ||
+	    (*nown = own_ports(n, proto, in, own)) < 0)
+		return NULL;
+	ps_sweep(n, t);
+	return s;
+}
+
 /* The allocator cursor after tries steps. */
 static uint32_t
 cursor_after(const struct nat *n, uint32_t c, uint32_t tries)
@@ -971,6 +1267,83 @@ cursor_after(const struct nat *n, uint32_t c, uint32_t tries)
 /* Ports one scan tries: the whole range, and a little more. */
 #define ALLOC_TRIES(n) (ALLOC_PORT_MAX(n) - ALLOC_PORT_MIN(n) + 1768)
 
+/*
+ * alloc_port's scan with the summary: the same port found, the cursor
+ * left where the scan leaves it, passing every block whose ports are all
+ * held.  Returns 1 (*port set, 0 when none is free) or 0 when the
+ * summary cannot answer (the plain scan must).
+ */
+static int
+alloc_fast(struct nat *n, uint8_t proto, const struct ep *in,
+    const struct ep *remote, bool even, int64_t t, uint16_t *port)
+{
+	uint32_t lo = ALLOC_PORT_MIN(n), hi = ALLOC_PORT_MAX(n);
+	uint32_t c = n->next_port, p = c, left = hi - lo + 1;
+	uint16_t own[PS_MAX_OWN];
+	int nown = 0;
+	struct psum *s;
+
+	if (c < lo || c > hi ||
+	    (s = ps_ready(n, proto, in, t, own, &nown)) == NULL)
+		return 0;
+	while (left > 0) {
+		uint32_t end = (p | (PS_BLK - 1)) < hi ? (p | (PS_BLK - 1)) : hi;
+
+		if (ps_block_held(n, s, proto, p / PS_BLK, remote, own, nown)) {
+			/* (back at the start's block, only up to the start) */
+			n->work++;
+			left -= end - p + 1 < left ? end - p + 1 : left;
+			p = end + 1;
+		} else {
+			for (; p <= end && left > 0; p++, left--) {
+				if (even && (p & 1))
+					continue;
+				n->work++;
+				if (port_held(n, proto, (uint16_t)p, in, remote, t,
+				    NULL) == PORT_FREE && (!even ||
+				    port_held(n, proto, (uint16_t)(p + 1), in,
+				    remote, t, NULL) == PORT_FREE)) {
+					n->next_port = p >= hi ? lo : p + 1;
+					*port = (uint16_t)p;
+					return 1;
+				}
+			}
+		}
+		if (p > hi)
+			p = lo;
+	}
+	n->next_port = cursor_after(n, c, ALLOC_TRIES(n));
+	*port = 0;
+	return 1;
+}
+
+/*
+ * K1's media port: want if the RTP/RTCP pair is free, else want + 2,
+ * + 4 ... below 65534, passing blocks whose ports are all held; 0 when
+ * none is free.
+ */
+static uint16_t
+keep_port(struct nat *n, const struct ep *in, uint16_t want, int64_t t)
+{
+	uint16_t own[PS_MAX_OWN];
+	int nown = 0;
+	struct psum *s = want != 0 ? ps_ready(n, 17, in, t, own, &nown) : NULL;
+	uint32_t port;
+
+	for (port = want; port != 0 && port < 65534; port += 2, n->work++) {
+		if (s != NULL &&
+		    ps_block_held(n, s, 17, port / PS_BLK, NULL, own, nown)) {
+			/* to the last step in the block: the next is past it */
+			port += ((port | (PS_BLK - 1)) - port) & ~1u;
+			continue;
+		}
+		if (!port_busy(n, 17, (uint16_t)port, in, NULL, t) &&
+		    !port_busy(n, 17, (uint16_t)(port + 1), in, NULL, t))
+			return (uint16_t)port;
+	}
+	return 0;
+}
+
 static uint16_t
 alloc_port(struct nat *n, uint8_t proto, const struct ep *in,
     const struct ep *remote, uint16_t want, bool even, int64_t t)
@@ -984,6 +1357,8 @@ alloc_port(struct nat *n, uint8_t proto, const struct ep *in,
 
 	if (want != 0 && !port_busy(n, proto, want, in, remote, t))
 		return want;
+	if (alloc_fast(n, proto, in, remote, even, t, &p))
+		return p;
 	if (n->fail_valid && n->fail_gen == n->gen && n->fail_proto == proto &&
 	    n->fail_even == even && t >= n->fail_t0 && t <= n->fail_until &&
 	    (remote == NULL ? !n->fail_remote_set : n->fail_remote_set &&
@@ -1151,7 +1526,7 @@ nat_outbound(struct nat *n, uint8_t proto, const struct ep *in,
 		b->sig = true;
 	if (b->media && b->rs.n == 0)
 		b->first_ns = t;
-	remote_add(&b->rs, remote);
+	binding_remote_add(n, b, remote);
 	b->last_ns = t;
 	binding_touch(n, b);
 	*pub = b->pub;
@@ -1200,8 +1575,7 @@ decide(const struct nat *n, uint8_t proto, const struct ep *remote,
 	 * before it (two flows may share the public port toward different
 	 * remotes: the packet belongs to its own).
 	 */
-	for (i = n->b_pub->head[bucket(hash_port(proto, pub->port))]; i != NIL;
-	    i = n->b[i].nx_pub) {
+	for (i = n->b_port[pub->port]; i != NIL; i = n->b[i].nx_pub) {
 		struct binding *b = &n->b[i];
 
 		if (!b->used || b->proto != proto || b->pub.port != pub->port ||
@@ -1314,7 +1688,7 @@ nat_inbound(struct nat *n, uint8_t proto, const struct ep *remote,
 		b->key_remote = *remote;
 		b->first_ns = t;
 		b->sig = ph >= 0 ? n->ph[ph].is_register : fw >= 0;
-		remote_add(&b->rs, remote);
+		binding_remote_add(n, b, remote);
 		binding_link(n, b);
 		/* A media expectation is used once (K2); a registration one stays. */
 		if (ph >= 0 && !n->ph[ph].is_register)
@@ -1338,13 +1712,7 @@ nat_reserve_media(struct nat *n, const struct ep *in, uint16_t want,
 		return b->pub.port;
 	switch (policy) {
 	case MPORT_KEEP_UNLESS_BUSY:
-		/* K1: the same port if the RTP/RTCP pair is free, else +2, +4 ... */
-		for (port = want; port != 0 && port < 65534; port += 2, n->work++)
-			if (!port_busy(n, 17, port, in, NULL, t) &&
-			    !port_busy(n, 17, (uint16_t)(port + 1), in, NULL,
-			    t))
-				break;
-		if (port == 0 || port >= 65534)
+		if ((port = keep_port(n, in, want, t)) == 0)
 			return 0;
 		break;
 	case MPORT_RANDOM:
@@ -1562,6 +1930,8 @@ nat_keepalive(struct nat *n, uint8_t proto, const struct ep *in,
 		    binding_alive(n, b, t)) {
 			b->keepalive_s = period_s;
 			b->keepalive_from = t;
+			if (t > n->ka_max)
+				n->ka_max = t;
 			n->gen++;
 			b->replied = true;
 			binding_touch(n, b);

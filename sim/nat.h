@@ -72,6 +72,12 @@ struct nat_result {
 struct nat *nat_new(const struct sim_cfg *cfg, const struct ep *pub);
 void nat_free(struct nat *n);
 
+/*
+ * Test hook: with on, every port search tries each port in turn, as
+ * without the port summary (the reference the summary must agree with).
+ */
+void nat_set_exhaustive(struct nat *n, bool on);
+
 /* Ports the allocator has tried so far (sim_result.work). */
 uint64_t nat_work(const struct nat *n);
 /* Where hitting a cap is counted (SIM_*_TABLE_FULL); NULL: nowhere. */

@@ -1,6 +1,7 @@
 #!/bin/sh
-# tests/owner-check.sh - the proof build of the media owner cache
-# (analyzer/analysis.c, owner_unchanged; CPPFLAGS=-DSIPALG_CHECK_OWNER),
+# tests/owner-check.sh - the proof build of the media owner cache and the
+# stream cache (analyzer/analysis.c, owner_unchanged and stream_find;
+# CPPFLAGS=-DSIPALG_CHECK_OWNER),
 # which `make check` does not otherwise build.
 #
 # analysis.c is compiled again with -DSIPALG_CHECK_OWNER into a private
@@ -17,13 +18,15 @@
 #     (samples/linux-alg: calls back to back on one 5-tuple and SSRC,
 #     hold and resume, overlapping calls, inside+outside on one mirror).
 # For every packet the cache keeps with its owner, the proof build makes
-# the full choice as well and aborts on a difference; at the end it
-# appends "CHECKED FULL KEPT" to $SIPALG_CHECK_OWNER_LOG.  So each run
-# must end normally (exit 0 or 1: findings), print no owner_check line,
-# and add exactly one log line: zero mismatches.  The adversary runs must
-# also have checked packets, made full choices again and kept choices
-# without making them (else the proof proved nothing), and every run's
-# JSON must equal the normal build's (the proof changes no output).
+# the full choice as well, and for every stream the stream cache finds
+# (stream_find) it looks the table up as well, and aborts on a
+# difference; at the end it appends "CHECKED FULL KEPT HITS" to
+# $SIPALG_CHECK_OWNER_LOG.  So each run must end normally (exit 0 or 1:
+# findings), print no owner_check line, and add exactly one log line:
+# zero mismatches.  The adversary runs must also have checked packets,
+# made full choices again, kept choices without making them and found
+# streams in the stream cache (else the proof proved nothing), and every
+# run's JSON must equal the normal build's (the proof changes no output).
 # Skips (77) without make, a C compiler or python3.
 . "${top_srcdir:-.}/tests/lib.sh"
 need_tools make python3
@@ -69,7 +72,7 @@ prove() {
 		return 1
 	fi
 	check "$1: one line in the proof's log" 1 $((after - before))
-	tail -1 "$LOG" | grep -Eq '^[0-9]+ [0-9]+ [0-9]+$' ||
+	tail -1 "$LOG" | grep -Eq '^[0-9]+ [0-9]+ [0-9]+ [0-9]+$' ||
 	    fail "$1: the proof's log line: '$(tail -1 "$LOG")'"
 	"$ANALYZE" -q -f json "$2" >"$tmp/normal.json" 2>/dev/null
 	cmp -s "$tmp/proof.json" "$tmp/normal.json" ||
@@ -83,10 +86,10 @@ for seed in 1 2; do
 	    { fail "owner_adversary.py $seed did not write its capture"; continue; }
 	if prove "adversary seed $seed" "$tmp/adv$seed.pcap"; then
 		set -- $(tail -1 "$LOG")
-		if [ "${1:-0}" -gt 0 ] && [ "${2:-0}" -gt 0 ] && [ "${3:-0}" -gt 0 ]; then
+		if [ "${1:-0}" -gt 0 ] && [ "${2:-0}" -gt 0 ] && [ "${3:-0}" -gt 0 ] && [ "${4:-0}" -gt 0 ]; then
 			ok
 		else
-			fail "adversary seed $seed: the proof proved nothing (checked, made again, kept: ${1:-?} ${2:-?} ${3:-?})"
+			fail "adversary seed $seed: the proof proved nothing (checked, made again, kept, cache hits: ${1:-?} ${2:-?} ${3:-?} ${4:-?})"
 		fi
 	fi
 done
@@ -101,5 +104,5 @@ for f in back-to-back-alg-on-outside.pcap back-to-back-alg-off-server.pcap \
 	prove "$f" "$S/$f" && n=$((n + 1))
 done
 [ $n -gt 0 ] || echo "note: $S absent, only the adversary's captures proved"
-awk '{ c += $1; f += $2; k += $3 } END { printf "proof: %d packets checked, %d choices made again, %d kept\n", c, f, k }' "$LOG"
+awk '{ c += $1; f += $2; k += $3; h += $4 } END { printf "proof: %d packets checked, %d choices made again, %d kept, %d stream cache hits\n", c, f, k, h }' "$LOG"
 finish

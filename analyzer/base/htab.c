@@ -8,11 +8,13 @@
  * unkeyed hash cannot prevent that (the bucket is a few low bits: about
  * 2^k tries find each key for a 2^k-bucket table, and the old FNV-1a and
  * word hashes had cheap exact multicollisions besides), so the byte hashes
- * are SipHash-1-3 (Aumasson and Bernstein, "SipHash: a fast short-input
- * PRF", 2012; the 1-3 rounds Python and Rust use for their tables) under
- * a 128-bit key drawn once per process, and htab_mix64 adds a key word
- * before mixing (a keyed bijection: its callers put the key in before
- * they combine integer fields, htab.h says why).  Hash values therefore
+ * are keyed, under a key drawn once per process: htab_hash is SipHash-1-3
+ * (Aumasson and Bernstein, "SipHash: a fast short-input PRF", 2012; the
+ * 1-3 rounds Python and Rust use for their tables), htab_hash_words a
+ * universal hash (NH and a polynomial, below, with the bound it gives),
+ * and htab_mix64 adds a key word before mixing (a keyed bijection: its
+ * callers put the key in before they combine integer fields, htab.h says
+ * why).  Hash values therefore
  * differ from one run to the next; nothing may print, store or order
  * output by them (records of one key keep their insertion order whatever
  * the key: grow() treats them alike).  SIPALG_HASH_SEED=N in the
@@ -32,6 +34,7 @@
 uint64_t htab_mix_key;
 static uint64_t sip_key[2];
 static uint64_t nh_key[64];       /* htab_hash_words' NH key, 512 bytes */
+static uint64_t poly_key[2];      /* its finish's point r and term s, < 2^61 - 1 */
 
 static inline uint64_t siphash13(const unsigned char *p, size_t len,
     uint64_t k0, uint64_t k1);
@@ -81,6 +84,14 @@ mix:
 	for (uint64_t i = 0; i < sizeof(nh_key) / sizeof(nh_key[0]); i++)
 		nh_key[i] = siphash13((const unsigned char *)&i, sizeof(i),
 		    sip_key[0], sip_key[1] ^ 3);
+	/* r and s: the next two, taken below 2^61 - 1 (one value of 2^61
+	 * is folded onto 0: a bias of 2^-61) */
+	for (uint64_t i = 0; i < 2; i++) {
+		uint64_t j = i + 64, v = siphash13((const unsigned char *)&j,
+		    sizeof(j), sip_key[0], sip_key[1] ^ 3) & ((1ULL << 61) - 1);
+
+		poly_key[i] = v == (1ULL << 61) - 1 ? 0 : v;
+	}
 }
 
 int
@@ -171,17 +182,26 @@ htab_del(struct htab *h, struct hnode *node)
 		v2 += v1; v1 = ROTL(v1, 17); v1 ^= v2; v2 = ROTL(v2, 32); \
 	} while (0)
 
-/* Little-endian load of eight bytes, as the SipHash paper reads words. */
+/*
+ * Little-endian load of n bytes (1 to 8, a constant where it is called),
+ * as the SipHash paper reads words; the bytes not loaded are zero.
+ */
 static inline uint64_t
-load_le64(const unsigned char *p)
+load_le(const unsigned char *p, size_t n)
 {
-	uint64_t w;
+	uint64_t w = 0;
 
-	memcpy(&w, p, 8);
+	memcpy(&w, p, n);
 #if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
 	w = __builtin_bswap64(w);
 #endif
 	return w;
+}
+
+static inline uint64_t
+load_le64(const unsigned char *p)
+{
+	return load_le(p, 8);
 }
 
 /*
@@ -251,23 +271,45 @@ htab_hash(const void *vp, size_t len, uint64_t seed)
 }
 
 /*
- * Long keys (whole messages, up to NH_BYTES) go through NH first, the
+ * Keys up to NH_BYTES (Call-IDs, whole messages) go through NH, the
  * universal hash of UMAC (Black et al., "UMAC: fast and secure message
  * authentication", CRYPTO 1999, section 3): the sum of the products of
  * pairs of words, each plus a key word.  With 64-bit words and the
- * 128-bit sum (VMAC's NH, Krovetz 2007) two distinct messages of one
- * length collide with probability at most 2^-64 over the key, at one
- * multiply per sixteen bytes (about ten instructions, against 26 for
- * the 32-bit NH it replaces and about 14 per eight bytes for a SipHash
- * round); SipHash-1-3 of the sum and the length then gives the value.
- * Keys shorter than NH_MIN (Call-IDs) or longer than NH_BYTES take
- * SipHash-1-3 whole: below 64 bytes the second SipHash costs more than
- * NH saves (measured with the 32-bit NH: 36 bytes 22 ns whole, 35 ns
- * through NH; 320 bytes 100 ns whole, 68 ns through NH).  Without a
- * 128-bit type the 32-bit NH (2^-32) is used.
+ * 128-bit sum (VMAC's NH, Krovetz 2007) two distinct keys of one length
+ * give one sum with probability at most 2^-64 over the key, at one
+ * multiply per sixteen bytes (about ten instructions, against about 14
+ * per eight bytes for a SipHash round).
+ *
+ * The sum and the length are then finished by a polynomial over the
+ * prime field of p = 2^61 - 1 (Carter and Wegman's universal hashing;
+ * VMAC's second level is of this kind), at a point r and plus s, both
+ * drawn with the key: h = c1 r^3 + c2 r^2 + c3 r + s mod p, where c1,
+ * c2, c3 pack the sum's 128 bits and the length, 60 bits each (below
+ * p, so distinct inputs give distinct coefficients).  Two distinct
+ * (sum, length) differ in a nonzero polynomial of degree at most 3 with
+ * no constant term, zero at no more than 3 of the p points r.  So, for
+ * any two distinct keys fixed before the process drew its key (a
+ * capture is written before, and nothing prints, stores or orders by
+ * hash values), they share a value with probability at most
+ * 2^-64 + 3/p, and the low b bits a 2^b-bucket table indexes by with
+ * probability at most 2^-64 + 6/2^b (there are at most 2p/2^b
+ * differences mod p that agree in those bits); a random function would
+ * give 1/2^b.  That bound is what stops a crafted capture piling its
+ * keys into one chain.  Unlike the SipHash-1-3 finish it replaces (a
+ * pseudorandom function, about 110 instructions against about 40 here,
+ * and not needed for the bound) it is not meant to hide the key from
+ * someone who could watch which of his keys collide while choosing the
+ * next ones; nobody watches this process while its capture is made.
+ * Keys longer than NH_BYTES take SipHash-1-3 whole.  Without a 128-bit
+ * type the 32-bit NH (2^-32) with the SipHash-1-3 finish is used, and
+ * keys below 64 bytes take SipHash-1-3 whole (NH_TAKES).
  */
-#define NH_MIN 64
 #define NH_BYTES (8 * (sizeof(nh_key) / sizeof(nh_key[0])))
+#ifdef __SIZEOF_INT128__
+#define NH_TAKES(len) ((len) <= NH_BYTES)
+#else
+#define NH_TAKES(len) ((len) >= 64 && (len) <= NH_BYTES)
+#endif
 
 /* The NH sum so far: 128 bits, or 64 with the 32-bit NH. */
 struct nh {
@@ -275,16 +317,44 @@ struct nh {
 };
 
 /*
+ * The last pair of words of a segment of len bytes (len % 16 != 0),
+ * read without copying: its last sixteen bytes when it has them
+ * (overlapping the pair before), else its bytes in overlapping pieces,
+ * the rest zero.  For one len every byte lands in some word, so the
+ * words are a one-to-one function of the bytes: all NH's bound asks
+ * (keys of different lengths are kept apart by the length the caller
+ * finishes with).
+ */
+static inline void
+nh_last(const unsigned char *seg, size_t len, uint64_t w[2])
+{
+	if (len >= 16) {
+		w[0] = load_le64(seg + len - 16);
+		w[1] = load_le64(seg + len - 8);
+	} else if (len >= 8) {
+		w[0] = load_le64(seg);
+		w[1] = load_le64(seg + len - 8);
+	} else if (len >= 4) {
+		w[0] = load_le(seg, 4) | load_le(seg + len - 4, 4) << 32;
+		w[1] = 0;
+	} else {
+		w[0] = seg[0] | (uint64_t)seg[len / 2] << 8 |
+		    (uint64_t)seg[len - 1] << 16;
+		w[1] = 0;
+	}
+}
+
+/*
  * Adds p[0..len) to the NH sum s at key word *k (advanced past the
- * words used): whole pairs of words, then the rest zero-padded to a
- * pair (the length the caller finalises with tells the padding apart).
+ * words used): whole pairs of words, then the rest as nh_last() reads
+ * it.
  */
 static inline __attribute__((always_inline)) void
 nh_add(struct nh *s, const unsigned char *p, size_t len, const uint64_t **kp)
 {
-	const unsigned char *end = p + (len & ~(size_t)15);
+	const unsigned char *seg = p, *end = p + (len & ~(size_t)15);
 	const uint64_t *k = *kp;
-	unsigned char last[16];
+	uint64_t last[2];
 #ifdef __SIZEOF_INT128__
 	unsigned __int128 acc = (unsigned __int128)s->hi << 64 | s->lo;
 
@@ -293,10 +363,8 @@ nh_add(struct nh *s, const unsigned char *p, size_t len, const uint64_t **kp)
 		acc += (unsigned __int128)(load_le64(p) + k[0]) *
 		    (load_le64(p + 8) + k[1]);
 	if (len & 15) {
-		memset(last, 0, sizeof(last));
-		memcpy(last, p, len & 15);
-		acc += (unsigned __int128)(load_le64(last) + k[0]) *
-		    (load_le64(last + 8) + k[1]);
+		nh_last(seg, len, last);
+		acc += (unsigned __int128)(last[0] + k[0]) * (last[1] + k[1]);
 		k += 2;
 	}
 	s->lo = (uint64_t)acc;
@@ -313,10 +381,9 @@ nh_add(struct nh *s, const unsigned char *p, size_t len, const uint64_t **kp)
 		    (uint32_t)((w2 >> 32) + (k[1] >> 32));
 	}
 	if (len & 15) {
-		memset(last, 0, sizeof(last));
-		memcpy(last, p, len & 15);
+		nh_last(seg, len, last);
 		for (int i = 0; i < 2; i++) {
-			w = load_le64(last + 8 * i);
+			w = last[i];
 			acc += (uint64_t)(uint32_t)(w + k[i]) *
 			    (uint32_t)((w >> 32) + (k[i] >> 32));
 		}
@@ -327,6 +394,40 @@ nh_add(struct nh *s, const unsigned char *p, size_t len, const uint64_t **kp)
 	*kp = k;
 }
 
+#ifdef __SIZEOF_INT128__
+#define P61 ((1ULL << 61) - 1)
+#define M60 ((1ULL << 60) - 1)
+
+/*
+ * h * r + c, reduced only as far as the next step needs: 2^61 = 1 mod p,
+ * so the bits above 61 fold onto the low ones.  With h < 2^63, r < 2^61
+ * and c < 2^61 the result stays below 2^64 (three steps from h < 2^60,
+ * nh_final).
+ */
+static inline uint64_t
+p61_step(uint64_t h, uint64_t r, uint64_t c)
+{
+	unsigned __int128 x = (unsigned __int128)h * r;
+
+	return ((uint64_t)x & P61) + (uint64_t)(x >> 61) + c;
+}
+
+/* The value of an NH sum over len bytes (len < 2^52): the polynomial. */
+static inline uint64_t
+nh_final(const struct nh *s, size_t len)
+{
+	uint64_t c1 = s->lo & M60;
+	uint64_t c2 = (s->lo >> 60 | s->hi << 4) & M60;
+	uint64_t c3 = s->hi >> 56 | (uint64_t)len << 8;
+	uint64_t h;
+
+	h = p61_step(c1, poly_key[0], c2);           /* < 2^62 */
+	h = p61_step(h, poly_key[0], c3);            /* < 2^63 */
+	h = p61_step(h, poly_key[0], poly_key[1]);   /* < 2^64 */
+	h = (h & P61) + (h >> 61);
+	return h >= P61 ? h - P61 : h;
+}
+#else
 /* The value of an NH sum over len bytes. */
 static inline uint64_t
 nh_final(const struct nh *s, size_t len)
@@ -336,6 +437,7 @@ nh_final(const struct nh *s, size_t len)
 	return siphash13((const unsigned char *)fin, sizeof(fin),
 	    sip_key[0], sip_key[1] ^ 2);
 }
+#endif
 
 uint64_t
 htab_hash_words(const void *vp, size_t len)
@@ -343,7 +445,7 @@ htab_hash_words(const void *vp, size_t len)
 	const uint64_t *k = nh_key;
 	struct nh s = { 0, 0 };
 
-	if (len < NH_MIN || len > NH_BYTES)
+	if (!NH_TAKES(len))
 		return siphash13(vp, len, sip_key[0], sip_key[1] ^ 1);
 	nh_add(&s, vp, len, &k);
 	return nh_final(&s, len);

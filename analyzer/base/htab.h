@@ -95,7 +95,7 @@ htab_mix64(uint64_t x)
 }
 
 /*
- * Keyed hashes of bytes: SipHash-1-3 under a key drawn once per process
+ * Keyed hashes of bytes, under a key drawn once per process
  * (htab.c says why), so a capture cannot be made to pile its keys into one
  * chain.  Values hold for this process only: never print, store or order
  * anything by them.  SIPALG_HASH_SEED=N in the environment fixes the key,
@@ -103,9 +103,15 @@ htab_mix64(uint64_t x)
  * it; the man pages' ENVIRONMENT).
  *
  * htab_hash chains through seed (start with HTAB_SEED, pass the previous
- * value to hash the next field).  htab_hash_words is the same hash in
- * another domain, kept for its callers (whole messages, Call-IDs); never
- * mix the two for one table.
+ * value to hash the next field).  htab_hash_words (whole messages,
+ * Call-IDs) is another keyed hash: up to 512 bytes NH and a polynomial
+ * over 2^61 - 1 (htab.c), SipHash-1-3 beyond.  It is universal rather
+ * than pseudorandom: two distinct keys fixed before the process drew
+ * its key share a value with probability at most 2^-64 + 3/(2^61 - 1)
+ * and a bucket of a 2^b-bucket table at most 2^-64 + 6/2^b, which is
+ * what keeps a crafted capture from piling its keys into one chain; it
+ * does not hide the key from someone watching which of his keys
+ * collide.  Never mix the two for one table.
  */
 #define HTAB_SEED 14695981039346656037ULL
 uint64_t htab_hash(const void *p, size_t len, uint64_t seed);

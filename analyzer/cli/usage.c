@@ -125,7 +125,9 @@ cli_usage(FILE *f)
 	fprintf(f,
 	    "\n"
 	    "Several files are merged by time (with -j, each is analysed on its\n"
-	    "own).  Exit status: 0 no finding,\n"
+	    "own).  A thread reads each capture ahead on a second CPU (files\n"
+	    "from 4 MB, streams); SIPALG_READAHEAD=0 turns it off, =1 on.\n"
+	    "Exit status: 0 no finding,\n"
 	    "1 findings reported, 2 usage error, 3 a file or database could\n"
 	    "not be read or written, or a capture is being imported by another\n"
 	    "process (the other files are still analysed), 130 interrupted.\n");

@@ -205,6 +205,26 @@ findings_copy(struct findings *d, const struct findings *s)
 		finding_copy(&d->adv[i], &s->adv[i]);
 }
 
+/* The request methods of d, bit per enum sip_method (detect_has_request);
+ * every bit when one is not known. */
+static uint32_t
+request_methods(const struct dialog *d)
+{
+	uint32_t r = 0;
+
+	_Static_assert(SIPM_COUNT <= 32, "a method mask is 32 bits");
+	for (size_t i = 0; i < d->nmsgs; i++) {
+		const struct dmsg *m = &d->msgs[i];
+
+		if (!m->m->is_request)
+			continue;
+		if (m->method_code == SIPM_NONE)
+			return UINT32_MAX;
+		r |= 1u << m->method_code;
+	}
+	return r;
+}
+
 void
 detect_dialog(struct detect *dt, struct dialog *d)
 {
@@ -217,6 +237,7 @@ detect_dialog(struct detect *dt, struct dialog *d)
 	fs.n = 0;
 	fs.nadv = 0;
 	memset(dt->dlg_hits, 0, sizeof(dt->dlg_hits));
+	dt->dlg_requests = request_methods(d);
 	/* What the phones sent in this dialog, before any detector asks. */
 	detect_binding_feed(dt, d);
 	/* Where its media runs and what the capture can show of it. */
@@ -440,7 +461,8 @@ ev_vadd(struct finding *f, uint32_t cap_idx, uint64_t frame, int64_t ts,
 	e->cap_idx = cap_idx;
 	e->frame = frame;
 	e->ts_ns = ts;
-	snprintf(e->field, sizeof(e->field), "%s", field);
+	/* As snprintf "%s" truncates it, without the format's walk. */
+	text_copy_str(e->field, sizeof(e->field), field);
 	/* NOLINTNEXTLINE(clang-analyzer-valist.Uninitialized): the caller's va_start */
 	vsnprintf(e->value, sizeof(e->value), fmt, ap);
 }
@@ -639,22 +661,6 @@ detect_audio_media(const struct sdp *s)
 	return NULL;
 }
 
-/* Loopback (127/8, ::1): private to ep_is_private, never behind a NAT. */
-static bool
-loopback(const struct ep *e)
-{
-	static const uint8_t v6lo[16] = { [15] = 1 };
-
-	return (e->family == 4 && e->ip[0] == 127) ||
-	    (e->family == 6 && memcmp(e->ip, v6lo, 16) == 0);
-}
-
-bool
-detect_nat_private(const struct ep *e)
-{
-	return ep_is_private(e) && !loopback(e);
-}
-
 /*
  * A request whose sender wrote its Call-ID around a private address (an
  * out-of-dialog or in-dialog request with a single Via: the Call-ID's
@@ -696,8 +702,8 @@ detect_msg_nat(const struct dmsg *m, bool *leak)
 	src_pub = m->src.family != 0 && !src_priv;
 	dst_pub = m->dst.family != 0 && !dst_priv;
 	*leak = false;
-	if ((src_priv && !loopback(&m->src) && dst_pub) ||
-	    (dst_priv && !loopback(&m->dst) && src_pub))
+	if ((src_priv && !detect_loopback(&m->src) && dst_pub) ||
+	    (dst_priv && !detect_loopback(&m->dst) && src_pub))
 		return true;
 	if (!src_pub)
 		return false;

@@ -1067,12 +1067,13 @@ predicted_oneway(const struct dialog *d, struct findings *fs)
 		const struct dmsg *m = &d->msgs[i];
 		const struct sdp_media *sm = m->m->sdp ?
 		    detect_audio_media(m->m->sdp) : NULL;
-		int k = detect_from_caller(d, m) ? 0 : 1;
+		int k;
 
 		if (sm == NULL || !sm->has_conn || sm->port == 0 ||
 		    detect_ep_unspecified(&sm->conn) ||
 		    msg_seg(d, m) != RTP_SEG_OUTSIDE)
 			continue;
+		k = detect_from_caller(d, m) ? 0 : 1;
 		if (ep_is_private(&sm->conn) && !ep_is_private(&m->src))
 			priv[k] = priv[k] ? priv[k] : m;
 		else if (!ep_is_private(&sm->conn))
@@ -1321,9 +1322,12 @@ judge_segment(const struct dialog *d, struct findings *fs,
 	int before = fs->n;
 	bool seen = false;
 
+	/* A segment the capture cannot show first: no walk for it. */
+	if (!visible(d, seg))
+		return false;
 	for (size_t i = 0; i < d->nmsgs && !seen; i++)
 		seen = (int)msg_seg(d, &d->msgs[i]) == seg;
-	if (!seen || !visible(d, seg) || !dir_observable(d, 1, seg) ||
+	if (!seen || !dir_observable(d, 1, seg) ||
 	    !dir_observable(d, -1, seg))
 		return false;
 	for (int k = 0; k < 2; k++) {
@@ -1459,12 +1463,20 @@ detect_audio(struct detect *dt, const struct dialog *d, struct findings *fs)
 			und[k] += p;
 	}
 	for (int k = 0; k < 2; k++) {
-		int g = receiver_inside(d, k == 1) ? RTP_SEG_INSIDE :
-		    RTP_SEG_OUTSIDE;
+		int g = RTP_SEG_INSIDE;
 
-		if (!visible(d, g))
-			g = g == RTP_SEG_INSIDE ? RTP_SEG_OUTSIDE :
-			    RTP_SEG_INSIDE;
+		/* The receiver's side, where it can change something: a
+		 * segment visible, or packets counted apart on the two
+		 * (neither: both give the same, and no walk is needed). */
+		if (visible(d, RTP_SEG_INSIDE) ||
+		    visible(d, RTP_SEG_OUTSIDE) ||
+		    seg_pk[k][RTP_SEG_INSIDE] != seg_pk[k][RTP_SEG_OUTSIDE]) {
+			g = receiver_inside(d, k == 1) ? RTP_SEG_INSIDE :
+			    RTP_SEG_OUTSIDE;
+			if (!visible(d, g))
+				g = g == RTP_SEG_INSIDE ? RTP_SEG_OUTSIDE :
+				    RTP_SEG_INSIDE;
+		}
 		vis_dir[k] = visible(d, g) &&
 		    !lan_direction(d, k == 0 ? 1 : -1, g);
 		di[k].pkts = seg_pk[k][g];

@@ -254,7 +254,9 @@ detect_binding_feed(struct detect *dt, const struct dialog *d)
 			 */
 			tx_msg(dt, m, true, s->is_request ? "OPTIONS" :
 			    "OPTIONS response", true);
-		} else {
+		} else if (dt->nbindings > 0) {
+			/* Refreshes a binding already known: with none (no
+			 * REGISTER or OPTIONS seen yet), nothing to look up. */
 			tx_msg(dt, m, false, s->is_request ? s->method :
 			    "response", false);
 		}

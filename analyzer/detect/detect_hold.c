@@ -110,11 +110,14 @@ expected_pps(const struct dialog *d)
 static void
 long_silence(const struct dialog *d, struct findings *fs)
 {
-	int64_t end = d->end_ns > 0 ? d->end_ns : d->last_ns;
-	double pps = expected_pps(d);
+	int64_t end;
+	double pps;
 
-	if (any_restricted(d))
+	/* Every finding below is about a stream: none, nothing to walk. */
+	if (d->nstreams == 0 || any_restricted(d))
 		return;
+	end = d->end_ns > 0 ? d->end_ns : d->last_ns;
+	pps = expected_pps(d);
 	for (int k = 0; k < 2; k++) {
 		int dir = k == 0 ? 1 : -1;
 

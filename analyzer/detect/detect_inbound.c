@@ -293,8 +293,8 @@ detect_inbound_call_unanswered(struct detect *dt, const struct dialog *d,
 		return;  /* its pending INVITEs: detect_pending_cite */
 	if (inv == NULL || (inv->m->sdp == NULL && inv->m->ncontact == 0))
 		return;
-	if (detect_oversize_request(dt, d, NULL) != NULL)
-		return;  /* one event: oversize_drop says why */
+	/* An answered INVITE first: the cheaper walk, and nearly every
+	 * call's (both tests only return, so their order is free). */
 	for (size_t i = 0; i < d->nmsgs; i++) {
 		const struct dmsg *m = &d->msgs[i];
 
@@ -305,6 +305,8 @@ detect_inbound_call_unanswered(struct detect *dt, const struct dialog *d,
 		    dmsg_method_is(m, SIPM_CANCEL))
 			cancel = m;
 	}
+	if (detect_oversize_request(dt, d, NULL) != NULL)
+		return;  /* one event: oversize_drop says why */
 	size = inv->ip_len > inv->m->raw_len ? inv->ip_len :
 	    (uint32_t)inv->m->raw_len;
 	frag = inv->nfrags > 1;

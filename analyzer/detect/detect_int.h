@@ -14,6 +14,7 @@
 #define SIPALG_DETECT_INT_H
 
 #include <stdarg.h>
+#include <string.h>
 
 #include "base/htab.h"
 #include "detect/detect.h"
@@ -168,9 +169,15 @@ struct detect_copy {
 	bool is_request;
 	uint32_t cseq;
 	int status;               /* 0: a request */
-	char method[16];
-	char branch[80];
-	char from_tag[64], to_tag[64];
+	/* The key's strings, packed and zero-padded so that they are
+	 * hashed and compared as one block of key_len bytes (copy_hash,
+	 * copy_match): the method (15 bytes at most) in key[0..16), then
+	 * the Via branch (79) and the From tag (63 at most, at tag_at),
+	 * each NUL-terminated. */
+	char key[16 + 80 + 64];
+	uint16_t key_len;         /* a multiple of 16, at least 64 */
+	uint8_t tag_at;
+	char to_tag[64];
 };
 
 /*
@@ -248,6 +255,7 @@ struct detect {
 	struct detect_device devices[DETECT_MAX_DEVICES];
 	unsigned ndevices;
 	uint32_t dlg_hits[HIT_KIND_COUNT]; /* hits of the dialog being run */
+	uint32_t dlg_requests;    /* its request methods (detect_has_request) */
 	uint64_t ka_caps;          /* detect_keepalives_unattributed: bit per
 	                           * capture below 64 ... */
 	bool ka_caps_high;        /* ... and any capture from 64 on */
@@ -449,6 +457,18 @@ bool detect_side_memo(const struct dialog *d, const struct dmsg *m);
 /* Fills m's address bits in its memo and returns the memo. */
 uint8_t detect_addr_memo(const struct dmsg *m);
 
+/*
+ * Whether the dialog being judged (detect_dialog) holds a request of
+ * method c: a detector of one method's messages leaves a dialog without
+ * them at once instead of walking it.  Always true when a message's
+ * method code is not known (SIPM_NONE: a dialog read back from a store).
+ */
+static inline bool
+detect_has_request(const struct detect *dt, enum sip_method c)
+{
+	return (dt->dlg_requests & 1u << c) != 0;
+}
+
 /* m's memo with its address bits known. */
 static inline uint8_t
 detect_addr_bits(const struct dmsg *m)
@@ -528,8 +548,23 @@ double detect_stream_packets_between(const struct rtp_stream *s,
 int detect_uri_ip(const char *uri, struct ep *e);
 /* The IP literal after '@' in a Call-ID, or -1. */
 int detect_callid_ip(const char *callid, struct ep *e);
-/* Private in the NAT sense: RFC 1918/6598/ULA, not loopback. */
-bool detect_nat_private(const struct ep *e);
+/* Loopback (127/8, ::1): private to ep_is_private, never behind a NAT. */
+static inline bool
+detect_loopback(const struct ep *e)
+{
+	static const uint8_t v6lo[16] = { [15] = 1 };
+
+	return (e->family == 4 && e->ip[0] == 127) ||
+	    (e->family == 6 && memcmp(e->ip, v6lo, 16) == 0);
+}
+
+/* Private in the NAT sense: RFC 1918/6598/ULA, not loopback.  Inline:
+ * asked of several fields of every message. */
+static inline bool
+detect_nat_private(const struct ep *e)
+{
+	return ep_is_private(e) && !detect_loopback(e);
+}
 /*
  * True when message m shows a NAT boundary: between a private and a
  * public address, or from a public address carrying a private Contact,

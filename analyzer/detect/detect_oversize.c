@@ -318,8 +318,10 @@ detect_oversize_request(const struct detect *dt, const struct dialog *d,
 		else if (o.t != NULL && !answered(d, m, true))
 			o.form = OVERSIZE_ICMP;
 		else if (o.t == NULL && m->frag_seen == 0 &&
-		    !answered(d, m, false) &&
-		    (o.path = black_hole(dt, m)) != NULL)
+		    (o.path = black_hole(dt, m)) != NULL &&
+		    !answered(d, m, false))
+			/* black_hole's retransmission count first: it refuses
+			 * nearly every request without a walk (answered's). */
 			o.form = OVERSIZE_SILENT;
 		else
 			continue;

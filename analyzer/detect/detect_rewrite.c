@@ -451,6 +451,19 @@ key_of_msg(const struct dmsg *m, struct copy_key *k)
 	k->ts_ns = m->ts_ns;
 }
 
+/* A note's method and Via branch (struct detect_copy's key). */
+static const char *
+copy_method(const struct detect_copy *c)
+{
+	return c->key;
+}
+
+static const char *
+copy_branch(const struct detect_copy *c)
+{
+	return c->key + 16;
+}
+
 /* A noted message: a response's method is its CSeq method (sipmsg.h). */
 static void
 key_of_copy(const struct detect_copy *c, struct copy_key *k)
@@ -458,9 +471,9 @@ key_of_copy(const struct detect_copy *c, struct copy_key *k)
 	k->is_request = c->is_request;
 	k->cseq = c->cseq;
 	k->status = c->status;
-	k->method = c->method;
-	k->cseq_method = c->method;
-	k->branch = c->branch;
+	k->method = copy_method(c);
+	k->cseq_method = copy_method(c);
+	k->branch = copy_branch(c);
 	k->cap_idx = c->cap_idx;
 	k->src = &c->src;
 	k->dst = &c->dst;
@@ -811,22 +824,38 @@ translated(const struct copy_key *a, const struct copy_key *b,
 	return true;
 }
 
+/*
+ * Fills note c's key from the method, Via branch and From tag of s,
+ * truncated to 15, 79 and 63 bytes.  c is zeroed (copy_new): the packed
+ * strings end in zeros up to key_len, the used bytes rounded up to NH's
+ * 16-byte words (a typical key is 64 bytes: hashing the whole 160 took
+ * most of a note's time).
+ */
+static void
+copy_key_set(struct detect_copy *c, const struct sipmsg *s)
+{
+	size_t bl = strnlen(s->via[0].branch, 79);
+	size_t fl = strnlen(s->from_tag, 63);
+	size_t used;
+
+	_Static_assert(sizeof(c->key) == 16 + 80 + 64, "the key's room");
+	text_copy_str(c->key, 16, s->method);
+	memcpy(c->key + 16, s->via[0].branch, bl);
+	c->tag_at = (uint8_t)(16 + bl + 1);
+	memcpy(c->key + c->tag_at, s->from_tag, fl);
+	used = (c->tag_at + fl + 1 + 15) / 16 * 16;
+	c->key_len = (uint16_t)(used < 64 ? 64 : used);
+}
+
 /* The key two copies of one message share (struct detect_copy). */
 static uint64_t
 copy_hash(const struct detect_copy *c)
 {
-	/* The key's strings are zero-padded (copy_new zeroes a note):
-	 * hashed as one block of words, no length needed. */
-	_Static_assert(offsetof(struct detect_copy, branch) ==
-	    offsetof(struct detect_copy, method) + sizeof(c->method) &&
-	    offsetof(struct detect_copy, from_tag) ==
-	    offsetof(struct detect_copy, branch) + sizeof(c->branch),
-	    "method, branch and from_tag lie together");
-	return htab_hash_words(c->method, sizeof(c->method) +
-	    sizeof(c->branch) + sizeof(c->from_tag)) ^
+	return htab_hash_words(c->key, c->key_len) ^
 	    htab_mix64(((uint64_t)c->cseq << 32) ^ (uint32_t)c->status);
 }
 
+/* The same key: the same strings, so the same packed bytes and length. */
 static int
 copy_match(const struct hnode *n, const void *key)
 {
@@ -834,10 +863,8 @@ copy_match(const struct hnode *n, const void *key)
 	const struct detect_copy *b = key;
 
 	return a->cseq == b->cseq && a->status == b->status &&
-	    a->is_request == b->is_request &&
-	    strcmp(a->method, b->method) == 0 &&
-	    strcmp(a->branch, b->branch) == 0 &&
-	    strcmp(a->from_tag, b->from_tag) == 0;
+	    a->is_request == b->is_request && a->key_len == b->key_len &&
+	    memcmp(a->key, b->key, a->key_len) == 0;
 }
 
 static int
@@ -995,7 +1022,7 @@ pair_one(struct detect_joiner *a, const struct detect_copy *mine,
 	p->pub = *pub;
 	p->is_request = mine->is_request;
 	p->status = mine->status;
-	memcpy(p->method, mine->method, sizeof(p->method));
+	memcpy(p->method, copy_method(mine), sizeof(p->method));
 	p->cap_idx[0] = mine->cap_idx;
 	p->frame[0] = mine->frame;
 	p->ts_ns[0] = mine->ts_ns;
@@ -1154,9 +1181,7 @@ detect_copy_note(struct detect *dt, const struct dialog *d,
 	c->is_request = s->is_request;
 	c->cseq = s->cseq;
 	c->status = s->status;
-	text_copy_str(c->method, sizeof(c->method), s->method);
-	text_copy_str(c->branch, sizeof(c->branch), s->via[0].branch);
-	text_copy_str(c->from_tag, sizeof(c->from_tag), s->from_tag);
+	copy_key_set(c, s);
 	text_copy_str(c->to_tag, sizeof(c->to_tag), s->to_tag ? s->to_tag : "");
 	h = copy_hash(c);
 	key_of_copy(c, &kc);
@@ -1400,11 +1425,18 @@ detect_alg_rewrite_evidence(struct detect *dt, const struct dialog *d,
 	ac.nsupport = 0;
 	for (size_t i = 0; i < d->nmsgs; i++) {
 		const struct dmsg *m = &d->msgs[i];
+		/* residue, received= and leak are about a message from a
+		 * public address (each returns at once otherwise): asked
+		 * once here.  The order is the evidence's. */
+		bool pub = public_src(m);
 
-		check_residue(dt, d, m, &ac);
+		if (pub)
+			check_residue(dt, d, m, &ac);
 		check_content_length(dt, m, &ac);
-		check_received(dt, m, &ac);
-		check_leak(dt, m);
+		if (pub) {
+			check_received(dt, m, &ac);
+			check_leak(dt, m);
+		}
 		if (ac.f != NULL && ac.f->nev >= DETECT_MAX_EVIDENCE - 2)
 			break;
 	}

@@ -41,7 +41,6 @@ detect_ringing_after_answer(struct detect *dt, const struct dialog *d,
 	struct finding *f;
 	double conf;
 
-	(void)dt;
 	inv = detect_initial(d);
 	ans = detect_answer(d);
 	if (inv == NULL || ans == NULL)
@@ -51,6 +50,9 @@ detect_ringing_after_answer(struct detect *dt, const struct dialog *d,
 			if (late++ == 0)
 				first_late = inv->retrans_ns[i];
 		}
+	/* No late INVITE and no CANCEL at all: nothing below to find. */
+	if (late == 0 && !detect_has_request(dt, SIPM_CANCEL))
+		return;
 	for (size_t i = 0; i < d->nmsgs; i++) {
 		const struct dmsg *m = &d->msgs[i];
 

@@ -39,8 +39,9 @@ detect_transfer_failure(struct detect *dt, const struct dialog *d,
 	struct ep e;
 	char a[NETADDR_STRLEN];
 
-	(void)dt;
-	for (size_t i = 0; i < d->nmsgs; i++) {
+	/* Every case of the walk starts at a REFER. */
+	for (size_t i = 0; detect_has_request(dt, SIPM_REFER) && i < d->nmsgs;
+	    i++) {
 		const struct dmsg *m = &d->msgs[i];
 
 		if (m->m->is_request && dmsg_method_is(m, SIPM_REFER)) {

@@ -82,6 +82,20 @@
  * libpcap returned last: the stream ends with the file's interfaces
  * and anomalies.
  *
+ * Read-ahead (readahead.c): the windows of our plain-pcap reader and of
+ * the pcapng block walk, and a stream's bytes, are read by a thread of
+ * the file (at most RA_THREADS in a set) while the frames of the current
+ * window are analysed, so that the kernel's copy overlaps the analysis
+ * (on the 2,008,775-packet RTP bench capture about 0.07 s of 0.30 s of
+ * CPU).  The windows are the same with the thread and without (the
+ * caller then reads them itself), at consecutive offsets: a record cut
+ * by a window's end is joined in front of the next window, a record
+ * beyond the window is read by fast_big as before.  A file ahead of the
+ * windows after libpcap read a record (it reads from fast.off, which
+ * only goes forward) skips to it.  Off with SIPALG_READAHEAD=0 or
+ * capture_set_readahead(); by default on with two CPUs or more for a
+ * stream or a file of RA_MIN_FILE bytes and more.
+ *
  * Errors after the open are anomalies of the file, which then ends (the
  * others go on): libpcap's "truncated dump file ..." (a record cut short by
  * the end of the file) is PCAP_TRUNCATED, anything else PCAP_READ_ERROR;
@@ -130,6 +144,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <stddef.h>
 #include <pcap/pcap.h>
 #include <stdio.h>
@@ -141,6 +156,7 @@
 #include "base/caps.h"
 #include "base/cursor.h"
 #include "ingest/capture.h"
+#include "ingest/readahead.h"
 
 /*
  * The stdio buffer libpcap reads through.  glibc ignores the size given to
@@ -159,7 +175,7 @@
 #define TS_MAX_SEC ((INT64_C(1) << 62) / CAP_NS_PER_SEC)
 
 /* The block walker's read window (see the top). */
-#define WALK_BUF 65536
+#define WALK_BUF RAHEAD_WIN
 
 /* pcapng block types the walker tells apart (pcapng draft, section 4). */
 #define NG_SHB 0x0A0D0D0Au
@@ -181,7 +197,8 @@
 
 struct ngwalk {
 	int fd;                     /* our own descriptor; -1: not walking */
-	uint8_t *buf;               /* WALK_BUF bytes of the file ... */
+	struct rahead *ra;          /* its windows (a file's) */
+	const uint8_t *buf;         /* a window of the file ... */
 	uint64_t buf_off;           /* ... from this offset */
 	size_t buf_len;
 	uint64_t off;               /* the next block */
@@ -209,12 +226,13 @@ struct ngwalk {
 
 /*
  * Our own read of a plain pcap file (see cfile_fill): a window of the
- * file from offset rb_off.
+ * file from offset rb_off (read ahead: see rahead_window).
  */
-#define RB_BYTES (1 << 16)
+#define RB_BYTES RAHEAD_WIN
 
 struct fastrd {
-	uint8_t *rb;                /* RB_BYTES, NULL: libpcap reads it all */
+	struct rahead *ra;          /* NULL: libpcap reads it all */
+	const uint8_t *rb;          /* the window of ra */
 	uint64_t rb_off;
 	size_t rb_len;
 	uint8_t *big;               /* a record the window cannot hold ... */
@@ -245,6 +263,7 @@ struct pipesrc {
 	int err;                    /* errno of a failed read (sticky) */
 	int eof;
 	int own;                    /* pipe_next takes the records */
+	struct rahead *ra;          /* reads fd (ahead, by a thread) */
 	uint8_t head[24];           /* the stream's first 24 bytes */
 };
 
@@ -265,27 +284,80 @@ struct capture_set {
 	struct cfile *f[CAP_FILES];
 	size_t n;
 	int last;                   /* file to read from before the next pick */
+	int ra_mode;                /* CAPTURE_RA_* */
+	int ncpu;                   /* CPUs we may run on */
+	int nthreads;               /* read-ahead threads started */
 };
+
+/*
+ * Read-ahead threads in one set at most: more files than this are read
+ * by the analysis' thread (the machines this runs on have a few cores).
+ */
+#define RA_THREADS 4
+/* Smaller files are read without a thread (CAPTURE_RA_AUTO). */
+#define RA_MIN_FILE (4u << 20)
 
 struct capture_set *
 capture_set_new(void)
 {
 	struct capture_set *cs = calloc(1, sizeof(*cs));
+	const char *env = getenv("SIPALG_READAHEAD");
+	cpu_set_t cpus;
 
-	if (cs != NULL)
-		cs->last = -1;
+	if (cs == NULL)
+		return NULL;
+	cs->last = -1;
+	cs->ra_mode = CAPTURE_RA_AUTO;
+	if (env != NULL && strcmp(env, "0") == 0)
+		cs->ra_mode = CAPTURE_RA_OFF;
+	else if (env != NULL && strcmp(env, "1") == 0)
+		cs->ra_mode = CAPTURE_RA_ON;
+	cs->ncpu = sched_getaffinity(0, sizeof(cpus), &cpus) == 0 ?
+	    CPU_COUNT(&cpus) : 1;
 	return cs;
+}
+
+void
+capture_set_readahead(struct capture_set *cs, int mode)
+{
+	cs->ra_mode = mode;
+}
+
+/*
+ * Whether the next file of cs (size bytes, 0: a stream) is read ahead
+ * by a thread: SIPALG_READAHEAD or capture_set_readahead(), else when
+ * there is a second CPU to run it and the file is not small.
+ */
+static int
+ra_wanted(struct capture_set *cs, uint64_t size, int stream)
+{
+	int on = cs->ra_mode == CAPTURE_RA_ON ||
+	    (cs->ra_mode == CAPTURE_RA_AUTO && cs->ncpu >= 2 &&
+	    (stream || size >= RA_MIN_FILE));
+
+	return on && cs->nthreads < RA_THREADS;
 }
 
 static void
 walk_stop(struct ngwalk *w)
 {
+	rahead_free(w->ra);     /* its thread reads fd */
+	w->ra = NULL;
 	if (w->fd >= 0)
 		close(w->fd);
-	free(w->buf);
 	w->fd = -1;
 	w->buf = NULL;
 	w->pipe = NULL;
+}
+
+/* libpcap reads f's plain pcap from now on (or f closes). */
+static void
+fast_stop(struct fastrd *r)
+{
+	rahead_free(r->ra);
+	r->ra = NULL;
+	r->rb = NULL;
+	r->rb_len = 0;
 }
 
 /* Whether the block walk goes on (a file's or a stream's). */
@@ -299,8 +371,7 @@ static void
 cfile_close(struct cfile *f)
 {
 	walk_stop(&f->walk);
-	free(f->fast.rb);
-	f->fast.rb = NULL;
+	fast_stop(&f->fast);
 	free(f->fast.big);
 	f->fast.big = NULL;
 	f->fast.big_cap = 0;
@@ -356,7 +427,7 @@ cfile_offset(const struct cfile *f)
 		return f->info.bytes_read;
 	if (f->pipe.buf != NULL)
 		return f->pipe.off;
-	if (f->fast.rb != NULL)
+	if (f->fast.ra != NULL)
 		return f->fast.off;
 	if (f->walk.own)
 		return f->walk.lp_off;
@@ -384,29 +455,14 @@ static int ng_next(struct cfile *f, struct pcap_pkthdr *h,
     const u_char **data, uint32_t *ifnum);
 
 /*
- * The window of r's file from r->off on, as much as RB_BYTES holds (less
- * at the end of the file).  -1 on a read error.
+ * The window of r's file made to hold n bytes (<= RB_BYTES) from r->off
+ * on (rahead_window).  -1 when the file ends first or on a read error.
  */
 static int
-fast_refill(struct fastrd *r, int fd)
+fast_refill(struct fastrd *r, size_t n)
 {
-	size_t got = 0;
-
-	while (got < RB_BYTES) {
-		ssize_t n = pread(fd, r->rb + got, RB_BYTES - got,
-		    (off_t)(r->off + got));
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -1;
-		if (n == 0)
-			break;
-		got += (size_t)n;
-	}
-	r->rb_off = r->off;
-	r->rb_len = got;
-	return 0;
+	return rahead_window(r->ra, r->off, n, &r->rb, &r->rb_off,
+	    &r->rb_len);
 }
 
 /* *buf of *cap bytes grown to at least n: 0, or -1 (unchanged) on OOM. */
@@ -491,10 +547,10 @@ fast_next(struct cfile *f, struct pcap_pkthdr *h, const u_char **data)
 	uint32_t w[4];
 	size_t i = (size_t)(r->off - r->rb_off);
 
-	if (r->off + 16 > r->rb_off + r->rb_len) {
-		if (fast_refill(r, fileno(f->fp)) != 0 || r->rb_len < 16)
+	if (r->off < r->rb_off || r->off + 16 > r->rb_off + r->rb_len) {
+		if (fast_refill(r, 16) != 0)
 			return 0;
-		i = 0;
+		i = (size_t)(r->off - r->rb_off);
 	}
 	memcpy(w, r->rb + i, 16);
 	if (!fast_takes(r, w))
@@ -505,10 +561,9 @@ fast_next(struct cfile *f, struct pcap_pkthdr *h, const u_char **data)
 		*data = r->big;
 	} else {
 		if (i + 16 + w[2] > r->rb_len) {
-			if (fast_refill(r, fileno(f->fp)) != 0 ||
-			    16 + (size_t)w[2] > r->rb_len)
+			if (fast_refill(r, 16 + (size_t)w[2]) != 0)
 				return 0;
-			i = 0;
+			i = (size_t)(r->off - r->rb_off);
 		}
 		*data = r->rb + i + 16;
 	}
@@ -553,7 +608,9 @@ pipe_need(struct pipesrc *p, size_t n)
 	p->buf_off = keep;
 	n += (size_t)(p->off - keep);
 	while (p->len < n) {
-		ssize_t k = read(p->fd, p->buf + p->len, p->cap - p->len);
+		ssize_t k = p->ra != NULL ?
+		    rahead_read(p->ra, p->buf + p->len, p->cap - p->len) :
+		    read(p->fd, p->buf + p->len, p->cap - p->len);
 
 		if (k < 0 && errno == EINTR)
 			continue;
@@ -604,8 +661,11 @@ static int
 pipe_cookie_close(void *cookie)
 {
 	struct pipesrc *p = cookie;
-	int r = p->in != NULL ? fclose(p->in) : 0;
+	int r;
 
+	rahead_free(p->ra);     /* its thread reads in */
+	p->ra = NULL;
+	r = p->in != NULL ? fclose(p->in) : 0;
 	p->in = NULL;
 	return r;
 }
@@ -711,7 +771,7 @@ cfile_fill(struct cfile *f)
 	if (f->pc == NULL)
 		return;
 	if ((f->pipe.own && pipe_next(f, &fh, &data) == 1) ||
-	    (f->fast.rb != NULL && fast_next(f, &fh, &data) == 1) ||
+	    (f->fast.ra != NULL && fast_next(f, &fh, &data) == 1) ||
 	    (f->walk.own && ng_next(f, &fh, &data, &ifnum) == 1)) {
 		h = &fh;
 		r = 1;
@@ -719,11 +779,9 @@ cfile_fill(struct cfile *f)
 		f->info.own_records++;
 	} else {
 		own = 0;
-		if (f->fast.rb != NULL &&
-		    fseeko(f->fp, (off_t)f->fast.off, SEEK_SET) != 0) {
-			free(f->fast.rb);
-			f->fast.rb = NULL;
-		}
+		if (f->fast.ra != NULL &&
+		    fseeko(f->fp, (off_t)f->fast.off, SEEK_SET) != 0)
+			fast_stop(&f->fast);
 		if (f->walk.own && f->walk.seek) {
 			/* past the blocks we took; a regular file */
 			if (fseeko(f->fp, (off_t)f->walk.lp_off, SEEK_SET) != 0)
@@ -746,15 +804,13 @@ cfile_fill(struct cfile *f)
 			}
 		} else
 			r = pcap_next_ex(f->pc, &h, &data);
-		if (f->fast.rb != NULL) {
+		if (f->fast.ra != NULL) {
 			off_t o = r == 1 ? ftello(f->fp) : -1;
 
 			if (o >= 0)
 				f->fast.off = (uint64_t)o;
-			else {
-				free(f->fast.rb);     /* libpcap's from now on */
-				f->fast.rb = NULL;
-			}
+			else
+				fast_stop(&f->fast);  /* libpcap's from now on */
 		}
 		if (f->walk.own && f->walk.pipe == NULL) {
 			off_t o = r == 1 ? ftello(f->fp) : -1;
@@ -986,8 +1042,6 @@ pcapng_pipe_head(struct pipesrc *p, struct capture_info *info)
 static int
 walk_bytes(struct ngwalk *w, uint64_t off, size_t n, const uint8_t **p)
 {
-	ssize_t got;
-
 	if (w->pipe != NULL) {
 		/* a stream's: what its buffer holds (pipe_need keeps it) */
 		const struct pipesrc *s = w->pipe;
@@ -998,17 +1052,10 @@ walk_bytes(struct ngwalk *w, uint64_t off, size_t n, const uint8_t **p)
 		*p = s->buf + (off - s->buf_off);
 		return 0;
 	}
-	if (off < w->buf_off || off - w->buf_off + n > w->buf_len) {
-		do
-			got = pread(w->fd, w->buf, WALK_BUF, (off_t)off);
-		while (got < 0 && errno == EINTR);
-		if (got < 0)
-			return -1;
-		w->buf_off = off;
-		w->buf_len = (size_t)got;
-		if (n > w->buf_len)
-			return -1;
-	}
+	if ((off < w->buf_off || off - w->buf_off + n > w->buf_len) &&
+	    rahead_window(w->ra, off, n, &w->buf, &w->buf_off,
+	    &w->buf_len) != 0)
+		return -1;
 	*p = w->buf + (off - w->buf_off);
 	return 0;
 }
@@ -1163,7 +1210,8 @@ ng_next(struct cfile *f, struct pcap_pkthdr *h, const u_char **data,
 		len = ng_ld32(p + 4, w->le);
 		if (len < 32 || len % 4 != 0 || len > WALK_BUF)
 			return 0;
-		/* the whole block: in the window already, or read there */
+		/* the whole block: in the window already (p is in it),
+		 * or read there */
 		if (w->off - w->buf_off + len > w->buf_len &&
 		    walk_bytes(w, w->off, len, &p) != 0)
 			return 0;
@@ -1338,23 +1386,24 @@ walk_init(struct ngwalk *w, const struct capture_info *info)
 }
 
 static void
-walk_start(struct cfile *f)
+walk_start(struct cfile *f, int thread)
 {
 	struct ngwalk *w = &f->walk;
 
 	walk_init(w, &f->info);
 	if (!f->info.pcapng)
 		return;
-	w->buf = malloc(WALK_BUF);
-	if (w->buf == NULL)
-		return;
 	/* The descriptor libpcap reads, not the path opened again: "-" may
 	 * be a regular file on standard input, and a path may have been
 	 * replaced since (pread moves no shared offset). */
 	w->fd = dup(fileno(f->fp));
-	if (w->fd < 0) {
-		free(w->buf);
-		w->buf = NULL;
+	if (w->fd < 0)
+		return;
+	/* the walk reads the file from its start, forward */
+	w->ra = rahead_new(w->fd, 0, 0, thread);
+	if (w->ra == NULL) {
+		close(w->fd);
+		w->fd = -1;
 	}
 }
 
@@ -1409,16 +1458,17 @@ fast_file_ok(struct cfile *f, const uint8_t hdr[24])
 
 /* Our reading of a regular file, just past its header (see the top). */
 static void
-fast_start(struct cfile *f)
+fast_start(struct cfile *f, int thread)
 {
 	uint8_t hdr[24];
 
 	if (pread(fileno(f->fp), hdr, sizeof(hdr), 0) != (ssize_t)sizeof(hdr) ||
 	    ftello(f->fp) != (off_t)sizeof(hdr) || !fast_file_ok(f, hdr))
 		return;
-	f->fast.rb = malloc(RB_BYTES);
-	if (f->fast.rb == NULL)
+	f->fast.ra = rahead_new(fileno(f->fp), 0, sizeof(hdr), thread);
+	if (f->fast.ra == NULL)
 		return;
+	f->fast.rb = NULL;
 	f->fast.rb_off = f->fast.off = sizeof(hdr);
 	f->fast.rb_len = 0;
 }
@@ -1471,7 +1521,7 @@ pipe_start(struct cfile *f)
  * it owns in: closing it closes in.
  */
 static FILE *
-pipe_open(struct pipesrc *p, FILE *in)
+pipe_open(struct pipesrc *p, FILE *in, int thread)
 {
 	static const cookie_io_functions_t io = { pipe_cookie_read, NULL,
 	    NULL, pipe_cookie_close };
@@ -1484,12 +1534,14 @@ pipe_open(struct pipesrc *p, FILE *in)
 	p->cap = PIPE_BYTES;
 	p->fd = fileno(in);
 	p->in = in;
-	fp = fopencookie(p, "rb", io);
+	p->ra = rahead_new(p->fd, 1, 0, thread);
+	fp = p->ra != NULL ? fopencookie(p, "rb", io) : NULL;
 	if (fp == NULL || setvbuf(fp, NULL, _IONBF, 0) != 0) {
 		if (fp != NULL) {
 			p->in = NULL;   /* not closed with fp: the caller's */
-			fclose(fp);
+			fclose(fp);     /* (frees p->ra) */
 		}
+		rahead_free(p->ra);
 		free(p->buf);
 		memset(p, 0, sizeof(*p));
 		return NULL;
@@ -1611,7 +1663,7 @@ capture_set_add(struct capture_set *cs, const char *path, char *err,
 	 */
 	iobuf = NULL;
 	if (!S_ISREG(st.st_mode)) {
-		FILE *pfp = pipe_open(&f->pipe, fp);
+		FILE *pfp = pipe_open(&f->pipe, fp, ra_wanted(cs, 0, 1));
 
 		if (pfp != NULL)
 			fp = pfp;
@@ -1666,13 +1718,19 @@ capture_set_add(struct capture_set *cs, const char *path, char *err,
 	name = pcap_datalink_val_to_name(f->info.linktype);
 	f->info.linkname = name != NULL ? name : "unknown";
 	f->fr.cap_idx = (uint32_t)cs->n;
-	if (S_ISREG(st.st_mode))
-		walk_start(f);
-	if (S_ISREG(st.st_mode))
-		fast_start(f);
-	else
+	if (S_ISREG(st.st_mode)) {
+		int thread = ra_wanted(cs, f->info.size, 0);
+
+		walk_start(f, thread);
+		fast_start(f, thread);  /* one of them reads (not pcapng) */
+	} else
 		pipe_start(f);
 	ng_start(f);
+	f->info.readahead =
+	    (f->fast.ra != NULL && rahead_threaded(f->fast.ra)) ||
+	    (f->walk.ra != NULL && rahead_threaded(f->walk.ra)) ||
+	    (f->pipe.ra != NULL && rahead_threaded(f->pipe.ra));
+	cs->nthreads += f->info.readahead;
 	cs->f[cs->n++] = f;
 	cfile_fill(f);
 	return 0;
@@ -1686,9 +1744,9 @@ capture_set_next(struct capture_set *cs, struct capture_frame *out)
 	if (cs->last >= 0) {
 		struct cfile *f = cs->f[cs->last];
 
-		/* fast.rb is freed when the file closes (pc NULL); a set of
+		/* fast.ra is freed when the file closes (pc NULL); a set of
 		 * one file hands the frame out without buffering it */
-		if (f->fast.rb != NULL &&
+		if (f->fast.ra != NULL &&
 		    fast_fill(f, cs->n == 1 ? out : &f->fr)) {
 			if (cs->n == 1)
 				return 1;       /* cs->last stays */

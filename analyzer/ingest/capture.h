@@ -59,6 +59,8 @@ struct capture_info {
 	                         * stream:
 	                         * capture.c's top), the others by libpcap:
 	                         * for tests and profiling */
+	int readahead;          /* a thread read the file ahead
+	                         * (capture_set_readahead): for tests */
 	/*
 	 * pcapng only: the interfaces described before the first packet
 	 * (read by capture.c itself: libpcap does not give the options).
@@ -95,9 +97,24 @@ struct capture_frame {
 	uint32_t ifnum;
 };
 
-/* Returns NULL on OOM. */
+/*
+ * Returns NULL on OOM.  The read-ahead (capture_set_readahead) is taken
+ * from the environment: SIPALG_READAHEAD=0 off, =1 on, else automatic.
+ */
 struct capture_set *capture_set_new(void);
 void capture_set_free(struct capture_set *cs);
+
+/*
+ * Read-ahead: a thread of each file (at most a few in a set) reads its
+ * next windows while the frames of the current one are analysed
+ * (readahead.h): a plain pcap file's records, a pcapng file's block
+ * walk, a stream's bytes.  What is read and handed out is the same
+ * either way.  CAPTURE_RA_AUTO: when there is a second CPU to run it
+ * (sched_getaffinity) and the file is not small (4 MB; a stream always).
+ * For the files added after the call.
+ */
+enum { CAPTURE_RA_AUTO = -1, CAPTURE_RA_OFF = 0, CAPTURE_RA_ON = 1 };
+void capture_set_readahead(struct capture_set *cs, int mode);
 
 /*
  * Opens path and adds it to the set.  Returns 0, or -1 with a reason for

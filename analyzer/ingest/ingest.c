@@ -154,13 +154,19 @@ datagram(struct ingest *in, const struct pkt *p, struct anomalies *an)
 	datagram_rest(in, p, an);
 }
 
-void
-ingest_packet(struct ingest *in, const struct pkt *p, struct anomalies *an)
+/* ingest_packet's work, inline in decoded (once per packet decoded). */
+static inline void
+packet(struct ingest *in, const struct pkt *p, struct anomalies *an)
 {
-	if (in == NULL)
+	/* UDP, the commonest, first (the switch tests ranges before it) */
+	if (p->l4 == PKT_UDP) {
+		if (in->cb.on_packet != NULL)
+			in->cb.on_packet(in->cb.user, p, an);
+		if (in->datagrams)
+			datagram(in, p, an);
 		return;
+	}
 	switch (p->l4) {
-	case PKT_UDP:
 	case PKT_SCTP:
 		if (in->cb.on_packet != NULL)
 			in->cb.on_packet(in->cb.user, p, an);
@@ -185,6 +191,13 @@ ingest_packet(struct ingest *in, const struct pkt *p, struct anomalies *an)
 			in->cb.on_packet(in->cb.user, p, an);
 		break;
 	}
+}
+
+void
+ingest_packet(struct ingest *in, const struct pkt *p, struct anomalies *an)
+{
+	if (in != NULL)
+		packet(in, p, an);
 }
 
 /* ---- what the TCP framer found ---- */
@@ -219,13 +232,12 @@ decoded(void *user, const struct pkt *p, struct anomalies *an)
 	struct ingest *in = user;
 	struct pkt q;
 
-	if (in->ifnum == 0 && p->ifnum == 0) {
-		ingest_packet(in, p, an);
-		return;
+	if (in->ifnum != 0 || p->ifnum != 0) {
+		q = *p;
+		q.ifnum = in->ifnum;
+		p = &q;
 	}
-	q = *p;
-	q.ifnum = in->ifnum;
-	ingest_packet(in, &q, an);
+	packet(in, p, an);
 }
 
 /* ---- life cycle ---- */

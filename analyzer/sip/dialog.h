@@ -12,6 +12,8 @@
  *
  * A dialog is a plain record: read it freely while it is handed to you
  * (callbacks in analysis.h); the dialog table (dialog_table_*) owns it.
+ * Its strings are C strings: the bytes of an array past its string's
+ * end are not set (a new dialog is not zeroed there).
  */
 #ifndef SIPALG_DIALOG_H
 #define SIPALG_DIALOG_H
@@ -107,6 +109,7 @@ struct dmsg {
 	uint32_t key_cseq;
 	int key_status;
 	bool key_request;
+	bool raw_linked;          /* private: in the table's index (raw_node) */
 	/* enum sip_method of m->method and m->cseq_method (SIPM_NONE when
 	 * the dialog table did not store this dmsg): see dmsg_method_is. */
 	uint8_t method_code, cseq_code;
@@ -198,6 +201,9 @@ struct dialog {
 	char call_id[256];        /* the key: compared right after node.hash */
 	struct dialog *lru_prev, *lru_next; /* private */
 	int lru;                  /* private: which expiry list */
+	/* Private: quiet messages stored outside the table's index by raw
+	 * bytes (dialog.c, raw_owner), which prior_msgs looks through. */
+	uint32_t raw_unindexed;
 
 	uint64_t id;              /* 1-based, in order of first message */
 	enum dialog_kind kind;
@@ -362,6 +368,9 @@ void dialog_table_expire(struct dialog_table *t, int64_t now_ns);
 /* Dialogs in flight, and approximate bytes they hold. */
 size_t dialog_table_bytes(const struct dialog_table *t);
 size_t dialog_table_count(const struct dialog_table *t);
+
+/* Messages in the table's index by raw bytes (for tests: dialog.c). */
+size_t dialog_table_indexed(const struct dialog_table *t);
 
 /* Iterates over dialogs in flight (for the analysis' stream bookkeeping). */
 void dialog_table_foreach(struct dialog_table *t,

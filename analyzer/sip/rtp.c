@@ -52,9 +52,21 @@
 #define MAX_DROPOUT    3000
 #define MAX_MISORDER   100
 #define MIN_SEQUENTIAL 2   /* restart needs this many sequential packets */
-_Static_assert(CAP_RTP_RATE_SECONDS_STRIP >= 512,
-    "rtp_stream_add prefetches rate[sec % 512]");
 #define SEEN_BITS      (sizeof(((struct rtp_stream *)0)->seen_bits) * 8)
+
+/*
+ * The fast paths of rtp_stream_add (the next packet in order, its
+ * payload kind, timestamp step, arrival gap and rate slot those of the
+ * last packet) give what the general code gives.  Compiled with
+ * RTP_REFERENCE, every packet takes the general code; test_rtp runs
+ * that build (tests/unit/rtp_ref.c) beside this one on random streams
+ * and compares the records after every packet.
+ */
+#ifdef RTP_REFERENCE
+#define RTP_FAST 0
+#else
+#define RTP_FAST 1
+#endif
 
 /*
  * The extended sequence numbers of an epoch start at cycles = RTP_SEQ_MOD
@@ -395,9 +407,13 @@ hist_flush(struct rtp_stream *s, int col)
 {
 	size_t i = s->hist_slot[col];
 
+	uint16_t v;
+
 	if (s->hist_pend[col] == 0)
 		return;
-	s->ptime_hist[i][col] = (uint16_t)hist_count(s, i, col);
+	v = (uint16_t)hist_count(s, i, col);
+	s->hist_total[col] += v - s->ptime_hist[i][col];
+	s->ptime_hist[i][col] = v;
 	s->hist_pend[col] = 0;
 }
 
@@ -406,7 +422,7 @@ hist_flush(struct rtp_stream *s, int col)
  * that of the samples pending, the table written when it changes (the
  * table then holds what counting each sample into it gives).
  */
-static void
+static __attribute__((noinline)) void
 hist_add(struct rtp_stream *s, int col, int64_t ms)
 {
 	uint16_t i = ms < 0 ? 0 : ms >= RTP_PTIME_SLOTS ? RTP_PTIME_SLOTS - 1 :
@@ -427,8 +443,14 @@ hist_median(const struct rtp_stream *s, int col)
 	size_t at = s->hist_slot[col];
 	uint64_t n = 0, acc = 0, extra;
 
-	for (size_t i = 0; i < RTP_PTIME_SLOTS; i++)
-		n += s->ptime_hist[i][col];
+	/* The column's sum, kept as it is written (the reference build
+	 * adds the slots up). */
+	if (RTP_FAST) {
+		n = s->hist_total[col];
+	} else {
+		for (size_t i = 0; i < RTP_PTIME_SLOTS; i++)
+			n += s->ptime_hist[i][col];
+	}
 	extra = hist_count(s, at, col) - s->ptime_hist[at][col];
 	n += extra;
 	if (n == 0)
@@ -441,24 +463,70 @@ hist_median(const struct rtp_stream *s, int col)
 	return RTP_PTIME_SLOTS - 1;
 }
 
-/* Accounts an audio packet's payload kind and packetisation sample. */
-static void
-audio_add(struct rtp_stream *s, const struct rtp_hdr *h, int64_t ts_ns)
+/*
+ * The payload kind of an RTP packet h that audio_add's test does not
+ * take: comfort noise and telephone events counted, false; for audio,
+ * the clock follows its type (clock_follow) and the first audio type is
+ * noted, true.
+ */
+static __attribute__((noinline)) bool
+audio_kind(struct rtp_stream *s, const struct rtp_hdr *h)
 {
 	enum pt_kind k = pt_kind(s, h->pt, h->payload_len);
 
 	if (k == PT_CN) {
 		s->cn_packets++;
-		return;
+		return false;
 	}
 	if (k == PT_EVENT) {
 		s->event_packets++;
-		return;
+		return false;
 	}
 	if (h->pt != s->clock_pt)
 		clock_follow(s, h);
 	if (s->audio_pt < 0)
 		s->audio_pt = h->pt;
+	return true;
+}
+
+/*
+ * An arrival gap sample of gap_ns, rounded to the nearest ms.  A
+ * stream's gaps mostly round to the last one's slot: within that slot's
+ * millisecond (gap_lo_ns on, kept for the slots 1 to RTP_PTIME_SLOTS - 2
+ * that no clamp shares) it is counted as hist_add would, pending,
+ * without the division.
+ */
+static void
+gap_add(struct rtp_stream *s, int64_t gap_ns)
+{
+	int64_t ms;
+
+	if (RTP_FAST && s->gap_cached &&
+	    (uint64_t)gap_ns - s->gap_lo_ns < (uint64_t)(CAP_NS_PER_SEC / 1000)) {
+		if (s->hist_pend[HIST_GAP] < UINT16_MAX)
+			s->hist_pend[HIST_GAP]++;
+		return;
+	}
+	ms = (gap_ns + CAP_NS_PER_SEC / 2000) / (CAP_NS_PER_SEC / 1000);
+	hist_add(s, HIST_GAP, ms);
+	s->gap_cached = ms >= 1 && ms < RTP_PTIME_SLOTS - 1;
+	if (s->gap_cached)
+		s->gap_lo_ns = (uint32_t)(ms * (CAP_NS_PER_SEC / 1000) -
+		    CAP_NS_PER_SEC / 2000);
+}
+
+/* Accounts an audio packet's payload kind and packetisation sample. */
+static void
+audio_add(struct rtp_stream *s, const struct rtp_hdr *h, int64_t ts_ns)
+{
+	/*
+	 * Most packets are of the audio payload type whose clock is in
+	 * use: audio (pt_kind; the audio type is never comfort noise's),
+	 * with no clock to follow.
+	 */
+	if ((!RTP_FAST || h->pt != s->audio_pt || h->pt != s->clock_pt ||
+	    h->pt == s->event_pt) && !audio_kind(s, h))
+		return;
 	s->audio_packets++;
 	if (s->have_last_audio &&
 	    (uint16_t)(h->seq - s->last_audio_seq) == 1) {
@@ -468,7 +536,7 @@ audio_add(struct rtp_stream *s, const struct rtp_hdr *h, int64_t ts_ns)
 		/* Rounded to the nearest ms: 160 ticks at 8 kHz is 20.  The
 		 * step rarely changes: the slot of the last one is that of
 		 * the samples pending. */
-		if (!s->step_cached || step != s->step_ticks ||
+		if (!RTP_FAST || !s->step_cached || step != s->step_ticks ||
 		    clock != s->step_clock) {
 			uint64_t ms = ((uint64_t)step * 1000 + clock / 2) /
 			    clock;
@@ -481,8 +549,7 @@ audio_add(struct rtp_stream *s, const struct rtp_hdr *h, int64_t ts_ns)
 		} else if (s->hist_pend[HIST_STEP] < UINT16_MAX) {
 			s->hist_pend[HIST_STEP]++;
 		}
-		hist_add(s, HIST_GAP, (ts_ns - s->last_audio_ns +
-		    CAP_NS_PER_SEC / 2000) / (CAP_NS_PER_SEC / 1000));
+		gap_add(s, ts_ns - s->last_audio_ns);
 		if (s->nsteps < UINT32_MAX)
 			s->nsteps++;
 	}
@@ -509,11 +576,16 @@ rtp_stream_restore_ptime(struct rtp_stream *s, int ptime_ms, int gap_ms)
 {
 	memset(s->ptime_hist, 0, sizeof(s->ptime_hist));
 	s->hist_pend[HIST_STEP] = s->hist_pend[HIST_GAP] = 0;
-	s->step_cached = false;
-	if (ptime_ms > 0 && ptime_ms < RTP_PTIME_SLOTS)
+	s->hist_total[HIST_STEP] = s->hist_total[HIST_GAP] = 0;
+	s->step_cached = s->gap_cached = false;
+	if (ptime_ms > 0 && ptime_ms < RTP_PTIME_SLOTS) {
 		s->ptime_hist[ptime_ms][HIST_STEP] = 1;
-	if (gap_ms > 0 && gap_ms < RTP_PTIME_SLOTS)
+		s->hist_total[HIST_STEP] = 1;
+	}
+	if (gap_ms > 0 && gap_ms < RTP_PTIME_SLOTS) {
 		s->ptime_hist[gap_ms][HIST_GAP] = 1;
+		s->hist_total[HIST_GAP] = 1;
+	}
 }
 
 uint64_t
@@ -613,7 +685,7 @@ enum seq_verdict { SEQ_NEW, SEQ_DUP, SEQ_STRAY };
  * counts as received (in order, late or restarting), SEQ_DUP for a
  * duplicate and SEQ_STRAY for the first packet after a big jump.
  */
-static enum seq_verdict
+static __attribute__((noinline)) enum seq_verdict
 update_seq(struct rtp_stream *s, uint16_t seq)
 {
 	uint16_t udelta = (uint16_t)(seq - (uint16_t)s->max_seq);
@@ -695,44 +767,55 @@ rate_fold(struct rtp_stream *s)
 	s->rate_bucket_sec *= 2;
 }
 
-static void
-rate_add(struct rtp_stream *s, int64_t ts_ns)
+/*
+ * The rate slot of a packet at ts_ns, in another second than the last
+ * packet's: its seconds after the first packet's over the slot width,
+ * the strip folded until it fits.  The slot and the start of its second
+ * are kept for the packets of the same second (rate_add); false, and
+ * nothing kept, when no slot can count it.  Out of line: it runs once a
+ * second of a stream.
+ */
+static __attribute__((noinline)) bool
+rate_second(struct rtp_stream *s, int64_t ts_ns)
 {
-	int64_t rel;
+	int64_t sec = floor_sec(ts_ns);
+	int64_t rel = sec - floor_sec(s->first_ns);
 	uint64_t slot;
 
-	/* Seconds after the first packet's: the last packet's figure while
-	 * in its second (the unsigned difference is below one second). */
-	if (s->sec_cached &&
-	    (uint64_t)ts_ns - (uint64_t)s->sec_start_ns <
-	    (uint64_t)CAP_NS_PER_SEC) {
-		rel = s->sec_rel;
-	} else {
-		int64_t sec = floor_sec(ts_ns);
-
-		rel = sec - floor_sec(s->first_ns);
-		s->sec_start_ns = sec * CAP_NS_PER_SEC;
-		s->sec_rel = (int32_t)rel;
-		/* Kept when it fits (the clock of a capture may jump). */
-		s->sec_cached = rel == s->sec_rel;
-	}
+	s->sec_cached = false;
 	if (rel < 0)
 		rel = 0;	/* capture clock stepped back: first slot */
 	if (s->rate_bucket_sec == 0)
 		s->rate_bucket_sec = 1;
-	/* Per packet: skip the 64-bit division while slots are seconds. */
-	slot = s->rate_bucket_sec == 1 ? (uint64_t)rel :
-	    (uint64_t)rel / s->rate_bucket_sec;
+	slot = (uint64_t)rel / s->rate_bucket_sec;
 	while (slot >= CAP_RTP_RATE_SECONDS_STRIP) {
 		if (s->rate_bucket_sec > UINT32_MAX / 2)
-			return;	/* beyond 2^31 s per slot: not a stream */
+			return false;	/* beyond 2^31 s per slot: not a stream */
 		rate_fold(s);
 		slot = (uint64_t)rel / s->rate_bucket_sec;
 	}
-	if (s->rate[slot] < UINT16_MAX)
-		s->rate[slot]++;
 	if (slot + 1 > s->nrate)
 		s->nrate = (uint32_t)slot + 1;
+	s->rate_slot = (uint32_t)slot;
+	s->sec_start_ns = sec * CAP_NS_PER_SEC;
+	s->sec_cached = true;
+	return true;
+}
+
+/*
+ * Counts a packet in its rate slot: the last packet's while in its
+ * second (the unsigned difference is below one second; only
+ * rate_second folds the strip, so the slot still holds that second).
+ */
+static void
+rate_add(struct rtp_stream *s, int64_t ts_ns)
+{
+	if ((RTP_FAST && s->sec_cached &&
+	    (uint64_t)ts_ns - (uint64_t)s->sec_start_ns <
+	    (uint64_t)CAP_NS_PER_SEC) || rate_second(s, ts_ns)) {
+		if (s->rate[s->rate_slot] < UINT16_MAX)
+			s->rate[s->rate_slot]++;
+	}
 }
 
 /*
@@ -772,55 +855,73 @@ jitter_add(struct rtp_stream *s, uint32_t rtp_ts, int64_t ts_ns)
 	s->have_transit = true;
 }
 
+/*
+ * The first packet h of s: what it starts (its sequence, time, payload
+ * type and codec).  Out of line, as the other cases rtp_stream_add meets
+ * seldom: the common path keeps fewer registers to save.
+ */
+static __attribute__((noinline)) void
+stream_first(struct rtp_stream *s, const struct rtp_hdr *h, int64_t ts_ns,
+    uint64_t frame)
+{
+	s->probation_done = true;
+	s->pt = h->pt;
+	if (s->clock_rate == 0)
+		s->clock_rate = rtp_static_clock(h->pt);
+	if (s->clock_rate == 0)
+		s->clock_rate = 8000;
+	if (s->codec[0] == '\0' && rtp_static_name(h->pt) != NULL) {
+		const char *n = rtp_static_name(h->pt);
+		size_t l = strlen(n);	/* our table, not packet data */
+
+		if (l >= sizeof(s->codec))
+			l = sizeof(s->codec) - 1;
+		memcpy(s->codec, n, l);
+		s->codec[l] = '\0';
+	}
+	s->first_ns = s->last_ns = ts_ns;
+	s->first_frame = (int64_t)frame;
+	s->rate_base_sec = (uint32_t)floor_sec(ts_ns);
+	init_seq(s, h->seq);
+}
+
 int
 rtp_stream_add(struct rtp_stream *s, const struct rtp_hdr *h, int64_t ts_ns,
     uint64_t frame)
 {
 	enum seq_verdict v;
+	bool next = false;	/* the next in order: lost stays */
 
 	if (h->ssrc != s->ssrc)
 		return -1;
 	/*
 	 * The rate slot rate_add will count in, most likely the last
-	 * packet's (slots of one second, in the first 512), lies past the
-	 * tables, in a cache line of its own that is mostly not in cache:
-	 * its load starts now, under the work below.  A wrong guess costs
-	 * nothing but the load; the address stays within rate[].
+	 * packet's, lies past the tables, in a cache line of its own that
+	 * is mostly not in cache: its load starts now, under the work
+	 * below.  A wrong guess costs nothing but the load.
 	 */
-	__builtin_prefetch(&s->rate[(uint32_t)s->sec_rel & 511], 1);
+	__builtin_prefetch(&s->rate[s->rate_slot], 1);
 	if (!s->probation_done) {
-		s->probation_done = true;
-		s->pt = h->pt;
-		if (s->clock_rate == 0)
-			s->clock_rate = rtp_static_clock(h->pt);
-		if (s->clock_rate == 0)
-			s->clock_rate = 8000;
-		if (s->codec[0] == '\0' && rtp_static_name(h->pt) != NULL) {
-			const char *n = rtp_static_name(h->pt);
-			size_t l = strlen(n);	/* our table, not packet data */
-
-			if (l >= sizeof(s->codec))
-				l = sizeof(s->codec) - 1;
-			memcpy(s->codec, n, l);
-			s->codec[l] = '\0';
-		}
-		s->first_ns = s->last_ns = ts_ns;
-		s->first_frame = (int64_t)frame;
-		s->rate_base_sec = (uint32_t)floor_sec(ts_ns);
-		init_seq(s, h->seq);
+		stream_first(s, h, ts_ns, frame);
 		v = SEQ_NEW;
 	} else {
 		int64_t gap = ts_ns - s->last_ns;
 
 		if (gap > s->max_gap_ns)
 			s->max_gap_ns = gap;
-		/* the next in order, update_seq's commonest case, here */
-		if ((uint16_t)(h->seq - (uint16_t)s->max_seq) == 1) {
+		/*
+		 * The next in order, update_seq's commonest case, here: it
+		 * adds one to expected and one to received, so lost, their
+		 * difference, stays as update_lost left it.
+		 */
+		if (RTP_FAST &&
+		    (uint16_t)(h->seq - (uint16_t)s->max_seq) == 1) {
 			if (h->seq < s->max_seq)
 				s->cycles += RTP_SEQ_MOD;
 			s->max_seq = h->seq;
 			s->received_in_seq++;
 			v = SEQ_NEW;
+			next = true;
 		} else
 			v = update_seq(s, h->seq);
 	}
@@ -835,7 +936,8 @@ rtp_stream_add(struct rtp_stream *s, const struct rtp_hdr *h, int64_t ts_ns,
 		audio_add(s, h, ts_ns);
 		jitter_add(s, h->ts, ts_ns);
 	}
-	update_lost(s);
+	if (!RTP_FAST || !next)
+		update_lost(s);
 	rate_add(s, ts_ns);
 	return 0;
 }

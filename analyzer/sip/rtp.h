@@ -166,20 +166,21 @@ struct rtp_stream {
 	/*
 	 * What the last packet computed, for the next one of the same
 	 * second or timestamp step (private to rtp.c): the start of its
-	 * capture second and its seconds after the first packet's; the RTP
-	 * timestamp step and the clock it was divided by (the slot it gave
-	 * is hist_slot[0]).
+	 * capture second and its rate[] slot; the RTP timestamp step and
+	 * the clock it was divided by (the slot it gave is hist_slot[0]);
+	 * when gap_cached, the arrival gaps from gap_lo_ns on, for one
+	 * millisecond, round to the slot of the last (hist_slot[1]).
 	 */
 	int64_t sec_start_ns;
-	int32_t sec_rel;
+	uint32_t rate_slot;
+	uint32_t gap_lo_ns;
+	bool gap_cached;
 	/* Payload kinds within the SSRC and the measured packetisation. */
 	int audio_pt;             /* -1 until an audio packet is seen */
 	int event_pt;             /* telephone-event PT from SDP, -1 unknown */
 	uint32_t last_audio_ts;
 	uint32_t step_ticks, step_clock;
 	uint32_t nsteps;          /* samples in both histograms */
-	uint32_t nrate;           /* slots filled (seconds when bucket is 1) */
-	uint32_t rate_bucket_sec; /* seconds per rate[] slot: 1, 2, 4, ... */
 	/*
 	 * Private to rtp.c: samples of each packetisation histogram not yet
 	 * added to ptime_hist, all of slot hist_slot[col] (a stream's step
@@ -212,6 +213,9 @@ struct rtp_stream {
 	uint64_t cn_packets, event_packets;
 	uint32_t bad_seq;         /* private to rtp.c: pending big jump */
 	uint32_t rate_base_sec;   /* epoch second of rate[0] */
+	/* Counted once a second of the stream. */
+	uint32_t nrate;           /* slots filled (seconds when bucket is 1) */
+	uint32_t rate_bucket_sec; /* seconds per rate[] slot: 1, 2, 4, ... */
 
 	/* Per stream, not per packet. */
 	int pt;                   /* payload type of the first packet */
@@ -254,6 +258,7 @@ struct rtp_stream {
 	 */
 	uint8_t seen_bits[128];
 	uint16_t ptime_hist[RTP_PTIME_SLOTS][2];
+	uint32_t hist_total[2];   /* private: the sum of each column */
 	/*
 	 * Packets per slot; slot i covers seconds [i * rate_bucket_sec,
 	 * (i + 1) * rate_bucket_sec) after rate_base_sec.  Counts saturate

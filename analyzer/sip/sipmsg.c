@@ -134,15 +134,22 @@ params_get(const osip_list_t *l, const char *const names[], int n,
 	}
 }
 
-/* Parses a decimal port; def when absent or invalid. */
+/* Parses the decimal port s[0..n); def when absent (NULL) or invalid. */
 static inline uint16_t
-port_or(const char *s, uint16_t def)
+port_or_n(const char *s, size_t n, uint16_t def)
 {
 	uint64_t v;
 
-	if (s == NULL || text_parse_uint(s, olen(s), 65535, &v) != 0 || v == 0)
+	if (s == NULL || text_parse_uint(s, n, 65535, &v) != 0 || v == 0)
 		return def;
 	return (uint16_t)v;
+}
+
+/* port_or_n() of a NUL-terminated (libosip2) string. */
+static inline uint16_t
+port_or(const char *s, uint16_t def)
+{
+	return port_or_n(s, olen(s), def);
 }
 
 /* strcasecmp(s, "sips") == 0, without the call (every URI asks). */
@@ -153,18 +160,29 @@ is_sips(const char *s)
 	    (s[2] | 0x20) == 'p' && (s[3] | 0x20) == 's' && s[4] == '\0';
 }
 
+/*
+ * The endpoint of host[0..hl) when it is an IP literal, with the port
+ * port[0..pl) (NULL: none) or def.
+ */
+static void
+host_ep(struct ep *e, const char *host, size_t hl, const char *port,
+    size_t pl, uint16_t def)
+{
+	ep_clear(e);
+	if (ep_parse_ip(e, host, hl) == 0)
+		e->port = port_or_n(port, pl, def);
+}
+
 /* The endpoint of a URI whose host is an IP literal (sips: -> 5061). */
 static void
 uri_ep(const osip_uri_t *u, struct ep *e)
 {
-	uint16_t def;
-
-	ep_clear(e);
-	if (u == NULL || u->host == NULL)
+	if (u == NULL || u->host == NULL) {
+		ep_clear(e);
 		return;
-	def = u->scheme != NULL && is_sips(u->scheme) ? 5061 : 5060;
-	if (ep_parse_ip(e, u->host, olen(u->host)) == 0)
-		e->port = port_or(u->port, def);
+	}
+	host_ep(e, u->host, olen(u->host), u->port, olen(u->port),
+	    u->scheme != NULL && is_sips(u->scheme) ? 5061 : 5060);
 }
 
 /*
@@ -247,7 +265,7 @@ uri_put(struct msg_buf *b, const osip_uri_t *u, size_t cap)
 	if (u != NULL && (r = uri_plain_put(b, u, cap)) != NULL)
 		return r;
 	if (u == NULL || osip_uri_to_str(u, &s) != 0 || s == NULL)
-		return "";
+		return sa_empty(b);
 	r = sa_str(b, s, cap);
 	osip_free(s);
 	return r;
@@ -266,7 +284,7 @@ sa_putn(struct msg_buf *b, const char *s, size_t len, size_t cap)
 	if (len > room)
 		len = room;
 	if (len == 0)
-		return "";
+		return sa_empty(b);
 	memcpy(d, s, len);
 	return sa_end(b, len);
 }
@@ -281,7 +299,7 @@ display_put(struct msg_buf *b, const char *s, size_t cap)
 		s++;
 		len -= 2;
 	}
-	return s != NULL ? sa_putn(b, s, len, cap) : "";
+	return s != NULL ? sa_putn(b, s, len, cap) : sa_empty(b);
 }
 
 static int
@@ -303,100 +321,120 @@ static const char *const via_names[4] = {
 };
 
 /*
- * The lengths of a Via's strings where the reader knows them (scan_via):
- * olen() of each, not measured again.
+ * A Via value's pieces as via_put() reduces them, each a pointer and a
+ * length (NULL: absent; no NUL inside): taken from libosip2's osip_via_t
+ * (via_fill) or straight from the line (scan_via).  gv[k] is the value
+ * of the first parameter named via_names[k] (NULL: valueless, or no such
+ * parameter), has[k] whether there is one.
  */
-struct via_lens {
-	size_t protocol, host, gv[4];
+struct via_parts {
+	const char *protocol, *host, *port;
+	size_t protocol_len, host_len, port_len;
+	const char *gv[4];
+	size_t gv_len[4];
+	bool has[4];
 };
 
-/*
- * One Via value from what libosip2 (or scan_via) made of it: v's
- * protocol, host and port, and vp[], the first parameter named each of
- * via_names (NULL: none; a NULL gvalue: valueless); l (NULL: measure
- * them) the lengths of those strings.
- */
+/* One Via value from its pieces (see struct via_parts). */
 static void
-via_put(struct sipmsg_via *d, struct msg_buf *b, const osip_via_t *v,
-    osip_generic_param_t *const vp[4], const struct via_lens *l)
+via_put(struct sipmsg_via *d, struct msg_buf *b, const struct via_parts *vp)
 {
-	osip_generic_param_t *p;
-	size_t hl = l != NULL ? l->host : olen(v->host), room;
+	const char *h = vp->host;
+	size_t hl = vp->host_len, room;
 	char *t;
 
 	memset(d, 0, sizeof(*d));
-	d->transport = v->protocol != NULL ? sa_putn(b, v->protocol,
-	    l != NULL ? l->protocol : olen(v->protocol),
-	    SIPMSG_TRANSPORT_BYTES) : "";
+	d->transport = vp->protocol != NULL ? sa_putn(b, vp->protocol,
+	    vp->protocol_len, SIPMSG_TRANSPORT_BYTES) : sa_empty(b);
 	t = (char *)(uintptr_t)d->transport;
 	for (; *t != '\0'; t++)
 		if (*t >= 'a' && *t <= 'z')
 			*t = (char)(*t - 32);
 	/* libosip2 strips the brackets of an IPv6 sent-by; put them back. */
-	if (v->host != NULL && memchr(v->host, ':', hl) != NULL &&
-	    v->host[0] != '[' && hl <= SIPMSG_HOST_BYTES - 3 &&
+	if (h != NULL && memchr(h, ':', hl) != NULL && h[0] != '[' &&
+	    hl <= SIPMSG_HOST_BYTES - 3 &&
 	    (t = sa_begin(b, SIPMSG_HOST_BYTES, &room)) != NULL &&
 	    hl + 2 <= room) {
 		t[0] = '[';
-		memcpy(t + 1, v->host, hl);
+		memcpy(t + 1, h, hl);
 		t[hl + 1] = ']';
 		d->host = sa_end(b, hl + 2);
 	} else {
-		d->host = v->host != NULL ?
-		    sa_putn(b, v->host, hl, SIPMSG_HOST_BYTES) : "";
+		d->host = h != NULL ? sa_putn(b, h, hl, SIPMSG_HOST_BYTES) :
+		    sa_empty(b);
 	}
-	d->branch = d->received = d->maddr = "";
 	ep_clear(&d->sent_by);
-	if (v->host != NULL && ep_parse_ip(&d->sent_by, v->host, hl) == 0)
-		d->sent_by.port = port_or(v->port,
-		    strcmp(d->transport, "TLS") == 0 ? 5061 : 5060);
-	if ((p = vp[0]) != NULL && p->gvalue != NULL)
-		d->branch = sa_putn(b, p->gvalue, l != NULL ? l->gv[0] :
-		    olen(p->gvalue), SIPMSG_BRANCH_BYTES);
-	if ((p = vp[1]) != NULL && p->gvalue != NULL)
-		d->received = sa_putn(b, p->gvalue, l != NULL ? l->gv[1] :
-		    olen(p->gvalue), SIPMSG_HOST_BYTES);
-	if ((p = vp[2]) != NULL && p->gvalue != NULL)
-		d->maddr = sa_putn(b, p->gvalue, l != NULL ? l->gv[2] :
-		    olen(p->gvalue), SIPMSG_HOST_BYTES);
-	if ((p = vp[3]) != NULL) {
+	t = (char *)(uintptr_t)d->transport;
+	/* strcmp(transport, "TLS") == 0, without the call. */
+	if (h != NULL && ep_parse_ip(&d->sent_by, h, hl) == 0)
+		d->sent_by.port = port_or_n(vp->port, vp->port_len,
+		    t[0] == 'T' && t[1] == 'L' && t[2] == 'S' && t[3] == '\0' ?
+		    5061 : 5060);
+	d->branch = vp->gv[0] != NULL ? sa_putn(b, vp->gv[0], vp->gv_len[0],
+	    SIPMSG_BRANCH_BYTES) : sa_empty(b);
+	d->received = vp->gv[1] != NULL ? sa_putn(b, vp->gv[1],
+	    vp->gv_len[1], SIPMSG_HOST_BYTES) : sa_empty(b);
+	d->maddr = vp->gv[2] != NULL ? sa_putn(b, vp->gv[2], vp->gv_len[2],
+	    SIPMSG_HOST_BYTES) : sa_empty(b);
+	if (vp->has[3]) {
 		/* RFC 3581: a bare ";rport" asks for the port to be filled. */
-		d->rport = port_or(p->gvalue, 0);
+		d->rport = port_or_n(vp->gv[3], vp->gv_len[3], 0);
 		if (d->rport == 0)
 			d->rport = -1;
 	}
 }
 
+/* s and its olen() into *p and *n. */
+static inline void
+part_of(const char *s, const char **p, size_t *n)
+{
+	*p = s;
+	*n = olen(s);
+}
+
 static void
 via_fill(struct sipmsg_via *d, struct msg_buf *b, osip_via_t *v)
 {
-	osip_generic_param_t *vp[4];
+	osip_generic_param_t *gp[4];
+	struct via_parts vp;
 
-	params_get(&v->via_params, via_names, 4, vp);
-	via_put(d, b, v, vp, NULL);
+	params_get(&v->via_params, via_names, 4, gp);
+	part_of(v->protocol, &vp.protocol, &vp.protocol_len);
+	part_of(v->host, &vp.host, &vp.host_len);
+	part_of(v->port, &vp.port, &vp.port_len);
+	for (int k = 0; k < 4; k++) {
+		vp.has[k] = gp[k] != NULL;
+		part_of(gp[k] != NULL ? gp[k]->gvalue : NULL, &vp.gv[k],
+		    &vp.gv_len[k]);
+	}
+	via_put(d, b, &vp);
 }
 
 /*
- * A Contact from its URI (as uri_put() writes it: uri, or NULL to write
- * it here) and its first expires value (NULL: none).
+ * A Contact from its URI (as uri_put() writes it), the URI's address and
+ * its first expires value, expires[0..el) (NULL: none).
  */
 static void
-contact_put(struct sipmsg_contact *d, struct msg_buf *b,
-    const osip_uri_t *url, const char *uri, const char *expires)
+contact_put(struct sipmsg_contact *d, const char *uri, const struct ep *addr,
+    const char *expires, size_t el)
 {
 	memset(d, 0, sizeof(*d));
-	d->uri = uri != NULL ? uri : uri_put(b, url, SIPMSG_URI_BYTES);
-	uri_ep(url, &d->addr);
+	d->uri = uri;
+	d->addr = *addr;
 	d->expires = expires != NULL ?
-	    int_or((const uint8_t *)expires, olen(expires), -1) : -1;
+	    int_or((const uint8_t *)expires, el, -1) : -1;
 }
 
 static void
 contact_fill(struct sipmsg_contact *d, struct msg_buf *b, osip_contact_t *c)
 {
 	osip_generic_param_t *p = param_get(&c->gen_params, "expires");
+	const char *e = p != NULL ? p->gvalue : NULL;
+	const char *uri = uri_put(b, c->url, SIPMSG_URI_BYTES);
+	struct ep addr;
 
-	contact_put(d, b, c->url, NULL, p != NULL ? p->gvalue : NULL);
+	uri_ep(c->url, &addr);
+	contact_put(d, uri, &addr, e, olen(e));
 }
 
 /* First Record-Route / Route value, re-serialised by libosip2. */
@@ -408,7 +446,7 @@ route_put(struct msg_buf *b, osip_list_t *l)
 	const char *d;
 
 	if (r == NULL || osip_from_to_str(r, &s) != 0 || s == NULL)
-		return "";
+		return sa_empty(b);
 	d = sa_str(b, s, SIPMSG_URI_BYTES);
 	osip_free(s);
 	return d;
@@ -422,7 +460,7 @@ opt_put(struct msg_buf *b, const struct hdr_index *x, enum hx id,
 	const uint8_t *v;
 	size_t vl;
 
-	return hx_get(x, id, &v, &vl) ? sa_put(b, v, vl, cap) : "";
+	return hx_get(x, id, &v, &vl) ? sa_put(b, v, vl, cap) : sa_empty(b);
 }
 
 /* An optional header's first value into dst (n bytes), "" if none. */
@@ -464,7 +502,7 @@ replaces_from_refer_to(struct msg_buf *b, const char *rt)
 	char *dst;
 
 	if (q == NULL)
-		return "";
+		return sa_empty(b);
 	len -= (size_t)(q - rt);
 	for (s = q; s != NULL; ) {
 		size_t left = len - (size_t)(s - q);
@@ -474,7 +512,7 @@ replaces_from_refer_to(struct msg_buf *b, const char *rt)
 		s = memchr(s + 1, '&', left - 1);
 	}
 	if (s == NULL)
-		return "";
+		return sa_empty(b);
 	s += 10;
 	len -= (size_t)(s - q);
 	dst = sa_begin(b, SIPMSG_URI_BYTES, &room);
@@ -557,25 +595,38 @@ session_expires(struct msg_buf *b, const char *v)
  * string with its quotes, the URI's scheme, user, host and port to the
  * pieces as written (no escape to undo: user has no '%'), no password,
  * URI parameter or header, and one generic parameter per ";param"; the
- * scan keeps those pieces in an osip_uri_t of its own (in the scratch)
- * and the first "tag" and "expires" values, and the same party_put() /
- * contact_put() code reduces them.  Any other value (unquoted display
+ * scan keeps where those pieces lie in the value, and the first "tag"
+ * and "expires" values, and party_put() / contact_put() reduce them as
+ * they reduce libosip2's (the URI as written is what osip_uri_to_str()
+ * makes of it, party_uri).  Any other value (unquoted display
  * name, escapes, URI parameters, IPv6, another scheme, spaces, empty
  * parts) is left to libosip2 as before: the rule only narrows what
  * libosip2 accepts and never guesses.  test_sipmsg compares the scan
  * with libosip2 on every shape it takes and on hostile near-misses.
  */
+static inline bool value_of(const struct memo_line *ml, const uint8_t **v,
+    size_t *vl);
 static inline bool fast_value(const struct memo_line *ml, const uint8_t **v,
     size_t *vl);
 static inline bool is_digit(char c);
 
+/*
+ * What scan_party() found, as pieces of the value (a pointer and a
+ * length each, NULL when absent): libosip2's strings of them would be
+ * these bytes, with no escape to undo and no NUL inside.
+ */
 struct party_scan {
-	osip_uri_t url;       /* lists empty */
-	const uint8_t *uri;   /* the URI as written, uri_len bytes: what */
-	size_t uri_len;       /* osip_uri_to_str() makes of url (party_uri) */
-	char *display;        /* with its quotes; NULL: none */
-	char *tag;            /* first tag value; NULL: none or valueless */
-	char *expires;        /* first expires value, likewise */
+	const char *uri;      /* the URI as written: what osip_uri_to_str() */
+	size_t uri_len;       /* makes of libosip2's parse (party_uri) */
+	const char *host, *port;
+	size_t host_len, port_len;
+	bool sips;            /* the scheme is "sips" (else "sip") */
+	const char *display;  /* without its quotes */
+	size_t display_len;
+	const char *tag;      /* first tag value ("" valueless) */
+	size_t tag_len;
+	const char *expires;  /* first expires value, likewise */
+	size_t expires_len;
 };
 
 /* The byte classes of the grammar above, besides letters and digits. */
@@ -651,19 +702,6 @@ out:
 	return i > 0;
 }
 
-/* p[0..n) as a scratch string. */
-static inline char *
-scan_dup(struct scratch *s, const uint8_t *p, size_t n)
-{
-	char *d = scratch_alloc(s, n + 1);
-
-	if (d != NULL) {
-		memcpy(d, p, n);
-		d[n] = '\0';
-	}
-	return d;
-}
-
 /* Whether the next byte of c is b; takes it if so. */
 static inline bool
 scan_byte(struct cur *c, uint8_t b)
@@ -675,24 +713,25 @@ scan_byte(struct cur *c, uint8_t b)
 }
 
 /*
- * An optional ":" 1*5DIGIT at c into *port (a scratch string; NULL when
- * there is no ':'); false for any other digits or on out-of-memory.
+ * An optional ":" 1*5DIGIT at c: *port (NULL when there is no ':') and
+ * *n its digits; false for any other digits.
  */
 static inline bool
-scan_port(struct scratch *s, struct cur *c, char **port)
+scan_port_span(struct cur *c, const uint8_t **port, size_t *n)
 {
 	const uint8_t *p;
-	size_t n;
 
 	*port = NULL;
+	*n = 0;
 	if (!scan_byte(c, ':'))
 		return true;
-	if (!scan_span(c, 0, &p, &n) || n > 5)
+	if (!scan_span(c, 0, &p, n) || *n > 5)
 		return false;
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < *n; i++)
 		if (!is_digit((char)p[i]))
 			return false;
-	return (*port = scan_dup(s, p, n)) != NULL;
+	*port = p;
+	return true;
 }
 
 /*
@@ -739,27 +778,44 @@ scan_call_id(const struct memo_line *ml)
 }
 
 /*
+ * Whether every byte of p[0..n) is one fast_value() passes (0x20-0x7e,
+ * no comma); the scans check the grammar's own bytes as they go.
+ */
+static inline bool
+plain_text(const uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i] < 0x20 || p[i] > 0x7e || p[i] == ',')
+			return false;
+	return true;
+}
+
+/*
  * Reads the line ml's value into ps by the grammar above; false (ps
- * unusable) for any other value or on out-of-memory.
+ * unusable) for any other value.  The value is fast_value()'s, whose
+ * byte rule the grammar keeps by itself outside the quoted display name
+ * (its classes and literals are printable, none a comma), so only the
+ * display name is checked for it.
  */
 static bool
-scan_party(struct scratch *s, const struct memo_line *ml,
-    struct party_scan *ps)
+scan_party(const struct memo_line *ml, struct party_scan *ps)
 {
 	const uint8_t *v, *p, *q, *uri = NULL;
 	size_t vl, n, m;
 	struct cur c;
 
 	memset(ps, 0, sizeof(*ps));
-	if (!fast_value(ml, &v, &vl))
+	if (!value_of(ml, &v, &vl))
 		return false;
 	cur_init(&c, v, vl);
 	if (scan_byte(&c, '"')) {
 		p = cur_rest(&c);
 		q = memchr(p, '"', cur_left(&c));
-		if (q == NULL || memchr(p, '\\', (size_t)(q - p)) != NULL)
+		if (q == NULL || memchr(p, '\\', (size_t)(q - p)) != NULL ||
+		    !plain_text(p, (size_t)(q - p)))
 			return false;
-		ps->display = scan_dup(s, p - 1, (size_t)(q - p) + 2);
+		ps->display = (const char *)p;
+		ps->display_len = (size_t)(q - p);
 		(void)cur_skip(&c, (size_t)(q - p) + 1);
 		while (scan_byte(&c, ' '))
 			;
@@ -772,48 +828,59 @@ scan_party(struct scratch *s, const struct memo_line *ml,
 	    (n == 4 && memcmp(p, "sips", 4) == 0)))
 		return false;
 	uri = p;
-	ps->url.scheme = scan_dup(s, p, n);
+	ps->sips = n == 4;
 	q = memchr(cur_rest(&c), '>', cur_left(&c));
 	if (q != NULL && memchr(cur_rest(&c), '@',
-	    (size_t)(q - cur_rest(&c))) != NULL) {
-		if (!scan_span(&c, SC_USER, &p, &n) ||
-		    !scan_byte(&c, '@'))
-			return false;
-		ps->url.username = scan_dup(s, p, n);
-	}
+	    (size_t)(q - cur_rest(&c))) != NULL &&
+	    (!scan_span(&c, SC_USER, &p, &n) || !scan_byte(&c, '@')))
+		return false;
 	if (!scan_span(&c, SC_HOST, &p, &n))
 		return false;
-	ps->url.host = scan_dup(s, p, n);
-	if (!scan_port(s, &c, &ps->url.port))
+	ps->host = (const char *)p;
+	ps->host_len = n;
+	if (!scan_port_span(&c, &p, &n))
 		return false;
+	ps->port = (const char *)p;
+	ps->port_len = n;
 	/* libosip2 refuses a URI under six bytes ("sip:h" and shorter). */
 	if (cur_rest(&c) - uri < 6)
 		return false;
-	ps->uri = uri;
+	ps->uri = (const char *)uri;
 	ps->uri_len = (size_t)(cur_rest(&c) - uri);
 	if (!scan_byte(&c, '>'))
 		return false;
 	while (scan_byte(&c, ';')) {
-		char **slot = NULL;
+		const char **slot = NULL;
+		size_t *slot_len = NULL;
 
 		if (!scan_span(&c, SC_TOKEN, &p, &n))
 			return false;
-		if (text_ieq(p, n, "tag") && ps->tag == NULL)
+		if (text_ieq(p, n, "tag") && ps->tag == NULL) {
 			slot = &ps->tag;
-		else if (text_ieq(p, n, "expires") && ps->expires == NULL)
+			slot_len = &ps->tag_len;
+		} else if (text_ieq(p, n, "expires") && ps->expires == NULL) {
 			slot = &ps->expires;
+			slot_len = &ps->expires_len;
+		}
 		q = NULL;
 		m = 0;
 		if (scan_byte(&c, '=') && !scan_span(&c, SC_TOKEN, &q, &m))
 			return false;
 		/* A valueless first tag is still the first tag: "" after. */
-		if (slot != NULL)
-			*slot = q != NULL ? scan_dup(s, q, m) : (char *)"";
-		if (slot != NULL && *slot == NULL)
-			return false;
+		if (slot != NULL) {
+			*slot = q != NULL ? (const char *)q : "";
+			*slot_len = m;
+		}
 	}
-	return cur_left(&c) == 0 && ps->url.scheme != NULL &&
-	    ps->url.host != NULL;
+	return cur_left(&c) == 0;
+}
+
+/* The address of a scanned value's URI, as uri_ep() finds it. */
+static void
+party_ep(const struct party_scan *ps, struct ep *e)
+{
+	host_ep(e, ps->host, ps->host_len, ps->port, ps->port_len,
+	    ps->sips ? 5061 : 5060);
 }
 
 /*
@@ -828,8 +895,7 @@ scan_party(struct scratch *s, const struct memo_line *ml,
 static const char *
 party_uri(struct msg_buf *b, const struct party_scan *ps)
 {
-	return sa_putn(b, (const char *)ps->uri, ps->uri_len,
-	    SIPMSG_URI_BYTES);
+	return sa_putn(b, ps->uri, ps->uri_len, SIPMSG_URI_BYTES);
 }
 
 /*
@@ -844,20 +910,13 @@ party_uri(struct msg_buf *b, const struct party_scan *ps)
  * gives it: printable ASCII, no comma, so one value), and libosip2's
  * osip_via_parse() of it (its version, protocol, host and port as
  * written, a generic parameter per ";param", a list node and a string
- * each) cost 2,200 instructions a Via.  scan_via() keeps the protocol,
- * host and port in an osip_via_t of its own and the first branch,
- * received, maddr and rport as via_put() wants them; any other value
+ * each) cost 2,200 instructions a Via.  scan_via() keeps where the
+ * protocol, host and port lie in the line, and the first branch,
+ * received, maddr and rport, as via_put() takes them; any other value
  * (comments, IPv6, spaces, a received= in brackets, empty parts) is left
  * to libosip2.  test_sipmsg compares the scan with osip_via_parse() on
  * the shape and its near-misses.
  */
-struct via_scan {
-	osip_via_t v;                  /* protocol, host, port; no lists */
-	osip_generic_param_t p[4];
-	osip_generic_param_t *vp[4];   /* as via_put() takes them */
-	struct via_lens l;
-};
-
 /*
  * p[0..n) equals the lowercase letters lc[0..ln) (ln <= 8) but for case:
  * x | 0x20 is a lowercase letter exactly for that letter and its
@@ -894,14 +953,18 @@ via_name(const uint8_t *p, size_t n)
 }
 
 static bool
-scan_via(struct scratch *s, const struct memo_line *ml, struct via_scan *vs)
+scan_via(const struct memo_line *ml, struct via_parts *vp)
 {
 	const uint8_t *v, *p, *q;
 	size_t vl, n, m;
 	struct cur c;
 
-	memset(vs, 0, sizeof(*vs));
-	if (!fast_value(ml, &v, &vl) || vl < 8 || memcmp(v, "SIP/2.0/", 8) != 0)
+	memset(vp, 0, sizeof(*vp));
+	/*
+	 * fast_value()'s byte rule holds by the grammar (its literals and
+	 * classes are printable, none a comma): not checked apart.
+	 */
+	if (!value_of(ml, &v, &vl) || vl < 8 || memcmp(v, "SIP/2.0/", 8) != 0)
 		return false;
 	cur_init(&c, v + 8, vl - 8);
 	if (!scan_span(&c, 0, &p, &n))
@@ -909,21 +972,23 @@ scan_via(struct scratch *s, const struct memo_line *ml, struct via_scan *vs)
 	for (size_t i = 0; i < n; i++)
 		if (is_digit((char)p[i]))
 			return false;
-	vs->l.protocol = n;
-	if ((vs->v.protocol = scan_dup(s, p, n)) == NULL ||
-	    !scan_byte(&c, ' ') || !scan_span(&c, SC_HOST, &p, &n) ||
-	    (vs->v.host = scan_dup(s, p, n)) == NULL)
+	vp->protocol = (const char *)p;
+	vp->protocol_len = n;
+	if (!scan_byte(&c, ' ') || !scan_span(&c, SC_HOST, &p, &n))
 		return false;
-	vs->l.host = n;
-	if (!scan_port(s, &c, &vs->v.port))
+	vp->host = (const char *)p;
+	vp->host_len = n;
+	if (!scan_port_span(&c, &p, &n))
 		return false;
+	vp->port = (const char *)p;
+	vp->port_len = n;
 	while (scan_byte(&c, ';')) {
 		int k = -1;
 
 		if (!scan_span(&c, SC_TOKEN, &p, &n))
 			return false;
 		k = via_name(p, n);
-		if (k >= 0 && vs->vp[k] != NULL)
+		if (k >= 0 && vp->has[k])
 			k = -1;
 		q = NULL;
 		m = 0;
@@ -931,11 +996,9 @@ scan_via(struct scratch *s, const struct memo_line *ml, struct via_scan *vs)
 			return false;
 		if (k < 0)
 			continue;
-		vs->p[k].gname = (char *)(uintptr_t)via_names[k];
-		if (q != NULL && (vs->p[k].gvalue = scan_dup(s, q, m)) == NULL)
-			return false;
-		vs->l.gv[k] = m;
-		vs->vp[k] = &vs->p[k];
+		vp->has[k] = true;
+		vp->gv[k] = (const char *)q;
+		vp->gv_len[k] = m;
 	}
 	return cur_left(&c) == 0;
 }
@@ -968,28 +1031,45 @@ party_put(struct msg_buf *b, bool to, const struct sipmsg *u,
 	}
 	if (ps != NULL) {
 		*uri = party_uri(b, ps);
-		uri_ep(&ps->url, addr);
-		*display = display_put(b, ps->display, SIPMSG_TAG_BYTES);
-		*tag = sa_str(b, ps->tag, SIPMSG_TAG_BYTES);
+		party_ep(ps, addr);
+		/* display_put() and sa_str() of the same bytes. */
+		*display = sa_putn(b, ps->display, ps->display_len,
+		    SIPMSG_TAG_BYTES);
+		*tag = sa_putn(b, ps->tag, ps->tag_len, SIPMSG_TAG_BYTES);
 		return;
 	}
 	*uri = uri_put(b, f->url, SIPMSG_URI_BYTES);
 	uri_ep(f->url, addr);
 	*display = display_put(b, f->displayname, SIPMSG_TAG_BYTES);
 	*tag = osip_from_get_tag(f, &t) >= 0 && t != NULL ?
-	    sa_str(b, t->gvalue, SIPMSG_TAG_BYTES) : "";
+	    sa_str(b, t->gvalue, SIPMSG_TAG_BYTES) : sa_empty(b);
 }
 
 /*
- * Extracts every field, the raw headers from x; returns the anomaly that
- * rejects m, or -1.
+ * What the prescan learnt of a request line, for extract(): the
+ * Request-URI as written, uri[0..ul) (in the libosip2 copy, whose start
+ * line is the raw one with NUL bytes as '?', as sa_put() stores it), and
+ * when scan_req_uri() read it (have_addr), its address as uri_ep() finds
+ * it in om->req_uri.  uri NULL: not known.
+ */
+struct req_line {
+	const char *uri;
+	size_t ul;
+	bool have_addr;
+	struct ep addr;
+};
+
+/*
+ * Extracts every field, the raw headers from x, the request line from
+ * rl where the prescan read it; returns the anomaly that rejects m, or
+ * -1.
  */
 static int
 extract(struct msg_buf *b, const struct hdr_index *x, osip_message_t *om,
     size_t hdr_len, const struct sipmsg *const use[MEMO_COUNT],
     const struct party_scan *const scan[MEMO_COUNT],
-    const struct via_scan *via_scanned, const bool taken[MEMO_COUNT],
-    struct anomalies *an)
+    const struct via_parts *via_scanned, const bool taken[MEMO_COUNT],
+    const struct req_line *rl, struct anomalies *an)
 {
 	struct sipmsg *m = &b->m;
 	char tmp[CAP_SIP_STR_BYTES];
@@ -1010,14 +1090,21 @@ extract(struct msg_buf *b, const struct hdr_index *x, osip_message_t *om,
 		m->method = sa_str(b, om->sip_method, SIPMSG_METHOD_BYTES);
 		/* Request-URI as written: between the first and last SP. */
 		cur_init(&c, m->raw, hdr_len);
-		if (hdr_next_line(&c, &line, &ll) &&
+		if (rl->uri != NULL) {
+			/* No NUL in the copy: sa_put() without its search. */
+			m->ruri = sa_putn(b, rl->uri, rl->ul,
+			    SIPMSG_URI_BYTES);
+		} else if (hdr_next_line(&c, &line, &ll) &&
 		    (sp1 = memchr(line, ' ', ll)) != NULL) {
 			sp2 = memrchr(line, ' ', ll);
 			if (sp2 > sp1)
 				m->ruri = sa_put(b, sp1 + 1,
 				    (size_t)(sp2 - sp1 - 1), SIPMSG_URI_BYTES);
 		}
-		uri_ep(om->req_uri, &m->ruri_addr);
+		if (rl->have_addr)
+			m->ruri_addr = rl->addr;
+		else
+			uri_ep(om->req_uri, &m->ruri_addr);
 	} else {
 		m->status = om->status_code;
 		m->reason = sa_str(b, om->reason_phrase, SIPMSG_REASON_BYTES);
@@ -1079,8 +1166,7 @@ extract(struct msg_buf *b, const struct hdr_index *x, osip_message_t *om,
 		}
 	}
 	if (via_scanned != NULL) {
-		via_put(&b->via[0], b, &via_scanned->v, via_scanned->vp,
-		    &via_scanned->l);
+		via_put(&b->via[0], b, via_scanned);
 		m->nvia = 1;
 	}
 	n = use[OK_VIA] != NULL || via_scanned != NULL ? 0 :
@@ -1113,8 +1199,13 @@ extract(struct msg_buf *b, const struct hdr_index *x, osip_message_t *om,
 		}
 	}
 	if (scan[OK_CONTACT] != NULL) {
-		contact_put(&b->contact[0], b, &scan[OK_CONTACT]->url,
-		    party_uri(b, scan[OK_CONTACT]), scan[OK_CONTACT]->expires);
+		const struct party_scan *ps = scan[OK_CONTACT];
+		const char *uri = party_uri(b, ps);
+		struct ep addr;
+
+		party_ep(ps, &addr);
+		contact_put(&b->contact[0], uri, &addr, ps->expires,
+		    ps->expires_len);
 		m->ncontact = 1;
 	}
 	n = use[OK_CONTACT] != NULL || scan[OK_CONTACT] != NULL ? 0 :
@@ -1318,22 +1409,30 @@ ostrndup(const void *p, size_t n)
 
 /*
  * The value of a memo header's one line as libosip2's header walk would
- * pass it to the header's parser (after the first ':', SP and HTAB
- * trimmed), when that leaves no doubt: not empty, printable ASCII only,
- * no comma (where libosip2 could split values).
+ * pass it to the header's parser: after the first ':', SP and HTAB
+ * trimmed; false when there is no ':' or the value is empty.
+ */
+static inline bool
+value_of(const struct memo_line *ml, const uint8_t **v, size_t *vl)
+{
+	if (ml->colon == NULL)
+		return false;
+	*v = ml->colon + 1;
+	*vl = (size_t)(ml->line + ml->ll - *v);
+	text_trim(v, vl);
+	return *vl > 0;
+}
+
+/*
+ * value_of(), when that leaves no doubt: printable ASCII only, no comma
+ * (where libosip2 could split values).
  */
 static inline bool
 fast_value(const struct memo_line *ml, const uint8_t **v, size_t *vl)
 {
-	const uint8_t *colon = ml->colon;
 	size_t i;
 
-	if (colon == NULL)
-		return false;
-	*v = colon + 1;
-	*vl = (size_t)(ml->line + ml->ll - *v);
-	text_trim(v, vl);
-	if (*vl == 0)
+	if (!value_of(ml, v, vl))
 		return false;
 	/*
 	 * Eight bytes at a time while all are in 0x20-0x7e and none is ','
@@ -1386,7 +1485,8 @@ first_line_len(const struct walk *w)
  * compare the two.
  */
 static int
-scan_req_uri(osip_message_t *om, const char *u, size_t ul)
+scan_req_uri(osip_message_t *om, const char *u, size_t ul,
+    struct req_line *rl)
 {
 	const uint8_t *sp, *up = NULL, *hp, *pp = NULL;
 	size_t sn, un = 0, hn, pn = 0;
@@ -1415,6 +1515,10 @@ scan_req_uri(osip_message_t *om, const char *u, size_t ul)
 	}
 	if (cur_left(&c) != 0)
 		return 1;
+	/* The pieces libosip2's strings will hold (uri_ep of them). */
+	host_ep(&rl->addr, (const char *)hp, hn, (const char *)pp, pn,
+	    sn == 4 ? 5061 : 5060);
+	rl->have_addr = true;
 	if (osip_uri_init(&om->req_uri) != 0)
 		return -1;
 	url = om->req_uri;
@@ -1459,9 +1563,11 @@ all_graphic(const char *p, size_t n)
  * a reason of one byte or more) or "METHOD SP Request-URI SP SIP/2.0"
  * (a method of letters, a URI of three or more printable bytes without
  * SP, given to osip_uri_parse).  -1 for any other shape or a refusal.
+ * A request line's URI goes into *rl.
  */
 static int
-fast_start_line(osip_message_t *om, const char *in, size_t sl)
+fast_start_line(osip_message_t *om, const char *in, size_t sl,
+    struct req_line *rl)
 {
 	size_t ml = 0, ul;
 	const char *uri;
@@ -1495,7 +1601,13 @@ fast_start_line(osip_message_t *om, const char *in, size_t sl)
 	om->sip_version = ostrndup(in + sl - 7, 7);
 	if (om->sip_method == NULL || om->sip_version == NULL)
 		return -1;
-	rc = scan_req_uri(om, uri, ul);
+	/*
+	 * The first SP follows the method, the last one precedes
+	 * "SIP/2.0", and the URI has none: what extract() would cut.
+	 */
+	rl->uri = uri;
+	rl->ul = ul;
+	rc = scan_req_uri(om, uri, ul, rl);
 	if (rc <= 0)
 		return rc;
 	u = ostrndup(uri, ul);
@@ -1532,16 +1644,42 @@ scan_cseq(osip_message_t *om, const uint8_t *v, size_t vl)
 }
 
 /*
+ * Zeroes the members of om that fast_fill() and extract() read, as
+ * osip_message_init() would (an empty list is a zeroed one): the start
+ * line's, the headers extract() takes (Call-ID, From, To, CSeq, Via,
+ * Contact, Record-Route, Route).  Any other member of such an om is
+ * left unset and must not be read.
+ */
+static void
+om_clear_read(osip_message_t *om)
+{
+	om->sip_version = NULL;
+	om->req_uri = NULL;
+	om->sip_method = NULL;
+	om->status_code = 0;
+	om->reason_phrase = NULL;
+	om->call_id = NULL;
+	om->from = NULL;
+	om->to = NULL;
+	om->cseq = NULL;
+	memset(&om->vias, 0, sizeof(om->vias));
+	memset(&om->contacts, 0, sizeof(om->contacts));
+	memset(&om->record_routes, 0, sizeof(om->record_routes));
+	memset(&om->routes, 0, sizeof(om->routes));
+}
+
+/*
  * Fills om for a message whose copy (w->in, memo lines dropped) holds
  * only its start line, a Via and a CSeq, From, To and Call-ID taken from
  * earlier messages (use[]).  Returns 0 when om is what
  * osip_message_parse(w->in) would have made of it; 1 when the message
  * is not of that kind (om untouched); -1 when it was, but a line was not
- * (om partly filled: start afresh).
+ * (om partly filled: start afresh).  *rl (zeroed by the caller) gets
+ * what the start line told.
  */
 static int
 fast_fill(osip_message_t *om, const struct walk *w,
-    const bool taken[MEMO_COUNT])
+    const bool taken[MEMO_COUNT], struct req_line *rl)
 {
 	const struct memo_line *via = &w->memo[OK_VIA];
 	const struct memo_line *cseq = &w->memo[OK_CSEQ];
@@ -1560,7 +1698,7 @@ fast_fill(osip_message_t *om, const struct walk *w,
 	if (!taken[OK_CSEQ] && cseq->count != 0 &&
 	    (!cseq->usable || !fast_value(cseq, &cv, &cvl)))
 		return 1;
-	if (fast_start_line(om, w->in, first_line_len(w)) != 0)
+	if (fast_start_line(om, w->in, first_line_len(w), rl) != 0)
 		return -1;
 	if (vv != NULL) {
 		osip_via_t *v = NULL;
@@ -1624,8 +1762,9 @@ parse_in(struct scratch *s, bool own, const uint8_t *msg, size_t len,
 	const struct sipmsg *use[MEMO_COUNT] = { NULL };
 	const struct party_scan *scan[MEMO_COUNT] = { NULL };
 	struct party_scan ps[MEMO_COUNT];
-	struct via_scan vs;
-	const struct via_scan *via_scanned = NULL;
+	struct via_parts vs;
+	const struct via_parts *via_scanned = NULL;
+	struct req_line rl;
 	bool taken[MEMO_COUNT], contained;
 	struct sipmsg *m = &b.m, *out;
 	osip_message_t *om = NULL;
@@ -1676,13 +1815,13 @@ parse_in(struct scratch *s, bool own, const uint8_t *msg, size_t len,
 		if (taken[k] || !contained || !w.memo[k].usable)
 			continue;
 		if (k == OK_FROM || k == OK_TO || k == OK_CONTACT) {
-			if (scan_party(s, &w.memo[k], &ps[k]))
+			if (scan_party(&w.memo[k], &ps[k]))
 				scan[k] = &ps[k];
 			taken[k] = scan[k] != NULL;
 		} else if (k == OK_CALL_ID) {
 			taken[k] = scan_call_id(&w.memo[k]);
 		} else if (k == OK_VIA) {
-			if (scan_via(s, &w.memo[k], &vs))
+			if (scan_via(&w.memo[k], &vs))
 				via_scanned = &vs;
 			taken[k] = via_scanned != NULL;
 		}
@@ -1715,15 +1854,20 @@ parse_in(struct scratch *s, bool own, const uint8_t *msg, size_t len,
 	 * message_property extract() never reads, and cost 300 instructions
 	 * a message.  Only what fast_fill() fills is read from it, and it
 	 * goes with the scratch; libosip2's parse gets osip_message_init's.
+	 * Of its zeroes only those fast_fill() and extract() read are
+	 * written (om_clear_read): the whole struct is half a kilobyte.
 	 */
 	rc = 1;
+	memset(&rl, 0, sizeof(rl));
 	if (own) {
 		if ((om = scratch_alloc(s, sizeof(*om))) == NULL)
 			return NULL;
-		memset(om, 0, sizeof(*om));
-		rc = fast_fill(om, &w, taken);
+		om_clear_read(om);
+		rc = fast_fill(om, &w, taken, &rl);
 	}
 	if (rc != 0) {
+		/* Nothing of a prescan that failed is taken. */
+		memset(&rl, 0, sizeof(rl));
 		if (osip_message_init(&om) != 0)
 			return NULL;
 		walk_drop(&w, taken);
@@ -1735,7 +1879,7 @@ parse_in(struct scratch *s, bool own, const uint8_t *msg, size_t len,
 		rc = ANOMALY_SIP_UNPARSEABLE;
 	} else {
 		rc = extract(&b, &w.hx, om, w.hdr_len, use, scan, via_scanned,
-		    taken, an);
+		    taken, &rl, an);
 		if (!own)
 			osip_message_free(om);
 	}
@@ -1748,12 +1892,15 @@ parse_in(struct scratch *s, bool own, const uint8_t *msg, size_t len,
 	sdp_room = m->body_len > 0 && w.hx.val[HX_CONTENT_TYPE] != NULL ?
 	    scratch_alloc(s, sdp_scratch_size()) : NULL;
 	sipmsg_body_parse(m, &w.hx, sdp_room, an);
-	for (int k = 0; k < MEMO_COUNT; k++)
-		if (w.memo[k].usable && !w.has_cr) {
+	for (int k = 0; k < MEMO_COUNT && !w.has_cr; k++) {
+		const struct memo_line *ml = &w.memo[k];
+
+		if (ml->usable) {
 			/* Both fit: len <= CAP_SIP_MSG_BYTES (65535). */
-			m->memo_off[k] = (uint16_t)(w.memo[k].line - msg);
-			m->memo_len[k] = (uint16_t)w.memo[k].ll;
+			m->memo_off[k] = (uint16_t)(ml->line - msg);
+			m->memo_len[k] = (uint16_t)ml->ll;
 		}
+	}
 	out = msg_buf_pack(&b, lend);
 	if (sdp_room == NULL)
 		sdp_free(m->sdp);

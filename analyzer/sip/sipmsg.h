@@ -68,7 +68,8 @@ struct sipmsg_contact {
  * media, payload and candidate arrays), the raw copy and every string live
  * in ONE malloc'd block, freed by sipmsg_free; nothing in it may be freed
  * or reallocated on its own.  Strings are NUL-terminated and never NULL
- * ("" when absent, possibly a shared static).  Arrays hold exactly the
+ * ("" when absent: the message's own strings point at the raw copy's NUL
+ * then, the SDP's may be a shared static).  Arrays hold exactly the
  * values seen (count <= the cap in caps.h); when a count is 0 the pointer
  * still points to one zeroed element (strings ""), so an unchecked [0]
  * reads empty values, as with the old fixed arrays.

@@ -43,17 +43,27 @@
 /*
  * Extraction scratch (about 10 KB, on the stack, never cleared as a
  * whole): m's string fields point into area, where each string is put
- * once, back to back, so that msg_buf_pack() copies all of them with one memcpy;
- * its arrays are via[] and contact[].  m.raw points at the caller's bytes
- * meanwhile, m.sdp at a temporary sdp_parse result.
+ * once, back to back, so that msg_buf_pack() copies all of them with one
+ * memcpy; its arrays are via[] and contact[].  m.raw points at the
+ * caller's bytes meanwhile, m.sdp at a temporary sdp_parse result.
+ *
+ * Every empty string field points at nul, the byte just before area
+ * (sa_empty), never at a static "": so every string of the message lies
+ * in nul..area[used), and msg_buf_pack() moves each pointer with one
+ * add (the block puts the area right after the raw copy's NUL, which
+ * then stands for nul).
  */
 struct msg_buf {
 	struct sipmsg m;
 	struct sipmsg_via via[CAP_SIP_VIAS];
 	struct sipmsg_contact contact[CAP_SIP_CONTACTS];
 	size_t used;              /* bytes of area taken */
+	char nul;                 /* '\0': the empty string */
 	char area[STR_AREA_BYTES];
 };
+
+_Static_assert(offsetof(struct msg_buf, area) ==
+    offsetof(struct msg_buf, nul) + 1, "area follows nul");
 
 /*
  * The headers extract() and sipmsg_body_parse() read from the raw block.  They
@@ -220,6 +230,16 @@ sa_begin(struct msg_buf *b, size_t cap, size_t *room)
 	return b->area + b->used;
 }
 
+/*
+ * The empty string of b's message (a string field is never a static "",
+ * see struct msg_buf).
+ */
+static inline char *
+sa_empty(struct msg_buf *b)
+{
+	return &b->nul;
+}
+
 /* Closes the string sa_begin() started, len bytes long; "" when empty. */
 static inline const char *
 sa_end(struct msg_buf *b, size_t len)
@@ -227,7 +247,7 @@ sa_end(struct msg_buf *b, size_t len)
 	char *s = b->area + b->used;
 
 	if (len == 0)
-		return "";
+		return sa_empty(b);
 	s[len] = '\0';
 	b->used += len + 1;
 	return s;
@@ -246,7 +266,7 @@ sa_put(struct msg_buf *b, const void *p, size_t len, size_t cap)
 	if (len > room)
 		len = room;
 	if (len == 0)
-		return (char *)(uintptr_t)"";
+		return sa_empty(b);
 	memcpy(d, p, len);
 	for (z = memchr(d, 0, len); z != NULL;
 	    z = memchr(z + 1, 0, len - (size_t)(z + 1 - d)))
@@ -266,7 +286,7 @@ sa_str(struct msg_buf *b, const char *s, size_t cap)
 
 	/* What sa_end() gives an empty one, without the calls (many are). */
 	if (s == NULL || s[0] == '\0')
-		return "";
+		return sa_empty(b);
 	d = sa_begin(b, cap, &room);
 	len = strnlen(s, room);
 	memcpy(d, s, len);

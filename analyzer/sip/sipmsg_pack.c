@@ -22,19 +22,21 @@ void
 msg_buf_init(struct msg_buf *b, const uint8_t *msg, size_t len)
 {
 	struct sipmsg *m = &b->m;
+	const char *e = sa_empty(b);
 
 	memset(m, 0, sizeof(*m));
 	b->used = 0;
+	b->nul = '\0';
 	/* Read only while extracting; msg_buf_pack() stores the copy. */
 	m->raw = (char *)(uintptr_t)msg;
 	m->raw_len = len;
-	m->method = m->reason = m->ruri = m->call_id = "";
-	m->from_uri = m->from_tag = m->from_display = "";
-	m->to_uri = m->to_tag = m->to_display = "";
-	m->cseq_method = m->record_route = m->route = "";
-	m->user_agent = m->pai = m->rpid = m->refer_to = "";
-	m->replaces = m->event = m->subscription_state = "";
-	m->content_type = m->se_refresher = "";
+	m->method = m->reason = m->ruri = m->call_id = e;
+	m->from_uri = m->from_tag = m->from_display = e;
+	m->to_uri = m->to_tag = m->to_display = e;
+	m->cseq_method = m->record_route = m->route = e;
+	m->user_agent = m->pai = m->rpid = m->refer_to = e;
+	m->replaces = m->event = m->subscription_state = e;
+	m->content_type = m->se_refresher = e;
 	m->via = b->via;
 	m->contact = b->contact;
 }
@@ -56,15 +58,24 @@ lay(size_t *off, size_t n, size_t align)
 }
 
 /*
- * Where p -- a string of b's area, or a static "" -- points once the area
- * is copied to area.
+ * p, a string of b (its area, or its nul), moved by delta: where it is
+ * once nul..area[used) is copied to where nul + delta is.
  */
-static const char *
-reloc(const struct msg_buf *b, const char *p, char *area)
+static inline void
+move_str(const char **p, uintptr_t delta)
 {
-	uintptr_t x = (uintptr_t)p, lo = (uintptr_t)b->area;
+	*p = (const char *)((uintptr_t)*p + delta);
+}
 
-	return x - lo < b->used ? area + (x - lo) : p;
+/* A Via's strings, moved by delta (see move_str). */
+static void
+move_via(struct sipmsg_via *v, uintptr_t delta)
+{
+	move_str(&v->transport, delta);
+	move_str(&v->host, delta);
+	move_str(&v->branch, delta);
+	move_str(&v->received, delta);
+	move_str(&v->maddr, delta);
 }
 
 /*
@@ -77,11 +88,6 @@ reloc(const struct msg_buf *b, const char *p, char *area)
 struct sipmsg *
 msg_buf_pack(const struct msg_buf *b, const struct sipmsg_lend *lend)
 {
-	static const struct sipmsg_via no_via = {
-		.transport = "", .host = "", .branch = "", .received = "",
-		.maddr = "",
-	};
-	static const struct sipmsg_contact no_contact = { .uri = "" };
 	const struct sipmsg *src = &b->m;
 	int nv = clamp_count(src->nvia, CAP_SIP_VIAS);
 	int nc = clamp_count(src->ncontact, CAP_SIP_CONTACTS);
@@ -90,7 +96,8 @@ msg_buf_pack(const struct msg_buf *b, const struct sipmsg_lend *lend)
 	struct sipmsg_via *via;
 	struct sipmsg_contact *ct;
 	struct sipmsg *d;
-	char *blk, *area;
+	char *blk;
+	uintptr_t delta;
 
 	(void)lay(&n, sizeof(*d), _Alignof(struct sipmsg));
 	o_via = lay(&n, (size_t)(nv > 0 ? nv : 1) * sizeof(*via),
@@ -100,6 +107,7 @@ msg_buf_pack(const struct msg_buf *b, const struct sipmsg_lend *lend)
 	if (src->sdp != NULL)
 		o_sdp = lay(&n, sdp_n, _Alignof(max_align_t));
 	o_raw = lay(&n, src->raw_len + 1, 1);
+	/* Right after the raw copy's NUL, which stands for b->nul. */
 	o_area = lay(&n, b->used, 1);
 	cap = n;
 	blk = lend != NULL && lend->alloc != NULL ?
@@ -109,51 +117,54 @@ msg_buf_pack(const struct msg_buf *b, const struct sipmsg_lend *lend)
 	d = (struct sipmsg *)(void *)blk;
 	via = (struct sipmsg_via *)(void *)(blk + o_via);
 	ct = (struct sipmsg_contact *)(void *)(blk + o_ct);
-	area = blk + o_area;
 	*d = *src;
 	d->sdp = src->sdp != NULL ? sdp_pack_measured(src->sdp, blk + o_sdp) :
 	    NULL;
 	d->raw = blk + o_raw;
 	memcpy(d->raw, src->raw, src->raw_len);
 	d->raw[src->raw_len] = '\0';
-	memcpy(area, b->area, b->used);
-	d->method = reloc(b, src->method, area);
-	d->reason = reloc(b, src->reason, area);
-	d->ruri = reloc(b, src->ruri, area);
-	d->call_id = reloc(b, src->call_id, area);
-	d->from_uri = reloc(b, src->from_uri, area);
-	d->from_tag = reloc(b, src->from_tag, area);
-	d->from_display = reloc(b, src->from_display, area);
-	d->to_uri = reloc(b, src->to_uri, area);
-	d->to_tag = reloc(b, src->to_tag, area);
-	d->to_display = reloc(b, src->to_display, area);
-	d->cseq_method = reloc(b, src->cseq_method, area);
-	d->record_route = reloc(b, src->record_route, area);
-	d->route = reloc(b, src->route, area);
-	d->user_agent = reloc(b, src->user_agent, area);
-	d->pai = reloc(b, src->pai, area);
-	d->rpid = reloc(b, src->rpid, area);
-	d->refer_to = reloc(b, src->refer_to, area);
-	d->replaces = reloc(b, src->replaces, area);
-	d->event = reloc(b, src->event, area);
-	d->subscription_state = reloc(b, src->subscription_state, area);
-	d->content_type = reloc(b, src->content_type, area);
-	d->se_refresher = reloc(b, src->se_refresher, area);
-	for (int i = 0; i < (nv > 0 ? nv : 1); i++) {
-		struct sipmsg_via v = i < nv ? src->via[i] : no_via;
-
-		v.transport = reloc(b, v.transport, area);
-		v.host = reloc(b, v.host, area);
-		v.branch = reloc(b, v.branch, area);
-		v.received = reloc(b, v.received, area);
-		v.maddr = reloc(b, v.maddr, area);
-		via[i] = v;
+	memcpy(blk + o_area, b->area, b->used);
+	/* Unsigned: wraps as needed whichever block lies higher. */
+	delta = (uintptr_t)(blk + o_area) - (uintptr_t)b->area;
+	move_str(&d->method, delta);
+	move_str(&d->reason, delta);
+	move_str(&d->ruri, delta);
+	move_str(&d->call_id, delta);
+	move_str(&d->from_uri, delta);
+	move_str(&d->from_tag, delta);
+	move_str(&d->from_display, delta);
+	move_str(&d->to_uri, delta);
+	move_str(&d->to_tag, delta);
+	move_str(&d->to_display, delta);
+	move_str(&d->cseq_method, delta);
+	move_str(&d->record_route, delta);
+	move_str(&d->route, delta);
+	move_str(&d->user_agent, delta);
+	move_str(&d->pai, delta);
+	move_str(&d->rpid, delta);
+	move_str(&d->refer_to, delta);
+	move_str(&d->replaces, delta);
+	move_str(&d->event, delta);
+	move_str(&d->subscription_state, delta);
+	move_str(&d->content_type, delta);
+	move_str(&d->se_refresher, delta);
+	if (nv > 0) {
+		memcpy(via, src->via, (size_t)nv * sizeof(*via));
+		for (int i = 0; i < nv; i++)
+			move_via(&via[i], delta);
+	} else {
+		/* The one zeroed element sipmsg.h promises, its strings "". */
+		memset(via, 0, sizeof(*via));
+		via->transport = via->host = via->branch = via->received =
+		    via->maddr = d->raw + src->raw_len;
 	}
-	for (int i = 0; i < (nc > 0 ? nc : 1); i++) {
-		struct sipmsg_contact c = i < nc ? src->contact[i] : no_contact;
-
-		c.uri = reloc(b, c.uri, area);
-		ct[i] = c;
+	if (nc > 0) {
+		memcpy(ct, src->contact, (size_t)nc * sizeof(*ct));
+		for (int i = 0; i < nc; i++)
+			move_str(&ct[i].uri, delta);
+	} else {
+		memset(ct, 0, sizeof(*ct));
+		ct->uri = d->raw + src->raw_len;
 	}
 	d->via = via;
 	d->nvia = nv;

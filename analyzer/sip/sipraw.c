@@ -259,11 +259,11 @@ via_value(struct msg_buf *b, struct span v)
 	v.p += i;
 	v.n -= i;
 	d->branch = param(v, "branch", &pv) ?
-	    sa_put(b, pv.p, pv.n, SIPMSG_BRANCH_BYTES) : "";
+	    sa_put(b, pv.p, pv.n, SIPMSG_BRANCH_BYTES) : sa_empty(b);
 	d->received = param(v, "received", &pv) ?
-	    sa_put(b, pv.p, pv.n, SIPMSG_HOST_BYTES) : "";
+	    sa_put(b, pv.p, pv.n, SIPMSG_HOST_BYTES) : sa_empty(b);
 	d->maddr = param(v, "maddr", &pv) ?
-	    sa_put(b, pv.p, pv.n, SIPMSG_HOST_BYTES) : "";
+	    sa_put(b, pv.p, pv.n, SIPMSG_HOST_BYTES) : sa_empty(b);
 	if (param(v, "rport", &pv)) {
 		d->rport = -1;
 		if (pv.n > 0 && pv.n < 6) {
@@ -537,7 +537,7 @@ sipraw_parse(const uint8_t *msg, size_t len, const struct sipmsg_lend *lend,
 		m->method = m->cseq_method;
 	m->body_off = ended ? (size_t)(cur_rest(&c) - msg) : len;
 	m->body_len = len - m->body_off;
-	m->user_agent = m->pai = m->rpid = "";
+	m->user_agent = m->pai = m->rpid = sa_empty(b);
 	anomaly_add(an, ANOMALY_SIP_RAW_FALLBACK);
 	m->quiet = false;
 	sipmsg_body_parse(m, &hx, NULL, an);

@@ -26,6 +26,37 @@
 
 static char dir[] = "/tmp/sipalg-test-capture-XXXXXX";
 
+/*
+ * Every test runs twice, in the suites "capture" (no read-ahead thread)
+ * and "capture, read ahead" (a thread reads every file and stream
+ * ahead, whatever its size): what is read must not depend on it.
+ */
+static int ra_mode = CAPTURE_RA_OFF;
+
+static struct capture_set *
+cs_new(void)
+{
+	struct capture_set *cs = capture_set_new();
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(cs);
+	capture_set_readahead(cs, ra_mode);
+	return cs;
+}
+
+static int
+suite_ra_off(void)
+{
+	ra_mode = CAPTURE_RA_OFF;
+	return 0;
+}
+
+static int
+suite_ra_on(void)
+{
+	ra_mode = CAPTURE_RA_ON;
+	return 0;
+}
+
 struct rec {
 	int64_t ts_ns;
 	uint32_t caplen, len;
@@ -160,7 +191,7 @@ test_single_file(void)
 		{ 1000000001000000000LL, 42, 42, 3 },
 	};
 	const char *p = tmp("one.pcap");
-	struct capture_set *cs = capture_set_new();
+	struct capture_set *cs = cs_new();
 	struct capture_frame fr;
 	struct capture_info *ci;
 	char err[128];
@@ -215,7 +246,7 @@ test_merge(void)
 	static const uint8_t want[] = { 0x20, 0x10, 0x11, 0x21, 0x22, 0x12,
 	    0x23 };
 	static const uint64_t wantframe[] = { 1, 1, 2, 2, 3, 3, 4 };
-	struct capture_set *cs = capture_set_new();
+	struct capture_set *cs = cs_new();
 	struct capture_frame fr;
 
 	write_pcap(tmp("a.pcap"), 1, 1, a, 3);
@@ -237,7 +268,7 @@ test_merge(void)
 	{
 		static const struct rec m[] = { { 1500000123456000LL, 10, 10, 1 } };
 
-		cs = capture_set_new();
+		cs = cs_new();
 		write_pcap(tmp("micro.pcap"), 1, 0, m, 1);
 		CU_ASSERT_EQUAL_FATAL(capture_set_add(cs, tmp("micro.pcap"),
 		    NULL, 0), 0);
@@ -252,7 +283,7 @@ test_frame_stays_valid_across_files(void)
 {
 	static const struct rec a[] = { { 1, 200, 200, 0x40 }, { 4, 200, 200, 0x41 } };
 	static const struct rec b[] = { { 2, 300, 300, 0x50 }, { 3, 300, 300, 0x51 } };
-	struct capture_set *cs = capture_set_new();
+	struct capture_set *cs = cs_new();
 	struct capture_frame f1, f2;
 
 	write_pcap(tmp("va.pcap"), 1, 1, a, 2);
@@ -301,7 +332,7 @@ test_truncated_file(void)
 	write_pcap(full, 1, 1, r, 3);
 	CU_ASSERT_EQUAL_FATAL(file_size(full), 24 + 116 * 3);
 	for (size_t i = 0; i < 2; i++) {
-		struct capture_set *cs = capture_set_new();
+		struct capture_set *cs = cs_new();
 		struct capture_frame fr;
 		struct capture_info *ci;
 		int n = 0;
@@ -323,7 +354,7 @@ test_truncated_file(void)
 	}
 	/* Every chop length: either a clean open error or a clean read. */
 	for (long n = 0; n < file_size(full); n++) {
-		struct capture_set *cs = capture_set_new();
+		struct capture_set *cs = cs_new();
 		struct capture_frame fr;
 		char err[128];
 		int frames = 0;
@@ -353,7 +384,7 @@ test_read_error(void)
 	static uint8_t b[4096];
 	FILE *f;
 	size_t n;
-	struct capture_set *cs = capture_set_new();
+	struct capture_set *cs = cs_new();
 	struct capture_frame fr;
 	struct capture_info *ci;
 	int frames = 0;
@@ -386,7 +417,7 @@ test_caplen_short(void)
 	static const struct rec r[] = {
 		{ 1, 64, 1500, 1 }, { 2, 100, 100, 2 }, { 3, 64, 65, 3 },
 	};
-	struct capture_set *cs = capture_set_new();
+	struct capture_set *cs = cs_new();
 	struct capture_frame fr;
 
 	write_pcap(tmp("snap.pcap"), 1, 1, r, 3);
@@ -403,7 +434,7 @@ test_caplen_short(void)
 static void
 expect_open_error(const char *path, const char *want)
 {
-	struct capture_set *cs = capture_set_new();
+	struct capture_set *cs = cs_new();
 	char err[200];
 
 	CU_ASSERT_EQUAL(capture_set_add(cs, path, err, sizeof(err)), -1);
@@ -418,7 +449,7 @@ expect_open_error(const char *path, const char *want)
 static void
 expect_pipe_error(const uint8_t *b, size_t n, const char *want)
 {
-	struct capture_set *cs = capture_set_new();
+	struct capture_set *cs = cs_new();
 	char path[64], err[256];
 	int fd = feed(b, n);
 
@@ -462,7 +493,7 @@ test_open_errors(void)
 	    "-F pcap)");
 	/* A NULL or zero-length err buffer is allowed. */
 	{
-		struct capture_set *cs = capture_set_new();
+		struct capture_set *cs = cs_new();
 
 		CU_ASSERT_EQUAL(capture_set_add(cs, tmp("junk.pcap"), NULL, 0),
 		    -1);
@@ -490,7 +521,7 @@ static void
 test_too_many_files(void)
 {
 	static const struct rec r[] = { { 1, 10, 10, 1 } };
-	struct capture_set *cs = capture_set_new();
+	struct capture_set *cs = cs_new();
 	char err[128];
 
 	write_pcap(tmp("small.pcap"), 1, 1, r, 1);
@@ -546,7 +577,7 @@ test_corpus_pcapng(void)
 
 	if (!corpus_present())
 		return;
-	cs = capture_set_new();
+	cs = cs_new();
 	CU_ASSERT_EQUAL_FATAL(capture_set_add(cs,
 	    CORPUS "NormB_sipnab__sipp-branch-scenario.pcapng", NULL, 0), 0);
 	ci = capture_set_info(cs, 0);
@@ -700,7 +731,7 @@ static struct capture_set *
 ng_open(const struct ng *g)
 {
 	static uint8_t copy[sizeof(g->b)];  /* what the feeder writes */
-	struct capture_set *cs = capture_set_new();
+	struct capture_set *cs = cs_new();
 	char err[160];
 	int rc;
 
@@ -821,7 +852,7 @@ pcapng_filter_bad(void)
 		struct rec r = { 1000, 60, 60, 1 };
 
 		write_pcap(tmp("one.pcap"), 1, 0, &r, 1);
-		cs = capture_set_new();
+		cs = cs_new();
 		CU_ASSERT_EQUAL_FATAL(capture_set_add(cs, tmp("one.pcap"),
 		    NULL, 0), 0);
 		ci = capture_set_info(cs, 0);
@@ -1122,7 +1153,7 @@ same_as_libpcap(const struct raw *r, size_t n)
 {
 	char eb[PCAP_ERRBUF_SIZE], err[256];
 	const char *path = tmp("raw.pcap");
-	struct capture_set *cs = capture_set_new();
+	struct capture_set *cs = cs_new();
 	struct capture_frame fr;
 	struct capture_info *ci;
 	struct pcap_pkthdr *h;
@@ -1195,6 +1226,12 @@ same_as_libpcap(const struct raw *r, size_t n)
 	}
 	CU_ASSERT(ci->own_records <= frames);
 	own = ci->own_records;
+	/* a stream, or a file we read (plain pcap or pcapng's walk), is
+	 * read ahead by a thread when asked, and only then */
+	if (ra_mode == CAPTURE_RA_ON && (via_pipe || own > 0))
+		CU_ASSERT_EQUAL(ci->readahead, 1);
+	if (ra_mode == CAPTURE_RA_OFF)
+		CU_ASSERT_EQUAL(ci->readahead, 0);
 	pcap_close(p);
 	capture_set_free(cs);
 	reap();
@@ -1605,6 +1642,141 @@ test_pcapng_as_libpcap(void)
 	via_pipe = 0;
 }
 
+/*
+ * Two sets over the same bytes, one read ahead by a thread and one not,
+ * side by side: the same frames (times, lengths, bytes), then the same
+ * end (error text, anomalies).  The one read ahead through a pipe when
+ * pipe is 1.
+ */
+static void
+ra_lockstep(const struct raw *r, size_t n, int pipe)
+{
+	const char *path = tmp("ra.pcap");
+	struct capture_set *on = capture_set_new(), *off = capture_set_new();
+	struct capture_frame a, b;
+	struct capture_info *ia, *ib;
+	char err[256], fdpath[64];
+	int fd = -1, ra, rb;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(on);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(off);
+	capture_set_readahead(on, CAPTURE_RA_ON);
+	capture_set_readahead(off, CAPTURE_RA_OFF);
+	write_bytes(path, r->b, n);
+	if (pipe) {
+		fd = feed(r->b, n);
+		snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d", fd);
+	}
+	ra = capture_set_add(on, pipe ? fdpath : path, err, sizeof(err));
+	rb = capture_set_add(off, path, err, sizeof(err));
+	if (fd >= 0)
+		close(fd);
+	CU_ASSERT_EQUAL(ra, rb);
+	if (ra == 0 && rb == 0) {
+		CU_ASSERT_EQUAL(capture_set_info(on, 0)->readahead, 1);
+		for (;;) {
+			int ka = capture_set_next(on, &a);
+			int kb = capture_set_next(off, &b);
+
+			CU_ASSERT_EQUAL_FATAL(ka, kb);
+			if (ka != 1)
+				break;
+			CU_ASSERT_EQUAL(a.frame, b.frame);
+			CU_ASSERT_EQUAL(a.ts_ns, b.ts_ns);
+			CU_ASSERT_EQUAL(a.caplen, b.caplen);
+			CU_ASSERT_EQUAL(a.wirelen, b.wirelen);
+			CU_ASSERT_EQUAL(memcmp(a.data, b.data, a.caplen), 0);
+		}
+		ia = capture_set_info(on, 0);
+		ib = capture_set_info(off, 0);
+		CU_ASSERT_EQUAL(ia->packets, ib->packets);
+		CU_ASSERT_STRING_EQUAL(ia->err, ib->err);
+		CU_ASSERT_EQUAL(memcmp(&ia->an, &ib->an, sizeof(ia->an)), 0);
+		if (!pipe)
+			CU_ASSERT_EQUAL(ia->bytes_read, ib->bytes_read);
+	}
+	capture_set_free(on);
+	capture_set_free(off);
+	reap();
+}
+
+/*
+ * The read-ahead thread against none, on a file of many windows whose
+ * records (60 bytes to 200 KB) lie across two windows or beyond one,
+ * whole, cut inside records and headers near window ends, and through
+ * a pipe; several files merged; and a set freed after a few frames
+ * while the writer of its pipe keeps it open and writes nothing (the
+ * thread waits in poll: freeing must wake it, not hang).
+ */
+static void
+test_readahead(void)
+{
+	struct raw r = { NULL, 0, 0 };
+	static const size_t cut[] = { 24 + 16 + 5, 65536 - 3, 65536 + 9,
+	    3 * 65536 + 1, 1000003, 2000000 };
+	struct capture_set *cs;
+	struct capture_frame fr;
+	char fdpath[64], err[256];
+	int fd[2];
+
+	raw_head(&r, 0xa1b2c3d4u, 4, 262144);
+	for (uint32_t i = 0; r.n < 3000000; i++)
+		raw_rec(&r, 1700000000u + i / 1000, i % 1000 * 1000,
+		    i % 97 == 0 ? 65000 + i * 131 % 140000 :
+		    60 + i * 37 % 1500, 1514, (uint8_t)i);
+	for (int pipe = 0; pipe < 2; pipe++) {
+		ra_lockstep(&r, r.n, pipe);
+		for (size_t k = 0; k < sizeof(cut) / sizeof(cut[0]); k++)
+			ra_lockstep(&r, cut[k], pipe);
+	}
+	/* three files merged by time, each read ahead */
+	{
+		struct capture_set *on = capture_set_new();
+		struct capture_set *off = capture_set_new();
+		struct capture_frame a, b;
+		static const char *names[] = { "ra.pcap", "va.pcap", "vb.pcap" };
+
+		capture_set_readahead(on, CAPTURE_RA_ON);
+		capture_set_readahead(off, CAPTURE_RA_OFF);
+		for (int k = 0; k < 3; k++) {
+			write_bytes(tmp(names[k]), r.b, 1000000 + 77777 *
+			    (size_t)k);
+			CU_ASSERT_EQUAL(capture_set_add(on, tmp(names[k]), err,
+			    sizeof(err)), 0);
+			CU_ASSERT_EQUAL(capture_set_add(off, tmp(names[k]), err,
+			    sizeof(err)), 0);
+			CU_ASSERT_EQUAL(capture_set_info(on, k)->readahead, 1);
+		}
+		while (capture_set_next(on, &a) == 1) {
+			CU_ASSERT_EQUAL_FATAL(capture_set_next(off, &b), 1);
+			CU_ASSERT_EQUAL(a.cap_idx, b.cap_idx);
+			CU_ASSERT_EQUAL(a.frame, b.frame);
+			CU_ASSERT_EQUAL(a.caplen, b.caplen);
+			CU_ASSERT_EQUAL(memcmp(a.data, b.data, a.caplen), 0);
+		}
+		CU_ASSERT_EQUAL(capture_set_next(off, &b), 0);
+		capture_set_free(on);
+		capture_set_free(off);
+	}
+	/* stopped early, the writer silent: alarm() ends a hang */
+	raw_head(&r, 0xa1b2c3d4u, 4, 262144);
+	for (uint32_t i = 0; i < 100; i++)
+		raw_rec(&r, 1700000000u, i, 100, 100, (uint8_t)i);
+	CU_ASSERT_EQUAL_FATAL(pipe(fd), 0);
+	CU_ASSERT_EQUAL(write(fd[1], r.b, r.n), (ssize_t)r.n);
+	snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d", fd[0]);
+	cs = cs_new();
+	alarm(60);
+	CU_ASSERT_EQUAL(capture_set_add(cs, fdpath, err, sizeof(err)), 0);
+	close(fd[0]);
+	for (int k = 0; k < 3; k++)
+		CU_ASSERT_EQUAL(capture_set_next(cs, &fr), 1);
+	capture_set_free(cs);
+	alarm(0);
+	close(fd[1]);
+	free(r.b);
+}
+
 static void
 cleanup(void)
 {
@@ -1612,7 +1784,7 @@ cleanup(void)
 	    "micro.pcap", "va.pcap", "vb.pcap", "full.pcap", "cut.pcap",
 	    "bad.pcap", "snap.pcap", "empty.pcap", "short.pcap", "ng.pcapng",
 	    "junk.pcap", "x.pcap.gz", "netmon.cap", "small.pcap",
-	    "ifc.pcapng", "raw.pcap" };
+	    "ifc.pcapng", "raw.pcap", "ra.pcap" };
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		unlink(tmp(names[i]));
@@ -1645,6 +1817,7 @@ main(void)
 		{ "pcapng if_name, if_filter", test_pcapng_filter },
 		{ "pcapng malformed interface options", test_pcapng_filter_bad },
 		{ "pcapng interface of each frame", test_pcapng_ifnum },
+		{ "read ahead as without", test_readahead },
 	};
 
 	if (mkdtemp(dir) == NULL) {
@@ -1653,16 +1826,20 @@ main(void)
 	}
 	if (CU_initialize_registry() != CUE_SUCCESS)
 		return 2;
-	s = CU_add_suite("capture", NULL, NULL);
-	if (s == NULL) {
-		CU_cleanup_registry();
-		return 2;
-	}
-	for (size_t i = 0; i < sizeof(tests) / sizeof(tests[0]); i++)
-		if (CU_add_test(s, tests[i].name, tests[i].fn) == NULL) {
+	for (int ra = 0; ra < 2; ra++) {
+		s = CU_add_suite(ra ? "capture, read ahead" : "capture",
+		    ra ? suite_ra_on : suite_ra_off, NULL);
+		if (s == NULL) {
 			CU_cleanup_registry();
 			return 2;
 		}
+		for (size_t i = 0; i < sizeof(tests) / sizeof(tests[0]); i++)
+			if (CU_add_test(s, tests[i].name, tests[i].fn) ==
+			    NULL) {
+				CU_cleanup_registry();
+				return 2;
+			}
+	}
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
 	fails = CU_get_number_of_failures();

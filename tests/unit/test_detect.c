@@ -160,19 +160,33 @@ test_join_bounds(void)
 	tb_free(&b);
 }
 
+/* An INVITE inside (PH) or its copy outside (NAT) under Call-ID cid,
+ * with the Via branch and From tag given whole. */
+static void
+key_invite(struct tb *b, int64_t t, bool outside, const char *cid,
+    const char *branch, const char *tag)
+{
+	tb_add(b, t, outside ? NAT : PH, 5060, SV, 5060, -1,
+	    "INVITE sip:server@" SV " SIP/2.0\n"
+	    "Via: SIP/2.0/UDP %s:5060;branch=%s\n"
+	    "From: <sip:phone@" PH ">;tag=%s\nTo: <sip:server@" SV ">\n"
+	    "Call-ID: %s@%s\nCSeq: 1 INVITE\n\n", outside ? NAT : PH, branch,
+	    tag, cid, outside ? NAT : PH);
+	detect_request_sent(b->s.dt, b->d, &b->d->msgs[b->d->nmsgs - 1]);
+}
+
 /* join_invite with Call-ID "c<i><pad>@<address>", and bpad after the
  * branch and the From tag. */
 static void
 join_invite_pad(struct tb *b, int64_t t, int i, bool outside,
     const char *pad, const char *bpad)
 {
-	tb_add(b, t, outside ? NAT : PH, 5060, SV, 5060, -1,
-	    "INVITE sip:server@" SV " SIP/2.0\n"
-	    "Via: SIP/2.0/UDP %s:5060;branch=z9hG4bKjoin%d%s\n"
-	    "From: <sip:phone@" PH ">;tag=f%d%s\nTo: <sip:server@" SV ">\n"
-	    "Call-ID: c%d%s@%s\nCSeq: 1 INVITE\n\n", outside ? NAT : PH, i,
-	    bpad, i, bpad, i, pad, outside ? NAT : PH);
-	detect_request_sent(b->s.dt, b->d, &b->d->msgs[b->d->nmsgs - 1]);
+	char cid[200], branch[200], tag[200];
+
+	snprintf(cid, sizeof(cid), "c%d%s", i, pad);
+	snprintf(branch, sizeof(branch), "z9hG4bKjoin%d%s", i, bpad);
+	snprintf(tag, sizeof(tag), "f%d%s", i, bpad);
+	key_invite(b, t, outside, cid, branch, tag);
 }
 
 static size_t
@@ -273,6 +287,77 @@ test_join_reuse(void)
 	tb_free(&b);
 }
 
+/* Whether an inside INVITE and its outside copy with these branches and
+ * tags are joined (one call, counted once with alg_rewrite_evidence). */
+static bool
+keys_join(const char *b1, const char *t1, const char *b2, const char *t2)
+{
+	struct tb b;
+	struct detect_verdict v;
+
+	tb_init(&b);
+	key_invite(&b, T0, false, "in", b1, t1);
+	key_invite(&b, T0 + MS, true, "out", b2, t2);
+	tb_finish(&b);
+	detect_verdict_get(b.s.dt, &v);
+	tb_free(&b);
+	return v.by_id[SYMPTOM_ALG_REWRITE_EVIDENCE] == 1;
+}
+
+/*
+ * A note's key (copy_key_set: method, branch and From tag packed into
+ * one block) tells the strings apart as comparing each did: the same
+ * strings join; a branch and tag cut at another place (the same bytes
+ * end to end) do not; strings differing only past what a note keeps
+ * (79 bytes of branch, 63 of tag) join, as before; one byte apart at
+ * the end of what is kept, or lengths around NH's 16-byte words and the
+ * 64-byte least, do not.
+ */
+static void
+test_join_keys(void)
+{
+	char lb1[120], lb2[120], lt1[90], lt2[90];
+
+	CU_ASSERT(keys_join("z9hG4bKsplitab", "cd", "z9hG4bKsplitab", "cd"));
+	CU_ASSERT(!keys_join("z9hG4bKsplitab", "cd", "z9hG4bKsplita", "bcd"));
+	CU_ASSERT(!keys_join("z9hG4bKsplita", "bcd", "z9hG4bKsplitab", "cd"));
+	/* 79 bytes of branch kept: a difference at the 80th is not seen,
+	 * one at the 79th is. */
+	memset(lb1, 'b', sizeof(lb1) - 1);
+	lb1[sizeof(lb1) - 1] = '\0';
+	memcpy(lb1, "z9hG4bK", 7);
+	memcpy(lb2, lb1, sizeof(lb1));
+	lb2[79] = 'X';
+	CU_ASSERT(keys_join(lb1, "t", lb2, "t"));
+	lb2[78] = 'X';
+	CU_ASSERT(!keys_join(lb1, "t", lb2, "t"));
+	/* 63 bytes of tag kept, the same. */
+	memset(lt1, 't', sizeof(lt1) - 1);
+	lt1[sizeof(lt1) - 1] = '\0';
+	memcpy(lt2, lt1, sizeof(lt1));
+	lt2[63] = 'X';
+	CU_ASSERT(keys_join("z9hG4bKlong", lt1, "z9hG4bKlong", lt2));
+	lt2[62] = 'X';
+	CU_ASSERT(!keys_join("z9hG4bKlong", lt1, "z9hG4bKlong", lt2));
+	/* Every length of branch around the word and least sizes: the
+	 * same strings join, one byte more or one changed does not. */
+	for (int n = 10; n < 70; n++) {
+		char x[80], y[80];
+
+		memset(x, 'a' + n % 26, (size_t)n);
+		memcpy(x, "z9hG4bK", 7);
+		x[n] = '\0';
+		memcpy(y, x, sizeof(x));
+		CU_ASSERT(keys_join(x, "tag", y, "tag"));
+		y[n] = 'Q';
+		y[n + 1] = '\0';
+		CU_ASSERT(!keys_join(x, "tag", y, "tag"));
+		y[n] = '\0';
+		y[n - 1] = 'Q';
+		CU_ASSERT(!keys_join(x, "tag", y, "tag"));
+	}
+}
+
 /*
  * A flood of one message under many Call-IDs at one instant (the same
  * branch, tags and CSeq: no call does that): the notes of that key stay
@@ -307,6 +392,7 @@ main(void)
 		{ "join tables follow the calls in flight", test_join_bounds },
 		{ "join notes of one key bounded", test_join_flood },
 		{ "join notes and records used again", test_join_reuse },
+		{ "join keys tell the strings apart", test_join_keys },
 		{ NULL, NULL }
 	};
 

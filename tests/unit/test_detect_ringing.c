@@ -30,6 +30,23 @@ test_ringing_after_answer(void)
 	CU_ASSERT(get(&b, "ringing_after_answer")->confidence >= 0.79);
 	tb_free(&b);
 
+	/* A CANCEL after the 2xx with no INVITE again: found from the
+	 * CANCEL alone (the walk for it is skipped only without one). */
+	tb_init(&b);
+	invite(&b, T0, "ra3", SV, "sendrecv");
+	ok200(&b, T0 + SEC, "ra3", "sendrecv", "");
+	tb_add(&b, T0 + 5 * SEC, PH, 5060, SV, 5060, -1,
+	    "CANCEL sip:server@" SV " SIP/2.0\n"
+	    "Via: SIP/2.0/UDP " PH ":5060;branch=z9hG4bKinvra3\n"
+	    "From: <sip:phone@" PH ">;tag=ph1\nTo: <sip:server@" SV ">\n"
+	    "Call-ID: ra3\nCSeq: 1 CANCEL\n\n");
+	tb_finish(&b);
+	CU_ASSERT_EQUAL(count(&b, "ringing_after_answer"), 1);
+	CU_ASSERT(get(&b, "ringing_after_answer") != NULL &&
+	    get(&b, "ringing_after_answer")->confidence > 0.69 &&
+	    get(&b, "ringing_after_answer")->confidence < 0.71);
+	tb_free(&b);
+
 	/* A retransmission 100 ms after the 2xx crossed it: silent. */
 	tb_init(&b);
 	invite(&b, T0, "ra2", SV, "sendrecv");

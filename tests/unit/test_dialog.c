@@ -513,6 +513,142 @@ test_take_many(void)
 	}
 }
 
+/* A done callback that scribbles over what dialog_release() no longer
+ * reads once it returns, and remembers where the dialog was. */
+static bool
+scribble_done(void *user, struct dialog *d)
+{
+	*(struct dialog **)user = d;
+	memset(d->call_id, 'x', sizeof(d->call_id));
+	memset(d->first_method, 'x', sizeof(d->first_method));
+	memset(d->from, 'x', sizeof(d->from));
+	memset(d->to, 'x', sizeof(d->to));
+	memset(d->from_tag, 'x', sizeof(d->from_tag));
+	memset(d->vis, 0x5a, sizeof(d->vis));
+	memset(&d->join, 0x5a, sizeof(d->join));
+	memset(&d->memo_initial, 0x5a, sizeof(d->memo_initial));
+	memset(&d->memo_answer, 0x5a, sizeof(d->memo_answer));
+	d->rtcp_packets = 77;
+	d->retrans_total = 77;
+	d->evicted = true;
+	d->media_eps = d;
+	return false;
+}
+
+/*
+ * A new dialog in the block of one that left (the pool hands it back) is
+ * as a zeroed one but for the bytes past its strings' ends: every other
+ * field zero, every string what its first message said.
+ */
+static void
+test_new_dialog_zeroed(void)
+{
+	struct dialog *old = NULL, *d;
+	struct dialog_table *t = dialog_table_new(scribble_done, &old);
+	struct rawmsg r;
+	struct pkt p = mkpkt(1, SEC);
+	const struct dialog_memo zm = { 0 };
+
+	rawmsg(&r, "zero-a", INV, 1, "INVITE", "", "z9hG4bKza", 1, SEC);
+	CU_ASSERT_EQUAL(dialog_table_take(t, (const uint8_t *)r.text, r.len,
+	    NULL, &p, 0, NULL, &d), DIALOG_TAKE_NEW);
+	dialog_table_expire(t, 10000 * SEC);
+	CU_ASSERT_PTR_EQUAL_FATAL(old, d);
+	rawmsg(&r, "zero-b", INV, 1, "INVITE", "", "z9hG4bKzb", 1, 10001 * SEC);
+	p = mkpkt(1, 10001 * SEC);
+	CU_ASSERT_EQUAL(dialog_table_take(t, (const uint8_t *)r.text, r.len,
+	    NULL, &p, 0, NULL, &d), DIALOG_TAKE_NEW);
+	CU_ASSERT_PTR_EQUAL(d, old);
+	CU_ASSERT_STRING_EQUAL(d->call_id, "zero-b");
+	CU_ASSERT_STRING_EQUAL(d->first_method, "INVITE");
+	CU_ASSERT_STRING_EQUAL(d->from, "alice@10.0.0.2");
+	CU_ASSERT_STRING_EQUAL(d->to, "bob@10.0.0.3");
+	CU_ASSERT_STRING_EQUAL(d->from_tag, "ft1");
+	for (int i = 0; i < 3; i++) {
+		CU_ASSERT_EQUAL(d->vis[i].state, 0);
+		CU_ASSERT_EQUAL(d->vis[i].why[0], '\0');
+	}
+	CU_ASSERT_EQUAL(d->join.id, 0);
+	CU_ASSERT_EQUAL(d->join.call_id[0], '\0');
+	CU_ASSERT_EQUAL(d->join.segment, 0);
+	CU_ASSERT(!d->join.other_first && !d->join.other_affected);
+	CU_ASSERT_EQUAL(d->join.counted, 0);
+	CU_ASSERT(memcmp(&d->memo_initial, &zm, sizeof(zm)) == 0);
+	CU_ASSERT(memcmp(&d->memo_answer, &zm, sizeof(zm)) == 0);
+	CU_ASSERT_EQUAL(d->rtcp_packets, 0);
+	CU_ASSERT_EQUAL(d->retrans_total, 0);
+	CU_ASSERT(!d->evicted);
+	CU_ASSERT_PTR_NULL(d->media_eps);
+	CU_ASSERT_PTR_NULL(d->findings);
+	CU_ASSERT_EQUAL(d->nstreams, 0);
+	dialog_table_free(t);
+}
+
+/*
+ * Messages equal in length and in the ends raw_hash reads (first 128
+ * and last 32 bytes) but not in the middle -- here 2,000 INVITEs whose
+ * Call-IDs differ -- share one hash whatever the key, and a capture can
+ * hold as many as it likes.  The index keeps one message a hash (else
+ * one chain of 2,000, every lookup and unlink walking it); the others'
+ * copies are still found, after the header walk, and folded.  Messages
+ * of distinct hashes are all indexed.
+ */
+static void
+test_take_same_ends(void)
+{
+	enum { N = 2000 };
+	struct seen s = { 0 };
+	struct dialog_table *t = dialog_table_new(done, &s);
+	struct anomalies an;
+	static struct rawmsg r[N];
+
+	memset(&an, 0, sizeof(an));
+	for (int i = 0; i < N; i++) {
+		char cid[32];
+
+		snprintf(cid, sizeof(cid), "same-ends-%04d", i);
+		rawmsg(&r[i], cid, INV, 1, "INVITE", "", "z9hG4bKsame", 1,
+		    SEC + i);
+		CU_ASSERT_FATAL(r[i].len > 128 + 32 && r[i].len == r[0].len);
+		CU_ASSERT(memcmp(r[i].text, r[0].text, 128) == 0);
+		CU_ASSERT(memcmp(r[i].text + r[i].len - 32,
+		    r[0].text + r[0].len - 32, 32) == 0);
+	}
+	for (int pass = 0; pass < 2; pass++)
+		for (int i = 0; i < N; i++) {
+			struct pkt p = mkpkt(1, r[i].ts + pass * SEC);
+			struct dialog *d;
+
+			CU_ASSERT_EQUAL(dialog_table_take(t,
+			    (const uint8_t *)r[i].text, r[i].len, NULL, &p, 0, &an,
+			    &d), pass ? DIALOG_TAKE_RETRANS : DIALOG_TAKE_NEW);
+			CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+			CU_ASSERT_EQUAL(d->nmsgs, 1);
+			CU_ASSERT_EQUAL(d->msgs[0].retrans, (uint32_t)pass);
+		}
+	CU_ASSERT_EQUAL(dialog_table_count(t), N);
+	CU_ASSERT_EQUAL(dialog_table_indexed(t), 1);
+	dialog_table_free(t);
+	CU_ASSERT_EQUAL(s.n, N);
+	CU_ASSERT_EQUAL(anomaly_total(&an), 0);
+
+	/* distinct branches: distinct ends, every message indexed */
+	t = dialog_table_new(done, &s);
+	for (int i = 0; i < N; i++) {
+		char cid[32], br[32];
+		struct pkt p = mkpkt(1, SEC + i);
+		struct dialog *d;
+
+		snprintf(cid, sizeof(cid), "same-ends-%04d", i);
+		snprintf(br, sizeof(br), "z9hG4bK%04d", i);
+		rawmsg(&r[i], cid, INV, 1, "INVITE", "", br, 1, SEC + i);
+		CU_ASSERT_EQUAL(dialog_table_take(t, (const uint8_t *)r[i].text,
+		    r[i].len, NULL, &p, 0, &an, &d), DIALOG_TAKE_NEW);
+	}
+	CU_ASSERT_EQUAL(dialog_table_indexed(t), N);
+	dialog_table_free(t);
+}
+
 /*
  * Copies are recognised before parsing through the table's index of
  * stored messages by raw bytes, which points into each dialog's message
@@ -747,6 +883,10 @@ main(void)
 	CU_add_test(s, "take: as parse + add", test_take_matches_add);
 	CU_add_test(s, "take: retransmission by bytes", test_take_by_bytes);
 	CU_add_test(s, "take: many calls, blocks reused", test_take_many);
+	CU_add_test(s, "a new dialog in a reused block is zeroed",
+	    test_new_dialog_zeroed);
+	CU_add_test(s, "take: one indexed message a hash",
+	    test_take_same_ends);
 	CU_add_test(s, "take: index follows moved arrays",
 	    test_take_index_moves);
 	CU_add_test(s, "method codes: strcmp's answer", test_method_codes);

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "sip/rtp.h"
+#include "rtp_ref.h"
 
 #define MS (1000000LL)
 #define SEC (1000000000LL)
@@ -1046,6 +1047,148 @@ test_stream_dup_model(void)
 	}
 }
 
+/*
+ * rtp_stream_add's fast paths against the general code (rtp_ref.c: the
+ * same rtp.c built with RTP_REFERENCE): random streams of in-order runs,
+ * losses, duplicates, late packets, restarts and sequence wraps; arrival
+ * gaps around 20 ms with jitter, on millisecond and second boundaries,
+ * anywhere in seconds, just below 2^32 ns, pauses long enough to fold
+ * the rate strip, and a clock stepping back; audio with steps that
+ * change, comfort noise, telephone events (their type named before the
+ * stream or late, the audio's) and codec changes; another SSRC now and
+ * then.  After every packet the two records must be equal, byte for
+ * byte, and so must the medians (the reference adds the histogram's
+ * slots up).
+ */
+static uint64_t
+rnd(uint64_t *x)
+{
+	*x ^= *x << 13;
+	*x ^= *x >> 7;
+	*x ^= *x << 17;
+	return *x;
+}
+
+static void
+test_stream_fast_vs_reference(void)
+{
+	static const int pts[] = { 0, 8, 18, 96, 101, 13, 19, 9 };
+	uint64_t x = 0x9e3779b97f4a7c15ULL;
+	uint64_t packets = 0, diffs = 0;
+
+	for (int round = 0; round < 400; round++) {
+		struct rtp_stream *f = calloc(1, sizeof(*f));
+		struct rtp_stream *r = calloc(1, sizeof(*r));
+		uint16_t seq = (uint16_t)rnd(&x);
+		uint32_t ts = (uint32_t)rnd(&x), step = 160;
+		int64_t t = (int64_t)(rnd(&x) % 4000) * SEC;
+		int audio = pts[rnd(&x) % 4], n = 500 + (int)(rnd(&x) % 3000);
+		int mode = (int)(rnd(&x) % 4);
+
+		CU_ASSERT_FATAL(f != NULL && r != NULL);
+		rtp_stream_init(f, NULL, NULL, 7);
+		ref_rtp_stream_init(r, NULL, NULL, 7);
+		if (round % 3 == 0) {
+			rtp_stream_set_payload(f, audio, round % 2 ? 8000 : 0);
+			ref_rtp_stream_set_payload(r, audio, round % 2 ? 8000 : 0);
+		}
+		if (round % 5 == 0) {
+			rtp_stream_set_event_pt(f, 101);
+			ref_rtp_stream_set_event_pt(r, 101);
+		}
+		for (int i = 0; i < n; i++) {
+			struct rtp_hdr h;
+			uint64_t c = rnd(&x), k = c % 100;
+			int64_t gap;
+
+			memset(&h, 0, sizeof(h));
+			h.version = 2;
+			h.ssrc = 7;
+			h.payload_len = 160;
+			h.pt = (uint8_t)audio;
+			if (k < (uint64_t)(70 - mode * 10)) {
+				seq++;
+			} else if (k < 78) {
+				seq = (uint16_t)(seq + 2 + c / 100 % 40);
+			} else if (k < 82) {
+				/* a duplicate or a late packet */
+				seq = (uint16_t)(seq - c / 100 % 120);
+			} else if (k < 84) {
+				seq = (uint16_t)(seq + 3000 + c / 100 % 60000);
+			} else if (k < 86) {
+				seq = (uint16_t)(0xfffe + c / 100 % 4);
+			} else if (k < 89) {
+				h.pt = (uint8_t)pts[4 + c / 100 % 3];
+				h.payload_len = c / 1000 % 2 ? 4 : 20;
+				seq++;
+			} else if (k < 91) {
+				audio = pts[c / 100 % 8];
+				h.pt = (uint8_t)audio;
+				seq++;
+			} else if (k < 93) {
+				step = c / 100 % 3 == 0 ? 160 : (uint32_t)(c / 100 % 700);
+				seq++;
+			} else if (k < 94) {
+				h.ssrc = 8;
+				seq++;
+			} else if (k == 94 && c / 100 % 8 == 0) {
+				/* events named late: the audio type's */
+				rtp_stream_set_event_pt(f, audio);
+				ref_rtp_stream_set_event_pt(r, audio);
+				seq++;
+			} else {
+				seq++;
+			}
+			ts += step;
+			h.seq = seq;
+			h.ts = ts + (k == 95 ? 5000u : 0u);
+			c = rnd(&x);
+			switch (c % 16) {
+			case 4:	/* to a second's boundary, either side */
+				gap = SEC - ((t % SEC) + SEC) % SEC -
+				    (int64_t)(c / 16 % 3) + 1;
+				break;
+			case 5:	/* anything from -2 to 6 s */
+				gap = (int64_t)(c / 16 % (8 * SEC)) - 2 * SEC;
+				break;
+			case 6:	/* just below 2^32 ns */
+				gap = (INT64_C(1) << 32) - (int64_t)(c / 16 % (2 * MS));
+				break;
+			case 0:	/* on a rounding boundary, either side */
+				gap = (int64_t)(c / 16 % 40) * MS + MS / 2 -
+				    (int64_t)(c / 640 % 2);
+				break;
+			case 1:	/* a pause: seconds to many minutes */
+				gap = (int64_t)(c / 16 % (mode == 3 ? 4000 : 90)) *
+				    SEC;
+				break;
+			case 2:	/* the capture clock steps back */
+				gap = -(int64_t)(c / 16 % 3000) * MS;
+				break;
+			case 3:
+				gap = 0;
+				break;
+			default:
+				gap = 20 * MS + (int64_t)(c / 16 % 4000000) -
+				    2000000;
+				break;
+			}
+			t += gap;
+			CU_ASSERT_EQUAL(rtp_stream_add(f, &h, t, (uint64_t)i),
+			    ref_rtp_stream_add(r, &h, t, (uint64_t)i));
+			packets++;
+			if (memcmp(f, r, sizeof(*f)) != 0 ||
+			    rtp_stream_ptime_ms(f) != ref_rtp_stream_ptime_ms(r) ||
+			    rtp_stream_gap_ms(f) != ref_rtp_stream_gap_ms(r))
+				diffs++;
+		}
+		free(f);
+		free(r);
+	}
+	CU_ASSERT(packets > 500000);
+	CU_ASSERT_EQUAL(diffs, 0);
+}
+
 int
 main(void)
 {
@@ -1079,6 +1222,8 @@ main(void)
 	    !CU_add_test(st, "packetisation", test_stream_ptime) ||
 	    !CU_add_test(st, "codec change", test_stream_codec_change) ||
 	    !CU_add_test(st, "random", test_stream_random) ||
+	    !CU_add_test(st, "fast paths = reference",
+	    test_stream_fast_vs_reference) ||
 	    !CU_add_test(st, "duplicates, model", test_stream_dup_model)) {
 		CU_cleanup_registry();
 		return CU_get_error() ? (int)CU_get_error() : 1;

@@ -140,6 +140,199 @@ test_nat_port_range(void)
 }
 
 /*
+ * The port summary (sim/nat.c struct psum) lets a search pass a block of
+ * ports all held; the port it finds must be the one the plain scan of
+ * every port finds (nat_set_exhaustive), since that order is the
+ * kernel's.  Two NATs take the same random operations -- phones to a few
+ * servers (per tuple: a port held toward one is free toward another),
+ * signalling that lives an hour and flows that die in 30 s, media pairs
+ * (+2 and random), pinholes, forwards, keepalives, inbound packets --
+ * until the range is full, then on, with the time jumping now and then
+ * so that part of the holders die; every answer must agree.
+ */
+struct twin {
+	struct nat *n[2];
+	uint32_t rnd;
+	int64_t t;
+	unsigned fails, ops, filled;
+};
+
+static uint32_t
+twin_rnd(struct twin *w, uint32_t below)
+{
+	w->rnd = w->rnd * 1103515245u + 12345u;
+	return (w->rnd >> 8) % below;
+}
+
+static struct ep
+twin_ep(const char *net, uint32_t k, uint16_t port)
+{
+	struct ep e = E(net, port);
+
+	e.ip[2] = (uint8_t)(k >> 8);
+	e.ip[3] = (uint8_t)k;
+	return e;
+}
+
+static void
+twin_op(struct twin *w, uint32_t phones, uint32_t servers)
+{
+	/* half of them among those that filled the range */
+	struct ep ph = twin_rnd(w, 2) == 0 ?
+	    twin_ep("10.1.0.0", twin_rnd(w, w->filled), 5060) :
+	    twin_ep("10.0.0.0", twin_rnd(w, phones), twin_rnd(w, 4) == 0 ?
+	    (uint16_t)(1024 + twin_rnd(w, 60000)) : 5060);
+	struct ep srv = twin_ep("198.51.0.0", twin_rnd(w, 4) != 0 ? 0 :
+	    twin_rnd(w, servers), 5060);
+	struct ep pub[2], out;
+	struct nat_result r[2];
+	uint32_t op = twin_rnd(w, 100);
+	uint8_t proto = twin_rnd(w, 20) == 0 ? 6 : 17;
+	int k, rc[2];
+
+	w->ops++;
+	w->t += twin_rnd(w, 3) * (S / 1000);
+	if (twin_rnd(w, 3000) == 0)
+		w->t += (int64_t)(31 + twin_rnd(w, 100)) * S;
+	if (op < 60) {
+		bool sig = twin_rnd(w, 3) != 0, fresh = twin_rnd(w, 5) == 0;
+
+		for (k = 0; k < 2; k++)
+			rc[k] = nat_outbound(w->n[k], proto, &ph, &srv, w->t, sig,
+			    fresh, &pub[k]);
+		CU_ASSERT_EQUAL(rc[0], rc[1]);
+		if (rc[0] == 0 && rc[1] == 0)
+			CU_ASSERT_EQUAL(pub[0].port, pub[1].port);
+		w->fails += rc[0] != 0;
+	} else if (op < 80) {
+		uint16_t want = (uint16_t)(twin_rnd(w, 4) == 0 ?
+		    1024 + twin_rnd(w, 64000) : 16384 + 2 * twin_rnd(w, 8000));
+		int pol = twin_rnd(w, 5) == 0 ? MPORT_RANDOM :
+		    MPORT_KEEP_UNLESS_BUSY;
+		uint16_t got[2];
+
+		ph.port = (uint16_t)(16384 + 2 * twin_rnd(w, 8000));
+		for (k = 0; k < 2; k++)
+			got[k] = nat_reserve_media(w->n[k], &ph, want, pol, w->t);
+		CU_ASSERT_EQUAL(got[0], got[1]);
+		w->fails += got[0] == 0;
+	} else if (op < 88) {
+		struct ep p = E("198.51.100.1", (uint16_t)(1024 + twin_rnd(w, 64512)));
+		struct ep ins = twin_ep("10.0.0.0", twin_rnd(w, phones),
+		    (uint16_t)(16384 + twin_rnd(w, 16000)));
+		bool reg = twin_rnd(w, 4) == 0, outward = twin_rnd(w, 5) == 0;
+		struct nat_flow fl;
+
+		fl.proto = 17;
+		fl.in = ph;
+		fl.remote = srv;
+		for (k = 0; k < 2; k++)
+			rc[k] = reg ? nat_add_pinhole(w->n[k], 17, &p, &ins, &srv,
+			    w->t + 180 * S, true) :
+			    nat_add_media_pinhole(w->n[k], &fl, 'a', outward, &p,
+			    &ins, NULL, w->t, w->t + 180 * S);
+		CU_ASSERT_EQUAL(rc[0], rc[1]);
+	} else if (op < 90) {
+		struct nat_flow fl;
+
+		fl.proto = 17;
+		fl.in = ph;
+		fl.remote = srv;
+		for (k = 0; k < 2; k++)
+			nat_flush_flow(w->n[k], &fl);
+	} else if (op < 92) {
+		ph.port = (uint16_t)(16384 + 2 * twin_rnd(w, 8000));
+		for (k = 0; k < 2; k++)
+			nat_close_pinholes(w->n[k], &ph);
+	} else if (op < 93) {
+		for (k = 0; k < 2; k++)
+			nat_keepalive(w->n[k], proto, &ph, 20, w->t);
+	} else {
+		/* an inbound packet, to a port in use or any */
+		struct ep p = E("198.51.100.1", 0);
+
+		if (nat_lookup_out(w->n[0], proto, &ph, &srv, w->t, &out) &&
+		    twin_rnd(w, 2) == 0)
+			p.port = out.port;
+		else
+			p.port = (uint16_t)(1024 + twin_rnd(w, 64512));
+		for (k = 0; k < 2; k++)
+			nat_inbound(w->n[k], proto, &srv, &p, w->t, &r[k]);
+		CU_ASSERT_EQUAL(r[0].verdict, r[1].verdict);
+		CU_ASSERT(ep_eq(&r[0].inside, &r[1].inside));
+	}
+}
+
+static void
+twin_run(const char *knob, uint32_t phones, uint32_t servers, unsigned ops)
+{
+	struct ep pub = E("198.51.100.1", 0);
+	struct twin w;
+	unsigned i, full;
+	int64_t t0;
+	int k;
+
+	linux_cfg();
+	if (knob != NULL)
+		set(knob);
+	memset(&w, 0, sizeof(w));
+	w.rnd = 7 + phones + servers;
+	for (k = 0; k < 2; k++) {
+		w.n[k] = nat_new(&cfg, &pub);
+		CU_ASSERT_FATAL(w.n[k] != NULL);
+	}
+	nat_set_exhaustive(w.n[1], true);
+	for (k = 0; k < 2; k++) {
+		struct ep fin = E("10.0.0.9", 8080);
+
+		CU_ASSERT_EQUAL(nat_add_forward(w.n[k], 17, 40000, &fin), 0);
+		CU_ASSERT_EQUAL(nat_add_forward(w.n[k], 6, 443, &fin), 0);
+	}
+	/* phones to the first server until no port is left */
+	for (i = 0; i < 70000 && w.fails == 0; i++) {
+		struct ep ph = twin_ep("10.1.0.0", i, 5060), p[2];
+		struct ep srv = twin_ep("198.51.0.0", 0, 5060);
+		int rc[2];
+
+		w.t += S / 1000;
+		for (k = 0; k < 2; k++)
+			rc[k] = nat_outbound(w.n[k], 17, &ph, &srv, w.t, true,
+			    false, &p[k]);
+		CU_ASSERT_EQUAL(rc[0], rc[1]);
+		if (rc[0] == 0 && rc[1] == 0)
+			CU_ASSERT_EQUAL(p[0].port, p[1].port);
+		w.fails += rc[0] != 0;
+	}
+	/* it reached a full range (a search failed), and goes on from there */
+	CU_ASSERT(w.fails > 0);
+	w.filled = i;
+	t0 = w.t;
+	for (i = 0; i < ops / 2; i++)
+		twin_op(&w, phones, servers);
+	/* to where the hour of the first phones' signalling is running out:
+	 * the range comes free a few ports at a time */
+	full = w.fails;
+	w.t = t0 + 3600 * S - 30 * S;
+	for (; i < ops; i++)
+		twin_op(&w, phones, servers);
+	printf(" [%s: %u operations, %u found no port, %u of them after the hour]",
+	    knob ? knob : "linux", w.ops, w.fails, w.fails - full);
+	for (k = 0; k < 2; k++)
+		nat_free(w.n[k]);
+}
+
+static void
+test_nat_port_summary(void)
+{
+	/* 1024-65535 per tuple: 3 servers, more phones than ports */
+	twin_run(NULL, 65000, 3, 16000);
+	/* 32768-60999, one binding per phone for every remote */
+	twin_run("nat_mapping=eim", 40000, 2, 16000);
+	twin_run("port_preservation=false", 40000, 1, 12000);
+	twin_run("mport_policy=random", 30000, 2, 12000);
+}
+
+/*
  * A per-tuple NAT (nat_mapping apdm, Linux's conntrack) holds a public
  * port per remote: phone C keeps 5060 toward another server while phone
  * A holds 5060 toward the first (samples/linux-alg/nat-ports-alg-off),
@@ -2001,6 +2194,7 @@ main(void)
 	CU_add_test(s, "port preservation", test_nat_port_preservation);
 	CU_add_test(s, "port range", test_nat_port_range);
 	CU_add_test(s, "port per tuple", test_nat_port_per_tuple);
+	CU_add_test(s, "port summary = plain scan", test_nat_port_summary);
 	CU_add_test(s, "mapping kinds", test_nat_mapping_kinds);
 	CU_add_test(s, "filtering", test_nat_filtering);
 	CU_add_test(s, "timeouts", test_nat_timeouts);
