@@ -454,16 +454,17 @@ test_inbound_refused(void)
 	CU_ASSERT_EQUAL(count(&b, "inbound_call_unanswered"), 0);
 	tb_free(&b);
 
-	/* A quote cut before the Call-ID: matched by its flow and its top
+	/* A quote cut after the top Via, before the Call-ID (110 bytes):
+	 * matched by its flow and its top
 	 * Via branch; another branch is another transaction. */
 	tb_init(&b);
-	refuse(&b, T0 + MS, NAT, 3, SV, "ir4", "ir4", 90);
+	refuse(&b, T0 + MS, NAT, 3, SV, "ir4", "ir4", 110);
 	inbound_invite(&b, T0, SV, "ir4", 0);
 	tb_finish(&b);
 	CU_ASSERT_EQUAL(count(&b, "inbound_call_unanswered"), 1);
 	tb_free(&b);
 	tb_init(&b);
-	refuse(&b, T0 + MS, NAT, 3, SV, "ir5", "zz", 90);
+	refuse(&b, T0 + MS, NAT, 3, SV, "ir5", "zz", 110);
 	inbound_invite(&b, T0, SV, "ir5", 0);
 	tb_finish(&b);
 	CU_ASSERT_EQUAL(count(&b, "inbound_call_unanswered"), 0);
