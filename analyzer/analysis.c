@@ -1157,8 +1157,19 @@ on_unreach(void *user, const struct pkt *p, struct anomalies *an)
 		detect_too_big(a->det, &e);
 		return;
 	}
-	if (p->l4 == PKT_ICMP_SIP_UNREACH)
-		return;         /* SIP refused on the way: counted by decode */
+	if (p->l4 == PKT_ICMP_SIP_UNREACH) {
+		/* SIP refused on the way: evidence on the request's dialog */
+		struct detect_refusal_ev e = {
+			.cap_idx = p->cap_idx, .frame = p->frame,
+			.ts_ns = p->ts_ns, .src = p->src, .dst = p->dst,
+			.reporter = p->reporter, .type = p->icmp_type,
+			.code = p->icmp_code, .quote = p->payload,
+			.quote_len = p->len,
+		};
+
+		detect_sip_refused(a->det, &e);
+		return;
+	}
 	handle_icmp_unreach(a, p);
 }
 

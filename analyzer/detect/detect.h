@@ -163,6 +163,32 @@ struct detect_too_big_ev {
 void detect_too_big(struct detect *dt, const struct detect_too_big_ev *e);
 
 /*
+ * Any other ICMP(v6) destination unreachable quoting a SIP datagram
+ * (ingest PKT_ICMP_SIP_UNREACH: a filter's admin-prohibited, a host or
+ * port unreachable): src and dst are the quoted datagram's, reporter the
+ * ICMP's source, type and code the error's, quote and quote_len the
+ * quoted SIP bytes (cut anywhere; read here, never kept).
+ */
+struct detect_refusal_ev {
+	uint32_t cap_idx;
+	uint64_t frame;
+	int64_t ts_ns;
+	struct ep src, dst, reporter;
+	uint8_t type, code;
+	const uint8_t *quote;
+	size_t quote_len;
+};
+
+/*
+ * Records e for inbound_call_unanswered (detect_inbound.c): the INVITE it
+ * quotes (its flow, and its Call-ID, CSeq and top Via branch where the
+ * quote holds them whole) was refused on the way, by e->reporter.  Called
+ * by the analysis as the error arrives.  Never allocates;
+ * DETECT_MAX_REFUSALS entries, the oldest replaced.
+ */
+void detect_sip_refused(struct detect *dt, const struct detect_refusal_ev *e);
+
+/*
  * Response r, just added to dialog d, answers a UDP request of d (same
  * CSeq and method, sent the opposite way): records that request's IP
  * length as carried by its path (source, destination) for oversize_drop's

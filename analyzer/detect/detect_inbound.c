@@ -57,14 +57,29 @@
  * (detect_pending_cite): the INVITE is one event, reported once, on its
  * own dialog.  The gap counts what was seen by then: packets of dialogs
  * still in flight cannot shorten it.
+ *
+ * Refused by ICMP.  An ICMP(v6) destination unreachable that quotes the
+ * INVITE (detect_sip_refused: its flow, source and destination
+ * address:port, and, where the quote holds them whole, its Call-ID, CSeq
+ * number and top Via branch; within Timer B, 64*T1 = 32 s, of its first
+ * transmission) is the proof that it never reached the phone and names
+ * who stopped it: from the INVITE's own destination address (a NAT's
+ * public address answering port unreachable: no binding or pinhole
+ * admitted it, the router's own stack refused it) or from another
+ * address (a router or filter on the path).  Reported even when the
+ * INVITE was sent once (0.8), with the reporter, the ICMP type and code
+ * and the first error's frame as evidence.
  */
+#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "base/text.h"
 #include "detect/detect_int.h"
 
 #define MIN_RETRANS 2
 #define BIG_INVITE 1300
+#define REFUSAL_WINDOW_NS (32 * DETECT_NS + DETECT_NS)
 
 static const char explanation[] =
     "Nothing answered this INVITE, not even 100 Trying: it never reached "
@@ -185,6 +200,194 @@ gap_evidence(struct finding *f, const struct gapinfo *g,
 		    ep_str(&g->reg->peer, c, sizeof(c)));
 }
 
+/*
+ * The value of the first header line named name (or its compact form c,
+ * 0 none) in the quoted SIP bytes q[0..n), into out (NUL-terminated,
+ * spaces around it trimmed): true only when the whole line is in the
+ * quote and the value fits out.
+ */
+static bool
+quoted_header(const uint8_t *q, size_t n, const char *name, char c,
+    char *out, size_t outn)
+{
+	size_t nl = strlen(name);
+
+	for (size_t i = 0; i + 2 < n; i++) {
+		size_t j = i + 2, e;
+
+		if (q[i] != '\r' || q[i + 1] != '\n')
+			continue;
+		if (n - j > nl && text_iprefix(q + j, n - j, name))
+			j += nl;
+		else if (c != 0 && tolower(q[j]) == c)
+			j++;
+		else
+			continue;
+		while (j < n && (q[j] == ' ' || q[j] == '\t'))
+			j++;
+		if (j >= n || q[j] != ':')
+			continue;
+		for (j++; j < n && (q[j] == ' ' || q[j] == '\t'); j++)
+			;
+		for (e = j; e < n && q[e] != '\r' && q[e] != '\n'; e++)
+			;
+		if (e >= n)
+			return false;   /* the quote ends inside it */
+		while (e > j && (q[e - 1] == ' ' || q[e - 1] == '\t'))
+			e--;
+		if (e - j >= outn)
+			return false;
+		memcpy(out, q + j, e - j);
+		out[e - j] = '\0';
+		return true;
+	}
+	return false;
+}
+
+/* The branch parameter of a Via value, into out ("" none). */
+static void
+via_branch(const char *via, char *out, size_t outn)
+{
+	out[0] = '\0';
+	for (const char *p = via; *p != '\0'; p++) {
+		size_t k = 0;
+
+		if (*p != ';')
+			continue;
+		for (p++; *p == ' ' || *p == '\t'; p++)
+			;
+		if (strncasecmp(p, "branch=", 7) != 0) {
+			p--;
+			continue;
+		}
+		for (p += 7; p[k] != '\0' && p[k] != ';' && p[k] != ',' &&
+		    p[k] != ' ' && p[k] != '\t'; k++)
+			;
+		if (k < outn) {
+			memcpy(out, p, k);
+			out[k] = '\0';
+		}
+		return;
+	}
+}
+
+void
+detect_sip_refused(struct detect *dt, const struct detect_refusal_ev *e)
+{
+	struct detect_refusal r, *t;
+	char via[256], cseq[32];
+	uint64_t v;
+
+	memset(&r, 0, sizeof(r));
+	if (!quoted_header(e->quote, e->quote_len, "Call-ID", 'i',
+	    r.call_id, sizeof(r.call_id)))
+		r.call_id[0] = '\0';
+	if (quoted_header(e->quote, e->quote_len, "CSeq", 0, cseq,
+	    sizeof(cseq))) {
+		size_t k = 0;
+
+		while (isdigit((unsigned char)cseq[k]))
+			k++;
+		if (k > 0 && text_parse_uint(cseq, k, UINT32_MAX, &v) == 0) {
+			r.has_cseq = true;
+			r.cseq = (uint32_t)v;
+		}
+	}
+	if (quoted_header(e->quote, e->quote_len, "Via", 'v', via,
+	    sizeof(via)))
+		via_branch(via, r.branch, sizeof(r.branch));
+	for (unsigned i = 0; i < dt->nrefusals; i++) {
+		t = &dt->refusals[i];
+		if (t->cap_idx == e->cap_idx && t->type == e->type &&
+		    t->code == e->code && ep_eq(&t->src, &e->src) &&
+		    ep_eq(&t->dst, &e->dst) &&
+		    ep_same_ip(&t->reporter, &e->reporter) &&
+		    strcmp(t->call_id, r.call_id) == 0 &&
+		    e->ts_ns - t->last_ns < REFUSAL_WINDOW_NS) {
+			if (t->count < UINT32_MAX)
+				t->count++;
+			t->last_ns = e->ts_ns;
+			return;
+		}
+	}
+	if (dt->nrefusals < DETECT_MAX_REFUSALS) {
+		t = &dt->refusals[dt->nrefusals++];
+	} else {
+		t = &dt->refusals[dt->refusal_next];
+		dt->refusal_next = (dt->refusal_next + 1) % DETECT_MAX_REFUSALS;
+	}
+	r.cap_idx = e->cap_idx;
+	r.frame = e->frame;
+	r.ts_ns = r.last_ns = e->ts_ns;
+	r.src = e->src;
+	r.dst = e->dst;
+	r.reporter = e->reporter;
+	r.type = e->type;
+	r.code = e->code;
+	r.count = 1;
+	*t = r;
+}
+
+/* The ICMP refusal of inv, the first recorded, or NULL: its flow, within
+ * Timer B of inv, and the Call-ID, CSeq and branch the quote holds. */
+static const struct detect_refusal *
+refusal_of(const struct detect *dt, const struct dmsg *inv)
+{
+	const struct detect_refusal *best = NULL;
+	const struct sipmsg *m = inv->m;
+
+	if ((inv->transport & 0x7f) != PKT_UDP)
+		return NULL;
+	for (unsigned i = 0; i < dt->nrefusals; i++) {
+		const struct detect_refusal *t = &dt->refusals[i];
+
+		if (t->cap_idx != inv->cap_idx || !ep_eq(&t->src, &inv->src) ||
+		    !ep_eq(&t->dst, &inv->dst) || t->ts_ns < inv->ts_ns ||
+		    t->ts_ns - inv->ts_ns > REFUSAL_WINDOW_NS)
+			continue;
+		if (t->call_id[0] != '\0' &&
+		    (m->call_id == NULL || strcmp(t->call_id, m->call_id) != 0))
+			continue;
+		if (t->has_cseq && t->cseq != m->cseq)
+			continue;
+		if (t->branch[0] != '\0' && m->nvia > 0 &&
+		    m->via[0].branch != NULL &&
+		    strcmp(t->branch, m->via[0].branch) != 0)
+			continue;
+		if (best == NULL || t->ts_ns < best->ts_ns)
+			best = t;
+	}
+	return best;
+}
+
+/* "port unreachable" and the like, for ICMP type 3 / ICMPv6 type 1. */
+static const char *
+unreach_name(const struct detect_refusal *r)
+{
+	static const char *const v4[] = {
+		"net unreachable", "host unreachable", "protocol unreachable",
+		"port unreachable", NULL, "source route failed",
+		"destination net unknown", "destination host unknown", NULL,
+		"net administratively prohibited",
+		"host administratively prohibited", NULL, NULL,
+		"communication administratively prohibited",
+	};
+	static const char *const v6[] = {
+		"no route to destination", "administratively prohibited",
+		"beyond scope of source address", "address unreachable",
+		"port unreachable", "source address failed ingress/egress "
+		"policy", "reject route to destination",
+	};
+
+	if (r->reporter.family == 6 && r->type == 1 &&
+	    r->code < sizeof(v6) / sizeof(v6[0]))
+		return v6[r->code];
+	if (r->reporter.family == 4 && r->type == 3 &&
+	    r->code < sizeof(v4) / sizeof(v4[0]) && v4[r->code] != NULL)
+		return v4[r->code];
+	return "destination unreachable";
+}
+
 static bool
 public_addr(const struct ep *e)
 {
@@ -285,8 +488,9 @@ detect_inbound_call_unanswered(struct detect *dt, const struct dialog *d,
 	bool big, frag;
 	uint32_t size;
 	struct finding *f;
+	const struct detect_refusal *ref;
 	struct gapinfo g;
-	char sum[200];
+	char sum[200], refused[120], a[NETADDR_STRLEN];
 	double conf;
 
 	if (d->kind == DIALOG_REGISTER)
@@ -312,11 +516,14 @@ detect_inbound_call_unanswered(struct detect *dt, const struct dialog *d,
 	frag = inv->nfrags > 1;
 	big = (inv->transport & 0x7f) == PKT_UDP && (frag ||
 	    (inv->m->raw_len > BIG_INVITE && inv->retrans >= 1));
-	if (inv->retrans < MIN_RETRANS && !big)
+	ref = refusal_of(dt, inv);
+	if (inv->retrans < MIN_RETRANS && !big && ref == NULL)
 		return;
 	if (invite_from_phone(dt, inv))
 		return;  /* the phone's own call out: not an incoming call */
-	if (big)
+	if (ref != NULL)
+		conf = 0.8;
+	else if (big)
 		conf = 0.7;
 	else
 		conf = 0.6;
@@ -325,13 +532,31 @@ detect_inbound_call_unanswered(struct detect *dt, const struct dialog *d,
 		pending_add(dt, inv);
 	conf = gap_confidence(&g, conf);
 	gap_summary(&g, sum, sizeof(sum));
+	refused[0] = '\0';
+	if (ref != NULL)
+		snprintf(refused, sizeof(refused), "; %s refused it (ICMP %s)%s",
+		    ep_ip_str(&ref->reporter, a, sizeof(a)), unreach_name(ref),
+		    ep_same_ip(&ref->reporter, &inv->dst) ? ", its own "
+		    "destination" : ", a router on the path");
 	f = detect_finding_add(fs, SYMPTOM_INBOUND_CALL_UNANSWERED, conf, explanation, rem,
-	    "INVITE %s got no response at all%s%s",
+	    "INVITE %s got no response at all%s%s%s",
 	    inv->retrans ? "retransmitted" : "sent once",
 	    big ? (frag ? "; it was IP-fragmented" :
-	    "; it is larger than 1300 bytes over UDP") : "", sum);
+	    "; it is larger than 1300 bytes over UDP") : "", refused, sum);
 	detect_ev(f, inv, "INVITE", "%u retransmission(s), %u bytes%s",
 	    inv->retrans, size, frag ? ", in IP fragments" : "");
+	if (ref != NULL)
+		detect_ev_at(f, ref->cap_idx, ref->frame, ref->ts_ns,
+		    "ICMP refusal", "%s sent ICMP%s type %u code %u (%s) "
+		    "quoting this INVITE, %u time(s): %s",
+		    ep_ip_str(&ref->reporter, a, sizeof(a)),
+		    ref->reporter.family == 6 ? "v6" : "", ref->type,
+		    ref->code, unreach_name(ref), ref->count,
+		    !ep_same_ip(&ref->reporter, &inv->dst) ?
+		    "a router on the path, not its destination" :
+		    detect_nat_private(&inv->dst) ? "its destination itself" :
+		    "its destination itself: no binding, pinhole or listener "
+		    "there took it in");
 	if (frag)
 		detect_ev(f, inv, "IP fragments", "%u", inv->nfrags);
 	if (cancel != NULL)

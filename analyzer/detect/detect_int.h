@@ -126,6 +126,26 @@ struct detect_toobig {
 	int64_t last_ns;
 };
 
+/* ICMP destination unreachable errors quoting SIP (detect_inbound.c
+ * detect_sip_refused): one per quoted flow, reporter, type, code and
+ * quoted Call-ID, with how often and until when.  The quoted Call-ID,
+ * CSeq and top Via branch are kept only when the quote holds them whole
+ * (call_id[0] / branch[0] '\0' and has_cseq false: not known). */
+#define DETECT_MAX_REFUSALS 64
+#define DETECT_REFUSAL_ID_BYTES 64
+struct detect_refusal {
+	uint32_t cap_idx;
+	uint64_t frame;           /* the first */
+	int64_t ts_ns, last_ns;
+	struct ep src, dst, reporter;
+	uint8_t type, code;
+	bool has_cseq;
+	uint32_t cseq;
+	uint32_t count;
+	char call_id[DETECT_REFUSAL_ID_BYTES];
+	char branch[DETECT_REFUSAL_ID_BYTES];
+};
+
 /* The largest request answered on one UDP path (detect_request_answered),
  * for the silent form of oversize_drop. */
 struct detect_path {
@@ -275,6 +295,8 @@ struct detect {
 	uint64_t bindings_dropped; /* binding or pending entries not kept */
 	struct detect_toobig toobig[DETECT_MAX_TOOBIG];
 	unsigned ntoobig, toobig_next;
+	struct detect_refusal refusals[DETECT_MAX_REFUSALS];
+	unsigned nrefusals, refusal_next;
 	struct detect_path paths[DETECT_MAX_PATHS];
 	unsigned npaths, path_next;
 	/* 1 + the first path of each bucket (by cap_idx, src, dst), 0 none:

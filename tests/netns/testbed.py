@@ -18,6 +18,11 @@ through the real kernel: nftables masquerade and, with the ALG on, the
                                                             +-- far ns
                                                                 198.51.100.4
 
+With transit= the isp namespace is also a router on the path (198.51.100.254
+on br0, IP forwarding): the router and the server reach each other through
+it (host routes), and it refuses one SIP method with an ICMP error written
+from its own address (transit_router).
+
 The isp namespace is a plain bridge whose nftables bridge filter drops
 every IPv4 packet to or from 10.0.0.0/8, as a provider drops bogons: what a
 far end sends to a phone's private address is on the wire at the far end
@@ -61,6 +66,7 @@ DM_PARAM = "/sys/module/nf_conntrack_sip/parameters/sip_direct_media"
 
 PHONE, PHONE_B, LAN_GW = "10.0.0.2", "10.0.0.3", "10.0.0.1"
 WAN, SERVER, SERVER_MEDIA, FAR = "198.51.100.1", "198.51.100.2", "198.51.100.3", "198.51.100.4"
+TRANSIT = "198.51.100.254"     # the isp namespace's own address (option transit=)
 
 # Capture points: name -> (namespace role, interfaces, tool, filter, file
 # suffix). "ip" keeps the pcaps comparable with the first 16 runs (no ARP).
@@ -247,6 +253,7 @@ class Testbed:
                     if self.o.get("isp_drop") == "frags" else ""))
         self.isp_drop_method()
         self.isp_reject_method()
+        self.transit_router()
         # server and far end
         self.nsx("server", "ip", "addr", "add", SERVER + "/24", "dev", "eth0")
         self.nsx("server", "ip", "addr", "add", SERVER_MEDIA + "/24", "dev", "eth0")
@@ -257,6 +264,7 @@ class Testbed:
         # RTP and signalling source addresses must be the primary ones
         self.nsx("server", "ip", "route", "replace", "198.51.100.0/24", "dev", "eth0",
                  "src", SERVER)
+        self.transit_routes()
 
     def isp_drop_method(self):
         """isp_drop=invite (or register, bye, ...): the provider's bridge
@@ -308,6 +316,47 @@ class Testbed:
                  " counter reject with icmp type %s\n }\n}\n"
                  % (8 * len(word), word.hex(), icmp))
 
+    def transit_router(self):
+        """transit=METHOD[:ICMP-TYPE] (e.g. invite:host-unreachable): a
+        router on the path between the NAT and the server, with an address
+        of its own (TRANSIT, on the isp bridge): the router reaches the
+        server's addresses through it and the server the router's WAN
+        address (host routes), so SIP between them is routed there, not
+        bridged (TTL one less, no ICMP redirects). Its forward filter
+        refuses every UDP SIP request of that method (matched as isp_drop
+        matches it) with an ICMP destination unreachable of ICMP-TYPE
+        (host-unreachable unless another code nft takes is named), which
+        the kernel writes from the transit router's own address (icmp_send
+        on a forwarded packet): the reporter is not the refused packet's
+        destination. Other packets (the REGISTER, media, ICMP) pass. Its
+        own table."""
+        v = self.o.get("transit", "")
+        if v == "":
+            return
+        m, _, icmp = v.partition(":")
+        icmp = icmp or "host-unreachable"
+        if not re.fullmatch(r"[a-z]{3,9}", m) or icmp not in self.ISP_REJECT_TYPES:
+            raise TestbedError("transit=%s: METHOD[:%s]" % (v, "|".join(self.ISP_REJECT_TYPES)))
+        self.nsx("isp", "ip", "addr", "add", TRANSIT + "/24", "dev", "br0")
+        self.nsx("isp", "sysctl", "-qw", "net.ipv4.ip_forward=1")
+        for k in ("all", "default", "br0"):
+            self.nsx("isp", "sysctl", "-qw", "net.ipv4.conf.%s.send_redirects=0" % k)
+        word = (m.upper() + " ").encode()
+        self.nft("isp", "table ip transit {\n chain forward {\n"
+                 "  type filter hook forward priority filter; policy accept;\n"
+                 "  udp dport 5060 @th,64,%d 0x%s counter reject with icmp type %s\n }\n}\n"
+                 % (8 * len(word), word.hex(), icmp))
+
+    def transit_routes(self):
+        """With transit=: the host routes through the transit router (after
+        the addresses are up)."""
+        if not self.o.get("transit"):
+            return
+        for a in (SERVER, SERVER_MEDIA):
+            self.nsx("router", "ip", "route", "add", a + "/32", "via", TRANSIT, "dev", "wan0")
+        self.nsx("server", "ip", "route", "add", WAN + "/32", "via", TRANSIT, "dev", "eth0",
+                 "src", SERVER)
+
     def nft(self, role, text):
         path = os.path.join(self.work, "%s.nft" % role)
         with open(path, "w") as f:
@@ -335,6 +384,18 @@ class Testbed:
                      "\t\ttype filter hook output priority filter; policy accept;\n"
                      "\t\ticmp type destination-unreachable icmp code frag-needed counter drop\n"
                      "\t}\n}\n")
+        if self.o.get("router_input") == "drop":
+            # a router that drops what comes in on its WAN port for itself
+            # unless it belongs to a connection (a consumer router's input
+            # firewall): an inbound request no binding admits dies silently
+            # instead of the kernel's port unreachable
+            text += ("\ntable ip wanin {\n\tchain input {\n"
+                     "\t\ttype filter hook input priority filter; policy accept;\n"
+                     "\t\tiifname \"wan0\" ct state established,related accept\n"
+                     "\t\tiifname \"wan0\" counter drop\n"
+                     "\t}\n}\n")
+        elif self.o.get("router_input", "accept") != "accept":
+            raise TestbedError("router_input=%s: accept or drop" % self.o["router_input"])
         self.nft("router", text)
         with open(os.path.join(self.work, "ruleset.txt"), "w") as f:
             f.write(text)
@@ -772,6 +833,28 @@ class Testbed:
         self.register_phone("echo", 10)
         self.run_call()
 
+    def run_register_inbound(self):
+        """The phone registers (REGISTER from its 5060 to the registrar at
+        the server's 5060, answered; the registrar answers one REGISTER
+        and stops, waiting at most reg_s seconds, default 5), nothing is sent for the option idle's seconds
+        (default 1), then the server calls the phone's registered public
+        address from that same 5060 (the 5-tuple of the registration, as a
+        registrar-proxy does): the INVITE finds the router's UDP binding
+        alive or gone (udp_timeout, the ALG's sip_timeout), the router's
+        answer to an INVITE no binding admits (router_input=), or a path
+        that refuses it (transit=)."""
+        self.register_phone("echo", int(self.o.get("reg_s", "5")))
+        uas = self.sipp("phone", "phone-uas", PHONE, 5060, self.uas_xml("200", "phone"),
+                        ["-mp", "6000", "-key", "user", "phone"])
+        self.wait_listen("phone", "udp", 5060)
+        uac = self.sipp("server", "server-uac", SERVER, 5060, self.uac_xml("server"),
+                        ["-mp", "6000", "-key", "user", "server", "-key", "peer", "phone"],
+                        target="%s:5060" % WAN)
+        self.note("phone_media", "200")
+        self.note("server_media", "ack")
+        self.finish([(uac, 60, "server_uac_exit", "server-uac", "server"),
+                     (uas, 5, "phone_uas_exit", "phone-uas", "phone")])
+
     def run_legacy_inbound(self):
         """The first testbed's inbound call (uac-call.xml / uas-call.xml,
         rtp_stream at 20 ms, BYE from the callee after a lost ACK at 32 s)
@@ -858,6 +941,10 @@ class Testbed:
             self.note("router_" + k, self.nsx("router", "sysctl", "-n", "net.netfilter." + k).strip())
         self.note("wan_mtu", self.nsx("router", "cat", "/sys/class/net/wan0/mtu").strip())
         self.note("forward", self.o.get("forward", "off"))
+        if self.o.get("router_input"):
+            self.note("router_input", self.o["router_input"])
+        if self.o.get("transit"):
+            self.note("transit", "%s refuses %s" % (TRANSIT, self.o["transit"]))
         self.note("captures", ",".join(self.capture_list()))
         self.note("command", "testbed.py --run %s" % self.name)
         self.ruleset()

@@ -653,6 +653,36 @@ def frag_needed(run, segs):
     return out
 
 
+ICMP_UNREACH_CODES = {0: "net unreachable", 1: "host unreachable", 2: "protocol unreachable",
+                      3: "port unreachable", 9: "net prohibited", 10: "host prohibited",
+                      13: "administratively prohibited"}
+
+
+def icmp_refusals(run, c, segs):
+    """ICMP destination unreachable errors (any code but fragmentation
+    needed) on the given segments quoting a SIP request of call c: its
+    Call-ID in the quoted bytes, or, for a quote too short to hold it, the
+    quoted 5-tuple of a request of c on that segment. Returns
+    {"REPORTER type=3 code=C": (count, quoted destination)}."""
+    out = {}
+    for seg in segs:
+        sent = {(p.src, p.sport, p.dst, p.dport) for p, f in c["msgs"].get(seg, []) if f["method"]}
+        for _, p in run.seg_file.get(seg, []):
+            if p.kind != "icmp" or p.icmp["type"] != 3 or p.icmp["code"] == 4 or not p.icmp["inner"]:
+                continue
+            q = p.icmp["inner"]
+            m = re.search(rb"\r\n(?:Call-ID|i)\s*:\s*(\S+)", q.get("data", b""), re.I)
+            if m:
+                if m.group(1).decode("latin-1") != c["id"]:
+                    continue
+            elif (q.get("src"), q.get("sport"), q.get("dst"), q.get("dport")) not in sent:
+                continue
+            k = "%s type=3 code=%d" % (p.src, p.icmp["code"])
+            n, _ = out.get(k, (0, None))
+            out[k] = (n + 1, q.get("dst"))
+    return out
+
+
 def size_loss(run, c, segs):
     """Why the INVITE of a failed call c was lost for its size, measured
     without ICMP fragmentation needed: (reason, mandatory) or None.
@@ -836,6 +866,7 @@ def draft(run):
         yield (fk, "*", "verdict", v, w)
         for c in present:
             ids, why = [], []
+            refusal = None
             vis = fvis
             shown = None
             if c["kind"] == "call" and vis and fk not in RECORDED_PASS:
@@ -882,6 +913,20 @@ def draft(run):
                 if r["signal"] == "inbound_call_unanswered":
                     ids.append("inbound_call_unanswered")
                     why.append("the INVITE to the phone never reached it")
+                    # an ICMP refusal of it in this file is the evidence
+                    # of why: who refused it, and how
+                    ref = icmp_refusals(run, c, segs)
+                    if ref:
+                        refusal = (",".join(sorted(ref)), "; ".join(
+                            "%d x ICMP %s from %s, %s" % (
+                                n, ICMP_UNREACH_CODES.get(int(k.rsplit("=", 1)[1]), "code " + k.rsplit("=", 1)[1]),
+                                k.split(" ")[0], (
+                                    "the NAT's own public address the INVITE was sent to: no binding "
+                                    "admitted it, the router's own stack refused it" if dst == WAN else
+                                    "the refused INVITE's own destination (%s)" % dst)
+                                if k.split(" ")[0] == dst else
+                                "a router on the path, not the INVITE's destination %s" % dst)
+                            for k, (n, dst) in sorted(ref.items())))
                 if r["signal"] == "call_failed":
                     fn = [k for k in frag_needed(run, segs) if k[0] == c["id"]]
                     sl = size_loss(run, c, segs) if not fn else None
@@ -919,6 +964,8 @@ def draft(run):
                     ids.append("?alg_rewrite_evidence")
                     why.append("rewritten, but one side of the router alone cannot prove it")
             yield (fk, c["id"], "symptoms", ",".join(ids) or "-", "; ".join(why))
+            if refusal:
+                yield (fk, c["id"], "icmp_refusal", refusal[0], refusal[1])
             if c["kind"] == "call" and not vis and oks_any(c, segs):
                 adv = predicted(c, segs)
                 if adv:
@@ -993,7 +1040,7 @@ def draft(run):
                        "SIP transmissions seen on one side of the router only")
 
 
-PHYSICAL = re.compile(r"^(outcome|media:.*|ptime:.*|dropped|rewrites)$")
+PHYSICAL = re.compile(r"^(outcome|media:.*|ptime:.*|dropped|rewrites|icmp_refusal)$")
 SINGLE = ("run", "inside", "outside", "server", "far", "diff")
 
 

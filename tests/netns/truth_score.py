@@ -34,6 +34,14 @@ Expectation files (one per run, TSV: file, call, what, expected, why):
             ptime:D          measured packetisation in ms; compared with
                              the "ptime_ms" of the leg of that direction
                              that carries the most audio packets
+            icmp_refusal     "REPORTER type=3 code=C", comma-joined: the
+                             ICMP destination unreachable errors in the
+                             file that quote the call's refused INVITE;
+                             compared with the evidence lines of the
+                             call's symptoms whose field starts "ICMP
+                             refusal" and whose value starts with the
+                             reporter's address and says "ICMP type T
+                             code C"
             rewrites, dropped  (file diff) the comparison's verdict and
                              per-call dropped SIP transmissions
 The JSON fields this reads (issue 15): each dialog's "media" array, one
@@ -68,6 +76,7 @@ import argparse
 import glob
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -91,12 +100,31 @@ def by_call(js):
     out = {}
     for d in js.get("dialogs", []):
         e = out.setdefault(d.get("call_id"), {"symptoms": set(), "advisories": None, "streams": [],
-                                               "media": []})
+                                               "media": [], "icmp": set()})
         e["symptoms"] |= {s["id"] for s in d.get("symptoms", [])}
+        e["icmp"] |= icmp_refusals(d)
         if "advisories" in d:
             e["advisories"] = (e["advisories"] or set()) | {s["id"] for s in d["advisories"]}
         e["streams"] += d.get("streams", [])
         e["media"] += d.get("media", [])
+    return out
+
+
+ICMP_EV = re.compile(r"^(\S+) .*\bICMP(?:v6)? type (\d+) code (\d+)\b")
+
+
+def icmp_refusals(d):
+    """"REPORTER type=T code=C" for each evidence line of the dialog's
+    symptoms whose field names an ICMP refusal ("ICMP refusal": its value
+    starts with the reporter's address and says "ICMP type T code C")."""
+    out = set()
+    for s in d.get("symptoms", []):
+        for ev in s.get("evidence", []):
+            if not str(ev.get("field", "")).lower().startswith("icmp refusal"):
+                continue
+            m = ICMP_EV.match(str(ev.get("value", "")))
+            if m:
+                out.add("%s type=%s code=%s" % m.groups())
     return out
 
 
@@ -273,7 +301,8 @@ def score_kernel(a, sc, cache):
                     sc.verdicts(label, want, js.get("alg", {}).get("verdict", "?"))
                     continue
                 listed.add(call)
-                got = calls.get(call, {"symptoms": set(), "advisories": None, "streams": [], "media": []})
+                got = calls.get(call, {"symptoms": set(), "advisories": None, "streams": [], "media": [],
+                                       "icmp": set()})
                 if what == "symptoms":
                     sc.symptoms(label, call, what, set() if want == "-" else set(want.split(",")),
                                 got["symptoms"])
@@ -288,6 +317,9 @@ def score_kernel(a, sc, cache):
                     sc.plain(label, call, what, want, media_value(got, d, seg), "media")
                 elif what.startswith("ptime:"):
                     sc.plain(label, call, what, want, ptime_value(got, what[6:]), "ptime")
+                elif what == "icmp_refusal":
+                    sc.plain(label, call, what, want, ",".join(sorted(got["icmp"])) or "-",
+                             "icmp refusal")
             # a call the expectations do not list must show nothing
             for call, got in calls.items():
                 if call not in listed and got["symptoms"]:
@@ -537,6 +569,9 @@ def reason(m):
         if want.startswith("likely"):
             return "16.1: a response Via differing from its request's is not scored as evidence"
         return "16.1: verdict from the wrong evidence"
+    if what == "icmp_refusal":
+        return ("the ICMP error quoting the INVITE is not evidence on its dialog "
+                "(analysis.c on_unreach drops a SIP-quoting ICMP: counted by decode only)")
     if what in ("rewrites", "dropped"):
         return "inside/outside comparison differs from the measured facts"
     if "(sim" in label:

@@ -380,6 +380,108 @@ test_inbound_not_registrar(void)
 	tb_free(&b);
 }
 
+/*
+ * An ICMP destination unreachable from reporter, type 3 code code, at t,
+ * quoting the INVITE sent from src to NAT with Call-ID cid and branch
+ * z9hG4bKin<br>, the quote cut after cut bytes (0: whole).
+ */
+static void
+refuse(struct tb *b, int64_t t, const char *reporter, uint8_t code,
+    const char *src, const char *cid, const char *br, size_t cut)
+{
+	char q[512];
+	int n = snprintf(q, sizeof(q), "INVITE sip:phone@" NAT ":5060 SIP/2.0\r\n"
+	    "Via: SIP/2.0/UDP %s:5060;branch=z9hG4bKin%s\r\n"
+	    "From: <sip:server@%s>;tag=sv1\r\nTo: <sip:phone@" NAT ">\r\n"
+	    "Call-ID: %s\r\nCSeq: 1 INVITE\r\n", src, br, src, cid);
+	struct detect_refusal_ev e = {
+		.cap_idx = 0, .frame = 9000 + (uint64_t)code, .ts_ns = t,
+		.src = mkep(src, 5060), .dst = mkep(NAT, 5060),
+		.reporter = mkep(reporter, 0), .type = 3, .code = code,
+		.quote = (const uint8_t *)q,
+		.quote_len = cut != 0 && cut < (size_t)n ? cut : (size_t)n,
+	};
+
+	detect_sip_refused(b->s.dt, &e);
+}
+
+static void
+test_inbound_refused(void)
+{
+	struct tb b;
+	const struct finding *f;
+	const struct evidence *ev;
+
+	/* Sent once, the NAT's own address answers port unreachable: the
+	 * refusal is the proof, named with its reporter, type and code. */
+	tb_init(&b);
+	refuse(&b, T0 + MS, NAT, 3, SV, "ir1", "ir1", 0);
+	inbound_invite(&b, T0, SV, "ir1", 0);
+	tb_finish(&b);
+	f = get(&b, "inbound_call_unanswered");
+	CU_ASSERT_EQUAL(count(&b, "inbound_call_unanswered"), 1);
+	CU_ASSERT(f->confidence >= 0.8);
+	CU_ASSERT_PTR_NOT_NULL(strstr(f->summary, NAT " refused it (ICMP port "
+	    "unreachable), its own destination"));
+	ev = ev_of(f, "ICMP refusal");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ev);
+	CU_ASSERT_EQUAL(ev->frame, 9003);
+	CU_ASSERT_PTR_NOT_NULL(strstr(ev->value, NAT " sent ICMP type 3 code 3 "
+	    "(port unreachable) quoting this INVITE, 1 time(s): its "
+	    "destination itself"));
+	tb_free(&b);
+
+	/* A router on the path, admin-prohibited, each transmission. */
+	tb_init(&b);
+	for (int i = 0; i < 3; i++)
+		refuse(&b, T0 + (int64_t)i * SEC / 2 + MS, OTHER, 13, SV, "ir2",
+		    "ir2", 0);
+	inbound_invite(&b, T0, SV, "ir2", 2);
+	tb_finish(&b);
+	ev = ev_of(get(&b, "inbound_call_unanswered"), "ICMP refusal");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ev);
+	CU_ASSERT_PTR_NOT_NULL(strstr(ev->value, OTHER " sent ICMP type 3 code "
+	    "13 (communication administratively prohibited) quoting this "
+	    "INVITE, 3 time(s): a router on the path, not its destination"));
+	tb_free(&b);
+
+	/* The same flow, another call's Call-ID in the quote: not this
+	 * INVITE's refusal (sent once: nothing to report). */
+	tb_init(&b);
+	refuse(&b, T0 + MS, NAT, 3, SV, "other-call", "ir3", 0);
+	inbound_invite(&b, T0, SV, "ir3", 0);
+	tb_finish(&b);
+	CU_ASSERT_EQUAL(count(&b, "inbound_call_unanswered"), 0);
+	tb_free(&b);
+
+	/* A quote cut after the top Via, before the Call-ID (110 bytes):
+	 * matched by its flow and its top
+	 * Via branch; another branch is another transaction. */
+	tb_init(&b);
+	refuse(&b, T0 + MS, NAT, 3, SV, "ir4", "ir4", 110);
+	inbound_invite(&b, T0, SV, "ir4", 0);
+	tb_finish(&b);
+	CU_ASSERT_EQUAL(count(&b, "inbound_call_unanswered"), 1);
+	tb_free(&b);
+	tb_init(&b);
+	refuse(&b, T0 + MS, NAT, 3, SV, "ir5", "zz", 110);
+	inbound_invite(&b, T0, SV, "ir5", 0);
+	tb_finish(&b);
+	CU_ASSERT_EQUAL(count(&b, "inbound_call_unanswered"), 0);
+	tb_free(&b);
+
+	/* An error beyond Timer B of the INVITE, or before it: not its. */
+	tb_init(&b);
+	refuse(&b, T0 + 40 * SEC, NAT, 3, SV, "ir6", "ir6", 0);
+	refuse(&b, T0 - SEC, NAT, 3, SV, "ir6", "ir6", 0);
+	inbound_invite(&b, T0, SV, "ir6", 2);
+	tb_finish(&b);
+	f = get(&b, "inbound_call_unanswered");
+	CU_ASSERT_EQUAL(count(&b, "inbound_call_unanswered"), 1);
+	CU_ASSERT_PTR_NULL(ev_of(f, "ICMP refusal"));
+	tb_free(&b);
+}
+
 int
 main(void)
 {
@@ -390,6 +492,7 @@ main(void)
 		{ "inbound: not the registrar", test_inbound_not_registrar },
 		{ "inbound: the phone's own call out",
 		    test_inbound_phone_calls_out },
+		{ "inbound: refused by ICMP", test_inbound_refused },
 		{ NULL, NULL }
 	};
 
