@@ -809,21 +809,27 @@ class Testbed:
         self.py_events("registrar")
         time.sleep(float(self.o.get("idle", "1")))
 
-    def run_register(self):
-        """REGISTER to a registrar that answers with or without the Contact,
-        then an INVITE to the binding from another source port (5070) of
-        the registrar's address."""
-        self.register_phone(self.o.get("reg_contact", "echo"), 20)
+    def inbound_call(self, server_port):
+        """The server's SIPp (from server_port) calls the phone's SIPp at
+        the router's public address, 5060; the phone answers 200, the
+        server ACKs."""
         uas = self.sipp("phone", "phone-uas", PHONE, 5060, self.uas_xml("200", "phone"),
                         ["-mp", "6000", "-key", "user", "phone"])
         self.wait_listen("phone", "udp", 5060)
-        uac = self.sipp("server", "server-uac", SERVER, 5070, self.uac_xml("server"),
+        uac = self.sipp("server", "server-uac", SERVER, server_port, self.uac_xml("server"),
                         ["-mp", "6000", "-key", "user", "server", "-key", "peer", "phone"],
                         target="%s:5060" % WAN)
         self.note("phone_media", "200")
         self.note("server_media", "ack")
         self.finish([(uac, 60, "server_uac_exit", "server-uac", "server"),
                      (uas, 5, "phone_uas_exit", "phone-uas", "phone")])
+
+    def run_register(self):
+        """REGISTER to a registrar that answers with or without the Contact,
+        then an INVITE to the binding from another source port (5070) of
+        the registrar's address."""
+        self.register_phone(self.o.get("reg_contact", "echo"), 20)
+        self.inbound_call(5070)
 
     def run_register_call(self):
         """The phone registers (small REGISTER from 5060, answered by a
@@ -844,16 +850,7 @@ class Testbed:
         answer to an INVITE no binding admits (router_input=), or a path
         that refuses it (transit=)."""
         self.register_phone("echo", int(self.o.get("reg_s", "5")))
-        uas = self.sipp("phone", "phone-uas", PHONE, 5060, self.uas_xml("200", "phone"),
-                        ["-mp", "6000", "-key", "user", "phone"])
-        self.wait_listen("phone", "udp", 5060)
-        uac = self.sipp("server", "server-uac", SERVER, 5060, self.uac_xml("server"),
-                        ["-mp", "6000", "-key", "user", "server", "-key", "peer", "phone"],
-                        target="%s:5060" % WAN)
-        self.note("phone_media", "200")
-        self.note("server_media", "ack")
-        self.finish([(uac, 60, "server_uac_exit", "server-uac", "server"),
-                     (uas, 5, "phone_uas_exit", "phone-uas", "phone")])
+        self.inbound_call(5060)
 
     def run_legacy_inbound(self):
         """The first testbed's inbound call (uac-call.xml / uas-call.xml,
