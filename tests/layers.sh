@@ -5,7 +5,7 @@
 # 1. analyzer/: a file includes only its own layer and the layers before
 #    it in README's order (base ingest sip alg detect present diff output
 #    store analysis.c source cli); inside ingest/ the files keep their own
-#    order (capture sipframe decode frag tcpstream tcpframe ingest, with
+#    order (readahead capture sipframe decode frag tcpstream tcpframe ingest, with
 #    pkt.h and frag.h beside decode).  No analyzer/ file includes a file of
 #    sim/ or tui/.
 # 2. tui/: no circle, neither among headers (#include) nor among modules
@@ -29,9 +29,9 @@ rank() {
 
 ingest_rank() {
 	case ${1##*/} in
-	capture.*|pkt.h) echo 0 ;; sipframe.*) echo 1 ;;
-	frag.*) echo 2 ;; decode.*) echo 3 ;; tcpstream.*) echo 4 ;;
-	tcpframe.*) echo 5 ;; ingest.*) echo 6 ;; *) echo 99 ;;
+	readahead.*) echo 0 ;; capture.*|pkt.h) echo 1 ;; sipframe.*) echo 2 ;;
+	frag.*) echo 3 ;; decode.*) echo 4 ;; tcpstream.*) echo 5 ;;
+	tcpframe.*) echo 6 ;; ingest.*) echo 7 ;; *) echo 99 ;;
 	esac
 }
 
