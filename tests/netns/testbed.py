@@ -278,11 +278,31 @@ class Testbed:
             return
         if not re.fullmatch(r"[a-z]{3,9}", m):
             raise TestbedError("isp_drop=%s: frags or a SIP method name" % m)
-        word = (m.upper() + " ").encode()
         self.nft("isp", "table bridge ispdrop {\n chain forward {\n"
                  "  type filter hook forward priority filter; policy accept;\n"
-                 "  ether type ip udp dport 5060 @th,64,%d 0x%s counter drop\n }\n}\n"
-                 % (8 * len(word), word.hex()))
+                 "  ether type ip udp dport 5060 %s counter drop\n }\n}\n"
+                 % self.method_match(m))
+
+    @staticmethod
+    def method_match(m):
+        """The nft payload match of a UDP SIP request of method m (a-z):
+        its first bytes, the method name in capitals and a space, after
+        the 8-byte UDP header."""
+        word = (m.upper() + " ").encode()
+        return "@th,64,%d 0x%s" % (8 * len(word), word.hex())
+
+    def method_reject(self, key, default_icmp):
+        """The option key=METHOD[:ICMP-TYPE] of isp_reject= and transit=:
+        None when it is not given, else (method_match of METHOD, the ICMP
+        type: default_icmp unless it names one of ISP_REJECT_TYPES)."""
+        v = self.o.get(key, "")
+        if v == "":
+            return None
+        m, _, icmp = v.partition(":")
+        icmp = icmp or default_icmp
+        if not re.fullmatch(r"[a-z]{3,9}", m) or icmp not in self.ISP_REJECT_TYPES:
+            raise TestbedError("%s=%s: METHOD[:%s]" % (key, v, "|".join(self.ISP_REJECT_TYPES)))
+        return self.method_match(m), icmp
 
     # ICMP destination-unreachable codes nft's "reject with icmp type" takes
     ISP_REJECT_TYPES = ("admin-prohibited", "port-unreachable",
@@ -302,19 +322,13 @@ class Testbed:
         a transparent firewall on the path does, and sent back out of that
         port. The request never reaches the far end, and the phone is told so
         each time. Its own table."""
-        v = self.o.get("isp_reject", "")
-        if v == "":
+        r = self.method_reject("isp_reject", "admin-prohibited")
+        if r is None:
             return
-        m, _, icmp = v.partition(":")
-        icmp = icmp or "admin-prohibited"
-        if not re.fullmatch(r"[a-z]{3,9}", m) or icmp not in self.ISP_REJECT_TYPES:
-            raise TestbedError("isp_reject=%s: METHOD[:%s]" % (v, "|".join(self.ISP_REJECT_TYPES)))
-        word = (m.upper() + " ").encode()
         self.nft("isp", "table netdev ispreject {\n chain up0_in {\n"
                  "  type filter hook ingress device \"up0\" priority filter; policy accept;\n"
-                 "  ip protocol udp udp dport 5060 @th,64,%d 0x%s"
-                 " counter reject with icmp type %s\n }\n}\n"
-                 % (8 * len(word), word.hex(), icmp))
+                 "  ip protocol udp udp dport 5060 %s"
+                 " counter reject with icmp type %s\n }\n}\n" % r)
 
     def transit_router(self):
         """transit=METHOD[:ICMP-TYPE] (e.g. invite:host-unreachable): a
@@ -330,22 +344,16 @@ class Testbed:
         on a forwarded packet): the reporter is not the refused packet's
         destination. Other packets (the REGISTER, media, ICMP) pass. Its
         own table."""
-        v = self.o.get("transit", "")
-        if v == "":
+        r = self.method_reject("transit", "host-unreachable")
+        if r is None:
             return
-        m, _, icmp = v.partition(":")
-        icmp = icmp or "host-unreachable"
-        if not re.fullmatch(r"[a-z]{3,9}", m) or icmp not in self.ISP_REJECT_TYPES:
-            raise TestbedError("transit=%s: METHOD[:%s]" % (v, "|".join(self.ISP_REJECT_TYPES)))
         self.nsx("isp", "ip", "addr", "add", TRANSIT + "/24", "dev", "br0")
         self.nsx("isp", "sysctl", "-qw", "net.ipv4.ip_forward=1")
         for k in ("all", "default", "br0"):
             self.nsx("isp", "sysctl", "-qw", "net.ipv4.conf.%s.send_redirects=0" % k)
-        word = (m.upper() + " ").encode()
         self.nft("isp", "table ip transit {\n chain forward {\n"
                  "  type filter hook forward priority filter; policy accept;\n"
-                 "  udp dport 5060 @th,64,%d 0x%s counter reject with icmp type %s\n }\n}\n"
-                 % (8 * len(word), word.hex(), icmp))
+                 "  udp dport 5060 %s counter reject with icmp type %s\n }\n}\n" % r)
 
     def transit_routes(self):
         """With transit=: the host routes through the transit router (after
