@@ -1,10 +1,11 @@
 /*
- * htab.c - intrusive chained hash table (htab.h), and the keyed hashes its
+ * htab.c - the intrusive hash table (htab.h), and the keyed hashes its
  * users link records by.
  *
  * Every key hashed here comes from a capture (Call-IDs, tags, branches,
- * whole messages, addresses and ports), so a capture made to put many keys
- * in one chain would make every lookup walk it: quadratic time.  An
+ * whole messages, addresses and ports), so a capture made to give many
+ * keys one slot's low bits would make every lookup walk their probe run:
+ * quadratic time.  An
  * unkeyed hash cannot prevent that (the bucket is a few low bits: about
  * 2^k tries find each key for a 2^k-bucket table, and the old FNV-1a and
  * word hashes had cheap exact multicollisions besides), so the byte hashes
@@ -101,74 +102,151 @@ htab_init(struct htab *h, size_t initial)
 
 	while (nb < initial)
 		nb <<= 1;
-	/* Buckets are pointers: sizeof(struct hnode *) is meant. */
-	/* NOLINTNEXTLINE(bugprone-sizeof-expression) */
-	h->b = calloc(nb, sizeof(*h->b));
-	h->nb = h->b ? nb : 0;
-	h->n = 0;
-	return h->b ? 0 : -1;
+	h->s = calloc(2 * nb, sizeof(*h->s));
+	h->mask = h->s ? 2 * nb - 1 : 0;
+	h->nb = h->s ? nb : 0;
+	h->used = h->n = 0;
+	return h->s ? 0 : -1;
 }
 
 void
 htab_fini(struct htab *h)
 {
-	free(h->b);
-	h->b = NULL;
-	h->nb = h->n = 0;
+	free(h->s);
+	h->s = NULL;
+	h->mask = h->used = h->n = h->nb = 0;
 }
 
+/* Reverses the chain from head (its records' order, htab.h), returning
+ * the new head. */
+static struct hnode *
+reverse(struct hnode *head)
+{
+	struct hnode *rev = NULL, *next;
+
+	for (; head != NULL; head = next) {
+		next = head->next;
+		head->next = rev;
+		rev = head;
+	}
+	return rev;
+}
+
+/* The slot of hash in s (mask + 1 slots), or the free slot ending its
+ * probe run. */
+static struct hslot *
+probe(struct hslot *s, size_t mask, uint64_t hash)
+{
+	size_t i = hash & mask;
+
+	while (s[i].head != NULL && s[i].hash != hash)
+		i = (i + 1) & mask;
+	return &s[i];
+}
+
+/*
+ * The growth point (htab.h): nb doubles, every chain of several records
+ * is reversed, and the slots move to an array twice the size (kept in
+ * place when that cannot be allocated).  Only slots are read, and the
+ * records of shared hashes.
+ */
 static void
 grow(struct htab *h)
 {
-	size_t nb = h->nb * 2;
-	/* NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers */
-	struct hnode **b = calloc(nb, sizeof(*b));
+	size_t slots = 2 * (h->mask + 1);
+	struct hslot *s = calloc(slots, sizeof(*s));
 
-	if (b == NULL)
-		return;
-	for (size_t i = 0; i < h->nb; i++) {
-		struct hnode *n = h->b[i], *next;
+	for (size_t i = 0; i <= h->mask; i++) {
+		struct hslot *o = &h->s[i];
 
-		for (; n != NULL; n = next) {
-			next = n->next;
-			n->next = b[n->hash & (nb - 1)];
-			b[n->hash & (nb - 1)] = n;
-		}
+		if (o->head == NULL)
+			continue;
+		if (o->head->next != NULL)
+			o->head = reverse(o->head);
+		if (s != NULL)
+			*probe(s, slots - 1, o->hash) = *o;
 	}
-	free(h->b);
-	h->b = b;
-	h->nb = nb;
+	h->nb *= 2;
+	if (s == NULL)
+		return;
+	free(h->s);
+	h->s = s;
+	h->mask = slots - 1;
 }
 
 void
 htab_add(struct htab *h, struct hnode *node, uint64_t hash)
 {
-	size_t i;
+	struct hslot *s;
 
-	if (h->nb == 0)
+	if (h->s == NULL)
 		return;
 	if (h->n >= h->nb)
 		grow(h);
 	node->hash = hash;
-	i = hash & (h->nb - 1);
-	node->next = h->b[i];
-	h->b[i] = node;
+	s = probe(h->s, h->mask, hash);
+	if (s->head == NULL) {
+		/* keep a free slot, which ends every probe run */
+		if (h->used + 1 > h->mask)
+			return;
+		s->hash = hash;
+		h->used++;
+	}
+	node->next = s->head;
+	s->head = node;
 	h->n++;
+}
+
+/*
+ * Frees slot i: the slots after it in its probe run move back into the
+ * hole when their hash's own slot (its low bits) is not between the hole
+ * and them, so that every probe run stays unbroken (no tombstones).
+ */
+static void
+slot_free(struct htab *h, size_t i)
+{
+	for (size_t j = (i + 1) & h->mask; h->s[j].head != NULL;
+	    j = (j + 1) & h->mask) {
+		size_t home = h->s[j].hash & h->mask;
+
+		if (((j - home) & h->mask) >= ((j - i) & h->mask)) {
+			h->s[i] = h->s[j];
+			i = j;
+		}
+	}
+	h->s[i].head = NULL;
+	h->used--;
 }
 
 void
 htab_del(struct htab *h, struct hnode *node)
 {
-	struct hnode **pp;
+	struct hslot *s;
 
-	if (h->nb == 0)
+	if (h->s == NULL)
 		return;
-	for (pp = &h->b[node->hash & (h->nb - 1)]; *pp; pp = &(*pp)->next) {
+	s = probe(h->s, h->mask, node->hash);
+	for (struct hnode **pp = &s->head; *pp != NULL; pp = &(*pp)->next) {
 		if (*pp == node) {
 			*pp = node->next;
 			node->next = NULL;
 			h->n--;
+			if (s->head == NULL)
+				slot_free(h, (size_t)(s - h->s));
 			return;
+		}
+	}
+}
+
+void
+htab_foreach(struct htab *h, void (*f)(struct hnode *, void *), void *arg)
+{
+	for (size_t i = 0; h->s != NULL && i <= h->mask; i++) {
+		struct hnode *n = h->s[i].head, *next;
+
+		for (; n != NULL; n = next) {
+			next = n->next;
+			f(n, arg);
 		}
 	}
 }

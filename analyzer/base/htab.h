@@ -1,11 +1,53 @@
 /*
- * htab.h - an intrusive chained hash table.
+ * htab.h - an intrusive hash table: open addressing over the distinct
+ * hashes, each slot chaining the records of its hash.
  *
  * Records embed a struct hnode and are linked in by their 64-bit hash; the
  * caller compares keys in its own match callback, so one table type serves
  * dialogs (by Call-ID), RTP streams (by flow and SSRC) and media endpoints.
- * The table grows by doubling when the load passes 1; it never owns the
- * records.  Not thread-safe.
+ * It never owns the records.  Not thread-safe.
+ *
+ * Layout, for memory latency (the analyzer waits on cache misses, not on
+ * instructions): the slot array holds, for each distinct hash, the hash
+ * and the newest record of it (16 bytes, four slots a cache line, linear
+ * probing from the hash's low bits); a record's hnode chains to the
+ * other records of the same hash.  So a lookup that finds nothing reads
+ * slots only (mostly one line) and never a record; a hit reads the slot
+ * and then only records of its own hash (the one it needs, for keys
+ * that are unique); htab_del finds the slot the same way and unlinks
+ * without reading other keys' records.  A chained table read every
+ * record in the bucket, each a cache miss of its own.
+ *
+ * Contract:
+ * - Load: at most half the slots are used (one per distinct hash), as
+ *   long as growing succeeds: unsuccessful probes average under 2.5
+ *   slots.  Deletion shifts the following slots back (no tombstones).
+ * - Growth: when a record is added while n reaches nb (a power of two,
+ *   at least 16 and htab_init's initial), nb doubles and the slot array
+ *   doubles to 2 nb slots, in one pass over the old slots (records are
+ *   not read, except those sharing a hash, whose chain is reversed; see
+ *   order).  It runs inside htab_add, so mid-packet: O(old slots) time,
+ *   old plus new array in memory for that moment; amortised O(1) per add.
+ *   If the new array cannot be allocated the old one fills past half;
+ *   the last free slot is never given: a record of a new hash is then
+ *   not linked (find does not see it, del of it is a no-op), as when
+ *   htab_init failed.
+ * - Worst case: records sharing one hash (equal keys, by design: several
+ *   dialogs announcing one address) share one slot, so they cost only
+ *   the lookups of their own hash, which walk them all (as in a chained
+ *   table), never other keys' lookups or probe runs.  Distinct hashes
+ *   that collide in low bits lengthen probe runs; the keyed hashes below
+ *   make that as rare as for random keys (no quadratic time on crafted
+ *   keys).  htab_del walks the chain of its hash up to the record.
+ * - Order: the records of one hash are visited by htab_find and
+ *   htab_find_next in an order that depends on the adds and dels only,
+ *   never on hash values: newest first, and the whole sequence reversed
+ *   each time nb doubles (the order the earlier chained table gave, each
+ *   of its growths reversing its chains; outputs that choose among equal
+ *   keys were made with it).  test_htab checks it against a model.
+ * - A record stays where it is (nodes are never moved or copied); a
+ *   node may be unlinked (htab_del) during a walk of its hash once the
+ *   walk holds the next node; adding during a walk may reverse it.
  */
 #ifndef SIPALG_HTAB_H
 #define SIPALG_HTAB_H
@@ -14,25 +56,42 @@
 #include <stdint.h>
 
 struct hnode {
-	struct hnode *next;
+	struct hnode *next;       /* the next record of this hash */
 	uint64_t hash;
 };
 
+/* A slot: a hash and its newest record (NULL: the slot is free). */
+struct hslot {
+	uint64_t hash;
+	struct hnode *head;
+};
+
 struct htab {
-	struct hnode **b;
-	size_t nb;       /* buckets, a power of two */
+	struct hslot *s;
+	size_t mask;     /* slots - 1, slots a power of two (2 nb) */
+	size_t used;     /* slots in use: distinct hashes */
 	size_t n;        /* records linked */
+	size_t nb;       /* where the next growth is (see the contract) */
 };
 
 /* Returns 0, or -1 on OOM (table empty and unusable). */
 int htab_init(struct htab *h, size_t initial);
-/* Frees the buckets only; records are the caller's. */
+/* Frees the slots only; records are the caller's. */
 void htab_fini(struct htab *h);
-/* Links node with hash (it must not be linked already).  Never fails: when
- * growing is impossible the chains just get longer. */
+/* Links node with hash (it must not be linked already).  Never fails
+ * while memory lasts (the contract above says what happens without). */
 void htab_add(struct htab *h, struct hnode *node, uint64_t hash);
 /* Unlinks node; no-op when absent. */
 void htab_del(struct htab *h, struct hnode *node);
+/*
+ * Calls f(node, arg) once for every node linked, in no set order (never
+ * let output depend on it): to free the records.  f may free its node's
+ * record, nothing else may change the table meanwhile; the table is left
+ * as it was (call htab_fini after).
+ */
+void htab_foreach(struct htab *h, void (*f)(struct hnode *, void *),
+    void *arg);
+
 /*
  * First node with this hash for which match(node, key) is non-zero, NULL
  * when none.  Inline, so that a match function the caller names is
@@ -42,14 +101,20 @@ static inline struct hnode *
 htab_find(const struct htab *h, uint64_t hash,
     int (*match)(const struct hnode *, const void *), const void *key)
 {
-	struct hnode *n;
-
-	if (h->nb == 0)
+	if (h->s == NULL)
 		return NULL;
-	for (n = h->b[hash & (h->nb - 1)]; n != NULL; n = n->next)
-		if (n->hash == hash && match(n, key))
-			return n;
-	return NULL;
+	for (size_t i = hash & h->mask;; i = (i + 1) & h->mask) {
+		const struct hslot *s = &h->s[i];
+
+		if (s->head == NULL)
+			return NULL;
+		if (s->hash == hash) {
+			for (struct hnode *n = s->head; n != NULL; n = n->next)
+				if (match(n, key))
+					return n;
+			return NULL;
+		}
+	}
 }
 
 /*
@@ -61,10 +126,8 @@ static inline struct hnode *
 htab_find_next(const struct hnode *n,
     int (*match)(const struct hnode *, const void *), const void *key)
 {
-	uint64_t hash = n->hash;
-
 	for (n = n->next; n != NULL; n = n->next)
-		if (n->hash == hash && match(n, key))
+		if (match(n, key))
 			return (struct hnode *)n;
 	return NULL;
 }
@@ -97,7 +160,7 @@ htab_mix64(uint64_t x)
 /*
  * Keyed hashes of bytes, under a key drawn once per process
  * (htab.c says why), so a capture cannot be made to pile its keys into one
- * chain.  Values hold for this process only: never print, store or order
+ * probe run.  Values hold for this process only: never print, store or order
  * anything by them.  SIPALG_HASH_SEED=N in the environment fixes the key,
  * to repeat a run (tests/hashseed.sh shows the outputs do not depend on
  * it; the man pages' ENVIRONMENT).
@@ -108,9 +171,9 @@ htab_mix64(uint64_t x)
  * over 2^61 - 1 (htab.c), SipHash-1-3 beyond.  It is universal rather
  * than pseudorandom: two distinct keys fixed before the process drew
  * its key share a value with probability at most 2^-64 + 3/(2^61 - 1)
- * and a bucket of a 2^b-bucket table at most 2^-64 + 6/2^b, which is
- * what keeps a crafted capture from piling its keys into one chain; it
- * does not hide the key from someone watching which of his keys
+ * and the low b bits of a 2^b-slot table at most 2^-64 + 6/2^b, which
+ * is what keeps a crafted capture from piling its keys into one probe
+ * run; it does not hide the key from someone watching which of his keys
  * collide.  Never mix the two for one table.
  */
 #define HTAB_SEED 14695981039346656037ULL

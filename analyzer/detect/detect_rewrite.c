@@ -1368,6 +1368,16 @@ detect_join_init(struct detect *dt)
 	return 0;
 }
 
+static void
+joiner_free(struct hnode *n, void *unused)
+{
+	struct detect_joiner *j = HTAB_ENTRY(n, struct detect_joiner, node);
+
+	(void)unused;
+	free(j->call_id);
+	free(j);
+}
+
 void
 detect_join_fini(struct detect *dt)
 {
@@ -1391,18 +1401,7 @@ detect_join_fini(struct detect *dt)
 	dt->joiner_spare = NULL;
 	while (dt->miss_oldest != NULL)
 		miss_drop_oldest(dt);
-	for (size_t i = 0; i < dt->joiners.nb; i++) {
-		struct hnode *n = dt->joiners.b[i], *nn;
-
-		for (; n != NULL; n = nn) {
-			struct detect_joiner *j = HTAB_ENTRY(n,
-			    struct detect_joiner, node);
-
-			nn = n->next;
-			free(j->call_id);
-			free(j);
-		}
-	}
+	htab_foreach(&dt->joiners, joiner_free, NULL);
 	htab_fini(&dt->copies);
 	htab_fini(&dt->joiners);
 	htab_fini(&dt->misses);

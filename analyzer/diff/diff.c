@@ -183,19 +183,17 @@ diff_new(const struct diff_opts *o, const struct diff_cb *cb)
 	return d;
 }
 
+/* Frees a record whose hnode is *off bytes into it. */
+static void
+free_record(struct hnode *n, void *off)
+{
+	free((char *)n - *(const size_t *)off);
+}
+
 static void
 free_chain_table(struct htab *h, size_t off)
 {
-	if (h->b == NULL)
-		return;
-	for (size_t i = 0; i < h->nb; i++) {
-		struct hnode *n = h->b[i], *next;
-
-		for (; n != NULL; n = next) {
-			next = n->next;
-			free((char *)n - off);
-		}
-	}
+	htab_foreach(h, free_record, &off);
 	htab_fini(h);
 }
 

@@ -48,16 +48,16 @@ join_match(const struct hnode *n, const void *key)
 }
 
 static void
+join_free(struct hnode *n, void *unused)
+{
+	(void)unused;
+	free(HTAB_ENTRY(n, struct join_seen, node));
+}
+
+static void
 joins_free(struct htab *h)
 {
-	for (size_t i = 0; h->b != NULL && i < h->nb; i++) {
-		struct hnode *n = h->b[i], *next;
-
-		for (; n != NULL; n = next) {
-			next = n->next;
-			free(HTAB_ENTRY(n, struct join_seen, node));
-		}
-	}
+	htab_foreach(h, join_free, NULL);
 	htab_fini(h);
 }
 

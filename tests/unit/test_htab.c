@@ -1,11 +1,13 @@
 /*
- * test_htab.c - the chained hash table (base/htab.h): htab_find_next over
- * every record of one key, the order of one key's records whatever the
- * hash, and the keyed hashes (SipHash against its published vectors; keys
+ * test_htab.c - the hash table (base/htab.h): htab_find_next over every
+ * record of one key, the order of one key's records whatever the hash,
+ * long random runs against a model of the table (the chained table it
+ * replaced, its order included), and the keyed hashes (SipHash against its published vectors; keys
  * crafted to share one chain under the old unkeyed hashes, or under the
  * old integer hashes whatever their key, spread out).
  */
 #include <CUnit/Basic.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -204,20 +206,36 @@ struct key {
 	size_t len;
 };
 
-static size_t
-longest_chain(const struct htab *h)
+/* Counts a record in its bucket of h's nb (a chained table's buckets). */
+struct buckets {
+	size_t *count, mask, worst;
+};
+
+static void
+bucket_count(struct hnode *n, void *arg)
 {
-	size_t worst = 0;
+	struct buckets *b = arg;
+	size_t c = ++b->count[n->hash & b->mask];
 
-	for (size_t i = 0; i < h->nb; i++) {
-		size_t n = 0;
+	if (c > b->worst)
+		b->worst = c;
+}
 
-		for (const struct hnode *p = h->b[i]; p != NULL; p = p->next)
-			n++;
-		if (n > worst)
-			worst = n;
-	}
-	return worst;
+/*
+ * The most records sharing the low bits of their hash that a chained
+ * table of h's size (nb buckets, at least the records) indexes by: the
+ * longest chain it would have, which also bounds the records a lookup
+ * here meets (its hash's) and how many hashes crowd one probe run.
+ */
+static size_t
+longest_chain(struct htab *h)
+{
+	struct buckets b = { calloc(h->nb, sizeof(size_t)), h->nb - 1, 0 };
+
+	CU_ASSERT_FATAL(b.count != NULL);
+	htab_foreach(h, bucket_count, &b);
+	free(b.count);
+	return b.worst;
 }
 
 /* The key's two words, for hashes of 16-byte keys built here. */
@@ -706,6 +724,191 @@ test_hash_ends(void)
 	    htab_hash_words(a, 320));
 }
 
+/*
+ * The model: the records linked, in the order htab.h promises for the
+ * records of one hash -- each add puts its record first, and each time
+ * n reaches nb (16, doubling) the whole sequence is reversed first, as
+ * the chained table's growth did.  Lookups take the first record of the
+ * sequence with the hash and key asked.
+ */
+struct model {
+	struct rec **ord;
+	size_t n, nb;
+};
+
+static uint64_t
+rnd(uint64_t *r)
+{
+	*r = *r * 6364136223846793005ULL + 1442695040888963407ULL;
+	return *r >> 33;
+}
+
+/* Key -1 matches every record of the hash. */
+static int
+rec_match_any(const struct hnode *n, const void *key)
+{
+	int k = *(const int *)key;
+
+	return k < 0 || HTAB_ENTRY(n, struct rec, node)->key == k;
+}
+
+static void
+model_add(struct model *m, struct rec *r)
+{
+	if (m->n >= m->nb) {
+		m->nb *= 2;
+		for (size_t i = 0; i < m->n / 2; i++) {
+			struct rec *t = m->ord[i];
+
+			m->ord[i] = m->ord[m->n - 1 - i];
+			m->ord[m->n - 1 - i] = t;
+		}
+	}
+	memmove(m->ord + 1, m->ord, m->n * sizeof(m->ord[0]));
+	m->ord[0] = r;
+	m->n++;
+}
+
+static void
+model_del(struct model *m, const struct rec *r)
+{
+	for (size_t i = 0; i < m->n; i++)
+		if (m->ord[i] == r) {
+			memmove(m->ord + i, m->ord + i + 1,
+			    (m->n - i - 1) * sizeof(m->ord[0]));
+			m->n--;
+			return;
+		}
+}
+
+/* The table's own invariants: every used slot reachable from its hash's
+ * low bits without a free slot between, one slot a hash, its records all
+ * of that hash, the counts right. */
+static void
+check_slots(const struct htab *h)
+{
+	size_t used = 0, n = 0;
+
+	for (size_t i = 0; i <= h->mask; i++) {
+		const struct hslot *s = &h->s[i];
+
+		if (s->head == NULL)
+			continue;
+		used++;
+		for (size_t j = s->hash & h->mask; j != i;
+		    j = (j + 1) & h->mask) {
+			CU_ASSERT_PTR_NOT_NULL(h->s[j].head);
+			CU_ASSERT(h->s[j].hash != s->hash);
+		}
+		for (const struct hnode *p = s->head; p != NULL; p = p->next) {
+			CU_ASSERT_EQUAL(p->hash, s->hash);
+			n++;
+		}
+	}
+	CU_ASSERT_EQUAL(used, h->used);
+	CU_ASSERT_EQUAL(n, h->n);
+	CU_ASSERT(h->used <= h->mask);        /* a free slot remains */
+}
+
+/* A walk of hash and key (-1: any) in the table and in the model agree;
+ * with del set, every other record met is unlinked during the walk
+ * (after find_next gave the next one), in both. */
+static void
+check_walk(struct htab *h, struct model *m, uint64_t hash, int key, bool del)
+{
+	struct rec *want[64];
+	size_t nw = 0, got = 0;
+	struct hnode *p, *next;
+
+	for (size_t i = 0; i < m->n && nw < 64; i++)
+		if (m->ord[i]->node.hash == hash &&
+		    (key < 0 || m->ord[i]->key == key))
+			want[nw++] = m->ord[i];
+	for (p = htab_find(h, hash, rec_match_any, &key); p != NULL;
+	    p = next) {
+		next = htab_find_next(p, rec_match_any, &key);
+		CU_ASSERT_FATAL(got < nw);
+		CU_ASSERT_PTR_EQUAL(HTAB_ENTRY(p, struct rec, node), want[got]);
+		if (del && got % 2 == 0) {
+			htab_del(h, p);
+			model_del(m, want[got]);
+		}
+		got++;
+	}
+	CU_ASSERT_EQUAL(got, nw);
+}
+
+/*
+ * Long random runs of adds, deletes, lookups and walks against the
+ * model, with growth: hashes drawn from a few values (runs of one hash,
+ * several keys each) and from values sharing their low bits (long probe
+ * runs, shifted back on deletion), so that the order of one hash's
+ * records, growth and the deletion's shifts are all exercised.
+ */
+static void
+test_against_model(void)
+{
+	enum { N = 3000, STEPS = 200000 };
+	static struct rec r[N];
+	static struct rec *ord[N];
+	static bool linked[N];
+	uint64_t seed = 12345;
+
+	for (int run = 0; run < 4; run++) {
+		struct htab h;
+		struct model m = { ord, 0, 16 };
+		size_t initial = run == 0 ? 4 : run * 100;
+
+		memset(linked, 0, sizeof(linked));
+		CU_ASSERT_FATAL(htab_init(&h, initial) == 0);
+		while (m.nb < initial)
+			m.nb *= 2;
+		for (int step = 0; step < STEPS; step++) {
+			uint64_t x = rnd(&seed), hash;
+			size_t i = (size_t)(rnd(&seed) % N);
+
+			/* few hashes, or many sharing their low 6 bits */
+			if (x % 3 == 0)
+				hash = x % 7;
+			else
+				hash = (x >> 2) % 5000 << 6 | (x >> 20) % 3;
+			switch (rnd(&seed) % 8) {
+			case 0: case 1: case 2:         /* add */
+				if (linked[i])
+					break;
+				r[i].key = (int)(x >> 8) % 4;
+				r[i].seq = step;
+				htab_add(&h, &r[i].node, hash);
+				model_add(&m, &r[i]);
+				linked[i] = true;
+				break;
+			case 3: case 4:                 /* delete, or no-op */
+				htab_del(&h, &r[i].node);
+				model_del(&m, &r[i]);
+				linked[i] = false;
+				break;
+			case 5: case 6:                 /* find and walk */
+				check_walk(&h, &m, linked[i] ? r[i].node.hash :
+				    hash, (int)(x >> 8) % 5 - 1, false);
+				break;
+			default:                        /* delete while walking */
+				check_walk(&h, &m, hash, -1, true);
+				for (size_t k = 0; k < N; k++)
+					linked[k] = false;
+				for (size_t k = 0; k < m.n; k++)
+					linked[m.ord[k] - r] = true;
+				break;
+			}
+			CU_ASSERT_EQUAL_FATAL(h.n, m.n);
+			if (step % 5000 == 0)
+				check_slots(&h);
+		}
+		check_slots(&h);
+		CU_ASSERT(h.nb >= 1024);          /* it grew */
+		htab_fini(&h);
+	}
+}
+
 int
 main(void)
 {
@@ -719,6 +922,8 @@ main(void)
 	    CU_add_test(su, "find_next walks one key", test_find_next) == NULL ||
 	    CU_add_test(su, "one key's order whatever the hash",
 	    test_order_independent_of_hash) == NULL ||
+	    CU_add_test(su, "random runs against a model",
+	    test_against_model) == NULL ||
 	    CU_add_test(su, "SipHash-2-4 vectors", test_siphash_vectors) == NULL ||
 	    CU_add_test(su, "crafted word-hash collisions spread",
 	    test_crafted_word_collisions) == NULL ||
