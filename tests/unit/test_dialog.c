@@ -331,6 +331,48 @@ log_done(void *user, struct dialog *d)
 	return false;
 }
 
+/*
+ * Gives text[0..len) seen in p to ta by dialog_table_take (with the line
+ * ends the framing notes when lines, as ingest passes them) and to tb by
+ * sipmsg_parse + dialog_table_add, and asserts both did the same: the
+ * result, the dialog, its messages, copies and state, the anomalies.
+ * Returns what take did.
+ */
+static enum dialog_take
+take_and_add(struct dialog_table *ta, struct dialog_table *tb,
+    const char *text, size_t len, bool lines, const struct pkt *p,
+    struct anomalies *ana, struct anomalies *anb)
+{
+	struct dialog *da, *db = NULL;
+	struct sipframe_lines ln;
+	struct sipmsg *m;
+	enum dialog_take k;
+	enum sipframe_rc rc;
+	size_t ml, bo;
+	bool rt = false;
+
+	(void)sipframe_datagram_sip((const uint8_t *)text, len, &rc, &ml, &bo,
+	    &ln, NULL);
+	k = dialog_table_take(ta, (const uint8_t *)text, len,
+	    rc == SIPFRAME_OK && lines ? &ln : NULL, p, 0, ana, &da);
+	m = sipmsg_parse((const uint8_t *)text, len, anb);
+	if (m != NULL)
+		db = dialog_table_add(tb, m, p, 0, anb, &rt);
+	CU_ASSERT_EQUAL(k == DIALOG_TAKE_UNPARSED, m == NULL);
+	CU_ASSERT_EQUAL(k == DIALOG_TAKE_RETRANS, m != NULL && rt);
+	CU_ASSERT_EQUAL(da == NULL, db == NULL);
+	if (da != NULL && db != NULL) {
+		CU_ASSERT_STRING_EQUAL(da->call_id, db->call_id);
+		CU_ASSERT_EQUAL(da->id, db->id);
+		CU_ASSERT_EQUAL(da->nmsgs, db->nmsgs);
+		CU_ASSERT_EQUAL(da->retrans_total, db->retrans_total);
+		CU_ASSERT_EQUAL(da->state, db->state);
+		CU_ASSERT_EQUAL(da->last_ns, db->last_ns);
+	}
+	CU_ASSERT_EQUAL(memcmp(ana, anb, sizeof(*ana)), 0);
+	return k;
+}
+
 static void
 test_take_matches_add(void)
 {
@@ -374,34 +416,11 @@ test_take_matches_add(void)
 	    63 * SEC + CAP_DIALOG_LINGER_NS);
 	for (int i = 0; i < n; i++) {
 		struct pkt p = mkpkt(r[i].from_caller, r[i].ts);
-		struct dialog *da, *db = NULL;
-		struct sipframe_lines ln;
-		struct sipmsg *m;
-		enum dialog_take k;
-		enum sipframe_rc rc;
-		size_t ml, bo;
-		bool rt = false;
 
 		dialog_table_expire(ta, r[i].ts);
 		dialog_table_expire(tb, r[i].ts);
-		/* With the line ends the framing notes, as ingest passes them. */
-		(void)sipframe_datagram_sip((const uint8_t *)r[i].text, r[i].len,
-		    &rc, &ml, &bo, &ln, NULL);
-		k = dialog_table_take(ta, (const uint8_t *)r[i].text, r[i].len,
-		    rc == SIPFRAME_OK ? &ln : NULL, &p, 0, &ana, &da);
-		m = sipmsg_parse((const uint8_t *)r[i].text, r[i].len, &anb);
-		if (m != NULL)
-			db = dialog_table_add(tb, m, &p, 0, &anb, &rt);
-		CU_ASSERT_EQUAL(k == DIALOG_TAKE_UNPARSED, m == NULL);
-		CU_ASSERT_EQUAL(k == DIALOG_TAKE_RETRANS, m != NULL && rt);
-		CU_ASSERT_EQUAL(da == NULL, db == NULL);
-		if (da != NULL && db != NULL) {
-			CU_ASSERT_STRING_EQUAL(da->call_id, db->call_id);
-			CU_ASSERT_EQUAL(da->nmsgs, db->nmsgs);
-			CU_ASSERT_EQUAL(da->retrans_total, db->retrans_total);
-			CU_ASSERT_EQUAL(da->state, db->state);
-		}
-		CU_ASSERT_EQUAL(memcmp(&ana, &anb, sizeof(ana)), 0);
+		(void)take_and_add(ta, tb, r[i].text, r[i].len, true, &p, &ana,
+		    &anb);
 	}
 	CU_ASSERT_EQUAL(ana.n[ANOMALY_SIP_CSEQ_METHOD_MISMATCH], 2);
 	dialog_table_free(ta);
@@ -760,8 +779,7 @@ rawmsg_edit(struct rawmsg *r, const char *what, const char *with)
  * and hashed ends but of distinct Call-IDs (one raw_hash) -- sent both
  * ways, over UDP, TCP and WebSocket, whole or in fragments, with long
  * pauses that report dialogs and open them again.  At every step the
- * two tables agree on the result, the dialog, its messages, copies
- * and state, and the anomalies; at the end on every dialog reported.
+ * two tables agree (take_and_add); at the end on every dialog reported.
  */
 static void
 test_take_every_copy(void)
@@ -815,13 +833,7 @@ test_take_every_copy(void)
 		const struct rawmsg *r = &pool[rand() % 3 ? (i / 16 + rand() %
 		    4) % POOL : rand() % POOL];
 		struct pkt p;
-		struct dialog *da, *db = NULL;
-		struct sipframe_lines ln;
-		struct sipmsg *m;
 		enum dialog_take k;
-		enum sipframe_rc rc;
-		size_t ml, bo;
-		bool rt = false;
 
 		now += rand() % 50 == 0 ? CAP_DIALOG_LINGER_NS + SEC :
 		    rand() % (SEC / 4);
@@ -833,26 +845,8 @@ test_take_every_copy(void)
 		p.nfrags = rand() % 4 == 0 ? 2 : 1;
 		dialog_table_expire(ta, now);
 		dialog_table_expire(tb, now);
-		(void)sipframe_datagram_sip((const uint8_t *)r->text, r->len,
-		    &rc, &ml, &bo, &ln, NULL);
-		k = dialog_table_take(ta, (const uint8_t *)r->text, r->len,
-		    rc == SIPFRAME_OK && rand() % 2 ? &ln : NULL, &p, 0, &ana,
-		    &da);
-		m = sipmsg_parse((const uint8_t *)r->text, r->len, &anb);
-		if (m != NULL)
-			db = dialog_table_add(tb, m, &p, 0, &anb, &rt);
-		CU_ASSERT_EQUAL(k == DIALOG_TAKE_UNPARSED, m == NULL);
-		CU_ASSERT_EQUAL(k == DIALOG_TAKE_RETRANS, m != NULL && rt);
-		CU_ASSERT_EQUAL(da == NULL, db == NULL);
-		if (da != NULL && db != NULL) {
-			CU_ASSERT_STRING_EQUAL(da->call_id, db->call_id);
-			CU_ASSERT_EQUAL(da->id, db->id);
-			CU_ASSERT_EQUAL(da->nmsgs, db->nmsgs);
-			CU_ASSERT_EQUAL(da->retrans_total, db->retrans_total);
-			CU_ASSERT_EQUAL(da->state, db->state);
-			CU_ASSERT_EQUAL(da->last_ns, db->last_ns);
-		}
-		CU_ASSERT_EQUAL(memcmp(&ana, &anb, sizeof(ana)), 0);
+		k = take_and_add(ta, tb, r->text, r->len, rand() % 2, &p, &ana,
+		    &anb);
 		folds += k == DIALOG_TAKE_RETRANS;
 		/* a request of CSeq method NOTIFY counts a mismatch */
 		folds_loud += k == DIALOG_TAKE_RETRANS && r->text[0] != 'S' &&
