@@ -75,7 +75,6 @@ struct pool_blk {
 
 struct dialog_table {
 	struct htab byid;
-	struct htab byraw;        /* stored dmsgs by raw_hash (raw_node): raw_owner */
 	struct lru lists[LRU_COUNT];
 	size_t count;
 	size_t bytes;
@@ -331,62 +330,6 @@ same_bytes(const struct dialog *d, const uint8_t *msg, size_t len,
 	return NULL;
 }
 
-/*
- * What raw_match() compares: the bytes of the message being taken; it
- * notes whether any stored message of their hash was met.
- */
-struct raw_key {
-	const uint8_t *msg;
-	size_t len;
-	bool *met;
-};
-
-/*
- * byraw's match: a stored message with exactly these bytes whose parse
- * asked for priors (so a parse of these bytes would ask too) and counted
- * nothing, as same_bytes() requires.
- */
-static int
-raw_match(const struct hnode *n, const void *key)
-{
-	const struct dmsg *dm = HTAB_ENTRY(n, struct dmsg, raw_node);
-	const struct raw_key *k = key;
-	const struct sipmsg *m = dm->m;
-
-	*k->met = true;
-	return m->raw_len == k->len && m->quiet && m->prior_asked &&
-	    memcmp(m->raw, k->msg, k->len) == 0;
-}
-
-/*
- * The dialog holding a message with the bytes msg[0..len) (hash h), of
- * the kind raw_match() accepts; NULL when none.  Equal bytes are an equal
- * Call-ID, and one dialog in the table holds each Call-ID: this is the
- * dialog the parse's prior_msgs() would find.  *met: whether the index
- * holds any message of hash h.
- *
- * The index holds at most one message a hash (store_msg links a message
- * only when none of its hash was met here), so the walk compares at most
- * one message's bytes, and unlinking walks a chain that universal
- * hashing keeps short.  Messages that share a hash -- equal in their
- * length and hashed ends (raw_hash), which a capture can make as many
- * of as it likes -- would otherwise pile into one chain, every lookup
- * and unlink walking all of them.  The others stay out of the index:
- * their dialog counts them in raw_unindexed, and the parse's
- * prior_msgs() finds their copies instead, with the same result.
- */
-static struct dialog *
-raw_owner(const struct dialog_table *t, const uint8_t *msg, size_t len,
-    uint64_t h, bool *met)
-{
-	const struct raw_key k = { msg, len, met };
-	struct hnode *n;
-
-	*met = false;
-	n = htab_find(&t->byraw, h, raw_match, &k);
-	return n != NULL ? HTAB_ENTRY(n, struct dmsg, raw_node)->owner : NULL;
-}
-
 /* ---- message block pool -------------------------------------------- */
 
 /* What pool_get(n) hands out: n rounded up to its class (or n). */
@@ -479,11 +422,6 @@ dialog_table_new(dialog_done_fn done, void *user)
 		free(t);
 		return NULL;
 	}
-	if (htab_init(&t->byraw, 4096) != 0) {
-		htab_fini(&t->byid);
-		free(t);
-		return NULL;
-	}
 	t->done = done;
 	t->user = user;
 	return t;
@@ -523,9 +461,6 @@ static void
 dialog_release(struct dialog_table *t, struct dialog *d)
 {
 	htab_del(&t->byid, &d->node);
-	for (size_t i = 0; i < d->nmsgs; i++)
-		if (d->msgs[i].raw_linked)
-			htab_del(&t->byraw, &d->msgs[i].raw_node);
 	lru_unlink(t, d);
 	if (t->hint == d)
 		t->hint = NULL;
@@ -571,7 +506,6 @@ dialog_table_free(struct dialog_table *t)
 		while (t->lists[l].head)
 			dialog_release(t, t->lists[l].head);
 	htab_fini(&t->byid);
-	htab_fini(&t->byraw);
 	pool_fini(t);
 	free(t);
 }
@@ -592,12 +526,6 @@ size_t
 dialog_table_count(const struct dialog_table *t)
 {
 	return t->count;
-}
-
-size_t
-dialog_table_indexed(const struct dialog_table *t)
-{
-	return t->byraw.n;
 }
 
 size_t
@@ -938,12 +866,10 @@ update_other_state(struct dialog *d, const struct sipmsg *m, struct mcode mc,
 		d->state = DIALOG_FAILED;
 }
 
-/* index: link the new dmsg in byraw when raw_match() could take it
- * (raw_owner() says when the index may). */
 static bool
 store_msg(struct dialog_table *t, struct dialog *d, struct sipmsg *m,
     struct mcode mc, const struct pkt *p, uint64_t first_frame,
-    uint64_t raw_hash, bool index, struct anomalies *an)
+    uint64_t raw_hash, struct anomalies *an)
 {
 	struct dmsg *dm;
 	size_t bytes = msg_bytes(m);
@@ -961,16 +887,8 @@ store_msg(struct dialog_table *t, struct dialog *d, struct sipmsg *m,
 
 		if (nm == NULL)
 			return false;
-		/* The index points into the array: moved, relinked. */
-		for (size_t i = 0; i < d->nmsgs; i++)
-			if (d->msgs[i].raw_linked)
-				htab_del(&t->byraw, &d->msgs[i].raw_node);
 		if (d->nmsgs > 0)
 			memcpy(nm, d->msgs, d->nmsgs * sizeof(*nm));
-		for (size_t i = 0; i < d->nmsgs; i++)
-			if (nm[i].raw_linked)
-				htab_add(&t->byraw, &nm[i].raw_node,
-				    nm[i].raw_hash);
 		pool_put(t, d->msgs, pool_cap(d->msgs_cap * sizeof(*nm)));
 		d->msgs = nm;
 		d->mem_bytes += (ncap - d->msgs_cap) * sizeof(*nm);
@@ -1001,13 +919,6 @@ store_msg(struct dialog_table *t, struct dialog *d, struct sipmsg *m,
 	dm->frag_seen = p->frag_seen;
 	dm->m = m;
 	dm->raw_hash = raw_hash;
-	dm->owner = d;
-	if (index && m->quiet && m->prior_asked) {
-		dm->raw_linked = true;
-		htab_add(&t->byraw, &dm->raw_node, raw_hash);
-	} else if (m->quiet) {
-		d->raw_unindexed++;
-	}
 	dm->key_cseq = m->cseq;
 	dm->key_status = m->status;
 	dm->key_request = m->is_request;
@@ -1041,7 +952,7 @@ fold_retrans(struct dialog_table *t, struct dialog *d, struct dmsg *orig,
  */
 static struct dialog *
 add_msg(struct dialog_table *t, struct sipmsg *m, const struct pkt *p,
-    uint64_t first_frame, uint64_t raw_hash, bool index, struct dialog *d,
+    uint64_t first_frame, uint64_t raw_hash, struct dialog *d,
     const uint64_t *cid_hash, struct anomalies *an, bool *is_retrans)
 {
 	struct dmsg *orig;
@@ -1078,7 +989,7 @@ add_msg(struct dialog_table *t, struct sipmsg *m, const struct pkt *p,
 		update_call_state(d, m, mc, p->ts_ns);
 	else
 		update_other_state(d, m, mc, p->ts_ns);
-	if (!store_msg(t, d, m, mc, p, first_frame, raw_hash, index, an))
+	if (!store_msg(t, d, m, mc, p, first_frame, raw_hash, an))
 		pool_free_msg(t, m);
 	touch(t, d, p->ts_ns);
 	enforce_budget(t, d, an);
@@ -1090,10 +1001,9 @@ dialog_table_add(struct dialog_table *t, struct sipmsg *m,
     const struct pkt *p, uint64_t first_frame, struct anomalies *an,
     bool *is_retrans)
 {
-	/* Not indexed: no raw_owner() looked for its hash first. */
 	return add_msg(t, m, p, first_frame,
-	    raw_hash((const uint8_t *)m->raw, m->raw_len), false, NULL, NULL,
-	    an, is_retrans);
+	    raw_hash((const uint8_t *)m->raw, m->raw_len), NULL, NULL, an,
+	    is_retrans);
 }
 
 /*
@@ -1130,12 +1040,11 @@ prior_msgs(void *user, const char *call_id, const struct sipmsg **out,
 	 * The same bytes as a stored message parse into the same sipmsg,
 	 * so find_original() with that message is what dialog_table_add
 	 * would do with the new copy; only when it finds the original is
-	 * the parse stopped.  dialog_table_take() has already asked this
-	 * of every stored message raw_owner() can find (equal bytes are
-	 * this Call-ID, so this dialog) and been told no; the others are
-	 * those the dialog counts in raw_unindexed (quiet, not indexed).
+	 * the parse stopped.  Equal bytes are an equal Call-ID, and one
+	 * dialog in the table holds each: a copy of a stored message is
+	 * only ever in this dialog.
 	 */
-	if (d != NULL && d->raw_unindexed > 0 && t->take_msg != NULL &&
+	if (d != NULL && t->take_msg != NULL &&
 	    (same = same_bytes(d, t->take_msg, t->take_len,
 	    t->take_hash)) != NULL &&
 	    (t->known = find_original(d, same->m, dmsg_mcode(same),
@@ -1160,24 +1069,11 @@ dialog_table_take(struct dialog_table *t, const uint8_t *msg, size_t len,
 	const struct sipmsg_lend lend = { prior_msgs, pool_alloc, t, lines };
 	uint64_t h = raw_hash(msg, len);
 	struct dialog *d, *hint;
-	const struct dmsg *same;
 	struct dmsg *known;
 	struct sipmsg *m;
-	bool retrans, new_cid, met;
+	bool retrans, new_cid;
 
 	*dp = NULL;
-	/*
-	 * A copy of a stored message is folded in before anything is
-	 * parsed, when the parse would have stopped at prior_msgs() for it:
-	 * the same dialog, the same same_bytes() and find_original().
-	 */
-	if ((d = raw_owner(t, msg, len, h, &met)) != NULL &&
-	    (same = same_bytes(d, msg, len, h)) != NULL &&
-	    (known = find_original(d, same->m, dmsg_mcode(same), p)) != NULL) {
-		fold_retrans(t, d, known, p);
-		*dp = d;
-		return DIALOG_TAKE_RETRANS;
-	}
 	t->take_msg = msg;
 	t->take_len = len;
 	t->take_hash = h;
@@ -1203,7 +1099,7 @@ dialog_table_take(struct dialog_table *t, const uint8_t *msg, size_t len,
 	new_cid = hint == NULL && t->new_valid &&
 	    strcmp(t->new_cid, m->call_id) == 0;
 	t->new_valid = false;
-	d = add_msg(t, m, p, first_frame, h, !met, hint,
+	d = add_msg(t, m, p, first_frame, h, hint,
 	    new_cid ? &t->new_hash : NULL, an, &retrans);
 	*dp = d;
 	if (d == NULL)

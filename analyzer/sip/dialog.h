@@ -109,15 +109,10 @@ struct dmsg {
 	uint32_t key_cseq;
 	int key_status;
 	bool key_request;
-	bool raw_linked;          /* private: in the table's index (raw_node) */
 	/* enum sip_method of m->method and m->cseq_method (SIPM_NONE when
 	 * the dialog table did not store this dmsg): see dmsg_method_is. */
 	uint8_t method_code, cseq_code;
 	struct ep src, dst;
-	/* Private to the dialog table: its index of every stored message by
-	 * raw_hash, and the dialog holding this one. */
-	struct hnode raw_node;
-	struct dialog *owner;
 	uint32_t cap_idx;
 	uint32_t ifnum;           /* 1 + its pcapng interface, 0 not known (pkt.h) */
 	uint64_t frame;
@@ -201,9 +196,6 @@ struct dialog {
 	char call_id[256];        /* the key: compared right after node.hash */
 	struct dialog *lru_prev, *lru_next; /* private */
 	int lru;                  /* private: which expiry list */
-	/* Private: quiet messages stored outside the table's index by raw
-	 * bytes (dialog.c, raw_owner), which prior_msgs looks through. */
-	uint32_t raw_unindexed;
 
 	uint64_t id;              /* 1-based, in order of first message */
 	enum dialog_kind kind;
@@ -342,9 +334,10 @@ enum dialog_take {
  *
  *  - A message that is byte for byte one already stored in a dialog in
  *    flight (a retransmission, RFC 3261 section 17) is recognised by
- *    its raw bytes and folded in without being parsed, when parsing it
- *    would have given that very fold: the copy parsed with no anomaly
- *    and dialog_table_add would pick the same original.
+ *    its raw bytes once the header walk has found its Call-ID, and
+ *    folded in before libosip2 parses it, when parsing it would have
+ *    given that very fold: the copy parsed with no anomaly and
+ *    dialog_table_add would pick the same original.
  *  - Otherwise it is parsed with sipmsg_parse_with, leaning on the
  *    latest messages of its Call-ID, so the header lines they share are
  *    not handed to libosip2 again.
@@ -368,9 +361,6 @@ void dialog_table_expire(struct dialog_table *t, int64_t now_ns);
 /* Dialogs in flight, and approximate bytes they hold. */
 size_t dialog_table_bytes(const struct dialog_table *t);
 size_t dialog_table_count(const struct dialog_table *t);
-
-/* Messages in the table's index by raw bytes (for tests: dialog.c). */
-size_t dialog_table_indexed(const struct dialog_table *t);
 
 /* Iterates over dialogs in flight (for the analysis' stream bookkeeping). */
 void dialog_table_foreach(struct dialog_table *t,
