@@ -471,13 +471,61 @@ bool detect_side_memo(const struct dialog *d, const struct dmsg *m);
 
 /* The detectors' memo in a dmsg (side_memo): detect_from_caller's answer
  * (0 not known, 1 callee side, 2 caller side) and the privacy of its
- * addresses, once known. */
+ * addresses, once known; and facts read in the message block's far
+ * lines (its strings, the body's end), known when it was noted as it
+ * arrived (detect_msg_memo). */
 #define DMSG_MEMO_SIDE     0x03
 #define DMSG_MEMO_ADDR     0x04   /* the two below are known */
 #define DMSG_MEMO_SRC_PRIV 0x08   /* ep_is_private(&m->src) */
 #define DMSG_MEMO_DST_PRIV 0x10   /* ep_is_private(&m->dst) */
+#define DMSG_MEMO_FACTS    0x20   /* the two below are known */
+#define DMSG_MEMO_RECEIVED 0x40   /* detect_received_set(m->m) */
+#define DMSG_MEMO_CL_OFF   0x80   /* detect_content_length_off(m, NULL) */
 /* Fills m's address bits in its memo and returns the memo. */
 uint8_t detect_addr_memo(const struct dmsg *m);
+
+/*
+ * Fills every answer of m's memo, m just added to d (the analysis
+ * notes each new message through detect_request_answered or
+ * detect_request_sent): the message is still in cache then, while the
+ * detectors read it when d ends, long after.  With
+ * -DSIPALG_CHECK_DETECT_MEMO, detect_dialog works every memo out again
+ * and aborts on a difference (the proof build: tests/detmem-check.sh).
+ */
+void detect_msg_memo(const struct dialog *d, const struct dmsg *m);
+
+/* Whether s's top Via has a received= parameter (a non-empty value). */
+static inline bool
+detect_received_set(const struct sipmsg *s)
+{
+	return s->nvia > 0 && s->via[0].received[0] != '\0';
+}
+
+/*
+ * True when UDP message m (seen whole) declares a Content-Length other
+ * than its body's length, or its SDP body ends mid-line in a datagram
+ * announced longer than what was captured (*cut, may be NULL, then
+ * set): a length an ALG got wrong rewriting the body.
+ */
+bool detect_content_length_off(const struct dmsg *m, bool *cut);
+
+/* detect_received_set(m->m) and detect_content_length_off(m, NULL),
+ * from m's memo when known: they read the far end of its block. */
+static inline bool
+detect_msg_received(const struct dmsg *m)
+{
+	return (m->side_memo & DMSG_MEMO_FACTS) ?
+	    (m->side_memo & DMSG_MEMO_RECEIVED) != 0 :
+	    detect_received_set(m->m);
+}
+
+static inline bool
+detect_msg_cl_off(const struct dmsg *m)
+{
+	return (m->side_memo & DMSG_MEMO_FACTS) ?
+	    (m->side_memo & DMSG_MEMO_CL_OFF) != 0 :
+	    detect_content_length_off(m, NULL);
+}
 
 /*
  * Whether the dialog being judged (detect_dialog) holds a request of
