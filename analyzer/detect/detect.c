@@ -564,14 +564,20 @@ detect_side_memo(const struct dialog *d, const struct dmsg *m)
 }
 
 uint8_t
-detect_addr_memo(const struct dmsg *m)
+detect_facts_memo(const struct dmsg *m)
 {
-	uint8_t f = m->side_memo | DMSG_MEMO_ADDR;
+	uint8_t f = (m->side_memo & DMSG_MEMO_SIDE) | DMSG_MEMO_FACTS;
 
+	if (m->m->to_tag[0] != '\0')
+		f |= DMSG_MEMO_TO_TAG;
 	if (ep_is_private(&m->src))
 		f |= DMSG_MEMO_SRC_PRIV;
 	if (ep_is_private(&m->dst))
 		f |= DMSG_MEMO_DST_PRIV;
+	if (detect_received_set(m->m))
+		f |= DMSG_MEMO_RECEIVED;
+	if (detect_content_length_off(m, NULL))
+		f |= DMSG_MEMO_CL_OFF;
 	/* NOLINTNEXTLINE: a memo in the caller's heap record (dialog.h) */
 	((struct dmsg *)m)->side_memo = f;
 	return f;
@@ -601,15 +607,8 @@ detect_content_length_off(const struct dmsg *m, bool *cut)
 void
 detect_msg_memo(const struct dialog *d, const struct dmsg *m)
 {
-	uint8_t f = detect_addr_memo(m) | DMSG_MEMO_FACTS;
-
-	if (detect_received_set(m->m))
-		f |= DMSG_MEMO_RECEIVED;
-	if (detect_content_length_off(m, NULL))
-		f |= DMSG_MEMO_CL_OFF;
-	/* NOLINTNEXTLINE: a memo in the caller's heap record (dialog.h) */
-	((struct dmsg *)m)->side_memo = f;
-	if ((f & DMSG_MEMO_SIDE) == 0)
+	(void)detect_facts_memo(m);
+	if ((m->side_memo & DMSG_MEMO_SIDE) == 0)
 		(void)detect_side_memo(d, m);
 }
 
@@ -647,15 +646,17 @@ memo_check(const struct dialog *d)
 		if ((f & DMSG_MEMO_SIDE) != 0)
 			bad = bad || ((f & DMSG_MEMO_SIDE) == 2) !=
 			    from_caller(d, m);
-		if ((f & DMSG_MEMO_ADDR) != 0)
-			bad = bad || ((f & DMSG_MEMO_SRC_PRIV) != 0) !=
+		if ((f & DMSG_MEMO_FACTS) != 0) {
+			/* Before the detectors ask: noted as it arrived,
+			 * with its side. */
+			memo_noted++;
+			bad = bad || (f & DMSG_MEMO_SIDE) == 0 ||
+			    ((f & DMSG_MEMO_SRC_PRIV) != 0) !=
 			    ep_is_private(&m->src) ||
 			    ((f & DMSG_MEMO_DST_PRIV) != 0) !=
-			    ep_is_private(&m->dst);
-		if ((f & DMSG_MEMO_FACTS) != 0) {
-			memo_noted++;
-			bad = bad || (f & DMSG_MEMO_ADDR) == 0 ||
-			    (f & DMSG_MEMO_SIDE) == 0 ||
+			    ep_is_private(&m->dst) ||
+			    ((f & DMSG_MEMO_TO_TAG) != 0) !=
+			    (m->m->to_tag[0] != '\0') ||
 			    ((f & DMSG_MEMO_RECEIVED) != 0) !=
 			    detect_received_set(m->m) ||
 			    ((f & DMSG_MEMO_CL_OFF) != 0) !=
@@ -712,7 +713,7 @@ find_initial(const struct dialog *d)
 		const struct sipmsg *m = d->msgs[i].m;
 
 		if (m->is_request && dmsg_method_is(&d->msgs[i], SIPM_INVITE) &&
-		    m->to_tag[0] == '\0')
+		    !detect_msg_to_tag(&d->msgs[i]))
 			return &d->msgs[i];
 	}
 	return NULL;

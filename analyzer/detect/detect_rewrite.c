@@ -236,7 +236,7 @@ check_residue(struct detect *dt, const struct dialog *d, const struct dmsg *m,
 	    text_private_ip(s->sdp->i_line, &e) == 0) {
 		what = "i=";
 		snprintf(val, sizeof(val), "%s", s->sdp->i_line);
-	} else if (s->is_request && s->to_tag[0] == '\0' && s->nvia == 1 &&
+	} else if (s->is_request && !detect_msg_to_tag(m) && s->nvia == 1 &&
 	    !private_leg(d) &&
 	    (pub_via || pub_contact) && nat_private_sdp_free(s) &&
 	    detect_callid_ip(s->call_id, &e) == 0 && nat_private(&e)) {

@@ -69,7 +69,8 @@ memo_all(struct tb *b)
 		detect_msg_memo(b->d, m);
 		f = m->side_memo;
 		CU_ASSERT((f & DMSG_MEMO_FACTS) != 0);
-		CU_ASSERT((f & DMSG_MEMO_ADDR) != 0);
+		CU_ASSERT(((f & DMSG_MEMO_TO_TAG) != 0) ==
+		    (m->m->to_tag[0] != '\0'));
 		CU_ASSERT((f & DMSG_MEMO_SIDE) != 0);
 		CU_ASSERT(((f & DMSG_MEMO_RECEIVED) != 0) ==
 		    detect_received_set(m->m));
@@ -124,6 +125,8 @@ test_rewrite_memo(void)
 	CU_ASSERT(detect_msg_received(&b.d->msgs[1]));
 	CU_ASSERT(!detect_msg_received(&b.d->msgs[0]));
 	CU_ASSERT(!detect_from_caller(b.d, &b.d->msgs[1]));
+	CU_ASSERT(detect_msg_to_tag(&b.d->msgs[1]));
+	CU_ASSERT(!detect_msg_to_tag(&b.d->msgs[0]));
 	tb_finish(&b);
 	CU_ASSERT_EQUAL(count(&b, "alg_rewrite_evidence"), 1);
 	detect_verdict_get(b.s.dt, &v);
