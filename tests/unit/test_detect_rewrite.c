@@ -56,6 +56,42 @@ test_rewrite_residue(void)
 	tb_free(&b);
 }
 
+/* Content-Length 200 for a shorter body (Call-ID cl1). */
+static void
+add_cl_off(struct tb *b)
+{
+	tb_add(b, T0, PH, 5060, SV, 5060, 200,
+	    "OPTIONS sip:server@" SV " SIP/2.0\n"
+	    "Via: SIP/2.0/UDP " PH ":5060;branch=z9hG4bKo\n"
+	    "From: <sip:phone@" SV ">;tag=p\nTo: <sip:server@" SV ">\n"
+	    "Call-ID: cl1\nCSeq: 1 OPTIONS\nContent-Type: text/plain\n\n"
+	    "hello\n");
+}
+
+/* The phone's OPTIONS to the server, asking for rport. */
+static void
+add_options(struct tb *b, const char *cid)
+{
+	tb_add(b, T0, PH, 5060, SV, 5060, -1,
+	    "OPTIONS sip:server@" SV " SIP/2.0\n"
+	    "Via: SIP/2.0/UDP " PH ":5060;rport;branch=z9hG4bKo\n"
+	    "From: <sip:phone@" SV ">;tag=p\nTo: <sip:server@" SV ">\n"
+	    "Call-ID: %s\nCSeq: 1 OPTIONS\n\n", cid);
+}
+
+/* The public server's answer to add_options(b, "rc1") with received=
+ * equal to the phone's own private address. */
+static void
+add_restored(struct tb *b)
+{
+	tb_add(b, T0 + 10 * MS, SV, 5060, PH, 5060, -1,
+	    "SIP/2.0 200 OK\n"
+	    "Via: SIP/2.0/UDP " PH ":5060;rport=5060;received=" PH
+	    ";branch=z9hG4bKo\n"
+	    "From: <sip:phone@" SV ">;tag=p\nTo: <sip:server@" SV ">;tag=s\n"
+	    "Call-ID: rc1\nCSeq: 1 OPTIONS\n\n");
+}
+
 /* Notes every message of b's dialog as the analysis does as they
  * arrive (detect_msg_memo), and checks each memo bit against the
  * message. */
@@ -93,12 +129,7 @@ test_rewrite_memo(void)
 	struct detect_verdict v;
 
 	tb_init(&b);
-	tb_add(&b, T0, PH, 5060, SV, 5060, 200,
-	    "OPTIONS sip:server@" SV " SIP/2.0\n"
-	    "Via: SIP/2.0/UDP " PH ":5060;branch=z9hG4bKo\n"
-	    "From: <sip:phone@" SV ">;tag=p\nTo: <sip:server@" SV ">\n"
-	    "Call-ID: cl1\nCSeq: 1 OPTIONS\nContent-Type: text/plain\n\n"
-	    "hello\n");
+	add_cl_off(&b);
 	memo_all(&b);
 	CU_ASSERT(detect_msg_cl_off(&b.d->msgs[0]));
 	CU_ASSERT(!detect_msg_received(&b.d->msgs[0]));
@@ -108,18 +139,9 @@ test_rewrite_memo(void)
 	tb_free(&b);
 
 	tb_init(&b);
-	tb_add(&b, T0, PH, 5060, SV, 5060, -1,
-	    "OPTIONS sip:server@" SV " SIP/2.0\n"
-	    "Via: SIP/2.0/UDP " PH ":5060;rport;branch=z9hG4bKo\n"
-	    "From: <sip:phone@" SV ">;tag=p\nTo: <sip:server@" SV ">\n"
-	    "Call-ID: rc1\nCSeq: 1 OPTIONS\n\n");
+	add_options(&b, "rc1");
 	memo_all(&b);
-	tb_add(&b, T0 + 10 * MS, SV, 5060, PH, 5060, -1,
-	    "SIP/2.0 200 OK\n"
-	    "Via: SIP/2.0/UDP " PH ":5060;rport=5060;received=" PH
-	    ";branch=z9hG4bKo\n"
-	    "From: <sip:phone@" SV ">;tag=p\nTo: <sip:server@" SV ">;tag=s\n"
-	    "Call-ID: rc1\nCSeq: 1 OPTIONS\n\n");
+	add_restored(&b);
 	memo_all(&b);
 	CU_ASSERT(!detect_msg_cl_off(&b.d->msgs[1]));
 	CU_ASSERT(detect_msg_received(&b.d->msgs[1]));
@@ -142,12 +164,7 @@ test_rewrite_content_length_and_received(void)
 
 	/* Content-Length 200 for a shorter body. */
 	tb_init(&b);
-	tb_add(&b, T0, PH, 5060, SV, 5060, 200,
-	    "OPTIONS sip:server@" SV " SIP/2.0\n"
-	    "Via: SIP/2.0/UDP " PH ":5060;branch=z9hG4bKo\n"
-	    "From: <sip:phone@" SV ">;tag=p\nTo: <sip:server@" SV ">\n"
-	    "Call-ID: cl1\nCSeq: 1 OPTIONS\nContent-Type: text/plain\n\n"
-	    "hello\n");
+	add_cl_off(&b);
 	tb_finish(&b);
 	CU_ASSERT_EQUAL(count(&b, "alg_rewrite_evidence"), 1);
 	tb_free(&b);
@@ -155,17 +172,8 @@ test_rewrite_content_length_and_received(void)
 	/* Inside capture: a public server's response with received= equal
 	 * to the phone's own private address. */
 	tb_init(&b);
-	tb_add(&b, T0, PH, 5060, SV, 5060, -1,
-	    "OPTIONS sip:server@" SV " SIP/2.0\n"
-	    "Via: SIP/2.0/UDP " PH ":5060;rport;branch=z9hG4bKo\n"
-	    "From: <sip:phone@" SV ">;tag=p\nTo: <sip:server@" SV ">\n"
-	    "Call-ID: rc1\nCSeq: 1 OPTIONS\n\n");
-	tb_add(&b, T0 + 10 * MS, SV, 5060, PH, 5060, -1,
-	    "SIP/2.0 200 OK\n"
-	    "Via: SIP/2.0/UDP " PH ":5060;rport=5060;received=" PH
-	    ";branch=z9hG4bKo\n"
-	    "From: <sip:phone@" SV ">;tag=p\nTo: <sip:server@" SV ">;tag=s\n"
-	    "Call-ID: rc1\nCSeq: 1 OPTIONS\n\n");
+	add_options(&b, "rc1");
+	add_restored(&b);
 	tb_finish(&b);
 	CU_ASSERT_EQUAL(count(&b, "alg_rewrite_evidence"), 1);
 	detect_verdict_get(b.s.dt, &v);
@@ -175,11 +183,7 @@ test_rewrite_content_length_and_received(void)
 
 	/* received= showing the public NAT address: no ALG sign. */
 	tb_init(&b);
-	tb_add(&b, T0, PH, 5060, SV, 5060, -1,
-	    "OPTIONS sip:server@" SV " SIP/2.0\n"
-	    "Via: SIP/2.0/UDP " PH ":5060;rport;branch=z9hG4bKo\n"
-	    "From: <sip:phone@" SV ">;tag=p\nTo: <sip:server@" SV ">\n"
-	    "Call-ID: rc2\nCSeq: 1 OPTIONS\n\n");
+	add_options(&b, "rc2");
 	tb_add(&b, T0 + 10 * MS, SV, 5060, PH, 5060, -1,
 	    "SIP/2.0 200 OK\n"
 	    "Via: SIP/2.0/UDP " PH ":5060;rport=1024;received=203.0.113.9"
