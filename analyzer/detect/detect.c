@@ -33,6 +33,11 @@
 #include "detect/remedy.h"
 #include "base/text.h"
 
+#ifdef SIPALG_CHECK_DETECT_MEMO
+static void memo_check(const struct dialog *d);
+static void memo_log(void);
+#endif
+
 /*
  * The detectors in catalogue order.  A function named by several rows
  * (one_way_audio and no_audio share detect_audio) runs once, at its
@@ -82,6 +87,12 @@ struct detect *
 detect_new(void)
 {
 	struct detect *dt = calloc(1, sizeof(struct detect));
+#ifdef SIPALG_CHECK_DETECT_MEMO
+	static bool registered;
+
+	if (!registered)
+		registered = atexit(memo_log) == 0;
+#endif
 
 	if (dt != NULL && detect_join_init(dt) != 0) {
 		free(dt);
@@ -233,6 +244,9 @@ detect_dialog(struct detect *dt, struct dialog *d)
 	bool seen[SYMPTOM_COUNT] = { false };
 	uint32_t mask = 0;
 
+#ifdef SIPALG_CHECK_DETECT_MEMO
+	memo_check(d);
+#endif
 	d->findings = NULL;
 	dt->dialogs++;
 	fs.n = 0;
@@ -550,18 +564,114 @@ detect_side_memo(const struct dialog *d, const struct dmsg *m)
 }
 
 uint8_t
-detect_addr_memo(const struct dmsg *m)
+detect_facts_memo(const struct dmsg *m)
 {
-	uint8_t f = m->side_memo | DMSG_MEMO_ADDR;
+	uint8_t f = (m->side_memo & DMSG_MEMO_SIDE) | DMSG_MEMO_FACTS;
 
+	if (m->m->to_tag[0] != '\0')
+		f |= DMSG_MEMO_TO_TAG;
 	if (ep_is_private(&m->src))
 		f |= DMSG_MEMO_SRC_PRIV;
 	if (ep_is_private(&m->dst))
 		f |= DMSG_MEMO_DST_PRIV;
+	if (detect_received_set(m->m))
+		f |= DMSG_MEMO_RECEIVED;
+	if (detect_content_length_off(m, NULL))
+		f |= DMSG_MEMO_CL_OFF;
 	/* NOLINTNEXTLINE: a memo in the caller's heap record (dialog.h) */
 	((struct dmsg *)m)->side_memo = f;
 	return f;
 }
+
+bool
+detect_content_length_off(const struct dmsg *m, bool *cut)
+{
+	const struct sipmsg *s = m->m;
+	bool c;
+
+	if (cut != NULL)
+		*cut = false;
+	/* A message only partly seen (fragments lost) is short by loss. */
+	if ((m->transport & 0x7f) != PKT_UDP || s->content_length < 0 ||
+	    m->frag_seen > 0)
+		return false;
+	c = s->sdp != NULL && s->body_len > 0 &&
+	    s->body_off + s->body_len <= s->raw_len &&
+	    s->raw[s->body_off + s->body_len - 1] != '\n' &&
+	    m->ip_len > s->raw_len + 28 + 2;
+	if (cut != NULL)
+		*cut = c;
+	return (uint64_t)s->content_length != s->body_len || c;
+}
+
+void
+detect_msg_memo(const struct dialog *d, const struct dmsg *m)
+{
+	(void)detect_facts_memo(m);
+	if ((m->side_memo & DMSG_MEMO_SIDE) == 0)
+		(void)detect_side_memo(d, m);
+}
+
+#ifdef SIPALG_CHECK_DETECT_MEMO
+/*
+ * The proof build: every memo of d's messages equals what the message
+ * gives worked out again (aborts otherwise), and a line "MESSAGES
+ * NOTED" (messages checked, those noted as they arrived) is added to
+ * $SIPALG_CHECK_DETECT_MEMO_LOG at exit.
+ */
+static uint64_t memo_checked, memo_noted;
+
+static void
+memo_log(void)
+{
+	const char *path = getenv("SIPALG_CHECK_DETECT_MEMO_LOG");
+	FILE *f = path != NULL ? fopen(path, "a") : NULL;
+
+	if (f == NULL)
+		return;
+	fprintf(f, "%llu %llu\n", (unsigned long long)memo_checked,
+	    (unsigned long long)memo_noted);
+	fclose(f);
+}
+
+static void
+memo_check(const struct dialog *d)
+{
+	for (size_t i = 0; i < d->nmsgs; i++) {
+		const struct dmsg *m = &d->msgs[i];
+		uint8_t f = m->side_memo;
+		bool bad = false;
+
+		memo_checked++;
+		if ((f & DMSG_MEMO_SIDE) != 0)
+			bad = bad || ((f & DMSG_MEMO_SIDE) == 2) !=
+			    from_caller(d, m);
+		if ((f & DMSG_MEMO_FACTS) != 0) {
+			/* Before the detectors ask: noted as it arrived,
+			 * with its side. */
+			memo_noted++;
+			bad = bad || (f & DMSG_MEMO_SIDE) == 0 ||
+			    ((f & DMSG_MEMO_SRC_PRIV) != 0) !=
+			    ep_is_private(&m->src) ||
+			    ((f & DMSG_MEMO_DST_PRIV) != 0) !=
+			    ep_is_private(&m->dst) ||
+			    ((f & DMSG_MEMO_TO_TAG) != 0) !=
+			    (m->m->to_tag[0] != '\0') ||
+			    ((f & DMSG_MEMO_RECEIVED) != 0) !=
+			    detect_received_set(m->m) ||
+			    ((f & DMSG_MEMO_CL_OFF) != 0) !=
+			    detect_content_length_off(m, NULL);
+		}
+		if (bad) {
+			fprintf(stderr, "detect_memo_check: dialog %llu message "
+			    "%zu (frame %llu): memo 0x%02x differs\n",
+			    (unsigned long long)d->id, i,
+			    (unsigned long long)m->frame, f);
+			abort();
+		}
+	}
+}
+#endif
 
 const struct dmsg *
 detect_last_sdp(const struct dialog *d, bool caller)
@@ -603,7 +713,7 @@ find_initial(const struct dialog *d)
 		const struct sipmsg *m = d->msgs[i].m;
 
 		if (m->is_request && dmsg_method_is(&d->msgs[i], SIPM_INVITE) &&
-		    m->to_tag[0] == '\0')
+		    !detect_msg_to_tag(&d->msgs[i]))
 			return &d->msgs[i];
 	}
 	return NULL;

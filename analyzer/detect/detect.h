@@ -199,7 +199,9 @@ void detect_sip_refused(struct detect *dt, const struct detect_refusal_ev *e);
  * INVITE from one to the phone by it).  Called by the analysis as
  * responses arrive, any transport.  DETECT_MAX_PATHS paths, the oldest
  * replaced; the response is noted (allocated) for the 1 s copies lie
- * apart, within the DETECT_COPY_ caps (caps.h).
+ * apart, within the DETECT_COPY_ caps (caps.h).  Also works out what
+ * the detectors will ask of r (its memo, dialog.h side_memo) while it is
+ * in cache.
  */
 void detect_request_answered(struct detect *dt, const struct dialog *d,
     const struct dmsg *r);
@@ -208,7 +210,7 @@ void detect_request_answered(struct detect *dt, const struct dialog *d,
  * request, so that a call seen as two dialogs is joined even when
  * nothing answered it (dialog.h, join).  Called by the analysis as
  * requests arrive (their first copy).  Noted as detect_request_answered
- * notes a response.
+ * notes a response (its memo too).
  */
 void detect_request_sent(struct detect *dt, const struct dialog *d,
     const struct dmsg *q);

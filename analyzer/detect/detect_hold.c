@@ -207,7 +207,7 @@ detect_media_lost_after_hold(struct detect *dt, const struct dialog *d,
 		const struct dmsg *m = &d->msgs[i];
 
 		if (!m->m->is_request || m->m->sdp == NULL ||
-		    m->m->to_tag[0] == '\0')
+		    !detect_msg_to_tag(m))
 			continue;
 		if (hold == NULL && is_hold(m->m->sdp))
 			hold = m;

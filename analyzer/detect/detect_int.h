@@ -469,15 +469,44 @@ const struct dmsg *detect_oversize_request(const struct detect *dt,
 /* detect_from_caller worked out, and kept in m's memo. */
 bool detect_side_memo(const struct dialog *d, const struct dmsg *m);
 
-/* The detectors' memo in a dmsg (side_memo): detect_from_caller's answer
- * (0 not known, 1 callee side, 2 caller side) and the privacy of its
- * addresses, once known. */
+/*
+ * The detectors' memo in a dmsg (side_memo): detect_from_caller's answer
+ * (0 not known, 1 callee side, 2 caller side), and facts of the message
+ * the detectors ask for again and again, several in the far lines of
+ * its block (its strings, the body's end), known together (FACTS).
+ * detect_msg_memo fills it as the message arrives, still in cache; a
+ * message not noted then (a dialog read back from a store) gets its
+ * facts when first asked.  With -DSIPALG_CHECK_DETECT_MEMO, detect_dialog
+ * works every memo out again and aborts on a difference (the proof
+ * build: tests/detmem-check.sh).
+ */
 #define DMSG_MEMO_SIDE     0x03
-#define DMSG_MEMO_ADDR     0x04   /* the two below are known */
+#define DMSG_MEMO_TO_TAG   0x04   /* m->m->to_tag[0] != '\0' */
 #define DMSG_MEMO_SRC_PRIV 0x08   /* ep_is_private(&m->src) */
 #define DMSG_MEMO_DST_PRIV 0x10   /* ep_is_private(&m->dst) */
-/* Fills m's address bits in its memo and returns the memo. */
-uint8_t detect_addr_memo(const struct dmsg *m);
+#define DMSG_MEMO_FACTS    0x20   /* the bits 0x04 to 0x80 are known */
+#define DMSG_MEMO_RECEIVED 0x40   /* detect_received_set(m->m) */
+#define DMSG_MEMO_CL_OFF   0x80   /* detect_content_length_off(m, NULL) */
+/* Fills m's facts in its memo and returns the memo. */
+uint8_t detect_facts_memo(const struct dmsg *m);
+/* Fills m's memo, m just added to d (detect_request_answered and
+ * detect_request_sent, called by the analysis for each new message). */
+void detect_msg_memo(const struct dialog *d, const struct dmsg *m);
+
+/* Whether s's top Via has a received= parameter (a non-empty value). */
+static inline bool
+detect_received_set(const struct sipmsg *s)
+{
+	return s->nvia > 0 && s->via[0].received[0] != '\0';
+}
+
+/*
+ * True when UDP message m (seen whole) declares a Content-Length other
+ * than its body's length, or its SDP body ends mid-line in a datagram
+ * announced longer than what was captured (*cut, may be NULL, then
+ * set): a length an ALG got wrong rewriting the body.
+ */
+bool detect_content_length_off(const struct dmsg *m, bool *cut);
 
 /*
  * Whether the dialog being judged (detect_dialog) holds a request of
@@ -491,25 +520,45 @@ detect_has_request(const struct detect *dt, enum sip_method c)
 	return (dt->dlg_requests & 1u << c) != 0;
 }
 
-/* m's memo with its address bits known. */
+/* m's memo with its facts known. */
 static inline uint8_t
-detect_addr_bits(const struct dmsg *m)
+detect_facts(const struct dmsg *m)
 {
-	return (m->side_memo & DMSG_MEMO_ADDR) ? m->side_memo :
-	    detect_addr_memo(m);
+	return (m->side_memo & DMSG_MEMO_FACTS) ? m->side_memo :
+	    detect_facts_memo(m);
 }
 
 /* ep_is_private of m's source (destination), answered once per message. */
 static inline bool
 detect_src_private(const struct dmsg *m)
 {
-	return (detect_addr_bits(m) & DMSG_MEMO_SRC_PRIV) != 0;
+	return (detect_facts(m) & DMSG_MEMO_SRC_PRIV) != 0;
 }
 
 static inline bool
 detect_dst_private(const struct dmsg *m)
 {
-	return (detect_addr_bits(m) & DMSG_MEMO_DST_PRIV) != 0;
+	return (detect_facts(m) & DMSG_MEMO_DST_PRIV) != 0;
+}
+
+/* m->m->to_tag[0] != '\0', detect_received_set(m->m) and
+ * detect_content_length_off(m, NULL), from m's memo. */
+static inline bool
+detect_msg_to_tag(const struct dmsg *m)
+{
+	return (detect_facts(m) & DMSG_MEMO_TO_TAG) != 0;
+}
+
+static inline bool
+detect_msg_received(const struct dmsg *m)
+{
+	return (detect_facts(m) & DMSG_MEMO_RECEIVED) != 0;
+}
+
+static inline bool
+detect_msg_cl_off(const struct dmsg *m)
+{
+	return (detect_facts(m) & DMSG_MEMO_CL_OFF) != 0;
 }
 
 /*

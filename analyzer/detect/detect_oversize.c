@@ -224,6 +224,8 @@ detect_request_answered(struct detect *dt, const struct dialog *d,
 	struct detect_path *p = NULL;
 	uint32_t len;
 
+	/* Still in cache: what the detectors ask of it, now. */
+	detect_msg_memo(d, r);
 	detect_copy_note(dt, d, r);
 	detect_binding_note(dt, d, r);
 	if (r->m->is_request || (r->transport & 0x7f) != PKT_UDP)

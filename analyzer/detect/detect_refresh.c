@@ -36,7 +36,7 @@ static bool
 is_refresh(const struct dialog *d, const struct dmsg *m)
 {
 	(void)d;
-	return m->m->is_request && m->m->to_tag[0] != '\0' &&
+	return m->m->is_request && detect_msg_to_tag(m) &&
 	    (dmsg_method_is(m, SIPM_INVITE) ||
 	    dmsg_method_is(m, SIPM_UPDATE));
 }

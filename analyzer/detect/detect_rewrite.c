@@ -236,7 +236,7 @@ check_residue(struct detect *dt, const struct dialog *d, const struct dmsg *m,
 	    text_private_ip(s->sdp->i_line, &e) == 0) {
 		what = "i=";
 		snprintf(val, sizeof(val), "%s", s->sdp->i_line);
-	} else if (s->is_request && s->to_tag[0] == '\0' && s->nvia == 1 &&
+	} else if (s->is_request && !detect_msg_to_tag(m) && s->nvia == 1 &&
 	    !private_leg(d) &&
 	    (pub_via || pub_contact) && nat_private_sdp_free(s) &&
 	    detect_callid_ip(s->call_id, &e) == 0 && nat_private(&e)) {
@@ -288,16 +288,10 @@ check_content_length(struct detect *dt, const struct dmsg *m, struct acc *ac)
 	struct finding *f;
 	bool cut;
 
-	/* A message only partly seen (fragments lost) is short by loss. */
-	if ((m->transport & 0x7f) != PKT_UDP || s->content_length < 0 ||
-	    m->frag_seen > 0)
+	/* From m's memo: the body's end is the far end of its block. */
+	if (!detect_msg_cl_off(m))
 		return;
-	cut = s->sdp != NULL && s->body_len > 0 &&
-	    s->body_off + s->body_len <= s->raw_len &&
-	    s->raw[s->body_off + s->body_len - 1] != '\n' &&
-	    m->ip_len > s->raw_len + 28 + 2;
-	if ((uint64_t)s->content_length == s->body_len && !cut)
-		return;
+	(void)detect_content_length_off(m, &cut);
 	f = acc_get(ac, 0.6);
 	detect_ev(f, m, "Content-Length", "%lld declared, body %s %zu bytes",
 	    (long long)s->content_length, cut ? "cut mid-line at" : "is",
@@ -314,11 +308,12 @@ check_received(struct detect *dt, const struct dmsg *m, struct acc *ac)
 	struct finding *f;
 	struct evidence ev;
 
+	/* received= from m's memo: its string is in the block's far end. */
 	if (s->is_request || s->nvia < 1 || detect_src_private(m) ||
-	    m->src.family == 0)
+	    m->src.family == 0 || !detect_msg_received(m))
 		return;
 	v = &s->via[0];
-	if (v->received[0] == '\0' || v->sent_by.family == 0 ||
+	if (v->sent_by.family == 0 ||
 	    !nat_private(&v->sent_by))
 		return;
 	ep_clear(&r);
@@ -730,8 +725,8 @@ told_public(const struct dialog *d, size_t before, const struct ep *to)
 		const struct sipmsg *s = d->msgs[k].m;
 		struct ep r;
 
-		if (s->is_request || s->nvia < 1 || s->via[0].received[0] == 0 ||
-		    !ep_eq(&d->msgs[k].dst, to))
+		if (s->is_request || !ep_eq(&d->msgs[k].dst, to) ||
+		    !detect_msg_received(&d->msgs[k]))
 			continue;
 		ep_clear(&r);
 		if (ep_parse_ip(&r, s->via[0].received,
@@ -1272,6 +1267,8 @@ void
 detect_request_sent(struct detect *dt, const struct dialog *d,
     const struct dmsg *q)
 {
+	/* Still in cache: what the detectors ask of it, now. */
+	detect_msg_memo(d, q);
 	detect_copy_note(dt, d, q);
 }
 

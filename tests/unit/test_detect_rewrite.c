@@ -56,6 +56,106 @@ test_rewrite_residue(void)
 	tb_free(&b);
 }
 
+/* Content-Length 200 for a shorter body (Call-ID cl1). */
+static void
+add_cl_off(struct tb *b)
+{
+	tb_add(b, T0, PH, 5060, SV, 5060, 200,
+	    "OPTIONS sip:server@" SV " SIP/2.0\n"
+	    "Via: SIP/2.0/UDP " PH ":5060;branch=z9hG4bKo\n"
+	    "From: <sip:phone@" SV ">;tag=p\nTo: <sip:server@" SV ">\n"
+	    "Call-ID: cl1\nCSeq: 1 OPTIONS\nContent-Type: text/plain\n\n"
+	    "hello\n");
+}
+
+/* The phone's OPTIONS to the server, asking for rport. */
+static void
+add_options(struct tb *b, const char *cid)
+{
+	tb_add(b, T0, PH, 5060, SV, 5060, -1,
+	    "OPTIONS sip:server@" SV " SIP/2.0\n"
+	    "Via: SIP/2.0/UDP " PH ":5060;rport;branch=z9hG4bKo\n"
+	    "From: <sip:phone@" SV ">;tag=p\nTo: <sip:server@" SV ">\n"
+	    "Call-ID: %s\nCSeq: 1 OPTIONS\n\n", cid);
+}
+
+/* The public server's answer to add_options(b, "rc1") with received=
+ * equal to the phone's own private address. */
+static void
+add_restored(struct tb *b)
+{
+	tb_add(b, T0 + 10 * MS, SV, 5060, PH, 5060, -1,
+	    "SIP/2.0 200 OK\n"
+	    "Via: SIP/2.0/UDP " PH ":5060;rport=5060;received=" PH
+	    ";branch=z9hG4bKo\n"
+	    "From: <sip:phone@" SV ">;tag=p\nTo: <sip:server@" SV ">;tag=s\n"
+	    "Call-ID: rc1\nCSeq: 1 OPTIONS\n\n");
+}
+
+/* Notes every message of b's dialog as the analysis does as they
+ * arrive (detect_msg_memo), and checks each memo bit against the
+ * message. */
+static void
+memo_all(struct tb *b)
+{
+	for (size_t i = 0; i < b->d->nmsgs; i++) {
+		const struct dmsg *m = &b->d->msgs[i];
+		uint8_t f;
+
+		detect_msg_memo(b->d, m);
+		f = m->side_memo;
+		CU_ASSERT((f & DMSG_MEMO_FACTS) != 0);
+		CU_ASSERT(((f & DMSG_MEMO_TO_TAG) != 0) ==
+		    (m->m->to_tag[0] != '\0'));
+		CU_ASSERT((f & DMSG_MEMO_SIDE) != 0);
+		CU_ASSERT(((f & DMSG_MEMO_RECEIVED) != 0) ==
+		    detect_received_set(m->m));
+		CU_ASSERT(((f & DMSG_MEMO_CL_OFF) != 0) ==
+		    detect_content_length_off(m, NULL));
+		CU_ASSERT(((f & DMSG_MEMO_SRC_PRIV) != 0) ==
+		    ep_is_private(&m->src));
+	}
+}
+
+/*
+ * The memo filled as messages arrive answers as the messages do: the
+ * Content-Length and received= findings come out the same, and the
+ * bits are set exactly where the messages say so.
+ */
+static void
+test_rewrite_memo(void)
+{
+	struct tb b;
+	struct detect_verdict v;
+
+	tb_init(&b);
+	add_cl_off(&b);
+	memo_all(&b);
+	CU_ASSERT(detect_msg_cl_off(&b.d->msgs[0]));
+	CU_ASSERT(!detect_msg_received(&b.d->msgs[0]));
+	CU_ASSERT(detect_from_caller(b.d, &b.d->msgs[0]));
+	tb_finish(&b);
+	CU_ASSERT_EQUAL(count(&b, "alg_rewrite_evidence"), 1);
+	tb_free(&b);
+
+	tb_init(&b);
+	add_options(&b, "rc1");
+	memo_all(&b);
+	add_restored(&b);
+	memo_all(&b);
+	CU_ASSERT(!detect_msg_cl_off(&b.d->msgs[1]));
+	CU_ASSERT(detect_msg_received(&b.d->msgs[1]));
+	CU_ASSERT(!detect_msg_received(&b.d->msgs[0]));
+	CU_ASSERT(!detect_from_caller(b.d, &b.d->msgs[1]));
+	CU_ASSERT(detect_msg_to_tag(&b.d->msgs[1]));
+	CU_ASSERT(!detect_msg_to_tag(&b.d->msgs[0]));
+	tb_finish(&b);
+	CU_ASSERT_EQUAL(count(&b, "alg_rewrite_evidence"), 1);
+	detect_verdict_get(b.s.dt, &v);
+	CU_ASSERT_EQUAL(v.alg, DETECT_ALG_LIKELY);
+	tb_free(&b);
+}
+
 static void
 test_rewrite_content_length_and_received(void)
 {
@@ -64,12 +164,7 @@ test_rewrite_content_length_and_received(void)
 
 	/* Content-Length 200 for a shorter body. */
 	tb_init(&b);
-	tb_add(&b, T0, PH, 5060, SV, 5060, 200,
-	    "OPTIONS sip:server@" SV " SIP/2.0\n"
-	    "Via: SIP/2.0/UDP " PH ":5060;branch=z9hG4bKo\n"
-	    "From: <sip:phone@" SV ">;tag=p\nTo: <sip:server@" SV ">\n"
-	    "Call-ID: cl1\nCSeq: 1 OPTIONS\nContent-Type: text/plain\n\n"
-	    "hello\n");
+	add_cl_off(&b);
 	tb_finish(&b);
 	CU_ASSERT_EQUAL(count(&b, "alg_rewrite_evidence"), 1);
 	tb_free(&b);
@@ -77,17 +172,8 @@ test_rewrite_content_length_and_received(void)
 	/* Inside capture: a public server's response with received= equal
 	 * to the phone's own private address. */
 	tb_init(&b);
-	tb_add(&b, T0, PH, 5060, SV, 5060, -1,
-	    "OPTIONS sip:server@" SV " SIP/2.0\n"
-	    "Via: SIP/2.0/UDP " PH ":5060;rport;branch=z9hG4bKo\n"
-	    "From: <sip:phone@" SV ">;tag=p\nTo: <sip:server@" SV ">\n"
-	    "Call-ID: rc1\nCSeq: 1 OPTIONS\n\n");
-	tb_add(&b, T0 + 10 * MS, SV, 5060, PH, 5060, -1,
-	    "SIP/2.0 200 OK\n"
-	    "Via: SIP/2.0/UDP " PH ":5060;rport=5060;received=" PH
-	    ";branch=z9hG4bKo\n"
-	    "From: <sip:phone@" SV ">;tag=p\nTo: <sip:server@" SV ">;tag=s\n"
-	    "Call-ID: rc1\nCSeq: 1 OPTIONS\n\n");
+	add_options(&b, "rc1");
+	add_restored(&b);
 	tb_finish(&b);
 	CU_ASSERT_EQUAL(count(&b, "alg_rewrite_evidence"), 1);
 	detect_verdict_get(b.s.dt, &v);
@@ -97,11 +183,7 @@ test_rewrite_content_length_and_received(void)
 
 	/* received= showing the public NAT address: no ALG sign. */
 	tb_init(&b);
-	tb_add(&b, T0, PH, 5060, SV, 5060, -1,
-	    "OPTIONS sip:server@" SV " SIP/2.0\n"
-	    "Via: SIP/2.0/UDP " PH ":5060;rport;branch=z9hG4bKo\n"
-	    "From: <sip:phone@" SV ">;tag=p\nTo: <sip:server@" SV ">\n"
-	    "Call-ID: rc2\nCSeq: 1 OPTIONS\n\n");
+	add_options(&b, "rc2");
 	tb_add(&b, T0 + 10 * MS, SV, 5060, PH, 5060, -1,
 	    "SIP/2.0 200 OK\n"
 	    "Via: SIP/2.0/UDP " PH ":5060;rport=1024;received=203.0.113.9"
@@ -698,6 +780,7 @@ main(void)
 	static const struct detect_test tests[] = {
 		{ "rewrite residue", test_rewrite_residue },
 		{ "content-length, received=", test_rewrite_content_length_and_received },
+		{ "memo as messages arrive", test_rewrite_memo },
 		{ "opaque tokens only", test_rewrite_opaque_only },
 		{ "Via branch rewritten", test_rewrite_via_branch },
 		{ "inconsistent rewriting", test_rewrite_inconsistent },
