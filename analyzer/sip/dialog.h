@@ -121,11 +121,14 @@ struct dmsg {
 	uint8_t transport;        /* PKT_UDP, PKT_TCP, PKT_SCTP; 0x80 | ... for WebSocket */
 	/*
 	 * Private to the detectors (detect_int.h DMSG_MEMO_*): answers
-	 * they ask for every message, kept once asked -- which side sent
-	 * it (detect_from_caller), whether its addresses are private --
-	 * facts fixed once the message is stored (its tags and addresses,
-	 * the dialog's From tag and first sender), so written through the
-	 * const views detectors have.  Zero in a new dmsg: nothing known.
+	 * they ask for every message -- which side sent it
+	 * (detect_from_caller), whether its addresses are private, its To
+	 * tag's presence, its top Via's received=, a Content-Length that
+	 * is off -- noted as the message arrives (detect_msg_memo), or
+	 * worked out once on first use; facts fixed once the message is
+	 * stored (its tags and addresses, the dialog's From tag and first
+	 * sender), so written through the const views detectors have.
+	 * Zero in a new dmsg: nothing known.
 	 */
 	uint8_t side_memo;
 	uint16_t nfrags;          /* >1 when carried in IP fragments */
