@@ -34,12 +34,15 @@
  * Housekeeping (expiry of dialogs, TCP flows, fragments, idle streams) runs
  * once per second of capture time, so the cost per packet stays constant.
  */
+#include <malloc.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "analysis.h"
 #include "base/caps.h"
@@ -113,6 +116,7 @@ struct analysis {
 	struct scache_set *scache; /* in front of streams: stream_find */
 	struct stream_rec *orphan_head, *orphan_tail;
 	size_t nstreams, norphans;
+	uintptr_t heap_advised;   /* the heap's end when last advised */
 	struct analysis_capstats *stats; /* one per file */
 	size_t nstats;
 	int64_t now_ns;
@@ -596,6 +600,41 @@ orphan_release(struct analysis *a, struct stream_rec *r)
 	free(r);
 }
 
+/*
+ * Huge pages for the heap the stream records come from.  A media
+ * capture makes records (about 3 KB each) and dialogs as its calls
+ * start, and each new 4 KB page of heap costs a page fault when first
+ * touched (a few microseconds in a virtual machine).  Mapped by 2 MB
+ * pages they cost one fault per 2 MB: on rtp.pcap 7 % less CPU (paired
+ * runs, 11 of 11 won; system time, user time unchanged), as much as
+ * glibc's own GLIBC_TUNABLES=glibc.malloc.hugetlb=1 gave.  The kernel
+ * maps memory so when it is advised (MADV_HUGEPAGE, with THP "madvise",
+ * the Debian default; "always" does anyway, "never" not at all) and a
+ * whole aligned 2 MB of it is untouched when first touched.  So the heap
+ * grows in steps of HEAP_PAD (glibc's M_TOP_PAD, set by analysis_new for
+ * the whole program: the heap then keeps up to that much free at its
+ * top, mostly never touched), and what a step added is advised when the
+ * next stream is made, mostly before it is touched.  Peak memory grows
+ * by at most the 2 MB pages partly used (rtp.pcap: 2.5 MB).  Nothing
+ * depends on it: a failure leaves small pages.
+ */
+#define HEAP_PAD (32 << 20)
+#define HUGE_PAGE ((uintptr_t)2 << 20)
+
+static void
+heap_advise(struct analysis *a)
+{
+	uintptr_t top = (uintptr_t)sbrk(0);
+	uintptr_t lo = (a->heap_advised + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1);
+	uintptr_t hi = top & ~(HUGE_PAGE - 1);
+
+	if (top == (uintptr_t)-1 || top <= a->heap_advised)
+		return;
+	if (hi > lo)
+		(void)madvise((void *)lo, hi - lo, MADV_HUGEPAGE);
+	a->heap_advised = top;
+}
+
 /* Two cache lines: the pair a CPU's adjacent-line prefetch fetches. */
 #define STREAM_ALIGN 128
 
@@ -622,6 +661,7 @@ stream_new(struct analysis *a, const struct pkt *p, uint32_t ssrc,
 	    STREAM_ALIGN * STREAM_ALIGN);
 	if (r == NULL)
 		return NULL;
+	heap_advise(a);
 	memset(r, 0, sizeof(*r));
 	rtp_stream_init(&r->s, &p->src, &p->dst, ssrc);
 	if (m != NULL) {
@@ -1216,6 +1256,10 @@ analysis_new(const struct analysis_cb *cb)
 	a->ing = ingest_new(NULL, &icb);
 	a->dialogs = dialog_table_new(on_dialog_done, a);
 	a->det = detect_new();
+	/* heap_advise: the heap grows in large steps; what is there now is
+	 * mostly touched already. */
+	(void)mallopt(M_TOP_PAD, HEAP_PAD);
+	a->heap_advised = (uintptr_t)sbrk(0);
 	a->scache = aligned_alloc(_Alignof(struct scache_set),
 	    sizeof(struct scache_set) << SCACHE_SET_BITS);
 	if (a->scache != NULL)
