@@ -28,6 +28,11 @@
 #   replay's cost follows the calls in flight, not the file);
 #   BENCH_MILLION=1 adds a 1,000,000-call signalling capture, streamed from
 #   gen-load through a pipe (never on disk), for its peak RSS;
+#   BENCH_RUNS (default 3): the floor and sipalg-analyze on the 1x
+#   capture run this many times, alternating, and each row shows the run
+#   of median CPU time (a single run of a fraction of a second is at the
+#   mercy of one hiccup of the host; tshark, sngrep and the longer runs
+#   run once);
 #   BENCH_DIR (temporary folder, removed after unless given).
 set -eu
 top_builddir=${top_builddir:-$(pwd)}
@@ -37,6 +42,7 @@ conc=${BENCH_CONCURRENCY:-200}
 sig_calls=${BENCH_SIG_CALLS:-40000}
 sig_conc=${BENCH_SIG_CONCURRENCY:-2000}
 shapes=${BENCH_SHAPES:-rtp sig}
+runs=${BENCH_RUNS:-3}
 dir=${BENCH_DIR:-$(mktemp -d)}
 keep=${BENCH_DIR:+1}
 mkdir -p "$dir"
@@ -62,6 +68,11 @@ measure() {
 		exit 1
 	fi
 	tail -n 1 "$dir/time" | awk '{ printf "%s %.2f %s\n", $1, $2 + $3, $4 }'
+}
+
+# median FILE: the line of FILE ("elapsed cpu rss" lines) of median CPU.
+median() {
+	sort -k2,2n "$1" | awk '{ l[NR] = $0 } END { print l[int((NR + 1) / 2)] }'
 }
 
 # row LABEL "elapsed cpu rss": one line of the table.
@@ -117,10 +128,19 @@ for shape in $shapes; do
 	printf '  %-38s %10s %10s %11s\n' "" "elapsed" "CPU" "peak RSS"
 	# Warm the page cache so every tool reads from memory.
 	cat "$f" >/dev/null
-	fl=$(measure "$floor" "$f")
-	an=$(measure "$analyze" --quiet --format json "$f")
+	: >"$dir/fl.runs"
+	: >"$dir/an.runs"
+	i=0
+	while [ "$i" -lt "$runs" ]; do
+		measure "$floor" "$f" >>"$dir/fl.runs"
+		measure "$analyze" --quiet --format json "$f" >>"$dir/an.runs"
+		i=$((i + 1))
+	done
+	fl=$(median "$dir/fl.runs")
+	an=$(median "$dir/an.runs")
 	row "libpcap read floor" "$fl"
 	row "sipalg-analyze --format json" "$an"
+	[ "$runs" -le 1 ] || echo "    (the two rows above: the run of median CPU of $runs)"
 	ts=
 	if [ -n "$have_tshark" ]; then
 		# shellcheck disable=SC2086
