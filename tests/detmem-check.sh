@@ -5,10 +5,9 @@
 # check` does not otherwise build.
 #
 # detect.c is compiled again with -DSIPALG_CHECK_DETECT_MEMO into a
-# private folder, with the build's own compiler and flags (read from its
-# Makefile through a make fragment, as tests/owner-check.sh does), and
-# linked with the build's sipalg-analyze objects and libsipalg.a (the new
-# detect.o comes first, so the library's is not pulled).  That binary
+# private folder, with the build's own compiler and flags, and linked
+# with the build's sipalg-analyze objects and libsipalg.a (tests/lib.sh
+# proof_build, as tests/owner-check.sh does).  That binary
 # reads every capture of the corpus (../shared/corpus) and of samples/:
 # for every message of every dialog judged, detect_dialog works each
 # memo bit out again from the message (who sent it, its addresses'
@@ -23,33 +22,11 @@
 . "${top_srcdir:-.}/tests/lib.sh"
 need_tools make
 [ -x "$ANALYZE" ] || { echo "SKIP: $ANALYZE not built"; exit 77; }
-[ -f "$top_builddir/Makefile" ] && [ -f "$top_builddir/libsipalg.a" ] ||
-    { echo "SKIP: no configured build in $top_builddir (Makefile, libsipalg.a)"; exit 77; }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 trap 'exit 1' INT TERM
 
-cat >"$tmp/memo.mk" <<'MK'
-memo-cc:
-	@echo '$(firstword $(CC))'
-memo-proof:
-	$(CC) $(DEFS) $(DEFAULT_INCLUDES) $(INCLUDES) $(libsipalg_a_CPPFLAGS) $(CPPFLAGS) -DSIPALG_CHECK_DETECT_MEMO $(AM_CFLAGS) $(CFLAGS) -c -o $(MEMO_DIR)/detect.o $(srcdir)/analyzer/detect/detect.c
-	$(CCLD) $(AM_CFLAGS) $(CFLAGS) $(AM_LDFLAGS) $(LDFLAGS) -o $(MEMO_DIR)/sipalg-analyze $(MEMO_DIR)/detect.o $(sipalg_analyze_OBJECTS) $(sipalg_analyze_LDADD) $(LIBS)
-MK
-# Not the jobserver of a `make -j check` above us.
-mmake() {
-	env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -s -C "$top_builddir" \
-	    -f Makefile -f "$tmp/memo.mk" MEMO_DIR="$tmp" "$@"
-}
-cc=$(mmake memo-cc 2>/dev/null)
-need_tools "${cc:-cc}"
-if ! mmake memo-proof >"$tmp/build.log" 2>&1; then
-	fail "the proof build (-DSIPALG_CHECK_DETECT_MEMO) does not build:"
-	cat "$tmp/build.log" >&2
-	finish
-	exit 1
-fi
-PROOF="$tmp/sipalg-analyze"
+proof_build SIPALG_CHECK_DETECT_MEMO analyzer/detect/detect.c
 LOG="$tmp/memo.log"
 : >"$LOG"
 

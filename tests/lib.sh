@@ -53,6 +53,42 @@ need_tools() {
 	done
 }
 
+# proof_build DEFINE SOURCE: into $tmp (the caller's private folder), a
+# sipalg-analyze whose SOURCE (a path under the source tree, e.g.
+# analyzer/analysis.c) is compiled again with -DDEFINE, with the build's
+# own compiler and flags (read from its Makefile through a make
+# fragment), and linked with the build's sipalg-analyze objects and
+# libsipalg.a (the new object comes first, so the library's is not
+# pulled).  Sets PROOF to it.  Skips (77) without make, a configured
+# build or its C compiler; a proof that does not build fails the test.
+proof_build() {
+	need_tools make
+	[ -f "$top_builddir/Makefile" ] && [ -f "$top_builddir/libsipalg.a" ] ||
+	    { echo "SKIP: no configured build in $top_builddir (Makefile, libsipalg.a)"; exit 77; }
+	cat >"$tmp/proof.mk" <<'MK'
+proof-cc:
+	@echo '$(firstword $(CC))'
+proof-build:
+	$(CC) $(DEFS) $(DEFAULT_INCLUDES) $(INCLUDES) $(libsipalg_a_CPPFLAGS) $(CPPFLAGS) -D$(PROOF_DEFINE) $(AM_CFLAGS) $(CFLAGS) -c -o $(PROOF_DIR)/proof.o $(srcdir)/$(PROOF_SRC)
+	$(CCLD) $(AM_CFLAGS) $(CFLAGS) $(AM_LDFLAGS) $(LDFLAGS) -o $(PROOF_DIR)/sipalg-analyze $(PROOF_DIR)/proof.o $(sipalg_analyze_OBJECTS) $(sipalg_analyze_LDADD) $(LIBS)
+MK
+	# Not the jobserver of a `make -j check` above us.
+	_pmake() {
+		env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -s -C "$top_builddir" \
+		    -f Makefile -f "$tmp/proof.mk" PROOF_DIR="$tmp" \
+		    PROOF_DEFINE="$1" PROOF_SRC="$2" "$3"
+	}
+	_cc=$(_pmake "$1" "$2" proof-cc 2>/dev/null)
+	need_tools "${_cc:-cc}"
+	if ! _pmake "$1" "$2" proof-build >"$tmp/build.log" 2>&1; then
+		fail "the proof build (-D$1) does not build:"
+		cat "$tmp/build.log" >&2
+		finish
+		exit 1
+	fi
+	PROOF="$tmp/sipalg-analyze"
+}
+
 skip_without_corpus() {
 	if [ ! -d "$CORPUS" ]; then
 		echo "SKIP: $CORPUS not found (clone ../shared beside the checkout to run this)"

@@ -6,11 +6,11 @@
 #
 # analysis.c is compiled again with -DSIPALG_CHECK_OWNER into a private
 # folder, with the build's own compiler and flags (read from its Makefile
-# through a make fragment: the compile rule of libsipalg_a-analysis.o and
-# the link of sipalg-analyze, so a sanitizer build proves with its
-# sanitizers), and linked with the build's sipalg-analyze objects and
-# libsipalg.a (the new analysis.o comes first, so the library's is not
-# pulled).  That binary then reads:
+# through a make fragment, tests/lib.sh proof_build: the compile rule of
+# libsipalg_a-analysis.o and the link of sipalg-analyze, so a sanitizer
+# build proves with its sanitizers), and linked with the build's
+# sipalg-analyze objects and libsipalg.a (the new object comes first, so
+# the library's is not pulled).  That binary then reads:
 #   - the adversary's captures (tests/unit/owner_adversary.py, two seeds):
 #     few hosts and ports shared by overlapping calls, copies of offers by
 #     a second dialog, re-INVITEs, calls never ended;
@@ -31,33 +31,11 @@
 . "${top_srcdir:-.}/tests/lib.sh"
 need_tools make python3
 [ -x "$ANALYZE" ] || { echo "SKIP: $ANALYZE not built"; exit 77; }
-[ -f "$top_builddir/Makefile" ] && [ -f "$top_builddir/libsipalg.a" ] ||
-    { echo "SKIP: no configured build in $top_builddir (Makefile, libsipalg.a)"; exit 77; }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 trap 'exit 1' INT TERM
 
-cat >"$tmp/owner.mk" <<'MK'
-owner-cc:
-	@echo '$(firstword $(CC))'
-owner-proof:
-	$(CC) $(DEFS) $(DEFAULT_INCLUDES) $(INCLUDES) $(libsipalg_a_CPPFLAGS) $(CPPFLAGS) -DSIPALG_CHECK_OWNER $(AM_CFLAGS) $(CFLAGS) -c -o $(OWNER_DIR)/analysis.o $(srcdir)/analyzer/analysis.c
-	$(CCLD) $(AM_CFLAGS) $(CFLAGS) $(AM_LDFLAGS) $(LDFLAGS) -o $(OWNER_DIR)/sipalg-analyze $(sipalg_analyze_OBJECTS) $(OWNER_DIR)/analysis.o $(sipalg_analyze_LDADD) $(LIBS)
-MK
-# Not the jobserver of a `make -j check` above us.
-omake() {
-	env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -s -C "$top_builddir" \
-	    -f Makefile -f "$tmp/owner.mk" OWNER_DIR="$tmp" "$@"
-}
-cc=$(omake owner-cc 2>/dev/null)
-need_tools "${cc:-cc}"
-if ! omake owner-proof >"$tmp/build.log" 2>&1; then
-	fail "the proof build (-DSIPALG_CHECK_OWNER) does not build:"
-	cat "$tmp/build.log" >&2
-	finish
-	exit 1
-fi
-PROOF="$tmp/sipalg-analyze"
+proof_build SIPALG_CHECK_OWNER analyzer/analysis.c
 LOG="$tmp/owner.log"
 : >"$LOG"
 
