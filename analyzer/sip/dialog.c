@@ -457,9 +457,44 @@ prefetch_dialog(const struct dialog *d)
 	}
 }
 
+/*
+ * Dialogs leave the table from the heads of their LRU lists, so the next
+ * ones to go are the released one's successors.  Asks for their memory
+ * one release ahead, in stages so that no step waits on a line it did
+ * not ask for before: the message blocks of the next dialog (its message
+ * array was asked for at the previous release), the message array of the
+ * one after (its struct was asked for then), and the struct of the third.
+ * Only dialogs still linked in the list are read; an address prefetched
+ * may go stale before its dialog is released, which is harmless for a
+ * prefetch.  Measured (sig.pcap, 76 alternating pairs): 46 won, medians
+ * 0.9-6.9 % lower; the detectors and htab_del wait less, and the time
+ * the prefetches take shows in dialog_release.
+ */
+static void
+prefetch_successors(const struct dialog *n)
+{
+	const struct dialog *nn, *nnn;
+
+	if (n == NULL)
+		return;
+	/* Not reading each block's size, a load that would wait on it. */
+	for (size_t i = 0; i < n->nmsgs; i++)
+		for (size_t o = 0; o < PREFETCH_MSG_BYTES; o += 64)
+			__builtin_prefetch((const char *)n->msgs[i].m + o);
+	if ((nn = n->lru_next) == NULL)
+		return;
+	for (size_t o = 0; o < nn->nmsgs * sizeof(*nn->msgs); o += 64)
+		__builtin_prefetch((const char *)nn->msgs + o);
+	if ((nnn = nn->lru_next) != NULL) {
+		__builtin_prefetch(nnn);
+		__builtin_prefetch((const char *)nnn + 64);
+	}
+}
+
 static void
 dialog_release(struct dialog_table *t, struct dialog *d)
 {
+	prefetch_successors(d->lru_next);
 	htab_del(&t->byid, &d->node);
 	lru_unlink(t, d);
 	if (t->hint == d)
