@@ -114,6 +114,8 @@ struct analysis {
 #endif
 	struct htab streams;      /* struct stream_rec by src, dst, ssrc */
 	struct scache_set *scache; /* in front of streams: stream_find */
+	uint64_t scache_origin;   /* scache_base: set by the first record */
+	bool scache_origin_set;
 	struct scache_set *hint_set; /* the last hit's set and way (HINT) */
 	unsigned hint_way;
 	struct stream_rec *orphan_head, *orphan_tail;
@@ -415,23 +417,35 @@ struct scache_set {
 _Static_assert(sizeof(struct scache_set) == 64, "a set is one cache line");
 
 /*
- * A way names its record by the record's distance from the cache's own
- * array in STREAM_ALIGN units (records are allocated so aligned): 32
- * bits reach 2^38 bytes either side, the whole heap the records come
- * from in practice.  A record out of reach is not cached (scache_ref
- * gives 0), which only costs its packets the table's lookup.
+ * A way names its record by the record's distance from the first record
+ * the analysis made, in STREAM_ALIGN units (records are allocated so
+ * aligned): 32 bits reach 2^38 bytes either side, the whole region the
+ * records come from in practice (glibc's heap; a sanitizer's allocator
+ * keeps blocks of one size in one region, while the cache's own array,
+ * of another size, may be terabytes away: measured from it, no record
+ * of an ASan build was in reach).  A record out of reach is not cached
+ * (scache_ref gives 0), which only costs its packets the table's lookup.
  */
 #define STREAM_ALIGN_BITS 7
 #define STREAM_ALIGN (1U << STREAM_ALIGN_BITS)
 #define SCACHE_REACH ((uint64_t)1 << (31 + STREAM_ALIGN_BITS))
 
-/* Where reference 0 would point: SCACHE_REACH below the cache's array,
- * rounded to STREAM_ALIGN (the array is aligned on a line only). */
+/* Where reference 0 would point: SCACHE_REACH below the first record
+ * (stream_origin sets it before any record can be referenced). */
 static uint64_t
 scache_base(const struct analysis *a)
 {
-	return ((uint64_t)(uintptr_t)a->scache & ~(uint64_t)(STREAM_ALIGN - 1)) -
-	    SCACHE_REACH;
+	return a->scache_origin;
+}
+
+/* The first record made fixes scache_base (r is STREAM_ALIGN aligned). */
+static void
+stream_origin(struct analysis *a, const struct stream_rec *r)
+{
+	if (!a->scache_origin_set) {
+		a->scache_origin = (uint64_t)(uintptr_t)r - SCACHE_REACH;
+		a->scache_origin_set = true;
+	}
 }
 
 static uint32_t
@@ -758,6 +772,7 @@ stream_new(struct analysis *a, const struct pkt *p, uint32_t ssrc,
 	    STREAM_ALIGN * STREAM_ALIGN);
 	if (r == NULL)
 		return NULL;
+	stream_origin(a, r);
 	heap_advise(a);
 	memset(r, 0, sizeof(*r));
 	rtp_stream_init(&r->s, &p->src, &p->dst, ssrc);
