@@ -1078,13 +1078,19 @@ party_put(struct msg_buf *b, bool to, const struct sipmsg *u,
 }
 
 /*
- * What the prescan learnt of a request line, for extract(): the
- * Request-URI as written, uri[0..ul) (in the libosip2 copy, whose start
- * line is the raw one with NUL bytes as '?', as sa_put() stores it), and
- * when scan_req_uri() read it (have_addr), its address as uri_ep() finds
- * it in om->req_uri.  uri NULL: not known.
+ * What the prescan learnt of the start line, for extract(), as pieces of
+ * the libosip2 copy (whose start line is the raw one with NUL bytes as
+ * '?', as sa_put() stores it; no NUL, no CR inside): the method, or the
+ * reason phrase, what libosip2 would copy into om->sip_method or
+ * om->reason_phrase (the prescan does not: extract() takes them from
+ * here); the Request-URI as written, uri[0..ul); and when scan_req_uri()
+ * read it (have_addr), its address as uri_ep() finds it in what
+ * osip_uri_parse() makes of it (then om->req_uri is not made: nothing
+ * else of it is read).  A NULL pointer: not known.
  */
 struct req_line {
+	const char *method, *reason;
+	size_t method_len, reason_len;
 	const char *uri;
 	size_t ul;
 	bool have_addr;
@@ -1119,7 +1125,9 @@ extract(struct msg_buf *b, const struct hdr_index *x, osip_message_t *om,
 		size_t ll;
 		struct cur c;
 
-		m->method = sa_str(b, om->sip_method, SIPMSG_METHOD_BYTES);
+		m->method = rl->method != NULL ? sa_putn(b, rl->method,
+		    rl->method_len, SIPMSG_METHOD_BYTES) :
+		    sa_str(b, om->sip_method, SIPMSG_METHOD_BYTES);
 		/* Request-URI as written: between the first and last SP. */
 		cur_init(&c, m->raw, hdr_len);
 		if (rl->uri != NULL) {
@@ -1139,7 +1147,9 @@ extract(struct msg_buf *b, const struct hdr_index *x, osip_message_t *om,
 			uri_ep(om->req_uri, &m->ruri_addr);
 	} else {
 		m->status = om->status_code;
-		m->reason = sa_str(b, om->reason_phrase, SIPMSG_REASON_BYTES);
+		m->reason = rl->reason != NULL ? sa_putn(b, rl->reason,
+		    rl->reason_len, SIPMSG_REASON_BYTES) :
+		    sa_str(b, om->reason_phrase, SIPMSG_REASON_BYTES);
 	}
 
 	if ((!taken[OK_CALL_ID] && om->call_id == NULL) ||
@@ -1507,59 +1517,50 @@ first_line_len(const struct walk *w)
 }
 
 /*
- * The Request-URI u[0..ul) into om->req_uri as osip_uri_parse() would
- * fill it, when it has the plain shape of scan_party()'s uri (its grammar
- * above, nothing after the host and port): scheme, user, host and port
- * as written, no password, parameter or header.  1 for any other shape
- * (left to osip_uri_parse, om untouched), -1 on out-of-memory.  The
- * Request-URI of nearly every request has that shape, and osip_uri_parse
- * of it cost a thousand instructions; test_sipmsg's prescan cases
- * compare the two.
+ * Whether the Request-URI u[0..ul) has the plain shape of scan_party()'s
+ * uri (its grammar above, nothing after the host and port): scheme,
+ * user, host and port as written, no password, parameter or header,
+ * which osip_uri_parse() takes as they are.  If so, the address uri_ep()
+ * would find in libosip2's parse goes to rl (have_addr); the parse itself
+ * is not made, as extract() reads nothing else of it.  The Request-URI
+ * of nearly every request has that shape, and osip_uri_parse of it cost
+ * a thousand instructions, building its strings three hundred more;
+ * test_sipmsg's prescan cases compare the two.
  */
-static int
-scan_req_uri(osip_message_t *om, const char *u, size_t ul,
-    struct req_line *rl)
+static bool
+scan_req_uri(const char *u, size_t ul, struct req_line *rl)
 {
-	const uint8_t *sp, *up = NULL, *hp, *pp = NULL;
-	size_t sn, un = 0, hn, pn = 0;
-	osip_uri_t *url;
+	const uint8_t *sp, *up, *hp, *pp = NULL;
+	size_t sn, un, hn, pn = 0;
 	struct cur c;
 
 	/* libosip2 refuses a URI under six bytes ("sip:h" and shorter). */
 	if (ul < 6)
-		return 1;
+		return false;
 	cur_init(&c, u, ul);
 	if (!scan_span(&c, 0, &sp, &sn) || !scan_byte(&c, ':') ||
 	    !((sn == 3 && memcmp(sp, "sip", 3) == 0) ||
 	    (sn == 4 && memcmp(sp, "sips", 4) == 0)))
-		return 1;
+		return false;
 	if (memchr(cur_rest(&c), '@', cur_left(&c)) != NULL &&
 	    (!scan_span(&c, SC_USER, &up, &un) || !scan_byte(&c, '@')))
-		return 1;
+		return false;
 	if (!scan_span(&c, SC_HOST, &hp, &hn))
-		return 1;
+		return false;
 	if (scan_byte(&c, ':')) {
 		if (!scan_span(&c, 0, &pp, &pn) || pn > 5)
-			return 1;
+			return false;
 		for (size_t i = 0; i < pn; i++)
 			if (!is_digit((char)pp[i]))
-				return 1;
+				return false;
 	}
 	if (cur_left(&c) != 0)
-		return 1;
-	/* The pieces libosip2's strings will hold (uri_ep of them). */
+		return false;
+	/* The pieces libosip2's strings would hold (uri_ep of them). */
 	host_ep(&rl->addr, (const char *)hp, hn, (const char *)pp, pn,
 	    sn == 4 ? 5061 : 5060);
 	rl->have_addr = true;
-	if (osip_uri_init(&om->req_uri) != 0)
-		return -1;
-	url = om->req_uri;
-	if ((url->scheme = ostrndup(sp, sn)) == NULL ||
-	    (up != NULL && (url->username = ostrndup(up, un)) == NULL) ||
-	    (url->host = ostrndup(hp, hn)) == NULL ||
-	    (pp != NULL && (url->port = ostrndup(pp, pn)) == NULL))
-		return -1;
-	return 0;
+	return true;
 }
 
 /*
@@ -1594,8 +1595,9 @@ all_graphic(const char *p, size_t n)
  * osip_message_parse() would put it: "SIP/2.0 NNN reason" (NNN 100-699,
  * a reason of one byte or more) or "METHOD SP Request-URI SP SIP/2.0"
  * (a method of letters, a URI of three or more printable bytes without
- * SP, given to osip_uri_parse).  -1 for any other shape or a refusal.
- * A request line's URI goes into *rl.
+ * SP, given to osip_uri_parse unless scan_req_uri() reads it).  -1 for
+ * any other shape or a refusal.  The method, reason phrase and URI go
+ * into *rl, not om (see struct req_line).
  */
 static int
 fast_start_line(osip_message_t *om, const char *in, size_t sl,
@@ -1604,7 +1606,6 @@ fast_start_line(osip_message_t *om, const char *in, size_t sl,
 	size_t ml = 0, ul;
 	const char *uri;
 	char *u;
-	int rc;
 
 	if (sl >= 4 && memcmp(in, "SIP/", 4) == 0) {
 		if (sl < 13 || memcmp(in, "SIP/2.0 ", 8) != 0 ||
@@ -1614,8 +1615,9 @@ fast_start_line(osip_message_t *om, const char *in, size_t sl,
 		om->status_code = (in[8] - '0') * 100 + (in[9] - '0') * 10 +
 		    (in[10] - '0');
 		/* om->sip_version is not set: nothing reads it (om_clear_read). */
-		om->reason_phrase = ostrndup(in + 12, sl - 12);
-		return om->reason_phrase != NULL ? 0 : -1;
+		rl->reason = in + 12;
+		rl->reason_len = sl - 12;
+		return 0;
 	}
 	while (ml < sl && ((in[ml] >= 'A' && in[ml] <= 'Z') ||
 	    (in[ml] >= 'a' && in[ml] <= 'z')))
@@ -1628,18 +1630,16 @@ fast_start_line(osip_message_t *om, const char *in, size_t sl,
 	if (!all_graphic(uri, ul))
 		return -1;
 	om->status_code = 0;
-	om->sip_method = ostrndup(in, ml);
-	if (om->sip_method == NULL)
-		return -1;
+	rl->method = in;
+	rl->method_len = ml;
 	/*
 	 * The first SP follows the method, the last one precedes
 	 * "SIP/2.0", and the URI has none: what extract() would cut.
 	 */
 	rl->uri = uri;
 	rl->ul = ul;
-	rc = scan_req_uri(om, uri, ul, rl);
-	if (rc <= 0)
-		return rc;
+	if (scan_req_uri(uri, ul, rl))
+		return 0;
 	u = ostrndup(uri, ul);
 	if (u == NULL || osip_uri_init(&om->req_uri) != 0 ||
 	    osip_uri_parse(om->req_uri, u) != 0)

@@ -3150,12 +3150,62 @@ plain_free(void *p)
 }
 
 /*
- * The prescan's own scans of a Request-URI and a CSeq value
- * (scan_req_uri, scan_cseq in sipmsg.c) against libosip2's parse of the
- * same line.  With libosip2's allocators not ours, sipmsg_parse() takes
- * no prescan (it needs its scratch) and hands the start line and CSeq to
- * osip_message_parse(); each message below must come out the same both
- * ways, or be refused both ways.
+ * msg[0..n) parsed with the prescan (our allocators) and without it
+ * (libosip2's: sipmsg_parse() then takes no prescan, which needs its
+ * scratch, and hands the start line and CSeq to osip_message_parse()):
+ * both must give the same fields and anomalies, or refuse both.  1 when
+ * both parsed.
+ */
+static int
+vs_libosip(const char *msg, size_t n, const char *what)
+{
+	void *(*m0)(size_t) = osip_malloc_func;
+	void *(*r0)(void *, size_t) = osip_realloc_func;
+	void (*f0)(void *) = osip_free_func;
+	struct anomalies a1, a2;
+	struct sipmsg *x, *y;
+	int both = 0;
+
+	memset(&a1, 0, sizeof(a1));
+	memset(&a2, 0, sizeof(a2));
+	y = sipmsg_parse((const uint8_t *)msg, n, &a2);
+	osip_malloc_func = plain_malloc;
+	osip_realloc_func = plain_realloc;
+	osip_free_func = plain_free;
+	x = sipmsg_parse((const uint8_t *)msg, n, &a1);
+	osip_malloc_func = m0;
+	osip_realloc_func = r0;
+	osip_free_func = f0;
+	CU_ASSERT_EQUAL(x == NULL, y == NULL);
+	if (memcmp(&a1, &a2, sizeof(a1)) != 0) {
+		fprintf(stderr, "%s: anomalies differ\n", what);
+		CU_FAIL("anomalies differ");
+	}
+	if (x != NULL && y != NULL) {
+		CU_ASSERT(same_msg(x, y, what));
+		both = 1;
+	}
+	sipmsg_free(x);
+	sipmsg_free(y);
+	return both;
+}
+
+/* '#' in buf[0..n) as a NUL byte (a '?' in the copy and in the fields). */
+static void
+hash_to_nul(char *buf, size_t n)
+{
+	for (char *h = memchr(buf, '#', n); h != NULL;
+	    h = memchr(h, '#', n - (size_t)(h - buf)))
+		*h = '\0';
+}
+
+/*
+ * The prescan's own reading of a start line, a Request-URI and a CSeq
+ * value (fast_start_line, scan_req_uri, scan_cseq in sipmsg.c) against
+ * libosip2's parse of the same lines (vs_libosip): request lines of
+ * every method shape and URI, with every CSeq below, then status lines
+ * with plain, odd and random reason phrases (control bytes, NUL, 8-bit,
+ * over the SIPMSG_REASON_BYTES cap).
  */
 static void
 test_prescan_vs_libosip(void)
@@ -3168,6 +3218,7 @@ test_prescan_vs_libosip(void)
 	    "sip:a@10.0.0.2;lr", "sip:a:pw@10.0.0.2", "sip:@10.0.0.2",
 	    "sip:a@", "sip:+1-555!~*'()&=+$@10.0.0.9", "SIP:a@10.0.0.2",
 	    "sip:a@h_x", "sip::5060", "tel:+1555", "sip:a%41@10.0.0.2",
+	    "sip:a@[2001:db8::1]:5060", "sips:10.0.0.2:5061",
 	    /* '#' stands for a NUL byte: '?' in the copy and in ruri. */
 	    "sip:a#@10.0.0.2", "sip:bob@10.0.0.2#", "#", "sip:#a",
 	};
@@ -3176,52 +3227,86 @@ test_prescan_vs_libosip(void)
 	    "007 bye", "1  BYE", "1 BYE x", "1\tBYE", "1 B-YE", "1 ", "x BYE",
 	    "1", "12345678901234567890 BYE", "1 INVITE",
 	};
-	void *(*m0)(size_t) = osip_malloc_func;
-	void *(*r0)(void *, size_t) = osip_realloc_func;
-	void (*f0)(void *) = osip_free_func;
+	/* Each with CSeq "1 BYE" and with its own name as CSeq method. */
+	static const char *const methods[] = {
+	    "BYE", "bye", "INVITE", "ACK", "X", "OPTIONS", "B#E", "B-YE",
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZABCDE",
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZABCDEF",
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZABCDEFGHIJKLMNOPQRSTUVWXYZ",
+	};
+	static const char *const statuses[] = {
+	    "100 Trying", "200 OK", "486 Busy Here", "699 x", "180 Ringing",
+	    "200 a  b ", "200 \xc3\xa9t\xc3\xa9", "200 \x1b[2J", "200 O#K",
+	    "200 ##", "503 Service\tUnavailable", "200  OK", "200 OK ",
+	    "000 Zero", "700 Big", "200 ", "200", "2000 OK", "20x OK",
+	    "200 0123456789012345678901234567890123456789012345678901234567",
+	    "200 01234567890123456789012345678901234567890123456789012345678",
+	    "200 0123456789012345678901234567890123456789012345678901234567"
+	    "89abcdef",
+	};
+	static const char pool[] = "aZ09 \t#\x01\x7f\x80\xff;:,\"<>@/";
 	char buf[1024], what[96];
-	int both = 0;
+	uint32_t seed = 29;
+	int both = 0, n;
 
 	for (size_t i = 0; i < sizeof(ruris) / sizeof(ruris[0]); i++)
 		for (size_t k = 0; k < sizeof(cseqs) / sizeof(cseqs[0]); k++) {
-			struct anomalies a1, a2;
-			struct sipmsg *x, *y;
-			int n = snprintf(buf, sizeof(buf),
+			n = snprintf(buf, sizeof(buf),
 			    "BYE %s SIP/2.0\r\n"
 			    "Via: SIP/2.0/UDP 10.0.0.2:5060;branch=z9hG4bKv\r\n"
 			    "From: <sip:alice@10.0.0.2>;tag=f1\r\n"
 			    "To: <sip:bob@198.51.100.7>;tag=t1\r\n"
 			    "Call-ID: vs@10.0.0.2\r\nCSeq: %s\r\n"
 			    "Content-Length: 0\r\n\r\n", ruris[i], cseqs[k]);
-
-			for (char *h = memchr(buf, '#', (size_t)n); h != NULL;
-			    h = memchr(h, '#', (size_t)n - (size_t)(h - buf)))
-				*h = '\0';
+			hash_to_nul(buf, (size_t)n);
 			snprintf(what, sizeof(what), "vs libosip2 %zu/%zu",
 			    i, k);
-			memset(&a1, 0, sizeof(a1));
-			memset(&a2, 0, sizeof(a2));
-			y = sipmsg_parse((const uint8_t *)buf, (size_t)n, &a2);
-			osip_malloc_func = plain_malloc;
-			osip_realloc_func = plain_realloc;
-			osip_free_func = plain_free;
-			x = sipmsg_parse((const uint8_t *)buf, (size_t)n, &a1);
-			osip_malloc_func = m0;
-			osip_realloc_func = r0;
-			osip_free_func = f0;
-			CU_ASSERT_EQUAL(x == NULL, y == NULL);
-			if (memcmp(&a1, &a2, sizeof(a1)) != 0) {
-				fprintf(stderr, "%s: anomalies differ\n", what);
-				CU_FAIL("anomalies differ");
-			}
-			if (x != NULL && y != NULL) {
-				CU_ASSERT(same_msg(x, y, what));
-				both++;
-			}
-			sipmsg_free(x);
-			sipmsg_free(y);
+			both += vs_libosip(buf, (size_t)n, what);
 		}
-	CU_ASSERT(both > 100);
+	for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++)
+		for (int own = 0; own < 2; own++) {
+			n = snprintf(buf, sizeof(buf),
+			    "%s sip:bob@198.51.100.7 SIP/2.0\r\n"
+			    "Via: SIP/2.0/UDP 10.0.0.2:5060;branch=z9hG4bKv\r\n"
+			    "From: <sip:alice@10.0.0.2>;tag=f1\r\n"
+			    "To: <sip:bob@198.51.100.7>;tag=t1\r\n"
+			    "Call-ID: vs@10.0.0.2\r\nCSeq: 1 %s\r\n"
+			    "Content-Length: 0\r\n\r\n", methods[i],
+			    own ? methods[i] : "BYE");
+			hash_to_nul(buf, (size_t)n);
+			snprintf(what, sizeof(what), "method %zu/%d", i, own);
+			both += vs_libosip(buf, (size_t)n, what);
+		}
+	for (int it = 0; it < 3000; it++) {
+		size_t sn = sizeof(statuses) / sizeof(statuses[0]);
+		char st[160];
+		size_t sl;
+
+		/* The list, then random reason phrases of 1 to 80 bytes. */
+		if ((size_t)it < sn) {
+			snprintf(st, sizeof(st), "%s", statuses[it]);
+		} else {
+			seed = seed * 1103515245u + 12345u;
+			sl = 4 + (seed >> 16) % 80;
+			memcpy(st, "183 ", 4);
+			for (size_t j = 4; j < sl; j++) {
+				seed = seed * 1103515245u + 12345u;
+				st[j] = pool[(seed >> 16) % (sizeof(pool) - 1)];
+			}
+			st[sl] = '\0';
+		}
+		n = snprintf(buf, sizeof(buf),
+		    "SIP/2.0 %s\r\n"
+		    "Via: SIP/2.0/UDP 10.0.0.2:5060;branch=z9hG4bKv\r\n"
+		    "From: <sip:alice@10.0.0.2>;tag=f1\r\n"
+		    "To: <sip:bob@198.51.100.7>;tag=t1\r\n"
+		    "Call-ID: vs@10.0.0.2\r\nCSeq: 1 INVITE\r\n"
+		    "Content-Length: 0\r\n\r\n", st);
+		hash_to_nul(buf, (size_t)n);
+		snprintf(what, sizeof(what), "status line %d", it);
+		both += vs_libosip(buf, (size_t)n, what);
+	}
+	CU_ASSERT(both > 2500);
 }
 
 int
