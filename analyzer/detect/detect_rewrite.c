@@ -1267,9 +1267,11 @@ void
 detect_request_sent(struct detect *dt, const struct dialog *d,
     const struct dmsg *q)
 {
-	/* Still in cache: what the detectors ask of it, now. */
-	detect_msg_memo(d, q);
+	/* Still in cache: what the detectors ask of it, now (after the
+	 * note, as detect_request_answered does). */
+	detect_msg_memo_soon(d);
 	detect_copy_note(dt, d, q);
+	detect_msg_memo(d, q);
 }
 
 void
