@@ -255,8 +255,15 @@ detect_dialog(struct detect *dt, struct dialog *d)
 	dt->dlg_requests = request_methods(d);
 	/* What the phones sent in this dialog, before any detector asks. */
 	detect_binding_feed(dt, d);
-	/* Where its media runs and what the capture can show of it. */
-	memset(d->vis, 0, sizeof(d->vis));
+	/* Where its media runs and what the capture can show of it: not
+	 * judged yet.  The state and an empty why per segment, not the
+	 * whole array: its 603 bytes are ten cold lines of the dialog a
+	 * memset loaded one after the other (a fifth of detect_dialog's own
+	 * time); why is only read as a string, and only when state is set. */
+	for (size_t i = 0; i < sizeof(d->vis) / sizeof(d->vis[0]); i++) {
+		d->vis[i].state = DIALOG_VIS_UNJUDGED;
+		d->vis[i].why[0] = '\0';
+	}
 	/* The same call on the other segment, under another Call-ID; cited
 	 * as the analysis cited it when it was stored. */
 	detect_join(dt, d);

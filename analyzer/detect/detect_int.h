@@ -492,6 +492,19 @@ uint8_t detect_facts_memo(const struct dmsg *m);
 /* Fills m's memo, m just added to d (detect_request_answered and
  * detect_request_sent, called by the analysis for each new message). */
 void detect_msg_memo(const struct dialog *d, const struct dmsg *m);
+/*
+ * Asks for the line of d that detect_msg_memo reads besides the message
+ * (d's From tag: which side sent it), which the message's arrival did
+ * not touch: called first, with other work between it and
+ * detect_msg_memo, so that the load overlaps that work instead of
+ * waiting (from_caller spent nearly all its time on it, about 0.6 % of
+ * the signalling capture's).
+ */
+static inline void
+detect_msg_memo_soon(const struct dialog *d)
+{
+	__builtin_prefetch(d->from_tag);
+}
 
 /* Whether s's top Via has a received= parameter (a non-empty value). */
 static inline bool

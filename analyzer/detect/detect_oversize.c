@@ -224,18 +224,24 @@ detect_request_answered(struct detect *dt, const struct dialog *d,
 	struct detect_path *p = NULL;
 	uint32_t len;
 
-	/* Still in cache: what the detectors ask of it, now. */
-	detect_msg_memo(d, r);
+	/* Still in cache: what the detectors ask of it, now; its side
+	 * reads the dialog's From tag, a cold line, asked for first and
+	 * read after the notes (detect_msg_memo_soon). */
+	detect_msg_memo_soon(d);
 	detect_copy_note(dt, d, r);
 	detect_binding_note(dt, d, r);
+	detect_msg_memo(d, r);
 	if (r->m->is_request || (r->transport & 0x7f) != PKT_UDP)
 		return;
 	for (size_t i = d->nmsgs; i-- > 0;) {
 		const struct dmsg *q = &d->msgs[i];
 
-		if (q->m->is_request && responds(r, q) &&
-		    ep_eq(&q->src, &r->dst) && ep_eq(&q->dst, &r->src) &&
-		    q->ts_ns <= r->ts_ns) {
+		/* The addresses and time first: they are in q itself (the
+		 * dialog's array), its message block is not read for the
+		 * messages they rule out. */
+		if (ep_eq(&q->src, &r->dst) && ep_eq(&q->dst, &r->src) &&
+		    q->ts_ns <= r->ts_ns && q->m->is_request &&
+		    responds(r, q)) {
 			m = q;
 			break;
 		}

@@ -1267,9 +1267,11 @@ void
 detect_request_sent(struct detect *dt, const struct dialog *d,
     const struct dmsg *q)
 {
-	/* Still in cache: what the detectors ask of it, now. */
-	detect_msg_memo(d, q);
+	/* Still in cache: what the detectors ask of it, now (after the
+	 * note, as detect_request_answered does). */
+	detect_msg_memo_soon(d);
 	detect_copy_note(dt, d, q);
+	detect_msg_memo(d, q);
 }
 
 void
@@ -1280,7 +1282,14 @@ detect_join(struct detect *dt, struct dialog *d)
 	uint8_t other_seg;
 	char a[NETADDR_STRLEN], what[64];
 
-	memset(&d->join, 0, sizeof(d->join));
+	/* Not joined: each member, not the struct's 272 bytes (five cold
+	 * lines of the dialog); call_id is only read as a string. */
+	d->join.id = 0;
+	d->join.call_id[0] = '\0';
+	d->join.segment = 0;
+	d->join.other_first = false;
+	d->join.other_affected = false;
+	d->join.counted = 0;
 	dt->join_pair = false;
 	/* Paired with one dialog; with several, which is this call's
 	 * other segment is not known, so none. */

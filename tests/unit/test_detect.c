@@ -6,6 +6,7 @@
  * (symptom.h) is tested in test_symptom.c.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "detect_fixture.h"
@@ -383,6 +384,83 @@ test_join_flood(void)
 	tb_free(&b);
 }
 
+/*
+ * What detect_dialog sets of the dialog (d->vis, what the capture can
+ * show of its media; d->join, the other segment's dialog) it sets
+ * member by member, not with a memset of the whole (detect.c,
+ * detect_join): a dialog judged with every byte of both set to junk is
+ * judged as one judged clean -- each state and why string, each join
+ * member -- for a call whose media is seen (segments judged) and for a
+ * registration (none judged).
+ */
+static void
+judge_over_junk(struct dialog *d)
+{
+	struct dialog_vis vis[3];
+	struct dialog_join join;
+	struct detect *dt;
+	int nf;
+
+	_Static_assert(sizeof(vis) == sizeof(d->vis), "three segments");
+	for (int pass = 0; pass < 2; pass++) {
+		memset(d->vis, pass ? 0xa5 : 0, sizeof(d->vis));
+		memset(&d->join, pass ? 0xa5 : 0, sizeof(d->join));
+		dt = detect_new();
+		CU_ASSERT_PTR_NOT_NULL_FATAL(dt);
+		free(d->findings);
+		d->findings = NULL;
+		detect_dialog(dt, d);
+		nf = d->findings != NULL ? d->findings->n : 0;
+		detect_free(dt);
+		if (pass == 0) {
+			memcpy(vis, d->vis, sizeof(vis));
+			join = d->join;
+			CU_ASSERT_EQUAL(join.id, 0);
+			continue;
+		}
+		for (int i = 0; i < 3; i++) {
+			CU_ASSERT_EQUAL(d->vis[i].state, vis[i].state);
+			CU_ASSERT_NSTRING_EQUAL(d->vis[i].why, vis[i].why,
+			    sizeof(vis[i].why));
+		}
+		CU_ASSERT_EQUAL(d->join.id, join.id);
+		CU_ASSERT_NSTRING_EQUAL(d->join.call_id, join.call_id,
+		    sizeof(join.call_id));
+		CU_ASSERT_EQUAL(d->join.segment, join.segment);
+		CU_ASSERT_EQUAL(d->join.other_first, join.other_first);
+		CU_ASSERT_EQUAL(d->join.other_affected, join.other_affected);
+		CU_ASSERT_EQUAL(d->join.counted, join.counted);
+		CU_ASSERT_EQUAL(nf, d->findings != NULL ? d->findings->n : 0);
+	}
+	/* The table judges it again when it ends (detect_dialog does not
+	 * free what it finds there). */
+	free(d->findings);
+	d->findings = NULL;
+}
+
+static void
+test_judged_over_junk(void)
+{
+	struct tb b;
+	bool judged = false;
+
+	tb_init(&b);
+	invite(&b, T0, "junk-call", PH, "sendrecv");
+	ok200(&b, T0 + SEC, "junk-call", "sendrecv", "");
+	tb_stream(&b, SV, 7000, PH, 6000, T0 + 2 * SEC, 200, 50);
+	judge_over_junk(b.d);
+	for (int i = 0; i < 3; i++)
+		judged = judged || b.d->vis[i].state != DIALOG_VIS_UNJUDGED;
+	CU_ASSERT(judged);
+	reg_out(&b, T0 + 10 * SEC, "junk-reg", 1, 3600);
+	CU_ASSERT_EQUAL_FATAL(b.d->kind, DIALOG_REGISTER);
+	judge_over_junk(b.d);
+	for (int i = 0; i < 3; i++)
+		CU_ASSERT_EQUAL(b.d->vis[i].state, DIALOG_VIS_UNJUDGED);
+	tb_finish(&b);
+	tb_free(&b);
+}
+
 int
 main(void)
 {
@@ -393,6 +471,7 @@ main(void)
 		{ "join notes of one key bounded", test_join_flood },
 		{ "join notes and records used again", test_join_reuse },
 		{ "join keys tell the strings apart", test_join_keys },
+		{ "a dialog judged over junk as over zeros", test_judged_over_junk },
 		{ NULL, NULL }
 	};
 
