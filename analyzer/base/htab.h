@@ -118,6 +118,19 @@ htab_find(const struct htab *h, uint64_t hash,
 }
 
 /*
+ * Asks the cache for the slot a lookup, add or del of hash starts its
+ * probe at, for writing: a caller that knows a key well before it looks
+ * it up hides the miss of a table too large for the cache.  Only a hint:
+ * no result, and a prefetch never faults.
+ */
+static inline void
+htab_prefetch(const struct htab *h, uint64_t hash)
+{
+	if (h->s != NULL)
+		__builtin_prefetch(&h->s[hash & h->mask], 1);
+}
+
+/*
  * The next node after n (a node htab_find or this function returned) with
  * the same hash for which match(node, key) is non-zero, NULL when none:
  * walks every record of one key when several share it.

@@ -9,12 +9,54 @@
  * whole body at every length.
  */
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <CUnit/Basic.h>
 
 #include "sip/sdp.h"
+
+/*
+ * sdp.c compiled again as the reference for its fast paths
+ * (SDP_REFERENCE, see sdp.c: bytes scanned one at a time, numbers and
+ * names through text.c), its external names prefixed with ref_ so that
+ * it links beside the library's sdp.o (test_reference compares them).
+ */
+#define SDP_REFERENCE 1
+#define sdp_parse ref_sdp_parse
+#define sdp_free ref_sdp_free
+#define sdp_scratch_size ref_sdp_scratch_size
+#define sdp_parse_scratch ref_sdp_parse_scratch
+#define sdp_pack_size ref_sdp_pack_size
+#define sdp_pack ref_sdp_pack
+#define sdp_pack_measured ref_sdp_pack_measured
+#define sdp_dir_name ref_sdp_dir_name
+#define sdp_dir_sends ref_sdp_dir_sends
+#define sdp_dir_receives ref_sdp_dir_receives
+int ref_sdp_parse(const uint8_t *body, size_t len, struct sdp **out,
+    struct anomalies *an);
+void ref_sdp_free(struct sdp *s);
+size_t ref_sdp_scratch_size(void);
+int ref_sdp_parse_scratch(const uint8_t *body, size_t len, void *room,
+    struct sdp **out, struct anomalies *an);
+size_t ref_sdp_pack_size(const struct sdp *s);
+struct sdp *ref_sdp_pack(const struct sdp *s, void *buf, size_t n);
+struct sdp *ref_sdp_pack_measured(const struct sdp *s, void *buf);
+const char *ref_sdp_dir_name(enum sdp_dir d);
+bool ref_sdp_dir_sends(enum sdp_dir d);
+bool ref_sdp_dir_receives(enum sdp_dir d);
+#include "sip/sdp.c"
+#undef sdp_parse
+#undef sdp_free
+#undef sdp_scratch_size
+#undef sdp_parse_scratch
+#undef sdp_pack_size
+#undef sdp_pack
+#undef sdp_pack_measured
+#undef sdp_dir_name
+#undef sdp_dir_sends
+#undef sdp_dir_receives
 
 #define PARSE(str, s, an) \
 	reparse((const uint8_t *)(str), sizeof(str) - 1, (s), (an))
@@ -979,6 +1021,254 @@ test_name_case(void)
 	CU_ASSERT_EQUAL(bad, 0);
 }
 
+/* Appends everything s holds, as text, to b (at most n bytes). */
+static void
+dump_sdp(const struct sdp *s, char *b, size_t n)
+{
+	size_t o = 0;
+
+#define OUT(...) \
+	do { \
+		int w_ = snprintf(b + o, n - o, __VA_ARGS__); \
+		if (w_ > 0) \
+			o += (size_t)w_ < n - o ? (size_t)w_ : n - o - 1; \
+	} while (0)
+	OUT("o=%s|%s|%llu|%s|%s c=%d|%s|%s i=%d|%s dir=%d n=%d\n",
+	    s->o_user, s->o_sess_id, (unsigned long long)s->o_version,
+	    epstr(&s->origin), s->origin_text, s->has_conn, epstr(&s->conn),
+	    s->conn_text, s->has_i, s->i_line, (int)s->dir, s->nmedia);
+	for (int i = 0; i < s->nmedia; i++) {
+		const struct sdp_media *m = &s->media[i];
+
+		OUT("m=%s|%u|%u|%s c=%d|%d|%s|%s rtcp=%d|%s dir=%d "
+		    "codec=%s|%u ptime=%d ev=%d pt=", m->media, m->port,
+		    m->nports, m->proto, m->has_conn, m->conn_is_media,
+		    epstr(&m->conn), m->conn_text, m->has_rtcp,
+		    epstr(&m->rtcp), (int)m->dir, m->codec, m->clock_rate,
+		    m->ptime_ms, m->event_pt);
+		for (int k = 0; k < m->npayloads; k++)
+			OUT("%d,", m->payloads[k]);
+		OUT(" cand=");
+		for (int k = 0; k < m->ncand; k++)
+			OUT("%s %s,", epstr(&m->cand[k].addr), m->cand[k].type);
+		OUT("\n");
+	}
+#undef OUT
+}
+
+/* xorshift64 */
+static uint64_t
+rnd(uint64_t *x)
+{
+	*x ^= *x << 13;
+	*x ^= *x >> 7;
+	*x ^= *x << 17;
+	return *x;
+}
+
+/*
+ * Appends a random field to b: pieces of real values (numbers of 0 to
+ * 24 digits, addresses, names, slashes, dots, colons) and, now and then,
+ * the bytes the word scans could confuse with the ones they look for
+ * (each separator xor 1: VT for LF, ';' for ':', '/' and '.' for each
+ * other), controls, NUL and bytes above 0x7f.
+ */
+static void
+rand_field(uint64_t *x, char *b, size_t *o, size_t cap)
+{
+	static const char *const pieces[] = { "IN", "IP4", "IP6", "in",
+	    "ip4", "10.0.0.1", "192.168.1.5", "0.0.0.0", "224.2.1.1/127/3",
+	    "2001:db8::1", "[2001:db8::2]", "::ffff:1.2.3.4", "host.example",
+	    "audio", "video", "image", "RTP/AVP", "RTP/SAVP", "udptl",
+	    "t38", "PCMU/8000", "opus/48000/2", "telephone-event/8000",
+	    "sendrecv", "SENDONLY", "recvonly", "inactive", "rtcp:",
+	    "rtpmap:", "ptime:", "candidate:", "typ", "host", "srflx",
+	    "relay", "20.0", "0", "8", "96", "101", "127", "128", "65535",
+	    "65536", "49170/2", "5000/0", "-", "*", "/", ":", "." };
+	int parts = 1 + (int)(rnd(x) % 3);
+
+	for (int k = 0; k < parts && *o < cap; k++) {
+		uint64_t r = rnd(x);
+		size_t n;
+
+		switch (r % 8) {
+		case 0: case 1: case 2: {
+			const char *pc = pieces[(r >> 8) %
+			    (sizeof(pieces) / sizeof(pieces[0]))];
+
+			n = strlen(pc);
+			if (n > cap - *o)
+				n = cap - *o;
+			memcpy(b + *o, pc, n);
+			*o += n;
+			break;
+		}
+		case 3: case 4:
+			n = (r >> 8) % 25;
+			for (size_t i = 0; i < n && *o < cap; i++)
+				b[(*o)++] = (char)('0' + rnd(x) % 10);
+			break;
+		case 5: {
+			static const char odd[] = { 0x0b, ';', '/', '.', ':',
+			    '\r', '\n', '\t', ' ', 0, 0x01, 0x21, (char)0x80,
+			    (char)0xff, 0x0a ^ 0x20, '=' };
+
+			b[(*o)++] = odd[(r >> 8) % sizeof(odd)];
+			break;
+		}
+		default:
+			n = (r >> 8) % 12;
+			for (size_t i = 0; i < n && *o < cap; i++)
+				b[(*o)++] = (char)('a' + rnd(x) % 26);
+			break;
+		}
+	}
+}
+
+/* A random SDP-like body of at most cap bytes into b; its length. */
+static size_t
+rand_body(uint64_t *x, char *b, size_t cap)
+{
+	static const char *const starts[] = { "o=", "s=", "i=", "c=", "t=",
+	    "m=", "a=", "a=", "a=", "b=", "k=", "z=", "C=", "1=", "x", "",
+	    "m=", "c=" };
+	static const char *const ends[] = { "\r\n", "\r\n", "\r\n", "\n",
+	    "\r", "\r\r\n", "\n\n", " \r\n", "\t\n" };
+	size_t o = 0, lines = rnd(x) % 24;
+
+	if (rnd(x) % 16 != 0) {
+		/* v= first, after a blank line now and then */
+		const char *v = rnd(x) % 8 == 0 ? "\r\nv=0\r\n" : "v=0\r\n";
+
+		o = strlen(v);
+		memcpy(b, v, o);
+	}
+	for (size_t l = 0; l < lines && o + 8 < cap; l++) {
+		const char *st = starts[rnd(x) % (sizeof(starts) /
+		    sizeof(starts[0]))];
+		const char *en = ends[rnd(x) % (sizeof(ends) /
+		    sizeof(ends[0]))];
+		int fields = (int)(rnd(x) % 9);
+
+		memcpy(b + o, st, strlen(st));
+		o += strlen(st);
+		for (int f = 0; f < fields && o + 4 < cap; f++) {
+			rand_field(x, b, &o, cap - 4);
+			b[o++] = rnd(x) % 9 == 0 ? '\t' : ' ';
+			if (rnd(x) % 7 == 0)
+				b[o++] = ' ';
+		}
+		if (rnd(x) % 3 != 0 && o > 0 && (b[o - 1] == ' ' ||
+		    b[o - 1] == '\t'))
+			o--;
+		if (o + strlen(en) <= cap) {
+			memcpy(b + o, en, strlen(en));
+			o += strlen(en);
+		}
+	}
+	/* Truncated now and then, anywhere. */
+	if (o > 0 && rnd(x) % 5 == 0)
+		o = (size_t)(rnd(x) % (o + 1));
+	return o;
+}
+
+/*
+ * The fast paths (word-at-a-time line, field and separator scans,
+ * inline numbers and names) against the reference build of the same
+ * file (SDP_REFERENCE): random bodies (rand_body: real and broken
+ * lines, every line end, truncation, separators and their look-alikes)
+ * and crafted ones must give the same return code, anomalies and
+ * contents, through sdp_parse and sdp_parse_scratch, and the same packed
+ * size.  Each body is parsed from a block of exactly its size, so a
+ * sanitizer build catches any read past it.
+ */
+static void
+test_reference(void)
+{
+	static const char *const crafted[] = {
+	    "v=0\r\nc=IN IP4 10.0.0.1\r\nc=IN IP4 10.0.0.2\r\n"
+	    "m=audio 5000 RTP/AVP 0\r\n",
+	    "v=0\r\nm=audio 5000 RTP/AVP 0\r\nc=IN IP4 10.0.0.3\r\n"
+	    "c=IN IP4 10.0.0.4/127\r\nm=video 0 RTP/AVP 96\r\n",
+	    "v=0\r\nc=IN IP6 2001:db8::1\r\nm=audio 5000/2 RTP/AVP 0 8\r\n"
+	    "a=rtcp:5003 IN IP6 2001:db8::9\r\n",
+	    "v=0\nc=IN IP4 1.2.3.4\nm=audio 7 RTP/AVP 0\na=rtcp:99999\n"
+	    "a=ptime:20.5\na=rtpmap:0 PCMU/8000/1\n",
+	    "v=0\r\nm=audio 65536 RTP/AVP 0\r\nm=audio 1 RTP/AVP 128 x\r\n",
+	    "v=0\r\no=- 18446744073709551615 18446744073709551616 IN IP4 "
+	    "1.2.3.4\r\n",
+	    "v=0\r\nm=audio 9 RTP/AVP 0\r\na=sendonly\x0b\r\na=rtcp\x0b:1\n",
+	    "v=0\r\nc=IN IP4 10.0.0.1\n\x0bm=audio 9 RTP/AVP 0\r\n",
+	    "v=0\r\nm=audio 9 RTP/AVP 0\r\na=rtpmap:0 PC\xc3\xa9MU/8000\r\n"
+	    "a=candidate:1 1 UDP 9 10.0.0.1 5000 typ host\r\n",
+	    "\r\n\r\nv=0\r\r\nm=audio 9 RTP/AVP 0",
+	};
+	uint64_t x = 0x2545f4914f6cdd1dULL;
+	size_t bad = 0, parsed = 0;
+	bool shown = false;
+	void *room = malloc(sdp_scratch_size());
+	void *rroom = malloc(ref_sdp_scratch_size());
+
+	CU_ASSERT_FATAL(room != NULL && rroom != NULL);
+	for (int i = 0; i < 200000 + (int)(sizeof(crafted) /
+	    sizeof(crafted[0])); i++) {
+		char tmp[600], d1[4096] = "", d2[4096] = "";
+		size_t len;
+		uint8_t *body;
+		struct sdp *s1 = NULL, *s2 = NULL, *t1 = NULL, *t2 = NULL;
+		struct anomalies an1, an2, an3, an4;
+		int r1, r2, r3, r4;
+
+		if (i < (int)(sizeof(crafted) / sizeof(crafted[0]))) {
+			len = strlen(crafted[i]);
+			memcpy(tmp, crafted[i], len);
+		} else {
+			len = rand_body(&x, tmp, i % 50 == 0 ? sizeof(tmp) :
+			    200);
+		}
+		body = malloc(len > 0 ? len : 1);
+		CU_ASSERT_FATAL(body != NULL);
+		memcpy(body, tmp, len);
+		memset(&an1, 0, sizeof(an1));
+		memset(&an2, 0, sizeof(an2));
+		memset(&an3, 0, sizeof(an3));
+		memset(&an4, 0, sizeof(an4));
+		r1 = sdp_parse(body, len, &s1, &an1);
+		r2 = ref_sdp_parse(body, len, &s2, &an2);
+		r3 = sdp_parse_scratch(body, len, room, &t1, &an3);
+		r4 = ref_sdp_parse_scratch(body, len, rroom, &t2, &an4);
+		if (r1 != r2 || r3 != r4 || memcmp(&an1, &an2,
+		    sizeof(an1)) != 0 || memcmp(&an3, &an4, sizeof(an3)) != 0 ||
+		    (s1 == NULL) != (s2 == NULL) || (t1 == NULL) != (t2 == NULL)) {
+			bad++;
+		} else if (s1 != NULL) {
+			parsed++;
+			dump_sdp(s1, d1, sizeof(d1));
+			dump_sdp(s2, d2, sizeof(d2));
+			if (strcmp(d1, d2) != 0)
+				bad++;
+			dump_sdp(t1, d1, sizeof(d1));
+			if (strcmp(d1, d2) != 0 ||
+			    sdp_pack_size(t1) != ref_sdp_pack_size(t2))
+				bad++;
+		}
+		if (bad > 0 && !shown) {
+			/* The first difference, for whoever breaks it. */
+			fprintf(stderr, "\nbody %d (%zu bytes) differs: %d %d\n"
+			    "%s\n--- reference:\n%s\n", i, len, r1, r2, d1, d2);
+			shown = true;
+		}
+		sdp_free(s1);
+		ref_sdp_free(s2);
+		free(body);
+	}
+	free(room);
+	free(rroom);
+	CU_ASSERT_EQUAL(bad, 0);
+	/* The bodies mostly parse (else little was compared). */
+	CU_ASSERT(parsed > 100000);
+}
+
 int
 main(void)
 {
@@ -1005,7 +1295,8 @@ main(void)
 	    CU_add_test(su, "string caps", test_string_caps) == NULL ||
 	    CU_add_test(su, "one right-sized block", test_pack) == NULL ||
 	    CU_add_test(su, "repeated address", test_repeated_address) == NULL ||
-	    CU_add_test(su, "names in any case", test_name_case) == NULL) {
+	    CU_add_test(su, "names in any case", test_name_case) == NULL ||
+	    CU_add_test(su, "fast paths = reference", test_reference) == NULL) {
 		CU_cleanup_registry();
 		return 1;
 	}
