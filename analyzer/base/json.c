@@ -174,24 +174,6 @@ json_arr_end(struct json *j)
 }
 
 /*
- * The same bytes as the two calls (nothing comes between the brackets:
- * close_level's break is the one open_level wrote), in one put; but at
- * the nesting limit, where open_level marks the writer too deep (and
- * the depth stays at the limit from then on), by the two calls.  Three
- * empty arrays a dialog in a signalling report.
- */
-void
-json_arr_empty(struct json *j)
-{
-	if (j->depth >= JSON_MAX_DEPTH) {
-		json_arr_begin(j);
-		json_arr_end(j);
-		return;
-	}
-	put_item(j, "[]", 2);
-}
-
-/*
  * The rest of a string from its first byte that needs escaping (through
  * stdio), its closing quote and tail[0..tl).
  */
@@ -203,61 +185,49 @@ str_rest(FILE *f, const char *s, size_t len, const char *tail, size_t tl)
 	put_bytes(f, tail, tl);
 }
 
-/* put_str() through item() and stdio: no room in the stream's buffer. */
-static void
-put_str_stdio(struct json *j, const char *s, size_t len, const char *tail,
-    size_t tl, bool trusted)
-{
-	FILE *f = j->f;
-	size_t plain;
-
-	item(j);
-	put_char(f, '"');
-	plain = trusted ? len : text_plain_run(s, len, TEXT_ESC_JSON);
-	put_bytes(f, s, plain);
-	if (plain == len) {
-		put_char(f, '"');
-		put_bytes(f, tail, tl);
-		return;
-	}
-	str_rest(f, s + plain, len - plain, tail, tl);
-}
-
 /*
  * item(), then s[0..len) as a JSON string followed by tail[0..tl): in
  * the stream's buffer at once when it fits, copied while it needs no
  * escaping (copy_plain), then escaped from the first byte that does.
  * trusted: s is known to need no escaping (a time we format), copied
- * without a look.  The stdio path is a call of its own, so the common
- * one saves and restores fewer registers.
+ * without a look.
  */
 static inline __attribute__((always_inline)) void
 put_str(struct json *j, const char *s, size_t len, const char *tail,
     size_t tl, bool trusted)
 {
+	FILE *f = j->f;
 	char *d = item_at(j, len + tl + 2);
 	size_t plain;
 
-	if (d == NULL) {
-		put_str_stdio(j, s, len, tail, tl, trusted);
-		return;
-	}
-	*d++ = '"';
-	if (trusted) {
-		bufput_copy_small(d, s, len);
-		plain = len;
-	} else {
-		plain = copy_plain(d, s, len);
-	}
-	if (plain == len) {
-		d += len;
+	if (d != NULL) {
 		*d++ = '"';
-		bufput_copy_small(d, tail, tl);
-		BUFPUT_PTR(j->f) = d + tl;
-		return;
+		if (trusted) {
+			bufput_copy_small(d, s, len);
+			plain = len;
+		} else {
+			plain = copy_plain(d, s, len);
+		}
+		if (plain == len) {
+			d += len;
+			*d++ = '"';
+			bufput_copy_small(d, tail, tl);
+			BUFPUT_PTR(f) = d + tl;
+			return;
+		}
+		BUFPUT_PTR(f) = d + plain;
+	} else {
+		item(j);
+		put_char(f, '"');
+		plain = trusted ? len : text_plain_run(s, len, TEXT_ESC_JSON);
+		put_bytes(f, s, plain);
+		if (plain == len) {
+			put_char(f, '"');
+			put_bytes(f, tail, tl);
+			return;
+		}
 	}
-	BUFPUT_PTR(j->f) = d + plain;
-	str_rest(j->f, s + plain, len - plain, tail, tl);
+	str_rest(f, s + plain, len - plain, tail, tl);
 }
 
 void
@@ -330,38 +300,28 @@ json_bool(struct json *j, bool v)
 		put_item(j, "false", 5);
 }
 
-/* put_dec() through item() and stdio. */
+/*
+ * item(), then mag in decimal after a '-' when neg; the magnitude of a
+ * negative int64_t is taken in uint64_t, so INT64_MIN is right.
+ */
 static void
-put_dec_slow(struct json *j, uint64_t mag, bool neg)
+put_dec(struct json *j, uint64_t mag, bool neg)
 {
-	char b[24];
-	size_t n = 0;
+	char b[24], *d = item_at(j, 21);
+	size_t n;
 
+	if (d != NULL) {
+		if (neg)
+			*d++ = '-';
+		BUFPUT_PTR(j->f) = d + bufput_dec(d, mag);
+		return;
+	}
 	item(j);
+	n = 0;
 	if (neg)
 		b[n++] = '-';
 	n += bufput_dec(b + n, mag);
 	put_bytes(j->f, b, n);
-}
-
-/*
- * item(), then mag in decimal after a '-' when neg; the magnitude of a
- * negative int64_t is taken in uint64_t, so INT64_MIN is right.  Inline
- * in each number writer (json_u64 was a call to a call), its stdio path
- * a call of its own.
- */
-static inline __attribute__((always_inline)) void
-put_dec(struct json *j, uint64_t mag, bool neg)
-{
-	char *d = item_at(j, 21);
-
-	if (d == NULL) {
-		put_dec_slow(j, mag, neg);
-		return;
-	}
-	if (neg)
-		*d++ = '-';
-	BUFPUT_PTR(j->f) = d + bufput_dec(d, mag);
 }
 
 void

@@ -61,8 +61,6 @@ void json_obj_begin(struct json *j);
 void json_obj_end(struct json *j);
 void json_arr_begin(struct json *j);
 void json_arr_end(struct json *j);
-/* json_arr_begin() and json_arr_end() at once: "[]" as one item. */
-void json_arr_empty(struct json *j);
 
 /* A key inside an object; its value is the next call. */
 void json_key(struct json *j, const char *key);
@@ -87,10 +85,8 @@ void json_key_quoted(struct json *j, const char *quoted, size_t len);
  * buffer (glibc's struct FILE pointers, as putc_unlocked uses them) with
  * room: the comma and the key in one fixed-size copy (a call per key
  * was a sixth of a dialog's JSON).  Everything else: json_key_quoted.
- * Always inline: a PGO build otherwise kept one out-of-line copy, whose
- * len was no constant (a memcpy loop), a fifth of a dialog's JSON.
  */
-static inline __attribute__((always_inline)) void
+static inline void
 json_key_lit_(struct json *j, const char *quoted, size_t len)
 {
 #ifdef __GLIBC__

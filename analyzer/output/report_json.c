@@ -248,10 +248,6 @@ static void
 json_finding_list(struct report *r, struct json *j, const struct finding *xs,
     int n)
 {
-	if (n == 0) {             /* most dialogs: "[]" in one put */
-		json_arr_empty(j);
-		return;
-	}
 	json_arr_begin(j);
 	for (int i = 0; i < n; i++) {
 		const struct finding *x = &xs[i];
@@ -388,14 +384,10 @@ json_on_dialog(struct report *r, const struct dialog *d, bool affected)
 	JSON_KEY(j, "rtp_packets_rev");
 	json_u64(j, rev);
 	JSON_KEY(j, "streams");
-	if (d->nstreams == 0) {
-		json_arr_empty(j);
-	} else {
-		json_arr_begin(j);
-		for (int i = 0; i < d->nstreams; i++)
-			json_stream(&JS(r)->day, j, d->streams[i]);
-		json_arr_end(j);
-	}
+	json_arr_begin(j);
+	for (int i = 0; i < d->nstreams; i++)
+		json_stream(&JS(r)->day, j, d->streams[i]);
+	json_arr_end(j);
 	json_media(j, d);
 	json_symptoms(r, j, d);
 	if (r->o.messages)

@@ -208,94 +208,6 @@ json_keys_doc(enum json_style style, bool lit)
 	return m.buf;
 }
 
-/*
- * A document with empty arrays everywhere an item goes (first in an
- * array or an object, after another item, after a key, with a break
- * pending) at every nesting depth up to beyond JSON_MAX_DEPTH, written
- * by json_arr_empty (one) or json_arr_begin and json_arr_end (zero),
- * with items after them that show the commas and depth they left.
- */
-static void
-json_empty_arr(struct json *j, bool one)
-{
-	if (one) {
-		json_arr_empty(j);
-	} else {
-		json_arr_begin(j);
-		json_arr_end(j);
-	}
-}
-
-static char *
-json_empties_doc(enum json_style style, bool one, size_t bufsz)
-{
-	struct mem m;
-	struct json j;
-
-	mem_open_buffered(&m, bufsz);
-	json_init(&j, m.f, style);
-	for (int depth = 0; depth < JSON_MAX_DEPTH + 3; depth++) {
-		json_arr_begin(&j);
-		for (int k = 0; k < depth; k++)
-			json_arr_begin(&j);
-		for (int pos = 0; pos < 4; pos++) {
-			if (pos == 1)
-				json_int(&j, depth);
-			if (pos == 2) {
-				json_obj_begin(&j);
-				json_key(&j, "k");
-			}
-			if (pos == 3)
-				json_break(&j, "\n ");
-			json_empty_arr(&j, one);
-			if (pos == 2) {
-				JSON_KEY(&j, "after");
-				json_empty_arr(&j, one);
-				json_obj_end(&j);
-			}
-		}
-		json_str(&j, "last");
-		for (int k = 0; k < depth; k++)
-			json_arr_end(&j);
-		json_arr_end(&j);
-	}
-	json_end(&j);
-	mem_close(&m);
-	return m.buf;
-}
-
-/* json_arr_empty writes what json_arr_begin and json_arr_end do. */
-static void
-test_json_arr_empty(void)
-{
-	size_t bad = 0;
-
-	for (int st = 0; st < 2; st++) {
-		enum json_style style = st ? JSON_SPACED : JSON_COMPACT;
-
-		for (size_t sz = 0; sz <= 40; sz++) {
-			char *a = json_empties_doc(style, false, sz);
-			char *b = json_empties_doc(style, true, sz);
-
-			if (strcmp(a, b) != 0 && bad++ == 0)
-				fprintf(stderr, "\n%s\n%s\n", a, b);
-			free(a);
-			free(b);
-		}
-	}
-	CU_ASSERT_EQUAL(bad, 0);
-	/* One case by hand, so the reference itself is checked. */
-	{
-		char *a = json_empties_doc(JSON_COMPACT, true, 0);
-
-		static const char want[] = "[[],0,[],{\"k\":[],\"after\":[]},"
-		    "\n [],\"last\"],[[[],1,";
-
-		CU_ASSERT_EQUAL(strncmp(a, want, sizeof(want) - 1), 0);
-		free(a);
-	}
-}
-
 /* JSON_KEY writes what json_key does, in both styles. */
 static void
 test_json_key_literal(void)
@@ -1052,7 +964,6 @@ main(void)
 	    !CU_add_test(s, "json spaced, breaks", test_json_spaced_breaks) ||
 	    !CU_add_test(s, "json escaping", test_json_escaping) ||
 	    !CU_add_test(s, "json literal keys", test_json_key_literal) ||
-	    !CU_add_test(s, "json empty arrays", test_json_arr_empty) ||
 	    !CU_add_test(s, "json plain blocks", test_json_plain_blocks) ||
 	    !CU_add_test(s, "json buffer ends", test_json_buffer_ends) ||
 	    !CU_add_test(s, "json null and 0", test_json_none) ||
