@@ -25,6 +25,8 @@ struct mem {
 	FILE *f;
 	char *buf;
 	size_t len;
+	bool file;                /* a temporary file, read back on close */
+	char *vbuf;               /* its stdio buffer, when ours */
 };
 
 static void
@@ -32,15 +34,61 @@ mem_open(struct mem *m)
 {
 	m->buf = NULL;
 	m->len = 0;
+	m->file = false;
 	m->f = open_memstream(&m->buf, &m->len);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(m->f);
+}
+
+/*
+ * A stream whose buffer holds sz bytes (0: stdio's default), so the
+ * writers' fast paths find its end often and their stdio paths run.
+ * A temporary file with a buffer of ours: glibc's memory streams ignore
+ * setvbuf(), and so does glibc for a size without a buffer (it keeps
+ * its default of a few KiB): either way only the fast paths would run.
+ */
+static void
+mem_open_buffered(struct mem *m, size_t sz)
+{
+	m->buf = NULL;
+	m->len = 0;
+	m->file = true;
+	m->vbuf = NULL;
+	m->f = tmpfile();
+	CU_ASSERT_PTR_NOT_NULL_FATAL(m->f);
+	if (sz > 0) {
+		m->vbuf = malloc(sz);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(m->vbuf);
+		CU_ASSERT_EQUAL_FATAL(setvbuf(m->f, m->vbuf, _IOFBF, sz), 0);
+	}
+}
+
+/* Closes the stream; m->buf (NUL-terminated, to free) holds its bytes. */
+static void
+mem_close(struct mem *m)
+{
+	long n;
+
+	if (!m->file) {
+		fclose(m->f);
+		return;
+	}
+	fflush(m->f);
+	n = ftell(m->f);
+	CU_ASSERT_FATAL(n >= 0);
+	m->buf = malloc((size_t)n + 1);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(m->buf);
+	rewind(m->f);
+	m->len = fread(m->buf, 1, (size_t)n, m->f);
+	m->buf[m->len] = '\0';
+	fclose(m->f);
+	free(m->vbuf);
 }
 
 /* Closes the stream, compares with want, frees. */
 static void
 mem_check(struct mem *m, const char *want)
 {
-	fclose(m->f);
+	mem_close(m);
 	CU_ASSERT_STRING_EQUAL(m->buf, want);
 	if (strcmp(m->buf, want) != 0)
 		fprintf(stderr, "\n got: %s\nwant: %s\n", m->buf, want);
@@ -156,7 +204,7 @@ json_keys_doc(enum json_style style, bool lit)
 	json_obj_end(&j);
 	json_obj_end(&j);
 	json_end(&j);
-	fclose(m.f);
+	mem_close(&m);
 	return m.buf;
 }
 
@@ -262,9 +310,7 @@ test_json_plain_blocks(void)
 			struct json j;
 			size_t o = 0;
 
-			mem_open(&m);
-			if (small)
-				setvbuf(m.f, NULL, _IOFBF, 16);
+			mem_open_buffered(&m, small ? 16 : 0);
 			json_init(&j, m.f, JSON_COMPACT);
 			json_arr_begin(&j);
 			want[o++] = '[';
@@ -287,7 +333,7 @@ test_json_plain_blocks(void)
 			want[o++] = ']';
 			want[o++] = '\n';
 			want[o] = '\0';
-			fclose(m.f);
+			mem_close(&m);
 			if (strcmp(m.buf, want) != 0)
 				bad++;
 			free(m.buf);
@@ -300,9 +346,7 @@ test_json_plain_blocks(void)
 		struct mem m;
 		struct json j;
 
-		mem_open(&m);
-		if (small)
-			setvbuf(m.f, NULL, _IOFBF, 16);
+		mem_open_buffered(&m, small ? 16 : 0);
 		json_init(&j, m.f, JSON_SPACED);
 		json_obj_begin(&j);
 		json_key(&j, "abcdefgh\"jklmnop");
@@ -330,8 +374,7 @@ test_json_plain_blocks(void)
 		struct mem m;
 		struct json j;
 
-		mem_open(&m);
-		setvbuf(m.f, NULL, _IOFBF, 16);
+		mem_open_buffered(&m, 16);
 		json_init(&j, m.f, JSON_COMPACT);
 		json_arr_begin(&j);
 		json_str(&j, "abcdefg\xc3\xa9z");
@@ -413,10 +456,9 @@ test_json_buffer_ends(void)
 	json_mixed_doc(m.f);
 	mem_check(&m, want);
 	for (size_t sz = 1; sz <= 300; sz++) {
-		mem_open(&m);
-		setvbuf(m.f, NULL, _IOFBF, sz);
+		mem_open_buffered(&m, sz);
 		json_mixed_doc(m.f);
-		fclose(m.f);
+		mem_close(&m);
 		if (strcmp(m.buf, want) != 0) {
 			if (bad++ == 0)
 				fprintf(stderr, "\nbuffer %zu: %s\n", sz, m.buf);
@@ -584,16 +626,14 @@ test_csv_plain_blocks(void)
 				for (size_t i = 0; i < len; i++)
 					s[i] = (char)('a' + i % 26);
 				s[pos] = (char)ch;
-				mem_open(&m);
-				if (sz > 0)
-					setvbuf(m.f, NULL, _IOFBF, sz);
+				mem_open_buffered(&m, sz);
 				csv_init(&c, m.f);
 				csv_u64(&c, len);
 				csv_text_begin(&c);
 				csv_text_add(&c, s, len);
 				csv_text_end(&c);
 				csv_row_end(&c);
-				fclose(m.f);
+				mem_close(&m);
 				mem_open(&r);
 				fprintf(r.f, "%zu,\"%s", len,
 				    pos == 0 && strchr("=+-@\t\r", ch) != NULL &&
@@ -765,7 +805,7 @@ test_csv_report_times(void)
 		report_dialog(r, d);
 	}
 	report_free(r);
-	fclose(m.f);
+	mem_close(&m);
 	line = strchr(m.buf, '\n');    /* past the header */
 	while (line != NULL && line[1] != '\0') {
 		char want[80], t[64];
@@ -836,7 +876,7 @@ test_text_evidence_times(void)
 	}
 	report_end(r, &sum);
 	report_free(r);
-	fclose(m.f);
+	mem_close(&m);
 	for (size_t i = 0; i < NTS; i++) {
 		char want[128], t[64], fr[32];
 
