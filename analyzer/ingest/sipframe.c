@@ -20,7 +20,9 @@
  * Content-Length bytes ("l" in compact form, §20.14).  On streams the
  * length is mandatory in practice and a missing one means no body; in
  * datagrams a missing one means the body runs to the end of the datagram.
- * Lines are found with length-bounded memchr(), capped at
+ * Line ends are found sixteen bytes a compare (SSE2, a 64-bit mask of
+ * the LFs of each 64-byte block; length-bounded memchr() elsewhere and
+ * to tell why data ended), never past len; lines are capped at
  * CAP_SIP_LINE_BYTES, and a message at CAP_SIP_MSG_BYTES: hitting a cap
  * counts the anomaly and gives up on the message.  Folded header lines
  * (§7.3.1) are not joined; a folded Content-Length is not seen.  The
@@ -28,6 +30,9 @@
  * which would otherwise search for them again.
  */
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "base/caps.h"
 #include "ingest/sipframe.h"
@@ -231,9 +236,10 @@ sipframe_start(const uint8_t *p, size_t len)
  * Whether the header line line[0..ll) (not the start line, not empty) is
  * Content-Length or "l", as sipframe_header() would match it: not a
  * folded line, the name before the first ':' trimmed of SP and HTAB at
- * its end; sets the trimmed value.
+ * its end; sets the trimmed value.  Forced inline: header_line() is
+ * inlined twice, and the call then cost more than most of its tests.
  */
-static bool
+static inline __attribute__((always_inline)) bool
 cl_line(const uint8_t *line, size_t ll, const uint8_t **val, size_t *vlen)
 {
 	const uint8_t *v;
@@ -268,6 +274,131 @@ cl_line(const uint8_t *line, size_t ll, const uint8_t **val, size_t *vlen)
 	return true;
 }
 
+/* What header_end() carries from one line to the next. */
+struct hscan {
+	size_t pos;             /* the next line's first byte */
+	unsigned nn, nmax;      /* line ends noted, at most */
+	const uint8_t *clv;     /* the first Content-Length value, or NULL */
+	size_t clvl;
+	size_t hdr_len;         /* set when the empty line is found */
+	enum sipframe_rc rc;    /* set on ERROR (anomaly counted) */
+};
+
+/*
+ * header_end()'s step for the line from st->pos to its LF at p[e]:
+ * notes it, checks the caps, looks for Content-Length, and tells
+ * whether the header block goes on (1), ends with this empty line (0,
+ * st->hdr_len set) or hits a cap (-1, counted, st->rc ERROR).  The
+ * notes are kept in st (locals once inlined) until the end: through ln
+ * every step cost a load and a store of ln->n (the packet bytes may
+ * alias it, as far as the compiler knows).
+ */
+static inline int
+header_line(const uint8_t *p, size_t e, struct hscan *st,
+    struct sipframe_lines *ln, struct anomalies *an)
+{
+	size_t pos = st->pos, k = e - pos, content;
+
+	/* Offsets past 16 bits end the noting (never on OK). */
+	if (st->nn < st->nmax && e <= UINT16_MAX)
+		ln->nl[st->nn++] = (uint16_t)e;
+	content = (k > 0 && p[e - 1] == '\r') ? k - 1 : k;
+	if (content > CAP_SIP_LINE_BYTES) {
+		anomaly_add(an, ANOMALY_SIP_LINE_TOO_LONG);
+		st->rc = SIPFRAME_ERROR;
+		return -1;
+	}
+	/* The first line is a checked start line, never empty. */
+	if (content == 0) {
+		st->hdr_len = e + 1;
+		return 0;
+	}
+	/*
+	 * Only a line starting with c or l can be Content-Length (SP and
+	 * HTAB, a folded line's, are neither with 0x20 set): one test
+	 * rejects most lines.
+	 */
+	if (((p[pos] | 0x20) == 'c' || (p[pos] | 0x20) == 'l') &&
+	    st->clv == NULL && pos > 0)
+		(void)cl_line(p + pos, content, &st->clv, &st->clvl);
+	st->pos = e + 1;
+	if (st->pos > CAP_SIP_MSG_BYTES) {
+		anomaly_add(an, ANOMALY_SIP_TOO_LARGE);
+		st->rc = SIPFRAME_ERROR;
+		return -1;
+	}
+	return 1;
+}
+
+#ifdef __SSE2__
+/* The LF bytes of p[0..16) as the bits of a word (bit i: p[i]). */
+static inline uint64_t
+lf_bits16(const uint8_t *p)
+{
+	__m128i x = _mm_loadu_si128((const __m128i *)(const void *)p);
+
+	return (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(x,
+	    _mm_set1_epi8('\n')));
+}
+
+/* The LF bytes of p[0..64) as the bits of a word (bit i: p[i]). */
+static inline uint64_t
+lf_bits(const uint8_t *p)
+{
+	return lf_bits16(p) | lf_bits16(p + 16) << 16 |
+	    lf_bits16(p + 32) << 32 | lf_bits16(p + 48) << 48;
+}
+
+/*
+ * header_end()'s lines while their LFs come from the bits of whole
+ * 64-byte blocks (SSE2: sixteen bytes a compare) rather than one
+ * memchr() call a line: a call, its set-up and its mispredicted exit
+ * cost more than the search itself on lines of a few dozen bytes.  The
+ * last bytes are one block ending at len (its bits shifted to the
+ * bytes not yet looked at), a message under 64 bytes a zero-padded
+ * copy: nothing is read past len.  Returns as header_line() does at
+ * the empty line or a cap, 1 when the data ends first or a line runs
+ * past the line cap with no LF (st->pos there: header_end()'s own loop
+ * decides, as it would have).
+ */
+static int
+header_lines_sse2(const uint8_t *p, size_t len, struct hscan *st,
+    struct sipframe_lines *ln, struct anomalies *an)
+{
+	size_t b = 0;
+
+	while (b < len) {
+		uint64_t m;
+		size_t nb = len - b;
+
+		if (nb >= 64) {
+			m = lf_bits(p + b);
+			nb = 64;
+		} else if (len >= 64) {
+			m = lf_bits(p + len - 64) >> (64 - nb);
+		} else {
+			uint8_t pad[64] = { 0 };
+
+			memcpy(pad, p + b, nb);
+			m = lf_bits(pad);
+		}
+		while (m != 0) {
+			int r = header_line(p, b + (size_t)__builtin_ctzll(m),
+			    st, ln, an);
+
+			if (r <= 0)
+				return r;
+			m &= m - 1;
+		}
+		b += nb;
+		/* No LF in the line cap: the memchr() loop says so. */
+		if (b - st->pos > CAP_SIP_LINE_BYTES + 2)
+			break;
+	}
+	return 1;
+}
+#endif
+
 /*
  * Finds the end of the header block of p[0..len), which starts with a
  * non-empty line.  OK sets *hdr_len (the empty line included) and, in
@@ -275,81 +406,58 @@ cl_line(const uint8_t *line, size_t ll, const uint8_t **val, size_t *vlen)
  * (NULL when none: what sipframe_header(p, *hdr_len, "Content-Length",
  * 'l') finds); INCOMPLETE when the data ends first; ERROR when a cap is
  * hit (counted).  ln (NULL: none) gets the line ends on the way
- * (sipframe.h), kept on OK only.
+ * (sipframe.h), kept on OK only.  The lines are taken by
+ * header_lines_sse2() where it is built, and then the loop below only
+ * tells why the data ended without the empty line.
  */
 static enum sipframe_rc
 header_end(const uint8_t *p, size_t len, size_t *hdr_len,
     const uint8_t **cl, size_t *cl_len, struct sipframe_lines *ln,
     struct anomalies *an)
 {
-	enum sipframe_rc rc;
-	const uint8_t *clv = NULL;
-	size_t pos = 0, clvl = 0;
-	/*
-	 * The notes are kept in locals until the end: through ln every
-	 * step cost a load and a store of ln->n (the packet bytes may
-	 * alias it, as far as the compiler knows).
-	 */
-	unsigned nn = 0, nmax = ln != NULL ? SIPFRAME_LINES : 0;
+	struct hscan st = {
+		.pos = 0, .nn = 0, .nmax = ln != NULL ? SIPFRAME_LINES : 0,
+		.clv = NULL, .clvl = 0, .hdr_len = 0, .rc = SIPFRAME_OK,
+	};
+	int r = 1;
 
-	for (;;) {
-		size_t left = len - pos, w, k, content;
+#ifdef __SSE2__
+	r = header_lines_sse2(p, len, &st, ln, an);
+#endif
+	while (r > 0) {
+		size_t left = len - st.pos, w;
 		const uint8_t *nl;
 
 		w = left < CAP_SIP_LINE_BYTES + 2 ? left :
 		    CAP_SIP_LINE_BYTES + 2;
-		nl = w > 0 ? memchr(p + pos, '\n', w) : NULL;
+		nl = w > 0 ? memchr(p + st.pos, '\n', w) : NULL;
 		if (nl == NULL) {
 			if (left >= CAP_SIP_LINE_BYTES + 2) {
 				anomaly_add(an, ANOMALY_SIP_LINE_TOO_LONG);
-				rc = SIPFRAME_ERROR;
+				st.rc = SIPFRAME_ERROR;
 			} else if (len > CAP_SIP_MSG_BYTES) {
 				anomaly_add(an, ANOMALY_SIP_TOO_LARGE);
-				rc = SIPFRAME_ERROR;
+				st.rc = SIPFRAME_ERROR;
 			} else {
-				rc = SIPFRAME_INCOMPLETE;
+				st.rc = SIPFRAME_INCOMPLETE;
 			}
 			break;
 		}
-		k = (size_t)(nl - (p + pos));
-		/* Offsets past 16 bits end the noting (never on OK). */
-		if (nn < nmax && pos + k <= UINT16_MAX)
-			ln->nl[nn++] = (uint16_t)(pos + k);
-		content = (k > 0 && nl[-1] == '\r') ? k - 1 : k;
-		if (content > CAP_SIP_LINE_BYTES) {
-			anomaly_add(an, ANOMALY_SIP_LINE_TOO_LONG);
-			rc = SIPFRAME_ERROR;
-			break;
-		}
-		/* The first line is a checked start line, never empty. */
-		if (content == 0) {
-			*hdr_len = pos + k + 1;
-			*cl = clv;
-			*cl_len = clvl;
-			if (ln != NULL)
-				ln->n = (uint16_t)nn;
-			return SIPFRAME_OK;
-		}
-		/*
-		 * Only a line starting with c or l can be Content-Length
-		 * (SP and HTAB, a folded line's, are neither with 0x20
-		 * set): one test rejects most lines.
-		 */
-		if (((p[pos] | 0x20) == 'c' || (p[pos] | 0x20) == 'l') &&
-		    clv == NULL && pos > 0)
-			(void)cl_line(p + pos, content, &clv, &clvl);
-		pos += k + 1;
-		if (pos > CAP_SIP_MSG_BYTES) {
-			anomaly_add(an, ANOMALY_SIP_TOO_LARGE);
-			rc = SIPFRAME_ERROR;
-			break;
-		}
+		r = header_line(p, (size_t)(nl - p), &st, ln, an);
+	}
+	if (r == 0) {
+		*hdr_len = st.hdr_len;
+		*cl = st.clv;
+		*cl_len = st.clvl;
+		if (ln != NULL)
+			ln->n = (uint16_t)st.nn;
+		return SIPFRAME_OK;
 	}
 	*cl = NULL;
 	*cl_len = 0;
 	if (ln != NULL)
 		ln->n = 0;
-	return rc;
+	return st.rc;
 }
 
 /*

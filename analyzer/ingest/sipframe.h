@@ -7,8 +7,9 @@
  * a status line "SIP/2.0 SP 3DIGIT SP". Framing follows RFC 3261 §18.3:
  * the header ends at the first empty line (CRLFCRLF, bare LF tolerated);
  * the body is Content-Length bytes (also the compact "l:" form, names
- * case-insensitive).  Header lines are found with length-bounded memchr and
- * capped at CAP_SIP_LINE_BYTES; no function here reads past len.
+ * case-insensitive).  Header line ends are found in length-bounded
+ * searches (SSE2 block masks, or memchr) and lines capped at
+ * CAP_SIP_LINE_BYTES; no function here reads past len.
  */
 #ifndef SIPALG_SIPFRAME_H
 #define SIPALG_SIPFRAME_H

@@ -15,6 +15,9 @@
 #include <stdint.h>
 #include <string.h>
 #include <strings.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "base/text.h"
 #include "sip/sipmsg_int.h"
@@ -605,6 +608,33 @@ undefer(struct walk *w, struct memo_line *ml)
 }
 
 /*
+ * Clears x (no header found yet).  Sixteen bytes a store where SSE2 is
+ * there: gcc makes the memset() of these 112 bytes a "rep stos", whose
+ * start-up cost more than the stores, once a message (a hot line of the
+ * walk in the time profile).
+ */
+static inline void
+hx_clear(struct hdr_index *x)
+{
+#ifdef __SSE2__
+	/* Written out: gcc makes a loop of these stores a memset() again. */
+	__m128i *v = (__m128i *)(void *)x->val;
+	const __m128i z = _mm_setzero_si128();
+
+	_Static_assert(sizeof(x->val) == 7 * 16, "seven 16-byte stores");
+	_mm_storeu_si128(v, z);
+	_mm_storeu_si128(v + 1, z);
+	_mm_storeu_si128(v + 2, z);
+	_mm_storeu_si128(v + 3, z);
+	_mm_storeu_si128(v + 4, z);
+	_mm_storeu_si128(v + 5, z);
+	_mm_storeu_si128(v + 6, z);
+#else
+	memset(x->val, 0, sizeof(x->val));
+#endif
+}
+
+/*
  * The walk.  The block ends at the first empty line after the start line
  * (RFC 3261 section 7.5); every line before it, the start line included,
  * must be at most CAP_SIP_LINE_BYTES (too_long otherwise, and nothing
@@ -636,7 +666,7 @@ walk_headers(struct walk *w, struct scratch *s, const uint8_t *msg,
 	 * deferred set (they were a tenth of the walk's instructions).
 	 */
 	w->too_long = w->has_cr = w->extra = false;
-	memset(w->hx.val, 0, sizeof(w->hx.val));
+	hx_clear(&w->hx);
 	for (int k = 0; k < MEMO_COUNT; k++) {
 		w->memo[k].count = 0;
 		w->memo[k].usable = w->memo[k].deferred = false;

@@ -3,7 +3,8 @@
  * (analyzer/ingest/sipframe.c): start lines (whole and cut short), stream
  * framing with Content-Length in all its spellings, a run of messages
  * framed without state, datagram framing, header look-up, caps, and
- * truncation at every length.
+ * truncation at every length; the framing compared with a plain
+ * memchr() reference on crafted and random messages, cut anywhere.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,7 @@
 
 #include "base/anomaly.h"
 #include "base/caps.h"
+#include "base/text.h"
 #include "ingest/sipframe.h"
 
 #define S(lit) ((const uint8_t *)(lit)), (sizeof(lit) - 1)
@@ -633,6 +635,457 @@ test_header_lookup(void)
 	CU_ASSERT_FALSE(sipframe_header(p, 0, "Via", 'v', &v, &vl));
 }
 
+/*
+ * The reference framing: the end of the header block found one memchr()
+ * a line, as sipframe.c did before its lines came from SSE2 block
+ * masks, and Content-Length by sipframe_header().  For p starting with
+ * a whole start line.  Returns the rc, sets *hdr_len on OK and notes
+ * the line ends in nl[] (*nn of them, kept on OK only), counting the
+ * anomalies as header_end() does.
+ */
+static enum sipframe_rc
+ref_header_end(const uint8_t *p, size_t len, size_t *hdr_len,
+    uint16_t nl[SIPFRAME_LINES], unsigned *nn, struct anomalies *an)
+{
+	size_t pos = 0;
+
+	*nn = 0;
+	for (;;) {
+		size_t left = len - pos, w, k, content;
+		const uint8_t *lf;
+
+		w = left < CAP_SIP_LINE_BYTES + 2 ? left :
+		    CAP_SIP_LINE_BYTES + 2;
+		lf = w > 0 ? memchr(p + pos, '\n', w) : NULL;
+		if (lf == NULL) {
+			*nn = 0;
+			if (left >= CAP_SIP_LINE_BYTES + 2) {
+				anomaly_add(an, ANOMALY_SIP_LINE_TOO_LONG);
+				return SIPFRAME_ERROR;
+			}
+			if (len > CAP_SIP_MSG_BYTES) {
+				anomaly_add(an, ANOMALY_SIP_TOO_LARGE);
+				return SIPFRAME_ERROR;
+			}
+			return SIPFRAME_INCOMPLETE;
+		}
+		k = (size_t)(lf - (p + pos));
+		if (*nn < SIPFRAME_LINES && pos + k <= UINT16_MAX)
+			nl[(*nn)++] = (uint16_t)(pos + k);
+		content = (k > 0 && lf[-1] == '\r') ? k - 1 : k;
+		if (content > CAP_SIP_LINE_BYTES) {
+			*nn = 0;
+			anomaly_add(an, ANOMALY_SIP_LINE_TOO_LONG);
+			return SIPFRAME_ERROR;
+		}
+		if (content == 0) {
+			*hdr_len = pos + k + 1;
+			return SIPFRAME_OK;
+		}
+		pos += k + 1;
+		if (pos > CAP_SIP_MSG_BYTES) {
+			*nn = 0;
+			anomaly_add(an, ANOMALY_SIP_TOO_LARGE);
+			return SIPFRAME_ERROR;
+		}
+	}
+}
+
+/* Content-Length of the block p[0..hdr_len): 1 none, -1 not a number. */
+static int
+ref_cl(const uint8_t *p, size_t hdr_len, uint64_t *cl)
+{
+	const uint8_t *v;
+	size_t vl;
+
+	if (!sipframe_header(p, hdr_len, "Content-Length", 'l', &v, &vl))
+		return 1;
+	if (text_parse_uint(v, vl, UINT64_MAX, cl) == 0)
+		return 0;
+	if (vl == 0)
+		return -1;
+	for (size_t i = 0; i < vl; i++)
+		if (v[i] < '0' || v[i] > '9')
+			return -1;
+	*cl = UINT64_MAX;
+	return 0;
+}
+
+/* sipframe_stream_lines() by the reference, for p with a start line. */
+static enum sipframe_rc
+ref_stream(const uint8_t *p, size_t len, struct sipframe_span *sp,
+    struct sipframe_lines *ln, struct anomalies *an)
+{
+	size_t i = 0, n, hdr_len = 0;
+	unsigned nn;
+	uint64_t cl = 0;
+	enum sipframe_rc rc;
+
+	memset(sp, 0, sizeof(*sp));
+	ln->n = 0;
+	while (i < len && (p[i] == '\r' || p[i] == '\n'))
+		i++;
+	sp->off = i;
+	p += i;
+	n = len - i;
+	rc = sipframe_start(p, n);
+	if (rc != SIPFRAME_OK)
+		return rc;
+	rc = ref_header_end(p, n, &hdr_len, ln->nl, &nn, an);
+	if (rc != SIPFRAME_OK)
+		return rc;
+	switch (ref_cl(p, hdr_len, &cl)) {
+	case 1:
+		cl = 0;
+		break;
+	case -1:
+		anomaly_add(an, ANOMALY_SIP_CL_INVALID);
+		return SIPFRAME_ERROR;
+	}
+	if (cl > CAP_SIP_MSG_BYTES || hdr_len + cl > CAP_SIP_MSG_BYTES) {
+		anomaly_add(an, ANOMALY_SIP_TOO_LARGE);
+		return SIPFRAME_ERROR;
+	}
+	sp->len = hdr_len + (size_t)cl;
+	sp->hdr_len = hdr_len;
+	if (n < sp->len)
+		return SIPFRAME_INCOMPLETE;
+	ln->n = (uint16_t)nn;
+	return SIPFRAME_OK;
+}
+
+/* sipframe_datagram_sip() by the reference, for p with a start line. */
+static enum sipframe_rc
+ref_datagram(const uint8_t *p, size_t len, size_t *msg_len,
+    size_t *body_off, struct sipframe_lines *ln, struct anomalies *an)
+{
+	size_t hdr_len = 0, end, i;
+	unsigned nn;
+	uint64_t cl = 0;
+	enum sipframe_rc rc;
+
+	*msg_len = *body_off = 0;
+	ln->n = 0;
+	if (len > CAP_SIP_MSG_BYTES) {
+		anomaly_add(an, ANOMALY_SIP_TOO_LARGE);
+		return SIPFRAME_ERROR;
+	}
+	rc = ref_header_end(p, len, &hdr_len, ln->nl, &nn, an);
+	if (rc == SIPFRAME_INCOMPLETE)
+		anomaly_add(an, ANOMALY_SIP_UNPARSEABLE);
+	if (rc != SIPFRAME_OK)
+		return SIPFRAME_ERROR;
+	ln->n = (uint16_t)nn;
+	*body_off = hdr_len;
+	*msg_len = len;
+	switch (ref_cl(p, hdr_len, &cl)) {
+	case 1:
+		return SIPFRAME_OK;
+	case -1:
+		anomaly_add(an, ANOMALY_SIP_CL_INVALID);
+		return SIPFRAME_OK;
+	}
+	if (cl > len - hdr_len) {
+		anomaly_add(an, ANOMALY_SIP_CL_BEYOND_DATA);
+		return SIPFRAME_OK;
+	}
+	end = hdr_len + (size_t)cl;
+	*msg_len = end;
+	for (i = end; i < len; i++)
+		if (p[i] != '\r' && p[i] != '\n' && p[i] != '\0')
+			break;
+	if (i < len)
+		anomaly_add(an, ANOMALY_SIP_CL_SHORT);
+	return SIPFRAME_OK;
+}
+
+static unsigned long ref_compared, ref_ok;
+
+/*
+ * Frames p[0..len) as a stream and as a datagram, each by sipframe.c and
+ * by the reference, from a copy of exactly len bytes (ASan sees a read
+ * past them), and asserts the same answers, notes and anomalies.
+ */
+static void
+ref_check(const uint8_t *p, size_t len)
+{
+	uint8_t *q = malloc(len > 0 ? len : 1);
+	struct anomalies a1 = { { 0 } }, a2 = { { 0 } };
+	struct sipframe_span s1, s2;
+	struct sipframe_lines l1, l2;
+	enum sipframe_rc r1, r2;
+	size_t m1, m2, b1, b2;
+	bool sip;
+
+	memcpy(q, p, len);
+	r1 = sipframe_stream_lines(q, len, &s1, &l1, &a1);
+	r2 = ref_stream(q, len, &s2, &l2, &a2);
+	CU_ASSERT_EQUAL(r1, r2);
+	ref_ok += r2 == SIPFRAME_OK;
+	CU_ASSERT_EQUAL(s1.off, s2.off);
+	if (r1 == SIPFRAME_OK || (r1 == SIPFRAME_INCOMPLETE && s2.len > 0)) {
+		CU_ASSERT_EQUAL(s1.len, s2.len);
+	}
+	if (r1 == SIPFRAME_OK) {
+		CU_ASSERT_EQUAL(s1.hdr_len, s2.hdr_len);
+	}
+	CU_ASSERT_EQUAL(l1.n, l2.n);
+	if (l1.n == l2.n)
+		CU_ASSERT(memcmp(l1.nl, l2.nl, l1.n * sizeof(l1.nl[0])) == 0);
+	CU_ASSERT(memcmp(&a1, &a2, sizeof(a1)) == 0);
+
+	memset(&a1, 0, sizeof(a1));
+	memset(&a2, 0, sizeof(a2));
+	sip = sipframe_datagram_sip(q, len, &r1, &m1, &b1, &l1, &a1);
+	CU_ASSERT_EQUAL(sip, sipframe_looks_like_sip(q, len));
+	if (sip) {
+		r2 = ref_datagram(q, len, &m2, &b2, &l2, &a2);
+		CU_ASSERT_EQUAL(r1, r2);
+		CU_ASSERT_EQUAL(m1, m2);
+		CU_ASSERT_EQUAL(b1, b2);
+		CU_ASSERT_EQUAL(l1.n, l2.n);
+		if (l1.n == l2.n)
+			CU_ASSERT(memcmp(l1.nl, l2.nl,
+			    l1.n * sizeof(l1.nl[0])) == 0);
+		CU_ASSERT(memcmp(&a1, &a2, sizeof(a1)) == 0);
+	}
+	ref_compared++;
+	free(q);
+}
+
+/* A growing byte buffer for building messages. */
+struct buf {
+	uint8_t *p;
+	size_t n, cap;
+};
+
+static void
+put(struct buf *b, const void *s, size_t n)
+{
+	if (b->n + n > b->cap) {
+		b->cap = (b->n + n) * 2 + 64;
+		b->p = realloc(b->p, b->cap);
+	}
+	memcpy(b->p + b->n, s, n);
+	b->n += n;
+}
+
+static void
+puts_(struct buf *b, const char *s)
+{
+	put(b, s, strlen(s));
+}
+
+static void
+put_rep(struct buf *b, int c, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		uint8_t x = (uint8_t)c;
+
+		put(b, &x, 1);
+	}
+}
+
+/* Every prefix of b (a TCP stream cut anywhere), and the whole. */
+static void
+ref_check_prefixes(const struct buf *b)
+{
+	for (size_t i = 0; i <= b->n; i++)
+		ref_check(b->p, i);
+}
+
+/*
+ * Crafted cases: line ends on and around the 64-byte block edges (LF
+ * as a block's first or last byte, CR and LF of one line end in two
+ * blocks, the empty line across an edge), bare LF, CR without LF,
+ * folded lines, NULs, compact and odd Content-Length names, messages
+ * under 64 bytes, more lines than notes, lines at the line cap, and no
+ * LF for longer than it.
+ */
+static void
+test_framing_vs_reference(void)
+{
+	static const char *const ends[] = { "\r\n", "\n", "\r\r\n" };
+	static const char *const heads[] = {
+		"INVITE sip:bob@example.com SIP/2.0",
+		"SIP/2.0 200 OK", "BYE sip:a SIP/2.0",
+	};
+	struct buf b = { NULL, 0, 0 };
+
+	/* A filler line of every length from 0 to 140 before the end. */
+	for (size_t h = 0; h < 3; h++) {
+		for (size_t e = 0; e < 3; e++) {
+			for (size_t f = 0; f <= 140; f++) {
+				b.n = 0;
+				puts_(&b, heads[h]);
+				puts_(&b, ends[e]);
+				puts_(&b, "X:");
+				put_rep(&b, 'a', f);
+				puts_(&b, ends[(e + f) % 3]);
+				puts_(&b, (f & 1) ? "l: 3" : "Content-Length:3");
+				puts_(&b, ends[e]);
+				puts_(&b, ends[f % 2]);
+				puts_(&b, "abc\r\n");
+				ref_check_prefixes(&b);
+			}
+		}
+	}
+	/* Odd bytes: CR alone, folding, NULs, names near Content-Length. */
+	{
+		static const char *const lines[] = {
+			"Via: a\rb", "\r", " folded: 1", "\tl: 9",
+			"Content-Length : 2", "content-LENGTH:\t4 ",
+			"Content-Lengthx: 5", "L:7", "l :x", "Content-Length",
+			"c: text/plain", "Call-ID: \0\0x", "\0", ":",
+			"Content-Length: 99999999999999999999999",
+			"Content-Length: 70000", "l: 1\0",
+		};
+		const size_t nlines = sizeof(lines) / sizeof(lines[0]);
+
+		for (size_t i = 0; i < nlines; i++) {
+			for (size_t j = 0; j < nlines; j += 3) {
+				b.n = 0;
+				puts_(&b, "OPTIONS sip:x SIP/2.0\r\n");
+				put(&b, lines[i], strlen(lines[i]) +
+				    (strcmp(lines[i], "\0") == 0));
+				puts_(&b, ends[i % 3]);
+				put(&b, lines[j], strlen(lines[j]));
+				puts_(&b, "\r\n\r\nab\0\r\n");
+				ref_check_prefixes(&b);
+			}
+		}
+	}
+	/* Keepalives before, and two messages in one stream. */
+	b.n = 0;
+	puts_(&b, "\r\n\r\n\nSIP/2.0 100 Trying\nl: 0\n\n"
+	    "SIP/2.0 180 Ringing\r\nl: 0\r\n\r\n");
+	ref_check_prefixes(&b);
+	/* More lines than SIPFRAME_LINES notes. */
+	for (size_t n = SIPFRAME_LINES - 2; n < SIPFRAME_LINES + 3; n++) {
+		b.n = 0;
+		puts_(&b, "ACK sip:a SIP/2.0\r\n");
+		for (size_t i = 0; i < n; i++)
+			puts_(&b, (i & 1) ? "V: x\r\n" : "Route: <sip:p>\n");
+		puts_(&b, "\r\n");
+		ref_check_prefixes(&b);
+	}
+	/* Lines about the line cap, ended by CRLF, LF or nothing. */
+	for (size_t d = 0; d < 6; d++) {
+		for (size_t e = 0; e < 3; e++) {
+			b.n = 0;
+			puts_(&b, "INVITE sip:a SIP/2.0\r\nX-Long: ");
+			put_rep(&b, 'z', CAP_SIP_LINE_BYTES - 10 + d);
+			if (e < 2)
+				puts_(&b, ends[e]);
+			puts_(&b, "l: 0\r\n\r\n");
+			ref_check(b.p, b.n);
+			ref_check(b.p, b.n - 6);
+			for (size_t cut = CAP_SIP_LINE_BYTES - 40;
+			    cut < b.n; cut += 7)
+				ref_check(b.p, cut);
+		}
+	}
+	/* No LF at all for twice the line cap, and a message past 64 KB. */
+	b.n = 0;
+	puts_(&b, "INVITE sip:a SIP/2.0\r\nX: ");
+	put_rep(&b, 'q', 2 * CAP_SIP_LINE_BYTES);
+	ref_check(b.p, b.n);
+	b.n = 0;
+	puts_(&b, "INVITE sip:a SIP/2.0\r\n");
+	while (b.n < CAP_SIP_MSG_BYTES + 200)
+		puts_(&b, "X-Filler: 0123456789abcdefghijklmnopqrstuvwxyz\n");
+	ref_check(b.p, b.n);
+	ref_check(b.p, CAP_SIP_MSG_BYTES);
+	ref_check(b.p, CAP_SIP_MSG_BYTES + 1);
+	puts_(&b, "\n");
+	ref_check(b.p, b.n);
+	free(b.p);
+}
+
+/* xorshift64*: the random cases are the same on every run. */
+static uint64_t
+rnd(uint64_t *s)
+{
+	*s ^= *s >> 12;
+	*s ^= *s << 25;
+	*s ^= *s >> 27;
+	return *s * 0x2545F4914F6CDD1DULL;
+}
+
+/*
+ * Random messages: start lines, header lines of random names (full and
+ * compact Content-Length among them) and lengths, line ends CRLF, LF,
+ * CR CR LF or a lone CR inside, folded lines, NULs and bytes changed at
+ * random, a body; each compared whole and cut at random places.
+ */
+static void
+test_framing_random(void)
+{
+	static const char *const starts[] = {
+		"INVITE sip:bob@b.example SIP/2.0", "SIP/2.0 180 Ringing",
+		"REGISTER sips:r.example;transport=tcp SIP/2.0",
+	};
+	static const char *const names[] = {
+		"Via", "v", "From", "To", "Call-ID", "CSeq", "Contact",
+		"Content-Type", "Content-Length", "l", "L", "content-length",
+		" ", "\t", "X-Pad", "c", "Content-Lengthy", "",
+	};
+	static const char *const ends[] = { "\r\n", "\n", "\r\r\n" };
+	uint64_t seed = 0x5eed5eedULL;
+	struct buf b = { NULL, 0, 0 };
+
+	ref_compared = ref_ok = 0;
+	for (int iter = 0; iter < 40000; iter++) {
+		uint64_t r = rnd(&seed);
+		size_t nl = 1 + rnd(&seed) % 24, blen = rnd(&seed) % 90;
+		const char *end = ends[r % 3 == 2 && (r >> 8) % 4 != 0 ?
+		    0 : r % 3];
+		char num[24];
+
+		b.n = 0;
+		puts_(&b, starts[(r >> 4) % 3]);
+		puts_(&b, end);
+		for (size_t i = 0; i < nl; i++) {
+			uint64_t x = rnd(&seed);
+			const char *name = names[x % (sizeof(names) /
+			    sizeof(names[0]))];
+
+			puts_(&b, name);
+			puts_(&b, (x >> 8) % 5 == 0 ? " :" : ":");
+			if (strchr("lL", name[0]) != NULL || (name[0] == 'c' &&
+			    name[1] == 'o') || name[0] == 'C') {
+				snprintf(num, sizeof(num), " %zu",
+				    (size_t)((x >> 12) % 8 == 0 ?
+				    (x >> 16) % 200 : blen));
+				puts_(&b, num);
+			} else {
+				put_rep(&b, 'a' + (int)(x >> 20) % 26,
+				    (x >> 24) % 130);
+			}
+			puts_(&b, (x >> 32) % 9 == 0 ? ends[(x >> 36) % 3] :
+			    end);
+		}
+		puts_(&b, end);
+		put_rep(&b, 'v', blen);
+		if (r >> 40 & 1)
+			puts_(&b, "\r\n\0");
+		/* A few bytes changed: CR, LF, NUL, SP or a letter. */
+		for (int k = (int)((r >> 44) % 4); k > 0; k--) {
+			static const uint8_t odd[] = "\r\n\0 \tlc:";
+
+			b.p[1 + rnd(&seed) % (b.n - 1)] =
+			    odd[rnd(&seed) % (sizeof(odd) - 1)];
+		}
+		ref_check(b.p, b.n);
+		for (int k = 0; k < 3; k++)
+			ref_check(b.p, rnd(&seed) % (b.n + 1));
+	}
+	/* Most cut short; enough of them whole. */
+	CU_ASSERT(ref_compared > 150000);
+	CU_ASSERT(ref_ok > 20000);
+	free(b.p);
+}
+
 int
 main(void)
 {
@@ -662,7 +1115,9 @@ main(void)
 	    !CU_add_test(s, "stream too large", test_stream_too_large) ||
 	    !CU_add_test(s, "datagram", test_datagram) ||
 	    !CU_add_test(s, "datagram truncations", test_datagram_truncations) ||
-	    !CU_add_test(s, "header lookup", test_header_lookup)) {
+	    !CU_add_test(s, "header lookup", test_header_lookup) ||
+	    !CU_add_test(s, "framing vs reference", test_framing_vs_reference) ||
+	    !CU_add_test(s, "framing vs reference, random", test_framing_random)) {
 		CU_cleanup_registry();
 		return 1;
 	}
