@@ -46,7 +46,9 @@
  * takes a transaction-level advisory lock on it ('SALG', its first 32
  * bits), which makes the check and the INSERT one step as SQLite's write
  * lock does; the partial unique index stays the final guard.
- * Notices are not printed (the library never prints).
+ * Notices are not printed (the library never prints).  libpq is not
+ * linked but loaded when the first PostgreSQL store is opened, and called
+ * through a table of its functions (pq_load.h: LIB(st)->PQexec(...)).
  */
 #include "config.h"
 
@@ -60,6 +62,7 @@
 #include <libpq-fe.h>
 
 #include "base/text.h"
+#include "store/pq_load.h"
 #include "store/store_int.h"
 
 /* Advisory lock classes: claims of a SHA-256, live claims by id. */
@@ -97,6 +100,7 @@ struct pg_pool {
 
 /* What st->conn points to. */
 struct pg_conn {
+	const struct pq_api *lib;         /* libpq's functions (pq_load.h) */
 	PGconn *pq;
 	struct pg_copy copy[PG_MAX_COPIES];
 	int ncopy;
@@ -134,6 +138,7 @@ struct pg_stmt {
 
 #define PC(st) ((struct pg_conn *)(st)->conn)
 #define CONN(st) (PC(st)->pq)
+#define LIB(st) (PC(st)->lib)
 #define PS(x) ((struct pg_stmt *)(void *)(x))
 
 static void
@@ -149,14 +154,14 @@ static void
 pg_error(struct store *st, const PGresult *res)
 {
 	const char *m = res != NULL ?
-	    PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+	    LIB(st)->PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
 	size_t l;
 
 	if (m == NULL)
-		m = PQerrorMessage(CONN(st));
+		m = LIB(st)->PQerrorMessage(CONN(st));
 	if (m == NULL || *m == '\0')
 		m = "unknown error";
-	if (PQstatus(CONN(st)) == CONNECTION_BAD)
+	if (LIB(st)->PQstatus(CONN(st)) == CONNECTION_BAD)
 		st->dead = true;
 	snprintf(st->lasterr, sizeof(st->lasterr), "%s%s",
 	    st->dead ? "connection lost: " : "", m);
@@ -196,30 +201,31 @@ static int
 copy_send(struct store *st, struct pg_copy *cp)
 {
 	PGconn *pq = CONN(st);
-	PGresult *r = PQexec(pq, cp->head);
+	PGresult *r = LIB(st)->PQexec(pq, cp->head);
 	bool failed = false;
 	char why[sizeof(st->lasterr)];
 
-	if (r == NULL || PQresultStatus(r) != PGRES_COPY_IN) {
+	if (r == NULL || LIB(st)->PQresultStatus(r) != PGRES_COPY_IN) {
 		pg_error(st, r);
-		PQclear(r);
+		LIB(st)->PQclear(r);
 		failed = true;
 	} else {
-		PQclear(r);
-		if (PQputCopyData(pq, cp->buf, (int)cp->len) != 1)
-			(void)PQputCopyEnd(pq, "the client could not send the rows");
+		LIB(st)->PQclear(r);
+		if (LIB(st)->PQputCopyData(pq, cp->buf, (int)cp->len) != 1)
+			(void)LIB(st)->PQputCopyEnd(pq,
+			    "the client could not send the rows");
 		else
-			(void)PQputCopyEnd(pq, NULL);
+			(void)LIB(st)->PQputCopyEnd(pq, NULL);
 		/* Its result, then NULL; COPY_IN again only if the end could
 		 * not be sent on a connection still up. */
-		while ((r = PQgetResult(pq)) != NULL) {
-			ExecStatusType rs = PQresultStatus(r);
+		while ((r = LIB(st)->PQgetResult(pq)) != NULL) {
+			ExecStatusType rs = LIB(st)->PQresultStatus(r);
 
 			if (rs != PGRES_COMMAND_OK && !failed) {
 				pg_error(st, r);
 				failed = true;
 			}
-			PQclear(r);
+			LIB(st)->PQclear(r);
 			if (rs == PGRES_COPY_IN || rs == PGRES_COPY_BOTH) {
 				if (!failed)
 					pg_error(st, NULL);
@@ -270,13 +276,13 @@ pg_exec(struct store *st, const char *sql)
 		snprintf(st->lasterr, sizeof(st->lasterr), "out of memory");
 		return -1;
 	}
-	r = PQexec(CONN(st), q);
+	r = LIB(st)->PQexec(CONN(st), q);
 	free(q);
-	ok = r != NULL && (PQresultStatus(r) == PGRES_COMMAND_OK ||
-	    PQresultStatus(r) == PGRES_TUPLES_OK);
+	ok = r != NULL && (LIB(st)->PQresultStatus(r) == PGRES_COMMAND_OK ||
+	    LIB(st)->PQresultStatus(r) == PGRES_TUPLES_OK);
 	if (!ok)
 		pg_error(st, r);
-	PQclear(r);
+	LIB(st)->PQclear(r);
 	return ok ? 0 : -1;
 }
 
@@ -288,12 +294,12 @@ pg_query(struct store *st, const char *sql, int n, const char *const *v)
 
 	if (rows_send(st) != 0)
 		return NULL;
-	r = PQexecParams(CONN(st), sql, n, NULL, v, NULL, NULL, 0);
-	if (r != NULL && (PQresultStatus(r) == PGRES_TUPLES_OK ||
-	    PQresultStatus(r) == PGRES_COMMAND_OK))
+	r = LIB(st)->PQexecParams(CONN(st), sql, n, NULL, v, NULL, NULL, 0);
+	if (r != NULL && (LIB(st)->PQresultStatus(r) == PGRES_TUPLES_OK ||
+	    LIB(st)->PQresultStatus(r) == PGRES_COMMAND_OK))
 		return r;
 	pg_error(st, r);
-	PQclear(r);
+	LIB(st)->PQclear(r);
 	return NULL;
 }
 
@@ -307,9 +313,10 @@ pg_value(struct store *st, const char *sql, int n, const char *const *v,
 
 	if (r == NULL)
 		return -1;
-	snprintf(out, outlen, "%s", PQntuples(r) > 0 && PQnfields(r) > 0 &&
-	    !PQgetisnull(r, 0, 0) ? PQgetvalue(r, 0, 0) : "");
-	PQclear(r);
+	snprintf(out, outlen, "%s", LIB(st)->PQntuples(r) > 0 &&
+	    LIB(st)->PQnfields(r) > 0 && !LIB(st)->PQgetisnull(r, 0, 0) ?
+	    LIB(st)->PQgetvalue(r, 0, 0) : "");
+	LIB(st)->PQclear(r);
 	return 0;
 }
 
@@ -542,18 +549,20 @@ pool_take(struct store *st, const struct pg_copy *cp, int64_t *id)
 		v[0] = cp->table;
 		v[1] = nb;
 		/* No rows are sent first: taking ids needs none of them. */
-		r = PQexecParams(c->pq, "SELECT nextval(pg_get_serial_sequence("
-		    "$1, 'id')) FROM generate_series(1, $2::int4) ORDER BY 1", 2,
-		    NULL, v, NULL, NULL, 0);
-		if (r == NULL || PQresultStatus(r) != PGRES_TUPLES_OK ||
-		    PQntuples(r) != p->block) {
+		r = LIB(st)->PQexecParams(c->pq, "SELECT nextval("
+		    "pg_get_serial_sequence($1, 'id'))"
+		    " FROM generate_series(1, $2::int4) ORDER BY 1", 2, NULL, v,
+		    NULL, NULL, 0);
+		if (r == NULL || LIB(st)->PQresultStatus(r) != PGRES_TUPLES_OK ||
+		    LIB(st)->PQntuples(r) != p->block) {
 			pg_error(st, r);
-			PQclear(r);
+			LIB(st)->PQclear(r);
 			return -1;
 		}
 		for (int i = 0; i < p->block; i++)
-			p->ids[i] = strtoll(PQgetvalue(r, i, 0), NULL, 10);
-		PQclear(r);
+			p->ids[i] = strtoll(LIB(st)->PQgetvalue(r, i, 0), NULL,
+			    10);
+		LIB(st)->PQclear(r);
 		p->n = p->block;
 		p->next = 0;
 	}
@@ -678,7 +687,8 @@ pg_step(struct db_stmt *x)
 	/* In a transaction, an INSERT's row waits for its COPY (its id, if
 	 * it returns one, taken ahead); the transaction's next other
 	 * statement sends it first. */
-	if (s->copy >= 0 && PQtransactionStatus(CONN(st)) == PQTRANS_INTRANS) {
+	if (s->copy >= 0 &&
+	    LIB(st)->PQtransactionStatus(CONN(st)) == PQTRANS_INTRANS) {
 		s->local_id = -1;
 		if ((s->returning && pool_take(st, &PC(st)->copy[s->copy],
 		    &s->local_id) != 0) || rows_hold(st, s, s->local_id) != 0)
@@ -693,17 +703,18 @@ pg_step(struct db_stmt *x)
 	}
 	if (rows_send(st) != 0)
 		return DB_ERROR;
-	s->res = PQexecParams(CONN(st), s->sql, s->nparams, NULL, s->vals,
-	    s->lens, s->fmts, 0);
-	switch (s->res != NULL ? PQresultStatus(s->res) : PGRES_FATAL_ERROR) {
+	s->res = LIB(st)->PQexecParams(CONN(st), s->sql, s->nparams, NULL,
+	    s->vals, s->lens, s->fmts, 0);
+	switch (s->res != NULL ? LIB(st)->PQresultStatus(s->res) :
+	    PGRES_FATAL_ERROR) {
 	case PGRES_TUPLES_OK:
-		s->nrows = PQntuples(s->res);
+		s->nrows = LIB(st)->PQntuples(s->res);
 		s->row = 0;
-		st->nchanged = strtoll(PQcmdTuples(s->res), NULL, 10);
+		st->nchanged = strtoll(LIB(st)->PQcmdTuples(s->res), NULL, 10);
 		return s->nrows > 0 ? DB_ROW : DB_DONE;
 	case PGRES_COMMAND_OK:
 		s->nrows = 0;
-		st->nchanged = strtoll(PQcmdTuples(s->res), NULL, 10);
+		st->nchanged = strtoll(LIB(st)->PQcmdTuples(s->res), NULL, 10);
 		return DB_DONE;
 	default:
 		pg_error(st, s->res);
@@ -717,7 +728,7 @@ pg_reset(struct db_stmt *x)
 	struct pg_stmt *s = PS(x);
 
 	pg_blobs_free(s);
-	PQclear(s->res);
+	LIB(s->st)->PQclear(s->res);
 	s->res = NULL;
 	s->ran = false;
 	s->local = false;
@@ -743,8 +754,9 @@ pg_finalize(struct db_stmt *x)
 static bool
 pg_has(struct pg_stmt *s, int i)
 {
-	return s->res != NULL && s->row < s->nrows && i < PQnfields(s->res) &&
-	    !PQgetisnull(s->res, s->row, i);
+	return s->res != NULL && s->row < s->nrows &&
+	    i < LIB(s->st)->PQnfields(s->res) &&
+	    !LIB(s->st)->PQgetisnull(s->res, s->row, i);
 }
 
 static bool
@@ -762,8 +774,8 @@ pg_col_int64(struct db_stmt *x, int i)
 
 	if (s->local)
 		return s->row == 0 && i == 0 ? s->local_id : 0;
-	return pg_has(s, i) ? strtoll(PQgetvalue(s->res, s->row, i), NULL,
-	    10) : 0;
+	return pg_has(s, i) ?
+	    strtoll(LIB(s->st)->PQgetvalue(s->res, s->row, i), NULL, 10) : 0;
 }
 
 static double
@@ -771,7 +783,8 @@ pg_col_double(struct db_stmt *x, int i)
 {
 	struct pg_stmt *s = PS(x);
 
-	return pg_has(s, i) ? strtod(PQgetvalue(s->res, s->row, i), NULL) : 0;
+	return pg_has(s, i) ?
+	    strtod(LIB(s->st)->PQgetvalue(s->res, s->row, i), NULL) : 0;
 }
 
 static const char *
@@ -779,7 +792,7 @@ pg_col_text(struct db_stmt *x, int i)
 {
 	struct pg_stmt *s = PS(x);
 
-	return pg_has(s, i) ? PQgetvalue(s->res, s->row, i) : NULL;
+	return pg_has(s, i) ? LIB(s->st)->PQgetvalue(s->res, s->row, i) : NULL;
 }
 
 static int
@@ -810,7 +823,7 @@ pg_col_blob(struct db_stmt *x, int i, size_t *n)
 		*n = s->bloblen[i];
 		return s->blob[i];
 	}
-	t = PQgetvalue(s->res, s->row, i);
+	t = LIB(s->st)->PQgetvalue(s->res, s->row, i);
 	l = strlen(t);
 	if (l < 2 || t[0] != '\\' || t[1] != 'x')
 		return NULL;
@@ -843,7 +856,7 @@ static bool
 pg_lost(struct store *st)
 {
 	return st->dead || (st->conn != NULL &&
-	    PQstatus(CONN(st)) == CONNECTION_BAD);
+	    LIB(st)->PQstatus(CONN(st)) == CONNECTION_BAD);
 }
 
 /* ---- claims: advisory locks ---- */
@@ -1010,21 +1023,26 @@ pg_open(struct store *st, const char *uri, bool writable, char *err,
 	int64_t version = 0;
 	bool empty = false, foreign = false;
 	char v[16];
-	struct pg_conn *c = calloc(1, sizeof(*c));
+	const struct pq_api *lib = pq_load(err, n);
+	struct pg_conn *c;
 
-	if (c == NULL || (c->pq = PQconnectdb(uri)) == NULL) {
+	if (lib == NULL)
+		return -1;
+	c = calloc(1, sizeof(*c));
+	if (c == NULL || (c->pq = lib->PQconnectdb(uri)) == NULL) {
 		free(c);
 		snprintf(err, n, "out of memory");
 		return -1;
 	}
+	c->lib = lib;
 	st->conn = c;
-	if (PQstatus(CONN(st)) != CONNECTION_OK) {
+	if (LIB(st)->PQstatus(CONN(st)) != CONNECTION_OK) {
 		pg_error(st, NULL);
 		st->dead = false;
 		snprintf(err, n, "cannot connect: %s", st->lasterr);
 		return -1;
 	}
-	PQsetNoticeProcessor(CONN(st), no_notice, NULL);
+	LIB(st)->PQsetNoticeProcessor(CONN(st), no_notice, NULL);
 	if (pg_exec(st, "SET client_encoding = 'UTF8'") != 0 ||
 	    pg_exec(st, "SET extra_float_digits = 3") != 0 ||
 	    pg_exec(st, "SET bytea_output = 'hex'") != 0 ||
@@ -1064,7 +1082,7 @@ pg_open(struct store *st, const char *uri, bool writable, char *err,
 		snprintf(err, n, "role '%s' may only read this database: reports "
 		    "(--report) and sipalg-browse work with it; importing needs "
 		    "INSERT, UPDATE and DELETE on its tables",
-		    PQuser(CONN(st)));
+		    LIB(st)->PQuser(CONN(st)));
 		return -1;
 	}
 	return 0;
@@ -1077,7 +1095,7 @@ pg_close(struct store *st)
 
 	if (c == NULL)
 		return;
-	PQfinish(c->pq);
+	c->lib->PQfinish(c->pq);
 	for (int i = 0; i < c->ncopy; i++) {
 		free(c->copy[i].head);
 		free(c->copy[i].buf);
