@@ -441,10 +441,14 @@ contact_fill(struct sipmsg_contact *d, struct msg_buf *b, osip_contact_t *c)
 static const char *
 route_put(struct msg_buf *b, osip_list_t *l)
 {
-	osip_from_t *r = osip_list_get(l, 0);
+	osip_from_t *r;
 	char *s = NULL;
 	const char *d;
 
+	/* Most messages have none: no call to find so (osip_list.h). */
+	if (l->nb_elt <= 0)
+		return sa_empty(b);
+	r = osip_list_get(l, 0);
 	if (r == NULL || osip_from_to_str(r, &s) != 0 || s == NULL)
 		return sa_empty(b);
 	d = sa_str(b, s, SIPMSG_URI_BYTES);
@@ -1275,7 +1279,8 @@ extract(struct msg_buf *b, const struct hdr_index *x, osip_message_t *om,
 		m->quiet = false;
 	}
 
-	m->nrecord_route = osip_list_size(&om->record_routes);
+	/* osip_list_size() of a list that is there, without the call. */
+	m->nrecord_route = om->record_routes.nb_elt;
 	m->record_route = route_put(b, &om->record_routes);
 	m->route = route_put(b, &om->routes);
 

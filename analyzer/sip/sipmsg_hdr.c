@@ -649,14 +649,18 @@ hx_clear(struct hdr_index *x)
  * the first in at once).  A terminated line grows by at most
  * one byte per byte consumed (a bare "\n" becomes CRLF), the unterminated
  * last line by two, then CRLF and NUL: 2 * len + 5 bounds the copy.
+ *
+ * Kept out of line: inlined into the parse (LTO), among its many
+ * locals, the loop reloaded msg, len and the notes from the stack on
+ * every line; a call a message costs less.
  */
-int
+__attribute__((noinline)) int
 walk_headers(struct walk *w, struct scratch *s, const uint8_t *msg,
     size_t len, const struct sipframe_lines *ln)
 {
 	const uint8_t *line;
 	size_t ll, start, off = 0;
-	bool first = true, dropping = false;
+	bool dropping = false;
 	struct memo_line *last = NULL;  /* memo line just before */
 	unsigned seq = 0, nnotes = ln != NULL ? ln->n : 0;
 
@@ -677,7 +681,25 @@ walk_headers(struct walk *w, struct scratch *s, const uint8_t *msg,
 	if (w->in == NULL)
 		return -1;
 	w->hdr_len = w->body_off = len;
-	/* seq counts the lines taken: the next one's index in ln. */
+	/*
+	 * The start line, before the loop: it is copied whole, and a test
+	 * for it on every header line cost a compare and a branch each.
+	 * seq counts the lines taken: the next one's index in ln.
+	 */
+	if (off < len) {
+		line = walk_next_line(msg, len, &off, ln, nnotes, seq, &ll);
+		seq++;
+		if (ll > CAP_SIP_LINE_BYTES) {
+			w->too_long = true;
+			return 0;
+		}
+		in_line(w, line, ll);
+		/* The copy is this line and CRLF: its first CR ends it. */
+		w->sl_len = ll;
+		if (w->has_cr)
+			w->sl_len = (size_t)((const char *)memchr(w->in, '\r',
+			    ll) - w->in);
+	}
 	while (off < len) {
 		const uint8_t *colon, *n, *v;
 		size_t nl, vl;
@@ -690,20 +712,10 @@ walk_headers(struct walk *w, struct scratch *s, const uint8_t *msg,
 			w->too_long = true;
 			return 0;
 		}
-		if (ll == 0 && start > 0) {
+		if (ll == 0) {
 			w->hdr_len = start;
 			w->body_off = off;
 			break;
-		}
-		if (first) {
-			first = false;
-			in_line(w, line, ll);
-			/* The copy is this line and CRLF: its first CR ends it. */
-			w->sl_len = ll;
-			if (w->has_cr)
-				w->sl_len = (size_t)((const char *)memchr(w->in,
-				    '\r', ll) - w->in);
-			continue;
 		}
 		if (line[0] == ' ' || line[0] == '\t') {
 			/* A folded line: its header cannot be reused. */

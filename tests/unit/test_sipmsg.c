@@ -3014,6 +3014,74 @@ test_walk_vs_find(void)
 }
 
 /*
+ * The start line as the walk takes it, ahead of its loop over the
+ * headers: copied whole even when empty or holding a CR (sl_len stops
+ * at that CR), capped like every line, and nothing at all for no bytes.
+ * With or without the framing's line ends, the same.
+ */
+static void
+test_walk_start(void)
+{
+	static const struct {
+		const char *msg;
+		size_t sl_len;     /* bytes of the copy before its first CR */
+		size_t hdr_len;
+		bool has_cr;
+		const char *in;    /* the copy up to its headers */
+	} cases[] = {
+		{ "", 0, 0, false, "" },
+		{ "\r\nVia: SIP/2.0/UDP h\r\n\r\n", 0, 22, false, "\r\n" },
+		{ "\nCSeq: 1 A\n\n", 0, 11, false, "\r\n" },
+		{ "OPTIONS sip:a\rb SIP/2.0\r\nCSeq: 1 OPTIONS\r\n\r\n", 13, 42,
+		    true, "OPTIONS sip:a\rb SIP/2.0\r\n" },
+		{ "SIP/2.0 200 OK\r\nCSeq: 1 A\r\n\r\nbody", 14, 27, false,
+		    "SIP/2.0 200 OK\r\n" },
+		{ "SIP/2.0 200 OK", 14, 14, false, "SIP/2.0 200 OK\r\n" },
+	};
+	static char big[CAP_SIP_LINE_BYTES + 64];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const uint8_t *m = (const uint8_t *)cases[i].msg;
+		size_t len = strlen(cases[i].msg), n = strlen(cases[i].in);
+		struct sipframe_lines ln = { .n = 0 };
+
+		/* The line ends as the framing notes them: every LF. */
+		for (size_t o = 0; o < len && ln.n < SIPFRAME_LINES; o++)
+			if (m[o] == '\n')
+				ln.nl[ln.n++] = (uint16_t)o;
+		for (int notes = 0; notes < 2; notes++) {
+			_Alignas(SCRATCH_ALIGN) char sa[4096];
+			struct scratch s;
+			struct walk w;
+
+			scratch_init(&s, sa, sizeof(sa));
+			CU_ASSERT_EQUAL_FATAL(walk_headers(&w, &s, m, len,
+			    notes ? &ln : NULL), 0);
+			CU_ASSERT(!w.too_long);
+			CU_ASSERT_EQUAL(w.sl_len, cases[i].sl_len);
+			CU_ASSERT_EQUAL(w.hdr_len, cases[i].hdr_len);
+			CU_ASSERT_EQUAL(w.has_cr, cases[i].has_cr);
+			CU_ASSERT(w.inlen >= n && memcmp(w.in, cases[i].in, n) == 0);
+			scratch_fini(&s);
+		}
+	}
+	/* A start line over the cap: too long, whatever follows. */
+	memset(big, 'a', sizeof(big));
+	memcpy(big + CAP_SIP_LINE_BYTES + 1, "\r\nA: b\r\n\r\n", 11);
+	{
+		_Alignas(SCRATCH_ALIGN) static char sa[4 * sizeof(big)];
+		struct scratch s;
+		struct walk w;
+
+		scratch_init(&s, sa, sizeof(sa));
+		CU_ASSERT_EQUAL_FATAL(walk_headers(&w, &s, (const uint8_t *)big,
+		    CAP_SIP_LINE_BYTES + 12, NULL), 0);
+		CU_ASSERT(w.too_long);
+		scratch_fini(&s);
+	}
+}
+
+/*
  * The walk given the line ends the framing noted (all of them, or only
  * the first few, as for a header block longer than SIPFRAME_LINES)
  * finds what it finds searching for them itself: the same framing,
@@ -3359,6 +3427,7 @@ main(void)
 	    CU_add_test(su, "with priors: prescan", test_with_prescan) == NULL ||
 	    CU_add_test(su, "with priors: fuzz corpus", test_with_corpus) == NULL ||
 	    CU_add_test(su, "libosip2 copy", test_walk_copy) == NULL ||
+	    CU_add_test(su, "walk: the start line", test_walk_start) == NULL ||
 	    CU_add_test(su, "walk vs hdr_find and the copy",
 	    test_walk_vs_find) == NULL ||
 	    CU_add_test(su, "SDP anomalies clear quiet", test_sdp_quiet) == NULL ||
