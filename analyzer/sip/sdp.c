@@ -20,8 +20,8 @@
  *	                                                     (RFC 8445/8839)
  *
  * We write our own parser instead of libosip2's sdp_message_parse so the
- * behaviour on hostile bodies is ours: every line is found with a bounded
- * memchr through struct cur, capped at CAP_SIP_LINE_BYTES, and every field
+ * behaviour on hostile bodies is ours: every line is found by a bounded
+ * scan (struct lines), capped at CAP_SIP_LINE_BYTES, and every field
  * is copied into a fixed-size scratch array (struct sdp_state, on the
  * stack), which caps it at the SDP_*_BYTES of sdp.h.  Unknown line types
  * and attributes are ignored (RFC 8866 section 5 asks parsers to do so); a
@@ -42,7 +42,6 @@
 #include <string.h>
 
 #include "base/arena.h"
-#include "base/cursor.h"
 #include "sip/sdp.h"
 #include "base/text.h"
 
@@ -130,10 +129,15 @@ static const struct {
 
 /*
  * SDP_REFERENCE (tests/unit/test_sdp.c compiles this file again with it)
- * turns every fast path below off: tokens are scanned a byte at a time
- * and numbers and names go to text.c, so the two builds must parse every
- * body alike.
+ * turns every fast path below off: tokens are scanned a byte at a time,
+ * lines and separators are found with memchr(), c= takes the general
+ * path and numbers and names go to text.c, so the two builds must parse
+ * every body alike.
  */
+#if defined(__SSE2__) && !defined(SDP_REFERENCE)
+#include <emmintrin.h>
+#define SDP_SSE2 1
+#endif
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ && \
     !defined(SDP_REFERENCE)
 #define SDP_SWAR 1
@@ -226,11 +230,62 @@ next_token(struct span *s, struct span *tok)
 	return true;
 }
 
+/*
+ * The first c in s, else NULL: memchr() inline.  The spans searched (an
+ * attribute's name, "PCMU/8000", an address) are a few bytes long and a
+ * call's set-up and exit cost more than the search; eight bytes a step
+ * (a byte xor c is zero exactly where it is c, and the lowest flag of
+ * the zero-byte test is exact), the tail as the last eight, overlapping
+ * bytes already known to differ, and a span under eight bytes a byte at
+ * a time.
+ */
+static inline __attribute__((always_inline)) const uint8_t *
+span_chr(struct span s, uint8_t c)
+{
+#ifdef SDP_SWAR
+	const uint8_t *p = s.p, *end = s.p + s.len;
+	const uint64_t cc = SWAR_LO * c;
+	uint64_t x, m;
+
+	if (s.len >= 8) {
+		for (; end - p >= 8; p += 8) {
+			memcpy(&x, p, 8);
+			x ^= cc;
+			if ((m = (x - SWAR_LO) & ~x & SWAR_HI) != 0)
+				return p + __builtin_ctzll(m) / 8;
+		}
+		if (p == end)
+			return NULL;
+		memcpy(&x, end - 8, 8);
+		x ^= cc;
+		m = (x - SWAR_LO) & ~x & SWAR_HI &
+		    (~0ULL << (8 * (p - (end - 8))));
+		return m != 0 ? end - 8 + __builtin_ctzll(m) / 8 : NULL;
+	}
+	for (; p < end; p++)
+		if (*p == c)
+			return p;
+	return NULL;
+#else
+	return s.len > 0 ? memchr(s.p, c, s.len) : NULL;
+#endif
+}
+
+/* Cuts s at its first c, if any. */
+static inline __attribute__((always_inline)) void
+cut_at(struct span *s, uint8_t c)
+{
+	const uint8_t *q = span_chr(*s, c);
+
+	if (q != NULL)
+		s->len = (size_t)(q - s->p);
+}
+
 /* Splits *s at the first c: *head gets the part before, *s the rest. */
-static bool
+static inline __attribute__((always_inline)) bool
 split_at(struct span *s, uint8_t c, struct span *head)
 {
-	const uint8_t *q = s->len > 0 ? memchr(s->p, c, s->len) : NULL;
+	const uint8_t *q = span_chr(*s, c);
 
 	if (q == NULL)
 		return false;
@@ -268,16 +323,18 @@ name_is(struct span n, const char *lc)
 }
 
 /*
- * text_parse_uint of t; one to five digits (ports, payload types, ptime,
- * clock rates) are read inline, as text_parse_uint reads them first (no
- * overflow is possible; the value is compared with max once): an SDP
- * body has some six numbers and the call was a third of their cost.
+ * text_parse_uint of t; one to nineteen digits (ports, payload types,
+ * ptime, clock rates, the o= version) are read inline, as
+ * text_parse_uint reads them first (10^19 - 1 < 2^64: no overflow is
+ * possible; the value is compared with max once): an SDP body has some
+ * six numbers and the call was a third of their cost.  The o= version,
+ * often eight to ten digits, was the one call left in a common body.
  */
 static inline __attribute__((always_inline)) int
 span_uint(struct span t, uint64_t max, uint64_t *out)
 {
 #ifndef SDP_REFERENCE
-	if (t.len - 1 < 5) {
+	if (t.len - 1 < 19) {
 		uint64_t v = 0;
 		size_t i;
 
@@ -326,10 +383,7 @@ static void
 parse_addr(struct span a, const struct addr_out *out,
     const struct addr_out *prev)
 {
-	const uint8_t *sl = a.len > 0 ? memchr(a.p, '/', a.len) : NULL;
-
-	if (sl != NULL)
-		a.len = (size_t)(sl - a.p);
+	cut_at(&a, '/');
 	*out->len = a.len < SDP_ADDR_TEXT_BYTES - 1 ? a.len :
 	    SDP_ADDR_TEXT_BYTES - 1;
 	if (prev != NULL && a.len == *prev->len &&
@@ -374,6 +428,33 @@ parse_c(struct span v, const struct addr_out *out,
 {
 	struct span nt, at, addr, extra;
 
+#ifdef SDP_SWAR
+	/*
+	 * "IN IP4 <addr>" as nearly every agent writes it: the first two
+	 * tokens in one compare, then the address and nothing but blanks
+	 * after it, as the general path below would find them.
+	 */
+	if (v.len >= 8 && v.p[7] != ' ' && v.p[7] != '\t') {
+		uint64_t x, in4, in6;
+		const uint8_t *end = v.p + v.len, *q;
+
+		memcpy(&x, v.p, 8);
+		memcpy(&in4, "IN IP4 ", 8);
+		memcpy(&in6, "IN IP6 ", 8);
+		x &= 0x00ffffffffffffffULL;
+		if (x == in4 || x == in6) {
+			addr.p = v.p + 7;
+			q = find_blank(addr.p, addr.p + 1, end);
+			addr.len = (size_t)(q - addr.p);
+			while (q < end && (*q == ' ' || *q == '\t'))
+				q++;
+			if (q != end)
+				return false;
+			parse_addr(addr, out, prev);
+			return true;
+		}
+	}
+#endif
 	if (!next_token(&v, &nt) || !next_token(&v, &at) ||
 	    !next_token(&v, &addr) || next_token(&v, &extra))
 		return false;
@@ -441,9 +522,7 @@ parse_rtcp(struct sdp_media *m, struct media_tmp *t, struct span v)
 		if (!next_token(&v, &at) || !next_token(&v, &addr))
 			return false;
 		t->rtcp_has_addr = true;
-		if (addr.len > 0 && memchr(addr.p, '/', addr.len) != NULL)
-			addr.len = (size_t)((const uint8_t *)memchr(addr.p,
-			    '/', addr.len) - addr.p);
+		cut_at(&addr, '/');
 		text_copy(t->rtcp_addr, sizeof(t->rtcp_addr), addr.p,
 		    addr.len);
 	}
@@ -463,9 +542,7 @@ parse_rtpmap(struct sdp_media *m, struct media_tmp *t, struct span v)
 	if (!split_at(&enc, '/', &name) || name.len == 0)
 		return false;
 	/* enc now holds "<rate>[/<channels>]". */
-	if (enc.len > 0 && memchr(enc.p, '/', enc.len) != NULL)
-		enc.len = (size_t)((const uint8_t *)memchr(enc.p, '/',
-		    enc.len) - enc.p);
+	cut_at(&enc, '/');
 	if (span_uint(enc, UINT32_MAX, &rate) != 0)
 		return false;
 	if (n >= 96 && text_ieq(name.p, name.len, "telephone-event"))
@@ -570,9 +647,7 @@ parse_a(struct sdp_state *st, struct span v)
 
 		/* Some agents write "20.0"; keep the integer part. */
 		text_trim(&ip.p, &ip.len);
-		if (ip.len > 0 && memchr(ip.p, '.', ip.len) != NULL)
-			ip.len = (size_t)((const uint8_t *)memchr(ip.p, '.',
-			    ip.len) - ip.p);
+		cut_at(&ip, '.');
 		if (span_uint(ip, 100000, &n) != 0)
 			return false;
 		m->ptime_ms = (int)n;
@@ -729,6 +804,108 @@ resolve_media(struct sdp_state *st)
 }
 
 /*
+ * The lines of a body, LF excluded (a CR before it is the caller's).
+ * With SSE2 the LFs come from the bits of whole 64-byte blocks, sixteen
+ * bytes a compare, rather than from one memchr() call a line: a call,
+ * its set-up and its exit cost more than the search itself on SDP lines
+ * of a dozen or two bytes (a body's nine calls were an eighth of its
+ * parse).  The last bytes are one block ending at the body's end, its
+ * bits shifted to the bytes not yet looked at; a body under 64 bytes is
+ * looked at through a zero-padded copy: nothing is read past the end.
+ */
+struct lines {
+	const uint8_t *p;         /* start of the next line */
+	const uint8_t *end;
+#ifdef SDP_SSE2
+	const uint8_t *blk;       /* bits describes blk[0..64) */
+	uint64_t bits;            /* LFs at or after p in that block */
+	size_t len;               /* the whole body's */
+#endif
+};
+
+#ifdef SDP_SSE2
+/* The LFs of p[0..64) as the bits of a word (bit i: p[i]). */
+static inline uint64_t
+lf_mask64(const uint8_t *p)
+{
+	const __m128i lf = _mm_set1_epi8('\n');
+	uint64_t m = 0;
+
+	for (int k = 3; k >= 0; k--) {
+		__m128i v = _mm_loadu_si128((const void *)(p + 16 * k));
+
+		m = m << 16 | (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(v,
+		    lf));
+	}
+	return m;
+}
+
+/* The LFs of blk[0..end - blk) (at least one byte), as lf_mask64. */
+static inline uint64_t
+lf_block(const uint8_t *blk, const uint8_t *end, size_t len)
+{
+	size_t left = (size_t)(end - blk);
+	uint8_t pad[64];
+
+	if (left >= 64)
+		return lf_mask64(blk);
+	if (len >= 64)
+		return lf_mask64(end - 64) >> (64 - left);
+	memset(pad, 0, sizeof(pad));
+	memcpy(pad, blk, left);
+	return lf_mask64(pad);
+}
+#endif
+
+static inline void
+lines_init(struct lines *ls, const uint8_t *body, size_t len)
+{
+	ls->p = body;
+	ls->end = body + len;
+#ifdef SDP_SSE2
+	ls->blk = body;
+	ls->len = len;
+	ls->bits = len > 0 ? lf_block(body, ls->end, len) : 0;
+#endif
+}
+
+/*
+ * The next line's start, its length (LF excluded) in *ll; NULL when the
+ * body is used up.  The last line need not end in LF.
+ */
+static inline __attribute__((always_inline)) const uint8_t *
+lines_next(struct lines *ls, size_t *ll)
+{
+	const uint8_t *p = ls->p, *nl;
+
+	if (p >= ls->end)
+		return NULL;
+#ifdef SDP_SSE2
+	while (ls->bits == 0) {
+		ls->blk += 64;
+		if (ls->blk >= ls->end) {
+			*ll = (size_t)(ls->end - p);
+			ls->p = ls->end;
+			return p;
+		}
+		ls->bits = lf_block(ls->blk, ls->end, ls->len);
+	}
+	nl = ls->blk + __builtin_ctzll(ls->bits);
+	ls->bits &= ls->bits - 1;
+#else
+	nl = memchr(p, '\n', (size_t)(ls->end - p));
+	if (nl == NULL) {
+		*ll = (size_t)(ls->end - p);
+		ls->p = ls->end;
+		return p;
+	}
+#endif
+	*ll = (size_t)(nl - p);
+	ls->p = nl + 1;
+	return p;
+}
+
+/*
  * Walks body[0..len) line by line into the scratch st (st->s then points
  * into st).  The body must open with "v=" after optional blank lines, else
  * it is not SDP (-1, nothing counted: the caller decides whether that is
@@ -739,7 +916,9 @@ parse_body(struct sdp_state *st, const uint8_t *body, size_t len,
     struct anomalies *an)
 {
 	struct sdp *s = &st->sdp;
-	struct cur c;
+	struct lines ls;
+	const uint8_t *p;
+	size_t ll;
 	bool first = true;
 
 	/*
@@ -769,14 +948,8 @@ parse_body(struct sdp_state *st, const uint8_t *body, size_t len,
 	s->conn_text = st->conn_text;
 	s->i_line = st->i_line;
 	s->media = st->media;
-	cur_init(&c, body, len);
-	while (cur_left(&c) > 0) {
-		const uint8_t *p = cur_rest(&c);
-		size_t left = cur_left(&c);
-		const uint8_t *nl = memchr(p, '\n', left);
-		size_t ll = nl != NULL ? (size_t)(nl - p) : left;
-
-		(void)cur_skip(&c, nl != NULL ? ll + 1 : ll);
+	lines_init(&ls, body, len);
+	while ((p = lines_next(&ls, &ll)) != NULL) {
 		if (ll > 0 && p[ll - 1] == '\r')
 			ll--;
 		if (first) {

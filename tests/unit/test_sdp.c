@@ -1202,6 +1202,31 @@ test_reference(void)
 	    "v=0\r\nm=audio 9 RTP/AVP 0\r\na=rtpmap:0 PC\xc3\xa9MU/8000\r\n"
 	    "a=candidate:1 1 UDP 9 10.0.0.1 5000 typ host\r\n",
 	    "\r\n\r\nv=0\r\r\nm=audio 9 RTP/AVP 0",
+	    /* parse_c's "IN IP4 " fast path and its near misses */
+	    "v=0\r\nc=IN IP4 10.0.0.1 \t \r\nm=audio 9 RTP/AVP 0\r\n"
+	    "c=IN IP6 2001:db8::1/64\r\n",
+	    "v=0\r\nc=IN IP4 \t10.0.0.1\r\nm=audio 9 RTP/AVP 0\r\n"
+	    "c=IN IP4 10.0.0.1 x\r\n",
+	    "v=0\r\nc=IN IP45 1.2.3.4\r\nc=IN IP4 1\x0b2.3.4\r\n"
+	    "c=IN IP4  \r\nc=IN IP4 \r\nc=IN IP4 a\r\nc=in IP4 1.2.3.4\r\n",
+	    "v=0\r\nc=IN IP4 \x00.0.0.1\r\nc=IN\tIP4 1.2.3.4\r\n"
+	    "c=IN IP6 10.0.0.1/127/3\r\nm=audio 9 RTP/AVP 0\r\n"
+	    "c=IN IP4 host-name-longer-than-eight.example\r\n",
+	    /* span_chr: separators before, at and after eight bytes */
+	    "v=0\r\nm=audio 9 RTP/AVP 96\r\n"
+	    "a=rtpmap:96 telephone-event/8000/1\r\na=rtpmap:96 abcdefg/8\r\n"
+	    "a=rtpmap:96 abcdefgh/8\r\na=rtpmap:96 abcdefghi/8\r\n"
+	    "a=rtcp:9 IN IP4 224.2.1.123/127\r\na=ptime:12345678.9\r\n"
+	    "a=ptime:1234567.8\r\na=abcdefghijklmnop:1\r\n"
+	    "a=abcdefghijklmnopq\r\n",
+	    /* struct lines: LFs at and around the 64-byte block edges */
+	    "v=0\r\n"
+	    "a=xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\r\n"
+	    "\na=yyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy\n"
+	    "m=audio 9 RTP/AVP 0\r\nc=IN IP4 10.0.0.1",
+	    "v=0\r\nm=audio 9 RTP/AVP 0 8 18 101 96 97 98 99 100 102 103 "
+	    "104 105 106 107 108 109 110 111 112 113 114 115 116 117 118 "
+	    "119 120 121 122 123 124 125 126 127\r\n",
 	};
 	uint64_t x = 0x2545f4914f6cdd1dULL;
 	size_t bad = 0, parsed = 0;
