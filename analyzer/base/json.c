@@ -185,12 +185,52 @@ str_rest(FILE *f, const char *s, size_t len, const char *tail, size_t tl)
 	put_bytes(f, tail, tl);
 }
 
+/* How many bytes fit in f's buffer from d, a place in it. */
+static inline size_t
+room_at(const FILE *f, const char *d)
+{
+#ifdef __GLIBC__
+	return (size_t)(f->_IO_write_end - d);
+#else
+	(void)f, (void)d;
+	return 0;
+#endif
+}
+
 /*
- * item(), then s[0..len) as a JSON string followed by tail[0..tl): in
- * the stream's buffer at once when it fits, copied while it needs no
- * escaping (copy_plain), then escaped from the first byte that does.
+ * s[0..len) as a JSON string followed by tail[0..tl), put at d in f's
+ * buffer, which has room for len + tl + 2 bytes: copied while it needs
+ * no escaping (copy_plain), then escaped from the first byte that does.
  * trusted: s is known to need no escaping (a time we format), copied
  * without a look.
+ */
+static inline __attribute__((always_inline)) void
+str_at(FILE *f, char *d, const char *s, size_t len, const char *tail,
+    size_t tl, bool trusted)
+{
+	size_t plain;
+
+	*d++ = '"';
+	if (trusted) {
+		bufput_copy_small(d, s, len);
+		plain = len;
+	} else {
+		plain = copy_plain(d, s, len);
+	}
+	if (plain == len) {
+		d += len;
+		*d++ = '"';
+		bufput_copy_small(d, tail, tl);
+		BUFPUT_PTR(f) = d + tl;
+		return;
+	}
+	BUFPUT_PTR(f) = d + plain;
+	str_rest(f, s + plain, len - plain, tail, tl);
+}
+
+/*
+ * item(), then s[0..len) as a JSON string followed by tail[0..tl): in
+ * the stream's buffer at once when it fits (str_at), else through stdio.
  */
 static inline __attribute__((always_inline)) void
 put_str(struct json *j, const char *s, size_t len, const char *tail,
@@ -201,31 +241,17 @@ put_str(struct json *j, const char *s, size_t len, const char *tail,
 	size_t plain;
 
 	if (d != NULL) {
-		*d++ = '"';
-		if (trusted) {
-			bufput_copy_small(d, s, len);
-			plain = len;
-		} else {
-			plain = copy_plain(d, s, len);
-		}
-		if (plain == len) {
-			d += len;
-			*d++ = '"';
-			bufput_copy_small(d, tail, tl);
-			BUFPUT_PTR(f) = d + tl;
-			return;
-		}
-		BUFPUT_PTR(f) = d + plain;
-	} else {
-		item(j);
+		str_at(f, d, s, len, tail, tl, trusted);
+		return;
+	}
+	item(j);
+	put_char(f, '"');
+	plain = trusted ? len : text_plain_run(s, len, TEXT_ESC_JSON);
+	put_bytes(f, s, plain);
+	if (plain == len) {
 		put_char(f, '"');
-		plain = trusted ? len : text_plain_run(s, len, TEXT_ESC_JSON);
-		put_bytes(f, s, plain);
-		if (plain == len) {
-			put_char(f, '"');
-			put_bytes(f, tail, tl);
-			return;
-		}
+		put_bytes(f, tail, tl);
+		return;
 	}
 	str_rest(f, s + plain, len - plain, tail, tl);
 }
@@ -340,6 +366,47 @@ void
 json_i64(struct json *j, int64_t v)
 {
 	put_dec(j, v < 0 ? 0 - (uint64_t)v : (uint64_t)v, v < 0);
+}
+
+/*
+ * The values of JSON_KV_*: d is in f's buffer just after the key that
+ * json_key_at_ wrote there, whose state (after_key) was never set, as
+ * the value follows at once; or NULL: nothing written yet.
+ */
+void
+json_dec_at_(struct json *j, char *d, const char *quoted, size_t len,
+    uint64_t mag, bool neg)
+{
+	if (d == NULL) {
+		json_key_quoted(j, quoted, len);
+		put_dec(j, mag, neg);
+		return;
+	}
+	if (neg)
+		*d++ = '-';
+	BUFPUT_PTR(j->f) = d + bufput_dec(d, mag);
+}
+
+/* A string may not fit where the key left room for nothing more: then
+ * the key stands written and its value goes the usual way. */
+void
+json_str_at_(struct json *j, char *d, const char *quoted, size_t len,
+    const char *s)
+{
+	size_t n;
+
+	if (d == NULL) {
+		json_key_quoted(j, quoted, len);
+		json_str(j, s);
+		return;
+	}
+	if (s != NULL && room_at(j->f, d) >= (n = strlen(s)) + 2) {
+		str_at(j->f, d, s, n, "", 0, false);
+		return;
+	}
+	BUFPUT_PTR(j->f) = d;
+	j->after_key = true;
+	json_str(j, s);
 }
 
 void

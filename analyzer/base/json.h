@@ -83,29 +83,49 @@ void json_key_quoted(struct json *j, const char *quoted, size_t len);
  * JSON_KEY's common case, inline, where len is a constant: a key after
  * another item of a JSON_COMPACT object, no break pending, the stream's
  * buffer (glibc's struct FILE pointers, as putc_unlocked uses them) with
- * room: the comma and the key in one fixed-size copy (a call per key
- * was a sixth of a dialog's JSON).  Everything else: json_key_quoted.
+ * room for the key and vmax bytes more: the comma and the key put there
+ * in one fixed-size copy; returns where its value goes (the caller puts
+ * it there and moves the buffer's pointer past it, or sets the pointer
+ * there and j->after_key).  NULL in every other case: nothing written.
+ * Always inline: as one function called at each of a hundred keys, the
+ * copy was a loop over a length it did not know (a sixth of a dialog's
+ * JSON).
  */
-static inline void
-json_key_lit_(struct json *j, const char *quoted, size_t len)
+static inline __attribute__((always_inline)) char *
+json_key_at_(struct json *j, const char *quoted, size_t len, size_t vmax)
 {
 #ifdef __GLIBC__
 	FILE *f = j->f;
+	char *d = f->_IO_write_ptr;
 
 	if (j->style == JSON_COMPACT && !j->after_key && j->brk == NULL &&
-	    j->nonempty[j->depth] && f->_IO_write_ptr != NULL &&
-	    f->_IO_write_end - f->_IO_write_ptr > (ptrdiff_t)len) {
-		char *d = f->_IO_write_ptr;
-
+	    j->nonempty[j->depth] && d != NULL &&
+	    f->_IO_write_end - d > (ptrdiff_t)(len + vmax)) {
 		d[0] = ',';
-		memcpy(d + 1, quoted, len);
-		f->_IO_write_ptr = d + len;     /* without the space */
+		memcpy(d + 1, quoted, len);     /* the space: overwritten */
+		return d + len;
+	}
+#else
+	(void)j, (void)quoted, (void)len, (void)vmax;
+#endif
+	return NULL;
+}
+
+static inline __attribute__((always_inline)) void
+json_key_lit_(struct json *j, const char *quoted, size_t len)
+{
+	char *d = json_key_at_(j, quoted, len, 0);
+
+	if (d != NULL) {
+#ifdef __GLIBC__
+		j->f->_IO_write_ptr = d;
+#endif
 		j->after_key = true;
 		return;
 	}
-#endif
 	json_key_quoted(j, quoted, len);
 }
+
 /* A string value s[0..len) under the same rule (a time we format). */
 void json_strn_plain(struct json *j, const char *s, size_t len);
 
@@ -128,6 +148,51 @@ void json_u64_or_null(struct json *j, uint64_t v);
 void json_fixed(struct json *j, double v, int decimals);
 /* A number the caller formatted as JSON, b[0..n), written as it is. */
 void json_number(struct json *j, const char *b, size_t n);
+
+/*
+ * A key and its value in one: JSON_KV_U64(j, "name", v) is
+ * JSON_KEY(j, "name") then json_u64(j, v), and so for _I64 and _STR
+ * (json_str: escaped, NULL as null), the same bytes; where the key goes
+ * straight into the buffer (json_key_at_) the value follows it there,
+ * with no key-then-value state between them.
+ */
+#define JSON_KV_U64(j, lit, v) \
+	json_kv_u64_((j), "\"" lit "\": ", sizeof(lit) + 3, (v))
+#define JSON_KV_I64(j, lit, v) \
+	json_kv_i64_((j), "\"" lit "\": ", sizeof(lit) + 3, (v))
+#define JSON_KV_STR(j, lit, s) \
+	json_kv_str_((j), "\"" lit "\": ", sizeof(lit) + 3, (s))
+
+/*
+ * The values of the above: at d, from json_key_at_ (with room for 21
+ * bytes after the key, for a number); when d is NULL, the key quoted
+ * (JSON_KEY's) then the value the usual way.  mag and neg: the number's
+ * magnitude and sign.
+ */
+void json_dec_at_(struct json *j, char *d, const char *quoted, size_t len,
+    uint64_t mag, bool neg);
+void json_str_at_(struct json *j, char *d, const char *quoted, size_t len,
+    const char *s);
+
+static inline __attribute__((always_inline)) void
+json_kv_u64_(struct json *j, const char *quoted, size_t len, uint64_t v)
+{
+	json_dec_at_(j, json_key_at_(j, quoted, len, 21), quoted, len, v,
+	    false);
+}
+
+static inline __attribute__((always_inline)) void
+json_kv_i64_(struct json *j, const char *quoted, size_t len, int64_t v)
+{
+	json_dec_at_(j, json_key_at_(j, quoted, len, 21), quoted, len,
+	    v < 0 ? 0 - (uint64_t)v : (uint64_t)v, v < 0);
+}
+
+static inline __attribute__((always_inline)) void
+json_kv_str_(struct json *j, const char *quoted, size_t len, const char *s)
+{
+	json_str_at_(j, json_key_at_(j, quoted, len, 0), quoted, len, s);
+}
 
 /*
  * Whitespace (a newline and an indent, say) written before the next item

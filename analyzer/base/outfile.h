@@ -72,13 +72,16 @@ int outfile_close(FILE *f);
 struct outfile_stream {
 	int fd;
 	int err;                  /* errno of the first failed write, or 0 */
+	char *buf;                /* the stream's buffer, when ours */
 };
 
 /*
  * A fully buffered stream writing to descriptor fd that records the
- * first write error in s->err (s must outlive the stream).  A program
- * assigns it to stdout at start.  Returns NULL when it cannot be made
- * (the caller keeps the plain stream).
+ * first write error in s->err (s must outlive the stream).  Its buffer
+ * is 256 KB, or stdio's own when fd is a terminal (or that cannot be
+ * had); outfile_stream_close frees it.  A program assigns it to stdout
+ * at start.  Returns NULL when it cannot be made (the caller keeps the
+ * plain stream).
  */
 FILE *outfile_stream_open(struct outfile_stream *s, int fd);
 

@@ -109,63 +109,43 @@ json_stream(struct report_day *day, struct json *j,
 	char a[NETADDR_STRLEN], ssrc[16];
 
 	json_obj_begin(j);
-	JSON_KEY(j, "src");
-	json_str(j, ep_str(&s->src, a, sizeof(a)));
-	JSON_KEY(j, "dst");
-	json_str(j, ep_str(&s->dst, a, sizeof(a)));
+	JSON_KV_STR(j, "src", ep_str(&s->src, a, sizeof(a)));
+	JSON_KV_STR(j, "dst", ep_str(&s->dst, a, sizeof(a)));
 	snprintf(ssrc, sizeof(ssrc), "0x%08" PRIx32, s->ssrc);
-	JSON_KEY(j, "ssrc");
-	json_str(j, ssrc);
-	JSON_KEY(j, "payload_type");
-	json_int(j, s->pt);
-	JSON_KEY(j, "codec");
-	json_str(j, s->codec);
-	JSON_KEY(j, "packets");
-	json_u64(j, s->packets);
-	JSON_KEY(j, "bytes");
-	json_u64(j, s->bytes);
-	JSON_KEY(j, "expected");
-	json_u64(j, rtp_stream_expected(s));
-	JSON_KEY(j, "lost");
-	json_u64(j, s->lost);
-	JSON_KEY(j, "duplicated");
-	json_u64(j, s->dup);
-	JSON_KEY(j, "out_of_order");
-	json_u64(j, s->ooo);
+	JSON_KV_STR(j, "ssrc", ssrc);
+	JSON_KV_I64(j, "payload_type", s->pt);
+	JSON_KV_STR(j, "codec", s->codec);
+	JSON_KV_U64(j, "packets", s->packets);
+	JSON_KV_U64(j, "bytes", s->bytes);
+	JSON_KV_U64(j, "expected", rtp_stream_expected(s));
+	JSON_KV_U64(j, "lost", s->lost);
+	JSON_KV_U64(j, "duplicated", s->dup);
+	JSON_KV_U64(j, "out_of_order", s->ooo);
 	JSON_KEY(j, "jitter_ms");
 	json_fixed(j, rtp_stream_jitter_ms(s), 3);
 	JSON_KEY(j, "max_gap_ms");
 	json_fixed(j, (double)s->max_gap_ns / 1e6, 3);
 	JSON_KEY(j, "pps");
 	json_fixed(j, rtp_stream_pps(s), 2);
-	JSON_KEY(j, "audio_packets");
-	json_u64(j, s->audio_packets);
-	JSON_KEY(j, "cn_packets");
-	json_u64(j, s->cn_packets);
-	JSON_KEY(j, "event_packets");
-	json_u64(j, s->event_packets);
+	JSON_KV_U64(j, "audio_packets", s->audio_packets);
+	JSON_KV_U64(j, "cn_packets", s->cn_packets);
+	JSON_KV_U64(j, "event_packets", s->event_packets);
 	if (rtp_stream_ptime_ms(s) > 0) {
-		JSON_KEY(j, "ptime_ms");
-		json_int(j, rtp_stream_ptime_ms(s));
-		JSON_KEY(j, "interarrival_ms");
-		json_int(j, rtp_stream_gap_ms(s));
+		JSON_KV_I64(j, "ptime_ms", rtp_stream_ptime_ms(s));
+		JSON_KV_I64(j, "interarrival_ms", rtp_stream_gap_ms(s));
 	}
 	if (s->dir != 0) {
 		JSON_KEY(j, "direction");
 		json_strn_plain(j, json_dir(s->dir), 13);
 	}
 	if (rtp_segment_name(s->segment) != NULL) {
-		JSON_KEY(j, "segment");
-		json_str(j, rtp_segment_name(s->segment));
+		JSON_KV_STR(j, "segment", rtp_segment_name(s->segment));
 	}
 	if (rtp_state_name(s->state) != NULL) {
-		JSON_KEY(j, "state");
-		json_str(j, rtp_state_name(s->state));
+		JSON_KV_STR(j, "state", rtp_state_name(s->state));
 	}
-	JSON_KEY(j, "rtcp_sr");
-	json_u64(j, s->rtcp_sr);
-	JSON_KEY(j, "rtcp_rr");
-	json_u64(j, s->rtcp_rr);
+	JSON_KV_U64(j, "rtcp_sr", s->rtcp_sr);
+	JSON_KV_U64(j, "rtcp_rr", s->rtcp_rr);
 	JSON_KEY(j, "first");
 	json_time(day, j, s->first_ns);
 	JSON_KEY(j, "last");
@@ -191,22 +171,18 @@ json_media(struct json *j, const struct dialog *d)
 		json_obj_begin(j);
 		JSON_KEY(j, "direction");
 		json_strn_plain(j, json_dir(leg[i].dir), 13);
-		JSON_KEY(j, "segment");
-		json_str(j, rtp_segment_name(leg[i].segment));
-		JSON_KEY(j, "state");
-		json_str(j, leg[i].state);
-		JSON_KEY(j, "audio_packets");
-		json_u64(j, leg[i].packets);
+		JSON_KV_STR(j, "segment",
+		    rtp_segment_name(leg[i].segment));
+		JSON_KV_STR(j, "state", leg[i].state);
+		JSON_KV_U64(j, "audio_packets", leg[i].packets);
 		if (leg[i].ptime_ms > 0) {
-			JSON_KEY(j, "ptime_ms");
-			json_int(j, leg[i].ptime_ms);
+			JSON_KV_I64(j, "ptime_ms", leg[i].ptime_ms);
 		}
 		if (dialog_vis_name(leg[i].vis) != NULL) {
 			/* can the capture show media there, and why (15.3) */
-			JSON_KEY(j, "visibility");
-			json_str(j, dialog_vis_name(leg[i].vis));
-			JSON_KEY(j, "visibility_reason");
-			json_str(j, leg[i].why);
+			JSON_KV_STR(j, "visibility",
+			    dialog_vis_name(leg[i].vis));
+			JSON_KV_STR(j, "visibility_reason", leg[i].why);
 		}
 		json_obj_end(j);
 	}
@@ -221,25 +197,21 @@ json_file(struct report *r, struct json *j, uint32_t cap_idx)
 
 	if (name == NULL)
 		return;
-	JSON_KEY(j, "file");
-	json_str(j, name);
+	JSON_KV_STR(j, "file", name);
 }
 
 static void
 json_evidence(struct report *r, struct json *j, const struct evidence *e)
 {
 	json_obj_begin(j);
-	JSON_KEY(j, "capture");
-	json_u64(j, e->cap_idx);
+	JSON_KV_U64(j, "capture", e->cap_idx);
 	json_file(r, j, e->cap_idx);
 	JSON_KEY(j, "frame");
 	json_u64_or_null(j, e->frame);
 	JSON_KEY(j, "time");
 	json_time(&JS(r)->day, j, e->ts_ns);
-	JSON_KEY(j, "field");
-	json_str(j, e->field);
-	JSON_KEY(j, "value");
-	json_str(j, e->value);
+	JSON_KV_STR(j, "field", e->field);
+	JSON_KV_STR(j, "value", e->value);
 	json_obj_end(j);
 }
 
@@ -255,16 +227,12 @@ json_finding_list(struct report *r, struct json *j, const struct finding *xs,
 		if (!report_finding_shown(r, x))
 			continue;
 		json_obj_begin(j);
-		JSON_KEY(j, "id");
-		json_str(j, x->id);
+		JSON_KV_STR(j, "id", x->id);
 		JSON_KEY(j, "confidence");
 		json_fixed(j, x->confidence, 2);
-		JSON_KEY(j, "summary");
-		json_str(j, x->summary);
-		JSON_KEY(j, "explanation");
-		json_str(j, x->explanation);
-		JSON_KEY(j, "remediation");
-		json_str(j, x->remediation);
+		JSON_KV_STR(j, "summary", x->summary);
+		JSON_KV_STR(j, "explanation", x->explanation);
+		JSON_KV_STR(j, "remediation", x->remediation);
 		JSON_KEY(j, "evidence");
 		json_arr_begin(j);
 		for (int k = 0; k < x->nev; k++)
@@ -299,18 +267,13 @@ json_messages(struct report *r, struct json *j, const struct dialog *d)
 
 		json_obj_begin(j);
 		json_file(r, j, m->cap_idx);
-		JSON_KEY(j, "frame");
-		json_u64(j, m->frame);
+		JSON_KV_U64(j, "frame", m->frame);
 		JSON_KEY(j, "time");
 		json_time(&JS(r)->day, j, m->ts_ns);
-		JSON_KEY(j, "src");
-		json_str(j, ep_str(&m->src, a, sizeof(a)));
-		JSON_KEY(j, "dst");
-		json_str(j, ep_str(&m->dst, a, sizeof(a)));
-		JSON_KEY(j, "label");
-		json_str(j, sipmsg_label(m->m, l, sizeof(l)));
-		JSON_KEY(j, "retransmissions");
-		json_u64(j, m->retrans);
+		JSON_KV_STR(j, "src", ep_str(&m->src, a, sizeof(a)));
+		JSON_KV_STR(j, "dst", ep_str(&m->dst, a, sizeof(a)));
+		JSON_KV_STR(j, "label", sipmsg_label(m->m, l, sizeof(l)));
+		JSON_KV_U64(j, "retransmissions", m->retrans);
 		json_obj_end(j);
 	}
 	json_arr_end(j);
@@ -324,38 +287,38 @@ json_on_dialog(struct report *r, const struct dialog *d, bool affected)
 	int64_t setup = dialog_setup_ns(d);
 
 	(void)affected;
+	/*
+	 * A dialog is mostly written when the memory budget releases it,
+	 * long after its head was: the lines of the strings and fields
+	 * read below are asked for at once, so that their misses overlap
+	 * instead of each stalling the strlen of its string in turn.
+	 */
+	__builtin_prefetch(d->from);
+	__builtin_prefetch(d->to);
+	__builtin_prefetch(&d->join.id);
+	__builtin_prefetch(&d->findings);
 	report_dir_packets(d, &fwd, &rev);
 	json_break(j, "\n");
 	json_obj_begin(j);
-	JSON_KEY(j, "id");
-	json_u64(j, d->id);
-	JSON_KEY(j, "call_id");
-	json_str(j, d->call_id);
+	JSON_KV_U64(j, "id", d->id);
+	JSON_KV_STR(j, "call_id", d->call_id);
 	if (d->join.id != 0) {
 		JSON_KEY(j, "joined");
 		json_obj_begin(j);
-		JSON_KEY(j, "id");
-		json_u64(j, d->join.id);
-		JSON_KEY(j, "call_id");
-		json_str(j, d->join.call_id);
-		JSON_KEY(j, "segment");
-		json_str(j, rtp_segment_name(d->join.segment));
-		JSON_KEY(j, "other_segment");
-		json_str(j, rtp_segment_name(view_join_other(d)));
+		JSON_KV_U64(j, "id", d->join.id);
+		JSON_KV_STR(j, "call_id", d->join.call_id);
+		JSON_KV_STR(j, "segment", rtp_segment_name(d->join.segment));
+		JSON_KV_STR(j, "other_segment",
+		    rtp_segment_name(view_join_other(d)));
 		JSON_KEY(j, "counted_with_other");
 		json_bool(j, r->join_counted);
 		json_obj_end(j);
 	}
-	JSON_KEY(j, "kind");
-	json_str(j, dialog_kind_name(d->kind));
-	JSON_KEY(j, "from");
-	json_str(j, d->from);
-	JSON_KEY(j, "to");
-	json_str(j, d->to);
-	JSON_KEY(j, "state");
-	json_str(j, dialog_state_name(d->state));
-	JSON_KEY(j, "final_status");
-	json_int(j, d->final_status);
+	JSON_KV_STR(j, "kind", dialog_kind_name(d->kind));
+	JSON_KV_STR(j, "from", d->from);
+	JSON_KV_STR(j, "to", d->to);
+	JSON_KV_STR(j, "state", dialog_state_name(d->state));
+	JSON_KV_I64(j, "final_status", d->final_status);
 	JSON_KEY(j, "start");
 	json_time(&JS(r)->day, j, d->start_ns);
 	JSON_KEY(j, "answer");
@@ -369,20 +332,14 @@ json_on_dialog(struct report *r, const struct dialog *d, bool affected)
 		json_null(j);
 	JSON_KEY(j, "duration");
 	json_secs(j, dialog_duration_ns(d));
-	JSON_KEY(j, "messages");
-	json_u64(j, d->nmsgs + d->dropped_msgs);
-	JSON_KEY(j, "retransmissions");
-	json_u64(j, d->retrans_total);
-	JSON_KEY(j, "forks");
-	json_int(j, d->nforks);
-	JSON_KEY(j, "capture");
-	json_u64(j, d->cap_idx);
+	JSON_KV_U64(j, "messages", d->nmsgs + d->dropped_msgs);
+	JSON_KV_U64(j, "retransmissions", d->retrans_total);
+	JSON_KV_I64(j, "forks", d->nforks);
+	JSON_KV_U64(j, "capture", d->cap_idx);
 	JSON_KEY(j, "evicted");
 	json_bool(j, d->evicted);
-	JSON_KEY(j, "rtp_packets_fwd");
-	json_u64(j, fwd);
-	JSON_KEY(j, "rtp_packets_rev");
-	json_u64(j, rev);
+	JSON_KV_U64(j, "rtp_packets_fwd", fwd);
+	JSON_KV_U64(j, "rtp_packets_rev", rev);
 	JSON_KEY(j, "streams");
 	json_arr_begin(j);
 	for (int i = 0; i < d->nstreams; i++)
@@ -428,14 +385,10 @@ json_capture(struct report_day *day, struct json *j,
 	_Static_assert(sizeof(names) / sizeof(names[0]) ==
 	    sizeof(v) / sizeof(v[0]), "one name per capture figure");
 	json_obj_begin(j);
-	JSON_KEY(j, "file");
-	json_str(j, ci->path);
-	JSON_KEY(j, "size");
-	json_u64(j, ci->size);
-	JSON_KEY(j, "link");
-	json_str(j, ci->linkname ? ci->linkname : "");
-	JSON_KEY(j, "packets");
-	json_u64(j, ci->packets);
+	JSON_KV_STR(j, "file", ci->path);
+	JSON_KV_U64(j, "size", ci->size);
+	JSON_KV_STR(j, "link", ci->linkname ? ci->linkname : "");
+	JSON_KV_U64(j, "packets", ci->packets);
 	JSON_KEY(j, "first");
 	json_time(day, j, ci->first_ns);
 	JSON_KEY(j, "last");
@@ -460,8 +413,7 @@ static void
 json_alg(struct report *r, struct json *j, const struct detect_verdict *v)
 {
 	json_obj_begin(j);
-	JSON_KEY(j, "verdict");
-	json_str(j, detect_alg_name(v->alg));
+	JSON_KV_STR(j, "verdict", detect_alg_name(v->alg));
 	JSON_KEY(j, "score");
 	json_fixed(j, v->score, 2);
 	JSON_KEY(j, "nat");
@@ -478,8 +430,7 @@ json_alg(struct report *r, struct json *j, const struct detect_verdict *v)
 			json_str(j, ep_str(&dv->key, a, sizeof(a)));
 		else
 			json_null(j);
-		JSON_KEY(j, "verdict");
-		json_str(j, detect_alg_name(dv->alg));
+		JSON_KV_STR(j, "verdict", detect_alg_name(dv->alg));
 		JSON_KEY(j, "for");
 		json_fixed(j, dv->score, 2);
 		JSON_KEY(j, "against");
@@ -487,14 +438,11 @@ json_alg(struct report *r, struct json *j, const struct detect_verdict *v)
 		json_obj_end(j);
 	}
 	json_arr_end(j);
-	JSON_KEY(j, "dialogs");
-	json_u64(j, r->ndialogs);
+	JSON_KV_U64(j, "dialogs", r->ndialogs);
 	if (r->joined > 0) {
-		JSON_KEY(j, "joined");
-		json_u64(j, r->joined);
+		JSON_KV_U64(j, "joined", r->joined);
 	}
-	JSON_KEY(j, "affected");
-	json_u64(j, r->affected);
+	JSON_KV_U64(j, "affected", r->affected);
 	JSON_KEY(j, "by_symptom");
 	json_obj_begin(j);
 	for (int k = 0; k < SYMPTOM_COUNT; k++) {
@@ -541,10 +489,8 @@ json_begin(struct report *r)
 	struct json *j = &((struct json_state *)r->fmt)->j;
 
 	json_obj_begin(j);
-	JSON_KEY(j, "tool");
-	json_str(j, "sipalg-analyze");
-	JSON_KEY(j, "version");
-	json_str(j, PACKAGE_VERSION);
+	JSON_KV_STR(j, "tool", "sipalg-analyze");
+	JSON_KV_STR(j, "version", PACKAGE_VERSION);
 	json_break(j, "\n");
 	JSON_KEY(j, "dialogs");
 	json_arr_begin(j);

@@ -204,6 +204,50 @@ test_stream(void)
 	close(fd);
 }
 
+/*
+ * A file (not a terminal) gets the large buffer: 100 KB are still in it
+ * (stdio's own 8 KB would have been written a dozen times over), then
+ * all of it reaches the file, in order, at the close.
+ */
+static void
+test_stream_buffer(void)
+{
+	struct outfile_stream s;
+	char path[300], line[32], *got;
+	struct stat st;
+	FILE *f, *in;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/stream", dir);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	CU_ASSERT_FATAL(fd >= 0);
+	f = outfile_stream_open(&s, fd);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	for (int i = 0; i < 10000; i++)
+		fprintf(f, "line %05d\n", i);          /* 11 bytes each */
+	CU_ASSERT_EQUAL(fstat(fd, &st), 0);
+	CU_ASSERT_EQUAL(st.st_size, 0);
+	CU_ASSERT_EQUAL(outfile_stream_close(f, &s), 0);
+	CU_ASSERT_PTR_NULL(s.buf);
+	CU_ASSERT_EQUAL(fstat(fd, &st), 0);
+	CU_ASSERT_EQUAL(st.st_size, 110000);
+	close(fd);
+	in = fopen(path, "r");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(in);
+	got = malloc(120000);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(got);
+	CU_ASSERT_EQUAL(fread(got, 1, 120000, in), 110000);
+	for (int i = 0; i < 10000; i++) {
+		snprintf(line, sizeof(line), "line %05d\n", i);
+		if (memcmp(got + 11 * i, line, 11) != 0) {
+			CU_FAIL("stream: bytes out of order");
+			break;
+		}
+	}
+	free(got);
+	fclose(in);
+}
+
 int
 main(void)
 {
@@ -221,6 +265,7 @@ main(void)
 	CU_add_test(s, "replace", test_replace);
 	CU_add_test(s, "close", test_close);
 	CU_add_test(s, "stream", test_stream);
+	CU_add_test(s, "stream buffer", test_stream_buffer);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
 	fails = CU_get_number_of_failures();

@@ -7,6 +7,7 @@
  * Every case compares the exact bytes written to a memory stream.
  */
 #include <CUnit/Basic.h>
+#include <inttypes.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -388,6 +389,155 @@ test_json_plain_blocks(void)
 		    "\"abcdef\\u202ez\",\"abcdefg\\ufffd\","
 		    "\"0123456789abcdefghijklmnopqrstuvwxyz\\\\\"]\n");
 	}
+}
+
+/*
+ * A random string for test_json_kv_random: mostly plain, with quotes,
+ * backslashes, controls, DEL and high bytes that are never valid UTF-8
+ * (continuation bytes and 0xf8-0xff: each one alone, so the reference
+ * writes each as U+FFFD), NUL-terminated, its length returned.
+ */
+static size_t
+rand_str(char *s, size_t cap, uint64_t *x)
+{
+	static const char odd[] = "\"\\\n\r\t\x01\x1b\x1f\x7f";
+	size_t n;
+
+	*x ^= *x << 13, *x ^= *x >> 7, *x ^= *x << 17;
+	/* A quarter up to cap - 1 bytes, the rest short (a Call-ID). */
+	n = (size_t)(*x >> 8) % (*x % 4 == 0 ? cap : 41);
+	for (size_t i = 0; i < n; i++) {
+		unsigned r;
+
+		*x ^= *x << 13, *x ^= *x >> 7, *x ^= *x << 17;
+		r = (unsigned)(*x >> 24) % 100;
+		if (r < 80)
+			s[i] = (char)(0x20 + (*x >> 40) % 0x5f);
+		else if (r < 90)
+			s[i] = odd[(*x >> 40) % (sizeof(odd) - 1)];
+		else if (r < 95)
+			s[i] = (char)(0x80 + (*x >> 40) % 0x40);
+		else
+			s[i] = (char)(0xf8 + (*x >> 40) % 8);
+	}
+	s[n] = '\0';
+	return n;
+}
+
+/*
+ * JSON_KV_STR, _U64 and _I64 (key and value in one, straight into the
+ * buffer) against a simple reference (ref_byte for each byte of each
+ * string): random strings up to 600 bytes and numbers at their limits,
+ * first in their object (the slow path) and after other items, on a
+ * roomy buffer and on buffers of 1 to 97 bytes, whose end the key or
+ * its value meets; the same document written with JSON_KEY and the
+ * separate value calls must be the same bytes.
+ */
+static void
+test_json_kv_random(void)
+{
+	static char want[1 << 20];
+	static char str[64][600];
+	static const int64_t nums[] = { 0, 1, -1, 9, 10, -10, 99, 100,
+	    INT64_MAX, INT64_MIN, 4294967296LL, -4294967297LL };
+	uint64_t x = 88172645463325252ULL;
+	size_t bad = 0;
+
+	for (int round = 0; round < 40; round++) {
+		size_t o = 0;
+		char *doc[2];
+
+		for (int k = 0; k < 64; k++)
+			rand_str(str[k], sizeof(str[k]), &x);
+		for (int way = 0; way < 2; way++) {
+			struct mem m;
+			struct json j;
+
+			if (round == 0)
+				mem_open(&m);
+			else
+				mem_open_buffered(&m, round < 3 ? 0 :
+				    (size_t)(round * 7 % 97) + 1);
+			json_init(&j, m.f, JSON_COMPACT);
+			json_arr_begin(&j);
+			for (int k = 0; k < 64; k += 4) {
+				json_obj_begin(&j);
+				if (way == 0) {
+					JSON_KV_STR(&j, "first", str[k]);
+					JSON_KV_STR(&j, "s", str[k + 1]);
+					JSON_KV_U64(&j, "u",
+					    (uint64_t)nums[k / 4 % 12]);
+					JSON_KV_I64(&j, "i", nums[k / 4 % 12]);
+					JSON_KV_STR(&j, "null", NULL);
+					JSON_KV_STR(&j, "a_longer_key",
+					    str[k + 2]);
+					json_break(&j, "\n");
+					JSON_KV_STR(&j, "after_break",
+					    str[k + 3]);
+				} else {
+					JSON_KEY(&j, "first");
+					json_str(&j, str[k]);
+					JSON_KEY(&j, "s");
+					json_str(&j, str[k + 1]);
+					JSON_KEY(&j, "u");
+					json_u64(&j, (uint64_t)nums[k / 4 % 12]);
+					JSON_KEY(&j, "i");
+					json_i64(&j, nums[k / 4 % 12]);
+					JSON_KEY(&j, "null");
+					json_str(&j, NULL);
+					JSON_KEY(&j, "a_longer_key");
+					json_str(&j, str[k + 2]);
+					json_break(&j, "\n");
+					JSON_KEY(&j, "after_break");
+					json_str(&j, str[k + 3]);
+				}
+				json_obj_end(&j);
+			}
+			json_arr_end(&j);
+			json_end(&j);
+			mem_close(&m);
+			doc[way] = m.buf;
+		}
+		/* The reference. */
+		want[o++] = '[';
+		for (int k = 0; k < 64; k += 4) {
+			static const char *const key[] = { "first", "s",
+			    "a_longer_key", "after_break" };
+
+			if (k > 0)
+				want[o++] = ',';
+			want[o++] = '{';
+			for (int q = 0; q < 4; q++) {
+				const char *v = str[k + q];
+
+				if (q == 2)
+					o += (size_t)sprintf(want + o,
+					    ",\"u\":%" PRIu64 ",\"i\":%" PRId64
+					    ",\"null\":null",
+					    (uint64_t)nums[k / 4 % 12],
+					    nums[k / 4 % 12]);
+				o += (size_t)sprintf(want + o, "%s%s\"%s\":\"",
+				    q > 0 ? "," : "", q == 3 ? "\n" : "",
+				    key[q]);
+				for (size_t i = 0; v[i] != '\0'; i++)
+					o += ref_byte(want + o,
+					    (unsigned char)v[i]);
+				want[o++] = '"';
+			}
+			want[o++] = '}';
+		}
+		want[o++] = ']';
+		want[o++] = '\n';
+		want[o] = '\0';
+		if (strcmp(doc[0], want) != 0 || strcmp(doc[1], want) != 0) {
+			if (bad++ == 0)
+				fprintf(stderr, "\nround %d:\n got: %s\nsame: %s\n"
+				    "want: %s\n", round, doc[0], doc[1], want);
+		}
+		free(doc[0]);
+		free(doc[1]);
+	}
+	CU_ASSERT_EQUAL(bad, 0);
 }
 
 /* Writes one document of every kind of item, hostile strings included. */
@@ -965,6 +1115,7 @@ main(void)
 	    !CU_add_test(s, "json escaping", test_json_escaping) ||
 	    !CU_add_test(s, "json literal keys", test_json_key_literal) ||
 	    !CU_add_test(s, "json plain blocks", test_json_plain_blocks) ||
+	    !CU_add_test(s, "json key and value", test_json_kv_random) ||
 	    !CU_add_test(s, "json buffer ends", test_json_buffer_ends) ||
 	    !CU_add_test(s, "json null and 0", test_json_none) ||
 	    !CU_add_test(s, "json fragment", test_json_fragment) ||
