@@ -539,13 +539,31 @@ detect_hit(struct detect *dt, enum alg_hit k, const struct evidence *ev,
 	dt->dlg_hits[k]++;
 }
 
+/*
+ * strcmp(a, b) == 0 for b the dialog's From tag (an array of n bytes, a
+ * string).  b lies in a line of the dialog that nothing else reads as a
+ * message arrives (asked for by detect_msg_memo_soon), near its end (31
+ * bytes before the next, with dialog.h's layout today): strcmp's 32-byte
+ * loads read the next line too, one more memory round trip per message.
+ * memcmp over a's length and NUL reads no further than that (a short
+ * tag: within the line asked for).
+ */
+static bool
+tag_eq(const char *a, const char *b, size_t n)
+{
+	size_t l = strlen(a);
+
+	return l < n ? memcmp(a, b, l + 1) == 0 : strcmp(a, b) == 0;
+}
+
 static bool
 from_caller(const struct dialog *d, const struct dmsg *m)
 {
 	bool caller_tag;
 
 	if (d->from_tag[0] != '\0' && m->m->from_tag[0] != '\0') {
-		caller_tag = strcmp(m->m->from_tag, d->from_tag) == 0;
+		caller_tag = tag_eq(m->m->from_tag, d->from_tag,
+		    sizeof(d->from_tag));
 		/* Requests carry the sender's tag in From; responses the
 		 * requester's. */
 		return m->m->is_request ? caller_tag : !caller_tag;

@@ -31,7 +31,8 @@ check(const struct dmsg *m, const char *name, const char *val,
 	struct ep fh, h;
 	struct finding *f;
 
-	if (*done || val[0] == '\0' || detect_uri_ip(m->m->from_uri, &fh) != 0 ||
+	if (*done || detect_str_empty(m->m, val) ||
+	    detect_uri_ip(m->m->from_uri, &fh) != 0 ||
 	    detect_uri_ip(val, &h) != 0)
 		return;
 	if (ep_is_private(&fh) == ep_is_private(&h))

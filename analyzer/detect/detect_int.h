@@ -183,21 +183,24 @@ struct detect_copy {
 	struct detect_copy *newer;
 	struct detect_joiner *owner;  /* its dialog's */
 	int64_t ts_ns;
-	uint32_t cap_idx;
 	uint64_t frame;
+	uint32_t cap_idx;
 	struct ep src, dst;
 	bool is_request;
+	uint8_t tag_at;
+	uint16_t key_len;         /* a multiple of 16, at least 64 */
 	uint32_t cseq;
 	int status;               /* 0: a request */
 	/* The key's strings, packed and zero-padded so that they are
 	 * hashed and compared as one block of key_len bytes (copy_hash,
 	 * copy_match): the method (15 bytes at most) in key[0..16), then
 	 * the Via branch (79) and the From tag (63 at most, at tag_at),
-	 * each NUL-terminated. */
-	char key[16 + 80 + 64];
-	uint16_t key_len;         /* a multiple of 16, at least 64 */
-	uint8_t tag_at;
-	char to_tag[64];
+	 * each NUL-terminated; then the To tag (63 at most, NUL-terminated,
+	 * at key_len: copy_to_tag).  A note is written, not zeroed, when
+	 * taken (copy_key_set): the bytes after the To tag's NUL are stale
+	 * and never read.  With the usual short strings a note fills the
+	 * first three lines of its 64-byte aligned block. */
+	char key[16 + 80 + 64 + 64];
 };
 
 /*
@@ -504,6 +507,21 @@ static inline void
 detect_msg_memo_soon(const struct dialog *d)
 {
 	__builtin_prefetch(d->from_tag);
+}
+
+/*
+ * Whether string field p of message s (an optional header's value) is
+ * empty.  The parse points every absent field at the NUL that ends the
+ * raw copy (sipmsg_pack.c), raw[raw_len] ('\0' by sipmsg.h's contract),
+ * so that one is known empty from the struct alone: at a dialog's
+ * release its block is cold past the first lines the dialog table asks
+ * for, and reading that byte was a memory round trip per call (most of
+ * caller_id_mismatch's time).  Any other pointer is read.
+ */
+static inline bool
+detect_str_empty(const struct sipmsg *s, const char *p)
+{
+	return p == s->raw + s->raw_len || p[0] == '\0';
 }
 
 /* Whether s's top Via has a received= parameter (a non-empty value). */

@@ -194,14 +194,33 @@ sent_len(const struct dmsg *m)
 	return m->ip_len > m->m->raw_len ? m->ip_len : (uint32_t)m->m->raw_len;
 }
 
-/* True when r is a response to the transaction of request m. */
+/*
+ * True when r is a response to the transaction of request m.  The
+ * methods' codes first: when they decide, m's method string and the line
+ * of m's struct holding its pointer are not read (m is a request that
+ * arrived long before, cold; a known code comes from a parsed string,
+ * never NULL).
+ */
 static bool
 responds(const struct dmsg *r, const struct dmsg *m)
 {
-	return !r->m->is_request && r->m->cseq == m->m->cseq &&
-	    r->m->cseq_method != NULL && m->m->method != NULL &&
-	    sip_method_same(r->cseq_code, r->m->cseq_method, m->method_code,
-	    m->m->method);
+	if (r->m->is_request || r->m->cseq != m->m->cseq)
+		return false;
+	if (r->cseq_code > SIPM_OTHER && m->method_code > SIPM_NONE)
+		return r->cseq_code == m->method_code;
+	if (m->method_code > SIPM_OTHER && r->cseq_code > SIPM_NONE)
+		return false;
+	return r->m->cseq_method != NULL && m->m->method != NULL &&
+	    strcmp(r->m->cseq_method, m->m->method) == 0;
+}
+
+/* Request m's method: the name of its code when known (static, in
+ * cache), else its string (in m's block). */
+static const char *
+method_of(const struct dmsg *m)
+{
+	return m->method_code > SIPM_OTHER ? sip_method_name(m->method_code) :
+	    m->m->method;
 }
 
 /* True when request m's transaction got a final response in d (final),
@@ -270,7 +289,7 @@ detect_request_answered(struct detect *dt, const struct dialog *d,
 		p->max_len = len;
 		p->frame = m->frame;
 		p->ts_ns = m->ts_ns;
-		text_copy_str(p->method, sizeof(p->method), m->m->method);
+		text_copy_str(p->method, sizeof(p->method), method_of(m));
 	}
 }
 

@@ -836,27 +836,40 @@ translated(const struct copy_key *a, const struct copy_key *b,
 	return true;
 }
 
+/* A note's To tag (struct detect_copy). */
+static const char *
+copy_to_tag(const struct detect_copy *c)
+{
+	return c->key + c->key_len;
+}
+
 /*
  * Fills note c's key from the method, Via branch and From tag of s,
- * truncated to 15, 79 and 63 bytes.  c is zeroed (copy_new): the packed
+ * truncated to 15, 79 and 63 bytes, and its To tag (63): the packed
  * strings end in zeros up to key_len, the used bytes rounded up to NH's
  * 16-byte words (a typical key is 64 bytes: hashing the whole 160 took
- * most of a note's time).
+ * most of a note's time).  Only those bytes are written: c comes from
+ * copy_new not zeroed (zeroing the whole note wrote twice the lines a
+ * note with short strings reads).
  */
 static void
 copy_key_set(struct detect_copy *c, const struct sipmsg *s)
 {
+	size_t ml = strnlen(s->method, 15);
 	size_t bl = strnlen(s->via[0].branch, 79);
 	size_t fl = strnlen(s->from_tag, 63);
+	const char *to = s->to_tag != NULL ? s->to_tag : "";
 	size_t used;
 
-	_Static_assert(sizeof(c->key) == 16 + 80 + 64, "the key's room");
-	text_copy_str(c->key, 16, s->method);
-	memcpy(c->key + 16, s->via[0].branch, bl);
+	_Static_assert(sizeof(c->key) == 16 + 80 + 64 + 64, "the key's room");
 	c->tag_at = (uint8_t)(16 + bl + 1);
-	memcpy(c->key + c->tag_at, s->from_tag, fl);
 	used = (c->tag_at + fl + 1 + 15) / 16 * 16;
 	c->key_len = (uint16_t)(used < 64 ? 64 : used);
+	memset(c->key, 0, c->key_len);
+	memcpy(c->key, s->method, ml);
+	memcpy(c->key + 16, s->via[0].branch, bl);
+	memcpy(c->key + c->tag_at, s->from_tag, fl);
+	text_copy_str(c->key + c->key_len, 64, to);
 }
 
 /* The key two copies of one message share (struct detect_copy). */
@@ -907,7 +920,9 @@ joiner_new(struct detect *dt, const struct dialog *d)
 	if (dt->joiners.n >= DETECT_COPY_DIALOGS)
 		return NULL;
 	/* A spare one (its Call-ID's buffer kept if large enough) or a
-	 * new one, zeroed as calloc would. */
+	 * new one, zeroed as calloc would but for its peers (read only
+	 * below npeers, each written whole by pair_one): 192 bytes of a
+	 * cold record not written. */
 	if ((j = dt->joiner_spare) != NULL) {
 		dt->joiner_spare = j->spare;
 		id = j->call_id;
@@ -925,7 +940,7 @@ joiner_new(struct detect *dt, const struct dialog *d)
 		free(j);
 		return NULL;
 	}
-	memset(j, 0, sizeof(*j));
+	memset(j, 0, offsetof(struct detect_joiner, peer));
 	j->call_id = id;
 	j->call_id_size = size;
 	text_copy_str(j->call_id, n + 1, d->call_id);
@@ -958,7 +973,16 @@ joiner_release(struct detect *dt, struct detect_joiner *j)
 	dt->joiner_spare = j;
 }
 
-/* A note, zeroed as calloc would: a spare one or a new one. */
+/* Bytes of a note's block: whole lines, so that it starts one. */
+#define COPY_BLOCK ((sizeof(struct detect_copy) + 63) / 64 * 64)
+
+/*
+ * A note, a spare one or a new one, not zeroed: detect_copy_note sets
+ * every member but node (htab_add's), and copy_key_set what of the key
+ * is read.  Zeroing it wrote six lines of a block last used a second
+ * ago, cold, where a note uses three; a new one is 64-byte aligned so
+ * that it does.
+ */
 static struct detect_copy *
 copy_new(struct detect *dt)
 {
@@ -966,9 +990,8 @@ copy_new(struct detect *dt)
 
 	if (c != NULL)
 		dt->copy_spare = c->newer;
-	else if ((c = malloc(sizeof(*c))) == NULL)
+	else if ((c = aligned_alloc(64, COPY_BLOCK)) == NULL)
 		return NULL;
-	memset(c, 0, sizeof(*c));
 	return c;
 }
 
@@ -1184,17 +1207,17 @@ detect_copy_note(struct detect *dt, const struct dialog *d,
 		joiner_release(dt, j);
 		return;
 	}
+	c->newer = NULL;
 	c->owner = j;
 	c->ts_ns = r->ts_ns;
-	c->cap_idx = r->cap_idx;
 	c->frame = r->frame;
+	c->cap_idx = r->cap_idx;
 	c->src = r->src;
 	c->dst = r->dst;
 	c->is_request = s->is_request;
 	c->cseq = s->cseq;
 	c->status = s->status;
 	copy_key_set(c, s);
-	text_copy_str(c->to_tag, sizeof(c->to_tag), s->to_tag ? s->to_tag : "");
 	h = copy_hash(c);
 	key_of_copy(c, &kc);
 	/* Its copies on another segment, under another Call-ID. */
@@ -1208,7 +1231,7 @@ detect_copy_note(struct detect *dt, const struct dialog *d,
 		struct ep pub;
 
 		if (o->owner == j || strcmp(o->owner->call_id, j->call_id) == 0 ||
-		    strcmp(o->to_tag, c->to_tag) != 0)
+		    strcmp(copy_to_tag(o), copy_to_tag(c)) != 0)
 			continue;
 		key_of_copy(o, &ko);
 		if (same_copy(&kc, &ko) && translated(&kc, &ko, &seg, &pub))
@@ -1221,7 +1244,7 @@ detect_copy_note(struct detect *dt, const struct dialog *d,
 	mfull = false;
 	if (dt->misses.n > 0 || j->ncopies >= DETECT_COPY_PER_DIALOG) {
 		cid = joiner_cid(j);
-		hm = htab_hash(c->to_tag, strlen(c->to_tag), h);
+		hm = htab_hash(copy_to_tag(c), strlen(copy_to_tag(c)), h);
 		mfull = miss_check(dt, &kc, hm, cid);
 	}
 	/* A key noted DETECT_COPY_SCAN times already is no message seen at

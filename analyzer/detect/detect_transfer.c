@@ -87,8 +87,8 @@ detect_transfer_failure(struct detect *dt, const struct dialog *d,
 			accepted = false;
 		}
 	}
-	if (inv != NULL && inv->m->replaces[0] != '\0' &&
-	    d->final_status == 481) {
+	if (inv != NULL && d->final_status == 481 &&
+	    !detect_str_empty(inv->m, inv->m->replaces)) {
 		f = detect_finding_add(fs, SYMPTOM_TRANSFER_FAILURE, 0.6, explanation, rem,
 		    "INVITE with Replaces answered 481: the replaced dialog "
 		    "is unknown to the far end");

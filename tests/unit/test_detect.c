@@ -461,6 +461,85 @@ test_judged_over_junk(void)
 	tb_free(&b);
 }
 
+/* detect_from_caller worked out with strcmp, as the memo's answer must
+ * be: requests carry the sender's From tag, responses the requester's. */
+static bool
+side_by_strcmp(const struct dialog *d, const struct dmsg *m)
+{
+	bool caller_tag;
+
+	if (d->from_tag[0] == '\0' || m->m->from_tag[0] == '\0')
+		return m->m->is_request;
+	caller_tag = strcmp(m->m->from_tag, d->from_tag) == 0;
+	return m->m->is_request ? caller_tag : !caller_tag;
+}
+
+/*
+ * A message's side by its From tag (from_caller's tag_eq, a memcmp over
+ * the message tag's length and NUL): a BYE from the callee whose tag is
+ * a prefix of the caller's, and one whose tag extends it, are the
+ * callee's; tags as long as the dialog's copy holds and longer are
+ * judged as strcmp judges them.
+ */
+static void
+test_side_by_tag(void)
+{
+	static const char *const bye_tags[] = { "abc", "abcdefx", "" };
+	char big[200];
+	struct tb b;
+
+	for (size_t k = 0; k < sizeof(bye_tags) / sizeof(bye_tags[0]); k++) {
+		tb_init(&b);
+		tb_add(&b, T0, PH, 5060, SV, 5060, -1,
+		    "INVITE sip:s@" SV " SIP/2.0\n"
+		    "Via: SIP/2.0/UDP " PH ":5060;branch=z9hG4bKside1\n"
+		    "From: <sip:p@" PH ">;tag=abcdef\nTo: <sip:s@" SV ">\n"
+		    "Call-ID: side%zu\nCSeq: 1 INVITE\n\n", k);
+		tb_add(&b, T0 + MS, SV, 5060, PH, 5060, -1,
+		    "SIP/2.0 200 OK\n"
+		    "Via: SIP/2.0/UDP " PH ":5060;branch=z9hG4bKside1\n"
+		    "From: <sip:p@" PH ">;tag=abcdef\n"
+		    "To: <sip:s@" SV ">;tag=%s\n"
+		    "Call-ID: side%zu\nCSeq: 1 INVITE\n\n", bye_tags[k], k);
+		tb_add(&b, T0 + SEC, SV, 5060, PH, 5060, -1,
+		    "BYE sip:p@" PH " SIP/2.0\n"
+		    "Via: SIP/2.0/UDP " SV ":5060;branch=z9hG4bKside2\n"
+		    "From: <sip:s@" SV ">;tag=%s\n"
+		    "To: <sip:p@" PH ">;tag=abcdef\n"
+		    "Call-ID: side%zu\nCSeq: 1 BYE\n\n", bye_tags[k], k);
+		CU_ASSERT_EQUAL_FATAL(b.d->nmsgs, 3);
+		CU_ASSERT(detect_from_caller(b.d, &b.d->msgs[0]));
+		CU_ASSERT(!detect_from_caller(b.d, &b.d->msgs[1]));
+		/* No tag at all: its addresses (the callee's). */
+		CU_ASSERT(!detect_from_caller(b.d, &b.d->msgs[2]));
+		tb_finish(&b);
+		tb_free(&b);
+	}
+	/* Tags of 120 to 199 bytes: whatever the copies keep, strcmp's
+	 * answer. */
+	for (size_t n = 120; n < sizeof(big); n += 7) {
+		memset(big, 'q', n);
+		big[n] = '\0';
+		tb_init(&b);
+		tb_add(&b, T0, PH, 5060, SV, 5060, -1,
+		    "INVITE sip:s@" SV " SIP/2.0\n"
+		    "Via: SIP/2.0/UDP " PH ":5060;branch=z9hG4bKlong1\n"
+		    "From: <sip:p@" PH ">;tag=%s\nTo: <sip:s@" SV ">\n"
+		    "Call-ID: long%zu\nCSeq: 1 INVITE\n\n", big, n);
+		tb_add(&b, T0 + MS, SV, 5060, PH, 5060, -1,
+		    "SIP/2.0 200 OK\n"
+		    "Via: SIP/2.0/UDP " PH ":5060;branch=z9hG4bKlong1\n"
+		    "From: <sip:p@" PH ">;tag=%s\nTo: <sip:s@" SV ">;tag=t\n"
+		    "Call-ID: long%zu\nCSeq: 1 INVITE\n\n", big, n);
+		CU_ASSERT_EQUAL_FATAL(b.d->nmsgs, 2);
+		for (size_t i = 0; i < b.d->nmsgs; i++)
+			CU_ASSERT_EQUAL(detect_from_caller(b.d, &b.d->msgs[i]),
+			    side_by_strcmp(b.d, &b.d->msgs[i]));
+		tb_finish(&b);
+		tb_free(&b);
+	}
+}
+
 int
 main(void)
 {
@@ -472,6 +551,7 @@ main(void)
 		{ "join notes and records used again", test_join_reuse },
 		{ "join keys tell the strings apart", test_join_keys },
 		{ "a dialog judged over junk as over zeros", test_judged_over_junk },
+		{ "a message's side by its From tag", test_side_by_tag },
 		{ NULL, NULL }
 	};
 

@@ -376,6 +376,54 @@ test_paths_bounded(void)
 	tb_free(&b);
 }
 
+/*
+ * A path keeps the method of its largest answered request by its code
+ * when the dialog table knows it, by its string for a method it has no
+ * code for; a response of another CSeq method (the same number) answers
+ * nothing.
+ */
+static void
+test_paths_method(void)
+{
+	static const char *const methods[] = { "OPTIONS", "FOOBAR", "ACK" };
+	struct tb b;
+	uint16_t port = 40000;
+
+	for (size_t k = 0; k < sizeof(methods) / sizeof(methods[0]); k++) {
+		const char *mt = methods[k];
+
+		tb_init(&b);
+		tb_add(&b, T0, PH, port, SV, 5060, -1,
+		    "%s sip:s@" SV " SIP/2.0\n"
+		    "Via: SIP/2.0/UDP " PH ":%u;branch=z9hG4bKpm%zu\n"
+		    "From: <sip:p@" PH ">;tag=pm\nTo: <sip:s@" SV ">\n"
+		    "Call-ID: pm%zu\nCSeq: 7 %s\n\n", mt, port, k, k, mt);
+		/* A response of CSeq 7 BARBAZ: not to it. */
+		tb_add(&b, T0 + MS, SV, 5060, PH, port, -1,
+		    "SIP/2.0 200 OK\n"
+		    "Via: SIP/2.0/UDP " PH ":%u;branch=z9hG4bKpm%zu\n"
+		    "From: <sip:p@" PH ">;tag=pm\nTo: <sip:s@" SV ">;tag=x\n"
+		    "Call-ID: pm%zu\nCSeq: 7 BARBAZ\n\n", port, k, k);
+		detect_request_answered(b.s.dt, b.d,
+		    &b.d->msgs[b.d->nmsgs - 1]);
+		CU_ASSERT_EQUAL(paths_with(b.s.dt, port, NULL), 0);
+		tb_add(&b, T0 + 2 * MS, SV, 5060, PH, port, -1,
+		    "SIP/2.0 200 OK\n"
+		    "Via: SIP/2.0/UDP " PH ":%u;branch=z9hG4bKpm%zu\n"
+		    "From: <sip:p@" PH ">;tag=pm\nTo: <sip:s@" SV ">;tag=x\n"
+		    "Call-ID: pm%zu\nCSeq: 7 %s\n\n", port, k, k, mt);
+		detect_request_answered(b.s.dt, b.d,
+		    &b.d->msgs[b.d->nmsgs - 1]);
+		CU_ASSERT_EQUAL_FATAL(b.s.dt->npaths, 1);
+		CU_ASSERT_STRING_EQUAL(b.s.dt->paths[0].method, mt);
+		CU_ASSERT_EQUAL(b.s.dt->paths[0].answered, 1);
+		CU_ASSERT_EQUAL(b.d->msgs[0].method_code,
+		    sip_method_code(mt));
+		tb_finish(&b);
+		tb_free(&b);
+	}
+}
+
 int
 main(void)
 {
@@ -386,6 +434,7 @@ main(void)
 		{ "oversize: cut, reassembly", test_oversize_cut },
 		{ "oversize: silent", test_oversize_silent },
 		{ "oversize: paths", test_paths_bounded },
+		{ "oversize: paths, methods", test_paths_method },
 		{ NULL, NULL }
 	};
 
