@@ -320,6 +320,9 @@ same_bytes(const struct dialog *d, const uint8_t *msg, size_t len,
 	for (size_t i = d->nmsgs; i-- > 0;) {
 		const struct sipmsg *m;
 
+		/* The first messages' hashes are told apart in d itself. */
+		if (i < DIALOG_FP && d->raw_fp[i] != (uint16_t)h)
+			continue;
 		if (d->msgs[i].raw_hash != h)
 			continue;
 		m = d->msgs[i].m;
@@ -668,6 +671,11 @@ kind_of(uint8_t c)
 	memset((char *)(d) + DIALOG_END(a), 0, \
 	    offsetof(struct dialog, b) - DIALOG_END(a))
 
+/* The fingerprints filled holes: a dialog is still one block of 2,304
+ * bytes from the pool (dialog.h). */
+_Static_assert(sizeof(struct dialog) <= 9 * POOL_STEP,
+    "struct dialog grew past its pool class");
+
 _Static_assert(DIALOG_END(call_id) <= offsetof(struct dialog, first_method) &&
     DIALOG_END(first_method) <= offsetof(struct dialog, from) &&
     DIALOG_END(from) <= offsetof(struct dialog, to) &&
@@ -681,7 +689,7 @@ _Static_assert(DIALOG_END(call_id) <= offsetof(struct dialog, first_method) &&
 /*
  * A new dialog, zeroed but for its long strings, which are made empty
  * (dialog.h: the bytes past a string's end are not set): 1,784 of its
- * 2,232 bytes not written, about 230 instructions a dialog.  The spans
+ * 2,304 bytes not written, about 230 instructions a dialog.  The spans
  * are constants, so each memset is a few stores.
  */
 static void
@@ -765,6 +773,21 @@ same_transaction_copy(const struct dmsg *a, const struct sipmsg *m,
 	    ep_eq(&a->src, &p->src) && ep_eq(&a->dst, &p->dst);
 }
 
+/*
+ * 16 bits of a hash of the fields same_transaction_copy() compares
+ * first: messages of different fingerprints differ there.  A multiply by
+ * an odd constant spreads every bit of the packed fields into the top
+ * ones.
+ */
+static uint16_t
+key_fp(bool request, uint32_t cseq, int status)
+{
+	uint64_t x = ((uint64_t)cseq | (uint64_t)(uint32_t)status << 32) ^
+	    (uint64_t)request << 63;
+
+	return (uint16_t)((x * 0x9e3779b97f4a7c15ULL) >> 48);
+}
+
 /* How far back to look for the original of a retransmission. */
 #define RETRANS_WINDOW 64
 
@@ -773,10 +796,15 @@ find_original(struct dialog *d, const struct sipmsg *m, struct mcode mc,
     const struct pkt *p)
 {
 	size_t lo = d->nmsgs > RETRANS_WINDOW ? d->nmsgs - RETRANS_WINDOW : 0;
+	uint16_t fp = key_fp(m->is_request, m->cseq, m->status);
 
-	for (size_t i = d->nmsgs; i-- > lo;)
+	for (size_t i = d->nmsgs; i-- > lo;) {
+		/* The first messages are refused in d, their entries unread. */
+		if (i < DIALOG_FP && d->key_fp[i] != fp)
+			continue;
 		if (same_transaction_copy(&d->msgs[i], m, mc, p))
 			return &d->msgs[i];
+	}
 	return NULL;
 }
 
@@ -930,6 +958,12 @@ store_msg(struct dialog_table *t, struct dialog *d, struct sipmsg *m,
 		t->bytes += (ncap - d->msgs_cap) * sizeof(*nm);
 		d->msgs_cap = ncap;
 	}
+	if (d->nmsgs < DIALOG_FP) {
+		d->raw_fp[d->nmsgs] = (uint16_t)raw_hash;
+		d->key_fp[d->nmsgs] = key_fp(m->is_request, m->cseq,
+		    m->status);
+	}
+	d->recent[d->nmsgs % DIALOG_RECENT] = m;
 	dm = &d->msgs[d->nmsgs++];
 	/* Zeroed up to the retransmissions' times and frames: only the
 	 * first min(retrans, DIALOG_RETRANS_KEPT) are ever read, each set
@@ -1046,7 +1080,7 @@ dialog_table_add(struct dialog_table *t, struct sipmsg *m,
  * repeats (a response repeats its request's Via, From, To; the next
  * request its From and To); older ones would mostly cost cache misses.
  */
-#define PRIORS 4
+#define PRIORS DIALOG_RECENT
 
 /*
  * sipmsg_lend.prior for dialog_table_take: the newest messages of the
@@ -1085,10 +1119,12 @@ prior_msgs(void *user, const char *call_id, const struct sipmsg **out,
 	    (t->known = find_original(d, same->m, dmsg_mcode(same),
 	    t->take_pkt)) != NULL)
 		return SIPMSG_PRIOR_STOP;
+	if (d == NULL)
+		return 0;
 	if (max > PRIORS)
 		max = PRIORS;
-	for (size_t i = d != NULL ? d->nmsgs : 0; i-- > 0 && n < max;) {
-		out[n] = d->msgs[i].m;
+	for (size_t i = d->nmsgs; i-- > 0 && n < max;) {
+		out[n] = d->recent[i % DIALOG_RECENT];
 		/* Their first lines (raw, memo spans) are read next. */
 		__builtin_prefetch(out[n]);
 		n++;

@@ -61,6 +61,9 @@ enum dialog_state {
 };
 
 #define DIALOG_RETRANS_KEPT 16
+/* Sizes of struct dialog's recent[], raw_fp[] and key_fp[] (private). */
+#define DIALOG_RECENT 4
+#define DIALOG_FP 16
 
 /*
  * The methods the analyzer asks about, as codes (struct dmsg's
@@ -198,12 +201,12 @@ struct dialog {
 	struct hnode node;        /* dialog table linkage (private) */
 	char call_id[256];        /* the key: compared right after node.hash */
 	struct dialog *lru_prev, *lru_next; /* private */
-	int lru;                  /* private: which expiry list */
 
 	uint64_t id;              /* 1-based, in order of first message */
 	enum dialog_kind kind;
 	enum dialog_state state;
 	uint32_t cap_idx;         /* capture of the first message */
+	int lru;                  /* private: which expiry list */
 
 	int64_t start_ns;         /* first message */
 	int64_t ring_ns;          /* first 18x, 0 none */
@@ -215,9 +218,25 @@ struct dialog {
 	uint32_t initial_cseq;
 	int final_status;         /* final status of the initial request, 0 none */
 	int nforks;               /* distinct To tags answering the initial request */
+	uint8_t first_code;       /* private: enum sip_method of first_method
+	                           * (SIPM_NONE: not known) */
+	bool evicted;             /* emitted early to respect the memory cap */
 
 	struct dmsg *msgs;        /* unique messages in capture order */
 	size_t nmsgs, msgs_cap;
+	/*
+	 * Private to the dialog table (dialog.c, prior_msgs): what each
+	 * message's take asks of the messages before it, kept here so that
+	 * it reads no entry of msgs: the newest DIALOG_RECENT messages
+	 * (msgs[i].m at recent[i % DIALOG_RECENT]) and, for the first
+	 * DIALOG_FP messages, 16 bits of raw_hash (raw_fp) and of a hash of
+	 * key_request, key_cseq and key_status (key_fp).
+	 */
+	struct sipmsg *recent[DIALOG_RECENT];
+	uint16_t raw_fp[DIALOG_FP];
+	uint16_t key_fp[DIALOG_FP];
+	/* (first_code, evicted and lru sit in what were holes: the struct
+	 * is 2,304 bytes, its pool class in dialog.c.) */
 	uint64_t retrans_total;
 	uint64_t dropped_msgs;    /* beyond CAP_DIALOG_MESSAGES */
 	size_t raw_bytes;         /* raw bytes kept */
@@ -225,8 +244,6 @@ struct dialog {
 	void *media_eps;          /* private to analysis.c: announced endpoints */
 
 	char first_method[32];
-	uint8_t first_code;       /* private: enum sip_method of first_method
-	                           * (SIPM_NONE: not known) */
 	char from[256], to[256];  /* user@host of the initial request */
 	char from_tag[128];
 
@@ -265,7 +282,6 @@ struct dialog {
 		bool other_affected;  /* ... with a failure finding */
 		uint32_t counted;     /* ... these symptom ids */
 	} join;
-	bool evicted;             /* emitted early to respect the memory cap */
 	struct findings *findings; /* detector results (detect.h), owned; NULL none */
 	/*
 	 * Private to the detectors (detect.c): where detect_initial and

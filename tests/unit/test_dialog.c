@@ -433,12 +433,35 @@ test_take_matches_add(void)
 
 /*
  * A byte-identical retransmission is folded without being parsed: with
- * the stored copy's status doctored (in the message and the table's key
- * copy), a parse of the new copy would no longer match it and be stored
- * as new; the bytes still match.  Without anomaly counters a parse
+ * the stored copy's status doctored (in the message, the table's key
+ * copy and its fingerprint), a parse of the new copy would no longer
+ * match it and be stored as new; the bytes still match.  Without anomaly counters a parse
  * cannot vouch that a copy would count none, so copies are parsed; and
  * a copy differing in one byte is parsed.
  */
+/*
+ * The transaction fingerprint (dialog.h key_fp) the table keeps for a
+ * message of call "bb" with this first line, CSeq 1 INVITE: the first
+ * message of a table of its own.
+ */
+static uint16_t
+key_fp_of(const char *first_line)
+{
+	struct dialog_table *t = dialog_table_new(NULL, NULL);
+	struct rawmsg r;
+	struct pkt p = mkpkt(0, SEC);
+	struct dialog *d;
+	uint16_t fp;
+
+	rawmsg(&r, "bb", first_line, 1, "INVITE", "tt", "z1", 0, SEC);
+	CU_ASSERT_EQUAL(dialog_table_take(t, (const uint8_t *)r.text, r.len,
+	    NULL, &p, 0, NULL, &d), DIALOG_TAKE_NEW);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+	fp = d->key_fp[0];
+	dialog_table_free(t);
+	return fp;
+}
+
 static void
 test_take_by_bytes(void)
 {
@@ -466,6 +489,7 @@ test_take_by_bytes(void)
 		CU_ASSERT_PTR_NOT_NULL_FATAL(d);
 		d->msgs[0].m->status = 299;
 		d->msgs[0].key_status = 299;
+		d->key_fp[0] = key_fp_of("SIP/2.0 299 OK");
 		p = mkpkt(0, 2 * SEC);
 		CU_ASSERT_EQUAL(dialog_table_take(t, (const uint8_t *)a.text,
 		    a.len, NULL, &p, 0, pa, &d), counted ? DIALOG_TAKE_RETRANS :
@@ -881,6 +905,94 @@ code_by_strcmp(const char *s)
 }
 
 /*
+ * A dialog of more messages than it keeps fingerprints of (DIALOG_FP:
+ * the raw bytes' and the transaction keys', dialog.h): a copy of a
+ * message before the limit and of one after it, with the same bytes and
+ * with other bytes of the same transaction, is each folded into its own
+ * original, by take as by parse + add; a response with the CSeq of a
+ * stored request, and a request of a new CSeq, are new.
+ */
+static void
+test_take_past_fingerprints(void)
+{
+	enum { N = DIALOG_FP + 24 };
+	struct log la = { 0 }, lb = { 0 };
+	struct dialog_table *ta = dialog_table_new(log_done, &la);
+	struct dialog_table *tb = dialog_table_new(log_done, &lb);
+	struct anomalies ana, anb;
+	static struct rawmsg r[N];
+	const int copied[] = { 0, 3, DIALOG_FP - 1, DIALOG_FP, N - 2 };
+	struct dialog *d;
+	char br[16];
+	int64_t ts = SEC;
+
+	memset(&ana, 0, sizeof(ana));
+	memset(&anb, 0, sizeof(anb));
+	for (int i = 0; i < N; i++, ts += SEC / 100) {
+		struct pkt p = mkpkt(1, ts);
+
+		snprintf(br, sizeof(br), "zfp%d", i);
+		rawmsg(&r[i], "fp-call", "INFO sip:bob@10.0.0.3 SIP/2.0", i + 1,
+		    "INFO", "tt", br, 1, ts);
+		CU_ASSERT_EQUAL(take_and_add(ta, tb, r[i].text, r[i].len, true,
+		    &p, &ana, &anb), DIALOG_TAKE_NEW);
+	}
+	for (size_t k = 0; k < sizeof(copied) / sizeof(copied[0]); k++) {
+		int i = copied[k];
+		struct rawmsg o = r[i];
+		char *cl = strstr(o.text, "Content-Length");
+		struct pkt p = mkpkt(1, ts);
+
+		/* The same bytes: folded before the parse. */
+		CU_ASSERT_EQUAL(take_and_add(ta, tb, r[i].text, r[i].len, true,
+		    &p, &ana, &anb), DIALOG_TAKE_RETRANS);
+		/* Other bytes, the same transaction: folded after it. */
+		memmove(cl + 12, cl, o.len - (size_t)(cl - o.text) + 1);
+		memcpy(cl, "Subject: x\r\n", 12);
+		o.len += 12;
+		CU_ASSERT_EQUAL(take_and_add(ta, tb, o.text, o.len, true, &p,
+		    &ana, &anb), DIALOG_TAKE_RETRANS);
+		/* A response to it (same CSeq, a status): new. */
+		snprintf(br, sizeof(br), "zfp%d", i);
+		rawmsg(&o, "fp-call", "SIP/2.0 200 OK", i + 1, "INFO", "tt", br,
+		    0, ts);
+		p = mkpkt(0, ts);
+		CU_ASSERT_EQUAL(take_and_add(ta, tb, o.text, o.len, true, &p,
+		    &ana, &anb), DIALOG_TAKE_NEW);
+		ts += SEC / 100;
+	}
+	/* A request of a new CSeq: new (and hands back the dialog). */
+	{
+		struct rawmsg o;
+		struct pkt p = mkpkt(1, ts);
+
+		rawmsg(&o, "fp-call", "INFO sip:bob@10.0.0.3 SIP/2.0", N + 1,
+		    "INFO", "tt", "zfpn", 1, ts);
+		bool rt = true;
+
+		CU_ASSERT_EQUAL(dialog_table_take(ta, (const uint8_t *)o.text,
+		    o.len, NULL, &p, 0, &ana, &d), DIALOG_TAKE_NEW);
+		CU_ASSERT_PTR_NOT_NULL(dialog_table_add(tb,
+		    sipmsg_parse((const uint8_t *)o.text, o.len, &anb), &p, 0,
+		    &anb, &rt));
+		CU_ASSERT(!rt);
+	}
+	CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+	for (int i = 0; i < N; i++) {
+		bool c = false;
+
+		for (size_t k = 0; k < sizeof(copied) / sizeof(copied[0]); k++)
+			c = c || copied[k] == i;
+		CU_ASSERT_EQUAL(d->msgs[i].retrans, c ? 2 : 0);
+	}
+	dialog_table_free(ta);
+	dialog_table_free(tb);
+	CU_ASSERT_EQUAL(la.n, 1);
+	CU_ASSERT_EQUAL(la.n, lb.n);
+	CU_ASSERT_STRING_EQUAL(la.line[0], lb.line[0]);
+}
+
+/*
  * sip_method_code is strcmp against the names: every name, each prefix,
  * each with one byte changed or added, lower case, and many random
  * strings of the names' letters.
@@ -1046,6 +1158,8 @@ main(void)
 	    test_take_index_moves);
 	CU_add_test(s, "take: every kind of copy, as parse + add",
 	    test_take_every_copy);
+	CU_add_test(s, "take: copies past the kept fingerprints",
+	    test_take_past_fingerprints);
 	CU_add_test(s, "method codes: strcmp's answer", test_method_codes);
 	CU_add_test(s, "method codes: comparisons", test_method_compare);
 	CU_add_test(s, "method codes: stored messages", test_stored_codes);
