@@ -984,6 +984,36 @@ clamp_count(int n, int cap)
 	return n < 0 ? 0 : n > cap ? cap : n;
 }
 
+/* arena_str() with the length noted in, or taken from, lens (pack()). */
+_Static_assert(SDP_I_LINE_BYTES <= 256 && SDP_O_USER_BYTES <= 256 &&
+    SDP_ADDR_TEXT_BYTES <= 256 && SDP_O_SESS_ID_BYTES <= 256 &&
+    SDP_MEDIA_NAME_BYTES <= 256 && SDP_PROTO_BYTES <= 256 &&
+    SDP_CODEC_BYTES <= 256 && SDP_CAND_TYPE_BYTES <= 256,
+    "a kept SDP string's length must fit sdp_plan's uint8_t");
+static inline __attribute__((always_inline)) const char *
+pack_str(struct arena *a, struct sdp_plan *lens, bool use_lens,
+    const char *s, size_t cap)
+{
+	size_t n;
+	char *d;
+
+	if (use_lens) {
+		n = lens->len[lens->nstr++];
+	} else {
+		n = s != NULL ? strnlen(s, cap - 1) : 0;
+		if (lens != NULL)
+			lens->len[lens->nstr++] = (uint8_t)n;
+	}
+	if (n == 0)
+		return "";
+	d = arena_take(a, n + 1, 1);
+	if (d == NULL)
+		return "";
+	memcpy(d, s, n);
+	d[n] = '\0';
+	return d;
+}
+
 /*
  * Lays src out in a: struct sdp, media[], every media's cand[] then
  * payloads[] (pointer-aligned structs first, ints next, strings last, so
@@ -996,9 +1026,16 @@ clamp_count(int n, int cap)
  * the compiler then knows there is no base and drops every copy, so the
  * measuring pass costs what the offsets and string lengths cost (it
  * was three fifths of the copying pass).
+ *
+ * The strings' lengths: with use_lens false each is measured (strnlen)
+ * and, when lens is not NULL, noted in lens in the order of the copies;
+ * with use_lens true they are taken from lens, as a measuring pass over
+ * the same src noted them (sdp_pack_planned: one strnlen a string
+ * instead of two).
  */
 static inline __attribute__((always_inline)) struct sdp *
-pack(struct arena *a, const struct sdp *src)
+pack(struct arena *a, const struct sdp *src, struct sdp_plan *lens,
+    bool use_lens)
 {
 	static const struct sdp_media no_media;
 	struct sdp *dst = arena_take(a, sizeof(*dst), _Alignof(struct sdp));
@@ -1032,11 +1069,11 @@ pack(struct arena *a, const struct sdp *src)
 		    sizeof(*pl[i]), _Alignof(int));
 	}
 	*d = *src;
-	d->o_user = arena_str(a, src->o_user, SDP_O_USER_BYTES);
-	d->o_sess_id = arena_str(a, src->o_sess_id, SDP_O_SESS_ID_BYTES);
-	d->origin_text = arena_str(a, src->origin_text, SDP_ADDR_TEXT_BYTES);
-	d->conn_text = arena_str(a, src->conn_text, SDP_ADDR_TEXT_BYTES);
-	d->i_line = arena_str(a, src->i_line, SDP_I_LINE_BYTES);
+	d->o_user = pack_str(a, lens, use_lens, src->o_user, SDP_O_USER_BYTES);
+	d->o_sess_id = pack_str(a, lens, use_lens, src->o_sess_id, SDP_O_SESS_ID_BYTES);
+	d->origin_text = pack_str(a, lens, use_lens, src->origin_text, SDP_ADDR_TEXT_BYTES);
+	d->conn_text = pack_str(a, lens, use_lens, src->conn_text, SDP_ADDR_TEXT_BYTES);
+	d->i_line = pack_str(a, lens, use_lens, src->i_line, SDP_I_LINE_BYTES);
 	d->media = media;
 	d->nmedia = nm;
 	for (int i = 0; i < slots; i++) {
@@ -1047,11 +1084,11 @@ pack(struct arena *a, const struct sdp *src)
 		int nc = clamp_count(sm->ncand, CAP_SDP_CANDIDATES);
 
 		*m = *sm;
-		m->media = arena_str(a, sm->media, SDP_MEDIA_NAME_BYTES);
-		m->proto = arena_str(a, sm->proto, SDP_PROTO_BYTES);
+		m->media = pack_str(a, lens, use_lens, sm->media, SDP_MEDIA_NAME_BYTES);
+		m->proto = pack_str(a, lens, use_lens, sm->proto, SDP_PROTO_BYTES);
 		m->conn_text = sm->conn_text == src->conn_text ? d->conn_text :
-		    arena_str(a, sm->conn_text, SDP_ADDR_TEXT_BYTES);
-		m->codec = arena_str(a, sm->codec, SDP_CODEC_BYTES);
+		    pack_str(a, lens, use_lens, sm->conn_text, SDP_ADDR_TEXT_BYTES);
+		m->codec = pack_str(a, lens, use_lens, sm->codec, SDP_CODEC_BYTES);
 		m->payloads = pl[i];
 		m->npayloads = np;
 		m->cand = cand[i];
@@ -1069,7 +1106,7 @@ pack(struct arena *a, const struct sdp *src)
 		for (int k = 0; k < nc; k++) {
 			struct sdp_candidate c = sm->cand[k];
 
-			c.type = arena_str(a, c.type, SDP_CAND_TYPE_BYTES);
+			c.type = pack_str(a, lens, use_lens, c.type, SDP_CAND_TYPE_BYTES);
 			if (cand[i] != NULL)
 				cand[i][k] = c;
 		}
@@ -1082,7 +1119,7 @@ sdp_pack_size(const struct sdp *s)
 {
 	struct arena a = { NULL, 0 };
 
-	(void)pack(&a, s);
+	(void)pack(&a, s, NULL, false);
 	return a.off;
 }
 
@@ -1093,15 +1130,27 @@ sdp_pack(const struct sdp *s, void *buf, size_t n)
 
 	if (buf == NULL || n < sdp_pack_size(s))
 		return NULL;
-	return pack(&a, s);
+	return pack(&a, s, NULL, false);
+}
+
+size_t
+sdp_pack_plan(const struct sdp *s, struct sdp_plan *p)
+{
+	struct arena a = { NULL, 0 };
+
+	p->nstr = 0;
+	(void)pack(&a, s, p, false);
+	p->size = a.off;
+	return a.off;
 }
 
 struct sdp *
-sdp_pack_measured(const struct sdp *s, void *buf)
+sdp_pack_planned(const struct sdp *s, struct sdp_plan *p, void *buf)
 {
 	struct arena a = { buf, 0 };
 
-	return buf != NULL ? pack(&a, s) : NULL;
+	p->nstr = 0;
+	return buf != NULL ? pack(&a, s, p, true) : NULL;
 }
 
 size_t

@@ -121,11 +121,23 @@ int sdp_parse_scratch(const uint8_t *body, size_t len, void *room,
 size_t sdp_pack_size(const struct sdp *s);
 struct sdp *sdp_pack(const struct sdp *s, void *buf, size_t n);
 /*
- * sdp_pack() for a caller that has just measured s (sdp_pack_size) and
- * gives buf of at least that size: the copy without measuring s again
- * (the measuring pass is a third of the packing).
+ * sdp_pack() in two steps, for a caller that lays out a block around the
+ * copy: sdp_pack_plan measures s (the size sdp_pack_size gives, returned
+ * and kept in p, and the length of every string it copies); then
+ * sdp_pack_planned copies the same, unchanged s into buf, which must hold
+ * p->size bytes and be aligned for any type, reading the lengths from p
+ * instead of measuring each string again.  p is the caller's (on its
+ * stack: about a hundred bytes).
  */
-struct sdp *sdp_pack_measured(const struct sdp *s, void *buf);
+#define SDP_PLAN_STRINGS (5 + CAP_SDP_MEDIA * (4 + CAP_SDP_CANDIDATES))
+struct sdp_plan {
+	size_t size;
+	unsigned nstr;                      /* pack()'s cursor in len[] */
+	uint8_t len[SDP_PLAN_STRINGS];      /* each < its SDP_*_BYTES <= 256 */
+};
+size_t sdp_pack_plan(const struct sdp *s, struct sdp_plan *p);
+struct sdp *sdp_pack_planned(const struct sdp *s, struct sdp_plan *p,
+    void *buf);
 
 const char *sdp_dir_name(enum sdp_dir d);
 /* True when media in this direction is expected from the offerer's view. */

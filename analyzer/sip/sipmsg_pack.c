@@ -93,7 +93,8 @@ msg_buf_pack(const struct msg_buf *b, const struct sipmsg_lend *lend)
 	const struct sipmsg *src = &b->m;
 	int nv = clamp_count(src->nvia, CAP_SIP_VIAS);
 	int nc = clamp_count(src->ncontact, CAP_SIP_CONTACTS);
-	size_t sdp_n = src->sdp != NULL ? sdp_pack_size(src->sdp) : 0;
+	struct sdp_plan plan;
+	size_t sdp_n = src->sdp != NULL ? sdp_pack_plan(src->sdp, &plan) : 0;
 	size_t n = 0, o_via, o_ct, o_sdp = 0, o_raw, o_area, cap;
 	struct sipmsg_via *via;
 	struct sipmsg_contact *ct;
@@ -124,8 +125,8 @@ msg_buf_pack(const struct msg_buf *b, const struct sipmsg_lend *lend)
 	 * inline "rep movsq" cost 2-3 times more (arena.h).
 	 */
 	arena_memcpy(d, src, sizeof(*d));
-	d->sdp = src->sdp != NULL ? sdp_pack_measured(src->sdp, blk + o_sdp) :
-	    NULL;
+	d->sdp = src->sdp != NULL ?
+	    sdp_pack_planned(src->sdp, &plan, blk + o_sdp) : NULL;
 	d->raw = blk + o_raw;
 	arena_memcpy(d->raw, src->raw, src->raw_len);
 	d->raw[src->raw_len] = '\0';

@@ -30,7 +30,8 @@
 #define sdp_parse_scratch ref_sdp_parse_scratch
 #define sdp_pack_size ref_sdp_pack_size
 #define sdp_pack ref_sdp_pack
-#define sdp_pack_measured ref_sdp_pack_measured
+#define sdp_pack_plan ref_sdp_pack_plan
+#define sdp_pack_planned ref_sdp_pack_planned
 #define sdp_dir_name ref_sdp_dir_name
 #define sdp_dir_sends ref_sdp_dir_sends
 #define sdp_dir_receives ref_sdp_dir_receives
@@ -42,7 +43,9 @@ int ref_sdp_parse_scratch(const uint8_t *body, size_t len, void *room,
     struct sdp **out, struct anomalies *an);
 size_t ref_sdp_pack_size(const struct sdp *s);
 struct sdp *ref_sdp_pack(const struct sdp *s, void *buf, size_t n);
-struct sdp *ref_sdp_pack_measured(const struct sdp *s, void *buf);
+size_t ref_sdp_pack_plan(const struct sdp *s, struct sdp_plan *p);
+struct sdp *ref_sdp_pack_planned(const struct sdp *s, struct sdp_plan *p,
+    void *buf);
 const char *ref_sdp_dir_name(enum sdp_dir d);
 bool ref_sdp_dir_sends(enum sdp_dir d);
 bool ref_sdp_dir_receives(enum sdp_dir d);
@@ -53,7 +56,8 @@ bool ref_sdp_dir_receives(enum sdp_dir d);
 #undef sdp_parse_scratch
 #undef sdp_pack_size
 #undef sdp_pack
-#undef sdp_pack_measured
+#undef sdp_pack_plan
+#undef sdp_pack_planned
 #undef sdp_dir_name
 #undef sdp_dir_sends
 #undef sdp_dir_receives
@@ -724,14 +728,18 @@ test_pack(void)
 	CU_ASSERT_PTR_EQUAL_FATAL(c, (struct sdp *)buf);
 	CU_ASSERT_EQUAL(sdp_pack_size(c), n);
 	{
-		/* Without measuring again: the same n bytes, byte for byte
-		 * once each pointer is taken relative to its block. */
+		/* Planned (each string measured once): the same n bytes,
+		 * byte for byte once each pointer is taken relative to its
+		 * block. */
 		char *buf2 = calloc(1, n);
+		struct sdp_plan plan;
 		struct sdp *c2;
 
-		CU_ASSERT_PTR_NULL(sdp_pack_measured(s, NULL));
+		CU_ASSERT_EQUAL(sdp_pack_plan(s, &plan), n);
+		CU_ASSERT_EQUAL(plan.size, n);
+		CU_ASSERT_PTR_NULL(sdp_pack_planned(s, &plan, NULL));
 		CU_ASSERT_PTR_NOT_NULL_FATAL(buf2);
-		c2 = sdp_pack_measured(s, buf2);
+		c2 = sdp_pack_planned(s, &plan, buf2);
 		CU_ASSERT_PTR_EQUAL_FATAL(c2, (struct sdp *)buf2);
 		CU_ASSERT_EQUAL(sdp_pack_size(c2), n);
 		CU_ASSERT_EQUAL(c2->nmedia, c->nmedia);
@@ -1241,6 +1249,8 @@ test_reference(void)
 		size_t len;
 		uint8_t *body;
 		struct sdp *s1 = NULL, *s2 = NULL, *t1 = NULL, *t2 = NULL;
+		struct sdp *pk = NULL;
+		struct sdp_plan plan;
 		struct anomalies an1, an2, an3, an4;
 		int r1, r2, r3, r4;
 
@@ -1276,6 +1286,19 @@ test_reference(void)
 			if (strcmp(d1, d2) != 0 ||
 			    sdp_pack_size(t1) != ref_sdp_pack_size(t2))
 				bad++;
+			/* Packed from a plan: the strings' noted lengths. */
+			if (sdp_pack_plan(t1, &plan) != sdp_pack_size(t1) ||
+			    (pk = malloc(plan.size)) == NULL ||
+			    sdp_pack_planned(t1, &plan, pk) != pk)
+				bad++;
+			else {
+				dump_sdp(pk, d1, sizeof(d1));
+				if (strcmp(d1, d2) != 0 ||
+				    sdp_pack_size(pk) != plan.size)
+					bad++;
+			}
+			free(pk);
+			pk = NULL;
 		}
 		if (bad > 0 && !shown) {
 			/* The first difference, for whoever breaks it. */
