@@ -291,38 +291,52 @@ struct hscan {
  * st->hdr_len set) or hits a cap (-1, counted, st->rc ERROR).  The
  * notes are kept in st (locals once inlined) until the end: through ln
  * every step cost a load and a store of ln->n (the packet bytes may
- * alias it, as far as the compiler knows).
+ * alias it, as far as the compiler knows).  bounded (a constant once
+ * inlined) says e < CAP_SIP_MSG_BYTES, as header_lines_sse2() keeps
+ * it: then e fits the notes and the next line cannot start past the
+ * message cap, and neither is tested.
  */
-static inline int
+static inline __attribute__((always_inline)) int
 header_line(const uint8_t *p, size_t e, struct hscan *st,
-    struct sipframe_lines *ln, struct anomalies *an)
+    struct sipframe_lines *ln, struct anomalies *an, bool bounded)
 {
-	size_t pos = st->pos, k = e - pos, content;
+	size_t pos = st->pos, k = e - pos;
+	unsigned c;
 
 	/* Offsets past 16 bits end the noting (never on OK). */
-	if (st->nn < st->nmax && e <= UINT16_MAX)
+	if (st->nn < st->nmax && (bounded || e <= UINT16_MAX))
 		ln->nl[st->nn++] = (uint16_t)e;
-	content = (k > 0 && p[e - 1] == '\r') ? k - 1 : k;
-	if (content > CAP_SIP_LINE_BYTES) {
-		anomaly_add(an, ANOMALY_SIP_LINE_TOO_LONG);
-		st->rc = SIPFRAME_ERROR;
-		return -1;
-	}
-	/* The first line is a checked start line, never empty. */
-	if (content == 0) {
-		st->hdr_len = e + 1;
-		return 0;
+	/*
+	 * A line of 2 to CAP_SIP_LINE_BYTES bytes before its LF is neither
+	 * empty nor over the cap, CR or not: one compare passes the usual
+	 * line without reading its last byte.
+	 */
+	if (__builtin_expect(k - 2 > CAP_SIP_LINE_BYTES - 2, 0)) {
+		size_t content = (k > 0 && p[e - 1] == '\r') ? k - 1 : k;
+
+		if (content > CAP_SIP_LINE_BYTES) {
+			anomaly_add(an, ANOMALY_SIP_LINE_TOO_LONG);
+			st->rc = SIPFRAME_ERROR;
+			return -1;
+		}
+		/* The first line is a checked start line, never empty. */
+		if (content == 0) {
+			st->hdr_len = e + 1;
+			return 0;
+		}
 	}
 	/*
 	 * Only a line starting with c or l can be Content-Length (SP and
-	 * HTAB, a folded line's, are neither with 0x20 set): one test
-	 * rejects most lines.
+	 * HTAB, a folded line's, are neither with 0x20 set): one test of a
+	 * bit of 0x201 ('c' and 'l' less 'c') rejects most lines.
 	 */
-	if (((p[pos] | 0x20) == 'c' || (p[pos] | 0x20) == 'l') &&
-	    st->clv == NULL && pos > 0)
-		(void)cl_line(p + pos, content, &st->clv, &st->clvl);
+	c = (unsigned)(p[pos] | 0x20) - 'c';
+	if (c <= 'l' - 'c' && (0x201u >> c & 1) != 0 && st->clv == NULL &&
+	    pos > 0)
+		(void)cl_line(p + pos, k - (p[e - 1] == '\r'), &st->clv,
+		    &st->clvl);
 	st->pos = e + 1;
-	if (st->pos > CAP_SIP_MSG_BYTES) {
+	if (!bounded && st->pos > CAP_SIP_MSG_BYTES) {
 		anomaly_add(an, ANOMALY_SIP_TOO_LARGE);
 		st->rc = SIPFRAME_ERROR;
 		return -1;
@@ -356,10 +370,11 @@ lf_bits(const uint8_t *p)
  * cost more than the search itself on lines of a few dozen bytes.  The
  * last bytes are one block ending at len (its bits shifted to the
  * bytes not yet looked at), a message under 64 bytes a zero-padded
- * copy: nothing is read past len.  Returns as header_line() does at
- * the empty line or a cap, 1 when the data ends first or a line runs
- * past the line cap with no LF (st->pos there: header_end()'s own loop
- * decides, as it would have).
+ * copy: nothing is read past len.  Only the first CAP_SIP_MSG_BYTES
+ * bytes are taken (header_line()'s bounded case).  Returns as
+ * header_line() does at the empty line or a cap, 1 when the data (or
+ * those bytes) ends first or a line runs past the line cap with no LF
+ * (st->pos there: header_end()'s own loop decides, as it would have).
  */
 static int
 header_lines_sse2(const uint8_t *p, size_t len, struct hscan *st,
@@ -367,6 +382,9 @@ header_lines_sse2(const uint8_t *p, size_t len, struct hscan *st,
 {
 	size_t b = 0;
 
+	/* LFs at CAP_SIP_MSG_BYTES and on are the memchr() loop's. */
+	if (len > CAP_SIP_MSG_BYTES)
+		len = CAP_SIP_MSG_BYTES;
 	while (b < len) {
 		uint64_t m;
 		size_t nb = len - b;
@@ -384,7 +402,7 @@ header_lines_sse2(const uint8_t *p, size_t len, struct hscan *st,
 		}
 		while (m != 0) {
 			int r = header_line(p, b + (size_t)__builtin_ctzll(m),
-			    st, ln, an);
+			    st, ln, an, true);
 
 			if (r <= 0)
 				return r;
@@ -443,7 +461,7 @@ header_end(const uint8_t *p, size_t len, size_t *hdr_len,
 			}
 			break;
 		}
-		r = header_line(p, (size_t)(nl - p), &st, ln, an);
+		r = header_line(p, (size_t)(nl - p), &st, ln, an, false);
 	}
 	if (r == 0) {
 		*hdr_len = st.hdr_len;

@@ -899,8 +899,9 @@ ref_check_prefixes(const struct buf *b)
  * as a block's first or last byte, CR and LF of one line end in two
  * blocks, the empty line across an edge), bare LF, CR without LF,
  * folded lines, NULs, compact and odd Content-Length names, messages
- * under 64 bytes, more lines than notes, lines at the line cap, and no
- * LF for longer than it.
+ * under 64 bytes, more lines than notes, lines at the line cap, no
+ * LF for longer than it, the empty line about the message cap, and
+ * header lines of 0 to 3 bytes.
  */
 static void
 test_framing_vs_reference(void)
@@ -999,6 +1000,45 @@ test_framing_vs_reference(void)
 	ref_check(b.p, CAP_SIP_MSG_BYTES + 1);
 	puts_(&b, "\n");
 	ref_check(b.p, b.n);
+	/* Past the message cap, then a line past the line cap: TOO_LARGE. */
+	b.n--;
+	put_rep(&b, 'w', 2 * CAP_SIP_LINE_BYTES);
+	ref_check(b.p, b.n);
+	/*
+	 * The empty line (CRLF or LF) with its LF on and around the last
+	 * byte the block scan takes (CAP_SIP_MSG_BYTES - 1), the rest
+	 * left to the memchr() loop, and a message of data beyond.
+	 */
+	for (size_t d = 0; d < 8; d++) {
+		for (size_t e = 0; e < 2; e++) {
+			size_t at = CAP_SIP_MSG_BYTES - 4 + d;
+
+			b.n = 0;
+			puts_(&b, "INVITE sip:a SIP/2.0\r\n");
+			while (b.n + 60 < at)
+				puts_(&b, "X-Filler: 0123456789abcdef\r\n");
+			puts_(&b, "X: ");
+			put_rep(&b, 'y', at + 1 - b.n - 2 * strlen(ends[e]));
+			puts_(&b, ends[e]);
+			puts_(&b, ends[e]);
+			CU_ASSERT_EQUAL(b.n, at + 1);
+			puts_(&b, "SIP/2.0 200 OK\r\n");
+			ref_check(b.p, b.n);
+			ref_check(b.p, at);
+			ref_check(b.p, at + 1);
+		}
+	}
+	/* Header lines of 0 to 3 bytes before their ends (k of 0 to 4). */
+	for (size_t k = 0; k < 4; k++) {
+		for (size_t e = 0; e < 3; e++) {
+			b.n = 0;
+			puts_(&b, "BYE sip:a SIP/2.0\r\nl: 2\r\n");
+			put(&b, "l:1", k);
+			puts_(&b, ends[e]);
+			puts_(&b, "c\n\r\nab");
+			ref_check_prefixes(&b);
+		}
+	}
 	free(b.p);
 }
 
