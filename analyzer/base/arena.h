@@ -46,13 +46,12 @@ arena_take(struct arena *a, size_t n, size_t align)
 }
 
 /*
- * Copies a NUL-terminated string of our own (at most cap - 1 bytes kept);
- * the empty string is the shared "" and costs nothing.
+ * Copies s[0..n) and a NUL (n already measured by the caller); the empty
+ * string is the shared "" and costs nothing.
  */
 static inline const char *
-arena_str(struct arena *a, const char *s, size_t cap)
+arena_strn(struct arena *a, const char *s, size_t n)
 {
-	size_t n = s != NULL ? strnlen(s, cap - 1) : 0;
 	char *d;
 
 	if (n == 0)
@@ -63,6 +62,16 @@ arena_str(struct arena *a, const char *s, size_t cap)
 	memcpy(d, s, n);
 	d[n] = '\0';
 	return d;
+}
+
+/*
+ * Copies a NUL-terminated string of our own (at most cap - 1 bytes kept);
+ * the empty string is the shared "" and costs nothing.
+ */
+static inline const char *
+arena_str(struct arena *a, const char *s, size_t cap)
+{
+	return arena_strn(a, s, s != NULL ? strnlen(s, cap - 1) : 0);
 }
 
 #endif /* SIPALG_ARENA_H */

@@ -995,7 +995,6 @@ pack_str(struct arena *a, struct sdp_plan *lens, bool use_lens,
     const char *s, size_t cap)
 {
 	size_t n;
-	char *d;
 
 	if (use_lens) {
 		n = lens->len[lens->nstr++];
@@ -1004,14 +1003,7 @@ pack_str(struct arena *a, struct sdp_plan *lens, bool use_lens,
 		if (lens != NULL)
 			lens->len[lens->nstr++] = (uint8_t)n;
 	}
-	if (n == 0)
-		return "";
-	d = arena_take(a, n + 1, 1);
-	if (d == NULL)
-		return "";
-	memcpy(d, s, n);
-	d[n] = '\0';
-	return d;
+	return arena_strn(a, s, n);
 }
 
 /*
