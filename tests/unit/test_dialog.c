@@ -225,6 +225,39 @@ test_bye_without_answer(void)
 			    dialog_state_name((enum dialog_state)k)) != 0);
 }
 
+/*
+ * An answer whose To tag an older answer already had is no new fork,
+ * however many answers came between (count_fork looks through them all,
+ * newest first).
+ */
+static void
+test_fork_tag_seen_long_before(void)
+{
+	struct seen s = { 0 };
+	struct dialog_table *t = dialog_table_new(done, &s);
+	struct dialog *d;
+	bool rt;
+
+	d = add(t, msg("g", INV, 1, "INVITE", "", "b1"), 1, 0, &rt);
+	add(t, msg("g", "SIP/2.0 180 Ringing", 1, "INVITE", "t1", "b1"), 0,
+	    SEC, &rt);
+	add(t, msg("g", "SIP/2.0 180 Ringing", 1, "INVITE", "t2", "b1"), 0,
+	    SEC, &rt);
+	add(t, msg("g", "SIP/2.0 183 Session Progress", 1, "INVITE", "t2",
+	    "b1"), 0, 2 * SEC, &rt);
+	add(t, msg("g", "SIP/2.0 183 Session Progress", 1, "INVITE", "t3",
+	    "b1"), 0, 2 * SEC, &rt);
+	CU_ASSERT_EQUAL(d->nforks, 3);
+	add(t, msg("g", "SIP/2.0 200 OK", 1, "INVITE", "t1", "b1"), 0,
+	    3 * SEC, &rt);
+	CU_ASSERT_FALSE(rt);
+	CU_ASSERT_EQUAL(d->nmsgs, 6);
+	CU_ASSERT_EQUAL(d->nforks, 3);
+	CU_ASSERT_EQUAL(d->state, DIALOG_INCALL);
+	dialog_table_free(t);
+	CU_ASSERT_EQUAL(s.n, 1);
+}
+
 static void
 test_forks_and_proxy_legs(void)
 {
@@ -1146,6 +1179,8 @@ main(void)
 	CU_add_test(s, "final states", test_final_states);
 	CU_add_test(s, "BYE with no answer seen", test_bye_without_answer);
 	CU_add_test(s, "forks and proxy legs", test_forks_and_proxy_legs);
+	CU_add_test(s, "fork: a tag seen long before",
+	    test_fork_tag_seen_long_before);
 	CU_add_test(s, "byte budget evicts", test_byte_budget_evicts);
 	CU_add_test(s, "take: as parse + add", test_take_matches_add);
 	CU_add_test(s, "take: retransmission by bytes", test_take_by_bytes);
