@@ -54,44 +54,51 @@ struct span {
 /*
  * Per-media facts only needed while parsing, and the fixed-size buffers
  * the media's strings and arrays point to until sdp_pack copies them.
+ * What every media writes comes first, in three cache lines (the scratch
+ * is cold when a body starts: its scattered fields cost a D1 miss each);
+ * the candidates and the a=rtcp address, seldom there, come last.
  */
 struct media_tmp {
 	bool dir_set;             /* direction attribute at media level */
 	bool rtcp_has_addr;
-	char rtcp_addr[64];       /* a=rtcp address as written */
 	bool codec_from_rtpmap;
-	char media[SDP_MEDIA_NAME_BYTES];
-	char proto[SDP_PROTO_BYTES];
-	char conn_text[SDP_ADDR_TEXT_BYTES];
-	char codec[SDP_CODEC_BYTES];
-	char cand_type[CAP_SDP_CANDIDATES][SDP_CAND_TYPE_BYTES];
-	/* strlen() of each string above, noted as it is written (NOTED) */
+	/* strlen() of each string below, noted as it is written (NOTED) */
 	uint8_t media_len, proto_len, codec_len;
 	uint8_t cand_type_len[CAP_SDP_CANDIDATES];
 	size_t conn_len;
+	char media[SDP_MEDIA_NAME_BYTES];
+	char proto[SDP_PROTO_BYTES];
+	char codec[SDP_CODEC_BYTES];
 	int payloads[CAP_SDP_PAYLOADS];
+	char conn_text[SDP_ADDR_TEXT_BYTES];
 	struct sdp_candidate cand[CAP_SDP_CANDIDATES];
+	char cand_type[CAP_SDP_CANDIDATES][SDP_CAND_TYPE_BYTES];
+	char rtcp_addr[64];       /* a=rtcp address as written */
 };
 
-/* Parse scratch (a few KB, on the stack); s points into it. */
+/*
+ * Parse scratch (a few KB, on the stack); s points into it.  Ordered as
+ * a body touches it: the scalars and the struct sdp (cleared whole, up
+ * to o_user), the session strings, then the media.
+ */
 struct sdp_state {
 	struct sdp *s;
-	struct sdp sdp;
-	struct sdp_media media[CAP_SDP_MEDIA];
-	struct media_tmp tmp[CAP_SDP_MEDIA];
-	char o_user[SDP_O_USER_BYTES];
-	char o_sess_id[SDP_O_SESS_ID_BYTES];
-	char origin_text[SDP_ADDR_TEXT_BYTES];
-	char conn_text[SDP_ADDR_TEXT_BYTES];
-	char i_line[SDP_I_LINE_BYTES];
-	size_t origin_len;        /* strlen(origin_text), 0 before o= */
-	size_t conn_len;          /* strlen(conn_text), 0 before c= */
-	uint8_t o_user_len, o_sess_id_len, i_line_len;  /* strlen() too */
 	int cur;                  /* media index, -1 at session level */
 	bool skipping;            /* inside an m= beyond the cap */
 	bool bad;                 /* a malformed line was seen */
 	bool too_many;            /* an m= line beyond CAP_SDP_MEDIA */
 	bool over_cap;            /* a payload/candidate cap was hit */
+	size_t origin_len;        /* strlen(origin_text), 0 before o= */
+	size_t conn_len;          /* strlen(conn_text), 0 before c= */
+	uint8_t o_user_len, o_sess_id_len, i_line_len;  /* strlen() too */
+	struct sdp sdp;
+	char o_user[SDP_O_USER_BYTES];
+	char o_sess_id[SDP_O_SESS_ID_BYTES];
+	char origin_text[SDP_ADDR_TEXT_BYTES];
+	char conn_text[SDP_ADDR_TEXT_BYTES];
+	char i_line[SDP_I_LINE_BYTES];
+	struct sdp_media media[CAP_SDP_MEDIA];
+	struct media_tmp tmp[CAP_SDP_MEDIA];
 };
 
 /*
@@ -947,26 +954,19 @@ parse_body(struct sdp_state *st, const uint8_t *body, size_t len,
 	bool first = true;
 
 	/*
-	 * All but media[] and tmp[] (most of the scratch's bytes, and all
-	 * but one media unused in most bodies): media_init() sets each as
-	 * an m= line starts it, and nothing reads one before.
+	 * The scalars (lengths 0, flags false) and the struct sdp only: not
+	 * the strings (read up to their NUL, set below) nor media[] and
+	 * tmp[] (most of the scratch's bytes, and all but one media unused
+	 * in most bodies): media_init() sets each as an m= line starts it,
+	 * and nothing reads one before.
 	 */
-	memset(st, 0, offsetof(struct sdp_state, media));
+	memset(st, 0, offsetof(struct sdp_state, o_user));
 	/* The strings are read up to their NUL only. */
 	st->o_user[0] = '\0';
 	st->o_sess_id[0] = '\0';
 	st->origin_text[0] = '\0';
 	st->conn_text[0] = '\0';
 	st->i_line[0] = '\0';
-	st->origin_len = 0;
-	st->conn_len = 0;
-	st->o_user_len = 0;
-	st->o_sess_id_len = 0;
-	st->i_line_len = 0;
-	st->skipping = false;
-	st->bad = false;
-	st->too_many = false;
-	st->over_cap = false;
 	st->s = s;
 	st->cur = -1;
 	s->dir = SDP_SENDRECV;
