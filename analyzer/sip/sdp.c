@@ -54,39 +54,51 @@ struct span {
 /*
  * Per-media facts only needed while parsing, and the fixed-size buffers
  * the media's strings and arrays point to until sdp_pack copies them.
+ * What every media writes comes first, in three cache lines (the scratch
+ * is cold when a body starts: its scattered fields cost a D1 miss each);
+ * the candidates and the a=rtcp address, seldom there, come last.
  */
 struct media_tmp {
 	bool dir_set;             /* direction attribute at media level */
 	bool rtcp_has_addr;
-	char rtcp_addr[64];       /* a=rtcp address as written */
 	bool codec_from_rtpmap;
+	/* strlen() of each string below, noted as it is written (NOTED) */
+	uint8_t media_len, proto_len, codec_len;
+	uint8_t cand_type_len[CAP_SDP_CANDIDATES];
+	size_t conn_len;
 	char media[SDP_MEDIA_NAME_BYTES];
 	char proto[SDP_PROTO_BYTES];
-	char conn_text[SDP_ADDR_TEXT_BYTES];
 	char codec[SDP_CODEC_BYTES];
-	char cand_type[CAP_SDP_CANDIDATES][SDP_CAND_TYPE_BYTES];
 	int payloads[CAP_SDP_PAYLOADS];
+	char conn_text[SDP_ADDR_TEXT_BYTES];
 	struct sdp_candidate cand[CAP_SDP_CANDIDATES];
+	char cand_type[CAP_SDP_CANDIDATES][SDP_CAND_TYPE_BYTES];
+	char rtcp_addr[64];       /* a=rtcp address as written */
 };
 
-/* Parse scratch (a few KB, on the stack); s points into it. */
+/*
+ * Parse scratch (a few KB, on the stack); s points into it.  Ordered as
+ * a body touches it: the scalars and the struct sdp (cleared whole, up
+ * to o_user), the session strings, then the media.
+ */
 struct sdp_state {
 	struct sdp *s;
-	struct sdp sdp;
-	struct sdp_media media[CAP_SDP_MEDIA];
-	struct media_tmp tmp[CAP_SDP_MEDIA];
-	char o_user[SDP_O_USER_BYTES];
-	char o_sess_id[SDP_O_SESS_ID_BYTES];
-	char origin_text[SDP_ADDR_TEXT_BYTES];
-	char conn_text[SDP_ADDR_TEXT_BYTES];
-	char i_line[SDP_I_LINE_BYTES];
-	size_t origin_len;        /* strlen(origin_text), 0 before o= */
-	size_t conn_len;          /* strlen(conn_text), 0 before c= */
 	int cur;                  /* media index, -1 at session level */
 	bool skipping;            /* inside an m= beyond the cap */
 	bool bad;                 /* a malformed line was seen */
 	bool too_many;            /* an m= line beyond CAP_SDP_MEDIA */
 	bool over_cap;            /* a payload/candidate cap was hit */
+	size_t origin_len;        /* strlen(origin_text), 0 before o= */
+	size_t conn_len;          /* strlen(conn_text), 0 before c= */
+	uint8_t o_user_len, o_sess_id_len, i_line_len;  /* strlen() too */
+	struct sdp sdp;
+	char o_user[SDP_O_USER_BYTES];
+	char o_sess_id[SDP_O_SESS_ID_BYTES];
+	char origin_text[SDP_ADDR_TEXT_BYTES];
+	char conn_text[SDP_ADDR_TEXT_BYTES];
+	char i_line[SDP_I_LINE_BYTES];
+	struct sdp_media media[CAP_SDP_MEDIA];
+	struct media_tmp tmp[CAP_SDP_MEDIA];
 };
 
 /*
@@ -357,6 +369,17 @@ span_uint(struct span t, uint64_t max, uint64_t *out)
 }
 
 /*
+ * text_copy(dst, cap, p, n), its length (at most cap - 1 <= 255, NULs
+ * replaced, so strlen(dst)) noted in *len for sdp_pack_plan.
+ */
+static inline __attribute__((always_inline)) void
+copy_noted(char *dst, size_t cap, uint8_t *len, const uint8_t *p, size_t n)
+{
+	text_copy(dst, cap, p, n);
+	*len = (uint8_t)(n < cap - 1 ? n : cap - 1);
+}
+
+/*
  * An address parse_addr() has filled: its endpoint, its text and that
  * text's length.
  */
@@ -411,8 +434,10 @@ parse_o(struct sdp_state *st, struct span v)
 	    !next_token(&v, &ver) || !next_token(&v, &nt) ||
 	    !next_token(&v, &at) || !next_token(&v, &addr))
 		return false;
-	text_copy(st->o_user, sizeof(st->o_user), user.p, user.len);
-	text_copy(st->o_sess_id, sizeof(st->o_sess_id), id.p, id.len);
+	copy_noted(st->o_user, sizeof(st->o_user), &st->o_user_len, user.p,
+	    user.len);
+	copy_noted(st->o_sess_id, sizeof(st->o_sess_id), &st->o_sess_id_len,
+	    id.p, id.len);
 	if (span_uint(ver, UINT64_MAX, &n) != 0)
 		return false;
 	s->o_version = n;
@@ -476,8 +501,10 @@ parse_m(struct sdp_state *st, struct sdp_media *m, struct media_tmp *t,
 	if (!next_token(&v, &media) || !next_token(&v, &count) ||
 	    !next_token(&v, &proto))
 		return false;
-	text_copy(t->media, sizeof(t->media), media.p, media.len);
-	text_copy(t->proto, sizeof(t->proto), proto.p, proto.len);
+	copy_noted(t->media, sizeof(t->media), &t->media_len, media.p,
+	    media.len);
+	copy_noted(t->proto, sizeof(t->proto), &t->proto_len, proto.p,
+	    proto.len);
 	m->nports = 1;
 	/* "<port>/<count>": split_at leaves the count in count. */
 	if (split_at(&count, '/', &port)) {
@@ -494,8 +521,8 @@ parse_m(struct sdp_state *st, struct sdp_media *m, struct media_tmp *t,
 		if (span_uint(fmt, 127, &n) != 0) {
 			/* Non-RTP formats (udptl t38, "*"): name the first. */
 			if (m->npayloads == 0 && m->codec[0] == '\0')
-				text_copy(t->codec, sizeof(t->codec), fmt.p,
-				    fmt.len);
+				copy_noted(t->codec, sizeof(t->codec),
+				    &t->codec_len, fmt.p, fmt.len);
 			continue;
 		}
 		if (m->npayloads >= CAP_SDP_PAYLOADS) {
@@ -549,7 +576,8 @@ parse_rtpmap(struct sdp_media *m, struct media_tmp *t, struct span v)
 		m->event_pt = (int)n;
 	if (m->npayloads > 0 && m->payloads[0] == (int)n &&
 	    !t->codec_from_rtpmap) {
-		text_copy(t->codec, sizeof(t->codec), name.p, name.len);
+		copy_noted(t->codec, sizeof(t->codec), &t->codec_len, name.p,
+		    name.len);
 		m->clock_rate = (uint32_t)rate;
 		t->codec_from_rtpmap = true;
 	}
@@ -585,8 +613,8 @@ parse_candidate(struct sdp_state *st, struct sdp_media *m,
 	/* mDNS (.local) candidates keep family 0. */
 	(void)ep_parse_ip(&c->addr, (const char *)addr.p, addr.len);
 	c->addr.port = (uint16_t)n;
-	text_copy(t->cand_type[m->ncand], sizeof(t->cand_type[m->ncand]),
-	    type.p, type.len);
+	copy_noted(t->cand_type[m->ncand], sizeof(t->cand_type[m->ncand]),
+	    &t->cand_type_len[m->ncand], type.p, type.len);
 	c->type = t->cand_type[m->ncand];
 	m->ncand++;
 	return true;
@@ -677,6 +705,10 @@ media_init(struct sdp_state *st, int i)
 	t->proto[0] = '\0';
 	t->conn_text[0] = '\0';
 	t->codec[0] = '\0';
+	t->media_len = 0;
+	t->proto_len = 0;
+	t->conn_len = 0;
+	t->codec_len = 0;
 	m->media = t->media;
 	m->proto = t->proto;
 	m->conn_text = t->conn_text;
@@ -731,10 +763,8 @@ parse_line(struct sdp_state *st, const uint8_t *p, size_t len)
 		} else {
 			struct sdp_media *m = &s->media[st->cur];
 			struct media_tmp *t = &st->tmp[st->cur];
-			size_t tl;
-
 			ok = parse_c(v, &(struct addr_out){ &m->conn,
-			    t->conn_text, &tl }, &sess);
+			    t->conn_text, &t->conn_len }, &sess);
 			m->has_conn = m->conn_is_media = ok;
 		}
 	} else if (type == 'i') {
@@ -742,8 +772,8 @@ parse_line(struct sdp_state *st, const uint8_t *p, size_t len)
 			struct span t = v;
 
 			text_trim(&t.p, &t.len);
-			text_copy(st->i_line, sizeof(st->i_line), t.p,
-			    t.len);
+			copy_noted(st->i_line, sizeof(st->i_line),
+			    &st->i_line_len, t.p, t.len);
 		}
 		s->has_i = true;
 	} else if (type == 'a') {
@@ -789,12 +819,14 @@ resolve_media(struct sdp_state *st)
 		}
 		if (!t->codec_from_rtpmap && m->npayloads > 0) {
 			t->codec[0] = '\0';
+			t->codec_len = 0;
 			m->clock_rate = 0;
 			for (size_t k = 0; k < sizeof(static_pt) /
 			    sizeof(static_pt[0]); k++) {
 				if (static_pt[k].pt != m->payloads[0])
 					continue;
-				text_copy(t->codec, sizeof(t->codec),
+				copy_noted(t->codec, sizeof(t->codec),
+				    &t->codec_len, (const uint8_t *)
 				    static_pt[k].name, strlen(static_pt[k].name));
 				m->clock_rate = static_pt[k].rate;
 				break;
@@ -922,23 +954,19 @@ parse_body(struct sdp_state *st, const uint8_t *body, size_t len,
 	bool first = true;
 
 	/*
-	 * All but media[] and tmp[] (most of the scratch's bytes, and all
-	 * but one media unused in most bodies): media_init() sets each as
-	 * an m= line starts it, and nothing reads one before.
+	 * The scalars (lengths 0, flags false) and the struct sdp only: not
+	 * the strings (read up to their NUL, set below) nor media[] and
+	 * tmp[] (most of the scratch's bytes, and all but one media unused
+	 * in most bodies): media_init() sets each as an m= line starts it,
+	 * and nothing reads one before.
 	 */
-	memset(st, 0, offsetof(struct sdp_state, media));
+	memset(st, 0, offsetof(struct sdp_state, o_user));
 	/* The strings are read up to their NUL only. */
 	st->o_user[0] = '\0';
 	st->o_sess_id[0] = '\0';
 	st->origin_text[0] = '\0';
 	st->conn_text[0] = '\0';
 	st->i_line[0] = '\0';
-	st->origin_len = 0;
-	st->conn_len = 0;
-	st->skipping = false;
-	st->bad = false;
-	st->too_many = false;
-	st->over_cap = false;
 	st->s = s;
 	st->cur = -1;
 	s->dir = SDP_SENDRECV;
@@ -948,6 +976,10 @@ parse_body(struct sdp_state *st, const uint8_t *body, size_t len,
 	s->conn_text = st->conn_text;
 	s->i_line = st->i_line;
 	s->media = st->media;
+#ifndef SDP_REFERENCE
+	/* The reference measures every string, as sdp_pack once did. */
+	s->noted = true;
+#endif
 	lines_init(&ls, body, len);
 	while ((p = lines_next(&ls, &ll)) != NULL) {
 		if (ll > 0 && p[ll - 1] == '\r')
@@ -992,18 +1024,44 @@ _Static_assert(SDP_I_LINE_BYTES <= 256 && SDP_O_USER_BYTES <= 256 &&
     "a kept SDP string's length must fit sdp_plan's uint8_t");
 static inline __attribute__((always_inline)) const char *
 pack_str(struct arena *a, struct sdp_plan *lens, bool use_lens,
-    const char *s, size_t cap)
+    const char *s, size_t cap, int noted)
 {
 	size_t n;
 
 	if (use_lens) {
 		n = lens->len[lens->nstr++];
 	} else {
-		n = s != NULL ? strnlen(s, cap - 1) : 0;
+		n = noted >= 0 ? (size_t)noted :
+		    s != NULL ? strnlen(s, cap - 1) : 0;
 		if (lens != NULL)
 			lens->len[lens->nstr++] = (uint8_t)n;
 	}
 	return arena_strn(a, s, n);
+}
+
+/*
+ * The length parse_body noted in st (a struct sdp_state or media_tmp,
+ * NULL when none) for a string, else -1: pack_str measures it.  Each
+ * string of the struct sdp in a scratch points to its buffer there
+ * (conn_text of a media that inherits the session's is not packed
+ * again), so no pointer is compared.
+ */
+#define NOTED(st, len)	((st) != NULL ? (int)(st)->len : -1)
+
+/*
+ * The scratch holding s when sdp_parse_scratch made it (its strings'
+ * lengths are noted there: sdp.h), else NULL.
+ */
+/* sdp.h's noted sits in what was padding: block sizes are unchanged. */
+_Static_assert(sizeof(void *) != 8 || sizeof(struct sdp) == 128,
+    "struct sdp grew");
+static inline const struct sdp_state *
+state_of(const struct sdp *s)
+{
+	if (!s->noted)
+		return NULL;
+	return (const struct sdp_state *)(const void *)((const char *)s -
+	    offsetof(struct sdp_state, sdp));
 }
 
 /*
@@ -1019,15 +1077,17 @@ pack_str(struct arena *a, struct sdp_plan *lens, bool use_lens,
  * measuring pass costs what the offsets and string lengths cost (it
  * was three fifths of the copying pass).
  *
- * The strings' lengths: with use_lens false each is measured (strnlen)
- * and, when lens is not NULL, noted in lens in the order of the copies;
- * with use_lens true they are taken from lens, as a measuring pass over
- * the same src noted them (sdp_pack_planned: one strnlen a string
- * instead of two).
+ * The strings' lengths: with use_lens false each is read from st, the
+ * scratch src was parsed in, when src is one (state_of: noted as each
+ * string was written; their strnlen() calls were some 200 instructions
+ * a body), else measured (strnlen), and, when lens is not NULL, noted in
+ * lens in the order of the copies; with use_lens true they are taken
+ * from lens, as a measuring pass over the same src noted them
+ * (sdp_pack_planned: no string measured twice).
  */
 static inline __attribute__((always_inline)) struct sdp *
 pack(struct arena *a, const struct sdp *src, struct sdp_plan *lens,
-    bool use_lens)
+    bool use_lens, const struct sdp_state *st)
 {
 	static const struct sdp_media no_media;
 	struct sdp *dst = arena_take(a, sizeof(*dst), _Alignof(struct sdp));
@@ -1061,11 +1121,17 @@ pack(struct arena *a, const struct sdp *src, struct sdp_plan *lens,
 		    sizeof(*pl[i]), _Alignof(int));
 	}
 	*d = *src;
-	d->o_user = pack_str(a, lens, use_lens, src->o_user, SDP_O_USER_BYTES);
-	d->o_sess_id = pack_str(a, lens, use_lens, src->o_sess_id, SDP_O_SESS_ID_BYTES);
-	d->origin_text = pack_str(a, lens, use_lens, src->origin_text, SDP_ADDR_TEXT_BYTES);
-	d->conn_text = pack_str(a, lens, use_lens, src->conn_text, SDP_ADDR_TEXT_BYTES);
-	d->i_line = pack_str(a, lens, use_lens, src->i_line, SDP_I_LINE_BYTES);
+	d->noted = false;
+	d->o_user = pack_str(a, lens, use_lens, src->o_user, SDP_O_USER_BYTES,
+	    NOTED(st, o_user_len));
+	d->o_sess_id = pack_str(a, lens, use_lens, src->o_sess_id,
+	    SDP_O_SESS_ID_BYTES, NOTED(st, o_sess_id_len));
+	d->origin_text = pack_str(a, lens, use_lens, src->origin_text,
+	    SDP_ADDR_TEXT_BYTES, NOTED(st, origin_len));
+	d->conn_text = pack_str(a, lens, use_lens, src->conn_text,
+	    SDP_ADDR_TEXT_BYTES, NOTED(st, conn_len));
+	d->i_line = pack_str(a, lens, use_lens, src->i_line, SDP_I_LINE_BYTES,
+	    NOTED(st, i_line_len));
 	d->media = media;
 	d->nmedia = nm;
 	for (int i = 0; i < slots; i++) {
@@ -1075,12 +1141,20 @@ pack(struct arena *a, const struct sdp *src, struct sdp_plan *lens,
 		int np = clamp_count(sm->npayloads, CAP_SDP_PAYLOADS);
 		int nc = clamp_count(sm->ncand, CAP_SDP_CANDIDATES);
 
+		/* The scratch's buffers of sm (only read when st is). */
+		const struct media_tmp *t = st != NULL && i < nm ?
+		    &st->tmp[i] : NULL;
+
 		*m = *sm;
-		m->media = pack_str(a, lens, use_lens, sm->media, SDP_MEDIA_NAME_BYTES);
-		m->proto = pack_str(a, lens, use_lens, sm->proto, SDP_PROTO_BYTES);
+		m->media = pack_str(a, lens, use_lens, sm->media,
+		    SDP_MEDIA_NAME_BYTES, NOTED(t, media_len));
+		m->proto = pack_str(a, lens, use_lens, sm->proto,
+		    SDP_PROTO_BYTES, NOTED(t, proto_len));
 		m->conn_text = sm->conn_text == src->conn_text ? d->conn_text :
-		    pack_str(a, lens, use_lens, sm->conn_text, SDP_ADDR_TEXT_BYTES);
-		m->codec = pack_str(a, lens, use_lens, sm->codec, SDP_CODEC_BYTES);
+		    pack_str(a, lens, use_lens, sm->conn_text,
+		    SDP_ADDR_TEXT_BYTES, NOTED(t, conn_len));
+		m->codec = pack_str(a, lens, use_lens, sm->codec,
+		    SDP_CODEC_BYTES, NOTED(t, codec_len));
 		m->payloads = pl[i];
 		m->npayloads = np;
 		m->cand = cand[i];
@@ -1098,7 +1172,8 @@ pack(struct arena *a, const struct sdp *src, struct sdp_plan *lens,
 		for (int k = 0; k < nc; k++) {
 			struct sdp_candidate c = sm->cand[k];
 
-			c.type = pack_str(a, lens, use_lens, c.type, SDP_CAND_TYPE_BYTES);
+			c.type = pack_str(a, lens, use_lens, c.type,
+			    SDP_CAND_TYPE_BYTES, NOTED(t, cand_type_len[k]));
 			if (cand[i] != NULL)
 				cand[i][k] = c;
 		}
@@ -1111,7 +1186,7 @@ sdp_pack_size(const struct sdp *s)
 {
 	struct arena a = { NULL, 0 };
 
-	(void)pack(&a, s, NULL, false);
+	(void)pack(&a, s, NULL, false, state_of(s));
 	return a.off;
 }
 
@@ -1122,7 +1197,7 @@ sdp_pack(const struct sdp *s, void *buf, size_t n)
 
 	if (buf == NULL || n < sdp_pack_size(s))
 		return NULL;
-	return pack(&a, s, NULL, false);
+	return pack(&a, s, NULL, false, state_of(s));
 }
 
 size_t
@@ -1131,7 +1206,7 @@ sdp_pack_plan(const struct sdp *s, struct sdp_plan *p)
 	struct arena a = { NULL, 0 };
 
 	p->nstr = 0;
-	(void)pack(&a, s, p, false);
+	(void)pack(&a, s, p, false, state_of(s));
 	p->size = a.off;
 	return a.off;
 }
@@ -1142,7 +1217,7 @@ sdp_pack_planned(const struct sdp *s, struct sdp_plan *p, void *buf)
 	struct arena a = { buf, 0 };
 
 	p->nstr = 0;
-	return buf != NULL ? pack(&a, s, p, true) : NULL;
+	return buf != NULL ? pack(&a, s, p, true, NULL) : NULL;
 }
 
 size_t

@@ -79,6 +79,14 @@ struct sdp {
 	const char *conn_text;
 	bool has_conn;
 	bool has_i;
+	/*
+	 * Set by sdp_parse_scratch in its result only (in what was
+	 * padding): its strings' lengths were noted while parsing, and
+	 * sdp_pack_plan and sdp_pack_size read them there.  False in every
+	 * copy sdp_pack makes; a struct sdp built or copied by hand must
+	 * have it false.
+	 */
+	bool noted;
 	const char *i_line;       /* i= text (Fortinet nat-trace puts the IP here) */
 	enum sdp_dir dir;         /* session-level direction */
 	struct sdp_media *media;  /* nmedia, at most CAP_SDP_MEDIA */
@@ -123,7 +131,8 @@ struct sdp *sdp_pack(const struct sdp *s, void *buf, size_t n);
 /*
  * sdp_pack() in two steps, for a caller that lays out a block around the
  * copy: sdp_pack_plan measures s (the size sdp_pack_size gives, returned
- * and kept in p, and the length of every string it copies); then
+ * and kept in p, and the length of every string it copies, read from
+ * the parse when s is sdp_parse_scratch's result: noted); then
  * sdp_pack_planned copies the same, unchanged s into buf, which must hold
  * p->size bytes and be aligned for any type, reading the lengths from p
  * instead of measuring each string again.  p is the caller's (on its
