@@ -782,6 +782,55 @@ scan_call_id(const struct memo_line *ml)
 }
 
 /*
+ * What scan_cseq_line() read of a CSeq line: its number and its method,
+ * method[0..method_len) (letters, a piece of the line: no NUL inside).
+ */
+struct cseq_scan {
+	uint32_t num;
+	const char *method;
+	size_t method_len;
+};
+
+/*
+ * The CSeq line ml read on its own: a value of scan_cseq()'s plain shape,
+ * 1*DIGIT SP 1*ALPHA, with at most ten digits and a number extract()
+ * takes (UINT32_MAX or less), into *cs as extract() reduces libosip2's
+ * osip_cseq_parse() of it (the number before the SP, the method after
+ * it).  False for any other value (left to libosip2, or to an earlier
+ * message with the same line): a CSeq libosip2 or extract() refuses is
+ * never taken.  Nearly every CSeq has that shape, and a line read here
+ * costs less than comparing it with an earlier message's line, whose
+ * bytes are out of the cache by then.  The value is value_of()'s; its
+ * bytes are all digits, SP and letters, so fast_value()'s byte rule
+ * holds (walk_cr relies on it: no CR in a taken line).  test_sipmsg
+ * compares it with osip_cseq_parse().
+ */
+static bool
+scan_cseq_line(const struct memo_line *ml, struct cseq_scan *cs)
+{
+	const uint8_t *v;
+	size_t vl, nd = 0, i;
+	uint64_t num = 0;
+
+	if (!value_of(ml, &v, &vl))
+		return false;
+	/* Eleven digits or more: text_parse_uint() decides (rare). */
+	while (nd < vl && nd <= 10 && is_digit((char)v[nd]))
+		num = num * 10 + (uint64_t)(v[nd++] - '0');
+	if (nd == 0 || nd > 10 || num > UINT32_MAX || nd + 1 >= vl ||
+	    v[nd] != ' ')
+		return false;
+	for (i = nd + 1; i < vl; i++)
+		if (!((v[i] >= 'A' && v[i] <= 'Z') ||
+		    (v[i] >= 'a' && v[i] <= 'z')))
+			return false;
+	cs->num = (uint32_t)num;
+	cs->method = (const char *)v + nd + 1;
+	cs->method_len = vl - nd - 1;
+	return true;
+}
+
+/*
  * Whether every byte of p[0..n) is one fast_value() passes (0x20-0x7e,
  * no comma); the scans check the grammar's own bytes as they go.
  */
@@ -1110,8 +1159,9 @@ static int
 extract(struct msg_buf *b, const struct hdr_index *x, osip_message_t *om,
     size_t hdr_len, const struct sipmsg *const use[MEMO_COUNT],
     const struct party_scan *const scan[MEMO_COUNT],
-    const struct via_parts *via_scanned, const bool taken[MEMO_COUNT],
-    const struct req_line *rl, struct anomalies *an)
+    const struct via_parts *via_scanned, const struct cseq_scan *cseq_scanned,
+    const bool taken[MEMO_COUNT], const struct req_line *rl,
+    struct anomalies *an)
 {
 	struct sipmsg *m = &b->m;
 	char tmp[CAP_SIP_STR_BYTES];
@@ -1163,7 +1213,23 @@ extract(struct msg_buf *b, const struct hdr_index *x, osip_message_t *om,
 	    m->call_id[0] == '\0')  /* parse_in() put the raw Call-ID */
 		return ANOMALY_SIP_MISSING_HEADER;
 
-	if (use[OK_CSEQ] != NULL) {
+	if (cseq_scanned != NULL) {
+		/*
+		 * What the strncmp() below makes of the method, as
+		 * sa_str() would cut it (letters: no NUL inside).
+		 */
+		const char *sm = cseq_scanned->method;
+		size_t sl = cseq_scanned->method_len;
+
+		if (sl > SIPMSG_METHOD_BYTES - 1)
+			sl = SIPMSG_METHOD_BYTES - 1;
+		m->cseq = cseq_scanned->num;
+		m->cseq_method = m->is_request &&
+		    strnlen(m->method, SIPMSG_METHOD_BYTES) == sl &&
+		    memcmp(sm, m->method, sl) == 0 ? m->method :
+		    sa_putn(b, sm, sl, SIPMSG_METHOD_BYTES);
+		cm = NULL;
+	} else if (use[OK_CSEQ] != NULL) {
 		m->cseq = use[OK_CSEQ]->cseq;
 		cm = use[OK_CSEQ]->cseq_method;
 	} else {
@@ -1176,9 +1242,10 @@ extract(struct msg_buf *b, const struct hdr_index *x, osip_message_t *om,
 		cm = om->cseq->method;
 	}
 	/* Equal in nearly every message: stored once. */
-	m->cseq_method = m->is_request &&
-	    strncmp(cm, m->method, SIPMSG_METHOD_BYTES - 1) == 0 ?
-	    m->method : sa_str(b, cm, SIPMSG_METHOD_BYTES);
+	if (cm != NULL)
+		m->cseq_method = m->is_request &&
+		    strncmp(cm, m->method, SIPMSG_METHOD_BYTES - 1) == 0 ?
+		    m->method : sa_str(b, cm, SIPMSG_METHOD_BYTES);
 	if (!m->is_request)
 		m->method = m->cseq_method;  /* same cap, same copy */
 	else if (strcmp(m->method, m->cseq_method) != 0) {
@@ -1387,11 +1454,13 @@ osip_hook_free(void *p)
  * are those libosip2 would give again, since a header's parse depends on
  * its own line only and that message was accepted with it.  Via and
  * Contact are reused only when that line gave fewer values than the cap
- * (so no SIP_VALUES_CAP is owed).
+ * (so no SIP_VALUES_CAP is owed).  A header with skip[k] set is not
+ * looked for: its line is read on its own.
  */
 static bool
 memo_find(struct walk *w, const char *call_id,
-    const struct sipmsg_lend *lend, const struct sipmsg *use[MEMO_COUNT])
+    const struct sipmsg_lend *lend, const struct sipmsg *use[MEMO_COUNT],
+    const bool skip[MEMO_COUNT])
 {
 	const struct sipmsg *pm[SIPMSG_PRIOR_MAX];
 	size_t np = lend->prior(lend->user, call_id, pm, SIPMSG_PRIOR_MAX);
@@ -1403,7 +1472,7 @@ memo_find(struct walk *w, const char *call_id,
 	for (int k = 0; k < MEMO_COUNT; k++) {
 		const struct memo_line *ml = &w->memo[k];
 
-		if (!ml->usable)
+		if (!ml->usable || skip[k])
 			continue;
 		for (size_t i = 0; i < np; i++) {
 			const struct sipmsg *p = pm[i];
@@ -1800,8 +1869,10 @@ parse_in(struct scratch *s, bool own, const uint8_t *msg, size_t len,
 	struct party_scan ps[MEMO_COUNT];
 	struct via_parts vs;
 	const struct via_parts *via_scanned = NULL;
+	struct cseq_scan cs;
+	const struct cseq_scan *cseq_scanned = NULL;
 	struct req_line rl;
-	bool taken[MEMO_COUNT], contained;
+	bool taken[MEMO_COUNT], skip[MEMO_COUNT], contained;
 	struct sipmsg *m = &b.m, *out;
 	osip_message_t *om = NULL;
 	const uint8_t *v;
@@ -1828,11 +1899,15 @@ parse_in(struct scratch *s, bool own, const uint8_t *msg, size_t len,
 	 * is known which are taken: those hold none.
 	 */
 	contained = !w.has_cr && start_line_contained(w.in, first_line_len(&w));
+	/* A plain CSeq is read on its own, before any earlier message. */
+	memset(skip, 0, sizeof(skip));
+	skip[OK_CSEQ] = contained && w.memo[OK_CSEQ].usable &&
+	    scan_cseq_line(&w.memo[OK_CSEQ], &cs);
 	if (hx_get(&w.hx, HX_CALL_ID, &v, &vl) && vl > 0) {
 		m->call_id = sa_put(&b, v, vl, SIPMSG_URI_BYTES);
 		if (lend != NULL && lend->prior != NULL && contained) {
 			m->prior_asked = true;
-			if (!memo_find(&w, m->call_id, lend, use)) {
+			if (!memo_find(&w, m->call_id, lend, use, skip)) {
 				/*
 				 * The caller knows it (nothing counted), if
 				 * these bytes would have been asked about.
@@ -1856,6 +1931,10 @@ parse_in(struct scratch *s, bool own, const uint8_t *msg, size_t len,
 			taken[k] = scan[k] != NULL;
 		} else if (k == OK_CALL_ID) {
 			taken[k] = scan_call_id(&w.memo[k]);
+		} else if (k == OK_CSEQ) {
+			if (skip[k])
+				cseq_scanned = &cs;
+			taken[k] = skip[k];
 		} else if (k == OK_VIA) {
 			if (scan_via(&w.memo[k], &vs))
 				via_scanned = &vs;
@@ -1875,6 +1954,7 @@ parse_in(struct scratch *s, bool own, const uint8_t *msg, size_t len,
 		contained = false;
 		m->prior_asked = false;
 		via_scanned = NULL;
+		cseq_scanned = NULL;
 		for (int k = 0; k < MEMO_COUNT; k++) {
 			use[k] = NULL;
 			scan[k] = NULL;
@@ -1915,7 +1995,7 @@ parse_in(struct scratch *s, bool own, const uint8_t *msg, size_t len,
 		rc = ANOMALY_SIP_UNPARSEABLE;
 	} else {
 		rc = extract(&b, &w.hx, om, w.hdr_len, use, scan, via_scanned,
-		    taken, &rl, an);
+		    cseq_scanned, taken, &rl, an);
 		if (!own)
 			osip_message_free(om);
 	}

@@ -19,6 +19,7 @@
 #include <osipparser2/osip_parser.h>
 
 #include "sip/sipmsg.h"
+#include "base/text.h"
 #include "sip/sipmsg_int.h"
 
 static struct anomalies an;
@@ -2724,6 +2725,100 @@ test_callid_scan(void)
 }
 
 /*
+ * The CSeq line read on its own (scan_cseq_line in sipmsg.c) against
+ * libosip2's osip_cseq_parse() of its value and extract()'s reading of
+ * that (text_parse_uint of the number, the method cut at
+ * SIPMSG_METHOD_BYTES - 1 and compared with the request's): the same
+ * number, method and anomalies, on the plain shape and its near-misses,
+ * alone and with an earlier message of the same Call-ID as prior.
+ */
+static void
+test_cseq_scan(void)
+{
+	static const char *const vals[] = {
+		"1 BYE", "2 BYE", "0 BYE", "007 BYE", "1 bye", "1 INVITE",
+		"4294967295 BYE", "4294967296 BYE", "9999999999 BYE",
+		"04294967295 BYE", "00000000001 BYE", "12345678901234567890 BYE",
+		"1 B", "1  BYE", "1 BYE x", "1\tBYE", "1 B-YE", "1 ", "x BYE",
+		"1", "BYE", "-1 BYE", "1x BYE", "1 BYE,2 BYE", "1 B1E",
+		"1 BYEBYEBYEBYEBYEBYEBYEBYEBYEBYEB",
+		"1 BYEBYEBYEBYEBYEBYEBYEBYEBYEBYEBY",
+		"1 BYEBYEBYEBYEBYEBYEBYEBYEBYEBYEBYEBYE",
+	};
+	static const char *const reqs[] = {
+		"BYE", "BYEBYEBYEBYEBYEBYEBYEBYEBYEBYEB",
+		"BYEBYEBYEBYEBYEBYEBYEBYEBYEBYEBYE",
+	};
+	char msg[1024];
+	int taken = 0;
+
+	for (size_t r = 0; r < sizeof(reqs) / sizeof(reqs[0]); r++)
+	for (size_t i = 0; i < sizeof(vals) / sizeof(vals[0]); i++) {
+		osip_cseq_t *c = NULL;
+		char *copy = strdup(vals[i]);
+		struct sipmsg *m, *p;
+		uint64_t num = 0;
+		bool ok, good;
+		char cut[SIPMSG_METHOD_BYTES], what[64];
+		const struct sipmsg *pri[1];
+
+		CU_ASSERT_FATAL(copy != NULL);
+		/* libosip2's header walk trims the value it passes. */
+		for (size_t e = strlen(copy); e > 0 && (copy[e - 1] == ' ' ||
+		    copy[e - 1] == '\t'); e--)
+			copy[e - 1] = '\0';
+		ok = osip_cseq_init(&c) == 0 && osip_cseq_parse(c, copy) == 0;
+		good = ok && c->number != NULL && c->method != NULL &&
+		    c->method[0] != '\0' &&
+		    text_parse_uint(c->number, strlen(c->number), UINT32_MAX,
+		    &num) == 0;
+		snprintf(cut, sizeof(cut), "%s", good ? c->method : "");
+		snprintf(msg, sizeof(msg),
+		    "%s sip:x@198.51.100.7 SIP/2.0\r\n"
+		    "Via: SIP/2.0/UDP 10.0.0.2:5060;branch=z9hG4bK1\r\n"
+		    "From: <sip:a@10.0.0.2>;tag=1\r\nTo: <sip:b@h>;tag=2\r\n"
+		    "Call-ID: cs%zu@h\r\nCSeq: %s\r\n"
+		    "Content-Length: 0\r\n\r\n", reqs[r], i, vals[i]);
+		memset(&an, 0, sizeof(an));
+		m = parse_s(msg);
+		if (!ok) {
+			CU_ASSERT(an.n[ANOMALY_SIP_UNPARSEABLE] >= 1);
+		} else if (!good) {
+			CU_ASSERT(an.n[ANOMALY_SIP_BAD_CSEQ] == 1);
+		} else {
+			CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+			CU_ASSERT_EQUAL(m->cseq, (uint32_t)num);
+			CU_ASSERT_STRING_EQUAL(m->cseq_method, cut);
+			CU_ASSERT_EQUAL(an.n[ANOMALY_SIP_CSEQ_METHOD_MISMATCH],
+			    strcmp(cut, m->method) != 0);
+			/* Equal to the method: stored once (extract). */
+			CU_ASSERT_EQUAL(strcmp(cut, m->method) == 0,
+			    m->cseq_method == m->method);
+			taken++;
+		}
+		/* With itself and with the first value's parse as prior. */
+		pri[0] = m;
+		snprintf(what, sizeof(what), "cseq scan %zu/%zu", r, i);
+		if (m != NULL)
+			check_with(msg, strlen(msg), pri, 1, what);
+		p = parse_s("BYE sip:x@198.51.100.7 SIP/2.0\r\n"
+		    "Via: SIP/2.0/UDP 10.0.0.2:5060;branch=z9hG4bK1\r\n"
+		    "From: <sip:a@10.0.0.2>;tag=1\r\nTo: <sip:b@h>;tag=2\r\n"
+		    "Call-ID: cs0@h\r\nCSeq: 1 BYE\r\n"
+		    "Content-Length: 0\r\n\r\n");
+		pri[0] = p;
+		check_with(msg, strlen(msg), pri, 1, what);
+		sipmsg_free(p);
+		sipmsg_free(m);
+		if (c != NULL)
+			osip_cseq_free(c);
+		free(copy);
+	}
+	memset(&an, 0, sizeof(an));
+	CU_ASSERT(taken >= 3 * 10);
+}
+
+/*
  * The libosip2 copy (walk_headers, then walk_drop) against the copy its
  * contract describes, built here line by line: the start line, every
  * line without ':', every header libosip2 parses (Via, From, To,
@@ -3414,6 +3509,7 @@ main(void)
 	    CU_add_test(su, "URI write-back", test_uri_writeback) == NULL ||
 	    CU_add_test(su, "From/To/Contact fast scan", test_party_scan) == NULL ||
 	    CU_add_test(su, "Call-ID fast scan", test_callid_scan) == NULL ||
+	    CU_add_test(su, "CSeq fast scan", test_cseq_scan) == NULL ||
 	    CU_add_test(su, "Via fast scan", test_via_scan) == NULL ||
 	    CU_add_test(su, "header lookup", test_header_lookup) == NULL ||
 	    CU_add_test(su, "indexed headers", test_indexed_headers) == NULL ||
