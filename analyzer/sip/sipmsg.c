@@ -1448,6 +1448,25 @@ osip_hook_free(void *p)
 #define PARSE_SCRATCH_BYTES (16 * 1024)
 
 /*
+ * A fingerprint of the line p[0..n) from its last sixteen bytes (fewer
+ * in a shorter line, 0 under eight): where two Via lines of a dialog
+ * of the same length differ, in the branch near the end.  Two lines
+ * with different fingerprints differ; equal ones are still compared
+ * byte for byte.
+ */
+static inline uint8_t
+via_fp(const uint8_t *p, size_t n)
+{
+	uint64_t a = 0, b = 0;
+
+	if (n >= 16)
+		memcpy(&b, p + n - 16, 8);
+	if (n >= 8)
+		memcpy(&a, p + n - 8, 8);
+	return (uint8_t)(((a + (b << 1)) * 0x9e3779b97f4a7c15ULL) >> 56);
+}
+
+/*
  * Asks lend->prior for earlier messages of call_id; false when it stops
  * the parse.  For each memo header that occurred once on one line, use[]
  * gets an earlier message that carried the very same line: its results
@@ -1455,12 +1474,13 @@ osip_hook_free(void *p)
  * its own line only and that message was accepted with it.  Via and
  * Contact are reused only when that line gave fewer values than the cap
  * (so no SIP_VALUES_CAP is owed).  A header with skip[k] set is not
- * looked for: its line is read on its own.
+ * looked for: its line is read on its own.  vfp: via_fp() of the Via
+ * memo line.
  */
 static bool
 memo_find(struct walk *w, const char *call_id,
     const struct sipmsg_lend *lend, const struct sipmsg *use[MEMO_COUNT],
-    const bool skip[MEMO_COUNT])
+    const bool skip[MEMO_COUNT], uint8_t vfp)
 {
 	const struct sipmsg *pm[SIPMSG_PRIOR_MAX];
 	size_t np = lend->prior(lend->user, call_id, pm, SIPMSG_PRIOR_MAX);
@@ -1477,7 +1497,13 @@ memo_find(struct walk *w, const char *call_id,
 		for (size_t i = 0; i < np; i++) {
 			const struct sipmsg *p = pm[i];
 
-			if (p->memo_len[k] != ml->ll ||
+			/*
+			 * Most Via lines of the same length differ (a new
+			 * request's branch): told apart by their
+			 * fingerprints, without the cold bytes of p's line.
+			 */
+			if (p->memo_len[k] != ml->ll || (k == OK_VIA &&
+			    p->via_fp != vfp) ||
 			    memcmp(p->raw + p->memo_off[k], ml->line,
 			    ml->ll) != 0)
 				continue;
@@ -1873,6 +1899,7 @@ parse_in(struct scratch *s, bool own, const uint8_t *msg, size_t len,
 	const struct cseq_scan *cseq_scanned = NULL;
 	struct req_line rl;
 	bool taken[MEMO_COUNT], skip[MEMO_COUNT], contained;
+	uint8_t vfp;
 	struct sipmsg *m = &b.m, *out;
 	osip_message_t *om = NULL;
 	const uint8_t *v;
@@ -1903,11 +1930,16 @@ parse_in(struct scratch *s, bool own, const uint8_t *msg, size_t len,
 	memset(skip, 0, sizeof(skip));
 	skip[OK_CSEQ] = contained && w.memo[OK_CSEQ].usable &&
 	    scan_cseq_line(&w.memo[OK_CSEQ], &cs);
+	/* Once: for memo_find() and for this message's later ones. */
+	vfp = w.memo[OK_VIA].usable ?
+	    via_fp(w.memo[OK_VIA].line, w.memo[OK_VIA].ll) : 0;
+	m->via_fp = vfp;
 	if (hx_get(&w.hx, HX_CALL_ID, &v, &vl) && vl > 0) {
 		m->call_id = sa_put(&b, v, vl, SIPMSG_URI_BYTES);
 		if (lend != NULL && lend->prior != NULL && contained) {
 			m->prior_asked = true;
-			if (!memo_find(&w, m->call_id, lend, use, skip)) {
+			if (!memo_find(&w, m->call_id, lend, use, skip,
+			    vfp)) {
 				/*
 				 * The caller knows it (nothing counted), if
 				 * these bytes would have been asked about.

@@ -1944,6 +1944,67 @@ test_with_reuses(void)
 	sipmsg_free(p);
 }
 
+/*
+ * Via lines of the prior's length that differ from its line anywhere
+ * (before its last sixteen bytes too, where the fingerprint memo_find()
+ * compares first does not look) are not taken from it; the very same
+ * line is.
+ */
+static void
+test_with_via_fp(void)
+{
+	static const char fmt[] =
+	    "SIP/2.0 200 OK\r\n"
+	    "Via: %s\r\n"
+	    "From: <sip:alice@10.0.0.2>;tag=f1\r\n"
+	    "To: <sip:bob@198.51.100.7>;tag=t1\r\n"
+	    "Call-ID: vfp@10.0.0.2\r\n"
+	    "CSeq: 1 INVITE\r\n\r\n";
+	static const char *const vias[] = {
+	    "SIP/2.0/UDP 10.0.0.2:5060;branch=z9hG4bKa1;rport",
+	    "SIP/2.0/UDP 10.0.0.3:5060;branch=z9hG4bKa1;rport",
+	    "SIP/2.0/UDP 10.0.0.2:5070;branch=z9hG4bKa1;rport",
+	    "SIP/2.0/TCP 10.0.0.2:5060;branch=z9hG4bKa1;rport",
+	    "SIP/2.0/UDP 10.0.0.2:5060;branch=z9hG4bKa2;rport",
+	    "SIP/2.0/UDP 10.0.0.2:5060;branch=z9hG4bKa1;rpors",
+	    "SIP/2.0/UDP 10.0.0.2:5060;BRANCH=z9hG4bKa1;rport",
+	    "SIP/2.0/UDP 10.0.0.2:5060;branch=z9hG4bKa1;rport ",
+	    "SIP/2.0/UDP 10.0.0.2 (x);branch=z9hG4bKa1;rport",
+	    "SIP/2.0/UDP 10.0.0.2:5060;branch=z9hG4bKa",
+	    "SIP/2.0/UDP a",
+	};
+	char buf[512];
+	struct sipmsg *p;
+	struct priors pr = { .n = 1 };
+	struct sipmsg_lend lend = { give_priors, NULL, &pr, NULL };
+	const struct sipmsg *pri[1];
+
+	snprintf(buf, sizeof(buf), fmt, vias[0]);
+	p = parse_s(buf);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+	CU_ASSERT_STRING_EQUAL(p->via[0].host, "10.0.0.2");
+	/* Marked: a Via taken from p says so. */
+	((char *)(uintptr_t)p->via[0].host)[0] = '9';
+	pri[0] = p;
+	pr.m[0] = p;
+	for (size_t i = 0; i < sizeof(vias) / sizeof(vias[0]); i++) {
+		struct sipmsg *m;
+		char what[32];
+
+		snprintf(buf, sizeof(buf), fmt, vias[i]);
+		m = sipmsg_parse_with((const uint8_t *)buf, strlen(buf), &lend,
+		    NULL);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+		CU_ASSERT_EQUAL(m->via[0].host[0] == '9', i == 0);
+		sipmsg_free(m);
+		if (i > 0) {
+			snprintf(what, sizeof(what), "via fp %zu", i);
+			check_with(buf, strlen(buf), pri, 1, what);
+		}
+	}
+	sipmsg_free(p);
+}
+
 static size_t
 stop_priors(void *user, const char *call_id, const struct sipmsg **out,
     size_t max)
@@ -3510,6 +3571,7 @@ main(void)
 	    CU_add_test(su, "From/To/Contact fast scan", test_party_scan) == NULL ||
 	    CU_add_test(su, "Call-ID fast scan", test_callid_scan) == NULL ||
 	    CU_add_test(su, "CSeq fast scan", test_cseq_scan) == NULL ||
+	    CU_add_test(su, "memo Via fingerprint", test_with_via_fp) == NULL ||
 	    CU_add_test(su, "Via fast scan", test_via_scan) == NULL ||
 	    CU_add_test(su, "header lookup", test_header_lookup) == NULL ||
 	    CU_add_test(su, "indexed headers", test_indexed_headers) == NULL ||
