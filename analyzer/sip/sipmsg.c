@@ -45,7 +45,8 @@
  * A From, To or Contact line of the one plain shape most carry is read
  * by our own bounded scan instead (scan_party(), its grammar and the
  * rule for leaving a value to libosip2 above it), so is a plain Via line
- * (scan_via()), a plain Call-ID is
+ * (scan_via()), a plain CSeq too, before any earlier message is asked
+ * (scan_cseq_line()), a plain Call-ID is
  * checked without libosip2 (scan_call_id(): we keep it raw), and a
  * plain URI is written back without osip_uri_to_str() (uri_plain_put()).
  *
