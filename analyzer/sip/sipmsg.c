@@ -45,7 +45,8 @@
  * A From, To or Contact line of the one plain shape most carry is read
  * by our own bounded scan instead (scan_party(), its grammar and the
  * rule for leaving a value to libosip2 above it), so is a plain Via line
- * (scan_via()), a plain Call-ID is
+ * (scan_via()), a plain CSeq too, before any earlier message is asked
+ * (scan_cseq_line()), a plain Call-ID is
  * checked without libosip2 (scan_call_id(): we keep it raw), and a
  * plain URI is written back without osip_uri_to_str() (uri_plain_put()).
  *
@@ -134,13 +135,46 @@ params_get(const osip_list_t *l, const char *const names[], int n,
 	}
 }
 
+/*
+ * text_parse_uint(), with its usual case inline: one to nine digits
+ * (no overflow, so the value is compared with max once, as it does);
+ * anything else is its to judge.  A message asks three or four times
+ * (ports, Content-Length, expires), mostly of a few digits, and the
+ * call cost about what the digits do.
+ */
+static inline int
+uint_of(const void *vp, size_t n, uint64_t max, uint64_t *out)
+{
+	const uint8_t *p = vp;
+	uint64_t v = 0;
+
+	if (n - 1 < 9) {
+		size_t i = 0;
+
+		for (; i < n; i++) {
+			unsigned d = (unsigned)(p[i] - '0');
+
+			if (d > 9)
+				break;
+			v = v * 10 + d;
+		}
+		if (i == n) {
+			if (v > max)
+				return -1;
+			*out = v;
+			return 0;
+		}
+	}
+	return text_parse_uint(vp, n, max, out);
+}
+
 /* Parses the decimal port s[0..n); def when absent (NULL) or invalid. */
 static inline uint16_t
 port_or_n(const char *s, size_t n, uint16_t def)
 {
 	uint64_t v;
 
-	if (s == NULL || text_parse_uint(s, n, 65535, &v) != 0 || v == 0)
+	if (s == NULL || uint_of(s, n, 65535, &v) != 0 || v == 0)
 		return def;
 	return (uint16_t)v;
 }
@@ -307,7 +341,7 @@ int_or(const uint8_t *p, size_t len, int def)
 {
 	uint64_t v;
 
-	if (text_parse_uint(p, len, INT32_MAX, &v) != 0)
+	if (uint_of(p, len, INT32_MAX, &v) != 0)
 		return def;
 	return (int)v;
 }
@@ -782,6 +816,55 @@ scan_call_id(const struct memo_line *ml)
 }
 
 /*
+ * What scan_cseq_line() read of a CSeq line: its number and its method,
+ * method[0..method_len) (letters, a piece of the line: no NUL inside).
+ */
+struct cseq_scan {
+	uint32_t num;
+	const char *method;
+	size_t method_len;
+};
+
+/*
+ * The CSeq line ml read on its own: a value of scan_cseq()'s plain shape,
+ * 1*DIGIT SP 1*ALPHA, with at most ten digits and a number extract()
+ * takes (UINT32_MAX or less), into *cs as extract() reduces libosip2's
+ * osip_cseq_parse() of it (the number before the SP, the method after
+ * it).  False for any other value (left to libosip2, or to an earlier
+ * message with the same line): a CSeq libosip2 or extract() refuses is
+ * never taken.  Nearly every CSeq has that shape, and a line read here
+ * costs less than comparing it with an earlier message's line, whose
+ * bytes are out of the cache by then.  The value is value_of()'s; its
+ * bytes are all digits, SP and letters, so fast_value()'s byte rule
+ * holds (walk_cr relies on it: no CR in a taken line).  test_sipmsg
+ * compares it with osip_cseq_parse().
+ */
+static bool
+scan_cseq_line(const struct memo_line *ml, struct cseq_scan *cs)
+{
+	const uint8_t *v;
+	size_t vl, nd = 0, i;
+	uint64_t num = 0;
+
+	if (!value_of(ml, &v, &vl))
+		return false;
+	/* Eleven digits or more: text_parse_uint() decides (rare). */
+	while (nd < vl && nd <= 10 && is_digit((char)v[nd]))
+		num = num * 10 + (uint64_t)(v[nd++] - '0');
+	if (nd == 0 || nd > 10 || num > UINT32_MAX || nd + 1 >= vl ||
+	    v[nd] != ' ')
+		return false;
+	for (i = nd + 1; i < vl; i++)
+		if (!((v[i] >= 'A' && v[i] <= 'Z') ||
+		    (v[i] >= 'a' && v[i] <= 'z')))
+			return false;
+	cs->num = (uint32_t)num;
+	cs->method = (const char *)v + nd + 1;
+	cs->method_len = vl - nd - 1;
+	return true;
+}
+
+/*
  * Whether every byte of p[0..n) is one fast_value() passes (0x20-0x7e,
  * no comma); the scans check the grammar's own bytes as they go.
  */
@@ -1110,8 +1193,9 @@ static int
 extract(struct msg_buf *b, const struct hdr_index *x, osip_message_t *om,
     size_t hdr_len, const struct sipmsg *const use[MEMO_COUNT],
     const struct party_scan *const scan[MEMO_COUNT],
-    const struct via_parts *via_scanned, const bool taken[MEMO_COUNT],
-    const struct req_line *rl, struct anomalies *an)
+    const struct via_parts *via_scanned, const struct cseq_scan *cseq_scanned,
+    const bool taken[MEMO_COUNT], const struct req_line *rl,
+    struct anomalies *an)
 {
 	struct sipmsg *m = &b->m;
 	char tmp[CAP_SIP_STR_BYTES];
@@ -1163,7 +1247,23 @@ extract(struct msg_buf *b, const struct hdr_index *x, osip_message_t *om,
 	    m->call_id[0] == '\0')  /* parse_in() put the raw Call-ID */
 		return ANOMALY_SIP_MISSING_HEADER;
 
-	if (use[OK_CSEQ] != NULL) {
+	if (cseq_scanned != NULL) {
+		/*
+		 * What the strncmp() below makes of the method, as
+		 * sa_str() would cut it (letters: no NUL inside).
+		 */
+		const char *sm = cseq_scanned->method;
+		size_t sl = cseq_scanned->method_len;
+
+		if (sl > SIPMSG_METHOD_BYTES - 1)
+			sl = SIPMSG_METHOD_BYTES - 1;
+		m->cseq = cseq_scanned->num;
+		m->cseq_method = m->is_request &&
+		    strnlen(m->method, SIPMSG_METHOD_BYTES) == sl &&
+		    memcmp(sm, m->method, sl) == 0 ? m->method :
+		    sa_putn(b, sm, sl, SIPMSG_METHOD_BYTES);
+		cm = NULL;
+	} else if (use[OK_CSEQ] != NULL) {
 		m->cseq = use[OK_CSEQ]->cseq;
 		cm = use[OK_CSEQ]->cseq_method;
 	} else {
@@ -1176,9 +1276,10 @@ extract(struct msg_buf *b, const struct hdr_index *x, osip_message_t *om,
 		cm = om->cseq->method;
 	}
 	/* Equal in nearly every message: stored once. */
-	m->cseq_method = m->is_request &&
-	    strncmp(cm, m->method, SIPMSG_METHOD_BYTES - 1) == 0 ?
-	    m->method : sa_str(b, cm, SIPMSG_METHOD_BYTES);
+	if (cm != NULL)
+		m->cseq_method = m->is_request &&
+		    strncmp(cm, m->method, SIPMSG_METHOD_BYTES - 1) == 0 ?
+		    m->method : sa_str(b, cm, SIPMSG_METHOD_BYTES);
 	if (!m->is_request)
 		m->method = m->cseq_method;  /* same cap, same copy */
 	else if (strcmp(m->method, m->cseq_method) != 0) {
@@ -1301,7 +1402,7 @@ extract(struct msg_buf *b, const struct hdr_index *x, osip_message_t *om,
 	/* Framing (sipframe.c) counted any Content-Length anomaly already. */
 	m->content_length = -1;
 	if (hx_get(x, HX_CONTENT_LENGTH, &v, &vl) &&
-	    text_parse_uint(v, vl, INT64_MAX, &num) == 0)
+	    uint_of(v, vl, INT64_MAX, &num) == 0)
 		m->content_length = (int64_t)num;
 
 	m->expires = opt_hdr(x, HX_EXPIRES, tmp, sizeof(tmp)) ?
@@ -1381,17 +1482,39 @@ osip_hook_free(void *p)
 #define PARSE_SCRATCH_BYTES (16 * 1024)
 
 /*
+ * A fingerprint of the line p[0..n) from its last sixteen bytes (fewer
+ * in a shorter line, 0 under eight): where two Via lines of a dialog
+ * of the same length differ, in the branch near the end.  Two lines
+ * with different fingerprints differ; equal ones are still compared
+ * byte for byte.
+ */
+static inline uint8_t
+via_fp(const uint8_t *p, size_t n)
+{
+	uint64_t a = 0, b = 0;
+
+	if (n >= 16)
+		memcpy(&b, p + n - 16, 8);
+	if (n >= 8)
+		memcpy(&a, p + n - 8, 8);
+	return (uint8_t)(((a + (b << 1)) * 0x9e3779b97f4a7c15ULL) >> 56);
+}
+
+/*
  * Asks lend->prior for earlier messages of call_id; false when it stops
  * the parse.  For each memo header that occurred once on one line, use[]
  * gets an earlier message that carried the very same line: its results
  * are those libosip2 would give again, since a header's parse depends on
  * its own line only and that message was accepted with it.  Via and
  * Contact are reused only when that line gave fewer values than the cap
- * (so no SIP_VALUES_CAP is owed).
+ * (so no SIP_VALUES_CAP is owed).  A header with skip[k] set is not
+ * looked for: its line is read on its own.  vfp: via_fp() of the Via
+ * memo line.
  */
 static bool
 memo_find(struct walk *w, const char *call_id,
-    const struct sipmsg_lend *lend, const struct sipmsg *use[MEMO_COUNT])
+    const struct sipmsg_lend *lend, const struct sipmsg *use[MEMO_COUNT],
+    const bool skip[MEMO_COUNT], uint8_t vfp)
 {
 	const struct sipmsg *pm[SIPMSG_PRIOR_MAX];
 	size_t np = lend->prior(lend->user, call_id, pm, SIPMSG_PRIOR_MAX);
@@ -1403,12 +1526,18 @@ memo_find(struct walk *w, const char *call_id,
 	for (int k = 0; k < MEMO_COUNT; k++) {
 		const struct memo_line *ml = &w->memo[k];
 
-		if (!ml->usable)
+		if (!ml->usable || skip[k])
 			continue;
 		for (size_t i = 0; i < np; i++) {
 			const struct sipmsg *p = pm[i];
 
-			if (p->memo_len[k] != ml->ll ||
+			/*
+			 * Most Via lines of the same length differ (a new
+			 * request's branch): told apart by their
+			 * fingerprints, without the cold bytes of p's line.
+			 */
+			if (p->memo_len[k] != ml->ll || (k == OK_VIA &&
+			    p->via_fp != vfp) ||
 			    memcmp(p->raw + p->memo_off[k], ml->line,
 			    ml->ll) != 0)
 				continue;
@@ -1800,8 +1929,11 @@ parse_in(struct scratch *s, bool own, const uint8_t *msg, size_t len,
 	struct party_scan ps[MEMO_COUNT];
 	struct via_parts vs;
 	const struct via_parts *via_scanned = NULL;
+	struct cseq_scan cs;
+	const struct cseq_scan *cseq_scanned = NULL;
 	struct req_line rl;
-	bool taken[MEMO_COUNT], contained;
+	bool taken[MEMO_COUNT], skip[MEMO_COUNT], contained;
+	uint8_t vfp;
 	struct sipmsg *m = &b.m, *out;
 	osip_message_t *om = NULL;
 	const uint8_t *v;
@@ -1828,11 +1960,20 @@ parse_in(struct scratch *s, bool own, const uint8_t *msg, size_t len,
 	 * is known which are taken: those hold none.
 	 */
 	contained = !w.has_cr && start_line_contained(w.in, first_line_len(&w));
+	/* A plain CSeq is read on its own, before any earlier message. */
+	memset(skip, 0, sizeof(skip));
+	skip[OK_CSEQ] = contained && w.memo[OK_CSEQ].usable &&
+	    scan_cseq_line(&w.memo[OK_CSEQ], &cs);
+	/* Once: for memo_find() and for this message's later ones. */
+	vfp = w.memo[OK_VIA].usable ?
+	    via_fp(w.memo[OK_VIA].line, w.memo[OK_VIA].ll) : 0;
+	m->via_fp = vfp;
 	if (hx_get(&w.hx, HX_CALL_ID, &v, &vl) && vl > 0) {
 		m->call_id = sa_put(&b, v, vl, SIPMSG_URI_BYTES);
 		if (lend != NULL && lend->prior != NULL && contained) {
 			m->prior_asked = true;
-			if (!memo_find(&w, m->call_id, lend, use)) {
+			if (!memo_find(&w, m->call_id, lend, use, skip,
+			    vfp)) {
 				/*
 				 * The caller knows it (nothing counted), if
 				 * these bytes would have been asked about.
@@ -1856,6 +1997,10 @@ parse_in(struct scratch *s, bool own, const uint8_t *msg, size_t len,
 			taken[k] = scan[k] != NULL;
 		} else if (k == OK_CALL_ID) {
 			taken[k] = scan_call_id(&w.memo[k]);
+		} else if (k == OK_CSEQ) {
+			if (skip[k])
+				cseq_scanned = &cs;
+			taken[k] = skip[k];
 		} else if (k == OK_VIA) {
 			if (scan_via(&w.memo[k], &vs))
 				via_scanned = &vs;
@@ -1875,6 +2020,7 @@ parse_in(struct scratch *s, bool own, const uint8_t *msg, size_t len,
 		contained = false;
 		m->prior_asked = false;
 		via_scanned = NULL;
+		cseq_scanned = NULL;
 		for (int k = 0; k < MEMO_COUNT; k++) {
 			use[k] = NULL;
 			scan[k] = NULL;
@@ -1915,7 +2061,7 @@ parse_in(struct scratch *s, bool own, const uint8_t *msg, size_t len,
 		rc = ANOMALY_SIP_UNPARSEABLE;
 	} else {
 		rc = extract(&b, &w.hx, om, w.hdr_len, use, scan, via_scanned,
-		    taken, &rl, an);
+		    cseq_scanned, taken, &rl, an);
 		if (!own)
 			osip_message_free(om);
 	}

@@ -106,6 +106,12 @@ struct sipmsg {
 	 * In what was padding: the struct is no larger.
 	 */
 	uint8_t party_len[4];
+	/*
+	 * Private: a fingerprint of the Via memo line (sipmsg.c via_fp),
+	 * so that memo_find() passes over most earlier messages whose Via
+	 * line differs without reading its bytes.  In what was padding.
+	 */
+	uint8_t via_fp;
 
 	bool is_request;
 	const char *method;       /* request method, or CSeq method for responses */

@@ -19,6 +19,7 @@
 #include <osipparser2/osip_parser.h>
 
 #include "sip/sipmsg.h"
+#include "base/text.h"
 #include "sip/sipmsg_int.h"
 
 static struct anomalies an;
@@ -1943,6 +1944,67 @@ test_with_reuses(void)
 	sipmsg_free(p);
 }
 
+/*
+ * Via lines of the prior's length that differ from its line anywhere
+ * (before its last sixteen bytes too, where the fingerprint memo_find()
+ * compares first does not look) are not taken from it; the very same
+ * line is.
+ */
+static void
+test_with_via_fp(void)
+{
+	static const char fmt[] =
+	    "SIP/2.0 200 OK\r\n"
+	    "Via: %s\r\n"
+	    "From: <sip:alice@10.0.0.2>;tag=f1\r\n"
+	    "To: <sip:bob@198.51.100.7>;tag=t1\r\n"
+	    "Call-ID: vfp@10.0.0.2\r\n"
+	    "CSeq: 1 INVITE\r\n\r\n";
+	static const char *const vias[] = {
+	    "SIP/2.0/UDP 10.0.0.2:5060;branch=z9hG4bKa1;rport",
+	    "SIP/2.0/UDP 10.0.0.3:5060;branch=z9hG4bKa1;rport",
+	    "SIP/2.0/UDP 10.0.0.2:5070;branch=z9hG4bKa1;rport",
+	    "SIP/2.0/TCP 10.0.0.2:5060;branch=z9hG4bKa1;rport",
+	    "SIP/2.0/UDP 10.0.0.2:5060;branch=z9hG4bKa2;rport",
+	    "SIP/2.0/UDP 10.0.0.2:5060;branch=z9hG4bKa1;rpors",
+	    "SIP/2.0/UDP 10.0.0.2:5060;BRANCH=z9hG4bKa1;rport",
+	    "SIP/2.0/UDP 10.0.0.2:5060;branch=z9hG4bKa1;rport ",
+	    "SIP/2.0/UDP 10.0.0.2 (x);branch=z9hG4bKa1;rport",
+	    "SIP/2.0/UDP 10.0.0.2:5060;branch=z9hG4bKa",
+	    "SIP/2.0/UDP a",
+	};
+	char buf[512];
+	struct sipmsg *p;
+	struct priors pr = { .n = 1 };
+	struct sipmsg_lend lend = { give_priors, NULL, &pr, NULL };
+	const struct sipmsg *pri[1];
+
+	snprintf(buf, sizeof(buf), fmt, vias[0]);
+	p = parse_s(buf);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+	CU_ASSERT_STRING_EQUAL(p->via[0].host, "10.0.0.2");
+	/* Marked: a Via taken from p says so. */
+	((char *)(uintptr_t)p->via[0].host)[0] = '9';
+	pri[0] = p;
+	pr.m[0] = p;
+	for (size_t i = 0; i < sizeof(vias) / sizeof(vias[0]); i++) {
+		struct sipmsg *m;
+		char what[32];
+
+		snprintf(buf, sizeof(buf), fmt, vias[i]);
+		m = sipmsg_parse_with((const uint8_t *)buf, strlen(buf), &lend,
+		    NULL);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+		CU_ASSERT_EQUAL(m->via[0].host[0] == '9', i == 0);
+		sipmsg_free(m);
+		if (i > 0) {
+			snprintf(what, sizeof(what), "via fp %zu", i);
+			check_with(buf, strlen(buf), pri, 1, what);
+		}
+	}
+	sipmsg_free(p);
+}
+
 static size_t
 stop_priors(void *user, const char *call_id, const struct sipmsg **out,
     size_t max)
@@ -2724,6 +2786,191 @@ test_callid_scan(void)
 }
 
 /*
+ * The CSeq line read on its own (scan_cseq_line in sipmsg.c) against
+ * libosip2's osip_cseq_parse() of its value and extract()'s reading of
+ * that (text_parse_uint of the number, the method cut at
+ * SIPMSG_METHOD_BYTES - 1 and compared with the request's): the same
+ * number, method and anomalies, on the plain shape and its near-misses,
+ * alone and with an earlier message of the same Call-ID as prior.
+ */
+static void
+test_cseq_scan(void)
+{
+	static const char *const vals[] = {
+		"1 BYE", "2 BYE", "0 BYE", "007 BYE", "1 bye", "1 INVITE",
+		"4294967295 BYE", "4294967296 BYE", "9999999999 BYE",
+		"04294967295 BYE", "00000000001 BYE", "12345678901234567890 BYE",
+		"1 B", "1  BYE", "1 BYE x", "1\tBYE", "1 B-YE", "1 ", "x BYE",
+		"1", "BYE", "-1 BYE", "1x BYE", "1 BYE,2 BYE", "1 B1E",
+		"1 BYEBYEBYEBYEBYEBYEBYEBYEBYEBYEB",
+		"1 BYEBYEBYEBYEBYEBYEBYEBYEBYEBYEBY",
+		"1 BYEBYEBYEBYEBYEBYEBYEBYEBYEBYEBYEBYE",
+	};
+	static const char *const reqs[] = {
+		"BYE", "BYEBYEBYEBYEBYEBYEBYEBYEBYEBYEB",
+		"BYEBYEBYEBYEBYEBYEBYEBYEBYEBYEBYE",
+	};
+	char msg[1024];
+	int taken = 0;
+
+	for (size_t r = 0; r < sizeof(reqs) / sizeof(reqs[0]); r++)
+	for (size_t i = 0; i < sizeof(vals) / sizeof(vals[0]); i++) {
+		osip_cseq_t *c = NULL;
+		char *copy = strdup(vals[i]);
+		struct sipmsg *m, *p;
+		uint64_t num = 0;
+		bool ok, good;
+		char cut[SIPMSG_METHOD_BYTES], what[64];
+		const struct sipmsg *pri[1];
+
+		CU_ASSERT_FATAL(copy != NULL);
+		/* libosip2's header walk trims the value it passes. */
+		for (size_t e = strlen(copy); e > 0 && (copy[e - 1] == ' ' ||
+		    copy[e - 1] == '\t'); e--)
+			copy[e - 1] = '\0';
+		ok = osip_cseq_init(&c) == 0 && osip_cseq_parse(c, copy) == 0;
+		good = ok && c->number != NULL && c->method != NULL &&
+		    c->method[0] != '\0' &&
+		    text_parse_uint(c->number, strlen(c->number), UINT32_MAX,
+		    &num) == 0;
+		snprintf(cut, sizeof(cut), "%s", good ? c->method : "");
+		snprintf(msg, sizeof(msg),
+		    "%s sip:x@198.51.100.7 SIP/2.0\r\n"
+		    "Via: SIP/2.0/UDP 10.0.0.2:5060;branch=z9hG4bK1\r\n"
+		    "From: <sip:a@10.0.0.2>;tag=1\r\nTo: <sip:b@h>;tag=2\r\n"
+		    "Call-ID: cs%zu@h\r\nCSeq: %s\r\n"
+		    "Content-Length: 0\r\n\r\n", reqs[r], i, vals[i]);
+		memset(&an, 0, sizeof(an));
+		m = parse_s(msg);
+		if (!ok) {
+			CU_ASSERT(an.n[ANOMALY_SIP_UNPARSEABLE] >= 1);
+		} else if (!good) {
+			CU_ASSERT(an.n[ANOMALY_SIP_BAD_CSEQ] == 1);
+		} else {
+			CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+			CU_ASSERT_EQUAL(m->cseq, (uint32_t)num);
+			CU_ASSERT_STRING_EQUAL(m->cseq_method, cut);
+			CU_ASSERT_EQUAL(an.n[ANOMALY_SIP_CSEQ_METHOD_MISMATCH],
+			    strcmp(cut, m->method) != 0);
+			/* Equal to the method: stored once (extract). */
+			CU_ASSERT_EQUAL(strcmp(cut, m->method) == 0,
+			    m->cseq_method == m->method);
+			taken++;
+		}
+		/* With itself and with the first value's parse as prior. */
+		pri[0] = m;
+		snprintf(what, sizeof(what), "cseq scan %zu/%zu", r, i);
+		if (m != NULL)
+			check_with(msg, strlen(msg), pri, 1, what);
+		p = parse_s("BYE sip:x@198.51.100.7 SIP/2.0\r\n"
+		    "Via: SIP/2.0/UDP 10.0.0.2:5060;branch=z9hG4bK1\r\n"
+		    "From: <sip:a@10.0.0.2>;tag=1\r\nTo: <sip:b@h>;tag=2\r\n"
+		    "Call-ID: cs0@h\r\nCSeq: 1 BYE\r\n"
+		    "Content-Length: 0\r\n\r\n");
+		pri[0] = p;
+		check_with(msg, strlen(msg), pri, 1, what);
+		sipmsg_free(p);
+		sipmsg_free(m);
+		if (c != NULL)
+			osip_cseq_free(c);
+		free(copy);
+	}
+	memset(&an, 0, sizeof(an));
+	CU_ASSERT(taken >= 3 * 10);
+}
+
+/*
+ * The numbers read from the message (sipmsg.c uint_of, text_parse_uint's
+ * usual case inline): ports at and over 65535 in Via sent-by, From, To
+ * and Contact URIs, scanned and libosip2's (a URI parameter), Contact
+ * expires, Expires, Min-SE and Content-Length of nine and ten digits,
+ * and near-misses, against what each reading must give.
+ */
+static void
+test_uint_fields(void)
+{
+	static const struct {
+		const char *port;   /* as written */
+		int want;           /* the endpoint's port */
+	} ports[] = {
+		{ "65535", 65535 }, { "65536", 5060 }, { "1", 1 },
+		{ "0", 5060 }, { "00065535", 65535 }, { "6553", 6553 },
+		{ "99999", 5060 }, { "5o60", 5060 }, { "", 5060 },
+	};
+	static const struct {
+		const char *v;
+		long long want;     /* up to INT32_MAX; -1: not a number */
+		long long len;      /* Content-Length: up to INT64_MAX */
+	} nums[] = {
+		{ "0", 0, 0 }, { "7", 7, 7 }, { "999999999", 999999999,
+		999999999 }, { "2147483647", 2147483647, 2147483647 },
+		{ "2147483648", -1, 2147483648LL }, { "0000000012", 12, 12 },
+		{ "12a", -1, -1 }, { "12:", -1, -1 }, { "-1", -1, -1 },
+		{ "1 2", -1, -1 },
+	};
+	char msg[1024];
+
+	for (size_t i = 0; i < sizeof(ports) / sizeof(ports[0]); i++)
+		for (int lr = 0; lr < 2; lr++) {
+			const char *par = lr ? ";lr" : "";
+			struct sipmsg *m;
+
+			snprintf(msg, sizeof(msg),
+			    "INVITE sip:x@198.51.100.7 SIP/2.0\r\n"
+			    "Via: SIP/2.0/UDP 10.0.0.2:%s;branch=z9hG4bK1\r\n"
+			    "From: <sip:a@10.0.0.3:%s%s>;tag=1\r\n"
+			    "To: <sip:b@10.0.0.4:%s%s>\r\n"
+			    "Call-ID: u%zu@h\r\nCSeq: 1 INVITE\r\n"
+			    "Contact: <sip:a@10.0.0.5:%s%s>\r\n"
+			    "Content-Length: 0\r\n\r\n", ports[i].port,
+			    ports[i].port, par, ports[i].port, par, i,
+			    ports[i].port, par);
+			memset(&an, 0, sizeof(an));
+			m = parse_s(msg);
+			if (ports[i].port[0] == '\0' ||
+			    strchr(ports[i].port, 'o') != NULL) {
+				/* Refused by libosip2 or read raw. */
+				sipmsg_free(m);
+				continue;
+			}
+			CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+			CU_ASSERT_EQUAL(m->via[0].sent_by.port, ports[i].want);
+			CU_ASSERT_EQUAL(m->from_addr.port, ports[i].want);
+			CU_ASSERT_EQUAL(m->to_addr.port, ports[i].want);
+			CU_ASSERT_EQUAL_FATAL(m->ncontact, 1);
+			CU_ASSERT_EQUAL(m->contact[0].addr.port, ports[i].want);
+			sipmsg_free(m);
+		}
+	for (size_t i = 0; i < sizeof(nums) / sizeof(nums[0]); i++) {
+		struct sipmsg *m;
+		int w = nums[i].want >= 0 ? (int)nums[i].want : -1;
+
+		snprintf(msg, sizeof(msg),
+		    "REGISTER sip:198.51.100.7 SIP/2.0\r\n"
+		    "Via: SIP/2.0/UDP 10.0.0.2;branch=z9hG4bK1\r\n"
+		    "From: <sip:a@10.0.0.3>;tag=1\r\nTo: <sip:a@10.0.0.3>\r\n"
+		    "Call-ID: n%zu@h\r\nCSeq: 1 REGISTER\r\n"
+		    "Contact: <sip:a@10.0.0.5>;expires=%s\r\n"
+		    "Expires: %s\r\nMin-SE: %s\r\n"
+		    "Content-Length: %s\r\n\r\n", i, nums[i].v, nums[i].v,
+		    nums[i].v, nums[i].v);
+		m = parse_s(msg);
+		if (strchr(nums[i].v, ' ') != NULL) {
+			/* A blank in a param value: libosip2 decides. */
+			sipmsg_free(m);
+			continue;
+		}
+		CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+		CU_ASSERT_EQUAL(m->contact[0].expires, w);
+		CU_ASSERT_EQUAL(m->expires, w);
+		CU_ASSERT_EQUAL(m->min_se, w);
+		CU_ASSERT_EQUAL(m->content_length, nums[i].len);
+		sipmsg_free(m);
+	}
+	memset(&an, 0, sizeof(an));
+}
+
+/*
  * The libosip2 copy (walk_headers, then walk_drop) against the copy its
  * contract describes, built here line by line: the start line, every
  * line without ':', every header libosip2 parses (Via, From, To,
@@ -3414,6 +3661,9 @@ main(void)
 	    CU_add_test(su, "URI write-back", test_uri_writeback) == NULL ||
 	    CU_add_test(su, "From/To/Contact fast scan", test_party_scan) == NULL ||
 	    CU_add_test(su, "Call-ID fast scan", test_callid_scan) == NULL ||
+	    CU_add_test(su, "CSeq fast scan", test_cseq_scan) == NULL ||
+	    CU_add_test(su, "numbers read", test_uint_fields) == NULL ||
+	    CU_add_test(su, "memo Via fingerprint", test_with_via_fp) == NULL ||
 	    CU_add_test(su, "Via fast scan", test_via_scan) == NULL ||
 	    CU_add_test(su, "header lookup", test_header_lookup) == NULL ||
 	    CU_add_test(su, "indexed headers", test_indexed_headers) == NULL ||
