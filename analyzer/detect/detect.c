@@ -67,15 +67,18 @@ static const double hit_weight[HIT_KIND_COUNT] = {
 /*
  * The kinds that show a field translated across a NAT boundary: the
  * private address and the public one are both in the capture, in fields
- * only a box on the path writes that way.
+ * only a box on the path writes that way.  A mask of enum alg_hit bits,
+ * as struct detect's kinds.
  */
-static const bool hit_proof[HIT_KIND_COUNT] = {
-	[HIT_RECEIVED_RESTORED] = true,
-	[HIT_PRIVATE_RESIDUE] = true,
-	[HIT_PAIR_REWRITTEN] = true,
-	[HIT_VIA_CHANGED] = true,
-	[HIT_INCONSISTENT] = true,
-};
+#define HIT_PROOF_MASK (1u << HIT_RECEIVED_RESTORED | \
+	1u << HIT_PRIVATE_RESIDUE | 1u << HIT_PAIR_REWRITTEN | \
+	1u << HIT_VIA_CHANGED | 1u << HIT_INCONSISTENT)
+
+static bool
+hit_proof(int k)
+{
+	return (HIT_PROOF_MASK >> k & 1u) != 0;
+}
 
 /* detect_verdict_get copies the counters whole. */
 _Static_assert(sizeof(((struct detect_verdict *)0)->by_id) ==
@@ -157,10 +160,8 @@ no_alg_advice(struct detect *dt, const struct dialog *d, struct findings *fs)
 		both = both || ep_same_ip(&d->msgs[i].src, &d->msgs[0].dst);
 	}
 
-	for (int k = 0; k < HIT_ALG_COUNT; k++) {
-		proof = proof || (dt->dlg_hits[k] > 0 && hit_proof[k]);
-		any_proof = any_proof || (dt->hits[k] > 0 && hit_proof[k]);
-	}
+	proof = (dt->dlg_kinds & HIT_PROOF_MASK) != 0;
+	any_proof = (dt->kinds & HIT_PROOF_MASK) != 0;
 	nat = nat || proof;
 	dt->nat_seen = dt->nat_seen || nat;
 	if (proof)
@@ -173,7 +174,7 @@ no_alg_advice(struct detect *dt, const struct dialog *d, struct findings *fs)
 		both = false;
 	if (!nat && !dt->nat_seen && both)
 		c = REMEDY_NO_NAT;
-	else if (dt->dlg_hits[HIT_NOALG_PRIVATE_LEAK] > 0 ||
+	else if ((dt->dlg_kinds & 1u << HIT_NOALG_PRIVATE_LEAK) != 0 ||
 	    (dt->leak_seen && !any_proof))
 		c = REMEDY_NAT_NO_ALG;
 	else
@@ -251,7 +252,7 @@ detect_dialog(struct detect *dt, struct dialog *d)
 	dt->dialogs++;
 	fs.n = 0;
 	fs.nadv = 0;
-	memset(dt->dlg_hits, 0, sizeof(dt->dlg_hits));
+	dt->dlg_kinds = 0;
 	dt->dlg_requests = request_methods(d);
 	/* What the phones sent in this dialog, before any detector asks. */
 	detect_binding_feed(dt, d);
@@ -317,7 +318,7 @@ device_score(const struct detect_device *dv, struct detect_device_verdict *o)
 			o->score += hit_weight[k];
 		else
 			o->against += hit_weight[k];
-		proof = proof || hit_proof[k];
+		proof = proof || hit_proof(k);
 	}
 	if (proof)
 		o->alg = DETECT_ALG_LIKELY;
@@ -398,9 +399,9 @@ detect_verdict_get(const struct detect *dt, struct detect_verdict *v)
 		order[n++] = k;
 	}
 	for (int i = 1; i < n; i++)
-		for (int j = i; j > 0 && (hit_proof[order[j]] >
-		    hit_proof[order[j - 1]] || (hit_proof[order[j]] ==
-		    hit_proof[order[j - 1]] && hit_weight[order[j]] >
+		for (int j = i; j > 0 && (hit_proof(order[j]) >
+		    hit_proof(order[j - 1]) || (hit_proof(order[j]) ==
+		    hit_proof(order[j - 1]) && hit_weight[order[j]] >
 		    hit_weight[order[j - 1]])); j--) {
 			int t = order[j];
 
@@ -426,11 +427,14 @@ detect_alg_name(enum detect_alg a)
 
 /* ---- helpers for the modules ---------------------------------------- */
 
+/* f's evidence is read only below nev (finding_copy, the reports): the
+ * array, most of the struct's 4 KB, is not zeroed. */
 static struct finding *
 finding_vinit(struct finding *f, enum symptom_id id, double confidence,
     const char *expl, const char *rem, const char *fmt, va_list ap)
 {
-	memset(f, 0, sizeof(*f));
+	memset(f, 0, offsetof(struct finding, ev));
+	f->nev = 0;
 	f->id = symptom_name(id);
 	f->confidence = confidence < 0 ? 0 : confidence > 1 ? 1 : confidence;
 	f->explanation = expl;
@@ -485,6 +489,16 @@ ev_vadd(struct finding *f, uint32_t cap_idx, uint64_t frame, int64_t ts,
 	e->ts_ns = ts;
 	/* As snprintf "%s" truncates it, without the format's walk. */
 	text_copy_str(e->field, sizeof(e->field), field);
+	/* A value that is one string the same way (glibc prints a null
+	 * one as "(null)"). */
+	if (fmt[0] == '%' && fmt[1] == 's' && fmt[2] == '\0') {
+		/* NOLINTNEXTLINE(clang-analyzer-valist.Uninitialized): the caller's va_start */
+		const char *v = va_arg(ap, const char *);
+
+		text_copy_str(e->value, sizeof(e->value),
+		    v != NULL ? v : "(null)");
+		return;
+	}
 	/* NOLINTNEXTLINE(clang-analyzer-valist.Uninitialized): the caller's va_start */
 	vsnprintf(e->value, sizeof(e->value), fmt, ap);
 }
@@ -536,7 +550,8 @@ detect_hit(struct detect *dt, enum alg_hit k, const struct evidence *ev,
 	if (dv == NULL)
 		dv = &dt->devices[DETECT_MAX_DEVICES - 1];
 	dv->hits[k]++;
-	dt->dlg_hits[k]++;
+	dt->dlg_kinds |= 1u << k;
+	dt->kinds |= 1u << k;
 }
 
 /*

@@ -297,6 +297,8 @@ detect_ack_timeout_drop(struct detect *dt, const struct dialog *d,
 		bool ack_through, bye_on_time = false;
 		double conf;
 		char a[NETADDR_STRLEN], buf[256];
+		/* room for any int64 count of ns or ms, sign and decimals */
+		char fig[2][TEXT_FIXED_BYTES + 8];
 		size_t off = 0;
 
 		if (m->is_request || m->status < 200 || m->status >= 300 ||
@@ -349,10 +351,14 @@ detect_ack_timeout_drop(struct detect *dt, const struct dialog *d,
 			conf = 0.8;
 		else
 			conf = 0.7;
+		/* The figures as "%.0f" and "%.3f" write them, without
+		 * printf's float formatting (most of a finding's cost). */
+		(void)text_snprintf_fixed(fig[0], sizeof(fig[0]), "",
+		    (double)t1 / 1e6, 0);
 		f = detect_finding_add(fs, SYMPTOM_ACK_TIMEOUT_DROP, conf, explanation, rem,
 		    "%d answer retransmitted %u times with no ACK getting "
-		    "through (T1 %.0f ms)%s", m->status, r->retrans,
-		    (double)t1 / 1e6, bye_on_time ?
+		    "through (T1 %s ms)%s", m->status, r->retrans,
+		    fig[0], bye_on_time ?
 		    "; BYE at 64*T1: the call drops at ~32 s" : "");
 		if (ndone < (int)(sizeof(done) / sizeof(done[0]))) {
 			done[ndone] = r;
@@ -375,10 +381,13 @@ detect_ack_timeout_drop(struct detect *dt, const struct dialog *d,
 		else
 			detect_ev(f, ack, "ACK", "seen, but %d retransmissions "
 			    "followed it: it did not reach the UAS", after_ack);
-		if (bye != NULL)
+		if (bye != NULL) {
+			(void)text_snprintf_fixed(fig[0], sizeof(fig[0]), "+",
+			    (double)(bye->ts_ns - r->ts_ns) / 1e9, 3);
+			(void)text_snprintf_fixed(fig[1], sizeof(fig[1]), "",
+			    (double)(64 * t1) / 1e9, 1);
 			detect_ev(f, bye, "BYE", "from the answering side at "
-			    "+%.3f s (64*T1 = %.1f s)",
-			    (double)(bye->ts_ns - r->ts_ns) / 1e9,
-			    (double)(64 * t1) / 1e9);
+			    "%s s (64*T1 = %s s)", fig[0], fig[1]);
+		}
 	}
 }

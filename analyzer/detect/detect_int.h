@@ -277,7 +277,11 @@ struct detect {
 	struct evidence hit_ev[HIT_KIND_COUNT]; /* first occurrence of each */
 	struct detect_device devices[DETECT_MAX_DEVICES];
 	unsigned ndevices;
-	uint32_t dlg_hits[HIT_KIND_COUNT]; /* hits of the dialog being run */
+	/* The kinds hit (bit per enum alg_hit), in the dialog being run
+	 * and in the capture so far: what no_alg_advice and check_leak ask
+	 * of every dialog, in one word each instead of the counters'
+	 * arrays (cold lines of this struct between dialogs). */
+	uint32_t dlg_kinds, kinds;
 	uint32_t dlg_requests;    /* its request methods (detect_has_request) */
 	uint64_t ka_caps;          /* detect_keepalives_unattributed: bit per
 	                           * capture below 64 ... */
@@ -325,6 +329,8 @@ struct detect {
 	bool join_cite;               /* detect_join_cite: the next dialog's */
 	struct evidence join_cite_ev[2];
 };
+
+_Static_assert(HIT_KIND_COUNT <= 32, "hit kind masks are 32 bits");
 
 /* Bit of symptom id k in a dialog_join.counted / detect_joiner mask. */
 _Static_assert(SYMPTOM_COUNT <= 32, "symptom masks are 32 bits");

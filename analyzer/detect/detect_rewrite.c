@@ -350,7 +350,7 @@ check_leak(struct detect *dt, const struct dmsg *m)
 	bool own;
 
 	if (detect_src_private(m) || m->src.family == 0 ||
-	    dt->dlg_hits[HIT_NOALG_PRIVATE_LEAK] > 0)
+	    (dt->dlg_kinds & 1u << HIT_NOALG_PRIVATE_LEAK) != 0)
 		return;
 	/*
 	 * A registrar lists the bindings it holds in its 2xx, and a server's

@@ -71,6 +71,12 @@ test_ack_timeout_full_pattern(void)
 	CU_ASSERT(f->confidence >= 0.89);
 	CU_ASSERT(f->nev >= 4);
 	CU_ASSERT_PTR_NOT_NULL(strstr(f->summary, "10 times"));
+	/* The figures as printf's "%.0f", "%.3f" and "%.1f" write them. */
+	CU_ASSERT_PTR_NOT_NULL(strstr(f->summary, "(T1 500 ms)"));
+	CU_ASSERT_PTR_NOT_NULL(ev_of(f, "BYE"));
+	if (ev_of(f, "BYE") != NULL)
+		CU_ASSERT_STRING_EQUAL(ev_of(f, "BYE")->value,
+		    "from the answering side at +32.000 s (64*T1 = 32.0 s)");
 	tb_free(&b);
 }
 
