@@ -126,6 +126,29 @@ json_key_lit_(struct json *j, const char *quoted, size_t len)
 	json_key_quoted(j, quoted, len);
 }
 
+/*
+ * A value formatted where it goes: JSON_KV_RAW(j, "name", n) is
+ * json_key_at_ for that key (JSON_KEY's bytes, and then room for n
+ * bytes), returning where the value goes; the caller writes it there,
+ * bytes that are JSON as they are (digits, null, a quoted string that
+ * needs no escaping), and json_raw_end(j, e) ends it at e.  Until then
+ * what is there is past the stream's pointer, not written: a caller may
+ * give up and write the key and value the usual way.  NULL (where
+ * json_key_at_ is): the usual way only.
+ */
+#define JSON_KV_RAW(j, lit, n) \
+	json_key_at_((j), "\"" lit "\": ", sizeof(lit) + 3, (n))
+
+static inline void
+json_raw_end(struct json *j, char *e)
+{
+#ifdef __GLIBC__
+	j->f->_IO_write_ptr = e;
+#else
+	(void)j, (void)e;
+#endif
+}
+
 /* A string value s[0..len) under the same rule (a time we format). */
 void json_strn_plain(struct json *j, const char *s, size_t len);
 

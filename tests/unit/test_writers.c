@@ -426,13 +426,33 @@ rand_str(char *s, size_t cap, uint64_t *x)
 
 /*
  * JSON_KV_STR, _U64 and _I64 (key and value in one, straight into the
- * buffer) against a simple reference (ref_byte for each byte of each
- * string): random strings up to 600 bytes and numbers at their limits,
+ * buffer), and JSON_KV_RAW with a value written in place (or given up
+ * after writing there, then written the usual way: what was written
+ * must not show), against a simple reference (ref_byte for each byte of
+ * each string): random strings up to 600 bytes and numbers at their limits,
  * first in their object (the slow path) and after other items, on a
  * roomy buffer and on buffers of 1 to 97 bytes, whose end the key or
  * its value meets; the same document written with JSON_KEY and the
  * separate value calls must be the same bytes.
  */
+/* "raw": b[0..n) through JSON_KV_RAW, or, when not keep, junk written
+ * where it would go and then the key and b the usual way. */
+static void
+kv_raw(struct json *j, const char *b, size_t n, bool keep)
+{
+	char *d = JSON_KV_RAW(j, "raw", 24);
+
+	if (d != NULL && keep) {
+		memcpy(d, b, n);
+		json_raw_end(j, d + n);
+		return;
+	}
+	if (d != NULL)
+		memcpy(d, "\"junk\"", 6);
+	JSON_KEY(j, "raw");
+	json_number(j, b, n);
+}
+
 static void
 test_json_kv_random(void)
 {
@@ -445,7 +465,7 @@ test_json_kv_random(void)
 
 	for (int round = 0; round < 40; round++) {
 		size_t o = 0;
-		char *doc[2];
+		char *doc[2], num[24];
 
 		for (int k = 0; k < 64; k++)
 			rand_str(str[k], sizeof(str[k]), &x);
@@ -468,6 +488,9 @@ test_json_kv_random(void)
 					JSON_KV_U64(&j, "u",
 					    (uint64_t)nums[k / 4 % 12]);
 					JSON_KV_I64(&j, "i", nums[k / 4 % 12]);
+					kv_raw(&j, num, (size_t)sprintf(num,
+					    "%" PRId64, nums[k / 4 % 12]),
+					    k % 8 == 0);
 					JSON_KV_STR(&j, "null", NULL);
 					JSON_KV_STR(&j, "a_longer_key",
 					    str[k + 2]);
@@ -482,6 +505,8 @@ test_json_kv_random(void)
 					JSON_KEY(&j, "u");
 					json_u64(&j, (uint64_t)nums[k / 4 % 12]);
 					JSON_KEY(&j, "i");
+					json_i64(&j, nums[k / 4 % 12]);
+					JSON_KEY(&j, "raw");
 					json_i64(&j, nums[k / 4 % 12]);
 					JSON_KEY(&j, "null");
 					json_str(&j, NULL);
@@ -513,9 +538,9 @@ test_json_kv_random(void)
 				if (q == 2)
 					o += (size_t)sprintf(want + o,
 					    ",\"u\":%" PRIu64 ",\"i\":%" PRId64
-					    ",\"null\":null",
+					    ",\"raw\":%" PRId64 ",\"null\":null",
 					    (uint64_t)nums[k / 4 % 12],
-					    nums[k / 4 % 12]);
+					    nums[k / 4 % 12], nums[k / 4 % 12]);
 				o += (size_t)sprintf(want + o, "%s%s\"%s\":\"",
 				    q > 0 ? "," : "", q == 3 ? "\n" : "",
 				    key[q]);
