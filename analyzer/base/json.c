@@ -35,6 +35,14 @@ copy_plain(char *d, const char *s, size_t len)
 	return bufput_plain(d, s, len, '"', '\\');
 }
 
+/* key_fast from the fields it stands for (json.h), after they changed. */
+static inline void
+key_fast_set(struct json *j)
+{
+	j->key_fast = j->style == JSON_COMPACT && !j->after_key &&
+	    j->brk == NULL && j->nonempty[j->depth];
+}
+
 void
 json_init(struct json *j, FILE *f, enum json_style style)
 {
@@ -54,6 +62,7 @@ void
 json_break(struct json *j, const char *ws)
 {
 	j->brk = ws;
+	key_fast_set(j);
 }
 
 static void
@@ -72,6 +81,7 @@ item(struct json *j)
 	if (j->after_key) {
 		j->after_key = false;
 		put_break(j);
+		key_fast_set(j);
 		return;
 	}
 	if (j->nonempty[j->depth]) {
@@ -81,6 +91,7 @@ item(struct json *j)
 	}
 	put_break(j);
 	j->nonempty[j->depth] = true;
+	j->key_fast = j->style == JSON_COMPACT;
 }
 
 /*
@@ -99,10 +110,14 @@ item_at(struct json *j, size_t n)
 	if (j->brk != NULL || bufput_room(j->f) < n + 2)
 		return NULL;
 	d = BUFPUT_PTR(j->f);
+	/* no break due: key_fast is JSON_COMPACT and the level's flag */
 	if (j->after_key) {
 		j->after_key = false;
+		j->key_fast = j->style == JSON_COMPACT &&
+		    j->nonempty[j->depth];
 		return d;
 	}
+	j->key_fast = j->style == JSON_COMPACT;
 	if (j->nonempty[j->depth]) {
 		d[0] = ',';
 		d[1] = ' ';
@@ -137,6 +152,7 @@ open_level(struct json *j, char c)
 	} else {
 		j->too_deep = true;
 	}
+	key_fast_set(j);
 }
 
 static void
@@ -147,6 +163,7 @@ close_level(struct json *j, char c)
 	j->after_key = false;
 	if (j->depth > 0 && !j->too_deep)
 		j->depth--;
+	key_fast_set(j);
 }
 
 void
@@ -262,6 +279,7 @@ json_key(struct json *j, const char *key)
 	put_str(j, key, strlen(key), ": ", j->style == JSON_SPACED ? 2 : 1,
 	    false);
 	j->after_key = true;
+	j->key_fast = false;
 }
 
 void
@@ -269,6 +287,7 @@ json_key_quoted(struct json *j, const char *quoted, size_t len)
 {
 	put_item(j, quoted, j->style == JSON_SPACED ? len : len - 1);
 	j->after_key = true;
+	j->key_fast = false;
 }
 
 void
@@ -406,6 +425,7 @@ json_str_at_(struct json *j, char *d, const char *quoted, size_t len,
 	}
 	BUFPUT_PTR(j->f) = d;
 	j->after_key = true;
+	j->key_fast = false;
 	json_str(j, s);
 }
 
@@ -447,6 +467,7 @@ int
 json_end(struct json *j)
 {
 	put_break(j);
+	key_fast_set(j);
 	fputc('\n', j->f);
 	return ferror(j->f) ? -1 : 0;
 }
