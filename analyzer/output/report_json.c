@@ -87,7 +87,8 @@ time_at(struct report_day *day, int64_t ns, char *d)
 static void
 json_secs(struct json *j, int64_t ns)
 {
-	char b[32];
+	char b[64];     /* 32 for report_secs3, twice: no bounds warning
+	                 * from copy_small's cases above 32 (as json_fixed) */
 	size_t n = report_secs3(ns, b);
 
 	if (n > 0)
