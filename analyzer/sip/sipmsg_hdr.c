@@ -733,7 +733,19 @@ walk_headers(struct walk *w, struct scratch *s, const uint8_t *msg,
 		if (hx >= 0 && w->hx.val[hx] == NULL) {
 			v = colon + 1;
 			vl = (size_t)(line + ll - v);
-			text_trim(&v, &vl);
+			/*
+			 * Usually one SP, then the value with no blank at
+			 * its end: what text_trim() gives, without its loops
+			 * (v[1] and v[vl - 1] are in the line for vl >= 2).
+			 */
+			if (vl >= 2 && v[0] == ' ' && v[1] != ' ' &&
+			    v[1] != '\t' && v[vl - 1] != ' ' &&
+			    v[vl - 1] != '\t') {
+				v++;
+				vl--;
+			} else {
+				text_trim(&v, &vl);
+			}
 			w->hx.val[hx] = v;
 			w->hx.len[hx] = vl;
 		}
