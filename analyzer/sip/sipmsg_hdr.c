@@ -455,6 +455,17 @@ nul_or_cr(uint64_t x)
 	return ((((x - lo) & ~x) | ((y - lo) & ~y)) & hi) != 0;
 }
 
+#ifdef __SSE2__
+/* nul_or_cr() for sixteen bytes. */
+static inline bool
+nul_or_cr16(__m128i v)
+{
+	return _mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(v,
+	    _mm_setzero_si128()), _mm_cmpeq_epi8(v,
+	    _mm_set1_epi8('\r')))) != 0;
+}
+#endif
+
 /*
  * Writes one line at o as the libosip2 copy holds it: CRLF-terminated,
  * NUL as '?'.  Returns whether a CR was left inside the line: libosip2
@@ -473,21 +484,18 @@ put_line(char *o, const uint8_t *line, size_t ll)
 	 * case), the last ones as one block ending at ll (overlapping
 	 * those copied); the words and bytes below handle the rest.
 	 */
-	const __m128i nul = _mm_setzero_si128(), cr16 = _mm_set1_epi8('\r');
 	__m128i v;
 
 	for (; i + 16 <= ll; i += 16) {
 		v = _mm_loadu_si128((const __m128i *)(const void *)(line + i));
-		if (_mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(v, nul),
-		    _mm_cmpeq_epi8(v, cr16))) != 0)
+		if (nul_or_cr16(v))
 			break;
 		_mm_storeu_si128((__m128i *)(void *)(o + i), v);
 	}
 	if (i < ll && i + 16 > ll && ll >= 16) {
 		v = _mm_loadu_si128((const __m128i *)(const void *)(line + ll -
 		    16));
-		if (_mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(v, nul),
-		    _mm_cmpeq_epi8(v, cr16))) == 0) {
+		if (!nul_or_cr16(v)) {
 			_mm_storeu_si128((__m128i *)(void *)(o + ll - 16), v);
 			i = ll;
 		}
