@@ -217,95 +217,79 @@ hdr_find(const uint8_t *p, size_t len, bool skip_first, const char *name,
 }
 
 /*
- * A header name with its length, for tables compared against every line.
- * The name is padded with NULs to whole words: line_known() reads it
- * eight bytes at a time.
- */
-#define HNAME_BYTES 24
-struct hname {
-	char name[HNAME_BYTES];
-	size_t len;
-};
-
-#define HNAME(s) { s, sizeof(s) - 1 }
-
-
-/* The header names classify() knows, with their roles. */
-enum kh {
-	KH_VIA, KH_FROM, KH_TO, KH_CALL_ID, KH_CSEQ, KH_CONTACT,
-	KH_RECORD_ROUTE, KH_ROUTE, KH_USER_AGENT, KH_SERVER, KH_PAI, KH_RPID,
-	KH_REFER_TO, KH_REPLACES, KH_EVENT, KH_SUBSCRIPTION_STATE,
-	KH_CONTENT_TYPE, KH_CONTENT_LENGTH, KH_EXPIRES, KH_SESSION_EXPIRES,
-	KH_MIN_SE, KH_COUNT
-};
-
-static const struct {
-	struct hname n;
-	signed char hx;   /* enum hx, -1 none */
-	signed char ok;   /* enum ok, OK_NONE none */
-} known_headers[KH_COUNT] = {
-	[KH_VIA] = { HNAME("Via"), -1, OK_VIA },
-	[KH_FROM] = { HNAME("From"), -1, OK_FROM },
-	[KH_TO] = { HNAME("To"), -1, OK_TO },
-	[KH_CALL_ID] = { HNAME("Call-ID"), HX_CALL_ID, OK_CALL_ID },
-	[KH_CSEQ] = { HNAME("CSeq"), -1, OK_CSEQ },
-	[KH_CONTACT] = { HNAME("Contact"), -1, OK_CONTACT },
-	[KH_RECORD_ROUTE] = { HNAME("Record-Route"), -1, OK_RECORD_ROUTE },
-	[KH_ROUTE] = { HNAME("Route"), -1, OK_ROUTE },
-	[KH_USER_AGENT] = { HNAME("User-Agent"), HX_USER_AGENT, OK_NONE },
-	[KH_SERVER] = { HNAME("Server"), HX_SERVER, OK_NONE },
-	[KH_PAI] = { HNAME("P-Asserted-Identity"), HX_PAI, OK_NONE },
-	[KH_RPID] = { HNAME("Remote-Party-ID"), HX_RPID, OK_NONE },
-	[KH_REFER_TO] = { HNAME("Refer-To"), HX_REFER_TO, OK_NONE },
-	[KH_REPLACES] = { HNAME("Replaces"), HX_REPLACES, OK_NONE },
-	[KH_EVENT] = { HNAME("Event"), HX_EVENT, OK_NONE },
-	[KH_SUBSCRIPTION_STATE] = { HNAME("Subscription-State"),
-	    HX_SUBSCRIPTION_STATE, OK_NONE },
-	[KH_CONTENT_TYPE] = { HNAME("Content-Type"), HX_CONTENT_TYPE, OK_NONE },
-	[KH_CONTENT_LENGTH] = { HNAME("Content-Length"), HX_CONTENT_LENGTH,
-	    OK_NONE },
-	[KH_EXPIRES] = { HNAME("Expires"), HX_EXPIRES, OK_NONE },
-	[KH_SESSION_EXPIRES] = { HNAME("Session-Expires"), HX_SESSION_EXPIRES,
-	    OK_NONE },
-	[KH_MIN_SE] = { HNAME("Min-SE"), HX_MIN_SE, OK_NONE },
-};
-
-/*
- * known_headers by a hash of a name's length, first and last letters
- * (any case), plus one (0: none): classify() compares a line's name with
- * the one entry of its slot, not with a list.  The hash puts the names
- * above in distinct slots of 64: a name added in a taken slot overrides
- * the initializer before it (gcc: -Woverride-init) and test_sipmsg's
- * "known header names" fails on the name lost.
+ * The header names the walk knows, with their roles, in a table indexed
+ * by a hash of a name's length, first and last letters (any case): a
+ * line's name is compared with the one entry of its slot, not with a
+ * list.  The hash puts the names below in distinct slots of 64: a name
+ * added in a taken slot overrides the initializer before it (gcc:
+ * -Woverride-init) and test_sipmsg's "known header names" fails on the
+ * name lost.  An empty slot has len 0, which no name has.
+ *
+ * Each entry also holds its name as words for line_known(): y the name's
+ * bytes, padded with NULs, with 0x20 set on its letters (f: 0x20 on
+ * each letter's byte, 0 on '-'), m 0xff on the name's bytes.  A letter
+ * has bit 0x40 (0x41-0x5a, 0x61-0x7a), '-' not (0x2d): with 0x20 set in
+ * both, a byte of a line equals a letter of the name exactly when it is
+ * that letter in either case, and '-' compares as it is.  The words are
+ * written out from the literal by KH_W at compile time; the first and
+ * last letters are given beside it (an array designator must be an
+ * integer constant expression, which a literal's byte is not).
  */
 #define KH_HASH(len, first, last) \
 	(((size_t)(len) * 3 + ((unsigned)(first) | 0x20) + \
 	((unsigned)(last) | 0x20) * 7) & 63)
-/* Its length, first and last letters written out: constants. */
-#define KH_SLOT(k, len, first, last) [KH_HASH(len, first, last)] = (k) + 1
-static const unsigned char kh_slot[64] = {
-	KH_SLOT(KH_VIA, 3, 'V', 'a'), /* Via */
-	KH_SLOT(KH_FROM, 4, 'F', 'm'), /* From */
-	KH_SLOT(KH_TO, 2, 'T', 'o'), /* To */
-	KH_SLOT(KH_CALL_ID, 7, 'C', 'D'), /* Call-ID */
-	KH_SLOT(KH_CSEQ, 4, 'C', 'q'), /* CSeq */
-	KH_SLOT(KH_CONTACT, 7, 'C', 't'), /* Contact */
-	KH_SLOT(KH_RECORD_ROUTE, 12, 'R', 'e'), /* Record-Route */
-	KH_SLOT(KH_ROUTE, 5, 'R', 'e'), /* Route */
-	KH_SLOT(KH_USER_AGENT, 10, 'U', 't'), /* User-Agent */
-	KH_SLOT(KH_SERVER, 6, 'S', 'r'), /* Server */
-	KH_SLOT(KH_PAI, 19, 'P', 'y'), /* P-Asserted-Identity */
-	KH_SLOT(KH_RPID, 15, 'R', 'D'), /* Remote-Party-ID */
-	KH_SLOT(KH_REFER_TO, 8, 'R', 'o'), /* Refer-To */
-	KH_SLOT(KH_REPLACES, 8, 'R', 's'), /* Replaces */
-	KH_SLOT(KH_EVENT, 5, 'E', 't'), /* Event */
-	KH_SLOT(KH_SUBSCRIPTION_STATE, 18, 'S', 'e'), /* Subscription-State */
-	KH_SLOT(KH_CONTENT_TYPE, 12, 'C', 'e'), /* Content-Type */
-	KH_SLOT(KH_CONTENT_LENGTH, 14, 'C', 'h'), /* Content-Length */
-	KH_SLOT(KH_EXPIRES, 7, 'E', 's'), /* Expires */
-	KH_SLOT(KH_SESSION_EXPIRES, 15, 'S', 's'), /* Session-Expires */
-	KH_SLOT(KH_MIN_SE, 6, 'M', 'E'), /* Min-SE */
+#define KH_B(s, i) ((uint64_t)(uint8_t)(s "\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0")[i] \
+	<< 8 * ((i) & 7))
+#define KH_W(s, o) (KH_B(s, o) | KH_B(s, o + 1) | KH_B(s, o + 2) | \
+	KH_B(s, o + 3) | KH_B(s, o + 4) | KH_B(s, o + 5) | KH_B(s, o + 6) | \
+	KH_B(s, o + 7))
+#define KH_F(w) (((w) & 0x4040404040404040ULL) >> 1)
+/* The bytes of a name of n bytes in its word at o (0 or 8). */
+#define KH_M(n, o) ((n) <= (o) ? 0 : (n) >= (o) + 8 ? ~0ULL : \
+	(1ULL << 8 * ((n) - (o))) - 1)
+#define KH_E(s, first, last, h, o) \
+	[KH_HASH(sizeof(s) - 1, first, last)] = { \
+	{ KH_W(s, 0) | KH_F(KH_W(s, 0)), KH_W(s, 8) | KH_F(KH_W(s, 8)) }, \
+	{ KH_F(KH_W(s, 0)), KH_F(KH_W(s, 8)) }, \
+	{ KH_M(sizeof(s) - 1, 0), KH_M(sizeof(s) - 1, 8) }, \
+	s, sizeof(s) - 1, h, o }
+/* The slot of a name by its length, first and last letters. */
+#define KH_AT(len, first, last) (&kh_tab[KH_HASH(len, first, last)])
+
+struct kh_entry {
+	uint64_t y[2], f[2], m[2];
+	const char *name;
+	unsigned char len;
+	signed char hx;   /* enum hx, -1 none */
+	signed char ok;   /* enum ok, OK_NONE none */
 };
+
+static const _Alignas(64) struct kh_entry kh_tab[64] = {
+	KH_E("Via", 'V', 'a', -1, OK_VIA),
+	KH_E("From", 'F', 'm', -1, OK_FROM),
+	KH_E("To", 'T', 'o', -1, OK_TO),
+	KH_E("Call-ID", 'C', 'D', HX_CALL_ID, OK_CALL_ID),
+	KH_E("CSeq", 'C', 'q', -1, OK_CSEQ),
+	KH_E("Contact", 'C', 't', -1, OK_CONTACT),
+	KH_E("Record-Route", 'R', 'e', -1, OK_RECORD_ROUTE),
+	KH_E("Route", 'R', 'e', -1, OK_ROUTE),
+	KH_E("User-Agent", 'U', 't', HX_USER_AGENT, OK_NONE),
+	KH_E("Server", 'S', 'r', HX_SERVER, OK_NONE),
+	KH_E("P-Asserted-Identity", 'P', 'y', HX_PAI, OK_NONE),
+	KH_E("Remote-Party-ID", 'R', 'D', HX_RPID, OK_NONE),
+	KH_E("Refer-To", 'R', 'o', HX_REFER_TO, OK_NONE),
+	KH_E("Replaces", 'R', 's', HX_REPLACES, OK_NONE),
+	KH_E("Event", 'E', 't', HX_EVENT, OK_NONE),
+	KH_E("Subscription-State", 'S', 'e', HX_SUBSCRIPTION_STATE, OK_NONE),
+	KH_E("Content-Type", 'C', 'e', HX_CONTENT_TYPE, OK_NONE),
+	KH_E("Content-Length", 'C', 'h', HX_CONTENT_LENGTH, OK_NONE),
+	KH_E("Expires", 'E', 's', HX_EXPIRES, OK_NONE),
+	KH_E("Session-Expires", 'S', 's', HX_SESSION_EXPIRES, OK_NONE),
+	KH_E("Min-SE", 'M', 'E', HX_MIN_SE, OK_NONE),
+};
+
+/* What a name the walk does not know is: no role. */
+static const struct kh_entry kh_none = { .hx = -1, .ok = OK_NONE };
 
 /*
  * a[0..n) == b[0..n) for 1 <= n: words of 8 or 4 bytes from each end
@@ -343,12 +327,12 @@ eq_bytes(const uint8_t *a, const char *b, size_t n)
 }
 
 /*
- * n[0..nl) is h in any case, as hname_is() but cheaper: the names in our
- * tables are ASCII letters and '-' only, and for a letter, setting bit
- * 0x20 maps exactly its two cases (and no other byte) to the lowercase.
+ * n[0..nl) is h's name in any case: the names in our table are ASCII
+ * letters and '-' only, and for a letter, setting bit 0x20 maps exactly
+ * its two cases (and no other byte) to the lowercase.
  */
 static inline bool
-name_is(const uint8_t *n, size_t nl, const struct hname *h)
+name_is(const uint8_t *n, size_t nl, const struct kh_entry *h)
 {
 	if (nl != h->len || (n[0] | 0x20) != ((uint8_t)h->name[0] | 0x20))
 		return false;
@@ -364,145 +348,96 @@ name_is(const uint8_t *n, size_t nl, const struct hname *h)
 	return true;
 }
 
-/* The known_headers entry named n[0..nl) (any case), -1 none. */
-static inline int
-known_header(const uint8_t *n, size_t nl)
-{
-	unsigned k;
-
-	if (nl == 0)
-		return -1;
-	k = kh_slot[KH_HASH(nl, n[0], n[nl - 1])];
-	if (k == 0 || !name_is(n, nl, &known_headers[k - 1].n))
-		return -1;
-	return (int)k - 1;
-}
-
 /*
- * Whether the word x of a line is the word y of a name (letters and '-')
- * in any case, in the bytes of keep.  A letter has bit 0x40 (0x41-0x5a,
- * 0x61-0x7a), '-' not (0x2d): shifted down, y's 0x40 bits are 0x20
- * exactly on its letters, and with that bit set in both a byte of x
- * equals a letter of y exactly when it is that letter in either case;
- * '-' compares as it is.
+ * The kh_tab entry of the line line[0..ll) (8 <= ll), when its name is
+ * under sixteen bytes, written right before its ':' and one the walk
+ * knows (nearly every line): its first one or two words then hold the
+ * ':' and the name, and a compare of those words with the one entry of
+ * its hash slot decides, without a search and a trim of the name.
+ * *colon is set to the first ':'.  Returns NULL when the line is not of
+ * that shape or its name not in the table (folded lines, compact names,
+ * blanks before the ':', other names): classify() decides.  Reads
+ * line[0..16) only when ll >= 16, else line[0..8).
  */
-static inline bool
-word_is(uint64_t x, uint64_t y, uint64_t keep)
-{
-	const uint64_t f = (y & 0x4040404040404040ULL) >> 1;
-
-	return (((x | f) ^ (y | f)) & keep) == 0;
-}
-
-/*
- * The known_headers entry of line[0..ll) (a header line: not folded),
- * when its name is under sixteen bytes and written right before its ':'
- * (nearly every line): then its first one or two words hold the ':' and
- * the name, and a compare of those words with the one name of its
- * hash slot decides, without a search and a trim of the name.  Returns
- * 1 with *k the entry (-1: none) and *colon the first ':'; 0 when the
- * line is not of that shape (nothing set: classify() decides).
- */
-static inline int
-line_known(const uint8_t *line, size_t ll, int *k, const uint8_t **colon)
+static inline const struct kh_entry *
+line_known(const uint8_t *line, size_t ll, const uint8_t **colon)
 {
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 	const uint64_t lo = 0x0101010101010101ULL;
 	const uint64_t hi = 0x8080808080808080ULL;
-	const struct hname *h;
+	const struct kh_entry *h;
 	uint64_t x, x2 = 0, y, m;
 	size_t nl;
-	unsigned slot;
 
-	if (ll < 8)
-		return 0;
 	/* The lowest flag of m is exact (line_colon). */
 	memcpy(&x, line, 8);
 	y = x ^ lo * ':';
 	m = (y - lo) & ~y & hi;
 	if (m == 0) {
 		if (ll < 16)
-			return 0;
+			return NULL;
 		memcpy(&x2, line + 8, 8);
 		y = x2 ^ lo * ':';
 		m = (y - lo) & ~y & hi;
 		if (m == 0)
-			return 0;
+			return NULL;
 		nl = 8 + (unsigned)__builtin_ctzll(m) / 8;
 	} else {
 		nl = (unsigned)__builtin_ctzll(m) / 8;
+		/* An empty name: line[nl - 1] is not the name's. */
+		if (nl == 0)
+			return NULL;
 	}
-	/* Compact names, empty names and blanks: classify(). */
-	if (nl < 2 || line[nl - 1] == ' ' || line[nl - 1] == '\t')
-		return 0;
+	h = &kh_tab[KH_HASH(nl, line[0], line[nl - 1])];
+	/* x2 is 0 for a name in x, where h->m[1] is 0 for a match. */
+	if (nl != h->len || ((((x | h->f[0]) ^ h->y[0]) & h->m[0]) |
+	    (((x2 | h->f[1]) ^ h->y[1]) & h->m[1])) != 0)
+		return NULL;
 	*colon = line + nl;
-	*k = -1;
-	slot = kh_slot[KH_HASH(nl, line[0], line[nl - 1])];
-	if (slot == 0)
-		return 1;
-	h = &known_headers[slot - 1].n;
-	if (nl != h->len)
-		return 1;
-	memcpy(&y, h->name, 8);
-	if (nl < 8) {
-		/* The name is the low nl bytes of x. */
-		if (word_is(x, y, (1ULL << (8 * nl)) - 1))
-			*k = (int)slot - 1;
-		return 1;
-	}
-	if (!word_is(x, y, ~0ULL))
-		return 1;
-	memcpy(&y, h->name + 8, 8);
-	if (nl == 8 || word_is(x2, y, (1ULL << (8 * (nl - 8))) - 1))
-		*k = (int)slot - 1;
-	return 1;
+	return h;
 #else
 	(void)line;
 	(void)ll;
-	(void)k;
 	(void)colon;
-	return 0;
+	return NULL;
 #endif
 }
 
 /*
- * The roles of header name n[0..nl) (trimmed).  libosip2 is given the
- * compact forms of its headers (v, f, t, i, m); the index looks a
- * one-letter name up under its full name (hdr_full_of), so "i" finds Call-ID
- * and "c" Content-Type.
+ * The roles of header name n[0..nl) (trimmed), &kh_none when it has
+ * none.  libosip2 is given the compact forms of its headers (v, f, t,
+ * i, m); the index looks a one-letter name up under its full name
+ * (hdr_full_of), so "i" finds Call-ID and "c" Content-Type.
  */
-static void
-classify(const uint8_t *n, size_t nl, int *hx, int *ok)
+static const struct kh_entry *
+classify(const uint8_t *n, size_t nl)
 {
-	int k;
+	const struct kh_entry *h;
 
-	*hx = -1;
-	*ok = OK_NONE;
 	if (nl == 1) {
 		/*
 		 * compact_names' letters of our headers, as hdr_full_of()
-		 * and known_header() of the full name would say (a letter
-		 * in either case; no other byte is a compact name).
+		 * and the full name would say (a letter in either case; no
+		 * other byte is a compact name).
 		 */
 		switch (n[0] | 0x20) {
-		case 'v': *ok = OK_VIA; break;
-		case 'f': *ok = OK_FROM; break;
-		case 't': *ok = OK_TO; break;
-		case 'i': *ok = OK_CALL_ID; *hx = HX_CALL_ID; break;
-		case 'm': *ok = OK_CONTACT; break;
-		case 'c': *hx = HX_CONTENT_TYPE; break;
-		case 'l': *hx = HX_CONTENT_LENGTH; break;
-		case 'o': *hx = HX_EVENT; break;
-		case 'r': *hx = HX_REFER_TO; break;
-		case 'x': *hx = HX_SESSION_EXPIRES; break;
-		default: break;
+		case 'v': return KH_AT(3, 'V', 'a');        /* Via */
+		case 'f': return KH_AT(4, 'F', 'm');        /* From */
+		case 't': return KH_AT(2, 'T', 'o');        /* To */
+		case 'i': return KH_AT(7, 'C', 'D');        /* Call-ID */
+		case 'm': return KH_AT(7, 'C', 't');        /* Contact */
+		case 'c': return KH_AT(12, 'C', 'e');       /* Content-Type */
+		case 'l': return KH_AT(14, 'C', 'h');       /* Content-Length */
+		case 'o': return KH_AT(5, 'E', 't');        /* Event */
+		case 'r': return KH_AT(8, 'R', 'o');        /* Refer-To */
+		case 'x': return KH_AT(15, 'S', 's');       /* Session-Expires */
+		default: return &kh_none;
 		}
-		return;
 	}
-	if ((k = known_header(n, nl)) >= 0) {
-		*hx = known_headers[k].hx;
-		*ok = known_headers[k].ok;
-	}
+	if (nl == 0)
+		return &kh_none;
+	h = &kh_tab[KH_HASH(nl, n[0], n[nl - 1])];
+	return name_is(n, nl, h) ? h : &kh_none;
 }
 
 /*
@@ -520,6 +455,17 @@ nul_or_cr(uint64_t x)
 	return ((((x - lo) & ~x) | ((y - lo) & ~y)) & hi) != 0;
 }
 
+#ifdef __SSE2__
+/* nul_or_cr() for sixteen bytes. */
+static inline bool
+nul_or_cr16(__m128i v)
+{
+	return _mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(v,
+	    _mm_setzero_si128()), _mm_cmpeq_epi8(v,
+	    _mm_set1_epi8('\r')))) != 0;
+}
+#endif
+
 /*
  * Writes one line at o as the libosip2 copy holds it: CRLF-terminated,
  * NUL as '?'.  Returns whether a CR was left inside the line: libosip2
@@ -532,6 +478,29 @@ put_line(char *o, const uint8_t *line, size_t ll)
 	size_t i = 0;
 	uint64_t x;
 
+#ifdef __SSE2__
+	/*
+	 * Sixteen bytes a compare while none is NUL or CR (the usual
+	 * case), the last ones as one block ending at ll (overlapping
+	 * those copied); the words and bytes below handle the rest.
+	 */
+	__m128i v;
+
+	for (; i + 16 <= ll; i += 16) {
+		v = _mm_loadu_si128((const __m128i *)(const void *)(line + i));
+		if (nul_or_cr16(v))
+			break;
+		_mm_storeu_si128((__m128i *)(void *)(o + i), v);
+	}
+	if (i < ll && i + 16 > ll && ll >= 16) {
+		v = _mm_loadu_si128((const __m128i *)(const void *)(line + ll -
+		    16));
+		if (!nul_or_cr16(v)) {
+			_mm_storeu_si128((__m128i *)(void *)(o + ll - 16), v);
+			i = ll;
+		}
+	}
+#endif
 	/*
 	 * Eight bytes at a time while none is NUL or CR (the usual case);
 	 * the byte loop below handles the rest.
@@ -701,39 +670,61 @@ walk_headers(struct walk *w, struct scratch *s, const uint8_t *msg,
 			    ll) - w->in);
 	}
 	while (off < len) {
-		const uint8_t *colon, *n, *v;
-		size_t nl, vl;
-		int hx, ok, k;
+		const struct kh_entry *h;
+		const uint8_t *colon, *v, *lf;
+		size_t e, vl;
+		int hx, ok;
 
+		/*
+		 * The line's LF: the framing's note while there is one and it
+		 * is an LF of the rest (one compare tells off <= e < len),
+		 * else searched for (e is len when there is none).
+		 */
 		start = off;
-		line = walk_next_line(msg, len, &off, ln, nnotes, seq, &ll);
-		seq++;
-		if (ll > CAP_SIP_LINE_BYTES) {
-			w->too_long = true;
-			return 0;
+		line = msg + off;
+		if (seq >= nnotes || (e = ln->nl[seq]) - off >= len - off ||
+		    msg[e] != '\n') {
+			lf = memchr(line, '\n', len - off);
+			e = lf != NULL ? (size_t)(lf - msg) : len;
 		}
-		if (ll == 0) {
+		seq++;
+		ll = e - off;
+		off = e + 1;
+		/*
+		 * Its CR.  line[-1] (an empty line's) is in the message: off
+		 * was past the start line's LF here, and msg[start - 1] is
+		 * the LF ending the line before, not a CR.
+		 */
+		ll -= line[(ptrdiff_t)ll - 1] == '\r';
+		/* Empty or over the cap: one compare passes the usual line. */
+		if (__builtin_expect(ll - 1 >= CAP_SIP_LINE_BYTES, 0)) {
+			if (ll != 0) {
+				w->too_long = true;
+				return 0;
+			}
 			w->hdr_len = start;
-			w->body_off = off;
+			w->body_off = e < len ? e + 1 : len;
 			break;
 		}
-		if (line[0] == ' ' || line[0] == '\t') {
-			/* A folded line: its header cannot be reused. */
-			if (last != NULL)
-				last->usable = false;
-			if (!dropping) {
-				w->extra = true;
-				in_line(w, line, ll);
+		colon = NULL;
+		h = ll >= 8 ? line_known(line, ll, &colon) : NULL;
+		if (h == NULL) {
+			const uint8_t *n;
+			size_t nl;
+
+			if (line[0] == ' ' || line[0] == '\t') {
+				/* A folded line: its header cannot be reused. */
+				if (last != NULL)
+					last->usable = false;
+				if (!dropping) {
+					w->extra = true;
+					in_line(w, line, ll);
+				}
+				continue;
 			}
-			continue;
-		}
-		last = NULL;
-		if (line_known(line, ll, &k, &colon)) {
-			hx = k >= 0 ? known_headers[k].hx : -1;
-			ok = k >= 0 ? known_headers[k].ok : OK_NONE;
-		} else {
 			colon = line_colon(line, ll);
 			if (colon == NULL) {
+				last = NULL;
 				dropping = false;
 				w->extra = true;
 				in_line(w, line, ll);
@@ -742,12 +733,27 @@ walk_headers(struct walk *w, struct scratch *s, const uint8_t *msg,
 			n = line;
 			nl = (size_t)(colon - line);
 			text_trim(&n, &nl);
-			classify(n, nl, &hx, &ok);
+			h = classify(n, nl);
 		}
+		last = NULL;
+		hx = h->hx;
+		ok = h->ok;
 		if (hx >= 0 && w->hx.val[hx] == NULL) {
 			v = colon + 1;
 			vl = (size_t)(line + ll - v);
-			text_trim(&v, &vl);
+			/*
+			 * Usually one SP, then the value with no blank at
+			 * its end: what text_trim() gives, without its loops
+			 * (v[1] and v[vl - 1] are in the line for vl >= 2).
+			 */
+			if (vl >= 2 && v[0] == ' ' && v[1] != ' ' &&
+			    v[1] != '\t' && v[vl - 1] != ' ' &&
+			    v[vl - 1] != '\t') {
+				v++;
+				vl--;
+			} else {
+				text_trim(&v, &vl);
+			}
 			w->hx.val[hx] = v;
 			w->hx.len[hx] = vl;
 		}
