@@ -33,28 +33,11 @@ text_parse_uint(const void *vp, size_t len, uint64_t max, uint64_t *out)
 	uint64_t v = 0, q;
 	unsigned r;
 
-	/*
-	 * The usual case first: 1 to 19 digits and nothing else.  Those
-	 * cannot overflow 64 bits (10^19 - 1 < 2^64), so the value is
-	 * built without a bound check per digit and compared with max once.
-	 */
-	if (len - 1 < 19) {
-		for (; i < len; i++) {
-			unsigned d = (unsigned)(p[i] - '0');
+	/* The usual case first: text_uint_plain(). */
+	int plain = text_uint_plain(vp, len, max, out);
 
-			if (d > 9)
-				break;
-			v = v * 10 + d;
-		}
-		if (i == len) {
-			if (v > max)
-				return -1;
-			*out = v;
-			return 0;
-		}
-		i = 0;
-		v = 0;
-	}
+	if (plain != 1)
+		return plain;
 	/*
 	 * Otherwise v * 10 + d > max exactly when v > q, or v == q and
 	 * d > r: one division per call, not one per digit (a 64-bit

@@ -24,6 +24,34 @@
 int text_parse_uint(const void *p, size_t len, uint64_t max, uint64_t *out);
 
 /*
+ * text_parse_uint()'s usual case, inline: exactly len bytes, 1 to 19 of
+ * them, all digits (which cannot overflow 64 bits, so the value is
+ * compared with max once).  Returns 0 with *out set, -1 when the value
+ * exceeds max, 1 when p[0..len) is not of that shape (blanks, no digit,
+ * too long: text_parse_uint() judges it).
+ */
+static inline int
+text_uint_plain(const void *vp, size_t len, uint64_t max, uint64_t *out)
+{
+	const uint8_t *p = vp;
+	uint64_t v = 0;
+
+	if (len - 1 >= 19)
+		return 1;
+	for (size_t i = 0; i < len; i++) {
+		unsigned d = (unsigned)(p[i] - '0');
+
+		if (d > 9)
+			return 1;
+		v = v * 10 + d;
+	}
+	if (v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/*
  * Case-insensitive comparison of p[0..len) with the C string s.  Inline:
  * s is nearly always a literal, whose length the compiler then knows, so
  * most calls end at the length test (names of headers, SDP attributes).

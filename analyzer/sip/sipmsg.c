@@ -136,36 +136,18 @@ params_get(const osip_list_t *l, const char *const names[], int n,
 }
 
 /*
- * text_parse_uint(), with its usual case inline: one to nine digits
- * (no overflow, so the value is compared with max once, as it does);
- * anything else is its to judge.  A message asks three or four times
+ * text_parse_uint(), with its usual case inline (text_uint_plain():
+ * digits only, compared with max once, as it does); anything else is
+ * its to judge.  A message asks three or four times
  * (ports, Content-Length, expires), mostly of a few digits, and the
  * call cost about what the digits do.
  */
 static inline int
 uint_of(const void *vp, size_t n, uint64_t max, uint64_t *out)
 {
-	const uint8_t *p = vp;
-	uint64_t v = 0;
+	int plain = text_uint_plain(vp, n, max, out);
 
-	if (n - 1 < 9) {
-		size_t i = 0;
-
-		for (; i < n; i++) {
-			unsigned d = (unsigned)(p[i] - '0');
-
-			if (d > 9)
-				break;
-			v = v * 10 + d;
-		}
-		if (i == n) {
-			if (v > max)
-				return -1;
-			*out = v;
-			return 0;
-		}
-	}
-	return text_parse_uint(vp, n, max, out);
+	return plain != 1 ? plain : text_parse_uint(vp, n, max, out);
 }
 
 /* Parses the decimal port s[0..n); def when absent (NULL) or invalid. */
