@@ -28,11 +28,15 @@
 #   replay's cost follows the calls in flight, not the file);
 #   BENCH_MILLION=1 adds a 1,000,000-call signalling capture, streamed from
 #   gen-load through a pipe (never on disk), for its peak RSS;
-#   BENCH_RUNS (default 3): the floor and sipalg-analyze on the 1x
-#   capture run this many times, alternating, and each row shows the run
-#   of median CPU time (a single run of a fraction of a second is at the
-#   mercy of one hiccup of the host; tshark, sngrep and the longer runs
-#   run once);
+#   BENCH_RUNS (default 5): the floor and sipalg-analyze on the 1x
+#   capture run this many times, in rounds, and each row shows the run of
+#   median CPU time (a single run of a fraction of a second is at the
+#   mercy of one hiccup of the host);
+#   BENCH_TOOL_RUNS (default 3): tshark and sngrep run in that many of
+#   those rounds, beside the analyzer, and their rows are medians too
+#   (tshark's own CPU moves by a quarter from one minute to the next on a
+#   VM, most of it the system time of its page faults); the longer runs
+#   and the simulator run once;
 #   BENCH_DIR (temporary folder, removed after unless given).
 set -eu
 top_builddir=${top_builddir:-$(pwd)}
@@ -42,7 +46,9 @@ conc=${BENCH_CONCURRENCY:-200}
 sig_calls=${BENCH_SIG_CALLS:-40000}
 sig_conc=${BENCH_SIG_CONCURRENCY:-2000}
 shapes=${BENCH_SHAPES:-rtp sig}
-runs=${BENCH_RUNS:-3}
+runs=${BENCH_RUNS:-5}
+tool_runs=${BENCH_TOOL_RUNS:-3}
+[ "$tool_runs" -le "$runs" ] || tool_runs=$runs
 dir=${BENCH_DIR:-$(mktemp -d)}
 keep=${BENCH_DIR:+1}
 mkdir -p "$dir"
@@ -51,23 +57,25 @@ trap cleanup EXIT
 
 gen="$top_builddir/tests/bench/gen-load"
 floor="$top_builddir/tests/bench/floor"
+runstat="$top_builddir/tests/bench/runstat"
 analyze="$top_builddir/sipalg-analyze"
 sim="$top_builddir/sipalg-sim"
 with_sim=
 [ "${BENCH_SIM:-1}" = 0 ] || [ ! -x "$sim" ] || with_sim=1
 
-# measure CMD...: "elapsed_s cpu_s maxrss_kb" of one run.  Exit status 1 is
-# sipalg-analyze's "findings reported", not a failure.
+# measure CMD...: "elapsed_s cpu_s maxrss_kb" of one run, to the
+# microsecond (runstat).  Exit status 1 is sipalg-analyze's "findings
+# reported", not a failure.
 measure() {
 	rc=0
-	/usr/bin/time -f '%e %U %S %M' -o "$dir/time" "$@" >/dev/null \
-	    2>"$dir/err" </dev/null || rc=$?
+	"$runstat" -o "$dir/time" "$@" >/dev/null 2>"$dir/err" </dev/null ||
+	    rc=$?
 	if [ "$rc" -gt 1 ]; then
 		echo "bench: $* failed (exit $rc):" >&2
 		cat "$dir/err" >&2
 		exit 1
 	fi
-	tail -n 1 "$dir/time" | awk '{ printf "%s %.2f %s\n", $1, $2 + $3, $4 }'
+	cat "$dir/time"
 }
 
 # median FILE: the line of FILE ("elapsed cpu rss" lines) of median CPU.
@@ -77,7 +85,7 @@ median() {
 
 # row LABEL "elapsed cpu rss": one line of the table.
 row() {
-	echo "$2" | awk -v l="$1" '{ printf "  %-38s %8.2f s %8.2f s %8.1f MB\n",
+	echo "$2" | awk -v l="$1" '{ printf "  %-38s %8.3f s %8.3f s %8.1f MB\n",
 	    l, $1, $2, $3 / 1024 }'
 }
 
@@ -130,28 +138,43 @@ for shape in $shapes; do
 	cat "$f" >/dev/null
 	: >"$dir/fl.runs"
 	: >"$dir/an.runs"
+	: >"$dir/ts.runs"
+	: >"$dir/sg.runs"
+	: >"$dir/ratio.runs"
+	# Rounds: the tools run beside the analyzer, so a slow minute of the
+	# host slows all of them; each round's tshark / analyze ratio is kept.
 	i=0
 	while [ "$i" -lt "$runs" ]; do
 		measure "$floor" "$f" >>"$dir/fl.runs"
-		measure "$analyze" --quiet --format json "$f" >>"$dir/an.runs"
+		a=$(measure "$analyze" --quiet --format json "$f")
+		echo "$a" >>"$dir/an.runs"
+		if [ "$i" -lt "$tool_runs" ] && [ -n "$have_tshark" ]; then
+			# shellcheck disable=SC2086
+			t=$(measure tshark -r "$f" -q $tshark_z)
+			echo "$t" >>"$dir/ts.runs"
+			echo "$a $t" | awk '{ printf "%.2f\n", ($2 > 0 ? $5 / $2 : 0) }' \
+			    >>"$dir/ratio.runs"
+		fi
+		if [ "$i" -lt "$tool_runs" ] && [ -n "$have_sngrep" ]; then
+			measure sngrep -N -q -I "$f" >>"$dir/sg.runs"
+		fi
 		i=$((i + 1))
 	done
 	fl=$(median "$dir/fl.runs")
 	an=$(median "$dir/an.runs")
 	row "libpcap read floor" "$fl"
 	row "sipalg-analyze --format json" "$an"
-	[ "$runs" -le 1 ] || echo "    (the two rows above: the run of median CPU of $runs)"
 	ts=
 	if [ -n "$have_tshark" ]; then
-		# shellcheck disable=SC2086
-		ts=$(measure tshark -r "$f" -q $tshark_z)
+		ts=$(median "$dir/ts.runs")
 		row "tshark -q $tshark_z" "$ts"
 	fi
 	sg=
 	if [ -n "$have_sngrep" ]; then
-		sg=$(measure sngrep -N -q -I "$f")
+		sg=$(median "$dir/sg.runs")
 		row "sngrep -N -q -I" "$sg"
 	fi
+	[ "$runs" -le 1 ] || echo "    (the rows above: the run of median CPU of $runs, tshark and sngrep of $tool_runs)"
 	cat "$dir/$shape-4x.pcap" >/dev/null
 	a4=$(measure "$analyze" --quiet --format json "$dir/$shape-4x.pcap")
 	row "sipalg-analyze, 4x longer" "$a4"
@@ -174,8 +197,11 @@ for shape in $shapes; do
 			    ($2 > 0 ? $5 / $2 : 0), ($3 > 0 ? $6 / $3 : 0) }'
 	fi
 	[ -z "$ts" ] || echo "$an $ts" | awk '{
-		printf "    tshark / analyze     %6.1fx elapsed %6.1fx CPU\n",
+		printf "    tshark / analyze     %6.1fx elapsed %6.1fx CPU",
 		    ($1 > 0 ? $4 / $1 : 0), ($2 > 0 ? $5 / $2 : 0) }'
+	[ -z "$ts" ] || sort -n "$dir/ratio.runs" | awk '
+		{ r[NR] = $1 } END { printf "  (each round: %s", r[1];
+		for (i = 2; i <= NR; i++) printf ", %s", r[i]; print "x)" }'
 	[ -z "$sg" ] || echo "$an $sg" | awk '{
 		printf "    sngrep / analyze     %6.1fx elapsed %6.1fx CPU\n",
 		    ($1 > 0 ? $4 / $1 : 0), ($2 > 0 ? $5 / $2 : 0) }'
@@ -187,10 +213,10 @@ if [ "${BENCH_MILLION:-}" = 1 ]; then
 	echo "signalling only, 1,000,000 calls, $sig_conc concurrent, streamed through a pipe:"
 	"$gen" --no-rtp --calls 1000000 --concurrency "$sig_conc" --lost-ack 8 \
 	    --seed 3 -w - 2>"$dir/gen.err" |
-	    /usr/bin/time -f '%e %U %S %M' -o "$dir/time" \
+	    "$runstat" -o "$dir/time" \
 	    "$analyze" --quiet --format json /dev/stdin >/dev/null || [ $? -eq 1 ]
 	n=$(sed -n 's/.*packets (\([0-9]*\) SIP.*/\1/p' "$dir/gen.err")
-	tail -n 1 "$dir/time" | awk -v n="$n" '{
+	awk -v n="$n" '{
 		printf "  sipalg-analyze: %d SIP messages, %.2f s CPU (%.2f us each), peak RSS %.1f MB\n",
-		    n, $2 + $3, (n > 0 ? ($2 + $3) * 1e6 / n : 0), $4 / 1024 }'
+		    n, $2, (n > 0 ? $2 * 1e6 / n : 0), $3 / 1024 }' "$dir/time"
 fi
