@@ -233,18 +233,27 @@ sipframe_start(const uint8_t *p, size_t len)
 }
 
 /*
- * Whether the header line line[0..ll) (not the start line, not empty) is
- * Content-Length or "l", as sipframe_header() would match it: not a
- * folded line, the name before the first ':' trimmed of SP and HTAB at
- * its end; sets the trimmed value.  Forced inline: header_line() is
- * inlined twice, and the call then cost more than most of its tests.
+ * The first bytes of a line that can be Content-Length or "l", lowered
+ * ('c' or 'l'; 0 for any other byte): one load and a test a line.
+ */
+static const uint8_t cl_first[256] = {
+	['C'] = 'c', ['c'] = 'c', ['L'] = 'l', ['l'] = 'l',
+};
+
+/*
+ * Whether the header line line[0..k) (not the start line, not empty;
+ * k counts a CR before its LF) is Content-Length or "l", as
+ * sipframe_header() would match it: not a folded line, the name before
+ * the first ':' trimmed of SP and HTAB at its end; sets the trimmed
+ * value.  c is cl_first[line[0]], not 0.  Forced inline: header_line()
+ * is inlined twice, and the call then cost more than most of its tests.
  */
 static inline __attribute__((always_inline)) bool
-cl_line(const uint8_t *line, size_t ll, const uint8_t **val, size_t *vlen)
+cl_line(const uint8_t *line, size_t k, int c, const uint8_t **val,
+    size_t *vlen)
 {
 	const uint8_t *v;
-	size_t i, n;
-	int c = lower(line[0]);
+	size_t i, n, ll;
 
 	/*
 	 * The name is "l" or "Content-Length" (senders write it as the RFC
@@ -254,7 +263,7 @@ cl_line(const uint8_t *line, size_t ll, const uint8_t **val, size_t *vlen)
 	 */
 	if (c == 'l')
 		i = 1;
-	else if (c == 'c' && ll > 14 &&
+	else if (k > 14 &&
 	    (memcmp(line, "Content-Length", 14) == 0 ||
 	    /* Call-ID, CSeq, Contact, Content-Type fail here, at once. */
 	    (line[7] == '-' && lower(line[8]) == 'l' &&
@@ -262,6 +271,8 @@ cl_line(const uint8_t *line, size_t ll, const uint8_t **val, size_t *vlen)
 		i = 14;
 	else
 		return false;
+	/* A CR as the last byte is the line end's (k > 14 above: ll > 13). */
+	ll = k - (line[k - 1] == '\r');
 	while (i < ll && (line[i] == ' ' || line[i] == '\t'))
 		i++;
 	if (i == ll || line[i] != ':')
@@ -294,7 +305,10 @@ struct hscan {
  * alias it, as far as the compiler knows).  bounded (a constant once
  * inlined) says e < CAP_SIP_MSG_BYTES, as header_lines_sse2() keeps
  * it: then e fits the notes and the next line cannot start past the
- * message cap, and neither is tested.
+ * message cap, and neither is tested; and ln is not NULL (the spare
+ * notes when the caller wants none): every e is stored at nl[st->nn],
+ * which then moves on while under st->nmax (nl[SIPFRAME_LINES] is the
+ * spare slot for those past it), without a branch.
  */
 static inline __attribute__((always_inline)) int
 header_line(const uint8_t *p, size_t e, struct hscan *st,
@@ -303,9 +317,13 @@ header_line(const uint8_t *p, size_t e, struct hscan *st,
 	size_t pos = st->pos, k = e - pos;
 	unsigned c;
 
-	/* Offsets past 16 bits end the noting (never on OK). */
-	if (st->nn < st->nmax && (bounded || e <= UINT16_MAX))
+	if (bounded) {
+		ln->nl[st->nn] = (uint16_t)e;
+		st->nn += st->nn < st->nmax;
+	} else if (st->nn < st->nmax && e <= UINT16_MAX) {
+		/* Offsets past 16 bits end the noting (never on OK). */
 		ln->nl[st->nn++] = (uint16_t)e;
+	}
 	/*
 	 * A line of 2 to CAP_SIP_LINE_BYTES bytes before its LF is neither
 	 * empty nor over the cap, CR or not: one compare passes the usual
@@ -327,14 +345,11 @@ header_line(const uint8_t *p, size_t e, struct hscan *st,
 	}
 	/*
 	 * Only a line starting with c or l can be Content-Length (SP and
-	 * HTAB, a folded line's, are neither with 0x20 set): one test of a
-	 * bit of 0x201 ('c' and 'l' less 'c') rejects most lines.
+	 * HTAB, a folded line's, are neither): one look-up rejects most.
 	 */
-	c = (unsigned)(p[pos] | 0x20) - 'c';
-	if (c <= 'l' - 'c' && (0x201u >> c & 1) != 0 && st->clv == NULL &&
-	    pos > 0)
-		(void)cl_line(p + pos, k - (p[e - 1] == '\r'), &st->clv,
-		    &st->clvl);
+	c = cl_first[p[pos]];
+	if (c != 0 && st->clv == NULL && pos > 0)
+		(void)cl_line(p + pos, k, (int)c, &st->clv, &st->clvl);
 	st->pos = e + 1;
 	if (!bounded && st->pos > CAP_SIP_MSG_BYTES) {
 		anomaly_add(an, ANOMALY_SIP_TOO_LARGE);
@@ -387,7 +402,7 @@ header_lines_sse2(const uint8_t *p, size_t len, struct hscan *st,
 		len = CAP_SIP_MSG_BYTES;
 	while (b < len) {
 		uint64_t m;
-		size_t nb = len - b;
+		size_t nb = len - b, base = b;
 
 		if (nb >= 64) {
 			m = lf_bits(p + b);
@@ -400,18 +415,26 @@ header_lines_sse2(const uint8_t *p, size_t len, struct hscan *st,
 			memcpy(pad, p + b, nb);
 			m = lf_bits(pad);
 		}
-		while (m != 0) {
-			int r = header_line(p, b + (size_t)__builtin_ctzll(m),
-			    st, ln, an, true);
+		b += nb;
+		/*
+		 * No LF in the line cap: the memchr() loop says so.  Only
+		 * a block without an LF can end such a line (a line that
+		 * starts in this one is shorter than it).
+		 */
+		if (m == 0) {
+			if (b - st->pos > CAP_SIP_LINE_BYTES + 2)
+				break;
+			continue;
+		}
+		do {
+			int r = header_line(p,
+			    base + (unsigned)__builtin_ctzll(m), st, ln, an,
+			    true);
 
 			if (r <= 0)
 				return r;
 			m &= m - 1;
-		}
-		b += nb;
-		/* No LF in the line cap: the memchr() loop says so. */
-		if (b - st->pos > CAP_SIP_LINE_BYTES + 2)
-			break;
+		} while (m != 0);
 	}
 	return 1;
 }
@@ -440,7 +463,10 @@ header_end(const uint8_t *p, size_t len, size_t *hdr_len,
 	int r = 1;
 
 #ifdef __SSE2__
-	r = header_lines_sse2(p, len, &st, ln, an);
+	/* Not read: header_line()'s stores when ln is NULL (st.nmax 0). */
+	struct sipframe_lines spare;
+
+	r = header_lines_sse2(p, len, &st, ln != NULL ? ln : &spare, an);
 #endif
 	while (r > 0) {
 		size_t left = len - st.pos, w;

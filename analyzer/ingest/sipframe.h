@@ -116,12 +116,14 @@ enum sipframe_rc sipframe_datagram(const uint8_t *p, size_t len,
  * byte, of the i-th LF of the message (i < n), the start line's first;
  * the framing notes them up to the empty line ending the header block,
  * at most SIPFRAME_LINES of them.  Lines past those are not noted, not
- * wrong: a reader finds them itself.
+ * wrong: a reader finds them itself.  nl[n] and on are not to be read
+ * (nl[SIPFRAME_LINES] is the framing's spare: it stores every line end
+ * there past the notes, rather than test for room first).
  */
 #define SIPFRAME_LINES 64
 struct sipframe_lines {
 	uint16_t n;
-	uint16_t nl[SIPFRAME_LINES];
+	uint16_t nl[SIPFRAME_LINES + 1];
 };
 
 /*

@@ -218,12 +218,18 @@ hdr_find(const uint8_t *p, size_t len, bool skip_first, const char *name,
 
 /*
  * The header names the walk knows, with their roles, in a table indexed
- * by a hash of a name's length, first and last letters (any case): a
+ * by a hash of a name's length and first three bytes (any case; a name
+ * of two bytes is taken with the ':' after it, as a line holds it): a
  * line's name is compared with the one entry of its slot, not with a
- * list.  The hash puts the names below in distinct slots of 64: a name
- * added in a taken slot overrides the initializer before it (gcc:
+ * list.  The hash is a multiply of the word of those bytes: line_known()
+ * has them in the word it loaded, and no byte is loaded for it (the
+ * length, first and last letters it was cost a dependent load and a
+ * dozen instructions a line).  KH_K puts the names below in distinct
+ * slots of 64 (found by a search over odd multipliers): a name added in
+ * a taken slot overrides the initializer before it (gcc:
  * -Woverride-init) and test_sipmsg's "known header names" fails on the
- * name lost.  An empty slot has len 0, which no name has.
+ * name lost; then pick another KH_K.  An empty slot has len 0, which no
+ * name has.
  *
  * Each entry also holds its name as words for line_known(): y the name's
  * bytes, padded with NULs, with 0x20 set on its letters (f: 0x20 on
@@ -231,13 +237,16 @@ hdr_find(const uint8_t *p, size_t len, bool skip_first, const char *name,
  * has bit 0x40 (0x41-0x5a, 0x61-0x7a), '-' not (0x2d): with 0x20 set in
  * both, a byte of a line equals a letter of the name exactly when it is
  * that letter in either case, and '-' compares as it is.  The words are
- * written out from the literal by KH_W at compile time; the first and
- * last letters are given beside it (an array designator must be an
- * integer constant expression, which a literal's byte is not).
+ * written out from the literal by KH_W at compile time; the first three
+ * bytes are given beside it (an array designator must be an integer
+ * constant expression, which a literal's byte is not).
  */
-#define KH_HASH(len, first, last) \
-	(((size_t)(len) * 3 + ((unsigned)(first) | 0x20) + \
-	((unsigned)(last) | 0x20) * 7) & 63)
+#define KH_K 0xafbd67f9u
+/* The hash of a name of len (< 256) bytes whose first three are b0-b2. */
+#define KH_HASH(len, b0, b1, b2) \
+	((size_t)(((((uint32_t)(uint8_t)(b0) << 8 | \
+	(uint32_t)(uint8_t)(b1) << 16 | (uint32_t)(uint8_t)(b2) << 24) | \
+	0x20202000u | (uint32_t)(len)) * KH_K) >> 26))
 #define KH_B(s, i) ((uint64_t)(uint8_t)(s "\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0")[i] \
 	<< 8 * ((i) & 7))
 #define KH_W(s, o) (KH_B(s, o) | KH_B(s, o + 1) | KH_B(s, o + 2) | \
@@ -247,14 +256,14 @@ hdr_find(const uint8_t *p, size_t len, bool skip_first, const char *name,
 /* The bytes of a name of n bytes in its word at o (0 or 8). */
 #define KH_M(n, o) ((n) <= (o) ? 0 : (n) >= (o) + 8 ? ~0ULL : \
 	(1ULL << 8 * ((n) - (o))) - 1)
-#define KH_E(s, first, last, h, o) \
-	[KH_HASH(sizeof(s) - 1, first, last)] = { \
+#define KH_E(s, b0, b1, b2, h, o) \
+	[KH_HASH(sizeof(s) - 1, b0, b1, b2)] = { \
 	{ KH_W(s, 0) | KH_F(KH_W(s, 0)), KH_W(s, 8) | KH_F(KH_W(s, 8)) }, \
 	{ KH_F(KH_W(s, 0)), KH_F(KH_W(s, 8)) }, \
 	{ KH_M(sizeof(s) - 1, 0), KH_M(sizeof(s) - 1, 8) }, \
 	s, sizeof(s) - 1, h, o }
-/* The slot of a name by its length, first and last letters. */
-#define KH_AT(len, first, last) (&kh_tab[KH_HASH(len, first, last)])
+/* The slot of a name by its length and first three bytes. */
+#define KH_AT(len, b0, b1, b2) (&kh_tab[KH_HASH(len, b0, b1, b2)])
 
 struct kh_entry {
 	uint64_t y[2], f[2], m[2];
@@ -265,28 +274,41 @@ struct kh_entry {
 };
 
 static const _Alignas(64) struct kh_entry kh_tab[64] = {
-	KH_E("Via", 'V', 'a', -1, OK_VIA),
-	KH_E("From", 'F', 'm', -1, OK_FROM),
-	KH_E("To", 'T', 'o', -1, OK_TO),
-	KH_E("Call-ID", 'C', 'D', HX_CALL_ID, OK_CALL_ID),
-	KH_E("CSeq", 'C', 'q', -1, OK_CSEQ),
-	KH_E("Contact", 'C', 't', -1, OK_CONTACT),
-	KH_E("Record-Route", 'R', 'e', -1, OK_RECORD_ROUTE),
-	KH_E("Route", 'R', 'e', -1, OK_ROUTE),
-	KH_E("User-Agent", 'U', 't', HX_USER_AGENT, OK_NONE),
-	KH_E("Server", 'S', 'r', HX_SERVER, OK_NONE),
-	KH_E("P-Asserted-Identity", 'P', 'y', HX_PAI, OK_NONE),
-	KH_E("Remote-Party-ID", 'R', 'D', HX_RPID, OK_NONE),
-	KH_E("Refer-To", 'R', 'o', HX_REFER_TO, OK_NONE),
-	KH_E("Replaces", 'R', 's', HX_REPLACES, OK_NONE),
-	KH_E("Event", 'E', 't', HX_EVENT, OK_NONE),
-	KH_E("Subscription-State", 'S', 'e', HX_SUBSCRIPTION_STATE, OK_NONE),
-	KH_E("Content-Type", 'C', 'e', HX_CONTENT_TYPE, OK_NONE),
-	KH_E("Content-Length", 'C', 'h', HX_CONTENT_LENGTH, OK_NONE),
-	KH_E("Expires", 'E', 's', HX_EXPIRES, OK_NONE),
-	KH_E("Session-Expires", 'S', 's', HX_SESSION_EXPIRES, OK_NONE),
-	KH_E("Min-SE", 'M', 'E', HX_MIN_SE, OK_NONE),
+	KH_E("Via", 'V', 'i', 'a', -1, OK_VIA),
+	KH_E("From", 'F', 'r', 'o', -1, OK_FROM),
+	KH_E("To", 'T', 'o', ':', -1, OK_TO),
+	KH_E("Call-ID", 'C', 'a', 'l', HX_CALL_ID, OK_CALL_ID),
+	KH_E("CSeq", 'C', 'S', 'e', -1, OK_CSEQ),
+	KH_E("Contact", 'C', 'o', 'n', -1, OK_CONTACT),
+	KH_E("Record-Route", 'R', 'e', 'c', -1, OK_RECORD_ROUTE),
+	KH_E("Route", 'R', 'o', 'u', -1, OK_ROUTE),
+	KH_E("User-Agent", 'U', 's', 'e', HX_USER_AGENT, OK_NONE),
+	KH_E("Server", 'S', 'e', 'r', HX_SERVER, OK_NONE),
+	KH_E("P-Asserted-Identity", 'P', '-', 'A', HX_PAI, OK_NONE),
+	KH_E("Remote-Party-ID", 'R', 'e', 'm', HX_RPID, OK_NONE),
+	KH_E("Refer-To", 'R', 'e', 'f', HX_REFER_TO, OK_NONE),
+	KH_E("Replaces", 'R', 'e', 'p', HX_REPLACES, OK_NONE),
+	KH_E("Event", 'E', 'v', 'e', HX_EVENT, OK_NONE),
+	KH_E("Subscription-State", 'S', 'u', 'b', HX_SUBSCRIPTION_STATE,
+	    OK_NONE),
+	KH_E("Content-Type", 'C', 'o', 'n', HX_CONTENT_TYPE, OK_NONE),
+	KH_E("Content-Length", 'C', 'o', 'n', HX_CONTENT_LENGTH, OK_NONE),
+	KH_E("Expires", 'E', 'x', 'p', HX_EXPIRES, OK_NONE),
+	KH_E("Session-Expires", 'S', 'e', 's', HX_SESSION_EXPIRES, OK_NONE),
+	KH_E("Min-SE", 'M', 'i', 'n', HX_MIN_SE, OK_NONE),
 };
+
+/*
+ * The kh_tab slot of a name of nl bytes whose first three bytes (the
+ * third ':' for nl 2) are the low three of b (byte 0 lowest; the top one
+ * is dropped): KH_HASH of them.  Any other nl gives some slot, whose
+ * entry's len then differs.
+ */
+static inline const struct kh_entry *
+kh_slot(uint32_t b, size_t nl)
+{
+	return &kh_tab[((b << 8 | 0x20202000u | (uint32_t)nl) * KH_K) >> 26];
+}
 
 /* What a name the walk does not know is: no role. */
 static const struct kh_entry kh_none = { .hx = -1, .ok = OK_NONE };
@@ -384,11 +406,12 @@ line_known(const uint8_t *line, size_t ll, const uint8_t **colon)
 		nl = 8 + (unsigned)__builtin_ctzll(m) / 8;
 	} else {
 		nl = (unsigned)__builtin_ctzll(m) / 8;
-		/* An empty name: line[nl - 1] is not the name's. */
+		/* An empty name: an empty slot has len 0 too. */
 		if (nl == 0)
 			return NULL;
 	}
-	h = &kh_tab[KH_HASH(nl, line[0], line[nl - 1])];
+	/* Bytes 0-2 of x are the name's, or "To:"'s (see kh_tab). */
+	h = kh_slot((uint32_t)x, nl);
 	/* x2 is 0 for a name in x, where h->m[1] is 0 for a match. */
 	if (nl != h->len || ((((x | h->f[0]) ^ h->y[0]) & h->m[0]) |
 	    (((x2 | h->f[1]) ^ h->y[1]) & h->m[1])) != 0)
@@ -421,22 +444,24 @@ classify(const uint8_t *n, size_t nl)
 		 * other byte is a compact name).
 		 */
 		switch (n[0] | 0x20) {
-		case 'v': return KH_AT(3, 'V', 'a');        /* Via */
-		case 'f': return KH_AT(4, 'F', 'm');        /* From */
-		case 't': return KH_AT(2, 'T', 'o');        /* To */
-		case 'i': return KH_AT(7, 'C', 'D');        /* Call-ID */
-		case 'm': return KH_AT(7, 'C', 't');        /* Contact */
-		case 'c': return KH_AT(12, 'C', 'e');       /* Content-Type */
-		case 'l': return KH_AT(14, 'C', 'h');       /* Content-Length */
-		case 'o': return KH_AT(5, 'E', 't');        /* Event */
-		case 'r': return KH_AT(8, 'R', 'o');        /* Refer-To */
-		case 'x': return KH_AT(15, 'S', 's');       /* Session-Expires */
+		case 'v': return KH_AT(3, 'V', 'i', 'a');   /* Via */
+		case 'f': return KH_AT(4, 'F', 'r', 'o');   /* From */
+		case 't': return KH_AT(2, 'T', 'o', ':');   /* To */
+		case 'i': return KH_AT(7, 'C', 'a', 'l');   /* Call-ID */
+		case 'm': return KH_AT(7, 'C', 'o', 'n');   /* Contact */
+		case 'c': return KH_AT(12, 'C', 'o', 'n');  /* Content-Type */
+		case 'l': return KH_AT(14, 'C', 'o', 'n');  /* Content-Length */
+		case 'o': return KH_AT(5, 'E', 'v', 'e');   /* Event */
+		case 'r': return KH_AT(8, 'R', 'e', 'f');   /* Refer-To */
+		case 'x': return KH_AT(15, 'S', 'e', 's'); /* Session-Expires */
 		default: return &kh_none;
 		}
 	}
 	if (nl == 0)
 		return &kh_none;
-	h = &kh_tab[KH_HASH(nl, n[0], n[nl - 1])];
+	/* A name of two bytes is hashed with the ':' a line has after it. */
+	h = kh_slot((uint32_t)n[0] | (uint32_t)n[1] << 8 |
+	    (uint32_t)(nl > 2 ? n[2] : ':') << 16, nl);
 	return name_is(n, nl, h) ? h : &kh_none;
 }
 
