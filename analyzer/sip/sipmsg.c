@@ -512,15 +512,21 @@ hexval(uint8_t c)
 /*
  * The Replaces embedded in a Refer-To URI (RFC 3891 section 3:
  * <sip:bob@b?Replaces=id%40h%3Bto-tag%3D1%3Bfrom-tag%3D2>), %-decoded.
+ * Nearly every message has no Refer-To: rt is "" (or NULL), answered
+ * without the strnlen and memchr calls.
  */
 static const char *
 replaces_from_refer_to(struct msg_buf *b, const char *rt)
 {
-	size_t len = olen(rt), i, o = 0, room;
-	const char *q = memchr(rt, '?', len);
+	size_t len, i, o = 0, room;
+	const char *q;
 	const char *s;
 	char *dst;
 
+	if (rt == NULL || rt[0] == '\0')
+		return sa_empty(b);
+	len = olen(rt);
+	q = memchr(rt, '?', len);
 	if (q == NULL)
 		return sa_empty(b);
 	len -= (size_t)(q - rt);
@@ -1879,9 +1885,25 @@ fast_fill(osip_message_t *om, const struct walk *w,
 static bool
 start_line_contained(const char *in, size_t sl)
 {
-	const char *sp1 = sl > 0 ? memchr(in, ' ', sl) : NULL;
+	const char *sp1;
 	size_t o;
 
+	/*
+	 * The usual shapes answered without the memchr() calls below (what
+	 * they give for them): "SIP/2.0 NNN " (first SP at 7, a digit after
+	 * it, a SP at 11), and a method of letters, its SP, then a line
+	 * ending in " SIP/2.0" whose SP lies two bytes or more past it.
+	 */
+	if (sl >= 12 && memcmp(in, "SIP/2.0 ", 8) == 0 && is_digit(in[8]) &&
+	    in[11] == ' ')
+		return true;
+	for (o = 0; o < sl && ((in[o] >= 'A' && in[o] <= 'Z') ||
+	    (in[o] >= 'a' && in[o] <= 'z')); o++)
+		;
+	if (o > 0 && o < sl && in[o] == ' ' && sl >= 8 && sl - 8 >= o + 2 &&
+	    memcmp(in + sl - 8, " SIP/2.0", 8) == 0)
+		return true;
+	sp1 = sl > 0 ? memchr(in, ' ', sl) : NULL;
 	if (sp1 == NULL)
 		return false;
 	o = (size_t)(sp1 - in) + 1;
