@@ -512,15 +512,21 @@ hexval(uint8_t c)
 /*
  * The Replaces embedded in a Refer-To URI (RFC 3891 section 3:
  * <sip:bob@b?Replaces=id%40h%3Bto-tag%3D1%3Bfrom-tag%3D2>), %-decoded.
+ * Nearly every message has no Refer-To: rt is "" (or NULL), answered
+ * without the strnlen and memchr calls.
  */
 static const char *
 replaces_from_refer_to(struct msg_buf *b, const char *rt)
 {
-	size_t len = olen(rt), i, o = 0, room;
-	const char *q = memchr(rt, '?', len);
+	size_t len, i, o = 0, room;
+	const char *q;
 	const char *s;
 	char *dst;
 
+	if (rt == NULL || rt[0] == '\0')
+		return sa_empty(b);
+	len = olen(rt);
+	q = memchr(rt, '?', len);
 	if (q == NULL)
 		return sa_empty(b);
 	len -= (size_t)(q - rt);
@@ -1094,14 +1100,60 @@ last_len(const struct msg_buf *b, const char *s)
 }
 
 /*
+ * A party_off pair (sipmsg.h): the URI's offset in its line, OR'd with
+ * PARTY_DISPLAY when the value has a display name, and the tag's offset.
+ * A URI past PARTY_OFF_MAX or a tag past UINT8_MAX is not noted (0: a
+ * later message copies the prior's strings); 0 is never a value's offset
+ * (the line starts with its header's name).
+ */
+#define PARTY_DISPLAY 0x80u
+#define PARTY_OFF_MAX 0x7fu
+
+/* The offset of p, a piece of the line ml, in it; 0 past max. */
+static inline uint8_t
+line_off(const struct memo_line *ml, const char *p, size_t max)
+{
+	size_t o = (size_t)((const uint8_t *)p - ml->line);
+
+	return o <= max ? (uint8_t)o : 0;
+}
+
+/*
+ * The display name of a value scan_party() took with one, found again
+ * in its line ml from where its URI starts there (uri_off), as a string
+ * field of b: the quoted string that opens the value (quotes off), up
+ * to the SPs before the '<'.  The line is the one scanned (the same
+ * bytes), so this is what the scan gave.
+ */
+static const char *
+party_display(struct msg_buf *b, const struct memo_line *ml,
+    unsigned uri_off)
+{
+	const uint8_t *v = ml->colon + 1, *q = ml->line + uri_off - 1;
+
+	while (v < q && (*v == ' ' || *v == '\t'))
+		v++;
+	if (v == q || *v != '"')
+		return sa_empty(b);
+	/* q: the '<'; the SPs before it, then the closing quote. */
+	while (q > v + 1 && q[-1] == ' ')
+		q--;
+	return q - 1 > v + 1 ? sa_putn(b, (const char *)v + 1,
+	    (size_t)(q - 1 - (v + 1)), SIPMSG_TAG_BYTES) : sa_empty(b);
+}
+
+/*
  * From (to false) or To: URI, display name, tag and address, taken from
- * u, an earlier message with the same line, or else as libosip2 parsed
- * it (f).  The URI's and tag's lengths go to m->party_len (for a later
- * message taking them from this one).
+ * u, an earlier message with the same line ml, or from ps, the scan of
+ * ml, or else as libosip2 parsed it (f).  The URI's and tag's lengths go
+ * to m->party_len, and their places in ml to m->party_off when they are
+ * pieces of it (for a later message taking them from this one).  From
+ * u, they are copied from ml itself where u noted their places: ml is
+ * in the cache, u's strings mostly not.
  */
 static void
 party_put(struct msg_buf *b, bool to, const struct sipmsg *u,
-    const struct party_scan *ps, osip_from_t *f)
+    const struct party_scan *ps, osip_from_t *f, const struct memo_line *ml)
 {
 	struct sipmsg *m = &b->m;
 	const char **uri = to ? &m->to_uri : &m->from_uri;
@@ -1109,11 +1161,31 @@ party_put(struct msg_buf *b, bool to, const struct sipmsg *u,
 	const char **tag = to ? &m->to_tag : &m->from_tag;
 	struct ep *addr = to ? &m->to_addr : &m->from_addr;
 	uint8_t *len = &m->party_len[to ? 2 : 0];
+	uint8_t *off = &m->party_off[to ? 2 : 0];
 	osip_generic_param_t *t;
 
 	if (u != NULL) {
 		const uint8_t *ul = &u->party_len[to ? 2 : 0];
+		const uint8_t *uo = &u->party_off[to ? 2 : 0];
 
+		*addr = to ? u->to_addr : u->from_addr;
+		len[0] = ul[0];
+		len[1] = ul[1];
+		if ((uo[0] & PARTY_OFF_MAX) != 0 && ml->colon != NULL) {
+			/* Pieces of ml, as they were of u's line. */
+			const char *line = (const char *)ml->line;
+
+			*uri = sa_putn(b, line + (uo[0] & PARTY_OFF_MAX),
+			    ul[0], SIPMSG_URI_BYTES);
+			*display = (uo[0] & PARTY_DISPLAY) != 0 ?
+			    party_display(b, ml, uo[0] & PARTY_OFF_MAX) :
+			    sa_empty(b);
+			*tag = ul[1] != 0 ? sa_putn(b, line + uo[1], ul[1],
+			    SIPMSG_TAG_BYTES) : sa_empty(b);
+			off[0] = uo[0];
+			off[1] = uo[1];
+			return;
+		}
 		/* Noted lengths: no strnlen (sa_str) for these two. */
 		*uri = sa_putn(b, to ? u->to_uri : u->from_uri, ul[0],
 		    SIPMSG_URI_BYTES);
@@ -1121,9 +1193,6 @@ party_put(struct msg_buf *b, bool to, const struct sipmsg *u,
 		    SIPMSG_TAG_BYTES);
 		*tag = sa_putn(b, to ? u->to_tag : u->from_tag, ul[1],
 		    SIPMSG_TAG_BYTES);
-		*addr = to ? u->to_addr : u->from_addr;
-		len[0] = ul[0];
-		len[1] = ul[1];
 		return;
 	}
 	if (ps != NULL) {
@@ -1135,6 +1204,13 @@ party_put(struct msg_buf *b, bool to, const struct sipmsg *u,
 		    SIPMSG_TAG_BYTES);
 		*tag = sa_putn(b, ps->tag, ps->tag_len, SIPMSG_TAG_BYTES);
 		len[1] = last_len(b, *tag);
+		/* A valueless tag is no piece of the line: "" wherever. */
+		off[0] = line_off(ml, ps->uri, PARTY_OFF_MAX);
+		off[1] = len[1] != 0 ? line_off(ml, ps->tag, UINT8_MAX) : 0;
+		if (len[1] != 0 && off[1] == 0)
+			off[0] = 0;
+		if (off[0] != 0 && ps->display != NULL)
+			off[0] |= PARTY_DISPLAY;
 		return;
 	}
 	*uri = uri_put(b, f->url, SIPMSG_URI_BYTES);
@@ -1177,7 +1253,7 @@ extract(struct msg_buf *b, const struct hdr_index *x, osip_message_t *om,
     const struct party_scan *const scan[MEMO_COUNT],
     const struct via_parts *via_scanned, const struct cseq_scan *cseq_scanned,
     const bool taken[MEMO_COUNT], const struct req_line *rl,
-    struct anomalies *an)
+    const struct memo_line memo[MEMO_COUNT], struct anomalies *an)
 {
 	struct sipmsg *m = &b->m;
 	char tmp[CAP_SIP_STR_BYTES];
@@ -1273,8 +1349,9 @@ extract(struct msg_buf *b, const struct hdr_index *x, osip_message_t *om,
 		m->quiet = false;
 	}
 
-	party_put(b, false, use[OK_FROM], scan[OK_FROM], om->from);
-	party_put(b, true, use[OK_TO], scan[OK_TO], om->to);
+	party_put(b, false, use[OK_FROM], scan[OK_FROM], om->from,
+	    &memo[OK_FROM]);
+	party_put(b, true, use[OK_TO], scan[OK_TO], om->to, &memo[OK_TO]);
 
 	if (use[OK_VIA] != NULL) {
 		/* Its one Via line gave fewer values than the cap. */
@@ -1879,9 +1956,25 @@ fast_fill(osip_message_t *om, const struct walk *w,
 static bool
 start_line_contained(const char *in, size_t sl)
 {
-	const char *sp1 = sl > 0 ? memchr(in, ' ', sl) : NULL;
+	const char *sp1;
 	size_t o;
 
+	/*
+	 * The usual shapes answered without the memchr() calls below (what
+	 * they give for them): "SIP/2.0 NNN " (first SP at 7, a digit after
+	 * it, a SP at 11), and a method of letters, its SP, then a line
+	 * ending in " SIP/2.0" whose SP lies two bytes or more past it.
+	 */
+	if (sl >= 12 && memcmp(in, "SIP/2.0 ", 8) == 0 && is_digit(in[8]) &&
+	    in[11] == ' ')
+		return true;
+	for (o = 0; o < sl && ((in[o] >= 'A' && in[o] <= 'Z') ||
+	    (in[o] >= 'a' && in[o] <= 'z')); o++)
+		;
+	if (o > 0 && o < sl && in[o] == ' ' && sl >= 8 && sl - 8 >= o + 2 &&
+	    memcmp(in + sl - 8, " SIP/2.0", 8) == 0)
+		return true;
+	sp1 = sl > 0 ? memchr(in, ' ', sl) : NULL;
 	if (sp1 == NULL)
 		return false;
 	o = (size_t)(sp1 - in) + 1;
@@ -2043,7 +2136,7 @@ parse_in(struct scratch *s, bool own, const uint8_t *msg, size_t len,
 		rc = ANOMALY_SIP_UNPARSEABLE;
 	} else {
 		rc = extract(&b, &w.hx, om, w.hdr_len, use, scan, via_scanned,
-		    cseq_scanned, taken, &rl, an);
+		    cseq_scanned, taken, &rl, w.memo, an);
 		if (!own)
 			osip_message_free(om);
 	}

@@ -125,6 +125,17 @@ struct sipmsg {
 	const char *to_uri, *to_tag, *to_display;
 	struct ep from_addr, to_addr; /* when the URI hosts are IP literals */
 	uint32_t cseq;
+	/*
+	 * Private: where from_uri, from_tag, to_uri and to_tag (as
+	 * party_len) lie in their header line, the From or To memo line,
+	 * as offsets from its start, and whether there is a display name
+	 * before the URI (sipmsg.c party_put, PARTY_DISPLAY); 0 when they
+	 * are not pieces of it as they stand.  A later message with the
+	 * same line copies them from its own line, not from this
+	 * message's cold strings.  In what was padding: the struct is no
+	 * larger.
+	 */
+	uint8_t party_off[4];
 	const char *cseq_method;
 
 	struct sipmsg_via *via;   /* nvia values, at most CAP_SIP_VIAS */

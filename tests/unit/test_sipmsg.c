@@ -1926,12 +1926,18 @@ test_with_reuses(void)
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
 	CU_ASSERT_STRING_EQUAL(p->from_uri, "sip:alice@10.0.0.2");
-	((char *)(uintptr_t)p->from_uri)[4] = 'X';
+	/*
+	 * The strings of a taken line are copied from the message's own
+	 * line (party_put), its address from the prior: marked there.
+	 */
+	CU_ASSERT_EQUAL(p->from_addr.port, 5060);
+	((struct sipmsg *)p)->from_addr.port = 5999;
 	pr.m[0] = p;
 	m = sipmsg_parse_with((const uint8_t *)b, strlen(b), &lend, NULL);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
 	CU_ASSERT_EQUAL(pr.asked, 1);
-	CU_ASSERT_STRING_EQUAL(m->from_uri, "sip:Xlice@10.0.0.2");
+	CU_ASSERT_EQUAL(m->from_addr.port, 5999);
+	CU_ASSERT_STRING_EQUAL(m->from_uri, "sip:alice@10.0.0.2");
 	CU_ASSERT_STRING_EQUAL(m->from_tag, "f1");
 	CU_ASSERT_STRING_EQUAL(m->via[0].branch, "z9hG4bKr2");
 	CU_ASSERT_STRING_EQUAL(m->cseq_method, "ACK");
@@ -1939,9 +1945,154 @@ test_with_reuses(void)
 	m = sipmsg_parse_with((const uint8_t *)c, strlen(c), &lend, NULL);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
 	CU_ASSERT_STRING_EQUAL(m->from_uri, "sip:alice@10.0.0.2");
+	CU_ASSERT_EQUAL(m->from_addr.port, 5060);
 	CU_ASSERT_STRING_EQUAL(m->from_tag, "f2");
 	sipmsg_free(m);
 	sipmsg_free(p);
+}
+
+/*
+ * lend->prior is asked only when libosip2 reads the start line without
+ * looking past its end (sipmsg.c, start_line_contained): a status line
+ * with a digit after its first SP and a SP after that, or a request
+ * line with a SP two bytes or more past its first one.  Otherwise the
+ * message is parsed whole, without priors.
+ */
+static void
+test_with_start_lines(void)
+{
+	static const struct {
+		const char *line;
+		bool asked;
+	} cases[] = {
+		{ "INVITE sip:bob@198.51.100.7 SIP/2.0", true },
+		{ "SIP/2.0 200 OK", true },
+		{ "SIP/2.0 200  ", true },
+		{ "SIP/2.0 2 x", true },
+		{ "X a b", true },
+		{ "INVITE a SIP/2.0", true },
+		{ "INVITE sip:bob@198.51.100.7 SIP/2.1", true },
+		{ "INVITE sip:bob@198.51.100.7", false },
+		{ "INVITE  SIP/2.0", false },
+		{ "INVITE sip:b@h ", true },
+		{ "SIP/2.0 200", false },
+		{ "SIP/2.0 x00 OK", false },
+		{ "SIP/2.0  200 OK", false },
+		{ "SIP/2.0 200OK", false },
+		{ "INVITE", false },
+		{ " SIP/2.0", false },
+	};
+	char msg[512];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct priors pr = { .n = 0 };
+		struct sipmsg_lend lend = { give_priors, NULL, &pr, NULL };
+		struct sipmsg *m;
+		int n = snprintf(msg, sizeof(msg), "%s\r\n"
+		    "Via: SIP/2.0/UDP 10.0.0.2:5060;branch=z9hG4bKv\r\n"
+		    "From: <sip:alice@10.0.0.2>;tag=f1\r\n"
+		    "To: <sip:bob@198.51.100.7>;tag=t1\r\n"
+		    "Call-ID: sl@10.0.0.2\r\nCSeq: 1 INVITE\r\n"
+		    "Content-Length: 0\r\n\r\n", cases[i].line);
+
+		m = sipmsg_parse_with((const uint8_t *)msg, (size_t)n, &lend,
+		    NULL);
+		if ((pr.asked != 0) != cases[i].asked)
+			fprintf(stderr, "start line '%s': asked %zu\n",
+			    cases[i].line, pr.asked);
+		CU_ASSERT_EQUAL(pr.asked != 0, cases[i].asked);
+		check_with(msg, (size_t)n, NULL, 0, cases[i].line);
+		sipmsg_free(m);
+	}
+}
+
+/*
+ * From, To and Contact values of every shape scan_party() takes, and
+ * near-misses it must leave to libosip2 (test_party_scan,
+ * test_with_party_chain).
+ */
+static const char *const party_vals[] = {
+	"<sip:alice@10.0.0.1>", "<sip:alice@10.0.0.1:5070>;tag=a1",
+	"\"Alice\" <sip:alice@10.0.0.1>;tag=a1",
+	"\"Al ice\"<sip:alice@10.0.0.1>;TAG=x;tag=y",
+	"\"\" <sip:a@10.0.0.1>", "\"A\"   <sip:a@10.0.0.1>",
+	"<sips:a@10.0.0.1>;tag", "<sips:a@10.0.0.1>;tag;tag=z",
+	"<sip:a@h.example.com>;expires=3600",
+	"<sip:a@h>;expires=0;expires=5", "<sip:a@h>;expires",
+	"<sip:a@h>;expires=x1", "<sip:a@h>;expires=99999999999",
+	"<sip:ab>", "<sip:a>", "<sip:h:5060>", "<sip:@h>", "<sip:a@>",
+	"<sip:a@h:>", "<sip:a@h:65536>", "<sip:a@h:123456>",
+	"<sip:a@h:0>", "<SIP:a@h>", "<Sip:a@10.0.0.1>",
+	"<sip:a@h>;", "<sip:a@h>;;tag=1", "<sip:a@h>;tag=",
+	"<sip:a@h>;=1", "<sip:a@h>;tag=1;", "<sip:a@h> ;tag=1",
+	"<sip:a@h>x;tag=1", "<sip:a@h>;tag=\"q\"", "<sip:a@h>;tag=a b",
+	"<sip:a@h", "sip:a@h>", "sip:a@h;tag=1", "<>", "<", "\"A\"",
+	"\"A <sip:a@h>", "\"A\\\"B\" <sip:a@h>", "A <sip:a@h>",
+	"<sip:a@h;lr>", "<sip:a@h?x=1>", "<sip:a:pw@h>",
+	"<sip:a%41@h>", "<sip:a@[::1]>", "<tel:+1555>",
+	"<sip:+1-555!~*'()&=+$@gw>", "<sip:a@b@c>", "<sip:a@h>>",
+	"<sip:a@h><sip:b@h>", "<sip:a@h>;tag=1>", "\"<x>\" <sip:a@h>",
+	"<sip:a@h-1.example.>;tag=`'~!*_+.-",
+	/* The display name is the scan's one free text. */
+	"\"Doe, John\" <sip:a@10.0.0.1>", "\"A\tB\" <sip:a@h>",
+	"\"A\x7f\" <sip:a@h>", "\"Caf\xc3\xa9\" <sip:a@10.0.0.1>",
+	"\"A\x01\" <sip:a@h>;tag=1",
+	/* Kept as written (party_uri): case, marks, port. */
+	"<sip:A.b-C@H.Example.COM:65535>;tag=1", "<sips:u$@h:1>",
+	"\"x\" <sip:123456789012345678901234567890@10.0.0.1:5060>",
+};
+
+/*
+ * A From or To line taken from a prior is copied from the message's own
+ * line where the prior noted where its pieces lie (party_off), and from
+ * the prior's strings where it did not: each party_vals value, and one
+ * whose URI starts past what a party_off byte holds, in a chain of
+ * three messages (the second takes from the first, the third from the
+ * second) parses as it does alone.
+ */
+static void
+test_with_party_chain(void)
+{
+	/* Start line, Via branch, CSeq of each message. */
+	static const char *const shape[3][3] = {
+	    { "INVITE sip:x@198.51.100.7 SIP/2.0", "1", "1 INVITE" },
+	    { "SIP/2.0 200 OK", "1", "1 INVITE" },
+	    { "BYE sip:x@198.51.100.7 SIP/2.0", "2", "2 BYE" },
+	};
+	size_t nv = sizeof(party_vals) / sizeof(party_vals[0]);
+	char msg[3][2048], longv[400];
+	int chained = 0;
+
+	/* A 300-byte display name: the URI starts past offset 255. */
+	memset(longv, 'd', sizeof(longv));
+	longv[0] = '"';
+	snprintf(longv + 301, sizeof(longv) - 301, "\" <sip:a@10.0.0.1>;tag=1");
+	for (size_t i = 0; i <= nv; i++) {
+		const char *v = i < nv ? party_vals[i] : longv;
+		struct priors pr = { .n = 1 };
+		struct sipmsg_lend lend = { give_priors, NULL, &pr, NULL };
+		struct sipmsg *m[3] = { NULL, NULL, NULL };
+
+		for (int k = 0; k < 3; k++)
+			snprintf(msg[k], sizeof(msg[k]), "%s\r\n"
+			    "Via: SIP/2.0/UDP 10.0.0.2:5060;branch=z9hG4bK%s\r\n"
+			    "From: %s\r\nTo: %s;tag=t9\r\nCall-ID: c%zu@h\r\n"
+			    "CSeq: %s\r\nContent-Length: 0\r\n\r\n",
+			    shape[k][0], shape[k][1], v, v, i, shape[k][2]);
+		m[0] = parse_s(msg[0]);
+		for (int k = 1; k < 3 && m[k - 1] != NULL; k++) {
+			const struct sipmsg *pri[1] = { m[k - 1] };
+
+			check_with(msg[k], strlen(msg[k]), pri, 1, v);
+			pr.m[0] = m[k - 1];
+			m[k] = sipmsg_parse_with((const uint8_t *)msg[k],
+			    strlen(msg[k]), &lend, NULL);
+		}
+		chained += m[2] != NULL;
+		for (int k = 0; k < 3; k++)
+			sipmsg_free(m[k]);
+	}
+	CU_ASSERT(chained >= 20);
 }
 
 /*
@@ -2477,43 +2628,16 @@ expires_of(const char *v)
  * (SIP_UNPARSEABLE); where it accepts it, URI, display name (quotes
  * off), tag, address and Contact expires must be what libosip2 gives.
  */
+
 static void
 test_party_scan(void)
 {
-	static const char *const vals[] = {
-		"<sip:alice@10.0.0.1>", "<sip:alice@10.0.0.1:5070>;tag=a1",
-		"\"Alice\" <sip:alice@10.0.0.1>;tag=a1",
-		"\"Al ice\"<sip:alice@10.0.0.1>;TAG=x;tag=y",
-		"\"\" <sip:a@10.0.0.1>", "\"A\"   <sip:a@10.0.0.1>",
-		"<sips:a@10.0.0.1>;tag", "<sips:a@10.0.0.1>;tag;tag=z",
-		"<sip:a@h.example.com>;expires=3600",
-		"<sip:a@h>;expires=0;expires=5", "<sip:a@h>;expires",
-		"<sip:a@h>;expires=x1", "<sip:a@h>;expires=99999999999",
-		"<sip:ab>", "<sip:a>", "<sip:h:5060>", "<sip:@h>", "<sip:a@>",
-		"<sip:a@h:>", "<sip:a@h:65536>", "<sip:a@h:123456>",
-		"<sip:a@h:0>", "<SIP:a@h>", "<Sip:a@10.0.0.1>",
-		"<sip:a@h>;", "<sip:a@h>;;tag=1", "<sip:a@h>;tag=",
-		"<sip:a@h>;=1", "<sip:a@h>;tag=1;", "<sip:a@h> ;tag=1",
-		"<sip:a@h>x;tag=1", "<sip:a@h>;tag=\"q\"", "<sip:a@h>;tag=a b",
-		"<sip:a@h", "sip:a@h>", "sip:a@h;tag=1", "<>", "<", "\"A\"",
-		"\"A <sip:a@h>", "\"A\\\"B\" <sip:a@h>", "A <sip:a@h>",
-		"<sip:a@h;lr>", "<sip:a@h?x=1>", "<sip:a:pw@h>",
-		"<sip:a%41@h>", "<sip:a@[::1]>", "<tel:+1555>",
-		"<sip:+1-555!~*'()&=+$@gw>", "<sip:a@b@c>", "<sip:a@h>>",
-		"<sip:a@h><sip:b@h>", "<sip:a@h>;tag=1>", "\"<x>\" <sip:a@h>",
-		"<sip:a@h-1.example.>;tag=`'~!*_+.-",
-		/* The display name is the scan's one free text. */
-		"\"Doe, John\" <sip:a@10.0.0.1>", "\"A\tB\" <sip:a@h>",
-		"\"A\x7f\" <sip:a@h>", "\"Caf\xc3\xa9\" <sip:a@10.0.0.1>",
-		"\"A\x01\" <sip:a@h>;tag=1",
-		/* Kept as written (party_uri): case, marks, port. */
-		"<sip:A.b-C@H.Example.COM:65535>;tag=1", "<sips:u$@h:1>",
-		"\"x\" <sip:123456789012345678901234567890@10.0.0.1:5060>",
-	};
+	const char *const *vals = party_vals;
 	char msg[2048];
 	int accepted = 0, refused = 0;
 
-	for (size_t i = 0; i < sizeof(vals) / sizeof(vals[0]); i++) {
+	for (size_t i = 0; i < sizeof(party_vals) / sizeof(party_vals[0]);
+	    i++) {
 		osip_from_t *f = NULL;
 		osip_generic_param_t *t = NULL, *e = NULL;
 		char *want = NULL, *copy = strdup(vals[i]);
@@ -3672,6 +3796,10 @@ main(void)
 	    CU_add_test(su, "known header names", test_known_names) == NULL ||
 	    CU_add_test(su, "with priors: a dialog", test_with_dialog) == NULL ||
 	    CU_add_test(su, "with priors: reuse", test_with_reuses) == NULL ||
+	    CU_add_test(su, "with priors: From/To chain",
+	    test_with_party_chain) == NULL ||
+	    CU_add_test(su, "with priors: start lines",
+	    test_with_start_lines) == NULL ||
 	    CU_add_test(su, "with priors: stop", test_with_stop) == NULL ||
 	    CU_add_test(su, "with priors: variants", test_with_variants) == NULL ||
 	    CU_add_test(su, "with priors: prescan", test_with_prescan) == NULL ||
