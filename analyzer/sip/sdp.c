@@ -220,8 +220,10 @@ find_blank(const uint8_t *start, const uint8_t *p, const uint8_t *end)
 
 /*
  * Splits the next blank-separated token off *s; false when none is left.
- * Inlined into every field parser: its spans then stay in registers (a
- * call per token was most of the cost of a line).
+ * *s then starts after the blank that ended the token (find_blank has
+ * looked at it: the next call's skip need not test it again), or is
+ * empty.  Inlined into every field parser: its spans then stay in
+ * registers (a call per token was most of the cost of a line).
  */
 static inline __attribute__((always_inline)) bool
 next_token(struct span *s, struct span *tok)
@@ -238,6 +240,8 @@ next_token(struct span *s, struct span *tok)
 	q = find_blank(p, p + 1, end);
 	tok->p = p;
 	tok->len = (size_t)(q - p);
+	if (q < end)
+		q++;              /* the SP or HTAB find_blank stopped at */
 	s->p = q;
 	s->len = (size_t)(end - q);
 	return true;
@@ -513,13 +517,12 @@ parse_o(struct sdp_state *st, struct span v)
 		return false;
 #ifdef SDP_SWAR
 	/*
-	 * " IN IP4 <addr>" (nettype and addrtype are not checked: only
-	 * there) as the two next_token() calls below would skip it: one
-	 * blank before each token, the address starting after the last.
+	 * "IN IP4 <addr>" after the version's blank (nettype and addrtype
+	 * are not checked: only there) as the two next_token() calls below
+	 * would skip it: the address starts after the one blank after IP4.
 	 */
-	if (v.len >= 9 && v.p[0] == ' ' && in_ip(v.p + 1) &&
-	    v.p[8] != ' ' && v.p[8] != '\t') {
-		addr.p = v.p + 8;
+	if (v.len >= 8 && in_ip(v.p) && v.p[7] != ' ' && v.p[7] != '\t') {
+		addr.p = v.p + 7;
 		addr.len = (size_t)(find_blank(addr.p, addr.p + 1,
 		    v.p + v.len) - addr.p);
 	} else
