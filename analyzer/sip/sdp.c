@@ -369,10 +369,9 @@ digits8(const uint8_t *end, size_t len)
 
 /*
  * text_parse_uint of t; one to nineteen digits (ports, payload types,
- * ptime, clock rates, the o= version) are read inline, as
- * text_parse_uint reads them first (10^19 - 1 < 2^64: no overflow is
- * possible; the value is compared with max once): an SDP body has some
- * six numbers and the call was a third of their cost.  The o= version,
+ * ptime, clock rates, the o= version) are read inline (text.h's
+ * text_uint_plain), as text_parse_uint reads them first: an SDP body has
+ * some six numbers and the call was a third of their cost.  The o= version,
  * often eight to ten digits, was the one call left in a common body.
  *
  * lo, when not NULL, is the start of the body t lies in: three to
@@ -385,46 +384,32 @@ static inline __attribute__((always_inline)) int
 span_uint(struct span t, uint64_t max, uint64_t *out, const uint8_t *lo)
 {
 #ifndef SDP_REFERENCE
+	uint64_t v = UINT64_MAX;
+	int r;
+
 #ifdef SDP_SWAR
 	const uint8_t *end = t.p + t.len;
 
 	if (lo != NULL && t.len - 3 < 14 && end - lo >= 8 &&
 	    (t.len <= 8 || end - lo >= 16)) {
-		uint64_t v = digits8(end, t.len < 8 ? t.len : 8);
-
+		v = digits8(end, t.len < 8 ? t.len : 8);
 		if (t.len > 8 && v != UINT64_MAX) {
 			uint64_t h = digits8(end - 8, t.len - 8);
 
 			v = h != UINT64_MAX ? h * 100000000 + v : h;
 		}
-		if (v != UINT64_MAX) {
-			if (v > max)
-				return -1;
-			*out = v;
-			return 0;
-		}
 	}
 #else
 	(void)lo;
 #endif
-	if (t.len - 1 < 19) {
-		uint64_t v = 0;
-		size_t i;
-
-		for (i = 0; i < t.len; i++) {
-			unsigned d = (unsigned)(t.p[i] - '0');
-
-			if (d > 9)
-				break;
-			v = v * 10 + d;
-		}
-		if (i == t.len) {
-			if (v > max)
-				return -1;
-			*out = v;
-			return 0;
-		}
+	if (v != UINT64_MAX) {
+		if (v > max)
+			return -1;
+		*out = v;
+		return 0;
 	}
+	if ((r = text_uint_plain(t.p, t.len, max, out)) != 1)
+		return r;
 #else
 	(void)lo;
 #endif
