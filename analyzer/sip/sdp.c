@@ -378,7 +378,10 @@ digits8(const uint8_t *end, size_t len)
  * sixteen digits with at least eight (sixteen) body bytes before t's end
  * are then read a word of eight at a time (digits8) instead of a byte at
  * a time (nine instructions a digit; a body has some twenty digits; one
- * or two digits are cheaper a byte at a time).
+ * or two digits are cheaper a byte at a time).  Every number parsed
+ * follows "v=", a LF, "<type>=", a token and a blank (seven bytes), so
+ * the bound always holds; it is tested all the same, so that no read
+ * can start before the body whatever the callers become.
  */
 static inline __attribute__((always_inline)) int
 span_uint(struct span t, uint64_t max, uint64_t *out, const uint8_t *lo)
