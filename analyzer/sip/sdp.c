@@ -83,6 +83,7 @@ struct media_tmp {
  */
 struct sdp_state {
 	struct sdp *s;
+	const uint8_t *lo;        /* the body's start (span_uint) */
 	int cur;                  /* media index, -1 at session level */
 	bool skipping;            /* inside an m= beyond the cap */
 	bool bad;                 /* a malformed line was seen */
@@ -219,8 +220,10 @@ find_blank(const uint8_t *start, const uint8_t *p, const uint8_t *end)
 
 /*
  * Splits the next blank-separated token off *s; false when none is left.
- * Inlined into every field parser: its spans then stay in registers (a
- * call per token was most of the cost of a line).
+ * *s then starts after the blank that ended the token (find_blank has
+ * looked at it: the next call's skip need not test it again), or is
+ * empty.  Inlined into every field parser: its spans then stay in
+ * registers (a call per token was most of the cost of a line).
  */
 static inline __attribute__((always_inline)) bool
 next_token(struct span *s, struct span *tok)
@@ -237,6 +240,8 @@ next_token(struct span *s, struct span *tok)
 	q = find_blank(p, p + 1, end);
 	tok->p = p;
 	tok->len = (size_t)(q - p);
+	if (q < end)
+		q++;              /* the SP or HTAB find_blank stopped at */
 	s->p = q;
 	s->len = (size_t)(end - q);
 	return true;
@@ -334,36 +339,82 @@ name_is(struct span n, const char *lc)
 	return (x | (0x2020202020202020ULL >> (8 * (8 - len)))) == y;
 }
 
+#ifdef SDP_SWAR
+/*
+ * The value of the one to eight bytes before end when all are digits,
+ * else -1 (as an unsigned: above any value).  The eight bytes before end
+ * are read as one word (the caller knows them to be inside the body),
+ * those before the len wanted made '0', checked in one go and converted
+ * with three multiplications (digits in memory order, the first the
+ * most significant).
+ */
+static inline uint64_t
+digits8(const uint8_t *end, size_t len)
+{
+	const uint64_t hi = 0xf0f0f0f0f0f0f0f0ULL, zeros = SWAR_LO * '0';
+	uint64_t x, pad = len < 8 ? ~0ULL >> (8 * len) : 0;
+
+	memcpy(&x, end - 8, 8);
+	x = (x & ~pad) | (zeros & pad);
+	/* Every byte 0x30-0x3f, and none above 0x39 (+6 carries out). */
+	if ((x & hi) != zeros || ((x + SWAR_LO * 6) & hi) != zeros)
+		return UINT64_MAX;
+	x -= zeros;
+	x = x * 10 + (x >> 8);
+	return ((x & 0x000000ff000000ffULL) * (100 + (1000000ULL << 32)) +
+	    ((x >> 16) & 0x000000ff000000ffULL) * (1 + (10000ULL << 32))) >>
+	    32;
+}
+#endif
+
 /*
  * text_parse_uint of t; one to nineteen digits (ports, payload types,
- * ptime, clock rates, the o= version) are read inline, as
- * text_parse_uint reads them first (10^19 - 1 < 2^64: no overflow is
- * possible; the value is compared with max once): an SDP body has some
- * six numbers and the call was a third of their cost.  The o= version,
+ * ptime, clock rates, the o= version) are read inline (text.h's
+ * text_uint_plain), as text_parse_uint reads them first: an SDP body has
+ * some six numbers and the call was a third of their cost.  The o= version,
  * often eight to ten digits, was the one call left in a common body.
+ *
+ * lo, when not NULL, is the start of the body t lies in: three to
+ * sixteen digits with at least eight (sixteen) body bytes before t's end
+ * are then read a word of eight at a time (digits8) instead of a byte at
+ * a time (nine instructions a digit; a body has some twenty digits; one
+ * or two digits are cheaper a byte at a time).  Every number parsed
+ * follows "v=", a LF, "<type>=", a token and a blank (seven bytes), so
+ * the bound always holds; it is tested all the same, so that no read
+ * can start before the body whatever the callers become.
  */
 static inline __attribute__((always_inline)) int
-span_uint(struct span t, uint64_t max, uint64_t *out)
+span_uint(struct span t, uint64_t max, uint64_t *out, const uint8_t *lo)
 {
 #ifndef SDP_REFERENCE
-	if (t.len - 1 < 19) {
-		uint64_t v = 0;
-		size_t i;
+	uint64_t v = UINT64_MAX;
+	int r;
 
-		for (i = 0; i < t.len; i++) {
-			unsigned d = (unsigned)(t.p[i] - '0');
+#ifdef SDP_SWAR
+	const uint8_t *end = t.p + t.len;
 
-			if (d > 9)
-				break;
-			v = v * 10 + d;
-		}
-		if (i == t.len) {
-			if (v > max)
-				return -1;
-			*out = v;
-			return 0;
+	if (lo != NULL && t.len - 3 < 14 && end - lo >= 8 &&
+	    (t.len <= 8 || end - lo >= 16)) {
+		v = digits8(end, t.len < 8 ? t.len : 8);
+		if (t.len > 8 && v != UINT64_MAX) {
+			uint64_t h = digits8(end - 8, t.len - 8);
+
+			v = h != UINT64_MAX ? h * 100000000 + v : h;
 		}
 	}
+#else
+	(void)lo;
+#endif
+	if (v != UINT64_MAX) {
+		if (v > max)
+			return -1;
+		*out = v;
+		return 0;
+	}
+	if ((r = text_uint_plain(t.p, t.len, max, out)) != 1)
+		return r;
+#else
+	(void)lo;
 #endif
 	return text_parse_uint(t.p, t.len, max, out);
 }
@@ -422,6 +473,25 @@ parse_addr(struct span a, const struct addr_out *out,
 	(void)ep_parse_ip(out->e, (const char *)a.p, a.len);
 }
 
+#ifdef SDP_SWAR
+/*
+ * True when p[0..7) is "IN IP4 " or "IN IP6 ", the nettype and addrtype
+ * as nearly every agent writes them, compared as one word: p[0..8) must
+ * be readable (p[7] is not compared).
+ */
+static inline __attribute__((always_inline)) bool
+in_ip(const uint8_t *p)
+{
+	uint64_t x, in4, in6;
+
+	memcpy(&x, p, 8);
+	memcpy(&in4, "IN IP4 ", 8);
+	memcpy(&in6, "IN IP6 ", 8);
+	x &= 0x00ffffffffffffffULL;
+	return x == in4 || x == in6;
+}
+#endif
+
 /* o=<user> <sess-id> <sess-version> <nettype> <addrtype> <addr> */
 static bool
 parse_o(struct sdp_state *st, struct span v)
@@ -431,14 +501,28 @@ parse_o(struct sdp_state *st, struct span v)
 	uint64_t n;
 
 	if (!next_token(&v, &user) || !next_token(&v, &id) ||
-	    !next_token(&v, &ver) || !next_token(&v, &nt) ||
-	    !next_token(&v, &at) || !next_token(&v, &addr))
+	    !next_token(&v, &ver))
+		return false;
+#ifdef SDP_SWAR
+	/*
+	 * "IN IP4 <addr>" after the version's blank (nettype and addrtype
+	 * are not checked: only there) as the two next_token() calls below
+	 * would skip it: the address starts after the one blank after IP4.
+	 */
+	if (v.len >= 8 && in_ip(v.p) && v.p[7] != ' ' && v.p[7] != '\t') {
+		addr.p = v.p + 7;
+		addr.len = (size_t)(find_blank(addr.p, addr.p + 1,
+		    v.p + v.len) - addr.p);
+	} else
+#endif
+	if (!next_token(&v, &nt) || !next_token(&v, &at) ||
+	    !next_token(&v, &addr))
 		return false;
 	copy_noted(st->o_user, sizeof(st->o_user), &st->o_user_len, user.p,
 	    user.len);
 	copy_noted(st->o_sess_id, sizeof(st->o_sess_id), &st->o_sess_id_len,
 	    id.p, id.len);
-	if (span_uint(ver, UINT64_MAX, &n) != 0)
+	if (span_uint(ver, UINT64_MAX, &n, st->lo) != 0)
 		return false;
 	s->o_version = n;
 	parse_addr(addr, &(struct addr_out){ &s->origin, st->origin_text,
@@ -460,14 +544,9 @@ parse_c(struct span v, const struct addr_out *out,
 	 * after it, as the general path below would find them.
 	 */
 	if (v.len >= 8 && v.p[7] != ' ' && v.p[7] != '\t') {
-		uint64_t x, in4, in6;
 		const uint8_t *end = v.p + v.len, *q;
 
-		memcpy(&x, v.p, 8);
-		memcpy(&in4, "IN IP4 ", 8);
-		memcpy(&in6, "IN IP6 ", 8);
-		x &= 0x00ffffffffffffffULL;
-		if (x == in4 || x == in6) {
+		if (in_ip(v.p)) {
 			addr.p = v.p + 7;
 			q = find_blank(addr.p, addr.p + 1, end);
 			addr.len = (size_t)(q - addr.p);
@@ -506,19 +585,26 @@ parse_m(struct sdp_state *st, struct sdp_media *m, struct media_tmp *t,
 	copy_noted(t->proto, sizeof(t->proto), &t->proto_len, proto.p,
 	    proto.len);
 	m->nports = 1;
-	/* "<port>/<count>": split_at leaves the count in count. */
-	if (split_at(&count, '/', &port)) {
-		if (span_uint(count, 65535, &n) != 0 || n == 0)
+	/*
+	 * "<port>/<count>": split_at leaves the count in count.  A token
+	 * that is a number has no '/' (text_parse_uint takes digits and
+	 * blanks only): the usual port is read without looking for one.
+	 */
+	if (span_uint(count, 65535, &n, st->lo) != 0) {
+		if (split_at(&count, '/', &port)) {
+			if (span_uint(count, 65535, &n, st->lo) != 0 ||
+			    n == 0)
+				return false;
+			m->nports = (uint16_t)n;
+		} else {
+			port = count;
+		}
+		if (span_uint(port, 65535, &n, st->lo) != 0)
 			return false;
-		m->nports = (uint16_t)n;
-	} else {
-		port = count;
 	}
-	if (span_uint(port, 65535, &n) != 0)
-		return false;
 	m->port = (uint16_t)n;
 	while (next_token(&v, &fmt)) {
-		if (span_uint(fmt, 127, &n) != 0) {
+		if (span_uint(fmt, 127, &n, st->lo) != 0) {
 			/* Non-RTP formats (udptl t38, "*"): name the first. */
 			if (m->npayloads == 0 && m->codec[0] == '\0')
 				copy_noted(t->codec, sizeof(t->codec),
@@ -541,7 +627,7 @@ parse_rtcp(struct sdp_media *m, struct media_tmp *t, struct span v)
 	struct span port, nt, at, addr;
 	uint64_t n;
 
-	if (!next_token(&v, &port) || span_uint(port, 65535, &n) != 0)
+	if (!next_token(&v, &port) || span_uint(port, 65535, &n, NULL) != 0)
 		return false;
 	m->has_rtcp = true;
 	m->rtcp.port = (uint16_t)n;
@@ -558,20 +644,26 @@ parse_rtcp(struct sdp_media *m, struct media_tmp *t, struct span v)
 
 /* rtpmap:<pt> <name>/<rate>[/<channels>] */
 static bool
-parse_rtpmap(struct sdp_media *m, struct media_tmp *t, struct span v)
+parse_rtpmap(struct sdp_media *m, struct media_tmp *t, struct span v,
+    const uint8_t *lo)
 {
 	struct span pt, enc, name;
 	uint64_t n, rate;
 
 	if (!next_token(&v, &pt) || !next_token(&v, &enc) ||
-	    span_uint(pt, 127, &n) != 0)
+	    span_uint(pt, 127, &n, lo) != 0)
 		return false;
 	if (!split_at(&enc, '/', &name) || name.len == 0)
 		return false;
-	/* enc now holds "<rate>[/<channels>]". */
-	cut_at(&enc, '/');
-	if (span_uint(enc, UINT32_MAX, &rate) != 0)
-		return false;
+	/*
+	 * enc now holds "<rate>[/<channels>]"; a number has no '/' (as
+	 * parse_m's port).
+	 */
+	if (span_uint(enc, UINT32_MAX, &rate, lo) != 0) {
+		cut_at(&enc, '/');
+		if (span_uint(enc, UINT32_MAX, &rate, lo) != 0)
+			return false;
+	}
 	if (n >= 96 && text_ieq(name.p, name.len, "telephone-event"))
 		m->event_pt = (int)n;
 	if (m->npayloads > 0 && m->payloads[0] == (int)n &&
@@ -602,7 +694,7 @@ parse_candidate(struct sdp_state *st, struct sdp_media *m,
 	    !next_token(&v, &typ) || !next_token(&v, &type))
 		return false;
 	if (!name_is(typ, "typ") ||
-	    span_uint(port, 65535, &n) != 0)
+	    span_uint(port, 65535, &n, st->lo) != 0)
 		return false;
 	if (m->ncand >= CAP_SDP_CANDIDATES) {
 		st->over_cap = true;
@@ -667,7 +759,7 @@ parse_a(struct sdp_state *st, struct span v)
 	if (name_is(name, "rtcp"))
 		return parse_rtcp(m, t, val);
 	if (name_is(name, "rtpmap"))
-		return parse_rtpmap(m, t, val);
+		return parse_rtpmap(m, t, val, st->lo);
 	if (name_is(name, "candidate"))
 		return parse_candidate(st, m, t, val);
 	if (name_is(name, "ptime")) {
@@ -675,9 +767,12 @@ parse_a(struct sdp_state *st, struct span v)
 
 		/* Some agents write "20.0"; keep the integer part. */
 		text_trim(&ip.p, &ip.len);
-		cut_at(&ip, '.');
-		if (span_uint(ip, 100000, &n) != 0)
-			return false;
+		/* A number has no '.' (as parse_m's port). */
+		if (span_uint(ip, 100000, &n, st->lo) != 0) {
+			cut_at(&ip, '.');
+			if (span_uint(ip, 100000, &n, st->lo) != 0)
+				return false;
+		}
 		m->ptime_ms = (int)n;
 		return true;
 	}
@@ -968,6 +1063,7 @@ parse_body(struct sdp_state *st, const uint8_t *body, size_t len,
 	st->conn_text[0] = '\0';
 	st->i_line[0] = '\0';
 	st->s = s;
+	st->lo = body;
 	st->cur = -1;
 	s->dir = SDP_SENDRECV;
 	s->o_user = st->o_user;

@@ -1235,6 +1235,50 @@ test_reference(void)
 	    "v=0\r\nm=audio 9 RTP/AVP 0 8 18 101 96 97 98 99 100 102 103 "
 	    "104 105 106 107 108 109 110 111 112 113 114 115 116 117 118 "
 	    "119 120 121 122 123 124 125 126 127\r\n",
+	    /*
+	     * o='s " IN IP4 " fast path and its near misses, one a body (a
+	     * later o= replaces an earlier one)
+	     */
+	    "v=0\r\no=- 1 2 IN IP4 10.0.0.1\r\nc=IN IP4 10.0.0.1\r\n",
+	    "v=0\r\no=- 1 2 IN IP6 ::1 extra\r\n",
+	    "v=0\r\no=- 1 2 IN IP4  10.0.0.9\r\n",
+	    "v=0\r\no=- 1 2 IN IP4 \tx\r\n",
+	    "v=0\r\no=- 1 2  IN IP4 10.0.0.2\r\n",
+	    "v=0\r\no=- 1 2 IN IP4 \r\n",
+	    "v=0\r\no=- 1 2 IN IP4\r\n",
+	    "v=0\r\no=- 1 2 in ip4 h\r\n",
+	    "v=0\r\no=- 1 2 IN IP5 10.0.0.3\r\n",
+	    "v=0\r\no=- 1 2\tIN IP4 10.0.0.4\r\n",
+	    "v=0\r\no=- 1 2 IN\tIP4 10.0.0.5\r\n",
+	    "v=0\r\no=- 1 2 IN IP4\t10.0.0.6\r\n",
+	    "v=0\r\no=- 1 2 IN IP4 1",
+	    "v=0\r\no=- 1 2 IN IP4 \x0b",
+	    /* numbers read eight digits a word: every length, near digits */
+	    "v=0\r\no=- 1 123 IN IP4 1.2.3.4\r\nm=audio 123 RTP/AVP 0\r\n"
+	    "a=rtpmap:0 PCMU/123\r\na=ptime:123\r\n",
+	    "v=0\r\no=- 1 12345678 IN IP4 1.2.3.4\r\n"
+	    "m=audio 12345678 RTP/AVP 0\r\na=rtpmap:0 PCMU/12345678\r\n",
+	    "v=0\r\no=- 1 123456789 IN IP4 1.2.3.4\r\n"
+	    "m=audio 65535/65535 RTP/AVP 0\r\na=rtpmap:0 PCMU/4294967295\r\n"
+	    "a=ptime:100000\r\n",
+	    "v=0\r\no=- 1 1234567890123456 IN IP4 1.2.3.4\r\n"
+	    "m=audio 065535 RTP/AVP 0\r\na=rtpmap:0 PCMU/4294967296\r\n"
+	    "a=ptime:100001\r\n",
+	    "v=0\r\no=- 1 12345678901234567 IN IP4 1.2.3.4\r\n"
+	    "m=audio 0000065536 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000/2\r\n"
+	    "a=ptime:20.000\r\n",
+	    "v=0\r\no=- 1 1234567:9 IN IP4 1.2.3.4\r\n"
+	    "m=audio 12/ RTP/AVP 0\r\na=rtpmap:0 PCMU/80;0\r\n",
+	    "v=0\r\no=- 1 12345678/ IN IP4 1.2.3.4\r\n"
+	    "m=audio 1234? RTP/AVP 0\r\na=rtpmap:0 PCMU/.800\r\n",
+	    "v=0\r\no=- 1 123456789012345? IN IP4 1.2.3.4\r\n"
+	    "m=audio 5000/ RTP/AVP 0\r\na=ptime:2/0\r\n",
+	    "v=0\r\no=- 1 ?23456789012345 IN IP4 1.2.3.4\r\n"
+	    "m=audio 500\x7f RTP/AVP 0\r\na=ptime:1 0\r\n",
+	    "v=0\r\no=- 1 1234567\x3a IN IP4 1.2.3.4\r\n"
+	    "m=audio \x2f" "000 RTP/AVP 0\r\na=ptime:\xb0\xb0\xb0\r\n",
+	    "v=\nm=a 123",
+	    "v=\no=a b 123456789",
 	};
 	uint64_t x = 0x2545f4914f6cdd1dULL;
 	size_t bad = 0, parsed = 0;
