@@ -427,6 +427,26 @@ detect_alg_name(enum detect_alg a)
 
 /* ---- helpers for the modules ---------------------------------------- */
 
+/*
+ * vsnprintf(dst, n, fmt, ap), with a format that is one string ("%s")
+ * copied as snprintf cuts it, without the format's walk (glibc prints a
+ * null one as "(null)"): what a detector gives when it put the text
+ * together itself (struct detect_str).
+ */
+static void
+str_vformat(char *dst, size_t n, const char *fmt, va_list ap)
+{
+	if (fmt[0] == '%' && fmt[1] == 's' && fmt[2] == '\0') {
+		/* NOLINTNEXTLINE(clang-analyzer-valist.Uninitialized): the caller's va_start */
+		const char *v = va_arg(ap, const char *);
+
+		text_copy_str(dst, n, v != NULL ? v : "(null)");
+		return;
+	}
+	/* NOLINTNEXTLINE(clang-analyzer-valist.Uninitialized): the caller's va_start */
+	vsnprintf(dst, n, fmt, ap);
+}
+
 /* f's evidence is read only below nev (finding_copy, the reports): the
  * array, most of the struct's 4 KB, is not zeroed. */
 static struct finding *
@@ -439,8 +459,7 @@ finding_vinit(struct finding *f, enum symptom_id id, double confidence,
 	f->confidence = confidence < 0 ? 0 : confidence > 1 ? 1 : confidence;
 	f->explanation = expl;
 	f->remediation = rem;
-	/* NOLINTNEXTLINE(clang-analyzer-valist.Uninitialized): the caller's va_start */
-	vsnprintf(f->summary, sizeof(f->summary), fmt, ap);
+	str_vformat(f->summary, sizeof(f->summary), fmt, ap);
 	return f;
 }
 
@@ -489,18 +508,62 @@ ev_vadd(struct finding *f, uint32_t cap_idx, uint64_t frame, int64_t ts,
 	e->ts_ns = ts;
 	/* As snprintf "%s" truncates it, without the format's walk. */
 	text_copy_str(e->field, sizeof(e->field), field);
-	/* A value that is one string the same way (glibc prints a null
-	 * one as "(null)"). */
-	if (fmt[0] == '%' && fmt[1] == 's' && fmt[2] == '\0') {
-		/* NOLINTNEXTLINE(clang-analyzer-valist.Uninitialized): the caller's va_start */
-		const char *v = va_arg(ap, const char *);
+	str_vformat(e->value, sizeof(e->value), fmt, ap);
+}
 
-		text_copy_str(e->value, sizeof(e->value),
-		    v != NULL ? v : "(null)");
-		return;
+void
+detect_str_init(struct detect_str *s, char *buf, size_t size)
+{
+	s->buf = buf;
+	s->size = size;
+	s->len = 0;
+	buf[0] = '\0';
+}
+
+/* Appends p[0..n), what of it fits. */
+static void
+str_bytes(struct detect_str *s, const char *p, size_t n)
+{
+	size_t room = s->size - 1 - s->len;
+
+	if (n > room)
+		n = room;
+	memcpy(s->buf + s->len, p, n);
+	s->len += n;
+	s->buf[s->len] = '\0';
+}
+
+void
+detect_str_put(struct detect_str *s, const char *p)
+{
+	if (p == NULL)
+		p = "(null)";
+	/* No further than the room: p may be longer. */
+	str_bytes(s, p, strnlen(p, s->size - 1 - s->len));
+}
+
+void
+detect_str_uint(struct detect_str *s, unsigned long long v)
+{
+	char d[20];               /* 18446744073709551615 */
+	size_t n = 0;
+
+	do {
+		d[sizeof(d) - ++n] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v != 0);
+	str_bytes(s, d + sizeof(d) - n, n);
+}
+
+void
+detect_str_int(struct detect_str *s, long long v)
+{
+	if (v < 0) {
+		str_bytes(s, "-", 1);
+		detect_str_uint(s, 0ULL - (unsigned long long)v);
+	} else {
+		detect_str_uint(s, (unsigned long long)v);
 	}
-	/* NOLINTNEXTLINE(clang-analyzer-valist.Uninitialized): the caller's va_start */
-	vsnprintf(e->value, sizeof(e->value), fmt, ap);
 }
 
 void

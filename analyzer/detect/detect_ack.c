@@ -154,14 +154,29 @@ find_uas_bye(const struct dialog *d, const struct dmsg *r)
 	return NULL;
 }
 
+/* The size of an evidence value and of a summary (struct detect_str's
+ * buffers, cut where snprintf into them cut). */
+#define EV_VALUE_BYTES sizeof(((struct evidence *)0)->value)
+#define SUMMARY_BYTES sizeof(((struct finding *)0)->summary)
+
 static void
 add_common_ev(struct finding *f, const struct dmsg *r)
 {
-	char a[NETADDR_STRLEN], b[NETADDR_STRLEN];
+	char a[NETADDR_STRLEN], v[EV_VALUE_BYTES];
+	struct detect_str s;
 
-	detect_ev(f, r, "2xx to INVITE", "%d %s from %s to %s", r->m->status,
-	    r->m->reason, ep_str(&r->src, a, sizeof(a)),
-	    ep_str(&r->dst, b, sizeof(b)));
+	if (f == NULL)
+		return;
+	/* "%d %s from %s to %s": status, reason, source, destination. */
+	detect_str_init(&s, v, sizeof(v));
+	detect_str_int(&s, r->m->status);
+	detect_str_put(&s, " ");
+	detect_str_put(&s, r->m->reason);
+	detect_str_put(&s, " from ");
+	detect_str_put(&s, ep_str(&r->src, a, sizeof(a)));
+	detect_str_put(&s, " to ");
+	detect_str_put(&s, ep_str(&r->dst, a, sizeof(a)));
+	detect_ev(f, r, "2xx to INVITE", "%s", v);
 	if (r->m->ncontact > 0)
 		detect_ev(f, r, "Contact", "%s", r->m->contact[0].uri);
 	if (r->m->record_route[0] != '\0')
@@ -300,6 +315,9 @@ detect_ack_timeout_drop(struct detect *dt, const struct dialog *d,
 		/* room for any int64 count of ns or ms, sign and decimals */
 		char fig[2][TEXT_FIXED_BYTES + 8];
 		size_t off = 0;
+		char text[SUMMARY_BYTES > EV_VALUE_BYTES ? SUMMARY_BYTES :
+		    EV_VALUE_BYTES];
+		struct detect_str s;
 
 		if (m->is_request || m->status < 200 || m->status >= 300 ||
 		    !dmsg_cseq_is(r, SIPM_INVITE))
@@ -355,11 +373,21 @@ detect_ack_timeout_drop(struct detect *dt, const struct dialog *d,
 		 * printf's float formatting (most of a finding's cost). */
 		(void)text_snprintf_fixed(fig[0], sizeof(fig[0]), "",
 		    (double)t1 / 1e6, 0);
-		f = detect_finding_add(fs, SYMPTOM_ACK_TIMEOUT_DROP, conf, explanation, rem,
-		    "%d answer retransmitted %u times with no ACK getting "
-		    "through (T1 %s ms)%s", m->status, r->retrans,
-		    fig[0], bye_on_time ?
+		/* The summary and the common values put together (struct
+		 * detect_str), as their formats in the comments write them. */
+		/* "%d answer retransmitted %u times with no ACK getting
+		 * through (T1 %s ms)%s" */
+		detect_str_init(&s, text, SUMMARY_BYTES);
+		detect_str_int(&s, m->status);
+		detect_str_put(&s, " answer retransmitted ");
+		detect_str_uint(&s, r->retrans);
+		detect_str_put(&s, " times with no ACK getting through (T1 ");
+		detect_str_put(&s, fig[0]);
+		detect_str_put(&s, " ms)");
+		detect_str_put(&s, bye_on_time ?
 		    "; BYE at 64*T1: the call drops at ~32 s" : "");
+		f = detect_finding_add(fs, SYMPTOM_ACK_TIMEOUT_DROP, conf,
+		    explanation, rem, "%s", text);
 		if (ndone < (int)(sizeof(done) / sizeof(done[0]))) {
 			done[ndone] = r;
 			done_f[ndone++] = f;
@@ -369,25 +397,40 @@ detect_ack_timeout_drop(struct detect *dt, const struct dialog *d,
 			off += (size_t)text_snprintf_fixed(buf + off,
 			    sizeof(buf) - off, k ? " +" : "+",
 			    (double)(r->retrans_ns[k] - r->ts_ns) / 1e9, 2);
+		/* "%u at %s s" */
+		detect_str_init(&s, text, EV_VALUE_BYTES);
+		detect_str_uint(&s, r->retrans);
+		detect_str_put(&s, " at ");
+		detect_str_put(&s, buf);
+		detect_str_put(&s, " s");
 		detect_ev_at(f, r->cap_idx, r->retrans_frame[0],
-		    r->retrans_ns[0], "2xx retransmissions", "%u at %s s",
-		    r->retrans, buf);
-		if (ack == NULL)
-			detect_ev(f, NULL, "ACK", "none seen for CSeq %u",
-			    m->cseq);
-		else if (!ack_through)
+		    r->retrans_ns[0], "2xx retransmissions", "%s", text);
+		if (ack == NULL) {
+			/* "none seen for CSeq %u" */
+			detect_str_init(&s, text, EV_VALUE_BYTES);
+			detect_str_put(&s, "none seen for CSeq ");
+			detect_str_uint(&s, m->cseq);
+			detect_ev(f, NULL, "ACK", "%s", text);
+		} else if (!ack_through) {
 			detect_ev(f, ack, "ACK", "sent to %s, not to the 2xx "
 			    "source", ep_str(&ack->dst, a, sizeof(a)));
-		else
+		} else {
 			detect_ev(f, ack, "ACK", "seen, but %d retransmissions "
 			    "followed it: it did not reach the UAS", after_ack);
+		}
 		if (bye != NULL) {
 			(void)text_snprintf_fixed(fig[0], sizeof(fig[0]), "+",
 			    (double)(bye->ts_ns - r->ts_ns) / 1e9, 3);
 			(void)text_snprintf_fixed(fig[1], sizeof(fig[1]), "",
 			    (double)(64 * t1) / 1e9, 1);
-			detect_ev(f, bye, "BYE", "from the answering side at "
-			    "%s s (64*T1 = %s s)", fig[0], fig[1]);
+			/* "from the answering side at %s s (64*T1 = %s s)" */
+			detect_str_init(&s, text, EV_VALUE_BYTES);
+			detect_str_put(&s, "from the answering side at ");
+			detect_str_put(&s, fig[0]);
+			detect_str_put(&s, " s (64*T1 = ");
+			detect_str_put(&s, fig[1]);
+			detect_str_put(&s, " s)");
+			detect_ev(f, bye, "BYE", "%s", text);
 		}
 	}
 }

@@ -386,6 +386,25 @@ struct finding *detect_finding_add(struct findings *fs, enum symptom_id id,
 struct finding *detect_advisory_add(struct findings *fs, enum symptom_id id,
     double confidence, const char *expl, const char *rem,
     const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+/*
+ * A string put together piece by piece in buf (size bytes, at least 1),
+ * always NUL-terminated and cut at size - 1 bytes as snprintf cuts it:
+ * a finding's summary or an evidence value (then given to
+ * detect_finding_add or detect_ev as "%s") without printf's walk of a
+ * format, most of what a finding cost.  _put appends string p ("(null)"
+ * for NULL, as glibc's "%s"), _int and _uint v as "%lld" and "%llu"
+ * write it.
+ */
+struct detect_str {
+	char *buf;
+	size_t size, len;         /* len < size */
+};
+
+void detect_str_init(struct detect_str *s, char *buf, size_t size);
+void detect_str_put(struct detect_str *s, const char *p);
+void detect_str_int(struct detect_str *s, long long v);
+void detect_str_uint(struct detect_str *s, unsigned long long v);
+
 /* Appends evidence tied to message m (may be NULL: then ts/frame given). */
 void detect_ev(struct finding *f, const struct dmsg *m, const char *field,
     const char *fmt, ...) __attribute__((format(printf, 4, 5)));

@@ -540,6 +540,46 @@ test_side_by_tag(void)
 	}
 }
 
+/*
+ * struct detect_str writes what snprintf writes into a buffer of the
+ * same size: "%s%lld%s%llu" with every piece cut where the room ends,
+ * at every size from 1 to past the whole text.
+ */
+static void
+test_str_as_snprintf(void)
+{
+	static const long long ints[] = { 0, 7, -7, 200, -1234567,
+	    INT64_MAX, INT64_MIN };
+	static const unsigned long long uints[] = { 0, 9, 10, 4294967295ULL,
+	    UINT64_MAX };
+	static const char *const strs[] = { "", "200 OK from ", NULL };
+	char want[80], got[80];
+	struct detect_str s;
+
+	for (size_t a = 0; a < sizeof(strs) / sizeof(strs[0]); a++)
+		for (size_t i = 0; i < sizeof(ints) / sizeof(ints[0]); i++)
+			for (size_t u = 0; u < sizeof(uints) / sizeof(uints[0]);
+			    u++)
+				for (size_t n = 1; n <= sizeof(got); n++) {
+					const char *p = strs[a];
+
+					snprintf(want, n, "%s%lld at %llu",
+					    p != NULL ? p : "(null)", ints[i],
+					    uints[u]);
+					memset(got, 'x', sizeof(got));
+					detect_str_init(&s, got, n);
+					detect_str_put(&s, p);
+					detect_str_int(&s, ints[i]);
+					detect_str_put(&s, " at ");
+					detect_str_uint(&s, uints[u]);
+					CU_ASSERT_STRING_EQUAL(got, want);
+					CU_ASSERT_EQUAL(s.len, strlen(want));
+					/* Nothing written past the room. */
+					if (n < sizeof(got))
+						CU_ASSERT_EQUAL(got[n], 'x');
+				}
+}
+
 int
 main(void)
 {
@@ -552,6 +592,7 @@ main(void)
 		{ "join keys tell the strings apart", test_join_keys },
 		{ "a dialog judged over junk as over zeros", test_judged_over_junk },
 		{ "a message's side by its From tag", test_side_by_tag },
+		{ "detect_str writes what snprintf writes", test_str_as_snprintf },
 		{ NULL, NULL }
 	};
 

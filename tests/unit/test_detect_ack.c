@@ -77,6 +77,20 @@ test_ack_timeout_full_pattern(void)
 	if (ev_of(f, "BYE") != NULL)
 		CU_ASSERT_STRING_EQUAL(ev_of(f, "BYE")->value,
 		    "from the answering side at +32.000 s (64*T1 = 32.0 s)");
+	/* The texts put together without printf (struct detect_str), as
+	 * their printf formats wrote them. */
+	CU_ASSERT_STRING_EQUAL(f->summary, "200 answer retransmitted 10 "
+	    "times with no ACK getting through (T1 500 ms); BYE at 64*T1: "
+	    "the call drops at ~32 s");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ev_of(f, "2xx to INVITE"));
+	CU_ASSERT_STRING_EQUAL(ev_of(f, "2xx to INVITE")->value,
+	    "200 OK from " PH ":5060 to " SV ":5060");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ev_of(f, "ACK"));
+	CU_ASSERT_STRING_EQUAL(ev_of(f, "ACK")->value, "none seen for CSeq 1");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ev_of(f, "2xx retransmissions"));
+	CU_ASSERT_STRING_EQUAL(ev_of(f, "2xx retransmissions")->value,
+	    "10 at +0.50 +1.50 +3.50 +7.50 +11.50 +15.50 +19.50 +23.50 "
+	    "+27.50 +31.50 s");
 	tb_free(&b);
 }
 
