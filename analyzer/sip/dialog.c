@@ -48,6 +48,7 @@
 #include <string.h>
 
 #include "sip/dialog.h"
+#include "base/arena.h"
 #include "base/text.h"
 
 enum { LRU_ENDED, LRU_ACTIVE, LRU_REGISTER, LRU_NONCALL, LRU_COUNT };
@@ -258,13 +259,22 @@ lru_for(const struct dialog *d)
 	}
 }
 
+/*
+ * Moves d to the tail of the list it belongs on now; when it is that
+ * tail already (the dialog of the message before), nothing is written.
+ */
 static void
 touch(struct dialog_table *t, struct dialog *d, int64_t now_ns)
 {
+	int which;
+
 	if (now_ns > d->last_ns)
 		d->last_ns = now_ns;
-	lru_unlink(t, d);
-	lru_append(t, d, lru_for(d));
+	which = lru_for(d);
+	if (t->lists[which].tail != d) {
+		lru_unlink(t, d);
+		lru_append(t, d, which);
+	}
 	d->lru_ns = d->last_ns;
 }
 
@@ -1024,7 +1034,11 @@ store_msg(struct dialog_table *t, struct dialog *d, struct sipmsg *m,
 	    offsetof(struct dmsg, retrans_frame) +
 	    sizeof(((struct dmsg *)0)->retrans_frame) == sizeof(struct dmsg),
 	    "the retransmission arrays end struct dmsg");
-	memset(dm, 0, offsetof(struct dmsg, retrans_ns));
+	/*
+	 * Through libc (arena.h): GCC's inline "rep stosq" here carried
+	 * 6-8 % of on_sip's samples (perf, sig.pcap).
+	 */
+	arena_memset(dm, 0, offsetof(struct dmsg, retrans_ns));
 	dm->cap_idx = p->cap_idx;
 	dm->ifnum = p->ifnum;
 	dm->frame = p->frame;
