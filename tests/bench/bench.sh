@@ -197,11 +197,14 @@ for shape in $shapes; do
 			    ($2 > 0 ? $5 / $2 : 0), ($3 > 0 ? $6 / $3 : 0) }'
 	fi
 	[ -z "$ts" ] || echo "$an $ts" | awk '{
-		printf "    tshark / analyze     %6.1fx elapsed %6.1fx CPU",
+		printf "    tshark / analyze     %6.1fx elapsed %6.1fx CPU (medians)\n",
 		    ($1 > 0 ? $4 / $1 : 0), ($2 > 0 ? $5 / $2 : 0) }'
+	# The runs of one round were made the same minute: their ratio is the
+	# one the host's swings move least.
 	[ -z "$ts" ] || sort -n "$dir/ratio.runs" | awk '
-		{ r[NR] = $1 } END { printf "  (each round: %s", r[1];
-		for (i = 2; i <= NR; i++) printf ", %s", r[i]; print "x)" }'
+		{ r[NR] = $1 } END { printf "      paired by round:   %s", r[1];
+		for (i = 2; i <= NR; i++) printf ", %s", r[i];
+		printf "x CPU (median %sx)\n", r[int((NR + 1) / 2)] }'
 	[ -z "$sg" ] || echo "$an $sg" | awk '{
 		printf "    sngrep / analyze     %6.1fx elapsed %6.1fx CPU\n",
 		    ($1 > 0 ? $4 / $1 : 0), ($2 > 0 ? $5 / $2 : 0) }'
