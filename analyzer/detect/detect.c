@@ -31,6 +31,7 @@
 
 #include "detect/detect_int.h"
 #include "detect/remedy.h"
+#include "base/bufput.h"
 #include "base/text.h"
 
 #ifdef SIPALG_CHECK_DETECT_MEMO
@@ -546,13 +547,8 @@ void
 detect_str_uint(struct detect_str *s, unsigned long long v)
 {
 	char d[20];               /* 18446744073709551615 */
-	size_t n = 0;
 
-	do {
-		d[sizeof(d) - ++n] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v != 0);
-	str_bytes(s, d + sizeof(d) - n, n);
+	str_bytes(s, d, bufput_dec(d, v));
 }
 
 void

@@ -271,7 +271,7 @@ cl_line(const uint8_t *line, size_t k, int c, const uint8_t **val,
 		i = 14;
 	else
 		return false;
-	/* A CR as the last byte is the line end's (k > 14 above: ll > 13). */
+	/* A CR as the last byte is the line end's (k >= 1: not empty). */
 	ll = k - (line[k - 1] == '\r');
 	while (i < ll && (line[i] == ' ' || line[i] == '\t'))
 		i++;
