@@ -799,6 +799,13 @@ orphan_release(struct analysis *a, struct stream_rec *r)
  * next stream is made, mostly before it is touched.  Peak memory grows
  * by at most the 2 MB pages partly used (rtp.pcap: 2.5 MB).  Nothing
  * depends on it: a failure leaves small pages.
+ *
+ * A signalling capture makes no streams: its heap is the dialogs'
+ * message blocks, so the heap is advised too whenever the dialogs' bytes
+ * reach a new peak (on_sip).  On the bench's sig.pcap (40,000 calls, no
+ * RTP, the dialogs filling their 32 MB budget) that took the page faults
+ * from 10,650 to 1,310 and the CPU from 0.82 to 0.67 s (medians of 15
+ * alternating runs, 13 won), peak memory 46.0 -> 48.3 MB.
  */
 #define HEAP_PAD (32 << 20)
 #define HUGE_PAGE ((uintptr_t)2 << 20)
@@ -1251,8 +1258,10 @@ on_sip(void *user, const struct sipframe_msg *fm, struct anomalies *an)
 	size_t nb = dialog_table_bytes(a->dialogs);
 	if (nd > a->peak_dialogs)
 		a->peak_dialogs = nd;
-	if (nb > a->peak_dialog_bytes)
+	if (nb > a->peak_dialog_bytes) {
 		a->peak_dialog_bytes = nb;
+		heap_advise(a);
+	}
 }
 
 /*
