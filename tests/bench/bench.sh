@@ -12,11 +12,12 @@
 #
 # For each: the libpcap read floor, sipalg-analyze (full analysis with
 # detectors, JSON to /dev/null), tshark and sngrep when installed; elapsed
-# time, CPU time (user + system) and peak RSS; the ratios; the CPU per SIP
-# message; and the analyzer again on a capture four times longer at the
-# same concurrency, to show that memory follows the calls in flight, not
-# the file size.  A benchmark prints figures: nothing here passes or fails
-# on a time.  Compare CPU times when the machine is busy (see uptime).
+# time, CPU time (user + system), peak RSS and page faults; the ratios;
+# the CPU per SIP message; and the analyzer again on a capture four times
+# longer at the same concurrency, to show that memory follows the calls in
+# flight, not the file size.  A benchmark prints figures: nothing here
+# passes or fails on a time.  Compare CPU times when the machine is busy
+# (see uptime).
 #
 # Environment:
 #   BENCH_PACKETS (rtp, default 2000000), BENCH_CALLS (1000),
@@ -63,7 +64,7 @@ sim="$top_builddir/sipalg-sim"
 with_sim=
 [ "${BENCH_SIM:-1}" = 0 ] || [ ! -x "$sim" ] || with_sim=1
 
-# measure CMD...: "elapsed_s cpu_s maxrss_kb" of one run, to the
+# measure CMD...: "elapsed_s cpu_s maxrss_kb faults" of one run, to the
 # microsecond (runstat).  Exit status 1 is sipalg-analyze's "findings
 # reported", not a failure.
 measure() {
@@ -78,15 +79,22 @@ measure() {
 	cat "$dir/time"
 }
 
-# median FILE: the line of FILE ("elapsed cpu rss" lines) of median CPU.
+# median FILE: the line of FILE ("elapsed cpu rss faults" lines) of
+# median CPU.
 median() {
 	sort -k2,2n "$1" | awk '{ l[NR] = $0 } END { print l[int((NR + 1) / 2)] }'
 }
 
-# row LABEL "elapsed cpu rss": one line of the table.
+# row LABEL "elapsed cpu rss faults": one line of the table.
 row() {
-	echo "$2" | awk -v l="$1" '{ printf "  %-38s %8.3f s %8.3f s %8.1f MB\n",
-	    l, $1, $2, $3 / 1024 }'
+	echo "$2" | awk -v l="$1" '{ printf "  %-38s %8.3f s %8.3f s %8.1f MB %8d\n",
+	    l, $1, $2, $3 / 1024, $4 }'
+}
+
+# c3 "elapsed cpu rss faults": the first three, which the ratios below
+# take by position.
+c3() {
+	echo "$1" | cut -d' ' -f1-3
 }
 
 # gen OUT ARGS...: writes a capture, prints its SIP message count.
@@ -133,7 +141,7 @@ for shape in $shapes; do
 	echo
 	echo "$title"
 	echo "  capture: $(numfmt --to=iec "$size") ($pkts packets, $n1 SIP messages)"
-	printf '  %-38s %10s %10s %11s\n' "" "elapsed" "CPU" "peak RSS"
+	printf '  %-38s %10s %10s %11s %8s\n' "" "elapsed" "CPU" "peak RSS" "faults"
 	# Warm the page cache so every tool reads from memory.
 	cat "$f" >/dev/null
 	: >"$dir/fl.runs"
@@ -152,7 +160,7 @@ for shape in $shapes; do
 			# shellcheck disable=SC2086
 			t=$(measure tshark -r "$f" -q $tshark_z)
 			echo "$t" >>"$dir/ts.runs"
-			echo "$a $t" | awk '{ printf "%.2f\n", ($2 > 0 ? $5 / $2 : 0) }' \
+			echo "$(c3 "$a") $(c3 "$t")" | awk '{ printf "%.2f\n", ($2 > 0 ? $5 / $2 : 0) }' \
 			    >>"$dir/ratio.runs"
 		fi
 		if [ "$i" -lt "$tool_runs" ] && [ -n "$have_sngrep" ]; then
@@ -179,7 +187,7 @@ for shape in $shapes; do
 	a4=$(measure "$analyze" --quiet --format json "$dir/$shape-4x.pcap")
 	row "sipalg-analyze, 4x longer" "$a4"
 	echo "  ratios:"
-	echo "$an $fl $n1 $a4 $n4 ${floor_target:-0}" | awk '{
+	echo "$(c3 "$an") $(c3 "$fl") $n1 $(c3 "$a4") $n4 ${floor_target:-0}" | awk '{
 		printf "    analyze / floor      %6.2fx elapsed %6.2fx CPU%s\n",
 		    ($4 > 0 ? $1 / $4 : 0), ($5 > 0 ? $2 / $5 : 0),
 		    ($12 > 0 ? sprintf("  (target <= %s)", $12) : "")
@@ -192,11 +200,11 @@ for shape in $shapes; do
 		s4=$(measure "$sim" --profile linux "$dir/$shape-4x.pcap")
 		row "sipalg-sim --profile linux" "$s1"
 		row "sipalg-sim, 4x longer" "$s4"
-		echo "$s1 $s4" | awk '{
+		echo "$(c3 "$s1") $(c3 "$s4")" | awk '{
 			printf "    sim 4x longer / 1x   %6.2fx CPU (linear: 4), peak RSS %.2f\n",
 			    ($2 > 0 ? $5 / $2 : 0), ($3 > 0 ? $6 / $3 : 0) }'
 	fi
-	[ -z "$ts" ] || echo "$an $ts" | awk '{
+	[ -z "$ts" ] || echo "$(c3 "$an") $(c3 "$ts")" | awk '{
 		printf "    tshark / analyze     %6.1fx elapsed %6.1fx CPU (medians)\n",
 		    ($1 > 0 ? $4 / $1 : 0), ($2 > 0 ? $5 / $2 : 0) }'
 	# The runs of one round were made the same minute: their ratio is the
@@ -205,7 +213,7 @@ for shape in $shapes; do
 		{ r[NR] = $1 } END { printf "      paired by round:   %s", r[1];
 		for (i = 2; i <= NR; i++) printf ", %s", r[i];
 		printf "x CPU (median %sx)\n", r[int((NR + 1) / 2)] }'
-	[ -z "$sg" ] || echo "$an $sg" | awk '{
+	[ -z "$sg" ] || echo "$(c3 "$an") $(c3 "$sg")" | awk '{
 		printf "    sngrep / analyze     %6.1fx elapsed %6.1fx CPU\n",
 		    ($1 > 0 ? $4 / $1 : 0), ($2 > 0 ? $5 / $2 : 0) }'
 	rm -f "$dir/$shape.pcap" "$dir/$shape-4x.pcap"
@@ -220,6 +228,6 @@ if [ "${BENCH_MILLION:-}" = 1 ]; then
 	    "$analyze" --quiet --format json /dev/stdin >/dev/null || [ $? -eq 1 ]
 	n=$(sed -n 's/.*packets (\([0-9]*\) SIP.*/\1/p' "$dir/gen.err")
 	awk -v n="$n" '{
-		printf "  sipalg-analyze: %d SIP messages, %.2f s CPU (%.2f us each), peak RSS %.1f MB\n",
-		    n, $2, (n > 0 ? $2 * 1e6 / n : 0), $3 / 1024 }' "$dir/time"
+		printf "  sipalg-analyze: %d SIP messages, %.2f s CPU (%.2f us each), peak RSS %.1f MB, %d page faults\n",
+		    n, $2, (n > 0 ? $2 * 1e6 / n : 0), $3 / 1024, $4 }' "$dir/time"
 fi

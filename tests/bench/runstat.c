@@ -2,7 +2,8 @@
  * runstat.c - the benchmark's stopwatch: runs one command and prints, on
  * one line to the file named by -o, its elapsed time, its CPU time (user
  * plus system, the child's own from wait4) in seconds to the microsecond,
- * and its peak RSS in KB.
+ * its peak RSS in KB and its page faults (minor plus major: each a trap
+ * into the kernel, and on a virtual machine often into the host too).
  *
  * GNU time prints CPU times to the hundredth of a second, which is a few
  * per cent of the analyzer's run on the benchmark's captures; this keeps
@@ -65,10 +66,11 @@ main(int argc, char **argv)
 		fprintf(stderr, "runstat: %s: %s\n", out, strerror(errno));
 		return 2;
 	}
-	fprintf(f, "%.6f %.6f %ld\n",
+	fprintf(f, "%.6f %.6f %ld %ld\n",
 	    (double)(t1.tv_sec - t0.tv_sec) +
 	    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9,
-	    seconds(ru.ru_utime) + seconds(ru.ru_stime), ru.ru_maxrss);
+	    seconds(ru.ru_utime) + seconds(ru.ru_stime), ru.ru_maxrss,
+	    ru.ru_minflt + ru.ru_majflt);
 	if (fclose(f) != 0) {
 		fprintf(stderr, "runstat: %s: %s\n", out, strerror(errno));
 		return 2;
