@@ -346,9 +346,13 @@ header_line(const uint8_t *p, size_t e, struct hscan *st,
 	/*
 	 * Only a line starting with c or l can be Content-Length (SP and
 	 * HTAB, a folded line's, are neither): one look-up rejects most.
+	 * The start line (pos 0) needs no test of its own: cl_line() wants
+	 * SP or HTAB only between the name and a ':', and a request line
+	 * has "SP scheme" after its method (a scheme starts with a letter),
+	 * a status line starts with 'S'.
 	 */
 	c = cl_first[p[pos]];
-	if (c != 0 && st->clv == NULL && pos > 0)
+	if (c != 0 && st->clv == NULL)
 		(void)cl_line(p + pos, k, (int)c, &st->clv, &st->clvl);
 	st->pos = e + 1;
 	if (!bounded && st->pos > CAP_SIP_MSG_BYTES) {

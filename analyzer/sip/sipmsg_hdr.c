@@ -232,8 +232,9 @@ hdr_find(const uint8_t *p, size_t len, bool skip_first, const char *name,
  * name has.
  *
  * Each entry also holds its name as words for line_known(): y the name's
- * bytes, padded with NULs, with 0x20 set on its letters (f: 0x20 on
- * each letter's byte, 0 on '-'), m 0xff on the name's bytes.  A letter
+ * bytes and a ':', padded with NULs, with 0x20 set on its letters (f:
+ * 0x20 on each letter's byte, 0 on '-' and ':'), m 0xff on the name's
+ * bytes (not the ':').  A letter
  * has bit 0x40 (0x41-0x5a, 0x61-0x7a), '-' not (0x2d): with 0x20 set in
  * both, a byte of a line equals a letter of the name exactly when it is
  * that letter in either case, and '-' compares as it is.  The words are
@@ -256,12 +257,19 @@ hdr_find(const uint8_t *p, size_t len, bool skip_first, const char *name,
 /* The bytes of a name of n bytes in its word at o (0 or 8). */
 #define KH_M(n, o) ((n) <= (o) ? 0 : (n) >= (o) + 8 ? ~0ULL : \
 	(1ULL << 8 * ((n) - (o))) - 1)
+/*
+ * The bytes of a 16-byte block line_known() need not compare: those
+ * past the name and its ':' (none for a name of 15 bytes or more, whose
+ * ':' is not in the block: see line_known()).
+ */
+#define KH_N(n) ((n) >= 15 ? 0 : (uint16_t)(0xffffu << ((n) + 1)))
 #define KH_E(s, b0, b1, b2, h, o) \
 	[KH_HASH(sizeof(s) - 1, b0, b1, b2)] = { \
-	{ KH_W(s, 0) | KH_F(KH_W(s, 0)), KH_W(s, 8) | KH_F(KH_W(s, 8)) }, \
+	{ KH_W(s ":", 0) | KH_F(KH_W(s, 0)), \
+	KH_W(s ":", 8) | KH_F(KH_W(s, 8)) }, \
 	{ KH_F(KH_W(s, 0)), KH_F(KH_W(s, 8)) }, \
 	{ KH_M(sizeof(s) - 1, 0), KH_M(sizeof(s) - 1, 8) }, \
-	s, sizeof(s) - 1, h, o }
+	s, sizeof(s) - 1, h, o, KH_N(sizeof(s) - 1) }
 /* The slot of a name by its length and first three bytes. */
 #define KH_AT(len, b0, b1, b2) (&kh_tab[KH_HASH(len, b0, b1, b2)])
 
@@ -271,7 +279,10 @@ struct kh_entry {
 	unsigned char len;
 	signed char hx;   /* enum hx, -1 none */
 	signed char ok;   /* enum ok, OK_NONE none */
+	uint16_t nm;      /* KH_N(len): bit i set, byte i not compared */
 };
+/* line_known() loads y and f as aligned 16-byte blocks. */
+_Static_assert(sizeof(struct kh_entry) == 64, "kh_entry: 64 bytes");
 
 static const _Alignas(64) struct kh_entry kh_tab[64] = {
 	KH_E("Via", 'V', 'i', 'a', -1, OK_VIA),
@@ -371,18 +382,22 @@ name_is(const uint8_t *n, size_t nl, const struct kh_entry *h)
 }
 
 /*
- * The kh_tab entry of the line line[0..ll) (8 <= ll), when its name is
- * under sixteen bytes, written right before its ':' and one the walk
- * knows (nearly every line): its first one or two words then hold the
- * ':' and the name, and a compare of those words with the one entry of
- * its hash slot decides, without a search and a trim of the name.
- * *colon is set to the first ':'.  Returns NULL when the line is not of
- * that shape or its name not in the table (folded lines, compact names,
- * blanks before the ':', other names): classify() decides.  Reads
- * line[0..16) only when ll >= 16, else line[0..8).
+ * The kh_tab entry of the line line[0..ll), when its name is under
+ * sixteen bytes, written right before its ':' and one the walk knows
+ * (nearly every line): its first one or two words then hold the ':' and
+ * the name, and a compare of those words with the one entry of its hash
+ * slot decides, without a search and a trim of the name.  *colon is set
+ * to the first ':'.  Returns NULL when the line is not of that shape or
+ * its name not in the table (folded lines, compact names, blanks before
+ * the ':', other names): classify() decides.  avail is the bytes of the
+ * message from line on (ll <= avail).  Reads line[0..16) when avail >= 16
+ * (the usual line: one 16-byte block, bounded by avail, not ll), else
+ * line[0..16) when ll >= 16, line[0..8) when ll >= 8, and nothing for a
+ * shorter line.
  */
 static inline const struct kh_entry *
-line_known(const uint8_t *line, size_t ll, const uint8_t **colon)
+line_known(const uint8_t *line, size_t ll, size_t avail,
+    const uint8_t **colon)
 {
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 	const uint64_t lo = 0x0101010101010101ULL;
@@ -391,6 +406,44 @@ line_known(const uint8_t *line, size_t ll, const uint8_t **colon)
 	uint64_t x, x2 = 0, y, m;
 	size_t nl;
 
+#ifdef __SSE2__
+	/*
+	 * Sixteen bytes at once: the first ':' from a compare, and the name
+	 * with its ':' compared with the slot's y in one more (bytes set in
+	 * h->nm not compared).  The bytes past the line's end (its CR, LF,
+	 * the next line) are in the message, and cannot pass: a name's
+	 * byte and its ':' match only a letter, '-' or ':' (CR | 0x20 is
+	 * '-', but f is 0 on '-'), and the ':' here is the first of the
+	 * block.  A name of another length in the slot fails too: its ':'
+	 * meets a letter, or a letter meets this ':'.  Cut the walk's
+	 * instructions from 40.4M to 34.7M on sig5k against the words
+	 * below (a third of them gone from the known line).
+	 */
+	if (avail >= 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)
+		    line);
+		unsigned cm = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v,
+		    _mm_set1_epi8(':')));
+		__m128i hy, hf;
+
+		/* Also keeps names of sixteen bytes and more (nm 0) out. */
+		if (cm == 0)
+			return NULL;
+		nl = (unsigned)__builtin_ctz(cm);
+		h = kh_slot((uint32_t)_mm_cvtsi128_si32(v), nl);
+		hy = _mm_load_si128((const __m128i *)(const void *)h->y);
+		hf = _mm_load_si128((const __m128i *)(const void *)h->f);
+		if (((unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(
+		    _mm_or_si128(v, hf), hy)) | h->nm) != 0xffffu)
+			return NULL;
+		*colon = line + nl;
+		return h;
+	}
+#else
+	(void)avail;
+#endif
+	if (ll < 8)
+		return NULL;
 	/* The lowest flag of m is exact (line_colon). */
 	memcpy(&x, line, 8);
 	y = x ^ lo * ':';
@@ -421,6 +474,7 @@ line_known(const uint8_t *line, size_t ll, const uint8_t **colon)
 #else
 	(void)line;
 	(void)ll;
+	(void)avail;
 	(void)colon;
 	return NULL;
 #endif
@@ -732,7 +786,7 @@ walk_headers(struct walk *w, struct scratch *s, const uint8_t *msg,
 			break;
 		}
 		colon = NULL;
-		h = ll >= 8 ? line_known(line, ll, &colon) : NULL;
+		h = line_known(line, ll, len - start, &colon);
 		if (h == NULL) {
 			const uint8_t *n;
 			size_t nl;

@@ -576,6 +576,37 @@ test_datagram(void)
 }
 
 /* Truncated datagrams never crash and never claim beyond the data. */
+/*
+ * A start line whose method is "Content-Length" or "l" is not the
+ * header: header_end() tests every line for it, the start line too
+ * (cl_line() rejects it by the SP and scheme after the method).
+ */
+static void
+test_start_line_not_cl(void)
+{
+	struct anomalies an = { { 0 } };
+	size_t ml, bo, skipped, len;
+
+	CU_ASSERT_EQUAL(sipframe_datagram(S(
+	    "Content-Length sip:a SIP/2.0\r\nCall-ID: 1\r\n\r\nhello"), &ml,
+	    &bo, &an), SIPFRAME_OK);
+	CU_ASSERT_EQUAL(ml, 49);
+	CU_ASSERT_EQUAL(bo, 44);
+	CU_ASSERT_EQUAL(sipframe_datagram(S(
+	    "l sip:a SIP/2.0\r\nl: 2\r\n\r\nhello"), &ml, &bo, &an),
+	    SIPFRAME_OK);
+	CU_ASSERT_EQUAL(bo, 25);
+	CU_ASSERT_EQUAL(ml, 27);
+	CU_ASSERT_EQUAL(sipframe_stream(S(
+	    "CONTENT-LENGTH\tsip:a SIP/2.0\r\nl: 2\r\n\r\nhi"), &skipped,
+	    &len, &an), SIPFRAME_ERROR);
+	CU_ASSERT_EQUAL(sipframe_stream(S(
+	    "Content-Length sip:a SIP/2.0\r\nContent-Length: 2\r\n\r\nhi"),
+	    &skipped, &len, &an), SIPFRAME_OK);
+	CU_ASSERT_EQUAL(len, 53);
+	CU_ASSERT_EQUAL(anomaly_total(&an), 1);
+}
+
 static void
 test_datagram_truncations(void)
 {
@@ -1154,6 +1185,8 @@ main(void)
 	    !CU_add_test(s, "stream line too long", test_stream_line_too_long) ||
 	    !CU_add_test(s, "stream too large", test_stream_too_large) ||
 	    !CU_add_test(s, "datagram", test_datagram) ||
+	    !CU_add_test(s, "start line not Content-Length",
+	    test_start_line_not_cl) ||
 	    !CU_add_test(s, "datagram truncations", test_datagram_truncations) ||
 	    !CU_add_test(s, "header lookup", test_header_lookup) ||
 	    !CU_add_test(s, "framing vs reference", test_framing_vs_reference) ||
