@@ -301,7 +301,7 @@ sa_putn(struct msg_buf *b, const char *s, size_t len, size_t cap)
 		len = room;
 	if (len == 0)
 		return sa_empty(b);
-	memcpy(d, s, len);
+	sa_copy(d, s, len);
 	return sa_end(b, len);
 }
 
@@ -349,6 +349,7 @@ struct via_parts {
 	const char *gv[4];
 	size_t gv_len[4];
 	bool has[4];
+	bool host_plain;  /* host holds no ':' (scan_via's SC_HOST span) */
 };
 
 /* One Via value from its pieces (see struct via_parts). */
@@ -367,7 +368,8 @@ via_put(struct sipmsg_via *d, struct msg_buf *b, const struct via_parts *vp)
 		if (*t >= 'a' && *t <= 'z')
 			*t = (char)(*t - 32);
 	/* libosip2 strips the brackets of an IPv6 sent-by; put them back. */
-	if (h != NULL && memchr(h, ':', hl) != NULL && h[0] != '[' &&
+	if (h != NULL && !vp->host_plain && memchr(h, ':', hl) != NULL &&
+	    h[0] != '[' &&
 	    hl <= SIPMSG_HOST_BYTES - 3 &&
 	    (t = sa_begin(b, SIPMSG_HOST_BYTES, &room)) != NULL &&
 	    hl + 2 <= room) {
@@ -415,6 +417,7 @@ via_fill(struct sipmsg_via *d, struct msg_buf *b, osip_via_t *v)
 	struct via_parts vp;
 
 	params_get(&v->via_params, via_names, 4, gp);
+	vp.host_plain = false;
 	part_of(v->protocol, &vp.protocol, &vp.protocol_len);
 	part_of(v->host, &vp.host, &vp.host_len);
 	part_of(v->port, &vp.port, &vp.port_len);
@@ -1062,6 +1065,8 @@ scan_via(const struct memo_line *ml, struct via_parts *vp)
 		return false;
 	vp->host = (const char *)p;
 	vp->host_len = n;
+	/* No memchr() for an IPv6 colon in via_put (24K calls, 0.7M Ir). */
+	vp->host_plain = true;
 	if (!scan_port_span(&c, &p, &n))
 		return false;
 	vp->port = (const char *)p;

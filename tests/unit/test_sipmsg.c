@@ -3779,6 +3779,56 @@ test_prescan_vs_libosip(void)
 	CU_ASSERT(both > 2500);
 }
 
+/*
+ * sa_copy_z() (sipmsg_int.h) against memcpy() and memchr() for every
+ * length up to past SIPMSG_URI_BYTES, a NUL at each place or none, the
+ * source at every alignment; the bytes around the destination are left
+ * as they were.  And sa_put() on the same: NUL bytes as '?', its cut.
+ */
+static void
+test_sa_copy(void)
+{
+	static char src[320 + 16], dst[320 + 32];
+	static struct msg_buf b;
+
+	for (size_t n = 0; n <= 300; n++) {
+		for (size_t al = 0; al < 4; al++) {
+			for (long z = -1; z < (long)n; z++) {
+				const char *s = src + al;
+				bool got;
+
+				if (n > 40 && z > 2 && z < (long)n - 20 &&
+				    z % 13 != 0)
+					continue;
+				for (size_t i = 0; i < sizeof(src); i++)
+					src[i] = (char)('A' + (i * 7 + n) % 50);
+				if (z >= 0)
+					src[al + (size_t)z] = '\0';
+				memset(dst, 0x5a, sizeof(dst));
+				got = sa_copy_z(dst + 8, s, n);
+				CU_ASSERT_EQUAL(got, z >= 0);
+				CU_ASSERT_EQUAL(memcmp(dst + 8, s, n), 0);
+				for (size_t i = 0; i < 8; i++)
+					CU_ASSERT_EQUAL(dst[i], 0x5a);
+				for (size_t i = 8 + n; i < sizeof(dst); i++)
+					CU_ASSERT_EQUAL(dst[i], 0x5a);
+				msg_buf_init(&b, (const uint8_t *)"x", 1);
+				{
+					const char *r = sa_put(&b, s, n,
+					    SIPMSG_URI_BYTES);
+					size_t k = n < SIPMSG_URI_BYTES - 1 ?
+					    n : SIPMSG_URI_BYTES - 1;
+
+					CU_ASSERT_EQUAL(strlen(r), k);
+					for (size_t i = 0; i < k; i++)
+						CU_ASSERT_EQUAL(r[i],
+						    (long)i == z ? '?' : s[i]);
+				}
+			}
+		}
+	}
+}
+
 int
 main(void)
 {
@@ -3841,7 +3891,8 @@ main(void)
 	    test_walk_vs_find) == NULL ||
 	    CU_add_test(su, "SDP anomalies clear quiet", test_sdp_quiet) == NULL ||
 	    CU_add_test(su, "prescan scans vs libosip2",
-	    test_prescan_vs_libosip) == NULL) {
+	    test_prescan_vs_libosip) == NULL ||
+	    CU_add_test(su, "sa_copy_z, sa_put", test_sa_copy) == NULL) {
 		CU_cleanup_registry();
 		return 1;
 	}
